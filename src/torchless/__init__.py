@@ -1,0 +1,60 @@
+"""torchless: PyTorch's convolutional-network API on NumPy alone.
+
+``import torchless as torch`` gives tensors with autograd, ``torchless.nn`` (Conv2d, pooling, losses,
+...), ``torchless.optim``, ``torchless.utils.data`` and ``torchless.vision`` (torchvision's MNIST and
+transforms). Submodules load on first use so that ``import torchless`` stays fast.
+"""
+import importlib as _importlib
+
+from . import _dtype
+from ._creation import (
+    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
+    rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
+)
+from ._dtype import (
+    bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
+    long, set_default_dtype, short, uint8,
+)
+from ._functions import cat, concat, concatenate, is_tensor, nonzero, numel, stack, where
+from ._functions import _install as _install_function_forms
+from ._size import Size
+from ._tensor import Tensor, device
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+
+_install_function_forms(globals())
+del _install_function_forms
+
+__version__ = "0.1.0"
+
+FloatTensor = DoubleTensor = LongTensor = Tensor  # isinstance checks in older code
+strided = "torch.strided"
+contiguous_format = channels_last = preserve_format = None
+
+_LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "backends", "return_types"}
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        return _importlib.import_module(f"{__name__}.{name}")
+    if name in ("save", "load"):
+        from . import serialization
+
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'torchless' has no attribute '{name}'")
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """Change how tensors print (precision, summarisation threshold, edge items, line width)."""
+    from . import _tensor_str
+
+    if profile == "default":
+        precision, threshold, edgeitems, linewidth = 4, 1000, 3, 80
+    for key, value in (("PRECISION", precision), ("THRESHOLD", threshold), ("EDGEITEMS", edgeitems),
+                       ("LINEWIDTH", linewidth)):
+        if value is not None:
+            setattr(_tensor_str, key, value)

@@ -1,0 +1,85 @@
+"""torchless dtypes: thin named wrappers around NumPy dtypes, printed the way PyTorch prints them."""
+import numpy as np
+
+
+class dtype:
+    """A tensor element type (``torchless.float32``, ``torchless.int64``, ...)."""
+
+    __slots__ = ("name", "scalar_name", "numpy", "is_floating_point", "is_signed", "itemsize")
+
+    def __init__(self, name, scalar_name, numpy_dtype, is_signed=True):
+        self.name = name
+        self.scalar_name = scalar_name  # PyTorch's name in error messages: "Float", "Long", ...
+        self.numpy = np.dtype(numpy_dtype)
+        self.is_floating_point = self.numpy.kind == "f"
+        self.is_signed = is_signed
+        self.itemsize = self.numpy.itemsize
+
+    def __repr__(self):
+        return f"torchless.{self.name}"
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+
+float16 = half = dtype("float16", "Half", np.float16)
+float32 = float = dtype("float32", "Float", np.float32)
+float64 = double = dtype("float64", "Double", np.float64)
+uint8 = dtype("uint8", "Byte", np.uint8, is_signed=False)
+int8 = dtype("int8", "Char", np.int8)
+int16 = short = dtype("int16", "Short", np.int16)
+int32 = int = dtype("int32", "Int", np.int32)
+int64 = long = dtype("int64", "Long", np.int64)
+bool = dtype("bool", "Bool", np.bool_, is_signed=False)
+
+ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
+_FROM_NUMPY = {d.numpy: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
+
+_default_float = float32
+
+
+def _by_name(name):
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(np_dtype):
+    """The torchless dtype for a NumPy dtype, or TypeError for one PyTorch has no equivalent of."""
+    try:
+        return _FROM_NUMPY[np.dtype(np_dtype)]
+    except KeyError:
+        raise TypeError(
+            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).name}. The only supported types are: "
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+def to_numpy_dtype(d):
+    """Accept a torchless dtype, a NumPy dtype or a Python type; return the NumPy dtype."""
+    if isinstance(d, dtype):
+        return d.numpy
+    if d is builtins_float:
+        return _default_float.numpy
+    if d is builtins_int:
+        return np.dtype(np.int64)
+    if d is builtins_bool:
+        return np.dtype(np.bool_)
+    return from_numpy_dtype(d).numpy
+
+
+def get_default_dtype():
+    """The dtype of floating-point tensors created without an explicit dtype (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(d):
+    """Set the default floating-point dtype: ``torchless.float32`` or ``torchless.float64``."""
+    global _default_float
+    if not isinstance(d, dtype) or d not in (float32, float64):
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float = d
+
+
+import builtins as _builtins  # noqa: E402  (after the module-level names that shadow the builtins)
+
+builtins_float, builtins_int, builtins_bool = _builtins.float, _builtins.int, _builtins.bool

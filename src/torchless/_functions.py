@@ -1,0 +1,117 @@
+"""Tensor operations in function form (``torchless.max(x, 1)``, ``torchless.cat([a, b])``, ...)."""
+import numpy as np
+
+from ._ops import shape as shape_ops
+from ._ops._util import normalize_dim
+from ._tensor import Tensor, _promote
+
+
+def _tensor_list(tensors, name):
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
+                        f"{type(tensors).__name__}")
+    if not tensors:
+        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    common = tensors[0]._data.dtype
+    for t in tensors[1:]:
+        common = _promote(common, t._data.dtype)
+    return [t._cast(common) for t in tensors]
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dimension."""
+    tensors = _tensor_list(tensors, "cat")
+    # PyTorch skips 1-D empty tensors when concatenating.
+    tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
+    first = tensors[0]
+    if first._data.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    axis = normalize_dim(dim, first._data.ndim)
+    for i, t in enumerate(tensors[1:], 1):
+        if t._data.ndim != first._data.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {first._data.ndim} and {t._data.ndim}")
+        for d, (x, y) in enumerate(zip(first._data.shape, t._data.shape)):
+            if d != axis and x != y:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size {x} but "
+                                   f"got size {y} for tensor number {i} in the list.")
+    return shape_ops.Cat.apply(*tensors, dim=axis)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Join tensors of one shape along a new dimension."""
+    tensors = _tensor_list(tensors, "stack")
+    for i, t in enumerate(tensors[1:], 1):
+        if t._data.shape != tensors[0]._data.shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
+                               f"entry 0 and {list(t.shape)} at entry {i}")
+    axis = normalize_dim(dim, tensors[0]._data.ndim + 1)
+    return shape_ops.Stack.apply(*tensors, dim=axis)
+
+
+def where(condition, input=None, other=None):
+    """Elements of ``input`` where ``condition`` holds, else of ``other``; with one argument, the indices."""
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if input is None and other is None:
+        return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
+    if cond.dtype != np.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{cond.dtype.name.capitalize()}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        from ._creation import tensor as make
+
+        input = make(input)
+    if isinstance(input, Tensor):
+        a, b = input._operands(other)
+    else:
+        b, a = other._operands(input)
+    return shape_ops.Where.apply(a, b, condition=cond)
+
+
+def nonzero(input, as_tuple=False):
+    idx = np.nonzero(input._data)
+    if as_tuple:
+        return tuple(Tensor._wrap(i.astype(np.int64)) for i in idx)
+    return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64))
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def _method(name):
+    def fn(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        return getattr(input, name)(*args, **kwargs)
+
+    fn.__name__ = name
+    fn.__doc__ = f"Function form of ``Tensor.{name}``."
+    return fn
+
+
+_FUNCTION_FORMS = (
+    "max min amax amin argmax argmin sum mean var std prod exp log sqrt rsqrt abs clamp clip relu sigmoid tanh "
+    "softmax log_softmax matmul mm bmm dot flatten unflatten reshape transpose swapaxes permute squeeze unsqueeze "
+    "t allclose isclose equal isnan isinf isfinite maximum minimum topk sort argsort gather norm sign floor ceil "
+    "round chunk split unbind flip masked_fill add sub mul div pow neg square clone detach logical_not all any "
+    "eq ne lt le gt ge multiply subtract divide true_divide repeat_interleave"
+).split()
+
+
+def _neg(input):
+    return -input
+
+
+def _install(namespace):
+    for name in _FUNCTION_FORMS:
+        if name == "neg":
+            namespace[name] = _neg
+        elif name != "repeat_interleave":
+            namespace[name] = _method(name)

@@ -1,0 +1,1 @@
+"""Differentiable tensor operations, each a Function with its forward and backward together."""

@@ -1,0 +1,97 @@
+"""Reductions over some or all dimensions: sum, mean, max/min, var."""
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import expand_reduced
+
+
+class Sum(Function):
+    def forward(self, a, axes=None, keepdim=False, dtype=None):
+        self.shape, self.axes, self.keepdim = a.shape, axes, keepdim
+        return np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype)
+
+    def backward(self, grad):
+        return (expand_reduced(grad, self.shape, self.axes, self.keepdim),)
+
+    def name(self):
+        return "SumBackward0" if self.axes == tuple(range(len(self.shape))) and not self.keepdim else "SumBackward1"
+
+
+class Mean(Function):
+    def forward(self, a, axes=None, keepdim=False):
+        self.shape, self.axes, self.keepdim = a.shape, axes, keepdim
+        self.count = max(1, int(np.prod([a.shape[i] for i in axes]))) if axes else 1
+        return np.mean(a, axis=axes, keepdims=keepdim)
+
+    def backward(self, grad):
+        return (expand_reduced(grad / self.count, self.shape, self.axes, self.keepdim),)
+
+    def name(self):
+        return "MeanBackward0" if self.axes == tuple(range(len(self.shape))) and not self.keepdim else "MeanBackward1"
+
+
+class Extremum(Function):
+    """max/min over all elements or amax/amin over dims: the gradient is shared evenly among ties."""
+
+    saved = ("a", "out")
+
+    def forward(self, a, axes=None, keepdim=False, largest=True):
+        self.axes, self.keepdim, self.largest = axes, keepdim, largest
+        reduce = np.max if largest else np.min
+        self.a = a
+        self.out = reduce(a, axis=axes, keepdims=True)
+        return self.out if keepdim else np.squeeze(self.out, axis=axes)
+
+    def backward(self, grad):
+        hit = self.a == self.out
+        share = hit / hit.sum(axis=self.axes, keepdims=True)
+        if not self.keepdim:
+            grad = np.expand_dims(grad, self.axes)
+        return ((grad * share).astype(self.a.dtype, copy=False),)
+
+    def name(self):
+        full = self.axes == tuple(range(self.a.ndim if self.a is not None else 0))
+        if full and not self.keepdim:
+            return "MaxBackward1" if self.largest else "MinBackward1"
+        return "AmaxBackward0" if self.largest else "AminBackward0"
+
+
+class ExtremumAlongDim(Function):
+    """max(dim)/min(dim) values: the gradient goes to the selected index only (PyTorch's rule)."""
+
+    saved = ("indices",)
+
+    def forward(self, a, indices=None, dim=0, keepdim=False, largest=True):
+        """``indices`` are the arg-extremum positions along ``dim``, with that dim kept (size 1)."""
+        self.shape, self.dim, self.keepdim, self.largest = a.shape, dim, keepdim, largest
+        self.indices = indices
+        values = np.take_along_axis(a, indices, axis=dim)
+        return values if keepdim else np.squeeze(values, axis=dim)
+
+    def backward(self, grad):
+        if not self.keepdim:
+            grad = np.expand_dims(grad, self.dim)
+        out = np.zeros(self.shape, grad.dtype)
+        np.put_along_axis(out, self.indices, grad, axis=self.dim)
+        return (out,)
+
+    def name(self):
+        return "MaxBackward0" if self.largest else "MinBackward0"
+
+
+class Var(Function):
+    saved = ("centered",)
+
+    def forward(self, a, axes=None, correction=1, keepdim=False):
+        self.shape, self.axes, self.keepdim = a.shape, axes, keepdim
+        n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+        self.denominator = max(0, n - correction)
+        self.centered = a - a.mean(axis=axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = (self.centered * self.centered).sum(axis=axes, keepdims=keepdim) / self.denominator
+        return out.astype(a.dtype, copy=False)
+
+    def backward(self, grad):
+        if not self.keepdim and self.axes:
+            grad = np.expand_dims(grad, self.axes)
+        return (grad * (2 / self.denominator) * self.centered,)

@@ -1,0 +1,1282 @@
+"""The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
+import builtins
+import numbers
+from collections import namedtuple
+
+import numpy as np
+
+from . import _dtype
+from ._ops import arithmetic, indexing, reduction, shape as shape_ops, unary
+from ._ops._util import normalize_dim, normalize_dims
+from ._size import Size
+from .autograd import grad_mode
+from .autograd.function import run_backward
+
+_LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+_BOOL, _INT, _FLOAT = 0, 1, 2
+
+
+def _category(np_dtype):
+    kind = np_dtype.kind
+    return _FLOAT if kind == "f" else _BOOL if kind == "b" else _INT
+
+
+def _scalar_category(value):
+    return _BOOL if isinstance(value, (bool, np.bool_)) else _INT if isinstance(value, numbers.Integral) else _FLOAT
+
+
+def _promote(a, b):
+    """PyTorch's promotion of two NumPy dtypes (e.g. int64 with float32 gives float32, not float64)."""
+    if a == b:
+        return a
+    ca, cb = _category(a), _category(b)
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
+class _ReturnType(tuple):
+    """A (values, indices) pair printed like ``torch.return_types.max(...)``."""
+
+    __slots__ = ()
+    _name = "max"
+
+    def __new__(cls, values, indices):
+        return tuple.__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+    def __repr__(self):
+        return f"torchless.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+def _return_type(name):
+    return type(name, (_ReturnType,), {"__slots__": (), "_name": name})
+
+
+_RETURN_TYPES = {n: _return_type(n) for n in ("max", "min", "sort", "topk", "mode", "median", "kthvalue")}
+
+
+class device:
+    """A device: torchless computes on the CPU only."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        name, _, number = str(type).partition(":")
+        if name != "cpu":
+            raise RuntimeError(f"torchless runs on the CPU only; got device '{type}'")
+        self.type, self.index = name, (int(number) if number else index)
+
+    def __repr__(self):
+        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        try:
+            return str(device(other)) == str(self)
+        except RuntimeError:
+            return False
+
+    def __hash__(self):
+        return hash(str(self))
+
+
+_CPU = device("cpu")
+
+
+def _shape_arg(args, name="size"):
+    """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
+        args = tuple(args[0])
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            a = a.item()
+        if not isinstance(a, (numbers.Integral,)) or isinstance(a, bool):
+            raise TypeError(f"{name}(): argument 'size' must be tuple of ints, but found element of type "
+                            f"{type(a).__name__} at pos {len(out)}")
+        out.append(int(a))
+    return tuple(out)
+
+
+def _infer_shape(shape, numel):
+    """Resolve one -1 in ``shape``, with PyTorch's errors for impossible shapes."""
+    unknown = [i for i, n in enumerate(shape) if n == -1]
+    if len(unknown) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    for n in shape:
+        if n < -1:
+            raise RuntimeError(f"invalid shape dimension {n}")
+    known = 1
+    for n in shape:
+        if n != -1:
+            known *= n
+    if unknown:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1 :]
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def _index_key(key):
+    """A NumPy key for ``key``: tensors inside it become arrays."""
+    if isinstance(key, tuple):
+        return tuple(_index_key(k) for k in key)
+    if isinstance(key, Tensor):
+        if key._data.dtype.kind == "f":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return key._data
+    if isinstance(key, list):
+        return np.asarray([k.item() if isinstance(k, Tensor) else k for k in key])
+    return key
+
+
+class Tensor:
+    """A multi-dimensional array of one dtype, with reverse-mode automatic differentiation.
+
+    Create tensors with the factories (``torchless.tensor``, ``torchless.zeros``, ``torchless.rand``,
+    ...). ``Tensor(data)`` builds a float tensor from data, ``Tensor(*sizes)`` an uninitialised one.
+    """
+
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_hooks", "_version", "__weakref__", "__dict__")
+
+    def __init__(self, *args, dtype=None):
+        if len(args) == 1 and not isinstance(args[0], numbers.Integral):
+            data = args[0]._data if isinstance(args[0], Tensor) else args[0]
+            array = np.array(data, dtype=_dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype()))
+        else:
+            array = np.empty(_shape_arg(args), dtype=_dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype()))
+        Tensor._init(self, array)
+
+    def _init(self, array, requires_grad=False):
+        self._data = array
+        self._requires_grad = requires_grad
+        self.grad = None
+        self.grad_fn = None
+        self._hooks = None
+        self._version = 0
+
+    @classmethod
+    def _wrap(cls, array):
+        """A new tensor around ``array`` (no copy); arrays NumPy returns as scalars become 0-d arrays."""
+        t = object.__new__(cls)
+        if not isinstance(array, np.ndarray):
+            array = np.asarray(array)
+        t._data = array
+        t._requires_grad = False
+        t.grad = None
+        t.grad_fn = None
+        t._hooks = None
+        t._version = 0
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        """The shape as a ``torchless.Size``, or the length of dimension ``dim``."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[normalize_dim(dim, self._data.ndim, allow_scalar=False)] if self._data.ndim else \
+            self._data.shape[normalize_dim(dim, 0)]
+
+    @property
+    def dtype(self):
+        return _dtype.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        return _CPU
+
+    is_cuda = False
+    is_sparse = False
+    is_quantized = False
+    layout = "torch.strided"
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def stride(self, dim=None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[normalize_dim(dim, self._data.ndim)]
+
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"requires_grad must be a bool, got {type(value).__name__}")
+        if not value and self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+            )
+        if value and not self.is_floating_point():
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def data(self):
+        """The same values, detached from the graph (shares memory)."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def T(self):
+        return self.permute(tuple(range(self._data.ndim))[::-1])
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self, force=False):
+        """The underlying array (shared memory). Refused for a tensor that requires grad, as in PyTorch."""
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def detach(self):
+        """A tensor sharing this one's values, outside the graph."""
+        return Tensor._wrap(self._data)
+
+    def detach_(self):
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def clone(self, memory_format=None):
+        return unary.Clone.apply(self)
+
+    def contiguous(self, memory_format=None):
+        return self if self._data.flags.c_contiguous else self.clone()
+
+    def to(self, *args, **kwargs):
+        """Convert dtype (device 'cpu' is accepted and ignored): ``to(dtype)``, ``to('cpu')``, ``to(other)``."""
+        dtype = kwargs.get("dtype")
+        for a in args + tuple(v for k, v in kwargs.items() if k == "device"):
+            if isinstance(a, _dtype.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (str, device)):
+                device(a)
+        if dtype is None or dtype.numpy == self._data.dtype:
+            return self.clone() if kwargs.get("copy") else self
+        return unary.Cast.apply(self, dtype=dtype.numpy)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            names = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+                     "int32": "IntTensor", "bool": "BoolTensor", "uint8": "ByteTensor", "float16": "HalfTensor"}
+            return "torchless." + names.get(self.dtype.name, self.dtype.name)
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        raise RuntimeError("torchless runs on the CPU only: Tensor.cuda() is not available")
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def bool(self):
+        return self.to(_dtype.bool)
+
+    def byte(self):
+        return self.to(_dtype.uint8)
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf it depends on."""
+        if not self._requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        if gradient is None:
+            if self._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            grad = np.ones(self._data.shape, self._data.dtype)
+        else:
+            grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, self._data.dtype)
+            if grad.shape != self._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[0] has a shape of {Size(grad.shape)} and output[0] has a "
+                    f"shape of {self.shape}."
+                )
+        run_backward(self, grad, retain_graph=bool(retain_graph or create_graph))
+
+    def retain_grad(self):
+        """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
+        import weakref
+
+        if self.grad_fn is not None:
+            self.grad_fn._retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        return self.grad_fn is not None and self.grad_fn._retained is not None
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this leaf's gradient is computed; it may return a replacement."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        self._hooks = (self._hooks or []) + [hook]
+        return hook
+
+    # ------------------------------------------------------------------ printing
+    def __repr__(self):
+        from ._tensor_str import tensor_repr
+
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    # ------------------------------------------------------------------ Python protocol
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data, self._requires_grad))
+
+    # ------------------------------------------------------------------ type promotion
+    def _operands(self, other):
+        """``self`` and ``other`` as tensors of PyTorch's common dtype."""
+        a = self._data.dtype
+        if isinstance(other, Tensor):
+            b = other._data.dtype
+            if a == b:
+                return self, other
+            common = self._common_with_tensor(other)
+            return self._cast(common), other._cast(common)
+        if isinstance(other, np.ndarray):
+            return self._operands(Tensor._wrap(other))
+        if not isinstance(other, (numbers.Number, np.bool_)):
+            return NotImplemented, None
+        if _scalar_category(other) > _category(a):
+            common = _dtype.get_default_dtype().numpy if _scalar_category(other) == _FLOAT else \
+                np.dtype(np.int64)
+            return self._cast(common), Tensor._wrap(np.asarray(other, common))
+        return self, Tensor._wrap(np.asarray(other, a))
+
+    def _common_with_tensor(self, other):
+        a, b = self._data.dtype, other._data.dtype
+        ca, cb = _category(a), _category(b)
+        dims_a, dims_b = self._data.ndim > 0, other._data.ndim > 0
+        if dims_a != dims_b:  # a 0-d tensor counts only when its category is higher
+            if dims_a and ca >= cb:
+                return a
+            if dims_b and cb >= ca:
+                return b
+        return _promote(a, b)
+
+    def _cast(self, np_dtype):
+        return self if self._data.dtype == np_dtype else unary.Cast.apply(self, dtype=np_dtype)
+
+    def _binary(self, other, fn, **params):
+        a, b = self._operands(other)
+        if a is NotImplemented:
+            return NotImplemented
+        return fn.apply(a, b, **params)
+
+    def _rbinary(self, other, fn):
+        a, b = self._operands(other)
+        if a is NotImplemented:
+            return NotImplemented
+        return fn.apply(b, a)
+
+    def _float_operands(self, other):
+        """Operands of true division: integers divide as the default float dtype."""
+        a, b = self._operands(other)
+        if a is NotImplemented or a._data.dtype.kind == "f":
+            return a, b
+        f = _dtype.get_default_dtype().numpy
+        return a._cast(f), b._cast(f)
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other):
+        return self._binary(other, arithmetic.Add)
+
+    def __radd__(self, other):
+        return self._rbinary(other, arithmetic.Add)
+
+    def _check_bool_sub(self, other):
+        """PyTorch refuses subtraction involving bools (NumPy would promote them silently)."""
+        other_bool = other._data.dtype.kind == "b" if isinstance(other, Tensor) else isinstance(other, (bool, np.bool_))
+        self_bool = self._data.dtype.kind == "b"
+        if self_bool and other_bool:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
+        if self_bool or other_bool:
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+    def __sub__(self, other):
+        if self._data.dtype.kind == "b" or not isinstance(other, (Tensor, float, int)) or isinstance(other, bool) \
+                or (isinstance(other, Tensor) and other._data.dtype.kind == "b"):
+            self._check_bool_sub(other)
+        return self._binary(other, arithmetic.Sub)
+
+    def __rsub__(self, other):
+        if self._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_)):
+            self._check_bool_sub(other)
+        return self._rbinary(other, arithmetic.Sub)
+
+    def __mul__(self, other):
+        return self._binary(other, arithmetic.Mul)
+
+    def __rmul__(self, other):
+        return self._rbinary(other, arithmetic.Mul)
+
+    def __truediv__(self, other):
+        a, b = self._float_operands(other)
+        return NotImplemented if a is NotImplemented else arithmetic.Div.apply(a, b)
+
+    def __rtruediv__(self, other):
+        a, b = self._float_operands(other)
+        return NotImplemented if a is NotImplemented else arithmetic.Div.apply(b, a)
+
+    def _untracked(self, other, fn, kernel, refused_kinds, reverse=False):
+        """A binary op without gradient (``//``, ``%``, bitwise), refusing dtypes PyTorch has no kernel for."""
+        a, b = self._operands(other)
+        if a is NotImplemented:
+            return NotImplemented
+        if a._data.dtype.kind in refused_kinds:
+            raise NotImplementedError(f'"{kernel}" not implemented for \'{a.dtype.scalar_name}\'')
+        return Tensor._wrap(fn(b._data, a._data) if reverse else fn(a._data, b._data))
+
+    def __floordiv__(self, other):
+        return self._untracked(other, np.floor_divide, "div_floor_cpu", "b")
+
+    def __rfloordiv__(self, other):
+        return self._untracked(other, np.floor_divide, "div_floor_cpu", "b", reverse=True)
+
+    def __mod__(self, other):
+        return self._untracked(other, np.mod, "remainder_cpu", "b")
+
+    def __rmod__(self, other):
+        return self._untracked(other, np.mod, "remainder_cpu", "b", reverse=True)
+
+    def __pow__(self, exponent):
+        if self._data.dtype.kind == "f":
+            return self._binary(exponent, arithmetic.Pow)
+        return self._exact_pow(exponent, reverse=False)
+
+    def __rpow__(self, base):
+        if self._data.dtype.kind == "f":
+            return self._rbinary(base, arithmetic.Pow)
+        return self._exact_pow(base, reverse=True)
+
+    def _exact_pow(self, other, reverse):
+        """Powers of integer and bool tensors, with PyTorch's rules where NumPy's differ."""
+        a, b = self._operands(other)
+        if a is NotImplemented:
+            return NotImplemented
+        base, exponent = (b, a) if reverse else (a, b)
+        kind = a._data.dtype.kind
+        if kind == "f":
+            return arithmetic.Pow.apply(base, exponent)
+        if kind == "b":
+            if not reverse and isinstance(other, (bool, np.bool_)):
+                return Tensor._wrap(self._data | (not other))
+            raise NotImplementedError('"pow" not implemented for \'Bool\'')
+        if not reverse and not isinstance(other, Tensor) and other < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        x, e = np.broadcast_arrays(base._data, exponent._data)
+        out = np.power(x, np.maximum(e, 0))
+        negative = e < 0
+        if negative.any():
+            # Only 1 and -1 have integer reciprocals; every other base truncates to 0.
+            unit = np.where(x == 1, 1, np.where(x == -1, np.where(e % 2 == 0, 1, -1), 0))
+            out = np.where(negative, unit, out).astype(out.dtype)
+        return Tensor._wrap(out)
+
+    def __matmul__(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return self.matmul(other)
+
+    def __rmatmul__(self, other):
+        return Tensor._wrap(np.asarray(other)).matmul(self)
+
+    def __neg__(self):
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        return arithmetic.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self.abs()
+
+    def __invert__(self):
+        if self._data.dtype.kind not in "biu":
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        return Tensor._wrap(~self._data)
+
+    def __and__(self, other):
+        return self._untracked(other, np.bitwise_and, "bitwise_and_cpu", "f")
+
+    def __or__(self, other):
+        return self._untracked(other, np.bitwise_or, "bitwise_or_cpu", "f")
+
+    def __xor__(self, other):
+        return self._untracked(other, np.bitwise_xor, "bitwise_xor_cpu", "f")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def add(self, other, *, alpha=1):
+        return self._binary(other, arithmetic.Add, alpha=alpha) if alpha != 1 else self + other
+
+    def sub(self, other, *, alpha=1):
+        if alpha == 1:
+            return self - other
+        self._check_bool_sub(other)
+        return self._binary(other, arithmetic.Sub, alpha=alpha)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other, *, rounding_mode=None):
+        if rounding_mode is None:
+            return self / other
+        a, b = self._operands(other)
+        fn = {"floor": np.floor_divide, "trunc": lambda x, y: np.trunc(x / y).astype(np.result_type(x, y))}
+        if rounding_mode not in fn:
+            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        return Tensor._wrap(fn[rounding_mode](a._data, b._data))
+
+    multiply, subtract, divide, true_divide = mul, sub, div, __truediv__
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def matmul(self, other):
+        if self._data.ndim == 0 or other._data.ndim == 0:
+            raise RuntimeError(
+                f"both arguments to matmul need to be at least 1D, but they are {self._data.ndim}D and "
+                f"{other._data.ndim}D"
+            )
+        a, b = self._operands(other)
+        try:
+            return arithmetic.MatMul.apply(a, b)
+        except ValueError:
+            if self._data.ndim <= 2 and other._data.ndim <= 2:
+                left = self._data.reshape(1, -1) if self._data.ndim == 1 else self._data
+                right = other._data.reshape(-1, 1) if other._data.ndim == 1 else other._data
+                raise RuntimeError(
+                    f"mat1 and mat2 shapes cannot be multiplied ({left.shape[0]}x{left.shape[1]} and "
+                    f"{right.shape[0]}x{right.shape[1]})"
+                ) from None
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be compatible; "
+                               f"got {list(self.shape)} and {list(other.shape)}") from None
+
+    def mm(self, other):
+        if self._data.ndim != 2:
+            raise RuntimeError("self must be a matrix")
+        if other._data.ndim != 2:
+            raise RuntimeError("mat2 must be a matrix")
+        return self.matmul(other)
+
+    def bmm(self, other):
+        if self._data.ndim != 3:
+            raise RuntimeError(f"batch1 must be a 3D tensor")
+        if other._data.ndim != 3:
+            raise RuntimeError(f"batch2 must be a 3D tensor")
+        return self.matmul(other)
+
+    def dot(self, other):
+        return self.matmul(other)
+
+    # ------------------------------------------------------------------ comparisons (no gradient)
+    def _compare(self, other, fn):
+        a, b = self._operands(other)
+        if a is NotImplemented:
+            return NotImplemented
+        return Tensor._wrap(fn(a._data, b._data))
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+
+    def equal(self, other):
+        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return Tensor._wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def logical_not(self):
+        return Tensor._wrap(np.logical_not(self._data))
+
+    def isnan(self):
+        return Tensor._wrap(np.isnan(self._data))
+
+    def isinf(self):
+        return Tensor._wrap(np.isinf(self._data))
+
+    def isfinite(self):
+        return Tensor._wrap(np.isfinite(self._data))
+
+    def all(self, dim=None, keepdim=False):
+        axes = None if dim is None else normalize_dims(dim, self._data.ndim)
+        return Tensor._wrap(np.all(self._data, axis=axes, keepdims=keepdim))
+
+    def any(self, dim=None, keepdim=False):
+        axes = None if dim is None else normalize_dims(dim, self._data.ndim)
+        return Tensor._wrap(np.any(self._data, axis=axes, keepdims=keepdim))
+
+    # ------------------------------------------------------------------ elementwise functions
+    def _float_self(self):
+        return self if self._data.dtype.kind == "f" else self._cast(_dtype.get_default_dtype().numpy)
+
+    def exp(self):
+        return unary.Exp.apply(self._float_self())
+
+    def log(self):
+        return unary.Log.apply(self._float_self())
+
+    def sqrt(self):
+        return unary.Sqrt.apply(self._float_self())
+
+    def rsqrt(self):
+        return 1 / self.sqrt()
+
+    def abs(self):
+        return unary.Abs.apply(self)
+
+    absolute = abs
+
+    def square(self):
+        return self * self
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self
+            if min is not None:
+                out = out.maximum(min if isinstance(min, Tensor) else Tensor._wrap(np.asarray(min, self._data.dtype)))
+            if max is not None:
+                out = out.minimum(max if isinstance(max, Tensor) else Tensor._wrap(np.asarray(max, self._data.dtype)))
+            return out
+        return unary.Clamp.apply(self, min=min, max=max)
+
+    clip = clamp
+
+    def clamp_min(self, min):
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        return self.clamp(max=max)
+
+    def relu(self):
+        return unary.Relu.apply(self)
+
+    def sigmoid(self):
+        return unary.Sigmoid.apply(self._float_self())
+
+    def tanh(self):
+        return unary.Tanh.apply(self._float_self())
+
+    def softmax(self, dim, dtype=None):
+        from .nn import functional
+
+        return functional.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        from .nn import functional
+
+        return functional.log_softmax(self, dim, dtype=dtype)
+
+    def maximum(self, other):
+        return _elementwise_extremum(self, other, largest=True)
+
+    def minimum(self, other):
+        return _elementwise_extremum(self, other, largest=False)
+
+    def sign(self):
+        return Tensor._wrap(np.sign(self._data))
+
+    def floor(self):
+        return Tensor._wrap(np.floor(self._data))
+
+    def ceil(self):
+        return Tensor._wrap(np.ceil(self._data))
+
+    def round(self, decimals=0):
+        return Tensor._wrap(np.round(self._data, decimals))
+
+    def masked_fill(self, mask, value):
+        mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if mask.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
+        fill = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, self._data.dtype))
+        return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask)
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        axes = normalize_dims(dim, self._data.ndim)
+        np_dtype = dtype.numpy if dtype is not None else (np.int64 if self._data.dtype.kind in "biu" else None)
+        return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=np_dtype)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        source = self if dtype is None else self.to(dtype)
+        if source._data.dtype.kind != "f":
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+                f"dtype. Got: {_dtype.from_numpy_dtype(source._data.dtype).scalar_name}"
+            )
+        return reduction.Mean.apply(source, axes=normalize_dims(dim, self._data.ndim), keepdim=keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        correction = _correction(unbiased, correction)
+        return reduction.Var.apply(self._float_self(), axes=normalize_dims(dim, self._data.ndim),
+                                   correction=correction, keepdim=keepdim)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def prod(self, dim=None, keepdim=False):
+        axes = normalize_dims(dim, self._data.ndim)
+        return Tensor._wrap(np.prod(self._data, axis=axes, keepdims=keepdim))
+
+    def _extremum(self, dim, keepdim, largest, name):
+        if isinstance(dim, Tensor):
+            return self.maximum(dim) if largest else self.minimum(dim)
+        if self._data.size == 0 and dim is None:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        if dim is None:
+            return reduction.Extremum.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False, largest=largest)
+        axis = normalize_dim(dim, self._data.ndim)
+        if self._data.ndim == 0:
+            return _RETURN_TYPES[name](self.clone(), Tensor._wrap(np.zeros((), np.int64)))
+        indices = (np.argmax if largest else np.argmin)(self._data, axis=axis, keepdims=True).astype(np.int64)
+        values = reduction.ExtremumAlongDim.apply(self, indices=indices, dim=axis, keepdim=keepdim, largest=largest)
+        return _RETURN_TYPES[name](values, Tensor._wrap(indices if keepdim else np.squeeze(indices, axis)))
+
+    def max(self, dim=None, keepdim=False):
+        """max over all elements; ``max(dim)`` gives ``(values, indices)``; ``max(other)`` the elementwise max."""
+        return self._extremum(dim, keepdim, True, "max")
+
+    def min(self, dim=None, keepdim=False):
+        return self._extremum(dim, keepdim, False, "min")
+
+    def amax(self, dim=(), keepdim=False):
+        axes = normalize_dims(dim if dim != () else None, self._data.ndim)
+        return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=True)
+
+    def amin(self, dim=(), keepdim=False):
+        axes = normalize_dims(dim if dim != () else None, self._data.ndim)
+        return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=False)
+
+    def argmax(self, dim=None, keepdim=False):
+        return self._arg_extremum(np.argmax, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return self._arg_extremum(np.argmin, dim, keepdim)
+
+    def _arg_extremum(self, fn, dim, keepdim):
+        if dim is None:
+            out = fn(self._data)
+            return Tensor._wrap(np.asarray(out, np.int64).reshape((1,) * self._data.ndim if keepdim else ()))
+        axis = normalize_dim(dim, self._data.ndim)
+        if self._data.ndim == 0:
+            return Tensor._wrap(np.zeros((), np.int64))
+        return Tensor._wrap(fn(self._data, axis=axis, keepdims=keepdim).astype(np.int64, copy=False))
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        axis = normalize_dim(dim, self._data.ndim)
+        if not 0 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
+            raise RuntimeError("selected index k out of range")
+        order = np.argsort(-self._data if largest else self._data, axis=axis, kind="stable")
+        indices = np.take(order, np.arange(k), axis=axis)
+        return _RETURN_TYPES["topk"](self.gather(axis, Tensor._wrap(indices)), Tensor._wrap(indices.astype(np.int64)))
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        axis = normalize_dim(dim, self._data.ndim)
+        order = np.argsort(-self._data if descending else self._data, axis=axis, kind="stable")
+        return _RETURN_TYPES["sort"](self.gather(axis, Tensor._wrap(order)), Tensor._wrap(order.astype(np.int64)))
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return self.sort(dim, descending)[1]
+
+    def gather(self, dim, index):
+        axis = normalize_dim(dim, self._data.ndim)
+        idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+        key = list(np.indices(idx.shape, sparse=True))
+        key[axis] = idx
+        return self[tuple(key)]
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        if p in ("fro", 2):
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    # ------------------------------------------------------------------ shape
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+            return Tensor._wrap(self._data.view(shape[0].numpy))
+        shape = _infer_shape(_shape_arg(shape, "view"), self._data.size)
+        if not self._data.flags.c_contiguous:
+            try:
+                np.reshape(self._data, shape, copy=False)
+            except ValueError:
+                raise RuntimeError(
+                    "view size is not compatible with input tensor's size and stride (at least one dimension "
+                    "spans across two contiguous subspaces). Use .reshape(...) instead."
+                ) from None
+        return shape_ops.Reshape.apply(self, shape=shape, kind="View")
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape(self, *shape):
+        shape = _infer_shape(_shape_arg(shape, "reshape"), self._data.size)
+        return shape_ops.Reshape.apply(self, shape=shape, kind="View" if self._data.flags.c_contiguous else "Reshape")
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        ndim = self._data.ndim
+        if ndim == 0:
+            return self.reshape(1)
+        start, end = normalize_dim(start_dim, ndim), normalize_dim(end_dim, ndim)
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        shape = self._data.shape
+        new = shape[:start] + (int(np.prod(shape[start : end + 1])),) + shape[end + 1 :]
+        return shape_ops.Reshape.apply(self, shape=new, kind="View")
+
+    def unflatten(self, dim, sizes):
+        axis = normalize_dim(dim, self._data.ndim)
+        shape = self._data.shape
+        return self.reshape(shape[:axis] + tuple(sizes) + shape[axis + 1 :])
+
+    def squeeze(self, dim=None):
+        shape = self._data.shape
+        if dim is None:
+            new = tuple(n for n in shape if n != 1)
+        else:
+            axes = normalize_dims(dim, self._data.ndim)
+            new = tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1))
+        return shape_ops.Reshape.apply(self, shape=new, kind="Squeeze")
+
+    def unsqueeze(self, dim):
+        axis = normalize_dim(dim, self._data.ndim + 1)
+        shape = self._data.shape
+        return shape_ops.Reshape.apply(self, shape=shape[:axis] + (1,) + shape[axis:], kind="Unsqueeze")
+
+    def permute(self, *dims):
+        dims = _shape_arg(dims, "permute")
+        ndim = self._data.ndim
+        if len(dims) != ndim:
+            raise RuntimeError(
+                f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
+                f"desired ordering of dimensions i.e. input.dim() = {ndim} is not equal to len(dims) = {len(dims)}"
+            )
+        axes = tuple(normalize_dim(d, ndim) for d in dims)
+        if len(set(axes)) != ndim:
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        return shape_ops.Permute.apply(self, axes=axes)
+
+    def transpose(self, dim0, dim1):
+        ndim = self._data.ndim
+        axes = list(range(ndim))
+        if ndim:
+            a, b = normalize_dim(dim0, ndim), normalize_dim(dim1, ndim)
+            axes[a], axes[b] = axes[b], axes[a]
+        return shape_ops.Permute.apply(self, axes=tuple(axes), kind="Transpose")
+
+    swapaxes = swapdims = transpose
+
+    def t(self):
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
+        return self.transpose(0, 1) if self._data.ndim == 2 else self
+
+    def expand(self, *sizes):
+        sizes = _shape_arg(sizes, "expand")
+        ndim = self._data.ndim
+        if len(sizes) < ndim:
+            raise RuntimeError(
+                f"expand(torch.FloatTensor{{{list(self.shape)}}}, size={list(sizes)}): the number of sizes provided "
+                f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({ndim})"
+            )
+        own = (1,) * (len(sizes) - ndim) + self._data.shape
+        target = tuple(o if s == -1 else s for s, o in zip(sizes, own))
+        for i, (s, o) in enumerate(zip(target, own)):
+            if o != 1 and s != o:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({s}) must match the existing size ({o}) at non-singleton "
+                    f"dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(self._data.shape)}"
+                )
+        return shape_ops.Expand.apply(self, shape=target)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def repeat(self, *sizes):
+        sizes = _shape_arg(sizes, "repeat")
+        out = self.reshape((1,) * (len(sizes) - self._data.ndim) + self._data.shape)
+        for axis, n in enumerate(sizes):
+            if n != 1:
+                out = _cat([out] * n, axis)
+        return out
+
+    def chunk(self, chunks, dim=0):
+        axis = normalize_dim(dim, self._data.ndim)
+        step = -(-self._data.shape[axis] // chunks)
+        return self.split(max(step, 1), dim)
+
+    def split(self, split_size_or_sections, dim=0):
+        axis = normalize_dim(dim, self._data.ndim)
+        n = self._data.shape[axis]
+        if isinstance(split_size_or_sections, int):
+            bounds = list(range(0, n, split_size_or_sections)) + [n]
+        else:
+            bounds = [0] + list(np.cumsum(split_size_or_sections))
+        prefix = (slice(None),) * axis
+        return tuple(self[prefix + (slice(lo, hi),)] for lo, hi in zip(bounds[:-1], bounds[1:]))
+
+    def unbind(self, dim=0):
+        axis = normalize_dim(dim, self._data.ndim)
+        prefix = (slice(None),) * axis
+        return tuple(self[prefix + (i,)] for i in range(self._data.shape[axis]))
+
+    def flip(self, dims):
+        axes = normalize_dims(dims, self._data.ndim)
+        key = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self._data.ndim))
+        return self[key]
+
+    # ------------------------------------------------------------------ indexing
+    def __getitem__(self, key):
+        key = _index_key(key)
+        try:
+            return indexing.Index.apply(self, key=key)
+        except IndexError as err:
+            raise IndexError(str(err).replace("axis", "dimension")) from None
+
+    def __setitem__(self, key, value):
+        key = _index_key(key)
+        value_t = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, self._data.dtype))
+        if value_t._data.dtype != self._data.dtype:
+            value_t = value_t._cast(self._data.dtype)
+        if grad_mode._enabled and (self._requires_grad or value_t._requires_grad):
+            self._check_inplace()
+            self._rebind(indexing.IndexPut.apply(self, value_t, key=key))
+        else:
+            try:
+                self._data[key] = value_t._data
+            except IndexError as err:
+                raise IndexError(str(err).replace("axis", "dimension")) from None
+            self._version += 1
+
+    # ------------------------------------------------------------------ in-place
+    def _check_inplace(self):
+        if self.grad_fn is None and self._requires_grad and grad_mode._enabled:
+            raise RuntimeError(_LEAF_INPLACE)
+
+    def _rebind(self, result):
+        """Make this tensor the result of a recorded in-place op (the graph keeps the old value)."""
+        self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, result._requires_grad
+        self._version += 1
+        return self
+
+    def _inplace(self, compute, other=None):
+        """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise."""
+        recorded = grad_mode._enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
+        if recorded:
+            self._check_inplace()
+            return self._rebind(compute(self)._cast(self._data.dtype))
+        with grad_mode.no_grad():
+            result = compute(Tensor._wrap(self._data))._data
+        if result.dtype != self._data.dtype and not np.can_cast(result.dtype, self._data.dtype, "same_kind"):
+            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(result.dtype).scalar_name} can't be cast "
+                               f"to the desired output type {self.dtype.scalar_name}")
+        self._data[...] = result
+        self._version += 1
+        return self
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace(lambda t: t.add(other, alpha=alpha), other)
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace(lambda t: t.sub(other, alpha=alpha), other)
+
+    def mul_(self, other):
+        return self._inplace(lambda t: t * other, other)
+
+    def div_(self, other):
+        return self._inplace(lambda t: t / other, other)
+
+    def pow_(self, exponent):
+        return self._inplace(lambda t: t ** exponent, exponent)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(lambda t: t.clamp(min, max))
+
+    clip_ = clamp_
+
+    def relu_(self):
+        return self._inplace(lambda t: t.relu())
+
+    def sqrt_(self):
+        return self._inplace(lambda t: t.sqrt())
+
+    def exp_(self):
+        return self._inplace(lambda t: t.exp())
+
+    def neg_(self):
+        return self._inplace(lambda t: -t)
+
+    def abs_(self):
+        return self._inplace(lambda t: t.abs())
+
+    def masked_fill_(self, mask, value):
+        return self._inplace(lambda t: t.masked_fill(mask, value), value)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return self._inplace(lambda t: t + value * tensor1 * tensor2, tensor1)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return self._inplace(lambda t: t + value * tensor1 / tensor2, tensor1)
+
+    def lerp_(self, end, weight):
+        return self._inplace(lambda t: t + weight * (end - t), end)
+
+    def copy_(self, src, non_blocking=False):
+        source = src if isinstance(src, Tensor) else Tensor._wrap(np.asarray(src))
+        try:
+            np.broadcast_to(source._data, self._data.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the size of "
+                f"tensor b ({source._data.shape[-1] if source._data.ndim else 1}) at non-singleton dimension "
+                f"{max(self._data.ndim - 1, 0)}"
+            ) from None
+        if grad_mode._enabled and (self._requires_grad or source._requires_grad):
+            self._check_inplace()
+            return self._rebind(shape_ops.Expand.apply(source._cast(self._data.dtype), shape=self._data.shape).clone())
+        self._data[...] = source._data
+        self._version += 1
+        return self
+
+    def _fill_raw(self, values):
+        self._check_inplace()
+        self._data[...] = values
+        self._version += 1
+        return self
+
+    def zero_(self):
+        return self._fill_raw(0)
+
+    def fill_(self, value):
+        return self._fill_raw(value.item() if isinstance(value, Tensor) else value)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        from .random import numpy_rng
+
+        return self._fill_raw(numpy_rng(generator).uniform(a, b, self._data.shape))
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        from .random import numpy_rng
+
+        return self._fill_raw(numpy_rng(generator).normal(mean, std, self._data.shape))
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        from .random import numpy_rng
+
+        return self._fill_raw(numpy_rng(generator).random(self._data.shape) < p)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    # ------------------------------------------------------------------ factories from a tensor
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        from ._creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        return _new_filled(self, size, 0, dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        return _new_filled(self, size, 1, dtype, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        return _new_filled(self, (size,), fill_value, dtype, requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False):
+        return _new_filled(self, size, 0, dtype, requires_grad)
+
+
+def _new_filled(like, size, value, dtype, requires_grad):
+    np_dtype = (dtype or like.dtype).numpy
+    out = Tensor._wrap(np.full(_shape_arg(size), value, np_dtype))
+    out._requires_grad = requires_grad
+    return out
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def _elementwise_extremum(a, b, largest):
+    """maximum/minimum: where the two are equal the gradient is shared half and half, as in PyTorch."""
+    a, b = a._operands(b)
+    if not grad_mode._enabled or not (a._requires_grad or b._requires_grad):
+        return Tensor._wrap((np.maximum if largest else np.minimum)(a._data, b._data))
+    pick_a = a._data > b._data if largest else a._data < b._data
+    tie = a._data == b._data
+    weight_a = Tensor._wrap((pick_a + 0.5 * tie).astype(a._data.dtype))
+    return a * weight_a + b * (1 - weight_a)
+
+
+def _cat(tensors, axis):
+    return shape_ops.Cat.apply(*tensors, dim=axis)
+
+
+def _rebuild(array, requires_grad):
+    t = Tensor._wrap(array)
+    t._requires_grad = requires_grad
+    return t

@@ -1,0 +1,121 @@
+"""repr() of tensors, following PyTorch's printing rules (precision 4, summarised past 1000 elements)."""
+import math
+
+import numpy as np
+
+PRECISION = 4
+THRESHOLD = 1000
+EDGEITEMS = 3
+LINEWIDTH = 80
+
+
+class _Formatter:
+    """Chooses one format (integer-valued, fixed or scientific) and width for all elements shown."""
+
+    def __init__(self, values, floating):
+        self.floating, self.int_mode, self.sci_mode, self.max_width = floating, True, False, 1
+        flat = values.reshape(-1)
+        if not floating:
+            for v in flat.tolist():
+                self.max_width = max(self.max_width, len(str(v)))
+            return
+        finite = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
+        if finite.size == 0:
+            return
+        magnitudes = np.abs(finite)
+        lo, hi = float(magnitudes.min()), float(magnitudes.max())  # Python floats: hi / lo may overflow to inf
+        self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        if self.int_mode:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
+            fmt = (lambda v: f"{v:.{PRECISION}e}") if self.sci_mode else (lambda v: f"{v:.0f}.")
+        else:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+            fmt = (lambda v: f"{v:.{PRECISION}e}") if self.sci_mode else (lambda v: f"{v:.{PRECISION}f}")
+        self.max_width = max(len(fmt(v)) for v in finite.tolist())
+
+    def format(self, value):
+        if not self.floating:
+            text = str(value)
+        elif self.sci_mode:
+            text = f"{value:{self.max_width}.{PRECISION}e}"
+        elif self.int_mode:
+            text = f"{value:.0f}" + ("" if math.isinf(value) or math.isnan(value) else ".")
+        else:
+            text = f"{value:.{PRECISION}f}"
+        return " " * (self.max_width - len(text)) + text
+
+
+def _summarized(a):
+    """The elements that will be shown: the edges of every long dimension."""
+    if a.ndim == 0:
+        return a
+    if a.shape[0] > 2 * EDGEITEMS:
+        a = np.concatenate([a[:EDGEITEMS], a[-EDGEITEMS:]])
+    if a.ndim == 1:
+        return a
+    return np.stack([_summarized(x) for x in a]) if len(a) else a
+
+
+def _vector(a, indent, summarize, fmt):
+    per_line = max(1, int(math.floor((LINEWIDTH - indent) / (fmt.max_width + 2))))
+    if summarize and a.shape[0] > 2 * EDGEITEMS:
+        items = [fmt.format(v) for v in a[:EDGEITEMS].tolist()] + [" ..."]
+        items += [fmt.format(v) for v in a[-EDGEITEMS:].tolist()]
+    else:
+        items = [fmt.format(v) for v in a.tolist()]
+    lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
+    return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _nested(a, indent, summarize, fmt):
+    if a.ndim == 0:
+        return fmt.format(a.item())
+    if a.ndim == 1:
+        return _vector(a, indent, summarize, fmt)
+    if summarize and a.shape[0] > 2 * EDGEITEMS:
+        parts = [_nested(a[i], indent + 1, summarize, fmt) for i in range(EDGEITEMS)] + ["..."]
+        parts += [_nested(a[i], indent + 1, summarize, fmt) for i in range(len(a) - EDGEITEMS, len(a))]
+    else:
+        parts = [_nested(a[i], indent + 1, summarize, fmt) for i in range(a.shape[0])]
+    return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
+
+
+def _add_suffixes(text, suffixes, indent):
+    out = [text]
+    last_line = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line + len(suffix) + 2 > LINEWIDTH:
+            out.append(",\n" + " " * indent + suffix)
+            last_line = indent + len(suffix)
+        else:
+            out.append(", " + suffix)
+            last_line += len(suffix) + 2
+    out.append(")")
+    return "".join(out)
+
+
+def tensor_repr(tensor, prefix="tensor("):
+    from ._dtype import bool as bool_, get_default_dtype, int64
+
+    a = tensor._data
+    dtype = tensor.dtype
+    indent = len(prefix)
+    suffixes = []
+    if a.size == 0:
+        body = "[]"
+        if a.shape != (0,):
+            suffixes.append(f"size={tuple(a.shape)}")
+    else:
+        summarize = a.size > THRESHOLD
+        shown = _summarized(a) if summarize else a
+        fmt = _Formatter(shown.astype(np.float64) if dtype.is_floating_point else shown, dtype.is_floating_point)
+        body = _nested(a, indent, summarize, fmt)
+    # An empty tensor shows no values to infer an integer dtype from, so PyTorch names it.
+    implied = (get_default_dtype(),) if a.size == 0 else (get_default_dtype(), int64, bool_)
+    if dtype not in implied:
+        suffixes.append(f"dtype={dtype!r}")
+    if tensor.grad_fn is not None:
+        suffixes.append(f"grad_fn=<{tensor.grad_fn.name()}>")
+    elif tensor.requires_grad:
+        suffixes.append("requires_grad=True")
+    return _add_suffixes(prefix + body, suffixes, indent)

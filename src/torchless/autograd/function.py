@@ -1,0 +1,144 @@
+"""The autograd graph: a Function is one differentiable operation, forward and backward side by side.
+
+Calling ``SomeFunction.apply(*tensors, **params)`` runs ``forward`` on the tensors' arrays and, when
+gradients are being recorded and some input requires grad, returns a tensor whose ``grad_fn`` is the
+Function instance. The instance is the graph node: it remembers where each input's gradient goes
+(``edges``) and whatever ``forward`` saved for ``backward``.
+"""
+import numpy as np
+
+from . import grad_mode
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
+    "or if you need to access saved tensors after calling backward."
+)
+
+
+class Function:
+    """A differentiable operation on arrays.
+
+    Subclasses define ``forward(self, *arrays, **params) -> array`` and
+    ``backward(self, grad) -> tuple`` returning one gradient (or None) per tensor input. ``forward``
+    stores what ``backward`` needs as attributes, and lists their names in ``saved`` so they can be
+    freed after backward; ``self.needs_input_grad`` tells ``backward`` which gradients to compute.
+    """
+
+    saved = ()  # names of attributes holding saved arrays, released after backward
+    edges = ()
+    needs_input_grad = ()
+    _freed = False
+    _retained = None  # weak reference to a non-leaf output that asked retain_grad()
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        from .._tensor import Tensor
+
+        node = cls()
+        arrays = [t._data if t is not None else None for t in inputs]
+        out = node.forward(*arrays, **params)
+        result = Tensor._wrap(out)
+        if grad_mode._enabled:
+            needs = tuple(t is not None and t.requires_grad for t in inputs)
+            if True in needs:
+                node.needs_input_grad = needs
+                node.edges = tuple(_edge(t) if need else None for t, need in zip(inputs, needs))
+                result._requires_grad = True
+                result.grad_fn = node
+                return result
+        node.release()
+        return result
+
+    def forward(self, *arrays, **params):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def backward(self, grad):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def name(self):
+        """The name PyTorch gives this node, e.g. ``ConvolutionBackward0``."""
+        return type(self).__name__ + "Backward0"
+
+    def release(self):
+        """Drop the arrays saved for backward (called once backward has used them)."""
+        for attr in self.saved:
+            setattr(self, attr, None)
+        if self.saved:
+            self._freed = True
+
+    @property
+    def next_functions(self):
+        return tuple((e if isinstance(e, Function) else None, 0) for e in self.edges)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+def _edge(tensor):
+    """Where a gradient for ``tensor`` goes: its producing node, or the leaf tensor itself."""
+    return tensor.grad_fn if tensor.grad_fn is not None else tensor
+
+
+def _topological_order(root):
+    """Nodes reachable from ``root``, each after every node that feeds gradient into it."""
+    order, visited = [], {id(root)}
+    stack = [(root, iter(root.edges))]
+    while stack:
+        node, children = stack[-1]
+        for child in children:
+            if isinstance(child, Function) and id(child) not in visited:
+                visited.add(id(child))
+                stack.append((child, iter(child.edges)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    order.reverse()
+    return order
+
+
+def run_backward(tensor, grad, retain_graph=False):
+    """Propagate ``grad`` (an array shaped like ``tensor``) back through the graph into leaves' ``.grad``."""
+    root = tensor.grad_fn
+    if root is None:
+        _accumulate_leaf(tensor, grad)
+        return
+    pending = {id(root): grad}
+    with grad_mode.no_grad():
+        for node in _topological_order(root):
+            g = pending.pop(id(node), None)
+            if g is None:
+                continue
+            if node._freed:
+                raise RuntimeError(_FREED_MESSAGE)
+            if node._retained is not None:
+                kept = node._retained()
+                if kept is not None:
+                    _accumulate_leaf(kept, g)
+            input_grads = node.backward(g)
+            for edge, g_in in zip(node.edges, input_grads):
+                if edge is None or g_in is None:
+                    continue
+                if isinstance(edge, Function):
+                    previous = pending.get(id(edge))
+                    pending[id(edge)] = g_in if previous is None else previous + g_in
+                else:
+                    _accumulate_leaf(edge, g_in)
+            if not retain_graph:
+                node.release()
+
+
+def _accumulate_leaf(tensor, grad):
+    from .._tensor import Tensor
+
+    for hook in tensor._hooks or ():
+        replaced = hook(Tensor._wrap(grad))
+        if replaced is not None:
+            grad = replaced._data
+    if tensor.grad is None:
+        # A fresh, writable array: incoming gradients may be views or shared between inputs.
+        tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor._data.dtype, copy=True))
+    else:
+        tensor.grad._data = tensor.grad._data + grad

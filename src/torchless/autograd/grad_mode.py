@@ -1,0 +1,75 @@
+"""Switching gradient recording on and off: no_grad, enable_grad, set_grad_enabled."""
+import functools
+
+_enabled = True
+
+
+def is_grad_enabled():
+    """True when operations on tensors that require grad are being recorded for backward."""
+    return _enabled
+
+
+class _GradMode:
+    """Base of the grad-mode switches: a context manager that also works as a decorator."""
+
+    mode = True
+
+    def __enter__(self):
+        global _enabled
+        self._previous = _enabled
+        _enabled = self.mode
+
+    def __exit__(self, *exc):
+        global _enabled
+        _enabled = self._previous
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Context manager (and decorator) that disables gradient recording, as ``torch.no_grad``."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):
+    """Context manager (and decorator) that enables gradient recording inside a ``no_grad`` block."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """Set gradient recording on or off; usable as a function, context manager or decorator."""
+
+    def __init__(self, mode):
+        global _enabled
+        self.mode = bool(mode)
+        self._previous = _enabled
+        _enabled = self.mode
+
+    def __enter__(self):
+        pass
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class inference_mode(no_grad):
+    """Like ``no_grad`` (torchless has no separate inference tensors)."""
+
+    def __init__(self, mode=True):
+        self.mode = not mode
