@@ -1,0 +1,1 @@
+"""Implementation modules behind ``torchless.nn.functional``, one concept each."""
