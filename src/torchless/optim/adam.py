@@ -1,0 +1,148 @@
+"""Adam: adaptive moment estimation, with optional AMSGrad, L2 or decoupled weight decay."""
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, _scalar_dtype, _unsupported_flags
+
+
+class Adam(Optimizer):
+    r"""Adam, PyTorch's formulation.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated when ``maximize``), at step :math:`t`:
+
+    .. math::
+        m \leftarrow \beta_1 m + (1-\beta_1) g, \quad v \leftarrow \beta_2 v + (1-\beta_2) g^2, \quad
+        \theta \leftarrow \theta - \frac{\gamma}{1-\beta_1^t}
+        \frac{m}{\sqrt{v}/\sqrt{1-\beta_2^t} + \epsilon}
+
+    Weight decay adds :math:`\lambda\theta` to :math:`g` (or, with ``decoupled_weight_decay``, multiplies
+    :math:`\theta` by :math:`1-\gamma\lambda` first, as AdamW). AMSGrad uses the running maximum of
+    :math:`v`.
+
+    Args:
+        params (iterable): parameters to optimize, or dicts defining parameter groups.
+        lr (float): learning rate :math:`\gamma` (default: 1e-3).
+        betas (Tuple[float, float]): coefficients of the running averages of the gradient and its square
+            (default: (0.9, 0.999)).
+        eps (float): term added to the denominator for numerical stability (default: 1e-8).
+        weight_decay (float): weight decay :math:`\lambda` (default: 0).
+        amsgrad (bool): use the AMSGrad variant (default: False).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+        decoupled_weight_decay (bool): decay the weights directly, as AdamW (default: False).
+
+    State per parameter: ``step`` (a 0-d float tensor), ``exp_avg``, ``exp_avg_sq`` and, with AMSGrad,
+    ``max_exp_avg_sq``.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
+            raise ValueError("betas must be either both floats or both Tensors")
+        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad,
+                    "maximize": maximize, "foreach": foreach}
+        _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable, fused=fused)
+        defaults["decoupled_weight_decay"] = decoupled_weight_decay
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("decoupled_weight_decay", False)
+            for p in group["params"]:
+                p_state = self.state.get(p, {})
+                if p_state and not isinstance(p_state["step"], Tensor):
+                    # old checkpoints kept ``step`` as a Python number
+                    p_state["step"] = Tensor._wrap(np.array(float(p_state["step"]), _scalar_dtype()))
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            amsgrad = group["amsgrad"]
+            for param, p, g in self._params_with_grad(group):
+                state = self.state[param]
+                if not state:
+                    state["step"] = Tensor._wrap(np.zeros((), _scalar_dtype()))
+                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p))
+                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p))
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p))
+                step_count = state["step"]._data
+                step_count += 1
+                _adam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                             state["max_exp_avg_sq"]._data if amsgrad else None, step=float(step_count),
+                             lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
+                             weight_decay=group["weight_decay"], maximize=group["maximize"],
+                             decoupled=group["decoupled_weight_decay"])
+                param._version += 1
+        return loss
+
+
+def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, eps, weight_decay, maximize,
+                 decoupled):
+    """Update ``p`` and the moment arrays in place for step number ``step`` (counted from 1).
+
+    The operations and their order are PyTorch's; array-wide arithmetic stays in the parameter's dtype
+    (scalars are rounded to it), while the bias corrections are computed in Python floats as PyTorch does.
+    """
+    scalar = p.dtype.type
+    beta1, beta2 = betas
+    # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep everything an array
+    p, g, exp_avg, exp_avg_sq = np.atleast_1d(p, g, exp_avg, exp_avg_sq)
+    if max_exp_avg_sq is not None:
+        max_exp_avg_sq = np.atleast_1d(max_exp_avg_sq)
+    if maximize:
+        g = np.negative(g)
+    if weight_decay != 0:
+        if decoupled:
+            p *= scalar(1 - lr * weight_decay)
+        else:
+            g = g + p * scalar(weight_decay)
+
+    # exp_avg.lerp_(g, 1 - beta1), with PyTorch's two formulas for small and large weights
+    weight = scalar(1 - beta1)
+    work = np.subtract(g, exp_avg)
+    if abs(weight) < 0.5:
+        work *= weight
+        exp_avg += work
+    else:
+        work *= weight - scalar(1)
+        np.add(g, work, out=exp_avg)
+
+    # exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+    np.multiply(g, scalar(1 - beta2), out=work)
+    work *= g
+    exp_avg_sq *= scalar(beta2)
+    exp_avg_sq += work
+
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    step_size = lr / bias_correction1
+    if max_exp_avg_sq is not None:
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        second_moment = max_exp_avg_sq
+    else:
+        second_moment = exp_avg_sq
+    denom = np.sqrt(second_moment)
+    denom /= scalar(bias_correction2 ** 0.5)
+    denom += scalar(eps)
+
+    # p.addcdiv_(exp_avg, denom, value=-step_size)
+    np.multiply(exp_avg, scalar(-step_size), out=work)
+    work /= denom
+    p += work

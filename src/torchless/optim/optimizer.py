@@ -1,0 +1,248 @@
+"""Optimizer: the base class holding parameter groups, per-parameter state and their state_dict."""
+import copy
+import warnings
+from collections import defaultdict
+from itertools import chain
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+from ..autograd import grad_mode
+
+
+class _RequiredParameter:
+    """Marks a hyper-parameter that every parameter group must give (no default)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+
+def _typename(obj):
+    """The type name PyTorch prints in its optimizer errors (``torchless.FloatTensor``, ``int``, ...)."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if qualname is None:
+        module, qualname = obj.__class__.__module__ or "", obj.__class__.__qualname__
+    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
+
+
+def _scalar_dtype():
+    """The dtype of the ``step`` counters: float32, or float64 when that is the default dtype."""
+    return np.dtype(np.float64) if _dtype.get_default_dtype() is _dtype.float64 else np.dtype(np.float32)
+
+
+def _unsupported_flags(defaults, **flags):
+    """Refuse the PyTorch speed/graph flags torchless has no implementation for (CUDA graphs, fused kernels...)."""
+    for name, value in flags.items():
+        if value:
+            raise RuntimeError(f"torchless optimizers do not support {name}=True")
+        defaults[name] = value
+
+
+class Optimizer:
+    """Base class for all optimizers.
+
+    Args:
+        params (iterable): an iterable of :class:`Tensor` s, of ``(name, Tensor)`` pairs, or of dicts
+            (parameter groups) holding ``'params'`` and per-group hyper-parameters.
+        defaults (dict): default values of the hyper-parameters, used by groups that do not set them.
+
+    Subclasses implement :meth:`step`; state lives in ``self.state[param]`` (a dict per parameter).
+    """
+
+    def __init__(self, params, defaults):
+        self.defaults = defaults
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                            f"but got {_typename(params)}")
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for param_group in param_groups:
+            self.add_param_group(param_group)
+
+    def __getstate__(self):
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def __repr__(self):
+        text = self.__class__.__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            text += f"\nParameter Group {i}\n"
+            for key in sorted(group.keys()):
+                if key != "params":
+                    text += f"    {key}: {group[key]}\n"
+        return text + ")"
+
+    def add_param_group(self, param_group):
+        """Add a group of parameters (a dict with ``'params'`` and optional hyper-parameters).
+
+        Useful for fine-tuning, to make frozen layers trainable as training goes on. Hyper-parameters the
+        group does not set take the optimizer's defaults.
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering of "
+                            "tensors in sets will change between runs. Please use a list instead.")
+        else:
+            params = list(params)
+
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        param_group["params"] = [p[1] if isinstance(p, tuple) else p for p in params]
+        if names:
+            if len(names) != len(params):
+                raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+            param_group["param_names"] = names
+
+        for param in param_group["params"]:
+            if not isinstance(param, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {_typename(param)}")
+            if not self.defaults.get("differentiable", None) and not (param.is_leaf or param.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            param_group.setdefault(name, default)
+
+        params = param_group["params"]
+        if len(params) != len(set(params)):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will cause "
+                          "an error; see github.com/pytorch/pytorch/issues/40967 for more information", stacklevel=3)
+
+        existing = set()
+        for group in self.param_groups:
+            existing.update(group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                which = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {which} to the optimizer")
+        if not existing.isdisjoint(params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none=True):
+        """Reset the gradients of all optimized tensors.
+
+        Args:
+            set_to_none (bool): set the grads to ``None`` instead of filling them with zeros (default). A
+                parameter whose grad is ``None`` is skipped by :meth:`step`; one with a zero grad is not (weight
+                decay and momentum still move it).
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if p.grad.grad_fn is not None:
+                        p.grad.detach_()
+                    else:
+                        p.grad.requires_grad_(False)
+                    p.grad.zero_()
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        raise NotImplementedError
+
+    def _evaluate(self, closure):
+        """Run ``closure`` with gradients recorded, as PyTorch's optimizers do before updating."""
+        if closure is None:
+            return None
+        with grad_mode.enable_grad():
+            return closure()
+
+    def _params_with_grad(self, group):
+        """The group's parameters that received a gradient, as (param, param array, grad array)."""
+        found = []
+        for p in group["params"]:
+            if p.grad is not None:
+                found.append((p, p._data, p.grad._data))
+        return found
+
+    def state_dict(self):
+        """The optimizer's state as a dict of ``'state'`` and ``'param_groups'``.
+
+        Parameters are replaced by their position in the groups (counting across groups), so the dict holds
+        only tensors, numbers and lists: ``{'state': {0: {'momentum_buffer': tensor(...)}, ...},
+        'param_groups': [{'lr': 0.01, ..., 'params': [0, 1]}, ...]}``. The state tensors are shared with the
+        optimizer, as in PyTorch.
+        """
+        index_of = {}
+        start = 0
+
+        def pack_group(group):
+            nonlocal start
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for i, p in enumerate(group["params"], start):
+                index_of.setdefault(id(p), i)
+            packed["params"] = [index_of[id(p)] for p in group["params"]]
+            start += len(packed["params"])
+            return packed
+
+        param_groups = [pack_group(g) for g in self.param_groups]
+        packed_state = {(index_of[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
+        return {"state": packed_state, "param_groups": param_groups}
+
+    def load_state_dict(self, state_dict):
+        """Load state produced by :meth:`state_dict` (of an optimizer over parameters of the same shapes).
+
+        Groups are matched by position and must hold as many parameters as the saved ones. Floating-point
+        state is cast to its parameter's dtype (``step`` counters excepted); all tensors are copied.
+        """
+        groups = self.param_groups
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                             "optimizer's group")
+        param_of = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
+                            chain.from_iterable(g["params"] for g in groups)))
+
+        state = defaultdict(dict)
+        for key, value in state_dict["state"].items():
+            if key in param_of:
+                param = param_of[key]
+                state[param] = _cast_state(param, value)
+            else:
+                state[key] = value
+
+        def update_group(group, new_group):
+            new_group["params"] = group["params"]
+            if "param_names" in group and "param_names" not in new_group:
+                new_group["param_names"] = group["param_names"]
+            return new_group
+
+        self.__setstate__({"state": state, "param_groups": [update_group(g, s) for g, s in zip(groups, saved_groups)]})
+
+
+def _cast_state(param, value, key=None):
+    """A copy of ``value`` whose tensors are cast to ``param``'s floating dtype (``step`` keeps its own)."""
+    if isinstance(value, Tensor):
+        array = value._data
+        if key != "step" and param.is_floating_point():
+            return Tensor._wrap(array.astype(param._data.dtype, copy=True))
+        return Tensor._wrap(array.copy())
+    if isinstance(value, dict):
+        return {k: _cast_state(param, v, key=k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast_state(param, v) for v in value)
+    return value

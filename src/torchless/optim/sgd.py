@@ -1,0 +1,105 @@
+"""SGD: stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay."""
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, _unsupported_flags
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent (optionally with momentum), PyTorch's formulation.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated when ``maximize``):
+
+    .. math::
+        g \leftarrow g + \lambda\theta, \quad
+        b \leftarrow \mu b + (1-\tau) g \ (b_1 = g), \quad
+        g \leftarrow g + \mu b \text{ (nesterov) or } b, \quad
+        \theta \leftarrow \theta - \gamma g
+
+    Args:
+        params (iterable): parameters to optimize, or dicts defining parameter groups.
+        lr (float): learning rate :math:`\gamma` (default: 1e-3).
+        momentum (float): momentum factor :math:`\mu` (default: 0).
+        dampening (float): dampening :math:`\tau` for momentum (default: 0).
+        weight_decay (float): L2 penalty :math:`\lambda` (default: 0).
+        nesterov (bool): use Nesterov momentum (needs momentum > 0 and zero dampening) (default: False).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+
+    Example:
+        >>> optimizer = torchless.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        >>> optimizer.zero_grad()
+        >>> loss_fn(model(input), target).backward()
+        >>> optimizer.step()
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
+                    "nesterov": nesterov, "maximize": maximize, "foreach": foreach}
+        _unsupported_flags(defaults, differentiable=differentiable, fused=fused)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("nesterov", False)
+            group.setdefault("maximize", False)
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr, momentum = float(group["lr"]), group["momentum"]
+            for param, p, g in self._params_with_grad(group):
+                state = self.state[param] if momentum != 0 else {}  # plain SGD keeps no state
+                buf = state.get("momentum_buffer")
+                new_buf = _sgd_update(p, g, None if buf is None else buf._data, lr=lr, momentum=momentum,
+                                      dampening=group["dampening"], weight_decay=group["weight_decay"],
+                                      nesterov=group["nesterov"], maximize=group["maximize"])
+                if momentum != 0 and buf is None:
+                    state["momentum_buffer"] = Tensor._wrap(new_buf.reshape(p.shape))
+                param._version += 1
+        return loss
+
+
+def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):
+    """Update the array ``p`` in place; returns the momentum buffer (a new one when ``buf`` is None).
+
+    The operations and their order are PyTorch's, with each scalar rounded to the parameter's dtype, so
+    results agree with PyTorch to the last bit or two.
+    """
+    scalar = p.dtype.type
+    # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep every result an array
+    p, g = np.atleast_1d(p, g)
+    if weight_decay != 0:
+        d_p = np.multiply(p, scalar(weight_decay))
+        if maximize:
+            np.subtract(d_p, g, out=d_p)
+        else:
+            d_p += g
+    else:
+        d_p = np.negative(g) if maximize else g
+    if momentum != 0:
+        if buf is None:
+            buf = d_p.copy()
+        else:
+            buf = np.atleast_1d(buf)
+            buf *= scalar(momentum)
+            if dampening == 0:
+                buf += d_p
+            else:
+                buf += d_p * scalar(1 - dampening)
+        d_p = np.add(d_p, buf * scalar(momentum)) if nesterov else buf
+    # p += (-lr) * d_p, without touching the grad or the momentum buffer
+    p += np.multiply(d_p, scalar(-lr))
+    return buf

@@ -1,0 +1,463 @@
+"""torchless.save / torchless.load: round trips, atomic writes, and refusal of foreign or forged files."""
+import io
+import json
+import os
+import pathlib
+import pickle
+import zipfile
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import torchless
+from torchless.nn import Parameter
+from torchless.serialization import CheckpointError
+
+
+def round_trip(obj):
+    buffer = io.BytesIO()
+    torchless.save(obj, buffer)
+    buffer.seek(0)
+    return torchless.load(buffer)
+
+
+def assert_same_tensor(loaded, original):
+    assert type(loaded) is type(original)
+    assert loaded.dtype == original.dtype
+    assert loaded.shape == original.shape
+    assert loaded.requires_grad == original.requires_grad
+    np.testing.assert_array_equal(loaded.detach().numpy(), original.detach().numpy())
+
+
+# ---------------------------------------------------------------------------- round trips
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("shape", [(), (0,), (3, 0, 2), (5,), (2, 3, 4)])
+def test_tensor_round_trip(dtype, shape):
+    rng = np.random.default_rng(0)
+    array = np.asarray(rng.standard_normal(shape) * 50).astype(dtype)
+    tensor = torchless.from_numpy(array)
+    loaded = round_trip(tensor)
+    assert_same_tensor(loaded, tensor)
+    assert loaded.numpy().dtype == np.dtype(dtype)
+
+
+def test_float_values_are_bit_exact():
+    values = np.array([np.nan, np.inf, -np.inf, -0.0, 5e-324, np.finfo(np.float64).max, 1 / 3])
+    loaded = round_trip(torchless.from_numpy(values)).numpy()
+    assert loaded.tobytes() == values.tobytes()
+
+
+def test_non_contiguous_tensor():
+    base = torchless.arange(12).reshape(3, 4)
+    view = base.t()[1:]
+    loaded = round_trip(view)
+    assert loaded.tolist() == view.tolist()
+    assert loaded.numpy().flags.c_contiguous
+
+
+def test_parameter_and_requires_grad():
+    weight = Parameter(torchless.randn(3, 2))
+    frozen = Parameter(torchless.randn(2), requires_grad=False)
+    leaf = torchless.randn(4, dtype=torchless.float64).requires_grad_()
+    loaded = round_trip({"w": weight, "f": frozen, "t": leaf})
+    assert_same_tensor(loaded["w"], weight)
+    assert_same_tensor(loaded["f"], frozen)
+    assert_same_tensor(loaded["t"], leaf)
+    assert isinstance(loaded["w"], Parameter) and loaded["w"].is_leaf and loaded["w"].grad is None
+
+
+def test_module_style_state_dict():
+    state = OrderedDict([("conv.weight", torchless.randn(4, 1, 3, 3)), ("conv.bias", torchless.zeros(4)),
+                         ("bn.num_batches_tracked", torchless.tensor(7))])
+    state._metadata = OrderedDict([("", {"version": 1}), ("bn", {"version": 2})])
+    loaded = round_trip(state)
+    assert type(loaded) is OrderedDict and list(loaded) == list(state)
+    for key in state:
+        assert_same_tensor(loaded[key], state[key])
+    assert loaded["bn.num_batches_tracked"].dtype == torchless.int64 and loaded["bn.num_batches_tracked"].shape == ()
+    assert loaded._metadata == state._metadata
+
+
+def test_optimizer_state_dict_round_trip_and_resume():
+    def train(params, opt, steps, seed):
+        rng = np.random.default_rng(seed)
+        for _ in range(steps):
+            for p in params:
+                p.grad = torchless.from_numpy(rng.standard_normal(tuple(p.shape)).astype(np.float32))
+            opt.step()
+
+    def make():
+        params = [Parameter(torchless.from_numpy(np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3))),
+                  Parameter(torchless.ones(3))]
+        return params, torchless.optim.Adam([{"params": params[:1]}, {"params": params[1:], "lr": 0.1}], lr=0.01,
+                                            amsgrad=True)
+
+    reference, reference_opt = make()
+    train(reference, reference_opt, 5, seed=1)
+    train(reference, reference_opt, 5, seed=2)
+
+    params, opt = make()
+    train(params, opt, 5, seed=1)
+    loaded = round_trip({"model": [p.detach() for p in params], "optimizer": opt.state_dict(), "epoch": 5})
+    saved_sd = opt.state_dict()
+    assert loaded["optimizer"]["param_groups"] == saved_sd["param_groups"]
+    assert list(loaded["optimizer"]["state"]) == [0, 1]  # int keys stay ints
+    for index, state in saved_sd["state"].items():
+        for key, value in state.items():
+            assert_same_tensor(loaded["optimizer"]["state"][index][key], value)
+    assert loaded["optimizer"]["param_groups"][0]["betas"] == (0.9, 0.999)
+
+    resumed = [Parameter(t) for t in loaded["model"]]
+    _, resumed_opt = make()
+    resumed_opt = torchless.optim.Adam([{"params": resumed[:1]}, {"params": resumed[1:]}])
+    resumed_opt.load_state_dict(loaded["optimizer"])
+    train(resumed, resumed_opt, 5, seed=2)
+    for p, q in zip(resumed, reference):
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
+
+
+def test_plain_values_and_containers():
+    obj = {
+        "none": None, "flags": [True, False], "int": -(2 ** 70), "float": 0.1, "nan": float("nan"),
+        "inf": (float("inf"), float("-inf")), "text": "héllo\n\"quoted\"", "nested": [[], (), {}, [(1,)]],
+        7: "int key", 2.5: "float key", (1, "a"): "tuple key", None: "none key", True: "bool key",
+        "size": torchless.Size([2, 3]), "dtype": torchless.float64, "device": torchless.device("cpu"),
+        "type": "dict",  # a user key that looks like one of the format's tags
+    }
+    loaded = round_trip(obj)
+    assert list(loaded) == list(obj)
+    assert type(loaded["inf"]) is tuple and loaded["inf"] == obj["inf"]
+    assert np.isnan(loaded.pop("nan"))
+    obj.pop("nan")
+    assert loaded == obj
+    assert type(loaded["int"]) is int and type(loaded["float"]) is float and type(loaded[True]) is str
+    assert isinstance(loaded["size"], torchless.Size)
+    assert loaded["dtype"] is torchless.float64
+    assert [type(v) for v in loaded["nested"]] == [list, tuple, dict, list]
+
+
+def test_shared_tensor_is_stored_once_and_loads_as_one():
+    shared = torchless.randn(100)
+    buffer = io.BytesIO()
+    torchless.save({"a": shared, "b": [shared]}, buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        assert sorted(archive.namelist()) == ["tensors/0.npy", "torchless.json"]
+    buffer.seek(0)
+    loaded = torchless.load(buffer)
+    assert loaded["a"] is loaded["b"][0]
+
+
+def test_loaded_tensors_own_their_memory(tmp_path):
+    original = torchless.arange(6, dtype=torchless.float32)
+    path = tmp_path / "t.pt"
+    torchless.save(original, path)
+    first, second = torchless.load(path), torchless.load(path)
+    original.add_(100)
+    first.add_(1)
+    assert second.tolist() == [0, 1, 2, 3, 4, 5]
+    assert first.tolist() == [1, 2, 3, 4, 5, 6]
+    assert first.numpy().flags.writeable and not np.shares_memory(first.numpy(), second.numpy())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5)
+    | st.builds(lambda shape, seed: torchless.from_numpy(np.random.default_rng(seed).standard_normal(shape)),
+                st.lists(st.integers(0, 3), max_size=3).map(tuple), st.integers(0, 10)),
+    lambda children: st.lists(children, max_size=3) | st.tuples(children, children)
+    | st.dictionaries(st.integers() | st.text(max_size=3), children, max_size=3),
+    max_leaves=10))
+def test_random_structures_round_trip(obj):
+    def same(a, b):
+        if isinstance(a, torchless.Tensor):
+            return isinstance(b, torchless.Tensor) and a.shape == b.shape and a.dtype == b.dtype and \
+                np.array_equal(a.numpy(), b.numpy())
+        if isinstance(a, (list, tuple)):
+            return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        if isinstance(a, dict):
+            return type(b) is dict and list(a) == list(b) and all(same(a[k], b[k]) for k in a)
+        return type(a) is type(b) and a == b
+
+    assert same(obj, round_trip(obj))
+
+
+# ---------------------------------------------------------------------------- files
+def test_path_kinds(tmp_path):
+    tensor = torchless.randn(3)
+    for path in (str(tmp_path / "a.pt"), tmp_path / "b.pt", pathlib.PurePath(tmp_path / "c.pt")):
+        torchless.save(tensor, path)
+        assert_same_tensor(torchless.load(path), tensor)
+    with open(tmp_path / "d.pt", "wb") as f:
+        torchless.save(tensor, f)
+    with open(tmp_path / "d.pt", "rb") as f:
+        assert_same_tensor(torchless.load(f, map_location="cpu"), tensor)
+
+
+def test_unseekable_streams():
+    class WriteOnly(io.RawIOBase):
+        def __init__(self):
+            self.chunks = []
+
+        def writable(self):
+            return True
+
+        def write(self, data):
+            self.chunks.append(bytes(data))
+            return len(data)
+
+    class ReadOnce(io.RawIOBase):
+        def __init__(self, data):
+            self._data = io.BytesIO(data)
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            return self._data.readinto(buffer)
+
+    tensor = torchless.randn(4, 5)
+    sink = WriteOnly()
+    torchless.save({"t": tensor}, sink)
+    loaded = torchless.load(ReadOnce(b"".join(sink.chunks)))
+    assert_same_tensor(loaded["t"], tensor)
+
+
+def test_save_over_existing_file_keeps_permissions_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "model.pt"
+    torchless.save({"v": 1}, path)
+    torchless.save({"v": 2}, path)
+    assert torchless.load(path) == {"v": 2}
+    assert os.listdir(tmp_path) == ["model.pt"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_failed_write_leaves_old_file_intact(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.pt"
+    torchless.save({"epoch": 1, "w": torchless.ones(3)}, path)
+    before = path.read_bytes()
+
+    def broken_write(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np.lib.format, "write_array", broken_write)
+    with pytest.raises(OSError, match="disk full"):
+        torchless.save({"epoch": 2, "w": torchless.zeros(3)}, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["ckpt.pt"]
+
+
+def test_unsupported_object_is_a_type_error_and_writes_nothing(tmp_path):
+    path = tmp_path / "x.pt"
+    torchless.save([1], path)
+    for bad in (object(), [lambda: 0], {"a": np.zeros(2)}, {1, 2}, {"f": print}, np.float32(1.0)):
+        with pytest.raises(TypeError, match="torchless.save cannot save an object of type"):
+            torchless.save(bad, path)
+    assert torchless.load(path) == [1]
+    assert os.listdir(tmp_path) == ["x.pt"]
+
+
+def test_self_containing_container_is_refused():
+    loop = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="contains itself"):
+        torchless.save(loop, io.BytesIO())
+
+
+def test_missing_parent_directory_message_matches_torch(tmp_path):
+    target = tmp_path / "missing" / "x.pt"
+    with pytest.raises(RuntimeError) as info:
+        torchless.save({}, target)
+    assert str(info.value) == f"Parent directory {tmp_path / 'missing'} does not exist."
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as their_info:
+        torch.save({}, target)
+    assert str(their_info.value) == str(info.value)
+
+
+def test_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        torchless.load(tmp_path / "nope.pt")
+
+
+def test_map_location_to_another_device_is_refused():
+    buffer = io.BytesIO()
+    torchless.save(torchless.ones(1), buffer)
+    buffer.seek(0)
+    with pytest.raises(RuntimeError, match="CPU only"):
+        torchless.load(buffer, map_location="cuda:0")
+
+
+# ---------------------------------------------------------------------------- foreign and forged files
+class Exploit:
+    """Unpickling this creates the marker file: proof that code ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+def load_bytes(data):
+    return torchless.load(io.BytesIO(data))
+
+
+def make_archive(entries):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def structure(obj, **overrides):
+    return json.dumps({"format": "torchless", "version": 1, "object": obj, **overrides})
+
+
+def npy_bytes(array, allow_pickle=False):
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=allow_pickle)
+    return buffer.getvalue()
+
+
+def test_plain_pickle_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "pwned"
+    with pytest.raises(CheckpointError, match="it is a pickle file"):
+        load_bytes(pickle.dumps(Exploit(marker), protocol=2))
+    assert not marker.exists()
+
+
+def test_pytorch_checkpoint_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "pwned"
+    data = make_archive({"archive/data.pkl": pickle.dumps(Exploit(marker)), "archive/version": b"3\n"})
+    with pytest.raises(CheckpointError, match="PyTorch pickle checkpoint"):
+        load_bytes(data)
+    assert not marker.exists()
+
+
+def test_real_pytorch_checkpoint_is_refused(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "torch.pt"
+    torch.save({"w": torch.ones(2)}, path)
+    with pytest.raises(CheckpointError, match="PyTorch pickle checkpoint"):
+        torchless.load(path)
+
+
+def test_pickled_npy_is_refused_without_running_it(tmp_path):
+    marker = tmp_path / "pwned"
+    payload = np.array([Exploit(marker)], dtype=object)
+    data = make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False}),
+                         "tensors/0.npy": npy_bytes(payload, allow_pickle=True)})
+    with pytest.raises(CheckpointError, match="not numbers"):
+        load_bytes(data)
+    assert not marker.exists()
+
+
+def test_errors_are_runtime_and_unpickling_errors():
+    for error_type in (RuntimeError, pickle.UnpicklingError):
+        with pytest.raises(error_type):
+            load_bytes(b"definitely not a checkpoint")
+
+
+def valid_checkpoint():
+    buffer = io.BytesIO()
+    torchless.save({"w": torchless.arange(1000, dtype=torchless.float32), "n": 3}, buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"", "not a zip archive"),
+    (b"\x00" * 100, "not a zip archive"),
+    (make_archive({"hello.txt": b"hi"}), "without 'torchless.json'"),
+    (make_archive({"torchless.json": b"{not json"}), "not valid JSON"),
+    (make_archive({"torchless.json": b"[1, 2]"}), "no torchless format marker"),
+    (make_archive({"torchless.json": json.dumps({"format": "other", "version": 1, "object": 1})}), "format marker"),
+    (make_archive({"torchless.json": structure(1, version=2)}), "format version 2"),
+    (make_archive({"torchless.json": structure({"type": "module", "name": "os"})}), "unknown node type"),
+    (make_archive({"torchless.json": structure({"type": "dict", "items": [[[1], 2]]})}), "unhashable"),
+    (make_archive({"torchless.json": structure({"type": "dict", "items": 5})}), "items must be a list"),
+    (make_archive({"torchless.json": structure({"type": "float", "value": "1e5"})}), "bad float"),
+    (make_archive({"torchless.json": structure({"type": "dtype", "name": "object"})}), "corrupt checkpoint"),
+    (make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False})}),
+     "missing entry 'tensors/0.npy'"),
+    (make_archive({"torchless.json": structure({"type": "tensor", "index": -1, "requires_grad": False})}),
+     "bad tensor reference"),
+    (make_archive({"torchless.json": structure({"type": "tensor", "index": True, "requires_grad": False})}),
+     "expected an integer"),
+    (make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": True}),
+                   "tensors/0.npy": npy_bytes(np.arange(3))}), "only floating-point tensors"),
+    (make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False}),
+                   "tensors/0.npy": npy_bytes(np.zeros(2, np.uint16))}), "corrupt checkpoint"),
+    (make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False}),
+                   "tensors/0.npy": npy_bytes(np.array(["text"]))}), "not numbers"),
+    (make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False}),
+                   "tensors/0.npy": npy_bytes(np.zeros(4))[:-8]}), "shorter than its shape"),
+    (make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False}),
+                   "tensors/0.npy": npy_bytes(np.zeros(4)) + b"junk"}), "data after its array"),
+    (make_archive({"torchless.json": structure({"type": "device", "name": "cuda"})}), "CPU only"),
+    (make_archive({"torchless.json": '{"format": "torchless", "version": 1, "object": ' + "[" * 100000
+                   + "]" * 100000 + "}"}), "not valid JSON"),
+    (make_archive({"torchless.json": '{"format": "torchless", "version": 1, "object": ' + "[" * 950
+                   + "]" * 950 + "}"}), "corrupt checkpoint"),
+])
+def test_corrupt_or_foreign_files_are_refused(data, message):
+    with pytest.raises(CheckpointError, match=message):
+        load_bytes(data)
+
+
+def test_huge_claimed_shape_is_refused_before_allocating():
+    header = npy_bytes(np.zeros(1))
+    forged = header.replace(b"(1,)", b"(10000000000000,)")
+    data = make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False}),
+                         "tensors/0.npy": forged})
+    with pytest.raises(CheckpointError, match="shorter than its shape"):
+        load_bytes(data)
+
+
+def test_truncated_checkpoint_is_refused():
+    data = valid_checkpoint()
+    for cut in (len(data) // 2, len(data) - 10):
+        with pytest.raises(CheckpointError):
+            load_bytes(data[:cut])
+
+
+def test_flipped_bit_in_tensor_data_is_detected():
+    data = bytearray(valid_checkpoint())
+    position = data.index(np.float32(500).tobytes())
+    data[position] ^= 1
+    with pytest.raises(CheckpointError, match="CRC"):
+        load_bytes(bytes(data))
+
+
+def test_big_endian_arrays_load_as_native():
+    data = make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False}),
+                         "tensors/0.npy": npy_bytes(np.arange(4, dtype=">f8"))})
+    loaded = load_bytes(data)
+    assert loaded.dtype == torchless.float64 and loaded.tolist() == [0, 1, 2, 3]
+
+
+def test_objects_with_a_state_dict_get_a_hint():
+    optimizer = torchless.optim.SGD([Parameter(torchless.ones(1))])
+    with pytest.raises(TypeError, match=r"SGD \(save its state_dict\(\) instead\)"):
+        torchless.save(optimizer, io.BytesIO())
+
+
+def test_relative_missing_directory_message(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RuntimeError, match="^Parent directory missing does not exist.$"):
+        torchless.save({}, "missing/x.pt")
+    torchless.save({"here": True}, "x.pt")
+    assert torchless.load("x.pt") == {"here": True}
+
+
+def test_saving_through_a_symlink_replaces_the_target(tmp_path):
+    target = tmp_path / "real.pt"
+    link = tmp_path / "link.pt"
+    torchless.save(1, target)
+    link.symlink_to(target)
+    torchless.save(2, link)
+    assert link.is_symlink() and torchless.load(target) == 2
