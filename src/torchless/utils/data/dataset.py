@@ -1,0 +1,210 @@
+"""Map-style and iterable datasets: Dataset, IterableDataset, TensorDataset, ConcatDataset, Subset, random_split.
+
+Datasets that can serve a whole batch at once implement the private ``_get_batch(indices)``: it returns
+exactly what ``default_collate([self[i] for i in indices])`` would, or ``NotImplemented`` when it cannot
+(the DataLoader then falls back to fetching item by item). ``batch_fetcher`` decides whether a dataset's
+``_get_batch`` may be trusted.
+"""
+import bisect
+import itertools
+import math
+import types
+import warnings
+
+import numpy as np
+
+from ..._creation import randperm
+from ...random import default_generator
+
+
+class Dataset:
+    """An abstract map-style dataset: subclasses implement ``__getitem__`` (and usually ``__len__``).
+
+    ``dataset_a + dataset_b`` is their :class:`ConcatDataset`. ``Dataset[T]`` works in annotations and
+    base-class lists, as PyTorch's generic Dataset does.
+    """
+
+    __class_getitem__ = classmethod(types.GenericAlias)
+
+    def __getitem__(self, index):
+        raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """An abstract dataset that is a stream of samples: subclasses implement ``__iter__``."""
+
+    def __iter__(self):
+        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+def _defining_class(cls, attribute):
+    return next((klass for klass in cls.__mro__ if attribute in vars(klass)), None)
+
+
+def batch_fetcher(dataset):
+    """``dataset._get_batch`` if it is consistent with ``dataset.__getitem__``, else None.
+
+    A subclass that overrides ``__getitem__`` but inherits ``_get_batch`` would have its override
+    bypassed, so the fast path is trusted only when both methods come from the same class.
+    """
+    get_batch = getattr(dataset, "_get_batch", None)
+    if get_batch is None:
+        return None
+    if _defining_class(type(dataset), "_get_batch") is not _defining_class(type(dataset), "__getitem__"):
+        return None
+    return get_batch
+
+
+def _index_array(indices):
+    """``indices`` as an int64 array, or None if they are not plain integers."""
+    array = np.asarray(indices)
+    if array.ndim != 1 or array.dtype.kind not in "iu":
+        return None
+    return array.astype(np.int64, copy=False)
+
+
+class TensorDataset(Dataset):
+    """Dataset wrapping tensors: sample ``i`` is ``tuple(t[i] for t in tensors)``.
+
+    Args:
+        *tensors (Tensor): tensors with the same size of the first dimension.
+    """
+
+    def __init__(self, *tensors):
+        if any(tensors[0].size(0) != t.size(0) for t in tensors):
+            raise AssertionError("Size mismatch between tensors")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self):
+        return self.tensors[0].size(0)
+
+    def _get_batch(self, indices):
+        index = _index_array(indices)
+        if index is None:
+            return NotImplemented
+        return [t[index] for t in self.tensors]
+
+
+class ConcatDataset(Dataset):
+    """The concatenation of several map-style datasets.
+
+    Args:
+        datasets (iterable): the datasets to concatenate, in order.
+    """
+
+    @staticmethod
+    def cumsum(sequence):
+        return list(itertools.accumulate(len(d) for d in sequence))
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if len(self.datasets) == 0:
+            raise AssertionError("datasets should not be an empty iterable")
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise AssertionError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = self.cumsum(self.datasets)
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx):
+        if idx < 0:
+            if -idx > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            idx = len(self) + idx
+        dataset_idx = bisect.bisect_right(self.cumulative_sizes, idx)
+        sample_idx = idx if dataset_idx == 0 else idx - self.cumulative_sizes[dataset_idx - 1]
+        return self.datasets[dataset_idx][sample_idx]
+
+
+class ChainDataset(IterableDataset):
+    """The concatenation of several iterable datasets, streamed one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self):
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            total += len(d)
+        return total
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order.
+
+    Args:
+        dataset (Dataset): the whole dataset.
+        indices (sequence): indices into ``dataset``.
+    """
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = indices
+
+    def __getitem__(self, idx):
+        if isinstance(idx, list):
+            return self.dataset[[self.indices[i] for i in idx]]
+        return self.dataset[self.indices[idx]]
+
+    def __len__(self):
+        return len(self.indices)
+
+    def _get_batch(self, indices):
+        fetch = batch_fetcher(self.dataset)
+        if fetch is None:
+            return NotImplemented
+        return fetch([self.indices[i] for i in indices])
+
+
+def _fraction_lengths(total, fractions):
+    lengths = []
+    for i, frac in enumerate(fractions):
+        if frac < 0 or frac > 1:
+            raise ValueError(f"Fraction at index {i} is not between 0 and 1")
+        lengths.append(math.floor(total * frac))
+    for i in range(total - sum(lengths)):  # hand out the remainder round-robin, as PyTorch does
+        lengths[i % len(lengths)] += 1
+    for i, length in enumerate(lengths):
+        if length == 0:
+            warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.", stacklevel=3)
+    return lengths
+
+
+def random_split(dataset, lengths, generator=default_generator):
+    """Randomly split ``dataset`` into non-overlapping :class:`Subset` s of the given lengths.
+
+    Args:
+        dataset (Dataset): dataset to split.
+        lengths (sequence): lengths of the splits, or fractions summing to 1 (each split then gets
+            ``floor(frac * len(dataset))`` items, the remainder handed out one by one from the first split).
+        generator (Generator): source of the random permutation.
+
+    Raises:
+        ValueError: if the lengths do not add up to ``len(dataset)`` or a fraction is outside [0, 1].
+    """
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        lengths = _fraction_lengths(len(dataset), lengths)
+    if sum(lengths) != len(dataset):
+        raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
+    indices = randperm(sum(lengths), generator=generator).tolist()
+    return [Subset(dataset, indices[offset - length:offset])
+            for offset, length in zip(itertools.accumulate(lengths), lengths)]

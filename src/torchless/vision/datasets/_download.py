@@ -1,0 +1,58 @@
+"""Fetching a file from a list of mirrors with urllib: verified, written atomically, next mirror on failure."""
+import gzip
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.request
+import zlib
+
+_CHUNK = 1 << 20
+_TIMEOUT_S = 60.0
+
+
+def file_digest(path, algorithm, decompress=False):
+    """Hex digest of a file's bytes, or of its gzip-decompressed content."""
+    digest = hashlib.new(algorithm)
+    with (gzip.open if decompress else open)(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def download_from_mirrors(mirrors, filename, folder, verify):
+    """Download ``mirror + filename`` into ``folder/filename`` from the first mirror whose copy passes ``verify``.
+
+    ``verify(path)`` raises ValueError for a bad copy. The file appears under its final name only once
+    verified (written to a temporary file in ``folder``, then renamed).
+
+    Raises:
+        RuntimeError: listing each mirror's error if none served a good copy.
+    """
+    errors = []
+    for mirror in mirrors:
+        try:
+            _fetch(f"{mirror}{filename}", os.path.join(folder, filename), verify)
+            return
+        except (OSError, ValueError, EOFError, zlib.error, http.client.HTTPException) as error:
+            errors.append((mirror, error))
+    message = f"Error downloading {filename}:\n"
+    message += "".join(f"Tried {mirror}, got:\n{error}\n" for mirror, error in errors)
+    raise RuntimeError(message)
+
+
+def _fetch(url, target, verify):
+    fd, partial = tempfile.mkstemp(prefix=os.path.basename(target) + ".", suffix=".part",
+                                   dir=os.path.dirname(target))
+    try:
+        with os.fdopen(fd, "wb") as out:
+            request = urllib.request.Request(url, headers={"User-Agent": "torchless"})
+            with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as response:
+                while chunk := response.read(_CHUNK):
+                    out.write(chunk)
+        verify(partial)
+        os.chmod(partial, 0o644)  # mkstemp makes files private; data files are normally world-readable
+        os.replace(partial, target)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)

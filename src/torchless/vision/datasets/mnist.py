@@ -1,0 +1,172 @@
+"""The MNIST handwritten-digit dataset with torchvision's interface, read from torchvision's folder layout.
+
+Items are ``(image, target)`` with ``image`` a 28 x 28 uint8 NumPy array -- the stand-in for the PIL
+image torchvision returns (``ToTensor`` turns it into a 1 x 28 x 28 float tensor in [0, 1], exactly as
+it does the PIL image) -- and ``target`` an ``int``.
+"""
+import functools
+import os
+import pathlib
+import warnings
+
+import numpy as np
+
+from ..._creation import as_tensor
+from ..._tensor import Tensor
+from ...utils.data.dataset import _index_array
+from . import _idx
+from .vision import VisionDataset
+
+_BUNDLED_ROOT = pathlib.Path(__file__).resolve().parent / "data"
+
+# SHA-256 of the decompressed files: mirrors serve differently compressed copies of the same content.
+_CONTENT_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+
+
+def _verify_download(path, gz_md5, content_sha256):
+    """Accept the upstream .gz (by MD5) or any gzip whose content has the known SHA-256; else ValueError."""
+    from ._download import file_digest
+
+    if file_digest(path, "md5") == gz_md5:
+        return
+    found = file_digest(path, "sha256", decompress=True)
+    if found != content_sha256:
+        raise ValueError(f"checksum mismatch: decompressed content has SHA-256 {found}, expected {content_sha256}")
+
+
+class MNIST(VisionDataset):
+    """The MNIST database of handwritten digits (LeCun, Cortes, Burges; CC BY-SA 3.0).
+
+    Args:
+        root (str or path, optional): directory holding ``MNIST/raw/`` with the IDX files
+            ``{train,t10k}-{images-idx3,labels-idx1}-ubyte`` (plain or ``.gz``). ``None`` uses the copy
+            bundled with torchless.
+        train (bool): the 60,000-image training set if ``True``, else the 10,000-image test set.
+        transform (callable, optional): applied to each 28 x 28 uint8 image array.
+        target_transform (callable, optional): applied to each ``int`` target.
+        download (bool): fetch missing files from ``mirrors`` into ``root/MNIST/raw`` first, verified.
+
+    Attributes:
+        data (Tensor): uint8, N x 28 x 28.  targets (Tensor): int64, N.  classes (list of str).
+
+    Raises:
+        RuntimeError: "Dataset not found..." when the files are missing and ``download`` is False, or
+            naming the file when one is corrupt or truncated.
+    """
+
+    mirrors = [
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "http://yann.lecun.com/exdb/mnist/",
+    ]
+    resources = [
+        ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+        ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
+        ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
+        ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
+    ]
+    classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven",
+               "8 - eight", "9 - nine"]
+
+    def __init__(self, root=None, train=True, transform=None, target_transform=None, download=False):
+        super().__init__(_BUNDLED_ROOT if root is None else root, transform=transform,
+                         target_transform=target_transform)
+        self.train = train
+        if download:
+            self.download()
+        if not self._check_exists():
+            raise RuntimeError("Dataset not found. You can use download=True to download it")
+        self.data, self.targets = self._load_data()
+
+    @property
+    def raw_folder(self):
+        return os.path.join(self.root, self.__class__.__name__, "raw")
+
+    @property
+    def class_to_idx(self):
+        return {name: i for i, name in enumerate(self.classes)}
+
+    def _split_files(self):
+        prefix = "train" if self.train else "t10k"
+        return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
+
+    def _find(self, name):
+        """The path of ``name`` in the raw folder, plain or gzipped, or None."""
+        for candidate in (name, name + ".gz"):
+            path = os.path.join(self.raw_folder, candidate)
+            if os.path.isfile(path):
+                return path
+        return None
+
+    def _check_exists(self):
+        return all(self._find(name) is not None for name in self._split_files())
+
+    def _load_data(self):
+        image_path, label_path = (self._find(name) for name in self._split_files())
+        images = _idx.read_idx_uint8(image_path, _idx.IMAGES_MAGIC)
+        labels = _idx.read_idx_uint8(label_path, _idx.LABELS_MAGIC)
+        if len(images) != len(labels):
+            raise RuntimeError(f"MNIST files disagree: {image_path} holds {len(images)} images but {label_path} "
+                               f"holds {len(labels)} labels")
+        if labels.size and labels.max() >= len(self.classes):
+            raise RuntimeError(f"Corrupt IDX file {label_path}: label {labels.max()} is not a class index "
+                               f"(0 to {len(self.classes) - 1})")
+        return Tensor._wrap(images), Tensor._wrap(labels.astype(np.int64))
+
+    def download(self):
+        """Fetch the files missing from ``raw_folder`` from ``mirrors``, each verified before it is kept."""
+        from ._download import download_from_mirrors
+
+        os.makedirs(self.raw_folder, exist_ok=True)
+        for filename, md5 in self.resources:
+            name = filename[:-len(".gz")]
+            if self._find(name) is None:
+                verify = functools.partial(_verify_download, gz_md5=md5, content_sha256=_CONTENT_SHA256[name])
+                download_from_mirrors(self.mirrors, filename, self.raw_folder, verify)
+
+    def __getitem__(self, index):
+        """``(image, target)``: a 28 x 28 uint8 array (after ``transform``) and an int (after ``target_transform``)."""
+        img, target = np.array(self.data[index]), int(self.targets[index])
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def __len__(self):
+        return len(self.data)
+
+    def _get_batch(self, indices):
+        """``default_collate([self[i] for i in indices])`` computed for the whole batch at once.
+
+        NotImplemented unless the transform can act on a batch (``ToTensor``/``Normalize``/``Compose`` of
+        those) and there is no target transform.
+        """
+        index = _index_array(indices)
+        if index is None or self.target_transform is not None:
+            return NotImplemented
+        images = np.asarray(self.data)[index]
+        if self.transform is not None:
+            apply = getattr(self.transform, "_apply_to_batch", None)
+            images = NotImplemented if apply is None else apply(images)
+            if images is NotImplemented:
+                return NotImplemented
+        if not isinstance(images, Tensor):
+            images = as_tensor(np.asarray(images))
+        return [images, as_tensor(np.asarray(self.targets)[index].astype(np.int64))]
+
+    def extra_repr(self):
+        return f"Split: {'Train' if self.train is True else 'Test'}"
+
+    def _renamed(self, old, new):
+        warnings.warn(f"{old} has been renamed {new}", stacklevel=3)
+        return getattr(self, new)
+
+    train_labels = property(lambda self: self._renamed("train_labels", "targets"))
+    test_labels = property(lambda self: self._renamed("test_labels", "targets"))
+    train_data = property(lambda self: self._renamed("train_data", "data"))
+    test_data = property(lambda self: self._renamed("test_data", "data"))
