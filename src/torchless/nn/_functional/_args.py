@@ -1,23 +1,189 @@
-"""Normalising the int-or-tuple arguments of convolution and pooling, once, at the functional boundary."""
+"""Argument parsing at the functional boundary, with the TypeErrors of PyTorch's native argument parser.
+
+PyTorch's C++ functions (``conv2d`` and friends) accept ``int[]`` arguments as an int or a sequence of
+ints, and report bad calls in a fixed set of messages: "argument 'stride' must be tuple of ints,
+not float" for a function with one signature, "received an invalid combination of arguments" for
+one with several. :func:`native` gives a Python function the same parsing and messages.
+"""
+import functools
 import numbers
+import operator
 
 from ..._tensor import Tensor
 
+__all__ = ["Param", "native", "check_tensor"]
 
-def ntuple(value, n, name):
-    """``value`` as a tuple of ``n`` ints, with PyTorch's error for a sequence of the wrong length."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return (int(value),) * n
-    if isinstance(value, (tuple, list)) and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
-        if len(value) == 1:
-            return (int(value[0]),) * n
-        if len(value) == n:
-            return tuple(int(v) for v in value)
-        raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to match the "
-                           f"convolution dimensions, but got {name}={list(value)}")
-    raise TypeError(f"argument '{name}' must be tuple of ints, not {type(value).__name__}")
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes defined in Python are named without their module
+
+
+def _tp_name(value):
+    """The type name CPython prints for ``value`` (``float``, ``Tensor``, ``numpy.float64``)."""
+    cls = type(value)
+    if cls.__module__ == "builtins" or cls.__flags__ & _HEAP_TYPE:
+        return cls.__name__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _is_index(value):
+    """An int for an ``int`` parameter: Python and NumPy integers, integral 0-d tensors; never a bool."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, Tensor):
+        return value.dim() == 0 and not value.is_floating_point() and value.dtype.name != "bool"
+    return isinstance(value, numbers.Integral) or hasattr(type(value), "__index__")
+
+
+class Param:
+    """One parameter of a native signature: ``kind`` is 'Tensor', 'Tensor?', 'int[]', 'int' or 'str'."""
+
+    def __init__(self, name, kind, shown=None, default=None):
+        """``shown`` is the default as PyTorch prints it ('1', '"valid"'); None makes the parameter required."""
+        self.name, self.kind, self.shown, self.default = name, kind, shown, default
+        self.required = shown is None
+
+    def type_name(self):
+        return {"Tensor": "Tensor", "Tensor?": "Tensor", "int[]": "tuple of ints", "int": "int", "str": "str"}[self.kind]
+
+    def describe(self):
+        text = f"{self.type_name()} {self.name}"
+        return text if self.required else f"{text} = {self.shown}"
+
+    def failed_element(self, value):
+        """For a rejected sequence given to an ``int[]``, the index PyTorch blames (its first element)."""
+        return 0 if self.kind == "int[]" and isinstance(value, (tuple, list)) and value else None
+
+    def accepts(self, value):
+        """PyTorch's quick type check; an ``int[]`` looks at its first element only."""
+        if self.kind == "Tensor":
+            return isinstance(value, Tensor)
+        if self.kind == "Tensor?":
+            return value is None or isinstance(value, Tensor)
+        if self.kind == "int":
+            return _is_index(value)
+        if self.kind == "str":
+            return isinstance(value, str)
+        if isinstance(value, (tuple, list)):
+            return not value or _is_index(value[0])
+        return _is_index(value)
+
+
+def _int_list(value, size):
+    """An accepted ``int[size]`` value as a list, or the 1-based position of its first non-int."""
+    if not isinstance(value, (tuple, list)):
+        return [operator.index(value)] * size
+    out = []
+    for pos, item in enumerate(value, start=1):
+        if not (_is_index(item) or isinstance(item, bool)):
+            return pos
+        out.append(operator.index(item))
+    return out
+
+
+class Signature:
+    """One overload: its parameters in order and the int[] sizes (``IntArrayRef[2]``) of the function."""
+
+    def __init__(self, name, params, list_size):
+        self.name, self.params, self.list_size = name, params, list_size
+
+    def describe(self):
+        return "(" + ", ".join(p.describe() for p in self.params) + ")"
+
+    def bind(self, args, kwargs, raise_errors):
+        """Match ``args``/``kwargs``; return {name: value}, or None (or raise, for a sole signature) on a mismatch."""
+        if len(args) > len(self.params):
+            if raise_errors:
+                required = sum(p.required for p in self.params)
+                raise TypeError(f"{self.name}() takes from {required} to {len(self.params)} positional arguments "
+                                f"but {len(args)} were given")
+            return None
+        bound = {}
+        for i, p in enumerate(self.params):
+            positional = i < len(args)
+            if positional and p.name in kwargs:
+                if raise_errors:
+                    raise TypeError(f"{self.name}() got multiple values for argument '{p.name}'")
+                return None
+            if not positional and p.name not in kwargs:
+                if p.required:
+                    if raise_errors:
+                        missing = [f'"{q.name}"' for q in self.params[i:] if q.required]
+                        # "argument" vs "arguments" inverted, as in PyTorch's message
+                        plural = "s" if len(missing) == 1 else ""
+                        raise TypeError(f"{self.name}() missing {len(missing)} required positional argument{plural}: "
+                                        + ", ".join(missing))
+                    return None
+                bound[p.name] = p.default
+                continue
+            value = args[i] if positional else kwargs[p.name]
+            if not p.accepts(value):
+                if raise_errors:
+                    where = f" (position {i + 1})" if positional else ""
+                    failed = p.failed_element(value) if positional else None
+                    if failed is not None:
+                        raise TypeError(f"{self.name}(): argument '{p.name}'{where} must be {p.type_name()}, but found "
+                                        f"element of type {_tp_name(value[failed])} at pos {failed}")
+                    raise TypeError(f"{self.name}(): argument '{p.name}'{where} must be {p.type_name()}, "
+                                    f"not {_tp_name(value)}")
+                return None
+            bound[p.name] = value
+        extra = [k for k in kwargs if k not in bound]
+        if extra:
+            if raise_errors:
+                raise TypeError(f"{self.name}() got an unexpected keyword argument '{extra[0]}'")
+            return None
+        return bound
+
+    def convert(self, bound):
+        """Turn accepted int[] values into lists; a non-int past the first element fails here, as in PyTorch.
+
+        PyTorch converts the arguments right to left, so the last bad one is the one reported.
+        """
+        for p in reversed(self.params):
+            if p.kind == "int[]":
+                converted = _int_list(bound[p.name], self.list_size)
+                if isinstance(converted, int):
+                    raise TypeError(f"{self.name}(): argument '{p.name}' failed to unpack the object at pos "
+                                    f"{converted} with error \"type must be tuple of ints,but got "
+                                    f"{_tp_name(bound[p.name][converted - 1])}\"")
+                bound[p.name] = converted
+            elif p.kind == "int":
+                bound[p.name] = operator.index(bound[p.name])
+        return bound
+
+
+def _describe_call(args, kwargs):
+    """PyTorch's "got (Tensor, Tensor, stride=float)": keyword arguments come out in reverse order."""
+    text = "".join(f"{_tp_name(a)}, " for a in args)
+    text += "".join(f"{k}={_tp_name(v)}, " for k, v in reversed(list(kwargs.items())))
+    return "(" + (text[:-2] if args else text) + ")"
+
+
+def native(name, *overloads, list_size):
+    """Decorate a functional with PyTorch's argument parsing for ``name``.
+
+    Each overload is a list of :class:`Param`; the decorated function receives keyword arguments,
+    ``int[]`` ones as lists of ints (an int repeated ``list_size`` times).
+    """
+    signatures = [Signature(name, list(params), list_size) for params in overloads]
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def parsed(*args, **kwargs):
+            sole = len(signatures) == 1
+            for signature in signatures:
+                bound = signature.bind(args, kwargs, raise_errors=sole)
+                if bound is not None:
+                    return fn(**signature.convert(bound))
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"{_describe_call(args, kwargs)}, but expected one of:\n"
+                            + "".join(f" * {s.describe()}\n" for s in signatures))
+
+        return parsed
+
+    return decorate
 
 
 def check_tensor(value, fn, name="input", position=1):
+    """PyTorch's TypeError for a non-tensor passed positionally to a one-signature function ``fn``."""
     if not isinstance(value, Tensor):
-        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}")
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not {_tp_name(value)}")

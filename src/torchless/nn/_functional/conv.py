@@ -1,205 +1,368 @@
-"""Convolutions: conv1d, conv2d and conv_transpose2d, their argument checks and their gradients.
+"""Convolutions: conv1d, conv2d, conv_transpose1d, conv_transpose2d, their checks and their gradients.
 
-Arguments are validated and normalised here, once; the array work is done by the kernels in
-``torchless._kernels.conv``, which see only NCHW arrays and tuples of ints. 1-D convolutions run
-as 2-D ones over a height of 1.
+The argument checks follow the path a call takes through PyTorch (``conv2d`` -> ``_convolution`` ->
+``check_shape_forward`` -> a CPU backend), in the same order, so a bad call fails with the message
+PyTorch gives. The array work is done by ``torchless._kernels.conv`` on NCHW arrays; 1-D
+convolutions run as 2-D ones over a height of 1, as in PyTorch.
 """
+import math
+
+import numpy as np
+
 from ..._kernels import conv as kernels
 from ...autograd.function import Function
-from ._args import check_tensor, ntuple
+from ._args import Param, native
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 
-def _as_2d(array, spatial):
-    """View a 1-D-spatial array (N, C, L) as (N, C, 1, L); 2-D arrays pass through."""
-    return array[:, :, None, :] if spatial == 1 else array
+# ---------------------------------------------------------------------------- autograd
+def _as_4d(array):
+    """View an (N, C, L) array as (N, C, 1, L); 4-D arrays pass through."""
+    return array[:, :, None, :] if array.ndim == 3 else array
 
 
-def _from_2d(array, spatial):
-    return array[:, :, 0, :] if spatial == 1 else array
+def _like(array4d, ndim):
+    return array4d[:, :, 0, :] if ndim == 3 else array4d
 
 
 class Convolution(Function):
-    """y = x ⋆ w + b for NCL or NCHW arrays (cross-correlation, as PyTorch)."""
+    """y = x ⋆ w + b (cross-correlation, as PyTorch) for NCL or NCHW arrays; padding ((top, bottom), (left, right))."""
 
     saved = ("x", "w")
 
     def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1):
-        self.spatial = x.ndim - 2
-        self.x, self.w = _as_2d(x, self.spatial), _as_2d(w, self.spatial)
+        self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
+        self.x, self.w = _as_4d(x), _as_4d(w)
         self.args = stride, padding, dilation, groups
-        y = kernels.conv2d_forward(self.x, self.w, *self.args)
+        # astype: an empty batch skips PyTorch's dtype checks, and its output keeps the input's dtype
+        y = kernels.conv2d_forward(self.x, self.w, *self.args).astype(x.dtype, copy=False)
         if b is not None:
-            y += b.reshape(1, -1, 1, 1)
-        return _from_2d(y, self.spatial)
+            y += b.astype(y.dtype, copy=False).reshape(1, -1, 1, 1)
+        return _like(y, self.ndim)
 
     def backward(self, grad):
-        gy = _as_2d(grad, self.spatial)
+        gy = _as_4d(grad)
         gx = gw = gb = None
         if self.needs_input_grad[0]:
-            gx = _from_2d(kernels.conv2d_backward_input(gy, self.w, self.x.shape[2:], *self.args), self.spatial)
+            gx = _like(kernels.conv2d_backward_input(gy, self.w, self.x.shape[2:], *self.args), self.ndim)
         if self.needs_input_grad[1]:
-            gw = _from_2d(kernels.conv2d_backward_weight(gy, self.x, self.w.shape[2:], *self.args), self.spatial)
+            gw = _like(kernels.conv2d_backward_weight(gy, self.x, self.w.shape[2:], *self.args), self.ndim)
         if self.needs_input_grad[2]:
-            gb = gy.sum(axis=(0, 2, 3))
+            gb = gy.sum(axis=(0, 2, 3)).astype(self.bias_dtype, copy=False)
         return gx, gw, gb
 
 
 class TransposedConvolution(Function):
-    """The adjoint of Convolution with respect to its input: y = conv_transpose(x, w) + b."""
+    """y = conv_transpose(x, w) + b: the adjoint of Convolution with respect to its input.
+
+    The kernels describe a convolution by its input size; an output_padding of at least the stride
+    (allowed below the dilation) gives an output no convolution of x's size maps back to. Such
+    outputs are computed uncropped and unpadded, then cropped and padded with zeros.
+    """
 
     saved = ("x", "w")
 
-    def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1, output_hw=None):
-        self.spatial = x.ndim - 2
-        self.x, self.w = _as_2d(x, self.spatial), _as_2d(w, self.spatial)
-        self.args = stride, padding, dilation, groups
-        y = kernels.conv2d_backward_input(self.x, self.w, output_hw, *self.args)
+    def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1, output_padding=None):
+        self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
+        self.x, self.w = _as_4d(x), _as_4d(w)
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        in_hw, kernel = self.x.shape[2:], self.w.shape[2:]
+        self.out_hw = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1
+                            for n, s, (p, _), d, k, op in zip(in_hw, stride, padding, dilation, kernel, output_padding))
+        self.full_hw = None
+        if any(op >= s for op, s in zip(output_padding, stride)):
+            self.full_hw = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(in_hw, stride, dilation, kernel))
+        if self.full_hw is None:
+            y = kernels.conv2d_backward_input(self.x, self.w, self.out_hw, stride, padding, dilation, groups)
+        else:
+            full = kernels.conv2d_backward_input(self.x, self.w, self.full_hw, stride, ((0, 0), (0, 0)), dilation,
+                                                 groups)
+            y = np.zeros(full.shape[:2] + self.out_hw, full.dtype)
+            region = self._region()
+            y[(slice(None), slice(None)) + region[1]] = full[(slice(None), slice(None)) + region[0]]
+        y = y.astype(x.dtype, copy=False)
         if b is not None:
-            y += b.reshape(1, -1, 1, 1)
-        return _from_2d(y, self.spatial)
+            y += b.astype(y.dtype, copy=False).reshape(1, -1, 1, 1)
+        return _like(y, self.ndim)
+
+    def _region(self):
+        """(slices of the uncropped output, slices of the output) that hold the same cells."""
+        sizes = [min(out, full - p) for out, full, (p, _) in zip(self.out_hw, self.full_hw, self.padding)]
+        return (tuple(slice(p, p + n) for (p, _), n in zip(self.padding, sizes)), tuple(slice(0, n) for n in sizes))
 
     def backward(self, grad):
-        gy = _as_2d(grad, self.spatial)
+        gy = _as_4d(grad)
+        padding = self.padding
+        if self.full_hw is not None:
+            full, out = self._region()
+            embedded = np.zeros(gy.shape[:2] + self.full_hw, gy.dtype)
+            embedded[(slice(None), slice(None)) + full] = gy[(slice(None), slice(None)) + out]
+            gy, padding = embedded, ((0, 0), (0, 0))
+        args = self.stride, padding, self.dilation, self.groups
         gx = gw = gb = None
         if self.needs_input_grad[0]:
-            gx = _from_2d(kernels.conv2d_forward(gy, self.w, *self.args), self.spatial)
+            gx = _like(kernels.conv2d_forward(gy, self.w, *args), self.ndim)
         if self.needs_input_grad[1]:
-            # The transposed conv's input plays the forward conv's output gradient, its output grad the input.
-            gw = _from_2d(kernels.conv2d_backward_weight(self.x, gy, self.w.shape[2:], *self.args), self.spatial)
+            # The input plays the forward convolution's output gradient, the output gradient its input.
+            gw = _like(kernels.conv2d_backward_weight(self.x, gy, self.w.shape[2:], *args), self.ndim)
         if self.needs_input_grad[2]:
-            gb = gy.sum(axis=(0, 2, 3))
+            gb = grad.sum(axis=tuple(i for i in range(grad.ndim) if i != 1)).astype(self.bias_dtype, copy=False)
         return gx, gw, gb
 
     def name(self):
         return "ConvolutionBackward0"
 
 
-# ---------------------------------------------------------------------------- argument checks
-def _check_rank(input, spatial, fn):
-    if input.dim() not in (spatial + 1, spatial + 2):
-        raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {fn}, but got "
-                           f"input of size: {list(input.shape)}")
-
-
-def _check_weight_rank(weight, spatial, stride):
-    if weight.dim() != spatial + 2:
-        raise RuntimeError(f"expected stride to be a single integer value or a list of {max(weight.dim() - 2, 0)} "
-                           f"values to match the convolution dimensions, but got stride={list(stride)}")
-
-
+# ---------------------------------------------------------------------------- PyTorch's checks, in its order
+# How PyTorch names a dtype in its three kinds of message (c10 type name, scalar type, tensor type).
+_C10_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "uint8": "unsigned char",
+              "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int", "bool": "bool"}
 _SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte", "int8": "Char",
                  "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
 
 
-def _check_dtypes(input, weight, bias):
-    if input.dtype != weight.dtype:
-        raise RuntimeError(f"expected scalar type {_SCALAR_NAMES[input.dtype.name]} but found "
-                           f"{_SCALAR_NAMES[weight.dtype.name]}")
-    if bias is not None and bias.dtype != input.dtype:
-        raise RuntimeError(f"Input type ({_SCALAR_NAMES[input.dtype.name].lower()}) and bias type "
-                           f"({_SCALAR_NAMES[bias.dtype.name].lower()}) should be the same")
-    if not input.is_floating_point():
-        raise RuntimeError(f"\"conv\" not implemented for '{_SCALAR_NAMES[input.dtype.name]}'")
+def _tensor_type(dtype):
+    return f"torchless.{_SCALAR_NAMES[dtype.name]}Tensor"
 
 
-def _check_kernel(kernel, spatial):
-    if any(k <= 0 for k in kernel):
-        names = ("height", "width")[-spatial:]
-        raise RuntimeError("kernel size should be greater than zero, but got "
-                           + " ".join(f"kernel_{n}: {k}" for n, k in zip(names, kernel)))
+def _batchify(input, spatial, fn):
+    if input.dim() not in (spatial + 1, spatial + 2):
+        raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {fn}, but got "
+                           f"input of size: {list(input.shape)}")
+    return (input, True) if input.dim() == spatial + 2 else (input.unsqueeze(0), False)
 
 
-def _check_positive(stride, dilation, groups):
+def _expand(values, name, dim):
+    if len(values) == 1:
+        return values * dim
+    if len(values) != dim:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {dim} values to match the "
+                           f"convolution dimensions, but got {name}={values}")
+    return values
+
+
+def _check_shape_forward(in_shape, w_shape, bias, stride, padding, dilation, transposed, output_padding, groups):
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
     if any(s <= 0 for s in stride):
         raise RuntimeError("non-positive stride is not supported")
-    if any(d <= 0 for d in dilation):
-        raise RuntimeError("non-positive dilation is not supported")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-
-
-def _check_groups(weight, groups):
-    if weight.shape[0] % groups:
+    if any(d < 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    if len(w_shape) != len(in_shape):
+        raise RuntimeError(f"Expected {len(w_shape)}-dimensional input for {len(w_shape)}-dimensional weight {w_shape}, "
+                           f"but got {len(in_shape)}-dimensional input of size {in_shape} instead")
+    if w_shape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
+                           f"weight of size {w_shape} instead")
+    if w_shape[0] % groups:
+        # The doubled brackets are PyTorch's.
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got "
-                           f"weight of size [{list(weight.shape)}] instead")
-
-
-def _check_bias(bias, out_channels, weight):
-    if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_channels):
-        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
-                           f"{out_channels} elements, but got bias of size {list(bias.shape)} instead")
-
-
-def _same_padding(kernel, dilation):
-    """PyTorch's 'same': total d*(k-1), the odd extra cell on the bottom/right."""
-    pads = []
-    for k, d in zip(kernel, dilation):
-        total = d * (k - 1)
-        pads.append((total // 2, total - total // 2))
-    return tuple(pads)
-
-
-def _padding_pairs(padding, spatial, kernel, stride, dilation):
-    if isinstance(padding, str):
-        if padding == "valid":
-            return ((0, 0),) * spatial
-        if padding == "same":
-            if any(s != 1 for s in stride):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
-            return _same_padding(kernel, dilation)
-        raise RuntimeError(f"Invalid padding string: '{padding}'")
-    pads = ntuple(padding, spatial, "padding")
-    if any(p < 0 for p in pads):
-        raise RuntimeError("negative padding is not supported")
-    return tuple((p, p) for p in pads)
-
-
-def _to_2d_pairs(values, spatial, fill):
-    """Tuples for the 2-D kernels: a 1-D convolution gets ``fill`` for its unit height."""
-    return (fill,) + tuple(values) if spatial == 1 else tuple(values)
-
-
-def _convolution(input, weight, bias, stride, padding, dilation, groups, spatial, fn):
-    check_tensor(input, fn)
-    check_tensor(weight, fn, "weight", 2)
-    _check_rank(input, spatial, fn)
-    stride = ntuple(stride, spatial, "stride")
-    _check_weight_rank(weight, spatial, stride)
-    dilation = ntuple(dilation, spatial, "dilation")
-    _check_positive(stride, dilation, groups)
-    kernel = tuple(weight.shape[2:])
-    _check_kernel(kernel, spatial)
-    pads = _padding_pairs(padding, spatial, kernel, stride, dilation)
-    batched = input.dim() == spatial + 2
-    x = input if batched else input.unsqueeze(0)
-    _check_groups(weight, groups)
-    if x.shape[1] != weight.shape[1] * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(x.shape)} to "
-                           f"have {weight.shape[1] * groups} channels, but got {x.shape[1]} channels instead")
-    _check_bias(bias, weight.shape[0], weight)
-    _check_dtypes(input, weight, bias)
-    padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
-    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+                           f"weight of size [{w_shape}] instead")
+    bias_shape = None if bias is None else list(bias.shape)
+    if transposed:
+        if in_shape[1] != w_shape[0]:
+            raise RuntimeError(f"Given transposed=1, weight of size {w_shape}, expected input{in_shape} to have "
+                               f"{w_shape[0]} channels, but got {in_shape[1]} channels instead")
+        if bias_shape is not None and bias_shape != [w_shape[1] * groups]:
+            raise RuntimeError(f"Given transposed=1, weight of size {w_shape}, expected bias to be 1-dimensional with "
+                               f"{w_shape[1] * groups} elements, but got bias of size {bias_shape} instead")
+        return
+    if in_shape[1] != w_shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {w_shape}, expected input{in_shape} to have "
+                           f"{w_shape[1] * groups} channels, but got {in_shape[1]} channels instead")
+    if bias_shape is not None and bias_shape != [w_shape[0]]:
+        raise RuntimeError(f"Given weight of size {w_shape}, expected bias to be 1-dimensional with {w_shape[0]} "
+                           f"elements, but got bias of size {bias_shape} instead")
+    padded = [n + 2 * p for n, p in zip(in_shape[2:], padding)]
+    spans = [d * (k - 1) + 1 for k, d in zip(w_shape[2:], dilation)]
     if any(p < s for p, s in zip(padded, spans)):
         raise RuntimeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
                            f"({' x '.join(map(str, spans))}). Kernel size can't be greater than actual input size")
-    y = Convolution.apply(x, weight, bias, stride=_to_2d_pairs(stride, spatial, 1),
-                          padding=_to_2d_pairs(pads, spatial, (0, 0)), dilation=_to_2d_pairs(dilation, spatial, 1),
-                          groups=groups)
+
+
+def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups):
+    """Whether PyTorch's CPU backend selection picks oneDNN, whose dtype-mismatch message differs.
+
+    PyTorch also requires a strided or dilated convolution, a batch of 16, a kernel other than 1x1
+    or more than one thread; with its default thread pool on a multi-core machine that always holds.
+    """
+    if transposed and any(p >= s for p, s in zip(output_padding, stride)):
+        return False
+    n, c, h, w = in_shape
+    kh, kw = w_shape[2:]
+    return dtype.name == "float32" and (groups > 1 or (kh > 3 and kw > 3) or n > 1 or n * c * h * w > 20480)
+
+
+def _not_implemented(kernel_name, dtype, supported):
+    if dtype.name not in supported:
+        raise NotImplementedError(f'"{kernel_name}" not implemented for \'{_SCALAR_NAMES[dtype.name]}\'')
+
+
+def _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                   groups):
+    """The checks of the CPU backend PyTorch would run (all shapes and parameters 2-D here)."""
+    if in_shape[0] == 0 or in_shape[1] == 0:
+        return  # PyTorch's "Empty" backend checks nothing more
+    if math.prod(in_shape) == 0:
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: {in_shape}")
+    if _uses_mkldnn(in_shape, w_shape, input.dtype, stride, transposed, output_padding, groups):
+        for name, param in (("weight", weight), ("bias", bias)):
+            if param is not None and param.dtype != input.dtype:
+                raise RuntimeError(f"Input type ({_tensor_type(input.dtype)}) and {name} type "
+                                   f"({_tensor_type(param.dtype)}) should be the same or input should be a MKLDNN "
+                                   f"tensor and {name} is a dense tensor")
+        if not transposed and any(d <= 0 for d in dilation):
+            raise RuntimeError("non-positive dilation is not supported")
+        # Past this point oneDNN fails with its own internal errors; the reference backend's are clearer.
+    kh, kw = w_shape[2:]
+    dh, dw = dilation
+    if transposed:
+        if kh <= 0 or kw <= 0:
+            raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kh} kernel_width: {kw}")
+        if dh <= 0 or dw <= 0:
+            raise RuntimeError(f"dilation should be greater than zero, but got dilation_height: {dh}, dilation_width: {dw}")
+        if any(p >= s and p >= d for p, s, d in zip(output_padding, stride, dilation)):
+            (oph, opw), (sh, sw) = output_padding, stride
+            raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
+                               f"output_padding_height: {oph} output_padding_width: {opw} stride_height: {sh} "
+                               f"stride_width: {sw} dilation_height: {dh} dilation_width: {dw}")
+        out_hw = _transposed_size(in_shape[2:], w_shape[2:], stride, padding, dilation, output_padding)
+        if any(n < 1 for n in out_hw):
+            raise RuntimeError(f"Given input size per channel: ({in_shape[2]} x {in_shape[3]}). Calculated output size "
+                               f"per channel: ({out_hw[0]} x {out_hw[1]}). Output size is too small")
+        _not_implemented("slow_conv_transpose2d_out_cpu", input.dtype, ("float16", "float32", "float64", "int64"))
+    elif dilation != [1, 1]:
+        if kh <= 0 or kw <= 0:
+            raise RuntimeError(f"kernel size should be greater than zero, but got {[kh, kw]}")
+        if dh <= 0 or dw <= 0:
+            raise RuntimeError(f"dilation should be greater than zero, but got {dilation}")
+        _not_implemented("slow_conv_dilated<>", input.dtype, ("float16", "float32", "float64", "int64"))
+    else:
+        if kh <= 0 or kw <= 0:
+            raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kh} kernel_width: {kw}")
+        _not_implemented("slow_conv2d_cpu", input.dtype, set(_SCALAR_NAMES) - {"bool"})
+    if weight.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {_SCALAR_NAMES[input.dtype.name]} but found "
+                           f"{_SCALAR_NAMES[weight.dtype.name]}")
+
+
+def _transposed_size(in_hw, kernel, stride, padding, dilation, output_padding):
+    return [(n - 1) * s - 2 * p + d * (k - 1) + op + 1
+            for n, k, s, p, d, op in zip(in_hw, kernel, stride, padding, dilation, output_padding)]
+
+
+def _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, extra=None):
+    """PyTorch's ``_convolution`` on a batched input; ``extra`` is the odd right/bottom padding of padding='same'."""
+    in_shape, w_shape = list(input.shape), list(weight.shape)
+    if extra:
+        # PyTorch pads the input explicitly for an odd 'same' padding: its messages show the padded size.
+        in_shape[2:] = [n + e for n, e in zip(in_shape[2:], extra)]
+    dim = weight.dim() - 2
+    if dim <= 0:
+        raise RuntimeError("weight should have at least three dimensions")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    stride, padding, dilation, output_padding = (_expand(values, name, dim) for values, name in (
+        (stride, "stride"), (padding, "padding"), (dilation, "dilation"), (output_padding, "output_padding")))
+    _check_shape_forward(in_shape, w_shape, bias, stride, padding, dilation, transposed, output_padding, groups)
+    extra = extra or [0] * dim
+    if dim == 1:
+        in_shape, w_shape = in_shape[:2] + [1] + in_shape[2:], w_shape[:2] + [1] + w_shape[2:]
+        stride, padding, dilation, output_padding = [1] + stride, [0] + padding, [1] + dilation, [0] + output_padding
+        extra = [0] + extra
+    _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                   groups)
+    pads = tuple((p, p + e) for p, e in zip(padding, extra))
+    if transposed:
+        return TransposedConvolution.apply(input, weight, bias, stride=tuple(stride), padding=pads,
+                                           dilation=tuple(dilation), groups=groups,
+                                           output_padding=tuple(output_padding))
+    return Convolution.apply(input, weight, bias, stride=tuple(stride), padding=pads, dilation=tuple(dilation),
+                             groups=groups)
+
+
+def _convolution_same(input, weight, bias, stride, dilation, groups):
+    """padding='same': PyTorch's ``convolution_same``, an odd total padding going to the right/bottom."""
+    k = weight.dim()
+    if k <= 2:
+        raise RuntimeError("weight should have at least three dimensions")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    dim = k - 2
+    if k != input.dim():
+        raise RuntimeError(f"Expected {k}-dimensional input for {k}-dimensional weight{list(weight.shape)}, but got "
+                           f"{input.dim()}-dimensional input of size {list(input.shape)} instead")
+    for values, name in ((stride, "stride"), (dilation, "dilation")):
+        if len(values) not in (dim, 1):
+            raise RuntimeError(f"{name} cannot broadcast to {dim} dimensions")
+    if any(s != 1 for s in stride):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    totals = [(dilation[0] if len(dilation) == 1 else dilation[i]) * (weight.shape[i + 2] - 1) for i in range(dim)]
+    # C++ division truncates; a negative total (an empty kernel) crops the input by one instead of padding it
+    left = [int(t / 2) for t in totals]
+    extra = [t - 2 * half for t, half in zip(totals, left)]
+    return _convolution(input, weight, bias, stride, left, dilation, False, [0] * dim, groups, extra)
+
+
+def _check_bias_dtype(input, bias):
+    if bias is not None and bias.dtype != input.dtype:
+        raise RuntimeError(f"Input type ({_C10_NAMES[input.dtype.name]}) and bias type ({_C10_NAMES[bias.dtype.name]}) "
+                           "should be the same")
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, spatial, fn):
+    if isinstance(padding, str):
+        x, batched = _batchify(input, spatial, fn)
+        if padding == "same":
+            y = _convolution_same(x, weight, bias, stride, dilation, groups)
+        elif padding == "valid":
+            y = _convolution(x, weight, bias, stride, [0], dilation, False, [0], groups)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        _check_bias_dtype(input, bias)
+        x, batched = _batchify(input, spatial, fn)
+        y = _convolution(x, weight, bias, stride, padding, dilation, False, [0] * spatial, groups)
     return y if batched else y.squeeze(0)
 
 
+def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, spatial, fn):
+    x, batched = _batchify(input, spatial, fn)
+    y = _convolution(x, weight, bias, stride, padding, dilation, True, output_padding, groups)
+    return y if batched else y.squeeze(0)
+
+
+# ---------------------------------------------------------------------------- public functions
+def _conv_signatures():
+    head = [Param("input", "Tensor"), Param("weight", "Tensor"), Param("bias", "Tensor?", "None"),
+            Param("stride", "int[]", "1", 1)]
+    tail = [Param("dilation", "int[]", "1", 1), Param("groups", "int", "1", 1)]
+    return (head + [Param("padding", "int[]", "0", 0)] + tail,
+            head + [Param("padding", "str", '"valid"', "valid")] + tail)
+
+
+def _conv_transpose_signature():
+    return [Param("input", "Tensor"), Param("weight", "Tensor"), Param("bias", "Tensor?", "None"),
+            Param("stride", "int[]", "1", 1), Param("padding", "int[]", "0", 0),
+            Param("output_padding", "int[]", "0", 0), Param("groups", "int", "1", 1),
+            Param("dilation", "int[]", "1", 1)]
+
+
+@native("conv1d", *_conv_signatures(), list_size=1)
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution (cross-correlation) over an input of shape (N, C_in, L) or (C_in, L).
 
-    weight: (C_out, C_in / groups, kL); bias: (C_out,) or None. padding: int, tuple, 'valid' or 'same'.
-    Output length: L_out = floor((L + 2 * padding - dilation * (kL - 1) - 1) / stride) + 1.
+    weight: (C_out, C_in / groups, kL); bias: (C_out,) or None. stride, padding and dilation are
+    ints or 1-tuples; padding may also be 'valid' (none) or 'same' (L_out = L, stride 1 only).
+    Output (N, C_out, L_out), L_out = floor((L + 2 * padding - dilation * (kL - 1) - 1) / stride) + 1.
     """
-    return _convolution(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
+@native("conv2d", *_conv_signatures(), list_size=2)
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution (cross-correlation) over an input of shape (N, C_in, H, W) or (C_in, H, W).
 
@@ -209,60 +372,20 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     Output: (N, C_out, H_out, W_out) with
     H_out = floor((H + 2 * padding[0] - dilation[0] * (kH - 1) - 1) / stride[0]) + 1, likewise W_out.
     """
-    return _convolution(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
-def _transposed(input, weight, bias, stride, padding, output_padding, groups, dilation, spatial, fn):
-    check_tensor(input, fn)
-    check_tensor(weight, fn, "weight", 2)
-    _check_rank(input, spatial, fn)
-    if isinstance(padding, str):
-        raise TypeError(f"{fn}(): argument 'padding' must be tuple of ints, not str")
-    stride = ntuple(stride, spatial, "stride")
-    _check_weight_rank(weight, spatial, stride)
-    pads = ntuple(padding, spatial, "padding")
-    out_pads = ntuple(output_padding, spatial, "output_padding")
-    dilation = ntuple(dilation, spatial, "dilation")
-    _check_positive(stride, dilation, groups)
-    if any(p < 0 for p in pads + out_pads):
-        raise RuntimeError("negative padding is not supported")
-    if any(op >= s and op >= d for op, s, d in zip(out_pads, stride, dilation)):
-        names = ("height", "width") if spatial == 2 else ("width",)
-        raise RuntimeError(
-            "output padding must be smaller than either stride or dilation, but got "
-            + " ".join(f"output_padding_{n}: {v}" for n, v in zip(names, out_pads)) + " "
-            + " ".join(f"stride_{n}: {v}" for n, v in zip(names, stride)) + " "
-            + " ".join(f"dilation_{n}: {v}" for n, v in zip(names, dilation))
-        )
-    batched = input.dim() == spatial + 2
-    x = input if batched else input.unsqueeze(0)
-    _check_groups(weight, groups)
-    if x.shape[1] != weight.shape[0]:
-        raise RuntimeError(f"Given transposed=1, weight of size {list(weight.shape)}, expected input{list(x.shape)} to "
-                           f"have {weight.shape[0]} channels, but got {x.shape[1]} channels instead")
-    out_channels = weight.shape[1] * groups
-    _check_bias(bias, out_channels, weight)
-    _check_dtypes(input, weight, bias)
-    kernel = tuple(weight.shape[2:])
-    out_hw = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1
-                   for n, s, p, d, k, op in zip(x.shape[2:], stride, pads, dilation, kernel, out_pads))
-    if any(n <= 0 for n in out_hw):
-        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, x.shape[2:]))}). Calculated output size "
-                           f"per channel: ({' x '.join(map(str, out_hw))}). Output size is too small")
-    y = TransposedConvolution.apply(
-        x, weight, bias, stride=_to_2d_pairs(stride, spatial, 1), padding=_to_2d_pairs(tuple((p, p) for p in pads), spatial, (0, 0)),
-        dilation=_to_2d_pairs(dilation, spatial, 1), groups=groups, output_hw=_to_2d_pairs(out_hw, spatial, 1))
-    return y if batched else y.squeeze(0)
-
-
+@native("conv_transpose1d", _conv_transpose_signature(), list_size=1)
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """1-D transposed convolution over (N, C_in, L) or (C_in, L); weight (C_in, C_out / groups, kL).
 
     L_out = (L - 1) * stride - 2 * padding + dilation * (kL - 1) + output_padding + 1.
     """
-    return _transposed(input, weight, bias, stride, padding, output_padding, groups, dilation, 1, "conv_transpose1d")
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 1,
+                           "conv_transpose1d")
 
 
+@native("conv_transpose2d", _conv_transpose_signature(), list_size=2)
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """2-D transposed convolution ("deconvolution"), the gradient of conv2d with respect to its input.
 
@@ -270,4 +393,5 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     H_out = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kH - 1) + output_padding[0] + 1,
     likewise W_out.
     """
-    return _transposed(input, weight, bias, stride, padding, output_padding, groups, dilation, 2, "conv_transpose2d")
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
+                           "conv_transpose2d")

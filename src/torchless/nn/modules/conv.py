@@ -1,73 +1,84 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d."""
+"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d.
+
+Constructors, attributes, initialisation and repr follow ``torch.nn.modules.conv``: the layer
+stores its arguments as tuples (``stride == (1, 1)``) and leaves argument checking that PyTorch does
+at call time to ``torchless.nn.functional``.
+"""
+import collections.abc
 import math
 
-from ... import _creation, _dtype
+from ... import _creation
 from .. import init
 from .._functional import conv as F_conv
-from .._functional._args import ntuple
 from ..parameter import Parameter
 from .module import Module
 
-_PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+
+
+def _ntuple(value, n):
+    """PyTorch's ``_single``/``_pair``: a sequence becomes a tuple as is, anything else is repeated."""
+    if isinstance(value, collections.abc.Iterable):
+        return tuple(value)
+    return (value,) * n
 
 
 class _ConvNd(Module):
-    """Shared constructor, initialisation and repr of the convolution layers."""
+    """What every convolution layer shares: argument checks, parameters, initialisation and repr."""
 
-    _spatial = 2
-    transposed = False
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", device=None, dtype=None, output_padding=0):
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, transposed,
+                 output_padding, groups, bias, padding_mode, device=None, dtype=None):
         super().__init__()
-        n = self._spatial
-        if not isinstance(groups, int) or groups <= 0:
+        if groups <= 0:
             raise ValueError("groups must be a positive integer")
         if in_channels % groups != 0:
             raise ValueError("in_channels must be divisible by groups")
         if out_channels % groups != 0:
             raise ValueError("out_channels must be divisible by groups")
+        valid_padding_strings = {"same", "valid"}
         if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'same', 'valid'}}")
-            if padding == "same" and any(s != 1 for s in ntuple(stride, n, "stride")):
+            if padding not in valid_padding_strings:
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {valid_padding_strings}")
+            if padding == "same" and any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
-        if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, but got padding_mode='{padding_mode}'")
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = ntuple(kernel_size, n, "kernel_size")
-        self.stride = ntuple(stride, n, "stride")
-        self.padding = padding if isinstance(padding, str) else ntuple(padding, n, "padding")
-        self.dilation = ntuple(dilation, n, "dilation")
-        self.output_padding = ntuple(output_padding, n, "output_padding")
-        self.groups, self.padding_mode = groups, padding_mode
+        valid_padding_modes = {"zeros", "reflect", "replicate", "circular"}
+        if padding_mode not in valid_padding_modes:
+            raise ValueError(f"padding_mode must be one of {valid_padding_modes}, but got padding_mode='{padding_mode}'")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.transposed = transposed
+        self.output_padding = output_padding
+        self.groups = groups
+        self.padding_mode = padding_mode
         self._reversed_padding_repeated_twice = self._explicit_padding()
-        shape = ((in_channels, out_channels // groups) if self.transposed else (out_channels, in_channels // groups))
-        for size in shape:
-            if size < 0:
-                raise RuntimeError(f"Trying to create tensor with negative dimension {size}: "
-                                   f"{list(shape + self.kernel_size)}")
-        factory_dtype = dtype or _dtype.get_default_dtype()
-        self.weight = Parameter(_creation.empty(shape + self.kernel_size, dtype=factory_dtype))
-        self.bias = Parameter(_creation.empty(out_channels, dtype=factory_dtype)) if bias else None
-        if not bias:
+        channels = (in_channels, out_channels // groups) if transposed else (out_channels, in_channels // groups)
+        self.weight = Parameter(_creation.empty(channels + tuple(kernel_size), dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(_creation.empty(out_channels, dtype=dtype, device=device))
+        else:
             self.register_parameter("bias", None)
         self.reset_parameters()
 
     def _explicit_padding(self):
-        """F.pad's (left, right, top, bottom) widths for non-zero padding modes."""
-        if isinstance(self.padding, str):
-            if self.padding == "valid":
-                return [0, 0] * self._spatial
-            pads = []
-            for k, d in zip(reversed(self.kernel_size), reversed(self.dilation)):
+        """``F.pad`` widths (last dimension first) for the padding modes other than 'zeros'.
+
+        'same' puts the odd extra cell on the right/bottom, as ``F.conv2d(padding='same')`` does.
+        """
+        if not isinstance(self.padding, str):
+            return tuple(p for p in reversed(self.padding) for _ in range(2))
+        widths = [0, 0] * len(self.kernel_size)
+        if self.padding == "same":
+            for d, k, i in zip(self.dilation, self.kernel_size, range(len(self.kernel_size) - 1, -1, -1)):
                 total = d * (k - 1)
-                pads += [total // 2, total - total // 2]
-            return pads
-        return [p for p in reversed(self.padding) for _ in range(2)]
+                widths[2 * i], widths[2 * i + 1] = total // 2, total - total // 2
+        return widths
 
     def reset_parameters(self):
-        """PyTorch's default: kaiming-uniform weights (a=sqrt(5)), bias uniform in ±1/sqrt(fan_in)."""
+        """PyTorch's default: kaiming-uniform weight (a=sqrt(5)), bias uniform in ±1/sqrt(fan_in)."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
@@ -76,13 +87,12 @@ class _ConvNd(Module):
                 init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self):
-        n = self._spatial
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,) * n:
+        if self.padding != (0,) * len(self.padding):
             s += f", padding={self.padding}"
-        if self.dilation != (1,) * n:
+        if self.dilation != (1,) * len(self.dilation):
             s += f", dilation={self.dilation}"
-        if self.output_padding != (0,) * n:
+        if self.output_padding != (0,) * len(self.output_padding):
             s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
@@ -94,21 +104,25 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
-    _functional = None
+    """Conv1d and Conv2d: the non-zero padding modes pad explicitly, then convolve without padding."""
+
+    _spatial = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
                  padding_mode="zeros", device=None, dtype=None):
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype)
+        n = self._spatial
+        super().__init__(in_channels, out_channels, _ntuple(kernel_size, n), _ntuple(stride, n),
+                         padding if isinstance(padding, str) else _ntuple(padding, n), _ntuple(dilation, n),
+                         False, _ntuple(0, n), groups, bias, padding_mode, device, dtype)
 
     def _conv_forward(self, input, weight, bias):
-        convolve = type(self)._functional
         if self.padding_mode != "zeros":
             from .._functional.padding import pad
 
             padded = pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return convolve(padded, weight, bias, self.stride, 0, self.dilation, self.groups)
-        return convolve(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
+            return self._convolve(padded, weight, bias, self.stride, _ntuple(0, self._spatial), self.dilation,
+                                  self.groups)
+        return self._convolve(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
     def forward(self, input):
         return self._conv_forward(input, self.weight, self.bias)
@@ -117,12 +131,22 @@ class _Conv(_ConvNd):
 class Conv1d(_Conv):
     r"""1-D convolution over an input of shape (N, C_in, L) or (C_in, L).
 
-    Output (N, C_out, L_out), L_out = floor((L + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1.
-    Weight (C_out, C_in / groups, kernel_size), bias (C_out,).
+    Args: in_channels, out_channels, kernel_size, stride=1, padding=0 (int, 1-tuple, 'valid' or
+    'same'), dilation=1, groups=1, bias=True, padding_mode='zeros' ('reflect', 'replicate' or
+    'circular'), device=None, dtype=None.
+
+    Output (N, C_out, L_out), L_out = floor((L + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1).
+    Weight (C_out, C_in / groups, kernel_size) and bias (C_out,) are drawn from
+    U(-sqrt(k), sqrt(k)), k = groups / (C_in * kernel_size).
     """
 
     _spatial = 1
-    _functional = staticmethod(F_conv.conv1d)
+    _convolve = staticmethod(F_conv.conv1d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
 
 
 class Conv2d(_Conv):
@@ -130,65 +154,99 @@ class Conv2d(_Conv):
 
     Args: in_channels, out_channels, kernel_size (int or (kH, kW)), stride=1, padding=0 (int, pair,
     'valid' or 'same'), dilation=1, groups=1, bias=True, padding_mode='zeros' ('reflect',
-    'replicate' or 'circular'), dtype=None.
+    'replicate' or 'circular'), device=None, dtype=None.
 
     Output (N, C_out, H_out, W_out) with
-    H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0]) + 1,
-    likewise W_out. Weight (C_out, C_in / groups, kH, kW), bias (C_out,), both initialised as PyTorch.
+    H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0] + 1), likewise W_out.
+    Weight (C_out, C_in / groups, kH, kW) and bias (C_out,) are drawn from U(-sqrt(k), sqrt(k)),
+    k = groups / (C_in * kH * kW).
     """
 
     _spatial = 2
-    _functional = staticmethod(F_conv.conv2d)
+    _convolve = staticmethod(F_conv.conv2d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
 
 
 class _ConvTransposeNd(_ConvNd):
-    transposed = True
-    _functional = None
+    """ConvTranspose1d and ConvTranspose2d: zero padding only, and an optional exact ``output_size``."""
+
+    _spatial = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, device, dtype, output_padding=output_padding)
+        n = self._spatial
+        super().__init__(in_channels, out_channels, _ntuple(kernel_size, n), _ntuple(stride, n), _ntuple(padding, n),
+                         _ntuple(dilation, n), True, _ntuple(output_padding, n), groups, bias, padding_mode,
+                         device, dtype)
 
     def _output_padding(self, input, output_size):
-        """The output_padding that makes the output exactly ``output_size`` (PyTorch's rule)."""
+        """The output_padding that makes the output exactly ``output_size`` (PyTorch's rule and messages)."""
         if output_size is None:
             return self.output_padding
         n = self._spatial
-        output_size = list(output_size)[-n:]
+        non_spatial = 2 if input.dim() == n + 2 else 1
+        if len(output_size) == non_spatial + n:
+            output_size = output_size[non_spatial:]
         if len(output_size) != n:
             raise ValueError(f"ConvTranspose{n}D: for {input.dim()}D input, output_size must have {n} or "
-                             f"{n + 2} elements (got {len(output_size) + 2})")
-        spatial_in = input.shape[-n:]
-        min_sizes = [(spatial_in[d] - 1) * self.stride[d] - 2 * self.padding[d]
+                             f"{non_spatial + n} elements (got {len(output_size)})")
+        min_sizes = [(input.size(d + non_spatial) - 1) * self.stride[d] - 2 * self.padding[d]
                      + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(n)]
-        max_sizes = [m + self.stride[d] - 1 for d, m in enumerate(min_sizes)]
-        for size, lo, hi in zip(output_size, min_sizes, max_sizes):
-            if not lo <= size <= hi:
+        max_sizes = [low + self.stride[d] - 1 for d, low in enumerate(min_sizes)]
+        for size, low, high in zip(output_size, min_sizes, max_sizes):
+            if size < low or size > high:
+                # input.size()[2:] even for unbatched input: PyTorch's own message does the same.
                 raise ValueError(f"requested an output size of {output_size}, but valid sizes range from {min_sizes} "
-                                 f"to {max_sizes} (for an input of {list(spatial_in)})")
-        return tuple(size - lo for size, lo in zip(output_size, min_sizes))
+                                 f"to {max_sizes} (for an input of {input.size()[2:]})")
+        return [size - low for size, low in zip(output_size, min_sizes)]
 
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size)
-        return type(self)._functional(input, self.weight, self.bias, self.stride, self.padding, output_padding,
-                                      self.groups, self.dilation)
+        return self._convolve(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
+                              self.dilation)
 
 
 class ConvTranspose1d(_ConvTransposeNd):
-    """1-D transposed convolution; L_out = (L - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1."""
+    r"""1-D transposed convolution over (N, C_in, L) or (C_in, L); the gradient of Conv1d w.r.t. its input.
+
+    Args: in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+    bias=True, dilation=1, padding_mode='zeros' (the only mode), device=None, dtype=None.
+
+    L_out = (L - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1, or
+    exactly ``output_size`` when ``forward(input, output_size)`` is given one.
+    Weight (C_in, C_out / groups, kernel_size), bias (C_out,).
+    """
 
     _spatial = 1
-    _functional = staticmethod(F_conv.conv_transpose1d)
+    _convolve = staticmethod(F_conv.conv_transpose1d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
+                         dilation, padding_mode, device, dtype)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
-    """2-D transposed convolution over (N, C_in, H, W); weight (C_in, C_out / groups, kH, kW).
+    r"""2-D transposed convolution ("deconvolution") over (N, C_in, H, W) or (C_in, H, W).
 
-    H_out = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kH - 1) + output_padding[0] + 1, likewise W_out.
+    Args: in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+    bias=True, dilation=1, padding_mode='zeros' (the only mode), device=None, dtype=None.
+
+    H_out = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kernel_size[0] - 1) + output_padding[0] + 1,
+    likewise W_out; or exactly ``output_size`` when ``forward(input, output_size)`` is given one.
+    Weight (C_in, C_out / groups, kH, kW), bias (C_out,).
     """
 
     _spatial = 2
-    _functional = staticmethod(F_conv.conv_transpose2d)
+    _convolve = staticmethod(F_conv.conv_transpose2d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
+                         dilation, padding_mode, device, dtype)

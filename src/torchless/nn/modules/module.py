@@ -1,9 +1,10 @@
 """Module: the base class of every layer and model, with PyTorch's registration, state and repr rules."""
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
 from ..._tensor import Tensor
 from ...autograd import grad_mode
-from ..parameter import Parameter
+from ..parameter import Buffer, Parameter
 
 
 def _type_name(value):
@@ -32,17 +33,18 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
 
 
 class RemovableHandle:
-    """Returned by ``register_*_hook``; ``remove()`` unregisters the hook."""
+    """Returned by ``register_*_hook``; ``remove()`` unregisters the hook (and its entries in ``extra``)."""
 
     _next_id = 0
 
-    def __init__(self, hooks):
-        self._hooks = hooks
+    def __init__(self, hooks, *extra):
+        self._hooks, self._extra = hooks, extra
         self.id = RemovableHandle._next_id
         RemovableHandle._next_id += 1
 
     def remove(self):
-        self._hooks.pop(self.id, None)
+        for registry in (self._hooks,) + self._extra:
+            registry.pop(self.id, None)
 
     def __enter__(self):
         return self
@@ -61,8 +63,10 @@ class Module:
     training: bool
 
     def __init__(self, *args, **kwargs):
-        if args or kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() takes no arguments")
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        if args:
+            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but {len(args) + 1} were given")
         d = self.__dict__
         d["training"] = True
         d["_parameters"] = OrderedDict()
@@ -70,7 +74,9 @@ class Module:
         d["_non_persistent_buffers"] = set()
         d["_modules"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
+        d["_forward_hooks_with_kwargs"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
+        d["_forward_pre_hooks_with_kwargs"] = OrderedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -78,13 +84,24 @@ class Module:
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)
-        for hook in list(self._forward_pre_hooks.values()):
-            replaced = hook(self, args)
-            if replaced is not None:
-                args = replaced if isinstance(replaced, tuple) else (replaced,)
+        for hook_id, hook in list(self._forward_pre_hooks.items()):
+            if hook_id in self._forward_pre_hooks_with_kwargs:
+                replaced = hook(self, args, kwargs)
+                if replaced is not None:
+                    if not (isinstance(replaced, tuple) and len(replaced) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {replaced}.")
+                    args, kwargs = replaced
+            else:
+                replaced = hook(self, args)
+                if replaced is not None:
+                    args = replaced if isinstance(replaced, tuple) else (replaced,)
         result = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            replaced = hook(self, args, result)
+        for hook_id, hook in list(self._forward_hooks.items()):
+            if hook_id in self._forward_hooks_with_kwargs:
+                replaced = hook(self, args, kwargs, result)
+            else:
+                replaced = hook(self, args, result)
             if replaced is not None:
                 result = replaced
         return result
@@ -113,11 +130,12 @@ class Module:
                 raise TypeError(f"cannot assign '{_type_name(value)}' as child module '{name}' "
                                 "(torchless.nn.Module or None expected)")
             d["_modules"][name] = None
-        elif d.get("_buffers") is not None and name in d["_buffers"]:
+        elif isinstance(value, Buffer) or (d.get("_buffers") is not None and name in d["_buffers"]):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{_type_name(value)}' as buffer '{name}' "
-                                "(torchless.Tensor or None expected)")
-            d["_buffers"][name] = value
+                                "(torchless.nn.Buffer, torchless.Tensor or None expected)")
+            persistent = value.persistent if isinstance(value, Buffer) else name not in d["_non_persistent_buffers"]
+            self.register_buffer(name, value, persistent)
         else:
             object.__setattr__(self, name, value)
 
@@ -148,21 +166,21 @@ class Module:
     def __dir__(self):
         return sorted(set(object.__dir__(self)) | set(self._parameters) | set(self._buffers) | set(self._modules))
 
-    def _check_name(self, name, kind):
+    def _check_name(self, name, kind, registry):
         if not isinstance(name, str):
-            raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
+            raise TypeError(f"{kind} name should be a string. Got {_type_name(name)}")
         if "." in name:
-            raise KeyError(f"{kind} name can't contain \".\", got: {name}")
+            raise KeyError(f'{kind} name can\'t contain "."')
         if name == "":
-            raise KeyError(f"{kind} name can't be empty string \"\"")
-        if hasattr(self, name) and not any(name in self.__dict__[r] for r in ("_parameters", "_buffers", "_modules")):
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self.__dict__[registry]:
             raise KeyError(f"attribute '{name}' already exists")
 
     def register_parameter(self, name, param):
         """Add a parameter (or None) under ``name``."""
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
-        self._check_name(name, "parameter")
+        self._check_name(name, "parameter", "_parameters")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_type_name(param)}' object to parameter '{name}' "
                             "(torchless.nn.Parameter or None required)")
@@ -177,7 +195,7 @@ class Module:
         """Add a tensor that is part of the state but not trained (e.g. BatchNorm's running mean)."""
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
-        self._check_name(name, "buffer")
+        self._check_name(name, "buffer", "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{_type_name(tensor)}' object to buffer '{name}' "
                             "(torchless Tensor or None required)")
@@ -190,8 +208,15 @@ class Module:
     def add_module(self, name, module):
         """Add a child module under ``name``."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._check_name(name, "module")
+            raise TypeError(f"{_type_name(module)} is not a Module subclass")
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string. Got {_type_name(name)}")
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"attribute '{name}' already exists")
+        if "." in name:
+            raise KeyError(f'module name can\'t contain ".", got: {name}')
+        if name == "":
+            raise KeyError('module name can\'t be empty string ""')
         self._modules[name] = module
 
     register_module = add_module
@@ -268,8 +293,9 @@ class Module:
         """Set training mode (affects Dropout and BatchNorm) on this module and its children."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
-        for module in self.modules():
-            module.__dict__["training"] = mode
+        self.training = mode
+        for module in self.children():
+            module.train(mode)
         return self
 
     def eval(self):
@@ -306,46 +332,65 @@ class Module:
         return destination
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copy parameters and buffers from ``state_dict``; with ``strict``, keys must match exactly."""
-        if not hasattr(state_dict, "keys"):
+        """Copy parameters and persistent buffers from ``state_dict``; with ``strict``, its keys must match exactly.
+
+        Returns ``(missing_keys, unexpected_keys)``, reported either way; size mismatches are errors even when not
+        strict.
+        """
+        if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        own = self.state_dict(keep_vars=True)
-        errors = []
+        missing, unexpected, errors = [], [], []
+
+        def load(module, prefix):
+            module._load_from_state_dict(state_dict, prefix, missing, unexpected, errors, assign)
+            for name, child in module._modules.items():
+                if child is not None:
+                    load(child, prefix + name + ".")
+
         with grad_mode.no_grad():
-            for key, target in own.items():
-                if key not in state_dict:
-                    continue
-                source = state_dict[key]
-                if not isinstance(source, Tensor):
-                    errors.append(f'While copying the parameter named "{key}", expected torchless.Tensor or '
-                                  f"Tensor-like object from checkpoint but received {type(source)}")
-                    continue
-                if source.shape != target.shape:
-                    errors.append(f"size mismatch for {key}: copying a param with shape {source.shape} from "
-                                  f"checkpoint, the shape in current model is {target.shape}.")
-                    continue
-                if assign:
-                    self._assign(key, source)
-                else:
-                    target._data[...] = source._data
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
+            load(self, "")
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
             if missing:
                 errors.insert(0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
         if errors:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(self._get_name(), "\n\t".join(errors)))
+            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(type(self).__name__,
+                                                                                      "\n\t".join(errors)))
         return _IncompatibleKeys(missing, unexpected)
 
-    def _assign(self, key, source):
-        path, _, name = key.rpartition(".")
-        module = self.get_submodule(path)
-        if name in module._parameters:
-            module._parameters[name] = Parameter(source, requires_grad=module._parameters[name].requires_grad)
-        else:
-            module._buffers[name] = source
+    def _load_from_state_dict(self, state_dict, prefix, missing, unexpected, errors, assign):
+        """Load this module's own entries (keys ``prefix + name``), in PyTorch's order and with its messages."""
+        persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers}
+        local = {k: v for k, v in list(self._parameters.items()) + list(persistent.items()) if v is not None}
+        for name, target in local.items():
+            key = prefix + name
+            if key not in state_dict:
+                missing.append(key)
+                continue
+            source = state_dict[key]
+            if not isinstance(source, Tensor):
+                errors.append(f'While copying the parameter named "{key}", expected torchless.Tensor or Tensor-like '
+                              f"object from checkpoint but received {type(source)}")
+                continue
+            if target.dim() == 0 and source.dim() == 1 and source.shape[0] == 1:
+                source = source[0]  # checkpoints of old PyTorch versions stored scalars as shape (1,)
+            if source.shape != target.shape:
+                errors.append(f"size mismatch for {key}: copying a param with shape {source.shape} from checkpoint, "
+                              f"the shape in current model is {target.shape}.")
+                continue
+            if not assign:
+                target._data[...] = source._data
+            elif isinstance(target, Parameter):
+                setattr(self, name, Parameter(source, requires_grad=target.requires_grad))
+            else:
+                setattr(self, name, source)
+        for key in state_dict:
+            if not key.startswith(prefix):
+                continue
+            head = key[len(prefix):].split(".", 1)
+            if (len(head) > 1 and head[0] not in self._modules) or (len(head) == 1 and head[0] not in local):
+                unexpected.append(key)
 
     # ------------------------------------------------------------------ conversion
     def apply(self, fn):
@@ -393,6 +438,11 @@ class Module:
 
         return self._convert(_dtype.float32)
 
+    def half(self):
+        from ... import _dtype
+
+        return self._convert(_dtype.float16)
+
     def double(self):
         from ... import _dtype
 
@@ -405,15 +455,24 @@ class Module:
         raise RuntimeError("torchless runs on the CPU only: Module.cuda() is not available")
 
     # ------------------------------------------------------------------ hooks
-    def register_forward_hook(self, hook):
-        """Call ``hook(module, inputs, output)`` after every forward; a non-None return replaces the output."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call ``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with ``with_kwargs``) after
+        every forward; a non-None return replaces the output."""
+        return self._add_hook(self._forward_hooks, self._forward_hooks_with_kwargs, hook, prepend, with_kwargs)
 
-    def register_forward_pre_hook(self, hook):
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call ``hook(module, args)`` before every forward; a non-None return replaces the arguments
+        (with ``with_kwargs``: ``hook(module, args, kwargs)`` returning ``(args, kwargs)``)."""
+        return self._add_hook(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs, hook, prepend, with_kwargs)
+
+    @staticmethod
+    def _add_hook(hooks, with_kwargs_ids, hook, prepend, with_kwargs):
+        handle = RemovableHandle(hooks, with_kwargs_ids)
+        hooks[handle.id] = hook
+        if with_kwargs:
+            with_kwargs_ids[handle.id] = True
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
         return handle
 
     # ------------------------------------------------------------------ printing
