@@ -17,13 +17,67 @@ def _finish(array, requires_grad=False, device_arg=None):
     return out
 
 
+def _size(size, name):
+    """The shape for ``name(*size)`` (ints or one sequence), with PyTorch's errors for bad sizes."""
+    if not size:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
+    shape = _shape_arg(size, name)
+    for n in shape:
+        if n < 0:
+            if name == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
+    return shape
+
+
 def _plain(data):
     """Nested sequences with tensors inside turned into plain numbers and arrays."""
     if isinstance(data, Tensor):
+        if data._data.size != 1 and data._data.ndim:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return data._data
     if isinstance(data, (list, tuple)):
         return [_plain(d) for d in data]
     return data
+
+
+def _holds_float64(data):
+    """True when a nested sequence holds a float64 NumPy value or tensor (PyTorch then infers float64)."""
+    if isinstance(data, (list, tuple)):
+        return any(_holds_float64(d) for d in data)
+    if isinstance(data, Tensor):
+        data = data._data
+    return isinstance(data, (np.ndarray, np.generic)) and data.dtype == np.float64
+
+
+def _structure_error(data):
+    """PyTorch's exception for a nested sequence NumPy cannot turn into a numeric array."""
+    def shape_of(d):
+        return [len(d)] + shape_of(d[0]) if isinstance(d, (list, tuple)) and len(d) else \
+            ([0] if isinstance(d, (list, tuple)) else [])
+
+    expected = shape_of(data)
+
+    def walk(d, depth):
+        if isinstance(d, (list, tuple)):
+            if depth >= len(expected):
+                return TypeError(f"'{type(d).__name__}' object cannot be interpreted as an integer")
+            if len(d) != expected[depth]:
+                return ValueError(f"expected sequence of length {expected[depth]} at dim {depth} (got {len(d)})")
+            for item in d:
+                error = walk(item, depth + 1)
+                if error is not None:
+                    return error
+            return None
+        if depth < len(expected):
+            return TypeError("not a sequence")
+        if isinstance(d, str):
+            return TypeError(f"new(): invalid data type '{type(d).__name__}'")
+        if not isinstance(d, (numbers.Number, np.generic, np.ndarray)):
+            return RuntimeError(f"Could not infer dtype of {type(d).__name__}")
+        return None
+
+    return walk(data, 0) or TypeError(f"new(): invalid data type '{type(data).__name__}'")
 
 
 def _infer_array(data, dtype):
@@ -38,14 +92,15 @@ def _infer_array(data, dtype):
         plain = _plain(data)
         try:
             array = np.array(plain)
-        except ValueError as err:
-            raise ValueError(f"expected sequence of equal lengths: {err}") from None
-        if array.dtype.kind == "f" and dtype is None:
-            array = array.astype(_dtype.get_default_dtype().numpy)
-        elif array.dtype.kind in "iu" and dtype is None:
-            array = array.astype(np.int64)
-        elif array.dtype.kind not in "fiub":
-            raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+        except (ValueError, TypeError):
+            raise _structure_error(plain) from None
+        if array.dtype.kind not in "fiub":
+            raise _structure_error(plain)
+        if dtype is None:
+            if array.dtype.kind == "f" and not _holds_float64(data):
+                array = array.astype(_dtype.get_default_dtype().numpy)
+            elif array.dtype.kind in "iu":
+                array = array.astype(np.int64)
     if dtype is not None:
         array = array.astype(_dtype.to_numpy_dtype(dtype), copy=False)
     elif array.dtype not in _dtype._FROM_NUMPY:
@@ -54,7 +109,10 @@ def _infer_array(data, dtype):
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """A new tensor holding a copy of ``data`` (a number, nested sequence, array or tensor)."""
+    """A new tensor holding a copy of ``data`` (a number, nested sequence, array or tensor).
+
+    Python floats give the default dtype (float32), Python ints int64, bools bool; NumPy arrays keep theirs.
+    """
     array = _infer_array(data, dtype)
     return _finish(np.array(array, copy=True), requires_grad, device)
 
@@ -67,47 +125,45 @@ def as_tensor(data, dtype=None, device=None):
 
 
 def from_numpy(ndarray):
-    """A tensor sharing memory with a NumPy array."""
+    """A tensor sharing memory with a NumPy array (changes to one show in the other)."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     _dtype.from_numpy_dtype(ndarray.dtype)
     return Tensor._wrap(ndarray)
 
 
-def _float_dtype(dtype):
-    np_dtype = _dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype())
-    return np_dtype
-
-
-def _filled(size, value, dtype, requires_grad, device_arg):
+def _filled(shape, value, dtype, requires_grad, device_arg):
     np_dtype = _dtype.to_numpy_dtype(dtype) if dtype is not None else _dtype.get_default_dtype().numpy
-    return _finish(np.full(_shape_arg(size), value, np_dtype), requires_grad, device_arg)
+    return _finish(np.full(shape, value, np_dtype), requires_grad, device_arg)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    """A tensor of zeros of the given size (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
-    return _filled(size, 0, dtype, requires_grad, device)
+    """A tensor of zeros of shape ``size`` (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
+    return _filled(_size(size, "zeros"), 0, dtype, requires_grad, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    return _filled(size, 1, dtype, requires_grad, device)
+    """A tensor of ones of shape ``size``."""
+    return _filled(_size(size, "ones"), 1, dtype, requires_grad, device)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
     """Like PyTorch's uninitialised tensor, but zeroed so results never depend on stale memory."""
-    return _filled(size, 0, dtype, requires_grad, device)
+    return _filled(_size(size, "empty"), 0, dtype, requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+    """A tensor of shape ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64, float)."""
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
     if dtype is None:
         if isinstance(fill_value, (bool, np.bool_)):
             dtype = _dtype.bool
         elif isinstance(fill_value, numbers.Integral):
             dtype = _dtype.int64
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
-    return _filled((size,) if isinstance(size, numbers.Integral) else (tuple(size),), fill_value, dtype,
-                   requires_grad, device)
+    return _filled(_size((size,), "full"), fill_value, dtype, requires_grad, device)
 
 
 def _like(input, dtype):
@@ -115,66 +171,73 @@ def _like(input, dtype):
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled((input.shape,), 0, _like(input, dtype), requires_grad, device)
+    return _filled(input.shape, 0, _like(input, dtype), requires_grad, device)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled((input.shape,), 1, _like(input, dtype), requires_grad, device)
+    return _filled(input.shape, 1, _like(input, dtype), requires_grad, device)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled((input.shape,), 0, _like(input, dtype), requires_grad, device)
+    return _filled(input.shape, 0, _like(input, dtype), requires_grad, device)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled((input.shape,), fill_value, _like(input, dtype), requires_grad, device)
+    return _filled(input.shape, fill_value, _like(input, dtype), requires_grad, device)
 
 
-def _random_float(draw, size, dtype, requires_grad, device_arg):
-    np_dtype = _float_dtype(dtype)
+def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg):
+    np_dtype = _dtype.to_numpy_dtype(dtype if dtype is not None else _dtype.get_default_dtype())
     if np_dtype.kind != "f":
-        raise RuntimeError(f"\"check_uniform_bounds\" not implemented for '{_dtype.from_numpy_dtype(np_dtype).name}'")
-    shape = _shape_arg(size)
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
     array = draw(shape, np_dtype if np_dtype in (np.float32, np.float64) else np.float64).astype(np_dtype, copy=False)
     return _finish(array, requires_grad, device_arg)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    """Uniform random numbers on [0, 1)."""
+    """Uniform random numbers on [0, 1), drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     rng = numpy_rng(generator)
-    return _random_float(lambda s, d: rng.random(s, dtype=d), size, dtype, requires_grad, device)
+    return _random_float(lambda s, d: rng.random(s, dtype=d), _size(size, "rand"), dtype, "check_uniform_bounds",
+                         requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
-    """Standard normal random numbers."""
+    """Standard normal random numbers, drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     rng = numpy_rng(generator)
-    return _random_float(lambda s, d: rng.standard_normal(s, dtype=d), size, dtype, requires_grad, device)
+    return _random_float(lambda s, d: rng.standard_normal(s, dtype=d), _size(size, "randn"), dtype,
+                         "normal_kernel_cpu", requires_grad, device)
 
 
-def rand_like(input, dtype=None, generator=None, requires_grad=False, device=None):
+def rand_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
     return rand(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad)
 
 
-def randn_like(input, dtype=None, generator=None, requires_grad=False, device=None):
+def randn_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
     return randn(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
-    """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
-    if size is None:
-        if high is None:
-            raise TypeError("randint() missing required argument 'size'")
+    """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``; int64 by default."""
+    if size is None and high is not None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
-    if high is None:
-        raise TypeError("randint() missing required argument 'high'")
+    elif high is None:
+        low, high = 0, low
+    if size is None or not isinstance(size, (tuple, list)):
+        given = ", ".join(type(a).__name__ for a in (low, high, size) if a is not None)
+        raise TypeError(f"randint() received an invalid combination of arguments - got ({given}), but expected one of:"
+                        "\n * (int high, tuple of ints size)\n * (int low, int high, tuple of ints size)")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    array = numpy_rng(generator).integers(low, high, _shape_arg((size,)), dtype=np.int64)
+    array = numpy_rng(generator).integers(low, high, _size((size,), "randint"), dtype=np.int64)
     return _finish(array.astype(_dtype.to_numpy_dtype(dtype or _dtype.int64), copy=False), requires_grad, device)
 
 
-def randint_like(input, low=0, high=None, dtype=None, generator=None):
-    return randint(low, high, input.shape, dtype=_like(input, dtype), generator=generator)
+def randint_like(input, low=0, high=None, *, dtype=None, generator=None, requires_grad=False, device=None):
+    """Random integers shaped like ``input``: ``randint_like(input, high)`` or ``(input, low, high)``."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=_like(input, dtype), generator=generator,
+                   requires_grad=requires_grad)
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
@@ -186,14 +249,14 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 
 
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
-    """Values from ``start`` up to (not including) ``end`` in steps of ``step``."""
+    """Values from ``start`` up to (not including) ``end`` in steps of ``step``; int64 unless a bound is a float."""
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if values[2] == 0:
         raise RuntimeError("step must be nonzero")
     if (values[1] - values[0]) * values[2] < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         floating = any(isinstance(v, float) for v in values)
         dtype = _dtype.get_default_dtype() if floating else _dtype.int64
@@ -203,9 +266,12 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
-    array = np.linspace(start, end, steps).astype(_float_dtype(dtype))
-    return _finish(array, requires_grad, device)
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    np_dtype = _dtype.to_numpy_dtype(dtype if dtype is not None else _dtype.get_default_dtype())
+    return _finish(np.linspace(start, end, steps).astype(np_dtype), requires_grad, device)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
-    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
+    """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``)."""
+    np_dtype = _dtype.to_numpy_dtype(dtype if dtype is not None else _dtype.get_default_dtype())
+    return _finish(np.eye(n, m, dtype=np_dtype), requires_grad, device)

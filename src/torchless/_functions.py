@@ -1,8 +1,9 @@
 """Tensor operations in function form (``torchless.max(x, 1)``, ``torchless.cat([a, b])``, ...)."""
 import numpy as np
 
+from . import _dtype
 from ._ops import shape as shape_ops
-from ._ops._util import normalize_dim
+from ._ops._util import broadcast_error, normalize_dim
 from ._tensor import Tensor, _promote
 
 
@@ -11,7 +12,9 @@ def _tensor_list(tensors, name):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
                         f"{type(tensors).__name__}")
     if not tensors:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+        if name == "stack":
+            raise RuntimeError("stack expects a non-empty TensorList")
+        raise ValueError(f"torchless.{name}(): expected a non-empty list of Tensors")
     common = tensors[0]._data.dtype
     for t in tensors[1:]:
         common = _promote(common, t._data.dtype)
@@ -29,7 +32,8 @@ def cat(tensors, dim=0):
     axis = normalize_dim(dim, first._data.ndim)
     for i, t in enumerate(tensors[1:], 1):
         if t._data.ndim != first._data.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {first._data.ndim} and {t._data.ndim}")
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {first._data.ndim} and "
+                               f"{t._data.ndim}")
         for d, (x, y) in enumerate(zip(first._data.shape, t._data.shape)):
             if d != axis and x != y:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size {x} but "
@@ -58,7 +62,7 @@ def where(condition, input=None, other=None):
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{cond.dtype.name.capitalize()}")
+                           f"{_dtype.from_numpy_dtype(cond.dtype).scalar_name}")
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         from ._creation import tensor as make
 
@@ -67,6 +71,12 @@ def where(condition, input=None, other=None):
         a, b = input._operands(other)
     else:
         b, a = other._operands(input)
+    shape = cond.shape
+    for operand in (a._data.shape, b._data.shape):
+        error = broadcast_error(shape, operand)
+        if error is not None:
+            raise error
+        shape = np.broadcast_shapes(shape, operand)
     return shape_ops.Where.apply(a, b, condition=cond)
 
 

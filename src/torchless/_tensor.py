@@ -1,13 +1,11 @@
 """The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
-import builtins
 import numbers
-from collections import namedtuple
 
 import numpy as np
 
 from . import _dtype
-from ._ops import arithmetic, indexing, reduction, shape as shape_ops, unary
-from ._ops._util import normalize_dim, normalize_dims
+from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
+from ._ops._util import broadcast_error, normalize_dim, normalize_dims
 from ._size import Size
 from .autograd import grad_mode
 from .autograd.function import run_backward
@@ -72,7 +70,9 @@ class device:
         self.type, self.index = name, (int(number) if number else index)
 
     def __repr__(self):
-        return f"device(type='{self.type}')" if self.index is None else f"device(type='{self.type}', index={self.index})"
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
 
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
@@ -90,17 +90,20 @@ class device:
 _CPU = device("cpu")
 
 
-def _shape_arg(args, name="size"):
-    """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
+def _shape_arg(args, name="size", arg="size"):
+    """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``), with PyTorch's TypeErrors."""
+    if len(args) == 1 and not isinstance(args[0], (numbers.Integral, Tensor)):
+        if not isinstance(args[0], (tuple, list)):
+            raise TypeError(f"{name}(): argument '{arg}' (position 1) must be tuple of ints, not "
+                            f"{type(args[0]).__name__}")
         args = tuple(args[0])
     out = []
     for a in args:
         if isinstance(a, Tensor):
             a = a.item()
-        if not isinstance(a, (numbers.Integral,)) or isinstance(a, bool):
-            raise TypeError(f"{name}(): argument 'size' must be tuple of ints, but found element of type "
-                            f"{type(a).__name__} at pos {len(out)}")
+        if not isinstance(a, numbers.Integral) or isinstance(a, bool):
+            raise TypeError(f"{name}(): argument '{arg}' failed to unpack the object at pos {len(out) + 1} with error "
+                            f"\"type must be tuple of ints,but got {type(a).__name__}\"")
         out.append(int(a))
     return tuple(out)
 
@@ -110,15 +113,20 @@ def _infer_shape(shape, numel):
     unknown = [i for i, n in enumerate(shape) if n == -1]
     if len(unknown) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    for n in shape:
+    for i, n in enumerate(shape):
         if n < -1:
-            raise RuntimeError(f"invalid shape dimension {n}")
+            raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
     known = 1
     for n in shape:
         if n != -1:
             known *= n
     if unknown:
-        if known == 0 or numel % known:
+        if known == 0:
+            if numel == 0:
+                raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                                   "unspecified dimension size -1 can be any value and is ambiguous")
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        if numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1 :]
     elif known != numel:
@@ -127,13 +135,18 @@ def _infer_shape(shape, numel):
 
 
 def _index_key(key):
-    """A NumPy key for ``key``: tensors inside it become arrays."""
+    """A NumPy key for ``key``: tensors inside it become arrays (byte tensors masks, as in PyTorch)."""
     if isinstance(key, tuple):
-        return tuple(_index_key(k) for k in key)
+        return tuple(_index_key(list(k) if isinstance(k, tuple) else k) for k in key)
+    if isinstance(key, slice):
+        if key.step is not None and key.step < 0:
+            raise ValueError("step must be greater than zero")
+        return key
     if isinstance(key, Tensor):
-        if key._data.dtype.kind == "f":
+        kind = key._data.dtype.kind
+        if kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return key._data
+        return key._data.astype(bool) if key._data.dtype == np.uint8 else key._data
     if isinstance(key, list):
         return np.asarray([k.item() if isinstance(k, Tensor) else k for k in key])
     return key
@@ -187,8 +200,9 @@ class Tensor:
         """The shape as a ``torchless.Size``, or the length of dimension ``dim``."""
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[normalize_dim(dim, self._data.ndim, allow_scalar=False)] if self._data.ndim else \
-            self._data.shape[normalize_dim(dim, 0)]
+        if not self._data.ndim:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return self._data.shape[normalize_dim(dim, self._data.ndim)]
 
     @property
     def dtype(self):
@@ -247,10 +261,12 @@ class Tensor:
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
         if value and not self.is_floating_point():
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad=True):
+        if requires_grad and not self.is_floating_point():
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = requires_grad
         return self
 
@@ -283,9 +299,10 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and np.dtype(dtype) != self._data.dtype:
-            return self._data.astype(dtype)
-        return self._data.copy() if copy else self._data
+        array = self.numpy()  # refused for a tensor that requires grad, as in PyTorch
+        if dtype is not None and np.dtype(dtype) != array.dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -323,6 +340,9 @@ class Tensor:
                 device(a)
         if dtype is None or dtype.numpy == self._data.dtype:
             return self.clone() if kwargs.get("copy") else self
+        if not dtype.is_floating_point:  # no gradient flows into integer or bool values
+            with np.errstate(invalid="ignore"):  # nan and inf convert to arbitrary integers, silently as in PyTorch
+                return Tensor._wrap(self._data.astype(dtype.numpy))
         return unary.Cast.apply(self, dtype=dtype.numpy)
 
     def type(self, dtype=None):
@@ -422,14 +442,20 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with " + ("no values" if self._data.size == 0 else
+                                                                 "more than one value") + " is ambiguous")
         return bool(self._data.reshape(()))
 
+    def _python_scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._data.reshape(()).item()
+
     def __float__(self):
-        return float(self.item())
+        return float(self._python_scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._python_scalar())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -480,13 +506,21 @@ class Tensor:
         a, b = self._operands(other)
         if a is NotImplemented:
             return NotImplemented
-        return fn.apply(a, b, **params)
+        try:
+            return fn.apply(a, b, **params)
+        except ValueError:
+            _raise_if_not_broadcastable(a, b)
+            raise
 
-    def _rbinary(self, other, fn):
+    def _rbinary(self, other, fn, **params):
         a, b = self._operands(other)
         if a is NotImplemented:
             return NotImplemented
-        return fn.apply(b, a)
+        try:
+            return fn.apply(b, a, **params)
+        except ValueError:
+            _raise_if_not_broadcastable(b, a)
+            raise
 
     def _float_operands(self, other):
         """Operands of true division: integers divide as the default float dtype."""
@@ -523,7 +557,7 @@ class Tensor:
     def __rsub__(self, other):
         if self._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_)):
             self._check_bool_sub(other)
-        return self._rbinary(other, arithmetic.Sub)
+        return self._rbinary(other, arithmetic.Sub, scalar_minuend=True)
 
     def __mul__(self, other):
         return self._binary(other, arithmetic.Mul)
@@ -533,11 +567,11 @@ class Tensor:
 
     def __truediv__(self, other):
         a, b = self._float_operands(other)
-        return NotImplemented if a is NotImplemented else arithmetic.Div.apply(a, b)
+        return NotImplemented if a is NotImplemented else a._binary(b, arithmetic.Div)
 
     def __rtruediv__(self, other):
         a, b = self._float_operands(other)
-        return NotImplemented if a is NotImplemented else arithmetic.Div.apply(b, a)
+        return NotImplemented if a is NotImplemented else a._rbinary(b, arithmetic.Div, scalar_numerator=True)
 
     def _untracked(self, other, fn, kernel, refused_kinds, reverse=False):
         """A binary op without gradient (``//``, ``%``, bitwise), refusing dtypes PyTorch has no kernel for."""
@@ -546,7 +580,11 @@ class Tensor:
             return NotImplemented
         if a._data.dtype.kind in refused_kinds:
             raise NotImplementedError(f'"{kernel}" not implemented for \'{a.dtype.scalar_name}\'')
-        return Tensor._wrap(fn(b._data, a._data) if reverse else fn(a._data, b._data))
+        if reverse:
+            a, b = b, a
+        _raise_if_not_broadcastable(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x // 0 is nan or inf, silently as in PyTorch
+            return Tensor._wrap(fn(a._data, b._data))
 
     def __floordiv__(self, other):
         return self._untracked(other, np.floor_divide, "div_floor_cpu", "b")
@@ -567,7 +605,7 @@ class Tensor:
 
     def __rpow__(self, base):
         if self._data.dtype.kind == "f":
-            return self._rbinary(base, arithmetic.Pow)
+            return self._rbinary(base, arithmetic.Pow, scalar_base=True)
         return self._exact_pow(base, reverse=True)
 
     def _exact_pow(self, other, reverse):
@@ -578,7 +616,7 @@ class Tensor:
         base, exponent = (b, a) if reverse else (a, b)
         kind = a._data.dtype.kind
         if kind == "f":
-            return arithmetic.Pow.apply(base, exponent)
+            return arithmetic.Pow.apply(base, exponent, scalar_base=reverse)
         if kind == "b":
             if not reverse and isinstance(other, (bool, np.bool_)):
                 return Tensor._wrap(self._data | (not other))
@@ -600,7 +638,7 @@ class Tensor:
         return self.matmul(other)
 
     def __rmatmul__(self, other):
-        return Tensor._wrap(np.asarray(other)).matmul(self)
+        return NotImplemented
 
     def __neg__(self):
         if self._data.dtype.kind == "b":
@@ -648,7 +686,8 @@ class Tensor:
         a, b = self._operands(other)
         fn = {"floor": np.floor_divide, "trunc": lambda x, y: np.trunc(x / y).astype(np.result_type(x, y))}
         if rounding_mode not in fn:
-            raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+            raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                               f"'{rounding_mode}'")
         return Tensor._wrap(fn[rounding_mode](a._data, b._data))
 
     multiply, subtract, divide, true_divide = mul, sub, div, __truediv__
@@ -657,24 +696,16 @@ class Tensor:
         return self ** exponent
 
     def matmul(self, other):
-        if self._data.ndim == 0 or other._data.ndim == 0:
-            raise RuntimeError(
-                f"both arguments to matmul need to be at least 1D, but they are {self._data.ndim}D and "
-                f"{other._data.ndim}D"
-            )
-        a, b = self._operands(other)
-        try:
-            return arithmetic.MatMul.apply(a, b)
-        except ValueError:
-            if self._data.ndim <= 2 and other._data.ndim <= 2:
-                left = self._data.reshape(1, -1) if self._data.ndim == 1 else self._data
-                right = other._data.reshape(-1, 1) if other._data.ndim == 1 else other._data
-                raise RuntimeError(
-                    f"mat1 and mat2 shapes cannot be multiplied ({left.shape[0]}x{left.shape[1]} and "
-                    f"{right.shape[0]}x{right.shape[1]})"
-                ) from None
-            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be compatible; "
-                               f"got {list(self.shape)} and {list(other.shape)}") from None
+        if not isinstance(other, Tensor):
+            raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        a, b = self._data, other._data
+        # PyTorch multiplies only tensors of one dtype (no promotion), and has no bool kernels.
+        if a.dtype == b.dtype and a.dtype.kind != "b" and a.ndim and b.ndim:
+            try:
+                return arithmetic.MatMul.apply(self, other)
+            except ValueError:
+                pass
+        raise arithmetic.matmul_error(a, b)
 
     def mm(self, other):
         if self._data.ndim != 2:
@@ -685,12 +716,19 @@ class Tensor:
 
     def bmm(self, other):
         if self._data.ndim != 3:
-            raise RuntimeError(f"batch1 must be a 3D tensor")
+            raise RuntimeError("batch1 must be a 3D tensor")
         if other._data.ndim != 3:
-            raise RuntimeError(f"batch2 must be a 3D tensor")
-        return self.matmul(other)
+            raise RuntimeError("batch2 must be a 3D tensor")
+        a, b = self._data, other._data
+        error = arithmetic.bmm_error(a.shape[1:], b.shape[1:], a.shape[0], b.shape[0], self.dtype.scalar_name,
+                                     other.dtype.scalar_name)
+        if error is not None:
+            raise error
+        return arithmetic.MatMul.apply(self, other)
 
     def dot(self, other):
+        if self._data.ndim != 1 or other._data.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self._data.ndim}D and {other._data.ndim}D tensors")
         return self.matmul(other)
 
     # ------------------------------------------------------------------ comparisons (no gradient)
@@ -698,6 +736,7 @@ class Tensor:
         a, b = self._operands(other)
         if a is NotImplemented:
             return NotImplemented
+        _raise_if_not_broadcastable(a, b)
         return Tensor._wrap(fn(a._data, b._data))
 
     def __eq__(self, other):
@@ -764,7 +803,12 @@ class Tensor:
         return unary.Sqrt.apply(self._float_self())
 
     def rsqrt(self):
-        return 1 / self.sqrt()
+        return unary.Rsqrt.apply(self._float_self())
+
+    def neg(self):
+        return -self
+
+    negative = neg
 
     def abs(self):
         return unary.Abs.apply(self)
@@ -772,19 +816,23 @@ class Tensor:
     absolute = abs
 
     def square(self):
-        return self * self
+        return self ** 2
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             out = self
-            if min is not None:
-                out = out.maximum(min if isinstance(min, Tensor) else Tensor._wrap(np.asarray(min, self._data.dtype)))
-            if max is not None:
-                out = out.minimum(max if isinstance(max, Tensor) else Tensor._wrap(np.asarray(max, self._data.dtype)))
+            for bound, largest in ((min, True), (max, False)):
+                if bound is not None:
+                    a, b = out._operands(bound)
+                    out = arithmetic.Extremum.apply(a, b, largest=largest, clamp=True)
             return out
-        return unary.Clamp.apply(self, min=min, max=max)
+        source = self
+        for bound in (min, max):
+            if bound is not None:
+                source = source._operands(bound)[0]  # a float bound makes an integer tensor float
+        return unary.Clamp.apply(source, min=min, max=max)
 
     clip = clamp
 
@@ -836,13 +884,13 @@ class Tensor:
         if mask.dtype != np.bool_:
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
         fill = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, self._data.dtype))
-        return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask)
+        return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask, name="MaskedFillBackward0")
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):
         axes = normalize_dims(dim, self._data.ndim)
         np_dtype = dtype.numpy if dtype is not None else (np.int64 if self._data.dtype.kind in "biu" else None)
-        return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=np_dtype)
+        return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=np_dtype, all_dims=dim is None)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         source = self if dtype is None else self.to(dtype)
@@ -851,7 +899,8 @@ class Tensor:
                 "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
                 f"dtype. Got: {_dtype.from_numpy_dtype(source._data.dtype).scalar_name}"
             )
-        return reduction.Mean.apply(source, axes=normalize_dims(dim, self._data.ndim), keepdim=keepdim)
+        return reduction.Mean.apply(source, axes=normalize_dims(dim, self._data.ndim), keepdim=keepdim,
+                                    all_dims=dim is None)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         correction = _correction(unbiased, correction)
@@ -859,20 +908,33 @@ class Tensor:
                                    correction=correction, keepdim=keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        correction = _correction(unbiased, correction)
+        return reduction.Std.apply(self._float_self(), axes=normalize_dims(dim, self._data.ndim),
+                                   correction=correction, keepdim=keepdim)
 
     def prod(self, dim=None, keepdim=False):
         axes = normalize_dims(dim, self._data.ndim)
         return Tensor._wrap(np.prod(self._data, axis=axes, keepdims=keepdim))
 
+    def _check_nonempty(self, name, axes):
+        """PyTorch refuses max/min/argmax/... over a dimension of size 0, or over all of an empty tensor."""
+        if axes is None:
+            message = f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+            if name.startswith("arg"):
+                raise IndexError(message)
+            raise RuntimeError(message + " Specify the reduction dim with the 'dim' argument.")
+        for axis in axes:
+            if self._data.shape[axis] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+
     def _extremum(self, dim, keepdim, largest, name):
         if isinstance(dim, Tensor):
             return self.maximum(dim) if largest else self.minimum(dim)
-        if self._data.size == 0 and dim is None:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                               "Specify the reduction dim with the 'dim' argument.")
+        if self._data.size == 0:
+            self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
         if dim is None:
-            return reduction.Extremum.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False, largest=largest)
+            return reduction.Extremum.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False, largest=largest,
+                                            amax=False)
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.ndim == 0:
             return _RETURN_TYPES[name](self.clone(), Tensor._wrap(np.zeros((), np.int64)))
@@ -888,20 +950,26 @@ class Tensor:
         return self._extremum(dim, keepdim, False, "min")
 
     def amax(self, dim=(), keepdim=False):
-        axes = normalize_dims(dim if dim != () else None, self._data.ndim)
-        return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=True)
+        return self._amax_amin(dim, keepdim, True, "amax")
 
     def amin(self, dim=(), keepdim=False):
+        return self._amax_amin(dim, keepdim, False, "amin")
+
+    def _amax_amin(self, dim, keepdim, largest, name):
         axes = normalize_dims(dim if dim != () else None, self._data.ndim)
-        return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=False)
+        if self._data.size == 0:
+            self._check_nonempty(name, None if dim == () else axes)
+        return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest)
 
     def argmax(self, dim=None, keepdim=False):
-        return self._arg_extremum(np.argmax, dim, keepdim)
+        return self._arg_extremum(np.argmax, dim, keepdim, "argmax")
 
     def argmin(self, dim=None, keepdim=False):
-        return self._arg_extremum(np.argmin, dim, keepdim)
+        return self._arg_extremum(np.argmin, dim, keepdim, "argmin")
 
-    def _arg_extremum(self, fn, dim, keepdim):
+    def _arg_extremum(self, fn, dim, keepdim, name):
+        if self._data.size == 0:
+            self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
         if dim is None:
             out = fn(self._data)
             return Tensor._wrap(np.asarray(out, np.int64).reshape((1,) * self._data.ndim if keepdim else ()))
@@ -916,22 +984,25 @@ class Tensor:
             raise RuntimeError("selected index k out of range")
         order = np.argsort(-self._data if largest else self._data, axis=axis, kind="stable")
         indices = np.take(order, np.arange(k), axis=axis)
-        return _RETURN_TYPES["topk"](self.gather(axis, Tensor._wrap(indices)), Tensor._wrap(indices.astype(np.int64)))
+        values = self._gather(axis, indices, "TopkBackward0")
+        return _RETURN_TYPES["topk"](values, Tensor._wrap(indices.astype(np.int64)))
 
     def sort(self, dim=-1, descending=False, stable=False):
         axis = normalize_dim(dim, self._data.ndim)
         order = np.argsort(-self._data if descending else self._data, axis=axis, kind="stable")
-        return _RETURN_TYPES["sort"](self.gather(axis, Tensor._wrap(order)), Tensor._wrap(order.astype(np.int64)))
+        return _RETURN_TYPES["sort"](self._gather(axis, order, "SortBackward0"), Tensor._wrap(order.astype(np.int64)))
 
     def argsort(self, dim=-1, descending=False, stable=False):
         return self.sort(dim, descending)[1]
 
     def gather(self, dim, index):
-        axis = normalize_dim(dim, self._data.ndim)
         idx = index._data if isinstance(index, Tensor) else np.asarray(index)
-        key = list(np.indices(idx.shape, sparse=True))
-        key[axis] = idx
-        return self[tuple(key)]
+        return self._gather(normalize_dim(dim, self._data.ndim), idx, "GatherBackward0")
+
+    def _gather(self, axis, indices, name):
+        key = list(np.indices(indices.shape, sparse=True))
+        key[axis] = indices
+        return indexing.Index.apply(self, key=tuple(key), name=name)
 
     def norm(self, p="fro", dim=None, keepdim=False):
         if p in ("fro", 2):
@@ -944,6 +1015,11 @@ class Tensor:
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
             return Tensor._wrap(self._data.view(shape[0].numpy))
+        if len(shape) == 1 and not isinstance(shape[0], (numbers.Integral, tuple, list, Tensor)):
+            got = type(shape[0]).__name__
+            mismatch = f"\n      didn't match because some of the arguments have invalid types: (!{got}!)\n"
+            raise TypeError(f"view() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                            f" * (torchless.dtype dtype){mismatch} * (tuple of ints size){mismatch}")
         shape = _infer_shape(_shape_arg(shape, "view"), self._data.size)
         if not self._data.flags.c_contiguous:
             try:
@@ -953,14 +1029,15 @@ class Tensor:
                     "view size is not compatible with input tensor's size and stride (at least one dimension "
                     "spans across two contiguous subspaces). Use .reshape(...) instead."
                 ) from None
-        return shape_ops.Reshape.apply(self, shape=shape, kind="View")
+        return shape_ops.Reshape.apply(self, shape=shape)
 
     def view_as(self, other):
         return self.view(other.shape)
 
     def reshape(self, *shape):
-        shape = _infer_shape(_shape_arg(shape, "reshape"), self._data.size)
-        return shape_ops.Reshape.apply(self, shape=shape, kind="View" if self._data.flags.c_contiguous else "Reshape")
+        shape = _infer_shape(_shape_arg(shape, "reshape", "shape"), self._data.size)
+        name = "ViewBackward0" if self._data.flags.c_contiguous else "UnsafeViewBackward0"
+        return shape_ops.Reshape.apply(self, shape=shape, name=name)
 
     def reshape_as(self, other):
         return self.reshape(other.shape)
@@ -974,7 +1051,7 @@ class Tensor:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         shape = self._data.shape
         new = shape[:start] + (int(np.prod(shape[start : end + 1])),) + shape[end + 1 :]
-        return shape_ops.Reshape.apply(self, shape=new, kind="View")
+        return shape_ops.Reshape.apply(self, shape=new)
 
     def unflatten(self, dim, sizes):
         axis = normalize_dim(dim, self._data.ndim)
@@ -988,15 +1065,17 @@ class Tensor:
         else:
             axes = normalize_dims(dim, self._data.ndim)
             new = tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1))
-        return shape_ops.Reshape.apply(self, shape=new, kind="Squeeze")
+        name = "SqueezeBackward0" if dim is None else "SqueezeBackward2" if isinstance(dim, (tuple, list)) else \
+            "SqueezeBackward1"
+        return shape_ops.Reshape.apply(self, shape=new, name=name)
 
     def unsqueeze(self, dim):
         axis = normalize_dim(dim, self._data.ndim + 1)
         shape = self._data.shape
-        return shape_ops.Reshape.apply(self, shape=shape[:axis] + (1,) + shape[axis:], kind="Unsqueeze")
+        return shape_ops.Reshape.apply(self, shape=shape[:axis] + (1,) + shape[axis:], name="UnsqueezeBackward0")
 
     def permute(self, *dims):
-        dims = _shape_arg(dims, "permute")
+        dims = _shape_arg(dims, "permute", "dims")
         ndim = self._data.ndim
         if len(dims) != ndim:
             raise RuntimeError(
@@ -1021,7 +1100,7 @@ class Tensor:
     def t(self):
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
-        return self.transpose(0, 1) if self._data.ndim == 2 else self
+        return shape_ops.Permute.apply(self, axes=(1, 0), kind="T") if self._data.ndim == 2 else self
 
     def expand(self, *sizes):
         sizes = _shape_arg(sizes, "expand")
@@ -1065,17 +1144,17 @@ class Tensor:
         else:
             bounds = [0] + list(np.cumsum(split_size_or_sections))
         prefix = (slice(None),) * axis
-        return tuple(self[prefix + (slice(lo, hi),)] for lo, hi in zip(bounds[:-1], bounds[1:]))
+        return tuple(indexing.Index.apply(self, key=prefix + (slice(lo, hi),), name="SplitBackward0")
+                     for lo, hi in zip(bounds[:-1], bounds[1:]))
 
     def unbind(self, dim=0):
         axis = normalize_dim(dim, self._data.ndim)
         prefix = (slice(None),) * axis
-        return tuple(self[prefix + (i,)] for i in range(self._data.shape[axis]))
+        return tuple(indexing.Index.apply(self, key=prefix + (i,), name="UnbindBackward0")
+                     for i in range(self._data.shape[axis]))
 
     def flip(self, dims):
-        axes = normalize_dims(dims, self._data.ndim)
-        key = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self._data.ndim))
-        return self[key]
+        return shape_ops.Flip.apply(self, axes=normalize_dims(dims, self._data.ndim))
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, key):
@@ -1083,7 +1162,7 @@ class Tensor:
         try:
             return indexing.Index.apply(self, key=key)
         except IndexError as err:
-            raise IndexError(str(err).replace("axis", "dimension")) from None
+            raise indexing.index_error(self._data.shape, key, err) from None
 
     def __setitem__(self, key, value):
         key = _index_key(key)
@@ -1091,19 +1170,34 @@ class Tensor:
         if value_t._data.dtype != self._data.dtype:
             value_t = value_t._cast(self._data.dtype)
         if grad_mode._enabled and (self._requires_grad or value_t._requires_grad):
+            if self.grad_fn is None and self._requires_grad:
+                raise RuntimeError(("a view of " if indexing.is_basic_key(key) else "") + _LEAF_INPLACE)
             self._check_inplace()
-            self._rebind(indexing.IndexPut.apply(self, value_t, key=key))
+            try:
+                self._rebind(indexing.IndexPut.apply(self, value_t, key=key))
+            except IndexError as err:
+                raise indexing.index_error(self._data.shape, key, err) from None
         else:
             try:
                 self._data[key] = value_t._data
             except IndexError as err:
-                raise IndexError(str(err).replace("axis", "dimension")) from None
+                raise indexing.index_error(self._data.shape, key, err) from None
             self._version += 1
 
     # ------------------------------------------------------------------ in-place
     def _check_inplace(self):
-        if self.grad_fn is None and self._requires_grad and grad_mode._enabled:
-            raise RuntimeError(_LEAF_INPLACE)
+        """PyTorch's refusal to overwrite, while recording, a leaf that requires grad or a view of one."""
+        if not grad_mode._enabled:
+            return
+        if self.grad_fn is None:
+            if self._requires_grad:
+                raise RuntimeError(_LEAF_INPLACE)
+            return
+        node = self.grad_fn
+        while getattr(node, "is_view", False):
+            (node,) = node.edges
+            if isinstance(node, Tensor):
+                raise RuntimeError("a view of " + _LEAF_INPLACE)
 
     def _rebind(self, result):
         """Make this tensor the result of a recorded in-place op (the graph keeps the old value)."""
@@ -1116,13 +1210,20 @@ class Tensor:
         recorded = grad_mode._enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
         if recorded:
             self._check_inplace()
-            return self._rebind(compute(self)._cast(self._data.dtype))
-        with grad_mode.no_grad():
-            result = compute(Tensor._wrap(self._data))._data
-        if result.dtype != self._data.dtype and not np.can_cast(result.dtype, self._data.dtype, "same_kind"):
-            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(result.dtype).scalar_name} can't be cast "
+            result = compute(self)
+        else:
+            with grad_mode.no_grad():
+                result = compute(Tensor._wrap(self._data))
+        out = result._data
+        if out.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(self._data.shape, out.shape))}")
+        if out.dtype != self._data.dtype and not np.can_cast(out.dtype, self._data.dtype, "same_kind"):
+            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(out.dtype).scalar_name} can't be cast "
                                f"to the desired output type {self.dtype.scalar_name}")
-        self._data[...] = result
+        if recorded:
+            return self._rebind(result._cast(self._data.dtype))
+        self._data[...] = out
         self._version += 1
         return self
 
@@ -1175,47 +1276,64 @@ class Tensor:
 
     def copy_(self, src, non_blocking=False):
         source = src if isinstance(src, Tensor) else Tensor._wrap(np.asarray(src))
-        try:
-            np.broadcast_to(source._data, self._data.shape)
-        except ValueError:
-            raise RuntimeError(
-                f"The size of tensor a ({self._data.shape[-1] if self._data.ndim else 1}) must match the size of "
-                f"tensor b ({source._data.shape[-1] if source._data.ndim else 1}) at non-singleton dimension "
-                f"{max(self._data.ndim - 1, 0)}"
-            ) from None
+        if source._data.shape != self._data.shape:
+            _raise_if_not_broadcastable(self, source)
+            if np.broadcast_shapes(self._data.shape, source._data.shape) != self._data.shape:
+                raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                                   f"{list(np.broadcast_shapes(self._data.shape, source._data.shape))}")
         if grad_mode._enabled and (self._requires_grad or source._requires_grad):
             self._check_inplace()
-            return self._rebind(shape_ops.Expand.apply(source._cast(self._data.dtype), shape=self._data.shape).clone())
+            return self._rebind(inplace.Copy.apply(self, source))
         self._data[...] = source._data
         self._version += 1
         return self
 
-    def _fill_raw(self, values):
-        self._check_inplace()
+    def _overwrite(self, values, kind):
+        """Replace every value; recorded as a node passing no gradient back when self is in the graph."""
+        if grad_mode._enabled and self._requires_grad:
+            self._check_inplace()
+            return self._rebind(inplace.Overwrite.apply(self, values=values, kind=kind))
         self._data[...] = values
         self._version += 1
         return self
 
     def zero_(self):
-        return self._fill_raw(0)
+        return self._overwrite(0, "ZeroBackward0")
 
     def fill_(self, value):
-        return self._fill_raw(value.item() if isinstance(value, Tensor) else value)
+        if isinstance(value, Tensor):
+            if value._data.ndim:
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value._data.ndim} dimensions.")
+            if value._requires_grad and grad_mode._enabled:
+                return self.copy_(value)
+            value = value._data
+        return self._overwrite(value, "FillBackward2")
+
+    def _check_random_fill(self, kernel):
+        if self._data.dtype.kind != "f":
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{self.dtype.scalar_name}'")
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         from .random import numpy_rng
 
-        return self._fill_raw(numpy_rng(generator).uniform(a, b, self._data.shape))
+        self._check_random_fill("check_uniform_bounds")
+        if a > b:
+            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+        return self._overwrite(numpy_rng(generator).uniform(a, b, self._data.shape), "UniformBackward0")
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         from .random import numpy_rng
 
-        return self._fill_raw(numpy_rng(generator).normal(mean, std, self._data.shape))
+        self._check_random_fill("normal_kernel_cpu")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        return self._overwrite(numpy_rng(generator).normal(mean, std, self._data.shape), "NormalBackward0")
 
     def bernoulli_(self, p=0.5, *, generator=None):
         from .random import numpy_rng
 
-        return self._fill_raw(numpy_rng(generator).random(self._data.shape) < p)
+        return self._overwrite(numpy_rng(generator).random(self._data.shape) < p, "BernoulliBackward2")
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -1262,14 +1380,19 @@ def _correction(unbiased, correction):
 
 
 def _elementwise_extremum(a, b, largest):
-    """maximum/minimum: where the two are equal the gradient is shared half and half, as in PyTorch."""
     a, b = a._operands(b)
-    if not grad_mode._enabled or not (a._requires_grad or b._requires_grad):
-        return Tensor._wrap((np.maximum if largest else np.minimum)(a._data, b._data))
-    pick_a = a._data > b._data if largest else a._data < b._data
-    tie = a._data == b._data
-    weight_a = Tensor._wrap((pick_a + 0.5 * tie).astype(a._data.dtype))
-    return a * weight_a + b * (1 - weight_a)
+    try:
+        return arithmetic.Extremum.apply(a, b, largest=largest)
+    except ValueError:
+        _raise_if_not_broadcastable(a, b)
+        raise
+
+
+def _raise_if_not_broadcastable(a, b):
+    if a._data.shape != b._data.shape:
+        error = broadcast_error(a._data.shape, b._data.shape)
+        if error is not None:
+            raise error
 
 
 def _cat(tensors, axis):

@@ -84,12 +84,14 @@ def _add_suffixes(text, suffixes, indent):
     out = [text]
     last_line = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
-        if last_line + len(suffix) + 2 > LINEWIDTH:
+        # Wrap where PyTorch would, as if the dtype were spelled "torch.float64": same layout, other prefix.
+        width = len(suffix.replace("torchless.", "torch."))
+        if last_line + width + 2 > LINEWIDTH:
             out.append(",\n" + " " * indent + suffix)
-            last_line = indent + len(suffix)
+            last_line = indent + width
         else:
             out.append(", " + suffix)
-            last_line += len(suffix) + 2
+            last_line += width + 2
     out.append(")")
     return "".join(out)
 

@@ -15,13 +15,13 @@ def unbroadcast(grad, shape):
     return grad.reshape(shape)
 
 
-def normalize_dim(dim, ndim, allow_scalar=True):
-    """A non-negative axis for ``dim``, with PyTorch's IndexError for one out of range."""
+def normalize_dim(dim, ndim):
+    """A non-negative axis for ``dim`` (a 0-d tensor accepts 0 and -1), with PyTorch's IndexError otherwise."""
     if hasattr(dim, "__index__"):
         dim = dim.__index__()
     else:
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
-    rank = max(ndim, 1) if allow_scalar else ndim
+    rank = max(ndim, 1)
     if not -rank <= dim < rank:
         raise IndexError(
             f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})"
@@ -30,15 +30,19 @@ def normalize_dim(dim, ndim, allow_scalar=True):
 
 
 def normalize_dims(dim, ndim):
-    """A sorted tuple of axes for an int, a sequence of ints, or None (all axes)."""
+    """A sorted tuple of axes for an int, a sequence of ints, or None (all axes); a 0-d tensor has none."""
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (tuple, list)):
-        axes = tuple(sorted(normalize_dim(d, ndim) for d in dim))
-        if len(set(axes)) != len(axes):
-            raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
-        return axes if ndim else ()
-    return (normalize_dim(dim, ndim),) if ndim else ()
+        seen = set()
+        for d in dim:
+            axis = normalize_dim(d, ndim)
+            if axis in seen:
+                raise RuntimeError(f"dim {axis} appears multiple times in the list of dims")
+            seen.add(axis)
+        return tuple(sorted(seen)) if ndim else ()
+    axis = normalize_dim(dim, ndim)
+    return (axis,) if ndim else ()
 
 
 def expand_reduced(grad, shape, axes, keepdim):
@@ -46,3 +50,15 @@ def expand_reduced(grad, shape, axes, keepdim):
     if not keepdim and axes:
         grad = np.expand_dims(grad, axes)
     return np.broadcast_to(grad, shape)
+
+
+def broadcast_error(shape_a, shape_b):
+    """PyTorch's RuntimeError for two shapes that do not broadcast (it reports the rightmost clash)."""
+    ndim = max(len(shape_a), len(shape_b))
+    a = (1,) * (ndim - len(shape_a)) + tuple(shape_a)
+    b = (1,) * (ndim - len(shape_b)) + tuple(shape_b)
+    for i in range(ndim - 1, -1, -1):
+        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+            return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
+                                f"non-singleton dimension {i}")
+    return None

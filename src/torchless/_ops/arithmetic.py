@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.function import Function
-from ._util import unbroadcast
+from ._util import broadcast_error, unbroadcast
 
 
 class Add(Function):
@@ -19,15 +19,18 @@ class Add(Function):
 
 
 class Sub(Function):
-    def forward(self, a, b, alpha=1):
+    def forward(self, a, b, alpha=1, scalar_minuend=False):
         self.shapes = a.shape, b.shape
-        self.alpha = alpha
+        self.alpha, self.scalar_minuend = alpha, scalar_minuend
         return a - b if alpha == 1 else a - alpha * b
 
     def backward(self, grad):
         sa, sb = self.shapes
         return (unbroadcast(grad, sa) if self.needs_input_grad[0] else None,
                 unbroadcast(-grad if self.alpha == 1 else grad * -self.alpha, sb) if self.needs_input_grad[1] else None)
+
+    def name(self):
+        return "RsubBackward1" if self.scalar_minuend else "SubBackward0"
 
 
 class Mul(Function):
@@ -46,9 +49,12 @@ class Mul(Function):
 class Div(Function):
     saved = ("a", "b")
 
-    def forward(self, a, b):
-        self.a, self.b = a, b
-        return a / b
+    def forward(self, a, b, scalar_numerator=False):
+        self.a, self.b, self.scalar_numerator = a, b, scalar_numerator
+        if b.ndim == 0 and b:
+            return a / b
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and nan, silently as in PyTorch
+            return a / b
 
     def backward(self, grad):
         a, b = self.a, self.b
@@ -56,15 +62,19 @@ class Div(Function):
         return (unbroadcast(ga, a.shape) if self.needs_input_grad[0] else None,
                 unbroadcast(-ga * a / b, b.shape) if self.needs_input_grad[1] else None)
 
+    def name(self):
+        return "MulBackward0" if self.scalar_numerator else "DivBackward0"  # PyTorch: scalar * reciprocal(b)
+
 
 class Pow(Function):
     """``a ** b`` for tensors a and b (either may be a constant wrapped as a tensor)."""
 
     saved = ("a", "b", "out")
 
-    def forward(self, a, b):
-        self.a, self.b = a, b
-        self.out = np.power(a, b)
+    def forward(self, a, b, scalar_base=False):
+        self.a, self.b, self.scalar_base = a, b, scalar_base
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            self.out = np.power(a, b)
         return self.out
 
     def backward(self, grad):
@@ -74,11 +84,39 @@ class Pow(Function):
             # b * a**(b-1), written so that b == 0 gives 0 rather than 0 * inf.
             ga = unbroadcast(grad * np.where(b == 0, 0, b * np.power(a, b - 1)), a.shape)
         if self.needs_input_grad[1]:
-            gb = unbroadcast(grad * np.where((a == 0) & (b >= 0), 0, self.out * np.log(np.where(a == 0, 1, a))), b.shape)
+            log_a = np.log(np.where(a == 0, 1, a))
+            gb = unbroadcast(grad * np.where((a == 0) & (b >= 0), 0, self.out * log_a), b.shape)
         return ga, gb
 
     def name(self):
+        if self.scalar_base:
+            return "PowBackward2"
         return "PowBackward1" if self.needs_input_grad[1] else "PowBackward0"
+
+
+class Extremum(Function):
+    """Elementwise maximum/minimum; ties share the gradient half and half, as in PyTorch.
+
+    ``clamp=True`` is clamp with tensor bounds (``a`` the input): ties then give the whole gradient to ``a``.
+    """
+
+    saved = ("weight",)
+
+    def forward(self, a, b, largest=True, clamp=False):
+        self.shapes, self.largest, self.clamp = (a.shape, b.shape), largest, clamp
+        pick_a = a > b if largest else a < b
+        self.weight = (pick_a + (1.0 if clamp else 0.5) * (a == b)).astype(a.dtype, copy=False)
+        return np.maximum(a, b) if largest else np.minimum(a, b)
+
+    def backward(self, grad):
+        grad_a = grad * self.weight
+        return (unbroadcast(grad_a, self.shapes[0]) if self.needs_input_grad[0] else None,
+                unbroadcast(grad - grad_a, self.shapes[1]) if self.needs_input_grad[1] else None)
+
+    def name(self):
+        if self.clamp:
+            return "ClampBackward0"
+        return "MaximumBackward0" if self.largest else "MinimumBackward0"
 
 
 class Neg(Function):
@@ -99,16 +137,17 @@ class MatMul(Function):
 
     def forward(self, a, b):
         self.a, self.b = a, b
+        self.ndims = a.ndim, b.ndim
         return np.matmul(a, b)
 
     def backward(self, grad):
         a, b = self.a, self.b
         a2, b2 = _promote_vectors(a, b)
         g2 = grad
-        if a.ndim == 1:
-            g2 = np.expand_dims(g2, -2)
         if b.ndim == 1:
             g2 = np.expand_dims(g2, -1)
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
         ga = gb = None
         if self.needs_input_grad[0]:
             ga = unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
@@ -117,5 +156,61 @@ class MatMul(Function):
         return ga, gb
 
     def name(self):
-        dims = (self.a.ndim, self.b.ndim) if self.a is not None else (0, 0)
-        return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0"}.get(dims, "UnsafeViewBackward0")
+        return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0",
+                (1, 2): "SqueezeBackward4"}.get(self.ndims, "UnsafeViewBackward0")
+
+
+_C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "int16": "short int",
+            "int8": "signed char", "uint8": "unsigned char", "bool": "bool", "float16": "c10::Half"}
+
+
+def matmul_error(a, b):
+    """The exception PyTorch raises for ``a @ b`` (arrays NumPy could not, or should not, multiply)."""
+    from .. import _dtype
+
+    da, db = a.ndim, b.ndim
+    if da == 0 or db == 0:
+        return RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
+    name_a, name_b = _dtype.from_numpy_dtype(a.dtype).scalar_name, _dtype.from_numpy_dtype(b.dtype).scalar_name
+    same_bool = a.dtype == b.dtype == np.bool_
+    if da == 1 and db == 1:
+        if a.dtype != b.dtype:
+            return RuntimeError(f"dot : expected both vectors to have same dtype, but found {name_a} and {name_b}")
+        if a.shape != b.shape:
+            n, m = a.shape[0], b.shape[0]
+            return RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same "
+                                f"number of elements, but got {n} and {m} elements respectively")
+        return NotImplementedError("\"dot\" not implemented for 'Bool'") if same_bool else None
+    k = a.shape[-1]
+    rows = int(np.prod(a.shape[:-1]))
+    if db == 1:
+        if b.shape[0] != k:
+            return RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{k}), vec ({b.shape[0]})")
+        if a.dtype != b.dtype:
+            return RuntimeError(f"addmv input tensors must have the same dtype, but got {name_b}, {name_a}, and "
+                                f"{name_b}")
+        return NotImplementedError("\"addmv_impl_cpu\" not implemented for 'Bool'") if same_bool else None
+    if db == 2:
+        if b.shape[0] != k:
+            return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{k} and {b.shape[0]}x{b.shape[1]})")
+        if a.dtype != b.dtype:
+            return RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} != "
+                                f"{_C_NAMES[b.dtype.name]}")
+        return NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'") if same_bool else None
+    batch_a, batch_b = a.shape[:-2], b.shape[:-2]
+    error = broadcast_error(batch_a, batch_b)
+    if error is not None:
+        return error
+    batch = int(np.prod(np.broadcast_shapes(batch_a, batch_b)))
+    return bmm_error(a.shape[-2:] if da > 1 else (1, k), b.shape[-2:], batch, batch, name_a, name_b)
+
+
+def bmm_error(matrix_a, matrix_b, batch_a, batch_b, name_a, name_b):
+    """PyTorch's exception for a batched product of (batch_a, n, k) and (batch_b, k2, m) matrices, or None."""
+    k = matrix_a[1]
+    if batch_a != batch_b or matrix_b[0] != k:
+        return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch_a}, {k}] but got: "
+                            f"[{batch_b}, {matrix_b[0]}].")
+    if name_a != name_b:
+        return RuntimeError(f"expected scalar type {name_a} but found {name_b}")
+    return NotImplementedError("\"bmm\" not implemented for 'Bool'") if name_a == "Bool" else None

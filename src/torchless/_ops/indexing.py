@@ -12,8 +12,11 @@ def is_basic_key(key):
 
 
 class Index(Function):
-    def forward(self, a, key=None):
-        self.shape, self.key, self.basic = a.shape, key, is_basic_key(key)
+    """``a[key]``; gather/sort/topk/split/unbind reuse it under their own node name."""
+
+    def forward(self, a, key=None, name=None):
+        self.shape, self.key, self.node_name = a.shape, key, name
+        self.basic = self.is_view = is_basic_key(key)
         return a[key]
 
     def backward(self, grad):
@@ -25,10 +28,30 @@ class Index(Function):
         return (out,)
 
     def name(self):
-        if self.basic:
-            parts = self.key if isinstance(self.key, tuple) else (self.key,)
-            return "SelectBackward0" if any(isinstance(p, (int, np.integer)) for p in parts) else "SliceBackward0"
-        return "IndexBackward0"
+        if self.node_name:
+            return self.node_name
+        return _basic_index_name(self.key, self.shape) if self.basic else "IndexBackward0"
+
+
+def _basic_index_name(key, shape):
+    """PyTorch applies select/slice/unsqueeze per key part, skipping full slices; the last one names the node."""
+    if isinstance(key, slice):
+        return "SliceBackward0"  # a lone slice is applied even when it covers everything
+    parts = key if isinstance(key, tuple) else (key,)
+    consumed = sum(1 for p in parts if p is not None and p is not Ellipsis)
+    name, dim = "AliasBackward0", 0
+    for part in parts:
+        if part is None:
+            name = "UnsqueezeBackward0"
+        elif part is Ellipsis:
+            dim += len(shape) - consumed
+        else:
+            if not isinstance(part, slice):
+                name = "SelectBackward0"
+            elif part.indices(shape[dim]) != (0, shape[dim], 1):
+                name = "SliceBackward0"
+            dim += 1
+    return name
 
 
 class IndexPut(Function):
@@ -50,4 +73,54 @@ class IndexPut(Function):
         return ga, gv
 
     def name(self):
-        return "CopySlices"
+        return "CopySlices" if is_basic_key(self.key) else "IndexPutBackward0"
+
+
+def index_error(shape, key, numpy_error):
+    """PyTorch's IndexError for ``key`` on a tensor of ``shape`` (NumPy's ``numpy_error`` reworded otherwise)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    for part in parts:
+        if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis))):
+            return IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                              f"valid indices (got {type(part).__name__})")
+    arrays = [p for p in parts if isinstance(p, np.ndarray)]
+    consumed = sum(p.ndim if p.dtype == np.bool_ else 1 for p in arrays)
+    consumed += sum(1 for p in parts if isinstance(p, (int, slice, np.integer)) and not isinstance(p, bool))
+    if consumed > len(shape):
+        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    # PyTorch reports an int by its position in the key, an index tensor by its rank among the tensors.
+    dims = []
+    dim = 0
+    for part in parts:
+        dims.append(dim)
+        if part is Ellipsis:
+            dim += len(shape) - consumed
+        elif isinstance(part, np.ndarray) and part.dtype == np.bool_:
+            dim += part.ndim
+        elif part is not None and not isinstance(part, bool):
+            dim += 1
+    for position, (part, dim) in enumerate(zip(parts, dims)):
+        if isinstance(part, (int, np.integer)) and not isinstance(part, bool) and not -shape[dim] <= part < shape[dim]:
+            return IndexError(f"index {part} is out of bounds for dimension {position} with size {shape[dim]}")
+    rank = 0
+    for part, dim in zip(parts, dims):
+        if not isinstance(part, np.ndarray):
+            continue
+        if part.dtype == np.bool_:
+            mismatch = [j for j, n in enumerate(part.shape) if n != shape[dim + j]]
+            if mismatch:
+                j = mismatch[0]
+                return IndexError(f"The shape of the mask {list(part.shape)} at index {j} does not match the shape of "
+                                  f"the indexed tensor {list(shape)} at index {dim + j}")
+        else:
+            outside = (part < -shape[dim]) | (part >= shape[dim])
+            if outside.any():
+                return IndexError(f"index {part[outside].flat[0]} is out of bounds for dimension {rank} with size "
+                                  f"{shape[dim]}")
+        rank += 1
+    try:
+        np.broadcast_shapes(*(p.shape for p in arrays if p.dtype != np.bool_))
+    except ValueError:
+        shapes = ", ".join(str(list(p.shape)) for p in arrays if p.dtype != np.bool_)
+        return IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}")
+    return IndexError(str(numpy_error).replace("axis", "dimension"))

@@ -6,28 +6,32 @@ from ._util import expand_reduced
 
 
 class Sum(Function):
-    def forward(self, a, axes=None, keepdim=False, dtype=None):
-        self.shape, self.axes, self.keepdim = a.shape, axes, keepdim
+    def forward(self, a, axes=None, keepdim=False, dtype=None, all_dims=False):
+        """``all_dims``: called without ``dim`` (PyTorch names that node SumBackward0, else SumBackward1)."""
+        self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
         return np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype)
 
     def backward(self, grad):
         return (expand_reduced(grad, self.shape, self.axes, self.keepdim),)
 
     def name(self):
-        return "SumBackward0" if self.axes == tuple(range(len(self.shape))) and not self.keepdim else "SumBackward1"
+        return "SumBackward0" if self.all_dims else "SumBackward1"
 
 
 class Mean(Function):
-    def forward(self, a, axes=None, keepdim=False):
-        self.shape, self.axes, self.keepdim = a.shape, axes, keepdim
-        self.count = max(1, int(np.prod([a.shape[i] for i in axes]))) if axes else 1
-        return np.mean(a, axis=axes, keepdims=keepdim)
+    def forward(self, a, axes=None, keepdim=False, all_dims=False):
+        self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
+        total = np.sum(a, axis=axes, keepdims=keepdim)
+        self.count = a.size // total.size if total.size else 1
+        if a.size == 0:  # nan, without NumPy's "Mean of empty slice" warning
+            return np.full(total.shape, np.nan, a.dtype)
+        return total / self.count
 
     def backward(self, grad):
         return (expand_reduced(grad / self.count, self.shape, self.axes, self.keepdim),)
 
     def name(self):
-        return "MeanBackward0" if self.axes == tuple(range(len(self.shape))) and not self.keepdim else "MeanBackward1"
+        return "MeanBackward0" if self.all_dims else "MeanBackward1"
 
 
 class Extremum(Function):
@@ -35,8 +39,9 @@ class Extremum(Function):
 
     saved = ("a", "out")
 
-    def forward(self, a, axes=None, keepdim=False, largest=True):
-        self.axes, self.keepdim, self.largest = axes, keepdim, largest
+    def forward(self, a, axes=None, keepdim=False, largest=True, amax=True):
+        """``amax``: amax/amin (AmaxBackward0) rather than max()/min() of everything (MaxBackward1)."""
+        self.axes, self.keepdim, self.largest, self.amax = axes, keepdim, largest, amax
         reduce = np.max if largest else np.min
         self.a = a
         self.out = reduce(a, axis=axes, keepdims=True)
@@ -50,10 +55,9 @@ class Extremum(Function):
         return ((grad * share).astype(self.a.dtype, copy=False),)
 
     def name(self):
-        full = self.axes == tuple(range(self.a.ndim if self.a is not None else 0))
-        if full and not self.keepdim:
-            return "MaxBackward1" if self.largest else "MinBackward1"
-        return "AmaxBackward0" if self.largest else "AminBackward0"
+        if self.amax:
+            return "AmaxBackward0" if self.largest else "AminBackward0"
+        return "MaxBackward1" if self.largest else "MinBackward1"
 
 
 class ExtremumAlongDim(Function):
@@ -95,3 +99,18 @@ class Var(Function):
         if not self.keepdim and self.axes:
             grad = np.expand_dims(grad, self.axes)
         return (grad * (2 / self.denominator) * self.centered,)
+
+
+class Std(Var):
+    """The square root of Var, as one node (PyTorch's StdBackward0)."""
+
+    saved = ("centered", "out")
+
+    def forward(self, a, axes=None, correction=1, keepdim=False):
+        with np.errstate(invalid="ignore"):
+            self.out = np.sqrt(super().forward(a, axes=axes, correction=correction, keepdim=keepdim))
+        return self.out
+
+    def backward(self, grad):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return super().backward(grad / (2 * self.out))

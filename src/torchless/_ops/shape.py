@@ -8,18 +8,21 @@ from ._util import unbroadcast
 class Reshape(Function):
     """view/reshape/flatten/squeeze/unsqueeze: one array reshape, undone by reshaping the gradient."""
 
-    def forward(self, a, shape=None, kind="View"):
-        self.input_shape, self.kind = a.shape, kind
+    is_view = True  # in-place writes to it would write to its input (PyTorch's view rules)
+
+    def forward(self, a, shape=None, name="ViewBackward0"):
+        self.input_shape, self.node_name = a.shape, name
         return a.reshape(shape)
 
     def backward(self, grad):
         return (grad.reshape(self.input_shape),)
 
     def name(self):
-        return f"{self.kind}Backward0"
+        return self.node_name
 
 
 class Permute(Function):
+    is_view = True
     def forward(self, a, axes=None, kind="Permute"):
         self.axes, self.kind = axes, kind
         return np.transpose(a, axes)
@@ -32,12 +35,22 @@ class Permute(Function):
 
 
 class Expand(Function):
+    is_view = True
     def forward(self, a, shape=None):
         self.input_shape = a.shape
         return np.broadcast_to(a, shape)
 
     def backward(self, grad):
         return (unbroadcast(grad, self.input_shape),)
+
+
+class Flip(Function):
+    def forward(self, a, axes=None):
+        self.axes = axes
+        return np.flip(a, axes)
+
+    def backward(self, grad):
+        return (np.flip(grad, self.axes),)
 
 
 class Cat(Function):
@@ -60,16 +73,21 @@ class Stack(Function):
 
 
 class Where(Function):
+    """where(condition, a, b); masked_fill is the same node under the name MaskedFillBackward0."""
+
     saved = ("condition",)
 
-    def forward(self, a, b, condition=None):
-        self.condition, self.shapes = condition, (a.shape, b.shape)
+    def forward(self, a, b, condition=None, name="WhereBackward0"):
+        self.condition, self.shapes, self.node_name = condition, (a.shape, b.shape), name
         return np.where(condition, a, b)
 
     def backward(self, grad):
         zero = np.zeros((), grad.dtype)
         return (unbroadcast(np.where(self.condition, grad, zero), self.shapes[0]) if self.needs_input_grad[0] else None,
                 unbroadcast(np.where(self.condition, zero, grad), self.shapes[1]) if self.needs_input_grad[1] else None)
+
+    def name(self):
+        return self.node_name
 
 
 class ConstantPad(Function):

@@ -8,7 +8,8 @@ class Exp(Function):
     saved = ("out",)
 
     def forward(self, a):
-        self.out = np.exp(a)
+        with np.errstate(over="ignore"):  # PyTorch overflows to inf silently
+            self.out = np.exp(a)
         return self.out
 
     def backward(self, grad):
@@ -20,7 +21,8 @@ class Log(Function):
 
     def forward(self, a):
         self.a = a
-        return np.log(a)
+        with np.errstate(divide="ignore", invalid="ignore"):  # -inf and nan, silently as in PyTorch
+            return np.log(a)
 
     def backward(self, grad):
         return (grad / self.a,)
@@ -30,11 +32,24 @@ class Sqrt(Function):
     saved = ("out",)
 
     def forward(self, a):
-        self.out = np.sqrt(a)
+        with np.errstate(invalid="ignore"):  # nan for negative inputs, silently as in PyTorch
+            self.out = np.sqrt(a)
         return self.out
 
     def backward(self, grad):
         return (grad / (2 * self.out),)
+
+
+class Rsqrt(Function):
+    saved = ("out",)
+
+    def forward(self, a):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.out = 1 / np.sqrt(a)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * -0.5 * self.out ** 3,)
 
 
 class Abs(Function):

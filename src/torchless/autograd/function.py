@@ -106,7 +106,8 @@ def run_backward(tensor, grad, retain_graph=False):
         _accumulate_leaf(tensor, grad)
         return
     pending = {id(root): grad}
-    with grad_mode.no_grad():
+    # Gradients of log, sqrt, division, ... at 0 are inf or nan, which PyTorch produces without warnings.
+    with grad_mode.no_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for node in _topological_order(root):
             g = pending.pop(id(node), None)
             if g is None:

@@ -1,0 +1,544 @@
+"""Tensor operations (forward): values, dtypes, shapes and errors, against PyTorch and against NumPy."""
+import operator
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import torchless
+
+DTYPES = ["float32", "float64", "int64", "bool"]
+
+
+def outcome(fn, lib):
+    """What ``fn(lib)`` gives, in a library-neutral form (nested), or the exception type and message."""
+    try:
+        return neutral(fn(lib))
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome being compared
+        return ("raised", type(error).__name__, str(error).replace("torch.", "torchless."))
+
+
+def neutral(result):
+    if type(result).__name__ in ("Tensor", "Parameter"):
+        return ("tensor", str(result.dtype).split(".")[-1], tuple(result.shape), np.asarray(result.detach()).tolist(),
+                result.requires_grad)
+    if type(result).__name__ == "Size":
+        return ("size", tuple(result), repr(result).replace("torch.", "torchless."))
+    if isinstance(result, np.ndarray):
+        return ("array", result.dtype.name, result.tolist())
+    if isinstance(result, tuple) and hasattr(result, "indices"):
+        return ("values_indices", neutral(result.values), neutral(result.indices), neutral(result[0]))
+    if isinstance(result, (list, tuple)):
+        return [neutral(r) for r in result]
+    if isinstance(result, str):
+        return ("value", "str", result.replace("torch.", "torchless."))
+    return ("value", type(result).__name__, result)
+
+
+def close(a, b):
+    """Equal, except floats, which agree to float32 precision (nan equal to nan)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return bool(np.isclose(a, b, rtol=2e-6, atol=1e-6, equal_nan=True))
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(close(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def assert_same_as_torch(fn):
+    torch = pytest.importorskip("torch")
+    expected, got = outcome(fn, torch), outcome(fn, torchless)
+    assert close(got, expected), f"\ntorch:     {expected}\ntorchless: {got}"
+
+
+def make(lib, dtype, shape, fill=1):
+    return lib.full(shape, fill, dtype=getattr(lib, dtype))
+
+
+# ---------------------------------------------------------------- type promotion
+PROMOTION_OPS = {
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
+    "pow": operator.pow, "floordiv": operator.floordiv, "mod": operator.mod, "eq": operator.eq, "lt": operator.lt,
+    "and": operator.and_, "where": None, "maximum": None, "cat": None,
+}
+
+
+def promote_case(lib, op, a, b):
+    if op == "where":
+        return lib.where(lib.ones(2, dtype=lib.bool), a, b)
+    if op == "maximum":
+        return lib.maximum(a, b)
+    if op == "cat":
+        return lib.cat([a.reshape(-1), b.reshape(-1)])
+    return PROMOTION_OPS[op](a, b)
+
+
+def dtype_outcome(lib, op, left, right):
+    """(result dtype, shape) of ``left op right``; a spec is (dtype, 0-d?) for tensors or a Python scalar."""
+    def build(spec):
+        return make(lib, spec[0], () if spec[1] else (2,), fill=2) if isinstance(spec, tuple) else spec
+    try:
+        r = promote_case(lib, op, build(left), build(right))
+    except Exception as error:  # noqa: BLE001
+        return type(error).__name__, str(error)
+    return str(r.dtype).split(".")[-1], tuple(r.shape)
+
+
+TENSOR_SPECS = [(d, zero_d) for d in DTYPES for zero_d in (False, True)]
+SCALARS = [True, 2, 2.5]
+
+
+@pytest.mark.parametrize("op", sorted(PROMOTION_OPS))
+def test_type_promotion_matches_torch_for_every_combination(op):
+    torch = pytest.importorskip("torch")
+    mismatches = []
+    for left in TENSOR_SPECS:
+        others = TENSOR_SPECS if op in ("maximum", "cat") else TENSOR_SPECS + SCALARS
+        for right in others:
+            for pair in ((left, right), (right, left)):
+                if not isinstance(pair[0], tuple) and op in ("cat",):
+                    continue
+                expected = dtype_outcome(torch, op, *pair)
+                got = dtype_outcome(torchless, op, *pair)
+                if got != expected:
+                    mismatches.append((pair, expected, got))
+    assert not mismatches
+
+
+@pytest.mark.parametrize("left, right, expected", [
+    (("int64", False), 2.5, "float32"),
+    (("int64", False), ("float64", True), "float64"),
+    (("float32", False), ("float64", True), "float32"),
+    (("float32", True), ("float64", True), "float64"),
+    (("int64", False), ("bool", False), "int64"),
+    (("bool", False), True, "bool"),
+    (("bool", False), 2, "int64"),
+    (("float32", False), ("int64", False), "float32"),
+    (("float64", False), 2.5, "float64"),
+])
+def test_type_promotion_hand_checked(left, right, expected):
+    assert dtype_outcome(torchless, "add", left, right)[0] == expected
+
+
+def test_true_division_of_integers_gives_default_float():
+    assert (torchless.tensor([3]) / 2).tolist() == [1.5]
+    assert (torchless.tensor([3]) / 2).dtype is torchless.float32
+    assert (torchless.tensor([7, -7]) // 2).tolist() == [3, -4]
+    assert (torchless.tensor([7, -7]) % 3).tolist() == [1, 2]
+
+
+# ---------------------------------------------------------------- elementwise and broadcasting (hypothesis)
+finite = st.floats(-100, 100, allow_nan=False, width=32)
+
+
+@st.composite
+def broadcast_pair(draw, dtype=np.float32, elements=finite):
+    shapes = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=4))
+    a = draw(hnp.arrays(dtype, shapes.input_shapes[0], elements=elements))
+    b = draw(hnp.arrays(dtype, shapes.input_shapes[1], elements=elements))
+    return a, b
+
+
+BINARY = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+          "maximum": lambda a, b: a.maximum(b), "minimum": lambda a, b: a.minimum(b),
+          "gt": operator.gt, "le": operator.le, "eq": operator.eq, "ne": operator.ne}
+NUMPY_BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide, "maximum": np.maximum,
+                "minimum": np.minimum, "gt": np.greater, "le": np.less_equal, "eq": np.equal, "ne": np.not_equal}
+
+
+@settings(max_examples=40, deadline=None)
+@given(broadcast_pair(), st.sampled_from(sorted(BINARY)))
+def test_binary_ops_broadcast_like_numpy(pair, name):
+    a, b = pair
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        expected = NUMPY_BINARY[name](a, b)
+    got = BINARY[name](torchless.tensor(a), torchless.tensor(b))
+    assert got.shape == expected.shape
+    assert got.dtype.numpy == expected.dtype
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(broadcast_pair(), st.sampled_from(sorted(BINARY)))
+def test_binary_ops_match_torch(pair, name):
+    a, b = pair
+    assert_same_as_torch(lambda L: BINARY[name](L.tensor(a), L.tensor(b)))
+
+
+@settings(max_examples=30, deadline=None)
+@given(broadcast_pair(elements=st.floats(0.125, 3, width=32)))
+def test_pow_matches_torch(pair):
+    a, b = pair
+    assert_same_as_torch(lambda L: L.tensor(a) ** L.tensor(b))
+    assert_same_as_torch(lambda L: L.tensor(a) ** 2)
+    assert_same_as_torch(lambda L: 2.0 ** L.tensor(b))
+
+
+def test_integer_and_bool_powers():
+    assert_same_as_torch(lambda L: L.tensor([2, 1, -1, -1, 3]) ** L.tensor([-1, -3, -3, -2, 2]))
+    assert_same_as_torch(lambda L: L.tensor([2, 3]) ** 2)
+    assert_same_as_torch(lambda L: L.tensor([2]) ** -1)
+    assert_same_as_torch(lambda L: L.tensor([True, False]) ** True)
+    assert_same_as_torch(lambda L: L.tensor([True, False]) ** L.tensor([True, False]))
+
+
+UNARY = ["exp", "log", "sqrt", "abs", "neg", "relu", "sigmoid", "tanh"]
+NUMPY_UNARY = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "neg": np.negative,
+               "relu": lambda x: np.maximum(x, 0), "sigmoid": lambda x: 1 / (1 + np.exp(-x.astype(np.float64))),
+               "tanh": np.tanh}
+
+
+@settings(max_examples=40, deadline=None)
+@given(hnp.arrays(st.sampled_from([np.float32, np.float64]), hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
+                  elements=st.floats(-20, 20, width=32)), st.sampled_from(UNARY))
+def test_unary_ops_match_numpy_and_torch(array, name):
+    fn = (lambda t: -t) if name == "neg" else operator.methodcaller(name)
+    got = fn(torchless.tensor(array))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = NUMPY_UNARY[name](array)
+    assert got.dtype.numpy == array.dtype and got.shape == array.shape
+    np.testing.assert_allclose(got.numpy(), expected, rtol=2e-6, atol=1e-30)
+    assert_same_as_torch(lambda L: fn(L.tensor(array)))
+
+
+@pytest.mark.parametrize("call", [
+    "L.tensor([-3., 0.5, 5.]).clamp(-2, 3)", "L.tensor([-3., 0.5, 5.]).clamp(min=0)",
+    "L.tensor([-3., 0.5]).clamp(max=0)",
+    "L.tensor([-3, 0, 5]).clamp(-2.5, 3)", "L.tensor([-3, 0, 5]).clamp(-2, 3)", "L.tensor([1., 2.]).clamp(3, 1)",
+    "L.tensor([1., 2.]).clamp()", "L.tensor([-3, 0, 5]).exp()", "L.tensor([4, 9]).sqrt()", "L.tensor([-3, 0]).abs()",
+    "L.tensor([1., 5.]).clamp(min=L.tensor([2., 2.]))", "L.tensor([1., -1.]).log()", "L.tensor([0., 1.]).log()",
+    "L.tensor([-1., 4.]).sqrt()", "L.tensor([1., 0.]) / 0", "L.tensor([100., 1000.]).exp()", "-L.tensor([True])",
+])
+def test_elementwise_edge_cases_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+# ---------------------------------------------------------------- reductions
+@st.composite
+def array_and_dim(draw, dtype=np.float32):
+    array = draw(hnp.arrays(dtype, hnp.array_shapes(min_dims=1, max_dims=4, max_side=4),
+                            elements=st.integers(-9, 9).map(float) if dtype != np.int64 else st.integers(-9, 9)))
+    dim = draw(st.integers(-array.ndim, array.ndim - 1))
+    return array, dim, draw(st.booleans())
+
+
+REDUCTIONS = ["sum", "mean", "amax", "amin", "argmax", "argmin", "max", "min", "var", "std"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(array_and_dim(), st.sampled_from(REDUCTIONS))
+def test_reductions_along_a_dim_match_torch(case, name):
+    array, dim, keepdim = case
+    assert_same_as_torch(lambda L: getattr(L.tensor(array), name)(dim, keepdim=keepdim))
+    assert_same_as_torch(lambda L: getattr(L, name)(L.tensor(array), dim, keepdim))
+
+
+@settings(max_examples=30, deadline=None)
+@given(array_and_dim(), st.sampled_from(["sum", "mean", "max", "min", "argmax", "argmin"]))
+def test_full_reductions_match_torch(case, name):
+    array = case[0]
+    assert_same_as_torch(lambda L: getattr(L.tensor(array), name)())
+
+
+@settings(max_examples=30, deadline=None)
+@given(array_and_dim())
+def test_reductions_match_numpy(case):
+    array, dim, keepdim = case
+    t = torchless.tensor(array)
+    np.testing.assert_allclose(t.sum(dim, keepdim=keepdim).numpy(), array.sum(dim, keepdims=keepdim), rtol=1e-6)
+    np.testing.assert_allclose(t.mean(dim, keepdim=keepdim).numpy(), array.mean(dim, keepdims=keepdim), rtol=1e-6)
+    values, indices = t.max(dim, keepdim=keepdim)
+    np.testing.assert_array_equal(values.numpy(), array.max(dim, keepdims=keepdim))
+    np.testing.assert_array_equal(indices.numpy(), array.argmax(dim, keepdims=keepdim))
+    assert indices.dtype is torchless.int64
+    assert t.argmin().item() == array.argmin()
+
+
+def test_max_with_dim_returns_a_named_pair():
+    t = torchless.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 7.0]])
+    result = t.max(1)
+    values, indices = result
+    assert values.tolist() == [5.0, 7.0] and indices.tolist() == [1, 0]
+    assert result.values is values and result.indices is indices
+    assert torchless.max(t, 0).indices.tolist() == [1, 0, 1]
+    assert repr(result).startswith("torchless.return_types.max(\nvalues=tensor([5., 7.]")
+    assert_same_as_torch(lambda L: repr(L.tensor([[1.0, 5.0], [7.0, 0.0]]).min(1)))
+
+
+@pytest.mark.parametrize("call", [
+    "L.tensor([1, 2, 3]).sum()", "L.tensor([True, True]).sum()", "L.tensor([1, 2]).mean()",
+    "L.tensor([1, 2]).mean(dtype=L.float64)", "L.zeros(0, 3).sum()", "L.zeros(0, 3).mean(0)", "L.zeros(0, 3).max()",
+    "L.zeros(0, 3).max(1)", "L.zeros(0, 3).amax()", "L.tensor(2.).max(0)", "L.tensor(2.).argmax(0)",
+    "L.tensor(2.).sum(0)", "L.tensor(2.).sum(1)", "L.tensor(2.).mean(0)", "L.zeros(2, 3).sum((0, 1))",
+    "L.zeros(2, 3).sum((0, 0))", "L.zeros(2, 3).sum(2)", "L.zeros(2, 3).max(dim=-3)", "L.zeros(2, 3).argmax(2)",
+    "L.tensor([[1, 5], [7, 0]]).max(1)", "L.tensor([3., 1., 3.]).argmax()", "L.tensor([[1., 2.], [3., 4.]]).var(1)",
+    "L.tensor([[1., 2.], [3., 4.]]).std(0, keepdim=True)", "L.tensor([1., 2., 4.]).var(unbiased=False)",
+    "L.max(L.tensor([1., 5.]), L.tensor([3., 2.]))", "L.tensor([1., 2.]).max(L.tensor([3., 0.]))",
+])
+def test_reduction_edge_cases_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+# ---------------------------------------------------------------- shape operations
+A = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 7.5
+
+
+@pytest.mark.parametrize("call", [
+    "T.view(4, 6)", "T.view(-1, 8)", "T.view((3, 8))", "T.view(24)", "T.reshape(6, -1)", "T.reshape(-1)",
+    "T.flatten()", "T.flatten(1)", "T.flatten(0, 1)", "T.flatten(-2, -1)", "T.permute(2, 0, 1)", "T.permute((1, 2, 0))",
+    "T.transpose(0, 2)", "T.transpose(-1, 1)", "T.unsqueeze(0)", "T.unsqueeze(3)", "T.unsqueeze(-1)",
+    "T.unsqueeze(1).squeeze(1)", "T.unsqueeze(1).unsqueeze(0).squeeze()", "T.squeeze(0)", "T[:1].squeeze(0)",
+    "T.transpose(0, 1).contiguous().view(-1)", "T.transpose(0, 1).reshape(-1)", "T.expand(3, 2, 3, 4)",
+    "T[:, :1].expand(2, 5, 4)", "T[:, :1].expand(-1, 3, -1)", "T.t()" , "T[0].t()", "T[0].T", "T.flip(0)",
+    "T.size()", "T.size(1)", "T.size(-1)", "T.shape", "(T.dim(), T.ndim, T.numel())", "L.tensor(2.).flatten()",
+    "L.tensor(2.).unsqueeze(0)", "L.tensor(2.).view(1)", "L.tensor(2.).view(-1)", "L.tensor(2.).squeeze(0)",
+    "T.view(0, -1)", "T.view(-1, -1)", "T.view(5, 5)", "T.view(-2, 12)", "T.reshape(5, -1)", "L.zeros(0).view(0, -1)",
+    "T.transpose(0, 1).view(-1)", "T.flatten(2, 1)", "T.flatten(0, 3)", "T.permute(2, 0)", "T.permute(2, 0, 0)",
+    "T.permute(0, 1, 3)", "T.unsqueeze(4)", "T.unsqueeze(-5)", "T.squeeze(5)", "T.transpose(0, 3)", "T.size(3)",
+    "L.tensor(2.).size(0)", "L.tensor(2.).unsqueeze(1)", "L.tensor(2.).permute(0)", "T.expand(2, 3)",
+    "T.expand(2, 2, 4)", "T.t()", "T.view(2.5)", "T.reshape(1.5)", "T.view(2, 12.0)",
+])
+def test_shape_operations_match_torch(call):
+    assert_same_as_torch(lambda L: eval(call, {"L": L, "T": L.tensor(A)}))
+
+
+def test_view_shares_memory_and_reshape_of_transpose_copies():
+    t = torchless.zeros(2, 3)
+    v = t.view(6)
+    v[0] = 5.0
+    assert t[0, 0].item() == 5.0
+    assert not t.t().is_contiguous() and t.t().contiguous().is_contiguous()
+    r = t.t().reshape(6)
+    r[1] = 9.0
+    assert t.flatten().tolist().count(9.0) == 0
+
+
+@pytest.mark.parametrize("call", [
+    "L.cat([T, T], 1)", "L.cat([T, T[:, :2]], 1)", "L.cat((T, T), -1)", "L.cat([T, T.double()])", "L.cat([T])",
+    "L.cat([L.zeros(0), T.flatten()])", "L.cat([T, T[:, :2]], 0)", "L.cat([T, T[0]])", "L.cat([])",
+    "L.cat([L.tensor(1.), L.tensor(2.)])", "L.cat(T)", "L.cat([T, T], 3)", "L.stack([T, T])", "L.stack([T, T], 3)",
+    "L.stack([T, T], -1)", "L.stack([T, T], 4)", "L.stack([T, T[0]])", "L.stack([T, T.long()])",
+    "L.where(T > 0, T, 0.0)", "L.where(T > 0, 1.0, 0.0)", "L.where(T > 0, T, T.double())", "L.where(T, T, 0.0)",
+    "L.where(T > 0, T, L.zeros(3, 1))", "L.where(T > 0, T, L.zeros(3, 3))", "L.where(T > 0)",
+])
+def test_joining_and_where_match_torch(call):
+    assert_same_as_torch(lambda L: eval(call, {"L": L, "T": L.tensor(A)}))
+
+
+# ---------------------------------------------------------------- indexing
+INDEX_KEYS = [
+    "[0]", "[1, 2]", "[-1]", "[0, 1, 2]", "[:, 1:, ::2]", "[..., 1]", "[None, 1]", "[:, None]", "[1:1]", "[5:]",
+    "[:, 1:100]", "[0][1][2]", "[..., None]", "[L.tensor([1, 0, 1])]", "[L.tensor([[1, 0], [0, 0]])]",
+    "[:, L.tensor([2, 0])]", "[:, [2, 0], [1, 3]]", "[T > 0]", "[T[0] > 0]", "[0, T[0] > 0]",
+    "[L.tensor([True, False])]", "[L.tensor([1, 0]), :, L.tensor([1, 3])]", "[:, None, L.tensor([1, 0])]",
+    "[L.tensor(1)]", "[L.tensor([1]).int()]", "[L.tensor([1]).to(L.uint8)]", "[(0, 1),]", "[True]",
+    "[2]", "[1, 3]", "[0, 0, 4]", "[0, 0, 0, 0]", "[None, 0, 5]", "[..., 5]", "[..., -5]", "[L.tensor([5])]",
+    "[:, L.tensor([3])]", "[:, :, L.tensor([7])]", "[:, L.tensor([0]), L.tensor([7])]", "[5, L.tensor([0])]",
+    "[L.tensor([0]), 5]", "[L.tensor([-3])]", "[L.tensor([1.0])]", "[1.0]", "[::-1]", "[::0]",
+    "[:, L.tensor([[True, False, True, True]])]", "[:, L.tensor([True, False])]", "[L.tensor([[True]])]",
+    "[L.tensor([0, 1]), L.tensor([0, 1, 2])]", "[0, ..., 0, 0, 0]", "[None, 0, 0, 0, 0]",
+]
+
+
+@pytest.mark.parametrize("key", INDEX_KEYS)
+def test_indexing_matches_torch(key):
+    assert_same_as_torch(lambda L: eval("T" + key, {"L": L, "T": L.tensor(A)}))
+
+
+@pytest.mark.parametrize("key", INDEX_KEYS)
+def test_index_assignment_matches_torch(key):
+    def assign(L):
+        t = L.tensor(A)
+        exec("t" + key + " = 0", {"L": L, "t": t, "T": L.tensor(A)})
+        return t
+    assert_same_as_torch(assign)
+
+
+def test_index_assignment_broadcasts_and_casts():
+    t = torchless.zeros(2, 3, dtype=torchless.int64)
+    t[0] = torchless.tensor([1.7, 2.2, 3.9])
+    t[:, 1] = 7
+    assert t.tolist() == [[1, 7, 3], [0, 7, 0]]
+    t[t > 5] = -1
+    assert t.tolist() == [[1, -1, 3], [0, -1, 0]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_advanced_indexing_matches_numpy(data):
+    array = data.draw(hnp.arrays(np.float32, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5),
+                                 elements=st.floats(-5, 5, width=32)))
+    index = data.draw(hnp.arrays(np.int64, hnp.array_shapes(min_dims=1, max_dims=2, max_side=4),
+                                 elements=st.integers(-array.shape[0], array.shape[0] - 1)))
+    got = torchless.tensor(array)[torchless.tensor(index)]
+    np.testing.assert_array_equal(got.numpy(), array[index])
+    mask = array > 0
+    np.testing.assert_array_equal(torchless.tensor(array)[torchless.tensor(mask)].numpy(), array[mask])
+
+
+# ---------------------------------------------------------------- matmul
+MATMUL_SHAPES = [
+    ((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)), ((5, 2, 3), (3,)),
+    ((3,), (5, 3, 2)), ((5, 2, 3), (5, 3, 4)), ((5, 2, 3), (1, 3, 4)), ((2, 1, 2, 3), (4, 3, 2)),
+    ((2, 3), (5, 3, 4)), ((0, 3), (3, 2)), ((2, 0), (0, 3)),
+    ((4,), (3,)), ((2, 4), (3,)), ((4,), (3, 2)), ((2, 4), (3, 2)), ((5, 2, 4), (3, 2)), ((5, 2, 4), (3,)),
+    ((4,), (5, 3, 2)), ((5, 2, 4), (5, 3, 2)), ((5, 2, 4), (4, 4, 2)), ((3, 5, 2, 4), (2, 5, 4, 2)),
+    ((2, 3, 2, 4), (2, 2, 4, 2)), ((2, 4), (5, 3, 2)), ((3,), ()), ((), (3,)),
+]
+
+
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
+def test_matmul_shapes_and_errors_match_torch(shapes):
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(s).astype(np.float32) for s in shapes)
+    assert_same_as_torch(lambda L: L.tensor(a) @ L.tensor(b))
+    assert_same_as_torch(lambda L: L.matmul(L.tensor(a), L.tensor(b)))
+
+
+@pytest.mark.parametrize("call", [
+    "L.zeros(2, 4) @ L.zeros(4, 2).double()", "L.zeros(2, 4).double() @ L.zeros(4, 2)",
+    "L.zeros(4) @ L.zeros(4).double()",
+    "L.zeros(2, 4) @ L.zeros(4).double()", "L.zeros(3, 2, 4) @ L.zeros(3, 4, 2).double()",
+    "L.zeros(2, 4) @ L.zeros(4, 2).long()",
+    "L.ones(2, 4).long() @ L.ones(4, 2).long()", "L.zeros(2, 4).bool() @ L.zeros(4, 2).bool()",
+    "L.zeros(4).bool() @ L.zeros(4).bool()", "L.zeros(2, 2, 4).bool() @ L.zeros(2, 4, 2).bool()", "L.zeros(2, 4) @ 2",
+    "L.zeros(2, 4).matmul(L.tensor(2.))", "L.zeros(2, 4).mm(L.zeros(3, 2))", "L.zeros(2, 4).mm(L.zeros(3))",
+    "L.zeros(2).mm(L.zeros(2, 2))", "L.zeros(2, 2, 4).bmm(L.zeros(2, 3, 2))", "L.zeros(2, 2, 4).bmm(L.zeros(3, 4, 2))",
+    "L.zeros(2, 4).bmm(L.zeros(3, 4, 2))", "L.zeros(2, 2, 2).bmm(L.zeros(2, 2))",
+    "L.ones(2, 2, 3).bmm(L.ones(2, 3, 1))",
+    "L.zeros(4).dot(L.zeros(3))", "L.zeros(4, 1).dot(L.zeros(4))", "L.ones(3).dot(L.ones(3))",
+    "L.ones(2, 3).mm(L.ones(3, 2))",
+])
+def test_matmul_variants_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.integers(0, 3), st.integers(0, 2**31 - 1))
+def test_batched_matmul_matches_einsum(n, k, m, batch, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((batch + 1, n, k))
+    b = rng.standard_normal((k, m))
+    got = (torchless.tensor(a) @ torchless.tensor(b)).numpy()
+    np.testing.assert_allclose(got, np.einsum("bnk,km->bnm", a, b), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- broadcasting errors and other error messages
+@pytest.mark.parametrize("call", [
+    "L.zeros(2, 3) + L.zeros(4)", "L.zeros(5, 2, 3) - L.zeros(4, 1, 1)", "L.zeros(2, 3) / L.zeros(3, 3)",
+    "L.zeros(2, 3) ** L.zeros(3, 3)", "L.zeros(2, 3) == L.zeros(3, 3, 1, 2)", "L.zeros(2, 3) * L.zeros(4, 1, 1)",
+    "L.zeros(2, 3) // L.zeros(3)", "L.ones(3).item()", "L.ones(0).item()", "L.ones(1, 1).item()", "bool(L.ones(3))",
+    "bool(L.ones(0))", "bool(L.zeros(1))", "float(L.ones(3))", "int(L.ones(2))", "float(L.ones(1, 1) * 2.5)",
+    "len(L.ones(2, 3))", "len(L.tensor(2.))", "list(L.tensor(2.))", "L.ones(2) - True", "L.ones(2).bool() - True",
+    "L.ones(2).bool() - L.ones(2).bool()", "L.ones(2, dtype=L.int64) - L.ones(2).bool()", "True - L.ones(2).bool()",
+    "L.ones(2) & L.ones(2)", "L.ones(2).bool() & L.zeros(2).bool()", "L.ones(2).bool() % 2", "L.ones(2).bool() // True",
+    "L.ones(2).long() | 4", "~L.ones(2).bool()", "~L.ones(2)", "L.ones(2).sub(L.ones(2), alpha=2)",
+    "L.ones(2).add(L.ones(2), alpha=2)", "L.ones(2).div(L.tensor([2., -3.]), rounding_mode='floor')",
+    "L.tensor([5, -5]).div(2, rounding_mode='trunc')", "L.ones(2).div(2, rounding_mode='round')",
+])
+def test_errors_and_scalar_conversions_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+# ---------------------------------------------------------------- tensor attributes and conversions
+def test_attributes_of_a_leaf_and_a_result():
+    x = torchless.ones(2, 3, requires_grad=True)
+    assert x.shape == torchless.Size([2, 3]) == (2, 3) and x.size() == x.shape and x.size(0) == 2
+    assert isinstance(x.shape, torchless.Size) and isinstance(x.shape, tuple)
+    assert x.dim() == x.ndim == 2 and x.numel() == 6 and x.dtype is torchless.float32
+    assert x.is_leaf and x.requires_grad and x.grad is None and x.grad_fn is None
+    y = x * 2
+    assert not y.is_leaf and y.requires_grad and y.grad_fn is not None
+    d = y.detach()
+    assert d.is_leaf and not d.requires_grad and np.shares_memory(d.numpy(), y.detach().numpy())
+    data = x.data
+    assert not data.requires_grad and np.shares_memory(data.numpy(), x.detach().numpy())
+    c = x.clone()
+    assert c.requires_grad and not c.is_leaf and not np.shares_memory(c.detach().numpy(), x.detach().numpy())
+    assert torchless.ones(2).requires_grad_() .requires_grad
+
+
+def test_python_values():
+    assert torchless.tensor([[1.5]]).item() == 1.5 and isinstance(torchless.tensor([[1.5]]).item(), float)
+    assert torchless.tensor(3).item() == 3 and isinstance(torchless.tensor(3).item(), int)
+    assert torchless.tensor(True).item() is True
+    assert torchless.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
+    assert torchless.tensor(2.5).tolist() == 2.5
+    assert bool(torchless.tensor([0.0])) is False and bool(torchless.tensor(2)) is True
+    assert len(torchless.zeros(4, 2)) == 4
+    assert [row.tolist() for row in torchless.tensor([[1, 2], [3, 4]])] == [[1, 2], [3, 4]]
+    assert int(torchless.tensor(2.9)) == 2 and float(torchless.tensor(2)) == 2.0
+    assert np.asarray(torchless.tensor([1.0, 2.0])).tolist() == [1.0, 2.0]
+    assert np.asarray(torchless.tensor([1.0, 2.0]), dtype=np.float64).dtype == np.float64
+
+
+@pytest.mark.parametrize("call", [
+    "L.ones(2, requires_grad=True).numpy()", "np.asarray(L.ones(2, requires_grad=True))",
+    "L.ones(2, requires_grad=True).tolist()", "L.ones(2, requires_grad=True).detach().numpy()",
+    "L.ones(1, requires_grad=True).item()", "L.ones(2).long().requires_grad_()",
+    "L.ones(2, requires_grad=True).requires_grad_(False)", "(L.ones(2, requires_grad=True) * 2).requires_grad_(False)",
+])
+def test_grad_related_conversions_match_torch(call):
+    assert_same_as_torch(lambda L: eval(call, {"L": L, "np": np}))
+
+
+# ---------------------------------------------------------------- in-place operations
+INPLACE = ["add_(1)", "sub_(1)", "mul_(2)", "div_(2)", "zero_()", "fill_(1)", "copy_(L.ones(3))", "clamp_(0, 1)",
+           "uniform_()", "normal_()", "__setitem__(0, 1.0)", "__setitem__(L.tensor([True, False]), 1.0)",
+           "add_(L.ones(3), alpha=2)", "fill_(L.tensor(2.))", "clamp_(min=0.5)"]
+
+
+@pytest.mark.parametrize("op", INPLACE)
+def test_inplace_on_leaf_requiring_grad_is_refused_like_torch(op):
+    assert_same_as_torch(lambda L: eval(f"L.ones(2, 3, requires_grad=True).{op}", {"L": L}))
+
+
+@pytest.mark.parametrize("op", INPLACE)
+def test_inplace_on_leaf_is_allowed_under_no_grad(op):
+    def run(L):
+        x = L.ones(2, 3, requires_grad=True)
+        with L.no_grad():
+            result = eval(f"x.{op}", {"L": L, "x": x})
+        return result is x or result is None, x.requires_grad, x.is_leaf, x.shape
+    assert_same_as_torch(run)
+
+
+@pytest.mark.parametrize("op", INPLACE)
+def test_inplace_on_a_view_of_a_leaf_is_refused_like_torch(op):
+    assert_same_as_torch(lambda L: eval(f"L.ones(2, 3, requires_grad=True)[0].{op}", {"L": L}))
+
+
+@pytest.mark.parametrize("op", [op for op in INPLACE if "uniform" not in op and "normal" not in op])
+def test_inplace_values_match_torch(op):
+    def run(L):
+        x = L.tensor([[0.5, -1.0, 2.0], [3.0, 0.25, -0.75]])
+        eval(f"x.{op}", {"L": L, "x": x})
+        return x
+    assert_same_as_torch(run)
+
+
+@pytest.mark.parametrize("call", [
+    "L.zeros(2, 3).copy_(L.zeros(2, 2, 3))", "L.zeros(2, 3).copy_(L.ones(3))", "L.zeros(2, 3).copy_(L.zeros(4))",
+    "L.zeros(2, 3).copy_(L.ones(2, 3).long() * 2)", "L.zeros(2, 3).long().copy_(L.ones(2, 3) * 1.7)",
+    "L.zeros(2, 3).fill_(L.zeros(2))", "L.zeros(2, 3).add_(L.zeros(2, 2, 3))", "L.zeros(2, 3).add_(L.zeros(3, 3))",
+    "L.zeros(1, 3).add_(L.ones(2, 3))", "L.zeros(2, 3).long().add_(1.5)", "L.zeros(2, 3).long().div_(2)",
+    "L.zeros(2, 3).bool().add_(1)", "L.zeros(2, 3).long().mul_(3)", "L.zeros(2, 3).add_(L.ones(3).double())",
+    "L.zeros(2, 3).clamp_()", "L.ones(3).sub_(L.ones(3), alpha=3)",
+])
+def test_inplace_errors_and_casts_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+def test_inplace_ops_write_through_views_outside_the_graph():
+    base = torchless.zeros(2, 3)
+    row = base[1]
+    row.add_(2)
+    row.mul_(torchless.tensor([1.0, 2.0, 3.0]))
+    base.view(6)[0] = 7
+    assert base.tolist() == [[7, 0, 0], [2, 4, 6]]
+    x = torchless.ones(3)
+    x += 1
+    x *= 3
+    x -= 1
+    x /= 5
+    assert x.tolist() == [1.0, 1.0, 1.0]
