@@ -1,0 +1,93 @@
+"""Dropout: zeroing elements (or whole channels) at random in training, scaled to keep the mean.
+
+Masks come from the default generator, so ``torchless.manual_seed`` makes them reproducible. The
+masked product is the core's multiplication (PyTorch's node is MulBackward0 too).
+"""
+import warnings
+
+import numpy as np
+
+from ..._tensor import Tensor
+from ...random import numpy_rng
+from ._args import check_tensor
+
+__all__ = ["dropout", "dropout1d", "dropout2d"]
+
+
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _scaled_mask(shape, p, dtype):
+    """1 / (1 - p) where an element is kept (probability 1 - p), 0 where it is dropped."""
+    if p == 1:
+        return np.zeros(shape, dtype)
+    keep = numpy_rng().random(shape, dtype=np.float32) >= p
+    return keep * np.asarray(1 / (1 - p), dtype)
+
+
+def _apply_mask(input, mask_shape, p, inplace):
+    if not input.is_floating_point():
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.scalar_name}")
+    mask = Tensor._wrap(_scaled_mask(mask_shape, p, input._data.dtype))
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (training only).
+
+    Returns ``input`` itself when not training or when p == 0.
+    """
+    _check_p(p)
+    check_tensor(input, "dropout")
+    if not training or p == 0:
+        return input
+    return _apply_mask(input, input._data.shape, p, inplace)
+
+
+def _feature_dropout(input, p, training, inplace):
+    """Zero whole channels: one draw per (sample, channel), broadcast over the remaining dims."""
+    if not training or p == 0:
+        return input
+    shape = input._data.shape
+    if len(shape) < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _apply_mask(input, shape[:2] + (1,) * (len(shape) - 2), p, inplace)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero entire channels of (N, C, H, W) input with probability p, scaling the rest by 1 / (1 - p).
+
+    A 3-D input is taken as (N, C, L) (PyTorch's current behaviour, with its warning).
+    """
+    _check_p(p)
+    check_tensor(input, "dropout2d")
+    ndim = input.dim()
+    if ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will result in an "
+                      "error in a future release. To retain the behavior and silence this warning, please use dropout "
+                      "instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial "
+                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).",
+                      stacklevel=2)
+    if ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior "
+                      "is desired - input is interpreted as shape (N, C, L), where C is the channel dim. This behavior "
+                      "will change in a future release to interpret the input as one without a batch dimension, i.e. "
+                      "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
+                      "dropout1d instead.", stacklevel=2)
+    return _feature_dropout(input, p, training, inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero entire channels of (N, C, L) or (C, L) input with probability p, scaling the rest by 1 / (1 - p)."""
+    _check_p(p)
+    check_tensor(input, "dropout1d")
+    ndim = input.dim()
+    if ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {ndim}D input. Note that dropout1d "
+                           "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel "
+                           "dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    if not training or p == 0:
+        return input
+    return _apply_mask(input, input._data.shape[:-1] + (1,), p, inplace)  # one draw per channel, batched or not

@@ -1,0 +1,109 @@
+"""The affine map y = x W^T + b (``linear``), fused into one node, with PyTorch's checks."""
+import numpy as np
+
+from ..._ops._util import unbroadcast
+from ...autograd.function import Function
+from ._args import check_tensor
+
+__all__ = ["linear"]
+
+_CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+                   "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                   "bool": "bool"}
+
+
+class Linear(Function):
+    """x (..., in) @ w.T (+ b) with the leading dims of x flattened into one matrix product."""
+
+    saved = ("x", "w")
+
+    def forward(self, x, w, b):
+        self.x, self.w, self.has_bias = x, w, b is not None
+        self.bias_shape = b.shape if b is not None else None
+        rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        y = rows @ w.T
+        if b is not None:
+            y += b
+        return y.reshape(x.shape[:-1] + w.shape[:-1]) if x.ndim != 2 else y
+
+    def backward(self, grad):
+        x, w = self.x, self.w
+        g = grad.reshape(-1, w.shape[0]) if w.ndim == 2 else grad.reshape(-1, 1)
+        w2 = w if w.ndim == 2 else w[None, :]
+        gx = gw = gb = None
+        if self.needs_input_grad[0]:
+            gx = (g @ w2).reshape(x.shape)
+        if self.needs_input_grad[1]:
+            gw = (g.T @ x.reshape(-1, x.shape[-1])).reshape(w.shape)
+        if self.needs_input_grad[2]:
+            gb = g.sum(axis=0)
+            if gb.shape != self.bias_shape:  # a bias that broadcast some other way than along the rows
+                gb = unbroadcast(g, self.bias_shape)
+        return gx, gw, gb
+
+    def name(self):
+        # PyTorch's node for each case: addmm for a matrix input, a view of it for other ranks.
+        rank = self.x.ndim if self.x is not None else 2
+        if self.has_bias:
+            return "AddmmBackward0" if rank == 2 else "ViewBackward0"
+        if self.w is not None and self.w.ndim == 1:
+            return "MvBackward0"
+        return {1: "SqueezeBackward4", 2: "MmBackward0"}.get(rank, "UnsafeViewBackward0")
+
+
+def _expand_error(bias, target):
+    """PyTorch's message when the bias cannot broadcast to the output (rows, out_features), or None."""
+    bias_shape = tuple(bias.shape)
+    if len(bias_shape) > len(target):
+        return (f"expand(torchless.{bias.dtype.scalar_name}Tensor{{{list(bias_shape)}}}, size={list(target)}): the "
+                f"number of sizes provided ({len(target)}) must be greater or equal to the number of dimensions in the "
+                f"tensor ({len(bias_shape)})")
+    for i in range(1, len(bias_shape) + 1):
+        size = bias_shape[-i]
+        if size != 1 and size != target[-i]:
+            dim = len(target) - i
+            return (f"The expanded size of the tensor ({target[-i]}) must match the existing size ({size}) at "
+                    f"non-singleton dimension {dim}.  Target sizes: {list(target)}.  Tensor sizes: {list(bias_shape)}")
+    return None
+
+
+def _check(input, weight, bias):
+    if input.dim() == 0 or weight.dim() == 0:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.dim()}D and "
+                           f"{weight.dim()}D")
+    if weight.dim() > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.dim()}D")
+    if bias is not None and weight.dim() != 2:
+        raise RuntimeError(f"mat2 must be a matrix, got {weight.dim()}-D tensor")
+    if bias is not None:
+        if bias.dtype != weight.dtype:
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got {bias.dtype.scalar_name} and "
+                               f"{weight.dtype.scalar_name}")
+        if input.dtype != weight.dtype:
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
+                               f"{weight.dtype.scalar_name}")
+    elif input.dtype != weight.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_CPP_TYPE_NAMES[input.dtype.name]} "
+                           f"!= {_CPP_TYPE_NAMES[weight.dtype.name]}")
+    in_features = weight.shape[-1]
+    if input.shape[-1] != in_features:
+        rows = int(np.prod(input.shape[:-1], dtype=np.int64))
+        mat2 = f"{in_features}x{weight.shape[0]}" if weight.dim() == 2 else f"{in_features}x1"
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and {mat2})")
+    if bias is not None:
+        message = _expand_error(bias, (int(np.prod(input.shape[:-1], dtype=np.int64)), weight.shape[0]))
+        if message:
+            raise RuntimeError(message)
+
+
+def linear(input, weight, bias=None):
+    """y = x W^T + b for input (*, in_features), weight (out_features, in_features), bias (out_features,).
+
+    Output: (*, out_features). Any number of leading dimensions, including none.
+    """
+    check_tensor(input, "linear")
+    check_tensor(weight, "linear", "weight", 2)
+    if bias is not None:
+        check_tensor(bias, "linear", "bias", 3)
+    _check(input, weight, bias)
+    return Linear.apply(input, weight, bias)

@@ -1,0 +1,471 @@
+"""Loss functions: cross_entropy, nll_loss, mse_loss, l1_loss, binary_cross_entropy (with logits).
+
+cross_entropy with class-index targets is one fused node (log-softmax and the negative log-likelihood
+together, label smoothing included): it runs in every training step, so it does a max, an exp, a sum,
+a log and a gather forward, and one scaled copy of the softmax backward. Class-index targets have
+shape (N) or (N, d1, ...) for input (N, C) or (N, C, d1, ...); the class dimension is 1.
+"""
+import warnings
+
+import numpy as np
+
+from ..._ops._util import unbroadcast
+from ..._tensor import _promote
+from ...autograd.function import Function
+from ._args import check_tensor
+from .activation import log_softmax
+
+__all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits"]
+
+
+# ---------------------------------------------------------------------------- reduction argument
+def _legacy_reduction(size_average, reduce):
+    """The reduction the deprecated size_average / reduce flags mean, with PyTorch's warning."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
+                  stacklevel=3)
+    return reduction
+
+
+def _reduction(reduction, size_average=None, reduce=None):
+    if size_average is not None or reduce is not None:
+        return _legacy_reduction(size_average, reduce)
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _reduce(losses, reduction, denominator=None):
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    if reduction == "sum":
+        return total
+    denominator = losses.size if denominator is None else denominator
+    if denominator == 0:
+        with np.errstate(invalid="ignore", divide="ignore"):  # nothing to average: nan, as in PyTorch
+            return total / denominator
+    return total / denominator
+
+
+def _with_class_axis(value):
+    """A per-element array (N, d...) as (N, 1, d...) to broadcast over classes; scalars pass through."""
+    return np.expand_dims(value, 1) if np.ndim(value) else value
+
+
+# ---------------------------------------------------------------------------- class-index targets
+class _ClassTargets:
+    """Targets (N, d...) checked and prepared for reading and writing at the target class of (N, C, d...)."""
+
+    def __init__(self, target, weight, ignore_index, classes, dtype):
+        valid = target != ignore_index
+        self.valid = None if valid.all() else valid
+        safe = target if self.valid is None else np.where(valid, target, 0)
+        if safe.size and (safe.min() < 0 or safe.max() >= classes):
+            raise IndexError(f"Target {safe[(safe < 0) | (safe >= classes)].flat[0]} is out of bounds.")
+        self.safe = safe.astype(np.intp, copy=False)
+        self.rows = np.arange(safe.shape[0]) if safe.ndim == 1 else None
+        # Per-element weight of the target class (0 where ignored); None when every weight is 1.
+        if weight is not None:
+            self.weight = weight[safe] if self.valid is None else weight[safe] * self.valid
+        else:
+            self.weight = None if self.valid is None else self.valid.astype(dtype)
+        self.total_weight = target.size if self.weight is None else self.weight.sum()
+
+    def pick(self, a):
+        """a[n, target[n, d...], d...] for a of shape (N, C, d...)."""
+        if self.rows is not None:
+            return a[self.rows, self.safe]
+        return np.take_along_axis(a, self.safe[:, None], 1)[:, 0]
+
+    def subtract(self, a, values):
+        """a[n, target[n, d...], d...] -= values (a scalar or an (N, d...) array), in place."""
+        if self.rows is not None:
+            a[self.rows, self.safe] -= values
+            return
+        index = self.safe[:, None]
+        np.put_along_axis(a, index, np.take_along_axis(a, index, 1) - _with_class_axis(values), 1)
+
+
+class CrossEntropy(Function):
+    """-log softmax(x)[target] per element, weighted, optionally label-smoothed, then reduced.
+
+    With label smoothing e each element's target distribution is q = (1 - e) w_t onehot(t) + e / C * w,
+    and the loss is -sum_c q_c log p_c; the gradient with respect to the logits is p * sum(q) - q.
+    """
+
+    saved = ("probs", "targets")
+
+    def forward(self, x, targets=None, class_weight=None, reduction="mean", label_smoothing=0.0, unbatched=False):
+        self.input_shape, self.reduction, self.eps, self.unbatched = x.shape, reduction, label_smoothing, unbatched
+        self.targets, self.class_weight = targets, class_weight
+        if unbatched:
+            x = x[None]
+        shifted = x - x.max(axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        sums = probs.sum(axis=1, keepdims=True)
+        log_sums = np.log(sums)
+        losses = log_sums[:, 0] - targets.pick(shifted)
+        if targets.weight is not None:
+            losses *= targets.weight
+        if label_smoothing > 0:
+            classes = x.shape[1]
+            w = 1 if class_weight is None else class_weight.reshape((1, classes) + (1,) * (x.ndim - 2))
+            total_w = classes if class_weight is None else class_weight.sum()
+            # -sum_c w_c log p_c = sum(w) log sum(exp) - sum_c w_c shifted_c
+            smooth = log_sums[:, 0] * total_w - (shifted * w).sum(axis=1)
+            if targets.valid is not None:
+                smooth *= targets.valid
+            losses = (1 - label_smoothing) * losses + (label_smoothing / classes) * smooth
+        probs /= sums
+        self.probs = probs
+        out = _reduce(losses, reduction, targets.total_weight)
+        return out[0] if unbatched and reduction == "none" else out
+
+    def backward(self, grad):
+        targets, eps, probs = self.targets, self.eps, self.probs
+        if self.reduction == "none":
+            scale = grad[None] if self.unbatched else grad
+        else:
+            scale = grad / targets.total_weight if self.reduction == "mean" else grad
+        target_weight = 1 if targets.weight is None else targets.weight
+        valid = 1 if targets.valid is None else targets.valid
+        classes = probs.shape[1]
+        total_w = classes if self.class_weight is None else self.class_weight.sum()
+        mass = (1 - eps) * target_weight + (eps / classes) * total_w * valid if eps > 0 else target_weight
+        gx = probs * _with_class_axis(scale * mass)
+        targets.subtract(gx, scale * (1 - eps) * target_weight)
+        if eps > 0:
+            w = 1 if self.class_weight is None else self.class_weight.reshape((1, classes) + (1,) * (gx.ndim - 2))
+            gx -= _with_class_axis(scale * (eps / classes) * valid) * w
+        return (gx.reshape(self.input_shape),)
+
+    def name(self):
+        return "AddBackward0" if self.eps > 0 else _nll_node_name(len(self.input_shape), self.reduction)
+
+
+def _nll_node_name(ndim, reduction):
+    """PyTorch's node: nll_loss for 1-2 dims, nll_loss2d for more (then viewed back for 'none' unless 4-D)."""
+    if ndim < 3:
+        return "NllLossBackward0"
+    return "ViewBackward0" if reduction == "none" and ndim != 4 else "NllLoss2DBackward0"
+
+
+class NllLoss(Function):
+    """-x[target] per element (x holds log-probabilities), weighted, then reduced."""
+
+    saved = ("targets",)
+
+    def forward(self, x, targets=None, reduction="mean", unbatched=False):
+        self.input_shape, self.reduction, self.targets, self.unbatched = x.shape, reduction, targets, unbatched
+        if unbatched:
+            x = x[None]
+        losses = -targets.pick(x)
+        if targets.weight is not None:
+            losses *= targets.weight
+        out = _reduce(losses, reduction, targets.total_weight)
+        return out[0] if unbatched and reduction == "none" else out
+
+    def backward(self, grad):
+        targets = self.targets
+        if self.reduction == "none":
+            scale = grad[None] if self.unbatched else grad
+        else:
+            scale = grad / targets.total_weight if self.reduction == "mean" else grad
+        shape = (1,) + self.input_shape if self.unbatched else self.input_shape
+        gx = np.zeros(shape, grad.dtype)
+        targets.subtract(gx, scale if targets.weight is None else scale * targets.weight)
+        return (gx.reshape(self.input_shape),)
+
+    def name(self):
+        return _nll_node_name(len(self.input_shape), self.reduction)
+
+
+def _check_class_targets(input, target, weight):
+    """PyTorch's nll_loss_nd checks; returns whether the input is unbatched (C,)."""
+    shape, target_shape = input._data.shape, target._data.shape
+    ndim, target_ndim = len(shape), len(target_shape)
+    if ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {ndim})")
+    if ndim != 1:
+        target_batch = target_shape[0] if target_ndim else 0
+        if shape[0] != target_batch:
+            raise ValueError(f"Expected input batch_size ({shape[0]}) to match target batch_size ({target_batch}).")
+    classes = shape[0 if ndim == 1 else 1]
+    if ndim <= 2:
+        if target_ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if ndim == 1 and target_ndim == 1 and target_shape[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target_shape[0]}")
+        if weight is not None and (weight.dim() != 1 or weight.numel() != classes):
+            raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but "
+                               f"got weight tensor of shape: {list(weight.shape)}")
+    else:
+        expected = [shape[0]] + list(shape[2:])
+        if ndim != 4 and list(target_shape[1:]) != expected[1:]:
+            raise RuntimeError(f"Expected target size {expected}, got {list(target_shape)}")
+        if ndim == 4 and target_ndim != 3:
+            raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got targets of dimension: "
+                               f"{target_ndim}")
+        if weight is not None and weight.numel() != classes:
+            raise RuntimeError("weight tensor should be defined either for all or no classes")
+        if ndim == 4 and list(target_shape) != expected:
+            raise RuntimeError(f"size mismatch (got input: {list(shape)} , target: {list(target_shape)}")
+    if target._data.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
+    if weight is not None and weight._data.dtype != input._data.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}")
+    return ndim == 1
+
+
+def _class_targets(input, target, weight, ignore_index):
+    unbatched = _check_class_targets(input, target, weight)
+    classes = input._data.shape[0 if unbatched else 1]
+    indices = target._data.reshape(1) if unbatched else target._data
+    return _ClassTargets(indices, None if weight is None else weight._data, ignore_index, classes,
+                         input._data.dtype), unbatched
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of class-index targets given log-probabilities: loss_i = -w[t_i] * input[i, t_i].
+
+    input: (N, C), (C) or (N, C, d1, ...); target: (N), () or (N, d1, ...) with values in [0, C) or
+    ignore_index. 'mean' divides by the total weight of the non-ignored targets.
+    """
+    check_tensor(input, "nll_loss")
+    reduction = _reduction(reduction, size_average, reduce)
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"nll_loss_out_frame\" not implemented for '{input.dtype.scalar_name}'")
+    targets, unbatched = _class_targets(input, target, weight, ignore_index)
+    return NllLoss.apply(input, targets=targets, reduction=reduction, unbatched=unbatched)
+
+
+def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing):
+    """Cross entropy with class-probability targets shaped like the input (composed of differentiable ops)."""
+    if not target.is_floating_point():
+        raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                           f"{target.dtype.scalar_name}")
+    class_dim = 0 if input.dim() == 1 else 1
+    classes = input.shape[class_dim]
+    if label_smoothing > 0:
+        target = target * (1 - label_smoothing) + label_smoothing / classes
+    terms = log_softmax(input, class_dim) * target
+    if weight is not None:
+        terms = terms * weight.reshape((classes,) + (1,) * (input.dim() - class_dim - 1))
+    if reduction == "none":
+        return -terms.sum(class_dim)
+    if reduction == "sum":
+        return -terms.sum()
+    return -terms.sum() / (input.numel() / classes)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
+                  label_smoothing=0.0):
+    """Cross entropy between logits and targets: log_softmax over the class dim, then the negative log-likelihood.
+
+    input: (N, C), (C) or (N, C, d1, ...) unnormalised scores. target: class indices (N), () or
+    (N, d1, ...) in [0, C) (entries equal to ignore_index are skipped), or class probabilities of
+    the input's shape. weight: (C) per-class rescaling. label_smoothing e in [0, 1] mixes the target
+    with the uniform distribution: (1 - e) * target + e / C. 'mean' divides index-target losses by the
+    total weight of the non-ignored targets and probability-target losses by N * d1 * ....
+    """
+    check_tensor(input, "cross_entropy")
+    check_tensor(target, "cross_entropy", "target", 2)
+    reduction = _reduction(reduction, size_average, reduce)
+    if input._data.shape == target._data.shape:
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        if label_smoothing > 1.0:
+            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if not input.is_floating_point():
+        kernel = "log_softmax_lastdim_kernel_impl" if input.dim() <= 2 else "log_softmax_kernel_impl"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
+    targets, unbatched = _class_targets(input, target, weight, ignore_index)
+    return CrossEntropy.apply(input, targets=targets, class_weight=None if weight is None else weight._data,
+                              reduction=reduction, label_smoothing=max(label_smoothing, 0.0), unbatched=unbatched)
+
+
+# ---------------------------------------------------------------------------- regression losses
+def _warn_size(input, target):
+    if target.size() != input.size():
+        warnings.warn(f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
+                      "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
+                      "same size.", stacklevel=3)
+
+
+def _broadcast_shape(a, b):
+    """The broadcast shape of two tensors, with PyTorch's message for incompatible sizes."""
+    try:
+        return np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        sa, sb = tuple(a.shape), tuple(b.shape)
+        for i in range(1, min(len(sa), len(sb)) + 1):
+            if sa[-i] != sb[-i] and sa[-i] != 1 and sb[-i] != 1:
+                dim = max(len(sa), len(sb)) - i
+                raise RuntimeError(f"The size of tensor a ({sa[-i]}) must match the size of tensor b ({sb[-i]}) at "
+                                   f"non-singleton dimension {dim}") from None
+        raise
+
+
+def _common_dtype(input, target):
+    common = _promote(input._data.dtype, target._data.dtype)
+    return input._cast(common), target._cast(common)
+
+
+class MseLoss(Function):
+    saved = ("diff",)
+
+    def forward(self, x, t, reduction="mean"):
+        self.shapes, self.reduction = (x.shape, t.shape), reduction
+        self.diff = x - t
+        return _reduce(np.square(self.diff), reduction)
+
+    def backward(self, grad):
+        scale = grad * (2 / self.diff.size) if self.reduction == "mean" else grad * 2
+        g = self.diff * scale
+        gx, gt = (unbroadcast(g, self.shapes[0]) if self.needs_input_grad[0] else None,
+                  unbroadcast(-g, self.shapes[1]) if self.needs_input_grad[1] else None)
+        return gx, gt
+
+
+def _weighted(errors, weight, input, reduction):
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
+    weighted = errors * weight
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return weighted.sum()
+    return weighted.sum() / weight.sum()
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error: (input - target)^2 elementwise (target broadcast to the input), then reduced.
+
+    weight, if given (input's shape), multiplies each squared error; 'mean' then divides by its sum.
+    """
+    _warn_size(input, target)
+    reduction = _reduction(reduction, size_average, reduce)
+    _broadcast_shape(input, target)
+    input, target = _common_dtype(input, target)
+    if weight is not None:
+        return _weighted((input - target) ** 2, weight, input, reduction)
+    return MseLoss.apply(input, target, reduction=reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean absolute error: |input - target| elementwise, then reduced (weight as in mse_loss)."""
+    _warn_size(input, target)
+    reduction = _reduction(reduction, size_average, reduce)
+    _broadcast_shape(input, target)
+    errors = (input - target).abs()
+    if weight is not None:
+        return _weighted(errors, weight, input, reduction)
+    return errors if reduction == "none" else errors.sum() if reduction == "sum" else errors.mean()
+
+
+# ---------------------------------------------------------------------------- binary cross entropy
+class BinaryCrossEntropy(Function):
+    """-w (t log x + (1 - t) log(1 - x)) with each log clamped at -100, as PyTorch."""
+
+    saved = ("x", "t", "w")
+
+    def forward(self, x, t, weight=None, reduction="mean"):
+        self.x, self.t, self.w, self.reduction = x, t, weight, reduction
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        losses = -(t * log_x + (1 - t) * log_1mx)
+        if weight is not None:
+            losses = losses * weight
+        return _reduce(losses, reduction)
+
+    def backward(self, grad):
+        x, t, w = self.x, self.t, self.w
+        scale = grad / x.size if self.reduction == "mean" else grad
+        if w is not None:
+            scale = scale * w
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            gx = scale * (x - t) / np.maximum((1 - x) * x, 1e-12)
+        if self.needs_input_grad[1]:
+            with np.errstate(divide="ignore"):
+                gt = scale * (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
+        return gx, gt
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """Binary cross entropy between probabilities in [0, 1] and targets of the same shape.
+
+    loss = -weight * (target * log(input) + (1 - target) * log(1 - input)), each log clamped at -100.
+    """
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.size() != input.size():
+        raise ValueError(f"Using a target size ({target.size()}) that is different to the input size "
+                         f"({input.size()}) is deprecated. Please ensure they have the same size.")
+    if target.dtype != input.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected {input.dtype.scalar_name}")
+    x = input._data
+    if x.size and (np.min(x) < 0 or np.max(x) > 1 or np.isnan(x).any()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    w = None
+    if weight is not None:
+        w = np.broadcast_to(weight._data, np.broadcast_shapes(target.shape, weight.shape))
+    return BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """(1 - t) x + (1 + (p - 1) t) softplus(-x), times weight; softplus computed without overflow."""
+
+    saved = ("x", "t", "w", "pos_weight")
+
+    def forward(self, x, t, weight=None, pos_weight=None, reduction="mean"):
+        self.x, self.t, self.w, self.pos_weight, self.reduction = x, t, weight, pos_weight, reduction
+        softplus_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        if pos_weight is None:
+            losses = (1 - t) * x + softplus_neg
+        else:
+            losses = (1 - t) * x + (1 + (pos_weight - 1) * t) * softplus_neg
+        if weight is not None:
+            losses = losses * weight
+        return _reduce(losses, reduction)
+
+    def backward(self, grad):
+        x, t, w, p = self.x, self.t, self.w, self.pos_weight
+        size = np.broadcast(x, t, *(a for a in (w, p) if a is not None)).size
+        scale = grad / size if self.reduction == "mean" else grad
+        if w is not None:
+            scale = scale * w
+        e = np.exp(-np.abs(x))
+        sigmoid = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            gx = scale * (sigmoid - t) if p is None else scale * ((1 + (p - 1) * t) * sigmoid - p * t)
+            gx = unbroadcast(gx, x.shape)
+        if self.needs_input_grad[1]:
+            gt = -x if p is None else (p - 1) * (np.maximum(-x, 0) + np.log1p(e)) - x
+            gt = unbroadcast(scale * gt, t.shape)
+        return gx, gt
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
+                                     pos_weight=None):
+    """Binary cross entropy on logits (sigmoid built in, numerically stable).
+
+    loss = -weight * (pos_weight * target * log sigmoid(x) + (1 - target) * log(1 - sigmoid(x))).
+    pos_weight broadcasts against the target (e.g. one weight per class along the last dimension).
+    """
+    reduction = _reduction(reduction, size_average, reduce)
+    if target.size() != input.size():
+        raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
+    input, target = _common_dtype(input, target)
+    return BinaryCrossEntropyWithLogits.apply(
+        input, target, weight=None if weight is None else weight._data,
+        pos_weight=None if pos_weight is None else pos_weight._data, reduction=reduction)
+

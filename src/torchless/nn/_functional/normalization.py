@@ -1,0 +1,113 @@
+"""Batch normalisation (``batch_norm``): one fused node with the analytic backward, and the running statistics."""
+import numpy as np
+
+from ...autograd.function import Function
+
+__all__ = ["batch_norm"]
+
+
+class BatchNorm(Function):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias per channel (axis 1).
+
+    In training the statistics are the batch's (biased variance), and running_mean / running_var
+    (arrays, updated in place) move towards them by ``momentum``, with the unbiased variance. Out
+    of training the running statistics are used as constants.
+    """
+
+    saved = ("xhat", "weight")
+
+    def forward(self, x, weight, bias, running_mean=None, running_var=None, training=False, momentum=0.1, eps=1e-5):
+        N, C = x.shape[:2]
+        x3 = x.reshape(N, C, -1)
+        self.input_shape, self.training, self.weight = x.shape, training, weight
+        self.count = N * x3.shape[2]
+        channel = (1, C, 1)
+        if training:
+            mean = x3.mean(axis=(0, 2))
+            centered = x3 - mean.reshape(channel)
+            var = np.square(centered).mean(axis=(0, 2))
+            if running_mean is not None:
+                running_mean *= 1 - momentum
+                running_mean += momentum * mean
+            if running_var is not None:
+                running_var *= 1 - momentum
+                running_var += (momentum * self.count / max(self.count - 1, 1)) * var
+        else:
+            centered = x3 - running_mean.reshape(channel)
+            var = running_var
+        self.invstd = 1 / np.sqrt(var + eps)
+        centered *= self.invstd.reshape(channel)
+        self.xhat = centered
+        y = centered * weight.reshape(channel) if weight is not None else centered.copy()
+        if bias is not None:
+            y += bias.reshape(channel)
+        return y.reshape(x.shape)
+
+    def backward(self, grad):
+        xhat, channel = self.xhat, (1, -1, 1)
+        g = grad.reshape(xhat.shape)
+        need_x, need_w, need_b = self.needs_input_grad[:3]
+        sum_g = g.sum(axis=(0, 2)) if need_b or (need_x and self.training) else None
+        sum_g_xhat = (g * xhat).sum(axis=(0, 2)) if need_w or (need_x and self.training) else None
+        gx = None
+        if need_x:
+            scale = self.invstd if self.weight is None else self.invstd * self.weight
+            if self.training:
+                # d/dx of the normalised batch: remove the gradient's mean and its projection on xhat.
+                gx = g - (sum_g / self.count).reshape(channel)
+                gx -= xhat * (sum_g_xhat / self.count).reshape(channel)
+                gx *= scale.reshape(channel)
+            else:
+                gx = g * scale.reshape(channel)
+            gx = gx.reshape(self.input_shape)
+        return gx, sum_g_xhat if need_w else None, sum_g if need_b else None
+
+    def name(self):
+        return "NativeBatchNormBackward0"
+
+
+def _verify_batch_size(size):
+    values_per_channel = size[0]
+    for n in size[2:]:
+        values_per_channel *= n
+    if values_per_channel == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+
+
+def _check_features(name, tensor, channels):
+    if tensor is not None and tensor.numel() != channels:
+        raise RuntimeError(f"{name} should contain {channels} elements not {tensor.numel()}")
+
+
+def _check_dtypes(input, parameters):
+    if any(p.dtype != input.dtype for p in parameters):
+        if input.dtype.name != "float32":
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"batch_norm\" not implemented for '{input.dtype.scalar_name}'")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) of input (N, C, *) to zero mean and unit variance, then scale and shift.
+
+    training: use the batch's statistics (biased variance) and update running_mean / running_var in
+    place: r = (1 - momentum) * r + momentum * s, with the unbiased variance. Otherwise use the
+    running statistics, which must then be given.
+    """
+    if training:
+        _verify_batch_size(input.size())
+    channels = input.size(1)
+    _check_features("running_mean", running_mean, channels)
+    if running_mean is None and not training:
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    _check_features("running_var", running_var, channels)
+    if running_var is None and not training:
+        raise RuntimeError("running_var must be defined in evaluation mode")
+    _check_features("weight", weight, channels)
+    _check_features("bias", bias, channels)
+    _check_dtypes(input, [t for t in (weight, bias, running_mean, running_var) if t is not None])
+    return BatchNorm.apply(input, weight, bias,
+                           running_mean=None if running_mean is None else running_mean._data,
+                           running_var=None if running_var is None else running_var._data,
+                           training=training, momentum=momentum, eps=eps)

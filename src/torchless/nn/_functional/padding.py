@@ -1,0 +1,164 @@
+"""``pad``: constant, reflect, replicate and circular padding of the last dimensions, with PyTorch's checks.
+
+The pad tuple lists (before, after) widths from the last dimension backwards; negative widths crop.
+Constant padding is the core's ConstantPad; the other modes gather each padded axis through an index
+array (the core's IndexPad), whose backward scatter-adds into the input.
+"""
+import numbers
+
+import numpy as np
+
+from ..._ops import shape as shape_ops
+from ..._tensor import Tensor
+from ._args import check_tensor
+
+__all__ = ["pad"]
+
+_MODES = ("constant", "reflect", "replicate", "circular")
+_UNSUPPORTED = ("Padding size {size} is not supported for {ndim}D input tensor.\n"
+                "Supported combinations for non-constant padding:\n"
+                "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+
+
+class ConstantPadNd(shape_ops.ConstantPad):
+    """The core's constant padding under PyTorch's node name, never returning a view of its input."""
+
+    def forward(self, a, widths=None, value=0.0):
+        out = super().forward(a, widths=widths, value=value)
+        return out.copy() if np.may_share_memory(out, a) else out
+
+
+class IndexPad(shape_ops.IndexPad):
+    """The core's gather padding under the node name PyTorch gives each mode and rank."""
+
+    def forward(self, a, axis_indices=None, node_name=None):
+        self.node_name = node_name
+        return super().forward(a, axis_indices=axis_indices)
+
+    def name(self):
+        return self.node_name
+
+
+def _pad_list(pad):
+    if isinstance(pad, Tensor) or not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}")
+    for i, p in enumerate(pad):
+        if not isinstance(p, numbers.Integral) or isinstance(p, bool):
+            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
+                            f"{type(p).__name__} at pos {i}")
+    return [int(p) for p in pad]
+
+
+def _widths(pad, ndim):
+    """(before, after) per axis, the pad list read from the last axis backwards."""
+    widths = [(0, 0)] * ndim
+    for i in range(len(pad) // 2):
+        widths[ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return widths
+
+
+def _source_positions(size, before, after, mode):
+    """For each output position along an axis, the input position it copies."""
+    if mode == "circular":
+        # PyTorch crops the negative widths first, then wraps around what is left.
+        start, kept = max(-before, 0), size - max(-before, 0) - max(-after, 0)
+        if kept <= 0:
+            return np.arange(start, start + max(kept, 0))
+        return start + np.arange(-max(before, 0), kept + max(after, 0)) % kept
+    positions = np.arange(-before, size + after)
+    if mode == "reflect":
+        positions = np.abs(positions)
+        return np.where(positions >= size, 2 * (size - 1) - positions, positions)
+    return np.clip(positions, 0, size - 1)
+
+
+def _check_reflect(shape, widths, padded):
+    for k, axis in enumerate(range(len(shape) - 1, len(shape) - 1 - padded, -1)):
+        before, after = widths[axis]
+        if before >= shape[axis] or after >= shape[axis]:
+            raise RuntimeError(f"Argument #{4 + 2 * k}: Padding size should be less than the corresponding input "
+                               f"dimension, but got: padding ({before}, {after}) at dimension {axis} of input "
+                               f"{list(shape)}")
+
+
+def _check_circular(shape, widths):
+    for size, (before, after) in zip(shape, widths):
+        if before > size or after > size:
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if size + before + after < 0:
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
+
+
+def _check_output_size(shape, out_shape, padded, mode):
+    """PyTorch's reflect/replicate checks on negative padding (each kernel words them its own way)."""
+    sizes, outs = shape[-padded:], out_shape[-padded:]
+    if all(n < 1 for n in outs):
+        if padded == 1:
+            raise RuntimeError(f"input (W: {sizes[0]}) is too small. Calculated output W: {outs[0]}")
+        if padded == 2:
+            space = " " if mode == "replicate" else ""
+            raise RuntimeError(f"input (H: {sizes[0]}, W: {sizes[1]}{space}) is too small. Calculated output "
+                               f"H: {outs[0]} W: {outs[1]}")
+        raise RuntimeError(f"input (D: {sizes[0]} H: {sizes[1]}, W: {sizes[2]}) is too small. Calculated output "
+                           f"D: {outs[0]} H: {outs[1]} W: {outs[2]}")
+    negative = [n for n in outs if n < 0]
+    if negative:
+        if mode == "reflect" and padded == 2:
+            raise RuntimeError("numel: integer multiplication overflow")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {negative[0]}: {out_shape}")
+
+
+def _index_pad(input, widths, padded, mode):
+    shape = tuple(input.shape)
+    ndim = len(shape)
+    if not (padded + 1 <= ndim <= padded + 2) or 0 in shape[-padded - 1:]:
+        raise RuntimeError(f"Expected {padded + 1}D or {padded + 2}D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: {list(shape)}")
+    if mode == "reflect":
+        _check_reflect(shape, widths, padded)
+    if mode == "circular":
+        _check_circular(shape, widths)
+    if mode != "circular":
+        _check_output_size(shape, [n + lo + hi for n, (lo, hi) in zip(shape, widths)], padded, mode)
+    axis_indices = [(axis, _source_positions(shape[axis], *widths[axis], mode))
+                    for axis in range(ndim - padded, ndim)]
+    node_name = "CopySlices" if mode == "circular" else \
+        f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{padded}DBackward0"
+    return IndexPad.apply(input, axis_indices=axis_indices, node_name=node_name)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last len(pad) // 2 dimensions of input.
+
+    pad = (left, right) pads the last dimension, (left, right, top, bottom) the last two, and so on.
+    mode: 'constant' (fill with value, default 0; negative widths crop), 'reflect' (mirror without
+    repeating the edge; widths smaller than the dimension), 'replicate' (repeat the edge) or
+    'circular' (wrap around). The non-constant modes pad the last 1, 2 or 3 dimensions of an input
+    with one or two more dimensions. Output size along a padded dim: n + before + after.
+    """
+    check_tensor(input, "pad")
+    pad = _pad_list(pad)
+    if mode not in _MODES:
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    ndim = input.dim()
+    if len(pad) > 2 * ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {ndim}")
+    widths = _widths(pad, ndim)
+    if isinstance(value, Tensor):
+        value = value.item()
+    if mode == "constant":
+        for size, (before, after) in zip(input.shape, widths):
+            if size + min(before, 0) + min(after, 0) < 0:
+                raise RuntimeError("narrow(): length must be non-negative.")
+        return ConstantPadNd.apply(input, widths=widths, value=0 if value is None else value)
+    if value is not None and value != 0:
+        raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
+    padded = len(pad) // 2
+    if padded not in (1, 2, 3) or not padded + 1 <= ndim <= padded + 2:
+        raise NotImplementedError(_UNSUPPORTED.format(size=len(pad), ndim=ndim))
+    return _index_pad(input, widths, padded, mode)

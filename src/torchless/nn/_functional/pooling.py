@@ -1,0 +1,482 @@
+"""Pooling: max, average and adaptive pooling over 1-D and 2-D windows, their checks and gradients.
+
+Every variant runs on the 2-D kernels of ``torchless._kernels.pool``: the input is viewed as
+(planes, 1, H, W), where planes = batch * channels and a 1-D input has H = 1, so batched,
+unbatched and 1-D inputs share one path. Arguments are validated here, once, in PyTorch's order
+and with its messages (max_pool1d and avg_pool1d have checks of their own, as in PyTorch).
+"""
+import numbers
+
+import numpy as np
+
+from ..._kernels import pool as kernels
+from ..._tensor import Tensor
+from ...autograd.function import Function
+from ._args import check_tensor
+
+__all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
+           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
+
+
+def _plane_shape(shape, spatial):
+    """(planes, 1, H, W) for an array of ``shape`` (..., [H,] W) pooled over its last ``spatial`` axes."""
+    hw = tuple(shape[-2:]) if spatial == 2 else (1, shape[-1])
+    planes = 1
+    for n in shape[:-spatial]:
+        planes *= n
+    return (planes, 1) + hw
+
+
+def _as_planes(x, spatial):
+    return x.reshape(_plane_shape(x.shape, spatial))
+
+
+def _from_planes(y, lead, spatial):
+    return y.reshape(lead + (y.shape[2:] if spatial == 2 else y.shape[3:]))
+
+
+class MaxPool(Function):
+    """Max pooling; backward sends each output's gradient to its argmax.
+
+    The kernel runs in the functional because its argmax indices are an output of their own; this
+    node keeps them for backward.
+    """
+
+    saved = ("indices",)
+
+    def forward(self, x, pooled=None, indices=None, spatial=2, name="MaxPool2DWithIndicesBackward0"):
+        self.input_shape, self.indices, self.spatial, self._name = x.shape, indices, spatial, name
+        return pooled
+
+    def backward(self, grad):
+        gx = kernels.max_pool2d_backward(_as_planes(grad, self.spatial), _as_planes(self.indices, self.spatial),
+                                         _plane_shape(self.input_shape, self.spatial))
+        return (gx.reshape(self.input_shape),)
+
+    def name(self):
+        return self._name
+
+
+class AvgPool(Function):
+    """Average pooling (zero padding; divisor per PyTorch's count_include_pad / divisor_override)."""
+
+    def forward(self, x, spatial=2, kernel=None, stride=None, padding=None, ceil_mode=False, count_include_pad=True,
+                divisor_override=None):
+        self.input_shape, self.spatial = x.shape, spatial
+        self.args = kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
+        planes = _as_planes(x, spatial)
+        if x.dtype.kind != "f":  # int64: PyTorch divides the integer window sums, truncating
+            pooled = np.trunc(kernels.avg_pool2d_forward(planes.astype(np.float64), *self.args)).astype(x.dtype)
+        else:
+            pooled = kernels.avg_pool2d_forward(planes, *self.args)
+        return _from_planes(pooled, x.shape[:-spatial], spatial)
+
+    def backward(self, grad):
+        gx = kernels.avg_pool2d_backward(_as_planes(grad, self.spatial), _plane_shape(self.input_shape, self.spatial),
+                                         *self.args)
+        return (gx.reshape(self.input_shape),)
+
+    def name(self):
+        return "AvgPool2DBackward0" if self.spatial == 2 else "SqueezeBackward1"
+
+
+class AdaptiveAvgPool(Function):
+    def forward(self, x, spatial=2, output_hw=None):
+        self.input_shape, self.spatial, self.output_hw = x.shape, spatial, output_hw
+        planes = _as_planes(x, spatial)
+        if 0 in output_hw:
+            pooled = np.zeros(planes.shape[:2] + output_hw, x.dtype)
+        else:
+            pooled = kernels.adaptive_avg_pool2d_forward(planes, output_hw)
+        return _from_planes(pooled, x.shape[:-spatial], spatial)
+
+    def backward(self, grad):
+        if grad.size == 0:
+            return (np.zeros(self.input_shape, grad.dtype),)
+        gx = kernels.adaptive_avg_pool2d_backward(_as_planes(grad, self.spatial),
+                                                  _plane_shape(self.input_shape, self.spatial))
+        return (gx.reshape(self.input_shape),)
+
+    def name(self):
+        if self.spatial == 1:
+            return "SqueezeBackward1"
+        return "MeanBackward1" if self.output_hw == (1, 1) else "AdaptiveAvgPool2DBackward0"  # PyTorch takes a mean
+
+
+# ---------------------------------------------------------------------------- adaptive max (no kernel in _kernels.pool)
+def _adaptive_taps(size, out):
+    """(out, span) input positions of PyTorch's adaptive windows [floor(i*size/out), ceil((i+1)*size/out)).
+
+    Windows differ in length; short ones repeat their last position, which cannot change a maximum.
+    """
+    i = np.arange(out)
+    start = (i * size) // out
+    end = -((-(i + 1) * size) // out)
+    span = int((end - start).max()) if out else 0
+    return np.minimum(start[:, None] + np.arange(span)[None, :], (end - 1)[:, None])
+
+
+def _adaptive_max_pool_planes(planes, output_hw):
+    """(values, flat indices) of adaptive max pooling of planes (P, 1, H, W); first maximum wins, NaN wins."""
+    H, W = planes.shape[2:]
+    rows, cols = _adaptive_taps(H, output_hw[0]), _adaptive_taps(W, output_hw[1])
+    if rows.size == 0 or cols.size == 0:
+        empty = np.empty(planes.shape[:2] + tuple(output_hw), planes.dtype)
+        return empty, empty.astype(np.int64)
+    out_shape = planes.shape[:2] + tuple(output_hw)
+    values = planes[:, :, rows[:, 0, None], cols[None, :, 0]]  # every window starts at its first tap
+    indices = np.empty(out_shape, np.int64)
+    indices[...] = rows[:, 0, None] * W + cols[None, :, 0]
+    better = np.empty(out_shape, bool)
+    for a in range(rows.shape[1]):
+        for b in range(cols.shape[1]):
+            taps = planes[:, :, rows[:, a, None], cols[None, :, b]]
+            np.greater(taps, values, out=better)
+            better |= np.isnan(taps)
+            np.copyto(values, taps, where=better)
+            np.copyto(indices, rows[:, a, None] * W + cols[None, :, b], where=better)
+    return values, indices
+
+
+# ---------------------------------------------------------------------------- argument checks
+def _int_list(value, fn, name, position=None):
+    """An int or a sequence of ints as a tuple (PyTorch's IntArrayRef), or its TypeError."""
+    where = f" (position {position})" if position else ""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return (int(value),)
+    if isinstance(value, (tuple, list)) and all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                                                for v in value):
+        return tuple(int(v) for v in value)
+    raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, not {type(value).__name__}")
+
+
+def _pair(values, default=None):
+    if not values:
+        return default
+    return values * 2 if len(values) == 1 else values
+
+
+def _c_half(value):
+    """value / 2 rounded toward zero, as C++ integer division."""
+    return -(-value // 2) if value < 0 else value // 2
+
+
+def _output_size(size, kernel, padding, stride, dilation, ceil_mode):
+    """PyTorch's pooling_output_shape with its checks."""
+    if stride == 0:
+        raise RuntimeError("stride should not be zero")
+    if padding < 0:
+        raise RuntimeError(f"pad must be non-negative, but got pad: {padding}")
+    if padding > _c_half((kernel - 1) * dilation + 1):
+        raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={padding}, "
+                           f"kernel_size={kernel} and dilation={dilation}")
+    return kernels.pool_output_size(size, kernel, stride, padding, dilation, ceil_mode)
+
+
+def _pool2d_shape_check(shape, kernel, stride, padding, dilation, out_hw):
+    (kH, kW), (dH, dW), (padH, padW), (dilH, dilW) = kernel, stride, padding, dilation
+    if kH <= 0 or kW <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kH} kW: {kW}")
+    if dH <= 0 or dW <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {dH} dW: {dW}")
+    if dilH <= 0 or dilW <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dilH} dilationW: {dilW}")
+    if len(shape) not in (3, 4) or 0 in shape[-3:]:
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but "
+                           f"got:{list(shape)}")
+    if kW // 2 < padW or kH // 2 < padH:
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = {padW}, "
+                           f"padH = {padH}, kW = {kW}, kH = {kH}")
+    if out_hw[0] < 1 or out_hw[1] < 1:
+        C, H, W = shape[-3:]
+        raise RuntimeError(f"Given input size: ({C}x{H}x{W}). Calculated output size: ({C}x{out_hw[0]}x{out_hw[1]}). "
+                           "Output size is too small")
+
+
+# ---------------------------------------------------------------------------- max pooling
+def _view_2d(shape, spatial):
+    """The shape PyTorch checks: a 1-D pooling's (..., L) runs as 2-D over (..., 1, L)."""
+    return tuple(shape) if spatial == 2 else tuple(shape)[:-1] + (1, shape[-1])
+
+
+def _check_pool2d(shape, kernel, stride, padding, dilation, ceil_mode):
+    out_hw = tuple(_output_size(n, k, p, s, d, ceil_mode)
+                   for n, k, p, s, d in zip(shape[-2:], kernel, padding, stride, dilation))
+    _pool2d_shape_check(shape, kernel, stride, padding, dilation, out_hw)
+
+
+def _max_pool(input, spatial, kernel, stride, padding, dilation, ceil_mode, return_indices, name):
+    """Max pooling with 2-D parameters (a 1-D pooling has height 1: kernel (1, k), padding (0, p), ...)."""
+    x = input._data
+    pooled, indices = kernels.max_pool2d_forward(_as_planes(x, spatial), kernel, stride, padding, dilation, ceil_mode)
+    lead = x.shape[:-spatial]
+    pooled, indices = _from_planes(pooled, lead, spatial), _from_planes(indices, lead, spatial)
+    out = MaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial, name=name)
+    return (out, Tensor._wrap(indices)) if return_indices else out
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """max_pool2d that always returns (output, indices); indices are flat positions h * W + w in each plane."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """2-D max pooling over an input of shape (N, C, H, W) or (C, H, W).
+
+    stride defaults to kernel_size; padding (at most half the kernel) is implicit -inf. With
+    ceil_mode the last window may hang past the input if it starts inside it.
+    Output: H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0]) + 1
+    (ceil instead of floor with ceil_mode), likewise W_out. With return_indices, also returns the
+    int64 flat index h * W + w of each maximum within its (H, W) plane.
+    """
+    fn = "max_pool2d"
+    check_tensor(input, fn)
+    kernel = _int_list(kernel_size, fn, "kernel_size", 2)
+    if len(kernel) not in (1, 2):
+        raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
+    stride = () if stride is None else _int_list(stride, fn, "stride", 3)
+    if len(stride) > 2:
+        raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of two ints")
+    padding = _int_list(padding, fn, "padding", 4)
+    if len(padding) not in (1, 2):
+        raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of two ints")
+    dilation = _int_list(dilation, fn, "dilation", 5)
+    if len(dilation) not in (1, 2):
+        raise RuntimeError(f"{fn}: dilation must be either a single int, or a tuple of two ints")
+    kernel = _pair(kernel)
+    stride, padding, dilation = _pair(stride, kernel), _pair(padding), _pair(dilation)
+    if input.dim() not in (3, 4):
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    _check_pool2d(tuple(input.shape), kernel, stride, padding, dilation, ceil_mode)
+    return _max_pool(input, 2, kernel, stride, padding, dilation, ceil_mode, return_indices,
+                     "MaxPool2DWithIndicesBackward0")
+
+
+def _one_value(values, fn, what):
+    if len(values) != 1:
+        raise RuntimeError(f"{fn}() {what} of size 1 but got size {len(values)}")
+    return values[0]
+
+
+def _one_int(value, fn, name, position=None):
+    values = _int_list(value, fn, name, position)
+    if len(values) != 1:
+        raise RuntimeError(f"{fn}() argument '{name}' should contain one int (got {len(values)})")
+    return values[0]
+
+
+def _check_rank_2_to_3(input, fn):
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for argument #1 "
+                           f"'self' (while checking arguments for {fn})")
+
+
+def _max_pool1d_params(input, kernel_size, stride, padding, dilation, ceil_mode):
+    """PyTorch's max_pool1d checks (the path without indices, which has messages of its own)."""
+    fn = "max_pool1d"
+    check_tensor(input, fn)
+    if input.dim() not in (2, 3) or 0 in tuple(input.shape)[-2:]:
+        raise RuntimeError(f"{fn}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, "
+                           f"but got:{list(input.shape)}")
+    kernel = _one_value(_int_list(kernel_size, fn, "kernel_size", 2), fn,
+                        "kernel_size must be an int, list of ints or tuple of ints")
+    strides = () if stride is None else _int_list(stride, fn, "stride", 3)
+    stride = _one_value(strides, fn, "stride must be None, an int, list of ints, or tuple of ints") if strides \
+        else kernel
+    padding = _one_value(_int_list(padding, fn, "padding", 4), fn,
+                         "padding must be an int, list of ints, or tuple of ints")
+    dilation = _one_value(_int_list(dilation, fn, "dilation", 5), fn,
+                          "dilation must be an int, list of ints or tuple of ints")
+    for what, value, limit in (("kernel_size", kernel, 1), ("stride", stride, 1)):
+        if value < limit:
+            raise RuntimeError(f"{fn}() {what} must be greater than zero, but got {value}")
+    if padding < 0:
+        raise RuntimeError(f"{fn}() padding must be non-negative, but got {padding}")
+    if padding > kernel // 2:
+        raise RuntimeError(f"{fn}() padding should be at most half of kernel size, but got padding={padding} and "
+                           f"kernel_size={kernel}")
+    if dilation <= 0:
+        raise RuntimeError(f"{fn}() dilation must be greater than zero, but got {dilation}")
+    out = _output_size(input.shape[-1], kernel, padding, stride, dilation, ceil_mode)
+    if out <= 0:
+        raise RuntimeError(f"{fn}() Invalid computed output size: {out}")
+    return kernel, stride, padding, dilation
+
+
+def _max_pool1d_with_indices_params(input, kernel_size, stride, padding, dilation, ceil_mode):
+    """PyTorch's max_pool1d_with_indices checks: its own argument checks, then max_pool2d's over a height of 1."""
+    fn = "max_pool1d"
+    check_tensor(input, "max_pool1d_with_indices")
+    _check_rank_2_to_3(input, fn)
+    kernel = _one_int(kernel_size, fn, "kernel_size", 2)
+    stride = kernel if stride is None or stride == [] or stride == () else _one_int(stride, fn, "stride", 3)
+    padding = _one_int(padding, fn, "padding", 4)
+    dilation = _one_int(dilation, fn, "dilation", 5)
+    _check_pool2d(_view_2d(input.shape, 1), (1, kernel), (1, stride), (0, padding), (1, dilation), ceil_mode)
+    return kernel, stride, padding, dilation
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    """max_pool1d that always returns (output, indices)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """1-D max pooling over an input of shape (N, C, L) or (C, L); stride defaults to kernel_size.
+
+    L_out = floor((L + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1 (ceil with ceil_mode).
+    """
+    params = _max_pool1d_with_indices_params if return_indices else _max_pool1d_params
+    kernel, stride, padding, dilation = params(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return _max_pool(input, 1, (1, kernel), (1, stride), (0, padding), (1, dilation), ceil_mode, return_indices,
+                     "SqueezeBackward1")
+
+
+# ---------------------------------------------------------------------------- average pooling
+def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    """Checks shared by avg_pool1d and avg_pool2d (PyTorch runs the 1-D one as 2-D over a height of 1)."""
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    if input.dim() + (spatial == 1) < 3:
+        rank = max(input.dim(), 1)
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got -3)")
+    _check_pool2d(_view_2d(input.shape, spatial), kernel, stride, padding, (1, 1), ceil_mode)
+    if input.dtype.name not in ("float16", "float32", "float64", "int64"):
+        raise NotImplementedError(f"\"avg_pool2d\" not implemented for '{input.dtype.scalar_name}'")
+    return AvgPool.apply(input, spatial=spatial, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                         count_include_pad=count_include_pad, divisor_override=divisor_override)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """2-D average pooling over an input of shape (N, C, H, W) or (C, H, W).
+
+    stride defaults to kernel_size; padding is zero and counts in the divisor when count_include_pad.
+    divisor_override, if given, replaces every window's divisor.
+    H_out = floor((H + 2 * padding[0] - kernel_size[0]) / stride[0]) + 1 (ceil with ceil_mode), likewise W_out.
+    """
+    fn = "avg_pool2d"
+    check_tensor(input, fn)
+    kernel = _int_list(kernel_size, fn, "kernel_size", 2)
+    if len(kernel) not in (1, 2):
+        raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
+    stride = () if stride is None else _int_list(stride, fn, "stride")
+    if len(stride) > 2:
+        raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of two ints")
+    padding = _int_list(padding, fn, "padding")
+    if len(padding) not in (1, 2):
+        raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of two ints")
+    kernel = _pair(kernel)
+    return _avg_pool(input, 2, kernel, _pair(stride, kernel), _pair(padding), ceil_mode, count_include_pad,
+                     divisor_override)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """1-D average pooling over an input of shape (N, C, L) or (C, L).
+
+    L_out = floor((L + 2 * padding - kernel_size) / stride) + 1 (ceil with ceil_mode).
+    """
+    fn = "avg_pool1d"
+    check_tensor(input, fn)
+    _check_rank_2_to_3(input, fn)
+    kernel = _one_int(kernel_size, fn, "kernel_size", 2)
+    stride = kernel if stride is None else _one_int(stride, fn, "stride")
+    padding = _one_int(padding, fn, "padding")
+    return _avg_pool(input, 1, (1, kernel), (1, stride), (0, padding), ceil_mode, count_include_pad, None)
+
+
+# ---------------------------------------------------------------------------- adaptive pooling
+def _adaptive_output_size(output_size, shape, spatial):
+    """PyTorch's _list_with_default: None entries keep the input's size."""
+    if isinstance(output_size, numbers.Integral):
+        return (int(output_size),) * spatial
+    if len(shape) <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    return tuple(n if v is None else v for v, n in zip(output_size, shape[-len(output_size):]))
+
+
+def _check_adaptive_avg(shape, output_hw):
+    fn = "adaptive_avg_pool2d"
+    if len(output_hw) != 2:
+        raise RuntimeError(f"{fn}: output_size must be 2")
+    if output_hw[0] < 0 or output_hw[1] < 0:
+        raise RuntimeError(f"{fn}: elements of output_size must be greater than or equal to 0 but received "
+                           f"{{{output_hw[0]}, {output_hw[1]}}}")
+    if len(shape) not in (3, 4):
+        raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got {list(shape)}")
+    for axis in (-2, -1):
+        if shape[axis] == 0:
+            raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                               f"sizes {list(shape)} with dimension {axis + len(shape)} being empty")
+
+
+def _check_float(input, fn):
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"{fn}\" not implemented for '{input.dtype.scalar_name}'")
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average pooling of (N, C, H, W) or (C, H, W) to a fixed (H_out, W_out) = output_size.
+
+    output_size is an int or a pair whose None entries keep the input's size. Window i along H spans
+    [floor(i * H / H_out), ceil((i + 1) * H / H_out)), likewise along W.
+    """
+    output_hw = _adaptive_output_size(output_size, input.size(), 2)
+    _check_adaptive_avg(tuple(input.shape), output_hw)
+    _check_float(input, "adaptive_avg_pool2d")
+    return AdaptiveAvgPool.apply(input, spatial=2, output_hw=output_hw)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average pooling of (N, C, L) or (C, L) to a fixed length output_size."""
+    check_tensor(input, "adaptive_avg_pool1d")
+    _check_rank_2_to_3(input, "adaptive_avg_pool1d")
+    length = _one_int(output_size, "adaptive_avg_pool1d", "output_size", 2)
+    _check_adaptive_avg(_view_2d(input.shape, 1), (1, length))
+    _check_float(input, "adaptive_avg_pool2d")
+    return AdaptiveAvgPool.apply(input, spatial=1, output_hw=(1, length))
+
+
+def _check_adaptive_max(input, output, fn):
+    for axis in range(1, input.dim()):
+        if input.shape[axis] == 0:
+            raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                               f"sizes {list(input.shape)} with dimension {axis} being empty")
+    if min(output) < 0:
+        shape = list(input.shape[:-len(output)]) + ([1] if len(output) == 1 else []) + list(output)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(output)}: {shape}")
+
+
+def _adaptive_max(input, output_hw, spatial, return_indices, name):
+    x = input._data
+    pooled, indices = _adaptive_max_pool_planes(_as_planes(x, spatial), output_hw)
+    lead = x.shape[:-spatial]
+    pooled, indices = _from_planes(pooled, lead, spatial), _from_planes(indices, lead, spatial)
+    out = MaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial, name=name)
+    return (out, Tensor._wrap(indices)) if return_indices else out
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, H, W) or (C, H, W) to a fixed (H_out, W_out), windows as in adaptive_avg_pool2d."""
+    fn = "adaptive_max_pool2d"
+    output_hw = _adaptive_output_size(output_size, input.size(), 2)
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    if len(output_hw) != 2:
+        raise RuntimeError(f"{fn}(): internal error: output_size.size() must be 2")
+    _check_adaptive_max(input, output_hw, fn)
+    _check_float(input, fn)
+    return _adaptive_max(input, output_hw, 2, return_indices, "AdaptiveMaxPool2DBackward0")
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, L) or (C, L) to a fixed length output_size."""
+    fn = "adaptive_max_pool1d"
+    check_tensor(input, fn)
+    _check_rank_2_to_3(input, fn)
+    length = _one_int(output_size, fn, "output_size", 2)
+    _check_adaptive_max(input, (length,), fn)
+    _check_float(input, "adaptive_max_pool2d")
+    return _adaptive_max(input, (1, length), 1, return_indices, "SqueezeBackward1")

@@ -1,0 +1,12 @@
+"""Layers as functions (``import torchless.nn.functional as F``): convolution, pooling, activations, losses, ...
+
+Each name is implemented in a small module of ``torchless.nn._functional``; this module gathers them.
+"""
+from ._functional.activation import *  # noqa: F401,F403
+from ._functional.conv import *  # noqa: F401,F403
+from ._functional.dropout import *  # noqa: F401,F403
+from ._functional.linear import *  # noqa: F401,F403
+from ._functional.loss import *  # noqa: F401,F403
+from ._functional.normalization import *  # noqa: F401,F403
+from ._functional.padding import *  # noqa: F401,F403
+from ._functional.pooling import *  # noqa: F401,F403

@@ -1,0 +1,37 @@
+"""Dropout layers: Dropout (elements), Dropout1d and Dropout2d (whole channels). Identity in eval mode."""
+from .._functional import dropout as F_drop
+from .module import Module
+
+
+class _DropoutNd(Module):
+    _functional = None
+
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace = p, inplace
+
+    def forward(self, input):
+        return type(self)._functional(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """In training, zero each element with probability p and scale the others by 1 / (1 - p)."""
+
+    _functional = staticmethod(F_drop.dropout)
+
+
+class Dropout1d(_DropoutNd):
+    """In training, zero whole channels of (N, C, L) or (C, L) input with probability p."""
+
+    _functional = staticmethod(F_drop.dropout1d)
+
+
+class Dropout2d(_DropoutNd):
+    """In training, zero whole channels of (N, C, H, W) input with probability p."""
+
+    _functional = staticmethod(F_drop.dropout2d)

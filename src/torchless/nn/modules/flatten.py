@@ -1,0 +1,48 @@
+"""Flatten and Unflatten: reshaping a range of dimensions into one, and one into several."""
+import math
+import numbers
+
+from .module import Module
+
+
+class Flatten(Module):
+    """Flatten dims start_dim..end_dim into one: (N, C, H, W) -> (N, C * H * W) by default."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input):
+        return input.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Expand dim ``dim`` into ``unflattened_size`` (a tuple or list of ints, one of which may be -1)."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        if isinstance(dim, int):
+            if not isinstance(unflattened_size, (tuple, list)):
+                raise TypeError(f"unflattened_size must be a tuple of ints, but found type "
+                                f"{type(unflattened_size).__name__}")
+            for i, n in enumerate(unflattened_size):
+                if not isinstance(n, numbers.Integral):
+                    raise TypeError(f"unflattened_size must be tuple of ints, but found element of type "
+                                    f"{type(n).__name__} at pos {i}")
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, input):
+        sizes = list(self.unflattened_size)
+        length = input.size(self.dim)
+        known = math.prod(n for n in sizes if n != -1)
+        fits = (known and length % known == 0) if -1 in sizes else known == length
+        if not fits:
+            raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {self.dim} "
+                               f"({length}) in the input tensor")
+        return input.unflatten(self.dim, sizes)
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -1,0 +1,50 @@
+"""Linear (fully connected) layer and Identity."""
+import math
+
+from ... import _creation, _dtype
+from .. import init
+from .._functional.linear import linear
+from ..parameter import Parameter
+from .module import Module
+
+
+class Identity(Module):
+    """Returns its input unchanged; accepts and ignores any constructor arguments."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Linear(Module):
+    """y = x W^T + b for input (*, in_features), output (*, out_features).
+
+    weight (out_features, in_features) ~ kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in));
+    bias (out_features,) ~ U(-1/sqrt(in_features), 1/sqrt(in_features)) (PyTorch's initialisation).
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        factory_dtype = dtype or _dtype.get_default_dtype()
+        self.weight = Parameter(_creation.empty((out_features, in_features), dtype=factory_dtype))
+        if bias:
+            self.bias = Parameter(_creation.empty(out_features, dtype=factory_dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):
+        return linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

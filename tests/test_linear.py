@@ -1,0 +1,191 @@
+"""linear / Linear / Identity: values, gradients, initialisation, node names, errors and reprs.
+
+Checked against NumPy matrix products, float64 finite differences and PyTorch.
+"""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import torchless
+import torchless.nn as nn
+import torchless.nn.functional as F
+
+FAST = settings(max_examples=30, deadline=None)
+
+
+def tensor(array, requires_grad=False):
+    return torchless.tensor(np.asarray(array), requires_grad=requires_grad)
+
+
+def outcome(fn):
+    try:
+        return fn()
+    except Exception as error:  # noqa: BLE001 - compared with the other library's behaviour
+        return type(error).__name__, str(error)
+
+
+def finite_difference_check(fn, arrays, eps=1e-6, tol=1e-7):
+    tensors = [tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*tensors)
+    r = np.random.default_rng(0).standard_normal(out.shape)
+    (out * tensor(r)).sum().backward()
+    for i, t in enumerate(tensors):
+        numeric = np.zeros(arrays[i].shape)
+        for idx in np.ndindex(arrays[i].shape):
+            values = []
+            for step in (eps, -eps):
+                shifted = [a.copy() for a in arrays]
+                shifted[i][idx] += step
+                with torchless.no_grad():
+                    values.append(float((fn(*[tensor(a) for a in shifted]).numpy() * r).sum()))
+            numeric[idx] = (values[0] - values[1]) / (2 * eps)
+        np.testing.assert_allclose(t.grad.numpy(), numeric, rtol=tol, atol=tol)
+
+
+# --------------------------------------------------------------------------- independent of torch
+@pytest.mark.parametrize("leading", [(), (4,), (2, 3)])
+def test_linear_is_x_wt_plus_b(leading):
+    rng = np.random.default_rng(1)
+    x, w, b = rng.standard_normal(leading + (3,)), rng.standard_normal((5, 3)), rng.standard_normal(5)
+    np.testing.assert_allclose(F.linear(tensor(x), tensor(w), tensor(b)).numpy(), x @ w.T + b, rtol=1e-12)
+    np.testing.assert_allclose(F.linear(tensor(x), tensor(w)).numpy(), x @ w.T, rtol=1e-12)
+
+
+@pytest.mark.parametrize("leading", [(), (4,), (2, 3)])
+def test_linear_gradients_finite_differences(leading):
+    rng = np.random.default_rng(2)
+    x, w, b = rng.standard_normal(leading + (3,)), rng.standard_normal((2, 3)), rng.standard_normal(2)
+    finite_difference_check(F.linear, [x, w, b])
+    finite_difference_check(F.linear, [x, w])
+
+
+def test_linear_keeps_float32():
+    x = torchless.randn(4, 3, requires_grad=True)
+    layer = nn.Linear(3, 2)
+    out = layer(x)
+    out.sum().backward()
+    assert out.dtype == x.grad.dtype == layer.weight.grad.dtype == layer.bias.grad.dtype == torchless.float32
+
+
+def test_linear_init_bounds_and_seed():
+    torchless.manual_seed(3)
+    layer = nn.Linear(16, 300)
+    bound = 1 / math.sqrt(16)  # kaiming_uniform(a=sqrt(5)) gives the same bound as the bias
+    w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+    assert w.shape == (300, 16) and b.shape == (300,)
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
+    assert np.abs(b).max() <= bound and np.abs(b).max() > 0.9 * bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.01  # uniform(-a, a) has std a / sqrt(3)
+    torchless.manual_seed(3)
+    np.testing.assert_array_equal(nn.Linear(16, 300).weight.detach().numpy(), w)
+
+
+def test_linear_module_options():
+    layer = nn.Linear(3, 2, bias=False, dtype=torchless.float64)
+    assert layer.bias is None and layer.weight.dtype == torchless.float64
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    assert [name for name, _ in nn.Linear(3, 2).named_parameters()] == ["weight", "bias"]
+
+
+def test_identity_passes_input_through():
+    x = torchless.randn(2, 3)
+    assert nn.Identity(54, unused="argument")(x) is x
+
+
+# --------------------------------------------------------------------------- against PyTorch
+@FAST
+@given(st.lists(st.integers(1, 4), max_size=3), st.integers(1, 6), st.integers(1, 6), st.booleans(),
+       st.sampled_from([np.float32, np.float64]))
+def test_linear_matches_torch(leading, in_features, out_features, with_bias, dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(tuple(leading) + (in_features,)), rng.standard_normal((out_features, in_features))]
+    if with_bias:
+        arrays.append(rng.standard_normal(out_features))
+    arrays = [a.astype(dtype) for a in arrays]
+    expected_inputs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    inputs = [tensor(a, requires_grad=True) for a in arrays]
+    expected, actual = torch.nn.functional.linear(*expected_inputs), F.linear(*inputs)
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(actual.detach().numpy(), expected.detach().numpy(), **tol)
+    assert actual.grad_fn.name() == expected.grad_fn.name()
+    grad = rng.standard_normal(tuple(expected.shape)).astype(dtype)
+    expected.backward(torch.tensor(grad))
+    actual.backward(tensor(grad))
+    for a, e in zip(inputs, expected_inputs):
+        np.testing.assert_allclose(a.grad.numpy(), e.grad.numpy(), **tol)
+
+
+def test_linear_with_vector_weight_matches_torch():
+    torch = pytest.importorskip("torch")
+    x, w = np.random.default_rng(5).standard_normal((4, 3)), np.random.default_rng(6).standard_normal(3)
+    expected = torch.nn.functional.linear(torch.tensor(x), torch.tensor(w, requires_grad=True))
+    actual = F.linear(tensor(x), tensor(w, requires_grad=True))
+    np.testing.assert_allclose(actual.detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+    assert actual.grad_fn.name() == expected.grad_fn.name()
+
+
+ERRORS = [
+    ((4, 3), (3, 5), (5,)),
+    ((3,), (3, 5), (5,)),
+    ((2, 4, 3), (3, 5), (5,)),
+    ((2, 4, 3), (3, 5), None),
+    ((4, 3), (5, 3), (4,)),
+    ((4, 3), (5, 3), (5, 1)),
+    ((4, 3), (5, 3), (2, 4, 5)),
+    ((4, 3), (3,), (1,)),
+    ((), (5, 3), None),
+    ((4, 3), (2, 3, 3), None),
+]
+
+
+@pytest.mark.parametrize("x_shape, w_shape, b_shape", ERRORS)
+def test_shape_errors_match_torch(x_shape, w_shape, b_shape):
+    torch = pytest.importorskip("torch")
+
+    def call(lib, functional):
+        bias = None if b_shape is None else lib.zeros(b_shape)
+        return functional.linear(lib.zeros(x_shape), lib.zeros(w_shape), bias)
+
+    expected = outcome(lambda: call(torch, torch.nn.functional))
+    assert isinstance(expected, tuple)
+    assert outcome(lambda: call(torchless, F)) == (expected[0], expected[1].replace("torch.", "torchless."))
+
+
+@pytest.mark.parametrize("dtypes", [("float64", "float32", "float32"), ("float32", "float64", "float32"),
+                                    ("float32", "float32", "float64"), ("int64", "float32", None),
+                                    ("float64", "float32", None)])
+def test_dtype_errors_match_torch(dtypes):
+    torch = pytest.importorskip("torch")
+
+    def call(lib, functional):
+        x, w, b = dtypes
+        return functional.linear(lib.zeros(4, 3, dtype=getattr(lib, x)), lib.zeros(5, 3, dtype=getattr(lib, w)),
+                                 None if b is None else lib.zeros(5, dtype=getattr(lib, b)))
+
+    expected = outcome(lambda: call(torch, torch.nn.functional))
+    assert isinstance(expected, tuple)
+    assert outcome(lambda: call(torchless, F)) == expected
+
+
+def test_non_tensor_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    assert outcome(lambda: F.linear(None, torchless.zeros(2, 3))) == \
+           outcome(lambda: torch.nn.functional.linear(None, torch.zeros(2, 3)))
+    assert outcome(lambda: F.linear(torchless.zeros(2, 3), None)) == \
+           outcome(lambda: torch.nn.functional.linear(torch.zeros(2, 3), None))
+
+
+def test_module_repr_and_forward_match_torch():
+    torch = pytest.importorskip("torch")
+    for args, kwargs in [((3, 5), {}), ((3, 5), dict(bias=False))]:
+        expected_layer, layer = torch.nn.Linear(*args, **kwargs), nn.Linear(*args, **kwargs)
+        assert repr(layer) == repr(expected_layer)
+        layer.load_state_dict({k: tensor(v.numpy()) for k, v in expected_layer.state_dict().items()})
+        x = np.random.default_rng(7).standard_normal((2, 3)).astype(np.float32)
+        np.testing.assert_allclose(layer(tensor(x)).detach().numpy(), expected_layer(torch.tensor(x)).detach().numpy(),
+                                   rtol=1e-5, atol=1e-6)
+    assert repr(nn.Identity(3)) == repr(torch.nn.Identity(3))

@@ -1,0 +1,387 @@
+"""Pooling layers and functionals: max/avg/adaptive pooling in 1-D and 2-D.
+
+Checked against PyTorch (outputs, indices, gradients, errors, reprs), against hand-computed values,
+and by float64 finite differences independent of PyTorch.
+"""
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import torchless
+import torchless.nn as nn
+import torchless.nn.functional as F
+
+FAST = settings(max_examples=40, deadline=None)
+TOL = {np.float32: dict(rtol=1e-4, atol=1e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
+
+
+# --------------------------------------------------------------------------- helpers
+def tensor(array, requires_grad=False):
+    return torchless.tensor(np.asarray(array), requires_grad=requires_grad)
+
+
+def outcome(fn):
+    """fn()'s result, or (exception type name, message) if it raised."""
+    try:
+        return fn()
+    except Exception as error:  # noqa: BLE001 - compared with the other library's behaviour
+        return type(error).__name__, str(error)
+
+
+def assert_same_error(torch_call, torchless_call):
+    expected, actual = outcome(torch_call), outcome(torchless_call)
+    assert isinstance(expected, tuple), f"torch did not raise: {expected}"
+    assert actual == (expected[0], expected[1].replace("torch.", "torchless.")), actual
+
+
+def finite_difference_check(fn, arrays, eps=1e-6, tol=1e-6, seed=0):
+    """Backward of sum(fn(*tensors) * r) against central differences, in float64, for random r."""
+    tensors = [tensor(a.astype(np.float64), requires_grad=True) for a in arrays]
+    out = fn(*tensors)
+    r = np.random.default_rng(seed).standard_normal(out.shape)
+    (out * tensor(r)).sum().backward()
+    for i, (t, a) in enumerate(zip(tensors, arrays)):
+        numeric = np.zeros(a.shape)
+        for idx in np.ndindex(a.shape):
+            values = []
+            for step in (eps, -eps):
+                shifted = [b.astype(np.float64).copy() for b in arrays]
+                shifted[i][idx] += step
+                with torchless.no_grad():
+                    values.append(float((fn(*[tensor(b) for b in shifted]).numpy() * r).sum()))
+            numeric[idx] = (values[0] - values[1]) / (2 * eps)
+        np.testing.assert_allclose(t.grad.numpy(), numeric, rtol=tol, atol=tol)
+
+
+def distinct_values(shape, seed=0):
+    """Values with well separated entries, so no window has a near tie (max pooling is then smooth)."""
+    rng = np.random.default_rng(seed)
+    return rng.permutation(np.prod(shape)).reshape(shape).astype(np.float64) * 0.1 + rng.uniform(0, 0.01, shape)
+
+
+# --------------------------------------------------------------------------- hand-computed references
+def test_max_pool2d_hand_example():
+    x = tensor(np.arange(16.0, dtype=np.float32).reshape(1, 1, 4, 4), requires_grad=True)
+    y, indices = F.max_pool2d(x, 2, return_indices=True)
+    assert y.tolist() == [[[[5.0, 7.0], [13.0, 15.0]]]]
+    assert indices.tolist() == [[[[5, 7], [13, 15]]]]
+    y.sum().backward()
+    expected = np.zeros((4, 4), np.float32)
+    expected[[1, 1, 3, 3], [1, 3, 1, 3]] = 1
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], expected)
+
+
+def test_avg_pool2d_hand_example_with_padding():
+    x = tensor(np.ones((1, 1, 2, 2), np.float32))
+    # Corner windows cover one input cell and three padding cells.
+    assert F.avg_pool2d(x, 2, stride=1, padding=1).numpy()[0, 0, 0, 0] == pytest.approx(0.25)
+    assert F.avg_pool2d(x, 2, stride=1, padding=1, count_include_pad=False).numpy()[0, 0, 0, 0] == 1.0
+    assert F.avg_pool2d(x, 2, stride=1, padding=1, divisor_override=2).numpy()[0, 0, 0, 0] == 0.5
+
+
+def test_adaptive_avg_pool2d_hand_example():
+    x = tensor(np.arange(5.0).reshape(1, 1, 1, 5))
+    # Windows [0, 3) and [2, 5): PyTorch's floor/ceil boundaries overlap at 2.
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, (1, 2)).numpy().ravel(), [1.0, 3.0])
+    np.testing.assert_allclose(F.adaptive_max_pool2d(x, (1, 2)).numpy().ravel(), [2.0, 4.0])
+
+
+def test_max_pool1d_hand_example():
+    x = tensor([[1.0, 3.0, 2.0, 5.0, 4.0]])
+    y, indices = F.max_pool1d(x, 2, stride=1, return_indices=True)
+    assert y.tolist() == [[3.0, 3.0, 5.0, 5.0]]
+    assert indices.tolist() == [[1, 1, 3, 3]]
+
+
+# --------------------------------------------------------------------------- finite differences (no torch)
+def test_max_pool2d_gradient_finite_differences():
+    x = distinct_values((2, 2, 5, 6))
+    finite_difference_check(lambda t: F.max_pool2d(t, (2, 3), stride=(2, 1), padding=1, ceil_mode=True), [x])
+
+
+def test_max_pool2d_dilated_gradient_finite_differences():
+    finite_difference_check(lambda t: F.max_pool2d(t, 2, stride=1, dilation=2), [distinct_values((1, 2, 5, 5))])
+
+
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_avg_pool2d_gradient_finite_differences(count_include_pad):
+    x = np.random.default_rng(1).standard_normal((2, 2, 5, 4))
+    finite_difference_check(lambda t: F.avg_pool2d(t, 3, stride=2, padding=1, ceil_mode=True,
+                                                   count_include_pad=count_include_pad), [x])
+
+
+def test_avg_pool2d_divisor_override_gradient_finite_differences():
+    x = np.random.default_rng(2).standard_normal((1, 2, 4, 4))
+    finite_difference_check(lambda t: F.avg_pool2d(t, 2, stride=1, divisor_override=3), [x])
+
+
+def test_adaptive_pools_gradient_finite_differences():
+    x = distinct_values((2, 2, 5, 7), seed=3)
+    finite_difference_check(lambda t: F.adaptive_avg_pool2d(t, (3, 4)), [x])
+    finite_difference_check(lambda t: F.adaptive_max_pool2d(t, (3, 4)), [x])
+
+
+def test_one_dimensional_pools_gradient_finite_differences():
+    x = distinct_values((2, 3, 7), seed=4)
+    finite_difference_check(lambda t: F.max_pool1d(t, 3, stride=2, padding=1), [x])
+    finite_difference_check(lambda t: F.avg_pool1d(t, 3, stride=2, padding=1, count_include_pad=False), [x])
+    finite_difference_check(lambda t: F.adaptive_avg_pool1d(t, 3), [x])
+    finite_difference_check(lambda t: F.adaptive_max_pool1d(t, 3), [x])
+
+
+def test_unbatched_input_gradient_finite_differences():
+    x = distinct_values((2, 4, 4), seed=5)
+    finite_difference_check(lambda t: F.max_pool2d(t, 2), [x])
+    finite_difference_check(lambda t: F.avg_pool2d(t, 2, stride=1), [x])
+
+
+# --------------------------------------------------------------------------- against PyTorch
+def compare_with_torch(fn_name, x, args, kwargs, dtype, with_indices=False):
+    """Run F.<fn_name> in both libraries on x; compare outputs, indices and input gradients."""
+    torch = pytest.importorskip("torch")
+    x = x.astype(dtype)
+    xt = torch.tensor(x, requires_grad=True)
+    expected = outcome(lambda: getattr(torch.nn.functional, fn_name)(xt, *args, **kwargs))
+    xl = tensor(x, requires_grad=True)
+    actual = outcome(lambda: getattr(F, fn_name)(xl, *args, **kwargs))
+    if isinstance(expected, tuple) and isinstance(expected[0], str):
+        assert actual == expected
+        return
+    if with_indices:
+        (expected, expected_indices), (actual, actual_indices) = expected, actual
+        np.testing.assert_array_equal(actual_indices.numpy(), expected_indices.numpy())
+        assert actual_indices.dtype == torchless.int64
+    assert actual.shape == tuple(expected.shape)
+    assert actual.dtype.name == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(actual.detach().numpy(), expected.detach().numpy(), **TOL[dtype])
+    grad = np.random.default_rng(0).standard_normal(tuple(expected.shape)).astype(dtype)
+    expected.backward(torch.tensor(grad))
+    actual.backward(tensor(grad))
+    np.testing.assert_allclose(xl.grad.numpy(), xt.grad.numpy(), **TOL[dtype])
+    assert actual.grad_fn.name() == expected.grad_fn.name()
+
+
+dtypes = st.sampled_from([np.float32, np.float64])
+
+
+@st.composite
+def pool2d_case(draw):
+    batched = draw(st.booleans())
+    shape = ((draw(st.integers(1, 3)),) if batched else ()) + (draw(st.integers(1, 3)), draw(st.integers(1, 9)),
+                                                                draw(st.integers(1, 9)))
+    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    return shape, kernel, stride, padding, draw(st.booleans())
+
+
+@FAST
+@given(pool2d_case(), st.tuples(st.integers(1, 2), st.integers(1, 2)), dtypes)
+def test_max_pool2d_matches_torch(case, dilation, dtype):
+    shape, kernel, stride, padding, ceil_mode = case
+    x = np.random.default_rng(0).standard_normal(shape)
+    compare_with_torch("max_pool2d", x, (kernel, stride, padding, dilation, ceil_mode, True), {}, dtype,
+                       with_indices=True)
+
+
+@FAST
+@given(pool2d_case(), st.booleans(), st.sampled_from([None, 1, 3]), dtypes)
+def test_avg_pool2d_matches_torch(case, count_include_pad, divisor_override, dtype):
+    shape, kernel, stride, padding, ceil_mode = case
+    x = np.random.default_rng(0).standard_normal(shape)
+    compare_with_torch("avg_pool2d", x, (kernel, stride, padding, ceil_mode, count_include_pad, divisor_override), {},
+                       dtype)
+
+
+@FAST
+@given(st.booleans(), st.integers(1, 9), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2), st.integers(1, 2),
+       st.booleans(), dtypes)
+def test_pool1d_matches_torch(batched, length, kernel, stride, padding, dilation, ceil_mode, dtype):
+    assume(padding <= kernel // 2)
+    shape = ((2,) if batched else ()) + (3, length)
+    x = np.random.default_rng(1).standard_normal(shape)
+    compare_with_torch("max_pool1d", x, (kernel, stride, padding, dilation, ceil_mode, True), {}, dtype,
+                       with_indices=True)
+    compare_with_torch("avg_pool1d", x, (kernel, stride, padding, ceil_mode, dilation == 1), {}, dtype)
+
+
+@FAST
+@given(st.booleans(), st.integers(1, 9), st.integers(1, 9),
+       st.one_of(st.integers(1, 5), st.tuples(st.one_of(st.none(), st.integers(1, 5)),
+                                              st.one_of(st.none(), st.integers(1, 5)))),
+       dtypes)
+def test_adaptive_pool2d_matches_torch(batched, height, width, output_size, dtype):
+    shape = ((2,) if batched else ()) + (2, height, width)
+    x = np.random.default_rng(2).standard_normal(shape)
+    compare_with_torch("adaptive_avg_pool2d", x, (output_size,), {}, dtype)
+    compare_with_torch("adaptive_max_pool2d", x, (output_size, True), {}, dtype, with_indices=True)
+
+
+@FAST
+@given(st.booleans(), st.integers(1, 9), st.integers(1, 6), dtypes)
+def test_adaptive_pool1d_matches_torch(batched, length, output_size, dtype):
+    x = np.random.default_rng(3).standard_normal(((2,) if batched else ()) + (3, length))
+    compare_with_torch("adaptive_avg_pool1d", x, (output_size,), {}, dtype)
+    compare_with_torch("adaptive_max_pool1d", x, (output_size, True), {}, dtype, with_indices=True)
+
+
+def test_max_pool_ties_and_nans_match_torch():
+    x = np.array([[[[1.0, 1.0, np.nan, 2.0], [1.0, 0.0, 3.0, np.nan], [-np.inf, -np.inf, 5.0, 5.0],
+                    [-np.inf, -np.inf, 5.0, 5.0]]]], np.float32)
+    torch = pytest.importorskip("torch")
+    for fn in ("max_pool2d", "adaptive_max_pool2d"):
+        expected_values, expected_indices = getattr(torch.nn.functional, fn)(torch.tensor(x), 2, return_indices=True)
+        values, indices = getattr(F, fn)(tensor(x), 2, return_indices=True)
+        np.testing.assert_array_equal(values.numpy(), expected_values.numpy())
+        np.testing.assert_array_equal(indices.numpy(), expected_indices.numpy())
+
+
+def test_integer_inputs_match_torch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).integers(-50, 50, (2, 3, 5, 5))
+    np.testing.assert_array_equal(F.max_pool2d(tensor(x), 2, padding=1).numpy(),
+                                  torch.nn.functional.max_pool2d(torch.tensor(x), 2, padding=1).numpy())
+    np.testing.assert_array_equal(F.avg_pool2d(tensor(x), 3, stride=1, padding=1).numpy(),
+                                  torch.nn.functional.avg_pool2d(torch.tensor(x), 3, stride=1, padding=1).numpy())
+
+
+def test_empty_batch_matches_torch():
+    torch = pytest.importorskip("torch")
+    for fn in ("max_pool2d", "avg_pool2d"):
+        expected = getattr(torch.nn.functional, fn)(torch.zeros(0, 2, 4, 4), 2)
+        assert getattr(F, fn)(torchless.zeros(0, 2, 4, 4), 2).shape == tuple(expected.shape)
+    assert F.adaptive_avg_pool2d(torchless.zeros(1, 2, 4, 4), 0).shape == (1, 2, 0, 0)
+
+
+BAD_CALLS = [
+    ("max_pool2d", (2, 3, 8, 8), (3,), dict(padding=2)),
+    ("max_pool2d", (2, 3, 8, 8), (20,), {}),
+    ("max_pool2d", (2, 3, 8, 8), (0,), {}),
+    ("max_pool2d", (2, 3, 8, 8), (0, 1), {}),
+    ("max_pool2d", (2, 3, 8, 8), (-1, 1), {}),
+    ("max_pool2d", (2, 3, 8, 8), (2, -1), {}),
+    ("max_pool2d", (2, 3, 8, 8), (2,), dict(dilation=0)),
+    ("max_pool2d", (2, 3, 8, 8), (2,), dict(padding=-1)),
+    ("max_pool2d", (2, 3, 8, 8), ((2, 2, 2),), {}),
+    ("max_pool2d", (2, 3, 8, 8), ([],), {}),
+    ("max_pool2d", (2, 3, 8, 8), (2,), dict(stride=(1, 2, 3))),
+    ("max_pool2d", (2, 3, 8, 8), (2,), dict(padding=(1, 2, 3))),
+    ("max_pool2d", (2, 3, 8, 8), (2,), dict(dilation=(1, 2, 3))),
+    ("max_pool2d", (2, 3, 8, 8), (2.5,), {}),
+    ("max_pool2d", (2, 3, 8, 8), (2,), dict(padding=1.0)),
+    ("max_pool2d", (2, 3, 8, 8), (3,), dict(padding=2, dilation=2)),
+    ("max_pool2d", (2, 3, 8, 8), ((5, 3),), dict(padding=(1, 2))),
+    ("max_pool2d", (8, 8), (2,), {}),
+    ("max_pool2d", (1, 1, 1, 8, 8), (2,), {}),
+    ("max_pool2d", (2, 0, 4, 4), (2,), {}),
+    ("max_pool2d", (2, 2, 0, 4), (2,), {}),
+    ("avg_pool2d", (2, 3, 8, 8), (3,), dict(padding=2)),
+    ("avg_pool2d", (2, 3, 8, 8), (20,), {}),
+    ("avg_pool2d", (2, 3, 8, 8), (0,), {}),
+    ("avg_pool2d", (2, 3, 8, 8), (0, 1), {}),
+    ("avg_pool2d", (2, 3, 8, 8), (2, -1), {}),
+    ("avg_pool2d", (2, 3, 8, 8), (2,), dict(divisor_override=0)),
+    ("avg_pool2d", (2, 3, 8, 8), (2,), dict(padding=-1)),
+    ("avg_pool2d", (2, 3, 8, 8), ([],), {}),
+    ("avg_pool2d", (2, 3, 8, 8), (2,), dict(stride=(1, 2, 3))),
+    ("avg_pool2d", (2, 3, 8, 8), (2,), dict(padding=(1, 2, 3))),
+    ("avg_pool2d", (2, 3, 8, 8), (2,), dict(padding=1.0)),
+    ("avg_pool2d", (8, 8), (2,), {}),
+    ("avg_pool2d", (1, 1, 1, 8, 8), (2,), {}),
+    ("max_pool1d", (2, 3, 8, 8), (2,), {}),
+    ("max_pool1d", (3, 8), (0, 1), {}),
+    ("max_pool1d", (3, 8), (2, 0), {}),
+    ("max_pool1d", (3, 8), (2,), dict(dilation=0)),
+    ("max_pool1d", (3, 8), (2,), dict(padding=-1)),
+    ("max_pool1d", (3, 8), (3,), dict(padding=2)),
+    ("max_pool1d", (3, 8), (20,), {}),
+    ("max_pool1d", (3, 8), ((2, 2),), {}),
+    ("max_pool1d", (3, 8), (2,), dict(stride=(1, 1))),
+    ("max_pool1d", (3, 8), (2,), dict(padding=(1, 1))),
+    ("max_pool1d", (3, 8), (2,), dict(dilation=(1, 1))),
+    ("max_pool1d", (3, 0), (2,), {}),
+    ("max_pool1d", (2,), (2,), {}),
+    ("avg_pool1d", (2, 3, 8, 8), (2,), {}),
+    ("avg_pool1d", (2,), (2,), {}),
+    ("avg_pool1d", (3, 8), (0,), {}),
+    ("avg_pool1d", (3, 8), (2, -1), {}),
+    ("avg_pool1d", (3, 8), (-1, 1), {}),
+    ("avg_pool1d", (3, 8), (2,), dict(padding=-1)),
+    ("avg_pool1d", (3, 8), (3,), dict(padding=2)),
+    ("avg_pool1d", (3, 8), (20,), {}),
+    ("avg_pool1d", (3, 8), ((2, 2),), {}),
+    ("avg_pool1d", (3, 8), (2,), dict(stride=(1, 1))),
+    ("avg_pool1d", (3, 8), (2,), dict(padding=(1, 1))),
+    ("adaptive_avg_pool2d", (2, 3, 8, 8), ((2, 2, 2),), {}),
+    ("adaptive_avg_pool2d", (2, 3, 8, 8), ([3],), {}),
+    ("adaptive_avg_pool2d", (2, 3, 8, 8), (-1,), {}),
+    ("adaptive_avg_pool2d", (8, 8), (2,), {}),
+    ("adaptive_avg_pool2d", (8, 8), ((2, 2),), {}),
+    ("adaptive_avg_pool2d", (2, 3, 0, 4), (2,), {}),
+    ("adaptive_avg_pool2d", (2, 3, 8, 8), (3.0,), {}),
+    ("adaptive_max_pool2d", (8, 8), (2,), {}),
+    ("adaptive_max_pool2d", (2, 3, 0, 4), (2,), {}),
+    ("adaptive_avg_pool1d", (2, 3, 8, 8), (3,), {}),
+    ("adaptive_avg_pool1d", (3, 8), ((3, 3),), {}),
+]
+
+
+@pytest.mark.parametrize("fn, shape, args, kwargs", BAD_CALLS)
+def test_errors_match_torch(fn, shape, args, kwargs):
+    torch = pytest.importorskip("torch")
+    assert_same_error(lambda: getattr(torch.nn.functional, fn)(torch.zeros(shape), *args, **kwargs),
+                      lambda: getattr(F, fn)(torchless.zeros(shape), *args, **kwargs))
+
+
+@pytest.mark.parametrize("fn, dtype", [("max_pool2d", None), ("avg_pool2d", "int32"), ("adaptive_avg_pool2d", "int64"),
+                                       ("adaptive_max_pool2d", "int64")])
+def test_non_tensor_and_dtype_errors_match_torch(fn, dtype):
+    torch = pytest.importorskip("torch")
+    if dtype is None:
+        assert_same_error(lambda: getattr(torch.nn.functional, fn)(None, 2), lambda: getattr(F, fn)(None, 2))
+        return
+    assert_same_error(lambda: getattr(torch.nn.functional, fn)(torch.zeros(1, 2, 4, 4, dtype=getattr(torch, dtype)), 2),
+                      lambda: getattr(F, fn)(torchless.zeros(1, 2, 4, 4, dtype=getattr(torchless, dtype)), 2))
+
+
+# --------------------------------------------------------------------------- modules
+MODULES = [
+    ("MaxPool2d", (2,), {}),
+    ("MaxPool2d", ((2, 3),), dict(stride=1, padding=1, dilation=2, return_indices=True, ceil_mode=True)),
+    ("MaxPool1d", (3,), dict(stride=2)),
+    ("AvgPool2d", (2,), {}),
+    ("AvgPool2d", ((2, 3), 1, 1, True, False, 3), {}),
+    ("AvgPool1d", (2,), {}),
+    ("AvgPool1d", (3, 2, 1), {}),
+    ("AdaptiveAvgPool2d", ((None, 3),), {}),
+    ("AdaptiveAvgPool2d", (3,), {}),
+    ("AdaptiveMaxPool2d", (2,), {}),
+    ("AdaptiveMaxPool2d", ((2, 3), True), {}),
+    ("AdaptiveAvgPool1d", (2,), {}),
+    ("AdaptiveMaxPool1d", (2,), {}),
+]
+
+
+@pytest.mark.parametrize("name, args, kwargs", MODULES)
+def test_module_repr_and_forward_match_torch(name, args, kwargs):
+    torch = pytest.importorskip("torch")
+    expected_module = getattr(torch.nn, name)(*args, **kwargs)
+    module = getattr(nn, name)(*args, **kwargs)
+    assert repr(module) == repr(expected_module)
+    shape = (2, 3, 7) if "1d" in name else (2, 3, 7, 6)
+    x = np.random.default_rng(5).standard_normal(shape).astype(np.float32)
+    expected, actual = expected_module(torch.tensor(x)), module(tensor(x))
+    if isinstance(expected, tuple):
+        np.testing.assert_array_equal(actual[1].numpy(), expected[1].numpy())
+        expected, actual = expected[0], actual[0]
+    np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_module_attributes_match_torch():
+    torch = pytest.importorskip("torch")
+    for name, args in [("MaxPool2d", (2,)), ("MaxPool2d", (2, 1)), ("AvgPool2d", (2,)), ("AvgPool1d", (2,)),
+                       ("AvgPool1d", (2, 1, 1))]:
+        expected, actual = getattr(torch.nn, name)(*args), getattr(nn, name)(*args)
+        assert (actual.kernel_size, actual.stride, actual.padding) == \
+               (expected.kernel_size, expected.stride, expected.padding)
