@@ -302,3 +302,20 @@ def test_forward_and_gradients_of_an_equivalent_model_match_torch():
             assert q.grad is None, name
         else:
             np.testing.assert_allclose(q.grad.numpy(), p.grad.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_reassigning_a_child_or_parameter_keeps_its_place():
+    import torchless.nn as tnn
+
+    class Net(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = tnn.Linear(2, 2)
+            self.b = tnn.Linear(2, 2)
+            self.w = tnn.Parameter(torchless.zeros(1))
+            self.v = tnn.Parameter(torchless.zeros(1))
+
+    net = Net()
+    net.a = tnn.Linear(2, 2)
+    net.w = tnn.Parameter(torchless.ones(1))
+    assert list(net.state_dict()) == ["w", "v", "a.weight", "a.bias", "b.weight", "b.bias"]

@@ -1049,13 +1049,19 @@ class Tensor:
         start, end = normalize_dim(start_dim, ndim), normalize_dim(end_dim, ndim)
         if start > end:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        if start == end:
+            return self  # PyTorch returns the input itself: nothing to merge
         shape = self._data.shape
         new = shape[:start] + (int(np.prod(shape[start : end + 1])),) + shape[end + 1 :]
         return shape_ops.Reshape.apply(self, shape=new)
 
     def unflatten(self, dim, sizes):
         axis = normalize_dim(dim, self._data.ndim)
-        shape = self._data.shape
+        shape, sizes = self._data.shape, list(sizes)
+        known = int(np.prod([n for n in sizes if n != -1]))
+        if (-1 not in sizes and known != shape[axis]) or (-1 in sizes and (known == 0 or shape[axis] % known)):
+            raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {axis} "
+                               f"({shape[axis]}) in the input tensor")
         return self.reshape(shape[:axis] + tuple(sizes) + shape[axis + 1 :])
 
     def squeeze(self, dim=None):
