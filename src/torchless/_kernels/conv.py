@@ -1,0 +1,262 @@
+"""2-D convolution kernels (cross-correlation, like PyTorch) on NumPy arrays.
+
+Public entry points, called by the autograd layer with validated, normalised
+arguments:
+
+* ``conv2d_forward(x, w, stride, padding, dilation, groups)``
+* ``conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups)``
+* ``conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups)``
+
+Shapes: x (N, C, H, W), w (O, C // groups, kH, kW), y / gy (N, O, Ho, Wo);
+``stride`` and ``dilation`` are (h, w) pairs, ``padding`` is
+((top, bottom), (left, right)).  Every function keeps the input dtype and is
+deterministic.
+
+Each entry point picks an algorithm with a ``choose_*`` rule; every algorithm
+is also reachable on its own through the ``FORWARD``, ``BACKWARD_INPUT`` and
+``BACKWARD_WEIGHT`` tables (name -> Algorithm), or by passing
+``algorithm=<name>`` to the entry points.
+"""
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from . import winograd
+from .im2col import (
+    conv_output_hw,
+    conv2d_backward_input_im2col,
+    conv2d_backward_weight_im2col,
+    conv2d_backward_weight_rowstack,
+    conv2d_forward_im2col,
+    conv2d_forward_rowstack,
+)
+
+
+class Algorithm(NamedTuple):
+    applies: Callable   # same arguments as run, but array shapes instead of arrays -> bool
+    run: Callable       # same signature as the matching public entry point
+
+
+def _always(*shapes_and_arguments):
+    return True
+
+
+def _forward_stride_one(x_shape, w_shape, stride, padding, dilation, groups):
+    return tuple(stride) == (1, 1)
+
+
+def _backward_weight_stride_one(gy_shape, x_shape, kernel_hw, stride, padding, dilation, groups):
+    return tuple(stride) == (1, 1)
+
+
+# --------------------------------------------------------------------------- 1x1 convolution as a GEMM
+
+
+def _is_pointwise(kernel_hw, stride, padding):
+    """1x1 kernel, stride 1, no padding: the convolution is a plain matrix product per image."""
+    return tuple(kernel_hw) == (1, 1) and tuple(stride) == (1, 1) and padding == ((0, 0), (0, 0))
+
+
+def conv2d_forward_pointwise(x, w, stride, padding, dilation, groups):
+    """1x1 stride-1 unpadded convolution: y[n] = w (O, C) @ x[n] (C, H*W), with no copy of x."""
+    N, C, H, W = x.shape
+    O = w.shape[0]
+    w_groups = w.reshape(groups, O // groups, C // groups)
+    y = np.matmul(w_groups, x.reshape(N, groups, C // groups, H * W))
+    return y.reshape(N, O, H, W)
+
+
+def conv2d_backward_input_pointwise(gy, w, input_hw, stride, padding, dilation, groups):
+    """Input gradient (N, C, H, W) of the 1x1 convolution: w^T @ gy[n]."""
+    N, O, H, W = gy.shape
+    Cg = w.shape[1]
+    w_groups = w.reshape(groups, O // groups, Cg).transpose(0, 2, 1)
+    gx = np.matmul(w_groups, gy.reshape(N, groups, O // groups, H * W))
+    return gx.reshape(N, groups * Cg, H, W)
+
+
+def conv2d_backward_weight_pointwise(gy, x, kernel_hw, stride, padding, dilation, groups):
+    """Weight gradient (O, C // groups, 1, 1) of the 1x1 convolution: sum over n of gy[n] @ x[n]^T."""
+    N, O, H, W = gy.shape
+    C = x.shape[1]
+    per_image = np.matmul(gy.reshape(N, groups, O // groups, H * W),
+                          x.reshape(N, groups, C // groups, H * W).transpose(0, 1, 3, 2))
+    return per_image.sum(axis=0).reshape(O, C // groups, 1, 1)
+
+
+# --------------------------------------------------------------------------- Winograd adapters
+
+
+def _winograd_forward(tile):
+    def run(x, w, stride, padding, dilation, groups):
+        return winograd.conv2d_forward_winograd(x, w, padding, tile)
+    return run
+
+
+def _winograd_backward_weight(tile):
+    def run(gy, x, kernel_hw, stride, padding, dilation, groups):
+        return winograd.conv2d_backward_weight_winograd(gy, x, padding, tile)
+    return run
+
+
+def _winograd_forward_applies(x_shape, w_shape, stride, padding, dilation, groups):
+    return winograd.supports(w_shape[2:], stride, dilation, groups)
+
+
+def _winograd_backward_weight_applies(gy_shape, x_shape, kernel_hw, stride, padding, dilation, groups):
+    return winograd.supports(kernel_hw, stride, dilation, groups)
+
+
+# --------------------------------------------------------------------------- input gradient as a forward convolution
+
+
+def flipped_padding(out_hw, input_hw, kernel_hw, padding, dilation):
+    """Padding of gy with which the flipped-kernel convolution yields exactly input_hw, or None if
+    some side would need negative padding (padding > span - 1)."""
+    result = []
+    for out, size, k, (before, _), d in zip(out_hw, input_hw, kernel_hw, padding, dilation):
+        span = d * (k - 1) + 1
+        lead = span - 1 - before
+        trail = size + span - 1 - out - lead
+        if lead < 0 or trail < 0:
+            return None
+        result.append((lead, trail))
+    return tuple(result)
+
+
+def flip_kernel(w, groups):
+    """(C, O // groups, kH, kW) kernel of the adjoint convolution: spatially flipped, channels transposed."""
+    O, Cg, kH, kW = w.shape
+    Og = O // groups
+    flipped = w[:, :, ::-1, ::-1].reshape(groups, Og, Cg, kH, kW).transpose(0, 2, 1, 3, 4)
+    return np.ascontiguousarray(flipped).reshape(groups * Cg, Og, kH, kW)
+
+
+def _flipped_applies(gy_shape, w_shape, input_hw, stride, padding, dilation, groups):
+    return tuple(stride) == (1, 1) and flipped_padding(gy_shape[2:], input_hw, w_shape[2:], padding, dilation) is not None
+
+
+def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, groups, forward_algorithm=None):
+    """Input gradient (N, C, H, W) of a stride-1 convolution, computed as a forward convolution.
+
+    The adjoint of a stride-1 correlation is the correlation of gy with the
+    flipped, channel-transposed kernel (padding span - 1 - padding), so every
+    forward algorithm, Winograd included, serves the backward pass too.
+    """
+    full_padding = flipped_padding(gy.shape[2:], input_hw, w.shape[2:], padding, dilation)
+    return conv2d_forward(gy, flip_kernel(w, groups), (1, 1), full_padding, dilation, groups,
+                          algorithm=forward_algorithm)
+
+
+# --------------------------------------------------------------------------- algorithm tables
+
+FORWARD = {
+    "im2col": Algorithm(_always, conv2d_forward_im2col),
+    "rowstack": Algorithm(_forward_stride_one, conv2d_forward_rowstack),
+    "pointwise": Algorithm(lambda x_shape, w_shape, stride, padding, dilation, groups:
+                           _is_pointwise(w_shape[2:], stride, padding), conv2d_forward_pointwise),
+    "winograd2": Algorithm(_winograd_forward_applies, _winograd_forward(2)),
+    "winograd4": Algorithm(_winograd_forward_applies, _winograd_forward(4)),
+}
+
+BACKWARD_INPUT = {
+    "col2im": Algorithm(_always, conv2d_backward_input_im2col),
+    "flipped": Algorithm(_flipped_applies, conv2d_backward_input_flipped),
+    "pointwise": Algorithm(lambda gy_shape, w_shape, input_hw, stride, padding, dilation, groups:
+                           _is_pointwise(w_shape[2:], stride, padding) and tuple(gy_shape[2:]) == tuple(input_hw),
+                           conv2d_backward_input_pointwise),
+}
+
+BACKWARD_WEIGHT = {
+    "im2col": Algorithm(_always, conv2d_backward_weight_im2col),
+    "rowstack": Algorithm(_backward_weight_stride_one, conv2d_backward_weight_rowstack),
+    "pointwise": Algorithm(lambda gy_shape, x_shape, kernel_hw, stride, padding, dilation, groups:
+                           _is_pointwise(kernel_hw, stride, padding), conv2d_backward_weight_pointwise),
+    "winograd2": Algorithm(_winograd_backward_weight_applies, _winograd_backward_weight(2)),
+    "winograd4": Algorithm(_winograd_backward_weight_applies, _winograd_backward_weight(4)),
+}
+
+
+# --------------------------------------------------------------------------- dispatch rules
+# Thresholds measured on the benchmark shapes (benchmarks/conv_kernels.py --algorithms).
+
+# Winograd trades GEMM work for whole-array additions, which only pays once the per-pixel
+# GEMM (in x out channels) and the number of output pixels are both large.
+WINOGRAD_MIN_CHANNEL_PRODUCT = 64 * 64
+WINOGRAD_MIN_PIXELS = 4096
+# F(4x4) needs fewer multiplications than F(2x2) but more additions, and its tiles (plus the
+# one-tile halo of the flat layout) waste more of a small plane.
+WINOGRAD_4X4_MIN_SIDE = 20
+# Stacking kernel rows in the GEMM beats full im2col once there are enough output pixels
+# to amortise its shifted additions.
+ROWSTACK_MIN_PIXELS = 1024
+
+
+def _winograd_tile(in_channels, out_channels, batch, out_hw):
+    """Winograd tile size (2 or 4) worth using for a 3x3 stride-1 problem, or None."""
+    if in_channels * out_channels < WINOGRAD_MIN_CHANNEL_PRODUCT or batch * out_hw[0] * out_hw[1] < WINOGRAD_MIN_PIXELS:
+        return None
+    return 4 if min(out_hw) >= WINOGRAD_4X4_MIN_SIDE else 2
+
+
+def _stride_one_gemm(batch, out_hw, stride):
+    return "rowstack" if tuple(stride) == (1, 1) and batch * out_hw[0] * out_hw[1] >= ROWSTACK_MIN_PIXELS else "im2col"
+
+
+def choose_forward(x_shape, w_shape, stride, padding, dilation, groups):
+    """Name of the forward algorithm for these shapes (deterministic rules, set by measurement)."""
+    if _is_pointwise(w_shape[2:], stride, padding):
+        return "pointwise"
+    N, C, H, W = x_shape
+    out_hw = conv_output_hw((H, W), w_shape[2:], stride, padding, dilation)
+    if _winograd_forward_applies(x_shape, w_shape, stride, padding, dilation, groups):
+        tile = _winograd_tile(C, w_shape[0], N, out_hw)
+        if tile:
+            return f"winograd{tile}"
+    return _stride_one_gemm(N, out_hw, stride)
+
+
+def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation, groups):
+    """The input gradient runs as a forward convolution when that convolution is a fast one
+    (Winograd, 1x1, large kernels); otherwise as a GEMM plus col2im scatter."""
+    if BACKWARD_INPUT["pointwise"].applies(gy_shape, w_shape, input_hw, stride, padding, dilation, groups):
+        return "pointwise"
+    if _flipped_applies(gy_shape, w_shape, input_hw, stride, padding, dilation, groups):
+        flipped_w_shape = (w_shape[1] * groups, w_shape[0] // groups, *w_shape[2:])
+        full_padding = flipped_padding(gy_shape[2:], input_hw, w_shape[2:], padding, dilation)
+        forward = choose_forward(gy_shape, flipped_w_shape, (1, 1), full_padding, dilation, groups)
+        if forward.startswith("winograd") or (forward == "rowstack" and w_shape[2] * w_shape[3] >= 25):
+            return "flipped"
+    return "col2im"
+
+
+def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilation, groups):
+    if _is_pointwise(kernel_hw, stride, padding):
+        return "pointwise"
+    if winograd.supports(kernel_hw, stride, dilation, groups):
+        tile = _winograd_tile(x_shape[1], gy_shape[1], gy_shape[0], gy_shape[2:])
+        if tile:
+            return f"winograd{tile}"
+    return _stride_one_gemm(gy_shape[0], gy_shape[2:], stride)
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None):
+    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)); no bias."""
+    name = algorithm or choose_forward(x.shape, w.shape, stride, padding, dilation, groups)
+    return FORWARD[name].run(x, w, stride, padding, dilation, groups)
+
+
+def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, algorithm=None):
+    """Gradient gx (N, C, H, W) w.r.t. the input, given gy (N, O, Ho, Wo) and input_hw = (H, W)."""
+    name = algorithm or choose_backward_input(gy.shape, w.shape, input_hw, stride, padding, dilation, groups)
+    return BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
+
+
+def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm=None):
+    """Gradient gw (O, C // groups, kH, kW) w.r.t. the weight, given gy (N, O, Ho, Wo) and x (N, C, H, W)."""
+    name = algorithm or choose_backward_weight(gy.shape, x.shape, kernel_hw, stride, padding, dilation, groups)
+    return BACKWARD_WEIGHT[name].run(gy, x, kernel_hw, stride, padding, dilation, groups)

@@ -1,0 +1,339 @@
+"""im2col convolution on a flat, phase-split layout: gather taps into columns, then one GEMM.
+
+This is the general algorithm (any stride, dilation, groups, asymmetric zero
+padding); the faster special cases in :mod:`.conv` and :mod:`.winograd` are
+tested against it.  Shapes follow PyTorch: x (N, C, H, W), w (O, C // groups,
+kH, kW), y (N, O, Ho, Wo).
+
+The flat layout
+---------------
+The zero-padded input is split into its ``stride`` phases (the rows and columns
+congruent to p mod sH and q mod sW).  Each phase is one flat, channel-major
+vector holding, for every channel, the N phase planes of shape (Hq, Wq)::
+
+    planes[p, q, c*L + n*Hq*Wq + r*Wq + s] = x_padded[n, c, r*sH + p, s*sW + q],   L = N*Hq*Wq
+
+Output pixel (n, oh, ow) gets the flat index ``n*Hq*Wq + oh*Wq + ow``, and kernel
+tap (i, j) of every output pixel of every channel then sits at one constant
+offset in one phase: ``(i*dH // sH) * Wq + (j*dW // sW)`` in phase
+``(i*dH % sH, j*dW % sW)``.  So the (C, L) block of the column matrix for a tap
+is a single contiguous slice (a memcpy, not a strided gather), and the same
+holds for the transposed scatter in the backward pass.  A tap of a real output
+pixel never leaves its own phase plane; only the positions with oh >= Ho or
+ow >= Wo, which the GEMM computes as well, read across plane or channel
+boundaries.  They are cropped away (forward) or fed zeros (backward).
+"""
+
+from functools import lru_cache
+
+import numpy as np
+
+from . import scratch
+
+
+def conv_output_hw(input_hw, kernel_hw, stride, padding, dilation):
+    """PyTorch's output size (Ho, Wo) of a convolution; padding is ((top, bottom), (left, right))."""
+    return tuple(
+        (size + before + after - d * (k - 1) - 1) // s + 1
+        for size, k, s, (before, after), d in zip(input_hw, kernel_hw, stride, padding, dilation)
+    )
+
+
+def phase_plane_hw(input_hw, padding, stride, spans=None):
+    """(Hq, Wq): the size of one stride phase of the padded plane.
+
+    With stride 1 and the receptive-field ``spans`` given, neighbouring rows (and
+    images) share their zero padding: the padding after one row is the padding
+    before the next, so a plane needs only size + max(before, after), which
+    saves GEMM columns.  This is valid while every real output position stays
+    inside its own row, i.e. min(before, after) <= span - 1.
+    """
+    hw = []
+    for axis, (size, (before, after), s) in enumerate(zip(input_hw, padding, stride)):
+        if s == 1 and spans is not None and min(before, after) <= spans[axis] - 1:
+            hw.append(size + max(before, after))
+        else:
+            hw.append(-(-(size + before + after) // s))
+    return tuple(hw)
+
+
+def _phase_rows(phase, stride, before, size, plane_len):
+    """Where input rows land in one row phase: plane row r holds padded row r*stride + phase,
+    i.e. input row r*stride + phase - before.  Returns (plane rows, input rows) slices."""
+    first_row = max(0, -(-(before - phase) // stride))
+    first_input = first_row * stride + phase - before
+    count = min(plane_len - first_row, -(-(size - first_input) // stride)) if first_input < size else 0
+    count = max(count, 0)
+    return slice(first_row, first_row + count), slice(first_input, first_input + stride * count, stride)
+
+
+def split_phases(x, padding, stride, plane_hw, tail, role="phases"):
+    """Zero-padded x (N, C, H, W) in the flat phase layout (see module docstring).
+
+    Returns a scratch array (sH, sW, C*N*Hq*Wq + tail); the ``tail`` trailing zeros
+    let the last taps be read as full-length slices.
+    """
+    N, C, H, W = x.shape
+    (sH, sW), (Hq, Wq), ((top, _), (left, _)) = stride, plane_hw, padding
+    length = N * Hq * Wq
+    planes = scratch(role, (sH, sW, C * length + tail), x.dtype)
+    # Two passes, each with long inner loops: first the row phases of the padded, channel-major
+    # image (whole rows at a time), then the column phases (one long stride-sW gather each).
+    row_phases = planes[:, 0, :C * length] if sW == 1 else scratch(role + "_rows", (sH, C * length * sW), x.dtype)
+    row_phases.fill(0)
+    channel_major = x.transpose(1, 0, 2, 3)
+    for p in range(sH):
+        plane_rows, input_rows = _phase_rows(p, sH, top, H, Hq)
+        grid = row_phases[p].reshape(C, N, Hq, Wq * sW)
+        grid[:, :, plane_rows, left:left + W] = channel_major[:, :, input_rows]
+    for p in range(sH if sW > 1 else 0):
+        for q in range(sW):
+            planes[p, q, :C * length] = row_phases[p, q::sW]
+    planes[:, :, C * length:] = 0
+    return planes
+
+
+def merge_phases(planes, shape, padding, stride, plane_hw):
+    """Inverse of :func:`split_phases`: a fresh array of ``shape`` (N, C, H, W) read back from the planes.
+
+    Padding positions are dropped, which is exactly what the gradient w.r.t. the
+    unpadded input needs.
+    """
+    N, C, H, W = shape
+    (sH, sW), (Hq, Wq) = stride, plane_hw
+    length = C * N * Hq * Wq
+    if sW == 1:
+        row_phases = planes[:, 0, :length]
+    else:
+        row_phases = scratch("merge_rows", (sH, length * sW), planes.dtype)
+        for p in range(sH):
+            for q in range(sW):
+                row_phases[p, q::sW] = planes[p, q, :length]
+    return merge_row_phases(row_phases, shape, padding, sH, plane_hw)
+
+
+def merge_row_phases(row_phases, shape, padding, row_stride, plane_hw):
+    """Fresh (N, C, H, W) array from row phases (sH, C*N*Hq*Wq*sW) whose columns are already
+    interleaved: row_phases[p] holds padded rows p, p + sH, ... of every plane."""
+    N, C, H, W = shape
+    (Hq, Wq), ((top, _), (left, _)) = plane_hw, padding
+    x = np.empty(shape, dtype=row_phases.dtype)
+    channel_major = x.transpose(1, 0, 2, 3)
+    for p in range(row_stride):
+        plane_rows, input_rows = _phase_rows(p, row_stride, top, H, Hq)
+        grid = row_phases[p].reshape(C, N, Hq, -1)
+        channel_major[:, :, input_rows] = grid[:, :, plane_rows, left:left + W]
+    return x
+
+
+def kernel_taps(kernel_hw, stride, dilation, plane_width):
+    """For each kernel tap (i, j) in row-major order: its phase (p, q) and flat offset in that phase."""
+    (kH, kW), (sH, sW), (dH, dW) = kernel_hw, stride, dilation
+    taps = []
+    for i in range(kH):
+        row_phase, row_shift = (i * dH) % sH, (i * dH) // sH
+        for j in range(kW):
+            col_phase, col_shift = (j * dW) % sW, (j * dW) // sW
+            taps.append(((row_phase, col_phase), row_shift * plane_width + col_shift))
+    return taps
+
+
+def max_tap_offset(kernel_hw, stride, dilation, plane_width):
+    (kH, kW), (sH, sW), (dH, dW) = kernel_hw, stride, dilation
+    return ((kH - 1) * dH // sH) * plane_width + (kW - 1) * dW // sW
+
+
+def gather_columns(planes, taps, channels, length, role="columns"):
+    """Column matrix (C, taps, L): block k is the (C, L) slice of tap k's phase at its offset."""
+    sH, sW, _ = planes.shape
+    cols = scratch(role, (channels, len(taps), length), planes.dtype)
+    offsets = [offset for _, offset in taps]
+    if sH == sW == 1 and _evenly_spaced(offsets):
+        # One phase and a regular offset grid: a single strided view covers every tap.
+        step = offsets[1] - offsets[0] if len(offsets) > 1 else 0
+        np.copyto(cols, strided_view(planes[0, 0], offsets[0], cols.shape, (length, step, 1)))
+        return cols
+    for k, ((p, q), offset) in enumerate(taps):
+        cols[:, k, :] = planes[p, q, offset:offset + channels * length].reshape(channels, length)
+    return cols
+
+
+def strided_view(flat, offset, shape, strides):
+    """View of the contiguous 1-D array ``flat`` with ``shape``, starting at element ``offset``
+    with ``strides`` in elements (a cheaper np.lib.stride_tricks.as_strided)."""
+    item = flat.itemsize
+    return np.ndarray(shape, flat.dtype, buffer=flat, offset=offset * item, strides=[s * item for s in strides])
+
+
+def _evenly_spaced(offsets):
+    return len(offsets) == 1 or len(set(np.diff(offsets).tolist())) == 1
+
+
+def scatter_columns(gcols, taps, stride, tail, role="phase_grad"):
+    """Adjoint of :func:`gather_columns`: add each tap's (C, L) block of gcols (C, taps, L)
+    into zeroed phase planes (sH, sW, C*L + tail) at its offset."""
+    channels, _, length = gcols.shape
+    planes = scratch(role, (*stride, channels * length + tail), gcols.dtype)
+    planes.fill(0)
+    for k, ((p, q), offset) in enumerate(taps):
+        planes[p, q, offset:offset + channels * length].reshape(channels, length)[...] += gcols[:, k, :]
+    return planes
+
+
+def flat_to_nchw(y_flat, batch, plane_hw, out_hw):
+    """Fresh (N, O, Ho, Wo) array from flat GEMM output (O, N*Hq*Wq), dropping the off-grid positions."""
+    O = y_flat.shape[0]
+    (Hq, Wq), (Ho, Wo) = plane_hw, out_hw
+    grid = y_flat[:, :batch * Hq * Wq].reshape(O, batch, Hq, Wq)
+    y = np.empty((batch, O, Ho, Wo), dtype=y_flat.dtype)
+    np.copyto(y.transpose(1, 0, 2, 3), grid[:, :, :Ho, :Wo])
+    return y
+
+
+def nchw_to_flat(gy, plane_hw, role="flat_grad"):
+    """gy (N, O, Ho, Wo) in the flat layout (O, N*Hq*Wq), zero off the output grid."""
+    N, O, Ho, Wo = gy.shape
+    Hq, Wq = plane_hw
+    flat = scratch(role, (O, N * Hq * Wq), gy.dtype)
+    flat.fill(0)
+    flat.reshape(O, N, Hq, Wq)[:, :, :Ho, :Wo] = gy.transpose(1, 0, 2, 3)
+    return flat
+
+
+def grouped_matmul(a, b, groups, out=None):
+    """Block-diagonal product: a (groups*Ra, Ka) and b (groups*Ka, Cb) give (groups*Ra, Cb)
+    whose g-th row block is a[g-th block] @ b[g-th block].  One group is a plain GEMM."""
+    if groups == 1:
+        return np.matmul(a, b, out=out)
+    Ra, Ka = a.shape[0] // groups, a.shape[1]
+    result = np.matmul(a.reshape(groups, Ra, Ka), b.reshape(groups, Ka, -1),
+                       out=None if out is None else out.reshape(groups, Ra, -1))
+    return result.reshape(groups * Ra, -1)
+
+
+def _geometry(input_shape, kernel_hw, stride, padding, dilation):
+    """The (cached) _Geometry of a convolution; arguments may be any int sequences."""
+    return _cached_geometry(tuple(input_shape), tuple(kernel_hw), tuple(stride),
+                            tuple(tuple(side) for side in padding), tuple(dilation))
+
+
+@lru_cache(maxsize=256)
+def _cached_geometry(input_shape, kernel_hw, stride, padding, dilation):
+    return _Geometry(input_shape, kernel_hw, stride, padding, dilation)
+
+
+class _Geometry:
+    """Sizes shared by the three im2col passes of one convolution (build through _geometry, cached)."""
+
+    def __init__(self, input_shape, kernel_hw, stride, padding, dilation):
+        N, C, H, W = input_shape
+        self.batch = N
+        self.out_hw = conv_output_hw((H, W), kernel_hw, stride, padding, dilation)
+        spans = [d * (k - 1) + 1 for k, d in zip(kernel_hw, dilation)]
+        self.plane_hw = phase_plane_hw((H, W), padding, stride, spans)
+        Hq, Wq = self.plane_hw
+        self.length = N * Hq * Wq
+        self.taps = kernel_taps(kernel_hw, stride, dilation, Wq)
+        self.tail = max_tap_offset(kernel_hw, stride, dilation, Wq)
+
+
+def conv2d_forward_im2col(x, w, stride, padding, dilation, groups):
+    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)) via columns + GEMM."""
+    O, _, kH, kW = w.shape
+    geo = _geometry(x.shape, (kH, kW), stride, padding, dilation)
+    planes = split_phases(x, padding, stride, geo.plane_hw, geo.tail)
+    cols = gather_columns(planes, geo.taps, x.shape[1], geo.length)
+    y_flat = scratch("gemm_out", (O, geo.length), x.dtype)
+    grouped_matmul(w.reshape(O, -1), cols.reshape(-1, geo.length), groups, out=y_flat)
+    return flat_to_nchw(y_flat, geo.batch, geo.plane_hw, geo.out_hw)
+
+
+def conv2d_backward_input_im2col(gy, w, input_hw, stride, padding, dilation, groups):
+    """Gradient gx (N, C, H, W) w.r.t. the input: GEMM into columns, then scatter them back (col2im)."""
+    N, O = gy.shape[:2]
+    _, Cg, kH, kW = w.shape
+    C = Cg * groups
+    geo = _geometry((N, C, *input_hw), (kH, kW), stride, padding, dilation)
+    gy_flat = nchw_to_flat(gy, geo.plane_hw)
+    w_mat = w.reshape(groups, O // groups, Cg * kH * kW).transpose(0, 2, 1).reshape(C * kH * kW, O // groups)
+    gcols = scratch("columns", (C * kH * kW, geo.length), gy.dtype)
+    grouped_matmul(w_mat, gy_flat, groups, out=gcols)
+    planes = scatter_columns(gcols.reshape(C, kH * kW, geo.length), geo.taps, stride, geo.tail)
+    return merge_phases(planes, (N, C, *input_hw), padding, stride, geo.plane_hw)
+
+
+def conv2d_backward_weight_im2col(gy, x, kernel_hw, stride, padding, dilation, groups):
+    """Gradient gw (O, C // groups, kH, kW) w.r.t. the weight: gy's flat rows times the columns."""
+    O = gy.shape[1]
+    C = x.shape[1]
+    geo = _geometry(x.shape, kernel_hw, stride, padding, dilation)
+    planes = split_phases(x, padding, stride, geo.plane_hw, geo.tail)
+    cols = gather_columns(planes, geo.taps, C, geo.length)
+    gy_flat = nchw_to_flat(gy, geo.plane_hw)
+    K = (C // groups) * kernel_hw[0] * kernel_hw[1]
+    cols_t = cols.reshape(groups, K, geo.length).transpose(0, 2, 1)
+    gw = np.matmul(gy_flat.reshape(groups, O // groups, geo.length), cols_t)
+    return gw.reshape(O, C // groups, *kernel_hw)
+
+
+# --------------------------------------------------------------------------- kernel rows stacked in the GEMM
+# A stride-1 variant for large kernels: the columns hold only the kW taps of one kernel
+# row (kW times the input instead of kH*kW times), because in the flat layout kernel row i
+# is the same columns shifted by i*dH*Wq.  The kH kernel rows become extra GEMM output
+# rows, whose partial results are added with that shift.
+
+
+def _row_columns(x, geo, kernel_hw, padding, dilation):
+    """Columns (C, kW, L + (kH-1)*dH*Wq): row (c, j) is channel c shifted by tap j of a kernel row."""
+    C = x.shape[1]
+    (kH, kW), (dH, dW) = kernel_hw, dilation
+    row_step = dH * geo.plane_hw[1]
+    extended = geo.length + (kH - 1) * row_step
+    planes = split_phases(x, padding, (1, 1), geo.plane_hw, geo.tail)
+    view = strided_view(planes[0, 0], 0, (C, kW, extended), (geo.length, dW, 1))
+    cols = scratch("columns", view.shape, x.dtype)
+    np.copyto(cols, view)
+    return cols, row_step
+
+
+def conv2d_forward_rowstack(x, w, stride, padding, dilation, groups):
+    """Stride-1 convolution (N, O, Ho, Wo) with kernel rows stacked in the GEMM (see above)."""
+    O, Cg, kH, kW = w.shape
+    Og = O // groups
+    geo = _geometry(x.shape, (kH, kW), stride, padding, dilation)
+    cols, row_step = _row_columns(x, geo, (kH, kW), padding, dilation)
+    extended = cols.shape[2]
+    # Rows (kernel row i, output channel) per group; columns (input channel, kernel column j).
+    w_rows = w.reshape(groups, Og, Cg, kH, kW).transpose(0, 3, 1, 2, 4).reshape(groups, kH * Og, Cg * kW)
+    partial = scratch("row_partials", (groups, kH * Og, extended), x.dtype)
+    np.matmul(w_rows, cols.reshape(groups, Cg * kW, extended), out=partial)
+    partial = partial.reshape(groups, kH, Og, extended)
+    y_flat = scratch("gemm_out", (groups, Og, geo.length), x.dtype)
+    np.copyto(y_flat, partial[:, 0, :, :geo.length])
+    for i in range(1, kH):
+        y_flat += partial[:, i, :, i * row_step:i * row_step + geo.length]
+    return flat_to_nchw(y_flat.reshape(O, geo.length), geo.batch, geo.plane_hw, geo.out_hw)
+
+
+def conv2d_backward_weight_rowstack(gy, x, kernel_hw, stride, padding, dilation, groups):
+    """Weight gradient (O, C // groups, kH, kW) of a stride-1 convolution, in one GEMM.
+
+    gw[o, c, i, j] = sum_t gy[o, t] * cols[c, j, t + i*dH*Wq]: stacking copies of
+    gy shifted by i*dH*Wq as extra GEMM rows turns the kH products into one with
+    kH times more output rows, which BLAS runs much faster than kH thin ones.
+    """
+    O = gy.shape[1]
+    C = x.shape[1]
+    (kH, kW), Og, Cg = kernel_hw, O // groups, C // groups
+    geo = _geometry(x.shape, kernel_hw, stride, padding, dilation)
+    cols, row_step = _row_columns(x, geo, kernel_hw, padding, dilation)
+    extended = cols.shape[2]
+    gy_flat = nchw_to_flat(gy, geo.plane_hw).reshape(groups, Og, geo.length)
+    shifted_gy = scratch("shifted_gy", (groups, kH, Og, extended), gy.dtype)
+    shifted_gy.fill(0)
+    for i in range(kH):
+        shifted_gy[:, i, :, i * row_step:i * row_step + geo.length] = gy_flat
+    gw = np.matmul(shifted_gy.reshape(groups, kH * Og, extended),
+                   cols.reshape(groups, Cg * kW, extended).transpose(0, 2, 1))
+    gw = gw.reshape(groups, kH, Og, Cg, kW).transpose(0, 2, 3, 1, 4)
+    return np.ascontiguousarray(gw).reshape(O, Cg, kH, kW)

@@ -1,0 +1,443 @@
+"""Tests of the NumPy convolution kernels in torchless._kernels.
+
+Every kernel is checked against
+  (a) a slow, direct float64 reference written below (explicit loops over kernel
+      offsets and groups), plus the adjoint identities that tie forward and
+      backward together, and
+  (b) PyTorch, when it is installed.
+"""
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+try:
+    import torchless._kernels.conv  # noqa: F401
+except ImportError:  # running from a checkout without an install
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from torchless._kernels import conv
+
+TOLERANCE = {np.float32: 1e-4, np.float64: 1e-10}
+FAST = settings(max_examples=40, deadline=None)
+
+
+# --------------------------------------------------------------------------- reference
+
+
+def reference_forward(x, w, stride, padding, dilation, groups):
+    """Direct float64 convolution: for each group and kernel offset, add w[:, :, i, j] times the shifted input."""
+    x, w = x.astype(np.float64), w.astype(np.float64)
+    N, C, H, W = x.shape
+    O, Cg, kH, kW = w.shape
+    (sH, sW), ((top, bottom), (left, right)), (dH, dW) = stride, padding, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    Ho = (H + top + bottom - dH * (kH - 1) - 1) // sH + 1
+    Wo = (W + left + right - dW * (kW - 1) - 1) // sW + 1
+    Og = O // groups
+    y = np.zeros((N, O, Ho, Wo))
+    for g in range(groups):
+        in_ch, out_ch = slice(g * Cg, (g + 1) * Cg), slice(g * Og, (g + 1) * Og)
+        for i in range(kH):
+            for j in range(kW):
+                taps = xp[:, in_ch, i * dH: i * dH + sH * (Ho - 1) + 1: sH, j * dW: j * dW + sW * (Wo - 1) + 1: sW]
+                y[:, out_ch] += np.einsum("nchw,oc->nohw", taps, w[out_ch, :, i, j])
+    return y
+
+
+def reference_backward_input(gy, w, input_hw, stride, padding, dilation, groups):
+    """Transpose of reference_forward's loop: each output gradient flows back to the taps that produced it."""
+    gy, w = gy.astype(np.float64), w.astype(np.float64)
+    N, O, Ho, Wo = gy.shape
+    _, Cg, kH, kW = w.shape
+    H, W = input_hw
+    (sH, sW), ((top, bottom), (left, right)), (dH, dW) = stride, padding, dilation
+    Og = O // groups
+    gxp = np.zeros((N, Cg * groups, H + top + bottom, W + left + right))
+    for g in range(groups):
+        in_ch, out_ch = slice(g * Cg, (g + 1) * Cg), slice(g * Og, (g + 1) * Og)
+        for i in range(kH):
+            for j in range(kW):
+                gxp[:, in_ch, i * dH: i * dH + sH * (Ho - 1) + 1: sH, j * dW: j * dW + sW * (Wo - 1) + 1: sW] += (
+                    np.einsum("nohw,oc->nchw", gy[:, out_ch], w[out_ch, :, i, j])
+                )
+    return gxp[:, :, top:top + H, left:left + W]
+
+
+def reference_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups):
+    """dL/dw[o, c, i, j] = sum over batch and output pixels of gy times the tap x[.., c, i, j] it saw."""
+    gy, x = gy.astype(np.float64), x.astype(np.float64)
+    N, O, Ho, Wo = gy.shape
+    C = x.shape[1]
+    kH, kW = kernel_hw
+    (sH, sW), ((top, bottom), (left, right)), (dH, dW) = stride, padding, dilation
+    Cg, Og = C // groups, O // groups
+    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    gw = np.zeros((O, Cg, kH, kW))
+    for g in range(groups):
+        in_ch, out_ch = slice(g * Cg, (g + 1) * Cg), slice(g * Og, (g + 1) * Og)
+        for i in range(kH):
+            for j in range(kW):
+                taps = xp[:, in_ch, i * dH: i * dH + sH * (Ho - 1) + 1: sH, j * dW: j * dW + sW * (Wo - 1) + 1: sW]
+                gw[out_ch, :, i, j] = np.einsum("nohw,nchw->oc", gy[:, out_ch], taps)
+    return gw
+
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class ConvProblem:
+    N: int
+    C: int
+    H: int
+    W: int
+    O: int
+    kernel: tuple
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+    groups: int
+    seed: int
+
+    @property
+    def args(self):
+        return self.stride, self.padding, self.dilation, self.groups
+
+    @property
+    def out_hw(self):
+        (kH, kW), (sH, sW), ((t, b), (l, r)), (dH, dW) = self.kernel, self.stride, self.padding, self.dilation
+        return (self.H + t + b - dH * (kH - 1) - 1) // sH + 1, (self.W + l + r - dW * (kW - 1) - 1) // sW + 1
+
+    def arrays(self, dtype):
+        """x, w and an upstream gradient gy, all of ``dtype``."""
+        rng = np.random.default_rng(self.seed)
+        x = rng.standard_normal((self.N, self.C, self.H, self.W)).astype(dtype)
+        w = rng.standard_normal((self.O, self.C // self.groups, *self.kernel)).astype(dtype)
+        gy = rng.standard_normal((self.N, self.O, *self.out_hw)).astype(dtype)
+        return x, w, gy
+
+
+@st.composite
+def conv_problems(draw, kernels=(1, 2, 3, 5, 7), max_stride=3, max_dilation=3, max_padding=3,
+                  group_kinds=("one", "few", "depthwise")):
+    kind = draw(st.sampled_from(group_kinds))
+    if kind == "one":
+        groups, c_per_group = 1, draw(st.integers(1, 6))
+    elif kind == "few":
+        groups, c_per_group = draw(st.integers(2, 3)), draw(st.integers(1, 3))
+    else:  # depthwise, possibly with a channel multiplier
+        groups, c_per_group = draw(st.integers(1, 5)), 1
+    out_per_group = draw(st.integers(1, 3 if kind == "depthwise" else 5))
+    kernel = (draw(st.sampled_from(kernels)), draw(st.sampled_from(kernels)))
+    stride = (draw(st.integers(1, max_stride)), draw(st.integers(1, max_stride)))
+    dilation = (draw(st.integers(1, max_dilation)), draw(st.integers(1, max_dilation)))
+    padding = tuple((draw(st.integers(0, max_padding)), draw(st.integers(0, max_padding))) for _ in range(2))
+    sizes = []
+    for k, d, (before, after) in zip(kernel, dilation, padding):
+        span = d * (k - 1) + 1
+        sizes.append(draw(st.integers(max(1, span - before - after), span + 9)))
+    return ConvProblem(
+        N=draw(st.integers(1, 3)), C=groups * c_per_group, H=sizes[0], W=sizes[1], O=groups * out_per_group,
+        kernel=kernel, stride=stride, padding=padding, dilation=dilation, groups=groups,
+        seed=draw(st.integers(0, 2**31 - 1)),
+    )
+
+
+def assert_close(actual, expected, dtype):
+    """Same shape, dtype ``dtype`` and max abs error within the dtype's tolerance relative to max |expected|."""
+    assert actual.dtype == dtype, f"dtype {actual.dtype} != {np.dtype(dtype)}"
+    assert actual.shape == expected.shape, f"shape {actual.shape} != {expected.shape}"
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-30)
+    error = float(np.max(np.abs(actual.astype(np.float64) - expected), initial=0.0))
+    assert error <= TOLERANCE[dtype] * scale, f"max abs error {error:.3g} > {TOLERANCE[dtype]:g} * {scale:.3g}"
+
+
+dtypes = pytest.mark.parametrize("dtype", [np.float32, np.float64])
+
+
+# --------------------------------------------------------------------------- public dispatcher vs reference
+
+
+@dtypes
+@FAST
+@given(problem=conv_problems())
+def test_forward_matches_reference(dtype, problem):
+    x, w, _ = problem.arrays(dtype)
+    assert_close(conv.conv2d_forward(x, w, *problem.args), reference_forward(x, w, *problem.args), dtype)
+
+
+@dtypes
+@FAST
+@given(problem=conv_problems())
+def test_backward_input_matches_reference(dtype, problem):
+    x, w, gy = problem.arrays(dtype)
+    hw = (problem.H, problem.W)
+    got = conv.conv2d_backward_input(gy, w, hw, *problem.args)
+    assert_close(got, reference_backward_input(gy, w, hw, *problem.args), dtype)
+
+
+@dtypes
+@FAST
+@given(problem=conv_problems())
+def test_backward_weight_matches_reference(dtype, problem):
+    x, w, gy = problem.arrays(dtype)
+    got = conv.conv2d_backward_weight(gy, x, problem.kernel, *problem.args)
+    assert_close(got, reference_backward_weight(gy, x, problem.kernel, *problem.args), dtype)
+
+
+@FAST
+@given(problem=conv_problems())
+def test_backward_kernels_are_adjoints_of_reference_forward(problem):
+    """<conv(x, w), gy> == <x, backward_input(gy)> == <w, backward_weight(gy, x)> (conv is bilinear)."""
+    x, w, gy = problem.arrays(np.float64)
+    forward_pairing = np.vdot(reference_forward(x, w, *problem.args), gy)
+    gx = conv.conv2d_backward_input(gy, w, (problem.H, problem.W), *problem.args)
+    gw = conv.conv2d_backward_weight(gy, x, problem.kernel, *problem.args)
+    scale = np.sum(np.abs(reference_forward(np.abs(x), np.abs(w), *problem.args)) * np.abs(gy)) + 1e-30
+    assert abs(np.vdot(x, gx) - forward_pairing) <= 1e-12 * scale
+    assert abs(np.vdot(w, gw) - forward_pairing) <= 1e-12 * scale
+
+
+def test_reference_forward_agrees_with_hand_computed_example():
+    """Pins the reference itself: 2x2 ones kernel over a 3x3 ramp, stride 1, no padding."""
+    x = np.arange(9.0).reshape(1, 1, 3, 3)
+    w = np.ones((1, 1, 2, 2))
+    y = reference_forward(x, w, (1, 1), ((0, 0), (0, 0)), (1, 1), 1)
+    np.testing.assert_array_equal(y, [[[[8.0, 12.0], [20.0, 24.0]]]])
+
+
+# --------------------------------------------------------------------------- against PyTorch
+
+
+def _torch_conv(torch, x, w, problem):
+    """PyTorch conv2d with our asymmetric padding applied explicitly (PyTorch pads symmetrically)."""
+    import torch.nn.functional as F
+
+    (top, bottom), (left, right) = problem.padding
+    return F.conv2d(F.pad(x, (left, right, top, bottom)), w, stride=problem.stride,
+                    dilation=problem.dilation, groups=problem.groups)
+
+
+@dtypes
+@FAST
+@given(problem=conv_problems())
+def test_forward_and_gradients_match_torch(dtype, problem):
+    torch = pytest.importorskip("torch")
+    x, w, gy = problem.arrays(dtype)
+    xt = torch.tensor(x, requires_grad=True)
+    wt = torch.tensor(w, requires_grad=True)
+    yt = _torch_conv(torch, xt, wt, problem)
+    gxt, gwt = torch.autograd.grad(yt, (xt, wt), torch.tensor(gy))
+    assert_close(conv.conv2d_forward(x, w, *problem.args), yt.detach().double().numpy(), dtype)
+    assert_close(conv.conv2d_backward_input(gy, w, (problem.H, problem.W), *problem.args),
+                 gxt.double().numpy(), dtype)
+    assert_close(conv.conv2d_backward_weight(gy, x, problem.kernel, *problem.args), gwt.double().numpy(), dtype)
+
+
+# Shapes from the benchmark (shrunk in batch and plane) so that every fast path the
+# dispatcher picks for realistic channel counts is exercised against PyTorch.
+REALISTIC = [
+    # N, C, H, W, O, k, stride, pad, groups
+    (2, 1, 28, 28, 6, 3, 1, 1, 1),
+    (2, 5, 14, 14, 10, 3, 1, 1, 1),
+    (2, 32, 14, 14, 64, 3, 1, 1, 1),
+    (1, 64, 20, 18, 64, 3, 1, 1, 1),
+    (1, 64, 22, 22, 128, 3, 2, 1, 1),
+    (2, 256, 9, 9, 64, 1, 1, 0, 1),
+    (1, 128, 15, 13, 128, 3, 1, 1, 1),
+    (1, 32, 16, 16, 32, 7, 1, 3, 1),
+    (1, 256, 14, 14, 256, 3, 1, 1, 1),
+    (2, 32, 14, 14, 32, 3, 1, 1, 32),
+    (2, 48, 12, 12, 96, 3, 2, 1, 4),
+    (1, 512, 7, 7, 512, 3, 1, 1, 1),
+]
+
+
+@dtypes
+@pytest.mark.parametrize("N, C, H, W, O, k, stride, pad, groups", REALISTIC)
+def test_realistic_shapes_match_torch(dtype, N, C, H, W, O, k, stride, pad, groups):
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
+    rng = np.random.default_rng(C * 1000 + H)
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = (rng.standard_normal((O, C // groups, k, k)) / np.sqrt(C // groups * k * k)).astype(dtype)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    yt = F.conv2d(xt, wt, stride=stride, padding=pad, groups=groups)
+    gy = rng.standard_normal(tuple(yt.shape)).astype(dtype)
+    gxt, gwt = torch.autograd.grad(yt, (xt, wt), torch.tensor(gy))
+    args = ((stride, stride), ((pad, pad), (pad, pad)), (1, 1), groups)
+    # Compare with a float64 PyTorch run, so that only our rounding counts against the tolerance.
+    x64, w64, gy64 = (torch.tensor(a.astype(np.float64)) for a in (x, w, gy))
+    x64.requires_grad_(), w64.requires_grad_()
+    y64 = F.conv2d(x64, w64, stride=stride, padding=pad, groups=groups)
+    gx64, gw64 = torch.autograd.grad(y64, (x64, w64), gy64)
+    assert_close(conv.conv2d_forward(x, w, *args), y64.detach().numpy(), dtype)
+    assert_close(conv.conv2d_backward_input(gy, w, (H, W), *args), gx64.numpy(), dtype)
+    assert_close(conv.conv2d_backward_weight(gy, x, (k, k), *args), gw64.numpy(), dtype)
+    # and PyTorch's own float32/64 answer is within the same tolerance of the float64 truth
+    assert_close(yt.detach().numpy(), y64.detach().numpy(), dtype)
+
+
+# --------------------------------------------------------------------------- special situations
+
+
+def test_backward_input_leaves_unused_trailing_rows_and_columns_zero():
+    """With stride 2, a 3x3 kernel and H = W = 8 the last input row/column is never read."""
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((4, 3, 3, 3))
+    gy = rng.standard_normal((2, 4, 3, 3))  # (8 - 3) // 2 + 1 = 3
+    args = ((2, 2), ((0, 0), (0, 0)), (1, 1), 1)
+    gx = conv.conv2d_backward_input(gy, w, (8, 8), *args)
+    assert gx.shape == (2, 3, 8, 8)
+    assert np.all(gx[:, :, 7, :] == 0) and np.all(gx[:, :, :, 7] == 0)
+    assert_close(gx, reference_backward_input(gy, w, (8, 8), *args), np.float64)
+
+
+@pytest.mark.parametrize("output_padding", [0, 1, 2])
+def test_backward_input_as_transposed_convolution(output_padding):
+    """conv_transpose2d(z, w) == backward_input(z, w) at the enlarged size output_padding asks for."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(output_padding)
+    z = rng.standard_normal((2, 6, 5, 4))
+    w = rng.standard_normal((6, 2, 3, 3))  # conv_transpose weight (in, out // groups, kH, kW), groups=2
+    stride, pad, dilation = 3, 1, 2
+    expected = torch.nn.functional.conv_transpose2d(
+        torch.tensor(z), torch.tensor(w), stride=stride, padding=pad, output_padding=output_padding,
+        dilation=dilation, groups=2).numpy()
+    hw = expected.shape[2:]
+    got = conv.conv2d_backward_input(z, w, hw, (stride, stride), ((pad, pad), (pad, pad)), (dilation, dilation), 2)
+    assert_close(got, expected, np.float64)
+
+
+def test_conv1d_as_conv2d_with_unit_height():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 4, 1, 17)).astype(np.float32)
+    w = rng.standard_normal((5, 4, 1, 3)).astype(np.float32)
+    args = ((1, 2), ((0, 0), (2, 1)), (1, 1), 1)
+    assert_close(conv.conv2d_forward(x, w, *args), reference_forward(x, w, *args), np.float32)
+
+
+@pytest.mark.parametrize("function", ["forward", "backward_input", "backward_weight"])
+def test_float32_stays_float32_and_results_are_deterministic(function):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 32, 12, 12)).astype(np.float32)
+    w = rng.standard_normal((32, 32, 3, 3)).astype(np.float32)
+    gy = rng.standard_normal((4, 32, 12, 12)).astype(np.float32)
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    call = {
+        "forward": lambda: conv.conv2d_forward(x, w, *args),
+        "backward_input": lambda: conv.conv2d_backward_input(gy, w, (12, 12), *args),
+        "backward_weight": lambda: conv.conv2d_backward_weight(gy, x, (3, 3), *args),
+    }[function]
+    first, second = call(), call()
+    assert first.dtype == np.float32
+    assert first.flags.c_contiguous
+    np.testing.assert_array_equal(first, second)
+
+
+# --------------------------------------------------------------------------- each algorithm on its own
+
+# Problems each algorithm accepts (the dispatcher only uses an algorithm where it applies).
+PROBLEMS_FOR = {
+    "im2col": conv_problems(),
+    "col2im": conv_problems(),
+    "rowstack": conv_problems(max_stride=1),
+    "flipped": conv_problems(max_stride=1),
+    "pointwise": conv_problems(kernels=(1,), max_stride=1, max_padding=0),
+    "winograd2": conv_problems(kernels=(3,), max_stride=1, max_dilation=1, group_kinds=("one",)),
+    "winograd4": conv_problems(kernels=(3,), max_stride=1, max_dilation=1, group_kinds=("one",)),
+}
+
+
+def test_every_algorithm_has_a_problem_strategy():
+    assert set(conv.FORWARD) | set(conv.BACKWARD_INPUT) | set(conv.BACKWARD_WEIGHT) <= set(PROBLEMS_FOR)
+
+
+@pytest.mark.parametrize("name", sorted(conv.FORWARD))
+@dtypes
+@FAST
+@given(data=st.data())
+def test_each_forward_algorithm(name, dtype, data):
+    problem = data.draw(PROBLEMS_FOR[name])
+    x, w, _ = problem.arrays(dtype)
+    algorithm = conv.FORWARD[name]
+    assert algorithm.applies(x.shape, w.shape, *problem.args)
+    assert_close(algorithm.run(x, w, *problem.args), reference_forward(x, w, *problem.args), dtype)
+
+
+@pytest.mark.parametrize("name", sorted(conv.BACKWARD_INPUT))
+@dtypes
+@FAST
+@given(data=st.data())
+def test_each_backward_input_algorithm(name, dtype, data):
+    problem = data.draw(PROBLEMS_FOR[name])
+    x, w, gy = problem.arrays(dtype)
+    hw = (problem.H, problem.W)
+    algorithm = conv.BACKWARD_INPUT[name]
+    assume(algorithm.applies(gy.shape, w.shape, hw, *problem.args))
+    assert_close(algorithm.run(gy, w, hw, *problem.args), reference_backward_input(gy, w, hw, *problem.args), dtype)
+
+
+@pytest.mark.parametrize("name", sorted(conv.BACKWARD_WEIGHT))
+@dtypes
+@FAST
+@given(data=st.data())
+def test_each_backward_weight_algorithm(name, dtype, data):
+    problem = data.draw(PROBLEMS_FOR[name])
+    x, w, gy = problem.arrays(dtype)
+    algorithm = conv.BACKWARD_WEIGHT[name]
+    assert algorithm.applies(gy.shape, x.shape, problem.kernel, *problem.args)
+    assert_close(algorithm.run(gy, x, problem.kernel, *problem.args),
+                 reference_backward_weight(gy, x, problem.kernel, *problem.args), dtype)
+
+
+@pytest.mark.parametrize("forward_name", ["im2col", "rowstack", "winograd2", "winograd4"])
+@FAST
+@given(data=st.data())
+def test_input_gradient_through_each_forward_algorithm(forward_name, data):
+    """The flipped-kernel input gradient must work whichever forward algorithm runs it."""
+    problem = data.draw(PROBLEMS_FOR[forward_name if forward_name != "im2col" else "flipped"])
+    x, w, gy = problem.arrays(np.float64)
+    hw = (problem.H, problem.W)
+    assume(conv.BACKWARD_INPUT["flipped"].applies(gy.shape, w.shape, hw, *problem.args))
+    got = conv.conv2d_backward_input_flipped(gy, w, hw, *problem.args, forward_algorithm=forward_name)
+    assert_close(got, reference_backward_input(gy, w, hw, *problem.args), np.float64)
+
+
+@pytest.mark.parametrize("tile", [2, 4])
+@pytest.mark.parametrize("channels", [256, 1024])
+def test_winograd_float32_error_stays_small_with_many_channels(tile, channels):
+    """Winograd rounding grows with the number of summed channels; F(4x4) is the riskier one."""
+    rng = np.random.default_rng(channels + tile)
+    x = rng.standard_normal((1, channels, 12, 12)).astype(np.float32)
+    w = (rng.standard_normal((8, channels, 3, 3)) / np.sqrt(9 * channels)).astype(np.float32)
+    gy = rng.standard_normal((1, 8, 12, 12)).astype(np.float32)
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    name = f"winograd{tile}"
+    assert_close(conv.FORWARD[name].run(x, w, *args), reference_forward(x, w, *args), np.float32)
+    assert_close(conv.BACKWARD_WEIGHT[name].run(gy, x, (3, 3), *args),
+                 reference_backward_weight(gy, x, (3, 3), *args), np.float32)
+    flipped = conv.conv2d_backward_input_flipped(gy, w, (12, 12), *args, forward_algorithm=name)
+    assert_close(flipped, reference_backward_input(gy, w, (12, 12), *args), np.float32)
+
+
+@FAST
+@given(problem=conv_problems(), big_channels=st.booleans())
+def test_dispatcher_only_picks_applicable_algorithms(problem, big_channels):
+    C, O = (problem.C * 64, problem.O * 64) if big_channels else (problem.C, problem.O)
+    x_shape, w_shape = (problem.N, C, problem.H, problem.W), (O, C // problem.groups, *problem.kernel)
+    gy_shape = (problem.N, O, *problem.out_hw)
+    hw = (problem.H, problem.W)
+    name = conv.choose_forward(x_shape, w_shape, *problem.args)
+    assert conv.FORWARD[name].applies(x_shape, w_shape, *problem.args)
+    name = conv.choose_backward_input(gy_shape, w_shape, hw, *problem.args)
+    assert conv.BACKWARD_INPUT[name].applies(gy_shape, w_shape, hw, *problem.args)
+    name = conv.choose_backward_weight(gy_shape, x_shape, problem.kernel, *problem.args)
+    assert conv.BACKWARD_WEIGHT[name].applies(gy_shape, x_shape, problem.kernel, *problem.args)

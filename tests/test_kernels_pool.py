@@ -1,0 +1,379 @@
+"""Tests of the NumPy pooling kernels in torchless._kernels.pool.
+
+Each kernel is compared with a slow per-window float64 reference written below
+(one explicit loop iteration per output element, following PyTorch's CPU kernels)
+and with PyTorch itself when it is installed.
+"""
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+try:
+    import torchless._kernels.pool  # noqa: F401
+except ImportError:  # running from a checkout without an install
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from torchless._kernels import pool
+
+TOLERANCE = {np.float32: 1e-4, np.float64: 1e-10}
+FAST = settings(max_examples=50, deadline=None)
+dtypes = pytest.mark.parametrize("dtype", [np.float32, np.float64])
+
+
+def assert_close(actual, expected, dtype):
+    assert actual.dtype == dtype, f"dtype {actual.dtype} != {np.dtype(dtype)}"
+    assert actual.shape == expected.shape, f"shape {actual.shape} != {expected.shape}"
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-30)
+    error = float(np.max(np.abs(actual.astype(np.float64) - expected), initial=0.0))
+    assert error <= TOLERANCE[dtype] * scale, f"max abs error {error:.3g} > {TOLERANCE[dtype]:g} * {scale:.3g}"
+
+
+# --------------------------------------------------------------------------- references
+
+
+def reference_output_size(size, kernel, stride, padding, dilation, ceil_mode):
+    """PyTorch's pooling_output_shape, with float arithmetic instead of integer tricks."""
+    exact = (size + 2 * padding - dilation * (kernel - 1) - 1) / stride
+    out = int(np.ceil(exact) if ceil_mode else np.floor(exact)) + 1
+    if ceil_mode and (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+def windows(out_hw, kernel, stride, padding):
+    """Yield (oh, ow, row_start, col_start) for every pooling window (start may be negative)."""
+    for oh in range(out_hw[0]):
+        for ow in range(out_hw[1]):
+            yield oh, ow, oh * stride[0] - padding[0], ow * stride[1] - padding[1]
+
+
+def reference_max_pool(x, kernel, stride, padding, dilation, ceil_mode):
+    """Per window, scan in-bounds taps in order; move on a strict improvement or a NaN (PyTorch CPU rule)."""
+    N, C, H, W = x.shape
+    out_hw = tuple(reference_output_size(s, k, st_, p, d, ceil_mode)
+                   for s, k, st_, p, d in zip((H, W), kernel, stride, padding, dilation))
+    y = np.zeros((N, C, *out_hw), dtype=np.float64)
+    indices = np.zeros((N, C, *out_hw), dtype=np.int64)
+    for n in range(N):
+        for c in range(C):
+            for oh, ow, h0, w0 in windows(out_hw, kernel, stride, padding):
+                taps = [(h0 + i * dilation[0], w0 + j * dilation[1])
+                        for i in range(kernel[0]) for j in range(kernel[1])]
+                taps = [(h, w) for h, w in taps if 0 <= h < H and 0 <= w < W]
+                best, best_index = -np.inf, taps[0][0] * W + taps[0][1]
+                for h, w in taps:
+                    value = x[n, c, h, w]
+                    if value > best or np.isnan(value):
+                        best, best_index = value, h * W + w
+                y[n, c, oh, ow], indices[n, c, oh, ow] = best, best_index
+    return y, indices
+
+
+def avg_window_bounds(h0, size, kernel, padding):
+    """(clamped start, clamped end, window size counting padding) along one axis, as PyTorch computes them."""
+    end = min(h0 + kernel, size + padding)
+    return max(h0, 0), min(end, size), end - h0
+
+
+def reference_avg_pool(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    N, C, H, W = x.shape
+    out_hw = tuple(reference_output_size(s, k, st_, p, 1, ceil_mode)
+                   for s, k, st_, p in zip((H, W), kernel, stride, padding))
+    y = np.zeros((N, C, *out_hw))
+    for oh, ow, h0, w0 in windows(out_hw, kernel, stride, padding):
+        hs, he, pool_h = avg_window_bounds(h0, H, kernel[0], padding[0])
+        ws, we, pool_w = avg_window_bounds(w0, W, kernel[1], padding[1])
+        if divisor_override is not None:
+            divisor = divisor_override
+        elif count_include_pad:
+            divisor = pool_h * pool_w
+        else:
+            divisor = (he - hs) * (we - ws)
+        y[:, :, oh, ow] = x[:, :, hs:he, ws:we].astype(np.float64).sum(axis=(2, 3)) / divisor
+    return y
+
+
+def reference_adaptive_avg_pool(x, out_hw):
+    N, C, H, W = x.shape
+    y = np.zeros((N, C, *out_hw))
+    for oh in range(out_hw[0]):
+        hs, he = (oh * H) // out_hw[0], -((-(oh + 1) * H) // out_hw[0])
+        for ow in range(out_hw[1]):
+            ws, we = (ow * W) // out_hw[1], -((-(ow + 1) * W) // out_hw[1])
+            y[:, :, oh, ow] = x[:, :, hs:he, ws:we].astype(np.float64).mean(axis=(2, 3))
+    return y
+
+
+# --------------------------------------------------------------------------- problems
+
+
+@dataclass(frozen=True)
+class PoolProblem:
+    N: int
+    C: int
+    H: int
+    W: int
+    kernel: tuple
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+    ceil_mode: bool
+    seed: int
+
+
+def has_tap_in_every_window(size, kernel, stride, padding, dilation, ceil_mode):
+    out = reference_output_size(size, kernel, stride, padding, dilation, ceil_mode)
+    return all(any(0 <= o * stride - padding + i * dilation < size for i in range(kernel)) for o in range(out))
+
+
+@st.composite
+def pool_problems(draw, max_dilation=3):
+    kernel = (draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+    dilation = (draw(st.integers(1, max_dilation)), draw(st.integers(1, max_dilation)))
+    stride = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)  # PyTorch's limit
+    sizes = [draw(st.integers(max(1, d * (k - 1) + 1 - 2 * p), d * (k - 1) + 10))
+             for k, d, p in zip(kernel, dilation, padding)]
+    # A dilated window can straddle a tiny input without touching it; PyTorch then returns an
+    # index outside the plane (and its backward writes into the neighbouring plane), so skip those.
+    ceil_mode = draw(st.booleans())
+    assume(all(has_tap_in_every_window(*axis, ceil_mode)
+               for axis in zip(sizes, kernel, stride, padding, dilation)))
+    return PoolProblem(draw(st.integers(1, 2)), draw(st.integers(1, 3)), sizes[0], sizes[1], kernel, stride,
+                       padding, dilation, ceil_mode, draw(st.integers(0, 2**31 - 1)))
+
+
+def pool_input(problem, dtype, with_ties_and_nans=False):
+    rng = np.random.default_rng(problem.seed)
+    shape = (problem.N, problem.C, problem.H, problem.W)
+    if not with_ties_and_nans:
+        return rng.standard_normal(shape).astype(dtype)
+    x = rng.integers(-2, 3, size=shape).astype(dtype)  # small integers: many ties
+    specials = rng.random(shape)
+    x[specials < 0.05] = np.nan
+    x[(specials >= 0.05) & (specials < 0.1)] = -np.inf
+    return x
+
+
+# --------------------------------------------------------------------------- output size
+
+
+@given(size=st.integers(1, 40), kernel=st.integers(1, 6), stride=st.integers(1, 5), dilation=st.integers(1, 3),
+       padding=st.integers(0, 3), ceil_mode=st.booleans())
+@FAST
+def test_pool_output_size_matches_reference(size, kernel, stride, dilation, padding, ceil_mode):
+    if size + 2 * padding < dilation * (kernel - 1) + 1:
+        return
+    assert (pool.pool_output_size(size, kernel, stride, padding, dilation, ceil_mode)
+            == reference_output_size(size, kernel, stride, padding, dilation, ceil_mode))
+
+
+def test_pool_output_size_ceil_mode_drops_window_starting_in_right_padding():
+    # 5 + 2*1 - 2 = 5, ceil(5/2) + 1 = 4, but window 3 would start at 6 >= 5 + 1, so 3.
+    assert pool.pool_output_size(5, 2, 2, 1, 1, True) == 3
+    assert pool.pool_output_size(5, 2, 2, 0, 1, True) == 3
+    assert pool.pool_output_size(5, 2, 2, 0, 1, False) == 2
+
+
+# --------------------------------------------------------------------------- max pooling
+
+
+@dtypes
+@FAST
+@given(problem=pool_problems(), with_ties_and_nans=st.booleans())
+def test_max_pool_forward_matches_reference(dtype, problem, with_ties_and_nans):
+    x = pool_input(problem, dtype, with_ties_and_nans)
+    args = (problem.kernel, problem.stride, problem.padding, problem.dilation, problem.ceil_mode)
+    y, indices = pool.max_pool2d_forward(x, *args)
+    expected_y, expected_indices = reference_max_pool(x, *args)
+    assert y.dtype == dtype and indices.dtype == np.int64
+    np.testing.assert_array_equal(y, expected_y.astype(dtype))  # max is exact, NaN == NaN here
+    np.testing.assert_array_equal(indices, expected_indices)
+
+
+@dtypes
+@FAST
+@given(problem=pool_problems(), with_ties_and_nans=st.booleans())
+def test_max_pool_matches_torch(dtype, problem, with_ties_and_nans):
+    torch = pytest.importorskip("torch")
+    x = pool_input(problem, dtype, with_ties_and_nans)
+    args = (problem.kernel, problem.stride, problem.padding, problem.dilation, problem.ceil_mode)
+    xt = torch.tensor(x, requires_grad=True)
+    yt, it = torch.nn.functional.max_pool2d(xt, *args, return_indices=True)
+    y, indices = pool.max_pool2d_forward(x, *args)
+    np.testing.assert_array_equal(y, yt.detach().numpy())
+    np.testing.assert_array_equal(indices, it.numpy())
+    gy = np.random.default_rng(problem.seed + 1).standard_normal(y.shape).astype(dtype)
+    (gxt,) = torch.autograd.grad(yt, xt, torch.tensor(gy))
+    assert_close(pool.max_pool2d_backward(gy, indices, x.shape), gxt.double().numpy(), dtype)
+
+
+@dtypes
+@FAST
+@given(problem=pool_problems())
+def test_max_pool_backward_accumulates_overlapping_windows(dtype, problem):
+    x = pool_input(problem, dtype, with_ties_and_nans=True)
+    args = (problem.kernel, problem.stride, problem.padding, problem.dilation, problem.ceil_mode)
+    _, indices = reference_max_pool(x, *args)
+    gy = np.random.default_rng(problem.seed).standard_normal(indices.shape).astype(dtype)
+    expected = np.zeros(x.shape)
+    for n, c, oh, ow in np.ndindex(*indices.shape):  # the obvious scatter-add, one window at a time
+        h, w = divmod(indices[n, c, oh, ow], problem.W)
+        expected[n, c, h, w] += gy[n, c, oh, ow]
+    assert_close(pool.max_pool2d_backward(gy, indices, x.shape), expected, dtype)
+
+
+def test_max_pool_nan_and_ties_follow_torch_cpu_rule():
+    x = np.array([[[[1.0, np.nan, 3.0, np.nan], [2.0, 2.0, 2.0, 1.0]]]], dtype=np.float32)
+    y, indices = pool.max_pool2d_forward(x, (1, 4), (1, 4), (0, 0), (1, 1), False)
+    assert np.isnan(y[0, 0, 0, 0]) and indices[0, 0, 0, 0] == 3  # the last NaN
+    assert y[0, 0, 1, 0] == 2.0 and indices[0, 0, 1, 0] == 4  # the first of the tied maxima
+
+
+def test_max_pool_all_minus_inf_window_never_points_into_padding():
+    x = np.full((1, 1, 3, 3), -np.inf)
+    _, indices = pool.max_pool2d_forward(x, (3, 3), (2, 2), (1, 1), (1, 1), False)
+    np.testing.assert_array_equal(indices, [[[[0, 1], [3, 4]]]])
+
+
+# --------------------------------------------------------------------------- average pooling
+
+
+@st.composite
+def avg_args(draw):
+    problem = draw(pool_problems(max_dilation=1))
+    count_include_pad = draw(st.booleans())
+    divisor_override = draw(st.sampled_from([None, None, 1, 3, 7]))
+    return problem, count_include_pad, divisor_override
+
+
+def avg_call_args(problem, count_include_pad, divisor_override):
+    return problem.kernel, problem.stride, problem.padding, problem.ceil_mode, count_include_pad, divisor_override
+
+
+@dtypes
+@FAST
+@given(case=avg_args())
+def test_avg_pool_forward_matches_reference(dtype, case):
+    problem = case[0]
+    x = pool_input(problem, dtype)
+    args = avg_call_args(*case)
+    assert_close(pool.avg_pool2d_forward(x, *args), reference_avg_pool(x, *args), dtype)
+
+
+@FAST
+@given(case=avg_args())
+def test_avg_pool_backward_is_adjoint_of_reference_forward(case):
+    """<avg_pool(x), gy> == <x, avg_pool_backward(gy)>: the reference is linear in x."""
+    problem = case[0]
+    x = pool_input(problem, np.float64)
+    args = avg_call_args(*case)
+    y = reference_avg_pool(x, *args)
+    gy = np.random.default_rng(problem.seed + 7).standard_normal(y.shape)
+    gx = pool.avg_pool2d_backward(gy, x.shape, *args)
+    assert gx.shape == x.shape
+    scale = np.sum(reference_avg_pool(np.abs(x), *args) * np.abs(gy)) + 1e-30
+    assert abs(np.vdot(x, gx) - np.vdot(y, gy)) <= 1e-12 * scale
+
+
+@dtypes
+@FAST
+@given(case=avg_args())
+def test_avg_pool_matches_torch(dtype, case):
+    torch = pytest.importorskip("torch")
+    problem = case[0]
+    x = pool_input(problem, dtype)
+    args = avg_call_args(*case)
+    xt = torch.tensor(x, requires_grad=True)
+    yt = torch.nn.functional.avg_pool2d(xt, *args)
+    gy = np.random.default_rng(problem.seed + 3).standard_normal(tuple(yt.shape)).astype(dtype)
+    (gxt,) = torch.autograd.grad(yt, xt, torch.tensor(gy))
+    assert_close(pool.avg_pool2d_forward(x, *args), yt.detach().double().numpy(), dtype)
+    assert_close(pool.avg_pool2d_backward(gy, x.shape, *args), gxt.double().numpy(), dtype)
+
+
+@pytest.mark.parametrize("kernel, shape", [((2, 2), (2, 3, 8, 6)), ((3, 1), (1, 2, 9, 4)), ((1, 1), (1, 1, 3, 3))])
+def test_avg_pool_backward_when_windows_tile_the_input(kernel, shape):
+    """stride == kernel, no padding, sizes divisible: the backward takes a broadcasting shortcut."""
+    rng = np.random.default_rng(sum(shape))
+    x = rng.standard_normal(shape)
+    args = (kernel, kernel, (0, 0), False, True, None)
+    y = reference_avg_pool(x, *args)
+    gy = rng.standard_normal(y.shape)
+    gx = pool.avg_pool2d_backward(gy, x.shape, *args)
+    expected = np.repeat(np.repeat(gy, kernel[0], axis=2), kernel[1], axis=3) / (kernel[0] * kernel[1])
+    assert_close(gx, expected, np.float64)
+
+
+def test_avg_pool_ceil_mode_window_past_padding_is_not_counted():
+    """count_include_pad counts padded cells, but not the part of a ceil-mode window past the padded edge."""
+    # H = 6, k = 3, s = 2, no padding: windows [0, 3), [2, 5), [4, 7) -> the last one has 2 cells.
+    y = pool.avg_pool2d_forward(np.ones((1, 1, 6, 1)), (3, 1), (2, 1), (0, 0), True, True, None)
+    np.testing.assert_allclose(y[0, 0, :, 0], [1.0, 1.0, 1.0])
+    # H = 4, k = 3, s = 2, p = 1: windows [-1, 2), [1, 4), [3, 6) -> the last has one real and one padded cell.
+    y = pool.avg_pool2d_forward(np.ones((1, 1, 4, 1)), (3, 1), (2, 1), (1, 0), True, True, None)
+    np.testing.assert_allclose(y[0, 0, :, 0], [2 / 3, 1.0, 0.5])
+
+
+# --------------------------------------------------------------------------- adaptive average pooling
+
+
+@st.composite
+def adaptive_problems(draw):
+    H, W = draw(st.integers(1, 13)), draw(st.integers(1, 13))
+    return (draw(st.integers(1, 2)), draw(st.integers(1, 3)), H, W,
+            (draw(st.integers(1, H + 2)), draw(st.integers(1, W + 2))), draw(st.integers(0, 2**31 - 1)))
+
+
+@dtypes
+@FAST
+@given(case=adaptive_problems())
+def test_adaptive_avg_pool_matches_reference_and_torch(dtype, case):
+    N, C, H, W, out_hw, seed = case
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    y = pool.adaptive_avg_pool2d_forward(x, out_hw)
+    assert_close(y, reference_adaptive_avg_pool(x, out_hw), dtype)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    gx = pool.adaptive_avg_pool2d_backward(gy, x.shape)
+    # adjoint identity against the reference, in float64
+    x64, gy64 = x.astype(np.float64), gy.astype(np.float64)
+    pairing = np.vdot(reference_adaptive_avg_pool(x64, out_hw), gy64)
+    assert abs(np.vdot(x64, pool.adaptive_avg_pool2d_backward(gy64, x.shape)) - pairing) <= 1e-12 * (
+        np.sum(reference_adaptive_avg_pool(np.abs(x64), out_hw) * np.abs(gy64)) + 1e-30)
+    torch = pytest.importorskip("torch")
+    xt = torch.tensor(x, requires_grad=True)
+    yt = torch.nn.functional.adaptive_avg_pool2d(xt, out_hw)
+    (gxt,) = torch.autograd.grad(yt, xt, torch.tensor(gy))
+    assert_close(y, yt.detach().double().numpy(), dtype)
+    assert_close(gx, gxt.double().numpy(), dtype)
+
+
+# --------------------------------------------------------------------------- dtype and determinism
+
+
+@pytest.mark.parametrize("name", ["max", "avg", "adaptive"])
+def test_pool_float32_stays_float32_and_is_deterministic(name):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((4, 8, 14, 14)).astype(np.float32)
+    if name == "max":
+        y, idx = pool.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), (1, 1), False)
+        gx = pool.max_pool2d_backward(y, idx, x.shape)
+        gx2 = pool.max_pool2d_backward(y, idx, x.shape)
+    elif name == "avg":
+        y = pool.avg_pool2d_forward(x, (3, 3), (2, 2), (1, 1), True, False, None)
+        gx = pool.avg_pool2d_backward(y, x.shape, (3, 3), (2, 2), (1, 1), True, False, None)
+        gx2 = pool.avg_pool2d_backward(y, x.shape, (3, 3), (2, 2), (1, 1), True, False, None)
+    else:
+        y = pool.adaptive_avg_pool2d_forward(x, (5, 3))
+        gx = pool.adaptive_avg_pool2d_backward(y, x.shape)
+        gx2 = pool.adaptive_avg_pool2d_backward(y, x.shape)
+    assert y.dtype == np.float32 and gx.dtype == np.float32
+    assert gx.shape == x.shape and gx.flags.c_contiguous
+    np.testing.assert_array_equal(gx, gx2)
