@@ -31,12 +31,17 @@ FloatTensor = DoubleTensor = LongTensor = Tensor  # isinstance checks in older c
 strided = "torch.strided"
 contiguous_format = channels_last = preserve_format = None
 
-_LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "backends", "return_types"}
+_LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends",
+                    "return_types"}
 
 
 def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         return _importlib.import_module(f"{__name__}.{name}")
+    if name == "summary":  # a function, kept in _summary so that no submodule attribute shadows it
+        from ._summary import summary
+
+        return summary
     if name in ("save", "load"):
         from . import serialization
 

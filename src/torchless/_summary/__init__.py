@@ -1,0 +1,139 @@
+"""``torchless.summary``: a torchinfo-style table of a model's layers, parameters and costs."""
+import sys
+
+from .layer import LayerInfo
+from .receptive import track
+from .table import format_table
+
+__all__ = ["summary", "ModelSummary", "LayerInfo"]
+
+
+class ModelSummary:
+    """The result of :func:`summary`: ``str()`` is the table; the numbers are attributes.
+
+    Attributes:
+        layers: a :class:`LayerInfo` per module call, in call order (containers before their children).
+        total_params, trainable_params, non_trainable_params: over the model's distinct parameters.
+        total_mult_adds: multiply-accumulates of the forward pass, for the whole input batch.
+        input_bytes, params_bytes, forward_bytes, total_bytes: memory of the input, the parameters,
+            the outputs of every leaf layer call (what a forward pass keeps), and their sum.
+    """
+
+    def __init__(self, model, layers, inputs):
+        self.layers = layers
+        params = list(model.parameters())
+        self.total_params = sum(p.numel() for p in params)
+        self.trainable_params = sum(p.numel() for p in params if p.requires_grad)
+        self.non_trainable_params = self.total_params - self.trainable_params
+        leaves = [layer for layer in layers if layer.is_leaf]
+        self.total_mult_adds = sum(layer.mult_adds for layer in leaves)
+        self.input_bytes = sum(x.numel() * x.element_size() for x in inputs)
+        self.params_bytes = sum(p.numel() * p.element_size() for p in params)
+        self.forward_bytes = sum(layer.output_bytes for layer in leaves)
+        self.total_bytes = self.input_bytes + self.params_bytes + self.forward_bytes
+
+    def __str__(self):
+        return format_table(self)
+
+    __repr__ = __str__
+
+
+def summary(model, input_size=None, input_data=None, dtypes=None, verbose=None, mode="eval"):
+    """Run ``model`` once and tabulate every module call, like torchinfo's ``summary``.
+
+    For each module call (nested modules indented under their container): the output shape, the
+    module's own parameters, its multiply-accumulates and, for convolution and pooling layers, the
+    receptive field and jump. Then the totals and the memory of input, parameters and activations.
+    Only modules appear: functional calls in ``forward`` (``F.relu``, ``x.view``) are not rows.
+
+    Args:
+        model (nn.Module): the model to describe.
+        input_size (tuple or list of tuples): the shape of the input, batch dimension included,
+            e.g. ``(1, 1, 28, 28)``; a list of shapes for a model taking several inputs. The summary
+            feeds zeros of this shape.
+        input_data (Tensor or sequence of Tensors): actual inputs, instead of ``input_size``.
+        dtypes (list of torchless.dtype): the dtype of each input made from ``input_size``
+            (default: the default float dtype).
+        verbose (int): 1 prints the table, 0 only returns it. Default: 0 in an interactive session
+            (where the returned summary shows itself), 1 in a script.
+        mode (str): ``"eval"`` (default: no dropout, BatchNorm statistics left alone), ``"train"``
+            or ``"same"``; the model's own mode is restored afterwards.
+
+    Returns:
+        ModelSummary: ``str()`` is the table; ``.total_params``, ``.trainable_params``,
+        ``.total_mult_adds``, ``.layers``, ... hold the numbers.
+
+    Example::
+
+        >>> result = torchless.summary(models.create("course"), input_size=(1, 1, 28, 28))
+        >>> result.total_params
+        5420
+    """
+    inputs = _inputs(input_size, input_data, dtypes)
+    if mode not in ("eval", "train", "same"):
+        raise ValueError(f"mode must be 'eval', 'train' or 'same', got {mode!r}")
+    layers = _record(model, inputs, mode)
+    track([layer for layer in layers if layer.is_leaf], list(inputs[0].shape) if inputs else None)
+    result = ModelSummary(model, layers, inputs)
+    if verbose is None:
+        verbose = 0 if hasattr(sys, "ps1") else 1
+    if verbose:
+        print(result)
+    return result
+
+
+def _inputs(input_size, input_data, dtypes):
+    from .. import _creation
+    from .._tensor import Tensor
+
+    if (input_size is None) == (input_data is None):
+        raise ValueError("summary() needs exactly one of input_size and input_data")
+    if input_data is not None:
+        inputs = [input_data] if isinstance(input_data, Tensor) else list(input_data)
+        if not all(isinstance(x, Tensor) for x in inputs):
+            raise TypeError("input_data must be a Tensor or a sequence of Tensors")
+        return inputs
+    sizes = list(input_size) if isinstance(input_size[0], (tuple, list)) else [input_size]
+    dtypes = list(dtypes) if dtypes is not None else [None] * len(sizes)
+    if len(dtypes) != len(sizes):
+        raise ValueError(f"got {len(dtypes)} dtypes for {len(sizes)} inputs")
+    return [_creation.zeros(tuple(size), dtype=dtype) for size, dtype in zip(sizes, dtypes)]
+
+
+def _record(model, inputs, mode):
+    """Call ``model(*inputs)`` without gradients, with hooks recording a LayerInfo per module call."""
+    from ..autograd import grad_mode
+
+    names = {id(module): name for name, module in model.named_modules()}
+    layers, open_calls, called = [], [], set()
+
+    def before(module, args):
+        layer = LayerInfo(module, names.get(id(module), ""), len(open_calls))
+        layers.append(layer)
+        open_calls.append(layer)
+
+    def after(module, args, output):
+        layer = open_calls.pop()
+        layer.record(args, output, first_call=id(module) not in called)
+        called.add(id(module))
+
+    was_training = {id(m): m.training for m in model.modules()}
+    handles = []
+    try:
+        for module in model.modules():
+            handles += [module.register_forward_pre_hook(before), module.register_forward_hook(after)]
+        if mode != "same":
+            model.train(mode == "train")
+        with grad_mode.no_grad():
+            model(*inputs)
+    except Exception as err:
+        done = ", ".join(layer.name or layer.class_name for layer in layers if layer.output_shape is not None)
+        reason = (str(err).splitlines() or [""])[0]
+        raise RuntimeError(f"the forward pass failed with {type(err).__name__}: {reason} "
+                           f"(layers that ran: {done or 'none'})") from err
+    finally:
+        for handle in handles:
+            handle.remove()
+        for module in model.modules():
+            module.training = was_training[id(module)]
+    return layers

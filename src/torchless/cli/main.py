@@ -1,0 +1,32 @@
+"""Entry point of the ``torchless`` console script."""
+import argparse
+import sys
+
+from . import evaluate, explain, predict, serve, show, summary, train
+from .errors import CLIError
+
+COMMANDS = (train, evaluate, predict, summary, explain, show, serve)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="torchless", description="Train and use small CNNs with torchless.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except CLIError as err:
+        print(f"torchless {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"torchless {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
