@@ -10,6 +10,9 @@ tagged object ``{"type": ..., ...}`` for everything JSON cannot say by itself: `
 ``tuple``, ``dict`` and ``OrderedDict`` (items as ``[key NODE, value NODE]`` pairs, so that integer and
 tuple keys come back as they were), ``tensor`` and ``Parameter`` (an index into ``tensors/`` plus
 ``requires_grad``), ``Size``, ``dtype`` and ``device``. Loading only ever builds these types.
+
+``save(..., format="torch")`` writes PyTorch's own zip format instead, and :func:`load` reads it -- files
+written by ``torch.save`` -- through an unpickler that runs no code (see ``_torch_format``).
 """
 import io
 import json
@@ -17,6 +20,7 @@ import math
 import os
 import pickle
 import secrets
+import struct
 import zipfile
 import zlib
 from collections import OrderedDict
@@ -36,8 +40,9 @@ _READ_CHUNK = 1 << 24
 
 
 class CheckpointError(RuntimeError, pickle.UnpicklingError):
-    """A file that is not a valid torchless checkpoint (caught by ``except RuntimeError`` and by
-    ``except pickle.UnpicklingError``, the error PyTorch raises for checkpoints it refuses to load)."""
+    """A file that torchless.load cannot or will not load: not a checkpoint of either format, corrupt, or a
+    PyTorch checkpoint needing a global that a weights-only load refuses (caught by ``except RuntimeError``
+    and by ``except pickle.UnpicklingError``, the error PyTorch raises for checkpoints it refuses to load)."""
 
 
 def _tensor_path(index):
@@ -152,7 +157,7 @@ def _atomic_write(path, write):
 
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
-         _disable_byteorder_record=False):
+         _disable_byteorder_record=False, *, format="torchless"):
     """Save ``obj`` (tensors, Parameters, state dicts and containers of them) to ``f``.
 
     Args:
@@ -161,19 +166,35 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
             ``Module.state_dict()``, an ``Optimizer.state_dict()`` or a training checkpoint. A tensor
             referenced several times is stored once and loads as one tensor.
         f: a path (``str`` or ``os.PathLike``), written atomically, or a binary file object.
+        format (str): ``"torchless"`` (default) for torchless's own format, which never pickles, or
+            ``"torch"`` for the zip format of ``torch.save`` (pickle protocol 2, storages aligned to 64
+            bytes), which ``torch.load(f, weights_only=True)`` reads. Each tensor is written as its own
+            contiguous storage.
 
-    ``pickle_module``, ``pickle_protocol`` and the private flags are accepted for PyTorch compatibility
-    and ignored: torchless never pickles.
+    ``pickle_module``, ``pickle_protocol`` and ``_use_new_zipfile_serialization`` are accepted for PyTorch
+    compatibility and ignored; with ``format="torch"``, ``_disable_byteorder_record`` leaves out the
+    ``byteorder`` record, as in PyTorch.
 
     Raises:
         TypeError: ``obj`` holds something else (a Module, a function, a NumPy array, ...).
+        ValueError: ``format`` is neither ``"torchless"`` nor ``"torch"``.
         RuntimeError: the directory of ``f`` does not exist.
     """
+    if format not in ("torchless", "torch"):
+        raise ValueError(f"format must be 'torchless' or 'torch', got {format!r}")
     encoder = _Encoder()
-    structure = {"format": FORMAT, "version": VERSION, "object": encoder.encode(obj)}
+    node = encoder.encode(obj)
+    if format == "torch":
+        from . import _torch_format  # imports this module, for CheckpointError
 
-    def write(stream):
-        _write_archive(stream, structure, encoder.arrays)
+        folder = _torch_format.folder_for(f) if isinstance(f, (str, bytes, os.PathLike)) else "archive"
+
+        def write(stream):
+            _torch_format.write_archive(stream, node, encoder.arrays, folder,
+                                        record_byte_order=not _disable_byteorder_record)
+    else:
+        def write(stream):
+            _write_archive(stream, {"format": FORMAT, "version": VERSION, "object": node}, encoder.arrays)
 
     if isinstance(f, (str, bytes, os.PathLike)):
         _atomic_write(f, write)
@@ -293,18 +314,19 @@ def _int(value):
 
 
 def _not_ours(name, reason):
-    return CheckpointError(f"{name} is not a torchless checkpoint ({reason}). torchless.load reads only files "
-                           "written by torchless.save, and never unpickles: unpickling can run arbitrary code.")
+    return CheckpointError(f"{name} is not a torchless checkpoint ({reason}). torchless.load reads files written by "
+                           "torchless.save and by torch.save (PyTorch's zip format, through an unpickler that runs no "
+                           "code); it unpickles nothing else: unpickling can run arbitrary code.")
+
+
+# torch.save's format before PyTorch 1.6 starts with this number, pickled (protocol 2, LONG1)
+_LEGACY_MAGIC = b"\x80\x02\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 
 
 def _load_archive(archive, name):
-    names = archive.namelist()
-    if _STRUCTURE not in names:
-        if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
-            raise _not_ours(name, "it is a PyTorch pickle checkpoint")
-        raise _not_ours(name, f"a zip archive without '{_STRUCTURE}'")
+    structure = archive.read(_STRUCTURE)
     try:
-        document = json.loads(archive.read(_STRUCTURE))
+        document = json.loads(structure)
     except (ValueError, RecursionError) as error:
         raise CheckpointError(f"corrupt checkpoint {name}: its structure is not valid JSON ({error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT or "object" not in document:
@@ -320,39 +342,66 @@ _CORRUPTION = (KeyError, TypeError, ValueError, IndexError, RecursionError, EOFE
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
-    """Load an object saved by :func:`save` from ``f`` (a path or a binary file object).
+    """Load an object saved by :func:`save` or by ``torch.save`` from ``f`` (a path or a binary file object).
 
-    Loading builds only tensors, Parameters, numbers, strings, lists, tuples, dicts and the like: a
-    checkpoint cannot run code, so ``weights_only`` makes no difference. Loaded tensors own fresh memory.
+    The format is detected: torchless's own, or PyTorch's zip format (``torch.save`` since PyTorch 1.6),
+    whose pickle is read as ``torch.load(f, weights_only=True)`` reads it, by an unpickler that builds only
+    tensors, Parameters, dtypes, devices, ``torch.Size``, numbers, strings, bytes, lists, tuples, sets, dicts
+    and OrderedDicts, and refuses every other global. Nothing from the file ever runs, so ``weights_only``
+    makes no difference. Loaded tensors own fresh memory (views of one storage become separate tensors).
 
     Args:
         f: a path (``str`` or ``os.PathLike``) or a binary file object.
-        map_location: a device for the tensors; torchless computes on the CPU, so only ``None``, ``'cpu'``
-            (or a CPU device) and mappings or callables (ignored) are accepted.
+        map_location: where tensors go; torchless computes on the CPU, so ``None``, ``'cpu'`` (or a CPU
+            device), a dict mapping saved locations (``{'cuda:0': 'cpu'}``) or a callable (taken to map
+            to the CPU). With ``None``, a PyTorch checkpoint saved on another device raises as PyTorch
+            does on a machine without that device.
         pickle_module, weights_only, mmap, pickle_load_args: accepted for PyTorch compatibility; ignored.
 
     Raises:
-        CheckpointError: ``f`` is not a torchless checkpoint (e.g. a PyTorch pickle file) or is corrupt.
-            It is both a ``RuntimeError`` and a ``pickle.UnpicklingError``.
+        CheckpointError: ``f`` is neither format (e.g. a plain pickle, PyTorch's legacy pre-1.6 format, a
+            TorchScript archive), is corrupt, or is a PyTorch checkpoint whose pickle needs a global that a
+            weights-only load does not allow (the message names it). It is both a ``RuntimeError`` and a
+            ``pickle.UnpicklingError``.
+        FileNotFoundError: no file at the path ``f``.
     """
     if isinstance(map_location, (str, device)):
         device(map_location)
     if isinstance(f, (str, bytes, os.PathLike)):
         name = repr(os.fsdecode(f))
         with open(f, "rb") as stream:
-            return _load_stream(stream, name)
+            return _load_stream(stream, name, map_location)
     stream = f if getattr(f, "seekable", lambda: False)() else io.BytesIO(f.read())
-    return _load_stream(stream, "the file object")
+    return _load_stream(stream, "the file object", map_location)
 
 
-def _load_stream(stream, name):
+def _load_stream(stream, name, map_location):
+    start = stream.tell()
+    size = stream.seek(0, io.SEEK_END) - start
+    stream.seek(start)
     try:
         archive = zipfile.ZipFile(stream)
-    except zipfile.BadZipFile:
-        stream.seek(0)
-        reason = "it is a pickle file" if stream.read(1) == b"\x80" else "not a zip archive"
-        raise _not_ours(name, reason) from None
+    # what zipfile raises for damaged archives (OSError: seeks to forged offsets)
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError, OverflowError,
+            struct.error) as error:
+        stream.seek(start)
+        head = stream.read(len(_LEGACY_MAGIC))
+        if head == _LEGACY_MAGIC:
+            raise _not_ours(name, "it is in the legacy format of torch.save before PyTorch 1.6 or with "
+                                  "_use_new_zipfile_serialization=False; re-save it with a current torch.save"
+                            ) from None
+        if head[:2] == b"PK":
+            raise CheckpointError(f"corrupt checkpoint {name}: a damaged zip archive ({type(error).__name__}: "
+                                  f"{error})") from None
+        raise _not_ours(name, "it is a pickle file" if head[:1] == b"\x80" else "not a zip archive") from None
     with archive:
+        if _STRUCTURE not in archive.NameToInfo:
+            from . import _torch_format  # imports this module, for CheckpointError
+
+            folder = _torch_format.archive_folder(archive.namelist())
+            if folder is None:
+                raise _not_ours(name, f"a zip archive without '{_STRUCTURE}'")
+            return _torch_format.read_archive(archive, folder, name, size, map_location)
         try:
             return _load_archive(archive, name)
         except CheckpointError:

@@ -1,0 +1,738 @@
+"""PyTorch's checkpoint format (``torch.save`` since PyTorch 1.6), read and written without PyTorch.
+
+A checkpoint is a zip archive whose entries, stored uncompressed, all sit in one folder (``archive/`` when
+saved to a file object, the file name without its extension when saved to a path):
+
+* ``data.pkl``: the saved object, pickled with protocol 2. A tensor is the call
+  ``torch._utils._rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks)``
+  (plus a ``metadata`` dict when the tensor has its negative bit set); a Parameter wraps it in
+  ``torch._utils._rebuild_parameter(tensor, requires_grad, backward_hooks)``. A storage is the persistent
+  id ``('storage', torch.FloatStorage, key, location, numel)`` (``torch.LongStorage`` ..., or
+  ``torch.storage.UntypedStorage`` with ``numel`` in bytes, which ``_rebuild_tensor_v3`` reads with a
+  ``dtype`` argument such as ``torch.float32``);
+* ``data/<key>``: each storage's ``numel`` elements, raw, in the byte order that ``byteorder`` names
+  (``little`` or ``big``; ``little`` when absent). torch.save starts every entry's data at a multiple of
+  64 bytes from the start of the archive, padding the local file headers with an ``FB`` extra field;
+* ``version`` (``3``), ``.format_version`` (``1``), ``.storage_alignment`` (``64``) and
+  ``.data/serialization_id``.
+
+Reading runs no code from the file. ``data.pkl`` is first walked opcode by opcode without being run:
+opcodes outside plain data, ``GLOBAL``, ``REDUCE``, ``BUILD`` and ``BINPERSID`` are refused, and memo
+indices may not exceed the pickle's length (CPython's unpickler sizes its memo by the largest index, so a
+six-byte pickle could otherwise make it allocate gigabytes). Then :class:`_WeightsUnpickler` runs it:
+its ``find_class`` resolves only the globals listed in ``_ALLOWED_GLOBALS``, and to inert stand-ins, never
+to the real objects, so that ``BUILD`` cannot modify anything shared; its ``persistent_load`` accepts only
+storage ids. Any other global is refused with a ``pickle.UnpicklingError`` naming it. The unpickled
+object holds only plain Python data and inert records, which are then checked and turned into torchless
+tensors: a tensor's offset, sizes and strides are checked against its storage before any view is built,
+a storage's size against its zip entry and the file, and, since tensors are copied out of their storages
+and views that overlap or broadcast a storage can need more memory than the file holds, all tensors
+together may take at most ``8 x file size + 256 MiB``.
+"""
+import io
+import math
+import os
+import pickle
+import pickletools
+import secrets
+import struct
+import warnings
+import zipfile
+from collections import Counter, OrderedDict
+
+import numpy as np
+
+from . import _dtype
+from ._size import Size
+from ._tensor import Tensor, device
+from .serialization import CheckpointError
+
+__all__ = ["archive_folder", "read_archive", "write_archive"]
+
+ALIGNMENT = 64
+_ARCHIVE_VERSION = b"3\n"
+_MAX_DIMS = 64  # NumPy's limit
+_EXPANSION_ALLOWANCE = 256 << 20
+_EXPANSION_FACTOR = 8
+
+_STORAGE_DTYPES = {
+    "FloatStorage": _dtype.float32, "DoubleStorage": _dtype.float64, "HalfStorage": _dtype.float16,
+    "LongStorage": _dtype.int64, "IntStorage": _dtype.int32, "ShortStorage": _dtype.int16,
+    "CharStorage": _dtype.int8, "ByteStorage": _dtype.uint8, "BoolStorage": _dtype.bool,
+}
+_STORAGE_NAMES = {dtype: name for name, dtype in _STORAGE_DTYPES.items()}
+# PyTorch dtypes torchless has no counterpart of, named for a clearer refusal than "unsupported global"
+_FOREIGN_DTYPES = {"bfloat16", "complex32", "complex64", "complex128", "cfloat", "cdouble", "uint16", "uint32",
+                   "uint64", "qint8", "quint8", "qint32", "quint4x2", "quint2x4"}
+
+
+class _Refused(Exception):
+    """The pickle asks for something a weights-only load does not allow."""
+
+
+class _Corrupt(Exception):
+    """The file is inconsistent."""
+
+
+# ---------------------------------------------------------------------------------- inert stand-ins
+class _Inert:
+    """What the unpickler builds besides plain data: nothing a pickle's ``BUILD`` may change."""
+
+    __slots__ = ()
+
+    def __setstate__(self, state):
+        raise _Refused(f"the pickle sets the state of {self!r}, which is not allowed")
+
+
+class _Global(_Inert):
+    """An allowed global: a callable (``function`` checks its arguments) or, with ``function`` None, a
+    value such as a dtype or a storage type."""
+
+    __slots__ = ("name", "function", "dtype")
+
+    def __init__(self, name, function=None, dtype=None):
+        self.name, self.function, self.dtype = name, function, dtype
+
+    def __call__(self, *args):
+        if self.function is None:
+            raise _Refused(f"the pickle calls {self.name}, which is not callable")
+        return self.function(*args)
+
+    def __repr__(self):
+        return self.name
+
+
+class _Storage(_Inert):
+    """A storage: ``nbytes`` raw bytes in the entry ``data/<key>``."""
+
+    __slots__ = ("key", "dtype", "nbytes")
+
+    def __init__(self, key, dtype, nbytes):
+        self.key, self.dtype, self.nbytes = key, dtype, nbytes
+
+    def __repr__(self):
+        return f"storage '{self.key}'"
+
+
+class _TensorRecord(_Inert):
+    """A tensor to copy out of its storage once the whole pickle has been read."""
+
+    __slots__ = ("storage", "dtype", "offset", "size", "stride", "requires_grad", "negative", "is_parameter")
+
+    def __init__(self, storage, dtype, offset, size, stride, requires_grad, negative, is_parameter=False):
+        self.storage, self.dtype, self.offset, self.size, self.stride = storage, dtype, offset, size, stride
+        self.requires_grad, self.negative, self.is_parameter = requires_grad, negative, is_parameter
+
+    def __repr__(self):
+        return "a tensor"
+
+
+class _DeviceRecord(_Inert):
+    __slots__ = ("args",)
+
+    def __init__(self, args):
+        self.args = args
+
+    def __repr__(self):
+        return "a device"
+
+
+# ---------------------------------------------------------------------------------- allowed globals
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_tuple(value, what):
+    if not isinstance(value, (tuple, list)) or not all(_is_int(n) and n >= 0 for n in value):
+        raise _Corrupt(f"tensor {what} must be a tuple of non-negative ints, got {_describe(value)}")
+    if len(value) > _MAX_DIMS:
+        raise _Corrupt(f"tensor with {len(value)} dimensions (at most {_MAX_DIMS} are supported)")
+    return tuple(value)
+
+
+def _describe(value):
+    """A short description of an unpickled value, safe for any size or depth."""
+    if isinstance(value, (_Inert, bool, type(None))) or (_is_int(value) and abs(value) < 10 ** 30):
+        return repr(value)
+    if isinstance(value, tuple) and len(value) <= 8 and all(_is_int(v) and abs(v) < 10 ** 30 for v in value):
+        return repr(value)
+    return f"a {type(value).__name__}"
+
+
+def _tensor_record(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype, metadata):
+    if not isinstance(storage, _Storage):
+        raise _Corrupt(f"a tensor's storage must come from a storage id, got {_describe(storage)}")
+    if not _is_int(storage_offset) or storage_offset < 0:
+        raise _Corrupt(f"bad storage offset {_describe(storage_offset)}")
+    size, stride = _int_tuple(size, "size"), _int_tuple(stride, "stride")
+    if len(size) != len(stride):
+        raise _Corrupt(f"tensor size {size} and stride {stride} differ in length")
+    if not isinstance(requires_grad, bool):
+        raise _Corrupt(f"requires_grad must be a bool, got {_describe(requires_grad)}")
+    if requires_grad and not dtype.is_floating_point:
+        raise _Corrupt(f"a tensor of dtype torch.{dtype.name} cannot require gradients")
+    if not isinstance(backward_hooks, dict):
+        raise _Corrupt(f"backward_hooks must be a dict, got {_describe(backward_hooks)}")
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict) or not set(metadata) <= {"neg", "conj"} or \
+            not all(isinstance(v, bool) for v in dict.values(metadata)):
+        raise _Refused(f"unsupported tensor metadata {_describe(metadata)} (only the 'neg' and 'conj' bits)")
+    if all(size):  # an empty tensor reads nothing, as in PyTorch
+        capacity = storage.nbytes // dtype.itemsize
+        last = storage_offset + sum((n - 1) * s for n, s in zip(size, stride))
+        if last >= capacity:
+            raise _Corrupt(f"tensor of size {size}, stride {stride} and offset {storage_offset} reaches element "
+                           f"{last} of {storage!r}, which holds {capacity} elements of torch.{dtype.name}")
+    # the conj bit means nothing for real dtypes; the neg bit stores -x as x
+    return _TensorRecord(storage, dtype, storage_offset, size, stride, requires_grad, dict.get(metadata, "neg", False))
+
+
+def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks, metadata=None):
+    dtype = storage.dtype if isinstance(storage, _Storage) else None
+    return _tensor_record(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype, metadata)
+
+
+def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype, metadata=None):
+    if not (isinstance(dtype, _Global) and dtype.function is None and isinstance(dtype.dtype, _dtype.dtype)):
+        raise _Corrupt(f"_rebuild_tensor_v3 needs a dtype, got {_describe(dtype)}")
+    return _tensor_record(storage, storage_offset, size, stride, requires_grad, backward_hooks, dtype.dtype,
+                          metadata)
+
+
+def _rebuild_parameter(data, requires_grad, backward_hooks, state=None):
+    if not isinstance(data, _TensorRecord) or data.is_parameter:
+        raise _Corrupt(f"a Parameter must wrap a tensor, got {_describe(data)}")
+    if not isinstance(requires_grad, bool) or not isinstance(backward_hooks, dict):
+        raise _Corrupt("bad Parameter arguments")
+    if state:
+        raise _Refused("Parameters with Python attributes are not supported")
+    if requires_grad and not data.dtype.is_floating_point:
+        raise _Corrupt(f"a Parameter of dtype torch.{data.dtype.name} cannot require gradients")
+    return _TensorRecord(data.storage, data.dtype, data.offset, data.size, data.stride, requires_grad,
+                         data.negative, is_parameter=True)
+
+
+def _torch_device(*args):
+    if not (1 <= len(args) <= 2 and isinstance(args[0], str) and all(_is_int(a) for a in args[1:])):
+        raise _Corrupt("bad torch.device arguments")
+    return _DeviceRecord(args)
+
+
+def _torch_size(sizes=()):
+    if not isinstance(sizes, (tuple, list)) or not all(_is_int(n) for n in sizes):
+        raise _Corrupt("torch.Size needs a tuple of ints")
+    return Size(sizes)
+
+
+def _codecs_encode(text, encoding):
+    # protocol 2 has no opcode for bytes: Python pickles them as _codecs.encode(text, 'latin1')
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise _Refused("_codecs.encode is allowed only for latin-1 text")
+    return text.encode("latin-1")
+
+
+def _bytearray(data=b""):
+    if not isinstance(data, bytes):  # bytearray(n) would allocate n bytes
+        raise _Refused("bytearray is allowed only from bytes")
+    return bytearray(data)
+
+
+def _from_iterable(kind):
+    def build(*args):
+        if len(args) > 1 or (args and not isinstance(args[0], (list, tuple, dict, set, frozenset))):
+            raise _Refused(f"{kind.__name__} is allowed only from a list, tuple, set or dict")
+        return kind(*args)
+
+    return build
+
+
+def _complex(real=0.0, imag=0.0):
+    if not all(isinstance(v, (int, float)) for v in (real, imag)):
+        raise _Refused("complex is allowed only from two numbers")
+    return complex(real, imag)
+
+
+def _allowed_globals():
+    allowed = {
+        ("collections", "OrderedDict"): _from_iterable(OrderedDict),
+        ("collections", "Counter"): _from_iterable(Counter),
+        ("builtins", "set"): _from_iterable(set),
+        ("builtins", "complex"): _complex,
+        ("builtins", "bytearray"): _bytearray,
+        ("_codecs", "encode"): _codecs_encode,
+        ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
+        ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
+        ("torch._utils", "_rebuild_parameter"): _rebuild_parameter,
+        ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
+        ("torch", "device"): _torch_device,
+        ("torch", "Size"): _torch_size,
+    }
+    table = {key: _Global(".".join(key), function) for key, function in allowed.items()}
+    for name in ("set", "complex", "bytearray"):  # protocol 2 writes Python 3's builtins as __builtin__
+        table["__builtin__", name] = table["builtins", name]
+    for name, dtype in _STORAGE_DTYPES.items():
+        table["torch", name] = _Global(f"torch.{name}", dtype=dtype)
+    table["torch.storage", "UntypedStorage"] = table["torch", "UntypedStorage"] = _Global(
+        "torch.storage.UntypedStorage", dtype=_dtype.uint8)
+    for dtype in _dtype.ALL:
+        table["torch", dtype.name] = _Global(f"torch.{dtype.name}", dtype=dtype)
+    return table
+
+
+_ALLOWED_GLOBALS = _allowed_globals()
+
+
+# ---------------------------------------------------------------------------------- reading
+# Python 2's STRING and BINSTRING are left out, as PyTorch does: no zip checkpoint was written by Python 2
+_ALLOWED_OPCODES = frozenset((
+    "PROTO", "FRAME", "STOP", "MARK", "POP", "POP_MARK", "DUP", "NONE", "NEWTRUE", "NEWFALSE",
+    "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT", "BINFLOAT",
+    "SHORT_BINSTRING", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8",
+    "UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8",
+    "EMPTY_TUPLE", "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_LIST", "LIST", "APPEND", "APPENDS",
+    "EMPTY_DICT", "DICT", "SETITEM", "SETITEMS", "EMPTY_SET", "ADDITEMS", "FROZENSET",
+    "GLOBAL", "STACK_GLOBAL", "REDUCE", "BUILD", "BINPERSID",
+    "GET", "BINGET", "LONG_BINGET", "PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE",
+))
+_MEMO_WRITES = frozenset(("PUT", "BINPUT", "LONG_BINPUT"))
+
+
+def _check_opcodes(data):
+    """Walk the pickle without running it: every opcode allowed, every length and memo index in bounds."""
+    with warnings.catch_warnings():
+        # genops decodes a STRING's escapes, warning about bad ones, before the opcode can be refused
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for opcode, argument, position in pickletools.genops(data):
+            if opcode.name not in _ALLOWED_OPCODES:
+                raise _Refused(f"unsupported pickle opcode {opcode.name} at byte {position}")
+            if opcode.name in _MEMO_WRITES and not 0 <= argument < len(data):
+                raise _Corrupt(f"memo index {argument} at byte {position} is out of range")
+            if opcode.name == "FRAME" and argument > len(data) - position:
+                raise _Corrupt(f"frame of {argument} bytes at byte {position} runs past the pickle's end")
+
+
+class _WeightsUnpickler(pickle.Unpickler):
+    """Unpickles only plain data, the allowed globals (as inert stand-ins) and storage ids."""
+
+    def __init__(self, data, restore_location):
+        super().__init__(io.BytesIO(data), encoding="utf-8")
+        self._restore_location = restore_location
+        self._storages = {}
+
+    def find_class(self, module, name):
+        found = _ALLOWED_GLOBALS.get((module, name))
+        if found is not None:
+            return found
+        if module == "torch" and (name.endswith("Storage") or name in _FOREIGN_DTYPES):
+            raise _Refused(f"torch.{name}: torchless has tensors of type float16, float32, float64, int8, int16, "
+                           "int32, int64, uint8 and bool only")
+        raise _Refused(f"Unsupported global: GLOBAL {module}.{name} is not an allowed global")
+
+    def persistent_load(self, pid):
+        if not (isinstance(pid, tuple) and len(pid) == 5 and pid[0] == "storage"):
+            raise _Refused(f"only storage persistent ids ('storage', type, key, location, numel) are allowed, "
+                           f"got {_describe(pid)}")
+        _, storage_type, key, location, numel = pid
+        if not (isinstance(storage_type, _Global) and storage_type.name.endswith("Storage")):
+            raise _Corrupt(f"bad storage type {_describe(storage_type)}")
+        if not isinstance(key, str) or not isinstance(location, str) or not _is_int(numel) or numel < 0:
+            raise _Corrupt(f"bad storage id {_describe(pid[2:])}")
+        self._restore_location(location)
+        nbytes = numel * storage_type.dtype.itemsize
+        storage = self._storages.setdefault(key, _Storage(key, storage_type.dtype, nbytes))
+        if (storage.dtype, storage.nbytes) != (storage_type.dtype, nbytes):
+            raise _Corrupt(f"storage '{key}' is declared twice with different types or sizes")
+        return storage
+
+
+def _location_checker(map_location):
+    """A function refusing, as PyTorch does on a machine without the device, storages saved on a device
+    other than the CPU unless ``map_location`` sends them to the CPU."""
+    def restore(location):
+        if isinstance(map_location, dict):
+            location = str(map_location.get(location, location))
+        elif map_location is not None:  # a CPU device (checked by load) or a callable, which cannot see a torch storage
+            return
+        backend = location.partition(":")[0]
+        if backend != "cpu":
+            raise CheckpointError(
+                f"Attempting to deserialize object on a {backend.upper()} device but torch.{backend}.is_available() "
+                "is False. If you are running on a CPU-only machine, please use torch.load with "
+                "map_location=torch.device('cpu') to map your storages to the CPU.")
+
+    return restore
+
+
+class _ArchiveReader:
+    """Reads the checkpoint in ``folder`` of ``archive``, a file of ``file_size`` bytes."""
+
+    def __init__(self, archive, folder, file_size, map_location):
+        from .nn.parameter import Parameter
+
+        self._parameter = Parameter
+        self._archive, self._folder, self._file_size = archive, folder, file_size
+        self._map_location = map_location
+        self._bytes_read = 0
+        self._budget = _EXPANSION_FACTOR * file_size + _EXPANSION_ALLOWANCE
+        self._storage_arrays = {}
+        self._converted = {}
+
+    def read(self):
+        self._byte_order_char = "<" if self._byte_order() == b"little" else ">"
+        data = self._entry("data.pkl").tobytes()
+        _check_opcodes(data)
+        unpickled = _WeightsUnpickler(data, _location_checker(self._map_location)).load()
+        return self._convert(unpickled)
+
+    def _byte_order(self):
+        if f"{self._folder}/byteorder" not in self._archive.NameToInfo:
+            return b"little"  # as PyTorch assumes for files older than the record
+        value = self._entry("byteorder").tobytes()
+        if value not in (b"little", b"big"):
+            raise _Corrupt(f"Unknown endianness type: {value[:32].decode('latin-1')!r}")
+        return value
+
+    def _entry(self, name, expected_size=None):
+        """The bytes of the entry ``name`` of the folder as a uint8 array, checked before allocating."""
+        path = f"{self._folder}/{name}"
+        info = self._archive.NameToInfo.get(path)
+        if info is None:
+            raise _Corrupt(f"missing entry '{path}'")
+        if info.flag_bits & 0x1:
+            raise _Corrupt(f"entry '{path}' is encrypted")
+        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
+            raise _Corrupt(f"entry '{path}' is compressed (torch.save stores entries uncompressed)")
+        if expected_size is not None and info.file_size != expected_size:
+            raise _Corrupt(f"entry '{path}' holds {info.file_size} bytes, its storage needs {expected_size}")
+        # entries may overlap (an entry's data can hold other entries), so the sizes are added up
+        self._bytes_read += info.file_size
+        if self._bytes_read > self._file_size:
+            raise _Corrupt(f"its entries hold more bytes than the whole file ({self._file_size}): overlapping entries")
+        buffer = np.empty(info.file_size, np.uint8)
+        with self._archive.open(info) as entry:
+            view, filled = memoryview(buffer), 0
+            while filled < len(view):
+                count = entry.readinto(view[filled:filled + (1 << 24)])
+                if not count:
+                    raise _Corrupt(f"entry '{path}' is truncated")
+                filled += count
+        return buffer
+
+    # -------------------------------------------------------------- from unpickled records to objects
+    def _convert(self, obj):
+        if obj is None or isinstance(obj, (bool, int, float, complex, str, bytes, bytearray, Size)):
+            return obj
+        known = self._converted.get(id(obj))
+        if known is not None:
+            return known[1]
+        if isinstance(obj, (list, dict)):
+            self._converted[id(obj)] = (obj, obj)  # before the items: containers may hold themselves
+            # methods are looked up on the class: a pickle's BUILD can shadow them on the instance
+            cls = type(obj)
+            if isinstance(obj, list):
+                obj[:] = [self._convert(v) for v in obj]
+            else:
+                items = [(self._convert(k), self._convert(v)) for k, v in cls.items(obj)]
+                cls.clear(obj)
+                for key, value in items:
+                    cls.__setitem__(obj, key, value)
+                for name, value in vars(obj).items() if hasattr(obj, "__dict__") else ():
+                    setattr(obj, name, self._convert(value))  # OrderedDict's _metadata from Module.state_dict
+            return obj
+        if isinstance(obj, tuple):
+            result = tuple(self._convert(v) for v in obj)
+        elif isinstance(obj, (set, frozenset)):
+            result = type(obj)(self._convert(v) for v in obj)
+        elif isinstance(obj, _TensorRecord):
+            result = self._tensor(obj)
+        elif isinstance(obj, _DeviceRecord):
+            try:
+                result = device(*obj.args)
+            except RuntimeError:
+                raise _Refused(f"the checkpoint holds torch.device{obj.args}, but torchless runs on the CPU only") \
+                    from None
+        elif isinstance(obj, _Global) and isinstance(obj.dtype, _dtype.dtype) and obj.name == f"torch.{obj.dtype.name}":
+            result = obj.dtype
+        elif isinstance(obj, _Storage):
+            raise _Refused("storages saved on their own are not supported: save tensors")
+        else:
+            raise _Refused(f"the checkpoint holds {obj!r} itself, not a call of it")
+        self._converted[id(obj)] = (obj, result)  # holding obj keeps its id from being reused
+        return result
+
+    def _tensor(self, record):
+        dtype = record.dtype.numpy
+        numel = math.prod(record.size)
+        if numel * dtype.itemsize > self._budget:
+            raise _Corrupt(f"its tensors would take more than {_EXPANSION_FACTOR} times the file's size plus "
+                           f"{_EXPANSION_ALLOWANCE >> 20} MiB of memory")
+        self._budget -= numel * dtype.itemsize
+        if numel == 0:
+            array = np.zeros(record.size, dtype)
+        else:
+            stored = dtype if dtype.itemsize == 1 else dtype.newbyteorder(self._byte_order_char)
+            if dtype == np.bool_:
+                stored = np.dtype(np.uint8)  # any non-zero byte is True, as in PyTorch
+            flat = self._storage_bytes(record.storage)[:record.storage.nbytes // dtype.itemsize * dtype.itemsize]
+            flat = flat.view(stored)
+            view = np.lib.stride_tricks.as_strided(flat[record.offset:], record.size,
+                                                   [s * dtype.itemsize for s in record.stride], writeable=False)
+            array = np.array(view != 0 if dtype == np.bool_ else view, dtype=dtype, order="C")
+        if record.negative:
+            np.negative(array, out=array)
+        tensor = Tensor._wrap(array)
+        if record.is_parameter:
+            return self._parameter(tensor, requires_grad=record.requires_grad)
+        tensor.requires_grad = record.requires_grad
+        return tensor
+
+    def _storage_bytes(self, storage):
+        array = self._storage_arrays.get(storage.key)
+        if array is None:
+            array = self._storage_arrays[storage.key] = self._entry(f"data/{storage.key}", storage.nbytes)
+        return array
+
+
+def archive_folder(names):
+    """The folder of the PyTorch checkpoint in a zip archive with entries ``names``, or None if it holds
+    none. As in PyTorch, the first entry's folder is the checkpoint's."""
+    if not names:
+        return None
+    folder = names[0].partition("/")[0]
+    return folder if f"{folder}/data.pkl" in names else None
+
+
+# what a damaged or forged file can make the pickle and zip readers raise (OSError: seeks to forged offsets)
+_CORRUPTION = (pickle.UnpicklingError, ValueError, TypeError, KeyError, IndexError, AttributeError, EOFError,
+               OverflowError, RecursionError, struct.error, zipfile.BadZipFile, NotImplementedError, OSError, _Corrupt)
+
+
+def read_archive(archive, folder, name, file_size, map_location):
+    """The object in the PyTorch checkpoint in ``folder`` of the zip ``archive`` (``name`` describes the
+    file for messages), with its tensors as torchless tensors.
+
+    Raises:
+        CheckpointError: the pickle needs a global, an opcode or a persistent id a weights-only load does
+            not allow (nothing from the file has run), or the file is corrupt.
+    """
+    names = archive.NameToInfo
+    if f"{folder}/constants.pkl" in names or any(n.startswith(f"{folder}/code/") for n in names):
+        raise CheckpointError(f"{name} is a TorchScript archive (torch.jit.save); torchless.load reads files written "
+                              "by torch.save and torchless.save")
+    try:
+        return _ArchiveReader(archive, folder, file_size, map_location).read()
+    except CheckpointError:  # a storage on another device, already worded as PyTorch words it
+        raise
+    except _Refused as refusal:
+        raise CheckpointError(
+            f"Weights only load failed for the PyTorch pickle checkpoint {name}: {refusal}. torchless never runs "
+            "code from a checkpoint: it loads tensors, Parameters, dtypes, devices, torch.Size and plain Python "
+            "data (numbers, strings, bytes, lists, tuples, sets, dicts, OrderedDicts) only.") from None
+    except _CORRUPTION as error:
+        detail = str(error) if isinstance(error, _Corrupt) else f"{type(error).__name__}: {error}"
+        raise CheckpointError(f"corrupt PyTorch checkpoint {name}: {detail}") from None
+
+
+# ---------------------------------------------------------------------------------- writing
+class _PickleWriter:
+    """Pickles (protocol 2) an object tree given as torchless.save's JSON nodes, with the globals and
+    persistent ids that torch.save writes."""
+
+    def __init__(self, arrays):
+        self._arrays = arrays
+        self._out = bytearray(pickle.PROTO + b"\x02")
+        self._memo = {}
+
+    def dump(self, node):
+        self._node(node)
+        self._out += pickle.STOP
+        return bytes(self._out)
+
+    def _remember(self, key):
+        index = self._memo[key] = len(self._memo)
+        self._out += pickle.BINPUT + bytes([index]) if index < 256 else pickle.LONG_BINPUT + struct.pack("<I", index)
+
+    def _recall(self, key):
+        index = self._memo.get(key)
+        if index is None:
+            return False
+        self._out += pickle.BINGET + bytes([index]) if index < 256 else pickle.LONG_BINGET + struct.pack("<I", index)
+        return True
+
+    def _global(self, module, name):
+        if not self._recall(("global", module, name)):
+            self._out += pickle.GLOBAL + f"{module}\n{name}\n".encode("ascii")
+            self._remember(("global", module, name))
+
+    def _int(self, value):
+        if 0 <= value < 256:
+            self._out += pickle.BININT1 + bytes([value])
+        elif 0 <= value < 65536:
+            self._out += pickle.BININT2 + struct.pack("<H", value)
+        elif -2 ** 31 <= value < 2 ** 31:
+            self._out += pickle.BININT + struct.pack("<i", value)
+        else:
+            encoded = pickle.encode_long(value)
+            opcode = pickle.LONG1 + bytes([len(encoded)]) if len(encoded) < 256 else \
+                pickle.LONG4 + struct.pack("<i", len(encoded))
+            self._out += opcode + encoded
+
+    def _scalar(self, value):
+        if value is None:
+            self._out += pickle.NONE
+        elif isinstance(value, bool):
+            self._out += pickle.NEWTRUE if value else pickle.NEWFALSE
+        elif isinstance(value, int):
+            self._int(value)
+        elif isinstance(value, float):
+            self._out += pickle.BINFLOAT + struct.pack(">d", value)
+        else:
+            encoded = value.encode("utf-8", "surrogatepass")
+            self._out += pickle.BINUNICODE + struct.pack("<I", len(encoded)) + encoded
+
+    def _tuple(self, items, write=None):
+        write = write or self._scalar
+        if not items:
+            self._out += pickle.EMPTY_TUPLE
+            return
+        if len(items) > 3:
+            self._out += pickle.MARK
+        for item in items:
+            write(item)
+        self._out += (pickle.TUPLE1, pickle.TUPLE2, pickle.TUPLE3)[len(items) - 1] if len(items) <= 3 else pickle.TUPLE
+
+    def _batches(self, items, opcode, write):
+        for start in range(0, len(items), 1000):  # as pickle does, so that no MARK frame grows unbounded
+            self._out += pickle.MARK
+            for item in items[start:start + 1000]:
+                write(item)
+            self._out += opcode
+
+    def _pairs(self, items):
+        def write_pair(pair):
+            self._node(pair[0])
+            self._node(pair[1])
+
+        self._batches(items, pickle.SETITEMS, write_pair)
+
+    def _call(self, module, name, args, write=None):
+        self._global(module, name)
+        self._tuple(args, write)
+        self._out += pickle.REDUCE
+
+    def _node(self, node):
+        if not isinstance(node, (list, dict)):
+            self._scalar(node)
+            return
+        if isinstance(node, list):
+            self._out += pickle.EMPTY_LIST
+            self._batches(node, pickle.APPENDS, self._node)
+            return
+        kind = node["type"]
+        if kind in ("tensor", "Parameter"):
+            self._tensor(node["index"], node["requires_grad"], kind == "Parameter")
+        elif kind == "float":
+            self._scalar(float(node["value"]))
+        elif kind == "tuple":
+            self._tuple(node["items"], self._node)
+        elif kind == "Size":
+            self._call("torch", "Size", [tuple(node["items"])], lambda sizes: self._tuple(sizes))
+        elif kind == "dtype":
+            self._global("torch", node["name"])
+        elif kind == "device":
+            kind_name, _, index = node["name"].partition(":")
+            self._call("torch", "device", [kind_name] + ([int(index)] if index else []))
+        elif kind == "dict":
+            self._out += pickle.EMPTY_DICT
+            self._pairs(node["items"])
+        else:
+            self._call("collections", "OrderedDict", [])
+            self._pairs(node["items"])
+            if "metadata" in node:  # as torch.save does for Module.state_dict()'s _metadata
+                self._out += pickle.EMPTY_DICT
+                self._scalar("_metadata")
+                self._node(node["metadata"])
+                self._out += pickle.SETITEM + pickle.BUILD
+
+    def _tensor(self, index, requires_grad, is_parameter):
+        key = ("tensor", index, is_parameter, requires_grad)
+        if self._recall(key):
+            return
+        array = self._arrays[index][1]
+        dtype = _dtype.from_numpy_dtype(array.dtype)
+        if is_parameter:
+            self._global("torch._utils", "_rebuild_parameter")
+        self._global("torch._utils", "_rebuild_tensor_v2")
+        self._out += pickle.MARK
+        self._out += pickle.MARK
+        self._scalar("storage")
+        self._global("torch", _STORAGE_NAMES[dtype])
+        self._scalar(str(index))
+        self._scalar("cpu")
+        self._int(array.size)
+        self._out += pickle.TUPLE + pickle.BINPERSID
+        self._int(0)
+        self._tuple(array.shape)
+        self._tuple(_contiguous_strides(array.shape))
+        self._scalar(requires_grad and not is_parameter)
+        self._call("collections", "OrderedDict", [])
+        self._out += pickle.TUPLE + pickle.REDUCE
+        if is_parameter:
+            self._out += pickle.NEWTRUE if requires_grad else pickle.NEWFALSE
+            self._call("collections", "OrderedDict", [])
+            self._out += pickle.TUPLE3 + pickle.REDUCE
+        self._remember(key)
+
+
+def _contiguous_strides(shape):
+    """PyTorch's strides for a contiguous tensor (a dimension of length 0 counts as 1)."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def _write_aligned(archive, origin, name, data):
+    """Add the entry ``name`` with ``data`` starting at a multiple of ALIGNMENT bytes from ``origin``."""
+    size = len(data)
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED
+    info.file_size = size
+    # zipfile adds a 20-byte ZIP64 field to the local header of entries this large
+    zip64_field = 20 if size * 1.05 > zipfile.ZIP64_LIMIT else 0
+    header_end = archive.fp.tell() - origin + 30 + len(name.encode("utf-8")) + 4 + zip64_field
+    padding = -header_end % ALIGNMENT
+    info.extra = b"FB" + struct.pack("<H", padding) + b"Z" * padding
+    with archive.open(info, "w") as entry:
+        entry.write(data)
+
+
+def write_archive(stream, node, arrays, folder="archive", record_byte_order=True):
+    """Write the object given by torchless.save's JSON ``node`` (its tensors' C-contiguous arrays in
+    ``arrays``) to ``stream`` as torch.save does, for ``torch.load(..., weights_only=True)``."""
+    pickled = _PickleWriter(arrays).dump(node)
+    with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        origin = archive.fp.tell()
+
+        def write(name, data):
+            _write_aligned(archive, origin, f"{folder}/{name}", data)
+
+        write("data.pkl", pickled)
+        write(".format_version", b"1")
+        write(".storage_alignment", str(ALIGNMENT).encode())
+        if record_byte_order:
+            write("byteorder", b"little")
+        for index, (_, array) in enumerate(arrays):
+            little = array.astype(array.dtype.newbyteorder("<"), copy=False)
+            write(f"data/{index}", memoryview(little.reshape(-1)).cast("B"))
+        write("version", _ARCHIVE_VERSION)
+        write(".data/serialization_id", f"{secrets.randbits(128):040d}".encode())
+
+
+def folder_for(path):
+    """The folder torch.save names after the file: its name without the extension, else ``archive``."""
+    base = os.path.basename(os.fsdecode(path))
+    stem = base[:base.rfind(".")] if "." in base else base
+    return stem or "archive"
