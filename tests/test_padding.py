@@ -98,6 +98,9 @@ def test_pad_matches_torch(case, dtype):
     xt, xl = torch.tensor(x, requires_grad=True), tensor(x, requires_grad=True)
     expected = outcome(lambda: torch.nn.functional.pad(xt, pad, mode=mode))
     actual = outcome(lambda: F.pad(xl, pad, mode=mode))
+    # PyTorch's circular pad can trip over its own memory-overlap check when a width exceeds what its
+    # crop left (an implementation artefact, not an argument check); torchless pads those cases.
+    assume(not (isinstance(expected, tuple) and "single memory location" in expected[1]))
     if isinstance(expected, tuple):
         assert actual == expected
         return
