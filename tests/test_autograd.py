@@ -486,3 +486,25 @@ def test_optimizer_style_update_under_no_grad_keeps_a_leaf():
     w.grad.zero_()
     (w + 1).sum().backward()
     assert w.grad.tolist() == [1.0, 1.0]
+
+
+def test_grad_mode_is_per_thread():
+    """A no_grad() block in one thread leaves recording on in another, as in PyTorch."""
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        with torchless.no_grad():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    inside.wait(5)
+    x = torchless.ones(2, requires_grad=True)
+    seen["enabled"], seen["recorded"] = torchless.is_grad_enabled(), (x * 2).requires_grad
+    release.set()
+    thread.join()
+    assert seen == {"enabled": True, "recorded": True}

@@ -137,9 +137,9 @@ def test_corrupt_checkpoint_and_unreadable_image(trained, tmp_path):
     wrong_shape = tmp_path / "cube.npy"
     np.save(wrong_shape, np.zeros((2, 3, 4)))
     assert_one_line_error(cli("predict", trained, wrong_shape), "expected a 2-D grey image")
-    blank = tmp_path / "blank.npy"
-    np.save(blank, np.full((40, 40), 255.0))
-    assert_one_line_error(cli("predict", trained, blank), "blank")
+    for name, array in (("blank.npy", np.full((40, 40), 255.0)), ("black28.npy", np.zeros((28, 28)))):
+        np.save(tmp_path / name, array)
+        assert_one_line_error(cli("predict", trained, tmp_path / name), "blank")
 
 
 def test_wrong_model_in_checkpoint_is_refused(trained, tmp_path):

@@ -1175,7 +1175,7 @@ class Tensor:
         value_t = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, self._data.dtype))
         if value_t._data.dtype != self._data.dtype:
             value_t = value_t._cast(self._data.dtype)
-        if grad_mode._enabled and (self._requires_grad or value_t._requires_grad):
+        if grad_mode.state.enabled and (self._requires_grad or value_t._requires_grad):
             if self.grad_fn is None and self._requires_grad:
                 raise RuntimeError(("a view of " if indexing.is_basic_key(key) else "") + _LEAF_INPLACE)
             self._check_inplace()
@@ -1193,7 +1193,7 @@ class Tensor:
     # ------------------------------------------------------------------ in-place
     def _check_inplace(self):
         """PyTorch's refusal to overwrite, while recording, a leaf that requires grad or a view of one."""
-        if not grad_mode._enabled:
+        if not grad_mode.state.enabled:
             return
         if self.grad_fn is None:
             if self._requires_grad:
@@ -1213,7 +1213,7 @@ class Tensor:
 
     def _inplace(self, compute, other=None):
         """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise."""
-        recorded = grad_mode._enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
+        recorded = grad_mode.state.enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
         if recorded:
             self._check_inplace()
             result = compute(self)
@@ -1287,7 +1287,7 @@ class Tensor:
             if np.broadcast_shapes(self._data.shape, source._data.shape) != self._data.shape:
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                    f"{list(np.broadcast_shapes(self._data.shape, source._data.shape))}")
-        if grad_mode._enabled and (self._requires_grad or source._requires_grad):
+        if grad_mode.state.enabled and (self._requires_grad or source._requires_grad):
             self._check_inplace()
             return self._rebind(inplace.Copy.apply(self, source))
         self._data[...] = source._data
@@ -1296,7 +1296,7 @@ class Tensor:
 
     def _overwrite(self, values, kind):
         """Replace every value; recorded as a node passing no gradient back when self is in the graph."""
-        if grad_mode._enabled and self._requires_grad:
+        if grad_mode.state.enabled and self._requires_grad:
             self._check_inplace()
             return self._rebind(inplace.Overwrite.apply(self, values=values, kind=kind))
         self._data[...] = values
@@ -1311,7 +1311,7 @@ class Tensor:
             if value._data.ndim:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
-            if value._requires_grad and grad_mode._enabled:
+            if value._requires_grad and grad_mode.state.enabled:
                 return self.copy_(value)
             value = value._data
         return self._overwrite(value, "FillBackward2")

@@ -40,7 +40,7 @@ class Function:
         arrays = [t._data if t is not None else None for t in inputs]
         out = node.forward(*arrays, **params)
         result = Tensor._wrap(out)
-        if grad_mode._enabled:
+        if grad_mode.state.enabled:
             needs = tuple(t is not None and t.requires_grad for t in inputs)
             if True in needs:
                 node.needs_input_grad = needs

@@ -1,12 +1,20 @@
 """Switching gradient recording on and off: no_grad, enable_grad, set_grad_enabled."""
 import functools
+import threading
 
-_enabled = True
+
+class _State(threading.local):
+    """Per-thread, as in PyTorch: a server thread's no_grad() must not switch off another thread's recording."""
+
+    enabled = True
+
+
+state = _State()
 
 
 def is_grad_enabled():
     """True when operations on tensors that require grad are being recorded for backward."""
-    return _enabled
+    return state.enabled
 
 
 class _GradMode:
@@ -15,13 +23,11 @@ class _GradMode:
     mode = True
 
     def __enter__(self):
-        global _enabled
-        self._previous = _enabled
-        _enabled = self.mode
+        self._previous = state.enabled
+        state.enabled = self.mode
 
     def __exit__(self, *exc):
-        global _enabled
-        _enabled = self._previous
+        state.enabled = self._previous
         return False
 
     def __call__(self, fn):
@@ -49,10 +55,9 @@ class set_grad_enabled(_GradMode):
     """Set gradient recording on or off; usable as a function, context manager or decorator."""
 
     def __init__(self, mode):
-        global _enabled
         self.mode = bool(mode)
-        self._previous = _enabled
-        _enabled = self.mode
+        self._previous = state.enabled
+        state.enabled = self.mode
 
     def __enter__(self):
         pass

@@ -61,6 +61,8 @@ def to_mnist(grey):
     """A (28, 28) float32 array in [0, 1], white digit on black, boxed and centred the MNIST way."""
     grey = np.asarray(grey, np.float64)
     if grey.shape == (FIELD, FIELD) and _border(grey).mean() < 128:
+        if grey.max(initial=0) <= 0:
+            raise CLIError("the image is blank: no digit found")
         return (grey / 255.0).astype(np.float32)  # already MNIST-like
     border = _border(grey)
     ink = 255.0 - grey if np.median(border) > 127 else grey.copy()
