@@ -1,11 +1,13 @@
 """Side-by-side timing of torchless's NumPy convolution/pooling kernels and PyTorch (CPU).
 
-Both run in this process on the same float32 inputs, interleaved call by call,
-after a warm-up; each figure is the median over the repeats.  Before every timed
-call the benchmark sleeps briefly: PyTorch's OpenMP workers and OpenBLAS's
-threads keep spinning for a few milliseconds after they finish, and a library
-timed right after the other one would otherwise lose up to half its CPU to
-them.  (In real use only one of the two libraries runs.)
+Both run in this process on the same float32 inputs, taking turns: in each
+round every function gets a short sleep, one untimed warm-up call and a few
+timed calls; each figure is the median over all timed calls.  The sleep is
+there because PyTorch's OpenMP workers and OpenBLAS's threads keep spinning for
+a few milliseconds after they finish, and a library timed right after the
+other one would otherwise lose up to half its CPU to them (in real use only one
+of the two runs); the warm-up call absorbs the wake-up cost after the sleep,
+which would otherwise add a fixed ~0.3 ms to every small call.
 
     python benchmarks/conv_kernels.py             # full table
     python benchmarks/conv_kernels.py --quick     # reduced version, < 30 s
@@ -14,21 +16,36 @@ them.  (In real use only one of the two libraries runs.)
 
 import argparse
 import math
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
+
+def _threads_from_argv(argv):
+    """--threads must take effect before NumPy loads OpenBLAS, so it is read here, early."""
+    for i, arg in enumerate(argv):
+        if arg == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+if _threads_from_argv(sys.argv) is not None:
+    os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = _threads_from_argv(sys.argv)
+
+import numpy as np  # noqa: E402
 
 try:
     import torchless._kernels.conv  # noqa: F401
 except ImportError:  # running from a checkout without an install
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import torch
-import torch.nn.functional as F
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
-from torchless._kernels import conv, pool
+from torchless._kernels import conv, pool  # noqa: E402
 
 # N, C_in, H, W, C_out, kernel, stride, padding
 CASES = [
@@ -48,24 +65,28 @@ COOLDOWN_S = 0.015
 
 
 STATISTIC = np.median
+CLOCK = time.perf_counter
 
 
 def summary_ms(times):
     return float(STATISTIC(times)) * 1e3
 
 
-def time_interleaved(functions, repeats, warmup=2):
-    """Median milliseconds of each function, calling them in turn ``repeats`` times."""
-    for f in functions:
-        for _ in range(warmup):
-            f()
+def time_interleaved(functions, rounds, calls_per_round=3):
+    """Summary milliseconds of each function, taking turns for ``rounds`` rounds.
+
+    In each round every function gets a cooldown, one untimed call (it absorbs the
+    wake-up from the sleep and re-warms caches) and ``calls_per_round`` timed calls.
+    """
     times = [[] for _ in functions]
-    for _ in range(repeats):
+    for _ in range(rounds):
         for f, bucket in zip(functions, times):
             time.sleep(COOLDOWN_S)
-            start = time.perf_counter()
             f()
-            bucket.append(time.perf_counter() - start)
+            for _ in range(calls_per_round):
+                start = CLOCK()
+                f()
+                bucket.append(CLOCK() - start)
     return [summary_ms(t) for t in times]
 
 
@@ -197,19 +218,26 @@ def run_pooling(repeats):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats (finishes in < 30 s)")
-    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=None, help="rounds (each with 3 timed calls per function)")
     parser.add_argument("--algorithms", action="store_true", help="also time every applicable forward algorithm")
     parser.add_argument("--cases", type=str, default=None, help="comma-separated case numbers (0-based)")
     parser.add_argument("--no-pool", action="store_true")
     parser.add_argument("--statistic", choices=["median", "min"], default="median",
                         help="min is steadier on a busy machine; the reported figures default to medians")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for both libraries (default: their own defaults)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="cpu (process CPU time) is a steadier proxy on a busy machine, with --threads 1")
     args = parser.parse_args(argv)
-    global STATISTIC
+    global STATISTIC, CLOCK
     STATISTIC = {"median": np.median, "min": np.min}[args.statistic]
-    repeats = args.repeats or (3 if args.quick else 15)
+    CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}[args.clock]
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    repeats = args.repeats or (2 if args.quick else 6)
     cases = CASES if args.cases is None else [CASES[int(i)] for i in args.cases.split(",")]
     print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-          f"float32, {args.statistic} of {repeats}\n")
+          f"float32, {args.statistic} of {3 * repeats} calls, {args.clock} clock\n")
     run_convolutions(cases, repeats, args.algorithms)
     if not args.no_pool:
         run_pooling(repeats)

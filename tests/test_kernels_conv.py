@@ -22,6 +22,7 @@ except ImportError:  # running from a checkout without an install
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from torchless._kernels import conv
+from torchless._kernels.im2col import GRAM_CHUNK, gram
 
 TOLERANCE = {np.float32: 1e-4, np.float64: 1e-10}
 FAST = settings(max_examples=40, deadline=None)
@@ -256,6 +257,10 @@ REALISTIC = [
     (2, 32, 14, 14, 32, 3, 1, 1, 32),
     (2, 48, 12, 12, 96, 3, 2, 1, 4),
     (1, 512, 7, 7, 512, 3, 1, 1, 1),
+    # few channels, many pixels: the weight gradient's long contraction is split into chunks
+    (16, 3, 32, 32, 4, 3, 1, 1, 1),
+    (4, 2, 40, 40, 3, 5, 1, 2, 1),
+    (8, 4, 30, 30, 4, 3, 2, 1, 2),
 ]
 
 
@@ -411,16 +416,15 @@ def test_input_gradient_through_each_forward_algorithm(forward_name, data):
     assert_close(got, reference_backward_input(gy, w, hw, *problem.args), np.float64)
 
 
-@pytest.mark.parametrize("tile", [2, 4])
+@pytest.mark.parametrize("name", ["winograd2", "winograd4"])
 @pytest.mark.parametrize("channels", [256, 1024])
-def test_winograd_float32_error_stays_small_with_many_channels(tile, channels):
+def test_winograd_float32_error_stays_small_with_many_channels(name, channels):
     """Winograd rounding grows with the number of summed channels; F(4x4) is the riskier one."""
-    rng = np.random.default_rng(channels + tile)
+    rng = np.random.default_rng(channels + len(name))
     x = rng.standard_normal((1, channels, 12, 12)).astype(np.float32)
     w = (rng.standard_normal((8, channels, 3, 3)) / np.sqrt(9 * channels)).astype(np.float32)
     gy = rng.standard_normal((1, 8, 12, 12)).astype(np.float32)
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
-    name = f"winograd{tile}"
     assert_close(conv.FORWARD[name].run(x, w, *args), reference_forward(x, w, *args), np.float32)
     assert_close(conv.BACKWARD_WEIGHT[name].run(gy, x, (3, 3), *args),
                  reference_backward_weight(gy, x, (3, 3), *args), np.float32)
@@ -441,3 +445,63 @@ def test_dispatcher_only_picks_applicable_algorithms(problem, big_channels):
     assert conv.BACKWARD_INPUT[name].applies(gy_shape, w_shape, hw, *problem.args)
     name = conv.choose_backward_weight(gy_shape, x_shape, problem.kernel, *problem.args)
     assert conv.BACKWARD_WEIGHT[name].applies(gy_shape, x_shape, problem.kernel, *problem.args)
+
+
+@pytest.mark.parametrize("lead, M, N, K", [((), 10, 45, 3 * GRAM_CHUNK + 17), ((2, 3), 5, 7, 2 * GRAM_CHUNK),
+                                          ((16,), 64, 64, 5 * GRAM_CHUNK), ((), 3, 4, 100)])
+def test_gram_matches_matmul_whether_or_not_it_splits_the_contraction(lead, M, N, K):
+    rng = np.random.default_rng(K)
+    a, b = rng.standard_normal((*lead, M, K)), rng.standard_normal((*lead, N, K))
+    assert_close(gram(a, b), np.matmul(a, np.swapaxes(b, -1, -2)), np.float64)
+
+
+@pytest.mark.parametrize("table, name", [(t, n) for t in ("FORWARD", "BACKWARD_INPUT", "BACKWARD_WEIGHT")
+                                         for n in sorted(getattr(conv, t))])
+def test_results_are_fresh_arrays_not_reused_scratch(table, name):
+    """Kernels reuse internal buffers between calls; what they return must never be one of them."""
+    algorithm = getattr(conv, table)[name]
+    k = 1 if name == "pointwise" else 3
+    pad = (k - 1) // 2
+    args = ((1, 1), ((pad, pad), (pad, pad)), (1, 1), 1)
+
+    def call(seed):
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal((2, 4, 9, 9)).astype(np.float32)
+        w = rng.standard_normal((5, 4, k, k)).astype(np.float32)
+        gy = rng.standard_normal((2, 5, 9, 9)).astype(np.float32)
+        if table == "FORWARD":
+            return algorithm.run(x, w, *args)
+        if table == "BACKWARD_INPUT":
+            return algorithm.run(gy, w, (9, 9), *args)
+        return algorithm.run(gy, x, (k, k), *args)
+
+    first = call(1)
+    kept = first.copy()
+    call(2)
+    np.testing.assert_array_equal(first, kept)
+    assert first.flags.c_contiguous and first.flags.writeable
+
+
+@pytest.mark.parametrize("kernel, padding", [(3, 1), (1, 0)])
+def test_empty_batch_gives_empty_output_and_zero_weight_gradient(kernel, padding):
+    x = np.ones((0, 3, 5, 5), np.float32)
+    w = np.ones((2, 3, kernel, kernel), np.float32)
+    args = ((1, 1), ((padding, padding), (padding, padding)), (1, 1), 1)
+    y = conv.conv2d_forward(x, w, *args)
+    assert y.shape == (0, 2, 5, 5) and y.dtype == np.float32
+    assert conv.conv2d_backward_input(y, w, (5, 5), *args).shape == (0, 3, 5, 5)
+    gw = conv.conv2d_backward_weight(y, x, (kernel, kernel), *args)
+    np.testing.assert_array_equal(gw, np.zeros((2, 3, kernel, kernel), np.float32))
+
+
+def test_integer_inputs_stay_exact_even_where_floats_would_take_winograd():
+    rng = np.random.default_rng(4)
+    x = rng.integers(-3, 4, size=(11, 128, 20, 20))
+    w = rng.integers(-3, 4, size=(128, 128, 3, 3))
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert conv.choose_forward(x.shape, w.shape, *args).startswith("winograd")  # for floats
+    y = conv.conv2d_forward(x, w, *args)
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(y, np.rint(reference_forward(x, w, *args)).astype(np.int64))
+    gw = conv.conv2d_backward_weight(y[:, :, :, :] % 5, x, (3, 3), *args)
+    np.testing.assert_array_equal(gw, np.rint(reference_backward_weight(y % 5, x, (3, 3), *args)).astype(np.int64))

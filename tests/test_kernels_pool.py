@@ -377,3 +377,24 @@ def test_pool_float32_stays_float32_and_is_deterministic(name):
     assert y.dtype == np.float32 and gx.dtype == np.float32
     assert gx.shape == x.shape and gx.flags.c_contiguous
     np.testing.assert_array_equal(gx, gx2)
+
+
+def test_max_pool_window_without_in_bounds_taps_gets_no_gradient():
+    """Kernel 2 with dilation 3 and padding 1 on a width-2 row: taps at -1 and 2 both miss the input.
+    PyTorch reports -inf and index 2 (past the plane); its gradient must not leak into the next plane."""
+    x = np.arange(4.0).reshape(1, 2, 1, 2)
+    y, indices = pool.max_pool2d_forward(x, (1, 2), (1, 1), (0, 1), (1, 3), False)
+    assert y.shape == (1, 2, 1, 1) and np.all(y == -np.inf) and np.all(indices == 2)
+    gx = pool.max_pool2d_backward(np.ones_like(y), indices, x.shape)
+    np.testing.assert_array_equal(gx, np.zeros_like(x))
+
+
+def test_pooling_an_empty_batch():
+    x = np.ones((0, 3, 6, 6), np.float32)
+    y, indices = pool.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), (1, 1), False)
+    assert y.shape == indices.shape == (0, 3, 3, 3)
+    assert pool.max_pool2d_backward(y, indices, x.shape).shape == x.shape
+    y = pool.avg_pool2d_forward(x, (2, 2), (2, 2), (1, 1), True, True, None)
+    assert pool.avg_pool2d_backward(y, x.shape, (2, 2), (2, 2), (1, 1), True, True, None).shape == x.shape
+    y = pool.adaptive_avg_pool2d_forward(x, (4, 4))
+    assert pool.adaptive_avg_pool2d_backward(y, x.shape).shape == x.shape

@@ -15,7 +15,9 @@ deterministic.
 Each entry point picks an algorithm with a ``choose_*`` rule; every algorithm
 is also reachable on its own through the ``FORWARD``, ``BACKWARD_INPUT`` and
 ``BACKWARD_WEIGHT`` tables (name -> Algorithm), or by passing
-``algorithm=<name>`` to the entry points.
+``algorithm=<name>`` to the entry points.  The entry points also handle empty
+arrays (e.g. an empty batch) and keep integer inputs exact (no Winograd); the
+algorithms themselves assume non-empty floating-point inputs.
 """
 
 from typing import Callable, NamedTuple
@@ -55,7 +57,7 @@ def _backward_weight_stride_one(gy_shape, x_shape, kernel_hw, stride, padding, d
 
 def _is_pointwise(kernel_hw, stride, padding):
     """1x1 kernel, stride 1, no padding: the convolution is a plain matrix product per image."""
-    return tuple(kernel_hw) == (1, 1) and tuple(stride) == (1, 1) and padding == ((0, 0), (0, 0))
+    return tuple(kernel_hw) == (1, 1) and tuple(stride) == (1, 1) and not any(p for side in padding for p in side)
 
 
 def conv2d_forward_pointwise(x, w, stride, padding, dilation, groups):
@@ -134,7 +136,9 @@ def flip_kernel(w, groups):
 
 
 def _flipped_applies(gy_shape, w_shape, input_hw, stride, padding, dilation, groups):
-    return tuple(stride) == (1, 1) and flipped_padding(gy_shape[2:], input_hw, w_shape[2:], padding, dilation) is not None
+    if tuple(stride) != (1, 1):
+        return False
+    return flipped_padding(gy_shape[2:], input_hw, w_shape[2:], padding, dilation) is not None
 
 
 def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, groups, forward_algorithm=None):
@@ -179,66 +183,83 @@ BACKWARD_WEIGHT = {
 
 
 # --------------------------------------------------------------------------- dispatch rules
-# Thresholds measured on the benchmark shapes (benchmarks/conv_kernels.py --algorithms).
+# Thresholds measured with benchmarks/conv_kernels.py --algorithms (2 threads, wall clock).
+# BLAS runs on both cores but NumPy's elementwise passes on one, so GEMM-heavy algorithms
+# scale better than their single-thread timings suggest.
 
-# Winograd trades GEMM work for whole-array additions, which only pays once the per-pixel
-# GEMM (in x out channels) and the number of output pixels are both large.
-WINOGRAD_MIN_CHANNEL_PRODUCT = 64 * 64
+# Winograd trades GEMM work for whole-array additions (single-threaded), which only pays
+# once the per-pixel GEMM (in x out channels) and the number of output pixels are large.
+WINOGRAD_MIN_CHANNEL_PRODUCT = 128 * 128
 WINOGRAD_MIN_PIXELS = 4096
 # F(4x4) needs fewer multiplications than F(2x2) but more additions, and its tiles (plus the
 # one-tile halo of the flat layout) waste more of a small plane.
-WINOGRAD_4X4_MIN_SIDE = 20
+WINOGRAD_4X4_MIN_SIDE = 40
 # Stacking kernel rows in the GEMM beats full im2col once there are enough output pixels
-# to amortise its shifted additions.
+# to amortise its shifted additions (forward) or enough channels (weight gradient).
 ROWSTACK_MIN_PIXELS = 1024
+ROWSTACK_WEIGHT_MIN_CHANNEL_PRODUCT = 32 * 32
+LARGE_KERNEL_AREA = 25
+# The input gradient as a forward convolution (instead of GEMM + col2im scatter) pays off
+# for the fast forward paths and for large problems.
+FLIPPED_MIN_PIXELS = 16384
 
 
 def _winograd_tile(in_channels, out_channels, batch, out_hw):
     """Winograd tile size (2 or 4) worth using for a 3x3 stride-1 problem, or None."""
-    if in_channels * out_channels < WINOGRAD_MIN_CHANNEL_PRODUCT or batch * out_hw[0] * out_hw[1] < WINOGRAD_MIN_PIXELS:
+    if (in_channels * out_channels < WINOGRAD_MIN_CHANNEL_PRODUCT
+            or batch * out_hw[0] * out_hw[1] < WINOGRAD_MIN_PIXELS):
         return None
     return 4 if min(out_hw) >= WINOGRAD_4X4_MIN_SIDE else 2
 
 
-def _stride_one_gemm(batch, out_hw, stride):
-    return "rowstack" if tuple(stride) == (1, 1) and batch * out_hw[0] * out_hw[1] >= ROWSTACK_MIN_PIXELS else "im2col"
+def _exact_only(dtype):
+    """Integer inputs must not take Winograd, whose transforms have fractional coefficients."""
+    return dtype is not None and not np.issubdtype(dtype, np.floating)
 
 
-def choose_forward(x_shape, w_shape, stride, padding, dilation, groups):
+def choose_forward(x_shape, w_shape, stride, padding, dilation, groups, dtype=None):
     """Name of the forward algorithm for these shapes (deterministic rules, set by measurement)."""
     if _is_pointwise(w_shape[2:], stride, padding):
         return "pointwise"
     N, C, H, W = x_shape
     out_hw = conv_output_hw((H, W), w_shape[2:], stride, padding, dilation)
-    if _winograd_forward_applies(x_shape, w_shape, stride, padding, dilation, groups):
+    if not _exact_only(dtype) and _winograd_forward_applies(x_shape, w_shape, stride, padding, dilation, groups):
         tile = _winograd_tile(C, w_shape[0], N, out_hw)
         if tile:
             return f"winograd{tile}"
-    return _stride_one_gemm(N, out_hw, stride)
+    if tuple(stride) == (1, 1) and N * out_hw[0] * out_hw[1] >= ROWSTACK_MIN_PIXELS:
+        return "rowstack"
+    return "im2col"
 
 
-def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation, groups):
-    """The input gradient runs as a forward convolution when that convolution is a fast one
-    (Winograd, 1x1, large kernels); otherwise as a GEMM plus col2im scatter."""
+def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation, groups, dtype=None):
+    """As a forward convolution when that one is fast (Winograd, 1x1, large kernels or many
+    pixels); otherwise as a GEMM plus col2im scatter."""
     if BACKWARD_INPUT["pointwise"].applies(gy_shape, w_shape, input_hw, stride, padding, dilation, groups):
         return "pointwise"
     if _flipped_applies(gy_shape, w_shape, input_hw, stride, padding, dilation, groups):
         flipped_w_shape = (w_shape[1] * groups, w_shape[0] // groups, *w_shape[2:])
         full_padding = flipped_padding(gy_shape[2:], input_hw, w_shape[2:], padding, dilation)
-        forward = choose_forward(gy_shape, flipped_w_shape, (1, 1), full_padding, dilation, groups)
-        if forward.startswith("winograd") or (forward == "rowstack" and w_shape[2] * w_shape[3] >= 25):
+        forward = choose_forward(gy_shape, flipped_w_shape, (1, 1), full_padding, dilation, groups, dtype)
+        large = (w_shape[2] * w_shape[3] >= LARGE_KERNEL_AREA
+                 or gy_shape[0] * input_hw[0] * input_hw[1] >= FLIPPED_MIN_PIXELS)
+        if forward.startswith("winograd") or (forward == "rowstack" and large):
             return "flipped"
     return "col2im"
 
 
-def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilation, groups):
+def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilation, groups, dtype=None):
     if _is_pointwise(kernel_hw, stride, padding):
         return "pointwise"
-    if winograd.supports(kernel_hw, stride, dilation, groups):
+    if not _exact_only(dtype) and winograd.supports(kernel_hw, stride, dilation, groups):
         tile = _winograd_tile(x_shape[1], gy_shape[1], gy_shape[0], gy_shape[2:])
         if tile:
             return f"winograd{tile}"
-    return _stride_one_gemm(gy_shape[0], gy_shape[2:], stride)
+    channel_product = (x_shape[1] // groups) * (gy_shape[1] // groups)
+    if tuple(stride) == (1, 1) and (kernel_hw[0] * kernel_hw[1] >= LARGE_KERNEL_AREA
+                                    or channel_product >= ROWSTACK_WEIGHT_MIN_CHANNEL_PRODUCT):
+        return "rowstack"
+    return "im2col"
 
 
 # --------------------------------------------------------------------------- entry points
@@ -246,17 +267,26 @@ def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilati
 
 def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None):
     """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)); no bias."""
-    name = algorithm or choose_forward(x.shape, w.shape, stride, padding, dilation, groups)
+    if x.size == 0 or w.size == 0:
+        out_hw = conv_output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
+        return np.zeros((x.shape[0], w.shape[0], *out_hw), dtype=np.result_type(x, w))
+    name = algorithm or choose_forward(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
     return FORWARD[name].run(x, w, stride, padding, dilation, groups)
 
 
 def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, algorithm=None):
     """Gradient gx (N, C, H, W) w.r.t. the input, given gy (N, O, Ho, Wo) and input_hw = (H, W)."""
-    name = algorithm or choose_backward_input(gy.shape, w.shape, input_hw, stride, padding, dilation, groups)
+    if gy.size == 0 or w.size == 0:
+        return np.zeros((gy.shape[0], w.shape[1] * groups, *input_hw), dtype=np.result_type(gy, w))
+    name = algorithm or choose_backward_input(gy.shape, w.shape, input_hw, stride, padding, dilation, groups,
+                                              gy.dtype)
     return BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
 
 
 def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm=None):
     """Gradient gw (O, C // groups, kH, kW) w.r.t. the weight, given gy (N, O, Ho, Wo) and x (N, C, H, W)."""
-    name = algorithm or choose_backward_weight(gy.shape, x.shape, kernel_hw, stride, padding, dilation, groups)
+    if gy.size == 0 or x.size == 0:  # e.g. an empty batch: nothing to sum
+        return np.zeros((gy.shape[1], x.shape[1] // groups, *kernel_hw), dtype=np.result_type(gy, x))
+    name = algorithm or choose_backward_weight(gy.shape, x.shape, kernel_hw, stride, padding, dilation, groups,
+                                               x.dtype)
     return BACKWARD_WEIGHT[name].run(gy, x, kernel_hw, stride, padding, dilation, groups)

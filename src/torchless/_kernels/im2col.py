@@ -1,8 +1,9 @@
 """im2col convolution on a flat, phase-split layout: gather taps into columns, then one GEMM.
 
-This is the general algorithm (any stride, dilation, groups, asymmetric zero
-padding); the faster special cases in :mod:`.conv` and :mod:`.winograd` are
-tested against it.  Shapes follow PyTorch: x (N, C, H, W), w (O, C // groups,
+``conv2d_*_im2col`` is the general algorithm (any stride, dilation, groups,
+asymmetric zero padding).  ``conv2d_*_rowstack`` (end of this module) is a
+stride-1 variant with less copying; :mod:`.winograd` and the 1x1 path in
+:mod:`.conv` are the other special cases.  Shapes follow PyTorch: x (N, C, H, W), w (O, C // groups,
 kH, kW), y (N, O, Ho, Wo).
 
 The flat layout
@@ -139,6 +140,7 @@ def kernel_taps(kernel_hw, stride, dilation, plane_width):
 
 
 def max_tap_offset(kernel_hw, stride, dilation, plane_width):
+    """Largest tap offset: how far past the planes' end the last column slice reads."""
     (kH, kW), (sH, sW), (dH, dW) = kernel_hw, stride, dilation
     return ((kH - 1) * dH // sH) * plane_width + (kW - 1) * dW // sW
 
@@ -198,6 +200,31 @@ def nchw_to_flat(gy, plane_hw, role="flat_grad"):
     flat.fill(0)
     flat.reshape(O, N, Hq, Wq)[:, :, :Ho, :Wo] = gy.transpose(1, 0, 2, 3)
     return flat
+
+
+# Weight gradients contract over every output pixel: a long K and, for few channels, a tiny
+# (M, N) result, a shape OpenBLAS runs at a fraction of its speed.  Below this many result
+# entries the product is split into K chunks, multiplied as one batch and summed.
+GRAM_SPLIT_MAX_OUTPUT = 64 * 64
+GRAM_CHUNK = 2048
+
+
+def gram(a, b):
+    """a (..., M, K) times b (..., N, K) transposed: the (..., M, N) sums over the shared last axis."""
+    M, K = a.shape[-2:]
+    N = b.shape[-2]
+    if M * N >= GRAM_SPLIT_MAX_OUTPUT or K < 2 * GRAM_CHUNK:
+        return np.matmul(a, np.swapaxes(b, -1, -2))
+    chunks = K // GRAM_CHUNK
+    size = K // chunks
+    split = chunks * size
+    a_chunks = a[..., :split].reshape(*a.shape[:-2], M, chunks, size).swapaxes(-3, -2)  # (..., chunks, M, size)
+    b_chunks = b[..., :split].reshape(*b.shape[:-2], N, chunks, size)                   # (..., N, chunks, size)
+    b_chunks = np.moveaxis(b_chunks, -3, -1)                                            # (..., chunks, size, N)
+    result = np.matmul(a_chunks, b_chunks).sum(axis=-3)   # fixed chunking and order: deterministic
+    if split < K:
+        result += np.matmul(a[..., split:], np.swapaxes(b[..., split:], -1, -2))
+    return result
 
 
 def grouped_matmul(a, b, groups, out=None):
@@ -271,16 +298,16 @@ def conv2d_backward_weight_im2col(gy, x, kernel_hw, stride, padding, dilation, g
     cols = gather_columns(planes, geo.taps, C, geo.length)
     gy_flat = nchw_to_flat(gy, geo.plane_hw)
     K = (C // groups) * kernel_hw[0] * kernel_hw[1]
-    cols_t = cols.reshape(groups, K, geo.length).transpose(0, 2, 1)
-    gw = np.matmul(gy_flat.reshape(groups, O // groups, geo.length), cols_t)
+    gw = gram(gy_flat.reshape(groups, O // groups, geo.length), cols.reshape(groups, K, geo.length))
     return gw.reshape(O, C // groups, *kernel_hw)
 
 
 # --------------------------------------------------------------------------- kernel rows stacked in the GEMM
-# A stride-1 variant for large kernels: the columns hold only the kW taps of one kernel
-# row (kW times the input instead of kH*kW times), because in the flat layout kernel row i
-# is the same columns shifted by i*dH*Wq.  The kH kernel rows become extra GEMM output
-# rows, whose partial results are added with that shift.
+# A stride-1 variant ("rowstack"): the columns hold only the kW taps of one kernel row (kW
+# times the input instead of kH*kW times), because in the flat layout kernel row i reads
+# the same columns shifted by i*dH*Wq.  The kH kernel rows become extra GEMM output rows,
+# whose partial results are then added with that shift.  Less copying than im2col and a
+# squarer GEMM (kH*O x kW*C instead of O x kH*kW*C), which BLAS runs faster.
 
 
 def _row_columns(x, geo, kernel_hw, padding, dilation):
@@ -333,7 +360,6 @@ def conv2d_backward_weight_rowstack(gy, x, kernel_hw, stride, padding, dilation,
     shifted_gy.fill(0)
     for i in range(kH):
         shifted_gy[:, i, :, i * row_step:i * row_step + geo.length] = gy_flat
-    gw = np.matmul(shifted_gy.reshape(groups, kH * Og, extended),
-                   cols.reshape(groups, Cg * kW, extended).transpose(0, 2, 1))
+    gw = gram(shifted_gy.reshape(groups, kH * Og, extended), cols.reshape(groups, Cg * kW, extended))
     gw = gw.reshape(groups, kH, Og, Cg, kW).transpose(0, 2, 3, 1, 4)
     return np.ascontiguousarray(gw).reshape(O, Cg, kH, kW)

@@ -23,9 +23,9 @@ from functools import lru_cache
 import numpy as np
 
 from . import scratch
-from .im2col import conv_output_hw, merge_row_phases, split_phases
+from .im2col import conv_output_hw, gram, merge_row_phases, split_phases
 
-# Kernel transforms, applied in float64 then rounded to the working dtype.
+# Kernel transform matrices G (alpha x 3), cast to the working dtype where used.
 _G = {
     2: np.array([[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]]),
     4: np.array([
@@ -37,8 +37,6 @@ _G = {
         [0, 0, 1],
     ]),
 }
-
-TILE_SIZES = (2, 4)
 
 
 # --------------------------------------------------------------------------- 1-D transforms
@@ -278,7 +276,7 @@ def conv2d_backward_weight_winograd(gy, x, padding, tile=4):
     tiling = _tiling(x.shape, padding, tile)
     V = _transformed_input(x, tiling)
     Mg = _transformed_output_gradient(gy, tiling)
-    P = np.matmul(Mg, V.transpose(0, 2, 1))                    # (alpha^2, O, C)
+    P = gram(Mg, V)                                             # (alpha^2, O, C)
     alpha = tiling.alpha
     # gw[o, c, i, j] = sum_ab G[a, i] G[b, j] P[ab, o, c], as one GEMM with (G kron G)^T.
     transform = np.kron(_G[tile], _G[tile]).T.astype(x.dtype)           # (9, alpha^2)
