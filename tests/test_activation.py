@@ -8,46 +8,19 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import torchless
 import torchless.nn as nn
 import torchless.nn.functional as F
+from helpers import (assert_matches_torch, assert_same_error, examples, finite_difference_check, modules_with_same_repr,
+                     outcome, tensor)
 
-FAST = settings(max_examples=30, deadline=None)
+FAST = examples(30)
 # float32 atol: tails such as gelu's tanh form round to 0 in one library and to one ulp of 1 in the other.
 TOL = {np.float32: dict(rtol=1e-5, atol=5e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
-
-
-def tensor(array, requires_grad=False):
-    return torchless.tensor(np.asarray(array), requires_grad=requires_grad)
-
-
-def outcome(fn):
-    try:
-        return fn()
-    except Exception as error:  # noqa: BLE001 - compared with the other library's behaviour
-        return type(error).__name__, str(error)
-
-
-def finite_difference_check(fn, x, eps=1e-6, tol=1e-6):
-    """Backward of sum(fn(x) * r) against central differences, in float64."""
-    t = tensor(x.astype(np.float64), requires_grad=True)
-    out = fn(t)
-    r = np.random.default_rng(0).standard_normal(out.shape)
-    (out * tensor(r)).sum().backward()
-    numeric = np.zeros(x.shape)
-    for idx in np.ndindex(x.shape):
-        values = []
-        for step in (eps, -eps):
-            shifted = x.astype(np.float64).copy()
-            shifted[idx] += step
-            with torchless.no_grad():
-                values.append(float((fn(tensor(shifted)).numpy() * r).sum()))
-        numeric[idx] = (values[0] - values[1]) / (2 * eps)
-    np.testing.assert_allclose(t.grad.numpy(), numeric, rtol=tol, atol=tol)
 
 
 def away_from_kinks(x, kinks=(0.0,), margin=1e-3):
@@ -92,7 +65,7 @@ def test_values_match_closed_form(name, dtype):
 @pytest.mark.parametrize("name", REFERENCES)
 def test_gradients_match_finite_differences(name):
     x = away_from_kinks(np.random.default_rng(2).standard_normal((3, 5)) * 3, KINKS.get(name, ()))
-    finite_difference_check(REFERENCES[name][0], x)
+    finite_difference_check(REFERENCES[name][0], [x])
 
 
 def test_gelu_erf_is_accurate_over_the_whole_line():
@@ -174,14 +147,8 @@ def test_functionals_match_torch(name, args, kwargs, x, dtype):
     xt, xl = torch.tensor(x, requires_grad=True), tensor(x, requires_grad=True)
     expected = getattr(torch.nn.functional, name)(xt, *args, **_kwargs(kwargs, torch))
     actual = getattr(F, name)(xl, *args, **_kwargs(kwargs, torchless))
-    assert actual.dtype.name == str(expected.dtype).replace("torch.", "")
-    tol = TOL[np.float64 if "dtype" in kwargs else dtype]
-    np.testing.assert_allclose(actual.detach().numpy(), expected.detach().numpy(), **tol)
-    grad = np.random.default_rng(6).standard_normal(x.shape).astype(actual.dtype.numpy)
-    expected.backward(torch.tensor(grad))
-    actual.backward(tensor(grad))
-    np.testing.assert_allclose(xl.grad.numpy(), xt.grad.numpy(), **tol)
-    assert actual.grad_fn.name() == expected.grad_fn.name()
+    assert_matches_torch(actual, expected, [xl], [xt], TOL[np.float64 if "dtype" in kwargs else dtype],
+                         np.random.default_rng(6))
 
 
 @pytest.mark.parametrize("name, args", INPLACE)
@@ -242,9 +209,8 @@ ERRORS = [
 @pytest.mark.parametrize("name, data, args, kwargs", ERRORS)
 def test_errors_match_torch(name, data, args, kwargs):
     torch = pytest.importorskip("torch")
-    expected = outcome(lambda: getattr(torch.nn.functional, name)(torch.tensor(data), *args, **kwargs))
-    assert isinstance(expected, tuple)
-    assert outcome(lambda: getattr(F, name)(tensor(data), *args, **kwargs)) == expected
+    assert_same_error(lambda: getattr(torch.nn.functional, name)(torch.tensor(data), *args, **kwargs),
+                      lambda: getattr(F, name)(tensor(data), *args, **kwargs))
 
 
 @pytest.mark.parametrize("name", ["relu", "leaky_relu", "gelu"])
@@ -275,9 +241,7 @@ MODULES = [
 @pytest.mark.parametrize("name, args, kwargs", MODULES)
 def test_module_repr_and_forward_match_torch(name, args, kwargs):
     torch = pytest.importorskip("torch")
-    expected_module = getattr(torch.nn, name)(*args, **kwargs)
-    module = getattr(nn, name)(*args, **kwargs)
-    assert repr(module) == repr(expected_module)
+    expected_module, module = modules_with_same_repr(name, *args, **kwargs)
     x = np.random.default_rng(9).standard_normal((3, 4)).astype(np.float32) * 4
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

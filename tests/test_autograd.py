@@ -1,30 +1,11 @@
 """Autograd: gradients by finite differences in float64 and against PyTorch; backward semantics and errors."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import torchless
-
-
-def finite_difference_grads(fn, arrays, weights, h=1e-6):
-    """d/dx of sum(fn(*arrays) * weights) for every input array, by central differences (no autograd)."""
-    def loss(values):
-        with torchless.no_grad():
-            out = fn(torchless, *[torchless.tensor(v) for v in values])
-        return float((out.numpy().astype(np.float64) * weights).sum())
-
-    grads = []
-    for k, array in enumerate(arrays):
-        grad = np.zeros_like(array)
-        for index in np.ndindex(array.shape):
-            plus = [a.copy() for a in arrays]
-            minus = [a.copy() for a in arrays]
-            plus[k][index] += h
-            minus[k][index] -= h
-            grad[index] = (loss(plus) - loss(minus)) / (2 * h)
-        grads.append(grad)
-    return grads
+from helpers import examples, numerical_gradients
 
 
 def autograd_grads(lib, fn, arrays, weights):
@@ -35,12 +16,20 @@ def autograd_grads(lib, fn, arrays, weights):
 
 
 def check_against_finite_differences(fn, *arrays, seed=0, rtol=1e-5, atol=1e-7):
+    """Autograd's float64 gradients of sum(fn(torchless, *tensors) * w), w uniform in [0.5, 1.5), against
+    central differences."""
     arrays = [np.asarray(a, np.float64) for a in arrays]
     with torchless.no_grad():
         out_shape = fn(torchless, *[torchless.tensor(a) for a in arrays]).shape
     weights = np.random.default_rng(seed).uniform(0.5, 1.5, out_shape)
     grads, out = autograd_grads(torchless, fn, arrays, weights)
-    expected = finite_difference_grads(fn, arrays, weights)
+
+    def loss(values):
+        with torchless.no_grad():
+            out = fn(torchless, *[torchless.tensor(v) for v in values])
+        return float((out.numpy().astype(np.float64) * weights).sum())
+
+    expected = numerical_gradients(loss, arrays)
     for got, want, array in zip(grads, expected, arrays):
         assert got.shape == array.shape and got.dtype == np.float64
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
@@ -190,7 +179,7 @@ BINARY = {"add": lambda L, a, b: a + b, "sub": lambda L, a, b: a - b, "mul": lam
           "where": lambda L, a, b: L.where(a > b, a, b * 2)}
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(broadcast_pair(), st.sampled_from(sorted(BINARY)))
 def test_broadcast_gradients_are_reduced_to_input_shapes(pair, name):
     if name == "where" and np.any(np.abs(np.subtract(*pair)) < 0.05):
@@ -198,7 +187,7 @@ def test_broadcast_gradients_are_reduced_to_input_shapes(pair, name):
     check_against_finite_differences(BINARY[name], *pair, rtol=1e-4, atol=1e-6)
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(broadcast_pair(), st.sampled_from(sorted(BINARY)))
 def test_broadcast_gradients_match_torch(pair, name):
     check_against_torch(BINARY[name], *pair)
@@ -220,7 +209,7 @@ REDUCTIONS = {
 }
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(tensor_and_dim(), st.sampled_from(sorted(REDUCTIONS)))
 def test_reduction_gradients_match_torch(case, name):
     array, dim, keepdim = case
@@ -229,7 +218,7 @@ def test_reduction_gradients_match_torch(case, name):
     check_against_torch(lambda L, a: REDUCTIONS[name](L, a, dim, keepdim), array, dtype=np.float64)
 
 
-@settings(max_examples=25, deadline=None)
+@examples(25)
 @given(tensor_and_dim(), st.sampled_from(sorted(REDUCTIONS)))
 def test_reduction_gradients_match_finite_differences(case, name):
     array, dim, keepdim = case
@@ -238,7 +227,7 @@ def test_reduction_gradients_match_finite_differences(case, name):
     check_against_finite_differences(lambda L, a: REDUCTIONS[name](L, a, dim, keepdim), array, rtol=1e-4, atol=1e-6)
 
 
-@settings(max_examples=30, deadline=None)
+@examples(30)
 @given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.integers(0, 2), st.integers(0, 2**31 - 1))
 def test_matmul_gradients_match_torch_for_random_shapes(n, k, m, batch, seed):
     g = np.random.default_rng(seed)

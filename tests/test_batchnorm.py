@@ -1,25 +1,16 @@
 """BatchNorm1d / BatchNorm2d and F.batch_norm: normalisation, running statistics, gradients, errors, reprs."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import torchless
 import torchless.nn as nn
 import torchless.nn.functional as F
+from helpers import (assert_same_error, examples, finite_difference_check, modules_with_same_repr,
+                     state_dict_from_torch, tensor)
 
-FAST = settings(max_examples=25, deadline=None)
-
-
-def tensor(array, requires_grad=False):
-    return torchless.tensor(np.asarray(array), requires_grad=requires_grad)
-
-
-def outcome(fn):
-    try:
-        return fn()
-    except Exception as error:  # noqa: BLE001 - compared with the other library's behaviour
-        return type(error).__name__, str(error)
+FAST = examples(25)
 
 
 def reference_batch_norm(x, weight, bias, eps):
@@ -28,24 +19,6 @@ def reference_batch_norm(x, weight, bias, eps):
     shape = [1, -1] + [1] * (x.ndim - 2)
     mean, var = x.mean(axis=axes), x.var(axis=axes)
     return (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps) * weight.reshape(shape) + bias.reshape(shape)
-
-
-def finite_difference_check(fn, arrays, eps=1e-6, tol=1e-6):
-    tensors = [tensor(a, requires_grad=True) for a in arrays]
-    out = fn(*tensors)
-    r = np.random.default_rng(0).standard_normal(out.shape)
-    (out * tensor(r)).sum().backward()
-    for i, t in enumerate(tensors):
-        numeric = np.zeros(arrays[i].shape)
-        for idx in np.ndindex(arrays[i].shape):
-            values = []
-            for step in (eps, -eps):
-                shifted = [a.copy() for a in arrays]
-                shifted[i][idx] += step
-                with torchless.no_grad():
-                    values.append(float((fn(*[tensor(a) for a in shifted]).numpy() * r).sum()))
-            numeric[idx] = (values[0] - values[1]) / (2 * eps)
-        np.testing.assert_allclose(t.grad.numpy(), numeric, rtol=tol, atol=tol)
 
 
 # --------------------------------------------------------------------------- independent of torch
@@ -185,8 +158,7 @@ MODULES = [
 @pytest.mark.parametrize("name, args, kwargs", MODULES)
 def test_reprs_and_state_match_torch(name, args, kwargs):
     torch = pytest.importorskip("torch")
-    expected, actual = getattr(torch.nn, name)(*args, **kwargs), getattr(nn, name)(*args, **kwargs)
-    assert repr(actual) == repr(expected)
+    expected, actual = modules_with_same_repr(name, *args, **kwargs)
     expected_state, state = expected.state_dict(), actual.state_dict()
     assert list(state) == list(expected_state)
     for key in state:
@@ -199,7 +171,7 @@ def test_state_dict_round_trip_from_torch():
     expected = torch.nn.BatchNorm2d(3)
     expected(torch.randn(4, 3, 2, 2))
     bn = nn.BatchNorm2d(3)
-    bn.load_state_dict({k: tensor(v.numpy()) for k, v in expected.state_dict().items()})
+    bn.load_state_dict(state_dict_from_torch(expected))
     assert bn.num_batches_tracked.item() == 1
     np.testing.assert_array_equal(bn.running_var.numpy(), expected.running_var.numpy())
 
@@ -235,6 +207,4 @@ ERRORS = [
 @pytest.mark.parametrize("call", ERRORS)
 def test_errors_match_torch(call):
     torch = pytest.importorskip("torch")
-    expected = outcome(lambda: call(torch))
-    assert isinstance(expected, tuple)
-    assert outcome(lambda: call(torchless)) == (expected[0], expected[1].replace("torch.", "torchless."))
+    assert_same_error(lambda: call(torch), lambda: call(torchless))

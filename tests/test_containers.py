@@ -6,13 +6,7 @@ import pytest
 
 import torchless
 import torchless.nn as nn
-
-
-def outcome(fn):
-    try:
-        return fn()
-    except Exception as error:  # noqa: BLE001 - compared with the other library's behaviour
-        return type(error).__name__, str(error)
+from helpers import assert_same_error, state_dict_from_torch
 
 
 def build(lib, kind):
@@ -153,7 +147,7 @@ def test_sliced_and_extended_reprs_match_torch():
 def test_sequential_forward_matches_torch():
     torch = pytest.importorskip("torch")
     expected, actual = build(torch, "ordered"), build(torchless, "ordered")
-    actual.load_state_dict({k: torchless.tensor(v.numpy()) for k, v in expected.state_dict().items()})
+    actual.load_state_dict(state_dict_from_torch(expected))
     x = np.random.default_rng(0).standard_normal((4, 2)).astype(np.float32)
     np.testing.assert_allclose(actual(torchless.tensor(x)).detach().numpy(),
                                expected(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
@@ -180,9 +174,7 @@ ERRORS = [
 @pytest.mark.parametrize("call", ERRORS)
 def test_errors_match_torch(call):
     torch = pytest.importorskip("torch")
-    expected = outcome(lambda: call(torch))
-    assert isinstance(expected, tuple)
-    assert outcome(lambda: call(torchless)) == expected
+    assert_same_error(lambda: call(torch), lambda: call(torchless))
 
 
 # --------------------------------------------------------------------------- Flatten / Unflatten

@@ -10,6 +10,7 @@ import pytest
 
 import torchless
 import torchless.nn as nn
+from helpers import state_dict_from_torch
 from test_conv_functional import direct_conv, direct_conv_transpose
 
 CLASSES = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
@@ -207,7 +208,7 @@ def copy_layer(torch, name, args, kwargs, dtype="float64"):
     """The same layer in both libraries, torch's parameters copied into torchless's."""
     theirs = getattr(torch.nn, name)(*args, **kwargs, dtype=getattr(torch, dtype))
     ours = getattr(nn, name)(*args, **kwargs, dtype=getattr(torchless, dtype))
-    ours.load_state_dict({k: torchless.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    ours.load_state_dict(state_dict_from_torch(theirs))
     return theirs, ours
 
 

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import torchless
@@ -18,8 +18,9 @@ from torchless.utils.data import (
     BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset, RandomSampler, SequentialSampler, Subset,
     SubsetRandomSampler, TensorDataset, WeightedRandomSampler, default_collate, default_convert, random_split,
 )
+from helpers import examples
 
-FAST = settings(max_examples=40, deadline=None)
+FAST = examples(40)
 
 
 class Indices(Dataset):
@@ -253,25 +254,15 @@ def _plain(value, tensor_type):
     return (type(value).__name__, value)
 
 
+@pytest.mark.parametrize("function", [default_collate, default_convert], ids=lambda f: f.__name__)
 @pytest.mark.parametrize("name", list(_samples()))
-def test_default_collate_matches_torch(name):
+def test_collate_and_convert_match_torch(function, name):
     torch = pytest.importorskip("torch")
-    from torch.utils.data import default_collate as torch_collate
+    from torch.utils import data as torch_data
 
     build = _samples()[name]
-    ours = _plain(default_collate(build(lambda a: torchless.tensor(a))), torchless.Tensor)
-    theirs = _plain(torch_collate(build(lambda a: torch.tensor(a))), torch.Tensor)
-    assert ours == theirs
-
-
-@pytest.mark.parametrize("name", list(_samples()))
-def test_default_convert_matches_torch(name):
-    torch = pytest.importorskip("torch")
-    from torch.utils.data import default_convert as torch_convert
-
-    build = _samples()[name]
-    ours = _plain(default_convert(build(lambda a: torchless.tensor(a))), torchless.Tensor)
-    theirs = _plain(torch_convert(build(lambda a: torch.tensor(a))), torch.Tensor)
+    ours = _plain(function(build(lambda a: torchless.tensor(a))), torchless.Tensor)
+    theirs = _plain(getattr(torch_data, function.__name__)(build(lambda a: torch.tensor(a))), torch.Tensor)
     assert ours == theirs
 
 

@@ -6,10 +6,11 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import torchless
+from helpers import examples
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -100,7 +101,7 @@ sizes = st.integers(1, 9)
 pairs = lambda lo, hi: st.tuples(st.integers(lo, hi), st.integers(lo, hi))
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(h=sizes, w=sizes, k=pairs(1, 4), s=pairs(1, 3), p=pairs(0, 2), d=pairs(1, 2))
 def test_usage_matches_brute_force(h, w, k, s, p, d):
     if h + 2 * p[0] < d[0] * (k[0] - 1) + 1 or w + 2 * p[1] < d[1] * (k[1] - 1) + 1:

@@ -12,7 +12,6 @@ import gzip
 import io
 import os
 import pathlib
-import pickle
 import pickletools
 import re
 import resource
@@ -29,6 +28,7 @@ from hypothesis import HealthCheck, event, given, settings, strategies as st
 import torchless
 from torchless.serialization import CheckpointError
 from torchless.vision.datasets import MNIST
+from helpers import pickled_int
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures" / "torch"
 TIME_LIMIT = 5.0
@@ -185,13 +185,6 @@ INTEGER_ARGUMENTS = {name: integer_arguments(next(content for entry, content in 
                      for name, items in SEED_ENTRIES.items()}
 
 
-def encoded_int(value):
-    if -2 ** 31 <= value < 2 ** 31:
-        return b"J" + struct.pack("<i", value)
-    encoded = pickle.encode_long(value)
-    return b"\x8a" + bytes([len(encoded)]) + encoded
-
-
 def assert_loads_or_refuses(data):
     """Load ``data``, bounded; the outcome goes to Hypothesis's statistics."""
     with bounded(8 * len(data) + (256 << 20)):
@@ -223,7 +216,7 @@ def mutated_pickle(draw):
         for _ in range(draw(st.integers(1, 3))):
             start, end = draw(st.sampled_from(INTEGER_ARGUMENTS[seed]))
             value = draw(st.sampled_from(EXTREMES + [-1, -2 ** 31, -(1 << 63)]) | st.integers(-8, 64))
-            pickled = pickled[:start] + encoded_int(value) + pickled[end:]
+            pickled = pickled[:start] + pickled_int(value) + pickled[end:]
     else:
         pickled = draw(mutated(pickled))
     items[index] = (items[index][0], pickled)

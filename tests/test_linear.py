@@ -6,43 +6,16 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import torchless
 import torchless.nn as nn
 import torchless.nn.functional as F
+from helpers import (assert_matches_torch, assert_same_error, examples, finite_difference_check, outcome,
+                     state_dict_from_torch, tensor)
 
-FAST = settings(max_examples=30, deadline=None)
-
-
-def tensor(array, requires_grad=False):
-    return torchless.tensor(np.asarray(array), requires_grad=requires_grad)
-
-
-def outcome(fn):
-    try:
-        return fn()
-    except Exception as error:  # noqa: BLE001 - compared with the other library's behaviour
-        return type(error).__name__, str(error)
-
-
-def finite_difference_check(fn, arrays, eps=1e-6, tol=1e-7):
-    tensors = [tensor(a, requires_grad=True) for a in arrays]
-    out = fn(*tensors)
-    r = np.random.default_rng(0).standard_normal(out.shape)
-    (out * tensor(r)).sum().backward()
-    for i, t in enumerate(tensors):
-        numeric = np.zeros(arrays[i].shape)
-        for idx in np.ndindex(arrays[i].shape):
-            values = []
-            for step in (eps, -eps):
-                shifted = [a.copy() for a in arrays]
-                shifted[i][idx] += step
-                with torchless.no_grad():
-                    values.append(float((fn(*[tensor(a) for a in shifted]).numpy() * r).sum()))
-            numeric[idx] = (values[0] - values[1]) / (2 * eps)
-        np.testing.assert_allclose(t.grad.numpy(), numeric, rtol=tol, atol=tol)
+FAST = examples(30)
 
 
 # --------------------------------------------------------------------------- independent of torch
@@ -58,8 +31,8 @@ def test_linear_is_x_wt_plus_b(leading):
 def test_linear_gradients_finite_differences(leading):
     rng = np.random.default_rng(2)
     x, w, b = rng.standard_normal(leading + (3,)), rng.standard_normal((2, 3)), rng.standard_normal(2)
-    finite_difference_check(F.linear, [x, w, b])
-    finite_difference_check(F.linear, [x, w])
+    finite_difference_check(F.linear, [x, w, b], rtol=1e-7, atol=1e-7)
+    finite_difference_check(F.linear, [x, w], rtol=1e-7, atol=1e-7)
 
 
 def test_linear_keeps_float32():
@@ -108,15 +81,9 @@ def test_linear_matches_torch(leading, in_features, out_features, with_bias, dty
     arrays = [a.astype(dtype) for a in arrays]
     expected_inputs = [torch.tensor(a, requires_grad=True) for a in arrays]
     inputs = [tensor(a, requires_grad=True) for a in arrays]
-    expected, actual = torch.nn.functional.linear(*expected_inputs), F.linear(*inputs)
     tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(actual.detach().numpy(), expected.detach().numpy(), **tol)
-    assert actual.grad_fn.name() == expected.grad_fn.name()
-    grad = rng.standard_normal(tuple(expected.shape)).astype(dtype)
-    expected.backward(torch.tensor(grad))
-    actual.backward(tensor(grad))
-    for a, e in zip(inputs, expected_inputs):
-        np.testing.assert_allclose(a.grad.numpy(), e.grad.numpy(), **tol)
+    assert_matches_torch(F.linear(*inputs), torch.nn.functional.linear(*expected_inputs), inputs, expected_inputs,
+                         tol, rng)
 
 
 def test_linear_with_vector_weight_matches_torch():
@@ -150,9 +117,7 @@ def test_shape_errors_match_torch(x_shape, w_shape, b_shape):
         bias = None if b_shape is None else lib.zeros(b_shape)
         return functional.linear(lib.zeros(x_shape), lib.zeros(w_shape), bias)
 
-    expected = outcome(lambda: call(torch, torch.nn.functional))
-    assert isinstance(expected, tuple)
-    assert outcome(lambda: call(torchless, F)) == (expected[0], expected[1].replace("torch.", "torchless."))
+    assert_same_error(lambda: call(torch, torch.nn.functional), lambda: call(torchless, F))
 
 
 @pytest.mark.parametrize("dtypes", [("float64", "float32", "float32"), ("float32", "float64", "float32"),
@@ -166,9 +131,7 @@ def test_dtype_errors_match_torch(dtypes):
         return functional.linear(lib.zeros(4, 3, dtype=getattr(lib, x)), lib.zeros(5, 3, dtype=getattr(lib, w)),
                                  None if b is None else lib.zeros(5, dtype=getattr(lib, b)))
 
-    expected = outcome(lambda: call(torch, torch.nn.functional))
-    assert isinstance(expected, tuple)
-    assert outcome(lambda: call(torchless, F)) == expected
+    assert_same_error(lambda: call(torch, torch.nn.functional), lambda: call(torchless, F))
 
 
 def test_non_tensor_errors_match_torch():
@@ -184,7 +147,7 @@ def test_module_repr_and_forward_match_torch():
     for args, kwargs in [((3, 5), {}), ((3, 5), dict(bias=False))]:
         expected_layer, layer = torch.nn.Linear(*args, **kwargs), nn.Linear(*args, **kwargs)
         assert repr(layer) == repr(expected_layer)
-        layer.load_state_dict({k: tensor(v.numpy()) for k, v in expected_layer.state_dict().items()})
+        layer.load_state_dict(state_dict_from_torch(expected_layer))
         x = np.random.default_rng(7).standard_normal((2, 3)).astype(np.float32)
         np.testing.assert_allclose(layer(tensor(x)).detach().numpy(), expected_layer(torch.tensor(x)).detach().numpy(),
                                    rtol=1e-5, atol=1e-6)

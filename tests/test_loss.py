@@ -7,45 +7,17 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import torchless
 import torchless.nn as nn
 import torchless.nn.functional as F
+from helpers import (assert_matches_torch, assert_same_error, examples, finite_difference_check, modules_with_same_repr,
+                     tensor)
 
-FAST = settings(max_examples=40, deadline=None)
+FAST = examples(40)
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
-
-
-def tensor(array, requires_grad=False):
-    return torchless.tensor(np.asarray(array), requires_grad=requires_grad)
-
-
-def outcome(fn):
-    try:
-        return fn()
-    except Exception as error:  # noqa: BLE001 - compared with the other library's behaviour
-        return type(error).__name__, str(error)
-
-
-def finite_difference_check(fn, arrays, eps=1e-6, tol=1e-6):
-    """Backward of sum(fn(*tensors) * r) against central differences, for the float64 arrays given."""
-    tensors = [tensor(a, requires_grad=True) for a in arrays]
-    out = fn(*tensors)
-    r = np.random.default_rng(0).standard_normal(out.shape)
-    (out * tensor(r)).sum().backward()
-    for i, t in enumerate(tensors):
-        numeric = np.zeros(arrays[i].shape)
-        for idx in np.ndindex(arrays[i].shape):
-            values = []
-            for step in (eps, -eps):
-                shifted = [a.copy() for a in arrays]
-                shifted[i][idx] += step
-                with torchless.no_grad():
-                    values.append(float((fn(*[tensor(a) for a in shifted]).numpy() * r).sum()))
-            numeric[idx] = (values[0] - values[1]) / (2 * eps)
-        np.testing.assert_allclose(t.grad.numpy(), numeric, rtol=tol, atol=tol)
 
 
 def log_softmax(x, axis=1):
@@ -193,17 +165,7 @@ def compare(torch, fn_name, arrays, grad_mask, kwargs, dtype):
     expected = getattr(torch.nn.functional, fn_name)(*expected_inputs, **{k: convert(torch, v) for k, v in
                                                                           kwargs.items()})
     actual = getattr(F, fn_name)(*inputs, **{k: convert(torchless, v) for k, v in kwargs.items()})
-    tol = TOL[dtype]
-    assert actual.shape == tuple(expected.shape)
-    assert actual.dtype.name == str(expected.dtype).replace("torch.", "")
-    np.testing.assert_allclose(actual.detach().numpy(), expected.detach().numpy(), **tol)
-    assert actual.grad_fn.name() == type(expected.grad_fn).__name__
-    grad = np.random.default_rng(9).standard_normal(tuple(expected.shape)).astype(dtype)
-    expected.backward(torch.tensor(grad))
-    actual.backward(tensor(grad))
-    for a, e, g in zip(inputs, expected_inputs, grad_mask):
-        if g:
-            np.testing.assert_allclose(a.grad.numpy(), e.grad.numpy(), **tol)
+    assert_matches_torch(actual, expected, inputs, expected_inputs, TOL[dtype], np.random.default_rng(9))
 
 
 dtypes = st.sampled_from([np.float32, np.float64])
@@ -361,11 +323,7 @@ ERRORS = [
 @pytest.mark.parametrize("call", ERRORS)
 def test_errors_match_torch(call):
     torch = pytest.importorskip("torch")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        expected = outcome(lambda: call(torch))
-        assert isinstance(expected, tuple)
-        assert outcome(lambda: call(torchless)) == (expected[0], expected[1].replace("torch.", "torchless."))
+    assert_same_error(lambda: call(torch), lambda: call(torchless))
 
 
 @pytest.mark.parametrize("fn", ["mse_loss", "l1_loss"])
@@ -409,8 +367,7 @@ MODULES = [
 @pytest.mark.parametrize("name, args, kwargs", MODULES)
 def test_module_reprs_and_attributes_match_torch(name, args, kwargs):
     torch = pytest.importorskip("torch")
-    expected, actual = getattr(torch.nn, name)(*args, **kwargs), getattr(nn, name)(*args, **kwargs)
-    assert repr(actual) == repr(expected)
+    expected, actual = modules_with_same_repr(name, *args, **kwargs)
     for attribute in ("reduction", "ignore_index", "label_smoothing"):
         assert getattr(actual, attribute, None) == getattr(expected, attribute, None)
 

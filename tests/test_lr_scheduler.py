@@ -90,22 +90,23 @@ def make_optimizer(lr=0.1):
     return SGD([Parameter(torchless.ones(1))], lr=lr)
 
 
-def test_state_dict_resume_continues_the_sequence():
-    opt = make_optimizer()
-    scheduler = lr_scheduler.CosineAnnealingLR(opt, T_max=8)
-    uninterrupted = []
-    for _ in range(12):
+def advance(opt, scheduler, epochs):
+    """Run ``epochs`` epochs (optimizer step, then scheduler step); the first group's lr after each."""
+    lrs = []
+    for _ in range(epochs):
         opt.step()
         scheduler.step()
-        uninterrupted.append(scheduler.get_last_lr()[0])
+        lrs.append(scheduler.get_last_lr()[0])
+    return lrs
+
+
+def test_state_dict_resume_continues_the_sequence():
+    opt = make_optimizer()
+    uninterrupted = advance(opt, lr_scheduler.CosineAnnealingLR(opt, T_max=8), 12)
 
     opt = make_optimizer()
     scheduler = lr_scheduler.CosineAnnealingLR(opt, T_max=8)
-    resumed = []
-    for _ in range(5):
-        opt.step()
-        scheduler.step()
-        resumed.append(scheduler.get_last_lr()[0])
+    resumed = advance(opt, scheduler, 5)
     saved_scheduler, saved_optimizer = scheduler.state_dict(), opt.state_dict()
     assert "optimizer" not in saved_scheduler and saved_scheduler["last_epoch"] == 5
 
@@ -113,10 +114,7 @@ def test_state_dict_resume_continues_the_sequence():
     scheduler = lr_scheduler.CosineAnnealingLR(opt, T_max=8)
     opt.load_state_dict(saved_optimizer)
     scheduler.load_state_dict(saved_scheduler)
-    for _ in range(7):
-        opt.step()
-        scheduler.step()
-        resumed.append(scheduler.get_last_lr()[0])
+    resumed += advance(opt, scheduler, 7)
     assert resumed == uninterrupted
 
 
@@ -157,9 +155,7 @@ def test_right_order_does_not_warn():
     scheduler = lr_scheduler.StepLR(opt, step_size=2)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for _ in range(3):
-            opt.step()
-            scheduler.step()
+        advance(opt, scheduler, 3)
 
 
 def test_get_lr_outside_step_warns():
@@ -189,12 +185,7 @@ def test_resuming_with_last_epoch():
         opt = lib.optim.SGD([lib.nn.Parameter(lib.ones(1))], lr=0.1)
         opt.param_groups[0]["initial_lr"] = 0.2
         scheduler = lib.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10, last_epoch=3)
-        sequence = [scheduler.get_last_lr()[0]]
-        for _ in range(5):
-            opt.step()
-            scheduler.step()
-            sequence.append(scheduler.get_last_lr()[0])
-        sequences.append(sequence)
+        sequences.append([scheduler.get_last_lr()[0]] + advance(opt, scheduler, 5))
     assert sequences[0] == sequences[1]
 
 

@@ -8,6 +8,7 @@ import pytest
 import torchless
 import torchless.nn as nn
 from torchless.nn.parameter import Buffer
+from helpers import state_dict_from_torch
 
 
 def build(lib):
@@ -290,7 +291,7 @@ def test_behaviour_matches_torch(name):
 def test_forward_and_gradients_of_an_equivalent_model_match_torch():
     torch = pytest.importorskip("torch")
     theirs, ours = build(torch).double(), build(torchless).double()
-    ours.load_state_dict({k: torchless.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    ours.load_state_dict(state_dict_from_torch(theirs))
     x = np.random.default_rng(0).standard_normal((2, 2, 5, 5))
     expected = theirs(torch.tensor(x))
     expected.square().sum().backward()

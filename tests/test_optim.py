@@ -51,25 +51,20 @@ def make_problem(dtype, seed=0, steps=STEPS):
     return initial, grads
 
 
-def run_torchless(name, options, initial, grads):
-    params = [Parameter(torchless.tensor(a.copy())) for a in initial]
-    opt = getattr(torchless.optim, name)(params, **options)
+def take_steps(lib, optimizer, params, grads):
+    """One ``optimizer.step()`` for each entry of ``grads`` (a gradient array per parameter)."""
     for step_grads in grads:
         for p, g in zip(params, step_grads):
-            p.grad = torchless.tensor(g.copy())
-        opt.step()
-    return params, opt
+            p.grad = lib.tensor(g.copy())
+        optimizer.step()
 
 
-def run_torch(name, options, initial, grads):
-    torch = pytest.importorskip("torch")
-    params = [torch.nn.Parameter(torch.tensor(a.copy())) for a in initial]
-    opt = getattr(torch.optim, name)(params, **options)
-    for step_grads in grads:
-        for p, g in zip(params, step_grads):
-            p.grad = torch.tensor(g.copy())
-        opt.step()
-    return params, opt
+def run(lib, name, options, initial, grads):
+    """Parameters of ``initial`` values optimised by ``lib.optim.<name>(**options)`` through ``grads``."""
+    params = [lib.nn.Parameter(lib.tensor(a.copy())) for a in initial]
+    optimizer = getattr(lib.optim, name)(params, **options)
+    take_steps(lib, optimizer, params, grads)
+    return params, optimizer
 
 
 # ---------------------------------------------------------------------------- independent float64 reference
@@ -108,7 +103,7 @@ def reference_adam(theta, grads, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_d
 @pytest.mark.parametrize("name,options", CASES)
 def test_float64_matches_reference(name, options):
     initial, grads = make_problem(np.float64, seed=1)
-    params, _ = run_torchless(name, options, initial, grads)
+    params, _ = run(torchless, name, options, initial, grads)
     if name == "SGD":
         reference = reference_sgd
     else:
@@ -139,9 +134,10 @@ def test_adam_first_step_moves_each_weight_by_lr():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name,options", CASES)
 def test_matches_torch_after_20_steps(name, options, dtype):
+    torch = pytest.importorskip("torch")
     initial, grads = make_problem(dtype)
-    theirs, their_opt = run_torch(name, options, initial, grads)
-    ours, our_opt = run_torchless(name, options, initial, grads)
+    theirs, their_opt = run(torch, name, options, initial, grads)
+    ours, our_opt = run(torchless, name, options, initial, grads)
     for p, q in zip(ours, theirs):
         assert p.dtype.numpy == dtype
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), **TOLERANCE[dtype])
@@ -168,15 +164,11 @@ def test_param_groups_with_different_lrs_match_torch():
     torch = pytest.importorskip("torch")
     initial, grads = make_problem(np.float32, seed=3)
     results = []
-    for lib, make in ((torchless, lambda a: Parameter(torchless.tensor(a.copy()))),
-                      (torch, lambda a: torch.nn.Parameter(torch.tensor(a.copy())))):
-        params = [make(a) for a in initial]
+    for lib in (torchless, torch):
+        params = [lib.nn.Parameter(lib.tensor(a.copy())) for a in initial]
         opt = lib.optim.Adam([{"params": params[:2], "lr": 0.1}, {"params": [params[2]], "betas": (0.5, 0.6)}],
                              lr=0.01, amsgrad=True)
-        for step_grads in grads:
-            for p, g in zip(params, step_grads):
-                p.grad = lib.tensor(g.copy())
-            opt.step()
+        take_steps(lib, opt, params, grads)
         results.append((params, opt.state_dict()))
     (ours, our_sd), (theirs, their_sd) = results
     for p, q in zip(ours, theirs):
@@ -328,18 +320,15 @@ def test_repr_by_hand():
                                           ("Adam", {"lr": 0.01, "amsgrad": True}), ("AdamW", {"lr": 0.01})])
 def test_state_dict_round_trip_continues_like_uninterrupted(name, options):
     initial, grads = make_problem(np.float32, seed=5)
-    uninterrupted, _ = run_torchless(name, options, initial, grads)
+    uninterrupted, _ = run(torchless, name, options, initial, grads)
 
-    first, opt = run_torchless(name, options, initial, grads[:10])
+    first, opt = run(torchless, name, options, initial, grads[:10])
     saved = opt.state_dict()
     params = [Parameter(torchless.tensor(p.detach().numpy().copy())) for p in first]
     resumed = getattr(torchless.optim, name)(params, lr=123.0)  # hyper-parameters come from the state dict
     resumed.load_state_dict(saved)
     assert resumed.param_groups[0]["lr"] == options["lr"]
-    for step_grads in grads[10:]:
-        for p, g in zip(params, step_grads):
-            p.grad = torchless.tensor(g.copy())
-        resumed.step()
+    take_steps(torchless, resumed, params, grads[10:])
     for p, q in zip(params, uninterrupted):
         np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
 

@@ -5,26 +5,16 @@ errors, reprs).
 """
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import torchless
-import torchless.nn as nn
 import torchless.nn.functional as F
+from helpers import (Raised, assert_same_error, examples, finite_difference_check, modules_with_same_repr, outcome,
+                     tensor)
 
-FAST = settings(max_examples=40, deadline=None)
+FAST = examples(40)
 NUMPY_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-
-
-def tensor(array, requires_grad=False):
-    return torchless.tensor(np.asarray(array), requires_grad=requires_grad)
-
-
-def outcome(fn):
-    try:
-        return fn()
-    except Exception as error:  # noqa: BLE001 - compared with the other library's behaviour
-        return type(error).__name__, str(error)
 
 
 def numpy_widths(pad, ndim):
@@ -64,18 +54,7 @@ def test_output_never_aliases_the_input():
 def test_gradients_finite_differences(mode):
     x = np.random.default_rng(1).standard_normal((2, 3, 4))
     pad = (2, 1, -1, 2) if mode != "reflect" else (2, 1, 1, 2)
-    t = tensor(x, requires_grad=True)
-    out = F.pad(t, pad, mode=mode)
-    r = np.random.default_rng(2).standard_normal(out.shape)
-    (out * tensor(r)).sum().backward()
-    eps, numeric = 1e-6, np.zeros(x.shape)
-    for idx in np.ndindex(x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[idx] += eps
-        minus[idx] -= eps
-        numeric[idx] = ((F.pad(tensor(plus), pad, mode=mode).numpy() - F.pad(tensor(minus), pad, mode=mode).numpy())
-                        * r).sum() / (2 * eps)
-    np.testing.assert_allclose(t.grad.numpy(), numeric, rtol=1e-7, atol=1e-8)
+    finite_difference_check(lambda t: F.pad(t, pad, mode=mode), [x], rtol=1e-7, atol=1e-8, seed=2)
 
 
 # --------------------------------------------------------------------------- against PyTorch
@@ -100,8 +79,8 @@ def test_pad_matches_torch(case, dtype):
     actual = outcome(lambda: F.pad(xl, pad, mode=mode))
     # PyTorch's circular pad can trip over its own memory-overlap check when a width exceeds what its
     # crop left (an implementation artefact, not an argument check); torchless pads those cases.
-    assume(not (isinstance(expected, tuple) and "single memory location" in expected[1]))
-    if isinstance(expected, tuple):
+    assume(not (isinstance(expected, Raised) and "single memory location" in expected.message))
+    if isinstance(expected, Raised):
         assert actual == expected
         return
     # PyTorch's circular padding reads uninitialised memory when a width exceeds what its crop left.
@@ -164,9 +143,8 @@ ERRORS = [
 @pytest.mark.parametrize("shape, pad, kwargs", ERRORS)
 def test_errors_match_torch(shape, pad, kwargs):
     torch = pytest.importorskip("torch")
-    expected = outcome(lambda: torch.nn.functional.pad(torch.zeros(shape), pad, **kwargs))
-    assert isinstance(expected, tuple)
-    assert outcome(lambda: F.pad(torchless.zeros(shape), pad, **kwargs)) == expected
+    assert_same_error(lambda: torch.nn.functional.pad(torch.zeros(shape), pad, **kwargs),
+                      lambda: F.pad(torchless.zeros(shape), pad, **kwargs))
 
 
 @pytest.mark.parametrize("pad", [1, (1.5, 2), (True, 1), None])
@@ -187,8 +165,7 @@ MODULES = [
 @pytest.mark.parametrize("name, args", MODULES)
 def test_modules_match_torch(name, args):
     torch = pytest.importorskip("torch")
-    expected_module, module = getattr(torch.nn, name)(*args), getattr(nn, name)(*args)
-    assert repr(module) == repr(expected_module)
+    expected_module, module = modules_with_same_repr(name, *args)
     assert module.padding == expected_module.padding
     x = np.random.default_rng(5).standard_normal((2, 3, 4, 5) if "2d" in name else (2, 3, 5))
     np.testing.assert_array_equal(module(tensor(x)).numpy(), expected_module(torch.tensor(x)).numpy())

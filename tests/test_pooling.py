@@ -120,6 +120,19 @@ def compare_with_torch(fn_name, x, args, kwargs, dtype, with_indices=False):
     assert_matches_torch(actual, expected, [xl], [xt], TOL[dtype], np.random.default_rng(0))
 
 
+def every_window_touches_the_input(length, kernel, stride, padding, dilation, ceil_mode):
+    """Whether each max-pooling window along one axis covers at least one input element.
+
+    A window lying wholly in the padding has no element to send its gradient to: PyTorch writes it out of
+    bounds (into the next plane, or past the tensor, which can abort the process); torchless drops it.
+    """
+    span = dilation * (kernel - 1) + 1
+    out = (length + 2 * padding - span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= length + padding:
+        out -= 1
+    return all(any(0 <= i * stride - padding + j * dilation < length for j in range(kernel)) for i in range(out))
+
+
 dtypes = st.sampled_from([np.float32, np.float64])
 
 
@@ -138,6 +151,8 @@ def pool2d_case(draw):
 @given(pool2d_case(), st.tuples(st.integers(1, 2), st.integers(1, 2)), dtypes)
 def test_max_pool2d_matches_torch(case, dilation, dtype):
     shape, kernel, stride, padding, ceil_mode = case
+    assume(all(every_window_touches_the_input(*axis, ceil_mode)
+               for axis in zip(shape[-2:], kernel, stride or kernel, padding, dilation)))
     x = np.random.default_rng(0).standard_normal(shape)
     compare_with_torch("max_pool2d", x, (kernel, stride, padding, dilation, ceil_mode, True), {}, dtype,
                        with_indices=True)
@@ -157,13 +172,7 @@ def test_avg_pool2d_matches_torch(case, count_include_pad, divisor_override, dty
        st.booleans(), dtypes)
 def test_pool1d_matches_torch(batched, length, kernel, stride, padding, dilation, ceil_mode, dtype):
     assume(padding <= kernel // 2)
-    # A max window that misses the input entirely has no element to send its gradient to; PyTorch
-    # writes it into the next plane (out of bounds), torchless drops it. Compare only real windows.
-    span = dilation * (kernel - 1) + 1
-    out = (length + 2 * padding - span + (stride - 1 if ceil_mode else 0)) // stride + 1
-    if ceil_mode and (out - 1) * stride >= length + padding:
-        out -= 1
-    assume(all(any(0 <= i * stride - padding + j * dilation < length for j in range(kernel)) for i in range(out)))
+    assume(every_window_touches_the_input(length, kernel, stride, padding, dilation, ceil_mode))
     shape = ((2,) if batched else ()) + (3, length)
     x = np.random.default_rng(1).standard_normal(shape)
     compare_with_torch("max_pool1d", x, (kernel, stride, padding, dilation, ceil_mode, True), {}, dtype,

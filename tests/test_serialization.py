@@ -9,11 +9,12 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import torchless
 from torchless.nn import Parameter
 from torchless.serialization import CheckpointError
+from helpers import WriteOnlyStream, examples
 
 
 def round_trip(obj):
@@ -161,7 +162,7 @@ def test_loaded_tensors_own_their_memory(tmp_path):
     assert first.numpy().flags.writeable and not np.shares_memory(first.numpy(), second.numpy())
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5)
     | st.builds(lambda shape, seed: torchless.from_numpy(np.random.default_rng(seed).standard_normal(shape)),
@@ -196,17 +197,6 @@ def test_path_kinds(tmp_path):
 
 
 def test_unseekable_streams():
-    class WriteOnly(io.RawIOBase):
-        def __init__(self):
-            self.chunks = []
-
-        def writable(self):
-            return True
-
-        def write(self, data):
-            self.chunks.append(bytes(data))
-            return len(data)
-
     class ReadOnce(io.RawIOBase):
         def __init__(self, data):
             self._data = io.BytesIO(data)
@@ -218,9 +208,9 @@ def test_unseekable_streams():
             return self._data.readinto(buffer)
 
     tensor = torchless.randn(4, 5)
-    sink = WriteOnly()
+    sink = WriteOnlyStream()
     torchless.save({"t": tensor}, sink)
-    loaded = torchless.load(ReadOnce(b"".join(sink.chunks)))
+    loaded = torchless.load(ReadOnce(sink.getvalue()))
     assert_same_tensor(loaded["t"], tensor)
 
 

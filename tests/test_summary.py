@@ -6,13 +6,14 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import torchless
 import torchless.nn as nn
 import torchless.nn.functional as F
 from torchless import models
+from helpers import examples
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -192,7 +193,7 @@ layer_specs = st.lists(st.tuples(st.sampled_from(["conv", "max", "avg"]), st.int
                                  st.integers(0, 1), st.integers(1, 2)), min_size=1, max_size=4)
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(layer_specs)
 def test_receptive_field_and_jump_match_brute_force(specs):
     modules, geometry = [], []

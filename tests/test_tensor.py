@@ -3,10 +3,11 @@ import operator
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import torchless
+from helpers import examples
 
 DTYPES = ["float32", "float64", "int64", "bool"]
 
@@ -146,7 +147,7 @@ NUMPY_BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np
                 "minimum": np.minimum, "gt": np.greater, "le": np.less_equal, "eq": np.equal, "ne": np.not_equal}
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(broadcast_pair(), st.sampled_from(sorted(BINARY)))
 def test_binary_ops_broadcast_like_numpy(pair, name):
     a, b = pair
@@ -158,14 +159,14 @@ def test_binary_ops_broadcast_like_numpy(pair, name):
     np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(broadcast_pair(), st.sampled_from(sorted(BINARY)))
 def test_binary_ops_match_torch(pair, name):
     a, b = pair
     assert_same_as_torch(lambda L: BINARY[name](L.tensor(a), L.tensor(b)))
 
 
-@settings(max_examples=30, deadline=None)
+@examples(30)
 @given(broadcast_pair(elements=st.floats(0.125, 3, width=32)))
 def test_pow_matches_torch(pair):
     a, b = pair
@@ -188,7 +189,7 @@ NUMPY_UNARY = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "ne
                "tanh": np.tanh}
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(hnp.arrays(st.sampled_from([np.float32, np.float64]), hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
                   elements=st.floats(-20, 20, width=32)), st.sampled_from(UNARY))
 def test_unary_ops_match_numpy_and_torch(array, name):
@@ -225,7 +226,7 @@ def array_and_dim(draw, dtype=np.float32):
 REDUCTIONS = ["sum", "mean", "amax", "amin", "argmax", "argmin", "max", "min", "var", "std"]
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(array_and_dim(), st.sampled_from(REDUCTIONS))
 def test_reductions_along_a_dim_match_torch(case, name):
     array, dim, keepdim = case
@@ -233,14 +234,14 @@ def test_reductions_along_a_dim_match_torch(case, name):
     assert_same_as_torch(lambda L: getattr(L, name)(L.tensor(array), dim, keepdim))
 
 
-@settings(max_examples=30, deadline=None)
+@examples(30)
 @given(array_and_dim(), st.sampled_from(["sum", "mean", "max", "min", "argmax", "argmin"]))
 def test_full_reductions_match_torch(case, name):
     array = case[0]
     assert_same_as_torch(lambda L: getattr(L.tensor(array), name)())
 
 
-@settings(max_examples=30, deadline=None)
+@examples(30)
 @given(array_and_dim())
 def test_reductions_match_numpy(case):
     array, dim, keepdim = case
@@ -363,7 +364,7 @@ def test_index_assignment_broadcasts_and_casts():
     assert t.tolist() == [[1, -1, 3], [0, -1, 0]]
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(st.data())
 def test_advanced_indexing_matches_numpy(data):
     array = data.draw(hnp.arrays(np.float32, hnp.array_shapes(min_dims=1, max_dims=3, max_side=5),
@@ -413,7 +414,7 @@ def test_matmul_variants_match_torch(call):
     assert_same_as_torch(eval(f"lambda L: {call}"))
 
 
-@settings(max_examples=30, deadline=None)
+@examples(30)
 @given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.integers(0, 3), st.integers(0, 2**31 - 1))
 def test_batched_matmul_matches_einsum(n, k, m, batch, seed):
     rng = np.random.default_rng(seed)

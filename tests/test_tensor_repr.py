@@ -1,10 +1,11 @@
 """repr() of tensors: character-identical to PyTorch's, with ``torch.`` printed as ``torchless.``."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import torchless
+from helpers import examples
 
 
 def torch_repr(torch, array, **kwargs):
@@ -142,31 +143,31 @@ float_values = st.one_of(st.floats(-1e6, 1e6, width=32), st.floats(-2.0 ** -10, 
 shapes = hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=6)
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(hnp.arrays(np.float32, shapes, elements=float_values))
 def test_random_float32_repr_matches_torch(array):
     assert_repr_matches_torch(array)
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(hnp.arrays(np.float64, shapes, elements=st.one_of(st.floats(allow_nan=True, allow_infinity=True), special)))
 def test_random_float64_repr_matches_torch(array):
     assert_repr_matches_torch(array)
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(hnp.arrays(np.int64, shapes, elements=st.integers(-10**15, 10**15)))
 def test_random_int64_repr_matches_torch(array):
     assert_repr_matches_torch(array)
 
 
-@settings(max_examples=30, deadline=None)
+@examples(30)
 @given(hnp.arrays(np.bool_, shapes))
 def test_random_bool_repr_matches_torch(array):
     assert_repr_matches_torch(array)
 
 
-@settings(max_examples=25, deadline=None)
+@examples(25)
 @given(st.integers(1001, 3000), st.sampled_from([1, 2, 3]), st.integers(0, 2**31 - 1))
 def test_random_summarised_repr_matches_torch(numel, ndim, seed):
     rng = np.random.default_rng(seed)

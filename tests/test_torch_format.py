@@ -14,11 +14,12 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 import torchless
 from torchless.nn import Parameter
 from torchless.serialization import CheckpointError
+from helpers import WriteOnlyStream, examples, pickled_int as num
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures" / "torch"
 _spec = importlib.util.spec_from_file_location("torch_fixtures", FIXTURES / "make.py")
@@ -31,13 +32,6 @@ _spec.loader.exec_module(make)
 # torch.load's own weights-only unpickler reads too.
 def glob(module, name):
     return f"c{module}\n{name}\n".encode()
-
-
-def num(n):
-    if -2 ** 31 <= n < 2 ** 31:
-        return b"J" + struct.pack("<i", n)
-    encoded = pickle.encode_long(n)
-    return b"\x8a" + bytes([len(encoded)]) + encoded
 
 
 def text(value):
@@ -200,7 +194,7 @@ def strided_reference(storage, offset, size, stride):
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 6)), max_size=4), st.integers(0, 5),
        st.sampled_from(["float32", "int16", "float64", "uint8"]))
 def test_any_strides_and_offset_that_fit(dims, offset, dtype):
@@ -542,20 +536,9 @@ def test_written_archive_round_trips_through_torchless(tmp_path):
 
 
 def test_written_archive_to_an_unseekable_stream_stays_aligned():
-    class Sink(io.RawIOBase):
-        def __init__(self):
-            self.chunks = []
-
-        def writable(self):
-            return True
-
-        def write(self, data):
-            self.chunks.append(bytes(data))
-            return len(data)
-
-    sink = Sink()
+    sink = WriteOnlyStream()
     torchless.save(sample_state(), sink, format="torch")
-    data = b"".join(sink.chunks)
+    data = sink.getvalue()
     assert all(offset % 64 == 0 for offset in local_headers(data).values())
     assert load_bytes(data)["view"].tolist() == [[1, 5, 9], [2, 6, 10], [3, 7, 11]]
 

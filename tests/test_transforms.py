@@ -2,14 +2,15 @@
 Pillow as extra oracles where they are installed (torchvision itself cannot be installed here)."""
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import torchless
 from torchless.vision import transforms
 from torchless.vision.transforms import functional as F
+from helpers import examples
 
-FAST = settings(max_examples=30, deadline=None)
+FAST = examples(30)
 
 
 def grid(*shape, dtype=np.float32):

@@ -6,13 +6,23 @@ from itertools import islice
 from .module import Module, _addindent
 
 
-def _item_by_index(modules, idx):
-    """The idx-th module (negative counts from the end), with PyTorch's IndexError."""
+def _index_in_range(modules, idx):
+    """``idx`` (negative counts from the end) as a position in ``modules``, with PyTorch's IndexError."""
     size = len(modules)
     idx = operator.index(idx)
     if not -size <= idx < size:
         raise IndexError(f"index {idx} is out of range")
-    return next(islice(iter(modules.values()), idx % size, None))
+    return idx % size
+
+
+def _item_by_index(modules, idx):
+    """The idx-th module (negative counts from the end), with PyTorch's IndexError."""
+    return next(islice(iter(modules.values()), _index_in_range(modules, idx), None))
+
+
+def _renumbered(modules):
+    """``modules`` named by their positions "0", "1", ... (PyTorch renumbers after a deletion or an insertion)."""
+    return OrderedDict((str(i), m) for i, m in enumerate(modules))
 
 
 class Sequential(Module):
@@ -45,8 +55,8 @@ class Sequential(Module):
                 del self._modules[key]
         else:
             del self._modules[list(self._modules)[_index_in_range(self._modules, idx)]]
-        # PyTorch renumbers the remaining modules 0, 1, ... (names given by an OrderedDict are lost too).
-        self.__dict__["_modules"] = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
+        # Names given by an OrderedDict are lost too, as in PyTorch.
+        self.__dict__["_modules"] = _renumbered(self._modules.values())
 
     def __len__(self):
         return len(self._modules)
@@ -57,10 +67,7 @@ class Sequential(Module):
     def __add__(self, other):
         if not isinstance(other, Sequential):
             raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
-        combined = Sequential()
-        for module in list(self) + list(other):
-            combined.append(module)
-        return combined
+        return Sequential().extend(list(self) + list(other))
 
     def __dir__(self):
         return [key for key in super().__dir__() if not key.isdigit()]
@@ -85,7 +92,7 @@ class Sequential(Module):
             index += n
         modules = list(self._modules.values())
         modules.insert(index, module)
-        self.__dict__["_modules"] = OrderedDict((str(i), m) for i, m in enumerate(modules))
+        self.__dict__["_modules"] = _renumbered(modules)
         return self
 
     def pop(self, key):
@@ -97,14 +104,6 @@ class Sequential(Module):
         for module in self:
             input = module(input)
         return input
-
-
-def _index_in_range(modules, idx):
-    size = len(modules)
-    idx = operator.index(idx)
-    if not -size <= idx < size:
-        raise IndexError(f"index {idx} is out of range")
-    return idx % size
 
 
 class ModuleList(Module):
@@ -129,7 +128,7 @@ class ModuleList(Module):
                 del self._modules[str(k)]
         else:
             del self._modules[str(_index_in_range(self._modules, idx))]
-        self.__dict__["_modules"] = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
+        self.__dict__["_modules"] = _renumbered(self._modules.values())
 
     def __len__(self):
         return len(self._modules)
@@ -141,10 +140,7 @@ class ModuleList(Module):
         return self.extend(modules)
 
     def __add__(self, other):
-        combined = ModuleList()
-        for module in list(self) + list(other):
-            combined.append(module)
-        return combined
+        return ModuleList().extend(list(self) + list(other))
 
     def __dir__(self):
         return [key for key in super().__dir__() if not key.isdigit()]

@@ -2,7 +2,8 @@
 
 Constructors, attributes, initialisation and repr follow ``torch.nn.modules.conv``: the layer
 stores its arguments as tuples (``stride == (1, 1)``) and leaves argument checking that PyTorch does
-at call time to ``torchless.nn.functional``.
+at call time to ``torchless.nn.functional``. Each layer restates ``__init__`` (rather than inheriting it) so
+that a call missing arguments raises PyTorch's TypeError, which names ``Conv2d.__init__``.
 """
 import collections.abc
 import math

@@ -1,0 +1,168 @@
+"""Helpers shared by the test files.
+
+* ``tensor``, ``state_dict_from_torch``: NumPy arrays and PyTorch state as torchless tensors;
+* ``outcome``, ``Raised``, ``assert_same_error``: behaviour, exceptions included, compared with PyTorch's;
+* ``assert_matches_torch``: a torchless result against PyTorch's, forward and backward;
+* ``modules_with_same_repr``: the same layer built by both libraries;
+* ``central_difference``, ``numerical_gradients``, ``finite_difference_check``: gradients by central
+  differences in float64, independent of autograd and of PyTorch;
+* ``examples``: the Hypothesis settings of these tests;
+* ``pickled_int``, ``WriteOnlyStream``: hand-made pickle bytes and an unseekable stream, for the checkpoint tests.
+
+Imported as ``from helpers import ...``: pytest puts tests/ on ``sys.path`` (``pythonpath`` in pyproject.toml).
+"""
+import io
+import pickle
+import struct
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+from hypothesis import settings
+
+import torchless
+
+
+# ---------------------------------------------------------------------------- Hypothesis
+def examples(max_examples):
+    """Hypothesis settings: at most ``max_examples`` cases, and no deadline (first calls and a busy machine
+    make the time of one example too uneven to bound)."""
+    return settings(max_examples=max_examples, deadline=None)
+
+
+# ---------------------------------------------------------------------------- conversions
+def tensor(array, requires_grad=False):
+    """A torchless tensor of ``array`` with the dtype NumPy gives it (Python floats become float64)."""
+    return torchless.tensor(np.asarray(array), requires_grad=requires_grad)
+
+
+def state_dict_from_torch(module):
+    """A torch module's state_dict as torchless tensors, for ``load_state_dict`` of the torchless twin."""
+    return {key: tensor(value.numpy()) for key, value in module.state_dict().items()}
+
+
+# ---------------------------------------------------------------------------- exceptions
+class Raised(NamedTuple):
+    """What a call raised: the exception's type name and its message."""
+
+    type: str
+    message: str
+
+
+def outcome(fn):
+    """``fn()``'s result, or ``Raised(type name, message)`` if it raised."""
+    try:
+        return fn()
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome being compared
+        return Raised(type(error).__name__, str(error))
+
+
+def assert_same_error(torch_call, torchless_call):
+    """Both calls raise the same exception type with the same message (``torch.`` read as ``torchless.``).
+
+    Warnings on the way are ignored: only the exceptions are compared.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected, actual = outcome(torch_call), outcome(torchless_call)
+    assert isinstance(expected, Raised), f"torch did not raise: {expected}"
+    assert actual == (expected.type, expected.message.replace("torch.", "torchless.")), actual
+
+
+# ---------------------------------------------------------------------------- against PyTorch
+def assert_matches_torch(actual, expected, inputs, expected_inputs, tol, rng):
+    """``actual`` (torchless) against ``expected`` (torch), each computed from its ``inputs`` made of the same arrays.
+
+    Same shape, dtype, values (within ``tol``, keyword arguments of ``assert_allclose``) and grad_fn name;
+    then one random output gradient drawn from the NumPy generator ``rng``, propagated back through both,
+    gives the same gradient to every input that requires one.
+    """
+    import torch
+
+    assert actual.shape == tuple(expected.shape)
+    assert actual.dtype.name == str(expected.dtype).replace("torch.", "")
+    np.testing.assert_allclose(actual.detach().numpy(), expected.detach().numpy(), **tol)
+    assert actual.grad_fn.name() == expected.grad_fn.name()
+    grad = rng.standard_normal(tuple(expected.shape)).astype(actual.dtype.numpy)
+    expected.backward(torch.tensor(grad))
+    actual.backward(tensor(grad))
+    for ours, theirs in zip(inputs, expected_inputs):
+        if theirs.requires_grad:
+            np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), **tol)
+
+
+def modules_with_same_repr(name, *args, **kwargs):
+    """``torch.nn.<name>(*args, **kwargs)`` and ``torchless.nn.<name>(*args, **kwargs)``, whose reprs must agree."""
+    import torch
+
+    theirs, ours = getattr(torch.nn, name)(*args, **kwargs), getattr(torchless.nn, name)(*args, **kwargs)
+    assert repr(ours) == repr(theirs)
+    return theirs, ours
+
+
+# ---------------------------------------------------------------------------- finite differences
+def central_difference(loss, arrays, which, index, eps=1e-6):
+    """d loss(arrays) / d arrays[which][index], by a central difference (``arrays`` are left unchanged)."""
+    plus = [a.copy() for a in arrays]
+    minus = [a.copy() for a in arrays]
+    plus[which][index] += eps
+    minus[which][index] -= eps
+    return (loss(plus) - loss(minus)) / (2 * eps)
+
+
+def numerical_gradients(loss, arrays, eps=1e-6):
+    """The gradient of the number ``loss(arrays)`` with respect to each array, by central differences."""
+    gradients = []
+    for which, array in enumerate(arrays):
+        gradient = np.zeros(array.shape)
+        for index in np.ndindex(array.shape):
+            gradient[index] = central_difference(loss, arrays, which, index, eps)
+        gradients.append(gradient)
+    return gradients
+
+
+def finite_difference_check(fn, arrays, eps=1e-6, rtol=1e-6, atol=1e-6, seed=0):
+    """Autograd's gradients of sum(fn(*tensors) * r) against central differences, in float64.
+
+    ``fn`` maps torchless tensors to a tensor; ``arrays`` are its inputs (cast to float64); ``r`` is a
+    standard normal array drawn with ``seed``.
+    """
+    arrays = [np.asarray(a, np.float64) for a in arrays]
+    tensors = [tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*tensors)
+    r = np.random.default_rng(seed).standard_normal(out.shape)
+    (out * tensor(r)).sum().backward()
+
+    def loss(values):
+        with torchless.no_grad():
+            return float((fn(*[tensor(v) for v in values]).numpy() * r).sum())
+
+    for t, numeric in zip(tensors, numerical_gradients(loss, arrays, eps)):
+        np.testing.assert_allclose(t.grad.numpy(), numeric, rtol=rtol, atol=atol)
+
+
+# ---------------------------------------------------------------------------- checkpoints
+def pickled_int(n):
+    """The pickle opcode that pushes the integer ``n`` (BININT, or LONG1 beyond 32 bits)."""
+    if -2 ** 31 <= n < 2 ** 31:
+        return b"J" + struct.pack("<i", n)
+    encoded = pickle.encode_long(n)
+    return b"\x8a" + bytes([len(encoded)]) + encoded
+
+
+class WriteOnlyStream(io.RawIOBase):
+    """A stream that can only be written (no seek, tell or read), like a pipe; ``getvalue()`` gives what it got."""
+
+    def __init__(self):
+        super().__init__()
+        self.chunks = []
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def getvalue(self):
+        return b"".join(self.chunks)
