@@ -150,3 +150,13 @@ def test_wrong_model_in_checkpoint_is_refused(trained, tmp_path):
     path = tmp_path / "mismatch.ckpt"
     torchless.save(checkpoint, path)
     assert_one_line_error(cli("predict", path, DIGITS / "7_pen.png"), "does not match its model")
+
+
+def test_lr_decay_scales_the_rate_each_epoch(tmp_path):
+    import torchless
+
+    out = tmp_path / "decay.ckpt"
+    result = cli("train", "--epochs", "2", "--lr", "0.01", "--lr-decay", "0.5", "--out", out, *SMALL)
+    assert result.returncode == 0, result.stderr
+    assert torchless.load(out)["optimizer"]["param_groups"][0]["lr"] == pytest.approx(0.005)
+    assert_one_line_error(cli("train", "--lr-decay", "1.5", "--out", tmp_path / "x.ckpt", *SMALL), "--lr-decay")

@@ -19,6 +19,8 @@ def add_parser(subparsers):
     p.add_argument("--epochs", type=int, default=1, help="number of epochs (default: 1)")
     p.add_argument("--batch-size", type=int, default=32, help="mini-batch size (default: 32, as in the course)")
     p.add_argument("--lr", type=float, default=None, help="learning rate (default: 3e-4 adam, 1e-3 adamw, 0.01 sgd)")
+    p.add_argument("--lr-decay", type=float, default=1.0, metavar="GAMMA",
+                   help="multiply the learning rate by GAMMA after every epoch (StepLR; default: 1, constant)")
     p.add_argument("--optimizer", choices=sorted(DEFAULT_LR), default="adam", help="optimiser (default: adam)")
     p.add_argument("--seed", type=int, default=0, help="random seed for initialisation and shuffling (default: 0)")
     p.add_argument("--data", metavar="ROOT", default=None, help="torchvision-style root holding MNIST/raw "
@@ -50,6 +52,8 @@ def run(args):
     torchless.manual_seed(args.seed)
     model = models.create(args.model)
     optimizer = _optimizer(args.optimizer, model.parameters(), lr)
+    if not 0 < args.lr_decay <= 1:
+        raise CLIError(f"--lr-decay must be in (0, 1], got {args.lr_decay}")
     start_epoch, history = 0, []
     if args.resume:
         checkpoint = load_checkpoint(out)
@@ -69,6 +73,8 @@ def run(args):
         # The shuffle order depends only on (seed, epoch), so a resumed run sees the batches it would have seen.
         order = torchless.Generator().manual_seed(args.seed * 100_003 + epoch)
         loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, generator=order)
+        for group in optimizer.param_groups:  # StepLR(step_size=1) as a function of the epoch: resumes exactly
+            group["lr"] = lr * args.lr_decay ** epoch
         model.train()
         bar = progress(loader, len(loader), f"epoch {epoch + 1}/{args.epochs}", enabled=not args.no_progress)
         seen = correct = 0
