@@ -45,22 +45,9 @@ except ImportError:  # running from a checkout without an install
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from cases import CONV_CASES as CASES, POOL_SHAPE  # noqa: E402
 from torchless._kernels import conv, pool  # noqa: E402
 
-# N, C_in, H, W, C_out, kernel, stride, padding
-CASES = [
-    (10, 1, 28, 28, 6, 3, 1, 1),
-    (64, 1, 28, 28, 5, 3, 1, 1),
-    (64, 5, 14, 14, 10, 3, 1, 1),
-    (64, 32, 14, 14, 64, 3, 1, 1),
-    (8, 64, 56, 56, 64, 3, 1, 1),
-    (8, 64, 56, 56, 128, 3, 2, 1),
-    (8, 256, 56, 56, 64, 1, 1, 0),
-    (16, 128, 28, 28, 128, 3, 1, 1),
-    (8, 32, 64, 64, 32, 7, 1, 3),
-    (1, 256, 14, 14, 256, 3, 1, 1),
-]
-POOL_SHAPE = (64, 32, 28, 28)
 COOLDOWN_S = 0.015
 
 

@@ -24,25 +24,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _harness as harness  # noqa: E402
+from cases import CONV_CASES, POOL_SHAPE  # noqa: E402
 
 BENCHMARKS_DIR = os.path.dirname(os.path.abspath(__file__))
 SECTIONS = ("conv", "pool", "train", "latency", "system")
-
-# (N, C_in, H, W, C_out, k, stride, padding), from the project's performance issue.
-CONV_CASES = [
-    (10, 1, 28, 28, 6, 3, 1, 1),
-    (64, 1, 28, 28, 5, 3, 1, 1),
-    (64, 5, 14, 14, 10, 3, 1, 1),
-    (64, 32, 14, 14, 64, 3, 1, 1),
-    (8, 64, 56, 56, 64, 3, 1, 1),
-    (8, 64, 56, 56, 128, 3, 2, 1),
-    (8, 256, 56, 56, 64, 1, 1, 0),
-    (16, 128, 28, 28, 128, 3, 1, 1),
-    (8, 32, 64, 64, 32, 7, 1, 3),
-    (1, 256, 14, 14, 256, 3, 1, 1),
-]
 QUICK_CONV_MAX_GFLOP = 0.5  # --quick skips the convolutions whose forward costs more than this
-POOL_SHAPE = (64, 32, 28, 28)
 BATCH = 64
 RSS_STEPS = 200
 QUICK_RSS_STEPS = 50
