@@ -398,3 +398,32 @@ def test_pooling_an_empty_batch():
     assert pool.avg_pool2d_backward(y, x.shape, (2, 2), (2, 2), (1, 1), True, True, None).shape == x.shape
     y = pool.adaptive_avg_pool2d_forward(x, (4, 4))
     assert pool.adaptive_avg_pool2d_backward(y, x.shape).shape == x.shape
+
+
+@dtypes
+@FAST
+@given(problem=pool_problems(), with_ties_and_nans=st.booleans())
+def test_max_pool_without_indices_gives_the_same_values(dtype, problem, with_ties_and_nans):
+    x = pool_input(problem, dtype, with_ties_and_nans)
+    args = (problem.kernel, problem.stride, problem.padding, problem.dilation, problem.ceil_mode)
+    y, indices = pool.max_pool2d_forward(x, *args, with_indices=False)
+    expected_y, _ = reference_max_pool(x, *args)
+    assert indices is None and y.dtype == dtype
+    np.testing.assert_array_equal(y, expected_y.astype(dtype))
+
+
+@dtypes
+@pytest.mark.parametrize("shape, kernel, ceil_mode", [
+    ((2, 3, 8, 6), (2, 2), False),  # windows tile the input exactly
+    ((2, 3, 7, 9), (2, 3), False),  # the last row is left over
+    ((2, 3, 7, 9), (2, 2), True),  # ceil mode: the last windows hang over, so not a tiling
+    ((1, 2, 5, 4), (1, 1), False),
+    ((0, 2, 4, 4), (2, 2), False),
+])
+def test_max_pool_without_indices_on_tiling_windows(dtype, shape, kernel, ceil_mode):
+    problem = PoolProblem(*shape, kernel, kernel, (0, 0), (1, 1), ceil_mode, seed=sum(shape))
+    x = pool_input(problem, dtype, with_ties_and_nans=True)
+    args = (kernel, kernel, (0, 0), (1, 1), ceil_mode)
+    y, indices = pool.max_pool2d_forward(x, *args, with_indices=False)
+    assert indices is None and y.dtype == dtype and not np.shares_memory(y, x)
+    np.testing.assert_array_equal(y, reference_max_pool(x, *args)[0].astype(dtype))

@@ -152,3 +152,22 @@ def test_module_repr_and_forward_match_torch():
         np.testing.assert_allclose(layer(tensor(x)).detach().numpy(), expected_layer(torch.tensor(x)).detach().numpy(),
                                    rtol=1e-5, atol=1e-6)
     assert repr(nn.Identity(3)) == repr(torch.nn.Identity(3))
+
+
+def test_bad_calls_still_fail_after_valid_ones():
+    """Valid calls are remembered so their checks are skipped next time; a bad call never is."""
+    torch = pytest.importorskip("torch")
+
+    def call(lib, x_shape, w_shape, b_shape, dtype="float32"):
+        bias = None if b_shape is None else lib.zeros(b_shape)
+        return lib.nn.functional.linear(lib.zeros(x_shape, dtype=getattr(lib, dtype)), lib.zeros(w_shape), bias)
+
+    calls = [((4, 3), (5, 3), (5,)), ((4, 2), (5, 3), (5,)), ((4, 3), (5, 3), (4,)), ((4, 3), (5, 3), None),
+             ((4, 3), (5, 3), (5,), "float64"), ((4, 3), (5, 3), None, "float64")]
+    for _ in range(2):
+        for args in calls:
+            expected, actual = outcome(lambda: call(torch, *args)), outcome(lambda: call(torchless, *args))
+            if hasattr(expected, "message"):
+                assert actual == (expected.type, expected.message.replace("torch.", "torchless."))
+            else:
+                assert actual.shape == tuple(expected.shape)

@@ -357,3 +357,60 @@ def test_module_attributes_match_torch():
         expected, actual = getattr(torch.nn, name)(*args), getattr(nn, name)(*args)
         assert (actual.kernel_size, actual.stride, actual.padding) == \
                (expected.kernel_size, expected.stride, expected.padding)
+
+
+# --------------------------------------------------------------------------- remembered checks and skipped indices
+def test_max_pool2d_without_grad_still_matches_and_records_nothing():
+    x = np.random.default_rng(5).integers(-3, 4, (2, 3, 6, 6)).astype(np.float32)  # many ties
+    x[0, 0, 0, 0] = np.nan
+    expected = F.max_pool2d(tensor(x), 2, return_indices=True)[0].numpy()  # indices computed
+    leaf = tensor(x, requires_grad=True)
+    with torchless.no_grad():
+        y = F.max_pool2d(leaf, 2)
+    assert y.grad_fn is None and not y.requires_grad
+    np.testing.assert_array_equal(y.numpy(), expected)
+    np.testing.assert_array_equal(F.max_pool2d(tensor(x), 2).numpy(), expected)
+
+
+def test_max_pool2d_gradient_after_a_call_without_grad():
+    x = tensor(np.arange(16.0).reshape(1, 1, 4, 4)[:, :, ::-1].copy(), requires_grad=True)
+    with torchless.no_grad():
+        F.max_pool2d(x, 2)
+    F.max_pool2d(x, 2).sum().backward()
+    expected = np.zeros((4, 4))
+    expected[[0, 0, 2, 2], [1, 3, 1, 3]] = 1  # rows reversed: each window's maximum is its top-right cell
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], expected)
+
+
+@pytest.mark.parametrize("fn", ["max_pool2d", "conv2d"])
+def test_a_remembered_valid_call_does_not_excuse_a_lookalike_bad_one(fn):
+    torch = pytest.importorskip("torch")
+    weight = np.ones((2, 3, 2, 2), np.float32)
+
+    def call(lib, shape, *args):
+        functional, x = lib.nn.functional, lib.zeros(shape)
+        if fn == "conv2d":
+            return functional.conv2d(x, lib.tensor(weight), None, *args)
+        return functional.max_pool2d(x, 2, *args)
+
+    def summary(result):
+        return result if isinstance(result, Raised) else tuple(result.shape)
+
+    calls = [((1, 3, 4, 4), (1,)), ((1, 3, 4, 4), (True,)), ((1, 3, 1, 1), (1,)), ((1, 3, 4, 4), (1.0,)),
+             ((1, 3, 4, 4), (2,)), ((1, 3, 4, 4), (0,))]
+    if fn == "conv2d":  # max_pool2d does not take tensors for ints yet
+        calls += [((1, 3, 4, 4), ("tensor", 2)), ((1, 3, 4, 4), ("tensor", 0))]
+    errors = 0
+    for _ in range(2):  # the second round runs with the valid calls remembered
+        for shape, args in calls:
+            if args[0] == "tensor":  # an integral 0-d tensor stands for an int
+                ours, theirs = (torchless.tensor(args[1]),), (torch.tensor(args[1]),)
+            else:
+                ours = theirs = args
+            expected = outcome(lambda: call(torch, shape, *theirs))
+            actual = outcome(lambda: call(torchless, shape, *ours))
+            if isinstance(expected, Raised):
+                errors += 1
+                expected = expected._replace(message=expected.message.replace("torch.", "torchless."))
+            assert summary(actual) == summary(expected)
+    assert 0 < errors < 2 * len(calls)

@@ -64,23 +64,45 @@ def _needs_padding(input_hw, padding, out_hw, kernel, stride, dilation):
                for size, p, out, k, s, d in zip(input_hw, padding, out_hw, kernel, stride, dilation))
 
 
-def max_pool2d_forward(x, kernel, stride, padding, dilation, ceil_mode):
+def _tiled_max(x, kernel, out_hw):
+    """Window maxima of x (N, C, H, W) when the windows tile it (stride = kernel, no padding or
+    dilation, no ceil-mode overhang): a reshape makes each window two axes, reduced row by row
+    and then column by column (np.max over both axes at once is ~20x slower)."""
+    (kH, kW), (Ho, Wo) = kernel, out_hw
+    windows = x[:, :, :Ho * kH, :Wo * kW].reshape(x.shape[:2] + (Ho, kH, Wo, kW))
+    rows = windows[:, :, :, 0]
+    for i in range(1, kH):
+        rows = np.maximum(rows, windows[:, :, :, i])  # propagates NaN, as PyTorch does
+    y = rows[..., 0]
+    for j in range(1, kW):
+        y = np.maximum(y, rows[..., j])
+    return np.array(y) if kH == kW == 1 else y
+
+
+def max_pool2d_forward(x, kernel, stride, padding, dilation, ceil_mode, with_indices=True):
     """Max pooling of x (N, C, H, W) with implicit -inf padding.
 
     Returns (y, indices), both (N, C, Ho, Wo); indices are int64 flat positions
     h * W + w in the unpadded input plane.  Like PyTorch's CPU kernel: the first
     maximum in scan order wins ties, and any NaN in a window wins (the last one).
+    Without ``with_indices`` the argmax search (most of the work) is skipped and
+    indices is None.
     """
     N, C, H, W = x.shape
     (kH, kW), (sH, sW), (pH, pW), (dH, dW) = kernel, stride, padding, dilation
     out_hw = (pool_output_size(H, kH, sH, pH, dH, ceil_mode), pool_output_size(W, kW, sW, pW, dW, ceil_mode))
+    if not with_indices and (kH, kW) == (sH, sW) and (pH, pW, dH, dW) == (0, 0, 1, 1) \
+            and out_hw[0] * kH <= H and out_hw[1] * kW <= W:
+        return _tiled_max(x, kernel, out_hw), None
     padded = _needs_padding((H, W), padding, out_hw, kernel, stride, dilation)
     xp = _pad_to_cover(x, padding, out_hw, kernel, stride, dilation, _lowest(x.dtype)) if padded else x
     taps = _taps(xp, kernel, stride, dilation, out_hw)
 
-    y = np.array(taps[0])
-    for tap in taps[1:]:
+    y = np.maximum(taps[0], taps[1]) if len(taps) > 1 else np.array(taps[0])
+    for tap in taps[2:]:
         np.maximum(y, tap, out=y)  # propagates NaN, as PyTorch does
+    if not with_indices:
+        return y, None
 
     # Which tap gave the maximum: the first one (in scan order) equal to it.  Count, per window,
     # the taps before the first match; branch-free uint arithmetic, since np.where and masked

@@ -34,12 +34,9 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        from .._tensor import Tensor
-
         node = cls()
-        arrays = [t._data if t is not None else None for t in inputs]
-        out = node.forward(*arrays, **params)
-        result = Tensor._wrap(out)
+        out = node.forward(*[None if t is None else t._data for t in inputs], **params)
+        result = _wrap(out)
         if grad_mode.state.enabled:
             needs = tuple(t is not None and t.requires_grad for t in inputs)
             if True in needs:
@@ -48,7 +45,8 @@ class Function:
                 result._requires_grad = True
                 result.grad_fn = node
                 return result
-        node.release()
+        if node.saved:
+            node.release()
         return result
 
     def forward(self, *arrays, **params):  # pragma: no cover - interface
@@ -74,6 +72,15 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
+
+
+def _wrap(array):
+    """Tensor._wrap, imported on first use (the tensor module imports this one)."""
+    global _wrap
+    from .._tensor import Tensor
+
+    _wrap = Tensor._wrap
+    return _wrap(array)
 
 
 def _edge(tensor):

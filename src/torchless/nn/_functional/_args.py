@@ -11,7 +11,7 @@ import operator
 
 from ..._tensor import Tensor
 
-__all__ = ["Param", "native", "check_tensor"]
+__all__ = ["Param", "native", "check_tensor", "call_key", "CheckedCalls"]
 
 _HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes defined in Python are named without their module
 
@@ -187,3 +187,50 @@ def check_tensor(value, fn, name="input", position=1):
     """PyTorch's TypeError for a non-tensor passed positionally to a one-signature function ``fn``."""
     if not isinstance(value, Tensor):
         raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not {_tp_name(value)}")
+
+
+_PLAIN = frozenset({int, bool, str, type(None)})
+
+
+def _summary(value):
+    """What argument checks can see of ``value``: a tensor's shape and dtype, a plain value itself.
+
+    None for anything else (NumPy integers, lists, 0-d tensors, ...): such calls are never remembered.
+    Values are tagged with their type, since 1, 1.0 and True hash alike.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return kind, value
+    if kind is tuple:
+        return value if set(map(type, value)) <= {int} else None
+    if isinstance(value, Tensor):
+        array = value._data
+        return (Tensor, array.shape, array.dtype) if array.ndim else None  # a 0-d tensor may stand for an int
+    return None
+
+
+def call_key(args, kwargs=None):
+    """A hashable summary of a call from which the outcome of every argument check follows, or None."""
+    key = [len(args)]
+    key += map(_summary, args)
+    if kwargs:
+        key += kwargs  # the names, then their values' summaries
+        key += map(_summary, kwargs.values())
+    return None if None in key else tuple(key)
+
+
+class CheckedCalls(dict):
+    """call_key -> normalised arguments of calls that passed every check, so a repeat skips the checks.
+
+    Only successful calls are remembered: a bad call always takes the full path and its exact error.
+    Bounded, since shapes can vary without end (cleared when full: real models repeat a few keys).
+    """
+
+    limit = 256
+
+    def remember(self, key, normalised):
+        if key is not None:
+            if len(self) >= self.limit:
+                self.clear()
+            self[key] = normalised
+        return normalised

@@ -5,13 +5,14 @@ The argument checks follow the path a call takes through PyTorch (``conv2d`` -> 
 PyTorch gives. The array work is done by ``torchless._kernels.conv`` on NCHW arrays; 1-D
 convolutions run as 2-D ones over a height of 1, as in PyTorch.
 """
+import functools
 import math
 
 import numpy as np
 
 from ..._kernels import conv as kernels
 from ...autograd.function import Function
-from ._args import Param, native
+from ._args import CheckedCalls, Param, call_key, native
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -255,7 +256,10 @@ def _transposed_size(in_hw, kernel, stride, padding, dilation, output_padding):
 
 
 def _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, extra=None):
-    """PyTorch's ``_convolution`` on a batched input; ``extra`` is the odd right/bottom padding of padding='same'."""
+    """PyTorch's ``_convolution`` checks on a batched input: (Function, params) to run it with.
+
+    ``extra`` is the odd right/bottom padding of padding='same'.
+    """
     in_shape, w_shape = list(input.shape), list(weight.shape)
     if extra:
         # PyTorch pads the input explicitly for an odd 'same' padding: its messages show the padded size.
@@ -276,12 +280,10 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
     _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dilation, transposed, output_padding,
                    groups)
     pads = tuple((p, p + e) for p, e in zip(padding, extra))
+    params = {"stride": tuple(stride), "padding": pads, "dilation": tuple(dilation), "groups": groups}
     if transposed:
-        return TransposedConvolution.apply(input, weight, bias, stride=tuple(stride), padding=pads,
-                                           dilation=tuple(dilation), groups=groups,
-                                           output_padding=tuple(output_padding))
-    return Convolution.apply(input, weight, bias, stride=tuple(stride), padding=pads, dilation=tuple(dilation),
-                             groups=groups)
+        return TransposedConvolution, dict(params, output_padding=tuple(output_padding))
+    return Convolution, params
 
 
 def _convolution_same(input, weight, bias, stride, dilation, groups):
@@ -314,25 +316,47 @@ def _check_bias_dtype(input, bias):
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, spatial, fn):
+    """conv1d / conv2d checks: (batched, Function, params)."""
     if isinstance(padding, str):
         x, batched = _batchify(input, spatial, fn)
         if padding == "same":
-            y = _convolution_same(x, weight, bias, stride, dilation, groups)
-        elif padding == "valid":
-            y = _convolution(x, weight, bias, stride, [0], dilation, False, [0], groups)
-        else:
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
-    else:
-        _check_bias_dtype(input, bias)
-        x, batched = _batchify(input, spatial, fn)
-        y = _convolution(x, weight, bias, stride, padding, dilation, False, [0] * spatial, groups)
-    return y if batched else y.squeeze(0)
+            return (batched,) + _convolution_same(x, weight, bias, stride, dilation, groups)
+        if padding == "valid":
+            return (batched,) + _convolution(x, weight, bias, stride, [0], dilation, False, [0], groups)
+        raise RuntimeError(f"Invalid padding string: '{padding}'")
+    _check_bias_dtype(input, bias)
+    x, batched = _batchify(input, spatial, fn)
+    return (batched,) + _convolution(x, weight, bias, stride, padding, dilation, False, [0] * spatial, groups)
 
 
 def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, spatial, fn):
+    """conv_transpose1d / conv_transpose2d checks: (batched, Function, params)."""
     x, batched = _batchify(input, spatial, fn)
-    y = _convolution(x, weight, bias, stride, padding, dilation, True, output_padding, groups)
-    return y if batched else y.squeeze(0)
+    return (batched,) + _convolution(x, weight, bias, stride, padding, dilation, True, output_padding, groups)
+
+
+def _checked_once(checks):
+    """The convolution functional whose argument parsing and checks are ``checks``.
+
+    ``checks`` returns (batched, Function, params) or raises PyTorch's error. Those depend only on
+    the arguments' call_key, so valid calls are remembered and a repeated call (every training or
+    inference step) skips straight to the arithmetic.
+    """
+    plans = CheckedCalls()
+
+    @functools.wraps(checks)
+    def convolve(*args, **kwargs):
+        key = call_key(args, kwargs)
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans.remember(key, checks(*args, **kwargs))
+        batched, function, params = plan
+        input, weight, bias = (args[i] if i < len(args) else kwargs.get(name)
+                               for i, name in enumerate(("input", "weight", "bias")))
+        y = function.apply(input if batched else input.unsqueeze(0), weight, bias, **params)
+        return y if batched else y.squeeze(0)
+
+    return convolve
 
 
 # ---------------------------------------------------------------------------- public functions
@@ -351,6 +375,7 @@ def _conv_transpose_signature():
             Param("dilation", "int[]", "1", 1)]
 
 
+@_checked_once
 @native("conv1d", *_conv_signatures(), list_size=1)
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution (cross-correlation) over an input of shape (N, C_in, L) or (C_in, L).
@@ -362,6 +387,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
+@_checked_once
 @native("conv2d", *_conv_signatures(), list_size=2)
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution (cross-correlation) over an input of shape (N, C_in, H, W) or (C_in, H, W).
@@ -375,6 +401,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
+@_checked_once
 @native("conv_transpose1d", _conv_transpose_signature(), list_size=1)
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """1-D transposed convolution over (N, C_in, L) or (C_in, L); weight (C_in, C_out / groups, kL).
@@ -385,6 +412,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
                            "conv_transpose1d")
 
 
+@_checked_once
 @native("conv_transpose2d", _conv_transpose_signature(), list_size=2)
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """2-D transposed convolution ("deconvolution"), the gradient of conv2d with respect to its input.

@@ -1,9 +1,9 @@
 """The affine map y = x W^T + b (``linear``), fused into one node, with PyTorch's checks."""
-import numpy as np
+import math
 
 from ..._ops._util import unbroadcast
 from ...autograd.function import Function
-from ._args import check_tensor
+from ._args import CheckedCalls, call_key, check_tensor
 
 __all__ = ["linear"]
 
@@ -87,13 +87,16 @@ def _check(input, weight, bias):
                            f"!= {_CPP_TYPE_NAMES[weight.dtype.name]}")
     in_features = weight.shape[-1]
     if input.shape[-1] != in_features:
-        rows = int(np.prod(input.shape[:-1], dtype=np.int64))
+        rows = math.prod(input.shape[:-1])
         mat2 = f"{in_features}x{weight.shape[0]}" if weight.dim() == 2 else f"{in_features}x1"
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and {mat2})")
     if bias is not None:
-        message = _expand_error(bias, (int(np.prod(input.shape[:-1], dtype=np.int64)), weight.shape[0]))
+        message = _expand_error(bias, (math.prod(input.shape[:-1]), weight.shape[0]))
         if message:
             raise RuntimeError(message)
+
+
+_checked = CheckedCalls()  # call_key of valid calls: their checks need not run again
 
 
 def linear(input, weight, bias=None):
@@ -101,9 +104,13 @@ def linear(input, weight, bias=None):
 
     Output: (*, out_features). Any number of leading dimensions, including none.
     """
-    check_tensor(input, "linear")
-    check_tensor(weight, "linear", "weight", 2)
-    if bias is not None:
-        check_tensor(bias, "linear", "bias", 3)
-    _check(input, weight, bias)
+    key = call_key((input, weight, bias))
+    if key not in _checked:
+        check_tensor(input, "linear")
+        check_tensor(weight, "linear", "weight", 2)
+        if bias is not None:
+            check_tensor(bias, "linear", "bias", 3)
+        _check(input, weight, bias)
+        _checked.remember(key, True)
     return Linear.apply(input, weight, bias)
+

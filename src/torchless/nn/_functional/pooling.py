@@ -11,8 +11,9 @@ import numpy as np
 
 from ..._kernels import pool as kernels
 from ..._tensor import Tensor
+from ...autograd import grad_mode
 from ...autograd.function import Function
-from ._args import check_tensor
+from ._args import CheckedCalls, call_key, check_tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
            "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
@@ -208,11 +209,19 @@ def _check_pool2d(shape, kernel, stride, padding, dilation, ceil_mode):
 def _max_pool(input, spatial, kernel, stride, padding, dilation, ceil_mode, return_indices, name):
     """Max pooling with 2-D parameters (a 1-D pooling has height 1: kernel (1, k), padding (0, p), ...)."""
     x = input._data
-    pooled, indices = kernels.max_pool2d_forward(_as_planes(x, spatial), kernel, stride, padding, dilation, ceil_mode)
+    # Finding the argmax is most of the work; skip it when neither the caller nor backward wants it.
+    with_indices = return_indices or (input.requires_grad and grad_mode.state.enabled)
+    pooled, indices = kernels.max_pool2d_forward(_as_planes(x, spatial), kernel, stride, padding, dilation, ceil_mode,
+                                                 with_indices)
     lead = x.shape[:-spatial]
-    pooled, indices = _from_planes(pooled, lead, spatial), _from_planes(indices, lead, spatial)
+    pooled = _from_planes(pooled, lead, spatial)
+    if with_indices:
+        indices = _from_planes(indices, lead, spatial)
     out = MaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial, name=name)
     return (out, Tensor._wrap(indices)) if return_indices else out
+
+
+_max_pool2d_checked = CheckedCalls()  # normalised (kernel, stride, padding, dilation) of valid calls
 
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -230,6 +239,16 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     (ceil instead of floor with ceil_mode), likewise W_out. With return_indices, also returns the
     int64 flat index h * W + w of each maximum within its (H, W) plane.
     """
+    key = call_key((input, kernel_size, stride, padding, dilation, ceil_mode))
+    params = _max_pool2d_checked.get(key)
+    if params is None:
+        params = _max_pool2d_checked.remember(key, _max_pool2d_params(input, kernel_size, stride, padding, dilation,
+                                                                      ceil_mode))
+    return _max_pool(input, 2, *params, ceil_mode, return_indices, "MaxPool2DWithIndicesBackward0")
+
+
+def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode):
+    """max_pool2d's checks, in PyTorch's order; (kernel, stride, padding, dilation) as pairs."""
     fn = "max_pool2d"
     check_tensor(input, fn)
     kernel = _int_list(kernel_size, fn, "kernel_size", 2)
@@ -249,8 +268,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if input.dim() not in (3, 4):
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     _check_pool2d(tuple(input.shape), kernel, stride, padding, dilation, ceil_mode)
-    return _max_pool(input, 2, kernel, stride, padding, dilation, ceil_mode, return_indices,
-                     "MaxPool2DWithIndicesBackward0")
+    return kernel, stride, padding, dilation
 
 
 def _one_value(values, fn, what):
