@@ -414,3 +414,11 @@ def test_a_remembered_valid_call_does_not_excuse_a_lookalike_bad_one(fn):
                 expected = expected._replace(message=expected.message.replace("torch.", "torchless."))
             assert summary(actual) == summary(expected)
     assert 0 < errors < 2 * len(calls)
+
+
+def test_integral_zero_dim_tensors_count_as_ints():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).standard_normal((1, 2, 6, 6)).astype(np.float32)
+    ours = F.max_pool2d(torchless.tensor(x), torchless.tensor(3), (2, torchless.tensor(2)))
+    theirs = torch.nn.functional.max_pool2d(torch.tensor(x), torch.tensor(3), (2, torch.tensor(2)))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

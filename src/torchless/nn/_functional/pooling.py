@@ -13,7 +13,7 @@ from ..._kernels import pool as kernels
 from ..._tensor import Tensor
 from ...autograd import grad_mode
 from ...autograd.function import Function
-from ._args import CheckedCalls, call_key, check_tensor
+from ._args import CheckedCalls, _is_index, call_key, check_tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
            "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
@@ -143,10 +143,9 @@ def _adaptive_max_pool_planes(planes, output_hw):
 def _int_list(value, fn, name, position=None):
     """An int or a sequence of ints as a tuple (PyTorch's IntArrayRef), or its TypeError."""
     where = f" (position {position})" if position else ""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+    if _is_index(value):
         return (int(value),)
-    if isinstance(value, (tuple, list)) and all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                                                for v in value):
+    if isinstance(value, (tuple, list)) and all(_is_index(v) for v in value):
         return tuple(int(v) for v in value)
     raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, not {type(value).__name__}")
 
