@@ -25,6 +25,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import winograd
+from .blas import matmul
 from .im2col import (
     conv_output_hw,
     conv2d_backward_input_im2col,
@@ -65,7 +66,7 @@ def conv2d_forward_pointwise(x, w, stride, padding, dilation, groups):
     N, C, H, W = x.shape
     O = w.shape[0]
     w_groups = w.reshape(groups, O // groups, C // groups)
-    y = np.matmul(w_groups, x.reshape(N, groups, C // groups, H * W))
+    y = matmul(w_groups, x.reshape(N, groups, C // groups, H * W))
     return y.reshape(N, O, H, W)
 
 
@@ -74,7 +75,7 @@ def conv2d_backward_input_pointwise(gy, w, input_hw, stride, padding, dilation, 
     N, O, H, W = gy.shape
     Cg = w.shape[1]
     w_groups = w.reshape(groups, O // groups, Cg).transpose(0, 2, 1)
-    gx = np.matmul(w_groups, gy.reshape(N, groups, O // groups, H * W))
+    gx = matmul(w_groups, gy.reshape(N, groups, O // groups, H * W))
     return gx.reshape(N, groups * Cg, H, W)
 
 
@@ -82,8 +83,8 @@ def conv2d_backward_weight_pointwise(gy, x, kernel_hw, stride, padding, dilation
     """Weight gradient (O, C // groups, 1, 1) of the 1x1 convolution: sum over n of gy[n] @ x[n]^T."""
     N, O, H, W = gy.shape
     C = x.shape[1]
-    per_image = np.matmul(gy.reshape(N, groups, O // groups, H * W),
-                          x.reshape(N, groups, C // groups, H * W).transpose(0, 1, 3, 2))
+    per_image = matmul(gy.reshape(N, groups, O // groups, H * W),
+                       x.reshape(N, groups, C // groups, H * W).transpose(0, 1, 3, 2))
     return per_image.sum(axis=0).reshape(O, C // groups, 1, 1)
 
 

@@ -30,6 +30,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import scratch
+from .blas import matmul
 
 
 def conv_output_hw(input_hw, kernel_hw, stride, padding, dilation):
@@ -214,16 +215,16 @@ def gram(a, b):
     M, K = a.shape[-2:]
     N = b.shape[-2]
     if M * N >= GRAM_SPLIT_MAX_OUTPUT or K < 2 * GRAM_CHUNK:
-        return np.matmul(a, np.swapaxes(b, -1, -2))
+        return matmul(a, np.swapaxes(b, -1, -2))
     chunks = K // GRAM_CHUNK
     size = K // chunks
     split = chunks * size
     a_chunks = a[..., :split].reshape(*a.shape[:-2], M, chunks, size).swapaxes(-3, -2)  # (..., chunks, M, size)
     b_chunks = b[..., :split].reshape(*b.shape[:-2], N, chunks, size)                   # (..., N, chunks, size)
     b_chunks = np.moveaxis(b_chunks, -3, -1)                                            # (..., chunks, size, N)
-    result = np.matmul(a_chunks, b_chunks).sum(axis=-3)   # fixed chunking and order: deterministic
+    result = matmul(a_chunks, b_chunks).sum(axis=-3)   # fixed chunking and order: deterministic
     if split < K:
-        result += np.matmul(a[..., split:], np.swapaxes(b[..., split:], -1, -2))
+        result += matmul(a[..., split:], np.swapaxes(b[..., split:], -1, -2))
     return result
 
 
@@ -231,10 +232,10 @@ def grouped_matmul(a, b, groups, out=None):
     """Block-diagonal product: a (groups*Ra, Ka) and b (groups*Ka, Cb) give (groups*Ra, Cb)
     whose g-th row block is a[g-th block] @ b[g-th block].  One group is a plain GEMM."""
     if groups == 1:
-        return np.matmul(a, b, out=out)
+        return matmul(a, b, out=out)
     Ra, Ka = a.shape[0] // groups, a.shape[1]
-    result = np.matmul(a.reshape(groups, Ra, Ka), b.reshape(groups, Ka, -1),
-                       out=None if out is None else out.reshape(groups, Ra, -1))
+    result = matmul(a.reshape(groups, Ra, Ka), b.reshape(groups, Ka, -1),
+                    out=None if out is None else out.reshape(groups, Ra, -1))
     return result.reshape(groups * Ra, -1)
 
 
@@ -333,7 +334,7 @@ def conv2d_forward_rowstack(x, w, stride, padding, dilation, groups):
     # Rows (kernel row i, output channel) per group; columns (input channel, kernel column j).
     w_rows = w.reshape(groups, Og, Cg, kH, kW).transpose(0, 3, 1, 2, 4).reshape(groups, kH * Og, Cg * kW)
     partial = scratch("row_partials", (groups, kH * Og, extended), x.dtype)
-    np.matmul(w_rows, cols.reshape(groups, Cg * kW, extended), out=partial)
+    matmul(w_rows, cols.reshape(groups, Cg * kW, extended), out=partial)
     partial = partial.reshape(groups, kH, Og, extended)
     y_flat = scratch("gemm_out", (groups, Og, geo.length), x.dtype)
     np.copyto(y_flat, partial[:, 0, :, :geo.length])

@@ -23,6 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import scratch
+from .blas import matmul
 from .im2col import conv_output_hw, gram, merge_row_phases, split_phases
 
 # Kernel transform matrices G (alpha x 3), cast to the working dtype where used.
@@ -266,7 +267,7 @@ def conv2d_forward_winograd(x, w, padding, tile=4):
     V = _transformed_input(x, tiling)
     U = _transformed_kernel(w, tile)
     M = scratch("wino_M", (tiling.alpha ** 2, O, tiling.length), x.dtype)
-    np.matmul(U, V, out=M)
+    matmul(U, V, out=M)
     return _untransformed_output(M, tiling, O, x.dtype)
 
 

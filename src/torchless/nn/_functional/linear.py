@@ -1,6 +1,7 @@
 """The affine map y = x W^T + b (``linear``), fused into one node, with PyTorch's checks."""
 import math
 
+from ..._kernels.blas import matmul
 from ..._ops._util import unbroadcast
 from ...autograd.function import Function
 from ._args import CheckedCalls, call_key, check_tensor
@@ -21,7 +22,7 @@ class Linear(Function):
         self.x, self.w, self.has_bias = x, w, b is not None
         self.bias_shape = b.shape if b is not None else None
         rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        y = rows @ w.T
+        y = matmul(rows, w.T) if w.ndim == 2 else rows @ w
         if b is not None:
             y += b
         return y.reshape(x.shape[:-1] + w.shape[:-1]) if x.ndim != 2 else y
@@ -32,9 +33,9 @@ class Linear(Function):
         w2 = w if w.ndim == 2 else w[None, :]
         gx = gw = gb = None
         if self.needs_input_grad[0]:
-            gx = (g @ w2).reshape(x.shape)
+            gx = matmul(g, w2).reshape(x.shape)
         if self.needs_input_grad[1]:
-            gw = (g.T @ x.reshape(-1, x.shape[-1])).reshape(w.shape)
+            gw = matmul(g.T, x.reshape(-1, x.shape[-1])).reshape(w.shape)
         if self.needs_input_grad[2]:
             gb = g.sum(axis=0)
             if gb.shape != self.bias_shape:  # a bias that broadcast some other way than along the rows

@@ -1,0 +1,93 @@
+"""The BLAS thread policy: same products as np.matmul, small ones on one thread, counts restored."""
+import numpy as np
+import pytest
+
+from torchless._kernels import blas
+
+
+class FakeLibrary:
+    """Stands in for a threadpoolctl controller and records every thread count it is given."""
+
+    def __init__(self, threads):
+        self.threads = threads
+        self.history = []
+
+    def get_num_threads(self):
+        return self.threads
+
+    def set_num_threads(self, threads):
+        self.history.append(threads)
+        self.threads = threads
+
+
+class Spy:
+    """np.matmul that notes the thread count of the fake library at the moment it runs."""
+
+    def __init__(self, library):
+        self.library = library
+        self.seen = []
+        self.matmul = np.matmul
+
+    def __call__(self, a, b, out=None):
+        self.seen.append(self.library.threads)
+        return self.matmul(a, b, out=out)
+
+
+@pytest.fixture
+def fake_blas(monkeypatch):
+    library = FakeLibrary(threads=2)
+    spy = Spy(library)
+    monkeypatch.setattr(blas, "_blas_libraries", [library])
+    monkeypatch.setattr(blas.np, "matmul", spy)
+    return library, spy
+
+
+def test_small_product_runs_on_one_thread_and_restores_the_count(fake_blas):
+    library, spy = fake_blas
+    a, b = np.ones((4, 5), np.float32), np.ones((5, 6), np.float32)
+    blas.matmul(a, b)
+    assert spy.seen == [1]
+    assert library.threads == 2 and library.history == [1, 2]
+
+
+def test_large_product_keeps_every_thread(fake_blas):
+    library, spy = fake_blas
+    side = int(round((blas.SINGLE_THREAD_MAX_FLOP / 2) ** (1 / 3))) + 1
+    a, b = np.ones((side, side), np.float32), np.ones((side, side), np.float32)
+    blas.matmul(a, b)
+    assert spy.seen == [2] and library.history == []
+
+
+def test_count_is_restored_when_the_product_fails(fake_blas):
+    library, _ = fake_blas
+    with pytest.raises(ValueError):
+        blas.matmul(np.ones((2, 3)), np.ones((4, 5)))
+    assert library.threads == 2
+
+
+def test_batched_products_count_the_batch(fake_blas):
+    _, spy = fake_blas
+    # Each 2-D product is tiny, but the batch of 2**16 of them is not.
+    a, b = np.ones((2 ** 16, 8, 8), np.float32), np.ones((1, 8, 8), np.float32)
+    blas.matmul(a, b)
+    assert spy.seen == [2]
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (4, 5)), ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 6))])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matches_numpy_with_and_without_out(shapes, dtype):
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(shape).astype(dtype) for shape in shapes)
+    expected = np.matmul(a, b)
+    np.testing.assert_array_equal(blas.matmul(a, b), expected)
+    out = np.empty_like(expected)
+    assert blas.matmul(a, b, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_real_thread_count_is_unchanged_after_products():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = [info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+    blas.matmul(np.ones((8, 8), np.float32), np.ones((8, 8), np.float32))
+    after = [info["num_threads"] for info in threadpoolctl.threadpool_info() if info["user_api"] == "blas"]
+    assert after == before
