@@ -7,6 +7,7 @@ transforms). Submodules load on first use so that ``import torchless`` stays fas
 import importlib as _importlib
 
 from . import _dtype
+from ._allocator import tune_malloc as _tune_malloc
 from ._creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
     rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
@@ -24,6 +25,8 @@ from .random import Generator, default_generator, get_rng_state, initial_seed, m
 
 _install_function_forms(globals())
 del _install_function_forms
+_tune_malloc()
+del _tune_malloc
 
 __version__ = "0.1.0"
 
