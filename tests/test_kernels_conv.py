@@ -352,6 +352,7 @@ def test_float32_stays_float32_and_results_are_deterministic(function):
 # Problems each algorithm accepts (the dispatcher only uses an algorithm where it applies).
 PROBLEMS_FOR = {
     "im2col": conv_problems(),
+    "gather": conv_problems(),
     "col2im": conv_problems(),
     "rowstack": conv_problems(max_stride=1),
     "flipped": conv_problems(max_stride=1),

@@ -24,7 +24,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import winograd
+from . import gather, winograd
 from .blas import matmul
 from .im2col import (
     conv_output_hw,
@@ -158,6 +158,7 @@ def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, gr
 
 FORWARD = {
     "im2col": Algorithm(_always, conv2d_forward_im2col),
+    "gather": Algorithm(_always, gather.conv2d_forward_gather),
     "rowstack": Algorithm(_forward_stride_one, conv2d_forward_rowstack),
     "pointwise": Algorithm(lambda x_shape, w_shape, stride, padding, dilation, groups:
                            _is_pointwise(w_shape[2:], stride, padding), conv2d_forward_pointwise),
@@ -175,6 +176,7 @@ BACKWARD_INPUT = {
 
 BACKWARD_WEIGHT = {
     "im2col": Algorithm(_always, conv2d_backward_weight_im2col),
+    "gather": Algorithm(_always, gather.conv2d_backward_weight_gather),
     "rowstack": Algorithm(_backward_weight_stride_one, conv2d_backward_weight_rowstack),
     "pointwise": Algorithm(lambda gy_shape, x_shape, kernel_hw, stride, padding, dilation, groups:
                            _is_pointwise(kernel_hw, stride, padding), conv2d_backward_weight_pointwise),
@@ -222,6 +224,8 @@ def choose_forward(x_shape, w_shape, stride, padding, dilation, groups, dtype=No
     """Name of the forward algorithm for these shapes (deterministic rules, set by measurement)."""
     if _is_pointwise(w_shape[2:], stride, padding):
         return "pointwise"
+    if gather.suits(x_shape, w_shape, stride, padding, dilation, groups):
+        return "gather"
     N, C, H, W = x_shape
     out_hw = conv_output_hw((H, W), w_shape[2:], stride, padding, dilation)
     if not _exact_only(dtype) and _winograd_forward_applies(x_shape, w_shape, stride, padding, dilation, groups):
@@ -252,6 +256,8 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
 def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilation, groups, dtype=None):
     if _is_pointwise(kernel_hw, stride, padding):
         return "pointwise"
+    if gather.suits(x_shape, (gy_shape[1], x_shape[1] // groups, *kernel_hw), stride, padding, dilation, groups):
+        return "gather"
     if not _exact_only(dtype) and winograd.supports(kernel_hw, stride, dilation, groups):
         tile = _winograd_tile(x_shape[1], gy_shape[1], gy_shape[0], gy_shape[2:])
         if tile:

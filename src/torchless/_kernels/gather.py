@@ -1,0 +1,176 @@
+"""Small convolutions from a cached per-shape plan: one copy in, one strided gather, one batched GEMM.
+
+For a small problem (batch-1 inference, the first layers of an MNIST model) the
+general im2col path spends most of its time in Python: phase planning, scratch
+look-ups, offset checks and a final crop into NCHW, ~30 us for a 1x1x28x28
+input whose arithmetic takes ~2 us.  Everything about the layout depends only
+on the shapes, so it is worked out once and kept in a plan:
+
+* a zero-bordered padded input buffer whose border is never written (so it
+  stays zero) and whose interior receives x on every call,
+* a strided view of that buffer that reads, for every output position, the
+  input value under each kernel tap (stride, dilation and padding are all in
+  its strides; see GatherPlan for the "pitched" stride-1 layout),
+* a column buffer the view is copied into, (N, groups, Cg*kH*kW, positions).
+
+A call is then ``interior[...] = x``, ``columns[...] = taps`` and one batched
+GEMM ``w (groups, Og, K) @ columns`` per image, whose output is y in NCHW order
+(cropped once when rows were pitched).  Deterministic: fixed operations in a
+fixed order, no dependence on timing.  Plans hold their buffers, so they live
+per thread (like the scratch arena) and only up to ``MAX_PLAN_BYTES``; larger
+problems get a one-off plan (correct, not fast).
+
+Shapes: x (N, C, H, W), w (O, C // groups, kH, kW), y / gy (N, O, Ho, Wo);
+stride and dilation (h, w) pairs, padding ((top, bottom), (left, right)).
+"""
+
+import threading
+
+import numpy as np
+
+from .blas import matmul
+
+# Plans keep their padded input and column buffers alive between calls.  A larger plan is built
+# for the call and dropped; the cached ones are all dropped once they would hold more than
+# MAX_CACHED_BYTES (a model has a few convolution shapes, so this rarely happens).
+MAX_PLAN_BYTES = 64 * 2**20
+MAX_CACHED_BYTES = 128 * 2**20
+
+# When the dispatcher picks this algorithm: interleaved medians in one process, 2 cores, float32,
+# forward / weight gradient in us, this algorithm vs the previous choice.  It wins wherever its
+# fixed cost dominates, the input has few channels or the columns are small:
+#   1x1x28x28->5 13/13 vs 33/34, 1x5x14x14->10 14/15 vs 33/35, 10x1x28x28->6 41/44 vs 82/91,
+#   64x1x28x28->5 182/198 vs 344/303, 64x5x14x14->10 275/296 vs 377/392,
+#   64x8x14x14->16 525/579 vs 535/1141, 8x8x28x28->16 250/240 vs 327/562,
+#   1x64x28x28->64 441/532 vs 481/610, 64x1x28x28->32 unpadded 732/716 vs 2935/1044.
+# It loses once many channels meet many pixels, where one large GEMM beats N small ones:
+#   16x16x28x28->32 1402 vs 1238 (forward), 64x32x14x14->64 6784 vs 6050;
+#   1x256x14x14->256 is a tie (1618 vs 1658) and left to the other algorithms.
+FEW_CHANNEL_TAPS = 16              # Cg*kH*kW up to this (one or two input channels) ...
+FEW_CHANNEL_MAX_COLUMNS = 2 ** 22  # ... and columns (N*groups*Cg*kH*kW*Ho*Wo entries) up to this
+SMALL_PROBLEM_COLUMNS = 2 ** 20    # otherwise: columns up to this (4 MiB in float32) ...
+SMALL_PROBLEM_MAX_TAPS = 576       # ... and Cg*kH*kW up to this
+
+_per_thread = threading.local()
+
+
+def suits(x_shape, w_shape, stride, padding, dilation, groups):
+    """Whether this algorithm is the fastest for the problem (the rule measured above)."""
+    N, C, H, W = x_shape
+    O, Cg, kH, kW = w_shape
+    (sH, sW), ((top, bottom), (left, right)), (dH, dW) = stride, padding, dilation
+    taps = Cg * kH * kW
+    pixels = ((H + top + bottom - dH * (kH - 1) - 1) // sH + 1) * ((W + left + right - dW * (kW - 1) - 1) // sW + 1)
+    columns = N * groups * taps * pixels
+    if taps <= FEW_CHANNEL_TAPS:
+        return columns <= FEW_CHANNEL_MAX_COLUMNS
+    return columns <= SMALL_PROBLEM_COLUMNS and taps <= SMALL_PROBLEM_MAX_TAPS
+
+
+class GatherPlan:
+    """Buffers and views for one (input shape, dtype, kernel, stride, padding, dilation, groups).
+
+    With stride 1 the columns are "pitched": output rows are laid out at the padded row pitch Wp,
+    so that each (image, channel, tap) column is one contiguous run of Ho*Wp input values (long
+    copies instead of Ho short ones: 64x5x14x14->10 forward 250 us instead of 350 us).  The
+    Wp - Wo extra positions per row read past the row's end and are cropped from the output (or
+    meet zeros in the output gradient).  Other strides gather the exact (Ho, Wo) grid.
+    """
+
+    def __init__(self, x_shape, dtype, kernel_hw, stride, padding, dilation, groups):
+        N, C, H, W = x_shape
+        (kH, kW), (sH, sW), ((top, bottom), (left, right)), (dH, dW) = kernel_hw, stride, padding, dilation
+        Hp, Wp = H + top + bottom, W + left + right
+        self.out_hw = Ho, Wo = (Hp - dH * (kH - 1) - 1) // sH + 1, (Wp - dW * (kW - 1) - 1) // sW + 1
+        self.pitched = (sH, sW) == (1, 1)
+        self.row_length = Wp if self.pitched else Wo
+        # Pitched columns of the last plane read up to (kW - 1) * dW values past its end: a zero tail.
+        tail = (kW - 1) * dW if self.pitched else 0
+        flat = np.zeros(N * C * Hp * Wp + tail, dtype)
+        self.interior = flat[:N * C * Hp * Wp].reshape(N, C, Hp, Wp)[:, :, top:top + H, left:left + W]
+        item = flat.itemsize
+        if self.pitched:
+            shape = (N, C, kH, kW, Ho * Wp)
+            strides = (C * Hp * Wp, Hp * Wp, dH * Wp, dW, 1)
+        else:
+            shape = (N, C, kH, kW, Ho, Wo)
+            strides = (C * Hp * Wp, Hp * Wp, dH * Wp, dW, sH * Wp, sW)
+        self.taps = np.lib.stride_tricks.as_strided(flat, shape, [s * item for s in strides], writeable=False)
+        self.columns = np.empty(shape, dtype)
+        self.matrix = self.columns.reshape(N, groups, (C // groups) * kH * kW, Ho * self.row_length)
+        self.nbytes = flat.nbytes + self.columns.nbytes
+        self._output_gradient = None
+
+    def gather(self, x):
+        """The column matrix (N, groups, Cg*kH*kW, Ho*row_length) of x; valid until this plan's next gather."""
+        np.copyto(self.interior, x)
+        np.copyto(self.columns, self.taps)
+        return self.matrix
+
+    def output_gradient(self, gy):
+        """gy (N, O, Ho, Wo) laid out like the GEMM output (N, O, Ho*row_length), zero off the grid."""
+        if not self.pitched:
+            return gy.reshape(*gy.shape[:2], -1)
+        N, O, Ho, Wo = gy.shape
+        buffer = self._output_gradient
+        if buffer is None or buffer.shape[1] != O or buffer.dtype != gy.dtype:
+            # Zeroed once: only the (Ho, Wo) part is ever written, so the rest stays zero.
+            buffer = self._output_gradient = np.zeros((N, O, Ho, self.row_length), gy.dtype)
+        buffer[:, :, :, :Wo] = gy
+        return buffer.reshape(N, O, -1)
+
+
+def plan_for(x_shape, dtype, kernel_hw, stride, padding, dilation, groups):
+    """This thread's cached GatherPlan for the problem (a fresh one-off plan for large problems)."""
+    plans = getattr(_per_thread, "plans", None)
+    if plans is None:
+        plans = _per_thread.plans = {}
+    key = (x_shape, dtype, kernel_hw, stride, padding, dilation, groups)
+    try:
+        plan = plans.get(key)
+    except TypeError:  # lists among the arguments: normalise them to tuples
+        key = (tuple(x_shape), dtype, tuple(kernel_hw), tuple(stride), tuple(map(tuple, padding)),
+               tuple(dilation), groups)
+        plan = plans.get(key)
+    if plan is None:
+        plan = GatherPlan(*key)
+        if plan.nbytes <= MAX_PLAN_BYTES:
+            if plan.nbytes + sum(kept.nbytes for kept in plans.values()) > MAX_CACHED_BYTES:
+                plans.clear()
+            plans[key] = plan
+    return plan
+
+
+def release_plans():
+    """Free this thread's plans (they are re-created on demand)."""
+    _per_thread.plans = {}
+
+
+def conv2d_forward_gather(x, w, stride, padding, dilation, groups):
+    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)): gathered columns, one GEMM."""
+    O, Cg, kH, kW = w.shape
+    plan = plan_for(x.shape, x.dtype, (kH, kW), stride, padding, dilation, groups)
+    columns = plan.gather(x)
+    N = x.shape[0]
+    Ho, Wo = plan.out_hw
+    dtype = np.result_type(x.dtype, w.dtype)
+    w_groups = w.reshape(groups, O // groups, Cg * kH * kW)
+    if plan.row_length == Wo:  # the GEMM writes y itself, already in NCHW order
+        y = np.empty((N, O, Ho, Wo), dtype)
+        matmul(w_groups, columns, out=y.reshape(N, groups, O // groups, -1))
+        return y
+    pitched = matmul(w_groups, columns).reshape(N, O, Ho, plan.row_length)
+    return np.ascontiguousarray(pitched[:, :, :, :Wo])
+
+
+def conv2d_backward_weight_gather(gy, x, kernel_hw, stride, padding, dilation, groups):
+    """gw (O, C // groups, kH, kW) = sum over images of gy[n] (Og, Ho*Wo) @ columns[n]^T, per group."""
+    N, O = gy.shape[:2]
+    C = x.shape[1]
+    plan = plan_for(x.shape, x.dtype, tuple(kernel_hw), stride, padding, dilation, groups)
+    columns = plan.gather(x)
+    gy_rows = plan.output_gradient(gy).reshape(N, groups, O // groups, -1)
+    per_image = matmul(gy_rows, columns.swapaxes(-1, -2))
+    # Summed over images in a fixed order: deterministic.
+    gw = per_image[0] if N == 1 else per_image.sum(axis=0)
+    return gw.reshape(O, C // groups, *kernel_hw)

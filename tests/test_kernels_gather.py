@@ -1,0 +1,133 @@
+"""Tests of the small-problem convolution (torchless._kernels.gather) against the float64 direct reference.
+
+The generic per-algorithm tests in test_kernels_conv.py run it on random problems too; these pin
+the situations peculiar to it: its per-thread plan cache (reuse, padding borders staying zero,
+eviction), the dispatcher's rule, and the shapes of the models it is meant for.
+"""
+
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import given
+from test_kernels_conv import (FAST, assert_close, conv_problems, dtypes, reference_backward_weight,
+                               reference_forward)
+
+from torchless._kernels import conv, gather
+
+MODEL_SHAPES = [
+    # N, C, H, W, O, k, stride, pad, dilation, groups
+    (1, 1, 28, 28, 5, 3, 1, 1, 1, 1),      # course CNN, batch 1
+    (1, 5, 14, 14, 10, 3, 1, 1, 1, 1),
+    (10, 1, 28, 28, 6, 3, 1, 1, 1, 1),
+    (64, 1, 28, 28, 5, 3, 1, 1, 1, 1),     # course CNN, training batch
+    (3, 1, 28, 28, 32, 3, 1, 0, 1, 1),     # classic MNIST CNN's first layer
+    (2, 3, 17, 15, 4, 3, 2, 1, 1, 1),      # stride 2, odd sizes
+    (2, 4, 12, 11, 6, 3, 1, 2, 2, 2),      # dilation and groups
+    (1, 6, 9, 9, 6, 3, 1, 1, 1, 6),        # depthwise
+    (2, 2, 10, 13, 3, (2, 5), (3, 1), 0, (1, 2), 1),
+]
+
+
+def _problem(N, C, H, W, O, k, stride, pad, dilation, groups, dtype, seed=0):
+    pair = (lambda v: tuple(v) if isinstance(v, tuple) else (v, v))
+    kernel = pair(k)
+    args = (pair(stride), ((pad, pad), (pad, pad)), pair(dilation), groups)
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((O, C // groups, *kernel)).astype(dtype)
+    return x, w, kernel, args
+
+
+@dtypes
+@pytest.mark.parametrize("shape", MODEL_SHAPES)
+def test_forward_and_weight_gradient_match_reference(dtype, shape):
+    x, w, kernel, args = _problem(*shape, dtype)
+    y = gather.conv2d_forward_gather(x, w, *args)
+    assert_close(y, reference_forward(x, w, *args), dtype)
+    assert y.flags.c_contiguous
+    gy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
+    assert_close(gather.conv2d_backward_weight_gather(gy, x, kernel, *args),
+                 reference_backward_weight(gy, x, kernel, *args), dtype)
+
+
+@dtypes
+@FAST
+@given(problem=conv_problems())
+def test_weight_gradient_of_random_problems(dtype, problem):
+    x, w, gy = problem.arrays(dtype)
+    assert_close(gather.conv2d_backward_weight_gather(gy, x, problem.kernel, *problem.args),
+                 reference_backward_weight(gy, x, problem.kernel, *problem.args), dtype)
+
+
+def test_a_cached_plan_gives_fresh_results_for_new_inputs():
+    """The second call reuses the plan (its padded buffer's border must still be zero) and must
+    neither return nor overwrite the first call's result."""
+    x1, w, _, args = _problem(2, 3, 8, 9, 4, 3, 1, 2, 1, 1, np.float64, seed=1)
+    x2 = np.random.default_rng(2).standard_normal(x1.shape) * 100
+    first = gather.conv2d_forward_gather(x1, w, *args)
+    kept = first.copy()
+    second = gather.conv2d_forward_gather(x2, w, *args)
+    np.testing.assert_array_equal(first, kept)
+    assert_close(second, reference_forward(x2, w, *args), np.float64)
+    assert_close(gather.conv2d_forward_gather(x1, w, *args), reference_forward(x1, w, *args), np.float64)
+
+
+def test_non_contiguous_input_and_list_arguments():
+    x, w, _, _ = _problem(2, 4, 10, 10, 3, 3, 1, 1, 1, 1, np.float32)
+    x_view = np.swapaxes(np.swapaxes(x, 2, 3).copy(), 2, 3)  # same values, transposed memory
+    args = ([1, 1], [[1, 0], [0, 2]], [1, 1], 1)
+    expected = reference_forward(x, w, (1, 1), ((1, 0), (0, 2)), (1, 1), 1)
+    assert_close(gather.conv2d_forward_gather(x_view, w, *args), expected, np.float32)
+
+
+def test_plans_are_per_thread_and_bounded(monkeypatch):
+    x, w, _, args = _problem(1, 2, 12, 12, 3, 3, 1, 1, 1, 1, np.float64)
+    expected = reference_forward(x, w, *args)
+    results = []
+    thread = threading.Thread(target=lambda: results.append(gather.conv2d_forward_gather(x, w, *args)))
+    thread.start()
+    thread.join()
+    assert_close(results[0], expected, np.float64)
+    # A tiny cache budget evicts plans on every call; results must not change.
+    monkeypatch.setattr(gather, "MAX_CACHED_BYTES", 1)
+    for _ in range(3):
+        assert_close(gather.conv2d_forward_gather(x, w, *args), expected, np.float64)
+    monkeypatch.setattr(gather, "MAX_PLAN_BYTES", 1)  # too large to cache: a one-off plan
+    assert_close(gather.conv2d_forward_gather(x, w, *args), expected, np.float64)
+    gather.release_plans()
+
+
+def test_integer_inputs_stay_exact():
+    rng = np.random.default_rng(4)
+    x = rng.integers(-5, 5, (1, 2, 7, 7))
+    w = rng.integers(-3, 3, (3, 2, 3, 3))
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    y = conv.conv2d_forward(x, w, *args, algorithm="gather")
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(y, reference_forward(x, w, *args).astype(np.int64))
+
+
+@pytest.mark.parametrize("shape, chosen", [
+    ((1, 1, 28, 28, 5), True),      # batch-1 inference
+    ((1, 5, 14, 14, 10), True),
+    ((64, 1, 28, 28, 5), True),     # one input channel: any batch
+    ((64, 5, 14, 14, 10), True),    # 0.56M columns
+    ((16, 16, 28, 28, 32), False),  # many channels and pixels: one large GEMM is faster
+    ((1, 256, 14, 14, 256), False),
+    ((64, 1, 224, 224, 8), False),  # columns beyond the cap
+])
+def test_dispatcher_rule(shape, chosen):
+    N, C, H, W, O = shape
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert (conv.choose_forward((N, C, H, W), (O, C, 3, 3), *args) == "gather") == chosen
+    assert (conv.choose_backward_weight((N, O, H, W), (N, C, H, W), (3, 3), *args) == "gather") == chosen
+
+
+def test_dispatcher_result_matches_torch():
+    torch = pytest.importorskip("torch")
+    x, w, kernel, args = _problem(1, 5, 14, 14, 10, 3, 1, 1, 1, 1, np.float32, seed=5)
+    assert conv.choose_forward(x.shape, w.shape, *args) == "gather"
+    expected = torch.nn.functional.conv2d(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64),
+                                          padding=1).numpy()
+    assert_close(conv.conv2d_forward(x, w, *args), expected, np.float32)
