@@ -9,6 +9,8 @@ import numpy as np
 
 from . import grad_mode
 
+_grad_state = grad_mode.state
+
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
     "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
@@ -35,18 +37,16 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         node = cls()
-        out = node.forward(*[None if t is None else t._data for t in inputs], **params)
-        result = _wrap(out)
-        if grad_mode.state.enabled:
-            needs = tuple(t is not None and t.requires_grad for t in inputs)
+        result = _wrap(node.forward(*[None if t is None else t._data for t in inputs], **params))
+        # Without a graph the node is dropped right here, and what forward saved with it: no
+        # bookkeeping (and no release) is needed.
+        if _grad_state.enabled:
+            needs = tuple([t is not None and t._requires_grad for t in inputs])
             if True in needs:
                 node.needs_input_grad = needs
-                node.edges = tuple(_edge(t) if need else None for t, need in zip(inputs, needs))
+                node.edges = tuple([_edge(t) if need else None for t, need in zip(inputs, needs)])
                 result._requires_grad = True
                 result.grad_fn = node
-                return result
-        if node.saved:
-            node.release()
         return result
 
     def forward(self, *arrays, **params):  # pragma: no cover - interface

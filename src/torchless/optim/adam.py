@@ -102,10 +102,11 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
     """
     scalar = p.dtype.type
     beta1, beta2 = betas
-    # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep everything an array
-    p, g, exp_avg, exp_avg_sq = np.atleast_1d(p, g, exp_avg, exp_avg_sq)
-    if max_exp_avg_sq is not None:
-        max_exp_avg_sq = np.atleast_1d(max_exp_avg_sq)
+    if not p.ndim:
+        # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep everything an array
+        p, g, exp_avg, exp_avg_sq = np.atleast_1d(p, g, exp_avg, exp_avg_sq)
+        if max_exp_avg_sq is not None:
+            max_exp_avg_sq = np.atleast_1d(max_exp_avg_sq)
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:

@@ -10,6 +10,7 @@ import numbers
 import operator
 
 from ..._tensor import Tensor
+from ..parameter import Parameter as _Parameter
 
 __all__ = ["Param", "native", "check_tensor", "call_key", "CheckedCalls"]
 
@@ -202,7 +203,10 @@ def _summary(value):
     if kind in _PLAIN:
         return kind, value
     if kind is tuple:
-        return value if set(map(type, value)) <= {int} else None
+        for item in value:
+            if type(item) is not int:
+                return None
+        return value
     if isinstance(value, Tensor):
         array = value._data
         return (Tensor, array.shape, array.dtype) if array.ndim else None  # a 0-d tensor may stand for an int
@@ -211,12 +215,28 @@ def _summary(value):
 
 def call_key(args, kwargs=None):
     """A hashable summary of a call from which the outcome of every argument check follows, or None."""
+    # Runs on every call of a checked functional (every layer of every step), hence the inlining.
     key = [len(args)]
-    key += map(_summary, args)
+    for value in args:
+        kind = type(value)
+        if kind is Tensor or kind is _Parameter:  # the common case, first
+            array = value._data
+            if not array.ndim:
+                return None
+            key.append((Tensor, array.shape, array.dtype))
+        else:
+            summary = _summary(value)
+            if summary is None:
+                return None
+            key.append(summary)
     if kwargs:
         key += kwargs  # the names, then their values' summaries
-        key += map(_summary, kwargs.values())
-    return None if None in key else tuple(key)
+        for value in kwargs.values():
+            summary = _summary(value)
+            if summary is None:
+                return None
+            key.append(summary)
+    return tuple(key)
 
 
 class CheckedCalls(dict):

@@ -351,8 +351,11 @@ def _checked_once(checks):
         if plan is None:
             plan = plans.remember(key, checks(*args, **kwargs))
         batched, function, params = plan
-        input, weight, bias = (args[i] if i < len(args) else kwargs.get(name)
-                               for i, name in enumerate(("input", "weight", "bias")))
+        if len(args) >= 3:
+            input, weight, bias = args[:3]
+        else:
+            input, weight, bias = (args[i] if i < len(args) else kwargs.get(name)
+                                   for i, name in enumerate(("input", "weight", "bias")))
         y = function.apply(input if batched else input.unsqueeze(0), weight, bias, **params)
         return y if batched else y.squeeze(0)
 
