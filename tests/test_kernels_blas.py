@@ -44,10 +44,17 @@ def fake_blas(monkeypatch):
 
 def test_small_product_runs_on_one_thread_and_restores_the_count(fake_blas):
     library, spy = fake_blas
-    a, b = np.ones((4, 5), np.float32), np.ones((5, 6), np.float32)
+    a, b = np.ones((64, 64), np.float32), np.ones((64, 128), np.float32)  # above BLAS's own limit
     blas.matmul(a, b)
     assert spy.seen == [1]
     assert library.threads == 2 and library.history == [1, 2]
+
+
+def test_products_blas_keeps_on_one_thread_skip_the_switch(fake_blas):
+    library, spy = fake_blas
+    blas.matmul(np.ones((4, 5), np.float32), np.ones((5, 6), np.float32))
+    blas.matmul(np.ones((3, 64, 64), np.float32), np.ones((64, 64), np.float32))
+    assert library.history == [] and spy.seen == [2, 2]
 
 
 def test_large_product_keeps_every_thread(fake_blas):
@@ -61,7 +68,7 @@ def test_large_product_keeps_every_thread(fake_blas):
 def test_count_is_restored_when_the_product_fails(fake_blas):
     library, _ = fake_blas
     with pytest.raises(ValueError):
-        blas.matmul(np.ones((2, 3)), np.ones((4, 5)))
+        blas.matmul(np.ones((100, 100)), np.ones((101, 100)))
     assert library.threads == 2
 
 
