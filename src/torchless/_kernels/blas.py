@@ -45,12 +45,16 @@ def _thread_controls():
 
 
 def _multiply_adds(a, b):
-    """(multiply-adds of the whole np.matmul(a, b), of each of its 2-D products); a, b at least 2-D."""
+    """(multiply-adds of np.matmul(a, b), of each of its 2-D products); a, b at least 2-D.
+
+    For batches the larger of the two batch sizes stands in for their broadcast (exact unless
+    both broadcast into each other); np.broadcast_shapes would cost more than a small product.
+    """
     m, k = a.shape[-2:]
     each = m * k * b.shape[-1]
     if a.ndim == 2 and b.ndim == 2:
         return each, each
-    return prod(np.broadcast_shapes(a.shape[:-2], b.shape[:-2])) * each, each
+    return max(prod(a.shape[:-2]), prod(b.shape[:-2])) * each, each
 
 
 def matmul(a, b, out=None):
