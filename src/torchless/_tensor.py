@@ -92,6 +92,8 @@ _CPU = device("cpu")
 
 def _shape_arg(args, name="size", arg="size"):
     """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``), with PyTorch's TypeErrors."""
+    if all(type(a) is int for a in args):  # the common case, without the slow ABC checks below
+        return args
     if len(args) == 1 and not isinstance(args[0], (numbers.Integral, Tensor)):
         if not isinstance(args[0], (tuple, list)):
             raise TypeError(f"{name}(): argument '{arg}' (position 1) must be tuple of ints, not "
@@ -1013,13 +1015,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ shape
     def view(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-            return Tensor._wrap(self._data.view(shape[0].numpy))
-        if len(shape) == 1 and not isinstance(shape[0], (numbers.Integral, tuple, list, Tensor)):
-            got = type(shape[0]).__name__
-            mismatch = f"\n      didn't match because some of the arguments have invalid types: (!{got}!)\n"
-            raise TypeError(f"view() received an invalid combination of arguments - got ({got}), but expected one of:\n"
-                            f" * (torchless.dtype dtype){mismatch} * (tuple of ints size){mismatch}")
+        if len(shape) == 1 and type(shape[0]) is not int:
+            if isinstance(shape[0], _dtype.dtype):
+                return Tensor._wrap(self._data.view(shape[0].numpy))
+            if not isinstance(shape[0], (numbers.Integral, tuple, list, Tensor)):
+                got = type(shape[0]).__name__
+                mismatch = f"\n      didn't match because some of the arguments have invalid types: (!{got}!)\n"
+                raise TypeError(f"view() received an invalid combination of arguments - got ({got}), but expected "
+                                f"one of:\n * (torchless.dtype dtype){mismatch} * (tuple of ints size){mismatch}")
         shape = _infer_shape(_shape_arg(shape, "view"), self._data.size)
         if not self._data.flags.c_contiguous:
             try:
