@@ -11,7 +11,7 @@ which would otherwise add a fixed ~0.3 ms to every small call.
 
     python benchmarks/conv_kernels.py             # full table
     python benchmarks/conv_kernels.py --quick     # reduced version, < 30 s
-    python benchmarks/conv_kernels.py --algorithms  # also time every applicable forward algorithm
+    python benchmarks/conv_kernels.py --algorithms  # also time every applicable algorithm of each pass
 """
 
 import argparse
@@ -120,6 +120,27 @@ class ConvCase:
             assert ours.dtype == np.float32 and error < 1e-4, f"{self.spec}: relative error {error:.2e}"
 
 
+def compare_each_algorithm(case, repeats):
+    """Time every applicable algorithm of each pass (the dispatcher's choice is marked with *)."""
+    hw = case.x.shape[2:]
+    passes = [
+        ("forward", conv.FORWARD, (case.x.shape, case.w.shape, *case.args),
+         conv.choose_forward(case.x.shape, case.w.shape, *case.args, dtype=case.x.dtype),
+         lambda n: conv.conv2d_forward(case.x, case.w, *case.args, algorithm=n)),
+        ("input grad", conv.BACKWARD_INPUT, (case.gy.shape, case.w.shape, hw, *case.args),
+         conv.choose_backward_input(case.gy.shape, case.w.shape, hw, *case.args, dtype=case.x.dtype),
+         lambda n: conv.conv2d_backward_input(case.gy, case.w, hw, *case.args, algorithm=n)),
+        ("weight grad", conv.BACKWARD_WEIGHT, (case.gy.shape, case.x.shape, case.kernel_hw, *case.args),
+         conv.choose_backward_weight(case.gy.shape, case.x.shape, case.kernel_hw, *case.args, dtype=case.x.dtype),
+         lambda n: conv.conv2d_backward_weight(case.gy, case.x, case.kernel_hw, *case.args, algorithm=n)),
+    ]
+    for label, table, shapes, chosen, run in passes:
+        names = [name for name, (applies, _) in table.items() if applies(*shapes)]
+        timings = time_interleaved([lambda n=n: run(n) for n in names], repeats)
+        print(f"    {label} by algorithm: "
+              + ", ".join(f"{n}{'*' if n == chosen else ''} {t:.2f} ms" for n, t in zip(names, timings)))
+
+
 def geomean(values):
     return math.exp(sum(math.log(v) for v in values) / len(values))
 
@@ -143,10 +164,7 @@ def run_convolutions(cases, repeats, compare_algorithms):
               f"{case.flops / ours_f / 1e6:7.0f} | {ours_fb:8.2f}{torch_fb:8.2f}{ours_fb / torch_fb:7.2f}"
               f"{3 * case.flops / ours_fb / 1e6:7.0f}", flush=True)
         if compare_algorithms:
-            names = [name for name, (applies, _) in conv.FORWARD.items()
-                     if applies(case.x.shape, case.w.shape, *case.args)]
-            timings = time_interleaved([lambda n=n: case.ours_forward(n) for n in names], repeats)
-            print("    forward by algorithm: " + ", ".join(f"{n} {t:.2f} ms" for n, t in zip(names, timings)))
+            compare_each_algorithm(case, repeats)
     print("-" * len(header))
     print(f"geometric mean ratio: forward {geomean(forward_ratios):.2f} (max {max(forward_ratios):.2f}), "
           f"forward+backward {geomean(training_ratios):.2f} (max {max(training_ratios):.2f})")
@@ -206,7 +224,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer repeats (finishes in < 30 s)")
     parser.add_argument("--repeats", type=int, default=None, help="rounds (each with 3 timed calls per function)")
-    parser.add_argument("--algorithms", action="store_true", help="also time every applicable forward algorithm")
+    parser.add_argument("--algorithms", action="store_true", help="also time every applicable algorithm of each pass")
     parser.add_argument("--cases", type=str, default=None, help="comma-separated case numbers (0-based)")
     parser.add_argument("--no-pool", action="store_true")
     parser.add_argument("--statistic", choices=["median", "min"], default="median",

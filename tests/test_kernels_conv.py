@@ -21,7 +21,7 @@ try:
 except ImportError:  # running from a checkout without an install
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from torchless._kernels import conv
+from torchless._kernels import conv, winograd
 from torchless._kernels.im2col import GRAM_CHUNK, gram
 
 TOLERANCE = {np.float32: 1e-4, np.float64: 1e-10}
@@ -431,6 +431,62 @@ def test_winograd_float32_error_stays_small_with_many_channels(name, channels):
                  reference_backward_weight(gy, x, (3, 3), *args), np.float32)
     flipped = conv.conv2d_backward_input_flipped(gy, w, (12, 12), *args, forward_algorithm=name)
     assert_close(flipped, reference_backward_input(gy, w, (12, 12), *args), np.float32)
+
+
+# Winograd edge cases: tiles that overhang the output (odd sizes), no padding (the MNIST CNN),
+# asymmetric padding, batch 1, a single tile, and N*C = N*O = 64 (the padded-stride output copy).
+WINOGRAD_CASES = [
+    # N, C, H, W, O, padding
+    (1, 4, 5, 7, 3, ((1, 1), (1, 1))),
+    (2, 3, 9, 6, 5, ((0, 0), (0, 0))),
+    (3, 8, 11, 13, 4, ((2, 0), (1, 3))),
+    (4, 16, 6, 6, 16, ((1, 1), (1, 1))),
+    (2, 5, 3, 3, 2, ((1, 1), (1, 1))),
+    (1, 2, 1, 1, 3, ((1, 1), (1, 1))),
+    (2, 6, 10, 10, 7, ((0, 0), (0, 0))),
+    # wide enough that the output transform runs in column blocks, with a remainder
+    (16, 4, 13, 11, 16, ((1, 1), (1, 1))),
+    # a plane large enough for the blocked copy back to NCHW (rows in blocks, with a remainder)
+    (1, 3, 33, 34, 2, ((1, 1), (0, 2))),
+]
+
+
+@pytest.mark.parametrize("tile", [2, 4])
+@dtypes
+@pytest.mark.parametrize("N, C, H, W, O, padding", WINOGRAD_CASES)
+def test_winograd_forward_and_gradients_on_edge_cases(tile, dtype, N, C, H, W, O, padding):
+    problem = ConvProblem(N, C, H, W, O, (3, 3), (1, 1), padding, (1, 1), 1, seed=N * 100 + H * 10 + W)
+    x, w, gy = problem.arrays(dtype)
+    name = f"winograd{tile}"
+    assert_close(conv.FORWARD[name].run(x, w, *problem.args), reference_forward(x, w, *problem.args), dtype)
+    assert_close(conv.BACKWARD_WEIGHT[name].run(gy, x, (3, 3), *problem.args),
+                 reference_backward_weight(gy, x, (3, 3), *problem.args), dtype)
+    if conv.BACKWARD_INPUT["flipped"].applies(gy.shape, w.shape, (H, W), *problem.args):
+        got = conv.conv2d_backward_input_flipped(gy, w, (H, W), *problem.args, forward_algorithm=name)
+        assert_close(got, reference_backward_input(gy, w, (H, W), *problem.args), dtype)
+
+
+@pytest.mark.parametrize("columns", [100, 2 * winograd._TRANSFORM_BLOCK, 3 * winograd._TRANSFORM_BLOCK + 5])
+def test_winograd_blocked_transform_matches_matmul(columns):
+    """The column-blocked small-matrix product, on strided operands and outputs as the kernels use it."""
+    rng = np.random.default_rng(columns)
+    matrix = rng.standard_normal((4, 6))
+    operand = rng.standard_normal((3, 6, columns + 7))[:, :, 7:]          # row stride != width
+    out = np.zeros((4, 3, columns))
+    winograd._transform(matrix, operand, out.transpose(1, 0, 2))
+    expected = np.einsum("pq,bqr->pbr", matrix, operand)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_dispatcher_takes_winograd_for_the_mid_size_benchmark_shapes():
+    """The rules must keep routing the shapes Winograd was measured to win on to it (and not
+    the few-tile, many-channel ones where the kernel transform dominates)."""
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert conv.choose_forward((64, 32, 14, 14), (64, 32, 3, 3), *args) == "winograd4"
+    assert conv.choose_forward((1, 256, 14, 14), (256, 256, 3, 3), *args) == "winograd2"
+    assert not conv.choose_forward((1, 512, 7, 7), (512, 512, 3, 3), *args).startswith("winograd")
+    assert conv.choose_backward_weight((64, 64, 24, 24), (64, 32, 26, 26), (3, 3), (1, 1), ((0, 0), (0, 0)),
+                                       (1, 1), 1) == "winograd4"
 
 
 @FAST
