@@ -212,6 +212,8 @@ def test_max_pool_matches_torch(dtype, problem, with_ties_and_nans):
     gy = np.random.default_rng(problem.seed + 1).standard_normal(y.shape).astype(dtype)
     (gxt,) = torch.autograd.grad(yt, xt, torch.tensor(gy))
     assert_close(pool.max_pool2d_backward(gy, indices, x.shape), gxt.double().numpy(), dtype)
+    _, winners = pool.max_pool2d_forward_winners(x, *args)
+    assert_close(pool.max_pool2d_backward_winners(gy, winners), gxt.double().numpy(), dtype)
 
 
 @dtypes
@@ -227,6 +229,109 @@ def test_max_pool_backward_accumulates_overlapping_windows(dtype, problem):
         h, w = divmod(indices[n, c, oh, ow], problem.W)
         expected[n, c, h, w] += gy[n, c, oh, ow]
     assert_close(pool.max_pool2d_backward(gy, indices, x.shape), expected, dtype)
+
+
+# --------------------------------------------------------------------------- scatter-free backward (winners)
+
+
+def reference_max_pool_backward(gy, indices, W, input_shape):
+    """The obvious float64 scatter-add of gy into each window's argmax, one window at a time."""
+    expected = np.zeros(input_shape)
+    for n, c, oh, ow in np.ndindex(*indices.shape):
+        h, w = divmod(int(indices[n, c, oh, ow]), W)
+        if 0 <= h < input_shape[2]:
+            expected[n, c, h, w] += gy[n, c, oh, ow]
+    return expected
+
+
+@dtypes
+@FAST
+@given(problem=pool_problems(), with_ties_and_nans=st.booleans())
+def test_max_pool_winners_match_reference(dtype, problem, with_ties_and_nans):
+    """Forward values, PyTorch-style indices and the tap-by-tap backward against the per-window
+    reference: overlapping and disjoint windows, padding, dilation, ceil mode, ties, NaN and -inf."""
+    x = pool_input(problem, dtype, with_ties_and_nans)
+    args = (problem.kernel, problem.stride, problem.padding, problem.dilation, problem.ceil_mode)
+    y, winners = pool.max_pool2d_forward_winners(x, *args)
+    expected_y, expected_indices = reference_max_pool(x, *args)
+    np.testing.assert_array_equal(y, expected_y.astype(dtype))
+    np.testing.assert_array_equal(winners.flat_indices(), expected_indices)
+    gy = np.random.default_rng(problem.seed + 2).standard_normal(y.shape).astype(dtype)
+    gx = pool.max_pool2d_backward_winners(gy, winners)
+    assert gx.flags.c_contiguous
+    assert_close(gx, reference_max_pool_backward(gy, expected_indices, problem.W, x.shape), dtype)
+
+
+@dtypes
+@FAST
+@given(problem=pool_problems())
+def test_max_pool_winners_backward_puts_inf_and_nan_on_the_winner_only(dtype, problem):
+    """An inf or NaN upstream gradient reaches its window's argmax and nothing else, as PyTorch's
+    scatter has it (a product with a 0/1 mask would spread NaN over the window)."""
+    x = pool_input(problem, dtype)
+    args = (problem.kernel, problem.stride, problem.padding, problem.dilation, problem.ceil_mode)
+    y, winners = pool.max_pool2d_forward_winners(x, *args)
+    rng = np.random.default_rng(problem.seed + 3)
+    gy = rng.integers(-3, 4, size=y.shape).astype(dtype)  # small integers: every sum is exact
+    specials = rng.random(y.shape)
+    gy[specials < 0.2] = np.inf
+    gy[specials > 0.9] = np.nan
+    expected = reference_max_pool_backward(gy.astype(np.float64), reference_max_pool(x, *args)[1], problem.W,
+                                           x.shape)
+    np.testing.assert_array_equal(pool.max_pool2d_backward_winners(gy, winners), expected.astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape, kernel", [
+    ((2, 3, 8, 6), (2, 2)),  # windows tile the input: rows of kernel cells are written whole
+    ((2, 3, 9, 6), (2, 2)),  # the last input row is in no window
+    ((2, 3, 9, 6), (3, 2)),
+    ((2, 2, 10, 4), (5, 2)),  # too many kernel rows for the packed rows: the general path
+    ((2, 2, 4, 8), (2, 4)),
+    ((2, 2, 7, 7), (2, 2)),  # odd width: the last column is in no window
+    ((0, 3, 6, 6), (2, 2)),
+])
+def test_max_pool_winners_backward_on_tiling_windows(dtype, shape, kernel):
+    problem = PoolProblem(*shape, kernel, kernel, (0, 0), (1, 1), False, seed=sum(shape))
+    x = pool_input(problem, dtype, with_ties_and_nans=True)
+    args = (kernel, kernel, (0, 0), (1, 1), False)
+    y, winners = pool.max_pool2d_forward_winners(x, *args)
+    gy = np.random.default_rng(problem.seed).standard_normal(y.shape).astype(dtype)
+    gy.flat[::5] = -np.inf
+    expected = reference_max_pool_backward(gy.astype(np.float64), reference_max_pool(x, *args)[1], shape[3], shape)
+    gx = pool.max_pool2d_backward_winners(gy, winners)
+    assert gx.dtype == dtype and gx.shape == x.shape
+    np.testing.assert_array_equal(gx, expected.astype(dtype))  # each cell gets one gradient or 0: exact
+
+
+@pytest.mark.parametrize("args", [
+    ((2, 2), (2, 2), (0, 0), (1, 1), False),
+    ((3, 3), (2, 2), (1, 1), (1, 1), True),
+    ((3, 3), (1, 1), (1, 1), (1, 1), False),
+])
+def test_max_pool_winners_backward_takes_any_gradient_layout(args):
+    """Upstream gradients may be broadcast (a sum's backward) or transposed views."""
+    x = np.random.default_rng(7).standard_normal((2, 3, 8, 8)).astype(np.float32)
+    y, winners = pool.max_pool2d_forward_winners(x, *args)
+    _, indices = reference_max_pool(x, *args)
+    gy = np.random.default_rng(8).standard_normal(y.shape[::-1]).astype(np.float32).T
+    for upstream in (np.broadcast_to(np.float32(1.5), y.shape), gy):
+        expected = reference_max_pool_backward(np.asarray(upstream, np.float64), indices, 8, x.shape)
+        assert_close(pool.max_pool2d_backward_winners(upstream, winners), expected, np.float32)
+
+
+def test_max_pool_winners_backward_matches_torch_on_the_course_cnn_shapes():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    for shape in [(64, 5, 28, 28), (64, 10, 14, 14)]:
+        x = np.maximum(rng.standard_normal(shape), 0).astype(np.float32)  # after a ReLU: many tied zeros
+        xt = torch.tensor(x, requires_grad=True)
+        yt = torch.nn.functional.max_pool2d(xt, 2)
+        gy = rng.standard_normal(tuple(yt.shape)).astype(np.float32)
+        (gxt,) = torch.autograd.grad(yt, xt, torch.tensor(gy))
+        y, winners = pool.max_pool2d_forward_winners(x, (2, 2), (2, 2), (0, 0), (1, 1), False)
+        np.testing.assert_array_equal(y, yt.detach().numpy())
+        np.testing.assert_array_equal(pool.max_pool2d_backward_winners(gy, winners), gxt.numpy())
 
 
 def test_max_pool_nan_and_ties_follow_torch_cpu_rule():
@@ -363,9 +468,9 @@ def test_pool_float32_stays_float32_and_is_deterministic(name):
     rng = np.random.default_rng(5)
     x = rng.standard_normal((4, 8, 14, 14)).astype(np.float32)
     if name == "max":
-        y, idx = pool.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), (1, 1), False)
-        gx = pool.max_pool2d_backward(y, idx, x.shape)
-        gx2 = pool.max_pool2d_backward(y, idx, x.shape)
+        y, winners = pool.max_pool2d_forward_winners(x, (3, 3), (2, 2), (1, 1), (1, 1), True)
+        gx = pool.max_pool2d_backward_winners(y, winners)
+        gx2 = pool.max_pool2d_backward_winners(y, winners)
     elif name == "avg":
         y = pool.avg_pool2d_forward(x, (3, 3), (2, 2), (1, 1), True, False, None)
         gx = pool.avg_pool2d_backward(y, x.shape, (3, 3), (2, 2), (1, 1), True, False, None)
@@ -387,6 +492,9 @@ def test_max_pool_window_without_in_bounds_taps_gets_no_gradient():
     assert y.shape == (1, 2, 1, 1) and np.all(y == -np.inf) and np.all(indices == 2)
     gx = pool.max_pool2d_backward(np.ones_like(y), indices, x.shape)
     np.testing.assert_array_equal(gx, np.zeros_like(x))
+    _, winners = pool.max_pool2d_forward_winners(x, (1, 2), (1, 1), (0, 1), (1, 3), False)
+    np.testing.assert_array_equal(winners.flat_indices(), indices)
+    np.testing.assert_array_equal(pool.max_pool2d_backward_winners(np.ones_like(y), winners), np.zeros_like(x))
 
 
 def test_pooling_an_empty_batch():
@@ -394,6 +502,10 @@ def test_pooling_an_empty_batch():
     y, indices = pool.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), (1, 1), False)
     assert y.shape == indices.shape == (0, 3, 3, 3)
     assert pool.max_pool2d_backward(y, indices, x.shape).shape == x.shape
+    for args in [((2, 2), (2, 2), (0, 0), (1, 1), False), ((3, 3), (1, 1), (1, 1), (1, 1), False)]:
+        y, winners = pool.max_pool2d_forward_winners(x, *args)
+        assert winners.flat_indices().shape == y.shape
+        assert pool.max_pool2d_backward_winners(y, winners).shape == x.shape
     y = pool.avg_pool2d_forward(x, (2, 2), (2, 2), (1, 1), True, True, None)
     assert pool.avg_pool2d_backward(y, x.shape, (2, 2), (2, 2), (1, 1), True, True, None).shape == x.shape
     y = pool.adaptive_avg_pool2d_forward(x, (4, 4))

@@ -39,19 +39,25 @@ def _from_planes(y, lead, spatial):
 class MaxPool(Function):
     """Max pooling; backward sends each output's gradient to its argmax.
 
-    The kernel runs in the functional because its argmax indices are an output of their own; this
-    node keeps them for backward.
+    The kernel runs in the functional because its argmax is an output of its own. max_pool saves
+    the kernel's winners (one small tap id per window; backward writes tap by tap, no scatter);
+    adaptive max pooling, whose windows have no fixed taps, saves flat indices instead.
     """
 
-    saved = ("indices",)
+    saved = ("winners", "indices")
 
-    def forward(self, x, pooled=None, indices=None, spatial=2, name="MaxPool2DWithIndicesBackward0"):
-        self.input_shape, self.indices, self.spatial, self._name = x.shape, indices, spatial, name
+    def forward(self, x, pooled=None, winners=None, indices=None, spatial=2, name="MaxPool2DWithIndicesBackward0"):
+        self.input_shape, self.spatial, self._name = x.shape, spatial, name
+        self.winners, self.indices = winners, indices
         return pooled
 
     def backward(self, grad):
-        gx = kernels.max_pool2d_backward(_as_planes(grad, self.spatial), _as_planes(self.indices, self.spatial),
-                                         _plane_shape(self.input_shape, self.spatial))
+        planes = _as_planes(grad, self.spatial)
+        if self.winners is not None:
+            gx = kernels.max_pool2d_backward_winners(planes, self.winners)
+        else:
+            gx = kernels.max_pool2d_backward(planes, _as_planes(self.indices, self.spatial),
+                                             _plane_shape(self.input_shape, self.spatial))
         return (gx.reshape(self.input_shape),)
 
     def name(self):
@@ -208,16 +214,20 @@ def _check_pool2d(shape, kernel, stride, padding, dilation, ceil_mode):
 def _max_pool(input, spatial, kernel, stride, padding, dilation, ceil_mode, return_indices, name):
     """Max pooling with 2-D parameters (a 1-D pooling has height 1: kernel (1, k), padding (0, p), ...)."""
     x = input._data
-    # Finding the argmax is most of the work; skip it when neither the caller nor backward wants it.
-    with_indices = return_indices or (input.requires_grad and grad_mode.state.enabled)
-    pooled, indices = kernels.max_pool2d_forward(_as_planes(x, spatial), kernel, stride, padding, dilation, ceil_mode,
-                                                 with_indices)
+    planes = _as_planes(x, spatial)
     lead = x.shape[:-spatial]
-    pooled = _from_planes(pooled, lead, spatial)
-    if with_indices:
-        indices = _from_planes(indices, lead, spatial)
-    out = MaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial, name=name)
-    return (out, Tensor._wrap(indices)) if return_indices else out
+    # Finding the argmax is most of the work; skip it when neither the caller nor backward wants it.
+    # Nothing to record then either: wrapping the output directly is what Function.apply would do,
+    # minus its ~2 us per call (a few percent of a batch-1 forward of the course CNN).
+    if not (return_indices or (input.requires_grad and grad_mode.state.enabled)):
+        pooled, _ = kernels.max_pool2d_forward(planes, kernel, stride, padding, dilation, ceil_mode, False)
+        return Tensor._wrap(_from_planes(pooled, lead, spatial))
+    pooled, winners = kernels.max_pool2d_forward_winners(planes, kernel, stride, padding, dilation, ceil_mode)
+    out = MaxPool.apply(input, pooled=_from_planes(pooled, lead, spatial), winners=winners, spatial=spatial,
+                        name=name)
+    if not return_indices:
+        return out
+    return out, Tensor._wrap(_from_planes(winners.flat_indices(), lead, spatial))
 
 
 _max_pool2d_checked = CheckedCalls()  # normalised (kernel, stride, padding, dilation) of valid calls
