@@ -104,6 +104,37 @@ def test_relu_keeps_integers_and_inplace_overwrites():
     assert y.tolist() == [0.0, 2.0]
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_relu_gradient_is_threshold_backward_with_nan_and_inf(dtype):
+    """PyTorch's ReLU gradient: grad where the output is not <= 0 (a NaN output passes it), exactly
+    0 elsewhere, even for an inf or NaN grad (a product grad * (out > 0) would give NaN there)."""
+    x = np.array([np.nan, -np.nan, -1.0, -0.0, 0.0, 2.0, np.inf, -np.inf, 1e-30, -5.0], dtype)
+    grad = np.array([5.0, 6.0, np.inf, np.nan, -np.inf, 3.0, 4.0, np.nan, 7.0, np.nan], dtype)
+    keep = ~(np.maximum(x.astype(np.float64), 0) <= 0)  # NaN compares False: kept
+    expected = np.where(keep, grad, 0).astype(dtype)
+    xl = tensor(x, requires_grad=True)
+    F.relu(xl).backward(tensor(grad))
+    np.testing.assert_array_equal(xl.grad.numpy(), expected)
+    assert not np.signbit(xl.grad.numpy()[~keep]).any()
+    torch = pytest.importorskip("torch")
+    xt = torch.tensor(x, requires_grad=True)
+    torch.relu(xt).backward(torch.tensor(grad))
+    np.testing.assert_array_equal(xl.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("size", [0, 1, 131071, 131072, 300_001])
+def test_relu_of_inputs_spanning_several_zero_blocks(size):
+    """The forward works block by block (see unary.Relu): sizes around and past one block."""
+    x = np.random.default_rng(size).standard_normal(size).astype(np.float32)
+    x[::97] = np.nan
+    out = F.relu(tensor(x)).numpy()
+    np.testing.assert_array_equal(out, np.maximum(x, 0))
+    base = np.random.default_rng(1).standard_normal((30, 40))
+    transposed = tensor(base).t()  # a view, not contiguous
+    assert not transposed._data.flags.c_contiguous
+    np.testing.assert_array_equal(F.relu(transposed).numpy(), np.maximum(base.T, 0))
+
+
 INPLACE = [("relu", ()), ("leaky_relu", (0.1,)), ("elu", (1.0,)), ("hardtanh", (-1.0, 1.0)), ("silu", ()),
            ("relu6", ())]
 

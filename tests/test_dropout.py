@@ -46,6 +46,26 @@ def test_manual_seed_makes_dropout_reproducible():
     assert not np.array_equal(F.dropout(x, 0.4).numpy(), first)
 
 
+@pytest.mark.parametrize("shape, dtype", [((7, 3), torchless.float64), ((1,), torchless.float32),
+                                          ((), torchless.float32), ((64, 9216), torchless.float32),
+                                          ((5, 0), torchless.float16)])
+def test_mask_follows_the_default_generator_state(shape, dtype):
+    """Masks come from the default generator: restoring its state repeats them, for any element count
+    (odd ones included, since the draws come two per 64-bit word) and any float dtype."""
+    x = torchless.ones(shape, dtype=dtype)
+    state = torchless.get_rng_state()
+    first = F.dropout(x, 0.3).numpy()
+    second = F.dropout(x, 0.3).numpy()
+    torchless.set_rng_state(state)
+    np.testing.assert_array_equal(F.dropout(x, 0.3).numpy(), first)
+    np.testing.assert_array_equal(F.dropout(x, 0.3).numpy(), second)
+    assert first.dtype == x.numpy().dtype and first.shape == tuple(shape)
+    scale = np.asarray(1 / 0.7, first.dtype)
+    assert np.all((first == 0) | (first == scale))
+    if first.size > 1000:
+        assert not np.array_equal(first, second)
+
+
 def test_gradient_is_the_mask():
     x = torchless.tensor(np.random.default_rng(0).uniform(1, 2, (30, 30)), requires_grad=True)
     out = F.dropout(x, 0.25)

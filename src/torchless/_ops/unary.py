@@ -84,14 +84,58 @@ class Clamp(Function):
 
 
 class Relu(Function):
+    """max(x, 0); the gradient is PyTorch's threshold_backward: ``grad`` where the output is not
+    <= 0 (so a NaN output passes its gradient), an exact 0 elsewhere (even for an inf or NaN grad)."""
+
     saved = ("out",)
+    # NumPy's float maximum has no SIMD loop for a broadcast scalar: max(a, 0) ran 2.4x slower on
+    # (64, 5, 28, 28) float32 than max(a, zeros) with an array of zeros. A read-only block of
+    # zeros per dtype, small enough to stay in cache, serves every call block by block; below
+    # ~6000 elements (measured) the scalar form's lower fixed cost wins.
+    ZERO_BLOCK_BYTES = 1 << 19
+    MIN_BLOCKED_SIZE = 6000
+    _zero_blocks = {}
 
     def forward(self, a):
-        self.out = np.maximum(a, 0, dtype=a.dtype)
+        self.out = self.max_zero(a)
         return self.out
 
+    @classmethod
+    def max_zero(cls, a):
+        """max(a, 0) elementwise in a's dtype; NaN propagates (relu(NaN) is NaN, as in PyTorch)."""
+        if a.dtype.kind != "f" or not a.flags.c_contiguous or a.size < cls.MIN_BLOCKED_SIZE:
+            return np.maximum(a, 0, dtype=a.dtype)
+        zeros = cls._zero_blocks.get(a.dtype)
+        if zeros is None:
+            zeros = np.zeros(cls.ZERO_BLOCK_BYTES // a.itemsize, a.dtype)
+            zeros.flags.writeable = False
+            cls._zero_blocks[a.dtype] = zeros
+        out = np.empty(a.shape, a.dtype)
+        flat, flat_out = a.reshape(-1), out.reshape(-1)
+        for start in range(0, flat.size, zeros.size):
+            stop = min(flat.size, start + zeros.size)
+            np.maximum(flat[start:stop], zeros[:stop - start], out=flat_out[start:stop])
+        return out
+
     def backward(self, grad):
-        return (grad * (self.out > 0),)
+        out = np.asarray(self.out)
+        if out.dtype.kind != "f" or grad.dtype != out.dtype or grad.shape != out.shape:
+            return (np.where(out <= 0, np.zeros((), grad.dtype), grad),)
+        # Bit arithmetic on the output, no comparison: a ReLU output is +0, a positive number or a
+        # NaN, so it passes iff its bits without the sign are nonzero. Adding the largest magnitude
+        # sets the top bit exactly then, and an arithmetic shift spreads the top bit into an
+        # all-ones / all-zeros mask for grad. Four SIMD passes, no bool temporary, no dtype cast:
+        # as fast as grad * (out > 0) (measured), which is wrong for NaN outputs and inf grads.
+        bits = np.dtype(f"u{out.itemsize}")
+        signed = np.dtype(f"i{out.itemsize}")
+        magnitude = bits.type((1 << (8 * out.itemsize - 1)) - 1)
+        gx = np.empty(out.shape, out.dtype)
+        mask = gx.view(bits)
+        np.bitwise_and(out.view(bits), magnitude, out=mask)
+        np.add(mask, magnitude, out=mask)
+        np.right_shift(mask.view(signed), 8 * out.itemsize - 1, out=mask.view(signed))
+        np.bitwise_and(mask, grad.view(bits), out=mask)
+        return (gx,)
 
 
 class Sigmoid(Function):

