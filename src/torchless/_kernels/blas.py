@@ -15,6 +15,7 @@ protection against that slowdown is missing.  Switching costs under a
 microsecond, and the previous count is restored after every product.
 """
 
+from contextlib import contextmanager
 from math import prod
 
 import numpy as np
@@ -31,7 +32,7 @@ _UNRESOLVED = object()
 _blas_libraries = _UNRESOLVED
 
 
-def _thread_controls():
+def thread_controls():
     """threadpoolctl's controllers of the loaded BLAS libraries ([] without threadpoolctl)."""
     global _blas_libraries
     if _blas_libraries is _UNRESOLVED:
@@ -62,16 +63,37 @@ def matmul(a, b, out=None):
     total, each = _multiply_adds(a, b)
     if each <= BLAS_OWN_SINGLE_THREAD_MAX or 2 * total >= SINGLE_THREAD_MAX_FLOP:
         return np.matmul(a, b, out=out)
-    libraries = _thread_controls()
+    libraries = thread_controls()
     if not libraries:
         return np.matmul(a, b, out=out)
+    previous = _hold_to_one_thread(libraries)
+    try:
+        return np.matmul(a, b, out=out)
+    finally:
+        _restore_threads(libraries, previous)
+
+
+def _hold_to_one_thread(libraries):
+    """Set each library to one thread; returns their previous thread counts."""
     previous = [library.get_num_threads() for library in libraries]
     for library, threads in zip(libraries, previous):
         if threads != 1:
             library.set_num_threads(1)
+    return previous
+
+
+def _restore_threads(libraries, previous):
+    for library, threads in zip(libraries, previous):
+        if threads != 1:
+            library.set_num_threads(threads)
+
+
+@contextmanager
+def single_threaded():
+    """Hold every BLAS library to one thread inside the block (no-op without threadpoolctl)."""
+    libraries = thread_controls()
+    previous = _hold_to_one_thread(libraries)
     try:
-        return np.matmul(a, b, out=out)
+        yield
     finally:
-        for library, threads in zip(libraries, previous):
-            if threads != 1:
-                library.set_num_threads(threads)
+        _restore_threads(libraries, previous)

@@ -24,7 +24,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import gather, winograd
+from . import gather, parallel, winograd
 from .blas import matmul
 from .im2col import (
     conv_output_hw,
@@ -190,13 +190,22 @@ BACKWARD_WEIGHT = {
 # BLAS runs on both cores but NumPy's elementwise passes on one, so GEMM-heavy algorithms
 # scale better than their single-thread timings suggest.
 
-# Winograd trades GEMM work for whole-array additions (single-threaded), which only pays
-# once the per-pixel GEMM (in x out channels) and the number of output pixels are large.
-WINOGRAD_MIN_CHANNEL_PRODUCT = 128 * 128
-WINOGRAD_MIN_PIXELS = 4096
-# F(4x4) needs fewer multiplications than F(2x2) but more additions, and its tiles (plus the
-# one-tile halo of the flat layout) waste more of a small plane.
-WINOGRAD_4X4_MIN_SIDE = 40
+# Winograd (rows-columns-(N*C) layout, transforms in BLAS) beats rowstack and im2col once the
+# per-pixel GEMM has a few hundred channel pairs and there are enough tiles to amortise the kernel
+# transform, which costs about as much as the GEMM over ~20 tiles.  Measured with 1 thread, CPU
+# time (benchmarks/conv_kernels.py --threads 1 --clock cpu, and per-shape sweeps), forward / weight
+# gradient in ms:  64x16x14x14->16  rowstack 1.18 / 1.56, F4 1.01 / 0.96;
+# 64x8x28x28->16  rowstack 2.76 / 4.57, F4 3.40 / 2.59 (hence the lower weight-gradient bound);
+# 4x64x14x14->64 (64 F4 tiles)  im2col 0.85 / 1.03, F4 0.45 / 0.47;
+# 2x128x7x7->128 (8 F4 / 32 F2 tiles)  im2col 0.46 / 0.51, F2 0.48 / 0.52, F4 0.65 / 0.73;
+# 1x256x14x14->256 (16 F4 / 49 F2 tiles)  im2col 2.81 / 2.91, F2 2.49 / 3.11, F4 3.70 / 3.94.
+WINOGRAD_MIN_CHANNEL_PRODUCT = 16 * 32
+WINOGRAD_WEIGHT_MIN_CHANNEL_PRODUCT = 8 * 16
+WINOGRAD_MIN_CHANNELS = 4
+# Tiles = N * ceil(Ho / m) * ceil(Wo / m).  F(4x4) needs fewer multiplications; F(2x2) has a
+# 2.25x smaller kernel transform, which is what counts when there are few tiles.
+WINOGRAD_4X4_MIN_TILES = 32
+WINOGRAD_2X2_MIN_TILES = 40
 # Stacking kernel rows in the GEMM beats full im2col once there are enough output pixels
 # to amortise its shifted additions (forward) or enough channels (weight gradient).
 ROWSTACK_MIN_PIXELS = 1024
@@ -207,12 +216,15 @@ LARGE_KERNEL_AREA = 25
 FLIPPED_MIN_PIXELS = 16384
 
 
-def _winograd_tile(in_channels, out_channels, batch, out_hw):
+def _winograd_tile(in_channels, out_channels, batch, out_hw, min_channel_product=WINOGRAD_MIN_CHANNEL_PRODUCT):
     """Winograd tile size (2 or 4) worth using for a 3x3 stride-1 problem, or None."""
-    if (in_channels * out_channels < WINOGRAD_MIN_CHANNEL_PRODUCT
-            or batch * out_hw[0] * out_hw[1] < WINOGRAD_MIN_PIXELS):
+    if (min(in_channels, out_channels) < WINOGRAD_MIN_CHANNELS
+            or in_channels * out_channels < min_channel_product):
         return None
-    return 4 if min(out_hw) >= WINOGRAD_4X4_MIN_SIDE else 2
+    for tile, min_tiles in ((4, WINOGRAD_4X4_MIN_TILES), (2, WINOGRAD_2X2_MIN_TILES)):
+        if batch * -(-out_hw[0] // tile) * -(-out_hw[1] // tile) >= min_tiles:
+            return tile
+    return None
 
 
 def _exact_only(dtype):
@@ -248,7 +260,10 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
         forward = choose_forward(gy_shape, flipped_w_shape, (1, 1), full_padding, dilation, groups, dtype)
         large = (w_shape[2] * w_shape[3] >= LARGE_KERNEL_AREA
                  or gy_shape[0] * input_hw[0] * input_hw[1] >= FLIPPED_MIN_PIXELS)
-        if forward.startswith("winograd") or (forward == "rowstack" and large):
+        # Winograd F(2x2) is only chosen for few tiles and many channels, where flipping the
+        # kernel and transforming it costs more than col2im saves (1x256x14x14 -> 256: col2im
+        # 1.6 ms, flipped F(2x2) 2.0 ms; 64x32x14x14 -> 64: col2im 8.2 ms, flipped F(4x4) 6.1 ms).
+        if forward == "winograd4" or (forward == "rowstack" and large):
             return "flipped"
     return "col2im"
 
@@ -259,7 +274,8 @@ def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilati
     if gather.suits(x_shape, (gy_shape[1], x_shape[1] // groups, *kernel_hw), stride, padding, dilation, groups):
         return "gather"
     if not _exact_only(dtype) and winograd.supports(kernel_hw, stride, dilation, groups):
-        tile = _winograd_tile(x_shape[1], gy_shape[1], gy_shape[0], gy_shape[2:])
+        tile = _winograd_tile(x_shape[1], gy_shape[1], gy_shape[0], gy_shape[2:],
+                              WINOGRAD_WEIGHT_MIN_CHANNEL_PRODUCT)
         if tile:
             return f"winograd{tile}"
     channel_product = (x_shape[1] // groups) * (gy_shape[1] // groups)
@@ -270,13 +286,44 @@ def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilati
 
 
 # --------------------------------------------------------------------------- entry points
+# Each entry point splits a large call into independent shards run at once on all cores (see
+# parallel.py): over the batch when it has two images or more, else over output channels
+# (forward, weight gradient) or input channels (input gradient), which needs one group.
+
+
+def _flop(batch, out_channels, out_hw, w_shape):
+    """Floating-point operations of a forward convolution (each pass costs about as much)."""
+    return 2 * batch * out_channels * out_hw[0] * out_hw[1] * w_shape[1] * w_shape[2] * w_shape[3]
+
+
+def _shards(batch, channels, groups, flop):
+    """(axis to split: "batch" or "channels", slices of it), or None to run the call whole."""
+    if batch >= 2:
+        count = parallel.shard_count(batch, flop)
+        return None if count == 1 else ("batch", parallel.split(batch, count))
+    if groups == 1:
+        count = parallel.shard_count(channels, flop)
+        return None if count == 1 else ("channels", parallel.split(channels, count))
+    return None
 
 
 def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None):
     """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)); no bias."""
+    out_hw = conv_output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
     if x.size == 0 or w.size == 0:
-        out_hw = conv_output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
         return np.zeros((x.shape[0], w.shape[0], *out_hw), dtype=np.result_type(x, w))
+    plan = _shards(x.shape[0], w.shape[0], groups, _flop(x.shape[0], w.shape[0], out_hw, w.shape))
+    if plan is None:
+        return _forward_whole(x, w, stride, padding, dilation, groups, algorithm)
+    axis, slices = plan
+    if axis == "batch":
+        shards = [(x[part], w, stride, padding, dilation, groups, algorithm) for part in slices]
+    else:
+        shards = [(x, w[part], stride, padding, dilation, groups, algorithm) for part in slices]
+    return np.concatenate(parallel.run_shards(_forward_whole, shards), axis=0 if axis == "batch" else 1)
+
+
+def _forward_whole(x, w, stride, padding, dilation, groups, algorithm):
     name = algorithm or choose_forward(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
     return FORWARD[name].run(x, w, stride, padding, dilation, groups)
 
@@ -285,6 +332,18 @@ def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, al
     """Gradient gx (N, C, H, W) w.r.t. the input, given gy (N, O, Ho, Wo) and input_hw = (H, W)."""
     if gy.size == 0 or w.size == 0:
         return np.zeros((gy.shape[0], w.shape[1] * groups, *input_hw), dtype=np.result_type(gy, w))
+    plan = _shards(gy.shape[0], w.shape[1], groups, _flop(gy.shape[0], gy.shape[1], gy.shape[2:], w.shape))
+    if plan is None:
+        return _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm)
+    axis, slices = plan
+    if axis == "batch":
+        shards = [(gy[part], w, input_hw, stride, padding, dilation, groups, algorithm) for part in slices]
+    else:
+        shards = [(gy, w[:, part], input_hw, stride, padding, dilation, groups, algorithm) for part in slices]
+    return np.concatenate(parallel.run_shards(_backward_input_whole, shards), axis=0 if axis == "batch" else 1)
+
+
+def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm):
     name = algorithm or choose_backward_input(gy.shape, w.shape, input_hw, stride, padding, dilation, groups,
                                               gy.dtype)
     return BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
@@ -294,6 +353,23 @@ def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, 
     """Gradient gw (O, C // groups, kH, kW) w.r.t. the weight, given gy (N, O, Ho, Wo) and x (N, C, H, W)."""
     if gy.size == 0 or x.size == 0:  # e.g. an empty batch: nothing to sum
         return np.zeros((gy.shape[1], x.shape[1] // groups, *kernel_hw), dtype=np.result_type(gy, x))
+    w_shape = (gy.shape[1], x.shape[1] // groups, *kernel_hw)
+    plan = _shards(gy.shape[0], gy.shape[1], groups, _flop(gy.shape[0], gy.shape[1], gy.shape[2:], w_shape))
+    if plan is None:
+        return _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm)
+    axis, slices = plan
+    if axis == "batch":
+        shards = [(gy[part], x[part], kernel_hw, stride, padding, dilation, groups, algorithm) for part in slices]
+        partial_sums = parallel.run_shards(_backward_weight_whole, shards)
+        total = partial_sums[0]
+        for partial in partial_sums[1:]:   # in shard order: deterministic
+            total += partial
+        return total
+    shards = [(gy[:, part], x, kernel_hw, stride, padding, dilation, groups, algorithm) for part in slices]
+    return np.concatenate(parallel.run_shards(_backward_weight_whole, shards), axis=0)
+
+
+def _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm):
     name = algorithm or choose_backward_weight(gy.shape, x.shape, kernel_hw, stride, padding, dilation, groups,
                                                x.dtype)
     return BACKWARD_WEIGHT[name].run(gy, x, kernel_hw, stride, padding, dilation, groups)

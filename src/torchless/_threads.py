@@ -1,0 +1,21 @@
+"""``torch.get_num_threads`` / ``torch.set_num_threads``: how many threads a kernel call may use."""
+import numbers
+
+from ._kernels import parallel
+
+
+def get_num_threads():
+    """Returns the number of threads used for parallelizing CPU operations (default: the usable cores)."""
+    return parallel.get_num_threads()
+
+
+def set_num_threads(int):  # noqa: A002 - PyTorch's parameter name
+    """Sets the number of threads used for intraop parallelism on CPU.
+
+    torchless splits large convolutions into that many shards run at once; 1 runs every call whole.
+    """
+    if isinstance(int, bool) or not isinstance(int, numbers.Integral):
+        raise RuntimeError(f"set_num_threads expects an int, but got {type(int).__name__}")
+    if int <= 0:
+        raise RuntimeError("set_num_threads expects a positive integer")
+    parallel.set_num_threads(int)

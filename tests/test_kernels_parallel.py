@@ -1,0 +1,148 @@
+"""Kernel calls split over threads (torchless._kernels.parallel): same numbers as the whole call,
+checked against the direct float64 reference of test_kernels_conv, on helper threads that really
+run at once, with BLAS's thread count restored afterwards."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import torchless
+from torchless._kernels import blas, conv, parallel
+from test_kernels_conv import (
+    assert_close, reference_backward_input, reference_backward_weight, reference_forward,
+)
+
+needs_threadpoolctl = pytest.mark.skipif(not blas.thread_controls(), reason="splitting needs threadpoolctl")
+
+
+@pytest.fixture
+def split_everything(monkeypatch):
+    """Split every call, however small, over two threads."""
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_FLOP", 0)
+    previous = parallel.get_num_threads()
+    parallel.set_num_threads(2)
+    yield
+    parallel.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("items, shards", [(2, 2), (5, 2), (7, 3), (64, 2), (3, 3)])
+def test_split_covers_every_item_once_in_order(items, shards):
+    slices = parallel.split(items, shards)
+    assert len(slices) == shards
+    covered = [i for part in slices for i in range(items)[part]]
+    assert covered == list(range(items))
+    sizes = [len(range(items)[part]) for part in slices]
+    assert max(sizes) - min(sizes) <= 1
+
+
+@needs_threadpoolctl
+def test_shards_run_at_once_on_different_threads(split_everything):
+    # Each shard waits for the other at a barrier: this only returns if they run concurrently.
+    barrier = threading.Barrier(2, timeout=10)
+
+    def shard(name):
+        barrier.wait()
+        return name, threading.get_ident()
+
+    (first, first_thread), (second, second_thread) = parallel.run_shards(shard, [("a",), ("b",)])
+    assert (first, second) == ("a", "b")
+    assert first_thread == threading.get_ident() != second_thread
+
+
+@needs_threadpoolctl
+def test_blas_runs_on_one_thread_inside_shards_and_is_restored_after(split_everything):
+    before = [library.get_num_threads() for library in blas.thread_controls()]
+    inside = parallel.run_shards(lambda: [lib.get_num_threads() for lib in blas.thread_controls()], [(), ()])
+    assert inside == [[1] * len(before)] * 2
+    assert [library.get_num_threads() for library in blas.thread_controls()] == before
+
+
+@needs_threadpoolctl
+def test_an_exception_in_a_helper_shard_reaches_the_caller(split_everything):
+    def shard(index):
+        if index == 1:
+            raise ValueError("shard 1 failed")
+        return index
+
+    with pytest.raises(ValueError, match="shard 1 failed"):
+        parallel.run_shards(shard, [(0,), (1,)])
+    assert parallel.run_shards(shard, [(0,), (2,)]) == [0, 2]   # the helper survives
+
+
+@needs_threadpoolctl
+def test_no_split_with_one_thread_inside_a_shard_or_without_threadpoolctl(split_everything, monkeypatch):
+    assert parallel.shard_count(8, 10 ** 9) == 2
+    assert parallel.run_shards(lambda: parallel.shard_count(8, 10 ** 9), [(), ()]) == [1, 1]
+    parallel.set_num_threads(1)
+    assert parallel.shard_count(8, 10 ** 9) == 1
+    parallel.set_num_threads(2)
+    monkeypatch.setattr(blas, "thread_controls", lambda: [])
+    assert parallel.shard_count(8, 10 ** 9) == 1
+
+
+def test_small_problems_are_not_split():
+    assert parallel.shard_count(64, parallel.MIN_PARALLEL_FLOP - 1) == 1
+    assert parallel.shard_count(1, 10 ** 12) == 1
+
+
+# (N, C, H, W, O, kernel, stride, padding, dilation, groups): a batch splits over images, one image
+# over channels (groups == 1) or not at all (groups > 1).
+PROBLEMS = [
+    (4, 3, 9, 8, 5, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
+    (5, 6, 12, 12, 8, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),      # Winograd-sized channels
+    (3, 4, 11, 10, 6, (3, 2), (2, 3), ((2, 0), (1, 2)), (2, 1), 2),
+    (2, 8, 7, 7, 4, (1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),
+    (1, 7, 10, 9, 5, (3, 3), (1, 2), ((1, 1), (0, 1)), (1, 1), 1),
+    (1, 4, 8, 8, 4, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 2),
+]
+
+
+def _arrays(problem, dtype, seed=0):
+    N, C, H, W, O, kernel, stride, padding, dilation, groups = problem
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((N, C, H, W)).astype(dtype)
+    w = rng.standard_normal((O, C // groups, *kernel)).astype(dtype)
+    y = reference_forward(x, w, stride, padding, dilation, groups)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    return x, w, gy, (stride, padding, dilation, groups)
+
+
+@needs_threadpoolctl
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("problem", PROBLEMS)
+@pytest.mark.parametrize("algorithm", [None, "im2col"])
+def test_split_calls_match_the_reference(split_everything, problem, dtype, algorithm):
+    x, w, gy, args = _arrays(problem, dtype)
+    hw = x.shape[2:]
+    assert_close(conv.conv2d_forward(x, w, *args, algorithm=algorithm), reference_forward(x, w, *args), dtype)
+    backward_input = None if algorithm is None else "col2im"
+    assert_close(conv.conv2d_backward_input(gy, w, hw, *args, algorithm=backward_input),
+                 reference_backward_input(gy, w, hw, *args), dtype)
+    assert_close(conv.conv2d_backward_weight(gy, x, w.shape[2:], *args, algorithm=algorithm),
+                 reference_backward_weight(gy, x, w.shape[2:], *args), dtype)
+
+
+@needs_threadpoolctl
+@pytest.mark.parametrize("problem", PROBLEMS[:2] + PROBLEMS[4:5])
+def test_split_calls_are_deterministic(split_everything, problem):
+    x, w, gy, args = _arrays(problem, np.float32, seed=3)
+    runs = [(conv.conv2d_forward(x, w, *args), conv.conv2d_backward_input(gy, w, x.shape[2:], *args),
+             conv.conv2d_backward_weight(gy, x, w.shape[2:], *args)) for _ in range(3)]
+    for run in runs[1:]:
+        for got, first in zip(run, runs[0]):
+            np.testing.assert_array_equal(got, first)
+
+
+def test_public_thread_count_follows_torch():
+    previous = torchless.get_num_threads()
+    try:
+        torchless.set_num_threads(1)
+        assert torchless.get_num_threads() == 1 == parallel.get_num_threads()
+        with pytest.raises(RuntimeError, match="^set_num_threads expects a positive integer$"):
+            torchless.set_num_threads(0)
+        with pytest.raises(RuntimeError, match="^set_num_threads expects an int, but got float$"):
+            torchless.set_num_threads(2.5)
+        assert torchless.get_num_threads() == 1
+    finally:
+        torchless.set_num_threads(previous)
