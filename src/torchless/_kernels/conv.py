@@ -316,11 +316,18 @@ def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None):
     if plan is None:
         return _forward_whole(x, w, stride, padding, dilation, groups, algorithm)
     axis, slices = plan
+    y = np.empty((x.shape[0], w.shape[0], *out_hw), np.result_type(x, w))
     if axis == "batch":
-        shards = [(x[part], w, stride, padding, dilation, groups, algorithm) for part in slices]
+        shards = [(y, part, _forward_whole, x[part], w) for part in slices]
     else:
-        shards = [(x, w[part], stride, padding, dilation, groups, algorithm) for part in slices]
-    return np.concatenate(parallel.run_shards(_forward_whole, shards), axis=0 if axis == "batch" else 1)
+        shards = [(y, (slice(None), part), _forward_whole, x, w[part]) for part in slices]
+    parallel.run_shards(_into, [shard + (stride, padding, dilation, groups, algorithm) for shard in shards])
+    return y
+
+
+def _into(out, index, function, *args):
+    """out[index] = function(*args): each shard copies its own part of the result, at once."""
+    out[index] = function(*args)
 
 
 def _forward_whole(x, w, stride, padding, dilation, groups, algorithm):
@@ -336,11 +343,13 @@ def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, al
     if plan is None:
         return _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm)
     axis, slices = plan
+    gx = np.empty((gy.shape[0], w.shape[1] * groups, *input_hw), np.result_type(gy, w))
     if axis == "batch":
-        shards = [(gy[part], w, input_hw, stride, padding, dilation, groups, algorithm) for part in slices]
+        shards = [(gx, part, _backward_input_whole, gy[part], w) for part in slices]
     else:
-        shards = [(gy, w[:, part], input_hw, stride, padding, dilation, groups, algorithm) for part in slices]
-    return np.concatenate(parallel.run_shards(_backward_input_whole, shards), axis=0 if axis == "batch" else 1)
+        shards = [(gx, (slice(None), part), _backward_input_whole, gy, w[:, part]) for part in slices]
+    parallel.run_shards(_into, [shard + (input_hw, stride, padding, dilation, groups, algorithm) for shard in shards])
+    return gx
 
 
 def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm):

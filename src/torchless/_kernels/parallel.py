@@ -30,7 +30,7 @@ from . import blas
 
 # Below this many floating-point operations a call is not split: the hand-off to a helper
 # thread (~20-40 us) would cost more than the second core saves.
-MIN_PARALLEL_FLOP = 2 ** 23
+MIN_PARALLEL_FLOP = 2 ** 22
 
 
 def _default_threads():
