@@ -81,6 +81,7 @@ def test_fifty_steps_give_the_same_losses_as_pytorch(architecture, optimizer):
     theirs = {"course": torch_course_cnn, "lenet5": torch_lenet5}[architecture]()
     ours = models.create(architecture)
     copy_weights(theirs, ours)
+    initial = next(iter(theirs.parameters())).detach().numpy().copy()
     batches = mnist_batches()
     torch_losses = train(theirs, OPTIMIZERS[optimizer](torch, theirs.parameters()), torch.nn.CrossEntropyLoss(), torch,
                          batches)
@@ -90,4 +91,9 @@ def test_fifty_steps_give_the_same_losses_as_pytorch(architecture, optimizer):
     np.testing.assert_allclose(our_losses, torch_losses, rtol=1e-4)
     first_ours = next(iter(ours.parameters())).detach().numpy()
     first_theirs = next(iter(theirs.parameters())).detach().numpy()
-    np.testing.assert_allclose(first_ours, first_theirs, rtol=1e-3, atol=1e-5)
+    # Adam moves a weight by about lr per step whatever its gradient's size, so a weight whose gradient
+    # hovers near zero follows its sign: float32 rounding (which differs with the BLAS kernels of the
+    # machine) can flip it. The weights must agree to 1% of how far training moved them.
+    moved = np.abs(first_theirs - initial).max()
+    assert moved > 0
+    assert np.abs(first_ours - first_theirs).max() <= 0.01 * moved
