@@ -22,6 +22,7 @@ their own, four busy threads on two cores.  Without threadpoolctl, or with one
 thread (``torchless.set_num_threads(1)``), every call runs whole, as before.
 """
 
+import functools
 import os
 import queue
 import threading
@@ -77,6 +78,22 @@ def split(items, shards):
     for shard in range(shards):
         bounds.append(bounds[-1] + size + (shard < rest))
     return [slice(start, stop) for start, stop in zip(bounds, bounds[1:])]
+
+
+def elementwise(function, arrays, flop_per_element, **keywords):
+    """``function(*arrays, **keywords)`` for an element-wise ``function`` that works in place: split,
+    when large, into matching slices of the flattened arrays (None entries pass through as None).
+
+    Every array must be C-contiguous and of one size, so that its flat slices are views.
+    """
+    size = arrays[0].size
+    count = shard_count(size, flop_per_element * size)
+    if count == 1:
+        return function(*arrays, **keywords)
+    flat = [None if array is None else array.reshape(-1) for array in arrays]
+    shards = [tuple(None if array is None else array[part] for array in flat) for part in split(size, count)]
+    run_shards(functools.partial(function, **keywords), shards)
+    return None
 
 
 def _helper_loop(tasks):

@@ -1,6 +1,7 @@
 """Adam: adaptive moment estimation, with optional AMSGrad, L2 or decoupled weight decay."""
 import numpy as np
 
+from .._kernels import parallel
 from .._tensor import Tensor
 from .optimizer import Optimizer, _scalar_dtype, _unsupported_flags
 
@@ -84,13 +85,22 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p))
                 step_count = state["step"]._data
                 step_count += 1
-                _adam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
-                             state["max_exp_avg_sq"]._data if amsgrad else None, step=float(step_count),
-                             lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
+                arrays = (p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                          state["max_exp_avg_sq"]._data if amsgrad else None)
+                hyper = dict(step=float(step_count), lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
                              weight_decay=group["weight_decay"], maximize=group["maximize"],
                              decoupled=group["decoupled_weight_decay"])
+                if p.flags.c_contiguous and g.flags.c_contiguous:
+                    # A large parameter's update runs in slices on all cores (an MNIST CNN's 9216 x 128
+                    # layer: a dozen passes over 4.5 MiB arrays).
+                    parallel.elementwise(_adam_update, arrays, ADAM_FLOP_PER_ELEMENT, **hyper)
+                else:
+                    _adam_update(*arrays, **hyper)
                 param._version += 1
         return loss
+
+
+ADAM_FLOP_PER_ELEMENT = 12  # about a dozen array passes per update
 
 
 def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, eps, weight_decay, maximize,
