@@ -183,3 +183,25 @@ def test_split_adam_steps_equal_whole_ones_bit_for_bit(monkeypatch, optimizer):
     np.testing.assert_array_equal(results[0], results[1])
     torchless.manual_seed(0)
     assert np.abs(results[0] - torchless.randn(37, 29).numpy()).min() > 0   # every weight moved
+
+
+@needs_threadpoolctl
+@pytest.mark.parametrize("shape, kernel, stride, padding, dilation", [
+    ((3, 5, 9, 8), (2, 2), (2, 2), (0, 0), (1, 1)),      # tiling windows
+    ((2, 3, 11, 10), (3, 3), (2, 2), (1, 1), (1, 1)),    # overlapping, padded
+    ((1, 7, 12, 12), (3, 2), (1, 2), (1, 0), (2, 1)),    # dilated
+])
+def test_split_max_pooling_equals_whole_bit_for_bit(split_everything, shape, kernel, stride, padding, dilation):
+    from torchless._kernels import pool
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(np.float32)
+    x[0, 0, 0, :3] = x[0, 0, 1, :3] = 5.0   # ties: the first in scan order must win either way
+    results = []
+    for threads in (2, 1):
+        parallel.set_num_threads(threads)
+        y, winners = pool.max_pool2d_forward_winners(x, kernel, stride, padding, dilation, False)
+        gy = np.random.default_rng(1).standard_normal(y.shape).astype(np.float32)
+        results.append((y, winners.flat_indices(), pool.max_pool2d_backward_winners(gy, winners)))
+    for split_result, whole_result in zip(*results):
+        np.testing.assert_array_equal(split_result, whole_result)

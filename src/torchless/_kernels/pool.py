@@ -17,7 +17,7 @@ import functools
 
 import numpy as np
 
-from . import scratch
+from . import parallel, scratch
 
 
 def pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
@@ -322,8 +322,24 @@ def max_pool2d_forward_winners(x, kernel, stride, padding, dilation, ceil_mode):
     """
     N, C, H, W = x.shape
     geometry = _geometry_of(x, kernel, stride, padding, dilation, ceil_mode)
-    y, ids = _max_pool_planes(x.reshape(N * C, H, W), geometry, with_ids=True)
+    planes = x.reshape(N * C, H, W)
+    slices = _plane_shards(planes)
+    if slices is None:
+        y, ids = _max_pool_planes(planes, geometry, with_ids=True)
+    else:
+        parts = parallel.run_shards(_max_pool_planes, [(planes[part], geometry, True) for part in slices])
+        y, ids = (np.concatenate(results) for results in zip(*parts))
     return y.reshape((N, C) + geometry.out_hw), MaxPoolWinners(ids, geometry, (N, C))
+
+
+# A window's scan costs a few operations per input cell (forward) or per tap (backward).
+POOL_FLOP_PER_INPUT = 4
+
+
+def _plane_shards(planes):
+    """Slices of the planes (P, H, W) to pool on all cores at once, or None to pool them whole."""
+    count = parallel.shard_count(planes.shape[0], POOL_FLOP_PER_INPUT * planes.size)
+    return None if count == 1 else parallel.split(planes.shape[0], count)
 
 
 def max_pool2d_forward(x, kernel, stride, padding, dilation, ceil_mode, with_indices=True):
@@ -433,25 +449,39 @@ def max_pool2d_backward_winners(gy, winners):
     goes to the slice of the phase layout that tap read, written when each tap has a phase of
     its own, else accumulated. A window without any tap inside the input sends its gradient nowhere.
     """
-    geometry, ids = winners.geometry, winners.ids
+    geometry = winners.geometry
     N, C, Ho, Wo = gy.shape
-    P = N * C
-    gy_planes = gy.reshape(P, Ho, Wo)
-    if _pairs_fit(geometry, gy.dtype):
-        gx = _tiled_pairs_backward(gy_planes, ids, geometry)
-        return gx.reshape((N, C) + geometry.input_hw)
+    gy_planes = gy.reshape(N * C, Ho, Wo)
+    gx_shape = (N, C) + geometry.input_hw
+    slices = _plane_shards(gy_planes)
+    if slices is None:
+        return _max_pool_backward_planes(gy_planes, winners.ids, geometry).reshape(gx_shape)
+    gx = np.empty((N * C,) + geometry.input_hw, gy.dtype)
+    parallel.run_shards(_backward_into, [(gx[part], gy_planes[part], winners.ids[part], geometry) for part in slices])
+    return gx.reshape(gx_shape)
+
+
+def _backward_into(gx_planes, gy_planes, ids, geometry):
+    gx_planes[...] = _max_pool_backward_planes(gy_planes, ids, geometry)
+
+
+def _max_pool_backward_planes(gy_planes, ids, geometry):
+    """The (P, H, W) input gradient of max pooling, given gy (P, Ho, Wo) and the winners' ids (P, Hq, Wq)."""
+    P, dtype = gy_planes.shape[0], gy_planes.dtype
+    if _pairs_fit(geometry, dtype):
+        return _tiled_pairs_backward(gy_planes, ids, geometry)
     (sH, sW), length = geometry.stride, geometry.grid_length(P)
-    bits = np.dtype(f"u{gy.dtype.itemsize}")
+    bits = np.dtype(f"u{dtype.itemsize}")
     values = _grid_gradient(gy_planes, geometry).view(bits)
     ids = ids.reshape(-1)
-    gphases = scratch("max_pool_grad_phases", (sH, sW, length + geometry.tail), gy.dtype)
+    gphases = scratch("max_pool_grad_phases", (sH, sW, length + geometry.tail), dtype)
     if not geometry.one_tap_per_phase:
         for phase in geometry.phases:
             gphases[phase].fill(0)
     share = scratch("max_pool_share", (min(length, BACKWARD_BLOCK),), bits)
     # Accumulating, gy * (ids == tap) is exact for finite gy (its zeros add nothing) and one
     # pass cheaper than the bitwise select (10-15% on 3x3 windows); inf or NaN need the select.
-    finite = not geometry.one_tap_per_phase and bool(np.isfinite(gy).all())
+    finite = not geometry.one_tap_per_phase and bool(np.isfinite(gy_planes).all())
     # Block by block, all taps over one block: its ids, gradient and temporaries stay in cache
     # across the taps instead of streaming from memory once per tap.
     for start in range(0, length, BACKWARD_BLOCK):
@@ -463,10 +493,10 @@ def max_pool2d_backward_winners(gy, winners):
                 _select(block_values, block_ids, tap_id, out=target.view(bits))
             elif finite:
                 won = np.equal(block_ids, tap_id, out=scratch("max_pool_won", block_ids.shape, bool))
-                target += np.multiply(block_values.view(gy.dtype), won, out=share[:stop - start].view(gy.dtype))
+                target += np.multiply(block_values.view(dtype), won, out=share[:stop - start].view(dtype))
             else:
-                target += _select(block_values, block_ids, tap_id, out=share[:stop - start]).view(gy.dtype)
-    return _merge_phases(gphases, geometry, P, gy.dtype).reshape((N, C) + geometry.input_hw)
+                target += _select(block_values, block_ids, tap_id, out=share[:stop - start]).view(dtype)
+    return _merge_phases(gphases, geometry, P, dtype)
 
 
 # NumPy >= 1.25 has a fast path for ufunc.at on plain dtypes; there np.add.at beats
