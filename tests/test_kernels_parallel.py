@@ -205,3 +205,12 @@ def test_split_max_pooling_equals_whole_bit_for_bit(split_everything, shape, ker
         results.append((y, winners.flat_indices(), pool.max_pool2d_backward_winners(gy, winners)))
     for split_result, whole_result in zip(*results):
         np.testing.assert_array_equal(split_result, whole_result)
+
+
+@needs_threadpoolctl
+@pytest.mark.parametrize("problem", PROBLEMS)
+def test_bias_is_added_in_every_shard(split_everything, problem):
+    x, w, _, args = _arrays(problem, np.float64)
+    bias = np.random.default_rng(5).standard_normal(w.shape[0])
+    expected = reference_forward(x, w, *args) + bias.reshape(1, -1, 1, 1)
+    assert_close(conv.conv2d_forward(x, w, *args, bias=bias), expected, np.float64)

@@ -307,21 +307,25 @@ def _shards(batch, channels, groups, flop):
     return None
 
 
-def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None):
-    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)); no bias."""
+def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias=None):
+    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)) [+ bias (O,)]."""
     out_hw = conv_output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
     if x.size == 0 or w.size == 0:
-        return np.zeros((x.shape[0], w.shape[0], *out_hw), dtype=np.result_type(x, w))
+        y = np.zeros((x.shape[0], w.shape[0], *out_hw), dtype=np.result_type(x, w))
+        return y if bias is None else _add_bias(y, bias)
     plan = _shards(x.shape[0], w.shape[0], groups, _flop(x.shape[0], w.shape[0], out_hw, w.shape))
     if plan is None:
-        return _forward_whole(x, w, stride, padding, dilation, groups, algorithm)
+        return _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias)
     axis, slices = plan
     y = np.empty((x.shape[0], w.shape[0], *out_hw), np.result_type(x, w))
     if axis == "batch":
         shards = [(y, part, _forward_whole, x[part], w) for part in slices]
+        biases = [bias] * len(slices)
     else:
         shards = [(y, (slice(None), part), _forward_whole, x, w[part]) for part in slices]
-    parallel.run_shards(_into, [shard + (stride, padding, dilation, groups, algorithm) for shard in shards])
+        biases = [None if bias is None else bias[part] for part in slices]
+    parallel.run_shards(_into, [shard + (stride, padding, dilation, groups, algorithm, part_bias)
+                                for shard, part_bias in zip(shards, biases)])
     return y
 
 
@@ -330,9 +334,16 @@ def _into(out, index, function, *args):
     out[index] = function(*args)
 
 
-def _forward_whole(x, w, stride, padding, dilation, groups, algorithm):
+def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None):
     name = algorithm or choose_forward(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
-    return FORWARD[name].run(x, w, stride, padding, dilation, groups)
+    y = FORWARD[name].run(x, w, stride, padding, dilation, groups)
+    # Added here, inside a shard, while its part of y is still in cache (and on its own core).
+    return y if bias is None else _add_bias(y, bias)
+
+
+def _add_bias(y, bias):
+    y += bias.astype(y.dtype, copy=False).reshape(1, -1, 1, 1)
+    return y
 
 
 def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, algorithm=None):
