@@ -37,16 +37,25 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **params):
         node = cls()
-        result = _wrap(node.forward(*[None if t is None else t._data for t in inputs], **params))
+        # One loop collects the arrays and whether any input requires grad (this runs for every
+        # operation, and a loop measured faster than two comprehensions).
+        arrays, any_requires_grad = [], False
+        for t in inputs:
+            if t is None:
+                arrays.append(None)
+            else:
+                arrays.append(t._data)
+                if t._requires_grad:
+                    any_requires_grad = True
+        result = _wrap(node.forward(*arrays, **params))
         # Without a graph the node is dropped right here, and what forward saved with it: no
         # bookkeeping (and no release) is needed.
-        if _grad_state.enabled:
+        if any_requires_grad and _grad_state.enabled:
             needs = tuple([t is not None and t._requires_grad for t in inputs])
-            if True in needs:
-                node.needs_input_grad = needs
-                node.edges = tuple([_edge(t) if need else None for t, need in zip(inputs, needs)])
-                result._requires_grad = True
-                result.grad_fn = node
+            node.needs_input_grad = needs
+            node.edges = tuple([_edge(t) if need else None for t, need in zip(inputs, needs)])
+            result._requires_grad = True
+            result.grad_fn = node
         return result
 
     def forward(self, *arrays, **params):  # pragma: no cover - interface
