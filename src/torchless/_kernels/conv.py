@@ -205,7 +205,7 @@ WINOGRAD_MIN_CHANNELS = 4
 # Tiles = N * ceil(Ho / m) * ceil(Wo / m).  F(4x4) needs fewer multiplications; F(2x2) has a
 # 2.25x smaller kernel transform, which is what counts when there are few tiles.
 WINOGRAD_4X4_MIN_TILES = 32
-WINOGRAD_2X2_MIN_TILES = 40
+WINOGRAD_2X2_MIN_TILES = 64
 # Stacking kernel rows in the GEMM beats full im2col once there are enough output pixels
 # to amortise its shifted additions (forward) or enough channels (weight gradient).
 ROWSTACK_MIN_PIXELS = 1024
@@ -246,6 +246,8 @@ def choose_forward(x_shape, w_shape, stride, padding, dilation, groups, dtype=No
             return f"winograd{tile}"
     if tuple(stride) == (1, 1) and N * out_hw[0] * out_hw[1] >= ROWSTACK_MIN_PIXELS:
         return "rowstack"
+    if gather.per_image_gemm_is_large(w_shape, out_hw, groups):
+        return "gather"
     return "im2col"
 
 

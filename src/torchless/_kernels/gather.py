@@ -67,6 +67,24 @@ def suits(x_shape, w_shape, stride, padding, dilation, groups):
     return columns <= SMALL_PROBLEM_COLUMNS and taps <= SMALL_PROBLEM_MAX_TAPS
 
 
+# Where neither Winograd nor stacked kernel rows apply, per-image GEMMs of at least this many
+# multiply-adds run as fast as im2col's one large GEMM, and the gather copies less: measured in
+# thread CPU time, one BLAS thread (the per-core work of a split call), forward, ms, gather vs
+# im2col: 4x64x56x56->128 stride 2 (57.8M per image) 9.7 vs 11.4 and 12.9 vs 14.2;
+# 1x256x14x14->128 (57.8M) 1.98 vs 2.25 (Winograd F(2x2), 49 tiles, 2.40);
+# 32x32x14x14->64 (3.6M per image) 6.1-9.2 vs 6.3-7.3: a tie or a loss, hence the bound.
+LARGE_PER_IMAGE_MULTIPLY_ADDS = 2 ** 24
+MAX_LARGE_KERNEL_AREA = 9   # larger kernels copy each input value k*k times: rowstack or im2col
+
+
+def per_image_gemm_is_large(w_shape, out_hw, groups):
+    """Whether each image's product (O/groups x Cg*kH*kW) @ (Cg*kH*kW x Ho*Wo) is large enough for
+    this algorithm to beat im2col with a small kernel (see LARGE_PER_IMAGE_MULTIPLY_ADDS)."""
+    O, Cg, kH, kW = w_shape
+    return (kH * kW <= MAX_LARGE_KERNEL_AREA
+            and (O // groups) * Cg * kH * kW * out_hw[0] * out_hw[1] >= LARGE_PER_IMAGE_MULTIPLY_ADDS)
+
+
 class GatherPlan:
     """Buffers and views for one (input shape, dtype, kernel, stride, padding, dilation, groups).
 
