@@ -87,7 +87,7 @@ def test_small_problems_are_not_split():
 
 
 # (N, C, H, W, O, kernel, stride, padding, dilation, groups): a batch splits over images, one image
-# over channels (groups == 1) or not at all (groups > 1).
+# runs whole.
 PROBLEMS = [
     (4, 3, 9, 8, 5, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
     (5, 6, 12, 12, 8, (3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),      # Winograd-sized channels

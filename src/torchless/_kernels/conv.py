@@ -288,25 +288,23 @@ def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilati
 
 
 # --------------------------------------------------------------------------- entry points
-# Each entry point splits a large call into independent shards run at once on all cores (see
-# parallel.py): over the batch when it has two images or more, else over output channels
-# (forward, weight gradient) or input channels (input gradient), which needs one group.
+# Each entry point splits a large call over its batch into independent shards run at once on all
+# cores (see parallel.py).  A single image runs whole: splitting its channels instead would repeat
+# the input's (or the gradient's) layout change in every shard, and measured no faster than one
+# call with BLAS on both cores (1x256x14x14->256 forward 4.64 vs 4.49 ms, weight gradient 6.12
+# vs 4.90; 1x32x26x26->64 forward 0.63 vs 0.29 ms).
 
 
-def _flop(batch, out_channels, out_hw, w_shape):
-    """Floating-point operations of a forward convolution (each pass costs about as much)."""
-    return 2 * batch * out_channels * out_hw[0] * out_hw[1] * w_shape[1] * w_shape[2] * w_shape[3]
+def _batch_shards(batch, out_channels, out_hw, w_shape):
+    """Slices of the batch to run at once, or None to run the call whole."""
+    flop = 2 * batch * out_channels * out_hw[0] * out_hw[1] * w_shape[1] * w_shape[2] * w_shape[3]
+    count = parallel.shard_count(batch, flop)
+    return None if count == 1 else parallel.split(batch, count)
 
 
-def _shards(batch, channels, groups, flop):
-    """(axis to split: "batch" or "channels", slices of it), or None to run the call whole."""
-    if batch >= 2:
-        count = parallel.shard_count(batch, flop)
-        return None if count == 1 else ("batch", parallel.split(batch, count))
-    if groups == 1:
-        count = parallel.shard_count(channels, flop)
-        return None if count == 1 else ("channels", parallel.split(channels, count))
-    return None
+def _into(out, index, function, *args):
+    """out[index] = function(*args): each shard copies its own part of the result, at once."""
+    out[index] = function(*args)
 
 
 def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias=None):
@@ -315,25 +313,13 @@ def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias
     if x.size == 0 or w.size == 0:
         y = np.zeros((x.shape[0], w.shape[0], *out_hw), dtype=np.result_type(x, w))
         return y if bias is None else _add_bias(y, bias)
-    plan = _shards(x.shape[0], w.shape[0], groups, _flop(x.shape[0], w.shape[0], out_hw, w.shape))
-    if plan is None:
+    slices = _batch_shards(x.shape[0], w.shape[0], out_hw, w.shape)
+    if slices is None:
         return _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias)
-    axis, slices = plan
     y = np.empty((x.shape[0], w.shape[0], *out_hw), np.result_type(x, w))
-    if axis == "batch":
-        shards = [(y, part, _forward_whole, x[part], w) for part in slices]
-        biases = [bias] * len(slices)
-    else:
-        shards = [(y, (slice(None), part), _forward_whole, x, w[part]) for part in slices]
-        biases = [None if bias is None else bias[part] for part in slices]
-    parallel.run_shards(_into, [shard + (stride, padding, dilation, groups, algorithm, part_bias)
-                                for shard, part_bias in zip(shards, biases)])
+    parallel.run_shards(_into, [(y, part, _forward_whole, x[part], w, stride, padding, dilation, groups, algorithm,
+                                 bias) for part in slices])
     return y
-
-
-def _into(out, index, function, *args):
-    """out[index] = function(*args): each shard copies its own part of the result, at once."""
-    out[index] = function(*args)
 
 
 def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None):
@@ -352,16 +338,12 @@ def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, al
     """Gradient gx (N, C, H, W) w.r.t. the input, given gy (N, O, Ho, Wo) and input_hw = (H, W)."""
     if gy.size == 0 or w.size == 0:
         return np.zeros((gy.shape[0], w.shape[1] * groups, *input_hw), dtype=np.result_type(gy, w))
-    plan = _shards(gy.shape[0], w.shape[1], groups, _flop(gy.shape[0], gy.shape[1], gy.shape[2:], w.shape))
-    if plan is None:
+    slices = _batch_shards(gy.shape[0], gy.shape[1], gy.shape[2:], w.shape)
+    if slices is None:
         return _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm)
-    axis, slices = plan
     gx = np.empty((gy.shape[0], w.shape[1] * groups, *input_hw), np.result_type(gy, w))
-    if axis == "batch":
-        shards = [(gx, part, _backward_input_whole, gy[part], w) for part in slices]
-    else:
-        shards = [(gx, (slice(None), part), _backward_input_whole, gy, w[:, part]) for part in slices]
-    parallel.run_shards(_into, [shard + (input_hw, stride, padding, dilation, groups, algorithm) for shard in shards])
+    parallel.run_shards(_into, [(gx, part, _backward_input_whole, gy[part], w, input_hw, stride, padding, dilation,
+                                 groups, algorithm) for part in slices])
     return gx
 
 
@@ -375,20 +357,15 @@ def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, 
     """Gradient gw (O, C // groups, kH, kW) w.r.t. the weight, given gy (N, O, Ho, Wo) and x (N, C, H, W)."""
     if gy.size == 0 or x.size == 0:  # e.g. an empty batch: nothing to sum
         return np.zeros((gy.shape[1], x.shape[1] // groups, *kernel_hw), dtype=np.result_type(gy, x))
-    w_shape = (gy.shape[1], x.shape[1] // groups, *kernel_hw)
-    plan = _shards(gy.shape[0], gy.shape[1], groups, _flop(gy.shape[0], gy.shape[1], gy.shape[2:], w_shape))
-    if plan is None:
+    slices = _batch_shards(gy.shape[0], gy.shape[1], gy.shape[2:], (gy.shape[1], x.shape[1] // groups, *kernel_hw))
+    if slices is None:
         return _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm)
-    axis, slices = plan
-    if axis == "batch":
-        shards = [(gy[part], x[part], kernel_hw, stride, padding, dilation, groups, algorithm) for part in slices]
-        partial_sums = parallel.run_shards(_backward_weight_whole, shards)
-        total = partial_sums[0]
-        for partial in partial_sums[1:]:   # in shard order: deterministic
-            total += partial
-        return total
-    shards = [(gy[:, part], x, kernel_hw, stride, padding, dilation, groups, algorithm) for part in slices]
-    return np.concatenate(parallel.run_shards(_backward_weight_whole, shards), axis=0)
+    partial_sums = parallel.run_shards(_backward_weight_whole, [
+        (gy[part], x[part], kernel_hw, stride, padding, dilation, groups, algorithm) for part in slices])
+    total = partial_sums[0]
+    for partial in partial_sums[1:]:   # in shard order: deterministic
+        total += partial
+    return total
 
 
 def _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm):
