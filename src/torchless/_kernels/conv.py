@@ -20,6 +20,7 @@ arrays (e.g. an empty batch) and keep integer inputs exact (no Winograd); the
 algorithms themselves assume non-empty floating-point inputs.
 """
 
+import functools
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -295,8 +296,31 @@ def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilati
 # vs 4.90; 1x32x26x26->64 forward 0.63 vs 0.29 ms).
 
 
+def _memoised(function):
+    """``function`` remembered per arguments, which depend only on shapes and settings (a model has a
+    few of each): a batch-1 call otherwise spends a few microseconds re-deriving them.
+    Unhashable arguments (lists) are computed afresh."""
+    remembered = functools.lru_cache(maxsize=1024)(function)
+
+    @functools.wraps(function)
+    def lookup(*args):
+        try:
+            return remembered(*args)
+        except TypeError:
+            return function(*args)
+    return lookup
+
+
+_output_hw = _memoised(conv_output_hw)
+_forward_algorithm = _memoised(choose_forward)
+_backward_input_algorithm = _memoised(choose_backward_input)
+_backward_weight_algorithm = _memoised(choose_backward_weight)
+
+
 def _batch_shards(batch, out_channels, out_hw, w_shape):
     """Slices of the batch to run at once, or None to run the call whole."""
+    if batch < 2:
+        return None
     flop = 2 * batch * out_channels * out_hw[0] * out_hw[1] * w_shape[1] * w_shape[2] * w_shape[3]
     count = parallel.shard_count(batch, flop)
     return None if count == 1 else parallel.split(batch, count)
@@ -309,7 +333,7 @@ def _into(out, index, function, *args):
 
 def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias=None):
     """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)) [+ bias (O,)]."""
-    out_hw = conv_output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
+    out_hw = _output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
     if x.size == 0 or w.size == 0:
         y = np.zeros((x.shape[0], w.shape[0], *out_hw), dtype=np.result_type(x, w))
         return y if bias is None else _add_bias(y, bias)
@@ -323,7 +347,7 @@ def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias
 
 
 def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None):
-    name = algorithm or choose_forward(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
+    name = algorithm or _forward_algorithm(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
     y = FORWARD[name].run(x, w, stride, padding, dilation, groups)
     # Added here, inside a shard, while its part of y is still in cache (and on its own core).
     return y if bias is None else _add_bias(y, bias)
@@ -348,8 +372,8 @@ def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, al
 
 
 def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm):
-    name = algorithm or choose_backward_input(gy.shape, w.shape, input_hw, stride, padding, dilation, groups,
-                                              gy.dtype)
+    name = algorithm or _backward_input_algorithm(gy.shape, w.shape, input_hw, stride, padding, dilation, groups,
+                                                  gy.dtype)
     return BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
 
 
@@ -369,6 +393,6 @@ def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, 
 
 
 def _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm):
-    name = algorithm or choose_backward_weight(gy.shape, x.shape, kernel_hw, stride, padding, dilation, groups,
-                                               x.dtype)
+    name = algorithm or _backward_weight_algorithm(gy.shape, x.shape, kernel_hw, stride, padding, dilation, groups,
+                                                   x.dtype)
     return BACKWARD_WEIGHT[name].run(gy, x, kernel_hw, stride, padding, dilation, groups)
