@@ -214,3 +214,22 @@ def test_bias_is_added_in_every_shard(split_everything, problem):
     bias = np.random.default_rng(5).standard_normal(w.shape[0])
     expected = reference_forward(x, w, *args) + bias.reshape(1, -1, 1, 1)
     assert_close(conv.conv2d_forward(x, w, *args, bias=bias), expected, np.float64)
+
+
+@needs_threadpoolctl
+def test_split_relu_forward_and_backward_keep_pytorchs_rules(split_everything):
+    """max(x, 0) and threshold_backward, on slices on two threads: NaN outputs pass their gradient,
+    inf and NaN gradients reach only positions whose output is not <= 0."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(20000).astype(np.float32)
+    x[:4] = [np.nan, -0.0, 0.0, np.inf]
+    grad = rng.standard_normal(20000).astype(np.float32)
+    grad[4:8] = [np.inf, np.nan, -np.inf, np.nan]
+    x[4:8] = [1.0, 2.0, -1.0, -2.0]
+    t = torchless.tensor(x, requires_grad=True)
+    out = torchless.nn.functional.relu(t)
+    out.backward(torchless.tensor(grad))
+    expected_out = np.where(np.isnan(x), np.nan, np.maximum(x, 0))
+    np.testing.assert_array_equal(out.detach().numpy(), expected_out)
+    expected_grad = np.where(~(expected_out <= 0), grad, 0).astype(np.float32)
+    np.testing.assert_array_equal(t.grad.numpy(), expected_grad)

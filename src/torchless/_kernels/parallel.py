@@ -32,6 +32,9 @@ from . import blas
 # Below this many floating-point operations a call is not split: the hand-off to a helper
 # thread (~20-40 us) would cost more than the second core saves.
 MIN_PARALLEL_FLOP = 2 ** 22
+# What one memory-bound element-wise pass costs per element, in the same units: ~0.4 ns, the time
+# of ~20 floating-point operations of a convolution's GEMM on one core.
+ELEMENTWISE_PASS_FLOP = 20
 
 
 def _default_threads():

@@ -1,6 +1,8 @@
 """Elementwise functions of one tensor."""
 import numpy as np
 
+from .._kernels import parallel
+
 from ..autograd.function import Function
 
 
@@ -105,30 +107,40 @@ class Relu(Function):
         """max(a, 0) elementwise in a's dtype; NaN propagates (relu(NaN) is NaN, as in PyTorch)."""
         if a.dtype.kind != "f" or not a.flags.c_contiguous or a.size < cls.MIN_BLOCKED_SIZE:
             return np.maximum(a, 0, dtype=a.dtype)
+        out = np.empty(a.shape, a.dtype)
+        parallel.elementwise(cls._max_zero_into, (a, out), parallel.ELEMENTWISE_PASS_FLOP)
+        return out
+
+    @classmethod
+    def _max_zero_into(cls, a, out):
         zeros = cls._zero_blocks.get(a.dtype)
         if zeros is None:
             zeros = np.zeros(cls.ZERO_BLOCK_BYTES // a.itemsize, a.dtype)
             zeros.flags.writeable = False
             cls._zero_blocks[a.dtype] = zeros
-        out = np.empty(a.shape, a.dtype)
         flat, flat_out = a.reshape(-1), out.reshape(-1)
         for start in range(0, flat.size, zeros.size):
             stop = min(flat.size, start + zeros.size)
             np.maximum(flat[start:stop], zeros[:stop - start], out=flat_out[start:stop])
-        return out
 
     def backward(self, grad):
         out = np.asarray(self.out)
         if out.dtype.kind != "f" or grad.dtype != out.dtype or grad.shape != out.shape:
             return (np.where(out <= 0, np.zeros((), grad.dtype), grad),)
-        # A ReLU output is +-0, a positive number or a NaN, so "not <= 0" is "!= 0" here. The gradient
-        # passes as its bit pattern times 1 (else times 0, which is +0.0): exact for inf and NaN grads,
-        # where grad * (out > 0) would give NaN. Three passes (compare, widen, multiply): measured
-        # 15-25% faster than the previous four-pass bit-mask arithmetic on (64, 5, 28, 28) float32.
-        bits = np.dtype(f"u{out.itemsize}")
-        keep = np.not_equal(out, 0).astype(bits)
-        np.multiply(keep, grad.view(bits), out=keep)
-        return (keep.view(out.dtype),)
+        gx = np.empty(out.shape, out.dtype)
+        if out.flags.c_contiguous and grad.flags.c_contiguous:
+            parallel.elementwise(_pass_where_nonzero, (out, grad, gx), 2 * parallel.ELEMENTWISE_PASS_FLOP)
+        else:
+            _pass_where_nonzero(out, grad, gx)
+        return (gx,)
+
+
+def _pass_where_nonzero(out, grad, gx):
+    """gx = grad where out != 0, else +0.0, bit for bit. A ReLU output is +-0, a positive number or a
+    NaN, so "not <= 0" is "!= 0" here; the gradient passes as its bit pattern times 1 (or 0): exact for
+    inf and NaN gradients, where grad * (out > 0) would give NaN. Two passes: compare, multiply."""
+    bits = np.dtype(f"u{out.itemsize}")
+    np.multiply(np.not_equal(out, 0), grad.view(bits), out=gx.view(bits))
 
 
 class Sigmoid(Function):

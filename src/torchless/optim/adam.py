@@ -100,7 +100,7 @@ class Adam(Optimizer):
         return loss
 
 
-ADAM_FLOP_PER_ELEMENT = 12  # about a dozen array passes per update
+ADAM_FLOP_PER_ELEMENT = 12 * parallel.ELEMENTWISE_PASS_FLOP  # about a dozen array passes per update
 
 
 def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, eps, weight_decay, maximize,
