@@ -21,7 +21,8 @@ MODEL_SHAPES = [
     (1, 5, 14, 14, 10, 3, 1, 1, 1, 1),
     (10, 1, 28, 28, 6, 3, 1, 1, 1, 1),
     (64, 1, 28, 28, 5, 3, 1, 1, 1, 1),     # course CNN, training batch
-    (3, 1, 28, 28, 32, 3, 1, 0, 1, 1),     # classic MNIST CNN's first layer
+    (3, 1, 28, 28, 32, 3, 1, 0, 1, 1),     # classic MNIST CNN's first layer (exact grid: 9 taps < 32 outputs)
+    (2, 1, 9, 8, 12, 3, 1, 1, 1, 1),       # exact grid with padding
     (2, 3, 17, 15, 4, 3, 2, 1, 1, 1),      # stride 2, odd sizes
     (2, 4, 12, 11, 6, 3, 1, 2, 2, 2),      # dilation and groups
     (1, 6, 9, 9, 6, 3, 1, 1, 1, 6),        # depthwise
@@ -114,7 +115,6 @@ def test_integer_inputs_stay_exact():
     ((64, 1, 28, 28, 5), True),     # one input channel: any batch
     ((64, 5, 14, 14, 10), True),    # 0.56M columns
     ((16, 16, 28, 28, 32), False),  # many channels and pixels: one large GEMM is faster
-    ((1, 256, 14, 14, 256), False),
     ((64, 1, 224, 224, 8), False),  # columns beyond the cap
 ])
 def test_dispatcher_rule(shape, chosen):
@@ -122,6 +122,15 @@ def test_dispatcher_rule(shape, chosen):
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     assert (conv.choose_forward((N, C, H, W), (O, C, 3, 3), *args) == "gather") == chosen
     assert (conv.choose_backward_weight((N, O, H, W), (N, C, H, W), (3, 3), *args) == "gather") == chosen
+
+
+def test_large_per_image_products_are_gathered_where_im2col_was_the_fallback():
+    """A single 14x14 image with many channels is too few tiles for Winograd and too few pixels for
+    stacked kernel rows; its one per-image GEMM is large, so the forward gathers (measured)."""
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert conv.choose_forward((1, 256, 14, 14), (256, 256, 3, 3), *args) == "gather"
+    assert conv.choose_forward((4, 64, 56, 56), (128, 64, 3, 3), (2, 2), *args[1:]) == "gather"
+    assert conv.choose_forward((4, 32, 64, 64), (32, 32, 7, 7), (1, 1), ((3, 3), (3, 3)), (1, 1), 1) == "rowstack"
 
 
 def test_dispatcher_result_matches_torch():
