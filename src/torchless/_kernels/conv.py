@@ -341,15 +341,23 @@ def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias
     if slices is None:
         return _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias)
     y = np.empty((x.shape[0], w.shape[0], *out_hw), np.result_type(x, w))
-    parallel.run_shards(_into, [(y, part, _forward_whole, x[part], w, stride, padding, dilation, groups, algorithm,
-                                 bias) for part in slices])
+    parallel.run_shards(_forward_shard, [(y[part], x[part], w, stride, padding, dilation, groups, algorithm, bias)
+                                         for part in slices])
     return y
+
+
+def _forward_shard(y_part, x, w, stride, padding, dilation, groups, algorithm, bias):
+    """One shard's output, copied into its part of y with the bias added on the way."""
+    result = _forward_whole(x, w, stride, padding, dilation, groups, algorithm)
+    if bias is None:
+        y_part[...] = result
+    else:
+        np.add(result, bias.astype(y_part.dtype, copy=False).reshape(1, -1, 1, 1), out=y_part)
 
 
 def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None):
     name = algorithm or _forward_algorithm(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
     y = FORWARD[name].run(x, w, stride, padding, dilation, groups)
-    # Added here, inside a shard, while its part of y is still in cache (and on its own core).
     return y if bias is None else _add_bias(y, bias)
 
 
