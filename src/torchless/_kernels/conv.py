@@ -347,8 +347,15 @@ def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias
 
 
 def _forward_shard(y_part, x, w, stride, padding, dilation, groups, algorithm, bias):
-    """One shard's output, copied into its part of y with the bias added on the way."""
-    result = _forward_whole(x, w, stride, padding, dilation, groups, algorithm)
+    """One shard's output in its part of y: written there by the gather's GEMM, or copied with the
+    bias added on the way."""
+    name = algorithm or _forward_algorithm(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
+    if name == "gather" and y_part.dtype == np.result_type(x, w):
+        gather.conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=y_part)
+        if bias is not None:
+            _add_bias(y_part, bias)
+        return
+    result = FORWARD[name].run(x, w, stride, padding, dilation, groups)
     if bias is None:
         y_part[...] = result
     else:

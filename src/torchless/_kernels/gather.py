@@ -175,8 +175,12 @@ def release_plans():
     _per_thread.plans = {}
 
 
-def conv2d_forward_gather(x, w, stride, padding, dilation, groups):
-    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)): gathered columns, one GEMM."""
+def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None):
+    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)): gathered columns, one GEMM.
+
+    ``out``, a C-contiguous (N, O, Ho, Wo) array of the result's dtype, receives y when given (a
+    split call's part of the whole result: the GEMM then writes it in place of a copy).
+    """
     O, Cg, kH, kW = w.shape
     plan = plan_for(x.shape, x.dtype, (kH, kW), stride, padding, dilation, groups, pitch_pays(w.shape, groups))
     columns = plan.gather(x)
@@ -184,12 +188,13 @@ def conv2d_forward_gather(x, w, stride, padding, dilation, groups):
     Ho, Wo = plan.out_hw
     dtype = np.result_type(x.dtype, w.dtype)
     w_groups = w.reshape(groups, O // groups, Cg * kH * kW)
+    y = np.empty((N, O, Ho, Wo), dtype) if out is None else out
     if plan.row_length == Wo:  # the GEMM writes y itself, already in NCHW order
-        y = np.empty((N, O, Ho, Wo), dtype)
         matmul(w_groups, columns, out=y.reshape(N, groups, O // groups, -1))
-        return y
-    pitched = matmul(w_groups, columns).reshape(N, O, Ho, plan.row_length)
-    return np.ascontiguousarray(pitched[:, :, :, :Wo])
+    else:
+        pitched = matmul(w_groups, columns).reshape(N, O, Ho, plan.row_length)
+        np.copyto(y, pitched[:, :, :, :Wo])
+    return y
 
 
 def conv2d_backward_weight_gather(gy, x, kernel_hw, stride, padding, dilation, groups):

@@ -29,9 +29,11 @@ import threading
 
 from . import blas
 
-# Below this many floating-point operations a call is not split: the hand-off to a helper
-# thread (~20-40 us) would cost more than the second core saves.
-MIN_PARALLEL_FLOP = 2 ** 22
+# Below this many floating-point operations a call is not split: the hand-off to a helper thread
+# (~20-40 us) and the two cores' competition for memory cost more than the second core saves
+# (measured, split vs whole, ms: 64x1x28x28->5 (4.5 MFLOP) forward 0.65 vs 0.52; 64x5x14x14->10
+# (11 MFLOP) forward 0.63 vs 0.73, weight gradient 0.75 vs 0.95).
+MIN_PARALLEL_FLOP = 2 ** 23
 # What one memory-bound element-wise pass costs per element, in the same units: ~0.4 ns, the time
 # of ~20 floating-point operations of a convolution's GEMM on one core.
 ELEMENTWISE_PASS_FLOP = 20
