@@ -341,31 +341,26 @@ def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias
     if slices is None:
         return _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias)
     y = np.empty((x.shape[0], w.shape[0], *out_hw), np.result_type(x, w))
-    parallel.run_shards(_forward_shard, [(y[part], x[part], w, stride, padding, dilation, groups, algorithm, bias)
+    parallel.run_shards(_forward_whole, [(x[part], w, stride, padding, dilation, groups, algorithm, bias, y[part])
                                          for part in slices])
     return y
 
 
-def _forward_shard(y_part, x, w, stride, padding, dilation, groups, algorithm, bias):
-    """One shard's output in its part of y: written there by the gather's GEMM, or copied with the
-    bias added on the way."""
+def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None, out=None):
+    """The forward of the whole of x [+ bias], into ``out`` when given.  The gather algorithm takes
+    both itself (its GEMM writes ``out``, its crop adds the bias); other results are copied there,
+    the bias added on the way."""
     name = algorithm or _forward_algorithm(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
-    if name == "gather" and y_part.dtype == np.result_type(x, w):
-        gather.conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=y_part)
-        if bias is not None:
-            _add_bias(y_part, bias)
-        return
-    result = FORWARD[name].run(x, w, stride, padding, dilation, groups)
-    if bias is None:
-        y_part[...] = result
-    else:
-        np.add(result, bias.astype(y_part.dtype, copy=False).reshape(1, -1, 1, 1), out=y_part)
-
-
-def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None):
-    name = algorithm or _forward_algorithm(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
+    if name == "gather" and (out is None or out.dtype == np.result_type(x, w)):
+        return gather.conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=out, bias=bias)
     y = FORWARD[name].run(x, w, stride, padding, dilation, groups)
-    return y if bias is None else _add_bias(y, bias)
+    if out is None:
+        return y if bias is None else _add_bias(y, bias)
+    if bias is None:
+        out[...] = y
+    else:
+        np.add(y, bias.astype(out.dtype, copy=False).reshape(1, -1, 1, 1), out=out)
+    return out
 
 
 def _add_bias(y, bias):

@@ -175,11 +175,13 @@ def release_plans():
     _per_thread.plans = {}
 
 
-def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None):
-    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)): gathered columns, one GEMM.
+def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None, bias=None):
+    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)) [+ bias (O,)]: gathered
+    columns, one GEMM.
 
     ``out``, a C-contiguous (N, O, Ho, Wo) array of the result's dtype, receives y when given (a
-    split call's part of the whole result: the GEMM then writes it in place of a copy).
+    split call's part of the whole result: the GEMM then writes it in place of a copy).  With
+    pitched rows the bias is added in the same pass that crops them.
     """
     O, Cg, kH, kW = w.shape
     plan = plan_for(x.shape, x.dtype, (kH, kW), stride, padding, dilation, groups, pitch_pays(w.shape, groups))
@@ -189,11 +191,17 @@ def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None):
     dtype = np.result_type(x.dtype, w.dtype)
     w_groups = w.reshape(groups, O // groups, Cg * kH * kW)
     y = np.empty((N, O, Ho, Wo), dtype) if out is None else out
+    bias = None if bias is None else bias.astype(dtype, copy=False).reshape(1, O, 1, 1)
     if plan.row_length == Wo:  # the GEMM writes y itself, already in NCHW order
         matmul(w_groups, columns, out=y.reshape(N, groups, O // groups, -1))
+        if bias is not None:
+            y += bias
     else:
-        pitched = matmul(w_groups, columns).reshape(N, O, Ho, plan.row_length)
-        np.copyto(y, pitched[:, :, :, :Wo])
+        pitched = matmul(w_groups, columns).reshape(N, O, Ho, plan.row_length)[:, :, :, :Wo]
+        if bias is None:
+            np.copyto(y, pitched)
+        else:
+            np.add(pitched, bias, out=y)
     return y
 
 
