@@ -8,7 +8,8 @@ with BLAS on one thread per half.  Measured on 2 cores (float32, forward, ms,
 whole batch with 2-thread BLAS -> two halves at once):
 64x32x14x14->64 Winograd 8.7 -> 5.4, 8x64x56x56->64 Winograd 19.5 -> 12.2,
 8x64x56x56->128 stride 2 10.5 -> 8.3, 16x128x28x28->128 22.4 -> 15.7,
-64x5x14x14->10 0.51 -> 0.33, 64x1x28x28->5 0.33 -> 0.24.
+64x5x14x14->10 0.51 -> 0.33.  Large max-pooling, ReLU and Adam updates are split
+the same way (over planes or flat slices: ``elementwise``).
 
 NumPy releases the GIL inside its copies, ufuncs and matrix products, so
 Python threads suffice.  The helper threads are started once and wait on a
@@ -94,11 +95,11 @@ def elementwise(function, arrays, flop_per_element, **keywords):
     size = arrays[0].size
     count = shard_count(size, flop_per_element * size)
     if count == 1:
-        return function(*arrays, **keywords)
+        function(*arrays, **keywords)
+        return
     flat = [None if array is None else array.reshape(-1) for array in arrays]
     shards = [tuple(None if array is None else array[part] for array in flat) for part in split(size, count)]
     run_shards(functools.partial(function, **keywords), shards)
-    return None
 
 
 def _helper_loop(tasks):
