@@ -35,9 +35,11 @@ from . import blas
 # (measured, split vs whole, ms: 64x1x28x28->5 (4.5 MFLOP) forward 0.65 vs 0.52; 64x5x14x14->10
 # (11 MFLOP) forward 0.63 vs 0.73, weight gradient 0.75 vs 0.95).
 MIN_PARALLEL_FLOP = 2 ** 23
-# What one memory-bound element-wise pass costs per element, in the same units: ~0.4 ns, the time
-# of ~20 floating-point operations of a convolution's GEMM on one core.
-ELEMENTWISE_PASS_FLOP = 20
+# What one element-wise pass costs per element, in the same units. Memory-bound passes gain little
+# from a second core, which shares the memory bandwidth: ReLU's backward (two passes), split vs
+# whole, ms: 250k elements 0.18 vs 0.12, 1.4M 1.2-1.6 vs 1.9-2.0, 2.4M 2.3-2.5 vs 3.0-3.6; its
+# forward (one pass) gains at most 15% even at 2.4M. Hence splits from about 1M elements per pass.
+ELEMENTWISE_PASS_FLOP = 4
 
 
 def _default_threads():
