@@ -233,3 +233,28 @@ def test_split_relu_forward_and_backward_keep_pytorchs_rules(split_everything):
     np.testing.assert_array_equal(out.detach().numpy(), expected_out)
     expected_grad = np.where(~(expected_out <= 0), grad, 0).astype(np.float32)
     np.testing.assert_array_equal(t.grad.numpy(), expected_grad)
+
+
+def _split_convolution_in_child(queue):
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((4, 3, 9, 9)), rng.standard_normal((5, 3, 3, 3))
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    queue.put(float(np.abs(conv.conv2d_forward(x, w, *args) - reference_forward(x, w, *args)).max()))
+
+
+@needs_threadpoolctl
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_child_starts_its_own_helpers(split_everything):
+    import multiprocessing
+
+    parallel.run_shards(lambda: None, [(), ()])   # the parent's helper thread exists now
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_split_convolution_in_child, args=(results,))
+    child.start()
+    child.join(timeout=60)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive, "the child hung waiting for its parent's helper thread"
+    assert results.get(timeout=5) < 1e-9

@@ -59,6 +59,18 @@ _inside = threading.local()   # set while a thread runs a shard: shards never sp
 _splitting = threading.Lock()
 
 
+def _forget_helpers_after_fork():
+    """A forked child has none of its parent's threads: it starts its own helpers when it needs them
+    (its queues would otherwise wait for threads that do not exist)."""
+    global _helpers_lock, _splitting
+    _helpers.clear()
+    _helpers_lock, _splitting = threading.Lock(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_helpers_after_fork)
+
+
 def get_num_threads():
     """Number of threads a kernel call may be split over."""
     return _num_threads
