@@ -143,6 +143,8 @@ def test_public_thread_count_follows_torch():
             torchless.set_num_threads(0)
         with pytest.raises(RuntimeError, match="^set_num_threads expects an int, but got float$"):
             torchless.set_num_threads(2.5)
+        with pytest.raises(RuntimeError, match="^set_num_threads expects an int, but got bool$"):
+            torchless.set_num_threads(True)
         assert torchless.get_num_threads() == 1
     finally:
         torchless.set_num_threads(previous)
