@@ -326,11 +326,6 @@ def _batch_shards(batch, out_channels, out_hw, w_shape):
     return None if count == 1 else parallel.split(batch, count)
 
 
-def _into(out, index, function, *args):
-    """out[index] = function(*args): each shard copies its own part of the result, at once."""
-    out[index] = function(*args)
-
-
 def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias=None):
     """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)) [+ bias (O,)]."""
     out_hw = _output_hw(x.shape[2:], w.shape[2:], stride, padding, dilation)
@@ -376,8 +371,8 @@ def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, al
     if slices is None:
         return _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm)
     gx = np.empty((gy.shape[0], w.shape[1] * groups, *input_hw), np.result_type(gy, w))
-    parallel.run_shards(_into, [(gx, part, _backward_input_whole, gy[part], w, input_hw, stride, padding, dilation,
-                                 groups, algorithm) for part in slices])
+    parallel.run_shards(parallel.into, [(gx[part], _backward_input_whole, gy[part], w, input_hw, stride, padding,
+                                         dilation, groups, algorithm) for part in slices])
     return gx
 
 

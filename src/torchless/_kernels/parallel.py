@@ -116,6 +116,11 @@ def elementwise(function, arrays, flop_per_element, **keywords):
     run_shards(functools.partial(function, **keywords), shards)
 
 
+def into(out, function, *args):
+    """``out[...] = function(*args)``: a shard that writes its own part of a preallocated result."""
+    out[...] = function(*args)
+
+
 def _helper_loop(tasks):
     while True:
         function, args, done = tasks.get()

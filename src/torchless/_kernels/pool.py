@@ -457,12 +457,9 @@ def max_pool2d_backward_winners(gy, winners):
     if slices is None:
         return _max_pool_backward_planes(gy_planes, winners.ids, geometry).reshape(gx_shape)
     gx = np.empty((N * C,) + geometry.input_hw, gy.dtype)
-    parallel.run_shards(_backward_into, [(gx[part], gy_planes[part], winners.ids[part], geometry) for part in slices])
+    parallel.run_shards(parallel.into, [(gx[part], _max_pool_backward_planes, gy_planes[part], winners.ids[part],
+                                         geometry) for part in slices])
     return gx.reshape(gx_shape)
-
-
-def _backward_into(gx_planes, gy_planes, ids, geometry):
-    gx_planes[...] = _max_pool_backward_planes(gy_planes, ids, geometry)
 
 
 def _max_pool_backward_planes(gy_planes, ids, geometry):
