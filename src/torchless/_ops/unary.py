@@ -2,7 +2,6 @@
 import numpy as np
 
 from .._kernels import parallel
-
 from ..autograd.function import Function
 
 
