@@ -53,6 +53,24 @@ def test_forward_and_weight_gradient_match_reference(dtype, shape):
 
 
 @dtypes
+@pytest.mark.parametrize("shape", MODEL_SHAPES)
+def test_bias_is_added_by_the_product_and_stays_out_of_the_weight_gradient(dtype, shape):
+    """Without groups the bias rides in the GEMM on a row of ones kept in the plan's columns; that row
+    must neither be overwritten by a gather nor reach the weight gradient, which shares the plan."""
+    x, w, kernel, args = _problem(*shape, dtype)
+    bias = np.random.default_rng(2).standard_normal(w.shape[0]).astype(dtype)
+    expected = reference_forward(x, w, *args) + bias.reshape(1, -1, 1, 1)
+    for _ in range(2):  # the second call reuses the plan
+        assert_close(gather.conv2d_forward_gather(x, w, *args, bias=bias), expected, dtype)
+        gy = np.random.default_rng(1).standard_normal(expected.shape).astype(dtype)
+        assert_close(gather.conv2d_backward_weight_gather(gy, x, kernel, *args),
+                     reference_backward_weight(gy, x, kernel, *args), dtype)
+    out = np.full(expected.shape, np.nan, dtype)
+    assert gather.conv2d_forward_gather(x, w, *args, out=out, bias=bias) is out
+    assert_close(out, expected, dtype)
+
+
+@dtypes
 @FAST
 @given(problem=conv_problems())
 def test_weight_gradient_of_random_problems(dtype, problem):

@@ -115,9 +115,15 @@ class GatherPlan:
             shape = (N, C, kH, kW, Ho, Wo)
             strides = (C * Hp * Wp, Hp * Wp, dH * Wp, dW, sH * Wp, sW)
         self.taps = np.lib.stride_tricks.as_strided(flat, shape, [s * item for s in strides], writeable=False)
-        self.columns = np.empty(shape, dtype)
-        self.matrix = self.columns.reshape(N, groups, (C // groups) * kH * kW, Ho * self.row_length)
-        self.nbytes = flat.nbytes + self.columns.nbytes
+        rows, positions = C * kH * kW, Ho * self.row_length
+        # One image's rows are followed by a row of ones, never overwritten: with the bias appended to
+        # the kernel as one more column, the GEMM adds the bias itself (no pass over y for it).
+        with_ones = np.empty((N, rows + 1, positions), dtype)
+        with_ones[:, rows] = 1
+        self.columns = _view_as(with_ones[:, :rows], shape)
+        self.matrix = _view_as(with_ones[:, :rows], (N, groups, rows // groups, positions))
+        self.matrix_with_ones = with_ones[:, None] if groups == 1 else None
+        self.nbytes = flat.nbytes + with_ones.nbytes
         self._output_gradient = None
 
     def gather(self, x):
@@ -137,6 +143,13 @@ class GatherPlan:
             buffer = self._output_gradient = np.zeros((N, O, Ho, self.row_length), gy.dtype)
         buffer[:, :, :, :Wo] = gy
         return buffer.reshape(N, O, -1)
+
+
+def _view_as(array, shape):
+    """``array`` reshaped without a copy (the gather writes through these views)."""
+    view = array.view()
+    view.shape = shape  # raises rather than copy
+    return view
 
 
 def pitch_pays(w_shape, groups):
@@ -180,28 +193,26 @@ def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None, bia
     columns, one GEMM.
 
     ``out``, a C-contiguous (N, O, Ho, Wo) array of the result's dtype, receives y when given (a
-    split call's part of the whole result: the GEMM then writes it in place of a copy).  With
-    pitched rows the bias is added in the same pass that crops them.
+    split call's part of the whole result: the GEMM then writes it in place of a copy).
     """
     O, Cg, kH, kW = w.shape
     plan = plan_for(x.shape, x.dtype, (kH, kW), stride, padding, dilation, groups, pitch_pays(w.shape, groups))
-    columns = plan.gather(x)
+    plan.gather(x)
     N = x.shape[0]
     Ho, Wo = plan.out_hw
     dtype = x.dtype if x.dtype == w.dtype else np.result_type(x.dtype, w.dtype)  # the common case, cheaply
-    w_groups = w.reshape(groups, O // groups, Cg * kH * kW)
+    kernel = w.reshape(groups, O // groups, Cg * kH * kW)
+    columns = plan.matrix
+    if bias is not None and plan.matrix_with_ones is not None:
+        kernel = np.concatenate([kernel, bias.astype(kernel.dtype, copy=False).reshape(1, O, 1)], axis=2)
+        columns, bias = plan.matrix_with_ones, None
     y = np.empty((N, O, Ho, Wo), dtype) if out is None else out
-    bias = None if bias is None else bias.astype(dtype, copy=False).reshape(1, O, 1, 1)
     if plan.row_length == Wo:  # the GEMM writes y itself, already in NCHW order
-        matmul(w_groups, columns, out=y.reshape(N, groups, O // groups, -1))
-        if bias is not None:
-            y += bias
+        matmul(kernel, columns, out=y.reshape(N, groups, O // groups, -1))
     else:
-        pitched = matmul(w_groups, columns).reshape(N, O, Ho, plan.row_length)[:, :, :, :Wo]
-        if bias is None:
-            np.copyto(y, pitched)
-        else:
-            np.add(pitched, bias, out=y)
+        np.copyto(y, matmul(kernel, columns).reshape(N, O, Ho, plan.row_length)[:, :, :, :Wo])
+    if bias is not None:  # grouped: added here
+        y += bias.astype(dtype, copy=False).reshape(1, O, 1, 1)
     return y
 
 
