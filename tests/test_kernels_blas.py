@@ -1,7 +1,8 @@
-"""The BLAS thread policy: same products as np.matmul, small ones on one thread, counts restored."""
+"""The BLAS thread policy: same products as np.matmul, on one BLAS thread, large ones split, counts restored."""
 import numpy as np
 import pytest
 
+import torchless
 from torchless._kernels import blas
 
 
@@ -57,12 +58,40 @@ def test_products_blas_keeps_on_one_thread_skip_the_switch(fake_blas):
     assert library.history == [] and spy.seen == [2, 2]
 
 
-def test_large_product_keeps_every_thread(fake_blas):
+def _large_side():
+    return int(round((blas.SPLIT_MIN_FLOP / 2) ** (1 / 3))) + 1
+
+
+@pytest.mark.parametrize("shapes", [
+    lambda n: ((n, n), (n, n)),                    # split along the rows of a
+    lambda n: ((4, n // 2, n), (n, n // 2)),       # along the batch of a; b shared
+    lambda n: ((1, n, n), (3, n, n // 2)),         # along the batch of b; a broadcast
+])
+def test_large_product_is_split_and_never_wakes_blas_threads(fake_blas, shapes):
+    """OpenBLAS's workers spin after a multi-threaded product; torchless's own threads take the parts."""
     library, spy = fake_blas
-    side = int(round((blas.SINGLE_THREAD_MAX_FLOP / 2) ** (1 / 3))) + 1
-    a, b = np.ones((side, side), np.float32), np.ones((side, side), np.float32)
-    blas.matmul(a, b)
-    assert spy.seen == [2] and library.history == []
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal(shape).astype(np.float32) for shape in shapes(_large_side()))
+    expected = np.matmul(a, b)
+    result = blas.matmul(a, b)
+    assert len(spy.seen) - 1 == torchless.get_num_threads() > 1 and set(spy.seen[1:]) == {1}
+    assert library.threads == 2
+    np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-3)
+    out = np.full_like(expected, np.nan)
+    assert blas.matmul(a, b, out=out) is out
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-3)
+
+
+def test_large_product_runs_whole_on_one_thread_when_splitting_is_off(fake_blas):
+    library, spy = fake_blas
+    side = _large_side()
+    previous = torchless.get_num_threads()
+    torchless.set_num_threads(1)
+    try:
+        blas.matmul(np.ones((side, side), np.float32), np.ones((side, side), np.float32))
+    finally:
+        torchless.set_num_threads(previous)
+    assert spy.seen == [1] and library.history == [1, 2]
 
 
 def test_count_is_restored_when_the_product_fails(fake_blas):
@@ -73,11 +102,13 @@ def test_count_is_restored_when_the_product_fails(fake_blas):
 
 
 def test_batched_products_count_the_batch(fake_blas):
-    _, spy = fake_blas
-    # Each 2-D product is tiny, but the batch of 2**16 of them is not.
-    a, b = np.ones((2 ** 16, 8, 8), np.float32), np.ones((1, 8, 8), np.float32)
-    blas.matmul(a, b)
-    assert spy.seen == [2]
+    library, spy = fake_blas
+    # One (70 x 70) @ (70 x 70) product is below the split size; a batch of 64 of them is not.
+    b = np.ones((70, 70), np.float32)
+    blas.matmul(np.ones((70, 70), np.float32), b)
+    assert spy.seen == [1]
+    blas.matmul(np.ones((64, 70, 70), np.float32), b)
+    assert len(spy.seen) - 1 == torchless.get_num_threads() and set(spy.seen) == {1}
 
 
 @pytest.mark.parametrize("shapes", [((3, 4), (4, 5)), ((2, 3, 4), (4, 5)), ((2, 1, 3, 4), (5, 4, 6))])

@@ -27,6 +27,8 @@ MODEL_SHAPES = [
     (2, 4, 12, 11, 6, 3, 1, 2, 2, 2),      # dilation and groups
     (1, 6, 9, 9, 6, 3, 1, 1, 1, 6),        # depthwise
     (2, 2, 10, 13, 3, (2, 5), (3, 1), 0, (1, 2), 1),
+    (1, 64, 4, 4, 8, 3, 1, 1, 1, 1),       # fewer positions than taps: bias added after the GEMM, pitched
+    (1, 2, 3, 3, 32, 3, 1, 1, 1, 1),       # the same on the exact grid
 ]
 
 

@@ -1,18 +1,23 @@
-"""Matrix products with a BLAS thread count fitted to their size.
+"""Matrix products on one BLAS thread each, large ones split over torchless's own threads.
 
-OpenBLAS (NumPy's BLAS) splits every product over all cores and then keeps its
-worker threads busy-waiting for the next one.  On a small machine those
-spinning workers compete with the single-threaded NumPy passes that follow
-(padding, layout changes, transforms): measured on 2 cores, a small
-convolution ran 2.7x slower whenever the spinning worker shared a core with
-the main thread, which happened in about half of all processes.  Products
-below ``SINGLE_THREAD_MAX_FLOP`` therefore run on one thread, which leaves the
-workers asleep; larger ones keep the full thread pool, which they need.
+OpenBLAS (NumPy's BLAS) splits a product over all cores and then keeps its
+worker threads busy-waiting for the next one, for about 0.1 s.  Every other
+thread of the process then shares its core with a spinning worker: on 2 cores,
+a small convolution ran 2.7x slower whenever the spinning worker shared a core
+with the main thread, and a training step's convolutions, split in two halves
+running at once (see parallel.py), lost a core to the worker of a preceding
+large product (classic MNIST CNN step, measured: 139 ms with OpenBLAS's threads,
+107 ms with every product on one BLAS thread and the large ones split).
 
-The thread count is switched through threadpoolctl (the ``fast`` extra).
-Without it every product uses the BLAS defaults: same results, only the
-protection against that slowdown is missing.  Switching costs under a
-microsecond, and the previous count is restored after every product.
+So no product of torchless wakes OpenBLAS's workers: each runs on one BLAS
+thread, and one of at least ``SPLIT_MIN_FLOP`` is cut into independent parts
+(along its first batch axis, or the rows of its left operand) that run at once
+on torchless's helper threads, which sleep when idle.  The split depends only
+on the shapes and the thread count, so results are deterministic.
+
+The thread count is switched through threadpoolctl (the ``fast`` extra) and
+restored after every product.  Without it every product uses the BLAS
+defaults: same results, only the protection against the spinning is missing.
 """
 
 from contextlib import contextmanager
@@ -20,10 +25,12 @@ from math import prod
 
 import numpy as np
 
-# A product of fewer floating-point operations than this runs on one BLAS thread: up to here
-# the worker thread saves at most ~0.1 ms (measured: a 13 MFLOP product takes 180 us on one
-# thread, 114 us on two) while its busy-waiting can cost several times that.
-SINGLE_THREAD_MAX_FLOP = 2 ** 24
+from . import parallel
+
+# A product of at least this many floating-point operations is split over the helper threads:
+# below it the hand-off (~50 us, more after an idle spell) costs about what the second core
+# saves (measured: a 13 MFLOP product takes 180 us on one thread, 114 us on two).
+SPLIT_MIN_FLOP = 2 ** 24
 # OpenBLAS itself keeps products of up to 64**3 multiply-adds on the calling thread (measured:
 # CPU time / wall time 1.00 up to there, 1.99 above), so those skip the switch and its ~4 us.
 BLAS_OWN_SINGLE_THREAD_MAX = 64 ** 3
@@ -59,18 +66,45 @@ def _multiply_adds(a, b):
 
 
 def matmul(a, b, out=None):
-    """``np.matmul(a, b, out=out)`` (a and b at least 2-D), on one BLAS thread when it is small."""
+    """``np.matmul(a, b, out=out)`` (a and b at least 2-D) on one BLAS thread, split when large."""
     total, each = _multiply_adds(a, b)
-    if each <= BLAS_OWN_SINGLE_THREAD_MAX or 2 * total >= SINGLE_THREAD_MAX_FLOP:
+    if each <= BLAS_OWN_SINGLE_THREAD_MAX or parallel.inside_shard():  # already on one thread
         return np.matmul(a, b, out=out)
     libraries = thread_controls()
     if not libraries:
         return np.matmul(a, b, out=out)
+    if 2 * total >= SPLIT_MIN_FLOP:
+        parts = _parts(a, b, out, 2 * total)
+        if parts is not None:
+            parallel.run_shards(_matmul_into, parts[1])
+            return parts[0]
     previous = _hold_to_one_thread(libraries)
     try:
         return np.matmul(a, b, out=out)
     finally:
         _restore_threads(libraries, previous)
+
+
+def _matmul_into(a, b, out):
+    np.matmul(a, b, out=out)
+
+
+def _parts(a, b, out, flop):
+    """(result, [(a part, b part, result part), ...]) splitting the product along its first batch axis,
+    else along the rows of ``a``; None when it should run whole (too few threads or rows)."""
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    rows = a.shape[-2]
+    items = batch[0] if batch and batch[0] > 1 else rows
+    count = parallel.shard_count(items, flop)
+    if count == 1:
+        return None
+    if out is None:
+        out = np.empty(batch + (rows, b.shape[-1]), np.result_type(a, b))
+    if batch and batch[0] > 1:
+        def part_of(operand, part):  # an operand broadcast along the axis is shared
+            return operand[part] if operand.ndim == out.ndim and operand.shape[0] > 1 else operand
+        return out, [(part_of(a, part), part_of(b, part), out[part]) for part in parallel.split(items, count)]
+    return out, [(a[..., part, :], b, out[..., part, :]) for part in parallel.split(items, count)]
 
 
 def _hold_to_one_thread(libraries):

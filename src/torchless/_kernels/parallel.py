@@ -82,6 +82,11 @@ def set_num_threads(threads):
     _num_threads = max(1, int(threads))
 
 
+def inside_shard():
+    """Whether this thread is running a shard (BLAS is then held to one thread, and calls run whole)."""
+    return getattr(_inside, "active", False)
+
+
 def shard_count(items, flop):
     """Into how many shards to split a call over ``items`` independent items costing ``flop`` in all."""
     if _num_threads < 2 or items < 2 or flop < MIN_PARALLEL_FLOP or getattr(_inside, "active", False):

@@ -18,6 +18,7 @@ import functools
 import numpy as np
 
 from . import parallel, scratch
+from .blas import matmul
 
 
 def pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
@@ -626,8 +627,8 @@ def adaptive_avg_pool2d_forward(x, output_hw):
     # Windows are separable, so pool = P_h @ x @ P_w^T with small averaging matrices.
     pool_h = _adaptive_pooling_matrix(H, oH, x.dtype)
     pool_w = _adaptive_pooling_matrix(W, oW, x.dtype)
-    pooled_cols = (x.reshape(N * C * H, W) @ pool_w.T).reshape(N * C, H, oW)
-    return np.matmul(pool_h, pooled_cols).reshape(N, C, oH, oW)
+    pooled_cols = matmul(x.reshape(N * C * H, W), pool_w.T).reshape(N * C, H, oW)
+    return matmul(pool_h, pooled_cols).reshape(N, C, oH, oW)
 
 
 def adaptive_avg_pool2d_backward(gy, input_shape):
@@ -636,5 +637,5 @@ def adaptive_avg_pool2d_backward(gy, input_shape):
     oH, oW = gy.shape[2:]
     pool_h = _adaptive_pooling_matrix(H, oH, gy.dtype)
     pool_w = _adaptive_pooling_matrix(W, oW, gy.dtype)
-    spread_cols = (gy.reshape(N * C * oH, oW) @ pool_w).reshape(N * C, oH, W)
-    return np.matmul(pool_h.T, spread_cols).reshape(input_shape)
+    spread_cols = matmul(gy.reshape(N * C * oH, oW), pool_w).reshape(N * C, oH, W)
+    return matmul(pool_h.T, spread_cols).reshape(input_shape)

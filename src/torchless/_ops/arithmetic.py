@@ -1,6 +1,7 @@
 """Elementwise arithmetic with broadcasting, and matrix multiplication."""
 import numpy as np
 
+from .._kernels.blas import matmul as _blas_matmul
 from ..autograd.function import Function
 from ._util import broadcast_error, unbroadcast
 
@@ -127,6 +128,11 @@ class Neg(Function):
         return (-grad,)
 
 
+def _product(a, b):
+    """np.matmul(a, b), through torchless's BLAS thread policy when both are matrices or stacks."""
+    return _blas_matmul(a, b) if a.ndim >= 2 and b.ndim >= 2 else np.matmul(a, b)
+
+
 def _promote_vectors(a, b):
     """NumPy matmul's 1-D conventions, made explicit so backward can undo them."""
     return (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
@@ -138,7 +144,7 @@ class MatMul(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
         self.ndims = a.ndim, b.ndim
-        return np.matmul(a, b)
+        return _product(a, b)
 
     def backward(self, grad):
         a, b = self.a, self.b
@@ -150,9 +156,9 @@ class MatMul(Function):
             g2 = np.expand_dims(g2, -2)
         ga = gb = None
         if self.needs_input_grad[0]:
-            ga = unbroadcast(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+            ga = unbroadcast(_product(g2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            gb = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
+            gb = unbroadcast(_product(np.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
         return ga, gb
 
     def name(self):
