@@ -20,6 +20,7 @@ needs_threadpoolctl = pytest.mark.skipif(not blas.thread_controls(), reason="spl
 def split_everything(monkeypatch):
     """Split every call, however small, over two threads."""
     monkeypatch.setattr(parallel, "MIN_PARALLEL_FLOP", 0)
+    monkeypatch.setattr(conv, "CONV_SPLIT_MIN_FLOP", 0)
     previous = parallel.get_num_threads()
     parallel.set_num_threads(2)
     yield

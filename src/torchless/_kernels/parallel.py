@@ -7,9 +7,9 @@ convolutions: split in two, each half runs the whole pipeline on its own core,
 with BLAS on one thread per half.  Measured on 2 cores (float32, forward, ms,
 whole batch with 2-thread BLAS -> two halves at once):
 64x32x14x14->64 Winograd 8.7 -> 5.4, 8x64x56x56->64 Winograd 19.5 -> 12.2,
-8x64x56x56->128 stride 2 10.5 -> 8.3, 16x128x28x28->128 22.4 -> 15.7,
-64x5x14x14->10 0.51 -> 0.33.  Large max-pooling, ReLU and Adam updates are split
-the same way (over planes or flat slices: ``elementwise``).
+8x64x56x56->128 stride 2 10.5 -> 8.3, 16x128x28x28->128 22.4 -> 15.7.  Large
+max-pooling, ReLU and Adam updates are split the same way (over planes or flat
+slices: ``elementwise``), and so are large matrix products (blas.py).
 
 NumPy releases the GIL inside its copies, ufuncs and matrix products, so
 Python threads suffice.  The helper threads are started once and wait on a
@@ -31,9 +31,9 @@ import threading
 from . import blas
 
 # Below this many floating-point operations a call is not split: the hand-off to a helper thread
-# (~20-40 us) and the two cores' competition for memory cost more than the second core saves
-# (measured, split vs whole, ms: 64x1x28x28->5 (4.5 MFLOP) forward 0.65 vs 0.52; 64x5x14x14->10
-# (11 MFLOP) forward 0.63 vs 0.73, weight gradient 0.75 vs 0.95).
+# (~50-100 us until it runs, measured inside training steps) and the two cores' competition for
+# memory cost more than the second core saves (measured, split vs whole, ms: 64x1x28x28->5
+# (4.5 MFLOP) forward 0.65 vs 0.52). Convolutions set a higher bound of their own (conv.py).
 MIN_PARALLEL_FLOP = 2 ** 23
 # What one element-wise pass costs per element, in the same units. Memory-bound passes gain little
 # from a second core, which shares the memory bandwidth: ReLU's backward (two passes), split vs
