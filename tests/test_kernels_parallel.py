@@ -261,3 +261,28 @@ def test_a_forked_child_starts_its_own_helpers(split_everything):
         child.kill()
     assert not alive, "the child hung waiting for its parent's helper thread"
     assert results.get(timeout=5) < 1e-9
+
+
+@needs_threadpoolctl
+@pytest.mark.parametrize("wanted", [(True, True), (True, False), (False, True)])
+def test_both_gradients_at_once_match_the_reference(split_everything, monkeypatch, wanted):
+    """conv2d_backward runs the input and weight gradients on two threads when both are wanted and
+    the batch (of one image here) is not split."""
+    calls = []
+    run_shards = parallel.run_shards
+    monkeypatch.setattr(parallel, "run_shards", lambda function, shards: calls.append(len(shards)) or
+                        run_shards(function, shards))
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((1, 4, 9, 8)), rng.standard_normal((6, 4, 3, 3))
+    args = ((1, 1), ((1, 1), (0, 2)), (1, 1), 1)
+    gy = rng.standard_normal(reference_forward(x, w, *args).shape)
+    gx, gw = conv.conv2d_backward(gy, x, w, *args, input_grad=wanted[0], weight_grad=wanted[1])
+    assert calls == ([2] if all(wanted) else [])
+    if wanted[0]:
+        assert_close(gx, reference_backward_input(gy, w, x.shape[2:], *args), np.float64)
+    else:
+        assert gx is None
+    if wanted[1]:
+        assert_close(gw, reference_backward_weight(gy, x, (3, 3), *args), np.float64)
+    else:
+        assert gw is None
