@@ -304,6 +304,35 @@ def test_max_pool_winners_backward_on_tiling_windows(dtype, shape, kernel):
     np.testing.assert_array_equal(gx, expected.astype(dtype))  # each cell gets one gradient or 0: exact
 
 
+@dtypes
+@pytest.mark.parametrize("shape, kernel, ceil_mode", [
+    ((2, 3, 8, 6), (2, 2), False), ((1, 5, 28, 28), (2, 2), False), ((2, 3, 9, 7), (3, 2), False),
+    ((2, 2, 7, 7), (2, 2), True),  # ceil mode: a window hangs past the input, no strided views
+])
+def test_small_tiling_scan_gives_the_phase_scan_s_winners(monkeypatch, dtype, shape, kernel, ceil_mode):
+    """Small tiling problems scan strided views of the taps instead of the phase layout: same maxima,
+    same winners (ties to the first tap, a NaN's window handed back to the phase scan's rule)."""
+    problem = PoolProblem(*shape, kernel, kernel, (0, 0), (1, 1), ceil_mode, seed=sum(shape))
+    x = pool_input(problem, dtype, with_ties_and_nans=True)
+    args = (kernel, kernel, (0, 0), (1, 1), ceil_mode)
+    results = []
+    for limit in (0, 1 << 40):
+        monkeypatch.setattr(pool, "SMALL_TILED_SCAN", limit)
+        y, winners = pool.max_pool2d_forward_winners(x, *args)
+        results.append((y, winners.ids))
+        expected_y, expected_indices = reference_max_pool(x, *args)
+        np.testing.assert_array_equal(y, expected_y.astype(dtype))
+        np.testing.assert_array_equal(winners.flat_indices(), expected_indices)
+    (phase_y, phase_ids), (view_y, view_ids) = results
+    np.testing.assert_array_equal(view_y, phase_y)
+    np.testing.assert_array_equal(view_ids, phase_ids)
+    x_without_nan = np.nan_to_num(x, nan=0.5)  # and one the views keep to the end
+    monkeypatch.setattr(pool, "SMALL_TILED_SCAN", 1 << 40)
+    y, winners = pool.max_pool2d_forward_winners(x_without_nan, *args)
+    expected_y, expected_indices = reference_max_pool(x_without_nan, *args)
+    np.testing.assert_array_equal(winners.flat_indices(), expected_indices)
+
+
 @pytest.mark.parametrize("args", [
     ((2, 2), (2, 2), (0, 0), (1, 1), False),
     ((3, 3), (2, 2), (1, 1), (1, 1), True),
