@@ -165,3 +165,33 @@ def test_dispatcher_result_matches_torch():
     expected = torch.nn.functional.conv2d(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64),
                                           padding=1).numpy()
     assert_close(conv.conv2d_forward(x, w, *args), expected, np.float32)
+
+
+def test_weight_gradient_right_after_its_forward_copies_no_input(monkeypatch):
+    x, w, kernel, args = _problem(4, 3, 9, 8, 5, 3, 1, 1, 1, 1, np.float32)
+    gy = np.ones(reference_forward(x, w, *args).shape, np.float32)
+    gather.conv2d_forward_gather(x, w, *args)
+    copies = []
+    copyto = np.copyto
+    monkeypatch.setattr(gather.np, "copyto", lambda dst, src, **kw: copies.append(src.shape) or copyto(dst, src, **kw))
+    gather.conv2d_backward_weight_gather(gy, x, kernel, *args)
+    assert copies == []  # neither x into the padded buffer nor its taps into the columns
+    gather.release_plans()
+
+
+def test_weight_gradient_reuses_only_the_columns_of_the_same_input():
+    """The forward leaves x's columns in the plan and the weight gradient of that same array skips
+    the gather; a forward always gathers (its input may have changed in place), and a weight
+    gradient of another array gathers its own columns."""
+    x1, w, kernel, args = _problem(4, 3, 9, 8, 5, 3, 1, 1, 1, 1, np.float64)
+    x2 = np.random.default_rng(7).standard_normal(x1.shape)
+    gy = np.random.default_rng(8).standard_normal(reference_forward(x1, w, *args).shape)
+    gather.conv2d_forward_gather(x1, w, *args)
+    assert_close(gather.conv2d_backward_weight_gather(gy, x1, kernel, *args),
+                 reference_backward_weight(gy, x1, kernel, *args), np.float64)
+    x1 += 1.0  # in place: the next forward must see it
+    assert_close(gather.conv2d_forward_gather(x1, w, *args), reference_forward(x1, w, *args), np.float64)
+    gather.conv2d_forward_gather(x2, w, *args)
+    assert_close(gather.conv2d_backward_weight_gather(gy, x1, kernel, *args),
+                 reference_backward_weight(gy, x1, kernel, *args), np.float64)
+    gather.release_plans()

@@ -125,11 +125,20 @@ class GatherPlan:
         self.matrix_with_ones = with_ones[:, None] if groups == 1 else None
         self.nbytes = flat.nbytes + with_ones.nbytes
         self._output_gradient = None
+        self.source = None  # the array whose columns the buffer holds
 
-    def gather(self, x):
-        """The column matrix (N, groups, Cg*kH*kW, Ho*row_length) of x; valid until this plan's next gather."""
-        np.copyto(self.interior, x)
-        np.copyto(self.columns, self.taps)
+    def gather(self, x, reuse=False):
+        """The column matrix (N, groups, Cg*kH*kW, Ho*row_length) of x; valid until this plan's next gather.
+
+        With ``reuse``, columns already gathered from this very array are returned as they are: a
+        weight gradient right after its forward (the autograd graph hands back the saved input)
+        skips the copies. Arrays changed in place in between would need a fresh gather; the
+        graph's saved inputs must not be (as in PyTorch, where that is an error).
+        """
+        if not (reuse and x is self.source):
+            np.copyto(self.interior, x)
+            np.copyto(self.columns, self.taps)
+            self.source = x
         return self.matrix
 
     def output_gradient(self, gy):
@@ -232,7 +241,7 @@ def conv2d_backward_weight_gather(gy, x, kernel_hw, stride, padding, dilation, g
     C = x.shape[1]
     plan = plan_for(x.shape, x.dtype, tuple(kernel_hw), stride, padding, dilation, groups,
                     pitch_pays((O, C // groups, *kernel_hw), groups))
-    columns = plan.gather(x)
+    columns = plan.gather(x, reuse=True)
     gy_rows = plan.output_gradient(gy).reshape(N, groups, O // groups, -1)
     per_image = matmul(gy_rows, columns.swapaxes(-1, -2))
     # Summed over images in a fixed order: deterministic.
