@@ -320,3 +320,18 @@ def test_reassigning_a_child_or_parameter_keeps_its_place():
     net.a = tnn.Linear(2, 2)
     net.w = tnn.Parameter(torchless.ones(1))
     assert list(net.state_dict()) == ["w", "v", "a.weight", "a.bias", "b.weight", "b.bias"]
+
+
+@pytest.mark.parametrize("make, shape", [(lambda: torchless.nn.Conv2d(2, 3, 3), (1, 2, 5, 5)),
+                                         (lambda: torchless.nn.Linear(4, 3), (2, 4))])
+def test_layers_use_a_weight_that_replaced_their_parameter(make, shape):
+    """Layers read their own parameters from the registry; a weight that is no longer registered (as
+    pruning leaves it: a plain tensor attribute) is the one used."""
+    layer = make()
+    x = torchless.randn(*shape)
+    weight_shape = tuple(layer.weight.shape)
+    del layer._parameters["weight"]
+    layer.weight = torchless.zeros(*weight_shape)
+    y = layer(x).detach()
+    bias = layer.bias.detach().reshape(1, -1, *([1] * (len(shape) - 2)))
+    assert torchless.equal(y, (bias + torchless.zeros(*y.shape)))

@@ -67,8 +67,11 @@ def _multiply_adds(a, b):
 
 def matmul(a, b, out=None):
     """``np.matmul(a, b, out=out)`` (a and b at least 2-D) on one BLAS thread, split when large."""
+    a_shape = a.shape
+    if a_shape[-2] * a_shape[-1] * b.shape[-1] <= BLAS_OWN_SINGLE_THREAD_MAX:  # already on one thread
+        return np.matmul(a, b, out=out)
     total, each = _multiply_adds(a, b)
-    if each <= BLAS_OWN_SINGLE_THREAD_MAX or parallel.inside_shard():  # already on one thread
+    if parallel.inside_shard():  # BLAS already held to one thread
         return np.matmul(a, b, out=out)
     libraries = thread_controls()
     if not libraries:

@@ -12,7 +12,7 @@ from ... import _creation
 from .. import init
 from .._functional import conv as F_conv
 from ..parameter import Parameter
-from .module import Module
+from .module import Module, _registered
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
@@ -126,7 +126,8 @@ class _Conv(_ConvNd):
         return self._convolve(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
     def forward(self, input):
-        return self._conv_forward(input, self.weight, self.bias)
+        parameters = self._parameters
+        return self._conv_forward(input, _registered(self, parameters, "weight"), _registered(self, parameters, "bias"))
 
 
 class Conv1d(_Conv):

@@ -5,7 +5,7 @@ from ... import _creation, _dtype
 from .. import init
 from .._functional.linear import linear
 from ..parameter import Parameter
-from .module import Module
+from .module import Module, _registered
 
 
 class Identity(Module):
@@ -44,7 +44,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        return linear(input, self.weight, self.bias)
+        parameters = self._parameters
+        return linear(input, _registered(self, parameters, "weight"), _registered(self, parameters, "bias"))
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

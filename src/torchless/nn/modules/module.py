@@ -501,3 +501,11 @@ class Module:
         if lines:
             body = extra_lines[0] if len(extra_lines) == 1 and not child_lines else "\n  " + "\n  ".join(lines) + "\n"
         return f"{self._get_name()}({body})"
+
+
+def _registered(module, parameters, name):
+    """``getattr(module, name)`` for a layer's own parameter, read from its registry ``parameters``
+    directly: as an attribute it would first fail the instance lookup and then go through
+    __getattr__, ~1 us per parameter of every batch-1 call. A parameter replaced by something
+    else (a plain tensor after pruning, a parametrization's property) is looked up as usual."""
+    return parameters[name] if name in parameters else getattr(module, name)
