@@ -103,11 +103,11 @@ def test_count_is_restored_when_the_product_fails(fake_blas):
 
 def test_batched_products_count_the_batch(fake_blas):
     library, spy = fake_blas
-    # One (70 x 70) @ (70 x 70) product is below the split size; a batch of 64 of them is not.
+    # One (70 x 70) @ (70 x 70) product is below the split size; a batch of 128 of them is not.
     b = np.ones((70, 70), np.float32)
     blas.matmul(np.ones((70, 70), np.float32), b)
     assert spy.seen == [1]
-    blas.matmul(np.ones((64, 70, 70), np.float32), b)
+    blas.matmul(np.ones((128, 70, 70), np.float32), b)
     assert len(spy.seen) - 1 == torchless.get_num_threads() and set(spy.seen) == {1}
 
 

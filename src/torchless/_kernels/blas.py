@@ -27,10 +27,12 @@ import numpy as np
 
 from . import parallel
 
-# A product of at least this many floating-point operations is split over the helper threads:
-# below it the hand-off (~50 us, more after an idle spell) costs about what the second core
-# saves (measured: a 13 MFLOP product takes 180 us on one thread, 114 us on two).
-SPLIT_MIN_FLOP = 2 ** 24
+# A product of at least this many floating-point operations (~1 ms on one core) is split over the
+# helper threads. Below it the hand-off to a sleeping helper (~70 us, more after an idle spell)
+# and each part packing the shared operand again cost more than the second core saves: batch-1
+# forward of the classic MNIST CNN, whose 21 MFLOP product was split from 2**24: 1.38 ms, 0.96 ms
+# from 2**25 on.
+SPLIT_MIN_FLOP = 2 ** 26
 # OpenBLAS itself keeps products of up to 64**3 multiply-adds on the calling thread (measured:
 # CPU time / wall time 1.00 up to there, 1.99 above), so those skip the switch and its ~4 us.
 BLAS_OWN_SINGLE_THREAD_MAX = 64 ** 3
