@@ -112,6 +112,21 @@ def _shape_arg(args, name="size", arg="size"):
 
 def _infer_shape(shape, numel):
     """Resolve one -1 in ``shape``, with PyTorch's errors for impossible shapes."""
+    # One pass for the valid shapes of every forward's view(-1, n); the checks below find the error.
+    known, unknown = 1, None
+    for i, n in enumerate(shape):
+        if n >= 0:
+            known *= n
+        elif n == -1 and unknown is None:
+            unknown = i
+        else:
+            break
+    else:
+        if unknown is None:
+            if known == numel:
+                return shape
+        elif known and numel % known == 0:
+            return shape[:unknown] + (numel // known,) + shape[unknown + 1:]
     unknown = [i for i, n in enumerate(shape) if n == -1]
     if len(unknown) > 1:
         raise RuntimeError("only one dimension can be inferred")
@@ -1032,6 +1047,8 @@ class Tensor:
                     "view size is not compatible with input tensor's size and stride (at least one dimension "
                     "spans across two contiguous subspaces). Use .reshape(...) instead."
                 ) from None
+        if not (self._requires_grad and grad_mode.state.enabled):  # no graph node to record
+            return Tensor._wrap(self._data.reshape(shape))
         return shape_ops.Reshape.apply(self, shape=shape)
 
     def view_as(self, other):
