@@ -538,3 +538,22 @@ SPECIFIC_CALLS = {
 def test_specific_bad_calls_fail_as_in_torch(name):
     torch = pytest.importorskip("torch")
     assert_same_outcome(torch, lambda lib: SPECIFIC_CALLS[name](lib, lib.nn.functional))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_conv2d_without_a_graph_gives_the_recorded_call_s_output(dtype):
+    """Where no graph node is recorded (no_grad, or nothing requires grad), conv2d calls its kernel
+    directly; the output must be the one the recorded call gives, and carry no graph."""
+    torchless.manual_seed(0)
+    x = torchless.randn(2, 3, 9, 8, dtype=getattr(torchless, dtype))
+    w = torchless.randn(4, 3, 3, 3, dtype=x.dtype, requires_grad=True)
+    b = torchless.randn(4, dtype=x.dtype, requires_grad=True)
+    recorded = torchless.nn.functional.conv2d(x, w, b, stride=(2, 1), padding=1)
+    assert recorded.grad_fn is not None
+    with torchless.no_grad():
+        direct = torchless.nn.functional.conv2d(x, w, b, stride=(2, 1), padding=1)
+    plain = torchless.nn.functional.conv2d(x, w.detach(), None, stride=(2, 1), padding=1)
+    assert direct.grad_fn is None and not direct.requires_grad and direct.dtype == x.dtype
+    assert torchless.equal(direct, recorded.detach())
+    assert plain.grad_fn is None
+    assert torchless.allclose(plain + b.detach().reshape(1, -1, 1, 1), direct, rtol=1e-5, atol=1e-5)
