@@ -8,7 +8,7 @@ from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, 
 from ._ops._util import broadcast_error, normalize_dim, normalize_dims
 from ._size import Size
 from .autograd import grad_mode
-from .autograd.function import run_backward
+from .autograd.function import records, run_backward
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _BOOL, _INT, _FLOAT = 0, 1, 2
@@ -1047,7 +1047,7 @@ class Tensor:
                     "view size is not compatible with input tensor's size and stride (at least one dimension "
                     "spans across two contiguous subspaces). Use .reshape(...) instead."
                 ) from None
-        if not (self._requires_grad and grad_mode.state.enabled):  # no graph node to record
+        if not records(self):  # no graph node to record
             return Tensor._wrap(self._data.reshape(shape))
         return shape_ops.Reshape.apply(self, shape=shape)
 

@@ -54,32 +54,29 @@ def thread_controls():
     return _blas_libraries
 
 
-def _multiply_adds(a, b):
-    """(multiply-adds of np.matmul(a, b), of each of its 2-D products); a, b at least 2-D.
+def _batch_count(a, b):
+    """How many 2-D products np.matmul(a, b) makes; a, b at least 2-D.
 
-    For batches the larger of the two batch sizes stands in for their broadcast (exact unless
-    both broadcast into each other); np.broadcast_shapes would cost more than a small product.
+    The larger of the two batch sizes stands in for their broadcast (exact unless both broadcast
+    into each other); np.broadcast_shapes would cost more than a small product.
     """
-    m, k = a.shape[-2:]
-    each = m * k * b.shape[-1]
     if a.ndim == 2 and b.ndim == 2:
-        return each, each
-    return max(prod(a.shape[:-2]), prod(b.shape[:-2])) * each, each
+        return 1
+    return max(prod(a.shape[:-2]), prod(b.shape[:-2]))
 
 
 def matmul(a, b, out=None):
     """``np.matmul(a, b, out=out)`` (a and b at least 2-D) on one BLAS thread, split when large."""
-    a_shape = a.shape
-    if a_shape[-2] * a_shape[-1] * b.shape[-1] <= BLAS_OWN_SINGLE_THREAD_MAX:  # already on one thread
-        return np.matmul(a, b, out=out)
-    total, each = _multiply_adds(a, b)
-    if parallel.inside_shard():  # BLAS already held to one thread
+    m, k = a.shape[-2:]
+    each = m * k * b.shape[-1]  # multiply-adds of each 2-D product
+    if each <= BLAS_OWN_SINGLE_THREAD_MAX or parallel.inside_shard():  # already on one thread
         return np.matmul(a, b, out=out)
     libraries = thread_controls()
     if not libraries:
         return np.matmul(a, b, out=out)
-    if 2 * total >= SPLIT_MIN_FLOP:
-        parts = _parts(a, b, out, 2 * total)
+    flop = 2 * each * _batch_count(a, b)
+    if flop >= SPLIT_MIN_FLOP:
+        parts = _parts(a, b, out, flop)
         if parts is not None:
             parallel.run_shards(_matmul_into, parts[1])
             return parts[0]

@@ -89,7 +89,7 @@ def inside_shard():
 
 def shard_count(items, flop):
     """Into how many shards to split a call over ``items`` independent items costing ``flop`` in all."""
-    if _num_threads < 2 or items < 2 or flop < MIN_PARALLEL_FLOP or getattr(_inside, "active", False):
+    if _num_threads < 2 or items < 2 or flop < MIN_PARALLEL_FLOP or inside_shard():
         return 1
     if not blas.thread_controls():
         return 1

@@ -83,6 +83,18 @@ class Function:
         return f"<{self.name()} object at {hex(id(self))}>"
 
 
+def records(*tensors):
+    """Whether an operation on ``tensors`` (None entries allowed) records a graph node, as
+    Function.apply decides: gradients are being recorded and some input requires grad. Fast paths
+    that skip apply where it would record nothing ask this first."""
+    if not _grad_state.enabled:
+        return False
+    for t in tensors:
+        if t is not None and t._requires_grad:
+            return True
+    return False
+
+
 def _wrap(array):
     """Tensor._wrap, imported on first use (the tensor module imports this one)."""
     global _wrap

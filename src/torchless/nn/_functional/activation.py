@@ -11,8 +11,7 @@ import numpy as np
 from ..._ops import unary
 from ..._ops._util import normalize_dim
 from ..._tensor import Tensor
-from ...autograd import grad_mode
-from ...autograd.function import Function
+from ...autograd.function import Function, records
 from ._args import check_tensor
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "sigmoid", "tanh", "gelu", "elu", "elu_", "silu",
@@ -39,7 +38,7 @@ def relu(input, inplace=False):
         raise RuntimeError("Boolean inputs not supported for relu")
     if inplace:
         return input.relu_()
-    if input._requires_grad and grad_mode.state.enabled:
+    if records(input):
         return unary.Relu.apply(input)
     return Tensor._wrap(unary.Relu.max_zero(input._data))  # nothing to record: skip Function.apply's cost
 

@@ -12,8 +12,7 @@ import numpy as np
 
 from ..._kernels import conv as kernels
 from ..._tensor import Tensor
-from ...autograd import grad_mode
-from ...autograd.function import Function
+from ...autograd.function import Function, records
 from ._args import CheckedCalls, Param, call_key, native
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
@@ -338,12 +337,6 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
     return (batched,) + _convolution(x, weight, bias, stride, padding, dilation, True, output_padding, groups)
 
 
-def _records(input, weight, bias):
-    """Whether the call records a graph node (what Function.apply decides, ahead of it)."""
-    return grad_mode.state.enabled and (input._requires_grad or weight._requires_grad
-                                        or (bias is not None and bias._requires_grad))
-
-
 def _checked_once(checks):
     """The convolution functional whose argument parsing and checks are ``checks``.
 
@@ -365,7 +358,7 @@ def _checked_once(checks):
         else:
             input, weight, bias = (args[i] if i < len(args) else kwargs.get(name)
                                    for i, name in enumerate(("input", "weight", "bias")))
-        if batched and function is Convolution and not _records(input, weight, bias):
+        if batched and function is Convolution and not records(input, weight, bias):
             x = input._data
             if x.ndim == 4:  # no graph node to record: Function.apply would only wrap the result
                 y = kernels.conv2d_forward(x, weight._data, **params, bias=None if bias is None else bias._data)

@@ -11,8 +11,7 @@ import numpy as np
 
 from ..._kernels import pool as kernels
 from ..._tensor import Tensor
-from ...autograd import grad_mode
-from ...autograd.function import Function
+from ...autograd.function import Function, records
 from ._args import CheckedCalls, _is_index, call_key, check_tensor
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
@@ -219,7 +218,7 @@ def _max_pool(input, spatial, kernel, stride, padding, dilation, ceil_mode, retu
     # Finding the argmax is most of the work; skip it when neither the caller nor backward wants it.
     # Nothing to record then either: wrapping the output directly is what Function.apply would do,
     # minus its ~2 us per call (a few percent of a batch-1 forward of the course CNN).
-    if not (return_indices or (input.requires_grad and grad_mode.state.enabled)):
+    if not (return_indices or records(input)):
         pooled, _ = kernels.max_pool2d_forward(planes, kernel, stride, padding, dilation, ceil_mode, False)
         return Tensor._wrap(_from_planes(pooled, lead, spatial))
     pooled, winners = kernels.max_pool2d_forward_winners(planes, kernel, stride, padding, dilation, ceil_mode)
