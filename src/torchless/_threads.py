@@ -12,7 +12,8 @@ def get_num_threads():
 def set_num_threads(int):  # noqa: A002 - PyTorch's parameter name
     """Sets the number of threads used for intraop parallelism on CPU.
 
-    torchless splits large convolutions into that many shards run at once; 1 runs every call whole.
+    torchless splits large convolutions, matrix products, pooling and element-wise updates into at
+    most that many parts run at once; 1 runs every call whole.
     """
     if isinstance(int, bool) or not isinstance(int, numbers.Integral):
         raise RuntimeError(f"set_num_threads expects an int, but got {type(int).__name__}")

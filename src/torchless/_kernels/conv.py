@@ -329,11 +329,16 @@ _backward_weight_algorithm = _memoised(choose_backward_weight)
 CONV_SPLIT_MIN_FLOP = 2 ** 24
 
 
+def _flop(batch, out_channels, out_hw, w_shape):
+    """Floating-point operations of the convolution (and of each of its two gradients)."""
+    return 2 * batch * out_channels * out_hw[0] * out_hw[1] * w_shape[1] * w_shape[2] * w_shape[3]
+
+
 def _batch_shards(batch, out_channels, out_hw, w_shape):
     """Slices of the batch to run at once, or None to run the call whole."""
     if batch < 2:
         return None
-    flop = 2 * batch * out_channels * out_hw[0] * out_hw[1] * w_shape[1] * w_shape[2] * w_shape[3]
+    flop = _flop(batch, out_channels, out_hw, w_shape)
     if flop < CONV_SPLIT_MIN_FLOP:
         return None
     count = parallel.shard_count(batch, flop)
@@ -359,8 +364,8 @@ def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias
 
 def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None, out=None):
     """The forward of the whole of x [+ bias], into ``out`` when given.  The gather algorithm takes
-    both itself (its GEMM writes ``out``, its crop adds the bias); other results are copied there,
-    the bias added on the way."""
+    both itself (its GEMM writes ``out`` and adds the bias); other results are copied there, the
+    bias added on the way."""
     name = algorithm or _forward_algorithm(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
     if name == "gather" and (out is None or out.dtype == np.result_type(x, w)):
         return gather.conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=out, bias=bias)
@@ -394,10 +399,9 @@ def conv2d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True
     if input_grad:
         tasks.append((conv2d_backward_input, (gy, w, x.shape[2:], stride, padding, dilation, groups)))
     results = None
-    if len(tasks) == 2 and _batch_shards(gy.shape[0], gy.shape[1], gy.shape[2:], w.shape) is None:
-        flop = 2 * gy.size * w[0].size
-        if parallel.shard_count(2, 2 * flop) == 2:
-            results = parallel.run_shards(_call, tasks)
+    shape = gy.shape[0], gy.shape[1], gy.shape[2:], w.shape
+    if len(tasks) == 2 and _batch_shards(*shape) is None and parallel.shard_count(2, 2 * _flop(*shape)) == 2:
+        results = parallel.run_shards(_call, tasks)
     if results is None:
         results = [function(*args) for function, args in tasks]
     return (results.pop() if input_grad else None), (results.pop() if weight_grad else None)

@@ -278,17 +278,24 @@ def _scan_taps(phases, geometry, best, with_ids, nan_aware):
         best_block = best[start:stop]
         np.copyto(best_block, phases[first_phase][first_offset + start:first_offset + stop])
         for tap_id, phase, offset in later_taps:
-            candidate = phases[phase][offset + start:offset + stop]
-            if with_ids:
-                is_better = np.greater(candidate, best_block, out=better[:stop - start])
-                if nan_aware:
-                    is_better |= np.isnan(candidate)
-                # Taps are scanned in increasing id, so a tap that beats the current winner has a larger
-                # id than it: max(winner, better * id) selects without a (slow, branchy) np.where.
-                tap_claim = np.multiply(is_better.view(np.uint8), tap_id, dtype=ids.dtype, out=claim[:stop - start])
-                np.maximum(ids[start:stop], tap_claim, out=ids[start:stop])
-            np.maximum(best_block, candidate, out=best_block)  # NaN propagates, as PyTorch's maximum does
+            _scan_tap(best_block, None if ids is None else ids[start:stop], phases[phase][offset + start:offset + stop],
+                      tap_id, nan_aware, better[:stop - start], claim[:stop - start])
     return ids
+
+
+def _scan_tap(best, ids, candidate, tap_id, nan_aware=False, better=None, claim=None):
+    """One step of the scan, in place: ``candidate`` (tap ``tap_id``) becomes the winner in ``ids``
+    (None: not tracked) where it is strictly greater than ``best`` or, if ``nan_aware``, NaN; then
+    ``best`` takes the maximum. ``better`` and ``claim`` are optional scratch outputs."""
+    if ids is not None:
+        is_better = np.greater(candidate, best, out=better)
+        if nan_aware:
+            is_better |= np.isnan(candidate)
+        # Taps are scanned in increasing id, so a tap that beats the current winner has a larger
+        # id than it: max(winner, better * id) selects without a (slow, branchy) np.where.
+        tap_claim = np.multiply(is_better.view(np.uint8), tap_id, dtype=ids.dtype, out=claim)
+        np.maximum(ids, tap_claim, out=ids)
+    np.maximum(best, candidate, out=best)  # NaN propagates, as PyTorch's maximum does
 
 
 # Up to this many input values, tiling windows are scanned on strided views of the taps: the phase
@@ -305,10 +312,7 @@ def _tiled_scan(planes, geometry, with_ids):
     best = np.array(taps[0])
     ids = np.zeros(best.shape, geometry.id_dtype) if with_ids else None
     for tap_id, tap in enumerate(taps[1:], start=1):
-        if with_ids:  # as in _scan_taps: a later tap wins only when strictly greater
-            better = np.greater(tap, best).view(np.uint8)
-            np.maximum(ids, np.multiply(better, tap_id, dtype=ids.dtype), out=ids)
-        np.maximum(best, tap, out=best)
+        _scan_tap(best, ids, tap, tap_id)
     if with_ids and planes.dtype.kind == "f" and np.isnan(best).any():
         return None
     return best, ids
