@@ -195,3 +195,36 @@ def test_weight_gradient_reuses_only_the_columns_of_the_same_input():
     assert_close(gather.conv2d_backward_weight_gather(gy, x1, kernel, *args),
                  reference_backward_weight(gy, x1, kernel, *args), np.float64)
     gather.release_plans()
+
+
+@pytest.mark.parametrize("out_channels", range(1, 18))
+def test_products_padded_to_the_blas_row_block_give_only_the_real_rows(monkeypatch, out_channels):
+    """Pitched products of 3, 6, 7, 10, 11, ... output rows run with zero rows added up to a
+    multiple of 4 (gather.padded_rows): the extra rows must reach neither the output, with or
+    without the bias in the product, nor the weight gradient, whose padded output-gradient buffer
+    is reused by the next call."""
+    products = []
+    matmul = gather.matmul
+    monkeypatch.setattr(gather, "matmul", lambda a, b, **kw: products.append(a.shape[-2]) or matmul(a, b, **kw))
+    x, w, kernel, args = _problem(3, 5, 9, 8, out_channels, 3, 1, 1, 1, 1, np.float64)
+    bias = np.random.default_rng(3).standard_normal(out_channels)
+    expected = reference_forward(x, w, *args)
+    assert_close(gather.conv2d_forward_gather(x, w, *args), expected, np.float64)
+    assert_close(gather.conv2d_forward_gather(x, w, *args, bias=bias), expected + bias.reshape(1, -1, 1, 1),
+                 np.float64)
+    for seed in (1, 2):
+        gy = np.random.default_rng(seed).standard_normal(expected.shape)
+        assert_close(gather.conv2d_backward_weight_gather(gy, x, kernel, *args),
+                     reference_backward_weight(gy, x, kernel, *args), np.float64)
+    rows = gather.padded_rows(out_channels)
+    assert rows >= out_channels and rows in (out_channels, out_channels + -out_channels % 4)
+    assert products == [rows] * 4
+    gather.release_plans()
+
+
+def test_row_padding_rule():
+    """Padded where OpenBLAS's remainder of 2 or 3 rows costs more than zero rows (measured): not for
+    a remainder of 1, two rows alone, or products past MAX_PADDED_ROWS."""
+    assert [gather.padded_rows(rows) for rows in range(1, 18)] == [
+        1, 2, 4, 4, 5, 8, 8, 8, 9, 12, 12, 12, 13, 16, 16, 16, 17]
+    assert gather.padded_rows(gather.MAX_PADDED_ROWS + 3) == gather.MAX_PADDED_ROWS + 3

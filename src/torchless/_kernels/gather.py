@@ -85,6 +85,25 @@ def per_image_gemm_is_large(w_shape, out_hw, groups):
             and (O // groups) * Cg * kH * kW * out_hw[0] * out_hw[1] >= LARGE_PER_IMAGE_MULTIPLY_ADDS)
 
 
+# OpenBLAS's kernels (Haswell's, used on AVX2 machines) compute a product's output rows in blocks of
+# 4: a remainder of 2 or 3 rows costs about as much as a whole block, and in a few-channel layer's
+# product the remainder is a large share. Zero rows added up to a multiple of 4 are then cheaper
+# than the remainder: 64 per-image products, one thread, us, as is / padded:
+#   forward (rows x 46) @ (46 x 224): 3 rows 242 / 164, 7: 337 / 242, 10: 347 / 272, 11: 428 / 281;
+#   weight gradient (10 x 224) @ (224 x 45): 528 / 379.
+# A remainder of 1 is cheap (5 rows: 242 / 242 forward, 433 / 436 weight gradient), and so are 2
+# rows on their own (161 / 164).
+BLAS_ROW_BLOCK = 4
+MAX_PADDED_ROWS = 16
+
+
+def padded_rows(rows):
+    """How many rows to give a product's left operand of ``rows`` rows (zero rows added; see above)."""
+    if rows > MAX_PADDED_ROWS or rows == 2 or rows % BLAS_ROW_BLOCK < 2:
+        return rows
+    return rows + -rows % BLAS_ROW_BLOCK
+
+
 class GatherPlan:
     """Buffers and views for one (input shape, dtype, kernel, stride, padding, dilation, groups).
 
@@ -141,17 +160,19 @@ class GatherPlan:
             self.source = x
         return self.matrix
 
-    def output_gradient(self, gy):
-        """gy (N, O, Ho, Wo) laid out like the GEMM output (N, O, Ho*row_length), zero off the grid."""
-        if not self.pitched:
-            return gy.reshape(*gy.shape[:2], -1)
+    def output_gradient(self, gy, rows=None):
+        """gy (N, O, Ho, Wo) laid out like the GEMM output (N, rows, Ho*row_length), zero off the grid
+        and in the rows past O (``rows`` defaults to O; more are only possible when pitched)."""
         N, O, Ho, Wo = gy.shape
+        rows = O if rows is None else rows
+        if not self.pitched:
+            return gy.reshape(N, O, -1)
         buffer = self._output_gradient
-        if buffer is None or buffer.shape[1] != O or buffer.dtype != gy.dtype:
-            # Zeroed once: only the (Ho, Wo) part is ever written, so the rest stays zero.
-            buffer = self._output_gradient = np.zeros((N, O, Ho, self.row_length), gy.dtype)
-        buffer[:, :, :, :Wo] = gy
-        return buffer.reshape(N, O, -1)
+        if buffer is None or buffer.shape[1] != rows or buffer.dtype != gy.dtype:
+            # Zeroed once: only the (O, Ho, Wo) part is ever written, so the rest stays zero.
+            buffer = self._output_gradient = np.zeros((N, rows, Ho, self.row_length), gy.dtype)
+        buffer[:, :O, :, :Wo] = gy
+        return buffer.reshape(N, rows, -1)
 
 
 def _view_as(array, shape):
@@ -208,6 +229,9 @@ def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None, bia
     by the plan's row of ones: the GEMM adds it, with no pass over y (32x1x28x28->5 forward 418 ->
     340 us, 32x5x14x14->10 520 -> 474). Otherwise copying the kernel and the longer product cost
     more than that pass (1x256x14x14->256: 3.71 vs 3.13 ms), and the bias is added to y.
+
+    Pitched columns leave the GEMM's output to be cropped anyway, so its rows may be padded to a
+    multiple of BLAS's row block (see :func:`padded_rows`) at no extra copy.
     """
     O, Cg, kH, kW = w.shape
     plan = plan_for(x.shape, x.dtype, (kH, kW), stride, padding, dilation, groups, pitch_pays(w.shape, groups))
@@ -218,16 +242,22 @@ def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None, bia
     taps = Cg * kH * kW
     kernel = w.reshape(groups, O // groups, taps)
     columns = plan.matrix
-    if bias is not None and plan.matrix_with_ones is not None and N * Ho * Wo >= taps:
-        kernel = np.concatenate([kernel, bias.astype(kernel.dtype, copy=False).reshape(1, O, 1)], axis=2)
-        columns, bias = plan.matrix_with_ones, None
+    fuse_bias = bias is not None and plan.matrix_with_ones is not None and N * Ho * Wo >= taps
+    rows = padded_rows(O) if groups == 1 and plan.row_length != Wo else O // groups
+    if fuse_bias or rows != O // groups:  # one group here
+        matrix = np.zeros((1, rows, taps + fuse_bias), kernel.dtype)
+        matrix[0, :O, :taps] = kernel[0]
+        if fuse_bias:
+            matrix[0, :O, taps] = bias
+            columns, bias = plan.matrix_with_ones, None
+        kernel = matrix
     y = np.empty((N, O, Ho, Wo), dtype) if out is None else out
     if plan.row_length == Wo:  # the GEMM writes y itself, already in NCHW order
         matmul(kernel, columns, out=y.reshape(N, groups, O // groups, -1))
         if bias is not None:
             y += bias.astype(dtype, copy=False).reshape(1, O, 1, 1)
     else:
-        pitched = matmul(kernel, columns).reshape(N, O, Ho, plan.row_length)[:, :, :, :Wo]
+        pitched = matmul(kernel, columns).reshape(N, groups * rows, Ho, plan.row_length)[:, :O, :, :Wo]
         if bias is None:
             np.copyto(y, pitched)
         else:
@@ -242,8 +272,9 @@ def conv2d_backward_weight_gather(gy, x, kernel_hw, stride, padding, dilation, g
     plan = plan_for(x.shape, x.dtype, tuple(kernel_hw), stride, padding, dilation, groups,
                     pitch_pays((O, C // groups, *kernel_hw), groups))
     columns = plan.gather(x, reuse=True)
-    gy_rows = plan.output_gradient(gy).reshape(N, groups, O // groups, -1)
+    rows = padded_rows(O) if groups == 1 and plan.pitched else O // groups  # see padded_rows
+    gy_rows = plan.output_gradient(gy, groups * rows).reshape(N, groups, rows, -1)
     per_image = matmul(gy_rows, columns.swapaxes(-1, -2))
     # Summed over images in a fixed order: deterministic.
     gw = per_image[0] if N == 1 else per_image.sum(axis=0)
-    return gw.reshape(O, C // groups, *kernel_hw)
+    return gw[:, :O // groups].reshape(O, C // groups, *kernel_hw)
