@@ -199,13 +199,13 @@ def test_weight_gradient_reuses_only_the_columns_of_the_same_input():
 
 @pytest.mark.parametrize("out_channels", range(1, 18))
 def test_products_padded_to_the_blas_row_block_give_only_the_real_rows(monkeypatch, out_channels):
-    """Pitched products of 3, 6, 7, 10, 11, ... output rows run with zero rows added up to a
-    multiple of 4 (gather.padded_rows): the extra rows must reach neither the output, with or
-    without the bias in the product, nor the weight gradient, whose padded output-gradient buffer
-    is reused by the next call."""
+    """Pitched products of 3, 7, 10, 11, ... output rows run with zero rows added up to a multiple
+    of 4 (gather.padded_rows): the extra rows must reach neither the output, with or without the
+    bias in the product, nor the weight gradient, whose padded output-gradient buffer is reused by
+    the next call."""
     products = []
     matmul = gather.matmul
-    monkeypatch.setattr(gather, "matmul", lambda a, b, **kw: products.append(a.shape[-2]) or matmul(a, b, **kw))
+    monkeypatch.setattr(gather, "matmul", lambda a, b, **kw: products.append(a.shape[-2:]) or matmul(a, b, **kw))
     x, w, kernel, args = _problem(3, 5, 9, 8, out_channels, 3, 1, 1, 1, 1, np.float64)
     bias = np.random.default_rng(3).standard_normal(out_channels)
     expected = reference_forward(x, w, *args)
@@ -216,15 +216,17 @@ def test_products_padded_to_the_blas_row_block_give_only_the_real_rows(monkeypat
         gy = np.random.default_rng(seed).standard_normal(expected.shape)
         assert_close(gather.conv2d_backward_weight_gather(gy, x, kernel, *args),
                      reference_backward_weight(gy, x, kernel, *args), np.float64)
-    rows = gather.padded_rows(out_channels)
-    assert rows >= out_channels and rows in (out_channels, out_channels + -out_channels % 4)
-    assert products == [rows] * 4
+    positions = 9 * 10  # pitched: Ho rows of Wp
+    assert products == [(gather.padded_rows(out_channels, 45), 45), (gather.padded_rows(out_channels, 46), 46)] + [
+        (gather.padded_rows(out_channels, positions), positions)] * 2
     gather.release_plans()
 
 
 def test_row_padding_rule():
-    """Padded where OpenBLAS's remainder of 2 or 3 rows costs more than zero rows (measured): not for
-    a remainder of 1, two rows alone, or products past MAX_PADDED_ROWS."""
-    assert [gather.padded_rows(rows) for rows in range(1, 18)] == [
-        1, 2, 4, 4, 5, 8, 8, 8, 9, 12, 12, 12, 13, 16, 16, 16, 17]
-    assert gather.padded_rows(gather.MAX_PADDED_ROWS + 3) == gather.MAX_PADDED_ROWS + 3
+    """Padded where OpenBLAS's narrow remainder kernels cost more than zero rows (measured): a remainder
+    of 3 always, of 1 or 2 from 9 rows on in deep products, never past MAX_PADDED_ROWS."""
+    assert [gather.padded_rows(rows, 10) for rows in range(1, 18)] == [
+        1, 2, 4, 4, 5, 6, 8, 8, 9, 10, 12, 12, 13, 14, 16, 16, 17]
+    assert [gather.padded_rows(rows, 46) for rows in range(1, 18)] == [
+        1, 2, 4, 4, 5, 6, 8, 8, 12, 12, 12, 12, 16, 16, 16, 16, 17]
+    assert gather.padded_rows(gather.MAX_PADDED_ROWS + 3, 100) == gather.MAX_PADDED_ROWS + 3

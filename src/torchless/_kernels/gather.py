@@ -86,22 +86,27 @@ def per_image_gemm_is_large(w_shape, out_hw, groups):
 
 
 # OpenBLAS's kernels (Haswell's, used on AVX2 machines) compute a product's output rows in blocks of
-# 4: a remainder of 2 or 3 rows costs about as much as a whole block, and in a few-channel layer's
-# product the remainder is a large share. Zero rows added up to a multiple of 4 are then cheaper
-# than the remainder: 64 per-image products, one thread, us, as is / padded:
-#   forward (rows x 46) @ (46 x 224): 3 rows 242 / 164, 7: 337 / 242, 10: 347 / 272, 11: 428 / 281;
-#   weight gradient (10 x 224) @ (224 x 45): 528 / 379.
-# A remainder of 1 is cheap (5 rows: 242 / 242 forward, 433 / 436 weight gradient), and so are 2
-# rows on their own (161 / 164).
+# 4, and finish a remainder with slower narrow kernels; in a few-channel layer's product the
+# remainder is a large share. Zero rows up to a multiple of 4 are then cheaper than the remainder.
+# 64 per-image products (rows x depth) @ (depth x 224 or 840), one thread, us, as is / padded:
+#   a remainder of 3 always: 3 rows 174 / 149 (depth 10), 7: 276 / 241, 11: 262 / 185 (depth 28);
+#   of 2 or 1 only for deeper products of more rows: 10 rows 317 / 315 (depth 10), 218 / 185
+#   (depth 28), 347 / 272 (46), weight gradient (depth 224) 528 / 379; 9 rows 297 / 327 (depth
+#   10), 330 / 289 (46); but 6 rows 227 / 241 (10), 161 / 160 (28); 5 rows 209 / 247 (10), 247 / 245 (46).
 BLAS_ROW_BLOCK = 4
+MIN_PADDED_REMAINDER = 3
+MIN_PADDED_ROWS, MIN_PADDED_DEPTH = 9, 32
 MAX_PADDED_ROWS = 16
 
 
-def padded_rows(rows):
-    """How many rows to give a product's left operand of ``rows`` rows (zero rows added; see above)."""
-    if rows > MAX_PADDED_ROWS or rows == 2 or rows % BLAS_ROW_BLOCK < 2:
+def padded_rows(rows, depth):
+    """How many rows to give the left operand (rows x depth) of a product (zero rows added; see above)."""
+    remainder = rows % BLAS_ROW_BLOCK
+    if remainder == 0 or rows > MAX_PADDED_ROWS:
         return rows
-    return rows + -rows % BLAS_ROW_BLOCK
+    if remainder >= MIN_PADDED_REMAINDER or (rows >= MIN_PADDED_ROWS and depth >= MIN_PADDED_DEPTH):
+        return rows + BLAS_ROW_BLOCK - remainder
+    return rows
 
 
 class GatherPlan:
@@ -243,7 +248,7 @@ def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None, bia
     kernel = w.reshape(groups, O // groups, taps)
     columns = plan.matrix
     fuse_bias = bias is not None and plan.matrix_with_ones is not None and N * Ho * Wo >= taps
-    rows = padded_rows(O) if groups == 1 and plan.row_length != Wo else O // groups
+    rows = padded_rows(O, taps + fuse_bias) if groups == 1 and plan.row_length != Wo else O // groups
     if fuse_bias or rows != O // groups:  # one group here
         matrix = np.zeros((1, rows, taps + fuse_bias), kernel.dtype)
         matrix[0, :O, :taps] = kernel[0]
@@ -272,7 +277,7 @@ def conv2d_backward_weight_gather(gy, x, kernel_hw, stride, padding, dilation, g
     plan = plan_for(x.shape, x.dtype, tuple(kernel_hw), stride, padding, dilation, groups,
                     pitch_pays((O, C // groups, *kernel_hw), groups))
     columns = plan.gather(x, reuse=True)
-    rows = padded_rows(O) if groups == 1 and plan.pitched else O // groups  # see padded_rows
+    rows = padded_rows(O, columns.shape[-1]) if groups == 1 and plan.pitched else O // groups
     gy_rows = plan.output_gradient(gy, groups * rows).reshape(N, groups, rows, -1)
     per_image = matmul(gy_rows, columns.swapaxes(-1, -2))
     # Summed over images in a fixed order: deterministic.
