@@ -1195,7 +1195,7 @@ class Tensor:
         value_t = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, self._data.dtype))
         if value_t._data.dtype != self._data.dtype:
             value_t = value_t._cast(self._data.dtype)
-        if grad_mode.state.enabled and (self._requires_grad or value_t._requires_grad):
+        if records(self, value_t):
             if self.grad_fn is None and self._requires_grad:
                 raise RuntimeError(("a view of " if indexing.is_basic_key(key) else "") + _LEAF_INPLACE)
             self._check_inplace()
@@ -1233,7 +1233,7 @@ class Tensor:
 
     def _inplace(self, compute, other=None):
         """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise."""
-        recorded = grad_mode.state.enabled and (self._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
+        recorded = records(self, other if isinstance(other, Tensor) else None)
         if recorded:
             self._check_inplace()
             result = compute(self)
@@ -1307,7 +1307,7 @@ class Tensor:
             if np.broadcast_shapes(self._data.shape, source._data.shape) != self._data.shape:
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                    f"{list(np.broadcast_shapes(self._data.shape, source._data.shape))}")
-        if grad_mode.state.enabled and (self._requires_grad or source._requires_grad):
+        if records(self, source):
             self._check_inplace()
             return self._rebind(inplace.Copy.apply(self, source))
         self._data[...] = source._data
@@ -1316,7 +1316,7 @@ class Tensor:
 
     def _overwrite(self, values, kind):
         """Replace every value; recorded as a node passing no gradient back when self is in the graph."""
-        if grad_mode.state.enabled and self._requires_grad:
+        if records(self):
             self._check_inplace()
             return self._rebind(inplace.Overwrite.apply(self, values=values, kind=kind))
         self._data[...] = values
@@ -1331,7 +1331,7 @@ class Tensor:
             if value._data.ndim:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
-            if value._requires_grad and grad_mode.state.enabled:
+            if records(value):
                 return self.copy_(value)
             value = value._data
         return self._overwrite(value, "FillBackward2")

@@ -118,7 +118,7 @@ def merge_row_phases(row_phases, shape, padding, row_stride, plane_hw):
     """Fresh (N, C, H, W) array from row phases (sH, C*N*Hq*Wq*sW) whose columns are already
     interleaved: row_phases[p] holds padded rows p, p + sH, ... of every plane."""
     N, C, H, W = shape
-    (Hq, Wq), ((top, _), (left, _)) = plane_hw, padding
+    Hq, ((top, _), (left, _)) = plane_hw[0], padding
     x = np.empty(shape, dtype=row_phases.dtype)
     channel_major = x.transpose(1, 0, 2, 3)
     for p in range(row_stride):
