@@ -422,3 +422,101 @@ def test_integral_zero_dim_tensors_count_as_ints():
     ours = F.max_pool2d(torchless.tensor(x), torchless.tensor(3), (2, torchless.tensor(2)))
     theirs = torch.nn.functional.max_pool2d(torch.tensor(x), torch.tensor(3), (2, torch.tensor(2)))
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+# --------------------------------------------------------------------------- adaptive pooling edge cases
+def _window_means(x, out_hw):
+    """Float64 per-window means of x (N, C, H, W), one window at a time (PyTorch's windows)."""
+    (H, W), (oH, oW) = x.shape[2:], out_hw
+    y = np.empty(x.shape[:2] + tuple(out_hw))
+    for i in range(oH):
+        for j in range(oW):
+            rows = slice(i * H // oH, -(-(i + 1) * H // oH))
+            cols = slice(j * W // oW, -(-(j + 1) * W // oW))
+            y[:, :, i, j] = x[:, :, rows, cols].mean(axis=(2, 3))
+    return y
+
+
+@pytest.mark.parametrize("in_hw, out_hw", [((4, 4), (3, 3)), ((7, 5), (3, 4)), ((2, 3), (5, 7)), ((5, 1), (2, 3))])
+def test_adaptive_avg_pool_keeps_inf_and_nan_in_their_own_windows(in_hw, out_hw):
+    """An inf or NaN input makes only the windows holding it inf or NaN (as PyTorch, which sums each
+    window); a gradient's inf reaches only the cells of its own window."""
+    import warnings
+    x = np.arange(float(np.prod(in_hw))).reshape(1, 1, *in_hw)
+    x[0, 0, 0, 0], x[0, 0, -1, -1] = np.inf, np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # inf - inf in the reference's means
+        expected = _window_means(x, out_hw)
+    t = tensor(x, requires_grad=True)
+    y = F.adaptive_avg_pool2d(t, out_hw)
+    np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-12)
+    upstream = np.zeros(out_hw)
+    upstream[-1, -1] = np.inf
+    y.backward(tensor(upstream[None, None]))
+    in_last_window = np.zeros(in_hw, bool)
+    in_last_window[(out_hw[0] - 1) * in_hw[0] // out_hw[0]:, (out_hw[1] - 1) * in_hw[1] // out_hw[1]:] = True
+    np.testing.assert_array_equal(t.grad.numpy()[0, 0], np.where(in_last_window, np.inf, 0.0))
+
+
+ADAPTIVE_EDGE_CALLS = [
+    # output 1x1 is a mean over the last two axes in PyTorch: any rank from 2, the mean's dtype error
+    ("adaptive_avg_pool2d", (6, 3), "float32", 1),
+    ("adaptive_avg_pool2d", (6,), "float32", 1),
+    ("adaptive_avg_pool2d", (2, 6, 3), "int64", 1),
+    ("adaptive_avg_pool2d", (1, 2, 0, 3), "float32", 1),
+    ("adaptive_avg_pool1d", (6, 3), "float32", 1),
+    ("adaptive_avg_pool1d", (2, 6, 3), "int64", 1),
+    ("adaptive_avg_pool1d", (2, 3, 0), "float32", 1),
+    # an empty output skips the kernel's dtype check
+    ("adaptive_avg_pool2d", (0, 2, 6, 3), "int64", 2),
+    ("adaptive_avg_pool2d", (2, 6, 3), "int64", 0),
+    ("adaptive_avg_pool2d", (0, 3, 3), "int64", 2),
+    ("adaptive_avg_pool1d", (0, 6, 3), "int64", 2),
+    ("adaptive_avg_pool2d", (2, 0, 3, 3), "float32", 2),
+    ("adaptive_avg_pool2d", (2, 0, 3), "float32", 2),
+    ("adaptive_max_pool2d", (0, 2, 6, 3), "int64", 2),
+]
+
+
+@pytest.mark.parametrize("fn, shape, dtype, output_size", ADAPTIVE_EDGE_CALLS)
+def test_adaptive_pooling_edge_cases_match_torch(fn, shape, dtype, output_size):
+    torch = pytest.importorskip("torch")
+
+    def call(lib, module):
+        result = outcome(lambda: getattr(module, fn)(lib.ones(shape, dtype=getattr(lib, dtype)), output_size))
+        if isinstance(result, Raised):
+            return result.type, result.message.replace("torch.", "torchless.")
+        return tuple(result.shape), str(result.dtype).split(".")[1], np.asarray(result.tolist()).ravel().tolist()
+
+    expected, actual = call(torch, torch.nn.functional), call(torchless, F)
+    assert str(actual) == str(expected)  # str: NaN == NaN
+
+
+@pytest.mark.parametrize("fn", ["adaptive_avg_pool2d", "adaptive_max_pool2d"])
+@pytest.mark.parametrize("shape, output_size", [((2, 1, 3, 5), 0), ((1, 3, 5), (0, 2)), ((0, 1, 3, 5), 0),
+                                                ((2, 0, 3, 3), 2), ((0, 2, 6, 3), 2)])
+def test_adaptive_pooling_backward_of_an_empty_output_plane_fails_as_in_torch(fn, shape, output_size):
+    torch = pytest.importorskip("torch")
+
+    def backward(lib, module):
+        x = lib.ones(shape, requires_grad=True)
+        pooled = getattr(module, fn)(x, output_size)
+        pooled.backward(lib.ones(pooled.shape))
+        return tuple(x.grad.shape)
+
+    expected = outcome(lambda: backward(torch, torch.nn.functional))
+    actual = outcome(lambda: backward(torchless, F))
+    assert str(actual) == str(expected)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
+@pytest.mark.parametrize("shape", [(1, 1, 8), (1, 8), (0, 1, 8)])
+def test_max_pool1d_of_integers_fails_as_in_torch_unless_indices_are_kept(dtype, shape):
+    """PyTorch's index-free 1-D kernel has floating types only; returning indices takes the other one."""
+    torch = pytest.importorskip("torch")
+    assert_same_error(lambda: torch.nn.functional.max_pool1d(torch.zeros(shape, dtype=getattr(torch, dtype)), 2),
+                      lambda: F.max_pool1d(torchless.zeros(shape, dtype=getattr(torchless, dtype)), 2))
+    x = np.arange(np.prod(shape)).reshape(shape).astype(dtype)
+    expected, _ = torch.nn.functional.max_pool1d(torch.tensor(x), 2, return_indices=True)
+    actual, _ = F.max_pool1d(torchless.tensor(x), 2, return_indices=True)
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())

@@ -18,7 +18,6 @@ import functools
 import numpy as np
 
 from . import parallel, scratch
-from .blas import matmul
 
 
 def pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
@@ -641,36 +640,59 @@ def avg_pool2d_backward(gy, input_shape, kernel, stride, padding, ceil_mode, cou
     return np.ascontiguousarray(gxp[:, :, pH:pH + H, pW:pW + W])
 
 
-def _adaptive_pooling_matrix(in_size, out_size, dtype):
-    """(out_size, in_size) matrix averaging PyTorch's adaptive windows
-    [floor(i * in / out), ceil((i + 1) * in / out))."""
+def _adaptive_windows(in_size, out_size):
+    """(starts, ends) of PyTorch's adaptive windows [floor(i * in / out), ceil((i + 1) * in / out))."""
     i = np.arange(out_size)
-    start = (i * in_size) // out_size
-    end = -((-(i + 1) * in_size) // out_size)
-    positions = np.arange(in_size)
-    inside = (positions[None, :] >= start[:, None]) & (positions[None, :] < end[:, None])
-    return (inside / (end - start)[:, None]).astype(dtype)
+    return (i * in_size) // out_size, -((-(i + 1) * in_size) // out_size)
+
+
+def _window_sums(a, starts, ends, axis):
+    """Sums of ``a`` over the windows [starts[i], ends[i]) along ``axis`` (non-empty, starts and ends
+    both non-decreasing).
+
+    One np.add.reduceat over the bounds interleaved (start, end, start, end, ..., last start), keeping
+    every other result: an inf or NaN stays in the windows holding it, where an averaging matrix
+    would spread 0 * inf = NaN over every output. reduceat sums a segment up to the next index, so
+    ends past the last element need one zero appended (only when windows overlap the array's end).
+    """
+    n = a.shape[axis]
+    if len(ends) > 1 and ends[-2] >= n:
+        pad = [(0, 0)] * a.ndim
+        pad[axis] = (0, 1)
+        a = np.pad(a, pad)
+    bounds = np.empty(2 * len(starts) - 1, np.intp)
+    bounds[0::2], bounds[1::2] = starts, ends[:-1]
+    sums = np.add.reduceat(a, bounds, axis=axis)
+    return sums[(slice(None),) * (axis % a.ndim) + (slice(None, None, 2),)]
 
 
 def adaptive_avg_pool2d_forward(x, output_hw):
-    """Adaptive average pooling of x (N, C, H, W) to (N, C, oH, oW)."""
+    """Adaptive average pooling of x (N, C, H, W) to (N, C, oH, oW): each window's sum over its size."""
     N, C, H, W = x.shape
     oH, oW = output_hw
     if H % oH == 0 and W % oW == 0:
         # Equal, non-overlapping windows: a plain reshape-mean.
         return x.reshape(N, C, oH, H // oH, oW, W // oW).mean(axis=(3, 5), dtype=x.dtype)
-    # Windows are separable, so pool = P_h @ x @ P_w^T with small averaging matrices.
-    pool_h = _adaptive_pooling_matrix(H, oH, x.dtype)
-    pool_w = _adaptive_pooling_matrix(W, oW, x.dtype)
-    pooled_cols = matmul(x.reshape(N * C * H, W), pool_w.T).reshape(N * C, H, oW)
-    return matmul(pool_h, pooled_cols).reshape(N, C, oH, oW)
+    (row_starts, row_ends), (col_starts, col_ends) = _adaptive_windows(H, oH), _adaptive_windows(W, oW)
+    sums = _window_sums(_window_sums(x, row_starts, row_ends, 2), col_starts, col_ends, 3)
+    sizes = np.multiply.outer(row_ends - row_starts, col_ends - col_starts).astype(x.dtype)
+    return sums / sizes  # a fresh contiguous array (the sums are a strided view)
 
 
 def adaptive_avg_pool2d_backward(gy, input_shape):
-    """Gradient (N, C, H, W) of adaptive_avg_pool2d_forward given gy (N, C, oH, oW)."""
+    """Gradient (N, C, H, W) of adaptive_avg_pool2d_forward given gy (N, C, oH, oW).
+
+    Input cell h receives the shares of the windows holding it, windows first(h) .. last(h): a
+    window sum again, over the output axis (so an inf gradient reaches only its own window's cells).
+    """
     N, C, H, W = input_shape
     oH, oW = gy.shape[2:]
-    pool_h = _adaptive_pooling_matrix(H, oH, gy.dtype)
-    pool_w = _adaptive_pooling_matrix(W, oW, gy.dtype)
-    spread_cols = matmul(gy.reshape(N * C * oH, oW), pool_w).reshape(N * C, oH, W)
-    return matmul(pool_h.T, spread_cols).reshape(input_shape)
+    (row_starts, row_ends), (col_starts, col_ends) = _adaptive_windows(H, oH), _adaptive_windows(W, oW)
+    sizes = np.multiply.outer(row_ends - row_starts, col_ends - col_starts).astype(gy.dtype)
+    shares = gy / sizes
+    cells_h, cells_w = np.arange(H), np.arange(W)
+    # Windows holding cell h: those ending after it up to those starting at or before it.
+    rows = _window_sums(shares, np.searchsorted(row_ends, cells_h, "right"),
+                        np.searchsorted(row_starts, cells_h, "right"), 2)
+    return np.ascontiguousarray(_window_sums(rows, np.searchsorted(col_ends, cells_w, "right"),
+                                             np.searchsorted(col_starts, cells_w, "right"), 3))

@@ -5,6 +5,7 @@ Every variant runs on the 2-D kernels of ``torchless._kernels.pool``: the input 
 unbatched and 1-D inputs share one path. Arguments are validated here, once, in PyTorch's order
 and with its messages (max_pool1d and avg_pool1d have checks of their own, as in PyTorch).
 """
+import math
 import numbers
 
 import numpy as np
@@ -51,6 +52,8 @@ class MaxPool(Function):
         return pooled
 
     def backward(self, grad):
+        if self.indices is not None:
+            _check_grad_output(grad, self.spatial, "adaptive_max_pool2d_backward")
         planes = _as_planes(grad, self.spatial)
         if self.winners is not None:
             gx = kernels.max_pool2d_backward_winners(planes, self.winners)
@@ -90,13 +93,14 @@ class AdaptiveAvgPool(Function):
     def forward(self, x, spatial=2, output_hw=None):
         self.input_shape, self.spatial, self.output_hw = x.shape, spatial, output_hw
         planes = _as_planes(x, spatial)
-        if 0 in output_hw:
+        if 0 in output_hw or 0 in planes.shape[:2]:  # an empty output: nothing to average
             pooled = np.zeros(planes.shape[:2] + output_hw, x.dtype)
         else:
             pooled = kernels.adaptive_avg_pool2d_forward(planes, output_hw)
         return _from_planes(pooled, x.shape[:-spatial], spatial)
 
     def backward(self, grad):
+        _check_grad_output(grad, self.spatial, "adaptive_avg_pool2d_backward")
         if grad.size == 0:
             return (np.zeros(self.input_shape, grad.dtype),)
         gx = kernels.adaptive_avg_pool2d_backward(_as_planes(grad, self.spatial),
@@ -104,9 +108,17 @@ class AdaptiveAvgPool(Function):
         return (gx.reshape(self.input_shape),)
 
     def name(self):
-        if self.spatial == 1:
-            return "SqueezeBackward1"
-        return "MeanBackward1" if self.output_hw == (1, 1) else "AdaptiveAvgPool2DBackward0"  # PyTorch takes a mean
+        return "SqueezeBackward1" if self.spatial == 1 else "AdaptiveAvgPool2DBackward0"
+
+
+def _check_grad_output(grad, spatial, fn):
+    """PyTorch's adaptive pooling backward refuses an empty output plane (output_size 0), which its
+    forward allowed; 1-D pooling runs as 2-D, so its gradient is named with the extra axis."""
+    shape = list(_view_2d(grad.shape, spatial))
+    for axis in range(1, len(shape)):
+        if shape[axis] == 0:
+            raise RuntimeError(f"{fn}(): Expected grad_output to have non-zero size for non-batch dimensions, but "
+                               f"grad_output has sizes {shape} with dimension {axis} being empty")
 
 
 # ---------------------------------------------------------------------------- adaptive max (no kernel in _kernels.pool)
@@ -356,6 +368,9 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """
     params = _max_pool1d_with_indices_params if return_indices else _max_pool1d_params
     kernel, stride, padding, dilation = params(input, kernel_size, stride, padding, dilation, ceil_mode)
+    if not (return_indices or records(input)):
+        # PyTorch's index-free 1-D kernel, taken when no gradient needs the indices, has floating types only.
+        _check_float(input, "max_pool1d_impl")
     return _max_pool(input, 1, (1, kernel), (1, stride), (0, padding), (1, dilation), ceil_mode, return_indices,
                      "SqueezeBackward1")
 
@@ -423,13 +438,17 @@ def _adaptive_output_size(output_size, shape, spatial):
     return tuple(n if v is None else v for v, n in zip(output_size, shape[-len(output_size):]))
 
 
-def _check_adaptive_avg(shape, output_hw):
+def _check_output_size(output_hw):
     fn = "adaptive_avg_pool2d"
     if len(output_hw) != 2:
         raise RuntimeError(f"{fn}: output_size must be 2")
     if output_hw[0] < 0 or output_hw[1] < 0:
         raise RuntimeError(f"{fn}: elements of output_size must be greater than or equal to 0 but received "
                            f"{{{output_hw[0]}, {output_hw[1]}}}")
+
+
+def _check_adaptive_avg(shape, output_hw):
+    fn = "adaptive_avg_pool2d"
     if len(shape) not in (3, 4):
         raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got {list(shape)}")
     for axis in (-2, -1):
@@ -450,8 +469,13 @@ def adaptive_avg_pool2d(input, output_size):
     [floor(i * H / H_out), ceil((i + 1) * H / H_out)), likewise along W.
     """
     output_hw = _adaptive_output_size(output_size, input.size(), 2)
+    _check_output_size(output_hw)
+    if output_hw == (1, 1):
+        # PyTorch takes the mean over the last two axes here, with the mean's checks only (any rank
+        # from 2, empty planes give NaN).
+        return input.mean((-1, -2), keepdim=True)
     _check_adaptive_avg(tuple(input.shape), output_hw)
-    _check_float(input, "adaptive_avg_pool2d")
+    _check_float_unless_empty(input, output_hw, 2)
     return AdaptiveAvgPool.apply(input, spatial=2, output_hw=output_hw)
 
 
@@ -460,9 +484,18 @@ def adaptive_avg_pool1d(input, output_size):
     check_tensor(input, "adaptive_avg_pool1d")
     _check_rank_2_to_3(input, "adaptive_avg_pool1d")
     length = _one_int(output_size, "adaptive_avg_pool1d", "output_size", 2)
+    _check_output_size((1, length))
+    if length == 1:  # as adaptive_avg_pool2d of the input with an axis of 1 added: a mean
+        return input.unsqueeze(-2).mean((-1, -2), keepdim=True).squeeze(-2)
     _check_adaptive_avg(_view_2d(input.shape, 1), (1, length))
-    _check_float(input, "adaptive_avg_pool2d")
+    _check_float_unless_empty(input, (length,), 1)
     return AdaptiveAvgPool.apply(input, spatial=1, output_hw=(1, length))
+
+
+def _check_float_unless_empty(input, output_size, spatial):
+    """The kernel's dtype check, which PyTorch's adaptive average pooling skips when the output is empty."""
+    if math.prod(input.shape[:-spatial]) * math.prod(output_size):
+        _check_float(input, "adaptive_avg_pool2d")
 
 
 def _check_adaptive_max(input, output, fn):
