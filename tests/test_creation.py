@@ -312,3 +312,36 @@ def test_random_values_have_the_right_ranges_and_moments():
 ])
 def test_random_fill_errors_match_torch(call):
     assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+# ---------------------------------------------------------------- fill values that do not fit the dtype
+FILL_CALLS = """
+L.full_like(L.zeros(2, dtype=L.uint8), -100)
+L.full_like(L.zeros(2, dtype=L.uint8), 300)
+L.full_like(L.zeros(2, dtype=L.uint8), 2.7)
+L.full_like(L.zeros(2, dtype=L.uint8), -2.7)
+L.full_like(L.zeros(2, dtype=L.int8), 200)
+L.full_like(L.zeros(2, dtype=L.int32), 2 ** 40)
+L.full_like(L.zeros(2, dtype=L.int64), 2 ** 70)
+L.full((2,), -100, dtype=L.uint8)
+L.full((1,), 2 ** 63, dtype=L.int64)
+L.full((1,), -2 ** 63, dtype=L.int64)
+L.full((1,), -2 ** 63 - 1, dtype=L.int64)
+L.full((1,), float('inf'), dtype=L.int64)
+L.full((1,), 1e40, dtype=L.float32)
+L.full((1,), 1e20, dtype=L.float16)
+L.full((1,), 2 ** 70, dtype=L.float32)
+L.zeros(2, dtype=L.uint8).fill_(-100)
+L.zeros(2, dtype=L.uint8).fill_(-300)
+L.zeros(2, dtype=L.int16).fill_(40000)
+L.zeros(2, dtype=L.int16).fill_(-2.5)
+L.zeros(2).fill_(-1e40)
+L.zeros(2).fill_(float('-inf'))
+"""
+
+
+@pytest.mark.parametrize("call", FILL_CALLS.strip().splitlines())
+def test_fill_values_convert_as_in_torch(call):
+    """PyTorch's checked scalar conversion: integer dtypes refuse values out of range (an unsigned one
+    wraps negative integers down to -max), float32 refuses finite values beyond its range."""
+    assert_same_as_torch(eval(f"lambda L: {call}"))

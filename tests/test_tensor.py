@@ -298,6 +298,8 @@ A = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 7.5
     "T.permute(0, 1, 3)", "T.unsqueeze(4)", "T.unsqueeze(-5)", "T.squeeze(5)", "T.transpose(0, 3)", "T.size(3)",
     "L.tensor(2.).size(0)", "L.tensor(2.).unsqueeze(1)", "L.tensor(2.).permute(0)", "T.expand(2, 3)",
     "T.expand(2, 2, 4)", "T.t()", "T.view(2.5)", "T.reshape(1.5)", "T.view(2, 12.0)",
+    "L.tensor(2.).flatten(1, 0)", "L.tensor(2.).flatten(-2)", "L.tensor(2.).flatten(0, 1)", "L.tensor(2.).flatten(-1, 0)",
+    "L.nn.Flatten()(L.tensor(2.))", "L.nn.Flatten(0)(L.tensor(2.))",
 ])
 def test_shape_operations_match_torch(call):
     assert_same_as_torch(lambda L: eval(call, {"L": L, "T": L.tensor(A)}))

@@ -134,7 +134,7 @@ def from_numpy(ndarray):
 
 def _filled(shape, value, dtype, requires_grad, device_arg):
     np_dtype = _dtype.to_numpy_dtype(dtype) if dtype is not None else _dtype.get_default_dtype().numpy
-    return _finish(np.full(shape, value, np_dtype), requires_grad, device_arg)
+    return _finish(np.full(shape, _dtype.fill_value(value, np_dtype), np_dtype), requires_grad, device_arg)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):

@@ -80,6 +80,41 @@ def set_default_dtype(d):
     _default_float = d
 
 
+_FLOAT32_MAX = np.finfo(np.float32).max.item()  # (the name float is taken by the dtype here)
+# The C++ type PyTorch names when a scalar does not fit an integer dtype.
+_C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t"}
+
+
+def fill_value(value, np_dtype):
+    """``value`` (a Python or NumPy number) as PyTorch converts a fill value to ``np_dtype``.
+
+    Integer dtypes refuse values beyond their range, except that an unsigned dtype takes a negative
+    integer down to -max, modulo 2**bits (c10's ``overflows``: filling uint8 with -100 gives 156);
+    floats are truncated. float32 refuses finite values beyond its range, float16 rounds them to inf.
+    """
+    if isinstance(value, (_builtins.bool, np.bool_)):
+        return value
+    if isinstance(value, _builtins.int):  # PyTorch reads a Python int as int64, or uint64 if positive
+        if value >= 2**64:
+            raise OverflowError("int too big to convert")
+        if value < -2**63:
+            raise OverflowError("can't convert negative int to unsigned")
+    if np_dtype.kind == "f":
+        if np_dtype == np.float32 and _FLOAT32_MAX < abs(_builtins.float(value)) < np.inf:
+            raise RuntimeError("value cannot be converted to type float without overflow")
+        with np.errstate(over="ignore"):  # float16 overflows to inf silently, as in PyTorch
+            return np_dtype.type(value)
+    if np_dtype.kind not in "iu":
+        return value
+    if not isinstance(value, (_builtins.int, np.integer)):
+        value = _builtins.float(value)
+    info = np.iinfo(np_dtype)
+    lowest = -info.max if np_dtype.kind == "u" and isinstance(value, (_builtins.int, np.integer)) else info.min
+    if not lowest <= value <= info.max:  # False for NaN too
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPES[np_dtype.name]} without overflow")
+    return _builtins.int(value) % (1 << info.bits) if value < 0 and np_dtype.kind == "u" else _builtins.int(value)
+
+
 import builtins as _builtins  # noqa: E402  (after the module-level names that shadow the builtins)
 
 builtins_float, builtins_int, builtins_bool = _builtins.float, _builtins.int, _builtins.bool

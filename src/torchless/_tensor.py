@@ -1064,9 +1064,9 @@ class Tensor:
 
     def flatten(self, start_dim=0, end_dim=-1):
         ndim = self._data.ndim
+        start, end = normalize_dim(start_dim, ndim), normalize_dim(end_dim, ndim)  # a 0-d tensor takes -1 and 0
         if ndim == 0:
             return self.reshape(1)
-        start, end = normalize_dim(start_dim, ndim), normalize_dim(end_dim, ndim)
         if start > end:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         if start == end:
@@ -1334,6 +1334,8 @@ class Tensor:
             if records(value):
                 return self.copy_(value)
             value = value._data
+        else:
+            value = _dtype.fill_value(value, self._data.dtype)
         return self._overwrite(value, "FillBackward2")
 
     def _check_random_fill(self, kernel):
