@@ -171,3 +171,28 @@ def test_bad_calls_still_fail_after_valid_ones():
                 assert actual == (expected.type, expected.message.replace("torch.", "torchless."))
             else:
                 assert actual.shape == tuple(expected.shape)
+
+
+@pytest.mark.parametrize("x_shape, x_dtype, w_shape, w_dtype", [
+    ((3, 6), "float32", (3,), "float32"),       # matrix-vector product: its size message
+    ((2, 3, 6), "float32", (3,), "float32"),
+    ((0, 4), "float32", (5,), "float32"),
+    ((3, 4), "float32", (4,), "float64"),       # ... and its dtype message
+    ((3, 4), "int64", (4,), "float32"),
+    ((3, 4), "float32", (6,), "float64"),       # size first
+    ((4,), "float32", (6,), "float32"),         # dot product
+    ((4,), "float32", (6,), "float64"),         # dtype first
+    ((4,), "int64", (4,), "float32"),
+    ((1, 6), "float32", (5, 5), "float64"),     # matrix product: shapes first, then dtypes
+    ((6,), "float32", (5, 5), "float64"),
+    ((2, 3, 4), "float32", (5, 5), "float64"),
+    ((3, 6), "int64", (5, 5), "float32"),
+    ((1, 6), "float32", (5, 6), "float64"),
+])
+def test_linear_without_bias_checks_as_the_product_torch_computes(x_shape, x_dtype, w_shape, w_dtype):
+    torch = pytest.importorskip("torch")
+    assert_same_error(
+        lambda: torch.nn.functional.linear(torch.zeros(x_shape, dtype=getattr(torch, x_dtype)),
+                                           torch.zeros(w_shape, dtype=getattr(torch, w_dtype))),
+        lambda: F.linear(torchless.zeros(x_shape, dtype=getattr(torchless, x_dtype)),
+                         torchless.zeros(w_shape, dtype=getattr(torchless, w_dtype))))

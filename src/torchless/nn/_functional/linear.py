@@ -83,18 +83,41 @@ def _check(input, weight, bias):
         if input.dtype != weight.dtype:
             raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
                                f"{weight.dtype.scalar_name}")
-    elif input.dtype != weight.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_CPP_TYPE_NAMES[input.dtype.name]} "
-                           f"!= {_CPP_TYPE_NAMES[weight.dtype.name]}")
+    elif weight.dim() == 1:
+        _check_vector_weight(input, weight)
+        return
     in_features = weight.shape[-1]
     if input.shape[-1] != in_features:
         rows = math.prod(input.shape[:-1])
-        mat2 = f"{in_features}x{weight.shape[0]}" if weight.dim() == 2 else f"{in_features}x1"
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and {mat2})")
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+                           f"{in_features}x{weight.shape[0]})")
+    if bias is None and input.dtype != weight.dtype:  # mm checks the dtypes after the shapes
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_CPP_TYPE_NAMES[input.dtype.name]} "
+                           f"!= {_CPP_TYPE_NAMES[weight.dtype.name]}")
     if bias is not None:
         message = _expand_error(bias, (math.prod(input.shape[:-1]), weight.shape[0]))
         if message:
             raise RuntimeError(message)
+
+
+def _check_vector_weight(input, weight):
+    """A 1-D weight without bias: PyTorch computes a dot product for a 1-D input, a matrix-vector
+    product of the flattened input otherwise, each with its own checks in its own order."""
+    if input.dim() == 1:
+        if input.dtype != weight.dtype:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {input.dtype.scalar_name} "
+                               f"and {weight.dtype.scalar_name}")
+        if input.shape[0] != weight.shape[0]:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
+                               f"[{weight.shape[0]}] to have the same number of elements, but got {input.shape[0]} "
+                               f"and {weight.shape[0]} elements respectively")
+        return
+    rows = math.prod(input.shape[:-1])
+    if input.shape[-1] != weight.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{input.shape[-1]}), vec ({weight.shape[0]})")
+    if input.dtype != weight.dtype:  # the product's result takes the vector's dtype
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {weight.dtype.scalar_name}, "
+                           f"{input.dtype.scalar_name}, and {weight.dtype.scalar_name}")
 
 
 _checked = CheckedCalls()  # call_key of valid calls: their checks need not run again
