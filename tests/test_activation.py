@@ -260,6 +260,19 @@ def test_integer_inputs_match_torch():
         np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-6)
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape, dim", [((0, 3), 1), ((2, 0), 1), ((2, 0), 0), ((2, 3), 1), ((2, 3), 0)])
+def test_softmax_of_integers_fails_unless_empty_as_in_torch(name, shape, dim):
+    """PyTorch's softmax kernels have floating types only, but an empty input returns before them."""
+    torch = pytest.importorskip("torch")
+
+    def call(lib, module):
+        result = outcome(lambda: getattr(module, name)(lib.zeros(shape, dtype=lib.int64), dim))
+        return result if isinstance(result, tuple) else (tuple(result.shape), str(result.dtype).split(".")[1])
+
+    assert call(torchless, F) == call(torch, torch.nn.functional)
+
+
 # --------------------------------------------------------------------------- modules
 MODULES = [
     ("ReLU", (), {}), ("ReLU", (True,), {}), ("LeakyReLU", (), {}), ("LeakyReLU", (0.2, True), {}), ("Sigmoid", (), {}),

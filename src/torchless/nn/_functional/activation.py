@@ -268,6 +268,8 @@ def _softmax(function, input, dim, dtype, name, stacklevel):
     if dtype is not None:
         input = input.to(dtype)
     if not input.is_floating_point():
+        if input.numel() == 0:  # PyTorch returns before dispatching on the dtype
+            return input.clone()
         kernel = f"{name}_lastdim_kernel_impl" if axis == max(input.dim() - 1, 0) else f"{name}_kernel_impl"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     if input.dim() == 0:
