@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..._kernels import conv as kernels
-from ..._tensor import Tensor
+from ..._tensor import Tensor, _category, _promote
 from ...autograd.function import Function, records
 from ._args import CheckedCalls, Param, call_key, native
 
@@ -37,7 +37,6 @@ class Convolution(Function):
         self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
         self.x, self.w = _as_4d(x), _as_4d(w)
         self.args = stride, padding, dilation, groups
-        # astype: an empty batch skips PyTorch's dtype checks, and its output keeps the input's dtype
         y = kernels.conv2d_forward(self.x, self.w, *self.args, bias=b).astype(x.dtype, copy=False)
         return _like(y, self.ndim)
 
@@ -60,8 +59,9 @@ class TransposedConvolution(Function):
     """y = conv_transpose(x, w) + b: the adjoint of Convolution with respect to its input.
 
     The kernels describe a convolution by its input size; an output_padding of at least the stride
-    (allowed below the dilation) gives an output no convolution of x's size maps back to. Such
-    outputs are computed uncropped and unpadded, then cropped and padded with zeros.
+    (allowed below the dilation), or a negative one (oneDNN's output for a zero dilation, see
+    _onednn_deconvolution), gives an output no convolution of x's size maps back to. Such outputs
+    are computed uncropped and unpadded, then cropped and padded with zeros.
     """
 
     saved = ("x", "w")
@@ -74,7 +74,7 @@ class TransposedConvolution(Function):
         self.out_hw = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1
                             for n, s, (p, _), d, k, op in zip(in_hw, stride, padding, dilation, kernel, output_padding))
         self.full_hw = None
-        if any(op >= s for op, s in zip(output_padding, stride)):
+        if any(op >= s or op < 0 for op, s in zip(output_padding, stride)):
             self.full_hw = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(in_hw, stride, dilation, kernel))
         if self.full_hw is None:
             y = kernels.conv2d_backward_input(self.x, self.w, self.out_hw, stride, padding, dilation, groups)
@@ -112,6 +112,27 @@ class TransposedConvolution(Function):
         if self.needs_input_grad[2]:
             gb = grad.sum(axis=tuple(i for i in range(grad.ndim) if i != 1)).astype(self.bias_dtype, copy=False)
         return gx, gw, gb
+
+    def name(self):
+        return "ConvolutionBackward0"
+
+
+class EmptyConvolution(Function):
+    """PyTorch's "Empty" backend, for an input without batch or channels: an empty output, zero gradients.
+
+    The output's shape and dtype are those of the element-wise ops PyTorch runs instead of a
+    convolution (see _empty_backend); every gradient is zero, in its tensor's dtype.
+    """
+
+    saved = ("x", "w", "b")
+
+    def forward(self, x, w, b, shape=None, dtype=None):
+        self.x, self.w, self.b = x, w, b
+        return np.zeros(shape, dtype)
+
+    def backward(self, grad):
+        return tuple(np.zeros_like(a) if need else None for a, need in zip((self.x, self.w, self.b),
+                                                                            self.needs_input_grad))
 
     def name(self):
         return "ConvolutionBackward0"
@@ -187,7 +208,8 @@ def _check_shape_forward(in_shape, w_shape, bias, stride, padding, dilation, tra
 
 
 def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups):
-    """Whether PyTorch's CPU backend selection picks oneDNN, whose dtype-mismatch message differs.
+    """Whether PyTorch's CPU backend selection picks oneDNN: its own dtype-mismatch message, and its own
+    checks and errors (for a transposed convolution, none of the reference backend's).
 
     PyTorch also requires a strided or dilated convolution, a batch of 16, a kernel other than 1x1
     or more than one thread; with its default thread pool on a multi-core machine that always holds.
@@ -204,11 +226,52 @@ def _not_implemented(kernel_name, dtype, supported):
         raise NotImplementedError(f'"{kernel_name}" not implemented for \'{_SCALAR_NAMES[dtype.name]}\'')
 
 
+# oneDNN's own errors, which PyTorch passes on as they are.
+_ONEDNN_MEMORY = "could not construct a memory descriptor using a format tag"
+_ONEDNN_PRIMITIVE = ("could not create a primitive descriptor for the {} forward propagation primitive. Run workload "
+                     "with environment variable ONEDNN_VERBOSE=all to get additional diagnostic information.")
+
+
+def _c_div(a, b):
+    """C++ integer division, which truncates toward zero (Python's // floors)."""
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+def _onednn_deconvolution(in_shape, w_shape, stride, padding, dilation, output_padding):
+    """What oneDNN makes of a transposed convolution: the dilation and output padding it computes with.
+
+    PyTorch sizes the output itself and checks nothing (no kernel or dilation checks, no "Output
+    size is too small"); an empty output is fine. A negative size fails oneDNN's memory descriptor.
+    ideep hands oneDNN a dilation of 1 everywhere if any dilation is 0, so with a 0 dilation
+    PyTorch's output size (d * (k - 1) = 0 in that dimension) and oneDNN's kernel extent disagree:
+    oneDNN accepts the problem only if its own size check still holds, and then crops or zero-pads
+    its result to PyTorch's size, which is an output padding outside [0, stride) here. oneDNN has
+    no implementation for an empty kernel.
+    """
+    out_hw = _transposed_size(in_shape[2:], w_shape[2:], stride, padding, dilation, output_padding)
+    if any(n < 0 for n in out_hw):
+        raise RuntimeError(_ONEDNN_MEMORY)
+    if 0 in w_shape[2:]:
+        raise RuntimeError(_ONEDNN_PRIMITIVE.format("deconvolution"))
+    if all(d > 0 for d in dilation):
+        return dilation, output_padding
+    dilation = [1] * len(dilation)
+    natural = _transposed_size(in_shape[2:], w_shape[2:], stride, padding, dilation, [0] * len(dilation))
+    for n, k, s, p, op, out in zip(in_shape[2:], w_shape[2:], stride, padding, output_padding, out_hw):
+        # oneDNN's check: src == (dst - kernel extent + padding_l + padding_r) / stride + 1, padding_r = p - op
+        if _c_div(out - k + p + (p - op), s) + 1 != n:
+            raise RuntimeError(_ONEDNN_PRIMITIVE.format("deconvolution"))
+    return dilation, [out - n for out, n in zip(out_hw, natural)]
+
+
 def _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dilation, transposed, output_padding,
                    groups):
-    """The checks of the CPU backend PyTorch would run (all shapes and parameters 2-D here)."""
-    if in_shape[0] == 0 or in_shape[1] == 0:
-        return  # PyTorch's "Empty" backend checks nothing more
+    """The checks of the CPU backend PyTorch picks for a non-empty input (all shapes and parameters 2-D here).
+
+    Returns the dilation and output padding that backend computes with (changed only by oneDNN's
+    transposed convolution with a zero dilation).
+    """
     if math.prod(in_shape) == 0:
         raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: {in_shape}")
     if _uses_mkldnn(in_shape, w_shape, input.dtype, stride, transposed, output_padding, groups):
@@ -217,9 +280,15 @@ def _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
                 raise RuntimeError(f"Input type ({_tensor_type(input.dtype)}) and {name} type "
                                    f"({_tensor_type(param.dtype)}) should be the same or input should be a MKLDNN "
                                    f"tensor and {name} is a dense tensor")
-        if not transposed and any(d <= 0 for d in dilation):
+        if transposed:
+            return _onednn_deconvolution(in_shape, w_shape, stride, padding, dilation, output_padding)
+        # mkldnn_convolution repeats check_shape_forward, adding this check; oneDNN then has no
+        # implementation for an empty kernel.
+        if any(d <= 0 for d in dilation):
             raise RuntimeError("non-positive dilation is not supported")
-        # Past this point oneDNN fails with its own internal errors; the reference backend's are clearer.
+        if 0 in w_shape[2:]:
+            raise RuntimeError(_ONEDNN_PRIMITIVE.format("convolution"))
+        return dilation, output_padding
     kh, kw = w_shape[2:]
     dh, dw = dilation
     if transposed:
@@ -250,11 +319,70 @@ def _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
     if weight.dtype != input.dtype:
         raise RuntimeError(f"expected scalar type {_SCALAR_NAMES[input.dtype.name]} but found "
                            f"{_SCALAR_NAMES[weight.dtype.name]}")
+    if transposed:
+        _check_bias_added_in_place(input._data.dtype, bias)
+    return dilation, output_padding
+
+
+def _check_bias_added_in_place(out_dtype, bias):
+    """``output.add_(bias)``: the sum takes the bias's dtype only if of a higher category (a float bias on
+    an integer output), and then cannot be written back. (conv1d and conv2d with a numeric padding
+    have already required the input's dtype.)"""
+    if bias is not None and _category(bias._data.dtype) > _category(out_dtype):
+        raise RuntimeError(f"result type {_SCALAR_NAMES[bias._data.dtype.name]} can't be cast to the desired output "
+                           f"type {_SCALAR_NAMES[out_dtype.name]}")
 
 
 def _transposed_size(in_hw, kernel, stride, padding, dilation, output_padding):
     return [(n - 1) * s - 2 * p + d * (k - 1) + op + 1
             for n, k, s, p, d, op in zip(in_hw, kernel, stride, padding, dilation, output_padding)]
+
+
+def _scalar_dtype(tensor_dtype, scalar_dtype):
+    """The dtype of an op between a tensor and a 0-d tensor: the 0-d one counts only if of a higher category."""
+    return tensor_dtype if _category(tensor_dtype) >= _category(scalar_dtype) else _promote(tensor_dtype, scalar_dtype)
+
+
+def _empty_backend(in_shape, w_shape, input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                   groups):
+    """PyTorch's "Empty" backend, for an input without batch or channels: (EmptyConvolution, params).
+
+    It checks nothing more, and convolves nothing: it computes ``input.view(-1) * weight.view(-1)``
+    (no channels) or ``input * weight.view(-1)[0]``, adds ``bias[0]`` in place, and views the result
+    as the output size, unchecked. Those ops give the output's dtype (a promotion with the weight's)
+    and the errors: an empty weight has no element 0, an integer output cannot take a float bias in
+    place, and the view refuses negative sizes (a -1 even asks it to infer a size from 0 elements).
+    """
+    in_dtype, w_dtype = input._data.dtype, weight._data.dtype
+    if in_shape[1] == 0:
+        dtype = _promote(in_dtype, w_dtype)  # no channels means an empty weight: [0] * [0]
+    elif math.prod(w_shape) == 0:
+        raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
+    else:
+        dtype = _scalar_dtype(in_dtype, w_dtype)
+    _check_bias_added_in_place(dtype, bias)
+    if transposed:
+        shape = [in_shape[0], w_shape[1] * groups] + _transposed_size(in_shape[2:], w_shape[2:], stride, padding,
+                                                                      dilation, output_padding)
+    else:
+        shape = [in_shape[0], w_shape[0]] + [_c_div(n + 2 * p - (d * (k - 1) + 1), s) + 1 for n, k, s, p, d in
+                                             zip(in_shape[2:], w_shape[2:], stride, padding, dilation)]
+    if in_shape[1] == 0:
+        shape[1] = 0
+    inferred = None
+    for i, n in enumerate(shape):
+        if n == -1:
+            if inferred is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            inferred = i
+        elif n < 0:
+            raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {shape}")
+    if inferred is not None:  # the other sizes multiply to 0, like the elements
+        raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {shape} because the unspecified "
+                           "dimension size -1 can be any value and is ambiguous")
+    if input.dim() == 3:
+        del shape[2]  # the height of 1 of a 1-D convolution
+    return EmptyConvolution, {"shape": tuple(shape), "dtype": dtype}
 
 
 def _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, extra=None):
@@ -279,8 +407,11 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
         in_shape, w_shape = in_shape[:2] + [1] + in_shape[2:], w_shape[:2] + [1] + w_shape[2:]
         stride, padding, dilation, output_padding = [1] + stride, [0] + padding, [1] + dilation, [0] + output_padding
         extra = [0] + extra
-    _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dilation, transposed, output_padding,
-                   groups)
+    if in_shape[0] == 0 or in_shape[1] == 0:
+        return _empty_backend(in_shape, w_shape, input, weight, bias, stride, padding, dilation, transposed,
+                              output_padding, groups)
+    dilation, output_padding = _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dilation,
+                                              transposed, output_padding, groups)
     pads = tuple((p, p + e) for p, e in zip(padding, extra))
     params = {"stride": tuple(stride), "padding": pads, "dilation": tuple(dilation), "groups": groups}
     if transposed:
@@ -364,6 +495,10 @@ def _checked_once(checks):
                 y = kernels.conv2d_forward(x, weight._data, **params, bias=None if bias is None else bias._data)
                 return Tensor._wrap(y.astype(x.dtype, copy=False))
         y = function.apply(input if batched else input.unsqueeze(0), weight, bias, **params)
+        if y.grad_fn is not None and not y.dtype.is_floating_point:
+            # PyTorch records the node after the forward, refusing an integer output (from integer
+            # input and weight, and a float bias requiring grad, which only a padding string lets by).
+            raise RuntimeError(f"Autograd not support dtype: {y.dtype.scalar_name}")
         return y if batched else y.squeeze(0)
 
     return convolve
