@@ -158,6 +158,15 @@ def test_gradient_and_grad_fn_match_torch(name):
     ("pow_zero_base", lambda L, a, b: a ** b, [[0.0, 0.0, 2.0], [2.0, 0.5, 0.0]]),
     ("log_at_zero", lambda L, a: a.log(), [[0.0, 1.0]]),
     ("div_by_zero", lambda L, a, b: a / b, [[1.0, 0.0], [0.0, 0.0]]),
+    ("max_at_nan", lambda L, a: a.max(), [[np.nan, 1.0, 2.0]]),  # the NaN is the maximum: it gets the gradient
+    ("min_at_two_nans", lambda L, a: a.min(), [[np.nan, 1.0, np.nan]]),
+    ("std_without_degrees_of_freedom", lambda L, a: a.std(-1), [[2.0]]),
+    ("var_correction_beyond_size", lambda L, a: a.var(1, correction=2), [[[1.0, 3.0], [2.0, 2.0]]]),
+    ("std_correction_beyond_size", lambda L, a: a.std(1, correction=3), [[[1.0, 3.0], [2.0, 2.0]]]),
+    ("var_of_all_without_degrees_of_freedom", lambda L, a: a.var(correction=3), [[1.0, 3.0, 3.0]]),
+    ("std_of_constant_values", lambda L, a: a.std(), [[2.0, 2.0]]),
+    ("sort_descending_with_nan", lambda L, a: a.sort(descending=True).values, [[1.0, np.nan, 3.0, 3.0]]),
+    ("topk_of_0d", lambda L, a: a.topk(1).values, [2.0]),
 ], ids=lambda c: c[0])
 def test_gradients_at_ties_and_kinks_match_torch(case):
     _, fn, arrays = case

@@ -146,6 +146,9 @@ L.randn(2, 3, dtype=L.int64)
 L.rand_like(L.ones(2, 3, dtype=L.int64))
 L.randint(5, 2, (3,))
 L.randint(3, (-1,))
+L.eye(-1)
+L.eye(2, -1)
+L.linspace(0, 1, -1)
 """
 
 

@@ -275,6 +275,9 @@ def test_max_with_dim_returns_a_named_pair():
     "L.tensor([[1, 5], [7, 0]]).max(1)", "L.tensor([3., 1., 3.]).argmax()", "L.tensor([[1., 2.], [3., 4.]]).var(1)",
     "L.tensor([[1., 2.], [3., 4.]]).std(0, keepdim=True)", "L.tensor([1., 2., 4.]).var(unbiased=False)",
     "L.max(L.tensor([1., 5.]), L.tensor([3., 2.]))", "L.tensor([1., 2.]).max(L.tensor([3., 0.]))",
+    "L.tensor([5, 3, 2], dtype=L.uint8).prod()", "L.tensor([True, False]).prod()",
+    "L.tensor([[1, 2], [3, 4]]).int().prod(1)",
+    "L.tensor([True, True]).prod(dtype=L.float64)", "L.tensor([200, 200], dtype=L.uint8).prod(dtype=L.uint8)",
 ])
 def test_reduction_edge_cases_match_torch(call):
     assert_same_as_torch(eval(f"lambda L: {call}"))
@@ -303,6 +306,34 @@ A = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 7.5
 ])
 def test_shape_operations_match_torch(call):
     assert_same_as_torch(lambda L: eval(call, {"L": L, "T": L.tensor(A)}))
+
+
+@pytest.mark.parametrize("call", [
+    "L.tensor([1, 2]).repeat(0)", "L.tensor([1., 2.]).repeat(2, 0)", "L.tensor(2.).repeat(0)",
+    "L.ones(2, 2, requires_grad=True).repeat(0, 1)", "L.ones(1, 2).repeat(2)", "L.ones(1, 2).repeat(-1, 1)",
+    "L.ones(1, 2).repeat()", "L.ones(1, 2).repeat(2, 1, 3)",
+    "L.chunk(L.ones(2, 2), 0)", "L.chunk(L.ones(2, 2), -1)", "L.tensor(1.).chunk(2)", "L.zeros(0, 2).chunk(3)",
+    "L.ones(5, 2).chunk(3)", "L.ones(5, 2).chunk(7)",
+    "L.ones(2, 2).split(0)", "L.zeros(0, 2).split(0)", "L.zeros(0, 2).split(3)", "L.ones(2, 2).split(-1)",
+    "L.ones(2, 2).split([1, 1, 0])", "L.ones(2, 2).split([0, 0])", "L.ones(2, 2).split([1, -1, 2])",
+    "L.tensor(1.).split(1)", "L.ones(5).split(2)",
+    "L.tensor(1.).unflatten(3, (1,))",
+    # shapes that do not broadcast: PyTorch's RuntimeError, not NumPy's ValueError
+    "L.zeros(2, 3) ** L.zeros(4)", "L.zeros(2, 3).long() ** L.zeros(4).long()", "L.zeros(3, 2, 5).int() ** L.zeros(2)",
+    "L.zeros(2, 3).clamp(L.zeros(4))", "L.zeros(2, 3).clamp(max=L.zeros(4))", "L.zeros(2, 3).clamp_(L.zeros(4))",
+    "L.zeros(2, 3).clip(L.zeros(3), L.zeros(4))", "L.zeros(2, 3).clamp_min(L.zeros(4))",
+    "L.zeros(3).clamp_(L.zeros(2, 3))", "L.div(L.ones(2, 3), L.ones(4), rounding_mode='floor')",
+])
+def test_shape_and_broadcast_errors_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_unflatten_of_a_0d_tensor_is_a_runtime_error(dim):
+    # PyTorch's message goes on with a C++ stack trace: compare its start only.
+    with pytest.raises(RuntimeError, match="^unflatten got an unexpected error:\nDimension specified as 0 but tensor "
+                                           "has no dimensions"):
+        torchless.tensor(1.).unflatten(dim, (1,))
 
 
 def test_view_shares_memory_and_reshape_of_transpose_copies():
@@ -443,6 +474,89 @@ def test_errors_and_scalar_conversions_match_torch(call):
     assert_same_as_torch(eval(f"lambda L: {call}"))
 
 
+@pytest.mark.parametrize("call", [
+    # descending order: uint8 must not wrap when negated, bool must not be negated, NaN comes first
+    "L.tensor([1, 0, 2, 0], dtype=L.uint8).sort(descending=True)", "L.tensor([1, 0, 2], dtype=L.uint8).topk(2)",
+    "L.tensor([[1, 0, 2], [3, 3, 0]], dtype=L.uint8).argsort(0, descending=True)",
+    "L.tensor([True, False, True]).sort(descending=True)", "L.tensor([True, False]).topk(1)",
+    "L.tensor([1., float('nan'), 2., 2.]).sort(descending=True)", "L.tensor([1., float('nan'), 2.]).topk(2)",
+    "L.tensor([[3, 1, 3], [0, 2, 2]]).sort(1, descending=True)", "L.tensor([[3., 1.], [3., 2.]]).topk(2, 0)",
+    # 0-d tensors: the value itself
+    "L.sort(L.tensor(3), dim=0)", "L.tensor(5).topk(0)", "L.tensor(5.).topk(1)", "L.tensor(5).topk(2)",
+    "L.tensor(5.).argsort(descending=True)",
+    # inf norms are max |x| and min |x|
+    "L.tensor([[3., -4.]]).norm(p=float('inf'))", "L.tensor([[3., -4.], [1., 0.]]).norm(p=float('-inf'), dim=1)",
+    "L.tensor([[3., -4.]]).norm(p=float('inf'), dim=0, keepdim=True)", "L.zeros(0, 3).norm(p=float('inf'))",
+    # all/any keep uint8
+    "L.tensor([1, 0, 2], dtype=L.uint8).all()", "L.tensor([[1, 0, 2]], dtype=L.uint8).any(1, keepdim=True)",
+    "L.tensor([1, 0, 2]).all()",
+    # integer division by zero raises; float division by zero does not; shapes are checked first
+    "L.tensor([2, 3]) // L.tensor([0, 1])", "L.tensor([2, 3]) % 0", "5 // L.tensor([0, 1])", "5 % L.tensor([1, 0])",
+    "L.div(L.tensor([2, 3]), 0, rounding_mode='trunc')",
+    "L.div(L.tensor([2, 3]), L.tensor([0, 1]), rounding_mode='floor')",
+    "L.tensor([], dtype=L.int64) // 0", "L.tensor([2., 3.]) // 0", "L.tensor([True, False]) // L.tensor([True] * 3)",
+    "L.div(L.tensor([-7, 7, -6, 2**62 + 1]), L.tensor([2, -2, 3, 1]), rounding_mode='trunc')",
+    "L.div(L.tensor([-128], dtype=L.int8), -1, rounding_mode='floor')",
+    "L.div(L.tensor([True]), 2, rounding_mode='trunc')",
+])
+def test_orderings_norms_and_integer_division_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+# ---------------------------------------------------------------- Python ints beyond an integer dtype's range
+U8 = "L.tensor([1, 255, 200], dtype=L.uint8)"
+I32 = "L.tensor([1, -2, 2**31 - 1], dtype=L.int32)"
+
+
+def assign(tensor, key, value):
+    tensor[key] = value
+    return tensor
+
+
+@pytest.mark.parametrize("call", [
+    # operands wrap like a C cast once read as int64 (uint64 from 2**63); beyond 64 bits OverflowError
+    f"{U8} + (-1)", f"{U8} - (-3)", f"{U8} * 300", f"{U8} + (2**63)", f"{U8} + (2**64 - 1)", f"{U8} + 2**64",
+    f"{U8} + (-2**63)", f"{U8} + (-2**63 - 1)", f"-1 - {U8}", f"300 * {U8}", f"{U8} == -1", f"{U8} != 511",
+    f"{U8} < -2", f"{U8} >= -1", f"{U8}.eq(-1)", f"{I32} > 2**40", f"{I32} == 2**32 + 1", f"{I32} + 2**31",
+    f"L.tensor([1, -2]) + 2**63", f"L.tensor([1, -2]) == 2**64", f"{U8} % -4", f"{U8} // -4", f"-2 // {U8}",
+    f"{U8} & -1", f"{U8} ^ 256", f"{U8} // 256", f"{U8} % 256", f"(-300) ** {U8}", f"{U8}.sub(-1)",
+    "L.tensor([True, False]) + 2**63", "L.tensor([True, False]) * (-2**63)", "L.tensor([True, False]) == 2**64",
+    # true division divides by the int's own value
+    f"{U8} / -2", f"L.div({U8}, 2**40)", f"L.div({U8}, 2**64)", f"2**40 / {U8}",
+    f"L.div({U8}, -2, rounding_mode='trunc')", f"L.div({U8}, 256, rounding_mode='floor')",
+    # exponents, alpha, clamp bounds, fill values and assigned values are range-checked instead
+    f"{U8} ** 300", f"{U8} ** 2**63", f"{U8} ** -1", f"{U8} ** (-2**63 - 1)", f"{I32} ** 2**40",
+    f"{U8}.add(1, alpha=-255)", f"{U8}.add(1, alpha=-256)", f"{U8}.sub(1, alpha=300)", f"{U8}.add(1, alpha=1.5)",
+    f"{U8}.clamp(min=-1)", f"{U8}.clamp(max=300)", f"{U8}.clamp(min=2**64)", f"{U8}.clamp_(min=-3)",
+    f"{U8}.masked_fill(L.tensor([True, False, False]), -1)",
+    f"{I32}.masked_fill(L.tensor([True, False, False]), 2**40)",
+    f"assign({U8}, 0, -1)", f"assign({U8}, ..., -255)", f"assign({U8}, 0, -256)", f"assign({U8}, 0, 300)",
+    f"assign({U8}, L.tensor([0, 2]), -3)", f"assign({I32}, 0, 2**40)", f"assign({U8}, 0, 2**63)",
+    f"assign({U8}, 0, -1.5)", f"assign(L.ones(2), 0, -2**63 - 1)", "assign(L.ones(2), 0, 1e40)",
+    # in place: the same wrapping, and the same refusal of a float result
+    f"{U8}.add_(-1)", f"{U8}.sub_(-2)", f"{U8}.mul_(300)", f"{U8}.div_(-2)", f"{I32}.add_(2**40)",
+    f"{U8}.add_(2**64)", f"{U8}.sub_(-1, alpha=3)",
+])
+def test_out_of_range_int_scalars_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+def test_out_of_range_int_operands_wrap_but_assigned_values_are_checked():
+    u8 = torchless.tensor([1, 255], dtype=torchless.uint8)
+    assert (u8 + (-1)).tolist() == [0, 254]
+    assert (u8 == -1).tolist() == [False, True]  # -1 reads as 255
+    assert (torchless.tensor([1, -1], dtype=torchless.int32) > 2**40).tolist() == [True, False]  # 2**40 reads as 0
+    assert (u8 / -2).tolist() == [-0.5, -127.5]
+    u8 -= -2
+    assert u8.tolist() == [3, 1]
+    u8[0] = -1
+    assert u8.tolist() == [255, 1]
+    with pytest.raises(RuntimeError, match="value cannot be converted to type uint8_t without overflow"):
+        u8[0] = 300
+    with pytest.raises(OverflowError, match="int too big to convert"):
+        u8 + 2**64
+
+
 # ---------------------------------------------------------------- tensor attributes and conversions
 def test_attributes_of_a_leaf_and_a_result():
     x = torchless.ones(2, 3, requires_grad=True)
@@ -527,6 +641,13 @@ def test_inplace_values_match_torch(op):
     "L.zeros(1, 3).add_(L.ones(2, 3))", "L.zeros(2, 3).long().add_(1.5)", "L.zeros(2, 3).long().div_(2)",
     "L.zeros(2, 3).bool().add_(1)", "L.zeros(2, 3).long().mul_(3)", "L.zeros(2, 3).add_(L.ones(3).double())",
     "L.zeros(2, 3).clamp_()", "L.ones(3).sub_(L.ones(3), alpha=3)",
+    # any integer result goes into any integer tensor, wrapping; floats and non-bools are refused as before
+    "L.tensor([3, 1], dtype=L.uint8).sub_(L.tensor([1, 2]))", "L.tensor([3, 1], dtype=L.uint8).mul_(L.tensor([-1, 2]))",
+    "L.tensor([3, 1], dtype=L.uint8).add_(L.tensor([1, 300]).int())",
+    "L.tensor([1, 2], dtype=L.int8).add_(L.tensor([200, 1]).byte())",
+    "L.tensor([3, 1, 200], dtype=L.uint8).clamp_(min=L.tensor([5]).int(), max=L.tensor([1, 250, -5]).int())",
+    "L.tensor([3, 1], dtype=L.uint8).add_(L.tensor([1., 2.]))", "L.tensor([True, False]).add_(L.tensor([1, 2]))",
+    "L.tensor([True, False]).add_(L.tensor([True, True]))", "L.tensor([1, 2]).add_(L.tensor([True, True]))",
 ])
 def test_inplace_errors_and_casts_match_torch(call):
     assert_same_as_torch(eval(f"lambda L: {call}"))

@@ -267,11 +267,16 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     np_dtype = _dtype.to_numpy_dtype(dtype if dtype is not None else _dtype.get_default_dtype())
     return _finish(np.linspace(start, end, steps).astype(np_dtype), requires_grad, device)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``)."""
+    for name, size in (("n", n), ("m", m)):
+        if size is not None and size < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {size}")
     np_dtype = _dtype.to_numpy_dtype(dtype if dtype is not None else _dtype.get_default_dtype())
     return _finish(np.eye(n, m, dtype=np_dtype), requires_grad, device)

@@ -80,6 +80,15 @@ def set_default_dtype(d):
     _default_float = d
 
 
+def can_cast(source, target):
+    """PyTorch's rule for writing a result of NumPy dtype ``source`` into a tensor of dtype ``target`` (in-place
+    ops): no float into an integer or bool, nothing but bool into bool. Unlike NumPy's "same_kind", any integer
+    goes into any integer (an int64 result wraps into uint8)."""
+    if source.kind == "f":
+        return target.kind == "f"
+    return target.kind != "b" or source.kind == "b"
+
+
 _FLOAT32_MAX = np.finfo(np.float32).max.item()  # (the name float is taken by the dtype here)
 # The C++ type PyTorch names when a scalar does not fit an integer dtype.
 _C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t"}
@@ -94,11 +103,8 @@ def fill_value(value, np_dtype):
     """
     if isinstance(value, (_builtins.bool, np.bool_)):
         return value
-    if isinstance(value, _builtins.int):  # PyTorch reads a Python int as int64, or uint64 if positive
-        if value >= 2**64:
-            raise OverflowError("int too big to convert")
-        if value < -2**63:
-            raise OverflowError("can't convert negative int to unsigned")
+    if isinstance(value, _builtins.int):
+        _check_64_bits(value)
     if np_dtype.kind == "f":
         if np_dtype == np.float32 and _FLOAT32_MAX < abs(_builtins.float(value)) < np.inf:
             raise RuntimeError("value cannot be converted to type float without overflow")
@@ -113,6 +119,26 @@ def fill_value(value, np_dtype):
     if not lowest <= value <= info.max:  # False for NaN too
         raise RuntimeError(f"value cannot be converted to type {_C_TYPES[np_dtype.name]} without overflow")
     return _builtins.int(value) % (1 << info.bits) if value < 0 and np_dtype.kind == "u" else _builtins.int(value)
+
+
+def _check_64_bits(value):
+    """PyTorch reads a Python int as int64, or as uint64 if positive: it refuses ints that fit neither."""
+    if value >= 2**64:
+        raise OverflowError("int too big to convert")
+    if value < -2**63:
+        raise OverflowError("can't convert negative int to unsigned")
+
+
+def wrap_int(value, np_dtype):
+    """A Python int operand of an op on an integer ``np_dtype`` tensor, as PyTorch converts it.
+
+    Unlike a fill value it is not range-checked: read as int64 (uint64 from 2**63), it is cast the way C
+    casts, modulo 2**bits (uint8 + -1 adds 255, int32 > 2**40 compares with 0).
+    """
+    _check_64_bits(value)
+    bits = 8 * np_dtype.itemsize
+    value %= 1 << bits
+    return value - (1 << bits) if np_dtype.kind == "i" and value >> (bits - 1) else value
 
 
 import builtins as _builtins  # noqa: E402  (after the module-level names that shadow the builtins)

@@ -502,8 +502,16 @@ class Tensor:
         if _scalar_category(other) > _category(a):
             common = _dtype.get_default_dtype().numpy if _scalar_category(other) == _FLOAT else \
                 np.dtype(np.int64)
-            return self._cast(common), Tensor._wrap(np.asarray(other, common))
-        return self, Tensor._wrap(np.asarray(other, a))
+            try:
+                return self._cast(common), Tensor._wrap(np.asarray(other, common))
+            except OverflowError:  # an int from 2**63 with a bool tensor: PyTorch reads it as uint64
+                _dtype.wrap_int(other, common)
+                raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to "
+                                   "promote Bool and UInt64") from None
+        try:
+            return self, Tensor._wrap(np.asarray(other, a))
+        except OverflowError:  # an int beyond the integer dtype's range: PyTorch wraps it (uint8 + -1 adds 255)
+            return self, Tensor._wrap(np.asarray(_dtype.wrap_int(other, a), a))
 
     def _common_with_tensor(self, other):
         a, b = self._data.dtype, other._data.dtype
@@ -545,6 +553,8 @@ class Tensor:
         if a is NotImplemented or a._data.dtype.kind == "f":
             return a, b
         f = _dtype.get_default_dtype().numpy
+        if not isinstance(other, Tensor):  # a scalar's own value, not its wrap into a's dtype: uint8 / -2 is -0.5
+            return a._cast(f), Tensor._wrap(np.asarray(other, f))
         return a._cast(f), b._cast(f)
 
     # ------------------------------------------------------------------ arithmetic
@@ -590,30 +600,34 @@ class Tensor:
         a, b = self._float_operands(other)
         return NotImplemented if a is NotImplemented else a._rbinary(b, arithmetic.Div, scalar_numerator=True)
 
-    def _untracked(self, other, fn, kernel, refused_kinds, reverse=False):
+    def _untracked(self, other, fn, kernel, refused_kinds, reverse=False, divides=False):
         """A binary op without gradient (``//``, ``%``, bitwise), refusing dtypes PyTorch has no kernel for."""
         a, b = self._operands(other)
         if a is NotImplemented:
             return NotImplemented
+        _raise_if_not_broadcastable(a, b)  # PyTorch checks the shapes first
         if a._data.dtype.kind in refused_kinds:
             raise NotImplementedError(f'"{kernel}" not implemented for \'{a.dtype.scalar_name}\'')
         if reverse:
             a, b = b, a
-        _raise_if_not_broadcastable(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):  # x // 0 is nan or inf, silently as in PyTorch
+        # PyTorch's integer kernels refuse a zero divisor (NumPy gives 0), unless there is nothing to compute.
+        if divides and a._data.dtype.kind in "iu" and a._data.size and not b._data.all():
+            raise RuntimeError("ZeroDivisionError")
+        # x // 0 is nan or inf for floats, INT_MIN // -1 wraps: silently, as in PyTorch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return Tensor._wrap(fn(a._data, b._data))
 
     def __floordiv__(self, other):
-        return self._untracked(other, np.floor_divide, "div_floor_cpu", "b")
+        return self._untracked(other, np.floor_divide, "div_floor_cpu", "b", divides=True)
 
     def __rfloordiv__(self, other):
-        return self._untracked(other, np.floor_divide, "div_floor_cpu", "b", reverse=True)
+        return self._untracked(other, np.floor_divide, "div_floor_cpu", "b", reverse=True, divides=True)
 
     def __mod__(self, other):
-        return self._untracked(other, np.mod, "remainder_cpu", "b")
+        return self._untracked(other, np.mod, "remainder_cpu", "b", divides=True)
 
     def __rmod__(self, other):
-        return self._untracked(other, np.mod, "remainder_cpu", "b", reverse=True)
+        return self._untracked(other, np.mod, "remainder_cpu", "b", reverse=True, divides=True)
 
     def __pow__(self, exponent):
         if self._data.dtype.kind == "f":
@@ -630,6 +644,7 @@ class Tensor:
         a, b = self._operands(other)
         if a is NotImplemented:
             return NotImplemented
+        _raise_if_not_broadcastable(a, b)
         base, exponent = (b, a) if reverse else (a, b)
         kind = a._data.dtype.kind
         if kind == "f":
@@ -638,8 +653,12 @@ class Tensor:
             if not reverse and isinstance(other, (bool, np.bool_)):
                 return Tensor._wrap(self._data | (not other))
             raise NotImplementedError('"pow" not implemented for \'Bool\'')
-        if not reverse and not isinstance(other, Tensor) and other < 0:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if not reverse and not isinstance(other, Tensor):
+            if other < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+            # An exponent is range-checked (read as int64 first), not wrapped: uint8 ** 300 raises.
+            _dtype.fill_value(other, np.dtype(np.int64))
+            _dtype.fill_value(other, a._data.dtype)
         x, e = np.broadcast_arrays(base._data, exponent._data)
         out = np.power(x, np.maximum(e, 0))
         negative = e < 0
@@ -686,13 +705,24 @@ class Tensor:
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     def add(self, other, *, alpha=1):
-        return self._binary(other, arithmetic.Add, alpha=alpha) if alpha != 1 else self + other
+        return self._alpha_binary(other, arithmetic.Add, alpha) if alpha != 1 else self + other
 
     def sub(self, other, *, alpha=1):
         if alpha == 1:
             return self - other
         self._check_bool_sub(other)
-        return self._binary(other, arithmetic.Sub, alpha=alpha)
+        return self._alpha_binary(other, arithmetic.Sub, alpha)
+
+    def _alpha_binary(self, other, fn, alpha):
+        """``self + alpha * other`` (or ``-``): an integer result takes alpha range-checked, like a fill value."""
+        a, b = self._operands(other)
+        if a is NotImplemented:
+            return NotImplemented
+        if a._data.dtype.kind in "iu":
+            if not isinstance(alpha, (numbers.Integral, np.bool_)):
+                raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+            alpha = _dtype.fill_value(alpha, a._data.dtype)
+        return a._binary(b, fn, alpha=alpha)
 
     def mul(self, other):
         return self * other
@@ -700,12 +730,12 @@ class Tensor:
     def div(self, other, *, rounding_mode=None):
         if rounding_mode is None:
             return self / other
-        a, b = self._operands(other)
-        fn = {"floor": np.floor_divide, "trunc": lambda x, y: np.trunc(x / y).astype(np.result_type(x, y))}
-        if rounding_mode not in fn:
-            raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
-                               f"'{rounding_mode}'")
-        return Tensor._wrap(fn[rounding_mode](a._data, b._data))
+        if rounding_mode == "floor":
+            return self._untracked(other, np.floor_divide, "div_floor_cpu", "b", divides=True)
+        if rounding_mode == "trunc":
+            return self._untracked(other, _trunc_divide, "div_trunc_cpu", "b", divides=True)
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
 
     multiply, subtract, divide, true_divide = mul, sub, div, __truediv__
 
@@ -799,12 +829,16 @@ class Tensor:
         return Tensor._wrap(np.isfinite(self._data))
 
     def all(self, dim=None, keepdim=False):
-        axes = None if dim is None else normalize_dims(dim, self._data.ndim)
-        return Tensor._wrap(np.all(self._data, axis=axes, keepdims=keepdim))
+        return self._all_any(np.all, dim, keepdim)
 
     def any(self, dim=None, keepdim=False):
+        return self._all_any(np.any, dim, keepdim)
+
+    def _all_any(self, fn, dim, keepdim):
         axes = None if dim is None else normalize_dims(dim, self._data.ndim)
-        return Tensor._wrap(np.any(self._data, axis=axes, keepdims=keepdim))
+        out = fn(self._data, axis=axes, keepdims=keepdim)
+        # PyTorch answers in uint8 for uint8 input (a legacy of byte masks), in bool for every other dtype.
+        return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
 
     # ------------------------------------------------------------------ elementwise functions
     def _float_self(self):
@@ -843,12 +877,15 @@ class Tensor:
             for bound, largest in ((min, True), (max, False)):
                 if bound is not None:
                     a, b = out._operands(bound)
+                    _raise_if_not_broadcastable(a, b)
                     out = arithmetic.Extremum.apply(a, b, largest=largest, clamp=True)
             return out
         source = self
         for bound in (min, max):
             if bound is not None:
                 source = source._operands(bound)[0]  # a float bound makes an integer tensor float
+        if source._data.dtype.kind in "iu":  # range-checked like a fill value: uint8 clamp(min=-1) is 255
+            min, max = (None if v is None else _dtype.fill_value(v, source._data.dtype) for v in (min, max))
         return unary.Clamp.apply(source, min=min, max=max)
 
     clip = clamp
@@ -900,7 +937,8 @@ class Tensor:
         mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
         if mask.dtype != np.bool_:
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
-        fill = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, self._data.dtype))
+        fill = value if isinstance(value, Tensor) else \
+            Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
         return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask, name="MaskedFillBackward0")
 
     # ------------------------------------------------------------------ reductions
@@ -922,16 +960,18 @@ class Tensor:
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         correction = _correction(unbiased, correction)
         return reduction.Var.apply(self._float_self(), axes=normalize_dims(dim, self._data.ndim),
-                                   correction=correction, keepdim=keepdim)
+                                   correction=correction, keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         correction = _correction(unbiased, correction)
         return reduction.Std.apply(self._float_self(), axes=normalize_dims(dim, self._data.ndim),
-                                   correction=correction, keepdim=keepdim)
+                                   correction=correction, keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
 
-    def prod(self, dim=None, keepdim=False):
+    def prod(self, dim=None, keepdim=False, dtype=None):
         axes = normalize_dims(dim, self._data.ndim)
-        return Tensor._wrap(np.prod(self._data, axis=axes, keepdims=keepdim))
+        # As sum: integers and bools multiply in int64 (NumPy would take uint64 for uint8 and bool).
+        np_dtype = dtype.numpy if dtype is not None else (np.int64 if self._data.dtype.kind in "biu" else None)
+        return Tensor._wrap(np.prod(self._data, axis=axes, keepdims=keepdim, dtype=np_dtype))
 
     def _check_nonempty(self, name, axes):
         """PyTorch refuses max/min/argmax/... over a dimension of size 0, or over all of an empty tensor."""
@@ -999,15 +1039,31 @@ class Tensor:
         axis = normalize_dim(dim, self._data.ndim)
         if not 0 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
             raise RuntimeError("selected index k out of range")
-        order = np.argsort(-self._data if largest else self._data, axis=axis, kind="stable")
-        indices = np.take(order, np.arange(k), axis=axis)
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("topk does not support bool dtypes on CPU")
+        if self._data.ndim == 0:  # k of 0 or 1: the value itself, as in PyTorch
+            return _RETURN_TYPES["topk"](self._gather(axis, None, "TopkBackward0"),
+                                         Tensor._wrap(np.zeros((), np.int64)))
+        indices = np.take(self._sort_order(axis, largest), np.arange(k), axis=axis)
         values = self._gather(axis, indices, "TopkBackward0")
         return _RETURN_TYPES["topk"](values, Tensor._wrap(indices.astype(np.int64)))
 
     def sort(self, dim=-1, descending=False, stable=False):
         axis = normalize_dim(dim, self._data.ndim)
-        order = np.argsort(-self._data if descending else self._data, axis=axis, kind="stable")
+        if self._data.ndim == 0:
+            return _RETURN_TYPES["sort"](self._gather(axis, None, "SortBackward0"),
+                                         Tensor._wrap(np.zeros((), np.int64)))
+        order = self._sort_order(axis, descending)
         return _RETURN_TYPES["sort"](self._gather(axis, order, "SortBackward0"), Tensor._wrap(order.astype(np.int64)))
+
+    def _sort_order(self, axis, descending):
+        """Stable sorting indices along ``axis``. Descending is the ascending order of the reversed values,
+        reversed: ties keep their order and NaN comes first, as in PyTorch (negating would wrap uint8
+        and fail on bool, and would put NaN last)."""
+        if not descending:
+            return np.argsort(self._data, axis=axis, kind="stable")
+        ascending = np.argsort(np.flip(self._data, axis), axis=axis, kind="stable")
+        return self._data.shape[axis] - 1 - np.flip(ascending, axis)
 
     def argsort(self, dim=-1, descending=False, stable=False):
         return self.sort(dim, descending)[1]
@@ -1017,6 +1073,8 @@ class Tensor:
         return self._gather(normalize_dim(dim, self._data.ndim), idx, "GatherBackward0")
 
     def _gather(self, axis, indices, name):
+        if indices is None:  # a 0-d tensor: its one value
+            return indexing.Index.apply(self, key=(), name=name)
         key = list(np.indices(indices.shape, sparse=True))
         key[axis] = indices
         return indexing.Index.apply(self, key=tuple(key), name=name)
@@ -1026,6 +1084,11 @@ class Tensor:
             return (self * self).sum(dim, keepdim).sqrt()
         if p == 1:
             return self.abs().sum(dim, keepdim)
+        if p in (np.inf, -np.inf):  # the largest or smallest |x| (the general form gives 1)
+            if dim is None and self._data.size == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the "
+                                   "operation does not have an identity")
+            return self.abs().amax(dim, keepdim) if p > 0 else self.abs().amin(dim, keepdim)
         return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
 
     # ------------------------------------------------------------------ shape
@@ -1077,6 +1140,9 @@ class Tensor:
 
     def unflatten(self, dim, sizes):
         axis = normalize_dim(dim, self._data.ndim)
+        if not self._data.ndim:
+            raise RuntimeError(f"unflatten got an unexpected error:\nDimension specified as {axis} but tensor has no "
+                               "dimensions")
         shape, sizes = self._data.shape, list(sizes)
         known = int(np.prod([n for n in sizes if n != -1]))
         if (-1 not in sizes and known != shape[axis]) or (-1 in sizes and (known == 0 or shape[axis] % known)):
@@ -1150,25 +1216,57 @@ class Tensor:
         return self.expand(other.shape)
 
     def repeat(self, *sizes):
+        if not sizes:
+            raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
         sizes = _shape_arg(sizes, "repeat")
-        out = self.reshape((1,) * (len(sizes) - self._data.ndim) + self._data.shape)
+        if len(sizes) < self._data.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+                               "tensor")
+        shape = (1,) * (len(sizes) - self._data.ndim) + self._data.shape
+        target = [n * size for n, size in zip(sizes, shape)]
+        for size in target:
+            if size < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {size}: {target}")
+        out = self.reshape(shape)
         for axis, n in enumerate(sizes):
-            if n != 1:
+            if n == 0:  # nothing to concatenate: an empty slice keeps the graph
+                out = out[(slice(None),) * axis + (slice(0, 0),)]
+            elif n != 1:
                 out = _cat([out] * n, axis)
         return out
 
     def chunk(self, chunks, dim=0):
+        if not self._data.ndim:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         axis = normalize_dim(dim, self._data.ndim)
-        step = -(-self._data.shape[axis] // chunks)
-        return self.split(max(step, 1), dim)
+        n = self._data.shape[axis]
+        if not n:  # an empty dim still gives `chunks` (empty) pieces
+            return self.split([0] * chunks, dim)
+        return self.split(-(-n // chunks), dim)
 
     def split(self, split_size_or_sections, dim=0):
+        if not self._data.ndim:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
         axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis]
         if isinstance(split_size_or_sections, int):
-            bounds = list(range(0, n, split_size_or_sections)) + [n]
+            size = split_size_or_sections
+            if size < 0:
+                raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+            if size == 0 and n:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+            bounds = list(range(0, n, size)) + [n] if n else [0, 0]  # an empty dim splits into one empty piece
         else:
-            bounds = [0] + list(np.cumsum(split_size_or_sections))
+            sizes = list(split_size_or_sections)
+            if any(size < 0 for size in sizes):
+                raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+                                   f"split_sizes={sizes}")
+            if sum(sizes) != n:
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
+                                   f"at dimension {axis}), but got split_sizes={sizes}")
+            bounds = [0] + list(np.cumsum(sizes))
         prefix = (slice(None),) * axis
         return tuple(indexing.Index.apply(self, key=prefix + (slice(lo, hi),), name="SplitBackward0")
                      for lo, hi in zip(bounds[:-1], bounds[1:]))
@@ -1192,7 +1290,15 @@ class Tensor:
 
     def __setitem__(self, key, value):
         key = _index_key(key)
-        value_t = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value, self._data.dtype))
+        if isinstance(value, Tensor):
+            value_t = value
+        elif isinstance(value, (numbers.Number, np.bool_)):
+            if isinstance(value, int) and not -2**63 <= value < 2**63:  # PyTorch reads an assigned int as int64
+                raise ValueError("Overflow when unpacking long long")
+            # Range-checked like a fill value (uint8 takes -1 as 255, refuses 300), not wrapped like an operand.
+            value_t = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
+        else:
+            value_t = Tensor._wrap(np.asarray(value, self._data.dtype))
         if value_t._data.dtype != self._data.dtype:
             value_t = value_t._cast(self._data.dtype)
         if records(self, value_t):
@@ -1244,7 +1350,7 @@ class Tensor:
         if out.shape != self._data.shape:
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                f"{list(np.broadcast_shapes(self._data.shape, out.shape))}")
-        if out.dtype != self._data.dtype and not np.can_cast(out.dtype, self._data.dtype, "same_kind"):
+        if out.dtype != self._data.dtype and not _dtype.can_cast(out.dtype, self._data.dtype):
             raise RuntimeError(f"result type {_dtype.from_numpy_dtype(out.dtype).scalar_name} can't be cast "
                                f"to the desired output type {self.dtype.scalar_name}")
         if recorded:
@@ -1399,6 +1505,14 @@ def _new_filled(like, size, value, dtype, requires_grad):
     out = Tensor._wrap(np.full(_shape_arg(size), value, np_dtype))
     out._requires_grad = requires_grad
     return out
+
+
+def _trunc_divide(x, y):
+    """x / y rounded toward zero; integers exactly (through floats they would lose digits beyond 2**53)."""
+    if x.dtype.kind == "f":
+        return np.trunc(x / y)
+    q = np.floor_divide(x, y)
+    return q + ((q < 0) & (q * y != x)).astype(q.dtype)  # floor and trunc differ for inexact negative quotients
 
 
 def _correction(unbiased, correction):

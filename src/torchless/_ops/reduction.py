@@ -49,6 +49,8 @@ class Extremum(Function):
 
     def backward(self, grad):
         hit = self.a == self.out
+        if not self.amax and self.a.dtype.kind == "f":  # max()/min() return NaN as the extremum it is (amax: no)
+            hit |= np.isnan(self.a) & np.isnan(self.out)
         share = hit / hit.sum(axis=self.axes, keepdims=True)
         if not self.keepdim:
             grad = np.expand_dims(grad, self.axes)
@@ -86,19 +88,27 @@ class ExtremumAlongDim(Function):
 class Var(Function):
     saved = ("centered",)
 
-    def forward(self, a, axes=None, correction=1, keepdim=False):
-        self.shape, self.axes, self.keepdim = a.shape, axes, keepdim
+    def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False):
+        """``all_dims``: called without ``dim`` (or on a 0-d tensor), which changes PyTorch's gradient when
+        there are no degrees of freedom."""
+        self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
-        self.denominator = max(0, n - correction)
+        self.dof = n - correction
         self.centered = a - a.mean(axis=axes, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = (self.centered * self.centered).sum(axis=axes, keepdims=keepdim) / self.denominator
+            out = (self.centered * self.centered).sum(axis=axes, keepdims=keepdim) / max(0, self.dof)
         return out.astype(a.dtype, copy=False)
 
     def backward(self, grad):
         if not self.keepdim and self.axes:
             grad = np.expand_dims(grad, self.axes)
-        return (grad * (2 / self.denominator) * self.centered,)
+        # Without degrees of freedom PyTorch's gradients are not 2 / dof * (x - mean) with dof clamped to 0 as
+        # in forward: over all dims inf, or nan where x is its mean; along dims the unclamped dof (inf at 0).
+        if self.all_dims and self.dof <= 0:
+            return (grad * np.where(self.centered == 0, np.nan, np.inf).astype(self.centered.dtype),)
+        scale = 2 / self.dof if self.dof else np.inf
+        with np.errstate(invalid="ignore"):
+            return (grad * scale * self.centered,)
 
 
 class Std(Var):
@@ -106,11 +116,13 @@ class Std(Var):
 
     saved = ("centered", "out")
 
-    def forward(self, a, axes=None, correction=1, keepdim=False):
+    def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False):
         with np.errstate(invalid="ignore"):
-            self.out = np.sqrt(super().forward(a, axes=axes, correction=correction, keepdim=keepdim))
+            self.out = np.sqrt(super().forward(a, axes=axes, correction=correction, keepdim=keepdim,
+                                               all_dims=all_dims))
         return self.out
 
     def backward(self, grad):
         with np.errstate(divide="ignore", invalid="ignore"):
-            return super().backward(grad / (2 * self.out))
+            # PyTorch passes no gradient through a std of 0 (rather than 0 / 0).
+            return super().backward(np.where(self.out == 0, 0, grad / (2 * self.out)).astype(grad.dtype, copy=False))
