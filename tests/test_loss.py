@@ -3,6 +3,7 @@
 Checked against direct NumPy formulas, float64 finite differences and PyTorch (values, gradients,
 node names, errors, warnings, reprs).
 """
+import itertools
 import warnings
 
 import numpy as np
@@ -13,8 +14,8 @@ from hypothesis import strategies as st
 import torchless
 import torchless.nn as nn
 import torchless.nn.functional as F
-from helpers import (assert_matches_torch, assert_same_error, examples, finite_difference_check, modules_with_same_repr,
-                     tensor)
+from helpers import (Raised, assert_matches_torch, assert_same_error, examples, finite_difference_check,
+                     modules_with_same_repr, outcome, tensor)
 
 FAST = examples(40)
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
@@ -184,8 +185,6 @@ def test_cross_entropy_class_targets_match_torch(batch, classes, spatial, reduct
     kwargs = dict(reduction=reduction, label_smoothing=smoothing, ignore_index=ignore_index)
     if weighted:
         kwargs["weight"] = rng.uniform(0.5, 2, classes).astype(dtype)
-    if reduction == "mean" and ignore_index == 0 and not (target != 0).any():
-        return  # all targets ignored: 0 / 0
     compare(torch, "cross_entropy", [x, target], [True, False], kwargs, dtype)
     compare(torch, "nll_loss", [log_softmax(x).astype(dtype), target], [True, False],
             {k: v for k, v in kwargs.items() if k != "label_smoothing"}, dtype)
@@ -240,6 +239,186 @@ def test_byte_targets_match_torch():
     compare(torch, "cross_entropy", [x, target], [True, False], {}, np.float64)
 
 
+def behaviour(lib, fn, arrays, grad_mask, kwargs, grad):
+    """F.<fn>(*arrays, **kwargs) in ``lib``, then the loss's backward of ``grad`` (resized to the loss).
+
+    A list of what each step gave: the loss (an array) or what the forward raised, then the gradients
+    of the inputs of ``grad_mask`` or what the backward raised.
+    """
+    inputs = [lib.tensor(a, requires_grad=g) for a, g in zip(arrays, grad_mask)]
+    kwargs = {k: lib.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loss = outcome(lambda: getattr(lib.nn.functional, fn)(*inputs, **kwargs))
+    if isinstance(loss, Raised):
+        return [loss]
+    value = loss.detach().numpy()
+    raised = outcome(lambda: loss.backward(lib.tensor(np.resize(grad, value.shape).astype(value.dtype))))
+    return [value, raised or [t.grad.numpy() for t in inputs if t.requires_grad]]
+
+
+def assert_same_behaviour(fn, arrays, grad_mask, kwargs, rtol=1e-5):
+    """Both libraries give the same loss (nan where PyTorch's is) and gradients, or raise the same errors."""
+    import torch
+
+    grad = np.random.default_rng(18).standard_normal(max(arrays[0].size, 1))
+    expected = behaviour(torch, fn, arrays, grad_mask, kwargs, grad)
+    actual = behaviour(torchless, fn, arrays, grad_mask, kwargs, grad)
+    assert len(actual) == len(expected), (actual, expected)
+    for ours, theirs in zip(actual, expected):
+        if isinstance(theirs, Raised):
+            expected_error = Raised(theirs.type, theirs.message.replace("torch.", "torchless."))
+            assert isinstance(ours, Raised) and ours == expected_error, (ours, theirs)
+            continue
+        assert not isinstance(ours, Raised), (ours, theirs)
+        for a, b in zip(*([ours, theirs] if isinstance(theirs, list) else [[ours], [theirs]])):
+            assert a.shape == b.shape and a.dtype == b.dtype, (a, b)
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("fn, shapes", [
+    ("mse_loss", [(0,), (0,)]), ("mse_loss", [(0, 3), (3,)]), ("l1_loss", [(0,), (0,)]), ("l1_loss", [(0, 3), (3,)]),
+    ("binary_cross_entropy", [(0,), (0,)]), ("binary_cross_entropy_with_logits", [(0, 2), (0, 2)]),
+    ("cross_entropy", [(0, 4), (0, 4)]), ("cross_entropy", [(3, 0), (3, 0)]), ("cross_entropy", [(0,), (0,)]),
+])
+def test_empty_inputs_forward_and_backward_match_torch(fn, shapes, reduction):
+    pytest.importorskip("torch")
+    # mse_loss's 'mean' of nothing is nan, and its backward an empty gradient (it divided by zero).
+    arrays = [np.zeros(shape, np.float32) for shape in shapes]
+    for smoothing in [0.0, 0.3] if fn == "cross_entropy" else [0.0]:
+        kwargs = dict(reduction=reduction, label_smoothing=smoothing) if smoothing else dict(reduction=reduction)
+        assert_same_behaviour(fn, arrays, [True, True], kwargs)
+
+
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("shape, target", [((2, 2), [1, 1]), ((2, 3, 2), [[1, 1], [2, 1]]), ((3,), 1),
+                                           ((1, 3, 2, 1), [[[1], [1]]]), ((3, 3), [1, 0, 2])])
+def test_ignored_and_zero_weight_targets_match_torch(fn, shape, target):
+    """Every target ignored, or weighted 0: a nan 'mean', and no gradient where a target is ignored."""
+    pytest.importorskip("torch")
+    x = (np.arange(np.prod(shape), dtype=np.float32).reshape(shape) - 2) / 3
+    classes = shape[0] if len(shape) == 1 else shape[1]
+    weights = [None, np.zeros(classes, np.float32), np.array([1, 0, 2][:classes], np.float32)]
+    for reduction, weight, ignore_index, smoothing in itertools.product(
+            ["mean", "sum", "none"], weights, [1, -100], [0.0, 0.2] if fn == "cross_entropy" else [0.0]):
+        kwargs = dict(reduction=reduction, ignore_index=ignore_index)
+        if weight is not None:
+            kwargs["weight"] = weight
+        if smoothing:
+            kwargs["label_smoothing"] = smoothing
+        assert_same_behaviour(fn, [x, np.array(target)], [True, False], kwargs)
+
+
+def test_all_ignored_targets_give_no_gradient():
+    x = tensor(np.array([[0.5, 1.0], [2.0, 0.1]]), requires_grad=True)
+    loss = F.cross_entropy(x, tensor([1, 1]), ignore_index=1)
+    loss.backward()
+    assert np.isnan(loss.item())
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 2)))
+    x.grad = None
+    F.nll_loss(x, tensor([0, 0]), ignore_index=0).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize("fn", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("shape", [(3,), (1,), (2, 3), (0, 3), (1, 3, 2), (0, 3, 2), (1, 3, 0), (2, 3, 2, 2),
+                                   (0, 3, 2, 2), (1, 3, 2, 1, 2)])
+def test_byte_targets_of_every_rank_match_torch(fn, shape):
+    """Byte targets: taken by nll_loss (1-2 dims), refused by nll_loss2d, in its backward for no targets."""
+    pytest.importorskip("torch")
+    x = np.random.default_rng(19).standard_normal(shape).astype(np.float32)
+    classes = shape[0] if len(shape) == 1 else shape[1]
+    target_shape = () if len(shape) == 1 else shape[:1] + shape[2:]
+    targets = [np.arange(int(np.prod(target_shape))).reshape(target_shape) % classes]
+    if len(shape) == 1:
+        targets.append(np.array([shape[0] - 1]))  # a (1) target for a (C) input: its backward fails
+    for target, reduction, weighted, smoothing in itertools.product(
+            targets, ["mean", "sum", "none"], [False, True], [0.0, 0.2] if fn == "cross_entropy" else [0.0]):
+        kwargs = dict(reduction=reduction, label_smoothing=smoothing) if smoothing else dict(reduction=reduction)
+        if weighted:
+            kwargs["weight"] = np.arange(1, classes + 1, dtype=np.float32)
+        assert_same_behaviour(fn, [x, target.astype(np.uint8)], [True, False], kwargs)
+
+
+@pytest.mark.parametrize("ignore_index", [-100, -1, 0, 2, 255, 257, -254])
+def test_byte_targets_with_any_ignore_index_match_torch(ignore_index):
+    """A Byte target is compared with ignore_index as int64 by nll_loss, but wrapped to uint8 by label smoothing."""
+    pytest.importorskip("torch")
+    x = np.random.default_rng(20).standard_normal((4, 3)).astype(np.float32)
+    for target in ([2, 1, 2, 0], [255, 1, 0, 2]):
+        for fn, reduction, weighted, smoothing in itertools.product(
+                ["cross_entropy", "nll_loss"], ["mean", "sum", "none"], [False, True], [0.0, 0.3]):
+            if fn == "nll_loss" and smoothing:
+                continue
+            kwargs = dict(reduction=reduction, ignore_index=ignore_index)
+            if smoothing:
+                kwargs["label_smoothing"] = smoothing
+            if weighted:
+                kwargs["weight"] = np.array([0.5, 1.0, 2.0], np.float32)
+            assert_same_behaviour(fn, [x, np.array(target, np.uint8)], [True, False], kwargs)
+
+
+@FAST
+@given(st.integers(0, 2**32 - 1), st.sampled_from([(3,), (4, 3), (2, 3, 2), (2, 2, 1, 3)]),
+       st.sampled_from([np.int64, np.uint8]), st.sampled_from([-100, -1, 0, 2, 258]), reductions,
+       st.sampled_from([None, "uniform", "zeros", "some zeros"]), st.sampled_from([0.0, 0.4]))
+def test_class_target_edge_cases_match_torch(seed, shape, target_dtype, ignore_index, reduction, weight, smoothing):
+    pytest.importorskip("torch")
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(shape) * 2).astype(np.float32)
+    classes = shape[0] if len(shape) == 1 else shape[1]
+    target = rng.integers(0, classes, () if len(shape) == 1 else shape[:1] + shape[2:])
+    target[rng.random(target.shape) < 0.4] = ignore_index % 256 if target_dtype == np.uint8 else ignore_index
+    kwargs = dict(reduction=reduction, ignore_index=ignore_index)
+    if weight is not None:
+        kwargs["weight"] = {"uniform": rng.uniform(0.5, 2, classes), "zeros": np.zeros(classes),
+                            "some zeros": rng.choice([0.0, 1.5], classes)}[weight].astype(np.float32)
+    assert_same_behaviour("nll_loss", [x, target.astype(target_dtype)], [True, False], kwargs)
+    assert_same_behaviour("cross_entropy", [x, target.astype(target_dtype)], [True, False],
+                          dict(kwargs, label_smoothing=smoothing))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("target, ignore_index", [([-3, -2], 1), ([-3, -2], -100), ([-3, -2], -3), ([-3, 1, -2], -2),
+                                                  ([1, -2, 7], -100), ([5, -2, -7], 1), ([-100, -2, -3], 1)])
+def test_out_of_bounds_target_is_named_like_torch(target, ignore_index, reduction):
+    """The first target out of bounds in PyTorch's scan, skipping ignored ones (on one thread: its 2-D 'none'
+    loop split over threads names whichever thread fails first)."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for shape in [(len(target), 3), (1, 3, len(target))]:
+            t = np.array(target).reshape(shape[:1] + shape[2:])
+            for fn in ("nll_loss", "cross_entropy"):
+                assert_same_behaviour(fn, [np.zeros(shape, np.float32), t], [True, False],
+                                      dict(reduction=reduction, ignore_index=ignore_index))
+        # A 2-D 'none' loop prints a Byte target as a character (and fails to decode one from 128 up).
+        for byte in (7, 65, 200, 0xC3):
+            assert_same_behaviour("nll_loss", [np.zeros((2, 3), np.float32), np.array([1, byte], np.uint8)],
+                                  [True, False], dict(reduction=reduction))
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("fn", ["mse_loss", "l1_loss", "cross_entropy", "binary_cross_entropy",
+                                "binary_cross_entropy_with_logits"])
+def test_elementwise_mean_reduction_matches_torch(fn):
+    """The deprecated 'elementwise_mean' is 'mean', with PyTorch's warning (refused with a weight by mse/l1)."""
+    torch = pytest.importorskip("torch")
+    x, y = np.full((2, 3), 0.25, np.float32), np.full((2, 3), 0.5, np.float32)
+    for lib in (torch, torchless):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loss = getattr(lib.nn.functional, fn)(lib.tensor(x), lib.tensor(y), reduction="elementwise_mean")
+        expected = getattr(lib.nn.functional, fn)(lib.tensor(x), lib.tensor(y), reduction="mean")
+        assert loss.item() == expected.item()
+        assert [str(w.message) for w in caught] == [
+            "reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead."]
+    assert_same_behaviour("mse_loss", [x, y], [True, True], dict(reduction="elementwise_mean", weight=x))
+
+
 @FAST
 @given(st.sampled_from([((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 3), (2, 5, 3))]), reductions, dtypes)
 def test_regression_losses_match_torch(shapes, reduction, dtype):
@@ -266,6 +445,25 @@ def test_binary_losses_match_torch(reduction, weighted, pos_weighted, dtype):
     if pos_weighted:
         kwargs["pos_weight"] = rng.uniform(0.5, 2, 4).astype(dtype)
     compare(torch, "binary_cross_entropy_with_logits", [x, y], [True, True], kwargs, dtype)
+
+
+@pytest.mark.parametrize("fn, dtypes", [
+    ("binary_cross_entropy", (np.float32, np.float32, np.float64, None)),
+    ("binary_cross_entropy", (np.float64, np.float64, np.int64, None)),
+    ("binary_cross_entropy_with_logits", (np.float64, np.float32, np.float64, np.float64)),
+    ("binary_cross_entropy_with_logits", (np.float32, np.float64, np.int64, np.float32)),
+])
+def test_binary_losses_mixed_dtypes_match_torch(fn, dtypes):
+    """The loss keeps the dtype of the tensor PyTorch writes it into (input, resp. target), whatever the weights'."""
+    pytest.importorskip("torch")
+    rng = np.random.default_rng(21)
+    x_dtype, t_dtype, w_dtype, p_dtype = dtypes
+    x, t = rng.uniform(0.1, 0.9, (2, 3)).astype(x_dtype), rng.uniform(0, 1, (2, 3)).astype(t_dtype)
+    kwargs = dict(weight=rng.uniform(0, 2, 3).astype(w_dtype))
+    if p_dtype is not None:
+        kwargs["pos_weight"] = rng.uniform(0, 2, (2, 3)).astype(p_dtype)
+    for reduction in ("mean", "sum", "none"):
+        assert_same_behaviour(fn, [x, t], [True, True], dict(kwargs, reduction=reduction))
 
 
 def test_mixed_precision_regression_matches_torch():
@@ -317,6 +515,57 @@ ERRORS = [
     lambda lib: lib.nn.functional.binary_cross_entropy(lib.zeros(3), lib.zeros(3, dtype=lib.float64)),
     lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(lib.zeros(3, 5), lib.zeros(5)),
     lambda lib: lib.nn.CrossEntropyLoss(reduction="foo")(lib.zeros(3, 5), lib.tensor([1, 0, 2])),
+    # The target's dtype is checked before the 1-D target size, the weight, spatial sizes and the input's dtype.
+    lambda lib: lib.nn.functional.cross_entropy(lib.zeros(3), lib.zeros(2, dtype=lib.int32)),
+    lambda lib: lib.nn.functional.nll_loss(lib.zeros(1, 2, 1, 1), lib.zeros(1, 1, 1, dtype=lib.int32),
+                                           weight=lib.ones(3)),
+    lambda lib: lib.nn.functional.nll_loss(lib.zeros(2, 3), lib.zeros(2, dtype=lib.int32), weight=lib.ones(4)),
+    lambda lib: lib.nn.functional.nll_loss(lib.zeros(2, 3, 4, 4), lib.zeros(2, 4, 5, dtype=lib.int32)),
+    lambda lib: lib.nn.functional.nll_loss(lib.zeros(2, 3, dtype=lib.int64), lib.zeros(2, dtype=lib.int32)),
+    # ... and the input's dtype after the weight's shape; nll_loss2d names its own kernel.
+    lambda lib: lib.nn.functional.nll_loss(lib.zeros(2, 3, dtype=lib.int64), lib.tensor([1, 0]), weight=lib.ones(4)),
+    lambda lib: lib.nn.functional.nll_loss(lib.zeros(2, 3, 1, 1, dtype=lib.int64), lib.zeros(2, 1, 1, dtype=lib.int64)),
+    lambda lib: lib.nn.functional.nll_loss(lib.zeros(2, 3, 2), lib.zeros(2, 2, dtype=lib.uint8), weight=lib.ones(4)),
+    lambda lib: lib.nn.functional.cross_entropy(lib.zeros(1, 5, 2), lib.zeros(1, 2, dtype=lib.uint8)),
+    # Probability targets: their dtype, ignore_index, the weight, the input's dtype, then label_smoothing.
+    lambda lib: lib.nn.functional.cross_entropy(lib.zeros(4, 3), lib.full((4, 3), 1 / 3), weight=lib.ones(4)),
+    lambda lib: lib.nn.functional.cross_entropy(lib.zeros(4, 3), lib.full((4, 3), 1 / 3), weight=lib.ones(3, 1)),
+    lambda lib: lib.nn.functional.cross_entropy(lib.zeros(2, 4), lib.zeros(2, 4, dtype=lib.int64),
+                                                label_smoothing=1.5),
+    lambda lib: lib.nn.functional.cross_entropy(lib.zeros(2, 4), lib.zeros(2, 4, dtype=lib.int64), ignore_index=1),
+    lambda lib: lib.nn.functional.cross_entropy(lib.zeros(2, 4, dtype=lib.int64), lib.zeros(2, 4),
+                                                label_smoothing=1.5),
+    lambda lib: lib.nn.functional.cross_entropy(lib.tensor(2.0), lib.tensor(1.0)),
+    # Label smoothing views a spatial input's weight by its first size; 'mean' gathers it as 1-D.
+    lambda lib: lib.nn.functional.cross_entropy(lib.zeros(2, 4, 2), lib.zeros(2, 2, dtype=lib.int64),
+                                                weight=lib.ones(2, 2), label_smoothing=0.2),
+    lambda lib: lib.nn.functional.cross_entropy(lib.zeros(2, 3, 2), lib.zeros(2, 2, dtype=lib.int64),
+                                                weight=lib.ones(3, 1), label_smoothing=0.2, ignore_index=1),
+    lambda lib: lib.nn.functional.cross_entropy(lib.zeros(3), lib.tensor([1]), label_smoothing=0.2),
+    # Argument types after the reduction.
+    lambda lib: lib.nn.functional.cross_entropy(lib.zeros(3, 5), "x", reduction="foo"),
+    lambda lib: lib.nn.functional.cross_entropy("x", lib.tensor([1])),
+    lambda lib: lib.nn.functional.nll_loss(lib.zeros(2, 3), lib.tensor([1, 0]), weight=[1.0, 2.0, 3.0]),
+    # mse_loss / l1_loss broadcast before checking the reduction, which a weight checks after its size.
+    lambda lib: lib.nn.functional.mse_loss(lib.zeros(3), lib.zeros(3, 2), reduction="bogus"),
+    lambda lib: lib.nn.functional.l1_loss(lib.zeros(3), lib.zeros(3, 2), reduction="bogus"),
+    lambda lib: lib.nn.functional.mse_loss(lib.zeros(3), lib.zeros(3), reduction="bogus", weight=lib.ones(3)),
+    lambda lib: lib.nn.functional.l1_loss(lib.zeros(3), lib.zeros(3), reduction="bogus", weight=lib.ones(2)),
+    lambda lib: lib.nn.functional.mse_loss(lib.zeros(3, dtype=lib.int32), lib.zeros(3, dtype=lib.int64)),
+    lambda lib: lib.nn.functional.mse_loss(lib.zeros(3, dtype=lib.bool), lib.zeros(3), weight=lib.ones(3)),
+    # Binary cross entropy: the weight broadcast, dtypes, then input and target ranges element by element.
+    lambda lib: lib.nn.functional.binary_cross_entropy(lib.full((3,), 2.0), lib.zeros(3), weight=lib.ones(2)),
+    lambda lib: lib.nn.functional.binary_cross_entropy(lib.zeros(2, 3), lib.zeros(2, 3), weight=lib.ones(4, 3)),
+    lambda lib: lib.nn.functional.binary_cross_entropy(lib.zeros(3), lib.zeros(3), weight=lib.ones(2, 3)),
+    lambda lib: lib.nn.functional.binary_cross_entropy(lib.tensor([0.5, 2.0]), lib.tensor([2.0, 0.5])),
+    lambda lib: lib.nn.functional.binary_cross_entropy(lib.zeros(3, dtype=lib.int64), lib.zeros(3, dtype=lib.int64)),
+    lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(lib.zeros(3), lib.zeros(3), weight=lib.ones(2)),
+    lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(lib.zeros(3), lib.zeros(3),
+                                                                   pos_weight=lib.ones(2, 3)),
+    lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(lib.zeros(3, dtype=lib.int64), lib.zeros(3),
+                                                                   weight=lib.ones(2)),
+    lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(lib.zeros(3), lib.zeros(3, dtype=lib.int64)),
+    lambda lib: lib.nn.functional.binary_cross_entropy_with_logits(lib.zeros(3), lib.zeros(3, dtype=lib.bool)),
 ]
 
 

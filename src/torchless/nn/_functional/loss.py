@@ -33,6 +33,9 @@ def _legacy_reduction(size_average, reduce):
 def _reduction(reduction, size_average=None, reduce=None):
     if size_average is not None or reduce is not None:
         return _legacy_reduction(size_average, reduce)
+    if reduction == "elementwise_mean":
+        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.", stacklevel=2)
+        return "mean"
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     return reduction
@@ -60,20 +63,54 @@ def _with_class_axis(value):
 class _ClassTargets:
     """Targets (N, d...) checked and prepared for reading and writing at the target class of (N, C, d...)."""
 
-    def __init__(self, target, weight, ignore_index, classes, dtype):
-        valid = target != ignore_index
+    backward_error = None  # the RuntimeError message PyTorch's backward raises for these targets, if any
+
+    def __init__(self, target, weight, ignore_index, classes, dtype, byte_chars=False):
+        self.target = target
+        # Compared and bounds-checked as int64, as PyTorch reads Byte targets: a negative ignore_index
+        # does not fit uint8.
+        indices = target.astype(np.intp, copy=False)
+        valid = indices != ignore_index
         self.valid = None if valid.all() else valid
-        safe = target if self.valid is None else np.where(valid, target, 0)
+        safe = indices if self.valid is None else np.where(valid, indices, 0)
         if safe.size and (safe.min() < 0 or safe.max() >= classes):
-            raise IndexError(f"Target {safe[(safe < 0) | (safe >= classes)].flat[0]} is out of bounds.")
-        self.safe = safe.astype(np.intp, copy=False)
+            # PyTorch names the first bad target in its scan (a 2-D 'none' loss split over threads
+            # may name a later one).
+            bad = safe[(safe < 0) | (safe >= classes)].flat[0]
+            message = f"Target {bad} is out of bounds."
+            if byte_chars:
+                # Its 2-D 'none' loop prints a Byte target as a character, and the message is decoded
+                # as UTF-8: from 128 up that fails with a UnicodeDecodeError.
+                message = (b"Target %c is out of bounds." % bad).decode()
+            raise IndexError(message)
+        self.safe = safe
         self.rows = np.arange(safe.shape[0]) if safe.ndim == 1 else None
+        self.class_weight = weight
         # Per-element weight of the target class (0 where ignored); None when every weight is 1.
         if weight is not None:
             self.weight = weight[safe] if self.valid is None else weight[safe] * self.valid
         else:
             self.weight = None if self.valid is None else self.valid.astype(dtype)
         self.total_weight = target.size if self.weight is None else self.weight.sum()
+        # What label smoothing averages over: the same elements, except as set by smooth_over.
+        self.smooth_valid, self.smooth_total = self.valid, self.total_weight
+
+    def smooth_over(self, ignore_index):
+        """Count the elements PyTorch's label smoothing term does, and return how many.
+
+        It masks `target == ignore_index` in the target's dtype, so for Byte targets an ignore_index outside
+        0..255 wraps modulo 256 (nll_loss compares in int64).
+        """
+        target = self.target
+        if target.dtype == np.uint8 and not 0 <= ignore_index < 256:
+            valid = target != ignore_index % 256
+            self.smooth_valid = None if valid.all() else valid
+            self.smooth_total = int(valid.sum())  # a count: with a class weight, 'mean' refuses Byte targets
+        return target.size if self.smooth_valid is None else int(self.smooth_valid.sum())
+
+    def check_backward(self):
+        if self.backward_error is not None:
+            raise RuntimeError(self.backward_error)
 
     def pick(self, a):
         """a[n, target[n, d...], d...] for a of shape (N, C, d...)."""
@@ -90,18 +127,35 @@ class _ClassTargets:
         np.put_along_axis(a, index, np.take_along_axis(a, index, 1) - _with_class_axis(values), 1)
 
 
+def _element_scale(grad, reduction, total, valid, unbatched):
+    """The gradient reaching each element's loss: grad itself ('none'), shared ('sum'), or over total ('mean').
+
+    Ignored elements get none at all, as in PyTorch, which never writes them: 0 even where the scale is
+    inf or nan (a 'mean' over a total weight of 0).
+    """
+    if reduction == "none":
+        scale = grad[None] if unbatched else grad
+    elif reduction == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = grad / total
+    else:
+        scale = grad
+    return scale if valid is None else np.where(valid, scale, 0)
+
+
 class CrossEntropy(Function):
     """-log softmax(x)[target] per element, weighted, optionally label-smoothed, then reduced.
 
-    With label smoothing e each element's target distribution is q = (1 - e) w_t onehot(t) + e / C * w,
-    and the loss is -sum_c q_c log p_c; the gradient with respect to the logits is p * sum(q) - q.
+    With label smoothing e each element's loss is (1 - e) nll + e / C smooth, with nll = -w_t log p_t and
+    smooth = -sum_c w_c log p_c; as in PyTorch the two terms are reduced separately, then mixed. The
+    gradient of a term with respect to the logits is p * sum(q) - q for q = w_t onehot(t), resp. w.
     """
 
     saved = ("probs", "targets")
 
-    def forward(self, x, targets=None, class_weight=None, reduction="mean", label_smoothing=0.0, unbatched=False):
+    def forward(self, x, targets=None, reduction="mean", label_smoothing=0.0, unbatched=False):
         self.input_shape, self.reduction, self.eps, self.unbatched = x.shape, reduction, label_smoothing, unbatched
-        self.targets, self.class_weight = targets, class_weight
+        self.targets = targets
         if unbatched:
             x = x[None]
         shifted = x - x.max(axis=1, keepdims=True)
@@ -111,36 +165,39 @@ class CrossEntropy(Function):
         losses = log_sums[:, 0] - targets.pick(shifted)
         if targets.weight is not None:
             losses *= targets.weight
+        out = _reduce(losses, reduction, targets.total_weight)
         if label_smoothing > 0:
-            classes = x.shape[1]
+            classes, class_weight = x.shape[1], targets.class_weight
             w = 1 if class_weight is None else class_weight.reshape((1, classes) + (1,) * (x.ndim - 2))
             total_w = classes if class_weight is None else class_weight.sum()
             # -sum_c w_c log p_c = sum(w) log sum(exp) - sum_c w_c shifted_c
             smooth = log_sums[:, 0] * total_w - (shifted * w).sum(axis=1)
-            if targets.valid is not None:
-                smooth *= targets.valid
-            losses = (1 - label_smoothing) * losses + (label_smoothing / classes) * smooth
+            if targets.smooth_valid is not None:
+                smooth *= targets.smooth_valid
+            out = (1 - label_smoothing) * out + (label_smoothing / classes) * _reduce(smooth, reduction,
+                                                                                      targets.smooth_total)
         probs /= sums
         self.probs = probs
-        out = _reduce(losses, reduction, targets.total_weight)
         return out[0] if unbatched and reduction == "none" else out
 
     def backward(self, grad):
         targets, eps, probs = self.targets, self.eps, self.probs
-        if self.reduction == "none":
-            scale = grad[None] if self.unbatched else grad
-        else:
-            scale = grad / targets.total_weight if self.reduction == "mean" else grad
-        target_weight = 1 if targets.weight is None else targets.weight
-        valid = 1 if targets.valid is None else targets.valid
-        classes = probs.shape[1]
-        total_w = classes if self.class_weight is None else self.class_weight.sum()
-        mass = (1 - eps) * target_weight + (eps / classes) * total_w * valid if eps > 0 else target_weight
-        gx = probs * _with_class_axis(scale * mass)
-        targets.subtract(gx, scale * (1 - eps) * target_weight)
+        targets.check_backward()
+        scale = _element_scale(grad, self.reduction, targets.total_weight, targets.valid, self.unbatched)
         if eps > 0:
-            w = 1 if self.class_weight is None else self.class_weight.reshape((1, classes) + (1,) * (gx.ndim - 2))
-            gx -= _with_class_axis(scale * (eps / classes) * valid) * w
+            scale = scale * (1 - eps)
+        nll = scale if targets.weight is None else scale * targets.weight
+        mass = nll  # sum(q) of each element, over both terms
+        if eps > 0:
+            classes, class_weight = probs.shape[1], targets.class_weight
+            smooth = _element_scale(grad, self.reduction, targets.smooth_total, targets.smooth_valid,
+                                    self.unbatched) * (eps / classes)
+            mass = nll + smooth * (classes if class_weight is None else class_weight.sum())
+        gx = probs * _with_class_axis(mass)
+        targets.subtract(gx, nll)
+        if eps > 0:
+            w = 1 if class_weight is None else class_weight.reshape((1, classes) + (1,) * (gx.ndim - 2))
+            gx -= _with_class_axis(smooth) * w
         return (gx.reshape(self.input_shape),)
 
     def name(self):
@@ -171,10 +228,8 @@ class NllLoss(Function):
 
     def backward(self, grad):
         targets = self.targets
-        if self.reduction == "none":
-            scale = grad[None] if self.unbatched else grad
-        else:
-            scale = grad / targets.total_weight if self.reduction == "mean" else grad
+        targets.check_backward()
+        scale = _element_scale(grad, self.reduction, targets.total_weight, targets.valid, self.unbatched)
         shape = (1,) + self.input_shape if self.unbatched else self.input_shape
         gx = np.zeros(shape, grad.dtype)
         targets.subtract(gx, scale if targets.weight is None else scale * targets.weight)
@@ -184,8 +239,16 @@ class NllLoss(Function):
         return _nll_node_name(len(self.input_shape), self.reduction)
 
 
-def _check_class_targets(input, target, weight):
-    """PyTorch's nll_loss_nd checks; returns whether the input is unbatched (C,)."""
+def _check_target_dtype(target):
+    if target._data.dtype not in (np.int64, np.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
+
+
+def _class_targets(input, target, weight, ignore_index, reduction):
+    """PyTorch's nll_loss_nd checks, in its order, and the targets prepared for the loss.
+
+    Inputs of 1-2 dims go to nll_loss, the others to nll_loss2d (3-D and 5-D+ viewed as 4-D first).
+    """
     shape, target_shape = input._data.shape, target._data.shape
     ndim, target_ndim = len(shape), len(target_shape)
     if ndim < 1:
@@ -194,11 +257,13 @@ def _check_class_targets(input, target, weight):
         target_batch = target_shape[0] if target_ndim else 0
         if shape[0] != target_batch:
             raise ValueError(f"Expected input batch_size ({shape[0]}) to match target batch_size ({target_batch}).")
-    classes = shape[0 if ndim == 1 else 1]
-    if ndim <= 2:
+    unbatched, spatial = ndim == 1, ndim > 2
+    classes = shape[0 if unbatched else 1]
+    if not spatial:
         if target_ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        if ndim == 1 and target_ndim == 1 and target_shape[0] != 1:
+        _check_target_dtype(target)
+        if unbatched and target_ndim == 1 and target_shape[0] != 1:
             raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target_shape[0]}")
         if weight is not None and (weight.dim() != 1 or weight.numel() != classes):
             raise RuntimeError(f"weight tensor should be defined either for all {classes} classes or no classes but "
@@ -210,23 +275,39 @@ def _check_class_targets(input, target, weight):
         if ndim == 4 and target_ndim != 3:
             raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got targets of dimension: "
                                f"{target_ndim}")
-        if weight is not None and weight.numel() != classes:
+        _check_target_dtype(target)
+        if weight is not None and weight.numel() != classes:  # any shape: nll_loss2d reads it flat
             raise RuntimeError("weight tensor should be defined either for all or no classes")
         if ndim == 4 and list(target_shape) != expected:
             raise RuntimeError(f"size mismatch (got input: {list(shape)} , target: {list(target_shape)}")
-    if target._data.dtype not in (np.int64, np.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.scalar_name}")
+    if not input.is_floating_point():
+        kernel = "nll_loss2d_forward_out_frame" if spatial else "nll_loss_out_frame"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     if weight is not None and weight._data.dtype != input._data.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}")
-    return ndim == 1
+    backward_error = None
+    if spatial and target._data.dtype == np.uint8:
+        # nll_loss2d reads targets as Long only; a reduced loss of no targets returns before reading
+        # them, and its backward fails instead.
+        backward_error = "expected scalar type Long but found Byte"
+        if reduction == "none" or target._data.size:
+            raise RuntimeError(backward_error)
+    elif unbatched and target_ndim == 1 and classes != 1:
+        # The forward takes the (1,) target of a (C,) input; nll_loss's backward checks its size against C.
+        backward_error = f"size mismatch (got input: {list(shape)}, target: {list(target_shape)})"
+    targets = _ClassTargets(target._data.reshape(1) if unbatched else target._data,
+                            None if weight is None else weight._data.reshape(-1), ignore_index, classes,
+                            input._data.dtype, ndim == 2 and reduction == "none" and target._data.dtype == np.uint8)
+    targets.backward_error = backward_error
+    return targets, unbatched
 
 
-def _class_targets(input, target, weight, ignore_index):
-    unbatched = _check_class_targets(input, target, weight)
-    classes = input._data.shape[0 if unbatched else 1]
-    indices = target._data.reshape(1) if unbatched else target._data
-    return _ClassTargets(indices, None if weight is None else weight._data, ignore_index, classes,
-                         input._data.dtype), unbatched
+def _check_tensors(fn, input, target, weight):
+    """The TypeErrors of PyTorch's argument parser for the native ``fn`` (after the Python reduction check)."""
+    check_tensor(input, fn)
+    check_tensor(target, fn, "target", 2)
+    if weight is not None:
+        check_tensor(weight, fn, "weight", 3)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -235,31 +316,61 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     input: (N, C), (C) or (N, C, d1, ...); target: (N), () or (N, d1, ...) with values in [0, C) or
     ignore_index. 'mean' divides by the total weight of the non-ignored targets.
     """
-    check_tensor(input, "nll_loss")
     reduction = _reduction(reduction, size_average, reduce)
-    if not input.is_floating_point():
-        raise NotImplementedError(f"\"nll_loss_out_frame\" not implemented for '{input.dtype.scalar_name}'")
-    targets, unbatched = _class_targets(input, target, weight, ignore_index)
+    _check_tensors("nll_loss_nd", input, target, weight)
+    targets, unbatched = _class_targets(input, target, weight, ignore_index, reduction)
     return NllLoss.apply(input, targets=targets, reduction=reduction, unbatched=unbatched)
 
 
-def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing):
+def _cross_entropy_probabilities(input, target, weight, reduction, ignore_index, label_smoothing):
     """Cross entropy with class-probability targets shaped like the input (composed of differentiable ops)."""
     if not target.is_floating_point():
         raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
                            f"{target.dtype.scalar_name}")
+    if ignore_index >= 0:
+        raise RuntimeError("ignore_index is not supported for floating point target")
+    if input.dim() == 0:
+        raise IndexError("Dimension specified as 1 but tensor has no dimensions")  # its class dimension
     class_dim = 0 if input.dim() == 1 else 1
     classes = input.shape[class_dim]
+    if weight is not None and (weight.dim() != 1 or weight.numel() != classes):
+        raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all {classes} classes or no "
+                           f"classes but got weight tensor of shape: {list(weight.shape)}")
+    log_probs = log_softmax(input, class_dim)
     if label_smoothing > 0:
-        target = target * (1 - label_smoothing) + label_smoothing / classes
-    terms = log_softmax(input, class_dim) * target
+        if label_smoothing > 1.0:
+            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        target = target * (1 - label_smoothing) + label_smoothing / max(classes, 1)  # no classes: no targets
+    terms = log_probs * target
     if weight is not None:
         terms = terms * weight.reshape((classes,) + (1,) * (input.dim() - class_dim - 1))
     if reduction == "none":
         return -terms.sum(class_dim)
     if reduction == "sum":
         return -terms.sum()
-    return -terms.sum() / (input.numel() / classes)
+    return -terms.sum() / (input.numel() // classes if classes else 0)  # no elements: nan
+
+
+def _check_smoothing(input, target, weight, ignore_index, reduction, targets, unbatched):
+    """The errors PyTorch's label smoothing term meets after nll_loss's checks, in its order."""
+    if weight is not None and not unbatched:
+        # It views the weight as (1, C, 1, ...) by its first size (nll_loss2d reads a weight of any shape flat).
+        if weight.dim() == 0:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        shape = [1] * input.dim()
+        shape[1] = weight.shape[0]
+        if shape[1] != weight.numel():
+            raise RuntimeError(f"shape '{shape}' is invalid for input of size {weight.numel()}")
+    if unbatched and target.dim() == 1:
+        # It masks the smoothing term of a (C) input, a scalar, in place with the (1) target's mask.
+        raise RuntimeError("output with shape [] doesn't match the broadcast shape [1]")
+    counted = targets.smooth_over(ignore_index)
+    if weight is not None and reduction == "mean" and counted:
+        # Its 'mean' sums the class weights of the counted targets, gathered by a 1-D Long index.
+        if weight.dim() != 1:
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        if target._data.dtype == np.uint8:
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
@@ -272,23 +383,21 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     with the uniform distribution: (1 - e) * target + e / C. 'mean' divides index-target losses by the
     total weight of the non-ignored targets and probability-target losses by N * d1 * ....
     """
-    check_tensor(input, "cross_entropy")
-    check_tensor(target, "cross_entropy", "target", 2)
     reduction = _reduction(reduction, size_average, reduce)
+    _check_tensors("cross_entropy_loss", input, target, weight)
     if input._data.shape == target._data.shape:
-        if ignore_index >= 0:
-            raise RuntimeError("ignore_index is not supported for floating point target")
-        if label_smoothing > 1.0:
-            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-        return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
-    if label_smoothing > 1.0:
+        return _cross_entropy_probabilities(input, target, weight, reduction, ignore_index, label_smoothing)
+    smoothing = max(label_smoothing, 0.0)
+    if smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if not input.is_floating_point():
         kernel = "log_softmax_lastdim_kernel_impl" if input.dim() <= 2 else "log_softmax_kernel_impl"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
-    targets, unbatched = _class_targets(input, target, weight, ignore_index)
-    return CrossEntropy.apply(input, targets=targets, class_weight=None if weight is None else weight._data,
-                              reduction=reduction, label_smoothing=max(label_smoothing, 0.0), unbatched=unbatched)
+    targets, unbatched = _class_targets(input, target, weight, ignore_index, reduction)
+    if smoothing > 0:
+        _check_smoothing(input, target, weight, ignore_index, reduction, targets, unbatched)
+    return CrossEntropy.apply(input, targets=targets, reduction=reduction, label_smoothing=smoothing,
+                              unbatched=unbatched)
 
 
 # ---------------------------------------------------------------------------- regression losses
@@ -296,7 +405,17 @@ def _warn_size(input, target):
     if target.size() != input.size():
         warnings.warn(f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
                       "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
-                      "same size.", stacklevel=3)
+                      "same size.", stacklevel=4)
+
+
+def _regression_reduction(input, target, reduction, size_average, reduce):
+    """mse_loss's and l1_loss's preamble in PyTorch's order: the size warning, the deprecated flags, then
+    broadcasting, whose error comes before the reduction is checked (by the caller, after its weighted branch)."""
+    _warn_size(input, target)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    _broadcast_shape(input, target)
+    return reduction
 
 
 def _broadcast_shape(a, b):
@@ -327,7 +446,8 @@ class MseLoss(Function):
         return _reduce(np.square(self.diff), reduction)
 
     def backward(self, grad):
-        scale = grad * (2 / self.diff.size) if self.reduction == "mean" else grad * 2
+        # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
+        scale = grad * (2 / max(self.diff.size, 1)) if self.reduction == "mean" else grad * 2
         g = self.diff * scale
         gx, gt = (unbroadcast(g, self.shapes[0]) if self.needs_input_grad[0] else None,
                   unbroadcast(-g, self.shapes[1]) if self.needs_input_grad[1] else None)
@@ -342,7 +462,9 @@ def _weighted(errors, weight, input, reduction):
         return weighted
     if reduction == "sum":
         return weighted.sum()
-    return weighted.sum() / weight.sum()
+    if reduction == "mean":
+        return weighted.sum() / weight.sum()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -350,23 +472,23 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
     weight, if given (input's shape), multiplies each squared error; 'mean' then divides by its sum.
     """
-    _warn_size(input, target)
-    reduction = _reduction(reduction, size_average, reduce)
-    _broadcast_shape(input, target)
-    input, target = _common_dtype(input, target)
+    reduction = _regression_reduction(input, target, reduction, size_average, reduce)
     if weight is not None:
         return _weighted((input - target) ** 2, weight, input, reduction)
+    reduction = _reduction(reduction)
+    input, target = _common_dtype(input, target)
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"mse_cpu\" not implemented for '{input.dtype.scalar_name}'")
     return MseLoss.apply(input, target, reduction=reduction)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error: |input - target| elementwise, then reduced (weight as in mse_loss)."""
-    _warn_size(input, target)
-    reduction = _reduction(reduction, size_average, reduce)
-    _broadcast_shape(input, target)
-    errors = (input - target).abs()
+    reduction = _regression_reduction(input, target, reduction, size_average, reduce)
     if weight is not None:
-        return _weighted(errors, weight, input, reduction)
+        return _weighted((input - target).abs(), weight, input, reduction)
+    reduction = _reduction(reduction)
+    errors = (input - target).abs()
     return errors if reduction == "none" else errors.sum() if reduction == "sum" else errors.mean()
 
 
@@ -400,6 +522,35 @@ class BinaryCrossEntropy(Function):
         return gx, gt
 
 
+def _torch_broadcast_shapes(*sizes):
+    """torch.broadcast_shapes of torchless.Size objects, with its message for incompatible sizes."""
+    common = [1] * max(len(size) for size in sizes)
+    for position, size in enumerate(sizes):
+        for i in range(-1, -1 - len(size), -1):
+            if common[i] == 1:
+                common[i] = size[i]
+            elif size[i] not in (1, common[i]):
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {size[i]} at {i}! Mismatching "
+                                   f"argument at index {position} had {size}; but expected shape should be "
+                                   f"broadcastable to {common}")
+    return tuple(common)
+
+
+def _check_in_place(out, shape):
+    """PyTorch's error for an in-place op on ``out`` whose operands broadcast to the larger ``shape``."""
+    if shape != tuple(out.shape):
+        raise RuntimeError(f"output with shape {list(out.shape)} doesn't match the broadcast shape {list(shape)}")
+
+
+def _first_outside_unit_range(input, target):
+    """'input' or 'target', whichever PyTorch's kernel meets first outside [0, 1] (nan included); else None."""
+    bad_input = ~((input >= 0) & (input <= 1))
+    bad = bad_input | ~((target >= 0) & (target <= 1))
+    if not bad.any():
+        return None
+    return "input" if bad_input.flat[np.argmax(bad)] else "target"
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Binary cross entropy between probabilities in [0, 1] and targets of the same shape.
 
@@ -409,14 +560,22 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if target.size() != input.size():
         raise ValueError(f"Using a target size ({target.size()}) that is different to the input size "
                          f"({input.size()}) is deprecated. Please ensure they have the same size.")
+    if weight is not None:
+        weight_shape = _torch_broadcast_shapes(target.size(), weight.size())
+    # The native kernel: the dtypes, each element's range, then loss *= weight in place (the input's
+    # shape and dtype).
     if target.dtype != input.dtype:
         raise RuntimeError(f"Found dtype {target.dtype.scalar_name} but expected {input.dtype.scalar_name}")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"binary_cross_entropy\" not implemented for '{input.dtype.scalar_name}'")
     x = input._data
-    if x.size and (np.min(x) < 0 or np.max(x) > 1 or np.isnan(x).any()):
-        raise RuntimeError("all elements of input should be between 0 and 1")
+    outside = _first_outside_unit_range(x, target._data)
+    if outside:
+        raise RuntimeError(f"all elements of {outside} should be between 0 and 1")
     w = None
     if weight is not None:
-        w = np.broadcast_to(weight._data, np.broadcast_shapes(target.shape, weight.shape))
+        _check_in_place(x, weight_shape)
+        w = np.broadcast_to(weight._data.astype(x.dtype, copy=False), weight_shape)
     return BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 
 
@@ -425,7 +584,8 @@ class BinaryCrossEntropyWithLogits(Function):
 
     saved = ("x", "t", "w", "pos_weight")
 
-    def forward(self, x, t, weight=None, pos_weight=None, reduction="mean"):
+    def forward(self, x, t, weight=None, pos_weight=None, reduction="mean", *, out_dtype):
+        """The loss in ``out_dtype``: the target's, which PyTorch's loss is written into."""
         self.x, self.t, self.w, self.pos_weight, self.reduction = x, t, weight, pos_weight, reduction
         softplus_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
         if pos_weight is None:
@@ -434,7 +594,7 @@ class BinaryCrossEntropyWithLogits(Function):
             losses = (1 - t) * x + (1 + (pos_weight - 1) * t) * softplus_neg
         if weight is not None:
             losses = losses * weight
-        return _reduce(losses, reduction)
+        return _reduce(losses.astype(out_dtype, copy=False), reduction)
 
     def backward(self, grad):
         x, t, w, p = self.x, self.t, self.w, self.pos_weight
@@ -464,8 +624,22 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _reduction(reduction, size_average, reduce)
     if target.size() != input.size():
         raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
+    # PyTorch's steps: log_sigmoid(input), times (pos_weight - 1) * target + 1 in place, then the loss
+    # (1 - target) * input - that built in place on (1 - target) (the target's dtype), times weight in place.
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{input.dtype.scalar_name}'")
+    if pos_weight is not None:
+        _check_in_place(input, _broadcast_shape(pos_weight, target))
+    if target.dtype.name == "bool":
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+                           "`logical_xor()` operator instead.")
+    if not target.is_floating_point():
+        raise RuntimeError(f"result type {input.dtype.scalar_name} can't be cast to the desired output type "
+                           f"{target.dtype.scalar_name}")
+    if weight is not None:
+        _check_in_place(target, _broadcast_shape(target, weight))
+    out_dtype = target._data.dtype
     input, target = _common_dtype(input, target)
     return BinaryCrossEntropyWithLogits.apply(
         input, target, weight=None if weight is None else weight._data,
-        pos_weight=None if pos_weight is None else pos_weight._data, reduction=reduction)
-
+        pos_weight=None if pos_weight is None else pos_weight._data, reduction=reduction, out_dtype=out_dtype)
