@@ -60,7 +60,18 @@ def _first_valid_start(out, stride, padding, dilation):
     return start + skipped * dilation
 
 
-def _tiled_max(x, kernel, out_hw):
+def tiled_output_hw(shape, kernel, stride, padding, dilation, ceil_mode):
+    """The output size (Ho, Wo) of max pooling a 4-D ``shape`` if its windows tile the input (stride =
+    kernel, no padding or dilation, no ceil-mode overhang), so that :func:`tiled_max` applies; else None."""
+    if len(shape) != 4 or tuple(kernel) != tuple(stride) or tuple(padding) + tuple(dilation) != (0, 0, 1, 1):
+        return None
+    out_hw = tuple(pool_output_size(n, k, k, 0, 1, ceil_mode) for n, k in zip(shape[2:], kernel))
+    if out_hw[0] * kernel[0] > shape[2] or out_hw[1] * kernel[1] > shape[3]:
+        return None
+    return out_hw
+
+
+def tiled_max(x, kernel, out_hw):
     """Window maxima of x (N, C, H, W) when the windows tile it (stride = kernel, no padding or
     dilation, no ceil-mode overhang): the maximum over the kH rows of each window row (whole input
     rows at a time), then over every kW-th column (np.max over window axes is ~20x slower)."""
@@ -390,12 +401,9 @@ def max_pool2d_forward(x, kernel, stride, padding, dilation, ceil_mode, with_ind
         y, winners = max_pool2d_forward_winners(x, kernel, stride, padding, dilation, ceil_mode)
         return y, winners.flat_indices()
     N, C, H, W = x.shape
-    (kH, kW), (sH, sW) = kernel, stride
-    out_hw = (pool_output_size(H, kH, sH, padding[0], dilation[0], ceil_mode),
-              pool_output_size(W, kW, sW, padding[1], dilation[1], ceil_mode))
-    if (kH, kW) == (sH, sW) and tuple(padding) + tuple(dilation) == (0, 0, 1, 1) \
-            and out_hw[0] * kH <= H and out_hw[1] * kW <= W:
-        return _tiled_max(x, kernel, out_hw), None
+    tiled_hw = tiled_output_hw(x.shape, kernel, stride, padding, dilation, ceil_mode)
+    if tiled_hw is not None:
+        return tiled_max(x, kernel, tiled_hw), None
     geometry = _geometry_of(x, kernel, stride, padding, dilation, ceil_mode)
     y, _ = _max_pool_planes(x.reshape(N * C, H, W), geometry, with_ids=False)
     return y.reshape((N, C) + geometry.out_hw), None
