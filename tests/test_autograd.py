@@ -341,6 +341,33 @@ def test_backward_errors_match_torch(call):
     assert outcomes[1] == outcomes[0]
 
 
+@pytest.mark.parametrize("call", [
+    # % passes the gradient to the dividend (a tensor divisor gets -floor(x / y) times it); step functions and
+    # division with rounding record a node with zero gradient; // and scalar % tensor record one that refuses
+    "x % 1.5", "x % y", "x % y.detach()", "x.detach() % y", "2.0 % x", "x // 1.5", "2.0 // x", "x // y",
+    "x.div(y, rounding_mode='floor')", "x.div(2.0, rounding_mode='trunc')", "x.floor()", "x.ceil()", "x.round()",
+    "x.round(decimals=1)", "x.sign()", "(x * 2).floor() + x", "x.detach().floor()", "(x * y).round() * y",
+    # norm(p=0) counts nonzeros and passes no gradient at all (x.grad stays None)
+    "x.norm(p=0)", "(x - 3).norm(0)", "(x - 3).norm(p=0) + y.sum()", "x.double().norm(p=0, dim=0, keepdim=True)",
+    "(x / y.detach().sign().clamp(min=0)).norm(p=0)",
+])
+def test_rounding_ops_and_zero_norm_record_torch_nodes_and_gradients(call):
+    torch = pytest.importorskip("torch")
+    outcomes = []
+    for lib in (torch, torchless):
+        x = lib.tensor([1.7, -2.5, 3.0], requires_grad=True)
+        y = lib.tensor([0.5, 2.0, -1.5], requires_grad=True)
+        out = eval(call, {"x": x, "y": y})
+        node = out.grad_fn and (type(out.grad_fn).__name__ if lib is torch else out.grad_fn.name())
+        try:
+            out.sum().backward()
+            grads = [None if t.grad is None else t.grad.tolist() for t in (x, y)]
+        except RuntimeError as error:
+            grads = str(error)
+        outcomes.append((out.tolist(), str(out.dtype).split(".")[-1], out.requires_grad, node, grads))
+    assert outcomes[1] == outcomes[0]
+
+
 def test_gradient_does_not_flow_through_detach_or_data():
     x = torchless.tensor([1.0, 2.0], requires_grad=True)
     (x * x.detach()).sum().backward()
@@ -444,6 +471,8 @@ INPLACE_CHAINS = {
     "clamp_": lambda L, x: (x * 1).clamp_(-1, 1),
     "setitem": lambda L, x: _assign(x * 1, (0, slice(1, None)), x[1, :2] * 5),
     "setitem_mask": lambda L, x: _assign(x * 1, x > 0, 0.0),
+    "setitem_leading_ones": lambda L, x: _assign(x * 1, 0, x[1:] * 5),  # the value's (1, 3) fills a row
+    "setitem_advanced_leading_ones": lambda L, x: _assign(x * 1, L.tensor([1, 0]), (x * x)[None, None]),
     "zero_": lambda L, x: (x * 1).zero_() + x,
     "fill_": lambda L, x: (x * 1).fill_(2.0) * x,
     "copy_": lambda L, x: (x * 1).copy_(x[0] * 3),

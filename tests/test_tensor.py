@@ -1,5 +1,6 @@
 """Tensor operations (forward): values, dtypes, shapes and errors, against PyTorch and against NumPy."""
 import operator
+import warnings
 
 import numpy as np
 import pytest
@@ -348,12 +349,32 @@ def test_view_shares_memory_and_reshape_of_transpose_copies():
 
 
 @pytest.mark.parametrize("call", [
+    "L.ones(2, 3).t()", "L.ones(3, 4).t()[::2]", "L.ones(3, 4)[:, 1:3]", "L.ones(2, 3, 4).permute(2, 0, 1)[::2]",
+    "L.ones(2, 3, 4).permute(1, 2, 0)", "L.ones(2, 3, 4)[:, :, ::2].transpose(0, 2)", "L.ones(1, 3).expand(4, 3)",
+    "L.ones(3, 1).expand(3, 4)", "L.ones(2, 1, 3).expand(2, 4, 3).transpose(0, 2)", "L.ones(2, 3).t().flip(1)",
+    "L.ones(3, 4, 2).permute(2, 0, 1).unsqueeze(1).expand(2, 5, 3, 4)", "L.ones(5)[::2]",
+])
+def test_clone_keeps_the_memory_layout_and_contiguous_does_not(call):
+    # clone's preserve_format: a dense copy ordered in memory as the input (expanded dims where C order has them)
+    assert_same_as_torch(lambda L: [(t.stride(), t.is_contiguous(), t) for t in (eval(call, {"L": L}).clone(),
+                                                                                  eval(call, {"L": L}).contiguous())])
+
+
+@pytest.mark.parametrize("call", [
     "L.cat([T, T], 1)", "L.cat([T, T[:, :2]], 1)", "L.cat((T, T), -1)", "L.cat([T, T.double()])", "L.cat([T])",
     "L.cat([L.zeros(0), T.flatten()])", "L.cat([T, T[:, :2]], 0)", "L.cat([T, T[0]])", "L.cat([])",
     "L.cat([L.tensor(1.), L.tensor(2.)])", "L.cat(T)", "L.cat([T, T], 3)", "L.stack([T, T])", "L.stack([T, T], 3)",
     "L.stack([T, T], -1)", "L.stack([T, T], 4)", "L.stack([T, T[0]])", "L.stack([T, T.long()])",
     "L.where(T > 0, T, 0.0)", "L.where(T > 0, 1.0, 0.0)", "L.where(T > 0, T, T.double())", "L.where(T, T, 0.0)",
     "L.where(T > 0, T, L.zeros(3, 1))", "L.where(T > 0, T, L.zeros(3, 3))", "L.where(T > 0)",
+    # a Python number of the tensor's category is range-checked like a fill value, not wrapped
+    "L.where(T > 0, T.byte(), 300)", "L.where(T > 0, 300, T.byte())", "L.where(T > 0, T.byte(), -1)",
+    "L.where(T > 0, T.byte(), 2**63)", "L.where(T > 0, T.byte(), 2**64)", "L.where(T > 0, T.int(), 2**31)",
+    "L.where(T > 0, T.long(), 2**63)", "L.where(T > 0, T, 1e39)", "L.where(T > 0, T.half(), 1e6)",
+    "L.where(T > 0, T, 2**200)", "L.where(T > 0, T.byte(), 256.0)", "L.where(T > 0, T.byte(), True)",
+    "L.where(T > 0, T.bool(), 2)", "L.where(T > 0, 300, 2)", "L.where(T > 0, T.long(), 1e40)",
+    "L.where(T > 0, T.long(), 2.0**200)", "L.where(T > 0, T.bool(), 2**63)", "L.where(T > 0, T.bool(), 2**64)",
+    "L.where(T > 0, T.long(), 2.5)", "L.where(T > 0, 2.5, T.byte())",
 ])
 def test_joining_and_where_match_torch(call):
     assert_same_as_torch(lambda L: eval(call, {"L": L, "T": L.tensor(A)}))
@@ -395,6 +416,26 @@ def test_index_assignment_broadcasts_and_casts():
     assert t.tolist() == [[1, 7, 3], [0, 7, 0]]
     t[t > 5] = -1
     assert t.tolist() == [[1, -1, 3], [0, -1, 0]]
+
+
+@pytest.mark.parametrize("call", [
+    # the value's leading size-1 dims are dropped, then it must expand to the destination (or broadcast to an
+    # advanced index's result); the errors name the value's type and its shape without those dims
+    "assign(L.zeros(2).long(), 0, L.tensor([5]).int())", "assign(L.zeros(2, 3), 0, L.ones(1, 1, 3))",
+    "assign(L.zeros(2, 3), (0, 0), L.ones(1, 1, 1))", "assign(L.zeros(2, 3), (slice(None), 0), L.ones(1, 1, 2))",
+    "assign(L.zeros(2, 3), [0, 1], L.ones(1, 1, 2, 3))", "assign(L.zeros(2, 3), L.zeros(2, 3) == 0, L.ones(1, 6))",
+    "assign(L.zeros(2, 3), 0, L.ones(2, 1, 3))", "assign(L.zeros(2, 3), 0, L.ones(1, 2, 3).long())",
+    "assign(L.zeros(2, 3), (0, 0), L.ones(1, 2))", "assign(L.zeros(2, 3), 0, L.ones(3, 1))",
+    "assign(L.zeros(2, 3), 0, L.ones(2))", "assign(L.zeros(0, 5), slice(1, -1), L.ones(2).int())",
+    "assign(L.zeros(2, 3), [0, 1], L.ones(3, 1, 3))", "assign(L.zeros(2, 3), [0, 1], L.ones(1, 2, 2))",
+    "assign(L.zeros(2, 3), L.zeros(2, 3) == 0, L.ones(2))", "assign(L.zeros(3).double(), -2, L.ones(3).long())",
+    "assign(L.zeros(2, 3, requires_grad=True) * 1, 0, L.ones(1, 3, requires_grad=True))",
+    "assign(L.zeros(2, 3, requires_grad=True) * 1, 0, L.ones(1, 2, 3))",
+    "assign(L.zeros(2, 3, requires_grad=True) * 1, [0], L.ones(2, 3))",
+    "L.ones(4, 5).expand(2, 3)", "L.ones(4, 5).long().expand(3)",
+])
+def test_index_assignment_shapes_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
 
 
 @examples(40)
@@ -541,6 +582,18 @@ def test_out_of_range_int_scalars_match_torch(call):
     assert_same_as_torch(eval(f"lambda L: {call}"))
 
 
+@pytest.mark.parametrize("call", [
+    "L.tensor([1, 2], dtype=L.uint8) + 1e40", "L.tensor([1, 2]) * -1e40", "1e40 - L.tensor([True])",
+    "L.tensor([1, 2]) == 1e40", "L.tensor([1, 2]) < 1e40", "L.tensor([1, 2]) // 1e40", "L.tensor([1, 2]).add(1e40)",
+    "L.tensor([1, 2]) ** 1e40", "1e40 / L.tensor([1, 2])",
+])
+def test_float_scalar_beyond_float32_meets_an_integer_tensor_silently(call):
+    # promoted to float32 it is inf, without NumPy's "overflow encountered in cast" warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
 def test_out_of_range_int_operands_wrap_but_assigned_values_are_checked():
     u8 = torchless.tensor([1, 255], dtype=torchless.uint8)
     assert (u8 + (-1)).tolist() == [0, 254]
@@ -597,6 +650,28 @@ def test_python_values():
 ])
 def test_grad_related_conversions_match_torch(call):
     assert_same_as_torch(lambda L: eval(call, {"L": L, "np": np}))
+
+
+@pytest.mark.parametrize("call", [
+    "T.type()", "T.long().type()", "T.bool().type()", "T.to(L.int8).type()", "T.half().type()",
+    "T.type('torch.LongTensor')", "T.type('torch.DoubleTensor')", "T.type('torch.ByteTensor')",
+    "T.type('torch.ShortTensor')", "T.type('torch.Tensor')", "T.type('torch.Foo')", "T.type('FloatTensor')",
+    "T.type('float')", "T.type('')", "T.type(L.LongTensor)", "T.type(L.FloatTensor) is T", "T.type(L.Tensor)",
+    "T.type(L.float64)", "T.type(int)", "T.type(L.nn.Parameter)", "T.type(3)",
+    "T.requires_grad_().type('torch.DoubleTensor')", "T.requires_grad_().type('torch.LongTensor')",
+    "isinstance(T, L.FloatTensor)", "isinstance(T, L.LongTensor)", "isinstance(T.double(), L.DoubleTensor)",
+    "L.LongTensor([1, 2])", "L.FloatTensor(2, 3).shape", "L.BoolTensor([1, 0])", "repr(L.BoolTensor)",
+])
+def test_legacy_type_strings_and_classes_match_torch(call):
+    assert_same_as_torch(lambda L: eval(call, {"L": L, "T": L.tensor([1.5, 2.0])}))
+
+
+def test_legacy_type_strings_accept_the_torchless_prefix():
+    t = torchless.tensor([1.5, -2.0])
+    assert t.type("torchless.LongTensor").tolist() == [1, -2] and t.type("torchless.HalfTensor").type() == \
+        "torchless.HalfTensor"
+    with pytest.raises(RuntimeError, match="CPU only"):
+        t.type("torch.cuda.FloatTensor")
 
 
 # ---------------------------------------------------------------- in-place operations

@@ -34,6 +34,10 @@ bool = dtype("bool", "Bool", np.bool_, is_signed=False)
 
 ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
 _FROM_NUMPY = {d.numpy: d for d in ALL}
+# PyTorch's legacy tensor type names (``tensor.type()``, ``torch.FloatTensor``): the dtype each stands for.
+TENSOR_TYPE_NAMES = {float16: "HalfTensor", float32: "FloatTensor", float64: "DoubleTensor", uint8: "ByteTensor",
+                     int8: "CharTensor", int16: "ShortTensor", int32: "IntTensor", int64: "LongTensor",
+                     bool: "BoolTensor"}
 _BY_NAME = {d.name: d for d in ALL}
 
 _default_float = float32
@@ -65,6 +69,21 @@ def to_numpy_dtype(d):
     if d is builtins_bool:
         return np.dtype(np.bool_)
     return from_numpy_dtype(d).numpy
+
+
+def from_tensor_type_name(name):
+    """The dtype of a type string such as ``'torch.LongTensor'`` (``torchless.`` reads as ``torch.``);
+    ``'torch.Tensor'`` is the default dtype. PyTorch's ValueError for any other string."""
+    prefix, _, short = name.rpartition(".")
+    if prefix in ("torch", "torchless"):
+        if short == "Tensor":
+            return _default_float
+        for d, type_name in TENSOR_TYPE_NAMES.items():
+            if type_name == short:
+                return d
+    if prefix in ("torch.cuda", "torchless.cuda"):
+        raise RuntimeError(f"torchless runs on the CPU only; got the CUDA type '{name}'")
+    raise ValueError(f"invalid type: '{name}'")
 
 
 def get_default_dtype():

@@ -1,10 +1,12 @@
 """Tensor operations in function form (``torchless.max(x, 1)``, ``torchless.cat([a, b])``, ...)."""
+import numbers
+
 import numpy as np
 
 from . import _dtype
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, normalize_dim
-from ._tensor import Tensor, _promote
+from ._tensor import _FLOAT, Tensor, _category, _promote, _scalar_category
 
 
 def _tensor_list(tensors, name):
@@ -68,9 +70,9 @@ def where(condition, input=None, other=None):
 
         input = make(input)
     if isinstance(input, Tensor):
-        a, b = input._operands(other)
+        a, b = input._operands(_scalar_as_fill(other, input))
     else:
-        b, a = other._operands(input)
+        b, a = other._operands(_scalar_as_fill(input, other))
     shape = cond.shape
     for operand in (a._data.shape, b._data.shape):
         error = broadcast_error(shape, operand)
@@ -78,6 +80,20 @@ def where(condition, input=None, other=None):
             raise error
         shape = np.broadcast_shapes(shape, operand)
     return shape_ops.Where.apply(a, b, condition=cond)
+
+
+def _scalar_as_fill(value, like):
+    """A Python number beside the tensor ``like``, as where() converts it to the result's dtype: range-checked
+    like a fill value (uint8 takes -1 as 255, refuses 300; float32 refuses 1e40), not wrapped like an operand."""
+    if not isinstance(value, (numbers.Number, np.bool_)):
+        return value
+    np_dtype = like._data.dtype
+    category = _scalar_category(value)
+    if category > _category(np_dtype):
+        if category != _FLOAT:  # an int beside bools: promoted (or refused) as an arithmetic operand is
+            return value
+        np_dtype = _dtype.get_default_dtype().numpy
+    return Tensor._wrap(np.asarray(_dtype.fill_value(value, np_dtype), np_dtype))
 
 
 def nonzero(input, as_tuple=False):

@@ -343,7 +343,7 @@ class Tensor:
         return unary.Clone.apply(self)
 
     def contiguous(self, memory_format=None):
-        return self if self._data.flags.c_contiguous else self.clone()
+        return self if self._data.flags.c_contiguous else unary.Clone.apply(self, contiguous=True)
 
     def to(self, *args, **kwargs):
         """Convert dtype (device 'cpu' is accepted and ignored): ``to(dtype)``, ``to('cpu')``, ``to(other)``."""
@@ -362,11 +362,21 @@ class Tensor:
                 return Tensor._wrap(self._data.astype(dtype.numpy))
         return unary.Cast.apply(self, dtype=dtype.numpy)
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking=False):
+        """The legacy type string (``'torchless.FloatTensor'``) without an argument; else a conversion to a
+        dtype, a type string (``'torch.LongTensor'``) or a legacy type class (``torchless.LongTensor``)."""
         if dtype is None:
-            names = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
-                     "int32": "IntTensor", "bool": "BoolTensor", "uint8": "ByteTensor", "float16": "HalfTensor"}
-            return "torchless." + names.get(self.dtype.name, self.dtype.name)
+            return "torchless." + _dtype.TENSOR_TYPE_NAMES[self.dtype]
+        if isinstance(dtype, str):
+            dtype = _dtype.from_tensor_type_name(dtype)
+        elif isinstance(dtype, _LegacyTensorType):
+            dtype = dtype.dtype
+        elif dtype is Tensor:
+            dtype = _dtype.get_default_dtype()
+        elif isinstance(dtype, type):
+            raise ValueError(f"invalid type: '{dtype.__name__}'")
+        elif not isinstance(dtype, _dtype.dtype):
+            raise TypeError("dtype must be a type, str, or dtype object")
         return self.to(dtype)
 
     def type_as(self, other):
@@ -503,7 +513,8 @@ class Tensor:
             common = _dtype.get_default_dtype().numpy if _scalar_category(other) == _FLOAT else \
                 np.dtype(np.int64)
             try:
-                return self._cast(common), Tensor._wrap(np.asarray(other, common))
+                with np.errstate(over="ignore"):  # a float beyond float32 becomes inf, silently as in PyTorch
+                    return self._cast(common), Tensor._wrap(np.asarray(other, common))
             except OverflowError:  # an int from 2**63 with a bool tensor: PyTorch reads it as uint64
                 _dtype.wrap_int(other, common)
                 raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to "
@@ -600,8 +611,9 @@ class Tensor:
         a, b = self._float_operands(other)
         return NotImplemented if a is NotImplemented else a._rbinary(b, arithmetic.Div, scalar_numerator=True)
 
-    def _untracked(self, other, fn, kernel, refused_kinds, reverse=False, divides=False):
-        """A binary op without gradient (``//``, ``%``, bitwise), refusing dtypes PyTorch has no kernel for."""
+    def _checked_binary(self, other, fn, kernel, refused_kinds, reverse=False, divides=False, node=None, **params):
+        """``fn(self, other)`` for ``//``, ``%`` and bitwise ops, refusing dtypes PyTorch has no kernel for. When
+        gradients are recorded, ``node`` (a Function taking ``kernel=fn`` and ``params``) computes it instead."""
         a, b = self._operands(other)
         if a is NotImplemented:
             return NotImplemented
@@ -615,19 +627,26 @@ class Tensor:
             raise RuntimeError("ZeroDivisionError")
         # x // 0 is nan or inf for floats, INT_MIN // -1 wraps: silently, as in PyTorch
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if node is not None and records(a, b):
+                return node.apply(a, b, kernel=fn, **params)
             return Tensor._wrap(fn(a._data, b._data))
 
+    # PyTorch records // without a derivative: the result requires grad, and backward through it raises.
     def __floordiv__(self, other):
-        return self._untracked(other, np.floor_divide, "div_floor_cpu", "b", divides=True)
+        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "b", divides=True,
+                                    node=arithmetic.NotDifferentiable, op="floor_divide")
 
     def __rfloordiv__(self, other):
-        return self._untracked(other, np.floor_divide, "div_floor_cpu", "b", reverse=True, divides=True)
+        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "b", reverse=True, divides=True,
+                                    node=arithmetic.NotDifferentiable, op="floor_divide")
 
     def __mod__(self, other):
-        return self._untracked(other, np.mod, "remainder_cpu", "b", divides=True)
+        return self._checked_binary(other, np.mod, "remainder_cpu", "b", divides=True, node=arithmetic.Remainder,
+                                    scalar_divisor=not isinstance(other, Tensor))
 
-    def __rmod__(self, other):
-        return self._untracked(other, np.mod, "remainder_cpu", "b", reverse=True, divides=True)
+    def __rmod__(self, other):  # a Python scalar dividend: PyTorch has no derivative for that overload
+        return self._checked_binary(other, np.mod, "remainder_cpu", "b", reverse=True, divides=True,
+                                    node=arithmetic.NotDifferentiable, op="remainder")
 
     def __pow__(self, exponent):
         if self._data.dtype.kind == "f":
@@ -694,13 +713,13 @@ class Tensor:
         return Tensor._wrap(~self._data)
 
     def __and__(self, other):
-        return self._untracked(other, np.bitwise_and, "bitwise_and_cpu", "f")
+        return self._checked_binary(other, np.bitwise_and, "bitwise_and_cpu", "f")
 
     def __or__(self, other):
-        return self._untracked(other, np.bitwise_or, "bitwise_or_cpu", "f")
+        return self._checked_binary(other, np.bitwise_or, "bitwise_or_cpu", "f")
 
     def __xor__(self, other):
-        return self._untracked(other, np.bitwise_xor, "bitwise_xor_cpu", "f")
+        return self._checked_binary(other, np.bitwise_xor, "bitwise_xor_cpu", "f")
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
@@ -731,9 +750,11 @@ class Tensor:
         if rounding_mode is None:
             return self / other
         if rounding_mode == "floor":
-            return self._untracked(other, np.floor_divide, "div_floor_cpu", "b", divides=True)
+            return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "b", divides=True,
+                                        node=arithmetic.ZeroGradient, name="DivBackward2")
         if rounding_mode == "trunc":
-            return self._untracked(other, _trunc_divide, "div_trunc_cpu", "b", divides=True)
+            return self._checked_binary(other, _trunc_divide, "div_trunc_cpu", "b", divides=True,
+                                        node=arithmetic.ZeroGradient, name="DivBackward2")
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
 
@@ -921,17 +942,25 @@ class Tensor:
     def minimum(self, other):
         return _elementwise_extremum(self, other, largest=False)
 
+    def _step(self, fn, name):
+        """A piecewise-constant function: PyTorch records it (node ``name``) with a zero gradient."""
+        if records(self):
+            return arithmetic.ZeroGradient.apply(self, kernel=fn, name=name)
+        return Tensor._wrap(fn(self._data))
+
     def sign(self):
-        return Tensor._wrap(np.sign(self._data))
+        return self._step(np.sign, "SignBackward0")
 
     def floor(self):
-        return Tensor._wrap(np.floor(self._data))
+        return self._step(np.floor, "FloorBackward0")
 
     def ceil(self):
-        return Tensor._wrap(np.ceil(self._data))
+        return self._step(np.ceil, "CeilBackward0")
 
-    def round(self, decimals=0):
-        return Tensor._wrap(np.round(self._data, decimals))
+    def round(self, decimals=None):
+        if decimals is None:
+            return self._step(np.round, "RoundBackward0")
+        return self._step(lambda x: np.round(x, decimals), "RoundBackward1")  # the overload with decimals
 
     def masked_fill(self, mask, value):
         mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
@@ -1084,6 +1113,8 @@ class Tensor:
             return (self * self).sum(dim, keepdim).sqrt()
         if p == 1:
             return self.abs().sum(dim, keepdim)
+        if p == 0:  # the number of nonzeros (the general form would take a 1/0-th power)
+            return reduction.CountNonzero.apply(self, axes=normalize_dims(dim, self._data.ndim), keepdim=keepdim)
         if p in (np.inf, -np.inf):  # the largest or smallest |x| (the general form gives 1)
             if dim is None and self._data.size == 0:
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the "
@@ -1199,12 +1230,13 @@ class Tensor:
         ndim = self._data.ndim
         if len(sizes) < ndim:
             raise RuntimeError(
-                f"expand(torch.FloatTensor{{{list(self.shape)}}}, size={list(sizes)}): the number of sizes provided "
+                f"expand({self.type()}{{{list(self.shape)}}}, size={list(sizes)}): the number of sizes provided "
                 f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({ndim})"
             )
         own = (1,) * (len(sizes) - ndim) + self._data.shape
         target = tuple(o if s == -1 else s for s, o in zip(sizes, own))
-        for i, (s, o) in enumerate(zip(target, own)):
+        for i in range(len(target) - 1, -1, -1):  # PyTorch reports the rightmost mismatch
+            s, o = target[i], own[i]
             if o != 1 and s != o:
                 raise RuntimeError(
                     f"The expanded size of the tensor ({s}) must match the existing size ({o}) at non-singleton "
@@ -1299,6 +1331,11 @@ class Tensor:
             value_t = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
         else:
             value_t = Tensor._wrap(np.asarray(value, self._data.dtype))
+        value_shape = value_t._data.shape
+        if value_shape[:1] == (1,):  # PyTorch drops every leading size-1 dim of the value (a[0] = tensor([5]))
+            leading = next((i for i, n in enumerate(value_shape) if n != 1), len(value_shape))
+            value_t = value_t.view(value_shape[leading:])
+        source = value_t  # its dtype names it in PyTorch's shape errors
         if value_t._data.dtype != self._data.dtype:
             value_t = value_t._cast(self._data.dtype)
         if records(self, value_t):
@@ -1309,12 +1346,29 @@ class Tensor:
                 self._rebind(indexing.IndexPut.apply(self, value_t, key=key))
             except IndexError as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
+            except ValueError:
+                self._raise_setitem_shape_error(key, source)
+                raise
         else:
             try:
                 self._data[key] = value_t._data
             except IndexError as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
+            except ValueError:
+                self._raise_setitem_shape_error(key, source)
+                raise
             self._version += 1
+
+    def _raise_setitem_shape_error(self, key, value):
+        """PyTorch's RuntimeError for a value that does not fit ``self[key]``: a basic key expands the value
+        to the destination's shape, an advanced key (index_put) checks that it broadcasts."""
+        target = np.shape(self._data[key])
+        if indexing.is_basic_key(key):
+            value.expand(target)
+        elif value._data.ndim > len(target) or any(v not in (1, t) for v, t in zip(value._data.shape[::-1],
+                                                                                  target[::-1])):
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be broadcast "
+                               f"to indexing result of shape {list(target)}")
 
     # ------------------------------------------------------------------ in-place
     def _check_inplace(self):
@@ -1539,6 +1593,23 @@ def _raise_if_not_broadcastable(a, b):
 
 def _cat(tensors, axis):
     return shape_ops.Cat.apply(*tensors, dim=axis)
+
+
+class _LegacyTensorType(type):
+    """``torchless.FloatTensor`` and kin, as in PyTorch: an instance is a tensor of that dtype, and calling the
+    type builds one (``torchless.LongTensor([1, 2])``, ``torchless.FloatTensor(2, 3)``)."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype.numpy
+
+    def __call__(cls, *args):
+        return Tensor(*args, dtype=cls.dtype)
+
+    def __repr__(cls):
+        return f"<class 'torchless.{cls.__name__}'>"
+
+
+LEGACY_TYPES = {name: _LegacyTensorType(name, (), {"dtype": d}) for d, name in _dtype.TENSOR_TYPE_NAMES.items()}
 
 
 def _rebuild(array, requires_grad):

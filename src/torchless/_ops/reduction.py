@@ -126,3 +126,17 @@ class Std(Var):
         with np.errstate(divide="ignore", invalid="ignore"):
             # PyTorch passes no gradient through a std of 0 (rather than 0 / 0).
             return super().backward(np.where(self.out == 0, 0, grad / (2 * self.out)).astype(grad.dtype, copy=False))
+
+
+class CountNonzero(Function):
+    """norm(p=0): how many elements are nonzero (NaN counts), in the input's dtype. PyTorch's node passes no
+    gradient at all for p=0: the input's ``.grad`` stays None."""
+
+    def forward(self, a, axes=None, keepdim=False):
+        return np.sum(a != 0, axis=axes, keepdims=keepdim).astype(a.dtype)
+
+    def backward(self, grad):
+        return (None,)
+
+    def name(self):
+        return "LinalgVectorNormBackward0"

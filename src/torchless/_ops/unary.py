@@ -181,8 +181,49 @@ class Cast(Function):
 
 
 class Clone(Function):
-    def forward(self, a):
-        return a.copy()
+    """A copy: in PyTorch's preserve_format layout (``x.t().clone()`` stays transposed), or in C order for
+    ``contiguous()``."""
+
+    def forward(self, a, contiguous=False):
+        if contiguous or a.flags.c_contiguous:
+            return a.copy()
+        out = np.lib.stride_tricks.as_strided(np.empty(a.size, a.dtype), a.shape,
+                                              [s * a.itemsize for s in dense_strides_like(a)])
+        out[...] = a
+        return out
 
     def backward(self, grad):
         return (grad,)
+
+
+def dense_strides_like(a):
+    """PyTorch's strides (in elements) for a dense copy of ``a`` that keeps its dims' order in memory
+    (at::infer_dense_strides): dims sorted by stride, innermost first, with an expanded (stride-0) dim left
+    where C order puts it, and ties broken by size. NumPy's order='K' differs there: it moves stride-0 dims
+    innermost."""
+    shape, strides = a.shape, [abs(s) for s in a.strides]
+    ndim = len(shape)
+
+    def should_swap(d0, d1):
+        s0, s1 = strides[d0], strides[d1]
+        if s0 == 0 or s1 == 0:
+            return 0
+        if s0 != s1:
+            return -1 if s0 < s1 else 1
+        return 1 if shape[d0] > shape[d1] else 0
+
+    perm = list(range(ndim - 1, -1, -1))
+    for i in range(1, ndim):  # insertion sort that carries on past ambiguous (stride-0) comparisons
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            comparison = should_swap(perm[d0], perm[d1])
+            if comparison > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif comparison < 0:
+                break
+    out, step = [0] * ndim, 1
+    for d in perm:
+        out[d] = step
+        step *= max(shape[d], 1)
+    return out

@@ -9,8 +9,7 @@ from ..parameter import Buffer, Parameter
 
 def _type_name(value):
     if isinstance(value, Tensor):
-        return "torchless." + {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor"}.get(
-            value.dtype.name, value.dtype.name)
+        return value.type()
     return type(value).__name__
 
 
