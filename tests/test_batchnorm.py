@@ -208,3 +208,19 @@ ERRORS = [
 def test_errors_match_torch(call):
     torch = pytest.importorskip("torch")
     assert_same_error(lambda: call(torch), lambda: call(torchless))
+
+
+def test_a_state_dict_without_metadata_keeps_the_batch_count_as_in_torch():
+    """num_batches_tracked came with BatchNorm's version 2: a state dict without _metadata (a plain
+    dict) or of an older version keeps the module's own count; one saying version 2 misses it."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (torch, torchless):
+        model = lib.nn.Sequential(lib.nn.Conv2d(1, 3, 1), lib.nn.BatchNorm2d(3))
+        model(lib.ones(2, 1, 4, 4))  # one training batch: the count is 1
+        state = model.state_dict()
+        del state["1.num_batches_tracked"]
+        plain = dict(state)
+        results.append((str(model.load_state_dict(plain)), model[1].num_batches_tracked.item(),
+                        str(model.load_state_dict(state, strict=False)), dict(state._metadata)))
+    assert results[1] == results[0]

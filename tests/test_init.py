@@ -163,3 +163,62 @@ def test_zero_element_tensor_warns_like_torch(fill):
     torch = pytest.importorskip("torch")
     results = [outcome(lambda: tuple(getattr(lib.nn.init, fill)(lib.empty(0, 3)).shape)) for lib in (torch, torchless)]
     assert results[1] == results[0]
+
+
+def test_trunc_normal_draws_once_even_far_in_a_tail():
+    """Inverse transform sampling: [a, b] two std or more away from the mean still takes one draw
+    (rejection sampling never ended there), and the values stay in [a, b]."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch's "mean is more than 2 std from [a, b]"
+        t = init.trunc_normal_(torchless.empty(10000), mean=10.0, std=1.0, a=-2.0, b=2.0)
+    values = t.numpy()
+    assert values.min() >= -2.0 and values.max() <= 2.0
+    assert values.mean() > 1.5  # piled up against b, the bound nearest the mean
+
+
+@pytest.mark.parametrize("mean, std, a, b", [(0.0, 1.0, -2.0, 2.0), (0.5, 2.0, -1.0, 3.0), (0.0, 0.02, -0.04, 0.04),
+                                             (1.0, 1.0, 2.0, 4.0)])
+def test_trunc_normal_follows_the_truncated_normal_distribution(mean, std, a, b):
+    torchless.manual_seed(0)
+    values = init.trunc_normal_(torchless.empty(20000, dtype=torchless.float64), mean, std, a, b).numpy()
+    expected = stats.truncnorm((a - mean) / std, (b - mean) / std, loc=mean, scale=std)
+    assert stats.kstest(values, expected.cdf).pvalue > 1e-3
+
+
+def test_erfinv_approximation_matches_scipy_including_the_tails():
+    special = pytest.importorskip("scipy.special")
+    x = np.concatenate([np.linspace(-0.999999, 0.999999, 20001), -1 + np.logspace(-15, -1, 200),
+                        1 - np.logspace(-16, -1, 200)])
+    np.testing.assert_allclose(init._erfinv(x), special.erfinv(x), rtol=2e-3, atol=1e-7)
+    np.testing.assert_array_equal(init._erfinv(np.array([-1.0, 0.0, 1.0])), [-np.inf, 0.0, np.inf])
+
+
+INIT_ERRORS = """
+init.trunc_normal_(L.empty(3, 3), a=1.0, b=-1.0)
+init.trunc_normal_(L.empty(3, 3, dtype=L.int64))
+init.normal_(L.empty(3), std=-0.5)
+init.uniform_(L.empty(3), a=123456.789, b=-1)
+init.xavier_uniform_(L.empty(3, 3), gain=-1)
+init.xavier_normal_(L.empty(3, 3), gain=-1)
+init.constant_(L.empty(3, dtype=L.int64), float('nan'))
+init.constant_(L.empty(3, dtype=L.uint8), 300)
+init.uniform_(L.empty(3, dtype=L.int64))
+init.kaiming_normal_(L.empty(3, 3, dtype=L.int64))
+init.orthogonal_(L.empty(3, 3, dtype=L.float16))
+init.orthogonal_(L.empty(3, 3, dtype=L.int64))
+"""
+
+
+@pytest.mark.parametrize("call", INIT_ERRORS.strip().splitlines())
+def test_init_errors_match_torch(call):
+    torch = pytest.importorskip("torch")
+
+    def outcome(lib):
+        try:
+            eval(call, {"init": lib.nn.init, "L": lib})
+        except Exception as error:  # noqa: BLE001 - the exception is what is compared
+            return type(error).__name__, str(error)
+        return "no error"
+
+    expected = outcome(torch)
+    assert expected != "no error" and outcome(torchless) == expected

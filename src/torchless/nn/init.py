@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from .. import _dtype
 from ..autograd import grad_mode
 from ..random import numpy_rng
 
@@ -56,32 +57,91 @@ def _fill(tensor, values):
     return tensor
 
 
+def _check_floating(tensor, kernel):
+    """PyTorch's random kernels fill floating tensors only."""
+    if not tensor.is_floating_point():
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{tensor.dtype.scalar_name}'")
+
+
+def _uniform(tensor, a, b, generator):
+    _check_floating(tensor, "check_uniform_bounds")
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
+    return numpy_rng(generator).uniform(a, b, tensor.shape)
+
+
+def _normal(tensor, mean, std, generator):
+    _check_floating(tensor, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+    return numpy_rng(generator).normal(mean, std, tensor.shape)
+
+
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with values drawn from U(a, b)."""
-    return _fill(tensor, numpy_rng(generator).uniform(a, b, tensor.shape))
+    return _fill(tensor, _uniform(tensor, a, b, generator))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with values drawn from N(mean, std^2)."""
-    return _fill(tensor, numpy_rng(generator).normal(mean, std, tensor.shape))
+    return _fill(tensor, _normal(tensor, mean, std, generator))
+
+
+def _erfinv(x):
+    """The inverse error function on [-1, 1], to float32 accuracy: M. Giles's polynomials ("Approximating
+    the erfinv function", 2010) where they hold, 1 - |x| >= 1e-7, and past them the tail's asymptotics,
+    erfc(y) ~ exp(-y^2) / (y sqrt(pi)), solved for y (NumPy has no erfinv)."""
+    with np.errstate(divide="ignore"):
+        w = -np.log((1.0 - x) * (1.0 + x))
+    central = w < 5.0
+    t = np.where(central, w - 2.5, np.sqrt(np.clip(w, 5.0, _ERFINV_POLYNOMIAL_MAX_W)) - 3.0)
+    inner = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+             -0.00417768164, 0.246640727, 1.50140941)
+    outer = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+             0.00943887047, 1.00167406, 2.83297682)
+    p_inner, p_outer = np.zeros_like(t), np.zeros_like(t)
+    for c_inner, c_outer in zip(inner, outer):
+        p_inner, p_outer = p_inner * t + c_inner, p_outer * t + c_outer
+    y = np.where(central, p_inner, p_outer) * x
+    tail = w > _ERFINV_POLYNOMIAL_MAX_W
+    if tail.any():
+        with np.errstate(divide="ignore"):
+            log_q = -np.log1p(-np.abs(x[tail]))  # -log(1 - |x|), inf at |x| = 1
+        finite_log_q = np.minimum(log_q, 1e300)
+        z = np.sqrt(finite_log_q)
+        for _ in range(4):  # fixed point of z^2 = -log(1 - |x|) - log(z sqrt(pi))
+            z = np.sqrt(np.maximum(finite_log_q - np.log(z) - 0.5 * math.log(math.pi), 1.0))
+        y[tail] = np.copysign(np.where(np.isinf(log_q), np.inf, z), x[tail])
+    return y
+
+
+_ERFINV_POLYNOMIAL_MAX_W = 16.0
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std^2) values redrawn until they lie in [a, b]."""
+    """Fill with N(mean, std^2) values truncated to [a, b].
+
+    By inverse transform sampling, as PyTorch: uniform values between the normal CDF at a and at b,
+    mapped back through the inverse CDF, so any [a, b] takes one draw (redrawing values outside it
+    never ends when [a, b] lies far in a tail).
+    """
+    _check_floating(tensor, "normal_kernel_cpu")
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
-    rng = numpy_rng(generator)
-    values = rng.normal(mean, std, tensor.shape)
-    outside = (values < a) | (values > b)
-    while outside.any():
-        values[outside] = rng.normal(mean, std, int(outside.sum()))
-        outside = (values < a) | (values > b)
-    return _fill(tensor, values)
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
+    scale = abs(std)
+    if scale == 0:
+        return _fill(tensor, np.clip(np.full(tensor.shape, float(mean)), a, b))
+    low, high = (math.erf((bound - mean) / scale / math.sqrt(2.0)) for bound in (a, b))
+    with np.errstate(divide="ignore"):  # erfinv(+-1) is +-inf, clipped to the bound
+        values = mean + scale * math.sqrt(2.0) * _erfinv(numpy_rng(generator).uniform(low, high, tensor.shape))
+    return _fill(tensor, np.clip(values, a, b))
 
 
 def constant_(tensor, val):
-    return _fill(tensor, val)
+    return _fill(tensor, _dtype.fill_value(val, tensor._data.dtype))
 
 
 def ones_(tensor):
@@ -154,6 +214,9 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
+    _check_floating(tensor, "normal_kernel_cpu")  # PyTorch draws into a tensor of the same dtype ...
+    if tensor.dtype.name == "float16":
+        raise NotImplementedError("\"geqrf_cpu\" not implemented for 'Half'")  # ... and has no half QR
     flat = numpy_rng(generator).normal(0.0, 1.0, (rows, cols))
     if rows < cols:
         flat = flat.T

@@ -60,6 +60,8 @@ class Module:
     """
 
     training: bool
+    # The state-dict format version of this class, saved in a state dict's _metadata (PyTorch's).
+    _version = 1
 
     def __init__(self, *args, **kwargs):
         if kwargs:
@@ -328,9 +330,14 @@ class Module:
         """An OrderedDict of parameters and persistent buffers by dotted name (detached, sharing memory)."""
         if args:  # PyTorch's old positional form: state_dict(destination, prefix, keep_vars)
             destination, prefix, keep_vars = (list(args) + [destination, prefix, keep_vars][len(args):])[:3]
-        destination = OrderedDict() if destination is None else destination
+        if destination is None:
+            destination = OrderedDict()
+            destination._metadata = OrderedDict()  # each module's version, read back by load_state_dict
+        metadata = getattr(destination, "_metadata", None)
         for name, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
             base = f"{name}." if name else ""
+            if metadata is not None:
+                metadata[name] = {"version": module._version}
             for key, param in module._parameters.items():
                 if param is not None:
                     destination[base + key] = param if keep_vars else param.detach()
@@ -348,9 +355,12 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
+        metadata = getattr(state_dict, "_metadata", None)
+        state_dict = OrderedDict(state_dict)  # a module's loading may add entries (see BatchNorm)
 
         def load(module, prefix):
-            module._load_from_state_dict(state_dict, prefix, missing, unexpected, errors, assign)
+            version = {} if metadata is None else metadata.get(prefix[:-1], {})
+            module._load_from_state_dict(state_dict, prefix, version, missing, unexpected, errors, assign)
             for name, child in module._modules.items():
                 if child is not None:
                     load(child, prefix + name + ".")
@@ -367,8 +377,10 @@ class Module:
                                                                                       "\n\t".join(errors)))
         return _IncompatibleKeys(missing, unexpected)
 
-    def _load_from_state_dict(self, state_dict, prefix, missing, unexpected, errors, assign):
-        """Load this module's own entries (keys ``prefix + name``), in PyTorch's order and with its messages."""
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, missing, unexpected, errors, assign):
+        """Load this module's own entries (keys ``prefix + name``), in PyTorch's order and with its messages.
+
+        ``local_metadata`` is what the state dict's ``_metadata`` says of this module (its ``version``)."""
         persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers}
         local = {k: v for k, v in list(self._parameters.items()) + list(persistent.items()) if v is not None}
         for name, target in local.items():
