@@ -208,3 +208,28 @@ def test_unflatten_matches_torch(dim, sizes):
     actual = nn.Unflatten(dim, sizes)
     assert repr(actual) == repr(expected)
     np.testing.assert_array_equal(actual(torchless.tensor(x)).numpy(), expected(torch.tensor(x)).numpy())
+
+
+@pytest.mark.parametrize("call", [
+    "L.nn.Sequential(L.nn.ReLU(), L.nn.Linear(2, 3)) * 2", "3 * L.nn.Sequential(L.nn.ReLU())",
+    "L.nn.Sequential(L.nn.ReLU()) * True", "L.nn.Sequential(L.nn.ReLU()) * 0", "L.nn.Sequential(L.nn.ReLU()) * 1.5",
+    "'x' * L.nn.Sequential(L.nn.ReLU())", "_imul(L.nn.Sequential(L.nn.ReLU(), L.nn.Tanh()), 3)",
+    "_imul(L.nn.Sequential(L.nn.ReLU()), -1)",
+])
+def test_sequential_repetition_matches_torch(call):
+    """seq * n repeats the same module objects under new positions; n * seq and seq *= n too."""
+    torch = pytest.importorskip("torch")
+
+    def _imul(sequential, times):
+        sequential *= times
+        return sequential
+
+    def outcome(lib):
+        try:
+            result = eval(call, {"L": lib, "_imul": _imul})
+        except Exception as error:  # noqa: BLE001 - the exception is what is compared
+            return type(error).__name__, str(error).replace("torchless", "torch")
+        modules = list(result)
+        return repr(result).replace("torchless", "torch"), [modules.index(m) for m in modules]
+
+    assert outcome(torchless) == outcome(torch)
