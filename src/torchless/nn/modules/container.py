@@ -158,22 +158,6 @@ class ModuleList(Module):
     def __add__(self, other):
         return ModuleList().extend(list(self) + list(other))
 
-    def __mul__(self, times):
-        """A new Sequential of these modules, ``times`` over (the same module objects, as in PyTorch)."""
-        return Sequential().extend(list(self) * self._repeats(times))
-
-    __rmul__ = __mul__
-
-    def __imul__(self, times):
-        return self.extend(list(self) * (self._repeats(times) - 1))
-
-    def _repeats(self, times):
-        if not isinstance(times, int):
-            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(times)}")
-        if times <= 0:
-            raise ValueError(f"Non-positive multiplication factor {times} for {type(self)}")
-        return times
-
     def __dir__(self):
         return [key for key in super().__dir__() if not key.isdigit()]
 
