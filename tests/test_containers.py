@@ -214,7 +214,7 @@ def test_unflatten_matches_torch(dim, sizes):
     "L.nn.Sequential(L.nn.ReLU(), L.nn.Linear(2, 3)) * 2", "3 * L.nn.Sequential(L.nn.ReLU())",
     "L.nn.Sequential(L.nn.ReLU()) * True", "L.nn.Sequential(L.nn.ReLU()) * 0", "L.nn.Sequential(L.nn.ReLU()) * 1.5",
     "'x' * L.nn.Sequential(L.nn.ReLU())", "_imul(L.nn.Sequential(L.nn.ReLU(), L.nn.Tanh()), 3)",
-    "_imul(L.nn.Sequential(L.nn.ReLU()), -1)",
+    "_imul(L.nn.Sequential(L.nn.ReLU()), -1)", "L.nn.ModuleList([L.nn.ReLU()]) * 2",
 ])
 def test_sequential_repetition_matches_torch(call):
     """seq * n repeats the same module objects under new positions; n * seq and seq *= n too."""
