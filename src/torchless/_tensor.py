@@ -1506,16 +1506,15 @@ class Tensor:
         from .random import numpy_rng
 
         self._check_random_fill("check_uniform_bounds")
-        if a > b:
-            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+        check_uniform_bounds(a, b)
         return self._overwrite(numpy_rng(generator).uniform(a, b, self._data.shape), "UniformBackward0")
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         from .random import numpy_rng
 
         self._check_random_fill("normal_kernel_cpu")
-        if std < 0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        if std < 0:  # :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         return self._overwrite(numpy_rng(generator).normal(mean, std, self._data.shape), "NormalBackward0")
 
     def bernoulli_(self, p=0.5, *, generator=None):
@@ -1593,6 +1592,12 @@ def _raise_if_not_broadcastable(a, b):
 
 def _cat(tensors, axis):
     return shape_ops.Cat.apply(*tensors, dim=axis)
+
+
+def check_uniform_bounds(a, b):
+    """PyTorch's refusal of an inverted range, its numbers printed as C++ streams print doubles."""
+    if a > b:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
 
 
 class _LegacyTensorType(type):

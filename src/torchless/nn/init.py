@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._tensor import check_uniform_bounds
 from ..autograd import grad_mode
 from ..random import numpy_rng
 
@@ -57,34 +58,16 @@ def _fill(tensor, values):
     return tensor
 
 
-def _check_floating(tensor, kernel):
-    """PyTorch's random kernels fill floating tensors only."""
-    if not tensor.is_floating_point():
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{tensor.dtype.scalar_name}'")
-
-
-def _uniform(tensor, a, b, generator):
-    _check_floating(tensor, "check_uniform_bounds")
-    if a > b:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
-    return numpy_rng(generator).uniform(a, b, tensor.shape)
-
-
-def _normal(tensor, mean, std, generator):
-    _check_floating(tensor, "normal_kernel_cpu")
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-    return numpy_rng(generator).normal(mean, std, tensor.shape)
-
-
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with values drawn from U(a, b)."""
-    return _fill(tensor, _uniform(tensor, a, b, generator))
+    with grad_mode.no_grad():
+        return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with values drawn from N(mean, std^2)."""
-    return _fill(tensor, _normal(tensor, mean, std, generator))
+    with grad_mode.no_grad():
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def _erfinv(x):
@@ -125,12 +108,11 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     mapped back through the inverse CDF, so any [a, b] takes one draw (redrawing values outside it
     never ends when [a, b] lies far in a tail).
     """
-    _check_floating(tensor, "normal_kernel_cpu")
+    tensor._check_random_fill("normal_kernel_cpu")
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
-    if a > b:
-        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
+    check_uniform_bounds(a, b)
     scale = abs(std)
     if scale == 0:
         return _fill(tensor, np.clip(np.full(tensor.shape, float(mean)), a, b))
@@ -214,7 +196,7 @@ def orthogonal_(tensor, gain=1, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    _check_floating(tensor, "normal_kernel_cpu")  # PyTorch draws into a tensor of the same dtype ...
+    tensor._check_random_fill("normal_kernel_cpu")  # PyTorch draws into a tensor of the same dtype ...
     if tensor.dtype.name == "float16":
         raise NotImplementedError("\"geqrf_cpu\" not implemented for 'Half'")  # ... and has no half QR
     flat = numpy_rng(generator).normal(0.0, 1.0, (rows, cols))
