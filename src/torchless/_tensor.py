@@ -525,15 +525,7 @@ class Tensor:
             return self, Tensor._wrap(np.asarray(_dtype.wrap_int(other, a), a))
 
     def _common_with_tensor(self, other):
-        a, b = self._data.dtype, other._data.dtype
-        ca, cb = _category(a), _category(b)
-        dims_a, dims_b = self._data.ndim > 0, other._data.ndim > 0
-        if dims_a != dims_b:  # a 0-d tensor counts only when its category is higher
-            if dims_a and ca >= cb:
-                return a
-            if dims_b and cb >= ca:
-                return b
-        return _promote(a, b)
+        return result_dtype(self._data.dtype, self._data.ndim > 0, other._data.dtype, other._data.ndim > 0)
 
     def _cast(self, np_dtype):
         return self if self._data.dtype == np_dtype else unary.Cast.apply(self, dtype=np_dtype)
@@ -1592,6 +1584,18 @@ def _raise_if_not_broadcastable(a, b):
 
 def _cat(tensors, axis):
     return shape_ops.Cat.apply(*tensors, dim=axis)
+
+
+def result_dtype(a, a_has_dims, b, b_has_dims):
+    """PyTorch's result dtype of an op on tensors of NumPy dtypes a and b: a 0-d tensor beside one with
+    dimensions counts only when its category (bool < integer < float) is higher."""
+    if a_has_dims != b_has_dims:
+        ca, cb = _category(a), _category(b)
+        if a_has_dims and ca >= cb:
+            return a
+        if b_has_dims and cb >= ca:
+            return b
+    return _promote(a, b)
 
 
 def check_uniform_bounds(a, b):

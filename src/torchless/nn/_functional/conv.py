@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..._kernels import conv as kernels
-from ..._tensor import Tensor, _category, _promote
+from ..._tensor import Tensor, _category, _promote, result_dtype
 from ...autograd.function import Function, records
 from ._args import CheckedCalls, Param, call_key, native
 
@@ -338,11 +338,6 @@ def _transposed_size(in_hw, kernel, stride, padding, dilation, output_padding):
             for n, k, s, p, d, op in zip(in_hw, kernel, stride, padding, dilation, output_padding)]
 
 
-def _scalar_dtype(tensor_dtype, scalar_dtype):
-    """The dtype of an op between a tensor and a 0-d tensor: the 0-d one counts only if of a higher category."""
-    return tensor_dtype if _category(tensor_dtype) >= _category(scalar_dtype) else _promote(tensor_dtype, scalar_dtype)
-
-
 def _empty_backend(in_shape, w_shape, input, weight, bias, stride, padding, dilation, transposed, output_padding,
                    groups):
     """PyTorch's "Empty" backend, for an input without batch or channels: (EmptyConvolution, params).
@@ -359,7 +354,7 @@ def _empty_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
     elif math.prod(w_shape) == 0:
         raise IndexError("select(): index 0 out of range for tensor of size [0] at dimension 0")
     else:
-        dtype = _scalar_dtype(in_dtype, w_dtype)
+        dtype = result_dtype(in_dtype, True, w_dtype, False)  # input * weight.view(-1)[0]
     _check_bias_added_in_place(dtype, bias)
     if transposed:
         shape = [in_shape[0], w_shape[1] * groups] + _transposed_size(in_shape[2:], w_shape[2:], stride, padding,
