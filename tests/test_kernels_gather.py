@@ -174,6 +174,9 @@ def test_weight_gradient_right_after_its_forward_copies_no_input(monkeypatch):
     copies = []
     copyto = np.copyto
     monkeypatch.setattr(gather.np, "copyto", lambda dst, src, **kw: copies.append(src.shape) or copyto(dst, src, **kw))
+    copy_rows = gather.copy_rows
+    monkeypatch.setattr(gather, "copy_rows",
+                        lambda dst, src: (src is gy or copies.append(src.shape)) or copy_rows(dst, src))
     gather.conv2d_backward_weight_gather(gy, x, kernel, *args)
     assert copies == []  # neither x into the padded buffer nor its taps into the columns
     gather.release_plans()
@@ -230,3 +233,21 @@ def test_row_padding_rule():
     assert [gather.padded_rows(rows, 46) for rows in range(1, 18)] == [
         1, 2, 4, 4, 5, 6, 8, 8, 12, 12, 12, 12, 16, 16, 16, 16, 17]
     assert gather.padded_rows(gather.MAX_PADDED_ROWS + 3, 100) == gather.MAX_PADDED_ROWS + 3
+
+
+@pytest.mark.parametrize("make", [
+    lambda a: (a[:, :3, :, :5], np.empty((2, 3, 4, 5), a.dtype)),           # a crop of contiguous rows
+    lambda a: (a.transpose(1, 0, 2, 3), np.empty((5, 2, 4, 6), a.dtype)),   # outer axes permuted
+    lambda a: (a[..., ::2], np.empty((2, 5, 4, 3), a.dtype)),               # strided rows: element copy
+    lambda a: (a[..., :0], np.empty((2, 5, 4, 0), a.dtype)),                # empty rows
+    lambda a: (a, np.empty((2, 5, 4, 6), np.float32)),                      # another dtype: converted
+    lambda a: (a[:, :1, :1, :], np.empty((2, 3, 4, 6), a.dtype)),           # broadcast into
+])
+def test_copy_rows_copies_like_copyto(make, monkeypatch):
+    import torchless._kernels as kernels
+    source, destination = make(np.arange(240, dtype=np.float64).reshape(2, 5, 4, 6) - 100.5)
+    monkeypatch.setattr(kernels, "COPY_ROWS_MIN_SIZE", 0)
+    expected = np.empty_like(destination)
+    np.copyto(expected, source)
+    kernels.copy_rows(destination, source)
+    np.testing.assert_array_equal(destination, expected)

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import scratch
+from . import copy_rows, scratch
 from .blas import matmul
 
 
@@ -87,7 +87,7 @@ def split_phases(x, padding, stride, plane_hw, tail, role="phases"):
     for p in range(sH):
         plane_rows, input_rows = _phase_rows(p, sH, top, H, Hq)
         grid = row_phases[p].reshape(C, N, Hq, Wq * sW)
-        grid[:, :, plane_rows, left:left + W] = channel_major[:, :, input_rows]
+        copy_rows(grid[:, :, plane_rows, left:left + W], channel_major[:, :, input_rows])
     for p in range(sH if sW > 1 else 0):
         for q in range(sW):
             planes[p, q, :C * length] = row_phases[p, q::sW]
@@ -124,7 +124,7 @@ def merge_row_phases(row_phases, shape, padding, row_stride, plane_hw):
     for p in range(row_stride):
         plane_rows, input_rows = _phase_rows(p, row_stride, top, H, Hq)
         grid = row_phases[p].reshape(C, N, Hq, -1)
-        channel_major[:, :, input_rows] = grid[:, :, plane_rows, left:left + W]
+        copy_rows(channel_major[:, :, input_rows], grid[:, :, plane_rows, left:left + W])
     return x
 
 
@@ -189,7 +189,7 @@ def flat_to_nchw(y_flat, batch, plane_hw, out_hw):
     (Hq, Wq), (Ho, Wo) = plane_hw, out_hw
     grid = y_flat[:, :batch * Hq * Wq].reshape(O, batch, Hq, Wq)
     y = np.empty((batch, O, Ho, Wo), dtype=y_flat.dtype)
-    np.copyto(y.transpose(1, 0, 2, 3), grid[:, :, :Ho, :Wo])
+    copy_rows(y.transpose(1, 0, 2, 3), grid[:, :, :Ho, :Wo])
     return y
 
 
@@ -199,7 +199,7 @@ def nchw_to_flat(gy, plane_hw, role="flat_grad"):
     Hq, Wq = plane_hw
     flat = scratch(role, (O, N * Hq * Wq), gy.dtype)
     flat.fill(0)
-    flat.reshape(O, N, Hq, Wq)[:, :, :Ho, :Wo] = gy.transpose(1, 0, 2, 3)
+    copy_rows(flat.reshape(O, N, Hq, Wq)[:, :, :Ho, :Wo], gy.transpose(1, 0, 2, 3))
     return flat
 
 

@@ -17,7 +17,7 @@ import functools
 
 import numpy as np
 
-from . import parallel, scratch
+from . import copy_rows, parallel, scratch
 
 
 def pool_output_size(size, kernel, stride, padding, dilation, ceil_mode):
@@ -40,7 +40,7 @@ def _pad_to_cover(x, padding, out_hw, kernel, stride, dilation, fill):
     ]
     pH, pW = padding
     xp = np.full((N, C, needed[0], needed[1]), fill, dtype=x.dtype)
-    xp[:, :, pH:pH + H, pW:pW + W] = x
+    copy_rows(xp[:, :, pH:pH + H, pW:pW + W], x)
     return xp
 
 
@@ -240,12 +240,6 @@ class MaxPoolWinners:
 SCAN_BLOCK = BACKWARD_BLOCK = 1 << 17
 
 
-def _rows_as_items(a):
-    """View the rows (last axis) of ``a`` as single void items: copying rows then takes one long
-    memcpy-like loop instead of NumPy's per-row overhead on rows of a few elements."""
-    return a.view(np.dtype((np.void, a.shape[-1] * a.itemsize)))[..., 0]
-
-
 def _split_phases(planes, geometry, fill):
     """x planes (P, H, W) in the geometry's flat phase layout: a scratch array (sH, sW, P*Hq*Wq + tail)
     whose used phases hold the input and ``fill`` wherever the grid lies outside it."""
@@ -264,7 +258,7 @@ def _split_phases(planes, geometry, fill):
         Hq, W = geometry.grid_hw[0], geometry.input_hw[1]
         for p in sorted({p for p, _ in geometry.phases}):
             rows = scratch("max_pool_phase_rows", (P, Hq, W), planes.dtype)
-            _rows_as_items(rows)[...] = _rows_as_items(planes[:, p::sH][:, :Hq])
+            copy_rows(rows, planes[:, p::sH][:, :Hq])
             for q in (q for row, q in geometry.phases if row == p):
                 phases[p, q, :length] = rows.reshape(-1)[q::sW]
         return phases
