@@ -1,4 +1,6 @@
 """Tensor factories, dtypes and conversions, compared with PyTorch and checked on their own."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -51,6 +53,19 @@ L.tensor([1.7, -2.7], dtype=L.int64)
 L.tensor(2.5, dtype=L.bool)
 L.tensor([1., 2], requires_grad=True)
 L.tensor([1., 2], dtype=L.float64, requires_grad=True)
+L.tensor([-255, -1], dtype=L.uint8)
+L.tensor([-0.5, 127.5], dtype=L.int8)
+L.tensor(np.int64(-3), dtype=L.uint8)
+L.tensor(np.array([300, -1]), dtype=L.uint8)
+L.tensor([2 ** 63], dtype=L.float32)
+L.tensor([2 ** 64], dtype=L.float64)
+L.tensor([-2 ** 63 - 1], dtype=L.float64)
+L.tensor([2 ** 64], dtype=L.bool)
+L.tensor([1.5, 2 ** 64])
+L.tensor([2 ** 63, 1.5])
+L.tensor(np.arange(0.)[::-1])
+L.tensor(np.arange(4.).reshape(2, 2)[::-1][::-1])
+L.Tensor()
 L.as_tensor([1, 2])
 L.as_tensor(np.array([1., 2]))
 L.as_tensor([1., 2], dtype=L.float64)
@@ -85,6 +100,21 @@ L.arange(0, -3, -1)
 L.arange(5, dtype=L.float64)
 L.arange(0.5, 3, dtype=L.int64)
 L.arange(L.tensor(3))
+L.arange(0, 3, 1.5, dtype=L.int64)
+L.arange(0, 3.5, 1, dtype=L.int64)
+L.arange(-2.5, 3, 1.5, dtype=L.int64)
+L.arange(0.5, 3, 0.5, dtype=L.int32)
+L.arange(-2.5, 3, 1.5, dtype=L.uint8)
+L.arange(1.9, 5.2, 1.1, dtype=L.int16)
+L.arange(0, 1, 0.1, dtype=L.int8)
+L.arange(2 ** 40, 2 ** 40 + 3, dtype=L.float16)
+L.linspace(0, 1, 1, dtype=L.bool)
+L.linspace(0, 1, 0, dtype=L.bool)
+L.linspace(-1, 1, 5, dtype=L.uint8)
+L.linspace(3, -2, 6, dtype=L.int8)
+L.linspace(1.5, 7.9, 5, dtype=L.int32)
+L.linspace(0, 1, 1, dtype=L.int64)
+L.linspace(-1, -200, 5, dtype=L.uint8)
 L.zeros_like(L.ones(2, 3, dtype=L.int64))
 L.ones_like(L.ones(2, 3), dtype=L.float64)
 L.full_like(L.ones(2, 3, dtype=L.int64), 2.7)
@@ -149,6 +179,44 @@ L.randint(3, (-1,))
 L.eye(-1)
 L.eye(2, -1)
 L.linspace(0, 1, -1)
+L.arange(0, 1, 0.1, dtype=L.int64)
+L.arange(0.5, 3, 0.5, dtype=L.int64)
+L.arange(3, dtype=L.bool)
+L.arange(0, 1, 0, dtype=L.bool)
+L.arange(5, 1, dtype=L.bool)
+L.linspace(0, 1, 3, dtype=L.bool)
+L.tensor([2 ** 63])
+L.tensor(2 ** 63)
+L.tensor([1, 2 ** 63])
+L.tensor([[1], [2 ** 63]])
+L.tensor([True, 2 ** 63])
+L.tensor([L.tensor(2 ** 62), 2 ** 63])
+L.tensor([2 ** 63], dtype=L.int32)
+L.tensor([2 ** 63], dtype=L.uint8)
+L.tensor(2 ** 64, dtype=L.int64)
+L.tensor([-2 ** 63 - 1])
+L.tensor([10 ** 400])
+L.tensor([1.5, 10 ** 400])
+L.tensor(10 ** 400, dtype=L.float32)
+L.tensor([300], dtype=L.uint8)
+L.tensor([-256], dtype=L.uint8)
+L.tensor([-0.5], dtype=L.uint8)
+L.tensor([255.5], dtype=L.uint8)
+L.tensor([1, 2 ** 40], dtype=L.int32)
+L.tensor([True, 300], dtype=L.uint8)
+L.tensor([1e40], dtype=L.int64)
+L.tensor([float('nan')], dtype=L.int32)
+L.tensor(300, dtype=L.uint8)
+L.tensor(np.int64(300), dtype=L.uint8)
+L.tensor([np.int64(300)], dtype=L.uint8)
+L.tensor([L.tensor(300)], dtype=L.uint8)
+L.as_tensor([2 ** 40], dtype=L.int32)
+L.ones(2).new_tensor([300], dtype=L.uint8)
+L.from_numpy(np.arange(4.)[::-1])
+L.from_numpy(np.ones((1, 2))[::-1])
+L.tensor(np.arange(4.)[::-2])
+L.tensor(np.ones((2, 1))[:, ::-1], dtype=L.float32)
+L.as_tensor(np.arange(4.)[::-1])
 """
 
 
@@ -171,6 +239,24 @@ def test_unsupported_numpy_dtype_is_a_type_error_naming_it():
     for array in (np.array(["a"]), np.zeros(2, np.complex64), np.zeros(2, np.uint32)):
         with pytest.raises(TypeError, match=rf"^can't convert np.ndarray of type numpy.{array.dtype.type.__name__}\. "):
             torchless.from_numpy(array)
+
+
+@pytest.mark.parametrize("call", [
+    "L.tensor([1e40])", "L.tensor([1e40], dtype=L.float32)", "L.tensor([1e300], dtype=L.float16)",
+    "L.tensor(np.float64(1e40), dtype=L.float32)", "L.tensor([np.float64(1e40)], dtype=L.float32)",
+    "L.tensor(np.array([1e40]), dtype=L.float32)", "L.tensor(np.array([1e300]), dtype=L.float16)",
+    "L.tensor(np.array([np.nan, 1e40]), dtype=L.int64)",
+])
+def test_values_beyond_a_dtype_convert_silently_as_in_torch(call):
+    # inf (or an arbitrary int for an array's nan), without NumPy's cast warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+def test_object_array_is_refused_with_a_dtype_too():
+    with pytest.raises(TypeError, match=r"^can't convert np.ndarray of type numpy.object_\. "):
+        torchless.tensor(np.array([1, 2], dtype=object), dtype=torchless.uint8)
 
 
 @pytest.mark.parametrize("call", ["L.randint(5)", "L.randint(0, 5, 3)"])

@@ -210,6 +210,30 @@ def test_unary_ops_match_numpy_and_torch(array, name):
     "L.tensor([1., 2.]).clamp()", "L.tensor([-3, 0, 5]).exp()", "L.tensor([4, 9]).sqrt()", "L.tensor([-3, 0]).abs()",
     "L.tensor([1., 5.]).clamp(min=L.tensor([2., 2.]))", "L.tensor([1., -1.]).log()", "L.tensor([0., 1.]).log()",
     "L.tensor([-1., 4.]).sqrt()", "L.tensor([1., 0.]) / 0", "L.tensor([100., 1000.]).exp()", "-L.tensor([True])",
+    # no bool kernels for abs, floor, ceil, round, scalar clamps; sign of a bool is itself
+    "L.tensor([True, False]).abs()", "L.abs(L.tensor(True))", "L.tensor([True, False]).abs_()",
+    "L.tensor([True, False]).sign()", "L.tensor([True, False]).floor()", "L.tensor([True, False]).ceil()",
+    "L.tensor([True, False]).round()", "L.tensor([True, False]).round(decimals=1)",
+    "L.tensor([1, 2]).round(decimals=1)",
+    "L.tensor([1, 2]).round()", "L.tensor([1, 2], dtype=L.uint8).sign()", "L.tensor([True, False]).clamp_min(True)",
+    "L.tensor([True, False]).clamp_max(False)", "L.tensor([True, False]).clamp(True, True)",
+    "L.tensor([True, False]).clamp_(False)", "L.tensor([True, False]).clamp(0, 1)",
+    "L.tensor([True, False]).clamp(0.5)",
+    "L.tensor([True]).clamp(max=L.tensor(False))",
+    # bounds checked against the result's dtype; clamp_ names C++ types when refusing a float result
+    "L.tensor([1., 2.]).clamp(-1e40, 1e40)", "L.tensor([1., 2.]).clamp_min(-1e40)", "L.tensor([1, 2]).clamp(max=1e40)",
+    "L.tensor([1., 2.]).half().clamp(max=1e10)", "L.tensor([1., 2.]).double().clamp(max=1e40)",
+    "L.tensor([1., 2.]).clamp(max=float('inf'))", "L.tensor([1, 5]).clamp_(0.5, 3.5)",
+    "L.tensor([1, 5], dtype=L.uint8).clamp_(max=0.5)", "L.tensor([1, 5], dtype=L.int8).clamp_(min=0.5)",
+    "L.tensor([1, 5], dtype=L.int16).clamp_(0.5)", "L.tensor([1, 5]).int().clamp_(0.5)", "L.tensor([True]).clamp_(0.5)",
+    "L.tensor([1, 5]).clamp_(L.tensor(0.5))", "L.ones(2).clamp_min(None)", "L.ones(2).clamp_max('a')",
+    # alpha: a bool only for a bool result, no float for an integer or bool result (1.0 and True included)
+    "L.ones(2).add(L.ones(2), alpha=True)", "L.ones(2).long().sub(L.ones(2).long(), alpha=True)",
+    "L.tensor([1, 2]).add(L.tensor([1, 2]), alpha=1.0)", "L.tensor([1, 2]).add(L.tensor([1, 2]), alpha=np.float64(1))",
+    "L.tensor([True, False]).add(L.tensor([True, True]), alpha=0.5)", "L.tensor([True, False]).add(True, alpha=2)",
+    "L.tensor([True, False]).add(L.tensor([True, True]), alpha=0)", "L.tensor([True, False]).add(2, alpha=True)",
+    "L.ones(2).add(L.ones(2), alpha=np.True_)", "L.ones(2).add(L.ones(2), alpha=1.0)",
+    "L.tensor([1, 2]).add_(L.tensor([1, 2]), alpha=True)", "L.tensor([1, 2]).add(L.tensor([1., 2.]), alpha=0.5)",
 ])
 def test_elementwise_edge_cases_match_torch(call):
     assert_same_as_torch(eval(f"lambda L: {call}"))
@@ -284,6 +308,33 @@ def test_reduction_edge_cases_match_torch(call):
     assert_same_as_torch(eval(f"lambda L: {call}"))
 
 
+@pytest.mark.parametrize("call", [
+    # float-only reductions refuse integers and bools, before looking at the dims
+    "L.tensor([1, 2]).std()", "L.tensor([True, False]).var(0)", "L.tensor([1, 2]).std(5)", "L.std(L.tensor([1, 2]), 0)",
+    "L.zeros(0, dtype=L.int64).var()", "L.tensor([1, 2]).norm()", "L.tensor([1, 2], dtype=L.uint8).norm(p=1)",
+    "L.tensor([True]).norm(p=float('inf'))", "L.tensor([1, 2]).norm(p=0)", "L.tensor([1, 2]).norm(dim=5)",
+    "L.tensor([True, False]).argmax()", "L.tensor([[True, False]]).argmin(1)", "L.zeros(0, dtype=L.bool).argmax()",
+    "L.tensor(True).argmax()", "L.tensor([True, False]).max(0)",
+    # no integer dtype for sum/prod while recording a gradient; mean names the dtype it was given
+    "L.tensor([1., 2.], requires_grad=True).sum(dtype=L.int64)", "L.ones(2, requires_grad=True).sum(0, dtype=L.bool)",
+    "L.tensor([1., 2.], requires_grad=True).prod(dtype=L.int32)", "L.ones(2, requires_grad=True).sum(dtype=L.float64)",
+    "L.tensor([1., 2.]).sum(dtype=L.int64)", "L.tensor([1, 2]).mean(dtype=L.int64)",
+    "L.tensor([1., 2.]).mean(dtype=L.bool)",
+    "L.tensor([1, 2]).mean()",
+    # amax/amin name an empty dim as written (max and argmax normalise it), before refusing repeated dims
+    "L.zeros(2, 0).amax(-1)", "L.zeros(2, 0).amin((0, -1))", "L.zeros(2, 0).amax(dim=None)", "L.zeros(2, 0).max(-1)",
+    "L.zeros(5, 0).amin(dim=(-1, 1))",
+])
+def test_reduction_dtype_checks_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+def test_integer_sum_dtype_is_allowed_without_recording():
+    x = torchless.tensor([1.5, 2.0], requires_grad=True)
+    with torchless.no_grad():
+        assert x.sum(dtype=torchless.int64).tolist() == 3
+
+
 # ---------------------------------------------------------------- shape operations
 A = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 7.5
 
@@ -304,6 +355,8 @@ A = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 7.5
     "T.expand(2, 2, 4)", "T.t()", "T.view(2.5)", "T.reshape(1.5)", "T.view(2, 12.0)",
     "L.tensor(2.).flatten(1, 0)", "L.tensor(2.).flatten(-2)", "L.tensor(2.).flatten(0, 1)", "L.tensor(2.).flatten(-1, 0)",
     "L.nn.Flatten()(L.tensor(2.))", "L.nn.Flatten(0)(L.tensor(2.))",
+    # flip copies: no negative strides, and its array is one from_numpy takes
+    "(T.flip(0).stride(), T.flip((0, 2)).is_contiguous())", "L.from_numpy(T.flip(2).numpy())",
 ])
 def test_shape_operations_match_torch(call):
     assert_same_as_torch(lambda L: eval(call, {"L": L, "T": L.tensor(A)}))
@@ -319,6 +372,19 @@ def test_shape_operations_match_torch(call):
     "L.ones(2, 2).split([1, 1, 0])", "L.ones(2, 2).split([0, 0])", "L.ones(2, 2).split([1, -1, 2])",
     "L.tensor(1.).split(1)", "L.ones(5).split(2)",
     "L.tensor(1.).unflatten(3, (1,))",
+    # no sizes at all is a TypeError (an empty tuple is the 0-d shape); a 0-d tensor takes dims -1 and 0 only
+    "L.ones(2, 3).expand()", "L.tensor(1.).expand()", "L.ones(2, 3).permute()", "L.tensor(1.).permute()",
+    "L.ones(2, 3).reshape()", "L.tensor(1.).reshape()", "L.ones(2, 3).view()", "L.tensor(1.).view()",
+    "L.tensor(1.).reshape(())", "L.tensor(1.).permute(())", "L.ones(2).new_zeros()", "L.ones(2).new_ones(())",
+    "L.Tensor()", "L.tensor(1.).transpose(2, -1)", "L.tensor(1.).swapaxes(0, 1)", "L.tensor(1.).transpose(-1, 0)",
+    # a size that is not an int: the first one is named at pos 0, the others when unpacked
+    "L.ones(6).reshape([2.0, 3])", "L.ones(6).expand((2.5, 6))", "L.ones(6).permute((0.5,))",
+    "L.ones(6).repeat((1.5,))", "L.zeros((2.5,))", "L.ones(6).view((2, 3.0))",
+    "L.zeros(2, 6).unflatten(1, ())", "L.zeros(2, 6).unflatten(5, ())", "L.zeros(2, 6).unflatten(1, 3)",
+    "L.zeros(2, 6).unflatten(1, (True, 6))", "L.zeros(2, 6).unflatten(1, (2, 3.0))",
+    "L.zeros(2, 6).unflatten(1, (2.5,))",
+    "L.zeros(2, 6).unflatten(1, (L.tensor(2), 3))", "L.zeros(2, 6).unflatten(-1, (-1, 3))",
+    "L.zeros(2, 6).unflatten(1, (2, 2))", "L.zeros(2, 0).unflatten(1, (2, 2))",
     # shapes that do not broadcast: PyTorch's RuntimeError, not NumPy's ValueError
     "L.zeros(2, 3) ** L.zeros(4)", "L.zeros(2, 3).long() ** L.zeros(4).long()", "L.zeros(3, 2, 5).int() ** L.zeros(2)",
     "L.zeros(2, 3).clamp(L.zeros(4))", "L.zeros(2, 3).clamp(max=L.zeros(4))", "L.zeros(2, 3).clamp_(L.zeros(4))",
@@ -335,6 +401,18 @@ def test_unflatten_of_a_0d_tensor_is_a_runtime_error(dim):
     with pytest.raises(RuntimeError, match="^unflatten got an unexpected error:\nDimension specified as 0 but tensor "
                                            "has no dimensions"):
         torchless.tensor(1.).unflatten(dim, (1,))
+
+
+@pytest.mark.parametrize("sizes, error", [
+    ((-1, -1), "only one dimension can be inferred"),
+    ((-2, -3), r"invalid shape dimension -2 at index 0 of shape \[-2, -3\]"),
+    ((0, -1), r"cannot reshape tensor of 0 elements into shape \[0, -1\] because the unspecified dimension size -1 "
+              "can be any value and is ambiguous"),
+])
+def test_unflatten_passes_other_size_errors_on_with_a_prefix(sizes, error):
+    # As above: PyTorch's message goes on with a C++ stack trace.
+    with pytest.raises(RuntimeError, match=f"^unflatten got an unexpected error:\n{error}"):
+        torchless.zeros(2, 0 if 0 in sizes else 6).unflatten(1, sizes)
 
 
 def test_view_shares_memory_and_reshape_of_transpose_copies():
@@ -433,6 +511,29 @@ def test_index_assignment_broadcasts_and_casts():
     "assign(L.zeros(2, 3, requires_grad=True) * 1, 0, L.ones(1, 2, 3))",
     "assign(L.zeros(2, 3, requires_grad=True) * 1, [0], L.ones(2, 3))",
     "L.ones(4, 5).expand(2, 3)", "L.ones(4, 5).long().expand(3)",
+    # index_put wants the value's dtype, unless it fills one element through a single bool mask; shape errors first,
+    # index errors after, and a leaf that requires grad before anything
+    "assign(L.zeros(3).long(), L.tensor([0, 1]), L.tensor([1.5, 2.5]))",
+    "assign(L.zeros(3), [0, 1], L.tensor(1).double())",
+    "assign(L.zeros(3, 2), (slice(None), L.tensor([0])), L.ones(1).double())",
+    "assign(L.zeros(3, 2), [True, False, True], L.ones(2).double())",
+    "assign(L.zeros(3), L.tensor([True, False, True]), L.tensor([1, 2]))",
+    "assign(L.zeros(3), L.tensor(True), L.tensor(1))",
+    "assign(L.zeros(3), L.tensor([True, False, True]), L.tensor(1))",
+    "assign(L.zeros(3), [True, False, True], L.tensor([1]))",
+    "assign(L.zeros(3, 2), (L.tensor([True, False, True]), 0), L.tensor(1))",
+    "assign(L.zeros(3), L.tensor(0), L.ones(1).double())",
+    "assign(L.zeros(3), slice(0, 2), L.ones(2).long())", "assign(L.zeros(3), L.tensor([0, 1]), L.ones(3).double())",
+    "assign(L.zeros(3), L.tensor([5]), L.ones(1).double())",
+    "assign(L.zeros(3), L.tensor([0]), L.ones(1, requires_grad=True).double())",
+    "assign(L.zeros(3, requires_grad=True), L.tensor([0]), L.ones(1).double())",
+    # values are tensors or numbers
+    "assign(L.zeros(3), L.tensor([0, 1]), [1, 2])", "assign(L.zeros(3), slice(0, 2), np.array([1., 2.]))",
+    "assign(L.zeros(3).long(), 0, (1,))", "assign(L.zeros(3), 0, np.float64(2.5))",
+    # a lone int or slice on a 0-d tensor
+    "L.tensor(1.)[0]", "L.tensor(1.)[-1]", "L.tensor(1.)[5]", "L.tensor(1.)[0:]", "L.tensor(1.)[..., 0]",
+    "L.tensor(1.)[L.tensor(0)]", "L.tensor(1.)[(0,)]", "assign(L.tensor(1.), 0, 2.)", "assign(L.tensor(1.), -2, 2.)",
+    "assign(L.tensor(1.), slice(0, None), 2.)",
 ])
 def test_index_assignment_shapes_match_torch(call):
     assert_same_as_torch(eval(f"lambda L: {call}"))
@@ -594,6 +695,21 @@ def test_float_scalar_beyond_float32_meets_an_integer_tensor_silently(call):
         assert_same_as_torch(eval(f"lambda L: {call}"))
 
 
+@pytest.mark.parametrize("call", [
+    "L.tensor([1., 2.]) + 1e40", "L.tensor([1., 2.]) * -1e40", "1e40 / L.tensor([1., 2.])",
+    "L.tensor([1., 2.]) == 1e40",
+    "L.tensor([1., 2.]) < 1e40", "L.tensor([1., 2.]).add_(1e40)", "L.tensor([1., 2.]) ** 1e40",
+    "L.tensor([1., 2.]) // 1e40",
+    "L.tensor([1., 2.]).half() + 1e10", "L.tensor([1., 2.]).maximum(L.tensor(1e40).double())",
+    "L.tensor([1., 2.]).clamp(max=L.tensor(1e40).double())", "L.tensor([1e40], dtype=L.float64).float()",
+    "L.tensor([1e300], dtype=L.float64).half()", "L.tensor([1., float('nan')]) + float('nan')",
+])
+def test_float_scalar_beyond_a_float_dtype_is_inf_silently(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
 def test_out_of_range_int_operands_wrap_but_assigned_values_are_checked():
     u8 = torchless.tensor([1, 255], dtype=torchless.uint8)
     assert (u8 + (-1)).tolist() == [0, 254]
@@ -741,3 +857,17 @@ def test_inplace_ops_write_through_views_outside_the_graph():
     x -= 1
     x /= 5
     assert x.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_typename_names_objects_as_torch_does():
+    import collections
+
+    torch = pytest.importorskip("torch")
+    for make in (lambda T: 1, lambda T: T.zeros(2), lambda T: T.zeros(2, dtype=T.int64), lambda T: collections.OrderedDict(),
+                 lambda T: T.nn.ReLU(), lambda T: int, lambda T: T.nn.ReLU, lambda T: print):
+        assert torchless.typename(make(torchless)) == torch.typename(make(torch)).replace("torch", "torchless")
+
+
+def test_complex_scalar_is_refused_with_a_message_naming_it():
+    with pytest.raises(TypeError, match=r"no complex dtypes: cannot combine a torchless.FloatTensor with 1j"):
+        torchless.zeros(2) * 1j

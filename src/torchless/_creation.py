@@ -1,4 +1,5 @@
 """Tensor factories: tensor, from_numpy, zeros, ones, full, arange, rand, randn, randint, ... and *_like."""
+import math
 import numbers
 
 import numpy as np
@@ -19,8 +20,6 @@ def _finish(array, requires_grad=False, device_arg=None):
 
 def _size(size, name):
     """The shape for ``name(*size)`` (ints or one sequence), with PyTorch's errors for bad sizes."""
-    if not size:
-        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
     shape = _shape_arg(size, name)
     for n in shape:
         if n < 0:
@@ -80,31 +79,87 @@ def _structure_error(data):
     return walk(data, 0) or TypeError(f"new(): invalid data type '{type(data).__name__}'")
 
 
+def _holds_float(data):
+    """True when a nested sequence (as ``_plain`` gives it) holds a float; the search stops at the first one."""
+    if isinstance(data, list):
+        return any(_holds_float(d) for d in data)
+    return isinstance(data, (float, np.floating)) or isinstance(data, np.ndarray) and data.dtype.kind == "f"
+
+
+def _sequence_array(data, np_dtype):
+    """An array of the numbers in ``data`` (a nested sequence, maybe of tensors, or a Python number) for a tensor
+    of ``np_dtype`` (None: inferred). PyTorch reads a Python int as int64 unless the tensor is floating or bool:
+    NumPy takes larger ints as uint64, objects, or floats beside negative ones."""
+    plain = _plain(data)
+    try:
+        array = np.array(plain)
+    except (ValueError, TypeError):
+        raise _structure_error(plain) from None
+    if array.dtype == object:
+        if not all(isinstance(x, numbers.Number) for x in array.flat):
+            raise _structure_error(plain)
+    elif array.dtype.kind not in "fiub":
+        raise _structure_error(plain)
+    if (np_dtype is None or np_dtype.kind in "iu") and (array.dtype == np.uint64 or array.dtype.kind in "fO"
+                                                       and array.size and not _holds_float(plain)):
+        raise ValueError("Overflow when unpacking long long")
+    if array.dtype == object:  # ints beyond 64 bits become floats (10**400: OverflowError, as in PyTorch)
+        array = array.astype(np.bool_ if np_dtype == np.bool_ else np.float64)
+    if np_dtype is None:
+        if array.dtype.kind == "f" and not _holds_float64(data):
+            with np.errstate(over="ignore"):  # inf, silently as in PyTorch
+                return array.astype(_dtype.get_default_dtype().numpy)
+        if array.dtype.kind in "iu":
+            return array.astype(np.int64)
+    return array
+
+
+def _check_range(array, np_dtype):
+    """PyTorch's refusal of values beyond an integer dtype's range, checked one by one as a fill value is (an
+    unsigned dtype takes negative ints down to -max: uint8 reads -1 as 255)."""
+    if not array.size or np.can_cast(array.dtype, np_dtype):
+        return
+    info = np.iinfo(np_dtype)
+    lowest = -info.max if np_dtype.kind == "u" and array.dtype.kind in "iu" else info.min
+    if not (lowest <= array.min() and array.max() <= info.max):  # False for NaN too
+        raise RuntimeError(f"value cannot be converted to type {np_dtype.name} without overflow")
+
+
+_NEGATIVE_STRIDES = ("At least one stride in the given numpy array is negative, and tensors with negative strides are "
+                     "not currently supported. (You can probably work around this by making a copy of your array  "
+                     "with array.copy().) ")
+
+
+def _check_numpy_array(array, np_dtype=None):
+    """PyTorch's errors for an array it cannot take: a dtype it lacks (with a target ``np_dtype``, only a
+    non-numeric one), negative strides."""
+    if np_dtype is None or array.dtype == object:
+        _dtype.from_numpy_dtype(array.dtype)
+    if any(stride < 0 for stride in array.strides):
+        raise ValueError(_NEGATIVE_STRIDES)
+
+
 def _infer_array(data, dtype):
-    """An array for ``data`` with PyTorch's dtype inference: Python floats become the default float dtype."""
+    """An array for ``data`` with PyTorch's dtype inference: Python floats become the default float dtype. Numbers
+    given one by one (not as an array or a tensor) are range-checked for an integer ``dtype``."""
+    np_dtype = None if dtype is None else _dtype.to_numpy_dtype(dtype)
     if isinstance(data, Tensor):
         array = data._data
     elif isinstance(data, np.ndarray):
+        _check_numpy_array(data, np_dtype)
         array = data
-    elif isinstance(data, np.generic):
-        array = np.asarray(data)
     else:
-        plain = _plain(data)
-        try:
-            array = np.array(plain)
-        except (ValueError, TypeError):
-            raise _structure_error(plain) from None
-        if array.dtype.kind not in "fiub":
-            raise _structure_error(plain)
-        if dtype is None:
-            if array.dtype.kind == "f" and not _holds_float64(data):
-                array = array.astype(_dtype.get_default_dtype().numpy)
-            elif array.dtype.kind in "iu":
-                array = array.astype(np.int64)
-    if dtype is not None:
-        array = array.astype(_dtype.to_numpy_dtype(dtype), copy=False)
-    elif array.dtype not in _dtype._FROM_NUMPY:
-        _dtype.from_numpy_dtype(array.dtype)  # raises PyTorch's TypeError
+        if isinstance(data, np.generic):
+            array = np.asarray(data)
+            if np_dtype is None:
+                _check_numpy_array(array)
+        else:
+            array = _sequence_array(data, np_dtype)
+        if np_dtype is not None and np_dtype.kind in "iu":
+            _check_range(array, np_dtype)
+    if np_dtype is not None:
+        with np.errstate(over="ignore", invalid="ignore"):  # inf, or an arbitrary int for nan, silently
+            array = array.astype(np_dtype, copy=False)
     return array
 
 
@@ -128,7 +183,7 @@ def from_numpy(ndarray):
     """A tensor sharing memory with a NumPy array (changes to one show in the other)."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    _dtype.from_numpy_dtype(ndarray.dtype)
+    _check_numpy_array(ndarray)
     return Tensor._wrap(ndarray)
 
 
@@ -253,16 +308,37 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if values[2] == 0:
-        raise RuntimeError("step must be nonzero")
-    if (values[1] - values[0]) * values[2] < 0:
-        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         floating = any(isinstance(v, float) for v in values)
         dtype = _dtype.get_default_dtype() if floating else _dtype.int64
     np_dtype = _dtype.to_numpy_dtype(dtype)
-    array = np.arange(*values, dtype=np.float64 if np_dtype.kind == "f" else None).astype(np_dtype)
-    return _finish(array, requires_grad, device)
+    if np_dtype.kind == "b":
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+    if values[2] == 0:
+        raise RuntimeError("step must be nonzero")
+    if (values[1] - values[0]) * values[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if np_dtype.kind == "f":
+        array = np.arange(*values, dtype=np.float64)
+    else:
+        # PyTorch truncates start and step to integers (its int64 kernel the end too, and refuses a step that
+        # truncates to 0); the other integer dtypes count the values in floating point.
+        first, step = int(values[0]), int(values[2])
+        if np_dtype == np.int64:
+            if step == 0:
+                raise ValueError("step must be nonzero")
+            size = _trunc_div(int(values[1]) - first + step - (1 if step > 0 else -1), step)
+        else:
+            size = math.ceil((values[1] - values[0]) / values[2])
+        array = first + step * np.arange(max(size, 0), dtype=np.int64)
+    with np.errstate(over="ignore"):  # beyond float16: inf, silently as in PyTorch
+        return _finish(array.astype(np_dtype), requires_grad, device)
+
+
+def _trunc_div(a, b):
+    """Integer division rounding toward zero, as in C."""
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
@@ -270,7 +346,18 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = _dtype.to_numpy_dtype(dtype if dtype is not None else _dtype.get_default_dtype())
-    return _finish(np.linspace(start, end, steps).astype(np_dtype), requires_grad, device)
+    if np_dtype.kind == "b" and steps > 1:  # PyTorch has no bool kernel, but fills 0 or 1 values without it
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    if np_dtype.kind not in "iu":
+        return _finish(np.linspace(start, end, steps).astype(np_dtype), requires_grad, device)
+    # PyTorch converts the ends to the integer dtype first (range-checked: uint8 reads -1 as 255), then steps in
+    # double from the start for the first half of the values and from the end for the others, truncating.
+    first, last = (int(_dtype.fill_value(v, np_dtype)) for v in (start, end))
+    step = (last - first) / (steps - 1) if steps > 1 else 0.0
+    index = np.arange(steps)
+    halfway = steps // 2 if steps > 1 else 1
+    values = np.where(index < halfway, first + step * index, last - step * (steps - 1 - index))
+    return _finish(values.astype(np_dtype), requires_grad, device)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):

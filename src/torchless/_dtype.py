@@ -108,7 +108,8 @@ def can_cast(source, target):
     return target.kind != "b" or source.kind == "b"
 
 
-_FLOAT32_MAX = np.finfo(np.float32).max.item()  # (the name float is taken by the dtype here)
+# The largest finite value of each float dtype (the name float is taken by the dtype here).
+FLOAT_MAX = {np.dtype(t): np.finfo(t).max.item() for t in (np.float16, np.float32, np.float64)}
 # The C++ type PyTorch names when a scalar does not fit an integer dtype.
 _C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t"}
 
@@ -125,7 +126,7 @@ def fill_value(value, np_dtype):
     if isinstance(value, _builtins.int):
         _check_64_bits(value)
     if np_dtype.kind == "f":
-        if np_dtype == np.float32 and _FLOAT32_MAX < abs(_builtins.float(value)) < np.inf:
+        if np_dtype == np.float32 and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
             raise RuntimeError("value cannot be converted to type float without overflow")
         with np.errstate(over="ignore"):  # float16 overflows to inf silently, as in PyTorch
             return np_dtype.type(value)
@@ -138,6 +139,19 @@ def fill_value(value, np_dtype):
     if not lowest <= value <= info.max:  # False for NaN too
         raise RuntimeError(f"value cannot be converted to type {_C_TYPES[np_dtype.name]} without overflow")
     return _builtins.int(value) % (1 << info.bits) if value < 0 and np_dtype.kind == "u" else _builtins.int(value)
+
+
+def scalar_argument(value, np_dtype):
+    """A Python number argument of an op (a clamp bound) in ``np_dtype``, checked as PyTorch converts it: as a
+    fill value, except that float16 refuses finite values beyond its range too."""
+    if np_dtype == np.float16 and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
+        raise RuntimeError("value cannot be converted to type c10::Half without overflow")
+    return fill_value(value, np_dtype)
+
+
+# The C++ names of the element types of integer and bool dtypes, which some PyTorch messages print.
+CPP_TYPE_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
+                  "int32": "int", "int64": "long int"}
 
 
 def _check_64_bits(value):

@@ -90,20 +90,25 @@ class device:
 _CPU = device("cpu")
 
 
-def _shape_arg(args, name="size", arg="size"):
-    """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``), with PyTorch's TypeErrors."""
+def _shape_arg(args, name="size", arg="size", position=1):
+    """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``), with PyTorch's TypeErrors
+    (for no sizes at all too: ``reshape()``; ``reshape(())`` is the 0-d shape)."""
     if all(type(a) is int for a in args):  # the common case, without the slow ABC checks below
+        if not args:
+            raise TypeError(f'{name}() missing 1 required positional arguments: "{arg}"')
         return args
+    expected = f"{name}(): argument '{arg}' (position {position}) must be tuple of ints"
     if len(args) == 1 and not isinstance(args[0], (numbers.Integral, Tensor)):
         if not isinstance(args[0], (tuple, list)):
-            raise TypeError(f"{name}(): argument '{arg}' (position 1) must be tuple of ints, not "
-                            f"{type(args[0]).__name__}")
+            raise TypeError(f"{expected}, not {type(args[0]).__name__}")
         args = tuple(args[0])
     out = []
     for a in args:
         if isinstance(a, Tensor):
             a = a.item()
         if not isinstance(a, numbers.Integral) or isinstance(a, bool):
+            if not out:  # PyTorch's parser checks the first element before unpacking the others
+                raise TypeError(f"{expected}, but found element of type {type(a).__name__} at pos 0")
             raise TypeError(f"{name}(): argument '{arg}' failed to unpack the object at pos {len(out) + 1} with error "
                             f"\"type must be tuple of ints,but got {type(a).__name__}\"")
         out.append(int(a))
@@ -182,8 +187,9 @@ class Tensor:
         if len(args) == 1 and not isinstance(args[0], numbers.Integral):
             data = args[0]._data if isinstance(args[0], Tensor) else args[0]
             array = np.array(data, dtype=_dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype()))
-        else:
-            array = np.empty(_shape_arg(args), dtype=_dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype()))
+        else:  # Tensor() is empty, of shape (0,)
+            array = np.empty(_shape_arg(args) if args else 0, dtype=_dtype.to_numpy_dtype(dtype or
+                                                                                         _dtype.get_default_dtype()))
         Tensor._init(self, array)
 
     def _init(self, array, requires_grad=False):
@@ -509,6 +515,8 @@ class Tensor:
             return self._operands(Tensor._wrap(other))
         if not isinstance(other, (numbers.Number, np.bool_)):
             return NotImplemented, None
+        if not isinstance(other, (numbers.Real, np.bool_)):
+            raise TypeError(f"torchless has no complex dtypes: cannot combine a {self.type()} with {other!r}")
         if _scalar_category(other) > _category(a):
             common = _dtype.get_default_dtype().numpy if _scalar_category(other) == _FLOAT else \
                 np.dtype(np.int64)
@@ -520,6 +528,9 @@ class Tensor:
                 raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to "
                                    "promote Bool and UInt64") from None
         try:
+            if a.kind == "f" and not -_dtype.FLOAT_MAX[a] <= other <= _dtype.FLOAT_MAX[a]:
+                with np.errstate(over="ignore"):  # inf, silently as in PyTorch (errstate is too slow to always use)
+                    return self, Tensor._wrap(np.asarray(other, a))
             return self, Tensor._wrap(np.asarray(other, a))
         except OverflowError:  # an int beyond the integer dtype's range: PyTorch wraps it (uint8 + -1 adds 255)
             return self, Tensor._wrap(np.asarray(_dtype.wrap_int(other, a), a))
@@ -715,24 +726,30 @@ class Tensor:
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
+    # alpha=1 (an int: PyTorch checks a float or bool 1 like any alpha) is the plain operator.
     def add(self, other, *, alpha=1):
-        return self._alpha_binary(other, arithmetic.Add, alpha) if alpha != 1 else self + other
+        return self + other if alpha == 1 and type(alpha) is int else self._alpha_binary(other, arithmetic.Add, alpha)
 
     def sub(self, other, *, alpha=1):
-        if alpha == 1:
+        if alpha == 1 and type(alpha) is int:
             return self - other
         self._check_bool_sub(other)
         return self._alpha_binary(other, arithmetic.Sub, alpha)
 
     def _alpha_binary(self, other, fn, alpha):
-        """``self + alpha * other`` (or ``-``): an integer result takes alpha range-checked, like a fill value."""
+        """``self + alpha * other`` (or ``-``), alpha checked against the result's dtype as in PyTorch: a bool
+        only for a bool result, no float for an integer or bool one. An integer result takes alpha range-checked
+        like a fill value, a bool result as a bool."""
         a, b = self._operands(other)
         if a is NotImplemented:
             return NotImplemented
-        if a._data.dtype.kind in "iu":
+        kind = a._data.dtype.kind
+        if isinstance(alpha, bool) and kind != "b":  # (PyTorch reads NumPy's bool as an integer)
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+        if kind != "f":
             if not isinstance(alpha, (numbers.Integral, np.bool_)):
                 raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
-            alpha = _dtype.fill_value(alpha, a._data.dtype)
+            alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
         return a._binary(b, fn, alpha=alpha)
 
     def mul(self, other):
@@ -875,6 +892,7 @@ class Tensor:
     negative = neg
 
     def abs(self):
+        self._no_kernel_for("b", "abs_cpu")
         return unary.Abs.apply(self)
 
     absolute = abs
@@ -897,16 +915,21 @@ class Tensor:
         for bound in (min, max):
             if bound is not None:
                 source = source._operands(bound)[0]  # a float bound makes an integer tensor float
-        if source._data.dtype.kind in "iu":  # range-checked like a fill value: uint8 clamp(min=-1) is 255
-            min, max = (None if v is None else _dtype.fill_value(v, source._data.dtype) for v in (min, max))
+        np_dtype = source._data.dtype
+        source._no_kernel_for("b", "clamp_scalar_cpu" if min is not None and max is not None else
+                              "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu")
+        # range-checked: uint8 clamp(min=-1) is 255, float32 refuses 1e40
+        min, max = (None if v is None else _dtype.scalar_argument(v, np_dtype) for v in (min, max))
         return unary.Clamp.apply(source, min=min, max=max)
 
     clip = clamp
 
     def clamp_min(self, min):
+        _check_bound(min, "clamp_min", "min")
         return self.clamp(min=min)
 
     def clamp_max(self, max):
+        _check_bound(max, "clamp_max", "max")
         return self.clamp(max=max)
 
     def relu(self):
@@ -941,17 +964,23 @@ class Tensor:
         return Tensor._wrap(fn(self._data))
 
     def sign(self):
+        if self._data.dtype.kind == "b":  # the values themselves (NumPy has no bool sign)
+            return Tensor._wrap(self._data.copy())
         return self._step(np.sign, "SignBackward0")
 
     def floor(self):
+        self._no_kernel_for("b", "floor_vml_cpu")
         return self._step(np.floor, "FloorBackward0")
 
     def ceil(self):
+        self._no_kernel_for("b", "ceil_vml_cpu")
         return self._step(np.ceil, "CeilBackward0")
 
     def round(self, decimals=None):
         if decimals is None:
+            self._no_kernel_for("b", "round_vml_cpu")
             return self._step(np.round, "RoundBackward0")
+        self._no_kernel_for("biu", "round_cpu")
         return self._step(lambda x: np.round(x, decimals), "RoundBackward1")  # the overload with decimals
 
     def masked_fill(self, mask, value):
@@ -963,47 +992,61 @@ class Tensor:
         return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask, name="MaskedFillBackward0")
 
     # ------------------------------------------------------------------ reductions
+    def _accumulation_dtype(self, dtype):
+        """The NumPy dtype sum and prod compute in: ``dtype``, else int64 for integers and bools (NumPy would
+        take uint64 for uint8 and bool). PyTorch refuses an integer ``dtype`` while recording a gradient."""
+        if dtype is None:
+            return np.int64 if self._data.dtype.kind in "biu" else None
+        if not dtype.is_floating_point and records(self):
+            raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name}")
+        return dtype.numpy
+
     def sum(self, dim=None, keepdim=False, dtype=None):
         axes = normalize_dims(dim, self._data.ndim)
-        np_dtype = dtype.numpy if dtype is not None else (np.int64 if self._data.dtype.kind in "biu" else None)
-        return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=np_dtype, all_dims=dim is None)
+        return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
+                                   all_dims=dim is None)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         source = self if dtype is None else self.to(dtype)
         if source._data.dtype.kind != "f":
             raise RuntimeError(
-                "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
-                f"dtype. Got: {_dtype.from_numpy_dtype(source._data.dtype).scalar_name}"
+                f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be "
+                f"either a floating point or complex dtype. Got: {source.dtype.scalar_name}"
             )
         return reduction.Mean.apply(source, axes=normalize_dims(dim, self._data.ndim), keepdim=keepdim,
                                     all_dims=dim is None)
 
+    def _check_std_var(self):
+        if self._data.dtype.kind != "f":  # checked before the dims, as in PyTorch
+            raise RuntimeError("std and var only support floating point and complex dtypes")
+
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        self._check_std_var()
         correction = _correction(unbiased, correction)
-        return reduction.Var.apply(self._float_self(), axes=normalize_dims(dim, self._data.ndim),
-                                   correction=correction, keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
+        return reduction.Var.apply(self, axes=normalize_dims(dim, self._data.ndim), correction=correction,
+                                   keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        self._check_std_var()
         correction = _correction(unbiased, correction)
-        return reduction.Std.apply(self._float_self(), axes=normalize_dims(dim, self._data.ndim),
-                                   correction=correction, keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
+        return reduction.Std.apply(self, axes=normalize_dims(dim, self._data.ndim), correction=correction,
+                                   keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
 
     def prod(self, dim=None, keepdim=False, dtype=None):
         axes = normalize_dims(dim, self._data.ndim)
-        # As sum: integers and bools multiply in int64 (NumPy would take uint64 for uint8 and bool).
-        np_dtype = dtype.numpy if dtype is not None else (np.int64 if self._data.dtype.kind in "biu" else None)
-        return Tensor._wrap(np.prod(self._data, axis=axes, keepdims=keepdim, dtype=np_dtype))
+        return Tensor._wrap(np.prod(self._data, axis=axes, keepdims=keepdim, dtype=self._accumulation_dtype(dtype)))
 
-    def _check_nonempty(self, name, axes):
-        """PyTorch refuses max/min/argmax/... over a dimension of size 0, or over all of an empty tensor."""
-        if axes is None:
+    def _check_nonempty(self, name, dims):
+        """PyTorch refuses max/min/argmax/... over a dimension of size 0, or over all of an empty tensor. The
+        message names the dim as given in ``dims`` (amax/amin echo the caller's, the others normalise it)."""
+        if dims is None:
             message = f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
             if name.startswith("arg"):
                 raise IndexError(message)
             raise RuntimeError(message + " Specify the reduction dim with the 'dim' argument.")
-        for axis in axes:
-            if self._data.shape[axis] == 0:
-                raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+        for dim in dims:
+            if self._data.shape[normalize_dim(dim, self._data.ndim)] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
 
     def _extremum(self, dim, keepdim, largest, name):
         if isinstance(dim, Tensor):
@@ -1034,9 +1077,9 @@ class Tensor:
         return self._amax_amin(dim, keepdim, False, "amin")
 
     def _amax_amin(self, dim, keepdim, largest, name):
-        axes = normalize_dims(dim if dim != () else None, self._data.ndim)
-        if self._data.size == 0:
-            self._check_nonempty(name, None if dim == () else axes)
+        if self._data.size == 0:  # checked before repeated dims, as in PyTorch
+            self._check_nonempty(name, None if dim in ((), None) else dim if isinstance(dim, (tuple, list)) else (dim,))
+        axes = normalize_dims(None if dim == () else dim, self._data.ndim)
         return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest)
 
     def argmax(self, dim=None, keepdim=False):
@@ -1046,6 +1089,8 @@ class Tensor:
         return self._arg_extremum(np.argmin, dim, keepdim, "argmin")
 
     def _arg_extremum(self, fn, dim, keepdim, name):
+        if self._data.dtype.kind == "b":
+            raise RuntimeError(f"{name}(): does not support bool input")
         if self._data.size == 0:
             self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
         if dim is None:
@@ -1101,6 +1146,9 @@ class Tensor:
         return indexing.Index.apply(self, key=tuple(key), name=name)
 
     def norm(self, p="fro", dim=None, keepdim=False):
+        if self._data.dtype.kind != "f":
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                               f"{self.dtype.scalar_name}")
         if p in ("fro", 2):
             return (self * self).sum(dim, keepdim).sqrt()
         if p == 1:
@@ -1116,12 +1164,13 @@ class Tensor:
 
     # ------------------------------------------------------------------ shape
     def view(self, *shape):
-        if len(shape) == 1 and type(shape[0]) is not int:
-            if isinstance(shape[0], _dtype.dtype):
+        if len(shape) != 1 or type(shape[0]) is not int:
+            if shape and isinstance(shape[0], _dtype.dtype):
                 return Tensor._wrap(self._data.view(shape[0].numpy))
-            if not isinstance(shape[0], (numbers.Integral, tuple, list, Tensor)):
-                got = type(shape[0]).__name__
-                mismatch = f"\n      didn't match because some of the arguments have invalid types: (!{got}!)\n"
+            if not shape or len(shape) == 1 and not isinstance(shape[0], (numbers.Integral, tuple, list, Tensor)):
+                got = type(shape[0]).__name__ if shape else ""
+                mismatch = f"\n      didn't match because some of the arguments have invalid types: (!{got}!)\n" \
+                    if shape else "\n"
                 raise TypeError(f"view() received an invalid combination of arguments - got ({got}), but expected "
                                 f"one of:\n * (torchless.dtype dtype){mismatch} * (tuple of ints size){mismatch}")
         shape = _infer_shape(_shape_arg(shape, "view"), self._data.size)
@@ -1162,16 +1211,25 @@ class Tensor:
         return shape_ops.Reshape.apply(self, shape=new)
 
     def unflatten(self, dim, sizes):
+        if not isinstance(sizes, (tuple, list)):
+            raise TypeError(f"unflatten(): argument 'sizes' (position 2) must be tuple of ints, not "
+                            f"{type(sizes).__name__}")
+        sizes = _shape_arg((sizes,), "unflatten", "sizes", position=2)
+        if not sizes:
+            raise RuntimeError("unflatten: sizes must be non-empty")
         axis = normalize_dim(dim, self._data.ndim)
         if not self._data.ndim:
             raise RuntimeError(f"unflatten got an unexpected error:\nDimension specified as {axis} but tensor has no "
                                "dimensions")
-        shape, sizes = self._data.shape, list(sizes)
-        known = int(np.prod([n for n in sizes if n != -1]))
-        if (-1 not in sizes and known != shape[axis]) or (-1 in sizes and (known == 0 or shape[axis] % known)):
-            raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {axis} "
-                               f"({shape[axis]}) in the input tensor")
-        return self.reshape(shape[:axis] + tuple(sizes) + shape[axis + 1 :])
+        shape = self._data.shape
+        try:
+            sizes = _infer_shape(sizes, shape[axis])
+        except RuntimeError as error:  # PyTorch rewords a size mismatch and prefixes the other errors
+            if "is invalid for input of size" not in str(error):
+                raise RuntimeError(f"unflatten got an unexpected error:\n{error}") from None
+            raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {axis} "
+                               f"({shape[axis]}) in the input tensor") from None
+        return self.reshape(shape[:axis] + sizes + shape[axis + 1 :])
 
     def squeeze(self, dim=None):
         shape = self._data.shape
@@ -1205,8 +1263,8 @@ class Tensor:
     def transpose(self, dim0, dim1):
         ndim = self._data.ndim
         axes = list(range(ndim))
+        a, b = normalize_dim(dim0, ndim), normalize_dim(dim1, ndim)  # a 0-d tensor takes -1 and 0
         if ndim:
-            a, b = normalize_dim(dim0, ndim), normalize_dim(dim1, ndim)
             axes[a], axes[b] = axes[b], axes[a]
         return shape_ops.Permute.apply(self, axes=tuple(axes), kind="Transpose")
 
@@ -1240,9 +1298,7 @@ class Tensor:
         return self.expand(other.shape)
 
     def repeat(self, *sizes):
-        if not sizes:
-            raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
-        sizes = _shape_arg(sizes, "repeat")
+        sizes = _shape_arg(sizes, "repeat", "repeats")
         if len(sizes) < self._data.ndim:
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
                                "tensor")
@@ -1322,17 +1378,21 @@ class Tensor:
             # Range-checked like a fill value (uint8 takes -1 as 255, refuses 300), not wrapped like an operand.
             value_t = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
         else:
-            value_t = Tensor._wrap(np.asarray(value, self._data.dtype))
+            kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
+            raise TypeError(f"can't assign a {kind} to a {self.type()}")
         value_shape = value_t._data.shape
         if value_shape[:1] == (1,):  # PyTorch drops every leading size-1 dim of the value (a[0] = tensor([5]))
             leading = next((i for i, n in enumerate(value_shape) if n != 1), len(value_shape))
             value_t = value_t.view(value_shape[leading:])
         source = value_t  # its dtype names it in PyTorch's shape errors
+        recorded = records(self, value_t)
+        if recorded and self.grad_fn is None and self._requires_grad:
+            raise RuntimeError(("a view of " if indexing.is_basic_key(key) else "") + _LEAF_INPLACE)
         if value_t._data.dtype != self._data.dtype:
+            if indexing.needs_same_dtype(key, value_t._data.size):
+                self._raise_index_put_dtype_error(key, value_t)
             value_t = value_t._cast(self._data.dtype)
-        if records(self, value_t):
-            if self.grad_fn is None and self._requires_grad:
-                raise RuntimeError(("a view of " if indexing.is_basic_key(key) else "") + _LEAF_INPLACE)
+        if recorded:
             self._check_inplace()
             try:
                 self._rebind(indexing.IndexPut.apply(self, value_t, key=key))
@@ -1350,6 +1410,14 @@ class Tensor:
                 self._raise_setitem_shape_error(key, source)
                 raise
             self._version += 1
+
+    def _raise_index_put_dtype_error(self, key, value):
+        try:
+            self._raise_setitem_shape_error(key, value)  # PyTorch checks the shapes first...
+        except IndexError:  # ...and the indices after the dtypes
+            pass
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype.scalar_name} "
+                           f"for the destination and {value.dtype.scalar_name} for the source.")
 
     def _raise_setitem_shape_error(self, key, value):
         """PyTorch's RuntimeError for a value that does not fit ``self[key]``: a basic key expands the value
@@ -1383,8 +1451,9 @@ class Tensor:
         self._version += 1
         return self
 
-    def _inplace(self, compute, other=None):
-        """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise."""
+    def _inplace(self, compute, other=None, cpp_type_names=False):
+        """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise.
+        ``cpp_type_names``: PyTorch's cast error names the tensor's C++ element type (``long int``)."""
         recorded = records(self, other if isinstance(other, Tensor) else None)
         if recorded:
             self._check_inplace()
@@ -1397,8 +1466,9 @@ class Tensor:
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                f"{list(np.broadcast_shapes(self._data.shape, out.shape))}")
         if out.dtype != self._data.dtype and not _dtype.can_cast(out.dtype, self._data.dtype):
+            target = _dtype.CPP_TYPE_NAMES[self._data.dtype.name] if cpp_type_names else self.dtype.scalar_name
             raise RuntimeError(f"result type {_dtype.from_numpy_dtype(out.dtype).scalar_name} can't be cast "
-                               f"to the desired output type {self.dtype.scalar_name}")
+                               f"to the desired output type {target}")
         if recorded:
             return self._rebind(result._cast(self._data.dtype))
         self._data[...] = out
@@ -1421,7 +1491,8 @@ class Tensor:
         return self._inplace(lambda t: t ** exponent, exponent)
 
     def clamp_(self, min=None, max=None):
-        return self._inplace(lambda t: t.clamp(min, max))
+        return self._inplace(lambda t: t.clamp(min, max),
+                             cpp_type_names=not isinstance(min, Tensor) and not isinstance(max, Tensor))
 
     clip_ = clamp_
 
@@ -1490,8 +1561,12 @@ class Tensor:
             value = _dtype.fill_value(value, self._data.dtype)
         return self._overwrite(value, "FillBackward2")
 
-    def _check_random_fill(self, kernel):
-        if self._data.dtype.kind != "f":
+    def _check_random_fill(self, kernel):  # (also nn.init's)
+        self._no_kernel_for("biu", kernel)
+
+    def _no_kernel_for(self, kinds, kernel):
+        """PyTorch's error for a dtype its ``kernel`` has no version for (NumPy kinds ``kinds``)."""
+        if self._data.dtype.kind in kinds:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{self.dtype.scalar_name}'")
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
@@ -1533,21 +1608,21 @@ class Tensor:
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, requires_grad=False):
-        return _new_filled(self, size, 0, dtype, requires_grad)
+        return _new_filled(self, size, 0, dtype, requires_grad, "new_zeros")
 
     def new_ones(self, *size, dtype=None, requires_grad=False):
-        return _new_filled(self, size, 1, dtype, requires_grad)
+        return _new_filled(self, size, 1, dtype, requires_grad, "new_ones")
 
     def new_full(self, size, fill_value, dtype=None, requires_grad=False):
-        return _new_filled(self, (size,), fill_value, dtype, requires_grad)
+        return _new_filled(self, (size,), fill_value, dtype, requires_grad, "new_full")
 
     def new_empty(self, *size, dtype=None, requires_grad=False):
-        return _new_filled(self, size, 0, dtype, requires_grad)
+        return _new_filled(self, size, 0, dtype, requires_grad, "new_empty")
 
 
-def _new_filled(like, size, value, dtype, requires_grad):
+def _new_filled(like, size, value, dtype, requires_grad, name):
     np_dtype = (dtype or like.dtype).numpy
-    out = Tensor._wrap(np.full(_shape_arg(size), value, np_dtype))
+    out = Tensor._wrap(np.full(_shape_arg(size, name), value, np_dtype))
     out._requires_grad = requires_grad
     return out
 
@@ -1558,6 +1633,15 @@ def _trunc_divide(x, y):
         return np.trunc(x / y)
     q = np.floor_divide(x, y)
     return q + ((q < 0) & (q * y != x)).astype(q.dtype)  # floor and trunc differ for inexact negative quotients
+
+
+def _check_bound(value, name, arg):
+    """PyTorch's TypeError for a clamp_min/clamp_max bound that is neither a tensor nor a number (None too)."""
+    if not isinstance(value, (Tensor, numbers.Number, np.bool_)):
+        got = type(value).__name__
+        mismatch = f"\n      didn't match because some of the arguments have invalid types: (!{got}!)\n"
+        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                        f" * (Tensor {arg}){mismatch} * (Number {arg}){mismatch}")
 
 
 def _correction(unbiased, correction):
@@ -1625,3 +1709,15 @@ def _rebuild(array, requires_grad):
     t = Tensor._wrap(array)
     t._requires_grad = requires_grad
     return t
+
+
+def typename(obj):
+    """PyTorch's ``torch.typename``: a tensor's legacy type (``torchless.FloatTensor``), else the qualified
+    name of the object's type, or of the object if it is a class or function (``int``, ``collections.OrderedDict``)."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", "") or ""
+    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if qualname is None:
+        module, qualname = obj.__class__.__module__ or "", obj.__class__.__qualname__
+    return qualname if module in ("", "builtins") else f"{module}.{qualname}"

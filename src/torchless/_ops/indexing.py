@@ -11,6 +11,17 @@ def is_basic_key(key):
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice, np.integer)) for p in parts)
 
 
+def needs_same_dtype(key, value_size):
+    """Whether PyTorch refuses a value of another dtype for ``t[key] = value``: index_put does (for keys with an
+    index array of some dims, or a 0-d bool one; a 0-d integer one selects like an int), except when it fills
+    through a single bool mask with a one-element value (masked_fill converts the value)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    arrays = [p for p in parts if isinstance(p, np.ndarray) and (p.ndim or p.dtype == np.bool_)]
+    if not arrays:
+        return False
+    return not (value_size == 1 and len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim)
+
+
 class Index(Function):
     """``a[key]``; gather/sort/topk/split/unbind reuse it under their own node name."""
 
@@ -78,6 +89,13 @@ class IndexPut(Function):
 
 def index_error(shape, key, numpy_error):
     """PyTorch's IndexError for ``key`` on a tensor of ``shape`` (NumPy's ``numpy_error`` reworded otherwise)."""
+    if not shape and isinstance(key, (int, np.integer)) and not isinstance(key, bool):  # a lone int on a 0-d tensor
+        if key == 0:
+            return IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` "
+                              "in C++ to convert a 0-dim tensor to a number")
+        return IndexError(f"index {key} is out of bounds for dimension 0 with size 0")
+    if not shape and isinstance(key, slice):
+        return IndexError("slice() cannot be applied to a 0-dim tensor.")
     parts = key if isinstance(key, tuple) else (key,)
     for part in parts:
         if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis))):

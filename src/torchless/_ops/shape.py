@@ -3,6 +3,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._util import unbroadcast
+from .unary import copy_preserving_layout
 
 
 class Reshape(Function):
@@ -47,7 +48,9 @@ class Expand(Function):
 class Flip(Function):
     def forward(self, a, axes=None):
         self.axes = axes
-        return np.flip(a, axes)
+        # A copy in the input's layout, as PyTorch's: a view would have negative strides, which its users
+        # (x.flip(0).numpy() given to from_numpy, stride()) do not expect.
+        return copy_preserving_layout(np.flip(a, axes))
 
     def backward(self, grad):
         return (np.flip(grad, self.axes),)

@@ -171,6 +171,11 @@ class Cast(Function):
 
     def forward(self, a, dtype=None):
         self.src = a.dtype
+        if dtype == np.float16 or a.dtype.kind == "f" and (dtype.kind != "f" or dtype.itemsize < a.itemsize):
+            # inf beyond the range, arbitrary integers for nan: silently, as in PyTorch (errstate is too slow to
+            # use for the casts that cannot overflow)
+            with np.errstate(over="ignore", invalid="ignore"):
+                return a.astype(dtype)
         return a.astype(dtype)
 
     def backward(self, grad):
@@ -185,15 +190,20 @@ class Clone(Function):
     ``contiguous()``."""
 
     def forward(self, a, contiguous=False):
-        if contiguous or a.flags.c_contiguous:
-            return a.copy()
-        out = np.lib.stride_tricks.as_strided(np.empty(a.size, a.dtype), a.shape,
-                                              [s * a.itemsize for s in dense_strides_like(a)])
-        out[...] = a
-        return out
+        return a.copy() if contiguous else copy_preserving_layout(a)
 
     def backward(self, grad):
         return (grad,)
+
+
+def copy_preserving_layout(a):
+    """A dense copy of ``a`` ordered in memory as ``a`` is (PyTorch's preserve_format)."""
+    if a.flags.c_contiguous:
+        return a.copy()
+    out = np.lib.stride_tricks.as_strided(np.empty(a.size, a.dtype), a.shape,
+                                          [s * a.itemsize for s in dense_strides_like(a)])
+    out[...] = a
+    return out
 
 
 def dense_strides_like(a):
