@@ -166,6 +166,11 @@ ERRORS = [
     lambda lib: lib.nn.Unflatten(1, 2),
     lambda lib: lib.nn.Unflatten(1, (2, 2.5)),
     lambda lib: lib.nn.Unflatten(1, (4, 4))(lib.zeros(4, 6)),
+    lambda lib: lib.nn.Unflatten(-1, (4, -1))(lib.zeros(4, 6)),  # the message gives the dim as 1
+    lambda lib: lib.nn.Sequential(OrderedDict(a=lib.nn.ReLU()), lib.nn.ReLU()),  # collections.OrderedDict
+    lambda lib: lib.nn.ModuleDict(5),
+    lambda lib: lib.nn.ModuleDict().update(5),
+    lambda lib: lib.nn.ModuleDict().update([5]),
     lambda lib: lib.nn.Flatten()(lib.zeros(3)),
     lambda lib: lib.nn.Flatten(2, 1)(lib.zeros(2, 3, 4)),
 ]

@@ -1,6 +1,7 @@
 """nn.Module and nn.Parameter: registration, traversal, modes, gradients, state dicts, dtype conversion, repr and
 hooks, checked by hand and against PyTorch on equivalently built models (Conv layers and custom Modules)."""
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -270,7 +271,52 @@ CASES = {
     "apply_order": lambda t: (lambda seen: (build(t).apply(lambda m: seen.append(type(m).__name__)), seen)[1])([]),
     "pre_hook_bad_return": lambda t: (lambda m: (m.register_forward_pre_hook(lambda mod, a, k: 5, with_kwargs=True),
                                                  m(t.ones(1, 1, 1, 1))))(t.nn.Conv2d(1, 1, 1)),
+    "module_as_parameter": lambda t: setattr_(setattr_(t.nn.Module(), "w", t.nn.Parameter(t.ones(1))), "w",
+                                              t.nn.ReLU()),
+    "register_class_as_parameter": lambda t: t.nn.Module().register_parameter("p", t.nn.ReLU),
+    "add_function_as_module": lambda t: t.nn.Module().add_module("f", setattr_),
+    **{f"always_call_hooks_{fail}": (lambda fail: lambda t: always_call_hooks(t, fail))(fail)
+       for fail in ("nothing", "pre_hook", "forward", "hook", "always_call_hook")},
 }
+
+
+def always_call_hooks(lib, fail):
+    """What the hooks see and return, with ``fail`` raising: hooks registered with always_call=True still run when
+    a pre-hook, forward or another hook raises (with the output so far), and their own errors become warnings."""
+    log = []
+
+    def check(stage, value=None):
+        log.append(stage if value is None else (stage, value.tolist()))
+        if stage == fail:
+            raise ValueError(stage)
+
+    class Net(lib.nn.Module):
+        def forward(self, x, scale=1):
+            check("forward")
+            return x * scale
+
+    def always(module, args, kwargs, out):
+        log.append(("always_call_hook", None if out is None else out.tolist(), kwargs))
+        if fail in ("forward", "always_call_hook"):
+            raise KeyError("in always_call_hook")
+        return out + 1
+
+    net = Net()
+    net.register_forward_pre_hook(lambda m, args: check("pre_hook"))
+    net.register_forward_hook(lambda m, args, out: check("hook", out) or out * 10)
+    net.register_forward_hook(lambda m, args, out: log.append(("second", None if out is None else out.tolist())),
+                              always_call=True)
+    handle = net.register_forward_hook(always, prepend=True, with_kwargs=True, always_call=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            log.append(("result", net(lib.ones(2), scale=3).tolist()))
+        except Exception as error:
+            log.append(("raised", type(error).__name__, str(error)))
+    handle.remove()
+    fail = None
+    log.append(("after remove", net(lib.ones(1)).tolist()))
+    return log, [str(w.message) for w in caught]
 
 
 def outcome(fn):

@@ -458,6 +458,27 @@ def test_duplicate_params_warn():
         SGD([p, p])
 
 
+@pytest.mark.filterwarnings("ignore:optimizer contains a parameter group with duplicate parameters")
+@pytest.mark.parametrize("name,options", [("SGD", {"lr": 0.1, "momentum": 0.9}), ("SGD", {"lr": 0.1}),
+                                          ("Adam", {"lr": 0.1})])
+def test_parameter_listed_twice_matches_torch(name, options):
+    """PyTorch updates it once per occurrence, an SGD step reading the momentum buffer before either update, and
+    its state_dict numbers it by its last occurrence."""
+    torch = pytest.importorskip("torch")
+    initial, grads = make_problem(np.float32, steps=3)
+    results = []
+    for lib in (torchless, torch):
+        params = [lib.nn.Parameter(lib.tensor(a.copy())) for a in initial]
+        optimizer = getattr(lib.optim, name)([params[0], params[1], params[0]], **options)
+        take_steps(lib, optimizer, params, grads)
+        results.append((params, optimizer.state_dict()))
+    (ours, our_sd), (theirs, their_sd) = results
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), **TOLERANCE[np.float32])
+    assert our_sd["param_groups"][0]["params"] == [2, 1, 2]
+    assert_same_state_dict(our_sd, their_sd)
+
+
 def test_no_warning_for_ordinary_use():
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -278,7 +278,22 @@ def test_map_location_to_another_device_is_refused():
     torchless.save(torchless.ones(1), buffer)
     buffer.seek(0)
     with pytest.raises(RuntimeError, match="CPU only"):
-        torchless.load(buffer, map_location="cuda:0")
+        torchless.load(buffer, map_location="mps")
+
+
+@pytest.mark.parametrize("map_location", ["cuda", "cuda:0"])
+def test_map_location_to_cuda_is_refused_with_torchs_message(map_location):
+    torch = pytest.importorskip("torch")
+    messages = []
+    for lib, options in ((torch, {}), (torchless, {"format": "torch"}), (torchless, {})):
+        buffer = io.BytesIO()
+        lib.save({"w": lib.ones(1)}, buffer, **options)
+        buffer.seek(0)
+        with pytest.raises(RuntimeError) as info:
+            lib.load(buffer, map_location=map_location)
+        messages.append(str(info.value))
+    assert messages[0].startswith("Attempting to deserialize object on a CUDA device")
+    assert messages[1] == messages[2] == messages[0]
 
 
 # ---------------------------------------------------------------------------- foreign and forged files
@@ -347,6 +362,30 @@ def test_pickled_npy_is_refused_without_running_it(tmp_path):
     assert not marker.exists()
 
 
+def test_empty_file_is_an_eof_error_as_in_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "empty.pt"
+    path.write_bytes(b"")
+    for f in (path, io.BytesIO()):
+        for load in (torch.load, torchless.load):
+            with pytest.raises(EOFError) as info:
+                load(f)
+            assert str(info.value) == ""
+        assert isinstance(info.value, CheckpointError)
+
+
+@pytest.mark.parametrize("data", [b"garbage", b"\x00" * 100, b"{not json}"], ids=["text", "zeros", "brace"])
+def test_file_torch_refuses_at_its_first_byte_gets_its_words(data):
+    """Not a zip archive, nor a pickle as far as PyTorch's weights-only unpickler reads: the first byte is refused."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(pickle.UnpicklingError) as theirs:
+        torch.load(io.BytesIO(data))
+    with pytest.raises(CheckpointError) as ours:
+        load_bytes(data)
+    for text in ("Weights only load failed", f"WeightsUnpickler error: ", f"Unsupported operand {data[0]}"):
+        assert text in str(theirs.value) and text in str(ours.value)
+
+
 def test_errors_are_runtime_and_unpickling_errors():
     for error_type in (RuntimeError, pickle.UnpicklingError):
         with pytest.raises(error_type):
@@ -360,7 +399,6 @@ def valid_checkpoint():
 
 
 @pytest.mark.parametrize("data,message", [
-    (b"", "not a zip archive"),
     (b"\x00" * 100, "not a zip archive"),
     (make_archive({"hello.txt": b"hi"}), "without 'torchless.json'"),
     (make_archive({"torchless.json": b"{not json"}), "not valid JSON"),

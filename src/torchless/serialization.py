@@ -45,6 +45,10 @@ class CheckpointError(RuntimeError, pickle.UnpicklingError):
     and by ``except pickle.UnpicklingError``, the error PyTorch raises for checkpoints it refuses to load)."""
 
 
+class _EmptyFileError(CheckpointError, EOFError):
+    """Raised for an empty file: an ``EOFError`` without a message, as PyTorch's ``torch.load`` raises."""
+
+
 def _tensor_path(index):
     return f"tensors/{index}.npy"
 
@@ -321,6 +325,9 @@ def _not_ours(name, reason):
 
 # torch.save's format before PyTorch 1.6 starts with this number, pickled (protocol 2, LONG1)
 _LEGACY_MAGIC = b"\x80\x02\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
+# The pickle opcodes PyTorch's weights-only unpickler reads (torch/_weights_only_unpickler.py): it reads a file
+# that is not a zip archive as a pickle, and refuses one starting with any other byte as an "Unsupported operand".
+_TORCH_UNPICKLER_OPCODES = frozenset(b"()N]}.QRabestuGJXjrKUhqMc\x80\x81\x85\x86\x87\x88\x89\x8a\x8f")
 
 
 def _load_archive(archive, name):
@@ -362,10 +369,16 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         CheckpointError: ``f`` is neither format (e.g. a plain pickle, PyTorch's legacy pre-1.6 format, a
             TorchScript archive), is corrupt, or is a PyTorch checkpoint whose pickle needs a global that a
             weights-only load does not allow (the message names it). It is both a ``RuntimeError`` and a
-            ``pickle.UnpicklingError``.
+            ``pickle.UnpicklingError``; for an empty file, also an ``EOFError`` (what PyTorch raises).
+        RuntimeError: ``map_location`` names a CUDA device (PyTorch's message).
         FileNotFoundError: no file at the path ``f``.
     """
     if isinstance(map_location, (str, device)):
+        if str(map_location).partition(":")[0] == "cuda":
+            from . import _torch_format  # imports this module, for CheckpointError
+
+            # PyTorch's error for restoring a tensor on a CUDA device it does not have
+            _torch_format._location_checker(None)(str(map_location))
         device(map_location)
     if isinstance(f, (str, bytes, os.PathLike)):
         name = repr(os.fsdecode(f))
@@ -386,6 +399,8 @@ def _load_stream(stream, name, map_location):
             struct.error) as error:
         stream.seek(start)
         head = stream.read(len(_LEGACY_MAGIC))
+        if not head:
+            raise _EmptyFileError() from None
         if head == _LEGACY_MAGIC:
             raise _not_ours(name, "it is in the legacy format of torch.save before PyTorch 1.6 or with "
                                   "_use_new_zipfile_serialization=False; re-save it with a current torch.save"
@@ -393,6 +408,10 @@ def _load_stream(stream, name, map_location):
         if head[:2] == b"PK":
             raise CheckpointError(f"corrupt checkpoint {name}: a damaged zip archive ({type(error).__name__}: "
                                   f"{error})") from None
+        if head[0] not in _TORCH_UNPICKLER_OPCODES:
+            # PyTorch's words (which code catching its errors may look for), on one line, then ours
+            raise CheckpointError(f"Weights only load failed (WeightsUnpickler error: Unsupported operand {head[0]}): "
+                                  f"{_not_ours(name, 'not a zip archive')}") from None
         raise _not_ours(name, "it is a pickle file" if head[:1] == b"\x80" else "not a zip archive") from None
     with archive:
         if _STRUCTURE not in archive.NameToInfo:

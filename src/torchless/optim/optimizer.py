@@ -7,7 +7,7 @@ from itertools import chain
 import numpy as np
 
 from .. import _dtype
-from .._tensor import Tensor
+from .._tensor import Tensor, typename
 from ..autograd import grad_mode
 
 
@@ -19,17 +19,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-def _typename(obj):
-    """The type name PyTorch prints in its optimizer errors (``torchless.FloatTensor``, ``int``, ...)."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    module = getattr(obj, "__module__", "") or ""
-    qualname = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
-    if qualname is None:
-        module, qualname = obj.__class__.__module__ or "", obj.__class__.__qualname__
-    return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
 def _scalar_dtype():
@@ -60,7 +49,7 @@ class Optimizer:
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
-                            f"but got {_typename(params)}")
+                            f"but got {typename(params)}")
         self.state = defaultdict(dict)
         self.param_groups = []
         param_groups = list(params)
@@ -112,7 +101,7 @@ class Optimizer:
 
         for param in param_group["params"]:
             if not isinstance(param, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {_typename(param)}")
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {typename(param)}")
             if not self.defaults.get("differentiable", None) and not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
 
@@ -191,8 +180,8 @@ class Optimizer:
         def pack_group(group):
             nonlocal start
             packed = {k: v for k, v in group.items() if k != "params"}
-            for i, p in enumerate(group["params"], start):
-                index_of.setdefault(id(p), i)
+            # a parameter listed twice in the group gets the index of its last occurrence, as in PyTorch
+            index_of.update({id(p): i for i, p in enumerate(group["params"], start) if id(p) not in index_of})
             packed["params"] = [index_of[id(p)] for p in group["params"]]
             start += len(packed["params"])
             return packed

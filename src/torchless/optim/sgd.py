@@ -60,14 +60,16 @@ class SGD(Optimizer):
         loss = self._evaluate(closure)
         for group in self.param_groups:
             lr, momentum = float(group["lr"]), group["momentum"]
-            for param, p, g in self._params_with_grad(group):
-                state = self.state[param] if momentum != 0 else {}  # plain SGD keeps no state
-                buf = state.get("momentum_buffer")
+            params = self._params_with_grad(group)
+            # Every buffer is read before any update, as in PyTorch: a parameter listed twice in a group is then
+            # updated twice from the same buffer (or twice without one on the first step, the last new one kept).
+            buffers = [self.state[param].get("momentum_buffer") if momentum != 0 else None for param, _, _ in params]
+            for (param, p, g), buf in zip(params, buffers):
                 new_buf = _sgd_update(p, g, None if buf is None else buf._data, lr=lr, momentum=momentum,
                                       dampening=group["dampening"], weight_decay=group["weight_decay"],
                                       nesterov=group["nesterov"], maximize=group["maximize"])
                 if momentum != 0 and buf is None:
-                    state["momentum_buffer"] = Tensor._wrap(new_buf.reshape(p.shape))
+                    self.state[param]["momentum_buffer"] = Tensor._wrap(new_buf.reshape(p.shape))
                 param._version += 1
         return loss
 

@@ -1,6 +1,7 @@
 """Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections of modules)."""
 import operator
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from itertools import islice
 
 from .module import Module, _addindent
@@ -247,9 +248,24 @@ class ModuleDict(Module):
         return self._modules.values()
 
     def update(self, modules):
-        """Add (name, module) pairs from a mapping or an iterable of pairs."""
-        pairs = modules.items() if hasattr(modules, "items") else modules
-        for j, pair in enumerate(pairs):
-            if not hasattr(modules, "items") and len(pair) != 2:
+        r"""Update the ModuleDict with the key-module pairs of a mapping or of an iterable of pairs, overwriting
+        existing keys.
+
+        Args:
+            modules (iterable): a mapping (dict, OrderedDict, ModuleDict) from names to modules, or an iterable of
+                ``(name, module)`` pairs.
+        """
+        if not isinstance(modules, Iterable):
+            raise TypeError("ModuleDict.update should be called with an iterable of key/value pairs, but got "
+                            f"{type(modules).__name__}")
+        if isinstance(modules, (Mapping, ModuleDict)):
+            for key, module in modules.items():
+                self[key] = module
+            return
+        for j, pair in enumerate(modules):
+            if not isinstance(pair, Iterable):
+                # (sic) PyTorch's message has no space after "is"
+                raise TypeError(f"ModuleDict update sequence element #{j} should be Iterable; is{type(pair).__name__}")
+            if len(pair) != 2:
                 raise ValueError(f"ModuleDict update sequence element #{j} has length {len(pair)}; 2 is required")
             self[pair[0]] = pair[1]

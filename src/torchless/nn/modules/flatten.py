@@ -1,5 +1,4 @@
 """Flatten and Unflatten: reshaping a range of dimensions into one, and one into several."""
-import math
 import numbers
 
 from .module import Module
@@ -35,14 +34,7 @@ class Unflatten(Module):
         self.dim, self.unflattened_size = dim, unflattened_size
 
     def forward(self, input):
-        sizes = list(self.unflattened_size)
-        length = input.size(self.dim)
-        known = math.prod(n for n in sizes if n != -1)
-        fits = (known and length % known == 0) if -1 in sizes else known == length
-        if not fits:
-            raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of dim {self.dim} "
-                               f"({length}) in the input tensor")
-        return input.unflatten(self.dim, sizes)
+        return input.unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -1,16 +1,11 @@
 """Module: the base class of every layer and model, with PyTorch's registration, state and repr rules."""
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
-from ..._tensor import Tensor
+from ..._tensor import Tensor, typename
 from ...autograd import grad_mode
 from ..parameter import Buffer, Parameter
-
-
-def _type_name(value):
-    if isinstance(value, Tensor):
-        return value.type()
-    return type(value).__name__
 
 
 def _addindent(text, spaces):
@@ -76,6 +71,7 @@ class Module:
         d["_modules"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = OrderedDict()
+        d["_forward_hooks_always_called"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_pre_hooks_with_kwargs"] = OrderedDict()
 
@@ -85,27 +81,48 @@ class Module:
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks):
             return self.forward(*args, **kwargs)
-        for hook_id, hook in list(self._forward_pre_hooks.items()):
-            if hook_id in self._forward_pre_hooks_with_kwargs:
-                replaced = hook(self, args, kwargs)
+        result = None
+        always_called = set()  # the always_call hooks that have run
+        try:
+            for hook_id, hook in list(self._forward_pre_hooks.items()):
+                if hook_id in self._forward_pre_hooks_with_kwargs:
+                    replaced = hook(self, args, kwargs)
+                    if replaced is not None:
+                        if not (isinstance(replaced, tuple) and len(replaced) == 2):
+                            raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                               f"(new_args, new_kwargs), but got {replaced}.")
+                        args, kwargs = replaced
+                else:
+                    replaced = hook(self, args)
+                    if replaced is not None:
+                        args = replaced if isinstance(replaced, tuple) else (replaced,)
+            result = self.forward(*args, **kwargs)
+            for hook_id, hook in list(self._forward_hooks.items()):
+                if hook_id in self._forward_hooks_always_called:
+                    always_called.add(hook_id)
+                replaced = self._call_forward_hook(hook_id, hook, args, kwargs, result)
                 if replaced is not None:
-                    if not (isinstance(replaced, tuple) and len(replaced) == 2):
-                        raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
-                                           f"but got {replaced}.")
-                    args, kwargs = replaced
-            else:
-                replaced = hook(self, args)
-                if replaced is not None:
-                    args = replaced if isinstance(replaced, tuple) else (replaced,)
-        result = self.forward(*args, **kwargs)
-        for hook_id, hook in list(self._forward_hooks.items()):
-            if hook_id in self._forward_hooks_with_kwargs:
-                replaced = hook(self, args, kwargs, result)
-            else:
-                replaced = hook(self, args, result)
-            if replaced is not None:
-                result = replaced
-        return result
+                    result = replaced
+            return result
+        except Exception:
+            # As in PyTorch, hooks registered with always_call=True that have not run yet still run when a pre-hook,
+            # forward or another hook raises (with the output so far, None if forward raised); their own errors
+            # become warnings so that the original error propagates.
+            for hook_id, hook in list(self._forward_hooks.items()):
+                if hook_id in self._forward_hooks_always_called and hook_id not in always_called:
+                    try:
+                        replaced = self._call_forward_hook(hook_id, hook, args, kwargs, result)
+                        if replaced is not None:
+                            result = replaced
+                    except Exception as error:
+                        warnings.warn("module forward hook with ``always_call=True`` raised an exception that was "
+                                      f"silenced as another error was raised in forward: {error}", stacklevel=2)
+            raise
+
+    def _call_forward_hook(self, hook_id, hook, args, kwargs, result):
+        if hook_id in self._forward_hooks_with_kwargs:
+            return hook(self, args, kwargs, result)
+        return hook(self, args, result)
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name, value):
@@ -118,7 +135,7 @@ class Module:
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{_type_name(value)}' as parameter '{name}' "
+                raise TypeError(f"cannot assign '{typename(value)}' as parameter '{name}' "
                                 "(torchless.nn.Parameter or None expected)")
             params[name] = None
         elif isinstance(value, Module):
@@ -128,12 +145,12 @@ class Module:
             d["_modules"][name] = value
         elif d.get("_modules") is not None and name in d["_modules"]:
             if value is not None:
-                raise TypeError(f"cannot assign '{_type_name(value)}' as child module '{name}' "
+                raise TypeError(f"cannot assign '{typename(value)}' as child module '{name}' "
                                 "(torchless.nn.Module or None expected)")
             d["_modules"][name] = None
         elif isinstance(value, Buffer) or (d.get("_buffers") is not None and name in d["_buffers"]):
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{_type_name(value)}' as buffer '{name}' "
+                raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
                                 "(torchless.nn.Buffer, torchless.Tensor or None expected)")
             persistent = value.persistent if isinstance(value, Buffer) else name not in d["_non_persistent_buffers"]
             self.register_buffer(name, value, persistent)
@@ -178,7 +195,7 @@ class Module:
 
     def _check_name(self, name, kind, registry):
         if not isinstance(name, str):
-            raise TypeError(f"{kind} name should be a string. Got {_type_name(name)}")
+            raise TypeError(f"{kind} name should be a string. Got {typename(name)}")
         if "." in name:
             raise KeyError(f'{kind} name can\'t contain "."')
         if name == "":
@@ -192,7 +209,7 @@ class Module:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         self._check_name(name, "parameter", "_parameters")
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{_type_name(param)}' object to parameter '{name}' "
+            raise TypeError(f"cannot assign '{typename(param)}' object to parameter '{name}' "
                             "(torchless.nn.Parameter or None required)")
         if param is not None and param.grad_fn is not None:
             raise ValueError(
@@ -207,7 +224,7 @@ class Module:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         self._check_name(name, "buffer", "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{_type_name(tensor)}' object to buffer '{name}' "
+            raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
                             "(torchless Tensor or None required)")
         self._buffers[name] = tensor
         if persistent:
@@ -218,9 +235,9 @@ class Module:
     def add_module(self, name, module):
         """Add a child module under ``name``."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{_type_name(module)} is not a Module subclass")
+            raise TypeError(f"{typename(module)} is not a Module subclass")
         if not isinstance(name, str):
-            raise TypeError(f"module name should be a string. Got {_type_name(name)}")
+            raise TypeError(f"module name should be a string. Got {typename(name)}")
         if hasattr(self, name) and name not in self._modules:
             raise KeyError(f"attribute '{name}' already exists")
         if "." in name:
@@ -475,10 +492,26 @@ class Module:
         raise RuntimeError("torchless runs on the CPU only: Module.cuda() is not available")
 
     # ------------------------------------------------------------------ hooks
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False):
-        """Call ``hook(module, args, output)`` (``hook(module, args, kwargs, output)`` with ``with_kwargs``) after
-        every forward; a non-None return replaces the output."""
-        return self._add_hook(self._forward_hooks, self._forward_hooks_with_kwargs, hook, prepend, with_kwargs)
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        r"""Register a forward hook on the module, called after every :meth:`forward` as
+        ``hook(module, args, output)``, or ``hook(module, args, kwargs, output)`` with ``with_kwargs``; a non-None
+        return replaces the output.
+
+        Args:
+            hook (Callable): the user-defined hook.
+            prepend (bool): run this hook before the hooks already registered (default: after them).
+            with_kwargs (bool): pass the keyword arguments given to ``forward`` too (default: False).
+            always_call (bool): run the hook even when the call raises (a pre-hook, ``forward`` or another hook),
+                before the exception propagates (default: False).
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        handle = self._add_hook(self._forward_hooks, self._forward_hooks_with_kwargs, hook, prepend, with_kwargs,
+                                self._forward_hooks_always_called)
+        if always_call:
+            self._forward_hooks_always_called[handle.id] = True
+        return handle
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """Call ``hook(module, args)`` before every forward; a non-None return replaces the arguments
@@ -486,8 +519,8 @@ class Module:
         return self._add_hook(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs, hook, prepend, with_kwargs)
 
     @staticmethod
-    def _add_hook(hooks, with_kwargs_ids, hook, prepend, with_kwargs):
-        handle = RemovableHandle(hooks, with_kwargs_ids)
+    def _add_hook(hooks, with_kwargs_ids, hook, prepend, with_kwargs, *extra):
+        handle = RemovableHandle(hooks, with_kwargs_ids, *extra)
         hooks[handle.id] = hook
         if with_kwargs:
             with_kwargs_ids[handle.id] = True
