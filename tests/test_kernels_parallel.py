@@ -2,6 +2,7 @@
 checked against the direct float64 reference of test_kernels_conv, on helper threads that really
 run at once, with BLAS's thread count restored afterwards."""
 
+import os
 import threading
 
 import numpy as np
@@ -49,6 +50,47 @@ def test_shards_run_at_once_on_different_threads(split_everything):
     (first, first_thread), (second, second_thread) = parallel.run_shards(shard, [("a",), ("b",)])
     assert (first, second) == ("a", "b")
     assert first_thread == threading.get_ident() != second_thread
+
+
+needs_two_cores_to_pin = pytest.mark.skipif(
+    parallel._current_cpu is None or len(getattr(os, "sched_getaffinity", lambda _: ())(0)) < 2,
+    reason="needs sched_getcpu, sched_setaffinity and two usable cores")
+
+
+@needs_two_cores_to_pin
+def test_shards_run_on_different_cores_and_the_callers_affinity_is_restored(split_everything):
+    before = os.sched_getaffinity(0)
+    barrier = threading.Barrier(2, timeout=10)
+
+    def shard():
+        barrier.wait()  # both running: neither can be waiting for the other's core
+        return parallel._current_cpu(), os.sched_getaffinity(0)
+
+    (caller_cpu, caller_allowed), (helper_cpu, helper_allowed) = parallel.run_shards(shard, [(), ()])
+    assert caller_allowed == {caller_cpu}
+    assert caller_cpu not in helper_allowed and helper_cpu != caller_cpu
+    assert os.sched_getaffinity(0) == before
+
+
+@needs_two_cores_to_pin
+def test_a_caller_held_to_one_core_is_left_alone_and_errors_restore_the_affinity(split_everything):
+    before = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(before)})
+        assert parallel.run_shards(lambda: os.sched_getaffinity(0), [(), ()])[0] == {min(before)}
+        assert os.sched_getaffinity(0) == {min(before)}
+    finally:
+        os.sched_setaffinity(0, before)
+
+    def shard(index):
+        if index == 0:
+            raise OSError("shard 0 failed")
+        return index
+
+    with pytest.raises(OSError, match="shard 0 failed"):
+        parallel.run_shards(shard, [(0,), (1,)])
+    assert os.sched_getaffinity(0) == before
+    assert parallel._current_cpu is not None  # a shard's OSError does not turn the pinning off
 
 
 @needs_threadpoolctl
