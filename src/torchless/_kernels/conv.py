@@ -322,11 +322,14 @@ _backward_input_algorithm = _memoised(choose_backward_input)
 _backward_weight_algorithm = _memoised(choose_backward_weight)
 
 
-# A convolution is split over its batch from this many floating-point operations (at least
-# parallel.MIN_PARALLEL_FLOP). Below, two halves at once contend for memory more than the second
-# core gives: 64x5x14x14->10 (11 MFLOP), ms, split vs whole: forward 0.84 vs 0.70, input gradient
-# 1.07 vs 0.82, weight gradient 1.18 vs 0.94; 64x32x14x14->64 (0.23 GFLOP) 8.5 vs 11.6 forward.
+# A convolution's gradients are split over its batch from this many floating-point operations (at
+# least parallel.MIN_PARALLEL_FLOP); below, its two gradients run at once instead (conv2d_backward).
+# Measured (harness A/B, shards held on separate cores, see parallel._cores_apart), splitting both
+# gradients from 2**22 instead: 64x1x28x28->5 (4.5 MFLOP) fwd+bwd 1.19, 64x5x14x14->10 (11 MFLOP)
+# 1.10, course-CNN training step 1.05. The forward, which has no such pairing, pays from 2**23:
+# 64x5x14x14->10 forward 0.90 and fwd+bwd 0.92 when split; 64x1x28x28->5 1.00.
 CONV_SPLIT_MIN_FLOP = 2 ** 24
+FORWARD_SPLIT_MIN_FLOP = 2 ** 23
 
 
 def _flop(batch, out_channels, out_hw, w_shape):
@@ -334,12 +337,12 @@ def _flop(batch, out_channels, out_hw, w_shape):
     return 2 * batch * out_channels * out_hw[0] * out_hw[1] * w_shape[1] * w_shape[2] * w_shape[3]
 
 
-def _batch_shards(batch, out_channels, out_hw, w_shape):
+def _batch_shards(batch, out_channels, out_hw, w_shape, min_flop=None):
     """Slices of the batch to run at once, or None to run the call whole."""
     if batch < 2:
         return None
     flop = _flop(batch, out_channels, out_hw, w_shape)
-    if flop < CONV_SPLIT_MIN_FLOP:
+    if flop < (CONV_SPLIT_MIN_FLOP if min_flop is None else min_flop):
         return None
     count = parallel.shard_count(batch, flop)
     return None if count == 1 else parallel.split(batch, count)
@@ -353,7 +356,7 @@ def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias
     if x.size == 0 or w.size == 0:
         y = np.zeros((x.shape[0], w.shape[0], *out_hw), dtype=np.result_type(x, w))
         return y if bias is None else _add_bias(y, bias)
-    slices = _batch_shards(x.shape[0], w.shape[0], out_hw, w.shape)
+    slices = _batch_shards(x.shape[0], w.shape[0], out_hw, w.shape, FORWARD_SPLIT_MIN_FLOP)
     if slices is None:
         return _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias)
     y = np.empty((x.shape[0], w.shape[0], *out_hw), np.result_type(x, w))
