@@ -52,6 +52,15 @@ def test_shards_run_at_once_on_different_threads(split_everything):
     assert first_thread == threading.get_ident() != second_thread
 
 
+def failing_at(failing, error):
+    """A shard function returning its argument, an index, and raising ``error`` at index ``failing``."""
+    def shard(index):
+        if index == failing:
+            raise error
+        return index
+    return shard
+
+
 needs_two_cores_to_pin = pytest.mark.skipif(
     parallel._current_cpu is None or len(getattr(os, "sched_getaffinity", lambda _: ())(0)) < 2,
     reason="needs sched_getcpu, sched_setaffinity and two usable cores")
@@ -82,13 +91,8 @@ def test_a_caller_held_to_one_core_is_left_alone_and_errors_restore_the_affinity
     finally:
         os.sched_setaffinity(0, before)
 
-    def shard(index):
-        if index == 0:
-            raise OSError("shard 0 failed")
-        return index
-
     with pytest.raises(OSError, match="shard 0 failed"):
-        parallel.run_shards(shard, [(0,), (1,)])
+        parallel.run_shards(failing_at(0, OSError("shard 0 failed")), [(0,), (1,)])
     assert os.sched_getaffinity(0) == before
     assert parallel._current_cpu is not None  # a shard's OSError does not turn the pinning off
 
@@ -103,11 +107,7 @@ def test_blas_runs_on_one_thread_inside_shards_and_is_restored_after(split_every
 
 @needs_threadpoolctl
 def test_an_exception_in_a_helper_shard_reaches_the_caller(split_everything):
-    def shard(index):
-        if index == 1:
-            raise ValueError("shard 1 failed")
-        return index
-
+    shard = failing_at(1, ValueError("shard 1 failed"))
     with pytest.raises(ValueError, match="shard 1 failed"):
         parallel.run_shards(shard, [(0,), (1,)])
     assert parallel.run_shards(shard, [(0,), (2,)]) == [0, 2]   # the helper survives
