@@ -15,7 +15,9 @@ NumPy releases the GIL inside its copies, ufuncs and matrix products, so
 Python threads suffice.  The helper threads are started once and wait on a
 queue; a hand-off costs tens of microseconds, so only problems of at least
 ``MIN_PARALLEL_FLOP`` are split.  The split depends only on the shapes and the
-thread count, never on timing, so results are deterministic.
+thread count, never on timing, so results are deterministic.  While a split call
+runs, its caller is held to its core and the helpers to the others
+(``_cores_apart``): left to the scheduler, the shards often shared one core.
 
 Splitting needs threadpoolctl (the ``fast`` extra) to hold BLAS to one thread
 meanwhile: without it each shard's products would start two BLAS threads of
