@@ -267,6 +267,20 @@ def test_backward_with_an_explicit_gradient():
     assert y.grad.item() == 2.0
 
 
+def test_an_explicit_gradient_is_cast_to_the_output_dtype_like_torch():
+    """A float32 gradient for a float64 output: PyTorch casts it first, so the graph computes in float64."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3))
+    grads = []
+    for lib in (torch, torchless):
+        xt = lib.tensor(x, requires_grad=True)
+        lib.nn.functional.conv2d(xt, lib.tensor(w)).backward(lib.ones(2, 3, 4, 4))
+        assert xt.grad.dtype == lib.float64
+        grads.append(xt.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12, atol=1e-12)
+
+
 def test_gradients_accumulate_until_zeroed():
     x = torchless.tensor([1.0, 2.0], requires_grad=True)
     (x * 2).sum().backward()

@@ -201,6 +201,12 @@ ERRORS = [
     lambda lib: lib.nn.functional.batch_norm(lib.zeros(1, 3), None, None, training=True),
     lambda lib: lib.nn.functional.batch_norm(lib.zeros(4, 3, dtype=lib.int64), None, None, training=True),
     lambda lib: lib.nn.functional.batch_norm(lib.zeros(3), None, None, training=True),
+    # eps: positive while training, non-negative otherwise; checked after the batch size, before the channels
+    lambda lib: lib.nn.BatchNorm2d(1, eps=-1)(lib.ones(2, 3, 4, 4)),
+    lambda lib: lib.nn.BatchNorm2d(3, eps=0.0)(lib.ones(2, 3, 4, 4)),
+    lambda lib: lib.nn.BatchNorm2d(3, eps=-1e-3).eval()(lib.ones(2, 3, 4, 4)),
+    lambda lib: lib.nn.functional.batch_norm(lib.zeros(1, 3), None, None, training=True, eps=-1),
+    lambda lib: lib.nn.functional.batch_norm(lib.zeros(2, 3), lib.zeros(3), lib.ones(3), eps=-1),
 ]
 
 

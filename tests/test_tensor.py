@@ -227,6 +227,11 @@ def test_unary_ops_match_numpy_and_torch(array, name):
     "L.tensor([1, 5], dtype=L.uint8).clamp_(max=0.5)", "L.tensor([1, 5], dtype=L.int8).clamp_(min=0.5)",
     "L.tensor([1, 5], dtype=L.int16).clamp_(0.5)", "L.tensor([1, 5]).int().clamp_(0.5)", "L.tensor([True]).clamp_(0.5)",
     "L.tensor([1, 5]).clamp_(L.tensor(0.5))", "L.ones(2).clamp_min(None)", "L.ones(2).clamp_max('a')",
+    # bounds are two tensors or two numbers (None fits both); a 0-d tensor without grad passes as a number
+    "L.tensor(8, dtype=L.uint8).clamp(True, L.tensor(-1).int())", "L.tensor([True, False]).clamp(L.tensor(2).int(), 1)",
+    "L.tensor([0, 3, 5], dtype=L.uint8).clamp_(L.tensor(1.5), None)", "L.tensor([1., 2.]).clip(L.tensor(1.5), 3)",
+    "L.tensor([1., 2.]).clamp(L.tensor([2.]), 1)", "L.tensor([1, 2]).clip_(1.5, L.tensor([2.]))",
+    "L.tensor([1., 2.]).clamp(L.tensor(2., requires_grad=True), 1)",
     # alpha: a bool only for a bool result, no float for an integer or bool result (1.0 and True included)
     "L.ones(2).add(L.ones(2), alpha=True)", "L.ones(2).long().sub(L.ones(2).long(), alpha=True)",
     "L.tensor([1, 2]).add(L.tensor([1, 2]), alpha=1.0)", "L.tensor([1, 2]).add(L.tensor([1, 2]), alpha=np.float64(1))",
@@ -527,6 +532,23 @@ def test_index_assignment_broadcasts_and_casts():
     "assign(L.zeros(3), L.tensor([5]), L.ones(1).double())",
     "assign(L.zeros(3), L.tensor([0]), L.ones(1, requires_grad=True).double())",
     "assign(L.zeros(3, requires_grad=True), L.tensor([0]), L.ones(1).double())",
+    # ...but the key's own errors (its length, an int out of range, a mask, index tensors that do not broadcast,
+    # an index into a size-0 dim) before the dtypes
+    "assign(L.tensor(3), L.tensor([-1, 0, 2]), L.ones(2).double())",
+    "assign(L.zeros(4, 2, 2).byte(), (L.tensor([True, False, True, False]), 2, None), L.ones(2).long())",
+    "assign(L.zeros(5, 5, 1, 5), (4, -2, -2, L.tensor([True, False, True, False, True]), L.tensor([-1])), "
+    "L.ones(2).byte())",
+    "assign(L.zeros(3, 4).long(), L.tensor([True, False]), L.ones(1))",
+    "assign(L.zeros(3, 4).long(), (L.tensor([0, 1, 2]), L.tensor([0, 1])), L.ones(1))",
+    "assign(L.zeros(0, 4).long(), (None, L.tensor([0, 0, 0])), L.ones(1))",
+    "assign(L.zeros(4, 2, 4, 3).int(), (L.tensor([True] * 4), L.tensor([-1, 1, -1]), -1), L.ones(3).double())",
+    # the mask is checked against the tensor after its ints, slices and Nones; masks broadcast as their indices
+    "L.zeros(1, 5, 4, 1)[L.tensor([0, -1, 2]), 3, L.tensor([True, False, True, True, False]), L.tensor([-1, 0])]",
+    "L.zeros(5, 6)[1:3, L.tensor([True] * 5)]", "L.zeros(5, 6)[None, ..., L.tensor([True] * 5)]",
+    "L.zeros(5, 6, 2)[L.tensor(True), L.tensor([True] * 4)]", "L.zeros(5, 6, 2)[L.tensor([9]), L.tensor([True] * 4)]",
+    "assign(L.zeros(3).bool(), (L.tensor([True, True, False, True]), None), 1)",
+    "L.zeros(2, 4, 3)[None, L.tensor([-2, -1, 0]), L.tensor([0, 5])]", "L.zeros(0, 4, 3)[None, L.tensor([0, 0])]",
+    "L.zeros(4, 2, 4, 3)[L.tensor([[True, False]] * 4), L.tensor([-1, 1, -1])]",
     # values are tensors or numbers
     "assign(L.zeros(3), L.tensor([0, 1]), [1, 2])", "assign(L.zeros(3), slice(0, 2), np.array([1., 2.]))",
     "assign(L.zeros(3).long(), 0, (1,))", "assign(L.zeros(3), 0, np.float64(2.5))",

@@ -431,6 +431,9 @@ class Tensor:
                     f"Mismatch in shape: grad_output[0] has a shape of {Size(grad.shape)} and output[0] has a "
                     f"shape of {self.shape}."
                 )
+            # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a
+            # float64 output compute in float32
+            grad = grad.astype(self._data.dtype, copy=False)
         run_backward(self, grad, retain_graph=bool(retain_graph or create_graph))
 
     def retain_grad(self):
@@ -901,6 +904,13 @@ class Tensor:
         return self ** 2
 
     def clamp(self, min=None, max=None):
+        return self._clamp(min, max, "clamp")
+
+    def clip(self, min=None, max=None):
+        return self._clamp(min, max, "clip")
+
+    def _clamp(self, min, max, name):
+        min, max = _clamp_bounds(min, max, name)
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -921,8 +931,6 @@ class Tensor:
         # range-checked: uint8 clamp(min=-1) is 255, float32 refuses 1e40
         min, max = (None if v is None else _dtype.scalar_argument(v, np_dtype) for v in (min, max))
         return unary.Clamp.apply(source, min=min, max=max)
-
-    clip = clamp
 
     def clamp_min(self, min):
         _check_bound(min, "clamp_min", "min")
@@ -1412,10 +1420,17 @@ class Tensor:
             self._version += 1
 
     def _raise_index_put_dtype_error(self, key, value):
+        # PyTorch checks the key (its length, the ints, the masks, how the index tensors broadcast) and the value's
+        # shape before the dtypes, and the values inside the index tensors only after them: check the key with
+        # those values zeroed.
+        parts = key if isinstance(key, tuple) else (key,)
+        parts = tuple(np.zeros(p.shape, np.intp) if isinstance(p, np.ndarray) and p.ndim and p.dtype != np.bool_
+                      else p for p in parts)
+        checked = parts if isinstance(key, tuple) else parts[0]
         try:
-            self._raise_setitem_shape_error(key, value)  # PyTorch checks the shapes first...
-        except IndexError:  # ...and the indices after the dtypes
-            pass
+            self._raise_setitem_shape_error(checked, value)
+        except IndexError as err:
+            raise indexing.index_error(self._data.shape, checked, err) from None
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype.scalar_name} "
                            f"for the destination and {value.dtype.scalar_name} for the source.")
 
@@ -1491,10 +1506,15 @@ class Tensor:
         return self._inplace(lambda t: t ** exponent, exponent)
 
     def clamp_(self, min=None, max=None):
+        return self._clamp_inplace(min, max, "clamp_")
+
+    def clip_(self, min=None, max=None):
+        return self._clamp_inplace(min, max, "clip_")
+
+    def _clamp_inplace(self, min, max, name):
+        min, max = _clamp_bounds(min, max, name)
         return self._inplace(lambda t: t.clamp(min, max),
                              cpp_type_names=not isinstance(min, Tensor) and not isinstance(max, Tensor))
-
-    clip_ = clamp_
 
     def relu_(self):
         return self._inplace(lambda t: t.relu())
@@ -1642,6 +1662,23 @@ def _check_bound(value, name, arg):
         mismatch = f"\n      didn't match because some of the arguments have invalid types: (!{got}!)\n"
         raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
                         f" * (Tensor {arg}){mismatch} * (Number {arg}){mismatch}")
+
+
+def _clamp_bounds(min, max, name):
+    """The bounds of clamp as PyTorch's overloads read them: (Tensor min, Tensor max) or (Number min, Number max),
+    None fitting either. A 0-d tensor that does not require grad passes as a Number beside a number, so it is
+    read as one (its dtype then counts as a number's); a tensor with dims beside a number fits neither."""
+    bounds = (min, max)
+    if not any(isinstance(b, Tensor) for b in bounds) or all(b is None or isinstance(b, Tensor) for b in bounds):
+        return min, max
+    if all(not isinstance(b, Tensor) or (not b._data.ndim and not b.requires_grad) for b in bounds):
+        return tuple(b.item() if isinstance(b, Tensor) else b for b in bounds)
+    got = ", ".join("Tensor" if isinstance(b, Tensor) else type(b).__name__ for b in bounds)
+    marked = ", ".join("!Tensor!" if isinstance(b, Tensor) else f"!{type(b).__name__}!" for b in bounds)
+    mismatch = f"\n      didn't match because some of the arguments have invalid types: ({marked})\n"
+    raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                    f" * (Tensor min = None, Tensor max = None){mismatch} * (Number min = None, Number max = None)"
+                    f"{mismatch}")
 
 
 def _correction(unbiased, correction):

@@ -120,25 +120,51 @@ def index_error(shape, key, numpy_error):
     for position, (part, dim) in enumerate(zip(parts, dims)):
         if isinstance(part, (int, np.integer)) and not isinstance(part, bool) and not -shape[dim] <= part < shape[dim]:
             return IndexError(f"index {part} is out of bounds for dimension {position} with size {shape[dim]}")
+    # PyTorch first applies the ints, slices and Nones (its masks are checked against the result), then
+    # broadcasts the index tensors, then refuses a non-empty index into a size-0 dim, and checks the values last.
+    sliced, masks = [], []  # the shape after the ints, slices and Nones; each mask with its dim there
+    for part, dim in zip(parts, dims):
+        if part is None:
+            sliced.append(1)
+        elif part is Ellipsis:
+            sliced.extend(shape[dim:dim + len(shape) - consumed])
+        elif isinstance(part, slice):
+            sliced.append(len(range(*part.indices(shape[dim]))))
+        elif isinstance(part, np.ndarray) and part.dtype == np.bool_:
+            masks.append((part, len(sliced) + (not part.ndim)))
+            sliced.extend(shape[dim:dim + part.ndim] if part.ndim else (1,))  # a 0-d mask adds a dim, as None does
+        elif isinstance(part, np.ndarray) and part.ndim:
+            sliced.append(shape[dim])
+    if not any(part is Ellipsis for part in parts):
+        sliced.extend(shape[consumed:])
+    for mask, dim in masks:
+        mismatch = [j for j, n in enumerate(mask.shape) if n != sliced[dim + j]]
+        if mismatch:
+            j = mismatch[0]
+            return IndexError(f"The shape of the mask {list(mask.shape)} at index {j} does not match the shape of "
+                              f"the indexed tensor {sliced} at index {dim + j}")
+    # a mask takes part as the indices of its True elements, one index tensor per dim (a 0-d one as [0] or [])
+    index_shapes = []
+    for part in arrays:
+        if part.dtype == np.bool_:
+            index_shapes += [(int(np.count_nonzero(part)),)] * max(part.ndim, 1)
+        elif part.ndim:
+            index_shapes.append(part.shape)
+    try:
+        np.broadcast_shapes(*index_shapes)
+    except ValueError:
+        shapes = ", ".join(str(list(shape_)) for shape_ in index_shapes)
+        return IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}")
     rank = 0
     for part, dim in zip(parts, dims):
         if not isinstance(part, np.ndarray):
             continue
-        if part.dtype == np.bool_:
-            mismatch = [j for j, n in enumerate(part.shape) if n != shape[dim + j]]
-            if mismatch:
-                j = mismatch[0]
-                return IndexError(f"The shape of the mask {list(part.shape)} at index {j} does not match the shape of "
-                                  f"the indexed tensor {list(shape)} at index {dim + j}")
-        else:
+        if part.dtype != np.bool_:
+            if shape[dim] == 0 and part.size:
+                return IndexError("index is out of bounds for dimension with size 0")
             outside = (part < -shape[dim]) | (part >= shape[dim])
             if outside.any():
                 return IndexError(f"index {part[outside].flat[0]} is out of bounds for dimension {rank} with size "
                                   f"{shape[dim]}")
         rank += 1
-    try:
-        np.broadcast_shapes(*(p.shape for p in arrays if p.dtype != np.bool_))
-    except ValueError:
-        shapes = ", ".join(str(list(p.shape)) for p in arrays if p.dtype != np.bool_)
-        return IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}")
     return IndexError(str(numpy_error).replace("axis", "dimension"))

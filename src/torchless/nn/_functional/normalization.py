@@ -97,6 +97,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if training:
         _verify_batch_size(input.size())
+    # checked in Python by PyTorch, hence ValueError; a batch's variance may be 0, so training needs eps > 0
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     channels = input.size(1)
     _check_features("running_mean", running_mean, channels)
     if running_mean is None and not training:
