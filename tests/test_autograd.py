@@ -549,3 +549,35 @@ def test_grad_mode_is_per_thread():
     release.set()
     thread.join()
     assert seen == {"enabled": True, "recorded": True}
+
+
+# Products with no zero, one zero and two zeros in a row, over all elements and along each dim.
+PROD_INPUTS = [
+    np.array([[1.5, -2.0, 0.5], [3.0, 0.25, -1.25]]),
+    np.array([[1.5, 0.0, 0.5], [3.0, 0.25, -1.25]]),
+    np.array([[0.0, 2.0, 0.0], [3.0, 0.25, -1.25]]),
+]
+PROD_CALLS = {
+    "all": lambda T, x: x.prod(),
+    "dim 0": lambda T, x: x.prod(0),
+    "dim -1 keepdim": lambda T, x: x.prod(-1, keepdim=True),
+    "function dim 1": lambda T, x: T.prod(x, 1),
+}
+
+
+@pytest.mark.parametrize("call", sorted(PROD_CALLS))
+@pytest.mark.parametrize("x", PROD_INPUTS, ids=["no zero", "one zero", "two zeros"])
+def test_prod_gradients_match_torch_and_finite_differences(call, x):
+    check_against_torch(PROD_CALLS[call], x)
+    check_against_finite_differences(PROD_CALLS[call], x)
+
+
+def test_prod_of_a_0d_tensor_and_a_tuple_of_dims_as_in_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (torchless, torch):
+        x = lib.tensor(3.0, requires_grad=True)
+        y = x.prod(0)
+        y.backward()
+        assert (y.item(), x.grad.item(), y.grad_fn.name()) == (3.0, 1.0, "ProdBackward1")
+    with pytest.raises(TypeError, match=r"prod\(\) received an invalid combination of arguments - got \(dim=tuple"):
+        torchless.ones(2, 3).prod(dim=(0, 1))

@@ -1041,8 +1041,12 @@ class Tensor:
                                    keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
 
     def prod(self, dim=None, keepdim=False, dtype=None):
-        axes = normalize_dims(dim, self._data.ndim)
-        return Tensor._wrap(np.prod(self._data, axis=axes, keepdims=keepdim, dtype=self._accumulation_dtype(dtype)))
+        if dim is not None and not isinstance(dim, (numbers.Integral, np.integer)):  # one dim only, as in PyTorch
+            raise TypeError(f"prod() received an invalid combination of arguments - got (dim={type(dim).__name__}, ), "
+                            "but expected one of:\n * (*, torchless.dtype dtype = None)\n"
+                            " * (int dim, bool keepdim = False, *, torchless.dtype dtype = None)\n")
+        axes = None if dim is None else normalize_dims(dim, self._data.ndim)
+        return reduction.Prod.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
 
     def _check_nonempty(self, name, dims):
         """PyTorch refuses max/min/argmax/... over a dimension of size 0, or over all of an empty tensor. The

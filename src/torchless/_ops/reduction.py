@@ -18,6 +18,49 @@ class Sum(Function):
         return "SumBackward0" if self.all_dims else "SumBackward1"
 
 
+class Prod(Function):
+    """Product over all elements (``axes`` None) or along one dim; backward as PyTorch's prod_backward:
+    grad * result / x without zeros, otherwise the product of the other elements, exact where x has zeros."""
+
+    saved = ("a", "out")
+
+    def forward(self, a, axes=None, keepdim=False, dtype=None):
+        self.a, self.axes, self.keepdim = a, axes, keepdim
+        self.out = np.prod(a, axis=axes, keepdims=keepdim, dtype=dtype)
+        return self.out
+
+    def backward(self, grad):
+        a, out = self.a, self.out
+        if not a.ndim:
+            return (grad,)
+        if self.axes is None:
+            zeros = np.count_nonzero(a == 0)
+            if zeros == 0:
+                return (grad * (out / a),)
+            if zeros > 1:  # every partial product holds a zero
+                return (np.zeros(a.shape, np.result_type(grad, a)),)
+            return (grad * _products_of_the_others(a.reshape(-1), 0).reshape(a.shape),)
+        axis = self.axes[0]
+        if not self.keepdim:
+            grad, out = np.expand_dims(grad, axis), np.expand_dims(out, axis)
+        if not (a == 0).any():
+            return (grad * (out / a),)
+        return (grad * _products_of_the_others(a, axis),)
+
+    def name(self):
+        return "ProdBackward0" if self.axes is None else "ProdBackward1"
+
+
+def _products_of_the_others(a, axis):
+    """For each element, the product of the other elements along ``axis``, without a division: the
+    products of those before it times those after it (exclusive cumulative products both ways)."""
+    moved = np.moveaxis(a, axis, -1)
+    ones = np.ones(moved.shape[:-1] + (1,), a.dtype)
+    before = np.cumprod(np.concatenate([ones, moved[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, moved[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return np.moveaxis(before * after, -1, axis)
+
+
 class Mean(Function):
     def forward(self, a, axes=None, keepdim=False, all_dims=False):
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
