@@ -7,7 +7,7 @@ transforms). Submodules load on first use so that ``import torchless`` stays fas
 import importlib as _importlib
 
 from . import _dtype
-from ._allocator import tune_malloc as _tune_malloc
+from ._allocator import tune_malloc_at_import as _tune_malloc
 from ._creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
     rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,

@@ -52,3 +52,12 @@ def tune_malloc(environ=os.environ, platform=sys.platform):
         return False
     return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
                 and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
+
+
+applied_at_import = False  # whether importing torchless applied the settings (see tune_malloc_at_import)
+
+
+def tune_malloc_at_import():
+    """tune_malloc() with the process's environment, its outcome kept in ``applied_at_import``."""
+    global applied_at_import
+    applied_at_import = tune_malloc()
