@@ -893,3 +893,181 @@ def test_typename_names_objects_as_torch_does():
 def test_complex_scalar_is_refused_with_a_message_naming_it():
     with pytest.raises(TypeError, match=r"no complex dtypes: cannot combine a torchless.FloatTensor with 1j"):
         torchless.zeros(2) * 1j
+
+
+# ---------------------------------------------------------------- the wider torch.* / Tensor API
+@pytest.mark.parametrize("call", [
+    'L.tensor([1., 8., 0.5]).log2()', 'L.tensor([1, 100]).log10()', 'L.tensor([0.5, -0.5]).log1p()',
+    'L.tensor([True, False]).expm1()', 'L.tensor([1, 0, -2]).reciprocal()', 'L.tensor([0.5, 2.]).sin()',
+    'L.tensor([1, 2]).cos()', 'L.tensor([1.5, -2.5]).frac()', 'L.tensor([1, 2]).frac()', 'L.tensor([True]).frac()',
+    'L.tensor([1.5, -2.5]).trunc()', 'L.tensor([1, 2]).trunc()', 'L.tensor([True]).trunc()',
+    'L.tensor([1.5, -2.5]).fix()', 'L.tensor([5, -5]).fmod(3)', 'L.tensor([5., -5.]).fmod(L.tensor(3))',
+    'L.tensor([1, 2]).fmod(0)', 'L.tensor([True]).fmod(True)',
+    'L.tensor([5., -5.]).fmod(L.tensor([3., -3.], requires_grad=True))', 'L.tensor([5., -5.]).remainder(3)',
+    'L.tensor([5, -5]).floor_divide(3)', 'L.tensor([1, 0, 2]).logical_and(L.tensor([1., 1., 0.]))',
+    'L.tensor([1, 0, 2]).logical_or(L.tensor([0, 0, 0]))',
+    'L.tensor([True, False]).logical_xor(L.tensor([True, True]))', 'L.logical_and(L.zeros(2), L.zeros(3))',
+    'L.tensor([1., 2.]).lerp(L.tensor([1., 2.]).double(), 0.5)', 'L.tensor([1, 2]).lerp(L.tensor([1, 2]), 0.5)',
+    'L.tensor([1., 2.]).lerp(L.tensor([3., 4.]), L.tensor(0.5).double())',
+    'L.tensor([1., 2.]).lerp(L.tensor([3., 4.]), L.tensor([0.25, 0.75]))',
+    'L.tensor([1., 2.]).lerp(L.tensor([3., 4.]), 0.7)', 'L.lerp(L.tensor([1., 2.]), L.tensor([3., 4.]), 1)',
+    'L.tensor([1, 2]).nan_to_num()', "L.tensor([float('nan'), float('inf'), -float('inf'), 1.]).nan_to_num()",
+    "L.tensor([float('nan'), float('inf'), -float('inf'), 1.]).nan_to_num(1.0, 2.0, -3.0)",
+    "L.tensor([float('nan'), float('inf')]).double().nan_to_num(posinf=5)",
+])
+def test_more_elementwise_ops_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+@pytest.mark.parametrize("call", [
+    'L.tensor([1, 2]).cumsum(0)', 'L.tensor([True, True]).cumsum(0)', 'L.tensor([1, 2]).int().cumsum(0)',
+    'L.tensor(1.).cumsum(0)', 'L.tensor([[1., 2.], [3., 4.]]).cumsum(-1)', 'L.tensor([[1., 2.], [3., 4.]]).cumsum(2)',
+    'L.tensor([1, 2]).cumsum(0, dtype=L.float64)', 'L.tensor([1, 2]).logsumexp(0)',
+    'L.tensor([[1., 2.], [3., 4.]]).logsumexp(1, keepdim=True)', 'L.tensor([[1., 2.], [3., 4.]]).logsumexp((0, 1))',
+    'L.zeros(0).logsumexp(0)', "L.tensor([1., float('nan'), 3.]).logsumexp(0)",
+    "L.tensor([-float('inf'), -float('inf')]).logsumexp(0)", "L.tensor([float('inf'), 1.]).logsumexp(0)",
+    'L.tensor(3.).logsumexp(0)', 'L.tensor([3., 1., 2., 2., 5.]).median()', 'L.tensor([3., 1., 2., 2.]).median()',
+    'L.tensor([[3., 1., 2.], [0., 9., 4.]]).median(1)',
+    'L.tensor([[3., 1., 2.], [0., 9., 4.]]).median(0, keepdim=True)',
+    "L.tensor([1., float('nan'), 3., float('nan')]).median(0)", "L.tensor([1., float('nan'), 3.]).median()",
+    'L.tensor([3, 1, 2]).median(0)', 'L.tensor([True, False]).median()', 'L.zeros(0).median()',
+    'L.zeros(2, 0).median(1)', 'L.tensor(3.).median(0)', 'L.tensor(3.).median()', 'L.median(L.tensor([[3., 1.]]), 1)',
+    'L.tensor([3., 1.]).kthvalue(3)', 'L.tensor([3., 1.]).kthvalue(0)', 'L.tensor(3.).kthvalue(1)',
+    'L.tensor([[3., 1.]]).kthvalue(1, 0, True)', 'L.tensor([[3., 1., 2.], [0., 9., 4.]]).kthvalue(2)',
+    "L.tensor([1., float('nan'), 3.]).kthvalue(3)", 'L.kthvalue(L.tensor([4, 2, 8]), 1)',
+    'L.tensor([1, 0, 2]).count_nonzero()', 'L.tensor([[1, 0, 2]]).count_nonzero((0, 1))',
+    'L.tensor([[1., 0., 2.]]).count_nonzero(1)', 'L.count_nonzero(L.tensor([[True, False]]), 0)',
+    'L.tensor([1, 1, 3]).bincount()', 'L.tensor([1, 1, 3]).bincount(L.tensor([.5, .5, 1.]))',
+    'L.tensor([1, 1, 3]).bincount(L.tensor([.5, .5, 1.]).double(), minlength=6)',
+    'L.tensor([1, 1, 3]).bincount(L.tensor([1, 2, 3]))', 'L.tensor([-1]).bincount()', 'L.tensor([1.]).bincount()',
+    'L.tensor([[1]]).bincount()', 'L.zeros(0, dtype=L.long).bincount()', 'L.tensor([1, 2], dtype=L.uint8).bincount()',
+    'L.tensor([1., 2., 1., 4.]).histc(4)', 'L.tensor([1., 2., 1., 4.]).histc(4, 0, 3)', 'L.tensor([1, 2]).histc(4)',
+    'L.tensor([1., 2.]).histc(4, 3, 1)', 'L.tensor([1., 2.]).histc(-1)', 'L.tensor([2., 2.]).histc(3)',
+    'L.tensor([1., 2.]).double().histc(2)', 'L.histc(L.tensor([0.1, 0.2, 0.9]), bins=3, min=0, max=1)',
+    'L.tensor([3, 1, 3]).unique()', 'L.tensor([3, 1, 3]).unique(return_inverse=True, return_counts=True)',
+    'L.tensor([[3, 1], [3, 1]]).unique(dim=0)', 'L.tensor([[3, 1], [2, 1]]).unique(return_inverse=True)',
+    'L.unique(L.tensor([3., 1., 3.]), sorted=False)',
+    'L.unique(L.tensor([[3, 1], [3, 1]]), dim=1, return_counts=True)',
+])
+def test_statistics_match_torch(call):
+    """cumsum, logsumexp, median, kthvalue, count_nonzero, bincount, histc, unique: values, dtypes, errors."""
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+@pytest.mark.parametrize("call", [
+    'L.zeros(2, 3).movedim(0, 0)', 'L.zeros(2, 3, 4).movedim((0, 1), (2, 0)).shape',
+    'L.zeros(2, 3, 4).movedim(-1, 0).shape', 'L.zeros(2, 3).movedim((0, 1), (1,))',
+    'L.zeros(2, 3).movedim((0, 0), (1, 0))', 'L.zeros(2, 3).movedim((0, 1), (1, 1))', 'L.zeros(2, 3).movedim(2, 0)',
+    'L.movedim(L.zeros(2, 3, 4), 1, 2).shape', 'L.moveaxis(L.zeros(2, 3, 4), 1, 2).shape',
+    'L.arange(6.).reshape(2, 3).narrow(1, 1, 2)', 'L.arange(6.).reshape(2, 3).narrow(0, -1, 1)',
+    'L.zeros(2, 3).narrow(1, 2, 2)', 'L.zeros(2, 3).narrow(1, 4, 0)', 'L.zeros(2, 3).narrow(1, -4, 0)',
+    'L.zeros(2, 3).narrow(1, 1, -1)', 'L.narrow(L.arange(5), 0, 3, 2)', 'L.zeros(3).fliplr()', 'L.zeros(()).flipud()',
+    'L.arange(6).reshape(2, 3).fliplr()', 'L.arange(6).reshape(2, 3).flipud()', 'L.zeros(3).rot90()',
+    'L.zeros(2, 3).rot90(1, [0, 0])', 'L.zeros(2, 3).rot90(1, [0])', 'L.zeros(2, 3).rot90(1, [0, 2])',
+    'L.arange(6).reshape(2, 3).rot90()', 'L.arange(6).reshape(2, 3).rot90(2)', 'L.arange(6).reshape(2, 3).rot90(-1)',
+    'L.arange(24).reshape(2, 3, 4).rot90(5, (2, 1))', 'L.arange(6).reshape(2, 3).rot90().stride()',
+    'L.arange(6).reshape(2, 3).roll(1)', 'L.arange(6).reshape(2, 3).roll(1, 0)',
+    'L.arange(6).reshape(2, 3).roll((1, -1), (0, 1))', 'L.arange(6).reshape(2, 3).roll(-4, 1)',
+    'L.zeros(2, 3).roll(1, (0, 1))', 'L.zeros(2, 3).roll((1, 2), 0)', 'L.roll(L.arange(4), 1)',
+    'L.tensor([[1, 2]]).tile(())', 'L.tensor([[1, 2]]).tile((2,))', 'L.tensor([[1, 2]]).tile((2, 1, 2))',
+    'L.tile(L.tensor([1, 2]), (3,))', 'L.tensor([1, 2]).repeat_interleave(L.tensor([1, 2, 3]))',
+    'L.tensor([1, 2]).repeat_interleave(-1)', 'L.repeat_interleave(L.tensor([1, 2]))',
+    'L.tensor([[1, 2]]).repeat_interleave(L.tensor([2]), 1)', 'L.tensor([[1, 2], [3, 4]]).repeat_interleave(2)',
+    'L.tensor([[1, 2], [3, 4]]).repeat_interleave(L.tensor([1, 2]), dim=0)',
+    'L.repeat_interleave(L.tensor([[1, 2], [3, 4]]), 3, dim=1)', 'L.tensor(5).repeat_interleave(2)',
+    'L.arange(7).tensor_split(3)', 'L.arange(7).tensor_split([1, 5])', 'L.arange(7).tensor_split([-2, 10, 3])',
+    'L.arange(7).tensor_split(0)', 'L.arange(12).reshape(3, 4).tensor_split(3, dim=1)',
+    'L.tensor_split(L.arange(5), 7)', 'L.tensor([1, 4, 9, 16]).diff()', 'L.tensor([1., 4., 9., 16.]).diff(2)',
+    'L.tensor([[1, 4], [9, 16]]).diff(dim=0)', 'L.tensor([1, 4]).diff(n=3)', 'L.tensor([True, False, False]).diff()',
+    'L.tensor([1, 4]).diff(prepend=L.tensor([0]), append=L.tensor([20, 30]))', 'L.tensor(1).diff()',
+    'L.diff(L.tensor([1., 3.]))', 'L.arange(12.).reshape(3, 4).diagonal()', 'L.arange(12.).reshape(3, 4).diagonal(1)',
+    'L.arange(12.).reshape(3, 4).diagonal(-2)', 'L.arange(12.).reshape(3, 4).diagonal(5)',
+    'L.arange(24.).reshape(2, 3, 4).diagonal(0, 1, 2)', 'L.arange(24.).reshape(2, 3, 4).diagonal(1, -1, 0)',
+    'L.arange(24.).reshape(2, 3, 4).diagonal(0, 1, 1)', 'L.arange(12.).reshape(3, 4).diag()',
+    'L.arange(12.).reshape(3, 4).diag(-1)', 'L.tensor([1, 2]).diag()', 'L.tensor([1, 2]).diag(1)',
+    'L.tensor([1, 2]).diag(-2)', 'L.zeros(2, 2, 2).diag()', 'L.zeros(()).diag()',
+    'L.arange(12.).reshape(3, 4).trace()', 'L.arange(12).reshape(3, 4).trace()',
+    'L.arange(12).reshape(3, 4).int().trace()', 'L.tensor([[True, True], [False, True]]).trace()',
+    'L.zeros(3).trace()', 'L.arange(12.).reshape(3, 4).tril()', 'L.arange(12.).reshape(3, 4).tril(-1)',
+    'L.arange(12).reshape(3, 4).triu(1)', 'L.arange(24).reshape(2, 3, 4).triu(-1)', 'L.zeros(3).tril()',
+    'L.zeros(3).triu()', 'L.tril(L.ones(2, 2, dtype=L.bool))', 'L.tensor([1., 2.]).outer(L.tensor([1, 2, 3]))',
+    'L.outer(L.tensor([1, 2]), L.tensor([True, False]))', 'L.zeros(2, 2).outer(L.zeros(2))',
+    'L.zeros(2).outer(L.zeros(2, 2))', 'L.ones(2, 3).mv(L.ones(3))', 'L.ones(2, 3).mv(L.ones(2))',
+    'L.ones(3).mv(L.ones(3))', 'L.mv(L.ones(2, 3), L.ones(3, 1))',
+])
+def test_more_shape_ops_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+@pytest.mark.parametrize("call", [
+    'L.arange(12.).reshape(3, 4).index_select(1, L.tensor([0, 2, 2]))',
+    'L.arange(12.).reshape(3, 4).index_select(0, L.tensor([1]).int())',
+    'L.arange(12.).reshape(3, 4).index_select(0, L.tensor(1))',
+    'L.arange(12.).reshape(3, 4).index_select(0, L.tensor([1.]))',
+    'L.arange(12.).reshape(3, 4).index_select(0, L.tensor([[1]]))',
+    'L.arange(12.).reshape(3, 4).index_select(0, L.tensor([3]))',
+    'L.arange(12.).reshape(3, 4).index_select(0, L.tensor([-1]))',
+    'L.arange(12.).reshape(3, 4).index_select(2, L.tensor([0]))',
+    'L.index_select(L.tensor([5, 6, 7]), 0, L.tensor([2, 0]))',
+    'L.arange(6).reshape(2, 3).masked_select(L.tensor([True, False, True]))',
+    'L.arange(6).reshape(2, 3).masked_select(L.tensor([1, 0, 1]))',
+    'L.arange(3).masked_select(L.tensor([[True], [False]]))', 'L.arange(3).masked_select(L.tensor([True, False]))',
+    'L.masked_select(L.tensor([1., 2.]), L.tensor([False, True]))',
+    'L.arange(6).reshape(2, 3).take(L.tensor([[0, 5], [-1, 2]]))', 'L.arange(6).reshape(2, 3).take(L.tensor([6]))',
+    'L.take(L.tensor([1., 2.]), L.tensor(1))',
+    'L.zeros(3, 4).scatter(1, L.tensor([[0], [1], [2]]), L.arange(12.).reshape(3, 4))',
+    'L.zeros(3, 4).scatter(0, L.tensor([[0, 1, 2, 0]]), L.ones(2, 4))',
+    'L.zeros(3, 4).scatter(1, L.tensor([[0], [1], [2]]), 5.0)',
+    'L.zeros(3, 4).scatter(1, L.tensor([[0], [1], [2]]), value=7)',
+    'L.zeros(3, 4).long().scatter(1, L.tensor([[0], [1], [2]]), 2.5)',
+    'L.zeros(3, 4).scatter(1, L.tensor([[0], [1], [2]]).int(), 5.0)',
+    'L.zeros(3, 4).scatter(1, L.tensor([0, 1, 2]), 5.0)',
+    'L.zeros(3, 4).scatter(1, L.tensor([[0], [1], [2]]), L.ones(3, 4).double())',
+    'L.zeros(3, 4).scatter_add(0, L.tensor([[0, 0, 2, 0], [0, 1, 1, 1]]), L.ones(2, 4))',
+    'L.zeros(5).scatter_add(0, L.tensor([1, 1, 4]), L.tensor([1., 2., 3.]))',
+    'L.zeros(5).scatter_(0, L.tensor([1, 3]), L.tensor([1., 2.]))',
+    'L.zeros(5).scatter_add_(0, L.tensor([1, 1]), L.tensor([1., 2.]))',
+    'L.scatter(L.zeros(2), 0, L.tensor([1]), L.tensor([4.]))',
+    'L.scatter_add(L.zeros(2), 0, L.tensor([1, 1]), L.tensor([4., 1.]))', 'L.tensor([[0, 1], [2, 0]]).nonzero()',
+    'L.tensor([[0, 1], [2, 0]]).nonzero(as_tuple=True)', 'L.nonzero(L.tensor([0., 3.]))',
+    'L.nonzero(L.tensor([0., 3.]), as_tuple=True)', 'L.tensor([[0, 1], [2, 0]]).argwhere()',
+    'L.argwhere(L.tensor(1))', 'L.tensor([1., 2., 3.]).where(L.tensor([True, False, True]), 0.)',
+    'L.tensor([1., 2., 3.]).where(L.tensor([True, False, True]), L.tensor([9, 9, 9]))',
+    'L.take(L.arange(4), L.tensor([3]))',
+])
+def test_selection_and_scatter_match_torch(call):
+    assert_same_as_torch(eval(f"lambda L: {call}"))
+
+
+@pytest.mark.parametrize("call", [
+   
+    '(L.ones(2, 3).itemsize, L.ones(2, 3).nbytes, L.ones(2, dtype=L.int16).nbytes, L.ones(2).is_complex(), L.ones(2).get_device())',
+    'L.arange(6.).reshape(2, 3).H', 'L.arange(6.).H', 'L.arange(24.).reshape(2, 3, 4).H',
+    'L.arange(24.).reshape(2, 3, 4).mH', 'L.broadcast_shapes((2, 1), (3,))', 'L.broadcast_shapes(2, (1, 2))',
+    'L.broadcast_shapes((2,), (3,))', 'L.broadcast_tensors(L.ones(2, 1), L.zeros(3))',
+    'L.broadcast_tensors(L.ones(2), L.zeros(3))', 'L.broadcast_to(L.tensor([1, 2]), (3, 2))',
+    'L.atleast_1d(L.tensor(1.))', 'L.atleast_2d(L.tensor([1., 2.]))', 'L.atleast_2d(L.tensor(1.), L.ones(3))',
+    'L.atleast_2d((L.tensor(1.), L.ones(3)))', 'L.atleast_2d(L.ones(2, 3, 4)).shape',
+    'L.hstack([L.ones(2), L.zeros(3)])', 'L.hstack([L.ones(2, 1), L.zeros(2, 2)])',
+    'L.hstack((L.tensor(1), L.tensor(2)))', 'L.vstack([L.ones(2), L.zeros(2)])',
+    'L.vstack([L.ones(1, 2), L.zeros(2)])', 'L.row_stack([L.ones(2), L.zeros(2)])',
+    'L.meshgrid(L.tensor([1, 2]), L.tensor([3, 4, 5]), indexing="ij")',
+    'L.meshgrid(L.tensor([1, 2]), L.tensor([3, 4, 5]), indexing="xy")',
+    'L.meshgrid([L.tensor([1, 2]), L.tensor([3, 4, 5]), L.tensor([6])], indexing="xy")',
+    'L.meshgrid(L.tensor([1, 2]), indexing="xy")', 'L.meshgrid(L.tensor([1, 2]), L.tensor(3), indexing="ij")',
+    'L.meshgrid(L.tensor([1, 2]), L.tensor([3]), indexing="ab")',
+    'L.cartesian_prod(L.tensor([1, 2]), L.tensor([3, 4, 5]))', 'L.cartesian_prod(L.tensor([1, 2]))',
+    'L.cartesian_prod(L.tensor([1, 2]), L.tensor([3]), L.tensor([4, 5]))', 'L.clamp_min(L.tensor([1., -1.]), 0)',
+    'L.clamp_max(L.tensor([1., -1.]), 0)', 'L.absolute(L.tensor([-1, 2]))', 'L.negative(L.tensor([-1, 2]))',
+    'L.swapdims(L.zeros(2, 3), 0, 1).shape', 'L.fmod(L.tensor([5., -5.]), 3)', 'L.remainder(L.tensor([5., -5.]), 3)',
+    'L.floor_divide(L.tensor([5., -5.]), 3)', 'L.log1p(L.tensor([0.5]))',
+    "L.nan_to_num(L.tensor([float('nan')]), nan=2.)", 'L.trace(L.eye(3))', 'L.tril(L.ones(3, 3), 1)',
+    'L.diag(L.tensor([1., 2.]))', 'L.diagonal(L.ones(2, 3), 1)', 'L.logsumexp(L.tensor([1., 2.]), 0)',
+    'L.cumsum(L.tensor([1., 2.]), dim=0)', 'L.unique(L.tensor([2, 1, 2]), return_counts=True)',
+    'L.bincount(L.tensor([0, 2]))', 'L.rot90(L.arange(4).reshape(2, 2), 1, (0, 1))', 'L.roll(L.arange(4), 1, 0)',
+    'L.outer(L.tensor([1., 2.]), L.tensor([3., 4.]))',
+])
+def test_function_forms_and_helpers_match_torch(call):
+    """torch.* functions without a method (broadcast_*, atleast_*, hstack, meshgrid, ...), function forms of
+    methods, and tensor properties."""
+    assert_same_as_torch(eval(f"lambda L: {call}"))

@@ -16,7 +16,10 @@ from ._dtype import (
     bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
     long, set_default_dtype, short, uint8,
 )
-from ._functions import cat, concat, concatenate, is_tensor, nonzero, numel, stack, where
+from ._functions import (
+    atleast_1d, atleast_2d, broadcast_shapes, broadcast_tensors, broadcast_to, cartesian_prod, cat, concat,
+    concatenate, hstack, is_tensor, meshgrid, numel, repeat_interleave, row_stack, stack, vstack, where,
+)
 from ._functions import _install as _install_function_forms
 from ._size import Size
 from ._tensor import LEGACY_TYPES as _LEGACY_TYPES, Tensor, device, typename

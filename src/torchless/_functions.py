@@ -96,19 +96,111 @@ def _scalar_as_fill(value, like):
     return Tensor._wrap(np.asarray(_dtype.fill_value(value, np_dtype), np_dtype))
 
 
-def nonzero(input, as_tuple=False):
-    idx = np.nonzero(input._data)
-    if as_tuple:
-        return tuple(Tensor._wrap(i.astype(np.int64)) for i in idx)
-    return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64))
-
-
 def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
 def numel(input):
     return input.numel()
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """``input.repeat_interleave(repeats, dim)``; with a tensor of counts alone, each index repeated that often."""
+    if repeats is None:
+        return Tensor._wrap(np.arange(input._data.size, dtype=np.int64)).repeat_interleave(input, output_size=output_size)
+    return input.repeat_interleave(repeats, dim, output_size=output_size)
+
+
+def broadcast_shapes(*shapes):
+    """The shape that tensors of ``shapes`` broadcast to."""
+    result = ()
+    for index, shape in enumerate(shapes):
+        shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+        for j in range(1, min(len(shape), len(result)) + 1):
+            if shape[-j] != result[-j] and 1 not in (shape[-j], result[-j]):
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {shape[-j]} at {-j}! Mismatching "
+                                   f"argument at index {index} had {shape}; but expected shape should be "
+                                   f"broadcastable to {list(result)}")
+        result = np.broadcast_shapes(result, shape)
+    from ._size import Size
+
+    return Size(result)
+
+
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common shape."""
+    shape = ()
+    for t in tensors:
+        error = broadcast_error(shape, t._data.shape)
+        if error is not None:
+            raise error
+        shape = np.broadcast_shapes(shape, t._data.shape)
+    return tuple(t.expand(shape) for t in tensors)
+
+
+def broadcast_to(input, size):
+    return input.expand(size)
+
+
+def atleast_1d(*tensors):
+    return _atleast(tensors, 1)
+
+
+def atleast_2d(*tensors):
+    return _atleast(tensors, 2)
+
+
+def _atleast(tensors, ndim):
+    """Each tensor with dims of size 1 added in front (a 1-D one in atleast_3d: on both sides) up to ``ndim``."""
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        return tuple(_atleast(tensors[0], ndim))
+    out = tuple(t.reshape((1,) * (ndim - t.ndim) + tuple(t.shape)) if t.ndim < ndim else t for t in tensors)
+    return out[0] if len(out) == 1 else out
+
+
+def hstack(tensors):
+    """Concatenated along dim 1 (dim 0 for vectors)."""
+    tensors = atleast_1d(tensors)
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Concatenated along dim 0, vectors taken as rows."""
+    return cat(atleast_2d(tensors), 0)
+
+
+row_stack = vstack
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids of 1-D tensors: grid i varies along dim i ('ij'; 'xy' swaps the first two dims)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        import warnings
+
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
+                      UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
+    swap = indexing == "xy" and len(tensors) >= 2
+    ordered = (tensors[1], tensors[0]) + tensors[2:] if swap else tensors
+    shape = tuple(t.numel() for t in ordered)
+    grids = [t.reshape((1,) * i + (-1,) + (1,) * (len(shape) - i - 1)).expand(shape) for i, t in enumerate(ordered)]
+    if swap:  # back in the order of the arguments
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def cartesian_prod(*tensors):
+    """Every combination of one element from each 1-D tensor, one per row (a vector for one tensor)."""
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
 
 
 def _method(name):
@@ -127,7 +219,11 @@ _FUNCTION_FORMS = (
     "softmax log_softmax matmul mm bmm dot flatten unflatten reshape transpose swapaxes permute squeeze unsqueeze "
     "t allclose isclose equal isnan isinf isfinite maximum minimum topk sort argsort gather norm sign floor ceil "
     "round chunk split unbind flip masked_fill add sub mul div pow neg square clone detach logical_not all any "
-    "eq ne lt le gt ge multiply subtract divide true_divide repeat_interleave"
+    "eq ne lt le gt ge multiply subtract divide true_divide nonzero argwhere log2 log10 log1p expm1 reciprocal sin "
+    "cos frac trunc fix nan_to_num remainder fmod floor_divide logical_and logical_or logical_xor lerp kthvalue "
+    "median cumsum logsumexp count_nonzero bincount histc unique fliplr flipud rot90 roll movedim moveaxis narrow "
+    "tensor_split tile diff diagonal diag trace tril triu outer mv index_select masked_select take scatter "
+    "scatter_add clamp_min clamp_max absolute negative swapdims"
 ).split()
 
 
@@ -137,7 +233,4 @@ def _neg(input):
 
 def _install(namespace):
     for name in _FUNCTION_FORMS:
-        if name == "neg":
-            namespace[name] = _neg
-        elif name != "repeat_interleave":
-            namespace[name] = _method(name)
+        namespace[name] = _neg if name == "neg" else _method(name)

@@ -307,6 +307,20 @@ class Tensor:
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
 
     @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    def is_complex(self):
+        return False  # torchless has no complex dtypes
+
+    def get_device(self):
+        return -1  # PyTorch's answer for a CPU tensor
+
+    @property
     def T(self):
         return self.permute(tuple(range(self._data.ndim))[::-1])
 
@@ -315,6 +329,18 @@ class Tensor:
         return self.transpose(-2, -1)
 
     # ------------------------------------------------------------------ conversion
+    @property
+    def H(self):
+        """The conjugate transpose of a matrix: its transpose, torchless having only real dtypes."""
+        if self._data.ndim in (0, 2):
+            return self.t() if self._data.ndim == 2 else self
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self._data.ndim}-D tensor."
+                           + (" For batches of matrices, consider using tensor.mH" if self._data.ndim > 2 else ""))
+
+    @property
+    def mH(self):
+        return self.mT
+
     def numpy(self, force=False):
         """The underlying array (shared memory). Refused for a tensor that requires grad, as in PyTorch."""
         if self._requires_grad and not force:
@@ -772,6 +798,44 @@ class Tensor:
 
     multiply, subtract, divide, true_divide = mul, sub, div, __truediv__
 
+    def remainder(self, other):
+        return self % other
+
+    def fmod(self, other):
+        """The remainder of division rounded toward zero (it has the dividend's sign; ``%`` has the divisor's)."""
+        return self._checked_binary(other, np.fmod, "fmod_cpu", "b", divides=True, node=arithmetic.Remainder,
+                                    scalar_divisor=not isinstance(other, Tensor), truncated=True)
+
+    floor_divide = __floordiv__
+
+    def logical_and(self, other):
+        return self._logical(other, np.logical_and)
+
+    def logical_or(self, other):
+        return self._logical(other, np.logical_or)
+
+    def logical_xor(self, other):
+        return self._logical(other, np.logical_xor)
+
+    def _logical(self, other, fn):
+        other = other if isinstance(other, Tensor) else Tensor._wrap(np.asarray(other))
+        _raise_if_not_broadcastable(self, other)
+        return Tensor._wrap(fn(self._data, other._data))
+
+    def lerp(self, end, weight):
+        """``self + weight * (end - self)``; ``end`` (and a tensor ``weight``) of self's dtype."""
+        for name, value in (("end", end), ("weight", weight)):
+            if isinstance(value, Tensor) and value._data.dtype != self._data.dtype and (name == "end" or value.ndim):
+                raise RuntimeError(f"expected dtype {self.dtype.scalar_name.lower()} for `{name}` but got dtype "
+                                   f"{value.dtype.scalar_name.lower()}")
+        if isinstance(weight, Tensor) and not weight.ndim and not weight.requires_grad:
+            weight = weight.item()  # a 0-d tensor passes as the scalar overload, as in PyTorch
+        self._no_kernel_for("biu", "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar")
+        _raise_if_not_broadcastable(self, end)
+        if isinstance(weight, Tensor):
+            return arithmetic.Lerp.apply(self, end, weight)
+        return arithmetic.Lerp.apply(self, end, None, weight=weight)
+
     def pow(self, exponent):
         return self ** exponent
 
@@ -948,6 +1012,46 @@ class Tensor:
 
     def tanh(self):
         return unary.Tanh.apply(self._float_self())
+
+    def _smooth(self, op):
+        return unary.Smooth.apply(self._float_self(), op=op)
+
+    def log2(self):
+        return self._smooth("log2")
+
+    def log10(self):
+        return self._smooth("log10")
+
+    def log1p(self):
+        return self._smooth("log1p")
+
+    def expm1(self):
+        return self._smooth("expm1")
+
+    def reciprocal(self):
+        return self._smooth("reciprocal")
+
+    def sin(self):
+        return self._smooth("sin")
+
+    def cos(self):
+        return self._smooth("cos")
+
+    def frac(self):
+        self._no_kernel_for("biu", "frac_cpu")
+        return self._smooth("frac")
+
+    def trunc(self):
+        self._no_kernel_for("b", "trunc_vml_cpu")
+        return self._step(np.trunc, "TruncBackward0")
+
+    fix = trunc
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default the dtype's extremes)."""
+        if self._data.dtype.kind != "f":
+            return self.clone()
+        return unary.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
 
     def softmax(self, dim, dtype=None):
         from .nn import functional
@@ -1146,6 +1250,90 @@ class Tensor:
     def argsort(self, dim=-1, descending=False, stable=False):
         return self.sort(dim, descending)[1]
 
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """The k-th smallest element along ``dim`` (NaN counts as the largest) and its index."""
+        axis = normalize_dim(dim, self._data.ndim)
+        if not 1 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
+        return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0")
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median of all elements, or ``(values, indices)`` along ``dim``; NaN wins where there is one."""
+        self._no_kernel_for("b", "median_cpu")
+        if dim is None:
+            return reduction.Median.apply(self)
+        axis = normalize_dim(dim, self._data.ndim)
+        if self._data.size == 0:
+            self._check_nonempty("median", (axis,))
+        n = self._data.shape[axis] if self._data.ndim else 1
+        return self._select(axis, (n - 1) // 2, keepdim, "median", "MedianBackward1")
+
+    def _select(self, axis, position, keepdim, name, node):
+        """The element at ``position`` of the ascending order along ``axis``, with its index; a NaN (the first
+        one) is chosen wherever there is one."""
+        if not self._data.ndim:
+            return _RETURN_TYPES[name](self._gather(axis, None, node), Tensor._wrap(np.zeros((), np.int64)))
+        index = np.take(self._sort_order(axis, False), [position], axis=axis)
+        if name == "median" and self._data.dtype.kind == "f":
+            nan = np.isnan(self._data)
+            index = np.where(nan.any(axis, keepdims=True), np.argmax(nan, axis, keepdims=True), index)
+        key = list(np.indices(index.shape, sparse=True))
+        key[axis] = index
+        if not keepdim:
+            key, index = [np.squeeze(k, axis) for k in key], np.squeeze(index, axis)
+        values = indexing.Index.apply(self, key=tuple(key), name=node)
+        return _RETURN_TYPES[name](values, Tensor._wrap(index.astype(np.int64)))
+
+    def cumsum(self, dim, dtype=None):
+        """Running sums along ``dim``; integers and bools sum in int64."""
+        return reduction.Cumsum.apply(self, axis=normalize_dim(dim, self._data.ndim),
+                                      dtype=self._accumulation_dtype(dtype))
+
+    def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(x))) over ``dim``, computed without overflow; integers give the default float dtype."""
+        source = self._float_self()
+        return reduction.Logsumexp.apply(source, axes=normalize_dims(dim, self._data.ndim), keepdim=keepdim)
+
+    def count_nonzero(self, dim=None):
+        return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=normalize_dims(dim, self._data.ndim)),
+                                       np.int64))
+
+    def bincount(self, weights=None, minlength=0):
+        """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (with ``weights``:
+        their sums, float64 unless the weights are float32)."""
+        self._no_kernel_for("fb", "bincount_cpu")
+        if self._data.ndim != 1 or (self._data < 0).any():
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        if weights is None:
+            return Tensor._wrap(np.bincount(self._data, minlength=minlength).astype(np.int64))
+        out = np.bincount(self._data, weights._data, minlength=minlength)
+        return Tensor._wrap(out.astype(np.float32 if weights._data.dtype == np.float32 else np.float64))
+
+    def histc(self, bins=100, min=0, max=0):
+        """Counts in ``bins`` equal bins over [min, max] (the data's range when both are 0), in self's dtype;
+        values outside are ignored."""
+        self._no_kernel_for("biu", "histogram_cpu")
+        if bins <= 0:
+            raise RuntimeError(f"torchless.histogram(): bins must be > 0, but got {bins} for dimension 0")
+        if min > max:
+            raise RuntimeError("torchless.histc: max must be larger than min")
+        if min == max and self._data.size:
+            min, max = self._data.min().item(), self._data.max().item()
+        if min == max:  # a range of one value: PyTorch widens it by 1 on each side
+            min, max = min - 1, max + 1
+        return Tensor._wrap(np.histogram(self._data, bins, (min, max))[0].astype(self._data.dtype))
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values (sorted), optionally with the inverse indices and the counts."""
+        axis = None if dim is None else normalize_dim(dim, self._data.ndim)
+        values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis)
+        out = (Tensor._wrap(values),)
+        if return_inverse:
+            out += (Tensor._wrap(inverse.reshape(self._data.shape if axis is None else -1).astype(np.int64)),)
+        if return_counts:
+            out += (Tensor._wrap(counts.astype(np.int64)),)
+        return out[0] if len(out) == 1 else out
+
     def gather(self, dim, index):
         idx = index._data if isinstance(index, Tensor) else np.asarray(index)
         return self._gather(normalize_dim(dim, self._data.ndim), idx, "GatherBackward0")
@@ -1156,6 +1344,83 @@ class Tensor:
         key = list(np.indices(indices.shape, sparse=True))
         key[axis] = indices
         return indexing.Index.apply(self, key=tuple(key), name=name)
+
+    def index_select(self, dim, index):
+        """The entries at ``index`` (a vector of int64 or int32) along ``dim``."""
+        idx = index._data
+        if idx.dtype not in (np.int64, np.int32):
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        if idx.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        axis = normalize_dim(dim, self._data.ndim)
+        n = self._data.shape[axis] if self._data.ndim else 1
+        if ((idx < 0) | (idx >= n)).any():
+            raise IndexError("index out of range in self")
+        return indexing.Index.apply(self, key=(slice(None),) * axis + (idx.reshape(-1),), name="IndexSelectBackward0")
+
+    def masked_select(self, mask):
+        """The elements where the bool ``mask`` (broadcast with self) is True, as a vector."""
+        if mask._data.dtype != np.bool_:
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        _raise_if_not_broadcastable(mask, self)
+        shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
+        source = self if self._data.shape == shape else self.expand(shape)
+        return indexing.Index.apply(source, key=np.broadcast_to(mask._data, shape), name="MaskedSelectBackward0")
+
+    def take(self, index):
+        """The elements at ``index`` of the flattened tensor, in index's shape."""
+        idx, n = index._data, self._data.size
+        outside = (idx < -n) | (idx >= n)
+        if outside.any():
+            raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} "
+                             "elements.")
+        return indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0")
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        """A copy with ``src[i][j]`` written at ``[index[i][j]][j]`` (for dim 0; likewise for other dims), or the
+        number ``value`` (also accepted in src's place)."""
+        return self._scatter(dim, index, src if value is None else value, add=False, name="scatter")
+
+    def scatter_add(self, dim, index, src):
+        """As scatter, but adding ``src`` at the indexed positions (repeated indices add up)."""
+        return self._scatter(dim, index, src, add=True, name="scatter_add")
+
+    def scatter_(self, dim, index, src=None, *, value=None):
+        return self._inplace(lambda t: t.scatter(dim, index, src, value=value), src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(lambda t: t.scatter_add(dim, index, src), src)
+
+    def _scatter(self, dim, index, src, add, name):
+        axis = normalize_dim(dim, self._data.ndim)
+        idx = index._data
+        if idx.dtype not in (np.int64, np.int32):
+            raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+        if idx.ndim != self._data.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+        key = list(np.indices(idx.shape, sparse=True))
+        key[axis] = idx
+        if isinstance(src, Tensor):
+            if src._data.dtype != self._data.dtype:
+                raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+            return indexing.Scatter.apply(self, src, key=tuple(key), add=add)
+        return indexing.Scatter.apply(self, None, key=tuple(key), value=_dtype.fill_value(src, self._data.dtype))
+
+    def nonzero(self, *, as_tuple=False):
+        """The indices of the nonzero elements: one row per element (or a tuple of index vectors, one per dim)."""
+        if as_tuple:  # a 0-d tensor counts as one of one element
+            return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._data)))
+        if not self._data.ndim:  # a row without columns, if nonzero
+            return Tensor._wrap(np.zeros((int(bool(self._data)), 0), np.int64))
+        return Tensor._wrap(np.stack(np.nonzero(self._data), axis=1).astype(np.int64))
+
+    def argwhere(self):
+        return self.nonzero()
+
+    def where(self, condition, other):
+        from ._functions import where
+
+        return where(condition, self, other)
 
     def norm(self, p="fro", dim=None, keepdim=False):
         if self._data.dtype.kind != "f":
@@ -1371,6 +1636,166 @@ class Tensor:
 
     def flip(self, dims):
         return shape_ops.Flip.apply(self, axes=normalize_dims(dims, self._data.ndim))
+
+    def fliplr(self):
+        if self._data.ndim < 2:
+            raise RuntimeError("Input must be >= 2-d.")
+        return self.flip(1)
+
+    def flipud(self):
+        if self._data.ndim < 1:
+            raise RuntimeError("Input must be >= 1-d.")
+        return self.flip(0)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        """Rotated by ``k`` quarter turns in the plane of ``dims``, from the first dim towards the second."""
+        if len(dims) != 2:
+            raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+        if self._data.ndim < 2:
+            raise RuntimeError(f"expected total dims >= 2, but got total dims = {self._data.ndim}")
+        axes = tuple(normalize_dim(d, self._data.ndim) for d in dims)
+        if axes[0] == axes[1]:
+            raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {axes[0]} and dim1 = {axes[1]}")
+        return shape_ops.Rot90.apply(self, k=k % 4, axes=axes)
+
+    def roll(self, shifts, dims=None):
+        """Elements shifted cyclically by ``shifts`` along ``dims`` (without dims: over the flattened tensor)."""
+        shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+        if dims is None:
+            return shape_ops.Roll.apply(self, shifts=shifts[0] if len(shifts) == 1 else shifts)
+        dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        if len(shifts) != len(dims):
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+        return shape_ops.Roll.apply(self, shifts=shifts, axes=tuple(normalize_dim(d, self._data.ndim) for d in dims))
+
+    def movedim(self, source, destination):
+        """Dims ``source`` moved to positions ``destination``; the others keep their order."""
+        src = list(source) if isinstance(source, (tuple, list)) else [source]
+        dst = list(destination) if isinstance(destination, (tuple, list)) else [destination]
+        if len(src) != len(dst):
+            raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
+                               f"same number of dims as destination ({dst} dims)")
+        ndim = self._data.ndim
+        src, dst = [normalize_dim(d, ndim) for d in src], [normalize_dim(d, ndim) for d in dst]
+        for name, dims in (("source", src), ("destination", dst)):
+            if len(set(dims)) != len(dims):
+                raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+        axes = [None] * ndim
+        for s, d in zip(src, dst):
+            axes[d] = s
+        rest = iter(d for d in range(ndim) if d not in src)
+        return shape_ops.Permute.apply(self, axes=tuple(next(rest) if a is None else a for a in axes))
+
+    moveaxis = movedim
+
+    def narrow(self, dim, start, length):
+        """``length`` elements along ``dim`` from ``start`` on (a negative start counts from the end)."""
+        axis = normalize_dim(dim, self._data.ndim)
+        n = self._data.shape[axis]
+        if not -n <= start <= n:
+            raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+        start = start + n if start < 0 else start
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        if start + length > n:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+        return self[(slice(None),) * axis + (slice(start, start + length),)]
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        """Pieces along ``dim``: ``sections`` pieces of near-equal size (the first ones one larger), or split
+        before each of the ``indices``."""
+        axis = normalize_dim(dim, self._data.ndim)
+        n = self._data.shape[axis]
+        if isinstance(indices_or_sections, (tuple, list)):
+            bounds = [0] + [min(max(i + n if i < 0 else i, 0), n) for i in indices_or_sections] + [n]
+        else:
+            sections = indices_or_sections
+            if sections <= 0:
+                raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
+            bounds = [i * (n // sections) + min(i, n % sections) for i in range(sections + 1)]
+        prefix = (slice(None),) * axis
+        return tuple(self[prefix + (slice(lo, max(lo, hi)),)] for lo, hi in zip(bounds[:-1], bounds[1:]))
+
+    def tile(self, dims):
+        """Repeated ``dims[i]`` times along each dim; missing leading counts are 1 (unlike repeat)."""
+        dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        return self.repeat((1,) * (self._data.ndim - len(dims)) + dims)
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        """Each element repeated ``repeats`` times (an int, or a tensor of counts) along ``dim`` (default: of the
+        flattened tensor), the copies side by side."""
+        source, axis = (self.reshape(-1), 0) if dim is None else (self, normalize_dim(dim, self._data.ndim))
+        n = source._data.shape[axis] if source._data.ndim else 1
+        counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
+        if counts.ndim == 1 and counts.size not in (1, n):
+            raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                               f"{counts.size} and input.size({axis}) = {n}")
+        if (counts < 0).any():
+            raise RuntimeError("Repeats must be non-negative")
+        index = np.repeat(np.arange(n), np.broadcast_to(counts.reshape(-1), (n,)) if counts.ndim else counts)
+        picked = indexing.Index.apply(source, key=(slice(None),) * axis + (index,), name="IndexSelectBackward0")
+        # With an int count PyTorch returns a view of its index_select (ViewBackward0)
+        return picked if isinstance(repeats, Tensor) else picked.view(picked.shape)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """The n-th forward difference along ``dim`` (for bools: whether neighbours differ)."""
+        if not self._data.ndim:
+            raise RuntimeError("diff expects input to be at least one-dimensional")
+        axis = normalize_dim(dim, self._data.ndim)
+        from ._functions import cat
+
+        out = cat([t for t in (prepend, self, append) if t is not None], axis) if prepend is not None or \
+            append is not None else self
+        for _ in range(n):
+            length = max(out._data.shape[axis] - 1, 0)
+            later, earlier = out.narrow(axis, min(1, length), length), out.narrow(axis, 0, length)
+            out = later != earlier if out._data.dtype.kind == "b" else later - earlier
+        return out
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The ``offset``-th diagonal of the planes (dim1, dim2) as the last dim (above the main one for offset > 0)."""
+        dims = normalize_dim(dim1, self._data.ndim), normalize_dim(dim2, self._data.ndim)
+        if dims[0] == dims[1]:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        return shape_ops.Diagonal.apply(self, offset=offset, dims=dims)
+
+    def diag(self, diagonal=0):
+        """For a vector, the square matrix with it on the ``diagonal``-th diagonal; for a matrix, that diagonal."""
+        if self._data.ndim == 1:
+            return shape_ops.DiagEmbed.apply(self, offset=diagonal)
+        if self._data.ndim != 2:
+            raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self._data.ndim}D")
+        return shape_ops.Diagonal.apply(self, offset=diagonal, name="DiagonalBackward0_copy")
+
+    def trace(self):
+        if self._data.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self._data.ndim}")
+        self._no_kernel_for("b", "trace")
+        return reduction.Trace.apply(self)
+
+    def tril(self, diagonal=0):
+        return self._triangle(diagonal, True)
+
+    def triu(self, diagonal=0):
+        return self._triangle(diagonal, False)
+
+    def _triangle(self, k, lower):
+        if self._data.ndim < 2:
+            raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 dimensions")
+        return shape_ops.Triangle.apply(self, k=k, lower=lower)
+
+    def outer(self, vec2):
+        """The matrix of products self[i] * vec2[j] of two vectors."""
+        for name, t in (("self", self), ("vec2", vec2)):
+            if t._data.ndim != 1:
+                raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t._data.ndim}-D")
+        return self.reshape(-1, 1) * vec2
+
+    def mv(self, vec):
+        """Matrix times vector: (n, m) @ (m,) -> (n,)."""
+        if self._data.ndim != 2 or vec._data.ndim != 1:
+            raise RuntimeError(f"vector + matrix @ vector expected, got 1, {self._data.ndim}, {vec._data.ndim}")
+        return self.matmul(vec)
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, key):

@@ -72,22 +72,47 @@ class Div(Function):
 
 
 class Remainder(Function):
-    """``a % b`` (``kernel`` np.mod): the gradient passes to ``a`` unchanged, and ``b`` gets ``-floor(a / b)``
-    times it. PyTorch names the node after its overload: RemainderBackward0 for a Python-scalar divisor."""
+    """``a % b`` (``kernel`` np.mod), or fmod (np.fmod, ``truncated``): the gradient passes to ``a`` unchanged,
+    and ``b`` gets ``-floor(a / b)`` (fmod: ``-trunc(a / b)``) times it. PyTorch names the node after its
+    overload: RemainderBackward0 (FmodBackward0) for a Python-scalar divisor."""
 
     saved = ("a", "b")
 
-    def forward(self, a, b, kernel=None, scalar_divisor=False):
-        self.a, self.b, self.scalar_divisor = a, b, scalar_divisor
+    def forward(self, a, b, kernel=None, scalar_divisor=False, truncated=False):
+        self.a, self.b, self.scalar_divisor, self.truncated = a, b, scalar_divisor, truncated
         return kernel(a, b)
 
     def backward(self, grad):
         a, b = self.a, self.b
+        quotient = np.trunc(a / b) if self.truncated else np.floor_divide(a, b)
         return (unbroadcast(grad, a.shape) if self.needs_input_grad[0] else None,
-                unbroadcast(-grad * np.floor_divide(a, b), b.shape) if self.needs_input_grad[1] else None)
+                unbroadcast(-grad * quotient, b.shape) if self.needs_input_grad[1] else None)
 
     def name(self):
-        return "RemainderBackward0" if self.scalar_divisor else "RemainderBackward1"
+        return f"{'Fmod' if self.truncated else 'Remainder'}Backward{0 if self.scalar_divisor else 1}"
+
+
+class Lerp(Function):
+    """``a + w * (b - a)`` with a scalar ``weight`` (LerpBackward0) or a tensor ``w`` (LerpBackward1), computed
+    as PyTorch does: from ``b`` backwards where |w| >= 0.5, which is exact at w = 1."""
+
+    saved = ("a", "b", "w")
+
+    def forward(self, a, b, w, weight=None):
+        self.a, self.b, self.tensor_weight = a, b, w is not None
+        self.w = w = weight if w is None else w
+        diff = b - a
+        out = np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w))
+        return out.astype(np.result_type(a, b), copy=False)
+
+    def backward(self, grad):
+        a, b, w = self.a, self.b, self.w
+        shapes = a.shape, b.shape, np.shape(w)
+        grads = grad * (1 - w), grad * w, grad * (b - a)
+        return tuple(unbroadcast(g, s) if need else None for g, s, need in zip(grads, shapes, self.needs_input_grad))
+
+    def name(self):
+        return "LerpBackward1" if self.tensor_weight else "LerpBackward0"
 
 
 class ZeroGradient(Function):

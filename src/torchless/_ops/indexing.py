@@ -168,3 +168,38 @@ def index_error(shape, key, numpy_error):
                                   f"{shape[dim]}")
         rank += 1
     return IndexError(str(numpy_error).replace("axis", "dimension"))
+
+
+class Scatter(Function):
+    """``out = a.copy(); out[key] = src`` (or ``value``; or ``+=`` with ``add``), ``key`` selecting, as gather's,
+    one position along a dim for each element of an index tensor; ``src`` is cut to the index's shape."""
+
+    def forward(self, a, src, key=None, value=None, add=False):
+        self.key, self.add, self.has_src = key, add, src is not None
+        out = a.copy()
+        if src is None:
+            out[key] = value
+            return out
+        self.src_shape = src.shape
+        self.used = tuple(slice(0, n) for n in np.broadcast_shapes(*(np.shape(k) for k in key)))
+        if add:
+            np.add.at(out, key, src[self.used])
+        else:
+            out[key] = src[self.used]
+        return out
+
+    def backward(self, grad):
+        ga = gs = None
+        if self.needs_input_grad[0]:
+            ga = grad if self.add else grad.copy()
+            if not self.add:
+                ga[self.key] = 0
+        if self.has_src and self.needs_input_grad[1]:
+            gs = np.zeros(self.src_shape, grad.dtype)
+            gs[self.used] = grad[self.key]
+        return ga, gs
+
+    def name(self):
+        if self.add:
+            return "ScatterAddBackward0"
+        return "ScatterBackward0" if self.has_src else "ScatterBackward1"

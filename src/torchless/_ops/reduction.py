@@ -183,3 +183,62 @@ class CountNonzero(Function):
 
     def name(self):
         return "LinalgVectorNormBackward0"
+
+
+class Cumsum(Function):
+    """Running sums along ``axis``; the gradient is the running sum of the gradient taken from the end."""
+
+    def forward(self, a, axis=0, dtype=None):
+        self.axis = axis if a.ndim else None  # a 0-d tensor: NumPy's flattened form, reshaped back
+        return np.cumsum(a, axis=self.axis, dtype=dtype).reshape(a.shape)
+
+    def backward(self, grad):
+        return (np.flip(np.cumsum(np.flip(grad, self.axis), axis=self.axis), self.axis).reshape(grad.shape),)
+
+
+class Logsumexp(Function):
+    """log(sum(exp(x))) over ``axes``, shifted by the maximum so that it never overflows; the gradient is
+    the softmax, exp(x - out)."""
+
+    saved = ("a", "out")
+
+    def forward(self, a, axes=(), keepdim=False):
+        self.a, self.axes, self.keepdim = a, axes, keepdim
+        shift = np.max(a, axis=axes, keepdims=True, initial=-np.inf)
+        shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf) along a row: nothing to shift
+        with np.errstate(divide="ignore"):
+            self.out = np.log(np.sum(np.exp(a - shift), axis=axes, keepdims=True)) + shift
+        return self.out if keepdim else np.squeeze(self.out, axis=axes)
+
+    def backward(self, grad):
+        grad = grad if self.keepdim else np.expand_dims(grad, self.axes)
+        return (grad * np.exp(self.a - self.out),)
+
+
+class Median(Extremum):
+    """median() of all elements: the lower of the two middle values, NaN if there is one. As for max(), the
+    gradient is shared evenly among the elements equal to the result."""
+
+    def forward(self, a):
+        self.axes, self.keepdim, self.largest, self.amax, self.a = tuple(range(a.ndim)), False, False, False, a
+        ordered = np.sort(a, axis=None)  # NaN last
+        if not ordered.size or a.dtype.kind == "f" and np.isnan(ordered[-1]):
+            value = np.nan
+        else:
+            value = ordered[(ordered.size - 1) // 2]
+        self.out = np.full((1,) * a.ndim, value, a.dtype)
+        return self.out.reshape(())
+
+    def name(self):
+        return "MedianBackward0"
+
+
+class Trace(Function):
+    """The sum of a matrix's diagonal (integers in int64); its gradient is the identity times grad."""
+
+    def forward(self, a):
+        self.shape = a.shape
+        return np.asarray(np.trace(a, dtype=np.int64 if a.dtype.kind in "biu" else None))
+
+    def backward(self, grad):
+        return (np.eye(*self.shape, dtype=grad.dtype) * grad,)

@@ -130,3 +130,77 @@ class IndexPad(Function):
 
     def name(self):
         return "ReflectionPad2DBackward0"
+
+
+class Roll(Function):
+    """Elements shifted cyclically along ``axes`` (None: over the flattened tensor, shape kept)."""
+
+    def forward(self, a, shifts=None, axes=None):
+        self.shifts, self.axes = shifts, axes
+        return np.roll(a, shifts, axes)
+
+    def backward(self, grad):
+        return (np.roll(grad, np.negative(self.shifts), self.axes),)
+
+
+class Rot90(Function):
+    """``k`` quarter turns in the plane of ``axes``, from the first axis towards the second."""
+
+    def forward(self, a, k=1, axes=(0, 1)):
+        self.k, self.axes = k, axes
+        return copy_preserving_layout(np.rot90(a, k, axes))  # a copy, as Flip's, without negative strides
+
+    def backward(self, grad):
+        return (np.rot90(grad, -self.k, self.axes),)
+
+
+class Triangle(Function):
+    """tril/triu: the elements on and below (``lower``) or above the ``k``-th diagonal of the last two dims."""
+
+    def forward(self, a, k=0, lower=True):
+        self.k, self.lower = k, lower
+        return (np.tril if lower else np.triu)(a, k)
+
+    def backward(self, grad):
+        return ((np.tril if self.lower else np.triu)(grad, self.k),)
+
+    def name(self):
+        return "TrilBackward0" if self.lower else "TriuBackward0"
+
+
+def diagonal_positions(rows, cols, offset):
+    """Row and column indices of the ``offset``-th diagonal of a rows x cols matrix."""
+    i = np.arange(max(0, min(rows + min(offset, 0), cols - max(offset, 0))))
+    return i - min(offset, 0), i + max(offset, 0)
+
+
+class Diagonal(Function):
+    """The ``offset``-th diagonal of the planes (axes dim1, dim2), as a new last dim (a copy, not a view)."""
+
+    def forward(self, a, offset=0, dims=(0, 1), name="DiagonalBackward0"):
+        self.shape, self.offset, self.dims, self.node_name = a.shape, offset, dims, name
+        planes = np.moveaxis(a, dims, (-2, -1))
+        return planes[(..., *diagonal_positions(*planes.shape[-2:], offset))]
+
+    def backward(self, grad):
+        out = np.zeros(self.shape, grad.dtype)
+        planes = np.moveaxis(out, self.dims, (-2, -1))  # a view: writing to it writes to out
+        planes[(..., *diagonal_positions(*planes.shape[-2:], self.offset))] = grad
+        return (out,)
+
+    def name(self):
+        return self.node_name
+
+
+class DiagEmbed(Function):
+    """A square matrix with the vector ``a`` on its ``offset``-th diagonal, zeros elsewhere."""
+
+    def forward(self, a, offset=0):
+        n = a.shape[0] + abs(offset)
+        self.positions = diagonal_positions(n, n, offset)
+        out = np.zeros((n, n), a.dtype)
+        out[self.positions] = a
+        return out
+
+    def backward(self, grad):
+        return (grad[self.positions],)

@@ -1,4 +1,6 @@
 """Elementwise functions of one tensor."""
+import math
+
 import numpy as np
 
 from .._kernels import parallel
@@ -164,6 +166,53 @@ class Tanh(Function):
 
     def backward(self, grad):
         return (grad * (1 - self.out * self.out),)
+
+
+_LN2, _LN10 = math.log(2), math.log(10)
+
+# name: (f(x), f'(x) from x and f(x), PyTorch's node name)
+SMOOTH = {
+    "log2": (np.log2, lambda a, out: 1 / (a * _LN2), "Log2Backward0"),
+    "log10": (np.log10, lambda a, out: 1 / (a * _LN10), "Log10Backward0"),
+    "log1p": (np.log1p, lambda a, out: 1 / (a + 1), "Log1PBackward0"),
+    "expm1": (np.expm1, lambda a, out: out + 1, "Expm1Backward0"),
+    "reciprocal": (np.reciprocal, lambda a, out: -out * out, "ReciprocalBackward0"),
+    "sin": (np.sin, lambda a, out: np.cos(a), "SinBackward0"),
+    "cos": (np.cos, lambda a, out: -np.sin(a), "CosBackward0"),
+    "frac": (lambda a: a - np.trunc(a), lambda a, out: np.ones((), a.dtype), "FracBackward0"),
+}
+
+
+class Smooth(Function):
+    """One of the differentiable elementwise functions in ``SMOOTH``: inf and nan arise silently, as in PyTorch."""
+
+    saved = ("a", "out")
+
+    def forward(self, a, op=None):
+        self.op, self.a = op, a
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            self.out = SMOOTH[op][0](a)
+        return self.out
+
+    def backward(self, grad):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return (grad * SMOOTH[self.op][1](self.a, self.out),)
+
+    def name(self):
+        return SMOOTH[self.op][2]
+
+
+class NanToNum(Function):
+    """NaN and infinities replaced by finite values; the gradient passes where the input was finite."""
+
+    saved = ("finite",)
+
+    def forward(self, a, nan=0.0, posinf=None, neginf=None):
+        self.finite = np.isfinite(a)
+        return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(self, grad):
+        return (np.where(self.finite, grad, np.zeros((), grad.dtype)),)
 
 
 class Cast(Function):

@@ -4,9 +4,11 @@ Each name is implemented in a small module of ``torchless.nn._functional``; this
 """
 from ._functional.activation import *  # noqa: F401,F403
 from ._functional.conv import *  # noqa: F401,F403
+from ._functional.distance import *  # noqa: F401,F403
 from ._functional.dropout import *  # noqa: F401,F403
 from ._functional.linear import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
 from ._functional.normalization import *  # noqa: F401,F403
 from ._functional.padding import *  # noqa: F401,F403
 from ._functional.pooling import *  # noqa: F401,F403
+from ._functional.sampling import *  # noqa: F401,F403

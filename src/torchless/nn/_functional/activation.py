@@ -15,7 +15,7 @@ from ...autograd.function import Function, records
 from ._args import check_tensor
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "sigmoid", "tanh", "gelu", "elu", "elu_", "silu",
-           "hardtanh", "hardtanh_", "relu6", "softmax", "log_softmax"]
+           "hardtanh", "hardtanh_", "relu6", "softplus", "softmax", "log_softmax"]
 
 
 def _check_floating(input, kernel):
@@ -125,6 +125,26 @@ def elu(input, alpha=1.0, inplace=False):
 
 def elu_(input, alpha=1.0):
     return elu(input, alpha, inplace=True)
+
+
+class Softplus(Function):
+    saved = ("x", "linear")
+
+    def forward(self, x, beta=1.0, threshold=20.0):
+        self.x, self.beta = x, beta
+        self.linear = x * beta > threshold  # where log(1 + e^(beta x)) is x to the dtype's precision
+        with np.errstate(over="ignore"):
+            return np.where(self.linear, x, np.log1p(np.exp(beta * x)) / beta)
+
+    def backward(self, grad):
+        return (np.where(self.linear, grad, grad * _sigmoid(self.beta * self.x)),)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * x)) / beta, a smooth relu; x itself where beta * x > threshold."""
+    check_tensor(input, "softplus")
+    _check_floating(input, "softplus_cpu")
+    return Softplus.apply(input, beta=beta, threshold=threshold)
 
 
 # ---------------------------------------------------------------------------- sigmoid family
