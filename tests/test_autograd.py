@@ -636,3 +636,28 @@ def test_prod_of_a_0d_tensor_and_a_tuple_of_dims_as_in_torch():
         assert (y.item(), x.grad.item(), y.grad_fn.name()) == (3.0, 1.0, "ProdBackward1")
     with pytest.raises(TypeError, match=r"prod\(\) received an invalid combination of arguments - got \(dim=tuple"):
         torchless.ones(2, 3).prod(dim=(0, 1))
+
+
+NORM_CALLS = {
+    "fro": lambda T, x: x.norm(),
+    "2, dim 1": lambda T, x: x.norm(2, dim=1),
+    "1, dim 0 keepdim": lambda T, x: x.norm(1, dim=0, keepdim=True),
+    "3": lambda T, x: x.norm(3),
+    "1.5, dim -1": lambda T, x: x.norm(1.5, dim=-1),
+    "0.5, dim 1": lambda T, x: x.norm(0.5, dim=1),
+    "inf, dim 1": lambda T, x: x.norm(float("inf"), dim=1),
+    "-inf": lambda T, x: x.norm(float("-inf")),
+    "normalize": lambda T, x: T.nn.functional.normalize(x),
+}
+
+
+@pytest.mark.parametrize("call", sorted(NORM_CALLS))
+def test_norm_gradients_match_torch_and_finite_differences(call):
+    check_against_torch(NORM_CALLS[call], M23)
+    check_against_finite_differences(NORM_CALLS[call], M23)
+
+
+@pytest.mark.parametrize("call", sorted(NORM_CALLS))
+def test_norm_gradients_at_zero_vectors_match_torch(call):
+    """PyTorch's backward gives 0 where the norm is 0 (and where x is 0 for p < 1): no NaN."""
+    check_against_torch(NORM_CALLS[call], np.array([[0.0, 0.0, 0.0], [3.0, 0.0, -4.0]]))

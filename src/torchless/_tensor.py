@@ -1426,18 +1426,18 @@ class Tensor:
         if self._data.dtype.kind != "f":
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                                f"{self.dtype.scalar_name}")
-        if p in ("fro", 2):
-            return (self * self).sum(dim, keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim)
+        axes = normalize_dims(dim, self._data.ndim)
         if p == 0:  # the number of nonzeros (the general form would take a 1/0-th power)
-            return reduction.CountNonzero.apply(self, axes=normalize_dims(dim, self._data.ndim), keepdim=keepdim)
-        if p in (np.inf, -np.inf):  # the largest or smallest |x| (the general form gives 1)
-            if dim is None and self._data.size == 0:
+            return reduction.CountNonzero.apply(self, axes=axes, keepdim=keepdim)
+        if p in (np.inf, -np.inf) and self._data.size == 0:  # no identity for max/min (sic: no space)
+            if dim is None:
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the "
                                    "operation does not have an identity")
-            return self.abs().amax(dim, keepdim) if p > 0 else self.abs().amin(dim, keepdim)
-        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+            for axis in axes:
+                if self._data.shape[axis] == 0:
+                    raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on the dimension {axis}"
+                                       "because this dimension is empty and the operation does not have an identity")
+        return reduction.VectorNorm.apply(self, p=2.0 if p == "fro" else float(p), axes=axes, keepdim=keepdim)
 
     # ------------------------------------------------------------------ shape
     def view(self, *shape):

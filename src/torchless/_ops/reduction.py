@@ -171,6 +171,48 @@ class Std(Var):
             return super().backward(np.where(self.out == 0, 0, grad / (2 * self.out)).astype(grad.dtype, copy=False))
 
 
+class VectorNorm(Function):
+    """linalg.vector_norm of order p > 0 (inf included) over ``axes``, with PyTorch's backward: 0 where the
+    norm is 0 (not the NaN of differentiating sqrt(sum(x^2)) there), the maxima sharing the inf-norm's gradient."""
+
+    saved = ("a", "out")
+
+    def forward(self, a, p=2.0, axes=None, keepdim=False):
+        self.a, self.p, self.axes, self.keepdim = a, p, axes, keepdim
+        magnitude = np.abs(a)
+        if np.isinf(p):
+            out = (np.max if p > 0 else np.min)(magnitude, axis=axes, keepdims=keepdim)
+        elif p == 1:
+            out = np.sum(magnitude, axis=axes, keepdims=keepdim)
+        elif p == 2:
+            out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
+        else:
+            out = np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1 / p)
+        self.out = np.asarray(out, a.dtype)
+        return self.out
+
+    def backward(self, grad):
+        a, p, norm = self.a, self.p, self.out
+        if not self.keepdim and self.axes != ():
+            axes = tuple(range(a.ndim)) if self.axes is None else self.axes
+            grad, norm = np.expand_dims(grad, axes), np.expand_dims(norm, axes)
+        if p == 1:
+            return (np.sign(a) * grad,)
+        if np.isinf(p):  # as amax/amin of |x|, NaN counting as a maximum
+            magnitude = np.abs(a)
+            chosen = (magnitude == norm) | np.isnan(magnitude)
+            return (np.sign(a) * (grad / np.sum(chosen, axis=self.axes, keepdims=True)) * chosen,)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p < 1:
+                scaled = np.where(a == 0, 0, np.sign(a) * np.abs(a) ** (p - 1))
+                return (scaled * grad * norm ** (1 - p),)
+            scaled = a if p == 2 else (np.sign(a) * np.abs(a) ** (p - 1) if p < 2 else a * np.abs(a) ** (p - 2))
+            return (scaled * np.where(norm == 0, 0, grad / norm ** (p - 1)),)
+
+    def name(self):
+        return "LinalgVectorNormBackward0"
+
+
 class CountNonzero(Function):
     """norm(p=0): how many elements are nonzero (NaN counts), in the input's dtype. PyTorch's node passes no
     gradient at all for p=0: the input's ``.grad`` stays None."""
