@@ -661,3 +661,18 @@ def test_norm_gradients_match_torch_and_finite_differences(call):
 def test_norm_gradients_at_zero_vectors_match_torch(call):
     """PyTorch's backward gives 0 where the norm is 0 (and where x is 0 for p < 1): no NaN."""
     check_against_torch(NORM_CALLS[call], np.array([[0.0, 0.0, 0.0], [3.0, 0.0, -4.0]]))
+
+
+REPEAT_CALLS = {
+    "repeat rows": lambda T, x: x.repeat(2, 1),
+    "repeat with a new dim": lambda T, x: x.repeat(2, 1, 3),
+    "repeat none": lambda T, x: x.repeat(1, 1),
+    "repeat zero times": lambda T, x: x.repeat(0, 2),
+    "tile": lambda T, x: x.tile(2),
+}
+
+
+@pytest.mark.parametrize("call", sorted(REPEAT_CALLS))
+def test_repeat_is_one_node_whose_gradient_sums_the_copies(call):
+    check_against_torch(REPEAT_CALLS[call], M23)
+    check_against_finite_differences(REPEAT_CALLS[call], M23)

@@ -1584,13 +1584,7 @@ class Tensor:
         for size in target:
             if size < 0:
                 raise RuntimeError(f"Trying to create tensor with negative dimension {size}: {target}")
-        out = self.reshape(shape)
-        for axis, n in enumerate(sizes):
-            if n == 0:  # nothing to concatenate: an empty slice keeps the graph
-                out = out[(slice(None),) * axis + (slice(0, 0),)]
-            elif n != 1:
-                out = _cat([out] * n, axis)
-        return out
+        return shape_ops.Repeat.apply(self, repeats=sizes)
 
     def chunk(self, chunks, dim=0):
         if not self._data.ndim:
@@ -2130,10 +2124,6 @@ def _raise_if_not_broadcastable(a, b):
         error = broadcast_error(a._data.shape, b._data.shape)
         if error is not None:
             raise error
-
-
-def _cat(tensors, axis):
-    return shape_ops.Cat.apply(*tensors, dim=axis)
 
 
 def result_dtype(a, a_has_dims, b, b_has_dims):

@@ -45,6 +45,20 @@ class Expand(Function):
         return (unbroadcast(grad, self.input_shape),)
 
 
+class Repeat(Function):
+    """``a`` tiled ``repeats[i]`` times along each dim (leading dims of 1 added first); the gradient sums the
+    copies: grad viewed as (repeats[0], size[0], repeats[1], size[1], ...) summed over the repeat axes."""
+
+    def forward(self, a, repeats=None):
+        self.input_shape, self.repeats = a.shape, tuple(repeats)
+        self.shape = (1,) * (len(repeats) - a.ndim) + a.shape
+        return np.tile(a.reshape(self.shape), repeats)
+
+    def backward(self, grad):
+        paired = [n for pair in zip(self.repeats, self.shape) for n in pair]
+        return (grad.reshape(paired).sum(axis=tuple(range(0, len(paired), 2))).reshape(self.input_shape),)
+
+
 class Flip(Function):
     def forward(self, a, axes=None):
         self.axes = axes
