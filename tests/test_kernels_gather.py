@@ -251,3 +251,42 @@ def test_copy_rows_copies_like_copyto(make, monkeypatch):
     np.copyto(expected, source)
     kernels.copy_rows(destination, source)
     np.testing.assert_array_equal(destination, expected)
+
+
+
+def _budget_for_two_images(x, w, args):
+    """The smallest CHUNK_BYTES that keeps a batch of two of these images in one chunk (found by bisection,
+    independent of how image_chunks counts the bytes)."""
+    low, high = 1, 2 ** 40
+    while low < high:
+        middle = (low + high) // 2
+        gather.CHUNK_BYTES = middle
+        whole = gather.image_chunks((2,) + x.shape[1:], w.shape, *args[:3], x.dtype.itemsize) is None
+        low, high = (low, middle) if whole else (middle + 1, high)
+    return low
+
+
+@dtypes
+@pytest.mark.parametrize("shape", [s for s in MODEL_SHAPES if s[0] > 1] + [(7, 3, 11, 10, 5, 3, 2, 1, 1, 1),
+                                                                       (5, 4, 9, 9, 4, 3, 1, 1, 2, 2)])
+def test_chunks_of_images_give_the_whole_batch_result(monkeypatch, dtype, shape):
+    """With a budget of two images per chunk every batch is gathered and multiplied two images at a time,
+    the last chunk shorter for odd batches: same forward (bias in the product or added after, into ``out`` or
+    not) and weight gradient as the reference."""
+    x, w, kernel, args = _problem(*shape, dtype, seed=4)
+    N = x.shape[0]
+    monkeypatch.setattr(gather, "CHUNK_BYTES", gather.CHUNK_BYTES)
+    gather.CHUNK_BYTES = _budget_for_two_images(x, w, args)
+    chunks = gather.image_chunks(x.shape, w.shape, *args[:3], x.dtype.itemsize)
+    if N > 2:
+        assert [len(range(N)[part]) for part in chunks] == [2] * (N // 2) + [1] * (N % 2)
+    bias = np.random.default_rng(5).standard_normal(w.shape[0]).astype(dtype)
+    expected = reference_forward(x, w, *args)
+    assert_close(gather.conv2d_forward_gather(x, w, *args), expected, dtype)
+    out = np.full(expected.shape, np.nan, dtype)
+    assert gather.conv2d_forward_gather(x, w, *args, out=out, bias=bias) is out
+    assert_close(out, expected + bias.reshape(1, -1, 1, 1), dtype)
+    gy = np.random.default_rng(6).standard_normal(expected.shape).astype(dtype)
+    assert_close(gather.conv2d_backward_weight_gather(gy, x, kernel, *args),
+                 reference_backward_weight(gy, x, kernel, *args), dtype)
+    gather.release_plans()
