@@ -6,6 +6,7 @@ import numpy as np
 from . import _dtype
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, normalize_dim
+from ._size import Size
 from ._tensor import _FLOAT, Tensor, _category, _promote, _scalar_category
 
 
@@ -122,8 +123,6 @@ def broadcast_shapes(*shapes):
                                    f"argument at index {index} had {shape}; but expected shape should be "
                                    f"broadcastable to {list(result)}")
         result = np.broadcast_shapes(result, shape)
-    from ._size import Size
-
     return Size(result)
 
 
@@ -151,7 +150,7 @@ def atleast_2d(*tensors):
 
 
 def _atleast(tensors, ndim):
-    """Each tensor with dims of size 1 added in front (a 1-D one in atleast_3d: on both sides) up to ``ndim``."""
+    """Each tensor with dims of size 1 added in front up to ``ndim`` dims (one tensor alone, or a tuple of them)."""
     if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
         return tuple(_atleast(tensors[0], ndim))
     out = tuple(t.reshape((1,) * (ndim - t.ndim) + tuple(t.shape)) if t.ndim < ndim else t for t in tensors)

@@ -1146,9 +1146,8 @@ class Tensor:
 
     def prod(self, dim=None, keepdim=False, dtype=None):
         if dim is not None and not isinstance(dim, (numbers.Integral, np.integer)):  # one dim only, as in PyTorch
-            raise TypeError(f"prod() received an invalid combination of arguments - got (dim={type(dim).__name__}, ), "
-                            "but expected one of:\n * (*, torchless.dtype dtype = None)\n"
-                            " * (int dim, bool keepdim = False, *, torchless.dtype dtype = None)\n")
+            raise _no_overload_matches("prod", f"dim={type(dim).__name__}, ", [
+                "(*, torchless.dtype dtype = None)", "(int dim, bool keepdim = False, *, torchless.dtype dtype = None)"])
         axes = None if dim is None else normalize_dims(dim, self._data.ndim)
         return reduction.Prod.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
 
@@ -1446,10 +1445,8 @@ class Tensor:
                 return Tensor._wrap(self._data.view(shape[0].numpy))
             if not shape or len(shape) == 1 and not isinstance(shape[0], (numbers.Integral, tuple, list, Tensor)):
                 got = type(shape[0]).__name__ if shape else ""
-                mismatch = f"\n      didn't match because some of the arguments have invalid types: (!{got}!)\n" \
-                    if shape else "\n"
-                raise TypeError(f"view() received an invalid combination of arguments - got ({got}), but expected "
-                                f"one of:\n * (torchless.dtype dtype){mismatch} * (tuple of ints size){mismatch}")
+                raise _no_overload_matches("view", got, ["(torchless.dtype dtype)", "(tuple of ints size)"],
+                                           f"!{got}!" if shape else None)
         shape = _infer_shape(_shape_arg(shape, "view"), self._data.size)
         if not self._data.flags.c_contiguous:
             try:
@@ -2078,13 +2075,20 @@ def _trunc_divide(x, y):
     return q + ((q < 0) & (q * y != x)).astype(q.dtype)  # floor and trunc differ for inexact negative quotients
 
 
+def _no_overload_matches(name, got, overloads, marked=None):
+    """PyTorch's TypeError when no overload of ``name`` takes the arguments ``got``: each overload listed, with
+    the arguments again, the mismatching ones in !...!, under each (``marked``; None: no such line)."""
+    why = "\n" if marked is None else \
+        f"\n      didn't match because some of the arguments have invalid types: ({marked})\n"
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                     + "".join(f" * {overload}{why}" for overload in overloads))
+
+
 def _check_bound(value, name, arg):
     """PyTorch's TypeError for a clamp_min/clamp_max bound that is neither a tensor nor a number (None too)."""
     if not isinstance(value, (Tensor, numbers.Number, np.bool_)):
         got = type(value).__name__
-        mismatch = f"\n      didn't match because some of the arguments have invalid types: (!{got}!)\n"
-        raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
-                        f" * (Tensor {arg}){mismatch} * (Number {arg}){mismatch}")
+        raise _no_overload_matches(name, got, [f"(Tensor {arg})", f"(Number {arg})"], f"!{got}!")
 
 
 def _clamp_bounds(min, max, name):
@@ -2098,10 +2102,8 @@ def _clamp_bounds(min, max, name):
         return tuple(b.item() if isinstance(b, Tensor) else b for b in bounds)
     got = ", ".join("Tensor" if isinstance(b, Tensor) else type(b).__name__ for b in bounds)
     marked = ", ".join("!Tensor!" if isinstance(b, Tensor) else f"!{type(b).__name__}!" for b in bounds)
-    mismatch = f"\n      didn't match because some of the arguments have invalid types: ({marked})\n"
-    raise TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but expected one of:\n"
-                    f" * (Tensor min = None, Tensor max = None){mismatch} * (Number min = None, Number max = None)"
-                    f"{mismatch}")
+    raise _no_overload_matches(name, got, ["(Tensor min = None, Tensor max = None)",
+                                           "(Number min = None, Number max = None)"], marked)
 
 
 def _correction(unbiased, correction):
