@@ -209,6 +209,8 @@ def test_products_padded_to_the_blas_row_block_give_only_the_real_rows(monkeypat
     products = []
     matmul = gather.matmul
     monkeypatch.setattr(gather, "matmul", lambda a, b, **kw: products.append(a.shape[-2:]) or matmul(a, b, **kw))
+    monkeypatch.setattr(gather, "SMALL_OUTPUT_SIZE", 0)  # this small problem as if it were large
+    gather.release_plans()  # recipes decided under the real bound
     x, w, kernel, args = _problem(3, 5, 9, 8, out_channels, 3, 1, 1, 1, 1, np.float64)
     bias = np.random.default_rng(3).standard_normal(out_channels)
     expected = reference_forward(x, w, *args)
@@ -222,6 +224,27 @@ def test_products_padded_to_the_blas_row_block_give_only_the_real_rows(monkeypat
     positions = 9 * 10  # pitched: Ho rows of Wp
     assert products == [(gather.padded_rows(out_channels, 45), 45), (gather.padded_rows(out_channels, 46), 46)] + [
         (gather.padded_rows(out_channels, positions), positions)] * 2
+    gather.release_plans()
+
+
+@pytest.mark.parametrize("out_channels", [3, 5, 10])
+def test_a_small_output_is_computed_with_the_kernel_as_it_is(monkeypatch, out_channels):
+    """Below SMALL_OUTPUT_SIZE output values (batch-1 inference) the product takes w itself: no padded
+    rows, the bias added while cropping, never as a column of the kernel; the results are the same."""
+    gather.release_plans()
+    operands = []
+    matmul = gather.matmul
+    monkeypatch.setattr(gather, "matmul", lambda a, b, **kw: operands.append(a) or matmul(a, b, **kw))
+    x, w, kernel, args = _problem(1, 5, 14, 14, out_channels, 3, 1, 1, 1, 1, np.float64, seed=4)
+    bias = np.random.default_rng(5).standard_normal(out_channels)
+    expected = reference_forward(x, w, *args)
+    assert expected.size < gather.SMALL_OUTPUT_SIZE
+    assert_close(gather.conv2d_forward_gather(x, w, *args), expected, np.float64)
+    for _ in range(2):  # the second call from the cached recipe
+        assert_close(gather.conv2d_forward_gather(x, w, *args, bias=bias), expected + bias.reshape(1, -1, 1, 1),
+                     np.float64)
+    assert [a.shape[-2:] for a in operands] == [(out_channels, 45)] * 3
+    assert all(np.shares_memory(a, w) for a in operands)
     gather.release_plans()
 
 

@@ -28,7 +28,7 @@ import threading
 
 import numpy as np
 
-from . import copy_rows
+from . import COPY_ROWS_MIN_SIZE, copy_rows
 from .blas import matmul
 from .im2col import conv_output_hw
 
@@ -231,98 +231,152 @@ def pitch_pays(w_shape, groups):
 
 def plan_for(x_shape, dtype, kernel_hw, stride, padding, dilation, groups, pitched=True):
     """This thread's cached GatherPlan for the problem (a fresh one-off plan for large problems)."""
-    plans = getattr(_per_thread, "plans", None)
-    if plans is None:
-        plans = _per_thread.plans = {}
     key = (x_shape, dtype, kernel_hw, stride, padding, dilation, groups, pitched)
     try:
-        plan = plans.get(key)
+        plan = _kept(key)
     except TypeError:  # lists among the arguments: normalise them to tuples
         key = (tuple(x_shape), dtype, tuple(kernel_hw), tuple(stride), tuple(map(tuple, padding)),
                tuple(dilation), groups, pitched)
-        plan = plans.get(key)
-    if plan is None:
-        plan = GatherPlan(*key)
-        if plan.nbytes <= MAX_PLAN_BYTES:
-            if plan.nbytes + sum(kept.nbytes for kept in plans.values()) > MAX_CACHED_BYTES:
-                plans.clear()
-            plans[key] = plan
-    return plan
+        plan = _kept(key)
+    return plan if plan is not None else _keep(key, GatherPlan(*key))
+
+
+def _kept(key):
+    """This thread's cached plan or recipe for ``key``, or None."""
+    cache = getattr(_per_thread, "plans", None)
+    if cache is None:
+        cache = _per_thread.plans = {}
+    return cache.get(key)
+
+
+def _keep(key, built):
+    """``built`` (a plan or a recipe), cached for this thread unless larger than MAX_PLAN_BYTES."""
+    cache = _per_thread.plans
+    if built.nbytes <= MAX_PLAN_BYTES:
+        if built.nbytes + sum(kept.nbytes for kept in cache.values()) > MAX_CACHED_BYTES:
+            cache.clear()
+        cache[key] = built
+    return built
 
 
 def release_plans():
-    """Free this thread's plans (they are re-created on demand)."""
+    """Free this thread's plans and recipes (they are re-created on demand)."""
     _per_thread.plans = {}
 
 
-def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None, bias=None):
-    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)) [+ bias (O,)]: gathered
-    columns and one GEMM per chunk of images (see :func:`image_chunks`).
+# Below this many output values (batch-1 inference of a small layer) the output is cropped or passed
+# over value by value anyway (see copy_rows), adding the bias on the way; and one product gains less
+# from padded rows than building their zero-padded kernel matrix costs. The kernel is then w itself.
+SMALL_OUTPUT_SIZE = COPY_ROWS_MIN_SIZE
 
-    ``out``, a C-contiguous (N, O, Ho, Wo) array of the result's dtype, receives y when given (a
-    split call's part of the whole result: the GEMM then writes it in place of a copy).
 
-    Where the output outnumbers the kernel's taps, the bias is one more column of the kernel, met
-    by the plan's row of ones: the GEMM adds it, with no pass over y (32x1x28x28->5 forward 418 ->
-    340 us, 32x5x14x14->10 520 -> 474). Otherwise copying the kernel and the longer product cost
-    more than that pass (1x256x14x14->256: 3.71 vs 3.13 ms), and the bias is added to y.
+class ForwardRecipe:
+    """The forward of one problem (input and kernel shapes, dtypes, stride, padding, dilation, groups,
+    bias or not) on its plan, with every decision taken once and the GEMM's output buffer kept.
+
+    Batch-1 inference of a small layer does a few microseconds of arithmetic; deciding the layout and
+    allocating on each call cost more than that (1x1x28x28->5 and 1x5x14x14->10 forwards: 26-33 us
+    per call, ~19 us from a recipe; course CNN batch-1 latency 192 -> 164 us, torch 170 us).
+
+    Where the output outnumbers the kernel's taps, the bias is one more column of the kernel, met by
+    the plan's row of ones: the GEMM adds it, with no pass over y (32x1x28x28->5 forward 418 -> 340
+    us, 32x5x14x14->10 520 -> 474). Otherwise copying the kernel and the longer product cost more
+    than that pass (1x256x14x14->256: 3.71 vs 3.13 ms), and the bias is added to y.
 
     Pitched columns leave the GEMM's output to be cropped anyway, so its rows may be padded to a
     multiple of BLAS's row block (see :func:`padded_rows`) at no extra copy.
     """
-    O, Cg, kH, kW = w.shape
-    chunks = image_chunks(x.shape, w.shape, stride, padding, dilation, x.dtype.itemsize)
-    parts = [(x, slice(None))] if chunks is None else [(x[part], part) for part in chunks]
 
-    def plan_of(images):
-        return plan_for(images.shape, x.dtype, (kH, kW), stride, padding, dilation, groups,
-                        pitch_pays(w.shape, groups))
+    def __init__(self, plan, w_shape, dtype, groups, with_bias):
+        O, Cg, kH, kW = w_shape
+        taps = Cg * kH * kW
+        N, (Ho, Wo) = plan.images, plan.out_hw
+        small = N * O * Ho * Wo < SMALL_OUTPUT_SIZE
+        pitched = plan.row_length != Wo
+        self.plan, self.groups = plan, groups
+        self.fuse_bias = (with_bias and not small and plan.matrix_with_ones is not None and N * Ho * Wo >= taps)
+        self.rows = (padded_rows(O, taps + self.fuse_bias) if groups == 1 and pitched and not small
+                     else O // groups)
+        self.columns = plan.matrix_with_ones if self.fuse_bias else plan.matrix
+        self.output_shape, self.dtype, self.bias_shape = (N, O, Ho, Wo), dtype, (1, O, 1, 1)
+        self.product = self.crop = None  # unpitched, the GEMM writes y itself, already in NCHW order
+        if pitched:
+            self.product = np.empty((N, groups, self.rows, Ho * plan.row_length), dtype)
+            self.crop = self.product.reshape(N, groups * self.rows, Ho, plan.row_length)[:, :O, :, :Wo]
+        self.nbytes = plan.nbytes + (0 if self.product is None else self.product.nbytes)
 
-    plan = plan_of(parts[0][0])
-    kernel, fuse_bias, rows = _kernel_matrix(w, bias, plan, groups)
-    Ho, Wo = plan.out_hw
-    dtype = x.dtype if x.dtype == w.dtype else np.result_type(x.dtype, w.dtype)  # the common case, cheaply
-    y = np.empty((x.shape[0], O, Ho, Wo), dtype) if out is None else out
-    for images, part in parts:
-        if images.shape[0] != plan.images:  # the last chunk may be shorter
-            plan = plan_of(images)
-        plan.gather(images)  # x itself when whole: its weight gradient then finds these columns
-        _multiply(kernel, plan.matrix_with_ones if fuse_bias else plan.matrix, plan, rows,
-                  None if fuse_bias else bias, y[part])
-    return y
-
-
-def _kernel_matrix(w, bias, plan, groups):
-    """(kernel (groups, rows, taps [+ 1]), whether the bias is its last column, rows per group)."""
-    O, Cg, kH, kW = w.shape
-    taps = Cg * kH * kW
-    kernel = w.reshape(groups, O // groups, taps)
-    Ho, Wo = plan.out_hw
-    fuse_bias = bias is not None and plan.matrix_with_ones is not None and plan.images * Ho * Wo >= taps
-    rows = padded_rows(O, taps + fuse_bias) if groups == 1 and plan.row_length != Wo else O // groups
-    if fuse_bias or rows != O // groups:  # one group here
-        matrix = np.zeros((1, rows, taps + fuse_bias), kernel.dtype)
+    def kernel(self, w, bias):
+        """w as the GEMM's left operand (groups, rows, taps [+ 1]), the bias its last column when fused."""
+        O = w.shape[0]
+        kernel = w.reshape(self.groups, O // self.groups, -1)
+        if not self.fuse_bias and self.rows == O // self.groups:
+            return kernel
+        taps = kernel.shape[-1]
+        matrix = np.zeros((1, self.rows, taps + self.fuse_bias), kernel.dtype)  # one group here
         matrix[0, :O, :taps] = kernel[0]
-        if fuse_bias:
+        if self.fuse_bias:
             matrix[0, :O, taps] = bias
-        kernel = matrix
-    return kernel, fuse_bias, rows
+        return matrix
+
+    def run(self, x, kernel, bias, y):
+        """y (N, O, Ho, Wo), C-contiguous, = conv(x) [+ bias], with ``kernel`` from :meth:`kernel`."""
+        self.plan.gather(x)  # its weight gradient then finds these columns
+        if bias is not None and not self.fuse_bias:
+            bias = bias.astype(y.dtype, copy=False).reshape(self.bias_shape)
+        else:
+            bias = None
+        if self.product is None:
+            N, O = self.output_shape[:2]
+            matmul(kernel, self.columns, out=y.reshape(N, self.groups, O // self.groups, -1))
+            if bias is not None:
+                y += bias
+        else:
+            matmul(kernel, self.columns, out=self.product)
+            if bias is None:
+                copy_rows(y, self.crop)
+            else:
+                np.add(self.crop, bias, out=y)
+        return y
 
 
-def _multiply(kernel, columns, plan, rows, bias, y):
-    """y (N, O, Ho, Wo) = kernel @ columns [+ bias], cropped from the pitched product if need be."""
-    N, O, Ho, Wo = y.shape
-    groups = kernel.shape[0]
-    if plan.row_length == Wo:  # the GEMM writes y itself, already in NCHW order
-        matmul(kernel, columns, out=y.reshape(N, groups, O // groups, -1))
-        if bias is not None:
-            y += bias.astype(y.dtype, copy=False).reshape(1, O, 1, 1)
-        return
-    pitched = matmul(kernel, columns).reshape(N, groups * rows, Ho, plan.row_length)[:, :O, :, :Wo]
-    if bias is None:
-        copy_rows(y, pitched)
-    else:
-        np.add(pitched, bias.astype(y.dtype, copy=False).reshape(1, O, 1, 1), out=y)
+def forward_recipe(x, w, stride, padding, dilation, groups, with_bias):
+    """This thread's cached ForwardRecipe for conv(x, w) [+ a bias] (a one-off for large problems)."""
+    key = ("forward", x.shape, x.dtype, w.shape, w.dtype, stride, padding, dilation, groups, with_bias)
+    try:
+        recipe = _kept(key)
+    except TypeError:  # lists among the arguments: normalise them to tuples
+        stride, padding, dilation = tuple(stride), tuple(map(tuple, padding)), tuple(dilation)
+        key = ("forward", x.shape, x.dtype, w.shape, w.dtype, stride, padding, dilation, groups, with_bias)
+        recipe = _kept(key)
+    if recipe is None:
+        plan = plan_for(x.shape, x.dtype, w.shape[2:], stride, padding, dilation, groups,
+                        pitch_pays(w.shape, groups))
+        dtype = x.dtype if x.dtype == w.dtype else np.result_type(x.dtype, w.dtype)
+        recipe = _keep(key, ForwardRecipe(plan, w.shape, dtype, groups, with_bias))
+    return recipe
+
+
+def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None, bias=None):
+    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)) [+ bias (O,)]: gathered
+    columns and one GEMM per chunk of images (see :func:`image_chunks` and :class:`ForwardRecipe`).
+
+    ``out``, a C-contiguous (N, O, Ho, Wo) array of the result's dtype, receives y when given (a
+    split call's part of the whole result: the GEMM then writes it in place of a copy).
+    """
+    chunks = image_chunks(x.shape, w.shape, stride, padding, dilation, x.dtype.itemsize)
+    recipe = forward_recipe(x if chunks is None else x[chunks[0]], w, stride, padding, dilation, groups,
+                            bias is not None)
+    kernel = recipe.kernel(w, bias)
+    if chunks is None:
+        return recipe.run(x, kernel, bias, np.empty(recipe.output_shape, recipe.dtype) if out is None else out)
+    y = np.empty((x.shape[0], *recipe.output_shape[1:]), recipe.dtype) if out is None else out
+    for part in chunks:
+        images = x[part]
+        if images.shape[0] != recipe.output_shape[0]:  # the last chunk may be shorter
+            recipe = forward_recipe(images, w, stride, padding, dilation, groups, bias is not None)
+            kernel = recipe.kernel(w, bias)
+        recipe.run(images, kernel, bias, y[part])
+    return y
 
 
 def conv2d_backward_weight_gather(gy, x, kernel_hw, stride, padding, dilation, groups):
