@@ -378,6 +378,25 @@ def test_each_forward_algorithm(name, dtype, data):
     assert_close(algorithm.run(x, w, *problem.args), reference_forward(x, w, *problem.args), dtype)
 
 
+@pytest.mark.parametrize("name", sorted(name for name, algorithm in conv.FORWARD.items()
+                                         if algorithm.takes_out_and_bias))
+@dtypes
+@FAST
+@given(data=st.data())
+def test_forward_algorithms_that_take_out_and_bias_write_them(name, dtype, data):
+    """Into a part of a larger result (as a split call hands them), the bias added, nothing else touched."""
+    problem = data.draw(PROBLEMS_FOR[name])
+    x, w, _ = problem.arrays(dtype)
+    bias = np.random.default_rng(problem.N).standard_normal(w.shape[0]).astype(dtype)
+    expected = reference_forward(x, w, *problem.args) + bias.reshape(1, -1, 1, 1)
+    whole = np.full((problem.N + 2, *expected.shape[1:]), 7, dtype)
+    part = whole[1:-1]
+    assert conv.FORWARD[name].run(x, w, *problem.args, out=part, bias=bias) is part
+    assert_close(part, expected, dtype)
+    assert (whole[0] == 7).all() and (whole[-1] == 7).all()
+    assert_close(conv.FORWARD[name].run(x, w, *problem.args, bias=bias), expected, dtype)
+
+
 @pytest.mark.parametrize("name", sorted(conv.BACKWARD_INPUT))
 @dtypes
 @FAST
@@ -458,7 +477,10 @@ def test_winograd_forward_and_gradients_on_edge_cases(tile, dtype, N, C, H, W, O
     problem = ConvProblem(N, C, H, W, O, (3, 3), (1, 1), padding, (1, 1), 1, seed=N * 100 + H * 10 + W)
     x, w, gy = problem.arrays(dtype)
     name = f"winograd{tile}"
-    assert_close(conv.FORWARD[name].run(x, w, *problem.args), reference_forward(x, w, *problem.args), dtype)
+    expected = reference_forward(x, w, *problem.args)
+    assert_close(conv.FORWARD[name].run(x, w, *problem.args), expected, dtype)
+    bias = np.linspace(-3, 5, O).astype(dtype)  # added in the transformed domain: every output gets it once
+    assert_close(conv.FORWARD[name].run(x, w, *problem.args, bias=bias), expected + bias.reshape(1, -1, 1, 1), dtype)
     assert_close(conv.BACKWARD_WEIGHT[name].run(gy, x, (3, 3), *problem.args),
                  reference_backward_weight(gy, x, (3, 3), *problem.args), dtype)
     if conv.BACKWARD_INPUT["flipped"].applies(gy.shape, w.shape, (H, W), *problem.args):

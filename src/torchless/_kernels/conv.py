@@ -40,6 +40,9 @@ from .im2col import (
 class Algorithm(NamedTuple):
     applies: Callable   # same arguments as run, but array shapes instead of arrays -> bool
     run: Callable       # same signature as the matching public entry point
+    # A forward that takes out= (a C-contiguous result of x's dtype) and bias= itself, saving a pass
+    # over y (the bias added on the way) and, in a split call, the copy into the whole result.
+    takes_out_and_bias: bool = False
 
 
 def _always(*shapes_and_arguments):
@@ -93,8 +96,8 @@ def conv2d_backward_weight_pointwise(gy, x, kernel_hw, stride, padding, dilation
 
 
 def _winograd_forward(tile):
-    def run(x, w, stride, padding, dilation, groups):
-        return winograd.conv2d_forward_winograd(x, w, padding, tile)
+    def run(x, w, stride, padding, dilation, groups, out=None, bias=None):
+        return winograd.conv2d_forward_winograd(x, w, padding, tile, out, bias)
     return run
 
 
@@ -159,12 +162,12 @@ def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, gr
 
 FORWARD = {
     "im2col": Algorithm(_always, conv2d_forward_im2col),
-    "gather": Algorithm(_always, gather.conv2d_forward_gather),
+    "gather": Algorithm(_always, gather.conv2d_forward_gather, takes_out_and_bias=True),
     "rowstack": Algorithm(_forward_stride_one, conv2d_forward_rowstack),
     "pointwise": Algorithm(lambda x_shape, w_shape, stride, padding, dilation, groups:
                            _is_pointwise(w_shape[2:], stride, padding), conv2d_forward_pointwise),
-    "winograd2": Algorithm(_winograd_forward_applies, _winograd_forward(2)),
-    "winograd4": Algorithm(_winograd_forward_applies, _winograd_forward(4)),
+    "winograd2": Algorithm(_winograd_forward_applies, _winograd_forward(2), takes_out_and_bias=True),
+    "winograd4": Algorithm(_winograd_forward_applies, _winograd_forward(4), takes_out_and_bias=True),
 }
 
 BACKWARD_INPUT = {
@@ -366,13 +369,14 @@ def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias
 
 
 def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None, out=None):
-    """The forward of the whole of x [+ bias], into ``out`` when given.  The gather algorithm takes
-    both itself (its GEMM writes ``out`` and adds the bias); other results are copied there, the
-    bias added on the way."""
+    """The forward of the whole of x [+ bias], into ``out`` when given.  Algorithms that take both
+    write ``out`` and add the bias themselves; other results are copied there, the bias added on
+    the way."""
     name = algorithm or _forward_algorithm(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
-    if name == "gather" and (out is None or out.dtype == np.result_type(x, w)):
-        return gather.conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=out, bias=bias)
-    y = FORWARD[name].run(x, w, stride, padding, dilation, groups)
+    forward = FORWARD[name]
+    if forward.takes_out_and_bias and (out is None or out.dtype == x.dtype == w.dtype):
+        return forward.run(x, w, stride, padding, dilation, groups, out=out, bias=bias)
+    y = forward.run(x, w, stride, padding, dilation, groups)
     if out is None:
         return y if bias is None else _add_bias(y, bias)
     if bias is None:

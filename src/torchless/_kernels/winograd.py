@@ -220,8 +220,9 @@ def _transformed_kernel(w, m):
     return U.reshape(-1, O, C)
 
 
-def _untransformed_output(M, tiling, batch, out_channels):
-    """A^T M A of every tile, M (alpha, alpha, th, tw, N*O): a fresh (N, O, Ho, Wo) array.
+def _untransformed_output(M, tiling, batch, out_channels, out=None):
+    """A^T M A of every tile, M (alpha, alpha, th, tw, N*O): into ``out`` (a C-contiguous (N, O, Ho, Wo)
+    array of M's dtype) when given, else a fresh array.
 
     The transform along a is one product; the one along b writes each tile's m output
     columns straight into the NCHW result, as a column-major (m x N*O) matrix, which BLAS
@@ -236,7 +237,7 @@ def _untransformed_output(M, tiling, batch, out_channels):
     at = _matrix("AT", m, M.dtype)
     along_a = scratch("wino_out_a", (m, alpha, th, tw, K), M.dtype)
     _transform(at, M.reshape(alpha, -1), along_a.reshape(m, -1))
-    y = np.empty((batch, out_channels, Ho, Wo), dtype=M.dtype)
+    y = np.empty((batch, out_channels, Ho, Wo), dtype=M.dtype) if out is None else out
     tile_columns = along_a.transpose(0, 2, 3, 1, 4)                     # (r, ti, tj, b, K)
     full_h, full_w = Ho // m, Wo // m
     rest_h, rest_w = Ho - m * full_h, Wo - m * full_w
@@ -277,8 +278,18 @@ def supports(kernel_hw, stride, dilation, groups):
     return tuple(kernel_hw) == (3, 3) and tuple(stride) == (1, 1) and tuple(dilation) == (1, 1) and groups == 1
 
 
-def conv2d_forward_winograd(x, w, padding, tile=4):
-    """y (N, O, Ho, Wo) = 3x3 stride-1 convolution of x (N, C, H, W) with w (O, C, 3, 3), Winograd F(tile, 3)."""
+# Column 1 of A^T (interpolation point 0) is all ones, for m = 2 and m = 4: a constant added to the
+# transformed position (1, 1) of a tile comes out added to each of its m x m outputs.
+_ONES_POSITION = 1
+
+
+def conv2d_forward_winograd(x, w, padding, tile=4, out=None, bias=None):
+    """y (N, O, Ho, Wo) = 3x3 stride-1 convolution of x (N, C, H, W) with w (O, C, 3, 3) [+ bias (O,)],
+    Winograd F(tile, 3); into ``out`` (C-contiguous, x's dtype) when given.
+
+    The bias is added in the transformed domain, to the 1/alpha^2 of the products at position (1, 1)
+    (see _ONES_POSITION), instead of in a pass over y.
+    """
     N = x.shape[0]
     O = w.shape[0]
     tiling = _tiling(x.shape[2:], padding, tile)
@@ -286,7 +297,9 @@ def conv2d_forward_winograd(x, w, padding, tile=4):
     U = _transformed_kernel(w, tile)
     M = scratch("wino_M", V.shape[:2] + (O,), x.dtype)
     matmul(V, U.transpose(0, 2, 1), out=M)
-    return _untransformed_output(M, tiling, N, O)
+    if bias is not None:
+        M[_ONES_POSITION * tiling.alpha + _ONES_POSITION] += bias.astype(x.dtype, copy=False)
+    return _untransformed_output(M, tiling, N, O, out)
 
 
 def conv2d_backward_weight_winograd(gy, x, padding, tile=4):
