@@ -38,11 +38,12 @@ from .im2col import (
 
 
 class Algorithm(NamedTuple):
+    """A forward's run also takes ``out=`` (a C-contiguous result of x's dtype, e.g. a split call's part
+    of the whole result, written in place of a copy) and ``bias=`` (added on the way, in no pass of its
+    own where the algorithm allows)."""
+
     applies: Callable   # same arguments as run, but array shapes instead of arrays -> bool
     run: Callable       # same signature as the matching public entry point
-    # A forward that takes out= (a C-contiguous result of x's dtype) and bias= itself, saving a pass
-    # over y (the bias added on the way) and, in a split call, the copy into the whole result.
-    takes_out_and_bias: bool = False
 
 
 def _always(*shapes_and_arguments):
@@ -65,13 +66,14 @@ def _is_pointwise(kernel_hw, stride, padding):
     return tuple(kernel_hw) == (1, 1) and tuple(stride) == (1, 1) and not any(p for side in padding for p in side)
 
 
-def conv2d_forward_pointwise(x, w, stride, padding, dilation, groups):
-    """1x1 stride-1 unpadded convolution: y[n] = w (O, C) @ x[n] (C, H*W), with no copy of x."""
+def conv2d_forward_pointwise(x, w, stride, padding, dilation, groups, out=None, bias=None):
+    """1x1 stride-1 unpadded convolution: y[n] = w (O, C) @ x[n] (C, H*W) [+ bias], with no copy of x."""
     N, C, H, W = x.shape
     O = w.shape[0]
     w_groups = w.reshape(groups, O // groups, C // groups)
-    y = matmul(w_groups, x.reshape(N, groups, C // groups, H * W))
-    return y.reshape(N, O, H, W)
+    y = np.empty((N, O, H, W), np.result_type(x, w)) if out is None else out
+    matmul(w_groups, x.reshape(N, groups, C // groups, H * W), out=y.reshape(N, groups, O // groups, H * W))
+    return y if bias is None else _add_bias(y, bias)
 
 
 def conv2d_backward_input_pointwise(gy, w, input_hw, stride, padding, dilation, groups):
@@ -162,12 +164,12 @@ def conv2d_backward_input_flipped(gy, w, input_hw, stride, padding, dilation, gr
 
 FORWARD = {
     "im2col": Algorithm(_always, conv2d_forward_im2col),
-    "gather": Algorithm(_always, gather.conv2d_forward_gather, takes_out_and_bias=True),
+    "gather": Algorithm(_always, gather.conv2d_forward_gather),
     "rowstack": Algorithm(_forward_stride_one, conv2d_forward_rowstack),
     "pointwise": Algorithm(lambda x_shape, w_shape, stride, padding, dilation, groups:
                            _is_pointwise(w_shape[2:], stride, padding), conv2d_forward_pointwise),
-    "winograd2": Algorithm(_winograd_forward_applies, _winograd_forward(2), takes_out_and_bias=True),
-    "winograd4": Algorithm(_winograd_forward_applies, _winograd_forward(4), takes_out_and_bias=True),
+    "winograd2": Algorithm(_winograd_forward_applies, _winograd_forward(2)),
+    "winograd4": Algorithm(_winograd_forward_applies, _winograd_forward(4)),
 }
 
 BACKWARD_INPUT = {
@@ -369,20 +371,12 @@ def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias
 
 
 def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None, out=None):
-    """The forward of the whole of x [+ bias], into ``out`` when given.  Algorithms that take both
-    write ``out`` and add the bias themselves; other results are copied there, the bias added on
-    the way."""
+    """The forward of the whole of x [+ bias], into ``out`` when given (see Algorithm)."""
     name = algorithm or _forward_algorithm(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
-    forward = FORWARD[name]
-    if forward.takes_out_and_bias and (out is None or out.dtype == x.dtype == w.dtype):
-        return forward.run(x, w, stride, padding, dilation, groups, out=out, bias=bias)
-    y = forward.run(x, w, stride, padding, dilation, groups)
-    if out is None:
-        return y if bias is None else _add_bias(y, bias)
-    if bias is None:
-        out[...] = y
-    else:
-        np.add(y, bias.astype(out.dtype, copy=False).reshape(1, -1, 1, 1), out=out)
+    run = FORWARD[name].run
+    if out is None or out.dtype == x.dtype == w.dtype:
+        return run(x, w, stride, padding, dilation, groups, out=out, bias=bias)
+    np.copyto(out, run(x, w, stride, padding, dilation, groups, bias=bias))  # mixed dtypes: cast on the way
     return out
 
 

@@ -183,12 +183,13 @@ def scatter_columns(gcols, taps, stride, tail, role="phase_grad"):
     return planes
 
 
-def flat_to_nchw(y_flat, batch, plane_hw, out_hw):
-    """Fresh (N, O, Ho, Wo) array from flat GEMM output (O, N*Hq*Wq), dropping the off-grid positions."""
+def flat_to_nchw(y_flat, batch, plane_hw, out_hw, out=None):
+    """(N, O, Ho, Wo) array from flat GEMM output (O, N*Hq*Wq), dropping the off-grid positions: into
+    ``out`` (C-contiguous, y_flat's dtype) when given, else a fresh array."""
     O = y_flat.shape[0]
     (Hq, Wq), (Ho, Wo) = plane_hw, out_hw
     grid = y_flat[:, :batch * Hq * Wq].reshape(O, batch, Hq, Wq)
-    y = np.empty((batch, O, Ho, Wo), dtype=y_flat.dtype)
+    y = np.empty((batch, O, Ho, Wo), dtype=y_flat.dtype) if out is None else out
     copy_rows(y.transpose(1, 0, 2, 3), grid[:, :, :Ho, :Wo])
     return y
 
@@ -265,15 +266,18 @@ class _Geometry:
         self.tail = max_tap_offset(kernel_hw, stride, dilation, Wq)
 
 
-def conv2d_forward_im2col(x, w, stride, padding, dilation, groups):
-    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)) via columns + GEMM."""
+def conv2d_forward_im2col(x, w, stride, padding, dilation, groups, out=None, bias=None):
+    """y (N, O, Ho, Wo) = conv(x (N, C, H, W), w (O, C // groups, kH, kW)) [+ bias (O,)] via columns
+    + GEMM; into ``out`` (C-contiguous, x's dtype) when given."""
     O, _, kH, kW = w.shape
     geo = _geometry(x.shape, (kH, kW), stride, padding, dilation)
     planes = split_phases(x, padding, stride, geo.plane_hw, geo.tail)
     cols = gather_columns(planes, geo.taps, x.shape[1], geo.length)
     y_flat = scratch("gemm_out", (O, geo.length), x.dtype)
     grouped_matmul(w.reshape(O, -1), cols.reshape(-1, geo.length), groups, out=y_flat)
-    return flat_to_nchw(y_flat, geo.batch, geo.plane_hw, geo.out_hw)
+    if bias is not None:  # on the flat rows, which are long, before the crop into short ones
+        y_flat += bias.astype(x.dtype, copy=False).reshape(O, 1)
+    return flat_to_nchw(y_flat, geo.batch, geo.plane_hw, geo.out_hw, out)
 
 
 def conv2d_backward_input_im2col(gy, w, input_hw, stride, padding, dilation, groups):
@@ -324,8 +328,9 @@ def _row_columns(x, geo, kernel_hw, padding, dilation):
     return cols, row_step
 
 
-def conv2d_forward_rowstack(x, w, stride, padding, dilation, groups):
-    """Stride-1 convolution (N, O, Ho, Wo) with kernel rows stacked in the GEMM (see above)."""
+def conv2d_forward_rowstack(x, w, stride, padding, dilation, groups, out=None, bias=None):
+    """Stride-1 convolution (N, O, Ho, Wo) [+ bias (O,)] with kernel rows stacked in the GEMM (see
+    above); into ``out`` (C-contiguous, x's dtype) when given."""
     O, Cg, kH, kW = w.shape
     Og = O // groups
     geo = _geometry(x.shape, (kH, kW), stride, padding, dilation)
@@ -337,10 +342,13 @@ def conv2d_forward_rowstack(x, w, stride, padding, dilation, groups):
     matmul(w_rows, cols.reshape(groups, Cg * kW, extended), out=partial)
     partial = partial.reshape(groups, kH, Og, extended)
     y_flat = scratch("gemm_out", (groups, Og, geo.length), x.dtype)
-    np.copyto(y_flat, partial[:, 0, :, :geo.length])
+    if bias is None:
+        np.copyto(y_flat, partial[:, 0, :, :geo.length])
+    else:  # added with the first kernel row's partial sums: no pass of its own
+        np.add(partial[:, 0, :, :geo.length], bias.astype(x.dtype, copy=False).reshape(groups, Og, 1), out=y_flat)
     for i in range(1, kH):
         y_flat += partial[:, i, :, i * row_step:i * row_step + geo.length]
-    return flat_to_nchw(y_flat.reshape(O, geo.length), geo.batch, geo.plane_hw, geo.out_hw)
+    return flat_to_nchw(y_flat.reshape(O, geo.length), geo.batch, geo.plane_hw, geo.out_hw, out)
 
 
 def conv2d_backward_weight_rowstack(gy, x, kernel_hw, stride, padding, dilation, groups):
