@@ -3,7 +3,8 @@ import math
 
 from ..._kernels.blas import matmul
 from ..._ops._util import unbroadcast
-from ...autograd.function import Function
+from ..._tensor import Tensor
+from ...autograd.function import Function, records
 from ._args import CheckedCalls, call_key, check_tensor
 
 __all__ = ["linear"]
@@ -21,6 +22,11 @@ class Linear(Function):
     def forward(self, x, w, b):
         self.x, self.w, self.has_bias = x, w, b is not None
         self.bias_shape = b.shape if b is not None else None
+        return self.affine(x, w, b)
+
+    @staticmethod
+    def affine(x, w, b):
+        """The array x @ w.T (+ b)."""
         rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
         y = matmul(rows, w.T) if w.ndim == 2 else rows @ w
         if b is not None:
@@ -136,5 +142,7 @@ def linear(input, weight, bias=None):
             check_tensor(bias, "linear", "bias", 3)
         _check(input, weight, bias)
         _checked.remember(key, True)
+    if not records(input, weight, bias):  # no graph node to record: skip Function.apply's cost
+        return Tensor._wrap(Linear.affine(input._data, weight._data, None if bias is None else bias._data))
     return Linear.apply(input, weight, bias)
 
