@@ -499,6 +499,16 @@ def test_winograd_blocked_transform_matches_matmul(columns):
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
 
+def test_input_gradient_into_one_or_two_channels_is_not_taken_by_stacked_rows():
+    """The flipped convolution by stacked rows has a GEMM of kH rows per input channel: with one or two
+    input channels col2im was measured faster (see ROWSTACK_FLIPPED_MIN_CHANNELS); from three on, not."""
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    for channels, expected in ((1, "col2im"), (2, "col2im"), (3, "flipped"), (8, "flipped")):
+        w_shape = (16, channels, 3, 3)
+        assert conv.choose_forward((64, 16, 28, 28), (channels, 16, 3, 3), *args) == "rowstack"  # the flipped one
+        assert conv.choose_backward_input((64, 16, 28, 28), w_shape, (28, 28), *args) == expected
+
+
 def test_dispatcher_takes_winograd_for_the_mid_size_benchmark_shapes():
     """The rules must keep routing the shapes Winograd was measured to win on to it (and not
     the few-tile, many-channel ones where the kernel transform dominates)."""

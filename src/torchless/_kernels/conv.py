@@ -220,6 +220,13 @@ LARGE_KERNEL_AREA = 25
 # The input gradient as a forward convolution (instead of GEMM + col2im scatter) pays off
 # for the fast forward paths and for large problems.
 FLIPPED_MIN_PIXELS = 16384
+# ... but not by stacked rows into one or two input channels, whose GEMM then has only kH or 2 kH
+# rows. Input gradient, us, col2im / flipped by stacked rows (interleaved medians, 2 cores):
+# 1 channel: 64x1x28x28->5 806 / 1393, ->8 605 / 1149, ->32 4240 / 5351, 8x1x64x64->32 7x7 3231 /
+# 6622, 16x1x32x32->16 5x5 640 / 814; 2 channels: 64x2x28x28->5 900 / 820, ->16 1988 / 2227,
+# 16x2x56x56->32 3700 / 4367, 8x2x64x64->32 7x7 5830 / 7024; 3 and more: 64x3x28x28->16
+# 4396 / 3320, 64x8x28x28->16 5468 / 3981, 8x32x56x56->32 10789 / 6454.
+ROWSTACK_FLIPPED_MIN_CHANNELS = 3
 
 
 def _winograd_tile(in_channels, out_channels, batch, out_hw, min_channel_product=WINOGRAD_MIN_CHANNEL_PRODUCT):
@@ -271,7 +278,8 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
         # Winograd F(2x2) is only chosen for few tiles and many channels, where flipping the
         # kernel and transforming it costs more than col2im saves (1x256x14x14 -> 256: col2im
         # 1.6 ms, flipped F(2x2) 2.0 ms; 64x32x14x14 -> 64: col2im 8.2 ms, flipped F(4x4) 6.1 ms).
-        if forward == "winograd4" or (forward == "rowstack" and large):
+        if forward == "winograd4" or (forward == "rowstack" and large
+                                       and w_shape[1] >= ROWSTACK_FLIPPED_MIN_CHANNELS):
             return "flipped"
     return "col2im"
 
