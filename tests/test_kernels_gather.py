@@ -129,19 +129,25 @@ def test_integer_inputs_stay_exact():
     np.testing.assert_array_equal(y, reference_forward(x, w, *args).astype(np.int64))
 
 
-@pytest.mark.parametrize("shape, chosen", [
-    ((1, 1, 28, 28, 5), True),      # batch-1 inference
-    ((1, 5, 14, 14, 10), True),
-    ((64, 1, 28, 28, 5), True),     # one input channel: any batch
-    ((64, 5, 14, 14, 10), True),    # 0.56M columns
-    ((16, 16, 28, 28, 32), False),  # many channels and pixels: one large GEMM is faster
-    ((64, 1, 224, 224, 8), False),  # columns beyond the cap
+@pytest.mark.parametrize("shape, kernel, chosen", [
+    ((1, 1, 28, 28, 5), 3, True),      # batch-1 inference
+    ((1, 5, 14, 14, 10), 3, True),
+    ((64, 1, 28, 28, 5), 3, True),     # one input channel: any batch
+    ((64, 5, 14, 14, 10), 3, True),
+    ((64, 8, 32, 32, 64), 3, True),    # up to 72 taps: any batch, in chunks
+    ((64, 1, 224, 224, 8), 3, True),
+    ((64, 1, 28, 28, 32), 5, True),    # larger kernels up to 150 taps
+    ((64, 6, 28, 28, 16), 5, True),
+    ((8, 1, 64, 64, 32), 7, True),
+    ((32, 16, 28, 28, 32), 3, False),  # many channels and pixels: one large GEMM or Winograd is faster
+    ((8, 32, 64, 64, 32), 7, False),
 ])
-def test_dispatcher_rule(shape, chosen):
+def test_dispatcher_rule(shape, kernel, chosen):
     N, C, H, W, O = shape
-    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
-    assert (conv.choose_forward((N, C, H, W), (O, C, 3, 3), *args) == "gather") == chosen
-    assert (conv.choose_backward_weight((N, O, H, W), (N, C, H, W), (3, 3), *args) == "gather") == chosen
+    pad = kernel // 2
+    args = ((1, 1), ((pad, pad), (pad, pad)), (1, 1), 1)
+    assert (conv.choose_forward((N, C, H, W), (O, C, kernel, kernel), *args) == "gather") == chosen
+    assert (conv.choose_backward_weight((N, O, H, W), (N, C, H, W), (kernel, kernel), *args) == "gather") == chosen
 
 
 def test_large_per_image_products_are_gathered_where_im2col_was_the_fallback():

@@ -38,18 +38,24 @@ from .im2col import conv_output_hw
 MAX_PLAN_BYTES = 64 * 2**20
 MAX_CACHED_BYTES = 128 * 2**20
 
-# When the dispatcher picks this algorithm: interleaved medians in one process, 2 cores, float32,
-# forward / weight gradient in us, this algorithm vs the previous choice.  It wins wherever its
-# fixed cost dominates, the input has few channels or the columns are small:
-#   1x1x28x28->5 13/13 vs 33/34, 1x5x14x14->10 14/15 vs 33/35, 10x1x28x28->6 41/44 vs 82/91,
-#   64x1x28x28->5 182/198 vs 344/303, 64x5x14x14->10 275/296 vs 377/392,
-#   64x8x14x14->16 525/579 vs 535/1141, 8x8x28x28->16 250/240 vs 327/562,
-#   1x64x28x28->64 441/532 vs 481/610, 64x1x28x28->32 unpadded 732/716 vs 2935/1044.
-# It loses once many channels meet many pixels, where one large GEMM beats N small ones:
-#   16x16x28x28->32 1402 vs 1238 (forward), 64x32x14x14->64 6784 vs 6050;
-#   1x256x14x14->256 is a tie (1618 vs 1658) and left to the other algorithms.
-FEW_CHANNEL_TAPS = 16              # Cg*kH*kW up to this (one or two input channels) ...
-FEW_CHANNEL_MAX_COLUMNS = 2 ** 22  # ... and columns (N*groups*Cg*kH*kW*Ho*Wo entries) up to this
+# When the dispatcher picks this algorithm. Its columns are gathered and multiplied in cache-sized
+# chunks of images (see image_chunks), so their total size no longer matters, only how many taps
+# (Cg*kH*kW) each output reads. Interleaved medians in one process, 2 cores, float32, this algorithm's
+# time / the previous choice's, forward and weight gradient:
+# * up to 72 taps (8 channels of 3x3, 2 of 5x5, 1 of 7x7) it wins nearly everywhere: 3x3 into
+#   3-8 channels, 64x28x28 / 32x32x32 / 8x64x64 images: 0.36-1.04 / 0.23-1.14 (stacked rows,
+#   Winograd, im2col before); 5x5 into 1-2 channels 0.28-0.77 / 0.23-0.75; 7x7 into one channel
+#   0.26-0.77 / 0.25-0.60; 64x1x224x224->8 0.33 / 0.71, 4x3x224x224->64 0.48;
+# * kernels larger than 3x3, where Winograd does not apply, up to 150 taps (LeNet's 6 channels of
+#   5x5): 3 and 6 channels of 5x5 0.30-0.95 / 0.30-0.96 against stacked rows; 2x3x224x224->64
+#   7x7 stride 2 (147 taps) 0.99 / 0.94 against im2col;
+# * otherwise only small problems, as measured before chunking: 1x64x28x28->64 441/532 vs
+#   481/610 us; 3x3 into 16-32 channels is a toss-up with Winograd and stacked rows (0.57-1.48),
+#   and many channels over many pixels lose (8x64x56x56->64 23.3 vs 15.0 ms, 16x128x28x28->128
+#   45.5 vs 22.9: one large GEMM or Winograd beats per-image products).
+FEW_TAPS = 72
+FEW_TAPS_LARGE_KERNEL = 150
+MAX_IMAGE_COLUMNS = 2 ** 22        # with few taps, up to this many column entries per image (16 MiB)
 SMALL_PROBLEM_COLUMNS = 2 ** 20    # otherwise: columns up to this (4 MiB in float32) ...
 SMALL_PROBLEM_MAX_TAPS = 576       # ... and Cg*kH*kW up to this
 
@@ -63,10 +69,10 @@ def suits(x_shape, w_shape, stride, padding, dilation, groups):
     (sH, sW), ((top, bottom), (left, right)), (dH, dW) = stride, padding, dilation
     taps = Cg * kH * kW
     pixels = ((H + top + bottom - dH * (kH - 1) - 1) // sH + 1) * ((W + left + right - dW * (kW - 1) - 1) // sW + 1)
-    columns = N * groups * taps * pixels
-    if taps <= FEW_CHANNEL_TAPS:
-        return columns <= FEW_CHANNEL_MAX_COLUMNS
-    return columns <= SMALL_PROBLEM_COLUMNS and taps <= SMALL_PROBLEM_MAX_TAPS
+    image_columns = groups * taps * pixels
+    if taps <= FEW_TAPS or (kH * kW > 9 and taps <= FEW_TAPS_LARGE_KERNEL):
+        return image_columns <= MAX_IMAGE_COLUMNS
+    return N * image_columns <= SMALL_PROBLEM_COLUMNS and taps <= SMALL_PROBLEM_MAX_TAPS
 
 
 # Where neither Winograd nor stacked kernel rows apply, per-image GEMMs of at least this many
