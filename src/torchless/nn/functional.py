@@ -6,6 +6,7 @@ from ._functional.activation import *  # noqa: F401,F403
 from ._functional.conv import *  # noqa: F401,F403
 from ._functional.distance import *  # noqa: F401,F403
 from ._functional.dropout import *  # noqa: F401,F403
+from ._functional.fold import *  # noqa: F401,F403
 from ._functional.linear import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
 from ._functional.normalization import *  # noqa: F401,F403

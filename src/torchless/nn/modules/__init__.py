@@ -5,6 +5,7 @@ from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout, Dropout1d, Dropout2d
 from .flatten import Flatten, Unflatten
+from .fold import Fold, Unfold
 from .linear import Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module
@@ -21,8 +22,8 @@ __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AvgPool1d", "AvgPool2d",
     "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CircularPad1d", "CircularPad2d", "ConstantPad1d",
     "ConstantPad2d", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "CrossEntropyLoss", "Dropout",
-    "Dropout1d", "Dropout2d", "ELU", "Flatten", "GELU", "Hardtanh", "Identity", "L1Loss", "LeakyReLU", "Linear",
+    "Dropout1d", "Dropout2d", "ELU", "Flatten", "Fold", "GELU", "Hardtanh", "Identity", "L1Loss", "LeakyReLU", "Linear",
     "LogSoftmax", "MSELoss", "MaxPool1d", "MaxPool2d", "Module", "ModuleDict", "ModuleList", "NLLLoss",
     "ReflectionPad1d", "ReflectionPad2d", "ReLU", "ReLU6", "ReplicationPad1d", "ReplicationPad2d", "Sequential",
-    "SiLU", "Sigmoid", "Softmax", "Tanh", "Unflatten", "ZeroPad1d", "ZeroPad2d",
+    "SiLU", "Sigmoid", "Softmax", "Tanh", "Unflatten", "Unfold", "ZeroPad1d", "ZeroPad2d",
 ]
