@@ -676,3 +676,19 @@ REPEAT_CALLS = {
 def test_repeat_is_one_node_whose_gradient_sums_the_copies(call):
     check_against_torch(REPEAT_CALLS[call], M23)
     check_against_finite_differences(REPEAT_CALLS[call], M23)
+
+
+def test_a_leaf_keeps_its_dtype_when_gradients_of_another_dtype_accumulate():
+    """A float32 leaf used again in float64 receives float64 gradients; torch.grad stays float32."""
+    x = torchless.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x * 2).sum().backward()
+    (x.double() * 3).sum().backward()
+    assert x.grad.dtype == torchless.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [5.0, 5.0, 5.0])
+
+
+def test_inf_norm_gradient_keeps_float32():
+    x = torchless.tensor([[1.0, -3.0], [3.0, 2.0]], requires_grad=True)
+    x.norm(p=float("inf")).backward()
+    assert x.grad.dtype == torchless.float32
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, -0.5], [0.5, 0.0]])

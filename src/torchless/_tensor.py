@@ -1340,6 +1340,10 @@ class Tensor:
     def _gather(self, axis, indices, name):
         if indices is None:  # a 0-d tensor: its one value
             return indexing.Index.apply(self, key=(), name=name)
+        if name == "GatherBackward0":
+            _check_index_along(self._data.shape, axis, indices, "gather", "input")
+            if not self._data.ndim or not indices.ndim:  # PyTorch takes a 0-d tensor or index as one element
+                return self.reshape(-1)._gather(0, indices.reshape(-1), name).reshape(indices.shape)
         key = list(np.indices(indices.shape, sparse=True))
         key[axis] = indices
         return indexing.Index.apply(self, key=tuple(key), name=name)
@@ -1393,10 +1397,11 @@ class Tensor:
     def _scatter(self, dim, index, src, add, name):
         axis = normalize_dim(dim, self._data.ndim)
         idx = index._data
-        if idx.dtype not in (np.int64, np.int32):
-            raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
-        if idx.ndim != self._data.ndim:
-            raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+        source = src._data.shape if isinstance(src, Tensor) else None
+        _check_index_along(self._data.shape, axis, idx, name, "self", source)
+        if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
+            source = src.reshape(-1) if isinstance(src, Tensor) else src
+            return self.reshape(-1)._scatter(0, index.reshape(-1), source, add, name).reshape(self.shape)
         key = list(np.indices(idx.shape, sparse=True))
         key[axis] = idx
         if isinstance(src, Tensor):
@@ -2073,6 +2078,32 @@ def _trunc_divide(x, y):
         return np.trunc(x / y)
     q = np.floor_divide(x, y)
     return q + ((q < 0) & (q * y != x)).astype(q.dtype)  # floor and trunc differ for inexact negative quotients
+
+
+def _check_index_along(shape, axis, idx, name, role, source_shape=None):
+    """PyTorch's gather / scatter checks of an index array ``idx`` along ``axis`` of an array of ``shape``
+    (a 0-d array or index counts as one element): dtype, rank, sizes, then each index in range."""
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    if max(idx.ndim, 1) != max(len(shape), 1):
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as {role} tensor")
+    if len(shape) and idx.ndim:
+        too_large = [d for d in range(idx.ndim) if d != axis and idx.shape[d] > shape[d]]
+        if source_shape is not None and len(source_shape) == idx.ndim:
+            too_large += [d for d in range(idx.ndim) if idx.shape[d] > source_shape[d]]
+        if too_large:
+            if role == "input":
+                raise RuntimeError(f"Size does not match at dimension {too_large[0]} expected index {list(idx.shape)} "
+                                   f"to be no larger than self {list(shape)} apart from dimension {axis}")
+            larger_than_source = "" if source_shape is None else \
+                f" and to be no larger size than src {list(source_shape)}"
+            raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self {list(shape)} apart from "
+                               f"dimension {axis}{larger_than_source}")
+    size = shape[axis] if len(shape) else 1
+    outside = (idx < 0) | (idx >= size)
+    if outside.any():
+        raise RuntimeError(f"index {idx.reshape(-1)[np.argmax(outside.reshape(-1))]} is out of bounds for dimension "
+                           f"{axis} with size {size}")
 
 
 def _no_overload_matches(name, got, overloads, marked=None):

@@ -201,7 +201,8 @@ class VectorNorm(Function):
         if np.isinf(p):  # as amax/amin of |x|, NaN counting as a maximum
             magnitude = np.abs(a)
             chosen = (magnitude == norm) | np.isnan(magnitude)
-            return (np.sign(a) * (grad / np.sum(chosen, axis=self.axes, keepdims=True)) * chosen,)
+            count = np.sum(chosen, axis=self.axes, keepdims=True).astype(grad.dtype)  # an int count would promote
+            return (np.sign(a) * (grad / count) * chosen,)
         with np.errstate(divide="ignore", invalid="ignore"):
             if p < 1:
                 scaled = np.where(a == 0, 0, np.sign(a) * np.abs(a) ** (p - 1))

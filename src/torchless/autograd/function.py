@@ -170,4 +170,4 @@ def _accumulate_leaf(tensor, grad):
         # A fresh, writable array: incoming gradients may be views or shared between inputs.
         tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor._data.dtype, copy=True))
     else:
-        tensor.grad._data = tensor.grad._data + grad
+        tensor.grad._data = (tensor.grad._data + grad).astype(tensor._data.dtype, copy=False)
