@@ -1,26 +1,52 @@
-"""Activation functions: relu family, sigmoid/tanh, GELU, ELU, SiLU, hardtanh, softmax and log_softmax.
+"""Activation functions: the relu family, elu/selu/celu, sigmoid/tanh and their relatives (logsigmoid, mish,
+glu, softsign, tanhshrink), GELU, SiLU, hardtanh, and the softmax family (softmax, log_softmax, softmin,
+gumbel_softmax).
 
-relu, sigmoid and tanh reuse the core's Functions (``Tensor.relu`` and friends); the others are
-Functions here, forward and backward side by side, computing in the input's dtype.
+relu, sigmoid and tanh reuse the core's Functions (``Tensor.relu`` and friends), and softsign, tanhshrink,
+softmin and gumbel_softmax are compositions of tensor operations, as in PyTorch (same graph nodes); the
+others are Functions here, forward and backward side by side, computing in the input's dtype.
+Piecewise-defined activations (threshold, shrinkage, hardsigmoid, hardswish) are in ``piecewise``,
+prelu and rrelu in ``rectifiers``.
 """
 import math
+import numbers
 import warnings
 
 import numpy as np
 
+from ... import _creation, _dtype
 from ..._ops import unary
 from ..._ops._util import normalize_dim
 from ..._tensor import Tensor
 from ...autograd.function import Function, records
-from ._args import check_tensor
+from ...random import numpy_rng
+from ._args import _is_index, _tp_name, check_tensor
 
-__all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "sigmoid", "tanh", "gelu", "elu", "elu_", "silu",
-           "hardtanh", "hardtanh_", "relu6", "softplus", "softmax", "log_softmax"]
+__all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "sigmoid", "tanh", "gelu", "elu", "elu_", "selu", "selu_",
+           "celu", "celu_", "silu", "mish", "logsigmoid", "glu", "softsign", "tanhshrink", "hardtanh", "hardtanh_",
+           "relu6", "softplus", "softmax", "log_softmax", "softmin", "gumbel_softmax"]
 
 
 def _check_floating(input, kernel):
     if not input.is_floating_point():
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
+
+
+def number_argument(value, fn, name, position):
+    """A ``Number`` argument as PyTorch's parser takes it (Python or NumPy number, bool, 0-d tensor), as a
+    Python number; its TypeError for anything else."""
+    if isinstance(value, Tensor) and value.dim() == 0:
+        return value.item()
+    if isinstance(value, numbers.Number):
+        return value
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, not {_tp_name(value)}")
+
+
+def opmath_scalar(value, input):
+    """``value`` checked as PyTorch converts a scalar argument for a kernel on ``input``: float16 kernels
+    compute in float32, which is what must hold it ("value cannot be converted ... without overflow")."""
+    np_dtype = input._data.dtype
+    return _dtype.scalar_argument(value, np.dtype(np.float32) if np_dtype == np.float16 else np_dtype)
 
 
 def _maybe_inplace(input, function, overwrite, **params):
@@ -101,30 +127,105 @@ def relu6(input, inplace=False):
 
 
 class Elu(Function):
-    saved = ("x", "out")
+    """scale * x for x > 0, alpha * scale * (exp(input_scale * x) - 1) otherwise: elu, selu and celu.
 
-    def forward(self, x, alpha=1.0, inplace=False):
-        self.alpha, self.inplace, self.x = alpha, inplace, x
-        self.out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
-        return self.out
+    Coefficients are rounded to the input's dtype first, as PyTorch's kernel does. The gradient on the
+    negative side is alpha * scale * input_scale * exp(input_scale * x), from the saved input, in the
+    in-place forms too: PyTorch's in-place nodes use the output instead, input_scale * (out + alpha * scale),
+    which cancels for x << 0 (it differs by up to an ulp of alpha * scale), because its in-place forward
+    overwrites the input, where torchless's recorded in-place operations rebind the tensor to a new array.
+    """
+    saved = ("x",)
+    kind = "Elu"
+
+    def forward(self, x, alpha=1.0, scale=1.0, input_scale=1.0, inplace=False):
+        dtype = x.dtype.type
+        self.negcoef, self.poscoef, self.negiptcoef = dtype(alpha) * dtype(scale), dtype(scale), dtype(input_scale)
+        self.inplace, self.x = inplace, x
+        positive = x > 0  # a NaN is not: it takes the negative side, as in PyTorch's vectorised kernel
+        # 0 for x > 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
+        # (Not np.minimum(x, 0), which makes -0.0 +0.0: elu(-0.0) is -0.0.)
+        negative = np.where(positive, np.zeros((), x.dtype), x)
+        with np.errstate(over="ignore"):
+            return np.where(positive, x * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
 
     def backward(self, grad):
-        # d/dx alpha * (e^x - 1) = out + alpha on the negative side.
-        return (np.where(self.x > 0, grad, grad * (self.out + self.alpha)),)
+        if self.inplace and self.negcoef < 0:
+            raise RuntimeError("In-place elu backward calculation is triggered with a negative slope which is not "
+                               "supported. This is caused by calling in-place forward function with a negative "
+                               "slope, please call out-of-place version instead.")
+        x = self.x
+        # (A NaN takes the negative side, as in PyTorch's vectorised kernel; its scalar tail takes the other.)
+        negative = grad * self.negiptcoef * self.negcoef * np.exp(x * self.negiptcoef)
+        return (np.where(x > 0, grad * self.poscoef, negative),)
 
     def name(self):
-        return "EluBackward1" if self.inplace else "EluBackward0"
+        return f"{self.kind}Backward1" if self.inplace else f"{self.kind}Backward0"
+
+
+class Celu(Elu):
+    kind = "Celu"
+
+    def forward(self, x, alpha=1.0, inplace=False):
+        out = super().forward(x, alpha=alpha, input_scale=1.0 / alpha, inplace=inplace)
+        # PyTorch's celu derivative takes input_scale = 1.0 / alpha.toFloat(): 1 / alpha rounded through
+        # float32, also for float64 tensors (a relative 4e-8 off), where the forward uses 1 / alpha.
+        self.negiptcoef = x.dtype.type(1.0 / float(np.float32(alpha)))
+        return out
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    check_tensor(input, "elu")
+    name = "elu_" if inplace else "elu"
+    check_tensor(input, name)
+    alpha = number_argument(alpha, name, "alpha", 2)
     _check_floating(input, "elu_cpu")
+    opmath_scalar(alpha, input)
     return _maybe_inplace(input, Elu, inplace, alpha=alpha, inplace=inplace)
 
 
 def elu_(input, alpha=1.0):
     return elu(input, alpha, inplace=True)
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    r"""SELU(x) = scale * (max(0, x) + min(0, alpha * (exp(x) - 1))), elementwise, with
+    alpha = 1.6732632423543772848170429916717 and scale = 1.0507009873554804934193349852946
+    (Klambauer et al., *Self-Normalizing Neural Networks*, 2017).
+
+    Shape: any; the output has the input's shape and floating dtype.
+    """
+    check_tensor(input, "selu_" if inplace else "selu")
+    _check_floating(input, "elu_cpu")  # PyTorch computes selu with the elu kernel (node EluBackward0)
+    return _maybe_inplace(input, Elu, inplace, alpha=SELU_ALPHA, scale=SELU_SCALE, inplace=inplace)
+
+
+def selu_(input):
+    return selu(input, inplace=True)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    r"""CELU(x) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), elementwise (Barron, 2017).
+
+    Shape: any; the output has the input's shape and floating dtype. alpha must not be 0.
+    """
+    name = "celu_" if inplace else "celu"
+    check_tensor(input, name)
+    alpha = number_argument(alpha, name, "alpha", 2)
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    _check_floating(input, "elu_cpu")
+    opmath_scalar(alpha, input)
+    opmath_scalar(1.0 / alpha, input)  # the kernel's input_scale: alpha = 1e-39 overflows float32
+    return _maybe_inplace(input, Celu, inplace, alpha=alpha, inplace=inplace)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
 
 
 class Softplus(Function):
@@ -179,6 +280,109 @@ def silu(input, inplace=False):
     check_tensor(input, "silu")
     _check_floating(input, "silu_cpu")
     return _maybe_inplace(input, Silu, inplace)
+
+
+class LogSigmoid(Function):
+    saved = ("x",)
+
+    def forward(self, x):
+        self.x = x
+        # min(x, 0) - log(1 + e^-|x|): the exponential never overflows, and no 1 + tiny cancels.
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+    def backward(self, grad):
+        x = self.x
+        z = np.exp(-np.abs(x))
+        # 1 - sigmoid(x) in PyTorch's form (z / (1 + z) is sigmoid(-|x|)); a NaN gives NaN.
+        return (grad * np.where(x < 0, 1 - z / (1 + z), z / (1 + z)),)
+
+
+def log_sigmoid(input):
+    r"""LogSigmoid(x) = log(1 / (1 + exp(-x))), elementwise, computed without overflow.
+
+    Shape: any; the output has the input's shape and floating dtype.
+    """
+    check_tensor(input, "log_sigmoid")
+    _check_floating(input, "log_sigmoid_cpu")
+    return LogSigmoid.apply(input)
+
+
+logsigmoid = log_sigmoid  # PyTorch's name; its function is log_sigmoid (as its TypeErrors say)
+
+
+class Mish(Function):
+    saved = ("x",)
+
+    def forward(self, x):
+        self.x = x
+        # e^x = inf for large x gives tanh(inf) = 1: mish(x) = x, as it should; mish(-inf) = -inf * 0 is NaN.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return x * np.tanh(np.log1p(np.exp(x)))
+
+    def backward(self, grad):
+        x = self.x
+        s = 1 / (1 + np.exp(-x))
+        t = np.tanh(np.log1p(np.exp(x)))
+        # d/dx x tanh(softplus(x)) = tanh(softplus(x)) + x sigmoid(x) (1 - tanh^2); NaN at +-inf, as in PyTorch.
+        return (grad * (t + x * s * (1 - t * t)),)
+
+
+def mish(input, inplace=False):
+    r"""Mish(x) = x * tanh(softplus(x)) = x * tanh(log(1 + exp(x))), elementwise (Misra, 2019).
+
+    Shape: any; the output has the input's shape and floating dtype.
+    """
+    check_tensor(input, "mish_" if inplace else "mish")
+    _check_floating(input, "mish_cpu")
+    return _maybe_inplace(input, Mish, inplace)
+
+
+class Glu(Function):
+    saved = ("a", "gate")
+
+    def forward(self, x, axis):
+        self.axis = axis
+        a, b = np.split(x, 2, axis=axis)
+        with np.errstate(over="ignore"):  # e^-b = inf for b << 0: the gate is 0
+            self.a, self.gate = a, 1 / (1 + np.exp(-b))
+        return a * self.gate
+
+    def backward(self, grad):
+        s = self.gate
+        return (np.concatenate([grad * s, (1 - s) * s * self.a * grad], axis=self.axis),)
+
+
+def glu(input, dim=-1):
+    r"""GLU(a, b) = a * sigmoid(b), a and b the first and second halves of the input along ``dim``.
+
+    Shape: input (*_1, N, *_2) with N even, output (*_1, N / 2, *_2).
+    """
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    if not _is_index(dim):
+        raise TypeError(f"glu(): argument 'dim' (position 2) must be int, not {_tp_name(dim)}")
+    axis = normalize_dim(dim, input.dim())
+    size = input.shape[axis]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {size}")
+    _check_floating(input, "glu_cpu")
+    return Glu.apply(input, axis=axis)
+
+
+def softsign(input):
+    r"""SoftSign(x) = x / (1 + |x|), elementwise; integer tensors give the default float dtype.
+
+    Composed of tensor operations, as PyTorch does it (its node is DivBackward0).
+    """
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    r"""Tanhshrink(x) = x - tanh(x), elementwise; integer tensors give the default float dtype.
+
+    Composed of tensor operations, as PyTorch does it (its node is SubBackward0).
+    """
+    return input - input.tanh()
 
 
 def _erf(x):
@@ -310,3 +514,38 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     return _softmax(LogSoftmax, input, dim, dtype, "log_softmax", _stacklevel)
 
 
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    r"""Softmin(x)_i = exp(-x_i) / sum_j exp(-x_j) along ``dim``: softmax of -x, the slices summing to 1.
+
+    dtype, if given, is the dtype -x is cast to first (and the output's).
+    """
+    if dim is None:
+        dim = _softmax_dim("softmin", input.dim(), _stacklevel - 1)  # called from here, not from _softmax
+    return softmax(-input, dim, dtype=dtype)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    r"""softmax((logits + g) / tau) along ``dim``, g i.i.d. Gumbel(0, 1) noise = -log(Exponential(1)) drawn
+    from the default generator (so ``torchless.manual_seed`` makes it reproducible; the numbers are not
+    PyTorch's).
+
+    hard=True returns the one-hot vector of each slice's maximum, with the soft sample's gradient
+    (y_hard - y_soft.detach() + y_soft, the straight-through estimator). ``eps`` is deprecated and unused.
+    """
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    check_tensor(logits, "empty_like")  # PyTorch's first use of logits
+    if not logits.is_floating_point():
+        raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {logits.dtype.scalar_name}")
+    draws = numpy_rng().standard_exponential(logits.shape)
+    gumbels = -Tensor._wrap(draws.astype(logits._data.dtype, copy=False)).log()
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    if logits.dim() == 0:  # one element: it is the maximum
+        y_hard = _creation.ones_like(logits)
+    else:
+        index = y_soft.max(dim, keepdim=True)[1]
+        y_hard = _creation.zeros_like(logits).scatter_(dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft

@@ -1,5 +1,12 @@
-"""Activation layers: ReLU, LeakyReLU, ReLU6, Hardtanh, ELU, SiLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax."""
+"""Activation layers: the ReLU family (ReLU, LeakyReLU, PReLU, RReLU, ReLU6, Threshold), ELU/SELU/CELU, the
+sigmoid family (Sigmoid, LogSigmoid, Hardsigmoid, SiLU, Hardswish, Mish, GELU, GLU), Tanh and the shrinkage
+functions, Softplus and Softsign, and the softmax family (Softmax, Softmax2d, LogSoftmax, Softmin)."""
+from ... import _creation, _dtype
+from .. import init
 from .._functional import activation as F_act
+from .._functional import piecewise as F_piece
+from .._functional import rectifiers as F_rect
+from ..parameter import Parameter
 from .module import Module
 
 
@@ -136,3 +143,222 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+def _inplace_repr(inplace, first=False):
+    """The ``inplace=True`` of an extra_repr (nothing when False), after other fields unless ``first``."""
+    if not inplace:
+        return ""
+    return "inplace=True" if first else ", inplace=True"
+
+
+class Threshold(Module):
+    """x if x > threshold, else value."""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input):
+        return F_piece.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + _inplace_repr(self.inplace)
+
+
+class PReLU(Module):
+    """max(0, x) + a * min(0, x), ``a`` a learnable weight: one for all channels (num_parameters=1) or one per
+    channel (num_parameters = C, the input's dim 1), each initialised to ``init``."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(_creation.empty(num_parameters, dtype=dtype or _dtype.get_default_dtype()))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F_rect.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    """x if x >= 0, a * x otherwise: a ~ U(lower, upper) per element in training, (lower + upper) / 2 in eval."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F_rect.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + _inplace_repr(self.inplace)
+
+
+class SELU(Module):
+    """scale * (max(0, x) + min(0, alpha * (exp(x) - 1))), with SELU's fixed alpha and scale."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F_act.selu(input, self.inplace)
+
+    def extra_repr(self):
+        return _inplace_repr(self.inplace, first=True)
+
+
+class CELU(Module):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input):
+        return F_act.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + _inplace_repr(self.inplace)
+
+
+class GLU(Module):
+    """a * sigmoid(b), a and b the halves of the input along ``dim``."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F_act.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSigmoid(Module):
+    """log(1 / (1 + exp(-x)))."""
+
+    def forward(self, input):
+        return F_act.logsigmoid(input)
+
+
+class Hardsigmoid(Module):
+    """0 if x <= -3, 1 if x >= 3, x / 6 + 1 / 2 otherwise. (PyTorch's repr shows no inplace flag.)"""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F_piece.hardsigmoid(input, self.inplace)
+
+
+class Hardswish(Module):
+    """0 if x <= -3, x if x >= 3, x * (x + 3) / 6 otherwise. (PyTorch's repr shows no inplace flag.)"""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F_piece.hardswish(input, self.inplace)
+
+
+class Mish(Module):
+    """x * tanh(softplus(x))."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F_act.mish(input, inplace=self.inplace)
+
+    def extra_repr(self):
+        return _inplace_repr(self.inplace, first=True)
+
+
+class Softplus(Module):
+    """log(1 + exp(beta * x)) / beta; x itself where beta * x > threshold."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input):
+        return F_act.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, input):
+        return F_act.softsign(input)
+
+
+class Hardshrink(Module):
+    """x if |x| > lambd, else 0."""
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F_piece.hardshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Softshrink(Module):
+    """x - lambd if x > lambd, x + lambd if x < -lambd, else 0."""
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F_piece.softshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Tanhshrink(Module):
+    """x - tanh(x)."""
+
+    def forward(self, input):
+        return F_act.tanhshrink(input)
+
+
+class Softmin(Module):
+    """exp(-x_i) / sum_j exp(-x_j) along ``dim``."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F_act.softmin(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels (dim -3) at each location of a (N, C, H, W) or (C, H, W) input."""
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")
+        return F_act.softmax(input, -3, _stacklevel=5)

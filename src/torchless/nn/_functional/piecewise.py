@@ -1,0 +1,159 @@
+"""Piecewise-defined activations: threshold, hardshrink, softshrink, hardsigmoid and hardswish.
+
+Each is one formula per interval of the input, its gradient likewise. At the breakpoints and for NaN
+they follow PyTorch's vectorised CPU kernels, which treat every element of a large tensor (PyTorch's
+scalar loop over the last few elements of a tensor can differ for NaN: see the functions).
+"""
+import numpy as np
+
+from ... import _dtype
+from ...autograd.function import Function
+from ._args import check_tensor
+from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar
+
+__all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid", "hardswish"]
+
+
+# ---------------------------------------------------------------------------- threshold
+class Threshold(Function):
+    saved = ("keep",)
+
+    def forward(self, x, threshold, value, inplace=False):
+        self.inplace = inplace
+        out = np.where(x <= threshold, np.asarray(value, x.dtype), x)
+        # PyTorch's in-place node compares the output, not the overwritten input, with the threshold: a value
+        # above the threshold lets the gradient through where it replaced x (its "TODO: assert value <= threshold").
+        self.keep = ~((out if inplace else x) <= threshold)  # NaN is kept
+        return out
+
+    def backward(self, grad):
+        return (np.where(self.keep, grad, np.zeros((), grad.dtype)),)
+
+    def name(self):
+        return "ThresholdBackward1" if self.inplace else "ThresholdBackward0"
+
+
+def _threshold(input, threshold, value, inplace=False):
+    r"""Threshold(x) = x if x > threshold, else value; elementwise, any dtype but bool.
+
+    Integer tensors compare with the threshold truncated to an integer and take the value truncated too.
+    Shape: any; the output has the input's shape and dtype.
+    """
+    name = "threshold_" if inplace else "threshold"
+    check_tensor(input, name)
+    threshold = number_argument(threshold, name, "threshold", 2)
+    value = number_argument(value, name, "value", 3)
+    if input.dtype.name == "bool":
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    np_dtype = input._data.dtype
+    # float16 compares in float32 (PyTorch's opmath type), but the value must fit float16 itself.
+    threshold = np.asarray(opmath_scalar(threshold, input), np.float32 if np_dtype == np.float16 else np_dtype)[()]
+    value = _dtype.scalar_argument(value, np_dtype)
+    return _maybe_inplace(input, Threshold, inplace, threshold=threshold, value=value, inplace=inplace)
+
+
+threshold = _threshold  # PyTorch's function is named _threshold too (its TypeErrors say so)
+
+
+def threshold_(input, threshold, value):
+    return _threshold(input, threshold, value, inplace=True)
+
+
+# ---------------------------------------------------------------------------- shrinkage
+class Hardshrink(Function):
+    saved = ("outside",)
+
+    def forward(self, x, lambd):
+        inside = (x >= -lambd) & (x <= lambd)
+        self.outside = (x < -lambd) | (x > lambd)  # not ~inside: a NaN gets no gradient (PyTorch's vector path)
+        return np.where(inside, np.zeros((), x.dtype), x)
+
+    def backward(self, grad):
+        return (np.where(self.outside, grad, np.zeros((), grad.dtype)),)
+
+
+class Softshrink(Hardshrink):
+    def forward(self, x, lambd):
+        self.outside = (x < -lambd) | (x > lambd)
+        inside = (x >= -lambd) & (x <= lambd)
+        # +0.0 in between, even for x = -0.0 or -0.1 (PyTorch's vectorised kernel; its scalar tail gives x * 0);
+        # a NaN falls through to x + lambd: NaN.
+        return np.where(inside, np.zeros((), x.dtype), np.where(x > lambd, x - lambd, x + lambd))
+
+
+def hardshrink(input, lambd=0.5):
+    r"""Hardshrink(x) = x if |x| > lambd, else 0; elementwise.
+
+    Shape: any; the output has the input's shape and floating dtype.
+    """
+    check_tensor(input, "hardshrink")
+    lambd = number_argument(lambd, "hardshrink", "lambd", 2)
+    _check_floating(input, "hardshrink_cpu")
+    np_dtype = input._data.dtype
+    return Hardshrink.apply(input, lambd=np_dtype.type(_dtype.scalar_argument(lambd, np_dtype)))
+
+
+def softshrink(input, lambd=0.5):
+    r"""Softshrink(x) = x - lambd if x > lambd, x + lambd if x < -lambd, else 0; elementwise. lambd >= 0.
+
+    Shape: any; the output has the input's shape and floating dtype.
+    """
+    check_tensor(input, "softshrink")
+    lambd = number_argument(lambd, "softshrink", "lambd", 2)
+    _check_floating(input, "softshrink_check")
+    np_dtype = input._data.dtype
+    largest = float(np.finfo(np_dtype).max)
+    if not 0 <= lambd <= largest:  # False for NaN too
+        raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {input.dtype.scalar_name}, "
+                           f"but found {lambd:g}")
+    return Softshrink.apply(input, lambd=np_dtype.type(lambd))
+
+
+# ---------------------------------------------------------------------------- hard sigmoid and swish
+class Hardsigmoid(Function):
+    saved = ("x",)
+
+    def forward(self, x):
+        self.x = x
+        return np.minimum(np.maximum(x + 3, 0), 6) / 6  # np.maximum propagates NaN
+
+    def backward(self, grad):
+        x = self.x
+        sixth = x.dtype.type(np.float32(1) / np.float32(6))  # PyTorch's kernel: 1.0f / 6.0f, in float64 too
+        return (np.where((x > -3) & (x < 3), grad * sixth, np.zeros((), grad.dtype)),)
+
+
+def hardsigmoid(input, inplace=False):
+    r"""Hardsigmoid(x) = 0 if x <= -3, 1 if x >= 3, x / 6 + 1 / 2 otherwise; elementwise.
+
+    Shape: any; the output has the input's shape and floating dtype.
+    """
+    check_tensor(input, "hardsigmoid_" if inplace else "hardsigmoid")
+    _check_floating(input, "hardsigmoid_cpu")
+    return _maybe_inplace(input, Hardsigmoid, inplace)
+
+
+class Hardswish(Function):
+    saved = ("x",)
+
+    def forward(self, x):
+        self.x = x
+        with np.errstate(invalid="ignore"):  # -inf * 0: NaN, as in PyTorch
+            return x * np.minimum(np.maximum(x + 3, 0), 6) / 6
+
+    def backward(self, grad):
+        x = self.x
+        # A NaN falls through to the middle formula, giving NaN (PyTorch's vector path; its scalar tail gives grad).
+        middle = grad * (x / 3 + x.dtype.type(0.5))
+        return (np.where(x <= -3, np.zeros((), grad.dtype), np.where(x >= 3, grad, middle)),)
+
+
+def hardswish(input, inplace=False):
+    r"""Hardswish(x) = 0 if x <= -3, x if x >= 3, x * (x + 3) / 6 otherwise; elementwise
+    (Howard et al., *Searching for MobileNetV3*, 2019).
+
+    Shape: any; the output has the input's shape and floating dtype.
+    """
+    check_tensor(input, "hardswish_" if inplace else "hardswish")
+    _check_floating(input, "hardswish_cpu")
+    return _maybe_inplace(input, Hardswish, inplace)

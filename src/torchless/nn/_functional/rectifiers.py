@@ -1,0 +1,123 @@
+"""Leaky rectifiers whose negative slope is learned (prelu) or random (rrelu).
+
+rrelu in training draws its slopes from torchless's default generator (``torchless.manual_seed`` makes
+them reproducible; the numbers are not PyTorch's, whose generator differs).
+"""
+import numpy as np
+
+from ...autograd.function import Function
+from ...random import numpy_rng
+from ._args import Param, _tp_name, check_tensor, native
+from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar
+
+__all__ = ["prelu", "rrelu", "rrelu_"]
+
+
+# ---------------------------------------------------------------------------- prelu
+class PreluKernel(Function):
+    saved = ("x", "weight")
+
+    def forward(self, x, weight):
+        self.weight_shape = weight.shape
+        if x.ndim != weight.ndim:  # weights along dim 1 (the channels), or one weight for all
+            shape = [1] * x.ndim
+            if x.ndim > 1:
+                shape[1] = weight.size
+            weight = weight.reshape(shape)
+        self.x, self.weight = x, weight
+        return np.where(x > 0, x, weight * x)
+
+    def backward(self, grad):
+        x, weight = self.x, self.weight
+        positive = x > 0  # a NaN is not: it takes the weight's side, as in PyTorch
+        grad_input = np.where(positive, grad, weight * grad) if self.needs_input_grad[0] else None
+        grad_weight = None
+        if self.needs_input_grad[1]:
+            full = np.where(positive, 0, x * grad)
+            axes = tuple(i for i, (w, n) in enumerate(zip(weight.shape, full.shape)) if w == 1 and n != 1)
+            # Accumulated in float64: a channel's terms x * grad cancel (grad is of any sign).
+            grad_weight = full.sum(axis=axes, keepdims=True, dtype=np.float64).astype(x.dtype, copy=False)
+            grad_weight = grad_weight.reshape(self.weight_shape)
+        return grad_input, grad_weight
+
+
+@native("prelu", [Param("input", "Tensor"), Param("weight", "Tensor")], list_size=1)
+def prelu(input, weight):
+    r"""PReLU(x) = max(0, x) + weight * min(0, x), elementwise.
+
+    weight: a scalar or 1-D tensor, of the input's dtype; with C > 1 elements, one slope per channel,
+    C = input.size(1) (1 for a 1-D input). Shape: input (N, C, *) or any shape for a single weight;
+    the output has the input's shape.
+    """
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {input.dtype.scalar_name} and "
+                           f"{weight.dtype.scalar_name}")
+    count = weight.numel()
+    if count != 1:
+        if input.dim() == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.dim() > 1 else 1
+        if channels != count:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{count} and channel size = {channels}.")
+    if weight.dim() > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
+    _check_floating(input, "prelu_cpu")
+    return PreluKernel.apply(input, weight)
+
+
+# ---------------------------------------------------------------------------- rrelu
+class RreluWithNoise(Function):
+    """x * noise, noise 1 where x > 0 and a slope elsewhere: drawn from U(lower, upper) per element in
+    training, (lower + upper) / 2 otherwise. The gradient is grad * noise, except that PyTorch takes the
+    mean slope's (leaky_relu's) gradient when upper - lower <= 1e-6."""
+
+    saved = ("scale",)
+
+    def forward(self, x, lower, upper, training, inplace=False):
+        self.inplace = inplace
+        dtype = x.dtype.type
+        mean = dtype((lower + upper) / 2)
+        if training:
+            slopes = numpy_rng().uniform(lower, upper, x.shape).astype(x.dtype, copy=False)
+            noise = np.where(x <= 0, slopes, dtype(1))  # a NaN keeps noise 1 (PyTorch tests x <= 0)
+            self.scale = noise if upper - lower > 1e-6 else np.where(x > 0, dtype(1), mean)
+            return x * noise
+        noise = np.where(x > 0, dtype(1), mean)  # leaky_relu: a NaN takes the slope
+        self.scale = noise
+        return x * noise
+
+    def backward(self, grad):
+        return (grad * self.scale,)
+
+    def name(self):
+        return "RreluWithNoiseBackward1" if self.inplace else "RreluWithNoiseBackward0"
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    r"""RReLU(x) = x if x >= 0, a * x otherwise (Xu et al., 2015), elementwise.
+
+    In training, a ~ U(lower, upper) drawn per element from the default generator; otherwise a is the
+    mean slope (lower + upper) / 2, i.e. leaky_relu(x, (lower + upper) / 2).
+    Shape: any; the output has the input's shape and floating dtype (float32 or float64 in training).
+    """
+    name = "rrelu_" if inplace else "rrelu"
+    check_tensor(input, name)
+    lower = number_argument(lower, name, "lower", 2)
+    upper = number_argument(upper, name, "upper", 3)
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"{name}(): argument 'training' (position 4) must be bool, not {_tp_name(training)}")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if training:
+        if input._data.dtype not in (np.float32, np.float64):  # PyTorch's training kernel has no float16
+            raise NotImplementedError(f"\"rrelu_with_noise_out_cpu\" not implemented for '{input.dtype.scalar_name}'")
+    else:
+        _check_floating(input, "leaky_relu_cpu")
+        opmath_scalar((lower + upper) / 2, input)
+    return _maybe_inplace(input, RreluWithNoise, inplace, lower=lower, upper=upper, training=bool(training),
+                          inplace=inplace)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)
