@@ -7,7 +7,11 @@ from ._functional.conv import *  # noqa: F401,F403
 from ._functional.distance import *  # noqa: F401,F403
 from ._functional.dropout import *  # noqa: F401,F403
 from ._functional.fold import *  # noqa: F401,F403
+from ._functional.group_norm import *  # noqa: F401,F403
+from ._functional.instance_norm import *  # noqa: F401,F403
+from ._functional.layer_norm import *  # noqa: F401,F403
 from ._functional.linear import *  # noqa: F401,F403
+from ._functional.local_response_norm import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
 from ._functional.normalization import *  # noqa: F401,F403
 from ._functional.padding import *  # noqa: F401,F403

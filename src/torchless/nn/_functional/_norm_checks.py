@@ -1,0 +1,99 @@
+"""Argument and dtype checks shared by the normalisation functionals, with PyTorch's messages.
+
+``layer_norm``, ``group_norm``, ``instance_norm`` and ``rms_norm`` are native functions in PyTorch:
+their arguments go through its argument parser (TypeErrors naming the argument and its position)
+and their kernels check the dtypes of input and parameters in a fixed order (mixed-dtype errors,
+"not implemented for 'Long'", "expected scalar type ..."). The helpers here give those errors.
+"""
+import numbers
+
+import numpy as np
+
+from ... import _dtype
+from ..._tensor import Tensor
+from ._args import _int_list, _is_index, _tp_name
+
+__all__ = ["check_tensor_arg", "check_int_arg", "check_float_arg", "check_bool_arg", "int_list_arg",
+           "check_mixed_dtypes", "check_kernel_dtypes", "compute_dtype"]
+
+
+def check_tensor_arg(value, fn, name, position, optional=True):
+    if value is None and optional:
+        return
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not {_tp_name(value)}")
+
+
+def check_int_arg(value, fn, name, position):
+    if not _is_index(value):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be int, not {_tp_name(value)}")
+
+
+def check_float_arg(value, fn, name, position, optional=False):
+    """A ``float`` parameter takes any real number (ints and bools too) or a one-element tensor."""
+    if value is None and optional:
+        return
+    if isinstance(value, Tensor):
+        if value.numel() == 1:
+            return
+    elif isinstance(value, numbers.Real):
+        return
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be float, not {_tp_name(value)}")
+
+
+def check_bool_arg(value, fn, name, position):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be bool, not {_tp_name(value)}")
+
+
+def int_list_arg(value, fn, name, position):
+    """An ``int[]`` parameter without a fixed size (``normalized_shape``): a tuple or list of ints, as a tuple.
+
+    Unlike ``stride`` and friends, a lone int is refused. PyTorch's quick check looks at the first
+    element only (a bool there is refused); a later non-int fails when the list is unpacked.
+    """
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be tuple of ints, "
+                        f"not {_tp_name(value)}")
+    if value and not _is_index(value[0]):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be tuple of ints, but found "
+                        f"element of type {_tp_name(value[0])} at pos 0")
+    converted = _int_list(value, len(value))
+    if isinstance(converted, int):
+        raise TypeError(f"{fn}(): argument '{name}' failed to unpack the object at pos {converted} with error "
+                        f"\"type must be tuple of ints,but got {_tp_name(value[converted - 1])}\"")
+    return tuple(converted)
+
+
+def check_mixed_dtypes(input, weight, bias, running=(None, None)):
+    """PyTorch's CPU rule for parameters of another dtype than the input.
+
+    The first given parameter decides: of the input's dtype, nothing is checked here (a bias of yet
+    another dtype fails later, in check_kernel_dtypes); otherwise every parameter must be float32,
+    and the input float16 (half-precision activations with float32 parameters, computed in float32).
+    Running statistics (batch and instance norm) are checked in between: a float32 running mean
+    takes a float32 running variance. Returns whether the dtypes are mixed (and allowed).
+    """
+    given = [p for p in (weight, bias) if p is not None]
+    if not given or given[0].dtype == input.dtype:
+        return False
+    running_mean, running_var = running
+    if any(p.dtype != _dtype.float32 for p in given) or (
+            running_mean is not None and running_mean.dtype == _dtype.float32 and running_var.dtype != _dtype.float32):
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+    if input.dtype != _dtype.float16:
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    return True
+
+
+def check_kernel_dtypes(input, weight, bias, kernel):
+    """The kernel's own checks: a floating input, then a bias of the same dtype as a weight of the input's."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
+    if weight is not None and bias is not None and weight.dtype == input.dtype and bias.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {bias.dtype.scalar_name}")
+
+
+def compute_dtype(array):
+    """The NumPy dtype to compute in: float16 is computed in float32 (PyTorch's opmath type), as PyTorch does."""
+    return np.dtype(np.float32) if array.dtype == np.float16 else array.dtype

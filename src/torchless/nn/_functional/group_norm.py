@@ -1,0 +1,83 @@
+"""Group normalisation (``group_norm``): statistics per sample over groups of channels, affine per channel."""
+from ...autograd.function import Function
+from ._moments import normalize_rows, normalize_rows_backward, quiet
+from ._norm_checks import (check_float_arg, check_int_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
+                           compute_dtype)
+from .normalization import _verify_batch_size
+
+__all__ = ["group_norm"]
+
+
+class GroupNorm(Function):
+    """Input (N, C, *) viewed as (N, G, C/G * spatial): one row per (sample, group) is normalised,
+    then y = xhat * weight[c] + bias[c]."""
+
+    saved = ("xhat", "rstd", "weight", "bias")
+
+    @quiet
+    def forward(self, x, weight, bias, num_groups=1, eps=1e-5):
+        n, c = x.shape[:2]
+        self.input_shape, self.input_dtype = x.shape, x.dtype
+        self.weight, self.bias = weight, bias
+        rows = x.reshape(n, num_groups, -1) if x.size else x.reshape(n, num_groups, 0)
+        self.xhat, _, _, self.rstd = normalize_rows(rows.astype(compute_dtype(x), copy=False), eps)
+        xhat = self.xhat.reshape(n, c, -1) if x.size else self.xhat.reshape(n, c, 0)
+        y = xhat * weight.reshape(1, c, 1) if weight is not None else xhat.copy()
+        if bias is not None:
+            y += bias.reshape(1, c, 1)
+        return y.reshape(x.shape).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        xhat, weight = self.xhat, self.weight
+        n, c = self.input_shape[:2]
+        g = grad.reshape(n, c, -1) if grad.size else grad.reshape(n, c, 0)
+        g = g.astype(xhat.dtype, copy=False)
+        need_x, need_w, need_b = self.needs_input_grad
+        gx = gw = gb = None
+        if need_x:
+            grad_xhat = g * weight.reshape(1, c, 1) if weight is not None else g
+            gx = normalize_rows_backward(grad_xhat.reshape(xhat.shape), xhat, self.rstd)
+            gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
+        if need_w:
+            gw = (g * xhat.reshape(g.shape)).sum(axis=(0, 2)).astype(weight.dtype, copy=False)
+        if need_b:
+            gb = g.sum(axis=(0, 2)).astype(self.bias.dtype, copy=False)
+        return gx, gw, gb
+
+    def name(self):
+        return "NativeGroupNormBackward0"
+
+
+def _check_group_norm_inputs(input, weight, bias, channels, num_groups):
+    if num_groups <= 0:
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
+    if channels % num_groups != 0:
+        raise RuntimeError("Expected number of channels in input to be divisible by num_groups, but got input of "
+                           f"shape {list(input.shape)} and num_groups={num_groups}")
+    # PyTorch's bias message shows the weight's shape ([0] without a weight): reproduced as is.
+    shown = list(weight.shape) if weight is not None else [0]
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None and (param.dim() != 1 or param.numel() != channels):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of channels in input, "
+                               f"but got {name} of shape {shown} and input of shape {list(input.shape)}")
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise input (N, C, *) over groups of C / num_groups channels, per sample; output: same shape.
+
+    y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, the statistics (biased variance) over one
+    group's channels and all spatial positions; weight and bias (optional) have shape (C,).
+    """
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
+    _verify_batch_size([input.size(0) * input.size(1) // num_groups, num_groups] + list(input.size()[2:]))
+    check_tensor_arg(input, "group_norm", "input", 1, optional=False)
+    check_int_arg(num_groups, "group_norm", "num_groups", 2)
+    check_tensor_arg(weight, "group_norm", "weight", 3)
+    check_tensor_arg(bias, "group_norm", "bias", 4)
+    check_float_arg(eps, "group_norm", "eps", 5)
+    num_groups = int(num_groups)
+    _check_group_norm_inputs(input, weight, bias, input.size(1), num_groups)
+    check_mixed_dtypes(input, weight, bias)
+    check_kernel_dtypes(input, weight, bias, "GroupNormKernelImpl")
+    return GroupNorm.apply(input, weight, bias, num_groups=num_groups, eps=float(eps))

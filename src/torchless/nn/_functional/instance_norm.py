@@ -1,0 +1,143 @@
+"""Instance normalisation (``instance_norm``): statistics per sample and channel, optional running statistics.
+
+PyTorch runs it as batch normalisation of the input viewed as (1, N * C, *), with weight, bias and
+running statistics repeated N times, then averages the N updated copies of the running statistics
+back into (C,). Its checks and messages come from that path; the arithmetic here is direct.
+"""
+import numpy as np
+
+from ...autograd.function import Function
+from ._moments import mean, normalize_rows, normalize_rows_backward, quiet
+from ._norm_checks import (check_bool_arg, check_float_arg, check_kernel_dtypes, check_mixed_dtypes,
+                           check_tensor_arg, compute_dtype)
+
+__all__ = ["instance_norm"]
+
+
+class InstanceNorm(Function):
+    """y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c] per (sample, channel) of input (N, C, *).
+
+    With use_input_stats the statistics are the instance's (biased variance) and running_mean /
+    running_var (arrays, updated in place) move towards their average over the batch by
+    ``momentum``, with the unbiased variance. Otherwise the running statistics are constants.
+    """
+
+    saved = ("xhat", "rstd", "weight", "bias")
+
+    @quiet
+    def forward(self, x, weight, bias, running_mean=None, running_var=None, use_input_stats=True, momentum=0.1,
+                eps=1e-5):
+        n, c = x.shape[:2]
+        self.input_shape, self.input_dtype, self.use_input_stats = x.shape, x.dtype, use_input_stats
+        self.weight, self.bias = weight, bias
+        rows = (x.reshape(n, c, -1) if x.size else x.reshape(n, c, 0)).astype(compute_dtype(x), copy=False)
+        if use_input_stats:
+            self.xhat, instance_mean, instance_var, self.rstd = normalize_rows(rows, eps)
+            constant = instance_var == 0
+            if eps == 0 and constant.any():
+                # PyTorch's batch-norm kernel takes 1 / std = 0 for a zero variance and no eps:
+                # a constant instance comes out as 0 (then bias), with zero gradients, not NaN.
+                self.rstd = np.where(constant, 0, self.rstd).astype(rows.dtype, copy=False)
+                self.xhat = np.where(constant, 0, self.xhat).astype(rows.dtype, copy=False)
+            count = rows.shape[2]
+            if running_mean is not None:
+                running_mean *= 1 - momentum
+                running_mean += momentum * mean(instance_mean, (0, 2)).reshape(c)
+            if running_var is not None:
+                running_var *= 1 - momentum
+                running_var += (momentum * count / max(count - 1, 1)) * mean(instance_var, (0, 2)).reshape(c)
+        else:
+            self.rstd = (1 / np.sqrt(running_var.astype(rows.dtype) + eps)).reshape(1, c, 1)
+            self.xhat = (rows - running_mean.astype(rows.dtype).reshape(1, c, 1)) * self.rstd
+        y = self.xhat * weight.reshape(1, c, 1) if weight is not None else self.xhat.copy()
+        if bias is not None:
+            y += bias.reshape(1, c, 1)
+        return y.reshape(x.shape).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        xhat, weight = self.xhat, self.weight
+        g = grad.reshape(xhat.shape).astype(xhat.dtype, copy=False)
+        c = xhat.shape[1]
+        need_x, need_w, need_b = self.needs_input_grad
+        gx = gw = gb = None
+        if need_x:
+            grad_xhat = g * weight.reshape(1, c, 1) if weight is not None else g
+            if self.use_input_stats:
+                gx = normalize_rows_backward(grad_xhat, xhat, self.rstd)
+            else:
+                gx = grad_xhat * self.rstd
+            gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
+        if need_w:
+            gw = (g * xhat).sum(axis=(0, 2)).astype(weight.dtype, copy=False)
+        if need_b:
+            gb = g.sum(axis=(0, 2)).astype(self.bias.dtype, copy=False)
+        return gx, gw, gb
+
+    def name(self):
+        # PyTorch's last step views the batch-normalised (1, N * C, *) result back as (N, C, *).
+        return "ViewBackward0"
+
+
+def _verify_spatial_size(size):
+    values = 1
+    for n in size[2:]:
+        values *= n
+    if values == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {size}")
+
+
+def _check_repeatable(tensors):
+    # Tensor.repeat(N) of a tensor of more than one dimension.
+    if any(t is not None and t.dim() > 1 for t in tensors):
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+                           "tensor")
+
+
+def _check_running_dtypes(input, running_mean, running_var):
+    # Running statistics of the input's dtype send the kernel down the path where both must be so;
+    # of another dtype, they are converted.
+    if running_mean is not None and running_mean.dtype == input.dtype and running_var.dtype != input.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {running_var.dtype.scalar_name}")
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalise each channel of each sample of input (N, C, *) over its spatial positions; output: same shape.
+
+    y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, per sample and channel (biased variance);
+    weight, bias, running_mean and running_var (optional) have shape (C,). use_input_stats: use the
+    instance's statistics and update the running ones in place, r = (1 - momentum) * r + momentum * s,
+    s averaged over the batch (unbiased variance); otherwise normalise with the running statistics.
+    """
+    if use_input_stats:
+        _verify_spatial_size(input.size())
+    check_tensor_arg(input, "instance_norm", "input", 1, optional=False)
+    check_tensor_arg(weight, "instance_norm", "weight", 2)
+    check_tensor_arg(bias, "instance_norm", "bias", 3)
+    check_tensor_arg(running_mean, "instance_norm", "running_mean", 4)
+    check_tensor_arg(running_var, "instance_norm", "running_var", 5)
+    check_bool_arg(use_input_stats, "instance_norm", "use_input_stats", 6)
+    check_float_arg(momentum, "instance_norm", "momentum", 7)
+    check_float_arg(eps, "instance_norm", "eps", 8)
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
+    batch, channels = input.size(0), input.size(1)
+    _check_repeatable((weight, bias, running_mean, running_var))
+    for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                         ("bias", bias)):
+        if tensor is not None and batch * tensor.numel() != batch * channels:
+            raise RuntimeError(f"{name} should contain {batch * channels} elements not {batch * tensor.numel()}")
+    if (running_mean is None) != (running_var is None):
+        # A running mean of another dtype than the weight (or input) is converted with its variance first.
+        if running_mean is not None and running_mean.dtype != (weight if weight is not None else input).dtype:
+            raise RuntimeError("Expected a proper Tensor but got None (or an undefined Tensor in C++) for argument "
+                               "#0 'self'")
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
+    check_kernel_dtypes(input, None, None, "batch_norm")  # an integer input fails before the dtype mix
+    if not check_mixed_dtypes(input, weight, bias, (running_mean, running_var)):
+        check_kernel_dtypes(input, weight, bias, "batch_norm")
+        _check_running_dtypes(input, running_mean, running_var)
+    return InstanceNorm.apply(input, weight, bias,
+                              running_mean=None if running_mean is None else running_mean._data,
+                              running_var=None if running_var is None else running_var._data,
+                              use_input_stats=bool(use_input_stats), momentum=float(momentum), eps=float(eps))

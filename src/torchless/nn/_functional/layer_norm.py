@@ -1,0 +1,158 @@
+"""Layer normalisation (``layer_norm``) and root-mean-square normalisation (``rms_norm``) over the
+trailing ``normalized_shape`` dimensions, with elementwise weight (and bias) of that shape."""
+import math
+
+import numpy as np
+
+from ...autograd.function import Function
+from ._moments import mean, normalize_rows, normalize_rows_backward, quiet
+from ._norm_checks import (check_float_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
+                           compute_dtype, int_list_arg)
+
+__all__ = ["layer_norm", "rms_norm"]
+
+
+def _rows(x, normalized_ndim, dtype):
+    """``x`` as a matrix of one row per normalised group (M, K), in ``dtype``."""
+    lead = x.ndim - normalized_ndim
+    # explicit sizes: reshape(-1, k) cannot infer M when a normalised dimension is 0
+    return x.reshape(math.prod(x.shape[:lead]), math.prod(x.shape[lead:])).astype(dtype, copy=False)
+
+
+def _param_grad(grad, param):
+    return grad.reshape(param.shape).astype(param.dtype, copy=False)
+
+
+class LayerNorm(Function):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over the last ``normalized_ndim`` dims."""
+
+    saved = ("xhat", "rstd", "weight", "bias")
+
+    @quiet
+    def forward(self, x, weight, bias, normalized_ndim=1, eps=1e-5):
+        self.input_shape, self.input_dtype = x.shape, x.dtype
+        self.weight, self.bias = weight, bias
+        self.xhat, _, _, self.rstd = normalize_rows(_rows(x, normalized_ndim, compute_dtype(x)), eps)
+        y = self.xhat * weight.reshape(-1) if weight is not None else self.xhat.copy()
+        if bias is not None:
+            y += bias.reshape(-1)
+        return y.reshape(x.shape).astype(x.dtype, copy=False)
+
+    def backward(self, grad):
+        xhat, weight = self.xhat, self.weight
+        g = grad.reshape(xhat.shape).astype(xhat.dtype, copy=False)
+        need_x, need_w, need_b = self.needs_input_grad
+        gx = gw = gb = None
+        if need_x:
+            grad_xhat = g * weight.reshape(-1) if weight is not None else g
+            gx = normalize_rows_backward(grad_xhat, xhat, self.rstd)
+            gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
+        if need_w:
+            gw = _param_grad((g * xhat).sum(axis=0), weight)
+        if need_b:
+            gb = _param_grad(g.sum(axis=0), self.bias)
+        return gx, gw, gb
+
+    def name(self):
+        return "NativeLayerNormBackward0"
+
+
+def _check_normalized_shape(normalized_shape, weight, bias):
+    if not normalized_shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one "
+                           f"element, but got normalized_shape = {list(normalized_shape)}")
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None and tuple(param.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of shape "
+                               f"{list(param.shape)} and normalized_shape = {list(normalized_shape)}")
+
+
+def _check_input_shape(input, normalized_shape, separator):
+    n = len(normalized_shape)
+    if input.dim() < n or tuple(input.shape[input.dim() - n:]) != normalized_shape:
+        dims = ", ".join(str(d) for d in normalized_shape)
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*{separator}{dims}], but got input of size{list(input.shape)}")
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last ``len(normalized_shape)`` dimensions of input (*, *normalized_shape).
+
+    y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, with the biased variance over those
+    dimensions; weight and bias (optional) have shape ``normalized_shape``. Output: same shape as input.
+    """
+    check_tensor_arg(input, "layer_norm", "input", 1, optional=False)
+    normalized_shape = int_list_arg(normalized_shape, "layer_norm", "normalized_shape", 2)
+    check_tensor_arg(weight, "layer_norm", "weight", 3)
+    check_tensor_arg(bias, "layer_norm", "bias", 4)
+    check_float_arg(eps, "layer_norm", "eps", 5)
+    check_mixed_dtypes(input, weight, bias)
+    _check_normalized_shape(normalized_shape, weight, bias)
+    _check_input_shape(input, normalized_shape, ", ")
+    check_kernel_dtypes(input, weight, bias, "LayerNormKernelImpl")
+    return LayerNorm.apply(input, weight, bias, normalized_ndim=len(normalized_shape), eps=float(eps))
+
+
+class RMSNorm(Function):
+    """y = x / sqrt(mean(x^2) + eps) * weight over the last ``normalized_ndim`` dims.
+
+    Computed as PyTorch's composite: in float32 for float16 input, the product with weight in the
+    promoted dtype of the two, then cast back to the input's dtype. That last cast, when there is
+    one, is the graph's top node (ToCopyBackward0), else the product is (MulBackward0).
+    """
+
+    saved = ("xhat", "rstd", "weight")
+
+    @quiet
+    def forward(self, x, weight, normalized_ndim=1, eps=None):
+        self.input_shape, self.input_dtype, self.weight = x.shape, x.dtype, weight
+        rows = _rows(x, normalized_ndim, compute_dtype(x))
+        if eps is None:
+            eps = float(np.finfo(rows.dtype).eps)
+        self.rstd = 1 / np.sqrt(mean(np.square(rows), -1) + eps)
+        self.xhat = rows * self.rstd
+        y = self.xhat
+        if weight is not None:
+            # an integer weight multiplies as a float one (PyTorch's promotion), not as NumPy's float64
+            w = weight if weight.dtype.kind == "f" else weight.astype(rows.dtype)
+            y = y * w.reshape(-1)
+        self.result_dtype = y.dtype
+        # a copy when y is xhat itself: the output must not share memory with what backward reads
+        return y.reshape(x.shape).astype(x.dtype, copy=y is self.xhat)
+
+    def backward(self, grad):
+        xhat, weight = self.xhat, self.weight
+        g = grad.reshape(xhat.shape).astype(self.result_dtype, copy=False)
+        need_x, need_w = self.needs_input_grad
+        gx = gw = None
+        if need_x:
+            grad_xhat = (g * weight.reshape(-1)).astype(xhat.dtype, copy=False) if weight is not None else g
+            gx = (grad_xhat - xhat * mean(grad_xhat * xhat, -1)) * self.rstd
+            gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
+        if need_w:
+            gw = _param_grad((g * xhat).sum(axis=0), weight)
+        return gx, gw
+
+    def name(self):
+        return "MulBackward0" if self.result_dtype == self.input_dtype else "ToCopyBackward0"
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """Root mean square normalisation over the last ``len(normalized_shape)`` dimensions of input.
+
+    y = x / sqrt(mean(x^2) + eps) * weight, the mean over those dimensions; weight (optional) has
+    shape ``normalized_shape``; eps=None is the machine epsilon of the computation (float32 for
+    float16 and float32 input, float64 for float64). Output: same shape and dtype as input.
+    """
+    check_tensor_arg(input, "rms_norm", "input", 1, optional=False)
+    normalized_shape = int_list_arg(normalized_shape, "rms_norm", "normalized_shape", 2)
+    check_tensor_arg(weight, "rms_norm", "weight", 3)
+    check_float_arg(eps, "rms_norm", "eps", 4, optional=True)
+    _check_normalized_shape(normalized_shape, weight, None)
+    if input.dim() < len(normalized_shape):
+        raise ValueError(f"Input tensor must have at least {len(normalized_shape)} dimensions, but got {input.dim()}")
+    _check_input_shape(input, normalized_shape, "")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"rms_norm\" not implemented for '{input.dtype.scalar_name}'")
+    return RMSNorm.apply(input, weight, normalized_ndim=len(normalized_shape),
+                         eps=None if eps is None else float(eps))

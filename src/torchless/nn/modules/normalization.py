@@ -1,0 +1,158 @@
+"""Normalisation layers without running statistics: LayerNorm, GroupNorm, RMSNorm and LocalResponseNorm."""
+import numbers
+
+from ... import _creation, _dtype
+from .. import init
+from .._functional.group_norm import group_norm
+from .._functional.layer_norm import layer_norm, rms_norm
+from .._functional.local_response_norm import local_response_norm
+from ..parameter import Parameter
+from .module import Module
+
+
+class LocalResponseNorm(Module):
+    """Local response normalisation across channels (dim 1), without parameters.
+
+    b_c = a_c * (k + alpha / size * sum of a_{c'}^2 for c' from c - size // 2 to c + (size - 1) // 2) ** -beta,
+    channels beyond the ends counting as zero.
+
+    Shape:
+        - Input: :math:`(N, C, *)`
+        - Output: :math:`(N, C, *)` (same shape as input)
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+def _as_shape(normalized_shape):
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (normalized_shape,)
+    return tuple(normalized_shape)
+
+
+class LayerNorm(Module):
+    """Layer normalisation over the last ``len(normalized_shape)`` dimensions.
+
+    y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, the mean and biased variance over those
+    dimensions of each sample, in training and evaluation alike. With ``elementwise_affine``,
+    weight (initialised to 1) and bias (to 0, absent with bias=False) have shape ``normalized_shape``.
+    An int ``normalized_shape`` is a one-element shape.
+
+    Shape:
+        - Input: :math:`(N, *)`, ending in ``normalized_shape``
+        - Output: :math:`(N, *)` (same shape as input)
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.normalized_shape = _as_shape(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        factory_dtype = dtype or _dtype.get_default_dtype()
+        if elementwise_affine:
+            self.weight = Parameter(_creation.empty(self.normalized_shape, dtype=factory_dtype))
+            if bias:
+                self.bias = Parameter(_creation.empty(self.normalized_shape, dtype=factory_dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input):
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Group normalisation: the C channels split into ``num_groups`` groups, each normalised per sample.
+
+    y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias, the mean and biased variance over one
+    group's channels and all positions of a sample, in training and evaluation alike. With
+    ``affine``, weight (initialised to 1) and bias (to 0, absent with bias=False) have shape (C,).
+    ``num_channels`` must be divisible by ``num_groups``.
+
+    Shape:
+        - Input: :math:`(N, C, *)` where :math:`C = \\text{num\\_channels}`
+        - Output: :math:`(N, C, *)` (same shape as input)
+    """
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        if num_channels % num_groups != 0:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
+        factory_dtype = dtype or _dtype.get_default_dtype()
+        if affine:
+            self.weight = Parameter(_creation.empty(num_channels, dtype=factory_dtype))
+            if bias:
+                self.bias = Parameter(_creation.empty(num_channels, dtype=factory_dtype))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.affine:
+            init.ones_(self.weight)
+            if self.bias is not None:
+                init.zeros_(self.bias)
+
+    def forward(self, input):
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """Root mean square normalisation over the last ``len(normalized_shape)`` dimensions.
+
+    y = x / sqrt(eps + mean(x^2)) * weight, the mean over those dimensions of each sample. eps=None
+    is the machine epsilon of the computation (float32's for float16 and float32 input). With
+    ``elementwise_affine``, weight (initialised to 1) has shape ``normalized_shape``.
+
+    Shape:
+        - Input: :math:`(N, *)`, ending in ``normalized_shape``
+        - Output: :math:`(N, *)` (same shape as input)
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
+        super().__init__()
+        self.normalized_shape = _as_shape(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(_creation.empty(self.normalized_shape, dtype=dtype or _dtype.get_default_dtype()))
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
