@@ -1,107 +1,557 @@
-"""Resizing and encoding: interpolate (nearest, linear, bilinear), one_hot."""
+"""Resizing and encoding: interpolate (every mode of PyTorch's), the deprecated upsample wrappers, one_hot.
+
+Every interpolation is separable: along each spatial axis an output pixel reads a few input pixels
+(its *taps*) with fixed weights, so a resize is one small gather-and-weigh per axis, and its gradient
+the adjoint scatter. The weights are PyTorch's, computed in the same precision (float32 for float16
+and float32 input, float64 for float64) so that discrete choices such as nearest's floor agree.
+"""
 import math
+import operator
 
 import numpy as np
 
-from ..._ops import indexing
 from ..._tensor import Tensor
 from ...autograd.function import Function
+from ._args import _is_index, _tp_name
+from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
-__all__ = ["interpolate", "one_hot"]
+__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "one_hot"]
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
+_AXES = {1: "W", 2: "HW", 3: "DHW"}
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims of a batch, (N, C, L) or (N, C, H, W), to ``size`` or by ``scale_factor``.
+    """Down/up sample a batch, (N, C, W), (N, C, H, W) or (N, C, D, H, W), to ``size`` or by ``scale_factor``.
 
-    ``mode='nearest'``: output pixel i takes input pixel floor(i * scale), the scale being in / out
-    (1 / scale_factor when that is given, unless ``recompute_scale_factor``). ``'linear'`` (3-D input) and
-    ``'bilinear'`` (4-D) weigh the two nearest input pixels of the source position (i + 0.5) * scale - 0.5
-    (``align_corners``: i * (in - 1) / (out - 1), the corner pixels' centres aligned), as PyTorch does.
-    Shape: (N, C, *in) -> (N, C, *size) with size_i = floor(in_i * scale_factor_i).
+    Modes: ``'nearest'`` (output i reads input floor(i * scale), scale = in / out or 1 / scale_factor),
+    ``'nearest-exact'`` (floor((i + 0.5) * scale), as Pillow and scikit-image), ``'linear'`` (3-D input),
+    ``'bilinear'`` (4-D), ``'trilinear'`` (5-D) and ``'bicubic'`` (4-D; cubic convolution with A = -0.75, taps
+    clamped at the border), which place output i at the source position (i + 0.5) * scale - 0.5, or at
+    i * (in - 1) / (out - 1) with ``align_corners=True``; ``'area'`` (adaptive average pooling to the output
+    size); ``'lanczos'`` (4-D, ``antialias=True`` only).
+
+    ``antialias=True`` (4-D bilinear, bicubic and lanczos) widens the filter by the scale when downsampling,
+    as Pillow does; bicubic then uses A = -0.5.
+
+    ``recompute_scale_factor=True`` computes the output size from ``scale_factor`` and then interpolates with
+    the scale that size implies, in / out, rather than 1 / scale_factor.
+
+    Shape: (N, C, *in) -> (N, C, *out) with out_i = size_i, or floor(in_i * scale_factor_i).
     """
-    spatial = input.ndim - 2
-    linear = {1: "linear", 2: "bilinear"}.get(spatial)
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: "
+                             "linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+
+    dim = input.dim() - 2
+    # Exactly one of output_size and scale_factors leaves this block non-None, as a list (or tuple).
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    elif size is not None:
+        scale_factors = None
+        if isinstance(size, (list, tuple)):
+            if len(size) != dim:
+                raise ValueError("Input and output must have the same number of spatial dimensions, but got input "
+                                 f"with spatial dimensions of {list(input.shape[2:])} and output size of {size}. "
+                                 "Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in "
+                                 "(o1, o2, ...,oK) format.")
+            if not all(_is_integer(x) for x in size):
+                types = ", ".join("<class 'torchless.Tensor'>" if type(x) is Tensor else repr(type(x)) for x in size)
+                raise TypeError("expected size to be one of int or Tuple[int] or Tuple[int, int] or Tuple[int, int, "
+                                f"int], but got size with types [{types}]")
+            output_size = size
+        else:
+            output_size = [size for _ in range(dim)]
+    elif scale_factor is not None:
+        output_size = None
+        if isinstance(scale_factor, (list, tuple)):
+            if len(scale_factor) != dim:
+                raise ValueError("Input and scale_factor must have the same number of spatial dimensions, but got "
+                                 f"input with spatial dimensions of {list(input.shape[2:])} and scale_factor of shape "
+                                 f"{scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                                 "scale_factor in (s1, s2, ...,sK) format.")
+            scale_factors = scale_factor
+        else:
+            scale_factors = [scale_factor for _ in range(dim)]
+    else:
+        raise ValueError("either size or scale_factor should be defined")
+
+    if recompute_scale_factor is not None and recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    # 'area' pools to an explicit size, which the recompute path computes
+    if mode == "area" and output_size is None:
+        recompute_scale_factor = True
+    if recompute_scale_factor is not None and recompute_scale_factor:
+        # int() truncates, and raises for inf and nan, as PyTorch's sym_int does
+        output_size = [int(input.size(i + 2) * scale_factors[i]) for i in range(dim)]
+        scale_factors = None
+
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
+        raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D "
+                         "tensor as input")
+
+    if mode in ("nearest", "nearest-exact") and dim in (1, 2, 3):
+        return _upsample(input, output_size, scale_factors, mode, dim)
+    if mode == "area" and dim in (1, 2, 3):
+        return (adaptive_avg_pool1d, adaptive_avg_pool2d, _adaptive_avg_pool3d)[dim - 1](input, output_size)
+    if (dim, mode) in ((1, "linear"), (2, "bilinear"), (3, "trilinear"), (2, "bicubic")):
+        return _upsample(input, output_size, scale_factors, mode + ("-aa" if antialias else ""), dim, align_corners)
+    if dim == 2 and mode == "lanczos":
+        if align_corners:
+            raise ValueError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise ValueError("Lanczos mode requires antialias=True")
+        return _upsample(input, output_size, scale_factors, "lanczos-aa", dim, align_corners)
     needs = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode)
-    if needs and spatial in (1, 2, 3) and input.ndim != needs:
-        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {needs}D input")
-    if spatial not in (1, 2) or mode not in ("nearest", linear) or antialias:
-        if spatial in (1, 2, 3) and mode in _MODES.split(" | "):
-            raise NotImplementedError(f"torchless implements interpolate only for mode='nearest' on 3D and 4D "
-                                      f"input, 'linear' on 3D and 'bilinear' on 4D, without antialias (got {mode} on "
-                                      f"{input.ndim}D)")
-        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for "
-                                  f"the modes: {_MODES} (got {mode})")
-    if mode == "nearest" and align_corners is not None:
-        raise ValueError("align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear | bicubic | trilinear")
-    if (size is None) == (scale_factor is None):
-        raise ValueError("only one of size or scale_factor should be defined" if size is not None else
-                         "either size or scale_factor should be defined")
-    in_sizes = input.shape[2:]
-    if size is not None:
-        size = tuple(size) if isinstance(size, (tuple, list)) else (size,) * spatial
-        if len(size) != spatial:
-            raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input with "
-                             f"spatial dimensions of {list(in_sizes)} and output size of {size}. Please provide input "
-                             "tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
-        scales = [n / out for n, out in zip(in_sizes, size)]
+    if needs and input.dim() in (3, 4, 5):
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {needs}D input")
+    raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for the "
+                              f"modes: {_MODES} (got {mode})")
+
+
+def _is_integer(x):
+    """PyTorch's test of a size entry: ints (bool included), NumPy integers, tensors of an integer dtype."""
+    if isinstance(x, (int, np.integer)):
+        return True
+    return isinstance(x, Tensor) and not x.is_floating_point()
+
+
+# ---------------------------------------------------------------------------- the deprecated wrappers
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Deprecated alias of :func:`interpolate` (without ``recompute_scale_factor`` and ``antialias``)."""
+    _warn_deprecated("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='nearest')``."""
+    _warn_deprecated("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """Deprecated: ``interpolate(input, size, scale_factor, mode='bilinear', align_corners=True)``.
+
+    Shape: (N, C, H, W) -> (N, C, H_out, W_out).
+    """
+    _warn_deprecated("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def _warn_deprecated(name):
+    import warnings
+
+    # stacklevel 3: the warning names the caller of the wrapper, as PyTorch's stacklevel=2 does for its own
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=3)
+
+
+# ---------------------------------------------------------------------------- the native upsample functions
+# kind -> (PyTorch's function name, grad_fn name), "{}" standing for the number of spatial dims
+_KINDS = {
+    "nearest": ("upsample_nearest{}d", "UpsampleNearest{}DBackward0"),
+    "nearest-exact": ("_upsample_nearest_exact{}d", "UpsampleNearestExact{}DBackward0"),
+    "linear": ("upsample_linear1d", "UpsampleLinear1DBackward0"),
+    "bilinear": ("upsample_bilinear2d", "UpsampleBilinear2DBackward0"),
+    "trilinear": ("upsample_trilinear3d", "UpsampleTrilinear3DBackward0"),
+    "bicubic": ("upsample_bicubic2d", "UpsampleBicubic2DBackward0"),
+    "bilinear-aa": ("_upsample_bilinear2d_aa", "UpsampleBilinear2DAaBackward0"),
+    "bicubic-aa": ("_upsample_bicubic2d_aa", "UpsampleBicubic2DAaBackward0"),
+    "lanczos-aa": ("_upsample_lanczos2d_aa", "UpsampleLanczos2DAaBackward0"),
+}
+
+
+def _kernel_dtype_name(kind, dim):
+    """The name of the AT_DISPATCH that refuses an unsupported dtype (contiguous NCHW input)."""
+    if kind.endswith("-aa"):
+        return "compute_index_ranges_weights"
+    if kind in ("nearest", "nearest-exact"):
+        return "upsample_nearest2d_channels_last" if dim == 2 else "compute_indices_weights_nearest"
+    return {"bilinear": "upsample_bilinear2d_channels_last",
+            "bicubic": "compute_indices_weights_cubic"}.get(kind, "compute_indices_weights_linear")
+
+
+def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
+    """PyTorch's upsample_* kernels: argument parsing, output size, checks, then the resampling itself."""
+    fn, grad_name = (pattern.format(dim) for pattern in _KINDS[kind])
+    output_size, scale_factors = _parse_native(fn, dim, input, output_size, scale_factors, align_corners,
+                                               has_align=kind not in ("nearest", "nearest-exact"))
+    in_sizes = tuple(input.shape[2:])
+    if output_size is None:
+        output_size = [_checked_int64(n * s) for n, s in zip(in_sizes, scale_factors)]
+    if min(in_sizes) <= 0 or min(output_size) <= 0:
+        got_in = ", ".join(f"{a}: {n}" for a, n in zip(_AXES[dim], in_sizes))
+        got_out = ", ".join(f"{a}: {n}" for a, n in zip(_AXES[dim], output_size))
+        joint = " and output" if dim == 1 else " output"
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({got_in}){joint} "
+                           f"({got_out})")
+    if input.numel() == 0 and math.prod(input.shape[1:]) == 0:
+        raise RuntimeError(f"Non-empty {input.dim()}D data tensor expected but got a tensor with sizes "
+                           f"{list(input.shape)}")
+    dtype = input._data.dtype
+    if kind.endswith("-aa"):
+        allowed = ("float32", "float64", "uint8")
+    elif kind in ("linear", "trilinear"):
+        allowed = ("float16", "float32", "float64")
     else:
-        factors = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) else (scale_factor,) * spatial
-        size = tuple(math.floor(n * f) for n, f in zip(in_sizes, factors))
-        scales = [n / out if recompute_scale_factor else 1 / f for n, out, f in zip(in_sizes, size, factors)]
-    if mode != "nearest":
-        weights = [_linear_weights(n, out, scale, bool(align_corners), input._data.dtype)
-                   for n, out, scale in zip(in_sizes, size, scales)]
-        return Resample.apply(input, weights=weights, name=f"Upsample{linear.capitalize()}{spatial}DBackward0")
-    # one index vector per spatial dim, shaped to broadcast against the others
-    key = tuple(np.minimum(np.floor(np.arange(out) * scale).astype(np.intp), n - 1).reshape(
-        (-1,) + (1,) * (spatial - 1 - i)) for i, (out, scale, n) in enumerate(zip(size, scales, in_sizes)))
-    return indexing.Index.apply(input, key=(slice(None), slice(None)) + key, name=f"UpsampleNearest{spatial}DBackward0")
+        allowed = ("float16", "float32", "float64", "uint8")
+    if dtype.name not in allowed:
+        raise NotImplementedError(f"\"{_kernel_dtype_name(kind, dim)}\" not implemented for "
+                                  f"'{input.dtype.scalar_name}'")
+    if dtype == np.uint8 and kind not in ("nearest", "nearest-exact"):
+        raise NotImplementedError(f"torchless implements {kind} interpolation of floating-point tensors only: "
+                                  "PyTorch's uint8 kernels round in fixed point (got 'Byte')")
+    scales = [None] * dim if scale_factors is None else list(scale_factors)
+    compute = np.float64 if dtype == np.float64 else np.float32
+    if kind in ("nearest", "nearest-exact"):
+        # the 2-D kernel computes source indices in float32 whatever the dtype, the others in the opmath type
+        index_type = np.float32 if dim == 2 else compute
+        exact = kind == "nearest-exact"
+        maps = [_nearest_taps(n, out, s, exact, index_type, shortcuts=dim == 2 and not exact, rounded=dim != 2)
+                for n, out, s in zip(in_sizes, output_size, scales)]
+        # every backward computes in float32 and (nearest) copies or halves indices when out is in or 2 * in,
+        # which the 1-D and 3-D forwards do not: their gradient can differ from their adjoint, as PyTorch's does
+        adjoints = maps if dim == 2 else [_nearest_taps(n, out, s, exact, np.float32, shortcuts=not exact)
+                                          for n, out, s in zip(in_sizes, output_size, scales)]
+    elif kind.endswith("-aa"):
+        filter_kind = kind[:-3]
+        adjoints = [_antialias_taps(n, out, align_corners, s, filter_kind, compute)
+                    for n, out, s in zip(in_sizes, output_size, scales)]
+        # the forward kernel skips an axis whose size does not change, even when the scale_factor is not 1;
+        # its backward does not
+        maps = [None if n == out else taps for n, out, taps in zip(in_sizes, output_size, adjoints)]
+        if output_size[1] == 1 and maps[0] is not None:
+            # PyTorch's vertical pass into an output of width 1 gives every row the weights of row 0 (its
+            # backward does not)
+            rows = maps[0]
+            maps[0] = _Taps(rows.index[[0] * output_size[0]], rows.weight[[0] * output_size[0]], rows.size)
+    else:
+        weights = _cubic_taps if kind == "bicubic" else _linear_taps
+        maps = adjoints = [weights(n, out, align_corners, s, compute)
+                           for n, out, s in zip(in_sizes, output_size, scales)]
+        if kind == "bicubic" and list(in_sizes) == list(output_size):
+            adjoints = [None, None]  # PyTorch's bicubic backward copies when no size changes; its forward does not
+    return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name)
 
 
-def _linear_weights(size, out, scale, align_corners, dtype):
-    """The (out, size) matrix of linear interpolation along one dim: row i weighs the two input pixels around
-    its source position, as PyTorch's area_pixel_compute_source_index places it."""
-    i = np.arange(out)
+def _parse_native(fn, dim, input, output_size, scale_factors, align_corners, has_align):
+    """PyTorch's argument parser on (input, output_size, [align_corners,] scale_factors): its TypeErrors, and
+    the two lists converted (ints, floats)."""
+    size_ok = output_size is None or (isinstance(output_size, (list, tuple)) and (
+        not output_size or _is_index(output_size[0])))
+    scales_ok = scale_factors is None or (isinstance(scale_factors, (list, tuple)) and (
+        not scale_factors or _is_float(scale_factors[0])))
+    align_ok = not has_align or type(align_corners) is bool
+    if not (size_ok and scales_ok and align_ok):
+        args = [input, output_size] + ([align_corners] if has_align else []) + [scale_factors]
+        raise TypeError(_invalid_combination(fn, dim, args, has_align))
+    # PyTorch converts the arguments right to left
+    if scale_factors is not None:
+        converted = []
+        for pos, value in enumerate(scale_factors, start=1):
+            if not (_is_float(value) or (isinstance(value, Tensor) and value.dim() == 0)):
+                raise TypeError(f"{fn}(): argument 'scale_factors' must be tuple of floats, but found element of "
+                                f"type {_tp_name(value)} at pos {pos}")
+            converted.append(float(value))
+        scale_factors = converted
+    if output_size is not None:
+        converted = []
+        for pos, value in enumerate(output_size, start=1):
+            if not (_is_index(value) or isinstance(value, bool)):
+                raise TypeError(f"{fn}(): argument 'output_size' failed to unpack the object at pos {pos} with error "
+                                f"\"type must be tuple of ints,but got {_tp_name(value)}\"")
+            converted.append(operator.index(value))
+        output_size = _int64_list(converted, fn)
+    return output_size, scale_factors
+
+
+def _int64_list(values, fn):
+    """``values``, or PyTorch's TypeError for one that int64 cannot hold (without the C++ stack it appends)."""
+    for pos, value in enumerate(values, start=1):
+        if not -2 ** 63 <= value < 2 ** 63:
+            raise TypeError(f"{fn}(): argument 'output_size' failed to unpack the object at pos {pos} with error "
+                            "\"Overflow when unpacking long long\"")
+    return values
+
+
+def _is_float(value):
+    """What PyTorch's parser takes for the first entry of a float list: Python and NumPy numbers (bool too)."""
+    return isinstance(value, (int, float, np.integer, np.floating))
+
+
+def _invalid_combination(fn, dim, args, has_align):
+    """PyTorch's "received an invalid combination of arguments" for an upsample function, its two overloads."""
+    def described(value):
+        if isinstance(value, list):
+            return "list of [" + ", ".join(_tp_name(v) for v in value) + "]"
+        if isinstance(value, tuple):
+            return "tuple of (" + ", ".join(_tp_name(v) for v in value) + ")"
+        return _tp_name(value)
+
+    def marked(value, ok):
+        return described(value) if ok else f"!{described(value)}!"
+
+    # PyTorch's message never finds the optional lists valid, whatever they hold
+    marks = ["Tensor", marked(args[1], False)] + ([marked(args[2], type(args[2]) is bool)] if has_align else [])
+    marks.append(marked(args[-1], False))
+    align = "bool align_corners, " if has_align else ""
+    per_axis = ", ".join(f"float scales{'_' + a.lower() if dim > 1 else ''} = None" for a in _AXES[dim])
+    return (f"{fn}() received an invalid combination of arguments - got ({', '.join(_tp_name(a) for a in args)}), "
+            f"but expected one of:\n"
+            f" * (Tensor input, tuple of ints output_size, {align}tuple of floats scale_factors)\n"
+            f"      didn't match because some of the arguments have invalid types: ({', '.join(marks)})\n"
+            f" * (Tensor input, tuple of ints output_size, {align}{per_axis}, *, Tensor out = None)\n")
+
+
+def _checked_int64(value):
+    """c10::checked_convert<int64_t>(double): truncation, refusing what int64 cannot hold."""
+    if not math.isfinite(value) or not -2.0 ** 63 <= value < 2.0 ** 63:
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
+    return int(value)
+
+
+# ---------------------------------------------------------------------------- per-axis taps
+class _Taps:
+    """One axis of a separable resampling: output i = sum_k weight[i, k] * input[index[i, k]].
+
+    ``weight`` None means a single tap of weight 1 (nearest). Each tap's indices never decrease with i,
+    which lets the adjoint add up runs of equal indices with reduceat instead of a scatter.
+    """
+
+    def __init__(self, index, weight, size):
+        self.index, self.weight, self.size = index, weight, size
+
+    def apply(self, x, axis):
+        if self.weight is None:
+            return np.take(x, self.index[:, 0], axis=axis)
+        shape = [1] * x.ndim
+        shape[axis] = -1
+        out = None
+        for k in range(self.index.shape[1]):  # a few taps (hundreds at most when antialiasing a big reduction)
+            term = np.take(x, self.index[:, k], axis=axis) * self.weight[:, k].reshape(shape)
+            out = term if out is None else np.add(out, term, out=out)
+        return out
+
+    def adjoint(self, grad, axis):
+        shape = list(grad.shape)
+        shape[axis] = self.size
+        out = np.zeros(shape, grad.dtype)
+        weight_shape = [1] * grad.ndim
+        weight_shape[axis] = -1
+        for k in range(self.index.shape[1]):
+            index = self.index[:, k]
+            part = grad if self.weight is None else grad * self.weight[:, k].reshape(weight_shape)
+            starts = np.flatnonzero(np.concatenate(([True], index[1:] != index[:-1])))
+            sums = np.add.reduceat(part, starts, axis=axis)
+            where = [slice(None)] * grad.ndim
+            where[axis] = index[starts]  # distinct, since the indices never decrease
+            out[tuple(where)] += sums
+        return out
+
+
+def _area_pixel_scale(size, out, align_corners, scale, dtype):
+    """PyTorch's area_pixel_compute_scale in ``dtype``: input pixels per output pixel."""
     if align_corners:
-        source = i * ((size - 1) / (out - 1) if out > 1 else 0.0)
+        return dtype(size - 1) / dtype(out - 1) if out > 1 else dtype(0)
+    if scale is not None and scale > 0:
+        return dtype(1.0 / scale)
+    return dtype(size) / dtype(out)
+
+
+def _source_index(scale, out, align_corners, cubic, dtype):
+    """PyTorch's area_pixel_compute_source_index for every output pixel: where it falls in the input."""
+    i = np.arange(out).astype(dtype)
+    if align_corners:
+        return scale * i
+    source = scale * (i + dtype(0.5)) - dtype(0.5)
+    # linear modes clamp at the first pixel (OpenCV's convention); cubic extrapolates then clamps its taps
+    return source if cubic else np.maximum(source, dtype(0))
+
+
+def _guard_index_and_lambda(source, size):
+    """The pixel at or left of ``source`` (floorf: in float32) and the fraction past it, in [0, 1]."""
+    first = np.minimum(np.floor(source.astype(np.float32)).astype(np.intp), size - 1)
+    fraction = np.clip(source - first.astype(source.dtype), 0, 1).astype(source.dtype)
+    return first, fraction
+
+
+def _nearest_taps(size, out, scale, exact, dtype, shortcuts=False, rounded=False):
+    """Output i reads input floor(i * scale) (nearest) or floor((i + 0.5) * scale) (nearest-exact, which the
+    1-D and 3-D forwards compute as round-half-up of (i + 0.5) * scale - 0.5: ``rounded``)."""
+    if shortcuts and out == size:  # the 2-D kernel copies, or halves the index, with no arithmetic
+        return _Taps(np.arange(out)[:, None], None, size)
+    if shortcuts and out == 2 * size:
+        return _Taps((np.arange(out) >> 1)[:, None], None, size)
+    scale = _area_pixel_scale(size, out, False, scale, dtype)
+    i = np.arange(out)
+    if exact and rounded:
+        # floor(source + 0.5) of the linear modes' source index; the C++ fuses its multiply-add, which
+        # float64 reproduces for float32 (the product is exact there)
+        if dtype == np.float32:
+            source = ((i + 0.5) * np.float64(scale) - 0.5).astype(np.float32)
+        else:
+            source = scale * (i + 0.5) - 0.5
+        source = np.maximum(source, dtype(0)) + dtype(0.5)
     else:
-        source = np.maximum((i + 0.5) * scale - 0.5, 0.0)
-    first = np.minimum(np.floor(source).astype(np.intp), size - 1)
-    second = np.minimum(first + 1, size - 1)
-    weight = (source - first).astype(dtype)
-    matrix = np.zeros((out, size), dtype)
-    np.add.at(matrix, (i, first), 1 - weight)  # first == second at the last pixel: both weights add up there
-    np.add.at(matrix, (i, second), weight)
-    return matrix
+        source = (i.astype(dtype) + dtype(0.5)) * scale if exact else i.astype(dtype) * scale
+    index = np.minimum(np.floor(source.astype(np.float32)).astype(np.intp), size - 1)
+    return _Taps(index[:, None], None, size)
+
+
+def _linear_taps(size, out, align_corners, scale, dtype):
+    if out == size:  # PyTorch copies whatever the scale_factor
+        return None
+    scale = _area_pixel_scale(size, out, align_corners, scale, dtype)
+    first, fraction = _guard_index_and_lambda(_source_index(scale, out, align_corners, False, dtype), size)
+    second = first + (first < size - 1)
+    return _Taps(np.stack([first, second], 1), np.stack([1 - fraction, fraction], 1), size)
+
+
+def _cubic_convolution1(x, a):
+    return ((a + 2) * x - (a + 3)) * x * x + 1
+
+
+def _cubic_convolution2(x, a):
+    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+
+def _cubic_taps(size, out, align_corners, scale, dtype):
+    scale = _area_pixel_scale(size, out, align_corners, scale, dtype)
+    first, t = _guard_index_and_lambda(_source_index(scale, out, align_corners, True, dtype), size)
+    a = dtype(-0.75)
+    weights = np.stack([_cubic_convolution2(t + 1, a), _cubic_convolution1(t, a),
+                        _cubic_convolution1(1 - t, a), _cubic_convolution2((1 - t) + 1, a)], 1)
+    index = np.clip(first[:, None] + np.arange(-1, 3), 0, size - 1)  # border pixels repeat
+    return _Taps(index, weights.astype(dtype), size)
+
+
+def _triangle(x):
+    x = np.abs(x)
+    return np.where(x < 1, 1 - x, 0).astype(x.dtype)
+
+
+def _keys_cubic(x):
+    """Pillow's bicubic filter (cubic convolution with A = -0.5), which antialiased bicubic uses."""
+    x, a = np.abs(x), x.dtype.type(-0.5)
+    return np.where(x < 1, _cubic_convolution1(x, a), np.where(x < 2, _cubic_convolution2(x, a), 0)).astype(x.dtype)
+
+
+def _lanczos3(x):
+    """Pillow's Lanczos filter: sinc(x) sinc(x / 3) on [-3, 3)."""
+    xd = x.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.sinc(xd) * np.sinc(xd / 3)
+    return np.where((xd >= -3) & (xd < 3), value, 0).astype(x.dtype)
+
+
+_FILTERS = {"bilinear": (_triangle, 2), "bicubic": (_keys_cubic, 4), "lanczos": (_lanczos3, 6)}
+
+
+def _antialias_taps(size, out, align_corners, scale, kind, dtype):
+    """PyTorch's antialiased weights (after Pillow): when downsampling, the filter stretched by the scale
+    covers every input pixel of the output's footprint; the weights of each output are normalised to sum 1."""
+    filter_fn, interp_size = _FILTERS[kind]
+    scale = _area_pixel_scale(size, out, align_corners, scale, dtype)
+    support = dtype(interp_size * 0.5 * scale) if scale >= 1 else dtype(interp_size * 0.5)
+    taps = int(math.ceil(support)) * 2 + 1
+    center = (scale * (np.arange(out) + 0.5)).astype(dtype)
+    inverse = dtype(1.0 / scale) if scale >= 1 else dtype(1.0)
+    # the C++ adds 0.5 (a double) to float differences: the sums below are rounded as there
+    first = np.maximum(np.trunc((center - support).astype(np.float64) + 0.5), 0).astype(np.intp)
+    last = np.trunc((center + support).astype(np.float64) + 0.5).astype(np.intp)
+    count = np.clip(np.minimum(last, size) - first, 0, taps)
+    k = np.arange(taps)
+    offset = (k[None, :] + first[:, None]).astype(dtype) - center[:, None]
+    distance = ((offset.astype(np.float64) + 0.5) * np.float64(inverse)).astype(dtype)
+    weights = np.where(k[None, :] < count[:, None], filter_fn(distance), dtype(0))
+    total = weights.sum(1, keepdims=True)
+    weights = np.where(total != 0, weights / np.where(total != 0, total, 1), weights).astype(dtype)
+    index = np.minimum(first[:, None] + k[None, :], size - 1)
+    return _Taps(index, weights, size)
 
 
 class Resample(Function):
-    """y = A_h x A_w^T per plane (A_w x for a 1-D signal): separable linear resampling by fixed matrices."""
+    """A separable resampling: ``maps[d]`` along spatial axis d (None leaves the axis alone), the last axis
+    first; backward applies the adjoints of ``adjoints`` (the same maps unless PyTorch's backward differs)."""
 
-    def forward(self, x, weights=None, name=None):
-        self.weights, self._name = weights, name
-        return _apply_along_spatial_dims(x, weights, transpose=False)
+    def forward(self, x, maps=None, adjoints=None, name=None):
+        self.adjoints, self._name = adjoints if adjoints is not None else maps, name
+        out = x.astype(np.float32) if x.dtype == np.float16 else x  # half computes in float, as opmath
+        first = x.ndim - len(maps)
+        for axis in reversed(range(len(maps))):
+            if maps[axis] is not None:
+                out = maps[axis].apply(out, first + axis)
+        return np.ascontiguousarray(out, dtype=x.dtype) if out is not x else out.copy()
 
     def backward(self, grad):
-        return (_apply_along_spatial_dims(grad, self.weights, transpose=True),)
+        out = grad.astype(np.float32) if grad.dtype == np.float16 else grad
+        first = grad.ndim - len(self.adjoints)
+        for axis, taps in enumerate(self.adjoints):
+            if taps is not None:
+                out = taps.adjoint(out, first + axis)
+        return (np.ascontiguousarray(out, dtype=grad.dtype) if out is not grad else out.copy(),)
 
     def name(self):
         return self._name
 
 
-def _apply_along_spatial_dims(x, matrices, transpose):
-    """x (N, C, *spatial) with each spatial dim d multiplied by matrices[d] (its transpose for the adjoint)."""
-    out = x
-    for axis, matrix in enumerate(matrices, start=2):
-        operator = matrix.T if transpose else matrix
-        out = np.moveaxis(np.tensordot(operator, out, axes=([1], [axis])), 0, axis)
-    return np.ascontiguousarray(out)
+# ---------------------------------------------------------------------------- area on 5-D input
+def _adaptive_windows(size, out, dtype):
+    """Adaptive average pooling along one axis as taps: window i spans [floor(i * size / out),
+    ceil((i + 1) * size / out)), each of its pixels weighing 1 / its length."""
+    i = np.arange(out)
+    start = (i * size) // out
+    end = -((-(i + 1) * size) // out)
+    span = int((end - start).max())
+    index = np.minimum(start[:, None] + np.arange(span), size - 1)
+    weight = np.where(np.arange(span) < (end - start)[:, None], 1 / (end - start)[:, None], 0).astype(dtype)
+    return _Taps(index, weight, size)
 
 
+def _adaptive_avg_pool3d(input, output_size):
+    """PyTorch's adaptive_avg_pool3d for the 5-D input of interpolate(mode='area')."""
+    fn = "adaptive_avg_pool3d"
+    output_size = _int64_list([operator.index(n) for n in output_size], fn)
+    if min(output_size) < 0:
+        d, h, w = output_size
+        raise RuntimeError(f"{fn}: elements of output_size must be greater than or equal to 0 but received "
+                           f"{{{d}, {h},{w}}}")
+    if output_size == [1, 1, 1]:  # a mean over the window, by PyTorch's shortcut
+        return input.mean((-1, -2, -3), keepdim=True)
+    for axis in range(1, input.dim()):
+        if input.shape[axis] == 0:
+            raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has "
+                               f"sizes {list(input.shape)} with dimension {axis} being empty")
+    if not input.is_floating_point():  # unlike the 2-D kernel, checked even for an empty output
+        raise NotImplementedError(f"\"adaptive_avg_pool3d_cpu\" not implemented for '{input.dtype.scalar_name}'")
+    dtype = np.float64 if input._data.dtype == np.float64 else np.float32
+    maps = [_adaptive_windows(n, out, dtype) if out else _EmptyAxis(n, out)
+            for n, out in zip(input.shape[2:], output_size)]
+    return Resample.apply(input, maps=maps, name="AdaptiveAvgPool3DBackward0")
+
+
+class _EmptyAxis:
+    """An axis resized to or from nothing: zeros of the new length."""
+
+    def __init__(self, size, out):
+        self.size, self.out = size, out
+
+    def _zeros(self, x, axis, length):
+        shape = list(x.shape)
+        shape[axis] = length
+        return np.zeros(shape, x.dtype)
+
+    def apply(self, x, axis):
+        return self._zeros(x, axis, self.out)
+
+    def adjoint(self, grad, axis):
+        return self._zeros(grad, axis, self.size)
+
+
+# ---------------------------------------------------------------------------- one_hot
 def one_hot(tensor, num_classes=-1):
     """int64 vectors with a 1 at each class index: (*) -> (*, num_classes) (num_classes=-1: max + 1)."""
     if tensor.dtype.name != "int64":

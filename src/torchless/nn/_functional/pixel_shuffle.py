@@ -1,0 +1,154 @@
+"""Rearranging channels: pixel_shuffle, pixel_unshuffle (channels <-> space) and channel_shuffle.
+
+Each is a reshape, a transpose and a reshape back, so each gradient is the inverse rearrangement.
+"""
+import numpy as np
+
+from ...autograd.function import Function
+from ._args import Param, native
+
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
+
+
+def _two_positional(fn, args):
+    """PyTorch's message for a third positional argument (the shared parser would say "from 2 to 2")."""
+    if len(args) > 2:
+        raise TypeError(f"{fn}() takes 2 positional arguments but {len(args)} were given")
+
+
+def _space_to_depth(x, r):
+    """(*, C, H * r, W * r) -> (*, C * r * r, H, W): channel c * r * r + i * r + j holds pixel (y * r + i, x * r + j)."""
+    *lead, c, h, w = x.shape
+    split = x.reshape(*lead, c, h // r, r, w // r, r)
+    n = len(lead)
+    order = tuple(range(n)) + (n, n + 2, n + 4, n + 1, n + 3)
+    return split.transpose(order).reshape(*lead, c * r * r, h // r, w // r)
+
+
+def _depth_to_space(x, r):
+    """The inverse of _space_to_depth: (*, C * r * r, H, W) -> (*, C, H * r, W * r)."""
+    *lead, c, h, w = x.shape
+    split = x.reshape(*lead, c // (r * r), r, r, h, w)
+    n = len(lead)
+    order = tuple(range(n)) + (n, n + 3, n + 1, n + 4, n + 2)
+    return split.transpose(order).reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def _fresh(out, x):
+    """``out``, copied if it is a view of ``x`` (a factor or group count of 1 rearranges nothing)."""
+    return out.copy() if np.may_share_memory(out, x) else out
+
+
+class PixelShuffle(Function):
+    def forward(self, x, factor=1):
+        self.factor = factor
+        return _fresh(_depth_to_space(x, factor), x)
+
+    def backward(self, grad):
+        return (_fresh(_space_to_depth(grad, self.factor), grad),)
+
+
+class PixelUnshuffle(Function):
+    def forward(self, x, factor=1):
+        self.factor = factor
+        return _fresh(_space_to_depth(x, factor), x)
+
+    def backward(self, grad):
+        return (_fresh(_depth_to_space(grad, self.factor), grad),)
+
+
+_pixel_shuffle_native = native("pixel_shuffle", [Param("input", "Tensor"), Param("upscale_factor", "int")],
+                               list_size=1)
+_pixel_unshuffle_native = native("pixel_unshuffle", [Param("input", "Tensor"), Param("downscale_factor", "int")],
+                                 list_size=1)
+_channel_shuffle_native = native("channel_shuffle", [Param("input", "Tensor"), Param("groups", "int")], list_size=1)
+
+
+def pixel_shuffle(*args, **kwargs):
+    """pixel_shuffle(input, upscale_factor) -> Tensor
+
+    Rearranges a tensor of shape (*, C * r^2, H, W) into (*, C, H * r, W * r), r the ``upscale_factor``:
+    output[..., c, y * r + i, x * r + j] = input[..., c * r^2 + i * r + j, y, x] (sub-pixel convolution).
+    """
+    _two_positional("pixel_shuffle", args)
+    return _pixel_shuffle(*args, **kwargs)
+
+
+@_pixel_shuffle_native
+def _pixel_shuffle(input, upscale_factor):
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.dim()} dimension(s)")
+    if upscale_factor <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {upscale_factor}")
+    channels, squared = input.shape[-3], upscale_factor * upscale_factor
+    if channels % squared:
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={channels} is not divisible by {squared}")
+    return PixelShuffle.apply(input, factor=upscale_factor)
+
+
+def pixel_unshuffle(*args, **kwargs):
+    """pixel_unshuffle(input, downscale_factor) -> Tensor
+
+    The inverse of :func:`pixel_shuffle`: (*, C, H * r, W * r) -> (*, C * r^2, H, W), r the ``downscale_factor``.
+    """
+    _two_positional("pixel_unshuffle", args)
+    return _pixel_unshuffle(*args, **kwargs)
+
+
+@_pixel_unshuffle_native
+def _pixel_unshuffle(input, downscale_factor):
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.dim()} dimension(s)")
+    if downscale_factor <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {downscale_factor}")
+    for name, axis in (("height", -2), ("width", -1)):
+        if input.shape[axis] % downscale_factor:
+            raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
+                               f"input.size({axis})={input.shape[axis]} is not divisible by {downscale_factor}")
+    # PyTorch returns an empty input unchanged, shape included
+    return PixelUnshuffle.apply(input, factor=downscale_factor if input.numel() else 1)
+
+
+class ChannelShuffle(Function):
+    def forward(self, x, groups=1):
+        self.groups = groups
+        return _shuffle_channels(x, groups)
+
+    def backward(self, grad):
+        # k groups of g undo g groups of k
+        return (_shuffle_channels(grad, grad.shape[1] // self.groups),)
+
+
+def _shuffle_channels(x, groups):
+    """(N, g * k, *) -> (N, k * g, *): channel i * k + j moves to j * g + i."""
+    n, c = x.shape[:2]
+    if c == 0:
+        return x.copy()
+    out = x.reshape(n, groups, c // groups, *x.shape[2:]).swapaxes(1, 2).reshape(x.shape)
+    return _fresh(out, x)
+
+
+def channel_shuffle(*args, **kwargs):
+    """channel_shuffle(input, groups) -> Tensor
+
+    Divides the C channels of (N, C, *) into ``groups`` groups of C / g and interleaves them, as
+    ShuffleNet does: output channel j * groups + i is input channel i * (C / groups) + j. Shape unchanged.
+    """
+    _two_positional("channel_shuffle", args)
+    return _channel_shuffle(*args, **kwargs)
+
+
+@_channel_shuffle_native
+def _channel_shuffle(input, groups):
+    if input.dim() <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes "
+                           f"{list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    if input.shape[1] % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {input.shape[1]} channels and "
+                           f"{groups} groups.")
+    return ChannelShuffle.apply(input, groups=groups)
