@@ -401,11 +401,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 
 # ---------------------------------------------------------------------------- regression losses
-def _warn_size(input, target):
+def _warn_size(input, target, stacklevel=4):
+    """PyTorch's warning for a target that only broadcasts to the input; ``stacklevel`` points at the user's call."""
     if target.size() != input.size():
         warnings.warn(f"Using a target size ({target.size()}) that is different to the input size ({input.size()}). "
                       "This will likely lead to incorrect results due to broadcasting. Please ensure they have the "
-                      "same size.", stacklevel=4)
+                      "same size.", stacklevel=stacklevel)
 
 
 def _regression_reduction(input, target, reduction, size_average, reduce):

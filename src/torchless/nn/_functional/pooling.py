@@ -1,4 +1,5 @@
-"""Pooling: max, average and adaptive pooling over 1-D and 2-D windows, their checks and gradients.
+"""Pooling: max, average, adaptive and power-average (Lp) pooling over 1-D and 2-D windows, max unpooling, their
+checks and gradients.
 
 Every variant runs on the 2-D kernels of ``torchless._kernels.pool``: the input is viewed as
 (planes, 1, H, W), where planes = batch * channels and a 1-D input has H = 1, so batched,
@@ -7,6 +8,7 @@ and with its messages (max_pool1d and avg_pool1d have checks of their own, as in
 """
 import math
 import numbers
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -14,9 +16,11 @@ from ..._kernels import pool as kernels
 from ..._tensor import Tensor
 from ...autograd.function import Function, records
 from ._args import CheckedCalls, _is_index, call_key, check_tensor
+from .activation import relu
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
-           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
+           "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+           "max_unpool2d", "lp_pool2d"]
 
 
 def _plane_shape(shape, spatial):
@@ -544,3 +548,135 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     _check_adaptive_max(input, (length,), fn)
     _check_float(input, "adaptive_max_pool2d")
     return _adaptive_max(input, (1, length), 1, return_indices, "SqueezeBackward1")
+
+
+# ---------------------------------------------------------------------------- max unpooling
+def _torch_pair(value):
+    """PyTorch's Python-level _pair: a sequence as a tuple (any length), anything else twice."""
+    return tuple(value) if isinstance(value, Iterable) else (value, value)
+
+
+class MaxUnpool(Function):
+    """Each input value written at its flat index h * W + w of its (H_out, W_out) plane, zeros elsewhere;
+    backward reads the output gradient back at the same indices."""
+
+    saved = ("indices",)
+
+    def forward(self, x, indices=None, output_hw=None):
+        self.input_shape, self.indices = x.shape, indices
+        planes = int(np.prod(x.shape[:-2]))
+        out = np.zeros((planes, output_hw[0] * output_hw[1]), x.dtype)
+        if out.size:
+            rows = np.repeat(np.arange(planes), x.shape[-2] * x.shape[-1])
+            out[rows, indices.reshape(-1)] = x.reshape(-1)  # repeated indices: the last value wins, as in PyTorch
+        return out.reshape(x.shape[:-2] + tuple(output_hw))
+
+    def backward(self, grad):
+        if self.indices.size == 0:
+            return (np.zeros(self.input_shape, grad.dtype),)
+        if grad.size == 0:
+            # PyTorch gathers from the gradient viewed as (..., H_out * W_out): no position to read, and it names
+            # the first index it tried.
+            raise RuntimeError(f"index {self.indices.flat[0]} is out of bounds for dimension {grad.ndim - 2} with "
+                               "size 0")
+        planes = grad.reshape(-1, grad.shape[-2] * grad.shape[-1])
+        gx = np.take_along_axis(planes, self.indices.reshape(planes.shape[0], -1), 1)
+        return (gx.reshape(self.input_shape),)
+
+    def name(self):
+        return "MaxUnpool2DBackward0"
+
+
+def _unpool_output_size(input, kernel_size, stride, padding, output_size):
+    """PyTorch's: the size max pooling with these arguments maps back from, or the checked output_size."""
+    input_size = input.size()
+    default_size = [(input_size[-len(kernel_size) + d] - 1) * stride[d] + kernel_size[d] - 2 * padding[d]
+                    for d in range(len(kernel_size))]
+    if output_size is None:
+        ret = default_size
+    else:
+        if len(output_size) == len(kernel_size) + 2:
+            output_size = output_size[2:]
+        if len(output_size) != len(kernel_size):
+            raise ValueError(f"output_size should be a sequence containing {len(kernel_size)} or "
+                             f"{len(kernel_size) + 2} elements, but it has a length of '{len(output_size)}'")
+        for d in range(len(kernel_size)):
+            min_size, max_size = default_size[d] - stride[d], default_size[d] + stride[d]
+            if not min_size < output_size[d] < max_size:
+                raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between {min_size} and '
+                                 f'{max_size})')
+        ret = output_size
+    for d in range(len(kernel_size)):
+        if ret[d] < 0:
+            raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+                             f"output_size[{d}]={ret[d]}")
+    return ret
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    r"""The partial inverse of :func:`max_pool2d`: each value goes back to the position its ``indices`` (from
+    ``max_pool2d(..., return_indices=True)``) name in its plane, every other position is zero.
+
+    Args:
+        input (Tensor): (N, C, H_in, W_in) or (C, H_in, W_in).
+        indices (Tensor): int64, the input's shape: flat positions h * W_out + w in each output plane.
+        kernel_size, stride (default: kernel_size), padding: those of the max pooling undone.
+        output_size (optional): (H_out, W_out), or the full output shape, to pick among the sizes the
+            pooling maps onto the input's (each must be within ``stride`` of the default).
+
+    Shape: H_out = (H_in - 1) * stride[0] - 2 * padding[0] + kernel_size[0] by default, likewise W_out.
+    """
+    kernel_size = _torch_pair(kernel_size)
+    stride = _torch_pair(stride) if stride is not None else kernel_size
+    padding = _torch_pair(padding)
+    output_size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
+    check_tensor(input, "max_unpool2d")
+    check_tensor(indices, "max_unpool2d", "indices", 2)
+    if indices._data.dtype != np.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype.scalar_name}")
+    if len(output_size) != 2:
+        raise RuntimeError(f"There should be exactly two elements (height, width) in output_size, but got "
+                           f"{len(output_size)} elements.")
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with "
+                           f"{input.dim()} dimensions.")
+    if tuple(input.shape) != tuple(indices.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
+                           f"but got indices tensor with shape: {list(indices.shape)}")
+    for axis in range(1, input.dim()):
+        if input.shape[axis] == 0:
+            raise RuntimeError(f"max_unpooling2d_forward_out_cpu(): Expected input to have non-zero size for "
+                               f"non-batch dimensions, but got {list(input.shape)} with dimension {axis} being empty.")
+    output_hw = tuple(int(n) for n in output_size)
+    if math.prod(input.shape[:-2]) * math.prod(output_hw):
+        _check_float(input, "max_unpool2d")
+        flat = indices._data.reshape(math.prod(input.shape[:-2]), -1)
+        bad = (flat < 0) | (flat >= output_hw[0] * output_hw[1])
+        if bad.any():
+            # PyTorch's kernel reports the last invalid index it meets.
+            raise RuntimeError(f"Found an invalid max index: {flat[bad][-1]} (output volumes are of size "
+                               f"{output_hw[0]}x{output_hw[1]})")
+    return MaxUnpool.apply(input, indices=indices._data, output_hw=output_hw)
+
+
+# ---------------------------------------------------------------------------- power-average pooling
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    r"""2-D power-average pooling: :math:`f(X) = \left(\sum_{x \in X} x^p\right)^{1/p}` over each window.
+
+    p = ``norm_type``; p = inf is max pooling of |x|, p = -inf the min of |x|. Computed as PyTorch does,
+    from avg_pool2d of x^p (a negative window sum, possible for odd p, counts as 0).
+
+    Shape: input (N, C, H, W) or (C, H, W); H_out = floor((H - kernel_size[0]) / stride[0]) + 1
+    (ceil with ceil_mode), likewise W_out; stride defaults to kernel_size.
+    """
+    kw, kh = _torch_pair(kernel_size)
+    if isinstance(norm_type, (int, float)):
+        if norm_type == float("inf"):
+            return max_pool2d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        if norm_type == -float("inf"):
+            return -max_pool2d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if stride is not None:
+        out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = avg_pool2d(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    return (out.sign() * relu(out.abs())).mul(kw * kh).pow(1.0 / norm_type)

@@ -1,9 +1,12 @@
-"""Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections of modules)."""
+"""Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections of modules), ParameterList
+and ParameterDict (registered collections of parameters)."""
 import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from itertools import islice
 
+from ..._tensor import Tensor, typename
+from ..parameter import Parameter
 from .module import Module, _addindent
 
 
@@ -269,3 +272,227 @@ class ModuleDict(Module):
             if len(pair) != 2:
                 raise ValueError(f"ModuleDict update sequence element #{j} has length {len(pair)}; 2 is required")
             self[pair[0]] = pair[1]
+
+
+def _entry_repr(key, value, type_name):
+    """One line of a parameter container's repr: a tensor's kind, type and size, or any other object's type."""
+    if isinstance(value, Tensor):
+        size = "x".join(str(n) for n in value.size())
+        kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+        return f"  ({key}): {kind} containing: [{type_name(value)} of size {size}]"
+    return f"  ({key}): Object of type: {type(value).__name__}"
+
+
+class ParameterList(Module):
+    r"""A list of parameters, registered so that they belong to the owner (``parameters()``, ``state_dict()``,
+    ``to()``), named by their positions "0", "1", ....
+
+    Tensors added are wrapped in :class:`~torchless.nn.Parameter` (so they require grad); other objects are kept
+    as plain attributes, listed but not registered. Supports indexing (negative from the end), slicing (a new
+    ParameterList of the same parameters), len, iteration, ``append``, ``extend`` and ``+=``. Has no forward.
+
+    Args:
+        values (iterable, optional): the initial entries.
+    """
+
+    def __init__(self, values=None):
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self += values
+
+    def _get_abs_string_index(self, idx):
+        """``idx`` (negative counts from the end) as the attribute name of its entry."""
+        idx = operator.index(idx)
+        if not -len(self) <= idx < len(self):
+            raise IndexError(f"index {idx} is out of range")
+        return str(idx % len(self))
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            out = type(self)()
+            for i in range(*idx.indices(len(self))):
+                out.append(self[i])
+            return out
+        return getattr(self, self._get_abs_string_index(idx))
+
+    def __setitem__(self, idx, param):
+        # Every way of adding an entry ends here: the one place tensors are wrapped as parameters.
+        idx = self._get_abs_string_index(idx)
+        if isinstance(param, Tensor) and not isinstance(param, Parameter):
+            param = Parameter(param)
+        setattr(self, idx, param)
+
+    def __len__(self):
+        return self._size
+
+    def __iter__(self):
+        return iter(self[i] for i in range(len(self)))
+
+    def __iadd__(self, parameters):
+        return self.extend(parameters)
+
+    def __dir__(self):
+        return [key for key in super().__dir__() if not key.isdigit()]
+
+    def append(self, value):
+        """Add ``value`` at the end; returns self."""
+        new_idx = len(self)
+        self._size += 1  # counted first, as in PyTorch: an entry that fails to convert leaves a hole
+        self[new_idx] = value
+        return self
+
+    def extend(self, values):
+        """Append each of ``values`` (an iterable, not a tensor); returns self."""
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, but got {type(values).__name__}")
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self):
+        return "\n".join(_entry_repr(k, p, lambda t: t.dtype) for k, p in enumerate(self))
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    r"""An ordered dict of parameters, registered under their keys so that they belong to the owner
+    (``parameters()``, ``state_dict()``, ``to()``).
+
+    Tensors added are wrapped in :class:`~torchless.nn.Parameter`; other objects are kept as plain
+    attributes. Keys must be strings. A plain ``dict`` given to the constructor or to ``update`` is
+    added in sorted key order (an ``OrderedDict``, a ParameterDict or a sequence of pairs keeps its
+    order). Has the mapping methods (``keys``, ``items``, ``values``, ``get``, ``pop``, ``popitem``,
+    ``setdefault``, ``copy``, ``fromkeys``, ``clear``, ``|``) and no forward.
+
+    Args:
+        parameters (iterable, optional): a mapping of names to values, or an iterable of (name, value) pairs.
+    """
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        self._keys = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    def _key_to_attr(self, key):
+        if not isinstance(key, str):
+            raise TypeError("Index given to ParameterDict cannot be used as a key as it is not a string (type is "
+                            f"'{type(key).__name__}'). Open an issue on github if you need non-string keys.")
+        return key
+
+    def __getitem__(self, key):
+        return getattr(self, self._key_to_attr(key))
+
+    def __setitem__(self, key, value):
+        # Every way of adding an entry ends here: the one place tensors are wrapped as parameters.
+        self._keys[key] = None
+        attr = self._key_to_attr(key)
+        if isinstance(value, Tensor) and not isinstance(value, Parameter):
+            value = Parameter(value)
+        setattr(self, attr, value)
+
+    def __delitem__(self, key):
+        del self._keys[key]
+        delattr(self, self._key_to_attr(key))
+
+    def __len__(self):
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __reversed__(self):
+        return reversed(self._keys)
+
+    def __contains__(self, key):
+        return key in self._keys
+
+    def copy(self):
+        """A new ParameterDict of the same parameters, in the same order."""
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self):
+        for k in self._keys.copy():
+            del self[k]
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
+    def popitem(self):
+        """Remove and return the last (key, value) added."""
+        k, _ = self._keys.popitem()
+        self._keys[k] = None  # back for a moment: the value is read and deleted through the key
+        val = self[k]
+        del self[k]
+        return k, val
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def fromkeys(self, keys, default=None):
+        """A new ParameterDict with ``keys`` all mapped to ``default``."""
+        return ParameterDict((k, default) for k in keys)
+
+    def keys(self):
+        return self._keys.keys()
+
+    def items(self):
+        return ((k, self[k]) for k in self._keys)
+
+    def values(self):
+        return (self[k] for k in self._keys)
+
+    def update(self, parameters):
+        r"""Add the entries of a mapping or of an iterable of (key, value) pairs, overwriting existing keys.
+
+        A plain mapping is added in sorted key order; an ``OrderedDict``, a ParameterDict or an iterable of
+        pairs in its own order.
+        """
+        if not isinstance(parameters, Iterable):
+            raise TypeError("ParametersDict.update should be called with an iterable of key/value pairs, but got "
+                            f"{type(parameters).__name__}")
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            for key, parameter in parameters.items():
+                self[key] = parameter
+        elif isinstance(parameters, Mapping):
+            for key, parameter in sorted(parameters.items()):
+                self[key] = parameter
+        else:
+            for j, p in enumerate(parameters):
+                if not isinstance(p, Iterable):
+                    # (sic) PyTorch's message has no space after "is"
+                    raise TypeError(f"ParameterDict update sequence element #{j} should be Iterable; is"
+                                    f"{type(p).__name__}")
+                if not len(p) == 2:
+                    raise ValueError(f"ParameterDict update sequence element #{j} has length {len(p)}; 2 is required")
+                self[p[0]] = p[1]
+
+    def extra_repr(self):
+        return "\n".join(_entry_repr(k, p, typename) for k, p in self.items())
+
+    def __call__(self, input):
+        raise RuntimeError("ParameterDict should not be called.")
+
+    def __or__(self, other):
+        copy = self.copy()
+        copy.update(other)
+        return copy
+
+    def __ror__(self, other):
+        copy = other.copy()
+        copy.update(self)
+        return copy
+
+    def __ior__(self, other):
+        self.update(other)
+        return self

@@ -1,5 +1,11 @@
-"""Loss layers: CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss (wrappers of the functionals)."""
+"""Loss layers, wrappers of the functionals: CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss,
+SmoothL1Loss, HuberLoss, KLDivLoss, PoissonNLLLoss, GaussianNLLLoss, SoftMarginLoss, MarginRankingLoss,
+HingeEmbeddingLoss, MultiMarginLoss, MultiLabelSoftMarginLoss, CosineEmbeddingLoss, TripletMarginLoss."""
+from .._functional import likelihood_loss as F_likelihood
 from .._functional import loss as F_loss
+from .._functional import margin_loss as F_margin
+from .._functional import metric_loss as F_metric
+from .._functional import regression_loss as F_regression
 from .module import Module
 
 
@@ -77,3 +83,193 @@ class BCEWithLogitsLoss(_Loss):
     def forward(self, input, target):
         return F_loss.binary_cross_entropy_with_logits(input, target, self.weight, pos_weight=self.pos_weight,
                                                        reduction=self.reduction)
+
+
+# ---------------------------------------------------------------------------- robust regression
+class SmoothL1Loss(_Loss):
+    r"""Smooth L1 loss: 0.5 (x - y)^2 / beta where |x - y| < beta, else |x - y| - 0.5 beta; then reduced.
+
+    See ``torchless.nn.functional.smooth_l1_loss``. Shape: input (*), target (*); output () or, with
+    reduction='none', (*).
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return F_regression.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    r"""Huber loss: 0.5 (x - y)^2 where |x - y| < delta, else delta (|x - y| - 0.5 delta); then reduced.
+
+    See ``torchless.nn.functional.huber_loss``. Shape: input (*), target (*); output () or, with
+    reduction='none', (*).
+    """
+
+    def __init__(self, reduction="mean", delta=1.0):
+        if not isinstance(delta, (float, int)):
+            raise TypeError(f"delta must be a float or int, got: {type(delta)}")
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return F_regression.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+# ---------------------------------------------------------------------------- likelihoods
+class KLDivLoss(_Loss):
+    r"""Kullback-Leibler divergence y (log y - x) of targets y from log-probabilities x (e^y (y - x) with
+    log_target); reduction 'batchmean' is the mathematical KL divergence.
+
+    See ``torchless.nn.functional.kl_div``. Shape: input (*), target (*); output () or, with 'none', (*).
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return F_likelihood.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class PoissonNLLLoss(_Loss):
+    r"""Poisson negative log-likelihood: exp(x) - y x with log_input, else x - y log(x + eps); full adds the
+    Stirling term of log(y!).
+
+    See ``torchless.nn.functional.poisson_nll_loss``. Shape: input (*), target (*); output () or, with
+    'none', (*).
+    """
+
+    def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.log_input, self.full, self.eps = log_input, full, eps
+
+    def forward(self, log_input, target):
+        return F_likelihood.poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
+                                             eps=self.eps, reduction=self.reduction)
+
+
+class GaussianNLLLoss(_Loss):
+    r"""Gaussian negative log-likelihood 0.5 (log var + (x - y)^2 / var), var clamped at eps.
+
+    See ``torchless.nn.functional.gaussian_nll_loss``. Shape: input (N, *) or (*), target like input,
+    var like input or with one dimension of size 1 or without the last one; output () or, with 'none',
+    the input's shape.
+    """
+
+    def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
+        super().__init__(None, None, reduction)
+        self.full, self.eps = full, eps
+
+    def forward(self, input, target, var):
+        return F_likelihood.gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                              reduction=self.reduction)
+
+
+# ---------------------------------------------------------------------------- margins
+class SoftMarginLoss(_Loss):
+    r"""Two-class logistic loss log(1 + exp(-y x)) of targets y in {1, -1}.
+
+    See ``torchless.nn.functional.soft_margin_loss``. Shape: input (*), target (*); output () or, with
+    'none', (*).
+    """
+
+    def forward(self, input, target):
+        return F_margin.soft_margin_loss(input, target, reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    r"""Pairwise ranking loss max(0, -y (x1 - x2) + margin) of targets y in {1, -1}.
+
+    See ``torchless.nn.functional.margin_ranking_loss``. Shape: input1 (N) or (), input2 and target
+    like it; output () or, with 'none', (N).
+    """
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F_margin.margin_ranking_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class HingeEmbeddingLoss(_Loss):
+    r"""Hinge loss of distances x: x where y = 1, max(0, margin - x) where y = -1.
+
+    See ``torchless.nn.functional.hinge_embedding_loss``. Shape: input (*), target (*); output () or,
+    with 'none', (*).
+    """
+
+    def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input, target):
+        return F_margin.hinge_embedding_loss(input, target, margin=self.margin, reduction=self.reduction)
+
+
+class MultiMarginLoss(_WeightedLoss):
+    r"""Multi-class hinge loss: per sample, sum over i != y of w_y max(0, margin - x_y + x_i)^p, over C.
+
+    See ``torchless.nn.functional.multi_margin_loss``. p is 1 or 2; weight a 1-D (C) tensor. Shape:
+    input (N, C) or (C), target (N) or (); output () or, with 'none', (N).
+    """
+
+    def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(weight, size_average, reduce, reduction)
+        if p != 1 and p != 2:
+            raise ValueError("only p == 1 and p == 2 supported")
+        if weight is not None and weight.dim() != 1:
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got {weight.dim()}D instead")
+        self.p, self.margin = p, margin
+
+    def forward(self, input, target):
+        return F_margin.multi_margin_loss(input, target, p=self.p, margin=self.margin, weight=self.weight,
+                                          reduction=self.reduction)
+
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    r"""Multi-label one-versus-all logistic loss, averaged over the C classes of each sample.
+
+    See ``torchless.nn.functional.multilabel_soft_margin_loss``. Shape: input (N, C), target (N, C);
+    output () or, with 'none', (N).
+    """
+
+    def forward(self, input, target):
+        return F_margin.multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
+
+
+# ---------------------------------------------------------------------------- embeddings
+class CosineEmbeddingLoss(_Loss):
+    r"""1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1.
+
+    See ``torchless.nn.functional.cosine_embedding_loss``. Shape: input1, input2 (N, D) or (D), target
+    (N) or (); output () or, with 'none', (N) or ().
+    """
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return F_metric.cosine_embedding_loss(input1, input2, target, margin=self.margin, reduction=self.reduction)
+
+
+class TripletMarginLoss(_Loss):
+    r"""Triplet loss max(0, d(a, p) - d(a, n) + margin), d the p-norm distance (with the distance swap if swap).
+
+    See ``torchless.nn.functional.triplet_margin_loss``. Shape: anchor, positive, negative (N, D) or (D);
+    output () or, with 'none', (N) or ().
+    """
+
+    def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginLoss: expected margin to be greater than 0, got {margin} instead")
+        self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
+
+    def forward(self, anchor, positive, negative):
+        return F_metric.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
+                                            swap=self.swap, reduction=self.reduction)

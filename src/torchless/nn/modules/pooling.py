@@ -1,4 +1,5 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d and the adaptive poolings, thin wrappers of the functionals."""
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, the adaptive poolings, MaxUnpool2d and LPPool2d, thin wrappers of the
+functionals."""
 from .._functional import pooling as F_pool
 from .module import Module
 
@@ -131,3 +132,45 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
     """Max pooling of (N, C, H, W) or (C, H, W) to output_size (int, or pair whose None entries keep the size)."""
 
     _functional = staticmethod(F_pool.adaptive_max_pool2d)
+
+
+class MaxUnpool2d(Module):
+    r"""The partial inverse of MaxPool2d: values back at the positions of their maxima, zeros elsewhere.
+
+    See ``torchless.nn.functional.max_unpool2d``. Args: kernel_size, stride=None (= kernel_size), padding=0
+    (each an int or a pair). ``forward(input, indices, output_size=None)`` takes the indices returned by
+    ``MaxPool2d(..., return_indices=True)``. Shape: (N, C, H_in, W_in) or (C, H_in, W_in) to
+    H_out = (H_in - 1) * stride[0] - 2 * padding[0] + kernel_size[0] (or output_size), likewise W_out.
+    """
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = F_pool._torch_pair(kernel_size)
+        self.stride = F_pool._torch_pair(stride if stride is not None else kernel_size)
+        self.padding = F_pool._torch_pair(padding)
+
+    def forward(self, input, indices, output_size=None):
+        return F_pool.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class LPPool2d(Module):
+    r"""2-D power-average pooling, (sum of x^p over each window)^(1/p), p = norm_type.
+
+    See ``torchless.nn.functional.lp_pool2d``. Args: norm_type, kernel_size, stride=None (= kernel_size),
+    ceil_mode=False. Shape: (N, C, H, W) or (C, H, W) to H_out = floor((H - kernel_size[0]) / stride[0]) + 1,
+    likewise W_out.
+    """
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, input):
+        return F_pool.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")

@@ -1,0 +1,315 @@
+r"""Margin and soft-margin classification losses: soft_margin_loss, margin_ranking_loss, hinge_embedding_loss,
+multi_margin_loss and multilabel_soft_margin_loss.
+
+soft_margin_loss and multi_margin_loss are single PyTorch nodes, here Functions of the same names.
+The others PyTorch composes of tensor operations (margin_ranking_loss and hinge_embedding_loss in C++,
+multilabel_soft_margin_loss in Python); they are composed here of the same operations in the same order,
+so that dtypes, broadcasting, gradients and ``grad_fn`` names follow.
+"""
+import numpy as np
+
+from ... import _creation, _dtype
+from ..._ops.unary import Clamp
+from ..._tensor import _promote
+from ..._functions import where
+from ...autograd import grad_mode
+from ...autograd.function import Function
+from ._args import check_tensor
+from .loss import _broadcast_shape, _check_in_place, _legacy_reduction, _reduce, _reduction
+
+__all__ = ["soft_margin_loss", "margin_ranking_loss", "hinge_embedding_loss", "multi_margin_loss",
+           "multilabel_soft_margin_loss"]
+
+
+# ---------------------------------------------------------------------------- shared pieces
+class ClampMin(Clamp):
+    """clamp_min(x, m): PyTorch records its own node for it, not the general clamp's."""
+
+    def name(self):
+        return "ClampMinBackward0"
+
+
+def clamp_min(x, minimum=0):
+    """max(x, minimum) elementwise, the gradient passing where x >= minimum (as at::clamp_min)."""
+    return ClampMin.apply(x, min=np.asarray(minimum, x._data.dtype)[()])
+
+
+def _scalar_name(np_dtype):
+    return _dtype.from_numpy_dtype(np_dtype).scalar_name
+
+
+def _refuse_grad(fn, name, tensor):
+    """PyTorch's error for a tensor its node does not differentiate, when a graph would be recorded."""
+    if tensor is not None and tensor.requires_grad and grad_mode.is_grad_enabled():
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument '{name}'. This "
+                           "input cannot have requires_grad True.")
+
+
+def _apply_reduction(loss, reduction):
+    """PyTorch's apply_loss_reduction: a mean or a sum of all elements, or the elementwise losses."""
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
+# ---------------------------------------------------------------------------- soft margin
+_BOOL_NEGATION = ("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
+                  "use the `~` or `logical_not()` operator instead.")
+
+
+class SoftMarginLoss(Function):
+    """log(1 + exp(-y x)) per element, reduced; computed as PyTorch does, in place in the input's dtype."""
+
+    saved = ("x", "t")
+
+    def forward(self, x, t, reduction="mean"):
+        self.x, self.t, self.reduction = x, t, reduction
+        common = _promote(x.dtype, t.dtype)
+        with np.errstate(over="ignore"):
+            z = (-x.astype(common, copy=False) * t.astype(common, copy=False)).astype(x.dtype, copy=False)
+            losses = np.log1p(np.exp(z))
+        return _reduce(losses, reduction)
+
+    def backward(self, grad):
+        x, t = self.x, self.t
+        if t.dtype == np.bool_:  # PyTorch's backward negates the target
+            raise RuntimeError(_BOOL_NEGATION)
+        common = _promote(x.dtype, t.dtype)
+        norm = 1.0 / x.size if self.reduction == "mean" and x.size else 1.0
+        tc = t.astype(common, copy=False)
+        # -norm * y * z / (1 + z) * grad with z = exp(-y x): an overflowing z gives NaN, as in PyTorch.
+        z = np.exp(-tc * x.astype(common, copy=False))
+        g = (tc * z * -norm).astype(x.dtype, copy=False) / (z + 1).astype(x.dtype, copy=False)
+        return (np.broadcast_to(g * grad, x.shape).astype(x.dtype, copy=False), None)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    r"""The two-class logistic loss of targets :math:`y \in \{1, -1\}`.
+
+    .. math::
+        \ell_n = \log(1 + \exp(-y_n x_n))
+
+    then reduced by ``reduction`` ('none' | 'mean' | 'sum'; the deprecated ``size_average`` /
+    ``reduce`` override it). The target gets no gradient (requiring one is an error).
+
+    Shape: input (*), target broadcastable to it; output () or, with 'none', the input's shape, in the
+    input's dtype.
+    """
+    reduction = _reduction(reduction, size_average, reduce)
+    fn = "soft_margin_loss"
+    check_tensor(input, fn)
+    check_tensor(target, fn, "target", 2)
+    _refuse_grad(fn, "target", target)
+    x_dtype = input._data.dtype
+    if x_dtype == np.bool_:
+        raise RuntimeError(_BOOL_NEGATION)
+    # PyTorch builds the loss in place in a tensor like the input: -input, *= target, exp_, log1p_.
+    _check_in_place(input._data, _broadcast_shape(input, target))
+    if x_dtype.kind != "f":
+        common = _promote(x_dtype, target._data.dtype)
+        produced = common if common.kind == "f" else _dtype.get_default_dtype().numpy
+        raise RuntimeError(f"result type {_scalar_name(produced)} can't be cast to the desired output type "
+                           f"{_scalar_name(x_dtype)}")
+    return SoftMarginLoss.apply(input, target, reduction=reduction)
+
+
+# ---------------------------------------------------------------------------- composed margin losses
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    r"""A ranking loss for pairs: ``target`` y = 1 says input1 should rank higher, y = -1 input2.
+
+    .. math::
+        \ell_n = \max(0, -y_n (x_{1,n} - x_{2,n}) + \text{margin})
+
+    then reduced by ``reduction`` ('none' | 'mean' | 'sum').
+
+    Shape: input1, input2 and target of the same number of dimensions, broadcastable together,
+    (N) or (); output () or, with 'none', the broadcast shape.
+    """
+    reduction = _reduction(reduction, size_average, reduce)
+    if input1.dim() != input2.dim() or input1.dim() != target.dim():
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
+                           f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
+    # The margin reaches PyTorch's kernel as a double: it makes an integer difference floating point.
+    return _apply_reduction(clamp_min(-target * (input1 - input2) + float(margin)), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    r"""The hinge loss of distances ``input`` between pairs labelled similar (y = 1) or dissimilar (y = -1).
+
+    .. math::
+        \ell_n = \begin{cases} x_n, & \text{if } y_n = 1 \\ \max(0, \text{margin} - x_n), & \text{if } y_n = -1
+                 \end{cases}
+
+    (a target of any other value adds both terms), then reduced by ``reduction``.
+
+    Shape: input (*) and target broadcastable together; output () or, with 'none', the broadcast shape.
+    """
+    reduction = _reduction(reduction, size_average, reduce)
+    zeros = _creation.zeros_like(input)
+    # `margin - input` in C++ fills a tensor like the input with the margin (truncated if it is an integer one).
+    margin_clamp = clamp_min(_creation.full_like(input, margin) - input)
+    output_margin = where(target != 1, margin_clamp, zeros)
+    output_self = where(target != -1, input, zeros)
+    return _apply_reduction(output_margin + output_self, reduction)
+
+
+# ---------------------------------------------------------------------------- multi-class margin
+class MultiMarginLoss(Function):
+    """sum over i != y of max(0, margin - x[y] + x[i])^p * w[y], over C, per sample; then reduced."""
+
+    saved = ("x", "target", "weight")
+
+    def forward(self, x, target=None, weight=None, p=1, margin=1.0, reduction="mean", frames=1, classes=1,
+                per_sample=False):
+        self.x, self.target, self.weight, self.p, self.margin = x, target, weight, p, margin
+        self.reduction, self.frames, self.classes, self.per_sample = reduction, frames, classes, per_sample
+        if x.size == 0:
+            # PyTorch leaves the reduced output of no samples unwritten; the mean of nothing is NaN here.
+            shape = (frames,) if per_sample else ()
+            return np.full(shape, np.nan if reduction == "mean" and x.dtype.kind == "f" else 0, x.dtype)
+        z, active = self._margins()
+        h = np.where(active, z if p == 1 else z * z, 0).astype(x.dtype, copy=False)
+        if weight is not None:
+            h *= weight[target][:, None]
+        per_row = h.sum(1) / x.dtype.type(classes)
+        if per_sample:
+            return per_row
+        total = per_row.sum(dtype=np.float64)  # PyTorch accumulates the samples in double
+        if reduction == "mean":
+            total /= frames
+        return np.asarray(total, x.dtype)
+
+    def _margins(self):
+        """z = margin - x[y] + x (frames, classes) and where it counts: z > 0, off the target class."""
+        x = self.x
+        rows = x.reshape(self.frames, self.classes)
+        picked = np.arange(self.frames), self.target
+        z = x.dtype.type(self.margin) - rows[picked][:, None] + rows
+        active = z > 0
+        active[picked] = False
+        return z, active
+
+    def backward(self, grad):
+        x = self.x
+        if x.size == 0:
+            return np.zeros_like(x), None, None
+        z, active = self._margins()
+        g = x.dtype.type(1.0 / (self.frames * self.classes) if self.reduction == "mean" else 1.0 / self.classes)
+        h = np.where(active, g if self.p == 1 else 2 * g * z, 0).astype(x.dtype, copy=False)
+        if self.weight is not None:
+            h *= self.weight[self.target][:, None]
+        h[np.arange(self.frames), self.target] = -h.sum(1)
+        h *= grad.reshape(-1, 1) if self.per_sample else grad
+        return h.reshape(x.shape), None, None
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
+                      reduction="mean"):
+    r"""The multi-class hinge loss of scores ``input`` against class indices ``target``.
+
+    For each sample x with target class y, over the C classes,
+
+    .. math::
+        \ell = \frac{1}{C} \sum_{i \ne y} w_y \max(0, \text{margin} - x_y + x_i)^p
+
+    with p = 1 or 2 and ``weight`` w (C) one rescaling per class (the target's); then reduced over the
+    samples by ``reduction`` ('none' | 'mean' | 'sum').
+
+    Shape: input (N, C), (C) or (); target (N) or (), int64 in [0, C); output () or, with 'none' and a
+    1-D target, (N).
+    """
+    reduction = _reduction(reduction, size_average, reduce)
+    if p != 1 and p != 2:
+        raise ValueError("only p == 1 and p == 2 supported")
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    fn = "multi_margin_loss"
+    check_tensor(input, fn)
+    check_tensor(target, fn, "target", 2)
+    _refuse_grad(fn, "weight", weight)
+    frames, classes = _multi_margin_shape(input, target, weight)
+    per_sample = reduction == "none" and target.dim() > 0
+    x = input._data
+    if x.size:
+        if x.dtype.kind != "f" or x.dtype == np.float16:
+            raise NotImplementedError(f"\"multi_margin_loss_cpu_kernel\" not implemented for "
+                                      f"'{_scalar_name(x.dtype)}'")
+        if target._data.dtype != np.int64:
+            raise RuntimeError(f"expected scalar type Long but found {_scalar_name(target._data.dtype)}")
+        if weight is not None and weight._data.dtype != x.dtype:
+            raise RuntimeError(f"expected scalar type {_scalar_name(x.dtype)} but found "
+                               f"{_scalar_name(weight._data.dtype)}")
+        indices = target._data.reshape(-1)
+        if ((indices < 0) | (indices >= classes)).any():
+            raise RuntimeError("target out of range")
+    return MultiMarginLoss.apply(input, target=target._data.reshape(-1),
+                                 weight=None if weight is None else weight._data.reshape(-1), p=p,
+                                 margin=float(margin), reduction=reduction, frames=frames, classes=classes,
+                                 per_sample=per_sample)
+
+
+def _multi_margin_shape(input, target, weight):
+    """(samples, classes) of the input, after PyTorch's checks of the three shapes."""
+    ndim, shape = input.dim(), list(input.shape)
+    if not ((ndim == 2 and shape[1] != 0) or (ndim == 1 and shape[0] != 0) or ndim == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {shape}")
+    frames, classes = (shape[0], shape[1]) if ndim == 2 else (1, shape[0] if ndim else 1)
+    if target.dim() > 1 or target.numel() != frames:
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to the number of input "
+                           f"samples (batch size). Expected target size [{frames}], but got {list(target.shape)}. "
+                           f"Input has shape {shape}.")
+    if weight is not None and (weight.dim() > 1 or weight.numel() != classes):
+        raise RuntimeError(f"inconsistent weight size, expected {classes} but got {list(weight.shape)}")
+    return frames, classes
+
+
+# ---------------------------------------------------------------------------- multi-label soft margin
+class LogSigmoid(Function):
+    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), without overflow (PyTorch's log_sigmoid)."""
+
+    saved = ("x",)
+
+    def forward(self, x):
+        self.x = x
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+    def backward(self, grad):
+        x = self.x
+        z = np.exp(-np.abs(x))
+        s = z / (1 + z)  # sigmoid(-|x|)
+        return (grad * np.where(x < 0, 1 - s, s),)
+
+
+def _log_sigmoid(x):
+    if not x.is_floating_point():
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{x.dtype.scalar_name}'")
+    return LogSigmoid.apply(x)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    r"""The multi-label one-versus-all logistic loss of scores ``input`` against 0/1 targets.
+
+    For each sample x with labels y over the C classes,
+
+    .. math::
+        \ell = -\frac{1}{C} \sum_i w_i \left(y_i \log \sigma(x_i) + (1 - y_i) \log \sigma(-x_i)\right)
+
+    with ``weight`` w (C) one rescaling per class; then reduced over the samples by ``reduction``
+    ('none' | 'mean' | 'sum').
+
+    Shape: input (N, C) (the classes are its last dimension), target like it; output () or, with
+    'none', (N).
+    """
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
+    loss = -(target * _log_sigmoid(input) + (1 - target) * _log_sigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    class_dim = input.dim() - 1
+    classes = input.size(class_dim)
+    loss = loss.sum(dim=class_dim) / classes
+    if reduction == "none":
+        return loss
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    raise ValueError(f"{reduction} is not valid")

@@ -1,0 +1,152 @@
+r"""Robust regression losses: smooth_l1_loss and huber_loss, quadratic near zero and linear beyond.
+
+Both are single PyTorch nodes (``SmoothL1LossBackward0``, ``HuberLossBackward0``) that also give a
+gradient to the target. As in PyTorch the two tensors are broadcast together first (with a warning
+when their sizes differ); smooth_l1_loss computes in the promoted dtype, huber_loss writes its loss
+in the input's dtype.
+"""
+import numpy as np
+
+from ... import _dtype
+from ..._tensor import _promote
+from ...autograd.function import Function
+from .loss import _broadcast_shape, _reduce, _reduction, _warn_size, l1_loss
+
+__all__ = ["smooth_l1_loss", "huber_loss"]
+
+
+def _broadcast(input, target):
+    """torch.broadcast_tensors of the two, which leaves equal shapes alone (no ExpandBackward0 node)."""
+    if tuple(input.shape) == tuple(target.shape):
+        return input, target
+    shape = _broadcast_shape(input, target)
+    return input.expand(*shape), target.expand(*shape)
+
+
+def _scalar_name(np_dtype):
+    return _dtype.from_numpy_dtype(np_dtype).scalar_name
+
+
+def _mean_scale(grad, reduction, size):
+    """The gradient reaching each element's loss from a reduced one."""
+    if reduction == "mean":
+        return grad / size if size else grad  # of no elements the gradient is empty anyway
+    return grad
+
+
+class _PiecewiseLoss(Function):
+    """An elementwise loss of d = input - target, reduced; backward gives d' to the input and -d' to the target."""
+
+    saved = ("diff",)
+
+    def forward(self, x, t, reduction="mean", param=1.0, out_dtype=None):
+        self.dtypes, self.reduction, self.param = (x.dtype, t.dtype), reduction, param
+        common = _promote(x.dtype, t.dtype)
+        self.diff = x.astype(common, copy=False) - t.astype(common, copy=False)
+        losses = self.losses(np.abs(self.diff), param)
+        return _reduce(losses.astype(out_dtype or common, copy=False), reduction)
+
+    def backward(self, grad):
+        g = self.derivative(self.diff, self.param) * _mean_scale(grad, self.reduction, self.diff.size)
+        gx = g.astype(self.dtypes[0], copy=False) if self.needs_input_grad[0] else None
+        gt = (-g).astype(self.dtypes[1], copy=False) if self.needs_input_grad[1] else None
+        return gx, gt
+
+
+class SmoothL1Loss(_PiecewiseLoss):
+    @staticmethod
+    def losses(z, beta):
+        return np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
+
+    @staticmethod
+    def derivative(d, beta):
+        # PyTorch's branches: -1 at or below -beta, 1 at or above beta, d / beta between (nan stays nan).
+        return np.where(d <= -beta, -1.0, np.where(d >= beta, 1.0, d / beta)).astype(d.dtype, copy=False)
+
+
+class HuberLoss(_PiecewiseLoss):
+    def backward(self, grad):
+        x_dtype, t_dtype = self.dtypes
+        if t_dtype != x_dtype:  # PyTorch's backward kernel wants one dtype for input, target and gradient
+            raise RuntimeError(f"Found dtype {_scalar_name(t_dtype)} but expected {_scalar_name(x_dtype)}")
+        return super().backward(grad)
+
+    @staticmethod
+    def losses(z, delta):
+        return np.where(z < delta, 0.5 * z * z, delta * (z - 0.5 * delta))
+
+    @staticmethod
+    def derivative(d, delta):
+        return np.where(d <= -delta, -delta, np.where(d >= delta, delta, d)).astype(d.dtype, copy=False)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    r"""Smooth L1 loss: a squared error below ``beta``, an absolute error above it.
+
+    .. math::
+        \ell_n = \begin{cases} 0.5 (x_n - y_n)^2 / \beta, & \text{if } |x_n - y_n| < \beta \\
+                 |x_n - y_n| - 0.5 \beta, & \text{otherwise} \end{cases}
+
+    then reduced by ``reduction`` ('none' | 'mean' | 'sum'; the deprecated ``size_average`` / ``reduce``
+    override it). ``beta`` = 0 is exactly :func:`l1_loss`; a negative ``beta`` is an error.
+
+    Shape: input (*), target broadcastable to it (a warning if the sizes differ); output () or, with
+    'none', the broadcast shape. The dtype is the promoted one of input and target.
+    """
+    _warn_size(input, target, stacklevel=3)
+    if size_average is not None or reduce is not None:
+        reduction = _reduction(None, size_average, reduce)
+    input, target = _broadcast(input, target)
+    reduction = _reduction(reduction)
+    if beta == 0.0:
+        return l1_loss(input, target, reduction=reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    common = _promote(input._data.dtype, target._data.dtype)
+    if common.kind != "f":
+        raise NotImplementedError(f"\"smooth_l1_cpu\" not implemented for '{_scalar_name(common)}'")
+    return SmoothL1Loss.apply(input, target, reduction=reduction, param=beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    r"""Huber loss: a squared error below ``delta``, a ``delta``-scaled absolute error above it.
+
+    .. math::
+        \ell_n = \begin{cases} 0.5 (x_n - y_n)^2, & \text{if } |x_n - y_n| < \delta \\
+                 \delta (|x_n - y_n| - 0.5 \delta), & \text{otherwise} \end{cases}
+
+    (``delta`` times :func:`smooth_l1_loss` with ``beta = delta``), then reduced by ``reduction``.
+    ``weight``, if given (the input's size), multiplies each element's loss before the reduction, and
+    'mean' is then the plain mean of the weighted losses.
+
+    Shape: input (*), target broadcastable to it (a warning if the sizes differ); output () or, with
+    'none', the broadcast shape, in the input's dtype.
+    """
+    _warn_size(input, target, stacklevel=3)
+    input, target = _broadcast(input, target)
+    if weight is None:
+        return _huber(input, target, _reduction(reduction), delta)
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
+    weighted = _huber(input, target, "none", delta) * weight
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return weighted.sum()
+    if reduction == "mean":
+        return weighted.mean()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+
+
+def _huber(input, target, reduction, delta):
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    out_dtype = input._data.dtype
+    common = _promote(out_dtype, target._data.dtype)
+    # The loss is written into a tensor like the input, so a float loss cannot go into an integer input.
+    if common.kind == "f" and out_dtype.kind != "f":
+        raise RuntimeError(f"result type {_scalar_name(common)} can't be cast to the desired output type "
+                           f"{_scalar_name(out_dtype)}")
+    if common.kind != "f":
+        raise NotImplementedError(f"\"huber_cpu\" not implemented for '{_scalar_name(common)}'")
+    return HuberLoss.apply(input, target, reduction=reduction, param=delta, out_dtype=out_dtype)

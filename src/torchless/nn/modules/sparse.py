@@ -1,0 +1,94 @@
+"""Embedding: a lookup table of learnable vectors, one per index."""
+from ... import _creation, _dtype
+from ...autograd import grad_mode
+from .. import init
+from .._functional.embedding import embedding
+from ..parameter import Parameter
+from .module import Module, _registered
+
+
+class Embedding(Module):
+    r"""A table of ``num_embeddings`` vectors of size ``embedding_dim``, looked up by index.
+
+    Args:
+        num_embeddings (int): the number of vectors (rows of ``weight``).
+        embedding_dim (int): the size of each vector.
+        padding_idx (int, optional): a row that gets no gradient and starts as zeros (negative counts from
+            the end, stored as its non-negative position).
+        max_norm (float, optional): looked-up rows whose ``norm_type``-norm exceeds it are rescaled in
+            place to norm max_norm.
+        norm_type (float): the p of the norm for ``max_norm``. Default: 2.
+        scale_grad_by_freq (bool): divide each row's gradient by its index's count in the mini-batch.
+        sparse (bool): sparse gradients; not supported by torchless (see ``functional.embedding``).
+
+    Attributes:
+        weight (Tensor): (num_embeddings, embedding_dim), initialised from N(0, 1).
+
+    Shape: input (*), int64 or int32 indices; output (*, embedding_dim).
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None, norm_type=2.0,
+                 scale_grad_by_freq=False, sparse=False, _weight=None, _freeze=False, device=None, dtype=None):
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        if padding_idx is not None:
+            if padding_idx > 0:
+                if padding_idx >= self.num_embeddings:
+                    raise AssertionError("Padding_idx must be within num_embeddings")
+            elif padding_idx < 0:
+                if padding_idx < -self.num_embeddings:
+                    raise AssertionError("Padding_idx must be within num_embeddings")
+                padding_idx = self.num_embeddings + padding_idx
+        self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        if _weight is None:
+            factory_dtype = dtype or _dtype.get_default_dtype()
+            self.weight = Parameter(_creation.empty((num_embeddings, embedding_dim), dtype=factory_dtype),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            if list(_weight.shape) != [num_embeddings, embedding_dim]:
+                raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+        self.sparse = sparse
+
+    def reset_parameters(self):
+        init.normal_(self.weight)
+        self._fill_padding_idx_with_zero()
+
+    def _fill_padding_idx_with_zero(self):
+        if self.padding_idx is not None:
+            with grad_mode.no_grad():
+                self.weight[self.padding_idx].fill_(0)
+
+    def forward(self, input):
+        return embedding(input, _registered(self, self._parameters, "weight"), self.padding_idx, self.max_norm,
+                         self.norm_type, self.scale_grad_by_freq, self.sparse)
+
+    def extra_repr(self):
+        s = "{num_embeddings}, {embedding_dim}"
+        if self.padding_idx is not None:
+            s += ", padding_idx={padding_idx}"
+        if self.max_norm is not None:
+            s += ", max_norm={max_norm}"
+        if self.norm_type != 2:
+            s += ", norm_type={norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += ", scale_grad_by_freq={scale_grad_by_freq}"
+        if self.sparse is not False:
+            s += ", sparse=True"
+        return s.format(**self.__dict__)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None, norm_type=2.0,
+                        scale_grad_by_freq=False, sparse=False):
+        r"""An Embedding whose weight is ``embeddings`` (2-D, shared, not copied); frozen (no gradient) by default.
+
+        The padding_idx row is kept as given (not zeroed).
+        """
+        if embeddings.dim() != 2:
+            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+        rows, cols = embeddings.shape
+        return cls(num_embeddings=rows, embedding_dim=cols, _weight=embeddings, _freeze=freeze,
+                   padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
+                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
