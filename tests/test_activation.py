@@ -135,13 +135,14 @@ def test_relu_of_inputs_spanning_several_zero_blocks(size):
     np.testing.assert_array_equal(F.relu(transposed).numpy(), np.maximum(base.T, 0))
 
 
-INPLACE = [("relu", ()), ("leaky_relu", (0.1,)), ("elu", (1.0,)), ("hardtanh", (-1.0, 1.0)), ("silu", ()),
-           ("relu6", ())]
+INPLACE = [("relu", ()), ("leaky_relu", (0.1,)), ("elu", (1.0,)), ("elu", (0.5,)), ("hardtanh", (-1.0, 1.0)),
+           ("silu", ()), ("relu6", ()), ("hardswish", ()), ("hardsigmoid", ()), ("mish", ()), ("selu", ()),
+           ("celu", (1.3,)), ("threshold", (0.2, -1.0)), ("rrelu", (0.1, 0.3))]
 
 
 @pytest.mark.parametrize("name, args", INPLACE)
 def test_inplace_on_intermediate_matches_out_of_place(name, args):
-    x = np.random.default_rng(5).standard_normal((3, 4)) * 3
+    x = np.random.default_rng(5).standard_normal((3, 4)) * 4
     a = tensor(x, requires_grad=True)
     intermediate = a * 1.0
     out = getattr(F, name)(intermediate, *args, inplace=True)

@@ -15,6 +15,7 @@ from ..._functions import where
 from ...autograd import grad_mode
 from ...autograd.function import Function
 from ._args import check_tensor
+from .activation import logsigmoid
 from .loss import _broadcast_shape, _check_in_place, _legacy_reduction, _reduce, _reduction
 
 __all__ = ["soft_margin_loss", "margin_ranking_loss", "hinge_embedding_loss", "multi_margin_loss",
@@ -262,28 +263,6 @@ def _multi_margin_shape(input, target, weight):
 
 
 # ---------------------------------------------------------------------------- multi-label soft margin
-class LogSigmoid(Function):
-    """log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)), without overflow (PyTorch's log_sigmoid)."""
-
-    saved = ("x",)
-
-    def forward(self, x):
-        self.x = x
-        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
-
-    def backward(self, grad):
-        x = self.x
-        z = np.exp(-np.abs(x))
-        s = z / (1 + z)  # sigmoid(-|x|)
-        return (grad * np.where(x < 0, 1 - s, s),)
-
-
-def _log_sigmoid(x):
-    if not x.is_floating_point():
-        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{x.dtype.scalar_name}'")
-    return LogSigmoid.apply(x)
-
-
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     r"""The multi-label one-versus-all logistic loss of scores ``input`` against 0/1 targets.
 
@@ -300,7 +279,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     """
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
-    loss = -(target * _log_sigmoid(input) + (1 - target) * _log_sigmoid(-input))
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
     class_dim = input.dim() - 1

@@ -1,27 +1,22 @@
-"""Batch normalisation layers: BatchNorm1d and BatchNorm2d, with running statistics as buffers."""
+"""Batch normalisation layers: BatchNorm1d and BatchNorm2d, with running statistics as buffers.
+
+``_NormBase`` holds what batch and instance normalisation share, as in PyTorch: the affine
+parameters, the running-statistics buffers, their reset, repr and state-dict version.
+"""
 from ... import _creation, _dtype
-from .. import init
 from .._functional.normalization import batch_norm
-from ..parameter import Parameter
+from ._affine import register_affine, reset_affine
 from .module import Module
 
 
-class _BatchNorm(Module):
+class _NormBase(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
                  dtype=None, *, bias=True):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
+        register_affine(self, num_features, affine, bias, dtype)
         factory_dtype = dtype or _dtype.get_default_dtype()
-        if affine:
-            self.weight = Parameter(_creation.empty(num_features, dtype=factory_dtype))
-            if bias:
-                self.bias = Parameter(_creation.empty(num_features, dtype=factory_dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", _creation.zeros(num_features, dtype=factory_dtype))
             self.register_buffer("running_var", _creation.ones(num_features, dtype=factory_dtype))
@@ -40,10 +35,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        reset_affine(self)
 
     def _check_input_dim(self, input):
         raise NotImplementedError
@@ -60,6 +52,12 @@ class _BatchNorm(Module):
                                else _creation.tensor(0, dtype=_dtype.int64))
         super()._load_from_state_dict(state_dict, prefix, local_metadata, *args)
 
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
     def forward(self, input):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
@@ -71,11 +69,6 @@ class _BatchNorm(Module):
         track = not self.training or self.track_running_stats
         return batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
                           self.weight, self.bias, use_batch_stats, factor, self.eps)
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
-
 
 class BatchNorm1d(_BatchNorm):
     """Batch normalisation over (N, C) or (N, C, L) input, per channel C.

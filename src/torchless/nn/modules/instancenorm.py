@@ -1,58 +1,14 @@
 """Instance normalisation layers: InstanceNorm1d and InstanceNorm2d, with optional running statistics."""
 import warnings
 
-from ... import _creation, _dtype
-from .. import init
 from .._functional.instance_norm import instance_norm
-from ..parameter import Parameter
-from .module import Module
+from .batchnorm import _NormBase
 
 
-class _InstanceNorm(Module):
-    # PyTorch derives this from _NormBase, the base it shares with _BatchNorm (torchless's _BatchNorm
-    # is both): parameters, buffers, reset, repr and the state-dict version are the same as batch norm's.
-    _version = 2
-
+class _InstanceNorm(_NormBase):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
                  dtype=None, *, bias=True):
-        super().__init__()
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        factory_dtype = dtype or _dtype.get_default_dtype()
-        if affine:
-            self.weight = Parameter(_creation.empty(num_features, dtype=factory_dtype))
-            if bias:
-                self.bias = Parameter(_creation.empty(num_features, dtype=factory_dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", _creation.zeros(num_features, dtype=factory_dtype))
-            self.register_buffer("running_var", _creation.ones(num_features, dtype=factory_dtype))
-            self.register_buffer("num_batches_tracked", _creation.tensor(0, dtype=_dtype.int64))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
-        self.reset_parameters()
-
-    def reset_running_stats(self):
-        if self.track_running_stats:
-            self.running_mean.zero_()
-            self.running_var.fill_(1)
-            self.num_batches_tracked.zero_()
-
-    def reset_parameters(self):
-        self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
-
-    def _check_input_dim(self, input):
-        raise NotImplementedError
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def _get_no_batch_dim(self):
         raise NotImplementedError
@@ -74,11 +30,6 @@ class _InstanceNorm(Module):
                         names=" and ".join(f'"{k}"' for k in keys), klass=klass))
                 for key in keys:
                     state_dict.pop(key)
-        # Version 2 added num_batches_tracked (as for batch norm): an older state dict keeps the module's own.
-        key = prefix + "num_batches_tracked"
-        if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
-            state_dict[key] = (self.num_batches_tracked if self.num_batches_tracked is not None
-                               else _creation.tensor(0, dtype=_dtype.int64))
         super()._load_from_state_dict(state_dict, prefix, local_metadata, missing, unexpected, errors, *args)
 
     def _apply_instance_norm(self, input):
@@ -99,11 +50,6 @@ class _InstanceNorm(Module):
         if input.dim() == self._get_no_batch_dim():
             return self._apply_instance_norm(input.unsqueeze(0)).squeeze(0)
         return self._apply_instance_norm(input)
-
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
-
 
 class InstanceNorm1d(_InstanceNorm):
     """Instance normalisation over (N, C, L) or unbatched (C, L) input: each channel of each sample on its own.
