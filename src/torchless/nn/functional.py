@@ -8,6 +8,7 @@ from ._functional.distance import *  # noqa: F401,F403
 from ._functional.dropout import *  # noqa: F401,F403
 from ._functional.embedding import *  # noqa: F401,F403
 from ._functional.fold import *  # noqa: F401,F403
+from ._functional.grid import *  # noqa: F401,F403
 from ._functional.group_norm import *  # noqa: F401,F403
 from ._functional.instance_norm import *  # noqa: F401,F403
 from ._functional.layer_norm import *  # noqa: F401,F403

@@ -1,7 +1,11 @@
-"""Vector normalisation and similarity: normalize, cosine_similarity, pairwise_distance."""
-from ...autograd import grad_mode
+"""Vector normalisation and similarity: normalize, cosine_similarity, pairwise_distance, pdist."""
+import numpy as np
 
-__all__ = ["normalize", "cosine_similarity", "pairwise_distance"]
+from ...autograd import grad_mode
+from ...autograd.function import Function
+from ._args import check_tensor
+
+__all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -32,3 +36,67 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     Shape: x1 and x2 broadcast to (*, D); the output is (*) (or (*, 1) with ``keepdim``).
     """
     return (x1 - x2 + eps).norm(p, -1, keepdim)
+
+
+class Pdist(Function):
+    """||x_i - x_j||_p for every pair i < j of rows, in the order of the upper triangle, row by row."""
+
+    saved = ("diff", "dist")
+
+    def forward(self, x, p=2.0):
+        n = x.shape[0]
+        self.rows, self.cols = np.triu_indices(n, 1)
+        self.p, self.shape = p, x.shape
+        diff = x[self.rows] - x[self.cols]
+        magnitude = np.abs(diff)
+        if p == 0:
+            dist = (magnitude != 0).sum(axis=1).astype(x.dtype)
+        elif p == np.inf:
+            dist = magnitude.max(axis=1, initial=0).astype(x.dtype)
+        elif p == 1:
+            dist = magnitude.sum(axis=1)
+        elif p == 2:
+            dist = np.sqrt((diff * diff).sum(axis=1))
+        else:
+            dist = (magnitude ** p).sum(axis=1) ** (1 / p)
+        self.diff, self.dist = diff, dist
+        return dist
+
+    def backward(self, grad):
+        p, diff, dist = self.p, self.diff, self.dist
+        sign = np.sign(diff)
+        if p == 0:
+            pair = np.zeros_like(diff)
+        elif p == 1:
+            pair = sign * grad[:, None]
+        elif p == np.inf:
+            # only the components reaching the maximum carry the gradient
+            pair = sign * (np.abs(diff) == dist[:, None]) * grad[:, None]
+        else:
+            # d||d||_p / d d_k = sign(d_k) |d_k|^(p-1) / ||d||_p^(p-1), taken as 0 where the distance is 0
+            # (and where a component is 0 for p < 1, whose power would be infinite)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                pair = sign * np.abs(diff) ** (p - 1) / dist[:, None] ** (p - 1) * grad[:, None]
+            zero = (dist[:, None] == 0) | ((diff == 0) & (p < 1))
+            pair = np.where(zero, 0, pair)
+        pair = pair.astype(diff.dtype, copy=False)
+        out = np.zeros(self.shape, diff.dtype)
+        np.add.at(out, self.rows, pair)
+        np.add.at(out, self.cols, -pair)
+        return (out,)
+
+
+def pdist(input, p=2):
+    r"""The p-norm distance between every pair of rows of ``input``: the upper triangle, without the diagonal,
+    of ``torchless.norm(input[:, None] - input, dim=2, p=p)``.
+
+    Shape: input :math:`(N, M)`; output :math:`(N (N - 1) / 2)`.
+    """
+    check_tensor(input, "pdist")
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if not input.is_floating_point():
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    return Pdist.apply(input, p=float(p))

@@ -1,4 +1,5 @@
-"""Dropout: zeroing elements (or whole channels) at random in training, scaled to keep the mean.
+"""Dropout: zeroing elements (or whole channels) at random in training, scaled to keep the mean; alpha dropout,
+setting them to SELU's negative saturation value instead, scaled and shifted to keep mean and variance.
 
 Masks come from the default generator, so ``torchless.manual_seed`` makes them reproducible. The
 masked product is the core's multiplication (PyTorch's node is MulBackward0 too).
@@ -12,7 +13,7 @@ from ..._tensor import Tensor
 from ...random import numpy_rng
 from ._args import check_tensor
 
-__all__ = ["dropout", "dropout1d", "dropout2d"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "alpha_dropout", "feature_alpha_dropout"]
 
 
 def _check_p(p):
@@ -106,3 +107,51 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
     if not training or p == 0:
         return input
     return _apply_mask(input, input._data.shape[:-1] + (1,), p, inplace)  # one draw per channel, batched or not
+
+
+_SELU_ALPHA = 1.7580993408473766  # -SELU's saturation value, scale * alpha
+
+
+def _alpha_dropout(input, p, training, inplace, mask_shape):
+    """Dropped elements become -alpha', then everything is mapped by x -> a x + b, which keeps zero mean and unit
+    variance for standardised input: a = 1 / sqrt((alpha'^2 p + 1)(1 - p)), b = -a alpha' (1 - keep) + a alpha' p."""
+    if p == 1:
+        return input.mul_(Tensor._wrap(np.zeros((), input._data.dtype))) if inplace else \
+            input * Tensor._wrap(np.zeros((), input._data.dtype))
+    dtype = input._data.dtype
+    a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
+    keep = _keep_mask(mask_shape, p).astype(dtype)
+    shift = (keep - 1) * np.asarray(_SELU_ALPHA * a, dtype) + np.asarray(_SELU_ALPHA * a * p, dtype)
+    keep *= np.asarray(a, dtype)
+    if not input.is_floating_point():
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.scalar_name}")
+    scaled = input.mul_(Tensor._wrap(keep)) if inplace else input * Tensor._wrap(keep)
+    return scaled.add_(Tensor._wrap(shift.astype(dtype, copy=False)))
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout (for SELU networks): in training, each element is set with probability p to SELU's negative
+    saturation value, then all are scaled and shifted to keep zero mean and unit variance.
+
+    Note the default ``training=False``, as in PyTorch. Shape: any; the output has the input's shape.
+    """
+    _check_p(p)
+    check_tensor(input, "alpha_dropout")
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    return _alpha_dropout(input, p, training, inplace, input._data.shape)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels: one draw per (sample, channel) of (N, C, *) input.
+
+    Note the default ``training=False``, as in PyTorch. Shape: (N, C, *), at least 2-D.
+    """
+    _check_p(p)
+    check_tensor(input, "feature_alpha_dropout")
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    shape = input._data.shape
+    if len(shape) < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _alpha_dropout(input, p, training, inplace, shape[:2] + (1,) * (len(shape) - 2))

@@ -1,4 +1,6 @@
-"""The affine map y = x W^T + b (``linear``), fused into one node, with PyTorch's checks."""
+"""The affine map y = x W^T + b (``linear``), fused into one node, and the bilinear map y = x1^T A x2 + b
+(``bilinear``), with PyTorch's checks."""
+import numpy as np
 import math
 
 from ..._kernels.blas import matmul
@@ -7,7 +9,7 @@ from ..._tensor import Tensor
 from ...autograd.function import Function, records
 from ._args import CheckedCalls, call_key, check_tensor
 
-__all__ = ["linear"]
+__all__ = ["linear", "bilinear"]
 
 _CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
                    "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
@@ -146,3 +148,65 @@ def linear(input, weight, bias=None):
         return Tensor._wrap(Linear.affine(input._data, weight._data, None if bias is None else bias._data))
     return Linear.apply(input, weight, bias)
 
+
+
+class Bilinear(Function):
+    """y[..., o] = sum_ij x1[..., i] A[o, i, j] x2[..., j]; the bias is added by the core's addition."""
+
+    saved = ("x1", "x2", "w")
+
+    def forward(self, x1, x2, w):
+        self.x1, self.x2, self.w = x1, x2, w
+        return np.einsum("...i,oij,...j->...o", x1, w, x2, optimize=True)
+
+    def backward(self, grad):
+        x1, x2, w = self.x1, self.x2, self.w
+        g1 = g2 = gw = None
+        if self.needs_input_grad[0]:
+            g1 = np.einsum("...o,oij,...j->...i", grad, w, x2, optimize=True)
+        if self.needs_input_grad[1]:
+            g2 = np.einsum("...o,oij,...i->...j", grad, w, x1, optimize=True)
+        if self.needs_input_grad[2]:
+            gw = np.einsum("...o,...i,...j->oij", grad, x1, x2, optimize=True)
+        return g1, g2, gw
+
+    def name(self):
+        return "ViewBackward0"  # PyTorch's _trilinear result is reshaped last
+
+
+def bilinear(input1, input2, weight, bias=None):
+    r"""y = x_1^T A x_2 + b.
+
+    Shape:
+        - input1: :math:`(*, H_{in1})`, input2: :math:`(*, H_{in2})` with the same leading dims :math:`*`;
+        - weight: :math:`(H_{out}, H_{in1}, H_{in2})`, bias: :math:`(H_{out})`;
+        - output: :math:`(*, H_{out})`.
+    """
+    tensors = (input1, input2, weight) + ((bias,) if bias is not None else ())
+    names = ("input1", "input2", "weight", "bias")
+    for position, (name, value) in enumerate(zip(names, tensors), start=1):
+        check_tensor(value, "bilinear", name, position)
+    if any(t.dtype != input1.dtype for t in tensors):
+        listed = ", ".join(f"{name}: {_CPP_TYPE_NAMES[t.dtype.name]}" for name, t in zip(names, tensors))
+        raise RuntimeError(f"All tensors must have the same dtype, got {listed}")
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and {input2.dim()}")
+    for i in range(input1.dim() - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: got {input1.shape[i]} and "
+                               f"{input2.shape[i]}")
+    for name, x, axis in (("input1", input1, 1), ("input2", input2, 2)):
+        if axis >= weight.dim():
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-weight.dim()}, "
+                             f"{weight.dim() - 1}], but got {axis})")
+        if x.shape[-1] != weight.shape[axis]:
+            raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {x.shape[-1]} but "
+                               f"expected {weight.shape[axis]}")
+    if bias is not None:
+        if bias.dim() == 0:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        if bias.shape[0] != weight.shape[0]:
+            raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but expected "
+                               f"{weight.shape[0]}")
+    out = Bilinear.apply(input1, input2, weight)
+    return out if bias is None else out + bias

@@ -20,7 +20,7 @@ from .activation import relu
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
            "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-           "max_unpool2d", "lp_pool2d"]
+           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "max_unpool2d", "lp_pool2d"]
 
 
 def _plane_shape(shape, spatial):
@@ -548,6 +548,16 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     _check_adaptive_max(input, (length,), fn)
     _check_float(input, "adaptive_max_pool2d")
     return _adaptive_max(input, (1, length), 1, return_indices, "SqueezeBackward1")
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool2d returning (output, indices) whatever ``return_indices`` says (as PyTorch's does)."""
+    return adaptive_max_pool2d(input, output_size, return_indices=True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool1d returning (output, indices) whatever ``return_indices`` says (as PyTorch's does)."""
+    return adaptive_max_pool1d(input, output_size, return_indices=True)
 
 
 # ---------------------------------------------------------------------------- max unpooling

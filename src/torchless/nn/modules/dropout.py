@@ -1,4 +1,5 @@
-"""Dropout layers: Dropout (elements), Dropout1d and Dropout2d (whole channels). Identity in eval mode."""
+"""Dropout layers: Dropout (elements), Dropout1d and Dropout2d (whole channels), AlphaDropout and
+FeatureAlphaDropout (for SELU networks). Identity in eval mode."""
 from .._functional import dropout as F_drop
 from .module import Module
 
@@ -35,3 +36,22 @@ class Dropout2d(_DropoutNd):
     """In training, zero whole channels of (N, C, H, W) input with probability p."""
 
     _functional = staticmethod(F_drop.dropout2d)
+
+
+class AlphaDropout(_DropoutNd):
+    """In training, set each element to SELU's negative saturation value with probability p, then scale and shift
+    all to keep zero mean and unit variance. Shape: any, output the same."""
+
+    _functional = staticmethod(F_drop.alpha_dropout)
+
+    def forward(self, input):
+        return F_drop.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Alpha dropout of whole channels of (N, C, *) input. Shape: (N, C, *), output the same."""
+
+    _functional = staticmethod(F_drop.feature_alpha_dropout)
+
+    def forward(self, input):
+        return F_drop.feature_alpha_dropout(input, self.p, self.training)

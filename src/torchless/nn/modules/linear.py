@@ -1,9 +1,9 @@
-"""Linear (fully connected) layer and Identity."""
+"""Linear (fully connected) layer, Bilinear and Identity."""
 import math
 
 from ... import _creation, _dtype
 from .. import init
-from .._functional.linear import linear
+from .._functional.linear import bilinear, linear
 from ..parameter import Parameter
 from .module import Module, _registered
 
@@ -49,3 +49,36 @@ class Linear(Module):
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b for input1 (*, in1_features), input2 (*, in2_features), output (*, out_features).
+
+    weight (out_features, in1_features, in2_features) and bias (out_features,) ~ U(-1/sqrt(in1), 1/sqrt(in1)).
+    """
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        factory_dtype = dtype or _dtype.get_default_dtype()
+        self.weight = Parameter(_creation.empty((out_features, in1_features, in2_features), dtype=factory_dtype))
+        if bias:
+            self.bias = Parameter(_creation.empty(out_features, dtype=factory_dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.in1_features <= 0:
+            raise ValueError(f"in1_features must be > 0, but got (in1_features={self.in1_features})")
+        bound = 1 / math.sqrt(self.weight.size(1))
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

@@ -1,0 +1,378 @@
+"""Spatial transformers: ``affine_grid`` builds a sampling grid from affine matrices, ``grid_sample`` reads an
+image at the grid's points (bilinear, nearest or bicubic, with zeros, border or reflection padding).
+
+Sampling is a gather: each output point reads 1 (nearest), 4 (bilinear) or 16 (bicubic) input pixels, found
+with fancy indexing on the flattened image, and weighs them by broadcasting. The input gradient is the
+adjoint scatter, one ``np.bincount`` over all taps at once (faster than ``np.add.at``). Positions are
+computed in the input's precision (float32 for float16) as PyTorch's CPU kernel does, so that floor and
+round make the same discrete choices near pixel boundaries.
+"""
+import warnings
+
+import numpy as np
+
+from ..._tensor import Tensor
+from ...autograd.function import Function
+from ._args import _tp_name
+
+__all__ = ["affine_grid", "grid_sample"]
+
+_DEFAULT_ALIGN_WARNING = (
+    "Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. Please specify "
+    "align_corners=True if the old behavior is desired. See the documentation of grid_sample for details.")
+
+_CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution constant
+
+
+def _compute_dtype(dtype):
+    """float16 positions and sums are computed in float32 (PyTorch's CPU kernels accumulate in float too)."""
+    return np.dtype(np.float32) if dtype == np.float16 else dtype
+
+
+# ---------------------------------------------------------------------------- affine_grid
+def _linspace_from_neg_one(steps, align_corners, dtype):
+    """Pixel centres in [-1, 1] along one axis; a unit axis sits at 0, the centre of the image."""
+    if steps <= 1:
+        return np.zeros(1, dtype)
+    # PyTorch's linspace: from the start for the first half, from the end for the second, so both ends are exact.
+    step = np.asarray(2.0 / (steps - 1), dtype)
+    i = np.arange(steps)
+    half = steps // 2
+    values = np.where(i < half, np.asarray(-1, dtype) + step * i.astype(dtype),
+                      np.asarray(1, dtype) - step * (steps - 1 - i).astype(dtype)).astype(dtype)
+    if not align_corners:
+        values = (values * np.asarray(steps - 1, dtype)) / np.asarray(steps, dtype)
+    return values
+
+
+def _base_grid(spatial, align_corners, dtype):
+    """(prod(spatial), k + 1) rows [x, y(, z), 1]: x runs along the last spatial dim, y the one before, ..."""
+    axes = [_linspace_from_neg_one(s, align_corners, dtype) for s in spatial]
+    mesh = np.meshgrid(*axes, indexing="ij")  # mesh[i] varies along spatial dim i
+    columns = [m.reshape(-1) for m in reversed(mesh)] + [np.ones(mesh[0].size, dtype)]
+    return np.stack(columns, axis=1)
+
+
+class AffineGridGenerator(Function):
+    """grid[n, ..., :] = theta[n] @ [x, y(, z), 1]: one batched matrix product with the base grid."""
+
+    saved = ("base",)
+
+    def forward(self, theta, spatial=None, align_corners=False):
+        dtype = _compute_dtype(theta.dtype)
+        self.base, self.theta_dtype = _base_grid(spatial, align_corners, dtype), theta.dtype
+        self.grid_shape = (theta.shape[0],) + tuple(spatial) + (theta.shape[1],)
+        grid = np.matmul(self.base[None], theta.astype(dtype, copy=False).transpose(0, 2, 1))
+        return grid.reshape(self.grid_shape).astype(theta.dtype, copy=False)
+
+    def backward(self, grad):
+        n, k = self.grid_shape[0], self.grid_shape[-1]
+        g = grad.reshape(n, -1, k).astype(self.base.dtype, copy=False)
+        return (np.matmul(g.transpose(0, 2, 1), self.base[None]).astype(self.theta_dtype, copy=False),)
+
+
+def affine_grid(theta, size, align_corners=None):
+    r"""Generate a 2-D or 3-D sampling grid (flow field) from a batch of affine matrices ``theta``.
+
+    Used with :func:`grid_sample` to build Spatial Transformer Networks.
+
+    Args:
+        theta (Tensor): affine matrices, :math:`(N, 2, 3)` for 2-D or :math:`(N, 3, 4)` for 3-D.
+        size (torchless.Size): the target output size, :math:`(N, C, H, W)` or :math:`(N, C, D, H, W)`.
+        align_corners (bool, optional): if ``True``, -1 and 1 are the centres of the corner pixels rather than
+            the image corners. Use the same value in :func:`grid_sample`. Default: ``False`` (with a warning
+            when not given).
+
+    Shape:
+        - Output: :math:`(N, H, W, 2)` for a 4-D size, :math:`(N, D, H, W, 3)` for a 5-D size, where
+          ``output[n, h, w] = theta[n] @ [x_w, y_h, 1]`` and :math:`x_w = -1 + 2w / (W - 1)` with
+          ``align_corners=True``, :math:`x_w = (-1 + 2w / (W - 1)) (W - 1) / W` otherwise (0 when W = 1).
+    """
+    if align_corners is None:
+        warnings.warn(_DEFAULT_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    if len(size) == 4:
+        if theta.dim() != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
+            raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. "
+                             f"Got {theta.shape}.")
+        spatial = size[-2:]
+    elif len(size) == 5:
+        if theta.dim() != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
+            raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size {size}. "
+                             f"Got {theta.shape}.")
+        spatial = size[-3:]
+    else:
+        raise NotImplementedError("affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, "
+                                  f"respectively. Got size {size}.")
+    if align_corners and min(spatial) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size grids when "
+                      "align_corners=True. This is not an intended use case of affine_grid. See the documentation "
+                      "of affine_grid for details.", stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    for pos, item in enumerate(size):
+        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
+            raise TypeError(f"affine_grid_generator(): argument 'size' (position 2) must be tuple of ints, but found "
+                            f"element of type {_tp_name(item)} at pos {pos}")
+    if size[0] != theta.shape[0]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{size[0]}, {theta.shape[2]}] but got: [{theta.shape[0]}, {theta.shape[2]}].")
+    return AffineGridGenerator.apply(theta, spatial=tuple(int(s) for s in spatial), align_corners=bool(align_corners))
+
+
+# ---------------------------------------------------------------------------- grid_sample
+def _clip(coord, size):
+    """Clamp to [0, size - 1]; fmax/fmin send NaN to 0, as PyTorch's kernel does (NaN samples the border)."""
+    return np.fmin(np.fmax(coord, 0), size - 1)
+
+
+def _reflect(coord, size, align_corners):
+    """Reflect into [0, size - 1] (align_corners) or [-0.5, size - 0.5], by the borders, as often as needed.
+
+    Returns the reflected coordinate and its derivative (+1 or -1).
+    """
+    dtype = coord.dtype
+    twice_span = 2 * (size - 1) if align_corners else 2 * size
+    if twice_span == 0:
+        return np.zeros_like(coord), np.zeros_like(coord)
+    shifted = coord if align_corners else coord + np.asarray(0.5, dtype)
+    magnitude = np.abs(shifted)
+    span = np.asarray(twice_span, dtype)
+    extra = magnitude - np.trunc(magnitude / span) * span
+    flipped = span - extra
+    one_more_flip = extra > flipped
+    result = np.where(one_more_flip, flipped, extra)
+    if not align_corners:
+        result = result - np.asarray(0.5, dtype)
+    sign = np.where(shifted < 0, -1, 1) * np.where(one_more_flip, -1, 1)
+    return result, sign.astype(dtype)
+
+
+def _source_index(coord, size, padding_mode, align_corners):
+    """Normalised grid coordinates -> pixel coordinates under the padding mode, and d(pixel)/d(grid)."""
+    dtype = coord.dtype
+    scale = (size - 1) / 2 if align_corners else size / 2
+    pixel = (coord + np.asarray(1, dtype)) * np.asarray(scale, dtype)
+    if not align_corners:
+        pixel = pixel - np.asarray(0.5, dtype)
+    mult = np.full(coord.shape, scale, dtype)
+    if padding_mode == "border":
+        mult *= (pixel > 0) & (pixel < size - 1)  # the clamped borders count as outside: no gradient there
+        pixel = _clip(pixel, size)
+    elif padding_mode == "reflection":
+        pixel, sign = _reflect(pixel, size, align_corners)
+        mult *= sign * ((pixel > 0) & (pixel < size - 1))
+        pixel = _clip(pixel, size)
+    return pixel, mult
+
+
+def _unnormalize(coord, size, align_corners):
+    """Pixel coordinates without padding (bicubic pads its integer taps instead), and d(pixel)/d(grid)."""
+    dtype = coord.dtype
+    scale = (size - 1) / 2 if align_corners else size / 2
+    pixel = (coord + np.asarray(1, dtype)) * np.asarray(scale, dtype)
+    if not align_corners:
+        pixel = pixel - np.asarray(0.5, dtype)
+    return pixel, scale
+
+
+def _pad_taps(position, size, padding_mode, align_corners):
+    """Integer tap positions (as floats) moved inside by the padding mode: bicubic's border and reflection."""
+    if padding_mode == "border":
+        return _clip(position, size)
+    if padding_mode == "reflection":
+        return _clip(_reflect(position, size, align_corners)[0], size)
+    return position
+
+
+def _flat_index(px, py, height, width):
+    """Flat index y * W + x of integral float positions; out-of-image taps point at the zero pixel
+    appended at index H * W."""
+    inside = (px >= 0) & (px < width) & (py >= 0) & (py < height)  # False for NaN
+    # Non-finite positions never reach the int conversion, which would be undefined for them.
+    px, py = np.where(inside, px, 0), np.where(inside, py, 0)
+    index = py.astype(np.int64) * width + px.astype(np.int64)
+    index[~inside] = height * width
+    return index
+
+
+def _cubic_coefficients(t):
+    """The 4 cubic-convolution weights of taps at offsets -1, 0, 1, 2 from floor(x), t = x - floor(x),
+    and their derivatives with respect to t."""
+    a = _CUBIC_A
+    near = lambda x: ((a + 2) * x - (a + 3)) * x * x + 1  # noqa: E731 - |x| <= 1
+    far = lambda x: ((a * x - 5 * a) * x + 8 * a) * x - 4 * a  # noqa: E731 - 1 < |x| < 2
+    d_near = lambda x: (3 * (a + 2) * x - 2 * (a + 3)) * x  # noqa: E731
+    d_far = lambda x: (3 * a * x - 10 * a) * x + 8 * a  # noqa: E731
+    one = np.asarray(1, t.dtype)
+    coefficients = [far(t + one), near(t), near(one - t), far(2 * one - t)]
+    derivatives = [d_far(t + one), d_near(t), -d_near(one - t), -d_far(2 * one - t)]
+    return coefficients, derivatives
+
+
+class GridSampler2D(Function):
+    """output[n, c, h, w] = sum over taps k of weight_k[n, h, w] * input[n, c, index_k[n, h, w]]."""
+
+    saved = ("planes", "taps", "dx", "dy")
+
+    def forward(self, input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
+        # Non-finite grid values give NaN or border samples, as in PyTorch, which does not warn about them.
+        with np.errstate(invalid="ignore", over="ignore"):
+            return self._sample(input, grid, mode, padding_mode, align_corners)
+
+    def _sample(self, input, grid, mode, padding_mode, align_corners):
+        dtype = _compute_dtype(input.dtype)
+        n, c, height, width = input.shape
+        out_hw = grid.shape[1:3]
+        points = grid.astype(dtype, copy=False).reshape(n, out_hw[0] * out_hw[1], 2)
+        gx, gy = points[..., 0], points[..., 1]
+        planes = input.astype(dtype, copy=False).reshape(n, c, height * width)
+        # A zero pixel for taps outside the image to read: zeros padding's outside, and also bilinear's
+        # right/bottom neighbour of a point clamped to the last pixel (weight 0) under border/reflection.
+        planes = np.concatenate([planes, np.zeros((n, c, 1), dtype)], axis=2)
+        self.mode, self.dtypes, self.shape, self.grid_shape = mode, (input.dtype, grid.dtype), input.shape, grid.shape
+
+        if mode == "bicubic":
+            x, mult_x = _unnormalize(gx, width, align_corners)
+            y, mult_y = _unnormalize(gy, height, align_corners)
+            x0, y0 = np.floor(x), np.floor(y)
+            cx, dcx = _cubic_coefficients(x - x0)
+            cy, dcy = _cubic_coefficients(y - y0)
+            columns = [_pad_taps(x0 + (i - 1), width, padding_mode, align_corners) for i in range(4)]
+            rows = [_pad_taps(y0 + (j - 1), height, padding_mode, align_corners) for j in range(4)]
+            taps = [(_flat_index(columns[i], rows[j], height, width), cy[j] * cx[i])
+                    for j in range(4) for i in range(4)]
+            # d(weight of tap (i, j)) / dx and / dy, for the grid gradient
+            self.dx = [cy[j] * dcx[i] * mult_x for j in range(4) for i in range(4)]
+            self.dy = [dcy[j] * cx[i] * mult_y for j in range(4) for i in range(4)]
+        else:
+            x, mult_x = _source_index(gx, width, padding_mode, align_corners)
+            y, mult_y = _source_index(gy, height, padding_mode, align_corners)
+            if mode == "nearest":
+                # rint rounds half to even, as the kernel's nearbyint
+                taps = [(_flat_index(np.rint(x), np.rint(y), height, width), None)]
+                self.dx = self.dy = None
+            else:
+                x0, y0 = np.floor(x), np.floor(y)
+                east, south = x - x0, y - y0  # weights of the right column and of the bottom row
+                west, north = 1 - east, 1 - south
+                corners = ((x0, y0, north * west), (x0 + 1, y0, north * east),
+                           (x0, y0 + 1, south * west), (x0 + 1, y0 + 1, south * east))
+                taps = [(_flat_index(px, py, height, width), w) for px, py, w in corners]
+                self.dx = [-north * mult_x, north * mult_x, -south * mult_x, south * mult_x]
+                self.dy = [-west * mult_y, -east * mult_y, west * mult_y, east * mult_y]
+
+        out = None
+        for index, weight in taps:
+            values = np.take_along_axis(planes, index[:, None, :], axis=2)
+            if weight is not None:
+                values *= weight[:, None, :]
+            out = values if out is None else out.__iadd__(values)
+        self.planes, self.taps = planes, taps
+        return out.reshape((n, c) + tuple(out_hw)).astype(input.dtype, copy=False)
+
+    def backward(self, grad):
+        n, c = self.shape[:2]
+        planes, taps = self.planes, self.taps
+        length = planes.shape[2]
+        g = grad.reshape(n, c, self.grid_shape[1] * self.grid_shape[2]).astype(planes.dtype, copy=False)
+        grad_input = grad_grid = None
+        if self.needs_input_grad[0]:
+            # One bincount over every (n, c, tap) contribution: index (n * C + c) * length + pixel.
+            rows = (np.arange(n * c) * length).reshape(n, c, 1)
+            indices = np.concatenate([(rows + index[:, None, :]).reshape(-1) for index, _ in taps])
+            weights = np.concatenate([(g if w is None else g * w[:, None, :]).reshape(-1) for _, w in taps])
+            summed = np.bincount(indices, weights, minlength=n * c * length).reshape(n, c, length)
+            grad_input = summed[:, :, :self.shape[2] * self.shape[3]].reshape(self.shape).astype(self.dtypes[0])
+        if self.needs_input_grad[1]:
+            grad_grid = np.zeros(self.grid_shape, self.dtypes[1])
+            if self.mode != "nearest":  # nearest is piecewise constant in the grid: zero gradient
+                gx = np.zeros(g.shape[::2], planes.dtype)
+                gy = np.zeros_like(gx)
+                for (index, _), dx, dy in zip(taps, self.dx, self.dy):
+                    # sum over channels of grad * value at this tap, for every output point
+                    along = np.einsum("ncp,ncp->np", g, np.take_along_axis(planes, index[:, None, :], axis=2))
+                    gx += along * dx
+                    gy += along * dy
+                grad_grid[..., 0] = gx.reshape(self.grid_shape[:3])
+                grad_grid[..., 1] = gy.reshape(self.grid_shape[:3])
+        return grad_input, grad_grid
+
+
+def _check_grid_sampler(input, grid, mode):
+    """PyTorch's checks of grid_sampler, in its order."""
+    for name, value, position in (("input", input, 1), ("grid", grid, 2)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"grid_sampler(): argument '{name}' (position {position}) must be Tensor, not "
+                            f"{_tp_name(value)}")
+    for value in (input, grid):
+        if value.dim() == 0:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with "
+                           f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if grid.shape[-1] != input.dim() - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {input.dim() - 2} in last dimension, but got "
+                           f"grid with sizes {list(grid.shape)}")
+    for axis in range(2, input.dim()):
+        if input.shape[axis] <= 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial dimensions, but input has "
+                               f"sizes {list(input.shape)} with dimension {axis} being empty")
+    expected = 4 if input.dim() == 4 else 5
+    if input.dim() != expected or grid.dim() != expected:
+        raise RuntimeError(f"grid_sampler(): expected {expected}D input and grid with same number of dimensions, but "
+                           f"got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if expected == 5 and mode == "bicubic":
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    if expected == 5:
+        raise NotImplementedError("torchless: grid_sample supports 4-D (N, C, H, W) input only")
+
+
+def _check_dtypes(input, grid):
+    if input.dtype != grid.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {grid.dtype.scalar_name}")
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"grid_sampler_2d_cpu_kernel_impl\" not implemented for "
+                                  f"'{input.dtype.scalar_name}'")
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    r"""Sample ``input`` at the pixel locations given, normalised to [-1, 1], by ``grid``.
+
+    ``grid[n, h, w] = (x, y)`` addresses ``input[n, :]``: x = -1 is the left side, x = 1 the right side,
+    y = -1 the top, y = 1 the bottom (the centres of the corner pixels with ``align_corners=True``, their
+    outer edges otherwise), and ``output[n, :, h, w]`` interpolates ``input[n, :]`` there.
+
+    Args:
+        input (Tensor): :math:`(N, C, H_{in}, W_{in})`.
+        grid (Tensor): :math:`(N, H_{out}, W_{out}, 2)`, the same dtype as ``input``.
+        mode (str): ``'bilinear'`` | ``'nearest'`` | ``'bicubic'`` (cubic convolution, :math:`\alpha = -0.75`).
+            Default: ``'bilinear'``.
+        padding_mode (str): what out-of-image locations read: ``'zeros'`` (0), ``'border'`` (the nearest
+            border pixel), ``'reflection'`` (the image reflected by its borders, repeatedly). Default: ``'zeros'``.
+        align_corners (bool, optional): whether -1 and 1 are the centres of the corner pixels (``True``) or
+            the image's corners (``False``). Default: ``False`` (with a warning when not given).
+
+    Shape:
+        - Output: :math:`(N, C, H_{out}, W_{out})`, with pixel coordinate
+          :math:`i_x = (x + 1)(W_{in} - 1) / 2` if ``align_corners`` else :math:`((x + 1) W_{in} - 1) / 2`.
+
+    Gradients flow to ``input`` and ``grid`` (zero for the grid in ``'nearest'`` mode).
+    """
+    if mode != "bilinear" and mode != "nearest" and mode != "bicubic":
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
+                         f"got: '{mode}'")
+    if padding_mode != "zeros" and padding_mode != "border" and padding_mode != "reflection":
+        raise ValueError("nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        warnings.warn(_DEFAULT_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if not isinstance(align_corners, (bool, np.bool_)):
+        raise TypeError(f"grid_sampler(): argument 'align_corners' (position 5) must be bool, not "
+                        f"{_tp_name(align_corners)}")
+    _check_grid_sampler(input, grid, mode)
+    _check_dtypes(input, grid)
+    return GridSampler2D.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners))
