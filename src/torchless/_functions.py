@@ -222,8 +222,67 @@ _FUNCTION_FORMS = (
     "cos frac trunc fix nan_to_num remainder fmod floor_divide logical_and logical_or logical_xor lerp kthvalue "
     "median cumsum logsumexp count_nonzero bincount histc unique fliplr flipud rot90 roll movedim moveaxis narrow "
     "tensor_split tile diff diagonal diag trace tril triu outer mv index_select masked_select take scatter "
-    "scatter_add clamp_min clamp_max absolute negative swapdims"
+    "scatter_add clamp_min clamp_max absolute negative swapdims "
+    # math ops of _ops/math_methods.py
+    "erf erfc erfinv tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh "
+    "deg2rad rad2deg sinc logit sgn signbit copysign addmm addbmm baddbmm addmv addr cumprod cummax cummin "
+    "logcumsumexp nansum nanmean aminmax quantile nanquantile index_add index_copy index_fill "
+    "masked_scatter take_along_dim "
+    # in-place function forms PyTorch has
+    "erf_ erfc_ tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_ atanh_ arcsin_ arccos_ arctan_ arcsinh_ arccosh_ "
+    "arctanh_ deg2rad_ rad2deg_ sinc_ logit_ xlogy_ log10_ rsqrt_ reciprocal_ trunc_ frac_ fix_ addmv_"
 ).split()
+
+# binary ops whose ``other`` must be a tensor: PyTorch's TypeError names its position in the function form
+_TENSOR_OTHER = "atan2 arctan2 hypot logaddexp logaddexp2 fmax fmin".split()
+
+
+def _tensor_other(name):
+    def fn(input, other):
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+        return getattr(input, name)(other)
+
+    fn.__name__ = name
+    fn.__doc__ = f"Function form of ``Tensor.{name}``."
+    return fn
+
+
+def xlogy(input, other):
+    """input * log(other), 0 where input is 0; either (not both) may be a Python number."""
+    from ._ops.math_methods import xlogy_impl
+
+    return xlogy_impl(input, other)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over ``dim``, as one node of PyTorch's (VarMeanBackward0)."""
+    from ._ops.math_methods import var_mean_impl
+
+    return var_mean_impl(input, dim, unbiased, keepdim, correction, std=False)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over ``dim``."""
+    from ._ops.math_methods import var_mean_impl
+
+    return var_mean_impl(input, dim, unbiased, keepdim, correction, std=True)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2."""
+    from ._ops.math_methods import addcmul_impl
+
+    return addcmul_impl(input, tensor1, tensor2, value, position=2)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2."""
+    from ._ops.math_methods import addcmul_impl
+
+    return addcmul_impl(input, tensor1, tensor2, value, divide=True, position=2)
 
 
 def _neg(input):
@@ -233,3 +292,6 @@ def _neg(input):
 def _install(namespace):
     for name in _FUNCTION_FORMS:
         namespace[name] = _neg if name == "neg" else _method(name)
+    for name in _TENSOR_OTHER:
+        namespace[name] = _tensor_other(name)
+    namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean)

@@ -1078,7 +1078,7 @@ class Tensor:
     def sign(self):
         if self._data.dtype.kind == "b":  # the values themselves (NumPy has no bool sign)
             return Tensor._wrap(self._data.copy())
-        return self._step(np.sign, "SignBackward0")
+        return self._step(unary.sign, "SignBackward0")
 
     def floor(self):
         self._no_kernel_for("b", "floor_vml_cpu")
@@ -1893,8 +1893,10 @@ class Tensor:
 
     def _inplace(self, compute, other=None, cpp_type_names=False):
         """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise.
-        ``cpp_type_names``: PyTorch's cast error names the tensor's C++ element type (``long int``)."""
-        recorded = records(self, other if isinstance(other, Tensor) else None)
+        ``other``: an operand (or a list of them) whose requiring grad makes the op recorded. ``cpp_type_names``:
+        PyTorch's cast error names the tensor's C++ element type (``long int``)."""
+        others = other if isinstance(other, (list, tuple)) else (other,)
+        recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
         if recorded:
             self._check_inplace()
             result = compute(self)
@@ -1958,12 +1960,6 @@ class Tensor:
 
     def masked_fill_(self, mask, value):
         return self._inplace(lambda t: t.masked_fill(mask, value), value)
-
-    def addcmul_(self, tensor1, tensor2, *, value=1):
-        return self._inplace(lambda t: t + value * tensor1 * tensor2, tensor1)
-
-    def addcdiv_(self, tensor1, tensor2, *, value=1):
-        return self._inplace(lambda t: t + value * tensor1 / tensor2, tensor1)
 
     def lerp_(self, end, weight):
         return self._inplace(lambda t: t + weight * (end - t), end)
@@ -2210,3 +2206,9 @@ def typename(obj):
     if qualname is None:
         module, qualname = obj.__class__.__module__ or "", obj.__class__.__qualname__
     return qualname if module in ("", "builtins") else f"{module}.{qualname}"
+
+
+# The math ops beyond the basics (erf, atan2, addmm, cumprod, quantile, index_add, ...), kept in their own module.
+from ._ops import math_methods as _math_methods  # noqa: E402 - needs the Tensor class defined above
+
+_math_methods.install(Tensor)

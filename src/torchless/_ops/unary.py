@@ -5,6 +5,7 @@ import numpy as np
 
 from .._kernels import parallel
 from ..autograd.function import Function
+from . import special
 
 
 class Exp(Function):
@@ -180,7 +181,29 @@ SMOOTH = {
     "sin": (np.sin, lambda a, out: np.cos(a), "SinBackward0"),
     "cos": (np.cos, lambda a, out: -np.sin(a), "CosBackward0"),
     "frac": (lambda a: a - np.trunc(a), lambda a, out: np.ones((), a.dtype), "FracBackward0"),
+    "tan": (np.tan, lambda a, out: 1 + out * out, "TanBackward0"),
+    "asin": (np.arcsin, lambda a, out: 1 / np.sqrt(1 - a * a), "AsinBackward0"),
+    "acos": (np.arccos, lambda a, out: -1 / np.sqrt(1 - a * a), "AcosBackward0"),
+    "atan": (np.arctan, lambda a, out: 1 / (1 + a * a), "AtanBackward0"),
+    "sinh": (np.sinh, lambda a, out: np.cosh(a), "SinhBackward0"),
+    "cosh": (np.cosh, lambda a, out: np.sinh(a), "CoshBackward0"),
+    "asinh": (np.arcsinh, lambda a, out: 1 / np.sqrt(a * a + 1), "AsinhBackward0"),
+    "acosh": (np.arccosh, lambda a, out: 1 / np.sqrt((a - 1) * (a + 1)), "AcoshBackward0"),
+    "atanh": (np.arctanh, lambda a, out: 1 / (1 - a * a), "AtanhBackward0"),
+    # computed in float64 and rounded once, so float32 results are correctly rounded nearly always
+    "erf": (lambda a: special.erf(a.astype(np.float64)).astype(a.dtype),
+            lambda a, out: _TWO_OVER_SQRT_PI * np.exp(-a * a), "ErfBackward0"),
+    "erfc": (lambda a: special.erfc(a.astype(np.float64)).astype(a.dtype),
+             lambda a, out: -_TWO_OVER_SQRT_PI * np.exp(-a * a), "ErfcBackward0"),
+    "erfinv": (special.erfinv, lambda a, out: _SQRT_PI_OVER_TWO * np.exp(out * out), "ErfinvBackward0"),
+    "deg2rad": (lambda a: a * np.asarray(math.pi / 180, a.dtype), lambda a, out: np.asarray(math.pi / 180, a.dtype),
+                "Deg2RadBackward0"),
+    "rad2deg": (lambda a: a * np.asarray(180 / math.pi, a.dtype), lambda a, out: np.asarray(180 / math.pi, a.dtype),
+                "Rad2DegBackward0"),
+    "sinc": (np.sinc, lambda a, out: np.where(a == 0, 0, (np.cos(math.pi * a) - out) / np.where(a == 0, 1, a)),
+             "SincBackward0"),
 }
+_TWO_OVER_SQRT_PI, _SQRT_PI_OVER_TWO = 2 / math.sqrt(math.pi), math.sqrt(math.pi) / 2
 
 
 class Smooth(Function):
@@ -200,6 +223,35 @@ class Smooth(Function):
 
     def name(self):
         return SMOOTH[self.op][2]
+
+
+def sign(x):
+    """-1, 0 or 1 elementwise; NaN gives 0, as in PyTorch (NumPy: NaN)."""
+    out = np.sign(x)
+    return np.where(np.isnan(out), np.zeros((), out.dtype), out) if x.dtype.kind == "f" else out
+
+
+class Logit(Function):
+    """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when ``eps`` is given; the gradient is then 0 outside
+    that range (without eps: NaN outside [0, 1]), as in PyTorch."""
+
+    saved = ("a",)
+
+    def forward(self, a, eps=None):
+        self.a, self.eps = a, eps
+        x = a if eps is None else np.clip(a, eps, 1 - eps).astype(a.dtype, copy=False)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x / (1 - x))
+
+    def backward(self, grad):
+        a = self.a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = grad / (a * (1 - a))
+        if self.eps is None:
+            outside, fill = (a < 0) | (a > 1), np.nan
+        else:
+            outside, fill = (a < self.eps) | (a > 1 - self.eps), 0
+        return (np.where(outside, np.asarray(fill, g.dtype), g),)
 
 
 class NanToNum(Function):

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype
+from .._ops.special import erfinv_approx as _erfinv
 from .._tensor import check_uniform_bounds
 from ..autograd import grad_mode
 from ..random import numpy_rng
@@ -68,37 +69,6 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with values drawn from N(mean, std^2)."""
     with grad_mode.no_grad():
         return tensor.normal_(mean, std, generator=generator)
-
-
-def _erfinv(x):
-    """The inverse error function on [-1, 1], to float32 accuracy: M. Giles's polynomials ("Approximating
-    the erfinv function", 2010) where they hold, 1 - |x| >= 1e-7, and past them the tail's asymptotics,
-    erfc(y) ~ exp(-y^2) / (y sqrt(pi)), solved for y (NumPy has no erfinv)."""
-    with np.errstate(divide="ignore"):
-        w = -np.log((1.0 - x) * (1.0 + x))
-    central = w < 5.0
-    t = np.where(central, w - 2.5, np.sqrt(np.clip(w, 5.0, _ERFINV_POLYNOMIAL_MAX_W)) - 3.0)
-    inner = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
-             -0.00417768164, 0.246640727, 1.50140941)
-    outer = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
-             0.00943887047, 1.00167406, 2.83297682)
-    p_inner, p_outer = np.zeros_like(t), np.zeros_like(t)
-    for c_inner, c_outer in zip(inner, outer):
-        p_inner, p_outer = p_inner * t + c_inner, p_outer * t + c_outer
-    y = np.where(central, p_inner, p_outer) * x
-    tail = w > _ERFINV_POLYNOMIAL_MAX_W
-    if tail.any():
-        with np.errstate(divide="ignore"):
-            log_q = -np.log1p(-np.abs(x[tail]))  # -log(1 - |x|), inf at |x| = 1
-        finite_log_q = np.minimum(log_q, 1e300)
-        z = np.sqrt(finite_log_q)
-        for _ in range(4):  # fixed point of z^2 = -log(1 - |x|) - log(z sqrt(pi))
-            z = np.sqrt(np.maximum(finite_log_q - np.log(z) - 0.5 * math.log(math.pi), 1.0))
-        y[tail] = np.copysign(np.where(np.isinf(log_q), np.inf, z), x[tail])
-    return y
-
-
-_ERFINV_POLYNOMIAL_MAX_W = 16.0
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):

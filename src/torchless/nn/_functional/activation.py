@@ -17,6 +17,7 @@ import numpy as np
 from ... import _creation, _dtype
 from ..._ops import unary
 from ..._ops._util import normalize_dim
+from ..._ops.special import erf as _erf
 from ..._tensor import Tensor
 from ...autograd.function import Function, records
 from ...random import numpy_rng
@@ -383,32 +384,6 @@ def tanhshrink(input):
     Composed of tensor operations, as PyTorch does it (its node is SubBackward0).
     """
     return input - input.tanh()
-
-
-def _erf(x):
-    """erf(x) to about machine precision in x's dtype (NumPy has no erf).
-
-    |x| < 3: erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n x (2x^2)^n / (1*3*...*(2n+1)), a series of positive
-    terms (no cancellation). |x| >= 3: erf(x) = 1 - erfc(x), erfc from its continued fraction
-    exp(-x^2)/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated bottom-up.
-    """
-    a = np.abs(x)
-    out = np.empty_like(a)
-    near = a < 3
-    small = a[near]
-    term, total, two_x2 = small.copy(), small.copy(), 2 * small * small
-    n = 0
-    while np.any(term > np.finfo(x.dtype).eps * total):  # terms shrink once 2n + 1 > 2x^2 (< 18)
-        n += 1
-        term *= two_x2 / (2 * n + 1)
-        total += term
-    out[near] = (2 / math.sqrt(math.pi)) * np.exp(-small * small) * total
-    large = a[~near]
-    fraction = np.zeros_like(large)
-    for k in range(40, 0, -1):
-        fraction = (k / 2) / (large + fraction)
-    out[~near] = 1 - np.exp(-large * large) / math.sqrt(math.pi) / (large + fraction)
-    return np.copysign(out, x)
 
 
 class Gelu(Function):

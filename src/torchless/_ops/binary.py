@@ -1,0 +1,76 @@
+"""Elementwise functions of two tensors beyond arithmetic: atan2, hypot, logaddexp(2), copysign, fmax/fmin, xlogy."""
+import math
+
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import unbroadcast
+
+_LN2 = math.log(2)
+
+
+def _xlogy(x, y):
+    """x * log(y), 0 where x == 0 (unless y is NaN), as PyTorch."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = x * np.log(y)
+    return np.where((x == 0) & ~np.isnan(y), np.zeros((), out.dtype), out).astype(out.dtype, copy=False)
+
+
+def _fmax_grads(a, b, out, largest):
+    """fmax/fmin: the gradient goes to ``a`` where it wins (ties included) or ``b`` is NaN, else to ``b``."""
+    to_a = ((a >= b) if largest else (a <= b)) | np.isnan(b)
+    return to_a, ~to_a
+
+
+def _atan2_grads(a, b):
+    """d atan2(a, b) / da = b / (a^2 + b^2), / db = -a / (a^2 + b^2); both 0 at the origin, as in PyTorch."""
+    squared = a * a + b * b
+    inverse = np.where(squared == 0, 0, 1 / np.where(squared == 0, 1, squared))
+    return b * inverse, -a * inverse
+
+
+# name: (f(a, b), (df/da, df/db) from a, b and f(a, b) as multipliers of the gradient, or masks)
+BINARY = {
+    "atan2": (np.arctan2, lambda a, b, out: _atan2_grads(a, b)),
+    "hypot": (np.hypot, lambda a, b, out: (a / out, b / out)),
+    "logaddexp": (np.logaddexp, lambda a, b, out: (1 / (1 + np.exp(b - a)), 1 / (1 + np.exp(a - b)))),
+    "logaddexp2": (np.logaddexp2, lambda a, b, out: (1 / (1 + np.exp2(b - a)), 1 / (1 + np.exp2(a - b)))),
+    # PyTorch: the gradient of copysign(a, b) is result / a (0 where a is 0); b gets zeros
+    "copysign": (np.copysign,
+                 lambda a, b, out: (np.where(a == 0, 0, out / np.where(a == 0, 1, a)), np.zeros(b.shape, bool))),
+    "fmax": (np.fmax, lambda a, b, out: _fmax_grads(a, b, out, True)),
+    "fmin": (np.fmin, lambda a, b, out: _fmax_grads(a, b, out, False)),
+    # PyTorch: d/dx is log(y), but 0 where x == 0 and y <= 0
+    "xlogy": (_xlogy, lambda a, b, out: (np.where((a == 0) & (b <= 0), 0, np.log(b)), a / b)),
+}
+
+_NAMES = {"atan2": "Atan2", "hypot": "Hypot", "logaddexp": "Logaddexp", "logaddexp2": "Logaddexp2",
+          "copysign": "Copysign", "fmax": "Fmax", "fmin": "Fmin", "xlogy": "Xlogy"}
+
+
+class Binary(Function):
+    """One of the functions in ``BINARY`` of broadcast tensors ``a`` and ``b``. ``overload`` is the number of
+    PyTorch's node (CopysignBackward1 for a Python-number ``b``, XlogyBackward1/2 for a number ``a``/``b``)."""
+
+    saved = ("a", "b", "out")
+
+    def forward(self, a, b, op=None, overload=0):
+        self.op, self.overload, self.a, self.b = op, overload, a, b
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            self.out = np.asarray(BINARY[op][0](a, b)).astype(np.result_type(a, b), copy=False)
+        return self.out
+
+    def backward(self, grad):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            da, db = BINARY[self.op][1](self.a, self.b, self.out)
+        out = []
+        for d, x, need in zip((da, db), (self.a, self.b), self.needs_input_grad):
+            if not need:
+                out.append(None)
+                continue
+            g = np.where(d, grad, np.zeros((), grad.dtype)) if np.asarray(d).dtype == np.bool_ else grad * d
+            out.append(unbroadcast(np.asarray(g, grad.dtype), x.shape))
+        return tuple(out)
+
+    def name(self):
+        return f"{_NAMES[self.op]}Backward{self.overload}"

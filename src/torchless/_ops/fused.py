@@ -1,0 +1,79 @@
+"""Fused multiply-adds: beta * input + alpha * (a product of two tensors), and input + value * t1 (*|/) t2."""
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import unbroadcast
+from .arithmetic import _product
+
+
+def _t(x):
+    return np.swapaxes(x, -1, -2)
+
+
+# kind: (product of x and y, its gradient for x, for y (from the output gradient g, x and y), PyTorch's node)
+PRODUCTS = {
+    "addmm": (_product, lambda g, x, y: _product(g, _t(y)), lambda g, x, y: _product(_t(x), g), "AddmmBackward0"),
+    "addmv": (np.matmul, lambda g, x, y: np.outer(g, y), lambda g, x, y: _t(x) @ g, "AddmvBackward0"),
+    "addr": (np.outer, lambda g, x, y: g @ y, lambda g, x, y: _t(g) @ x, "AddrBackward0"),
+    "baddbmm": (_product, lambda g, x, y: _product(g, _t(y)), lambda g, x, y: _product(_t(x), g),
+                "BaddbmmBackward0"),
+    "addbmm": (lambda x, y: _product(x, y).sum(axis=0),
+               lambda g, x, y: _product(np.broadcast_to(g, (len(x),) + g.shape), _t(y)),
+               lambda g, x, y: _product(_t(x), np.broadcast_to(g, (len(x),) + g.shape)), "AddbmmBackward0"),
+}
+
+
+class AddProduct(Function):
+    """``beta * input + alpha * product(x, y)`` (input broadcast to the product's shape); with beta == 0 the
+    input is not read at all (its NaN do not propagate), as in PyTorch."""
+
+    saved = ("x", "y")
+
+    def forward(self, input, x, y, kind=None, beta=1, alpha=1):
+        self.kind, self.beta, self.alpha, self.x, self.y, self.input_shape = kind, beta, alpha, x, y, input.shape
+        product = PRODUCTS[kind][0](x, y)
+        scaled = product if alpha == 1 else alpha * product
+        if beta == 0:
+            out = np.broadcast_to(scaled, product.shape)
+        else:
+            out = scaled + (input if beta == 1 else beta * input)
+        return np.array(out, dtype=product.dtype)
+
+    def backward(self, grad):
+        _, grad_x, grad_y, _ = PRODUCTS[self.kind]
+        need_input, need_x, need_y = self.needs_input_grad
+        g_alpha = grad if self.alpha == 1 else grad * self.alpha
+        return (unbroadcast(grad * self.beta, self.input_shape) if need_input else None,
+                grad_x(g_alpha, self.x, self.y).astype(grad.dtype, copy=False) if need_x else None,
+                grad_y(g_alpha, self.x, self.y).astype(grad.dtype, copy=False) if need_y else None)
+
+    def name(self):
+        return PRODUCTS[self.kind][3]
+
+
+class AddPointwise(Function):
+    """``input + value * t1 * t2`` (addcmul) or ``input + value * t1 / t2`` (addcdiv), broadcast."""
+
+    saved = ("t1", "t2")
+
+    def forward(self, input, t1, t2, value=1, divide=False):
+        self.input_shape, self.t1, self.t2, self.value, self.divide = input.shape, t1, t2, value, divide
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            term = t1 / t2 if divide else t1 * t2
+            out = input + (term if value == 1 else value * term)
+        return out.astype(np.result_type(input, t1, t2), copy=False)
+
+    def backward(self, grad):
+        t1, t2, value = self.t1, self.t2, self.value
+        g = grad * value
+        if self.divide:
+            g1, g2 = g / t2, -g * t1 / (t2 * t2)
+        else:
+            g1, g2 = g * t2, g * t1
+        need = self.needs_input_grad
+        return (unbroadcast(grad, self.input_shape) if need[0] else None,
+                unbroadcast(g1, t1.shape) if need[1] else None,
+                unbroadcast(g2, t2.shape) if need[2] else None)
+
+    def name(self):
+        return "AddcdivBackward0" if self.divide else "AddcmulBackward0"

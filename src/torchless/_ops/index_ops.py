@@ -1,0 +1,77 @@
+"""Writes through a vector of indices along one dim (index_add, index_copy, index_fill) and masked_scatter."""
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import unbroadcast
+
+
+def _along(ndim, axis, index):
+    """The key selecting positions ``index`` along ``axis`` of an array of ``ndim`` dims (0-d: the element)."""
+    if not ndim:
+        return ()
+    return (slice(None),) * axis + (index,)
+
+
+class IndexWrite(Function):
+    """``out = a.copy()`` then, at ``index`` along ``axis``: ``+= alpha * src`` (index_add), ``= src``
+    (index_copy), or ``= value`` / ``= src`` 0-d (index_fill, ``fill``)."""
+
+    def forward(self, a, src, axis=0, index=None, mode="add", alpha=1, value=None):
+        self.axis, self.index, self.mode, self.alpha, self.ndim = axis, index, mode, alpha, a.ndim
+        self.src_shape = None if src is None else src.shape
+        key = _along(a.ndim, axis, index)
+        out = a.copy()
+        if mode == "add":
+            addend = src if alpha == 1 else alpha * src
+            np.add.at(out, key, addend.reshape(out[key].shape) if a.ndim else addend)
+        elif mode == "copy":
+            out[key] = src.reshape(out[key].shape) if a.ndim else src
+        else:
+            out[key] = value if src is None else src
+        return out
+
+    def backward(self, grad):
+        key = _along(self.ndim, self.axis, self.index)
+        ga = gs = None
+        if self.needs_input_grad[0]:
+            ga = grad if self.mode == "add" else grad.copy()
+            if self.mode != "add":
+                ga[key] = 0
+        if self.src_shape is not None and self.needs_input_grad[1]:
+            if self.mode == "fill":  # the sum over the distinct filled positions
+                gs = np.asarray(grad[_along(self.ndim, self.axis, np.unique(self.index))].sum(), grad.dtype)
+            else:
+                selected = grad[key] * (self.alpha if self.mode == "add" else 1)
+                gs = np.asarray(selected, grad.dtype).reshape(self.src_shape)
+        return ga, gs
+
+    def name(self):
+        if self.mode == "fill":
+            return "IndexFillBackward1" if self.src_shape is not None else "IndexFillBackward0"
+        return "IndexAddBackward0" if self.mode == "add" else "IndexCopyBackward0"
+
+
+class MaskedScatter(Function):
+    """``out = a.copy(); out[mask] = src.flatten()[:mask.sum()]`` (a and mask broadcast together first)."""
+
+    def forward(self, a, src, mask=None):
+        shape = np.broadcast_shapes(a.shape, mask.shape)
+        self.a_shape, self.src_shape = a.shape, src.shape
+        self.mask = np.broadcast_to(mask, shape)
+        out = np.broadcast_to(a, shape).copy()
+        out[self.mask] = src.reshape(-1)[:int(self.mask.sum())]
+        return out
+
+    def backward(self, grad):
+        ga = gs = None
+        if self.needs_input_grad[0]:
+            ga = unbroadcast(np.where(self.mask, np.zeros((), grad.dtype), grad), self.a_shape)
+        if self.needs_input_grad[1]:
+            flat = np.zeros(int(np.prod(self.src_shape)), grad.dtype)
+            chosen = grad[self.mask]
+            flat[:chosen.size] = chosen
+            gs = flat.reshape(self.src_shape)
+        return ga, gs
+
+    def name(self):
+        return "MaskedScatterBackward0"

@@ -1,0 +1,636 @@
+"""Tensor methods for the math ops beyond the basics: special and inverse trigonometric functions, atan2 and
+kin, fused multiply-adds, scans, nan-reductions, quantiles, index_add/copy/fill, masked_scatter.
+
+``install(Tensor)`` (run at the end of _tensor.py) attaches them, with the in-place ``X_`` forms. The
+``_impl`` functions take ``position``: where the function form (``torchless.addcmul(input, ...)``) puts an
+argument is one further than the method does, which PyTorch's TypeErrors name.
+"""
+import numbers
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import (
+    _RETURN_TYPES, Tensor, _correction, _raise_if_not_broadcastable, _return_type, result_dtype,
+)
+from . import binary, fused, index_ops, scan, unary
+from ._util import broadcast_error, normalize_dim, normalize_dims
+from .arithmetic import _C_NAMES
+
+_RETURN_TYPES.setdefault("cummax", _return_type("cummax"))
+_RETURN_TYPES.setdefault("cummin", _return_type("cummin"))
+
+
+class _MinMax(tuple):
+    """aminmax's (min, max) pair, printed like ``torch.return_types.aminmax(...)``."""
+
+    __slots__ = ()
+
+    def __new__(cls, low, high):
+        return tuple.__new__(cls, (low, high))
+
+    min = property(lambda self: self[0])
+    max = property(lambda self: self[1])
+
+    def __repr__(self):
+        return f"torchless.return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})"
+
+
+def _default_float():
+    return _dtype.get_default_dtype().numpy
+
+
+def _must_be_tensor(value, name, arg, position):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
+
+
+# ---------------------------------------------------------------------------- elementwise, one tensor
+_SMOOTH_METHODS = ("tan asin acos atan sinh cosh asinh acosh atanh erf erfc erfinv deg2rad rad2deg sinc").split()
+_ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh", "arccosh": "acosh",
+            "arctanh": "atanh", "arctan2": "atan2"}
+
+
+def _smooth_method(op):
+    def method(self):
+        return unary.Smooth.apply(self._float_self(), op=op)
+
+    method.__name__ = op
+    method.__doc__ = f"{op}(x) elementwise; integer and bool tensors give the default float dtype."
+    return method
+
+
+def logit(self, eps=None):
+    """log(x / (1 - x)), x clamped to [eps, 1 - eps] first when eps is given."""
+    return unary.Logit.apply(self._float_self(), eps=eps)
+
+
+def sgn(self):
+    """The sign (of a real tensor: as sign(), under PyTorch's SgnBackward0)."""
+    if self._data.dtype.kind == "b":
+        return Tensor._wrap(self._data.copy())
+    return self._step(unary.sign, "SgnBackward0")
+
+
+def signbit(self):
+    """Whether the sign bit is set (True for -0.0 and negative numbers), as a bool tensor."""
+    data = self._data
+    return Tensor._wrap(np.signbit(data) if data.dtype.kind == "f" else data < 0 if data.dtype.kind == "i"
+                        else np.zeros(data.shape, bool))
+
+
+# ---------------------------------------------------------------------------- elementwise, two tensors
+def _binary_impl(self, other, op, position, tensor_only=True, float_result=True, kernel=None):
+    """``op`` of self and other (promoted, broadcast); integer results become the default float dtype when
+    ``float_result``, and are refused (NotImplementedError for ``kernel``) when ``kernel`` is given."""
+    if tensor_only:
+        _must_be_tensor(other, op, "other", position)
+    a, b = self._operands(other)
+    if a is NotImplemented:
+        raise TypeError(f"{op}(): argument 'other' (position {position}) must be Tensor, not {type(other).__name__}")
+    _raise_if_not_broadcastable(a, b)
+    if a._data.dtype.kind != "f":
+        if kernel is not None:
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{a.dtype.scalar_name}'")
+        if float_result:
+            a, b = a._cast(_default_float()), b._cast(_default_float())
+    return binary.Binary.apply(a, b, op=op, overload=0 if isinstance(other, Tensor) else 1)
+
+
+def atan2(self, other):
+    """The angle of the point (other, self), in (-pi, pi]; integers give the default float dtype."""
+    return _binary_impl(self, other, "atan2", 1)
+
+
+def hypot(self, other):
+    """sqrt(self^2 + other^2) without overflow (floating-point tensors only)."""
+    return _binary_impl(self, other, "hypot", 1, kernel="hypot_cpu")
+
+
+def logaddexp(self, other):
+    """log(exp(self) + exp(other)) without overflow (floating-point tensors only)."""
+    return _binary_impl(self, other, "logaddexp", 1, kernel="logaddexp_cpu")
+
+
+def logaddexp2(self, other):
+    """log2(2^self + 2^other) without overflow (floating-point tensors only)."""
+    return _binary_impl(self, other, "logaddexp2", 1, kernel="logaddexp2_cpu")
+
+
+def copysign(self, other):
+    """|self| with the sign of ``other`` (a tensor or a number); integers give the default float dtype."""
+    if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+        got = type(other).__name__
+        raise TypeError(f"copysign() received an invalid combination of arguments - got ({got}), but expected "
+                        f"one of:\n * (Tensor other)\n * (Number other)\n")
+    return _binary_impl(self, other, "copysign", 1, tensor_only=False)
+
+
+def fmax(self, other):
+    """The elementwise maximum, NaN ignored where the other element is a number; dtypes promote, ints stay."""
+    return _binary_impl(self, other, "fmax", 1, float_result=False)
+
+
+def fmin(self, other):
+    """The elementwise minimum, NaN ignored where the other element is a number."""
+    return _binary_impl(self, other, "fmin", 1, float_result=False)
+
+
+def xlogy_impl(x, y):
+    """x * log(y), 0 where x == 0 (unless y is NaN); either (not both) may be a Python number."""
+    x_tensor, y_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
+    if not x_tensor and not y_tensor:
+        got = f"{type(x).__name__}, {type(y).__name__}"
+        raise TypeError(f"xlogy() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                        " * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                        " * (Number self, Tensor other, *, Tensor out = None)\n"
+                        " * (Tensor input, Number other, *, Tensor out = None)\n")
+    if x_tensor:
+        a, b = x._operands(y)
+    else:
+        b, a = y._operands(x)
+    _raise_if_not_broadcastable(a, b)
+    if a._data.dtype.kind != "f":
+        a, b = a._cast(_default_float()), b._cast(_default_float())
+    overload = 0 if x_tensor and y_tensor else 1 if y_tensor else 2
+    return binary.Binary.apply(a, b, op="xlogy", overload=overload)
+
+
+def xlogy(self, other):
+    return xlogy_impl(self, other)
+
+
+# ---------------------------------------------------------------------------- fused multiply-adds
+def _scale(value, np_dtype):
+    """beta/alpha/value as the kernel reads it for a result of ``np_dtype``: truncated for integers."""
+    if np_dtype.kind == "b":
+        return bool(value)
+    if np_dtype.kind in "iu":
+        return int(value)
+    return value
+
+
+def _expand_check(input, target):
+    """PyTorch's expand error when ``input`` does not broadcast to ``target``."""
+    own = (1,) * (len(target) - input._data.ndim) + input._data.shape
+    if len(own) > len(target):
+        input.expand(*target)  # raises the error for too many dims
+    for i in range(len(target) - 1, -1, -1):
+        if own[i] != 1 and own[i] != target[i]:
+            raise RuntimeError(f"The expanded size of the tensor ({target[i]}) must match the existing size ({own[i]}) "
+                               f"at non-singleton dimension {i}.  Target sizes: {list(target)}.  Tensor sizes: "
+                               f"{list(input._data.shape)}")
+
+
+def _sizes(t):
+    return "x".join(str(n) for n in t._data.shape)
+
+
+def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+    """beta * self + alpha * (mat1 @ mat2), self broadcast to the product's shape."""
+    for name, m in (("mat1", mat1), ("mat2", mat2)):
+        if m._data.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {m._data.ndim}-D tensor")
+    if mat1._data.shape[1] != mat2._data.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_sizes(mat1)} and {_sizes(mat2)})")
+    return _add_product(self, mat1, mat2, "addmm", beta, alpha, (mat1._data.shape[0], mat2._data.shape[1]))
+
+
+def _add_product(input, x, y, kind, beta, alpha, target, kernel="addmm_impl_cpu_"):
+    """Shared tail of addmm/addbmm: same-dtype checks (PyTorch's messages), the broadcast, the bool refusal."""
+    if x._data.dtype != y._data.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {x.dtype.scalar_name} and "
+                           f"{y.dtype.scalar_name}")
+    if input._data.dtype != y._data.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
+                           f"{y.dtype.scalar_name}")
+    _expand_check(input, target)
+    input._no_kernel_for("b", kernel)
+    np_dtype = input._data.dtype
+    return fused.AddProduct.apply(input, x, y, kind=kind, beta=_scale(beta, np_dtype), alpha=_scale(alpha, np_dtype))
+
+
+def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+    """beta * self + alpha * sum_b (batch1[b] @ batch2[b])."""
+    b1, b2 = batch1._data, batch2._data
+    _expand_check(self, (b1.shape[normalize_dim(1, b1.ndim)], b2.shape[normalize_dim(2, b2.ndim)]))
+    if b1.shape[0] != b2.shape[0]:
+        raise RuntimeError(f"batch1 and batch2 must have same number of batches, got {b1.shape[0]} and {b2.shape[0]}")
+    if b1.shape[2] != b2.shape[1]:
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({b1.shape[1]}x{b1.shape[2]} and "
+                           f"{b2.shape[1]}x{b2.shape[2]})")
+    return _add_product(self, batch1, batch2, "addbmm", beta, alpha, (b1.shape[1], b2.shape[2]))
+
+
+def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+    """beta * self + alpha * (batch1 @ batch2), batch by batch."""
+    b1, b2 = batch1._data, batch2._data
+    target = (b1.shape[normalize_dim(0, b1.ndim)], b1.shape[normalize_dim(1, b1.ndim)],
+              b2.shape[normalize_dim(2, b2.ndim)])
+    _expand_check(self, target)
+    if b1.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b2.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if b2.shape[:2] != (b1.shape[0], b1.shape[2]):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b1.shape[0]}, "
+                           f"{b1.shape[2]}] but got: [{b2.shape[0]}, {b2.shape[1]}].")
+    if not self._data.dtype == b1.dtype == b2.dtype:
+        raise RuntimeError(f"Input dtypes must be the same, got: input {_C_NAMES[self._data.dtype.name]}, "
+                           f"batch1: {_C_NAMES[b1.dtype.name]}, batch2: {_C_NAMES[b2.dtype.name]}")
+    self._no_kernel_for("b", "baddbmm")
+    np_dtype = self._data.dtype
+    return fused.AddProduct.apply(self, batch1, batch2, kind="baddbmm", beta=_scale(beta, np_dtype),
+                                  alpha=_scale(alpha, np_dtype))
+
+
+def addmv(self, mat, vec, *, beta=1, alpha=1):
+    """beta * self + alpha * (mat @ vec)."""
+    if mat._data.ndim != 2 or vec._data.ndim != 1 or self._data.ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {self._data.ndim}, {mat._data.ndim}, "
+                           f"{vec._data.ndim}")
+    if not self._data.ndim:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    if mat._data.shape[1] != vec._data.shape[0] or self._data.shape[0] not in (1, mat._data.shape[0]):
+        raise RuntimeError(f"size mismatch, got input ({_sizes(self)}), mat ({_sizes(mat)}), vec ({_sizes(vec)})")
+    if not self._data.dtype == mat._data.dtype == vec._data.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {self.dtype.scalar_name}, "
+                           f"{mat.dtype.scalar_name}, and {vec.dtype.scalar_name}")
+    self._no_kernel_for("b", "addmv_impl_cpu")
+    np_dtype = self._data.dtype
+    return fused.AddProduct.apply(self, mat, vec, kind="addmv", beta=_scale(beta, np_dtype),
+                                  alpha=_scale(alpha, np_dtype))
+
+
+def addr(self, vec1, vec2, *, beta=1, alpha=1):
+    """beta * self + alpha * outer(vec1, vec2); dtypes promote (bools: or of ands)."""
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        if v._data.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v._data.ndim}-D")
+    _expand_check(self, (vec1._data.shape[0], vec2._data.shape[0]))
+    np_dtype = _result_type(self, vec1, vec2)
+    a, x, y = (t._cast(np_dtype) for t in (self, vec1, vec2))
+    if np_dtype.kind == "b":
+        out = np.outer(x._data, y._data) & bool(alpha)
+        return Tensor._wrap(out | (a._data & bool(beta)) if beta else out)
+    return fused.AddProduct.apply(a, x, y, kind="addr", beta=_scale(beta, np_dtype), alpha=_scale(alpha, np_dtype))
+
+
+def _result_type(*tensors):
+    """PyTorch's result dtype of several tensor operands (0-d ones count only for a higher category)."""
+    dtype, has_dims = tensors[0]._data.dtype, tensors[0]._data.ndim > 0
+    for t in tensors[1:]:
+        dtype = result_dtype(dtype, has_dims, t._data.dtype, t._data.ndim > 0)
+        has_dims = has_dims or t._data.ndim > 0
+    return dtype
+
+
+_ADDCDIV_INTEGER = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a true "
+    "division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value * "
+    "torchless.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+    "tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: (input + value * "
+    "tensor1 / tensor2), for all dtypes.")
+
+
+def addcmul_impl(input, tensor1, tensor2, value=1, divide=False, position=1):
+    name = "addcdiv" if divide else "addcmul"
+    _must_be_tensor(tensor1, name, "tensor1", position)
+    _must_be_tensor(tensor2, name, "tensor2", position + 1)
+    if divide and tensor1._data.dtype.kind in "biu" and tensor2._data.dtype.kind in "biu":
+        raise RuntimeError(_ADDCDIV_INTEGER)
+    shape = input._data.shape
+    for t in (tensor1, tensor2):
+        error = broadcast_error(shape, t._data.shape)
+        if error is not None:
+            raise error
+        shape = np.broadcast_shapes(shape, t._data.shape)
+    if isinstance(value, Tensor):
+        value = value.item()
+    np_dtype = _result_type(input, tensor1, tensor2)
+    if np_dtype.kind == "b":
+        raise NotImplementedError(f"\"{name}_cpu_out\" not implemented for 'Bool'")
+    a, t1, t2 = (t._cast(np_dtype) for t in (input, tensor1, tensor2))
+    return fused.AddPointwise.apply(a, t1, t2, value=_scale(value, np_dtype), divide=divide)
+
+
+def addcmul(self, tensor1, tensor2, *, value=1):
+    """self + value * tensor1 * tensor2, broadcast and promoted."""
+    return addcmul_impl(self, tensor1, tensor2, value)
+
+
+def addcdiv(self, tensor1, tensor2, *, value=1):
+    """self + value * tensor1 / tensor2 (not for two integer tensors)."""
+    return addcmul_impl(self, tensor1, tensor2, value, divide=True)
+
+
+# ---------------------------------------------------------------------------- scans and reductions
+def cumprod(self, dim, *, dtype=None):
+    """Running products along ``dim``; integers and bools multiply in int64."""
+    return scan.Cumprod.apply(self, axis=normalize_dim(dim, self._data.ndim), dtype=self._accumulation_dtype(dtype))
+
+
+def _cum_extremum(self, dim, largest):
+    name = "cummax" if largest else "cummin"
+    axis = normalize_dim(dim, self._data.ndim)
+    if not self._data.ndim:
+        values, indices = self._data.copy(), np.zeros((), np.int64)
+    else:
+        values, indices = scan.cumulative_extremum(self._data, axis, largest)
+    out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)
+    return _RETURN_TYPES[name](out, Tensor._wrap(indices))
+
+
+def cummax(self, dim):
+    """Running maxima along ``dim`` and their indices (ties and NaN: the latest)."""
+    return _cum_extremum(self, dim, True)
+
+
+def cummin(self, dim):
+    """Running minima along ``dim`` and their indices."""
+    return _cum_extremum(self, dim, False)
+
+
+def logcumsumexp(self, dim):
+    """log(cumsum(exp(self))) along ``dim``, without overflow (floating-point tensors only)."""
+    axis = normalize_dim(dim, self._data.ndim)
+    self._no_kernel_for("biu", "logcumsumexp_out_cpu")
+    return scan.Logcumsumexp.apply(self, axis=axis)
+
+
+def nansum(self, dim=None, keepdim=False, *, dtype=None):
+    """The sum with NaN read as 0; integers and bools sum in int64."""
+    axes = normalize_dims(dim, self._data.ndim)
+    return scan.Nansum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
+
+
+def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+    """The mean of the non-NaN elements (NaN if there are none); floating-point tensors only."""
+    source = self if dtype is None else self.to(dtype)
+    if source._data.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{source.dtype.scalar_name}")
+    count = Tensor._wrap(~np.isnan(source._data)).sum(dim, keepdim)
+    return source.nansum(dim, keepdim) / count
+
+
+def var_mean_impl(self, dim, unbiased, keepdim, correction, std):
+    """var_mean/std_mean (functions only, as in PyTorch): the spread and the mean over ``dim``."""
+    if self._data.dtype.kind != "f":
+        raise RuntimeError(f"{'std' if std else 'var'}_mean only support floating point and complex dtypes")
+    correction = _correction(unbiased, correction)
+    axes = normalize_dims(dim, self._data.ndim)
+    all_dims = dim is None or not self._data.ndim
+    node = scan.StdMeanStd if std else scan.VarMeanVar
+    spread = node.apply(self, axes=axes, correction=correction, keepdim=keepdim, all_dims=all_dims)
+    mean = scan.VarMeanMean.apply(self, axes=axes, keepdim=keepdim, all_dims=all_dims,
+                                  node="StdMeanBackward0" if std else "VarMeanBackward0")
+    return spread, mean
+
+
+def aminmax(self, *, dim=None, keepdim=False):
+    """(min, max) over all elements or along ``dim``, in one call."""
+    if dim is None:
+        if not self._data.size:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        axes = tuple(range(self._data.ndim))
+    else:
+        axes = normalize_dims(dim, self._data.ndim)
+        if self._data.ndim and not self._data.shape[axes[0]]:
+            raise IndexError(f"aminmax: Expected reduction dim {dim} to have non-zero size.")
+    keep = keepdim if dim is not None else False
+    low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keep, largest=False)
+    high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keep, largest=True)
+    return _MinMax(low, high)
+
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
+    name = "quantile"  # (nanquantile's errors too)
+    if self._data.dtype not in (np.float32, np.float64):
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor):
+        if q._data.ndim > 1:
+            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+        if q._data.dtype != self._data.dtype:
+            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+    if not self._data.size:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, but "
+                           f"got {interpolation}")
+    if isinstance(q, Tensor):
+        qs = q._data
+        if ((qs < 0) | (qs > 1)).any():
+            raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
+    else:
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+        qs = np.asarray(q, self._data.dtype)
+    data = self._data
+    if dim is None:
+        axis, moved = 0, data.reshape(-1, 1)
+        out_shape = (1,) * data.ndim if keepdim else ()
+    else:
+        axis = normalize_dim(dim, data.ndim)
+        moved = np.moveaxis(data.reshape(data.shape or (1,)), axis, 0).reshape(data.shape[axis] if data.ndim else 1, -1)
+        out_shape = tuple(1 if i == axis else n for i, n in enumerate(data.shape)) if keepdim else \
+            tuple(n for i, n in enumerate(data.shape) if i != axis)
+    # positions into the flat input of each (row, element) in the order moved lists them
+    flat_index = np.arange(data.size).reshape(data.shape)
+    positions = flat_index.reshape(-1, 1) if dim is None else \
+        np.moveaxis(flat_index.reshape(data.shape or (1,)), axis, 0).reshape(moved.shape)
+    order = np.argsort(moved, axis=0, kind="stable")  # NaN last
+    nan = np.isnan(moved)
+    valid = (moved.shape[0] - nan.sum(axis=0)) if ignore_nan else np.full(moved.shape[1], moved.shape[0])
+    q_flat = np.atleast_1d(qs).astype(data.dtype)
+    ranks = q_flat[:, None] * (valid[None, :] - 1).astype(data.dtype)  # (len(q), columns)
+    if interpolation == "lower":
+        ranks = np.floor(ranks)
+    elif interpolation == "higher":
+        ranks = np.ceil(ranks)
+    elif interpolation == "nearest":
+        ranks = np.round(ranks)  # half to even, as PyTorch
+    last = np.maximum(valid - 1, 0)[None, :]
+    below = np.clip(np.floor(ranks), 0, last).astype(np.int64)
+    above = np.clip(np.ceil(ranks), 0, last).astype(np.int64)
+    weight = (ranks - below) if interpolation == "linear" else \
+        np.full(ranks.shape, 0.5 if interpolation == "midpoint" else 0.0)
+    if interpolation == "midpoint":
+        weight = np.where(below == above, 0.0, 0.5)
+    columns = np.arange(moved.shape[1])[None, :]
+    sorted_positions = np.take_along_axis(positions, order, axis=0)
+    below_pos = sorted_positions[below, columns]
+    above_pos = sorted_positions[above, columns]
+    missing = (valid == 0)[None, :] if ignore_nan else nan.any(axis=0)[None, :]
+    missing = np.broadcast_to(missing, below.shape)
+    shape = ((len(q_flat),) if qs.ndim else ()) + out_shape
+    return scan.Quantile.apply(self, below=below_pos, above=above_pos, weight=weight.astype(data.dtype),
+                               nan=missing if missing.any() else None, shape=shape)
+
+
+def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The q-th quantiles along ``dim`` (of all elements without it), interpolated between sorted neighbours;
+    NaN where a NaN is present."""
+    return _quantile(self, q, dim, keepdim, interpolation, False)
+
+
+def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """quantile ignoring NaN (NaN only where everything is NaN)."""
+    return _quantile(self, q, dim, keepdim, interpolation, True)
+
+
+# ---------------------------------------------------------------------------- indexing
+def _index_vector(self, axis, index, name, index_error_type=RuntimeError):
+    idx = index._data
+    n = self._data.shape[axis] if self._data.ndim else 1
+    bad = (idx < 0) | (idx >= n)
+    if bad.any():
+        prefix = "index_copy_(): " if name == "index_copy_" else ""
+        raise index_error_type(f"{prefix}index {idx.reshape(-1)[np.argmax(bad.reshape(-1))]} is out of bounds for "
+                               f"dimension {axis} with size {n}")
+    return idx.reshape(-1)
+
+
+def _check_source(self, axis, idx, source, name):
+    if source._data.ndim and self._data.ndim and (source._data.ndim != self._data.ndim or any(
+            s != t for i, (s, t) in enumerate(zip(source._data.shape, self._data.shape)) if i != axis)):
+        raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
+                           f"Got self.shape = {list(self._data.shape)} source.shape = {list(source._data.shape)}")
+    along = source._data.shape[axis] if source._data.ndim else 1
+    if idx.size != along:
+        if name == "index_copy_":
+            raise IndexError(f"index_copy_(): Number of indices ({idx.size}) should be equal to source.size(dim) "
+                             f"({along})")
+        raise RuntimeError(f"{name}(): Number of indices ({idx.size}) should be equal to source.size(dim): ({along}), "
+                           f"for dim: {axis}")
+
+
+def index_add(self, dim, index, source, *, alpha=1):
+    """A copy with ``alpha * source`` added at ``index`` along ``dim`` (repeated indices add up)."""
+    axis = normalize_dim(dim, self._data.ndim)
+    if index._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {index.dtype.scalar_name}")
+    if index._data.ndim > 1:
+        raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: {index._data.ndim} with type: "
+                         f"{index.dtype.scalar_name} and size: {list(index._data.shape)}")
+    if source._data.dtype != self._data.dtype:
+        raise RuntimeError(f"index_add_(): self ({self.dtype.scalar_name}) and source ({source.dtype.scalar_name}) "
+                           f"must have the same scalar type")
+    idx = index._data.reshape(-1)
+    _check_source(self, axis, idx, source, "index_add_")
+    idx = _index_vector(self, axis, index, "index_add_")
+    return index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="add",
+                                      alpha=_scale(alpha, self._data.dtype))
+
+
+def index_copy(self, dim, index, source):
+    """A copy with the slices of ``source`` written at ``index`` along ``dim``."""
+    axis = normalize_dim(dim, self._data.ndim)
+    if index._data.dtype != np.int64:
+        raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {index.dtype.scalar_name}")
+    if source._data.dtype != self._data.dtype:
+        raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
+                           f"{self.dtype.scalar_name} and (source) {source.dtype.scalar_name}")
+    _check_source(self, axis, index._data.reshape(-1), source, "index_copy_")
+    idx = _index_vector(self, axis, index, "index_copy_", IndexError)
+    return index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="copy")
+
+
+def index_fill(self, dim, index, value):
+    """A copy with ``value`` (a number or a 0-d tensor) written at ``index`` along ``dim``."""
+    axis = normalize_dim(dim, self._data.ndim)
+    if index._data.dtype != np.int64:
+        raise IndexError("index_fill_(): Expected dtype int64 for index.")
+    idx = _index_vector(self, axis, index, "index_fill_", IndexError)
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value._data.ndim} dimension(s).")
+        return index_ops.IndexWrite.apply(self, value._cast(self._data.dtype), axis=axis, index=idx, mode="fill")
+    return index_ops.IndexWrite.apply(self, None, axis=axis, index=idx, mode="fill",
+                                      value=_dtype.fill_value(value, self._data.dtype))
+
+
+def masked_scatter(self, mask, source):
+    """A copy with the elements of ``source``, in order, written where ``mask`` is True."""
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+                           f"{mask.dtype.scalar_name}")
+    if source._data.dtype != self._data.dtype:
+        raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but got"
+                           f"{self.dtype.scalar_name} and {source.dtype.scalar_name}")
+    _raise_if_not_broadcastable(self, mask)
+    count = int(np.broadcast_to(mask._data, np.broadcast_shapes(self._data.shape, mask._data.shape)).sum())
+    if count > source._data.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return index_ops.MaskedScatter.apply(self, source, mask=mask._data)
+
+
+def take_along_dim(self, indices, dim=None):
+    """The elements at ``indices`` along ``dim`` (self and indices broadcast apart from it); without ``dim``,
+    of the flattened tensor."""
+    if indices._data.dtype != np.int64:
+        raise RuntimeError(f"torchless.take_along_dim(): dtype of indices should be Long but got "
+                           f"{indices.dtype.scalar_name}")
+    if dim is None:
+        return self.reshape(-1).gather(0, indices.reshape(-1))
+    axis = normalize_dim(dim, self._data.ndim)
+    if self._data.ndim != indices._data.ndim:
+        raise RuntimeError(f"torchless.take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"but got {self._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for "
+                           f"indices")
+    own, idx_shape = list(self._data.shape), list(indices._data.shape)
+    for shape_a, shape_b, swap in ((own, idx_shape, indices._data.shape[axis]),
+                                   (idx_shape, own, self._data.shape[axis])):
+        a = list(shape_a)
+        a[axis] = swap
+        error = broadcast_error(tuple(a), tuple(shape_b))
+        if error is not None:
+            raise error
+    own[axis] = indices._data.shape[axis]
+    index_target = np.broadcast_shapes(tuple(own), indices._data.shape)
+    idx_shape[axis] = self._data.shape[axis]
+    self_target = np.broadcast_shapes(tuple(idx_shape), self._data.shape)
+    source = self if self._data.shape == self_target else self.expand(self_target)
+    index = indices if indices._data.shape == index_target else indices.expand(index_target)
+    return source.gather(axis, index)
+
+
+# ---------------------------------------------------------------------------- installation
+_METHODS = {name: _smooth_method(name) for name in _SMOOTH_METHODS}
+_METHODS.update({f.__name__: f for f in (
+    logit, sgn, signbit, atan2, hypot, logaddexp, logaddexp2, copysign, fmax, fmin, xlogy, addmm, addbmm, baddbmm,
+    addmv, addr, addcmul, addcdiv, cumprod, cummax, cummin, logcumsumexp, nansum, nanmean, aminmax, quantile,
+    nanquantile, index_add, index_copy, index_fill, masked_scatter, take_along_dim)})
+
+# in-place forms: the op's result written back (checked and recorded by Tensor._inplace)
+_INPLACE = (_SMOOTH_METHODS + "logit sgn atan2 hypot copysign xlogy addmm addbmm baddbmm addmv addr addcmul addcdiv "
+            "cumprod index_add index_copy index_fill masked_scatter sign trunc frac fix log10 log2 log1p expm1 "
+            "rsqrt reciprocal sin cos tanh sigmoid log floor ceil round fmod remainder square".split())
+
+
+def _inplace_method(name):
+    def method(self, *args, **kwargs):
+        tensors = [a for a in args if isinstance(a, Tensor)] + [v for v in kwargs.values() if isinstance(v, Tensor)]
+        return self._inplace(lambda t: getattr(t, name)(*args, **kwargs), tensors)
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place ``{name}``."
+    return method
+
+
+def install(cls):
+    """Attach the methods above (aliases and in-place forms too) to the Tensor class ``cls``."""
+    for name, fn in _METHODS.items():
+        setattr(cls, name, fn)
+    for alias, name in _ALIASES.items():
+        setattr(cls, alias, getattr(cls, name))
+    for name in _INPLACE:
+        if not hasattr(cls, name + "_"):
+            setattr(cls, name + "_", _inplace_method(name))
+    for alias, name in _ALIASES.items():
+        setattr(cls, alias + "_", getattr(cls, name + "_"))

@@ -1,0 +1,182 @@
+"""Scans (cumprod, cummax/cummin, logcumsumexp) and the reductions beside them: nansum, quantile, aminmax,
+var_mean/std_mean's nodes."""
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import expand_reduced
+from .reduction import Extremum, Mean, Std, Var
+
+
+def _rows(a, axis):
+    """``a`` with ``axis`` moved last and the other dims flattened: (rows, n); and how to undo it."""
+    moved = np.moveaxis(a, axis, -1)
+    return moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1] if moved.ndim else 1), moved.shape
+
+
+def _unrows(rows, moved_shape, axis):
+    return np.moveaxis(rows.reshape(moved_shape), -1, axis) if moved_shape else rows.reshape(())
+
+
+def _reverse_cumsum(x, axis):
+    return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+
+
+class Cumprod(Function):
+    """Running products along ``axis``; the gradient handles zeros exactly (as PyTorch's cumprod_backward):
+    before a row's first zero sum_{j>=i} g_j out_j / a_i, at it the products skipping it, after it 0."""
+
+    saved = ("a", "out")
+
+    def forward(self, a, axis=0, dtype=None):
+        self.axis = axis
+        self.a = a
+        flat = a.reshape(-1) if not a.ndim else a
+        self.out = np.cumprod(flat, axis=0 if not a.ndim else axis, dtype=dtype).reshape(a.shape)
+        return self.out
+
+    def backward(self, grad):
+        a, out = self.a.astype(grad.dtype, copy=False), self.out.astype(grad.dtype, copy=False)
+        axis = self.axis if a.ndim else 0
+        a_rows, moved = _rows(a, axis)
+        out_rows, _ = _rows(out, axis)
+        g_rows, _ = _rows(grad, axis)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            result = _reverse_cumsum(g_rows * out_rows, 1) / a_rows
+        for r in np.flatnonzero((a_rows == 0).any(axis=1)):
+            x, g = a_rows[r], g_rows[r]
+            k = int(np.argmax(x == 0))
+            row = np.zeros_like(x)
+            row[:k] = _reverse_cumsum(g * out_rows[r], 0)[:k] / x[:k]
+            before = out_rows[r, k - 1] if k else np.ones((), x.dtype)
+            after = np.cumprod(np.concatenate([np.ones(1, x.dtype), x[k + 1:]]))  # prod of x[k+1..j]
+            row[k] = before * np.sum(g[k:] * after)
+            result[r] = row
+        return (_unrows(result, moved, axis),)
+
+
+def cumulative_extremum(a, axis, largest):
+    """cummax/cummin values and int64 indices along ``axis``: ties and each NaN take the later index, and a NaN
+    stays the extremum once met (PyTorch's rules)."""
+    rows, moved = _rows(a, axis)
+    values, indices = np.empty_like(rows), np.zeros(rows.shape, np.int64)
+    if rows.shape[1]:
+        best, where = rows[:, 0].copy(), np.zeros(len(rows), np.int64)
+        is_float = a.dtype.kind == "f"
+        for j in range(rows.shape[1]):
+            x = rows[:, j]
+            take = (x >= best) if largest else (x <= best)
+            if is_float:
+                take = np.isnan(x) | (take & ~np.isnan(best))
+            best, where = np.where(take, x, best), np.where(take, j, where)
+            values[:, j], indices[:, j] = best, where
+    return _unrows(values, moved, axis), _unrows(indices, moved, axis)
+
+
+class CumExtremum(Function):
+    """cummax/cummin's values (the indices computed beside); each gradient goes to the element chosen."""
+
+    def forward(self, a, values=None, indices=None, axis=0, largest=True):
+        self.indices, self.axis, self.largest = indices, axis, largest
+        return values
+
+    def backward(self, grad):
+        if not grad.ndim:
+            return (grad.copy(),)
+        out = np.zeros(grad.shape, grad.dtype)
+        key = list(np.indices(grad.shape, sparse=True))
+        key[self.axis] = self.indices
+        np.add.at(out, tuple(key), grad)
+        return (out,)
+
+    def name(self):
+        return "CummaxBackward0" if self.largest else "CumminBackward0"
+
+
+class Logcumsumexp(Function):
+    """log(cumsum(exp(x))) along ``axis`` without overflow; backward as PyTorch's, in the log domain with the
+    positive and negative parts of the gradient apart."""
+
+    saved = ("a", "out")
+
+    def forward(self, a, axis=0):
+        self.a, self.axis = a, axis if a.ndim else None
+        flat = a.reshape(-1) if not a.ndim else a
+        self.out = np.logaddexp.accumulate(flat, axis=axis if a.ndim else 0).reshape(a.shape)
+        return self.out
+
+    def backward(self, grad):
+        a, out = self.a, self.out
+        axis = self.axis if a.ndim else 0
+        a1, out1, g1 = (x.reshape(-1) if not a.ndim else x for x in (a, out, grad))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            pos, neg = (np.exp(a1 + np.flip(np.logaddexp.accumulate(np.flip(np.log(part) - out1, axis), axis=axis),
+                                            axis))
+                        for part in (np.maximum(g1, 0), np.maximum(-g1, 0)))
+        return ((pos - neg).astype(grad.dtype, copy=False).reshape(a.shape),)
+
+
+class Nansum(Function):
+    """The sum with NaN counted as 0; NaN positions get no gradient."""
+
+    saved = ("keep",)
+
+    def forward(self, a, axes=(), keepdim=False, dtype=None):
+        self.shape, self.axes, self.keepdim = a.shape, axes, keepdim
+        self.keep = ~np.isnan(a) if a.dtype.kind == "f" else None
+        return np.asarray(np.nansum(a, axis=axes, keepdims=keepdim, dtype=dtype))
+
+    def backward(self, grad):
+        g = expand_reduced(grad, self.shape, self.axes, self.keepdim)
+        return (g if self.keep is None else np.where(self.keep, g, np.zeros((), grad.dtype)),)
+
+
+class Quantile(Function):
+    """Values interpolated between two elements of ``a`` (flat positions ``below``/``above`` of the output's
+    shape) with ``weight``; the gradient goes to them in the proportions (1 - weight, weight). PyTorch builds
+    quantile from sort, lerp and views, its last node SqueezeBackward4."""
+
+    def forward(self, a, below=None, above=None, weight=None, nan=None, shape=()):
+        self.shape, self.below, self.above, self.weight, self.out_shape = a.shape, below, above, weight, shape
+        flat = a.reshape(-1)
+        lo, hi = flat[below], flat[above]
+        diff = hi - lo
+        out = np.where(np.abs(weight) < 0.5, lo + weight * diff, hi - diff * (1 - weight)).astype(a.dtype)
+        if nan is not None:
+            out[nan] = np.nan
+        return out.reshape(shape)
+
+    def backward(self, grad):
+        out = np.zeros(int(np.prod(self.shape)), grad.dtype)
+        grad = grad.reshape(self.below.shape)
+        np.add.at(out, self.below, grad * (1 - self.weight))
+        np.add.at(out, self.above, grad * self.weight)
+        return (out.reshape(self.shape),)
+
+    def name(self):
+        return "SqueezeBackward4"
+
+
+class AminmaxNode(Extremum):
+    def name(self):
+        return "AminmaxBackward0"
+
+
+class VarMeanVar(Var):
+    def name(self):
+        return "VarMeanBackward0"
+
+
+class StdMeanStd(Std):
+    def name(self):
+        return "StdMeanBackward0"
+
+
+class VarMeanMean(Mean):
+    """The mean half of var_mean/std_mean, under the node name of the pair."""
+
+    def forward(self, a, axes=None, keepdim=False, all_dims=False, node="VarMeanBackward0"):
+        self.node_name = node
+        return super().forward(a, axes=axes, keepdim=keepdim, all_dims=all_dims)
+
+    def name(self):
+        return self.node_name
