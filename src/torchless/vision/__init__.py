@@ -1,4 +1,5 @@
-"""torchvision's interface for torchless: ``datasets`` (MNIST) and ``transforms``; both load on first use."""
+"""torchvision's interface for torchless: ``datasets`` (MNIST, FashionMNIST, KMNIST, CIFAR10/100) and ``transforms``;
+both load on first use."""
 import importlib as _importlib
 
 _LAZY_SUBMODULES = {"datasets", "transforms"}

@@ -1,5 +1,6 @@
 """Vision datasets with torchvision's interface (``torchvision.datasets``)."""
-from .mnist import MNIST
+from .cifar import CIFAR10, CIFAR100
+from .mnist import KMNIST, MNIST, FashionMNIST
 from .vision import StandardTransform, VisionDataset
 
-__all__ = ["MNIST", "StandardTransform", "VisionDataset"]
+__all__ = ["CIFAR10", "CIFAR100", "FashionMNIST", "KMNIST", "MNIST", "StandardTransform", "VisionDataset"]

@@ -110,7 +110,7 @@ class MNIST(VisionDataset):
         images = _idx.read_idx_uint8(image_path, _idx.IMAGES_MAGIC)
         labels = _idx.read_idx_uint8(label_path, _idx.LABELS_MAGIC)
         if len(images) != len(labels):
-            raise RuntimeError(f"MNIST files disagree: {image_path} holds {len(images)} images but {label_path} "
+            raise RuntimeError(f"{self.__class__.__name__} files disagree: {image_path} holds {len(images)} images but {label_path} "
                                f"holds {len(labels)} labels")
         if labels.size and labels.max() >= len(self.classes):
             raise RuntimeError(f"Corrupt IDX file {label_path}: label {labels.max()} is not a class index "
@@ -170,3 +170,47 @@ class MNIST(VisionDataset):
     test_labels = property(lambda self: self._renamed("test_labels", "targets"))
     train_data = property(lambda self: self._renamed("train_data", "data"))
     test_data = property(lambda self: self._renamed("test_data", "data"))
+
+
+class _LocalOnlyMNIST(MNIST):
+    """An MNIST-format dataset read from ``root/<ClassName>/raw``; torchless holds no checksums for it, so it
+    never downloads: ``download=True`` only leads to the same "Dataset not found" error when files are missing."""
+
+    mirrors = []
+    resources = []
+
+    def __init__(self, root, train=True, transform=None, target_transform=None, download=False):
+        super().__init__(root, train=train, transform=transform, target_transform=target_transform,
+                         download=download)
+
+    def download(self):
+        pass
+
+
+class FashionMNIST(_LocalOnlyMNIST):
+    """Fashion-MNIST (Zalando; MIT licence): 28 x 28 greyscale images of clothes in 10 classes, MNIST's format.
+
+    Args:
+        root (str or path): directory holding ``FashionMNIST/raw/`` with the four IDX files (plain or ``.gz``).
+        train (bool): the training set (60,000 images) if ``True``, else the test set (10,000).
+        transform (callable, optional): applied to each 28 x 28 uint8 image array.
+        target_transform (callable, optional): applied to each ``int`` target.
+        download (bool): accepted for compatibility; nothing is downloaded.
+    """
+
+    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+               "Ankle boot"]
+
+
+class KMNIST(_LocalOnlyMNIST):
+    """Kuzushiji-MNIST (CODH; CC BY-SA 4.0): 28 x 28 greyscale cursive Japanese characters in 10 classes.
+
+    Args:
+        root (str or path): directory holding ``KMNIST/raw/`` with the four IDX files (plain or ``.gz``).
+        train (bool): the training set (60,000 images) if ``True``, else the test set (10,000).
+        transform (callable, optional): applied to each 28 x 28 uint8 image array.
+        target_transform (callable, optional): applied to each ``int`` target.
+        download (bool): accepted for compatibility; nothing is downloaded.
+    """
+
+    classes = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]

@@ -5,9 +5,12 @@ H x W or H x W x C (what ``torchless.vision.datasets.MNIST`` returns). Array ima
 dtype through Resize/CenterCrop/Pad/Grayscale, as PIL images keep theirs; ToTensor turns either into a
 C x H x W tensor. PIL images are accepted too when Pillow is installed (ToTensor converts them exactly
 as torchvision; the other functions work on ``numpy.asarray(image)`` and return arrays). Only
-``normalize`` is recorded by autograd; the geometric transforms act on the tensor's data.
+``normalize`` is recorded by autograd; the geometric transforms act on the tensor's data. Array images go
+through the tensor formulas of rotate/affine and the colour adjustments (on their C x H x W view), not
+Pillow's, so they can differ from a PIL image's result by interpolation details and rounding.
 """
 import enum
+import math
 import numbers
 import sys
 
@@ -364,3 +367,435 @@ def _array_luma(rgb):
     luma = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
     return (np.round(luma) if rgb.dtype.kind in "iu" else luma).astype(rgb.dtype)
 
+
+
+# ------------------------------------------------------------------------------------------- Flips, erase
+def hflip(img):
+    """Flip an image left to right (tensor (..., C, H, W) or H x W[ x C] array)."""
+    img = _as_image(img)
+    return _on_hw_axes(img, lambda a: a[..., ::-1].copy())
+
+
+def vflip(img):
+    """Flip an image top to bottom (tensor (..., C, H, W) or H x W[ x C] array)."""
+    img = _as_image(img)
+    return _on_hw_axes(img, lambda a: a[..., ::-1, :].copy())
+
+
+def resized_crop(img, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR, antialias=True):
+    """Crop the ``height`` x ``width`` region at (``top``, ``left``) and resize it to ``size``."""
+    img = crop(img, top, left, height, width)
+    return resize(img, size, interpolation, antialias=antialias)
+
+
+def erase(img, i, j, h, w, v, inplace=False):
+    """Set the ``h`` x ``w`` region at (``i``, ``j``) of a tensor image to ``v`` (a tensor or number).
+
+    Raises:
+        TypeError: for a non-tensor input.
+    """
+    if not isinstance(img, Tensor):
+        raise TypeError(f"img should be Tensor Image. Got {type(img)}")
+    if not inplace:
+        img = img.clone()
+    value = v._data if isinstance(v, Tensor) else np.asarray(v)
+    img._data[..., i:i + h, j:j + w] = value
+    return img
+
+
+# ------------------------------------------------------------------------------------ Colour adjustments
+def _max_value(dtype):
+    if dtype.kind == "f":
+        return 1.0
+    if dtype.kind == "b":
+        return 1
+    return int(np.iinfo(dtype).max)
+
+
+def _assert_channels(data, permitted):
+    channels = 1 if data.ndim == 2 else data.shape[-3]
+    if channels not in permitted:
+        raise TypeError(f"Input image tensor permitted channel values are {permitted}, but found {channels}")
+
+
+def _compute_dtype(dtype):
+    return dtype.type if dtype.kind == "f" else np.float32
+
+
+def _blend(img1, img2, ratio):
+    """``ratio * img1 + (1 - ratio) * img2`` clamped to the dtype's range and cast back (truncating ints)."""
+    compute = _compute_dtype(img1.dtype)
+    ratio = compute(ratio)
+    mixed = ratio * img1.astype(compute) + (compute(1) - ratio) * np.asarray(img2, compute)
+    return np.clip(mixed, 0, _max_value(img1.dtype)).astype(img1.dtype)
+
+
+def _colour_op(img, fn):
+    """Apply ``fn`` to the (..., C, H, W) data of a tensor, or the C x H x W view of an array image."""
+    img = _as_image(img)
+    if isinstance(img, Tensor):
+        _assert_image_tensor(img)
+    return _on_hw_axes(img, fn)
+
+
+def adjust_brightness(img, brightness_factor):
+    """Multiply the image by ``brightness_factor`` (0 gives black, 1 the original), clamped to the valid range.
+
+    Array images (the PIL stand-in) use the tensor formula on their C x H x W view.
+    """
+    if brightness_factor < 0:
+        raise ValueError(f"brightness_factor ({brightness_factor}) is not non-negative.")
+
+    def fn(a):
+        _assert_channels(a, [1, 3])
+        return _blend(a, np.zeros_like(a), brightness_factor)
+
+    return _colour_op(img, fn)
+
+
+def adjust_contrast(img, contrast_factor):
+    """Blend the image with the mean of its grayscale version (0 gives a solid grey, 1 the original)."""
+    if contrast_factor < 0:
+        raise ValueError(f"contrast_factor ({contrast_factor}) is not non-negative.")
+
+    def fn(a):
+        _assert_channels(a, [3, 1])
+        compute = _compute_dtype(a.dtype)
+        grey = _tensor_grayscale(Tensor._wrap(a), 1) if a.shape[-3] == 3 else a
+        mean = np.mean(grey.astype(compute), axis=(-3, -2, -1), keepdims=True, dtype=compute)
+        return _blend(a, mean, contrast_factor)
+
+    return _colour_op(img, fn)
+
+
+def adjust_saturation(img, saturation_factor):
+    """Blend the image with its grayscale version (0 gives grey, 1 the original); 1-channel images are unchanged."""
+    if saturation_factor < 0:
+        raise ValueError(f"saturation_factor ({saturation_factor}) is not non-negative.")
+
+    def fn(a):
+        _assert_channels(a, [1, 3])
+        if a.shape[-3] == 1:  # as PIL: nothing to desaturate
+            return a
+        return _blend(a, _tensor_grayscale(Tensor._wrap(a), 1), saturation_factor)
+
+    return _colour_op(img, fn)
+
+
+def adjust_hue(img, hue_factor):
+    """Shift the hue channel by ``hue_factor`` (in [-0.5, 0.5], a fraction of the colour wheel).
+
+    The image goes to HSV and back; uint8 images are scaled to [0, 1] for this and truncated back, as
+    torchvision does. 1-channel images are returned unchanged.
+    """
+    if not (-0.5 <= hue_factor <= 0.5):
+        raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
+    img = _as_image(img)
+
+    def fn(a):
+        _assert_channels(a, [1, 3])
+        if a.shape[-3] == 1:
+            return a
+        work = a.astype(np.float32) / np.float32(255) if a.dtype == np.uint8 else a
+        hsv = _rgb2hsv(work)
+        hsv[..., 0, :, :] = np.mod(hsv[..., 0, :, :] + hsv.dtype.type(hue_factor), 1.0)
+        rgb = _hsv2rgb(hsv)
+        return (rgb * np.float32(255)).astype(np.uint8) if a.dtype == np.uint8 else rgb
+
+    return _colour_op(img, fn)
+
+
+def _rgb2hsv(img):
+    r, g, b = img[..., 0, :, :], img[..., 1, :, :], img[..., 2, :, :]
+    maxc = img.max(axis=-3)
+    minc = img.min(axis=-3)
+    eqc = maxc == minc
+    cr = maxc - minc
+    ones = np.ones_like(maxc)
+    s = cr / np.where(eqc, ones, maxc)
+    cr_divisor = np.where(eqc, ones, cr)
+    rc, gc, bc = (maxc - r) / cr_divisor, (maxc - g) / cr_divisor, (maxc - b) / cr_divisor
+    hr = (maxc == r) * (bc - gc)
+    hg = ((maxc == g) & (maxc != r)) * (2.0 + rc - bc)
+    hb = ((maxc != g) & (maxc != r)) * (4.0 + gc - rc)
+    h = np.fmod((hr + hg + hb) / 6.0 + 1.0, 1.0).astype(img.dtype)
+    return np.stack((h, s, maxc), axis=-3)
+
+
+def _hsv2rgb(img):
+    h, s, v = img[..., 0, :, :], img[..., 1, :, :], img[..., 2, :, :]
+    i = np.floor(h * 6.0)
+    f = h * 6.0 - i
+    i = i.astype(np.int32) % 6
+    p = np.clip(v * (1.0 - s), 0.0, 1.0)
+    q = np.clip(v * (1.0 - s * f), 0.0, 1.0)
+    t = np.clip(v * (1.0 - s * (1.0 - f)), 0.0, 1.0)
+    choices = [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)]
+    channels = [np.choose(i, [c[k] for c in choices]) for k in range(3)]
+    return np.stack(channels, axis=-3).astype(img.dtype)
+
+
+def invert(img):
+    """Invert the colours: ``max - img``, with max 1.0 for floats and the dtype's maximum for integers."""
+    def fn(a):
+        if a.ndim < 3:
+            raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {a.ndim}")
+        _assert_channels(a, [1, 3])
+        if a.dtype == np.bool_:
+            return ~a
+        return (np.asarray(_max_value(a.dtype), a.dtype) - a).astype(a.dtype)
+
+    return _colour_op(img, fn)
+
+
+def autocontrast(img):
+    """Stretch each channel linearly so that its darkest pixel becomes 0 and its brightest the maximum value."""
+    def fn(a):
+        if a.ndim < 3:
+            raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {a.ndim}")
+        _assert_channels(a, [1, 3])
+        bound = _max_value(a.dtype)
+        compute = _compute_dtype(a.dtype)
+        minimum = a.min(axis=(-2, -1), keepdims=True).astype(compute)
+        maximum = a.max(axis=(-2, -1), keepdims=True).astype(compute)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = compute(bound) / (maximum - minimum)
+        flat = ~np.isfinite(scale)  # a constant channel is left as it is
+        minimum[flat] = 0
+        scale[flat] = 1
+        return np.clip((a.astype(compute) - minimum) * scale, 0, bound).astype(a.dtype)
+
+    return _colour_op(img, fn)
+
+
+# ------------------------------------------------------------------------------------------ Gaussian blur
+def _gaussian_kernel1d(kernel_size, sigma):
+    half = (kernel_size - 1) * 0.5
+    x = np.linspace(-half, half, kernel_size, dtype=np.float32)
+    pdf = np.exp(np.float32(-0.5) * (x / np.float32(sigma)) ** 2)
+    return pdf / pdf.sum()
+
+
+def gaussian_blur(img, kernel_size, sigma=None):
+    """Blur with a Gaussian kernel, image borders reflected.
+
+    Args:
+        img (Tensor or array): image (..., C, H, W), or H x W[ x C] array.
+        kernel_size (sequence of ints or int): odd, positive (kx, ky); an int for both.
+        sigma (sequence of floats or float, optional): (sigma_x, sigma_y); default ``0.3 * ((k - 1) * 0.5 - 1) + 0.8``.
+    """
+    if not isinstance(kernel_size, (int, list, tuple)):
+        raise TypeError(f"kernel_size should be int or a sequence of integers. Got {type(kernel_size)}")
+    if isinstance(kernel_size, int):
+        kernel_size = [kernel_size, kernel_size]
+    if len(kernel_size) != 2:
+        raise ValueError(f"If kernel_size is a sequence its length should be 2. Got {len(kernel_size)}")
+    for ksize in kernel_size:
+        if ksize % 2 == 0 or ksize < 0:
+            raise ValueError(f"kernel_size should have odd and positive integers. Got {kernel_size}")
+    if sigma is None:
+        sigma = [ksize * 0.15 + 0.35 for ksize in kernel_size]
+    if not isinstance(sigma, (int, float, list, tuple)):
+        raise TypeError(f"sigma should be either float or sequence of floats. Got {type(sigma)}")
+    if isinstance(sigma, (int, float)):
+        sigma = [float(sigma), float(sigma)]
+    if isinstance(sigma, (list, tuple)) and len(sigma) == 1:
+        sigma = [sigma[0], sigma[0]]
+    if len(sigma) != 2:
+        raise ValueError(f"If sigma is a sequence, its length should be 2. Got {len(sigma)}")
+    for s in sigma:
+        if s <= 0.0:
+            raise ValueError(f"sigma should have positive values. Got {sigma}")
+    img = _as_image(img)
+    if isinstance(img, Tensor):
+        _assert_image_tensor(img)
+    return _on_hw_axes(img, lambda a: _blur_hw(a, kernel_size, sigma))
+
+
+def _blur_hw(array, kernel_size, sigma):
+    compute = _compute_dtype(array.dtype)
+    kx = _gaussian_kernel1d(kernel_size[0], sigma[0]).astype(compute)
+    ky = _gaussian_kernel1d(kernel_size[1], sigma[1]).astype(compute)
+    px, py = kernel_size[0] // 2, kernel_size[1] // 2
+    height, width = array.shape[-2:]
+    if px >= width or py >= height:
+        raise RuntimeError(f"Padding size should be less than the corresponding input dimension, but got: "
+                           f"padding ({px}, {px}) and ({py}, {py}) at dimension of input {list(array.shape)}")
+    lead = [(0, 0)] * (array.ndim - 2)
+    padded = np.pad(array.astype(compute), lead + [(py, py), (px, px)], mode="reflect")
+    # The 2-D Gaussian is the outer product of two 1-D ones: two passes of k taps instead of one of k * k.
+    rows = sum(ky[k] * padded[..., k:k + height, :] for k in range(len(ky)))
+    out = sum(kx[k] * rows[..., :, k:k + width] for k in range(len(kx)))
+    if array.dtype.kind in "iub":
+        return np.round(out).astype(array.dtype)
+    return out.astype(array.dtype)
+
+
+# --------------------------------------------------------------------------------------- Rotate and affine
+def _get_inverse_affine_matrix(center, angle, translate, scale, shear):
+    """The output-to-input map of rotation about ``center``, then scale, shear and translation, as 2 x 3."""
+    rot = math.radians(angle)
+    sx, sy = math.radians(shear[0]), math.radians(shear[1])
+    cx, cy = center
+    tx, ty = translate
+    a = math.cos(rot - sy) / math.cos(sy)
+    b = -math.cos(rot - sy) * math.tan(sx) / math.cos(sy) - math.sin(rot)
+    c = math.sin(rot - sy) / math.cos(sy)
+    d = -math.sin(rot - sy) * math.tan(sx) / math.cos(sy) + math.cos(rot)
+    # det([[a, b], [c, d]]) == 1 (rotation and shear), so the inverse is the adjugate, divided by the scale.
+    matrix = [x / scale for x in [d, -b, 0.0, -c, a, 0.0]]
+    matrix[2] += matrix[0] * (-cx - tx) + matrix[1] * (-cy - ty)
+    matrix[5] += matrix[3] * (-cx - tx) + matrix[4] * (-cy - ty)
+    matrix[2] += cx
+    matrix[5] += cy
+    return matrix
+
+
+def _compute_affine_output_size(matrix, w, h):
+    corners = np.array([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0], [0.5 * w, 0.5 * h, 1.0],
+                        [0.5 * w, -0.5 * h, 1.0]], np.float32)
+    moved = corners @ np.asarray(matrix, np.float32).reshape(2, 3).T
+    lo = moved.min(axis=0) + np.array([w * 0.5, h * 0.5], np.float32)
+    hi = moved.max(axis=0) + np.array([w * 0.5, h * 0.5], np.float32)
+    tol = np.float32(1e-4)  # so that a corner at 1e-15 past an edge does not add a whole pixel
+    size = np.ceil(np.trunc(hi / tol) * tol) - np.floor(np.trunc(lo / tol) * tol)
+    return int(size[0]), int(size[1])
+
+
+def _sample_grid(array, ix, iy, mode):
+    """``array`` (..., H, W) sampled at pixel coordinates (ix, iy) of shape (oh, ow), zero outside."""
+    height, width = array.shape[-2:]
+    if mode == "nearest":
+        xs, ys = np.rint(ix).astype(np.int64), np.rint(iy).astype(np.int64)  # round half to even, as grid_sample
+        inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+        picked = array[..., np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)]
+        return np.where(inside, picked, array.dtype.type(0))
+    x0, y0 = np.floor(ix), np.floor(iy)
+    fx, fy = ix - x0, iy - y0
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    out = np.zeros(array.shape[:-2] + ix.shape, array.dtype)
+    for dy, wy in ((0, 1 - fy), (1, fy)):
+        for dx, wx in ((0, 1 - fx), (1, fx)):
+            xs, ys = x0 + dx, y0 + dy
+            inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+            weight = np.where(inside, wx * wy, 0).astype(array.dtype)
+            out += weight * array[..., np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)]
+    return out
+
+
+def _affine_chw(array, matrix, mode, fill, expand):
+    """Inverse-map the output grid through ``matrix`` (pixel coordinates centred on the image) and sample."""
+    if array.ndim < 3:
+        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {array.ndim}")
+    channels, height, width = array.shape[-3:]
+    if fill is not None and isinstance(fill, (tuple, list)) and len(fill) > 1 and len(fill) != channels:
+        raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of channels of "
+                         f"the image ({len(fill)} != {channels})")
+    out_w, out_h = _compute_affine_output_size(matrix, width, height) if expand else (width, height)
+    compute = _compute_dtype(array.dtype)
+    m = np.asarray(matrix, compute)
+    xb = np.linspace(-out_w * 0.5 + 0.5, out_w * 0.5 - 0.5, out_w, dtype=compute)[None, :]
+    yb = np.linspace(-out_h * 0.5 + 0.5, out_h * 0.5 - 0.5, out_h, dtype=compute)[:, None]
+    half_w, half_h = compute(0.5 * width), compute(0.5 * height)
+    # torchvision normalises to grid_sample's [-1, 1] and grid_sample maps back to pixels
+    # (align_corners=False); the same steps keep nearest-neighbour ties rounding the same way.
+    gx = (m[0] * xb + m[1] * yb + m[2]) / half_w
+    gy = (m[3] * xb + m[4] * yb + m[5]) / half_h
+    ix = ((gx + 1) * width - 1) / 2
+    iy = ((gy + 1) * height - 1) / 2
+    data = array.astype(compute)
+    out = _sample_grid(data, ix, iy, mode)
+    if fill is not None:
+        mask = _sample_grid(np.ones((height, width), compute), ix, iy, mode)
+        fill_list = list(fill) if isinstance(fill, (tuple, list)) else [float(fill)]
+        fill_img = np.asarray(fill_list, compute).reshape(len(fill_list), 1, 1)
+        if mode == "nearest":
+            out = np.where(mask < 0.5, fill_img, out)
+        else:
+            out = out * mask + (1 - mask) * fill_img
+    if array.dtype.kind in "iub":
+        return np.round(out).astype(array.dtype)
+    return out.astype(array.dtype)
+
+
+def _check_grid_args(interpolation, angle):
+    if isinstance(interpolation, int):
+        interpolation = _interpolation_modes_from_int(interpolation)
+    elif not isinstance(interpolation, InterpolationMode):
+        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
+                        "constant")
+    if not isinstance(angle, (int, float)):
+        raise TypeError("Argument angle should be int or float")
+    return interpolation
+
+
+def _grid_transform(img, matrix, interpolation, fill, expand):
+    if interpolation not in (InterpolationMode.NEAREST, InterpolationMode.BILINEAR):
+        raise ValueError(f"Interpolation mode '{interpolation.value}' is unsupported with Tensor input")
+    if isinstance(img, Tensor):
+        _assert_image_tensor(img)
+    return _on_hw_axes(img, lambda a: _affine_chw(a, matrix, interpolation.value, fill, expand))
+
+
+def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=None):
+    """Rotate an image by ``angle`` degrees counter-clockwise.
+
+    Args:
+        img (Tensor or array): image (..., C, H, W), or H x W[ x C] array (rotated like a tensor).
+        angle (number): degrees, counter-clockwise.
+        interpolation (InterpolationMode): ``NEAREST`` (default) or ``BILINEAR``.
+        expand (bool): enlarge the output to hold the whole rotated image (about the centre).
+        center (sequence, optional): (x, y) pixel centre of rotation; default the image centre.
+        fill (sequence or number, optional): value of the pixels outside the image; default 0.
+    """
+    interpolation = _check_grid_args(interpolation, angle)
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    img = _as_image(img)
+    center_f = [0.0, 0.0]
+    if center is not None:
+        _, height, width = get_dimensions(img)
+        center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
+    # affine turns clockwise for positive angles in these y-down coordinates, rotate counter-clockwise
+    matrix = _get_inverse_affine_matrix(center_f, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
+    return _grid_transform(img, matrix, interpolation, fill, expand)
+
+
+def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.NEAREST, fill=None, center=None):
+    """Rotate (clockwise by ``angle`` degrees), scale, shear and translate an image, keeping its centre.
+
+    Args:
+        img (Tensor or array): image (..., C, H, W), or H x W[ x C] array (transformed like a tensor).
+        angle (number): rotation in degrees, clockwise in image coordinates.
+        translate (sequence of ints): (horizontal, vertical) shift in pixels.
+        scale (float): overall scale.
+        shear (float or sequence): shear angles in degrees, (x, y) or one for x.
+        interpolation (InterpolationMode): ``NEAREST`` (default) or ``BILINEAR``.
+        fill (sequence or number, optional): value of the pixels outside the image; default 0.
+        center (sequence, optional): (x, y) pixel centre of the transform; default the image centre.
+    """
+    interpolation = _check_grid_args(interpolation, angle)
+    if not isinstance(translate, (list, tuple)):
+        raise TypeError("Argument translate should be a sequence")
+    if len(translate) != 2:
+        raise ValueError("Argument translate should be a sequence of length 2")
+    if scale <= 0.0:
+        raise ValueError("Argument scale should be positive")
+    if not isinstance(shear, (numbers.Number, (list, tuple))):
+        raise TypeError("Shear should be either a single value or a sequence of two values")
+    if isinstance(shear, numbers.Number):
+        shear = [shear, 0.0]
+    shear = list(shear)
+    if len(shear) == 1:
+        shear = [shear[0], shear[0]]
+    if len(shear) != 2:
+        raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    img = _as_image(img)
+    center_f = [0.0, 0.0]
+    if center is not None:
+        _, height, width = get_dimensions(img)
+        center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
+    matrix = _get_inverse_affine_matrix(center_f, float(angle), [1.0 * t for t in translate], scale, shear)
+    return _grid_transform(img, matrix, interpolation, fill, False)

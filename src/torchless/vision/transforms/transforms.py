@@ -1,17 +1,22 @@
 """Transform classes with torchvision's interface: Compose, ToTensor, Normalize, Resize, CenterCrop, Pad,
-Grayscale, Lambda.
+Grayscale, Lambda, and the random augmentations (RandomCrop, flips, RandomRotation, RandomAffine,
+RandomResizedCrop, RandomErasing, RandomApply/Choice/Order, ColorJitter, GaussianBlur, RandomInvert,
+RandomAutocontrast), which draw from torchless's default generator.
 
 Transforms that can act on a whole batch at once define the private ``_apply_to_batch(batch)``: given the
 per-item inputs stacked along a new leading axis, it returns exactly what stacking the per-item results
 would, or ``NotImplemented`` when it cannot (then the caller transforms item by item, which also raises
 the per-item errors). Datasets with a batched fast path (MNIST) use it through ``Compose``.
 """
+import math
 import numbers
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
 from ..._tensor import Tensor
+from ...random import numpy_rng
 from . import functional as F
 from .functional import InterpolationMode
 
@@ -218,3 +223,582 @@ class Lambda:
 
     def __repr__(self):
         return f"{self.__class__.__name__}()"
+
+
+# ------------------------------------------------------------------------------------------ Random draws
+# torchvision draws from torch's global generator; these draw from torchless's, so torchless.manual_seed
+# makes every random transform reproducible (the streams differ from PyTorch's, as for all of torchless).
+def _rand():
+    return float(numpy_rng().random())
+
+
+def _uniform(low, high):
+    return float(numpy_rng().uniform(low, high))
+
+
+def _randint(low, high):
+    """An int in [low, high)."""
+    return int(numpy_rng().integers(low, high))
+
+
+def _check_sequence_input(x, name, req_sizes):
+    msg = req_sizes[0] if len(req_sizes) < 2 else " or ".join([str(s) for s in req_sizes])
+    if not isinstance(x, Sequence):
+        raise TypeError(f"{name} should be a sequence of length {msg}.")
+    if len(x) not in req_sizes:
+        raise ValueError(f"{name} should be a sequence of length {msg}.")
+
+
+def _setup_angle(x, name, req_sizes=(2,)):
+    if isinstance(x, numbers.Number):
+        if x < 0:
+            raise ValueError(f"If {name} is a single number, it must be positive.")
+        x = [-x, x]
+    else:
+        _check_sequence_input(x, name, req_sizes)
+    return [float(d) for d in x]
+
+
+def _fill_per_channel(fill, img):
+    """Tensor images get ``fill`` as one float per channel, as torchvision's random geometric transforms pass it."""
+    if not isinstance(img, Tensor):
+        return fill
+    if isinstance(fill, (int, float)):
+        return [float(fill)] * F.get_dimensions(img)[0]
+    return [float(f) for f in fill]
+
+
+# ------------------------------------------------------------------------------------- Random geometry
+class RandomCrop(_Transform):
+    """Crop a random ``size`` region.
+
+    Args:
+        size (sequence or int): (h, w) of the crop, or an int for a square.
+        padding (int or sequence, optional): padding applied first, as in ``Pad``.
+        pad_if_needed (bool): pad images smaller than ``size`` so that a crop exists.
+        fill (number or tuple): fill value for ``constant`` padding. Default: 0.
+        padding_mode (str): ``constant``, ``edge``, ``reflect`` or ``symmetric``.
+    """
+
+    @staticmethod
+    def get_params(img, output_size):
+        """(top, left, height, width) of a random crop of ``output_size``."""
+        _, h, w = F.get_dimensions(img)
+        th, tw = output_size
+        if h < th or w < tw:
+            raise ValueError(f"Required crop size {(th, tw)} is larger than input image size {(h, w)}")
+        if w == tw and h == th:
+            return 0, 0, h, w
+        i = _randint(0, h - th + 1)
+        j = _randint(0, w - tw + 1)
+        return i, j, th, tw
+
+    def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
+        self.size = tuple(_setup_size(size, error_msg="Please provide only two dimensions (h, w) for size."))
+        self.padding = padding
+        self.pad_if_needed = pad_if_needed
+        self.fill = fill
+        self.padding_mode = padding_mode
+
+    def forward(self, img):
+        if self.padding is not None:
+            img = F.pad(img, self.padding, self.fill, self.padding_mode)
+        _, height, width = F.get_dimensions(img)
+        if self.pad_if_needed and width < self.size[1]:
+            img = F.pad(img, [self.size[1] - width, 0], self.fill, self.padding_mode)
+        if self.pad_if_needed and height < self.size[0]:
+            img = F.pad(img, [0, self.size[0] - height], self.fill, self.padding_mode)
+        i, j, h, w = self.get_params(img, self.size)
+        return F.crop(img, i, j, h, w)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(size={self.size}, padding={self.padding})"
+
+
+class RandomHorizontalFlip(_Transform):
+    """Flip the image left to right with probability ``p`` (default 0.5)."""
+
+    def __init__(self, p=0.5):
+        self.p = p
+
+    def forward(self, img):
+        if _rand() < self.p:
+            return F.hflip(img)
+        return img
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"
+
+
+class RandomVerticalFlip(_Transform):
+    """Flip the image top to bottom with probability ``p`` (default 0.5)."""
+
+    def __init__(self, p=0.5):
+        self.p = p
+
+    def forward(self, img):
+        if _rand() < self.p:
+            return F.vflip(img)
+        return img
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"
+
+
+class RandomRotation(_Transform):
+    """Rotate by an angle drawn uniformly from ``degrees``.
+
+    Args:
+        degrees (sequence or number): (min, max) in degrees, or ``d`` for (-d, +d).
+        interpolation (InterpolationMode): ``NEAREST`` (default) or ``BILINEAR``.
+        expand (bool): enlarge the output to hold the whole rotated image.
+        center (sequence, optional): (x, y) centre of rotation; default the image centre.
+        fill (sequence or number): value of the pixels outside the image. Default: 0.
+    """
+
+    def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=0):
+        if isinstance(interpolation, int):
+            interpolation = F._interpolation_modes_from_int(interpolation)
+        self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
+        if center is not None:
+            _check_sequence_input(center, "center", req_sizes=(2,))
+        self.center = center
+        self.interpolation = interpolation
+        self.expand = expand
+        if fill is None:
+            fill = 0
+        elif not isinstance(fill, (Sequence, numbers.Number)):
+            raise TypeError("Fill should be either a sequence or a number.")
+        self.fill = fill
+
+    @staticmethod
+    def get_params(degrees):
+        """An angle drawn uniformly from [degrees[0], degrees[1]]."""
+        return _uniform(float(degrees[0]), float(degrees[1]))
+
+    def forward(self, img):
+        fill = _fill_per_channel(self.fill, img)
+        angle = self.get_params(self.degrees)
+        return F.rotate(img, angle, self.interpolation, self.expand, self.center, fill)
+
+    def __repr__(self):
+        s = f"{self.__class__.__name__}(degrees={self.degrees}, interpolation={self.interpolation.value}"
+        s += f", expand={self.expand}"
+        if self.center is not None:
+            s += f", center={self.center}"
+        if self.fill is not None:
+            s += f", fill={self.fill}"
+        return s + ")"
+
+
+class RandomAffine(_Transform):
+    """Random rotation, translation, scale and shear about the image centre.
+
+    Args:
+        degrees (sequence or number): rotation range (min, max), or ``d`` for (-d, +d); 0 for none.
+        translate (tuple, optional): maximum fractions (a, b) of the width and height to shift by.
+        scale (tuple, optional): scale range (min, max).
+        shear (sequence or number, optional): x shear range (min, max) or ``d`` for (-d, +d); four values
+            add a y shear range.
+        interpolation (InterpolationMode): ``NEAREST`` (default) or ``BILINEAR``.
+        fill (sequence or number): value of the pixels outside the image. Default: 0.
+        center (sequence, optional): (x, y) centre; default the image centre.
+    """
+
+    def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation=InterpolationMode.NEAREST,
+                 fill=0, center=None):
+        if isinstance(interpolation, int):
+            interpolation = F._interpolation_modes_from_int(interpolation)
+        self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
+        if translate is not None:
+            _check_sequence_input(translate, "translate", req_sizes=(2,))
+            for t in translate:
+                if not (0.0 <= t <= 1.0):
+                    raise ValueError("translation values should be between 0 and 1")
+        self.translate = translate
+        if scale is not None:
+            _check_sequence_input(scale, "scale", req_sizes=(2,))
+            for s in scale:
+                if s <= 0:
+                    raise ValueError("scale values should be positive")
+        self.scale = scale
+        self.shear = None if shear is None else _setup_angle(shear, name="shear", req_sizes=(2, 4))
+        self.interpolation = interpolation
+        if fill is None:
+            fill = 0
+        elif not isinstance(fill, (Sequence, numbers.Number)):
+            raise TypeError("Fill should be either a sequence or a number.")
+        self.fill = fill
+        if center is not None:
+            _check_sequence_input(center, "center", req_sizes=(2,))
+        self.center = center
+
+    @staticmethod
+    def get_params(degrees, translate, scale_ranges, shears, img_size):
+        """(angle, (tx, ty), scale, (shear_x, shear_y)) for an image of ``img_size`` = [width, height]."""
+        angle = _uniform(float(degrees[0]), float(degrees[1]))
+        if translate is not None:
+            max_dx = float(translate[0] * img_size[0])
+            max_dy = float(translate[1] * img_size[1])
+            translations = (int(round(_uniform(-max_dx, max_dx))), int(round(_uniform(-max_dy, max_dy))))
+        else:
+            translations = (0, 0)
+        scale = 1.0 if scale_ranges is None else _uniform(scale_ranges[0], scale_ranges[1])
+        shear_x = shear_y = 0.0
+        if shears is not None:
+            shear_x = _uniform(shears[0], shears[1])
+            if len(shears) == 4:
+                shear_y = _uniform(shears[2], shears[3])
+        return angle, translations, scale, (shear_x, shear_y)
+
+    def forward(self, img):
+        fill = _fill_per_channel(self.fill, img)
+        _, height, width = F.get_dimensions(img)
+        params = self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])
+        return F.affine(img, *params, interpolation=self.interpolation, fill=fill, center=self.center)
+
+    def __repr__(self):
+        s = f"{self.__class__.__name__}(degrees={self.degrees}"
+        s += f", translate={self.translate}" if self.translate is not None else ""
+        s += f", scale={self.scale}" if self.scale is not None else ""
+        s += f", shear={self.shear}" if self.shear is not None else ""
+        s += f", interpolation={self.interpolation.value}" if self.interpolation != InterpolationMode.NEAREST else ""
+        s += f", fill={self.fill}" if self.fill != 0 else ""
+        s += f", center={self.center}" if self.center is not None else ""
+        return s + ")"
+
+
+class RandomResizedCrop(_Transform):
+    """Crop a random region of random area and aspect ratio, and resize it to ``size``.
+
+    Args:
+        size (sequence or int): output (h, w), or an int for a square.
+        scale (tuple): range of the crop's area as a fraction of the image's. Default: (0.08, 1.0).
+        ratio (tuple): range of the crop's aspect ratio (width / height), drawn log-uniformly.
+            Default: (3/4, 4/3).
+        interpolation (InterpolationMode): ``BILINEAR`` (default), ``NEAREST`` or ``NEAREST_EXACT``.
+        antialias (bool): low-pass filter when downscaling. Default: ``True``.
+    """
+
+    def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation=InterpolationMode.BILINEAR,
+                 antialias=True):
+        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+        if not isinstance(scale, Sequence):
+            raise TypeError("Scale should be a sequence")
+        if not isinstance(ratio, Sequence):
+            raise TypeError("Ratio should be a sequence")
+        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
+            warnings.warn("Scale and ratio should be of kind (min, max)")
+        if isinstance(interpolation, int):
+            interpolation = F._interpolation_modes_from_int(interpolation)
+        self.interpolation = interpolation
+        self.antialias = antialias
+        self.scale = scale
+        self.ratio = ratio
+
+    @staticmethod
+    def get_params(img, scale, ratio):
+        """(top, left, height, width) of a random crop; the central crop if ten draws all fail."""
+        _, height, width = F.get_dimensions(img)
+        area = height * width
+        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+        for _ in range(10):
+            target_area = area * _uniform(scale[0], scale[1])
+            aspect_ratio = math.exp(_uniform(log_ratio[0], log_ratio[1]))
+            w = int(round(math.sqrt(target_area * aspect_ratio)))
+            h = int(round(math.sqrt(target_area / aspect_ratio)))
+            if 0 < w <= width and 0 < h <= height:
+                i = _randint(0, height - h + 1)
+                j = _randint(0, width - w + 1)
+                return i, j, h, w
+        in_ratio = float(width) / float(height)
+        if in_ratio < min(ratio):
+            w = width
+            h = int(round(w / min(ratio)))
+        elif in_ratio > max(ratio):
+            h = height
+            w = int(round(h * max(ratio)))
+        else:
+            w, h = width, height
+        return (height - h) // 2, (width - w) // 2, h, w
+
+    def forward(self, img):
+        i, j, h, w = self.get_params(img, self.scale, self.ratio)
+        return F.resized_crop(img, i, j, h, w, self.size, self.interpolation, antialias=self.antialias)
+
+    def __repr__(self):
+        return (f"{self.__class__.__name__}(size={self.size}, scale={tuple(round(s, 4) for s in self.scale)}, "
+                f"ratio={tuple(round(r, 4) for r in self.ratio)}, interpolation={self.interpolation.value}, "
+                f"antialias={self.antialias})")
+
+
+class RandomErasing(_Transform):
+    """Erase a random rectangle of a tensor image with probability ``p`` (Zhong et al., Random Erasing).
+
+    Args:
+        p (float): probability of erasing. Default: 0.5.
+        scale (tuple): range of the erased area as a fraction of the image's. Default: (0.02, 0.33).
+        ratio (tuple): range of the erased region's aspect ratio, drawn log-uniformly. Default: (0.3, 3.3).
+        value (number, sequence or "random"): erasing value, one per channel, or standard normal noise for
+            ``"random"``. Default: 0.
+        inplace (bool): erase the input tensor itself. Default: ``False``.
+    """
+
+    def __init__(self, p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0, inplace=False):
+        if not isinstance(value, (numbers.Number, str, tuple, list)):
+            raise TypeError("Argument value should be either a number or str or a sequence")
+        if isinstance(value, str) and value != "random":
+            raise ValueError("If value is str, it should be 'random'")
+        if not isinstance(scale, Sequence):
+            raise TypeError("Scale should be a sequence")
+        if not isinstance(ratio, Sequence):
+            raise TypeError("Ratio should be a sequence")
+        if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
+            warnings.warn("Scale and ratio should be of kind (min, max)")
+        if scale[0] < 0 or scale[1] > 1:
+            raise ValueError("Scale should be between 0 and 1")
+        if p < 0 or p > 1:
+            raise ValueError("Random erasing probability should be between 0 and 1")
+        self.p = p
+        self.scale = scale
+        self.ratio = ratio
+        self.value = value
+        self.inplace = inplace
+
+    @staticmethod
+    def get_params(img, scale, ratio, value=None):
+        """(i, j, h, w, v): the region and its new content; the whole image and itself if ten draws fail."""
+        img_c, img_h, img_w = img.shape[-3], img.shape[-2], img.shape[-1]
+        area = img_h * img_w
+        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+        for _ in range(10):
+            erase_area = area * _uniform(scale[0], scale[1])
+            aspect_ratio = math.exp(_uniform(log_ratio[0], log_ratio[1]))
+            h = int(round(math.sqrt(erase_area * aspect_ratio)))
+            w = int(round(math.sqrt(erase_area / aspect_ratio)))
+            if not (h < img_h and w < img_w):
+                continue
+            if value is None:
+                v = Tensor._wrap(numpy_rng().standard_normal((img_c, h, w)).astype(np.float32))
+            else:
+                v = Tensor._wrap(np.asarray(value, np.float32)[:, None, None])
+            i = _randint(0, img_h - h + 1)
+            j = _randint(0, img_w - w + 1)
+            return i, j, h, w, v
+        return 0, 0, img_h, img_w, img
+
+    def forward(self, img):
+        if _rand() < self.p:
+            if isinstance(self.value, (int, float)):
+                value = [float(self.value)]
+            elif isinstance(self.value, str):
+                value = None
+            else:
+                value = [float(v) for v in self.value]
+            if value is not None and len(value) not in (1, img.shape[-3]):
+                raise ValueError("If value is a sequence, it should have either a single value or "
+                                 f"{img.shape[-3]} (number of input channels)")
+            x, y, h, w, v = self.get_params(img, scale=self.scale, ratio=self.ratio, value=value)
+            return F.erase(img, x, y, h, w, v, self.inplace)
+        return img
+
+    def __repr__(self):
+        return (f"{self.__class__.__name__}(p={self.p}, scale={self.scale}, ratio={self.ratio}, "
+                f"value={self.value}, inplace={self.inplace})")
+
+
+# ---------------------------------------------------------------------------------- Random composition
+class RandomApply(_Transform):
+    """Apply a list of transforms, all together, with probability ``p`` (default 0.5)."""
+
+    def __init__(self, transforms, p=0.5):
+        self.transforms = transforms
+        self.p = p
+
+    def forward(self, img):
+        if self.p < _rand():
+            return img
+        for t in self.transforms:
+            img = t(img)
+        return img
+
+    def __repr__(self):
+        return "\n".join([f"{self.__class__.__name__}(", f"    p={self.p}"] + [f"    {t}" for t in self.transforms]
+                         + [")"])
+
+
+class RandomTransforms:
+    """Base class of transforms choosing among a sequence of ``transforms``."""
+
+    def __init__(self, transforms):
+        if not isinstance(transforms, Sequence):
+            raise TypeError("Argument transforms should be a sequence")
+        self.transforms = transforms
+
+    def __call__(self, *args, **kwargs):
+        raise NotImplementedError()
+
+    def __repr__(self):
+        return "\n".join([f"{self.__class__.__name__}("] + [f"    {t}" for t in self.transforms] + [")"])
+
+
+class RandomOrder(RandomTransforms):
+    """Apply ``transforms`` in a random order."""
+
+    def __call__(self, img):
+        for i in numpy_rng().permutation(len(self.transforms)):
+            img = self.transforms[int(i)](img)
+        return img
+
+
+class RandomChoice(RandomTransforms):
+    """Apply one of ``transforms``, picked with weights ``p`` (uniformly by default)."""
+
+    def __init__(self, transforms, p=None):
+        super().__init__(transforms)
+        if p is not None and not isinstance(p, Sequence):
+            raise TypeError("Argument p should be a sequence")
+        self.p = p
+
+    def __call__(self, *args):
+        if self.p is None:
+            index = _randint(0, len(self.transforms))
+        else:
+            # random.choices semantics: p are relative weights
+            cumulative = np.cumsum(np.asarray(self.p, np.float64))
+            index = min(int(np.searchsorted(cumulative, _rand() * cumulative[-1], side="right")),
+                        len(self.transforms) - 1)
+        return self.transforms[index](*args)
+
+    def __repr__(self):
+        return f"{super().__repr__()}(p={self.p})"
+
+
+# ------------------------------------------------------------------------------------------ Random colour
+class ColorJitter(_Transform):
+    """Randomly change the brightness, contrast, saturation and hue, in a random order.
+
+    Args:
+        brightness (float or (min, max)): factor drawn from [max(0, 1 - b), 1 + b] or the given range.
+        contrast (float or (min, max)): likewise.
+        saturation (float or (min, max)): likewise.
+        hue (float or (min, max)): shift drawn from [-h, h] (0 <= h <= 0.5) or the given range in [-0.5, 0.5].
+    """
+
+    def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
+        self.brightness = self._check_input(brightness, "brightness")
+        self.contrast = self._check_input(contrast, "contrast")
+        self.saturation = self._check_input(saturation, "saturation")
+        self.hue = self._check_input(hue, "hue", center=0, bound=(-0.5, 0.5), clip_first_on_zero=False)
+
+    def _check_input(self, value, name, center=1, bound=(0, float("inf")), clip_first_on_zero=True):
+        if isinstance(value, numbers.Number):
+            if value < 0:
+                raise ValueError(f"If {name} is a single number, it must be non negative.")
+            value = [center - float(value), center + float(value)]
+            if clip_first_on_zero:
+                value[0] = max(value[0], 0.0)
+        elif isinstance(value, (tuple, list)) and len(value) == 2:
+            value = [float(value[0]), float(value[1])]
+        else:
+            raise TypeError(f"{name} should be a single number or a list/tuple with length 2.")
+        if not bound[0] <= value[0] <= value[1] <= bound[1]:
+            raise ValueError(f"{name} values should be between {bound}, but got {value}.")
+        if value[0] == value[1] == center:  # the identity: skip it
+            return None
+        return tuple(value)
+
+    @staticmethod
+    def get_params(brightness, contrast, saturation, hue):
+        """(order of the four adjustments, brightness, contrast, saturation, hue factors or None)."""
+        fn_idx = Tensor._wrap(numpy_rng().permutation(4).astype(np.int64))
+        b = None if brightness is None else _uniform(brightness[0], brightness[1])
+        c = None if contrast is None else _uniform(contrast[0], contrast[1])
+        s = None if saturation is None else _uniform(saturation[0], saturation[1])
+        h = None if hue is None else _uniform(hue[0], hue[1])
+        return fn_idx, b, c, s, h
+
+    def forward(self, img):
+        fn_idx, brightness_factor, contrast_factor, saturation_factor, hue_factor = self.get_params(
+            self.brightness, self.contrast, self.saturation, self.hue)
+        for fn_id in fn_idx.tolist():
+            if fn_id == 0 and brightness_factor is not None:
+                img = F.adjust_brightness(img, brightness_factor)
+            elif fn_id == 1 and contrast_factor is not None:
+                img = F.adjust_contrast(img, contrast_factor)
+            elif fn_id == 2 and saturation_factor is not None:
+                img = F.adjust_saturation(img, saturation_factor)
+            elif fn_id == 3 and hue_factor is not None:
+                img = F.adjust_hue(img, hue_factor)
+        return img
+
+    def __repr__(self):
+        return (f"{self.__class__.__name__}(brightness={self.brightness}, contrast={self.contrast}, "
+                f"saturation={self.saturation}, hue={self.hue})")
+
+
+class GaussianBlur(_Transform):
+    """Blur with a Gaussian kernel whose sigma is drawn uniformly from ``sigma``.
+
+    Args:
+        kernel_size (int or sequence): odd, positive (kx, ky), or an int for both.
+        sigma (float or (min, max)): the standard deviation, or its range. Default: (0.1, 2.0).
+    """
+
+    def __init__(self, kernel_size, sigma=(0.1, 2.0)):
+        self.kernel_size = _setup_size(kernel_size, "Kernel size should be a tuple/list of two integers")
+        for ks in self.kernel_size:
+            if ks <= 0 or ks % 2 == 0:
+                raise ValueError("Kernel size value should be an odd and positive number.")
+        if isinstance(sigma, numbers.Number):
+            if sigma <= 0:
+                raise ValueError("If sigma is a single number, it must be positive.")
+            sigma = (sigma, sigma)
+        elif isinstance(sigma, Sequence) and len(sigma) == 2:
+            if not 0.0 < sigma[0] <= sigma[1]:
+                raise ValueError("sigma values should be positive and of the form (min, max).")
+        else:
+            raise ValueError("sigma should be a single number or a list/tuple with length 2.")
+        self.sigma = sigma
+
+    @staticmethod
+    def get_params(sigma_min, sigma_max):
+        """A sigma drawn uniformly from [sigma_min, sigma_max]."""
+        return _uniform(sigma_min, sigma_max)
+
+    def forward(self, img):
+        sigma = self.get_params(self.sigma[0], self.sigma[1])
+        return F.gaussian_blur(img, self.kernel_size, [sigma, sigma])
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(kernel_size={self.kernel_size}, sigma={self.sigma})"
+
+
+class RandomInvert(_Transform):
+    """Invert the colours with probability ``p`` (default 0.5)."""
+
+    def __init__(self, p=0.5):
+        self.p = p
+
+    def forward(self, img):
+        if _rand() < self.p:
+            return F.invert(img)
+        return img
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"
+
+
+class RandomAutocontrast(_Transform):
+    """Autocontrast the image with probability ``p`` (default 0.5)."""
+
+    def __init__(self, p=0.5):
+        self.p = p
+
+    def forward(self, img):
+        if _rand() < self.p:
+            return F.autocontrast(img)
+        return img
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"

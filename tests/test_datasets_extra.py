@@ -1,0 +1,185 @@
+"""Tests of torchless.vision.datasets FashionMNIST, KMNIST, CIFAR10 and CIFAR100 on tiny files written in
+tmp_path (nothing is downloaded), including the refusal to unpickle anything but arrays."""
+import gzip
+import os
+import pickle
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import torchless
+from torchless.vision import transforms
+from torchless.vision.datasets import CIFAR10, CIFAR100, KMNIST, MNIST, FashionMNIST
+
+
+def idx_bytes(array):
+    array = np.asarray(array, np.uint8)
+    return struct.pack(">I", 0x0800 | array.ndim) + b"".join(struct.pack(">I", d) for d in array.shape) + \
+        array.tobytes()
+
+
+def write_mnist_like(root, folder, images, labels, prefix="train"):
+    raw = Path(root) / folder / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / f"{prefix}-images-idx3-ubyte.gz").write_bytes(gzip.compress(idx_bytes(images)))
+    (raw / f"{prefix}-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(labels)))
+
+
+IMAGES = np.arange(3 * 5 * 4, dtype=np.uint8).reshape(3, 5, 4) * 3
+LABELS = np.array([9, 0, 4], np.uint8)
+
+
+@pytest.mark.parametrize("cls, folder, classes", [
+    (FashionMNIST, "FashionMNIST", ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                                    "Sneaker", "Bag", "Ankle boot"]),
+    (KMNIST, "KMNIST", ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]),
+])
+def test_mnist_format_datasets(tmp_path, cls, folder, classes):
+    write_mnist_like(tmp_path, folder, IMAGES, LABELS, "train")
+    write_mnist_like(tmp_path, folder, IMAGES[:1], LABELS[:1], "t10k")
+    dataset = cls(str(tmp_path))
+    assert dataset.classes == classes and dataset.class_to_idx[classes[4]] == 4
+    assert len(dataset) == 3 and dataset.raw_folder == os.path.join(str(tmp_path), folder, "raw")
+    image, target = dataset[2]
+    assert isinstance(image, np.ndarray) and image.dtype == np.uint8
+    np.testing.assert_array_equal(image, IMAGES[2])
+    assert target == 4 and isinstance(target, int)
+    assert len(cls(tmp_path, train=False)) == 1
+    out, _ = cls(tmp_path, transform=transforms.ToTensor())[0]
+    np.testing.assert_allclose(out.numpy(), IMAGES[:1].astype(np.float32) / 255)
+    assert repr(dataset).startswith(f"Dataset {folder}\n    Number of datapoints: 3\n")
+    # the folder name is the class's: MNIST's files are not these
+    with pytest.raises(RuntimeError, match="Dataset not found"):
+        MNIST(str(tmp_path))
+
+
+@pytest.mark.parametrize("cls", [FashionMNIST, KMNIST])
+def test_mnist_format_missing_never_downloads(tmp_path, cls, monkeypatch):
+    import urllib.request
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("attempted a download")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    for download in (False, True):
+        with pytest.raises(RuntimeError, match="^Dataset not found. You can use download=True to download it$"):
+            cls(str(tmp_path), download=download)
+    with pytest.raises(TypeError):
+        cls()  # root is required, as in torchvision
+
+
+# ------------------------------------------------------------------------------------------ CIFAR
+CIFAR10_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+
+def write_pickle(path, obj):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        pickle.dump(obj, f, protocol=2)
+
+
+def cifar_rows(count, seed):
+    return np.random.default_rng(seed).integers(0, 256, (count, 3072), dtype=np.uint8)
+
+
+def write_cifar10(root, counts=(2, 1, 3, 1, 2), test_count=2):
+    folder = Path(root) / "cifar-10-batches-py"
+    batches = {}
+    for k, count in enumerate(counts, start=1):
+        rows = cifar_rows(count, k)
+        labels = [(k + i) % 10 for i in range(count)]
+        write_pickle(folder / f"data_batch_{k}", {"batch_label": f"training batch {k} of 5", "data": rows,
+                                                   "labels": labels, "filenames": [f"f{i}.png" for i in range(count)]})
+        batches[k] = (rows, labels)
+    test_rows = cifar_rows(test_count, 99)
+    write_pickle(folder / "test_batch", {"data": test_rows, "labels": [7] * test_count})
+    write_pickle(folder / "batches.meta", {"label_names": CIFAR10_NAMES, "num_cases_per_batch": 10000,
+                                           "num_vis": 3072})
+    return batches, test_rows
+
+
+def test_cifar10_reads_batches_in_order_as_hwc(tmp_path):
+    batches, test_rows = write_cifar10(tmp_path)
+    dataset = CIFAR10(str(tmp_path))
+    assert len(dataset) == 9 and dataset.data.shape == (9, 32, 32, 3) and dataset.data.dtype == np.uint8
+    assert dataset.classes == CIFAR10_NAMES and dataset.class_to_idx["truck"] == 9
+    assert dataset.targets == [label for k in range(1, 6) for label in batches[k][1]]
+    # row layout: 1024 red values, then green, then blue, each row-major over 32 x 32
+    rows = batches[3][0]
+    image, target = dataset[2 + 1 + 1]  # second image of batch 3
+    assert target == batches[3][1][1]
+    for r, c, ch in [(0, 0, 0), (5, 17, 1), (31, 31, 2), (12, 3, 2)]:
+        assert image[r, c, ch] == rows[1, ch * 1024 + r * 32 + c]
+    test = CIFAR10(tmp_path, train=False, transform=transforms.ToTensor(), target_transform=lambda t: t + 100)
+    out, target = test[1]
+    assert target == 107 and tuple(out.shape) == (3, 32, 32)
+    np.testing.assert_allclose(out.numpy(), test_rows[1].reshape(3, 32, 32).astype(np.float32) / 255)
+    assert repr(test).splitlines()[:3] == ["Dataset CIFAR10", "    Number of datapoints: 2",
+                                           f"    Root location: {tmp_path}"]
+    assert "Split: Test" in repr(test)
+
+
+def test_cifar100_uses_fine_labels(tmp_path):
+    folder = tmp_path / "cifar-100-python"
+    names = [f"class{i}" for i in range(100)]
+    rows = cifar_rows(3, 5)
+    write_pickle(folder / "train", {"data": rows, "fine_labels": [99, 0, 42], "coarse_labels": [1, 2, 3]})
+    write_pickle(folder / "test", {"data": rows[:1], "fine_labels": [5], "coarse_labels": [0]})
+    write_pickle(folder / "meta", {"fine_label_names": names, "coarse_label_names": ["c"] * 20})
+    dataset = CIFAR100(tmp_path)
+    assert dataset.targets == [99, 0, 42] and dataset.classes == names and len(CIFAR100(tmp_path, train=False)) == 1
+    np.testing.assert_array_equal(dataset[0][0], rows[0].reshape(3, 32, 32).transpose(1, 2, 0))
+
+
+def test_cifar_missing_files(tmp_path):
+    for download in (False, True):
+        with pytest.raises(RuntimeError, match="^Dataset not found or corrupted. You can use download=True to "
+                                               "download it$"):
+            CIFAR10(tmp_path, download=download)
+    write_cifar10(tmp_path)
+    os.remove(tmp_path / "cifar-10-batches-py" / "data_batch_4")
+    with pytest.raises(RuntimeError, match="Dataset not found or corrupted"):
+        CIFAR10(tmp_path, train=False)  # torchvision checks every file of both splits
+    write_cifar10(tmp_path)
+    os.remove(tmp_path / "cifar-10-batches-py" / "batches.meta")
+    with pytest.raises(RuntimeError, match="Dataset metadata file not found or corrupted"):
+        CIFAR10(tmp_path)
+
+
+class Boom:
+    def __reduce__(self):
+        return (os.system, ("echo should-not-run",))
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"data": np.zeros((1, 3072), np.uint8), "labels": [0], "x": Boom()}, "forbidden"),
+    ({"data": np.zeros((1, 3072), np.float32), "labels": [0]}, "N x 3072 uint8"),
+    ({"data": np.zeros((1, 100), np.uint8), "labels": [0]}, "N x 3072 uint8"),
+    ({"data": np.zeros((2, 3072), np.uint8), "labels": [0]}, "one label per image"),
+    ({"data": np.zeros((1, 3072), np.uint8), "labels": [10]}, "labels must lie in 0 to 9"),
+    ([1, 2], "expected a dict"),
+])
+def test_cifar_corrupt_or_hostile_files(tmp_path, entry, message):
+    write_cifar10(tmp_path)
+    write_pickle(tmp_path / "cifar-10-batches-py" / "test_batch", entry)
+    with pytest.raises(RuntimeError, match=message):
+        CIFAR10(tmp_path, train=False)
+
+
+def test_cifar_truncated_pickle(tmp_path):
+    write_cifar10(tmp_path)
+    path = tmp_path / "cifar-10-batches-py" / "data_batch_2"
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(RuntimeError, match="Corrupt CIFAR file .*data_batch_2"):
+        CIFAR10(tmp_path)
+
+
+def test_cifar_works_with_random_augmentation(tmp_path):
+    write_cifar10(tmp_path)
+    torchless.manual_seed(0)
+    pipeline = transforms.Compose([transforms.ToTensor(), transforms.RandomCrop(32, padding=4),
+                                   transforms.RandomHorizontalFlip(), transforms.ColorJitter(0.2, 0.2, 0.2, 0.05)])
+    image, _ = CIFAR10(tmp_path, transform=pipeline)[0]
+    assert tuple(image.shape) == (3, 32, 32) and 0 <= image.numpy().min() and image.numpy().max() <= 1
