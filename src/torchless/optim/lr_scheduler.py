@@ -1,4 +1,4 @@
-"""Learning-rate schedulers: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, ...
+"""Learning-rate schedulers: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, OneCycleLR, ...
 
 Each scheduler rewrites ``group['lr']`` of its optimizer's parameter groups when :meth:`LRScheduler.step`
 is called (once per epoch, after ``optimizer.step()``), using PyTorch's recursive formulas so the learning
@@ -15,7 +15,8 @@ from collections import Counter
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
-           "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau"]
+           "ExponentialLR", "CosineAnnealingLR", "PolynomialLR", "ReduceLROnPlateau", "SequentialLR",
+           "ChainedScheduler", "CyclicLR", "CosineAnnealingWarmRestarts", "OneCycleLR"]
 
 _STEP_ORDER_WARNING = (
     "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and later, you should call "
@@ -94,6 +95,10 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         _track_optimizer_steps(optimizer)
+        self._initial_step()
+
+    def _initial_step(self):
+        """The constructor's step (run again by :class:`SequentialLR` for the scheduler it starts with)."""
         self._step_count = 0
         self._is_initial = True
         try:
@@ -136,6 +141,10 @@ class LRScheduler:
         self._step_count += 1
         if epoch is not None:
             warnings.warn(_EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
+        """Move to the next epoch (or to ``epoch``, by the closed form) and set the groups' learning rates."""
         self._get_lr_called_within_step = True
         try:
             if epoch is None:
@@ -403,6 +412,40 @@ class CosineAnnealingLR(LRScheduler):
                 for base_lr in self.base_lrs]
 
 
+class PolynomialLR(LRScheduler):
+    r"""Decay each group's learning rate by a polynomial of the epoch, reaching 0 at ``total_iters``.
+
+    .. math::
+        \eta_t = \eta_0 \left(1 - \frac{\min(t, T)}{T}\right)^{p}
+
+    computed recursively, as PyTorch does, by multiplying by
+    :math:`\left(\frac{1 - t/T}{1 - (t-1)/T}\right)^p` at each epoch up to :math:`T`.
+
+    Args:
+        optimizer (Optimizer): wrapped optimizer.
+        total_iters (int): number of epochs :math:`T` of the decay (default: 5).
+        power (float): power :math:`p` of the polynomial (default: 1.0).
+        last_epoch (int): index of the last epoch (default: -1).
+    """
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return _current_lrs(self.optimizer)
+        decay_factor = ((1.0 - self.last_epoch / self.total_iters)
+                        / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        return [group["lr"] * decay_factor for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        return [base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+                for base_lr in self.base_lrs]
+
+
 class _LRScheduler(LRScheduler):
     """The old name of :class:`LRScheduler`, still subclassed by older code."""
 
@@ -521,3 +564,13 @@ class ReduceLROnPlateau(LRScheduler):
         """Restore the state returned by :meth:`state_dict`."""
         self.__dict__.update(state_dict)
         self._init_is_better(mode=self.mode, threshold=self.threshold, threshold_mode=self.threshold_mode)
+
+
+# Cyclic and composite schedulers live in their own module (this one would grow too long); they are
+# imported last because they subclass the classes above.
+from ._cyclic_lr import (  # noqa: E402
+    ChainedScheduler, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR, SequentialLR)
+
+for _cls in (ChainedScheduler, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR, SequentialLR):
+    _cls.__module__ = __name__
+del _cls

@@ -26,6 +26,34 @@ def _scalar_dtype():
     return np.dtype(np.float64) if _dtype.get_default_dtype() is _dtype.float64 else np.dtype(np.float32)
 
 
+def _new_step():
+    """A fresh ``step`` counter: a 0-d tensor of :func:`_scalar_dtype`, as PyTorch keeps it on the CPU."""
+    return Tensor._wrap(np.zeros((), _scalar_dtype()))
+
+
+def _scalar_state(value):
+    """``value`` as a 0-d tensor of :func:`_scalar_dtype` (``step``, ``mu_product``, ``eta``... of old checkpoints)."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor._wrap(np.array(float(value), _scalar_dtype()))
+
+
+def _lerp_(start, end, weight):
+    """``start.lerp_(end, weight)`` for a Python ``weight``, in ``start``'s dtype.
+
+    PyTorch switches formulas at ``|weight| = 0.5`` so that ``weight = 1`` gives ``end`` exactly; the rounding
+    differs between the two, hence both are kept.
+    """
+    weight = start.dtype.type(weight)
+    diff = np.subtract(end, start)
+    if abs(weight) < 0.5:
+        diff *= weight
+        start += diff
+    else:
+        diff *= start.dtype.type(1) - weight
+        np.subtract(end, diff, out=start)
+
+
 def _unsupported_flags(defaults, **flags):
     """Refuse the PyTorch speed/graph flags torchless has no implementation for (CUDA graphs, fused kernels...)."""
     for name, value in flags.items():

@@ -1,0 +1,94 @@
+"""Adadelta: steps scaled by the ratio of running RMS of past updates and of gradients."""
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, _new_step, _scalar_state, _unsupported_flags
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta, PyTorch's formulation.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated when ``maximize``):
+
+    .. math::
+        g \leftarrow g + \lambda\theta, \quad
+        v \leftarrow \rho v + (1-\rho) g^2, \quad
+        \Delta \leftarrow \frac{\sqrt{u + \epsilon}}{\sqrt{v + \epsilon}} g, \quad
+        u \leftarrow \rho u + (1-\rho) \Delta^2, \quad
+        \theta \leftarrow \theta - \gamma \Delta
+
+    Args:
+        params (iterable): parameters to optimize, or dicts defining parameter groups.
+        lr (float): coefficient :math:`\gamma` scaling the delta before it is applied (default: 1.0).
+        rho (float): coefficient :math:`\rho` of the running averages of squared gradients and squared
+            deltas (default: 0.9).
+        eps (float): term added inside the square roots for numerical stability (default: 1e-6).
+        weight_decay (float): L2 penalty :math:`\lambda` (default: 0).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+
+    State per parameter: ``step``, ``square_avg`` (:math:`v`) and ``acc_delta`` (:math:`u`).
+    """
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
+                 maximize=False, differentiable=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Invalid rho value: {rho}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
+                    "foreach": foreach}
+        _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for key, default in (("foreach", None), ("maximize", False), ("differentiable", False),
+                                 ("capturable", False)):
+                group.setdefault(key, default)
+            for p in group["params"]:
+                if self.state.get(p):
+                    self.state[p]["step"] = _scalar_state(self.state[p]["step"])
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            for param, p, g in self._params_with_grad(group):
+                state = self.state[param]
+                if not state:
+                    state["step"] = _new_step()
+                    state["square_avg"] = Tensor._wrap(np.zeros_like(p))
+                    state["acc_delta"] = Tensor._wrap(np.zeros_like(p))
+                step_count = state["step"]._data
+                step_count += 1
+                _adadelta_update(p, g, state["square_avg"]._data, state["acc_delta"]._data, lr=float(group["lr"]),
+                                 rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
+                                 maximize=group["maximize"])
+                param._version += 1
+        return loss
+
+
+def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
+    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
+    scalar = p.dtype.type
+    p, g, square_avg, acc_delta = np.atleast_1d(p, g, square_avg, acc_delta)
+    if maximize:
+        g = np.negative(g)
+    if weight_decay != 0:
+        g = g + p * scalar(weight_decay)
+    square_avg *= scalar(rho)
+    square_avg += g * scalar(1 - rho) * g
+    std = np.sqrt(square_avg + scalar(eps))
+    delta = np.sqrt(acc_delta + scalar(eps))
+    delta /= std
+    delta *= g
+    acc_delta *= scalar(rho)
+    acc_delta += delta * scalar(1 - rho) * delta
+    p += delta * scalar(-lr)

@@ -1,0 +1,104 @@
+"""Adagrad: per-weight learning rates shrinking with the accumulated squared gradients."""
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, _new_step, _scalar_state, _unsupported_flags
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad, PyTorch's formulation.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated when ``maximize``), at step :math:`t`:
+
+    .. math::
+        \tilde\gamma \leftarrow \frac{\gamma}{1 + (t-1)\eta}, \quad
+        g \leftarrow g + \lambda\theta, \quad
+        s \leftarrow s + g^2, \quad
+        \theta \leftarrow \theta - \tilde\gamma \frac{g}{\sqrt{s} + \epsilon}
+
+    The accumulator :math:`s` starts at ``initial_accumulator_value``. Unlike the other optimizers, Adagrad
+    creates every parameter's state in its constructor (so its state_dict lists parameters that never had
+    a gradient).
+
+    Args:
+        params (iterable): parameters to optimize, or dicts defining parameter groups.
+        lr (float): learning rate :math:`\gamma` (default: 1e-2).
+        lr_decay (float): learning rate decay :math:`\eta` (default: 0).
+        weight_decay (float): L2 penalty :math:`\lambda` (default: 0).
+        initial_accumulator_value (float): starting value of the sum of squared gradients (default: 0).
+        eps (float): term added to the denominator for numerical stability (default: 1e-10).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+
+    State per parameter: ``step`` and ``sum``.
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= lr_decay:
+            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= initial_accumulator_value:
+            raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value, "foreach": foreach, "maximize": maximize}
+        _unsupported_flags(defaults, differentiable=differentiable, fused=fused)
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p, initial_accumulator_value)
+
+    def _init_state(self, param, initial_accumulator_value):
+        state = self.state[param]
+        state["step"] = _new_step()
+        state["sum"] = Tensor._wrap(np.full_like(param._data, initial_accumulator_value))
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for key, default in (("foreach", None), ("maximize", False), ("differentiable", False), ("fused", None)):
+                group.setdefault(key, default)
+            for p in group["params"]:
+                if self.state.get(p):
+                    self.state[p]["step"] = _scalar_state(self.state[p]["step"])
+
+    def share_memory(self):
+        """PyTorch moves the ``sum`` tensors to shared memory; NumPy arrays need nothing."""
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            for param, p, g in self._params_with_grad(group):
+                state = self.state[param]
+                if not state:
+                    # parameters added later by add_param_group: PyTorch takes the constructor's value here
+                    self._init_state(param, self.defaults["initial_accumulator_value"])
+                step_count = state["step"]._data
+                step_count += 1
+                _adagrad_update(p, g, state["sum"]._data, step=float(step_count), lr=float(group["lr"]),
+                                lr_decay=group["lr_decay"], eps=group["eps"], weight_decay=group["weight_decay"],
+                                maximize=group["maximize"])
+                param._version += 1
+        return loss
+
+
+def _adagrad_update(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, maximize):
+    """Update ``p`` and ``state_sum`` in place, with PyTorch's operations in its order and dtype."""
+    scalar = p.dtype.type
+    p, g, state_sum = np.atleast_1d(p, g, state_sum)
+    if maximize:
+        g = np.negative(g)
+    if weight_decay != 0:
+        g = g + p * scalar(weight_decay)
+    clr = lr / (1 + (step - 1) * lr_decay)
+    state_sum += g * g
+    std = np.sqrt(state_sum)
+    std += scalar(eps)
+    p += g * scalar(-clr) / std

@@ -1,0 +1,94 @@
+"""Adamax: Adam with the infinity norm in place of the second moment."""
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, _lerp_, _new_step, _scalar_state, _unsupported_flags
+
+
+class Adamax(Optimizer):
+    r"""Adamax (the infinity-norm variant of Adam), PyTorch's formulation.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated when ``maximize``), at step :math:`t`:
+
+    .. math::
+        g \leftarrow g + \lambda\theta, \quad
+        m \leftarrow \beta_1 m + (1-\beta_1) g, \quad
+        u \leftarrow \max(\beta_2 u, |g| + \epsilon), \quad
+        \theta \leftarrow \theta - \frac{\gamma}{1-\beta_1^t} \frac{m}{u}
+
+    Args:
+        params (iterable): parameters to optimize, or dicts defining parameter groups.
+        lr (float): learning rate :math:`\gamma` (default: 2e-3).
+        betas (Tuple[float, float]): coefficients of the running average of the gradient and of the
+            decaying infinity norm (default: (0.9, 0.999)).
+        eps (float): term added to :math:`|g|` for numerical stability (default: 1e-8).
+        weight_decay (float): L2 penalty :math:`\lambda` (default: 0).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+
+    State per parameter: ``step``, ``exp_avg`` (:math:`m`) and ``exp_inf`` (:math:`u`).
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
+                 maximize=False, differentiable=False, capturable=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
+                    "maximize": maximize}
+        _unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for key, default in (("foreach", None), ("maximize", False), ("differentiable", False),
+                                 ("capturable", False)):
+                group.setdefault(key, default)
+            for p in group["params"]:
+                if self.state.get(p):
+                    self.state[p]["step"] = _scalar_state(self.state[p]["step"])
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            for param, p, g in self._params_with_grad(group):
+                state = self.state[param]
+                if not state:
+                    state["step"] = _new_step()
+                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p))
+                    state["exp_inf"] = Tensor._wrap(np.zeros_like(p))
+                step_count = state["step"]._data
+                step_count += 1
+                _adamax_update(p, g, state["exp_avg"]._data, state["exp_inf"]._data, step=float(step_count),
+                               lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
+                               weight_decay=group["weight_decay"], maximize=group["maximize"])
+                param._version += 1
+        return loss
+
+
+def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay, maximize):
+    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
+    scalar = p.dtype.type
+    beta1, beta2 = betas
+    p, g, exp_avg, exp_inf = np.atleast_1d(p, g, exp_avg, exp_inf)
+    if maximize:
+        g = np.negative(g)
+    if weight_decay != 0:
+        g = g + p * scalar(weight_decay)
+    _lerp_(exp_avg, g, 1 - beta1)
+    exp_inf *= scalar(beta2)
+    norm = np.abs(g)
+    norm += scalar(eps)
+    np.maximum(exp_inf, norm, out=exp_inf)
+    clr = lr / (1 - beta1 ** step)
+    p += exp_avg * scalar(-clr) / exp_inf

@@ -1,0 +1,103 @@
+"""ASGD: averaged stochastic gradient descent."""
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, _new_step, _scalar_state, _unsupported_flags
+
+
+class ASGD(Optimizer):
+    r"""Averaged stochastic gradient descent, PyTorch's formulation.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated when ``maximize``), at step :math:`t`:
+
+    .. math::
+        g \leftarrow g + \lambda\theta, \quad
+        \theta \leftarrow (1 - \lambda_\eta \eta_t)\theta - \eta_t g, \quad
+        \bar\theta \leftarrow \bar\theta + \mu_t(\theta - \bar\theta) \text{ (or } \theta \text{ while } \mu_t = 1),
+
+    .. math::
+        \eta_{t+1} = \frac{\gamma}{(1 + \lambda_\eta \gamma t)^\alpha}, \quad
+        \mu_{t+1} = \frac{1}{\max(1, t - t_0)}
+
+    starting from :math:`\eta_1 = \gamma` and :math:`\mu_1 = 1`. The average :math:`\bar\theta` is kept in
+    the state as ``ax``; the parameters themselves follow the plain (decayed) SGD iterates.
+
+    Args:
+        params (iterable): parameters to optimize, or dicts defining parameter groups.
+        lr (float): learning rate :math:`\gamma` (default: 1e-2).
+        lambd (float): decay term :math:`\lambda_\eta` (default: 1e-4).
+        alpha (float): power :math:`\alpha` for the :math:`\eta` update (default: 0.75).
+        t0 (float): step :math:`t_0` at which averaging starts (default: 1e6).
+        weight_decay (float): L2 penalty :math:`\lambda` (default: 0).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+
+    State per parameter: ``step``, ``eta``, ``mu`` (0-d tensors of the default float dtype) and ``ax``.
+    """
+
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,
+                 maximize=False, differentiable=False, capturable=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "lambd": lambd, "alpha": alpha, "t0": t0, "weight_decay": weight_decay,
+                    "foreach": foreach, "maximize": maximize}
+        _unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for key, default in (("foreach", None), ("maximize", False), ("differentiable", False),
+                                 ("capturable", False)):
+                group.setdefault(key, default)
+            for p in group["params"]:
+                p_state = self.state.get(p)
+                if p_state:
+                    for key in ("step", "eta", "mu"):
+                        p_state[key] = _scalar_state(p_state[key])
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            for param, p, g in self._params_with_grad(group):
+                state = self.state[param]
+                if not state:
+                    state["step"] = _new_step()
+                    state["eta"] = _scalar_state(lr)
+                    state["mu"] = _scalar_state(1.0)
+                    state["ax"] = Tensor._wrap(np.zeros_like(p))
+                _asgd_update(p, g, state["ax"]._data, state["step"]._data, state["eta"]._data, state["mu"]._data,
+                             lr=lr, lambd=group["lambd"], alpha=group["alpha"], t0=group["t0"],
+                             weight_decay=group["weight_decay"], maximize=group["maximize"])
+                param._version += 1
+        return loss
+
+
+def _asgd_update(p, g, ax, step_t, eta, mu, *, lr, lambd, alpha, t0, weight_decay, maximize):
+    """Update ``p``, ``ax`` and the 0-d ``step_t``, ``eta``, ``mu`` in place, as PyTorch does.
+
+    ``eta`` and ``mu`` keep the default float dtype, so they are rounded to it at each step even for a
+    float64 parameter (under a float32 default), as in PyTorch.
+    """
+    scalar = p.dtype.type
+    p, g, ax = np.atleast_1d(p, g, ax)
+    if maximize:
+        g = np.negative(g)
+    step_t += 1
+    if weight_decay != 0:
+        g = g + p * scalar(weight_decay)
+    eta_value = float(eta)
+    p *= scalar(1 - lambd * eta_value)
+    p += g * scalar(-eta_value)
+    if float(mu) != 1:
+        ax += (p - ax) * scalar(mu)
+    else:
+        ax[...] = p
+    step = float(step_t)
+    eta[...] = lr / ((1 + lambd * lr * step) ** alpha)
+    mu[...] = 1 / max(1, step - t0)

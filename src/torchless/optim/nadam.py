@@ -1,0 +1,123 @@
+"""NAdam: Adam with Nesterov momentum (and its momentum-decay schedule)."""
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, _lerp_, _new_step, _scalar_state, _unsupported_flags
+
+
+class NAdam(Optimizer):
+    r"""NAdam, PyTorch's formulation.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated when ``maximize``), at step :math:`t`,
+    with :math:`\mu_t = \beta_1 (1 - \frac{1}{2} 0.96^{t\psi})`:
+
+    .. math::
+        m \leftarrow \beta_1 m + (1-\beta_1) g, \quad
+        v \leftarrow \beta_2 v + (1-\beta_2) g^2, \quad
+        \theta \leftarrow \theta - \gamma \left(\frac{(1-\mu_t) g}{1 - \prod_{i\le t}\mu_i}
+        + \frac{\mu_{t+1} m}{1 - \prod_{i\le t+1}\mu_i}\right) \Big/ \left(\sqrt{v / (1-\beta_2^t)} + \epsilon\right)
+
+    Weight decay adds :math:`\lambda\theta` to :math:`g` or, with ``decoupled_weight_decay``, multiplies
+    :math:`\theta` by :math:`1-\gamma\lambda` first.
+
+    Args:
+        params (iterable): parameters to optimize, or dicts defining parameter groups.
+        lr (float): learning rate :math:`\gamma` (default: 2e-3).
+        betas (Tuple[float, float]): coefficients of the running averages of the gradient and its square
+            (default: (0.9, 0.999)).
+        eps (float): term added to the denominator for numerical stability (default: 1e-8).
+        weight_decay (float): weight decay :math:`\lambda` (default: 0).
+        momentum_decay (float): momentum decay :math:`\psi` (default: 4e-3).
+        decoupled_weight_decay (bool): decay the weights directly, as AdamW (NAdamW) (default: False).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+
+    State per parameter: ``step``, ``mu_product`` (0-d tensors of the default float dtype, whatever the
+    parameter's), ``exp_avg`` and ``exp_avg_sq``.
+    """
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= momentum_decay:
+            raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay,
+                    "maximize": maximize, "foreach": foreach}
+        _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for key, default in (("maximize", False), ("foreach", None), ("capturable", False),
+                                 ("differentiable", False), ("decoupled_weight_decay", False)):
+                group.setdefault(key, default)
+            for p in group["params"]:
+                p_state = self.state.get(p)
+                if p_state:
+                    p_state["step"] = _scalar_state(p_state["step"])
+                    p_state["mu_product"] = _scalar_state(p_state["mu_product"])
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            for param, p, g in self._params_with_grad(group):
+                state = self.state[param]
+                if not state:
+                    state["step"] = _new_step()
+                    state["mu_product"] = _scalar_state(1.0)
+                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p))
+                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p))
+                step_count = state["step"]._data
+                step_count += 1
+                _nadam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, state["mu_product"]._data,
+                              step=float(step_count), lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
+                              weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
+                              decoupled=group["decoupled_weight_decay"], maximize=group["maximize"])
+                param._version += 1
+        return loss
+
+
+def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps, weight_decay, momentum_decay,
+                  decoupled, maximize):
+    """Update ``p``, the moments and the 0-d ``mu_product`` in place, as PyTorch does.
+
+    ``mu_product`` keeps its own (scalar) dtype: a float64 parameter under a float32 default dtype sees its
+    product of momentum coefficients rounded to float32 at every step, as in PyTorch.
+    """
+    scalar = p.dtype.type
+    beta1, beta2 = betas
+    p, g, exp_avg, exp_avg_sq = np.atleast_1d(p, g, exp_avg, exp_avg_sq)
+    if maximize:
+        g = np.negative(g)
+    bias_correction2 = 1 - beta2 ** step
+    if weight_decay != 0:
+        if decoupled:
+            p *= scalar(1 - lr * weight_decay)
+        else:
+            g = g + p * scalar(weight_decay)
+    mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+    mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+    mu_product *= mu_product.dtype.type(mu)
+    _lerp_(exp_avg, g, 1 - beta1)
+    exp_avg_sq *= scalar(beta2)
+    exp_avg_sq += g * scalar(1 - beta2) * g
+    denom = np.sqrt(exp_avg_sq / scalar(bias_correction2))
+    product = float(mu_product)
+    mu_product_next = product * mu_next
+    denom += scalar(eps)
+    p += g * scalar(-lr * (1.0 - mu) / (1.0 - product)) / denom
+    p += exp_avg * scalar((-lr * mu_next) / (1.0 - mu_product_next)) / denom

@@ -1,0 +1,117 @@
+"""RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, _lerp_, _new_step, _scalar_state, _unsupported_flags
+
+
+class RAdam(Optimizer):
+    r"""RAdam, PyTorch's formulation.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated when ``maximize``), at step :math:`t`,
+    with :math:`\rho_\infty = 2/(1-\beta_2) - 1` and :math:`\rho_t = \rho_\infty - 2t\beta_2^t/(1-\beta_2^t)`:
+
+    .. math::
+        m \leftarrow \beta_1 m + (1-\beta_1) g, \quad
+        v \leftarrow \beta_2 v + (1-\beta_2) g^2, \quad \hat m = m / (1-\beta_1^t),
+
+    .. math::
+        \theta \leftarrow \theta - \gamma \hat m r_t \frac{\sqrt{1-\beta_2^t}}{\sqrt{v} + \epsilon}
+        \text{ if } \rho_t > 5, \text{ else } \theta \leftarrow \theta - \gamma \hat m, \quad
+        r_t = \sqrt{\frac{(\rho_t-4)(\rho_t-2)\rho_\infty}{(\rho_\infty-4)(\rho_\infty-2)\rho_t}}
+
+    Weight decay adds :math:`\lambda\theta` to :math:`g` or, with ``decoupled_weight_decay``, multiplies
+    :math:`\theta` by :math:`1-\gamma\lambda` first.
+
+    Args:
+        params (iterable): parameters to optimize, or dicts defining parameter groups.
+        lr (float): learning rate :math:`\gamma` (default: 1e-3).
+        betas (Tuple[float, float]): coefficients of the running averages of the gradient and its square
+            (default: (0.9, 0.999)).
+        eps (float): term added to the denominator for numerical stability (default: 1e-8).
+        weight_decay (float): weight decay :math:`\lambda` (default: 0).
+        decoupled_weight_decay (bool): decay the weights directly, as AdamW (default: False).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+
+    State per parameter: ``step``, ``exp_avg`` and ``exp_avg_sq``.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False,
+                 *, foreach=None, maximize=False, capturable=False, differentiable=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
+                    "foreach": foreach, "decoupled_weight_decay": decoupled_weight_decay}
+        _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for key, default in (("foreach", None), ("maximize", False), ("differentiable", False),
+                                 ("decoupled_weight_decay", False), ("capturable", False)):
+                group.setdefault(key, default)
+            for p in group["params"]:
+                if self.state.get(p):
+                    self.state[p]["step"] = _scalar_state(self.state[p]["step"])
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            for param, p, g in self._params_with_grad(group):
+                state = self.state[param]
+                if not state:
+                    state["step"] = _new_step()
+                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p))
+                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p))
+                step_count = state["step"]._data
+                step_count += 1
+                _radam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, step=float(step_count),
+                              lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
+                              weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
+                              maximize=group["maximize"])
+                param._version += 1
+        return loss
+
+
+def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_decay, decoupled, maximize):
+    """Update ``p`` and the moments in place, with PyTorch's operations in its order and dtype."""
+    scalar = p.dtype.type
+    beta1, beta2 = betas
+    p, g, exp_avg, exp_avg_sq = np.atleast_1d(p, g, exp_avg, exp_avg_sq)
+    if maximize:
+        g = np.negative(g)
+    if weight_decay != 0:
+        if decoupled:
+            p *= scalar(1 - lr * weight_decay)
+        else:
+            g = g + p * scalar(weight_decay)
+    _lerp_(exp_avg, g, 1 - beta1)
+    exp_avg_sq *= scalar(beta2)
+    exp_avg_sq += g * scalar(1 - beta2) * g
+    bias_correction1 = 1 - beta1 ** step
+    bias_correction2 = 1 - beta2 ** step
+    bias_corrected_exp_avg = exp_avg / scalar(bias_correction1)
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+    if rho_t > 5.0:
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        # PyTorch evaluates ``number / tensor`` as ``tensor.reciprocal() * number``
+        adaptive_lr = np.sqrt(exp_avg_sq)
+        adaptive_lr += scalar(eps)
+        adaptive_lr = np.reciprocal(adaptive_lr)
+        adaptive_lr *= scalar(bias_correction2 ** 0.5)
+        p -= bias_corrected_exp_avg * scalar(lr) * adaptive_lr * scalar(rect)
+    else:
+        p -= bias_corrected_exp_avg * scalar(lr)

@@ -1,0 +1,118 @@
+"""RMSprop: gradients divided by a running root mean square, with optional momentum and centering."""
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, _lerp_, _new_step, _scalar_state, _unsupported_flags
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop, PyTorch's formulation.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated when ``maximize``):
+
+    .. math::
+        g \leftarrow g + \lambda\theta, \quad
+        v \leftarrow \alpha v + (1-\alpha) g^2, \quad
+        \tilde v \leftarrow v - \bar g^2 \text{ with } \bar g \leftarrow \alpha \bar g + (1-\alpha) g
+        \text{ (centered) or } v,
+
+    .. math::
+        b \leftarrow \mu b + g / (\sqrt{\tilde v} + \epsilon), \quad \theta \leftarrow \theta - \gamma b
+        \text{ (momentum } \mu > 0\text{) or } \theta \leftarrow \theta - \gamma g / (\sqrt{\tilde v} + \epsilon)
+
+    The square root is taken before adding :math:`\epsilon` (TensorFlow does the opposite).
+
+    Args:
+        params (iterable): parameters to optimize, or dicts defining parameter groups.
+        lr (float): learning rate :math:`\gamma` (default: 1e-2).
+        alpha (float): smoothing constant :math:`\alpha` (default: 0.99).
+        eps (float): term added to the denominator for numerical stability (default: 1e-8).
+        weight_decay (float): L2 penalty :math:`\lambda` (default: 0).
+        momentum (float): momentum factor :math:`\mu` (default: 0).
+        centered (bool): normalize by an estimate of the gradient's variance instead of its second moment
+            (default: False).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+
+    State per parameter: ``step``, ``square_avg``, and ``momentum_buffer`` (momentum > 0) and ``grad_avg``
+    (centered).
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= momentum:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not 0.0 <= alpha:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
+                    "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize}
+        _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for key, default in (("momentum", 0), ("centered", False), ("foreach", None), ("maximize", False),
+                                 ("differentiable", False), ("capturable", False)):
+                group.setdefault(key, default)
+            for p in group["params"]:
+                if self.state.get(p):
+                    self.state[p]["step"] = _scalar_state(self.state[p]["step"])
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            momentum, centered = group["momentum"], group["centered"]
+            for param, p, g in self._params_with_grad(group):
+                state = self.state[param]
+                if not state:
+                    state["step"] = _new_step()
+                    state["square_avg"] = Tensor._wrap(np.zeros_like(p))
+                    if momentum > 0:
+                        state["momentum_buffer"] = Tensor._wrap(np.zeros_like(p))
+                    if centered:
+                        state["grad_avg"] = Tensor._wrap(np.zeros_like(p))
+                step_count = state["step"]._data
+                step_count += 1
+                _rmsprop_update(p, g, state["square_avg"]._data,
+                                state["grad_avg"]._data if centered else None,
+                                state["momentum_buffer"]._data if momentum > 0 else None,
+                                lr=float(group["lr"]), alpha=group["alpha"], eps=group["eps"],
+                                weight_decay=group["weight_decay"], momentum=momentum, maximize=group["maximize"])
+                param._version += 1
+        return loss
+
+
+def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_decay, momentum, maximize):
+    """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
+    scalar = p.dtype.type
+    # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep everything an array
+    p, g, square_avg = np.atleast_1d(p, g, square_avg)
+    if maximize:
+        g = np.negative(g)
+    if weight_decay != 0:
+        g = g + p * scalar(weight_decay)
+    square_avg *= scalar(alpha)
+    square_avg += g * scalar(1 - alpha) * g
+    if grad_avg is not None:
+        grad_avg = np.atleast_1d(grad_avg)
+        _lerp_(grad_avg, g, 1 - alpha)
+        avg = np.sqrt(square_avg + grad_avg * scalar(-1) * grad_avg)
+    else:
+        avg = np.sqrt(square_avg)
+    avg += scalar(eps)
+    if buf is not None:
+        buf = np.atleast_1d(buf)
+        buf *= scalar(momentum)
+        buf += g / avg
+        p += buf * scalar(-lr)
+    else:
+        p += g * scalar(-lr) / avg

@@ -1,0 +1,92 @@
+"""Rprop: resilient backpropagation, steps of per-weight sizes driven by gradient signs only."""
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, _new_step, _scalar_state, _unsupported_flags
+
+
+class Rprop(Optimizer):
+    r"""Resilient backpropagation, PyTorch's formulation.
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated when ``maximize``) and per-weight step
+    sizes :math:`\eta` (starting at ``lr``), elementwise:
+
+    .. math::
+        \eta \leftarrow \operatorname{clamp}(\eta \cdot \begin{cases}
+            \eta_+ & g \, g_{prev} > 0 \\ \eta_- & g \, g_{prev} < 0 \\ 1 & \text{otherwise}
+        \end{cases}, \Gamma_{min}, \Gamma_{max}), \quad
+        g \leftarrow 0 \text{ where } g \, g_{prev} < 0, \quad
+        \theta \leftarrow \theta - \eta \operatorname{sign}(g), \quad g_{prev} \leftarrow g
+
+    Args:
+        params (iterable): parameters to optimize, or dicts defining parameter groups.
+        lr (float): initial step size (default: 1e-2).
+        etas (Tuple[float, float]): multiplicative decrease and increase factors :math:`(\eta_-, \eta_+)`,
+            with :math:`0 < \eta_- < 1 < \eta_+` (default: (0.5, 1.2)).
+        step_sizes (Tuple[float, float]): smallest and largest step sizes
+            :math:`(\Gamma_{min}, \Gamma_{max})` (default: (1e-6, 50)).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+
+    State per parameter: ``step``, ``prev`` (the previous, masked gradient) and ``step_size``.
+    """
+
+    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False, foreach=None,
+                 maximize=False, differentiable=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 < etas[0] < 1.0 < etas[1]:
+            raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
+        defaults = {"lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach, "maximize": maximize}
+        _unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for key, default in (("foreach", None), ("maximize", False), ("differentiable", False),
+                                 ("capturable", False)):
+                group.setdefault(key, default)
+            for p in group["params"]:
+                if self.state.get(p):
+                    self.state[p]["step"] = _scalar_state(self.state[p]["step"])
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            etaminus, etaplus = group["etas"]
+            step_size_min, step_size_max = group["step_sizes"]
+            for param, p, g in self._params_with_grad(group):
+                state = self.state[param]
+                if not state:
+                    state["step"] = _new_step()
+                    state["prev"] = Tensor._wrap(np.zeros_like(p))
+                    state["step_size"] = Tensor._wrap(np.full_like(g, float(group["lr"])))
+                step_count = state["step"]._data
+                step_count += 1
+                _rprop_update(p, g, state["prev"]._data, state["step_size"]._data, etaminus=etaminus,
+                              etaplus=etaplus, step_size_min=step_size_min, step_size_max=step_size_max,
+                              maximize=group["maximize"])
+                param._version += 1
+        return loss
+
+
+def _rprop_update(p, g, prev, step_size, *, etaminus, etaplus, step_size_min, step_size_max, maximize):
+    """Update ``p``, ``prev`` and ``step_size`` in place, as PyTorch does."""
+    scalar = p.dtype.type
+    p, g, prev, step_size = np.atleast_1d(p, g, prev, step_size)
+    if maximize:
+        g = np.negative(g)
+    sign = np.sign(g * prev)
+    sign[sign > 0] = scalar(etaplus)
+    sign[sign < 0] = scalar(etaminus)
+    sign[sign == 0] = 1
+    step_size *= sign
+    np.clip(step_size, scalar(step_size_min), scalar(step_size_max), out=step_size)
+    # after a sign change the weight stays put, and the zero stored in ``prev`` keeps the next step size as is
+    g = g.copy()
+    g[sign == scalar(etaminus)] = 0
+    p -= np.sign(g) * step_size
+    prev[...] = g
