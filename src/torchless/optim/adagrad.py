@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _new_step, _scalar_state, _unsupported_flags
+from .optimizer import Optimizer, _new_step, _unsupported_flags
 
 
 class Adagrad(Optimizer):
@@ -61,12 +61,7 @@ class Adagrad(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for key, default in (("foreach", None), ("maximize", False), ("differentiable", False), ("fused", None)):
-                group.setdefault(key, default)
-            for p in group["params"]:
-                if self.state.get(p):
-                    self.state[p]["step"] = _scalar_state(self.state[p]["step"])
+        self._fill_missing((("foreach", None), ("maximize", False), ("differentiable", False), ("fused", None)))
 
     def share_memory(self):
         """PyTorch moves the ``sum`` tensors to shared memory; NumPy arrays need nothing."""

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _new_step, _scalar_state, _unsupported_flags
+from .optimizer import COMMON_FLAGS, Optimizer, _new_step, _scalar_state, _unsupported_flags
 
 
 class ASGD(Optimizer):
@@ -49,15 +49,7 @@ class ASGD(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for key, default in (("foreach", None), ("maximize", False), ("differentiable", False),
-                                 ("capturable", False)):
-                group.setdefault(key, default)
-            for p in group["params"]:
-                p_state = self.state.get(p)
-                if p_state:
-                    for key in ("step", "eta", "mu"):
-                        p_state[key] = _scalar_state(p_state[key])
+        self._fill_missing(COMMON_FLAGS, counters=("step", "eta", "mu"))
 
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""

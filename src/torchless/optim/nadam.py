@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _lerp_, _new_step, _scalar_state, _unsupported_flags
+from .optimizer import COMMON_FLAGS, Optimizer, _lerp_, _new_step, _scalar_state, _unsupported_flags
 
 
 class NAdam(Optimizer):
@@ -60,15 +60,7 @@ class NAdam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for key, default in (("maximize", False), ("foreach", None), ("capturable", False),
-                                 ("differentiable", False), ("decoupled_weight_decay", False)):
-                group.setdefault(key, default)
-            for p in group["params"]:
-                p_state = self.state.get(p)
-                if p_state:
-                    p_state["step"] = _scalar_state(p_state["step"])
-                    p_state["mu_product"] = _scalar_state(p_state["mu_product"])
+        self._fill_missing(COMMON_FLAGS + (("decoupled_weight_decay", False),), counters=("step", "mu_product"))
 
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""

@@ -62,6 +62,10 @@ def _unsupported_flags(defaults, **flags):
         defaults[name] = value
 
 
+# Flags every optimizer's param groups carry since PyTorch 2.x, with their defaults.
+COMMON_FLAGS = (("foreach", None), ("maximize", False), ("differentiable", False), ("capturable", False))
+
+
 class Optimizer:
     """Base class for all optimizers.
 
@@ -93,6 +97,18 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+    def _fill_missing(self, group_defaults, counters=("step",)):
+        """After unpickling an optimizer saved by an older version: the group keys it lacked, with their
+        defaults, and its per-parameter ``counters`` as 0-d tensors (as newer PyTorch keeps them)."""
+        for group in self.param_groups:
+            for key, default in group_defaults:
+                group.setdefault(key, default)
+            for p in group["params"]:
+                p_state = self.state.get(p)
+                if p_state:
+                    for key in counters:
+                        p_state[key] = _scalar_state(p_state[key])
 
     def __repr__(self):
         text = self.__class__.__name__ + " ("

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _lerp_, _new_step, _scalar_state, _unsupported_flags
+from .optimizer import COMMON_FLAGS, Optimizer, _lerp_, _new_step, _unsupported_flags
 
 
 class RAdam(Optimizer):
@@ -57,13 +57,7 @@ class RAdam(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        for group in self.param_groups:
-            for key, default in (("foreach", None), ("maximize", False), ("differentiable", False),
-                                 ("decoupled_weight_decay", False), ("capturable", False)):
-                group.setdefault(key, default)
-            for p in group["params"]:
-                if self.state.get(p):
-                    self.state[p]["step"] = _scalar_state(self.state[p]["step"])
+        self._fill_missing(COMMON_FLAGS + (("decoupled_weight_decay", False),))
 
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""

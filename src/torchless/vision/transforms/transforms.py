@@ -315,34 +315,33 @@ class RandomCrop(_Transform):
         return f"{self.__class__.__name__}(size={self.size}, padding={self.padding})"
 
 
-class RandomHorizontalFlip(_Transform):
+class _WithProbability(_Transform):
+    """Applies ``_function`` to the image with probability ``p``."""
+
+    _function = None
+
+    def __init__(self, p=0.5):
+        self.p = p
+
+    def forward(self, img):
+        if _rand() < self.p:
+            return self._function(img)
+        return img
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"
+
+
+class RandomHorizontalFlip(_WithProbability):
     """Flip the image left to right with probability ``p`` (default 0.5)."""
 
-    def __init__(self, p=0.5):
-        self.p = p
-
-    def forward(self, img):
-        if _rand() < self.p:
-            return F.hflip(img)
-        return img
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
+    _function = staticmethod(F.hflip)
 
 
-class RandomVerticalFlip(_Transform):
+class RandomVerticalFlip(_WithProbability):
     """Flip the image top to bottom with probability ``p`` (default 0.5)."""
 
-    def __init__(self, p=0.5):
-        self.p = p
-
-    def forward(self, img):
-        if _rand() < self.p:
-            return F.vflip(img)
-        return img
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
+    _function = staticmethod(F.vflip)
 
 
 class RandomRotation(_Transform):
@@ -774,31 +773,13 @@ class GaussianBlur(_Transform):
         return f"{self.__class__.__name__}(kernel_size={self.kernel_size}, sigma={self.sigma})"
 
 
-class RandomInvert(_Transform):
+class RandomInvert(_WithProbability):
     """Invert the colours with probability ``p`` (default 0.5)."""
 
-    def __init__(self, p=0.5):
-        self.p = p
-
-    def forward(self, img):
-        if _rand() < self.p:
-            return F.invert(img)
-        return img
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
+    _function = staticmethod(F.invert)
 
 
-class RandomAutocontrast(_Transform):
+class RandomAutocontrast(_WithProbability):
     """Autocontrast the image with probability ``p`` (default 0.5)."""
 
-    def __init__(self, p=0.5):
-        self.p = p
-
-    def forward(self, img):
-        if _rand() < self.p:
-            return F.autocontrast(img)
-        return img
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(p={self.p})"
+    _function = staticmethod(F.autocontrast)
