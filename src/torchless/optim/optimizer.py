@@ -54,6 +54,26 @@ def _lerp_(start, end, weight):
         np.subtract(end, diff, out=start)
 
 
+def _check_lr(lr):
+    """PyTorch's check of a learning rate: a number >= 0 (NaN refused) or a 1-element tensor."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_nonnegative(**values):
+    """PyTorch's checks of hyperparameters, in the order given: each >= 0 (NaN refused), except
+    ``betas``, whose two values must lie in [0, 1). ``epsilon`` is how PyTorch's message names eps."""
+    for name, value in values.items():
+        if name == "betas":
+            for index in (0, 1):
+                if not 0.0 <= value[index] < 1.0:
+                    raise ValueError(f"Invalid beta parameter at index {index}: {value[index]}")
+        elif not 0.0 <= value:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
 def _unsupported_flags(defaults, **flags):
     """Refuse the PyTorch speed/graph flags torchless has no implementation for (CUDA graphs, fused kernels...)."""
     for name, value in flags.items():
