@@ -166,3 +166,31 @@ class WriteOnlyStream(io.RawIOBase):
 
     def getvalue(self):
         return b"".join(self.chunks)
+
+
+# --------------------------------------------------------------------------- optimizers
+OPTIMIZER_SHAPES = [(3, 4), (5,), ()]  # a matrix, a vector and a scalar parameter
+
+
+def optimizer_problem(dtype, seed, steps):
+    """Initial parameter values (of OPTIMIZER_SHAPES) and, for each step, one gradient per parameter."""
+    rng = np.random.default_rng(seed)
+    initial = [rng.standard_normal(s).astype(dtype) for s in OPTIMIZER_SHAPES]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in OPTIMIZER_SHAPES] for _ in range(steps)]
+    return initial, grads
+
+
+def take_steps(lib, optimizer, params, grads):
+    """One ``optimizer.step()`` for each entry of ``grads`` (a gradient array per parameter)."""
+    for step_grads in grads:
+        for p, g in zip(params, step_grads):
+            p.grad = lib.tensor(g.copy())
+        optimizer.step()
+
+
+def run_optimizer(lib, name, options, initial, grads):
+    """Parameters of ``initial`` values optimised by ``lib.optim.<name>(**options)`` through ``grads``."""
+    params = [lib.nn.Parameter(lib.tensor(a.copy())) for a in initial]
+    optimizer = getattr(lib.optim, name)(params, **options)
+    take_steps(lib, optimizer, params, grads)
+    return params, optimizer

@@ -6,8 +6,8 @@ import pytest
 
 import torchless
 from torchless.nn import Parameter
+from helpers import optimizer_problem, run_optimizer, take_steps
 
-SHAPES = [(3, 4), (5,), ()]
 STEPS = 10
 TOLERANCE = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
 
@@ -66,26 +66,10 @@ CASES = [(name, options) for name, all_options in OPTIONS.items() for options in
 
 
 def make_problem(dtype, seed=0, steps=STEPS):
-    """Initial parameter values and, for each step, one gradient per parameter."""
-    rng = np.random.default_rng(seed)
-    initial = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
-    grads = [[rng.standard_normal(s).astype(dtype) for s in SHAPES] for _ in range(steps)]
-    return initial, grads
+    return optimizer_problem(dtype, seed, steps)
 
 
-def take_steps(lib, optimizer, params, grads):
-    for step_grads in grads:
-        for p, g in zip(params, step_grads):
-            p.grad = lib.tensor(g.copy())
-        optimizer.step()
-
-
-def run(lib, name, options, initial, grads):
-    """Parameters of ``initial`` values optimised by ``lib.optim.<name>(**options)`` through ``grads``."""
-    params = [lib.nn.Parameter(lib.tensor(a.copy())) for a in initial]
-    optimizer = getattr(lib.optim, name)(params, **options)
-    take_steps(lib, optimizer, params, grads)
-    return params, optimizer
+run = run_optimizer
 
 
 @pytest.fixture
