@@ -1335,15 +1335,16 @@ class Tensor:
 
     def gather(self, dim, index):
         idx = index._data if isinstance(index, Tensor) else np.asarray(index)
-        return self._gather(normalize_dim(dim, self._data.ndim), idx, "GatherBackward0")
+        axis = normalize_dim(dim, self._data.ndim)
+        _check_index_along(self._data.shape, axis, idx, "gather", "input")
+        if not self._data.ndim or not idx.ndim:  # PyTorch takes a 0-d tensor or index as one element
+            return self.reshape(-1)._gather(0, idx.reshape(-1), "GatherBackward0").reshape(idx.shape)
+        return self._gather(axis, idx, "GatherBackward0")
 
     def _gather(self, axis, indices, name):
+        """The entries at ``indices`` along ``axis`` (indices already checked; None: a 0-d tensor's value)."""
         if indices is None:  # a 0-d tensor: its one value
             return indexing.Index.apply(self, key=(), name=name)
-        if name == "GatherBackward0":
-            _check_index_along(self._data.shape, axis, indices, "gather", "input")
-            if not self._data.ndim or not indices.ndim:  # PyTorch takes a 0-d tensor or index as one element
-                return self.reshape(-1)._gather(0, indices.reshape(-1), name).reshape(indices.shape)
         key = list(np.indices(indices.shape, sparse=True))
         key[axis] = indices
         return indexing.Index.apply(self, key=tuple(key), name=name)
