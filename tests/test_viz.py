@@ -135,6 +135,23 @@ def test_activations_keep_the_models_mode_and_check_the_input(course, digit):
         viz.activations(course, torchless.zeros(2, 1, 28, 28))
 
 
+@pytest.mark.parametrize("rows, cols, h, w, gap", [(1, 1, 3, 2, 1), (1, 5, 3, 3, 1), (4, 1, 2, 5, 2),
+                                                   (3, 10, 4, 4, 1), (2, 3, 6, 6, 3)])
+def test_mosaic_places_tiles_with_nan_gaps_between(rows, cols, h, w, gap):
+    from torchless.viz._figure import mosaic
+
+    tiles = np.random.default_rng(rows * cols).standard_normal((rows, cols, h, w))
+    expected = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan)
+    for r in range(rows):
+        for c in range(cols):
+            for i in range(h):
+                for j in range(w):
+                    expected[r * (h + gap) + i, c * (w + gap) + j] = tiles[r, c, i, j]
+    found = mosaic(tiles, gap)
+    assert found.dtype == np.float64
+    np.testing.assert_array_equal(found, expected)
+
+
 def test_curves_plot_the_history(tmp_path):
     history = [{"epoch": 1, "train_loss": 0.9, "train_accuracy": 0.7, "test_accuracy": 0.8},
                {"epoch": 2, "train_loss": 0.4, "train_accuracy": 0.9, "test_accuracy": 0.93}]

@@ -1,8 +1,8 @@
-"""torchvision's interface for torchless: ``datasets`` (MNIST, FashionMNIST, KMNIST, CIFAR10/100) and ``transforms``;
-both load on first use."""
+"""torchvision's interface for torchless: ``datasets`` (MNIST, FashionMNIST, KMNIST, EMNIST, CIFAR10/100,
+ImageFolder), ``transforms`` and ``utils`` (make_grid, save_image); each loads on first use."""
 import importlib as _importlib
 
-_LAZY_SUBMODULES = {"datasets", "transforms"}
+_LAZY_SUBMODULES = {"datasets", "transforms", "utils"}
 
 
 def __getattr__(name):

@@ -1,0 +1,72 @@
+"""EMNIST (Cohen, Afshar, Tapson, van Schaik, 2017): NIST handwritten digits and letters in MNIST's format,
+read from the files torchvision unpacks into ``root/EMNIST/raw``."""
+import os
+import string
+
+from .mnist import _LocalOnlyMNIST
+from .utils import verify_str_arg
+
+
+class EMNIST(_LocalOnlyMNIST):
+    """The EMNIST dataset: 28 x 28 greyscale characters in six splits.
+
+    Items are ``(image, target)`` as for ``MNIST``: a 28 x 28 uint8 array and an ``int``. As in torchvision,
+    images come exactly as stored in the files, which hold each character transposed (rows and columns
+    swapped) -- ``transforms.Lambda(lambda img: img.T)`` before ``ToTensor`` turns them upright.
+
+    Args:
+        root (str or path): directory holding ``EMNIST/raw/`` with the IDX files
+            ``emnist-<split>-{train,test}-{images-idx3,labels-idx1}-ubyte`` (plain or ``.gz``), the layout
+            torchvision's download leaves.
+        split (string): The dataset has 6 different splits: ``byclass``, ``bymerge``,
+            ``balanced``, ``letters``, ``digits`` and ``mnist``. This argument specifies
+            which one to use.
+        train (bool): the split's training set if ``True``, else its test set.
+        transform (callable, optional): applied to each 28 x 28 uint8 image array.
+        target_transform (callable, optional): applied to each ``int`` target.
+        download (bool): accepted for compatibility; nothing is downloaded.
+
+    Attributes:
+        data (Tensor): uint8, N x 28 x 28.  targets (Tensor): int64, N.
+        classes (list of str): the split's class names, ``classes_split_dict[split]``.
+
+    Raises:
+        ValueError: "Unknown value '...' for argument split. Valid values are {...}." for an unknown split.
+        RuntimeError: "Dataset not found..." when the split's files are missing, or naming a corrupt file.
+    """
+
+    splits = ("byclass", "bymerge", "balanced", "letters", "digits", "mnist")
+    # bymerge and balanced merge the letters whose upper and lower case look alike into one class
+    _merged_classes = {"c", "i", "j", "k", "l", "m", "o", "p", "s", "u", "v", "w", "x", "y", "z"}
+    _all_classes = set(string.digits + string.ascii_letters)
+    classes_split_dict = {
+        "byclass": sorted(_all_classes),
+        "bymerge": sorted(_all_classes - _merged_classes),
+        "balanced": sorted(_all_classes - _merged_classes),
+        "letters": ["N/A"] + list(string.ascii_lowercase),  # letter labels start at 1
+        "digits": list(string.digits),
+        "mnist": list(string.digits),
+    }
+
+    def __init__(self, root, split, train=True, transform=None, target_transform=None, download=False):
+        self.split = verify_str_arg(split, "split", self.splits)
+        self.classes = self.classes_split_dict[self.split]  # before loading: labels are checked against it
+        super().__init__(root, train=train, transform=transform, target_transform=target_transform,
+                         download=download)
+
+    @property
+    def _file_prefix(self):
+        return f"emnist-{self.split}-{'train' if self.train else 'test'}"
+
+    def _split_files(self):
+        return f"{self._file_prefix}-images-idx3-ubyte", f"{self._file_prefix}-labels-idx1-ubyte"
+
+    @property
+    def images_file(self):
+        name = self._split_files()[0]
+        return self._find(name) or os.path.join(self.raw_folder, name)
+
+    @property
+    def labels_file(self):
+        name = self._split_files()[1]
+        return self._find(name) or os.path.join(self.raw_folder, name)
