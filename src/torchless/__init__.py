@@ -8,9 +8,13 @@ import importlib as _importlib
 
 from . import _dtype
 from ._allocator import tune_malloc_at_import as _tune_malloc
+from ._compile import compile
 from ._creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
     rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
+)
+from ._determinism import (
+    are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled, use_deterministic_algorithms,
 )
 from ._dtype import (
     bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
@@ -41,7 +45,7 @@ strided = "torch.strided"
 contiguous_format = channels_last = preserve_format = None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends",
-                    "return_types"}
+                    "cuda", "return_types"}
 
 
 def __getattr__(name):

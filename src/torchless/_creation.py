@@ -5,13 +5,13 @@ import numbers
 import numpy as np
 
 from . import _dtype
-from ._tensor import Tensor, _shape_arg, device
+from ._tensor import Tensor, _require_cpu, _shape_arg
 from .random import numpy_rng
 
 
 def _finish(array, requires_grad=False, device_arg=None):
     if device_arg is not None:
-        device(device_arg)
+        _require_cpu(device_arg)
     out = Tensor._wrap(array)
     if requires_grad:
         out.requires_grad = True

@@ -42,6 +42,9 @@ class _ReturnType(tuple):
     def __new__(cls, values, indices):
         return tuple.__new__(cls, (values, indices))
 
+    def __getnewargs__(self):  # pickled as its two tensors
+        return tuple(self)
+
     values = property(lambda self: self[0])
     indices = property(lambda self: self[1])
 
@@ -50,24 +53,46 @@ class _ReturnType(tuple):
 
 
 def _return_type(name):
-    return type(name, (_ReturnType,), {"__slots__": (), "_name": name})
+    return type(name, (_ReturnType,), {"__slots__": (), "_name": name, "__module__": "torchless.return_types"})
 
 
 _RETURN_TYPES = {n: _return_type(n) for n in ("max", "min", "sort", "topk", "mode", "median", "kthvalue")}
 
 
+# The device types PyTorch's parser knows, in the order its error message lists them.
+_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla",
+                 "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+
+
 class device:
-    """A device: torchless computes on the CPU only."""
+    """A device, ``torch.device``: any device PyTorch names can be described (``device('cuda:0')``), but
+    torchless computes on the CPU only, so only CPU devices hold tensors (see :func:`_require_cpu`).
+
+    ``device(type)`` with ``type`` like ``'cpu'`` or ``'cuda:1'``, or ``device(type, index)``.
+    """
 
     __slots__ = ("type", "index")
 
     def __init__(self, type="cpu", index=None):
         if isinstance(type, device):
-            type, index = type.type, type.index
-        name, _, number = str(type).partition(":")
-        if name != "cpu":
-            raise RuntimeError(f"torchless runs on the CPU only; got device '{type}'")
-        self.type, self.index = name, (int(number) if number else index)
+            type, index = type.type, type.index if index is None else index
+        if isinstance(type, int) and not isinstance(type, bool):
+            # PyTorch reads a bare index as one of the current accelerator, which a CPU-only build lacks.
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        name, colon, number = str(type).partition(":")
+        if name not in _DEVICE_TYPES:
+            raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device string: "
+                               f"{type}")
+        if colon:
+            if not number.isdigit() or (len(number) > 1 and number[0] == "0"):
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: "
+                                   f"{type}")
+            index = int(number)
+        if index is not None and index < 0:
+            raise RuntimeError("Device index must not be negative")
+        self.type, self.index = name, index
 
     def __repr__(self):
         if self.index is None:
@@ -78,13 +103,28 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        try:
-            return str(device(other)) == str(self)
-        except RuntimeError:
-            return False
+        if not isinstance(other, device):
+            return NotImplemented  # as PyTorch: a device never equals a string
+        return self.type == other.type and self.index == other.index
 
     def __hash__(self):
-        return hash(str(self))
+        return hash((self.type, self.index))
+
+    def __reduce__(self):
+        return device, (self.type, self.index)
+
+
+def _require_cpu(where):
+    """The CPU ``device`` named by ``where`` (a string or device), or PyTorch's error for a device this
+    CPU-only build has no support for (a CUDA device: 'Torch not compiled with CUDA enabled')."""
+    target = where if isinstance(where, device) else device(where)
+    if target.type == "cpu":
+        return target
+    if target.type in ("cuda", "xpu"):
+        raise AssertionError(f"Torch not compiled with {target.type.upper()} enabled")
+    if target.type == "mps":
+        raise RuntimeError("PyTorch is not linked with support for mps devices")
+    raise RuntimeError(f"torchless runs on the CPU only; got device '{target}'")
 
 
 _CPU = device("cpu")
@@ -386,7 +426,7 @@ class Tensor:
             elif isinstance(a, Tensor):
                 dtype = a.dtype
             elif isinstance(a, (str, device)):
-                device(a)
+                _require_cpu(a)
         if dtype is None or dtype.numpy == self._data.dtype:
             return self.clone() if kwargs.get("copy") else self
         if not dtype.is_floating_point:  # no gradient flows into integer or bool values
@@ -417,8 +457,9 @@ class Tensor:
     def cpu(self):
         return self
 
-    def cuda(self, *args, **kwargs):
-        raise RuntimeError("torchless runs on the CPU only: Tensor.cuda() is not available")
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        _require_cpu("cuda" if device is None else device)  # raises: no CUDA here
+        return self
 
     def float(self):
         return self.to(_dtype.float32)
@@ -474,11 +515,30 @@ class Tensor:
         return self.grad_fn is not None and self.grad_fn._retained is not None
 
     def register_hook(self, hook):
-        """Call ``hook(grad)`` when this leaf's gradient is computed; it may return a replacement."""
+        """Call ``hook(grad)`` whenever the gradient with respect to this tensor is computed; a tensor it returns
+        (of the same shape and dtype) replaces that gradient.
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        from .utils.hooks import RemovableHandle
+
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        self._hooks = (self._hooks or []) + [hook]
-        return hook
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = {}
+            hooks = self._hooks
+        else:
+            # Kept by the node: a later in-place op rebinds this tensor to a new node, and the hook still sees
+            # the gradient of the value it was registered on, as in PyTorch.
+            node = self.grad_fn
+            if node._tensor_hooks is None:
+                node._tensor_hooks = {}
+            hooks = node._tensor_hooks
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     # ------------------------------------------------------------------ printing
     def __repr__(self):
@@ -1885,6 +1945,8 @@ class Tensor:
             (node,) = node.edges
             if isinstance(node, Tensor):
                 raise RuntimeError("a view of " + _LEAF_INPLACE)
+        if hasattr(node, "modified_inplace_error"):  # an output of a module with backward hooks
+            raise RuntimeError(node.modified_inplace_error(self.grad_fn))
 
     def _rebind(self, result):
         """Make this tensor the result of a recorded in-place op (the graph keeps the old value)."""

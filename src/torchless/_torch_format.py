@@ -449,9 +449,8 @@ class _ArchiveReader:
         elif isinstance(obj, _DeviceRecord):
             try:
                 result = device(*obj.args)
-            except RuntimeError:
-                raise _Refused(f"the checkpoint holds torch.device{obj.args}, but torchless runs on the CPU only") \
-                    from None
+            except RuntimeError as error:
+                raise _Refused(f"bad torch.device{obj.args}: {error}") from None
         elif isinstance(obj, _Global) and isinstance(obj.dtype, _dtype.dtype) and obj.name == f"torch.{obj.dtype.name}":
             result = obj.dtype
         elif isinstance(obj, _Storage):

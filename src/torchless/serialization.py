@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _dtype
 from ._size import Size
-from ._tensor import Tensor, device
+from ._tensor import Tensor, _require_cpu, device
 
 __all__ = ["save", "load", "CheckpointError"]
 
@@ -282,7 +282,10 @@ class _Decoder:
         if kind == "dtype":
             return _dtype._BY_NAME[node["name"]]
         if kind == "device":
-            return device(node["name"])
+            try:
+                return device(node["name"])
+            except RuntimeError:
+                raise ValueError(f"unknown device {node['name']!r}") from None
         raise ValueError(f"unknown node type {kind!r}")
 
     def _decode_tensor(self, node, kind):
@@ -379,7 +382,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
 
             # PyTorch's error for restoring a tensor on a CUDA device it does not have
             _torch_format._location_checker(None)(str(map_location))
-        device(map_location)
+        _require_cpu(map_location)
     if isinstance(f, (str, bytes, os.PathLike)):
         name = repr(os.fsdecode(f))
         with open(f, "rb") as stream:

@@ -29,11 +29,19 @@ class _MinMax(tuple):
     def __new__(cls, low, high):
         return tuple.__new__(cls, (low, high))
 
+    def __getnewargs__(self):  # pickled as its two tensors
+        return tuple(self)
+
     min = property(lambda self: self[0])
     max = property(lambda self: self[1])
 
     def __repr__(self):
         return f"torchless.return_types.aminmax(\nmin={self[0]!r},\nmax={self[1]!r})"
+
+
+# Named as PyTorch's, for type(result).__name__ and pickling: torchless.return_types.aminmax.
+_MinMax.__name__ = _MinMax.__qualname__ = "aminmax"
+_MinMax.__module__ = "torchless.return_types"
 
 
 def _default_float():

@@ -5,7 +5,12 @@ from collections.abc import Mapping
 
 from ..._tensor import Tensor, typename
 from ...autograd import grad_mode
+from ...utils.hooks import BackwardHook, RemovableHandle
 from ..parameter import Buffer, Parameter
+
+# Backward hooks of every module (register_module_full_backward_hook and _pre_hook), run before each module's own.
+_global_backward_hooks = OrderedDict()
+_global_backward_pre_hooks = OrderedDict()
 
 
 def _addindent(text, spaces):
@@ -24,27 +29,6 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
 
     __str__ = __repr__
-
-
-class RemovableHandle:
-    """Returned by ``register_*_hook``; ``remove()`` unregisters the hook (and its entries in ``extra``)."""
-
-    _next_id = 0
-
-    def __init__(self, hooks, *extra):
-        self._hooks, self._extra = hooks, extra
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self):
-        for registry in (self._hooks,) + self._extra:
-            registry.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class Module:
@@ -74,12 +58,15 @@ class Module:
         d["_forward_hooks_always_called"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
         d["_forward_pre_hooks_with_kwargs"] = OrderedDict()
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks
+                or _global_backward_hooks or _global_backward_pre_hooks):
             return self.forward(*args, **kwargs)
         result = None
         always_called = set()  # the always_call hooks that have run
@@ -96,6 +83,12 @@ class Module:
                     replaced = hook(self, args)
                     if replaced is not None:
                         args = replaced if isinstance(replaced, tuple) else (replaced,)
+            backward_hooks = [*_global_backward_hooks.values(), *self._backward_hooks.values()]
+            backward_pre_hooks = [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+            backward_hook = None
+            if backward_hooks or backward_pre_hooks:
+                backward_hook = BackwardHook(self, backward_hooks, backward_pre_hooks)
+                args = backward_hook.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
             for hook_id, hook in list(self._forward_hooks.items()):
                 if hook_id in self._forward_hooks_always_called:
@@ -103,6 +96,11 @@ class Module:
                 replaced = self._call_forward_hook(hook_id, hook, args, kwargs, result)
                 if replaced is not None:
                     result = replaced
+            if backward_hook is not None:
+                if not isinstance(result, (Tensor, tuple)):
+                    warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of "
+                                  f"Tensors but received {type(result)}", stacklevel=2)
+                result = backward_hook.setup_output_hook(result)
             return result
         except Exception:
             # As in PyTorch, hooks registered with always_call=True that have not run yet still run when a pre-hook,
@@ -454,7 +452,7 @@ class Module:
     def to(self, *args, **kwargs):
         """Convert floating-point parameters and buffers to a dtype (devices other than 'cpu' are refused)."""
         from ..._dtype import dtype as dtype_cls
-        from ..._tensor import device
+        from ..._tensor import _require_cpu
 
         dtype = kwargs.get("dtype")
         for a in list(args) + [kwargs.get("device")]:
@@ -463,7 +461,7 @@ class Module:
             elif isinstance(a, Tensor):
                 dtype = a.dtype
             elif a is not None:
-                device(a)
+                _require_cpu(a)
         if dtype is not None:
             if not dtype.is_floating_point:
                 raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
@@ -489,7 +487,10 @@ class Module:
         return self
 
     def cuda(self, device=None):
-        raise RuntimeError("torchless runs on the CPU only: Module.cuda() is not available")
+        from ..._tensor import _require_cpu
+
+        _require_cpu("cuda" if device is None else device)  # raises: no CUDA here
+        return self
 
     # ------------------------------------------------------------------ hooks
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
@@ -512,6 +513,42 @@ class Module:
         if always_call:
             self._forward_hooks_always_called[handle.id] = True
         return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        r"""Register a backward hook, called as ``hook(module, grad_input, grad_output)`` once the gradients with
+        respect to the module's inputs have been computed.
+
+        ``grad_input`` and ``grad_output`` are tuples with one entry per positional argument of ``forward`` and per
+        output (a tensor, or the entries of a tuple): the gradient with respect to that tensor, None for the
+        arguments and outputs that are not tensors and for outputs no gradient reached (inputs that do not require
+        grad get zeros while another input does). Keyword arguments are not seen. A tuple the hook returns (of the
+        same length, tensors or None) replaces ``grad_input`` in what flows on. When no input requires grad, the
+        hook is called as soon as ``grad_output`` is known, with ``grad_input`` all None, and must return None.
+
+        The module's output is then the output of an identity node: modifying it in place is an error.
+
+        Args:
+            hook (Callable): the user-defined hook.
+            prepend (bool): run this hook before the backward hooks already registered (default: after them).
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        return self._add_hook(self._backward_hooks, {}, hook, prepend, False)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        r"""Register a backward pre-hook, called as ``hook(module, grad_output)`` once the gradients with respect
+        to the module's outputs have been computed (before the backward hooks); a tuple it returns (of the same
+        length) replaces ``grad_output``, also in what flows into the module.
+
+        Args:
+            hook (Callable): the user-defined hook.
+            prepend (bool): run this hook before the pre-hooks already registered (default: after them).
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        return self._add_hook(self._backward_pre_hooks, {}, hook, prepend, False)
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """Call ``hook(module, args)`` before every forward; a non-None return replaces the arguments
@@ -553,3 +590,27 @@ def _registered(module, parameters, name):
     __getattr__, ~1 us per parameter of every batch-1 call. A parameter replaced by something
     else (a plain tensor after pruning, a parametrization's property) is looked up as usual."""
     return parameters[name] if name in parameters else getattr(module, name)
+
+
+def register_module_full_backward_hook(hook):
+    """Register a full backward hook (see :meth:`Module.register_full_backward_hook`) on every module, run
+    before each module's own backward hooks.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook):
+    """Register a backward pre-hook (see :meth:`Module.register_full_backward_pre_hook`) on every module, run
+    before each module's own backward pre-hooks.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    handle = RemovableHandle(_global_backward_pre_hooks)
+    _global_backward_pre_hooks[handle.id] = hook
+    return handle

@@ -1,0 +1,69 @@
+"""``torch.cuda`` as a CPU-only PyTorch build has it: no device is available.
+
+Code written for both (``device = torch.device("cuda" if torch.cuda.is_available() else "cpu")``) takes
+its CPU branch. What a CPU-only build answers without a device (seeding, emptying the cache, memory
+counters) answers the same here; what needs a device raises its AssertionError.
+"""
+
+__all__ = ["device", "device_count", "empty_cache", "is_available", "is_bf16_supported", "is_initialized",
+           "manual_seed", "manual_seed_all", "max_memory_allocated", "max_memory_reserved", "memory_allocated",
+           "memory_reserved", "seed", "seed_all", "synchronize", "current_device", "get_device_name",
+           "get_device_properties", "get_device_capability", "set_device", "init", "initial_seed",
+           "get_rng_state", "set_rng_state", "ipc_collect", "mem_get_info", "reset_peak_memory_stats"]
+
+_NOT_COMPILED = "Torch not compiled with CUDA enabled"
+
+
+def is_available():
+    """False: torchless computes on the CPU."""
+    return False
+
+
+def device_count():
+    return 0
+
+
+def is_initialized():
+    return False
+
+
+def is_bf16_supported(including_emulation=True):
+    return False
+
+
+def _no_device(*args, **kwargs):
+    raise AssertionError(_NOT_COMPILED)
+
+
+current_device = synchronize = get_device_name = get_device_properties = get_device_capability = _no_device
+set_device = init = initial_seed = get_rng_state = set_rng_state = mem_get_info = _no_device
+reset_peak_memory_stats = ipc_collect = _no_device
+
+
+def _nothing(*args, **kwargs):
+    """Nothing to do without a device (PyTorch defers CUDA seeding until a device is initialised)."""
+
+
+manual_seed = manual_seed_all = seed = seed_all = empty_cache = _nothing
+
+
+def memory_allocated(device=None):
+    return 0
+
+
+memory_reserved = max_memory_allocated = max_memory_reserved = memory_allocated
+
+
+class device:
+    """``with torch.cuda.device(i):`` selects CUDA device ``i``; only the "no device" index -1 works here."""
+
+    def __init__(self, device):
+        self.idx = device
+
+    def __enter__(self):
+        if not (isinstance(self.idx, int) and self.idx < 0):
+            raise RuntimeError("PyTorch was compiled without CUDA support")
+        return self
+
+    def __exit__(self, *exc):
+        return False

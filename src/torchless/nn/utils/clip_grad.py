@@ -1,0 +1,94 @@
+"""Gradient clipping, PyTorch's algorithm: the total norm of the gradients' norms, one scale for all of them."""
+import types
+import warnings
+
+from ..._creation import tensor
+from ..._functions import stack
+from ..._tensor import Tensor
+from ...autograd import no_grad
+
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]
+
+
+def _as_list(tensors):
+    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+
+
+@no_grad()
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The ``norm_type``-norm of all ``tensors`` taken as one vector: the norm of their norms.
+
+    Args:
+        tensors (Iterable[Tensor] or Tensor): the tensors (usually gradients).
+        norm_type (float): the p of the p-norm; ``float('inf')`` for the largest absolute value.
+        error_if_nonfinite (bool): raise a RuntimeError if the total norm is NaN or infinite.
+        foreach (bool): accepted for compatibility (there is one implementation).
+
+    Returns:
+        A 0-d tensor (float32, 0.0, for no tensors).
+    """
+    tensors = _as_list(tensors)
+    norm_type = float(norm_type)
+    if not tensors:
+        return tensor(0.0)
+    total_norm = stack([t.norm(norm_type) for t in tensors]).norm(norm_type)
+    if error_if_nonfinite and not total_norm.isfinite().item():
+        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it "
+                           "cannot be clipped. To disable this error and scale the gradients by the non-finite norm "
+                           "anyway, set `error_if_nonfinite=False`")
+    return total_norm
+
+
+@no_grad()
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
+    """Scale the gradients of ``parameters`` in place by ``min(1, max_norm / (total_norm + 1e-6))``."""
+    grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    max_norm = float(max_norm)
+    if not grads:
+        return
+    # Multiplied even when the factor is 1, as PyTorch (which avoids a host sync that way): -0.0 and NaN
+    # gradients come out as PyTorch's do.
+    clip_coef_clamped = (max_norm / (total_norm + 1e-6)).clamp(max=1.0)
+    for g in grads:
+        g.mul_(clip_coef_clamped)
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Clip the gradient norm of an iterable of parameters, in place, as if their gradients were one vector.
+
+    Args:
+        parameters (Iterable[Tensor] or Tensor): the tensors whose ``.grad`` to clip.
+        max_norm (float): the largest total norm the gradients may keep.
+        norm_type (float): the p of the p-norm; ``float('inf')`` for the largest absolute value.
+        error_if_nonfinite (bool): raise a RuntimeError if the total norm is NaN or infinite.
+        foreach (bool): accepted for compatibility.
+
+    Returns:
+        The total norm of the gradients before clipping (a 0-d tensor).
+    """
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    else:
+        is_generator = isinstance(parameters, types.GeneratorType)
+        parameters = list(parameters)  # a generator is read once, for the norm and the scaling both
+        if is_generator and not parameters:
+            warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
+    total_norm = get_total_norm([p.grad for p in parameters if p.grad is not None], norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(parameters, max_norm, total_norm)
+    return total_norm
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Deprecated: :func:`clip_grad_norm_`."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+                  FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
+
+
+@no_grad()
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Clamp the gradients of ``parameters`` to ``[-clip_value, clip_value]``, in place."""
+    clip_value = float(clip_value)
+    for p in _as_list(parameters):
+        if p.grad is not None:
+            p.grad.clamp_(min=-clip_value, max=clip_value)

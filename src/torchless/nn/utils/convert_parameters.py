@@ -1,0 +1,21 @@
+"""A model's parameters as one flat vector, and back."""
+from ..._functions import cat
+from ..._tensor import Tensor, typename
+
+__all__ = ["parameters_to_vector", "vector_to_parameters"]
+
+
+def parameters_to_vector(parameters):
+    """The parameters, each flattened, concatenated in order into one 1-D tensor (recorded by autograd)."""
+    return cat([param.view(-1) for param in parameters])
+
+
+def vector_to_parameters(vec, parameters):
+    """Copy consecutive slices of ``vec`` into the parameters' data, in order (``param.data`` is replaced)."""
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"expected torch.Tensor, but got: {typename(vec)}")
+    pointer = 0
+    for param in parameters:
+        count = param.numel()
+        param.data = vec[pointer:pointer + count].view_as(param).data
+        pointer += count
