@@ -59,6 +59,8 @@ MOVES = {
     "randn(device='cuda')": lambda lib: lib.randn(2, device="cuda"),
     "module.to('cuda')": lambda lib: lib.nn.Linear(2, 2).to("cuda"),
     "module.cuda()": lambda lib: lib.nn.Linear(2, 2).cuda(),
+    "tensor.pin_memory()": lambda lib: lib.ones(2).pin_memory(),
+    "tensor.is_pinned()": lambda lib: lib.ones(2).is_pinned(),
     "tensor.to('cpu')": lambda lib: lib.ones(2).to("cpu").shape,
     "module.to(device('cpu'))": lambda lib: type(lib.nn.Linear(2, 2).to(lib.device("cpu"))).__name__,
 }
@@ -68,6 +70,18 @@ MOVES = {
 def test_moving_to_a_missing_accelerator_fails_as_in_a_cpu_only_torch(name):
     torch = pytest.importorskip("torch")
     assert outcome(lambda: MOVES[name](torchless)) == outcome(lambda: MOVES[name](torch))
+
+
+def test_data_loader_with_pinned_memory_warns_as_torch():
+    torch = pytest.importorskip("torch")
+    messages = []
+    for lib in (torchless, torch):
+        loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(lib.ones(4, 2)), batch_size=2, pin_memory=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert len(list(loader)) == 2
+        messages.append([str(w.message) for w in caught if issubclass(w.category, UserWarning)])
+    assert messages[0] == messages[1] and len(messages[0]) == 1
 
 
 def test_the_usual_device_idiom_picks_the_cpu():

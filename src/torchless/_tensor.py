@@ -457,6 +457,12 @@ class Tensor:
     def cpu(self):
         return self
 
+    def pin_memory(self, device=None):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+
+    def is_pinned(self, device=None):
+        return False
+
     def cuda(self, device=None, non_blocking=False, memory_format=None):
         _require_cpu("cuda" if device is None else device)  # raises: no CUDA here
         return self

@@ -8,6 +8,7 @@ collate function is in use; it returns exactly what fetching item by item and co
 """
 import itertools
 import math
+import warnings
 
 from ._collate import default_collate, default_convert
 from .dataset import IterableDataset, batch_fetcher
@@ -42,7 +43,7 @@ class DataLoader:
         num_workers (int, optional): accepted for compatibility; loading always runs in-process.
         collate_fn (Callable, optional): merges a list of samples into a batch. Default:
             :func:`default_collate` (or :func:`default_convert` without automatic batching).
-        pin_memory (bool, optional): accepted, no effect (there is no accelerator).
+        pin_memory (bool, optional): accepted, no effect but PyTorch's warning that there is no accelerator.
         drop_last (bool, optional): drop the last incomplete batch. Default: ``False``.
         timeout (numeric, optional): accepted (must be non-negative), no effect.
         worker_init_fn (Callable, optional): accepted, never called (there are no workers).
@@ -161,6 +162,9 @@ class _LoaderIter:
     """One epoch over a DataLoader: the sampler is iterated afresh (and reshuffled) for each one."""
 
     def __init__(self, loader):
+        if loader.pin_memory:
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                          "memory won't be used.", stacklevel=3)
         self._loader = loader
         self._dataset = loader.dataset
         self._auto_collation = loader._auto_collation
