@@ -25,6 +25,9 @@ from ._functions import (
     concatenate, hstack, is_tensor, meshgrid, numel, repeat_interleave, row_stack, stack, vstack, where,
 )
 from ._functions import _install as _install_function_forms
+from ._ops.distance import cdist
+from ._ops.einsum import einsum
+from ._ops.kron import kron
 from ._size import Size
 from ._tensor import LEGACY_TYPES as _LEGACY_TYPES, Tensor, device, typename
 from ._threads import get_num_threads, set_num_threads
@@ -45,7 +48,7 @@ strided = "torch.strided"
 contiguous_format = channels_last = preserve_format = None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends",
-                    "cuda", "return_types"}
+                    "cuda", "return_types", "testing"}
 
 
 def __getattr__(name):

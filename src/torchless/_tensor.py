@@ -2281,3 +2281,9 @@ def typename(obj):
 from ._ops import math_methods as _math_methods  # noqa: E402 - needs the Tensor class defined above
 
 _math_methods.install(Tensor)
+
+from ._ops.kron import kron as _kron  # noqa: E402
+from ._ops.unfold import unfold as _unfold  # noqa: E402
+
+Tensor.unfold = _unfold
+Tensor.kron = _kron

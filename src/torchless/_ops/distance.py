@@ -1,0 +1,143 @@
+"""torchless.cdist: the p-norm distance between every row of one batch of matrices and every row of another."""
+import math
+
+import numpy as np
+
+from .. import _dtype
+from ..autograd.function import Function
+from ._util import broadcast_error
+
+_COMPUTE_MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist": True,
+                  "donot_use_mm_for_euclid_dist": False}
+# Elements of the (batch, rows, R, M) differences held at once when a p other than 2 needs them.
+_BLOCK_ELEMENTS = 1 << 22
+
+
+def _row_blocks(batch, rows, cols, features):
+    """Slices of ``rows`` small enough for their differences with every column to fit ``_BLOCK_ELEMENTS``."""
+    step = max(1, _BLOCK_ELEMENTS // max(1, batch * cols * features))
+    return [slice(start, start + step) for start in range(0, rows, step)]
+
+
+class Cdist(Function):
+    """Distances ``(*B, P, R)`` between the rows of ``x1 (*B, P, M)`` and ``x2 (*B, R, M)`` (batch dims already
+    broadcast to the same ``B``). ``use_mm``: p = 2 through matrix products, ``sqrt(|a|^2 + |b|^2 - 2 a.b)``."""
+
+    saved = ("x1", "x2", "out")
+
+    def forward(self, x1, x2, p=2.0, use_mm=False):
+        self.x1, self.x2, self.p = x1, x2, p
+        if use_mm:
+            squared = (np.square(x1).sum(-1)[..., :, None] + np.square(x2).sum(-1)[..., None, :]
+                       - 2 * (x1 @ np.swapaxes(x2, -1, -2)))
+            self.out = np.sqrt(np.maximum(squared, 0))
+            return self.out
+        out = np.empty(x1.shape[:-1] + x2.shape[-2:-1], x1.dtype)
+        for rows in _row_blocks(math.prod(x1.shape[:-2]), x1.shape[-2], x2.shape[-2], x1.shape[-1]):
+            diff = np.abs(x1[..., rows, None, :] - x2[..., None, :, :])
+            out[..., rows, :] = self._norm(diff)
+        self.out = out
+        return out
+
+    def _norm(self, diff):
+        p = self.p
+        if diff.shape[-1] == 0:
+            return np.zeros(diff.shape[:-1], diff.dtype)
+        if p == 0:
+            return np.count_nonzero(diff, axis=-1).astype(diff.dtype)
+        if p == 1:
+            return diff.sum(-1)
+        if p == 2:
+            return np.sqrt(np.square(diff).sum(-1))
+        if math.isinf(p):
+            return diff.max(-1)
+        return np.power(np.power(diff, p).sum(-1), 1 / p)
+
+    def backward(self, grad):
+        x1, x2, dist, p = self.x1, self.x2, self.out, self.p
+        if p == 0:
+            return tuple(np.zeros_like(x) if need else None for x, need in zip((x1, x2), self.needs_input_grad))
+        if p == 2:
+            # d dist_ij / d x1_i = (x1_i - x2_j) / dist_ij (0 where dist is 0, as in PyTorch): one matrix product
+            # instead of the (P, R, M) differences
+            scaled = np.where(dist == 0, 0, grad / np.where(dist == 0, 1, dist)).astype(grad.dtype, copy=False)
+            dx1 = x1 * scaled.sum(-1)[..., None] - scaled @ x2
+            dx2 = x2 * scaled.sum(-2)[..., None] - np.swapaxes(scaled, -1, -2) @ x1
+            return dx1, dx2
+        dx1, dx2 = np.zeros_like(x1), np.zeros_like(x2)
+        for rows in _row_blocks(math.prod(x1.shape[:-2]), x1.shape[-2], x2.shape[-2], x1.shape[-1]):
+            diff = x1[..., rows, None, :] - x2[..., None, :, :]
+            term = self._norm_gradient(diff, grad[..., rows, :, None], dist[..., rows, :, None])
+            dx1[..., rows, :] = term.sum(-2)
+            dx2 -= term.sum(-3)
+        return dx1, dx2
+
+    def _norm_gradient(self, diff, grad, dist):
+        """d dist / d diff times ``grad``, with PyTorch's values where the distance or a difference is 0."""
+        p = self.p
+        if p == 1:
+            return grad * np.sign(diff)
+        if math.isinf(p):
+            return grad * np.sign(diff) * (np.abs(diff) == dist)
+        safe_dist = np.where(dist == 0, 1, dist)
+        if p < 2:
+            term = np.sign(diff) * np.power(np.abs(diff), p - 1) * grad / np.power(safe_dist, p - 1)
+            if p < 1:  # |diff|^(p - 1) is infinite at diff = 0; PyTorch gives 0 there
+                term = np.where(diff == 0, 0, term)
+        else:
+            term = diff * np.power(np.abs(diff), p - 2) * grad / np.power(safe_dist, p - 1)
+        return np.where(dist == 0, 0, term).astype(diff.dtype, copy=False)
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    r"""The p-norm distance between each row of ``x1`` and each row of ``x2``.
+
+    Args:
+        x1 (Tensor): of shape :math:`(B \times P \times M)`.
+        x2 (Tensor): of shape :math:`(B \times R \times M)`.
+        p (float): the norm: any value in :math:`[0, \infty]` (0 counts the differing elements).
+        compute_mode (str): for p = 2, ``'use_mm_for_euclid_dist_if_necessary'`` computes through matrix
+            products when P or R exceeds 25, ``'use_mm_for_euclid_dist'`` always, ``'donot_use_mm_for_euclid_dist'``
+            never (faster for large inputs, less exact for close points).
+
+    Shape:
+        Output: :math:`(B \times P \times R)`, the batch dimensions ``B`` of ``x1`` and ``x2`` broadcast.
+    """
+    from .._tensor import Tensor
+
+    if compute_mode not in _COMPUTE_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    for name, position, t in (("x1", 1, x1), ("x2", 2, x2)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"cdist(): argument '{name}' (position {position}) must be Tensor, not {type(t).__name__}")
+    if isinstance(p, bool) or not isinstance(p, (int, float)):
+        raise TypeError(f"cdist(): argument 'p' (position 3) must be float, not {type(p).__name__}")
+    a, b = x1._data, x2._data
+    for name, array in (("X1", a), ("X2", b)):
+        if array.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {array.ndim}D")
+    if a.shape[-1] != b.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {a.shape[-1]} X2: {b.shape[-1]}")
+    for name, array in (("X1", a), ("X2", b)):
+        if array.dtype.kind != "f":
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{_dtype.from_numpy_dtype(array.dtype).scalar_name}")
+    if not p >= 0:  # NaN too
+        raise RuntimeError("cdist only supports non-negative p values")
+    error = broadcast_error(a.shape[:-2], b.shape[:-2])
+    if error is not None:
+        raise error
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {_dtype.from_numpy_dtype(a.dtype).scalar_name} but found "
+                           f"{_dtype.from_numpy_dtype(b.dtype).scalar_name}")
+    if a.dtype == np.float16:
+        raise NotImplementedError("\"cdist\" not implemented for 'Half'")
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    if a.shape[:-2] != batch:
+        x1 = x1.expand(batch + a.shape[-2:])
+    if b.shape[:-2] != batch:
+        x2 = x2.expand(batch + b.shape[-2:])
+    mode = _COMPUTE_MODES[compute_mode]
+    use_mm = p == 2 and (mode or (mode is None and (a.shape[-2] > 25 or b.shape[-2] > 25)))
+    return Cdist.apply(x1, x2, p=float(p), use_mm=bool(use_mm))
+

@@ -1,0 +1,61 @@
+"""Tensor.unfold: every window of ``size`` elements along one dimension, ``step`` apart, as a new last dimension."""
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import normalize_dim
+
+
+class Unfold(Function):
+    """The windows of ``x`` along ``axis``: windows ``(n - size) // step + 1`` replace that dimension and
+    their ``size`` elements form a new last one. A copy (PyTorch's is a view) with the same values."""
+
+    def forward(self, x, axis=0, size=1, step=1):
+        self.shape, self.axis, self.size, self.step = x.shape, axis, size, step
+        if x.ndim == 0:
+            return x.reshape(1)[:size].copy()
+        windows = np.lib.stride_tricks.sliding_window_view(x, size, axis=axis)
+        return np.ascontiguousarray(windows[(slice(None),) * axis + (slice(None, None, step),)])
+
+    def backward(self, grad):
+        if not self.shape:
+            return (np.asarray(grad.sum(), grad.dtype),)
+        axis, step, count = self.axis, self.step, grad.shape[self.axis]
+        # Element k of window j is element j * step + k of the input: one strided add per window offset k
+        # (overlapping windows add up).
+        moved = np.moveaxis(grad, (axis, grad.ndim - 1), (-2, -1))
+        dx = np.zeros(self.shape[:axis] + self.shape[axis + 1:] + (self.shape[axis],), grad.dtype)
+        for k in range(self.size):
+            dx[..., k: k + step * (count - 1) + 1: step] += moved[..., k]
+        return (np.moveaxis(dx, -1, axis),)
+
+
+def _int_argument(value, name, position):
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"unfold(): argument '{name}' (position {position}) must be int, not {type(value).__name__}")
+    return value.__index__()
+
+
+def unfold(self, dimension, size, step):
+    """Every slice of ``size`` elements along ``dimension``, ``step`` elements apart.
+
+    Args:
+        dimension (int): the dimension to slide along.
+        size (int): the length of each window.
+        step (int): the distance between the starts of consecutive windows.
+
+    Shape:
+        Input ``(*, N, *')`` with ``N`` at ``dimension``; output ``(*, (N - size) // step + 1, *', size)``.
+        A 0-d input counts as one element: its output has shape ``(size,)``.
+    """
+    dimension = _int_argument(dimension, "dimension", 1)
+    size, step = _int_argument(size, "size", 2), _int_argument(step, "step", 3)
+    ndim = self._data.ndim
+    axis = normalize_dim(dimension, ndim)
+    length = self._data.shape[axis] if ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {axis} is {length} but size is {size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return Unfold.apply(self, axis=axis, size=size, step=step)

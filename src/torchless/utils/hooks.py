@@ -1,0 +1,220 @@
+"""Hook handles, and the graph nodes behind ``nn.Module``'s full backward hooks (PyTorch's ``torch.utils.hooks``).
+
+A module with backward hooks passes its input tensors, and then its output tensors, through an identity node
+(``BackwardHookFunction``). The output node sees the gradients with respect to the outputs (``grad_output``,
+handed to the backward pre-hooks); the input node sees those with respect to the inputs (``grad_input``), and
+calls the backward hooks with both.
+"""
+import warnings
+
+import numpy as np
+
+from ..autograd.function import Function, _edge, checked_hook_result
+
+_NO_INPUT_GRAD_WARNING = (
+    "Full backward hook is firing when gradients are computed with respect to module outputs since no inputs "
+    "require gradients. See https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+    "#torch.nn.Module.register_full_backward_hook for more details."
+)
+_VIEW_OF_CUSTOM_FUNCTION = (
+    "is a view and is being modified inplace. This view was created inside a custom Function (or because an input "
+    "was returned as-is) and the autograd logic to handle view+inplace would override the custom backward "
+    "associated with the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix "
+    "this by cloning the output of the custom Function."
+)
+_VIEW_OF_MULTI_OUTPUT = (
+    "is a view and is being modified inplace. This view is the output of a function that returns multiple views. "
+    "Such functions do not allow the output views to be modified inplace. You should replace the inplace "
+    "operation by an out-of-place one."
+)
+
+
+class RemovableHandle:
+    """Returned by ``register_*_hook``; ``remove()`` unregisters the hook (and its entries in ``extra``)."""
+
+    _next_id = 0
+
+    def __init__(self, hooks, *extra):
+        self._hooks, self._extra = hooks, extra
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        for registry in (self._hooks,) + self._extra:
+            registry.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class _OutputGrads:
+    """The gradients reaching the outputs of one BackwardHookFunction (None for an output none reached).
+
+    Each output is its own graph node, and the engine sums what several nodes send to one node: summing these
+    merges them, so that the shared node receives every output's gradient at once."""
+
+    __slots__ = ("grads",)
+
+    def __init__(self, grads):
+        self.grads = grads
+
+    def __add__(self, other):
+        return _OutputGrads([a if b is None else b if a is None else a + b for a, b in zip(self.grads, other.grads)])
+
+
+class _HookOutput(Function):
+    """The ``grad_fn`` of output ``index`` of a BackwardHookFunction: passes its gradient on to that node."""
+
+    def __init__(self, function, index):
+        self.function, self.index = function, index
+        self.edges = (function,)
+        self.needs_input_grad = (True,)
+
+    def backward(self, grad):
+        grads = [None] * len(self.function.edges)
+        grads[self.index] = grad
+        return (_OutputGrads(grads),)
+
+    def name(self):
+        return "BackwardHookFunctionBackward"
+
+    @property
+    def next_functions(self):  # PyTorch has one node for all outputs: show the inputs' nodes as it does
+        return self.function.next_functions
+
+    def modified_inplace_error(self, view_node):
+        """PyTorch's refusal to modify this output (or ``view_node``, a view of it) in place: the hook node
+        would pass on gradients of values that are no longer there."""
+        if view_node is not self:
+            return f"Output 0 of {view_node.name().removesuffix('Backward0')} {_VIEW_OF_CUSTOM_FUNCTION}"
+        detail = _VIEW_OF_MULTI_OUTPUT if len(self.function.edges) > 1 else _VIEW_OF_CUSTOM_FUNCTION
+        return f"Output {self.index} of BackwardHookFunction {detail}"
+
+
+class BackwardHookFunction(Function):
+    """An identity of several tensors as one graph node, calling ``on_grads`` with the gradients of all its
+    outputs together (a list with None where none arrived); ``on_grads`` returns the gradients to pass on."""
+
+    def __init__(self, tensors, on_grads):
+        self.needs_input_grad = tuple(t._requires_grad for t in tensors)
+        self.edges = tuple(_edge(t) if need else None for t, need in zip(tensors, self.needs_input_grad))
+        self.on_grads = on_grads
+
+    @classmethod
+    def wrap(cls, tensors, on_grads):
+        """New tensors with the values of ``tensors``, whose gradients go through one such node."""
+        from .._tensor import Tensor
+
+        node = cls(tensors, on_grads)
+        outputs = []
+        for index, t in enumerate(tensors):
+            out = Tensor._wrap(t._data)  # shares the values, as PyTorch's output is a view of the input
+            if t._requires_grad:
+                out._requires_grad, out.grad_fn = True, _HookOutput(node, index)
+            outputs.append(out)
+        return outputs
+
+    def backward(self, gathered):
+        return tuple(self.on_grads(gathered.grads))
+
+
+class BackwardHook:
+    """The backward hooks and pre-hooks of one call of ``module``: ``setup_input_hook`` and
+    ``setup_output_hook`` route the gradients of forward's positional tensor arguments and of its output
+    (a tensor or a tuple) through BackwardHookFunctions that call the hooks."""
+
+    def __init__(self, module, user_hooks, user_pre_hooks):
+        self.module, self.user_hooks, self.user_pre_hooks = module, user_hooks, user_pre_hooks
+        self.grad_outputs = None
+        self.n_inputs = self.n_outputs = -1
+        self.input_tensors_index = self.output_tensors_index = None
+        self.input_tensors = self.output_tensors = ()
+
+    def setup_input_hook(self, args):
+        self.n_inputs = len(args)
+        args, self.input_tensors_index, self.input_tensors = self._wrap_tensors(args, self._on_input_grads)
+        return args
+
+    def setup_output_hook(self, result):
+        single = not isinstance(result, tuple)
+        outputs = (result,) if single else result
+        self.n_outputs = len(outputs)
+        outputs, self.output_tensors_index, self.output_tensors = self._wrap_tensors(outputs, self._on_output_grads)
+        return outputs[0] if single else outputs
+
+    @staticmethod
+    def _wrap_tensors(args, on_grads):
+        """``args`` with its tensors replaced by a BackwardHookFunction's outputs, their positions and the
+        tensors themselves; ``args`` unchanged (positions None) when no gradient will flow through them."""
+        from ..autograd import grad_mode
+        from .._tensor import Tensor
+
+        index = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        tensors = [args[i] for i in index]
+        if not (grad_mode.state.enabled and any(t._requires_grad for t in tensors)):
+            return args, None, ()
+        replaced = list(args)
+        for i, out in zip(index, BackwardHookFunction.wrap(tensors, on_grads)):
+            replaced[i] = out
+        return (tuple(replaced) if type(args) is tuple else type(args)(*replaced)), index, tensors
+
+    @staticmethod
+    def _pack_with_none(indices, values, size):
+        packed = [None] * size
+        for i, value in zip(indices, values):
+            packed[i] = value
+        return tuple(packed)
+
+    def _on_output_grads(self, grads):
+        from .._tensor import Tensor
+
+        self.grad_outputs = self._pack_with_none(
+            self.output_tensors_index, [None if g is None else Tensor._wrap(g) for g in grads], self.n_outputs)
+        for pre_hook in self.user_pre_hooks:
+            replaced = pre_hook(self.module, self.grad_outputs)
+            if replaced is None:
+                continue
+            if len(replaced) != len(self.grad_outputs):
+                raise RuntimeError("Backward pre hook returned an invalid number of grad_output, "
+                                   f"got {len(replaced)}, but expected {len(self.grad_outputs)}")
+            self.grad_outputs = replaced
+        grad_outputs = self.grad_outputs
+        if self.input_tensors_index is None:
+            # No gradient will reach the inputs: the hooks are called now, with no grad_input.
+            warnings.warn(_NO_INPUT_GRAD_WARNING, stacklevel=2)
+            no_grad_inputs = (None,) * self.n_inputs
+            for hook in self.user_hooks:
+                result = hook(self.module, no_grad_inputs, self.grad_outputs)
+                if result is not None and not (isinstance(result, tuple) and all(r is None for r in result)):
+                    raise RuntimeError("Backward hook for Modules where no input requires gradient should always "
+                                       "return None or None for all gradients.")
+            self.grad_outputs = None
+        return [_checked(grad_outputs[i], t) for i, t in zip(self.output_tensors_index, self.output_tensors)]
+
+    def _on_input_grads(self, grads):
+        from .._tensor import Tensor
+
+        # PyTorch's identity node fills in zeros for the inputs no gradient reached.
+        grads = [np.zeros(t._data.shape, t._data.dtype) if g is None else g for g, t in zip(grads, self.input_tensors)]
+        if self.grad_outputs is None:
+            # The gradient reached the inputs without passing through the outputs.
+            return grads
+        grad_inputs = self._pack_with_none(self.input_tensors_index, [Tensor._wrap(g) for g in grads], self.n_inputs)
+        for hook in self.user_hooks:
+            replaced = hook(self.module, grad_inputs, self.grad_outputs)
+            if replaced is None:
+                continue
+            if len(replaced) != len(grad_inputs):
+                raise RuntimeError("Backward hook returned an invalid number of grad_input, "
+                                   f"got {len(replaced)}, but expected {len(grad_inputs)}")
+            grad_inputs = replaced
+        self.grad_outputs = None
+        return [_checked(grad_inputs[i], t) for i, t in zip(self.input_tensors_index, self.input_tensors)]
+
+
+def _checked(grad, tensor):
+    """The array of a gradient a hook gave for ``tensor`` (None stays None), with PyTorch's checks."""
+    return None if grad is None else checked_hook_result("hook", grad, tensor._data)
