@@ -472,14 +472,14 @@ def test_adaptive_avg_pool_matches_reference_and_torch(dtype, case):
     N, C, H, W, out_hw, seed = case
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((N, C, H, W)).astype(dtype)
-    y = pool.adaptive_avg_pool2d_forward(x, out_hw)
+    y = pool.adaptive_avg_pool_forward(x, out_hw)
     assert_close(y, reference_adaptive_avg_pool(x, out_hw), dtype)
     gy = rng.standard_normal(y.shape).astype(dtype)
-    gx = pool.adaptive_avg_pool2d_backward(gy, x.shape)
+    gx = pool.adaptive_avg_pool_backward(gy, x.shape)
     # adjoint identity against the reference, in float64
     x64, gy64 = x.astype(np.float64), gy.astype(np.float64)
     pairing = np.vdot(reference_adaptive_avg_pool(x64, out_hw), gy64)
-    assert abs(np.vdot(x64, pool.adaptive_avg_pool2d_backward(gy64, x.shape)) - pairing) <= 1e-12 * (
+    assert abs(np.vdot(x64, pool.adaptive_avg_pool_backward(gy64, x.shape)) - pairing) <= 1e-12 * (
         np.sum(reference_adaptive_avg_pool(np.abs(x64), out_hw) * np.abs(gy64)) + 1e-30)
     torch = pytest.importorskip("torch")
     xt = torch.tensor(x, requires_grad=True)
@@ -505,9 +505,9 @@ def test_pool_float32_stays_float32_and_is_deterministic(name):
         gx = pool.avg_pool2d_backward(y, x.shape, (3, 3), (2, 2), (1, 1), True, False, None)
         gx2 = pool.avg_pool2d_backward(y, x.shape, (3, 3), (2, 2), (1, 1), True, False, None)
     else:
-        y = pool.adaptive_avg_pool2d_forward(x, (5, 3))
-        gx = pool.adaptive_avg_pool2d_backward(y, x.shape)
-        gx2 = pool.adaptive_avg_pool2d_backward(y, x.shape)
+        y = pool.adaptive_avg_pool_forward(x, (5, 3))
+        gx = pool.adaptive_avg_pool_backward(y, x.shape)
+        gx2 = pool.adaptive_avg_pool_backward(y, x.shape)
     assert y.dtype == np.float32 and gx.dtype == np.float32
     assert gx.shape == x.shape and gx.flags.c_contiguous
     np.testing.assert_array_equal(gx, gx2)
@@ -537,8 +537,8 @@ def test_pooling_an_empty_batch():
         assert pool.max_pool2d_backward_winners(y, winners).shape == x.shape
     y = pool.avg_pool2d_forward(x, (2, 2), (2, 2), (1, 1), True, True, None)
     assert pool.avg_pool2d_backward(y, x.shape, (2, 2), (2, 2), (1, 1), True, True, None).shape == x.shape
-    y = pool.adaptive_avg_pool2d_forward(x, (4, 4))
-    assert pool.adaptive_avg_pool2d_backward(y, x.shape).shape == x.shape
+    y = pool.adaptive_avg_pool_forward(x, (4, 4))
+    assert pool.adaptive_avg_pool_backward(y, x.shape).shape == x.shape
 
 
 @dtypes

@@ -1,5 +1,5 @@
 """Pure-NumPy array kernels for torchless (no autograd): convolution in :mod:`.conv`,
-pooling in :mod:`.pool`.
+pooling in :mod:`.pool` (3-D pooling in :mod:`.pool3d`).
 
 This module also holds the kernels' scratch arena.  Large temporaries (column
 matrices, Winograd tiles, GEMM outputs) are reused across calls instead of being

@@ -1,9 +1,10 @@
 """2-D pooling kernels on NumPy arrays, with PyTorch's exact semantics.
 
 All functions take x / gy in (N, C, H, W) layout and (h, w) int pairs for kernel,
-stride, padding and dilation, already validated by the caller.  Window sums and
+stride, padding and dilation, already validated by the caller (adaptive average
+pooling takes (N, C, *spatial) with any number of spatial axes).  Window sums and
 maxima are computed with one vectorised pass per kernel offset (never per output
-pixel); dtypes are preserved.
+pixel); dtypes are preserved.  The 3-D kernels of :mod:`.pool3d` build on these.
 
 Max pooling works per kernel tap, never per window, and its backward never scatters: the forward
 records which tap won each window (``MaxPoolWinners``, one small integer per window) and the
@@ -39,6 +40,8 @@ def _pad_to_cover(x, padding, out_hw, kernel, stride, dilation, fill):
         for size, p, out, k, s, d in zip((H, W), padding, out_hw, kernel, stride, dilation)
     ]
     pH, pW = padding
+    if (pH, pW) == (0, 0) and tuple(needed) == (H, W):
+        return x  # nothing to pad: callers only read the result
     xp = np.full((N, C, needed[0], needed[1]), fill, dtype=x.dtype)
     copy_rows(xp[:, :, pH:pH + H, pW:pW + W], x)
     return xp
@@ -576,15 +579,14 @@ def _avg_divisor(in_size, out, kernel, stride, padding, count_include_pad):
     return np.minimum(end, in_size) - np.maximum(start, 0)
 
 
-def _avg_pool_divisor(input_hw, out_hw, kernel, stride, padding, count_include_pad, divisor_override, dtype):
-    """Divisor of each output window, broadcastable to (Ho, Wo), in ``dtype``."""
+def _avg_pool_divisor(input_size, out_size, kernel, stride, padding, count_include_pad, divisor_override, dtype):
+    """Divisor of each output window, broadcastable to the output's spatial shape, in ``dtype``: the
+    product of the per-axis counts (PyTorch's pool size is that product along any number of axes)."""
     if divisor_override is not None:
         return np.asarray(divisor_override, dtype=dtype)
-    rows, cols = (
-        _avg_divisor(size, out, k, s, p, count_include_pad)
-        for size, out, k, s, p in zip(input_hw, out_hw, kernel, stride, padding)
-    )
-    return (rows[:, None] * cols[None, :]).astype(dtype)
+    counts = [_avg_divisor(size, out, k, s, p, count_include_pad)
+              for size, out, k, s, p in zip(input_size, out_size, kernel, stride, padding)]
+    return functools.reduce(np.multiply.outer, counts).astype(dtype)
 
 
 def _avg_pool_out_hw(input_hw, kernel, stride, padding, ceil_mode):
@@ -594,12 +596,11 @@ def _avg_pool_out_hw(input_hw, kernel, stride, padding, ceil_mode):
     )
 
 
-def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
-    """Average pooling of x (N, C, H, W) with zero padding; returns y (N, C, Ho, Wo)."""
-    N, C, H, W = x.shape
-    (kH, kW), (sH, sW) = kernel, stride
-    Ho, Wo = _avg_pool_out_hw((H, W), kernel, stride, padding, ceil_mode)
-    xp = _pad_to_cover(x, padding, (Ho, Wo), kernel, stride, (1, 1), 0)
+def avg_pool2d_sums(x, kernel, stride, padding, out_hw):
+    """Window sums (N, C, Ho, Wo) of x (N, C, H, W) with zero padding."""
+    N, C = x.shape[:2]
+    (kH, kW), (sH, sW), (Ho, Wo) = kernel, stride, out_hw
+    xp = _pad_to_cover(x, padding, out_hw, kernel, stride, (1, 1), 0)
     # Separable window sum: kH row passes then kW column passes, instead of kH * kW.
     row_sums = np.zeros((N, C, Ho, xp.shape[3]), dtype=x.dtype)
     for i in range(kH):
@@ -607,23 +608,36 @@ def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad,
     y = np.zeros((N, C, Ho, Wo), dtype=x.dtype)
     for j in range(kW):
         y += row_sums[:, :, :, _offset_slice(j, sW, Wo)]
-    y /= _avg_pool_divisor((H, W), (Ho, Wo), kernel, stride, padding, count_include_pad, divisor_override, x.dtype)
+    return y
+
+
+def avg_pool2d_forward(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+    """Average pooling of x (N, C, H, W) with zero padding; returns y (N, C, Ho, Wo)."""
+    input_hw = x.shape[2:]
+    out_hw = _avg_pool_out_hw(input_hw, kernel, stride, padding, ceil_mode)
+    y = avg_pool2d_sums(x, kernel, stride, padding, out_hw)
+    y /= _avg_pool_divisor(input_hw, out_hw, kernel, stride, padding, count_include_pad, divisor_override, x.dtype)
     return y
 
 
 def avg_pool2d_backward(gy, input_shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
     """Gradient (N, C, H, W) of avg_pool2d_forward given gy (N, C, Ho, Wo)."""
+    divisor = _avg_pool_divisor(input_shape[2:], gy.shape[2:], kernel, stride, padding, count_include_pad,
+                                divisor_override, gy.dtype)
+    return avg_pool2d_spread(gy / divisor, input_shape, kernel, stride, padding)
+
+
+def avg_pool2d_spread(g, input_shape, kernel, stride, padding):
+    """The adjoint of avg_pool2d_sums: each input cell (N, C, H, W) gets the sum of the values g
+    (N, C, Ho, Wo) of the windows holding it."""
     N, C, H, W = input_shape
     (kH, kW), (sH, sW), (pH, pW) = kernel, stride, padding
-    Ho, Wo = gy.shape[2:]
-    divisor = _avg_pool_divisor((H, W), (Ho, Wo), kernel, stride, padding, count_include_pad, divisor_override,
-                                gy.dtype)
-    g = gy / divisor
+    Ho, Wo = g.shape[2:]
     if (kH, kW) == (sH, sW) and (pH, pW) == (0, 0) and (Ho * kH, Wo * kW) == (H, W):
         # Windows tile the input exactly: every input cell gets its window's share, once.  Fill
         # the first row of each window column by column, then copy it to the window's other
         # rows (long strided loops; a broadcasting assignment would loop over kW elements).
-        gx = np.empty(input_shape, dtype=gy.dtype)
+        gx = np.empty(input_shape, dtype=g.dtype)
         windows = gx.reshape(N, C, Ho, kH, W)
         for j in range(kW):
             windows[:, :, :, 0, j::kW] = g
@@ -633,10 +647,10 @@ def avg_pool2d_backward(gy, input_shape, kernel, stride, padding, ceil_mode, cou
     Hp = max(H + 2 * pH, (Ho - 1) * sH + kH)
     Wp = max(W + 2 * pW, (Wo - 1) * sW + kW)
     # Spread each window's share over its columns, then over its rows (separable adjoint of the sum).
-    col_spread = np.zeros((N, C, Ho, Wp), dtype=gy.dtype)
+    col_spread = np.zeros((N, C, Ho, Wp), dtype=g.dtype)
     for j in range(kW):
         col_spread[:, :, :, _offset_slice(j, sW, Wo)] += g
-    gxp = np.zeros((N, C, Hp, Wp), dtype=gy.dtype)
+    gxp = np.zeros((N, C, Hp, Wp), dtype=g.dtype)
     for i in range(kH):
         gxp[:, :, _offset_slice(i, sH, Ho), :] += col_spread
     return np.ascontiguousarray(gxp[:, :, pH:pH + H, pW:pW + W])
@@ -668,33 +682,32 @@ def _window_sums(a, starts, ends, axis):
     return sums[(slice(None),) * (axis % a.ndim) + (slice(None, None, 2),)]
 
 
-def adaptive_avg_pool2d_forward(x, output_hw):
-    """Adaptive average pooling of x (N, C, H, W) to (N, C, oH, oW): each window's sum over its size."""
-    N, C, H, W = x.shape
-    oH, oW = output_hw
-    if H % oH == 0 and W % oW == 0:
+def adaptive_avg_pool_forward(x, output_size):
+    """Adaptive average pooling of x (N, C, *spatial) to (N, C, *output_size): each window's sum over its size."""
+    spatial = x.shape[2:]
+    if all(n % out == 0 for n, out in zip(spatial, output_size)):
         # Equal, non-overlapping windows: a plain reshape-mean.
-        return x.reshape(N, C, oH, H // oH, oW, W // oW).mean(axis=(3, 5), dtype=x.dtype)
-    (row_starts, row_ends), (col_starts, col_ends) = _adaptive_windows(H, oH), _adaptive_windows(W, oW)
-    sums = _window_sums(_window_sums(x, row_starts, row_ends, 2), col_starts, col_ends, 3)
-    sizes = np.multiply.outer(row_ends - row_starts, col_ends - col_starts).astype(x.dtype)
+        split = x.shape[:2] + tuple(v for out, n in zip(output_size, spatial) for v in (out, n // out))
+        return x.reshape(split).mean(axis=tuple(range(3, 2 + 2 * len(spatial), 2)), dtype=x.dtype)
+    windows = [_adaptive_windows(n, out) for n, out in zip(spatial, output_size)]
+    sums = x
+    for axis, (starts, ends) in enumerate(windows, start=2):
+        sums = _window_sums(sums, starts, ends, axis)
+    sizes = functools.reduce(np.multiply.outer, [ends - starts for starts, ends in windows]).astype(x.dtype)
     return sums / sizes  # a fresh contiguous array (the sums are a strided view)
 
 
-def adaptive_avg_pool2d_backward(gy, input_shape):
-    """Gradient (N, C, H, W) of adaptive_avg_pool2d_forward given gy (N, C, oH, oW).
+def adaptive_avg_pool_backward(gy, input_shape):
+    """Gradient (N, C, *spatial) of adaptive_avg_pool_forward given gy (N, C, *output_size).
 
     Input cell h receives the shares of the windows holding it, windows first(h) .. last(h): a
     window sum again, over the output axis (so an inf gradient reaches only its own window's cells).
     """
-    N, C, H, W = input_shape
-    oH, oW = gy.shape[2:]
-    (row_starts, row_ends), (col_starts, col_ends) = _adaptive_windows(H, oH), _adaptive_windows(W, oW)
-    sizes = np.multiply.outer(row_ends - row_starts, col_ends - col_starts).astype(gy.dtype)
-    shares = gy / sizes
-    cells_h, cells_w = np.arange(H), np.arange(W)
-    # Windows holding cell h: those ending after it up to those starting at or before it.
-    rows = _window_sums(shares, np.searchsorted(row_ends, cells_h, "right"),
-                        np.searchsorted(row_starts, cells_h, "right"), 2)
-    return np.ascontiguousarray(_window_sums(rows, np.searchsorted(col_ends, cells_w, "right"),
-                                             np.searchsorted(col_starts, cells_w, "right"), 3))
+    windows = [_adaptive_windows(n, out) for n, out in zip(input_shape[2:], gy.shape[2:])]
+    sizes = functools.reduce(np.multiply.outer, [ends - starts for starts, ends in windows]).astype(gy.dtype)
+    gx = gy / sizes
+    for axis, ((starts, ends), n) in enumerate(zip(windows, input_shape[2:]), start=2):
+        # Windows holding cell h: those ending after it up to those starting at or before it.
+        cells = np.arange(n)
+        gx = _window_sums(gx, np.searchsorted(ends, cells, "right"), np.searchsorted(starts, cells, "right"), axis)
+    return np.ascontiguousarray(gx)

@@ -23,6 +23,7 @@ from ._functional.padding import *  # noqa: F401,F403
 from ._functional.piecewise import *  # noqa: F401,F403
 from ._functional.pixel_shuffle import *  # noqa: F401,F403
 from ._functional.pooling import *  # noqa: F401,F403
+from ._functional.pooling3d import *  # noqa: F401,F403
 from ._functional.rectifiers import *  # noqa: F401,F403
 from ._functional.regression_loss import *  # noqa: F401,F403
 from ._functional.sampling import *  # noqa: F401,F403

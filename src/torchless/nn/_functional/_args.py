@@ -35,7 +35,7 @@ def _is_index(value):
 
 
 class Param:
-    """One parameter of a native signature: ``kind`` is 'Tensor', 'Tensor?', 'int[]', 'int' or 'str'."""
+    """One parameter of a native signature: ``kind`` is 'Tensor', 'Tensor?', 'int[]', 'int', 'int?', 'bool' or 'str'."""
 
     def __init__(self, name, kind, shown=None, default=None):
         """``shown`` is the default as PyTorch prints it ('1', '"valid"'); None makes the parameter required."""
@@ -43,7 +43,8 @@ class Param:
         self.required = shown is None
 
     def type_name(self):
-        return {"Tensor": "Tensor", "Tensor?": "Tensor", "int[]": "tuple of ints", "int": "int", "str": "str"}[self.kind]
+        return {"Tensor": "Tensor", "Tensor?": "Tensor", "int[]": "tuple of ints", "int": "int", "int?": "int",
+                "bool": "bool", "str": "str"}[self.kind]
 
     def describe(self):
         text = f"{self.type_name()} {self.name}"
@@ -61,8 +62,14 @@ class Param:
             return value is None or isinstance(value, Tensor)
         if self.kind == "int":
             return _is_index(value)
+        if self.kind == "int?":
+            return value is None or _is_index(value)
+        if self.kind == "bool":
+            return isinstance(value, bool)
         if self.kind == "str":
             return isinstance(value, str)
+        if value is None:
+            return self.shown == "[]"  # PyTorch reads None as an empty default list (an omitted stride)
         if isinstance(value, (tuple, list)):
             return not value or _is_index(value[0])
         return _is_index(value)
@@ -141,13 +148,13 @@ class Signature:
         """
         for p in reversed(self.params):
             if p.kind == "int[]":
-                converted = _int_list(bound[p.name], self.list_size)
+                converted = _int_list([] if bound[p.name] is None else bound[p.name], self.list_size)
                 if isinstance(converted, int):
                     raise TypeError(f"{self.name}(): argument '{p.name}' failed to unpack the object at pos "
                                     f"{converted} with error \"type must be tuple of ints,but got "
                                     f"{_tp_name(bound[p.name][converted - 1])}\"")
                 bound[p.name] = converted
-            elif p.kind == "int":
+            elif p.kind == "int" or (p.kind == "int?" and bound[p.name] is not None):
                 bound[p.name] = operator.index(bound[p.name])
         return bound
 

@@ -1,26 +1,46 @@
-"""Convolutions: conv1d, conv2d, conv_transpose1d, conv_transpose2d, their checks and their gradients.
+"""Convolutions: conv1d, conv2d, conv3d and their transposes, their checks and their gradients.
 
 The argument checks follow the path a call takes through PyTorch (``conv2d`` -> ``_convolution`` ->
 ``check_shape_forward`` -> a CPU backend), in the same order, so a bad call fails with the message
-PyTorch gives. The array work is done by ``torchless._kernels.conv`` on NCHW arrays; 1-D
-convolutions run as 2-D ones over a height of 1, as in PyTorch.
+PyTorch gives. The array work is done by ``torchless._kernels.conv`` on NCHW arrays and by
+``torchless._kernels.conv3d`` on NCDHW ones; 1-D convolutions run as 2-D ones over a height of 1, as
+in PyTorch.
 """
 import functools
 import math
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from ..._kernels import conv as kernels
+from ..._kernels import conv3d as kernels3d
 from ..._tensor import Tensor, _category, _promote, result_dtype
 from ...autograd.function import Function, records
 from ._args import CheckedCalls, Param, call_key, native
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
 
 # ---------------------------------------------------------------------------- autograd
+class _Kernels(NamedTuple):
+    """The array kernels of one spatial rank, with the signatures of ``torchless._kernels.conv``'s."""
+
+    forward: Callable
+    backward: Callable
+    backward_input: Callable
+    backward_weight: Callable
+
+
+_KERNELS = {  # by the rank of the (batched) arrays
+    4: _Kernels(kernels.conv2d_forward, kernels.conv2d_backward, kernels.conv2d_backward_input,
+                kernels.conv2d_backward_weight),
+    5: _Kernels(kernels3d.conv3d_forward, kernels3d.conv3d_backward, kernels3d.conv3d_backward_input,
+                kernels3d.conv3d_backward_weight),
+}
+
+
 def _as_4d(array):
-    """View an (N, C, L) array as (N, C, 1, L); 4-D arrays pass through."""
+    """View an (N, C, L) array as (N, C, 1, L); 4-D and 5-D arrays pass through."""
     return array[:, :, None, :] if array.ndim == 3 else array
 
 
@@ -28,30 +48,37 @@ def _like(array4d, ndim):
     return array4d[:, :, 0, :] if ndim == 3 else array4d
 
 
+def _per_channel(values, ndim):
+    """A (C,) array shaped to broadcast over the channels of an (N, C, ...) array of rank ndim."""
+    return values.reshape((1, -1) + (1,) * (ndim - 2))
+
+
 class Convolution(Function):
-    """y = x ⋆ w + b (cross-correlation, as PyTorch) for NCL or NCHW arrays; padding ((top, bottom), (left, right))."""
+    """y = x ⋆ w + b (cross-correlation, as PyTorch) for NCL, NCHW or NCDHW arrays; padding is one
+    (before, after) pair per spatial dimension (top and bottom, then left and right, depth first in 3-D)."""
 
     saved = ("x", "w")
 
     def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1):
         self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
         self.x, self.w = _as_4d(x), _as_4d(w)
+        self.kernels = _KERNELS[self.x.ndim]
         self.args = stride, padding, dilation, groups
-        y = kernels.conv2d_forward(self.x, self.w, *self.args, bias=b).astype(x.dtype, copy=False)
+        y = self.kernels.forward(self.x, self.w, *self.args, bias=b).astype(x.dtype, copy=False)
         return _like(y, self.ndim)
 
     def backward(self, grad):
         gy = _as_4d(grad)
         gx = gw = gb = None
         if self.needs_input_grad[0] or self.needs_input_grad[1]:
-            gx, gw = kernels.conv2d_backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
-                                             weight_grad=self.needs_input_grad[1])
+            gx, gw = self.kernels.backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
+                                           weight_grad=self.needs_input_grad[1])
             gx = None if gx is None else _like(gx, self.ndim)
             gw = None if gw is None else _like(gw, self.ndim)
         if self.needs_input_grad[2]:
             # Over the batch first, then each channel's contiguous plane: twice as fast as one
             # reduction over (0, 2, 3) (64x10x14x14: 26 vs 60 us).
-            gb = gy.sum(axis=0).sum(axis=(1, 2)).astype(self.bias_dtype, copy=False)
+            gb = gy.sum(axis=0).sum(axis=tuple(range(1, gy.ndim - 1))).astype(self.bias_dtype, copy=False)
         return gx, gw, gb
 
 
@@ -69,6 +96,7 @@ class TransposedConvolution(Function):
     def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1, output_padding=None):
         self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
         self.x, self.w = _as_4d(x), _as_4d(w)
+        self.kernels = _KERNELS[self.x.ndim]
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         in_hw, kernel = self.x.shape[2:], self.w.shape[2:]
         self.out_hw = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1
@@ -77,16 +105,16 @@ class TransposedConvolution(Function):
         if any(op >= s or op < 0 for op, s in zip(output_padding, stride)):
             self.full_hw = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(in_hw, stride, dilation, kernel))
         if self.full_hw is None:
-            y = kernels.conv2d_backward_input(self.x, self.w, self.out_hw, stride, padding, dilation, groups)
+            y = self.kernels.backward_input(self.x, self.w, self.out_hw, stride, padding, dilation, groups)
         else:
-            full = kernels.conv2d_backward_input(self.x, self.w, self.full_hw, stride, ((0, 0), (0, 0)), dilation,
-                                                 groups)
+            full = self.kernels.backward_input(self.x, self.w, self.full_hw, stride, ((0, 0),) * len(padding),
+                                               dilation, groups)
             y = np.zeros(full.shape[:2] + self.out_hw, full.dtype)
             region = self._region()
             y[(slice(None), slice(None)) + region[1]] = full[(slice(None), slice(None)) + region[0]]
         y = y.astype(x.dtype, copy=False)
         if b is not None:
-            y += b.astype(y.dtype, copy=False).reshape(1, -1, 1, 1)
+            y += _per_channel(b.astype(y.dtype, copy=False), y.ndim)
         return _like(y, self.ndim)
 
     def _region(self):
@@ -101,14 +129,14 @@ class TransposedConvolution(Function):
             full, out = self._region()
             embedded = np.zeros(gy.shape[:2] + self.full_hw, gy.dtype)
             embedded[(slice(None), slice(None)) + full] = gy[(slice(None), slice(None)) + out]
-            gy, padding = embedded, ((0, 0), (0, 0))
+            gy, padding = embedded, ((0, 0),) * len(padding)
         args = self.stride, padding, self.dilation, self.groups
         gx = gw = gb = None
         if self.needs_input_grad[0]:
-            gx = _like(kernels.conv2d_forward(gy, self.w, *args), self.ndim)
+            gx = _like(self.kernels.forward(gy, self.w, *args), self.ndim)
         if self.needs_input_grad[1]:
             # The input plays the forward convolution's output gradient, the output gradient its input.
-            gw = _like(kernels.conv2d_backward_weight(self.x, gy, self.w.shape[2:], *args), self.ndim)
+            gw = _like(self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args), self.ndim)
         if self.needs_input_grad[2]:
             gb = grad.sum(axis=tuple(i for i in range(grad.ndim) if i != 1)).astype(self.bias_dtype, copy=False)
         return gx, gw, gb
@@ -216,9 +244,10 @@ def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, g
     """
     if transposed and any(p >= s for p, s in zip(output_padding, stride)):
         return False
-    n, c, h, w = in_shape
-    kh, kw = w_shape[2:]
-    return dtype.name == "float32" and (groups > 1 or (kh > 3 and kw > 3) or n > 1 or n * c * h * w > 20480)
+    # The last two kernel sizes and the first four input sizes, in 3-D too (N * C * D * H).
+    kh, kw = w_shape[-2:]
+    return dtype.name == "float32" and (groups > 1 or (kh > 3 and kw > 3) or in_shape[0] > 1
+                                        or math.prod(in_shape[:4]) > 20480)
 
 
 def _not_implemented(kernel_name, dtype, supported):
@@ -246,13 +275,16 @@ def _onednn_deconvolution(in_shape, w_shape, stride, padding, dilation, output_p
     ideep hands oneDNN a dilation of 1 everywhere if any dilation is 0, so with a 0 dilation
     PyTorch's output size (d * (k - 1) = 0 in that dimension) and oneDNN's kernel extent disagree:
     oneDNN accepts the problem only if its own size check still holds, and then crops or zero-pads
-    its result to PyTorch's size, which is an output padding outside [0, stride) here. oneDNN has
-    no implementation for an empty kernel.
+    its result to PyTorch's size, which is an output padding outside [0, stride) here. In 3-D, ideep
+    passes a 0 dilation on, and oneDNN rejects its dimensions. oneDNN has no implementation for an
+    empty kernel, nor in 3-D for a kernel without output channels.
     """
     out_hw = _transposed_size(in_shape[2:], w_shape[2:], stride, padding, dilation, output_padding)
     if any(n < 0 for n in out_hw):
         raise RuntimeError(_ONEDNN_MEMORY)
-    if 0 in w_shape[2:]:
+    if len(dilation) == 3 and 0 in dilation:
+        raise RuntimeError("dimensions are invalid")
+    if 0 in w_shape[2:] or (len(dilation) == 3 and w_shape[1] == 0):
         raise RuntimeError(_ONEDNN_PRIMITIVE.format("deconvolution"))
     if all(d > 0 for d in dilation):
         return dilation, output_padding
@@ -267,7 +299,7 @@ def _onednn_deconvolution(in_shape, w_shape, stride, padding, dilation, output_p
 
 def _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dilation, transposed, output_padding,
                    groups):
-    """The checks of the CPU backend PyTorch picks for a non-empty input (all shapes and parameters 2-D here).
+    """The checks of the CPU backend PyTorch picks for a non-empty input (2-D or 3-D shapes and parameters here).
 
     Returns the dilation and output padding that backend computes with (changed only by oneDNN's
     transposed convolution with a zero dilation).
@@ -289,39 +321,80 @@ def _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
         if 0 in w_shape[2:]:
             raise RuntimeError(_ONEDNN_PRIMITIVE.format("convolution"))
         return dilation, output_padding
-    kh, kw = w_shape[2:]
-    dh, dw = dilation
     if transposed:
-        if kh <= 0 or kw <= 0:
-            raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kh} kernel_width: {kw}")
-        if dh <= 0 or dw <= 0:
-            raise RuntimeError(f"dilation should be greater than zero, but got dilation_height: {dh}, dilation_width: {dw}")
-        if any(p >= s and p >= d for p, s, d in zip(output_padding, stride, dilation)):
-            (oph, opw), (sh, sw) = output_padding, stride
-            raise RuntimeError(f"output padding must be smaller than either stride or dilation, but got "
-                               f"output_padding_height: {oph} output_padding_width: {opw} stride_height: {sh} "
-                               f"stride_width: {sw} dilation_height: {dh} dilation_width: {dw}")
-        out_hw = _transposed_size(in_shape[2:], w_shape[2:], stride, padding, dilation, output_padding)
-        if any(n < 1 for n in out_hw):
-            raise RuntimeError(f"Given input size per channel: ({in_shape[2]} x {in_shape[3]}). Calculated output size "
-                               f"per channel: ({out_hw[0]} x {out_hw[1]}). Output size is too small")
-        _not_implemented("slow_conv_transpose2d_out_cpu", input.dtype, ("float16", "float32", "float64", "int64"))
-    elif dilation != [1, 1]:
-        if kh <= 0 or kw <= 0:
-            raise RuntimeError(f"kernel size should be greater than zero, but got {[kh, kw]}")
-        if dh <= 0 or dw <= 0:
-            raise RuntimeError(f"dilation should be greater than zero, but got {dilation}")
-        _not_implemented("slow_conv_dilated<>", input.dtype, ("float16", "float32", "float64", "int64"))
+        _check_slow_transposed(in_shape, w_shape, input.dtype, stride, padding, dilation, output_padding, groups)
+    elif any(d != 1 for d in dilation):
+        _check_slow_dilated(w_shape, input.dtype, dilation)
+    elif len(in_shape) == 5:
+        _check_slow_conv3d(w_shape, input.dtype)
     else:
-        if kh <= 0 or kw <= 0:
-            raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kh} kernel_width: {kw}")
-        _not_implemented("slow_conv2d_cpu", input.dtype, set(_SCALAR_NAMES) - {"bool"})
+        _check_slow_conv2d(w_shape, input.dtype)
     if weight.dtype != input.dtype:
         raise RuntimeError(f"expected scalar type {_SCALAR_NAMES[input.dtype.name]} but found "
                            f"{_SCALAR_NAMES[weight.dtype.name]}")
-    if transposed:
+    if transposed and len(in_shape) == 5:
+        # slow_conv_transpose3d adds the bias by a GEMM on the input's type: no promotion, no cast.
+        if bias is not None and bias.dtype != input.dtype:
+            raise RuntimeError(f"expected scalar type {_SCALAR_NAMES[input.dtype.name]} but found "
+                               f"{_SCALAR_NAMES[bias.dtype.name]}")
+    elif transposed:
         _check_bias_added_in_place(input._data.dtype, bias)
     return dilation, output_padding
+
+
+_AXES = {2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+def _named(name, values, separator=" "):
+    """PyTorch's "dilation_height: 1, dilation_width: 2" (separator ", ") or "kernel_height: 1 kernel_width: 2"
+    (in 3-D, "..._depth: ..." first)."""
+    return separator.join(f"{name}_{axis}: {v}" for axis, v in zip(_AXES[len(values)], values))
+
+
+def _check_slow_conv2d(w_shape, dtype):
+    """slow_conv2d (thnn_conv2d): a 2-D convolution neither dilated nor on oneDNN."""
+    if any(k <= 0 for k in w_shape[2:]):
+        raise RuntimeError(f"kernel size should be greater than zero, but got {_named('kernel', w_shape[2:])}")
+    _not_implemented("slow_conv2d_cpu", dtype, set(_SCALAR_NAMES) - {"bool"})
+
+
+def _check_slow_conv3d(w_shape, dtype):
+    """slow_conv3d: a 3-D convolution neither dilated nor on oneDNN (all groups at once)."""
+    if any(k <= 0 for k in w_shape[2:]):
+        raise RuntimeError(f"kernel size should be greater than zero, but got: {' x '.join(map(str, w_shape[2:]))} "
+                           "(TxHxW)")
+    _not_implemented("compute_columns3d", dtype, set(_SCALAR_NAMES) - {"bool"})
+
+
+def _check_slow_dilated(w_shape, dtype, dilation):
+    """slow_conv_dilated2d / slow_conv_dilated3d, run group by group."""
+    if any(k <= 0 for k in w_shape[2:]):
+        raise RuntimeError(f"kernel size should be greater than zero, but got {w_shape[2:]}")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {dilation}")
+    _not_implemented("slow_conv_dilated<>", dtype, ("float16", "float32", "float64", "int64"))
+
+
+def _check_slow_transposed(in_shape, w_shape, dtype, stride, padding, dilation, output_padding, groups):
+    """slow_conv_transpose2d / slow_conv_transpose3d, run group by group: their own checks, in their order."""
+    spatial = len(in_shape) - 2
+    if spatial == 2 and any(k <= 0 for k in w_shape[2:]):
+        raise RuntimeError(f"kernel size should be greater than zero, but got {_named('kernel', w_shape[2:])}")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"dilation should be greater than zero, but got {_named('dilation', dilation, ', ')}")
+    if any(p >= s and p >= d for p, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                           + " ".join(_named(name, values) for name, values in (
+                               ("output_padding", output_padding), ("stride", stride), ("dilation", dilation))))
+    if spatial == 3 and 0 in w_shape[1:]:
+        group_shape = [w_shape[0] // groups] + w_shape[1:]  # the weight of one group
+        raise RuntimeError("non-empty 5D (n_output_plane x n_input_plane x kernel_depth x kernel_height x "
+                           f"kernel_width) tensor expected for weight, but got: {group_shape}")
+    out_size = _transposed_size(in_shape[2:], w_shape[2:], stride, padding, dilation, output_padding)
+    if any(n < 1 for n in out_size):
+        raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, in_shape[2:]))}). Calculated output "
+                           f"size per channel: ({' x '.join(map(str, out_size))}). Output size is too small")
+    _not_implemented(f"slow_conv_transpose{spatial}d_out_cpu", dtype, ("float16", "float32", "float64", "int64"))
 
 
 def _check_bias_added_in_place(out_dtype, bias):
@@ -444,7 +517,7 @@ def _check_bias_dtype(input, bias):
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, spatial, fn):
-    """conv1d / conv2d checks: (batched, Function, params)."""
+    """conv1d / conv2d / conv3d checks: (batched, Function, params)."""
     if isinstance(padding, str):
         x, batched = _batchify(input, spatial, fn)
         if padding == "same":
@@ -458,7 +531,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, spatial, fn):
 
 
 def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, spatial, fn):
-    """conv_transpose1d / conv_transpose2d checks: (batched, Function, params)."""
+    """conv_transpose1d / conv_transpose2d / conv_transpose3d checks: (batched, Function, params)."""
     x, batched = _batchify(input, spatial, fn)
     return (batched,) + _convolution(x, weight, bias, stride, padding, dilation, True, output_padding, groups)
 
@@ -486,8 +559,8 @@ def _checked_once(checks):
                                    for i, name in enumerate(("input", "weight", "bias")))
         if batched and function is Convolution and not records(input, weight, bias):
             x = input._data
-            if x.ndim == 4:  # no graph node to record: Function.apply would only wrap the result
-                y = kernels.conv2d_forward(x, weight._data, **params, bias=None if bias is None else bias._data)
+            if x.ndim != 3:  # no graph node to record: Function.apply would only wrap the result
+                y = _KERNELS[x.ndim].forward(x, weight._data, **params, bias=None if bias is None else bias._data)
                 return Tensor._wrap(y.astype(x.dtype, copy=False))
         y = function.apply(input if batched else input.unsqueeze(0), weight, bias, **params)
         if y.grad_fn is not None and not y.dtype.is_floating_point:
@@ -542,6 +615,21 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 @_checked_once
+@native("conv3d", *_conv_signatures(), list_size=3)
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution (cross-correlation) over an input of shape (N, C_in, D, H, W) or (C_in, D, H, W).
+
+    weight: (C_out, C_in / groups, kD, kH, kW); bias: (C_out,) or None. stride, padding and dilation
+    are ints or (d, h, w) triples; padding may also be 'valid' (none) or 'same' (output size = input
+    size, stride 1 only; an odd total padding puts the extra cell at the back/bottom/right, as PyTorch).
+    Output: (N, C_out, D_out, H_out, W_out) with
+    D_out = floor((D + 2 * padding[0] - dilation[0] * (kD - 1) - 1) / stride[0]) + 1, likewise H_out
+    and W_out.
+    """
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
+@_checked_once
 @native("conv_transpose1d", _conv_transpose_signature(), list_size=1)
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """1-D transposed convolution over (N, C_in, L) or (C_in, L); weight (C_in, C_out / groups, kL).
@@ -563,3 +651,17 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     """
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 2,
                            "conv_transpose2d")
+
+
+@_checked_once
+@native("conv_transpose3d", _conv_transpose_signature(), list_size=3)
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """3-D transposed convolution ("deconvolution"), the gradient of conv3d with respect to its input.
+
+    input: (N, C_in, D, H, W) or (C_in, D, H, W); weight: (C_in, C_out / groups, kD, kH, kW);
+    bias: (C_out,). Output (N, C_out, D_out, H_out, W_out) with
+    D_out = (D - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kD - 1) + output_padding[0] + 1,
+    likewise H_out and W_out.
+    """
+    return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, 3,
+                           "conv_transpose3d")

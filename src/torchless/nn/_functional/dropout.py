@@ -13,7 +13,7 @@ from ..._tensor import Tensor
 from ...random import numpy_rng
 from ._args import check_tensor
 
-__all__ = ["dropout", "dropout1d", "dropout2d", "alpha_dropout", "feature_alpha_dropout"]
+__all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
 
 def _check_p(p):
@@ -93,6 +93,33 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
                       "dropout1d instead.", stacklevel=2)
     return _feature_dropout(input, p, training, inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero entire channels of (N, C, D, H, W) or unbatched (C, D, H, W) input with probability p, scaling the
+    rest by 1 / (1 - p).
+
+    Other ranks are taken as unbatched, with PyTorch's deprecation warning.
+    """
+    _check_p(p)
+    ndim = input.dim()  # PyTorch's dropout3d is Python: a non-tensor fails here, with an AttributeError
+    if ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {ndim}-D input to dropout3d, which is deprecated and will result in an "
+                      "error in a future release. To retain the behavior and silence this warning, please use dropout "
+                      "instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 spatial "
+                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
+                      stacklevel=2)
+    if ndim == 5:
+        return _feature_dropout(input, p, training, inplace)
+    if not inplace:
+        return _feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)
+    # PyTorch unsqueezes the input itself in place, masks it, and squeezes it back: one draw per
+    # entry of the leading axis (per element of a 1-D input).
+    if not training or p == 0:
+        return input
+    if ndim == 0:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _apply_mask(input, input._data.shape[:1] + (1,) * (ndim - 1), p, True)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):

@@ -1,11 +1,13 @@
 """Pooling: max, average, adaptive and power-average (Lp) pooling over 1-D and 2-D windows, max unpooling, their
-checks and gradients.
+checks and gradients; the autograd Functions are shared with the 3-D poolings of :mod:`.pooling3d`.
 
-Every variant runs on the 2-D kernels of ``torchless._kernels.pool``: the input is viewed as
-(planes, 1, H, W), where planes = batch * channels and a 1-D input has H = 1, so batched,
-unbatched and 1-D inputs share one path. Arguments are validated here, once, in PyTorch's order
-and with its messages (max_pool1d and avg_pool1d have checks of their own, as in PyTorch).
+Every variant runs on the kernels of ``torchless._kernels.pool`` (``pool3d`` in 3-D): the input is
+viewed as (planes, 1, H, W) or (planes, 1, D, H, W), where planes = batch * channels and a 1-D input
+has H = 1, so batched, unbatched and 1-D inputs share one path. Arguments are validated here, once,
+in PyTorch's order and with its messages (max_pool1d and avg_pool1d have checks of their own, as in
+PyTorch).
 """
+import itertools
 import math
 import numbers
 from collections.abc import Iterable
@@ -13,23 +15,23 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..._kernels import pool as kernels
+from ..._kernels import pool3d
 from ..._tensor import Tensor
 from ...autograd.function import Function, records
-from ._args import CheckedCalls, _is_index, call_key, check_tensor
+from ._args import CheckedCalls, Param, _is_index, call_key, check_tensor, native
 from .activation import relu
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
            "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "max_unpool2d", "lp_pool2d"]
+           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices", "max_unpool1d", "max_unpool2d",
+           "lp_pool1d", "lp_pool2d"]
 
 
 def _plane_shape(shape, spatial):
-    """(planes, 1, H, W) for an array of ``shape`` (..., [H,] W) pooled over its last ``spatial`` axes."""
-    hw = tuple(shape[-2:]) if spatial == 2 else (1, shape[-1])
-    planes = 1
-    for n in shape[:-spatial]:
-        planes *= n
-    return (planes, 1) + hw
+    """(planes, 1, *window axes) for an array of ``shape`` (..., *spatial) pooled over its last ``spatial``
+    axes: (planes, 1, 1, L) in 1-D, (planes, 1, H, W) in 2-D, (planes, 1, D, H, W) in 3-D."""
+    axes = tuple(shape[-spatial:]) if spatial > 1 else (1, shape[-1])
+    return (math.prod(shape[:-spatial]), 1) + axes
 
 
 def _as_planes(x, spatial):
@@ -37,7 +39,12 @@ def _as_planes(x, spatial):
 
 
 def _from_planes(y, lead, spatial):
-    return y.reshape(lead + (y.shape[2:] if spatial == 2 else y.shape[3:]))
+    return y.reshape(lead + (y.shape[2:] if spatial > 1 else y.shape[3:]))
+
+
+def _flat_planes(shape, spatial):
+    """(planes, 1, 1, cells): each plane's window axes as one, for kernels that only see flat positions."""
+    return (math.prod(shape[:-spatial]), 1, 1, math.prod(shape[-spatial:]))
 
 
 class MaxPool(Function):
@@ -56,18 +63,23 @@ class MaxPool(Function):
         return pooled
 
     def backward(self, grad):
-        if self.indices is not None:
-            _check_grad_output(grad, self.spatial, "adaptive_max_pool2d_backward")
-        planes = _as_planes(grad, self.spatial)
-        if self.winners is not None:
-            gx = kernels.max_pool2d_backward_winners(planes, self.winners)
+        if self.winners is None:
+            _check_grad_output(grad, self.spatial, f"adaptive_max_pool{max(self.spatial, 2)}d_backward")
+            gx = kernels.max_pool2d_backward(grad.reshape(_flat_planes(grad.shape, self.spatial)),
+                                             self.indices.reshape(_flat_planes(grad.shape, self.spatial)),
+                                             _flat_planes(self.input_shape, self.spatial))
+        elif self.spatial == 3:
+            gx = pool3d.max_pool3d_backward_winners(_as_planes(grad, 3), self.winners)
         else:
-            gx = kernels.max_pool2d_backward(planes, _as_planes(self.indices, self.spatial),
-                                             _plane_shape(self.input_shape, self.spatial))
+            gx = kernels.max_pool2d_backward_winners(_as_planes(grad, self.spatial), self.winners)
         return (gx.reshape(self.input_shape),)
 
     def name(self):
         return self._name
+
+
+_AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward),
+                     3: (pool3d.avg_pool3d_forward, pool3d.avg_pool3d_backward)}
 
 
 class AvgPool(Function):
@@ -78,41 +90,42 @@ class AvgPool(Function):
         self.input_shape, self.spatial = x.shape, spatial
         self.args = kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
         planes = _as_planes(x, spatial)
+        pool_forward, _ = _AVG_POOL_KERNELS[max(spatial, 2)]
         if x.dtype.kind != "f":  # int64: PyTorch divides the integer window sums, truncating
-            pooled = np.trunc(kernels.avg_pool2d_forward(planes.astype(np.float64), *self.args)).astype(x.dtype)
+            pooled = np.trunc(pool_forward(planes.astype(np.float64), *self.args)).astype(x.dtype)
         else:
-            pooled = kernels.avg_pool2d_forward(planes, *self.args)
+            pooled = pool_forward(planes, *self.args)
         return _from_planes(pooled, x.shape[:-spatial], spatial)
 
     def backward(self, grad):
-        gx = kernels.avg_pool2d_backward(_as_planes(grad, self.spatial), _plane_shape(self.input_shape, self.spatial),
-                                         *self.args)
+        _, pool_backward = _AVG_POOL_KERNELS[max(self.spatial, 2)]
+        gx = pool_backward(_as_planes(grad, self.spatial), _plane_shape(self.input_shape, self.spatial), *self.args)
         return (gx.reshape(self.input_shape),)
 
     def name(self):
-        return "AvgPool2DBackward0" if self.spatial == 2 else "SqueezeBackward1"
+        return f"AvgPool{self.spatial}DBackward0" if self.spatial > 1 else "SqueezeBackward1"
 
 
 class AdaptiveAvgPool(Function):
-    def forward(self, x, spatial=2, output_hw=None):
-        self.input_shape, self.spatial, self.output_hw = x.shape, spatial, output_hw
+    def forward(self, x, spatial=2, output_size=None):
+        self.input_shape, self.spatial = x.shape, spatial
         planes = _as_planes(x, spatial)
-        if 0 in output_hw or 0 in planes.shape[:2]:  # an empty output: nothing to average
-            pooled = np.zeros(planes.shape[:2] + output_hw, x.dtype)
+        if 0 in output_size or 0 in planes.shape[:2]:  # an empty output: nothing to average
+            pooled = np.zeros(planes.shape[:2] + output_size, x.dtype)
         else:
-            pooled = kernels.adaptive_avg_pool2d_forward(planes, output_hw)
+            pooled = kernels.adaptive_avg_pool_forward(planes, output_size)
         return _from_planes(pooled, x.shape[:-spatial], spatial)
 
     def backward(self, grad):
-        _check_grad_output(grad, self.spatial, "adaptive_avg_pool2d_backward")
+        _check_grad_output(grad, self.spatial, f"adaptive_avg_pool{max(self.spatial, 2)}d_backward")
         if grad.size == 0:
             return (np.zeros(self.input_shape, grad.dtype),)
-        gx = kernels.adaptive_avg_pool2d_backward(_as_planes(grad, self.spatial),
-                                                  _plane_shape(self.input_shape, self.spatial))
+        gx = kernels.adaptive_avg_pool_backward(_as_planes(grad, self.spatial),
+                                                _plane_shape(self.input_shape, self.spatial))
         return (gx.reshape(self.input_shape),)
 
     def name(self):
-        return "SqueezeBackward1" if self.spatial == 1 else "AdaptiveAvgPool2DBackward0"
+        return "SqueezeBackward1" if self.spatial == 1 else f"AdaptiveAvgPool{self.spatial}DBackward0"
 
 
 def _check_grad_output(grad, spatial, fn):
@@ -138,25 +151,38 @@ def _adaptive_taps(size, out):
     return np.minimum(start[:, None] + np.arange(span)[None, :], (end - 1)[:, None])
 
 
-def _adaptive_max_pool_planes(planes, output_hw):
-    """(values, flat indices) of adaptive max pooling of planes (P, 1, H, W); first maximum wins, NaN wins."""
-    H, W = planes.shape[2:]
-    rows, cols = _adaptive_taps(H, output_hw[0]), _adaptive_taps(W, output_hw[1])
-    if rows.size == 0 or cols.size == 0:
-        empty = np.empty(planes.shape[:2] + tuple(output_hw), planes.dtype)
+def _adaptive_max_pool_planes(planes, output_size):
+    """(values, flat indices) of adaptive max pooling of planes (P, 1, *axes) to (P, 1, *output_size).
+
+    Taps are scanned in PyTorch's order (row-major over the window), each replacing the maximum when
+    strictly greater (the first maximum wins ties) or NaN (the last NaN wins).
+    """
+    axes = planes.shape[2:]
+    out_shape = planes.shape[:2] + tuple(output_size)
+    taps = [_adaptive_taps(n, out) for n, out in zip(axes, output_size)]
+    if any(t.size == 0 for t in taps):
+        empty = np.empty(out_shape, planes.dtype)
         return empty, empty.astype(np.int64)
-    out_shape = planes.shape[:2] + tuple(output_hw)
-    values = planes[:, :, rows[:, 0, None], cols[None, :, 0]]  # every window starts at its first tap
+    axis_strides = np.cumprod((1,) + axes[:0:-1])[::-1]  # flat position = sum of position * stride
+
+    def tap_positions(offsets):
+        """Per axis, the position of tap ``offsets[axis]`` of every window, shaped to broadcast along its axis."""
+        return tuple(t[:, o].reshape([-1 if k == axis else 1 for k in range(len(axes))])
+                     for axis, (t, o) in enumerate(zip(taps, offsets)))
+
+    def read(positions):
+        return planes[(slice(None), slice(None)) + positions], sum(p * s for p, s in zip(positions, axis_strides))
+
+    values, first = read(tap_positions((0,) * len(axes)))  # every window starts at its first tap
     indices = np.empty(out_shape, np.int64)
-    indices[...] = rows[:, 0, None] * W + cols[None, :, 0]
+    indices[...] = first
     better = np.empty(out_shape, bool)
-    for a in range(rows.shape[1]):
-        for b in range(cols.shape[1]):
-            taps = planes[:, :, rows[:, a, None], cols[None, :, b]]
-            np.greater(taps, values, out=better)
-            better |= np.isnan(taps)
-            np.copyto(values, taps, where=better)
-            np.copyto(indices, rows[:, a, None] * W + cols[None, :, b], where=better)
+    for offsets in itertools.product(*(range(t.shape[1]) for t in taps)):
+        tap_values, tap_indices = read(tap_positions(offsets))
+        np.greater(tap_values, values, out=better)
+        better |= np.isnan(tap_values)
+        np.copyto(values, tap_values, where=better)
+        np.copyto(indices, tap_indices, where=better)
     return values, indices
 
 
@@ -217,7 +243,7 @@ def _pool2d_shape_check(shape, kernel, stride, padding, dilation, out_hw):
 # ---------------------------------------------------------------------------- max pooling
 def _view_2d(shape, spatial):
     """The shape PyTorch checks: a 1-D pooling's (..., L) runs as 2-D over (..., 1, L)."""
-    return tuple(shape) if spatial == 2 else tuple(shape)[:-1] + (1, shape[-1])
+    return tuple(shape) if spatial > 1 else tuple(shape)[:-1] + (1, shape[-1])
 
 
 def _check_pool2d(shape, kernel, stride, padding, dilation, ceil_mode):
@@ -226,18 +252,23 @@ def _check_pool2d(shape, kernel, stride, padding, dilation, ceil_mode):
     _pool2d_shape_check(shape, kernel, stride, padding, dilation, out_hw)
 
 
+_MAX_POOL_KERNELS = {2: (kernels.max_pool2d_forward, kernels.max_pool2d_forward_winners),
+                     3: (pool3d.max_pool3d_forward, pool3d.max_pool3d_forward_winners)}
+
+
 def _max_pool(input, spatial, kernel, stride, padding, dilation, ceil_mode, return_indices, name):
-    """Max pooling with 2-D parameters (a 1-D pooling has height 1: kernel (1, k), padding (0, p), ...)."""
+    """Max pooling with 2-D or 3-D parameters (a 1-D pooling has height 1: kernel (1, k), padding (0, p), ...)."""
     x = input._data
     planes = _as_planes(x, spatial)
     lead = x.shape[:-spatial]
+    pool_forward, pool_forward_winners = _MAX_POOL_KERNELS[max(spatial, 2)]
     # Finding the argmax is most of the work; skip it when neither the caller nor backward wants it.
     # Nothing to record then either: wrapping the output directly is what Function.apply would do,
     # minus its ~2 us per call (a few percent of a batch-1 forward of the course CNN).
     if not (return_indices or records(input)):
-        pooled, _ = kernels.max_pool2d_forward(planes, kernel, stride, padding, dilation, ceil_mode, False)
+        pooled, _ = pool_forward(planes, kernel, stride, padding, dilation, ceil_mode, False)
         return Tensor._wrap(_from_planes(pooled, lead, spatial))
-    pooled, winners = kernels.max_pool2d_forward_winners(planes, kernel, stride, padding, dilation, ceil_mode)
+    pooled, winners = pool_forward_winners(planes, kernel, stride, padding, dilation, ceil_mode)
     out = MaxPool.apply(input, pooled=_from_planes(pooled, lead, spatial), winners=winners, spatial=spatial,
                         name=name)
     if not return_indices:
@@ -485,7 +516,7 @@ def adaptive_avg_pool2d(input, output_size):
         return input.mean((-1, -2), keepdim=True)
     _check_adaptive_avg(tuple(input.shape), output_hw)
     _check_float_unless_empty(input, output_hw, 2)
-    return AdaptiveAvgPool.apply(input, spatial=2, output_hw=output_hw)
+    return AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -498,7 +529,7 @@ def adaptive_avg_pool1d(input, output_size):
         return input.unsqueeze(-2).mean((-1, -2), keepdim=True).squeeze(-2)
     _check_adaptive_avg(_view_2d(input.shape, 1), (1, length))
     _check_float_unless_empty(input, (length,), 1)
-    return AdaptiveAvgPool.apply(input, spatial=1, output_hw=(1, length))
+    return AdaptiveAvgPool.apply(input, spatial=1, output_size=(1, length))
 
 
 def _check_float_unless_empty(input, output_size, spatial):
@@ -561,40 +592,52 @@ def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
 
 
 # ---------------------------------------------------------------------------- max unpooling
+def _torch_ntuple(value, n):
+    """PyTorch's Python-level _ntuple(n): a sequence as a tuple (any length), anything else n times."""
+    return tuple(value) if isinstance(value, Iterable) else (value,) * n
+
+
+def _torch_single(value):
+    return _torch_ntuple(value, 1)
+
+
 def _torch_pair(value):
-    """PyTorch's Python-level _pair: a sequence as a tuple (any length), anything else twice."""
-    return tuple(value) if isinstance(value, Iterable) else (value, value)
+    return _torch_ntuple(value, 2)
+
+
+def _torch_triple(value):
+    return _torch_ntuple(value, 3)
 
 
 class MaxUnpool(Function):
-    """Each input value written at its flat index h * W + w of its (H_out, W_out) plane, zeros elsewhere;
-    backward reads the output gradient back at the same indices."""
+    """Each input value written at its flat index (h * W + w, or d * H * W + h * W + w) of its output plane
+    or volume ``output_size``, zeros elsewhere; backward reads the output gradient back at the same indices."""
 
     saved = ("indices",)
 
-    def forward(self, x, indices=None, output_hw=None):
-        self.input_shape, self.indices = x.shape, indices
-        planes = int(np.prod(x.shape[:-2]))
-        out = np.zeros((planes, output_hw[0] * output_hw[1]), x.dtype)
+    def forward(self, x, indices=None, output_size=None):
+        self.input_shape, self.indices, self.spatial = x.shape, indices, len(output_size)
+        planes = math.prod(x.shape[:-self.spatial])
+        out = np.zeros((planes, math.prod(output_size)), x.dtype)
         if out.size:
-            rows = np.repeat(np.arange(planes), x.shape[-2] * x.shape[-1])
+            rows = np.repeat(np.arange(planes), math.prod(x.shape[-self.spatial:]))
             out[rows, indices.reshape(-1)] = x.reshape(-1)  # repeated indices: the last value wins, as in PyTorch
-        return out.reshape(x.shape[:-2] + tuple(output_hw))
+        return out.reshape(x.shape[:-self.spatial] + tuple(output_size))
 
     def backward(self, grad):
         if self.indices.size == 0:
             return (np.zeros(self.input_shape, grad.dtype),)
         if grad.size == 0:
-            # PyTorch gathers from the gradient viewed as (..., H_out * W_out): no position to read, and it names
-            # the first index it tried.
-            raise RuntimeError(f"index {self.indices.flat[0]} is out of bounds for dimension {grad.ndim - 2} with "
-                               "size 0")
-        planes = grad.reshape(-1, grad.shape[-2] * grad.shape[-1])
+            # PyTorch gathers from the gradient viewed as (..., cells of a plane): no position to read, and it
+            # names the first index it tried.
+            raise RuntimeError(f"index {self.indices.flat[0]} is out of bounds for dimension "
+                               f"{grad.ndim - self.spatial} with size 0")
+        planes = grad.reshape(-1, math.prod(grad.shape[-self.spatial:]))
         gx = np.take_along_axis(planes, self.indices.reshape(planes.shape[0], -1), 1)
         return (gx.reshape(self.input_shape),)
 
     def name(self):
-        return "MaxUnpool2DBackward0"
+        return f"MaxUnpool{self.spatial}DBackward0"
 
 
 def _unpool_output_size(input, kernel_size, stride, padding, output_size):
@@ -623,6 +666,47 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
     return ret
 
 
+def _check_unpool_indices(input, indices, output_size, fn):
+    """The values and indices checks every max unpooling ends with (``fn`` names the kernel)."""
+    output_size = tuple(output_size)
+    planes = math.prod(input.shape[:-len(output_size)])
+    if planes * math.prod(output_size):  # PyTorch's kernel does not run on an empty output
+        _check_float(input, fn)
+        flat = indices._data.reshape(planes, -1)
+        bad = (flat < 0) | (flat >= math.prod(output_size))
+        if bad.any():
+            # PyTorch's kernel reports the last invalid index it meets.
+            raise RuntimeError(f"Found an invalid max index: {flat[bad][-1]} (output volumes are of size "
+                               + "x".join(str(n) for n in output_size) + ")")
+
+
+@native("max_unpool2d", [Param("input", "Tensor"), Param("indices", "Tensor"), Param("output_size", "int[]")],
+        list_size=2)
+def _max_unpool2d_native(input, indices, output_size):
+    """PyTorch's native max_unpool2d: its checks in order, then the unpooling."""
+    if indices._data.dtype != np.int64:
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype.scalar_name}")
+    if len(output_size) != 2:
+        raise RuntimeError(f"There should be exactly two elements (height, width) in output_size, but got "
+                           f"{len(output_size)} elements.")
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with "
+                           f"{input.dim()} dimensions.")
+    _check_unpool_shapes(input, indices, "max_unpooling2d_forward_out_cpu()")
+    _check_unpool_indices(input, indices, output_size, "max_unpool2d")
+    return MaxUnpool.apply(input, indices=indices._data, output_size=tuple(output_size))
+
+
+def _check_unpool_shapes(input, indices, fn):
+    if tuple(input.shape) != tuple(indices.shape):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
+                           f"but got indices tensor with shape: {list(indices.shape)}")
+    for axis in range(1, input.dim()):
+        if input.shape[axis] == 0:
+            raise RuntimeError(f"{fn}: Expected input to have non-zero size for non-batch dimensions, but got "
+                               f"{list(input.shape)} with dimension {axis} being empty.")
+
+
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     r"""The partial inverse of :func:`max_pool2d`: each value goes back to the position its ``indices`` (from
     ``max_pool2d(..., return_indices=True)``) name in its plane, every other position is zero.
@@ -640,36 +724,58 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
     stride = _torch_pair(stride) if stride is not None else kernel_size
     padding = _torch_pair(padding)
     output_size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
-    check_tensor(input, "max_unpool2d")
-    check_tensor(indices, "max_unpool2d", "indices", 2)
-    if indices._data.dtype != np.int64:
-        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype.scalar_name}")
-    if len(output_size) != 2:
-        raise RuntimeError(f"There should be exactly two elements (height, width) in output_size, but got "
-                           f"{len(output_size)} elements.")
-    if input.dim() not in (3, 4):
-        raise RuntimeError(f"Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with "
-                           f"{input.dim()} dimensions.")
-    if tuple(input.shape) != tuple(indices.shape):
-        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) "
-                           f"but got indices tensor with shape: {list(indices.shape)}")
-    for axis in range(1, input.dim()):
-        if input.shape[axis] == 0:
-            raise RuntimeError(f"max_unpooling2d_forward_out_cpu(): Expected input to have non-zero size for "
-                               f"non-batch dimensions, but got {list(input.shape)} with dimension {axis} being empty.")
-    output_hw = tuple(int(n) for n in output_size)
-    if math.prod(input.shape[:-2]) * math.prod(output_hw):
-        _check_float(input, "max_unpool2d")
-        flat = indices._data.reshape(math.prod(input.shape[:-2]), -1)
-        bad = (flat < 0) | (flat >= output_hw[0] * output_hw[1])
-        if bad.any():
-            # PyTorch's kernel reports the last invalid index it meets.
-            raise RuntimeError(f"Found an invalid max index: {flat[bad][-1]} (output volumes are of size "
-                               f"{output_hw[0]}x{output_hw[1]})")
-    return MaxUnpool.apply(input, indices=indices._data, output_hw=output_hw)
+    return _max_unpool2d_native(input, indices, output_size)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    r"""The partial inverse of :func:`max_pool1d`: each value goes back to the position its ``indices`` (from
+    ``max_pool1d(..., return_indices=True)``) name, every other position is zero.
+
+    Args:
+        input (Tensor): (N, C, L_in) or (C, L_in).
+        indices (Tensor): int64, the input's shape: positions in each output row.
+        kernel_size, stride (default: kernel_size), padding: those of the max pooling undone (ints or 1-tuples).
+        output_size (optional): (L_out,), or the full output shape, within ``stride`` of the default.
+
+    Shape: L_out = (L_in - 1) * stride - 2 * padding + kernel_size by default. Runs as max_unpool2d over a
+    trailing axis of 1, as in PyTorch (whose checks and messages it therefore has).
+    """
+    kernel_size = _torch_single(kernel_size)
+    stride = _torch_single(stride) if stride is not None else kernel_size
+    padding = _torch_single(padding)
+    output_size = _unpool_output_size(input, kernel_size, stride, padding, output_size)
+    output_size = output_size + ([1] if isinstance(output_size, list) else (1,))
+    return _max_unpool2d_native(input.unsqueeze(-1), indices.unsqueeze(-1), output_size).squeeze(-1)
 
 
 # ---------------------------------------------------------------------------- power-average pooling
+def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool, avg_pool, cells):
+    """PyTorch's power-average pooling, from the max or average pooling of its dimension; ``cells`` is
+    the number of cells of a window."""
+    if isinstance(norm_type, (int, float)):
+        if norm_type == float("inf"):
+            return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        if norm_type == -float("inf"):
+            return -max_pool(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+    if stride is not None:
+        out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    else:
+        out = avg_pool(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    return (out.sign() * relu(out.abs())).mul(cells).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    r"""1-D power-average pooling: :math:`f(X) = \left(\sum_{x \in X} x^p\right)^{1/p}` over each window.
+
+    p = ``norm_type``; p = inf is max pooling of |x|, p = -inf the min of |x|. Computed as PyTorch does,
+    from avg_pool1d of x^p (a negative window sum, possible for odd p, counts as 0).
+
+    Shape: input (N, C, L) or (C, L); L_out = floor((L - kernel_size) / stride) + 1 (ceil with ceil_mode);
+    stride defaults to kernel_size.
+    """
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool1d, avg_pool1d, kernel_size)
+
+
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     r"""2-D power-average pooling: :math:`f(X) = \left(\sum_{x \in X} x^p\right)^{1/p}` over each window.
 
@@ -680,13 +786,4 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     (ceil with ceil_mode), likewise W_out; stride defaults to kernel_size.
     """
     kw, kh = _torch_pair(kernel_size)
-    if isinstance(norm_type, (int, float)):
-        if norm_type == float("inf"):
-            return max_pool2d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
-        if norm_type == -float("inf"):
-            return -max_pool2d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
-    if stride is not None:
-        out = avg_pool2d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
-    else:
-        out = avg_pool2d(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
-    return (out.sign() * relu(out.abs())).mul(kw * kh).pow(1.0 / norm_type)
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool2d, avg_pool2d, kw * kh)

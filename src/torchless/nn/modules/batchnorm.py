@@ -1,4 +1,4 @@
-"""Batch normalisation layers: BatchNorm1d and BatchNorm2d, with running statistics as buffers.
+"""Batch normalisation layers: BatchNorm1d, BatchNorm2d and BatchNorm3d, with running statistics as buffers.
 
 ``_NormBase`` holds what batch and instance normalisation share, as in PyTorch: the affine
 parameters, the running-statistics buffers, their reset, repr and state-dict version.
@@ -89,3 +89,12 @@ class BatchNorm2d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 4:
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over (N, C, D, H, W) input, per channel C; statistics over N, D, H and W (see
+    BatchNorm1d)."""
+
+    def _check_input_dim(self, input):
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")

@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d.
+"""Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d.
 
 Constructors, attributes, initialisation and repr follow ``torch.nn.modules.conv``: the layer
 stores its arguments as tuples (``stride == (1, 1)``) and leaves argument checking that PyTorch does
@@ -14,7 +14,7 @@ from .._functional import conv as F_conv
 from ..parameter import Parameter
 from .module import Module, _registered
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
 def _ntuple(value, n):
@@ -67,7 +67,7 @@ class _ConvNd(Module):
     def _explicit_padding(self):
         """``F.pad`` widths (last dimension first) for the padding modes other than 'zeros'.
 
-        'same' puts the odd extra cell on the right/bottom, as ``F.conv2d(padding='same')`` does.
+        'same' puts the odd extra cell at the end (right, bottom, back), as ``F.conv2d(padding='same')`` does.
         """
         if not isinstance(self.padding, str):
             return tuple(p for p in reversed(self.padding) for _ in range(2))
@@ -105,7 +105,7 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
-    """Conv1d and Conv2d: the non-zero padding modes pad explicitly, then convolve without padding."""
+    """Conv1d, Conv2d and Conv3d: the non-zero padding modes pad explicitly, then convolve without padding."""
 
     _spatial = 2
 
@@ -173,8 +173,30 @@ class Conv2d(_Conv):
                          padding_mode, device, dtype)
 
 
+class Conv3d(_Conv):
+    r"""3-D convolution over an input of shape (N, C_in, D, H, W) or (C_in, D, H, W).
+
+    Args: in_channels, out_channels, kernel_size (int or (kD, kH, kW)), stride=1, padding=0 (int,
+    triple, 'valid' or 'same'), dilation=1, groups=1, bias=True, padding_mode='zeros' ('reflect',
+    'replicate' or 'circular'), device=None, dtype=None.
+
+    Output (N, C_out, D_out, H_out, W_out) with
+    D_out = floor((D + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0] + 1), likewise
+    H_out and W_out. Weight (C_out, C_in / groups, kD, kH, kW) and bias (C_out,) are drawn from
+    U(-sqrt(k), sqrt(k)), k = groups / (C_in * kD * kH * kW).
+    """
+
+    _spatial = 3
+    _convolve = staticmethod(F_conv.conv3d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, device, dtype)
+
+
 class _ConvTransposeNd(_ConvNd):
-    """ConvTranspose1d and ConvTranspose2d: zero padding only, and an optional exact ``output_size``."""
+    """ConvTranspose1d, 2d and 3d: zero padding only, and an optional exact ``output_size``."""
 
     _spatial = 2
 
@@ -247,6 +269,26 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     _spatial = 2
     _convolve = staticmethod(F_conv.conv_transpose2d)
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                 bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
+                         dilation, padding_mode, device, dtype)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    r"""3-D transposed convolution ("deconvolution") over (N, C_in, D, H, W) or (C_in, D, H, W).
+
+    Args: in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+    bias=True, dilation=1, padding_mode='zeros' (the only mode), device=None, dtype=None.
+
+    D_out = (D - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kernel_size[0] - 1) + output_padding[0] + 1,
+    likewise H_out and W_out; or exactly ``output_size`` when ``forward(input, output_size)`` is given one.
+    Weight (C_in, C_out / groups, kD, kH, kW), bias (C_out,).
+    """
+
+    _spatial = 3
+    _convolve = staticmethod(F_conv.conv_transpose3d)
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):

@@ -1,4 +1,4 @@
-"""Dropout layers: Dropout (elements), Dropout1d and Dropout2d (whole channels), AlphaDropout and
+"""Dropout layers: Dropout (elements), Dropout1d, Dropout2d and Dropout3d (whole channels), AlphaDropout and
 FeatureAlphaDropout (for SELU networks). Identity in eval mode."""
 from .._functional import dropout as F_drop
 from .module import Module
@@ -36,6 +36,12 @@ class Dropout2d(_DropoutNd):
     """In training, zero whole channels of (N, C, H, W) input with probability p."""
 
     _functional = staticmethod(F_drop.dropout2d)
+
+
+class Dropout3d(_DropoutNd):
+    """In training, zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p."""
+
+    _functional = staticmethod(F_drop.dropout3d)
 
 
 class AlphaDropout(_DropoutNd):

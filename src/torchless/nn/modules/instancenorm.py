@@ -1,4 +1,5 @@
-"""Instance normalisation layers: InstanceNorm1d and InstanceNorm2d, with optional running statistics."""
+"""Instance normalisation layers: InstanceNorm1d, InstanceNorm2d and InstanceNorm3d, with optional running
+statistics."""
 import warnings
 
 from .._functional.instance_norm import instance_norm
@@ -88,3 +89,20 @@ class InstanceNorm2d(_InstanceNorm):
     def _check_input_dim(self, input):
         if input.dim() not in (3, 4):
             raise ValueError(f"expected 3D or 4D input (got {input.dim()}D input)")
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation over (N, C, D, H, W) or unbatched (C, D, H, W) input; statistics over D, H
+    and W per sample and channel (see InstanceNorm1d).
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)` (same shape as input)
+    """
+
+    def _get_no_batch_dim(self):
+        return 4
+
+    def _check_input_dim(self, input):
+        if input.dim() not in (4, 5):
+            raise ValueError(f"expected 4D or 5D input (got {input.dim()}D input)")

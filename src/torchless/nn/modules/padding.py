@@ -1,4 +1,4 @@
-"""Padding layers: ZeroPad, ConstantPad, ReflectionPad, ReplicationPad and CircularPad in 1-D and 2-D."""
+"""Padding layers: ZeroPad, ConstantPad, ReflectionPad, ReplicationPad and CircularPad in 1-D, 2-D and 3-D."""
 from .._functional.padding import pad
 from .module import Module
 
@@ -45,6 +45,12 @@ class ConstantPad2d(_ConstantPadNd):
     """Pad the last two dimensions with ``value``: padding = int or (left, right, top, bottom)."""
 
 
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dimensions with ``value``: padding = int or (left, right, top, bottom, front, back)."""
+
+    _spatial = 3
+
+
 class ZeroPad1d(ConstantPad1d):
     """Pad the last dimension with zeros: padding = int or (left, right)."""
 
@@ -65,6 +71,16 @@ class ZeroPad2d(ConstantPad2d):
         return f"{self.padding}"
 
 
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last three dimensions with zeros: padding = int or (left, right, top, bottom, front, back)."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
 class ReflectionPad1d(_PadNd):
     """Mirror the last dimension at its edges (without repeating them): padding = int or (left, right)."""
 
@@ -75,6 +91,12 @@ class ReflectionPad2d(_PadNd):
     """Mirror the last two dimensions at their edges: padding = int or (left, right, top, bottom)."""
 
     _mode = "reflect"
+
+
+class ReflectionPad3d(_PadNd):
+    """Mirror the last three dimensions at their edges: padding = int or (left, right, top, bottom, front, back)."""
+
+    _mode, _spatial = "reflect", 3
 
 
 class ReplicationPad1d(_PadNd):
@@ -89,13 +111,37 @@ class ReplicationPad2d(_PadNd):
     _mode = "replicate"
 
 
-class CircularPad1d(_PadNd):
-    """Wrap the last dimension around: padding = int or (left, right)."""
+class ReplicationPad3d(_PadNd):
+    """Repeat the edge values of the last three dimensions: padding = int or (left, right, top, bottom, front,
+    back)."""
 
-    _mode, _spatial = "circular", 1
+    _mode, _spatial = "replicate", 3
 
 
-class CircularPad2d(_PadNd):
-    """Wrap the last two dimensions around: padding = int or (left, right, top, bottom)."""
-
+class _CircularPadNd(_PadNd):
     _mode = "circular"
+
+    def forward(self, input):
+        # PyTorch's circular layers check the rank themselves, before F.pad's own checks.
+        ranks = (self._spatial + 1, self._spatial + 2)
+        if input.dim() not in ranks:
+            raise ValueError(f"expected {ranks[0]}D or {ranks[1]}D input (got {input.dim()}D input)")
+        return super().forward(input)
+
+
+class CircularPad1d(_CircularPadNd):
+    """Wrap the last dimension around: padding = int or (left, right). Input (N, C, L) or (C, L)."""
+
+    _spatial = 1
+
+
+class CircularPad2d(_CircularPadNd):
+    """Wrap the last two dimensions around: padding = int or (left, right, top, bottom). Input (N, C, H, W) or
+    (C, H, W)."""
+
+
+class CircularPad3d(_CircularPadNd):
+    """Wrap the last three dimensions around: padding = int or (left, right, top, bottom, front, back). Input
+    (N, C, D, H, W) or (C, D, H, W)."""
+
+    _spatial = 3

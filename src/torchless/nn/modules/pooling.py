@@ -1,6 +1,7 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, the adaptive poolings, MaxUnpool2d and LPPool2d, thin wrappers of the
-functionals."""
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, the adaptive poolings, MaxUnpool1d/2d/3d and LPPool1d/2d/3d,
+thin wrappers of the functionals."""
 from .._functional import pooling as F_pool
+from .._functional import pooling3d as F_pool3d
 from .module import Module
 
 
@@ -42,6 +43,17 @@ class MaxPool2d(_MaxPoolNd):
     _functional = staticmethod(F_pool.max_pool2d)
 
 
+class MaxPool3d(_MaxPoolNd):
+    """3-D max pooling over (N, C, D, H, W) or (C, D, H, W); see ``torchless.nn.functional.max_pool3d``.
+
+    Args: kernel_size, stride=None (= kernel_size), padding=0, dilation=1, return_indices=False, ceil_mode=False.
+    D_out = floor((D + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1) / stride[0]) + 1, likewise
+    H_out and W_out.
+    """
+
+    _functional = staticmethod(F_pool3d.max_pool3d)
+
+
 def _single(value):
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
@@ -64,12 +76,8 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(Module):
-    """2-D average pooling over (N, C, H, W) or (C, H, W); see ``torchless.nn.functional.avg_pool2d``.
-
-    Args: kernel_size, stride=None (= kernel_size), padding=0, ceil_mode=False, count_include_pad=True,
-    divisor_override=None. H_out = floor((H + 2 * padding[0] - kernel_size[0]) / stride[0]) + 1, likewise W_out.
-    """
+class _AvgPoolNd(Module):
+    _functional = None
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
@@ -80,11 +88,32 @@ class AvgPool2d(Module):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input):
-        return F_pool.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                                 self.count_include_pad, self.divisor_override)
+        return type(self)._functional(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                                      self.count_include_pad, self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolNd):
+    """2-D average pooling over (N, C, H, W) or (C, H, W); see ``torchless.nn.functional.avg_pool2d``.
+
+    Args: kernel_size, stride=None (= kernel_size), padding=0, ceil_mode=False, count_include_pad=True,
+    divisor_override=None. H_out = floor((H + 2 * padding[0] - kernel_size[0]) / stride[0]) + 1, likewise W_out.
+    """
+
+    _functional = staticmethod(F_pool.avg_pool2d)
+
+
+class AvgPool3d(_AvgPoolNd):
+    """3-D average pooling over (N, C, D, H, W) or (C, D, H, W); see ``torchless.nn.functional.avg_pool3d``.
+
+    Args: kernel_size, stride=None (= kernel_size), padding=0, ceil_mode=False, count_include_pad=True,
+    divisor_override=None. D_out = floor((D + 2 * padding[0] - kernel_size[0]) / stride[0]) + 1, likewise
+    H_out and W_out.
+    """
+
+    _functional = staticmethod(F_pool3d.avg_pool3d)
 
 
 class _AdaptivePool(Module):
@@ -122,6 +151,13 @@ class AdaptiveAvgPool2d(_AdaptivePool):
     _functional = staticmethod(F_pool.adaptive_avg_pool2d)
 
 
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Average pooling of (N, C, D, H, W) or (C, D, H, W) to output_size (int, or triple whose None entries keep
+    the size)."""
+
+    _functional = staticmethod(F_pool3d.adaptive_avg_pool3d)
+
+
 class AdaptiveMaxPool1d(_AdaptiveMaxPool):
     """Max pooling of (N, C, L) or (C, L) to length output_size."""
 
@@ -134,7 +170,43 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPool):
     _functional = staticmethod(F_pool.adaptive_max_pool2d)
 
 
-class MaxUnpool2d(Module):
+class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+    """Max pooling of (N, C, D, H, W) or (C, D, H, W) to output_size (int, or triple whose None entries keep the
+    size)."""
+
+    _functional = staticmethod(F_pool3d.adaptive_max_pool3d)
+
+
+class _MaxUnpoolNd(Module):
+    _functional = None
+    _spatial = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = F_pool._torch_ntuple(kernel_size, self._spatial)
+        self.stride = F_pool._torch_ntuple(stride if stride is not None else kernel_size, self._spatial)
+        self.padding = F_pool._torch_ntuple(padding, self._spatial)
+
+    def forward(self, input, indices, output_size=None):
+        return type(self)._functional(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    r"""The partial inverse of MaxPool1d: values back at the positions of their maxima, zeros elsewhere.
+
+    See ``torchless.nn.functional.max_unpool1d``. Args: kernel_size, stride=None (= kernel_size), padding=0.
+    ``forward(input, indices, output_size=None)`` takes the indices returned by ``MaxPool1d(...,
+    return_indices=True)``. Shape: (N, C, L_in) or (C, L_in) to L_out = (L_in - 1) * stride - 2 * padding +
+    kernel_size (or output_size).
+    """
+
+    _functional, _spatial = staticmethod(F_pool.max_unpool1d), 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
     r"""The partial inverse of MaxPool2d: values back at the positions of their maxima, zeros elsewhere.
 
     See ``torchless.nn.functional.max_unpool2d``. Args: kernel_size, stride=None (= kernel_size), padding=0
@@ -143,20 +215,47 @@ class MaxUnpool2d(Module):
     H_out = (H_in - 1) * stride[0] - 2 * padding[0] + kernel_size[0] (or output_size), likewise W_out.
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size = F_pool._torch_pair(kernel_size)
-        self.stride = F_pool._torch_pair(stride if stride is not None else kernel_size)
-        self.padding = F_pool._torch_pair(padding)
+    _functional = staticmethod(F_pool.max_unpool2d)
 
-    def forward(self, input, indices, output_size=None):
-        return F_pool.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    r"""The partial inverse of MaxPool3d: values back at the positions of their maxima, zeros elsewhere.
+
+    See ``torchless.nn.functional.max_unpool3d``. Args: kernel_size, stride=None (= kernel_size), padding=0
+    (each an int or a triple). ``forward(input, indices, output_size=None)`` takes the indices returned by
+    ``MaxPool3d(..., return_indices=True)``. Shape: (N, C, D_in, H_in, W_in) or (C, D_in, H_in, W_in) to
+    D_out = (D_in - 1) * stride[0] - 2 * padding[0] + kernel_size[0] (or output_size), likewise H_out, W_out.
+    """
+
+    _functional, _spatial = staticmethod(F_pool3d.max_unpool3d), 3
+
+
+class _LPPoolNd(Module):
+    _functional = None
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, input):
+        return type(self)._functional(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
 
 
-class LPPool2d(Module):
+class LPPool1d(_LPPoolNd):
+    r"""1-D power-average pooling, (sum of x^p over each window)^(1/p), p = norm_type.
+
+    See ``torchless.nn.functional.lp_pool1d``. Args: norm_type, kernel_size, stride=None (= kernel_size),
+    ceil_mode=False. Shape: (N, C, L) or (C, L) to L_out = floor((L - kernel_size) / stride) + 1.
+    """
+
+    _functional = staticmethod(F_pool.lp_pool1d)
+
+
+class LPPool2d(_LPPoolNd):
     r"""2-D power-average pooling, (sum of x^p over each window)^(1/p), p = norm_type.
 
     See ``torchless.nn.functional.lp_pool2d``. Args: norm_type, kernel_size, stride=None (= kernel_size),
@@ -164,13 +263,15 @@ class LPPool2d(Module):
     likewise W_out.
     """
 
-    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
-        super().__init__()
-        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+    _functional = staticmethod(F_pool.lp_pool2d)
 
-    def forward(self, input):
-        return F_pool.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
-    def extra_repr(self):
-        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"ceil_mode={self.ceil_mode}")
+class LPPool3d(_LPPoolNd):
+    r"""3-D power-average pooling, (sum of x^p over each window)^(1/p), p = norm_type.
+
+    See ``torchless.nn.functional.lp_pool3d``. Args: norm_type, kernel_size, stride=None (= kernel_size),
+    ceil_mode=False. Shape: (N, C, D, H, W) or (C, D, H, W) to D_out = floor((D - kernel_size[0]) / stride[0])
+    + 1, likewise H_out and W_out.
+    """
+
+    _functional = staticmethod(F_pool3d.lp_pool3d)
