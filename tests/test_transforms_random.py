@@ -226,6 +226,118 @@ def test_geometric_errors():
         F.affine(x, 0, [0, 0], 1.0, [1, 2, 3])
 
 
+# ---------------------------------------------------------------------------------------- perspective
+def homography_to_start(startpoints, endpoints):
+    """The 3 x 3 map taking each end point to its start point (exact, float64)."""
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(endpoints, startpoints):
+        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
+        rhs += [u, v]
+    return np.append(np.linalg.solve(np.array(rows, float), np.array(rhs, float)), 1.0).reshape(3, 3)
+
+
+def perspective_ref(chw, startpoints, endpoints, fill=None):
+    """Output pixel (r, c) takes the input at the homography of its centre (c + 0.5, r + 0.5), bilinearly."""
+    coeffs = homography_to_start(startpoints, endpoints).ravel().astype(np.float32).astype(np.float64)
+    chw = np.asarray(chw, np.float64)
+    n, h, w = chw.shape
+    out = np.zeros_like(chw)
+    for r in range(h):
+        for c in range(w):
+            X, Y = c + 0.5, r + 0.5
+            d = coeffs[6] * X + coeffs[7] * Y + 1
+            u = (coeffs[0] * X + coeffs[1] * Y + coeffs[2]) / d - 0.5
+            v = (coeffs[3] * X + coeffs[4] * Y + coeffs[5]) / d - 0.5
+            for ch in range(n):
+                value = sample_ref(chw[ch], u, v, "bilinear")
+                if fill is not None:
+                    inside = sample_ref(np.ones((h, w)), u, v, "bilinear")
+                    value = value * inside + (1 - inside) * fill[ch]
+                out[ch, r, c] = value
+    return out
+
+
+PERSPECTIVE_POINTS = ([[0, 0], [9, 0], [9, 7], [0, 7]], [[1, 1], [8, 0], [9, 6], [2, 7]])
+
+
+@pytest.mark.parametrize("fill", [None, [0.25, 0.5]])
+def test_perspective_matches_per_pixel_reference(fill):
+    x = image(2, 8, 10, dtype=np.float64, seed=6)
+    out = F.perspective(x, *PERSPECTIVE_POINTS, fill=fill).numpy()
+    np.testing.assert_allclose(out, perspective_ref(x.numpy(), *PERSPECTIVE_POINTS, fill), atol=1e-9)
+
+
+def test_perspective_shift_is_exact_and_uint8_rounds():
+    x = image(1, 6, 7, dtype=np.uint8)
+    start = [[0, 0], [6, 0], [6, 5], [0, 5]]
+    end = [[px + 2, py + 1] for px, py in start]
+    out = F.perspective(x, start, end, InterpolationMode.NEAREST).numpy()[0]
+    expected = np.zeros((6, 7), np.uint8)
+    expected[1:, 2:] = x.numpy()[0, :-1, :-2]
+    np.testing.assert_array_equal(out, expected)
+    bilinear = F.perspective(x, *([[0, 0], [6, 0], [6, 5], [0, 5]], [[1, 0], [6, 1], [5, 5], [0, 4]])).numpy()
+    reference = perspective_ref(x.numpy(), [[0, 0], [6, 0], [6, 5], [0, 5]], [[1, 0], [6, 1], [5, 5], [0, 4]])
+    # uint8 images are sampled in float32 and rounded: exact unless the value is a hair from a half
+    clear = np.abs(reference - np.floor(reference) - 0.5) > 1e-3
+    assert bilinear.dtype == np.uint8 and np.array_equal(bilinear[clear], np.round(reference[clear]))
+    assert np.abs(bilinear - reference).max() <= 0.5 + 1e-3
+
+
+def test_perspective_of_array_images_keeps_their_layout_and_checks_corners():
+    hwc = np.random.default_rng(2).random((8, 10, 3)).astype(np.float32)
+    out = F.perspective(hwc, *PERSPECTIVE_POINTS)
+    assert out.shape == hwc.shape and out.dtype == np.float32
+    np.testing.assert_allclose(out.transpose(2, 0, 1), perspective_ref(hwc.transpose(2, 0, 1), *PERSPECTIVE_POINTS),
+                               atol=1e-5)
+    with pytest.raises(ValueError, match="Please provide exactly four corners, got 3 startpoints and 4 endpoints."):
+        F.perspective(hwc, PERSPECTIVE_POINTS[0][:3], PERSPECTIVE_POINTS[1])
+    with pytest.raises(ValueError, match="Interpolation mode 'bicubic' is unsupported with Tensor input"):
+        F.perspective(image(1, 4, 4), *PERSPECTIVE_POINTS, interpolation=InterpolationMode.BICUBIC)
+
+
+def test_random_perspective_corners_stay_in_their_quarter():
+    torchless.manual_seed(8)
+    width, height, scale = 21, 14, 0.7
+    dx, dy = int(scale * (width // 2)), int(scale * (height // 2))
+    seen = set()
+    for _ in range(500):
+        start, (tl, tr, br, bl) = T.RandomPerspective.get_params(width, height, scale)
+        assert start == [[0, 0], [20, 0], [20, 13], [0, 13]]
+        assert 0 <= tl[0] <= dx and 0 <= tl[1] <= dy and width - dx - 1 <= tr[0] <= width - 1 and 0 <= tr[1] <= dy
+        assert width - dx - 1 <= br[0] <= width - 1 and height - dy - 1 <= br[1] <= height - 1
+        assert 0 <= bl[0] <= dx and height - dy - 1 <= bl[1] <= height - 1
+        seen.add(tl[0])
+    assert seen == set(range(dx + 1))
+    assert T.RandomPerspective.get_params(9, 9, 0.0)[1] == [[0, 0], [8, 0], [8, 8], [0, 8]]
+
+
+def test_random_perspective_frequency_and_tensor_fill():
+    x = image(3, 6, 6)
+    torchless.manual_seed(3)
+    changed = [not np.array_equal(T.RandomPerspective(p=0.25)(x).numpy(), x.numpy()) for _ in range(2000)]
+    assert abs(np.mean(changed) - 0.25) < 0.04
+    torchless.manual_seed(3)
+    out = T.RandomPerspective(distortion_scale=1.0, p=1.0, fill=1)(x).numpy()
+    assert (out == 1.0).any()  # the corners pulled inward leave the fill behind
+
+
+# ---------------------------------------------------------------------------------------- five/ten crop
+def test_five_crop_and_ten_crop_of_tensors():
+    x = image(2, 3, 7, 9)
+    tl, tr, bl, br, center = F.five_crop(x, [4, 5])
+    data = x.numpy()
+    for crop, (r, c) in zip((tl, tr, bl, br, center), [(0, 0), (0, 4), (3, 0), (3, 4), (2, 2)]):
+        np.testing.assert_array_equal(crop.numpy(), data[..., r:r + 4, c:c + 5])
+    ten = T.TenCrop(4)(x)
+    assert len(ten) == 10
+    np.testing.assert_array_equal(ten[5].numpy(), data[..., ::-1][..., 0:4, 0:4])
+    np.testing.assert_array_equal(ten[9].numpy(), data[..., ::-1][..., 2:6, 2:6])
+    hwc = np.arange(5 * 6 * 3, dtype=np.uint8).reshape(5, 6, 3)
+    np.testing.assert_array_equal(F.five_crop(hwc, 3)[3], hwc[2:, 3:])
+    with pytest.raises(ValueError, match="Please provide only two dimensions \\(h, w\\) for size."):
+        F.five_crop(x, [1, 2, 3])
+
+
 # ------------------------------------------------------------------------------------------ colour
 def blend_ref(a, b, ratio, bound):
     return np.clip(ratio * np.asarray(a, np.float64) + (1 - ratio) * np.asarray(b, np.float64), 0, bound)
@@ -359,6 +471,7 @@ RANDOM_TRANSFORMS = [
     T.RandomInvert(), T.RandomAutocontrast(), T.RandomApply([T.RandomInvert(1.0)]),
     T.RandomChoice([T.RandomInvert(1.0), T.RandomHorizontalFlip(1.0)]),
     T.RandomOrder([T.RandomInvert(1.0), T.RandomRotation(30)]),
+    T.RandomPerspective(), T.RandomGrayscale(p=0.5), T.RandomSolarize(0.5), T.RandomAdjustSharpness(2.0),
 ]
 
 
@@ -534,6 +647,9 @@ def test_random_invert_and_autocontrast_frequency():
     (lambda: T.GaussianBlur(3, 0), ValueError, "If sigma is a single number, it must be positive."),
     (lambda: T.GaussianBlur(3, (2, 1)), ValueError, "sigma values should be positive and of the form (min, max)."),
     (lambda: T.GaussianBlur(3, [1, 2, 3]), ValueError, "sigma should be a single number or a list/tuple with length 2."),
+    (lambda: T.RandomPerspective(fill={}), TypeError, "Fill should be either a sequence or a number."),
+    (lambda: T.FiveCrop((1, 2, 3)), ValueError, "Please provide only two dimensions (h, w) for size."),
+    (lambda: T.TenCrop([]), ValueError, "Please provide only two dimensions (h, w) for size."),
 ])
 def test_parameter_validation(build, error, message):
     with pytest.raises(error) as info:
@@ -571,6 +687,10 @@ def test_scale_ratio_order_warns():
     (T.RandomApply([T.RandomInvert()], p=0.3), "RandomApply(\n    p=0.3\n    RandomInvert(p=0.5)\n)"),
     (T.RandomChoice([T.RandomInvert()]), "RandomChoice(\n    RandomInvert(p=0.5)\n)(p=None)"),
     (T.RandomOrder([T.RandomInvert()]), "RandomOrder(\n    RandomInvert(p=0.5)\n)"),
+    (T.RandomPerspective(0.3, p=0.2), "RandomPerspective(p=0.2)"),
+    (T.RandomGrayscale(0.4), "RandomGrayscale(p=0.4)"),
+    (T.FiveCrop(5), "FiveCrop(size=(5, 5))"),
+    (T.TenCrop((3, 4), vertical_flip=True), "TenCrop(size=(3, 4), vertical_flip=True)"),
 ])
 def test_reprs(transform, text):
     assert repr(transform) == text

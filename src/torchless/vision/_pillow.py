@@ -1,11 +1,16 @@
-"""Pillow, imported only when an image file is read or written, so torchless itself needs NumPy alone."""
-MISSING = "reading and writing image files needs Pillow: pip install 'torchless[viz]'"
+"""Pillow, imported only when an image file is read or written or a PIL image is made, so torchless itself
+needs NumPy alone."""
 
 
-def require_pil_image():
-    """``PIL.Image``, or an ImportError that says how to install Pillow."""
+def require_pil_image(need="reading and writing image files"):
+    """``PIL.Image``, or an ImportError that says what needs Pillow and how to install it."""
     try:
         from PIL import Image
     except ImportError:
-        raise ImportError(MISSING) from None
+        raise ImportError(f"{need} needs Pillow: pip install 'torchless[viz]'") from None
     return Image
+
+
+def is_pil_image(obj):
+    """Whether ``obj`` is a PIL image, told by its class's module so that asking never imports Pillow."""
+    return type(obj).__module__.startswith("PIL.") and hasattr(obj, "getbands")

@@ -1,109 +1,49 @@
 """Functional image transforms with torchvision's interface (``torchvision.transforms.functional``).
 
-Images are either tensors of shape (..., C, H, W) or, standing in for PIL images, NumPy arrays of shape
-H x W or H x W x C (what ``torchless.vision.datasets.MNIST`` returns). Array images keep their layout and
-dtype through Resize/CenterCrop/Pad/Grayscale, as PIL images keep theirs; ToTensor turns either into a
-C x H x W tensor. PIL images are accepted too when Pillow is installed (ToTensor converts them exactly
-as torchvision; the other functions work on ``numpy.asarray(image)`` and return arrays). Only
-``normalize`` is recorded by autograd; the geometric transforms act on the tensor's data. Array images go
-through the tensor formulas of rotate/affine and the colour adjustments (on their C x H x W view), not
-Pillow's, so they can differ from a PIL image's result by interpolation details and rounding.
+Images are tensors of shape (..., C, H, W), PIL images, or, standing in for PIL images, NumPy arrays of
+shape H x W or H x W x C (what ``torchless.vision.datasets.MNIST`` returns).
+
+* PIL images (``ImageFolder`` returns them) are transformed by Pillow itself, exactly as torchvision does
+  (``_functional_pil``), and come back as PIL images: ``resize(img, 32)`` gives a PIL image with
+  Pillow's pixels. Pillow is imported only when a PIL image is seen.
+* Array images keep their layout and dtype through Resize/CenterCrop/Pad/Grayscale, as PIL images keep
+  theirs, and go through the tensor formulas of resize, rotate/affine/perspective and the colour
+  adjustments on their C x H x W view, so they can differ from a PIL image's result by interpolation
+  details and rounding.
+* ``to_tensor``/``pil_to_tensor`` turn PIL or array images into C x H x W tensors, ``to_pil_image`` turns
+  tensors and arrays into PIL images, and ``convert_image_dtype`` rescales tensor dtypes.
+
+Only ``normalize`` is recorded by autograd; the geometric transforms act on the tensor's data.
 """
-import enum
-import math
 import numbers
-import sys
+import warnings
 
 import numpy as np
 
-from ... import _dtype
 from ..._creation import as_tensor
 from ..._tensor import Tensor
+from .._pillow import is_pil_image as _is_pil_image
+from ._color import (adjust_brightness, adjust_contrast, adjust_gamma, adjust_hue, adjust_saturation,
+                     adjust_sharpness, autocontrast, equalize, invert, posterize, rgb_to_grayscale, solarize,
+                     to_grayscale)
+from ._conversion import convert_image_dtype, pil_to_tensor, to_pil_image, to_tensor
+from ._image import as_image as _as_image
+from ._image import assert_image_tensor as _assert_image_tensor
+from ._image import compute_dtype as _compute_dtype
+from ._image import get_dimensions
+from ._image import on_hw_axes as _on_hw_axes
+from ._image import pil_functional as _pil
+from ._interpolation import InterpolationMode, pil_modes_mapping
+from ._interpolation import check_interpolation as _check_interpolation
+from ._interpolation import interpolation_modes_from_int as _interpolation_modes_from_int  # noqa: F401
 from ._resample import resample
+from ._warp import affine, perspective, rotate
 
-
-class InterpolationMode(enum.Enum):
-    """Interpolation modes; ``NEAREST``, ``NEAREST_EXACT`` and ``BILINEAR`` are implemented."""
-
-    NEAREST = "nearest"
-    NEAREST_EXACT = "nearest-exact"
-    BILINEAR = "bilinear"
-    BICUBIC = "bicubic"
-    BOX = "box"
-    HAMMING = "hamming"
-    LANCZOS = "lanczos"
-
-
-_PIL_INTERPOLATION_CODES = {0: InterpolationMode.NEAREST, 2: InterpolationMode.BILINEAR,
-                            3: InterpolationMode.BICUBIC, 4: InterpolationMode.BOX, 5: InterpolationMode.HAMMING,
-                            1: InterpolationMode.LANCZOS}
-
-
-def _interpolation_modes_from_int(i):
-    return _PIL_INTERPOLATION_CODES[i]
-
-
-def _is_pil_image(img):
-    return type(img).__module__.startswith("PIL.") and hasattr(img, "getbands")
-
-
-def _as_image(img):
-    """A tensor or array image; PIL images become arrays, other objects are rejected as torchvision does."""
-    if isinstance(img, (Tensor, np.ndarray)):
-        return img
-    if _is_pil_image(img):
-        return np.asarray(img)
-    raise TypeError(f"Unexpected type {type(img)}")
-
-
-def _assert_image_tensor(img):
-    if img.ndim < 2:
-        raise TypeError("Tensor is not a torch image.")
-
-
-def get_dimensions(img):
-    """[channels, height, width] of a tensor (..., C, H, W) or array (H, W[, C]) image."""
-    img = _as_image(img)
-    if isinstance(img, Tensor):
-        _assert_image_tensor(img)
-        return [1 if img.ndim == 2 else img.shape[-3], img.shape[-2], img.shape[-1]]
-    return [img.shape[2] if img.ndim == 3 else 1, img.shape[0], img.shape[1]]
-
-
-# ---------------------------------------------------------------------------------------------- ToTensor
-def to_tensor(pic):
-    """A PIL image or H x W[ x C] array as a C x H x W tensor.
-
-    uint8 data (and 8-bit PIL modes) are scaled to [0, 1] in the default float dtype; other dtypes are
-    returned unscaled, as torchvision does.
-    """
-    if _is_pil_image(pic):
-        return _pil_to_tensor_scaled(pic)
-    if not isinstance(pic, np.ndarray):
-        raise TypeError(f"pic should be PIL Image or ndarray. Got {type(pic)}")
-    if pic.ndim not in (2, 3):
-        raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
-    return _hwc_batch_to_tensor(pic[None])[0]
-
-
-def _hwc_batch_to_tensor(batch):
-    """(N, H, W[, C]) arrays as the (N, C, H, W) stack of their ``to_tensor`` results."""
-    if batch.ndim == 3:
-        batch = batch[..., None]
-    chw = np.ascontiguousarray(batch.transpose(0, 3, 1, 2))
-    if chw.dtype == np.uint8:
-        float_type = _dtype.get_default_dtype().numpy.type
-        chw = chw.astype(float_type) / float_type(255)
-    return as_tensor(chw)
-
-
-def _pil_to_tensor_scaled(pic):
-    wide_modes = {"I": np.int32, "I;16" if sys.byteorder == "little" else "I;16B": np.int16, "F": np.float32}
-    array = np.array(pic, wide_modes.get(pic.mode, np.uint8), copy=True)
-    if pic.mode == "1":
-        array = 255 * array
-    array = array.reshape(pic.size[1], pic.size[0], len(pic.getbands()))
-    return _hwc_batch_to_tensor(array[None])[0]
+__all__ = ["InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
+           "adjust_saturation", "adjust_sharpness", "affine", "autocontrast", "center_crop", "convert_image_dtype",
+           "crop", "equalize", "erase", "five_crop", "gaussian_blur", "get_dimensions", "hflip", "invert", "normalize",
+           "pad", "perspective", "pil_modes_mapping", "pil_to_tensor", "posterize", "resize", "resized_crop",
+           "rgb_to_grayscale", "rotate", "solarize", "ten_crop", "to_grayscale", "to_pil_image", "to_tensor", "vflip"]
 
 
 # --------------------------------------------------------------------------------------------- Normalize
@@ -160,13 +100,6 @@ def _compute_resized_output_size(image_size, size, max_size=None):
     return [new_h, new_w]
 
 
-def _check_interpolation(interpolation):
-    if isinstance(interpolation, InterpolationMode):
-        return interpolation
-    if isinstance(interpolation, int):
-        return _interpolation_modes_from_int(interpolation)
-    raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer constant")
-
 
 def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
     """Resize an image to ``size`` ((h, w), or the smaller edge for an int / 1-element sequence).
@@ -174,7 +107,8 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     Bilinear resizing matches ``torch.nn.functional.interpolate(..., align_corners=False, antialias=...)``
     as torchvision uses it: integer tensors are resized in float32 and rounded back. Array images
     (the PIL stand-in) are resized the same way and keep their H x W[ x C] layout and dtype; Pillow's own
-    fixed-point arithmetic can differ from this by one grey level.
+    fixed-point arithmetic can differ from this by one grey level. PIL images are resized by Pillow
+    (``Image.resize`` with the mode's filter, always antialiased) and take every InterpolationMode.
     """
     interpolation = _check_interpolation(interpolation)
     if isinstance(size, (list, tuple)):
@@ -190,6 +124,10 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
                                                max_size)
     if [height, width] == output_size:
         return img
+    if _is_pil_image(img):
+        if antialias is False:
+            warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.")
+        return _pil().resize(img, output_size, pil_modes_mapping[interpolation])
     if interpolation not in (InterpolationMode.NEAREST, InterpolationMode.NEAREST_EXACT, InterpolationMode.BILINEAR):
         raise NotImplementedError(f"torchless resize supports nearest and bilinear interpolation, not "
                                   f"{interpolation.value}")
@@ -203,20 +141,12 @@ def _resample_chw(array, output_size, mode, antialias):
     return np.round(resized).astype(array.dtype) if array.dtype.kind in "iub" else resized.astype(array.dtype)
 
 
-def _on_hw_axes(img, fn):
-    """Apply ``fn`` (an array function over the last two axes) to a tensor or H x W[ x C] array image."""
-    if isinstance(img, Tensor):
-        _assert_image_tensor(img)
-        return Tensor._wrap(fn(img._data))
-    chw = img[None] if img.ndim == 2 else np.moveaxis(img, 2, 0)
-    out = fn(chw)
-    return out[0] if img.ndim == 2 else np.moveaxis(out, 0, 2)
-
-
 # ------------------------------------------------------------------------------------------ Crop and Pad
 def crop(img, top, left, height, width):
     """The ``height`` x ``width`` region at (``top``, ``left``); parts outside the image are zero-filled."""
     img = _as_image(img)
+    if _is_pil_image(img):
+        return _pil().crop(img, top, left, height, width)
     _, h, w = get_dimensions(img)
     right, bottom = left + width, top + height
     if left < 0 or top < 0 or right > w or bottom > h:
@@ -271,15 +201,19 @@ def pad(img, padding, fill=0, padding_mode="constant"):
 
     Args:
         padding (int or sequence): all borders; (left/right, top/bottom); or (left, top, right, bottom).
-        fill (number or tuple): constant fill value (a per-channel tuple for array images).
+        fill (number or tuple): constant fill value (a per-channel tuple for array and PIL images).
         padding_mode (str): "constant", "edge", "reflect" or "symmetric".
+
+    PIL images are padded as torchvision pads them: ``ImageOps.expand`` for ``constant``, ``numpy.pad`` of
+    their pixels otherwise, palettes kept.
     """
     img = _as_image(img)
     if fill is None:
         fill = 0
     if not isinstance(padding, (int, tuple, list)):
         raise TypeError("Got inappropriate padding arg")
-    if not isinstance(fill, (int, float)) and not (isinstance(img, np.ndarray) and isinstance(fill, (tuple, list))):
+    per_channel_fill = isinstance(img, np.ndarray) or _is_pil_image(img)
+    if not isinstance(fill, (int, float)) and not (per_channel_fill and isinstance(fill, (tuple, list))):
         raise TypeError("Got inappropriate fill arg")
     if not isinstance(padding_mode, str):
         raise TypeError("Got inappropriate padding_mode arg")
@@ -288,6 +222,8 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     if padding_mode not in _NUMPY_PAD_MODES:
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
     left, top, right, bottom = _parse_padding(padding)
+    if _is_pil_image(img):
+        return _pil().pad(img, (left, top, right, bottom), fill, padding_mode)
     return _on_hw_axes(img, lambda a: _pad_chw(a, left, top, right, bottom, fill, padding_mode))
 
 
@@ -310,75 +246,20 @@ def _pad_chw(array, left, top, right, bottom, fill, padding_mode):
     return np.pad(array, widths, mode="constant", constant_values=fill)
 
 
-# --------------------------------------------------------------------------------------------- Grayscale
-_PIL_LUMA = (19595, 38470, 7471)  # ITU-R 601-2 weights 0.299, 0.587, 0.114 in Pillow's 16-bit fixed point
-
-
-def rgb_to_grayscale(img, num_output_channels=1):
-    """Luma of an RGB image with ITU-R 601-2 weights, in 1 or 3 (repeated) channels.
-
-    Tensors (..., 3, H, W) use torchvision's tensor formula ``0.2989 r + 0.587 g + 0.114 b`` in float32 (or
-    the float dtype) and truncate back to integer dtypes; uint8 array images use Pillow's fixed-point
-    ``convert("L")`` (rounded), so they match what a PIL image would give.
-    """
-    img = _as_image(img)
-    if isinstance(img, Tensor):
-        return Tensor._wrap(_tensor_grayscale(img, num_output_channels))
-    return _array_grayscale(img, num_output_channels)
-
-
-def _tensor_grayscale(img, num_output_channels):
-    if img.ndim < 3:
-        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {img.ndim}")
-    channels = img.shape[-3]
-    if channels not in (1, 3):
-        raise TypeError(f"Input image tensor permitted channel values are {[1, 3]}, but found {channels}")
-    if num_output_channels not in (1, 3):
-        raise ValueError("num_output_channels should be either 1 or 3")
-    data = img._data
-    if channels == 3:
-        compute = data.dtype.type if data.dtype.kind == "f" else _dtype.get_default_dtype().numpy.type
-        r, g, b = (data[..., c, :, :].astype(compute) for c in range(3))
-        luma = (compute(0.2989) * r + compute(0.587) * g + compute(0.114) * b).astype(data.dtype)[..., None, :, :]
-    else:
-        luma = data.copy()
-    if num_output_channels == 3:
-        return np.broadcast_to(luma, data.shape).copy()
-    return luma
-
-
-def _array_grayscale(img, num_output_channels):
-    if num_output_channels not in (1, 3):
-        raise ValueError("num_output_channels should be either 1 or 3")
-    if img.ndim == 2 or img.shape[2] in (1, 2):  # L or LA: the luma is already there
-        luma = img if img.ndim == 2 else img[..., 0]
-    elif img.shape[2] in (3, 4):  # RGB or RGBA
-        luma = _array_luma(img[..., :3])
-    else:
-        raise TypeError(f"Input image array permitted channel counts are [1, 2, 3, 4], but found {img.shape[2]}")
-    luma = np.array(luma, copy=True)
-    return np.dstack([luma] * 3) if num_output_channels == 3 else luma
-
-
-def _array_luma(rgb):
-    if rgb.dtype == np.uint8:
-        fixed = rgb.astype(np.uint32) @ np.array(_PIL_LUMA, np.uint32)
-        return ((fixed + 0x8000) >> 16).astype(np.uint8)
-    luma = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-    return (np.round(luma) if rgb.dtype.kind in "iu" else luma).astype(rgb.dtype)
-
-
-
 # ------------------------------------------------------------------------------------------- Flips, erase
 def hflip(img):
-    """Flip an image left to right (tensor (..., C, H, W) or H x W[ x C] array)."""
+    """Flip an image left to right (tensor (..., C, H, W), H x W[ x C] array or PIL image)."""
     img = _as_image(img)
+    if _is_pil_image(img):
+        return _pil().hflip(img)
     return _on_hw_axes(img, lambda a: a[..., ::-1].copy())
 
 
 def vflip(img):
-    """Flip an image top to bottom (tensor (..., C, H, W) or H x W[ x C] array)."""
+    """Flip an image top to bottom (tensor (..., C, H, W), H x W[ x C] array or PIL image)."""
     img = _as_image(img)
+    if _is_pil_image(img):
+        return _pil().vflip(img)
     return _on_hw_axes(img, lambda a: a[..., ::-1, :].copy())
 
 
@@ -386,6 +267,47 @@ def resized_crop(img, top, left, height, width, size, interpolation=Interpolatio
     """Crop the ``height`` x ``width`` region at (``top``, ``left``) and resize it to ``size``."""
     img = crop(img, top, left, height, width)
     return resize(img, size, interpolation, antialias=antialias)
+
+
+def five_crop(img, size):
+    """The four corner crops and the central crop of ``size`` ((h, w), or an int for a square).
+
+    Returns:
+        tuple: (top-left, top-right, bottom-left, bottom-right, centre), of the input's kind.
+
+    Raises:
+        ValueError: if ``size`` has more than two values or is larger than the image.
+    """
+    if isinstance(size, numbers.Number):
+        size = (int(size), int(size))
+    elif isinstance(size, (tuple, list)) and len(size) == 1:
+        size = (size[0], size[0])
+    if len(size) != 2:
+        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    _, image_height, image_width = get_dimensions(img)
+    crop_height, crop_width = size
+    if crop_width > image_width or crop_height > image_height:
+        raise ValueError(f"Requested crop size {size} is bigger than input size {(image_height, image_width)}")
+    tl = crop(img, 0, 0, crop_height, crop_width)
+    tr = crop(img, 0, image_width - crop_width, crop_height, crop_width)
+    bl = crop(img, image_height - crop_height, 0, crop_height, crop_width)
+    br = crop(img, image_height - crop_height, image_width - crop_width, crop_height, crop_width)
+    center = center_crop(img, [crop_height, crop_width])
+    return tl, tr, bl, br, center
+
+
+def ten_crop(img, size, vertical_flip=False):
+    """``five_crop`` of the image, then ``five_crop`` of its mirror image (flipped left to right, or top to
+    bottom with ``vertical_flip``): ten crops in that order."""
+    if isinstance(size, numbers.Number):
+        size = (int(size), int(size))
+    elif isinstance(size, (tuple, list)) and len(size) == 1:
+        size = (size[0], size[0])
+    if len(size) != 2:
+        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    first_five = five_crop(img, size)
+    flipped = vflip(img) if vertical_flip else hflip(img)
+    return first_five + five_crop(flipped, size)
 
 
 def erase(img, i, j, h, w, v, inplace=False):
@@ -403,171 +325,6 @@ def erase(img, i, j, h, w, v, inplace=False):
     return img
 
 
-# ------------------------------------------------------------------------------------ Colour adjustments
-def _max_value(dtype):
-    if dtype.kind == "f":
-        return 1.0
-    if dtype.kind == "b":
-        return 1
-    return int(np.iinfo(dtype).max)
-
-
-def _assert_channels(data, permitted):
-    channels = 1 if data.ndim == 2 else data.shape[-3]
-    if channels not in permitted:
-        raise TypeError(f"Input image tensor permitted channel values are {permitted}, but found {channels}")
-
-
-def _compute_dtype(dtype):
-    return dtype.type if dtype.kind == "f" else np.float32
-
-
-def _blend(img1, img2, ratio):
-    """``ratio * img1 + (1 - ratio) * img2`` clamped to the dtype's range and cast back (truncating ints)."""
-    compute = _compute_dtype(img1.dtype)
-    ratio = compute(ratio)
-    mixed = ratio * img1.astype(compute) + (compute(1) - ratio) * np.asarray(img2, compute)
-    return np.clip(mixed, 0, _max_value(img1.dtype)).astype(img1.dtype)
-
-
-def _colour_op(img, fn):
-    """Apply ``fn`` to the (..., C, H, W) data of a tensor, or the C x H x W view of an array image."""
-    img = _as_image(img)
-    if isinstance(img, Tensor):
-        _assert_image_tensor(img)
-    return _on_hw_axes(img, fn)
-
-
-def adjust_brightness(img, brightness_factor):
-    """Multiply the image by ``brightness_factor`` (0 gives black, 1 the original), clamped to the valid range.
-
-    Array images (the PIL stand-in) use the tensor formula on their C x H x W view.
-    """
-    if brightness_factor < 0:
-        raise ValueError(f"brightness_factor ({brightness_factor}) is not non-negative.")
-
-    def fn(a):
-        _assert_channels(a, [1, 3])
-        return _blend(a, np.zeros_like(a), brightness_factor)
-
-    return _colour_op(img, fn)
-
-
-def adjust_contrast(img, contrast_factor):
-    """Blend the image with the mean of its grayscale version (0 gives a solid grey, 1 the original)."""
-    if contrast_factor < 0:
-        raise ValueError(f"contrast_factor ({contrast_factor}) is not non-negative.")
-
-    def fn(a):
-        _assert_channels(a, [3, 1])
-        compute = _compute_dtype(a.dtype)
-        grey = _tensor_grayscale(Tensor._wrap(a), 1) if a.shape[-3] == 3 else a
-        mean = np.mean(grey.astype(compute), axis=(-3, -2, -1), keepdims=True, dtype=compute)
-        return _blend(a, mean, contrast_factor)
-
-    return _colour_op(img, fn)
-
-
-def adjust_saturation(img, saturation_factor):
-    """Blend the image with its grayscale version (0 gives grey, 1 the original); 1-channel images are unchanged."""
-    if saturation_factor < 0:
-        raise ValueError(f"saturation_factor ({saturation_factor}) is not non-negative.")
-
-    def fn(a):
-        _assert_channels(a, [1, 3])
-        if a.shape[-3] == 1:  # as PIL: nothing to desaturate
-            return a
-        return _blend(a, _tensor_grayscale(Tensor._wrap(a), 1), saturation_factor)
-
-    return _colour_op(img, fn)
-
-
-def adjust_hue(img, hue_factor):
-    """Shift the hue channel by ``hue_factor`` (in [-0.5, 0.5], a fraction of the colour wheel).
-
-    The image goes to HSV and back; uint8 images are scaled to [0, 1] for this and truncated back, as
-    torchvision does. 1-channel images are returned unchanged.
-    """
-    if not (-0.5 <= hue_factor <= 0.5):
-        raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
-    img = _as_image(img)
-
-    def fn(a):
-        _assert_channels(a, [1, 3])
-        if a.shape[-3] == 1:
-            return a
-        work = a.astype(np.float32) / np.float32(255) if a.dtype == np.uint8 else a
-        hsv = _rgb2hsv(work)
-        hsv[..., 0, :, :] = np.mod(hsv[..., 0, :, :] + hsv.dtype.type(hue_factor), 1.0)
-        rgb = _hsv2rgb(hsv)
-        return (rgb * np.float32(255)).astype(np.uint8) if a.dtype == np.uint8 else rgb
-
-    return _colour_op(img, fn)
-
-
-def _rgb2hsv(img):
-    r, g, b = img[..., 0, :, :], img[..., 1, :, :], img[..., 2, :, :]
-    maxc = img.max(axis=-3)
-    minc = img.min(axis=-3)
-    eqc = maxc == minc
-    cr = maxc - minc
-    ones = np.ones_like(maxc)
-    s = cr / np.where(eqc, ones, maxc)
-    cr_divisor = np.where(eqc, ones, cr)
-    rc, gc, bc = (maxc - r) / cr_divisor, (maxc - g) / cr_divisor, (maxc - b) / cr_divisor
-    hr = (maxc == r) * (bc - gc)
-    hg = ((maxc == g) & (maxc != r)) * (2.0 + rc - bc)
-    hb = ((maxc != g) & (maxc != r)) * (4.0 + gc - rc)
-    h = np.fmod((hr + hg + hb) / 6.0 + 1.0, 1.0).astype(img.dtype)
-    return np.stack((h, s, maxc), axis=-3)
-
-
-def _hsv2rgb(img):
-    h, s, v = img[..., 0, :, :], img[..., 1, :, :], img[..., 2, :, :]
-    i = np.floor(h * 6.0)
-    f = h * 6.0 - i
-    i = i.astype(np.int32) % 6
-    p = np.clip(v * (1.0 - s), 0.0, 1.0)
-    q = np.clip(v * (1.0 - s * f), 0.0, 1.0)
-    t = np.clip(v * (1.0 - s * (1.0 - f)), 0.0, 1.0)
-    choices = [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)]
-    channels = [np.choose(i, [c[k] for c in choices]) for k in range(3)]
-    return np.stack(channels, axis=-3).astype(img.dtype)
-
-
-def invert(img):
-    """Invert the colours: ``max - img``, with max 1.0 for floats and the dtype's maximum for integers."""
-    def fn(a):
-        if a.ndim < 3:
-            raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {a.ndim}")
-        _assert_channels(a, [1, 3])
-        if a.dtype == np.bool_:
-            return ~a
-        return (np.asarray(_max_value(a.dtype), a.dtype) - a).astype(a.dtype)
-
-    return _colour_op(img, fn)
-
-
-def autocontrast(img):
-    """Stretch each channel linearly so that its darkest pixel becomes 0 and its brightest the maximum value."""
-    def fn(a):
-        if a.ndim < 3:
-            raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {a.ndim}")
-        _assert_channels(a, [1, 3])
-        bound = _max_value(a.dtype)
-        compute = _compute_dtype(a.dtype)
-        minimum = a.min(axis=(-2, -1), keepdims=True).astype(compute)
-        maximum = a.max(axis=(-2, -1), keepdims=True).astype(compute)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = compute(bound) / (maximum - minimum)
-        flat = ~np.isfinite(scale)  # a constant channel is left as it is
-        minimum[flat] = 0
-        scale[flat] = 1
-        return np.clip((a.astype(compute) - minimum) * scale, 0, bound).astype(a.dtype)
-
-    return _colour_op(img, fn)
-
-
 # ------------------------------------------------------------------------------------------ Gaussian blur
 def _gaussian_kernel1d(kernel_size, sigma):
     half = (kernel_size - 1) * 0.5
@@ -580,7 +337,8 @@ def gaussian_blur(img, kernel_size, sigma=None):
     """Blur with a Gaussian kernel, image borders reflected.
 
     Args:
-        img (Tensor or array): image (..., C, H, W), or H x W[ x C] array.
+        img (PIL Image, Tensor or array): image (..., C, H, W), H x W[ x C] array, or PIL image (blurred with
+            the tensor formula on its pixels and made a PIL image of the same mode again, as torchvision does).
         kernel_size (sequence of ints or int): odd, positive (kx, ky); an int for both.
         sigma (sequence of floats or float, optional): (sigma_x, sigma_y); default ``0.3 * ((k - 1) * 0.5 - 1) + 0.8``.
     """
@@ -607,6 +365,9 @@ def gaussian_blur(img, kernel_size, sigma=None):
         if s <= 0.0:
             raise ValueError(f"sigma should have positive values. Got {sigma}")
     img = _as_image(img)
+    if _is_pil_image(img):
+        blurred = _blur_hw(pil_to_tensor(img).numpy(), kernel_size, sigma)
+        return to_pil_image(blurred.transpose(1, 2, 0), mode=img.mode)
     if isinstance(img, Tensor):
         _assert_image_tensor(img)
     return _on_hw_axes(img, lambda a: _blur_hw(a, kernel_size, sigma))
@@ -631,171 +392,3 @@ def _blur_hw(array, kernel_size, sigma):
     return out.astype(array.dtype)
 
 
-# --------------------------------------------------------------------------------------- Rotate and affine
-def _get_inverse_affine_matrix(center, angle, translate, scale, shear):
-    """The output-to-input map of rotation about ``center``, then scale, shear and translation, as 2 x 3."""
-    rot = math.radians(angle)
-    sx, sy = math.radians(shear[0]), math.radians(shear[1])
-    cx, cy = center
-    tx, ty = translate
-    a = math.cos(rot - sy) / math.cos(sy)
-    b = -math.cos(rot - sy) * math.tan(sx) / math.cos(sy) - math.sin(rot)
-    c = math.sin(rot - sy) / math.cos(sy)
-    d = -math.sin(rot - sy) * math.tan(sx) / math.cos(sy) + math.cos(rot)
-    # det([[a, b], [c, d]]) == 1 (rotation and shear), so the inverse is the adjugate, divided by the scale.
-    matrix = [x / scale for x in [d, -b, 0.0, -c, a, 0.0]]
-    matrix[2] += matrix[0] * (-cx - tx) + matrix[1] * (-cy - ty)
-    matrix[5] += matrix[3] * (-cx - tx) + matrix[4] * (-cy - ty)
-    matrix[2] += cx
-    matrix[5] += cy
-    return matrix
-
-
-def _compute_affine_output_size(matrix, w, h):
-    corners = np.array([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0], [0.5 * w, 0.5 * h, 1.0],
-                        [0.5 * w, -0.5 * h, 1.0]], np.float32)
-    moved = corners @ np.asarray(matrix, np.float32).reshape(2, 3).T
-    lo = moved.min(axis=0) + np.array([w * 0.5, h * 0.5], np.float32)
-    hi = moved.max(axis=0) + np.array([w * 0.5, h * 0.5], np.float32)
-    tol = np.float32(1e-4)  # so that a corner at 1e-15 past an edge does not add a whole pixel
-    size = np.ceil(np.trunc(hi / tol) * tol) - np.floor(np.trunc(lo / tol) * tol)
-    return int(size[0]), int(size[1])
-
-
-def _sample_grid(array, ix, iy, mode):
-    """``array`` (..., H, W) sampled at pixel coordinates (ix, iy) of shape (oh, ow), zero outside."""
-    height, width = array.shape[-2:]
-    if mode == "nearest":
-        xs, ys = np.rint(ix).astype(np.int64), np.rint(iy).astype(np.int64)  # round half to even, as grid_sample
-        inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
-        picked = array[..., np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)]
-        return np.where(inside, picked, array.dtype.type(0))
-    x0, y0 = np.floor(ix), np.floor(iy)
-    fx, fy = ix - x0, iy - y0
-    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
-    out = np.zeros(array.shape[:-2] + ix.shape, array.dtype)
-    for dy, wy in ((0, 1 - fy), (1, fy)):
-        for dx, wx in ((0, 1 - fx), (1, fx)):
-            xs, ys = x0 + dx, y0 + dy
-            inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
-            weight = np.where(inside, wx * wy, 0).astype(array.dtype)
-            out += weight * array[..., np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)]
-    return out
-
-
-def _affine_chw(array, matrix, mode, fill, expand):
-    """Inverse-map the output grid through ``matrix`` (pixel coordinates centred on the image) and sample."""
-    if array.ndim < 3:
-        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {array.ndim}")
-    channels, height, width = array.shape[-3:]
-    if fill is not None and isinstance(fill, (tuple, list)) and len(fill) > 1 and len(fill) != channels:
-        raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of channels of "
-                         f"the image ({len(fill)} != {channels})")
-    out_w, out_h = _compute_affine_output_size(matrix, width, height) if expand else (width, height)
-    compute = _compute_dtype(array.dtype)
-    m = np.asarray(matrix, compute)
-    xb = np.linspace(-out_w * 0.5 + 0.5, out_w * 0.5 - 0.5, out_w, dtype=compute)[None, :]
-    yb = np.linspace(-out_h * 0.5 + 0.5, out_h * 0.5 - 0.5, out_h, dtype=compute)[:, None]
-    half_w, half_h = compute(0.5 * width), compute(0.5 * height)
-    # torchvision normalises to grid_sample's [-1, 1] and grid_sample maps back to pixels
-    # (align_corners=False); the same steps keep nearest-neighbour ties rounding the same way.
-    gx = (m[0] * xb + m[1] * yb + m[2]) / half_w
-    gy = (m[3] * xb + m[4] * yb + m[5]) / half_h
-    ix = ((gx + 1) * width - 1) / 2
-    iy = ((gy + 1) * height - 1) / 2
-    data = array.astype(compute)
-    out = _sample_grid(data, ix, iy, mode)
-    if fill is not None:
-        mask = _sample_grid(np.ones((height, width), compute), ix, iy, mode)
-        fill_list = list(fill) if isinstance(fill, (tuple, list)) else [float(fill)]
-        fill_img = np.asarray(fill_list, compute).reshape(len(fill_list), 1, 1)
-        if mode == "nearest":
-            out = np.where(mask < 0.5, fill_img, out)
-        else:
-            out = out * mask + (1 - mask) * fill_img
-    if array.dtype.kind in "iub":
-        return np.round(out).astype(array.dtype)
-    return out.astype(array.dtype)
-
-
-def _check_grid_args(interpolation, angle):
-    if isinstance(interpolation, int):
-        interpolation = _interpolation_modes_from_int(interpolation)
-    elif not isinstance(interpolation, InterpolationMode):
-        raise TypeError("Argument interpolation should be a InterpolationMode or a corresponding Pillow integer "
-                        "constant")
-    if not isinstance(angle, (int, float)):
-        raise TypeError("Argument angle should be int or float")
-    return interpolation
-
-
-def _grid_transform(img, matrix, interpolation, fill, expand):
-    if interpolation not in (InterpolationMode.NEAREST, InterpolationMode.BILINEAR):
-        raise ValueError(f"Interpolation mode '{interpolation.value}' is unsupported with Tensor input")
-    if isinstance(img, Tensor):
-        _assert_image_tensor(img)
-    return _on_hw_axes(img, lambda a: _affine_chw(a, matrix, interpolation.value, fill, expand))
-
-
-def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=None):
-    """Rotate an image by ``angle`` degrees counter-clockwise.
-
-    Args:
-        img (Tensor or array): image (..., C, H, W), or H x W[ x C] array (rotated like a tensor).
-        angle (number): degrees, counter-clockwise.
-        interpolation (InterpolationMode): ``NEAREST`` (default) or ``BILINEAR``.
-        expand (bool): enlarge the output to hold the whole rotated image (about the centre).
-        center (sequence, optional): (x, y) pixel centre of rotation; default the image centre.
-        fill (sequence or number, optional): value of the pixels outside the image; default 0.
-    """
-    interpolation = _check_grid_args(interpolation, angle)
-    if center is not None and not isinstance(center, (list, tuple)):
-        raise TypeError("Argument center should be a sequence")
-    img = _as_image(img)
-    center_f = [0.0, 0.0]
-    if center is not None:
-        _, height, width = get_dimensions(img)
-        center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
-    # affine turns clockwise for positive angles in these y-down coordinates, rotate counter-clockwise
-    matrix = _get_inverse_affine_matrix(center_f, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
-    return _grid_transform(img, matrix, interpolation, fill, expand)
-
-
-def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.NEAREST, fill=None, center=None):
-    """Rotate (clockwise by ``angle`` degrees), scale, shear and translate an image, keeping its centre.
-
-    Args:
-        img (Tensor or array): image (..., C, H, W), or H x W[ x C] array (transformed like a tensor).
-        angle (number): rotation in degrees, clockwise in image coordinates.
-        translate (sequence of ints): (horizontal, vertical) shift in pixels.
-        scale (float): overall scale.
-        shear (float or sequence): shear angles in degrees, (x, y) or one for x.
-        interpolation (InterpolationMode): ``NEAREST`` (default) or ``BILINEAR``.
-        fill (sequence or number, optional): value of the pixels outside the image; default 0.
-        center (sequence, optional): (x, y) pixel centre of the transform; default the image centre.
-    """
-    interpolation = _check_grid_args(interpolation, angle)
-    if not isinstance(translate, (list, tuple)):
-        raise TypeError("Argument translate should be a sequence")
-    if len(translate) != 2:
-        raise ValueError("Argument translate should be a sequence of length 2")
-    if scale <= 0.0:
-        raise ValueError("Argument scale should be positive")
-    if not isinstance(shear, (numbers.Number, (list, tuple))):
-        raise TypeError("Shear should be either a single value or a sequence of two values")
-    if isinstance(shear, numbers.Number):
-        shear = [shear, 0.0]
-    shear = list(shear)
-    if len(shear) == 1:
-        shear = [shear[0], shear[0]]
-    if len(shear) != 2:
-        raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
-    if center is not None and not isinstance(center, (list, tuple)):
-        raise TypeError("Argument center should be a sequence")
-    img = _as_image(img)
-    center_f = [0.0, 0.0]
-    if center is not None:
-        _, height, width = get_dimensions(img)
-        center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
-    matrix = _get_inverse_affine_matrix(center_f, float(angle), [1.0 * t for t in translate], scale, shear)
-    return _grid_transform(img, matrix, interpolation, fill, False)

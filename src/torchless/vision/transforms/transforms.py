@@ -1,7 +1,9 @@
-"""Transform classes with torchvision's interface: Compose, ToTensor, Normalize, Resize, CenterCrop, Pad,
-Grayscale, Lambda, and the random augmentations (RandomCrop, flips, RandomRotation, RandomAffine,
-RandomResizedCrop, RandomErasing, RandomApply/Choice/Order, ColorJitter, GaussianBlur, RandomInvert,
-RandomAutocontrast), which draw from torchless's default generator.
+"""Transform classes with torchvision's interface: Compose, the conversions (ToTensor, PILToTensor,
+ToPILImage, ConvertImageDtype), Normalize, Resize, CenterCrop, FiveCrop, TenCrop, Pad, Grayscale, Lambda,
+and the random augmentations (RandomCrop, flips, RandomRotation, RandomAffine, RandomPerspective,
+RandomResizedCrop, RandomErasing, RandomApply/Choice/Order, ColorJitter, RandomGrayscale, GaussianBlur,
+RandomInvert, RandomPosterize, RandomSolarize, RandomAdjustSharpness, RandomAutocontrast, RandomEqualize),
+which draw from torchless's default generator. PIL images in give PIL images out, as in torchvision.
 
 Transforms that can act on a whole batch at once define the private ``_apply_to_batch(batch)``: given the
 per-item inputs stacked along a new leading axis, it returns exactly what stacking the per-item results
@@ -18,7 +20,8 @@ import numpy as np
 from ..._tensor import Tensor
 from ...random import numpy_rng
 from . import functional as F
-from .functional import InterpolationMode
+from ._conversion import hwc_batch_to_tensor
+from ._interpolation import InterpolationMode, interpolation_modes_from_int
 
 
 def _setup_size(size, error_msg):
@@ -80,10 +83,56 @@ class ToTensor:
     def _apply_to_batch(self, batch):
         if not isinstance(batch, np.ndarray) or batch.ndim not in (3, 4):
             return NotImplemented
-        return F._hwc_batch_to_tensor(batch)
+        return hwc_batch_to_tensor(batch)
 
     def __repr__(self):
         return f"{self.__class__.__name__}()"
+
+
+class PILToTensor:
+    """Convert a PIL image (or H x W[ x C] array standing in for one) to a C x H x W tensor of the same dtype,
+    without scaling."""
+
+    def __call__(self, pic):
+        return F.pil_to_tensor(pic)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}()"
+
+
+class ConvertImageDtype(_Transform):
+    """Convert a tensor image to ``dtype``, rescaling the values (see ``functional.convert_image_dtype``).
+
+    Args:
+        dtype (torchless.dtype): the dtype of the output.
+    """
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, image):
+        return F.convert_image_dtype(image, self.dtype)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}()"
+
+
+class ToPILImage:
+    """Convert a C x H x W tensor or H x W x C array to a PIL image (see ``functional.to_pil_image``).
+
+    Args:
+        mode (str, optional): the PIL mode of the input data; by default inferred from the channel count
+            (``LA``, ``RGB``, ``RGBA``) or, for one channel, from the dtype (``L``, ``I;16``, ``I``, ``F``).
+    """
+
+    def __init__(self, mode=None):
+        self.mode = mode
+
+    def __call__(self, pic):
+        return F.to_pil_image(pic, self.mode)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(" + (f"mode={self.mode}" if self.mode is not None else "") + ")"
 
 
 class Normalize(_Transform):
@@ -124,7 +173,8 @@ class Resize(_Transform):
 
     Args:
         size (sequence or int): output size.
-        interpolation (InterpolationMode): ``BILINEAR`` (default), ``NEAREST`` or ``NEAREST_EXACT``.
+        interpolation (InterpolationMode): ``BILINEAR`` (default), ``NEAREST`` or ``NEAREST_EXACT`` (PIL images:
+            any mode, resampled by Pillow).
         max_size (int, optional): bound on the longer edge when ``size`` is an int.
         antialias (bool): low-pass filter when downscaling with bilinear interpolation. Default: ``True``.
     """
@@ -137,7 +187,7 @@ class Resize(_Transform):
         self.size = size
         self.max_size = max_size
         if isinstance(interpolation, int):
-            interpolation = F._interpolation_modes_from_int(interpolation)
+            interpolation = interpolation_modes_from_int(interpolation)
         self.interpolation = interpolation
         self.antialias = antialias
 
@@ -160,6 +210,34 @@ class CenterCrop(_Transform):
 
     def __repr__(self):
         return f"{self.__class__.__name__}(size={self.size})"
+
+
+class FiveCrop(_Transform):
+    """Crop the four corners and the centre: a tuple of five images of ``size`` ((h, w) or an int)."""
+
+    def __init__(self, size):
+        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+
+    def forward(self, img):
+        return F.five_crop(img, self.size)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(size={self.size})"
+
+
+class TenCrop(_Transform):
+    """``FiveCrop`` of the image and of its mirror image (flipped left to right, or top to bottom with
+    ``vertical_flip``): a tuple of ten images."""
+
+    def __init__(self, size, vertical_flip=False):
+        self.size = _setup_size(size, error_msg="Please provide only two dimensions (h, w) for size.")
+        self.vertical_flip = vertical_flip
+
+    def forward(self, img):
+        return F.ten_crop(img, self.size, self.vertical_flip)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(size={self.size}, vertical_flip={self.vertical_flip})"
 
 
 class Pad(_Transform):
@@ -316,7 +394,7 @@ class RandomCrop(_Transform):
 
 
 class _WithProbability(_Transform):
-    """Applies ``_function`` to the image with probability ``p``."""
+    """Applies ``_apply`` (by default ``_function``) to the image with probability ``p``."""
 
     _function = None
 
@@ -325,8 +403,11 @@ class _WithProbability(_Transform):
 
     def forward(self, img):
         if _rand() < self.p:
-            return self._function(img)
+            return self._apply(img)
         return img
+
+    def _apply(self, img):
+        return self._function(img)
 
     def __repr__(self):
         return f"{self.__class__.__name__}(p={self.p})"
@@ -357,7 +438,7 @@ class RandomRotation(_Transform):
 
     def __init__(self, degrees, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=0):
         if isinstance(interpolation, int):
-            interpolation = F._interpolation_modes_from_int(interpolation)
+            interpolation = interpolation_modes_from_int(interpolation)
         self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
         if center is not None:
             _check_sequence_input(center, "center", req_sizes=(2,))
@@ -407,7 +488,7 @@ class RandomAffine(_Transform):
     def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation=InterpolationMode.NEAREST,
                  fill=0, center=None):
         if isinstance(interpolation, int):
-            interpolation = F._interpolation_modes_from_int(interpolation)
+            interpolation = interpolation_modes_from_int(interpolation)
         self.degrees = _setup_angle(degrees, name="degrees", req_sizes=(2,))
         if translate is not None:
             _check_sequence_input(translate, "translate", req_sizes=(2,))
@@ -467,6 +548,54 @@ class RandomAffine(_Transform):
         return s + ")"
 
 
+class RandomPerspective(_Transform):
+    """Warp the image, with probability ``p``, so that its corners move inward by random amounts.
+
+    Args:
+        distortion_scale (float): how far (0 to 1, as a fraction of half the width and height) each corner
+            may move. Default: 0.5.
+        p (float): probability of warping. Default: 0.5.
+        interpolation (InterpolationMode): ``BILINEAR`` (default) or ``NEAREST`` (PIL images: also ``BICUBIC``).
+        fill (sequence or number): value of the pixels outside the image. Default: 0.
+    """
+
+    def __init__(self, distortion_scale=0.5, p=0.5, interpolation=InterpolationMode.BILINEAR, fill=0):
+        self.p = p
+        if isinstance(interpolation, int):
+            interpolation = interpolation_modes_from_int(interpolation)
+        self.interpolation = interpolation
+        self.distortion_scale = distortion_scale
+        if fill is None:
+            fill = 0
+        elif not isinstance(fill, (Sequence, numbers.Number)):
+            raise TypeError("Fill should be either a sequence or a number.")
+        self.fill = fill
+
+    @staticmethod
+    def get_params(width, height, distortion_scale):
+        """([four corners of the image], [where they go]), corners listed top-left, top-right, bottom-right,
+        bottom-left, each moved into the image by up to ``distortion_scale`` of half the width and height."""
+        half_height, half_width = height // 2, width // 2
+        dx, dy = int(distortion_scale * half_width), int(distortion_scale * half_height)
+        topleft = [_randint(0, dx + 1), _randint(0, dy + 1)]
+        topright = [_randint(width - dx - 1, width), _randint(0, dy + 1)]
+        botright = [_randint(width - dx - 1, width), _randint(height - dy - 1, height)]
+        botleft = [_randint(0, dx + 1), _randint(height - dy - 1, height)]
+        startpoints = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
+        return startpoints, [topleft, topright, botright, botleft]
+
+    def forward(self, img):
+        fill = _fill_per_channel(self.fill, img)
+        _, height, width = F.get_dimensions(img)
+        if _rand() < self.p:
+            startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
+            return F.perspective(img, startpoints, endpoints, self.interpolation, fill)
+        return img
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"
+
+
 class RandomResizedCrop(_Transform):
     """Crop a random region of random area and aspect ratio, and resize it to ``size``.
 
@@ -475,7 +604,8 @@ class RandomResizedCrop(_Transform):
         scale (tuple): range of the crop's area as a fraction of the image's. Default: (0.08, 1.0).
         ratio (tuple): range of the crop's aspect ratio (width / height), drawn log-uniformly.
             Default: (3/4, 4/3).
-        interpolation (InterpolationMode): ``BILINEAR`` (default), ``NEAREST`` or ``NEAREST_EXACT``.
+        interpolation (InterpolationMode): ``BILINEAR`` (default), ``NEAREST`` or ``NEAREST_EXACT`` (PIL images:
+            any mode, resampled by Pillow).
         antialias (bool): low-pass filter when downscaling. Default: ``True``.
     """
 
@@ -489,7 +619,7 @@ class RandomResizedCrop(_Transform):
         if (scale[0] > scale[1]) or (ratio[0] > ratio[1]):
             warnings.warn("Scale and ratio should be of kind (min, max)")
         if isinstance(interpolation, int):
-            interpolation = F._interpolation_modes_from_int(interpolation)
+            interpolation = interpolation_modes_from_int(interpolation)
         self.interpolation = interpolation
         self.antialias = antialias
         self.scale = scale
@@ -736,6 +866,23 @@ class ColorJitter(_Transform):
                 f"saturation={self.saturation}, hue={self.hue})")
 
 
+class RandomGrayscale(_Transform):
+    """Convert the image to grayscale with probability ``p`` (default 0.1), keeping its number of channels
+    (an RGB image gives three equal channels)."""
+
+    def __init__(self, p=0.1):
+        self.p = p
+
+    def forward(self, img):
+        num_output_channels, _, _ = F.get_dimensions(img)
+        if _rand() < self.p:
+            return F.rgb_to_grayscale(img, num_output_channels=num_output_channels)
+        return img
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p})"
+
+
 class GaussianBlur(_Transform):
     """Blur with a Gaussian kernel whose sigma is drawn uniformly from ``sigma``.
 
@@ -783,3 +930,51 @@ class RandomAutocontrast(_WithProbability):
     """Autocontrast the image with probability ``p`` (default 0.5)."""
 
     _function = staticmethod(F.autocontrast)
+
+
+class RandomPosterize(_WithProbability):
+    """Posterize the image (keep ``bits`` bits per channel) with probability ``p`` (default 0.5)."""
+
+    def __init__(self, bits, p=0.5):
+        super().__init__(p)
+        self.bits = bits
+
+    def _apply(self, img):
+        return F.posterize(img, self.bits)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(bits={self.bits},p={self.p})"
+
+
+class RandomSolarize(_WithProbability):
+    """Solarize the image (invert the pixels at or above ``threshold``) with probability ``p`` (default 0.5)."""
+
+    def __init__(self, threshold, p=0.5):
+        super().__init__(p)
+        self.threshold = threshold
+
+    def _apply(self, img):
+        return F.solarize(img, self.threshold)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(threshold={self.threshold},p={self.p})"
+
+
+class RandomAdjustSharpness(_WithProbability):
+    """Adjust the sharpness by ``sharpness_factor`` with probability ``p`` (default 0.5)."""
+
+    def __init__(self, sharpness_factor, p=0.5):
+        super().__init__(p)
+        self.sharpness_factor = sharpness_factor
+
+    def _apply(self, img):
+        return F.adjust_sharpness(img, self.sharpness_factor)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}(sharpness_factor={self.sharpness_factor},p={self.p})"
+
+
+class RandomEqualize(_WithProbability):
+    """Equalize the histogram of the image with probability ``p`` (default 0.5)."""
+
+    _function = staticmethod(F.equalize)

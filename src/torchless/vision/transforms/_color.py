@@ -1,0 +1,421 @@
+"""Colour transforms with torchvision's interface: grayscale, the adjustments of brightness, contrast,
+saturation, hue, gamma and sharpness, invert, posterize, solarize, autocontrast and equalize.
+
+Tensors (..., C, H, W) go through torchvision's tensor formulas, and so do array images (the PIL stand-in)
+on their C x H x W view (except grayscale, which follows Pillow for uint8 arrays); PIL images go to Pillow
+as in torchvision and come back as PIL images.
+"""
+import numpy as np
+
+from ... import _dtype
+from ..._tensor import Tensor
+from .._pillow import is_pil_image
+from ._conversion import convert_array_dtype, max_value
+from ._image import as_image, assert_image_tensor, compute_dtype, on_hw_axes, pil_functional
+
+
+# --------------------------------------------------------------------------------------------- Grayscale
+_PIL_LUMA = (19595, 38470, 7471)  # ITU-R 601-2 weights 0.299, 0.587, 0.114 in Pillow's 16-bit fixed point
+
+
+def rgb_to_grayscale(img, num_output_channels=1):
+    """Luma of an RGB image with ITU-R 601-2 weights, in 1 or 3 (repeated) channels.
+
+    Tensors (..., 3, H, W) use torchvision's tensor formula ``0.2989 r + 0.587 g + 0.114 b`` in float32 (or
+    the float dtype) and truncate back to integer dtypes; uint8 array images use Pillow's fixed-point
+    ``convert("L")`` (rounded), so they match what a PIL image would give; PIL images are converted by
+    Pillow (an ``L`` image, or ``RGB`` with three equal channels).
+    """
+    img = as_image(img)
+    if is_pil_image(img):
+        return pil_functional().to_grayscale(img, num_output_channels)
+    if isinstance(img, Tensor):
+        return Tensor._wrap(_tensor_grayscale(img, num_output_channels))
+    return _array_grayscale(img, num_output_channels)
+
+
+def _tensor_grayscale(img, num_output_channels):
+    if img.ndim < 3:
+        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {img.ndim}")
+    channels = img.shape[-3]
+    if channels not in (1, 3):
+        raise TypeError(f"Input image tensor permitted channel values are {[1, 3]}, but found {channels}")
+    if num_output_channels not in (1, 3):
+        raise ValueError("num_output_channels should be either 1 or 3")
+    data = img._data
+    if channels == 3:
+        compute = data.dtype.type if data.dtype.kind == "f" else _dtype.get_default_dtype().numpy.type
+        r, g, b = (data[..., c, :, :].astype(compute) for c in range(3))
+        luma = (compute(0.2989) * r + compute(0.587) * g + compute(0.114) * b).astype(data.dtype)[..., None, :, :]
+    else:
+        luma = data.copy()
+    if num_output_channels == 3:
+        return np.broadcast_to(luma, data.shape).copy()
+    return luma
+
+
+def _array_grayscale(img, num_output_channels):
+    if num_output_channels not in (1, 3):
+        raise ValueError("num_output_channels should be either 1 or 3")
+    if img.ndim == 2 or img.shape[2] in (1, 2):  # L or LA: the luma is already there
+        luma = img if img.ndim == 2 else img[..., 0]
+    elif img.shape[2] in (3, 4):  # RGB or RGBA
+        luma = _array_luma(img[..., :3])
+    else:
+        raise TypeError(f"Input image array permitted channel counts are [1, 2, 3, 4], but found {img.shape[2]}")
+    luma = np.array(luma, copy=True)
+    return np.dstack([luma] * 3) if num_output_channels == 3 else luma
+
+
+def _array_luma(rgb):
+    if rgb.dtype == np.uint8:
+        fixed = rgb.astype(np.uint32) @ np.array(_PIL_LUMA, np.uint32)
+        return ((fixed + 0x8000) >> 16).astype(np.uint8)
+    luma = rgb.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    return (np.round(luma) if rgb.dtype.kind in "iu" else luma).astype(rgb.dtype)
+
+
+def to_grayscale(img, num_output_channels=1):
+    """Grayscale version of a PIL image of any mode (or of an array image), in 1 or 3 channels.
+
+    Raises:
+        TypeError: for a tensor or another non-PIL input, as torchvision (use ``rgb_to_grayscale`` for tensors).
+    """
+    if is_pil_image(img):
+        return pil_functional().to_grayscale(img, num_output_channels)
+    if isinstance(img, np.ndarray):
+        return _array_grayscale(img, num_output_channels)
+    raise TypeError("Input should be PIL Image")
+
+
+# ------------------------------------------------------------------------------------ Colour adjustments
+def _assert_channels(data, permitted):
+    channels = 1 if data.ndim == 2 else data.shape[-3]
+    if channels not in permitted:
+        raise TypeError(f"Input image tensor permitted channel values are {permitted}, but found {channels}")
+
+
+def _blend(img1, img2, ratio):
+    """``ratio * img1 + (1 - ratio) * img2`` clamped to the dtype's range and cast back (truncating ints)."""
+    compute = compute_dtype(img1.dtype)
+    ratio = float(ratio)  # 1 - ratio in double precision, as Python computes it in torchvision, then rounded
+    mixed = compute(ratio) * img1.astype(compute) + compute(1.0 - ratio) * np.asarray(img2, compute)
+    return np.clip(mixed, 0, max_value(img1.dtype)).astype(img1.dtype)
+
+
+def _colour_op(img, fn):
+    """Apply ``fn`` to the (..., C, H, W) data of a tensor, or the C x H x W view of an array image."""
+    img = as_image(img)
+    if isinstance(img, Tensor):
+        assert_image_tensor(img)
+    return on_hw_axes(img, fn)
+
+
+def adjust_brightness(img, brightness_factor):
+    """Multiply the image by ``brightness_factor`` (0 gives black, 1 the original), clamped to the valid range.
+
+    Array images (the PIL stand-in) use the tensor formula on their C x H x W view; PIL images Pillow's
+    ``ImageEnhance.Brightness``.
+    """
+    if is_pil_image(img):
+        return pil_functional().adjust_brightness(img, brightness_factor)
+    if brightness_factor < 0:
+        raise ValueError(f"brightness_factor ({brightness_factor}) is not non-negative.")
+
+    def fn(a):
+        _assert_channels(a, [1, 3])
+        return _blend(a, np.zeros_like(a), brightness_factor)
+
+    return _colour_op(img, fn)
+
+
+def adjust_contrast(img, contrast_factor):
+    """Blend the image with the mean of its grayscale version (0 gives a solid grey, 1 the original).
+
+    PIL images use Pillow's ``ImageEnhance.Contrast`` (which blends with the rounded mean grey level).
+    """
+    if is_pil_image(img):
+        return pil_functional().adjust_contrast(img, contrast_factor)
+    if contrast_factor < 0:
+        raise ValueError(f"contrast_factor ({contrast_factor}) is not non-negative.")
+
+    def fn(a):
+        _assert_channels(a, [3, 1])
+        compute = compute_dtype(a.dtype)
+        grey = _tensor_grayscale(Tensor._wrap(a), 1) if a.shape[-3] == 3 else a
+        mean = np.mean(grey.astype(compute), axis=(-3, -2, -1), keepdims=True, dtype=compute)
+        return _blend(a, mean, contrast_factor)
+
+    return _colour_op(img, fn)
+
+
+def adjust_saturation(img, saturation_factor):
+    """Blend the image with its grayscale version (0 gives grey, 1 the original); 1-channel images are unchanged.
+
+    PIL images use Pillow's ``ImageEnhance.Color``.
+    """
+    if is_pil_image(img):
+        return pil_functional().adjust_saturation(img, saturation_factor)
+    if saturation_factor < 0:
+        raise ValueError(f"saturation_factor ({saturation_factor}) is not non-negative.")
+
+    def fn(a):
+        _assert_channels(a, [1, 3])
+        if a.shape[-3] == 1:  # as PIL: nothing to desaturate
+            return a
+        return _blend(a, _tensor_grayscale(Tensor._wrap(a), 1), saturation_factor)
+
+    return _colour_op(img, fn)
+
+
+def adjust_hue(img, hue_factor):
+    """Shift the hue channel by ``hue_factor`` (in [-0.5, 0.5], a fraction of the colour wheel).
+
+    The image goes to HSV and back; uint8 images are scaled to [0, 1] for this and truncated back.
+    1-channel images are returned unchanged. PIL images shift Pillow's 8-bit hue channel instead, as
+    torchvision does; ``L``, ``1``, ``I`` and ``F`` images are returned unchanged.
+    """
+    if not (-0.5 <= hue_factor <= 0.5):
+        raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
+    img = as_image(img)
+    if is_pil_image(img):
+        return pil_functional().adjust_hue(img, hue_factor)
+
+    def fn(a):
+        _assert_channels(a, [1, 3])
+        if a.shape[-3] == 1:
+            return a
+        work = a.astype(np.float32) / np.float32(255) if a.dtype == np.uint8 else a
+        hsv = _rgb2hsv(work)
+        hsv[..., 0, :, :] = np.mod(hsv[..., 0, :, :] + hsv.dtype.type(hue_factor), 1.0)
+        rgb = _hsv2rgb(hsv)
+        return (rgb * np.float32(255)).astype(np.uint8) if a.dtype == np.uint8 else rgb
+
+    return _colour_op(img, fn)
+
+
+def _rgb2hsv(img):
+    r, g, b = img[..., 0, :, :], img[..., 1, :, :], img[..., 2, :, :]
+    maxc = img.max(axis=-3)
+    minc = img.min(axis=-3)
+    eqc = maxc == minc
+    cr = maxc - minc
+    ones = np.ones_like(maxc)
+    s = cr / np.where(eqc, ones, maxc)
+    cr_divisor = np.where(eqc, ones, cr)
+    rc, gc, bc = (maxc - r) / cr_divisor, (maxc - g) / cr_divisor, (maxc - b) / cr_divisor
+    hr = (maxc == r) * (bc - gc)
+    hg = ((maxc == g) & (maxc != r)) * (2.0 + rc - bc)
+    hb = ((maxc != g) & (maxc != r)) * (4.0 + gc - rc)
+    h = np.fmod((hr + hg + hb) / 6.0 + 1.0, 1.0).astype(img.dtype)
+    return np.stack((h, s, maxc), axis=-3)
+
+
+def _hsv2rgb(img):
+    h, s, v = img[..., 0, :, :], img[..., 1, :, :], img[..., 2, :, :]
+    i = np.floor(h * 6.0)
+    f = h * 6.0 - i
+    i = i.astype(np.int32) % 6
+    p = np.clip(v * (1.0 - s), 0.0, 1.0)
+    q = np.clip(v * (1.0 - s * f), 0.0, 1.0)
+    t = np.clip(v * (1.0 - s * (1.0 - f)), 0.0, 1.0)
+    choices = [(v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q)]
+    channels = [np.choose(i, [c[k] for c in choices]) for k in range(3)]
+    return np.stack(channels, axis=-3).astype(img.dtype)
+
+
+def invert(img):
+    """Invert the colours: ``max - img``, with max 1.0 for floats and the dtype's maximum for integers.
+
+    PIL images use Pillow's ``ImageOps.invert``.
+    """
+    if is_pil_image(img):
+        return pil_functional().invert(img)
+
+    def fn(a):
+        _assert_at_least_3d(a)
+        _assert_channels(a, [1, 3])
+        return _inverted(a)
+
+    return _colour_op(img, fn)
+
+
+def _inverted(a):
+    if a.dtype == np.bool_:
+        return ~a
+    return (np.asarray(max_value(a.dtype), a.dtype) - a).astype(a.dtype)
+
+
+def _assert_at_least_3d(a):
+    if a.ndim < 3:
+        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {a.ndim}")
+
+
+def autocontrast(img):
+    """Stretch each channel linearly so that its darkest pixel becomes 0 and its brightest the maximum value.
+
+    PIL images use Pillow's ``ImageOps.autocontrast``.
+    """
+    if is_pil_image(img):
+        return pil_functional().autocontrast(img)
+
+    def fn(a):
+        _assert_at_least_3d(a)
+        _assert_channels(a, [1, 3])
+        bound = max_value(a.dtype)
+        compute = compute_dtype(a.dtype)
+        minimum = a.min(axis=(-2, -1), keepdims=True).astype(compute)
+        maximum = a.max(axis=(-2, -1), keepdims=True).astype(compute)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = compute(bound) / (maximum - minimum)
+        flat = ~np.isfinite(scale)  # a constant channel is left as it is
+        minimum[flat] = 0
+        scale[flat] = 1
+        return np.clip((a.astype(compute) - minimum) * scale, 0, bound).astype(a.dtype)
+
+    return _colour_op(img, fn)
+
+
+
+# ------------------------------------------------------------------------------- Gamma and sharpness
+def adjust_gamma(img, gamma, gain=1):
+    """Gamma correction ``gain * I ** gamma`` on intensities in [0, 1], clamped to [0, 1].
+
+    Integer images are converted to float32 and back with ``convert_image_dtype``'s scaling. PIL images
+    go through torchvision's lookup table ``int(255.999 * gain * (v / 255) ** gamma)`` on their RGB version.
+
+    Raises:
+        ValueError: for a negative ``gamma``.
+    """
+    if is_pil_image(img):
+        if gamma < 0:
+            raise ValueError("Gamma should be a non-negative real number")
+        return pil_functional().adjust_gamma(img, gamma, gain)
+
+    def fn(a):
+        _assert_channels(a, [1, 3])
+        if gamma < 0:
+            raise ValueError("Gamma should be a non-negative real number")
+        result = a if a.dtype.kind == "f" else convert_array_dtype(a, np.dtype(np.float32))
+        result = np.clip(gain * result ** gamma, 0, 1)
+        return convert_array_dtype(result, a.dtype)
+
+    return _colour_op(img, fn)
+
+
+def adjust_sharpness(img, sharpness_factor):
+    """Blend the image with a smoothed copy of it (0 gives the smoothed image, 1 the original, 2 a sharper one).
+
+    The smoothing is torchvision's 3 x 3 kernel [[1, 1, 1], [1, 5, 1], [1, 1, 1]] / 13 on the interior pixels,
+    the one-pixel border staying as it is; images with a side of 2 pixels or fewer are returned unchanged.
+    PIL images use Pillow's ``ImageEnhance.Sharpness``.
+
+    Raises:
+        ValueError: for a negative ``sharpness_factor`` (tensor and array images).
+    """
+    if is_pil_image(img):
+        return pil_functional().adjust_sharpness(img, sharpness_factor)
+    if sharpness_factor < 0:
+        raise ValueError(f"sharpness_factor ({sharpness_factor}) is not non-negative.")
+
+    def fn(a):
+        _assert_channels(a, [1, 3])
+        if a.shape[-1] <= 2 or a.shape[-2] <= 2:
+            return a
+        return _blend(a, _smoothed_interior(a), sharpness_factor)
+
+    return _colour_op(img, fn)
+
+
+def _smoothed_interior(a):
+    compute = compute_dtype(a.dtype)
+    kernel = np.ones((3, 3), compute)
+    kernel[1, 1] = 5
+    kernel /= kernel.sum()
+    data = a.astype(compute)
+    height, width = a.shape[-2:]
+    smoothed = sum(kernel[i, j] * data[..., i:i + height - 2, j:j + width - 2] for i in range(3) for j in range(3))
+    if a.dtype.kind in "iub":
+        smoothed = np.round(smoothed)
+    result = a.copy()
+    result[..., 1:-1, 1:-1] = smoothed.astype(a.dtype)
+    return result
+
+
+# ----------------------------------------------------------------------- Posterize, solarize, equalize
+def _assert_uint8(a):
+    if a.dtype != np.uint8:
+        raise TypeError(f"Only torch.uint8 image tensors are supported, but found {_dtype.from_numpy_dtype(a.dtype)}")
+
+
+def posterize(img, bits):
+    """Keep the ``bits`` (0 to 8) highest bits of each channel of a uint8 image (PIL: ``ImageOps.posterize``).
+
+    Raises:
+        ValueError: for ``bits`` outside [0, 8].
+        TypeError: for a tensor or array image that is not uint8.
+    """
+    if not (0 <= bits <= 8):
+        raise ValueError(f"The number if bits should be between 0 and 8. Got {bits}")
+    if is_pil_image(img):
+        return pil_functional().posterize(img, bits)
+
+    def fn(a):
+        _assert_at_least_3d(a)
+        _assert_uint8(a)
+        _assert_channels(a, [1, 3])
+        return a & np.uint8(-(2 ** (8 - bits)) & 0xFF)
+
+    return _colour_op(img, fn)
+
+
+def solarize(img, threshold):
+    """Invert the pixels at or above ``threshold`` (PIL: ``ImageOps.solarize``).
+
+    Raises:
+        TypeError: if ``threshold`` exceeds the image's maximum value (1.0 for floats).
+    """
+    if is_pil_image(img):
+        return pil_functional().solarize(img, threshold)
+
+    def fn(a):
+        _assert_at_least_3d(a)
+        _assert_channels(a, [1, 3])
+        if threshold > max_value(a.dtype):
+            raise TypeError("Threshold should be less than bound of img.")
+        return np.where(a >= threshold, _inverted(a), a)
+
+    return _colour_op(img, fn)
+
+
+def equalize(img):
+    """Equalize the histogram of each channel of a uint8 image, as Pillow's ``ImageOps.equalize`` does
+    (which PIL images go through).
+
+    Raises:
+        TypeError: for a tensor of other than 3 or 4 dimensions, or one that is not uint8.
+    """
+    if is_pil_image(img):
+        return pil_functional().equalize(img)
+
+    def fn(a):
+        if not (3 <= a.ndim <= 4):
+            raise TypeError(f"Input image tensor should have 3 or 4 dimensions, but found {a.ndim}")
+        _assert_uint8(a)
+        _assert_channels(a, [1, 3])
+        planes = a.reshape(-1, *a.shape[-2:])
+        return np.stack([_equalized(plane) for plane in planes]).reshape(a.shape)
+
+    return _colour_op(img, fn)
+
+
+def _equalized(plane):
+    """One uint8 channel through the lookup table that spreads its histogram evenly over [0, 255]."""
+    hist = np.bincount(plane.ravel(), minlength=256)
+    nonzero = hist[hist != 0]
+    step = int(nonzero[:-1].sum()) // 255  # the last occupied level does not count: it maps to the top
+    if step == 0:
+        return plane
+    lut = (np.cumsum(hist) + step // 2) // step
+    lut = np.clip(np.concatenate([[0], lut[:-1]]), 0, 255)
+    return lut[plane].astype(np.uint8)

@@ -1,0 +1,264 @@
+"""Warps: ``rotate``, ``affine`` and ``perspective``, which sample the input where an output-to-input map
+sends each output pixel.
+
+Tensors and array images use torchvision's tensor path (its grid, normalised to ``grid_sample``'s [-1, 1]
+and back, nearest or bilinear sampling, zeros or ``fill`` outside); PIL images use Pillow's ``rotate`` and
+``transform``, as torchvision does.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from ..._tensor import Tensor
+from .._pillow import is_pil_image
+from ._image import as_image, assert_image_tensor, compute_dtype, get_dimensions, on_hw_axes, pil_functional
+from ._interpolation import InterpolationMode, check_interpolation, pil_modes_mapping
+
+
+def _get_inverse_affine_matrix(center, angle, translate, scale, shear):
+    """The output-to-input map of rotation about ``center``, then scale, shear and translation, as 2 x 3."""
+    rot = math.radians(angle)
+    sx, sy = math.radians(shear[0]), math.radians(shear[1])
+    cx, cy = center
+    tx, ty = translate
+    a = math.cos(rot - sy) / math.cos(sy)
+    b = -math.cos(rot - sy) * math.tan(sx) / math.cos(sy) - math.sin(rot)
+    c = math.sin(rot - sy) / math.cos(sy)
+    d = -math.sin(rot - sy) * math.tan(sx) / math.cos(sy) + math.cos(rot)
+    # det([[a, b], [c, d]]) == 1 (rotation and shear), so the inverse is the adjugate, divided by the scale.
+    matrix = [x / scale for x in [d, -b, 0.0, -c, a, 0.0]]
+    matrix[2] += matrix[0] * (-cx - tx) + matrix[1] * (-cy - ty)
+    matrix[5] += matrix[3] * (-cx - tx) + matrix[4] * (-cy - ty)
+    matrix[2] += cx
+    matrix[5] += cy
+    return matrix
+
+
+def _compute_affine_output_size(matrix, w, h):
+    corners = np.array([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0], [0.5 * w, 0.5 * h, 1.0],
+                        [0.5 * w, -0.5 * h, 1.0]], np.float32)
+    moved = corners @ np.asarray(matrix, np.float32).reshape(2, 3).T
+    lo = moved.min(axis=0) + np.array([w * 0.5, h * 0.5], np.float32)
+    hi = moved.max(axis=0) + np.array([w * 0.5, h * 0.5], np.float32)
+    tol = np.float32(1e-4)  # so that a corner at 1e-15 past an edge does not add a whole pixel
+    size = np.ceil(np.trunc(hi / tol) * tol) - np.floor(np.trunc(lo / tol) * tol)
+    return int(size[0]), int(size[1])
+
+
+def _sample_grid(array, ix, iy, mode):
+    """``array`` (..., H, W) sampled at pixel coordinates (ix, iy) of shape (oh, ow), zero outside."""
+    height, width = array.shape[-2:]
+    if mode == "nearest":
+        xs, ys = np.rint(ix).astype(np.int64), np.rint(iy).astype(np.int64)  # round half to even, as grid_sample
+        inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+        picked = array[..., np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)]
+        return np.where(inside, picked, array.dtype.type(0))
+    x0, y0 = np.floor(ix), np.floor(iy)
+    fx, fy = ix - x0, iy - y0
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    out = np.zeros(array.shape[:-2] + ix.shape, array.dtype)
+    for dy, wy in ((0, 1 - fy), (1, fy)):
+        for dx, wx in ((0, 1 - fx), (1, fx)):
+            xs, ys = x0 + dx, y0 + dy
+            inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+            weight = np.where(inside, wx * wy, 0).astype(array.dtype)
+            out += weight * array[..., np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)]
+    return out
+
+
+
+def _warp_chw(array, grid_fn, mode, fill):
+    """``array`` (..., C, H, W) sampled at ``grid_fn(compute_dtype)``, torchvision's normalised (gx, gy) grid.
+
+    grid_sample (align_corners=False) turns the grid back into pixel coordinates; taking the same steps
+    keeps nearest-neighbour ties rounding the same way. With ``fill``, pixels from outside the image take
+    it: all or nothing when nearest, in proportion to their outside part when bilinear.
+    """
+    if array.ndim < 3:
+        raise TypeError(f"Input image tensor should have at least 3 dimensions, but found {array.ndim}")
+    channels, height, width = array.shape[-3:]
+    if fill is not None and isinstance(fill, (tuple, list)) and len(fill) > 1 and len(fill) != channels:
+        raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of channels of "
+                         f"the image ({len(fill)} != {channels})")
+    compute = compute_dtype(array.dtype)
+    gx, gy = grid_fn(compute)
+    ix = ((gx + 1) * width - 1) / 2
+    iy = ((gy + 1) * height - 1) / 2
+    out = _sample_grid(array.astype(compute), ix, iy, mode)
+    if fill is not None:
+        mask = _sample_grid(np.ones((height, width), compute), ix, iy, mode)
+        fill_list = list(fill) if isinstance(fill, (tuple, list)) else [float(fill)]
+        fill_img = np.asarray(fill_list, compute).reshape(len(fill_list), 1, 1)
+        if mode == "nearest":
+            out = np.where(mask < 0.5, fill_img, out)
+        else:
+            out = out * mask + (1 - mask) * fill_img
+    if array.dtype.kind in "iub":
+        return np.round(out).astype(array.dtype)
+    return out.astype(array.dtype)
+
+
+def _affine_grid(matrix, width, height, out_w, out_h):
+    """The grid of ``matrix`` (pixel coordinates centred on the image) over an out_w x out_h output."""
+    def grid(compute):
+        m = np.asarray(matrix, compute)
+        xb = np.linspace(-out_w * 0.5 + 0.5, out_w * 0.5 - 0.5, out_w, dtype=compute)[None, :]
+        yb = np.linspace(-out_h * 0.5 + 0.5, out_h * 0.5 - 0.5, out_h, dtype=compute)[:, None]
+        half_w, half_h = compute(0.5 * width), compute(0.5 * height)
+        return (m[0] * xb + m[1] * yb + m[2]) / half_w, (m[3] * xb + m[4] * yb + m[5]) / half_h
+
+    return grid
+
+
+def _perspective_grid(coeffs, width, height):
+    """The grid of the homography ``coeffs`` (pixel coordinates from the top-left corner)."""
+    def grid(compute):
+        c = np.asarray(coeffs, compute)
+        x = np.linspace(0.5, width - 0.5, width, dtype=compute)[None, :]
+        y = np.linspace(0.5, height - 0.5, height, dtype=compute)[:, None]
+        half_w, half_h = compute(0.5 * width), compute(0.5 * height)
+        denominator = c[6] * x + c[7] * y + 1
+        gx = (c[0] / half_w * x + c[1] / half_w * y + c[2] / half_w) / denominator - 1
+        gy = (c[3] / half_h * x + c[4] / half_h * y + c[5] / half_h) / denominator - 1
+        return gx, gy
+
+    return grid
+
+
+def _grid_transform(img, grid_fn_of_size, interpolation, fill):
+    """Warp a tensor or array image; ``grid_fn_of_size(width, height)`` gives the grid function."""
+    if interpolation not in (InterpolationMode.NEAREST, InterpolationMode.BILINEAR):
+        raise ValueError(f"Interpolation mode '{interpolation.value}' is unsupported with Tensor input")
+    if isinstance(img, Tensor):
+        assert_image_tensor(img)
+
+    def fn(array):
+        return _warp_chw(array, grid_fn_of_size(array.shape[-1], array.shape[-2]), interpolation.value, fill)
+
+    return on_hw_axes(img, fn)
+
+
+def _check_angle(angle):
+    if not isinstance(angle, (int, float)):
+        raise TypeError("Argument angle should be int or float")
+
+
+# ------------------------------------------------------------------------------------------------- rotate
+def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=None):
+    """Rotate an image by ``angle`` degrees counter-clockwise.
+
+    Args:
+        img (PIL Image, Tensor or array): image (..., C, H, W), H x W[ x C] array (rotated like a tensor),
+            or PIL image (rotated by Pillow's ``Image.rotate``).
+        angle (number): degrees, counter-clockwise.
+        interpolation (InterpolationMode): ``NEAREST`` (default) or ``BILINEAR`` (PIL images: also ``BICUBIC``).
+        expand (bool): enlarge the output to hold the whole rotated image (about the centre).
+        center (sequence, optional): (x, y) pixel centre of rotation; default the image centre.
+        fill (sequence or number, optional): value of the pixels outside the image; default 0.
+    """
+    interpolation = check_interpolation(interpolation)
+    _check_angle(angle)
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    img = as_image(img)
+    if is_pil_image(img):
+        return pil_functional().rotate(img, angle, pil_modes_mapping[interpolation], expand, center, fill)
+    center_f = [0.0, 0.0]
+    if center is not None:
+        _, height, width = get_dimensions(img)
+        center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
+    # affine turns clockwise for positive angles in these y-down coordinates, rotate counter-clockwise
+    matrix = _get_inverse_affine_matrix(center_f, -angle, [0.0, 0.0], 1.0, [0.0, 0.0])
+
+    def grid_of_size(width, height):
+        out_w, out_h = _compute_affine_output_size(matrix, width, height) if expand else (width, height)
+        return _affine_grid(matrix, width, height, out_w, out_h)
+
+    return _grid_transform(img, grid_of_size, interpolation, fill)
+
+
+# ------------------------------------------------------------------------------------------------- affine
+def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.NEAREST, fill=None, center=None):
+    """Rotate (clockwise by ``angle`` degrees), scale, shear and translate an image, keeping its centre.
+
+    Args:
+        img (PIL Image, Tensor or array): image (..., C, H, W), H x W[ x C] array (transformed like a
+            tensor), or PIL image (Pillow's ``Image.transform`` with the inverse matrix, as torchvision).
+        angle (number): rotation in degrees, clockwise in image coordinates.
+        translate (sequence of ints): (horizontal, vertical) shift in pixels.
+        scale (float): overall scale.
+        shear (float or sequence): shear angles in degrees, (x, y) or one for x.
+        interpolation (InterpolationMode): ``NEAREST`` (default) or ``BILINEAR`` (PIL images: also ``BICUBIC``).
+        fill (sequence or number, optional): value of the pixels outside the image; default 0.
+        center (sequence, optional): (x, y) pixel centre of the transform; default the image centre.
+    """
+    interpolation = check_interpolation(interpolation)
+    _check_angle(angle)
+    if not isinstance(translate, (list, tuple)):
+        raise TypeError("Argument translate should be a sequence")
+    if len(translate) != 2:
+        raise ValueError("Argument translate should be a sequence of length 2")
+    if scale <= 0.0:
+        raise ValueError("Argument scale should be positive")
+    if not isinstance(shear, (numbers.Number, (list, tuple))):
+        raise TypeError("Shear should be either a single value or a sequence of two values")
+    if isinstance(shear, numbers.Number):
+        shear = [shear, 0.0]
+    shear = list(shear)
+    if len(shear) == 1:
+        shear = [shear[0], shear[0]]
+    if len(shear) != 2:
+        raise ValueError(f"Shear should be a sequence containing two values. Got {shear}")
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+    img = as_image(img)
+    _, height, width = get_dimensions(img)
+    if is_pil_image(img):
+        # Pillow's pixel coordinates start at the top-left corner, so the centre is (w / 2, h / 2) there
+        center = [width * 0.5, height * 0.5] if center is None else center
+        matrix = _get_inverse_affine_matrix(center, float(angle), list(translate), scale, shear)
+        return pil_functional().affine(img, matrix, pil_modes_mapping[interpolation], fill)
+    center_f = [0.0, 0.0]
+    if center is not None:
+        center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
+    matrix = _get_inverse_affine_matrix(center_f, float(angle), [1.0 * t for t in translate], scale, shear)
+    return _grid_transform(img, lambda w, h: _affine_grid(matrix, w, h, w, h), interpolation, fill)
+
+
+# -------------------------------------------------------------------------------------------- perspective
+def _get_perspective_coeffs(startpoints, endpoints):
+    """The eight coefficients (a, b, c, d, e, f, g, h) of the homography taking ``endpoints`` to ``startpoints``:
+    output pixel (x, y) samples the input at ((ax + by + c) / (gx + hy + 1), (dx + ey + f) / (gx + hy + 1)).
+
+    Solved in float64 and rounded to float32, as torchvision does.
+    """
+    if len(startpoints) != 4 or len(endpoints) != 4:
+        raise ValueError(f"Please provide exactly four corners, got {len(startpoints)} startpoints and "
+                         f"{len(endpoints)} endpoints.")
+    a_matrix = np.zeros((8, 8), np.float64)
+    for i, ((x, y), (u, v)) in enumerate(zip(endpoints, startpoints)):
+        a_matrix[2 * i] = [x, y, 1, 0, 0, 0, -u * x, -u * y]
+        a_matrix[2 * i + 1] = [0, 0, 0, x, y, 1, -v * x, -v * y]
+    b_matrix = np.asarray(startpoints, np.float64).reshape(8)
+    solution = np.linalg.lstsq(a_matrix, b_matrix, rcond=None)[0]
+    return solution.astype(np.float32).tolist()
+
+
+def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """Warp an image so that its four corners ``startpoints`` move to ``endpoints``.
+
+    Args:
+        img (PIL Image, Tensor or array): image (..., C, H, W), H x W[ x C] array (warped like a tensor),
+            or PIL image (Pillow's ``Image.transform`` with ``PERSPECTIVE``).
+        startpoints (list of four [x, y]): top-left, top-right, bottom-right, bottom-left corners of the input.
+        endpoints (list of four [x, y]): where they go in the output, in the same order.
+        interpolation (InterpolationMode): ``BILINEAR`` (default) or ``NEAREST`` (PIL images: also ``BICUBIC``).
+        fill (sequence or number, optional): value of the pixels outside the image; default 0.
+    """
+    coeffs = _get_perspective_coeffs(startpoints, endpoints)
+    interpolation = check_interpolation(interpolation)
+    img = as_image(img)
+    if is_pil_image(img):
+        return pil_functional().perspective(img, coeffs, pil_modes_mapping[interpolation], fill)
+    return _grid_transform(img, lambda w, h: _perspective_grid(coeffs, w, h), interpolation, fill)
