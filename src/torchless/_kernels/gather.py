@@ -42,7 +42,14 @@ MAX_CACHED_BYTES = 128 * 2**20
 # chunks of images (see image_chunks), so their total size no longer matters, only how many taps
 # (Cg*kH*kW) each output reads. Interleaved medians in one process, 2 cores, float32, this algorithm's
 # time / the previous choice's, forward and weight gradient:
-# * up to 72 taps (8 channels of 3x3, 2 of 5x5, 1 of 7x7) it wins nearly everywhere: 3x3 into
+# * up to 144 taps (16 channels of 3x3, 5 of 5x5, 2 of 7x7) it wins or ties: 3x3 from 9-16 channels
+#   against Winograd F(4x4), stacked rows and im2col, forward / forward+backward: 64x16x32x32->32
+#   0.52 / 0.64, 64x16x28x28->32 0.71 / 0.86, 16x16x56x56->32 0.71 / 0.84, 8x16x64x64->32 0.46 /
+#   0.72, 2x16x128x128->32 0.73 / 0.84, 32x12x32x32->16 0.71 / 0.70, 128x10x14x14->20 0.74 / 0.82,
+#   stride 2 64x16x32x32->32 0.67 / 0.86, 16x16x56x56->64 0.99 / 1.02, 1x12x112x112->24 1.04 /
+#   1.07. From 17 to 32 channels the forward still gains (0.69-0.99) but forward+backward on larger
+#   images loses to Winograd (8x32x56x56->32 1.20, 32x32x28x28->32 1.16), hence the bound. Below
+#   72 taps (8 channels of 3x3, 2 of 5x5, 1 of 7x7), measured before: 3x3 into
 #   3-8 channels, 64x28x28 / 32x32x32 / 8x64x64 images: 0.36-1.04 / 0.23-1.14 (stacked rows,
 #   Winograd, im2col before); 5x5 into 1-2 channels 0.28-0.77 / 0.23-0.75; 7x7 into one channel
 #   0.26-0.77 / 0.25-0.60; 64x1x224x224->8 0.33 / 0.71, 4x3x224x224->64 0.48;
@@ -53,7 +60,7 @@ MAX_CACHED_BYTES = 128 * 2**20
 #   481/610 us; 3x3 into 16-32 channels is a toss-up with Winograd and stacked rows (0.57-1.48),
 #   and many channels over many pixels lose (8x64x56x56->64 23.3 vs 15.0 ms, 16x128x28x28->128
 #   45.5 vs 22.9: one large GEMM or Winograd beats per-image products).
-FEW_TAPS = 72
+FEW_TAPS = 144
 FEW_TAPS_LARGE_KERNEL = 150
 MAX_IMAGE_COLUMNS = 2 ** 22        # with few taps, up to this many column entries per image (16 MiB)
 SMALL_PROBLEM_COLUMNS = 2 ** 20    # otherwise: columns up to this (4 MiB in float32) ...
