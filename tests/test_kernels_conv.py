@@ -496,10 +496,24 @@ def test_input_gradient_into_one_or_two_channels_is_not_taken_by_stacked_rows():
     """The flipped convolution by stacked rows has a GEMM of kH rows per input channel: with one or two
     input channels col2im was measured faster (see ROWSTACK_FLIPPED_MIN_CHANNELS); from three on, not."""
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
-    for channels, expected in ((1, "col2im"), (2, "col2im"), (3, "flipped"), (8, "flipped")):
+    for channels, expected in ((1, "col2im"), (2, "col2im"), (3, "flipped"), (7, "flipped")):
         w_shape = (16, channels, 3, 3)
         assert conv.choose_forward((64, 16, 28, 28), (channels, 16, 3, 3), *args) == "rowstack"  # the flipped one
         assert conv.choose_backward_input((64, 16, 28, 28), w_shape, (28, 28), *args) == expected
+
+
+def test_input_gradient_into_eight_or_more_channels_is_a_gathered_flipped_convolution():
+    """Where the flipped convolution runs on gathered columns, it beats col2im from 8 channels per group
+    on (see GATHER_FLIPPED_MIN_CHANNELS), small problems included; below, col2im or stacked rows keep it."""
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    for gy_shape, channels, expected in (((64, 16, 28, 28), 8, "flipped"), ((64, 4, 28, 28), 16, "flipped"),
+                                         ((1, 16, 28, 28), 16, "flipped"), ((64, 10, 14, 14), 5, "col2im"),
+                                         ((64, 16, 14, 14), 4, "col2im")):
+        flipped_forward = conv.choose_forward(gy_shape, (channels, gy_shape[1], 3, 3), *args)
+        chosen = conv.choose_backward_input(gy_shape, (gy_shape[1], channels, 3, 3), gy_shape[2:], *args)
+        assert chosen == expected
+        if expected == "flipped":
+            assert flipped_forward == "gather"
 
 
 def test_dispatcher_takes_winograd_for_the_mid_size_benchmark_shapes():

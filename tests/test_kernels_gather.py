@@ -134,12 +134,14 @@ def test_integer_inputs_stay_exact():
     ((1, 5, 14, 14, 10), 3, True),
     ((64, 1, 28, 28, 5), 3, True),     # one input channel: any batch
     ((64, 5, 14, 14, 10), 3, True),
-    ((64, 8, 32, 32, 64), 3, True),    # up to 72 taps: any batch, in chunks
+    ((64, 8, 32, 32, 64), 3, True),    # up to 144 taps: any batch, in chunks
+    ((64, 16, 32, 32, 32), 3, True),
     ((64, 1, 224, 224, 8), 3, True),
     ((64, 1, 28, 28, 32), 5, True),    # larger kernels up to 150 taps
     ((64, 6, 28, 28, 16), 5, True),
     ((8, 1, 64, 64, 32), 7, True),
-    ((32, 16, 28, 28, 32), 3, False),  # many channels and pixels: one large GEMM or Winograd is faster
+    ((32, 17, 28, 28, 32), 3, False),  # many channels and pixels: one large GEMM or Winograd is faster
+    ((32, 32, 28, 28, 32), 3, False),
     ((8, 32, 64, 64, 32), 7, False),
 ])
 def test_dispatcher_rule(shape, kernel, chosen):

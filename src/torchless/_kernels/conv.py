@@ -227,6 +227,12 @@ FLIPPED_MIN_PIXELS = 16384
 # 16x2x56x56->32 3700 / 4367, 8x2x64x64->32 7x7 5830 / 7024; 3 and more: 64x3x28x28->16
 # 4396 / 3320, 64x8x28x28->16 5468 / 3981, 8x32x56x56->32 10789 / 6454.
 ROWSTACK_FLIPPED_MIN_CHANNELS = 3
+# Gathered columns serve the flipped convolution of an input gradient into at least this many channels per
+# group (the flipped GEMM's rows) better than col2im's scatter, at any size: harness A/B, flipped / col2im,
+# gy -> gx: 64x16x28x28 -> 8 0.64, 64x4x28x28 -> 16 0.30, 64x8x28x28 -> 8 0.56, 16x6x56x56 -> 12 0.35,
+# 8x16x64x64 -> 16 0.47, 8x16x14x14 -> 8 0.88, 1x16x28x28 -> 16 0.68; into fewer it loses: -> 3 2.61,
+# -> 4 1.34, -> 6 1.04, -> 7 1.07.
+GATHER_FLIPPED_MIN_CHANNELS = 8
 
 
 def _winograd_tile(in_channels, out_channels, batch, out_hw, min_channel_product=WINOGRAD_MIN_CHANNEL_PRODUCT):
@@ -280,6 +286,8 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
         # 1.6 ms, flipped F(2x2) 2.0 ms; 64x32x14x14 -> 64: col2im 8.2 ms, flipped F(4x4) 6.1 ms).
         if forward == "winograd4" or (forward == "rowstack" and large
                                        and w_shape[1] >= ROWSTACK_FLIPPED_MIN_CHANNELS):
+            return "flipped"
+        if forward == "gather" and w_shape[1] >= GATHER_FLIPPED_MIN_CHANNELS:
             return "flipped"
     return "col2im"
 

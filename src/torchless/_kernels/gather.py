@@ -42,7 +42,8 @@ MAX_CACHED_BYTES = 128 * 2**20
 # chunks of images (see image_chunks), so their total size no longer matters, only how many taps
 # (Cg*kH*kW) each output reads. Interleaved medians in one process, 2 cores, float32, this algorithm's
 # time / the previous choice's, forward and weight gradient:
-# * up to 144 taps (16 channels of 3x3, 5 of 5x5, 2 of 7x7) it wins or ties: 3x3 from 9-16 channels
+# * up to 144 taps (16 channels of 3x3, 5 of 5x5, 2 of 7x7) into at least 8 channels per group (the
+#   GEMM's rows; fewer were not measured, and keep stacked rows) it wins or ties: 3x3 from 9-16 channels
 #   against Winograd F(4x4), stacked rows and im2col, forward / forward+backward: 64x16x32x32->32
 #   0.52 / 0.64, 64x16x28x28->32 0.71 / 0.86, 16x16x56x56->32 0.71 / 0.84, 8x16x64x64->32 0.46 /
 #   0.72, 2x16x128x128->32 0.73 / 0.84, 32x12x32x32->16 0.71 / 0.70, 128x10x14x14->20 0.74 / 0.82,
@@ -60,7 +61,8 @@ MAX_CACHED_BYTES = 128 * 2**20
 #   481/610 us; 3x3 into 16-32 channels is a toss-up with Winograd and stacked rows (0.57-1.48),
 #   and many channels over many pixels lose (8x64x56x56->64 23.3 vs 15.0 ms, 16x128x28x28->128
 #   45.5 vs 22.9: one large GEMM or Winograd beats per-image products).
-FEW_TAPS = 144
+FEW_TAPS = 72
+FEW_TAPS_MANY_OUTPUTS, MANY_OUTPUTS = 144, 8
 FEW_TAPS_LARGE_KERNEL = 150
 MAX_IMAGE_COLUMNS = 2 ** 22        # with few taps, up to this many column entries per image (16 MiB)
 SMALL_PROBLEM_COLUMNS = 2 ** 20    # otherwise: columns up to this (4 MiB in float32) ...
@@ -77,7 +79,8 @@ def suits(x_shape, w_shape, stride, padding, dilation, groups):
     taps = Cg * kH * kW
     pixels = ((H + top + bottom - dH * (kH - 1) - 1) // sH + 1) * ((W + left + right - dW * (kW - 1) - 1) // sW + 1)
     image_columns = groups * taps * pixels
-    if taps <= FEW_TAPS or (kH * kW > 9 and taps <= FEW_TAPS_LARGE_KERNEL):
+    if (taps <= FEW_TAPS or (kH * kW > 9 and taps <= FEW_TAPS_LARGE_KERNEL)
+            or (taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= MANY_OUTPUTS)):
         return image_columns <= MAX_IMAGE_COLUMNS
     return N * image_columns <= SMALL_PROBLEM_COLUMNS and taps <= SMALL_PROBLEM_MAX_TAPS
 
