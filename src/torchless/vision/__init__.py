@@ -1,8 +1,9 @@
 """torchvision's interface for torchless: ``datasets`` (MNIST, FashionMNIST, KMNIST, EMNIST, CIFAR10/100,
-ImageFolder), ``transforms`` and ``utils`` (make_grid, save_image); each loads on first use."""
+ImageFolder), ``transforms``, ``utils`` (make_grid, save_image) and ``models`` (AlexNet, VGG, ResNet, MobileNetV2,
+SqueezeNet, DenseNet); each loads on first use."""
 import importlib as _importlib
 
-_LAZY_SUBMODULES = {"datasets", "transforms", "utils"}
+_LAZY_SUBMODULES = {"datasets", "models", "transforms", "utils"}
 
 
 def __getattr__(name):
