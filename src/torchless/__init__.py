@@ -9,6 +9,7 @@ import importlib as _importlib
 from . import _dtype
 from ._allocator import tune_malloc_at_import as _tune_malloc
 from ._compile import compile
+from .amp.autocast_mode import autocast, is_autocast_enabled
 from ._creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand,
     rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
@@ -48,7 +49,7 @@ strided = "torch.strided"
 contiguous_format = channels_last = preserve_format = None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends",
-                    "cuda", "return_types", "testing"}
+                    "cuda", "return_types", "testing", "amp"}
 
 
 def __getattr__(name):

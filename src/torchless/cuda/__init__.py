@@ -5,11 +5,13 @@ its CPU branch. What a CPU-only build answers without a device (seeding, emptyin
 counters) answers the same here; what needs a device raises its AssertionError.
 """
 
-__all__ = ["device", "device_count", "empty_cache", "is_available", "is_bf16_supported", "is_initialized",
+__all__ = ["amp", "device", "device_count", "empty_cache", "is_available", "is_bf16_supported", "is_initialized",
            "manual_seed", "manual_seed_all", "max_memory_allocated", "max_memory_reserved", "memory_allocated",
            "memory_reserved", "seed", "seed_all", "synchronize", "current_device", "get_device_name",
            "get_device_properties", "get_device_capability", "set_device", "init", "initial_seed",
            "get_rng_state", "set_rng_state", "ipc_collect", "mem_get_info", "reset_peak_memory_stats"]
+
+from . import amp
 
 _NOT_COMPILED = "Torch not compiled with CUDA enabled"
 
