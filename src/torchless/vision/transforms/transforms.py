@@ -932,46 +932,47 @@ class RandomAutocontrast(_WithProbability):
     _function = staticmethod(F.autocontrast)
 
 
-class RandomPosterize(_WithProbability):
+class _WithProbabilityAndSetting(_WithProbability):
+    """A ``_WithProbability`` whose function takes one setting, named ``_setting``, after the image."""
+
+    _setting = None
+
+    def __init__(self, setting, p=0.5):
+        super().__init__(p)
+        setattr(self, self._setting, setting)
+
+    def _apply(self, img):
+        return self._function(img, getattr(self, self._setting))
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}({self._setting}={getattr(self, self._setting)},p={self.p})"
+
+
+class RandomPosterize(_WithProbabilityAndSetting):
     """Posterize the image (keep ``bits`` bits per channel) with probability ``p`` (default 0.5)."""
 
+    _function, _setting = staticmethod(F.posterize), "bits"
+
     def __init__(self, bits, p=0.5):
-        super().__init__(p)
-        self.bits = bits
-
-    def _apply(self, img):
-        return F.posterize(img, self.bits)
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(bits={self.bits},p={self.p})"
+        super().__init__(bits, p)
 
 
-class RandomSolarize(_WithProbability):
+class RandomSolarize(_WithProbabilityAndSetting):
     """Solarize the image (invert the pixels at or above ``threshold``) with probability ``p`` (default 0.5)."""
 
+    _function, _setting = staticmethod(F.solarize), "threshold"
+
     def __init__(self, threshold, p=0.5):
-        super().__init__(p)
-        self.threshold = threshold
-
-    def _apply(self, img):
-        return F.solarize(img, self.threshold)
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(threshold={self.threshold},p={self.p})"
+        super().__init__(threshold, p)
 
 
-class RandomAdjustSharpness(_WithProbability):
+class RandomAdjustSharpness(_WithProbabilityAndSetting):
     """Adjust the sharpness by ``sharpness_factor`` with probability ``p`` (default 0.5)."""
 
+    _function, _setting = staticmethod(F.adjust_sharpness), "sharpness_factor"
+
     def __init__(self, sharpness_factor, p=0.5):
-        super().__init__(p)
-        self.sharpness_factor = sharpness_factor
-
-    def _apply(self, img):
-        return F.adjust_sharpness(img, self.sharpness_factor)
-
-    def __repr__(self):
-        return f"{self.__class__.__name__}(sharpness_factor={self.sharpness_factor},p={self.p})"
+        super().__init__(sharpness_factor, p)
 
 
 class RandomEqualize(_WithProbability):
