@@ -298,13 +298,7 @@ def five_crop(img, size):
 
 def ten_crop(img, size, vertical_flip=False):
     """``five_crop`` of the image, then ``five_crop`` of its mirror image (flipped left to right, or top to
-    bottom with ``vertical_flip``): ten crops in that order."""
-    if isinstance(size, numbers.Number):
-        size = (int(size), int(size))
-    elif isinstance(size, (tuple, list)) and len(size) == 1:
-        size = (size[0], size[0])
-    if len(size) != 2:
-        raise ValueError("Please provide only two dimensions (h, w) for size.")
+    bottom with ``vertical_flip``): ten crops in that order. ``five_crop`` checks ``size``."""
     first_five = five_crop(img, size)
     flipped = vflip(img) if vertical_flip else hflip(img)
     return first_five + five_crop(flipped, size)
