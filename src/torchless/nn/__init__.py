@@ -2,4 +2,4 @@
 from . import functional, init, utils
 from .modules import *  # noqa: F401,F403
 from .modules import Module
-from .parameter import Parameter
+from .parameter import Parameter, UninitializedBuffer, UninitializedParameter

@@ -141,7 +141,9 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He uniform: U(-b, b) with b = gain * sqrt(3 / fan_mode)."""
-    if 0 in tensor.shape:
+    # numel() rather than shape: for an uninitialized parameter, PyTorch's error is the ValueError naming this
+    # function (the shape's RuntimeError is kaiming_normal_'s)
+    if tensor.numel() == 0:
         warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return tensor
     fan = _calculate_correct_fan(tensor, mode)

@@ -1,6 +1,8 @@
-"""Parameter and Buffer: tensors that a Module registers when they are assigned as attributes."""
+"""Parameter and Buffer: tensors that a Module registers when they are assigned as attributes; their
+uninitialized forms, which lazy modules hold until their first call."""
 from .._tensor import Tensor
 from .. import _creation
+from ._uninitialized import UninitializedTensorMixin
 
 
 class Parameter(Tensor):
@@ -44,3 +46,66 @@ class Buffer(metaclass=_BufferMeta):
         t.persistent = persistent
         t._is_buffer = True
         return t
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    r"""A parameter that is not initialized.
+
+    Uninitialized Parameters are a special case of :class:`torchless.nn.Parameter` where the shape of the data is
+    still unknown.
+
+    Unlike a :class:`torchless.nn.Parameter`, uninitialized parameters hold no data and attempting to access some
+    properties, like their shape, will throw a runtime error. The only operations that can be performed on an
+    uninitialized parameter are changing its datatype, moving it to a different device and converting it to a
+    regular :class:`torchless.nn.Parameter`.
+
+    The default device or dtype to use when the parameter is materialized can be set during construction using
+    e.g. ``dtype=torchless.float64``.
+    """
+
+    __slots__ = ()
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        return super().__new__(cls, _creation.empty(0, device=device, dtype=dtype), requires_grad)
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    r"""A buffer that is not initialized.
+
+    Uninitialized Buffer is a special case of :class:`torchless.Tensor` where the shape of the data is still
+    unknown.
+
+    Unlike a :class:`torchless.Tensor`, uninitialized buffers hold no data and attempting to access some
+    properties, like their shape, will throw a runtime error. The only operations that can be performed on an
+    uninitialized buffer are changing its datatype, moving it to a different device and converting it to a
+    regular :class:`torchless.Tensor`.
+
+    The default device or dtype to use when the buffer is materialized can be set during construction using
+    e.g. ``dtype=torchless.float64``.
+    """
+
+    __slots__ = ()
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad=False, device=None, dtype=None, persistent=True):
+        buffer = Tensor._wrap.__func__(cls, _creation.empty(0, device=device, dtype=dtype)._data)
+        buffer.requires_grad = requires_grad
+        buffer.persistent = persistent
+        buffer._is_buffer = True
+        return buffer
+
+    def __init__(self, requires_grad=False, device=None, dtype=None, persistent=True):
+        pass
+
+
+def is_lazy(param):
+    """Returns whether ``param`` is an ``UninitializedParameter`` or ``UninitializedBuffer``.
+
+    Args:
+        param (Any): the input to check.
+    """
+    return isinstance(param, UninitializedTensorMixin)

@@ -1,11 +1,15 @@
-"""Batch normalisation layers: BatchNorm1d, BatchNorm2d and BatchNorm3d, with running statistics as buffers.
+"""Batch normalisation layers: BatchNorm1d, BatchNorm2d and BatchNorm3d, with running statistics as buffers, and
+their lazy forms (LazyBatchNorm1d, ...), whose ``num_features`` is inferred from the first input.
 
 ``_NormBase`` holds what batch and instance normalisation share, as in PyTorch: the affine
-parameters, the running-statistics buffers, their reset, repr and state-dict version.
+parameters, the running-statistics buffers, their reset, repr and state-dict version; ``_LazyNormBase``
+what their lazy forms share.
 """
 from ... import _creation, _dtype
 from .._functional.normalization import batch_norm
+from ..parameter import UninitializedBuffer, UninitializedParameter
 from ._affine import register_affine, reset_affine
+from .lazy import LazyModuleMixin
 from .module import Module
 
 
@@ -57,6 +61,41 @@ class _NormBase(Module):
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
+class _LazyNormBase(LazyModuleMixin, _NormBase):
+    """What the lazy batch and instance normalisations share: ``num_features`` comes from ``input.shape[1]``."""
+
+    def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None, dtype=None, *,
+                 bias=True):
+        # affine and track_running_stats False: no tensors to create only to be replaced below
+        super().__init__(0, eps, momentum, False, False, device, dtype, bias=False)
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if self.affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if self.track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = _creation.tensor(0, dtype=_dtype.int64, device=device)
+
+    def reset_parameters(self):
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        if self.has_uninitialized_params():
+            self.num_features = input.shape[1]
+            if self.affine:
+                self.weight.materialize((self.num_features,))
+                if self.bias is not None:
+                    self.bias.materialize((self.num_features,))
+            if self.track_running_stats:
+                self.running_mean.materialize((self.num_features,))
+                self.running_var.materialize((self.num_features,))
+            self.reset_parameters()
+
+
 class _BatchNorm(_NormBase):
     def forward(self, input):
         self._check_input_dim(input)
@@ -98,3 +137,61 @@ class BatchNorm3d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 5:
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
+
+
+class LazyBatchNorm1d(_LazyNormBase, _BatchNorm):
+    r"""A :class:`torchless.nn.BatchNorm1d` module with lazy initialization.
+
+    Lazy initialization based on the ``num_features`` argument of the :class:`BatchNorm1d` that is inferred from
+    the ``input.size(1)``. The attributes that will be lazily initialized are ``weight``, ``bias``,
+    ``running_mean`` and ``running_var``.
+
+    Check the :class:`torchless.nn.modules.lazy.LazyModuleMixin` for further documentation on lazy modules and
+    their limitations.
+
+    Args:
+        eps: a value added to the denominator for numerical stability. Default: 1e-5
+        momentum: the value used for the running_mean and running_var computation. Can be set to ``None`` for
+            cumulative moving average (i.e. simple average). Default: 0.1
+        affine: a boolean value that when set to ``True``, this module has learnable affine parameters.
+            Default: ``True``
+        track_running_stats: a boolean value that when set to ``True``, this module tracks the running mean and
+            variance, and when set to ``False``, this module does not track such statistics, and initializes
+            statistics buffers :attr:`running_mean` and :attr:`running_var` as ``None``. When these buffers are
+            ``None``, this module always uses batch statistics in both training and eval modes. Default: ``True``
+        bias: If set to ``False``, the layer will not learn an additive bias (only relevant if :attr:`affine` is
+            ``True``). Default: ``True``
+    """
+
+    cls_to_become = BatchNorm1d
+    _check_input_dim = BatchNorm1d._check_input_dim
+
+
+class LazyBatchNorm2d(_LazyNormBase, _BatchNorm):
+    r"""A :class:`torchless.nn.BatchNorm2d` module with lazy initialization.
+
+    Lazy initialization is done for the ``num_features`` argument of the :class:`BatchNorm2d` that is inferred
+    from the ``input.size(1)``. The attributes that will be lazily initialized are ``weight``, ``bias``,
+    ``running_mean`` and ``running_var``. Arguments as :class:`LazyBatchNorm1d`.
+
+    Check the :class:`torchless.nn.modules.lazy.LazyModuleMixin` for further documentation on lazy modules and
+    their limitations.
+    """
+
+    cls_to_become = BatchNorm2d
+    _check_input_dim = BatchNorm2d._check_input_dim
+
+
+class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
+    r"""A :class:`torchless.nn.BatchNorm3d` module with lazy initialization.
+
+    Lazy initialization is done for the ``num_features`` argument of the :class:`BatchNorm3d` that is inferred
+    from the ``input.size(1)``. The attributes that will be lazily initialized are ``weight``, ``bias``,
+    ``running_mean`` and ``running_var``. Arguments as :class:`LazyBatchNorm1d`.
+
+    Check the :class:`torchless.nn.modules.lazy.LazyModuleMixin` for further documentation on lazy modules and
+    their limitations.
+    """
+
+    cls_to_become = BatchNorm3d
+    _check_input_dim = BatchNorm3d._check_input_dim

@@ -1,9 +1,10 @@
 """Instance normalisation layers: InstanceNorm1d, InstanceNorm2d and InstanceNorm3d, with optional running
-statistics."""
+statistics, and their lazy forms (LazyInstanceNorm1d, ...), whose ``num_features`` is inferred from the first
+input."""
 import warnings
 
 from .._functional.instance_norm import instance_norm
-from .batchnorm import _NormBase
+from .batchnorm import _LazyNormBase, _NormBase
 
 
 class _InstanceNorm(_NormBase):
@@ -106,3 +107,65 @@ class InstanceNorm3d(_InstanceNorm):
     def _check_input_dim(self, input):
         if input.dim() not in (4, 5):
             raise ValueError(f"expected 4D or 5D input (got {input.dim()}D input)")
+
+
+class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
+    r"""A :class:`torchless.nn.InstanceNorm1d` module with lazy initialization of the ``num_features`` argument.
+
+    The ``num_features`` argument of the :class:`InstanceNorm1d` is inferred from the ``input.size(1)``. The
+    attributes that will be lazily initialized are ``weight``, ``bias``, ``running_mean`` and ``running_var``.
+
+    As in PyTorch, the defaults are those of the lazy batch normalisations (``affine=True``,
+    ``track_running_stats=True``), not InstanceNorm1d's; and ``num_features`` is read from ``input.size(1)`` even
+    for an unbatched input.
+
+    Check the :class:`torchless.nn.modules.lazy.LazyModuleMixin` for further documentation on lazy modules and
+    their limitations.
+
+    Args:
+        eps: a value added to the denominator for numerical stability. Default: 1e-5
+        momentum: the value used for the running_mean and running_var computation. Default: 0.1
+        affine: a boolean value that when set to ``True``, this module has learnable affine parameters,
+            initialized the same way as done for batch normalization. Default: ``True``
+        track_running_stats: a boolean value that when set to ``True``, this module tracks the running mean and
+            variance, and when set to ``False``, this module does not track such statistics and always uses batch
+            statistics in both training and eval modes. Default: ``True``
+        bias: If set to ``False``, the layer will not learn an additive bias (only relevant if :attr:`affine` is
+            ``True``). Default: ``True``
+
+    Shape:
+        - Input: :math:`(N, C, L)` or :math:`(C, L)`
+        - Output: :math:`(N, C, L)` or :math:`(C, L)` (same shape as input)
+    """
+
+    cls_to_become = InstanceNorm1d
+    _get_no_batch_dim = InstanceNorm1d._get_no_batch_dim
+    _check_input_dim = InstanceNorm1d._check_input_dim
+
+
+class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
+    r"""A :class:`torchless.nn.InstanceNorm2d` module with lazy initialization of the ``num_features`` argument
+    (see :class:`LazyInstanceNorm1d`).
+
+    Shape:
+        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
+        - Output: :math:`(N, C, H, W)` or :math:`(C, H, W)` (same shape as input)
+    """
+
+    cls_to_become = InstanceNorm2d
+    _get_no_batch_dim = InstanceNorm2d._get_no_batch_dim
+    _check_input_dim = InstanceNorm2d._check_input_dim
+
+
+class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
+    r"""A :class:`torchless.nn.InstanceNorm3d` module with lazy initialization of the ``num_features`` argument
+    (see :class:`LazyInstanceNorm1d`).
+
+    Shape:
+        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
+        - Output: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)` (same shape as input)
+    """
+
+    cls_to_become = InstanceNorm3d
+    _get_no_batch_dim = InstanceNorm3d._get_no_batch_dim
+    _check_input_dim = InstanceNorm3d._check_input_dim

@@ -1,10 +1,12 @@
-"""Linear (fully connected) layer, Bilinear and Identity."""
+"""Linear (fully connected) layer, its lazy form LazyLinear, Bilinear and Identity."""
 import math
 
 from ... import _creation, _dtype
 from .. import init
+from ...autograd import grad_mode
 from .._functional.linear import bilinear, linear
-from ..parameter import Parameter
+from ..parameter import Parameter, UninitializedParameter
+from .lazy import LazyModuleMixin
 from .module import Module, _registered
 
 
@@ -49,6 +51,61 @@ class Linear(Module):
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class LazyLinear(LazyModuleMixin, Linear):
+    r"""A :class:`torchless.nn.Linear` module where ``in_features`` is inferred.
+
+    In this module, the ``weight`` and ``bias`` are of :class:`torchless.nn.UninitializedParameter` class. They
+    will be initialized after the first call to ``forward`` is done and the module will become a regular
+    :class:`torchless.nn.Linear` module. The ``in_features`` argument of the :class:`Linear` is inferred from the
+    ``input.shape[-1]``.
+
+    Check the :class:`torchless.nn.modules.lazy.LazyModuleMixin` for further documentation on lazy modules and
+    their limitations.
+
+    Args:
+        out_features: size of each output sample
+        bias: If set to ``False``, the layer will not learn an additive bias. Default: ``True``
+
+    Attributes:
+        weight: the learnable weights of the module of shape :math:`(\text{out\_features}, \text{in\_features})`.
+            The values are initialized from :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})`, where
+            :math:`k = \frac{1}{\text{in\_features}}`
+        bias: the learnable bias of the module of shape :math:`(\text{out\_features})`. If :attr:`bias` is
+            ``True``, the values are initialized from :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})` where
+            :math:`k = \frac{1}{\text{in\_features}}`
+    """
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features, bias=True, device=None, dtype=None):
+        # bias=False: no bias tensor to create only to be replaced below
+        super().__init__(0, 0, False)
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        self.out_features = out_features
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self):
+        """Resets parameters based on their initialization used in ``__init__``."""
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input):
+        """Infers ``in_features`` based on ``input`` and initializes parameters."""
+        if self.has_uninitialized_params():
+            with grad_mode.no_grad():
+                self.in_features = input.shape[-1]
+                self.weight.materialize((self.out_features, self.in_features))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+                self.reset_parameters()
+        if self.in_features == 0:  # parameters loaded from a state dict: in_features is the weight's
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise AssertionError(f"The in_features inferred from input: {input.shape[-1]} is not equal to "
+                                     f"in_features from self.weight: {self.weight.shape[-1]}")
+            self.in_features = input.shape[-1]
 
 
 class Bilinear(Module):

@@ -1,4 +1,5 @@
 """Module: the base class of every layer and model, with PyTorch's registration, state and repr rules."""
+import functools
 import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
@@ -6,7 +7,7 @@ from collections.abc import Mapping
 from ..._tensor import Tensor, typename
 from ...autograd import grad_mode
 from ...utils.hooks import BackwardHook, RemovableHandle
-from ..parameter import Buffer, Parameter
+from ..parameter import Buffer, Parameter, is_lazy
 
 # Backward hooks of every module (register_module_full_backward_hook and _pre_hook), run before each module's own.
 _global_backward_hooks = OrderedDict()
@@ -63,6 +64,7 @@ class Module:
         d["_forward_pre_hooks_with_kwargs"] = OrderedDict()
         d["_backward_hooks"] = OrderedDict()
         d["_backward_pre_hooks"] = OrderedDict()
+        d["_load_state_dict_pre_hooks"] = OrderedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -354,16 +356,19 @@ class Module:
             destination._metadata = OrderedDict()  # each module's version, read back by load_state_dict
         metadata = getattr(destination, "_metadata", None)
         for name, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
-            base = f"{name}." if name else ""
             if metadata is not None:
                 metadata[name] = {"version": module._version}
-            for key, param in module._parameters.items():
-                if param is not None:
-                    destination[base + key] = param if keep_vars else param.detach()
-            for key, buf in module._buffers.items():
-                if buf is not None and key not in module._non_persistent_buffers:
-                    destination[base + key] = buf if keep_vars else buf.detach()
+            module._save_to_state_dict(destination, f"{name}." if name else "", keep_vars)
         return destination
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        """Put this module's own parameters and persistent buffers in ``destination`` (keys ``prefix + name``)."""
+        for key, param in self._parameters.items():
+            if param is not None:
+                destination[prefix + key] = param if keep_vars else param.detach()
+        for key, buf in self._buffers.items():
+            if buf is not None and key not in self._non_persistent_buffers:
+                destination[prefix + key] = buf if keep_vars else buf.detach()
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy parameters and persistent buffers from ``state_dict``; with ``strict``, its keys must match exactly.
@@ -379,6 +384,9 @@ class Module:
 
         def load(module, prefix):
             version = {} if metadata is None else metadata.get(prefix[:-1], {})
+            for hook in module._load_state_dict_pre_hooks.values():
+                # strict=True whatever load_state_dict's: PyTorch's hooks are told so too
+                hook(state_dict, prefix, version, True, missing, unexpected, errors)
             module._load_from_state_dict(state_dict, prefix, version, missing, unexpected, errors, assign)
             for name, child in module._modules.items():
                 if child is not None:
@@ -412,7 +420,11 @@ class Module:
                 errors.append(f'While copying the parameter named "{key}", expected torchless.Tensor or Tensor-like '
                               f"object from checkpoint but received {type(source)}")
                 continue
-            if target.dim() == 0 and source.dim() == 1 and source.shape[0] == 1:
+            if is_lazy(target):
+                # Still uninitialized after the lazy modules' load pre-hook, which gives it the checkpoint's shape:
+                # the checkpoint's entry is uninitialized too, and there is nothing to check or copy.
+                continue
+            if target.dim() == 0 and len(source.shape) == 1 and source.shape[0] == 1:
                 source = source[0]  # checkpoints of old PyTorch versions stored scalars as shape (1,)
             if source.shape != target.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape {source.shape} from checkpoint, "
@@ -445,12 +457,13 @@ class Module:
         for module in self.modules():
             for key, param in module._parameters.items():
                 if param is not None and param.is_floating_point():
-                    param._data = param._data.astype(dtype.numpy)
+                    # .data rather than ._data: an uninitialized parameter allows the former only
+                    param.data = param.data._data.astype(dtype.numpy)
                     if param.grad is not None:
                         param.grad._data = param.grad._data.astype(dtype.numpy)
             for key, buf in module._buffers.items():
                 if isinstance(buf, T) and buf.is_floating_point():
-                    buf._data = buf._data.astype(dtype.numpy)
+                    buf.data = buf.data._data.astype(dtype.numpy)
         return self
 
     def to(self, *args, **kwargs):
@@ -562,6 +575,28 @@ class Module:
         """Call ``hook(module, args)`` before every forward; a non-None return replaces the arguments
         (with ``with_kwargs``: ``hook(module, args, kwargs)`` returning ``(args, kwargs)``)."""
         return self._add_hook(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs, hook, prepend, with_kwargs)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        r"""See :meth:`register_load_state_dict_pre_hook`; without ``with_module`` the hook is called without the
+        module: ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``.
+        """
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = functools.partial(hook, self) if with_module else hook
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook):
+        r"""Register a pre-hook to be run before module's :meth:`load_state_dict` loads this module's entries.
+
+        It is called as ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)``, and may edit ``state_dict`` (the copy being loaded) and the three lists.
+
+        Args:
+            hook (Callable): the user-defined hook.
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
 
     @staticmethod
     def _add_hook(hooks, with_kwargs_ids, hook, prepend, with_kwargs, *extra):
