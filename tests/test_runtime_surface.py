@@ -105,6 +105,18 @@ def test_cuda_module_answers_as_a_cpu_only_torch(call):
         outcome(lambda: eval("lib.cuda." + call, {"lib": torch}))
 
 
+ACCELERATOR_CALLS = ["is_available()", "device_count()", "current_accelerator()",
+                     "current_accelerator(check_available=True)", "current_device_index()", "synchronize()",
+                     "empty_cache()", "memory_allocated()", "set_device_index(0)", "get_memory_info()"]
+
+
+@pytest.mark.parametrize("call", ACCELERATOR_CALLS)
+def test_accelerator_module_answers_as_a_cpu_only_torch(call):
+    torch = pytest.importorskip("torch")
+    assert outcome(lambda: eval("lib.accelerator." + call, {"lib": torchless})) == \
+        outcome(lambda: eval("lib.accelerator." + call, {"lib": torch}))
+
+
 @pytest.mark.parametrize("index", [-1, 0, 1])
 def test_cuda_device_context(index):
     torch = pytest.importorskip("torch")
