@@ -520,13 +520,16 @@ def test_dispatcher_takes_winograd_for_the_mid_size_benchmark_shapes():
     """The rules must keep routing the shapes Winograd was measured to win on to it (and not
     the few-tile, many-channel ones where the kernel transform dominates)."""
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
-    assert conv.choose_forward((64, 32, 14, 14), (64, 32, 3, 3), *args) == "winograd4"
+    assert conv.choose_forward((16, 128, 28, 28), (128, 128, 3, 3), *args) == "winograd4"
+    assert conv.choose_forward((8, 64, 56, 56), (64, 64, 3, 3), *args) == "winograd4"
+    # Up to 32 channels into 40 or more, gathered columns were measured faster (see gather.py).
+    assert conv.choose_forward((64, 32, 14, 14), (64, 32, 3, 3), *args) == "gather"
     assert conv.choose_forward((1, 128, 16, 16), (128, 128, 3, 3), *args) == "winograd2"   # 16 F(4x4), 64 F(2x2) tiles
     # One 14x14 image has 49 F(2x2) tiles: too few to pay for the kernel transform; one large
     # per-image GEMM over gathered columns is faster (measured, see gather.py).
     assert conv.choose_forward((1, 256, 14, 14), (256, 256, 3, 3), *args) == "gather"
     assert not conv.choose_forward((1, 512, 7, 7), (512, 512, 3, 3), *args).startswith("winograd")
-    assert conv.choose_backward_weight((64, 64, 24, 24), (64, 32, 26, 26), (3, 3), (1, 1), ((0, 0), (0, 0)),
+    assert conv.choose_backward_weight((64, 64, 24, 24), (64, 64, 26, 26), (3, 3), (1, 1), ((0, 0), (0, 0)),
                                        (1, 1), 1) == "winograd4"
 
 

@@ -140,8 +140,11 @@ def test_integer_inputs_stay_exact():
     ((64, 1, 28, 28, 32), 5, True),    # larger kernels up to 150 taps
     ((64, 6, 28, 28, 16), 5, True),
     ((8, 1, 64, 64, 32), 7, True),
+    ((64, 32, 14, 14, 64), 3, True),   # up to 288 taps into 40 or more channels
+    ((16, 20, 32, 32, 40), 3, True),
     ((32, 17, 28, 28, 32), 3, False),  # many channels and pixels: one large GEMM or Winograd is faster
     ((32, 32, 28, 28, 32), 3, False),
+    ((32, 33, 28, 28, 64), 3, False),
     ((8, 32, 64, 64, 32), 7, False),
 ])
 def test_dispatcher_rule(shape, kernel, chosen):

@@ -49,7 +49,12 @@ MAX_CACHED_BYTES = 128 * 2**20
 #   0.72, 2x16x128x128->32 0.73 / 0.84, 32x12x32x32->16 0.71 / 0.70, 128x10x14x14->20 0.74 / 0.82,
 #   stride 2 64x16x32x32->32 0.67 / 0.86, 16x16x56x56->64 0.99 / 1.02, 1x12x112x112->24 1.04 /
 #   1.07. From 17 to 32 channels the forward still gains (0.69-0.99) but forward+backward on larger
-#   images loses to Winograd (8x32x56x56->32 1.20, 32x32x28x28->32 1.16), hence the bound. Below
+#   images loses to Winograd (8x32x56x56->32 1.20, 32x32x28x28->32 1.16), hence the bound;
+# * up to 288 taps (32 channels of 3x3) into at least 40 output channels per group it wins or ties
+#   against Winograd F(4x4), forward / forward+backward: 64x32x14x14->64 0.75 / 0.92 (a benchmark
+#   case), ->128 0.77 / 0.91, 16x32x32x32->64 0.69 / 0.76, 4x32x64x64->64 0.79 / 0.84,
+#   32x24x28x28->48 0.78 / 0.92, 16x20x32x32->40 0.52 / 0.71, 8x32x56x56->64 0.94 / 1.01,
+#   16x32x28x28->64 0.95 / 1.02, 8x32x56x56->128 1.01 / 0.96; classic MNIST CNN step 0.98. Below
 #   72 taps (8 channels of 3x3, 2 of 5x5, 1 of 7x7), measured before: 3x3 into
 #   3-8 channels, 64x28x28 / 32x32x32 / 8x64x64 images: 0.36-1.04 / 0.23-1.14 (stacked rows,
 #   Winograd, im2col before); 5x5 into 1-2 channels 0.28-0.77 / 0.23-0.75; 7x7 into one channel
@@ -63,6 +68,7 @@ MAX_CACHED_BYTES = 128 * 2**20
 #   45.5 vs 22.9: one large GEMM or Winograd beats per-image products).
 FEW_TAPS = 72
 FEW_TAPS_MANY_OUTPUTS, MANY_OUTPUTS = 144, 8
+FEW_TAPS_WIDE_OUTPUTS, WIDE_OUTPUTS = 288, 40
 FEW_TAPS_LARGE_KERNEL = 150
 MAX_IMAGE_COLUMNS = 2 ** 22        # with few taps, up to this many column entries per image (16 MiB)
 SMALL_PROBLEM_COLUMNS = 2 ** 20    # otherwise: columns up to this (4 MiB in float32) ...
@@ -80,7 +86,8 @@ def suits(x_shape, w_shape, stride, padding, dilation, groups):
     pixels = ((H + top + bottom - dH * (kH - 1) - 1) // sH + 1) * ((W + left + right - dW * (kW - 1) - 1) // sW + 1)
     image_columns = groups * taps * pixels
     if (taps <= FEW_TAPS or (kH * kW > 9 and taps <= FEW_TAPS_LARGE_KERNEL)
-            or (taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= MANY_OUTPUTS)):
+            or (taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= MANY_OUTPUTS)
+            or (taps <= FEW_TAPS_WIDE_OUTPUTS and O // groups >= WIDE_OUTPUTS)):
         return image_columns <= MAX_IMAGE_COLUMNS
     return N * image_columns <= SMALL_PROBLEM_COLUMNS and taps <= SMALL_PROBLEM_MAX_TAPS
 
