@@ -1,6 +1,8 @@
 """The runtime surface PyTorch scripts touch before any CNN: devices, torch.cuda, torch.backends, compile,
 determinism switches, return types, and nn.utils's gradient clipping and parameter vectors."""
 import pickle
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -301,3 +303,19 @@ def test_parameters_to_vector_and_back():
         start += n
     with pytest.raises(TypeError, match="^expected torch.Tensor, but got: list$"):
         torchless.nn.utils.vector_to_parameters([1.0], model.parameters())
+
+
+def test_inf_and_nan_flow_through_kernels_without_numpy_warnings():
+    """As in PyTorch, inf * 0 in a convolution or log(-1) gives NaN silently: NumPy's floating-point warnings
+    from torchless's own modules are filtered at import, so even -W error lets them through, while the user's
+    own NumPy code still warns. (In a subprocess: pytest replaces the filters an import installs.)"""
+    computes = ("import numpy as np, torchless; "
+                "y = torchless.nn.Conv2d(1, 2, 3)(torchless.full((1, 1, 5, 5), float('inf'))); "
+                "z = torchless.log(torchless.tensor([-1.0, 0.0])); "
+                "assert torchless.isnan(y).any() and np.isnan(z[0].item()) and z[1].item() == float('-inf'); ")
+    quiet = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", computes + "print('silent')"],
+                           capture_output=True, text=True)
+    assert quiet.returncode == 0 and quiet.stdout.strip() == "silent", quiet.stderr
+    user = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", computes + "np.log(np.array([-1.0]))"],
+                          capture_output=True, text=True)
+    assert user.returncode != 0 and "invalid value encountered in log" in user.stderr

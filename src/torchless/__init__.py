@@ -5,6 +5,7 @@
 transforms). Submodules load on first use so that ``import torchless`` stays fast.
 """
 import importlib as _importlib
+import warnings as _warnings
 
 from . import _dtype
 from ._allocator import tune_malloc_at_import as _tune_malloc
@@ -39,6 +40,12 @@ _install_function_forms(globals())
 del _install_function_forms
 _tune_malloc()
 del _tune_malloc
+
+# inf and NaN flow through PyTorch's kernels silently (a NaN from inf * 0 in a convolution, say), where NumPy
+# warns about the floating-point flags its ufuncs and matmul raise. Those warnings, attributed to torchless's
+# own modules, are silenced once here: np.errstate around every kernel call would cost ~2 us each.
+_warnings.filterwarnings("ignore", r"(invalid value|divide by zero|overflow|underflow) encountered",
+                         RuntimeWarning, r"torchless\.")
 
 __version__ = "0.1.0"
 
