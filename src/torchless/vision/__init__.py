@@ -1,9 +1,10 @@
 """torchvision's interface for torchless: ``datasets`` (MNIST, FashionMNIST, KMNIST, EMNIST, CIFAR10/100,
-ImageFolder), ``transforms``, ``utils`` (make_grid, save_image) and ``models`` (AlexNet, VGG, ResNet, MobileNetV2,
-SqueezeNet, DenseNet); each loads on first use."""
+ImageFolder), ``transforms`` (with ``transforms.v2``), ``io`` (read_image, write_png, ...), ``utils``
+(make_grid, save_image) and ``models`` (AlexNet, VGG, ResNet, MobileNetV2, SqueezeNet, DenseNet); each loads
+on first use."""
 import importlib as _importlib
 
-_LAZY_SUBMODULES = {"datasets", "models", "transforms", "utils"}
+_LAZY_SUBMODULES = {"datasets", "io", "models", "transforms", "utils"}
 
 
 def __getattr__(name):

@@ -1,0 +1,40 @@
+"""Raw file bytes as a one-dimensional uint8 tensor, and back."""
+import os
+
+import numpy as np
+
+from ..._creation import as_tensor
+from ..._tensor import Tensor
+from ... import _dtype
+
+
+def read_file(path):
+    """The bytes of the file at ``path`` as a one-dimensional uint8 tensor.
+
+    Raises:
+        RuntimeError: for a file that cannot be read or is empty, as torchvision's C++ reader raises.
+    """
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as error:
+        raise RuntimeError(f"[Errno {error.errno}] {error.strerror}: '{path}'") from None
+    if not data:
+        raise RuntimeError("Expected a non empty file")
+    return as_tensor(np.frombuffer(data, dtype=np.uint8).copy())
+
+
+def write_file(filename, data):
+    """Write a one-dimensional uint8 tensor's bytes to ``filename``."""
+    check_byte_tensor(data)
+    with open(os.fspath(filename), "wb") as f:
+        f.write(data.numpy().tobytes())
+
+
+def check_byte_tensor(data):
+    """RuntimeError unless ``data`` is a non-empty one-dimensional uint8 tensor, with torchvision's messages."""
+    if not isinstance(data, Tensor) or data.dtype != _dtype.uint8:
+        raise RuntimeError("Expected a torch.uint8 tensor")
+    if data.ndim != 1 or data.numel() == 0:
+        raise RuntimeError("Expected a non empty 1-dimensional tensor")

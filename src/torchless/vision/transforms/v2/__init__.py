@@ -1,0 +1,30 @@
+"""Image transforms with the interface of ``torchvision.transforms.v2``, as modern tutorials write them::
+
+    from torchless.vision.transforms import v2
+    transform = v2.Compose([v2.ToImage(), v2.ToDtype(torchless.float32, scale=True),
+                            v2.Normalize(mean, std)])
+
+The geometric and colour transforms are v1's classes (v2's act the same on one image); ``ToImage``,
+``ToDtype``, ``ToPureTensor``, ``ConvertImageDtype`` and the deprecated ``ToTensor`` are v2's own.
+
+Limitation: torchless's v2 transforms act on one image (tensor, array or PIL image). torchvision's v2 also
+transforms bounding boxes, masks and videos jointly with the image (``tv_tensors``) and takes nested
+samples such as ``(image, target)``; torchless has no ``tv_tensors`` and does neither.
+"""
+from .. import InterpolationMode
+from ..transforms import (CenterCrop, ColorJitter, Compose, FiveCrop, GaussianBlur, Grayscale, Lambda, Normalize, Pad,
+                          PILToTensor, RandomAdjustSharpness, RandomAffine, RandomApply, RandomAutocontrast,
+                          RandomChoice, RandomCrop, RandomEqualize, RandomErasing, RandomGrayscale,
+                          RandomHorizontalFlip, RandomInvert, RandomOrder, RandomPerspective, RandomPosterize,
+                          RandomResizedCrop, RandomRotation, RandomSolarize, RandomVerticalFlip, Resize, TenCrop,
+                          ToPILImage)
+from . import functional
+from ._conversion_transforms import ConvertImageDtype, ToDtype, ToImage, ToPureTensor, ToTensor
+from ._transform import Transform
+
+__all__ = ["CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype", "FiveCrop", "GaussianBlur", "Grayscale",
+           "InterpolationMode", "Lambda", "Normalize", "Pad", "PILToTensor", "RandomAdjustSharpness", "RandomAffine",
+           "RandomApply", "RandomAutocontrast", "RandomChoice", "RandomCrop", "RandomEqualize", "RandomErasing",
+           "RandomGrayscale", "RandomHorizontalFlip", "RandomInvert", "RandomOrder", "RandomPerspective",
+           "RandomPosterize", "RandomResizedCrop", "RandomRotation", "RandomSolarize", "RandomVerticalFlip", "Resize",
+           "TenCrop", "ToDtype", "ToImage", "ToPILImage", "ToPureTensor", "ToTensor", "Transform", "functional"]

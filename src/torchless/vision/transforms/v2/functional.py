@@ -1,0 +1,19 @@
+"""Functional v2 transforms (``torchvision.transforms.v2.functional``): v1's functionals plus ``to_image``
+and ``to_dtype``; ``to_tensor`` warns that it is deprecated, as in torchvision."""
+import warnings
+
+from .. import functional as _v1
+from ..functional import *  # noqa: F401,F403  (v1's functionals are v2's on a single image)
+from ..functional import __all__ as _v1_names
+from ._type_conversion import to_dtype, to_image
+
+__all__ = sorted(set(_v1_names) | {"to_dtype", "to_image"})
+
+
+def to_tensor(inpt):
+    """[DEPRECATED] Use ``to_image`` followed by ``to_dtype(..., dtype=torchless.float32, scale=True)``."""
+    warnings.warn(
+        "The function `to_tensor(...)` is deprecated and will be removed in a future release. "
+        "Instead, please use `to_image(...)` followed by `to_dtype(..., dtype=torch.float32, scale=True)`."
+    )
+    return _v1.to_tensor(inpt)

@@ -1,0 +1,213 @@
+"""``torchless.vision.transforms.v2``: the tutorial pipelines (``ToImage``, ``ToDtype(float32, scale=True)``,
+``Normalize``) against the same computation done by hand with NumPy and Pillow, ``ToImage``/``ToDtype``
+against NumPy references written from torchvision's v2 rules, and the v1 classes re-exported under v2.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+from torchless.vision import transforms as T
+from torchless.vision.transforms import functional as F
+from torchless.vision.transforms import v2
+
+MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+
+
+def pil():
+    return pytest.importorskip("PIL.Image")
+
+
+def noise(*shape, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, shape).astype(np.uint8)
+
+
+def by_hand_normalized(hwc_uint8):
+    """ToImage + ToDtype(float32, scale=True) + Normalize, written with NumPy: x * (1/255), then (x - m) / s."""
+    chw = hwc_uint8.transpose(2, 0, 1).astype(np.float32) * np.float32(1 / 255)
+    mean = np.array(MEAN, np.float32)[:, None, None]
+    std = np.array(STD, np.float32)[:, None, None]
+    return (chw - mean) / std
+
+
+def tutorial_pipeline():
+    return v2.Compose([v2.ToImage(), v2.ToDtype(torchless.float32, scale=True), v2.Normalize(MEAN, STD)])
+
+
+# ------------------------------------------------------------------------------------ tutorial pipelines
+def test_tutorial_pipeline_on_a_pil_image_matches_numpy_by_hand():
+    Image = pil()
+    pixels = noise(7, 9, 3)
+    out = tutorial_pipeline()(Image.fromarray(pixels, "RGB"))
+    assert out.dtype == torchless.float32 and tuple(out.shape) == (3, 7, 9)
+    np.testing.assert_allclose(out.numpy(), by_hand_normalized(pixels), rtol=1e-6, atol=1e-6)
+
+
+def test_tutorial_pipeline_on_an_array_matches_numpy_by_hand():
+    pixels = noise(5, 4, 3, seed=1)
+    np.testing.assert_allclose(tutorial_pipeline()(pixels).numpy(), by_hand_normalized(pixels), rtol=1e-6, atol=1e-6)
+
+
+def test_d2l_resize_pipeline_on_a_grayscale_pil_image_matches_pillow_by_hand():
+    Image = pil()
+    image = Image.fromarray(noise(28, 28, seed=2), "L")
+    out = v2.Compose([v2.Resize(32), v2.ToImage(), v2.ToDtype(torchless.float32, scale=True)])(image)
+    resized = np.asarray(image.resize((32, 32), Image.BILINEAR))
+    np.testing.assert_array_equal(out.numpy(), resized[None].astype(np.float32) * np.float32(1 / 255))
+
+
+def test_augmenting_pipeline_gives_the_v1_result_under_the_same_seed():
+    pixels = noise(40, 50, 3, seed=3)
+    v2_pipeline = v2.Compose([v2.RandomResizedCrop(24, antialias=True), v2.RandomHorizontalFlip(p=0.5),
+                              v2.ToImage(), v2.ToDtype(torchless.float32, scale=True)])
+    v1_pipeline = T.Compose([T.RandomResizedCrop(24, antialias=True), T.RandomHorizontalFlip(p=0.5),
+                             T.PILToTensor()])
+    torchless.manual_seed(5)
+    got = v2_pipeline(pixels)
+    torchless.manual_seed(5)
+    reference = v1_pipeline(pixels).numpy().astype(np.float32) * np.float32(1 / 255)
+    np.testing.assert_array_equal(got.numpy(), reference)
+
+
+# ------------------------------------------------------------------------------------------------ ToImage
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
+def test_to_image_moves_channels_first_and_keeps_dtype_and_values(dtype):
+    pixels = noise(3, 4, 2).astype(dtype)
+    out = v2.ToImage()(pixels)
+    assert out.dtype == torchless.from_numpy(pixels).dtype
+    np.testing.assert_array_equal(out.numpy(), pixels.transpose(2, 0, 1))
+
+
+def test_to_image_gives_a_2d_array_or_tensor_one_channel():
+    pixels = noise(3, 4)
+    np.testing.assert_array_equal(v2.ToImage()(pixels).numpy(), pixels[None])
+    np.testing.assert_array_equal(v2.ToImage()(torchless.from_numpy(pixels)).numpy(), pixels[None])
+
+
+def test_to_image_returns_a_chw_tensor_itself():
+    image = torchless.from_numpy(noise(3, 4, 5))
+    assert v2.ToImage()(image) is image
+
+
+def test_to_image_reads_a_pil_image_unscaled():
+    Image = pil()
+    pixels = noise(6, 5, 3, seed=4)
+    out = v2.ToImage()(Image.fromarray(pixels, "RGB"))
+    assert out.dtype == torchless.uint8
+    np.testing.assert_array_equal(out.numpy(), pixels.transpose(2, 0, 1))
+
+
+def test_to_image_passes_other_inputs_through_but_its_functional_refuses_them():
+    label = 3
+    assert v2.ToImage()(label) is label
+    with pytest.raises(TypeError, match="Input can either be a pure Tensor, a numpy array, or a PIL image, but got"):
+        v2.functional.to_image([1, 2])
+
+
+# ------------------------------------------------------------------------------------------------ ToDtype
+def test_to_dtype_without_scale_only_casts():
+    pixels = noise(2, 3, 4)
+    out = v2.ToDtype(torchless.float32)(torchless.from_numpy(pixels))
+    np.testing.assert_array_equal(out.numpy(), pixels.astype(np.float32))
+    floats = np.array([[[0.2, 1.7, -2.5]]], np.float32)
+    np.testing.assert_array_equal(v2.ToDtype(torchless.int64)(torchless.from_numpy(floats)).numpy(), [[[0, 1, -2]]])
+
+
+@pytest.mark.parametrize("dtype, np_dtype", [(torchless.float32, np.float32), (torchless.float64, np.float64)])
+def test_to_dtype_scales_uint8_by_multiplying_with_the_reciprocal_of_255(dtype, np_dtype):
+    pixels = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
+    out = v2.ToDtype(dtype, scale=True)(torchless.from_numpy(pixels))
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out.numpy(), pixels.astype(np_dtype) * np_dtype(1 / 255))
+
+
+def test_to_dtype_uint8_to_float32_matches_torch_multiplying_by_the_reciprocal():
+    torch = pytest.importorskip("torch")
+    pixels = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
+    reference = torch.from_numpy(pixels).to(torch.float32).mul_(1.0 / 255).numpy()
+    np.testing.assert_array_equal(v2.functional.to_dtype(torchless.from_numpy(pixels), scale=True).numpy(), reference)
+
+
+@pytest.mark.parametrize("np_dtype", [np.float32, np.float64])
+def test_to_dtype_scales_floats_to_uint8_by_255_999_and_truncates(np_dtype):
+    values = np.linspace(0, 1, 1001, dtype=np_dtype).reshape(1, 7, 143)
+    out = v2.ToDtype(torchless.uint8, scale=True)(torchless.from_numpy(values))
+    assert out.dtype == torchless.uint8
+    np.testing.assert_array_equal(out.numpy(), (values * np_dtype(256 - 1e-3)).astype(np.uint8))
+    assert out.numpy().max() == 255
+
+
+def test_to_dtype_returns_the_input_when_the_dtype_is_already_right():
+    image = torchless.from_numpy(noise(1, 2, 2))
+    assert v2.ToDtype(torchless.uint8, scale=True)(image) is image
+
+
+def test_to_dtype_refuses_unsafe_float_to_int_scaling():
+    image = torchless.from_numpy(np.zeros((1, 2, 2), np.float32))
+    with pytest.raises(RuntimeError, match="cannot be performed safely"):
+        v2.ToDtype(torchless.int32, scale=True)(image)
+
+
+def test_to_dtype_refuses_a_dict_and_a_non_dtype():
+    with pytest.raises(NotImplementedError, match="tv_tensors"):
+        v2.ToDtype({"others": torchless.float32})
+    with pytest.raises(ValueError, match="dtype must be a dict or a torch.dtype, got <class 'str'> instead"):
+        v2.ToDtype("float32")
+
+
+def test_to_dtype_passes_non_tensors_through():
+    pixels = noise(2, 2, 3)
+    assert v2.ToDtype(torchless.float32, scale=True)(pixels) is pixels
+
+
+def test_convert_image_dtype_is_to_dtype_with_scale_and_defaults_to_float32():
+    pixels = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
+    out = v2.ConvertImageDtype()(torchless.from_numpy(pixels))
+    np.testing.assert_array_equal(out.numpy(), pixels.astype(np.float32) * np.float32(1 / 255))
+
+
+# -------------------------------------------------------------------------------- ToPureTensor, ToTensor
+def test_to_pure_tensor_returns_its_input():
+    image = torchless.from_numpy(noise(3, 2, 2))
+    assert v2.ToPureTensor()(image) is image
+
+
+def test_v2_to_tensor_warns_that_it_is_deprecated_and_acts_as_v1():
+    deprecation = r"The transform `ToTensor\(\)` is deprecated .* scale=True\)\]\)`\.Output is equivalent up "
+    with pytest.warns(UserWarning, match=deprecation):
+        transform = v2.ToTensor()
+    pixels = noise(4, 3, 3)
+    np.testing.assert_array_equal(transform(pixels).numpy(), pixels.transpose(2, 0, 1).astype(np.float32) / 255)
+
+
+def test_v2_functional_to_tensor_warns_and_the_rest_are_v1():
+    with pytest.warns(UserWarning, match=r"The function `to_tensor\(\.\.\.\)` is deprecated"):
+        v2.functional.to_tensor(noise(2, 2))
+    assert v2.functional.resize is F.resize and v2.functional.normalize is F.normalize
+    assert {"to_image", "to_dtype", "hflip"} <= set(v2.functional.__all__)
+
+
+# ------------------------------------------------------------------------------------- v1 classes as v2
+SHARED = ["Compose", "RandomApply", "RandomChoice", "RandomOrder", "Normalize", "Resize", "CenterCrop", "RandomCrop",
+          "RandomResizedCrop", "RandomHorizontalFlip", "RandomVerticalFlip", "RandomRotation", "RandomAffine",
+          "RandomPerspective", "ColorJitter", "GaussianBlur", "Grayscale", "RandomGrayscale", "RandomInvert",
+          "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness", "RandomAutocontrast", "RandomEqualize",
+          "RandomErasing", "Pad", "FiveCrop", "TenCrop", "Lambda", "ToPILImage", "PILToTensor"]
+
+
+@pytest.mark.parametrize("name", SHARED)
+def test_v1_transforms_are_re_exported_under_their_names(name):
+    assert getattr(v2, name) is getattr(T, name)
+    assert name in v2.__all__
+
+
+# ----------------------------------------------------------------------------------------------- reprs
+def test_reprs_list_plain_attributes_as_torchvision_v2_does():
+    assert repr(v2.ToDtype(torchless.float32, scale=True)) == "ToDtype(scale=True)"
+    assert repr(v2.ToImage()) == "ToImage()"
+    assert repr(v2.ToPureTensor()) == "ToPureTensor()"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert repr(v2.ToTensor()) == "ToTensor()"
+    assert repr(tutorial_pipeline()).splitlines()[:3] == ["Compose(", "    ToImage()", "    ToDtype(scale=True)"]
