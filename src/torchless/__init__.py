@@ -1,8 +1,9 @@
 """torchless: PyTorch's convolutional-network API on NumPy alone.
 
 ``import torchless as torch`` gives tensors with autograd, ``torchless.nn`` (Conv2d, pooling, losses,
-...), ``torchless.optim``, ``torchless.utils.data`` and ``torchless.vision`` (torchvision's MNIST and
-transforms). Submodules load on first use so that ``import torchless`` stays fast.
+...), ``torchless.optim``, ``torchless.utils.data`` and ``torchless.vision`` (torchvision's datasets,
+transforms, models, utils and io). ``cuda``, ``accelerator``, ``backends`` and ``amp`` answer as a CPU-only
+PyTorch does. Submodules load on first use so that ``import torchless`` stays fast.
 """
 import importlib as _importlib
 import warnings as _warnings
