@@ -57,7 +57,7 @@ strided = "torch.strided"
 contiguous_format = channels_last = preserve_format = None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends",
-                    "cuda", "return_types", "testing", "amp", "accelerator"}
+                    "cuda", "return_types", "testing", "amp", "accelerator", "linalg"}
 
 
 def __getattr__(name):

@@ -1,0 +1,228 @@
+"""Matrix factorisations: svd/svdvals, eigh/eigvalsh, qr, cholesky, and matrix_rank from the singular values."""
+import collections
+
+import numpy as np
+
+from ..autograd.function import Function
+from ._checks import LinAlgError, NotDifferentiable, batch_prefix, check_float_matrix, check_matrix, scalar_name
+
+
+def _mT(array):
+    return np.swapaxes(array, -1, -2)
+
+
+def _named(name, fields):
+    result = collections.namedtuple(name, fields)
+    result.__module__ = "torchless.return_types"
+    return result
+
+
+svd_result = _named("svd", ("U", "S", "Vh"))
+eigh_result = _named("eigh", ("eigenvalues", "eigenvectors"))
+qr_result = _named("qr", ("Q", "R"))
+
+
+class SingularValues(Function):
+    """The singular values ``S (*, k)`` of ``A (*, m, n)``, k = min(m, n); ``dA = U diag(dS) Vh`` (reduced U, Vh)."""
+
+    saved = ("u", "vh")
+
+    def forward(self, a, factors=None):
+        self.u, s, self.vh = factors if factors is not None else np.linalg.svd(a, full_matrices=False)
+        return s.astype(a.dtype, copy=False)
+
+    def backward(self, grad):
+        k = grad.shape[-1]
+        return ((self.u[..., :k] * grad[..., None, :]) @ self.vh[..., :k, :],)
+
+    def name(self):
+        return "LinalgSvdBackward0"
+
+
+def svdvals(A):
+    r"""The singular values of each matrix of ``A``, in descending order.
+
+    Shape:
+        A: :math:`(*, m, n)`. Output: :math:`(*, \min(m, n))`.
+    """
+    check_float_matrix("linalg.svd", A._data, square=False)
+    return SingularValues.apply(A)
+
+
+def svd(A, full_matrices=True):
+    r"""``A = U diag(S) Vh`` with orthonormal columns of ``U`` and rows of ``Vh``, ``S`` descending.
+
+    Shape:
+        A: :math:`(*, m, n)`. U: :math:`(*, m, m)` (:math:`(*, m, k)` if not ``full_matrices``),
+        S: :math:`(*, k)`, Vh: :math:`(*, n, n)` (:math:`(*, k, n)`), with k = min(m, n).
+
+    Only ``S`` is differentiable here: a gradient through ``U`` or ``Vh`` raises NotImplementedError.
+    """
+    a = A._data
+    check_float_matrix("linalg.svd", a, square=False)
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    k = s.shape[-1]
+    S = SingularValues.apply(A, factors=(u[..., :k], s, vh[..., :k, :]))
+    U = NotDifferentiable.apply(A, value=u.astype(a.dtype, copy=False), op="linalg_svd (U)")
+    Vh = NotDifferentiable.apply(A, value=vh.astype(a.dtype, copy=False), op="linalg_svd (Vh)")
+    return svd_result(U, S, Vh)
+
+
+class SymmetricEigen(Function):
+    """eigh of ``A (*, n, n)`` packed as ``(*, n, n + 1)``: the eigenvectors, then the eigenvalues as a last column
+    (one node for both outputs). ``dA = V (diag(dw) + skew(V^T dV) / (w_j - w_i)) V^T``."""
+
+    saved = ("values", "vectors")
+
+    def forward(self, a, uplo="L"):
+        values, vectors = np.linalg.eigh(a, UPLO=uplo)
+        self.values, self.vectors = values.astype(a.dtype, copy=False), vectors.astype(a.dtype, copy=False)
+        return np.concatenate([self.vectors, self.values[..., :, None]], axis=-1)
+
+    def backward(self, grad):
+        values, vectors = self.values, self.vectors
+        grad_vectors, grad_values = grad[..., :-1], grad[..., -1]
+        inner = _mT(vectors) @ grad_vectors
+        gaps = values[..., None, :] - values[..., :, None]  # w_j - w_i
+        n = values.shape[-1]
+        off_diagonal = ~np.eye(n, dtype=bool)
+        middle = np.where(off_diagonal, 0.5 * (inner - _mT(inner)) / np.where(off_diagonal, gaps, 1), 0)
+        middle = middle + grad_values[..., :, None] * np.eye(n, dtype=grad.dtype)
+        return (vectors @ middle @ _mT(vectors),)
+
+    def name(self):
+        return "LinalgEighBackward0"
+
+
+def _check_uplo(UPLO):
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+
+
+def eigh(A, UPLO="L"):
+    r"""Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric matrices, read from the
+    lower (``UPLO='L'``) or upper (``'U'``) triangle.
+
+    Shape:
+        A: :math:`(*, n, n)`. eigenvalues: :math:`(*, n)`, eigenvectors: :math:`(*, n, n)`.
+    """
+    a = A._data
+    check_matrix("linalg.eigh", a)
+    if a.dtype not in (np.float32, np.float64):  # PyTorch finds no integer kernel rather than refusing the type
+        raise NotImplementedError(f"\"linalg_eigh_cpu\" not implemented for '{scalar_name(a)}'")
+    _check_uplo(UPLO)
+    packed = SymmetricEigen.apply(A, uplo=UPLO)
+    return eigh_result(packed[..., -1], packed[..., :-1])
+
+
+def eigvalsh(A, UPLO="L"):
+    r"""The eigenvalues (ascending) of symmetric matrices. Shape: A :math:`(*, n, n)`, output :math:`(*, n)`."""
+    return eigh(A, UPLO).eigenvalues
+
+
+def qr(A, mode="reduced"):
+    r"""``A = Q R`` with orthonormal columns of ``Q`` and upper-triangular ``R``.
+
+    Shape:
+        A: :math:`(*, m, n)`, k = min(m, n). ``'reduced'``: Q :math:`(*, m, k)`, R :math:`(*, k, n)`;
+        ``'complete'``: Q :math:`(*, m, m)`, R :math:`(*, m, n)`; ``'r'``: Q empty, R :math:`(*, k, n)`.
+
+    Not differentiable here: a gradient through Q or R raises NotImplementedError.
+    """
+    from .._tensor import Tensor
+
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
+                           "or 'complete'")
+    a = A._data
+    check_float_matrix("linalg.qr", a, square=False)
+    if mode == "r":
+        r = np.linalg.qr(a, mode="r")
+        return qr_result(Tensor._wrap(np.zeros((0,), a.dtype)),
+                         NotDifferentiable.apply(A, value=r.astype(a.dtype, copy=False), op="linalg_qr"))
+    q, r = np.linalg.qr(a, mode=mode)
+    return qr_result(NotDifferentiable.apply(A, value=q.astype(a.dtype, copy=False), op="linalg_qr"),
+                     NotDifferentiable.apply(A, value=r.astype(a.dtype, copy=False), op="linalg_qr"))
+
+
+def _leading_minor_failure(matrix):
+    """The order of the first leading minor that is not positive-definite (unblocked Cholesky), or 0."""
+    m = np.array(matrix, np.float64)
+    n = m.shape[0]
+    lower = np.zeros_like(m)
+    for k in range(n):
+        pivot = m[k, k] - lower[k, :k] @ lower[k, :k]
+        if not pivot > 0:
+            return k + 1
+        lower[k, k] = np.sqrt(pivot)
+        lower[k + 1:, k] = (m[k + 1:, k] - lower[k + 1:, :k] @ lower[k, :k]) / lower[k, k]
+    return 0
+
+
+class Cholesky(Function):
+    """The lower factor ``L`` of ``A = L L^T`` (read from A's lower triangle). With Phi taking the lower triangle
+    and halving the diagonal, ``S = L^-T Phi(L^T dL) L^-1`` and ``dA = (S + S^T) / 2``."""
+
+    saved = ("out",)
+
+    def forward(self, a):
+        try:
+            self.out = np.linalg.cholesky(a).astype(a.dtype, copy=False)
+        except np.linalg.LinAlgError:
+            for index in np.ndindex(a.shape[:-2]):
+                order = _leading_minor_failure(a[index])
+                if order:
+                    raise LinAlgError(f"linalg.cholesky: {batch_prefix(a, index)}The factorization could not be "
+                                      "completed because the input is not positive-definite (the leading minor of "
+                                      f"order {order} is not positive-definite).") from None
+            raise LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
+                              "positive-definite.") from None
+        return self.out
+
+    def backward(self, grad):
+        lower = self.out
+        phi = np.tril(_mT(lower) @ np.tril(grad))
+        phi = phi - 0.5 * np.eye(lower.shape[-1], dtype=grad.dtype) * phi
+        inverse = np.linalg.inv(lower)
+        s = _mT(inverse) @ phi @ inverse
+        return (0.5 * (s + _mT(s)),)
+
+    def name(self):
+        return "LinalgCholeskyExBackward0"
+
+
+def cholesky(A, *, upper=False):
+    r"""The Cholesky factor of symmetric positive-definite matrices: lower ``L`` with ``A = L L^T``, or
+    ``U = L^T`` if ``upper``.
+
+    Shape:
+        A: :math:`(*, n, n)`. Output: :math:`(*, n, n)`.
+
+    Raises ``LinAlgError`` (a RuntimeError) if a matrix is not positive-definite.
+    """
+    check_float_matrix("linalg.cholesky", A._data)
+    lower = Cholesky.apply(A)
+    return lower.mT if upper else lower
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
+    r"""How many singular values exceed ``max(atol, rtol * largest)`` (``rtol`` is ``eps * max(m, n)`` when neither
+    tolerance is given, 0 when only ``atol`` is).
+
+    Shape:
+        A: :math:`(*, m, n)`. Output: :math:`(*)`, int64.
+    """
+    from .._tensor import Tensor
+
+    a = A._data
+    if a.ndim < 2:
+        raise RuntimeError("torchless.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
+    if a.dtype not in (np.float32, np.float64):
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    s = np.linalg.eigvalsh(a) if hermitian else np.linalg.svd(a, compute_uv=False)
+    s = np.abs(s)
+    largest = s.max(-1, initial=0, keepdims=True)
+    if rtol is None:
+        rtol = np.finfo(a.dtype).eps * max(a.shape[-2:]) if atol is None or atol <= 0 else 0.0
+    threshold = np.maximum(0.0 if atol is None else atol, rtol * largest)
+    return Tensor._wrap(np.sum(s > threshold, axis=-1).astype(np.int64))

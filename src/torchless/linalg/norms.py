@@ -1,0 +1,95 @@
+"""Vector and matrix norms: vector_norm, matrix_norm, and norm choosing between them as PyTorch does."""
+import math
+import numbers
+
+from .._ops import reduction
+from .._ops._util import normalize_dims
+from ._checks import check_float, check_matrix
+from .decompositions import svdvals
+
+_MATRIX_ORDERS = ("fro", "nuc", math.inf, -math.inf, 1, -1, 2, -2)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    r"""The ``ord``-norm of ``x`` taken as a vector over ``dim`` (all dimensions when None):
+    ``sum(|x|^ord)^(1/ord)``; ord = inf / -inf the largest / smallest magnitude; ord = 0 counts nonzeros.
+
+    Shape:
+        x: :math:`(*)`. Output: ``x``'s shape without ``dim`` (kept as size 1 if ``keepdim``).
+    """
+    if isinstance(ord, bool) or not isinstance(ord, numbers.Number):
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
+    if dtype is not None:
+        x = x.to(dtype)
+    a = x._data
+    check_float("linalg.vector_norm", a)
+    axes = normalize_dims(dim, a.ndim) if dim is not None else None
+    if ord == 0:
+        return reduction.CountNonzero.apply(x, axes=axes, keepdim=keepdim)
+    if math.isinf(ord) and a.size == 0:
+        if dim is None:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
+                               "operation does not have an identity")
+        for axis in axes:
+            if a.shape[axis] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on the dimension {axis}"
+                                   "because this dimension is empty and the operation does not have an identity")
+    return reduction.VectorNorm.apply(x, p=float(ord), axes=axes, keepdim=keepdim)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    r"""The ``ord``-norm of the matrices spanning ``dim``: 'fro' (Frobenius), 'nuc' (sum of singular values),
+    inf / -inf (max / min row sum of magnitudes), 1 / -1 (max / min column sum), 2 / -2 (largest / smallest
+    singular value).
+
+    Shape:
+        A: :math:`(*, m, n)` (or any tensor with ``dim`` naming two dimensions). Output: :math:`(*)`.
+    """
+    if dtype is not None:
+        A = A.to(dtype)
+    a = A._data
+    check_matrix("linalg.matrix_norm", a, square=False)
+    check_float("linalg.matrix_norm", a)
+    if ord not in _MATRIX_ORDERS or isinstance(ord, bool):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    rows, cols = (d % a.ndim if -a.ndim <= d < a.ndim else d for d in dim)
+    if rows == cols:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+    rows, cols = normalize_dims(tuple(dim), a.ndim)
+    if ord == "fro":
+        return vector_norm(A, 2, (rows, cols), keepdim)
+    # the others: move the matrix dimensions last, reduce, then restore kept dimensions where they were
+    matrices = A.movedim((rows, cols), (-2, -1))
+    if ord in ("nuc", 2, -2):
+        values = svdvals(matrices)
+        out = values.sum(-1) if ord == "nuc" else (values.amax(-1) if ord == 2 else values.amin(-1))
+    else:
+        sum_axis = -1 if ord in (math.inf, -math.inf) else -2  # row sums for inf, column sums for 1
+        sums = matrices.abs().sum(sum_axis)
+        out = sums.amax(-1) if ord > 0 else sums.amin(-1)
+    if keepdim:
+        for axis in sorted((rows, cols)):
+            out = out.unsqueeze(axis)
+    return out
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    r"""A vector norm or a matrix norm, chosen as PyTorch does: a matrix norm if ``dim`` names two dimensions,
+    or if ``dim`` is None, ``ord`` is given and ``A`` is 2-D (or ``ord`` is a string); otherwise a vector norm
+    (of the flattened input when both ``dim`` and ``ord`` are None).
+    """
+    if dim is not None:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dims) not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dims)}")
+    elif ord is not None:
+        if A._data.ndim not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. Got "
+                               f"{A._data.ndim}D.")
+        dims = tuple(range(A._data.ndim))
+    else:
+        dims = None
+    if isinstance(ord, str) or (dims is not None and len(dims) == 2):
+        return matrix_norm(A, "fro" if ord is None else ord, dims if dims is not None else (-2, -1), keepdim,
+                           dtype=dtype)
+    return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)

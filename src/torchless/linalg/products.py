@@ -1,0 +1,91 @@
+"""Products of vectors and matrices: cross, multi_dot."""
+import numpy as np
+
+from .._ops._util import normalize_dim
+from ..autograd.function import Function
+
+
+def _c_type_name(array):
+    """The C++ type name PyTorch's multi_dot message uses: float, double, long, ..."""
+    return {np.float32: "float", np.float64: "double", np.int64: "long", np.int32: "int"}.get(array.dtype.type,
+                                                                                            array.dtype.name)
+
+
+class Cross(Function):
+    """``x × y`` along ``axis`` (inputs already broadcast): ``dx = y × g``, ``dy = g × x``."""
+
+    saved = ("x", "y")
+
+    def forward(self, x, y, axis=-1):
+        self.x, self.y, self.axis = x, y, axis
+        return np.cross(x, y, axis=axis)
+
+    def backward(self, grad):
+        axis = self.axis
+        grad_x = np.cross(self.y, grad, axis=axis) if self.needs_input_grad[0] else None
+        grad_y = np.cross(grad, self.x, axis=axis) if self.needs_input_grad[1] else None
+        return grad_x, grad_y
+
+    def name(self):
+        return "LinalgCrossBackward0"
+
+
+def cross(input, other, *, dim=-1):
+    r"""The cross product of 3-vectors along ``dim``.
+
+    Shape:
+        input, other: broadcastable, with size 3 at ``dim``. Output: the broadcast shape.
+    """
+    a, b = input._data, other._data
+    axis = normalize_dim(dim, max(a.ndim, b.ndim))
+    if a.shape[dim] != 3 or b.shape[dim] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {a.shape[dim]} and "
+                           f"{b.shape[dim]}")
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    if a.shape != shape:
+        input = input.expand(shape)
+    if b.shape != shape:
+        other = other.expand(shape)
+    return Cross.apply(input, other, axis=axis)
+
+
+def multi_dot(tensors):
+    r"""The product of a chain of matrices; the first may be a row vector and the last a column vector (1-D),
+    which are dropped from the result's shape.
+
+    Shape:
+        tensors: :math:`(a, b), (b, c), \dots, (y, z)`. Output: :math:`(a, z)`, without ``a`` / ``z`` for 1-D ends.
+    """
+    count = len(tensors)
+    if count < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {count}")
+    for i, t in enumerate(tensors):
+        ndim = t._data.ndim
+        if i == 0 and ndim not in (1, 2):
+            raise RuntimeError(f"multi_dot(): the first tensor must be 1D or 2D but got {ndim}D")
+        if i == count - 1 and ndim not in (1, 2):
+            raise RuntimeError(f"multi_dot(): the last tensor must be 1D or 2D but got {ndim}D")
+        if 0 < i < count - 1 and ndim != 2:
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {ndim}D")
+        if t._data.dtype != tensors[0]._data.dtype:
+            raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "  # (sic)
+                               f"{_c_type_name(tensors[0]._data)} and tensor {i} {_c_type_name(t._data)}")
+    first_is_vector, last_is_vector = tensors[0]._data.ndim == 1, tensors[-1]._data.ndim == 1
+    matrices = list(tensors)
+    if first_is_vector:
+        matrices[0] = matrices[0].unsqueeze(0)
+    if last_is_vector:
+        matrices[-1] = matrices[-1].unsqueeze(-1)
+    for i in range(count - 1):
+        left, right = matrices[i]._data.shape, matrices[i + 1]._data.shape
+        if left[1] != right[0]:
+            raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {list(left)} and {list(right)} "
+                               "cannot be multiplied")
+    result = matrices[0]
+    for matrix in matrices[1:]:
+        result = result @ matrix
+    if last_is_vector:
+        result = result.squeeze(-1)
+    if first_is_vector:
+        result = result.squeeze(0)
+    return result
