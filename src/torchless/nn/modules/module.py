@@ -642,11 +642,7 @@ def register_module_full_backward_hook(hook):
     Returns:
         RemovableHandle: a handle whose ``remove()`` unregisters the hook.
     """
-    global _backward_hooks_used
-    _backward_hooks_used = True
-    handle = RemovableHandle(_global_backward_hooks)
-    _global_backward_hooks[handle.id] = hook
-    return handle
+    return _add_global_hook(_global_backward_hooks, hook)
 
 
 def register_module_full_backward_pre_hook(hook):
@@ -656,8 +652,12 @@ def register_module_full_backward_pre_hook(hook):
     Returns:
         RemovableHandle: a handle whose ``remove()`` unregisters the hook.
     """
+    return _add_global_hook(_global_backward_pre_hooks, hook)
+
+
+def _add_global_hook(registry, hook):
     global _backward_hooks_used
     _backward_hooks_used = True
-    handle = RemovableHandle(_global_backward_pre_hooks)
-    _global_backward_pre_hooks[handle.id] = hook
+    handle = RemovableHandle(registry)
+    registry[handle.id] = hook
     return handle
