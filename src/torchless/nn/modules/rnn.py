@@ -1,0 +1,442 @@
+"""Recurrent layers: the multi-layer sequence modules RNN, LSTM and GRU and their single-step cells
+RNNCell, LSTMCell and GRUCell, with PyTorch's parameters, initialisation, shapes and checks.
+
+The recurrences are composed from differentiable tensor ops (see ``_functional/recurrent_steps.py``),
+so autograd needs no RNN-specific backward.
+"""
+import math
+import numbers
+import warnings
+
+from ... import _creation, _dtype
+from ..._functions import cat, stack
+from .. import init
+from .._functional.dropout import dropout as _dropout
+from .._functional.linear import linear
+from .._functional.recurrent_steps import gru_step, lstm_step, rnn_relu_step, rnn_tanh_step
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+_NONLINEARITY_MODES = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
+
+
+def _uniform_init(module):
+    """Every parameter ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), drawn in registration order."""
+    bound = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for weight in module.parameters():
+        init.uniform_(weight, -bound, bound)
+
+
+def _reject_projection(kwargs):
+    if "proj_size" in kwargs:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+    if kwargs:
+        raise TypeError(f"__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+
+
+class RNNBase(Module):
+    """Shared machinery of RNN, LSTM and GRU: parameter registration, argument checks and the
+    layer-by-layer, direction-by-direction unrolling over time.
+
+    Parameters of layer k are ``weight_ih_lk`` (G*H, H_in or D*H_out), ``weight_hh_lk`` (G*H, H_out),
+    ``bias_ih_lk`` (G*H), ``bias_hh_lk`` (G*H) and, for a projected LSTM, ``weight_hr_lk`` (proj_size, H),
+    with the suffix ``_reverse`` for the backward direction; G is the number of gates, H_out is
+    proj_size if set, else H.
+    """
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__()
+        if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
+            raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
+                             "element being zeroed")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
+                          f"expects num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}")
+        if not isinstance(hidden_size, int):
+            raise TypeError(f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
+        if hidden_size <= 0:
+            raise ValueError("hidden_size must be greater than zero")
+        if num_layers <= 0:
+            raise ValueError("num_layers must be greater than zero")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if mode not in _GATES:
+            raise ValueError("Unrecognized RNN mode: " + mode)
+        self.mode, self.input_size, self.hidden_size, self.num_layers = mode, input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional, self.proj_size = bidirectional, proj_size
+        self._register_weights(_GATES[mode] * hidden_size, dtype or _dtype.get_default_dtype())
+        self.reset_parameters()
+
+    @property
+    def _num_directions(self):
+        return 2 if self.bidirectional else 1
+
+    @property
+    def _output_hidden_size(self):
+        return self.proj_size if self.proj_size > 0 else self.hidden_size
+
+    def _register_weights(self, gate_size, dtype):
+        self._flat_weights_names, self._all_weights = [], []
+        for layer in range(self.num_layers):
+            layer_input_size = self.input_size if layer == 0 else self._output_hidden_size * self._num_directions
+            for direction in range(self._num_directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                shapes = {"weight_ih": (gate_size, layer_input_size),
+                          "weight_hh": (gate_size, self._output_hidden_size)}
+                if self.bias:
+                    shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
+                if self.proj_size > 0:
+                    shapes["weight_hr"] = (self.proj_size, self.hidden_size)
+                names = [kind + suffix for kind in shapes]
+                for name, shape in zip(names, shapes.values()):
+                    setattr(self, name, Parameter(_creation.empty(shape, dtype=dtype)))
+                self._flat_weights_names.extend(names)
+                self._all_weights.append(names)
+
+    def reset_parameters(self):
+        _uniform_init(self)
+
+    @property
+    def all_weights(self):
+        """The parameters as a list per layer and direction, in registration order."""
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    def _layer_weights(self, layer, direction):
+        suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+        weight = lambda kind: getattr(self, kind + suffix, None)  # noqa: E731
+        return weight("weight_ih"), weight("weight_hh"), weight("bias_ih"), weight("bias_hh"), weight("weight_hr")
+
+    # --- argument checks (PyTorch's texts) ---
+
+    def _input_rank_error(self, input):
+        unit = "D tensor" if self.mode.startswith("RNN") else "D"
+        return ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.dim()}{unit} instead")
+
+    def _check_input(self, input):
+        if input.size(-1) != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
+                               f"got {input.size(-1)}")
+
+    def _expected_hidden_size(self, input, size):
+        mini_batch = input.size(0) if self.batch_first else input.size(1)
+        return (self.num_layers * self._num_directions, mini_batch, size)
+
+    @staticmethod
+    def _check_hidden_size(hx, expected, label="hidden"):
+        if tuple(hx.shape) != expected:
+            raise RuntimeError(f"Expected {label} size {expected}, got {list(hx.shape)}")
+
+    # --- unrolling ---
+
+    def _run_direction(self, sequence, state, weights, reverse):
+        """Runs one layer in one direction over ``sequence`` (L, N, H_in); returns outputs (L, N, H_out)
+        and the final state (a tuple: (h,) or (h, c))."""
+        weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = weights
+        steps = linear(sequence, weight_ih, bias_ih).unbind(0)
+        outputs = []
+        for input_gates in (reversed(steps) if reverse else steps):
+            state = self._step(input_gates, state, weight_hh, bias_hh, weight_hr)
+            outputs.append(state[0])
+        if reverse:
+            outputs.reverse()
+        return stack(outputs), state
+
+    def _unroll(self, input, initial_states):
+        """input (L, N, H_in) and initial states, each (num_layers * D, N, ·); returns output (L, N, D * H_out)
+        and the final states, each stacked to (num_layers * D, N, ·)."""
+        layer_input, finals = input, []
+        for layer in range(self.num_layers):
+            if layer > 0 and self.dropout > 0:
+                layer_input = _dropout(layer_input, self.dropout, self.training)
+            direction_outputs = []
+            for direction in range(self._num_directions):
+                index = layer * self._num_directions + direction
+                state = tuple(states[index] for states in initial_states)
+                output, state = self._run_direction(layer_input, state, self._layer_weights(layer, direction),
+                                                    reverse=direction == 1)
+                direction_outputs.append(output)
+                finals.append(state)
+            layer_input = cat(direction_outputs, -1) if len(direction_outputs) > 1 else direction_outputs[0]
+        return layer_input, tuple(stack([state[k] for state in finals]) for k in range(len(initial_states)))
+
+    def _batched_input(self, input):
+        """Returns the input as (L, N, H_in) and whether it was batched."""
+        if input.dim() not in (2, 3):
+            raise self._input_rank_error(input)
+        batched = input.dim() == 3
+        if not batched:
+            input = input.unsqueeze(0 if self.batch_first else 1)
+        self._check_input(input)
+        return input, batched
+
+    def _time_major(self, input):
+        return input.transpose(0, 1) if self.batch_first else input
+
+    def _batch_major_output(self, output, batched):
+        if self.batch_first:
+            output = output.transpose(0, 1)
+        return output if batched else output.squeeze(0 if self.batch_first else 1)
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+
+class _SingleStateRNN(RNNBase):
+    """Forward shared by RNN and GRU, whose state is one tensor h."""
+
+    def forward(self, input, hx=None):
+        input, batched = self._batched_input(input)
+        if hx is not None:
+            if batched and hx.dim() != 3:
+                raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got {hx.dim()}-D tensor")
+            if not batched:
+                if hx.dim() != 2:
+                    raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {hx.dim()}-D tensor")
+                hx = hx.unsqueeze(1)
+        expected = self._expected_hidden_size(input, self.hidden_size)
+        if hx is None:
+            hx = _creation.zeros(expected, dtype=input.dtype)
+        self._check_hidden_size(hx, expected)
+        output, (h_n,) = self._unroll(self._time_major(input), (hx,))
+        return self._batch_major_output(output, batched), h_n if batched else h_n.squeeze(1)
+
+
+class RNN(_SingleStateRNN):
+    r"""Multi-layer Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+
+    Args:
+        input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False,
+        dropout=0.0 (applied to each layer's output but the last, in training), bidirectional=False
+
+    Shape:
+        - input: (L, N, H_in), (N, L, H_in) if batch_first, or unbatched (L, H_in)
+        - h_0: (D * num_layers, N, H) or unbatched (D * num_layers, H); zeros if omitted
+        - output: (L, N, D * H) (batch_first: (N, L, D * H)); h_n: like h_0
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, device=None, dtype=None, **kwargs):
+        _reject_projection(kwargs)
+        if nonlinearity not in _NONLINEARITY_MODES:
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+        super().__init__(_NONLINEARITY_MODES[nonlinearity], input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, device=device, dtype=dtype)
+        self.nonlinearity = nonlinearity
+
+    def _step(self, input_gates, state, weight_hh, bias_hh, weight_hr):
+        step = rnn_tanh_step if self.mode == "RNN_TANH" else rnn_relu_step
+        return (step(input_gates, state[0], weight_hh, bias_hh),)
+
+
+class GRU(_SingleStateRNN):
+    r"""Multi-layer gated recurrent unit, gates r, z, n:
+
+    r = sigmoid(W_ir x + b_ir + W_hr h + b_hr), z = sigmoid(W_iz x + b_iz + W_hz h + b_hz),
+    n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
+
+    Args and shapes: as :class:`RNN` without ``nonlinearity``.
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, device=None, dtype=None, **kwargs):
+        _reject_projection(kwargs)
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         device=device, dtype=dtype)
+
+    def _step(self, input_gates, state, weight_hh, bias_hh, weight_hr):
+        return (gru_step(input_gates, state[0], weight_hh, bias_hh),)
+
+
+class LSTM(RNNBase):
+    r"""Multi-layer long short-term memory, gates i, f, g, o:
+
+    c' = f * c + i * g, h' = o * tanh(c') (then h' W_hr^T if proj_size > 0).
+
+    Args:
+        input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False,
+        proj_size=0 (if > 0, h is projected to this size)
+
+    Shape:
+        - input: (L, N, H_in), (N, L, H_in) if batch_first, or unbatched (L, H_in)
+        - h_0: (D * num_layers, N, H_out) and c_0: (D * num_layers, N, H), H_out = proj_size or H;
+          unbatched without N; zeros if omitted
+        - output: (L, N, D * H_out) (batch_first: (N, L, D * H_out)); (h_n, c_n): like (h_0, c_0)
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         proj_size, device=device, dtype=dtype)
+
+    def _step(self, input_gates, state, weight_hh, bias_hh, weight_hr):
+        return lstm_step(input_gates, state[0], state[1], weight_hh, bias_hh, weight_hr)
+
+    def forward(self, input, hx=None):
+        input, batched = self._batched_input(input)
+        if hx is not None:
+            h0, c0 = hx[0], hx[1]
+            rank = 3 if batched else 2
+            if h0.dim() != rank or c0.dim() != rank:
+                kind = "batched 3-D" if batched else "unbatched 2-D"
+                raise RuntimeError(f"For {kind} input, hx and cx should also be {rank}-D but got "
+                                   f"({h0.dim()}-D, {c0.dim()}-D) tensors")
+            if not batched:
+                h0, c0 = h0.unsqueeze(1), c0.unsqueeze(1)
+        expected_h = self._expected_hidden_size(input, self._output_hidden_size)
+        expected_c = self._expected_hidden_size(input, self.hidden_size)
+        if hx is None:
+            h0 = _creation.zeros(expected_h, dtype=input.dtype)
+            c0 = _creation.zeros(expected_c, dtype=input.dtype)
+        self._check_hidden_size(h0, expected_h, "hidden[0]")
+        self._check_hidden_size(c0, expected_c, "hidden[1]")
+        output, (h_n, c_n) = self._unroll(self._time_major(input), (h0, c0))
+        if not batched:
+            h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
+        return self._batch_major_output(output, batched), (h_n, c_n)
+
+
+class RNNCellBase(Module):
+    """Shared parameters and checks of the cells: ``weight_ih`` (G*H, H_in), ``weight_hh`` (G*H, H),
+    ``bias_ih`` and ``bias_hh`` (G*H), all ~ U(-1/sqrt(H), 1/sqrt(H))."""
+
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        dtype = dtype or _dtype.get_default_dtype()
+        self.weight_ih = Parameter(_creation.empty((num_chunks * hidden_size, input_size), dtype=dtype))
+        self.weight_hh = Parameter(_creation.empty((num_chunks * hidden_size, hidden_size), dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(_creation.empty(num_chunks * hidden_size, dtype=dtype))
+            self.bias_hh = Parameter(_creation.empty(num_chunks * hidden_size, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _uniform_init(self)
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += f", nonlinearity={self.nonlinearity}"
+        return s
+
+    def _check_rank(self, tensor, label):
+        if tensor.dim() not in (1, 2):
+            raise ValueError(f"{type(self).__name__}: Expected {label} to be 1D or 2D, got {tensor.dim()}D instead")
+
+    def _check_input(self, input):
+        if input.size(1) != self.input_size:
+            raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected {self.input_size}")
+
+    def _check_hidden(self, input, hx, index):
+        if input.size(0) != hx.size(0):
+            raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{index} batch size "
+                               f"{hx.size(0)}")
+        if hx.size(1) != self.hidden_size:
+            raise RuntimeError(f"hidden{index} has inconsistent hidden_size: got {hx.size(1)}, expected "
+                               f"{self.hidden_size}")
+
+    def _zeros_state(self, input):
+        return _creation.zeros((input.size(0), self.hidden_size), dtype=input.dtype)
+
+
+class _SingleStateCell(RNNCellBase):
+    """Forward shared by RNNCell and GRUCell: input (N, H_in) or (H_in), hx (N, H) or (H) -> h' like hx."""
+
+    def forward(self, input, hx=None):
+        self._check_rank(input, "input")
+        if hx is not None:
+            self._check_rank(hx, "hidden")
+        batched = input.dim() == 2
+        if not batched:
+            input = input.unsqueeze(0)
+        hx = self._zeros_state(input) if hx is None else (hx if batched else hx.unsqueeze(0))
+        self._check_input(input)
+        self._check_hidden(input, hx, 0)
+        h_next = self._step(linear(input, self.weight_ih, self.bias_ih), hx)
+        return h_next if batched else h_next.squeeze(0)
+
+
+class RNNCell(_SingleStateCell):
+    """One Elman RNN step h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu); G = 1.
+
+    Shape: input (N, H_in) or (H_in); hidden (N, H) or (H), zeros if omitted; output like hidden.
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device, dtype=dtype)
+        self.nonlinearity = nonlinearity
+
+    def _step(self, input_gates, hx):
+        if self.nonlinearity == "tanh":
+            return rnn_tanh_step(input_gates, hx, self.weight_hh, self.bias_hh)
+        if self.nonlinearity == "relu":
+            return rnn_relu_step(input_gates, hx, self.weight_hh, self.bias_hh)
+        raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
+
+
+class GRUCell(_SingleStateCell):
+    """One GRU step (gates r, z, n; see :class:`GRU`); G = 3.
+
+    Shape: input (N, H_in) or (H_in); hidden (N, H) or (H), zeros if omitted; output like hidden.
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
+
+    def _step(self, input_gates, hx):
+        return gru_step(input_gates, hx, self.weight_hh, self.bias_hh)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step (gates i, f, g, o; see :class:`LSTM`); G = 4.
+
+    Shape: input (N, H_in) or (H_in); hx = (h_0, c_0), each (N, H) or (H), zeros if omitted;
+    returns (h_1, c_1) shaped like them.
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)
+
+    def forward(self, input, hx=None):
+        self._check_rank(input, "input")
+        if hx is not None:
+            for index, value in enumerate(hx):
+                self._check_rank(value, f"hx[{index}]")
+        batched = input.dim() == 2
+        if not batched:
+            input = input.unsqueeze(0)
+        if hx is None:
+            hx = (self._zeros_state(input), self._zeros_state(input))
+        elif not batched:
+            hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
+        self._check_input(input)
+        self._check_hidden(input, hx[0], 0)
+        self._check_hidden(input, hx[1], 1)
+        h_next, c_next = lstm_step(linear(input, self.weight_ih, self.bias_ih), hx[0], hx[1], self.weight_hh,
+                                   self.bias_hh)
+        return (h_next, c_next) if batched else (h_next.squeeze(0), c_next.squeeze(0))
