@@ -1,8 +1,7 @@
 """Adadelta: steps scaled by the ratio of running RMS of past updates and of gradients."""
 import numpy as np
 
-from .._tensor import Tensor
-from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _new_step, _unsupported_flags
+from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _unsupported_flags, _zeros_like
 
 
 class Adadelta(Optimizer):
@@ -48,18 +47,10 @@ class Adadelta(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            for param, p, g in self._params_with_grad(group):
-                state = self.state[param]
-                if not state:
-                    state["step"] = _new_step()
-                    state["square_avg"] = Tensor._wrap(np.zeros_like(p))
-                    state["acc_delta"] = Tensor._wrap(np.zeros_like(p))
-                step_count = state["step"]._data
-                step_count += 1
+            for p, g, state, _ in self._steps(group, lambda p, g: _zeros_like(p, "square_avg", "acc_delta")):
                 _adadelta_update(p, g, state["square_avg"]._data, state["acc_delta"]._data, lr=float(group["lr"]),
                                  rho=group["rho"], eps=group["eps"], weight_decay=group["weight_decay"],
                                  maximize=group["maximize"])
-                param._version += 1
         return loss
 
 

@@ -3,7 +3,7 @@ import numpy as np
 
 from .._kernels import parallel
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_lr, _check_nonnegative, _scalar_dtype, _unsupported_flags
+from .optimizer import Optimizer, _check_lr, _check_nonnegative, _scalar_dtype, _unsupported_flags, _zeros_like
 
 
 class Adam(Optimizer):
@@ -65,19 +65,11 @@ class Adam(Optimizer):
         loss = self._evaluate(closure)
         for group in self.param_groups:
             amsgrad = group["amsgrad"]
-            for param, p, g in self._params_with_grad(group):
-                state = self.state[param]
-                if not state:
-                    state["step"] = Tensor._wrap(np.zeros((), _scalar_dtype()))
-                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p))
-                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p))
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p))
-                step_count = state["step"]._data
-                step_count += 1
+            fresh = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if amsgrad else ())
+            for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, *fresh)):
                 arrays = (p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                           state["max_exp_avg_sq"]._data if amsgrad else None)
-                hyper = dict(step=float(step_count), lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
+                hyper = dict(step=step, lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
                              weight_decay=group["weight_decay"], maximize=group["maximize"],
                              decoupled=group["decoupled_weight_decay"])
                 if p.flags.c_contiguous and g.flags.c_contiguous:
@@ -86,7 +78,6 @@ class Adam(Optimizer):
                     parallel.elementwise(_adam_update, arrays, ADAM_FLOP_PER_ELEMENT, **hyper)
                 else:
                     _adam_update(*arrays, **hyper)
-                param._version += 1
         return loss
 
 

@@ -1,8 +1,7 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
 import numpy as np
 
-from .._tensor import Tensor
-from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _new_step, _unsupported_flags
+from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _unsupported_flags, _zeros_like
 
 
 class Adamax(Optimizer):
@@ -45,18 +44,10 @@ class Adamax(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            for param, p, g in self._params_with_grad(group):
-                state = self.state[param]
-                if not state:
-                    state["step"] = _new_step()
-                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p))
-                    state["exp_inf"] = Tensor._wrap(np.zeros_like(p))
-                step_count = state["step"]._data
-                step_count += 1
-                _adamax_update(p, g, state["exp_avg"]._data, state["exp_inf"]._data, step=float(step_count),
+            for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, "exp_avg", "exp_inf")):
+                _adamax_update(p, g, state["exp_avg"]._data, state["exp_inf"]._data, step=step,
                                lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
                                weight_decay=group["weight_decay"], maximize=group["maximize"])
-                param._version += 1
         return loss
 
 

@@ -31,6 +31,11 @@ def _new_step():
     return Tensor._wrap(np.zeros((), _scalar_dtype()))
 
 
+def _zeros_like(p, *names):
+    """A fresh state entry of zeros shaped like ``p`` for each of ``names``."""
+    return {name: Tensor._wrap(np.zeros_like(p)) for name in names}
+
+
 def _scalar_state(value):
     """``value`` as a 0-d tensor of :func:`_scalar_dtype` (``step``, ``mu_product``, ``eta``... of old checkpoints)."""
     if isinstance(value, Tensor):
@@ -229,6 +234,24 @@ class Optimizer:
             if p.grad is not None:
                 found.append((p, p._data, p.grad._data))
         return found
+
+    def _steps(self, group, fresh_state):
+        """For each parameter of ``group`` with a gradient, (param array, grad array, state, step number) for its
+        update, the step counted from 1.
+
+        A parameter's first step gives its state ``step`` and then the entries ``fresh_state(p, g)`` returns (in
+        PyTorch's order); the step counter goes up before each update, and the parameter's version after it
+        (when the loop asks for the next parameter).
+        """
+        for param, p, g in self._params_with_grad(group):
+            state = self.state[param]
+            if not state:
+                state["step"] = _new_step()
+                state.update(fresh_state(p, g))
+            step_count = state["step"]._data
+            step_count += 1
+            yield p, g, state, float(step_count)
+            param._version += 1
 
     def state_dict(self):
         """The optimizer's state as a dict of ``'state'`` and ``'param_groups'``.

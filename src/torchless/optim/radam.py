@@ -1,8 +1,7 @@
 """RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
 import numpy as np
 
-from .._tensor import Tensor
-from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _new_step, _unsupported_flags
+from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _unsupported_flags, _zeros_like
 
 
 class RAdam(Optimizer):
@@ -53,19 +52,11 @@ class RAdam(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            for param, p, g in self._params_with_grad(group):
-                state = self.state[param]
-                if not state:
-                    state["step"] = _new_step()
-                    state["exp_avg"] = Tensor._wrap(np.zeros_like(p))
-                    state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p))
-                step_count = state["step"]._data
-                step_count += 1
-                _radam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, step=float(step_count),
+            for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, "exp_avg", "exp_avg_sq")):
+                _radam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, step=step,
                               lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
                               weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
                               maximize=group["maximize"])
-                param._version += 1
         return loss
 
 

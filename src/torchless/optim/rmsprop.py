@@ -1,8 +1,7 @@
 """RMSprop: gradients divided by a running root mean square, with optional momentum and centering."""
 import numpy as np
 
-from .._tensor import Tensor
-from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _new_step, _unsupported_flags
+from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _unsupported_flags, _zeros_like
 
 
 class RMSprop(Optimizer):
@@ -55,23 +54,14 @@ class RMSprop(Optimizer):
         loss = self._evaluate(closure)
         for group in self.param_groups:
             momentum, centered = group["momentum"], group["centered"]
-            for param, p, g in self._params_with_grad(group):
-                state = self.state[param]
-                if not state:
-                    state["step"] = _new_step()
-                    state["square_avg"] = Tensor._wrap(np.zeros_like(p))
-                    if momentum > 0:
-                        state["momentum_buffer"] = Tensor._wrap(np.zeros_like(p))
-                    if centered:
-                        state["grad_avg"] = Tensor._wrap(np.zeros_like(p))
-                step_count = state["step"]._data
-                step_count += 1
+            fresh = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ()) \
+                + (("grad_avg",) if centered else ())
+            for p, g, state, _ in self._steps(group, lambda p, g: _zeros_like(p, *fresh)):
                 _rmsprop_update(p, g, state["square_avg"]._data,
                                 state["grad_avg"]._data if centered else None,
                                 state["momentum_buffer"]._data if momentum > 0 else None,
                                 lr=float(group["lr"]), alpha=group["alpha"], eps=group["eps"],
                                 weight_decay=group["weight_decay"], momentum=momentum, maximize=group["maximize"])
-                param._version += 1
         return loss
 
 

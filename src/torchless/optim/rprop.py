@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _new_step, _unsupported_flags
+from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _unsupported_flags, _zeros_like
 
 
 class Rprop(Optimizer):
@@ -49,18 +49,13 @@ class Rprop(Optimizer):
         for group in self.param_groups:
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
-            for param, p, g in self._params_with_grad(group):
-                state = self.state[param]
-                if not state:
-                    state["step"] = _new_step()
-                    state["prev"] = Tensor._wrap(np.zeros_like(p))
-                    state["step_size"] = Tensor._wrap(np.full_like(g, float(group["lr"])))
-                step_count = state["step"]._data
-                step_count += 1
+
+            def fresh_state(p, g):
+                return {**_zeros_like(p, "prev"), "step_size": Tensor._wrap(np.full_like(g, float(group["lr"])))}
+            for p, g, state, _ in self._steps(group, fresh_state):
                 _rprop_update(p, g, state["prev"]._data, state["step_size"]._data, etaminus=etaminus,
                               etaplus=etaplus, step_size_min=step_size_min, step_size_max=step_size_max,
                               maximize=group["maximize"])
-                param._version += 1
         return loss
 
 
