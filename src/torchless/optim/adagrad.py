@@ -32,6 +32,8 @@ class Adagrad(Optimizer):
     State per parameter: ``step`` and ``sum``.
     """
 
+    _group_defaults = (("foreach", None), ("maximize", False), ("differentiable", False), ("fused", None))
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
         _check_lr(lr)
@@ -48,10 +50,6 @@ class Adagrad(Optimizer):
         state = self.state[param]
         state["step"] = _new_step()
         state["sum"] = Tensor._wrap(np.full_like(param._data, initial_accumulator_value))
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._fill_missing((("foreach", None), ("maximize", False), ("differentiable", False), ("fused", None)))
 
     def share_memory(self):
         """PyTorch moves the ``sum`` tensors to shared memory; NumPy arrays need nothing."""

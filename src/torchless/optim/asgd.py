@@ -34,6 +34,9 @@ class ASGD(Optimizer):
     State per parameter: ``step``, ``eta``, ``mu`` (0-d tensors of the default float dtype) and ``ax``.
     """
 
+    _group_defaults = COMMON_FLAGS
+    _counters = ("step", "eta", "mu")
+
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,
                  maximize=False, differentiable=False, capturable=False):
         _check_lr(lr)
@@ -42,10 +45,6 @@ class ASGD(Optimizer):
                     "foreach": foreach, "maximize": maximize}
         _unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._fill_missing(COMMON_FLAGS, counters=("step", "eta", "mu"))
 
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""

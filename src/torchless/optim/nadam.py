@@ -36,6 +36,9 @@ class NAdam(Optimizer):
     parameter's), ``exp_avg`` and ``exp_avg_sq``.
     """
 
+    _group_defaults = COMMON_FLAGS + (("decoupled_weight_decay", False),)
+    _counters = ("step", "mu_product")
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
@@ -46,10 +49,6 @@ class NAdam(Optimizer):
                     "maximize": maximize, "foreach": foreach}
         _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._fill_missing(COMMON_FLAGS + (("decoupled_weight_decay", False),), counters=("step", "mu_product"))
 
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""

@@ -120,8 +120,15 @@ class Optimizer:
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
+    # What unpickling an optimizer saved by an older version fills in (see _fill_missing): each optimizer
+    # names its group keys with their defaults, and its per-parameter counters.
+    _group_defaults = ()
+    _counters = ("step",)
+
     def __setstate__(self, state):
         self.__dict__.update(state)
+        if self._group_defaults:
+            self._fill_missing(self._group_defaults, self._counters)
 
     def _fill_missing(self, group_defaults, counters=("step",)):
         """After unpickling an optimizer saved by an older version: the group keys it lacked, with their

@@ -35,6 +35,8 @@ class RAdam(Optimizer):
     State per parameter: ``step``, ``exp_avg`` and ``exp_avg_sq``.
     """
 
+    _group_defaults = COMMON_FLAGS + (("decoupled_weight_decay", False),)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False,
                  *, foreach=None, maximize=False, capturable=False, differentiable=False):
         _check_lr(lr)
@@ -43,10 +45,6 @@ class RAdam(Optimizer):
                     "foreach": foreach, "decoupled_weight_decay": decoupled_weight_decay}
         _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._fill_missing(COMMON_FLAGS + (("decoupled_weight_decay", False),))
 
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""

@@ -36,6 +36,8 @@ class RMSprop(Optimizer):
     (centered).
     """
 
+    _group_defaults = COMMON_FLAGS + (("momentum", 0), ("centered", False))
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         _check_lr(lr)
@@ -44,10 +46,6 @@ class RMSprop(Optimizer):
                     "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize}
         _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._fill_missing(COMMON_FLAGS + (("momentum", 0), ("centered", False),))
 
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""

@@ -30,6 +30,8 @@ class Rprop(Optimizer):
     State per parameter: ``step``, ``prev`` (the previous, masked gradient) and ``step_size``.
     """
 
+    _group_defaults = COMMON_FLAGS
+
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False, foreach=None,
                  maximize=False, differentiable=False):
         _check_lr(lr)
@@ -38,10 +40,6 @@ class Rprop(Optimizer):
         defaults = {"lr": lr, "etas": etas, "step_sizes": step_sizes, "foreach": foreach, "maximize": maximize}
         _unsupported_flags(defaults, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        self._fill_missing(COMMON_FLAGS)
 
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
