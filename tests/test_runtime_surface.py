@@ -9,14 +9,16 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import Raised, outcome as raw_outcome
 
 
 def outcome(fn):
-    """(result repr or None, exception type name, message) of calling fn."""
-    try:
-        return repr(fn()).replace("torchless", "torch"), None, None
-    except Exception as error:  # noqa: BLE001 - the type is what is compared
-        return None, type(error).__name__, str(error)
+    """What fn() gives, comparable across the two libraries: its repr, or the exception's type name and
+    message (helpers.outcome), with "torchless" read as "torch"."""
+    result = raw_outcome(fn)
+    if isinstance(result, Raised):
+        return result.type, result.message.replace("torchless", "torch")
+    return repr(result).replace("torchless", "torch")
 
 
 # ---------------------------------------------------------------------------- devices
