@@ -126,8 +126,8 @@ class GradScaler:
                 self._scale[...] = new_scale
             else:
                 if not isinstance(new_scale, Tensor) or new_scale.numel() != 1 or new_scale.requires_grad:
-                    raise AssertionError("new_scale should be a float or a 1-element torch.cuda.FloatTensor or "
-                                         "torch.FloatTensor with requires_grad=False.")
+                    raise AssertionError("new_scale should be a float or a 1-element torchless.cuda.FloatTensor or "
+                                         "torchless.FloatTensor with requires_grad=False.")
                 self._scale[...] = new_scale.item()
         else:
             found = [s["found_inf"] for s in self._per_optimizer_states.values() if s["found_inf"] is not None]
