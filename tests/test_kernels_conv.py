@@ -21,7 +21,7 @@ try:
 except ImportError:  # running from a checkout without an install
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from torchless._kernels import conv, winograd
+from torchless._kernels import blas, conv, winograd
 from torchless._kernels.im2col import GRAM_CHUNK, gram
 
 TOLERANCE = {np.float32: 1e-4, np.float64: 1e-10}
@@ -502,9 +502,10 @@ def test_input_gradient_into_one_or_two_channels_is_not_taken_by_stacked_rows():
         assert conv.choose_backward_input((64, 16, 28, 28), w_shape, (28, 28), *args) == expected
 
 
-def test_input_gradient_into_eight_or_more_channels_is_a_gathered_flipped_convolution():
+def test_input_gradient_into_eight_or_more_channels_is_a_gathered_flipped_convolution(monkeypatch):
     """Where the flipped convolution runs on gathered columns, it beats col2im from 8 channels per group
     on (see GATHER_FLIPPED_MIN_CHANNELS), small problems included; below, col2im or stacked rows keep it."""
+    monkeypatch.setattr(blas, "WIDE_VECTORS", False)  # the 256-bit rules: up to 144 taps gathered
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     for gy_shape, channels, expected in (((64, 16, 28, 28), 8, "flipped"), ((64, 4, 28, 28), 16, "flipped"),
                                          ((1, 16, 28, 28), 16, "flipped"), ((64, 10, 14, 14), 5, "col2im"),
@@ -516,14 +517,20 @@ def test_input_gradient_into_eight_or_more_channels_is_a_gathered_flipped_convol
             assert flipped_forward == "gather"
 
 
-def test_dispatcher_takes_winograd_for_the_mid_size_benchmark_shapes():
+@pytest.mark.parametrize("wide_vectors", [False, True])
+def test_dispatcher_takes_winograd_for_the_mid_size_benchmark_shapes(monkeypatch, wide_vectors):
     """The rules must keep routing the shapes Winograd was measured to win on to it (and not
     the few-tile, many-channel ones where the kernel transform dominates)."""
+    monkeypatch.setattr(blas, "WIDE_VECTORS", wide_vectors)
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
     assert conv.choose_forward((16, 128, 28, 28), (128, 128, 3, 3), *args) == "winograd4"
     assert conv.choose_forward((8, 64, 56, 56), (64, 64, 3, 3), *args) == "winograd4"
-    # Up to 32 channels into 40 or more, gathered columns were measured faster (see gather.py).
-    assert conv.choose_forward((64, 32, 14, 14), (64, 32, 3, 3), *args) == "gather"
+    # Up to 32 channels into 40 or more, gathered columns were measured faster with 256-bit BLAS
+    # kernels, Winograd with AVX-512 ones (see gather.py); up to 8 channels gathering wins on both.
+    expected = "winograd4" if wide_vectors else "gather"
+    assert conv.choose_forward((64, 32, 14, 14), (64, 32, 3, 3), *args) == expected
+    assert conv.choose_backward_weight((64, 64, 14, 14), (64, 32, 14, 14), (3, 3), *args) == expected
+    assert conv.choose_forward((64, 8, 28, 28), (16, 8, 3, 3), *args) == "gather"
     assert conv.choose_forward((1, 128, 16, 16), (128, 128, 3, 3), *args) == "winograd2"   # 16 F(4x4), 64 F(2x2) tiles
     # One 14x14 image has 49 F(2x2) tiles: too few to pay for the kernel transform; one large
     # per-image GEMM over gathered columns is faster (measured, see gather.py).

@@ -13,7 +13,7 @@ from hypothesis import given
 from test_kernels_conv import (FAST, assert_close, conv_problems, dtypes, reference_backward_weight,
                                reference_forward)
 
-from torchless._kernels import conv, gather
+from torchless._kernels import blas, conv, gather
 
 MODEL_SHAPES = [
     # N, C, H, W, O, k, stride, pad, dilation, groups
@@ -129,25 +129,32 @@ def test_integer_inputs_stay_exact():
     np.testing.assert_array_equal(y, reference_forward(x, w, *args).astype(np.int64))
 
 
+NARROW = "with 256-bit BLAS kernels only"  # where AVX-512 machines measured Winograd faster (gather.suits)
+
+
 @pytest.mark.parametrize("shape, kernel, chosen", [
     ((1, 1, 28, 28, 5), 3, True),      # batch-1 inference
     ((1, 5, 14, 14, 10), 3, True),
     ((64, 1, 28, 28, 5), 3, True),     # one input channel: any batch
     ((64, 5, 14, 14, 10), 3, True),
-    ((64, 8, 32, 32, 64), 3, True),    # up to 144 taps: any batch, in chunks
-    ((64, 16, 32, 32, 32), 3, True),
+    ((64, 8, 32, 32, 64), 3, True),    # up to 72 taps: any batch, in chunks
+    ((64, 16, 32, 32, 32), 3, NARROW),  # up to 144 taps into 8 or more: with 256-bit BLAS kernels only
     ((64, 1, 224, 224, 8), 3, True),
     ((64, 1, 28, 28, 32), 5, True),    # larger kernels up to 150 taps
     ((64, 6, 28, 28, 16), 5, True),
     ((8, 1, 64, 64, 32), 7, True),
-    ((64, 32, 14, 14, 64), 3, True),   # up to 288 taps into 40 or more channels
-    ((16, 20, 32, 32, 40), 3, True),
+    ((64, 32, 14, 14, 64), 3, NARROW),  # up to 288 taps into 40 or more: 256-bit BLAS kernels only
+    ((16, 20, 32, 32, 40), 3, NARROW),
     ((32, 17, 28, 28, 32), 3, False),  # many channels and pixels: one large GEMM or Winograd is faster
     ((32, 32, 28, 28, 32), 3, False),
     ((32, 33, 28, 28, 64), 3, False),
     ((8, 32, 64, 64, 32), 7, False),
 ])
-def test_dispatcher_rule(shape, kernel, chosen):
+@pytest.mark.parametrize("wide_vectors", [False, True])
+def test_dispatcher_rule(monkeypatch, shape, kernel, chosen, wide_vectors):
+    monkeypatch.setattr(blas, "WIDE_VECTORS", wide_vectors)
+    if chosen is NARROW:
+        chosen = not wide_vectors
     N, C, H, W, O = shape
     pad = kernel // 2
     args = ((1, 1), ((pad, pad), (pad, pad)), (1, 1), 1)

@@ -37,6 +37,25 @@ SPLIT_MIN_FLOP = 2 ** 26
 # CPU time / wall time 1.00 up to there, 1.99 above), so those skip the switch and its ~4 us.
 BLAS_OWN_SINGLE_THREAD_MAX = 64 ** 3
 
+
+def _has_wide_vectors():
+    """Whether this CPU has AVX-512, with which OpenBLAS runs its 512-bit kernels (NumPy's own
+    detection of the CPU's features, made at its import: free to ask)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # NumPy < 2
+        try:
+            from numpy.core._multiarray_umath import __cpu_features__
+        except ImportError:
+            return False
+    return bool(__cpu_features__.get("AVX512F"))
+
+
+# Some algorithm choices measured differently on AVX-512 machines (see gather.suits); fixed per
+# machine, so the choice, and with it every result, stays deterministic.
+WIDE_VECTORS = _has_wide_vectors()
+
+
 _UNRESOLVED = object()
 _blas_libraries = _UNRESOLVED
 

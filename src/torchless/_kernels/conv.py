@@ -347,10 +347,11 @@ _backward_weight_algorithm = _memoised(choose_backward_weight)
 # least parallel.MIN_PARALLEL_FLOP); below, its two gradients run at once instead (conv2d_backward).
 # Measured (harness A/B, shards held on separate cores, see parallel._cores_apart), splitting both
 # gradients from 2**22 instead: 64x1x28x28->5 (4.5 MFLOP) fwd+bwd 1.19, 64x5x14x14->10 (11 MFLOP)
-# 1.10, course-CNN training step 1.05. The forward, which has no such pairing, pays from 2**23:
-# 64x5x14x14->10 forward 0.90 and fwd+bwd 0.92 when split; 64x1x28x28->5 1.00.
+# 1.10, course-CNN training step 1.05. The forward, which has no such pairing, paid from 2**23 on an
+# AVX2 machine (64x5x14x14->10 (11 MFLOP) forward 0.90 and fwd+bwd 0.92 when split) but lost on an
+# AVX-512 one, whose hand-off to a helper took ~90 us (the same forward split / whole: 1.2-1.4,
+# 470 vs 380 us); so it too is split from 2**24.
 CONV_SPLIT_MIN_FLOP = 2 ** 24
-FORWARD_SPLIT_MIN_FLOP = 2 ** 23
 
 
 def _flop(batch, out_channels, out_hw, w_shape):
@@ -358,12 +359,12 @@ def _flop(batch, out_channels, out_hw, w_shape):
     return 2 * batch * out_channels * out_hw[0] * out_hw[1] * w_shape[1] * w_shape[2] * w_shape[3]
 
 
-def _batch_shards(batch, out_channels, out_hw, w_shape, min_flop=None):
+def _batch_shards(batch, out_channels, out_hw, w_shape):
     """Slices of the batch to run at once, or None to run the call whole."""
     if batch < 2:
         return None
     flop = _flop(batch, out_channels, out_hw, w_shape)
-    if flop < (CONV_SPLIT_MIN_FLOP if min_flop is None else min_flop):
+    if flop < CONV_SPLIT_MIN_FLOP:
         return None
     count = parallel.shard_count(batch, flop)
     return None if count == 1 else parallel.split(batch, count)
@@ -377,7 +378,7 @@ def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias
     if x.size == 0 or w.size == 0:
         y = np.zeros((x.shape[0], w.shape[0], *out_hw), dtype=np.result_type(x, w))
         return y if bias is None else _add_bias(y, bias)
-    slices = _batch_shards(x.shape[0], w.shape[0], out_hw, w.shape, FORWARD_SPLIT_MIN_FLOP)
+    slices = _batch_shards(x.shape[0], w.shape[0], out_hw, w.shape)
     if slices is None:
         return _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias)
     y = np.empty((x.shape[0], w.shape[0], *out_hw), np.result_type(x, w))

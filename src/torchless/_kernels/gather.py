@@ -28,7 +28,7 @@ import threading
 
 import numpy as np
 
-from . import COPY_ROWS_MIN_SIZE, copy_rows
+from . import COPY_ROWS_MIN_SIZE, blas, copy_rows
 from .blas import matmul
 from .im2col import conv_output_hw
 
@@ -66,6 +66,13 @@ MAX_CACHED_BYTES = 128 * 2**20
 #   481/610 us; 3x3 into 16-32 channels is a toss-up with Winograd and stacked rows (0.57-1.48),
 #   and many channels over many pixels lose (8x64x56x56->64 23.3 vs 15.0 ms, 16x128x28x28->128
 #   45.5 vs 22.9: one large GEMM or Winograd beats per-image products).
+# The 144- and 288-tap rules hold where BLAS runs 256-bit vectors. Where it runs AVX-512
+# (blas.WIDE_VECTORS: an AMD EPYC with AVX-512, OpenBLAS's SkylakeX kernels) Winograd F(4x4) wins
+# those shapes instead, above all in the weight gradient: fastest of 25 blocks, forward / weight
+# gradient, gather vs Winograd F(4x4), ms: 64x32x14x14->64 3.5 / 4.6 vs 2.6-2.9 / 3.2,
+# 64x16x28x28->32 4.0 / 5.5 vs 3.7 / 4.0, 32x24x28x28->48 3.9 / 5.2 vs 3.1 / 3.1,
+# 16x32x32x32->64 4.2 / 5.2 vs 4.2 / 5.0, 16x16x56x56->32 3.7 / 5.2 vs 3.8 / 4.0; up to 72 taps
+# gathering still wins there (64x8x28x28->16 1.17 / 1.28 vs 1.41 / 1.63).
 FEW_TAPS = 72
 FEW_TAPS_MANY_OUTPUTS, MANY_OUTPUTS = 144, 8
 FEW_TAPS_WIDE_OUTPUTS, WIDE_OUTPUTS = 288, 40
@@ -86,8 +93,8 @@ def suits(x_shape, w_shape, stride, padding, dilation, groups):
     pixels = ((H + top + bottom - dH * (kH - 1) - 1) // sH + 1) * ((W + left + right - dW * (kW - 1) - 1) // sW + 1)
     image_columns = groups * taps * pixels
     if (taps <= FEW_TAPS or (kH * kW > 9 and taps <= FEW_TAPS_LARGE_KERNEL)
-            or (taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= MANY_OUTPUTS)
-            or (taps <= FEW_TAPS_WIDE_OUTPUTS and O // groups >= WIDE_OUTPUTS)):
+            or (not blas.WIDE_VECTORS and taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= MANY_OUTPUTS)
+            or (not blas.WIDE_VECTORS and taps <= FEW_TAPS_WIDE_OUTPUTS and O // groups >= WIDE_OUTPUTS)):
         return image_columns <= MAX_IMAGE_COLUMNS
     return N * image_columns <= SMALL_PROBLEM_COLUMNS and taps <= SMALL_PROBLEM_MAX_TAPS
 
