@@ -162,6 +162,18 @@ def test_dispatcher_rule(monkeypatch, shape, kernel, chosen, wide_vectors):
     assert (conv.choose_backward_weight((N, O, H, W), (N, C, H, W), (kernel, kernel), *args) == "gather") == chosen
 
 
+@pytest.mark.parametrize("wide_vectors", [False, True])
+def test_mid_size_layers_gather_wherever_winograd_does_not_apply(monkeypatch, wide_vectors):
+    """The AVX-512 exception to the 144-tap rule is Winograd's: at stride 2 (or in integers) the
+    columns are gathered on every machine."""
+    monkeypatch.setattr(blas, "WIDE_VECTORS", wide_vectors)
+    strided = ((2, 2), ((1, 1), (1, 1)), (1, 1), 1)
+    assert conv.choose_forward((64, 16, 32, 32), (32, 16, 3, 3), *strided) == "gather"
+    assert conv.choose_backward_weight((64, 32, 16, 16), (64, 16, 32, 32), (3, 3), *strided) == "gather"
+    stride_one = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert conv.choose_forward((64, 16, 32, 32), (32, 16, 3, 3), *stride_one, np.dtype(np.int64)) == "gather"
+
+
 def test_large_per_image_products_are_gathered_where_im2col_was_the_fallback():
     """A single 14x14 image with many channels is too few tiles for Winograd and too few pixels for
     stacked kernel rows; its one per-image GEMM is large, so the forward gathers (measured)."""

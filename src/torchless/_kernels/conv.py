@@ -255,14 +255,15 @@ def choose_forward(x_shape, w_shape, stride, padding, dilation, groups, dtype=No
     """Name of the forward algorithm for these shapes (deterministic rules, set by measurement)."""
     if _is_pointwise(w_shape[2:], stride, padding):
         return "pointwise"
-    if gather.suits(x_shape, w_shape, stride, padding, dilation, groups):
-        return "gather"
     N, C, H, W = x_shape
     out_hw = conv_output_hw((H, W), w_shape[2:], stride, padding, dilation)
+    tile = None
     if not _exact_only(dtype) and _winograd_forward_applies(x_shape, w_shape, stride, padding, dilation, groups):
         tile = _winograd_tile(C, w_shape[0], N, out_hw)
-        if tile:
-            return f"winograd{tile}"
+    if gather.suits(x_shape, w_shape, stride, padding, dilation, groups, tile):
+        return "gather"
+    if tile:
+        return f"winograd{tile}"
     if tuple(stride) == (1, 1) and N * out_hw[0] * out_hw[1] >= ROWSTACK_MIN_PIXELS:
         return "rowstack"
     if gather.per_image_gemm_is_large(w_shape, out_hw, groups):
@@ -295,14 +296,15 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
 def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilation, groups, dtype=None):
     if _is_pointwise(kernel_hw, stride, padding):
         return "pointwise"
-    if gather.suits(x_shape, (gy_shape[1], x_shape[1] // groups, *kernel_hw), stride, padding, dilation, groups):
-        return "gather"
+    w_shape = (gy_shape[1], x_shape[1] // groups, *kernel_hw)
+    tile = None
     if not _exact_only(dtype) and winograd.supports(kernel_hw, stride, dilation, groups):
         tile = _winograd_tile(x_shape[1], gy_shape[1], gy_shape[0], gy_shape[2:],
                               WINOGRAD_WEIGHT_MIN_CHANNEL_PRODUCT)
-        if tile:
-            return f"winograd{tile}"
-    w_shape = (gy_shape[1], x_shape[1] // groups, *kernel_hw)
+    if gather.suits(x_shape, w_shape, stride, padding, dilation, groups, tile):
+        return "gather"
+    if tile:
+        return f"winograd{tile}"
     # Measured with every product on one BLAS thread (split when large), ms, gather / im2col /
     # stacked rows: 1x256x14x14->256 3.9 / 4.2 / 6.3; 8x64x56x56->128 stride 2 16.4 / 17.5 / -.
     if gather.per_image_gemm_is_large(w_shape, gy_shape[2:], groups):

@@ -68,7 +68,7 @@ MAX_CACHED_BYTES = 128 * 2**20
 #   45.5 vs 22.9: one large GEMM or Winograd beats per-image products).
 # The 144- and 288-tap rules hold where BLAS runs 256-bit vectors. Where it runs AVX-512
 # (blas.WIDE_VECTORS: an AMD EPYC with AVX-512, OpenBLAS's SkylakeX kernels) Winograd F(4x4) wins
-# those shapes instead, above all in the weight gradient: fastest of 25 blocks, forward / weight
+# those shapes instead, where it applies, above all in the weight gradient: fastest of 25 blocks, forward / weight
 # gradient, gather vs Winograd F(4x4), ms: 64x32x14x14->64 3.5 / 4.6 vs 2.6-2.9 / 3.2,
 # 64x16x28x28->32 4.0 / 5.5 vs 3.7 / 4.0, 32x24x28x28->48 3.9 / 5.2 vs 3.1 / 3.1,
 # 16x32x32x32->64 4.2 / 5.2 vs 4.2 / 5.0, 16x16x56x56->32 3.7 / 5.2 vs 3.8 / 4.0; up to 72 taps
@@ -84,17 +84,19 @@ SMALL_PROBLEM_MAX_TAPS = 576       # ... and Cg*kH*kW up to this
 _per_thread = threading.local()
 
 
-def suits(x_shape, w_shape, stride, padding, dilation, groups):
-    """Whether this algorithm is the fastest for the problem (the rule measured above)."""
+def suits(x_shape, w_shape, stride, padding, dilation, groups, winograd_tile=None):
+    """Whether this algorithm is the fastest for the problem (the rule measured above); ``winograd_tile``
+    is the Winograd tile the problem would otherwise get, if any."""
     N, C, H, W = x_shape
     O, Cg, kH, kW = w_shape
     (sH, sW), ((top, bottom), (left, right)), (dH, dW) = stride, padding, dilation
     taps = Cg * kH * kW
     pixels = ((H + top + bottom - dH * (kH - 1) - 1) // sH + 1) * ((W + left + right - dW * (kW - 1) - 1) // sW + 1)
     image_columns = groups * taps * pixels
+    beats_winograd = winograd_tile is None or not blas.WIDE_VECTORS
     if (taps <= FEW_TAPS or (kH * kW > 9 and taps <= FEW_TAPS_LARGE_KERNEL)
-            or (not blas.WIDE_VECTORS and taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= MANY_OUTPUTS)
-            or (not blas.WIDE_VECTORS and taps <= FEW_TAPS_WIDE_OUTPUTS and O // groups >= WIDE_OUTPUTS)):
+            or (beats_winograd and taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= MANY_OUTPUTS)
+            or (beats_winograd and taps <= FEW_TAPS_WIDE_OUTPUTS and O // groups >= WIDE_OUTPUTS)):
         return image_columns <= MAX_IMAGE_COLUMNS
     return N * image_columns <= SMALL_PROBLEM_COLUMNS and taps <= SMALL_PROBLEM_MAX_TAPS
 
