@@ -236,6 +236,7 @@ def test_products_padded_to_the_blas_row_block_give_only_the_real_rows(monkeypat
     of 4 (gather.padded_rows): the extra rows must reach neither the output, with or without the
     bias in the product, nor the weight gradient, whose padded output-gradient buffer is reused by
     the next call."""
+    monkeypatch.setattr(blas, "WIDE_VECTORS", False)  # rows are padded with 256-bit BLAS kernels only
     products = []
     matmul = gather.matmul
     monkeypatch.setattr(gather, "matmul", lambda a, b, **kw: products.append(a.shape[-2:]) or matmul(a, b, **kw))
@@ -278,9 +279,14 @@ def test_a_small_output_is_computed_with_the_kernel_as_it_is(monkeypatch, out_ch
     gather.release_plans()
 
 
-def test_row_padding_rule():
+def test_row_padding_rule(monkeypatch):
     """Padded where OpenBLAS's narrow remainder kernels cost more than zero rows (measured): a remainder
-    of 3 always, of 1 or 2 from 9 rows on in deep products, never past MAX_PADDED_ROWS."""
+    of 3 always, of 1 or 2 from 9 rows on in deep products, never past MAX_PADDED_ROWS; never with
+    AVX-512 kernels."""
+    monkeypatch.setattr(blas, "WIDE_VECTORS", True)
+    assert [gather.padded_rows(rows, depth) for rows in range(1, 18) for depth in (10, 46)] == [
+        rows for rows in range(1, 18) for depth in (10, 46)]
+    monkeypatch.setattr(blas, "WIDE_VECTORS", False)
     assert [gather.padded_rows(rows, 10) for rows in range(1, 18)] == [
         1, 2, 4, 4, 5, 6, 8, 8, 9, 10, 12, 12, 13, 14, 16, 16, 17]
     assert [gather.padded_rows(rows, 46) for rows in range(1, 18)] == [
