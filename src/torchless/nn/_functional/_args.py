@@ -8,9 +8,11 @@ one with several. :func:`native` gives a Python function the same parsing and me
 import functools
 import numbers
 import operator
+import os
 
 from ..._tensor import Tensor
 from ..parameter import Parameter as _Parameter
+from ._keyword_order import unordered_map_order
 
 __all__ = ["Param", "native", "check_tensor", "call_key", "CheckedCalls"]
 
@@ -159,11 +161,59 @@ class Signature:
         return bound
 
 
+# ---------------------------------------------------------------------------- "invalid combination"
 def _describe_call(args, kwargs):
-    """PyTorch's "got (Tensor, Tensor, stride=float)": keyword arguments come out in reverse order."""
+    """PyTorch's "got (Tensor, Tensor, stride=float)", keyword arguments in its C++ map's order."""
     text = "".join(f"{_tp_name(a)}, " for a in args)
-    text += "".join(f"{k}={_tp_name(v)}, " for k, v in reversed(list(kwargs.items())))
+    text += "".join(f"{k}={_tp_name(kwargs[k])}, " for k in unordered_map_order(list(kwargs)))
     return "(" + (text[:-2] if args else text) + ")"
+
+
+def _described_with_items(value):
+    """A value as PyTorch's "didn't match" line shows it: "tuple of (int, float)", "list of [int]", "float"."""
+    if isinstance(value, tuple):
+        return "tuple of (" + ", ".join(_tp_name(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list):
+        return "list of [" + ", ".join(_tp_name(v) for v in value) + "]"
+    return _tp_name(value)
+
+
+def _legacy_name(param):
+    """The name PyTorch's message formatter reads from the printed parameter: its last word, which for a
+    parameter with a default is the default ("None", "1", '"valid"'), so no keyword ever matches it."""
+    return param.describe().rsplit(" ", 1)[-1]
+
+
+def _legacy_type_matches(param, value):
+    """The formatter's type check: the printed type before the name, so a parameter with a default
+    ("Tensor bias =") never matches, and "tuple of ints" matches nothing."""
+    if not param.required:
+        return False
+    accepted = {"Tensor": ("Tensor",), "Tensor?": ("Tensor",), "int": ("int", "long"), "int?": ("int", "long"),
+                "bool": ("bool",), "str": ("str",)}.get(param.kind, ())
+    return _tp_name(value) in accepted
+
+
+def _why_not(signature, args, kwargs):
+    """The "didn't match because ..." line PyTorch puts under an overload taking as many arguments as the call
+    gives ('' for another count)."""
+    names = [_legacy_name(p) for p in signature.params]
+    if len(args) + len(kwargs) != len(names):
+        return ""
+    if kwargs:
+        looked_at = names[max(len(names) - len(kwargs), 0):]
+        unmatched = [k for k in unordered_map_order(list(kwargs)) if k not in looked_at]
+        if unmatched:
+            return "      didn't match because some of the keywords were incorrect: " + ", ".join(unmatched) + "\n"
+    # Marked in red where the terminal shows it, else between exclamation marks
+    colour = os.isatty(1) and os.isatty(2)
+    bad, bad_end, good, good_end = ("\33[31;1m", "\33[0m", "\33[32;1m", "\33[0m") if colour else ("!", "!", "", "")
+    parts = []
+    for i, (param, name) in enumerate(zip(signature.params, names)):
+        value = args[i] if i < len(args) else kwargs[name]
+        shown = ("" if i < len(args) else f"{name}=") + _described_with_items(value)
+        parts.append(f"{good}{shown}{good_end}" if _legacy_type_matches(param, value) else f"{bad}{shown}{bad_end}")
+    return "      didn't match because some of the arguments have invalid types: (" + ", ".join(parts) + ")\n"
 
 
 def native(name, *overloads, list_size):
@@ -184,7 +234,7 @@ def native(name, *overloads, list_size):
                     return fn(**signature.convert(bound))
             raise TypeError(f"{name}() received an invalid combination of arguments - got "
                             f"{_describe_call(args, kwargs)}, but expected one of:\n"
-                            + "".join(f" * {s.describe()}\n" for s in signatures))
+                            + "".join(f" * {s.describe()}\n{_why_not(s, args, kwargs)}" for s in signatures))
 
         return parsed
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from ...autograd.function import Function
 from ._moments import mean, normalize_rows, normalize_rows_backward, quiet
+from .normalization import _empty_batch_norm
 from ._norm_checks import (check_bool_arg, check_float_arg, check_kernel_dtypes, check_mixed_dtypes,
                            check_tensor_arg, compute_dtype)
 
@@ -100,6 +101,20 @@ def _check_running_dtypes(input, running_mean, running_var):
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {running_var.dtype.scalar_name}")
 
 
+def _empty_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats):
+    """PyTorch's path for an input without elements: batch_norm's (a copy, times weight[0] plus bias[0], of
+    the parameters repeated over the batch, so an empty batch has no first element), then, when the
+    input's statistics are used, the running statistics set to their mean over the batch, which for an
+    empty batch is NaN."""
+    batch = input.size(0)
+    out = _empty_batch_norm(input, *(None if t is None else t.repeat(batch) for t in (weight, bias)))
+    if batch == 0 and use_input_stats:
+        for running in (running_mean, running_var):
+            if running is not None and running.is_floating_point():
+                running._data[...] = np.nan
+    return out
+
+
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
                   momentum=0.1, eps=1e-5):
     """Normalise each channel of each sample of input (N, C, *) over its spatial positions; output: same shape.
@@ -123,6 +138,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
     batch, channels = input.size(0), input.size(1)
     _check_repeatable((weight, bias, running_mean, running_var))
+    if input.numel() == 0:
+        return _empty_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats)
     for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                          ("bias", bias)):
         if tensor is not None and batch * tensor.numel() != batch * channels:

@@ -1,7 +1,9 @@
 """Batch normalisation (``batch_norm``): one fused node with the analytic backward, and the running statistics."""
 import numpy as np
 
+from ... import _dtype
 from ...autograd.function import Function
+from ._norm_checks import check_bool_arg, check_float_arg, check_tensor_arg
 
 __all__ = ["batch_norm"]
 
@@ -16,9 +18,13 @@ class BatchNorm(Function):
 
     saved = ("xhat", "weight")
 
-    def forward(self, x, weight, bias, running_mean=None, running_var=None, training=False, momentum=0.1, eps=1e-5):
+    def forward(self, x, weight, bias, running_mean=None, running_var=None, training=False, momentum=0.1, eps=1e-5,
+                compute_in_float32=False):
         N, C = x.shape[:2]
+        self.input_dtype = x.dtype
         x3 = x.reshape(N, C, -1)
+        if compute_in_float32:  # a float16 input with float32 parameters: PyTorch computes in float32
+            x3 = x3.astype(np.float32)
         self.input_shape, self.training, self.weight = x.shape, training, weight
         self.count = N * x3.shape[2]
         channel = (1, C, 1)
@@ -41,7 +47,7 @@ class BatchNorm(Function):
         y = centered * weight.reshape(channel) if weight is not None else centered.copy()
         if bias is not None:
             y += bias.reshape(channel)
-        return y.reshape(x.shape)
+        return y.reshape(x.shape).astype(x.dtype, copy=False)
 
     def backward(self, grad):
         xhat, channel = self.xhat, (1, -1, 1)
@@ -59,7 +65,7 @@ class BatchNorm(Function):
                 gx *= scale.reshape(channel)
             else:
                 gx = g * scale.reshape(channel)
-            gx = gx.reshape(self.input_shape)
+            gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
         return gx, sum_g_xhat if need_w else None, sum_g if need_b else None
 
     def name(self):
@@ -79,13 +85,62 @@ def _check_features(name, tensor, channels):
         raise RuntimeError(f"{name} should contain {channels} elements not {tensor.numel()}")
 
 
-def _check_dtypes(input, parameters):
-    if any(p.dtype != input.dtype for p in parameters):
-        if input.dtype.name != "float32":
-            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
-        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+def _check_arguments(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    """torch.batch_norm's argument parser (F.batch_norm passes everything to it by position)."""
+    fn = "batch_norm"
+    check_tensor_arg(input, fn, "input", 1, optional=False)
+    check_tensor_arg(weight, fn, "weight", 2)
+    check_tensor_arg(bias, fn, "bias", 3)
+    check_tensor_arg(running_mean, fn, "running_mean", 4)
+    check_tensor_arg(running_var, fn, "running_var", 5)
+    check_bool_arg(training, fn, "training", 6)
+    check_float_arg(momentum, fn, "momentum", 7)  # None too: nn.BatchNorm turns momentum=None into a float
+    check_float_arg(eps, fn, "eps", 8)
+
+
+def _empty_batch_norm(input, weight, bias):
+    """PyTorch's answer for an input without elements, before any size or dtype check: a copy of the input,
+    times weight[0] plus bias[0] (kept in the graph), running statistics untouched."""
+    out = input.clone()
+    if weight is not None:
+        out = out * _first(weight)
+    if bias is not None:
+        out = out + _first(bias)
+    return out
+
+
+def _first(tensor):
+    """``tensor[0]``, failing as PyTorch's C++ select does (its messages differ from indexing's)."""
+    if tensor.dim() == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    if tensor.shape[0] == 0:
+        raise IndexError(f"select(): index 0 out of range for tensor of size {list(tensor.shape)} at dimension 0")
+    return tensor[0]
+
+
+def _check_dtypes(input, weight, bias, running_mean, running_var, training):
+    """The CPU kernel's dtype checks, in its order; returns whether the parameters are float32 for a
+    half-precision input (computed in float32, as PyTorch does).
+
+    The kernel is chosen by the input's dtype (floating only); the parameters are "mixed" when the first
+    one given is of another dtype than the input, and must then all be float32 for a float16 input.
+    Otherwise each is read as the input's dtype, in the order the kernel reads them.
+    """
     if not input.is_floating_point():
         raise NotImplementedError(f"\"batch_norm\" not implemented for '{input.dtype.scalar_name}'")
+    parameters = [t for t in (weight, bias, running_mean, running_var) if t is not None]
+    if parameters and parameters[0].dtype != input.dtype:
+        if any(p.dtype != _dtype.float32 for p in parameters):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if input.dtype != _dtype.float16:
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+        return True
+    # Training updates the running statistics first; evaluation reads the affine parameters first.
+    read = (running_mean, running_var, weight, bias) if training else (weight, bias, running_mean, running_var)
+    for tensor in read:
+        if tensor is not None and tensor.dtype != input.dtype:
+            raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {tensor.dtype.scalar_name}")
+    return False
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
@@ -102,7 +157,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
-    channels = input.size(1)
+    _check_arguments(input, weight, bias, running_mean, running_var, training, momentum, eps)
+    if input.numel() == 0:
+        return _empty_batch_norm(input, weight, bias)
+    # PyTorch counts no features in a 1-D input: its parameters fail the size checks, or, if none is
+    # given, the kernel fails reading dim 1.
+    channels = input.size(1) if input.dim() > 1 else 0
     _check_features("running_mean", running_mean, channels)
     if running_mean is None and not training:
         raise RuntimeError("running_mean must be defined in evaluation mode")
@@ -111,8 +171,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise RuntimeError("running_var must be defined in evaluation mode")
     _check_features("weight", weight, channels)
     _check_features("bias", bias, channels)
-    _check_dtypes(input, [t for t in (weight, bias, running_mean, running_var) if t is not None])
+    input.size(1)  # a 1-D input without parameters fails here, with PyTorch's IndexError
+    mixed = _check_dtypes(input, weight, bias, running_mean, running_var, training)
     return BatchNorm.apply(input, weight, bias,
                            running_mean=None if running_mean is None else running_mean._data,
                            running_var=None if running_var is None else running_var._data,
-                           training=training, momentum=momentum, eps=eps)
+                           training=training, momentum=float(momentum), eps=float(eps), compute_in_float32=mixed)

@@ -18,7 +18,8 @@ from ..._kernels import pool as kernels
 from ..._kernels import pool3d
 from ..._tensor import Tensor
 from ...autograd.function import Function, records
-from ._args import CheckedCalls, Param, _is_index, call_key, check_tensor, native
+from ._args import CheckedCalls, Param, _is_index, _tp_name, call_key, check_tensor, native
+from ._args import _int_list as _unpacked_int_list
 from .activation import relu
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
@@ -188,13 +189,32 @@ def _adaptive_max_pool_planes(planes, output_size):
 
 # ---------------------------------------------------------------------------- argument checks
 def _int_list(value, fn, name, position=None):
-    """An int or a sequence of ints as a tuple (PyTorch's IntArrayRef), or its TypeError."""
+    """An int or a sequence of ints as a tuple (PyTorch's IntArrayRef), or its TypeError.
+
+    PyTorch's parser looks at the first element of a sequence only (a bool there is refused), and names
+    that element only for an argument given by position; a later non-int fails when the sequence is
+    unpacked (where a bool passes as an int).
+    """
     where = f" (position {position})" if position else ""
     if _is_index(value):
         return (int(value),)
-    if isinstance(value, (tuple, list)) and all(_is_index(v) for v in value):
-        return tuple(int(v) for v in value)
-    raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, not {type(value).__name__}")
+    if not isinstance(value, (tuple, list)) or (not position and value and not _is_index(value[0])):
+        raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, not {_tp_name(value)}")
+    if value and not _is_index(value[0]):
+        raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, but found element of type "
+                        f"{_tp_name(value[0])} at pos 0")
+    converted = _unpacked_int_list(value, len(value))
+    if isinstance(converted, int):
+        raise TypeError(f"{fn}(): argument '{name}' failed to unpack the object at pos {converted} with error "
+                        f"\"type must be tuple of ints,but got {_tp_name(value[converted - 1])}\"")
+    return tuple(converted)
+
+
+def _check_bool(value, fn, name, position=None):
+    """A ``bool`` parameter of PyTorch's parser takes True and False only (not 0, 1 or None)."""
+    if not isinstance(value, (bool, np.bool_)):
+        where = f" (position {position})" if position else ""
+        raise TypeError(f"{fn}(): argument '{name}'{where} must be bool, not {_tp_name(value)}")
 
 
 def _pair(values, default=None):
@@ -297,7 +317,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     key = call_key((input, kernel_size, stride, padding, dilation, ceil_mode))
     plan = _max_pool2d_checked.get(key)
     if plan is None:
-        params = _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode)
+        params = _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
         plan = _max_pool2d_checked.remember(key, (params, kernels.tiled_output_hw(input.shape, *params, ceil_mode)))
     params, tiled_hw = plan
     if tiled_hw is not None and not (return_indices or records(input)):
@@ -307,20 +327,25 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return _max_pool(input, 2, *params, ceil_mode, return_indices, "MaxPool2DWithIndicesBackward0")
 
 
-def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode):
-    """max_pool2d's checks, in PyTorch's order; (kernel, stride, padding, dilation) as pairs."""
+def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=False):
+    """max_pool2d's checks, in PyTorch's order; (kernel, stride, padding, dilation) as pairs.
+
+    With return_indices PyTorch calls max_pool2d_with_indices, whose name its parser's TypeErrors carry.
+    """
     fn = "max_pool2d"
-    check_tensor(input, fn)
-    kernel = _int_list(kernel_size, fn, "kernel_size", 2)
+    parsed = "max_pool2d_with_indices" if return_indices else fn
+    check_tensor(input, parsed)
+    kernel = _int_list(kernel_size, parsed, "kernel_size", 2)
+    stride = () if stride is None else _int_list(stride, parsed, "stride", 3)
+    padding = _int_list(padding, parsed, "padding", 4)
+    dilation = _int_list(dilation, parsed, "dilation", 5)
+    _check_bool(ceil_mode, parsed, "ceil_mode", 6)  # the parser's checks all come before the sizes'
     if len(kernel) not in (1, 2):
         raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
-    stride = () if stride is None else _int_list(stride, fn, "stride", 3)
     if len(stride) > 2:
         raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of two ints")
-    padding = _int_list(padding, fn, "padding", 4)
     if len(padding) not in (1, 2):
         raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of two ints")
-    dilation = _int_list(dilation, fn, "dilation", 5)
     if len(dilation) not in (1, 2):
         raise RuntimeError(f"{fn}: dilation must be either a single int, or a tuple of two ints")
     kernel = _pair(kernel)
@@ -328,7 +353,14 @@ def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode)
     if input.dim() not in (3, 4):
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     _check_pool2d(tuple(input.shape), kernel, stride, padding, dilation, ceil_mode)
+    _check_not_bool(input)
     return kernel, stride, padding, dilation
+
+
+def _check_not_bool(input):
+    """PyTorch's max pooling kernel takes numbers of every type but bool (even for an empty batch)."""
+    if input.dtype.name == "bool":
+        raise NotImplementedError("\"max_pool2d\" not implemented for 'Bool'")
 
 
 def _one_value(values, fn, what):
@@ -354,18 +386,18 @@ def _max_pool1d_params(input, kernel_size, stride, padding, dilation, ceil_mode)
     """PyTorch's max_pool1d checks (the path without indices, which has messages of its own)."""
     fn = "max_pool1d"
     check_tensor(input, fn)
+    kernels = _int_list(kernel_size, fn, "kernel_size", 2)
+    strides = () if stride is None else _int_list(stride, fn, "stride", 3)
+    paddings, dilations = _int_list(padding, fn, "padding", 4), _int_list(dilation, fn, "dilation", 5)
+    _check_bool(ceil_mode, fn, "ceil_mode", 6)
     if input.dim() not in (2, 3) or 0 in tuple(input.shape)[-2:]:
         raise RuntimeError(f"{fn}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, "
                            f"but got:{list(input.shape)}")
-    kernel = _one_value(_int_list(kernel_size, fn, "kernel_size", 2), fn,
-                        "kernel_size must be an int, list of ints or tuple of ints")
-    strides = () if stride is None else _int_list(stride, fn, "stride", 3)
+    kernel = _one_value(kernels, fn, "kernel_size must be an int, list of ints or tuple of ints")
     stride = _one_value(strides, fn, "stride must be None, an int, list of ints, or tuple of ints") if strides \
         else kernel
-    padding = _one_value(_int_list(padding, fn, "padding", 4), fn,
-                         "padding must be an int, list of ints, or tuple of ints")
-    dilation = _one_value(_int_list(dilation, fn, "dilation", 5), fn,
-                          "dilation must be an int, list of ints or tuple of ints")
+    padding = _one_value(paddings, fn, "padding must be an int, list of ints, or tuple of ints")
+    dilation = _one_value(dilations, fn, "dilation must be an int, list of ints or tuple of ints")
     for what, value, limit in (("kernel_size", kernel, 1), ("stride", stride, 1)):
         if value < limit:
             raise RuntimeError(f"{fn}() {what} must be greater than zero, but got {value}")
@@ -386,12 +418,17 @@ def _max_pool1d_with_indices_params(input, kernel_size, stride, padding, dilatio
     """PyTorch's max_pool1d_with_indices checks: its own argument checks, then max_pool2d's over a height of 1."""
     fn = "max_pool1d"
     check_tensor(input, "max_pool1d_with_indices")
+    for value, name, position in ((kernel_size, "kernel_size", 2), (() if stride is None else stride, "stride", 3),
+                                  (padding, "padding", 4), (dilation, "dilation", 5)):
+        _int_list(value, "max_pool1d_with_indices", name, position)
+    _check_bool(ceil_mode, "max_pool1d_with_indices", "ceil_mode", 6)
     _check_rank_2_to_3(input, fn)
     kernel = _one_int(kernel_size, fn, "kernel_size", 2)
     stride = kernel if stride is None or stride == [] or stride == () else _one_int(stride, fn, "stride", 3)
     padding = _one_int(padding, fn, "padding", 4)
     dilation = _one_int(dilation, fn, "dilation", 5)
     _check_pool2d(_view_2d(input.shape, 1), (1, kernel), (1, stride), (0, padding), (1, dilation), ceil_mode)
+    _check_not_bool(input)
     return kernel, stride, padding, dilation
 
 
@@ -430,6 +467,15 @@ def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_
                          count_include_pad=count_include_pad, divisor_override=divisor_override)
 
 
+def _check_avg_pool_flags(fn, ceil_mode, count_include_pad, divisor_override=None):
+    """The parser's checks of the flags (F.avg_pool*d are PyTorch's native functions: passed by keyword, as
+    usual, an argument is named without a position)."""
+    _check_bool(ceil_mode, fn, "ceil_mode")
+    _check_bool(count_include_pad, fn, "count_include_pad")
+    if divisor_override is not None and not _is_index(divisor_override):
+        raise TypeError(f"{fn}(): argument 'divisor_override' must be int, not {_tp_name(divisor_override)}")
+
+
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """2-D average pooling over an input of shape (N, C, H, W) or (C, H, W).
@@ -441,12 +487,13 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     fn = "avg_pool2d"
     check_tensor(input, fn)
     kernel = _int_list(kernel_size, fn, "kernel_size", 2)
+    stride = () if stride is None else _int_list(stride, fn, "stride")
+    padding = _int_list(padding, fn, "padding")
+    _check_avg_pool_flags(fn, ceil_mode, count_include_pad, divisor_override)
     if len(kernel) not in (1, 2):
         raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
-    stride = () if stride is None else _int_list(stride, fn, "stride")
     if len(stride) > 2:
         raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of two ints")
-    padding = _int_list(padding, fn, "padding")
     if len(padding) not in (1, 2):
         raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of two ints")
     kernel = _pair(kernel)
@@ -461,9 +508,14 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     """
     fn = "avg_pool1d"
     check_tensor(input, fn)
+    _int_list(kernel_size, fn, "kernel_size", 2)
+    for value, name in ((stride, "stride"), (padding, "padding")):
+        if value is not None:
+            _int_list(value, fn, name)
+    _check_avg_pool_flags(fn, ceil_mode, count_include_pad)
     _check_rank_2_to_3(input, fn)
     kernel = _one_int(kernel_size, fn, "kernel_size", 2)
-    stride = kernel if stride is None else _one_int(stride, fn, "stride")
+    stride = kernel if stride is None or stride == [] or stride == () else _one_int(stride, fn, "stride")
     padding = _one_int(padding, fn, "padding")
     return _avg_pool(input, 1, (1, kernel), (1, stride), (0, padding), ceil_mode, count_include_pad, None)
 
@@ -471,6 +523,8 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 # ---------------------------------------------------------------------------- adaptive pooling
 def _adaptive_output_size(output_size, shape, spatial):
     """PyTorch's _list_with_default: None entries keep the input's size."""
+    if isinstance(output_size, bool):
+        return output_size  # passed on as PyTorch's _list_with_default does, for the parser to refuse
     if isinstance(output_size, numbers.Integral):
         return (int(output_size),) * spatial
     if len(shape) <= len(output_size):
@@ -509,6 +563,7 @@ def adaptive_avg_pool2d(input, output_size):
     [floor(i * H / H_out), ceil((i + 1) * H / H_out)), likewise along W.
     """
     output_hw = _adaptive_output_size(output_size, input.size(), 2)
+    output_hw = _int_list(output_hw, "adaptive_avg_pool2d", "output_size", 2)
     _check_output_size(output_hw)
     if output_hw == (1, 1):
         # PyTorch takes the mean over the last two axes here, with the mean's checks only (any rank
@@ -522,6 +577,7 @@ def adaptive_avg_pool2d(input, output_size):
 def adaptive_avg_pool1d(input, output_size):
     """Average pooling of (N, C, L) or (C, L) to a fixed length output_size."""
     check_tensor(input, "adaptive_avg_pool1d")
+    _int_list(output_size, "adaptive_avg_pool1d", "output_size", 2)  # the parser's check, before the rank's
     _check_rank_2_to_3(input, "adaptive_avg_pool1d")
     length = _one_int(output_size, "adaptive_avg_pool1d", "output_size", 2)
     _check_output_size((1, length))
@@ -560,7 +616,7 @@ def _adaptive_max(input, output_hw, spatial, return_indices, name):
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling of (N, C, H, W) or (C, H, W) to a fixed (H_out, W_out), windows as in adaptive_avg_pool2d."""
     fn = "adaptive_max_pool2d"
-    output_hw = _adaptive_output_size(output_size, input.size(), 2)
+    output_hw = _int_list(_adaptive_output_size(output_size, input.size(), 2), fn, "output_size", 2)
     if input.dim() not in (3, 4):
         raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     if len(output_hw) != 2:
@@ -574,6 +630,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Max pooling of (N, C, L) or (C, L) to a fixed length output_size."""
     fn = "adaptive_max_pool1d"
     check_tensor(input, fn)
+    _int_list(output_size, fn, "output_size", 2)  # the parser's check, before the rank's
     _check_rank_2_to_3(input, fn)
     length = _one_int(output_size, fn, "output_size", 2)
     _check_adaptive_max(input, (length,), fn)
