@@ -2,7 +2,10 @@
 RNNCell, LSTMCell and GRUCell, with PyTorch's parameters, initialisation, shapes and checks.
 
 The recurrences are composed from differentiable tensor ops (see ``_functional/recurrent_steps.py``),
-so autograd needs no RNN-specific backward.
+so autograd needs no RNN-specific backward. A layer runs on the rows of a packed sequence (see
+``nn/utils/rnn.py``); a padded batch (L, N, H_in) is the packed case where all N sequences have length L.
+Each layer's input projection is one matrix product over all steps, which ``split_rows`` cuts into
+steps with a backward linear in the sequence length.
 """
 import math
 import numbers
@@ -10,11 +13,13 @@ import warnings
 
 from ... import _creation, _dtype
 from ..._functions import cat, stack
+from ..._ops.row_pieces import split_rows
 from .. import init
 from .._functional.dropout import dropout as _dropout
 from .._functional.linear import linear
 from .._functional.recurrent_steps import gru_step, lstm_step, rnn_relu_step, rnn_tanh_step
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -35,6 +40,47 @@ def _reject_projection(kwargs):
         raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
     if kwargs:
         raise TypeError(f"__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+
+
+def _batch_permuted(state, permutation):
+    """``state`` (num_layers * D, N, ·) with its sequences reordered by ``permutation`` (None: unchanged)."""
+    return state if permutation is None else state.index_select(1, permutation)
+
+
+def _forward_in_time(step, steps, batch_sizes, state):
+    """Runs ``step`` over ``steps`` 0..L-1. The batch can only shrink (sequences come in decreasing order of
+    length): the sequences that ended keep the state of their last step as their final state."""
+    outputs, ended = [], []
+    for input_gates, batch in zip(steps, batch_sizes):
+        if batch < state[0].shape[0]:
+            ended.append(tuple(s[batch:] for s in state))
+            state = tuple(s[:batch] for s in state)
+        state = step(input_gates, state)
+        outputs.append(state[0])
+    # the longest sequences first: those still running, then those that ended, the latest first
+    pieces = [state, *reversed(ended)]
+    final = state if len(pieces) == 1 else tuple(cat([piece[k] for piece in pieces]) for k in range(len(state)))
+    return outputs, final
+
+
+def _backward_in_time(step, steps, batch_sizes, initial):
+    """Runs ``step`` over ``steps`` L-1..0. The batch can only grow: a sequence joins, from its initial
+    state, at its own last step. Returns the outputs in time order and the state after step 0."""
+    outputs = []
+    state = _first_rows(initial, batch_sizes[-1])
+    for input_gates, batch in zip(reversed(steps), reversed(batch_sizes)):
+        running = state[0].shape[0]
+        if batch > running:
+            state = tuple(cat([s, s0[running:batch]]) for s, s0 in zip(state, initial))
+        state = step(input_gates, state)
+        outputs.append(state[0])
+    outputs.reverse()
+    return outputs, state
+
+
+def _first_rows(state, count):
+    """The first ``count`` sequences of each tensor of ``state`` (no slicing node when that is all of them)."""
+    return state if state[0].shape[0] == count else tuple(s[:count] for s in state)
 
 
 class RNNBase(Module):
@@ -119,7 +165,13 @@ class RNNBase(Module):
         unit = "D tensor" if self.mode.startswith("RNN") else "D"
         return ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.dim()}{unit} instead")
 
-    def _check_input(self, input):
+    def _check_input(self, input, rank=None):
+        weight = getattr(self, self._flat_weights_names[0])
+        if input.dtype != weight.dtype:
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype ({weight.dtype}). Convert "
+                             f"input: input.to({weight.dtype}), or convert model: model.to({input.dtype})")
+        if rank is not None and input.dim() != rank:
+            raise RuntimeError(f"input must have {rank} dimensions, got {input.dim()}")
         if input.size(-1) != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                                f"got {input.size(-1)}")
@@ -133,25 +185,13 @@ class RNNBase(Module):
         if tuple(hx.shape) != expected:
             raise RuntimeError(f"Expected {label} size {expected}, got {list(hx.shape)}")
 
-    # --- unrolling ---
+    # --- unrolling, on the rows of a packed sequence ---
 
-    def _run_direction(self, sequence, state, weights, reverse):
-        """Runs one layer in one direction over ``sequence`` (L, N, H_in); returns outputs (L, N, H_out)
-        and the final state (a tuple: (h,) or (h, c))."""
-        weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = weights
-        steps = linear(sequence, weight_ih, bias_ih).unbind(0)
-        outputs = []
-        for input_gates in (reversed(steps) if reverse else steps):
-            state = self._step(input_gates, state, weight_hh, bias_hh, weight_hr)
-            outputs.append(state[0])
-        if reverse:
-            outputs.reverse()
-        return stack(outputs), state
-
-    def _unroll(self, input, initial_states):
-        """input (L, N, H_in) and initial states, each (num_layers * D, N, ·); returns output (L, N, D * H_out)
-        and the final states, each stacked to (num_layers * D, N, ·)."""
-        layer_input, finals = input, []
+    def _unroll(self, rows, batch_sizes, initial_states):
+        """``rows`` (T, H_in): the steps of a packed batch, step t being the first ``batch_sizes[t]`` sequences
+        (sorted by decreasing length); initial states each (num_layers * D, N, ·). Returns the output rows
+        (T, D * H_out) and the final states, each stacked to (num_layers * D, N, ·)."""
+        layer_input, finals = rows, []
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0:
                 layer_input = _dropout(layer_input, self.dropout, self.training)
@@ -159,12 +199,53 @@ class RNNBase(Module):
             for direction in range(self._num_directions):
                 index = layer * self._num_directions + direction
                 state = tuple(states[index] for states in initial_states)
-                output, state = self._run_direction(layer_input, state, self._layer_weights(layer, direction),
-                                                    reverse=direction == 1)
+                output, state = self._run_direction(layer_input, batch_sizes, state,
+                                                    self._layer_weights(layer, direction), reverse=direction == 1)
                 direction_outputs.append(output)
                 finals.append(state)
             layer_input = cat(direction_outputs, -1) if len(direction_outputs) > 1 else direction_outputs[0]
         return layer_input, tuple(stack([state[k] for state in finals]) for k in range(len(initial_states)))
+
+    def _run_direction(self, rows, batch_sizes, initial, weights, reverse):
+        """Runs one layer in one direction over the packed ``rows`` (T, H_in); returns its output rows
+        (T, H_out) and the final state of every sequence (a tuple: (h,) or (h, c), each (N, ·))."""
+        weight_ih, weight_hh, bias_ih, bias_hh, weight_hr = weights
+        # One matrix product projects every step's input (as cuDNN does); split_rows hands out the steps
+        # with a backward that writes each step's gradient once, instead of one full-size array per step.
+        steps = split_rows(linear(rows, weight_ih, bias_ih), batch_sizes)
+
+        def step(input_gates, state):
+            return self._step(input_gates, state, weight_hh, bias_hh, weight_hr)
+
+        run = _backward_in_time if reverse else _forward_in_time
+        outputs, final = run(step, steps, batch_sizes, initial)
+        return cat(outputs), final
+
+    def _unroll_padded(self, input, initial_states):
+        """``input`` (L, N, H_in), time-major: returns output (L, N, D * H_out) and the final states."""
+        length, batch = input.shape[0], input.shape[1]
+        if length == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+        rows = input.reshape(length * batch, input.shape[2])
+        output, finals = self._unroll(rows, [batch] * length, initial_states)
+        return output.reshape(length, batch, output.shape[-1]), finals
+
+    def _forward_packed(self, packed, hx):
+        """The forward of a PackedSequence: ``hx`` a tuple of initial states in the batch's original order,
+        or None. Returns the output PackedSequence and the final states, in the original order."""
+        rows, batch_sizes, sorted_indices, unsorted_indices = packed
+        sizes = [int(n) for n in batch_sizes.tolist()]
+        expected = [(self.num_layers * self._num_directions, sizes[0], size) for size in self._state_sizes]
+        if hx is None:
+            hx = tuple(_creation.zeros(shape, dtype=rows.dtype) for shape in expected)
+        else:
+            hx = tuple(_batch_permuted(state, sorted_indices) for state in hx)
+        self._check_input(rows, rank=2)
+        for state, shape, label in zip(hx, expected, self._state_labels):
+            self._check_hidden_size(state, shape, label)
+        output, finals = self._unroll(rows, sizes, hx)
+        finals = tuple(_batch_permuted(state, unsorted_indices) for state in finals)
+        return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), finals
 
     def _batched_input(self, input):
         """Returns the input as (L, N, H_in) and whether it was batched."""
@@ -204,7 +285,16 @@ class RNNBase(Module):
 class _SingleStateRNN(RNNBase):
     """Forward shared by RNN and GRU, whose state is one tensor h."""
 
+    _state_labels = ("hidden",)
+
+    @property
+    def _state_sizes(self):
+        return (self.hidden_size,)
+
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            output, (h_n,) = self._forward_packed(input, None if hx is None else (hx,))
+            return output, h_n
         input, batched = self._batched_input(input)
         if hx is not None:
             if batched and hx.dim() != 3:
@@ -217,7 +307,7 @@ class _SingleStateRNN(RNNBase):
         if hx is None:
             hx = _creation.zeros(expected, dtype=input.dtype)
         self._check_hidden_size(hx, expected)
-        output, (h_n,) = self._unroll(self._time_major(input), (hx,))
+        output, (h_n,) = self._unroll_padded(self._time_major(input), (hx,))
         return self._batch_major_output(output, batched), h_n if batched else h_n.squeeze(1)
 
 
@@ -229,9 +319,12 @@ class RNN(_SingleStateRNN):
         dropout=0.0 (applied to each layer's output but the last, in training), bidirectional=False
 
     Shape:
-        - input: (L, N, H_in), (N, L, H_in) if batch_first, or unbatched (L, H_in)
+        - input: (L, N, H_in), (N, L, H_in) if batch_first, or unbatched (L, H_in); or a
+          :class:`~torchless.nn.utils.rnn.PackedSequence` of N sequences of their own lengths
         - h_0: (D * num_layers, N, H) or unbatched (D * num_layers, H); zeros if omitted
-        - output: (L, N, D * H) (batch_first: (N, L, D * H)); h_n: like h_0
+        - output: (L, N, D * H) (batch_first: (N, L, D * H)); h_n: like h_0. For a packed input, output is
+          packed like it and h_n holds each sequence's state after its own last step (the reverse direction's:
+          after step 0), in the batch's original order.
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
@@ -277,10 +370,12 @@ class LSTM(RNNBase):
         proj_size=0 (if > 0, h is projected to this size)
 
     Shape:
-        - input: (L, N, H_in), (N, L, H_in) if batch_first, or unbatched (L, H_in)
+        - input: (L, N, H_in), (N, L, H_in) if batch_first, or unbatched (L, H_in); or a
+          :class:`~torchless.nn.utils.rnn.PackedSequence` of N sequences of their own lengths
         - h_0: (D * num_layers, N, H_out) and c_0: (D * num_layers, N, H), H_out = proj_size or H;
           unbatched without N; zeros if omitted
-        - output: (L, N, D * H_out) (batch_first: (N, L, D * H_out)); (h_n, c_n): like (h_0, c_0)
+        - output: (L, N, D * H_out) (batch_first: (N, L, D * H_out)); (h_n, c_n): like (h_0, c_0). For a
+          packed input, output is packed like it and (h_n, c_n) are as for :class:`RNN`.
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
@@ -288,10 +383,18 @@ class LSTM(RNNBase):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          proj_size, device=device, dtype=dtype)
 
+    _state_labels = ("hidden[0]", "hidden[1]")
+
+    @property
+    def _state_sizes(self):
+        return (self._output_hidden_size, self.hidden_size)
+
     def _step(self, input_gates, state, weight_hh, bias_hh, weight_hr):
         return lstm_step(input_gates, state[0], state[1], weight_hh, bias_hh, weight_hr)
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, None if hx is None else (hx[0], hx[1]))
         input, batched = self._batched_input(input)
         if hx is not None:
             h0, c0 = hx[0], hx[1]
@@ -309,7 +412,7 @@ class LSTM(RNNBase):
             c0 = _creation.zeros(expected_c, dtype=input.dtype)
         self._check_hidden_size(h0, expected_h, "hidden[0]")
         self._check_hidden_size(c0, expected_c, "hidden[1]")
-        output, (h_n, c_n) = self._unroll(self._time_major(input), (h0, c0))
+        output, (h_n, c_n) = self._unroll_padded(self._time_major(input), (h0, c0))
         if not batched:
             h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
         return self._batch_major_output(output, batched), (h_n, c_n)
