@@ -3,6 +3,8 @@
 Each name is implemented in a small module of ``torchless.nn._functional``; this module gathers them.
 """
 from ._functional.activation import *  # noqa: F401,F403
+from ._functional.attention import *  # noqa: F401,F403
+from ._functional.attention import _canonical_mask, _none_or_dtype  # noqa: F401  (called as F._canonical_mask)
 from ._functional.conv import *  # noqa: F401,F403
 from ._functional.distance import *  # noqa: F401,F403
 from ._functional.dropout import *  # noqa: F401,F403

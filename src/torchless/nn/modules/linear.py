@@ -53,6 +53,11 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A :class:`Linear` under another name (PyTorch's quantization tools leave layers of this type alone);
+    MultiheadAttention's ``out_proj``."""
+
+
 class LazyLinear(LazyModuleMixin, Linear):
     r"""A :class:`torchless.nn.Linear` module where ``in_features`` is inferred.
 
