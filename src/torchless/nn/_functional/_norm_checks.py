@@ -46,17 +46,18 @@ def check_bool_arg(value, fn, name, position):
         raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be bool, not {_tp_name(value)}")
 
 
-def int_list_arg(value, fn, name, position):
+def int_list_arg(value, fn, name, position=None):
     """An ``int[]`` parameter without a fixed size (``normalized_shape``): a tuple or list of ints, as a tuple.
 
     Unlike ``stride`` and friends, a lone int is refused. PyTorch's quick check looks at the first
-    element only (a bool there is refused); a later non-int fails when the list is unpacked.
+    element only (a bool there is refused); a later non-int fails when the list is unpacked. Messages
+    name the position of an argument passed by position (``position`` None: passed by keyword).
     """
+    where = f" (position {position})" if position else ""
     if not isinstance(value, (tuple, list)):
-        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be tuple of ints, "
-                        f"not {_tp_name(value)}")
+        raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, not {_tp_name(value)}")
     if value and not _is_index(value[0]):
-        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be tuple of ints, but found "
+        raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, but found "
                         f"element of type {_tp_name(value[0])} at pos 0")
     converted = _int_list(value, len(value))
     if isinstance(converted, int):

@@ -19,7 +19,7 @@ from ..._kernels import pool3d
 from ..._tensor import Tensor
 from ...autograd.function import Function, records
 from ._args import CheckedCalls, Param, _is_index, _tp_name, call_key, check_tensor, native
-from ._args import _int_list as _unpacked_int_list
+from ._norm_checks import int_list_arg
 from .activation import relu
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
@@ -191,23 +191,14 @@ def _adaptive_max_pool_planes(planes, output_size):
 def _int_list(value, fn, name, position=None):
     """An int or a sequence of ints as a tuple (PyTorch's IntArrayRef), or its TypeError.
 
-    PyTorch's parser looks at the first element of a sequence only (a bool there is refused), and names
-    that element only for an argument given by position; a later non-int fails when the sequence is
-    unpacked (where a bool passes as an int).
+    PyTorch's parser looks at the first element of a sequence only, and names that element only for
+    an argument given by position (see int_list_arg).
     """
-    where = f" (position {position})" if position else ""
     if _is_index(value):
         return (int(value),)
-    if not isinstance(value, (tuple, list)) or (not position and value and not _is_index(value[0])):
-        raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, not {_tp_name(value)}")
-    if value and not _is_index(value[0]):
-        raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, but found element of type "
-                        f"{_tp_name(value[0])} at pos 0")
-    converted = _unpacked_int_list(value, len(value))
-    if isinstance(converted, int):
-        raise TypeError(f"{fn}(): argument '{name}' failed to unpack the object at pos {converted} with error "
-                        f"\"type must be tuple of ints,but got {_tp_name(value[converted - 1])}\"")
-    return tuple(converted)
+    if not position and isinstance(value, (tuple, list)) and value and not _is_index(value[0]):
+        raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {_tp_name(value)}")
+    return int_list_arg(value, fn, name, position)
 
 
 def _check_bool(value, fn, name, position=None):
