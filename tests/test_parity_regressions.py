@@ -4,9 +4,14 @@
 * F.batch_norm: its parser's TypeErrors, empty inputs, 1-D inputs and the kernel's dtype checks;
 * F.instance_norm: empty batches;
 * pooling: the parser's TypeErrors (ceil_mode, element types), bool inputs of max pooling, avg_pool1d's
-  empty stride.
+  empty stride;
+* hardtanh/relu6 on bool inputs, softmax/log_softmax warning-free on empty dims and infinities, the once-per-process
+  warning of an asymmetric padding='same', Tensor.mul/add/sub/div's TypeError for a sequence (lp_pool's tuple kernel).
 """
 import itertools
+import subprocess
+import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -209,3 +214,101 @@ def test_avg_pool1d_empty_stride_is_the_kernel(stride):
     assert_same_outcome(lambda lib: lib.nn.functional.avg_pool1d(lib.arange(12.0).reshape(2, 1, 6), 3,
                                                                  stride=stride))
     assert_same_outcome(lambda lib: lib.nn.functional.avg_pool1d(lib.ones(2, 1, 1), 3, stride=stride, padding=2))
+
+
+# ---------------------------------------------------------------------------- activations, padding='same', lp_pool
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.functional.hardtanh(lib.tensor([True, False])),
+    lambda lib: lib.nn.functional.hardtanh(lib.tensor([True]), inplace=True),
+    lambda lib: lib.nn.functional.hardtanh_(lib.tensor([True])),
+    lambda lib: lib.nn.functional.relu6(lib.tensor([True])),
+    lambda lib: lib.nn.ReLU6()(lib.tensor([True])),
+    lambda lib: lib.nn.Hardtanh(-2.0, 2.0)(lib.ones(2, 0, dtype=lib.bool)),
+])
+def test_hardtanh_refuses_bool_inputs(call):
+    assert_same_outcome(call)
+
+
+def _warnings_of(fn):
+    """``fn(lib)`` for each library: the messages of the warnings each raised (``torch.`` read as ``torchless.``)."""
+    messages = []
+    for lib in (torch, torchless):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            outcome(lambda: fn(lib))
+        messages.append([str(w.message).replace("torch.", "torchless.") for w in caught])
+    return messages
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("values, dim", [
+    (np.ones((3, 0), np.float32), 1), (np.ones((0,), np.float32), 0), (np.ones((0, 3), np.float64), 0),
+    (np.array([[-np.inf, -np.inf], [np.inf, np.inf], [np.inf, 1.0]], np.float32), 1),
+])
+def test_softmax_family_is_silent(fn, values, dim):
+    def call(lib):
+        x = lib.tensor(values, requires_grad=True)
+        y = getattr(lib.nn.functional, fn)(x, dim)
+        y.sum().backward()
+        return y
+
+    expected, actual = _warnings_of(call)
+    assert actual == expected
+    assert_same_outcome(call)
+
+
+_SAME_PADDING_SCRIPT = """
+import sys, warnings
+lib = __import__(sys.argv[1])
+F = lib.nn.functional
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    F.conv2d(lib.ones(1, 1, 4, 4), lib.ones(1, 1, 3, 3), padding="same")  # symmetric: no warning
+    F.conv2d(lib.ones(1, 1, 4, 4), lib.ones(1, 1, 3, 3), padding="same", dilation=2)
+    for _ in range(2):
+        F.conv2d(lib.ones(1, 1, 4, 4), lib.ones(1, 1, 2, 2), padding="same")
+    F.conv1d(lib.ones(1, 1, 4), lib.ones(1, 1, 2), padding="same")
+    F.conv3d(lib.ones(1, 1, 3, 3, 3), lib.ones(1, 1, 1, 2, 1), padding="same")
+for w in caught:
+    print(w.category.__name__, repr(str(w.message)), w.filename, w.lineno)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    lib.nn.Conv1d(1, 1, 2, padding="same")(lib.ones(1, 1, 4))
+print(len(caught))
+"""
+
+
+@pytest.mark.parametrize("first", ["F.conv1d(lib.ones(1, 1, 5), lib.ones(1, 1, 4), padding='same')",
+                                   "lib.nn.Conv2d(1, 1, (3, 2), padding='same')(lib.ones(1, 1, 4, 4))"])
+def test_asymmetric_same_padding_warns_once_per_process(first):
+    """PyTorch's TORCH_WARN_ONCE: one UserWarning per process, attributed to the line calling F.conv*d, however
+    the filters are set; a fresh interpreter for each library, since the first warning is the only one."""
+    script = _SAME_PADDING_SCRIPT.replace("    F.conv2d(lib.ones(1, 1, 4, 4), lib.ones(1, 1, 3, 3), padding=\"same\")",
+                                          f"    {first}", 1)
+    printed = [subprocess.run([sys.executable, "-c", script, lib], capture_output=True, text=True, check=True).stdout
+               for lib in ("torch", "torchless")]
+    expected_lines = printed[0].splitlines()
+    assert len(expected_lines) == 2  # the warning, then none from the module
+    if first.startswith("lib.nn"):  # attributed to the library's own conv module: compare the text only
+        printed = [[line.rsplit(" ", 2)[0] for line in p.splitlines()] for p in printed]
+    assert printed[1] == printed[0]
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.functional.lp_pool1d(lib.ones(1, 2, 4), 2, (2,)),
+    lambda lib: lib.nn.functional.lp_pool1d(lib.ones(1, 2, 4), 2, [2], stride=1),
+    lambda lib: lib.nn.LPPool1d(3, (2,))(lib.ones(1, 2, 4)),
+    lambda lib: lib.nn.functional.lp_pool1d(lib.ones(1, 2, 4), float("inf"), (2,)),
+    lambda lib: lib.nn.functional.lp_pool2d(lib.ones(1, 2, 4, 4), 2, [2, 2]),
+    lambda lib: lib.ones(2).mul((2,)),
+    lambda lib: lib.ones(2).add([1]),
+    lambda lib: lib.ones(2).sub((1,), alpha=2),
+    lambda lib: lib.ones(2).div([2]),
+    lambda lib: lib.ones(2).mul(None),
+    lambda lib: lib.ones(2).mul(lib.ones(2).numpy()),
+    lambda lib: lib.ones(2).mul(lib.float32),
+    lambda lib: lib.ones(2).add(np.bool_(True)),
+    lambda lib: lib.ones(2).mul(np.float64(2.5)),
+])
+def test_tensor_arithmetic_methods_refuse_sequences(call):
+    assert_same_outcome(call)

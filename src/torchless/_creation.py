@@ -295,10 +295,52 @@ def randint_like(input, low=0, high=None, *, dtype=None, generator=None, require
                    requires_grad=requires_grad)
 
 
+_RANDPERM_OVERLOADS = (
+    " * (int n, *, torchless.Generator generator, Tensor out = None, torchless.dtype dtype = None, torchless.layout "
+    "layout = None, torchless.device device = None, bool pin_memory = False, bool requires_grad = False)\n"
+    " * (int n, *, Tensor out = None, torchless.dtype dtype = None, torchless.layout layout = None, torchless.device "
+    "device = None, bool pin_memory = False, bool requires_grad = False)\n")
+
+
+def _randperm_n(n, keywords):
+    """randperm's ``n`` as an int (a Python or NumPy integer, an integral 0-d tensor), or PyTorch's TypeError: a
+    float n (random_split's lengths given as 5.0) would otherwise fail deep inside NumPy. ``keywords`` are the
+    keyword arguments given (not None): with some, PyTorch reports the call against both overloads."""
+    if isinstance(n, Tensor):
+        integral = n.dim() == 0 and n._data.dtype.kind in "iu"
+    else:
+        integral = not isinstance(n, (bool, np.bool_)) and isinstance(n, numbers.Integral)
+    if integral:
+        return int(n)
+    if not keywords:
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {_type_name(n)}")
+    from .nn._functional._keyword_order import unordered_map_order
+
+    given = ", ".join([_type_name(n)] + [f"{k}={_type_name(keywords[k])}" for k in unordered_map_order(list(keywords))])
+    raise TypeError(f"randperm() received an invalid combination of arguments - got ({given}), but expected one of:\n"
+                    + _RANDPERM_OVERLOADS)
+
+
+def _type_name(value):
+    """The type name PyTorch's parser prints ('float', 'Tensor', 'numpy.float64'), for torchless's own classes
+    their public name ('torchless.Generator', 'torchless.dtype')."""
+    cls = type(value)
+    if isinstance(value, Tensor):
+        return "Tensor"
+    if cls.__module__ == "builtins":
+        return cls.__name__
+    if cls.__module__.startswith("torchless"):
+        return f"torchless.{cls.__name__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0 .. n-1."""
+    keywords = {name: value for name, value in (("generator", generator), ("dtype", dtype), ("device", device))
+                if value is not None}
+    n = _randperm_n(n, keywords)
     if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     array = numpy_rng(generator).permutation(n).astype(_dtype.to_numpy_dtype(dtype or _dtype.int64))
     return _finish(array, requires_grad, device)
 

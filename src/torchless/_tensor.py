@@ -1,5 +1,6 @@
 """The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
 import numbers
+import operator
 
 import numpy as np
 
@@ -221,7 +222,7 @@ class Tensor:
     ...). ``Tensor(data)`` builds a float tensor from data, ``Tensor(*sizes)`` an uninitialised one.
     """
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_hooks", "_version", "__weakref__", "__dict__")
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_hooks", "_version", "__weakref__", "__dict__")
 
     def __init__(self, *args, dtype=None):
         if len(args) == 1 and not isinstance(args[0], numbers.Integral):
@@ -235,7 +236,7 @@ class Tensor:
     def _init(self, array, requires_grad=False):
         self._data = array
         self._requires_grad = requires_grad
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._hooks = None
         self._version = 0
@@ -248,7 +249,7 @@ class Tensor:
             array = np.asarray(array)
         t._data = array
         t._requires_grad = False
-        t.grad = None
+        t._grad = None
         t.grad_fn = None
         t._hooks = None
         t._version = 0
@@ -317,7 +318,7 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         if not isinstance(value, (bool, np.bool_)):
-            raise TypeError(f"requires_grad must be a bool, got {type(value).__name__}")
+            raise RuntimeError("requires_grad must be a bool")
         if not value and self.grad_fn is not None:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed "
@@ -327,7 +328,44 @@ class Tensor:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = bool(value)
 
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        # PyTorch's checks of an assigned gradient: a wrong one would only fail (or silently broadcast) later,
+        # inside an optimizer's step.
+        if value is not None:
+            self._check_assigned_grad(value)
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    def _check_assigned_grad(self, grad):
+        if not isinstance(grad, Tensor):
+            cls = type(grad)
+            name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {name}")
+        if grad is self:
+            raise RuntimeError("can't assign Variable as its own grad")
+        if grad._data.dtype != self._data.dtype:
+            raise RuntimeError(
+                f"attempting to assign a gradient with dtype '{_cpp_type_name(grad.dtype)}' to a tensor with "
+                f"grad_dtype '{self.dtype.scalar_name}'. The gradient must match the tensor's grad_dtype (defaults "
+                "to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None "
+                "to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "
+                "may break downstream systems that assume they match.")
+        if grad._data.shape != self._data.shape:
+            raise RuntimeError(f"attempting to assign a gradient of size '{list(grad.shape)}' to a tensor of size "
+                               f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
+
     def requires_grad_(self, requires_grad=True):
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
+                            f"{type(requires_grad).__name__}")
         if requires_grad and not self.is_floating_point():
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self.requires_grad = requires_grad
@@ -821,11 +859,25 @@ class Tensor:
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
+    @staticmethod
+    def _check_other_operand(other, method):
+        """PyTorch's parser error for a method's ``other`` that is neither a tensor nor a number (a tuple, a list,
+        an array, None): the operators would return NotImplemented, or repeat a sequence, instead."""
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+            cls = type(other)
+            if isinstance(other, _dtype.dtype):
+                name = "torchless.dtype"  # its public name, as PyTorch's is torch.dtype
+            else:
+                name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+            raise TypeError(f"{method}(): argument 'other' (position 1) must be Tensor, not {name}")
+
     # alpha=1 (an int: PyTorch checks a float or bool 1 like any alpha) is the plain operator.
     def add(self, other, *, alpha=1):
+        self._check_other_operand(other, "add")
         return self + other if alpha == 1 and type(alpha) is int else self._alpha_binary(other, arithmetic.Add, alpha)
 
     def sub(self, other, *, alpha=1):
+        self._check_other_operand(other, "sub")
         if alpha == 1 and type(alpha) is int:
             return self - other
         self._check_bool_sub(other)
@@ -848,10 +900,12 @@ class Tensor:
         return a._binary(b, fn, alpha=alpha)
 
     def mul(self, other):
+        self._check_other_operand(other, "mul")
         return self * other
 
     def div(self, other, *, rounding_mode=None):
         if rounding_mode is None:
+            self._check_other_operand(other, "div")
             return self / other
         if rounding_mode == "floor":
             return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "b", divides=True,
@@ -1283,6 +1337,10 @@ class Tensor:
         return Tensor._wrap(fn(self._data, axis=axis, keepdims=keepdim).astype(np.int64, copy=False))
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
+        integral_tensor = isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype.kind in "iu"
+        if isinstance(k, (bool, float, str)) or k is None or (isinstance(k, Tensor) and not integral_tensor):
+            raise TypeError(f"topk(): argument 'k' (position 1) must be int, not {type(k).__name__}")
+        k = operator.index(k)  # a NumPy integer or an integral 0-d tensor, as PyTorch's parser takes
         axis = normalize_dim(dim, self._data.ndim)
         if not 0 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
             raise RuntimeError("selected index k out of range")
@@ -2141,6 +2199,12 @@ def _new_filled(like, size, value, dtype, requires_grad, name):
     out = Tensor._wrap(np.full(_shape_arg(size, name), value, np_dtype))
     out._requires_grad = requires_grad
     return out
+
+
+def _cpp_type_name(dtype):
+    """The C++ name PyTorch prints for a dtype's element type ('float', 'double', 'c10::Half', 'long int')."""
+    return {"float16": "c10::Half", "float32": "float", "float64": "double"}.get(dtype.name) \
+        or _dtype.CPP_TYPE_NAMES[dtype.name]
 
 
 def _trunc_divide(x, y):

@@ -54,7 +54,7 @@ class Einsum(Function):
         stretched = tuple(i for i, n in enumerate(array.shape) if n == 1 and g.shape[i] != 1)
         if stretched:
             g = g.sum(axis=stretched, keepdims=True)
-        return np.ascontiguousarray(g, dtype=array.dtype)
+        return np.asarray(g, dtype=array.dtype, order="C")  # (ascontiguousarray would make a 0-d gradient 1-d)
 
     def name(self):
         return "EinsumBackward0"

@@ -39,13 +39,22 @@ class _GradMode:
         return wrapper
 
 
-class no_grad(_GradMode):
+class _NoParamGradMode(_GradMode):
+    """A grad mode that decorates with or without parentheses: ``@no_grad()`` and ``@no_grad`` alike."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamGradMode):
     """Context manager (and decorator) that disables gradient recording, as ``torch.no_grad``."""
 
     mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_NoParamGradMode):
     """Context manager (and decorator) that enables gradient recording inside a ``no_grad`` block."""
 
     mode = True
@@ -55,7 +64,9 @@ class set_grad_enabled(_GradMode):
     """Set gradient recording on or off; usable as a function, context manager or decorator."""
 
     def __init__(self, mode):
-        self.mode = bool(mode)
+        if not isinstance(mode, bool):  # PyTorch's parser takes a bool only, not a truthy value
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {type(mode).__name__}")
+        self.mode = mode
         self._previous = state.enabled
         state.enabled = self.mode
 

@@ -36,9 +36,11 @@ class Adadelta(Optimizer):
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
         _check_nonnegative(epsilon=eps, weight_decay=weight_decay)
-        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
-                    "foreach": foreach}
-        _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay, "maximize": maximize}
+        # in PyTorch's order (a state_dict's param_groups show it): capturable comes before foreach
+        _unsupported_flags(defaults, capturable=capturable)
+        defaults["foreach"] = foreach
+        _unsupported_flags(defaults, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -42,8 +42,11 @@ class RAdam(Optimizer):
         _check_lr(lr)
         _check_nonnegative(epsilon=eps, betas=betas, weight_decay=weight_decay)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
-                    "foreach": foreach, "decoupled_weight_decay": decoupled_weight_decay}
-        _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
+                    "foreach": foreach}
+        # in PyTorch's order (a state_dict's param_groups show it): capturable before decoupled_weight_decay
+        _unsupported_flags(defaults, capturable=capturable)
+        defaults["decoupled_weight_decay"] = decoupled_weight_decay
+        _unsupported_flags(defaults, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):

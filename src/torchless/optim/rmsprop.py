@@ -43,8 +43,11 @@ class RMSprop(Optimizer):
         _check_lr(lr)
         _check_nonnegative(epsilon=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
-                    "weight_decay": weight_decay, "foreach": foreach, "maximize": maximize}
-        _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable)
+                    "weight_decay": weight_decay}
+        # in PyTorch's order (a state_dict's param_groups show it): capturable comes before foreach
+        _unsupported_flags(defaults, capturable=capturable)
+        defaults.update(foreach=foreach, maximize=maximize)
+        _unsupported_flags(defaults, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -74,12 +77,15 @@ def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_d
         g = g + p * scalar(weight_decay)
     square_avg *= scalar(alpha)
     square_avg += g * scalar(1 - alpha) * g
-    if grad_avg is not None:
-        grad_avg = np.atleast_1d(grad_avg)
-        _lerp_(grad_avg, g, 1 - alpha)
-        avg = np.sqrt(square_avg + grad_avg * scalar(-1) * grad_avg)
-    else:
-        avg = np.sqrt(square_avg)
+    # A negative average (alpha > 1, which PyTorch accepts, or a centered variance rounded below 0) has a
+    # NaN root: silently, as in PyTorch.
+    with np.errstate(invalid="ignore"):
+        if grad_avg is not None:
+            grad_avg = np.atleast_1d(grad_avg)
+            _lerp_(grad_avg, g, 1 - alpha)
+            avg = np.sqrt(square_avg + grad_avg * scalar(-1) * grad_avg)
+        else:
+            avg = np.sqrt(square_avg)
     avg += scalar(eps)
     if buf is not None:
         buf = np.atleast_1d(buf)

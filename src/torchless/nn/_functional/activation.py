@@ -115,6 +115,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     check_tensor(input, "hardtanh")
+    if input._data.dtype.kind == "b":  # clamping a bool is meaningless: PyTorch's kernel refuses it
+        raise RuntimeError("Bool inputs not supported for hardtanh")
     return _maybe_inplace(input, Hardtanh, inplace, min_val=min_val, max_val=max_val)
 
 
@@ -425,9 +427,10 @@ class Softmax(Function):
 
     def forward(self, x, axis=-1):
         self.axis = axis
-        out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
-        np.exp(out, out=out)
-        out /= out.sum(axis=axis, keepdims=True)
+        with np.errstate(invalid="ignore"):  # inf - inf in a row of infinities: NaN, silently, as in PyTorch
+            out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+            np.exp(out, out=out)
+            out /= out.sum(axis=axis, keepdims=True)
         self.out = out
         return out
 
@@ -443,8 +446,11 @@ class LogSoftmax(Function):
 
     def forward(self, x, axis=-1):
         self.axis = axis
-        out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
-        out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
+        # Silently, as in PyTorch: inf - inf in a row of infinities is NaN, and the log of the sum over an
+        # empty dim is log(0) (its result is empty anyway).
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+            out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
         self.out = out
         return out
 

@@ -8,6 +8,7 @@ in PyTorch.
 """
 import functools
 import math
+import warnings
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -487,6 +488,26 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
     return Convolution, params
 
 
+# PyTorch's TORCH_WARN_ONCE text, with the C++ source location every warning from ATen carries.
+_ASYMMETRIC_SAME_WARNING = ("Using padding='same' with even kernel lengths and odd dilation may require a zero-padded "
+                            "copy of the input be created (Triggered internally at "
+                            "/__w/pytorch/pytorch/aten/src/ATen/native/Convolution.cpp:1101.)")
+_asymmetric_same_warned = False
+
+
+def _warn_asymmetric_same_once():
+    """PyTorch's warning that an odd total 'same' padding needs a padded copy of the input.
+
+    TORCH_WARN_ONCE: once per process, whatever the warning filters say (even "always"). The warning is
+    attributed to the frame calling the functional (through convolve, native's parser, conv*d, _conv and
+    _convolution_same), as PyTorch attributes its C++ warnings to the Python caller.
+    """
+    global _asymmetric_same_warned
+    if not _asymmetric_same_warned:
+        _asymmetric_same_warned = True
+        warnings.warn(_ASYMMETRIC_SAME_WARNING, UserWarning, stacklevel=7)
+
+
 def _convolution_same(input, weight, bias, stride, dilation, groups):
     """padding='same': PyTorch's ``convolution_same``, an odd total padding going to the right/bottom."""
     k = weight.dim()
@@ -507,6 +528,8 @@ def _convolution_same(input, weight, bias, stride, dilation, groups):
     # C++ division truncates; a negative total (an empty kernel) crops the input by one instead of padding it
     left = [int(t / 2) for t in totals]
     extra = [t - 2 * half for t, half in zip(totals, left)]
+    if any(extra):
+        _warn_asymmetric_same_once()
     return _convolution(input, weight, bias, stride, left, dilation, False, [0] * dim, groups, extra)
 
 

@@ -51,7 +51,8 @@ class Sequential(Module):
         return _item_by_index(self._modules, idx)
 
     def __setitem__(self, idx, module):
-        self.add_module(list(self._modules)[_index_in_range(self._modules, idx)], module)
+        # setattr, as PyTorch: a non-module gets __setattr__'s "cannot assign ... as child module" TypeError
+        setattr(self, list(self._modules)[_index_in_range(self._modules, idx)], module)
 
     def __delitem__(self, idx):
         if isinstance(idx, slice):
@@ -140,7 +141,8 @@ class ModuleList(Module):
         return self._modules[str(_index_in_range(self._modules, idx))]
 
     def __setitem__(self, idx, module):
-        self.add_module(str(_index_in_range(self._modules, idx)), module)
+        # setattr, as PyTorch: a non-module gets __setattr__'s "cannot assign ... as child module" TypeError
+        setattr(self, str(_index_in_range(self._modules, idx)), module)
 
     def __delitem__(self, idx):
         if isinstance(idx, slice):

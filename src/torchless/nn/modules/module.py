@@ -253,19 +253,38 @@ class Module:
     register_module = add_module
 
     def get_submodule(self, target):
+        """The submodule at the dotted path ``target`` ("" is this module); PyTorch's AttributeError for a
+        missing name, or for one naming an attribute that is not a module (``"fc.weight"``)."""
         module = self
         for part in target.split(".") if target else ():
-            if part not in module._modules:
+            if not hasattr(module, part):
                 raise AttributeError(f"{module._get_name()} has no attribute `{part}`")
-            module = module._modules[part]
+            module = getattr(module, part)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{part}` is not an nn.Module")
         return module
 
-    def get_parameter(self, target):
+    def _get_leaf(self, target):
+        """(the module holding the last name of the dotted path ``target``, that name, its value)."""
         path, _, name = target.rpartition(".")
         module = self.get_submodule(path)
-        if name not in module._parameters:
-            raise AttributeError(f"{module._get_name()} has no parameter `{name}`")
-        return module._parameters[name]
+        if not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        return module, name, getattr(module, name)
+
+    def get_parameter(self, target):
+        """The parameter at the dotted path ``target`` (``"features.0.weight"``)."""
+        _, name, value = self._get_leaf(target)
+        if not isinstance(value, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return value
+
+    def get_buffer(self, target):
+        """The buffer at the dotted path ``target`` (``"bn.running_mean"``)."""
+        module, name, value = self._get_leaf(target)
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return value
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):

@@ -93,6 +93,30 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
+def _check_multinomial(weights, num_samples, replacement):
+    """PyTorch's checks of torch.multinomial(weights, num_samples, replacement), in its order and with its
+    messages: the path without replacement (or drawing a single sample) checks the whole distribution at once;
+    the kernel drawing with replacement reports the first bad entry, then the sum."""
+    if not replacement and num_samples > len(weights):
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if not replacement or num_samples == 1:
+        if not len(weights):  # PyTorch takes the max and min of the weights together, which an empty tensor lacks
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
+                               "identity.")
+        if not (weights.max() < np.inf and weights.min() >= 0):  # NaN fails both comparisons
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if not np.any(weights > 0):  # a zero sum, tested without summing (huge weights would overflow)
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        return
+    bad = ~(weights >= 0) | ~np.isfinite(weights)
+    if bad.any():
+        if not weights[bad.argmax()] >= 0:
+            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+    if not np.any(weights > 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+
+
 class WeightedRandomSampler(Sampler):
     """Yields ``num_samples`` indices in ``[0, len(weights))`` drawn with probabilities proportional to ``weights``."""
 
@@ -111,12 +135,16 @@ class WeightedRandomSampler(Sampler):
 
     def __iter__(self):
         weights = self.weights._data
-        if np.any(weights < 0) or not np.all(np.isfinite(weights)) or weights.sum() <= 0:
-            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        if not self.replacement and self.num_samples > np.count_nonzero(weights):
-            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-        drawn = numpy_rng(self.generator).choice(len(weights), size=self.num_samples, replace=self.replacement,
-                                                 p=weights / weights.sum())
+        _check_multinomial(weights, self.num_samples, self.replacement)
+        rng = numpy_rng(self.generator)
+        if self.replacement:
+            scaled = weights / weights.max()  # (a sum of huge weights would overflow to inf)
+            drawn = rng.choice(len(weights), size=self.num_samples, p=scaled / scaled.sum())
+        else:
+            # PyTorch's way: the largest weight / Exp(1) keys. Zero weights come last, drawn only once the
+            # others are exhausted (np.random.choice would refuse them).
+            keys = weights / rng.exponential(size=len(weights))
+            drawn = np.argsort(-keys, kind="stable")[:self.num_samples]
         yield from drawn.tolist()
 
     def __len__(self):
