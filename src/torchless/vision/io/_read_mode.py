@@ -19,9 +19,12 @@ class ImageReadMode(Enum):
 
 
 def as_read_mode(mode):
-    """``mode`` as an ``ImageReadMode``, accepting its name in any case."""
+    """``mode`` as an ``ImageReadMode``, accepting its name in any case.
+
+    Raises, as torchvision does: KeyError for an unknown name, AttributeError for anything else.
+    """
     if isinstance(mode, ImageReadMode):
         return mode
-    if isinstance(mode, str) and mode.upper() in ImageReadMode.__members__:
+    if isinstance(mode, str):
         return ImageReadMode[mode.upper()]
-    raise ValueError(f"mode should be an ImageReadMode or one of {list(ImageReadMode.__members__)}, got {mode!r}")
+    raise AttributeError(f"'{type(mode).__name__}' object has no attribute 'value'")

@@ -1,4 +1,5 @@
-"""Decoding image files into uint8 C x H x W tensors and encoding such tensors as PNG or JPEG, by Pillow."""
+"""Decoding image files into uint8 C x H x W tensors and encoding such tensors as PNG or JPEG, by Pillow, with the
+channels and conversions of torchvision's libjpeg / libpng / giflib decoders."""
 import io
 
 import numpy as np
@@ -13,49 +14,183 @@ from ._read_mode import ImageReadMode, as_read_mode
 # The Pillow mode each read mode converts to; UNCHANGED keeps the file's own channels.
 _PIL_MODES = {ImageReadMode.GRAY: "L", ImageReadMode.GRAY_ALPHA: "LA", ImageReadMode.RGB: "RGB",
               ImageReadMode.RGB_ALPHA: "RGBA"}
-_UNSUPPORTED_FILE = "Unsupported image file. Only jpeg, png and gif are currently supported."
+_SUPPORTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")  # what torchvision's decode_image dispatches to
+_UNSUPPORTED_FILE = ("Unsupported image file. Only jpeg, png, webp and gif are currently supported. For avif and heic "
+                     "format, please rely on `decode_avif` and `decode_heic` directly.")
+# libpng's png_set_rgb_to_gray(png, 1, 0.2989, 0.587) as torchvision calls it: 15-bit fixed point, truncated.
+_LIBPNG_LUMA = (9794, 19234, 32768 - 9794 - 19234)
 
 
-def read_image(path, mode=ImageReadMode.UNCHANGED):
-    """Read a PNG, JPEG or other image file Pillow can decode into a uint8 tensor (C, H, W).
+def read_image(path, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False):
+    """Read a JPEG, PNG, GIF or WEBP image file into a uint8 tensor (C, H, W) (see ``decode_image``).
 
     Args:
         path (str or ``pathlib.Path``): path of the image.
         mode (ImageReadMode or str): the channels to convert to. Default: ``ImageReadMode.UNCHANGED``.
+        apply_exif_orientation (bool): turn the image as its EXIF orientation tag says. Default: False.
 
     Returns:
         Tensor[image_channels, image_height, image_width]
     """
-    return decode_image(read_file(path), mode)
+    return decode_image(read_file(path), mode, apply_exif_orientation=apply_exif_orientation)
 
 
-def decode_image(input, mode=ImageReadMode.UNCHANGED):
-    """Decode the bytes of an image file into a uint8 tensor (C, H, W).
+def decode_image(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False):
+    """Decode the bytes of a JPEG, PNG, GIF or WEBP file into a uint8 tensor (C, H, W), as torchvision's
+    libjpeg / libpng / giflib decoders give it.
 
     Args:
         input (Tensor or str or ``pathlib.Path``): a one-dimensional uint8 tensor of the file's bytes, or the
             file's path.
         mode (ImageReadMode or str): the channels to convert to. Default: ``ImageReadMode.UNCHANGED``, which
-            keeps grayscale (1), grayscale + alpha (2), RGB (3) or RGBA (4); palette images become RGB (RGBA
-            when they have transparency), as libpng expands them for torchvision.
+            keeps grayscale (1), grayscale + alpha (2), RGB (3) or RGBA (4) -- and, as libpng, the palette
+            indices (1 channel) of a palette PNG; CMYK JPEGs keep 4 channels. GIFs always give RGB.
+        apply_exif_orientation (bool): turn the image as its EXIF orientation tag says. Default: False.
 
     Raises:
         RuntimeError: for a tensor that is not uint8 or not one-dimensional and non-empty, or bytes that are
-            not an image.
+            not a JPEG, PNG, GIF or WEBP image.
     """
     if not isinstance(input, Tensor):
         input = read_file(input)
     mode = as_read_mode(mode)
     check_byte_tensor(input)
+    image = _open(input, _UNSUPPORTED_FILE)
+    if image.format not in _SUPPORTED_FORMATS:
+        raise RuntimeError(_UNSUPPORTED_FILE)
+    decoder = {"JPEG": _decode_jpeg, "PNG": _decode_png, "GIF": _decode_gif, "WEBP": _decode_generic}[image.format]
+    return decoder(image, mode, apply_exif_orientation)
+
+
+def decode_png(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False):
+    """Decode the bytes of a PNG file into a uint8 tensor (C, H, W) (see ``decode_image``).
+
+    Raises:
+        RuntimeError: for a tensor that is not a non-empty one-dimensional uint8 one, or bytes that are not a PNG.
+    """
+    mode = as_read_mode(mode)
+    check_byte_tensor(input)
+    image = _open(input, "Content is not png!")
+    if image.format != "PNG":
+        raise RuntimeError("Content is not png!")
+    return _decode_png(image, mode, apply_exif_orientation)
+
+
+def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_orientation=False):
+    """Decode the bytes of a JPEG file (or a list of them) into a uint8 tensor (C, H, W) (or a list of them).
+
+    Args:
+        input (Tensor or list of Tensors): one-dimensional uint8 tensors of the files' bytes.
+        mode (ImageReadMode or str): the channels to convert to. Default: ``ImageReadMode.UNCHANGED``.
+        device (str): only ``"cpu"``: torchless has no GPU decoder.
+        apply_exif_orientation (bool): turn the image as its EXIF orientation tag says. Default: False.
+
+    Raises:
+        ValueError: for an empty list.
+        RuntimeError: for bytes that are not a JPEG file.
+    """
+    if isinstance(input, (list, tuple)):
+        if len(input) == 0:
+            raise ValueError("Input list must contain at least one element")
+        return [decode_jpeg(data, mode, device, apply_exif_orientation) for data in input]
+    mode = as_read_mode(mode)
+    check_byte_tensor(input)
+    head = input.numpy()[:2]
+    message = "Not a JPEG file: starts with " + " ".join(f"0x{byte:02x}" for byte in head)
+    image = _open(input, message)
+    if image.format != "JPEG":
+        raise RuntimeError(message)
+    return _decode_jpeg(image, mode, apply_exif_orientation)
+
+
+def decode_gif(input):
+    """Decode the bytes of a GIF file into a uint8 RGB tensor: (3, H, W), or (N, 3, H, W) for N frames."""
+    check_byte_tensor(input)
+    image = _open(input, "DGifOpenFileName() failed - 103")
+    if image.format != "GIF":
+        raise RuntimeError("DGifOpenFileName() failed - 103")
+    return _decode_gif(image, ImageReadMode.UNCHANGED, False)
+
+
+def decode_webp(input, mode=ImageReadMode.UNCHANGED):
+    """Decode the bytes of a WEBP file into a uint8 tensor (C, H, W) (RGB, or RGBA with transparency)."""
+    mode = as_read_mode(mode)
+    check_byte_tensor(input)
+    image = _open(input, "WebPGetFeatures failed with error code 3")
+    if image.format != "WEBP":
+        raise RuntimeError("WebPGetFeatures failed with error code 3")
+    return _decode_generic(image, mode, False)
+
+
+def _open(data, message):
+    """The (not yet loaded) Pillow image in ``data``'s bytes, or RuntimeError(``message``)."""
     Image = require_pil_image()
     try:
-        with Image.open(io.BytesIO(input.numpy().tobytes())) as image:
-            image.load()
-            image = image.convert(_PIL_MODES.get(mode) or _unchanged_mode(image))
-    except (OSError, ValueError, SyntaxError):  # Pillow's "cannot identify image file" and decoder errors
+        return Image.open(io.BytesIO(data.numpy().tobytes()))
+    except (OSError, ValueError, SyntaxError):  # Pillow's "cannot identify image file"
+        raise RuntimeError(message) from None
+
+
+def _loaded(image, apply_exif_orientation):
+    try:
+        image.load()
+    except (OSError, ValueError, SyntaxError):  # a truncated or corrupt file
         raise RuntimeError(_UNSUPPORTED_FILE) from None
+    if apply_exif_orientation:
+        from PIL import ImageOps
+        image = ImageOps.exif_transpose(image)
+    return image
+
+
+def _as_chw(image):
     array = np.asarray(image, dtype=np.uint8).reshape(image.size[1], image.size[0], len(image.getbands()))
     return as_tensor(np.ascontiguousarray(array.transpose(2, 0, 1)))
+
+
+def _decode_generic(image, mode, apply_exif_orientation):
+    image = _loaded(image, apply_exif_orientation)
+    return _as_chw(image.convert(_PIL_MODES.get(mode) or _unchanged_mode(image)))
+
+
+def _decode_jpeg(image, mode, apply_exif_orientation):
+    """libjpeg's output: GRAY is the luma plane itself (Pillow's ``draft("L")`` asks libjpeg for it, rather
+    than converting the decoded RGB); a CMYK file keeps its 4 (inverted Adobe) channels when UNCHANGED and
+    takes only GRAY or RGB otherwise."""
+    if image.mode == "CMYK":
+        if mode not in (ImageReadMode.UNCHANGED, ImageReadMode.GRAY, ImageReadMode.RGB):
+            raise RuntimeError("The provided mode is not supported for JPEG files")
+        if mode == ImageReadMode.UNCHANGED:
+            cmyk = np.asarray(_loaded(image, apply_exif_orientation), dtype=np.uint8)
+            # Pillow inverts the CMYK of Adobe's JPEGs; libjpeg hands them over as stored
+            return as_tensor(np.ascontiguousarray((255 - cmyk).transpose(2, 0, 1)))
+    if mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA) and image.mode in ("RGB", "YCbCr"):
+        image.draft("L", image.size)
+    return _decode_generic(image, mode, apply_exif_orientation)
+
+
+def _decode_png(image, mode, apply_exif_orientation):
+    """libpng's output: UNCHANGED keeps a palette image's indices (torchvision asks libpng to expand the
+    palette only for the other modes), and GRAY converts colour with libpng's own weights."""
+    image = _loaded(image, apply_exif_orientation)
+    if mode == ImageReadMode.UNCHANGED and image.mode == "P":
+        return _as_chw(image)
+    if mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA) and image.mode in ("RGB", "RGBA", "P", "PA"):
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.uint32)
+        luma = (rgba[..., :3] @ np.array(_LIBPNG_LUMA, np.uint32)) >> 15
+        planes = [luma] if mode == ImageReadMode.GRAY else [luma, rgba[..., 3]]
+        return as_tensor(np.ascontiguousarray(np.stack(planes).astype(np.uint8)))
+    return _decode_generic(image, mode, False)
+
+
+def _decode_gif(image, mode, apply_exif_orientation):
+    """giflib's output, as torchvision returns it whatever the mode: RGB, one (3, H, W) image per frame,
+    stacked to (N, 3, H, W) when there are several."""
+    from PIL import ImageSequence
+    image = _loaded(image, apply_exif_orientation)
+    frames = [_as_chw(frame.convert("RGB")) for frame in ImageSequence.Iterator(image)]
+    if len(frames) == 1:
+        return frames[0]
+    return as_tensor(np.stack([frame.numpy() for frame in frames]))
 
 
 def _unchanged_mode(image):
@@ -96,10 +231,10 @@ def write_png(input, filename, compression_level=6):
 
 
 def encode_jpeg(input, quality=75):
-    """Encode a uint8 tensor (C, H, W) with 1 or 3 channels as the bytes of a JPEG file.
+    """Encode a uint8 tensor (C, H, W) with 1 or 3 channels (or a list of them) as the bytes of a JPEG file.
 
     Args:
-        input (Tensor[channels, image_height, image_width]): uint8 image with 1 or 3 channels.
+        input (Tensor[channels, image_height, image_width] or list): uint8 image(s) with 1 or 3 channels.
         quality (int): JPEG quality, from 1 to 100. Default: 75.
 
     Returns:
@@ -111,6 +246,10 @@ def encode_jpeg(input, quality=75):
     """
     if quality < 1 or quality > 100:
         raise ValueError("Image quality should be a positive number between 1 and 100")
+    if isinstance(input, list):
+        if not input:
+            raise ValueError("encode_jpeg requires at least one input tensor when a list is passed")
+        return [_encode(image, "JPEG", quality=quality) for image in input]
     return _encode(input, "JPEG", quality=quality)
 
 

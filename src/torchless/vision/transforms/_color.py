@@ -11,7 +11,7 @@ from ... import _dtype
 from ..._tensor import Tensor
 from .._pillow import is_pil_image
 from ._conversion import convert_array_dtype, max_value
-from ._image import as_image, assert_image_tensor, compute_dtype, on_hw_axes, pil_functional
+from ._image import PIL_EXPECTED, as_image, assert_image_tensor, compute_dtype, on_hw_axes, pil_functional
 
 
 # --------------------------------------------------------------------------------------------- Grayscale
@@ -26,7 +26,7 @@ def rgb_to_grayscale(img, num_output_channels=1):
     ``convert("L")`` (rounded), so they match what a PIL image would give; PIL images are converted by
     Pillow (an ``L`` image, or ``RGB`` with three equal channels).
     """
-    img = as_image(img)
+    img = as_image(img, PIL_EXPECTED)
     if is_pil_image(img):
         return pil_functional().to_grayscale(img, num_output_channels)
     if isinstance(img, Tensor):
@@ -105,7 +105,7 @@ def _blend(img1, img2, ratio):
 
 def _colour_op(img, fn):
     """Apply ``fn`` to the (..., C, H, W) data of a tensor, or the C x H x W view of an array image."""
-    img = as_image(img)
+    img = as_image(img, PIL_EXPECTED)
     if isinstance(img, Tensor):
         assert_image_tensor(img)
     return on_hw_axes(img, fn)
@@ -171,13 +171,14 @@ def adjust_saturation(img, saturation_factor):
 def adjust_hue(img, hue_factor):
     """Shift the hue channel by ``hue_factor`` (in [-0.5, 0.5], a fraction of the colour wheel).
 
-    The image goes to HSV and back; uint8 images are scaled to [0, 1] for this and truncated back.
+    The image goes to HSV and back in float32; integer images are converted as by ``convert_image_dtype``
+    (uint8: scaled to [0, 1], then ``255.999 * value`` truncated back).
     1-channel images are returned unchanged. PIL images shift Pillow's 8-bit hue channel instead, as
     torchvision does; ``L``, ``1``, ``I`` and ``F`` images are returned unchanged.
     """
     if not (-0.5 <= hue_factor <= 0.5):
         raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
-    img = as_image(img)
+    img = as_image(img, PIL_EXPECTED)
     if is_pil_image(img):
         return pil_functional().adjust_hue(img, hue_factor)
 
@@ -185,11 +186,11 @@ def adjust_hue(img, hue_factor):
         _assert_channels(a, [1, 3])
         if a.shape[-3] == 1:
             return a
-        work = a.astype(np.float32) / np.float32(255) if a.dtype == np.uint8 else a
-        hsv = _rgb2hsv(work)
+        # convert_image_dtype both ways, as torchvision: back to uint8 is a truncation of 255.999 * value, and
+        # any other dtype (float64 too) goes through float32.
+        hsv = _rgb2hsv(convert_array_dtype(a, np.dtype(np.float32)))
         hsv[..., 0, :, :] = np.mod(hsv[..., 0, :, :] + hsv.dtype.type(hue_factor), 1.0)
-        rgb = _hsv2rgb(hsv)
-        return (rgb * np.float32(255)).astype(np.uint8) if a.dtype == np.uint8 else rgb
+        return convert_array_dtype(_hsv2rgb(hsv), a.dtype)
 
     return _colour_op(img, fn)
 

@@ -121,7 +121,18 @@ def to_pil_image(pic, mode=None):
             mode = _DEFAULT_MODES[channels]
     if mode is None:
         raise TypeError(f"Input type {pic.dtype} is not supported")
-    return require_pil_image("converting to a PIL image").fromarray(pic, mode=mode)
+    return _image_from_array(require_pil_image("converting to a PIL image"), pic, mode)
+
+
+def _image_from_array(image_module, array, mode):
+    """``array``'s bytes read as a PIL image of ``mode``, whatever mode Pillow would infer from its dtype.
+
+    Pillow 11.3 deprecated ``fromarray``'s ``mode`` and Pillow 13 rejects modes that disagree with the dtype
+    (int16 data as ``I;16``); ``frombuffer`` with the raw decoder of ``mode`` still reinterprets the bytes, which
+    is what torchvision's ``_Image_fromarray`` falls back to.
+    """
+    height, width = array.shape[:2]
+    return image_module.frombuffer(mode, (width, height), np.ascontiguousarray(array).tobytes(), "raw", mode, 0, 1)
 
 
 # ------------------------------------------------------------------------------------- convert_image_dtype

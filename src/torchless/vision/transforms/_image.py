@@ -17,10 +17,19 @@ def pil_functional():
     return _functional_pil
 
 
-def as_image(img):
-    """``img`` if it is a tensor, an array or a PIL image; TypeError otherwise, as torchvision raises."""
+PIL_EXPECTED = "img should be PIL Image"  # what torchvision's Pillow functions say when handed something else
+
+
+def as_image(img, expected=None):
+    """``img`` if it is a tensor, an array or a PIL image; TypeError otherwise, as torchvision raises.
+
+    The message is ``"Unexpected type ..."`` (torchvision's ``get_dimensions``), or ``"{expected}. Got ..."``
+    for the functions whose non-tensor input torchvision hands to a Pillow function that says so.
+    """
     if isinstance(img, (Tensor, np.ndarray)) or is_pil_image(img):
         return img
+    if expected is not None:
+        raise TypeError(f"{expected}. Got {type(img)}")
     raise TypeError(f"Unexpected type {type(img)}")
 
 

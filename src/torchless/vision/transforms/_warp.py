@@ -12,7 +12,8 @@ import numpy as np
 
 from ..._tensor import Tensor
 from .._pillow import is_pil_image
-from ._image import as_image, assert_image_tensor, compute_dtype, get_dimensions, on_hw_axes, pil_functional
+from ._image import (PIL_EXPECTED, as_image, assert_image_tensor, compute_dtype, get_dimensions, on_hw_axes,
+                     pil_functional)
 from ._interpolation import InterpolationMode, check_interpolation, pil_modes_mapping
 
 
@@ -105,8 +106,11 @@ def _affine_grid(matrix, width, height, out_w, out_h):
         m = np.asarray(matrix, compute)
         xb = np.linspace(-out_w * 0.5 + 0.5, out_w * 0.5 - 0.5, out_w, dtype=compute)[None, :]
         yb = np.linspace(-out_h * 0.5 + 0.5, out_h * 0.5 - 0.5, out_h, dtype=compute)[:, None]
-        half_w, half_h = compute(0.5 * width), compute(0.5 * height)
-        return (m[0] * xb + m[1] * yb + m[2]) / half_w, (m[3] * xb + m[4] * yb + m[5]) / half_h
+        # torchvision divides the matrix by the half sizes before applying it: the same rounding steps keep
+        # nearest-neighbour ties (a rotation by 30 degrees has many) going the same way.
+        mx = m[:3] / compute(0.5 * width)
+        my = m[3:] / compute(0.5 * height)
+        return xb * mx[0] + yb * mx[1] + mx[2], xb * my[0] + yb * my[1] + my[2]
 
     return grid
 
@@ -161,7 +165,7 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
     _check_angle(angle)
     if center is not None and not isinstance(center, (list, tuple)):
         raise TypeError("Argument center should be a sequence")
-    img = as_image(img)
+    img = as_image(img, PIL_EXPECTED)
     if is_pil_image(img):
         return pil_functional().rotate(img, angle, pil_modes_mapping[interpolation], expand, center, fill)
     center_f = [0.0, 0.0]
@@ -258,7 +262,7 @@ def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BIL
     """
     coeffs = _get_perspective_coeffs(startpoints, endpoints)
     interpolation = check_interpolation(interpolation)
-    img = as_image(img)
+    img = as_image(img, PIL_EXPECTED)
     if is_pil_image(img):
         return pil_functional().perspective(img, coeffs, pil_modes_mapping[interpolation], fill)
     return _grid_transform(img, lambda w, h: _perspective_grid(coeffs, w, h), interpolation, fill)

@@ -27,6 +27,7 @@ from ._color import (adjust_brightness, adjust_contrast, adjust_gamma, adjust_hu
                      adjust_sharpness, autocontrast, equalize, invert, posterize, rgb_to_grayscale, solarize,
                      to_grayscale)
 from ._conversion import convert_image_dtype, pil_to_tensor, to_pil_image, to_tensor
+from ._image import PIL_EXPECTED as _PIL_EXPECTED
 from ._image import as_image as _as_image
 from ._image import assert_image_tensor as _assert_image_tensor
 from ._image import compute_dtype as _compute_dtype
@@ -85,6 +86,8 @@ def _channel_stats(mean, std, dtype):
 def _compute_resized_output_size(image_size, size, max_size=None):
     h, w = image_size
     short, long = (w, h) if w <= h else (h, w)
+    if size is None:  # v1 always has a size; v2's ``Resize(size=None, max_size=...)`` is not supported
+        raise ValueError("This should never happen!!")
     if len(size) == 1:  # only the smaller edge is given: keep the aspect ratio
         requested_short = size[0]
         new_short, new_long = requested_short, int(requested_short * long / short)
@@ -104,8 +107,9 @@ def _compute_resized_output_size(image_size, size, max_size=None):
 def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
     """Resize an image to ``size`` ((h, w), or the smaller edge for an int / 1-element sequence).
 
-    Bilinear resizing matches ``torch.nn.functional.interpolate(..., align_corners=False, antialias=...)``
-    as torchvision uses it: integer tensors are resized in float32 and rounded back. Array images
+    Bilinear and bicubic resizing match ``torch.nn.functional.interpolate(..., align_corners=False,
+    antialias=...)`` as torchvision uses it: integer tensors are resized in float32 and rounded back (uint8
+    bicubic results clamped to [0, 255] first). Tensors cannot be resized with BOX, HAMMING or LANCZOS. Array images
     (the PIL stand-in) are resized the same way and keep their H x W[ x C] layout and dtype; Pillow's own
     fixed-point arithmetic can differ from this by one grey level. PIL images are resized by Pillow
     (``Image.resize`` with the mode's filter, always antialiased) and take every InterpolationMode.
@@ -120,31 +124,54 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
                              "i.e. size should be an int or a sequence of length 1 in torchscript mode.")
     img = _as_image(img)
     _, height, width = get_dimensions(img)
-    output_size = _compute_resized_output_size((height, width), [size] if isinstance(size, int) else list(size),
-                                               max_size)
+    output_size = _compute_resized_output_size((height, width), [size] if isinstance(size, int) else size, max_size)
     if [height, width] == output_size:
         return img
     if _is_pil_image(img):
         if antialias is False:
             warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.")
         return _pil().resize(img, output_size, pil_modes_mapping[interpolation])
-    if interpolation not in (InterpolationMode.NEAREST, InterpolationMode.NEAREST_EXACT, InterpolationMode.BILINEAR):
-        raise NotImplementedError(f"torchless resize supports nearest and bilinear interpolation, not "
-                                  f"{interpolation.value}")
+    _check_tensor_sizes(img, (height, width), output_size)
+    _check_tensor_interpolation(interpolation)
     return _on_hw_axes(img, lambda chw: _resample_chw(chw, output_size, interpolation.value, antialias))
 
 
+def _check_tensor_interpolation(interpolation):
+    """The errors ``torch.nn.functional.interpolate`` (2.14) raises for the modes tensors cannot be resized with:
+    torchvision hands them on with ``antialias=False``, which Lanczos refuses first."""
+    if interpolation == InterpolationMode.LANCZOS:
+        raise ValueError("Lanczos mode requires antialias=True")
+    if interpolation in (InterpolationMode.BOX, InterpolationMode.HAMMING):
+        raise NotImplementedError("Input Error: Only 3D, 4D and 5D input Tensors supported (got 4D) for the modes: "
+                                  "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact "
+                                  f"(got {interpolation.value})")
+
+
+def _check_tensor_sizes(img, input_size, output_size):
+    """The errors ``interpolate`` raises for a 2-D tensor (read as one row of channels) or an empty size."""
+    if isinstance(img, Tensor) and img.ndim == 2:
+        raise ValueError("Input and output must have the same number of spatial dimensions, but got input with "
+                         f"spatial dimensions of [{input_size[1]}] and output size of {list(output_size)}. Please "
+                         "provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
+                         "format.")
+    if min(output_size) <= 0:
+        raise RuntimeError("Input and output sizes should be greater than 0, but got input (H: {}, W: {}) output "
+                           "(H: {}, W: {})".format(*input_size, *output_size))
+
+
 def _resample_chw(array, output_size, mode, antialias):
-    if mode != "bilinear" or array.dtype in (np.float32, np.float64):
+    if mode in ("nearest", "nearest-exact") or array.dtype in (np.float32, np.float64):
         return resample(array, *output_size, mode, bool(antialias))
     resized = resample(array.astype(np.float32), *output_size, mode, bool(antialias))
+    if mode == "bicubic" and array.dtype == np.uint8:
+        resized = np.clip(resized, 0, 255)  # the cubic overshoots; torchvision clamps uint8 images only
     return np.round(resized).astype(array.dtype) if array.dtype.kind in "iub" else resized.astype(array.dtype)
 
 
 # ------------------------------------------------------------------------------------------ Crop and Pad
 def crop(img, top, left, height, width):
     """The ``height`` x ``width`` region at (``top``, ``left``); parts outside the image are zero-filled."""
-    img = _as_image(img)
+    img = _as_image(img, _PIL_EXPECTED)
     if _is_pil_image(img):
         return _pil().crop(img, top, left, height, width)
     _, h, w = get_dimensions(img)
@@ -207,7 +234,7 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     PIL images are padded as torchvision pads them: ``ImageOps.expand`` for ``constant``, ``numpy.pad`` of
     their pixels otherwise, palettes kept.
     """
-    img = _as_image(img)
+    img = _as_image(img, _PIL_EXPECTED)
     if fill is None:
         fill = 0
     if not isinstance(padding, (int, tuple, list)):
@@ -224,17 +251,27 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     left, top, right, bottom = _parse_padding(padding)
     if _is_pil_image(img):
         return _pil().pad(img, (left, top, right, bottom), fill, padding_mode)
+    if isinstance(img, Tensor) and padding_mode == "symmetric" and img.ndim not in (3, 4):
+        raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
+    if padding_mode == "reflect":
+        _check_reflect_padding(img.shape if isinstance(img, Tensor) else (1,) + img.shape[:2], left, top, right, bottom)
     return _on_hw_axes(img, lambda a: _pad_chw(a, left, top, right, bottom, fill, padding_mode))
+
+
+def _check_reflect_padding(shape, left, top, right, bottom):
+    """``torch.nn.functional.pad``'s error for reflecting past the far border, on the image as torchvision
+    hands it over (batched to 4-D when it has fewer dimensions), the width checked before the height."""
+    shape = [1] + list(shape) if len(shape) < 4 else list(shape)
+    for argument, (first, second), dim in ((4, (left, right), len(shape) - 1), (6, (top, bottom), len(shape) - 2)):
+        if max(first, second) >= shape[dim]:
+            raise RuntimeError(f"Argument #{argument}: Padding size should be less than the corresponding input "
+                               f"dimension, but got: padding ({first}, {second}) at dimension {dim} of input {shape}")
 
 
 def _pad_chw(array, left, top, right, bottom, fill, padding_mode):
     height, width = array.shape[-2:]
     array = array[..., max(-top, 0):height - max(-bottom, 0), max(-left, 0):width - max(-right, 0)]
     widths = [(0, 0)] * (array.ndim - 2) + [(max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))]
-    if padding_mode == "reflect" and (max(widths[-2]) >= array.shape[-2] or max(widths[-1]) >= array.shape[-1]):
-        raise RuntimeError(f"Padding size should be less than the corresponding input dimension, but got: "
-                           f"padding ({left}, {right}) and ({top}, {bottom}) for an image of size "
-                           f"{array.shape[-2]} x {array.shape[-1]}")
     if padding_mode != "constant":
         return np.pad(array, widths, mode=_NUMPY_PAD_MODES[padding_mode])
     if isinstance(fill, (tuple, list)):  # per-channel fill of a C x H x W array
@@ -249,7 +286,7 @@ def _pad_chw(array, left, top, right, bottom, fill, padding_mode):
 # ------------------------------------------------------------------------------------------- Flips, erase
 def hflip(img):
     """Flip an image left to right (tensor (..., C, H, W), H x W[ x C] array or PIL image)."""
-    img = _as_image(img)
+    img = _as_image(img, _PIL_EXPECTED)
     if _is_pil_image(img):
         return _pil().hflip(img)
     return _on_hw_axes(img, lambda a: a[..., ::-1].copy())
@@ -257,7 +294,7 @@ def hflip(img):
 
 def vflip(img):
     """Flip an image top to bottom (tensor (..., C, H, W), H x W[ x C] array or PIL image)."""
-    img = _as_image(img)
+    img = _as_image(img, _PIL_EXPECTED)
     if _is_pil_image(img):
         return _pil().vflip(img)
     return _on_hw_axes(img, lambda a: a[..., ::-1, :].copy())
@@ -320,10 +357,11 @@ def erase(img, i, j, h, w, v, inplace=False):
 
 
 # ------------------------------------------------------------------------------------------ Gaussian blur
-def _gaussian_kernel1d(kernel_size, sigma):
+def _gaussian_kernel1d(kernel_size, sigma, dtype=np.float32):
+    """The normalised 1-D Gaussian, computed in the image's float ``dtype`` as torchvision does."""
     half = (kernel_size - 1) * 0.5
-    x = np.linspace(-half, half, kernel_size, dtype=np.float32)
-    pdf = np.exp(np.float32(-0.5) * (x / np.float32(sigma)) ** 2)
+    x = np.linspace(-half, half, kernel_size, dtype=dtype)
+    pdf = np.exp(dtype(-0.5) * (x / dtype(sigma)) ** 2)
     return pdf / pdf.sum()
 
 
@@ -358,7 +396,7 @@ def gaussian_blur(img, kernel_size, sigma=None):
     for s in sigma:
         if s <= 0.0:
             raise ValueError(f"sigma should have positive values. Got {sigma}")
-    img = _as_image(img)
+    img = _as_image(img, f"{_PIL_EXPECTED} or Tensor")
     if _is_pil_image(img):
         blurred = _blur_hw(pil_to_tensor(img).numpy(), kernel_size, sigma)
         return to_pil_image(blurred.transpose(1, 2, 0), mode=img.mode)
@@ -369,8 +407,8 @@ def gaussian_blur(img, kernel_size, sigma=None):
 
 def _blur_hw(array, kernel_size, sigma):
     compute = _compute_dtype(array.dtype)
-    kx = _gaussian_kernel1d(kernel_size[0], sigma[0]).astype(compute)
-    ky = _gaussian_kernel1d(kernel_size[1], sigma[1]).astype(compute)
+    kx = _gaussian_kernel1d(kernel_size[0], sigma[0], compute)
+    ky = _gaussian_kernel1d(kernel_size[1], sigma[1], compute)
     px, py = kernel_size[0] // 2, kernel_size[1] // 2
     height, width = array.shape[-2:]
     if px >= width or py >= height:
