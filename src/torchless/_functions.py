@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _parser_errors
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, normalize_dim
 from ._size import Size
@@ -237,6 +237,31 @@ _FUNCTION_FORMS = (
 _TENSOR_OTHER = "atan2 arctan2 hypot logaddexp logaddexp2 fmax fmin".split()
 
 
+# function forms whose non-tensor, non-number operand gets PyTorch's parser message: the comparisons list their
+# overloads ("invalid combination"), the others name ``other`` at position 2 (position 1 in the method form)
+_COMPARISONS = frozenset("eq ne lt le gt ge".split())
+_OTHER_AT_POSITION_2 = frozenset("add sub mul div maximum minimum multiply subtract divide true_divide".split())
+
+
+def _checked_binary(name):
+    method = _method(name)
+
+    def fn(input, *args, **kwargs):
+        other = args[0] if args else kwargs.get("other", 0)
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)) or not isinstance(input, Tensor):
+            if name in _COMPARISONS:
+                if not (_parser_errors.is_operand(input) and _parser_errors.is_operand(other)) or \
+                        not isinstance(input, Tensor):
+                    raise _parser_errors.invalid_function_call(name, (input, other) + tuple(args[1:]))
+            elif isinstance(input, Tensor):
+                raise _parser_errors.not_tensor(name, "other", 2, other)
+        return method(input, *args, **kwargs)
+
+    fn.__name__ = name
+    fn.__doc__ = method.__doc__
+    return fn
+
+
 def _tensor_other(name):
     def fn(input, other):
         if not isinstance(input, Tensor):
@@ -291,7 +316,8 @@ def _neg(input):
 
 def _install(namespace):
     for name in _FUNCTION_FORMS:
-        namespace[name] = _neg if name == "neg" else _method(name)
+        namespace[name] = _neg if name == "neg" else \
+            _checked_binary(name) if name in _COMPARISONS or name in _OTHER_AT_POSITION_2 else _method(name)
     for name in _TENSOR_OTHER:
         namespace[name] = _tensor_other(name)
     namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean)

@@ -1,10 +1,11 @@
 """The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
 import numbers
 import operator
+import warnings
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _parser_errors
 from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
 from ._ops._util import broadcast_error, normalize_dim, normalize_dims
 from ._size import Size
@@ -12,6 +13,18 @@ from .autograd import grad_mode
 from .autograd.function import records, run_backward
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+_DETACH_VIEW_INPLACE = (
+    "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, "
+    "and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+    "called on these gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+    "torch/optim/optimizer.py as the solution."
+)
+_NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "
+    "use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
+    "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+)
 _BOOL, _INT, _FLOAT = 0, 1, 2
 
 
@@ -222,7 +235,8 @@ class Tensor:
     ...). ``Tensor(data)`` builds a float tensor from data, ``Tensor(*sizes)`` an uninitialised one.
     """
 
-    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_hooks", "_version", "__weakref__", "__dict__")
+    # _counter: the version counter ([n]) shared with the tensor's views, made on first need (see _version).
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_hooks", "_counter", "__weakref__", "__dict__")
 
     def __init__(self, *args, dtype=None):
         if len(args) == 1 and not isinstance(args[0], numbers.Integral):
@@ -239,7 +253,7 @@ class Tensor:
         self._grad = None
         self.grad_fn = None
         self._hooks = None
-        self._version = 0
+        self._counter = None
 
     @classmethod
     def _wrap(cls, array):
@@ -252,8 +266,42 @@ class Tensor:
         t._grad = None
         t.grad_fn = None
         t._hooks = None
-        t._version = 0
+        t._counter = None
         return t
+
+    # ------------------------------------------------------------------ version counter
+    # Every in-place op bumps the version; a graph node remembers the versions of the tensors it saved and
+    # backward refuses to use a changed one (autograd.function.SavedVersion). Views share their base's counter,
+    # a list [n] made only once a tensor is saved, viewed or changed: most tensors never need one.
+    @property
+    def _version(self):
+        counter = self._counter
+        return 0 if counter is None else counter[0]
+
+    @_version.setter
+    def _version(self, value):  # the optimizers' ``param._version += 1``
+        self._version_counter()[0] = value
+
+    def _version_counter(self):
+        counter = self._counter
+        if counter is None:
+            counter = self._counter = [0]
+        return counter
+
+    _is_view_of_base = False  # set on the outputs of view ops (detach_ refuses them)
+
+    def _as_view(self, view):
+        """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
+        view._counter = self._version_counter()
+        view._is_view_of_base = True
+        return view
+
+    def _bump_version(self):
+        counter = self._counter
+        if counter is None:
+            self._counter = [1]
+        else:
+            counter[0] += 1
 
     # ------------------------------------------------------------------ attributes
     @property
@@ -330,6 +378,8 @@ class Tensor:
 
     @property
     def grad(self):
+        if self.grad_fn is not None and self.grad_fn._retained is None:
+            warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
@@ -441,10 +491,15 @@ class Tensor:
         return self._data.tolist()
 
     def detach(self):
-        """A tensor sharing this one's values, outside the graph."""
-        return Tensor._wrap(self._data)
+        """A tensor sharing this one's values (and version counter: changing it in place invalidates what
+        backward saved of this one), outside the graph."""
+        detached = Tensor._wrap(self._data)
+        detached._counter = self._version_counter()
+        return detached
 
     def detach_(self):
+        if self._is_view_of_base:
+            raise RuntimeError(_DETACH_VIEW_INPLACE)
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -1021,7 +1076,37 @@ class Tensor:
     def __ge__(self, other):
         return self._compare(other, np.greater_equal)
 
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+    # The methods raise PyTorch's parser TypeError where the operators return NotImplemented (``t == 'a'`` is False)
+    def eq(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_method_other("eq", other)
+        return self._compare(other, np.equal)
+
+    def ne(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_method_other("ne", other)
+        return self._compare(other, np.not_equal)
+
+    def lt(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_method_other("lt", other)
+        return self._compare(other, np.less)
+
+    def le(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_method_other("le", other)
+        return self._compare(other, np.less_equal)
+
+    def gt(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_method_other("gt", other)
+        return self._compare(other, np.greater)
+
+    def ge(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_method_other("ge", other)
+        return self._compare(other, np.greater_equal)
+
     greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 
     def equal(self, other):
@@ -1184,9 +1269,13 @@ class Tensor:
         return functional.log_softmax(self, dim, dtype=dtype)
 
     def maximum(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.not_tensor("maximum", "other", 1, other)
         return _elementwise_extremum(self, other, largest=True)
 
     def minimum(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.not_tensor("minimum", "other", 1, other)
         return _elementwise_extremum(self, other, largest=False)
 
     def _step(self, fn, name):
@@ -1572,7 +1661,7 @@ class Tensor:
     def view(self, *shape):
         if len(shape) != 1 or type(shape[0]) is not int:
             if shape and isinstance(shape[0], _dtype.dtype):
-                return Tensor._wrap(self._data.view(shape[0].numpy))
+                return self._as_view(Tensor._wrap(self._data.view(shape[0].numpy)))
             if not shape or len(shape) == 1 and not isinstance(shape[0], (numbers.Integral, tuple, list, Tensor)):
                 got = type(shape[0]).__name__ if shape else ""
                 raise _no_overload_matches("view", got, ["(torchless.dtype dtype)", "(tuple of ints size)"],
@@ -1587,7 +1676,7 @@ class Tensor:
                     "spans across two contiguous subspaces). Use .reshape(...) instead."
                 ) from None
         if not records(self):  # no graph node to record
-            return Tensor._wrap(self._data.reshape(shape))
+            return self._as_view(Tensor._wrap(self._data.reshape(shape)))
         return shape_ops.Reshape.apply(self, shape=shape)
 
     def view_as(self, other):
@@ -1967,7 +2056,7 @@ class Tensor:
             except ValueError:
                 self._raise_setitem_shape_error(key, source)
                 raise
-            self._version += 1
+            self._bump_version()
 
     def _raise_index_put_dtype_error(self, key, value):
         # PyTorch checks the key (its length, the ints, the masks, how the index tensors broadcast) and the value's
@@ -2015,7 +2104,9 @@ class Tensor:
     def _rebind(self, result):
         """Make this tensor the result of a recorded in-place op (the graph keeps the old value)."""
         self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, result._requires_grad
-        self._version += 1
+        self._bump_version()
+        if result.grad_fn is not None and result.grad_fn._saves_tensors:
+            result.grad_fn.rebase_saved_versions(self)
         return self
 
     def _inplace(self, compute, other=None, cpp_type_names=False):
@@ -2041,7 +2132,7 @@ class Tensor:
         if recorded:
             return self._rebind(result._cast(self._data.dtype))
         self._data[...] = out
-        self._version += 1
+        self._bump_version()
         return self
 
     def add_(self, other, *, alpha=1):
@@ -2102,7 +2193,7 @@ class Tensor:
             self._check_inplace()
             return self._rebind(inplace.Copy.apply(self, source))
         self._data[...] = source._data
-        self._version += 1
+        self._bump_version()
         return self
 
     def _overwrite(self, values, kind):
@@ -2111,7 +2202,7 @@ class Tensor:
             self._check_inplace()
             return self._rebind(inplace.Overwrite.apply(self, values=values, kind=kind))
         self._data[...] = values
-        self._version += 1
+        self._bump_version()
         return self
 
     def zero_(self):

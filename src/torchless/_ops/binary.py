@@ -53,6 +53,7 @@ class Binary(Function):
     PyTorch's node (CopysignBackward1 for a Python-number ``b``, XlogyBackward1/2 for a number ``a``/``b``)."""
 
     saved = ("a", "b", "out")
+    saves = (0, 1)  # not the output: some of these PyTorch nodes save it, others do not
 
     def forward(self, a, b, op=None, overload=0):
         self.op, self.overload, self.a, self.b = op, overload, a, b

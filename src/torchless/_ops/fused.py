@@ -28,6 +28,7 @@ class AddProduct(Function):
     input is not read at all (its NaN do not propagate), as in PyTorch."""
 
     saved = ("x", "y")
+    saved_only_for = {1: (2,), 2: (1,)}  # each factor is saved for the other's gradient
 
     def forward(self, input, x, y, kind=None, beta=1, alpha=1):
         self.kind, self.beta, self.alpha, self.x, self.y, self.input_shape = kind, beta, alpha, x, y, input.shape

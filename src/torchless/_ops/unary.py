@@ -69,6 +69,7 @@ class Abs(Function):
 
 class Clamp(Function):
     saved = ("mask",)
+    saves = (0,)  # PyTorch's ClampBackward1 saves the input (this node, the mask made from it)
 
     def forward(self, a, min=None, max=None):
         out = np.clip(a, min, max) if min is not None or max is not None else a.copy()

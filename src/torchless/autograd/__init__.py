@@ -9,12 +9,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
     single = isinstance(inputs, Tensor)
     inputs = (inputs,) if single else tuple(inputs)
-    saved = [(t.grad, t._hooks) for t in inputs]
+    saved = [(t._grad, t._hooks) for t in inputs]
     for t in inputs:
         t.grad, t._hooks = None, None
     try:
         outputs.backward(grad_outputs, retain_graph=retain_graph)
-        result = tuple(t.grad for t in inputs)
+        result = tuple(t._grad for t in inputs)
     finally:
         for t, (g, h) in zip(inputs, saved):
             t.grad, t._hooks = g, h

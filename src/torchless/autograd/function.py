@@ -5,6 +5,9 @@ gradients are being recorded and some input requires grad, returns a tensor whos
 Function instance. The instance is the graph node: it remembers where each input's gradient goes
 (``edges``) and whatever ``forward`` saved for ``backward``.
 """
+import inspect
+import re
+
 import numpy as np
 
 from . import grad_mode
@@ -17,6 +20,22 @@ _FREED_MESSAGE = (
     "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
     "or if you need to access saved tensors after calling backward."
 )
+
+OUTPUT = "output"  # in ``Function.saves``: the result is saved (as exp's, relu's), not only inputs
+
+
+class SavedVersion:
+    """A tensor saved for backward, and its version then: backward refuses to run on a tensor an in-place op
+    has changed since (its version counter, shared with its views, has moved on)."""
+
+    __slots__ = ("counter", "version", "tensor", "array")
+
+    def __init__(self, counter, version, tensor, array):
+        self.counter, self.version = counter, version
+        # A saved input is kept to name it (its grad_fn) in the error, ``array`` then saying whether it was saved
+        # as its transpose; a saved output is its node's own result, kept as its array only: the tensor would hold
+        # its grad_fn, that is the node, in a cycle.
+        self.tensor, self.array = tensor, array
 
 
 class Function:
@@ -34,6 +53,22 @@ class Function:
     _freed = False
     _retained = None  # weak reference to a non-leaf output that asked retain_grad()
     _tensor_hooks = None  # {handle id: hook} registered on the output with Tensor.register_hook
+    is_view = False  # the output shares its input's memory (and so its version counter)
+    # The tensors PyTorch saves for backward, whose in-place change before backward is an error: input
+    # positions and OUTPUT. None reads them off ``saved`` and forward's parameter names (see _saved_tensors).
+    saves = None
+    # Tensors PyTorch saves only for some input's gradient, as a*b saves a for b's: {input or OUTPUT: (inputs,)}.
+    saved_only_for = {}
+    # Inputs PyTorch saves as their transpose (linear's weight, as w.t()), which its error describes.
+    saved_transposed = ()
+    _saved_versions = ()  # SavedVersion of each saved input, checked before backward
+    _saved_output = None  # SavedVersion of the result when it is saved
+    _saved_inputs, _saves_output, _saves_tensors = (), False, False  # set per subclass by __init_subclass__
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._saved_inputs, cls._saves_output = _saved_tensors(cls)
+        cls._saves_tensors = bool(cls._saved_inputs) or cls._saves_output
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -57,6 +92,10 @@ class Function:
             node.edges = tuple([_edge(t) if need else None for t, need in zip(inputs, needs)])
             result._requires_grad = True
             result.grad_fn = node
+            if node._saves_tensors:
+                _record_saved_versions(node, inputs, needs, result)
+        if node.is_view and np.may_share_memory(result._data, inputs[0]._data):  # a reshape may copy
+            inputs[0]._as_view(result)
         return result
 
     def forward(self, *arrays, **params):  # pragma: no cover - interface
@@ -75,6 +114,26 @@ class Function:
             setattr(self, attr, None)
         if self.saved:
             self._freed = True
+        self._saved_versions, self._saved_output = (), None
+
+    def check_saved_versions(self):
+        """PyTorch's error if an in-place op changed a tensor this node saved, since it saved it."""
+        for saved in self._saved_versions:
+            if saved.counter[0] != saved.version:
+                raise RuntimeError(_saved_input_modified(saved))
+        saved = self._saved_output
+        if saved is not None and saved.counter[0] != saved.version:
+            raise RuntimeError(_modified_message(saved, self, saved.array))
+
+    def rebase_saved_versions(self, tensor):
+        """``tensor`` became this node's result in place (x.relu_()): its saved result is the tensor at its new
+        version, and the old value of ``tensor`` saved as an input is a copy no later change can reach (the graph
+        keeps the replaced array), as PyTorch's in-place ops save the original self."""
+        if self._saved_versions:
+            self._saved_versions = tuple([s for s in self._saved_versions if s.tensor is not tensor])
+        if self._saved_output is not None:
+            counter = tensor._version_counter()
+            self._saved_output = SavedVersion(counter, counter[0], None, self._saved_output.array)
 
     @property
     def next_functions(self):
@@ -82,6 +141,69 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
+
+
+def _saved_tensors(cls):
+    """(input positions, whether the output is saved) for a Function class: ``saves`` if given; else the
+    attributes named in ``saved`` that are forward's tensor parameters (those without a default) or ``out``."""
+    if cls.saves is not None:
+        return tuple(i for i in cls.saves if i != OUTPUT), OUTPUT in cls.saves
+    if not cls.saved or cls.forward is Function.forward:
+        return (), False
+    parameters = list(inspect.signature(cls.forward).parameters.values())[1:]
+    tensors = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty]
+    return tuple(i for i, name in enumerate(tensors) if name in cls.saved), "out" in cls.saved
+
+
+def _record_saved_versions(node, inputs, needs, result):
+    """Remember the versions of the tensors ``node`` saved, for check_saved_versions."""
+    saved = []
+    only_for = node.saved_only_for
+    for i in node._saved_inputs:
+        tensor = inputs[i] if i < len(inputs) else None
+        if tensor is None or (i in only_for and not any(needs[j] for j in only_for[i])):
+            continue
+        counter = tensor._version_counter()
+        saved.append(SavedVersion(counter, counter[0], tensor, i in node.saved_transposed))
+    node._saved_versions = saved
+    if node._saves_output and (OUTPUT not in only_for or any(needs[j] for j in only_for[OUTPUT])):
+        counter = result._counter = [0]
+        node._saved_output = SavedVersion(counter, 0, None, result._data)
+
+
+def _saved_input_modified(saved):
+    """The error for a saved input; ``saved.array`` is True for one PyTorch saved as its transpose, a view (whose
+    node, AsStrided once its base changed, the error names when it requires grad)."""
+    tensor = saved.tensor
+    if not saved.array:
+        return _modified_message(saved, tensor.grad_fn, tensor._data)
+    grad_fn = Function() if tensor._requires_grad else None
+    if grad_fn is not None:
+        grad_fn.is_view = True
+    return _modified_message(saved, grad_fn, tensor._data.T)
+
+
+def _modified_message(saved, grad_fn, array):
+    from .._dtype import TENSOR_TYPE_NAMES, from_numpy_dtype
+
+    described = f"[torchless.{TENSOR_TYPE_NAMES[from_numpy_dtype(array.dtype)]} {list(array.shape)}]"
+    if grad_fn is not None:
+        described += f", which is output 0 of {_short_node_name(grad_fn)},"
+    return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"{described} is at version {saved.counter[0]}; expected version {saved.version} instead. Hint: enable "
+            "anomaly detection to find the operation that failed to compute its gradient, with "
+            "torchless.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+def _short_node_name(node):
+    """How PyTorch names a node in that error: ReluBackward0 as Relu, ClampBackward1 as Clamp1; a view whose
+    base changed in place is replayed as AsStrided."""
+    if node.is_view:
+        return "AsStrided"
+    name = node.name()
+    if name == "CopyBackwards":
+        return "torch::autograd::CopyBackwards"  # PyTorch's C++ class name, as it prints it
+    return re.sub(r"Backward0$|Backward(?=\d+$)", "", name)
 
 
 def records(*tensors):
@@ -143,6 +265,8 @@ def run_backward(tensor, grad, retain_graph=False):
                 continue
             if node._freed:
                 raise RuntimeError(_FREED_MESSAGE)
+            if node._saves_tensors:
+                node.check_saved_versions()
             if node._tensor_hooks:
                 g = run_tensor_hooks(node._tensor_hooks, g)
             if node._retained is not None:
@@ -193,8 +317,8 @@ def _accumulate_leaf(tensor, grad):
 
     if tensor._hooks:
         grad = run_tensor_hooks(tensor._hooks, grad)
-    if tensor.grad is None:
+    if tensor._grad is None:
         # A fresh, writable array: incoming gradients may be views or shared between inputs.
         tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor._data.dtype, copy=True))
     else:
-        tensor.grad._data = (tensor.grad._data + grad).astype(tensor._data.dtype, copy=False)
+        tensor._grad._data = (tensor._grad._data + grad).astype(tensor._data.dtype, copy=False)

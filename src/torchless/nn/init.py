@@ -56,6 +56,7 @@ def _calculate_correct_fan(tensor, mode):
 def _fill(tensor, values):
     with grad_mode.no_grad():
         tensor._data[...] = values
+    tensor._bump_version()  # an in-place write, as PyTorch's init functions are
     return tensor
 
 

@@ -20,6 +20,8 @@ class Linear(Function):
     """x (..., in) @ w.T (+ b) with the leading dims of x flattened into one matrix product."""
 
     saved = ("x", "w")
+    saved_only_for = {0: (1,), 1: (0,)}  # PyTorch's addmm/mm saves each factor for the other's gradient
+    saved_transposed = (1,)  # as w.t()
 
     def forward(self, x, w, b):
         self.x, self.w, self.has_bias = x, w, b is not None

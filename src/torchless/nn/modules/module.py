@@ -451,6 +451,7 @@ class Module:
                 continue
             if not assign:
                 target._data[...] = source._data
+                target._bump_version()  # PyTorch copies in place
             elif isinstance(target, Parameter):
                 setattr(self, name, Parameter(source, requires_grad=target.requires_grad))
             else:
