@@ -7,7 +7,7 @@ import pytest
 
 import torchless
 from torchless.nn import Parameter
-from helpers import optimizer_problem, run_optimizer, take_steps
+from helpers import Raised, optimizer_problem, outcome, run_optimizer, take_steps
 from torchless.optim import SGD, Adam, AdamW, Optimizer
 
 STEPS = 20
@@ -472,9 +472,22 @@ def test_no_warning_for_ordinary_use():
 
 
 @pytest.mark.parametrize("flag", ["fused", "differentiable"])
-def test_unsupported_flags_are_refused(flag):
-    with pytest.raises(RuntimeError, match=flag):
-        Adam([Parameter(torchless.ones(1))], **{flag: True})
+def test_fused_and_differentiable_steps_behave_as_torch(flag):
+    """fused=True is another kernel for the same update; differentiable=True fails when step() would update a
+    leaf that requires grad in place (PyTorch's autograd error)."""
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        p = lib.nn.Parameter(lib.ones(2))
+        optimizer = lib.optim.Adam([p], lr=0.1, **{flag: True})
+        p.grad = lib.tensor([0.5, -2.0])
+        optimizer.step()
+        return p.detach().numpy().tolist()
+    expected, actual = outcome(lambda: run(torch)), outcome(lambda: run(torchless))
+    if isinstance(expected, Raised):
+        assert actual == expected
+    else:
+        np.testing.assert_allclose(actual, expected, rtol=1e-6)
 
 
 def test_deepcopy_of_state_dict_is_independent():

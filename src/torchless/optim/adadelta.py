@@ -1,7 +1,7 @@
 """Adadelta: steps scaled by the ratio of running RMS of past updates and of gradients."""
 import numpy as np
 
-from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _unsupported_flags, _zeros_like
+from .optimizer import _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _unsupported_flags, _zeros_like
 
 
 class Adadelta(Optimizer):
@@ -28,6 +28,7 @@ class Adadelta(Optimizer):
     State per parameter: ``step``, ``square_avg`` (:math:`v`) and ``acc_delta`` (:math:`u`).
     """
 
+    _capturable_devices = (_CAPTURABLE_DEVICES_NO_XLA, _CAPTURABLE_DEVICES_NO_XLA)  # as PyTorch's CPU errors
     _group_defaults = COMMON_FLAGS
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_lr, _check_nonnegative, _new_step, _unsupported_flags
+from .optimizer import Optimizer, _check_fused, _check_lr, _check_nonnegative, _new_step, _unsupported_flags
 
 
 class Adagrad(Optimizer):
@@ -42,13 +42,16 @@ class Adagrad(Optimizer):
                     "initial_accumulator_value": initial_accumulator_value, "foreach": foreach, "maximize": maximize}
         _unsupported_flags(defaults, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
+        _check_fused(self)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, initial_accumulator_value)
+                self._init_state(p, initial_accumulator_value, group["fused"])
 
-    def _init_state(self, param, initial_accumulator_value):
+    _fused_check_first = True  # PyTorch's fused Adagrad checks the first parameter it updates, and each new state
+
+    def _init_state(self, param, initial_accumulator_value, fused):
         state = self.state[param]
-        state["step"] = _new_step()
+        state["step"] = _new_step(fused)
         state["sum"] = Tensor._wrap(np.full_like(param._data, initial_accumulator_value))
 
     def share_memory(self):
@@ -62,7 +65,7 @@ class Adagrad(Optimizer):
                 state = self.state[param]
                 if not state:
                     # parameters added later by add_param_group: PyTorch takes the constructor's value here
-                    self._init_state(param, self.defaults["initial_accumulator_value"])
+                    self._init_state(param, self.defaults["initial_accumulator_value"], group["fused"])
                 step_count = state["step"]._data
                 step_count += 1
                 _adagrad_update(p, g, state["sum"]._data, step=float(step_count), lr=float(group["lr"]),

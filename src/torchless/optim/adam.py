@@ -3,7 +3,10 @@ import numpy as np
 
 from .._kernels import parallel
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_lr, _check_nonnegative, _scalar_dtype, _unsupported_flags, _zeros_like
+from .optimizer import (
+    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _check_fused, _check_lr, _check_nonnegative,
+    _scalar_dtype, _unsupported_flags, _zeros_like,
+)
 
 
 class Adam(Optimizer):
@@ -35,6 +38,10 @@ class Adam(Optimizer):
     ``max_exp_avg_sq``.
     """
 
+    # PyTorch's foreach kernel checks capturable before differentiable (see Optimizer._check_step_flags)
+    _foreach_differentiable_first = False
+    _capturable_devices = (_CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
@@ -47,18 +54,24 @@ class Adam(Optimizer):
         _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable, fused=fused)
         defaults["decoupled_weight_decay"] = decoupled_weight_decay
         super().__init__(params, defaults)
+        _check_fused(self)
 
     def __setstate__(self, state):
         super().__setstate__(state)
         for group in self.param_groups:
             group.setdefault("amsgrad", False)
             group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
             group.setdefault("decoupled_weight_decay", False)
+            fused = group.setdefault("fused", None)
             for p in group["params"]:
                 p_state = self.state.get(p, {})
                 if p_state and not isinstance(p_state["step"], Tensor):
                     # old checkpoints kept ``step`` as a Python number
-                    p_state["step"] = Tensor._wrap(np.array(float(p_state["step"]), _scalar_dtype()))
+                    p_state["step"] = Tensor._wrap(np.array(float(p_state["step"]),
+                                                            np.float32 if fused else _scalar_dtype()))
 
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""

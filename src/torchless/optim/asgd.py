@@ -34,6 +34,7 @@ class ASGD(Optimizer):
     State per parameter: ``step``, ``eta``, ``mu`` (0-d tensors of the default float dtype) and ``ax``.
     """
 
+    _capturable_what = "params, mus, etas, and state_steps"  # PyTorch's CPU error for capturable=True
     _group_defaults = COMMON_FLAGS
     _counters = ("step", "eta", "mu")
 

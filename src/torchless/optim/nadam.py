@@ -36,6 +36,8 @@ class NAdam(Optimizer):
     parameter's), ``exp_avg`` and ``exp_avg_sq``.
     """
 
+    _capturable_what = "params, mu_products and state_steps"  # PyTorch's CPU errors for capturable=True
+    _capturable_what_foreach = "params, mu_products, and state_steps"
     _group_defaults = COMMON_FLAGS + (("decoupled_weight_decay", False),)
     _counters = ("step", "mu_product")
 

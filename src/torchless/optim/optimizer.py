@@ -26,9 +26,10 @@ def _scalar_dtype():
     return np.dtype(np.float64) if _dtype.get_default_dtype() is _dtype.float64 else np.dtype(np.float32)
 
 
-def _new_step():
-    """A fresh ``step`` counter: a 0-d tensor of :func:`_scalar_dtype`, as PyTorch keeps it on the CPU."""
-    return Tensor._wrap(np.zeros((), _scalar_dtype()))
+def _new_step(fused=False):
+    """A fresh ``step`` counter: a 0-d tensor of :func:`_scalar_dtype` (float32 for fused kernels), as PyTorch
+    keeps it on the CPU."""
+    return Tensor._wrap(np.zeros((), np.float32 if fused else _scalar_dtype()))
 
 
 def _zeros_like(p, *names):
@@ -80,11 +81,38 @@ def _check_nonnegative(**values):
 
 
 def _unsupported_flags(defaults, **flags):
-    """Refuse the PyTorch speed/graph flags torchless has no implementation for (CUDA graphs, fused kernels...)."""
-    for name, value in flags.items():
-        if value:
-            raise RuntimeError(f"torchless optimizers do not support {name}=True")
-        defaults[name] = value
+    """Record PyTorch's speed/graph flags in ``defaults`` (in the order given, as PyTorch lists them).
+
+    ``foreach`` and ``fused`` only pick another kernel in PyTorch (same update, to rounding), so torchless
+    accepts them and runs its own; ``capturable`` and ``differentiable`` are refused when :meth:`Optimizer.step`
+    runs, with PyTorch's CPU errors (see :meth:`Optimizer._check_step_flags`).
+    """
+    defaults.update(flags)
+
+
+def _check_fused(optimizer):
+    """PyTorch's checks of ``fused=True`` after the groups are built (Adam, AdamW, SGD, Adagrad)."""
+    defaults = optimizer.defaults
+    if defaults.get("fused"):
+        if defaults.get("differentiable"):
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if defaults.get("foreach"):
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        optimizer._step_supports_amp_scaling = True
+
+
+# What PyTorch lists as the devices of fused kernels (torch.utils._foreach_utils), and of capturable ones with and
+# without XLA (torch.optim.optimizer._get_capturable_supported_devices): its CPU error messages name them.
+_FUSED_DEVICES = "['mps', 'cuda', 'xpu', 'hpu', 'cpu', 'mtia', 'privateuseone']"
+_CAPTURABLE_DEVICES = "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']"
+_CAPTURABLE_DEVICES_NO_XLA = "['cuda', 'xpu', 'hpu', 'privateuseone']"
+
+
+def _check_fused_param(param):
+    """PyTorch's ``_device_dtype_check_for_fused``: fused kernels take floating-point parameters only."""
+    if not param.is_floating_point():
+        raise RuntimeError("`fused=True` requires all the params to be floating point Tensors of supported "
+                           f"devices: {_FUSED_DEVICES} but {param.dtype} and cpu")
 
 
 # Flags every optimizer's param groups carry since PyTorch 2.x, with their defaults.
@@ -240,7 +268,57 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is not None:
                 found.append((p, p._data, p.grad._data))
+        if found and (group.get("capturable") or group.get("differentiable") or group.get("fused")):
+            self._check_step_flags(group, found)
         return found
+
+    # PyTorch's CPU errors for ``capturable=True`` name what must be on an accelerator: the for-loop kernel's
+    # message, the foreach kernel's, and whether the foreach kernel refuses ``differentiable`` before
+    # ``capturable`` (set by each optimizer).
+    _capturable_what = "params and state_steps"
+    _capturable_devices = (_CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA)
+    _capturable_what_foreach = None
+    _foreach_differentiable_first = True
+    _foreach_refuses_differentiable = True
+    _fused_check_first = False
+    _fused_check_fresh = True
+
+    def _check_step_flags(self, group, found):
+        """Raise PyTorch's CPU error for a group's ``capturable``/``differentiable``/``fused`` flags, if any.
+
+        On the CPU, PyTorch's ``capturable=True`` fails with an AssertionError (fused Adam excepted), ``foreach``
+        refuses ``differentiable`` with another, and ``differentiable=True`` updates in place under autograd,
+        which fails for leaves that require grad. torchless updates parameters and grads that do not require grad
+        as usual, and refuses to record the update in the autograd graph.
+        """
+        fused, foreach = group.get("fused"), group.get("foreach")
+        if fused:
+            for param, _, _ in found:
+                # SGD and Adagrad check the first parameter they ever update; Adagrad and Adam each new state's
+                if self._fused_check_first and getattr(self, "_need_device_dtype_check_for_fused", True):
+                    _check_fused_param(param)
+                    self._need_device_dtype_check_for_fused = False
+                if self._fused_check_fresh and not self.state.get(param):
+                    _check_fused_param(param)
+            return
+        capturable, differentiable = group.get("capturable"), group.get("differentiable")
+        foreach_differentiable = foreach and differentiable and self._foreach_refuses_differentiable
+        if foreach_differentiable and self._foreach_differentiable_first:
+            raise AssertionError("_foreach ops don't support autograd")
+        if capturable:
+            what = (self._capturable_what_foreach or self._capturable_what) if foreach else self._capturable_what
+            devices = self._capturable_devices[1 if foreach else 0]
+            raise AssertionError(f"If capturable=True, {what} must be on supported devices: {devices}.")
+        if foreach_differentiable:
+            raise AssertionError("_foreach ops don't support autograd")
+        if differentiable:
+            for param, _, _ in found:
+                if param.requires_grad and param.is_leaf:
+                    raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+            for param, _, _ in found:
+                if param.requires_grad or param.grad.requires_grad:
+                    raise RuntimeError("torchless optimizers do not support differentiable=True for parameters or "
+                                       "gradients that require grad (the update is not recorded by autograd)")
 
     def _steps(self, group, fresh_state):
         """For each parameter of ``group`` with a gradient, (param array, grad array, state, step number) for its
@@ -253,7 +331,7 @@ class Optimizer:
         for param, p, g in self._params_with_grad(group):
             state = self.state[param]
             if not state:
-                state["step"] = _new_step()
+                state["step"] = _new_step(group.get("fused"))
                 state.update(fresh_state(p, g))
             step_count = state["step"]._data
             step_count += 1

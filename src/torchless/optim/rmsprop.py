@@ -1,7 +1,7 @@
 """RMSprop: gradients divided by a running root mean square, with optional momentum and centering."""
 import numpy as np
 
-from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _unsupported_flags, _zeros_like
+from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _unsupported_flags, _zeros_like
 
 
 class RMSprop(Optimizer):
@@ -36,6 +36,7 @@ class RMSprop(Optimizer):
     (centered).
     """
 
+    _capturable_devices = (_CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES)  # PyTorch's CPU errors name XLA in both
     _group_defaults = COMMON_FLAGS + (("momentum", 0), ("centered", False))
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,

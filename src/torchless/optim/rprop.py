@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _unsupported_flags, _zeros_like
+from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _check_lr, _unsupported_flags, _zeros_like
 
 
 class Rprop(Optimizer):
@@ -30,6 +30,7 @@ class Rprop(Optimizer):
     State per parameter: ``step``, ``prev`` (the previous, masked gradient) and ``step_size``.
     """
 
+    _capturable_devices = (_CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES)  # PyTorch's CPU errors name XLA in both
     _group_defaults = COMMON_FLAGS
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False, foreach=None,

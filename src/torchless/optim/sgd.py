@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _unsupported_flags
+from .optimizer import Optimizer, _check_fused, _unsupported_flags
 
 
 class SGD(Optimizer):
@@ -32,6 +32,12 @@ class SGD(Optimizer):
         >>> optimizer.step()
     """
 
+    # PyTorch's fused SGD checks the dtype of the first parameter it updates; its foreach kernel leaves
+    # differentiable to autograd (see Optimizer._check_step_flags)
+    _fused_check_first = True
+    _fused_check_fresh = False
+    _foreach_refuses_differentiable = False
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
         if isinstance(lr, Tensor) and lr.numel() != 1:
@@ -48,12 +54,16 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
+        _check_fused(self)
 
     def __setstate__(self, state):
         super().__setstate__(state)
         for group in self.param_groups:
             group.setdefault("nesterov", False)
             group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", False)
 
     def step(self, closure=None):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
