@@ -93,16 +93,46 @@ def test_shared_dataset_root_if_present():
     assert np.bincount(dataset.targets.numpy()).tolist() == TEST_COUNTS
 
 
-def test_items_are_uint8_arrays_and_ints():
+def test_items_are_pil_images_of_mode_l_and_ints():
+    Image = pytest.importorskip("PIL.Image")
+    dataset = MNIST(train=False)
+    image, target = dataset[0]
+    assert isinstance(image, Image.Image) and image.mode == "L" and image.size == (28, 28)  # as torchvision's
+    assert type(target) is int and target == dataset.targets.numpy()[0]
+    np.testing.assert_array_equal(np.asarray(image), dataset.data.numpy()[0])
+    last_image, last_target = dataset[-1]
+    np.testing.assert_array_equal(np.asarray(last_image), dataset.data.numpy()[-1])
+    from torchless.vision.transforms import v2
+    for transform in (transforms.ToTensor(), transforms.PILToTensor(), v2.ToImage()):
+        out = MNIST(train=False, transform=transform)[0][0]
+        assert tuple(out.shape) == (1, 28, 28)
+    np.testing.assert_array_equal(MNIST(train=False, transform=transforms.PILToTensor())[0][0].numpy()[0],
+                                  dataset.data.numpy()[0])
+
+
+def test_without_pillow_items_are_uint8_arrays(monkeypatch):
+    from torchless.vision.datasets import mnist
+    monkeypatch.setattr(mnist, "pil_image_or_none", lambda: None)
     dataset = MNIST(train=False)
     image, target = dataset[0]
     assert isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.shape == (28, 28)
-    assert type(target) is int and target == dataset.targets.numpy()[0]
     np.testing.assert_array_equal(image, dataset.data.numpy()[0])
     image[:] = 0  # a copy: the dataset is unchanged
     assert dataset.data.numpy()[0].any()
-    last_image, last_target = dataset[-1]
-    np.testing.assert_array_equal(last_image, dataset.data.numpy()[-1])
+    images, targets = next(iter(DataLoader(dataset, batch_size=3)))  # arrays collate
+    assert images.dtype == torchless.uint8 and tuple(images.shape) == (3, 28, 28)
+    np.testing.assert_array_equal(images.numpy(), dataset.data.numpy()[:3])
+
+
+def test_default_collate_refuses_pil_items_like_torch():
+    pytest.importorskip("PIL.Image")
+    # torch 2.x's message, word for word
+    message = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+               "found <class 'PIL.Image.Image'>")
+    for batch_size in (1, 4):
+        with pytest.raises(TypeError) as info:
+            next(iter(DataLoader(MNIST(train=False), batch_size=batch_size)))
+        assert str(info.value) == message
 
 
 def test_transforms_are_applied_per_item():
@@ -239,7 +269,7 @@ def test_fast_path_is_bitwise_the_per_item_path(train_set):
     assert fast_batches._get_batch is not None  # the fast path really was taken
 
 
-@pytest.mark.parametrize("transform", [None, transforms.ToTensor(), transforms.Compose([]),
+@pytest.mark.parametrize("transform", [transforms.ToTensor(), transforms.PILToTensor(),
                                        transforms.Compose([transforms.ToTensor(), transforms.Lambda(lambda t: t * 2)]),
                                        transforms.Compose([transforms.ToTensor(), transforms.Resize(14)])])
 def test_other_transforms_give_the_per_item_results(tmp_path, transform):
@@ -263,10 +293,10 @@ def test_target_transform_and_subsets_use_matching_paths(tmp_path):
 
 def test_fast_path_reflects_reassigned_data(tmp_path):
     write_split(tmp_path, idx_bytes(SMALL_IMAGES), idx_bytes(SMALL_LABELS))
-    dataset = MNIST(str(tmp_path))
+    dataset = MNIST(str(tmp_path), transform=transforms.ToTensor())
     dataset.data, dataset.targets = dataset.data[:2], dataset.targets[:2]
     batches = list(DataLoader(dataset, batch_size=4))
-    assert len(batches) == 1 and batches[0][1].tolist() == [3, 0] and batches[0][0].dtype == torchless.uint8
+    assert len(batches) == 1 and batches[0][1].tolist() == [3, 0] and tuple(batches[0][0].shape) == (2, 1, 4, 3)
 
 
 def test_bad_normalize_raises_the_per_item_error(tmp_path):
@@ -370,3 +400,11 @@ def test_directory_named_like_a_data_file_is_not_data(tmp_path):
     (raw / "train-images-idx3-ubyte.gz").mkdir()  # exists, but is no file
     with pytest.raises(RuntimeError, match="Dataset not found"):
         MNIST(str(tmp_path))
+
+
+def test_legacy_folder_attributes_are_torchvisions(tmp_path):
+    # torchvision's MNIST keeps these from its former processed .pt files
+    write_split(tmp_path, idx_bytes(SMALL_IMAGES), idx_bytes(SMALL_LABELS))
+    dataset = MNIST(str(tmp_path))
+    assert dataset.processed_folder == os.path.join(str(tmp_path), "MNIST", "processed")
+    assert (MNIST.training_file, MNIST.test_file) == ("training.pt", "test.pt")

@@ -370,3 +370,62 @@ def test_import_torchless_does_not_import_models():
     code = ("import sys, torchless; assert 'torchless.vision.models' not in sys.modules; "
             "torchless.vision.models.resnet18; assert 'torchless.vision.models' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# torchvision 0.29's handle_legacy_interface / kwonly_to_pos_or_kw / WeightsEnum.verify, message for message
+LEGACY = ("Arguments other than a weight enum or `None` for 'weights' are deprecated since 0.13 and may be removed in "
+          "the future. The current behavior is equivalent to passing `weights={}`.")
+
+
+def warned(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = call()
+        except Exception as error:  # noqa: BLE001 - returned for the caller to check
+            result = error
+    return result, [str(w.message) for w in caught]
+
+
+def test_pretrained_false_warns_twice_like_torchvision(without_random_fills):
+    model, messages = warned(lambda: models.squeezenet1_1(pretrained=False, num_classes=4))
+    assert model.classifier[1].out_channels == 4
+    assert messages == ["The parameter 'pretrained' is deprecated since 0.13 and may be removed in the future, "
+                        "please use 'weights' instead.", LEGACY.format("None")]
+    model, messages = warned(lambda: models.squeezenet1_1(weights=False))
+    assert isinstance(model, models.SqueezeNet) and messages == [LEGACY.format("None")]
+
+
+def test_pretrained_true_names_torchvisions_enum_before_refusing():
+    error, messages = warned(lambda: models.resnet50(pretrained=True))
+    assert isinstance(error, models.PretrainedWeightsUnavailable)
+    assert messages[1] == (LEGACY.format("ResNet50_Weights.IMAGENET1K_V1") + " You can also use "
+                           "`weights=ResNet50_Weights.DEFAULT` to get the most up-to-date weights.")
+
+
+def test_positional_weights_and_progress_warn(without_random_fills):
+    model, messages = warned(lambda: models.squeezenet1_1(None, False))
+    assert isinstance(model, models.SqueezeNet)
+    assert messages == ["Using 'weights' and 'progress' as positional parameter(s) is deprecated since 0.13 and may "
+                        "be removed in the future. Please use keyword parameter(s) instead."]
+    _, messages = warned(lambda: models.squeezenet1_1(False))  # the old positional pretrained=False
+    assert messages == ["Using 'weights' as positional parameter(s) is deprecated since 0.13 and may be removed in "
+                        "the future. Please use keyword parameter(s) instead.", LEGACY.format("None")]
+
+
+def test_weights_names_are_checked_before_the_refusal():
+    with pytest.raises(KeyError, match="bogus"):
+        models.alexnet(weights="bogus")
+    with pytest.raises(KeyError, match="IMAGENET1K_V2"):
+        models.alexnet(weights="IMAGENET1K_V2")  # resnet50 has a V2, AlexNet not
+    with pytest.raises(ValueError, match="The parameter 'num_classes' expected value 1000 but got 10 instead."):
+        models.resnet50(weights="ResNet50_Weights.IMAGENET1K_V2", num_classes=10)
+    with pytest.raises(ValueError, match="'num_classes' expected value 1000 but got 10"):
+        models.mobilenet_v2(weights="DEFAULT", num_classes=10)
+    with pytest.raises(models.PretrainedWeightsUnavailable):
+        models.vgg16(weights="IMAGENET1K_FEATURES", num_classes=10)  # a feature extractor: any head
+
+
+def test_explicit_weights_none_leaves_pretrained_to_the_model_class():
+    with pytest.raises(TypeError, match="unexpected keyword argument 'pretrained'"):
+        models.alexnet(weights=None, pretrained=False)

@@ -158,3 +158,105 @@ def test_non_images_get_the_message_of_torchviss_pillow_functions():
         F.hflip([1, 2])
     with pytest.raises(TypeError, match="img should be PIL Image or Tensor. Got"):
         F.gaussian_blur([1, 2], 3)
+
+
+# ---------------------------------------------------------------------------------------------- v2's colour functions
+def test_v2_posterize_and_equalize_take_float_images_as_torchvision_v2():
+    from torchless.vision.transforms import v2
+    floats = torchless.from_numpy(RGB.copy()).float() / 255
+    out = v2.functional.posterize(floats, 3)
+    assert out.dtype == torchless.float32
+    np.testing.assert_array_equal(out.numpy(), FIXTURE["v2_posterize3_f32"])
+    np.testing.assert_array_equal(v2.functional.equalize(floats).numpy(), FIXTURE["v2_equalize_f32"])
+    batch = v2.functional.equalize(floats.double()[None, None])
+    assert batch.dtype == torchless.float64
+    np.testing.assert_array_equal(batch.numpy(), FIXTURE["v2_equalize_f64_batch"])
+    np.testing.assert_array_equal(v2.RandomPosterize(3, p=1.0)(floats).numpy(), FIXTURE["v2_posterize3_f32"])
+    np.testing.assert_array_equal(v2.RandomEqualize(p=1.0)(floats).numpy(), FIXTURE["v2_equalize_f32"])
+    with pytest.raises(TypeError, match="Only torch.uint8 image tensors are supported"):
+        F.posterize(floats, 3)  # v1 still refuses them, as torchvision's v1
+    with pytest.raises(TypeError, match=r"bits must be a positive integer in the range \[0, 8\], got 9 instead."):
+        v2.functional.posterize(floats, 9)
+
+
+def test_v2_grayscale_repeats_one_channel_to_three():
+    from torchless.vision.transforms import v2
+    one = torchless.from_numpy(RGB[:1].copy())
+    np.testing.assert_array_equal(v2.functional.rgb_to_grayscale(one, 3).numpy(), FIXTURE["v2_grayscale_1to3"])
+    np.testing.assert_array_equal(v2.Grayscale(3)(one).numpy(), FIXTURE["v2_grayscale_1to3"])
+    assert tuple(F.rgb_to_grayscale(one, 3).shape) == (1, 11, 15)  # v1 returns it as it is
+
+
+def test_v2_errors_for_bool_images_and_thresholds_are_v2s():
+    from torchless.vision.transforms import v2
+    mask = torchless.from_numpy(RGB.copy()) > 100
+    for call in (lambda: v2.functional.invert(mask), lambda: v2.functional.solarize(mask, 0.5),
+                 lambda: v2.RandomInvert(p=1.0)(mask)):
+        with pytest.raises(TypeError, match=r"Number of value bits is only defined for integer dtypes, but got "
+                                            r"torchless.bool."):
+            call()
+    assert v2.functional.autocontrast(mask).dtype == torchless.bool  # v2 takes them here
+    with pytest.raises(TypeError, match="Threshold should be less or equal the maximum value of the dtype, but got 300"):
+        v2.functional.solarize(torchless.from_numpy(RGB.copy()), 300)
+    with pytest.raises(TypeError, match="Threshold should be less than bound of img."):
+        F.solarize(torchless.from_numpy(RGB.copy()), 300)  # v1's wording
+
+
+def test_v2_reprs_of_random_colour_transforms_put_p_first():
+    from torchless.vision.transforms import v2
+    assert repr(v2.RandomPosterize(3)) == "RandomPosterize(p=0.5, bits=3)"
+    assert repr(v2.RandomSolarize(0.5)) == "RandomSolarize(p=0.5, threshold=0.5)"
+    assert repr(v2.RandomAdjustSharpness(2)) == "RandomAdjustSharpness(p=0.5, sharpness_factor=2)"
+
+
+# ------------------------------------------------------------ v1 errors and arithmetic, against torch 2.x itself
+torch = pytest.importorskip("torch")
+
+
+def test_bool_images_raise_torchs_subtraction_error():
+    # what torchvision's v1 ``bound - img`` runs into: torch 2.14 raises NotImplementedError, 2.13 RuntimeError
+    # (NotImplementedError is a RuntimeError, so torchless's is caught by either)
+    with pytest.raises(RuntimeError) as expected:
+        1 - torch.zeros(3, dtype=torch.bool)
+    mask = torchless.from_numpy(RGB.copy()) > 100
+    for call in (lambda: F.invert(mask), lambda: F.solarize(mask, 0.5), lambda: F.autocontrast(mask),
+                 lambda: F.invert(mask[:1]), lambda: F.autocontrast(mask[None])):
+        with pytest.raises(NotImplementedError) as raised:
+            call()
+        assert str(raised.value) == str(expected.value)
+
+
+def test_five_dimensional_tensors_raise_torchs_conv2d_and_pad_errors():
+    floats = np.ascontiguousarray(RGB[None, None] / 255.0, dtype=np.float32)
+    with pytest.raises(RuntimeError) as conv:
+        torch.nn.functional.conv2d(torch.from_numpy(floats), torch.zeros(3, 1, 3, 3), groups=3)
+    with pytest.raises(RuntimeError) as raised:
+        F.adjust_sharpness(torchless.from_numpy(floats), 2.0)
+    assert str(raised.value) == str(conv.value)
+    with pytest.raises(NotImplementedError) as pad:
+        torch.nn.functional.pad(torch.from_numpy(floats), [1, 1, 2, 2], mode="reflect")
+    with pytest.raises(NotImplementedError) as raised:
+        F.gaussian_blur(torchless.from_numpy(floats), [3, 5], [1.0, 1.0])
+    assert str(raised.value) == str(pad.value)
+    from torchless.vision.transforms import v2  # v2 takes any batch dimensions
+    blurred = v2.functional.gaussian_blur(torchless.from_numpy(floats), [3, 5], [1.0, 1.0])
+    np.testing.assert_array_equal(blurred.numpy()[0, 0],
+                                  F.gaussian_blur(torchless.from_numpy(floats[0, 0]), [3, 5], [1.0, 1.0]).numpy())
+    sharp = v2.functional.adjust_sharpness(torchless.from_numpy(floats), 2.0)
+    np.testing.assert_array_equal(sharp.numpy()[0], F.adjust_sharpness(torchless.from_numpy(floats[0]), 2.0).numpy())
+
+
+def test_autocontrast_scale_is_torchs_reciprocal_times_bound():
+    # torchvision: scale = bound / (maximum - minimum), which PyTorch computes as (max - min).reciprocal() * bound
+    pixels = np.random.default_rng(0).integers(0, 256, (3, 6, 7), dtype=np.uint8)
+    image = torch.from_numpy(pixels)
+    minimum = image.amin(dim=(-2, -1), keepdim=True).float()
+    maximum = image.amax(dim=(-2, -1), keepdim=True).float()
+    expected = ((image - minimum) * (255.0 / (maximum - minimum))).clamp(0, 255).to(torch.uint8)
+    np.testing.assert_array_equal(F.autocontrast(torchless.from_numpy(pixels)).numpy(), expected.numpy())
+
+
+def test_integer_solarize_thresholds_wrap_to_the_dtype_as_torch_scalars():
+    pixels = np.array([[[0, 5, 255]]], np.uint8)
+    expected = torch.where(torch.from_numpy(pixels) >= -1, 255 - torch.from_numpy(pixels), torch.from_numpy(pixels))
+    np.testing.assert_array_equal(F.solarize(torchless.from_numpy(pixels), -1).numpy(), expected.numpy())

@@ -1,5 +1,6 @@
 """torchless.vision.utils: make_grid against a plain-loop layout written here from torchvision's rules, its
-errors with torchvision's types and messages, and save_image's pixels read back through Pillow."""
+errors with torchvision's types and messages, save_image's pixels read back through Pillow, and the draw_*
+functions against torchvision's own pixels (fixtures/torchvision/parity.npz)."""
 import io
 import math
 import subprocess
@@ -266,3 +267,132 @@ def test_importing_torchless_imports_neither_vision_nor_pil():
             "sorted(m for m in sys.modules if 'PIL' in m or 'vision' in m)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# ------------------------------------------------------------------ draw_bounding_boxes / masks / keypoints
+# Against torchvision 0.29's own results on a crop of a photograph (fixtures/torchvision/make_fixtures.py):
+# the boxes, labels and keypoints are drawn with Pillow's ImageDraw in both, so pixels agree exactly.
+@pytest.fixture
+def drawn():
+    pytest.importorskip("PIL.ImageDraw")
+    from pathlib import Path
+    fixture = np.load(Path(__file__).parent / "fixtures" / "torchvision" / "parity.npz")
+    return {key[len("draw_"):]: fixture[key] for key in fixture.files if key.startswith("draw_")}
+
+
+def t(array):
+    return torchless.from_numpy(np.array(array))
+
+
+def test_draw_bounding_boxes_matches_torchvision(drawn):
+    from torchless.vision.utils import draw_bounding_boxes
+    image, boxes = t(drawn["rgb"]), t(drawn["boxes"])
+    out = draw_bounding_boxes(image, boxes, labels=["a", "Hi"], width=2)
+    assert out.dtype == torchless.uint8
+    np.testing.assert_array_equal(out.numpy(), drawn["boxes_labels"])
+    out = draw_bounding_boxes(image, boxes, labels=["a", "Hi"], colors=["red", (0, 255, 0)], fill=True,
+                              fill_labels=True)
+    np.testing.assert_array_equal(out.numpy(), drawn["boxes_fill"])
+    gray = draw_bounding_boxes(image[:1].float() / 255, boxes)  # 1 channel in, 3 out; float via uint8
+    assert gray.dtype == torchless.float32
+    np.testing.assert_array_equal(gray.numpy(), drawn["boxes_gray_f32"])
+    oriented = draw_bounding_boxes(image, t([[4., 4., 30., 8., 28., 20., 3., 17.]]), colors="yellow", fill=True)
+    np.testing.assert_array_equal(oriented.numpy(), drawn["oriented"])
+
+
+def test_draw_segmentation_masks_matches_torchvision(drawn):
+    from torchless.vision.utils import draw_segmentation_masks
+    image, masks = t(drawn["rgb"]), t(drawn["masks"])
+    np.testing.assert_array_equal(draw_segmentation_masks(image, masks, alpha=0.37).numpy(), drawn["masks_u8"])
+    out = draw_segmentation_masks(image.double() / 255, masks, alpha=0.6)  # default colours, made in float32
+    assert out.dtype == torchless.float64
+    np.testing.assert_array_equal(out.numpy(), drawn["masks_f64"])
+    out = draw_segmentation_masks(image.half() / 255, masks, colors=["blue", "#abcdef"])
+    np.testing.assert_array_equal(out.numpy(), drawn["masks_f16"])
+
+
+def test_draw_keypoints_matches_torchvision(drawn):
+    from torchless.vision.utils import draw_keypoints
+    image, keypoints, visibility = t(drawn["rgb"]), t(drawn["keypoints"]), t(drawn["keypoints_visibility"])
+    out = draw_keypoints(image, keypoints, connectivity=[(0, 1), (1, 2)], colors="red", radius=2, width=1,
+                         visibility=visibility)
+    np.testing.assert_array_equal(out.numpy(), drawn["keypoints_u8"])
+    out = draw_keypoints(image.float() / 255, keypoints, connectivity=[(0, 2)])
+    np.testing.assert_array_equal(out.numpy(), drawn["keypoints_f32"])
+
+
+def test_drawing_errors_are_torchvisions():
+    from torchless.vision.utils import draw_bounding_boxes, draw_keypoints, draw_segmentation_masks
+    image = torchless.zeros(3, 6, 8, dtype=torchless.uint8)
+    boxes = torchless.tensor([[1, 1, 4, 4]])
+    with pytest.raises(TypeError, match="Tensor expected, got <class 'numpy.ndarray'>"):
+        draw_bounding_boxes(np.zeros((3, 6, 8), np.uint8), boxes)
+    with pytest.raises(ValueError, match="The image dtype must be uint8 or float, got torchless.int32"):
+        draw_bounding_boxes(image.int(), boxes)
+    with pytest.raises(ValueError, match="Pass individual images, not batches"):
+        draw_bounding_boxes(image[None], boxes)
+    with pytest.raises(ValueError, match="Only grayscale and RGB images are supported"):
+        draw_bounding_boxes(image[:2], boxes)
+    with pytest.raises(ValueError, match=r"Boxes need to be in \(xmin, ymin, xmax, ymax\) format"):
+        draw_bounding_boxes(image, torchless.tensor([[5, 1, 4, 4]]))
+    with pytest.raises(ValueError, match=r"Number of boxes \(1\) and labels \(2\) mismatch"):
+        draw_bounding_boxes(image, boxes, labels=["a", "b"])
+    with pytest.raises(ValueError, match="Number of colors must be equal or larger than the number of objects, "
+                                         "but got 1 < 2"):
+        draw_bounding_boxes(image, torchless.cat([boxes, boxes]), colors=["red"])
+    with pytest.raises(ValueError, match=r"If passed as tuple, colors should be an RGB triplet, but got \(1, 2\)"):
+        draw_bounding_boxes(image, boxes, colors=(1, 2))
+    with pytest.warns(UserWarning, match="boxes doesn't contain any box. No box was drawn"):
+        assert draw_bounding_boxes(image, torchless.zeros(0, 4)) is image
+    with pytest.warns(UserWarning, match="Argument 'font_size' will be ignored since 'font' is not set."):
+        draw_bounding_boxes(image, boxes, font_size=12)
+
+    masks = torchless.zeros(2, 6, 8, dtype=torchless.bool)
+    with pytest.raises(TypeError, match="The image must be a tensor, got <class 'list'>"):
+        draw_segmentation_masks([1], masks)
+    with pytest.raises(ValueError, match="Pass an RGB image. Other Image formats are not supported"):
+        draw_segmentation_masks(image[:1], masks)
+    with pytest.raises(ValueError, match=r"masks must be of shape \(H, W\) or \(batch_size, H, W\)"):
+        draw_segmentation_masks(image, masks[None])
+    with pytest.raises(ValueError, match="The masks must be of dtype bool. Got torchless.int32"):
+        draw_segmentation_masks(image, masks.int())
+    with pytest.raises(ValueError, match="The image and the masks must have the same height and width"):
+        draw_segmentation_masks(image, masks[:, :3])
+    with pytest.warns(UserWarning, match="masks doesn't contain any mask. No mask was drawn"):
+        draw_segmentation_masks(image, masks[:0])
+
+    keypoints = torchless.zeros(2, 4, 2)
+    with pytest.raises(ValueError, match=r"keypoints must be of shape \(num_instances, K, 2\)"):
+        draw_keypoints(image, keypoints[0])
+    with pytest.raises(ValueError, match=r"visibility must be of shape \(num_instances, K\). Got ndim=1"):
+        draw_keypoints(image, keypoints, visibility=torchless.ones(4, dtype=torchless.bool))
+    with pytest.raises(ValueError, match=r"Got visibility.shape=torchless.Size\(\[2, 3\]\) and "
+                                         r"keypoints.shape=torchless.Size\(\[2, 4, 2\]\)"):
+        draw_keypoints(image, keypoints, visibility=torchless.ones(2, 3, dtype=torchless.bool))
+
+
+def test_draw_segmentation_masks_blends_like_torch_float32_arithmetic():
+    # an independent reference: PyTorch's uint8 * python float is float32, truncated back to uint8
+    from torchless.vision.utils import draw_segmentation_masks
+    pixels = RNG.integers(0, 256, (3, 5, 7), dtype=np.uint8)
+    masks = np.zeros((2, 5, 7), bool)
+    masks[0, :3] = True
+    masks[1, 2:] = True
+    colors = [(200, 10, 0), (0, 90, 255)]
+    out = draw_segmentation_masks(t(pixels), t(masks), alpha=0.3, colors=colors)
+    drawn = pixels.copy()
+    for mask, color in zip(masks, colors):
+        drawn[:, mask] = np.array(color, np.uint8)[:, None]
+    drawn[:, masks.sum(0) > 1] = 0
+    expected = torch.from_numpy(pixels) * (1 - 0.3) + torch.from_numpy(drawn) * 0.3
+    np.testing.assert_array_equal(out.numpy(), expected.to(torch.uint8).numpy())
+
+
+def test_drawing_without_pillow_names_the_extra():
+    code = ("import sys; sys.modules['PIL'] = None\n"
+            "import torchless\n"
+            "from torchless.vision.utils import draw_bounding_boxes\n"
+            "draw_bounding_boxes(torchless.zeros(3, 4, 4, dtype=torchless.uint8), torchless.tensor([[0, 0, 2, 2]]))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode != 0
+    assert "ImportError: draw_bounding_boxes (it draws with PIL.ImageDraw) needs Pillow: pip install" in done.stderr

@@ -14,3 +14,12 @@ def require_pil_image(need="reading and writing image files"):
 def is_pil_image(obj):
     """Whether ``obj`` is a PIL image, told by its class's module so that asking never imports Pillow."""
     return type(obj).__module__.startswith("PIL.") and hasattr(obj, "getbands")
+
+
+def pil_image_or_none():
+    """``PIL.Image`` if Pillow is importable, else None (for results that are PIL images only when it is)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return None
+    return Image

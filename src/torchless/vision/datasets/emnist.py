@@ -10,9 +10,10 @@ from .utils import verify_str_arg
 class EMNIST(_LocalOnlyMNIST):
     """The EMNIST dataset: 28 x 28 greyscale characters in six splits.
 
-    Items are ``(image, target)`` as for ``MNIST``: a 28 x 28 uint8 array and an ``int``. As in torchvision,
-    images come exactly as stored in the files, which hold each character transposed (rows and columns
-    swapped) -- ``transforms.Lambda(lambda img: img.T)`` before ``ToTensor`` turns them upright.
+    Items are ``(image, target)`` as for ``MNIST``: a 28 x 28 ``PIL.Image.Image`` of mode ``"L"`` (the uint8
+    NumPy array when Pillow is not installed) and an ``int``. As in torchvision, images come exactly as stored
+    in the files, which hold each character transposed (rows and columns swapped) --
+    ``transforms.Lambda(lambda t: t.transpose(-1, -2))`` after ``ToTensor`` turns them upright.
 
     Args:
         root (str or path): directory holding ``EMNIST/raw/`` with the IDX files
@@ -22,7 +23,7 @@ class EMNIST(_LocalOnlyMNIST):
             ``balanced``, ``letters``, ``digits`` and ``mnist``. This argument specifies
             which one to use.
         train (bool): the split's training set if ``True``, else its test set.
-        transform (callable, optional): applied to each 28 x 28 uint8 image array.
+        transform (callable, optional): applied to each image (PIL image, or array without Pillow).
         target_transform (callable, optional): applied to each ``int`` target.
         download (bool): accepted for compatibility; nothing is downloaded.
 

@@ -1,8 +1,8 @@
 """The MNIST handwritten-digit dataset with torchvision's interface, read from torchvision's folder layout.
 
-Items are ``(image, target)`` with ``image`` a 28 x 28 uint8 NumPy array -- the stand-in for the PIL
-image torchvision returns (``ToTensor`` turns it into a 1 x 28 x 28 float tensor in [0, 1], exactly as
-it does the PIL image) -- and ``target`` an ``int``.
+Items are ``(image, target)`` as in torchvision: ``image`` a 28 x 28 ``PIL.Image.Image`` of mode ``"L"`` and
+``target`` an ``int``. Pillow is not a core dependency of torchless: without it, ``image`` is the 28 x 28 uint8
+NumPy array instead (``ToTensor``, ``PILToTensor`` and v2's ``ToImage`` turn either into the same tensor).
 """
 import functools
 import os
@@ -14,6 +14,7 @@ import numpy as np
 from ..._creation import as_tensor
 from ..._tensor import Tensor
 from ...utils.data.dataset import _index_array
+from .._pillow import pil_image_or_none
 from . import _idx
 from .vision import VisionDataset
 
@@ -47,12 +48,18 @@ class MNIST(VisionDataset):
             ``{train,t10k}-{images-idx3,labels-idx1}-ubyte`` (plain or ``.gz``). ``None`` uses the copy
             bundled with torchless.
         train (bool): the 60,000-image training set if ``True``, else the 10,000-image test set.
-        transform (callable, optional): applied to each 28 x 28 uint8 image array.
+        transform (callable, optional): applied to each image: a 28 x 28 ``PIL.Image.Image`` of mode ``"L"``, or
+            without Pillow installed the 28 x 28 uint8 NumPy array.
         target_transform (callable, optional): applied to each ``int`` target.
         download (bool): fetch missing files from ``mirrors`` into ``root/MNIST/raw`` first, verified.
 
     Attributes:
         data (Tensor): uint8, N x 28 x 28.  targets (Tensor): int64, N.  classes (list of str).
+
+    Items are ``(image, target)``: ``image`` is a ``PIL.Image.Image`` of mode ``"L"`` as in torchvision when
+    Pillow is importable, else the 28 x 28 uint8 NumPy array (Pillow is only in torchless's extras). Like
+    torchvision's, the PIL images cannot be batched by ``DataLoader``'s default collate: give a ``transform``
+    such as ``ToTensor()``. Unlike torchvision's, the IDX files may also be gzipped (``*.gz``) in ``raw/``.
 
     Raises:
         RuntimeError: "Dataset not found..." when the files are missing and ``download`` is False, or
@@ -72,6 +79,9 @@ class MNIST(VisionDataset):
     classes = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven",
                "8 - eight", "9 - nine"]
 
+    training_file = "training.pt"  # torchvision's legacy processed files (torchless never reads them)
+    test_file = "test.pt"
+
     def __init__(self, root=None, train=True, transform=None, target_transform=None, download=False):
         super().__init__(_BUNDLED_ROOT if root is None else root, transform=transform,
                          target_transform=target_transform)
@@ -85,6 +95,10 @@ class MNIST(VisionDataset):
     @property
     def raw_folder(self):
         return os.path.join(self.root, self.__class__.__name__, "raw")
+
+    @property
+    def processed_folder(self):
+        return os.path.join(self.root, self.__class__.__name__, "processed")
 
     @property
     def class_to_idx(self):
@@ -129,8 +143,12 @@ class MNIST(VisionDataset):
                 download_from_mirrors(self.mirrors, filename, self.raw_folder, verify)
 
     def __getitem__(self, index):
-        """``(image, target)``: a 28 x 28 uint8 array (after ``transform``) and an int (after ``target_transform``)."""
+        """``(image, target)``: a 28 x 28 PIL image of mode ``"L"`` (a uint8 array without Pillow), after
+        ``transform``, and an int (after ``target_transform``)."""
         img, target = np.array(self.data[index]), int(self.targets[index])
+        pil = pil_image_or_none()
+        if pil is not None:
+            img = pil.fromarray(img)  # uint8 H x W: mode "L" (fromarray's mode= is deprecated)
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
@@ -144,10 +162,13 @@ class MNIST(VisionDataset):
         """``default_collate([self[i] for i in indices])`` computed for the whole batch at once.
 
         NotImplemented unless the transform can act on a batch (``ToTensor``/``Normalize``/``Compose`` of
-        those) and there is no target transform.
+        those) and there is no target transform -- nor without a transform when items are PIL images, which
+        default_collate refuses.
         """
         index = _index_array(indices)
         if index is None or self.target_transform is not None:
+            return NotImplemented
+        if self.transform is None and pil_image_or_none() is not None:
             return NotImplemented
         images = np.asarray(self.data)[index]
         if self.transform is not None:
@@ -193,7 +214,7 @@ class FashionMNIST(_LocalOnlyMNIST):
     Args:
         root (str or path): directory holding ``FashionMNIST/raw/`` with the four IDX files (plain or ``.gz``).
         train (bool): the training set (60,000 images) if ``True``, else the test set (10,000).
-        transform (callable, optional): applied to each 28 x 28 uint8 image array.
+        transform (callable, optional): applied to each image (PIL image, or array without Pillow).
         target_transform (callable, optional): applied to each ``int`` target.
         download (bool): accepted for compatibility; nothing is downloaded.
     """
@@ -208,7 +229,7 @@ class KMNIST(_LocalOnlyMNIST):
     Args:
         root (str or path): directory holding ``KMNIST/raw/`` with the four IDX files (plain or ``.gz``).
         train (bool): the training set (60,000 images) if ``True``, else the test set (10,000).
-        transform (callable, optional): applied to each 28 x 28 uint8 image array.
+        transform (callable, optional): applied to each image (PIL image, or array without Pillow).
         target_transform (callable, optional): applied to each ``int`` target.
         download (bool): accepted for compatibility; nothing is downloaded.
     """

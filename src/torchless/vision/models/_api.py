@@ -1,16 +1,20 @@
 """torchvision's model registry: builders register under their name; ``get_model`` and ``list_models`` find them."""
 import fnmatch
 
+from ._utils import _legacy_interface
+
 BUILTIN_MODELS = {}
 
 
 def register_model(name=None):
-    """Decorator: register a builder under ``name`` (default: the function's own name)."""
+    """Decorator: register a builder under ``name`` (default: the function's own name), wrapped in
+    ``_legacy_interface`` as torchvision's builders are in ``handle_legacy_interface``."""
 
     def wrapper(fn):
         key = name if name is not None else fn.__name__
         if key in BUILTIN_MODELS:
             raise ValueError(f"An entry is already registered under the name '{key}'.")
+        fn = _legacy_interface(fn)  # torchvision's positional-argument and pretrained= deprecations
         BUILTIN_MODELS[key] = fn
         return fn
 

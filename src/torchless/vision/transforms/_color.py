@@ -225,17 +225,35 @@ def _hsv2rgb(img):
     return np.stack(channels, axis=-3).astype(img.dtype)
 
 
+_BOOL_SUBTRACTION = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert "
+                     "a mask, use the `~` or `logical_not()` operator instead.")
+
+
+def _refuse_bool(a):
+    """torchvision's v1 tensor functions compute ``max - img``, which PyTorch refuses for bool tensors."""
+    if a.dtype == np.bool_:
+        raise NotImplementedError(_BOOL_SUBTRACTION)
+
+
 def invert(img):
     """Invert the colours: ``max - img``, with max 1.0 for floats and the dtype's maximum for integers.
 
     PIL images use Pillow's ``ImageOps.invert``.
+
+    Raises:
+        NotImplementedError: for a bool image, with PyTorch's message (as torchvision).
     """
     if is_pil_image(img):
         return pil_functional().invert(img)
+    return _invert(img, refuse_bool=True)
 
+
+def _invert(img, refuse_bool):
     def fn(a):
         _assert_at_least_3d(a)
         _assert_channels(a, [1, 3])
+        if refuse_bool:
+            _refuse_bool(a)
         return _inverted(a)
 
     return _colour_op(img, fn)
@@ -256,19 +274,28 @@ def autocontrast(img):
     """Stretch each channel linearly so that its darkest pixel becomes 0 and its brightest the maximum value.
 
     PIL images use Pillow's ``ImageOps.autocontrast``.
+
+    Raises:
+        NotImplementedError: for a bool image, with PyTorch's message (as torchvision).
     """
     if is_pil_image(img):
         return pil_functional().autocontrast(img)
+    return _autocontrast(img, refuse_bool=True)
 
+
+def _autocontrast(img, refuse_bool):
     def fn(a):
         _assert_at_least_3d(a)
         _assert_channels(a, [1, 3])
+        if refuse_bool:
+            _refuse_bool(a)
         bound = max_value(a.dtype)
         compute = compute_dtype(a.dtype)
         minimum = a.min(axis=(-2, -1), keepdims=True).astype(compute)
         maximum = a.max(axis=(-2, -1), keepdims=True).astype(compute)
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = compute(bound) / (maximum - minimum)
+            # torchvision's ``bound / (maximum - minimum)``: PyTorch's __rdiv__ is reciprocal() * bound
+            scale = np.reciprocal(maximum - minimum) * compute(bound)
         flat = ~np.isfinite(scale)  # a constant channel is left as it is
         minimum[flat] = 0
         scale[flat] = 1
@@ -313,9 +340,15 @@ def adjust_sharpness(img, sharpness_factor):
 
     Raises:
         ValueError: for a negative ``sharpness_factor`` (tensor and array images).
+        RuntimeError: for a tensor of more than 4 dimensions (torchvision's conv2d refuses it).
     """
     if is_pil_image(img):
         return pil_functional().adjust_sharpness(img, sharpness_factor)
+    return _adjust_sharpness(img, sharpness_factor, batch_dims=1)
+
+
+def _adjust_sharpness(img, sharpness_factor, batch_dims):
+    """``adjust_sharpness`` on tensors with at most ``batch_dims`` leading dimensions (None: any number)."""
     if sharpness_factor < 0:
         raise ValueError(f"sharpness_factor ({sharpness_factor}) is not non-negative.")
 
@@ -323,6 +356,10 @@ def adjust_sharpness(img, sharpness_factor):
         _assert_channels(a, [1, 3])
         if a.shape[-1] <= 2 or a.shape[-2] <= 2:
             return a
+        if batch_dims is not None and a.ndim > 3 + batch_dims:
+            # torchvision v1 smooths with conv2d, which takes 3-D and 4-D input only
+            raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
+                               f"{list(a.shape)}")
         return _blend(a, _smoothed_interior(a), sharpness_factor)
 
     return _colour_op(img, fn)
@@ -375,6 +412,7 @@ def solarize(img, threshold):
 
     Raises:
         TypeError: if ``threshold`` exceeds the image's maximum value (1.0 for floats).
+        NotImplementedError: for a bool image, with PyTorch's message (as torchvision).
     """
     if is_pil_image(img):
         return pil_functional().solarize(img, threshold)
@@ -384,7 +422,13 @@ def solarize(img, threshold):
         _assert_channels(a, [1, 3])
         if threshold > max_value(a.dtype):
             raise TypeError("Threshold should be less than bound of img.")
-        return np.where(a >= threshold, _inverted(a), a)
+        _refuse_bool(a)
+        bound = threshold
+        if isinstance(threshold, int) and a.dtype.kind in "iu":
+            # PyTorch casts an integer scalar to the tensor's integer dtype (wrapping: -1 is 255 for uint8)
+            with np.errstate(over="ignore"):
+                bound = np.asarray(threshold).astype(a.dtype)
+        return np.where(a >= bound, _inverted(a), a)
 
     return _colour_op(img, fn)
 

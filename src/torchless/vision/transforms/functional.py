@@ -373,6 +373,10 @@ def gaussian_blur(img, kernel_size, sigma=None):
             the tensor formula on its pixels and made a PIL image of the same mode again, as torchvision does).
         kernel_size (sequence of ints or int): odd, positive (kx, ky); an int for both.
         sigma (sequence of floats or float, optional): (sigma_x, sigma_y); default ``0.3 * ((k - 1) * 0.5 - 1) + 0.8``.
+
+    Raises:
+        NotImplementedError: for a tensor of more than 4 dimensions, with PyTorch's reflection-padding message
+            (as torchvision's v1; ``transforms.v2.functional.gaussian_blur`` takes any number of batch dimensions).
     """
     if not isinstance(kernel_size, (int, list, tuple)):
         raise TypeError(f"kernel_size should be int or a sequence of integers. Got {type(kernel_size)}")
@@ -402,6 +406,10 @@ def gaussian_blur(img, kernel_size, sigma=None):
         return to_pil_image(blurred.transpose(1, 2, 0), mode=img.mode)
     if isinstance(img, Tensor):
         _assert_image_tensor(img)
+        if img.ndim > 4:  # torchvision v1 pads with reflection, which PyTorch does on 3-D and 4-D input only
+            from ...nn.functional import pad
+            pad(img, [kernel_size[0] // 2, kernel_size[0] // 2, kernel_size[1] // 2, kernel_size[1] // 2],
+                mode="reflect")
     return _on_hw_axes(img, lambda a: _blur_hw(a, kernel_size, sigma))
 
 

@@ -4,21 +4,23 @@
     transform = v2.Compose([v2.ToImage(), v2.ToDtype(torchless.float32, scale=True),
                             v2.Normalize(mean, std)])
 
-The geometric and colour transforms are v1's classes (v2's act the same on one image); ``ToImage``,
-``ToDtype``, ``ToPureTensor``, ``ConvertImageDtype`` and the deprecated ``ToTensor`` are v2's own.
+The geometric transforms are v1's classes (v2's act the same on one image); the colour transforms whose v2
+functionals differ (``RandomPosterize``/``RandomEqualize`` of float images, v2's errors, batch dimensions) call
+v2's functionals; ``ToImage``, ``ToDtype``, ``ToPureTensor``, ``ConvertImageDtype`` and the deprecated
+``ToTensor`` are v2's own. Most reprs are v1's, which can differ from v2's.
 
 Limitation: torchless's v2 transforms act on one image (tensor, array or PIL image). torchvision's v2 also
 transforms bounding boxes, masks and videos jointly with the image (``tv_tensors``) and takes nested
 samples such as ``(image, target)``; torchless has no ``tv_tensors`` and does neither.
 """
 from .. import InterpolationMode
-from ..transforms import (CenterCrop, ColorJitter, Compose, FiveCrop, GaussianBlur, Grayscale, Lambda, Normalize, Pad,
-                          PILToTensor, RandomAdjustSharpness, RandomAffine, RandomApply, RandomAutocontrast,
-                          RandomChoice, RandomCrop, RandomEqualize, RandomErasing, RandomGrayscale,
-                          RandomHorizontalFlip, RandomInvert, RandomOrder, RandomPerspective, RandomPosterize,
-                          RandomResizedCrop, RandomRotation, RandomSolarize, RandomVerticalFlip, Resize, TenCrop,
-                          ToPILImage)
+from ..transforms import (CenterCrop, ColorJitter, Compose, FiveCrop, Lambda, Normalize, Pad, PILToTensor, RandomAffine,
+                          RandomApply, RandomChoice, RandomCrop, RandomErasing, RandomGrayscale, RandomHorizontalFlip,
+                          RandomOrder, RandomPerspective, RandomResizedCrop, RandomRotation, RandomVerticalFlip, Resize,
+                          TenCrop, ToPILImage)
 from . import functional
+from ._color_transforms import (GaussianBlur, Grayscale, RandomAdjustSharpness, RandomAutocontrast, RandomEqualize,
+                                RandomInvert, RandomPosterize, RandomSolarize)
 from ._conversion_transforms import ConvertImageDtype, ToDtype, ToImage, ToPureTensor, ToTensor
 from ._transform import Transform
 

@@ -1,10 +1,14 @@
 """Functional v2 transforms (``torchvision.transforms.v2.functional``): v1's functionals plus ``to_image``
-and ``to_dtype``; ``to_tensor`` warns that it is deprecated, as in torchvision."""
+and ``to_dtype``, with v2's own ``posterize``, ``equalize`` (float images too), ``invert``, ``solarize``,
+``autocontrast`` (v2's bool-tensor behaviour and messages), ``adjust_sharpness``, ``gaussian_blur`` (any batch
+dimensions) and ``rgb_to_grayscale`` (1 channel to 3); ``to_tensor`` warns that it is deprecated, as in torchvision."""
 import warnings
 
 from .. import functional as _v1
 from ..functional import *  # noqa: F401,F403  (v1's functionals are v2's on a single image)
 from ..functional import __all__ as _v1_names
+from ._color import (adjust_sharpness, autocontrast, equalize, gaussian_blur, invert, posterize, rgb_to_grayscale,
+                     solarize)
 from ._type_conversion import to_dtype, to_image
 
 __all__ = sorted(set(_v1_names) | {"to_dtype", "to_image"})

@@ -1,0 +1,57 @@
+"""v2's colour transforms: v1's classes calling v2's functionals (``posterize``/``equalize`` of float images,
+v2's errors for bool images and thresholds, any number of batch dimensions), with v2's reprs for the random
+ones (``p`` first, as v2's ``extra_repr`` lists the attributes)."""
+from .. import transforms as _v1
+from . import _color as F
+
+
+class RandomInvert(_v1.RandomInvert):
+    __doc__ = _v1.RandomInvert.__doc__
+    _function = staticmethod(F.invert)
+
+
+class RandomAutocontrast(_v1.RandomAutocontrast):
+    __doc__ = _v1.RandomAutocontrast.__doc__
+    _function = staticmethod(F.autocontrast)
+
+
+class RandomEqualize(_v1.RandomEqualize):
+    """Equalize the histogram of the image with probability ``p``; v2 takes float images too (equalized on
+    their uint8 conversion)."""
+    _function = staticmethod(F.equalize)
+
+
+class _V2Repr:
+    def __repr__(self):
+        return f"{self.__class__.__name__}(p={self.p}, {self._setting}={getattr(self, self._setting)})"
+
+
+class RandomPosterize(_V2Repr, _v1.RandomPosterize):
+    """Posterize the image with probability ``p``, keeping ``bits`` bits; v2 takes float images too
+    (quantised to ``2 ** bits`` levels)."""
+    _function = staticmethod(F.posterize)
+
+
+class RandomSolarize(_V2Repr, _v1.RandomSolarize):
+    __doc__ = _v1.RandomSolarize.__doc__
+    _function = staticmethod(F.solarize)
+
+
+class RandomAdjustSharpness(_V2Repr, _v1.RandomAdjustSharpness):
+    __doc__ = _v1.RandomAdjustSharpness.__doc__
+    _function = staticmethod(F.adjust_sharpness)
+
+
+class GaussianBlur(_v1.GaussianBlur):
+    __doc__ = _v1.GaussianBlur.__doc__
+
+    def forward(self, img):
+        sigma = self.get_params(self.sigma[0], self.sigma[1])
+        return F.gaussian_blur(img, self.kernel_size, [sigma, sigma])
+
+
+class Grayscale(_v1.Grayscale):
+    __doc__ = _v1.Grayscale.__doc__
+
+    def forward(self, img):
+        return F.rgb_to_grayscale(img, num_output_channels=self.num_output_channels)
