@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 
 _grad_state = grad_mode.state
 
@@ -94,6 +94,8 @@ class Function:
             result.grad_fn = node
             if node._saves_tensors:
                 _record_saved_versions(node, inputs, needs, result)
+            if anomaly_mode.state.enabled:
+                node._forward_stack = anomaly_mode.forward_stack()
         if node.is_view and np.may_share_memory(result._data, inputs[0]._data):  # a reshape may copy
             inputs[0]._as_view(result)
         return result
@@ -273,7 +275,10 @@ def run_backward(tensor, grad, retain_graph=False):
                 kept = node._retained()
                 if kept is not None:
                     _accumulate_leaf(kept, g)
-            input_grads = node.backward(g)
+            if anomaly_mode.state.enabled:
+                input_grads = _backward_watched(node, g)
+            else:
+                input_grads = node.backward(g)
             for edge, g_in in zip(node.edges, input_grads):
                 if edge is None or g_in is None:
                     continue
@@ -284,6 +289,19 @@ def run_backward(tensor, grad, retain_graph=False):
                     _accumulate_leaf(edge, g_in)
             if not retain_graph:
                 node.release()
+
+
+def _backward_watched(node, grad):
+    """``node.backward(grad)`` under anomaly detection: its gradients checked for NaN, its failure shown with the
+    stack of the forward call that made it."""
+    try:
+        input_grads = node.backward(grad)
+        if anomaly_mode.state.check_nan:
+            anomaly_mode.check_gradients(node, input_grads)
+    except Exception:
+        anomaly_mode.warn_failed(node)
+        raise
+    return input_grads
 
 
 def run_tensor_hooks(hooks, grad):
