@@ -228,6 +228,18 @@ def _index_key(key):
     return key
 
 
+def _comparison_method(name, ufunc):
+    """Tensor.eq, .lt, ...: the comparison of ``ufunc``, refusing an operand that is neither a tensor nor a number
+    with PyTorch's parser TypeError."""
+    def compare(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_method_other(name, other)
+        return self._compare(other, ufunc)
+
+    compare.__name__ = compare.__qualname__ = name
+    return compare
+
+
 class Tensor:
     """A multi-dimensional array of one dtype, with reverse-mode automatic differentiation.
 
@@ -1077,35 +1089,9 @@ class Tensor:
         return self._compare(other, np.greater_equal)
 
     # The methods raise PyTorch's parser TypeError where the operators return NotImplemented (``t == 'a'`` is False)
-    def eq(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
-            raise _parser_errors.invalid_method_other("eq", other)
-        return self._compare(other, np.equal)
-
-    def ne(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
-            raise _parser_errors.invalid_method_other("ne", other)
-        return self._compare(other, np.not_equal)
-
-    def lt(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
-            raise _parser_errors.invalid_method_other("lt", other)
-        return self._compare(other, np.less)
-
-    def le(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
-            raise _parser_errors.invalid_method_other("le", other)
-        return self._compare(other, np.less_equal)
-
-    def gt(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
-            raise _parser_errors.invalid_method_other("gt", other)
-        return self._compare(other, np.greater)
-
-    def ge(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
-            raise _parser_errors.invalid_method_other("ge", other)
-        return self._compare(other, np.greater_equal)
+    eq, ne = _comparison_method("eq", np.equal), _comparison_method("ne", np.not_equal)
+    lt, le = _comparison_method("lt", np.less), _comparison_method("le", np.less_equal)
+    gt, ge = _comparison_method("gt", np.greater), _comparison_method("ge", np.greater_equal)
 
     greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 
