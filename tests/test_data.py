@@ -420,6 +420,121 @@ def test_subset_indexing():
     assert len(subset) == 3 and [subset[i] for i in range(3)] == [7, 2, 5] and subset[-1] == 5
 
 
+def _subset_family(data_module, base):
+    """A plain dataset, one with ``__getitems__`` that records its calls, and Subset subclasses, all built on
+    ``data_module`` (torchless's or torch's ``utils.data``) so the two libraries can be compared."""
+
+    class Squares(base):
+        def __init__(self, n):
+            self.n = n
+
+        def __getitem__(self, i):
+            return i * i
+
+        def __len__(self):
+            return self.n
+
+    class Batched(Squares):
+        def __init__(self, n):
+            super().__init__(n)
+            self.calls = []
+
+        def __getitems__(self, indices):
+            self.calls.append(list(indices))
+            return [-i for i in indices]
+
+    class OnlyGetitem(data_module.Subset):
+        def __getitem__(self, idx):
+            return 0
+
+    class BothOverridden(data_module.Subset):
+        def __getitem__(self, idx):
+            return 1
+
+        def __getitems__(self, indices):
+            return [100 + i for i in indices]
+
+    class OnlyGetitems(data_module.Subset):
+        def __getitems__(self, indices):
+            return [[7, i] for i in indices]
+
+    return Squares, Batched, OnlyGetitem, BothOverridden, OnlyGetitems
+
+
+def test_subset_getitems_matches_torch():
+    pytest.importorskip("torch")
+    import torch.utils.data as torch_data
+    from torchless.utils import data as our_data
+    ours = _subset_family(our_data, Dataset)
+    theirs = _subset_family(torch_data, torch_data.Dataset)
+    indices = [9, 4, 0, 7, 2]
+    plain_ours, batched_ours = ours[0](10), ours[1](10)
+    plain_theirs, batched_theirs = theirs[0](10), theirs[1](10)
+    # without the dataset's __getitems__: a list of the items
+    got = Subset(plain_ours, indices).__getitems__([4, 0, 2])
+    want = torch_data.Subset(plain_theirs, indices).__getitems__([4, 0, 2])
+    assert type(got) is type(want) is list and got == want
+    assert Subset(plain_ours, indices).__getitems__([]) == torch_data.Subset(plain_theirs, indices).__getitems__([])
+    # with it: one call, with the mapped indices
+    got = Subset(batched_ours, indices).__getitems__([1, 3, 1])
+    want = torch_data.Subset(batched_theirs, indices).__getitems__([1, 3, 1])
+    assert got == want and batched_ours.calls == batched_theirs.calls and len(batched_theirs.calls) == 1
+    # a subclass overriding __getitem__ alone is refused at construction, with torch's message
+    with pytest.raises(NotImplementedError) as expected:
+        theirs[2](plain_theirs, indices)
+    with pytest.raises(NotImplementedError) as info:
+        ours[2](plain_ours, indices)
+    assert str(info.value) == str(expected.value)
+    assert ours[3](plain_ours, indices).__getitems__([0]) == theirs[3](plain_theirs, indices).__getitems__([0])
+
+
+def test_dataloader_over_subset_batches_match_torch():
+    torch = pytest.importorskip("torch")
+    import torch.utils.data as torch_data
+    from torchless.utils import data as our_data
+    ours = _subset_family(our_data, Dataset)
+    theirs = _subset_family(torch_data, torch_data.Dataset)
+    indices = [11, 3, 7, 0, 19, 5, 8]
+    values = np.arange(40).reshape(20, 2)
+
+    def batches(loader, tensor_type):
+        return [[b.tolist() if isinstance(b, tensor_type) else b for b in
+                 (batch if isinstance(batch, list) else [batch])] for batch in loader]
+
+    cases = [
+        (lambda: Subset(TensorDataset(torchless.tensor(values)), indices),
+         lambda: torch_data.Subset(torch_data.TensorDataset(torch.tensor(values)), indices)),
+        (lambda: Subset(ours[0](20), indices), lambda: torch_data.Subset(theirs[0](20), indices)),
+        (lambda: Subset(ours[1](20), indices), lambda: torch_data.Subset(theirs[1](20), indices)),
+        (lambda: ours[3](ours[0](20), indices), lambda: theirs[3](theirs[0](20), indices)),
+        (lambda: ours[4](TensorDataset(torchless.tensor(values)), indices),
+         lambda: theirs[4](torch_data.TensorDataset(torch.tensor(values)), indices)),
+        (lambda: Subset(Subset(ours[1](20), list(range(19, -1, -1))), indices),
+         lambda: torch_data.Subset(torch_data.Subset(theirs[1](20), list(range(19, -1, -1))), indices)),
+    ]
+    for make_ours, make_theirs in cases:
+        for batch_size, drop_last in ((3, False), (3, True), (7, False)):
+            got = batches(DataLoader(make_ours(), batch_size=batch_size, drop_last=drop_last), torchless.Tensor)
+            want = batches(torch_data.DataLoader(make_theirs(), batch_size=batch_size, drop_last=drop_last),
+                           torch.Tensor)
+            assert got == want
+        # without batching, items come from __getitem__
+        got = batches(DataLoader(make_ours(), batch_size=None), torchless.Tensor)
+        want = batches(torch_data.DataLoader(make_theirs(), batch_size=None), torch.Tensor)
+        assert got == want
+
+
+def test_dataloader_over_subset_is_unchanged_by_getitems():
+    data = torchless.arange(40).reshape(20, 2)
+    subset = Subset(TensorDataset(data), [19, 3, 7, 11, 0, 5])
+    per_item = [[subset[i] for i in range(j, min(j + 4, 6))] for j in range(0, 6, 4)]
+    for batch, items in zip(DataLoader(subset, batch_size=4), per_item):
+        np.testing.assert_array_equal(batch[0].numpy(), np.stack([item[0].numpy() for item in items]))
+    indices = [7, 2, 5, 1]
+    batched = [b.tolist() for b in DataLoader(Subset(Indices(10), indices), batch_size=3)]
+    assert batched == [indices[:3], indices[3:]]
+
+
 def test_dataset_base_requires_getitem():
     with pytest.raises(NotImplementedError, match="Subclasses of Dataset should implement __getitem__."):
         Dataset()[0]

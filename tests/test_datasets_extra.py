@@ -1,9 +1,11 @@
 """Tests of torchless.vision.datasets FashionMNIST, KMNIST, CIFAR10 and CIFAR100 on tiny files written in
-tmp_path (nothing is downloaded), including the refusal to unpickle anything but arrays."""
+tmp_path (nothing is downloaded), including the refusal to unpickle anything but arrays, their PIL items and
+the NumPy items they give without Pillow."""
 import gzip
 import os
 import pickle
 import struct
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -110,8 +112,9 @@ def test_cifar10_reads_batches_in_order_as_hwc(tmp_path):
     rows = batches[3][0]
     image, target = dataset[2 + 1 + 1]  # second image of batch 3
     assert target == batches[3][1][1]
+    assert image.mode == "RGB" and image.size == (32, 32)  # a PIL image, as torchvision's
     for r, c, ch in [(0, 0, 0), (5, 17, 1), (31, 31, 2), (12, 3, 2)]:
-        assert image[r, c, ch] == rows[1, ch * 1024 + r * 32 + c]
+        assert image.getpixel((c, r))[ch] == rows[1, ch * 1024 + r * 32 + c]
     test = CIFAR10(tmp_path, train=False, transform=transforms.ToTensor(), target_transform=lambda t: t + 100)
     out, target = test[1]
     assert target == 107 and tuple(out.shape) == (3, 32, 32)
@@ -130,7 +133,9 @@ def test_cifar100_uses_fine_labels(tmp_path):
     write_pickle(folder / "meta", {"fine_label_names": names, "coarse_label_names": ["c"] * 20})
     dataset = CIFAR100(tmp_path)
     assert dataset.targets == [99, 0, 42] and dataset.classes == names and len(CIFAR100(tmp_path, train=False)) == 1
-    np.testing.assert_array_equal(dataset[0][0], rows[0].reshape(3, 32, 32).transpose(1, 2, 0))
+    image, target = dataset[0]
+    assert image.mode == "RGB" and type(target) is int and target == 99
+    np.testing.assert_array_equal(np.asarray(image), rows[0].reshape(3, 32, 32).transpose(1, 2, 0))
 
 
 def test_cifar_missing_files(tmp_path):
@@ -183,3 +188,94 @@ def test_cifar_works_with_random_augmentation(tmp_path):
                                    transforms.RandomHorizontalFlip(), transforms.ColorJitter(0.2, 0.2, 0.2, 0.05)])
     image, _ = CIFAR10(tmp_path, transform=pipeline)[0]
     assert tuple(image.shape) == (3, 32, 32) and 0 <= image.numpy().min() and image.numpy().max() <= 1
+
+
+# ------------------------------------------------------------------------------------------ PIL items
+def write_cifar100(root, rows, labels):
+    folder = Path(root) / "cifar-100-python"
+    write_pickle(folder / "train", {"data": rows, "fine_labels": labels, "coarse_labels": [0] * len(labels)})
+    write_pickle(folder / "test", {"data": rows[:1], "fine_labels": labels[:1], "coarse_labels": [0]})
+    write_pickle(folder / "meta", {"fine_label_names": [f"class{i}" for i in range(100)],
+                                   "coarse_label_names": ["c"] * 20})
+
+
+def cifar_datasets(root):
+    """(dataset, expected HWC uint8 images, expected targets) for fresh CIFAR10 and CIFAR100 files in root."""
+    batches, _ = write_cifar10(root)
+    rows = np.vstack([batches[k][0] for k in range(1, 6)])
+    targets = [label for k in range(1, 6) for label in batches[k][1]]
+    rows100, targets100 = cifar_rows(4, 7), [3, 98, 0, 51]
+    write_cifar100(root, rows100, targets100)
+    as_hwc = lambda r: r.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)  # noqa: E731
+    return [(CIFAR10, as_hwc(rows), targets), (CIFAR100, as_hwc(rows100), targets100)]
+
+
+def test_cifar_items_are_rgb_pil_images_and_ints(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    for cls, images, targets in cifar_datasets(tmp_path):
+        dataset = cls(tmp_path)
+        for index in (0, 2, -1):
+            image, target = dataset[index]
+            assert isinstance(image, Image.Image) and image.mode == "RGB" and image.size == (32, 32)
+            assert type(target) is int and target == targets[index]
+            np.testing.assert_array_equal(np.asarray(image), images[index])
+        from torchless.vision.transforms import v2
+        for transform in (transforms.ToTensor(), transforms.PILToTensor(), v2.ToImage()):
+            out, _ = cls(tmp_path, transform=transform)[1]
+            assert tuple(out.shape) == (3, 32, 32)
+            scale = 255 if transform.__class__.__name__ == "ToTensor" else 1
+            np.testing.assert_allclose(out.numpy().astype(np.float64) * scale, images[1].transpose(2, 0, 1))
+
+
+def test_cifar_pil_items_do_not_collate_like_torch(tmp_path):
+    pytest.importorskip("PIL.Image")
+    torch_data = pytest.importorskip("torch.utils.data")
+    from torchless.utils.data import DataLoader
+    for cls, images, _ in cifar_datasets(tmp_path):
+        dataset = cls(tmp_path)
+        with pytest.raises(TypeError) as expected:
+            torch_data.default_collate([dataset[0], dataset[1]])
+        for batch_size in (1, 3):
+            with pytest.raises(TypeError) as info:
+                next(iter(DataLoader(dataset, batch_size=batch_size)))
+            assert str(info.value) == str(expected.value)
+        # with ToTensor the batches are the images, scaled
+        batch, _ = next(iter(DataLoader(cls(tmp_path, transform=transforms.ToTensor()), batch_size=3)))
+        np.testing.assert_allclose(batch.numpy(), images[:3].transpose(0, 3, 1, 2).astype(np.float32) / 255)
+
+
+@pytest.fixture
+def no_pillow(monkeypatch):
+    """Make ``import PIL`` fail, as when Pillow is not installed."""
+    for name in [name for name in sys.modules if name == "PIL" or name.startswith("PIL.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "PIL", None)
+    with pytest.raises(ImportError):
+        from PIL import Image  # noqa: F401
+
+
+def test_without_pillow_cifar_items_are_uint8_arrays(tmp_path, no_pillow):
+    from torchless.utils.data import DataLoader
+    for cls, images, targets in cifar_datasets(tmp_path):
+        dataset = cls(tmp_path)
+        image, target = dataset[1]
+        assert isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.shape == (32, 32, 3)
+        np.testing.assert_array_equal(image, images[1])
+        assert type(target) is int and target == targets[1]
+        image[:] = 0  # a copy: the dataset is unchanged
+        np.testing.assert_array_equal(dataset[1][0], images[1])
+        batch, batch_targets = next(iter(DataLoader(dataset, batch_size=3)))  # arrays collate
+        assert batch.dtype == torchless.uint8 and tuple(batch.shape) == (3, 32, 32, 3)
+        np.testing.assert_array_equal(batch.numpy(), images[:3])
+        assert batch_targets.tolist() == targets[:3]
+        out, _ = cls(tmp_path, transform=transforms.ToTensor())[1]
+        np.testing.assert_allclose(out.numpy(), images[1].transpose(2, 0, 1).astype(np.float32) / 255)
+
+
+@pytest.mark.parametrize("cls, folder", [(FashionMNIST, "FashionMNIST"), (KMNIST, "KMNIST")])
+def test_without_pillow_mnist_format_items_are_uint8_arrays(tmp_path, cls, folder, no_pillow):
+    write_mnist_like(tmp_path, folder, IMAGES, LABELS, "train")
+    image, target = cls(tmp_path)[2]
+    assert isinstance(image, np.ndarray) and image.dtype == np.uint8
+    np.testing.assert_array_equal(image, IMAGES[2])
+    assert type(target) is int and target == LABELS[2]

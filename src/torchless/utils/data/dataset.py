@@ -50,13 +50,18 @@ def _defining_class(cls, attribute):
 def batch_fetcher(dataset):
     """``dataset._get_batch`` if it is consistent with ``dataset.__getitem__``, else None.
 
-    A subclass that overrides ``__getitem__`` but inherits ``_get_batch`` would have its override
-    bypassed, so the fast path is trusted only when both methods come from the same class.
+    A subclass that overrides ``__getitem__`` (or ``__getitems__``, which ``DataLoader`` calls instead when
+    present) but inherits ``_get_batch`` would have its override bypassed, so the fast path is trusted only
+    when these methods come from the same class.
     """
     get_batch = getattr(dataset, "_get_batch", None)
     if get_batch is None:
         return None
-    if _defining_class(type(dataset), "_get_batch") is not _defining_class(type(dataset), "__getitem__"):
+    owner = _defining_class(type(dataset), "_get_batch")
+    if owner is not _defining_class(type(dataset), "__getitem__"):
+        return None
+    getitems_owner = _defining_class(type(dataset), "__getitems__")
+    if getattr(dataset, "__getitems__", None) is not None and owner is not getitems_owner:
         return None
     return get_batch
 
@@ -151,6 +156,9 @@ class ChainDataset(IterableDataset):
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order.
 
+    As in PyTorch, a subclass that overrides ``__getitem__`` must also override ``__getitems__`` (which
+    ``DataLoader`` calls to fetch a batch), else constructing it raises ``NotImplementedError``.
+
     Args:
         dataset (Dataset): the whole dataset.
         indices (sequence): indices into ``dataset``.
@@ -159,11 +167,26 @@ class Subset(Dataset):
     def __init__(self, dataset, indices):
         self.dataset = dataset
         self.indices = indices
+        if type(self).__getitem__ is not Subset.__getitem__ and type(self).__getitems__ is Subset.__getitems__:
+            raise NotImplementedError(
+                f"{type(self).__name__} overrides __getitem__ but not __getitems__. "
+                "When subclassing Subset and overriding __getitem__, you must also override "
+                "__getitems__ to ensure DataLoader works correctly with your custom logic. "
+                "A simple implementation:\n\n"
+                "def __getitems__(self, indices):\n"
+                "    return [self.__getitem__(idx) for idx in indices]"
+            )
 
     def __getitem__(self, idx):
         if isinstance(idx, list):
             return self.dataset[[self.indices[i] for i in idx]]
         return self.dataset[self.indices[idx]]
+
+    def __getitems__(self, indices):
+        """The samples at ``indices`` as a list: the dataset's own ``__getitems__`` when it has one."""
+        if callable(getattr(self.dataset, "__getitems__", None)):
+            return self.dataset.__getitems__([self.indices[idx] for idx in indices])
+        return [self.dataset[self.indices[idx]] for idx in indices]
 
     def __len__(self):
         return len(self.indices)

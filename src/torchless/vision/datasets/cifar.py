@@ -1,8 +1,9 @@
 """CIFAR-10 and CIFAR-100 with torchvision's interface, read from the official python-pickle batches.
 
-Items are ``(image, target)`` with ``image`` a 32 x 32 x 3 uint8 NumPy array (HWC) -- the stand-in for
-the RGB PIL image torchvision returns (``ToTensor`` turns it into a 3 x 32 x 32 float tensor in [0, 1]) --
-and ``target`` an ``int``. Nothing is downloaded.
+Items are ``(image, target)`` as in torchvision: ``image`` a 32 x 32 ``PIL.Image.Image`` of mode ``"RGB"``
+and ``target`` an ``int``. Pillow is not a core dependency of torchless: without it, ``image`` is the
+32 x 32 x 3 uint8 NumPy array (HWC) instead (``ToTensor`` turns either into the same 3 x 32 x 32 float
+tensor in [0, 1]). Nothing is downloaded.
 
 The batches are pickles, and unpickling can run arbitrary code. Only the expected file names are opened,
 and through an unpickler that resolves no global but the NumPy array-rebuilding functions the official
@@ -13,6 +14,7 @@ import pickle
 
 import numpy as np
 
+from .._pillow import pil_image_or_none
 from .vision import VisionDataset
 
 _ALLOWED_GLOBALS = {
@@ -56,12 +58,18 @@ class CIFAR10(VisionDataset):
         root (str or path): directory holding ``cifar-10-batches-py/`` (``data_batch_1`` to ``data_batch_5``,
             ``test_batch``, ``batches.meta``).
         train (bool): the 50,000 training images if ``True``, else the 10,000 test images.
-        transform (callable, optional): applied to each 32 x 32 x 3 uint8 image array.
+        transform (callable, optional): applied to each image: a 32 x 32 ``PIL.Image.Image`` of mode ``"RGB"``,
+            or without Pillow installed the 32 x 32 x 3 uint8 NumPy array.
         target_transform (callable, optional): applied to each ``int`` target.
         download (bool): accepted for compatibility; nothing is downloaded.
 
     Attributes:
         data (numpy.ndarray): uint8, N x 32 x 32 x 3.  targets (list of int).  classes (list of str).
+
+    Items are ``(image, target)``: ``image`` is a ``PIL.Image.Image`` of mode ``"RGB"`` as in torchvision when
+    Pillow is importable, else the 32 x 32 x 3 uint8 NumPy array (Pillow is only in torchless's extras). Like
+    torchvision's, the PIL images cannot be batched by ``DataLoader``'s default collate: give a ``transform``
+    such as ``ToTensor()``.
 
     Raises:
         RuntimeError: "Dataset not found or corrupted..." when a file is missing, or naming a corrupt file.
@@ -117,8 +125,12 @@ class CIFAR10(VisionDataset):
                    for name, _ in self.train_list + self.test_list)
 
     def __getitem__(self, index):
-        """``(image, target)``: a 32 x 32 x 3 uint8 array (after ``transform``) and an int (after ``target_transform``)."""
-        img, target = self.data[index], self.targets[index]
+        """``(image, target)``: a 32 x 32 RGB PIL image (a 32 x 32 x 3 uint8 array without Pillow), after
+        ``transform``, and an int (after ``target_transform``)."""
+        img, target = np.array(self.data[index]), self.targets[index]
+        pil = pil_image_or_none()
+        if pil is not None:
+            img = pil.fromarray(img)  # uint8 H x W x 3: mode "RGB"
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:
