@@ -356,3 +356,69 @@ def test_comparison_function_with_a_bad_input_and_the_operators_stay_as_torch(op
     assert_same_outcome(lambda lib: getattr(lib, op)("a", lib.ones(2)))
     assert_same_outcome(lambda lib: (lib.ones(2) == "a", lib.ones(2) != None))  # noqa: E711 - the operator itself
     assert_same_outcome(lambda lib: getattr(lib, op)(lib.tensor([1.0, 3.0]), 2).tolist())
+
+
+# ---------------------------------------------------------------------------- parser errors of max/min, where, ...
+BAD_CALLS = {
+    "max_float": lambda L, t, c: t.max(1.0),
+    "max_str": lambda L, t, c: t.max("a"),
+    "max_none": lambda L, t, c: t.max(None),
+    "max_bool": lambda L, t, c: t.max(True),
+    "max_dim_float": lambda L, t, c: t.max(dim=1.5),
+    "max_keepdim_alone": lambda L, t, c: t.max(keepdim=True),
+    "max_keepdim_str": lambda L, t, c: t.max(0, "x"),
+    "max_keepdim_float_keyword": lambda L, t, c: t.max(0, keepdim=1.0),
+    "max_unknown_keyword": lambda L, t, c: t.max(foo=1),
+    "max_too_many": lambda L, t, c: t.max(0, True, 1),
+    "min_float": lambda L, t, c: t.min(1.0),
+    "min_dim_str": lambda L, t, c: t.min(dim="a"),
+    "function_max_float": lambda L, t, c: L.max(t, 1.0),
+    "function_max_str": lambda L, t, c: L.max(t, "a"),
+    "function_max_keepdim_str": lambda L, t, c: L.max(t, 0, "x"),
+    "function_min_dim_float": lambda L, t, c: L.min(t, dim=1.5),
+    "argmax_float": lambda L, t, c: t.argmax(1.5),
+    "argmin_dim_float": lambda L, t, c: t.argmin(dim=1.5),
+    "argmax_keepdim_str": lambda L, t, c: t.argmax(0, "x"),
+    "function_argmax_float": lambda L, t, c: L.argmax(t, 1.5),
+    "function_argmin_dim_str": lambda L, t, c: L.argmin(t, dim="a"),
+    "where_str_input": lambda L, t, c: L.where(c, "a", 1),
+    "where_str_other": lambda L, t, c: L.where(c, t, "a"),
+    "where_tuple_input": lambda L, t, c: L.where(c, (1,), t),
+    "method_where_str_other": lambda L, t, c: t.where(c, "a"),
+    "method_where_str_condition": lambda L, t, c: t.where("a", 1),
+    "pow_str": lambda L, t, c: t.pow("a"),
+    "pow_tuple": lambda L, t, c: t.pow((1,)),
+    "function_pow_str": lambda L, t, c: L.pow(t, "a"),
+    "function_pow_str_base": lambda L, t, c: L.pow("a", t),
+    "remainder_str": lambda L, t, c: t.remainder("a"),
+    "remainder_tuple": lambda L, t, c: t.remainder((1,)),
+    "function_remainder_str": lambda L, t, c: L.remainder(t, "a"),
+    "fmod_str": lambda L, t, c: t.fmod("a"),
+    "fmod_tuple": lambda L, t, c: t.fmod((1, 2)),
+    "function_fmod_str": lambda L, t, c: L.fmod(t, "a"),
+    "function_fmod_number_input": lambda L, t, c: L.fmod(2, t),
+    "index_str": lambda L, t, c: t["a"],
+    "index_str_in_tuple": lambda L, t, c: t[None, "a"],
+}
+
+
+def _bad_call_operands(lib):
+    return lib.tensor([[1.0, 5.0, 2.0], [4.0, 3.0, 6.0]]), lib.tensor([True, False, True])
+
+
+@pytest.mark.parametrize("call", BAD_CALLS.values(), ids=BAD_CALLS.keys())
+def test_bad_arguments_of_max_min_where_pow_and_indexing_raise_torchs_type_error(call):
+    assert_same_error(lambda: call(torch, *_bad_call_operands(torch)),
+                      lambda: call(torchless, *_bad_call_operands(torchless)))
+
+
+GOOD_CALLS = {
+    "max_other_keyword": lambda L, t, c: t.max(other=t * 0 + 3).tolist(),
+    "function_pow_number_base": lambda L, t, c: L.pow(2, t).tolist(),
+    "function_remainder_number_dividend": lambda L, t, c: L.remainder(7, t).tolist(),
+}
+
+
+@pytest.mark.parametrize("call", GOOD_CALLS.values(), ids=GOOD_CALLS.keys())
+def test_max_min_argmax_pow_remainder_accept_what_torch_accepts(call):
+    assert_same_outcome(lambda lib: call(lib, *_bad_call_operands(lib)))

@@ -7,7 +7,7 @@ from . import _dtype, _parser_errors
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, normalize_dim
 from ._size import Size
-from ._tensor import _FLOAT, Tensor, _category, _promote, _scalar_category
+from ._tensor import _FLOAT, Tensor, _arg_extremum_arguments, _category, _promote, _scalar_category
 
 
 def _tensor_list(tensors, name):
@@ -63,6 +63,9 @@ def where(condition, input=None, other=None):
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if input is None and other is None:
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
+    if not (isinstance(input, (Tensor, numbers.Number, np.bool_)) and isinstance(other, (Tensor, numbers.Number,
+                                                                                       np.bool_))):
+        raise _parser_errors.invalid_where((condition, input, other))
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_dtype.from_numpy_dtype(cond.dtype).scalar_name}")
@@ -262,6 +265,53 @@ def _checked_binary(name):
     return fn
 
 
+def _extremum(name):
+    """torchless.max / min: the method's overloads, listed as the function form's in a TypeError."""
+    largest = name == "max"
+
+    def fn(*args, **kwargs):
+        if args and isinstance(args[0], Tensor):
+            if len(args) == 1 and not kwargs:
+                return args[0]._extremum(None, False, largest, name)
+            return args[0]._extremum_call(name, args[1:], kwargs, largest, function=True)
+        return _parser_errors.extremum_arguments(name, args, kwargs, function=True)
+
+    fn.__name__ = name
+    fn.__doc__ = f"Function form of ``Tensor.{name}``."
+    return fn
+
+
+def _arg_extremum(name):
+    def fn(input, *args, **kwargs):
+        if not isinstance(input, Tensor):
+            _parser_errors.arg_extremum_arguments(name, (input,) + args, kwargs, function=True)
+        dim, keepdim = _arg_extremum_arguments(name, args, kwargs, (input,))
+        return input._arg_extremum(np.argmax if name == "argmax" else np.argmin, dim, keepdim, name)
+
+    fn.__name__ = name
+    fn.__doc__ = f"Function form of ``Tensor.{name}``."
+    return fn
+
+
+def _number_or_tensor(name):
+    """pow / remainder / fmod: a Number first operand where PyTorch has that overload, else its TypeError."""
+    method = _method(name)
+    reverse = {"pow": "__rpow__", "remainder": "__rmod__"}.get(name)
+
+    def fn(input, *args, **kwargs):
+        other = args[0] if args else kwargs.get("exponent" if name == "pow" else "other")
+        if not isinstance(input, Tensor) or not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            if reverse and isinstance(input, (numbers.Number, np.bool_)) and isinstance(other, Tensor) and \
+                    len(args) + len(kwargs) == 1:
+                return getattr(other, reverse)(input)
+            raise _parser_errors.invalid_binary_function(name, (input,) + args, kwargs)
+        return method(input, *args, **kwargs)
+
+    fn.__name__ = name
+    fn.__doc__ = method.__doc__
+    return fn
+
+
 def _tensor_other(name):
     def fn(input, other):
         if not isinstance(input, Tensor):
@@ -317,7 +367,9 @@ def _neg(input):
 def _install(namespace):
     for name in _FUNCTION_FORMS:
         namespace[name] = _neg if name == "neg" else \
-            _checked_binary(name) if name in _COMPARISONS or name in _OTHER_AT_POSITION_2 else _method(name)
+            _checked_binary(name) if name in _COMPARISONS or name in _OTHER_AT_POSITION_2 else \
+            _extremum(name) if name in ("max", "min") else _arg_extremum(name) if name in ("argmax", "argmin") else \
+            _number_or_tensor(name) if name in ("pow", "remainder", "fmod") else _method(name)
     for name in _TENSOR_OTHER:
         namespace[name] = _tensor_other(name)
     namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean)

@@ -228,6 +228,17 @@ def _index_key(key):
     return key
 
 
+def _arg_extremum_arguments(name, args, kwargs, input=()):
+    """argmax/argmin's (dim, keepdim): plain ones straight through, others through PyTorch's parser."""
+    if len(args) <= 2 and (not kwargs or kwargs.keys() <= {"dim", "keepdim"}):
+        dim = args[0] if args else kwargs.get("dim")
+        keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+        if (dim is None or type(dim) is int) and type(keepdim) is bool and \
+                not (args and "dim" in kwargs or len(args) > 1 and "keepdim" in kwargs):
+            return dim, keepdim
+    return _parser_errors.arg_extremum_arguments(name, input + args, kwargs, function=bool(input))
+
+
 def _comparison_method(name, ufunc):
     """Tensor.eq, .lt, ...: the comparison of ``ufunc``, refusing an operand that is neither a tensor nor a number
     with PyTorch's parser TypeError."""
@@ -986,10 +997,14 @@ class Tensor:
     multiply, subtract, divide, true_divide = mul, sub, div, __truediv__
 
     def remainder(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_binary_method("remainder", "other", other)
         return self % other
 
     def fmod(self, other):
         """The remainder of division rounded toward zero (it has the dividend's sign; ``%`` has the divisor's)."""
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_binary_method("fmod", "other", other)
         return self._checked_binary(other, np.fmod, "fmod_cpu", "b", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor), truncated=True)
 
@@ -1024,6 +1039,8 @@ class Tensor:
         return arithmetic.Lerp.apply(self, end, None, weight=weight)
 
     def pow(self, exponent):
+        if not isinstance(exponent, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_binary_method("pow", "exponent", exponent)
         return self ** exponent
 
     def matmul(self, other):
@@ -1373,12 +1390,29 @@ class Tensor:
         values = reduction.ExtremumAlongDim.apply(self, indices=indices, dim=axis, keepdim=keepdim, largest=largest)
         return _RETURN_TYPES[name](values, Tensor._wrap(indices if keepdim else np.squeeze(indices, axis)))
 
-    def max(self, dim=None, keepdim=False):
+    def max(self, *args, **kwargs):
         """max over all elements; ``max(dim)`` gives ``(values, indices)``; ``max(other)`` the elementwise max."""
-        return self._extremum(dim, keepdim, True, "max")
+        if not args and not kwargs:
+            return self._extremum(None, False, True, "max")
+        return self._extremum_call("max", args, kwargs, True)
 
-    def min(self, dim=None, keepdim=False):
-        return self._extremum(dim, keepdim, False, "min")
+    def min(self, *args, **kwargs):
+        if not args and not kwargs:
+            return self._extremum(None, False, False, "min")
+        return self._extremum_call("min", args, kwargs, False)
+
+    def _extremum_call(self, name, args, kwargs, largest, function=False):
+        """max/min given arguments: ``(dim[, keepdim])`` of plain types goes straight through, anything else
+        (a tensor, a NumPy int, a bad argument) through PyTorch's overload resolution."""
+        if len(args) <= 2 and (not kwargs or kwargs.keys() <= {"dim", "keepdim"} and not (args and "dim" in kwargs)):
+            dim = args[0] if args else kwargs.get("dim")
+            keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+            if type(dim) is int and type(keepdim) is bool and (len(args) < 2 or "keepdim" not in kwargs):
+                return self._extremum(dim, keepdim, largest, name)
+        parsed = _parser_errors.extremum_arguments(name, ((self,) if function else ()) + args, kwargs, function)
+        if parsed[0] == "other":
+            return self.maximum(parsed[1]) if largest else self.minimum(parsed[1])
+        return self._extremum(parsed[1], parsed[2], largest, name)
 
     def amax(self, dim=(), keepdim=False):
         return self._amax_amin(dim, keepdim, True, "amax")
@@ -1392,10 +1426,12 @@ class Tensor:
         axes = normalize_dims(None if dim == () else dim, self._data.ndim)
         return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest)
 
-    def argmax(self, dim=None, keepdim=False):
+    def argmax(self, *args, **kwargs):
+        dim, keepdim = _arg_extremum_arguments("argmax", args, kwargs)
         return self._arg_extremum(np.argmax, dim, keepdim, "argmax")
 
-    def argmin(self, dim=None, keepdim=False):
+    def argmin(self, *args, **kwargs):
+        dim, keepdim = _arg_extremum_arguments("argmin", args, kwargs)
         return self._arg_extremum(np.argmin, dim, keepdim, "argmin")
 
     def _arg_extremum(self, fn, dim, keepdim, name):
@@ -1624,6 +1660,8 @@ class Tensor:
     def where(self, condition, other):
         from ._functions import where
 
+        if not (isinstance(condition, Tensor) and isinstance(other, (Tensor, numbers.Number, np.bool_))):
+            raise _parser_errors.invalid_where((condition, other), method=True)
         return where(condition, self, other)
 
     def norm(self, p="fro", dim=None, keepdim=False):
@@ -1999,6 +2037,9 @@ class Tensor:
         try:
             return indexing.Index.apply(self, key=key)
         except IndexError as err:
+            for item in key if isinstance(key, tuple) else (key,):
+                if isinstance(item, str):  # PyTorch reads it as data for an index tensor
+                    raise TypeError(f"new(): invalid data type '{type(item).__name__}'") from None
             raise indexing.index_error(self._data.shape, key, err) from None
 
     def __setitem__(self, key, value):
