@@ -7,22 +7,23 @@
 The geometric transforms are v1's classes (v2's act the same on one image); the colour transforms whose v2
 functionals differ (``RandomPosterize``/``RandomEqualize`` of float images, v2's errors, batch dimensions) call
 v2's functionals; ``ToImage``, ``ToDtype``, ``ToPureTensor``, ``ConvertImageDtype`` and the deprecated
-``ToTensor`` are v2's own. Most reprs are v1's, which can differ from v2's.
+``ToTensor`` are v2's own. The reprs are v2's (``_v1_based`` gives the v1 classes v2's arguments and reprs).
 
 Limitation: torchless's v2 transforms act on one image (tensor, array or PIL image). torchvision's v2 also
 transforms bounding boxes, masks and videos jointly with the image (``tv_tensors``) and takes nested
 samples such as ``(image, target)``; torchless has no ``tv_tensors`` and does neither.
 """
 from .. import InterpolationMode
-from ..transforms import (CenterCrop, ColorJitter, Compose, FiveCrop, Lambda, Normalize, Pad, PILToTensor, RandomAffine,
-                          RandomApply, RandomChoice, RandomCrop, RandomErasing, RandomGrayscale, RandomHorizontalFlip,
-                          RandomOrder, RandomPerspective, RandomResizedCrop, RandomRotation, RandomVerticalFlip, Resize,
-                          TenCrop, ToPILImage)
+from ..transforms import (FiveCrop, PILToTensor, RandomGrayscale, RandomHorizontalFlip, RandomVerticalFlip, TenCrop,
+                          ToPILImage)
 from . import functional
 from ._color_transforms import (GaussianBlur, Grayscale, RandomAdjustSharpness, RandomAutocontrast, RandomEqualize,
                                 RandomInvert, RandomPosterize, RandomSolarize)
 from ._conversion_transforms import ConvertImageDtype, ToDtype, ToImage, ToPureTensor, ToTensor
 from ._transform import Transform
+from ._v1_based import (CenterCrop, ColorJitter, Compose, Lambda, Normalize, Pad, RandomAffine, RandomApply,
+                        RandomChoice, RandomCrop, RandomErasing, RandomOrder, RandomPerspective, RandomResizedCrop,
+                        RandomRotation, Resize)
 
 __all__ = ["CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype", "FiveCrop", "GaussianBlur", "Grayscale",
            "InterpolationMode", "Lambda", "Normalize", "Pad", "PILToTensor", "RandomAdjustSharpness", "RandomAffine",

@@ -3,6 +3,7 @@ v2's errors for bool images and thresholds, any number of batch dimensions), wit
 ones (``p`` first, as v2's ``extra_repr`` lists the attributes)."""
 from .. import transforms as _v1
 from . import _color as F
+from ._repr import V2Repr
 
 
 class RandomInvert(_v1.RandomInvert):
@@ -42,8 +43,13 @@ class RandomAdjustSharpness(_V2Repr, _v1.RandomAdjustSharpness):
     _function = staticmethod(F.adjust_sharpness)
 
 
-class GaussianBlur(_v1.GaussianBlur):
+class GaussianBlur(V2Repr, _v1.GaussianBlur):
     __doc__ = _v1.GaussianBlur.__doc__
+
+    def __init__(self, kernel_size, sigma=(0.1, 2.0)):
+        super().__init__(kernel_size, sigma)
+        # v2 keeps sigma as a list of two floats
+        self._v2_repr_attrs = [("kernel_size", self.kernel_size), ("sigma", [float(s) for s in self.sigma])]
 
     def forward(self, img):
         sigma = self.get_params(self.sigma[0], self.sigma[1])

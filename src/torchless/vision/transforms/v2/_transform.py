@@ -1,7 +1,6 @@
 """The base of the v2 transform classes torchless defines itself."""
-import enum
-
 from ...._tensor import Tensor
+from ._repr import module_repr, plain_extra_repr
 
 
 class Transform:
@@ -18,8 +17,8 @@ class Transform:
     def _transforms(self, inpt):
         return isinstance(inpt, Tensor)
 
+    def extra_repr(self):
+        return plain_extra_repr((name, value) for name, value in vars(self).items() if not name.startswith("_"))
+
     def __repr__(self):
-        plain = (bool, int, float, str, tuple, list, enum.Enum)
-        extra = [f"{name}={value}" for name, value in vars(self).items()
-                 if not name.startswith("_") and isinstance(value, plain)]
-        return f"{type(self).__name__}({', '.join(extra)})"
+        return module_repr(self)

@@ -1,0 +1,212 @@
+"""v2's classes that do v1's work: v1's classes taking v2's arguments (interpolation also as a string, as v2's
+default ``"bilinear"``) with v2's reprs -- the attributes torchvision's v2 ``__init__`` sets, in its order, in
+the layout of ``torch.nn.Module.__repr__``. v1's classes and reprs are unchanged."""
+from collections.abc import Sequence
+
+from .. import transforms as _v1
+from .._interpolation import InterpolationMode
+from ._repr import V2Repr, module_repr
+
+_MODES = {mode.value: mode for mode in InterpolationMode}
+
+
+def _v1_interpolation(interpolation):
+    """v2's interpolation argument (an InterpolationMode, a Pillow code or its string) for v1's classes."""
+    if isinstance(interpolation, str):
+        if interpolation not in _MODES:
+            raise ValueError(f"Invalid interpolation mode: '{interpolation}'. "
+                             f"Supported string values are: {list(_MODES)}.")
+        return _MODES[interpolation]
+    return interpolation
+
+
+def _parse_pad_padding(padding):
+    """``[left, right, top, bottom]`` of a padding argument, as v2's ``RandomCrop`` stores it."""
+    if isinstance(padding, int):
+        return [padding] * 4
+    if len(padding) == 1:
+        return [padding[0]] * 4
+    if len(padding) == 2:
+        return [padding[0], padding[0], padding[1], padding[1]]
+    if len(padding) == 4:
+        return [padding[0], padding[2], padding[1], padding[3]]
+    raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple or list. Found {len(padding)}")
+
+
+class Resize(V2Repr, _v1.Resize):
+    __doc__ = _v1.Resize.__doc__
+
+    def __init__(self, size, interpolation="bilinear", max_size=None, antialias=True):
+        super().__init__(size, _v1_interpolation(interpolation), max_size, antialias)
+        shown = [size] if isinstance(size, int) else list(size) if isinstance(size, Sequence) else size
+        self._v2_repr_attrs = [("size", shown), ("interpolation", interpolation), ("max_size", max_size),
+                               ("antialias", antialias)]
+
+
+class CenterCrop(V2Repr, _v1.CenterCrop):
+    __doc__ = _v1.CenterCrop.__doc__
+
+    def __init__(self, size):
+        super().__init__(size)
+        self._v2_repr_attrs = [("size", _v1._setup_size(size, "Please provide only two dimensions (h, w) for size."))]
+
+
+class RandomCrop(V2Repr, _v1.RandomCrop):
+    __doc__ = _v1.RandomCrop.__doc__
+
+    def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
+        super().__init__(size, padding, pad_if_needed, fill, padding_mode)
+        self._v2_repr_attrs = [
+            ("size", _v1._setup_size(size, "Please provide only two dimensions (h, w) for size.")),
+            ("padding", _parse_pad_padding(padding) if padding else None), ("pad_if_needed", pad_if_needed),
+            ("fill", fill), ("padding_mode", padding_mode)]
+
+
+class RandomResizedCrop(V2Repr, _v1.RandomResizedCrop):
+    __doc__ = _v1.RandomResizedCrop.__doc__
+
+    def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation="bilinear",
+                 antialias=True):
+        super().__init__(size, scale, ratio, _v1_interpolation(interpolation), antialias)
+        self._v2_repr_attrs = [
+            ("size", _v1._setup_size(size, "Please provide only two dimensions (h, w) for size.")), ("scale", scale),
+            ("ratio", ratio), ("interpolation", interpolation), ("antialias", antialias)]
+
+
+class Pad(V2Repr, _v1.Pad):
+    __doc__ = _v1.Pad.__doc__
+
+    def __init__(self, padding, fill=0, padding_mode="constant"):
+        super().__init__(padding, fill, padding_mode)
+        self._v2_repr_attrs = [("padding", padding if isinstance(padding, int) else list(padding)), ("fill", fill),
+                               ("padding_mode", padding_mode)]
+
+
+class Normalize(V2Repr, _v1.Normalize):
+    __doc__ = _v1.Normalize.__doc__
+
+    def __init__(self, mean, std, inplace=False):
+        super().__init__(list(mean), list(std), inplace)
+        self._v2_repr_attrs = [("mean", self.mean), ("std", self.std), ("inplace", inplace)]
+
+
+class ColorJitter(V2Repr, _v1.ColorJitter):
+    __doc__ = _v1.ColorJitter.__doc__
+
+    def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
+        # v2 takes None for "no change", which v1 spells 0
+        super().__init__(*(0 if value is None else value for value in (brightness, contrast, saturation, hue)))
+        self._v2_repr_attrs = [(name, getattr(self, name)) for name in ("brightness", "contrast", "saturation", "hue")]
+
+
+class RandomRotation(V2Repr, _v1.RandomRotation):
+    __doc__ = _v1.RandomRotation.__doc__
+
+    def __init__(self, degrees, interpolation="nearest", expand=False, center=None, fill=0):
+        super().__init__(degrees, _v1_interpolation(interpolation), expand, center, fill)
+        self._v2_repr_attrs = [("degrees", self.degrees), ("interpolation", interpolation), ("expand", expand),
+                               ("fill", fill), ("center", center)]
+
+
+class RandomAffine(V2Repr, _v1.RandomAffine):
+    __doc__ = _v1.RandomAffine.__doc__
+
+    def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation="nearest", fill=0,
+                 center=None):
+        super().__init__(degrees, translate, scale, shear, _v1_interpolation(interpolation), fill, center)
+        self._v2_repr_attrs = [("degrees", self.degrees), ("translate", translate), ("scale", scale),
+                               ("shear", self.shear), ("interpolation", interpolation), ("fill", fill),
+                               ("center", center)]
+
+
+class RandomPerspective(V2Repr, _v1.RandomPerspective):
+    __doc__ = _v1.RandomPerspective.__doc__
+
+    def __init__(self, distortion_scale=0.5, p=0.5, interpolation="bilinear", fill=0):
+        super().__init__(distortion_scale, p, _v1_interpolation(interpolation), fill)
+        self._v2_repr_attrs = [("p", p), ("distortion_scale", distortion_scale), ("interpolation", interpolation),
+                               ("fill", fill)]
+
+
+class RandomErasing(V2Repr, _v1.RandomErasing):
+    __doc__ = _v1.RandomErasing.__doc__
+
+    def __init__(self, p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0.0, inplace=False):
+        super().__init__(p, scale, ratio, value, inplace)
+        if isinstance(value, (int, float)):
+            shown = [float(value)]
+        elif isinstance(value, str):
+            shown = None
+        elif isinstance(value, (list, tuple)):
+            shown = [float(v) for v in value]
+        else:
+            shown = value
+        self._v2_repr_attrs = [("p", p), ("scale", scale), ("ratio", ratio), ("value", shown), ("inplace", inplace)]
+
+
+class Lambda(_v1.Lambda):
+    """Apply a user-defined function as a transform, to the inputs that are instances of ``types`` (all by
+    default), as torchvision's v2 ``Lambda`` (which, unlike v1's, does not check that ``lambd`` is callable).
+
+    Args:
+        lambd (callable): the function.
+        *types (type): the input types to apply it to; others pass through. Default: ``object``.
+    """
+
+    def __init__(self, lambd, *types):
+        self.lambd = lambd
+        self.types = types or (object,)
+
+    def __call__(self, inpt):
+        return self.lambd(inpt) if isinstance(inpt, self.types) else inpt
+
+    def extra_repr(self):
+        extras = []
+        name = getattr(self.lambd, "__name__", None)
+        if name:
+            extras.append(name)
+        extras.append(f"types={[kind.__name__ for kind in self.types]}")
+        return ", ".join(extras)
+
+    def __repr__(self):
+        return module_repr(self)
+
+
+class _ListedTransforms:
+    """v2's repr of ``Compose`` and ``RandomApply``: one ``    {transform}`` line per transform."""
+
+    def extra_repr(self):
+        return "\n".join(f"    {t}" for t in self.transforms)
+
+    def __repr__(self):
+        return module_repr(self)
+
+
+class Compose(_ListedTransforms, _v1.Compose):
+    __doc__ = _v1.Compose.__doc__
+
+
+class RandomApply(_ListedTransforms, _v1.RandomApply):
+    __doc__ = _v1.RandomApply.__doc__
+
+
+class RandomChoice(V2Repr, _v1.RandomChoice):
+    __doc__ = _v1.RandomChoice.__doc__
+
+    def __init__(self, transforms, p=None):
+        if isinstance(transforms, Sequence) and not transforms:
+            raise ValueError("Pass at least one transform")
+        if p is not None and isinstance(p, Sequence) and len(p) != len(transforms):
+            raise ValueError(f"Length of p doesn't match the number of transforms: {len(p)} != {len(transforms)}")
+        super().__init__(transforms, p)
+        weights = [1] * len(transforms) if p is None else p
+        total = sum(weights)
+        self._v2_repr_attrs = [("transforms", transforms), ("p", [w / total for w in weights])]
+
+
+class RandomOrder(V2Repr, _v1.RandomOrder):
+    __doc__ = _v1.RandomOrder.__doc__
+
+    def __init__(self, transforms):
+        super().__init__(transforms)
+        self._v2_repr_attrs = [("transforms", transforms)]
