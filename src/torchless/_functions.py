@@ -11,22 +11,26 @@ from ._tensor import _FLOAT, Tensor, _arg_extremum_arguments, _category, _promot
 
 
 def _tensor_list(tensors, name):
+    """``tensors`` checked as PyTorch's argument parser and kernels do: a non-empty list or tuple of tensors."""
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
                         f"{type(tensors).__name__}")
+    for i, t in enumerate(tensors):  # (checked before emptiness and dtypes, as PyTorch's parser does)
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     if not tensors:
-        if name == "stack":
-            raise RuntimeError("stack expects a non-empty TensorList")
-        raise ValueError(f"torchless.{name}(): expected a non-empty list of Tensors")
+        if name in ("stack", "hstack", "vstack"):
+            raise RuntimeError(f"{name} expects a non-empty TensorList")
+        raise ValueError("torchless.cat(): expected a non-empty list of Tensors")  # concat's and concatenate's too
     common = tensors[0]._data.dtype
     for t in tensors[1:]:
         common = _promote(common, t._data.dtype)
     return [t._cast(common) for t in tensors]
 
 
-def cat(tensors, dim=0):
+def cat(tensors, dim=0, *, _name="cat"):
     """Join tensors along an existing dimension."""
-    tensors = _tensor_list(tensors, "cat")
+    tensors = _tensor_list(tensors, _name)
     # PyTorch skips 1-D empty tensors when concatenating.
     tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
     first = tensors[0]
@@ -44,7 +48,14 @@ def cat(tensors, dim=0):
     return shape_ops.Cat.apply(*tensors, dim=axis)
 
 
-concat = concatenate = cat
+def concat(tensors, dim=0):
+    """cat under another name (which PyTorch's errors give)."""
+    return cat(tensors, dim, _name="concat")
+
+
+def concatenate(tensors, dim=0):
+    """cat under another name (which PyTorch's errors give)."""
+    return cat(tensors, dim, _name="concatenate")
 
 
 def stack(tensors, dim=0):
@@ -154,21 +165,22 @@ def atleast_2d(*tensors):
 
 def _atleast(tensors, ndim):
     """Each tensor with dims of size 1 added in front up to ``ndim`` dims (one tensor alone, or a tuple of them)."""
-    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
-        return tuple(_atleast(tensors[0], ndim))
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):  # a tuple back, even of one tensor
+        return tuple(t.reshape((1,) * (ndim - t.ndim) + tuple(t.shape)) if t.ndim < ndim else t
+                     for t in tensors[0])
     out = tuple(t.reshape((1,) * (ndim - t.ndim) + tuple(t.shape)) if t.ndim < ndim else t for t in tensors)
     return out[0] if len(out) == 1 else out
 
 
 def hstack(tensors):
     """Concatenated along dim 1 (dim 0 for vectors)."""
-    tensors = atleast_1d(tensors)
+    tensors = atleast_1d(_tensor_list(tensors, "hstack"))
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors):
     """Concatenated along dim 0, vectors taken as rows."""
-    return cat(atleast_2d(tensors), 0)
+    return cat(atleast_2d(_tensor_list(tensors, "vstack")), 0)
 
 
 row_stack = vstack

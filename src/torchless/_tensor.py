@@ -7,10 +7,15 @@ import numpy as np
 
 from . import _dtype, _parser_errors
 from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
-from ._ops._util import broadcast_error, normalize_dim, normalize_dims
+from ._ops._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims
 from ._size import Size
 from .autograd import grad_mode
 from .autograd.function import records, run_backward
+
+_mode_state = grad_mode.state  # per-thread grad and inference modes, read as tensors are made
+_INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to "
+                      "get a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for "
+                      "more details.")
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _DETACH_VIEW_INPLACE = (
@@ -277,6 +282,8 @@ class Tensor:
         self.grad_fn = None
         self._hooks = None
         self._counter = None
+        if _mode_state.inference:
+            self._inference = True
 
     @classmethod
     def _wrap(cls, array):
@@ -290,6 +297,8 @@ class Tensor:
         t.grad_fn = None
         t._hooks = None
         t._counter = None
+        if _mode_state.inference:
+            t._inference = True
         return t
 
     # ------------------------------------------------------------------ version counter
@@ -312,11 +321,20 @@ class Tensor:
         return counter
 
     _is_view_of_base = False  # set on the outputs of view ops (detach_ refuses them)
+    # Made inside inference_mode() (set on the instance only then): an inference tensor, which outside inference
+    # mode cannot be saved for backward (autograd.function) nor changed in place (_bump_version). Its views and
+    # detach() are inference tensors too, a normal tensor's never.
+    _inference = False
+
+    def is_inference(self):
+        return self._inference
 
     def _as_view(self, view):
         """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
         view._counter = self._version_counter()
         view._is_view_of_base = True
+        if view._inference is not self._inference:
+            view._inference = self._inference
         return view
 
     def _bump_version(self):
@@ -325,6 +343,8 @@ class Tensor:
             self._counter = [1]
         else:
             counter[0] += 1
+        if self._inference and not _mode_state.inference and "_detached_inference" not in self.__dict__:
+            raise RuntimeError(_INFERENCE_INPLACE)  # PyTorch, too, refuses after writing; it lets detach()'s through
 
     # ------------------------------------------------------------------ attributes
     @property
@@ -397,6 +417,8 @@ class Tensor:
             )
         if value and not self.is_floating_point():
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        if value and self._inference and not _mode_state.inference:
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         self._requires_grad = bool(value)
 
     @property
@@ -477,7 +499,13 @@ class Tensor:
 
     @property
     def mT(self):
-        return self.transpose(-2, -1)
+        return self._matrix_transpose("mT")
+
+    def _matrix_transpose(self, name):
+        """mT/mH: the last two dims swapped. PyTorch refuses a 1-D tensor and gives a 0-D one back unchanged."""
+        if self._data.ndim == 1:
+            raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of matrices. Got 1-D tensor.")
+        return self.transpose(-2, -1) if self._data.ndim else self
 
     # ------------------------------------------------------------------ conversion
     @property
@@ -490,7 +518,7 @@ class Tensor:
 
     @property
     def mH(self):
-        return self.mT
+        return self._matrix_transpose("mH")  # (real dtypes only: no conjugation)
 
     def numpy(self, force=False):
         """The underlying array (shared memory). Refused for a tensor that requires grad, as in PyTorch."""
@@ -518,6 +546,10 @@ class Tensor:
         backward saved of this one), outside the graph."""
         detached = Tensor._wrap(self._data)
         detached._counter = self._version_counter()
+        if detached._inference is not self._inference:  # made in inference mode from a normal tensor, or out of it
+            detached._inference = self._inference
+        if self._inference:
+            detached._detached_inference = True
         return detached
 
     def detach_(self):
@@ -1309,8 +1341,17 @@ class Tensor:
 
     def masked_fill(self, mask, value):
         mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        # PyTorch's order: the shapes, the mask's dtype (by its C++ name), then a value tensor's rank
+        if mask.shape != self._data.shape:
+            error = broadcast_error(mask.shape, self._data.shape)
+            if error is not None:
+                raise error
         if mask.dtype != np.bool_:
-            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                               f"{_dtype.CPP_TYPE_NAMES.get(mask.dtype.name, _C_FLOAT_NAMES.get(mask.dtype.name))}")
+        if isinstance(value, Tensor) and value._data.ndim:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value._data.ndim} dimension(s).")
         fill = value if isinstance(value, Tensor) else \
             Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
         return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask, name="MaskedFillBackward0")
@@ -1326,11 +1367,13 @@ class Tensor:
         return dtype.numpy
 
     def sum(self, dim=None, keepdim=False, dtype=None):
+        dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         axes = normalize_dims(dim, self._data.ndim)
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
                                    all_dims=dim is None)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
+        dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         source = self if dtype is None else self.to(dtype)
         if source._data.dtype.kind != "f":
             raise RuntimeError(
@@ -1345,12 +1388,14 @@ class Tensor:
             raise RuntimeError("std and var only support floating point and complex dtypes")
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         self._check_std_var()
         correction = _correction(unbiased, correction)
         return reduction.Var.apply(self, axes=normalize_dims(dim, self._data.ndim), correction=correction,
                                    keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         self._check_std_var()
         correction = _correction(unbiased, correction)
         return reduction.Std.apply(self, axes=normalize_dims(dim, self._data.ndim), correction=correction,
@@ -1529,6 +1574,7 @@ class Tensor:
         return reduction.Logsumexp.apply(source, axes=normalize_dims(dim, self._data.ndim), keepdim=keepdim)
 
     def count_nonzero(self, dim=None):
+        dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=normalize_dims(dim, self._data.ndim)),
                                        np.int64))
 
@@ -1587,11 +1633,11 @@ class Tensor:
     def index_select(self, dim, index):
         """The entries at ``index`` (a vector of int64 or int32) along ``dim``."""
         idx = index._data
+        axis = normalize_dim(dim, self._data.ndim)  # the dim first, as in PyTorch
         if idx.dtype not in (np.int64, np.int32):
             raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
-        axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis] if self._data.ndim else 1
         if ((idx < 0) | (idx >= n)).any():
             raise IndexError("index out of range in self")
@@ -1609,6 +1655,8 @@ class Tensor:
     def take(self, index):
         """The elements at ``index`` of the flattened tensor, in index's shape."""
         idx, n = index._data, self._data.size
+        if idx.dtype != np.int64:  # int64 only (NumPy would index with any integer, or mask with bools)
+            raise RuntimeError(f"take(): Expected a long tensor for index, but got {index.dtype.scalar_name}")
         outside = (idx < -n) | (idx >= n)
         if outside.any():
             raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} "
@@ -1642,7 +1690,8 @@ class Tensor:
         key[axis] = idx
         if isinstance(src, Tensor):
             if src._data.dtype != self._data.dtype:
-                raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
+                raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected self.dtype to be equal "
+                                   "to src.dtype")  # (scatter_add shares scatter's check, and its name)
             return indexing.Scatter.apply(self, src, key=tuple(key), add=add)
         return indexing.Scatter.apply(self, None, key=tuple(key), value=_dtype.fill_value(src, self._data.dtype))
 
@@ -1665,6 +1714,7 @@ class Tensor:
         return where(condition, self, other)
 
     def norm(self, p="fro", dim=None, keepdim=False):
+        dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         if self._data.dtype.kind != "f":
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                                f"{self.dtype.scalar_name}")
@@ -1800,15 +1850,21 @@ class Tensor:
                 f"expand({self.type()}{{{list(self.shape)}}}, size={list(sizes)}): the number of sizes provided "
                 f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({ndim})"
             )
-        own = (1,) * (len(sizes) - ndim) + self._data.shape
-        target = tuple(o if s == -1 else s for s, o in zip(sizes, own))
+        leading = len(sizes) - ndim
+        own = (1,) * leading + self._data.shape
+        target = tuple(o if s == -1 and i >= leading else s for i, (s, o) in enumerate(zip(sizes, own)))
         for i in range(len(target) - 1, -1, -1):  # PyTorch reports the rightmost mismatch
             s, o = target[i], own[i]
+            if s == -1 and ndim:  # -1 keeps an existing size; a new leading dim has none
+                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing "
+                                   f"dimension {i}")
             if o != 1 and s != o:
                 raise RuntimeError(
                     f"The expanded size of the tensor ({s}) must match the existing size ({o}) at non-singleton "
                     f"dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(self._data.shape)}"
                 )
+        if any(s < 0 for s in target):  # other negative sizes (any -1 of a 0-d tensor): PyTorch's size overflow
+            raise RuntimeError("numel: integer multiplication overflow")
         return shape_ops.Expand.apply(self, shape=target)
 
     def expand_as(self, other):
@@ -1864,6 +1920,8 @@ class Tensor:
 
     def unbind(self, dim=0):
         axis = normalize_dim(dim, self._data.ndim)
+        if not self._data.ndim:  # (dims 0 and -1 pass normalize_dim, a 0-d tensor taking them elsewhere)
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         prefix = (slice(None),) * axis
         return tuple(indexing.Index.apply(self, key=prefix + (i,), name="UnbindBackward0")
                      for i in range(self._data.shape[axis]))
@@ -2333,11 +2391,15 @@ def _trunc_divide(x, y):
     return q + ((q < 0) & (q * y != x)).astype(q.dtype)  # floor and trunc differ for inexact negative quotients
 
 
+# The C++ names of the floating element types, which some PyTorch messages print (integers: _dtype.CPP_TYPE_NAMES).
+_C_FLOAT_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
 def _check_index_along(shape, axis, idx, name, role, source_shape=None):
     """PyTorch's gather / scatter checks of an index array ``idx`` along ``axis`` of an array of ``shape``
     (a 0-d array or index counts as one element): dtype, rank, sizes, then each index in range."""
-    if idx.dtype not in (np.int64, np.int32):
-        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    if idx.dtype not in (np.int64, np.int32):  # (scatter_add shares scatter's check, and its name)
+        raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected dtype int32/int64 for index")
     if max(idx.ndim, 1) != max(len(shape), 1):
         raise RuntimeError(f"Index tensor must have the same number of dimensions as {role} tensor")
     if len(shape) and idx.ndim:

@@ -45,6 +45,12 @@ def normalize_dims(dim, ndim):
     return (axis,) if ndim else ()
 
 
+def every_dim_if_empty(dim):
+    """``dim`` for the reductions that read an empty dim list as every dim (sum, mean, std, var, nansum,
+    count_nonzero, norm): PyTorch keeps that legacy meaning of ``dim=()``, so it must not reduce over none."""
+    return None if isinstance(dim, (tuple, list)) and not dim else dim
+
+
 def expand_reduced(grad, shape, axes, keepdim):
     """Broadcast the gradient of a reduction over ``axes`` back to the input's ``shape``."""
     if not keepdim and axes:

@@ -14,7 +14,7 @@ from .._tensor import (
     _RETURN_TYPES, Tensor, _correction, _raise_if_not_broadcastable, _return_type, result_dtype,
 )
 from . import binary, fused, index_ops, scan, unary
-from ._util import broadcast_error, normalize_dim, normalize_dims
+from ._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims
 from .arithmetic import _C_NAMES
 
 _RETURN_TYPES.setdefault("cummax", _return_type("cummax"))
@@ -368,6 +368,7 @@ def logcumsumexp(self, dim):
 
 def nansum(self, dim=None, keepdim=False, *, dtype=None):
     """The sum with NaN read as 0; integers and bools sum in int64."""
+    dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
     axes = normalize_dims(dim, self._data.ndim)
     return scan.Nansum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
 
@@ -384,6 +385,7 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
 
 def var_mean_impl(self, dim, unbiased, keepdim, correction, std):
     """var_mean/std_mean (functions only, as in PyTorch): the spread and the mean over ``dim``."""
+    dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
     if self._data.dtype.kind != "f":
         raise RuntimeError(f"{'std' if std else 'var'}_mean only support floating point and complex dtypes")
     correction = _correction(unbiased, correction)

@@ -137,8 +137,11 @@ class Var(Function):
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
         self.dof = n - correction
-        self.centered = a - a.mean(axis=axes, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
+            # An empty reduction's mean is NaN, as PyTorch's, which does not warn about it (NumPy's np.mean does)
+            count = max(n, 0) if axes else a.size
+            total = a.sum(axis=axes, keepdims=True)
+            self.centered = a - (total / count if count else np.full_like(total, np.nan))
             out = (self.centered * self.centered).sum(axis=axes, keepdims=keepdim) / max(0, self.dof)
         return out.astype(a.dtype, copy=False)
 

@@ -165,12 +165,20 @@ def _record_saved_versions(node, inputs, needs, result):
         tensor = inputs[i] if i < len(inputs) else None
         if tensor is None or (i in only_for and not any(needs[j] for j in only_for[i])):
             continue
+        if tensor._inference:
+            raise RuntimeError(_INFERENCE_SAVED)
         counter = tensor._version_counter()
         saved.append(SavedVersion(counter, counter[0], tensor, i in node.saved_transposed))
     node._saved_versions = saved
     if node._saves_output and (OUTPUT not in only_for or any(needs[j] for j in only_for[OUTPUT])):
         counter = result._counter = [0]
         node._saved_output = SavedVersion(counter, 0, None, result._data)
+
+
+_INFERENCE_SAVED = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in inference "
+                    "mode in computation tracked by autograd. To work around this, you can make a clone to get a "
+                    "normal tensor and use it in autograd, or use `torchless.no_grad()` instead of "
+                    "`torchless.inference_mode()`.")
 
 
 def _saved_input_modified(saved):

@@ -7,6 +7,7 @@ class _State(threading.local):
     """Per-thread, as in PyTorch: a server thread's no_grad() must not switch off another thread's recording."""
 
     enabled = True
+    inference = False  # inside inference_mode(): new tensors are inference tensors
 
 
 state = _State()
@@ -15,6 +16,11 @@ state = _State()
 def is_grad_enabled():
     """True when operations on tensors that require grad are being recorded for backward."""
     return state.enabled
+
+
+def is_inference_mode_enabled():
+    """True inside ``inference_mode()`` (and not inside a nested ``inference_mode(False)``)."""
+    return state.inference
 
 
 class _GradMode:
@@ -84,8 +90,35 @@ class set_grad_enabled(_GradMode):
         return wrapper
 
 
-class inference_mode(no_grad):
-    """Like ``no_grad`` (torchless has no separate inference tensors)."""
+class inference_mode(_GradMode):
+    """Context manager (and decorator) for inference, as ``torch.inference_mode``: gradient recording is off and
+    the tensors created inside are inference tensors (``is_inference()``), which outside inference mode can
+    neither be saved for backward nor changed in place. ``inference_mode(False)`` switches both back on (grad
+    recording included). Decorates with or without parentheses."""
+
+    def __new__(cls, mode=True):
+        if mode is None or isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # @inference_mode without parentheses: ``mode`` is the decorated function
 
     def __init__(self, mode=True):
-        self.mode = not mode
+        self.mode = mode
+
+    def __enter__(self):
+        self._previous = state.enabled, state.inference
+        mode = bool(self.mode)
+        state.enabled, state.inference = not mode, mode
+
+    def __exit__(self, *exc):
+        state.enabled, state.inference = self._previous
+        return False
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
