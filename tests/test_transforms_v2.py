@@ -186,7 +186,7 @@ def test_v2_to_tensor_warns_that_it_is_deprecated_and_acts_as_v1():
 def test_v2_functional_to_tensor_warns_and_the_rest_are_v1():
     with pytest.warns(UserWarning, match=r"The function `to_tensor\(\.\.\.\)` is deprecated"):
         v2.functional.to_tensor(noise(2, 2))
-    assert v2.functional.resize is F.resize and v2.functional.normalize is F.normalize
+    assert v2.functional.normalize is F.normalize  # resize is v2's own (size=None, below)
     assert {"to_image", "to_dtype", "hflip"} <= set(v2.functional.__all__)
 
 
@@ -251,3 +251,34 @@ def test_repr_matches_torchvision(case):
         assert repr(_built(v2, case["name"], case["args"])) == case["v2"]
         if "v1" in case:
             assert repr(_built(T, case["name"], case["args"])) == case["v1"]
+
+
+# torchvision's v2 rule for size=None: short, long = the edges; the new long edge is max_size, the new short one
+# int(max_size * short / long). Worked by hand: 20x40 -> 5x10, 40x20 -> 10x5, 30x30 -> 10x10, 7x3 -> 10x4
+# (int(30 / 7) = 4), 3x7 -> 4x10, and 5x10 (already fitting) stays 5x10; 12x40 -> 3x10 (int(3.0) = 3).
+@pytest.mark.parametrize("hw, expected", [((20, 40), (5, 10)), ((40, 20), (10, 5)), ((30, 30), (10, 10)),
+                                          ((7, 3), (10, 4)), ((3, 7), (4, 10)), ((5, 10), (5, 10)),
+                                          ((12, 40), (3, 10))])
+def test_v2_resize_with_size_none_fits_the_longer_edge_to_max_size(hw, expected):
+    image = torchless.rand(3, *hw)
+    resize = v2.Resize(None, max_size=10)
+    assert tuple(resize(image).shape) == (3, *expected)
+    assert tuple(v2.functional.resize(image, None, max_size=10).shape) == (3, *expected)
+    assert tuple(v2.Resize(size=None, max_size=10, antialias=False)(image).shape) == (3, *expected)
+    assert resize.size is None and resize.max_size == 10
+
+
+def test_v2_resize_with_size_none_repr_and_errors():
+    # torchvision 0.29.1 prints no size (a None attribute is left out of v2's reprs)
+    assert repr(v2.Resize(None, max_size=10)) == "Resize(interpolation=bilinear, max_size=10, antialias=True)"
+    for make in (lambda: v2.Resize(None), lambda: v2.Resize(None, max_size=10.0),
+                 lambda: v2.functional.resize(torchless.rand(1, 4, 4), None)):
+        with pytest.raises(ValueError, match=r"^max_size must be an integer when size is None, but got (None|10\.0) "
+                                             r"instead\.$"):
+            make()
+    with pytest.raises(ValueError, match=r"^max_size should only be passed if size is None or specifies the length "
+                                         r"of the smaller edge, i\.e\. size should be an int or a sequence of length 1 "
+                                         r"in torchscript mode\.$"):
+        v2.functional.resize(torchless.rand(1, 4, 4), [3, 4], max_size=10)
+    with pytest.raises(ValueError, match="^This should never happen!!$"):  # v1 keeps refusing size=None
+        F.resize(torchless.rand(1, 4, 4), None, max_size=10)

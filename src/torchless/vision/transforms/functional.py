@@ -83,12 +83,18 @@ def _channel_stats(mean, std, dtype):
 
 
 # ------------------------------------------------------------------------------------------------ Resize
-def _compute_resized_output_size(image_size, size, max_size=None):
+def _compute_resized_output_size(image_size, size, max_size=None, allow_size_none=False):
+    """[h, w] of the resized image. ``allow_size_none`` (v2 only): ``size=None`` fits the longer edge to ``max_size``."""
     h, w = image_size
     short, long = (w, h) if w <= h else (h, w)
-    if size is None:  # v1 always has a size; v2's ``Resize(size=None, max_size=...)`` is not supported
-        raise ValueError("This should never happen!!")
-    if len(size) == 1:  # only the smaller edge is given: keep the aspect ratio
+    if size is None:
+        if not allow_size_none:  # v1 always has a size
+            raise ValueError("This should never happen!!")
+        if not isinstance(max_size, int):
+            raise ValueError(f"max_size must be an integer when size is None, but got {max_size} instead.")
+        new_short, new_long = int(max_size * short / long), max_size
+        new_w, new_h = (new_short, new_long) if w <= h else (new_long, new_short)
+    elif len(size) == 1:  # only the smaller edge is given: keep the aspect ratio
         requested_short = size[0]
         new_short, new_long = requested_short, int(requested_short * long / short)
         if max_size is not None:
@@ -114,7 +120,6 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     fixed-point arithmetic can differ from this by one grey level. PIL images are resized by Pillow
     (``Image.resize`` with the mode's filter, always antialiased) and take every InterpolationMode.
     """
-    interpolation = _check_interpolation(interpolation)
     if isinstance(size, (list, tuple)):
         if len(size) not in (1, 2):
             raise ValueError(f"Size must be an int or a 1 or 2 element tuple/list, not a {len(size)} element "
@@ -122,9 +127,16 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
         if max_size is not None and len(size) != 1:
             raise ValueError("max_size should only be passed if size specifies the length of the smaller edge, "
                              "i.e. size should be an int or a sequence of length 1 in torchscript mode.")
+    return _resize(img, size, interpolation, max_size, antialias)
+
+
+def _resize(img, size, interpolation, max_size, antialias, allow_size_none=False):
+    """resize once its size is checked; ``allow_size_none``: v2's ``size=None`` (the longer edge to max_size)."""
+    interpolation = _check_interpolation(interpolation)
     img = _as_image(img)
     _, height, width = get_dimensions(img)
-    output_size = _compute_resized_output_size((height, width), [size] if isinstance(size, int) else size, max_size)
+    output_size = _compute_resized_output_size((height, width), [size] if isinstance(size, int) else size, max_size,
+                                               allow_size_none)
     if [height, width] == output_size:
         return img
     if _is_pil_image(img):

@@ -36,11 +36,22 @@ def _parse_pad_padding(padding):
 class Resize(V2Repr, _v1.Resize):
     __doc__ = _v1.Resize.__doc__
 
-    def __init__(self, size, interpolation="bilinear", max_size=None, antialias=True):
-        super().__init__(size, _v1_interpolation(interpolation), max_size, antialias)
+    def __init__(self, size=None, interpolation="bilinear", max_size=None, antialias=True):
+        if size is None:  # v2 only: the longer edge resized to max_size
+            if not isinstance(max_size, int):
+                raise ValueError(f"max_size must be an integer when size is None, but got {max_size} instead.")
+            super().__init__(1, _v1_interpolation(interpolation), None, antialias)  # v1's checks but size's
+            self.size, self.max_size = None, max_size
+        else:
+            super().__init__(size, _v1_interpolation(interpolation), max_size, antialias)
         shown = [size] if isinstance(size, int) else list(size) if isinstance(size, Sequence) else size
         self._v2_repr_attrs = [("size", shown), ("interpolation", interpolation), ("max_size", max_size),
                                ("antialias", antialias)]
+
+    def forward(self, img):
+        from . import functional as F2
+
+        return F2.resize(img, self.size, self.interpolation, self.max_size, self.antialias)
 
 
 class CenterCrop(V2Repr, _v1.CenterCrop):

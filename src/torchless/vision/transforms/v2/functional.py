@@ -10,8 +10,20 @@ from ..functional import __all__ as _v1_names
 from ._color import (adjust_sharpness, autocontrast, equalize, gaussian_blur, invert, posterize, rgb_to_grayscale,
                      solarize)
 from ._type_conversion import to_dtype, to_image
+from .._interpolation import InterpolationMode
 
 __all__ = sorted(set(_v1_names) | {"to_dtype", "to_image"})
+
+
+def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
+    """v1's ``resize`` with v2's ``size=None``: the longer edge resized to ``max_size`` (an int then), keeping the
+    aspect ratio (the shorter edge rounded down)."""
+    if isinstance(size, int):
+        size = [size]
+    elif max_size is not None and size is not None and len(size) != 1:
+        raise ValueError("max_size should only be passed if size is None or specifies the length of the smaller edge, "
+                         "i.e. size should be an int or a sequence of length 1 in torchscript mode.")
+    return _v1._resize(inpt, size, interpolation, max_size, antialias, allow_size_none=True)
 
 
 def to_tensor(inpt):
