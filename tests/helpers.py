@@ -57,6 +57,25 @@ def outcome(fn):
         return Raised(type(error).__name__, str(error))
 
 
+def assert_same_outcome(fn, rtol=1e-5, atol=1e-6):
+    """``fn(lib)`` raises the same error in torch and torchless, or returns tensors (or a tuple of them) of the
+    same shape, dtype and values. Call it only where torch imports (after ``pytest.importorskip("torch")``)."""
+    import torch
+
+    expected, actual = outcome(lambda: fn(torch)), outcome(lambda: fn(torchless))
+    if isinstance(expected, Raised):
+        assert actual == (expected.type, expected.message.replace("torch.", "torchless.")), actual
+        return
+    assert not isinstance(actual, Raised), actual
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    actual = actual if isinstance(actual, tuple) else (actual,)
+    for theirs, ours in zip(expected, actual, strict=True):
+        assert tuple(ours.shape) == tuple(theirs.shape)
+        assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_allclose(ours.detach().numpy().astype(np.float64),
+                                   theirs.detach().numpy().astype(np.float64), rtol=rtol, atol=atol)
+
+
 def assert_same_error(torch_call, torchless_call):
     """Both calls raise the same exception type with the same message (``torch.`` read as ``torchless.``).
 

@@ -11,25 +11,9 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import Raised, outcome
+from helpers import assert_same_outcome
 
 torch = pytest.importorskip("torch")
-
-
-def assert_same_outcome(fn):
-    """``fn(lib)`` raises the same error in both libraries, or returns tensors of the same shape, dtype and values."""
-    expected, actual = outcome(lambda: fn(torch)), outcome(lambda: fn(torchless))
-    if isinstance(expected, Raised):
-        assert actual == (expected.type, expected.message.replace("torch.", "torchless.")), actual
-        return
-    assert not isinstance(actual, Raised), actual
-    expected = expected if isinstance(expected, tuple) else (expected,)
-    actual = actual if isinstance(actual, tuple) else (actual,)
-    for theirs, ours in zip(expected, actual, strict=True):
-        assert tuple(ours.shape) == tuple(theirs.shape)
-        assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
-        np.testing.assert_allclose(ours.detach().numpy().astype(np.float64),
-                                   theirs.detach().numpy().astype(np.float64), rtol=1e-5, atol=1e-6)
 
 
 def _values(lib, dtype="float32", shape=(2, 3, 4)):
