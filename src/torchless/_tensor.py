@@ -2,6 +2,7 @@
 import numbers
 import operator
 import warnings
+import weakref
 
 import numpy as np
 
@@ -329,10 +330,23 @@ class Tensor:
     def is_inference(self):
         return self._inference
 
+    # A view's base (the tensor whose memory it shares, not itself a view), which a recorded in-place op on the view
+    # writes through to (PyTorch's CopySlices); a base's live views, whose nodes such an op re-reads from the base.
+    _view_base = None
+    _views = None
+
     def _as_view(self, view):
         """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
         view._counter = self._version_counter()
         view._is_view_of_base = True
+        base = self._view_base
+        if base is None:
+            base = self
+        view._view_base = base
+        views = base._views
+        if views is None:
+            views = base._views = weakref.WeakSet()
+        views.add(view)
         if view._inference is not self._inference:
             view._inference = self._inference
         return view
@@ -2126,13 +2140,18 @@ class Tensor:
             value_t = value_t._cast(self._data.dtype)
         if recorded:
             self._check_inplace()
+            memory = self._shared_memory()
             try:
-                self._rebind(indexing.IndexPut.apply(self, value_t, key=key))
+                result = indexing.IndexPut.apply(self, value_t, key=key)
             except IndexError as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
             except ValueError:
                 self._raise_setitem_shape_error(key, source)
                 raise
+            finally:
+                if memory is not None:
+                    self._data = memory
+            self._rebind(result, memory)
         else:
             try:
                 self._data[key] = value_t._data
@@ -2186,12 +2205,55 @@ class Tensor:
         if hasattr(node, "modified_inplace_error"):  # an output of a module with backward hooks
             raise RuntimeError(node.modified_inplace_error(self.grad_fn))
 
-    def _rebind(self, result):
-        """Make this tensor the result of a recorded in-place op (the graph keeps the old value)."""
-        self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, result._requires_grad
+    def _shared_memory(self):
+        """For a recorded in-place op on a tensor sharing its memory (a view, or a base with live views): that memory,
+        ``self._data`` becoming a private copy for the op to read (what the op saves must not be overwritten);
+        None otherwise. The caller puts the memory back once the op is computed."""
+        if self._view_base is None and not self._views:
+            return None
+        memory = self._data
+        self._data = memory.copy()
+        return memory
+
+    def _rebind(self, result, memory=None):
+        """Make this tensor the result of a recorded in-place op (the graph keeps the old value). ``memory``: from
+        _shared_memory, the values are written into it, which its other views see, as the base of a view does
+        (through a CopySlices node)."""
+        if memory is None:
+            self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, result._requires_grad
+            self._bump_version()
+            if result.grad_fn is not None and result.grad_fn._saves_tensors:
+                result.grad_fn.rebase_saved_versions(self)
+            return self
+        base = self._view_base
+        positions = None
+        if base is not None:
+            positions = indexing.view_positions(base._data, memory)
+            if positions is None:
+                raise NotImplementedError("in-place operation, while recording gradients, on a view whose elements "
+                                          "are not all distinct elements of its base (an expanded or overlapping "
+                                          "view, or one of another dtype)")
+        self._data = memory
+        memory[...] = result._data
+        self.grad_fn, self._requires_grad = result.grad_fn, result._requires_grad
+        if base is not None:
+            scattered = indexing.ViewScatter.apply(base, result, positions=positions)
+            base.grad_fn, base._requires_grad = scattered.grad_fn, scattered._requires_grad
         self._bump_version()
         if result.grad_fn is not None and result.grad_fn._saves_tensors:
             result.grad_fn.rebase_saved_versions(self)
+            if base is not None:
+                result.grad_fn._output_view = weakref.ref(self)
+        if base is None:
+            base = self
+        if base._requires_grad:  # every view of the base, this one too, re-reads its values from it
+            for view in list(base._views or ()):
+                if view is self or view._requires_grad:
+                    view_positions = positions if view is self else indexing.view_positions(base._data, view._data)
+                    if view_positions is None:
+                        continue
+                    gathered = indexing.ViewGather.apply(base, positions=view_positions)
+                    view.grad_fn, view._requires_grad = gathered.grad_fn, True
         return self
 
     def _inplace(self, compute, other=None, cpp_type_names=False):
@@ -2200,9 +2262,15 @@ class Tensor:
         PyTorch's cast error names the tensor's C++ element type (``long int``)."""
         others = other if isinstance(other, (list, tuple)) else (other,)
         recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
+        memory = None
         if recorded:
             self._check_inplace()
-            result = compute(self)
+            memory = self._shared_memory()
+            try:
+                result = compute(self)
+            finally:
+                if memory is not None:
+                    self._data = memory
         else:
             with grad_mode.no_grad():
                 result = compute(Tensor._wrap(self._data))
@@ -2215,7 +2283,7 @@ class Tensor:
             raise RuntimeError(f"result type {_dtype.from_numpy_dtype(out.dtype).scalar_name} can't be cast "
                                f"to the desired output type {target}")
         if recorded:
-            return self._rebind(result._cast(self._data.dtype))
+            return self._rebind(result._cast(self._data.dtype), memory)
         self._data[...] = out
         self._bump_version()
         return self
@@ -2276,7 +2344,13 @@ class Tensor:
                                    f"{list(np.broadcast_shapes(self._data.shape, source._data.shape))}")
         if records(self, source):
             self._check_inplace()
-            return self._rebind(inplace.Copy.apply(self, source))
+            memory = self._shared_memory()
+            try:
+                result = inplace.Copy.apply(self, source)
+            finally:
+                if memory is not None:
+                    self._data = memory
+            return self._rebind(result, memory)
         self._data[...] = source._data
         self._bump_version()
         return self
@@ -2285,7 +2359,13 @@ class Tensor:
         """Replace every value; recorded as a node passing no gradient back when self is in the graph."""
         if records(self):
             self._check_inplace()
-            return self._rebind(inplace.Overwrite.apply(self, values=values, kind=kind))
+            memory = self._shared_memory()
+            try:
+                result = inplace.Overwrite.apply(self, values=values, kind=kind)
+            finally:
+                if memory is not None:
+                    self._data = memory
+            return self._rebind(result, memory)
         self._data[...] = values
         self._bump_version()
         return self

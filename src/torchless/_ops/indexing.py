@@ -203,3 +203,82 @@ class Scatter(Function):
         if self.add:
             return "ScatterAddBackward0"
         return "ScatterBackward0" if self.has_src else "ScatterBackward1"
+
+
+def view_positions(base, view):
+    """The flat (C-order) position in ``base`` of each element of ``view``, an array sharing its memory; None when
+    some element of ``view`` is not one of ``base``'s (or ``base`` repeats a memory location, or the dtypes
+    differ)."""
+    if view.dtype != base.dtype:
+        return None
+
+    def addresses(array, start):
+        address = np.full(array.shape, start, np.int64)
+        for dim, (size, stride) in enumerate(zip(array.shape, array.strides)):
+            shape = [1] * array.ndim
+            shape[dim] = size
+            address = address + (np.arange(size, dtype=np.int64) * stride).reshape(shape)
+        return address
+
+    base_start = base.__array_interface__["data"][0]
+    view_start = view.__array_interface__["data"][0]
+    view_address = addresses(view, view_start - base_start)
+    if not view_address.size:
+        return np.zeros(view.shape, np.intp)
+    if base.flags.c_contiguous:
+        positions, misaligned = np.divmod(view_address, base.itemsize)
+        if misaligned.any() or positions.min() < 0 or positions.max() >= base.size:
+            return None
+    else:
+        base_address = addresses(base, 0).ravel()
+        order = np.argsort(base_address, kind="stable")
+        ordered = base_address[order]
+        if not ordered.size or ordered.size > 1 and not (np.diff(ordered) > 0).all():
+            return None  # empty, or a base whose elements share memory (expanded)
+        found = np.minimum(np.searchsorted(ordered, view_address), ordered.size - 1)
+        if not (ordered[found] == view_address).all():
+            return None
+        positions = order[found]
+    if np.unique(positions).size != positions.size:
+        return None  # a view whose elements overlap (expanded, or unfolded windows)
+    return positions.astype(np.intp, copy=False)
+
+
+class ViewScatter(Function):
+    """A base whose view was changed in place (PyTorch's CopySlices): the base's gradient passes unchanged outside
+    the view, and into the in-place op's result (``value``) inside it. The values are already written (through the
+    view's shared memory): forward returns the base's array as it is."""
+
+    def forward(self, a, value, positions=None):
+        self.positions = positions
+        return a
+
+    def backward(self, grad):
+        ga = gv = None
+        if self.needs_input_grad[0]:
+            ga = np.array(grad, copy=True, order="C")
+            ga.reshape(-1)[self.positions] = 0
+        if self.needs_input_grad[1]:
+            gv = np.reshape(grad, -1)[self.positions]
+        return ga, gv
+
+    def name(self):
+        return "CopySlices"
+
+
+class ViewGather(Function):
+    """A view of a base changed in place since the view was made, re-read from the base (PyTorch's AsStrided)."""
+
+    is_view = True
+
+    def forward(self, a, positions=None):
+        self.shape, self.positions = a.shape, positions
+        return np.reshape(a, -1)[positions]
+
+    def backward(self, grad):
+        out = np.zeros(int(np.prod(self.shape)), grad.dtype)
+        out[self.positions] = grad
+        return (out.reshape(self.shape),)
+
+    def name(self):
+        return "AsStridedBackward0"

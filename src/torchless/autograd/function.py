@@ -63,6 +63,7 @@ class Function:
     saved_transposed = ()
     _saved_versions = ()  # SavedVersion of each saved input, checked before backward
     _saved_output = None  # SavedVersion of the result when it is saved
+    _output_view = None  # weak reference to the view the result was written in place into (base's node CopySlices)
     _saved_inputs, _saves_output, _saves_tensors = (), False, False  # set per subclass by __init_subclass__
 
     def __init_subclass__(cls, **kwargs):
@@ -125,7 +126,12 @@ class Function:
                 raise RuntimeError(_saved_input_modified(saved))
         saved = self._saved_output
         if saved is not None and saved.counter[0] != saved.version:
-            raise RuntimeError(_modified_message(saved, self, saved.array))
+            node = self
+            if self._output_view is not None and self._output_view() is not None:
+                # the output written in place into a view still alive: PyTorch names the view's node
+                node = Function()
+                node.is_view = True
+            raise RuntimeError(_modified_message(saved, node, saved.array))
 
     def rebase_saved_versions(self, tensor):
         """``tensor`` became this node's result in place (x.relu_()): its saved result is the tensor at its new
@@ -211,8 +217,8 @@ def _short_node_name(node):
     if node.is_view:
         return "AsStrided"
     name = node.name()
-    if name == "CopyBackwards":
-        return "torch::autograd::CopyBackwards"  # PyTorch's C++ class name, as it prints it
+    if name in ("CopyBackwards", "CopySlices"):
+        return "torch::autograd::" + name  # PyTorch's C++ class name, as it prints it
     return re.sub(r"Backward0$|Backward(?=\d+$)", "", name)
 
 
