@@ -124,3 +124,14 @@ def test_scatter_add_dtype_errors_name_scatter():
         0, lib.tensor([[0.0, 1.0]]), lib.ones(3, 4)))
     assert_same_outcome(lambda lib: lib.arange(12.0).reshape(3, 4).scatter_add(
         0, lib.zeros(1, 2, dtype=lib.int64), lib.ones(1, 2, dtype=lib.float64)))
+
+
+@pytest.mark.parametrize("bounds", [(float("inf"),), (float("-inf"), 5), (0, float("inf")), (0.5, float("inf"), 2),
+                                    (float("nan"), 3), (1e10, float("inf")), (0, float("inf"), -1),
+                                    (0, 5, float("nan")), (0, 5, float("inf")), (5, 0, float("-inf")),
+                                    (0, 5, float("-inf"))])
+@pytest.mark.parametrize("dtype", [None, "float64", "int64", "int32", "uint8"])
+def test_arange_with_infinite_or_nan_bounds_and_steps(bounds, dtype):
+    """PyTorch refuses non-finite bounds ("unsupported range"), counts no values for an infinite float step and
+    overflows an integer one, and takes a NaN step for a zero one (NumPy's errors leaked before)."""
+    assert_same_outcome(lambda lib: lib.arange(*bounds, **({} if dtype is None else {"dtype": getattr(lib, dtype)})))

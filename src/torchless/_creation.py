@@ -356,11 +356,17 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
     np_dtype = _dtype.to_numpy_dtype(dtype)
     if np_dtype.kind == "b":
         raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
-    if values[2] == 0:
+    if values[2] == 0 or values[2] != values[2]:  # a NaN step is as unusable as 0, and PyTorch says so
         raise RuntimeError("step must be nonzero")
+    if not all(math.isfinite(v) for v in values[:2]):
+        raise RuntimeError(f"unsupported range: {_scalar_text(values[0])} -> {_scalar_text(values[1])}")
     if (values[1] - values[0]) * values[2] < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    if np_dtype.kind == "f":
+    if math.isinf(values[2]):  # PyTorch counts ceil((end - start) / step) = 0 values; an integer step overflows
+        if np_dtype.kind != "f":
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
+        array = np.empty(0)
+    elif np_dtype.kind == "f":
         array = np.arange(*values, dtype=np.float64)
     else:
         # PyTorch truncates start and step to integers (its int64 kernel the end too, and refuses a step that
@@ -375,6 +381,11 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
         array = first + step * np.arange(max(size, 0), dtype=np.int64)
     with np.errstate(over="ignore"):  # beyond float16: inf, silently as in PyTorch
         return _finish(array.astype(np_dtype), requires_grad, device)
+
+
+def _scalar_text(value):
+    """A number as PyTorch's C++ messages print it (an ostream's default: 6 significant digits)."""
+    return str(value) if isinstance(value, (int, bool)) else format(value, "g")
 
 
 def _trunc_div(a, b):
