@@ -39,10 +39,14 @@ class _GradMode:
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with self._fresh():
                 return fn(*args, **kwargs)
 
         return wrapper
+
+    def _fresh(self):
+        """A new switch like this one, for one call of a decorated function (a switch holds the state it restores)."""
+        return type(self)()
 
 
 class _NoParamGradMode(_GradMode):
@@ -79,15 +83,8 @@ class set_grad_enabled(_GradMode):
     def __enter__(self):
         pass
 
-    def __call__(self, fn):
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def _fresh(self):
+        return set_grad_enabled(self.mode)
 
 
 class inference_mode(_GradMode):
@@ -113,12 +110,5 @@ class inference_mode(_GradMode):
         state.enabled, state.inference = self._previous
         return False
 
-    def __call__(self, fn):
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def _fresh(self):
+        return inference_mode(self.mode)
