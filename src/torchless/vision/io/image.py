@@ -70,9 +70,7 @@ def decode_png(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False
     """
     mode = as_read_mode(mode)
     check_byte_tensor(input)
-    image = _open(input, "Content is not png!")
-    if image.format != "PNG":
-        raise RuntimeError("Content is not png!")
+    image = _open(input, "Content is not png!", "PNG")
     return _decode_png(image, mode, apply_exif_orientation)
 
 
@@ -97,18 +95,14 @@ def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_or
     check_byte_tensor(input)
     head = input.numpy()[:2]
     message = "Not a JPEG file: starts with " + " ".join(f"0x{byte:02x}" for byte in head)
-    image = _open(input, message)
-    if image.format != "JPEG":
-        raise RuntimeError(message)
+    image = _open(input, message, "JPEG")
     return _decode_jpeg(image, mode, apply_exif_orientation)
 
 
 def decode_gif(input):
     """Decode the bytes of a GIF file into a uint8 RGB tensor: (3, H, W), or (N, 3, H, W) for N frames."""
     check_byte_tensor(input)
-    image = _open(input, "DGifOpenFileName() failed - 103")
-    if image.format != "GIF":
-        raise RuntimeError("DGifOpenFileName() failed - 103")
+    image = _open(input, "DGifOpenFileName() failed - 103", "GIF")
     return _decode_gif(image, ImageReadMode.UNCHANGED, False)
 
 
@@ -116,19 +110,21 @@ def decode_webp(input, mode=ImageReadMode.UNCHANGED):
     """Decode the bytes of a WEBP file into a uint8 tensor (C, H, W) (RGB, or RGBA with transparency)."""
     mode = as_read_mode(mode)
     check_byte_tensor(input)
-    image = _open(input, "WebPGetFeatures failed with error code 3")
-    if image.format != "WEBP":
-        raise RuntimeError("WebPGetFeatures failed with error code 3")
+    image = _open(input, "WebPGetFeatures failed with error code 3", "WEBP")
     return _decode_generic(image, mode, False)
 
 
-def _open(data, message):
-    """The (not yet loaded) Pillow image in ``data``'s bytes, or RuntimeError(``message``)."""
+def _open(data, message, expected_format=None):
+    """The (not yet loaded) Pillow image in ``data``'s bytes, or RuntimeError(``message``) when Pillow cannot
+    read it or it is not of ``expected_format`` (a Pillow format name; None: any)."""
     Image = require_pil_image()
     try:
-        return Image.open(io.BytesIO(data.numpy().tobytes()))
+        image = Image.open(io.BytesIO(data.numpy().tobytes()))
     except (OSError, ValueError, SyntaxError):  # Pillow's "cannot identify image file"
         raise RuntimeError(message) from None
+    if expected_format is not None and image.format != expected_format:
+        raise RuntimeError(message)
+    return image
 
 
 def _loaded(image, apply_exif_orientation):
