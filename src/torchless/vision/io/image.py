@@ -8,7 +8,7 @@ from ..._creation import as_tensor
 from ..._tensor import Tensor
 from ... import _dtype
 from .._pillow import require_pil_image
-from ._file import check_byte_tensor, read_file, write_file
+from ._file import check_byte_tensor, check_encoded_data, read_file, write_file
 from ._read_mode import ImageReadMode, as_read_mode
 
 # The Pillow mode each read mode converts to; UNCHANGED keeps the file's own channels.
@@ -17,6 +17,12 @@ _PIL_MODES = {ImageReadMode.GRAY: "L", ImageReadMode.GRAY_ALPHA: "LA", ImageRead
 _SUPPORTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")  # what torchvision's decode_image dispatches to
 _UNSUPPORTED_FILE = ("Unsupported image file. Only jpeg, png, webp and gif are currently supported. For avif and heic "
                      "format, please rely on `decode_avif` and `decode_heic` directly.")
+# What each of torchvision's decoders says of a file with the right signature that it cannot decode (truncated,
+# corrupt): libjpeg's premature end, libpng's read callback running out of bytes, giflib's D_GIF_ERR_READ_FAILED
+_CORRUPT = {"JPEG": "Image is incomplete or truncated",
+            "PNG": "Out of bound read in decode_png. Probably, the input image is corrupted",
+            "GIF": "DGifSlurp() failed - 102"}
+_SIGNATURES = {"JPEG": b"\xff\xd8", "PNG": b"\x89PNG\r\n\x1a\n", "GIF": b"GIF8"}
 # libpng's png_set_rgb_to_gray(png, 1, 0.2989, 0.587) as torchvision calls it: 15-bit fixed point, truncated.
 _LIBPNG_LUMA = (9794, 19234, 32768 - 9794 - 19234)
 
@@ -55,7 +61,11 @@ def decode_image(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=Fal
         input = read_file(input)
     mode = as_read_mode(mode)
     check_byte_tensor(input)
-    image = _open(input, _UNSUPPORTED_FILE)
+    head = input.numpy()[:8].tobytes()
+    # torchvision's decode_image dispatches on these signatures (a JPEG's needs its third byte)
+    signed = next((name for name, signature in _SIGNATURES.items()
+                   if head.startswith(signature + (b"\xff" if name == "JPEG" else b""))), None)
+    image = _open(input, _UNSUPPORTED_FILE, signed)
     if image.format not in _SUPPORTED_FORMATS:
         raise RuntimeError(_UNSUPPORTED_FILE)
     decoder = {"JPEG": _decode_jpeg, "PNG": _decode_png, "GIF": _decode_gif, "WEBP": _decode_generic}[image.format]
@@ -69,7 +79,7 @@ def decode_png(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False
         RuntimeError: for a tensor that is not a non-empty one-dimensional uint8 one, or bytes that are not a PNG.
     """
     mode = as_read_mode(mode)
-    check_byte_tensor(input)
+    check_encoded_data(input)
     image = _open(input, "Content is not png!", "PNG")
     return _decode_png(image, mode, apply_exif_orientation)
 
@@ -92,7 +102,7 @@ def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_or
             raise ValueError("Input list must contain at least one element")
         return [decode_jpeg(data, mode, device, apply_exif_orientation) for data in input]
     mode = as_read_mode(mode)
-    check_byte_tensor(input)
+    check_encoded_data(input)
     head = input.numpy()[:2]
     message = "Not a JPEG file: starts with " + " ".join(f"0x{byte:02x}" for byte in head)
     image = _open(input, message, "JPEG")
@@ -101,7 +111,7 @@ def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_or
 
 def decode_gif(input):
     """Decode the bytes of a GIF file into a uint8 RGB tensor: (3, H, W), or (N, 3, H, W) for N frames."""
-    check_byte_tensor(input)
+    check_encoded_data(input)
     image = _open(input, "DGifOpenFileName() failed - 103", "GIF")
     return _decode_gif(image, ImageReadMode.UNCHANGED, False)
 
@@ -109,18 +119,24 @@ def decode_gif(input):
 def decode_webp(input, mode=ImageReadMode.UNCHANGED):
     """Decode the bytes of a WEBP file into a uint8 tensor (C, H, W) (RGB, or RGBA with transparency)."""
     mode = as_read_mode(mode)
-    check_byte_tensor(input)
+    check_encoded_data(input)
     image = _open(input, "WebPGetFeatures failed with error code 3", "WEBP")
     return _decode_generic(image, mode, False)
 
 
 def _open(data, message, expected_format=None):
     """The (not yet loaded) Pillow image in ``data``'s bytes, or RuntimeError(``message``) when Pillow cannot
-    read it or it is not of ``expected_format`` (a Pillow format name; None: any)."""
+    read it or it is not of ``expected_format`` (a Pillow format name; None: any). Bytes that start with
+    ``expected_format``'s signature but cannot be read are a truncated file, with that decoder's message."""
     Image = require_pil_image()
+    raw = data.numpy().tobytes()
     try:
-        image = Image.open(io.BytesIO(data.numpy().tobytes()))
+        image = Image.open(io.BytesIO(raw))
     except (OSError, ValueError, SyntaxError):  # Pillow's "cannot identify image file"
+        if expected_format == "GIF" and raw.startswith(_SIGNATURES["GIF"]):
+            message = "DGifOpenFileName() failed - 104"  # giflib's D_GIF_ERR_READ_FAILED while opening
+        elif expected_format in _CORRUPT and raw.startswith(_SIGNATURES[expected_format]):
+            message = _CORRUPT[expected_format]
         raise RuntimeError(message) from None
     if expected_format is not None and image.format != expected_format:
         raise RuntimeError(message)
@@ -131,7 +147,7 @@ def _loaded(image, apply_exif_orientation):
     try:
         image.load()
     except (OSError, ValueError, SyntaxError):  # a truncated or corrupt file
-        raise RuntimeError(_UNSUPPORTED_FILE) from None
+        raise RuntimeError(_CORRUPT.get(image.format, _UNSUPPORTED_FILE)) from None
     if apply_exif_orientation:
         from PIL import ImageOps
         image = ImageOps.exif_transpose(image)
@@ -150,16 +166,16 @@ def _decode_generic(image, mode, apply_exif_orientation):
 
 def _decode_jpeg(image, mode, apply_exif_orientation):
     """libjpeg's output: GRAY is the luma plane itself (Pillow's ``draft("L")`` asks libjpeg for it, rather
-    than converting the decoded RGB); a CMYK file keeps its 4 (inverted Adobe) channels when UNCHANGED and
-    takes only GRAY or RGB otherwise."""
+    than converting the decoded RGB); a CMYK file keeps its 4 (inverted Adobe) channels when UNCHANGED.
+    JPEGs have no alpha: torchvision refuses GRAY_ALPHA and RGB_ALPHA."""
+    if mode not in (ImageReadMode.UNCHANGED, ImageReadMode.GRAY, ImageReadMode.RGB):
+        raise RuntimeError("The provided mode is not supported for JPEG files")
     if image.mode == "CMYK":
-        if mode not in (ImageReadMode.UNCHANGED, ImageReadMode.GRAY, ImageReadMode.RGB):
-            raise RuntimeError("The provided mode is not supported for JPEG files")
         if mode == ImageReadMode.UNCHANGED:
             cmyk = np.asarray(_loaded(image, apply_exif_orientation), dtype=np.uint8)
             # Pillow inverts the CMYK of Adobe's JPEGs; libjpeg hands them over as stored
             return as_tensor(np.ascontiguousarray((255 - cmyk).transpose(2, 0, 1)))
-    if mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA) and image.mode in ("RGB", "YCbCr"):
+    if mode == ImageReadMode.GRAY and image.mode in ("RGB", "YCbCr"):
         image.draft("L", image.size)
     return _decode_generic(image, mode, apply_exif_orientation)
 

@@ -423,14 +423,18 @@ def solarize(img, threshold):
         if threshold > max_value(a.dtype):
             raise TypeError("Threshold should be less than bound of img.")
         _refuse_bool(a)
-        bound = threshold
-        if isinstance(threshold, int) and a.dtype.kind in "iu":
-            # PyTorch casts an integer scalar to the tensor's integer dtype (wrapping: -1 is 255 for uint8)
-            with np.errstate(over="ignore"):
-                bound = np.asarray(threshold).astype(a.dtype)
-        return np.where(a >= bound, _inverted(a), a)
+        return _solarized(a, threshold)
 
     return _colour_op(img, fn)
+
+
+def _solarized(a, threshold):
+    bound = threshold
+    if isinstance(threshold, int) and a.dtype.kind in "iu":
+        # PyTorch casts an integer scalar to the tensor's integer dtype (wrapping: -1 is 255 for uint8)
+        with np.errstate(over="ignore"):
+            bound = np.asarray(threshold).astype(a.dtype)
+    return np.where(a >= bound, _inverted(a), a)
 
 
 def equalize(img):

@@ -29,29 +29,22 @@ def _max_value(tensor):
 
 
 def invert(inpt):
-    """``max - image`` (v2): bool tensors raise TypeError, as torchvision v2's ``invert``."""
+    """``max - image`` (v2): any number of channels; bool tensors raise TypeError, as torchvision v2's ``invert``."""
     if isinstance(inpt, Tensor):
         if not inpt.is_floating_point():
             _num_value_bits(inpt)
-        return _color._invert(inpt, refuse_bool=False)
+        return Tensor._wrap(_color._inverted(inpt._data))
     return _v1.invert(inpt)
 
 
 def solarize(inpt, threshold):
-    """Invert the pixels at or above ``threshold`` (v2's errors: a threshold above the dtype's maximum and bool
-    tensors are TypeErrors)."""
+    """Invert the pixels at or above ``threshold`` (v2: any number of channels; a threshold above the dtype's
+    maximum and bool tensors are TypeErrors)."""
     if isinstance(inpt, Tensor):
         if threshold > _max_value(inpt):
             raise TypeError(f"Threshold should be less or equal the maximum value of the dtype, but got {threshold}")
-        return _v1.solarize(inpt, threshold)
+        return Tensor._wrap(_color._solarized(inpt._data, threshold))
     return _v1.solarize(inpt, threshold)
-
-
-def autocontrast(inpt):
-    """v1's ``autocontrast``, bool tensors included (v2 computes them through float32)."""
-    if isinstance(inpt, Tensor):
-        return _color._autocontrast(inpt, refuse_bool=False)
-    return _v1.autocontrast(inpt)
 
 
 def posterize(inpt, bits):
@@ -95,6 +88,7 @@ def equalize(inpt):
 def adjust_sharpness(inpt, sharpness_factor):
     """v1's ``adjust_sharpness`` with any number of leading batch dimensions."""
     if isinstance(inpt, Tensor):
+        _check_channels(inpt, "can have 1 or 3 channels")
         return _color._adjust_sharpness(inpt, sharpness_factor, batch_dims=None)
     return _v1.adjust_sharpness(inpt, sharpness_factor)
 
@@ -109,9 +103,114 @@ def gaussian_blur(inpt, kernel_size, sigma=None):
 
 
 def rgb_to_grayscale(inpt, num_output_channels=1):
-    """v1's ``rgb_to_grayscale``, except that a 1-channel tensor asked for 3 channels is repeated to 3."""
-    if isinstance(inpt, Tensor) and inpt.ndim >= 3 and inpt.shape[-3] == 1 and num_output_channels == 3:
-        repeats = [1] * inpt.ndim
-        repeats[-3] = 3
-        return inpt.repeat(*repeats)
-    return _v1.rgb_to_grayscale(inpt, num_output_channels)
+    """v2's ``rgb_to_grayscale``: a 1-channel tensor is copied (or repeated to 3 channels); other channel counts
+    fail where v2 unpacks ``r, g, b`` (its ValueError); the luma is v2's fused float32 sum, cast back."""
+    if not isinstance(inpt, Tensor):
+        return _v1.rgb_to_grayscale(inpt, num_output_channels)
+    if num_output_channels not in (1, 3):
+        raise ValueError(f"num_output_channels must be 1 or 3, got {num_output_channels}.")
+    data = inpt._data
+    channels = data.shape[-3]
+    if channels == 1:
+        repeats = [1] * data.ndim
+        repeats[-3] = num_output_channels
+        return Tensor._wrap(np.tile(data, repeats))
+    _r, _g, _b = np.moveaxis(data, -3, 0)  # v2's ``image.unbind(dim=-3)``: the same ValueError for 2 or 4 channels
+    luma = _float_luma(data).astype(data.dtype)
+    return Tensor._wrap(np.broadcast_to(luma, data.shape).copy() if num_output_channels == 3 else luma)
+
+
+# ------------------------------------------------------------------ v2's tensor kernels for the colour adjustments
+# v2 checks the channels after the factor, with its own wording, and lets invert / solarize take any channels.
+def _check_channels(inpt, wording="permitted channel values are 1 or 3"):
+    channels = inpt.shape[-3]
+    if channels not in (1, 3):
+        raise TypeError(f"Input image tensor {wording}, but found {channels}")
+
+
+def _check_factor(name, factor):
+    if factor < 0:
+        raise ValueError(f"{name} ({factor}) is not non-negative.")
+
+
+def _fma(a, alpha, b):
+    """``a.add_(b, alpha=alpha)`` in float32: PyTorch's vectorised CPU kernel computes it as one fused multiply-add
+    (float64 holds the exact product; one rounding to float32 then)."""
+    return (a.astype(np.float64) + np.float64(np.float32(alpha)) * b.astype(np.float64)).astype(np.float32)
+
+
+def _float_luma(data):
+    """v2's ``r.mul(0.2989).add_(g, alpha=0.587).add_(b, alpha=0.114)``, kept as float (float32 for integer dtypes)."""
+    compute = data.dtype.type if data.dtype.kind == "f" else np.float32
+    r, g, b = (data[..., c, :, :].astype(compute) for c in range(3))
+    if compute is not np.float32:
+        return (r * compute(0.2989) + g * compute(0.587) + b * compute(0.114))[..., None, :, :]
+    return _fma(_fma(r * np.float32(0.2989), 0.587, g), 0.114, b)[..., None, :, :]
+
+
+def _v2_blend(image, other, ratio):
+    """v2's ``image.mul(ratio).add_(other, alpha=1 - ratio).clamp_(0, bound)``, truncated back to integer dtypes."""
+    ratio = float(ratio)
+    if image.dtype.kind == "f":
+        kind = image.dtype.type
+        mixed = image * kind(ratio) + np.asarray(other, image.dtype) * kind(1.0 - ratio)
+    else:
+        mixed = _fma(image.astype(np.float32) * np.float32(ratio), 1.0 - ratio, np.asarray(other, np.float32))
+    return np.clip(mixed, 0, _color.max_value(image.dtype)).astype(image.dtype)
+
+
+def adjust_brightness(inpt, brightness_factor):
+    if isinstance(inpt, Tensor):
+        _check_factor("brightness_factor", brightness_factor)
+        _check_channels(inpt)
+    return _v1.adjust_brightness(inpt, brightness_factor)
+
+
+def adjust_contrast(inpt, contrast_factor):
+    if isinstance(inpt, Tensor):
+        _check_factor("contrast_factor", contrast_factor)
+        _check_channels(inpt)
+    return _v1.adjust_contrast(inpt, contrast_factor)
+
+
+def adjust_hue(inpt, hue_factor):
+    if isinstance(inpt, Tensor):
+        if not -0.5 <= hue_factor <= 0.5:
+            raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
+        _check_channels(inpt)
+    return _v1.adjust_hue(inpt, hue_factor)
+
+
+def adjust_saturation(inpt, saturation_factor):
+    """Blend with the grayscale image (floored for integer images), v2's arithmetic."""
+    if not isinstance(inpt, Tensor):
+        return _v1.adjust_saturation(inpt, saturation_factor)
+    _check_factor("saturation_factor", saturation_factor)
+    _check_channels(inpt)
+    if inpt.shape[-3] == 1:  # as Pillow
+        return inpt
+    data = inpt._data
+    luma = _float_luma(data)
+    if data.dtype.kind != "f":
+        luma = np.floor(luma)
+    return Tensor._wrap(_v2_blend(data, luma, saturation_factor))
+
+
+def autocontrast(inpt):
+    """Stretch each channel to the dtype's range: v2's ``(image - min) / ((max - min) * (1 / bound))`` in float32
+    (bool tensors: v1's formula through float32, which v2 accepts)."""
+    if not isinstance(inpt, Tensor) or inpt.dtype == _dtype.bool:
+        return _color._autocontrast(inpt, refuse_bool=False) if isinstance(inpt, Tensor) else _v1.autocontrast(inpt)
+    _check_channels(inpt)
+    data = inpt._data
+    if data.size == 0:
+        return inpt
+    bound = _max_value(inpt)
+    values = data if data.dtype.kind == "f" else data.astype(np.float32)
+    kind = values.dtype.type
+    minimum = values.min(axis=(-2, -1), keepdims=True)
+    maximum = values.max(axis=(-2, -1), keepdims=True)
+    flat = maximum == minimum
+    inv_scale = np.where(flat, kind(1), (maximum - minimum) * kind(1.0 / bound))
+    minimum = np.where(flat, kind(0), minimum)
+    return Tensor._wrap(np.clip((values - minimum) / inv_scale, 0, bound).astype(data.dtype))

@@ -4,6 +4,7 @@ the layout of ``torch.nn.Module.__repr__``. v1's classes and reprs are unchanged
 from collections.abc import Sequence
 
 from .. import transforms as _v1
+from ..._pillow import is_pil_image as _is_pil_image
 from .._interpolation import InterpolationMode
 from ._repr import V2Repr, module_repr
 
@@ -72,6 +73,19 @@ class RandomCrop(V2Repr, _v1.RandomCrop):
             ("padding", _parse_pad_padding(padding) if padding else None), ("pad_if_needed", pad_if_needed),
             ("fill", fill), ("padding_mode", padding_mode)]
 
+    def forward(self, img):
+        # v2 checks the size before padding anything, with its own wording
+        _, height, width = _v1.F.get_dimensions(img)
+        if self.padding is not None:
+            left, right, top, bottom = _parse_pad_padding(self.padding)
+            height, width = height + top + bottom, width + left + right
+        if self.pad_if_needed:  # v2 pads both sides by the shortfall
+            height, width = max(height, 2 * self.size[0] - height), max(width, 2 * self.size[1] - width)
+        if height < self.size[0] or width < self.size[1]:
+            raise ValueError(f"Required crop size {tuple(self.size)} is larger than "
+                             f"{'padded ' if self.padding is not None else ''}input image size {(height, width)}.")
+        return super().forward(img)
+
 
 class RandomResizedCrop(V2Repr, _v1.RandomResizedCrop):
     __doc__ = _v1.RandomResizedCrop.__doc__
@@ -92,6 +106,11 @@ class Pad(V2Repr, _v1.Pad):
         self._v2_repr_attrs = [("padding", padding if isinstance(padding, int) else list(padding)), ("fill", fill),
                                ("padding_mode", padding_mode)]
 
+    def forward(self, img):
+        from . import functional as F2
+
+        return F2.pad(img, self.padding, self.fill, self.padding_mode)
+
 
 class Normalize(V2Repr, _v1.Normalize):
     __doc__ = _v1.Normalize.__doc__
@@ -99,6 +118,11 @@ class Normalize(V2Repr, _v1.Normalize):
     def __init__(self, mean, std, inplace=False):
         super().__init__(list(mean), list(std), inplace)
         self._v2_repr_attrs = [("mean", self.mean), ("std", self.std), ("inplace", inplace)]
+
+    def forward(self, tensor):
+        if _is_pil_image(tensor):
+            raise TypeError(f"{type(self).__name__}() does not support PIL images.")
+        return super().forward(tensor)
 
 
 class ColorJitter(V2Repr, _v1.ColorJitter):
@@ -108,6 +132,16 @@ class ColorJitter(V2Repr, _v1.ColorJitter):
         # v2 takes None for "no change", which v1 spells 0
         super().__init__(*(0 if value is None else value for value in (brightness, contrast, saturation, hue)))
         self._v2_repr_attrs = [(name, getattr(self, name)) for name in ("brightness", "contrast", "saturation", "hue")]
+
+    def forward(self, img):
+        from . import functional as F2
+
+        fn_idx, *factors = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
+        adjust = (F2.adjust_brightness, F2.adjust_contrast, F2.adjust_saturation, F2.adjust_hue)
+        for fn_id in fn_idx.tolist():
+            if factors[fn_id] is not None:
+                img = adjust[fn_id](img, factors[fn_id])
+        return img
 
 
 class RandomRotation(V2Repr, _v1.RandomRotation):
@@ -153,6 +187,14 @@ class RandomErasing(V2Repr, _v1.RandomErasing):
         else:
             shown = value
         self._v2_repr_attrs = [("p", p), ("scale", scale), ("ratio", ratio), ("value", shown), ("inplace", inplace)]
+
+    def forward(self, img):
+        if _is_pil_image(img):  # v2 erases a PIL image as its pil_to_tensor, and converts it back
+            from . import functional as F2
+
+            erased = super().forward(F2.pil_to_tensor(img))
+            return img if erased is None else F2.to_pil_image(erased, mode=img.mode)
+        return super().forward(img)
 
 
 class Lambda(_v1.Lambda):

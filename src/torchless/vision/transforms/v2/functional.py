@@ -7,8 +7,9 @@ import warnings
 from .. import functional as _v1
 from ..functional import *  # noqa: F401,F403  (v1's functionals are v2's on a single image)
 from ..functional import __all__ as _v1_names
-from ._color import (adjust_sharpness, autocontrast, equalize, gaussian_blur, invert, posterize, rgb_to_grayscale,
-                     solarize)
+from ._color import (adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation, adjust_sharpness, autocontrast,
+                     equalize, gaussian_blur, invert, posterize, rgb_to_grayscale, solarize)
+from ._geometry import erase, pad
 from ._type_conversion import to_dtype, to_image
 from .._interpolation import InterpolationMode
 

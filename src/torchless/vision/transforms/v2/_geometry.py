@@ -1,0 +1,58 @@
+"""The functionals where torchvision's v2 differs from v1 outside colour: ``pad`` (v2's argument errors, and a
+per-channel fill for tensors too) and ``erase`` (PIL images too, through a tensor)."""
+import numpy as np
+
+from ...._tensor import Tensor
+from ..._pillow import is_pil_image
+from .. import functional as _v1
+from ._v1_based import _parse_pad_padding
+
+_PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
+
+
+def pad(inpt, padding, fill=None, padding_mode="constant"):
+    """v1's ``pad`` with v2's checks; a tensor takes a sequence ``fill`` (one value per channel) for constant
+    padding, cast to its dtype as v2 does (``torch.tensor(fill).to(dtype)``)."""
+    if not isinstance(inpt, Tensor):
+        return _v1.pad(inpt, padding, 0 if fill is None else fill, padding_mode)
+    if not isinstance(padding, (int, tuple, list)):
+        raise TypeError(f"`padding` should be an integer or tuple or list of integers, but got {padding}")
+    left, right, top, bottom = _parse_pad_padding(padding)
+    if padding_mode not in _PADDING_MODES:
+        raise ValueError(f"`padding_mode` should be either `'constant'`, `'edge'`, `'reflect'` or `'symmetric'`, "
+                         f"but got `'{padding_mode}'`.")
+    if fill is None:
+        fill = 0
+    if not isinstance(fill, (int, float)):
+        if len(fill) != 1:
+            return _pad_with_vector_fill(inpt, (left, right, top, bottom), fill, padding_mode)
+        fill = fill[0]
+    return _v1.pad(inpt, [left, top, right, bottom], fill, padding_mode)
+
+
+def _pad_with_vector_fill(inpt, padding, fill, padding_mode):
+    if padding_mode != "constant":
+        raise ValueError(f"Padding mode '{padding_mode}' is not supported if fill is not scalar")
+    left, right, top, bottom = padding
+    out = _v1.pad(inpt, [left, top, right, bottom], 0, "constant")
+    # torch.tensor(fill) is int64 or float32, then converted (truncated) to the image's dtype
+    values = np.asarray(fill, np.float32 if any(isinstance(v, float) for v in fill) else np.int64)
+    values = values.astype(out._data.dtype).reshape(-1, 1, 1)
+    data = out._data
+    if top > 0:
+        data[..., :top, :] = values
+    if left > 0:
+        data[..., :, :left] = values
+    if bottom > 0:
+        data[..., -bottom:, :] = values
+    if right > 0:
+        data[..., :, -right:] = values
+    return out
+
+
+def erase(inpt, i, j, h, w, v, inplace=False):
+    """v1's ``erase``; a PIL image is erased as its ``pil_to_tensor`` and converted back to its mode (v2)."""
+    if is_pil_image(inpt):
+        erased = _v1.erase(_v1.pil_to_tensor(inpt), i, j, h, w, v, inplace)
+        return _v1.to_pil_image(erased, mode=inpt.mode)
+    return _v1.erase(inpt, i, j, h, w, v, inplace)
