@@ -11,7 +11,7 @@ from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, 
 from ._ops._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims
 from ._size import Size
 from .autograd import grad_mode
-from .autograd.function import records, run_backward
+from .autograd.function import records
 
 _mode_state = grad_mode.state  # per-thread grad and inference modes, read as tensors are made
 _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to "
@@ -652,24 +652,11 @@ class Tensor:
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf it depends on."""
-        if not self._requires_grad:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-        if gradient is None:
-            if self._data.size != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            grad = np.ones(self._data.shape, self._data.dtype)
-        else:
-            grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, self._data.dtype)
-            if grad.shape != self._data.shape:
-                raise RuntimeError(
-                    f"Mismatch in shape: grad_output[0] has a shape of {Size(grad.shape)} and output[0] has a "
-                    f"shape of {self.shape}."
-                )
-            # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a
-            # float64 output compute in float32
-            grad = grad.astype(self._data.dtype, copy=False)
-        run_backward(self, grad, retain_graph=bool(retain_graph or create_graph))
+        """Accumulate the gradient of this tensor into the ``.grad`` of every leaf it depends on (of ``inputs``
+        alone when given); ``gradient`` is the gradient with respect to this tensor (None for a scalar's 1)."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def retain_grad(self):
         """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""

@@ -1,31 +1,113 @@
 """Reverse-mode automatic differentiation: the graph of Functions and the switches that control it."""
+import warnings
+
+import numpy as np
+
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
-from .function import Function
+from .custom import Function
+from .function import root_gradient, run_backward
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
-    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of accumulated into ``.grad``."""
+_NO_DOUBLE_BACKWARD = ("create_graph=True is not supported: torchless computes gradients on NumPy arrays and records "
+                       "no graph of the backward pass, so gradients of gradients cannot be taken")
+
+
+def _as_tuple(tensors):
     from .._tensor import Tensor
 
-    single = isinstance(inputs, Tensor)
-    inputs = (inputs,) if single else tuple(inputs)
-    saved = [(t._grad, t._hooks) for t in inputs]
-    for t in inputs:
-        t.grad, t._hooks = None, None
-    try:
-        outputs.backward(grad_outputs, retain_graph=retain_graph)
-        result = tuple(t._grad for t in inputs)
-    finally:
-        for t, (g, h) in zip(inputs, saved):
-            t.grad, t._hooks = g, h
-    for t, g in zip(inputs, result):
-        if g is None and not allow_unused:
-            raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
-                               "Set allow_unused=True if this is the desired behavior.")
-    return result
+    return (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
 
 
-__all__ = ["Function", "detect_anomaly", "enable_grad", "grad", "inference_mode", "is_grad_enabled",
-           "is_inference_mode_enabled", "no_grad", "set_detect_anomaly", "set_grad_enabled"]
+def _root_gradients(outputs, grad_outputs):
+    """(output, gradient array) pairs for run_backward, with PyTorch's checks."""
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+        if len(grad_outputs) != len(outputs):
+            raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
+    return [(output, root_gradient(output, gradient, index))
+            for index, (output, gradient) in enumerate(zip(outputs, grad_outputs))]
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves they depend on (of ``inputs``
+    alone when given). ``grad_tensors`` holds the gradient with respect to each tensor (None for a scalar's 1)."""
+    if create_graph:
+        raise NotImplementedError(_NO_DOUBLE_BACKWARD)
+    if grad_variables is not None:
+        grad_tensors = grad_variables
+    tensors = _as_tuple(tensors)
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if not inputs:
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+        for tensor in inputs:
+            if not tensor._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            tensor.retain_grad()  # as PyTorch does: a non-leaf input keeps its gradient in .grad
+    run_backward(_root_gradients(tensors, grad_tensors), retain_graph=bool(retain_graph), inputs=inputs)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """The gradients of ``outputs`` with respect to each of ``inputs`` (leaves or not), returned as a tuple
+    instead of accumulated into ``.grad``; no ``.grad`` changes. Only the part of the graph between them runs.
+
+    ``grad_outputs`` holds the gradient with respect to each output (None for a scalar's 1); with
+    ``is_grads_batched`` each has a leading batch dimension, and the result one too (one backward per entry).
+    """
+    from .._tensor import Tensor
+
+    if create_graph:
+        raise NotImplementedError(_NO_DOUBLE_BACKWARD)
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
+                      "gradient for other parts of the graph, please use torchless.autograd.backward.",
+                      FutureWarning, stacklevel=2)
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, but got: "
+                         "allow_unused=False.")
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
+    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    for tensor in inputs:
+        if not tensor._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, allow_unused, materialize_grads)
+    captured = run_backward(_root_gradients(outputs, grad_outputs), retain_graph=bool(retain_graph), inputs=inputs,
+                            accumulate=False)
+    result = []
+    for index, (tensor, gradient) in enumerate(zip(inputs, captured)):
+        if gradient is None:
+            if materialize_grads:
+                gradient = np.zeros(tensor._data.shape, tensor._data.dtype)
+            elif not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {index} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+        result.append(None if gradient is None else
+                      Tensor._wrap(np.array(gradient, dtype=tensor._data.dtype, copy=True)))
+    return tuple(result)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, allow_unused, materialize_grads):
+    """grad() with a batch of output gradients (``is_grads_batched``): one backward per entry, stacked."""
+    from .._functions import stack
+
+    batches = _as_tuple(grad_outputs)
+    size = len(batches[0])
+    per_entry = [grad(outputs, inputs, [g[i] for g in batches], retain_graph=True if i < size - 1 else retain_graph,
+                      allow_unused=allow_unused, materialize_grads=materialize_grads) for i in range(size)]
+    return tuple(None if column[0] is None else stack(column) for column in zip(*per_entry))
+
+
+from . import functional  # noqa: E402  (these use grad, defined above)
+from .gradcheck import GradcheckError, gradcheck  # noqa: E402
+
+__all__ = ["Function", "GradcheckError", "backward", "detect_anomaly", "enable_grad", "functional", "grad", "gradcheck",
+           "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_detect_anomaly",
+           "set_grad_enabled"]

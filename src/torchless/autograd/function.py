@@ -248,34 +248,141 @@ def _edge(tensor):
     return tensor.grad_fn if tensor.grad_fn is not None else tensor
 
 
-def _topological_order(root):
-    """Nodes reachable from ``root``, each after every node that feeds gradient into it."""
-    order, visited = [], {id(root)}
-    stack = [(root, iter(root.edges))]
-    while stack:
-        node, children = stack[-1]
-        for child in children:
-            if isinstance(child, Function) and id(child) not in visited:
-                visited.add(id(child))
-                stack.append((child, iter(child.edges)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+class OutputGrads:
+    """The gradients reaching the outputs of a node with several (None for an output none reached).
+
+    Each output has its own OutputSlot node, and the engine sums what several nodes send to one node: summing
+    these merges them, so that the shared node receives every output's gradient at once."""
+
+    __slots__ = ("grads",)
+
+    def __init__(self, grads):
+        self.grads = grads
+
+    def __add__(self, other):
+        return OutputGrads([a if b is None else b if a is None else a + b for a, b in zip(self.grads, other.grads)])
+
+
+class OutputSlot(Function):
+    """The ``grad_fn`` of output ``index`` of ``node``, a node with ``count`` outputs whose backward takes
+    OutputGrads: passes its gradient on to that node, under whose name it shows."""
+
+    def __init__(self, node, index, count):
+        self.node, self.index, self.count = node, index, count
+        self.edges = (node,)
+        self.needs_input_grad = (True,)
+
+    def backward(self, grad):
+        grads = [None] * self.count
+        grads[self.index] = grad
+        return (OutputGrads(grads),)
+
+    def name(self):
+        return self.node.name()
+
+    @property
+    def next_functions(self):  # PyTorch has one node for all outputs: show the inputs' nodes as it does
+        return self.node.next_functions
+
+
+def root_gradient(output, gradient, index=0):
+    """The gradient array that backward starts from at ``output`` (element ``index`` of the outputs), given
+    ``gradient`` (a tensor, an array-like or None for a scalar's 1), with PyTorch's checks."""
+    from .._size import Size
+    from .._tensor import Tensor
+
+    if not output._requires_grad:
+        raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
+    array = output._data
+    if gradient is None:
+        if array.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return np.ones(array.shape, array.dtype)
+    grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, array.dtype)
+    if grad.shape != array.shape:
+        raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {Size(grad.shape)} and "
+                           f"output[{index}] has a shape of {Size(array.shape)}.")
+    # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a float64
+    # output compute in float32
+    return grad.astype(array.dtype, copy=False)
+
+
+def _topological_order(roots):
+    """Nodes reachable from ``roots``, each after every node that feeds gradient into it."""
+    order, visited = [], set()
+    for root in roots:
+        if id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root.edges))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if isinstance(child, Function) and id(child) not in visited:
+                    visited.add(id(child))
+                    stack.append((child, iter(child.edges)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
     order.reverse()
     return order
 
 
-def run_backward(tensor, grad, retain_graph=False):
-    """Propagate ``grad`` (an array shaped like ``tensor``) back through the graph into leaves' ``.grad``."""
-    root = tensor.grad_fn
-    if root is None:
-        _accumulate_leaf(tensor, grad)
-        return
-    pending = {id(root): grad}
+def _leading_to(order, targets):
+    """The ids of the nodes in ``order`` (topological) with a path to one of ``targets`` (ids of nodes and
+    leaves) through their edges: only those need to run for the targets' gradients."""
+    leading = set()
+    for node in reversed(order):
+        for edge in node.edges:
+            if edge is not None and (id(edge) in targets or id(edge) in leading):
+                leading.add(id(node))
+                break
+    return leading
+
+
+def run_backward(roots, retain_graph=False, inputs=None, accumulate=True):
+    """Propagate gradients back through the graph from ``roots``, pairs (tensor, gradient array shaped like it).
+
+    Without ``inputs``, every leaf reached accumulates its gradient into ``.grad``. With ``inputs`` (tensors,
+    leaves or not) only the part of the graph leading to them runs and only they receive gradients: accumulated
+    into their ``.grad`` (``Tensor.backward(inputs=...)``) or, without ``accumulate``, returned as a list, None
+    where none arrived (``autograd.grad``).
+    """
+    targets, captured, leading = {}, None, None
+    pending, leaf_roots = {}, []
+    for tensor, grad in roots:
+        node = tensor.grad_fn
+        if node is None:
+            leaf_roots.append((tensor, grad))
+        else:
+            previous = pending.get(id(node))
+            pending[id(node)] = grad if previous is None else previous + grad
+    order = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    if inputs is not None:
+        for position, tensor in enumerate(inputs):
+            targets.setdefault(id(_edge(tensor)), []).append(position)
+        captured = [None] * len(inputs)
+        leading = _leading_to(order, targets)
+
+    def deliver(tensor, positions, grad):
+        if accumulate:
+            _accumulate_leaf(tensor, grad)
+            return
+        if tensor.grad_fn is None and tensor._hooks:
+            grad = run_tensor_hooks(tensor._hooks, grad)
+        for position in positions:
+            previous = captured[position]
+            captured[position] = grad if previous is None else previous + grad
+
+    for tensor, grad in leaf_roots:
+        if inputs is None:
+            _accumulate_leaf(tensor, grad)
+        elif id(tensor) in targets:
+            deliver(tensor, targets[id(tensor)], grad)
     # Gradients of log, sqrt, division, ... at 0 are inf or nan, which PyTorch produces without warnings.
     with grad_mode.no_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for node in _topological_order(root):
+        for node in order:
             g = pending.pop(id(node), None)
             if g is None:
                 continue
@@ -285,7 +392,13 @@ def run_backward(tensor, grad, retain_graph=False):
                 node.check_saved_versions()
             if node._tensor_hooks:
                 g = run_tensor_hooks(node._tensor_hooks, g)
-            if node._retained is not None:
+            if inputs is not None:
+                if id(node) in targets:
+                    positions = targets[id(node)]
+                    deliver(inputs[positions[0]], positions, g)
+                if id(node) not in leading:
+                    continue
+            elif node._retained is not None:
                 kept = node._retained()
                 if kept is not None:
                     _accumulate_leaf(kept, g)
@@ -299,10 +412,13 @@ def run_backward(tensor, grad, retain_graph=False):
                 if isinstance(edge, Function):
                     previous = pending.get(id(edge))
                     pending[id(edge)] = g_in if previous is None else previous + g_in
-                else:
+                elif inputs is None:
                     _accumulate_leaf(edge, g_in)
+                elif id(edge) in targets:
+                    deliver(edge, targets[id(edge)], g_in)
             if not retain_graph:
                 node.release()
+    return captured
 
 
 def _backward_watched(node, grad):

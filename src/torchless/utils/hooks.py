@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from ..autograd.function import Function, _edge, checked_hook_result
+from ..autograd.function import Function, OutputSlot, _edge, checked_hook_result
 
 _NO_INPUT_GRAD_WARNING = (
     "Full backward hook is firing when gradients are computed with respect to module outputs since no inputs "
@@ -50,47 +50,15 @@ class RemovableHandle:
         self.remove()
 
 
-class _OutputGrads:
-    """The gradients reaching the outputs of one BackwardHookFunction (None for an output none reached).
-
-    Each output is its own graph node, and the engine sums what several nodes send to one node: summing these
-    merges them, so that the shared node receives every output's gradient at once."""
-
-    __slots__ = ("grads",)
-
-    def __init__(self, grads):
-        self.grads = grads
-
-    def __add__(self, other):
-        return _OutputGrads([a if b is None else b if a is None else a + b for a, b in zip(self.grads, other.grads)])
-
-
-class _HookOutput(Function):
-    """The ``grad_fn`` of output ``index`` of a BackwardHookFunction: passes its gradient on to that node."""
-
-    def __init__(self, function, index):
-        self.function, self.index = function, index
-        self.edges = (function,)
-        self.needs_input_grad = (True,)
-
-    def backward(self, grad):
-        grads = [None] * len(self.function.edges)
-        grads[self.index] = grad
-        return (_OutputGrads(grads),)
-
-    def name(self):
-        return "BackwardHookFunctionBackward"
-
-    @property
-    def next_functions(self):  # PyTorch has one node for all outputs: show the inputs' nodes as it does
-        return self.function.next_functions
+class _HookOutput(OutputSlot):
+    """The ``grad_fn`` of output ``index`` of a BackwardHookFunction."""
 
     def modified_inplace_error(self, view_node):
         """PyTorch's refusal to modify this output (or ``view_node``, a view of it) in place: the hook node
         would pass on gradients of values that are no longer there."""
         if view_node is not self:
             return f"Output 0 of {view_node.name().removesuffix('Backward0')} {_VIEW_OF_CUSTOM_FUNCTION}"
-        detail = _VIEW_OF_MULTI_OUTPUT if len(self.function.edges) > 1 else _VIEW_OF_CUSTOM_FUNCTION
+        detail = _VIEW_OF_MULTI_OUTPUT if self.count > 1 else _VIEW_OF_CUSTOM_FUNCTION
         return f"Output {self.index} of BackwardHookFunction {detail}"
 
 
@@ -113,12 +81,15 @@ class BackwardHookFunction(Function):
         for index, t in enumerate(tensors):
             out = Tensor._wrap(t._data)  # shares the values, as PyTorch's output is a view of the input
             if t._requires_grad:
-                out._requires_grad, out.grad_fn = True, _HookOutput(node, index)
+                out._requires_grad, out.grad_fn = True, _HookOutput(node, index, len(tensors))
             outputs.append(out)
         return outputs
 
     def backward(self, gathered):
         return tuple(self.on_grads(gathered.grads))
+
+    def name(self):
+        return "BackwardHookFunctionBackward"
 
 
 class BackwardHook:

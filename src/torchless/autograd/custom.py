@@ -1,0 +1,289 @@
+"""Differentiable operations written by users on tensors: PyTorch's ``torch.autograd.Function``.
+
+A subclass gives ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)`` as static methods and is called
+as ``MyFunction.apply(*args)``. ``forward`` runs on tensors with gradient recording off and keeps what
+``backward`` needs on ``ctx`` (``ctx.save_for_backward(...)`` for tensors); when some tensor argument requires
+grad, its outputs get a graph node (``MyFunctionBackward``) that calls ``backward`` with the gradients of the
+outputs and takes back one gradient per argument of ``forward`` (None for those that need none).
+"""
+import functools
+import warnings
+
+import numpy as np
+
+from . import grad_mode
+from .function import (_FREED_MESSAGE, Function as _Node, OutputSlot, SavedVersion, _edge,
+                       _saved_input_modified)
+
+_LEGACY = ("Legacy autograd function with non-static forward method is deprecated. Please use new-style autograd "
+           "function with static forward method. (Example: https://pytorch.org/docs/stable/autograd.html"
+           "#torch.autograd.Function)")
+
+
+def _tensor_class():
+    from .._tensor import Tensor
+
+    return Tensor
+
+
+class FunctionCtx:
+    """The ``ctx`` that ``forward`` (or ``setup_context``) fills and ``backward`` reads: tensors saved with
+    :meth:`save_for_backward`, any other attribute set on it, and ``needs_input_grad``, one bool per argument of
+    forward telling whether its gradient is needed."""
+
+    def save_for_backward(self, *tensors):
+        """Keep ``tensors`` (or None) for backward, as ``ctx.saved_tensors``; changing one of them in place
+        before backward is then an error."""
+        Tensor = _tensor_class()
+        for position, tensor in enumerate(tensors):
+            if tensor is not None and not isinstance(tensor, Tensor):
+                raise TypeError(f"save_for_backward can only save variables, but argument {position} is of type "
+                                f"{type(tensor).__name__}")
+        self._to_save = tensors
+
+    @property
+    def saved_tensors(self):
+        """The tensors given to :meth:`save_for_backward` (freed after backward unless ``retain_graph``)."""
+        if getattr(self, "_released", False):
+            raise RuntimeError(_FREED_MESSAGE)
+        return tuple(getattr(self, "_to_save", ()))
+
+    def mark_dirty(self, *tensors):
+        """Declare that forward changed these input tensors in place (and returns them)."""
+        self.dirty_tensors = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        """Declare these outputs not differentiable: they do not require grad, and backward gets zeros for them."""
+        self.non_differentiable = tensors
+
+    def set_materialize_grads(self, value):
+        """Whether backward gets zero tensors (the default) or None for the outputs that received no gradient."""
+        self.materialize_grads = bool(value)
+
+
+class BackwardCFunction(_Node):
+    """The graph node of one call of a Function: calls its backward with the gradients of the outputs, checks
+    what it returns against the inputs and passes that on. Attributes it lacks are read from its ``ctx``, so
+    ``y.grad_fn.saved_tensors`` works as in PyTorch."""
+
+    _forward_cls = None
+    saved = ()
+
+    def __init__(self):
+        self.ctx = FunctionCtx()
+        self.outputs = ()  # (shape, dtype) of each tensor output (None for others), for materialised zeros
+        self.inputs = ()  # (shape, dtype) of each tensor argument of forward (None for others)
+
+    def __getattr__(self, name):
+        if name == "ctx":  # not set yet: unpickling, copying
+            raise AttributeError(name)
+        return getattr(self.ctx, name)
+
+    def name(self):
+        return type(self).__name__
+
+    @property
+    def next_functions(self):  # one entry per tensor argument, as PyTorch lists them
+        return tuple((e if isinstance(e, _Node) else None, 0) for e, info in zip(self.edges, self.inputs)
+                     if info is not None)
+
+    def connect(self, args, edges, output):
+        """Make the tensors of ``output`` (a tensor or a tuple) outputs of this node, on ``args``'s ``edges``."""
+        Tensor = _tensor_class()
+        ctx = self.ctx
+        self.edges, self.needs_input_grad = edges, ctx.needs_input_grad
+        self.inputs = tuple([(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args])
+        outputs = output if isinstance(output, tuple) else (output,)
+        self.outputs = tuple([(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outputs])
+        excluded = {id(t) for t in getattr(ctx, "non_differentiable", ())}
+        dirty = {id(t) for t in getattr(ctx, "dirty_tensors", ())}
+        inputs = {id(a) for a in args if isinstance(a, Tensor)}
+        differentiable = [i for i, o in enumerate(outputs) if isinstance(o, Tensor) and id(o) not in excluded]
+        replaced = list(outputs)
+        for index in differentiable:
+            tensor = outputs[index]
+            if id(tensor) in inputs and id(tensor) not in dirty:
+                # An input returned as it is: PyTorch returns a new tensor on the same values (a view)
+                tensor = replaced[index] = Tensor._wrap(tensor._data)
+            if tensor.grad_fn is None and tensor._requires_grad and id(tensor) in dirty:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+            tensor._requires_grad = True
+            tensor.grad_fn = self if len(differentiable) == 1 else OutputSlot(self, index, len(outputs))
+        self._single_output = differentiable[0] if len(differentiable) == 1 else None
+        self._record_saved_versions()
+        if isinstance(output, tuple):
+            output = tuple(replaced)
+        elif replaced[0] is not output:
+            output = replaced[0]
+        return output
+
+    def _record_saved_versions(self):
+        """Remember the versions of the saved tensors: backward refuses to run once one has changed in place."""
+        saved = [t for t in getattr(self.ctx, "_to_save", ()) if t is not None]
+        if saved:
+            self._saved_versions = [SavedVersion(t._version_counter(), t._version_counter()[0], t, False)
+                                    for t in saved]
+            self._saves_tensors = True
+
+    def check_saved_versions(self):
+        for saved in self._saved_versions:
+            if saved.counter[0] != saved.version:
+                raise RuntimeError(_saved_input_modified(saved))
+
+    def backward(self, grad):
+        Tensor = _tensor_class()
+        ctx = self.ctx
+        if self._single_output is not None:
+            arrived = [None] * len(self.outputs)
+            arrived[self._single_output] = grad
+        else:
+            arrived = grad.grads
+        materialize = getattr(ctx, "materialize_grads", True)
+        grad_outputs = []
+        for g, info in zip(arrived, self.outputs):
+            if g is None and info is not None and materialize:
+                g = np.zeros(*info)
+            grad_outputs.append(None if g is None else Tensor._wrap(g))
+        result = self._forward_cls.backward(ctx, *grad_outputs)
+        return self._checked_input_grads(result if isinstance(result, tuple) else (result,))
+
+    def _checked_input_grads(self, grads):
+        """The arrays of the gradients backward returned, one per input, with PyTorch's checks: their number,
+        their types, None for non-tensor inputs, and shapes that match (or sum to) the input's."""
+        Tensor = _tensor_class()
+        expected = len(self.inputs)
+        if len(grads) > expected and all(g is None for g in grads[expected:]):
+            grads = grads[:expected]
+        if len(grads) != expected:
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected "
+                               f"{expected}, got {len(grads)})")
+        arrays = []
+        for index, (g, info) in enumerate(zip(grads, self.inputs)):
+            if g is None:
+                arrays.append(None)
+                continue
+            if not isinstance(g, Tensor):
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
+            if info is None:
+                raise RuntimeError(f"function {self.name()} returned a gradient different than None at position "
+                                   f"{index + 1}, but the corresponding forward input was not a Variable")
+            arrays.append(_fitted(g._data, info, index, self.name()) if self.needs_input_grad[index] else None)
+        return arrays
+
+    def release(self):
+        if getattr(self.ctx, "_to_save", None):
+            self.ctx._to_save = None
+            self.ctx._released = True
+            self._freed = True
+        self._saved_versions = ()
+
+
+def _fitted(grad, info, index, name):
+    """``grad`` of the input of (shape, dtype) ``info``: summed over broadcast dimensions if it is larger, as
+    PyTorch accepts, cast to the input's dtype."""
+    shape, dtype = info
+    if grad.shape != shape:
+        try:
+            expandable = np.broadcast_shapes(shape, grad.shape) == grad.shape
+        except ValueError:
+            expandable = False
+        if not expandable:
+            raise RuntimeError(f"Function {name} returned an invalid gradient at index {index} - got "
+                               f"{list(grad.shape)} but expected shape compatible with {list(shape)}")
+        leading = grad.ndim - len(shape)
+        kept = tuple(i + leading for i, n in enumerate(shape) if n == 1 and grad.shape[i + leading] != 1)
+        grad = grad.sum(axis=tuple(range(leading)) + kept).reshape(shape)
+    return grad.astype(dtype, copy=False)
+
+
+class _FunctionMeta(type):
+    """Gives each Function subclass its graph node class, named as PyTorch names it (``MyReLUBackward``)."""
+
+    def __init__(cls, name, bases, namespace):
+        backward_class = type(name + "Backward", (BackwardCFunction,), {"_forward_cls": cls})
+        cls._backward_cls = backward_class
+        super().__init__(name, bases, namespace)
+
+
+class Function(FunctionCtx, metaclass=_FunctionMeta):
+    """Base class of differentiable operations written with tensor operations (PyTorch's
+    ``torch.autograd.Function``)::
+
+        class Exp(Function):
+            @staticmethod
+            def forward(ctx, x):
+                result = x.exp()
+                ctx.save_for_backward(result)
+                return result
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                (result,) = ctx.saved_tensors
+                return grad_output * result
+
+        y = Exp.apply(x)
+
+    ``forward`` may instead take only the arguments, with ``setup_context(ctx, inputs, output)`` filling ctx.
+    """
+
+    def __init__(self, *args, **kwargs):
+        warnings.warn(f"{type(self)} should not be instantiated. Methods on autograd functions are all static, so "
+                      "you should invoke them on the class itself. Instantiating an autograd function will raise an "
+                      "error in a future version of PyTorch.", DeprecationWarning, stacklevel=2)
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(_LEGACY)
+
+    @staticmethod
+    def forward(*args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it with "
+                                  "forward mode AD.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run forward on ``args`` and, when some tensor among them requires grad and gradients are being
+        recorded, connect its outputs to the graph through this Function's backward."""
+        Tensor = _tensor_class()
+        node = cls._backward_cls()
+        ctx = node.ctx
+        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+        ctx.needs_input_grad = needs
+        recording = grad_mode.state.enabled and any(needs)
+        # Taken before forward, which may change inputs in place (mark_dirty) and so move their grad_fn.
+        edges = tuple([_edge(a) if need else None for a, need in zip(args, needs)])
+        with grad_mode.no_grad():
+            if cls.setup_context is Function.setup_context:
+                output = cls.forward(ctx, *args, **kwargs)
+            else:
+                output = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, output)
+        if not recording:
+            return output
+        return node.connect(args, edges, output)
+
+
+def once_differentiable(backward):
+    """Mark a Function's backward as not itself differentiable (PyTorch's decorator): it runs with gradient
+    recording off, as every backward does in torchless, which records no graph of the backward pass."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *args):
+        with grad_mode.no_grad():
+            return backward(ctx, *args)
+
+    return wrapper
