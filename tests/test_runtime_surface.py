@@ -321,3 +321,9 @@ def test_inf_and_nan_flow_through_kernels_without_numpy_warnings():
     user = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", computes + "np.log(np.array([-1.0]))"],
                           capture_output=True, text=True)
     assert user.returncode != 0 and "invalid value encountered in log" in user.stderr
+
+
+@pytest.mark.parametrize("name", ["Tensor", "Size", "device", "dtype"])
+def test_public_classes_print_as_members_of_the_package(name):
+    torch = pytest.importorskip("torch")
+    assert str(getattr(torchless, name)) == str(getattr(torch, name)).replace("torch.", "torchless.")

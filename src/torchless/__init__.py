@@ -44,6 +44,12 @@ del _install_function_forms
 _tune_malloc()
 del _tune_malloc
 
+# PyTorch's classes say they live in the package itself (<class 'torch.Tensor'>), as messages that print a
+# type show; pickles then refer to them by their public names too.
+for _public in (Tensor, Size, device, Generator, dtype):
+    _public.__module__ = __name__
+del _public
+
 # inf and NaN flow through PyTorch's kernels silently (a NaN from inf * 0 in a convolution, say), where NumPy
 # warns about the floating-point flags its ufuncs and matmul raise. Those warnings, attributed to torchless's
 # own modules, are silenced once here: np.errstate around every kernel call would cost ~2 us each.
