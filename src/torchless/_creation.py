@@ -4,7 +4,7 @@ import numbers
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _parser_errors
 from ._tensor import Tensor, _require_cpu, _shape_arg
 from .random import numpy_rng
 
@@ -18,9 +18,25 @@ def _finish(array, requires_grad=False, device_arg=None):
     return out
 
 
-def _size(size, name):
-    """The shape for ``name(*size)`` (ints or one sequence), with PyTorch's errors for bad sizes."""
-    shape = _shape_arg(size, name)
+# The keyword arguments of PyTorch's factories, as its parser prints them in "invalid combination" messages
+_FACTORY_KEYWORDS = ("Tensor? out=None, dtype? dtype=None, layout? layout=None, device? device=None, "
+                     "bool pin_memory=False, bool requires_grad=False")
+_RANDOM_OVERLOADS = (f"int[] size, *, Generator? generator, {_FACTORY_KEYWORDS}", f"int[] size, *, {_FACTORY_KEYWORDS}")
+_EYE_OVERLOADS = (f"int n, *, {_FACTORY_KEYWORDS}", f"int n, int m, *, {_FACTORY_KEYWORDS}")
+_RANDINT_OVERLOADS = tuple(f"{bounds}, int[] size, *, {generator}{_FACTORY_KEYWORDS}"
+                           for bounds in ("int high", "int low, int high") for generator in ("Generator? generator, ", ""))
+_LINSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, *, {_FACTORY_KEYWORDS}"
+                            for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
+_NO_SIZE = object()  # the size given as ints rather than by keyword
+
+
+def _size(size, name, keyword=_NO_SIZE, overloads=None):
+    """The shape for ``name(*size)`` (ints or one sequence) or ``name(size=keyword)``, with PyTorch's errors for bad
+    sizes."""
+    if keyword is not _NO_SIZE:
+        shape = tuple(_parser_errors.parse(name, overloads or ("int[] size",), size, {"size": keyword})["size"])
+    else:
+        shape = _shape_arg(size, name, overloads=overloads)
     for n in shape:
         if n < 0:
             if name == "zeros":
@@ -192,25 +208,27 @@ def _filled(shape, value, dtype, requires_grad, device_arg):
     return _finish(np.full(shape, _dtype.fill_value(value, np_dtype), np_dtype), requires_grad, device_arg)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+def zeros(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """A tensor of zeros of shape ``size`` (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
-    return _filled(_size(size, "zeros"), 0, dtype, requires_grad, device)
+    return _filled(_size(size_args, "zeros", size), 0, dtype, requires_grad, device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+def ones(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """A tensor of ones of shape ``size``."""
-    return _filled(_size(size, "ones"), 1, dtype, requires_grad, device)
+    return _filled(_size(size_args, "ones", size), 1, dtype, requires_grad, device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
+def empty(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
     """Like PyTorch's uninitialised tensor, but zeroed so results never depend on stale memory."""
-    return _filled(_size(size, "empty"), 0, dtype, requires_grad, device)
+    return _filled(_size(size_args, "empty", size), 0, dtype, requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """A tensor of shape ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64, float)."""
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    if not _parser_errors.is_operand(fill_value):
+        _parser_errors.parse("full", (f"int[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size, fill_value))
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
@@ -249,17 +267,17 @@ def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg):
     return _finish(array, requires_grad, device_arg)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """Uniform random numbers on [0, 1), drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     rng = numpy_rng(generator)
-    return _random_float(lambda s, d: rng.random(s, dtype=d), _size(size, "rand"), dtype, "check_uniform_bounds",
+    return _random_float(lambda s, d: rng.random(s, dtype=d), _size(size_args, "rand", size, _RANDOM_OVERLOADS), dtype, "check_uniform_bounds",
                          requires_grad, device)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """Standard normal random numbers, drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     rng = numpy_rng(generator)
-    return _random_float(lambda s, d: rng.standard_normal(s, dtype=d), _size(size, "randn"), dtype,
+    return _random_float(lambda s, d: rng.standard_normal(s, dtype=d), _size(size_args, "randn", size, _RANDOM_OVERLOADS), dtype,
                          "normal_kernel_cpu", requires_grad, device)
 
 
@@ -273,17 +291,17 @@ def randn_like(input, dtype=None, generator=None, requires_grad=False, device=No
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``; int64 by default."""
+    given = tuple(a for a in (low, high, size) if a is not None)
     if size is None and high is not None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    if size is None or not isinstance(size, (tuple, list)):
-        given = ", ".join(type(a).__name__ for a in (low, high, size) if a is not None)
-        raise TypeError(f"randint() received an invalid combination of arguments - got ({given}), but expected one of:"
-                        "\n * (int high, tuple of ints size)\n * (int low, int high, tuple of ints size)")
+    if size is None or not isinstance(size, (tuple, list)) or type(low) is not int or type(high) is not int:
+        bound = _parser_errors.parse("randint", _RANDINT_OVERLOADS, given, {"dtype": dtype} if dtype else None)
+        low, high, size = bound.get("low", 0), bound["high"], tuple(bound["size"])
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    array = numpy_rng(generator).integers(low, high, _size((size,), "randint"), dtype=np.int64)
+    array = numpy_rng(generator).integers(low, high, _size(given, "randint", overloads=_RANDINT_OVERLOADS), dtype=np.int64)
     return _finish(array.astype(_dtype.to_numpy_dtype(dtype or _dtype.int64), copy=False), requires_grad, device)
 
 
@@ -396,6 +414,8 @@ def _trunc_div(a, b):
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if type(steps) is not int:
+        steps = _parser_errors.parse("linspace", _LINSPACE_OVERLOADS, (start, end, steps))["steps"]
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = _dtype.to_numpy_dtype(dtype if dtype is not None else _dtype.get_default_dtype())
@@ -415,6 +435,9 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``)."""
+    if type(n) is not int or not (m is None or type(m) is int):
+        sizes = _parser_errors.parse("eye", _EYE_OVERLOADS, (n,) if m is None else (n, m))
+        n, m = sizes["n"], sizes.get("m")
     for name, size in (("n", n), ("m", m)):
         if size is not None and size < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {size}")

@@ -79,7 +79,10 @@ def invalid_combination(name, overloads, args, kwargs=None):
     text = f"{name}() received an invalid combination of arguments - got {_describe_call(args, kwargs)}, " \
            "but expected one of:\n"
     for overload in overloads:
-        text += f" * ({overload})\n" + _why_not(_Overload(overload), args, kwargs)
+        why = _why_not(_Overload(overload), args, kwargs)
+        if kwargs and not args and why.endswith(")\n"):  # PyTorch trims the last ", " only after a positional one
+            why = why[:-2] + ", )\n"
+        text += f" * ({overload})\n" + why
     return TypeError(text)
 
 
@@ -157,3 +160,237 @@ def invalid_binary_method(name, argument, value):
 
 def invalid_binary_function(name, args, kwargs=None):
     return invalid_combination(name, _BINARY_FUNCTIONS[name], args, kwargs)
+
+
+# ---------------------------------------------------------------------------- a whole native signature set
+# Overloads are written as PyTorch's native schemas read (``int dim``, ``int[1]? dim``, ``bool keepdim=False``, ``*``
+# for keyword-only): the kind decides what the parser's quick check accepts, and the printed form follows from it.
+_PRINTED_KIND = {"int": "int", "Tensor": "Tensor", "Number": "Number", "bool": "bool", "float": "float",
+                 "dtype": "torchless.dtype", "layout": "torchless.layout", "device": "torchless.device",
+                 "Generator": "torchless.Generator", "TensorList": "tuple of Tensors"}
+
+
+class _SchemaParam:
+    def __init__(self, text, keyword_only):
+        declaration, equals, self.default = text.partition("=")
+        kind, self.name = declaration.split()
+        self.optional, self.keyword_only = bool(equals), keyword_only
+        self.allow_none = kind.endswith("?") or self.default == "None"
+        kind = kind.rstrip("?")
+        self.is_list = kind.startswith("int[")
+        self.list_size = int(kind[4:-1] or 0) if self.is_list else 0
+        self.kind = "int[]" if self.is_list else kind
+
+    def printed(self):
+        text = f"{'tuple of ints' if self.is_list else _PRINTED_KIND[self.kind]} {self.name}"
+        return f"{text} = {self.default}" if self.optional else text
+
+    def check(self, value):
+        """PyTorch's quick type check: (accepted, index of the rejected element of a sequence or None)."""
+        from ._dtype import dtype
+        from ._tensor import Tensor
+        from .nn._functional._args import _is_index
+
+        if self.is_list:
+            if isinstance(value, (tuple, list)):
+                return (True, None) if not value or _is_index(value[0]) else (False, 0)
+            return self.list_size > 0 and _is_index(value), None
+        if self.kind == "int":
+            return _is_index(value), None
+        if self.kind == "Tensor":
+            return isinstance(value, Tensor), None
+        if self.kind == "Number":
+            return is_operand(value) and not (isinstance(value, Tensor) and (value.dim() or value.requires_grad)), None
+        if self.kind == "float":
+            return isinstance(value, (numbers.Real, np.bool_)) and not isinstance(value, bool), None
+        if self.kind == "bool":
+            return isinstance(value, (bool, np.bool_)), None
+        if self.kind == "dtype":
+            return isinstance(value, dtype), None
+        return False, None
+
+    def type_name(self):
+        return "tuple of ints" if self.is_list else _PRINTED_KIND[self.kind]
+
+
+class _Schema:
+    def __init__(self, name, text):
+        self.name, self.params, keyword_only = name, [], False
+        for part in filter(None, text.split(", ")):
+            if part == "*":
+                keyword_only = True
+            else:
+                self.params.append(_SchemaParam(part, keyword_only))
+        self.min_args = sum(not p.optional for p in self.params)
+        self.max_pos_args = sum(not p.keyword_only for p in self.params)
+
+    def printed(self):
+        parts = [p.printed() for p in self.params]
+        first_keyword = next((i for i, p in enumerate(self.params) if p.keyword_only), None)
+        if first_keyword is not None:
+            parts.insert(first_keyword, "*")
+        return ", ".join(parts)
+
+    def _extra_args(self, nargs):
+        if self.min_args != self.max_pos_args:
+            return TypeError(f"{self.name}() takes from {self.min_args} to {self.max_pos_args} positional arguments "
+                             f"but {nargs} were given")
+        plural = "" if self.max_pos_args == 1 else "s"
+        return TypeError(f"{self.name}() takes {self.max_pos_args} positional argument{plural} but {nargs} were given")
+
+    def parse(self, args, kwargs, raise_errors):
+        """FunctionSignature::parse: {name: value} or None (raising the reason with ``raise_errors``)."""
+        from .nn._functional._args import _is_index, _tp_name
+
+        def fail(error):
+            if raise_errors:
+                raise error
+            return None
+
+        # A lone int-list parameter also takes the ints as separate arguments (view(2, 3)) when the first is one
+        varargs = self.max_pos_args == 1 and self.params[0].is_list and bool(args) and _is_index(args[0])
+        if len(args) > self.max_pos_args and not varargs:
+            return fail(self._extra_args(len(args)))
+        bound, position, by_keyword = {}, 0, 0
+        for i, param in enumerate(self.params):
+            keyword = position >= len(args)
+            if not keyword and param.keyword_only:
+                return fail(self._extra_args(len(args)))
+            present = not keyword or param.name in kwargs
+            value = kwargs.get(param.name) if keyword else args[position]
+            if (not present and param.optional) or (present and value is None and param.allow_none):
+                bound[param.name] = value if present else _DEFAULT
+            elif not present:
+                missing = [f'"{p.name}"' for p in self.params[i:] if not p.optional]
+                plural = "s" if len(missing) == 1 else ""  # (inverted, as in PyTorch's message)
+                return fail(TypeError(f"{self.name}() missing {len(missing)} required positional argument{plural}: "
+                                      + ", ".join(missing)))
+            else:
+                accepted, failed = param.check(value)
+                if accepted:
+                    bound[param.name] = value
+                elif varargs and position == 0 and not keyword:
+                    bound[param.name] = args
+                    position = len(args)
+                    continue
+                elif keyword:
+                    return fail(TypeError(f"{self.name}(): argument '{param.name}' must be {param.type_name()}, "
+                                          f"not {_tp_name(value)}"))
+                elif failed is not None:
+                    return fail(TypeError(f"{self.name}(): argument '{param.name}' (position {position + 1}) must be "
+                                          f"{param.type_name()}, but found element of type {_tp_name(value[failed])} "
+                                          f"at pos {failed}"))
+                else:
+                    return fail(TypeError(f"{self.name}(): argument '{param.name}' (position {position + 1}) must be "
+                                          f"{param.type_name()}, not {_tp_name(value)}"))
+            if keyword:
+                by_keyword += present
+            else:
+                position += 1
+        if len(kwargs) > by_keyword:
+            if raise_errors:
+                names = [p.name for p in self.params]
+                for key in kwargs:
+                    if key not in names:
+                        raise TypeError(f"{self.name}() got an unexpected keyword argument '{key}'")
+                    if names.index(key) < len(args):
+                        raise TypeError(f"{self.name}() got multiple values for argument '{key}'")
+            return None
+        return bound
+
+    def convert(self, bound):
+        """PythonArgs' unpacking of the int lists an accepted call holds, with its error for a later non-int."""
+        from .nn._functional._args import _int_list, _tp_name
+
+        out = {}
+        for param in self.params:
+            value = bound[param.name]
+            if value is _DEFAULT:
+                value = None if param.default in ("None", "") else _literal(param.default)
+            elif param.is_list and value is not None:
+                converted = _int_list(value, param.list_size)
+                if isinstance(converted, int):
+                    raise TypeError(f"{self.name}(): argument '{param.name}' failed to unpack the object at pos "
+                                    f"{converted} with error \"type must be tuple of ints,but got "
+                                    f"{_tp_name(value[converted - 1])}\"")
+                value = converted
+            elif param.kind == "int" and value is not None:
+                value = operator.index(value)
+            out[param.name] = value
+        return out
+
+
+_DEFAULT = object()
+
+
+def _literal(text):
+    """A printed default's value (``False``, ``-1``, ``10.0``)."""
+    if text in ("True", "False"):
+        return text == "True"
+    return float(text) if "." in text else int(text)
+
+
+def parse(name, overloads, args, kwargs=None):
+    """PyTorch's argument parser for a call of ``name`` with ``overloads`` (schemas as above) from the slow path:
+    the arguments of the overload taking the call (int lists as lists of ints, omitted ones at their defaults),
+    or PyTorch's TypeError."""
+    kwargs = kwargs or {}
+    schemas = [_Schema(name, text) for text in overloads]
+    if len(schemas) == 1:
+        return schemas[0].convert(schemas[0].parse(args, kwargs, True))
+    for schema in schemas:
+        bound = schema.parse(args, kwargs, False)
+        if bound is not None:
+            return schema.convert(bound)
+    count = len(args) + len(kwargs)
+    plausible = [s for s in schemas if s.min_args <= count <= len(s.params)]
+    if len(plausible) == 1:
+        plausible[0].parse(args, kwargs, True)
+    raise invalid_combination(name, [s.printed() for s in schemas], args, kwargs)
+
+
+# The overloads of the Tensor methods whose arguments are checked here, as PyTorch's parser has them (its named-dim
+# overloads left out: they never take the calls torchless gets)
+METHOD_OVERLOADS = {
+    "squeeze": ("", "int dim", "int[] dim"),
+    "unsqueeze": ("int dim",),
+    "narrow": ("int dim, Tensor start, int length", "int dim, int start, int length"),
+    "view": ("dtype dtype", "int[] size"),
+    "transpose": ("int dim0, int dim1",),
+    "swapaxes": ("int axis0, int axis1",),
+    "swapdims": ("int dim0, int dim1",),
+    "flatten": ("int start_dim=0, int end_dim=-1",),
+    "unflatten": ("int dim, int[] sizes",),
+    "chunk": ("int chunks, int dim=0",),
+    "unbind": ("int dim=0",),
+    "select": ("int dim, int index",),
+    "movedim": ("int source, int destination", "int[] source, int[] destination"),
+    "moveaxis": ("int source, int destination", "int[] source, int[] destination"),
+    "expand_as": ("Tensor other",),
+    "sum": ("*, dtype? dtype=None", "int[1]? dim, bool keepdim=False, *, dtype? dtype=None"),
+    "mean": ("*, dtype? dtype=None", "int[1]? dim, bool keepdim=False, *, dtype? dtype=None"),
+    # Tensor.split is Python code calling these two with the tensor first
+    "split": ("Tensor input, int split_size, int dim=0", "Tensor input, int[] split_size, int dim=0"),
+    "split_with_sizes": ("Tensor input, int[] split_sizes, int dim=0",),
+}
+
+
+def method_arguments(name, args, kwargs=None):
+    """``parse`` for the Tensor method ``name``."""
+    return parse(name, METHOD_OVERLOADS[name], args, kwargs)
+
+
+def method_error(name, args, kwargs=None):
+    """The TypeError PyTorch's parser raises for a call of the Tensor method ``name`` that torchless's quick
+    checks refused, or None where the parser would take it (the caller's own error then stands)."""
+    try:
+        method_arguments(name, args, kwargs)
+    except TypeError as error:
+        return error
+    return None
+
+
+def reduction_error(name, dim, keepdim, dtype):
+    """``method_error`` for sum/mean, the call read back from their arguments (those at their defaults taken as
+    not given)."""
+    return method_error(name, (dim,) if keepdim is False else (dim, keepdim), {"dtype": dtype} if dtype else None)

@@ -19,6 +19,14 @@ _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode 
                       "more details.")
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+_EVERY_DIM = object()  # squeeze's default: PyTorch refuses an explicit dim=None
+_INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
+                     "location. Please clone() the tensor before performing the operation.")
+
+
+def _has_internal_overlap(array):
+    """PyTorch's quick overlap check: a dim of stride 0 holding more than one element (as expand makes)."""
+    return any(stride == 0 and n > 1 for n, stride in zip(array.shape, array.strides))
 _DETACH_VIEW_INPLACE = (
     "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, "
     "and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be "
@@ -150,29 +158,13 @@ def _require_cpu(where):
 _CPU = device("cpu")
 
 
-def _shape_arg(args, name="size", arg="size", position=1):
+def _shape_arg(args, name="size", arg="size", overloads=None):
     """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``), with PyTorch's TypeErrors
-    (for no sizes at all too: ``reshape()``; ``reshape(())`` is the 0-d shape)."""
-    if all(type(a) is int for a in args):  # the common case, without the slow ABC checks below
-        if not args:
-            raise TypeError(f'{name}() missing 1 required positional arguments: "{arg}"')
+    (for no sizes at all too: ``reshape()``; ``reshape(())`` is the 0-d shape). ``overloads``: the schemas of
+    ``name`` when it has more than the one taking ``int[] arg``, for PyTorch's message listing them."""
+    if args and all(type(a) is int for a in args):  # the common case, without the parser's slow checks
         return args
-    expected = f"{name}(): argument '{arg}' (position {position}) must be tuple of ints"
-    if len(args) == 1 and not isinstance(args[0], (numbers.Integral, Tensor)):
-        if not isinstance(args[0], (tuple, list)):
-            raise TypeError(f"{expected}, not {type(args[0]).__name__}")
-        args = tuple(args[0])
-    out = []
-    for a in args:
-        if isinstance(a, Tensor):
-            a = a.item()
-        if not isinstance(a, numbers.Integral) or isinstance(a, bool):
-            if not out:  # PyTorch's parser checks the first element before unpacking the others
-                raise TypeError(f"{expected}, but found element of type {type(a).__name__} at pos 0")
-            raise TypeError(f"{name}(): argument '{arg}' failed to unpack the object at pos {len(out) + 1} with error "
-                            f"\"type must be tuple of ints,but got {type(a).__name__}\"")
-        out.append(int(a))
-    return tuple(out)
+    return tuple(_parser_errors.parse(name, overloads or (f"int[] {arg}",), args)[arg])
 
 
 def _infer_shape(shape, numel):
@@ -1369,7 +1361,10 @@ class Tensor:
 
     def sum(self, dim=None, keepdim=False, dtype=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-        axes = normalize_dims(dim, self._data.ndim)
+        try:
+            axes = normalize_dims(dim, self._data.ndim)
+        except TypeError as error:
+            raise _parser_errors.reduction_error("sum", dim, keepdim, dtype) or error from None
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
                                    all_dims=dim is None)
 
@@ -1381,7 +1376,11 @@ class Tensor:
                 f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be "
                 f"either a floating point or complex dtype. Got: {source.dtype.scalar_name}"
             )
-        return reduction.Mean.apply(source, axes=normalize_dims(dim, self._data.ndim), keepdim=keepdim,
+        try:
+            axes = normalize_dims(dim, self._data.ndim)
+        except TypeError as error:
+            raise _parser_errors.reduction_error("mean", dim, keepdim, dtype) or error from None
+        return reduction.Mean.apply(source, axes=axes, keepdim=keepdim,
                                     all_dims=dim is None)
 
     def _check_std_var(self):
@@ -1735,13 +1734,10 @@ class Tensor:
     # ------------------------------------------------------------------ shape
     def view(self, *shape):
         if len(shape) != 1 or type(shape[0]) is not int:
-            if shape and isinstance(shape[0], _dtype.dtype):
+            if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
                 return self._as_view(Tensor._wrap(self._data.view(shape[0].numpy)))
-            if not shape or len(shape) == 1 and not isinstance(shape[0], (numbers.Integral, tuple, list, Tensor)):
-                got = type(shape[0]).__name__ if shape else ""
-                raise _no_overload_matches("view", got, ["(torchless.dtype dtype)", "(tuple of ints size)"],
-                                           f"!{got}!" if shape else None)
-        shape = _infer_shape(_shape_arg(shape, "view"), self._data.size)
+            shape = _shape_arg(shape, "view", overloads=_parser_errors.METHOD_OVERLOADS["view"])
+        shape = _infer_shape(shape, self._data.size)
         if not self._data.flags.c_contiguous:
             try:
                 np.reshape(self._data, shape, copy=False)
@@ -1767,7 +1763,10 @@ class Tensor:
 
     def flatten(self, start_dim=0, end_dim=-1):
         ndim = self._data.ndim
-        start, end = normalize_dim(start_dim, ndim), normalize_dim(end_dim, ndim)  # a 0-d tensor takes -1 and 0
+        try:
+            start, end = normalize_dim(start_dim, ndim), normalize_dim(end_dim, ndim)  # a 0-d tensor takes -1 and 0
+        except TypeError as error:
+            raise _parser_errors.method_error("flatten", (start_dim, end_dim)) or error from None
         if ndim == 0:
             return self.reshape(1)
         if start > end:
@@ -1779,13 +1778,11 @@ class Tensor:
         return shape_ops.Reshape.apply(self, shape=new)
 
     def unflatten(self, dim, sizes):
-        if not isinstance(sizes, (tuple, list)):
-            raise TypeError(f"unflatten(): argument 'sizes' (position 2) must be tuple of ints, not "
-                            f"{type(sizes).__name__}")
-        sizes = _shape_arg((sizes,), "unflatten", "sizes", position=2)
+        parsed = _parser_errors.method_arguments("unflatten", (dim, sizes))
+        sizes = tuple(parsed["sizes"])
         if not sizes:
             raise RuntimeError("unflatten: sizes must be non-empty")
-        axis = normalize_dim(dim, self._data.ndim)
+        axis = normalize_dim(parsed["dim"], self._data.ndim)
         if not self._data.ndim:
             raise RuntimeError(f"unflatten got an unexpected error:\nDimension specified as {axis} but tensor has no "
                                "dimensions")
@@ -1799,19 +1796,28 @@ class Tensor:
                                f"({shape[axis]}) in the input tensor") from None
         return self.reshape(shape[:axis] + sizes + shape[axis + 1 :])
 
-    def squeeze(self, dim=None):
+    def squeeze(self, dim=_EVERY_DIM):
         shape = self._data.shape
-        if dim is None:
+        if dim is _EVERY_DIM:
             new = tuple(n for n in shape if n != 1)
+            dim = None
         else:
-            axes = normalize_dims(dim, self._data.ndim)
+            try:
+                if dim is None:  # (which normalize_dims reads as every dim)
+                    raise TypeError
+                axes = normalize_dims(dim, self._data.ndim)
+            except TypeError as error:
+                raise _parser_errors.method_error("squeeze", (dim,)) or error from None
             new = tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1))
         name = "SqueezeBackward0" if dim is None else "SqueezeBackward2" if isinstance(dim, (tuple, list)) else \
             "SqueezeBackward1"
         return shape_ops.Reshape.apply(self, shape=new, name=name)
 
     def unsqueeze(self, dim):
-        axis = normalize_dim(dim, self._data.ndim + 1)
+        try:
+            axis = normalize_dim(dim, self._data.ndim + 1)
+        except TypeError as error:
+            raise _parser_errors.method_error("unsqueeze", (dim,)) or error from None
         shape = self._data.shape
         return shape_ops.Reshape.apply(self, shape=shape[:axis] + (1,) + shape[axis:], name="UnsqueezeBackward0")
 
@@ -1831,12 +1837,21 @@ class Tensor:
     def transpose(self, dim0, dim1):
         ndim = self._data.ndim
         axes = list(range(ndim))
-        a, b = normalize_dim(dim0, ndim), normalize_dim(dim1, ndim)  # a 0-d tensor takes -1 and 0
+        try:
+            a, b = normalize_dim(dim0, ndim), normalize_dim(dim1, ndim)  # a 0-d tensor takes -1 and 0
+        except TypeError as error:
+            raise _parser_errors.method_error("transpose", (dim0, dim1)) or error from None
         if ndim:
             axes[a], axes[b] = axes[b], axes[a]
         return shape_ops.Permute.apply(self, axes=tuple(axes), kind="Transpose")
 
-    swapaxes = swapdims = transpose
+    def swapaxes(self, axis0, axis1):
+        _parser_errors.method_arguments("swapaxes", (axis0, axis1))
+        return self.transpose(axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        _parser_errors.method_arguments("swapdims", (dim0, dim1))
+        return self.transpose(dim0, dim1)
 
     def t(self):
         if self._data.ndim > 2:
@@ -1869,6 +1884,8 @@ class Tensor:
         return shape_ops.Expand.apply(self, shape=target)
 
     def expand_as(self, other):
+        if not isinstance(other, Tensor):
+            raise _parser_errors.method_error("expand_as", (other,))
         return self.expand(other.shape)
 
     def repeat(self, *sizes):
@@ -1884,6 +1901,9 @@ class Tensor:
         return shape_ops.Repeat.apply(self, repeats=sizes)
 
     def chunk(self, chunks, dim=0):
+        if type(chunks) is not int or type(dim) is not int:
+            parsed = _parser_errors.method_arguments("chunk", (chunks, dim))
+            chunks, dim = parsed["chunks"], parsed["dim"]
         if not self._data.ndim:
             raise RuntimeError("chunk expects at least a 1-dimensional tensor")
         if chunks <= 0:
@@ -1895,6 +1915,11 @@ class Tensor:
         return self.split(-(-n // chunks), dim)
 
     def split(self, split_size_or_sections, dim=0):
+        if not isinstance(split_size_or_sections, int):  # PyTorch's Tensor.split passes these to split_with_sizes
+            split_size_or_sections = _parser_errors.method_arguments(
+                "split_with_sizes", (self, split_size_or_sections, dim))["split_sizes"]
+        elif type(dim) is not int:
+            dim = _parser_errors.method_arguments("split", (self, split_size_or_sections, dim))["dim"]
         if not self._data.ndim:
             raise RuntimeError("split expects at least a 1-dimensional tensor")
         axis = normalize_dim(dim, self._data.ndim)
@@ -1920,7 +1945,10 @@ class Tensor:
                      for lo, hi in zip(bounds[:-1], bounds[1:]))
 
     def unbind(self, dim=0):
-        axis = normalize_dim(dim, self._data.ndim)
+        try:
+            axis = normalize_dim(dim, self._data.ndim)
+        except TypeError as error:
+            raise _parser_errors.method_error("unbind", (dim,)) or error from None
         if not self._data.ndim:  # (dims 0 and -1 pass normalize_dim, a 0-d tensor taking them elsewhere)
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         prefix = (slice(None),) * axis
@@ -1963,13 +1991,22 @@ class Tensor:
 
     def movedim(self, source, destination):
         """Dims ``source`` moved to positions ``destination``; the others keep their order."""
+        return self._moved_dims(source, destination, "movedim")
+
+    def moveaxis(self, source, destination):
+        return self._moved_dims(source, destination, "moveaxis")
+
+    def _moved_dims(self, source, destination, name):
         src = list(source) if isinstance(source, (tuple, list)) else [source]
         dst = list(destination) if isinstance(destination, (tuple, list)) else [destination]
         if len(src) != len(dst):
             raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
                                f"same number of dims as destination ({dst} dims)")
         ndim = self._data.ndim
-        src, dst = [normalize_dim(d, ndim) for d in src], [normalize_dim(d, ndim) for d in dst]
+        try:
+            src, dst = [normalize_dim(d, ndim) for d in src], [normalize_dim(d, ndim) for d in dst]
+        except TypeError as error:
+            raise _parser_errors.method_error(name, (source, destination)) or error from None
         for name, dims in (("source", src), ("destination", dst)):
             if len(set(dims)) != len(dims):
                 raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
@@ -1979,10 +2016,12 @@ class Tensor:
         rest = iter(d for d in range(ndim) if d not in src)
         return shape_ops.Permute.apply(self, axes=tuple(next(rest) if a is None else a for a in axes))
 
-    moveaxis = movedim
 
     def narrow(self, dim, start, length):
         """``length`` elements along ``dim`` from ``start`` on (a negative start counts from the end)."""
+        if type(dim) is not int or type(start) is not int or type(length) is not int:
+            parsed = _parser_errors.method_arguments("narrow", (dim, start, length))
+            dim, start, length = parsed["dim"], operator.index(parsed["start"]), parsed["length"]
         axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis]
         if not -n <= start <= n:
@@ -2141,7 +2180,11 @@ class Tensor:
             self._rebind(result, memory)
         else:
             try:
-                self._data[key] = value_t._data
+                try:
+                    self._data[key] = value_t._data
+                except ValueError:
+                    target = self._data[key] if indexing.is_basic_key(key) else None
+                    self._writable_data(target=target)[key] = value_t._data
             except IndexError as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
             except ValueError:
@@ -2217,6 +2260,8 @@ class Tensor:
         if base is not None:
             positions = indexing.view_positions(base._data, memory)
             if positions is None:
+                if _has_internal_overlap(memory):
+                    raise RuntimeError(_INTERNAL_OVERLAP)
                 raise NotImplementedError("in-place operation, while recording gradients, on a view whose elements "
                                           "are not all distinct elements of its base (an expanded or overlapping "
                                           "view, or one of another dtype)")
@@ -2242,6 +2287,20 @@ class Tensor:
                     gathered = indexing.ViewGather.apply(base, positions=view_positions)
                     view.grad_fn, view._requires_grad = gathered.grad_fn, True
         return self
+
+    def _writable_data(self, fills=False, target=None):
+        """Called as NumPy refuses a write into ``self._data`` (``target``, part of it, if given): PyTorch's error
+        where the memory written holds one element in several places, unless the op only ``fills`` it with one
+        value; else a writable view of the memory (an expanded array is read-only in NumPy, and PyTorch writes
+        through such views). Another ValueError than read-only memory is raised again."""
+        data = self._data
+        if data.flags.writeable:
+            raise  # noqa: PLE0704 - the caller's ValueError, which has another cause
+        if not fills and _has_internal_overlap(data if target is None else target):
+            raise RuntimeError(_INTERNAL_OVERLAP) from None
+        writable = data.view()
+        writable.flags.writeable = True
+        return writable
 
     def _inplace(self, compute, other=None, cpp_type_names=False):
         """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise.
@@ -2271,7 +2330,10 @@ class Tensor:
                                f"to the desired output type {target}")
         if recorded:
             return self._rebind(result._cast(self._data.dtype), memory)
-        self._data[...] = out
+        try:
+            self._data[...] = out
+        except ValueError:
+            self._writable_data()[...] = out
         self._bump_version()
         return self
 
@@ -2338,7 +2400,10 @@ class Tensor:
                 if memory is not None:
                     self._data = memory
             return self._rebind(result, memory)
-        self._data[...] = source._data
+        try:
+            self._data[...] = source._data
+        except ValueError:
+            self._writable_data()[...] = source._data
         self._bump_version()
         return self
 
@@ -2353,7 +2418,10 @@ class Tensor:
                 if memory is not None:
                     self._data = memory
             return self._rebind(result, memory)
-        self._data[...] = values
+        try:
+            self._data[...] = values
+        except ValueError:  # a value filled in (zero_, fill_) may go where elements share memory, random ones not
+            self._writable_data(fills=np.ndim(values) == 0)[...] = values
         self._bump_version()
         return self
 
