@@ -191,7 +191,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     if format == "torch":
         from . import _torch_format  # imports this module, for CheckpointError
 
-        folder = _torch_format.folder_for(f) if isinstance(f, (str, bytes, os.PathLike)) else "archive"
+        folder = _torch_format.folder_for(f) if isinstance(f, (str, os.PathLike)) else "archive"
 
         def write(stream):
             _torch_format.write_archive(stream, node, encoder.arrays, folder,
@@ -200,8 +200,10 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
         def write(stream):
             _write_archive(stream, {"format": FORMAT, "version": VERSION, "object": node}, encoder.arrays)
 
-    if isinstance(f, (str, bytes, os.PathLike)):
+    if isinstance(f, (str, os.PathLike)):
         _atomic_write(f, write)
+    elif not hasattr(f, "write"):  # bytes are not a path to PyTorch either
+        raise AttributeError("expected 'f' to be string, path, or a file-like object with a 'write' attribute")
     else:
         write(f)
 
@@ -383,10 +385,17 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
             # PyTorch's error for restoring a tensor on a CUDA device it does not have
             _torch_format._location_checker(None)(str(map_location))
         _require_cpu(map_location)
-    if isinstance(f, (str, bytes, os.PathLike)):
+    elif not (map_location is None or isinstance(map_location, dict) or callable(map_location)):
+        # PyTorch calls any other map_location on each storage
+        raise TypeError(f"'{type(map_location).__name__}' object is not callable")
+    if isinstance(f, (str, os.PathLike)):
         name = repr(os.fsdecode(f))
         with open(f, "rb") as stream:
             return _load_stream(stream, name, map_location)
+    if not hasattr(f, "read"):  # bytes are not a path to PyTorch either (a stream without seek is read whole)
+        raise AttributeError(f"'{type(f).__name__}' object has no attribute 'seek'. You can only torchless.load from a "
+                             "file that is seekable. Please pre-load the data into a buffer like io.BytesIO and try "
+                             "to load from it instead.")
     stream = f if getattr(f, "seekable", lambda: False)() else io.BytesIO(f.read())
     return _load_stream(stream, "the file object", map_location)
 

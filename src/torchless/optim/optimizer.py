@@ -368,6 +368,7 @@ class Optimizer:
         Groups are matched by position and must hold as many parameters as the saved ones. Floating-point
         state is cast to its parameter's dtype (``step`` counters excepted); all tensors are copied.
         """
+        state_dict = state_dict.copy()  # PyTorch's first step: what has no copy() fails with its AttributeError
         groups = self.param_groups
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..._ops._util import unbroadcast
 from ..._tensor import _promote
+from ...autograd import grad_mode
 from ...autograd.function import Function
 from ._args import check_tensor
 from .activation import log_softmax
@@ -44,14 +45,22 @@ def _reduction(reduction, size_average=None, reduce=None):
 def _reduce(losses, reduction, denominator=None):
     if reduction == "none":
         return losses
-    total = losses.sum()
-    if reduction == "sum":
-        return total
-    denominator = losses.size if denominator is None else denominator
-    if denominator == 0:
+    # PyTorch's elementwise losses accumulate in float32 at half precision and round the reduced value once
+    # (nll_loss, weighted by a total, keeps its own accumulation).
+    half = losses.dtype == np.float16 and denominator is None
+    total = losses.sum(dtype=np.float32) if half else losses.sum()
+    if reduction != "sum":
+        denominator = losses.size if denominator is None else denominator
         with np.errstate(invalid="ignore", divide="ignore"):  # nothing to average: nan, as in PyTorch
-            return total / denominator
-    return total / denominator
+            total = total / denominator
+    return total.astype(np.float16) if half else total
+
+
+def _refuse_grad(fn, name, tensor):
+    """PyTorch's error for a tensor its node does not differentiate, when a graph would be recorded."""
+    if tensor is not None and tensor.requires_grad and grad_mode.is_grad_enabled():
+        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument '{name}'. This "
+                           "input cannot have requires_grad True.")
 
 
 def _with_class_axis(value):
@@ -260,6 +269,7 @@ def _class_targets(input, target, weight, ignore_index, reduction):
     unbatched, spatial = ndim == 1, ndim > 2
     classes = shape[0 if unbatched else 1]
     if not spatial:
+        _refuse_grad("nll_loss_forward", "weight", weight)
         if target_ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         _check_target_dtype(target)
@@ -272,6 +282,7 @@ def _class_targets(input, target, weight, ignore_index, reduction):
         expected = [shape[0]] + list(shape[2:])
         if ndim != 4 and list(target_shape[1:]) != expected[1:]:
             raise RuntimeError(f"Expected target size {expected}, got {list(target_shape)}")
+        _refuse_grad("nll_loss2d_forward", "weight", weight)
         if ndim == 4 and target_ndim != 3:
             raise RuntimeError(f"only batches of spatial targets supported (3D tensors) but got targets of dimension: "
                                f"{target_ndim}")
@@ -563,6 +574,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"({input.size()}) is deprecated. Please ensure they have the same size.")
     if weight is not None:
         weight_shape = _torch_broadcast_shapes(target.size(), weight.size())
+    _refuse_grad("binary_cross_entropy", "weight", weight)
     # The native kernel: the dtypes, each element's range, then loss *= weight in place (the input's
     # shape and dtype).
     if target.dtype != input.dtype:
@@ -625,6 +637,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _reduction(reduction, size_average, reduce)
     if target.size() != input.size():
         raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
+    _refuse_grad("binary_cross_entropy_with_logits", "weight", weight)
+    _refuse_grad("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     # PyTorch's steps: log_sigmoid(input), times (pos_weight - 1) * target + 1 in place, then the loss
     # (1 - target) * input - that built in place on (1 - target) (the target's dtype), times weight in place.
     if not input.is_floating_point():

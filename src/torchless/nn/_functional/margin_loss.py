@@ -12,11 +12,10 @@ from ... import _creation, _dtype
 from ..._ops.unary import Clamp
 from ..._tensor import _promote
 from ..._functions import where
-from ...autograd import grad_mode
 from ...autograd.function import Function
 from ._args import check_tensor
 from .activation import logsigmoid
-from .loss import _broadcast_shape, _check_in_place, _legacy_reduction, _reduce, _reduction
+from .loss import _broadcast_shape, _check_in_place, _legacy_reduction, _reduce, _reduction, _refuse_grad
 
 __all__ = ["soft_margin_loss", "margin_ranking_loss", "hinge_embedding_loss", "multi_margin_loss",
            "multilabel_soft_margin_loss"]
@@ -37,13 +36,6 @@ def clamp_min(x, minimum=0):
 
 def _scalar_name(np_dtype):
     return _dtype.from_numpy_dtype(np_dtype).scalar_name
-
-
-def _refuse_grad(fn, name, tensor):
-    """PyTorch's error for a tensor its node does not differentiate, when a graph would be recorded."""
-    if tensor is not None and tensor.requires_grad and grad_mode.is_grad_enabled():
-        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument '{name}'. This "
-                           "input cannot have requires_grad True.")
 
 
 def _apply_reduction(loss, reduction):

@@ -74,6 +74,14 @@ class Sequential(Module):
             raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
         return Sequential().extend(list(self) + list(other))
 
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
+        offset = len(self)
+        for i, module in enumerate(other):
+            self.add_module(str(i + offset), module)
+        return self
+
     def __mul__(self, times):
         """A new Sequential of these modules, ``times`` over (the same module objects, as in PyTorch)."""
         return Sequential().extend(list(self) * self._repeats(times))
@@ -180,11 +188,12 @@ class ModuleList(Module):
         return self
 
     def insert(self, index, module):
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        self.__dict__["_modules"] = OrderedDict()
-        for i, m in enumerate(modules):
-            self.add_module(str(i), m)
+        # PyTorch's shifting by names, unchecked: a negative index past the first name fails with a KeyError
+        # (after shifting), one beyond the end is stored under its own number.
+        modules = self._modules
+        for i in range(len(modules), index, -1):
+            modules[str(i)] = modules[str(i - 1)]
+        modules[str(index)] = module
 
     def pop(self, key):
         module = self[key]

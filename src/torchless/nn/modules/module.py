@@ -16,6 +16,11 @@ _global_backward_pre_hooks = OrderedDict()
 # of every layer's call.
 _backward_hooks_used = False
 
+# The state_dict key of a module's get_extra_state(), and PyTorch's error of the base class's methods.
+_EXTRA_STATE_KEY = "_extra_state"
+_UNREACHABLE = ("Reached a code path in Module.{}() that should never be called. Please file an issue at "
+                "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml to report this bug.")
+
 
 def _addindent(text, spaces):
     first, *rest = text.split("\n")
@@ -65,6 +70,9 @@ class Module:
         d["_backward_hooks"] = OrderedDict()
         d["_backward_pre_hooks"] = OrderedDict()
         d["_load_state_dict_pre_hooks"] = OrderedDict()
+        d["_load_state_dict_post_hooks"] = OrderedDict()
+        d["_state_dict_pre_hooks"] = OrderedDict()
+        d["_state_dict_hooks"] = OrderedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -264,6 +272,22 @@ class Module:
                 raise AttributeError(f"`{part}` is not an nn.Module")
         return module
 
+    def set_submodule(self, target, module, strict=False):
+        """Put ``module`` at the dotted path ``target``, whose parent must exist; with ``strict``, the path must
+        name an existing submodule."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        if hasattr(parent, name):
+            if not isinstance(getattr(parent, name), Module):
+                raise AttributeError(f"`{name}` is not an nn.Module")
+        elif strict:
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        setattr(parent, name, module)
+
     def _get_leaf(self, target):
         """(the module holding the last name of the dotted path ``target``, that name, its value)."""
         path, _, name = target.rpartition(".")
@@ -369,15 +393,26 @@ class Module:
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         """An OrderedDict of parameters and persistent buffers by dotted name (detached, sharing memory)."""
         if args:  # PyTorch's old positional form: state_dict(destination, prefix, keep_vars)
+            warnings.warn("Positional args are being deprecated, use kwargs instead. Refer to "
+                          "https://pytorch.org/docs/main/generated/torch.nn.Module.html#torch.nn.Module.state_dict"
+                          " for details.", FutureWarning, stacklevel=2)
             destination, prefix, keep_vars = (list(args) + [destination, prefix, keep_vars][len(args):])[:3]
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()  # each module's version, read back by load_state_dict
+        local_metadata = {"version": self._version}
         metadata = getattr(destination, "_metadata", None)
-        for name, module in self.named_modules(prefix=prefix.rstrip("."), remove_duplicate=False):
-            if metadata is not None:
-                metadata[name] = {"version": module._version}
-            module._save_to_state_dict(destination, f"{name}." if name else "", keep_vars)
+        if metadata is not None:
+            metadata[prefix[:-1]] = local_metadata
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
+        self._save_to_state_dict(destination, prefix, keep_vars)
+        for name, module in self._modules.items():
+            if module is not None:
+                module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        for hook in self._state_dict_hooks.values():
+            if hook(self, destination, prefix, local_metadata) is not None:
+                raise RuntimeError("state_dict post-hook must return None")
         return destination
 
     def _save_to_state_dict(self, destination, prefix, keep_vars):
@@ -388,6 +423,17 @@ class Module:
         for key, buf in self._buffers.items():
             if buf is not None and key not in self._non_persistent_buffers:
                 destination[prefix + key] = buf if keep_vars else buf.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + _EXTRA_STATE_KEY] = self.get_extra_state()
+
+    def get_extra_state(self):
+        """The extra state a subclass stores in its state_dict (under ``_extra_state``); overridden with
+        :meth:`set_extra_state`, which loads it back."""
+        raise RuntimeError(_UNREACHABLE.format("get_extra_state"))
+
+    def set_extra_state(self, state):
+        """Load the state :meth:`get_extra_state` returned; overridden with it."""
+        raise RuntimeError(_UNREACHABLE.format("set_extra_state"))
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy parameters and persistent buffers from ``state_dict``; with ``strict``, its keys must match exactly.
@@ -410,6 +456,12 @@ class Module:
             for name, child in module._modules.items():
                 if child is not None:
                     load(child, prefix + name + ".")
+            incompatible = _IncompatibleKeys(missing, unexpected)  # the hooks may edit the lists in place
+            for hook in module._load_state_dict_post_hooks.values():
+                if hook(module, incompatible) is not None:
+                    raise AssertionError("Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                                         "expected to return new values, if incompatible_keys need to be modified, "
+                                         "it should be done inplace.")
 
         with grad_mode.no_grad():
             load(self, "")
@@ -449,15 +501,32 @@ class Module:
                 errors.append(f"size mismatch for {key}: copying a param with shape {source.shape} from checkpoint, "
                               f"the shape in current model is {target.shape}.")
                 continue
-            if not assign:
-                target._data[...] = source._data
-                target._bump_version()  # PyTorch copies in place
-            elif isinstance(target, Parameter):
-                setattr(self, name, Parameter(source, requires_grad=target.requires_grad))
+            try:
+                if not assign:
+                    target._data[...] = source._data
+                    target._bump_version()  # PyTorch copies in place
+                elif isinstance(target, Parameter):
+                    if isinstance(source, Parameter):
+                        source.requires_grad_(target.requires_grad)
+                    else:
+                        source = Parameter(source, requires_grad=target.requires_grad)
+                    setattr(self, name, source)
+                else:
+                    setattr(self, name, source)
+            except Exception as error:  # noqa: BLE001 - reported with the others, as PyTorch does
+                errors.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
+                              f"{target.size()} and whose dimensions in the checkpoint are {source.size()}, an "
+                              f"exception occurred : {error.args}.")
+        extra_key = prefix + _EXTRA_STATE_KEY
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
             else:
-                setattr(self, name, source)
+                missing.append(extra_key)
+        elif extra_key in state_dict:
+            unexpected.append(extra_key)
         for key in state_dict:
-            if not key.startswith(prefix):
+            if not key.startswith(prefix) or key == extra_key:
                 continue
             head = key[len(prefix):].split(".", 1)
             if (len(head) > 1 and head[0] not in self._modules) or (len(head) == 1 and head[0] not in local):
@@ -503,6 +572,20 @@ class Module:
             if not dtype.is_floating_point:
                 raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
             self._convert(dtype)
+        return self
+
+    def type(self, dst_type):
+        """Cast every parameter and buffer, integer ones included, to ``dst_type`` (a dtype or a type name)."""
+        for module in self.modules():
+            for param in module._parameters.values():
+                if param is not None:
+                    param.data = param.data.type(dst_type)
+                    if param.grad is not None:
+                        param.grad.data = param.grad.data.type(dst_type)
+            buffers = module._buffers
+            for key, buf in buffers.items():
+                if buf is not None:
+                    buffers[key] = buf.type(dst_type)
         return self
 
     def float(self):
@@ -617,6 +700,41 @@ class Module:
             RemovableHandle: a handle whose ``remove()`` unregisters the hook.
         """
         return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def register_load_state_dict_post_hook(self, hook):
+        r"""Register a hook run after :meth:`load_state_dict` has loaded this module and its children, as
+        ``hook(module, incompatible_keys)``; it may edit ``incompatible_keys.missing_keys`` and
+        ``.unexpected_keys`` in place (what a strict load then checks) and must return None.
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        handle = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_pre_hook(self, hook):
+        r"""Register a hook run by :meth:`state_dict` before it saves this module, as
+        ``hook(module, prefix, keep_vars)``.
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        handle = RemovableHandle(self._state_dict_pre_hooks)
+        self._state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_post_hook(self, hook):
+        r"""Register a hook run by :meth:`state_dict` once this module and its children are saved, as
+        ``hook(module, state_dict, prefix, local_metadata)``; it may edit ``state_dict`` in place and must
+        return None.
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
 
     @staticmethod
     def _add_hook(hooks, with_kwargs_ids, hook, prepend, with_kwargs, *extra):

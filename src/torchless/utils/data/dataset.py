@@ -1,4 +1,5 @@
-"""Map-style and iterable datasets: Dataset, IterableDataset, TensorDataset, ConcatDataset, Subset, random_split.
+"""Map-style and iterable datasets: Dataset, IterableDataset, TensorDataset, ConcatDataset, Subset, StackDataset,
+random_split.
 
 Datasets that can serve a whole batch at once implement the private ``_get_batch(indices)``: it returns
 exactly what ``default_collate([self[i] for i in indices])`` would, or ``NotImplemented`` when it cannot
@@ -196,6 +197,53 @@ class Subset(Dataset):
         if fetch is None:
             return NotImplemented
         return fetch([self.indices[i] for i in indices])
+
+
+class StackDataset(Dataset):
+    """Datasets of one length side by side: sample i is the tuple of their samples i (``StackDataset(a, b)``),
+    or a dict of them by name (``StackDataset(image=a, label=b)``).
+
+    Args:
+        *args (Dataset): datasets whose samples form tuples.
+        **kwargs (Dataset): datasets whose samples form dicts.
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like "
+                             "input/output, but both types are given.")
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        datasets = list(args or kwargs.values())
+        self._length = len(datasets[0])
+        if any(self._length != len(dataset) for dataset in datasets):
+            raise ValueError("Size mismatch between datasets")
+        self.datasets = args or kwargs
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: dataset[index] for k, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __getitems__(self, indices):
+        """The samples at ``indices`` as a list, each dataset's part fetched by its own ``__getitems__`` if any."""
+        named = self.datasets.items() if isinstance(self.datasets, dict) else enumerate(self.datasets)
+        columns = {}
+        for key, dataset in named:
+            if callable(getattr(dataset, "__getitems__", None)):
+                items = dataset.__getitems__(indices)
+                if len(items) != len(indices):
+                    raise ValueError(f"Nested dataset's output size mismatch. Expected {len(indices)}, got "
+                                     f"{len(items)}")
+                columns[key] = items
+            else:
+                columns[key] = [dataset[i] for i in indices]
+        if isinstance(self.datasets, dict):
+            return [{k: column[j] for k, column in columns.items()} for j in range(len(indices))]
+        return [tuple(column[j] for column in columns.values()) for j in range(len(indices))]
+
+    def __len__(self):
+        return self._length
 
 
 def _fraction_lengths(total, fractions):
