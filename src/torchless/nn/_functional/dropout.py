@@ -36,17 +36,33 @@ def _keep_mask(shape, p):
 
 def _scaled_mask(shape, p, dtype):
     """1 / (1 - p) where an element is kept (probability 1 - p), 0 where it is dropped."""
-    if p == 1:
-        return np.zeros(shape, dtype)
     mask = _keep_mask(shape, p).astype(dtype)
     mask *= np.asarray(1 / (1 - p), dtype)
     return mask
 
 
-def _apply_mask(input, mask_shape, p, inplace):
+def _dropout_impl(input, p, training, inplace, leading=None, alpha=False):
+    """PyTorch's _dropout_impl. ``leading``: feature dropout, one draw per entry of the first ``leading`` axes,
+    shared along the others (None: one draw per element); ``alpha``: alpha dropout.
+
+    Without training, p or elements the input comes back as is, and p == 1 multiplies it by a zero of its own
+    dtype: both before the rank and dtype checks, so an integer or 1-D input passes there.
+    """
+    if not training or p == 0 or input.numel() == 0:
+        return input
+    if p == 1:
+        zero = Tensor._wrap(np.zeros((), input._data.dtype))
+        return input.mul_(zero) if inplace else input * zero
+    shape = input._data.shape
+    if leading is not None:
+        if len(shape) < leading:
+            raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+        shape = shape[:leading] + (1,) * (len(shape) - leading)
+    if alpha:
+        return _alpha_dropout(input, p, inplace, shape)
     if not input.is_floating_point():
         raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.scalar_name}")
-    mask = Tensor._wrap(_scaled_mask(mask_shape, p, input._data.dtype))
+    mask = Tensor._wrap(_scaled_mask(shape, p, input._data.dtype))
     return input.mul_(mask) if inplace else input * mask
 
 
@@ -57,19 +73,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """
     _check_p(p)
     check_tensor(input, "dropout")
-    if not training or p == 0:
-        return input
-    return _apply_mask(input, input._data.shape, p, inplace)
-
-
-def _feature_dropout(input, p, training, inplace):
-    """Zero whole channels: one draw per (sample, channel), broadcast over the remaining dims."""
-    if not training or p == 0:
-        return input
-    shape = input._data.shape
-    if len(shape) < 2:
-        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    return _apply_mask(input, shape[:2] + (1,) * (len(shape) - 2), p, inplace)
+    return _dropout_impl(input, p, training, inplace)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -92,7 +96,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "will change in a future release to interpret the input as one without a batch dimension, i.e. "
                       "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
                       "dropout1d instead.", stacklevel=2)
-    return _feature_dropout(input, p, training, inplace)
+    return _dropout_impl(input, p, training, inplace, 2)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
@@ -110,16 +114,12 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
                       "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
                       stacklevel=2)
     if ndim == 5:
-        return _feature_dropout(input, p, training, inplace)
+        return _dropout_impl(input, p, training, inplace, 2)
     if not inplace:
-        return _feature_dropout(input.unsqueeze(0), p, training, False).squeeze(0)
+        return _dropout_impl(input.unsqueeze(0), p, training, False, 2).squeeze(0)
     # PyTorch unsqueezes the input itself in place, masks it, and squeezes it back: one draw per
     # entry of the leading axis (per element of a 1-D input).
-    if not training or p == 0:
-        return input
-    if ndim == 0:
-        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    return _apply_mask(input, input._data.shape[:1] + (1,) * (ndim - 1), p, True)
+    return _dropout_impl(input, p, training, True, 1)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -131,27 +131,26 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
         raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {ndim}D input. Note that dropout1d "
                            "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel "
                            "dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
-    if not training or p == 0:
-        return input
-    return _apply_mask(input, input._data.shape[:-1] + (1,), p, inplace)  # one draw per channel, batched or not
+    if ndim == 2 and not inplace:  # unbatched: PyTorch masks a view with a batch axis, so the result is a new view
+        return _dropout_impl(input.unsqueeze(0), p, training, False, 2).squeeze(0)
+    return _dropout_impl(input, p, training, inplace, ndim - 1)  # one draw per channel, batched or not
 
 
 _SELU_ALPHA = 1.7580993408473766  # -SELU's saturation value, scale * alpha
 
 
-def _alpha_dropout(input, p, training, inplace, mask_shape):
+def _alpha_dropout(input, p, inplace, mask_shape):
     """Dropped elements become -alpha', then everything is mapped by x -> a x + b, which keeps zero mean and unit
     variance for standardised input: a = 1 / sqrt((alpha'^2 p + 1)(1 - p)), b = -a alpha' (1 - keep) + a alpha' p."""
-    if p == 1:
-        return input.mul_(Tensor._wrap(np.zeros((), input._data.dtype))) if inplace else \
-            input * Tensor._wrap(np.zeros((), input._data.dtype))
     dtype = input._data.dtype
     a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
     keep = _keep_mask(mask_shape, p).astype(dtype)
     shift = (keep - 1) * np.asarray(_SELU_ALPHA * a, dtype) + np.asarray(_SELU_ALPHA * a * p, dtype)
     keep *= np.asarray(a, dtype)
     if not input.is_floating_point():
-        raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.scalar_name}")
+        # PyTorch's failing product is of the shifted noise, noise - 1, which a bool input's noise promotes to int64
+        name = "Long" if input.dtype.name == "bool" else input.dtype.scalar_name
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {name}")
     scaled = input.mul_(Tensor._wrap(keep)) if inplace else input * Tensor._wrap(keep)
     return scaled.add_(Tensor._wrap(shift.astype(dtype, copy=False)))
 
@@ -164,9 +163,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """
     _check_p(p)
     check_tensor(input, "alpha_dropout")
-    if p == 0 or not training or input.numel() == 0:
-        return input
-    return _alpha_dropout(input, p, training, inplace, input._data.shape)
+    return _dropout_impl(input, p, training, inplace, alpha=True)
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
@@ -176,9 +173,4 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     """
     _check_p(p)
     check_tensor(input, "feature_alpha_dropout")
-    if p == 0 or not training or input.numel() == 0:
-        return input
-    shape = input._data.shape
-    if len(shape) < 2:
-        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    return _alpha_dropout(input, p, training, inplace, shape[:2] + (1,) * (len(shape) - 2))
+    return _dropout_impl(input, p, training, inplace, 2, alpha=True)

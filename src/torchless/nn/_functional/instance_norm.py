@@ -106,11 +106,22 @@ def _empty_instance_norm(input, weight, bias, running_mean, running_var, use_inp
     the parameters repeated over the batch, so an empty batch has no first element), then, when the
     input's statistics are used, the running statistics set to their mean over the batch, which for an
     empty batch is NaN."""
-    batch = input.size(0)
+    batch, channels = input.size(0), input.size(1)
     out = _empty_batch_norm(input, *(None if t is None else t.repeat(batch) for t in (weight, bias)))
-    if batch == 0 and use_input_stats:
+    if use_input_stats:
         for running in (running_mean, running_var):
-            if running is not None and running.is_floating_point():
+            if running is None:
+                continue
+            # the repeated statistics are viewed as (N, C) and their mean, of shape (C,), copied back
+            size = running.numel()
+            if batch and size != channels:
+                raise RuntimeError(f"shape '[{batch}, {channels}]' is invalid for input of size {batch * size}")
+            if not batch and size == 1 and channels != 1:
+                raise RuntimeError(f"output with shape [1] doesn't match the broadcast shape [{channels}]")
+            if not batch and size != channels and channels != 1:
+                raise RuntimeError(f"The size of tensor a ({size}) must match the size of tensor b ({channels}) at "
+                                   "non-singleton dimension 0")
+            if not batch and running.is_floating_point():
                 running._data[...] = np.nan
     return out
 

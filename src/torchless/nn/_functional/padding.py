@@ -113,15 +113,18 @@ def _check_output_size(shape, out_shape, padded, mode):
 def _index_pad(input, widths, padded, mode):
     shape = tuple(input.shape)
     ndim = len(shape)
-    if not (padded + 1 <= ndim <= padded + 2) or 0 in shape[-padded - 1:]:
-        raise RuntimeError(f"Expected {padded + 1}D or {padded + 2}D (batch mode) tensor with possibly 0 batch size "
-                           f"and other non-zero dimensions for input, but got: {list(shape)}")
-    if mode == "reflect":
-        _check_reflect(shape, widths, padded)
-    if mode == "circular":
+    if mode == "circular":  # slicing and copying in PyTorch: no kernel to refuse empty dimensions or bools
         _check_circular(shape, widths)
-    if mode != "circular":
+    else:
+        if 0 in shape[-padded - 1:]:
+            raise RuntimeError(f"Expected {padded + 1}D or {padded + 2}D (batch mode) tensor with possibly 0 batch "
+                               f"size and other non-zero dimensions for input, but got: {list(shape)}")
+        if mode == "reflect":
+            _check_reflect(shape, widths, padded)
         _check_output_size(shape, [n + lo + hi for n, (lo, hi) in zip(shape, widths)], padded, mode)
+        if input.dtype.name == "bool":
+            kernel = "reflection" if mode == "reflect" else "replication"
+            raise NotImplementedError(f"\"{kernel}_pad{padded}d\" not implemented for 'Bool'")
     axis_indices = [(axis, _source_positions(shape[axis], *widths[axis], mode))
                     for axis in range(ndim - padded, ndim)]
     node_name = "CopySlices" if mode == "circular" else \

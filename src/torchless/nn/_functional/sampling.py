@@ -14,6 +14,7 @@ from ..._tensor import Tensor
 from ...autograd.function import Function
 from ._args import _is_index, _tp_name
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .pooling3d import adaptive_avg_pool3d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "one_hot"]
 
@@ -97,7 +98,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if mode in ("nearest", "nearest-exact") and dim in (1, 2, 3):
         return _upsample(input, output_size, scale_factors, mode, dim)
     if mode == "area" and dim in (1, 2, 3):
-        return (adaptive_avg_pool1d, adaptive_avg_pool2d, _adaptive_avg_pool3d)[dim - 1](input, output_size)
+        # PyTorch's parser of adaptive_avg_pool*d refuses a size beyond int64, which the pooling would not see
+        output_size = _int64_list(output_size, f"adaptive_avg_pool{dim}d")
+        return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[dim - 1](input, output_size)
     if (dim, mode) in ((1, "linear"), (2, "bilinear"), (3, "trilinear"), (2, "bicubic")):
         return _upsample(input, output_size, scale_factors, mode + ("-aa" if antialias else ""), dim, align_corners)
     if dim == 2 and mode == "lanczos":
@@ -496,59 +499,6 @@ class Resample(Function):
 
     def name(self):
         return self._name
-
-
-# ---------------------------------------------------------------------------- area on 5-D input
-def _adaptive_windows(size, out, dtype):
-    """Adaptive average pooling along one axis as taps: window i spans [floor(i * size / out),
-    ceil((i + 1) * size / out)), each of its pixels weighing 1 / its length."""
-    i = np.arange(out)
-    start = (i * size) // out
-    end = -((-(i + 1) * size) // out)
-    span = int((end - start).max())
-    index = np.minimum(start[:, None] + np.arange(span), size - 1)
-    weight = np.where(np.arange(span) < (end - start)[:, None], 1 / (end - start)[:, None], 0).astype(dtype)
-    return _Taps(index, weight, size)
-
-
-def _adaptive_avg_pool3d(input, output_size):
-    """PyTorch's adaptive_avg_pool3d for the 5-D input of interpolate(mode='area')."""
-    fn = "adaptive_avg_pool3d"
-    output_size = _int64_list([operator.index(n) for n in output_size], fn)
-    if min(output_size) < 0:
-        d, h, w = output_size
-        raise RuntimeError(f"{fn}: elements of output_size must be greater than or equal to 0 but received "
-                           f"{{{d}, {h},{w}}}")
-    if output_size == [1, 1, 1]:  # a mean over the window, by PyTorch's shortcut
-        return input.mean((-1, -2, -3), keepdim=True)
-    for axis in range(1, input.dim()):
-        if input.shape[axis] == 0:
-            raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has "
-                               f"sizes {list(input.shape)} with dimension {axis} being empty")
-    if not input.is_floating_point():  # unlike the 2-D kernel, checked even for an empty output
-        raise NotImplementedError(f"\"adaptive_avg_pool3d_cpu\" not implemented for '{input.dtype.scalar_name}'")
-    dtype = np.float64 if input._data.dtype == np.float64 else np.float32
-    maps = [_adaptive_windows(n, out, dtype) if out else _EmptyAxis(n, out)
-            for n, out in zip(input.shape[2:], output_size)]
-    return Resample.apply(input, maps=maps, name="AdaptiveAvgPool3DBackward0")
-
-
-class _EmptyAxis:
-    """An axis resized to or from nothing: zeros of the new length."""
-
-    def __init__(self, size, out):
-        self.size, self.out = size, out
-
-    def _zeros(self, x, axis, length):
-        shape = list(x.shape)
-        shape[axis] = length
-        return np.zeros(shape, x.dtype)
-
-    def apply(self, x, axis):
-        return self._zeros(x, axis, self.out)
-
-    def adjoint(self, grad, axis):
-        return self._zeros(grad, axis, self.size)
 
 
 # ---------------------------------------------------------------------------- one_hot
