@@ -832,3 +832,12 @@ def test_modules_match_torch():
     (yt, it), (yl, il) = pool_t(xt[0, 0]), pool_l(xl[0, 0])
     unpool_t, unpool_l = modules_with_same_repr("MaxUnpool1d", 2)
     np.testing.assert_array_equal(unpool_l(yl, il).numpy(), unpool_t(yt, it).numpy())
+
+
+@pytest.mark.parametrize("return_indices", [False, True])
+def test_max_pool3d_of_an_empty_batch_with_gradient(return_indices):
+    x = torchless.ones(0, 1, 6, 3, 6, requires_grad=True)
+    out = torchless.nn.functional.max_pool3d(x, (3, 2, 4), return_indices=return_indices)
+    y = out[0] if return_indices else out
+    y.sum().backward()
+    assert tuple(y.shape) == (0, 1, 2, 1, 1) and tuple(x.grad.shape) == (0, 1, 6, 3, 6)

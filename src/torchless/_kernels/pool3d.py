@@ -152,7 +152,7 @@ def max_pool3d_forward_winners(x, kernel, stride, padding, dilation, ceil_mode):
     out_hw = sliced.shape[2:]
     if windows.trivial:
         return sliced.reshape((N, C, D) + out_hw), MaxPool3dWinners(planes, None, windows, (N, C))
-    y, depth_ids = _depth_scan(sliced.reshape(N * C, D, -1), windows)
+    y, depth_ids = _depth_scan(sliced.reshape(N * C, D, out_hw[0] * out_hw[1]), windows)  # (no -1: N may be 0)
     return y.reshape((N, C, windows.out) + out_hw), MaxPool3dWinners(planes, depth_ids, windows, (N, C))
 
 
