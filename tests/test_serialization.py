@@ -14,7 +14,7 @@ from hypothesis import given, strategies as st
 import torchless
 from torchless.nn import Parameter
 from torchless.serialization import CheckpointError
-from helpers import WriteOnlyStream, examples
+from helpers import WriteOnlyStream, examples, outcome
 
 
 def round_trip(obj):
@@ -240,11 +240,63 @@ def test_failed_write_leaves_old_file_intact(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["ckpt.pt"]
 
 
-def test_unsupported_object_is_a_type_error_and_writes_nothing(tmp_path):
+class WholeModel(torchless.nn.Module):
+    """A model saved whole (a module-level class, which unpickling finds again)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = torchless.nn.Linear(2, 3)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def test_whole_objects_are_pickled_and_load_only_when_not_weights_only(tmp_path):
+    path = tmp_path / "model.pt"
+    model = WholeModel()
+    optimizer = torchless.optim.SGD(model.parameters(), lr=0.1)
+    torchless.save({"model": model, "optimizer": optimizer, "epoch": 3, "array": np.arange(3)}, path)
+    with pytest.raises(pickle.UnpicklingError, match="GLOBAL test_serialization.WholeModel was not an allowed global"):
+        torchless.load(path)
+    loaded = torchless.load(path, weights_only=False)
+    assert isinstance(loaded["model"], WholeModel) and loaded["epoch"] == 3
+    np.testing.assert_array_equal(loaded["array"], np.arange(3))
+    x = torchless.ones(1, 2)
+    np.testing.assert_array_equal(loaded["model"](x).detach().numpy(), model(x).detach().numpy())
+    # one tensor, whichever pickled object refers to it
+    assert loaded["optimizer"].param_groups[0]["params"][0] is loaded["model"].fc.weight
+
+
+def test_safe_globals_allow_a_weights_only_load(tmp_path):
+    path = tmp_path / "model.pt"
+    torchless.save(WholeModel(), path)
+    with torchless.serialization.safe_globals([WholeModel, torchless.nn.Linear]):
+        assert isinstance(torchless.load(path), WholeModel)
+    assert torchless.serialization.get_safe_globals() == []
+    with pytest.raises(pickle.UnpicklingError, match="GLOBAL torchless.nn.modules.linear.Linear was not an allowed"):
+        with torchless.serialization.safe_globals([WholeModel]):
+            torchless.load(path)
+
+
+def test_weights_only_refusal_reads_as_torchs(tmp_path):
+    torch = pytest.importorskip("torch")
+
+    # a module-level class, which pickle can name
+    Net = globals()["TorchWholeModel"] = type("TorchWholeModel", (torch.nn.Linear,), {"__module__": __name__})
+    torch.save(Net(2, 3), tmp_path / "torch.pt")
+    expected = outcome(lambda: torch.load(tmp_path / "torch.pt"))
+    torchless.save(WholeModel(), tmp_path / "ours.pt")
+    ours = outcome(lambda: torchless.load(tmp_path / "ours.pt"))
+    theirs_name = f"{Net.__module__}.{Net.__qualname__}"
+    assert ours.message.replace("torchless.", "torch.") == expected.message.replace(
+        theirs_name, "test_serialization.WholeModel")
+
+
+def test_unpicklable_object_writes_nothing(tmp_path):
     path = tmp_path / "x.pt"
     torchless.save([1], path)
-    for bad in (object(), [lambda: 0], {"a": np.zeros(2)}, {1, 2}, {"f": print}, np.float32(1.0)):
-        with pytest.raises(TypeError, match="torchless.save cannot save an object of type"):
+    for bad in ([lambda: 0], {"f": lambda: 1}):
+        with pytest.raises((pickle.PicklingError, AttributeError)):
             torchless.save(bad, path)
     assert torchless.load(path) == [1]
     assert os.listdir(tmp_path) == ["x.pt"]
@@ -468,10 +520,10 @@ def test_big_endian_arrays_load_as_native():
     assert loaded.dtype == torchless.float64 and loaded.tolist() == [0, 1, 2, 3]
 
 
-def test_objects_with_a_state_dict_get_a_hint():
+def test_objects_with_a_state_dict_get_a_hint_in_torchs_format():
     optimizer = torchless.optim.SGD([Parameter(torchless.ones(1))])
-    with pytest.raises(TypeError, match=r"SGD \(save its state_dict\(\) instead\)"):
-        torchless.save(optimizer, io.BytesIO())
+    with pytest.raises(TypeError, match=r"SGD \(save its state_dict\(\) instead\) with format='torch'"):
+        torchless.save(optimizer, io.BytesIO(), format="torch")
 
 
 def test_relative_missing_directory_message(tmp_path, monkeypatch):

@@ -9,7 +9,12 @@ A NODE is JSON ``null``, ``true``/``false``, an integer, a finite float, a strin
 tagged object ``{"type": ..., ...}`` for everything JSON cannot say by itself: ``float`` (nan/inf),
 ``tuple``, ``dict`` and ``OrderedDict`` (items as ``[key NODE, value NODE]`` pairs, so that integer and
 tuple keys come back as they were), ``tensor`` and ``Parameter`` (an index into ``tensors/`` plus
-``requires_grad``), ``Size``, ``dtype`` and ``device``. Loading only ever builds these types.
+``requires_grad``), ``Size``, ``dtype`` and ``device``. A default (weights-only) load only ever builds these types.
+
+Any other object (a whole model, as ``torch.save(model, path)`` saves it) is a ``pickle`` node: an index into
+``objects/<i>.pkl``, a pickle whose tensors are references to ``tensors/``. As with PyTorch since 2.6, loading it
+needs ``weights_only=False`` (unpickling can run arbitrary code), or its classes allowed by
+:func:`add_safe_globals`.
 
 ``save(..., format="torch")`` writes PyTorch's own zip format instead, and :func:`load` reads it -- files
 written by ``torch.save`` -- through an unpickler that runs no code (see ``_torch_format``).
@@ -31,7 +36,8 @@ from . import _dtype
 from ._size import Size
 from ._tensor import Tensor, _require_cpu, device
 
-__all__ = ["save", "load", "CheckpointError"]
+__all__ = ["save", "load", "CheckpointError", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
+           "safe_globals"]
 
 FORMAT = "torchless"
 VERSION = 1
@@ -62,11 +68,12 @@ def _c_contiguous(array):
 class _Encoder:
     """Turns an object into a JSON node, collecting its tensors' arrays (each distinct tensor once)."""
 
-    def __init__(self):
+    def __init__(self, pickles=True):
         from .nn.parameter import Parameter
 
         self._parameter = Parameter
         self.arrays = []
+        self.pickles = [] if pickles else None  # whole objects (modules, ...), pickled; None: refused
         self._index_of = {}
         self._open_containers = set()
 
@@ -86,10 +93,19 @@ class _Encoder:
             return {"type": "device", "name": str(obj)}
         if isinstance(obj, (list, tuple, dict)):
             return self._encode_container(obj)
+        if self.pickles is not None:
+            return self._encode_pickled(obj)
         hint = " (save its state_dict() instead)" if callable(getattr(obj, "state_dict", None)) else ""
         raise TypeError(f"torchless.save cannot save an object of type {type(obj).__module__}."
-                        f"{type(obj).__qualname__}{hint}: only tensors, Parameters, None, bools, ints, floats, "
-                        "strings, dtypes, devices and lists, tuples and dicts of these can be saved")
+                        f"{type(obj).__qualname__}{hint} with format='torch': only tensors, Parameters, None, bools, "
+                        "ints, floats, strings, dtypes, devices and lists, tuples and dicts of these can be saved")
+
+    def _encode_pickled(self, obj):
+        """A whole object (a model, say), pickled, its tensors stored as the others are."""
+        buffer = io.BytesIO()
+        _TensorPickler(buffer, self).dump(obj)
+        self.pickles.append(buffer.getvalue())
+        return {"type": "pickle", "index": len(self.pickles) - 1}
 
     def _encode_tensor(self, tensor):
         key = id(tensor)
@@ -121,9 +137,26 @@ class _Encoder:
             self._open_containers.discard(id(obj))
 
 
-def _write_archive(stream, structure, arrays):
+class _TensorPickler(pickle.Pickler):
+    """Pickles an object with its tensors left out, as references to the archive's arrays."""
+
+    def __init__(self, stream, encoder):
+        super().__init__(stream, protocol=2)
+        self._encoder = encoder
+
+    def persistent_id(self, obj):
+        return self._encoder._encode_tensor(obj) if isinstance(obj, Tensor) else None
+
+
+def _object_path(index):
+    return f"objects/{index}.pkl"
+
+
+def _write_archive(stream, structure, arrays, pickles=()):
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         archive.writestr(_STRUCTURE, json.dumps(structure, allow_nan=False, separators=(",", ":")))
+        for index, data in enumerate(pickles):
+            archive.writestr(_object_path(index), data)
         for index, (_, array) in enumerate(arrays):
             with archive.open(_tensor_path(index), "w", force_zip64=array.nbytes > (1 << 30)) as entry:
                 np.lib.format.write_array(entry, array, allow_pickle=False)
@@ -162,13 +195,15 @@ def _atomic_write(path, write):
 
 def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_serialization=True,
          _disable_byteorder_record=False, *, format="torchless"):
-    """Save ``obj`` (tensors, Parameters, state dicts and containers of them) to ``f``.
+    """Save ``obj`` (tensors, Parameters, state dicts and containers of them, or whole objects) to ``f``.
 
     Args:
         obj: the object: tensors, Parameters, ``None``, bools, ints, floats, strings, dtypes, devices, and
             lists, tuples, dicts and OrderedDicts (keys of any of these scalar types) nesting them, e.g. a
             ``Module.state_dict()``, an ``Optimizer.state_dict()`` or a training checkpoint. A tensor
-            referenced several times is stored once and loads as one tensor.
+            referenced several times is stored once and loads as one tensor. Other objects, such as a whole
+            model, are pickled (their tensors stored as the others are): loading them takes
+            ``weights_only=False``, as in PyTorch.
         f: a path (``str`` or ``os.PathLike``), written atomically, or a binary file object.
         format (str): ``"torchless"`` (default) for torchless's own format, which never pickles, or
             ``"torch"`` for the zip format of ``torch.save`` (pickle protocol 2, storages aligned to 64
@@ -180,13 +215,14 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
     ``byteorder`` record, as in PyTorch.
 
     Raises:
-        TypeError: ``obj`` holds something else (a Module, a function, a NumPy array, ...).
+        TypeError: with ``format="torch"``, ``obj`` holds something else (a Module, a NumPy array, ...).
+        pickle.PicklingError, AttributeError: an object pickle cannot save (a lambda, a local class).
         ValueError: ``format`` is neither ``"torchless"`` nor ``"torch"``.
         RuntimeError: the directory of ``f`` does not exist.
     """
     if format not in ("torchless", "torch"):
         raise ValueError(f"format must be 'torchless' or 'torch', got {format!r}")
-    encoder = _Encoder()
+    encoder = _Encoder(pickles=format == "torchless")
     node = encoder.encode(obj)
     if format == "torch":
         from . import _torch_format  # imports this module, for CheckpointError
@@ -198,7 +234,8 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
                                         record_byte_order=not _disable_byteorder_record)
     else:
         def write(stream):
-            _write_archive(stream, {"format": FORMAT, "version": VERSION, "object": node}, encoder.arrays)
+            _write_archive(stream, {"format": FORMAT, "version": VERSION, "object": node}, encoder.arrays,
+                           encoder.pickles)
 
     if isinstance(f, (str, os.PathLike)):
         _atomic_write(f, write)
@@ -248,13 +285,15 @@ def _read_exactly(stream, buffer, name):
 
 
 class _Decoder:
-    """Rebuilds an object from a JSON node, reading each referenced tensor once."""
+    """Rebuilds an object from a JSON node, reading each referenced tensor once; pickled objects only with
+    ``weights_only`` False, or when every global they need is allowed (see :func:`add_safe_globals`)."""
 
-    def __init__(self, archive):
+    def __init__(self, archive, weights_only=True):
         from .nn.parameter import Parameter
 
         self._parameter = Parameter
         self._archive = archive
+        self._weights_only = weights_only
         self._tensors = {}
 
     def decode(self, node):
@@ -288,6 +327,9 @@ class _Decoder:
                 return device(node["name"])
             except RuntimeError:
                 raise ValueError(f"unknown device {node['name']!r}") from None
+        if kind == "pickle":
+            data = self._archive.read(_object_path(_int(node["index"])))
+            return _ObjectUnpickler(data, self, self._weights_only).load()
         raise ValueError(f"unknown node type {kind!r}")
 
     def _decode_tensor(self, node, kind):
@@ -307,6 +349,92 @@ class _Decoder:
                 tensor.requires_grad = requires_grad
             self._tensors[index] = tensor
         return self._tensors[index]
+
+
+# ---------------------------------------------------------------------------------------------- whole objects
+# What a weights-only load lets a pickled object use without add_safe_globals: the containers of a model's state
+# and torchless's own value types (tensors are not globals: they are references to the archive's arrays).
+_BASE_GLOBALS = frozenset({"collections.OrderedDict", "builtins.set", "builtins.frozenset", "builtins.slice",
+                           "torchless._dtype._by_name", "torchless.Size", "torchless.device"})
+_safe_globals = {}  # "module.name" -> the allowed object, by add_safe_globals
+
+
+def _global_name(obj):
+    return f"{obj.__module__}.{obj.__qualname__}"
+
+
+def add_safe_globals(safe_globals):
+    """Allow a weights-only :func:`load` to build objects of these classes (or call these functions): a list of
+    them, or of ``(object, "module.name")`` pairs."""
+    for entry in safe_globals:
+        obj, name = entry if isinstance(entry, tuple) else (entry, _global_name(entry))
+        _safe_globals[name] = obj
+
+
+def get_safe_globals():
+    """The objects :func:`add_safe_globals` allowed."""
+    return list(_safe_globals.values())
+
+
+def clear_safe_globals():
+    """Forget every object :func:`add_safe_globals` allowed."""
+    _safe_globals.clear()
+
+
+class safe_globals:
+    """A context manager that allows ``safe_globals`` (as :func:`add_safe_globals`) while it is entered."""
+
+    def __init__(self, safe_globals):
+        self.safe_globals = safe_globals
+
+    def __enter__(self):
+        self._before = dict(_safe_globals)
+        add_safe_globals(self.safe_globals)
+
+    def __exit__(self, *exc):
+        _safe_globals.clear()
+        _safe_globals.update(self._before)
+
+
+def _weights_only_refusal(name):
+    bold, plain = "\x1b[1m", "\x1b[0m"
+    return CheckpointError(
+        "Weights only load failed. This file can still be loaded, to do so you have two options, "
+        f"{bold}do those steps only if you trust the source of the checkpoint{plain}. \n\t(1) In PyTorch 2.6, we "
+        "changed the default value of the `weights_only` argument in `torch.load` from `False` to `True`. "
+        "Re-running `torchless.load` with `weights_only` set to `False` will likely succeed, but it can result in "
+        "arbitrary code execution. Do it only if you got the file from a trusted source.\n\t(2) Alternatively, to "
+        "load with `weights_only=True` please check the recommended steps in the following error message.\n\t"
+        f"WeightsUnpickler error: Unsupported global: GLOBAL {name} was not an allowed global by default. Please use "
+        f"`torchless.serialization.add_safe_globals([{name}])` or the `torchless.serialization.safe_globals([{name}])` "
+        "context manager to allowlist this global if you trust this class/function.\n\nCheck the documentation of "
+        "torch.load to learn more about types accepted by default with weights_only "
+        "https://pytorch.org/docs/stable/generated/torch.load.html.")
+
+
+class _ObjectUnpickler(pickle.Unpickler):
+    """Unpickles a saved whole object: its tensors come from the archive, its globals are imported only when
+    the load is not weights-only or they are allowed."""
+
+    def __init__(self, data, decoder, weights_only):
+        super().__init__(io.BytesIO(data))
+        self._decoder, self._weights_only = decoder, weights_only
+
+    def persistent_load(self, pid):
+        if not (isinstance(pid, dict) and pid.get("type") in ("tensor", "Parameter")):
+            raise ValueError(f"bad tensor reference {pid!r}")
+        return self._decoder.decode(pid)
+
+    def find_class(self, module, name):
+        if not self._weights_only:
+            return super().find_class(module, name)
+        module = "builtins" if module == "__builtin__" else module
+        qualified = f"{module}.{name}"
+        if qualified in _safe_globals:
+            return _safe_globals[qualified]
+        if qualified in _BASE_GLOBALS:
+            return super().find_class(module, name)
+        raise _weights_only_refusal(qualified)
 
 
 def _items(node):
@@ -335,7 +463,7 @@ _LEGACY_MAGIC = b"\x80\x02\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "lit
 _TORCH_UNPICKLER_OPCODES = frozenset(b"()N]}.QRabestuGJXjrKUhqMc\x80\x81\x85\x86\x87\x88\x89\x8a\x8f")
 
 
-def _load_archive(archive, name):
+def _load_archive(archive, name, weights_only=True):
     structure = archive.read(_STRUCTURE)
     try:
         document = json.loads(structure)
@@ -346,21 +474,23 @@ def _load_archive(archive, name):
     if document.get("version") != VERSION:
         raise CheckpointError(f"{name} is a torchless checkpoint of format version {document.get('version')!r}; "
                               f"this torchless reads version {VERSION}")
-    return _Decoder(archive).decode(document["object"])
+    return _Decoder(archive, weights_only).decode(document["object"])
 
 
 _CORRUPTION = (KeyError, TypeError, ValueError, IndexError, RecursionError, EOFError, NotImplementedError,
                RuntimeError, zipfile.BadZipFile, zlib.error)
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, **pickle_load_args):
+def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
     """Load an object saved by :func:`save` or by ``torch.save`` from ``f`` (a path or a binary file object).
 
     The format is detected: torchless's own, or PyTorch's zip format (``torch.save`` since PyTorch 1.6),
     whose pickle is read as ``torch.load(f, weights_only=True)`` reads it, by an unpickler that builds only
     tensors, Parameters, dtypes, devices, ``torch.Size``, numbers, strings, bytes, lists, tuples, sets, dicts
-    and OrderedDicts, and refuses every other global. Nothing from the file ever runs, so ``weights_only``
-    makes no difference. Loaded tensors own fresh memory (views of one storage become separate tensors).
+    and OrderedDicts, and refuses every other global. Whole objects that torchless.save pickled (a model)
+    load only with ``weights_only=False``, or with their classes allowed by :func:`add_safe_globals`: the
+    default (None) is a weights-only load, as in PyTorch since 2.6. Loaded tensors own fresh memory (views of
+    one storage become separate tensors).
 
     Args:
         f: a path (``str`` or ``os.PathLike``) or a binary file object.
@@ -368,7 +498,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
             device), a dict mapping saved locations (``{'cuda:0': 'cpu'}``) or a callable (taken to map
             to the CPU). With ``None``, a PyTorch checkpoint saved on another device raises as PyTorch
             does on a machine without that device.
-        pickle_module, weights_only, mmap, pickle_load_args: accepted for PyTorch compatibility; ignored.
+        weights_only: False to unpickle the whole objects of a torchless checkpoint (this can run arbitrary
+            code: only for files from a trusted source). PyTorch's pickles are always read weights-only.
+        pickle_module, mmap, pickle_load_args: accepted for PyTorch compatibility; ignored.
 
     Raises:
         CheckpointError: ``f`` is neither format (e.g. a plain pickle, PyTorch's legacy pre-1.6 format, a
@@ -391,16 +523,16 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     if isinstance(f, (str, os.PathLike)):
         name = repr(os.fsdecode(f))
         with open(f, "rb") as stream:
-            return _load_stream(stream, name, map_location)
+            return _load_stream(stream, name, map_location, weights_only is not False)
     if not hasattr(f, "read"):  # bytes are not a path to PyTorch either (a stream without seek is read whole)
         raise AttributeError(f"'{type(f).__name__}' object has no attribute 'seek'. You can only torchless.load from a "
                              "file that is seekable. Please pre-load the data into a buffer like io.BytesIO and try "
                              "to load from it instead.")
     stream = f if getattr(f, "seekable", lambda: False)() else io.BytesIO(f.read())
-    return _load_stream(stream, "the file object", map_location)
+    return _load_stream(stream, "the file object", map_location, weights_only is not False)
 
 
-def _load_stream(stream, name, map_location):
+def _load_stream(stream, name, map_location, weights_only=True):
     start = stream.tell()
     size = stream.seek(0, io.SEEK_END) - start
     stream.seek(start)
@@ -434,7 +566,7 @@ def _load_stream(stream, name, map_location):
                 raise _not_ours(name, f"a zip archive without '{_STRUCTURE}'")
             return _torch_format.read_archive(archive, folder, name, size, map_location)
         try:
-            return _load_archive(archive, name)
+            return _load_archive(archive, name, weights_only)
         except CheckpointError:
             raise
         except _CORRUPTION as error:
