@@ -381,3 +381,12 @@ def test_layers_use_a_weight_that_replaced_their_parameter(make, shape):
     y = layer(x).detach()
     bias = layer.bias.detach().reshape(1, -1, *([1] * (len(shape) - 2)))
     assert torchless.equal(y, (bias + torchless.zeros(*y.shape)))
+
+
+def test_module_compile_compiles_in_place_and_changes_nothing():
+    model = torchless.nn.Linear(2, 3)
+    x = torchless.ones(1, 2)
+    before = model(x).detach().numpy()
+    assert model.compile(mode="reduce-overhead") is None
+    np.testing.assert_array_equal(model(x).detach().numpy(), before)
+    assert list(model.state_dict()) == ["weight", "bias"]  # no _orig_mod. prefix: the module is unchanged

@@ -272,6 +272,13 @@ class Module:
                 raise AttributeError(f"`{part}` is not an nn.Module")
         return module
 
+    def compile(self, *args, **kwargs):
+        """Compile this module's forward in place (PyTorch's ``Module.compile``): torchless has no compiler, so
+        calls run as they did (see :func:`torchless.compile`); the arguments are those of torchless.compile."""
+        from ..._compile import compile as compile_function
+
+        compile_function(self, *args, **kwargs)
+
     def set_submodule(self, target, module, strict=False):
         """Put ``module`` at the dotted path ``target``, whose parent must exist; with ``strict``, the path must
         name an existing submodule."""
