@@ -467,8 +467,10 @@ def test_gradcheck_passes_correct_gradients_of_layers():
     assert torchless.autograd.gradcheck(lambda a: F.avg_pool2d(a, 2), (x,))
 
 
-def test_gradcheck_catches_a_wrong_backward():
-    class WrongGrad(torchless.autograd.Function):
+def _wrong_gradient(lib):
+    """A Function whose backward is wrong: the derivative of 2a given as 3."""
+
+    class WrongGrad(lib.autograd.Function):
         @staticmethod
         def forward(ctx, a):
             return a * 2
@@ -477,6 +479,11 @@ def test_gradcheck_catches_a_wrong_backward():
         def backward(ctx, grad):
             return grad * 3
 
+    return WrongGrad
+
+
+def test_gradcheck_catches_a_wrong_backward():
+    WrongGrad = _wrong_gradient(torchless)
     x = torchless.tensor([0.5, 1.5, -2.0], dtype=torchless.float64, requires_grad=True)
     with pytest.raises(torchless.autograd.GradcheckError, match="Jacobian mismatch for output 0 with respect to input 0"):
         torchless.autograd.gradcheck(WrongGrad.apply, (x,))
@@ -485,17 +492,8 @@ def test_gradcheck_catches_a_wrong_backward():
 
 def test_gradcheck_messages_match_torch():
     def wrong(lib):
-        class WrongGrad(lib.autograd.Function):
-            @staticmethod
-            def forward(ctx, a):
-                return a * 2
-
-            @staticmethod
-            def backward(ctx, grad):
-                return grad * 3
-
         x = lib.tensor([0.5, 1.5], dtype=lib.float64, requires_grad=True)
-        return lib.autograd.gradcheck(WrongGrad.apply, (x,))
+        return lib.autograd.gradcheck(_wrong_gradient(lib).apply, (x,))
 
     def nothing_requires_grad(lib):
         return lib.autograd.gradcheck(lambda t: t * 2, (lib.ones(2, dtype=lib.float64),))
