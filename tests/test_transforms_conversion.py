@@ -142,7 +142,7 @@ def test_pil_to_tensor_of_binary_images_and_arrays():
 
 
 def test_pil_to_tensor_errors():
-    with pytest.raises(TypeError, match=r"pic should be PIL Image. Got <class 'torchless._tensor.Tensor'>"):
+    with pytest.raises(TypeError, match=r"pic should be PIL Image. Got <class 'torchless.Tensor'>"):
         F.pil_to_tensor(torchless.zeros(1, 2, 2))
     with pytest.raises(ValueError, match="pic should be 2/3 dimensional. Got 1 dimensions."):
         F.pil_to_tensor(np.zeros(4, np.uint8))

@@ -1,11 +1,15 @@
 """Tensor factories: tensor, from_numpy, zeros, ones, full, arange, rand, randn, randint, ... and *_like."""
+import ctypes
 import math
 import numbers
+import operator
+import warnings
 
 import numpy as np
+from numpy.lib.array_utils import byte_bounds
 
 from . import _dtype, _parser_errors
-from ._tensor import Tensor, _require_cpu, _shape_arg
+from ._tensor import Tensor, _promote, _require_cpu, _shape_arg
 from .random import numpy_rng
 
 
@@ -27,7 +31,18 @@ _RANDINT_OVERLOADS = tuple(f"{bounds}, int[] size, *, {generator}{_FACTORY_KEYWO
                            for bounds in ("int high", "int low, int high") for generator in ("Generator? generator, ", ""))
 _LINSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, *, {_FACTORY_KEYWORDS}"
                             for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
+_RANDPERM_SCHEMAS = (f"int n, *, Generator? generator, {_FACTORY_KEYWORDS}", f"int n, *, {_FACTORY_KEYWORDS}")
+_ARANGE_OVERLOADS = (f"Number end, *, {_FACTORY_KEYWORDS}", f"Number start, Number end, *, {_FACTORY_KEYWORDS.removeprefix('Tensor? out=None, ')}",
+                     f"Number start, Number end, Number step=1, *, {_FACTORY_KEYWORDS}")
 _NO_SIZE = object()  # the size given as ints rather than by keyword
+
+
+def _dtype_argument(dtype, name, overloads, args):
+    """The NumPy dtype for the ``dtype`` of a call ``name(*args, dtype=dtype)`` of a factory with several
+    ``overloads``: a wrong one makes PyTorch's parser list them all."""
+    if not _dtype.is_argument(dtype):
+        _parser_errors.parse(name, overloads, tuple(args), {"dtype": dtype})
+    return _dtype.argument(dtype, name)
 
 
 def _size(size, name, keyword=_NO_SIZE, overloads=None):
@@ -45,88 +60,141 @@ def _size(size, name, keyword=_NO_SIZE, overloads=None):
     return shape
 
 
+# What PyTorch's reading of nested data takes for a sequence (PySequence_Check: a tensor or a dict is none), and
+# its limit on dimensions, which also ends its walk down a string (each character a string again).
+_SEQUENCES = (list, tuple, range, np.ndarray, str, bytes, bytearray)
+_MAX_DIMS = 128
+_STRINGS = (str, bytes)
+_PYTHON_NUMBERS = {float, int, bool}
+_INT64, _BOOL = np.dtype(np.int64), np.dtype(np.bool_)
+
+
+def _sizes(data):
+    """PyTorch's shape for nested ``data``: the lengths down the first elements, stopping at an empty sequence."""
+    sizes = []
+    while isinstance(data, _SEQUENCES):
+        length = len(data)  # a 0-d array there: "len() of unsized object", as in PyTorch
+        sizes.append(length)
+        if len(sizes) > _MAX_DIMS:
+            raise ValueError(f"too many dimensions '{type(data).__name__}'")
+        if not length:
+            break
+        data = data[0]
+    return sizes
+
+
+def _inferred_dtype(data, exotic):
+    """PyTorch's dtype for nested ``data`` (a NumPy dtype): Python floats the default dtype, ints int64, NumPy
+    values, arrays and tensors their own, promoted element by element without NumPy's value-based rules
+    (int8 beside uint8 is int16, float16 beside an int stays float16). Appends to ``exotic`` when it meets a
+    value NumPy would read otherwise than PyTorch stores it (a NumPy scalar or array, a tensor)."""
+    kind = type(data)
+    if kind is float:
+        return _dtype.get_default_dtype().numpy
+    if kind is int:
+        return _INT64
+    if kind is bool:
+        return _BOOL
+    if kind is list or kind is tuple:
+        if not data:
+            return _dtype.get_default_dtype().numpy
+        kinds = set(map(type, data))
+        if kinds <= _PYTHON_NUMBERS:  # the common case, without a call per element
+            return _dtype.get_default_dtype().numpy if float in kinds else _INT64 if int in kinds else _BOOL
+        result = None
+        for item in data:
+            item_dtype = _inferred_dtype(item, exotic)
+            result = item_dtype if result is None or result == item_dtype else _promote(result, item_dtype)
+        return result
+    if isinstance(data, _STRINGS):
+        raise TypeError(f"new(): invalid data type '{kind.__name__}'")
+    if isinstance(data, (np.generic, np.ndarray, Tensor)):
+        exotic.append(data)
+        if isinstance(data, Tensor):
+            return data._data.dtype
+        return _dtype.from_numpy_dtype(data.dtype.newbyteorder("=")).numpy  # (values read whatever their order)
+    if isinstance(data, numbers.Integral):
+        return np.dtype(np.int64)
+    if isinstance(data, numbers.Real):
+        return _dtype.get_default_dtype().numpy
+    if isinstance(data, _SEQUENCES):
+        return _inferred_dtype(list(data), exotic)
+    raise RuntimeError(f"Could not infer dtype of {kind.__name__}")
+
+
+def _store_check(np_dtype):
+    """What PyTorch does with each number it stores into a tensor of ``np_dtype``: a float target takes anything
+    with ``__float__``, an integer one a Python float or anything with ``__index__`` (not NumPy's bools, float32s
+    or float arrays, nor float tensors), a bool one NumPy's bools too."""
+    if np_dtype.kind == "f":
+        def check(value):
+            if not hasattr(type(value), "__float__") and not hasattr(type(value), "__index__"):
+                raise TypeError(f"must be real number, not {type(value).__name__}")
+            float(value)
+    else:
+        taken = (float, np.bool_) if np_dtype.kind == "b" else float
+
+        def check(value):
+            if not isinstance(value, taken):
+                operator.index(value)
+    return check
+
+
+def _check_store(data, sizes, dim, check):
+    """Walk ``data`` as PyTorch stores it, raising its first error (row-major order)."""
+    if dim == len(sizes):
+        check(data)
+        return
+    try:
+        items = data if type(data) is list or type(data) is tuple else list(iter(data))
+    except TypeError:
+        raise TypeError("not a sequence") from None
+    if len(items) != sizes[dim]:
+        raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(items)})")
+    for item in items:
+        _check_store(item, sizes, dim + 1, check)
+
+
 def _plain(data):
-    """Nested sequences with tensors inside turned into plain numbers and arrays."""
+    """Nested sequences with the tensors inside turned into arrays."""
     if isinstance(data, Tensor):
-        if data._data.size != 1 and data._data.ndim:
-            raise ValueError("only one element tensors can be converted to Python scalars")
         return data._data
     if isinstance(data, (list, tuple)):
         return [_plain(d) for d in data]
     return data
 
 
-def _holds_float64(data):
-    """True when a nested sequence holds a float64 NumPy value or tensor (PyTorch then infers float64)."""
-    if isinstance(data, (list, tuple)):
-        return any(_holds_float64(d) for d in data)
-    if isinstance(data, Tensor):
-        data = data._data
-    return isinstance(data, (np.ndarray, np.generic)) and data.dtype == np.float64
-
-
-def _structure_error(data):
-    """PyTorch's exception for a nested sequence NumPy cannot turn into a numeric array."""
-    def shape_of(d):
-        return [len(d)] + shape_of(d[0]) if isinstance(d, (list, tuple)) and len(d) else \
-            ([0] if isinstance(d, (list, tuple)) else [])
-
-    expected = shape_of(data)
-
-    def walk(d, depth):
-        if isinstance(d, (list, tuple)):
-            if depth >= len(expected):
-                return TypeError(f"'{type(d).__name__}' object cannot be interpreted as an integer")
-            if len(d) != expected[depth]:
-                return ValueError(f"expected sequence of length {expected[depth]} at dim {depth} (got {len(d)})")
-            for item in d:
-                error = walk(item, depth + 1)
-                if error is not None:
-                    return error
-            return None
-        if depth < len(expected):
-            return TypeError("not a sequence")
-        if isinstance(d, str):
-            return TypeError(f"new(): invalid data type '{type(d).__name__}'")
-        if not isinstance(d, (numbers.Number, np.generic, np.ndarray)):
-            return RuntimeError(f"Could not infer dtype of {type(d).__name__}")
-        return None
-
-    return walk(data, 0) or TypeError(f"new(): invalid data type '{type(data).__name__}'")
-
-
-def _holds_float(data):
-    """True when a nested sequence (as ``_plain`` gives it) holds a float; the search stops at the first one."""
-    if isinstance(data, list):
-        return any(_holds_float(d) for d in data)
-    return isinstance(data, (float, np.floating)) or isinstance(data, np.ndarray) and data.dtype.kind == "f"
-
-
 def _sequence_array(data, np_dtype):
     """An array of the numbers in ``data`` (a nested sequence, maybe of tensors, or a Python number) for a tensor
     of ``np_dtype`` (None: inferred). PyTorch reads a Python int as int64 unless the tensor is floating or bool:
     NumPy takes larger ints as uint64, objects, or floats beside negative ones."""
-    plain = _plain(data)
+    if isinstance(data, _STRINGS):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    sizes = _sizes(data)
+    exotic = []
+    inferred = _inferred_dtype(data, exotic)
+    target = inferred if np_dtype is None else np_dtype
+    if not math.prod(sizes):  # PyTorch stores nothing, so looks no further than the first elements
+        return np.zeros(sizes, target)
+    if exotic:
+        _check_store(data, sizes, 0, _store_check(target))
+    plain = _plain(data) if any(isinstance(e, Tensor) for e in exotic) else data
     try:
         array = np.array(plain)
     except (ValueError, TypeError):
-        raise _structure_error(plain) from None
-    if array.dtype == object:
-        if not all(isinstance(x, numbers.Number) for x in array.flat):
-            raise _structure_error(plain)
-    elif array.dtype.kind not in "fiub":
-        raise _structure_error(plain)
-    if (np_dtype is None or np_dtype.kind in "iu") and (array.dtype == np.uint64 or array.dtype.kind in "fO"
-                                                       and array.size and not _holds_float(plain)):
+        array = None
+    if array is None or array.shape != tuple(sizes) or array.dtype.kind not in "fiubO":
+        _check_store(data, sizes, 0, _store_check(target))
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if array.dtype == object and not all(isinstance(x, numbers.Number) for x in array.flat):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if target.kind in "iu" and (array.dtype == np.uint64 or array.dtype.kind in "fO" and inferred.kind != "f"):
         raise ValueError("Overflow when unpacking long long")
     if array.dtype == object:  # ints beyond 64 bits become floats (10**400: OverflowError, as in PyTorch)
         array = array.astype(np.bool_ if np_dtype == np.bool_ else np.float64)
     if np_dtype is None:
-        if array.dtype.kind == "f" and not _holds_float64(data):
-            with np.errstate(over="ignore"):  # inf, silently as in PyTorch
-                return array.astype(_dtype.get_default_dtype().numpy)
-        if array.dtype.kind in "iu":
-            return array.astype(np.int64)
+        with np.errstate(over="ignore"):  # beyond float16 or float32: inf, silently as in PyTorch
+            return array.astype(inferred, copy=False)
     return array
 
 
@@ -147,18 +215,21 @@ _NEGATIVE_STRIDES = ("At least one stride in the given numpy array is negative, 
 
 
 def _check_numpy_array(array, np_dtype=None):
-    """PyTorch's errors for an array it cannot take: a dtype it lacks (with a target ``np_dtype``, only a
-    non-numeric one), negative strides."""
+    """PyTorch's errors for an array it cannot take: another byte order than the machine's, a dtype it lacks
+    (with a target ``np_dtype``, only a non-numeric one), negative strides."""
+    if not array.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. Conversion between "
+                         "byte orders is currently not supported.")
     if np_dtype is None or array.dtype == object:
         _dtype.from_numpy_dtype(array.dtype)
     if any(stride < 0 for stride in array.strides):
         raise ValueError(_NEGATIVE_STRIDES)
 
 
-def _infer_array(data, dtype):
+def _infer_array(data, dtype, function):
     """An array for ``data`` with PyTorch's dtype inference: Python floats become the default float dtype. Numbers
     given one by one (not as an array or a tensor) are range-checked for an integer ``dtype``."""
-    np_dtype = None if dtype is None else _dtype.to_numpy_dtype(dtype)
+    np_dtype = None if dtype is None else _dtype.argument(dtype, function)
     if isinstance(data, Tensor):
         array = data._data
     elif isinstance(data, np.ndarray):
@@ -179,48 +250,86 @@ def _infer_array(data, dtype):
     return array
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def _copy_construct_warning(caller):
+    warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                  f"sourceTensor.detach().clone().requires_grad_(True), rather than {caller}(sourceTensor).",
+                  UserWarning, stacklevel=3)
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (a number, nested sequence, array or tensor).
 
     Python floats give the default dtype (float32), Python ints int64, bools bool; NumPy arrays keep theirs.
     """
-    array = _infer_array(data, dtype)
+    if isinstance(data, Tensor):
+        _copy_construct_warning("torchless.tensor")
+    array = _infer_array(data, dtype, "tensor")
     return _finish(np.array(array, copy=True), requires_grad, device)
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data, *, dtype=None, device=None):
     """A tensor sharing memory with ``data`` where possible (arrays, tensors of the same dtype)."""
     if isinstance(data, Tensor) and (dtype is None or dtype == data.dtype):
         return data
-    return _finish(_infer_array(data, dtype), device_arg=device)
+    return _finish(_infer_array(data, dtype, "as_tensor"), device_arg=device)
+
+
+_warned_read_only = False  # PyTorch warns of the first read-only array only
 
 
 def from_numpy(ndarray):
     """A tensor sharing memory with a NumPy array (changes to one show in the other)."""
+    global _warned_read_only
     if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+        raise TypeError(f"expected np.ndarray (got {_type_name(ndarray)})")
     _check_numpy_array(ndarray)
+    if not ndarray.flags.writeable:
+        if not _warned_read_only:
+            _warned_read_only = True
+            warnings.warn("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
+                          "This means writing to this tensor will result in undefined behavior. You may want to copy "
+                          "the array to protect its data or make it writable before converting it to a tensor. This "
+                          "type of warning will be suppressed for the rest of this program.", UserWarning,
+                          stacklevel=2)
+        ndarray = _writable_alias(ndarray)
     return Tensor._wrap(ndarray)
 
 
-def _filled(shape, value, dtype, requires_grad, device_arg):
-    np_dtype = _dtype.to_numpy_dtype(dtype) if dtype is not None else _dtype.get_default_dtype().numpy
+def _writable_alias(array):
+    """A writable array over the memory of read-only ``array``: PyTorch writes through it (as into any memory it
+    is given), where NumPy refuses even a writable view of it."""
+    alias = array.view()
+    try:
+        alias.flags.writeable = True
+        return alias
+    except ValueError:  # the memory's owner is read-only too
+        pass
+    if not array.size:
+        return np.zeros(array.shape, array.dtype)
+    low, high = byte_bounds(array)
+    memory = (ctypes.c_char * (high - low)).from_address(low)
+    memory.owner = array  # kept alive as long as the alias is
+    return np.ndarray(array.shape, array.dtype, buffer=memory, offset=array.ctypes.data - low, strides=array.strides)
+
+
+def _filled(shape, value, dtype, requires_grad, device_arg, function):
+    np_dtype = _dtype.argument(dtype, function) if dtype is not None else _dtype.get_default_dtype().numpy
     return _finish(np.full(shape, _dtype.fill_value(value, np_dtype), np_dtype), requires_grad, device_arg)
 
 
 def zeros(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """A tensor of zeros of shape ``size`` (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
-    return _filled(_size(size_args, "zeros", size), 0, dtype, requires_grad, device)
+    return _filled(_size(size_args, "zeros", size), 0, dtype, requires_grad, device, "zeros")
 
 
 def ones(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """A tensor of ones of shape ``size``."""
-    return _filled(_size(size_args, "ones", size), 1, dtype, requires_grad, device)
+    return _filled(_size(size_args, "ones", size), 1, dtype, requires_grad, device, "ones")
 
 
 def empty(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
     """Like PyTorch's uninitialised tensor, but zeroed so results never depend on stale memory."""
-    return _filled(_size(size_args, "empty", size), 0, dtype, requires_grad, device)
+    return _filled(_size(size_args, "empty", size), 0, dtype, requires_grad, device, "empty")
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False, out=None, layout=None):
@@ -236,7 +345,7 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False, out=Non
             dtype = _dtype.bool
         elif isinstance(fill_value, numbers.Integral):
             dtype = _dtype.int64
-    return _filled(_size((size,), "full"), fill_value, dtype, requires_grad, device)
+    return _filled(_size((size,), "full"), fill_value, dtype, requires_grad, device, "full")
 
 
 def _like(input, dtype):
@@ -244,23 +353,24 @@ def _like(input, dtype):
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled(input.shape, 0, _like(input, dtype), requires_grad, device)
+    return _filled(input.shape, 0, _like(input, dtype), requires_grad, device, "zeros_like")
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled(input.shape, 1, _like(input, dtype), requires_grad, device)
+    return _filled(input.shape, 1, _like(input, dtype), requires_grad, device, "ones_like")
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled(input.shape, 0, _like(input, dtype), requires_grad, device)
+    return _filled(input.shape, 0, _like(input, dtype), requires_grad, device, "empty_like")
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled(input.shape, fill_value, _like(input, dtype), requires_grad, device)
+    return _filled(input.shape, fill_value, _like(input, dtype), requires_grad, device, "full_like")
 
 
-def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg):
-    np_dtype = _dtype.to_numpy_dtype(dtype if dtype is not None else _dtype.get_default_dtype())
+def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, function, args):
+    np_dtype = _dtype_argument(dtype, function, _RANDOM_OVERLOADS, args) if dtype is not None else \
+        _dtype.get_default_dtype().numpy
     if np_dtype.kind != "f":
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
     array = draw(shape, np_dtype if np_dtype in (np.float32, np.float64) else np.float64).astype(np_dtype, copy=False)
@@ -271,14 +381,14 @@ def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, req
     """Uniform random numbers on [0, 1), drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     rng = numpy_rng(generator)
     return _random_float(lambda s, d: rng.random(s, dtype=d), _size(size_args, "rand", size, _RANDOM_OVERLOADS), dtype, "check_uniform_bounds",
-                         requires_grad, device)
+                         requires_grad, device, "rand", size_args)
 
 
 def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """Standard normal random numbers, drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     rng = numpy_rng(generator)
     return _random_float(lambda s, d: rng.standard_normal(s, dtype=d), _size(size_args, "randn", size, _RANDOM_OVERLOADS), dtype,
-                         "normal_kernel_cpu", requires_grad, device)
+                         "normal_kernel_cpu", requires_grad, device, "randn", size_args)
 
 
 def rand_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
@@ -302,7 +412,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     array = numpy_rng(generator).integers(low, high, _size(given, "randint", overloads=_RANDINT_OVERLOADS), dtype=np.int64)
-    return _finish(array.astype(_dtype.to_numpy_dtype(dtype or _dtype.int64), copy=False), requires_grad, device)
+    return _finish(array.astype(_dtype_argument(dtype or _dtype.int64, "randint", _RANDINT_OVERLOADS, given), copy=False), requires_grad, device)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, generator=None, requires_grad=False, device=None):
@@ -356,6 +466,8 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     """A random permutation of 0 .. n-1."""
     keywords = {name: value for name, value in (("generator", generator), ("dtype", dtype), ("device", device))
                 if value is not None}
+    if dtype is not None:
+        _dtype_argument(dtype, "randperm", _RANDPERM_SCHEMAS, (n,))
     n = _randperm_n(n, keywords)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
@@ -365,13 +477,14 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
     """Values from ``start`` up to (not including) ``end`` in steps of ``step``; int64 unless a bound is a float."""
+    given = (start,) if end is None else (start, end) if step == 1 else (start, end, step)
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if dtype is None:
         floating = any(isinstance(v, float) for v in values)
         dtype = _dtype.get_default_dtype() if floating else _dtype.int64
-    np_dtype = _dtype.to_numpy_dtype(dtype)
+    np_dtype = _dtype_argument(dtype, "arange", _ARANGE_OVERLOADS, given)
     if np_dtype.kind == "b":
         raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     if values[2] == 0 or values[2] != values[2]:  # a NaN step is as unusable as 0, and PyTorch says so
@@ -418,7 +531,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
         steps = _parser_errors.parse("linspace", _LINSPACE_OVERLOADS, (start, end, steps))["steps"]
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    np_dtype = _dtype.to_numpy_dtype(dtype if dtype is not None else _dtype.get_default_dtype())
+    np_dtype = _dtype_argument(dtype, "linspace", _LINSPACE_OVERLOADS, (start, end, steps)) if dtype is not None else _dtype.get_default_dtype().numpy
     if np_dtype.kind == "b" and steps > 1:  # PyTorch has no bool kernel, but fills 0 or 1 values without it
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     if np_dtype.kind not in "iu":
@@ -441,5 +554,5 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     for name, size in (("n", n), ("m", m)):
         if size is not None and size < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {size}")
-    np_dtype = _dtype.to_numpy_dtype(dtype if dtype is not None else _dtype.get_default_dtype())
+    np_dtype = _dtype_argument(dtype, "eye", _EYE_OVERLOADS, (n,) if m is None else (n, m)) if dtype is not None else _dtype.get_default_dtype().numpy
     return _finish(np.eye(n, m, dtype=np_dtype), requires_grad, device)

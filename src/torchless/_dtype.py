@@ -59,16 +59,30 @@ def from_numpy_dtype(np_dtype):
 
 
 def to_numpy_dtype(d):
-    """Accept a torchless dtype, a NumPy dtype or a Python type; return the NumPy dtype."""
+    """Accept a torchless dtype, a NumPy dtype or a Python type (float is float64, as in PyTorch's parser); return
+    the NumPy dtype."""
     if isinstance(d, dtype):
         return d.numpy
     if d is builtins_float:
-        return _default_float.numpy
+        return np.dtype(np.float64)
     if d is builtins_int:
         return np.dtype(np.int64)
     if d is builtins_bool:
         return np.dtype(np.bool_)
     return from_numpy_dtype(d).numpy
+
+
+def is_argument(d):
+    """Whether PyTorch's parser takes ``d`` as a dtype."""
+    return isinstance(d, dtype) or d is builtins_float or d is builtins_int or d is builtins_bool
+
+
+def argument(d, function):
+    """The NumPy dtype for a factory's ``dtype`` argument: a dtype or Python's float, int or bool (float64, int64,
+    bool); PyTorch's parser refuses anything else, NumPy dtypes and names too."""
+    if is_argument(d):
+        return to_numpy_dtype(d)
+    raise TypeError(f"{function}(): argument 'dtype' must be torchless.dtype, not {type(d).__name__}")
 
 
 def from_tensor_type_name(name):

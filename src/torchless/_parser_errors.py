@@ -187,7 +187,7 @@ class _SchemaParam:
 
     def check(self, value):
         """PyTorch's quick type check: (accepted, index of the rejected element of a sequence or None)."""
-        from ._dtype import dtype
+        from ._dtype import is_argument as is_dtype_argument
         from ._tensor import Tensor
         from .nn._functional._args import _is_index
 
@@ -206,7 +206,7 @@ class _SchemaParam:
         if self.kind == "bool":
             return isinstance(value, (bool, np.bool_)), None
         if self.kind == "dtype":
-            return isinstance(value, dtype), None
+            return is_dtype_argument(value), None
         return False, None
 
     def type_name(self):

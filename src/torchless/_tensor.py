@@ -2245,10 +2245,11 @@ class Tensor:
         self._data = memory.copy()
         return memory
 
-    def _rebind(self, result, memory=None):
+    def _rebind(self, result, memory=None, fills=False):
         """Make this tensor the result of a recorded in-place op (the graph keeps the old value). ``memory``: from
         _shared_memory, the values are written into it, which its other views see, as the base of a view does
-        (through a CopySlices node)."""
+        (through a CopySlices node). ``fills``: the op writes one value wherever it writes (see _writable_data),
+        so may go into an expanded view, whose base's gradient PyTorch then refuses (only) in backward."""
         if memory is None:
             self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, result._requires_grad
             self._bump_version()
@@ -2257,19 +2258,23 @@ class Tensor:
             return self
         base = self._view_base
         positions = None
+        overlapping = False
         if base is not None:
             positions = indexing.view_positions(base._data, memory)
             if positions is None:
-                if _has_internal_overlap(memory):
+                overlapping = _has_internal_overlap(memory)
+                if overlapping and not self._fill_overlapping(fills):
                     raise RuntimeError(_INTERNAL_OVERLAP)
+                positions = indexing.view_positions(base._data, memory, repeats=overlapping)
+            if positions is None:
                 raise NotImplementedError("in-place operation, while recording gradients, on a view whose elements "
                                           "are not all distinct elements of its base (an expanded or overlapping "
                                           "view, or one of another dtype)")
         self._data = memory
-        memory[...] = result._data
+        (self._writable_data(True) if overlapping else memory)[...] = result._data
         self.grad_fn, self._requires_grad = result.grad_fn, result._requires_grad
         if base is not None:
-            scattered = indexing.ViewScatter.apply(base, result, positions=positions)
+            scattered = indexing.ViewScatter.apply(base, result, positions=positions, overlapping=overlapping)
             base.grad_fn, base._requires_grad = scattered.grad_fn, scattered._requires_grad
         self._bump_version()
         if result.grad_fn is not None and result.grad_fn._saves_tensors:
@@ -2291,21 +2296,31 @@ class Tensor:
     def _writable_data(self, fills=False, target=None):
         """Called as NumPy refuses a write into ``self._data`` (``target``, part of it, if given): PyTorch's error
         where the memory written holds one element in several places, unless the op only ``fills`` it with one
-        value; else a writable view of the memory (an expanded array is read-only in NumPy, and PyTorch writes
+        value (True, or the name of an op PyTorch warns of doing so, masked_fill_); else a writable view of the memory (an expanded array is read-only in NumPy, and PyTorch writes
         through such views). Another ValueError than read-only memory is raised again."""
         data = self._data
         if data.flags.writeable:
             raise  # noqa: PLE0704 - the caller's ValueError, which has another cause
-        if not fills and _has_internal_overlap(data if target is None else target):
+        if _has_internal_overlap(data if target is None else target) and not self._fill_overlapping(fills):
             raise RuntimeError(_INTERNAL_OVERLAP) from None
         writable = data.view()
         writable.flags.writeable = True
         return writable
 
-    def _inplace(self, compute, other=None, cpp_type_names=False):
+    @staticmethod
+    def _fill_overlapping(fills):
+        """Whether an op that ``fills`` (see _writable_data) may write into memory holding an element in several
+        places, with PyTorch's warning for those it deprecates that for."""
+        if isinstance(fills, str):
+            warnings.warn(f"Use of {fills} on expanded tensors is deprecated. Please clone() the tensor before "
+                          "performing this operation. This also applies to advanced indexing e.g. tensor[mask] = "
+                          "scalar", UserWarning, stacklevel=5)
+        return bool(fills)
+
+    def _inplace(self, compute, other=None, cpp_type_names=False, fills=False):
         """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise.
         ``other``: an operand (or a list of them) whose requiring grad makes the op recorded. ``cpp_type_names``:
-        PyTorch's cast error names the tensor's C++ element type (``long int``)."""
+        PyTorch's cast error names the tensor's C++ element type (``long int``). ``fills``: see _writable_data."""
         others = other if isinstance(other, (list, tuple)) else (other,)
         recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
         memory = None
@@ -2329,11 +2344,11 @@ class Tensor:
             raise RuntimeError(f"result type {_dtype.from_numpy_dtype(out.dtype).scalar_name} can't be cast "
                                f"to the desired output type {target}")
         if recorded:
-            return self._rebind(result._cast(self._data.dtype), memory)
+            return self._rebind(result._cast(self._data.dtype), memory, fills)
         try:
             self._data[...] = out
         except ValueError:
-            self._writable_data()[...] = out
+            self._writable_data(fills)[...] = out
         self._bump_version()
         return self
 
@@ -2358,6 +2373,14 @@ class Tensor:
     def clip_(self, min=None, max=None):
         return self._clamp_inplace(min, max, "clip_")
 
+    def clamp_min_(self, min):
+        _check_bound(min, "clamp_min_", "min")
+        return self._clamp_inplace(min, None, "clamp_min_")
+
+    def clamp_max_(self, max):
+        _check_bound(max, "clamp_max_", "max")
+        return self._clamp_inplace(None, max, "clamp_max_")
+
     def _clamp_inplace(self, min, max, name):
         min, max = _clamp_bounds(min, max, name)
         return self._inplace(lambda t: t.clamp(min, max),
@@ -2379,7 +2402,7 @@ class Tensor:
         return self._inplace(lambda t: t.abs())
 
     def masked_fill_(self, mask, value):
-        return self._inplace(lambda t: t.masked_fill(mask, value), value)
+        return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
 
     def lerp_(self, end, weight):
         return self._inplace(lambda t: t + weight * (end - t), end)
@@ -2417,7 +2440,7 @@ class Tensor:
             finally:
                 if memory is not None:
                     self._data = memory
-            return self._rebind(result, memory)
+            return self._rebind(result, memory, fills=np.ndim(values) == 0)
         try:
             self._data[...] = values
         except ValueError:  # a value filled in (zero_, fill_) may go where elements share memory, random ones not
@@ -2488,8 +2511,11 @@ class Tensor:
 
     # ------------------------------------------------------------------ factories from a tensor
     def new_tensor(self, data, dtype=None, requires_grad=False):
-        from ._creation import tensor
+        from ._creation import _copy_construct_warning, tensor
 
+        if isinstance(data, Tensor):
+            _copy_construct_warning("tensor.new_tensor")
+            data = data._data
         return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_zeros(self, *size, dtype=None, requires_grad=False):

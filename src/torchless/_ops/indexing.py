@@ -205,10 +205,10 @@ class Scatter(Function):
         return "ScatterBackward0" if self.has_src else "ScatterBackward1"
 
 
-def view_positions(base, view):
+def view_positions(base, view, repeats=False):
     """The flat (C-order) position in ``base`` of each element of ``view``, an array sharing its memory; None when
     some element of ``view`` is not one of ``base``'s (or ``base`` repeats a memory location, or the dtypes
-    differ)."""
+    differ), or, unless ``repeats``, when elements of ``view`` share one (expanded)."""
     if view.dtype != base.dtype:
         return None
 
@@ -239,7 +239,7 @@ def view_positions(base, view):
         if not (ordered[found] == view_address).all():
             return None
         positions = order[found]
-    if np.unique(positions).size != positions.size:
+    if not repeats and np.unique(positions).size != positions.size:
         return None  # a view whose elements overlap (expanded, or unfolded windows)
     return positions.astype(np.intp, copy=False)
 
@@ -249,11 +249,15 @@ class ViewScatter(Function):
     the view, and into the in-place op's result (``value``) inside it. The values are already written (through the
     view's shared memory): forward returns the base's array as it is."""
 
-    def forward(self, a, value, positions=None):
-        self.positions = positions
+    def forward(self, a, value, positions=None, overlapping=False):
+        self.positions, self.overlapping = positions, overlapping
         return a
 
     def backward(self, grad):
+        if self.overlapping:  # written through an expanded view: PyTorch computes the forward, refuses this
+            from .._tensor import _INTERNAL_OVERLAP
+
+            raise RuntimeError(_INTERNAL_OVERLAP)
         ga = gv = None
         if self.needs_input_grad[0]:
             ga = np.array(grad, copy=True, order="C")

@@ -620,13 +620,15 @@ _METHODS.update({f.__name__: f for f in (
 # in-place forms: the op's result written back (checked and recorded by Tensor._inplace)
 _INPLACE = (_SMOOTH_METHODS + "logit sgn atan2 hypot copysign xlogy addmm addbmm baddbmm addmv addr addcmul addcdiv "
             "cumprod index_add index_copy index_fill masked_scatter sign trunc frac fix log10 log2 log1p expm1 "
-            "rsqrt reciprocal sin cos tanh sigmoid log floor ceil round fmod remainder square".split())
+            "rsqrt reciprocal sin cos tanh sigmoid log floor ceil round fmod remainder square nan_to_num".split())
 
 
 def _inplace_method(name):
+    fills = f"{name}_" if name == "index_fill" else False  # may write into an expanded tensor, as masked_fill_
+
     def method(self, *args, **kwargs):
         tensors = [a for a in args if isinstance(a, Tensor)] + [v for v in kwargs.values() if isinstance(v, Tensor)]
-        return self._inplace(lambda t: getattr(t, name)(*args, **kwargs), tensors)
+        return self._inplace(lambda t: getattr(t, name)(*args, **kwargs), tensors, fills=fills)
 
     method.__name__ = name + "_"
     method.__doc__ = f"In-place ``{name}``."
