@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import assert_same_outcome, finite_difference_check, outcome
+from helpers import Raised, assert_same_outcome, finite_difference_check, outcome
 
 torch = pytest.importorskip("torch")
 
@@ -188,3 +188,65 @@ def test_in_place_gradients_by_finite_differences(op):
     array = np.random.default_rng(0).normal(size=(3, 4))
     finite_difference_check(fn, [array])
 
+
+
+# ---------------------------------------------------------------------------- select, logspace, to(python type)
+@pytest.mark.parametrize("args", [(0, 1), (1, -1), (0, 5), (0, -4), (2, 0), (-3, 0), (0, 1.0)])
+def test_select_matches_torch(args):
+    def run(lib):
+        x = lib.arange(12.0).reshape(3, 4).requires_grad_()
+        y = x.select(*args)
+        (y * lib.arange(1.0, y.numel() + 1)).sum().backward()
+        return y, x.grad, lib.select(x, *args), y.grad_fn.name()
+
+    theirs, ours = outcome(lambda: run(torch)), outcome(lambda: run(torchless))
+    if isinstance(theirs, Raised):
+        assert ours == (theirs.type, theirs.message), ours
+        return
+    for a, b in zip(ours[:3], theirs[:3]):
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    assert ours[3] == theirs[3]
+
+
+def test_select_of_a_0d_tensor_matches_torch():
+    assert outcome(lambda: torchless.tensor(1.0).select(0, 0)) == outcome(lambda: torch.tensor(1.0).select(0, 0))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int32", "uint8"])
+def test_logspace_matches_torch_bit_for_bit(dtype):
+    rng = np.random.default_rng(5)
+    for case in range(60):
+        start, end = rng.uniform(-3, 3, 2)
+        if case % 3 == 0:
+            start, end = int(abs(start) * 2), int(abs(end) * 2)
+        steps, base = int(rng.integers(0, 12)), float(rng.choice([10.0, 2.0, 2.5, 0.5, 3.3, -2.0]))
+        theirs = outcome(lambda: torch.logspace(start, end, steps, base=base, dtype=getattr(torch, dtype)).numpy())
+        ours = outcome(lambda: torchless.logspace(start, end, steps, base=base, dtype=getattr(torchless, dtype)).numpy())
+        if isinstance(theirs, Raised):
+            assert ours == theirs, (start, end, steps, base)
+        else:
+            np.testing.assert_array_equal(ours, theirs, err_msg=str((start, end, steps, base)))
+
+
+def test_logspace_default_dtype_and_values():
+    np.testing.assert_array_equal(torchless.logspace(0, 2, 3).numpy(), np.array([1, 10, 100], np.float32))
+    assert torchless.logspace(0, 1, 2, base=2).dtype == torchless.float32
+
+
+@pytest.mark.parametrize("python_type", [float, int, bool])
+def test_to_python_type_matches_torch(python_type):
+    assert torchless.zeros(2).to(python_type).dtype.name == str(torch.zeros(2).to(python_type).dtype).split(".")[1]
+    assert torchless.zeros(2).to(dtype=python_type).dtype.name == str(torch.zeros(2).to(dtype=python_type).dtype).split(".")[1]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_float_linspace_matches_torch_bit_for_bit(dtype):
+    rng = np.random.default_rng(3)
+    for case in range(200):
+        start, end = rng.uniform(-5, 5, 2)
+        if case % 2:
+            start, end = round(start, 1), round(end, 1)
+        steps = int(rng.integers(0, 40))
+        np.testing.assert_array_equal(
+            torchless.linspace(start, end, steps, dtype=getattr(torchless, dtype)).numpy(),
+            torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).numpy(), err_msg=str((start, end, steps)))

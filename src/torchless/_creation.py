@@ -31,6 +31,8 @@ _RANDINT_OVERLOADS = tuple(f"{bounds}, int[] size, *, {generator}{_FACTORY_KEYWO
                            for bounds in ("int high", "int low, int high") for generator in ("Generator? generator, ", ""))
 _LINSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, *, {_FACTORY_KEYWORDS}"
                             for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
+_LOGSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, double base=10.0, *, {_FACTORY_KEYWORDS}"
+                            for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
 _RANDPERM_SCHEMAS = (f"int n, *, Generator? generator, {_FACTORY_KEYWORDS}", f"int n, *, {_FACTORY_KEYWORDS}")
 _ARANGE_OVERLOADS = (f"Number end, *, {_FACTORY_KEYWORDS}", f"Number start, Number end, *, {_FACTORY_KEYWORDS.removeprefix('Tensor? out=None, ')}",
                      f"Number start, Number end, Number step=1, *, {_FACTORY_KEYWORDS}")
@@ -525,6 +527,23 @@ def _trunc_div(a, b):
     return q if (a < 0) == (b < 0) else -q
 
 
+def _float_linspace(start, end, steps, np_dtype):
+    """PyTorch's floating linspace to the last bit: the step computed in the dtype, each value stepped from the
+    nearer end, ``start + step * i`` in the first half and ``end - step * (steps - 1 - i)`` in the second, with a
+    fused multiply-add for float32 and float64 (one rounding: products of float32 values are exact in float64,
+    float64 ones near enough in long double) and plain half-precision arithmetic for float16."""
+    kind = np_dtype.type
+    first, last = kind(start), kind(end)
+    if steps <= 1:
+        return np.full(steps, first, np_dtype)
+    step = kind(last - first) / kind(steps - 1)
+    index = np.arange(steps)
+    wide = {np.dtype(np.float32): np.float64, np.dtype(np.float64): np.longdouble}.get(np_dtype, kind)
+    from_start = wide(first) + wide(step) * index.astype(wide)
+    from_end = wide(last) - wide(step) * (steps - 1 - index).astype(wide)
+    return np.where(index < steps // 2, from_start, from_end).astype(np_dtype)
+
+
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if type(steps) is not int:
@@ -535,7 +554,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     if np_dtype.kind == "b" and steps > 1:  # PyTorch has no bool kernel, but fills 0 or 1 values without it
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     if np_dtype.kind not in "iu":
-        return _finish(np.linspace(start, end, steps).astype(np_dtype), requires_grad, device)
+        return _finish(_float_linspace(start, end, steps, np_dtype), requires_grad, device)
     # PyTorch converts the ends to the integer dtype first (range-checked: uint8 reads -1 as 255), then steps in
     # double from the start for the first half of the values and from the end for the others, truncating.
     first, last = (int(_dtype.fill_value(v, np_dtype)) for v in (start, end))
@@ -543,6 +562,46 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     index = np.arange(steps)
     halfway = steps // 2 if steps > 1 else 1
     values = np.where(index < halfway, first + step * index, last - step * (steps - 1 - index))
+    return _finish(values.astype(np_dtype), requires_grad, device)
+
+
+def _c_pow(base, exponent):
+    try:
+        return math.pow(base, exponent)
+    except OverflowError:
+        return math.inf
+    except ValueError:  # a negative base to a fractional power
+        return math.nan
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` values ``base ** e`` for ``e`` evenly spaced from ``start`` to ``end`` inclusive."""
+    if type(steps) is not int:
+        steps = _parser_errors.parse("logspace", _LOGSPACE_OVERLOADS, (start, end, steps))["steps"]
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    np_dtype = (_dtype_argument(dtype, "logspace", _LOGSPACE_OVERLOADS, (start, end, steps)) if dtype is not None
+                else _dtype.get_default_dtype().numpy)
+    if steps == 0:
+        return _finish(np.empty(0, np_dtype), requires_grad, device)
+    if steps == 1:
+        exponents = [float(start)]
+    else:
+        # As PyTorch's kernel: the ends converted to the dtype first (their difference taken there), the step in
+        # double, exponents stepped from the start for the first half and from the end for the others
+        if np_dtype.kind in "iub":
+            first, last = (int(_dtype.fill_value(v, np_dtype)) for v in (start, end))
+        else:
+            first, last = np_dtype.type(start), np_dtype.type(end)
+        step = float(last - first) / (steps - 1)
+        exponents = [float(first) + step * i if i < steps // 2 else float(last) - step * (steps - 1 - i)
+                     for i in range(steps)]
+    # the C library's pow, as PyTorch calls it (NumPy's vectorised power differs in the last bit); an integer
+    # result raises a float32 base (PyTorch avoids promoting it), a floating one a double
+    base = float(np.float32(base)) if np_dtype.kind in "iub" else float(base)
+    values = np.array([_c_pow(base, e) for e in exponents], np.float64)
+    if steps == 1:  # PyTorch fills the one value in, with fill_'s range check
+        values = np.array([_dtype.fill_value(values[0], np_dtype)])
     return _finish(values.astype(np_dtype), requires_grad, device)
 
 

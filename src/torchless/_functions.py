@@ -235,7 +235,7 @@ _FUNCTION_FORMS = (
     "round chunk split unbind flip masked_fill add sub mul div pow neg square clone detach logical_not all any "
     "eq ne lt le gt ge multiply subtract divide true_divide nonzero argwhere log2 log10 log1p expm1 reciprocal sin "
     "cos frac trunc fix nan_to_num remainder fmod floor_divide logical_and logical_or logical_xor lerp kthvalue "
-    "median cumsum logsumexp count_nonzero bincount histc unique fliplr flipud rot90 roll movedim moveaxis narrow "
+    "median cumsum logsumexp count_nonzero bincount histc unique fliplr flipud rot90 roll movedim moveaxis narrow select "
     "tensor_split tile diff diagonal diag trace tril triu outer mv index_select masked_select take scatter "
     "scatter_add clamp_min clamp_max absolute negative swapdims "
     # math ops of _ops/math_methods.py

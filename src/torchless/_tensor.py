@@ -575,12 +575,14 @@ class Tensor:
         """Convert dtype (device 'cpu' is accepted and ignored): ``to(dtype)``, ``to('cpu')``, ``to(other)``."""
         dtype = kwargs.get("dtype")
         for a in args + tuple(v for k, v in kwargs.items() if k == "device"):
-            if isinstance(a, _dtype.dtype):
+            if _dtype.is_argument(a):
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype
             elif isinstance(a, (str, device)):
                 _require_cpu(a)
+        if dtype is not None and not isinstance(dtype, _dtype.dtype):  # Python's float, int or bool
+            dtype = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
         if dtype is None or dtype.numpy == self._data.dtype:
             return self.clone() if kwargs.get("copy") else self
         if not dtype.is_floating_point:  # no gradient flows into integer or bool values
@@ -2016,6 +2018,20 @@ class Tensor:
         rest = iter(d for d in range(ndim) if d not in src)
         return shape_ops.Permute.apply(self, axes=tuple(next(rest) if a is None else a for a in axes))
 
+
+    def select(self, dim, index):
+        """The slice at ``index`` along ``dim``, that dim removed (a view; ``x.select(0, i)`` is ``x[i]``)."""
+        if type(dim) is not int or type(index) is not int:
+            parsed = _parser_errors.method_arguments("select", (dim, index))
+            dim, index = parsed["dim"], parsed["index"]
+        if not self._data.ndim:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
+        axis = normalize_dim(dim, self._data.ndim)
+        size = self._data.shape[axis]
+        if not -size <= index < size:
+            raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} at "
+                             f"dimension {dim}")
+        return self[(slice(None),) * axis + (index,)]
 
     def narrow(self, dim, start, length):
         """``length`` elements along ``dim`` from ``start`` on (a negative start counts from the end)."""
