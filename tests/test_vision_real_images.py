@@ -13,6 +13,7 @@ import pytest
 import torchless
 import torchless.vision.io as tio
 import torchless.vision.transforms as T
+import torchless.vision.transforms.autoaugment as A
 import torchless.vision.transforms.functional as F
 import torchless.vision.utils as U
 from torchless.vision.transforms import v2
@@ -23,6 +24,10 @@ HERE = Path(__file__).parent / "fixtures" / "torchvision"
 RECORD = json.loads((HERE / "real_images.json").read_text())
 ARRAYS = np.load(HERE / "real_images.npz")
 CASES = {case["name"]: case for case in RECORD["cases"]}
+# v2's resize of uint8 tensors by torch's integer kernel, and Lanczos on tensors (make_fixtures.py --resize)
+RESIZE_RECORD = json.loads((HERE / "resize.json").read_text())
+RESIZE_ARRAYS = np.load(HERE / "resize.npz")
+RESIZE_CASES = {case["name"]: case for case in RESIZE_RECORD["cases"]}
 
 
 def namespace():
@@ -30,23 +35,24 @@ def namespace():
     u8 = torchless.from_numpy(np.asarray(pil).transpose(2, 0, 1).copy())
     return {"torch": torchless, "F": F, "F2": v2.functional, "T": T, "v2": v2, "tio": tio, "U": U,
             "IM": T.InterpolationMode, "Image": Image, "pil": pil, "u8": u8, "f32": u8.float() / 255,
-            "files": {name: tio.read_file(HERE / name) for name in ("photo.png", "photo.jpg")}}
+            "files": {name: tio.read_file(HERE / name) for name in ("photo.png", "photo.jpg")}, "A": A, "np": np}
 
 
-def assert_matches(value, expected, tolerance, where):
+def assert_matches(value, expected, tolerance, where, arrays=ARRAYS):
+    """``value`` against a result recorded by make_fixtures.py's ``_record`` (its arrays in ``arrays``)."""
     if "sequence" in expected:
         assert type(value).__name__ == expected["sequence"], where
         assert len(value) == len(expected["items"]), where
         for i, (item, expected_item) in enumerate(zip(value, expected["items"])):
-            assert_matches(item, expected_item, tolerance, f"{where}[{i}]")
+            assert_matches(item, expected_item, tolerance, f"{where}[{i}]", arrays)
     elif "pil" in expected:
         assert isinstance(value, Image.Image), where
         assert (value.mode, list(value.size)) == (expected["pil"], expected["size"]), where
-        np.testing.assert_array_equal(np.asarray(value), ARRAYS[expected["array"]], err_msg=where)
+        np.testing.assert_array_equal(np.asarray(value), arrays[expected["array"]], err_msg=where)
     elif "tensor" in expected:
         assert isinstance(value, torchless.Tensor), where
         assert str(value.dtype) == f"torchless.{expected['tensor']}", where
-        got, want = value.numpy(), ARRAYS[expected["array"]]
+        got, want = value.numpy(), arrays[expected["array"]]
         assert got.shape == want.shape, where
         if want.dtype.kind == "f":
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-6, err_msg=where)
@@ -56,9 +62,9 @@ def assert_matches(value, expected, tolerance, where):
         assert value == expected["value"], where
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_torchless_gives_torchvisions_result_on_a_real_photo(name):
-    case = CASES[name]
+def check_case(case, arrays=ARRAYS):
+    """Evaluate a recorded case's expression with torchless: the same result, or the same exception type and
+    message, as torchvision's."""
     scope = namespace()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -70,10 +76,24 @@ def test_torchless_gives_torchvisions_result_on_a_real_photo(name):
             assert str(raised.value) == message
             return
         value = eval(case["expression"], scope)
-    assert_matches(value, case["result"], case["tolerance"], name)
+    assert_matches(value, case["result"], case["tolerance"], case["name"], arrays)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_torchless_gives_torchvisions_result_on_a_real_photo(name):
+    check_case(CASES[name])
+
+
+@pytest.mark.parametrize("name", list(RESIZE_CASES))
+def test_v2_resize_gives_torchvisions_pixels(name):
+    check_case(RESIZE_CASES[name], RESIZE_ARRAYS)
 
 
 def test_the_fixture_records_torchvisions_own_outputs():
     # the expectations come from torchvision (make_fixtures.py --real-images), never from torchless
     assert RECORD["torchvision"].startswith("0.29")
     assert len(CASES) >= 50 and any("raises" in case for case in CASES.values())
+    assert RESIZE_RECORD["torchvision"].startswith("0.29") and len(RESIZE_CASES) >= 30
+    # uint8 exactly: no tolerance but for the float paths (v1's uint8, v2's int16)
+    assert [case["name"] for case in RESIZE_CASES.values() if case["tolerance"]] == ["v2_lanczos_int16",
+                                                                                    "v1_bilinear_u8_float_path"]

@@ -4,7 +4,7 @@ import enum
 
 class InterpolationMode(enum.Enum):
     """Interpolation modes. PIL images take all of them (Pillow resamples); tensors and arrays take
-    ``NEAREST``, ``NEAREST_EXACT``, ``BILINEAR`` and ``BICUBIC``."""
+    ``NEAREST``, ``NEAREST_EXACT``, ``BILINEAR`` and ``BICUBIC`` (and tensors, in v2's ``resize``, ``LANCZOS``)."""
 
     NEAREST = "nearest"
     NEAREST_EXACT = "nearest-exact"

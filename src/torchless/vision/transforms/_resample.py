@@ -5,7 +5,10 @@ Bilinear and bicubic resampling are separable linear maps: one (out, in) weight 
 whole footprint with a triangle (bilinear) or Keys cubic (bicubic, a = -0.5) filter stretched by the
 scale factor when downscaling (PyTorch's antialiased kernel, itself modelled on Pillow's); otherwise it
 mixes the two (four) nearest input pixels, ``align_corners=False``, with the cubic's a = -0.75.
-Nearest modes gather instead, so integer images stay exact.
+Nearest modes gather instead, so integer images stay exact. Antialiased Lanczos (v2 only) is Pillow's
+Lanczos-3 window stretched the same way.
+
+``resample_uint8`` is PyTorch's fixed-point uint8 kernel, which torchvision's v2 ``resize`` uses for uint8 images.
 """
 import numpy as np
 
@@ -51,6 +54,17 @@ def _triangle(x):
     return np.maximum(0, 1 - np.abs(x))
 
 
+def _sinc(x):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(x == 0.0, 1.0, np.sin(x * np.pi) / (x * np.pi))
+
+
+def _lanczos(x):
+    """Lanczos-3, Pillow's (and PyTorch's) windowed sinc."""
+    x = np.abs(x)
+    return np.where(x < 3.0, _sinc(x) * _sinc(x / 3.0), 0.0)
+
+
 def _antialiased_weights(in_size, out_size, dtype, kernel, kernel_radius):
     """PyTorch's ``_compute_indices_min_size_weights_aa``: ``kernel`` (reaching ``kernel_radius`` pixels)
     stretched by the scale factor when downscaling, cut to the input and normalised per output pixel."""
@@ -75,8 +89,13 @@ def _antialiased_bicubic_weights(in_size, out_size, dtype):
     return _antialiased_weights(in_size, out_size, dtype, lambda x: _cubic(x, dtype.type(-0.5)), 2)
 
 
+def _antialiased_lanczos_weights(in_size, out_size, dtype):
+    return _antialiased_weights(in_size, out_size, dtype, lambda x: _lanczos(x).astype(dtype), 3)
+
+
 _WEIGHTS = {("bilinear", False): _bilinear_weights, ("bilinear", True): _antialiased_bilinear_weights,
-            ("bicubic", False): _bicubic_weights, ("bicubic", True): _antialiased_bicubic_weights}
+            ("bicubic", False): _bicubic_weights, ("bicubic", True): _antialiased_bicubic_weights,
+            ("lanczos", True): _antialiased_lanczos_weights}
 
 
 def _nearest_indices(in_size, out_size, exact):
@@ -101,3 +120,90 @@ def resample(array, out_h, out_w, mode, antialias):
     row_weights = weights_for(in_h, out_h, array.dtype)
     col_weights = weights_for(in_w, out_w, array.dtype)
     return np.matmul(np.matmul(row_weights, array), col_weights.T)
+
+
+# ------------------------------------------------------------------------------- uint8, PyTorch's integer kernel
+# torch resizes uint8 images with its own fixed-point kernel (Pillow's ImagingResample arithmetic) for bicubic and
+# Lanczos, and for bilinear on AVX2 / AVX-512 / ARM64 CPUs; torchvision's v2 ``resize`` hands it uint8 images in
+# those modes. Each axis gets float64 weights (normalised per output pixel over the taps inside the image), scaled
+# to int16 with as many precision bits as the largest weight allows; each pass accumulates in integers from half
+# a unit, shifts back and clamps to uint8, the width first, then the height.
+_INTERP_SIZE = {"bilinear": 2, "bicubic": 4, "lanczos": 6}
+
+
+_AA_FILTERS = {"bilinear": _triangle, "bicubic": lambda x: _cubic(x, -0.5), "lanczos": _lanczos}
+
+
+def _float64_tap_weights(in_size, out_size, mode, antialias):
+    """PyTorch's ``_compute_indices_min_size_weights_aa`` in float64: for each output pixel, its first input
+    tap and the weights of ``max_taps`` taps (zero past the ones inside the image).
+
+    Without antialias the filter keeps its width when downscaling (the plain bilinear interpolation, with
+    the taps outside the image dropped and the rest renormalised)."""
+    scale = in_size / out_size
+    interp_size = _INTERP_SIZE[mode]
+    if antialias:
+        support = interp_size * 0.5 * scale if scale >= 1.0 else interp_size * 0.5
+        max_taps = int(np.ceil(support)) * 2 + 1
+    else:
+        support = interp_size * 0.5
+        max_taps = interp_size
+    invscale = 1.0 / scale if scale >= 1.0 and antialias else 1.0
+    centers = scale * (np.arange(out_size) + 0.5)
+    first = np.maximum(np.trunc(centers - support + 0.5), 0).astype(np.int64)
+    count = np.clip(np.minimum(np.trunc(centers + support + 0.5), in_size).astype(np.int64) - first, 0, max_taps)
+    taps = np.arange(max_taps)
+    weights = np.where(taps < count[:, None],
+                       _AA_FILTERS[mode]((taps + first[:, None] - centers[:, None] + 0.5) * invscale), 0.0)
+    totals = np.add.accumulate(weights, axis=1)[:, -1]  # summed in tap order, as the C loop does
+    weights = np.divide(weights, totals[:, None], out=weights.copy(), where=totals[:, None] != 0)
+    return first, weights
+
+
+def _plain_bicubic_tap_weights(in_size, out_size):
+    """Bicubic without antialias: the float kernel's four taps around ``scale * (i + 0.5) - 0.5`` (a = -0.75),
+    those past the border clamped to the edge pixel (their weights added to its own), in float64."""
+    source = in_size / out_size * (np.arange(out_size) + 0.5) - 0.5
+    floor = np.floor(source)
+    first = floor.astype(np.int64) - 1
+    clamped_first = np.clip(first, 0, in_size - 1)
+    weights = np.zeros((out_size, 7))  # the four taps clamped can spread over seven from the clamped first
+    rows = np.arange(out_size)
+    for offset in range(4):
+        tap = np.clip(first + offset, 0, in_size - 1) - clamped_first
+        np.add.at(weights, (rows, tap), _cubic(source - floor - (offset - 1), -0.75))
+    return clamped_first, weights
+
+
+def _int16_weights(in_size, out_size, mode, antialias):
+    """(first taps, int16-valued weights, precision bits) of one axis, as PyTorch scales them."""
+    if mode == "bicubic" and not antialias:
+        first, weights = _plain_bicubic_tap_weights(in_size, out_size)
+    else:
+        first, weights = _float64_tap_weights(in_size, out_size, mode, antialias)
+    largest = weights.max(initial=0.0)
+    precision = 0
+    while precision < 22 and int(0.5 + largest * (1 << (precision + 1))) < (1 << 15):
+        precision += 1
+    scaled = weights * (1 << precision)
+    return first, np.trunc(scaled + np.where(scaled < 0, -0.5, 0.5)).astype(np.int64), precision
+
+
+def _resample_uint8_axis(array, out_size, axis, mode, antialias):
+    in_size = array.shape[axis]
+    first, weights, precision = _int16_weights(in_size, out_size, mode, antialias)
+    moved = np.moveaxis(array, axis, -1).astype(np.int64)
+    total = np.full(moved.shape[:-1] + (out_size,), 1 << (precision - 1) if precision else 0, np.int64)
+    for tap in range(weights.shape[1]):
+        total += moved[..., np.minimum(first + tap, in_size - 1)] * weights[:, tap]
+    return np.moveaxis(np.clip(total >> precision, 0, 255).astype(np.uint8), -1, axis)
+
+
+def resample_uint8(array, out_h, out_w, mode, antialias):
+    """A uint8 ``array`` (..., H, W) resized to (..., out_h, out_w) by PyTorch's integer kernel ("bilinear",
+    "bicubic" or "lanczos"; the passes whose size does not change are skipped)."""
+    if out_w != array.shape[-1]:
+        array = _resample_uint8_axis(array, out_w, array.ndim - 1, mode, antialias)
+    if out_h != array.shape[-2]:
+        array = _resample_uint8_axis(array, out_h, array.ndim - 2, mode, antialias)
+    return array

@@ -64,12 +64,20 @@ def _sample_grid(array, ix, iy, mode):
             xs, ys = x0 + dx, y0 + dy
             inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
             weight = np.where(inside, wx * wy, 0).astype(array.dtype)
-            out += weight * array[..., np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)]
+            out = _fma(weight, array[..., np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)], out)
     return out
 
 
+def _fma(a, b, c):
+    """``a * b + c`` rounded once, as PyTorch's vectorised CPU kernels compute it (fused multiply-add): for
+    float32, the exact float64 product and sum rounded to float32; float64 is left to two roundings."""
+    if a.dtype != np.float32:
+        return a * b + c
+    return (a.astype(np.float64) * b + c).astype(np.float32)
 
-def _warp_chw(array, grid_fn, mode, fill):
+
+
+def _warp_chw(array, grid_fn, mode, fill, v2_fill=False):
     """``array`` (..., C, H, W) sampled at ``grid_fn(compute_dtype)``, torchvision's normalised (gx, gy) grid.
 
     grid_sample (align_corners=False) turns the grid back into pixel coordinates; taking the same steps
@@ -84,8 +92,9 @@ def _warp_chw(array, grid_fn, mode, fill):
                          f"the image ({len(fill)} != {channels})")
     compute = compute_dtype(array.dtype)
     gx, gy = grid_fn(compute)
-    ix = ((gx + 1) * width - 1) / 2
-    iy = ((gy + 1) * height - 1) / 2
+    # grid_sample's CPU kernel: (g + 1) * (size / 2) - 0.5, the last two steps fused
+    ix = _fma(gx + 1, np.asarray(width / 2, compute), np.asarray(-0.5, compute))
+    iy = _fma(gy + 1, np.asarray(height / 2, compute), np.asarray(-0.5, compute))
     out = _sample_grid(array.astype(compute), ix, iy, mode)
     if fill is not None:
         mask = _sample_grid(np.ones((height, width), compute), ix, iy, mode)
@@ -94,7 +103,9 @@ def _warp_chw(array, grid_fn, mode, fill):
         if mode == "nearest":
             out = np.where(mask < 0.5, fill_img, out)
         else:
-            out = out * mask + (1 - mask) * fill_img
+            # the same blend in two roundings: v1's ``img * mask + (1 - mask) * fill``, v2's ``(img - fill) * mask
+            # + fill``; they differ by one grey level now and then
+            out = (out - fill_img) * mask + fill_img if v2_fill else out * mask + (1 - mask) * fill_img
     if array.dtype.kind in "iub":
         return np.round(out).astype(array.dtype)
     return out.astype(array.dtype)
@@ -130,7 +141,7 @@ def _perspective_grid(coeffs, width, height):
     return grid
 
 
-def _grid_transform(img, grid_fn_of_size, interpolation, fill):
+def _grid_transform(img, grid_fn_of_size, interpolation, fill, v2_fill=False):
     """Warp a tensor or array image; ``grid_fn_of_size(width, height)`` gives the grid function."""
     if interpolation not in (InterpolationMode.NEAREST, InterpolationMode.BILINEAR):
         raise ValueError(f"Interpolation mode '{interpolation.value}' is unsupported with Tensor input")
@@ -138,7 +149,7 @@ def _grid_transform(img, grid_fn_of_size, interpolation, fill):
         assert_image_tensor(img)
 
     def fn(array):
-        return _warp_chw(array, grid_fn_of_size(array.shape[-1], array.shape[-2]), interpolation.value, fill)
+        return _warp_chw(array, grid_fn_of_size(array.shape[-1], array.shape[-2]), interpolation.value, fill, v2_fill)
 
     return on_hw_axes(img, fn)
 
@@ -161,6 +172,11 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
         center (sequence, optional): (x, y) pixel centre of rotation; default the image centre.
         fill (sequence or number, optional): value of the pixels outside the image; default 0.
     """
+    return _rotate(img, angle, interpolation, expand, center, fill)
+
+
+def _rotate(img, angle, interpolation, expand, center, fill, v2_fill=False):
+    """``rotate``; ``v2_fill``: blend the bilinear fill as v2 does."""
     interpolation = check_interpolation(interpolation)
     _check_angle(angle)
     if center is not None and not isinstance(center, (list, tuple)):
@@ -179,7 +195,7 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
         out_w, out_h = _compute_affine_output_size(matrix, width, height) if expand else (width, height)
         return _affine_grid(matrix, width, height, out_w, out_h)
 
-    return _grid_transform(img, grid_of_size, interpolation, fill)
+    return _grid_transform(img, grid_of_size, interpolation, fill, v2_fill)
 
 
 # ------------------------------------------------------------------------------------------------- affine
@@ -197,6 +213,11 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
         fill (sequence or number, optional): value of the pixels outside the image; default 0.
         center (sequence, optional): (x, y) pixel centre of the transform; default the image centre.
     """
+    return _affine(img, angle, translate, scale, shear, interpolation, fill, center)
+
+
+def _affine(img, angle, translate, scale, shear, interpolation, fill, center, v2_fill=False):
+    """``affine``; ``v2_fill``: blend the bilinear fill as v2 does."""
     interpolation = check_interpolation(interpolation)
     _check_angle(angle)
     if not isinstance(translate, (list, tuple)):
@@ -227,7 +248,7 @@ def affine(img, angle, translate, scale, shear, interpolation=InterpolationMode.
     if center is not None:
         center_f = [1.0 * (c - s * 0.5) for c, s in zip(center, [width, height])]
     matrix = _get_inverse_affine_matrix(center_f, float(angle), [1.0 * t for t in translate], scale, shear)
-    return _grid_transform(img, lambda w, h: _affine_grid(matrix, w, h, w, h), interpolation, fill)
+    return _grid_transform(img, lambda w, h: _affine_grid(matrix, w, h, w, h), interpolation, fill, v2_fill)
 
 
 # -------------------------------------------------------------------------------------------- perspective
@@ -260,9 +281,14 @@ def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BIL
         interpolation (InterpolationMode): ``BILINEAR`` (default) or ``NEAREST`` (PIL images: also ``BICUBIC``).
         fill (sequence or number, optional): value of the pixels outside the image; default 0.
     """
+    return _perspective(img, startpoints, endpoints, interpolation, fill)
+
+
+def _perspective(img, startpoints, endpoints, interpolation, fill, v2_fill=False):
+    """``perspective``; ``v2_fill``: blend the bilinear fill as v2 does."""
     coeffs = _get_perspective_coeffs(startpoints, endpoints)
     interpolation = check_interpolation(interpolation)
     img = as_image(img, PIL_EXPECTED)
     if is_pil_image(img):
         return pil_functional().perspective(img, coeffs, pil_modes_mapping[interpolation], fill)
-    return _grid_transform(img, lambda w, h: _perspective_grid(coeffs, w, h), interpolation, fill)
+    return _grid_transform(img, lambda w, h: _perspective_grid(coeffs, w, h), interpolation, fill, v2_fill)

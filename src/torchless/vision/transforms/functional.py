@@ -37,7 +37,7 @@ from ._image import pil_functional as _pil
 from ._interpolation import InterpolationMode, pil_modes_mapping
 from ._interpolation import check_interpolation as _check_interpolation
 from ._interpolation import interpolation_modes_from_int as _interpolation_modes_from_int  # noqa: F401
-from ._resample import resample
+from ._resample import resample, resample_uint8
 from ._warp import affine, perspective, rotate
 
 __all__ = ["InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
@@ -130,13 +130,16 @@ def resize(img, size, interpolation=InterpolationMode.BILINEAR, max_size=None, a
     return _resize(img, size, interpolation, max_size, antialias)
 
 
-def _resize(img, size, interpolation, max_size, antialias, allow_size_none=False):
-    """resize once its size is checked; ``allow_size_none``: v2's ``size=None`` (the longer edge to max_size)."""
+def _resize(img, size, interpolation, max_size, antialias, v2=False):
+    """resize once its size is checked; ``v2``: v2's ``size=None`` (the longer edge to max_size), and v2's tensor
+    kernel (``_resample_chw_v2``)."""
     interpolation = _check_interpolation(interpolation)
     img = _as_image(img)
+    if v2 and isinstance(img, Tensor) and interpolation == InterpolationMode.LANCZOS and not antialias:
+        raise ValueError("InterpolationMode.LANCZOS requires antialias=True")
     _, height, width = get_dimensions(img)
     output_size = _compute_resized_output_size((height, width), [size] if isinstance(size, int) else size, max_size,
-                                               allow_size_none)
+                                               v2)
     if [height, width] == output_size:
         return img
     if _is_pil_image(img):
@@ -144,6 +147,10 @@ def _resize(img, size, interpolation, max_size, antialias, allow_size_none=False
             warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.")
         return _pil().resize(img, output_size, pil_modes_mapping[interpolation])
     _check_tensor_sizes(img, (height, width), output_size)
+    if v2 and isinstance(img, Tensor):
+        if interpolation in (InterpolationMode.BOX, InterpolationMode.HAMMING):
+            _check_tensor_interpolation(interpolation)
+        return _on_hw_axes(img, lambda chw: _resample_chw_v2(chw, output_size, interpolation.value, antialias))
     _check_tensor_interpolation(interpolation)
     return _on_hw_axes(img, lambda chw: _resample_chw(chw, output_size, interpolation.value, antialias))
 
@@ -171,11 +178,22 @@ def _check_tensor_sizes(img, input_size, output_size):
                            "(H: {}, W: {})".format(*input_size, *output_size))
 
 
+def _resample_chw_v2(array, output_size, mode, antialias):
+    """v2's tensor kernel: uint8 images go through torch's own integer kernel where torchvision uses it (bilinear,
+    bicubic and, always antialiased, Lanczos; torchvision's bilinear takes that path on AVX2 / AVX-512 / ARM64
+    CPUs, which torchless follows everywhere); other images as v1 (Lanczos in float too)."""
+    if array.dtype == np.uint8 and mode in ("bilinear", "bicubic", "lanczos"):
+        return resample_uint8(array, *output_size, mode, bool(antialias))
+    if mode in ("nearest", "nearest-exact"):  # v2 ignores antialias there
+        antialias = False
+    return _resample_chw(array, output_size, mode, antialias)
+
+
 def _resample_chw(array, output_size, mode, antialias):
     if mode in ("nearest", "nearest-exact") or array.dtype in (np.float32, np.float64):
         return resample(array, *output_size, mode, bool(antialias))
     resized = resample(array.astype(np.float32), *output_size, mode, bool(antialias))
-    if mode == "bicubic" and array.dtype == np.uint8:
+    if mode in ("bicubic", "lanczos") and array.dtype == np.uint8:
         resized = np.clip(resized, 0, 255)  # the cubic overshoots; torchvision clamps uint8 images only
     return np.round(resized).astype(array.dtype) if array.dtype.kind in "iub" else resized.astype(array.dtype)
 

@@ -7,7 +7,9 @@
 The geometric transforms are v1's classes (v2's act the same on one image); the colour transforms whose v2
 functionals differ (``RandomPosterize``/``RandomEqualize`` of float images, v2's errors, batch dimensions) call
 v2's functionals; ``ToImage``, ``ToDtype``, ``ToPureTensor``, ``ConvertImageDtype`` and the deprecated
-``ToTensor`` are v2's own. The reprs are v2's (``_v1_based`` gives the v1 classes v2's arguments and reprs).
+``ToTensor`` are v2's own, and so are the automatic augmentations (``AutoAugment``, ``RandAugment``,
+``TrivialAugmentWide``, ``AugMix``: v2's magnitude tables and fills). The reprs are v2's (``_v1_based`` gives the
+v1 classes v2's arguments and reprs).
 
 Limitation: torchless's v2 transforms act on one image (tensor, array or PIL image). torchvision's v2 also
 transforms bounding boxes, masks and videos jointly with the image (``tv_tensors``) and takes nested
@@ -17,6 +19,7 @@ from .. import InterpolationMode
 from ..transforms import (FiveCrop, PILToTensor, RandomGrayscale, RandomHorizontalFlip, RandomVerticalFlip, TenCrop,
                           ToPILImage)
 from . import functional
+from ._auto_augment import AugMix, AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from ._color_transforms import (GaussianBlur, Grayscale, RandomAdjustSharpness, RandomAutocontrast, RandomEqualize,
                                 RandomInvert, RandomPosterize, RandomSolarize)
 from ._conversion_transforms import ConvertImageDtype, ToDtype, ToImage, ToPureTensor, ToTensor
@@ -25,9 +28,10 @@ from ._v1_based import (CenterCrop, ColorJitter, Compose, Lambda, Normalize, Pad
                         RandomChoice, RandomCrop, RandomErasing, RandomOrder, RandomPerspective, RandomResizedCrop,
                         RandomRotation, Resize)
 
-__all__ = ["CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype", "FiveCrop", "GaussianBlur", "Grayscale",
-           "InterpolationMode", "Lambda", "Normalize", "Pad", "PILToTensor", "RandomAdjustSharpness", "RandomAffine",
-           "RandomApply", "RandomAutocontrast", "RandomChoice", "RandomCrop", "RandomEqualize", "RandomErasing",
-           "RandomGrayscale", "RandomHorizontalFlip", "RandomInvert", "RandomOrder", "RandomPerspective",
-           "RandomPosterize", "RandomResizedCrop", "RandomRotation", "RandomSolarize", "RandomVerticalFlip", "Resize",
-           "TenCrop", "ToDtype", "ToImage", "ToPILImage", "ToPureTensor", "ToTensor", "Transform", "functional"]
+__all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype",
+           "FiveCrop", "GaussianBlur", "Grayscale", "InterpolationMode", "Lambda", "Normalize", "Pad", "PILToTensor",
+           "RandomAdjustSharpness", "RandomAffine", "RandAugment", "RandomApply", "RandomAutocontrast", "RandomChoice",
+           "RandomCrop", "RandomEqualize", "RandomErasing", "RandomGrayscale", "RandomHorizontalFlip", "RandomInvert",
+           "RandomOrder", "RandomPerspective", "RandomPosterize", "RandomResizedCrop", "RandomRotation",
+           "RandomSolarize", "RandomVerticalFlip", "Resize", "TenCrop", "ToDtype", "ToImage", "ToPILImage",
+           "ToPureTensor", "ToTensor", "Transform", "TrivialAugmentWide", "functional"]

@@ -1,11 +1,14 @@
 """The functionals where torchvision's v2 differs from v1 outside colour: ``pad`` (v2's argument errors, and a
-per-channel fill for tensors too) and ``erase`` (PIL images too, through a tensor)."""
+per-channel fill for tensors too), ``erase`` (PIL images too, through a tensor), and ``rotate``, ``affine`` and
+``perspective`` (interpolation as a string too; the bilinear fill of tensors blended in v2's own rounding)."""
 import numpy as np
 
 from ...._tensor import Tensor
 from ..._pillow import is_pil_image
+from .. import _warp
 from .. import functional as _v1
-from ._v1_based import _parse_pad_padding
+from .._interpolation import InterpolationMode
+from ._v1_based import _parse_pad_padding, _v1_interpolation
 
 _PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
 
@@ -56,3 +59,19 @@ def erase(inpt, i, j, h, w, v, inplace=False):
         erased = _v1.erase(_v1.pil_to_tensor(inpt), i, j, h, w, v, inplace)
         return _v1.to_pil_image(erased, mode=inpt.mode)
     return _v1.erase(inpt, i, j, h, w, v, inplace)
+
+
+def rotate(inpt, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=None):
+    """v1's ``rotate`` with v2's interpolation strings and bilinear fill arithmetic."""
+    return _warp._rotate(inpt, angle, _v1_interpolation(interpolation), expand, center, fill, v2_fill=True)
+
+
+def affine(inpt, angle, translate, scale, shear, interpolation=InterpolationMode.NEAREST, fill=None, center=None):
+    """v1's ``affine`` with v2's interpolation strings and bilinear fill arithmetic."""
+    return _warp._affine(inpt, angle, translate, scale, shear, _v1_interpolation(interpolation), fill, center,
+                         v2_fill=True)
+
+
+def perspective(inpt, startpoints, endpoints, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """v1's ``perspective`` with v2's interpolation strings and bilinear fill arithmetic."""
+    return _warp._perspective(inpt, startpoints, endpoints, _v1_interpolation(interpolation), fill, v2_fill=True)

@@ -97,6 +97,12 @@ class RandomResizedCrop(V2Repr, _v1.RandomResizedCrop):
             ("size", _v1._setup_size(size, "Please provide only two dimensions (h, w) for size.")), ("scale", scale),
             ("ratio", ratio), ("interpolation", interpolation), ("antialias", antialias)]
 
+    def forward(self, img):
+        from . import functional as F2
+
+        i, j, h, w = self.get_params(img, self.scale, self.ratio)
+        return F2.resized_crop(img, i, j, h, w, self.size, self.interpolation, antialias=self.antialias)
+
 
 class Pad(V2Repr, _v1.Pad):
     __doc__ = _v1.Pad.__doc__

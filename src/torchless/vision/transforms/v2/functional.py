@@ -9,7 +9,7 @@ from ..functional import *  # noqa: F401,F403  (v1's functionals are v2's on a s
 from ..functional import __all__ as _v1_names
 from ._color import (adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation, adjust_sharpness, autocontrast,
                      equalize, gaussian_blur, invert, posterize, rgb_to_grayscale, solarize)
-from ._geometry import erase, pad
+from ._geometry import affine, erase, pad, perspective, rotate
 from ._type_conversion import to_dtype, to_image
 from .._interpolation import InterpolationMode
 
@@ -17,14 +17,24 @@ __all__ = sorted(set(_v1_names) | {"to_dtype", "to_image"})
 
 
 def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
-    """v1's ``resize`` with v2's ``size=None``: the longer edge resized to ``max_size`` (an int then), keeping the
-    aspect ratio (the shorter edge rounded down)."""
+    """v1's ``resize`` with v2's ``size=None`` (the longer edge resized to ``max_size``, an int then, keeping the
+    aspect ratio, the shorter edge rounded down), interpolation strings, and v2's tensor kernels: uint8 images
+    resized by torch's integer kernel (bilinear, bicubic, Lanczos), and Lanczos for tensors, antialiased only."""
+    from ._v1_based import _v1_interpolation
+
+    interpolation = _v1_interpolation(interpolation)
+    antialias = False if antialias is None else antialias
     if isinstance(size, int):
         size = [size]
     elif max_size is not None and size is not None and len(size) != 1:
         raise ValueError("max_size should only be passed if size is None or specifies the length of the smaller edge, "
                          "i.e. size should be an int or a sequence of length 1 in torchscript mode.")
-    return _v1._resize(inpt, size, interpolation, max_size, antialias, allow_size_none=True)
+    return _v1._resize(inpt, size, interpolation, max_size, antialias, v2=True)
+
+
+def resized_crop(inpt, top, left, height, width, size, interpolation=InterpolationMode.BILINEAR, antialias=True):
+    """Crop the ``height`` x ``width`` region at (``top``, ``left``) and resize it to ``size`` with v2's ``resize``."""
+    return resize(_v1.crop(inpt, top, left, height, width), size, interpolation, antialias=antialias)
 
 
 def to_tensor(inpt):

@@ -1,0 +1,314 @@
+"""v2's automatic augmentations (``torchvision.transforms.v2._auto_augment``): v1's operations through v2's
+functionals, v2's magnitude tables (solarize thresholds as fractions of the dtype's maximum, so float images
+work too), v2's draws (each probability and sign drawn when needed), ``fill`` per input type, interpolation as a
+string too, and v2's reprs. Like every torchless v2 transform they take one image (tensor, PIL image or array),
+not a sample of several inputs."""
+import numpy as np
+
+from .... import _creation
+from ...._tensor import Tensor
+from ..._pillow import is_pil_image
+from .. import autoaugment as _v1
+from ..autoaugment import AutoAugmentPolicy
+from ..transforms import _rand, _randint
+from . import _color
+from . import functional as F
+from ._transform import Transform
+from ._v1_based import _v1_interpolation
+
+__all__ = ["AutoAugment", "AutoAugmentPolicy", "AugMix", "RandAugment", "TrivialAugmentWide"]
+
+
+def _check_fill_arg(fill):
+    if isinstance(fill, dict):
+        for value in fill.values():
+            _check_fill_arg(value)
+    elif fill is not None and not isinstance(fill, (int, float, tuple, list)):
+        raise TypeError("Got inappropriate fill arg, only Numbers, tuples, lists and dicts are allowed.")
+
+
+def _convert_fill_arg(fill):
+    # a number stays a number (fill=0 is not fill=None: it fills, None leaves zeros); sequences become floats
+    if fill is None or isinstance(fill, (int, float)):
+        return fill
+    return [float(v) for v in fill]
+
+
+def _setup_fill_arg(fill):
+    """``fill`` as v2 keeps it: a dict from input type (or ``"others"``) to the fill of that type."""
+    _check_fill_arg(fill)
+    if isinstance(fill, dict):
+        for key, value in fill.items():  # in place, as torchvision does
+            fill[key] = _convert_fill_arg(value)
+        return fill
+    return {"others": _convert_fill_arg(fill)}
+
+
+def _get_fill(fill_dict, inpt_type):
+    if inpt_type in fill_dict:
+        return fill_dict[inpt_type]
+    return fill_dict.get("others")
+
+
+def _uniform_bins(end):
+    """A signed table of ``num_bins`` magnitudes from 0 to ``end``."""
+    return lambda num_bins, height, width: _creation.linspace(0.0, end, num_bins), True
+
+
+def _posterize_bins(highest, levels):
+    return lambda num_bins, height, width: _v1._posterize_bits(highest, num_bins, levels), False
+
+
+_NO_MAGNITUDE = (lambda num_bins, height, width: None, False)
+_SOLARIZE = (lambda num_bins, height, width: _creation.linspace(1.0, 0.0, num_bins), False)
+_COLOUR = {name: _uniform_bins(0.9) for name in ("Brightness", "Color", "Contrast", "Sharpness")}
+
+
+def _shared_space():
+    """What AutoAugment's and RandAugment's tables share: fn(num_bins, height, width) -> magnitudes, and signed."""
+    return {
+        "ShearX": _uniform_bins(0.3), "ShearY": _uniform_bins(0.3),
+        "TranslateX": (lambda num_bins, height, width: _creation.linspace(0.0, 150.0 / 331.0 * width, num_bins), True),
+        "TranslateY": (lambda num_bins, height, width: _creation.linspace(0.0, 150.0 / 331.0 * height, num_bins),
+                       True),
+        "Rotate": _uniform_bins(30.0), **_COLOUR, "Posterize": _posterize_bins(8, 4), "Solarize": _SOLARIZE,
+        "AutoContrast": _NO_MAGNITUDE, "Equalize": _NO_MAGNITUDE,
+    }
+
+
+class _AutoAugmentBase(Transform):
+    def __init__(self, *, interpolation="nearest", fill=None):
+        self.interpolation = interpolation
+        self.fill = fill
+        self._fill = _setup_fill_arg(fill)
+
+    def _get_random_item(self, dct):
+        keys = tuple(dct.keys())
+        key = keys[_randint(0, len(keys))]
+        return key, dct[key]
+
+    @staticmethod
+    def _image_size(inpt):
+        """(height, width) of the image; TypeError, as v2 raises, for anything but an image."""
+        if not (isinstance(inpt, (Tensor, np.ndarray)) or is_pil_image(inpt)):
+            raise TypeError("Found no image in the sample.")
+        _, height, width = F.get_dimensions(inpt)
+        return height, width
+
+    def _signed_magnitude(self, magnitudes_fn, signed, num_bins, height, width, draw_index):
+        magnitudes = magnitudes_fn(num_bins, height, width)
+        if magnitudes is None:
+            return 0.0
+        magnitude = float(magnitudes[draw_index()])
+        if signed and _rand() <= 0.5:
+            magnitude *= -1
+        return magnitude
+
+    def _apply_image_or_video_transform(self, image, transform_id, magnitude, interpolation, fill):
+        """``image`` transformed by ``transform_id`` at ``magnitude`` with v2's functionals; ``fill`` is the
+        dict of fills by input type."""
+        fill_ = _get_fill(fill, type(image))
+        if transform_id not in _v1._OPS:
+            raise ValueError(f"No transform available for {transform_id}")
+        if transform_id == "Solarize":
+            magnitude = (_color._max_value(image) if isinstance(image, Tensor) else 255.0) * magnitude
+        return _v1._OPS[transform_id](F, image, magnitude, _v1_interpolation(interpolation), fill_)
+
+
+class AutoAugment(_AutoAugmentBase):
+    r"""AutoAugment data augmentation method based on
+    `"AutoAugment: Learning Augmentation Strategies from Data" <https://arxiv.org/pdf/1805.09501.pdf>`_.
+
+    This transformation works on images only.
+
+    If the input is a tensor, it should be of type uint8, and it is expected
+    to have [..., 1 or 3, H, W] shape, where ... means an arbitrary number of leading dimensions.
+    If img is PIL Image, it is expected to be in mode "L" or "RGB".
+
+    Args:
+        policy (AutoAugmentPolicy, optional): Desired policy enum defined by
+            :class:`torchless.vision.transforms.autoaugment.AutoAugmentPolicy`. Default is
+            ``AutoAugmentPolicy.IMAGENET``.
+        interpolation (str or InterpolationMode, optional): Desired interpolation enum defined by
+            :class:`torchless.vision.transforms.v2.InterpolationMode`.
+            Accepted string values are ``"nearest"``, ``"nearest-exact"``, ``"bilinear"``, ``"bicubic"``,
+            ``"box"``, ``"hamming"``, and ``"lanczos"``.
+            ``"box"``, ``"hamming"``, and ``"lanczos"`` are only supported for PIL images.
+            The corresponding ``InterpolationMode`` enum values and Pillow integer
+            constants, e.g. ``PIL.Image.BILINEAR`` are accepted as well.
+        fill (sequence or number, optional): Pixel fill value for the area outside the transformed
+            image. If given a number, the value is used for all bands respectively.
+    """
+
+    _AUGMENTATION_SPACE = {**_shared_space(), "Invert": _NO_MAGNITUDE}
+
+    def __init__(self, policy=AutoAugmentPolicy.IMAGENET, interpolation="nearest", fill=None):
+        super().__init__(interpolation=interpolation, fill=fill)
+        self.policy = policy
+        self._policies = self._get_policies(policy)
+
+    def _get_policies(self, policy):
+        return _v1._get_policies(policy)
+
+    def forward(self, inpt):
+        height, width = self._image_size(inpt)
+        policy = self._policies[_randint(0, len(self._policies))]
+        for transform_id, probability, magnitude_idx in policy:
+            if not _rand() <= probability:
+                continue
+            magnitudes_fn, signed = self._AUGMENTATION_SPACE[transform_id]
+            magnitude = self._signed_magnitude(magnitudes_fn, signed, 10, height, width, lambda: magnitude_idx)
+            inpt = self._apply_image_or_video_transform(inpt, transform_id, magnitude,
+                                                        interpolation=self.interpolation, fill=self._fill)
+        return inpt
+
+
+class RandAugment(_AutoAugmentBase):
+    r"""RandAugment data augmentation method based on
+    `"RandAugment: Practical automated data augmentation with a reduced search space"
+    <https://arxiv.org/abs/1909.13719>`_.
+
+    This transformation works on images only.
+
+    If the input is a tensor, it should be of type uint8, and it is expected
+    to have [..., 1 or 3, H, W] shape, where ... means an arbitrary number of leading dimensions.
+    If img is PIL Image, it is expected to be in mode "L" or "RGB".
+
+    Args:
+        num_ops (int, optional): Number of augmentation transformations to apply sequentially,
+            must be non-negative integer. Default: 2.
+        magnitude (int, optional): Magnitude for all the transformations.
+        num_magnitude_bins (int, optional): The number of different magnitude values.
+        interpolation (str or InterpolationMode, optional): Desired interpolation, as for ``AutoAugment``.
+            Default is ``"nearest"``.
+        fill (sequence or number, optional): Pixel fill value for the area outside the transformed
+            image. If given a number, the value is used for all bands respectively.
+    """
+
+    _AUGMENTATION_SPACE = {"Identity": _NO_MAGNITUDE, **_shared_space()}
+
+    def __init__(self, num_ops=2, magnitude=9, num_magnitude_bins=31, interpolation="nearest", fill=None):
+        super().__init__(interpolation=interpolation, fill=fill)
+        if not isinstance(num_ops, int) or (num_ops < 0):
+            raise ValueError(f"num_ops should be a non-negative integer, but got {num_ops} instead.")
+        self.num_ops = num_ops
+        self.magnitude = magnitude
+        self.num_magnitude_bins = num_magnitude_bins
+
+    def forward(self, inpt):
+        height, width = self._image_size(inpt)
+        for _ in range(self.num_ops):
+            transform_id, (magnitudes_fn, signed) = self._get_random_item(self._AUGMENTATION_SPACE)
+            magnitude = self._signed_magnitude(magnitudes_fn, signed, self.num_magnitude_bins, height, width,
+                                               lambda: self.magnitude)
+            inpt = self._apply_image_or_video_transform(inpt, transform_id, magnitude,
+                                                        interpolation=self.interpolation, fill=self._fill)
+        return inpt
+
+
+class TrivialAugmentWide(_AutoAugmentBase):
+    r"""Dataset-independent data-augmentation with TrivialAugment Wide, as described in
+    `"TrivialAugment: Tuning-free Yet State-of-the-Art Data Augmentation" <https://arxiv.org/abs/2103.10158>`_.
+
+    This transformation works on images only.
+
+    If the input is a tensor, it should be of type uint8, and it is expected
+    to have [..., 1 or 3, H, W] shape, where ... means an arbitrary number of leading dimensions.
+    If img is PIL Image, it is expected to be in mode "L" or "RGB".
+
+    Args:
+        num_magnitude_bins (int, optional): The number of different magnitude values.
+        interpolation (str or InterpolationMode, optional): Desired interpolation, as for ``AutoAugment``.
+            Default is ``"nearest"``.
+        fill (sequence or number, optional): Pixel fill value for the area outside the transformed
+            image. If given a number, the value is used for all bands respectively.
+    """
+
+    _AUGMENTATION_SPACE = {
+        "Identity": _NO_MAGNITUDE, "ShearX": _uniform_bins(0.99), "ShearY": _uniform_bins(0.99),
+        "TranslateX": _uniform_bins(32.0), "TranslateY": _uniform_bins(32.0), "Rotate": _uniform_bins(135.0),
+        **{name: _uniform_bins(0.99) for name in _COLOUR}, "Posterize": _posterize_bins(8, 6),
+        "Solarize": _SOLARIZE, "AutoContrast": _NO_MAGNITUDE, "Equalize": _NO_MAGNITUDE,
+    }
+
+    def __init__(self, num_magnitude_bins=31, interpolation="nearest", fill=None):
+        super().__init__(interpolation=interpolation, fill=fill)
+        self.num_magnitude_bins = num_magnitude_bins
+
+    def forward(self, inpt):
+        height, width = self._image_size(inpt)
+        transform_id, (magnitudes_fn, signed) = self._get_random_item(self._AUGMENTATION_SPACE)
+        magnitude = self._signed_magnitude(magnitudes_fn, signed, self.num_magnitude_bins, height, width,
+                                           lambda: _randint(0, self.num_magnitude_bins))
+        return self._apply_image_or_video_transform(inpt, transform_id, magnitude, interpolation=self.interpolation,
+                                                    fill=self._fill)
+
+
+class AugMix(_AutoAugmentBase):
+    r"""AugMix data augmentation method based on
+    `"AugMix: A Simple Data Processing Method to Improve Robustness and Uncertainty"
+    <https://arxiv.org/abs/1912.02781>`_.
+
+    This transformation works on images only.
+
+    If the input is a tensor, it should be of type uint8, and it is expected
+    to have [..., 1 or 3, H, W] shape, where ... means an arbitrary number of leading dimensions.
+    If img is PIL Image, it is expected to be in mode "L" or "RGB".
+
+    Args:
+        severity (int, optional): The severity of base augmentation operators. Default is ``3``.
+        mixture_width (int, optional): The number of augmentation chains. Default is ``3``.
+        chain_depth (int, optional): The depth of augmentation chains. A negative value denotes stochastic depth
+            sampled from the interval [1, 3]. Default is ``-1``.
+        alpha (float, optional): The hyperparameter for the probability distributions. Default is ``1.0``.
+        all_ops (bool, optional): Use all operations (including brightness, contrast, color and sharpness).
+            Default is ``True``.
+        interpolation (str or InterpolationMode, optional): Desired interpolation, as for ``AutoAugment``.
+            Default is ``"bilinear"``.
+        fill (sequence or number, optional): Pixel fill value for the area outside the transformed
+            image. If given a number, the value is used for all bands respectively.
+    """
+
+    _PARTIAL_AUGMENTATION_SPACE = {
+        "ShearX": _uniform_bins(0.3), "ShearY": _uniform_bins(0.3),
+        "TranslateX": (lambda num_bins, height, width: _creation.linspace(0.0, width / 3.0, num_bins), True),
+        "TranslateY": (lambda num_bins, height, width: _creation.linspace(0.0, height / 3.0, num_bins), True),
+        "Rotate": _uniform_bins(30.0), "Posterize": _posterize_bins(4, 4), "Solarize": _SOLARIZE,
+        "AutoContrast": _NO_MAGNITUDE, "Equalize": _NO_MAGNITUDE,
+    }
+    _AUGMENTATION_SPACE = {**_PARTIAL_AUGMENTATION_SPACE, **_COLOUR}
+
+    def __init__(self, severity=3, mixture_width=3, chain_depth=-1, alpha=1.0, all_ops=True,
+                 interpolation="bilinear", fill=None):
+        super().__init__(interpolation=interpolation, fill=fill)
+        self._PARAMETER_MAX = 10
+        _v1._check_severity(severity, self._PARAMETER_MAX)
+        self.severity = severity
+        self.mixture_width = mixture_width
+        self.chain_depth = chain_depth
+        self.alpha = alpha
+        self.all_ops = all_ops
+
+    def _sample_dirichlet(self, params):
+        # a method of its own so that tests can replace it, as in torchvision
+        return _v1._sample_dirichlet(params)
+
+    def forward(self, inpt):
+        height, width = self._image_size(inpt)
+        image = inpt if isinstance(inpt, Tensor) else F.pil_to_tensor(inpt)
+        space = self._AUGMENTATION_SPACE if self.all_ops else self._PARTIAL_AUGMENTATION_SPACE
+
+        def draw_op(aug):
+            transform_id, (magnitudes_fn, signed) = self._get_random_item(space)
+            magnitude = self._signed_magnitude(magnitudes_fn, signed, self._PARAMETER_MAX, height, width,
+                                               lambda: _randint(0, self.severity))
+            return self._apply_image_or_video_transform(aug, transform_id, magnitude,
+                                                        interpolation=self.interpolation, fill=self._fill)
+
+        mix = _v1._augmix(image, 4, self.alpha, self.mixture_width, self.chain_depth, self._sample_dirichlet,
+                          draw_op)
+        if isinstance(inpt, Tensor):
+            return mix
+        if is_pil_image(inpt):
+            return F.to_pil_image(mix)
+        return _v1._tensor_as_array(mix, inpt)
