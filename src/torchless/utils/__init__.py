@@ -1,7 +1,7 @@
 """Utilities; ``torchless.utils.data`` (datasets, samplers, DataLoader) loads on first use."""
 import importlib as _importlib
 
-_LAZY_SUBMODULES = {"data"}
+_LAZY_SUBMODULES = {"data", "checkpoint"}
 
 
 def __getattr__(name):
