@@ -250,3 +250,17 @@ def test_float_linspace_matches_torch_bit_for_bit(dtype):
         np.testing.assert_array_equal(
             torchless.linspace(start, end, steps, dtype=getattr(torchless, dtype)).numpy(),
             torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).numpy(), err_msg=str((start, end, steps)))
+
+
+@pytest.mark.parametrize("kwargs", [dict(p="fro", dim=[1, 2, 3]), dict(p="nuc", dim=[1]), dict(p="fro", dim=[1, 2]),
+                                    dict(p="nuc", dim=[2, 3]), dict(p=None, dim=1), dict(p="fro"),
+                                    dict(p=2, dim=1, dtype="float64"), dict(p="nuc")])
+def test_tensor_norm_string_orders_go_through_matrix_norm_as_torchs(kwargs):
+    def run(lib):
+        options = dict(kwargs)
+        if "dtype" in options:
+            options["dtype"] = getattr(lib, options["dtype"])
+        x = lib.arange(24.0).reshape(3, 2, 2, 2) if kwargs.get("dim") or kwargs["p"] != "nuc" else lib.ones(5, 6)
+        return x.norm(**options)
+
+    assert_same_outcome(run)

@@ -1715,7 +1715,17 @@ class Tensor:
             raise _parser_errors.invalid_where((condition, other), method=True)
         return where(condition, self, other)
 
-    def norm(self, p="fro", dim=None, keepdim=False):
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        if dtype is not None:
+            return self.to(dtype).norm(p, dim, keepdim)
+        if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2)):
+            # as torch.norm: the nuclear norm, or a Frobenius one over other than two dims, is matrix_norm's (and
+            # its error)
+            from .linalg import matrix_norm
+
+            return matrix_norm(self, p, list(range(self._data.ndim)) if dim is None else dim, keepdim)
+        if p is None:
+            p = 2.0
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         if self._data.dtype.kind != "f":
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
