@@ -64,7 +64,7 @@ del _LEGACY_TYPES
 strided = "torch.strided"
 contiguous_format = channels_last = preserve_format = None
 
-_LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends",
+_LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
                     "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit"}
 
 

@@ -2,4 +2,6 @@
 from . import functional, init, utils
 from .modules import *  # noqa: F401,F403
 from .modules import Module
-from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
+from . import parallel
+from .parallel import DataParallel

@@ -1,5 +1,5 @@
-"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, the adaptive poolings, MaxUnpool1d/2d/3d and LPPool1d/2d/3d,
-thin wrappers of the functionals."""
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, the adaptive poolings, MaxUnpool1d/2d/3d, LPPool1d/2d/3d and
+FractionalMaxPool2d/3d, thin wrappers of the functionals."""
 from .._functional import pooling as F_pool
 from .._functional import pooling3d as F_pool3d
 from .module import Module
@@ -275,3 +275,77 @@ class LPPool3d(_LPPoolNd):
     """
 
     _functional = staticmethod(F_pool3d.lp_pool3d)
+
+
+class _FractionalMaxPoolNd(Module):
+    _functional = None
+    _spatial = 2
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None):
+        super().__init__()
+        name = type(self).__name__
+        self.kernel_size = F_pool._torch_ntuple(kernel_size, self._spatial)
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = F_pool._torch_ntuple(output_size, self._spatial) if output_size is not None else None
+        self.output_ratio = F_pool._torch_ntuple(output_ratio, self._spatial) if output_ratio is not None else None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(
+                0 < self.output_ratio[axis] < 1 for axis in range(self._spatial)):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input):
+        return type(self)._functional(input, self.kernel_size, self.output_size, self.output_ratio,
+                                      self.return_indices, _random_samples=self._random_samples)
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    r"""2-D fractional max pooling over (N, C, H_in, W_in) or (C, H_in, W_in), as described in
+    `Fractional MaxPooling <http://arxiv.org/abs/1412.6071>`_ by Ben Graham: :math:`kH \times kW` windows
+    placed with a pseudo-random step, drawn per plane, so that the output has the size asked for.
+
+    See ``torchless.nn.functional.fractional_max_pool2d``.
+
+    Args:
+        kernel_size: the window size, an int or a pair (kH, kW).
+        output_size: the output size (H_out, W_out), or one int for both.
+        output_ratio: instead of output_size, the output size as a ratio (or pair of ratios) of the input's,
+            in (0, 1).
+        return_indices: also return the indices of the maxima (for ``nn.MaxUnpool2d``). Default: ``False``.
+        _random_samples: an (N, C, 2) tensor fixing the window placement (a buffer); drawn from torchless's
+            generator on every call when None.
+
+    Shape: output (N, C, H_out, W_out) or (C, H_out, W_out), where (H_out, W_out) = output_size or
+    (int(H_in * output_ratio[0]), int(W_in * output_ratio[1])).
+    """
+
+    _functional = staticmethod(F_pool.fractional_max_pool2d)
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    r"""3-D fractional max pooling over (N, C, T_in, H_in, W_in) or (C, T_in, H_in, W_in):
+    :math:`kT \times kH \times kW` windows placed with a pseudo-random step, drawn per plane, so that the
+    output has the size asked for. See ``torchless.nn.functional.fractional_max_pool3d``.
+
+    Args:
+        kernel_size: the window size, an int or a triple (kT, kH, kW), each positive.
+        output_size: the output size (T_out, H_out, W_out), or one int for all three.
+        output_ratio: instead of output_size, the output size as a ratio (or triple of ratios) of the
+            input's, in (0, 1).
+        return_indices: also return the indices of the maxima (for ``nn.MaxUnpool3d``). Default: ``False``.
+        _random_samples: an (N, C, 3) tensor fixing the window placement (a buffer).
+
+    Shape: output (N, C, T_out, H_out, W_out) or (C, T_out, H_out, W_out), where (T_out, H_out, W_out) =
+    output_size or the input's sizes times output_ratio, rounded down.
+    """
+
+    _functional, _spatial = staticmethod(F_pool.fractional_max_pool3d), 3
+
+    def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None):
+        if (isinstance(kernel_size, int) and kernel_size <= 0) or (
+                isinstance(kernel_size, (tuple, list)) and not all(k > 0 for k in kernel_size)):
+            raise ValueError(f"kernel_size must be greater than 0, but got {kernel_size}")
+        super().__init__(kernel_size, output_size, output_ratio, return_indices, _random_samples)

@@ -1,0 +1,6 @@
+"""``torch.nn.parallel``: DataParallel as PyTorch runs it without GPUs (a plain call of the wrapped module), and
+DistributedDataParallel's refusal when no process group exists (torchless has none)."""
+from .data_parallel import DataParallel
+from .distributed import DistributedDataParallel
+
+__all__ = ["DataParallel", "DistributedDataParallel"]
