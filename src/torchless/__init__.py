@@ -65,7 +65,7 @@ strided = "torch.strided"
 contiguous_format = channels_last = preserve_format = None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
-                    "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit"}
+                    "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub"}
 
 
 def __getattr__(name):

@@ -3,12 +3,11 @@ import gzip
 import hashlib
 import http.client
 import os
-import tempfile
-import urllib.request
 import zlib
 
+from ...hub import _fetch  # torchless.hub's downloader: streamed to a temporary file, verified, then renamed
+
 _CHUNK = 1 << 20
-_TIMEOUT_S = 60.0
 
 
 def file_digest(path, algorithm, decompress=False):
@@ -39,20 +38,3 @@ def download_from_mirrors(mirrors, filename, folder, verify):
     message = f"Error downloading {filename}:\n"
     message += "".join(f"Tried {mirror}, got:\n{error}\n" for mirror, error in errors)
     raise RuntimeError(message)
-
-
-def _fetch(url, target, verify):
-    fd, partial = tempfile.mkstemp(prefix=os.path.basename(target) + ".", suffix=".part",
-                                   dir=os.path.dirname(target))
-    try:
-        with os.fdopen(fd, "wb") as out:
-            request = urllib.request.Request(url, headers={"User-Agent": "torchless"})
-            with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as response:
-                while chunk := response.read(_CHUNK):
-                    out.write(chunk)
-        verify(partial)
-        os.chmod(partial, 0o644)  # mkstemp makes files private; data files are normally world-readable
-        os.replace(partial, target)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)

@@ -1,28 +1,38 @@
 """torchvision's classic CNN architectures (``torchvision.models``), with torchvision's module trees, state_dict
 keys, initialisation and builders: AlexNet, VGG, ResNet/ResNeXt/Wide ResNet, MobileNetV2, SqueezeNet, DenseNet.
 
-Builders take ``weights=None`` only: torchless downloads no pretrained weights. A torchvision checkpoint file
-loads with ``model.load_state_dict(torchless.load("resnet18-f37072fd.pth"))``.
+Each builder has torchvision's ``*_Weights`` enum: ``resnet18(weights=ResNet18_Weights.DEFAULT)`` (or
+``weights="DEFAULT"``) downloads torchvision's ImageNet checkpoint once into the hub cache (see
+:mod:`torchless.hub`) and loads it; ``ResNet18_Weights.DEFAULT.transforms()`` is the matching preprocessing and
+``.meta["categories"]`` the class names.
 """
-from ._api import get_model, get_model_builder, list_models
+from ._api import Weights, WeightsEnum, get_model, get_model_builder, get_model_weights, get_weight, list_models
 from ._utils import PretrainedWeightsUnavailable
-from .alexnet import AlexNet, alexnet
-from .densenet import DenseNet, densenet121
-from .mobilenetv2 import MobileNetV2, mobilenet_v2
+from .alexnet import AlexNet, AlexNet_Weights, alexnet
+from .densenet import DenseNet, DenseNet121_Weights, densenet121
+from .mobilenetv2 import MobileNet_V2_Weights, MobileNetV2, mobilenet_v2
 from .resnet import (
-    BasicBlock, Bottleneck, ResNet, resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d,
-    wide_resnet50_2,
+    BasicBlock, Bottleneck, ResNet, ResNet18_Weights, ResNet34_Weights, ResNet50_Weights, ResNet101_Weights,
+    ResNet152_Weights, ResNeXt50_32X4D_Weights, Wide_ResNet50_2_Weights, resnet18, resnet34, resnet50, resnet101,
+    resnet152, resnext50_32x4d, wide_resnet50_2,
 )
-from .squeezenet import SqueezeNet, squeezenet1_0, squeezenet1_1
-from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
+from .squeezenet import SqueezeNet, SqueezeNet1_0_Weights, SqueezeNet1_1_Weights, squeezenet1_0, squeezenet1_1
+from .vgg import (
+    VGG, VGG11_BN_Weights, VGG11_Weights, VGG13_BN_Weights, VGG13_Weights, VGG16_BN_Weights, VGG16_Weights,
+    VGG19_BN_Weights, VGG19_Weights, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn,
+)
 
 __all__ = [
-    "AlexNet", "alexnet",
-    "VGG", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn",
-    "ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
-    "resnext50_32x4d", "wide_resnet50_2",
-    "MobileNetV2", "mobilenet_v2",
-    "SqueezeNet", "squeezenet1_0", "squeezenet1_1",
-    "DenseNet", "densenet121",
-    "get_model", "get_model_builder", "list_models", "PretrainedWeightsUnavailable",
+    "AlexNet", "AlexNet_Weights", "alexnet",
+    "VGG", "VGG11_Weights", "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights", "VGG16_Weights",
+    "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16",
+    "vgg16_bn", "vgg19", "vgg19_bn",
+    "ResNet", "BasicBlock", "Bottleneck", "ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights",
+    "ResNet101_Weights", "ResNet152_Weights", "ResNeXt50_32X4D_Weights", "Wide_ResNet50_2_Weights", "resnet18",
+    "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "wide_resnet50_2",
+    "MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2",
+    "SqueezeNet", "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights", "squeezenet1_0", "squeezenet1_1",
+    "DenseNet", "DenseNet121_Weights", "densenet121",
+    "Weights", "WeightsEnum", "get_model", "get_model_builder", "get_model_weights", "get_weight", "list_models",
+    "PretrainedWeightsUnavailable",
 ]

@@ -1,7 +1,147 @@
-"""torchvision's model registry: builders register under their name; ``get_model`` and ``list_models`` find them."""
+"""torchvision's weights API and model registry: ``Weights`` and ``WeightsEnum`` describe a builder's pretrained
+weights; builders register under their name; ``get_model``, ``list_models``, ``get_model_weights`` and ``get_weight``
+find them."""
+import enum
 import fnmatch
+import functools
+import importlib
+import inspect
+import typing
+from dataclasses import dataclass
 
-from ._utils import _legacy_interface
+__all__ = ["WeightsEnum", "Weights", "get_model", "get_model_builder", "get_model_weights", "get_weight", "list_models"]
+
+
+@dataclass
+class Weights:
+    """
+    This class is used to group important attributes associated with the pre-trained weights.
+
+    Args:
+        url (str): The location where we find the weights.
+        transforms (Callable): A callable that constructs the preprocessing method (or validation preset transforms)
+            needed to use the model. The reason we attach a constructor method rather than an already constructed
+            object is because the specific object might have memory and thus we want to delay initialization until
+            needed.
+        meta (Dict[str, Any]): Stores meta-data related to the weights of the model and its configuration. These can be
+            informative attributes (for example the number of parameters/flops, recipe link/methods used in training
+            etc), configuration parameters (for example the `num_classes`) needed to construct the model or important
+            meta-data (for example the `classes` of a classification model) needed to use the model.
+    """
+
+    url: str
+    transforms: typing.Callable
+    meta: dict
+
+    def __eq__(self, other):
+        # Deep copies and unpickled members are found again by equality with the defined ones, and a deep-copied
+        # partial is a new object that never equals the original: partials compare by what they would call.
+        if not isinstance(other, Weights):
+            return NotImplemented
+        if self.url != other.url or self.meta != other.meta:
+            return False
+        if isinstance(self.transforms, functools.partial) and isinstance(other.transforms, functools.partial):
+            return (self.transforms.func == other.transforms.func and self.transforms.args == other.transforms.args
+                    and self.transforms.keywords == other.transforms.keywords)
+        return self.transforms == other.transforms
+
+
+class WeightsEnum(enum.Enum):
+    """
+    This class is the parent class of all model weights. Each model building method receives an optional `weights`
+    parameter with its associated pre-trained weights. It inherits from `Enum` and its values should be of type
+    `Weights`.
+
+    Args:
+        value (Weights): The data class entry with the weight information.
+    """
+
+    @classmethod
+    def verify(cls, obj):
+        """``obj`` as a member of this enum: a member is returned as is, a name ("IMAGENET1K_V1", or
+        "ResNet18_Weights.IMAGENET1K_V1") looked up (KeyError if unknown), None kept; any other object is a
+        TypeError."""
+        if obj is not None:
+            if type(obj) is str:
+                obj = cls[obj.replace(cls.__name__ + ".", "")]
+            elif not isinstance(obj, cls):
+                raise TypeError(
+                    f"Invalid Weight class provided; expected {cls.__name__} but received {obj.__class__.__name__}."
+                )
+        return obj
+
+    def get_state_dict(self, *args, **kwargs):
+        """The weights' state dict, downloaded once into the hub cache: the arguments are those of
+        :func:`torchless.hub.load_state_dict_from_url` after ``url`` (``progress``, ``check_hash``, ...)."""
+        from ...hub import load_state_dict_from_url
+
+        return load_state_dict_from_url(self.url, *args, **kwargs)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}.{self._name_}"
+
+    @property
+    def url(self):
+        return self.value.url
+
+    @property
+    def transforms(self):
+        return self.value.transforms
+
+    @property
+    def meta(self):
+        return self.value.meta
+
+
+def get_weight(name):
+    """
+    Gets the weights enum value by its full name. Example: "ResNet50_Weights.IMAGENET1K_V1"
+
+    Args:
+        name (str): The name of the weight enum entry.
+
+    Returns:
+        WeightsEnum: The requested weight enum.
+    """
+    try:
+        enum_name, value_name = name.split(".")
+    except ValueError:
+        raise ValueError(f"Invalid weight name provided: '{name}'.") from None
+    models = importlib.import_module(__name__.rpartition(".")[0])
+    weights_enum = getattr(models, enum_name, None)
+    if not (isinstance(weights_enum, type) and issubclass(weights_enum, WeightsEnum)):
+        raise ValueError(f"The weight enum '{enum_name}' for the specific method couldn't be retrieved.")
+    return weights_enum[value_name]
+
+
+def get_model_weights(name):
+    """
+    Returns the weights enum class associated to the given model.
+
+    Args:
+        name (callable or str): The model builder function or the name under which it is registered.
+
+    Returns:
+        weights_enum (WeightsEnum): The weights enum class associated with the model.
+    """
+    model = get_model_builder(name) if isinstance(name, str) else name
+    return _get_enum_from_fn(model)
+
+
+def _get_enum_from_fn(fn):
+    """The WeightsEnum subclass in the annotation of ``fn``'s ``weights`` parameter (``Optional[...]`` included),
+    where torchvision's builders declare it."""
+    sig = inspect.signature(fn)
+    if "weights" not in sig.parameters:
+        raise ValueError("The method is missing the 'weights' argument.")
+    annotation = sig.parameters["weights"].annotation
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, WeightsEnum):
+            return candidate
+    raise ValueError(
+        "The WeightsEnum class for the specific method couldn't be retrieved. Make sure the typing info is correct."
+    )
+
 
 BUILTIN_MODELS = {}
 
@@ -9,6 +149,8 @@ BUILTIN_MODELS = {}
 def register_model(name=None):
     """Decorator: register a builder under ``name`` (default: the function's own name), wrapped in
     ``_legacy_interface`` as torchvision's builders are in ``handle_legacy_interface``."""
+
+    from ._utils import _legacy_interface  # _utils needs this module's classes: imported once both exist
 
     def wrapper(fn):
         key = name if name is not None else fn.__name__

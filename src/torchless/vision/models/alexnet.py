@@ -1,9 +1,12 @@
 """AlexNet, torchvision's variant from "One weird trick for parallelizing convolutional neural networks"."""
+from typing import Optional
+
 from ... import flatten, nn
 from ._api import register_model
-from ._utils import _refuse_pretrained_weights
+from ._utils import _load_weights, _verify_weights
+from ._weights import weights_enum
 
-__all__ = ["AlexNet", "alexnet"]
+__all__ = ["AlexNet", "AlexNet_Weights", "alexnet"]
 
 
 class AlexNet(nn.Module):
@@ -54,16 +57,20 @@ class AlexNet(nn.Module):
         return self.classifier(x)
 
 
+AlexNet_Weights = weights_enum("AlexNet_Weights", __name__)
+
+
 @register_model()
-def alexnet(weights=None, progress=True, **kwargs):
+def alexnet(weights: Optional[AlexNet_Weights] = None, progress=True, **kwargs):
     """AlexNet model architecture from `One weird trick for parallelizing convolutional neural networks
     <https://arxiv.org/abs/1404.5997>`__.
 
     Args:
-        weights (optional): must be None: torchless downloads no pretrained weights (any other value raises
-            ``PretrainedWeightsUnavailable``, which explains how to load a torchvision checkpoint file).
-        progress (bool, optional): accepted for torchvision compatibility; unused.
+        weights (:class:`~torchless.vision.models.AlexNet_Weights`, optional): The pretrained weights to use. See
+            :class:`~torchless.vision.models.AlexNet_Weights` for more details, and possible values. By default, no
+            pre-trained weights are used.
+        progress (bool, optional): If True, displays a progress bar of the download to stderr. Default is True.
         **kwargs: passed to :class:`AlexNet` (``num_classes``, ``dropout``).
     """
-    _refuse_pretrained_weights("alexnet", weights, kwargs)
-    return AlexNet(**kwargs)
+    weights = _verify_weights(AlexNet_Weights, weights, kwargs)
+    return _load_weights(AlexNet(**kwargs), weights, progress)

@@ -1,13 +1,15 @@
 """DenseNet-BC ("Densely Connected Convolutional Networks")."""
 import re
 from collections import OrderedDict
+from typing import Optional
 
 from ... import Tensor, cat, flatten, nn
 from ...nn import functional as F
 from ._api import register_model
-from ._utils import _refuse_pretrained_weights
+from ._utils import _load_weights, _verify_weights
+from ._weights import weights_enum
 
-__all__ = ["DenseNet", "densenet121", "rename_legacy_keys"]
+__all__ = ["DenseNet", "DenseNet121_Weights", "densenet121", "rename_legacy_keys"]
 
 
 class _DenseLayer(nn.Module):
@@ -171,20 +173,20 @@ def rename_legacy_keys(state_dict):
     return renamed
 
 
-_LEGACY_LOAD = "torchless.vision.models.densenet.rename_legacy_keys(torchless.load({path}))"
-_LEGACY_NOTE = " (rename_legacy_keys: torchvision's DenseNet checkpoints call dense layers' modules \"norm.1\", ...)"
+DenseNet121_Weights = weights_enum("DenseNet121_Weights", __name__)
 
 
 @register_model()
-def densenet121(weights=None, progress=True, **kwargs):
+def densenet121(weights: Optional[DenseNet121_Weights] = None, progress=True, **kwargs):
     """Densenet-121 model from `Densely Connected Convolutional Networks <https://arxiv.org/abs/1608.06993>`__:
     growth rate 32, blocks of (6, 12, 24, 16) layers, 64 initial features.
 
     Args:
-        weights (optional): must be None: torchless downloads no pretrained weights (any other value raises
-            ``PretrainedWeightsUnavailable``, which explains how to load a torchvision checkpoint file).
-        progress (bool, optional): accepted for torchvision compatibility; unused.
+        weights (:class:`~torchless.vision.models.DenseNet121_Weights`, optional): The pretrained weights to use. See
+            :class:`~torchless.vision.models.DenseNet121_Weights` for more details, and possible values. By default, no
+            pre-trained weights are used.
+        progress (bool, optional): If True, displays a progress bar of the download to stderr. Default is True.
         **kwargs: passed to :class:`DenseNet` (``num_classes``, ``drop_rate``, ``memory_efficient``, ...).
     """
-    _refuse_pretrained_weights("densenet121", weights, kwargs, load_template=_LEGACY_LOAD, note=_LEGACY_NOTE)
-    return DenseNet(32, (6, 12, 24, 16), 64, **kwargs)
+    weights = _verify_weights(DenseNet121_Weights, weights, kwargs)
+    return _load_weights(DenseNet(32, (6, 12, 24, 16), 64, **kwargs), weights, progress, convert=rename_legacy_keys)

@@ -1,11 +1,14 @@
 """MobileNetV2 ("MobileNetV2: Inverted Residuals and Linear Bottlenecks")."""
+from typing import Optional
+
 from ... import flatten, nn
 from ...nn import functional as F
 from ._api import register_model
 from ._conv_norm_activation import Conv2dNormActivation
-from ._utils import _make_divisible, _refuse_pretrained_weights
+from ._utils import _load_weights, _make_divisible, _verify_weights
+from ._weights import weights_enum
 
-__all__ = ["MobileNetV2", "InvertedResidual", "mobilenet_v2"]
+__all__ = ["MobileNetV2", "InvertedResidual", "MobileNet_V2_Weights", "mobilenet_v2"]
 
 
 class InvertedResidual(nn.Module):
@@ -139,16 +142,20 @@ class MobileNetV2(nn.Module):
         return self._forward_impl(x)
 
 
+MobileNet_V2_Weights = weights_enum("MobileNet_V2_Weights", __name__)
+
+
 @register_model()
-def mobilenet_v2(weights=None, progress=True, **kwargs):
+def mobilenet_v2(weights: Optional[MobileNet_V2_Weights] = None, progress=True, **kwargs):
     """MobileNetV2 architecture from `MobileNetV2: Inverted Residuals and Linear Bottlenecks
     <https://arxiv.org/abs/1801.04381>`__.
 
     Args:
-        weights (optional): must be None: torchless downloads no pretrained weights (any other value raises
-            ``PretrainedWeightsUnavailable``, which explains how to load a torchvision checkpoint file).
-        progress (bool, optional): accepted for torchvision compatibility; unused.
+        weights (:class:`~torchless.vision.models.MobileNet_V2_Weights`, optional): The pretrained weights to use. See
+            :class:`~torchless.vision.models.MobileNet_V2_Weights` for more details, and possible values. By default, no
+            pre-trained weights are used.
+        progress (bool, optional): If True, displays a progress bar of the download to stderr. Default is True.
         **kwargs: passed to :class:`MobileNetV2` (``num_classes``, ``width_mult``, ``dropout``, ...).
     """
-    _refuse_pretrained_weights("mobilenet_v2", weights, kwargs)
-    return MobileNetV2(**kwargs)
+    weights = _verify_weights(MobileNet_V2_Weights, weights, kwargs)
+    return _load_weights(MobileNetV2(**kwargs), weights, progress)

@@ -1,11 +1,16 @@
 """ResNet ("Deep Residual Learning for Image Recognition"), ResNeXt and Wide ResNet, as torchvision builds them
 (ResNet v1.5: a Bottleneck strides in its 3x3 convolution)."""
-from ... import flatten, nn
-from ._api import register_model
-from ._utils import _ovewrite_named_param, _refuse_pretrained_weights
+from typing import Optional
 
-__all__ = ["ResNet", "BasicBlock", "Bottleneck", "conv1x1", "conv3x3", "resnet18", "resnet34", "resnet50",
-           "resnet101", "resnet152", "resnext50_32x4d", "wide_resnet50_2"]
+from ... import flatten, nn
+from ._api import _get_enum_from_fn, register_model
+from ._utils import _load_weights, _ovewrite_named_param, _verify_weights
+from ._weights import weights_enum
+
+__all__ = ["ResNet", "BasicBlock", "Bottleneck", "conv1x1", "conv3x3", "ResNet18_Weights", "ResNet34_Weights",
+           "ResNet50_Weights", "ResNet101_Weights", "ResNet152_Weights", "ResNeXt50_32X4D_Weights",
+           "Wide_ResNet50_2_Weights", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d",
+           "wide_resnet50_2"]
 
 
 def conv3x3(in_planes, out_planes, stride=1, groups=1, dilation=1):
@@ -221,23 +226,28 @@ class ResNet(nn.Module):
         return self._forward_impl(x)
 
 
-def _resnet(builder, block, layers, weights, kwargs):
-    _refuse_pretrained_weights(builder, weights, kwargs)
-    return ResNet(block, layers, **kwargs)
+ResNet18_Weights = weights_enum("ResNet18_Weights", __name__)
+ResNet34_Weights = weights_enum("ResNet34_Weights", __name__)
+ResNet50_Weights = weights_enum("ResNet50_Weights", __name__)
+ResNet101_Weights = weights_enum("ResNet101_Weights", __name__)
+ResNet152_Weights = weights_enum("ResNet152_Weights", __name__)
+ResNeXt50_32X4D_Weights = weights_enum("ResNeXt50_32X4D_Weights", __name__)
+Wide_ResNet50_2_Weights = weights_enum("Wide_ResNet50_2_Weights", __name__)
 
 
 _WEIGHTS_ARGS = """
     Args:
-        weights (optional): must be None: torchless downloads no pretrained weights (any other value raises
-            ``PretrainedWeightsUnavailable``, which explains how to load a torchvision checkpoint file).
-        progress (bool, optional): accepted for torchvision compatibility; unused.
+        weights (:class:`~torchless.vision.models.{enum}`, optional): The pretrained weights to use. See
+            :class:`~torchless.vision.models.{enum}` for more details, and possible values. By default, no
+            pre-trained weights are used.
+        progress (bool, optional): If True, displays a progress bar of the download to stderr. Default is True.
         **kwargs: passed to :class:`ResNet` (``num_classes``, ``zero_init_residual``, ``norm_layer``, ...).
     """
 
 
 def _documented(summary):
     def decorate(fn):
-        fn.__doc__ = summary + "\n" + _WEIGHTS_ARGS
+        fn.__doc__ = summary + "\n" + _WEIGHTS_ARGS.format(enum=_get_enum_from_fn(fn).__name__)
         return fn
 
     return decorate
@@ -248,47 +258,54 @@ _RESNET_PAPER = "`Deep Residual Learning for Image Recognition <https://arxiv.or
 
 @register_model()
 @_documented(f"ResNet-18 from {_RESNET_PAPER}: BasicBlock x [2, 2, 2, 2].")
-def resnet18(weights=None, progress=True, **kwargs):
-    return _resnet("resnet18", BasicBlock, [2, 2, 2, 2], weights, kwargs)
+def resnet18(weights: Optional[ResNet18_Weights] = None, progress=True, **kwargs):
+    weights = _verify_weights(ResNet18_Weights, weights, kwargs)
+    return _load_weights(ResNet(BasicBlock, [2, 2, 2, 2], **kwargs), weights, progress)
 
 
 @register_model()
 @_documented(f"ResNet-34 from {_RESNET_PAPER}: BasicBlock x [3, 4, 6, 3].")
-def resnet34(weights=None, progress=True, **kwargs):
-    return _resnet("resnet34", BasicBlock, [3, 4, 6, 3], weights, kwargs)
+def resnet34(weights: Optional[ResNet34_Weights] = None, progress=True, **kwargs):
+    weights = _verify_weights(ResNet34_Weights, weights, kwargs)
+    return _load_weights(ResNet(BasicBlock, [3, 4, 6, 3], **kwargs), weights, progress)
 
 
 @register_model()
 @_documented(f"ResNet-50 from {_RESNET_PAPER}: Bottleneck x [3, 4, 6, 3].")
-def resnet50(weights=None, progress=True, **kwargs):
-    return _resnet("resnet50", Bottleneck, [3, 4, 6, 3], weights, kwargs)
+def resnet50(weights: Optional[ResNet50_Weights] = None, progress=True, **kwargs):
+    weights = _verify_weights(ResNet50_Weights, weights, kwargs)
+    return _load_weights(ResNet(Bottleneck, [3, 4, 6, 3], **kwargs), weights, progress)
 
 
 @register_model()
 @_documented(f"ResNet-101 from {_RESNET_PAPER}: Bottleneck x [3, 4, 23, 3].")
-def resnet101(weights=None, progress=True, **kwargs):
-    return _resnet("resnet101", Bottleneck, [3, 4, 23, 3], weights, kwargs)
+def resnet101(weights: Optional[ResNet101_Weights] = None, progress=True, **kwargs):
+    weights = _verify_weights(ResNet101_Weights, weights, kwargs)
+    return _load_weights(ResNet(Bottleneck, [3, 4, 23, 3], **kwargs), weights, progress)
 
 
 @register_model()
 @_documented(f"ResNet-152 from {_RESNET_PAPER}: Bottleneck x [3, 8, 36, 3].")
-def resnet152(weights=None, progress=True, **kwargs):
-    return _resnet("resnet152", Bottleneck, [3, 8, 36, 3], weights, kwargs)
+def resnet152(weights: Optional[ResNet152_Weights] = None, progress=True, **kwargs):
+    weights = _verify_weights(ResNet152_Weights, weights, kwargs)
+    return _load_weights(ResNet(Bottleneck, [3, 8, 36, 3], **kwargs), weights, progress)
 
 
 @register_model()
 @_documented("ResNeXt-50 32x4d from `Aggregated Residual Transformation for Deep Neural Networks "
              "<https://arxiv.org/abs/1611.05431>`__: ResNet-50 with 32 groups of width 4 in the 3x3 convolutions.")
-def resnext50_32x4d(weights=None, progress=True, **kwargs):
+def resnext50_32x4d(weights: Optional[ResNeXt50_32X4D_Weights] = None, progress=True, **kwargs):
+    weights = _verify_weights(ResNeXt50_32X4D_Weights, weights, kwargs)
     _ovewrite_named_param(kwargs, "groups", 32)
     _ovewrite_named_param(kwargs, "width_per_group", 4)
-    return _resnet("resnext50_32x4d", Bottleneck, [3, 4, 6, 3], weights, kwargs)
+    return _load_weights(ResNet(Bottleneck, [3, 4, 6, 3], **kwargs), weights, progress)
 
 
 @register_model()
 @_documented("Wide ResNet-50-2 from `Wide Residual Networks <https://arxiv.org/abs/1605.07146>`__: ResNet-50 with "
              "twice the channels inside each Bottleneck (e.g. 2048-1024-2048 in the last block instead of "
              "2048-512-2048).")
-def wide_resnet50_2(weights=None, progress=True, **kwargs):
+def wide_resnet50_2(weights: Optional[Wide_ResNet50_2_Weights] = None, progress=True, **kwargs):
+    weights = _verify_weights(Wide_ResNet50_2_Weights, weights, kwargs)
     _ovewrite_named_param(kwargs, "width_per_group", 64 * 2)
-    return _resnet("wide_resnet50_2", Bottleneck, [3, 4, 6, 3], weights, kwargs)
+    return _load_weights(ResNet(Bottleneck, [3, 4, 6, 3], **kwargs), weights, progress)

@@ -1,10 +1,13 @@
 """SqueezeNet 1.0 and 1.1 ("SqueezeNet: AlexNet-level accuracy with 50x fewer parameters and <0.5MB model size")."""
+from typing import Optional
+
 from ... import cat, flatten, nn
 from ...nn import init
 from ._api import register_model
-from ._utils import _refuse_pretrained_weights
+from ._utils import _load_weights, _verify_weights
+from ._weights import weights_enum
 
-__all__ = ["SqueezeNet", "Fire", "squeezenet1_0", "squeezenet1_1"]
+__all__ = ["SqueezeNet", "Fire", "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights", "squeezenet1_0", "squeezenet1_1"]
 
 
 class Fire(nn.Module):
@@ -106,35 +109,41 @@ class SqueezeNet(nn.Module):
         return flatten(x, 1)
 
 
-def _squeezenet(builder, version, weights, kwargs):
-    _refuse_pretrained_weights(builder, weights, kwargs)
-    return SqueezeNet(version, **kwargs)
+SqueezeNet1_0_Weights = weights_enum("SqueezeNet1_0_Weights", __name__)
+SqueezeNet1_1_Weights = weights_enum("SqueezeNet1_1_Weights", __name__)
+
+
+def _squeezenet(weights_enum, version, weights, progress, kwargs):
+    weights = _verify_weights(weights_enum, weights, kwargs)
+    return _load_weights(SqueezeNet(version, **kwargs), weights, progress)
 
 
 @register_model()
-def squeezenet1_0(weights=None, progress=True, **kwargs):
+def squeezenet1_0(weights: Optional[SqueezeNet1_0_Weights] = None, progress=True, **kwargs):
     """SqueezeNet model architecture from the `SqueezeNet: AlexNet-level accuracy with 50x fewer parameters and
     <0.5MB model size <https://arxiv.org/abs/1602.07360>`__ paper.
 
     Args:
-        weights (optional): must be None: torchless downloads no pretrained weights (any other value raises
-            ``PretrainedWeightsUnavailable``, which explains how to load a torchvision checkpoint file).
-        progress (bool, optional): accepted for torchvision compatibility; unused.
+        weights (:class:`~torchless.vision.models.SqueezeNet1_0_Weights`, optional): The pretrained weights to
+            use. See :class:`~torchless.vision.models.SqueezeNet1_0_Weights` for more details, and possible values.
+            By default, no pre-trained weights are used.
+        progress (bool, optional): If True, displays a progress bar of the download to stderr. Default is True.
         **kwargs: passed to :class:`SqueezeNet` (``num_classes``, ``dropout``).
     """
-    return _squeezenet("squeezenet1_0", "1_0", weights, kwargs)
+    return _squeezenet(SqueezeNet1_0_Weights, "1_0", weights, progress, kwargs)
 
 
 @register_model()
-def squeezenet1_1(weights=None, progress=True, **kwargs):
+def squeezenet1_1(weights: Optional[SqueezeNet1_1_Weights] = None, progress=True, **kwargs):
     """SqueezeNet 1.1 model from the `official SqueezeNet repo
     <https://github.com/DeepScale/SqueezeNet/tree/master/SqueezeNet_v1.1>`__: 2.4x less computation and slightly
     fewer parameters than SqueezeNet 1.0, without sacrificing accuracy.
 
     Args:
-        weights (optional): must be None: torchless downloads no pretrained weights (any other value raises
-            ``PretrainedWeightsUnavailable``, which explains how to load a torchvision checkpoint file).
-        progress (bool, optional): accepted for torchvision compatibility; unused.
+        weights (:class:`~torchless.vision.models.SqueezeNet1_1_Weights`, optional): The pretrained weights to
+            use. See :class:`~torchless.vision.models.SqueezeNet1_1_Weights` for more details, and possible values.
+            By default, no pre-trained weights are used.
+        progress (bool, optional): If True, displays a progress bar of the download to stderr. Default is True.
         **kwargs: passed to :class:`SqueezeNet` (``num_classes``, ``dropout``).
     """
-    return _squeezenet("squeezenet1_1", "1_1", weights, kwargs)
+    return _squeezenet(SqueezeNet1_1_Weights, "1_1", weights, progress, kwargs)

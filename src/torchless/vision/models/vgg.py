@@ -1,11 +1,15 @@
 """VGG 11/13/16/19, with and without batch normalisation ("Very Deep Convolutional Networks for Large-Scale Image
 Recognition")."""
-from ... import flatten, nn
-from ._api import register_model
-from ._utils import _refuse_pretrained_weights
+from typing import Optional
 
-__all__ = ["VGG", "make_layers", "cfgs", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19",
-           "vgg19_bn"]
+from ... import flatten, nn
+from ._api import _get_enum_from_fn, register_model
+from ._utils import _load_weights, _verify_weights
+from ._weights import weights_enum
+
+__all__ = ["VGG", "make_layers", "cfgs", "VGG11_Weights", "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights",
+           "VGG16_Weights", "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights", "vgg11", "vgg11_bn", "vgg13",
+           "vgg13_bn", "vgg16", "vgg16_bn", "vgg19", "vgg19_bn"]
 
 
 class VGG(nn.Module):
@@ -83,25 +87,39 @@ cfgs = {
 }
 
 
-def _vgg(builder, cfg, batch_norm, weights, kwargs):
-    _refuse_pretrained_weights(builder, weights, kwargs)
-    return VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs)
+VGG11_Weights = weights_enum("VGG11_Weights", __name__)
+VGG11_BN_Weights = weights_enum("VGG11_BN_Weights", __name__)
+VGG13_Weights = weights_enum("VGG13_Weights", __name__)
+VGG13_BN_Weights = weights_enum("VGG13_BN_Weights", __name__)
+VGG16_Weights = weights_enum("VGG16_Weights", __name__)
+VGG16_BN_Weights = weights_enum("VGG16_BN_Weights", __name__)
+VGG19_Weights = weights_enum("VGG19_Weights", __name__)
+VGG19_BN_Weights = weights_enum("VGG19_BN_Weights", __name__)
+
+
+def _vgg(weights_enum, cfg, batch_norm, weights, progress, kwargs):
+    weights = _verify_weights(weights_enum, weights, kwargs)
+    if weights is not None:
+        kwargs["init_weights"] = False  # the weights replace every value: initialising 130M of them is wasted time
+    return _load_weights(VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs), weights, progress)
 
 
 _BUILDER_DOC = """VGG-{depth}{bn_title} from `Very Deep Convolutional Networks for Large-Scale Image Recognition
     <https://arxiv.org/abs/1409.1556>`__ (configuration "{cfg}"{bn_text}).
 
     Args:
-        weights (optional): must be None: torchless downloads no pretrained weights (any other value raises
-            ``PretrainedWeightsUnavailable``, which explains how to load a torchvision checkpoint file).
-        progress (bool, optional): accepted for torchvision compatibility; unused.
+        weights (:class:`~torchless.vision.models.{enum}`, optional): The pretrained weights to use. See
+            :class:`~torchless.vision.models.{enum}` for more details, and possible values. By default, no
+            pre-trained weights are used.
+        progress (bool, optional): If True, displays a progress bar of the download to stderr. Default is True.
         **kwargs: passed to :class:`VGG` (``num_classes``, ``init_weights``, ``dropout``).
     """
 
 
 def _documented(depth, cfg, batch_norm):
     def decorate(fn):
-        fn.__doc__ = _BUILDER_DOC.format(depth=depth, cfg=cfg, bn_title="-BN" if batch_norm else "",
+        fn.__doc__ = _BUILDER_DOC.format(depth=depth, cfg=cfg, enum=_get_enum_from_fn(fn).__name__,
+                                         bn_title="-BN" if batch_norm else "",
                                          bn_text=", with batch normalisation" if batch_norm else "")
         return fn
 
@@ -110,47 +128,47 @@ def _documented(depth, cfg, batch_norm):
 
 @register_model()
 @_documented(11, "A", False)
-def vgg11(weights=None, progress=True, **kwargs):
-    return _vgg("vgg11", "A", False, weights, kwargs)
+def vgg11(weights: Optional[VGG11_Weights] = None, progress=True, **kwargs):
+    return _vgg(VGG11_Weights, "A", False, weights, progress, kwargs)
 
 
 @register_model()
 @_documented(11, "A", True)
-def vgg11_bn(weights=None, progress=True, **kwargs):
-    return _vgg("vgg11_bn", "A", True, weights, kwargs)
+def vgg11_bn(weights: Optional[VGG11_BN_Weights] = None, progress=True, **kwargs):
+    return _vgg(VGG11_BN_Weights, "A", True, weights, progress, kwargs)
 
 
 @register_model()
 @_documented(13, "B", False)
-def vgg13(weights=None, progress=True, **kwargs):
-    return _vgg("vgg13", "B", False, weights, kwargs)
+def vgg13(weights: Optional[VGG13_Weights] = None, progress=True, **kwargs):
+    return _vgg(VGG13_Weights, "B", False, weights, progress, kwargs)
 
 
 @register_model()
 @_documented(13, "B", True)
-def vgg13_bn(weights=None, progress=True, **kwargs):
-    return _vgg("vgg13_bn", "B", True, weights, kwargs)
+def vgg13_bn(weights: Optional[VGG13_BN_Weights] = None, progress=True, **kwargs):
+    return _vgg(VGG13_BN_Weights, "B", True, weights, progress, kwargs)
 
 
 @register_model()
 @_documented(16, "D", False)
-def vgg16(weights=None, progress=True, **kwargs):
-    return _vgg("vgg16", "D", False, weights, kwargs)
+def vgg16(weights: Optional[VGG16_Weights] = None, progress=True, **kwargs):
+    return _vgg(VGG16_Weights, "D", False, weights, progress, kwargs)
 
 
 @register_model()
 @_documented(16, "D", True)
-def vgg16_bn(weights=None, progress=True, **kwargs):
-    return _vgg("vgg16_bn", "D", True, weights, kwargs)
+def vgg16_bn(weights: Optional[VGG16_BN_Weights] = None, progress=True, **kwargs):
+    return _vgg(VGG16_BN_Weights, "D", True, weights, progress, kwargs)
 
 
 @register_model()
 @_documented(19, "E", False)
-def vgg19(weights=None, progress=True, **kwargs):
-    return _vgg("vgg19", "E", False, weights, kwargs)
+def vgg19(weights: Optional[VGG19_Weights] = None, progress=True, **kwargs):
+    return _vgg(VGG19_Weights, "E", False, weights, progress, kwargs)
 
 
 @register_model()
 @_documented(19, "E", True)
-def vgg19_bn(weights=None, progress=True, **kwargs):
-    return _vgg("vgg19_bn", "E", True, weights, kwargs)
+def vgg19_bn(weights: Optional[VGG19_BN_Weights] = None, progress=True, **kwargs):
+    return _vgg(VGG19_BN_Weights, "E", True, weights, progress, kwargs)

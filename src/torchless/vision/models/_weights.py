@@ -1,0 +1,134 @@
+"""The ImageNet-1K weights torchvision publishes for these architectures, as one table of facts copied from
+torchvision 0.29's ``*_Weights`` enums (file, parameter count, accuracies, GFLOPS, file size in MB, training recipe);
+:func:`weights_enum` makes each builder's enum from it."""
+import functools
+
+from ._api import Weights, WeightsEnum
+from ._meta import _IMAGENET_CATEGORIES
+
+_DOWNLOAD_ROOT = "https://download.pytorch.org/models/"
+_RECIPES = "https://github.com/pytorch/vision/tree/main/references/classification#"
+_NEW_RECIPE = "https://github.com/pytorch/vision/issues/3995#"
+
+# meta["_docs"], verbatim (indentation included, so that meta compares equal to torchvision's)
+_SIMPLE = "These weights reproduce closely the results of the paper using a simple training recipe."
+_SIMPLIFIED = """
+                These weights reproduce closely the results of the paper using a simplified training recipe.
+            """
+_FROM_SCRATCH = "These weights were trained from scratch by using a simplified training recipe."
+_LUATORCH = "These weights are ported from LuaTorch."
+_NEW_RECIPE_DOCS = """
+                These weights improve upon the results of the original paper by using TorchVision's `new training recipe
+                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.
+            """
+_MODIFIED_RECIPE_DOCS = (
+    "\n                These weights improve upon the results of the original paper by using a modified version of "
+    """TorchVision's
+                `new training recipe
+                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.
+            """)
+_FEATURES_DOCS = """
+                These weights can't be used for classification because they are missing values in the `classifier`
+                module. Only the `features` module has valid values and can be used for feature extraction. The weights
+                were trained using the original input standardization method as described in the paper.
+            """
+
+
+def _image_classification(**kwargs):
+    """``ImageClassification(**kwargs)``. torchvision's partials hold the class itself; importing it with the
+    models would import torchless.vision.transforms, which takes longer than all the models."""
+    from ..transforms._presets import ImageClassification
+
+    return ImageClassification(**kwargs)
+
+
+def _weights(file, num_params, acc1, acc5, ops, file_size, *, min_size, recipe, docs, preset=(),
+             categories=_IMAGENET_CATEGORIES):
+    return Weights(
+        url=_DOWNLOAD_ROOT + file,
+        transforms=functools.partial(_image_classification, crop_size=224, **dict(preset)),
+        meta={"min_size": min_size, "categories": categories, "recipe": recipe, "num_params": num_params,
+              "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, "_ops": ops, "_file_size": file_size,
+              "_docs": docs},
+    )
+
+
+_alexnet = functools.partial(_weights, min_size=(63, 63), recipe=_RECIPES + "alexnet-and-vgg", docs=_SIMPLIFIED)
+_vgg = functools.partial(_weights, min_size=(32, 32), recipe=_RECIPES + "alexnet-and-vgg", docs=_FROM_SCRATCH)
+_resnet = functools.partial(_weights, min_size=(1, 1), recipe=_RECIPES + "resnet", docs=_SIMPLE)
+_mobilenet = functools.partial(_weights, min_size=(1, 1), recipe=_RECIPES + "mobilenetv2", docs=_SIMPLE)
+# the V2 weights were trained with the new recipe and evaluated on images resized to 232 before the 224 crop
+_new_recipe = functools.partial(_weights, min_size=(1, 1), recipe=_NEW_RECIPE + "new-recipe", docs=_NEW_RECIPE_DOCS,
+                                preset={"resize_size": 232})
+_squeezenet = functools.partial(_weights, recipe="https://github.com/pytorch/vision/pull/49#issuecomment-277560717",
+                                docs=_SIMPLE)
+_densenet = functools.partial(_weights, min_size=(29, 29), recipe="https://github.com/pytorch/vision/pull/116",
+                              docs=_LUATORCH)
+
+# enum name -> {member name: Weights}; DEFAULT is added as an alias of IMAGENET1K_V2 if there is one, else of V1
+_TABLE = {
+    "AlexNet_Weights": {"IMAGENET1K_V1": _alexnet("alexnet-owt-7be5be79.pth", 61100840, 56.522, 79.066, 0.714,
+                                                  233.087)},
+    "VGG11_Weights": {"IMAGENET1K_V1": _vgg("vgg11-8a719046.pth", 132863336, 69.020, 88.628, 7.609, 506.84)},
+    "VGG11_BN_Weights": {"IMAGENET1K_V1": _vgg("vgg11_bn-6002323d.pth", 132868840, 70.370, 89.810, 7.609, 506.881)},
+    "VGG13_Weights": {"IMAGENET1K_V1": _vgg("vgg13-19584684.pth", 133047848, 69.928, 89.246, 11.308, 507.545)},
+    "VGG13_BN_Weights": {"IMAGENET1K_V1": _vgg("vgg13_bn-abd245e5.pth", 133053736, 71.586, 90.374, 11.308, 507.59)},
+    "VGG16_Weights": {
+        "IMAGENET1K_V1": _vgg("vgg16-397923af.pth", 138357544, 71.592, 90.382, 15.47, 527.796),
+        # ported from https://github.com/amdegroot/ssd.pytorch/: a feature extractor (the classifier is not trained)
+        # for images scaled to [0, 255] with only the mean subtracted
+        "IMAGENET1K_FEATURES": _vgg(
+            "vgg16_features-amdegroot-88682ab5.pth", 138357544, float("nan"), float("nan"), 15.47, 527.802,
+            categories=None, recipe="https://github.com/amdegroot/ssd.pytorch#training-ssd", docs=_FEATURES_DOCS,
+            preset={"mean": (0.48235, 0.45882, 0.40784), "std": (1.0 / 255.0, 1.0 / 255.0, 1.0 / 255.0)}),
+    },
+    "VGG16_BN_Weights": {"IMAGENET1K_V1": _vgg("vgg16_bn-6c64b313.pth", 138365992, 73.360, 91.516, 15.47, 527.866)},
+    "VGG19_Weights": {"IMAGENET1K_V1": _vgg("vgg19-dcbb9e9d.pth", 143667240, 72.376, 90.876, 19.632, 548.051)},
+    "VGG19_BN_Weights": {"IMAGENET1K_V1": _vgg("vgg19_bn-c79401a0.pth", 143678248, 74.218, 91.842, 19.632, 548.143)},
+    "ResNet18_Weights": {"IMAGENET1K_V1": _resnet("resnet18-f37072fd.pth", 11689512, 69.758, 89.078, 1.814, 44.661)},
+    "ResNet34_Weights": {"IMAGENET1K_V1": _resnet("resnet34-b627a593.pth", 21797672, 73.314, 91.420, 3.664, 83.275)},
+    "ResNet50_Weights": {
+        "IMAGENET1K_V1": _resnet("resnet50-0676ba61.pth", 25557032, 76.130, 92.862, 4.089, 97.781),
+        "IMAGENET1K_V2": _new_recipe("resnet50-11ad3fa6.pth", 25557032, 80.858, 95.434, 4.089, 97.79,
+                                     recipe=_NEW_RECIPE + "issuecomment-1013906621"),
+    },
+    "ResNet101_Weights": {
+        "IMAGENET1K_V1": _resnet("resnet101-63fe2227.pth", 44549160, 77.374, 93.546, 7.801, 170.511),
+        "IMAGENET1K_V2": _new_recipe("resnet101-cd907fc2.pth", 44549160, 81.886, 95.780, 7.801, 170.53),
+    },
+    "ResNet152_Weights": {
+        "IMAGENET1K_V1": _resnet("resnet152-394f9c45.pth", 60192808, 78.312, 94.046, 11.514, 230.434),
+        "IMAGENET1K_V2": _new_recipe("resnet152-f82ba261.pth", 60192808, 82.284, 96.002, 11.514, 230.474),
+    },
+    "ResNeXt50_32X4D_Weights": {
+        "IMAGENET1K_V1": _resnet("resnext50_32x4d-7cdf4587.pth", 25028904, 77.618, 93.698, 4.23, 95.789,
+                                 recipe=_RECIPES + "resnext"),
+        "IMAGENET1K_V2": _new_recipe("resnext50_32x4d-1a0047aa.pth", 25028904, 81.198, 95.340, 4.23, 95.833),
+    },
+    "Wide_ResNet50_2_Weights": {
+        "IMAGENET1K_V1": _resnet("wide_resnet50_2-95faca4d.pth", 68883240, 78.468, 94.086, 11.398, 131.82,
+                                 recipe="https://github.com/pytorch/vision/pull/912#issue-445437439"),
+        "IMAGENET1K_V2": _new_recipe("wide_resnet50_2-9ba9bcbe.pth", 68883240, 81.602, 95.758, 11.398, 263.124,
+                                     recipe=_NEW_RECIPE + "new-recipe-with-fixres"),
+    },
+    "MobileNet_V2_Weights": {
+        "IMAGENET1K_V1": _mobilenet("mobilenet_v2-b0353104.pth", 3504872, 71.878, 90.286, 0.301, 13.555),
+        "IMAGENET1K_V2": _new_recipe("mobilenet_v2-7ebf99e0.pth", 3504872, 72.154, 90.822, 0.301, 13.598,
+                                     recipe=_NEW_RECIPE + "new-recipe-with-reg-tuning", docs=_MODIFIED_RECIPE_DOCS),
+    },
+    "SqueezeNet1_0_Weights": {"IMAGENET1K_V1": _squeezenet("squeezenet1_0-b66bff10.pth", 1248424, 58.092, 80.420,
+                                                           0.819, 4.778, min_size=(21, 21))},
+    "SqueezeNet1_1_Weights": {"IMAGENET1K_V1": _squeezenet("squeezenet1_1-b8a52dc0.pth", 1235496, 58.178, 80.624,
+                                                           0.349, 4.729, min_size=(17, 17))},
+    "DenseNet121_Weights": {"IMAGENET1K_V1": _densenet("densenet121-a639ec97.pth", 7978856, 74.434, 91.972, 2.834,
+                                                       30.845)},
+}
+
+
+def weights_enum(name, module):
+    """The WeightsEnum subclass ``name`` of ``_TABLE``, as defined in ``module`` (whose attribute it must become,
+    for pickling)."""
+    members = _TABLE[name]
+    default = members.get("IMAGENET1K_V2", members["IMAGENET1K_V1"])
+    # an equal value makes DEFAULT an alias of that member, as `DEFAULT = IMAGENET1K_V1` does in a class body
+    return WeightsEnum(name, [*members.items(), ("DEFAULT", default)], module=module, qualname=name)
