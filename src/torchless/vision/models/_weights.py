@@ -10,28 +10,16 @@ _DOWNLOAD_ROOT = "https://download.pytorch.org/models/"
 _RECIPES = "https://github.com/pytorch/vision/tree/main/references/classification#"
 _NEW_RECIPE = "https://github.com/pytorch/vision/issues/3995#"
 
-# meta["_docs"], verbatim (indentation included, so that meta compares equal to torchvision's)
-_SIMPLE = "These weights reproduce closely the results of the paper using a simple training recipe."
-_SIMPLIFIED = """
-                These weights reproduce closely the results of the paper using a simplified training recipe.
-            """
-_FROM_SCRATCH = "These weights were trained from scratch by using a simplified training recipe."
-_LUATORCH = "These weights are ported from LuaTorch."
-_NEW_RECIPE_DOCS = """
-                These weights improve upon the results of the original paper by using TorchVision's `new training recipe
-                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.
-            """
-_MODIFIED_RECIPE_DOCS = (
-    "\n                These weights improve upon the results of the original paper by using a modified version of "
-    """TorchVision's
-                `new training recipe
-                <https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/>`_.
-            """)
-_FEATURES_DOCS = """
-                These weights can't be used for classification because they are missing values in the `classifier`
-                module. Only the `features` module has valid values and can be used for feature extraction. The weights
-                were trained using the original input standardization method as described in the paper.
-            """
+# meta["_docs"]: what each kind of weights is (torchvision words this prose its own way)
+_SIMPLE = "Close to the paper's results, trained with a simple recipe."
+_SIMPLIFIED = "Close to the paper's results, trained with a simplified recipe."
+_FROM_SCRATCH = "Trained from scratch with a simplified recipe."
+_LUATORCH = "Ported from LuaTorch."
+_NEW_RECIPE_DOCS = ("Better than the paper's results, trained with TorchVision's new recipe "
+                    "(https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/).")
+_MODIFIED_RECIPE_DOCS = "Better than the paper's results, trained with a modified version of TorchVision's new recipe."
+_FEATURES_DOCS = ("For feature extraction only: the classifier's values are missing and only `features` holds valid "
+                  "ones; trained with the paper's original input standardisation.")
 
 
 def _image_classification(**kwargs):
