@@ -15,6 +15,19 @@ def unbroadcast(grad, shape):
     return grad.reshape(shape)
 
 
+def unbroadcast_tensor(grad, shape):
+    """unbroadcast for a gradient tensor recorded in the graph (create_graph=True): the same sums, differentiable."""
+    if grad._data.shape == shape:
+        return grad
+    extra = grad._data.ndim - len(shape)
+    if extra:
+        grad = grad.sum(dim=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad._data.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(dim=stretched, keepdim=True)
+    return grad.reshape(shape)
+
+
 def normalize_dim(dim, ndim):
     """A non-negative axis for ``dim`` (a 0-d tensor accepts 0 and -1), with PyTorch's IndexError otherwise."""
     if hasattr(dim, "__index__"):
@@ -56,6 +69,14 @@ def expand_reduced(grad, shape, axes, keepdim):
     if not keepdim and axes:
         grad = np.expand_dims(grad, axes)
     return np.broadcast_to(grad, shape)
+
+
+def expand_reduced_tensor(grad, shape, axes, keepdim):
+    """expand_reduced for a gradient tensor recorded in the graph (create_graph=True)."""
+    if not keepdim:
+        every = range(len(shape)) if axes is None else axes
+        grad = grad.reshape(tuple(1 if i in every else n for i, n in enumerate(shape)))
+    return grad.expand(shape)
 
 
 def broadcast_error(shape_a, shape_b):

@@ -3,7 +3,7 @@ import numpy as np
 
 from .._kernels.blas import matmul as _blas_matmul
 from ..autograd.function import OUTPUT, Function
-from ._util import broadcast_error, unbroadcast
+from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
 
 class Add(Function):
@@ -18,6 +18,12 @@ class Add(Function):
         return (unbroadcast(grad, sa) if self.needs_input_grad[0] else None,
                 unbroadcast(gb, sb) if self.needs_input_grad[1] else None)
 
+    def backward_graph(self, grad):
+        sa, sb = self.shapes
+        gb = grad if self.alpha == 1 else grad * self.alpha
+        return (unbroadcast_tensor(grad, sa) if self.needs_input_grad[0] else None,
+                unbroadcast_tensor(gb, sb) if self.needs_input_grad[1] else None)
+
 
 class Sub(Function):
     def forward(self, a, b, alpha=1, scalar_minuend=False):
@@ -29,6 +35,12 @@ class Sub(Function):
         sa, sb = self.shapes
         return (unbroadcast(grad, sa) if self.needs_input_grad[0] else None,
                 unbroadcast(-grad if self.alpha == 1 else grad * -self.alpha, sb) if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, grad):
+        sa, sb = self.shapes
+        return (unbroadcast_tensor(grad, sa) if self.needs_input_grad[0] else None,
+                unbroadcast_tensor(-grad if self.alpha == 1 else grad * -self.alpha, sb)
+                if self.needs_input_grad[1] else None)
 
     def name(self):
         return "RsubBackward1" if self.scalar_minuend else "SubBackward0"
@@ -46,6 +58,11 @@ class Mul(Function):
         a, b = self.a, self.b
         return (unbroadcast(grad * b, a.shape) if self.needs_input_grad[0] else None,
                 unbroadcast(grad * a, b.shape) if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, grad):
+        a, b = self.a, self.b
+        return (unbroadcast_tensor(grad * self.graph_input(1, b), a.shape) if self.needs_input_grad[0] else None,
+                unbroadcast_tensor(grad * self.graph_input(0, a), b.shape) if self.needs_input_grad[1] else None)
 
 
 class Div(Function):
@@ -70,6 +87,13 @@ class Div(Function):
         ga = grad / b
         return (unbroadcast(ga, a.shape) if self.needs_input_grad[0] else None,
                 unbroadcast(-ga * a / b, b.shape) if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, grad):
+        a, b = self.a, self.b
+        b_t = self.graph_input(1, b)
+        ga = grad / b_t
+        return (unbroadcast_tensor(ga, a.shape) if self.needs_input_grad[0] else None,
+                unbroadcast_tensor(-ga * self.graph_input(0, a) / b_t, b.shape) if self.needs_input_grad[1] else None)
 
     def name(self):
         return "MulBackward0" if self.scalar_numerator else "DivBackward0"  # PyTorch: scalar * reciprocal(b)
@@ -175,10 +199,41 @@ class Pow(Function):
             gb = unbroadcast(grad * np.where((a == 0) & (b >= 0), 0, self.out * log_a), b.shape)
         return ga, gb
 
+    def backward_graph(self, grad):
+        a, b = self.a, self.b
+        a_t, b_t = self.graph_input(0, a), self.graph_input(1, b)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = unbroadcast_tensor(grad * _zero_where(b == 0, b_t * a_t ** (b_t - 1)), a.shape)
+        if self.needs_input_grad[1]:
+            log_a = _one_where(a == 0, a_t).log()
+            gb = unbroadcast_tensor(grad * _zero_where((a == 0) & (b >= 0), self.graph_output(self.out) * log_a),
+                                    b.shape)
+        return ga, gb
+
     def name(self):
         if self.scalar_base:
             return "PowBackward2"
         return "PowBackward1" if self.needs_input_grad[1] else "PowBackward0"
+
+
+def _zero_where(mask, tensor):
+    """``tensor`` with 0 where the constant ``mask`` holds (the exact zeros of a backward formula), as a tensor of
+    the graph; ``tensor`` itself when the mask is empty."""
+    return _constant_where(mask, 0, tensor)
+
+
+def _one_where(mask, tensor):
+    return _constant_where(mask, 1, tensor)
+
+
+def _constant_where(mask, value, tensor):
+    from .shape import Where
+
+    if not np.any(mask):
+        return tensor
+    fill = tensor._wrap(np.asarray(value, tensor._data.dtype))
+    return Where.apply(fill, tensor, condition=mask)
 
 
 class Extremum(Function):
@@ -211,6 +266,9 @@ class Neg(Function):
         return -a
 
     def backward(self, grad):
+        return (-grad,)
+
+    def backward_graph(self, grad):
         return (-grad,)
 
 
@@ -246,6 +304,22 @@ class MatMul(Function):
             ga = unbroadcast(_product(g2, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
             gb = unbroadcast(_product(np.swapaxes(a2, -1, -2), g2), b2.shape).reshape(b.shape)
+        return ga, gb
+
+    def backward_graph(self, grad):
+        a, b = self.a, self.b
+        a2, b2 = self.graph_input(0, a), self.graph_input(1, b)
+        a2, b2 = (a2.unsqueeze(0) if a.ndim == 1 else a2), (b2.unsqueeze(-1) if b.ndim == 1 else b2)
+        g2 = grad
+        if b.ndim == 1:
+            g2 = g2.unsqueeze(-1)
+        if a.ndim == 1:
+            g2 = g2.unsqueeze(-2)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            ga = unbroadcast_tensor(g2.matmul(b2.transpose(-1, -2)), a2._data.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            gb = unbroadcast_tensor(a2.transpose(-1, -2).matmul(g2), b2._data.shape).reshape(b.shape)
         return ga, gb
 
     def name(self):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.function import Function
-from ._util import unbroadcast
+from ._util import unbroadcast, unbroadcast_tensor
 
 
 def is_basic_key(key):
@@ -37,6 +37,16 @@ class Index(Function):
         else:
             np.add.at(out, self.key, grad)  # advanced keys may repeat an index: accumulate
         return (out,)
+
+    def backward_graph(self, grad):
+        zeros = grad._wrap(np.zeros(self.shape, grad._data.dtype))
+        if self.basic:
+            return (IndexPut.apply(zeros, grad, key=self.key),)
+        # Any advanced key (masks, arrays, mixed with slices) as the flat positions it selects: one scatter-add,
+        # whose own gradient is a gather again.
+        positions = np.arange(zeros._data.size).reshape(self.shape)[self.key].reshape(-1)
+        flat = Scatter.apply(zeros.reshape(-1), grad.reshape(-1), key=(positions,), add=True)
+        return (flat.reshape(self.shape),)
 
     def name(self):
         if self.node_name:
@@ -81,6 +91,14 @@ class IndexPut(Function):
             ga[self.key] = 0
         if self.needs_input_grad[1]:
             gv = unbroadcast(np.asarray(grad[self.key]), self.value_shape)
+        return ga, gv
+
+    def backward_graph(self, grad):
+        ga = gv = None
+        if self.needs_input_grad[0]:
+            ga = IndexPut.apply(grad, grad._wrap(np.zeros((), grad._data.dtype)), key=self.key)
+        if self.needs_input_grad[1]:
+            gv = unbroadcast_tensor(Index.apply(grad, key=self.key), self.value_shape)
         return ga, gv
 
     def name(self):
@@ -197,6 +215,16 @@ class Scatter(Function):
         if self.has_src and self.needs_input_grad[1]:
             gs = np.zeros(self.src_shape, grad.dtype)
             gs[self.used] = grad[self.key]
+        return ga, gs
+
+    def backward_graph(self, grad):
+        ga = gs = None
+        if self.needs_input_grad[0]:
+            ga = grad if self.add else IndexPut.apply(grad, grad._wrap(np.zeros((), grad._data.dtype)), key=self.key)
+        if self.has_src and self.needs_input_grad[1]:
+            gs = Index.apply(grad, key=self.key)
+            if gs._data.shape != self.src_shape:
+                gs = IndexPut.apply(grad._wrap(np.zeros(self.src_shape, grad._data.dtype)), gs, key=self.used)
         return ga, gs
 
     def name(self):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.function import Function
-from ._util import expand_reduced
+from ._util import expand_reduced, expand_reduced_tensor
 
 
 class Sum(Function):
@@ -13,6 +13,9 @@ class Sum(Function):
 
     def backward(self, grad):
         return (expand_reduced(grad, self.shape, self.axes, self.keepdim),)
+
+    def backward_graph(self, grad):
+        return (expand_reduced_tensor(grad, self.shape, self.axes, self.keepdim),)
 
     def name(self):
         return "SumBackward0" if self.all_dims else "SumBackward1"
@@ -72,6 +75,9 @@ class Mean(Function):
 
     def backward(self, grad):
         return (expand_reduced(grad / self.count, self.shape, self.axes, self.keepdim),)
+
+    def backward_graph(self, grad):
+        return (expand_reduced_tensor(grad / self.count, self.shape, self.axes, self.keepdim),)
 
     def name(self):
         return "MeanBackward0" if self.all_dims else "MeanBackward1"
@@ -212,6 +218,23 @@ class VectorNorm(Function):
                 return (scaled * grad * norm ** (1 - p),)
             scaled = a if p == 2 else (np.sign(a) * np.abs(a) ** (p - 1) if p < 2 else a * np.abs(a) ** (p - 2))
             return (scaled * np.where(norm == 0, 0, grad / norm ** (p - 1)),)
+
+    def backward_graph(self, grad):
+        from ..autograd.function import _no_graph_backward
+        from .shape import Where
+
+        if self.p != 2:
+            raise NotImplementedError(_no_graph_backward(self))
+        a, norm = self.a, self.graph_output(self.out)
+        if not self.keepdim and self.axes != ():
+            every = range(a.ndim) if self.axes is None else self.axes
+            kept = tuple(1 if i in every else n for i, n in enumerate(a.shape))
+            grad, norm = grad.reshape(kept), norm.reshape(kept)
+        # 0 where the norm is 0, divided by 1 there rather than by 0, whose gradient would be NaN times the 0
+        zero = norm._data == 0
+        one, nothing = (grad._wrap(np.asarray(v, norm._data.dtype)) for v in (1, 0))
+        scale = Where.apply(nothing, grad / Where.apply(one, norm, condition=zero), condition=zero)
+        return (self.graph_input(0, a) * scale,)
 
     def name(self):
         return "LinalgVectorNormBackward0"

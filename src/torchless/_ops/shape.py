@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.function import Function
-from ._util import unbroadcast
+from ._util import unbroadcast, unbroadcast_tensor
 from .unary import copy_preserving_layout
 
 
@@ -18,6 +18,9 @@ class Reshape(Function):
     def backward(self, grad):
         return (grad.reshape(self.input_shape),)
 
+    def backward_graph(self, grad):
+        return (grad.reshape(self.input_shape),)
+
     def name(self):
         return self.node_name
 
@@ -31,6 +34,9 @@ class Permute(Function):
     def backward(self, grad):
         return (np.transpose(grad, np.argsort(self.axes)),)
 
+    def backward_graph(self, grad):
+        return (Permute.apply(grad, axes=tuple(np.argsort(self.axes).tolist())),)
+
     def name(self):
         return f"{self.kind}Backward0"
 
@@ -43,6 +49,9 @@ class Expand(Function):
 
     def backward(self, grad):
         return (unbroadcast(grad, self.input_shape),)
+
+    def backward_graph(self, grad):
+        return (unbroadcast_tensor(grad, self.input_shape),)
 
 
 class Repeat(Function):
@@ -79,6 +88,14 @@ class Cat(Function):
     def backward(self, grad):
         return tuple(np.split(grad, self.bounds, axis=self.dim))
 
+    def backward_graph(self, grad):
+        from .indexing import Index
+
+        bounds = [0, *self.bounds.tolist(), grad._data.shape[self.dim]]
+        lead = (slice(None),) * self.dim
+        return tuple(Index.apply(grad, key=lead + (slice(lo, hi),)) if need else None
+                     for lo, hi, need in zip(bounds[:-1], bounds[1:], self.needs_input_grad))
+
 
 class Stack(Function):
     def forward(self, *arrays, dim=0):
@@ -87,6 +104,13 @@ class Stack(Function):
 
     def backward(self, grad):
         return tuple(np.moveaxis(grad, self.dim, 0))
+
+    def backward_graph(self, grad):
+        from .indexing import Index
+
+        lead = (slice(None),) * self.dim
+        return tuple(Index.apply(grad, key=lead + (i,)) if need else None
+                     for i, need in enumerate(self.needs_input_grad))
 
 
 class Where(Function):
@@ -102,6 +126,13 @@ class Where(Function):
         zero = np.zeros((), grad.dtype)
         return (unbroadcast(np.where(self.condition, grad, zero), self.shapes[0]) if self.needs_input_grad[0] else None,
                 unbroadcast(np.where(self.condition, zero, grad), self.shapes[1]) if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, grad):
+        zero = grad._wrap(np.zeros((), grad._data.dtype))
+        return (unbroadcast_tensor(Where.apply(grad, zero, condition=self.condition), self.shapes[0])
+                if self.needs_input_grad[0] else None,
+                unbroadcast_tensor(Where.apply(zero, grad, condition=self.condition), self.shapes[1])
+                if self.needs_input_grad[1] else None)
 
     def name(self):
         return self.node_name
@@ -122,6 +153,12 @@ class ConstantPad(Function):
         grown = np.zeros(self.grown_shape, grad.dtype)
         grown[self.crop] = grad
         return (grown[self.original],)
+
+    def backward_graph(self, grad):
+        from .indexing import Index, IndexPut
+
+        grown = IndexPut.apply(grad._wrap(np.zeros(self.grown_shape, grad._data.dtype)), grad, key=self.crop)
+        return (Index.apply(grown, key=self.original),)
 
 
 class IndexPad(Function):

@@ -19,6 +19,9 @@ class Exp(Function):
     def backward(self, grad):
         return (grad * self.out,)
 
+    def backward_graph(self, grad):
+        return (grad * self.graph_output(self.out),)
+
 
 class Log(Function):
     saved = ("a",)
@@ -30,6 +33,9 @@ class Log(Function):
 
     def backward(self, grad):
         return (grad / self.a,)
+
+    def backward_graph(self, grad):
+        return (grad / self.graph_input(0, self.a),)
 
 
 class Sqrt(Function):
@@ -43,6 +49,9 @@ class Sqrt(Function):
     def backward(self, grad):
         return (grad / (2 * self.out),)
 
+    def backward_graph(self, grad):
+        return (grad / (2 * self.graph_output(self.out)),)
+
 
 class Rsqrt(Function):
     saved = ("out",)
@@ -55,6 +64,9 @@ class Rsqrt(Function):
     def backward(self, grad):
         return (grad * -0.5 * self.out ** 3,)
 
+    def backward_graph(self, grad):
+        return (grad * -0.5 * self.graph_output(self.out) ** 3,)
+
 
 class Abs(Function):
     saved = ("a",)
@@ -65,6 +77,9 @@ class Abs(Function):
 
     def backward(self, grad):
         return (grad * np.sign(self.a),)
+
+    def backward_graph(self, grad):  # the sign is a step: a constant of the graph
+        return (grad * grad._wrap(np.sign(self.a)),)
 
 
 class Clamp(Function):
@@ -83,6 +98,9 @@ class Clamp(Function):
 
     def backward(self, grad):
         return (np.where(self.mask, grad, 0).astype(grad.dtype, copy=False),)
+
+    def backward_graph(self, grad):
+        return (masked_gradient(self.mask, grad),)
 
     def name(self):
         return "ClampBackward1"
@@ -137,6 +155,18 @@ class Relu(Function):
             _pass_where_nonzero(out, grad, gx)
         return (gx,)
 
+    def backward_graph(self, grad):
+        return (masked_gradient(~(np.asarray(self.out) <= 0), grad),)
+
+
+def masked_gradient(mask, grad):
+    """``grad`` where the constant ``mask`` holds, an exact 0 elsewhere (even for an inf or NaN ``grad``), as a
+    tensor of the graph: the gradient of a piecewise-linear op whose pieces are fixed by its input."""
+    from .shape import Where
+
+    zero = grad._wrap(np.zeros((), grad._data.dtype))
+    return Where.apply(grad, zero, condition=mask)
+
 
 def _pass_where_nonzero(out, grad, gx):
     """gx = grad where out != 0, else +0.0, bit for bit. A ReLU output is +-0, a positive number or a
@@ -158,6 +188,10 @@ class Sigmoid(Function):
     def backward(self, grad):
         return (grad * self.out * (1 - self.out),)
 
+    def backward_graph(self, grad):
+        out = self.graph_output(self.out)
+        return (grad * out * (1 - out),)
+
 
 class Tanh(Function):
     saved = ("out",)
@@ -168,6 +202,10 @@ class Tanh(Function):
 
     def backward(self, grad):
         return (grad * (1 - self.out * self.out),)
+
+    def backward_graph(self, grad):
+        out = self.graph_output(self.out)
+        return (grad * (1 - out * out),)
 
 
 _LN2, _LN10 = math.log(2), math.log(10)
@@ -206,6 +244,21 @@ SMOOTH = {
 }
 _TWO_OVER_SQRT_PI, _SQRT_PI_OVER_TWO = 2 / math.sqrt(math.pi), math.sqrt(math.pi) / 2
 
+# name: f'(x) from the graph tensors of x and f(x), for the functions of SMOOTH that support create_graph=True
+SMOOTH_GRAPH = {
+    "log2": lambda a, out: 1 / (a * _LN2),
+    "log10": lambda a, out: 1 / (a * _LN10),
+    "log1p": lambda a, out: 1 / (a + 1),
+    "expm1": lambda a, out: out() + 1,
+    "reciprocal": lambda a, out: -out() * out(),
+    "sin": lambda a, out: a.cos(),
+    "cos": lambda a, out: -a.sin(),
+    "tan": lambda a, out: 1 + out() * out(),
+    "atan": lambda a, out: 1 / (1 + a * a),
+    "sinh": lambda a, out: a.cosh(),
+    "cosh": lambda a, out: a.sinh(),
+}
+
 
 class Smooth(Function):
     """One of the differentiable elementwise functions in ``SMOOTH``: inf and nan arise silently, as in PyTorch."""
@@ -221,6 +274,14 @@ class Smooth(Function):
     def backward(self, grad):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return (grad * SMOOTH[self.op][1](self.a, self.out),)
+
+    def backward_graph(self, grad):
+        derivative = SMOOTH_GRAPH.get(self.op)
+        if derivative is None:
+            from ..autograd.function import _no_graph_backward
+
+            raise NotImplementedError(_no_graph_backward(self))
+        return (grad * derivative(self.graph_input(0, self.a), lambda: self.graph_output(self.out)),)
 
     def name(self):
         return SMOOTH[self.op][2]
@@ -283,6 +344,9 @@ class Cast(Function):
     def backward(self, grad):
         return (grad.astype(self.src),)
 
+    def backward_graph(self, grad):
+        return (grad._cast(self.src),)
+
     def name(self):
         return "ToCopyBackward0"
 
@@ -295,6 +359,9 @@ class Clone(Function):
         return a.copy() if contiguous else copy_preserving_layout(a)
 
     def backward(self, grad):
+        return (grad,)
+
+    def backward_graph(self, grad):
         return (grad,)
 
 

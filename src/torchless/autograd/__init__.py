@@ -5,13 +5,15 @@ import numpy as np
 
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .custom import Function
-from .function import root_gradient, run_backward
+from .function import root_gradient, run_backward, run_backward_graph
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 
 
-_NO_DOUBLE_BACKWARD = ("create_graph=True is not supported: torchless computes gradients on NumPy arrays and records "
-                       "no graph of the backward pass, so gradients of gradients cannot be taken")
+_REFERENCE_CYCLE = ("Using backward() with create_graph=True will create a reference cycle between the parameter and "
+                    "its gradient which can cause a memory leak. We recommend using autograd.grad when creating the "
+                    "graph to avoid this. If you have to use this function, make sure to reset the .grad fields of "
+                    "your parameters to None after use to break the cycle and avoid the leak.")
 
 
 def _as_tuple(tensors):
@@ -20,23 +22,35 @@ def _as_tuple(tensors):
     return (tensors,) if isinstance(tensors, Tensor) else tuple(tensors)
 
 
-def _root_gradients(outputs, grad_outputs):
-    """(output, gradient array) pairs for run_backward, with PyTorch's checks."""
+def _root_gradients(outputs, grad_outputs, create_graph=False):
+    """(output, gradient array) pairs for run_backward, with PyTorch's checks; with ``create_graph``, (output,
+    gradient tensor) pairs for run_backward_graph, a given gradient tensor kept with its graph."""
+    from .._tensor import Tensor
+
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     else:
         grad_outputs = _as_tuple(grad_outputs)
         if len(grad_outputs) != len(outputs):
             raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
-    return [(output, root_gradient(output, gradient, index))
-            for index, (output, gradient) in enumerate(zip(outputs, grad_outputs))]
+    pairs = [(output, root_gradient(output, gradient, index))
+             for index, (output, gradient) in enumerate(zip(outputs, grad_outputs))]
+    if not create_graph:
+        return pairs
+    return [(output, gradient._cast(array.dtype) if isinstance(gradient, Tensor) else Tensor._wrap(array))
+            for (output, array), gradient in zip(pairs, grad_outputs)]
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves they depend on (of ``inputs``
-    alone when given). ``grad_tensors`` holds the gradient with respect to each tensor (None for a scalar's 1)."""
+    alone when given). ``grad_tensors`` holds the gradient with respect to each tensor (None for a scalar's 1).
+
+    With ``create_graph`` the backward pass is itself recorded: ``.grad`` holds tensors with a graph, which can be
+    differentiated again (the graph is then retained unless ``retain_graph`` says otherwise)."""
+    if retain_graph is None:
+        retain_graph = create_graph
     if create_graph:
-        raise NotImplementedError(_NO_DOUBLE_BACKWARD)
+        warnings.warn(_REFERENCE_CYCLE, UserWarning, stacklevel=2)
     if grad_variables is not None:
         grad_tensors = grad_variables
     tensors = _as_tuple(tensors)
@@ -48,7 +62,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             if not tensor._requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             tensor.retain_grad()  # as PyTorch does: a non-leaf input keeps its gradient in .grad
-    run_backward(_root_gradients(tensors, grad_tensors), retain_graph=bool(retain_graph), inputs=inputs)
+    propagate = run_backward_graph if create_graph else run_backward
+    propagate(_root_gradients(tensors, grad_tensors, create_graph), retain_graph=bool(retain_graph), inputs=inputs)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -58,11 +73,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
     ``grad_outputs`` holds the gradient with respect to each output (None for a scalar's 1); with
     ``is_grads_batched`` each has a leading batch dimension, and the result one too (one backward per entry).
+    With ``create_graph`` the gradients are tensors with a graph of their own, which can be differentiated again
+    (higher-order derivatives); the graph is then retained unless ``retain_graph`` says otherwise.
     """
     from .._tensor import Tensor
 
-    if create_graph:
-        raise NotImplementedError(_NO_DOUBLE_BACKWARD)
+    if retain_graph is None:
+        retain_graph = create_graph
     if not only_inputs:
         warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate "
                       "gradient for other parts of the graph, please use torchless.autograd.backward.",
@@ -78,36 +95,44 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not tensor._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     if is_grads_batched:
-        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, allow_unused, materialize_grads)
-    captured = run_backward(_root_gradients(outputs, grad_outputs), retain_graph=bool(retain_graph), inputs=inputs,
-                            accumulate=False)
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
+    propagate = run_backward_graph if create_graph else run_backward
+    captured = propagate(_root_gradients(outputs, grad_outputs, create_graph), retain_graph=bool(retain_graph),
+                         inputs=inputs, accumulate=False)
     result = []
     for index, (tensor, gradient) in enumerate(zip(inputs, captured)):
         if gradient is None:
             if materialize_grads:
                 gradient = np.zeros(tensor._data.shape, tensor._data.dtype)
-            elif not allow_unused:
+                result.append(Tensor._wrap(gradient))
+                continue
+            if not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {index} appears to not have been used in the "
                                    "graph. Set allow_unused=True if this is the desired behavior.")
-        result.append(None if gradient is None else
-                      Tensor._wrap(np.array(gradient, dtype=tensor._data.dtype, copy=True)))
+            result.append(None)
+        elif create_graph:
+            result.append(gradient._cast(tensor._data.dtype))
+        else:
+            result.append(Tensor._wrap(np.array(gradient, dtype=tensor._data.dtype, copy=True)))
     return tuple(result)
 
 
-def _batched_grad(outputs, inputs, grad_outputs, retain_graph, allow_unused, materialize_grads):
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
     """grad() with a batch of output gradients (``is_grads_batched``): one backward per entry, stacked."""
     from .._functions import stack
 
     batches = _as_tuple(grad_outputs)
     size = len(batches[0])
     per_entry = [grad(outputs, inputs, [g[i] for g in batches], retain_graph=True if i < size - 1 else retain_graph,
-                      allow_unused=allow_unused, materialize_grads=materialize_grads) for i in range(size)]
+                      create_graph=create_graph, allow_unused=allow_unused, materialize_grads=materialize_grads)
+                 for i in range(size)]
     return tuple(None if column[0] is None else stack(column) for column in zip(*per_entry))
 
 
 from . import functional  # noqa: E402  (these use grad, defined above)
-from .gradcheck import GradcheckError, gradcheck  # noqa: E402
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 
-__all__ = ["Function", "GradcheckError", "backward", "detect_anomaly", "enable_grad", "functional", "grad", "gradcheck",
+__all__ = ["Function", "GradcheckError", "backward", "detect_anomaly", "enable_grad", "functional", "grad", "gradcheck", "gradgradcheck",
            "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_detect_anomaly",
            "set_grad_enabled"]

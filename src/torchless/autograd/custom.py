@@ -131,21 +131,37 @@ class BackwardCFunction(_Node):
                 raise RuntimeError(_saved_input_modified(saved))
 
     def backward(self, grad):
+        result = self._forward_cls.backward(self.ctx, *self._grad_outputs(grad))
+        return self._checked_input_grads(result if isinstance(result, tuple) else (result,))
+
+    def backward_graph(self, grad):
+        """backward for create_graph=True: the user's backward runs on gradient tensors with recording on (the
+        engine's), so what it computes with tensor operations is recorded, as PyTorch requires of a backward
+        that is to be differentiated."""
+        from .._ops._util import unbroadcast_tensor
+
+        result = self._forward_cls.backward(self.ctx, *self._grad_outputs(grad))
+        grads = result if isinstance(result, tuple) else (result,)
+        checked = self._checked_input_grads(grads)
+        return tuple(None if array is None else unbroadcast_tensor(g, info[0])._cast(info[1])
+                     for g, array, info in zip(grads, checked, self.inputs))
+
+    def _grad_outputs(self, grad):
+        """The gradient tensor of each output, as backward receives it: zeros for an output none reached, unless
+        the ctx turned materialize_grads off."""
         Tensor = _tensor_class()
-        ctx = self.ctx
         if self._single_output is not None:
             arrived = [None] * len(self.outputs)
             arrived[self._single_output] = grad
         else:
             arrived = grad.grads
-        materialize = getattr(ctx, "materialize_grads", True)
+        materialize = getattr(self.ctx, "materialize_grads", True)
         grad_outputs = []
         for g, info in zip(arrived, self.outputs):
             if g is None and info is not None and materialize:
                 g = np.zeros(*info)
-            grad_outputs.append(None if g is None else Tensor._wrap(g))
-        result = self._forward_cls.backward(ctx, *grad_outputs)
-        return self._checked_input_grads(result if isinstance(result, tuple) else (result,))
+            grad_outputs.append(g if g is None or isinstance(g, Tensor) else Tensor._wrap(g))
+        return grad_outputs
 
     def _checked_input_grads(self, grads):
         """The arrays of the gradients backward returned, one per input, with PyTorch's checks: their number,
@@ -279,11 +295,39 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
 
 def once_differentiable(backward):
     """Mark a Function's backward as not itself differentiable (PyTorch's decorator): it runs with gradient
-    recording off, as every backward does in torchless, which records no graph of the backward pass."""
+    recording off; under create_graph=True its gradients then raise PyTorch's error when differentiated, rather
+    than silently counting as constants."""
 
     @functools.wraps(backward)
     def wrapper(ctx, *args):
         with grad_mode.no_grad():
-            return backward(ctx, *args)
+            result = backward(ctx, *args)
+        Tensor = _tensor_class()
+        if not grad_mode.is_grad_enabled() or not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return result
+        if isinstance(result, tuple):
+            return tuple(_differentiated_once(g) for g in result)
+        return _differentiated_once(result)
 
     return wrapper
+
+
+class _OnceDifferentiable(_Node):
+    """The grad_fn of a gradient computed by a once_differentiable backward under create_graph=True."""
+
+    def backward(self, grad):
+        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
+
+    backward_graph = backward
+
+    def name(self):
+        return "DelayedError"
+
+
+def _differentiated_once(gradient):
+    Tensor = _tensor_class()
+    if not isinstance(gradient, Tensor):
+        return gradient
+    tensor = Tensor._wrap(gradient._data)
+    tensor._requires_grad, tensor.grad_fn = True, _OnceDifferentiable()
+    return tensor

@@ -4,6 +4,10 @@ Calling ``SomeFunction.apply(*tensors, **params)`` runs ``forward`` on the tenso
 gradients are being recorded and some input requires grad, returns a tensor whose ``grad_fn`` is the
 Function instance. The instance is the graph node: it remembers where each input's gradient goes
 (``edges``) and whatever ``forward`` saved for ``backward``.
+
+Backward propagates NumPy arrays (``run_backward``). For ``create_graph=True`` a separate propagation
+(``run_backward_graph``) calls each node's ``backward_graph`` instead, written with tensor operations that are
+recorded in turn, so that gradients can be differentiated again.
 """
 import inspect
 import re
@@ -106,6 +110,37 @@ class Function:
 
     def backward(self, grad):  # pragma: no cover - interface
         raise NotImplementedError
+
+    def backward_graph(self, grad):
+        """``backward`` for ``create_graph=True``: ``grad`` is a tensor and the gradients returned are tensors
+        (or None) computed with differentiable tensor operations, so that the graph records them and they can be
+        differentiated in turn. Saved arrays enter the formula through :meth:`graph_input` and
+        :meth:`graph_output`. The engine calls it only when the class defining ``backward`` defines it too (a
+        subclass with a backward of its own does not inherit its parent's)."""
+        raise NotImplementedError(_no_graph_backward(self))
+
+    def graph_input(self, index, array):
+        """``array``, what forward saw of input ``index``, as a tensor of the graph: the leaf itself for a leaf
+        input, a tensor flowing into the input's node for a computed one, a constant for an input that needs no
+        gradient."""
+        from .._tensor import Tensor
+
+        edge = self.edges[index] if index < len(self.edges) else None
+        if edge is None:
+            return Tensor._wrap(array)
+        if not isinstance(edge, Function):
+            return edge
+        tensor = Tensor._wrap(array)
+        tensor._requires_grad, tensor.grad_fn = True, edge
+        return tensor
+
+    def graph_output(self, array):
+        """The saved result ``array`` as a tensor of the graph: its gradient flows back into this node."""
+        from .._tensor import Tensor
+
+        tensor = Tensor._wrap(array)
+        tensor._requires_grad, tensor.grad_fn = True, self
+        return tensor
 
     def name(self):
         """The name PyTorch gives this node, e.g. ``ConvolutionBackward0``."""
@@ -277,6 +312,8 @@ class OutputSlot(Function):
         grads[self.index] = grad
         return (OutputGrads(grads),)
 
+    backward_graph = backward  # OutputGrads holds tensors as well as arrays
+
     def name(self):
         return self.node.name()
 
@@ -341,14 +378,10 @@ def _leading_to(order, targets):
     return leading
 
 
-def run_backward(roots, retain_graph=False, inputs=None, accumulate=True):
-    """Propagate gradients back through the graph from ``roots``, pairs (tensor, gradient array shaped like it).
-
-    Without ``inputs``, every leaf reached accumulates its gradient into ``.grad``. With ``inputs`` (tensors,
-    leaves or not) only the part of the graph leading to them runs and only they receive gradients: accumulated
-    into their ``.grad`` (``Tensor.backward(inputs=...)``) or, without ``accumulate``, returned as a list, None
-    where none arrived (``autograd.grad``).
-    """
+def _start(roots, inputs):
+    """What a propagation from ``roots`` starts with: the gradients pending per node id, the roots that are
+    leaves, the nodes in topological order and, with ``inputs``, {id of an input's edge: its positions}, the
+    list capturing their gradients and the ids of the nodes leading to them."""
     targets, captured, leading = {}, None, None
     pending, leaf_roots = {}, []
     for tensor, grad in roots:
@@ -364,6 +397,18 @@ def run_backward(roots, retain_graph=False, inputs=None, accumulate=True):
             targets.setdefault(id(_edge(tensor)), []).append(position)
         captured = [None] * len(inputs)
         leading = _leading_to(order, targets)
+    return pending, leaf_roots, order, targets, captured, leading
+
+
+def run_backward(roots, retain_graph=False, inputs=None, accumulate=True):
+    """Propagate gradients back through the graph from ``roots``, pairs (tensor, gradient array shaped like it).
+
+    Without ``inputs``, every leaf reached accumulates its gradient into ``.grad``. With ``inputs`` (tensors,
+    leaves or not) only the part of the graph leading to them runs and only they receive gradients: accumulated
+    into their ``.grad`` (``Tensor.backward(inputs=...)``) or, without ``accumulate``, returned as a list, None
+    where none arrived (``autograd.grad``).
+    """
+    pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
 
     def deliver(tensor, positions, grad):
         if accumulate:
@@ -421,13 +466,126 @@ def run_backward(roots, retain_graph=False, inputs=None, accumulate=True):
     return captured
 
 
-def _backward_watched(node, grad):
-    """``node.backward(grad)`` under anomaly detection: its gradients checked for NaN, its failure shown with the
-    stack of the forward call that made it."""
+def run_backward_graph(roots, retain_graph=True, inputs=None, accumulate=True):
+    """run_backward for ``create_graph=True``: the same propagation, with gradients that are tensors recorded in
+    the graph (``roots`` pairs a tensor with a gradient tensor). Each node contributes through its
+    ``backward_graph``; leaves accumulate ``.grad`` out of place, as a tensor with a graph; hooks get and may
+    replace tensors. A separate loop, so that the array path of every training step pays nothing for it."""
+    pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
+
+    def deliver(tensor, positions, grad):
+        if accumulate:
+            _accumulate_leaf_graph(tensor, grad)
+            return
+        if tensor.grad_fn is None and tensor._hooks:
+            grad = _run_tensor_hooks_graph(tensor._hooks, grad)
+        for position in positions:
+            previous = captured[position]
+            captured[position] = grad if previous is None else previous + grad
+
+    with grad_mode.enable_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for tensor, grad in leaf_roots:
+            if inputs is None:
+                _accumulate_leaf_graph(tensor, grad)
+            elif id(tensor) in targets:
+                deliver(tensor, targets[id(tensor)], grad)
+        for node in order:
+            g = pending.pop(id(node), None)
+            if g is None:
+                continue
+            if node._freed:
+                raise RuntimeError(_FREED_MESSAGE)
+            if node._saves_tensors:
+                node.check_saved_versions()
+            if node._tensor_hooks:
+                g = _run_tensor_hooks_graph(node._tensor_hooks, g)
+            if inputs is not None:
+                if id(node) in targets:
+                    positions = targets[id(node)]
+                    deliver(inputs[positions[0]], positions, g)
+                if id(node) not in leading:
+                    continue
+            elif node._retained is not None:
+                kept = node._retained()
+                if kept is not None:
+                    _accumulate_leaf_graph(kept, g)
+            method = _graph_backward(node)
+            if anomaly_mode.state.enabled:
+                input_grads = _backward_watched(node, g, method)
+            else:
+                input_grads = method(node, g)
+            for edge, g_in in zip(node.edges, input_grads):
+                if edge is None or g_in is None:
+                    continue
+                if isinstance(edge, Function):
+                    previous = pending.get(id(edge))
+                    pending[id(edge)] = g_in if previous is None else previous + g_in
+                elif inputs is None:
+                    _accumulate_leaf_graph(edge, g_in)
+                elif id(edge) in targets:
+                    deliver(edge, targets[id(edge)], g_in)
+            if not retain_graph:
+                node.release()
+    return captured
+
+
+_graph_backwards = {}  # node class -> its backward_graph function
+
+
+def _graph_backward(node):
+    """The backward_graph function of ``node``'s class: the one defined next to the ``backward`` the class uses,
+    for a subclass that overrides backward alone would otherwise inherit a formula that is not its own; a node
+    without one raises NotImplementedError naming it."""
+    cls = type(node)
+    method = _graph_backwards.get(cls)
+    if method is None:
+        owner = next(klass for klass in cls.__mro__ if "backward" in klass.__dict__)
+        method = owner.__dict__.get("backward_graph") or _refuse_graph_backward
+        _graph_backwards[cls] = method
+    return method
+
+
+def _no_graph_backward(node):
+    return (f"torchless cannot differentiate through {node.name()} (create_graph=True): this operation has no "
+            "differentiable formulation of its backward yet, so gradients of its gradient are not available")
+
+
+def _refuse_graph_backward(node, grad):
+    raise NotImplementedError(_no_graph_backward(node))
+
+
+def _run_tensor_hooks_graph(hooks, grad):
+    """run_tensor_hooks for a gradient tensor recorded in the graph: hooks get it, and what they return replaces
+    it as it is."""
+    for hook in list(hooks.values()):
+        replaced = hook(grad)
+        if replaced is not None:
+            checked_hook_result(getattr(hook, "__name__", type(hook).__name__), replaced, grad._data)
+            grad = replaced
+    return grad
+
+
+def _accumulate_leaf_graph(tensor, grad):
+    """_accumulate_leaf for a gradient tensor recorded in the graph: as PyTorch's AccumulateGrad under
+    create_graph, ``.grad`` becomes a copy of it the first time (a copy recorded in the graph), then the sum out
+    of place, so that earlier ``.grad`` tensors and their graphs stay valid."""
+    if tensor._hooks:
+        grad = _run_tensor_hooks_graph(tensor._hooks, grad)
+    grad = grad._cast(tensor._data.dtype)
+    tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
+
+
+def _backward_watched(node, grad, method=None):
+    """``node.backward(grad)`` (``method(node, grad)`` if given) under anomaly detection: its gradients checked for
+    NaN, its failure shown with the stack of the forward call that made it."""
     try:
-        input_grads = node.backward(grad)
+        if method is None:
+            input_grads = checked = node.backward(grad)
+        else:
+            input_grads = method(node, grad)
+            checked = [getattr(g, "_data", None) for g in input_grads]  # OutputGrads pass unchecked
         if anomaly_mode.state.check_nan:
-            anomaly_mode.check_gradients(node, input_grads)
+            anomaly_mode.check_gradients(node, checked)
     except Exception:
         anomaly_mode.warn_failed(node)
         raise

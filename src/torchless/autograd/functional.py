@@ -1,18 +1,14 @@
 """Derivatives of whole functions of tensors (PyTorch's ``torch.autograd.functional``), by reverse mode.
 
-``jacobian`` runs one backward per output element; ``jvp`` multiplies that Jacobian by ``v`` (PyTorch uses the
-double-backward trick, which needs a graph of the backward pass that torchless does not record). Second
-derivatives (``hessian``, ``hvp``, ``vhp``) and ``create_graph=True`` need that graph too and raise
-NotImplementedError.
+``jacobian`` runs one backward per output element and ``jvp`` multiplies that Jacobian by ``v``; the second
+derivatives (``hessian``, ``hvp``, ``vhp``) and every ``create_graph=True`` differentiate gradients recorded with
+``create_graph=True``, which works through the operations that have a differentiable backward (the others raise
+NotImplementedError naming themselves).
 """
 import numpy as np
 
 from . import grad as _grad
 from . import grad_mode
-
-_NO_SECOND_DERIVATIVES = ("{} needs the derivative of a gradient, and torchless records no graph of the backward "
-                          "pass (create_graph=True is not supported)")
-
 
 def _tensor_class():
     from .._tensor import Tensor
@@ -35,9 +31,17 @@ def _as_tuple(value, argument, function):
     return values, is_tuple
 
 
-def _prepared(inputs):
-    """Leaves to differentiate with respect to: the inputs' values, detached, requiring grad."""
-    return tuple(t.detach().requires_grad_(True) if t.is_floating_point() else t.detach() for t in inputs)
+def _prepared(inputs, create_graph=False):
+    """Tensors to differentiate with respect to: the inputs' values, detached, requiring grad; with
+    ``create_graph``, an input that requires grad stays linked to its graph (as a view of itself), so that the
+    results can be differentiated with respect to it."""
+    return tuple(t.view_as(t) if create_graph and t.requires_grad else
+                 t.detach().requires_grad_(True) if t.is_floating_point() else t.detach() for t in inputs)
+
+
+def _finished(tensors, create_graph):
+    """Results as returned: detached unless ``create_graph``."""
+    return tuple(tensors) if create_graph else tuple(t.detach() for t in tensors)
 
 
 def _outputs(func, inputs, function, strict):
@@ -52,12 +56,13 @@ def _outputs(func, inputs, function, strict):
     return outputs, is_tuple
 
 
-def _vector_products(outputs, inputs, vectors):
+def _vector_products(outputs, inputs, vectors, create_graph=False):
     """sum over outputs of v^T d output / d input, per input (zeros where an input was not used)."""
     Tensor = _tensor_class()
     pairs = [(o, v) for o, v in zip(outputs, vectors) if o.requires_grad]
     wanted = [t for t in inputs if t.requires_grad]
-    grads = iter(_grad([o for o, _ in pairs], wanted, [v for _, v in pairs], retain_graph=True, allow_unused=True)
+    grads = iter(_grad([o for o, _ in pairs], wanted, [v for _, v in pairs], retain_graph=True,
+                       create_graph=create_graph, allow_unused=True)
                  if pairs and wanted else [None] * len(wanted))
     result = []
     for t in inputs:
@@ -66,17 +71,11 @@ def _vector_products(outputs, inputs, vectors):
     return tuple(result)
 
 
-def _check_create_graph(create_graph, function):
-    if create_graph:
-        raise NotImplementedError(_NO_SECOND_DERIVATIVES.format(f"{function}(create_graph=True)"))
-
-
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), v^T J): the vector-Jacobian product of ``func`` at ``inputs``; ``v`` may be None for a
-    function returning a single element."""
-    _check_create_graph(create_graph, "vjp")
+    function returning a single element. With ``create_graph`` both can be differentiated further."""
     inputs, inputs_tuple = _as_tuple(inputs, "inputs", "vjp")
-    inputs = _prepared(inputs)
+    inputs = _prepared(inputs, create_graph)
     outputs, outputs_tuple = _outputs(func, inputs, "vjp", strict)
     if v is None:
         if len(outputs) != 1 or outputs[0].numel() != 1:
@@ -86,8 +85,8 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     else:
         vectors, _ = _as_tuple(v, "v", "vjp")
         _check_same_shapes(vectors, outputs, outputs_tuple)
-    products = _vector_products(outputs, inputs, vectors)
-    outputs = tuple(o.detach() for o in outputs)
+    products = _finished(_vector_products(outputs, inputs, vectors, create_graph), create_graph)
+    outputs = _finished(outputs, create_graph)
     return (outputs if outputs_tuple else outputs[0]), (products if inputs_tuple else products[0])
 
 
@@ -103,40 +102,52 @@ def _check_same_shapes(vectors, tensors, is_tuple):
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
     """The Jacobian of ``func`` at ``inputs``: for an output of shape S and an input of shape T, a tensor of shape
-    S + T; a tuple over inputs and/or outputs where those are tuples (``[output][input]`` for both)."""
-    _check_create_graph(create_graph, "jacobian")
+    S + T; a tuple over inputs and/or outputs where those are tuples (``[output][input]`` for both). With
+    ``create_graph`` it can be differentiated further."""
     if strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError('Expected strategy to be either "forward-mode" or "reverse-mode". Hint: If your function '
                          'has more outputs than inputs, "forward-mode" tends to be more performant. Otherwise, '
                          'prefer to use "reverse-mode".')
     inputs, inputs_tuple = _as_tuple(inputs, "inputs", "jacobian")
-    inputs = _prepared(inputs)
+    inputs = _prepared(inputs, create_graph)
     outputs, outputs_tuple = _outputs(func, inputs, "jacobian", strict)
-    rows = [row if inputs_tuple else row[0] for row in _jacobian_rows(outputs, inputs)]
+    rows = [row if inputs_tuple else row[0] for row in _jacobian_rows(outputs, inputs, create_graph)]
     return tuple(rows) if outputs_tuple else rows[0]
 
 
-def _jacobian_rows(outputs, inputs):
-    """Per output, the tuple of its Jacobians with respect to each input (one backward per output element)."""
+def _jacobian_rows(outputs, inputs, create_graph=False):
+    """Per output, the tuple of its Jacobians with respect to each input (one backward per output element); with
+    ``create_graph`` they are stacked in the graph, differentiable in turn."""
+    if create_graph:
+        from .. import stack
+
     Tensor = _tensor_class()
     rows = []
     for output in outputs:
         per_input = [np.zeros((output.numel(), t.numel()), np.result_type(output._data.dtype, t._data.dtype))
                      for t in inputs]
+        recorded = [[] for _ in inputs]
         for element in range(output.numel()):
             one_hot = np.zeros(output.numel(), output._data.dtype)
             one_hot[element] = 1
             vector = Tensor._wrap(one_hot.reshape(output._data.shape))
-            for matrix, g in zip(per_input, _vector_products((output,), inputs, (vector,))):
-                matrix[element] = g._data.reshape(-1)
-        rows.append(tuple(Tensor._wrap(m.reshape(*output.shape, *t.shape)) for m, t in zip(per_input, inputs)))
+            for index, g in enumerate(_vector_products((output,), inputs, (vector,), create_graph)):
+                if create_graph:
+                    recorded[index].append(g.reshape(-1))
+                else:
+                    per_input[index][element] = g._data.reshape(-1)
+        if create_graph and output.numel():
+            per_input = [stack(r)._cast(m.dtype) for r, m in zip(recorded, per_input)]
+        else:
+            per_input = [Tensor._wrap(m) for m in per_input]
+        rows.append(tuple(m.reshape(*output.shape, *t.shape) for m, t in zip(per_input, inputs)))
     return rows
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J v): the Jacobian-vector product of ``func`` at ``inputs``, from the Jacobian (one
-    backward per output element); ``v`` may be None for a single input of a single element."""
-    _check_create_graph(create_graph, "jvp")
+    backward per output element); ``v`` may be None for a single input of a single element. With
+    ``create_graph`` both can be differentiated further."""
     inputs, inputs_tuple = _as_tuple(inputs, "inputs", "jvp")
     if v is None:
         if len(inputs) != 1 or inputs[0].numel() != 1:
@@ -147,26 +158,89 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         vectors, _ = _as_tuple(v, "v", "jvp")
         _check_same_shapes(vectors, inputs, inputs_tuple)
     Tensor = _tensor_class()
-    inputs = _prepared(inputs)
+    inputs = _prepared(inputs, create_graph)
     outputs, outputs_tuple = _outputs(func, inputs, "jvp", strict)
     products = []
-    for output, per_input in zip(outputs, _jacobian_rows(outputs, inputs)):
-        total = np.zeros(output._data.shape, output._data.dtype)
+    for output, per_input in zip(outputs, _jacobian_rows(outputs, inputs, create_graph)):
+        total = Tensor._wrap(np.zeros(output._data.shape, output._data.dtype))
         for matrix, vector in zip(per_input, vectors):
-            flat = matrix._data.reshape(output.numel(), -1)
-            total += (flat @ (np.ones(1) if vector is None else vector._data.reshape(-1))).reshape(output._data.shape)
-        products.append(Tensor._wrap(total))
-    outputs = tuple(o.detach() for o in outputs)
+            flat = matrix.reshape(output.numel(), -1)
+            vector = Tensor._wrap(np.ones(1)) if vector is None else vector.reshape(-1)._cast(flat._data.dtype)
+            total = total + flat.matmul(vector).reshape(output._data.shape)
+        products.append(total)
+    products, outputs = _finished(products, create_graph), _finished(outputs, create_graph)
     return (outputs if outputs_tuple else outputs[0]), (tuple(products) if outputs_tuple else products[0])
 
 
+def _single_element_output(func, function, strict):
+    """``func`` checked to return one tensor of one element, as PyTorch's hessian, hvp and vhp require."""
+    Tensor = _tensor_class()
+
+    def checked(*inputs):
+        output = func(*inputs)
+        outputs, is_tuple = _as_tuple(output, "outputs of the user-provided function", function)
+        if strict and not outputs[0].requires_grad:
+            raise RuntimeError("Output 0 of the user-provided function does not require gradients. The outputs must "
+                               "be computed in a differentiable manner from the input when running in strict mode.")
+        if is_tuple or not isinstance(output, Tensor):
+            raise RuntimeError(f"The function given to {function} should return a single Tensor")
+        if output.numel() != 1:
+            raise RuntimeError(f"The Tensor returned by the function given to {function} should contain a single "
+                               "element")
+        return output
+
+    return checked
+
+
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
-    raise NotImplementedError(_NO_SECOND_DERIVATIVES.format("hessian"))
+    """The Hessian of ``func`` (returning a single element) at ``inputs``: for an input of shape T, a tensor of
+    shape T + T; for a tuple of inputs, a tuple of tuples (``[i][j]`` the derivatives with respect to input i, then
+    j). The Jacobian of the gradient, itself computed with ``create_graph=True``."""
+    inputs, inputs_tuple = _as_tuple(inputs, "inputs", "hessian")
+    single = _single_element_output(func, "hessian", strict)
+
+    def gradient(*values):
+        return jacobian(lambda *v: single(*v).squeeze(), values if inputs_tuple else values[0], create_graph=True,
+                        strict=strict)
+
+    return jacobian(gradient, inputs if inputs_tuple else inputs[0], create_graph=create_graph, strict=strict,
+                    strategy=outer_jacobian_strategy)
 
 
-def hvp(func, inputs, v=None, create_graph=False, strict=False):
-    raise NotImplementedError(_NO_SECOND_DERIVATIVES.format("hvp"))
+def _second_order_product(func, inputs, v, create_graph, strict, function):
+    """(func(inputs), v^T H): the gradient of func, recorded with ``create_graph=True``, differentiated once more
+    along ``v``."""
+    inputs, inputs_tuple = _as_tuple(inputs, "inputs", function)
+    if v is None:
+        if len(inputs) != 1 or inputs[0].numel() != 1:
+            raise RuntimeError("The vector v can only be None if the input to the user-provided function is a "
+                               "single Tensor with a single element.")
+        vectors = (_tensor_class()._wrap(np.ones(inputs[0]._data.shape, inputs[0]._data.dtype)),)
+    else:
+        vectors, _ = _as_tuple(v, "v", function)
+        _check_same_shapes(vectors, inputs, inputs_tuple)
+    inputs = _prepared(inputs, create_graph)
+    with grad_mode.enable_grad():
+        output = _single_element_output(func, function, strict)(*inputs)
+        gradients = _vector_products((output,), inputs, (None,), create_graph=True)
+        if strict and not any(g.requires_grad for g in gradients):
+            raise RuntimeError("The jacobian of the user-provided function is independent of input 0. This is not "
+                               "allowed in strict mode when create_graph=True.")
+    with grad_mode.set_grad_enabled(create_graph or grad_mode.is_grad_enabled()):
+        products = _finished(_vector_products(gradients, inputs, vectors, create_graph), create_graph)
+    output = _finished((output,), create_graph)[0]
+    return output, (products if inputs_tuple else products[0])
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
-    raise NotImplementedError(_NO_SECOND_DERIVATIVES.format("vhp"))
+    """(func(inputs), v^T H): the vector-Hessian product of ``func`` (returning a single element) at ``inputs``;
+    ``v`` may be None for a single input of a single element."""
+    return _second_order_product(func, inputs, v, create_graph, strict, "vhp")
+
+
+def hvp(func, inputs, v=None, create_graph=False, strict=False):
+    """(func(inputs), H v): the Hessian-vector product of ``func`` (returning a single element) at ``inputs``;
+    ``v`` may be None for a single input of a single element. The Hessian of a twice continuously differentiable
+    function is symmetric, so this is v^T H computed as ``vhp`` does (PyTorch takes one more derivative to get
+    H v; the two agree up to rounding)."""
+    return _second_order_product(func, inputs, v, create_graph, strict, "hvp")

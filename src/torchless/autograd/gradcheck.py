@@ -115,3 +115,39 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                     f"numerical:{Tensor._wrap(numerical.astype(dtype))}\n"
                     f"analytical:{Tensor._wrap(analytical)}\n")
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, gen_non_contig_grad_outputs=False,
+                  raise_exception=True, nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
+                  check_batched_grad=False, check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
+                  masked=False):
+    """Whether the second derivatives of ``func`` at ``inputs`` match finite differences of its first derivatives
+    (PyTorch's ``torch.autograd.gradgradcheck``): gradcheck of the function (inputs, grad_outputs) -> gradients of
+    ``func``'s outputs with respect to its inputs, computed with ``create_graph=True``. ``grad_outputs`` default to
+    random tensors in [-1, 1) shaped like the outputs. Use float64 inputs.
+    """
+    if check_fwd_over_rev or check_batched_grad:
+        raise NotImplementedError("gradgradcheck: torchless checks reverse over reverse only (no forward-mode AD or "
+                                  "vmap)")
+    from .. import rand
+
+    Tensor = _tensor_class()
+    inputs = _as_tuple(inputs)
+    if grad_outputs is None:
+        with grad_mode.enable_grad():
+            outputs = [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor) and o.requires_grad]
+        grad_outputs = tuple((rand(o.shape, dtype=o.dtype) * 2 - 1).requires_grad_(True) for o in outputs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+    count = len(inputs)
+    differentiable = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+
+    def first_derivatives(*values):
+        with grad_mode.enable_grad():
+            outputs = [o for o in _as_tuple(func(*values[:count])) if isinstance(o, Tensor) and o.requires_grad]
+            grads = _grad(outputs, [values[i] for i in differentiable], values[count:], create_graph=True,
+                          allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, nondet_tol=nondet_tol)

@@ -84,6 +84,9 @@ class LeakyRelu(Function):
     def backward(self, grad):
         return (np.where(self.positive, grad, grad * self.slope),)
 
+    def backward_graph(self, grad):
+        return (grad * grad._wrap(np.where(self.positive, 1, self.slope).astype(grad._data.dtype)),)
+
     def name(self):
         return "LeakyReluBackward1" if self.inplace else "LeakyReluBackward0"
 
@@ -108,6 +111,9 @@ class Hardtanh(Function):
 
     def backward(self, grad):
         return (np.where(self.inside, grad, np.zeros((), grad.dtype)),)
+
+    def backward_graph(self, grad):
+        return (unary.masked_gradient(self.inside, grad),)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -440,6 +446,11 @@ class Softmax(Function):
         g -= y * g.sum(axis=self.axis, keepdims=True)
         return (g,)
 
+    def backward_graph(self, grad):
+        y = self.graph_output(self.out)
+        g = grad * y
+        return (g - y * g.sum(dim=self.axis, keepdim=True),)
+
 
 class LogSoftmax(Function):
     saved = ("out",)
@@ -456,6 +467,9 @@ class LogSoftmax(Function):
 
     def backward(self, grad):
         return (grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True),)
+
+    def backward_graph(self, grad):
+        return (grad - self.graph_output(self.out).exp() * grad.sum(dim=self.axis, keepdim=True),)
 
 
 def _softmax_dim(name, ndim, stacklevel):

@@ -82,6 +82,40 @@ class Convolution(Function):
             gb = gy.sum(axis=0).sum(axis=tuple(range(1, gy.ndim - 1))).astype(self.bias_dtype, copy=False)
         return gx, gw, gb
 
+    def backward_graph(self, grad):
+        stride, padding, dilation, groups = self.args
+        gy = grad.unsqueeze(2) if self.ndim == 3 else grad
+        gx = gw = gb = None
+        if self.needs_input_grad[0]:
+            # The input's gradient is the transposed convolution of the output's, cut to the input's size.
+            w = self.graph_input(1, _like(self.w, self.ndim))
+            in_hw, out_hw, kernel = self.x.shape[2:], gy._data.shape[2:], self.w.shape[2:]
+            output_padding = tuple(n - ((m - 1) * s - 2 * p + d * (k - 1) + 1)
+                                   for n, m, s, (p, _), d, k in zip(in_hw, out_hw, stride, padding, dilation, kernel))
+            gx = TransposedConvolution.apply(gy, w.unsqueeze(2) if self.ndim == 3 else w, None, stride=stride,
+                                             padding=padding, dilation=dilation, groups=groups,
+                                             output_padding=output_padding)
+            gx = gx.squeeze(2) if self.ndim == 3 else gx
+        if self.needs_input_grad[1]:
+            gw = self._weight_gradient(gy, stride, padding, dilation, groups)
+        if self.needs_input_grad[2]:
+            gb = gy.sum(dim=(0, *range(2, gy._data.ndim)))._cast(self.bias_dtype)
+        return gx, gw, gb
+
+    def _weight_gradient(self, gy, stride, padding, dilation, groups):
+        """The weight's gradient as a tensor of the graph: a convolution of the input, its channels of each group
+        taken as a batch, by the output's gradient, its batch taken as channels (the forward's stride becomes
+        the dilation and its dilation the stride), cut to the kernel's size."""
+        x = self.graph_input(0, _like(self.x, self.ndim))
+        x = x.unsqueeze(2) if self.ndim == 3 else x
+        (n, c), hw, kernel = self.x.shape[:2], self.x.shape[2:], self.w.shape[2:]
+        spatial = tuple(range(3, 3 + len(hw)))
+        batch = x.reshape(n, groups, c // groups, *hw).permute(2, 1, 0, *spatial).reshape(c // groups, groups * n, *hw)
+        full = Convolution.apply(batch, gy.transpose(0, 1), None, stride=dilation, padding=padding, dilation=stride,
+                                 groups=groups)
+        gw = full.transpose(0, 1)[(Ellipsis, *(slice(0, k) for k in kernel))]
+        return gw.squeeze(2) if self.ndim == 3 else gw
+
 
 class TransposedConvolution(Function):
     """y = conv_transpose(x, w) + b: the adjoint of Convolution with respect to its input.

@@ -4,7 +4,7 @@ import numpy as np
 import math
 
 from ..._kernels.blas import matmul
-from ..._ops._util import unbroadcast
+from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import Tensor
 from ...autograd.function import Function, records
 from ._args import CheckedCalls, call_key, check_tensor
@@ -50,6 +50,21 @@ class Linear(Function):
             gb = g.sum(axis=0)
             if gb.shape != self.bias_shape:  # a bias that broadcast some other way than along the rows
                 gb = unbroadcast(g, self.bias_shape)
+        return gx, gw, gb
+
+    def backward_graph(self, grad):
+        x, w = self.x, self.w
+        g = grad.reshape(-1, w.shape[0]) if w.ndim == 2 else grad.reshape(-1, 1)
+        gx = gw = gb = None
+        if self.needs_input_grad[0]:
+            w_t = self.graph_input(1, w)
+            gx = g.matmul(w_t if w.ndim == 2 else w_t.unsqueeze(0)).reshape(x.shape)
+        if self.needs_input_grad[1]:
+            gw = g.t().matmul(self.graph_input(0, x).reshape(-1, x.shape[-1])).reshape(w.shape)
+        if self.needs_input_grad[2]:
+            gb = g.sum(0)
+            if gb._data.shape != self.bias_shape:
+                gb = unbroadcast_tensor(g, self.bias_shape)
         return gx, gw, gb
 
     def name(self):

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from ..._ops._util import unbroadcast
+from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd.function import Function
@@ -209,8 +209,30 @@ class CrossEntropy(Function):
             gx -= _with_class_axis(smooth) * w
         return (gx.reshape(self.input_shape),)
 
+    def backward_graph(self, grad):
+        from .activation import Softmax
+
+        # backward is p * sum(q) - q, q the unit gradient's class weights of each element: with p = 0 it gives
+        # -q, the gradient of the log-probabilities, which log_softmax's backward then takes to the logits.
+        probs, self.probs = self.probs, np.zeros_like(self.probs)
+        try:
+            log_grad = grad._wrap(self.backward(np.ones(grad._data.shape, grad._data.dtype))[0]) * _per_class(grad,
+                                                                                                        self.unbatched)
+        finally:
+            self.probs = probs
+        # softmax of the log-probabilities is softmax(x) (a shift per element apart) and its backward reads its
+        # output only: the logits, which this node does not keep, are not needed for the gradient into them.
+        axis = 0 if self.unbatched else 1
+        p = Softmax.apply(self.graph_input(0, np.log(probs).reshape(self.input_shape)), axis=axis)
+        return (log_grad - p * log_grad.sum(dim=axis, keepdim=True),)
+
     def name(self):
         return "AddBackward0" if self.eps > 0 else _nll_node_name(len(self.input_shape), self.reduction)
+
+
+def _per_class(grad, unbatched):
+    """The gradient tensor of a classification loss, broadcastable over its input's class axis."""
+    return grad.unsqueeze(1) if grad._data.ndim and not unbatched else grad
 
 
 def _nll_node_name(ndim, reduction):
@@ -243,6 +265,11 @@ class NllLoss(Function):
         gx = np.zeros(shape, grad.dtype)
         targets.subtract(gx, scale if targets.weight is None else scale * targets.weight)
         return (gx.reshape(self.input_shape),)
+
+    def backward_graph(self, grad):
+        # Linear in the loss's gradient, with coefficients the targets fix: those of a unit gradient.
+        unit = self.backward(np.ones(grad._data.shape, grad._data.dtype))[0]
+        return (grad._wrap(unit) * _per_class(grad, self.unbatched),)
 
     def name(self):
         return _nll_node_name(len(self.input_shape), self.reduction)
@@ -450,10 +477,11 @@ def _common_dtype(input, target):
 
 
 class MseLoss(Function):
-    saved = ("diff",)
+    saved = ("diff", "x", "t")  # PyTorch's node saves the input and the target (create_graph differentiates them)
 
     def forward(self, x, t, reduction="mean"):
         self.shapes, self.reduction = (x.shape, t.shape), reduction
+        self.x, self.t = x, t
         self.diff = x - t
         return _reduce(np.square(self.diff), reduction)
 
@@ -464,6 +492,12 @@ class MseLoss(Function):
         gx, gt = (unbroadcast(g, self.shapes[0]) if self.needs_input_grad[0] else None,
                   unbroadcast(-g, self.shapes[1]) if self.needs_input_grad[1] else None)
         return gx, gt
+
+    def backward_graph(self, grad):
+        scale = grad * (2 / max(self.diff.size, 1)) if self.reduction == "mean" else grad * 2
+        g = (self.graph_input(0, self.x) - self.graph_input(1, self.t)) * scale
+        return (unbroadcast_tensor(g, self.shapes[0]) if self.needs_input_grad[0] else None,
+                unbroadcast_tensor(-g, self.shapes[1]) if self.needs_input_grad[1] else None)
 
 
 def _weighted(errors, weight, input, reduction):

@@ -29,6 +29,11 @@ class Threshold(Function):
     def backward(self, grad):
         return (np.where(self.keep, grad, np.zeros((), grad.dtype)),)
 
+    def backward_graph(self, grad):
+        from ..._ops.unary import masked_gradient
+
+        return (masked_gradient(self.keep, grad),)
+
     def name(self):
         return "ThresholdBackward1" if self.inplace else "ThresholdBackward0"
 

@@ -78,6 +78,17 @@ class MaxPool(Function):
             gx = kernels.max_pool2d_backward_winners(_as_planes(grad, self.spatial), self.winners)
         return (gx.reshape(self.input_shape),)
 
+    def backward_graph(self, grad):
+        # A scatter-add of each window's gradient to its argmax, whose own gradient gathers at the argmaxes.
+        from ..._ops.indexing import Scatter
+
+        indices = self.indices if self.winners is None else self.winners.flat_indices()
+        planes = math.prod(self.input_shape[:-self.spatial])
+        cells = math.prod(self.input_shape[-self.spatial:])
+        zeros = grad._wrap(np.zeros((planes, cells), grad._data.dtype))
+        key = (np.arange(planes)[:, None], indices.reshape(planes, -1))
+        return (Scatter.apply(zeros, grad.reshape(planes, -1), key=key, add=True).reshape(self.input_shape),)
+
     def name(self):
         return self._name
 
@@ -104,6 +115,22 @@ class AvgPool(Function):
     def backward(self, grad):
         _, pool_backward = _AVG_POOL_KERNELS[max(self.spatial, 2)]
         gx = pool_backward(_as_planes(grad, self.spatial), _plane_shape(self.input_shape, self.spatial), *self.args)
+        return (gx.reshape(self.input_shape),)
+
+    def backward_graph(self, grad):
+        # Each window's share spread over its cells: a transposed convolution of the shares by a kernel of ones.
+        from .conv import TransposedConvolution
+
+        kernel, stride, padding, _, count_include_pad, divisor_override = self.args
+        shares = grad.reshape(_plane_shape(grad._data.shape, self.spatial))
+        in_hw, out_hw, dtype = _plane_shape(self.input_shape, self.spatial)[2:], shares._data.shape[2:], grad._data.dtype
+        divisor = kernels._avg_pool_divisor(in_hw, out_hw, kernel, stride, padding, count_include_pad,
+                                            divisor_override, dtype)
+        output_padding = tuple(n - ((m - 1) * s - 2 * p + k) for n, m, s, p, k in zip(in_hw, out_hw, stride, padding,
+                                                                                         kernel))
+        gx = TransposedConvolution.apply(shares / grad._wrap(divisor), grad._wrap(np.ones((1, 1, *kernel), dtype)),
+                                         None, stride=tuple(stride), padding=tuple((p, p) for p in padding),
+                                         dilation=(1,) * len(kernel), groups=1, output_padding=output_padding)
         return (gx.reshape(self.input_shape),)
 
     def name(self):
