@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 __all__ = ["download_url_to_file", "get_dir", "load_state_dict_from_url", "set_dir"]
 
-# matches bfd8deac from resnet18-bfd8deac.pth
+# the hex digits between a '-' and the next '.', e.g. 'abcd1234' in 'net-abcd1234.pth'
 HASH_REGEX = re.compile(r"-([a-f0-9]*)\.")
 ENV_TORCH_HOME = "TORCH_HOME"
 ENV_XDG_CACHE_HOME = "XDG_CACHE_HOME"
@@ -34,12 +34,10 @@ def _get_torch_home():
 
 
 def get_dir():
-    r"""Get the Torch Hub cache directory used for storing downloaded models & weights.
+    """Return the hub directory, where downloaded models and checkpoints are cached.
 
-    If :func:`~torchless.hub.set_dir` is not called, default path is ``$TORCH_HOME/hub`` where environment variable
-    ``$TORCH_HOME`` defaults to ``$XDG_CACHE_HOME/torch``. ``$XDG_CACHE_HOME`` follows the X Design Group
-    specification of the Linux filesystem layout, with a default value ``~/.cache`` if the environment variable is
-    not set.
+    Unless :func:`~torchless.hub.set_dir` chose another, it is ``$TORCH_HOME/hub``; ``$TORCH_HOME`` falls back
+    to ``$XDG_CACHE_HOME/torch``, and ``$XDG_CACHE_HOME`` (the XDG base-directory convention) to ``~/.cache``.
     """
     if os.getenv("TORCH_HUB"):
         warnings.warn("TORCH_HUB is deprecated, please use env TORCH_HOME instead", stacklevel=2)
@@ -49,10 +47,10 @@ def get_dir():
 
 
 def set_dir(d):
-    r"""Optionally set the Torch Hub directory used to save downloaded models & weights.
+    """Choose the hub directory used from now on, instead of the default one of :func:`get_dir`.
 
     Args:
-        d (str): path to a local folder to save downloaded models & weights.
+        d (str): the folder to use (``~`` is expanded).
     """
     global _hub_dir
     _hub_dir = os.path.expanduser(d)
@@ -126,18 +124,18 @@ def _file_sha256(path):
 
 
 def download_url_to_file(url, dst, hash_prefix=None, progress=True):
-    r"""Download object at the given URL to a local path.
+    """Fetch ``url`` and save it as the file ``dst``.
 
-    The object is written to a temporary file in the folder of ``dst`` and renamed once complete (and verified),
-    so an interrupted download never leaves a broken ``dst``.
+    The data goes to a temporary file in the folder of ``dst``, renamed to ``dst`` once complete (and
+    verified), so an interrupted download never leaves a broken ``dst``.
 
     Args:
-        url (str): URL of the object to download (``file://`` URLs work too)
-        dst (str): Full path where object will be saved, e.g. ``/tmp/temporary_file``
-        hash_prefix (str, optional): If not None, the SHA256 downloaded file should start with ``hash_prefix``.
+        url (str): where to download from (``file://`` URLs work too)
+        dst (str): the full path of the file to write, e.g. ``/tmp/temporary_file``
+        hash_prefix (str, optional): when given, the SHA256 hex digest of the download must start with it.
             Default: None
-        progress (bool, optional): whether or not to display a progress bar to stderr (tqdm's when it is
-            installed). Default: True
+        progress (bool, optional): show the progress on stderr (with tqdm when it is installed).
+            Default: True
 
     Raises:
         RuntimeError: the file's SHA256 does not start with ``hash_prefix``; nothing is written to ``dst``.
@@ -161,26 +159,24 @@ def _cached_file(url, model_dir=None, file_name=None):
 
 def load_state_dict_from_url(url, model_dir=None, map_location=None, progress=True, check_hash=False, file_name=None,
                              weights_only=False):
-    r"""Loads the Torch serialized object at the given URL.
+    """Return the object saved in the file at ``url``, downloading it only if it is not cached yet.
 
-    If the object is already present in `model_dir`, it's deserialized and returned. The default value of
-    ``model_dir`` is ``<hub_dir>/checkpoints`` where ``hub_dir`` is the directory returned by
-    :func:`~torchless.hub.get_dir`. The file is read with :func:`torchless.load`: checkpoints written by
-    ``torch.save`` (PyTorch's zip format) or by ``torchless.save``.
+    The cache is ``model_dir``, by default ``<hub_dir>/checkpoints`` with ``hub_dir`` from
+    :func:`~torchless.hub.get_dir`; a file already there is loaded without any download. The file is read with
+    :func:`torchless.load`: checkpoints written by ``torch.save`` (PyTorch's zip format) or by
+    ``torchless.save``.
 
     Args:
-        url (str): URL of the object to download
-        model_dir (str, optional): directory in which to save the object
-        map_location (optional): a function or a dict specifying how to remap storage locations (see
-            :func:`torchless.load`)
-        progress (bool, optional): whether or not to display a progress bar to stderr. Default: True
-        check_hash(bool, optional): If True, the filename part of the URL should follow the naming convention
-            ``filename-<sha256>.ext`` where ``<sha256>`` is the first eight or more digits of the SHA256 hash of the
-            contents of the file. The hash is used to ensure unique names and to verify the contents of the file.
-            Default: False
-        file_name (str, optional): name for the downloaded file. Filename from ``url`` will be used if not set.
-        weights_only(bool, optional): If True, only weights will be loaded and no complex pickled objects.
-            Recommended for untrusted sources. See :func:`~torchless.load` for more details.
+        url (str): where to download the file from
+        model_dir (str, optional): the cache folder. Default: None (see above)
+        map_location (optional): how to remap storage locations, as for :func:`torchless.load`
+        progress (bool, optional): show the download's progress on stderr. Default: True
+        check_hash(bool, optional): if True, the URL's file name must look like ``name-<sha256>.ext``, where
+            ``<sha256>`` is a prefix (eight hex digits or more) of the file's SHA256 digest, and the download is
+            checked against it. Default: False
+        file_name (str, optional): the name of the cached file. Default: the last part of ``url``'s path.
+        weights_only(bool, optional): if True, unpickle only tensors and plain containers, not arbitrary
+            objects (safer for files from untrusted places; see :func:`~torchless.load`). Default: False
 
     Example:
         >>> state_dict = torchless.hub.load_state_dict_from_url(

@@ -94,7 +94,7 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
         ls_iter += 1
 
         if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
-            # Armijo condition not satisfied or not lower than the lowest point: t becomes the high end
+            # sufficient decrease fails, or the loss is no lower than at the low end: t becomes the high end
             bracket[high_pos], bracket_f[high_pos] = t, f_new
             bracket_g[high_pos], bracket_gtd[high_pos] = g_new, gtd_new
             low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
@@ -129,28 +129,29 @@ def _wrap(value):
 
 
 class LBFGS(Optimizer):
-    """Implements L-BFGS algorithm.
-
-    Heavily inspired by `minFunc <https://www.cs.ubc.ca/~schmidtm/Software/minFunc.html>`_.
+    """The L-BFGS quasi-Newton method, following the design of
+    `minFunc <https://www.cs.ubc.ca/~schmidtm/Software/minFunc.html>`_.
 
     .. warning::
-        This optimizer doesn't support per-parameter options and parameter groups (there can be only one).
+        There is a single parameter group: per-parameter options are not supported.
 
     .. note::
-        This is a very memory intensive optimizer (it requires additional ``param_bytes * (history_size + 1)``
-        bytes). If it doesn't fit in memory try reducing the history size, or use a different algorithm.
+        The curvature history costs about ``param_bytes * (history_size + 1)`` bytes of memory; lower
+        ``history_size`` (or pick another optimizer) when that is too much.
 
     Args:
-        params (iterable): iterable of parameters to optimize. Parameters must be real.
+        params (iterable): the parameters to optimize (real-valued).
         lr (float, optional): learning rate (default: 1)
-        max_iter (int, optional): maximal number of iterations per optimization step (default: 20)
-        max_eval (int, optional): maximal number of function evaluations per optimization step
+        max_iter (int, optional): most iterations in one call of :meth:`step` (default: 20)
+        max_eval (int, optional): most closure evaluations in one call of :meth:`step`
             (default: max_iter * 1.25).
-        tolerance_grad (float, optional): termination tolerance on first order optimality (default: 1e-7).
-        tolerance_change (float, optional): termination tolerance on function value/parameter changes
+        tolerance_grad (float, optional): stop once the largest absolute gradient entry is at most this
+            (default: 1e-7).
+        tolerance_change (float, optional): stop once the step or the change of loss is at most this
             (default: 1e-9).
-        history_size (int, optional): update history size (default: 100).
-        line_search_fn (str, optional): either 'strong_wolfe' or None (default: None).
+        history_size (int, optional): how many past curvature pairs are kept (default: 100).
+        line_search_fn (str, optional): ``'strong_wolfe'`` for a strong-Wolfe line search, or None for fixed
+            steps of ``lr`` (default: None).
 
     Example:
         >>> optimizer = torchless.optim.LBFGS(model.parameters(), line_search_fn="strong_wolfe")
@@ -211,10 +212,11 @@ class LBFGS(Optimizer):
         return loss, flat_grad
 
     def step(self, closure):
-        """Perform a single optimization step.
+        """Run up to ``max_iter`` L-BFGS iterations and return the loss of the closure's first evaluation.
 
         Args:
-            closure (Callable): A closure that reevaluates the model and returns the loss.
+            closure (Callable): clears the gradients, computes the loss, calls ``backward()`` on it and returns
+                it; it is called several times.
         """
         with grad_mode.no_grad():
             return self._step(closure)

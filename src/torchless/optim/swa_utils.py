@@ -27,10 +27,13 @@ def _is_float_or_complex(tensor):
 
 
 def get_ema_multi_avg_fn(decay=0.999):
-    """Get the function applying exponential moving average (EMA) across multiple params.
+    """Return an in-place exponential-moving-average update for lists of tensors, for ``multi_avg_fn``.
 
     Each averaged tensor becomes ``decay * averaged + (1 - decay) * current``; floating-point tensors are
     updated by ``lerp_`` (as PyTorch's ``_foreach_lerp_``), integer ones by that formula.
+
+    Args:
+        decay (float, optional): weight of the running average, in [0, 1]. Default: 0.999.
     """
     _check_decay(decay)
 
@@ -47,7 +50,7 @@ def get_ema_multi_avg_fn(decay=0.999):
 
 
 def get_swa_multi_avg_fn():
-    """Get the function applying stochastic weight average (SWA) across multiple params.
+    """Return an in-place equal-weight (SWA) update for lists of tensors, for ``multi_avg_fn``.
 
     Each averaged tensor moves by ``(current - averaged) / (num_averaged + 1)``: the running mean of the
     tensors seen.
@@ -72,8 +75,9 @@ def get_swa_multi_avg_fn():
 
 
 def get_ema_avg_fn(decay=0.999):
-    """Get the function applying exponential moving average (EMA) across a single param:
-    ``decay * averaged + (1 - decay) * current``."""
+    """Return an exponential-moving-average function of one tensor, for ``avg_fn``: it returns
+    ``decay * averaged + (1 - decay) * current``.
+    """
     _check_decay(decay)
 
     def ema_update(ema_param, current_param, num_averaged):
@@ -84,8 +88,9 @@ def get_ema_avg_fn(decay=0.999):
 
 
 def get_swa_avg_fn():
-    """Get the function applying stochastic weight average (SWA) across a single param:
-    ``averaged + (current - averaged) / (num_averaged + 1)``."""
+    """Return an equal-weight (SWA) average function of one tensor, for ``avg_fn``: it returns
+    ``averaged + (current - averaged) / (num_averaged + 1)``.
+    """
 
     def swa_update(averaged_param, current_param, num_averaged):
         with grad_mode.no_grad():
@@ -106,28 +111,25 @@ def _by_dtype(averaged, current):
 
 
 class AveragedModel(Module):
-    r"""Implements averaged model for Stochastic Weight Averaging (SWA) and Exponential Moving Average (EMA).
+    """A copy of a model whose weights are an average of the model's over training, for Stochastic Weight
+    Averaging (SWA) or an Exponential Moving Average (EMA).
 
-    Stochastic Weight Averaging was proposed in `Averaging Weights Leads to Wider Optima and Better
-    Generalization`_ by Pavel Izmailov, Dmitrii Podoprikhin, Timur Garipov, Dmitry Vetrov and Andrew Gordon
-    Wilson (UAI 2018).
+    SWA comes from `Averaging Weights Leads to Wider Optima and Better Generalization`_ (Izmailov,
+    Podoprikhin, Garipov, Vetrov and Wilson, UAI 2018).
 
-    AveragedModel class creates a copy of the provided module :attr:`model` and keeps in it the average of
-    the parameters of :attr:`model` passed to :meth:`update_parameters`; ``n_averaged`` (a buffer) counts them.
+    The wrapper holds a deep copy of :attr:`model` as ``module``; each :meth:`update_parameters` call folds
+    the given model's current parameters into that copy, and the buffer ``n_averaged`` counts the calls.
 
     Args:
-        model (Module): model to use with SWA/EMA
-        device (torchless.device, optional): if provided, the averaged model will be stored on the ``device``
-        avg_fn (function, optional): the averaging function used to update parameters; the function must take
-            in the current value of the :class:`AveragedModel` parameter, the current value of :attr:`model`
-            parameter, and the number of models already averaged; if None, an equally weighted average is used
-            (default: None)
-        multi_avg_fn (function, optional): the averaging function used to update parameters inplace; the
-            function must take in the current values of the :class:`AveragedModel` parameters as a list, the
-            current values of :attr:`model` parameters as a list, and the number of models already averaged;
-            if None, an equally weighted average is used (default: None)
-        use_buffers (bool): if ``True``, it will compute running averages for both the parameters and the
-            buffers of the model. (default: ``False``)
+        model (Module): the model whose weights are averaged.
+        device (torchless.device, optional): where to put the copy. Default: ``None`` (where it is).
+        avg_fn (function, optional): ``avg_fn(averaged, current, num_averaged)`` returns the new average of
+            one tensor (see :func:`get_ema_avg_fn`). Default: ``None``, an equal-weight average.
+        multi_avg_fn (function, optional): ``multi_avg_fn(averaged_list, current_list, num_averaged)`` updates
+            lists of tensors in place (see :func:`get_ema_multi_avg_fn`). Default: ``None``, an equal-weight
+            average. At most one of ``avg_fn`` and ``multi_avg_fn`` may be given.
+        use_buffers (bool): average the buffers too, instead of copying them from ``model``.
+            Default: ``False``.
 
     Example:
         >>> swa_model = torchless.optim.swa_utils.AveragedModel(model)
@@ -163,7 +165,8 @@ class AveragedModel(Module):
         return self.module(*args, **kwargs)
 
     def update_parameters(self, model):
-        """Update model parameters: the first call copies ``model``'s, later ones average them in.
+        """Fold ``model``'s current parameters into the average: the first call copies them, later ones average
+        them in.
 
         Without ``use_buffers``, the buffers (BatchNorm statistics...) are copied from ``model``.
         """
@@ -199,26 +202,25 @@ class AveragedModel(Module):
 
 
 def update_bn(loader, model, device=None):
-    r"""Update BatchNorm running_mean, running_var buffers in the model.
+    """Recompute the BatchNorm running statistics of ``model`` from the data of ``loader``.
 
-    It performs one pass over data in `loader` to estimate the activation statistics for BatchNorm layers in
-    the model (their cumulative average: ``momentum`` is set to None meanwhile).
+    The statistics are reset, then one pass over ``loader`` in training mode accumulates them as a cumulative
+    average (``momentum`` is set to None meanwhile and restored afterwards). Useful after
+    :class:`AveragedModel`, whose averaged weights do not match the statistics.
 
     Args:
-        loader (DataLoader): dataset loader to compute the activation statistics on. Each data batch should be
-            either a tensor, or a list/tuple whose first element is a tensor containing data.
-        model (Module): model for which we seek to update BatchNorm statistics.
-        device (torchless.device, optional): If set, data will be transferred to :attr:`device` before being
-            passed into :attr:`model`.
+        loader (DataLoader): yields batches, each a tensor or a list/tuple whose first item is the input tensor.
+        model (Module): the model whose BatchNorm layers are updated.
+        device (torchless.device, optional): where to move each batch before calling :attr:`model`.
+            Default: ``None``.
 
     Example:
         >>> loader, model = ...
         >>> torchless.optim.swa_utils.update_bn(loader, model)
 
     .. note::
-        The `update_bn` utility assumes that each data batch in :attr:`loader` is either a tensor or a list or
-        tuple of tensors; in the latter case it is assumed that :meth:`model.forward()` should be called on
-        the first element of the list or tuple corresponding to the data batch.
+        With list or tuple batches, only their first item is passed to :attr:`model`; the rest (targets...)
+        is ignored.
     """
     with grad_mode.no_grad():
         momenta = {}
@@ -244,22 +246,18 @@ def update_bn(loader, model, device=None):
 
 
 class SWALR(LRScheduler):
-    r"""Anneals the learning rate in each parameter group to a fixed value.
+    """Learning-rate scheduler moving each group's learning rate to a constant ``swa_lr``, for the SWA phase of
+    training (see :class:`AveragedModel`).
 
-    This learning rate scheduler is meant to be used with Stochastic Weight Averaging (SWA) method (see
-    `torchless.optim.swa_utils.AveragedModel`).
+    Over ``anneal_epochs`` steps the rate goes from its current value to ``swa_lr`` along a cosine or a
+    straight line, then stays there. It can follow another scheduler, as in the example.
 
     Args:
-        optimizer (Optimizer): wrapped optimizer
-        swa_lr (float or list): the learning rate value for all param groups together or separately for each
-            group.
-        anneal_epochs (int): number of epochs in the annealing phase (default: 10)
-        anneal_strategy (str): "cos" or "linear"; specifies the annealing strategy: "cos" for cosine annealing,
-            "linear" for linear annealing (default: "cos")
-        last_epoch (int): the index of the last epoch (default: -1)
-
-    The :class:`SWALR` scheduler can be used together with other schedulers to switch to a constant learning
-    rate late in the training as in the example below.
+        optimizer (Optimizer): the optimizer whose learning rates are scheduled.
+        swa_lr (float or list): the target learning rate, one for all groups or one per group.
+        anneal_epochs (int): number of steps of the annealing (default: 10)
+        anneal_strategy (str): ``"cos"`` (cosine) or ``"linear"`` annealing (default: "cos")
+        last_epoch (int): index of the last epoch, for resuming (default: -1)
 
     Example:
         >>> swa_model = AveragedModel(model)

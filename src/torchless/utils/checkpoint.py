@@ -95,17 +95,16 @@ class CheckpointFunction(Function):
 
 def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
                determinism_check=_DEFAULT_DETERMINISM_MODE, debug=False, early_stop=True, **kwargs):
-    r"""Checkpoint a model or part of the model.
+    """Run ``function(*args)`` under activation checkpointing.
 
-    Activation checkpointing is a technique that trades compute for memory: instead of keeping the tensors
-    computed inside :attr:`function` until backward uses them, they are recomputed by running
-    :attr:`function` again during backward.
+    Checkpointing spends compute to save memory: the intermediate tensors of :attr:`function` are not kept for
+    the backward pass but recomputed then, by running :attr:`function` a second time.
 
     .. warning::
-        The ``use_reentrant`` parameter should be passed explicitly: without it, a warning is given and
-        ``use_reentrant=True`` is used. With ``use_reentrant=True``, gradients only flow when some tensor input
-        requires grad (the parameters of :attr:`function` get none otherwise), and keyword arguments of
-        :attr:`function` are refused.
+        Pass ``use_reentrant`` explicitly: when it is omitted a warning is emitted and ``use_reentrant=True``
+        is assumed. In the reentrant variant, gradients only flow if at least one tensor input requires grad
+        (otherwise the parameters used inside :attr:`function` get none), and keyword arguments for
+        :attr:`function` are rejected.
 
     .. note::
         In torchless, ``use_reentrant=False`` runs :attr:`function` once and records its graph as usual (same
@@ -113,26 +112,22 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
         are checked as in PyTorch and otherwise have no effect.
 
     Args:
-        function: describes what to run in the forward pass of the model or part of the model.
-        preserve_rng_state(bool, optional): Omit stashing and restoring the RNG state during each checkpoint.
-            Note that under torch.compile, this flag doesn't take effect and we always preserve RNG state.
-            Default: ``True``
-        use_reentrant(bool): specify whether to use the activation checkpoint variant that requires reentrant
-            autograd. This parameter should be passed explicitly. ``use_reentrant=False`` is recommended.
-        context_fn(Callable, optional): A callable returning a tuple of two context managers. The function and
-            its recomputation will be run under the first and second context managers respectively. This
-            argument is only supported if ``use_reentrant=False``.
-        determinism_check(str, optional): ``"default"`` or ``"none"``. This argument is only supported if
-            ``use_reentrant=False``.
-        debug(bool, optional): If ``True``, error messages will also include a trace of the operators ran during
-            the original forward computation as well as the recomputation. This argument is only supported if
-            ``use_reentrant=False``.
-        early_stop(bool, optional): If ``True``, non-reentrant checkpoint stops recomputation as soon as it has
-            computed all needed Tensors. Default: ``True``.
-        args: tuple containing inputs to the :attr:`function`
+        function: the callable to run (a module or part of a model).
+        preserve_rng_state(bool, optional): save the RNG state before the forward and restore it for the
+            recomputation, so that random operations (dropout...) draw the same values. Default: ``True``
+        use_reentrant(bool): ``True`` for the reentrant (autograd Function based) variant, ``False`` for the
+            other one (recommended). Should be given explicitly.
+        context_fn(Callable, optional): returns two context managers, entered around the forward run and
+            around the recomputation respectively. Only with ``use_reentrant=False``.
+        determinism_check(str, optional): ``"default"`` or ``"none"``. Only with ``use_reentrant=False``.
+        debug(bool, optional): in PyTorch, adds the traces of both runs to errors. Only with
+            ``use_reentrant=False``. Default: ``False``
+        early_stop(bool, optional): in PyTorch, lets the non-reentrant recomputation stop once every tensor
+            needed has been produced. Default: ``True``.
+        args: the positional inputs of :attr:`function`
 
     Returns:
-        Output of running :attr:`function` on :attr:`*args`
+        what :attr:`function` returns for :attr:`*args`
     """
     if use_reentrant is None:
         warnings.warn("torchless.utils.checkpoint: the use_reentrant parameter should be passed explicitly. "
@@ -172,27 +167,26 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn,
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):
-    r"""Checkpoint a sequential model to save memory.
+    """Run a sequence of modules or functions, checkpointing it chunk by chunk.
 
-    The modules or functions, run in order, are divided in ``segments`` chunks; every chunk but the last is run
-    through :func:`checkpoint` (the last one's outputs are needed by backward anyway).
+    The sequence is split into ``segments`` consecutive chunks; each chunk but the last runs through
+    :func:`checkpoint` (the last one's outputs are needed by backward anyway).
 
     .. warning::
-        The ``use_reentrant`` parameter should be passed explicitly: without it, a warning is given and
-        ``use_reentrant=True`` is used.
+        Pass ``use_reentrant`` explicitly: when it is omitted a warning is emitted and ``use_reentrant=True``
+        is assumed.
 
     Args:
-        functions: A :class:`torchless.nn.Sequential` or the list of modules or functions (comprising the model)
-            to run sequentially.
-        segments: Number of chunks to create in the model
-        input: A Tensor that is input to :attr:`functions`
-        preserve_rng_state(bool, optional): Omit stashing and restoring the RNG state during each checkpoint.
-            Default: ``True``
-        use_reentrant(bool): specify whether to use the activation checkpoint variant that requires reentrant
-            autograd. This parameter should be passed explicitly.
+        functions: a :class:`torchless.nn.Sequential`, or a list of modules or functions applied one after
+            another.
+        segments: how many chunks to split ``functions`` into.
+        input: the tensor given to the first of :attr:`functions`.
+        preserve_rng_state(bool, optional): restore the RNG state for the recomputation, as in
+            :func:`checkpoint`. Default: ``True``
+        use_reentrant(bool): which variant of :func:`checkpoint` to use. Should be given explicitly.
 
     Returns:
-        Output of running :attr:`functions` sequentially on :attr:`*inputs`
+        the output of the last of :attr:`functions`
 
     Example:
         >>> model = nn.Sequential(...)

@@ -5,7 +5,8 @@ __all__ = ["DataParallel"]
 
 
 class DataParallel(Module):
-    r"""Implements data parallelism at the module level.
+    """Wrapper that would spread each batch over several accelerators, running one replica of the module per
+    device.
 
     With accelerators, PyTorch splits each input along :attr:`dim` across the devices of :attr:`device_ids`,
     runs a replica of the module on each chunk and gathers the outputs on :attr:`output_device`. With none
@@ -15,18 +16,18 @@ class DataParallel(Module):
     ``module.``, as in PyTorch.
 
     Args:
-        module (Module): module to be parallelized
-        device_ids (list of int or torchless.device): CUDA devices (ignored: there are none)
-        output_device (int or torchless.device): device location of output (ignored)
-        dim (int): the dimension inputs would be scattered along (ignored)
+        module (Module): the module to wrap
+        device_ids (list of int or torchless.device): accelerators to use (ignored: there are none)
+        output_device (int or torchless.device): where the outputs would be gathered (ignored)
+        dim (int): the dimension inputs would be split along (ignored). Default: 0
 
     Attributes:
-        module (Module): the module to be parallelized
+        module (Module): the wrapped module
 
     Example::
 
         >>> net = torchless.nn.DataParallel(model, device_ids=[0, 1, 2])
-        >>> output = net(input_var)  # input_var can be on any device, including CPU
+        >>> output = net(input_var)  # a plain call of model on the CPU
     """
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0):

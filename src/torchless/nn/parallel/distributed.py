@@ -6,14 +6,15 @@ __all__ = ["DistributedDataParallel"]
 
 
 class DistributedDataParallel(Module):
-    r"""Implement distributed data parallelism based on ``torch.distributed`` at module level.
+    """Multi-process data-parallel wrapper of PyTorch, which synchronizes gradients through a
+    ``torch.distributed`` process group.
 
     torchless has no ``torch.distributed``, hence no process group: the constructor raises the errors
     PyTorch's raises before any communication, and otherwise PyTorch's error for a missing default process
     group.
 
     Args:
-        module (Module): module to be parallelized
+        module (Module): the module to wrap
         device_ids, output_device, dim, broadcast_buffers, init_sync, process_group, bucket_cap_mb,
             find_unused_parameters, check_reduction, gradient_as_bucket_view, static_graph,
             delay_all_reduce_named_params, param_to_hook_all_reduce, mixed_precision, device_mesh, ...: as

@@ -13,19 +13,17 @@ __all__ = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval", "
 
 
 def fuse_conv_bn_eval(conv, bn, transpose=False):
-    r"""Fuse a convolutional module and a BatchNorm module into a single, new convolutional module.
+    """Return a new convolution computing ``bn(conv(x))`` in one step.
 
     Args:
-        conv (torchless.nn.modules.conv._ConvNd): A convolutional module.
-        bn (torchless.nn.modules.batchnorm._BatchNorm): A BatchNorm module.
-        transpose (bool, optional): If True, transpose the convolutional weight. Defaults to False.
+        conv (torchless.nn.modules.conv._ConvNd): the convolution, in eval mode.
+        bn (torchless.nn.modules.batchnorm._BatchNorm): the BatchNorm that follows it, in eval mode and with
+            running statistics.
+        transpose (bool, optional): ``True`` for a transposed convolution, whose output channels are the
+            weight's dimension 1. Default: ``False``.
 
     Returns:
-        torchless.nn.modules.conv._ConvNd: The fused convolutional module (a copy: ``conv`` is unchanged), whose
-        output equals ``bn(conv(x))``.
-
-    .. note::
-        Both ``conv`` and ``bn`` must be in eval mode, and ``bn`` must have its running buffers computed.
+        torchless.nn.modules.conv._ConvNd: a modified deep copy of ``conv`` (``conv`` itself is unchanged).
     """
     if conv.training or bn.training:
         raise AssertionError("Fusion only for eval!")
@@ -38,8 +36,7 @@ def fuse_conv_bn_eval(conv, bn, transpose=False):
 
 
 def fuse_conv_bn_weights(conv_w, conv_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b, transpose=False):
-    r"""Fuse convolutional module parameters and BatchNorm module parameters into new convolutional module
-    parameters.
+    r"""Compute the weight and bias of a convolution followed by an eval-mode BatchNorm, folded together.
 
     .. math::
         W' = W \cdot \frac{\gamma}{\sqrt{\sigma^2 + \epsilon}}, \quad
@@ -48,18 +45,18 @@ def fuse_conv_bn_weights(conv_w, conv_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b, trans
     each output channel's weights scaled by its factor (the weight's dimension 0, or 1 with ``transpose``).
 
     Args:
-        conv_w (torchless.Tensor): Convolutional weight.
-        conv_b (Optional[torchless.Tensor]): Convolutional bias.
-        bn_rm (torchless.Tensor): BatchNorm running mean.
-        bn_rv (torchless.Tensor): BatchNorm running variance.
-        bn_eps (float): BatchNorm epsilon.
-        bn_w (Optional[torchless.Tensor]): BatchNorm weight.
-        bn_b (Optional[torchless.Tensor]): BatchNorm bias.
-        transpose (bool, optional): If True, transpose the conv weight. Defaults to False.
+        conv_w (torchless.Tensor): the convolution's weight.
+        conv_b (Optional[torchless.Tensor]): its bias (``None`` counts as zeros).
+        bn_rm (torchless.Tensor): BatchNorm's running mean :math:`\mu`.
+        bn_rv (torchless.Tensor): BatchNorm's running variance :math:`\sigma^2`.
+        bn_eps (float): BatchNorm's :math:`\epsilon`.
+        bn_w (Optional[torchless.Tensor]): BatchNorm's weight :math:`\gamma` (``None`` counts as ones).
+        bn_b (Optional[torchless.Tensor]): BatchNorm's bias :math:`\beta` (``None`` counts as zeros).
+        transpose (bool, optional): ``True`` for a transposed convolution's weight. Default: ``False``.
 
     Returns:
-        Tuple[torchless.nn.Parameter, torchless.nn.Parameter]: Fused convolutional weight and bias, in the
-        weight's and the bias's dtypes.
+        Tuple[torchless.nn.Parameter, torchless.nn.Parameter]: the new weight and bias, in the weight's and
+        the bias's dtypes.
     """
     conv_weight_dtype = conv_w.dtype
     conv_bias_dtype = conv_b.dtype if conv_b is not None else conv_weight_dtype
@@ -78,17 +75,15 @@ def fuse_conv_bn_weights(conv_w, conv_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b, trans
 
 
 def fuse_linear_bn_eval(linear, bn):
-    r"""Fuse a linear module and a BatchNorm module into a single, new linear module.
+    """Return a new linear layer computing ``bn(linear(x))`` in one step.
 
     Args:
-        linear (torchless.nn.Linear): A Linear module.
-        bn (torchless.nn.modules.batchnorm._BatchNorm): A BatchNorm module.
+        linear (torchless.nn.Linear): the linear layer, in eval mode.
+        bn (torchless.nn.modules.batchnorm._BatchNorm): the BatchNorm that follows it, in eval mode and with
+            running statistics; its ``num_features`` is ``linear.out_features`` or 1.
 
     Returns:
-        torchless.nn.Linear: The fused linear module (a copy: ``linear`` is unchanged).
-
-    .. note::
-        Both ``linear`` and ``bn`` must be in eval mode, and ``bn`` must have its running buffers computed.
+        torchless.nn.Linear: a modified deep copy of ``linear`` (``linear`` itself is unchanged).
     """
     if linear.training or bn.training:
         raise AssertionError("Fusion only for eval!")
@@ -106,23 +101,23 @@ def fuse_linear_bn_eval(linear, bn):
 
 
 def fuse_linear_bn_weights(linear_w, linear_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b):
-    r"""Fuse linear module parameters and BatchNorm module parameters into new linear module parameters.
+    r"""Compute the weight and bias of a linear layer followed by an eval-mode BatchNorm, folded together.
 
     .. math::
         W' = W \cdot \frac{\gamma}{\sqrt{\sigma^2 + \epsilon}}, \quad
         b' = (b - \mu) \frac{\gamma}{\sqrt{\sigma^2 + \epsilon}} + \beta
 
     Args:
-        linear_w (torchless.Tensor): Linear weight, (out_features, in_features).
-        linear_b (Optional[torchless.Tensor]): Linear bias.
-        bn_rm (torchless.Tensor): BatchNorm running mean.
-        bn_rv (torchless.Tensor): BatchNorm running variance.
-        bn_eps (float): BatchNorm epsilon.
-        bn_w (torchless.Tensor): BatchNorm weight.
-        bn_b (torchless.Tensor): BatchNorm bias.
+        linear_w (torchless.Tensor): the linear weight, (out_features, in_features).
+        linear_b (Optional[torchless.Tensor]): its bias (``None`` counts as zeros).
+        bn_rm (torchless.Tensor): BatchNorm's running mean :math:`\mu`.
+        bn_rv (torchless.Tensor): BatchNorm's running variance :math:`\sigma^2`.
+        bn_eps (float): BatchNorm's :math:`\epsilon`.
+        bn_w (torchless.Tensor): BatchNorm's weight :math:`\gamma`.
+        bn_b (torchless.Tensor): BatchNorm's bias :math:`\beta`.
 
     Returns:
-        Tuple[torchless.nn.Parameter, torchless.nn.Parameter]: Fused linear weight and bias.
+        Tuple[torchless.nn.Parameter, torchless.nn.Parameter]: the new weight and bias.
     """
     linear_weight_dtype = linear_w.dtype
     linear_bias_dtype = linear_b.dtype if linear_b is not None else linear_weight_dtype

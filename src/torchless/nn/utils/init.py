@@ -10,13 +10,11 @@ __all__ = ["skip_init"]
 
 
 def skip_init(module_cls, *args, **kwargs):
-    r"""Given a module class object and args / kwargs, instantiate the module without initializing parameters /
-    buffers.
+    """Build ``module_cls(*args, **kwargs)`` without running its parameter and buffer initialization.
 
-    This can be useful if initialization is slow or if custom initialization will be performed, making the
-    default initialization unnecessary. As in PyTorch, the module must accept a ``device`` arg in its
-    constructor, and must not compute anything from its parameters in its constructor except initialization
-    (i.e. functions from :mod:`torchless.nn.init`).
+    Handy when the default initialization is costly or is about to be overwritten anyway. As in PyTorch, the
+    constructor must take a ``device`` argument, and must do nothing with its parameters beyond initializing
+    them (with functions from :mod:`torchless.nn.init`).
 
     PyTorch builds the module on its ``meta`` device (no memory, no random draws) and then allocates empty
     storage. torchless, which has no meta device, builds it normally, then zeroes every parameter and buffer
@@ -24,12 +22,12 @@ def skip_init(module_cls, *args, **kwargs):
     draws are those PyTorch would make.
 
     Args:
-        module_cls: Class object; should be a subclass of :class:`torchless.nn.Module`
-        args: args to pass to the module's constructor
-        kwargs: kwargs to pass to the module's constructor
+        module_cls: a subclass of :class:`torchless.nn.Module`
+        args: positional arguments for the constructor
+        kwargs: keyword arguments for the constructor
 
     Returns:
-        Instantiated module with uninitialized parameters / buffers
+        the new module, its parameters and buffers left uninitialized
 
     Example::
 

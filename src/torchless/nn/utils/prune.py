@@ -24,10 +24,10 @@ __all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructu
 
 
 class BasePruningMethod(ABC):
-    r"""Abstract base class for creation of new pruning techniques.
+    """Base class to derive a pruning method from.
 
-    Provides a skeleton for customization requiring the overriding of methods such as :meth:`compute_mask`
-    and :meth:`apply`. A subclass sets ``PRUNING_TYPE`` to ``"unstructured"``, ``"structured"`` (and then has a
+    A subclass implements :meth:`compute_mask` (and usually a :meth:`apply` classmethod with its own
+    arguments). It sets ``PRUNING_TYPE`` to ``"unstructured"``, ``"structured"`` (and then has a
     ``dim`` attribute) or ``"global"``, which tells :class:`PruningContainer` what part of an already pruned
     tensor the method acts on.
     """
@@ -35,44 +35,40 @@ class BasePruningMethod(ABC):
     _tensor_name: str
 
     def __call__(self, module, inputs):
-        r"""Multiply the mask into original tensor and store the result.
+        """Forward pre-hook: recompute ``module.<name>`` before the forward pass.
 
-        Multiplies the mask (stored in ``module[name + '_mask']``) into the original tensor (stored in
-        ``module[name + '_orig']``) and stores the result into ``module[name]`` by using :meth:`apply_mask`.
+        The attribute is set to ``<name>_orig * <name>_mask``, as :meth:`apply_mask` computes it.
 
         Args:
-            module (nn.Module): module containing the tensor to prune
-            inputs: not used.
+            module (nn.Module): the module owning the pruned tensor.
+            inputs: the forward inputs (ignored).
         """
         setattr(module, self._tensor_name, self.apply_mask(module))
 
     @abstractmethod
     def compute_mask(self, t, default_mask):
-        r"""Compute and returns a mask for the input tensor ``t``.
+        """Return the mask this method would apply to ``t``.
 
-        Starting from a base ``default_mask`` (which should be a mask of ones if the tensor has not been pruned
-        yet), generate a mask to apply on top of the ``default_mask`` according to the specific pruning method
-        recipe.
+        Entries (or channels) already zeroed by ``default_mask`` stay zeroed; the method's rule decides which
+        further ones are zeroed.
 
         Args:
-            t (Tensor): tensor representing the importance scores of the parameter to prune.
-            default_mask (Tensor): Base mask from previous pruning iterations, that need to be respected after
-                the new mask is applied. Same dims as ``t``.
+            t (Tensor): importance scores of the tensor being pruned (often the tensor itself).
+            default_mask (Tensor): mask left by earlier pruning (all ones for a tensor not pruned yet),
+                shaped like ``t``.
 
         Returns:
-            mask (Tensor): mask to apply to ``t``, of same dims as ``t``
+            mask (Tensor): the new mask, shaped like ``t``.
         """
 
     def apply_mask(self, module):
-        r"""Simply handles the multiplication between the parameter being pruned and the generated mask.
-
-        Fetches the mask and the original tensor from the module and returns the pruned version of the tensor.
+        """Return the pruned tensor, ``module.<name>_orig`` times ``module.<name>_mask``.
 
         Args:
-            module (nn.Module): module containing the tensor to prune
+            module (nn.Module): the module owning the pruned tensor.
 
         Returns:
-            pruned_tensor (Tensor): pruned version of the input tensor
+            pruned_tensor (Tensor): the original tensor with the masked entries zeroed.
         """
         # _tensor_name is set by apply(): a method never applied fails here with PyTorch's AttributeError
         if self._tensor_name is None:
@@ -83,20 +79,19 @@ class BasePruningMethod(ABC):
 
     @classmethod
     def apply(cls, module, name, *args, importance_scores=None, **kwargs):
-        r"""Add pruning on the fly and reparameterization of a tensor.
+        """Prune ``module.<name>`` with a new instance of this method and return that method.
 
-        Adds the forward pre-hook that enables pruning on the fly and the reparameterization of a tensor in
-        terms of the original tensor and the pruning mask.
+        On the first pruning, the parameter moves to ``<name>_orig``; a buffer ``<name>_mask`` holds the mask, and
+        ``<name>`` becomes a plain attribute refreshed by a forward pre-hook before every forward. A tensor
+        already pruned gets its methods combined in a :class:`PruningContainer`.
 
         Args:
-            module (nn.Module): module containing the tensor to prune
-            name (str): parameter name within ``module`` on which pruning will act.
-            args: arguments passed on to a subclass of :class:`BasePruningMethod`
-            importance_scores (Tensor): tensor of importance scores (of same shape as module parameter) used to
-                compute mask for pruning. The values in this tensor indicate the importance of the
-                corresponding elements in the parameter being pruned. If unspecified or None, the parameter
-                will be used in its place.
-            kwargs: keyword arguments passed on to a subclass of a :class:`BasePruningMethod`
+            module (nn.Module): the module owning the tensor to prune.
+            name (str): name of the parameter of ``module`` to prune.
+            args: positional arguments for the method's constructor.
+            importance_scores (Tensor): scores, shaped like the parameter, that the mask is computed from
+                (larger means more important). If ``None`` (default), the parameter itself is used.
+            kwargs: keyword arguments for the method's constructor.
         """
         method = _combined_method(cls, module, name, *args, **kwargs)
         orig = getattr(module, name)
@@ -129,20 +124,17 @@ class BasePruningMethod(ABC):
         return method
 
     def prune(self, t, default_mask=None, importance_scores=None):
-        r"""Compute and returns a pruned version of input tensor ``t``.
-
-        According to the pruning rule specified in :meth:`compute_mask`.
+        """Return ``t`` times the mask :meth:`compute_mask` gives for it.
 
         Args:
-            t (Tensor): tensor to prune (of same dimensions as ``default_mask``).
-            importance_scores (Tensor): tensor of importance scores (of same shape as ``t``) used to compute
-                mask for pruning ``t``. If unspecified or None, the tensor ``t`` will be used in its place.
-            default_mask (Tensor, optional): mask from previous pruning iteration, if any. To be considered
-                when determining what portion of the tensor that pruning should act on. If None, default to a
-                mask of ones.
+            t (Tensor): the tensor to prune, shaped like ``default_mask``.
+            default_mask (Tensor, optional): mask left by earlier pruning, which limits what this method may
+                still prune. Default: ``None`` (all ones).
+            importance_scores (Tensor): scores, shaped like ``t``, that the mask is computed from.
+                Default: ``None`` (``t`` itself).
 
         Returns:
-            pruned version of tensor ``t``.
+            the pruned tensor.
         """
         if importance_scores is not None:
             if importance_scores.shape != t.shape:
@@ -154,14 +146,13 @@ class BasePruningMethod(ABC):
         return t * self.compute_mask(importance_scores, default_mask=default_mask)
 
     def remove(self, module):
-        r"""Remove the pruning reparameterization from a module.
+        """Make the pruning of ``module.<name>`` permanent.
 
-        The pruned parameter named ``name`` remains permanently pruned, and the parameter named
-        ``name+'_orig'`` is removed from the parameter list. Similarly, the buffer named ``name+'_mask'`` is
-        removed from the buffers.
+        ``<name>`` becomes a parameter again, holding the pruned values; the parameter ``<name>_orig`` and the
+        buffer ``<name>_mask`` are deleted.
 
         Note:
-            Pruning itself is NOT undone or reversed!
+            The zeroed entries stay zero: this does not restore the values pruned away.
         """
         if self._tensor_name is None:
             raise AssertionError(f"Module {module} has to be pruned before pruning can be removed")
@@ -201,12 +192,13 @@ def _combined_method(cls, module, name, *args, **kwargs):
 
 
 class PruningContainer(BasePruningMethod):
-    """Container holding a sequence of pruning methods for iterative pruning.
+    """Sequence of pruning methods applied one after another to the same tensor.
 
-    Keeps track of the order in which pruning methods are applied and handles combining successive pruning
-    calls.
+    Built by :meth:`BasePruningMethod.apply` when a tensor is pruned a second time; each further method only
+    acts on what the earlier masks left.
 
-    Accepts as argument an instance of a BasePruningMethod or an iterable of them.
+    Args:
+        *args: a :class:`BasePruningMethod` (or several, whose ``_tensor_name`` must already be set).
     """
 
     def __init__(self, *args):
@@ -220,10 +212,10 @@ class PruningContainer(BasePruningMethod):
                 self.add_pruning_method(method)
 
     def add_pruning_method(self, method):
-        r"""Add a child pruning ``method`` to the container.
+        """Append ``method`` to the container.
 
         Args:
-            method (subclass of BasePruningMethod): child pruning method to be added to the container.
+            method (BasePruningMethod): the method to add; it must act on the container's tensor.
         """
         if not isinstance(method, BasePruningMethod) and method is not None:
             raise TypeError(f"{type(method)} is not a BasePruningMethod subclass")
@@ -242,24 +234,20 @@ class PruningContainer(BasePruningMethod):
         return self._pruning_methods[idx]
 
     def compute_mask(self, t, default_mask):
-        r"""Apply the latest ``method`` by computing the new partial masks and returning its combination with
-        the ``default_mask``.
+        """Combine ``default_mask`` with the mask of the last method added.
 
-        The new partial mask is computed on the entries or channels that were not zeroed out by the
-        ``default_mask``. Which portions of the tensor ``t`` the new mask will be calculated from depends on
-        the ``PRUNING_TYPE`` of the method:
+        That method only sees the part of ``t`` still unpruned, as its ``PRUNING_TYPE`` defines it:
 
-        * for 'unstructured', the mask will be computed from the raveled list of nonmasked entries;
-        * for 'structured', the mask will be computed from the nonmasked channels in the tensor;
-        * for 'global', the mask will be computed across all entries.
+        * ``'unstructured'``: the entries ``default_mask`` keeps, flattened;
+        * ``'structured'``: the channels along the method's ``dim`` not fully zeroed yet;
+        * ``'global'``: the whole tensor.
 
         Args:
-            t (Tensor): tensor representing the parameter to prune (of same dimensions as ``default_mask``).
-            default_mask (Tensor): mask from previous pruning iteration.
+            t (Tensor): the tensor (or importance scores) being pruned, shaped like ``default_mask``.
+            default_mask (Tensor): the mask from the earlier pruning.
 
         Returns:
-            mask (Tensor): new mask that combines the effects of the ``default_mask`` and the new mask from the
-            current pruning ``method`` (of same dimensions as ``default_mask`` and ``t``).
+            mask (Tensor): ``default_mask`` with the newly pruned entries also zeroed, shaped like ``t``.
         """
         method = self._pruning_methods[-1]
         # .to() of the same dtype returns default_mask itself, which PyTorch then updates in place
@@ -293,8 +281,9 @@ def _unpruned_part(method, t, mask):
 
 
 class Identity(BasePruningMethod):
-    r"""Utility pruning method that does not prune any units but generates the pruning parametrization with a
-    mask of ones."""
+    """A pruning method that prunes nothing: it sets up the ``_orig``/``_mask`` reparametrization with a mask of
+    all ones.
+    """
 
     PRUNING_TYPE = "unstructured"
 
@@ -303,22 +292,21 @@ class Identity(BasePruningMethod):
 
     @classmethod
     def apply(cls, module, name):
-        r"""Add pruning on the fly and reparameterization of a tensor.
+        """Set up the pruning reparametrization of ``module.<name>`` without zeroing anything.
 
         Args:
-            module (nn.Module): module containing the tensor to prune
-            name (str): parameter name within ``module`` on which pruning will act.
+            module (nn.Module): the module owning the tensor.
+            name (str): name of the parameter of ``module`` to reparametrize.
         """
         return super().apply(module, name)
 
 
 class RandomUnstructured(BasePruningMethod):
-    r"""Prune (currently unpruned) units in a tensor at random.
+    """Zero randomly chosen entries of a tensor, among those not pruned yet.
 
     Args:
-        amount (int or float): quantity of parameters to prune. If ``float``, should be between 0.0 and 1.0
-            and represent the fraction of parameters to prune. If ``int``, it represents the absolute number
-            of parameters to prune.
+        amount (int or float): how many entries to prune: a ``float`` in [0, 1] is a fraction of the entries,
+            an ``int`` >= 0 is a count.
     """
 
     PRUNING_TYPE = "unstructured"
@@ -337,24 +325,22 @@ class RandomUnstructured(BasePruningMethod):
 
     @classmethod
     def apply(cls, module, name, amount):
-        r"""Add pruning on the fly and reparameterization of a tensor.
+        """Prune ``module.<name>`` at random, in place, and return the method.
 
         Args:
-            module (nn.Module): module containing the tensor to prune
-            name (str): parameter name within ``module`` on which pruning will act.
-            amount (int or float): quantity of parameters to prune (a fraction if ``float``, a number if
-                ``int``).
+            module (nn.Module): the module owning the tensor to prune.
+            name (str): name of the parameter of ``module`` to prune.
+            amount (int or float): fraction (``float``) or count (``int``) of entries to prune.
         """
         return super().apply(module, name, amount=amount)
 
 
 class L1Unstructured(BasePruningMethod):
-    r"""Prune (currently unpruned) units in a tensor by zeroing out the ones with the lowest L1-norm.
+    """Zero the entries of a tensor with the smallest absolute value, among those not pruned yet.
 
     Args:
-        amount (int or float): quantity of parameters to prune. If ``float``, should be between 0.0 and 1.0
-            and represent the fraction of parameters to prune. If ``int``, it represents the absolute number
-            of parameters to prune.
+        amount (int or float): how many entries to prune: a ``float`` in [0, 1] is a fraction of the entries,
+            an ``int`` >= 0 is a count.
     """
 
     PRUNING_TYPE = "unstructured"
@@ -377,28 +363,25 @@ class L1Unstructured(BasePruningMethod):
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
-        r"""Add pruning on the fly and reparameterization of a tensor.
+        """Prune the smallest-magnitude entries of ``module.<name>``, in place, and return the method.
 
         Args:
-            module (nn.Module): module containing the tensor to prune
-            name (str): parameter name within ``module`` on which pruning will act.
-            amount (int or float): quantity of parameters to prune (a fraction if ``float``, a number if
-                ``int``).
-            importance_scores (Tensor): tensor of importance scores (of same shape as module parameter) used to
-                compute mask for pruning. If unspecified or None, the module parameter will be used in its
-                place.
+            module (nn.Module): the module owning the tensor to prune.
+            name (str): name of the parameter of ``module`` to prune.
+            amount (int or float): fraction (``float``) or count (``int``) of entries to prune.
+            importance_scores (Tensor): scores, shaped like the parameter, ranked in its place.
+                Default: ``None`` (the parameter itself).
         """
         return super().apply(module, name, amount=amount, importance_scores=importance_scores)
 
 
 class RandomStructured(BasePruningMethod):
-    r"""Prune entire (currently unpruned) channels in a tensor at random.
+    """Zero whole channels of a tensor chosen at random, among those not pruned yet.
 
     Args:
-        amount (int or float): quantity of channels to prune. If ``float``, should be between 0.0 and 1.0 and
-            represent the fraction of channels to prune. If ``int``, it represents the absolute number of
-            channels to prune.
-        dim (int, optional): index of the dim along which we define channels to prune. Default: -1.
+        amount (int or float): how many channels to prune: a ``float`` in [0, 1] is a fraction of the channels,
+            an ``int`` >= 0 is a count.
+        dim (int, optional): the dimension whose slices are the channels. Default: -1.
     """
 
     PRUNING_TYPE = "structured"
@@ -409,8 +392,7 @@ class RandomStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t, default_mask):
-        r"""Compute and returns a mask for the input tensor ``t``, zeroing out random channels along ``dim`` on
-        top of ``default_mask``.
+        """Return ``default_mask`` with ``amount`` randomly chosen channels along ``dim`` also zeroed.
 
         Raises:
             IndexError: if ``self.dim >= len(t.shape)``
@@ -427,27 +409,26 @@ class RandomStructured(BasePruningMethod):
 
     @classmethod
     def apply(cls, module, name, amount, dim=-1):
-        r"""Add pruning on the fly and reparameterization of a tensor.
+        """Prune random channels of ``module.<name>``, in place, and return the method.
 
         Args:
-            module (nn.Module): module containing the tensor to prune
-            name (str): parameter name within ``module`` on which pruning will act.
-            amount (int or float): quantity of channels to prune (a fraction if ``float``, a number if ``int``).
-            dim (int, optional): index of the dim along which we define channels to prune. Default: -1.
+            module (nn.Module): the module owning the tensor to prune.
+            name (str): name of the parameter of ``module`` to prune.
+            amount (int or float): fraction (``float``) or count (``int``) of channels to prune.
+            dim (int, optional): the dimension whose slices are the channels. Default: -1.
         """
         return super().apply(module, name, amount=amount, dim=dim)
 
 
 class LnStructured(BasePruningMethod):
-    r"""Prune entire (currently unpruned) channels in a tensor based on their L\ ``n``-norm.
+    r"""Zero the whole channels of a tensor with the smallest L\ ``n``-norm, among those not pruned yet.
 
     Args:
-        amount (int or float): quantity of channels to prune. If ``float``, should be between 0.0 and 1.0 and
-            represent the fraction of channels to prune. If ``int``, it represents the absolute number of
-            channels to prune.
-        n (int, float, inf, -inf, 'fro', 'nuc'): See documentation of valid entries for argument ``p`` in
-            :func:`torchless.norm`.
-        dim (int, optional): index of the dim along which we define channels to prune. Default: -1.
+        amount (int or float): how many channels to prune: a ``float`` in [0, 1] is a fraction of the channels,
+            an ``int`` >= 0 is a count.
+        n (int, float, inf, -inf, 'fro', 'nuc'): the order of the norm, any ``p`` that
+            :func:`torchless.norm` accepts.
+        dim (int, optional): the dimension whose slices are the channels. Default: -1.
     """
 
     PRUNING_TYPE = "structured"
@@ -459,8 +440,7 @@ class LnStructured(BasePruningMethod):
         self.dim = dim
 
     def compute_mask(self, t, default_mask):
-        r"""Compute and returns a mask for the input tensor ``t``, zeroing out the channels along ``dim`` of
-        lowest L\ ``n``-norm on top of ``default_mask``.
+        r"""Return ``default_mask`` with the ``amount`` channels along ``dim`` of smallest L\ ``n``-norm also zeroed.
 
         Raises:
             IndexError: if ``self.dim >= len(t.shape)``
@@ -477,18 +457,16 @@ class LnStructured(BasePruningMethod):
 
     @classmethod
     def apply(cls, module, name, amount, n, dim, importance_scores=None):
-        r"""Add pruning on the fly and reparameterization of a tensor.
+        r"""Prune the channels of ``module.<name>`` with the smallest L\ ``n``-norm, in place, and return the method.
 
         Args:
-            module (nn.Module): module containing the tensor to prune
-            name (str): parameter name within ``module`` on which pruning will act.
-            amount (int or float): quantity of channels to prune (a fraction if ``float``, a number if ``int``).
-            n (int, float, inf, -inf, 'fro', 'nuc'): See documentation of valid entries for argument ``p`` in
-                :func:`torchless.norm`.
-            dim (int): index of the dim along which we define channels to prune.
-            importance_scores (Tensor): tensor of importance scores (of same shape as module parameter) used to
-                compute mask for pruning. If unspecified or None, the module parameter will be used in its
-                place.
+            module (nn.Module): the module owning the tensor to prune.
+            name (str): name of the parameter of ``module`` to prune.
+            amount (int or float): fraction (``float``) or count (``int``) of channels to prune.
+            n (int, float, inf, -inf, 'fro', 'nuc'): the order of the norm, as ``p`` of :func:`torchless.norm`.
+            dim (int): the dimension whose slices are the channels.
+            importance_scores (Tensor): scores, shaped like the parameter, whose channel norms are ranked in its
+                place. Default: ``None`` (the parameter itself).
         """
         return super().apply(module, name, amount=amount, n=n, dim=dim, importance_scores=importance_scores)
 
@@ -513,12 +491,12 @@ class CustomFromMask(BasePruningMethod):
 
     @classmethod
     def apply(cls, module, name, mask):
-        r"""Add pruning on the fly and reparameterization of a tensor.
+        """Prune ``module.<name>`` with the given mask, in place, and return the method.
 
         Args:
-            module (nn.Module): module containing the tensor to prune
-            name (str): parameter name within ``module`` on which pruning will act.
-            mask (Tensor): binary mask to be applied to the parameter.
+            module (nn.Module): the module owning the tensor to prune.
+            name (str): name of the parameter of ``module`` to prune.
+            mask (Tensor): binary mask, shaped like the parameter (0 prunes an entry).
         """
         return super().apply(module, name, mask=mask)
 
@@ -574,26 +552,20 @@ def _validate_pruning_dim(t, dim):
 
 
 def identity(module, name):
-    r"""Apply pruning reparameterization without pruning any units.
+    """Set up the pruning reparametrization of ``module.<name>`` without pruning anything.
 
-    Applies pruning reparameterization to the tensor corresponding to the parameter called ``name`` in
-    ``module`` without actually pruning any units. Modifies module in place (and also return the modified
-    module) by:
+    ``module`` is changed in place and returned:
 
-    1) adding a named buffer called ``name+'_mask'`` corresponding to the binary mask applied to the parameter
-       ``name`` by the pruning method.
-    2) replacing the parameter ``name`` by its pruned version, while the original (unpruned) parameter is
-       stored in a new parameter named ``name+'_orig'``.
-
-    Note:
-        The mask is a tensor of ones.
+    1) a buffer ``<name>_mask`` holds the mask (here all ones);
+    2) the parameter moves to ``<name>_orig``, and ``<name>`` becomes the masked tensor
+       ``<name>_orig * <name>_mask``, recomputed before every forward.
 
     Args:
-        module (nn.Module): module containing the tensor to prune.
-        name (str): parameter name within ``module`` on which pruning will act.
+        module (nn.Module): the module owning the tensor.
+        name (str): name of the parameter of ``module`` to reparametrize.
 
     Returns:
-        module (nn.Module): modified (i.e. pruned) version of the input module
+        module (nn.Module): ``module`` itself, now pruned.
 
     Examples:
         >>> m = prune.identity(nn.Linear(2, 3), "bias")
@@ -605,21 +577,19 @@ def identity(module, name):
 
 
 def random_unstructured(module, name, amount):
-    r"""Prune tensor by removing random (currently unpruned) units.
+    """Prune ``amount`` randomly chosen entries of ``module.<name>`` (among those not pruned yet).
 
-    Prunes tensor corresponding to parameter called ``name`` in ``module`` by removing the specified
-    ``amount`` of (currently unpruned) units selected at random. Modifies module in place (and also return the
-    modified module) as :func:`identity` does, with a mask zeroing the pruned units.
+    ``module`` is changed in place, as with :func:`identity`, and returned; the mask zeroes the chosen
+    entries.
 
     Args:
-        module (nn.Module): module containing the tensor to prune
-        name (str): parameter name within ``module`` on which pruning will act.
-        amount (int or float): quantity of parameters to prune. If ``float``, should be between 0.0 and 1.0
-            and represent the fraction of parameters to prune. If ``int``, it represents the absolute number
-            of parameters to prune.
+        module (nn.Module): the module owning the tensor to prune.
+        name (str): name of the parameter of ``module`` to prune.
+        amount (int or float): how many entries to prune: a ``float`` in [0, 1] is a fraction of the entries,
+            an ``int`` >= 0 is a count.
 
     Returns:
-        module (nn.Module): modified (i.e. pruned) version of the input module
+        module (nn.Module): ``module`` itself, now pruned.
 
     Examples:
         >>> m = prune.random_unstructured(nn.Linear(2, 3), "weight", amount=1)
@@ -631,23 +601,22 @@ def random_unstructured(module, name, amount):
 
 
 def l1_unstructured(module, name, amount, importance_scores=None):
-    r"""Prune tensor by removing units with the lowest L1-norm.
+    """Prune the ``amount`` entries of ``module.<name>`` with the smallest absolute value (among those not pruned
+    yet).
 
-    Prunes tensor corresponding to parameter called ``name`` in ``module`` by removing the specified `amount`
-    of (currently unpruned) units with the lowest L1-norm. Modifies module in place (and also return the
-    modified module) as :func:`identity` does, with a mask zeroing the pruned units.
+    ``module`` is changed in place, as with :func:`identity`, and returned; the mask zeroes the chosen
+    entries.
 
     Args:
-        module (nn.Module): module containing the tensor to prune
-        name (str): parameter name within ``module`` on which pruning will act.
-        amount (int or float): quantity of parameters to prune. If ``float``, should be between 0.0 and 1.0
-            and represent the fraction of parameters to prune. If ``int``, it represents the absolute number
-            of parameters to prune.
-        importance_scores (Tensor): tensor of importance scores (of same shape as module parameter) used to
-            compute mask for pruning. If unspecified or None, the module parameter will be used in its place.
+        module (nn.Module): the module owning the tensor to prune.
+        name (str): name of the parameter of ``module`` to prune.
+        amount (int or float): how many entries to prune: a ``float`` in [0, 1] is a fraction of the entries,
+            an ``int`` >= 0 is a count.
+        importance_scores (Tensor): scores, shaped like the parameter, ranked in its place.
+            Default: ``None`` (the parameter itself).
 
     Returns:
-        module (nn.Module): modified (i.e. pruned) version of the input module
+        module (nn.Module): ``module`` itself, now pruned.
 
     Examples:
         >>> m = prune.l1_unstructured(nn.Linear(2, 3), "weight", amount=0.2)
@@ -659,23 +628,20 @@ def l1_unstructured(module, name, amount, importance_scores=None):
 
 
 def random_structured(module, name, amount, dim):
-    r"""Prune tensor by removing random channels along the specified dimension.
+    """Prune ``amount`` randomly chosen channels of ``module.<name>`` along ``dim`` (among those not pruned yet).
 
-    Prunes tensor corresponding to parameter called ``name`` in ``module`` by removing the specified
-    ``amount`` of (currently unpruned) channels along the specified ``dim`` selected at random. Modifies module
-    in place (and also return the modified module) as :func:`identity` does, with a mask zeroing the pruned
+    ``module`` is changed in place, as with :func:`identity`, and returned; the mask zeroes the chosen
     channels.
 
     Args:
-        module (nn.Module): module containing the tensor to prune
-        name (str): parameter name within ``module`` on which pruning will act.
-        amount (int or float): quantity of channels to prune. If ``float``, should be between 0.0 and 1.0 and
-            represent the fraction of channels to prune. If ``int``, it represents the absolute number of
-            channels to prune.
-        dim (int): index of the dim along which we define channels to prune.
+        module (nn.Module): the module owning the tensor to prune.
+        name (str): name of the parameter of ``module`` to prune.
+        amount (int or float): how many channels to prune: a ``float`` in [0, 1] is a fraction of the
+            channels, an ``int`` >= 0 is a count.
+        dim (int): the dimension whose slices are the channels.
 
     Returns:
-        module (nn.Module): modified (i.e. pruned) version of the input module
+        module (nn.Module): ``module`` itself, now pruned.
 
     Examples:
         >>> m = prune.random_structured(nn.Linear(5, 3), "weight", amount=3, dim=1)
@@ -688,27 +654,25 @@ def random_structured(module, name, amount, dim):
 
 
 def ln_structured(module, name, amount, n, dim, importance_scores=None):
-    r"""Prune tensor by removing channels with the lowest L\ ``n``-norm along the specified dimension.
+    r"""Prune the ``amount`` channels of ``module.<name>`` along ``dim`` with the smallest L\ ``n``-norm (among
+    those not pruned yet).
 
-    Prunes tensor corresponding to parameter called ``name`` in ``module`` by removing the specified
-    ``amount`` of (currently unpruned) channels along the specified ``dim`` with the lowest L\ ``n``-norm.
-    Modifies module in place (and also return the modified module) as :func:`identity` does, with a mask
-    zeroing the pruned channels.
+    ``module`` is changed in place, as with :func:`identity`, and returned; the mask zeroes the chosen
+    channels.
 
     Args:
-        module (nn.Module): module containing the tensor to prune
-        name (str): parameter name within ``module`` on which pruning will act.
-        amount (int or float): quantity of channels to prune. If ``float``, should be between 0.0 and 1.0 and
-            represent the fraction of channels to prune. If ``int``, it represents the absolute number of
-            channels to prune.
-        n (int, float, inf, -inf, 'fro', 'nuc'): See documentation of valid entries for argument ``p`` in
-            :func:`torchless.norm`.
-        dim (int): index of the dim along which we define channels to prune.
-        importance_scores (Tensor): tensor of importance scores (of same shape as module parameter) used to
-            compute mask for pruning. If unspecified or None, the module parameter will be used in its place.
+        module (nn.Module): the module owning the tensor to prune.
+        name (str): name of the parameter of ``module`` to prune.
+        amount (int or float): how many channels to prune: a ``float`` in [0, 1] is a fraction of the
+            channels, an ``int`` >= 0 is a count.
+        n (int, float, inf, -inf, 'fro', 'nuc'): the order of the norm, any ``p`` that
+            :func:`torchless.norm` accepts.
+        dim (int): the dimension whose slices are the channels.
+        importance_scores (Tensor): scores, shaped like the parameter, whose channel norms are ranked in its
+            place. Default: ``None`` (the parameter itself).
 
     Returns:
-        module (nn.Module): modified (i.e. pruned) version of the input module
+        module (nn.Module): ``module`` itself, now pruned.
 
     Examples:
         >>> m = prune.ln_structured(nn.Conv2d(5, 3, 2), "weight", amount=0.3, dim=1, n=float("-inf"))
@@ -718,26 +682,21 @@ def ln_structured(module, name, amount, n, dim, importance_scores=None):
 
 
 def global_unstructured(parameters, pruning_method, importance_scores=None, **kwargs):
-    r"""Globally prunes tensors corresponding to all parameters in ``parameters`` by applying the specified
-    ``pruning_method``.
+    """Prune several tensors together, ranking all their entries as one with ``pruning_method``.
 
-    The units to prune are chosen across all the tensors at once; each tensor is then pruned with its part of
-    the mask, by :func:`custom_from_mask`.
+    The entries to prune are chosen across all the tensors at once (so one tensor may lose more than another);
+    each tensor is then pruned with its slice of the mask, by :func:`custom_from_mask`.
 
     Args:
-        parameters (Iterable of (module, name) tuples): parameters of the model to prune in a global fashion,
-            i.e. by aggregating all weights prior to deciding which ones to prune. module must be of type
-            :class:`nn.Module`, and name must be a string.
-        pruning_method (function): a valid pruning function from this module, or a custom one implemented by
-            the user that satisfies the implementation guidelines and has ``PRUNING_TYPE='unstructured'``.
-        importance_scores (dict): a dictionary mapping (module, name) tuples to the corresponding parameter's
-            importance scores tensor. The tensor should be the same shape as the parameter, and is used for
-            computing mask for pruning. If unspecified or None, the parameter will be used in place of its
-            importance scores.
-        kwargs: other keyword arguments such as:
-            amount (int or float): quantity of parameters to prune across the specified parameters. If
-            ``float``, should be between 0.0 and 1.0 and represent the fraction of parameters to prune. If
-            ``int``, it represents the absolute number of parameters to prune.
+        parameters (Iterable of (module, name) tuples): the parameters to prune together; ``module`` is an
+            :class:`nn.Module` and ``name`` a string.
+        pruning_method (function): a pruning method class, from this module or user-defined, whose
+            ``PRUNING_TYPE`` is ``'unstructured'``.
+        importance_scores (dict): maps ``(module, name)`` to a scores tensor shaped like that parameter,
+            ranked in its place. A parameter missing from it (or ``None``, the default) uses its own values.
+        kwargs: arguments for ``pruning_method``, such as
+            amount (int or float): how many entries to prune over all the parameters: a ``float`` in [0, 1]
+            is a fraction, an ``int`` >= 0 is a count.
 
     Raises:
         TypeError: if ``PRUNING_TYPE != 'unstructured'``
@@ -776,18 +735,17 @@ def global_unstructured(parameters, pruning_method, importance_scores=None, **kw
 
 
 def custom_from_mask(module, name, mask):
-    r"""Prune tensor corresponding to parameter called ``name`` in ``module`` by applying the pre-computed mask
-    in ``mask``.
+    """Prune ``module.<name>`` with a mask computed beforehand.
 
-    Modifies module in place (and also return the modified module) as :func:`identity` does.
+    ``module`` is changed in place, as with :func:`identity`, and returned.
 
     Args:
-        module (nn.Module): module containing the tensor to prune
-        name (str): parameter name within ``module`` on which pruning will act.
-        mask (Tensor): binary mask to be applied to the parameter.
+        module (nn.Module): the module owning the tensor to prune.
+        name (str): name of the parameter of ``module`` to prune.
+        mask (Tensor): binary mask, shaped like the parameter (0 prunes an entry).
 
     Returns:
-        module (nn.Module): modified (i.e. pruned) version of the input module
+        module (nn.Module): ``module`` itself, now pruned.
 
     Examples:
         >>> m = prune.custom_from_mask(nn.Linear(5, 3), name="bias", mask=torchless.tensor([0, 1, 0]))
@@ -799,17 +757,17 @@ def custom_from_mask(module, name, mask):
 
 
 def remove(module, name):
-    r"""Remove the pruning reparameterization from a module and the pruning method from the forward hook.
+    """Make the pruning of ``module.<name>`` permanent and drop its forward pre-hook.
 
-    The pruned parameter named ``name`` remains permanently pruned, and the parameter named ``name+'_orig'`` is
-    removed from the parameter list. Similarly, the buffer named ``name+'_mask'`` is removed from the buffers.
+    ``<name>`` becomes a parameter again, holding the pruned values; the parameter ``<name>_orig`` and the
+    buffer ``<name>_mask`` are deleted.
 
     Note:
-        Pruning itself is NOT undone or reversed!
+        The zeroed entries stay zero: this does not restore the values pruned away.
 
     Args:
-        module (nn.Module): module containing the tensor to prune
-        name (str): parameter name within ``module`` on which pruning will act.
+        module (nn.Module): the module owning the pruned tensor.
+        name (str): name of the pruned parameter.
 
     Examples:
         >>> m = random_unstructured(nn.Linear(5, 7), name="weight", amount=0.2)
@@ -824,16 +782,16 @@ def remove(module, name):
 
 
 def is_pruned(module):
-    r"""Check if a module is pruned by looking for pruning pre-hooks.
+    """Tell whether ``module`` or any of its submodules has a tensor pruned.
 
-    Check whether ``module`` is pruned by looking for ``forward_pre_hooks`` in its modules that inherit from
-    the :class:`BasePruningMethod`.
+    A module counts as pruned when one of its modules has a :class:`BasePruningMethod` among its forward
+    pre-hooks.
 
     Args:
-        module (nn.Module): object that is either pruned or unpruned
+        module (nn.Module): the module to inspect.
 
     Returns:
-        binary answer to whether ``module`` is pruned.
+        ``True`` if something in ``module`` is pruned, ``False`` otherwise.
 
     Examples:
         >>> m = nn.Linear(5, 7)

@@ -147,7 +147,7 @@ class SpectralNormStateDictHook:
 
 
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
-    r"""Apply spectral normalization to a parameter in the given module.
+    r"""Reparametrize ``module.<name>`` as the weight divided by its spectral norm (legacy hook-based version).
 
     .. math::
         \mathbf{W}_{SN} = \dfrac{\mathbf{W}}{\sigma(\mathbf{W})},
@@ -160,15 +160,15 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     random start of u and v comes from torchless's generator, so it differs from PyTorch's.
 
     Args:
-        module (nn.Module): containing module
-        name (str, optional): name of weight parameter
-        n_power_iterations (int, optional): number of power iterations to calculate spectral norm
-        eps (float, optional): epsilon for numerical stability in calculating norms
-        dim (int, optional): dimension corresponding to number of outputs, the default is ``0``, except for
-            modules that are instances of ConvTranspose{1,2,3}d, when it is ``1``
+        module (nn.Module): the module owning the weight.
+        name (str, optional): name of the weight parameter. Default: ``"weight"``
+        n_power_iterations (int, optional): power-iteration steps per training forward. Default: ``1``
+        eps (float, optional): added to norms before dividing by them. Default: ``1e-12``
+        dim (int, optional): the dimension of the outputs, which becomes the rows of the matrix. Default:
+            ``None``, meaning ``1`` for ConvTranspose{1,2,3}d and ``0`` for any other module.
 
     Returns:
-        The original module with the spectral norm hook
+        ``module`` itself, with the hook registered
 
     .. note::
         :func:`torchless.nn.utils.parametrizations.spectral_norm` reimplements this with
@@ -189,12 +189,15 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
 
 def remove_spectral_norm(module, name="weight"):
-    r"""Remove the spectral normalization reparameterization from a module: ``module.<name>`` becomes a
-    parameter again, the normalized weight (with the current u and v, no power iteration).
+    """Undo :func:`spectral_norm` on ``module.<name>``: it becomes a parameter again, holding the normalized
+    weight (with the current u and v, no power iteration).
 
     Args:
-        module (Module): containing module
-        name (str, optional): name of weight parameter
+        module (Module): the module owning the weight.
+        name (str, optional): name of the weight parameter. Default: ``"weight"``
+
+    Returns:
+        ``module`` itself
 
     Example:
         >>> m = spectral_norm(nn.Linear(40, 10))

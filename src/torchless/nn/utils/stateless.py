@@ -144,28 +144,26 @@ def _functional_call(module, parameters_and_buffers, args=None, kwargs=None, *, 
 
 
 def functional_call(module, parameters_and_buffers, args=None, kwargs=None, *, tie_weights=True, strict=False):
-    r"""Perform a functional call on the module by replacing the module parameters and buffers with the provided
-    ones.
+    """Call ``module`` with some of its parameters and buffers temporarily replaced by the given tensors.
 
     .. warning::
-        This API is deprecated (a ``FutureWarning``, as in PyTorch 2.0): use
-        :func:`torchless.func.functional_call`, a drop-in replacement.
+        Deprecated (a ``FutureWarning``, as in PyTorch 2.0): :func:`torchless.func.functional_call` is the
+        drop-in replacement.
 
     Args:
-        module (torchless.nn.Module): the module to call
-        parameters_and_buffers (dict of str and Tensor): the parameters that will be used in the module call,
-            by dotted name (``"0.weight"``); the others keep their values.
-        args (Any or tuple): arguments to be passed to the module call. If not a tuple, considered a single
-            argument.
-        kwargs (dict): keyword arguments to be passed to the module call
-        tie_weights (bool, optional): If True, then parameters and buffers tied in the original model will be
-            treated as tied in the reparameterized version: different values for tied names are an error.
+        module (torchless.nn.Module): the module to call.
+        parameters_and_buffers (dict of str and Tensor): replacement tensors by dotted name (``"0.weight"``);
+            parameters and buffers not named keep their values.
+        args (Any or tuple): positional arguments of the call; anything but a tuple is a single argument.
+        kwargs (dict): keyword arguments of the call.
+        tie_weights (bool, optional): if ``True``, names tied in ``module`` (one tensor under several names)
+            stay tied: replacing one replaces them all, and different values for tied names are an error.
             Default: True.
-        strict (bool, optional): If True, the given names must be exactly the module's parameters and buffers.
-            Default: False.
+        strict (bool, optional): if ``True``, the names given must be exactly all of the module's parameters
+            and buffers. Default: False.
 
     Returns:
-        Any: the result of calling ``module``. In-place updates of buffers during the call (BatchNorm's running
+        Any: what ``module`` returns. In-place updates of buffers during the call (BatchNorm's running
         statistics) are made on the given tensors, not the module's.
     """
     warnings.warn("`torchless.nn.utils.stateless.functional_call` is deprecated as of PyTorch 2.0 and will be "

@@ -14,19 +14,15 @@ __all__ = ["WeightsEnum", "Weights", "get_model", "get_model_builder", "get_mode
 
 @dataclass
 class Weights:
-    """
-    This class is used to group important attributes associated with the pre-trained weights.
+    """Description of one set of pretrained weights.
 
     Args:
-        url (str): The location where we find the weights.
-        transforms (Callable): A callable that constructs the preprocessing method (or validation preset transforms)
-            needed to use the model. The reason we attach a constructor method rather than an already constructed
-            object is because the specific object might have memory and thus we want to delay initialization until
-            needed.
-        meta (Dict[str, Any]): Stores meta-data related to the weights of the model and its configuration. These can be
-            informative attributes (for example the number of parameters/flops, recipe link/methods used in training
-            etc), configuration parameters (for example the `num_classes`) needed to construct the model or important
-            meta-data (for example the `classes` of a classification model) needed to use the model.
+        url (str): where the checkpoint is downloaded from.
+        transforms (Callable): builds the preprocessing the model expects (e.g. the evaluation preset); a
+            factory rather than a ready object, so that nothing is built before it is needed.
+        meta (Dict[str, Any]): metadata: information (parameter count, GFLOPS, training recipe, metrics...),
+            settings the builder needs (e.g. ``num_classes``) and what using the model needs (e.g. the
+            ``categories`` of a classifier).
     """
 
     url: str
@@ -47,13 +43,11 @@ class Weights:
 
 
 class WeightsEnum(enum.Enum):
-    """
-    This class is the parent class of all model weights. Each model building method receives an optional `weights`
-    parameter with its associated pre-trained weights. It inherits from `Enum` and its values should be of type
-    `Weights`.
+    """Base class of the per-model enums of pretrained weights (``ResNet18_Weights``...), whose members are the
+    values a builder's ``weights`` argument accepts.
 
     Args:
-        value (Weights): The data class entry with the weight information.
+        value (Weights): the description of that set of weights.
     """
 
     @classmethod
@@ -94,14 +88,13 @@ class WeightsEnum(enum.Enum):
 
 
 def get_weight(name):
-    """
-    Gets the weights enum value by its full name. Example: "ResNet50_Weights.IMAGENET1K_V1"
+    """Look up a weights enum member by its qualified name, such as ``"ResNet50_Weights.IMAGENET1K_V1"``.
 
     Args:
-        name (str): The name of the weight enum entry.
+        name (str): ``"<EnumClass>.<MEMBER>"``.
 
     Returns:
-        WeightsEnum: The requested weight enum.
+        WeightsEnum: the member.
     """
     try:
         enum_name, value_name = name.split(".")
@@ -115,14 +108,13 @@ def get_weight(name):
 
 
 def get_model_weights(name):
-    """
-    Returns the weights enum class associated to the given model.
+    """Return the weights enum class of a model builder.
 
     Args:
-        name (callable or str): The model builder function or the name under which it is registered.
+        name (callable or str): the builder, or the name it is registered under.
 
     Returns:
-        weights_enum (WeightsEnum): The weights enum class associated with the model.
+        weights_enum (WeightsEnum): the enum class of the builder's ``weights`` argument.
     """
     model = get_model_builder(name) if isinstance(name, str) else name
     return _get_enum_from_fn(model)

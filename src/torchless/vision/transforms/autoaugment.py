@@ -116,9 +116,7 @@ def _shared_space(num_bins, translate_height, translate_width):
 
 
 class AutoAugmentPolicy(enum.Enum):
-    """AutoAugment policies learned on different datasets.
-    Available policies are IMAGENET, CIFAR10 and SVHN.
-    """
+    """The dataset an AutoAugment policy was searched on: IMAGENET, CIFAR10 or SVHN."""
 
     IMAGENET = "imagenet"
     CIFAR10 = "cifar10"
@@ -189,21 +187,22 @@ def _sample_dirichlet(params):
 
 
 class AutoAugment(_Transform):
-    r"""AutoAugment data augmentation method based on
-    `"AutoAugment: Learning Augmentation Strategies from Data" <https://arxiv.org/pdf/1805.09501.pdf>`_.
-    If the image is a tensor, it should be of type uint8, and it is expected
-    to have [..., 1 or 3, H, W] shape, where ... means an arbitrary number of leading dimensions.
-    If img is PIL Image, it is expected to be in mode "L" or "RGB".
+    """AutoAugment, from `"AutoAugment: Learning Augmentation Strategies from Data"
+    <https://arxiv.org/pdf/1805.09501.pdf>`_: apply one randomly chosen sub-policy (two operations, each with
+    its own probability and magnitude) of a policy learned on a dataset.
+
+    Input: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of leading dimensions) or a PIL image in
+    mode "L" or "RGB".
 
     Args:
-        policy (AutoAugmentPolicy): Desired policy enum defined by
-            :class:`torchless.vision.transforms.autoaugment.AutoAugmentPolicy`. Default is
+        policy (AutoAugmentPolicy): which learned policy to use, a
+            :class:`torchless.vision.transforms.autoaugment.AutoAugmentPolicy`. Default:
             ``AutoAugmentPolicy.IMAGENET``.
-        interpolation (InterpolationMode): Desired interpolation enum defined by
-            :class:`torchless.vision.transforms.InterpolationMode`. Default is ``InterpolationMode.NEAREST``.
-            If input is Tensor, only ``InterpolationMode.NEAREST``, ``InterpolationMode.BILINEAR`` are supported.
-        fill (sequence or number, optional): Pixel fill value for the area outside the transformed
-            image. If given a number, the value is used for all bands respectively.
+        interpolation (InterpolationMode): resampling for the geometric operations, a
+            :class:`torchless.vision.transforms.InterpolationMode`. Default: ``InterpolationMode.NEAREST``.
+            Tensors support only ``NEAREST`` and ``BILINEAR``.
+        fill (sequence or number, optional): value of the pixels outside the transformed image: one per
+            channel, or one number for all channels. Default: ``None``.
     """
 
     def __init__(self, policy=AutoAugmentPolicy.IMAGENET, interpolation=InterpolationMode.NEAREST, fill=None):
@@ -222,11 +221,14 @@ class AutoAugment(_Transform):
 
     @staticmethod
     def get_params(transform_num):
-        """Get parameters for autoaugment transformation
+        """Draw the random choices of one call.
+
+        Args:
+            transform_num (int): number of sub-policies to choose from.
 
         Returns:
-            params required by the autoaugment transformation: the sub-policy's index, the two probabilities
-            (float32 tensor) its operations are applied against and their two signs (int64 tensor, 0 negates)
+            the sub-policy's index, the two probabilities (float32 tensor) its operations are applied against and
+            their two signs (int64 tensor, 0 negates)
         """
         policy_id = _randint(0, transform_num)
         probs = Tensor._wrap(numpy_rng().random(2, dtype=np.float32))
@@ -234,11 +236,11 @@ class AutoAugment(_Transform):
         return policy_id, probs, signs
 
     def forward(self, img):
-        """
-            img (PIL Image or Tensor): Image to be transformed.
+        """Args:
+            img (PIL Image or Tensor): the image to augment.
 
         Returns:
-            PIL Image or Tensor: AutoAugmented image.
+            PIL Image or Tensor: the augmented image.
         """
         channels, height, width = F.get_dimensions(img)
         fill = _tensor_fill(self.fill, img, channels)
@@ -258,22 +260,22 @@ class AutoAugment(_Transform):
 
 
 class RandAugment(_Transform):
-    r"""RandAugment data augmentation method based on
-    `"RandAugment: Practical automated data augmentation with a reduced search space"
-    <https://arxiv.org/abs/1909.13719>`_.
-    If the image is a tensor, it should be of type uint8, and it is expected
-    to have [..., 1 or 3, H, W] shape, where ... means an arbitrary number of leading dimensions.
-    If img is PIL Image, it is expected to be in mode "L" or "RGB".
+    """RandAugment, from `"RandAugment: Practical automated data augmentation with a reduced search space"
+    <https://arxiv.org/abs/1909.13719>`_: apply ``num_ops`` operations drawn uniformly at random, all at the
+    same ``magnitude``.
+
+    Input: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of leading dimensions) or a PIL image in
+    mode "L" or "RGB".
 
     Args:
-        num_ops (int): Number of augmentation transformations to apply sequentially.
-        magnitude (int): Magnitude for all the transformations.
-        num_magnitude_bins (int): The number of different magnitude values.
-        interpolation (InterpolationMode): Desired interpolation enum defined by
-            :class:`torchless.vision.transforms.InterpolationMode`. Default is ``InterpolationMode.NEAREST``.
-            If input is Tensor, only ``InterpolationMode.NEAREST``, ``InterpolationMode.BILINEAR`` are supported.
-        fill (sequence or number, optional): Pixel fill value for the area outside the transformed
-            image. If given a number, the value is used for all bands respectively.
+        num_ops (int): how many operations to apply in a row. Default: ``2``.
+        magnitude (int): the magnitude bin used by every operation. Default: ``9``.
+        num_magnitude_bins (int): how many magnitude bins each operation's range is split into. Default: ``31``.
+        interpolation (InterpolationMode): resampling for the geometric operations, a
+            :class:`torchless.vision.transforms.InterpolationMode`. Default: ``InterpolationMode.NEAREST``.
+            Tensors support only ``NEAREST`` and ``BILINEAR``.
+        fill (sequence or number, optional): value of the pixels outside the transformed image: one per
+            channel, or one number for all channels. Default: ``None``.
     """
 
     def __init__(self, num_ops=2, magnitude=9, num_magnitude_bins=31, interpolation=InterpolationMode.NEAREST,
@@ -290,11 +292,11 @@ class RandAugment(_Transform):
         return space
 
     def forward(self, img):
-        """
-            img (PIL Image or Tensor): Image to be transformed.
+        """Args:
+            img (PIL Image or Tensor): the image to augment.
 
         Returns:
-            PIL Image or Tensor: Transformed image.
+            PIL Image or Tensor: the augmented image.
         """
         channels, height, width = F.get_dimensions(img)
         fill = _tensor_fill(self.fill, img, channels)
@@ -313,19 +315,20 @@ class RandAugment(_Transform):
 
 
 class TrivialAugmentWide(_Transform):
-    r"""Dataset-independent data-augmentation with TrivialAugment Wide, as described in
-    `"TrivialAugment: Tuning-free Yet State-of-the-Art Data Augmentation" <https://arxiv.org/abs/2103.10158>`_.
-    If the image is a tensor, it should be of type uint8, and it is expected
-    to have [..., 1 or 3, H, W] shape, where ... means an arbitrary number of leading dimensions.
-    If img is PIL Image, it is expected to be in mode "L" or "RGB".
+    """TrivialAugment Wide, from `"TrivialAugment: Tuning-free Yet State-of-the-Art Data Augmentation"
+    <https://arxiv.org/abs/2103.10158>`_: apply one operation drawn at random, at a magnitude drawn at
+    random; nothing depends on the dataset.
+
+    Input: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of leading dimensions) or a PIL image in
+    mode "L" or "RGB".
 
     Args:
-        num_magnitude_bins (int): The number of different magnitude values.
-        interpolation (InterpolationMode): Desired interpolation enum defined by
-            :class:`torchless.vision.transforms.InterpolationMode`. Default is ``InterpolationMode.NEAREST``.
-            If input is Tensor, only ``InterpolationMode.NEAREST``, ``InterpolationMode.BILINEAR`` are supported.
-        fill (sequence or number, optional): Pixel fill value for the area outside the transformed
-            image. If given a number, the value is used for all bands respectively.
+        num_magnitude_bins (int): how many magnitude bins each operation's range is split into. Default: ``31``.
+        interpolation (InterpolationMode): resampling for the geometric operations, a
+            :class:`torchless.vision.transforms.InterpolationMode`. Default: ``InterpolationMode.NEAREST``.
+            Tensors support only ``NEAREST`` and ``BILINEAR``.
+        fill (sequence or number, optional): value of the pixels outside the transformed image: one per
+            channel, or one number for all channels. Default: ``None``.
     """
 
     def __init__(self, num_magnitude_bins=31, interpolation=InterpolationMode.NEAREST, fill=None):
@@ -352,11 +355,11 @@ class TrivialAugmentWide(_Transform):
         }
 
     def forward(self, img):
-        """
-            img (PIL Image or Tensor): Image to be transformed.
+        """Args:
+            img (PIL Image or Tensor): the image to augment.
 
         Returns:
-            PIL Image or Tensor: Transformed image.
+            PIL Image or Tensor: the augmented image.
         """
         channels, _, _ = F.get_dimensions(img)
         fill = _tensor_fill(self.fill, img, channels)
@@ -425,26 +428,26 @@ def _tensor_as_array(tensor, like):
 
 
 class AugMix(_Transform):
-    r"""AugMix data augmentation method based on
-    `"AugMix: A Simple Data Processing Method to Improve Robustness and Uncertainty"
-    <https://arxiv.org/abs/1912.02781>`_.
-    If the image is a tensor, it should be of type uint8, and it is expected
-    to have [..., 1 or 3, H, W] shape, where ... means an arbitrary number of leading dimensions.
-    If img is PIL Image, it is expected to be in mode "L" or "RGB".
+    """AugMix, from `"AugMix: A Simple Data Processing Method to Improve Robustness and Uncertainty"
+    <https://arxiv.org/abs/1912.02781>`_: mix the image with several chains of random operations, with
+    Dirichlet and Beta weights.
+
+    Input: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of leading dimensions) or a PIL image in
+    mode "L" or "RGB".
 
     Args:
-        severity (int): The severity of base augmentation operators. Default is ``3``.
-        mixture_width (int): The number of augmentation chains. Default is ``3``.
-        chain_depth (int): The depth of augmentation chains. A negative value denotes stochastic depth sampled
-            from the interval [1, 3]. Default is ``-1``.
-        alpha (float): The hyperparameter for the probability distributions. Default is ``1.0``.
-        all_ops (bool): Use all operations (including brightness, contrast, color and sharpness). Default is
-            ``True``.
-        interpolation (InterpolationMode): Desired interpolation enum defined by
-            :class:`torchless.vision.transforms.InterpolationMode`. Default is ``InterpolationMode.BILINEAR``.
-            If input is Tensor, only ``InterpolationMode.NEAREST``, ``InterpolationMode.BILINEAR`` are supported.
-        fill (sequence or number, optional): Pixel fill value for the area outside the transformed
-            image. If given a number, the value is used for all bands respectively.
+        severity (int): strength of the operations, from 1 to 10. Default: ``3``.
+        mixture_width (int): how many chains are mixed. Default: ``3``.
+        chain_depth (int): operations per chain; a negative value draws it from [1, 3] for each chain.
+            Default: ``-1``.
+        alpha (float): parameter of the Dirichlet and Beta distributions of the weights. Default: ``1.0``.
+        all_ops (bool): also use the colour operations (brightness, contrast, color, sharpness).
+            Default: ``True``.
+        interpolation (InterpolationMode): resampling for the geometric operations, a
+            :class:`torchless.vision.transforms.InterpolationMode`. Default: ``InterpolationMode.BILINEAR``.
+            Tensors support only ``NEAREST`` and ``BILINEAR``.
+        fill (sequence or number, optional): value of the pixels outside the transformed image: one per
+            channel, or one number for all channels. Default: ``None``.
     """
 
     def __init__(self, severity=3, mixture_width=3, chain_depth=-1, alpha=1.0, all_ops=True,
@@ -473,11 +476,11 @@ class AugMix(_Transform):
         return _sample_dirichlet(params)
 
     def forward(self, orig_img):
-        """
-            img (PIL Image or Tensor): Image to be transformed.
+        """Args:
+            orig_img (PIL Image or Tensor): the image to augment.
 
         Returns:
-            PIL Image or Tensor: Transformed image.
+            PIL Image or Tensor: the augmented image, of the input's type and dtype.
         """
         channels, height, width = F.get_dimensions(orig_img)
         fill = _tensor_fill(self.fill, orig_img, channels)

@@ -116,28 +116,24 @@ class _AutoAugmentBase(Transform):
 
 
 class AutoAugment(_AutoAugmentBase):
-    r"""AutoAugment data augmentation method based on
-    `"AutoAugment: Learning Augmentation Strategies from Data" <https://arxiv.org/pdf/1805.09501.pdf>`_.
+    """AutoAugment, from `"AutoAugment: Learning Augmentation Strategies from Data"
+    <https://arxiv.org/pdf/1805.09501.pdf>`_: apply one randomly chosen sub-policy (two operations, each with
+    its own probability and magnitude) of a policy learned on a dataset.
 
-    This transformation works on images only.
-
-    If the input is a tensor, it should be of type uint8, and it is expected
-    to have [..., 1 or 3, H, W] shape, where ... means an arbitrary number of leading dimensions.
-    If img is PIL Image, it is expected to be in mode "L" or "RGB".
+    Only images (and videos) are transformed: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of
+    leading dimensions) or a PIL image in mode "L" or "RGB".
 
     Args:
-        policy (AutoAugmentPolicy, optional): Desired policy enum defined by
-            :class:`torchless.vision.transforms.autoaugment.AutoAugmentPolicy`. Default is
+        policy (AutoAugmentPolicy, optional): which learned policy to use, a
+            :class:`torchless.vision.transforms.autoaugment.AutoAugmentPolicy`. Default:
             ``AutoAugmentPolicy.IMAGENET``.
-        interpolation (str or InterpolationMode, optional): Desired interpolation enum defined by
-            :class:`torchless.vision.transforms.v2.InterpolationMode`.
-            Accepted string values are ``"nearest"``, ``"nearest-exact"``, ``"bilinear"``, ``"bicubic"``,
-            ``"box"``, ``"hamming"``, and ``"lanczos"``.
-            ``"box"``, ``"hamming"``, and ``"lanczos"`` are only supported for PIL images.
-            The corresponding ``InterpolationMode`` enum values and Pillow integer
-            constants, e.g. ``PIL.Image.BILINEAR`` are accepted as well.
-        fill (sequence or number, optional): Pixel fill value for the area outside the transformed
-            image. If given a number, the value is used for all bands respectively.
+        interpolation (str or InterpolationMode, optional): resampling for the geometric operations: a
+            :class:`torchless.vision.transforms.v2.InterpolationMode`, its string value (``"nearest"``,
+            ``"nearest-exact"``, ``"bilinear"``, ``"bicubic"``, and, for PIL images only, ``"box"``,
+            ``"hamming"``, ``"lanczos"``) or a Pillow constant such as ``PIL.Image.BILINEAR``.
+            Default: ``"nearest"``.
+        fill (sequence or number, optional): value of the pixels outside the transformed image: one per
+            channel, or one number for all channels. Default: ``None``.
     """
 
     _AUGMENTATION_SPACE = {**_shared_space(), "Invert": _NO_MAGNITUDE}
@@ -164,25 +160,22 @@ class AutoAugment(_AutoAugmentBase):
 
 
 class RandAugment(_AutoAugmentBase):
-    r"""RandAugment data augmentation method based on
-    `"RandAugment: Practical automated data augmentation with a reduced search space"
-    <https://arxiv.org/abs/1909.13719>`_.
+    """RandAugment, from `"RandAugment: Practical automated data augmentation with a reduced search space"
+    <https://arxiv.org/abs/1909.13719>`_: apply ``num_ops`` operations drawn uniformly at random, all at the
+    same ``magnitude``.
 
-    This transformation works on images only.
-
-    If the input is a tensor, it should be of type uint8, and it is expected
-    to have [..., 1 or 3, H, W] shape, where ... means an arbitrary number of leading dimensions.
-    If img is PIL Image, it is expected to be in mode "L" or "RGB".
+    Only images (and videos) are transformed: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of
+    leading dimensions) or a PIL image in mode "L" or "RGB".
 
     Args:
-        num_ops (int, optional): Number of augmentation transformations to apply sequentially,
-            must be non-negative integer. Default: 2.
-        magnitude (int, optional): Magnitude for all the transformations.
-        num_magnitude_bins (int, optional): The number of different magnitude values.
-        interpolation (str or InterpolationMode, optional): Desired interpolation, as for ``AutoAugment``.
-            Default is ``"nearest"``.
-        fill (sequence or number, optional): Pixel fill value for the area outside the transformed
-            image. If given a number, the value is used for all bands respectively.
+        num_ops (int, optional): how many operations to apply in a row, an integer >= 0. Default: 2.
+        magnitude (int, optional): the magnitude bin used by every operation. Default: 9.
+        num_magnitude_bins (int, optional): how many magnitude bins each operation's range is split into.
+            Default: 31.
+        interpolation (str or InterpolationMode, optional): resampling for the geometric operations, as for
+            ``AutoAugment``. Default: ``"nearest"``.
+        fill (sequence or number, optional): value of the pixels outside the transformed image: one per
+            channel, or one number for all channels. Default: ``None``.
     """
 
     _AUGMENTATION_SPACE = {"Identity": _NO_MAGNITUDE, **_shared_space()}
@@ -207,21 +200,20 @@ class RandAugment(_AutoAugmentBase):
 
 
 class TrivialAugmentWide(_AutoAugmentBase):
-    r"""Dataset-independent data-augmentation with TrivialAugment Wide, as described in
-    `"TrivialAugment: Tuning-free Yet State-of-the-Art Data Augmentation" <https://arxiv.org/abs/2103.10158>`_.
+    """TrivialAugment Wide, from `"TrivialAugment: Tuning-free Yet State-of-the-Art Data Augmentation"
+    <https://arxiv.org/abs/2103.10158>`_: apply one operation drawn at random, at a magnitude drawn at
+    random; nothing depends on the dataset.
 
-    This transformation works on images only.
-
-    If the input is a tensor, it should be of type uint8, and it is expected
-    to have [..., 1 or 3, H, W] shape, where ... means an arbitrary number of leading dimensions.
-    If img is PIL Image, it is expected to be in mode "L" or "RGB".
+    Only images (and videos) are transformed: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of
+    leading dimensions) or a PIL image in mode "L" or "RGB".
 
     Args:
-        num_magnitude_bins (int, optional): The number of different magnitude values.
-        interpolation (str or InterpolationMode, optional): Desired interpolation, as for ``AutoAugment``.
-            Default is ``"nearest"``.
-        fill (sequence or number, optional): Pixel fill value for the area outside the transformed
-            image. If given a number, the value is used for all bands respectively.
+        num_magnitude_bins (int, optional): how many magnitude bins each operation's range is split into.
+            Default: 31.
+        interpolation (str or InterpolationMode, optional): resampling for the geometric operations, as for
+            ``AutoAugment``. Default: ``"nearest"``.
+        fill (sequence or number, optional): value of the pixels outside the transformed image: one per
+            channel, or one number for all channels. Default: ``None``.
     """
 
     _AUGMENTATION_SPACE = {
@@ -245,28 +237,26 @@ class TrivialAugmentWide(_AutoAugmentBase):
 
 
 class AugMix(_AutoAugmentBase):
-    r"""AugMix data augmentation method based on
-    `"AugMix: A Simple Data Processing Method to Improve Robustness and Uncertainty"
-    <https://arxiv.org/abs/1912.02781>`_.
+    """AugMix, from `"AugMix: A Simple Data Processing Method to Improve Robustness and Uncertainty"
+    <https://arxiv.org/abs/1912.02781>`_: mix the image with several chains of random operations, with
+    Dirichlet and Beta weights.
 
-    This transformation works on images only.
-
-    If the input is a tensor, it should be of type uint8, and it is expected
-    to have [..., 1 or 3, H, W] shape, where ... means an arbitrary number of leading dimensions.
-    If img is PIL Image, it is expected to be in mode "L" or "RGB".
+    Only images (and videos) are transformed: a uint8 tensor of shape [..., 1 or 3, H, W] (any number of
+    leading dimensions) or a PIL image in mode "L" or "RGB".
 
     Args:
-        severity (int, optional): The severity of base augmentation operators. Default is ``3``.
-        mixture_width (int, optional): The number of augmentation chains. Default is ``3``.
-        chain_depth (int, optional): The depth of augmentation chains. A negative value denotes stochastic depth
-            sampled from the interval [1, 3]. Default is ``-1``.
-        alpha (float, optional): The hyperparameter for the probability distributions. Default is ``1.0``.
-        all_ops (bool, optional): Use all operations (including brightness, contrast, color and sharpness).
-            Default is ``True``.
-        interpolation (str or InterpolationMode, optional): Desired interpolation, as for ``AutoAugment``.
-            Default is ``"bilinear"``.
-        fill (sequence or number, optional): Pixel fill value for the area outside the transformed
-            image. If given a number, the value is used for all bands respectively.
+        severity (int, optional): strength of the operations, from 1 to 10. Default: ``3``.
+        mixture_width (int, optional): how many chains are mixed. Default: ``3``.
+        chain_depth (int, optional): operations per chain; a negative value draws it from [1, 3] for each
+            chain. Default: ``-1``.
+        alpha (float, optional): parameter of the Dirichlet and Beta distributions of the weights.
+            Default: ``1.0``.
+        all_ops (bool, optional): also use the colour operations (brightness, contrast, color, sharpness).
+            Default: ``True``.
+        interpolation (str or InterpolationMode, optional): resampling for the geometric operations, as for
+            ``AutoAugment``. Default: ``"bilinear"``.
+        fill (sequence or number, optional): value of the pixels outside the transformed image: one per
+            channel, or one number for all channels. Default: ``None``.
     """
 
     _PARTIAL_AUGMENTATION_SPACE = {
