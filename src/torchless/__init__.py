@@ -6,6 +6,7 @@ transforms, models, utils and io). ``cuda``, ``accelerator``, ``backends`` and `
 PyTorch does. Submodules load on first use so that ``import torchless`` stays fast.
 """
 import importlib as _importlib
+import math as _math
 import warnings as _warnings
 
 from . import _dtype
@@ -37,10 +38,20 @@ from ._threads import get_num_threads, set_num_threads
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                        set_grad_enabled)
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
-from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .random import (
+    Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed, multinomial, normal, poisson, seed,
+    set_rng_state,
+)
+from ._info import (
+    can_cast, finfo, get_default_device, get_float32_matmul_precision, get_num_interop_threads, iinfo,
+    is_warn_always_enabled, promote_types, result_type, set_default_device, set_default_tensor_type,
+    set_float32_matmul_precision, set_flush_denormal, set_num_interop_threads, set_warn_always,
+)
+from ._namespace_nn import install as _install_nn_forms
 
 _install_function_forms(globals())
-del _install_function_forms
+_install_nn_forms(globals())
+del _install_function_forms, _install_nn_forms
 _tune_malloc()
 del _tune_malloc
 
@@ -61,6 +72,7 @@ __version__ = "0.1.0"
 # PyTorch's legacy types (FloatTensor, LongTensor, ...): isinstance checks the dtype, a call builds a tensor.
 globals().update(_LEGACY_TYPES)
 del _LEGACY_TYPES
+pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 strided = "torch.strided"
 contiguous_format = channels_last = preserve_format = None
 

@@ -2519,9 +2519,9 @@ class Tensor:
         return self._overwrite(values, "NormalBackward0")
 
     def bernoulli_(self, p=0.5, *, generator=None):
-        from .random import numpy_rng
+        from .random import bernoulli_
 
-        return self._overwrite(numpy_rng(generator).random(self._data.shape) < p, "BernoulliBackward2")
+        return bernoulli_(self, p, generator=generator)
 
     def __iadd__(self, other):
         return self.add_(other)
@@ -2724,3 +2724,8 @@ from ._ops.unfold import unfold as _unfold  # noqa: E402
 
 Tensor.unfold = _unfold
 Tensor.kron = _kron
+
+# torch-namespace extras (lgamma, bitwise ops, cov, nanmedian, ...) and bernoulli/multinomial methods.
+from ._ops import extra_math as _extra_math  # noqa: E402
+
+_extra_math.install(Tensor)

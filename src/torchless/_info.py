@@ -1,0 +1,228 @@
+"""Numeric facts and process-wide switches of the ``torch`` namespace: ``finfo``/``iinfo``, type promotion
+queries (``result_type``, ``promote_types``, ``can_cast``), and the runtime settings scripts call
+(``set_float32_matmul_precision``, ``set_default_device``, ...), answered as a CPU-only PyTorch does."""
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from . import _dtype
+
+
+def _dtype_argument(name, value, argument="type", position=1):
+    if not isinstance(value, _dtype.dtype):
+        raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be torchless.dtype, not "
+                        f"{type(value).__name__}")
+    return value
+
+
+class finfo:
+    """Machine limits of a floating point dtype (the default dtype when none is given), as NumPy's finfo.
+
+    Attributes: ``bits``, ``eps``, ``max``, ``min``, ``tiny`` (= ``smallest_normal``), ``resolution`` and
+    ``dtype`` (the dtype's name, e.g. ``'float32'``).
+    """
+
+    __hash__ = None  # PyTorch's finfo compares by value and is unhashable
+
+    def __init__(self, type=None):  # noqa: A002 - PyTorch's parameter name
+        type = _dtype.get_default_dtype() if type is None else _dtype_argument("finfo", type)
+        if not type.is_floating_point:
+            raise TypeError("torchless.finfo() requires a floating point input type. Use torchless.iinfo to handle "
+                            "'torchless.finfo'")
+        info = np.finfo(type.numpy)
+        self.bits, self.dtype = info.bits, type.name
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        # 10 ** -digits, digits being the decimal digits the type represents exactly (floor(-log10(eps)))
+        self.resolution = float(10 ** -math.floor(-math.log10(info.eps)))
+
+    def __eq__(self, other):
+        return isinstance(other, finfo) and vars(self) == vars(other)
+
+    def __repr__(self):
+        fields = ("resolution", "min", "max", "eps", "smallest_normal", "tiny")
+        return "finfo(" + ", ".join(f"{f}={getattr(self, f):g}" for f in fields) + f", dtype={self.dtype})"
+
+
+class iinfo:
+    """Machine limits of an integer dtype: ``bits``, ``min``, ``max`` and ``dtype`` (its name)."""
+
+    __hash__ = None
+
+    def __init__(self, type):  # noqa: A002 - PyTorch's parameter name
+        _dtype_argument("iinfo", type)
+        if type is _dtype.bool:
+            raise TypeError("torchless.bool is not supported by torchless.iinfo")
+        if type.is_floating_point:
+            raise TypeError("torchless.iinfo() requires an integer input type. Use torchless.finfo to handle "
+                            "'torchless.iinfo'")
+        info = np.iinfo(type.numpy)
+        self.bits, self.min, self.max, self.dtype = info.bits, int(info.min), int(info.max), type.name
+
+    def __eq__(self, other):
+        return isinstance(other, iinfo) and vars(self) == vars(other)
+
+    def __repr__(self):
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+# ---------------------------------------------------------------------------- type promotion
+_RESULT_TYPE_OVERLOADS = ("Tensor tensor, Tensor other", "Number scalar, Tensor tensor", "Tensor tensor, Number other",
+                          "Number scalar1, Number scalar2")
+
+
+def _scalar_dtype(value):
+    """The dtype a Python number has as an operand: bool, int64 or the default float dtype."""
+    if isinstance(value, (bool, np.bool_)):
+        return np.dtype(np.bool_)
+    if isinstance(value, numbers.Integral):
+        return np.dtype(np.int64)
+    return _dtype.get_default_dtype().numpy
+
+
+def result_type(tensor, other):
+    """The dtype an arithmetic operation on ``tensor`` and ``other`` (tensors or numbers) returns."""
+    from ._tensor import Tensor, result_dtype
+
+    operands = (tensor, other)
+    if not all(isinstance(v, (Tensor, numbers.Number, np.bool_)) for v in operands):
+        from ._parser_errors import invalid_combination
+
+        raise invalid_combination("result_type", _RESULT_TYPE_OVERLOADS, operands)
+    # a Python number counts as a 0-d tensor of its own dtype (a float one of the default float dtype)
+    dtypes = [v._data.dtype if isinstance(v, Tensor) else _scalar_dtype(v) for v in operands]
+    has_dims = [isinstance(v, Tensor) and v._data.ndim > 0 for v in operands]
+    numbers_only = [not isinstance(v, Tensor) for v in operands]
+    if numbers_only[0] != numbers_only[1] and not any(has_dims):  # a number beside a 0-d tensor: the tensor's
+        has_dims = [not n for n in numbers_only]
+    return _dtype.from_numpy_dtype(result_dtype(dtypes[0], has_dims[0], dtypes[1], has_dims[1]))
+
+
+def promote_types(type1, type2):
+    """The smallest dtype to which both ``type1`` and ``type2`` convert without losing their kind."""
+    from ._tensor import _promote
+
+    _dtype_argument("promote_types", type1, "type1", 1)
+    _dtype_argument("promote_types", type2, "type2", 2)
+    return _dtype.from_numpy_dtype(_promote(type1.numpy, type2.numpy))
+
+
+_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def can_cast(from_, to):
+    """Whether PyTorch's casting rules allow the type conversion: not to a lower kind (float to integer,
+    integer to bool); any size within a kind."""
+    _dtype_argument("can_cast", from_, "from_", 1)
+    _dtype_argument("can_cast", to, "to", 2)
+    return _KIND_ORDER[from_.numpy.kind] <= _KIND_ORDER[to.numpy.kind]
+
+
+# ---------------------------------------------------------------------------- runtime switches
+_MATMUL_PRECISIONS = ("highest", "high", "medium")
+_state = {"matmul_precision": "highest", "warn_always": False, "interop_threads": None, "device": None}
+
+
+def set_float32_matmul_precision(precision):
+    """Sets the internal precision of float32 matrix multiplications ('highest', 'high' or 'medium').
+
+    torchless computes float32 products in full float32 always ('highest'); the setting is recorded and read
+    back by :func:`get_float32_matmul_precision`, as on a CPU where PyTorch has no faster mode either.
+    """
+    if not isinstance(precision, str):
+        raise RuntimeError(f"set_float32_matmul_precision expects a str, but got {type(precision).__name__}")
+    if precision not in _MATMUL_PRECISIONS:
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
+                      "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
+    _state["matmul_precision"] = precision
+
+
+def get_float32_matmul_precision():
+    """Returns the current value of float32 matrix multiplication precision."""
+    return _state["matmul_precision"]
+
+
+def set_flush_denormal(mode):
+    """Disables denormal floating numbers on CPU; returns whether that is supported.
+
+    NumPy has no switch for the CPU's flush-to-zero flags, so this returns False and changes nothing, as
+    PyTorch does on a CPU without SSE3.
+    """
+    return False
+
+
+def set_warn_always(b):
+    """When True, warnings PyTorch gives once per process are given every time (recorded; read back by
+    :func:`is_warn_always_enabled`)."""
+    _state["warn_always"] = bool(b)
+
+
+def is_warn_always_enabled():
+    """Returns True if the global warn_always flag is turned on."""
+    return _state["warn_always"]
+
+
+def get_num_interop_threads():
+    """Returns the number of threads used for inter-op parallelism on CPU (the intra-op count unless set)."""
+    if _state["interop_threads"] is None:
+        from ._threads import get_num_threads
+
+        return get_num_threads()
+    return _state["interop_threads"]
+
+
+def set_num_interop_threads(int):  # noqa: A002 - PyTorch's parameter name
+    """Sets the number of threads used for inter-op parallelism. torchless runs one op at a time; the value is
+    recorded only."""
+    if isinstance(int, bool) or not isinstance(int, numbers.Integral):
+        raise RuntimeError(f"set_num_interop_threads expects an int, but got {type(int).__name__}")
+    if int <= 0:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
+    _state["interop_threads"] = int
+
+
+def set_default_device(device):
+    """Sets the default device tensors are allocated on (None resets it to 'cpu').
+
+    torchless has the CPU alone: the setting is recorded for :func:`get_default_device`, which fails for any
+    other device as a CPU-only PyTorch does when it first allocates there.
+    """
+    from ._tensor import device as make_device
+
+    _state["device"] = None if device is None else make_device(device)
+
+
+def get_default_device():
+    """Gets the default device tensors are allocated on ('cpu')."""
+    from ._tensor import device as make_device
+
+    current = _state["device"]
+    if current is None or current.type == "cpu":
+        return make_device("cpu")
+    if current.type == "cuda":
+        raise AssertionError("Torch not compiled with CUDA enabled")
+    return current
+
+
+def set_default_tensor_type(t):
+    """Sets the default floating point tensor type (deprecated in PyTorch 2.1 for set_default_dtype)."""
+    from . import _tensor
+
+    if isinstance(t, str):
+        module, _, name = t.rpartition(".")
+        legacy = _tensor.LEGACY_TYPES.get(name) if module in ("torch", "torchless") else None
+        if legacy is None:
+            __import__(module or name)  # PyTorch imports the module named: its ModuleNotFoundError
+            raise TypeError(f"invalid type: '{t}'")
+        t = legacy
+    if not isinstance(t, _tensor._LegacyTensorType):
+        raise TypeError("invalid type object: only floating-point types are supported as the default type")
+    warnings.warn("torchless.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torchless.set_default_dtype() and torchless.set_default_device() as alternatives.", UserWarning,
+                  stacklevel=2)
+    if not t.dtype.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    _dtype.set_default_dtype(t.dtype)

@@ -1,0 +1,174 @@
+"""The neural-network functions of the ``torch`` namespace (``torchless.conv2d``, ``torchless.batch_norm``, ...).
+
+They are ATen's own signatures, which differ from ``torchless.nn.functional``'s: losses take ``reduction`` as an
+int (0 'none', 1 'mean', 2 'sum'; omitted, the bindings give 0, unlike F's 'mean'), batch_norm lists weight and bias before the running statistics, embedding
+takes the weight first, dropout's flag is ``train``. Each form here maps its arguments onto the F function and
+calls it; nn.functional is imported on the first call, keeping ``import torchless`` fast.
+"""
+import warnings
+
+
+def _functional():
+    from .nn import functional
+
+    return functional
+
+
+# ---------------------------------------------------------------------------- F's own leading parameters
+# Functions whose namespace signature is the F function's, up to its trailing F-only parameters (inplace, ...)
+_SAME_AS_F = ("conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d adaptive_avg_pool1d "
+              "pixel_shuffle pixel_unshuffle channel_shuffle bilinear cosine_similarity pairwise_distance pdist prelu "
+              "selu celu hardshrink threshold rms_norm relu_ selu_ celu_ threshold_").split()
+
+
+def _same_as_f(name):
+    def fn(*args, **kwargs):
+        return getattr(_functional(), name)(*args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``torchless.nn.functional.{name}`` in the ``torch`` namespace."
+    return fn
+
+
+def _stride(stride):
+    return None if stride == () else stride  # ATen's empty default: the kernel size
+
+
+def _max_pool(name):
+    def fn(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+        return getattr(_functional(), name)(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``torchless.nn.functional.{name}`` without ``return_indices``; ``stride=()`` is the kernel size."
+    return fn
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """1-D max pooling returning ``(output, indices)``."""
+    return _functional().max_pool1d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode,
+                                    return_indices=True)
+
+
+def avg_pool1d(input, kernel_size, stride=(), padding=0, ceil_mode=False, count_include_pad=True):
+    """1-D average pooling; ``stride=()`` is the kernel size."""
+    return _functional().avg_pool1d(input, kernel_size, _stride(stride), padding, ceil_mode, count_include_pad)
+
+
+def adaptive_max_pool1d(input, output_size):
+    """1-D adaptive max pooling returning ``(output, indices)``, as ATen's form does."""
+    return _functional().adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
+    """Layer normalization over the trailing ``normalized_shape`` dims (``cudnn_enable`` has no effect on CPU)."""
+    return _functional().layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
+    """Group normalization over ``num_groups`` groups of channels (``cudnn_enabled`` has no effect on CPU)."""
+    return _functional().group_norm(input, num_groups, weight, bias, eps)
+
+
+def rrelu(input, lower=0.125, upper=0.3333333333333333, training=False, generator=None):
+    """Randomized leaky ReLU. The slopes come from the default generator (``generator`` is accepted, unused)."""
+    return _functional().rrelu(input, lower, upper, training)
+
+
+def rrelu_(input, lower=0.125, upper=0.3333333333333333, training=False, generator=None):
+    """In-place :func:`rrelu`."""
+    return _functional().rrelu_(input, lower, upper, training)
+
+
+# ---------------------------------------------------------------------------- dropout: (input, p, train)
+def _dropout(name, inplace):
+    f_name = name.rstrip("_")
+
+    def fn(input, p, train):
+        return getattr(_functional(), f_name)(input, p, train, inplace)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"``torchless.nn.functional.{f_name}(input, p, training=train{', inplace=True' * inplace})``."
+    return fn
+
+
+_DROPOUTS = ("dropout", "alpha_dropout", "feature_alpha_dropout")
+
+
+# ---------------------------------------------------------------------------- reordered arguments
+def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled):
+    """Batch normalization with ATen's argument order (weight and bias before the running statistics)."""
+    return _functional().batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+
+
+def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled):
+    """Instance normalization with ATen's argument order (weight and bias before the running statistics)."""
+    return _functional().instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum,
+                                       eps)
+
+
+def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    """Rows of ``weight`` at ``indices``; a negative ``padding_idx`` means none (ATen's encoding)."""
+    return _functional().embedding(indices, weight, None if padding_idx < 0 else padding_idx,
+                                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
+# ---------------------------------------------------------------------------- losses: reduction as an int
+_REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
+
+
+def _reduction(reduction):
+    return _REDUCTIONS.get(reduction, "none")  # ATen's kernels reduce only for 1 and 2
+
+
+def kl_div(input, target, reduction=0, *, log_target=False):
+    """KL divergence loss; reduction 1 averages over every element (without F's 'mean' warning)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "reduction: 'mean' divides", UserWarning)
+        return _functional().kl_div(input, target, reduction=_reduction(reduction), log_target=log_target)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction=0):
+    """max(0, -target * (input1 - input2) + margin), reduced."""
+    return _functional().margin_ranking_loss(input1, input2, target, margin, reduction=_reduction(reduction))
+
+
+def hinge_embedding_loss(input, target, margin=1.0, reduction=0):
+    """input where target is 1, max(0, margin - input) where it is -1, reduced."""
+    return _functional().hinge_embedding_loss(input, target, margin, reduction=_reduction(reduction))
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction=0):
+    """1 - cos(input1, input2) where target is 1, max(0, cos - margin) where it is -1, reduced."""
+    return _functional().cosine_embedding_loss(input1, input2, target, margin, reduction=_reduction(reduction))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, swap=False, reduction=0):
+    """max(d(anchor, positive) - d(anchor, negative) + margin, 0), reduced."""
+    return _functional().triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                             reduction=_reduction(reduction))
+
+
+def poisson_nll_loss(input, target, log_input, full, eps, reduction):
+    """Poisson negative log likelihood loss; every argument required, as in ATen."""
+    return _functional().poisson_nll_loss(input, target, log_input, full, eps=eps, reduction=_reduction(reduction))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
+    """Binary cross entropy on logits, ``pos_weight`` before ``reduction`` as in ATen."""
+    return _functional().binary_cross_entropy_with_logits(input, target, weight, reduction=_reduction(reduction),
+                                                          pos_weight=pos_weight)
+
+
+def install(namespace):
+    """Put the namespace forms into ``namespace`` (the torchless module's globals)."""
+    for name in _SAME_AS_F:
+        namespace[name] = _same_as_f(name)
+    for name in ("max_pool1d", "max_pool2d", "max_pool3d"):
+        namespace[name] = _max_pool(name)
+    for name in _DROPOUTS:
+        namespace[name] = _dropout(name, False)
+        namespace[name + "_"] = _dropout(name + "_", True)
+    for fn in (max_pool1d_with_indices, avg_pool1d, adaptive_max_pool1d, layer_norm, group_norm, rrelu, rrelu_,
+               batch_norm, instance_norm, embedding, kl_div, margin_ranking_loss, hinge_embedding_loss,
+               cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss, binary_cross_entropy_with_logits):
+        namespace[fn.__name__] = fn

@@ -1,0 +1,760 @@
+"""Tensor functions of the ``torch`` namespace used in training and evaluation code beyond the core ops:
+bucketing and histograms, tensordot and kin, stacking and splitting helpers, index grids, covariance,
+membership tests, special functions (lgamma, digamma, exp2), bitwise and integer ops, nan-aware and modal
+reductions.
+
+Most are compositions of differentiable tensor ops, so autograd comes with them; the elementwise special
+functions are Functions with their derivatives beside them. ``install(Tensor)`` attaches the method forms;
+``FUNCTIONS`` lists the names the torchless module exports.
+"""
+import itertools
+import math
+import numbers
+
+import numpy as np
+
+from .. import _dtype
+from ..autograd.function import Function
+from .._tensor import _RETURN_TYPES, Tensor, _return_type, records
+
+_RETURN_TYPES.setdefault("histogram", type("histogram", (tuple,), {
+    "__slots__": (), "__module__": "torchless.return_types",
+    "hist": property(lambda self: self[0]), "bin_edges": property(lambda self: self[1])}))
+_RETURN_TYPES.setdefault("nanmedian", _return_type("nanmedian"))
+
+
+def _tensor(value, name, argument="input", position=1):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}")
+    return value
+
+
+def _as_tensor(value):
+    if isinstance(value, Tensor):
+        return value
+    from .._creation import tensor
+
+    return tensor(value)
+
+
+def _default_float():
+    return _dtype.get_default_dtype().numpy
+
+
+# ---------------------------------------------------------------------------- special functions
+_LANCZOS_G = 7
+_LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+            -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+            1.5056327351493116e-7)
+
+
+def _lgamma(x):
+    """log|Gamma(x)| in float64 (Lanczos, with the reflection formula below 1/2): inf at the poles."""
+    x = np.asarray(x, np.float64)
+    reflect = x < 0.5
+    z = np.where(reflect, 1 - x, x) - 1
+    series = np.full_like(z, _LANCZOS[0])
+    for k, c in enumerate(_LANCZOS[1:], 1):
+        series += c / (z + k)
+    t = z + _LANCZOS_G + 0.5
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        direct = 0.5 * math.log(2 * math.pi) + (z + 0.5) * np.log(t) - t + np.log(series)
+        reflected = math.log(math.pi) - np.log(np.abs(np.sin(math.pi * x))) - direct
+    out = np.where(reflect, reflected, direct)
+    poles = (x <= 0) & (x == np.floor(x))
+    out[poles] = np.inf
+    out[np.isinf(x)] = np.inf
+    return out
+
+
+def _polygamma_large(x, order):
+    """digamma (order 0) or trigamma (order 1) for x >= 6 from their asymptotic series."""
+    inv2 = 1 / (x * x)
+    if order == 0:
+        return np.log(x) - 0.5 / x - inv2 * (1 / 12 - inv2 * (1 / 120 - inv2 * (1 / 252 - inv2 * (1 / 240
+                                                                                              - inv2 / 132))))
+    return 1 / x + 0.5 * inv2 + inv2 / x * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
+
+
+def _polygamma(x, order):
+    """digamma / trigamma in float64: recurrence up to x >= 6, reflection for x < 0."""
+    x = np.asarray(x, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        reflect = x < 0
+        y = np.where(reflect, 1 - x, x)
+        shift = np.zeros_like(y)
+        small = y < 6
+        while small.any():
+            shift[small] += 1 / y[small] if order == 0 else 1 / (y[small] * y[small])
+            y = np.where(small, y + 1, y)
+            small = y < 6
+        value = _polygamma_large(y, order) + (-shift if order == 0 else shift)
+        if order == 0:
+            value = np.where(reflect, value - math.pi / np.tan(math.pi * x), value)
+            value = np.where(x == 0, -np.copysign(np.inf, x), value)  # digamma(+-0) = -+inf
+        else:
+            value = np.where(reflect, -value + (math.pi / np.sin(math.pi * x)) ** 2, value)
+    poles = (x < 0) & (x == np.floor(x))
+    value[poles] = np.nan if order == 0 else np.inf
+    if order == 0:
+        value[x == np.inf] = np.inf
+    return value
+
+
+class _Special(Function):
+    """An elementwise special function f with its derivative (``op``: name in _SPECIAL)."""
+
+    saved = ("a", "out")
+
+    def forward(self, a, op=None):
+        self.a, self.op = a, op
+        self.out = _SPECIAL[op][0](a).astype(a.dtype, copy=False)
+        return self.out
+
+    def backward(self, grad):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return ((grad * _SPECIAL[self.op][1](self.a, self.out)).astype(grad.dtype, copy=False),)
+
+    def name(self):
+        return {"lgamma": "LgammaBackward0", "digamma": "DigammaBackward0", "exp2": "Exp2Backward0"}[self.op]
+
+
+_SPECIAL = {
+    "lgamma": (_lgamma, lambda a, out: _polygamma(a, 0)),
+    "digamma": (lambda a: _polygamma(a, 0), lambda a, out: _polygamma(a, 1)),
+    "exp2": (np.exp2, lambda a, out: out * math.log(2)),
+}
+
+
+def _special_method(op):
+    def method(self):
+        return _Special.apply(self._float_self(), op=op)
+
+    method.__name__ = op
+    method.__doc__ = f"{op}(x) elementwise; integer and bool tensors give the default float dtype."
+    return method
+
+
+def float_power(self, exponent):
+    """``input ** exponent`` computed in double precision (the result is float64)."""
+    base = self._cast(np.dtype(np.float64)) if isinstance(self, Tensor) else self
+    if isinstance(exponent, Tensor):
+        exponent = exponent._cast(np.dtype(np.float64))
+    elif isinstance(exponent, numbers.Number):
+        exponent = float(exponent)
+    if not isinstance(base, Tensor):
+        from .._creation import tensor
+
+        return tensor(float(base), dtype=_dtype.float64).pow(exponent)
+    return base.pow(exponent)
+
+
+def ldexp(self, other):
+    """``input * 2 ** other``, in a floating dtype."""
+    other = _as_tensor(other)
+    result = self * other._float_self().exp2()
+    return result if result._data.dtype.kind == "f" else result._float_self()
+
+
+def heaviside(self, values):
+    """The Heaviside step: 0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
+    _tensor(values, "heaviside", "values", 2)
+    if self._data.dtype != values._data.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    a, b = np.broadcast_arrays(self._data, values._data)
+    out = np.where(a == 0, b, (a > 0).astype(a.dtype)).astype(a.dtype)
+    if records(self, values):
+        from .arithmetic import NotDifferentiable
+
+        return NotDifferentiable.apply(self, values, kernel=lambda x, y: out, op="heaviside")
+    return Tensor._wrap(out)
+
+
+# ---------------------------------------------------------------------------- integer and bitwise ops
+def _bitwise(name, fn, refused="f"):
+    def method(self, other):
+        if not isinstance(self, Tensor):  # a number first (torchless.bitwise_and(1, t)): the tensor's dtype rules
+            return getattr(other, name)(self) if name not in _SHIFTS else _as_tensor(self).__getattribute__(name)(
+                other)
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        kernel = {"bitwise_left_shift": "lshift_cpu", "bitwise_right_shift": "rshift_cpu"}.get(name, f"{name}_cpu")
+        return self._checked_binary(other, fn, kernel, refused)
+
+    method.__name__ = name
+    method.__doc__ = f"Elementwise ``{name}`` of integer (or bool) tensors."
+    return method
+
+
+_SHIFTS = ("bitwise_left_shift", "bitwise_right_shift")
+
+
+def _shift(fn):
+    def shifted(a, b):
+        # PyTorch shifts by the type's width or more give 0 (or -1 for negatives shifted right), where C is undefined
+        bits = a.dtype.itemsize * 8
+        b = b.astype(a.dtype, copy=False)
+        too_far = (b >= bits) | (b < 0)
+        out = fn(a, np.where(too_far, 0, b))
+        fill = (np.where(a < 0, -1, 0) if fn is np.right_shift else 0)
+        return np.where(too_far, fill, out).astype(a.dtype, copy=False)
+
+    return shifted
+
+
+def bitwise_not(self):
+    """~input for integer and bool tensors."""
+    if self._data.dtype.kind not in "biu":
+        raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{self.dtype.scalar_name}'")
+    return Tensor._wrap(~self._data)
+
+
+# ---------------------------------------------------------------------------- products
+def tensordot(a, b, dims=2, out=None):
+    """Sums the products of ``a``'s and ``b``'s elements over the dims given (the last ``dims`` of ``a`` with
+    the first of ``b``, or two lists of dims)."""
+    _tensor(a, "tensordot", "a")
+    _tensor(b, "tensordot", "b", 2)
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, numbers.Integral):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > min(a.ndim, b.ndim):
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
+        dims_a, dims_b = list(range(-dims, 0)), list(range(dims))  # (as PyTorch's messages print them)
+    else:
+        dims_a, dims_b = ([d] if isinstance(d, numbers.Integral) else list(d) for d in dims)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError("both dimension lists should have same length")
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[da]} in dim {da} "
+                               f"and second has size {b.shape[db]} in dim {db}")
+    dims_a = [d % a.ndim if a.ndim else d for d in dims_a]
+    dims_b = [d % b.ndim if b.ndim else d for d in dims_b]
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    size = math.prod(a.shape[d] for d in dims_a)
+    left = a.permute(free_a + dims_a).reshape(-1, size)
+    right = b.permute(dims_b + free_b).reshape(size, -1)
+    return (left @ right).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
+
+
+def inner(self, other):
+    """The dot product over the last dims of both (a product when either is 0-d)."""
+    _tensor(other, "inner", "other", 2)
+    if self.ndim == 0 or other.ndim == 0:
+        return self * other
+    if self.shape[-1] != other.shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                           f"{list(self.shape)} and {list(other.shape)}")
+    return tensordot(self, other, ([-1], [-1]))
+
+
+def vdot(self, other):
+    """The dot product of two 1-D tensors (real ones: ``dot``)."""
+    _tensor(other, "vdot", "other", 2)
+    if self.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+    if self._data.dtype != other._data.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {self.dtype.scalar_name} "
+                           f"and {other.dtype.scalar_name}")
+    if self.shape[0] != other.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src [{other.shape[0]}] "
+                           f"to have the same number of elements, but got {self.shape[0]} and {other.shape[0]} "
+                           "elements respectively")
+    return self.dot(other)
+
+
+# ---------------------------------------------------------------------------- stacking and splitting
+def atleast_3d(*tensors):
+    """Each tensor viewed with at least 3 dims: (n) as (1, n, 1), (m, n) as (m, n, 1)."""
+    def lift(t):
+        return t.reshape(1, 1, 1) if t.ndim == 0 else t.reshape(1, -1, 1) if t.ndim == 1 else \
+            t.unsqueeze(-1) if t.ndim == 2 else t
+
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+        return tuple(lift(t) for t in tensors[0])
+    out = tuple(lift(t) for t in tensors)
+    return out[0] if len(out) == 1 else out
+
+
+def column_stack(tensors):
+    """Tensors side by side as columns (0-d and 1-d ones as (n, 1) columns)."""
+    from .._functions import _tensor_list, hstack
+
+    tensors = _tensor_list(tensors, "column_stack")
+    return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors])
+
+
+def dstack(tensors):
+    """Tensors stacked depthwise (along dim 2, after atleast_3d)."""
+    from .._functions import _tensor_list, cat
+
+    return cat(atleast_3d(_tensor_list(tensors, "dstack")), 2)
+
+
+def _split_along(name, dim, minimum):
+    def method(self, indices_or_sections):
+        if self.ndim < minimum:
+            raise RuntimeError(f"torchless.{name} requires a tensor with at least {minimum} dimension, but got a tensor "
+                               f"with {self.ndim} dimensions!")
+        axis = 0 if name == "hsplit" and self.ndim == 1 else dim
+        if isinstance(indices_or_sections, numbers.Integral) and (
+                indices_or_sections == 0 or self.shape[axis] % indices_or_sections):
+            raise RuntimeError(f"torchless.{name} attempted to split along dimension {axis}, but the size of the "
+                               f"dimension {self.shape[axis]} is not divisible by the split_size "
+                               f"{indices_or_sections}!")
+        return self.tensor_split(indices_or_sections, axis)
+
+    method.__name__ = name
+    method.__doc__ = f"``tensor_split`` along dim {dim}, sections required to divide it evenly."
+    return method
+
+
+def block_diag(*tensors):
+    """The tensors (0-d, 1-d as a row, or 2-d) placed along the diagonal of one matrix."""
+    from .._creation import zeros
+    from .._functions import cat
+
+    mats = []
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise RuntimeError(f"torchless.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
+                               f"{t.ndim} dimensions")
+        mats.append(t.reshape(1, -1) if t.ndim < 2 else t)
+    if not mats:
+        return zeros(1, 0)
+    common = mats[0]._data.dtype
+    for m in mats[1:]:
+        common = np.promote_types(common, m._data.dtype) if common.kind == m._data.dtype.kind else \
+            max(common, m._data.dtype, key=lambda d: "biuf".index(d.kind))
+    total = sum(m.shape[1] for m in mats)
+    rows, left = [], 0
+    for m in mats:
+        h, w = m.shape
+        pieces = [zeros(h, left, dtype=_dtype.from_numpy_dtype(common)), m._cast(common),
+                  zeros(h, total - left - w, dtype=_dtype.from_numpy_dtype(common))]
+        rows.append(cat(pieces, 1))
+        left += w
+    return cat(rows, 0)
+
+
+def ravel(self):
+    """The elements as a 1-D tensor (a view when possible)."""
+    return self.reshape(-1)
+
+
+def msort(self):
+    """``input`` sorted along dim 0."""
+    return self.sort(0).values
+
+
+# ---------------------------------------------------------------------------- index grids
+def _index_dtype(dtype):
+    return np.int64 if dtype is None else _dtype.to_numpy_dtype(dtype)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) coordinates of the lower triangle of a row x col matrix (diagonal ``offset``)."""
+    return Tensor._wrap(np.stack(np.tril_indices(row, offset, col)).reshape(2, -1).astype(_index_dtype(dtype)))
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) coordinates of the upper triangle of a row x col matrix (diagonal ``offset``)."""
+    return Tensor._wrap(np.stack(np.triu_indices(row, offset, col)).reshape(2, -1).astype(_index_dtype(dtype)))
+
+
+def unravel_index(indices, shape):
+    """The coordinates in ``shape`` of flat ``indices``: a tuple of tensors, one per dim."""
+    indices = _as_tensor(indices)
+    if indices._data.dtype.kind not in "iu":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+    if any(s < 0 for s in shape):
+        raise ValueError("'shape' cannot have negative values, but got " + str(tuple(shape)))
+    size = math.prod(shape)
+    flat = indices._data.astype(np.int64)
+    if flat.size and (flat.min() < -size or flat.max() >= size):
+        raise RuntimeError("'indices' must be in range [-" + f"{size}, {size - 1}]")
+    flat = np.where(flat < 0, flat + size, flat)
+    return tuple(Tensor._wrap(c.astype(np.int64)) for c in np.unravel_index(flat, shape)) if shape else ()
+
+
+def combinations(input, r=2, with_replacement=False):
+    """The length-``r`` combinations of a 1-D tensor's elements, one per row (itertools' order)."""
+    if input.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return Tensor._wrap(np.empty(0, input._data.dtype))
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    index = np.array(list(pick(range(input.shape[0]), r)), np.int64).reshape(-1, r)
+    return input[Tensor._wrap(index.reshape(-1))].reshape(-1, r)
+
+
+# ---------------------------------------------------------------------------- diagonals
+class DiagEmbed(Function):
+    """The last dim of ``a`` placed on diagonal ``offset`` of the (dim1, dim2) planes of a new tensor."""
+
+    def forward(self, a, offset=0, dim1=-2, dim2=-1):
+        n = a.shape[-1] + abs(offset)
+        ndim = a.ndim + 1
+        self.dims = (dim1 % ndim, dim2 % ndim, offset)
+        out = np.zeros(a.shape[:-1] + (n, n), a.dtype)
+        m, row, col = a.shape[-1], max(-offset, 0), max(offset, 0)
+        np.einsum("...ii->...i", out[..., row:row + m, col:col + m])[...] = a
+        return np.moveaxis(out, (-2, -1), self.dims[:2])
+
+    def backward(self, grad):
+        d1, d2, offset = self.dims
+        return (np.diagonal(grad, offset, d1, d2).copy(),)
+
+
+def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+    """A tensor whose (dim1, dim2) diagonals (``offset``) hold the last dim of ``input``, zeros elsewhere."""
+    ndim = self.ndim + 1
+    for d in (dim1, dim2):
+        if not -ndim <= d < ndim:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {d})")
+    if dim1 % ndim == dim2 % ndim:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return DiagEmbed.apply(self, offset=offset, dim1=dim1, dim2=dim2)
+
+
+def diagflat(self, offset=0):
+    """The flattened input as the diagonal ``offset`` of a square matrix."""
+    return diag_embed(self.reshape(-1), offset)
+
+
+# ---------------------------------------------------------------------------- statistics
+def cov(self, *, correction=1, fweights=None, aweights=None):
+    """The covariance matrix of the variables in ``input``'s rows (observations in its columns)."""
+    if self.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
+                           f"{self.ndim} dimensions")
+    x = self.reshape(1, -1) if self.ndim < 2 else self
+    x = x._float_self()
+    observations = x.shape[1]
+    weights = None
+    for w, name in ((fweights, "fweights"), (aweights, "aweights")):
+        if w is None:
+            continue
+        if w.ndim > 1:
+            raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
+                               f"{w.ndim} dimensions")
+        if w.numel() != observations:
+            raise RuntimeError(f"cov(): expected {name} to have the same numel as there are observations in the "
+                               f"input but got {w.numel()} != {observations}")
+        weights = w if weights is None else weights * w
+    if weights is None:
+        total = x.new_tensor(float(observations))
+        mean = x.mean(1, keepdim=True)
+        norm = total - correction
+        centred = x - mean
+        product = centred @ centred.t()
+    else:
+        total = weights.sum()
+        mean = (x * weights).sum(1, keepdim=True) / total
+        norm = total - correction if aweights is None else \
+            total - correction * (weights * aweights).sum() / total
+        centred = x - mean
+        product = (centred * weights) @ centred.t()
+    result = product / norm.clamp(min=0)
+    return result.reshape(()) if self.ndim < 2 else result
+
+
+def corrcoef(self):
+    """Pearson correlation coefficients of the variables in ``input``'s rows, clipped to [-1, 1]."""
+    c = cov(self)
+    if c.ndim == 0:
+        return c / c
+    d = c.diagonal()
+    stddev = d.sqrt()
+    return (c / stddev.unsqueeze(1) / stddev.unsqueeze(0)).clamp(-1, 1)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element of ``elements`` is in ``test_elements`` (either may be a number)."""
+    if not isinstance(elements, Tensor) and not isinstance(test_elements, Tensor):
+        raise TypeError("isin() received an invalid combination of arguments")
+    a = np.asarray(elements._data if isinstance(elements, Tensor) else elements)
+    b = np.asarray(test_elements._data if isinstance(test_elements, Tensor) else test_elements)
+    return Tensor._wrap(np.isin(a, b, invert=invert))
+
+
+def isneginf(self):
+    """Whether each element is -inf."""
+    return Tensor._wrap(np.isneginf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
+
+
+def isposinf(self):
+    """Whether each element is +inf."""
+    return Tensor._wrap(np.isposinf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
+
+
+def isreal(self):
+    """Whether each element is real: always, torchless having no complex dtypes."""
+    return Tensor._wrap(np.ones(self.shape, bool))
+
+
+def logdet(self):
+    """log det(input): NaN for a negative determinant, -inf for a singular matrix."""
+    from ..linalg import slogdet
+
+    sign, logabsdet = slogdet(self)
+    nan = Tensor._wrap(np.where(sign._data < 0, np.nan, 0).astype(logabsdet._data.dtype))
+    return logabsdet + nan
+
+
+# ---------------------------------------------------------------------------- integration
+def _trapezoid_parts(y, x, dx, dim, name):
+    if x is not None and dx is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments")
+    n = y.shape[dim] if y.ndim else 0
+    if y.ndim == 0:
+        raise IndexError(f"Dimension out of range (expected to be in range of [-1, 0], but got {dim})")
+    heights = y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1) if n else y.narrow(dim, 0, 0)
+    if x is None:
+        return heights * ((1.0 if dx is None else dx) / 2)
+    if not isinstance(x, Tensor):
+        return heights * (x / 2)
+    if x.ndim == 1:
+        if x.shape[0] != n:
+            raise RuntimeError(f"trapezoid: There must be one `x` value for each sample point")
+        spacing = x[1:] - x[:-1]
+        shape = [1] * y.ndim
+        shape[dim] = n - 1 if n else 0
+        spacing = spacing.reshape(shape)
+    else:
+        m = x.shape[dim]
+        spacing = x.narrow(dim, 1, m - 1) - x.narrow(dim, 0, m - 1)
+    return heights * spacing / 2
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The trapezoidal rule along ``dim``: sample points ``x`` (a tensor or a spacing) or a constant ``dx``."""
+    if isinstance(x, numbers.Number):
+        x, dx = None, x
+    dim = dim % y.ndim if y.ndim else dim
+    return _trapezoid_parts(y, x, dx, dim, "trapezoid").sum(dim)
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoidal rule along ``dim`` (one element fewer than ``y`` along it)."""
+    if isinstance(x, numbers.Number):
+        x, dx = None, x
+    dim = dim % y.ndim if y.ndim else dim
+    return _trapezoid_parts(y, x, dx, dim, "cumulative_trapezoid").cumsum(dim)
+
+
+# ---------------------------------------------------------------------------- searching and bucketing
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
+    """Indices where ``input``'s values would be inserted in each innermost row of ``sorted_sequence`` to keep
+    it sorted (after equal values when ``right`` or ``side='right'``)."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"torchless.searchsorted(): side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("torchless.searchsorted(): side and right can't be set to opposites, got side of left "
+                               "while right was True")
+        right = side == "right"
+    seq = sorted_sequence._data
+    if sorter is not None:
+        seq = np.take_along_axis(seq, sorter._data, -1)
+    scalar = not isinstance(input, Tensor)
+    values = np.asarray(input) if scalar else input._data
+    how = "right" if right else "left"
+    if seq.ndim == 1:
+        out = np.searchsorted(seq, values, side=how)
+    else:
+        if scalar or seq.shape[:-1] != values.shape[:-1]:
+            raise RuntimeError(f"torchless.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+                               f"dimensions of boundaries tensor and input value tensor must match, but we got "
+                               f"boundaries tensor {list(seq.shape)} and input value tensor "
+                               f"{list(values.shape)}")
+        rows, vals = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
+        out = np.stack([np.searchsorted(r, v, side=how) for r, v in zip(rows, vals)]).reshape(values.shape)
+    return Tensor._wrap(np.asarray(out, np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
+    """The bucket of each value of ``input`` among the 1-D ``boundaries``: i with boundaries[i-1] < x <=
+    boundaries[i] (< when ``right``)."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):  # noqa: A002
+    """``(hist, bin_edges)`` of ``input``'s values: ``bins`` equal bins over ``range`` (the data's span by
+    default) or the given edges, weighted by ``weight``, normalised to a density when ``density``."""
+    data = input._data
+    if data.dtype.kind != "f":
+        raise RuntimeError(f"torchless.histogram: input tensor and bins tensors should have the same dtype, but got "
+                           f"input {input.dtype.scalar_name} and bins Float")
+    edges = bins._data if isinstance(bins, Tensor) else bins
+    hist, edge_values = np.histogram(data.astype(np.float64).reshape(-1), edges, range=range, density=density,
+                                     weights=None if weight is None else weight._data.reshape(-1))
+    return _RETURN_TYPES["histogram"]((Tensor._wrap(hist.astype(data.dtype)),
+                                       Tensor._wrap(edge_values.astype(data.dtype))))
+
+
+# ---------------------------------------------------------------------------- reductions
+def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+    """The input with each run of equal consecutive values (or slices along ``dim``) kept once."""
+    a = self._data
+    if dim is None:
+        a = a.reshape(-1)
+        axis = 0
+    else:
+        axis = dim % max(a.ndim, 1)
+    n = a.shape[axis] if a.ndim else 1
+    moved = np.moveaxis(a, axis, 0).reshape(n, -1) if a.ndim else a.reshape(1, 1)
+    change = np.ones(n, bool)
+    if n > 1:
+        change[1:] = np.any(moved[1:] != moved[:-1], axis=1)
+    starts = np.flatnonzero(change)
+    values = np.take(a, starts, axis=axis) if a.ndim else a.reshape(1)
+    results = [Tensor._wrap(values)]
+    if return_inverse:
+        inverse = np.cumsum(change) - 1
+        results.append(Tensor._wrap(inverse.reshape(self.shape if dim is None else (n,)).astype(np.int64)))
+    if return_counts:
+        results.append(Tensor._wrap(np.diff(np.append(starts, n)).astype(np.int64)))
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+def _reduce_dim(self, dim, name):
+    from ._util import normalize_dim
+
+    return normalize_dim(dim, max(self.ndim, 1))
+
+
+def nanmedian(self, dim=None, keepdim=False):
+    """The lower median of the non-NaN values (NaN when a row is all NaN); with ``dim``, ``(values,
+    indices)``."""
+    a = self._data
+    if dim is None:
+        flat = a.reshape(-1)
+        if flat.size == 0:
+            return Tensor._wrap(np.array(np.nan, a.dtype))
+        index = _nanmedian_index(flat.reshape(1, -1))[0]
+        return self.reshape(-1)[int(index)]
+    axis = _reduce_dim(self, dim, "nanmedian")
+    if a.ndim == 0:
+        return _RETURN_TYPES["nanmedian"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
+    rows = np.moveaxis(a, axis, -1)
+    index = _nanmedian_index(rows.reshape(-1, rows.shape[-1])).reshape(rows.shape[:-1])
+    index = Tensor._wrap(np.expand_dims(index, axis))
+    values = self.gather(axis, index)
+    if not keepdim:
+        values, index = values.squeeze(axis), index.squeeze(axis)
+    return _RETURN_TYPES["nanmedian"](values, index)
+
+
+def _nanmedian_index(rows):
+    """For each row, the index of its lower median among the non-NaN values (of a NaN when all are NaN)."""
+    order = np.argsort(rows, axis=1, kind="stable")  # NaNs sort last
+    count = (~np.isnan(rows)).sum(1)
+    position = np.where(count > 0, (count - 1) // 2, 0)
+    return order[np.arange(rows.shape[0]), position]
+
+
+def mode(self, dim=-1, keepdim=False):
+    """``(values, indices)``: the most frequent value along ``dim`` (the smallest among equally frequent
+    ones) and the index of its last occurrence."""
+    a = self._data
+    axis = _reduce_dim(self, dim, "mode")
+    if a.ndim == 0:
+        return _RETURN_TYPES["mode"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
+    rows = np.moveaxis(a, axis, -1)
+    flat = rows.reshape(-1, rows.shape[-1])
+    indices = np.empty(flat.shape[0], np.int64)
+    for i, row in enumerate(flat):
+        values, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)
+        best = np.argmax(counts)  # the first of the most frequent: the smallest value
+        indices[i] = np.flatnonzero(inverse.reshape(-1) == best)[-1]
+    index = Tensor._wrap(np.expand_dims(indices.reshape(rows.shape[:-1]), axis))
+    values = self.gather(axis, index)
+    if not keepdim:
+        values, index = values.squeeze(axis), index.squeeze(axis)
+    return _RETURN_TYPES["mode"](values, index)
+
+
+# ---------------------------------------------------------------------------- installation
+_BINARY_INT = {
+    "bitwise_and": (np.bitwise_and, "f"), "bitwise_or": (np.bitwise_or, "f"), "bitwise_xor": (np.bitwise_xor, "f"),
+    "bitwise_left_shift": (_shift(np.left_shift), "fb"), "bitwise_right_shift": (_shift(np.right_shift), "fb"),
+    "gcd": (np.gcd, "fb"), "lcm": (np.lcm, "fb"),
+}
+
+_METHODS = {fn.__name__: fn for fn in (
+    float_power, ldexp, heaviside, bitwise_not, inner, vdot, ravel, msort, diag_embed, diagflat, cov, corrcoef,
+    isneginf, isposinf, isreal, logdet, unique_consecutive, nanmedian, mode)}
+_METHODS.update({op: _special_method(op) for op in _SPECIAL})
+_METHODS.update({name: _bitwise(name, fn, refused) for name, (fn, refused) in _BINARY_INT.items()})
+_METHODS.update({name: _split_along(name, dim, minimum) for name, dim, minimum in
+                 (("hsplit", 1, 1), ("vsplit", 0, 2), ("dsplit", 2, 3))})
+# in-place method forms, which PyTorch has for these
+_INPLACE = "lgamma digamma exp2 float_power ldexp heaviside bitwise_not gcd lcm " \
+           "bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift".split()
+
+# the module-level functions (beside the methods' function forms)
+FUNCTIONS = {fn.__name__: fn for fn in (
+    tensordot, atleast_3d, column_stack, dstack, block_diag, tril_indices, triu_indices, unravel_index, combinations,
+    isin, trapezoid, cumulative_trapezoid, searchsorted, bucketize, histogram)}
+# in-place function forms PyTorch has
+INPLACE_FUNCTIONS = "exp2_ gcd_ lcm_ ldexp_".split()
+
+
+def _inplace_method(name):
+    def method(self, *args):
+        if name == "float_power" and self._data.dtype != np.float64:
+            raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype.scalar_name} but the "
+                               "operation's result requires dtype Double")
+        return self._inplace(lambda t: getattr(t, name)(*args), [a for a in args if isinstance(a, Tensor)])
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place ``{name}``."
+    return method
+
+
+def install(cls):
+    """Attach the methods above (and their in-place forms) to the Tensor class ``cls``."""
+    for name, fn in _METHODS.items():
+        setattr(cls, name, fn)
+    for name in _INPLACE:
+        setattr(cls, name + "_", _inplace_method(name))
+    cls.bernoulli = lambda self, p=None, *, generator=None: _random().bernoulli(self, p, generator=generator)
+    cls.bernoulli.__doc__ = "Function form: ``torchless.bernoulli(self, p)``."
+    cls.multinomial = lambda self, num_samples, replacement=False, *, generator=None: _random().multinomial(
+        self, num_samples, replacement, generator=generator)
+    cls.multinomial.__doc__ = "``torchless.multinomial(self, num_samples, replacement)``."
+    cls.is_nonzero = is_nonzero
+    cls.is_same_size = is_same_size
+    cls.is_signed = lambda self: self.dtype.is_signed
+    cls.is_signed.__doc__ = "Whether the dtype is signed (the floating ones and int8 to int64)."
+
+
+def _random():
+    from .. import random
+
+    return random
+
+
+def is_nonzero(self):
+    """Whether the single element of ``input`` is nonzero (an error for more or fewer elements)."""
+    if not isinstance(self, Tensor):
+        raise TypeError(f"is_nonzero(): argument 'input' (position 1) must be Tensor, not {type(self).__name__}")
+    return bool(self)
+
+
+def is_same_size(self, other):
+    """Whether ``input`` and ``other`` have the same shape."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"is_same_size(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return self.shape == other.shape
