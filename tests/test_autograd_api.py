@@ -314,7 +314,7 @@ def test_custom_function_materialize_grads_off_passes_none():
 
 
 def test_once_differentiable_and_function_ctx_are_exported():
-    from torchless.autograd.custom import FunctionCtx, once_differentiable
+    from torchless.autograd.function import FunctionCtx, once_differentiable
 
     class Square(torchless.autograd.Function):
         @staticmethod

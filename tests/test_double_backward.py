@@ -335,7 +335,7 @@ def test_custom_function_backward_is_differentiated():
 
 
 def test_once_differentiable_refuses_a_second_derivative():
-    from torchless.autograd.custom import once_differentiable
+    from torchless.autograd.function import once_differentiable
 
     class Cube(torchless.autograd.Function):
         @staticmethod

@@ -9,7 +9,7 @@ import pytest
 import torchless
 import torchless.nn as nn
 from helpers import assert_same_error, finite_difference_check, state_dict_from_torch, tensor
-from torchless.autograd.function import Function
+from torchless.autograd.graph import Node
 from torchless.nn.utils.rnn import (PackedSequence, pack_padded_sequence, pack_sequence, pad_packed_sequence,
                                     pad_sequence, unpack_sequence, unpad_sequence)
 
@@ -150,7 +150,7 @@ def _graph_nodes(root):
         node = pending.pop()
         if id(node) not in nodes:
             nodes[id(node)] = node
-            pending.extend(edge for edge in node.edges if isinstance(edge, Function))
+            pending.extend(edge for edge in node.edges if isinstance(edge, Node))
     return list(nodes.values())
 
 

@@ -11,7 +11,7 @@ from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, 
 from ._ops._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims
 from ._size import Size
 from .autograd import grad_mode
-from .autograd.function import records
+from .autograd.graph import records
 
 _mode_state = grad_mode.state  # per-thread grad and inference modes, read as tensors are made
 _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to "
@@ -296,7 +296,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ version counter
     # Every in-place op bumps the version; a graph node remembers the versions of the tensors it saved and
-    # backward refuses to use a changed one (autograd.function.SavedVersion). Views share their base's counter,
+    # backward refuses to use a changed one (autograd.graph.SavedVersion). Views share their base's counter,
     # a list [n] made only once a tensor is saved, viewed or changed: most tensors never need one.
     @property
     def _version(self):
@@ -315,7 +315,7 @@ class Tensor:
 
     _is_view_of_base = False  # set on the outputs of view ops (detach_ refuses them)
     # Made inside inference_mode() (set on the instance only then): an inference tensor, which outside inference
-    # mode cannot be saved for backward (autograd.function) nor changed in place (_bump_version). Its views and
+    # mode cannot be saved for backward (autograd.graph) nor changed in place (_bump_version). Its views and
     # detach() are inference tensors too, a normal tensor's never.
     _inference = False
 

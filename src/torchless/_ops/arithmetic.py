@@ -2,11 +2,11 @@
 import numpy as np
 
 from .._kernels.blas import matmul as _blas_matmul
-from ..autograd.function import OUTPUT, Function
+from ..autograd.graph import OUTPUT, Node
 from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
 
-class Add(Function):
+class Add(Node):
     def forward(self, a, b, alpha=1):
         self.shapes = a.shape, b.shape
         self.alpha = alpha
@@ -25,7 +25,7 @@ class Add(Function):
                 unbroadcast_tensor(gb, sb) if self.needs_input_grad[1] else None)
 
 
-class Sub(Function):
+class Sub(Node):
     def forward(self, a, b, alpha=1, scalar_minuend=False):
         self.shapes = a.shape, b.shape
         self.alpha, self.scalar_minuend = alpha, scalar_minuend
@@ -46,7 +46,7 @@ class Sub(Function):
         return "RsubBackward1" if self.scalar_minuend else "SubBackward0"
 
 
-class Mul(Function):
+class Mul(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
 
@@ -65,7 +65,7 @@ class Mul(Function):
                 unbroadcast_tensor(grad * self.graph_input(0, a), b.shape) if self.needs_input_grad[1] else None)
 
 
-class Div(Function):
+class Div(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,)}  # the numerator is needed for the divisor's gradient only
 
@@ -99,7 +99,7 @@ class Div(Function):
         return "MulBackward0" if self.scalar_numerator else "DivBackward0"  # PyTorch: scalar * reciprocal(b)
 
 
-class Remainder(Function):
+class Remainder(Node):
     """``a % b`` (``kernel`` np.mod), or fmod (np.fmod, ``truncated``): the gradient passes to ``a`` unchanged,
     and ``b`` gets ``-floor(a / b)`` (fmod: ``-trunc(a / b)``) times it. PyTorch names the node after its
     overload: RemainderBackward0 (FmodBackward0) for a Python-scalar divisor."""
@@ -121,7 +121,7 @@ class Remainder(Function):
         return f"{'Fmod' if self.truncated else 'Remainder'}Backward{0 if self.scalar_divisor else 1}"
 
 
-class Lerp(Function):
+class Lerp(Node):
     """``a + w * (b - a)`` with a scalar ``weight`` (LerpBackward0) or a tensor ``w`` (LerpBackward1), computed
     as PyTorch does: from ``b`` backwards where |w| >= 0.5, which is exact at w = 1."""
 
@@ -145,7 +145,7 @@ class Lerp(Function):
         return "LerpBackward1" if self.tensor_weight else "LerpBackward0"
 
 
-class ZeroGradient(Function):
+class ZeroGradient(Node):
     """A step function of one or two tensors (floor, round, sign, division with rounding): PyTorch records a
     node (``name``) whose gradient is zero everywhere."""
 
@@ -161,7 +161,7 @@ class ZeroGradient(Function):
         return self.node_name
 
 
-class NotDifferentiable(Function):
+class NotDifferentiable(Node):
     """An op PyTorch records without a derivative (``//``, a Python scalar ``%`` a tensor): the result requires
     grad, and backward through it raises PyTorch's error for ``aten::<op>``."""
 
@@ -176,7 +176,7 @@ class NotDifferentiable(Function):
         return "NotImplemented"
 
 
-class Pow(Function):
+class Pow(Node):
     """``a ** b`` for tensors a and b (either may be a constant wrapped as a tensor)."""
 
     saved = ("a", "b", "out")
@@ -236,7 +236,7 @@ def _constant_where(mask, value, tensor):
     return Where.apply(fill, tensor, condition=mask)
 
 
-class Extremum(Function):
+class Extremum(Node):
     """Elementwise maximum/minimum; ties share the gradient half and half, as in PyTorch.
 
     ``clamp=True`` is clamp with tensor bounds (``a`` the input): ties then give the whole gradient to ``a``.
@@ -261,7 +261,7 @@ class Extremum(Function):
         return "MaximumBackward0" if self.largest else "MinimumBackward0"
 
 
-class Neg(Function):
+class Neg(Node):
     def forward(self, a):
         return -a
 
@@ -282,7 +282,7 @@ def _promote_vectors(a, b):
     return (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
 
 
-class MatMul(Function):
+class MatMul(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
 

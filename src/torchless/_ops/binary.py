@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._util import unbroadcast
 
 _LN2 = math.log(2)
@@ -48,7 +48,7 @@ _NAMES = {"atan2": "Atan2", "hypot": "Hypot", "logaddexp": "Logaddexp", "logadde
           "copysign": "Copysign", "fmax": "Fmax", "fmin": "Fmin", "xlogy": "Xlogy"}
 
 
-class Binary(Function):
+class Binary(Node):
     """One of the functions in ``BINARY`` of broadcast tensors ``a`` and ``b``. ``overload`` is the number of
     PyTorch's node (CopysignBackward1 for a Python-number ``b``, XlogyBackward1/2 for a number ``a``/``b``)."""
 

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from .. import _dtype
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._util import broadcast_error
 
 _COMPUTE_MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist": True,
@@ -19,7 +19,7 @@ def _row_blocks(batch, rows, cols, features):
     return [slice(start, start + step) for start in range(0, rows, step)]
 
 
-class Cdist(Function):
+class Cdist(Node):
     """Distances ``(*B, P, R)`` between the rows of ``x1 (*B, P, M)`` and ``x2 (*B, R, M)`` (batch dims already
     broadcast to the same ``B``). ``use_mm``: p = 2 through matrix products, ``sqrt(|a|^2 + |b|^2 - 2 a.b)``."""
 

@@ -6,7 +6,7 @@ result, and each operand's gradient is again an einsum: of the output's gradient
 import numpy as np
 
 from .. import _dtype
-from ..autograd.function import Function
+from ..autograd.graph import Node
 
 # the subscripts, in the order an implicit output lists them (upper case first, as in PyTorch)
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -14,7 +14,7 @@ _LETTERS = frozenset(_ALPHABET)
 _ELLIPSIS = "..."
 
 
-class Einsum(Function):
+class Einsum(Node):
     """``np.einsum(spec, *operands)`` for a ``spec`` with explicit output and no ellipsis (see ``einsum``)."""
 
     saved = ("arrays",)

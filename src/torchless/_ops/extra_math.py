@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from .._tensor import _RETURN_TYPES, Tensor, _return_type, records
 
 _RETURN_TYPES.setdefault("histogram", type("histogram", (tuple,), {
@@ -102,7 +102,7 @@ def _polygamma(x, order):
     return value
 
 
-class _Special(Function):
+class _Special(Node):
     """An elementwise special function f with its derivative (``op``: name in _SPECIAL)."""
 
     saved = ("a", "out")
@@ -397,7 +397,7 @@ def combinations(input, r=2, with_replacement=False):
 
 
 # ---------------------------------------------------------------------------- diagonals
-class DiagEmbed(Function):
+class DiagEmbed(Node):
     """The last dim of ``a`` placed on diagonal ``offset`` of the (dim1, dim2) planes of a new tensor."""
 
     def forward(self, a, offset=0, dim1=-2, dim2=-1):

@@ -1,7 +1,7 @@
 """Fused multiply-adds: beta * input + alpha * (a product of two tensors), and input + value * t1 (*|/) t2."""
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._util import unbroadcast
 from .arithmetic import _product
 
@@ -23,7 +23,7 @@ PRODUCTS = {
 }
 
 
-class AddProduct(Function):
+class AddProduct(Node):
     """``beta * input + alpha * product(x, y)`` (input broadcast to the product's shape); with beta == 0 the
     input is not read at all (its NaN do not propagate), as in PyTorch."""
 
@@ -52,7 +52,7 @@ class AddProduct(Function):
         return PRODUCTS[self.kind][3]
 
 
-class AddPointwise(Function):
+class AddPointwise(Node):
     """``input + value * t1 * t2`` (addcmul) or ``input + value * t1 / t2`` (addcdiv), broadcast."""
 
     saved = ("t1", "t2")

@@ -1,7 +1,7 @@
 """Writes through a vector of indices along one dim (index_add, index_copy, index_fill) and masked_scatter."""
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._util import unbroadcast
 
 
@@ -12,7 +12,7 @@ def _along(ndim, axis, index):
     return (slice(None),) * axis + (index,)
 
 
-class IndexWrite(Function):
+class IndexWrite(Node):
     """``out = a.copy()`` then, at ``index`` along ``axis``: ``+= alpha * src`` (index_add), ``= src``
     (index_copy), or ``= value`` / ``= src`` 0-d (index_fill, ``fill``)."""
 
@@ -51,7 +51,7 @@ class IndexWrite(Function):
         return "IndexAddBackward0" if self.mode == "add" else "IndexCopyBackward0"
 
 
-class MaskedScatter(Function):
+class MaskedScatter(Node):
     """``out = a.copy(); out[mask] = src.flatten()[:mask.sum()]`` (a and mask broadcast together first)."""
 
     def forward(self, a, src, mask=None):

@@ -1,7 +1,7 @@
 """Reading and writing through an index: t[key] and t[key] = value."""
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._util import unbroadcast, unbroadcast_tensor
 
 
@@ -22,7 +22,7 @@ def needs_same_dtype(key, value_size):
     return not (value_size == 1 and len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim)
 
 
-class Index(Function):
+class Index(Node):
     """``a[key]``; gather/sort/topk/split/unbind reuse it under their own node name."""
 
     def forward(self, a, key=None, name=None):
@@ -75,7 +75,7 @@ def _basic_index_name(key, shape):
     return name
 
 
-class IndexPut(Function):
+class IndexPut(Node):
     """``out = a.clone(); out[key] = value`` as one differentiable step (PyTorch's CopySlices)."""
 
     def forward(self, a, value, key=None):
@@ -188,7 +188,7 @@ def index_error(shape, key, numpy_error):
     return IndexError(str(numpy_error).replace("axis", "dimension"))
 
 
-class Scatter(Function):
+class Scatter(Node):
     """``out = a.copy(); out[key] = src`` (or ``value``; or ``+=`` with ``add``), ``key`` selecting, as gather's,
     one position along a dim for each element of an index tensor; ``src`` is cut to the index's shape."""
 
@@ -272,7 +272,7 @@ def view_positions(base, view, repeats=False):
     return positions.astype(np.intp, copy=False)
 
 
-class ViewScatter(Function):
+class ViewScatter(Node):
     """A base whose view was changed in place (PyTorch's CopySlices): the base's gradient passes unchanged outside
     the view, and into the in-place op's result (``value``) inside it. The values are already written (through the
     view's shared memory): forward returns the base's array as it is."""
@@ -298,7 +298,7 @@ class ViewScatter(Function):
         return "CopySlices"
 
 
-class ViewGather(Function):
+class ViewGather(Node):
     """A view of a base changed in place since the view was made, re-read from the base (PyTorch's AsStrided)."""
 
     is_view = True

@@ -1,11 +1,11 @@
 """In-place writes recorded in the graph: the new values replace the old ones, which get no gradient."""
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._util import unbroadcast
 
 
-class Overwrite(Function):
+class Overwrite(Node):
     """zero_/fill_/uniform_/normal_/bernoulli_ on a tensor that is part of the graph."""
 
     def forward(self, a, values=None, kind="FillBackward2"):
@@ -21,7 +21,7 @@ class Overwrite(Function):
         return self.kind
 
 
-class Copy(Function):
+class Copy(Node):
     """``a.copy_(src)``: src broadcast to a's shape and cast to a's dtype."""
 
     def forward(self, a, src):

@@ -1,10 +1,10 @@
 """torchless.kron: the Kronecker product, every element of one tensor times the whole of the other."""
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 
 
-class Kron(Function):
+class Kron(Node):
     """``np.kron(a, b)`` of two tensors of the same number of dimensions ``n`` and dtype: element
     ``(i_0 * B_0 + k_0, ..., i_n * B_n + k_n)`` is ``a[i] * b[k]``."""
 

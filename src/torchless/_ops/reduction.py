@@ -1,11 +1,11 @@
 """Reductions over some or all dimensions: sum, mean, max/min, var."""
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._util import expand_reduced, expand_reduced_tensor
 
 
-class Sum(Function):
+class Sum(Node):
     def forward(self, a, axes=None, keepdim=False, dtype=None, all_dims=False):
         """``all_dims``: called without ``dim`` (PyTorch names that node SumBackward0, else SumBackward1)."""
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
@@ -21,7 +21,7 @@ class Sum(Function):
         return "SumBackward0" if self.all_dims else "SumBackward1"
 
 
-class Prod(Function):
+class Prod(Node):
     """Product over all elements (``axes`` None) or along one dim; backward as PyTorch's prod_backward:
     grad * result / x without zeros, otherwise the product of the other elements, exact where x has zeros."""
 
@@ -64,7 +64,7 @@ def _products_of_the_others(a, axis):
     return np.moveaxis(before * after, -1, axis)
 
 
-class Mean(Function):
+class Mean(Node):
     def forward(self, a, axes=None, keepdim=False, all_dims=False):
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
         total = np.sum(a, axis=axes, keepdims=keepdim)
@@ -83,7 +83,7 @@ class Mean(Function):
         return "MeanBackward0" if self.all_dims else "MeanBackward1"
 
 
-class Extremum(Function):
+class Extremum(Node):
     """max/min over all elements or amax/amin over dims: the gradient is shared evenly among ties."""
 
     saved = ("a", "out")
@@ -111,7 +111,7 @@ class Extremum(Function):
         return "MaxBackward1" if self.largest else "MinBackward1"
 
 
-class ExtremumAlongDim(Function):
+class ExtremumAlongDim(Node):
     """max(dim)/min(dim) values: the gradient goes to the selected index only (PyTorch's rule)."""
 
     saved = ("indices",)
@@ -134,7 +134,7 @@ class ExtremumAlongDim(Function):
         return "MaxBackward0" if self.largest else "MinBackward0"
 
 
-class Var(Function):
+class Var(Node):
     saved = ("centered",)
 
     def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False):
@@ -180,7 +180,7 @@ class Std(Var):
             return super().backward(np.where(self.out == 0, 0, grad / (2 * self.out)).astype(grad.dtype, copy=False))
 
 
-class VectorNorm(Function):
+class VectorNorm(Node):
     """linalg.vector_norm of order p > 0 (inf included) over ``axes``, with PyTorch's backward: 0 where the
     norm is 0 (not the NaN of differentiating sqrt(sum(x^2)) there), the maxima sharing the inf-norm's gradient."""
 
@@ -220,7 +220,7 @@ class VectorNorm(Function):
             return (scaled * np.where(norm == 0, 0, grad / norm ** (p - 1)),)
 
     def backward_graph(self, grad):
-        from ..autograd.function import _no_graph_backward
+        from ..autograd.graph import _no_graph_backward
         from .shape import Where
 
         if self.p != 2:
@@ -240,7 +240,7 @@ class VectorNorm(Function):
         return "LinalgVectorNormBackward0"
 
 
-class CountNonzero(Function):
+class CountNonzero(Node):
     """norm(p=0): how many elements are nonzero (NaN counts), in the input's dtype. PyTorch's node passes no
     gradient at all for p=0: the input's ``.grad`` stays None."""
 
@@ -254,7 +254,7 @@ class CountNonzero(Function):
         return "LinalgVectorNormBackward0"
 
 
-class Cumsum(Function):
+class Cumsum(Node):
     """Running sums along ``axis``; the gradient is the running sum of the gradient taken from the end."""
 
     def forward(self, a, axis=0, dtype=None):
@@ -265,7 +265,7 @@ class Cumsum(Function):
         return (np.flip(np.cumsum(np.flip(grad, self.axis), axis=self.axis), self.axis).reshape(grad.shape),)
 
 
-class Logsumexp(Function):
+class Logsumexp(Node):
     """log(sum(exp(x))) over ``axes``, shifted by the maximum so that it never overflows; the gradient is
     the softmax, exp(x - out)."""
 
@@ -302,7 +302,7 @@ class Median(Extremum):
         return "MedianBackward0"
 
 
-class Trace(Function):
+class Trace(Node):
     """The sum of a matrix's diagonal (integers in int64); its gradient is the identity times grad."""
 
     def forward(self, a):

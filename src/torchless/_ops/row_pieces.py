@@ -8,7 +8,7 @@ gradient, tagged with its rows; one node shared by all pieces writes them into a
 """
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 
 __all__ = ["split_rows"]
 
@@ -50,7 +50,7 @@ class PieceGradients:
         return sum(gradient.nbytes for _, gradient in self.leaves())
 
 
-class RowPieces(Function):
+class RowPieces(Node):
     """The tensor that ``Rows`` nodes slice: its forward is the identity, its backward gathers the
     pieces' gradients (a ``PieceGradients``) into one array shaped like the input."""
 
@@ -72,7 +72,7 @@ class RowPieces(Function):
         return "AliasBackward0"
 
 
-class Rows(Function):
+class Rows(Node):
     """``a[rows]`` for a slice of rows of a ``RowPieces`` output; its gradient stays piece-sized."""
 
     is_view = True

@@ -2,7 +2,7 @@
 var_mean/std_mean's nodes."""
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._util import expand_reduced
 from .reduction import Extremum, Mean, Std, Var
 
@@ -21,7 +21,7 @@ def _reverse_cumsum(x, axis):
     return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
 
 
-class Cumprod(Function):
+class Cumprod(Node):
     """Running products along ``axis``; the gradient handles zeros exactly (as PyTorch's cumprod_backward):
     before a row's first zero sum_{j>=i} g_j out_j / a_i, at it the products skipping it, after it 0."""
 
@@ -72,7 +72,7 @@ def cumulative_extremum(a, axis, largest):
     return _unrows(values, moved, axis), _unrows(indices, moved, axis)
 
 
-class CumExtremum(Function):
+class CumExtremum(Node):
     """cummax/cummin's values (the indices computed beside); each gradient goes to the element chosen."""
 
     def forward(self, a, values=None, indices=None, axis=0, largest=True):
@@ -92,7 +92,7 @@ class CumExtremum(Function):
         return "CummaxBackward0" if self.largest else "CumminBackward0"
 
 
-class Logcumsumexp(Function):
+class Logcumsumexp(Node):
     """log(cumsum(exp(x))) along ``axis`` without overflow; backward as PyTorch's, in the log domain with the
     positive and negative parts of the gradient apart."""
 
@@ -115,7 +115,7 @@ class Logcumsumexp(Function):
         return ((pos - neg).astype(grad.dtype, copy=False).reshape(a.shape),)
 
 
-class Nansum(Function):
+class Nansum(Node):
     """The sum with NaN counted as 0; NaN positions get no gradient."""
 
     saved = ("keep",)
@@ -130,7 +130,7 @@ class Nansum(Function):
         return (g if self.keep is None else np.where(self.keep, g, np.zeros((), grad.dtype)),)
 
 
-class Quantile(Function):
+class Quantile(Node):
     """Values interpolated between two elements of ``a`` (flat positions ``below``/``above`` of the output's
     shape) with ``weight``; the gradient goes to them in the proportions (1 - weight, weight). PyTorch builds
     quantile from sort, lerp and views, its last node SqueezeBackward4."""

@@ -1,12 +1,12 @@
 """Operations that rearrange elements without computing: reshape, permute, expand, cat, stack, pad."""
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._util import unbroadcast, unbroadcast_tensor
 from .unary import copy_preserving_layout
 
 
-class Reshape(Function):
+class Reshape(Node):
     """view/reshape/flatten/squeeze/unsqueeze: one array reshape, undone by reshaping the gradient."""
 
     is_view = True  # in-place writes to it would write to its input (PyTorch's view rules)
@@ -25,7 +25,7 @@ class Reshape(Function):
         return self.node_name
 
 
-class Permute(Function):
+class Permute(Node):
     is_view = True
     def forward(self, a, axes=None, kind="Permute"):
         self.axes, self.kind = axes, kind
@@ -41,7 +41,7 @@ class Permute(Function):
         return f"{self.kind}Backward0"
 
 
-class Expand(Function):
+class Expand(Node):
     is_view = True
     def forward(self, a, shape=None):
         self.input_shape = a.shape
@@ -54,7 +54,7 @@ class Expand(Function):
         return (unbroadcast_tensor(grad, self.input_shape),)
 
 
-class Repeat(Function):
+class Repeat(Node):
     """``a`` tiled ``repeats[i]`` times along each dim (leading dims of 1 added first); the gradient sums the
     copies: grad viewed as (repeats[0], size[0], repeats[1], size[1], ...) summed over the repeat axes."""
 
@@ -68,7 +68,7 @@ class Repeat(Function):
         return (grad.reshape(paired).sum(axis=tuple(range(0, len(paired), 2))).reshape(self.input_shape),)
 
 
-class Flip(Function):
+class Flip(Node):
     def forward(self, a, axes=None):
         self.axes = axes
         # A copy in the input's layout, as PyTorch's: a view would have negative strides, which its users
@@ -79,7 +79,7 @@ class Flip(Function):
         return (np.flip(grad, self.axes),)
 
 
-class Cat(Function):
+class Cat(Node):
     def forward(self, *arrays, dim=0):
         self.dim = dim
         self.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
@@ -97,7 +97,7 @@ class Cat(Function):
                      for lo, hi, need in zip(bounds[:-1], bounds[1:], self.needs_input_grad))
 
 
-class Stack(Function):
+class Stack(Node):
     def forward(self, *arrays, dim=0):
         self.dim = dim
         return np.stack(arrays, axis=dim)
@@ -113,7 +113,7 @@ class Stack(Function):
                      for i, need in enumerate(self.needs_input_grad))
 
 
-class Where(Function):
+class Where(Node):
     """where(condition, a, b); masked_fill is the same node under the name MaskedFillBackward0."""
 
     saved = ("condition",)
@@ -138,7 +138,7 @@ class Where(Function):
         return self.node_name
 
 
-class ConstantPad(Function):
+class ConstantPad(Node):
     """Padding with a constant; negative widths crop, as in PyTorch."""
 
     def forward(self, a, widths=None, value=0.0):
@@ -161,7 +161,7 @@ class ConstantPad(Function):
         return (Index.apply(grown, key=self.original),)
 
 
-class IndexPad(Function):
+class IndexPad(Node):
     """reflect/replicate/circular padding as a gather along each padded axis."""
 
     def forward(self, a, axis_indices=None):
@@ -183,7 +183,7 @@ class IndexPad(Function):
         return "ReflectionPad2DBackward0"
 
 
-class Roll(Function):
+class Roll(Node):
     """Elements shifted cyclically along ``axes`` (None: over the flattened tensor, shape kept)."""
 
     def forward(self, a, shifts=None, axes=None):
@@ -194,7 +194,7 @@ class Roll(Function):
         return (np.roll(grad, np.negative(self.shifts), self.axes),)
 
 
-class Rot90(Function):
+class Rot90(Node):
     """``k`` quarter turns in the plane of ``axes``, from the first axis towards the second."""
 
     def forward(self, a, k=1, axes=(0, 1)):
@@ -205,7 +205,7 @@ class Rot90(Function):
         return (np.rot90(grad, -self.k, self.axes),)
 
 
-class Triangle(Function):
+class Triangle(Node):
     """tril/triu: the elements on and below (``lower``) or above the ``k``-th diagonal of the last two dims."""
 
     def forward(self, a, k=0, lower=True):
@@ -225,7 +225,7 @@ def diagonal_positions(rows, cols, offset):
     return i - min(offset, 0), i + max(offset, 0)
 
 
-class Diagonal(Function):
+class Diagonal(Node):
     """The ``offset``-th diagonal of the planes (axes dim1, dim2), as a new last dim (a copy, not a view)."""
 
     def forward(self, a, offset=0, dims=(0, 1), name="DiagonalBackward0"):
@@ -243,7 +243,7 @@ class Diagonal(Function):
         return self.node_name
 
 
-class DiagEmbed(Function):
+class DiagEmbed(Node):
     """A square matrix with the vector ``a`` on its ``offset``-th diagonal, zeros elsewhere."""
 
     def forward(self, a, offset=0):

@@ -4,11 +4,11 @@ import math
 import numpy as np
 
 from .._kernels import parallel
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from . import special
 
 
-class Exp(Function):
+class Exp(Node):
     saved = ("out",)
 
     def forward(self, a):
@@ -23,7 +23,7 @@ class Exp(Function):
         return (grad * self.graph_output(self.out),)
 
 
-class Log(Function):
+class Log(Node):
     saved = ("a",)
 
     def forward(self, a):
@@ -38,7 +38,7 @@ class Log(Function):
         return (grad / self.graph_input(0, self.a),)
 
 
-class Sqrt(Function):
+class Sqrt(Node):
     saved = ("out",)
 
     def forward(self, a):
@@ -53,7 +53,7 @@ class Sqrt(Function):
         return (grad / (2 * self.graph_output(self.out)),)
 
 
-class Rsqrt(Function):
+class Rsqrt(Node):
     saved = ("out",)
 
     def forward(self, a):
@@ -68,7 +68,7 @@ class Rsqrt(Function):
         return (grad * -0.5 * self.graph_output(self.out) ** 3,)
 
 
-class Abs(Function):
+class Abs(Node):
     saved = ("a",)
 
     def forward(self, a):
@@ -82,7 +82,7 @@ class Abs(Function):
         return (grad * grad._wrap(np.sign(self.a)),)
 
 
-class Clamp(Function):
+class Clamp(Node):
     saved = ("mask",)
     saves = (0,)  # PyTorch's ClampBackward1 saves the input (this node, the mask made from it)
 
@@ -106,7 +106,7 @@ class Clamp(Function):
         return "ClampBackward1"
 
 
-class Relu(Function):
+class Relu(Node):
     """max(x, 0); the gradient is PyTorch's threshold_backward: ``grad`` where the output is not
     <= 0 (so a NaN output passes its gradient), an exact 0 elsewhere (even for an inf or NaN grad)."""
 
@@ -176,7 +176,7 @@ def _pass_where_nonzero(out, grad, gx):
     np.multiply(np.not_equal(out, 0), grad.view(bits), out=gx.view(bits))
 
 
-class Sigmoid(Function):
+class Sigmoid(Node):
     saved = ("out",)
 
     def forward(self, a):
@@ -193,7 +193,7 @@ class Sigmoid(Function):
         return (grad * out * (1 - out),)
 
 
-class Tanh(Function):
+class Tanh(Node):
     saved = ("out",)
 
     def forward(self, a):
@@ -260,7 +260,7 @@ SMOOTH_GRAPH = {
 }
 
 
-class Smooth(Function):
+class Smooth(Node):
     """One of the differentiable elementwise functions in ``SMOOTH``: inf and nan arise silently, as in PyTorch."""
 
     saved = ("a", "out")
@@ -278,7 +278,7 @@ class Smooth(Function):
     def backward_graph(self, grad):
         derivative = SMOOTH_GRAPH.get(self.op)
         if derivative is None:
-            from ..autograd.function import _no_graph_backward
+            from ..autograd.graph import _no_graph_backward
 
             raise NotImplementedError(_no_graph_backward(self))
         return (grad * derivative(self.graph_input(0, self.a), lambda: self.graph_output(self.out)),)
@@ -293,7 +293,7 @@ def sign(x):
     return np.where(np.isnan(out), np.zeros((), out.dtype), out) if x.dtype.kind == "f" else out
 
 
-class Logit(Function):
+class Logit(Node):
     """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when ``eps`` is given; the gradient is then 0 outside
     that range (without eps: NaN outside [0, 1]), as in PyTorch."""
 
@@ -316,7 +316,7 @@ class Logit(Function):
         return (np.where(outside, np.asarray(fill, g.dtype), g),)
 
 
-class NanToNum(Function):
+class NanToNum(Node):
     """NaN and infinities replaced by finite values; the gradient passes where the input was finite."""
 
     saved = ("finite",)
@@ -329,7 +329,7 @@ class NanToNum(Function):
         return (np.where(self.finite, grad, np.zeros((), grad.dtype)),)
 
 
-class Cast(Function):
+class Cast(Node):
     """A change of dtype; the gradient is cast back to the input's dtype."""
 
     def forward(self, a, dtype=None):
@@ -351,7 +351,7 @@ class Cast(Function):
         return "ToCopyBackward0"
 
 
-class Clone(Function):
+class Clone(Node):
     """A copy: in PyTorch's preserve_format layout (``x.t().clone()`` stays transposed), or in C order for
     ``contiguous()``."""
 

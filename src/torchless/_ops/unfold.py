@@ -1,11 +1,11 @@
 """Tensor.unfold: every window of ``size`` elements along one dimension, ``step`` apart, as a new last dimension."""
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._util import normalize_dim
 
 
-class Unfold(Function):
+class Unfold(Node):
     """The windows of ``x`` along ``axis``: windows ``(n - size) // step + 1`` replace that dimension and
     their ``size`` elements form a new last one. A copy (PyTorch's is a view) with the same values."""
 

@@ -4,8 +4,8 @@ import warnings
 import numpy as np
 
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
-from .custom import Function
-from .function import root_gradient, run_backward, run_backward_graph
+from .function import Function
+from .graph import root_gradient, run_backward, run_backward_graph
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 

@@ -1,630 +1,332 @@
-"""The autograd graph: a Function is one differentiable operation, forward and backward side by side.
+"""Differentiable operations written by users on tensors: PyTorch's ``torch.autograd.Function``.
 
-Calling ``SomeFunction.apply(*tensors, **params)`` runs ``forward`` on the tensors' arrays and, when
-gradients are being recorded and some input requires grad, returns a tensor whose ``grad_fn`` is the
-Function instance. The instance is the graph node: it remembers where each input's gradient goes
-(``edges``) and whatever ``forward`` saved for ``backward``.
-
-Backward propagates NumPy arrays (``run_backward``). For ``create_graph=True`` a separate propagation
-(``run_backward_graph``) calls each node's ``backward_graph`` instead, written with tensor operations that are
-recorded in turn, so that gradients can be differentiated again.
+A subclass gives ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)`` as static methods and is called
+as ``MyFunction.apply(*args)``. ``forward`` runs on tensors with gradient recording off and keeps what
+``backward`` needs on ``ctx`` (``ctx.save_for_backward(...)`` for tensors); when some tensor argument requires
+grad, its outputs get a graph node (``MyFunctionBackward``) that calls ``backward`` with the gradients of the
+outputs and takes back one gradient per argument of ``forward`` (None for those that need none).
 """
-import inspect
-import re
+import functools
+import warnings
 
 import numpy as np
 
-from . import anomaly_mode, grad_mode
+from . import grad_mode
+from .graph import _FREED_MESSAGE, Node, OutputSlot, SavedVersion, _edge, _saved_input_modified
 
-_grad_state = grad_mode.state
-
-_FREED_MESSAGE = (
-    "Trying to backward through the graph a second time (or directly access saved tensors after they "
-    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
-    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
-    "or if you need to access saved tensors after calling backward."
-)
-
-OUTPUT = "output"  # in ``Function.saves``: the result is saved (as exp's, relu's), not only inputs
+_LEGACY = ("Legacy autograd function with non-static forward method is deprecated. Please use new-style autograd "
+           "function with static forward method. (Example: https://pytorch.org/docs/stable/autograd.html"
+           "#torch.autograd.Function)")
 
 
-class SavedVersion:
-    """A tensor saved for backward, and its version then: backward refuses to run on a tensor an in-place op
-    has changed since (its version counter, shared with its views, has moved on)."""
+def _tensor_class():
+    from .._tensor import Tensor
 
-    __slots__ = ("counter", "version", "tensor", "array")
-
-    def __init__(self, counter, version, tensor, array):
-        self.counter, self.version = counter, version
-        # A saved input is kept to name it (its grad_fn) in the error, ``array`` then saying whether it was saved
-        # as its transpose; a saved output is its node's own result, kept as its array only: the tensor would hold
-        # its grad_fn, that is the node, in a cycle.
-        self.tensor, self.array = tensor, array
+    return Tensor
 
 
-class Function:
-    """A differentiable operation on arrays.
+class FunctionCtx:
+    """The ``ctx`` that ``forward`` (or ``setup_context``) fills and ``backward`` reads: tensors saved with
+    :meth:`save_for_backward`, any other attribute set on it, and ``needs_input_grad``, one bool per argument of
+    forward telling whether its gradient is needed."""
 
-    Subclasses define ``forward(self, *arrays, **params) -> array`` and
-    ``backward(self, grad) -> tuple`` returning one gradient (or None) per tensor input. ``forward``
-    stores what ``backward`` needs as attributes, and lists their names in ``saved`` so they can be
-    freed after backward; ``self.needs_input_grad`` tells ``backward`` which gradients to compute.
-    """
+    def save_for_backward(self, *tensors):
+        """Keep ``tensors`` (or None) for backward, as ``ctx.saved_tensors``; changing one of them in place
+        before backward is then an error."""
+        Tensor = _tensor_class()
+        for position, tensor in enumerate(tensors):
+            if tensor is not None and not isinstance(tensor, Tensor):
+                raise TypeError(f"save_for_backward can only save variables, but argument {position} is of type "
+                                f"{type(tensor).__name__}")
+        self._to_save = tensors
 
-    saved = ()  # names of attributes holding saved arrays, released after backward
-    edges = ()
-    needs_input_grad = ()
-    _freed = False
-    _retained = None  # weak reference to a non-leaf output that asked retain_grad()
-    _tensor_hooks = None  # {handle id: hook} registered on the output with Tensor.register_hook
-    is_view = False  # the output shares its input's memory (and so its version counter)
-    # The tensors PyTorch saves for backward, whose in-place change before backward is an error: input
-    # positions and OUTPUT. None reads them off ``saved`` and forward's parameter names (see _saved_tensors).
-    saves = None
-    # Tensors PyTorch saves only for some input's gradient, as a*b saves a for b's: {input or OUTPUT: (inputs,)}.
-    saved_only_for = {}
-    # Inputs PyTorch saves as their transpose (linear's weight, as w.t()), which its error describes.
-    saved_transposed = ()
-    _saved_versions = ()  # SavedVersion of each saved input, checked before backward
-    _saved_output = None  # SavedVersion of the result when it is saved
-    _output_view = None  # weak reference to the view the result was written in place into (base's node CopySlices)
-    _saved_inputs, _saves_output, _saves_tensors = (), False, False  # set per subclass by __init_subclass__
+    @property
+    def saved_tensors(self):
+        """The tensors given to :meth:`save_for_backward` (freed after backward unless ``retain_graph``)."""
+        if getattr(self, "_released", False):
+            raise RuntimeError(_FREED_MESSAGE)
+        return tuple(getattr(self, "_to_save", ()))
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls._saved_inputs, cls._saves_output = _saved_tensors(cls)
-        cls._saves_tensors = bool(cls._saved_inputs) or cls._saves_output
+    def mark_dirty(self, *tensors):
+        """Declare that forward changed these input tensors in place (and returns them)."""
+        self.dirty_tensors = tensors
 
-    @classmethod
-    def apply(cls, *inputs, **params):
-        node = cls()
-        # One loop collects the arrays and whether any input requires grad (this runs for every
-        # operation, and a loop measured faster than two comprehensions).
-        arrays, any_requires_grad = [], False
-        for t in inputs:
-            if t is None:
-                arrays.append(None)
-            else:
-                arrays.append(t._data)
-                if t._requires_grad:
-                    any_requires_grad = True
-        result = _wrap(node.forward(*arrays, **params))
-        # Without a graph the node is dropped right here, and what forward saved with it: no
-        # bookkeeping (and no release) is needed.
-        if any_requires_grad and _grad_state.enabled:
-            needs = tuple([t is not None and t._requires_grad for t in inputs])
-            node.needs_input_grad = needs
-            node.edges = tuple([_edge(t) if need else None for t, need in zip(inputs, needs)])
-            result._requires_grad = True
-            result.grad_fn = node
-            if node._saves_tensors:
-                _record_saved_versions(node, inputs, needs, result)
-            if anomaly_mode.state.enabled:
-                node._forward_stack = anomaly_mode.forward_stack()
-        if node.is_view and np.may_share_memory(result._data, inputs[0]._data):  # a reshape may copy
-            inputs[0]._as_view(result)
-        return result
+    def mark_non_differentiable(self, *tensors):
+        """Declare these outputs not differentiable: they do not require grad, and backward gets zeros for them."""
+        self.non_differentiable = tensors
 
-    def forward(self, *arrays, **params):  # pragma: no cover - interface
-        raise NotImplementedError
+    def set_materialize_grads(self, value):
+        """Whether backward gets zero tensors (the default) or None for the outputs that received no gradient."""
+        self.materialize_grads = bool(value)
 
-    def backward(self, grad):  # pragma: no cover - interface
-        raise NotImplementedError
 
-    def backward_graph(self, grad):
-        """``backward`` for ``create_graph=True``: ``grad`` is a tensor and the gradients returned are tensors
-        (or None) computed with differentiable tensor operations, so that the graph records them and they can be
-        differentiated in turn. Saved arrays enter the formula through :meth:`graph_input` and
-        :meth:`graph_output`. The engine calls it only when the class defining ``backward`` defines it too (a
-        subclass with a backward of its own does not inherit its parent's)."""
-        raise NotImplementedError(_no_graph_backward(self))
+class BackwardCFunction(Node):
+    """The graph node of one call of a Function: calls its backward with the gradients of the outputs, checks
+    what it returns against the inputs and passes that on. Attributes it lacks are read from its ``ctx``, so
+    ``y.grad_fn.saved_tensors`` works as in PyTorch."""
 
-    def graph_input(self, index, array):
-        """``array``, what forward saw of input ``index``, as a tensor of the graph: the leaf itself for a leaf
-        input, a tensor flowing into the input's node for a computed one, a constant for an input that needs no
-        gradient."""
-        from .._tensor import Tensor
+    _forward_cls = None
+    saved = ()
 
-        edge = self.edges[index] if index < len(self.edges) else None
-        if edge is None:
-            return Tensor._wrap(array)
-        if not isinstance(edge, Function):
-            return edge
-        tensor = Tensor._wrap(array)
-        tensor._requires_grad, tensor.grad_fn = True, edge
-        return tensor
+    def __init__(self):
+        self.ctx = FunctionCtx()
+        self.outputs = ()  # (shape, dtype) of each tensor output (None for others), for materialised zeros
+        self.inputs = ()  # (shape, dtype) of each tensor argument of forward (None for others)
 
-    def graph_output(self, array):
-        """The saved result ``array`` as a tensor of the graph: its gradient flows back into this node."""
-        from .._tensor import Tensor
-
-        tensor = Tensor._wrap(array)
-        tensor._requires_grad, tensor.grad_fn = True, self
-        return tensor
+    def __getattr__(self, name):
+        if name == "ctx":  # not set yet: unpickling, copying
+            raise AttributeError(name)
+        return getattr(self.ctx, name)
 
     def name(self):
-        """The name PyTorch gives this node, e.g. ``ConvolutionBackward0``."""
-        return type(self).__name__ + "Backward0"
+        return type(self).__name__
 
-    def release(self):
-        """Drop the arrays saved for backward (called once backward has used them)."""
-        for attr in self.saved:
-            setattr(self, attr, None)
-        if self.saved:
-            self._freed = True
-        self._saved_versions, self._saved_output = (), None
+    @property
+    def next_functions(self):  # one entry per tensor argument, as PyTorch lists them
+        return tuple((e if isinstance(e, Node) else None, 0) for e, info in zip(self.edges, self.inputs)
+                     if info is not None)
+
+    def connect(self, args, edges, output):
+        """Make the tensors of ``output`` (a tensor or a tuple) outputs of this node, on ``args``'s ``edges``."""
+        Tensor = _tensor_class()
+        ctx = self.ctx
+        self.edges, self.needs_input_grad = edges, ctx.needs_input_grad
+        self.inputs = tuple([(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args])
+        outputs = output if isinstance(output, tuple) else (output,)
+        self.outputs = tuple([(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outputs])
+        excluded = {id(t) for t in getattr(ctx, "non_differentiable", ())}
+        dirty = {id(t) for t in getattr(ctx, "dirty_tensors", ())}
+        inputs = {id(a) for a in args if isinstance(a, Tensor)}
+        differentiable = [i for i, o in enumerate(outputs) if isinstance(o, Tensor) and id(o) not in excluded]
+        replaced = list(outputs)
+        for index in differentiable:
+            tensor = outputs[index]
+            if id(tensor) in inputs and id(tensor) not in dirty:
+                # An input returned as it is: PyTorch returns a new tensor on the same values (a view)
+                tensor = replaced[index] = Tensor._wrap(tensor._data)
+            if tensor.grad_fn is None and tensor._requires_grad and id(tensor) in dirty:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+            tensor._requires_grad = True
+            tensor.grad_fn = self if len(differentiable) == 1 else OutputSlot(self, index, len(outputs))
+        self._single_output = differentiable[0] if len(differentiable) == 1 else None
+        self._record_saved_versions()
+        if isinstance(output, tuple):
+            output = tuple(replaced)
+        elif replaced[0] is not output:
+            output = replaced[0]
+        return output
+
+    def _record_saved_versions(self):
+        """Remember the versions of the saved tensors: backward refuses to run once one has changed in place."""
+        saved = [t for t in getattr(self.ctx, "_to_save", ()) if t is not None]
+        if saved:
+            self._saved_versions = [SavedVersion(t._version_counter(), t._version_counter()[0], t, False)
+                                    for t in saved]
+            self._saves_tensors = True
 
     def check_saved_versions(self):
-        """PyTorch's error if an in-place op changed a tensor this node saved, since it saved it."""
         for saved in self._saved_versions:
             if saved.counter[0] != saved.version:
                 raise RuntimeError(_saved_input_modified(saved))
-        saved = self._saved_output
-        if saved is not None and saved.counter[0] != saved.version:
-            node = self
-            if self._output_view is not None and self._output_view() is not None:
-                # the output written in place into a view still alive: PyTorch names the view's node
-                node = Function()
-                node.is_view = True
-            raise RuntimeError(_modified_message(saved, node, saved.array))
-
-    def rebase_saved_versions(self, tensor):
-        """``tensor`` became this node's result in place (x.relu_()): its saved result is the tensor at its new
-        version, and the old value of ``tensor`` saved as an input is a copy no later change can reach (the graph
-        keeps the replaced array), as PyTorch's in-place ops save the original self."""
-        if self._saved_versions:
-            self._saved_versions = tuple([s for s in self._saved_versions if s.tensor is not tensor])
-        if self._saved_output is not None:
-            counter = tensor._version_counter()
-            self._saved_output = SavedVersion(counter, counter[0], None, self._saved_output.array)
-
-    @property
-    def next_functions(self):
-        return tuple((e if isinstance(e, Function) else None, 0) for e in self.edges)
-
-    def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
-
-
-def _saved_tensors(cls):
-    """(input positions, whether the output is saved) for a Function class: ``saves`` if given; else the
-    attributes named in ``saved`` that are forward's tensor parameters (those without a default) or ``out``."""
-    if cls.saves is not None:
-        return tuple(i for i in cls.saves if i != OUTPUT), OUTPUT in cls.saves
-    if not cls.saved or cls.forward is Function.forward:
-        return (), False
-    parameters = list(inspect.signature(cls.forward).parameters.values())[1:]
-    tensors = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty]
-    return tuple(i for i, name in enumerate(tensors) if name in cls.saved), "out" in cls.saved
-
-
-def _record_saved_versions(node, inputs, needs, result):
-    """Remember the versions of the tensors ``node`` saved, for check_saved_versions."""
-    saved = []
-    only_for = node.saved_only_for
-    for i in node._saved_inputs:
-        tensor = inputs[i] if i < len(inputs) else None
-        if tensor is None or (i in only_for and not any(needs[j] for j in only_for[i])):
-            continue
-        if tensor._inference:
-            raise RuntimeError(_INFERENCE_SAVED)
-        counter = tensor._version_counter()
-        saved.append(SavedVersion(counter, counter[0], tensor, i in node.saved_transposed))
-    node._saved_versions = saved
-    if node._saves_output and (OUTPUT not in only_for or any(needs[j] for j in only_for[OUTPUT])):
-        counter = result._counter = [0]
-        node._saved_output = SavedVersion(counter, 0, None, result._data)
-
-
-_INFERENCE_SAVED = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in inference "
-                    "mode in computation tracked by autograd. To work around this, you can make a clone to get a "
-                    "normal tensor and use it in autograd, or use `torchless.no_grad()` instead of "
-                    "`torchless.inference_mode()`.")
-
-
-def _saved_input_modified(saved):
-    """The error for a saved input; ``saved.array`` is True for one PyTorch saved as its transpose, a view (whose
-    node, AsStrided once its base changed, the error names when it requires grad)."""
-    tensor = saved.tensor
-    if not saved.array:
-        return _modified_message(saved, tensor.grad_fn, tensor._data)
-    grad_fn = Function() if tensor._requires_grad else None
-    if grad_fn is not None:
-        grad_fn.is_view = True
-    return _modified_message(saved, grad_fn, tensor._data.T)
-
-
-def _modified_message(saved, grad_fn, array):
-    from .._dtype import TENSOR_TYPE_NAMES, from_numpy_dtype
-
-    described = f"[torchless.{TENSOR_TYPE_NAMES[from_numpy_dtype(array.dtype)]} {list(array.shape)}]"
-    if grad_fn is not None:
-        described += f", which is output 0 of {_short_node_name(grad_fn)},"
-    return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
-            f"{described} is at version {saved.counter[0]}; expected version {saved.version} instead. Hint: enable "
-            "anomaly detection to find the operation that failed to compute its gradient, with "
-            "torchless.autograd.set_detect_anomaly(True, check_nan=False).")
-
-
-def _short_node_name(node):
-    """How PyTorch names a node in that error: ReluBackward0 as Relu, ClampBackward1 as Clamp1; a view whose
-    base changed in place is replayed as AsStrided."""
-    if node.is_view:
-        return "AsStrided"
-    name = node.name()
-    if name in ("CopyBackwards", "CopySlices"):
-        return "torch::autograd::" + name  # PyTorch's C++ class name, as it prints it
-    return re.sub(r"Backward0$|Backward(?=\d+$)", "", name)
-
-
-def records(*tensors):
-    """Whether an operation on ``tensors`` (None entries allowed) records a graph node, as
-    Function.apply decides: gradients are being recorded and some input requires grad. Fast paths
-    that skip apply where it would record nothing ask this first."""
-    if not _grad_state.enabled:
-        return False
-    for t in tensors:
-        if t is not None and t._requires_grad:
-            return True
-    return False
-
-
-def _wrap(array):
-    """Tensor._wrap, imported on first use (the tensor module imports this one)."""
-    global _wrap
-    from .._tensor import Tensor
-
-    _wrap = Tensor._wrap
-    return _wrap(array)
-
-
-def _edge(tensor):
-    """Where a gradient for ``tensor`` goes: its producing node, or the leaf tensor itself."""
-    return tensor.grad_fn if tensor.grad_fn is not None else tensor
-
-
-class OutputGrads:
-    """The gradients reaching the outputs of a node with several (None for an output none reached).
-
-    Each output has its own OutputSlot node, and the engine sums what several nodes send to one node: summing
-    these merges them, so that the shared node receives every output's gradient at once."""
-
-    __slots__ = ("grads",)
-
-    def __init__(self, grads):
-        self.grads = grads
-
-    def __add__(self, other):
-        return OutputGrads([a if b is None else b if a is None else a + b for a, b in zip(self.grads, other.grads)])
-
-
-class OutputSlot(Function):
-    """The ``grad_fn`` of output ``index`` of ``node``, a node with ``count`` outputs whose backward takes
-    OutputGrads: passes its gradient on to that node, under whose name it shows."""
-
-    def __init__(self, node, index, count):
-        self.node, self.index, self.count = node, index, count
-        self.edges = (node,)
-        self.needs_input_grad = (True,)
 
     def backward(self, grad):
-        grads = [None] * self.count
-        grads[self.index] = grad
-        return (OutputGrads(grads),)
+        result = self._forward_cls.backward(self.ctx, *self._grad_outputs(grad))
+        return self._checked_input_grads(result if isinstance(result, tuple) else (result,))
 
-    backward_graph = backward  # OutputGrads holds tensors as well as arrays
+    def backward_graph(self, grad):
+        """backward for create_graph=True: the user's backward runs on gradient tensors with recording on (the
+        engine's), so what it computes with tensor operations is recorded, as PyTorch requires of a backward
+        that is to be differentiated."""
+        from .._ops._util import unbroadcast_tensor
+
+        result = self._forward_cls.backward(self.ctx, *self._grad_outputs(grad))
+        grads = result if isinstance(result, tuple) else (result,)
+        checked = self._checked_input_grads(grads)
+        return tuple(None if array is None else unbroadcast_tensor(g, info[0])._cast(info[1])
+                     for g, array, info in zip(grads, checked, self.inputs))
+
+    def _grad_outputs(self, grad):
+        """The gradient tensor of each output, as backward receives it: zeros for an output none reached, unless
+        the ctx turned materialize_grads off."""
+        Tensor = _tensor_class()
+        if self._single_output is not None:
+            arrived = [None] * len(self.outputs)
+            arrived[self._single_output] = grad
+        else:
+            arrived = grad.grads
+        materialize = getattr(self.ctx, "materialize_grads", True)
+        grad_outputs = []
+        for g, info in zip(arrived, self.outputs):
+            if g is None and info is not None and materialize:
+                g = np.zeros(*info)
+            grad_outputs.append(g if g is None or isinstance(g, Tensor) else Tensor._wrap(g))
+        return grad_outputs
+
+    def _checked_input_grads(self, grads):
+        """The arrays of the gradients backward returned, one per input, with PyTorch's checks: their number,
+        their types, None for non-tensor inputs, and shapes that match (or sum to) the input's."""
+        Tensor = _tensor_class()
+        expected = len(self.inputs)
+        if len(grads) > expected and all(g is None for g in grads[expected:]):
+            grads = grads[:expected]
+        if len(grads) != expected:
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected "
+                               f"{expected}, got {len(grads)})")
+        arrays = []
+        for index, (g, info) in enumerate(zip(grads, self.inputs)):
+            if g is None:
+                arrays.append(None)
+                continue
+            if not isinstance(g, Tensor):
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__})")
+            if info is None:
+                raise RuntimeError(f"function {self.name()} returned a gradient different than None at position "
+                                   f"{index + 1}, but the corresponding forward input was not a Variable")
+            arrays.append(_fitted(g._data, info, index, self.name()) if self.needs_input_grad[index] else None)
+        return arrays
+
+    def release(self):
+        if getattr(self.ctx, "_to_save", None):
+            self.ctx._to_save = None
+            self.ctx._released = True
+            self._freed = True
+        self._saved_versions = ()
+
+
+def _fitted(grad, info, index, name):
+    """``grad`` of the input of (shape, dtype) ``info``: summed over broadcast dimensions if it is larger, as
+    PyTorch accepts, cast to the input's dtype."""
+    shape, dtype = info
+    if grad.shape != shape:
+        try:
+            expandable = np.broadcast_shapes(shape, grad.shape) == grad.shape
+        except ValueError:
+            expandable = False
+        if not expandable:
+            raise RuntimeError(f"Function {name} returned an invalid gradient at index {index} - got "
+                               f"{list(grad.shape)} but expected shape compatible with {list(shape)}")
+        leading = grad.ndim - len(shape)
+        kept = tuple(i + leading for i, n in enumerate(shape) if n == 1 and grad.shape[i + leading] != 1)
+        grad = grad.sum(axis=tuple(range(leading)) + kept).reshape(shape)
+    return grad.astype(dtype, copy=False)
+
+
+class _FunctionMeta(type):
+    """Gives each Function subclass its graph node class, named as PyTorch names it (``MyReLUBackward``)."""
+
+    def __init__(cls, name, bases, namespace):
+        backward_class = type(name + "Backward", (BackwardCFunction,), {"_forward_cls": cls})
+        cls._backward_cls = backward_class
+        super().__init__(name, bases, namespace)
+
+
+class Function(FunctionCtx, metaclass=_FunctionMeta):
+    """Base class of differentiable operations written with tensor operations (PyTorch's
+    ``torch.autograd.Function``)::
+
+        class Exp(Function):
+            @staticmethod
+            def forward(ctx, x):
+                result = x.exp()
+                ctx.save_for_backward(result)
+                return result
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                (result,) = ctx.saved_tensors
+                return grad_output * result
+
+        y = Exp.apply(x)
+
+    ``forward`` may instead take only the arguments, with ``setup_context(ctx, inputs, output)`` filling ctx.
+    """
+
+    def __init__(self, *args, **kwargs):
+        warnings.warn(f"{type(self)} should not be instantiated. Methods on autograd functions are all static, so "
+                      "you should invoke them on the class itself. Instantiating an autograd function will raise an "
+                      "error in a future version of PyTorch.", DeprecationWarning, stacklevel=2)
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(_LEGACY)
+
+    @staticmethod
+    def forward(*args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        raise NotImplementedError("You must implement the jvp function for custom autograd.Function to use it with "
+                                  "forward mode AD.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run forward on ``args`` and, when some tensor among them requires grad and gradients are being
+        recorded, connect its outputs to the graph through this Function's backward."""
+        Tensor = _tensor_class()
+        node = cls._backward_cls()
+        ctx = node.ctx
+        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+        ctx.needs_input_grad = needs
+        recording = grad_mode.state.enabled and any(needs)
+        # Taken before forward, which may change inputs in place (mark_dirty) and so move their grad_fn.
+        edges = tuple([_edge(a) if need else None for a, need in zip(args, needs)])
+        with grad_mode.no_grad():
+            if cls.setup_context is Function.setup_context:
+                output = cls.forward(ctx, *args, **kwargs)
+            else:
+                output = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, output)
+        if not recording:
+            return output
+        return node.connect(args, edges, output)
+
+
+def once_differentiable(backward):
+    """Mark a Function's backward as not itself differentiable (PyTorch's decorator): it runs with gradient
+    recording off; under create_graph=True its gradients then raise PyTorch's error when differentiated, rather
+    than silently counting as constants."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *args):
+        with grad_mode.no_grad():
+            result = backward(ctx, *args)
+        Tensor = _tensor_class()
+        if not grad_mode.is_grad_enabled() or not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return result
+        if isinstance(result, tuple):
+            return tuple(_differentiated_once(g) for g in result)
+        return _differentiated_once(result)
+
+    return wrapper
+
+
+class _OnceDifferentiable(Node):
+    """The grad_fn of a gradient computed by a once_differentiable backward under create_graph=True."""
+
+    def backward(self, grad):
+        raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
+
+    backward_graph = backward
 
     def name(self):
-        return self.node.name()
-
-    @property
-    def next_functions(self):  # PyTorch has one node for all outputs: show the inputs' nodes as it does
-        return self.node.next_functions
+        return "DelayedError"
 
 
-def root_gradient(output, gradient, index=0):
-    """The gradient array that backward starts from at ``output`` (element ``index`` of the outputs), given
-    ``gradient`` (a tensor, an array-like or None for a scalar's 1), with PyTorch's checks."""
-    from .._size import Size
-    from .._tensor import Tensor
-
-    if not output._requires_grad:
-        raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
-    array = output._data
-    if gradient is None:
-        if array.size != 1:
-            raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        return np.ones(array.shape, array.dtype)
-    grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, array.dtype)
-    if grad.shape != array.shape:
-        raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {Size(grad.shape)} and "
-                           f"output[{index}] has a shape of {Size(array.shape)}.")
-    # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a float64
-    # output compute in float32
-    return grad.astype(array.dtype, copy=False)
-
-
-def _topological_order(roots):
-    """Nodes reachable from ``roots``, each after every node that feeds gradient into it."""
-    order, visited = [], set()
-    for root in roots:
-        if id(root) in visited:
-            continue
-        visited.add(id(root))
-        stack = [(root, iter(root.edges))]
-        while stack:
-            node, children = stack[-1]
-            for child in children:
-                if isinstance(child, Function) and id(child) not in visited:
-                    visited.add(id(child))
-                    stack.append((child, iter(child.edges)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
-
-
-def _leading_to(order, targets):
-    """The ids of the nodes in ``order`` (topological) with a path to one of ``targets`` (ids of nodes and
-    leaves) through their edges: only those need to run for the targets' gradients."""
-    leading = set()
-    for node in reversed(order):
-        for edge in node.edges:
-            if edge is not None and (id(edge) in targets or id(edge) in leading):
-                leading.add(id(node))
-                break
-    return leading
-
-
-def _start(roots, inputs):
-    """What a propagation from ``roots`` starts with: the gradients pending per node id, the roots that are
-    leaves, the nodes in topological order and, with ``inputs``, {id of an input's edge: its positions}, the
-    list capturing their gradients and the ids of the nodes leading to them."""
-    targets, captured, leading = {}, None, None
-    pending, leaf_roots = {}, []
-    for tensor, grad in roots:
-        node = tensor.grad_fn
-        if node is None:
-            leaf_roots.append((tensor, grad))
-        else:
-            previous = pending.get(id(node))
-            pending[id(node)] = grad if previous is None else previous + grad
-    order = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
-    if inputs is not None:
-        for position, tensor in enumerate(inputs):
-            targets.setdefault(id(_edge(tensor)), []).append(position)
-        captured = [None] * len(inputs)
-        leading = _leading_to(order, targets)
-    return pending, leaf_roots, order, targets, captured, leading
-
-
-def run_backward(roots, retain_graph=False, inputs=None, accumulate=True):
-    """Propagate gradients back through the graph from ``roots``, pairs (tensor, gradient array shaped like it).
-
-    Without ``inputs``, every leaf reached accumulates its gradient into ``.grad``. With ``inputs`` (tensors,
-    leaves or not) only the part of the graph leading to them runs and only they receive gradients: accumulated
-    into their ``.grad`` (``Tensor.backward(inputs=...)``) or, without ``accumulate``, returned as a list, None
-    where none arrived (``autograd.grad``).
-    """
-    pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
-
-    def deliver(tensor, positions, grad):
-        if accumulate:
-            _accumulate_leaf(tensor, grad)
-            return
-        if tensor.grad_fn is None and tensor._hooks:
-            grad = run_tensor_hooks(tensor._hooks, grad)
-        for position in positions:
-            previous = captured[position]
-            captured[position] = grad if previous is None else previous + grad
-
-    for tensor, grad in leaf_roots:
-        if inputs is None:
-            _accumulate_leaf(tensor, grad)
-        elif id(tensor) in targets:
-            deliver(tensor, targets[id(tensor)], grad)
-    # Gradients of log, sqrt, division, ... at 0 are inf or nan, which PyTorch produces without warnings.
-    with grad_mode.no_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for node in order:
-            g = pending.pop(id(node), None)
-            if g is None:
-                continue
-            if node._freed:
-                raise RuntimeError(_FREED_MESSAGE)
-            if node._saves_tensors:
-                node.check_saved_versions()
-            if node._tensor_hooks:
-                g = run_tensor_hooks(node._tensor_hooks, g)
-            if inputs is not None:
-                if id(node) in targets:
-                    positions = targets[id(node)]
-                    deliver(inputs[positions[0]], positions, g)
-                if id(node) not in leading:
-                    continue
-            elif node._retained is not None:
-                kept = node._retained()
-                if kept is not None:
-                    _accumulate_leaf(kept, g)
-            if anomaly_mode.state.enabled:
-                input_grads = _backward_watched(node, g)
-            else:
-                input_grads = node.backward(g)
-            for edge, g_in in zip(node.edges, input_grads):
-                if edge is None or g_in is None:
-                    continue
-                if isinstance(edge, Function):
-                    previous = pending.get(id(edge))
-                    pending[id(edge)] = g_in if previous is None else previous + g_in
-                elif inputs is None:
-                    _accumulate_leaf(edge, g_in)
-                elif id(edge) in targets:
-                    deliver(edge, targets[id(edge)], g_in)
-            if not retain_graph:
-                node.release()
-    return captured
-
-
-def run_backward_graph(roots, retain_graph=True, inputs=None, accumulate=True):
-    """run_backward for ``create_graph=True``: the same propagation, with gradients that are tensors recorded in
-    the graph (``roots`` pairs a tensor with a gradient tensor). Each node contributes through its
-    ``backward_graph``; leaves accumulate ``.grad`` out of place, as a tensor with a graph; hooks get and may
-    replace tensors. A separate loop, so that the array path of every training step pays nothing for it."""
-    pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
-
-    def deliver(tensor, positions, grad):
-        if accumulate:
-            _accumulate_leaf_graph(tensor, grad)
-            return
-        if tensor.grad_fn is None and tensor._hooks:
-            grad = _run_tensor_hooks_graph(tensor._hooks, grad)
-        for position in positions:
-            previous = captured[position]
-            captured[position] = grad if previous is None else previous + grad
-
-    with grad_mode.enable_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for tensor, grad in leaf_roots:
-            if inputs is None:
-                _accumulate_leaf_graph(tensor, grad)
-            elif id(tensor) in targets:
-                deliver(tensor, targets[id(tensor)], grad)
-        for node in order:
-            g = pending.pop(id(node), None)
-            if g is None:
-                continue
-            if node._freed:
-                raise RuntimeError(_FREED_MESSAGE)
-            if node._saves_tensors:
-                node.check_saved_versions()
-            if node._tensor_hooks:
-                g = _run_tensor_hooks_graph(node._tensor_hooks, g)
-            if inputs is not None:
-                if id(node) in targets:
-                    positions = targets[id(node)]
-                    deliver(inputs[positions[0]], positions, g)
-                if id(node) not in leading:
-                    continue
-            elif node._retained is not None:
-                kept = node._retained()
-                if kept is not None:
-                    _accumulate_leaf_graph(kept, g)
-            method = _graph_backward(node)
-            if anomaly_mode.state.enabled:
-                input_grads = _backward_watched(node, g, method)
-            else:
-                input_grads = method(node, g)
-            for edge, g_in in zip(node.edges, input_grads):
-                if edge is None or g_in is None:
-                    continue
-                if isinstance(edge, Function):
-                    previous = pending.get(id(edge))
-                    pending[id(edge)] = g_in if previous is None else previous + g_in
-                elif inputs is None:
-                    _accumulate_leaf_graph(edge, g_in)
-                elif id(edge) in targets:
-                    deliver(edge, targets[id(edge)], g_in)
-            if not retain_graph:
-                node.release()
-    return captured
-
-
-_graph_backwards = {}  # node class -> its backward_graph function
-
-
-def _graph_backward(node):
-    """The backward_graph function of ``node``'s class: the one defined next to the ``backward`` the class uses,
-    for a subclass that overrides backward alone would otherwise inherit a formula that is not its own; a node
-    without one raises NotImplementedError naming it."""
-    cls = type(node)
-    method = _graph_backwards.get(cls)
-    if method is None:
-        owner = next(klass for klass in cls.__mro__ if "backward" in klass.__dict__)
-        method = owner.__dict__.get("backward_graph") or _refuse_graph_backward
-        _graph_backwards[cls] = method
-    return method
-
-
-def _no_graph_backward(node):
-    return (f"torchless cannot differentiate through {node.name()} (create_graph=True): this operation has no "
-            "differentiable formulation of its backward yet, so gradients of its gradient are not available")
-
-
-def _refuse_graph_backward(node, grad):
-    raise NotImplementedError(_no_graph_backward(node))
-
-
-def _run_tensor_hooks_graph(hooks, grad):
-    """run_tensor_hooks for a gradient tensor recorded in the graph: hooks get it, and what they return replaces
-    it as it is."""
-    for hook in list(hooks.values()):
-        replaced = hook(grad)
-        if replaced is not None:
-            checked_hook_result(getattr(hook, "__name__", type(hook).__name__), replaced, grad._data)
-            grad = replaced
-    return grad
-
-
-def _accumulate_leaf_graph(tensor, grad):
-    """_accumulate_leaf for a gradient tensor recorded in the graph: as PyTorch's AccumulateGrad under
-    create_graph, ``.grad`` becomes a copy of it the first time (a copy recorded in the graph), then the sum out
-    of place, so that earlier ``.grad`` tensors and their graphs stay valid."""
-    if tensor._hooks:
-        grad = _run_tensor_hooks_graph(tensor._hooks, grad)
-    grad = grad._cast(tensor._data.dtype)
-    tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
-
-
-def _backward_watched(node, grad, method=None):
-    """``node.backward(grad)`` (``method(node, grad)`` if given) under anomaly detection: its gradients checked for
-    NaN, its failure shown with the stack of the forward call that made it."""
-    try:
-        if method is None:
-            input_grads = checked = node.backward(grad)
-        else:
-            input_grads = method(node, grad)
-            checked = [getattr(g, "_data", None) for g in input_grads]  # OutputGrads pass unchecked
-        if anomaly_mode.state.check_nan:
-            anomaly_mode.check_gradients(node, checked)
-    except Exception:
-        anomaly_mode.warn_failed(node)
-        raise
-    return input_grads
-
-
-def run_tensor_hooks(hooks, grad):
-    """``grad`` passed through the hooks of Tensor.register_hook (``{id: hook}``), each maybe replacing it."""
-    from .._tensor import Tensor
-
-    for hook in list(hooks.values()):
-        replaced = hook(Tensor._wrap(grad))
-        if replaced is not None:
-            grad = checked_hook_result(getattr(hook, "__name__", type(hook).__name__), replaced, grad)
-    return grad
-
-
-def checked_hook_result(name, value, grad):
-    """The array of ``value``, which the hook called ``name`` returned in place of the gradient ``grad``;
-    PyTorch's errors unless it is a tensor of the same shape and dtype."""
-    from .._tensor import Tensor
-
-    if not isinstance(value, Tensor):
-        raise TypeError(f"expected Variable, but hook returned '{type(value).__name__}'")
-    if value._data.shape != grad.shape:
-        raise RuntimeError(f"hook '{name}' has changed the size of value")
-    if value._data.dtype != grad.dtype:
-        raise RuntimeError(f"hook '{name}' has changed the type of value (was {Tensor._wrap(grad).type()} got "
-                           f"{value.type()})")
-    return value._data
-
-
-def _accumulate_leaf(tensor, grad):
-    from .._tensor import Tensor
-
-    if tensor._hooks:
-        grad = run_tensor_hooks(tensor._hooks, grad)
-    if tensor._grad is None:
-        # A fresh, writable array: incoming gradients may be views or shared between inputs.
-        tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor._data.dtype, copy=True))
-    else:
-        tensor._grad._data = (tensor._grad._data + grad).astype(tensor._data.dtype, copy=False)
+def _differentiated_once(gradient):
+    Tensor = _tensor_class()
+    if not isinstance(gradient, Tensor):
+        return gradient
+    tensor = Tensor._wrap(gradient._data)
+    tensor._requires_grad, tensor.grad_fn = True, _OnceDifferentiable()
+    return tensor

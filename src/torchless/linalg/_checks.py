@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import _dtype
-from ..autograd.function import Function
+from ..autograd.graph import Node
 
 
 class LinAlgError(RuntimeError):
@@ -68,7 +68,7 @@ def singular_error(name, array):
     return LinAlgError(f"{name}: The inversion could not be completed because the input matrix is singular.")
 
 
-class NotDifferentiable(Function):
+class NotDifferentiable(Node):
     """Passes through an already computed ``value``; asking for its gradient raises, as PyTorch does for a
     derivative it does not implement."""
 

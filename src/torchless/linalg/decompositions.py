@@ -3,7 +3,7 @@ import collections
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._checks import LinAlgError, NotDifferentiable, batch_prefix, check_float_matrix, check_matrix, scalar_name
 
 
@@ -22,7 +22,7 @@ eigh_result = _named("eigh", ("eigenvalues", "eigenvectors"))
 qr_result = _named("qr", ("Q", "R"))
 
 
-class SingularValues(Function):
+class SingularValues(Node):
     """The singular values ``S (*, k)`` of ``A (*, m, n)``, k = min(m, n); ``dA = U diag(dS) Vh`` (reduced U, Vh)."""
 
     saved = ("u", "vh")
@@ -68,7 +68,7 @@ def svd(A, full_matrices=True):
     return svd_result(U, S, Vh)
 
 
-class SymmetricEigen(Function):
+class SymmetricEigen(Node):
     """eigh of ``A (*, n, n)`` packed as ``(*, n, n + 1)``: the eigenvectors, then the eigenvalues as a last column
     (one node for both outputs). ``dA = V (diag(dw) + skew(V^T dV) / (w_j - w_i)) V^T``."""
 
@@ -159,7 +159,7 @@ def _leading_minor_failure(matrix):
     return 0
 
 
-class Cholesky(Function):
+class Cholesky(Node):
     """The lower factor ``L`` of ``A = L L^T`` (read from A's lower triangle). With Phi taking the lower triangle
     and halving the diagonal, ``S = L^-T Phi(L^T dL) L^-1`` and ``dA = (S + S^T) / 2``."""
 

@@ -3,7 +3,7 @@ import collections
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._checks import check_float_matrix
 
 
@@ -11,7 +11,7 @@ def _inverse_transposed(a):
     return np.swapaxes(np.linalg.inv(a), -1, -2)
 
 
-class Determinant(Function):
+class Determinant(Node):
     """``det(A)`` for ``A (*, n, n)``; ``dA = g det(A) A^-T`` (invertible A only)."""
 
     saved = ("a", "out")
@@ -27,7 +27,7 @@ class Determinant(Function):
         return "LinalgDetBackward0"
 
 
-class LogAbsDeterminant(Function):
+class LogAbsDeterminant(Node):
     """``log|det(A)|``; ``dA = g A^-T``."""
 
     saved = ("a",)

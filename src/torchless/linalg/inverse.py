@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._ops._util import broadcast_error
-from ..autograd.function import Function
+from ..autograd.graph import Node
 from ._checks import LinAlgError, NotDifferentiable, check_float, check_float_matrix, scalar_name, singular_error
 
 
@@ -10,7 +10,7 @@ def _mT(array):
     return np.swapaxes(array, -1, -2)
 
 
-class Inverse(Function):
+class Inverse(Node):
     """``Y = A^-1`` for ``A (*, n, n)``; ``dA = -Y^T dY Y^T``."""
 
     saved = ("out",)
@@ -42,7 +42,7 @@ def inv(A):
     return Inverse.apply(A)
 
 
-class Solve(Function):
+class Solve(Node):
     """``X = A^-1 B`` for ``A (*, n, n)`` and ``B (*, n, k)`` (batch dims already broadcast):
     ``dB = A^-T dX``, ``dA = -dB X^T``."""
 

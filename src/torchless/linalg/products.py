@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._ops._util import normalize_dim
-from ..autograd.function import Function
+from ..autograd.graph import Node
 
 
 def _c_type_name(array):
@@ -11,7 +11,7 @@ def _c_type_name(array):
                                                                                             array.dtype.name)
 
 
-class Cross(Function):
+class Cross(Node):
     """``x × y`` along ``axis`` (inputs already broadcast): ``dx = y × g``, ``dy = g × x``."""
 
     saved = ("x", "y")

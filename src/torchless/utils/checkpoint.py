@@ -13,7 +13,7 @@ from .. import random as _random
 from .._tensor import Tensor
 from ..autograd import backward as _backward
 from ..autograd import grad_mode
-from ..autograd.custom import Function
+from ..autograd.function import Function
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointFunction", "check_backward_validity",
            "detach_variable", "noop_context_fn"]

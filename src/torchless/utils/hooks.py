@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from ..autograd.function import Function, OutputSlot, _edge, checked_hook_result
+from ..autograd.graph import Node, OutputSlot, _edge, checked_hook_result
 
 _NO_INPUT_GRAD_WARNING = (
     "Full backward hook is firing when gradients are computed with respect to module outputs since no inputs "
@@ -62,7 +62,7 @@ class _HookOutput(OutputSlot):
         return f"Output {self.index} of BackwardHookFunction {detail}"
 
 
-class BackwardHookFunction(Function):
+class BackwardHookFunction(Node):
     """An identity of several tensors as one graph node, calling ``on_grads`` with the gradients of all its
     outputs together (a list with None where none arrived); ``on_grads`` returns the gradients to pass on."""
 

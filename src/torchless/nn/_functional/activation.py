@@ -19,7 +19,7 @@ from ..._ops import unary
 from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor
-from ...autograd.function import Function, records
+from ...autograd.graph import Node, records
 from ...random import numpy_rng
 from ._args import _is_index, _tp_name, check_tensor
 
@@ -67,14 +67,14 @@ def relu(input, inplace=False):
         return input.relu_()
     if records(input):
         return unary.Relu.apply(input)
-    return Tensor._wrap(unary.Relu.max_zero(input._data))  # nothing to record: skip Function.apply's cost
+    return Tensor._wrap(unary.Relu.max_zero(input._data))  # nothing to record: skip Node.apply's cost
 
 
 def relu_(input):
     return relu(input, inplace=True)
 
 
-class LeakyRelu(Function):
+class LeakyRelu(Node):
     saved = ("positive",)
 
     def forward(self, x, negative_slope=0.01, inplace=False):
@@ -102,7 +102,7 @@ def leaky_relu_(input, negative_slope=0.01):
     return leaky_relu(input, negative_slope, inplace=True)
 
 
-class Hardtanh(Function):
+class Hardtanh(Node):
     saved = ("inside",)
 
     def forward(self, x, min_val=-1.0, max_val=1.0):
@@ -135,7 +135,7 @@ def relu6(input, inplace=False):
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-class Elu(Function):
+class Elu(Node):
     """scale * x for x > 0, alpha * scale * (exp(input_scale * x) - 1) otherwise: elu, selu and celu.
 
     Coefficients are rounded to the input's dtype first, as PyTorch's kernel does. The gradient on the
@@ -237,7 +237,7 @@ def celu_(input, alpha=1.0):
     return celu(input, alpha, inplace=True)
 
 
-class Softplus(Function):
+class Softplus(Node):
     saved = ("x", "linear")
 
     def forward(self, x, beta=1.0, threshold=20.0):
@@ -272,7 +272,7 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-class Silu(Function):
+class Silu(Node):
     saved = ("x", "s")
 
     def forward(self, x):
@@ -291,7 +291,7 @@ def silu(input, inplace=False):
     return _maybe_inplace(input, Silu, inplace)
 
 
-class LogSigmoid(Function):
+class LogSigmoid(Node):
     saved = ("x",)
 
     def forward(self, x):
@@ -319,7 +319,7 @@ def log_sigmoid(input):
 logsigmoid = log_sigmoid  # PyTorch's name; its function is log_sigmoid (as its TypeErrors say)
 
 
-class Mish(Function):
+class Mish(Node):
     saved = ("x",)
 
     def forward(self, x):
@@ -346,7 +346,7 @@ def mish(input, inplace=False):
     return _maybe_inplace(input, Mish, inplace)
 
 
-class Glu(Function):
+class Glu(Node):
     saved = ("a", "gate")
 
     def forward(self, x, axis):
@@ -394,7 +394,7 @@ def tanhshrink(input):
     return input - input.tanh()
 
 
-class Gelu(Function):
+class Gelu(Node):
     saved = ("x", "cdf", "inner")
 
     def forward(self, x, approximate="none"):
@@ -428,7 +428,7 @@ def gelu(input, approximate="none"):
 
 
 # ---------------------------------------------------------------------------- softmax
-class Softmax(Function):
+class Softmax(Node):
     saved = ("out",)
 
     def forward(self, x, axis=-1):
@@ -452,7 +452,7 @@ class Softmax(Function):
         return (g - y * g.sum(dim=self.axis, keepdim=True),)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Node):
     saved = ("out",)
 
     def forward(self, x, axis=-1):

@@ -16,7 +16,7 @@ import numpy as np
 from ..._kernels import conv as kernels
 from ..._kernels import conv3d as kernels3d
 from ..._tensor import Tensor, _category, _promote, result_dtype
-from ...autograd.function import Function, records
+from ...autograd.graph import Node, records
 from ._args import CheckedCalls, Param, call_key, native
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
@@ -54,7 +54,7 @@ def _per_channel(values, ndim):
     return values.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-class Convolution(Function):
+class Convolution(Node):
     """y = x ⋆ w + b (cross-correlation, as PyTorch) for NCL, NCHW or NCDHW arrays; padding is one
     (before, after) pair per spatial dimension (top and bottom, then left and right, depth first in 3-D)."""
 
@@ -117,7 +117,7 @@ class Convolution(Function):
         return gw.squeeze(2) if self.ndim == 3 else gw
 
 
-class TransposedConvolution(Function):
+class TransposedConvolution(Node):
     """y = conv_transpose(x, w) + b: the adjoint of Convolution with respect to its input.
 
     The kernels describe a convolution by its input size; an output_padding of at least the stride
@@ -180,7 +180,7 @@ class TransposedConvolution(Function):
         return "ConvolutionBackward0"
 
 
-class EmptyConvolution(Function):
+class EmptyConvolution(Node):
     """PyTorch's "Empty" backend, for an input without batch or channels: an empty output, zero gradients.
 
     The output's shape and dtype are those of the element-wise ops PyTorch runs instead of a
@@ -489,7 +489,7 @@ def _empty_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
 
 
 def _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, extra=None):
-    """PyTorch's ``_convolution`` checks on a batched input: (Function, params) to run it with.
+    """PyTorch's ``_convolution`` checks on a batched input: (Node, params) to run it with.
 
     ``extra`` is the odd right/bottom padding of padding='same'.
     """
@@ -574,7 +574,7 @@ def _check_bias_dtype(input, bias):
 
 
 def _conv(input, weight, bias, stride, padding, dilation, groups, spatial, fn):
-    """conv1d / conv2d / conv3d checks: (batched, Function, params)."""
+    """conv1d / conv2d / conv3d checks: (batched, Node, params)."""
     if isinstance(padding, str):
         x, batched = _batchify(input, spatial, fn)
         if padding == "same":
@@ -588,7 +588,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, spatial, fn):
 
 
 def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, spatial, fn):
-    """conv_transpose1d / conv_transpose2d / conv_transpose3d checks: (batched, Function, params)."""
+    """conv_transpose1d / conv_transpose2d / conv_transpose3d checks: (batched, Node, params)."""
     x, batched = _batchify(input, spatial, fn)
     return (batched,) + _convolution(x, weight, bias, stride, padding, dilation, True, output_padding, groups)
 
@@ -596,7 +596,7 @@ def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups
 def _checked_once(checks):
     """The convolution functional whose argument parsing and checks are ``checks``.
 
-    ``checks`` returns (batched, Function, params) or raises PyTorch's error. Those depend only on
+    ``checks`` returns (batched, Node, params) or raises PyTorch's error. Those depend only on
     the arguments' call_key, so valid calls are remembered and a repeated call (every training or
     inference step) skips straight to the arithmetic.
     """
@@ -616,7 +616,7 @@ def _checked_once(checks):
                                    for i, name in enumerate(("input", "weight", "bias")))
         if batched and function is Convolution and not records(input, weight, bias):
             x = input._data
-            if x.ndim != 3:  # no graph node to record: Function.apply would only wrap the result
+            if x.ndim != 3:  # no graph node to record: Node.apply would only wrap the result
                 y = _KERNELS[x.ndim].forward(x, weight._data, **params, bias=None if bias is None else bias._data)
                 return Tensor._wrap(y.astype(x.dtype, copy=False))
         y = function.apply(input if batched else input.unsqueeze(0), weight, bias, **params)

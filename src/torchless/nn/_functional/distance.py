@@ -2,7 +2,7 @@
 import numpy as np
 
 from ...autograd import grad_mode
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._args import check_tensor
 
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
@@ -38,7 +38,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return (x1 - x2 + eps).norm(p, -1, keepdim)
 
 
-class Pdist(Function):
+class Pdist(Node):
     """||x_i - x_j||_p for every pair i < j of rows, in the order of the upper triangle, row by row."""
 
     saved = ("diff", "dist")

@@ -9,13 +9,13 @@ import numpy as np
 
 from ..._tensor import typename
 from ...autograd import grad_mode
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._args import check_tensor
 
 __all__ = ["embedding"]
 
 
-class Embedding(Function):
+class Embedding(Node):
     """weight[indices] (indices of any shape, int64 or int32), gradient summed into the picked rows."""
 
     saved = ("indices",)

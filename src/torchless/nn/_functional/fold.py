@@ -12,7 +12,7 @@ kept here, so bad arguments fail with the same exception at the same point.
 import collections.abc
 
 from ..._kernels.blocks import col2im, im2col, sliding_blocks_hw
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._args import Param, native
 
 __all__ = ["unfold", "fold"]
@@ -26,7 +26,7 @@ def _batched(array, batched_ndim):
     return array if array.ndim == batched_ndim else array[None]
 
 
-class Im2Col(Function):
+class Im2Col(Node):
     """unfold: gather the blocks into columns; backward sums the column gradients back (col2im)."""
 
     def forward(self, x, kernel=None, dilation=None, padding=None, stride=None):
@@ -39,7 +39,7 @@ class Im2Col(Function):
         return (gx.reshape(self.input_shape),)
 
 
-class Col2Im(Function):
+class Col2Im(Node):
     """fold: sum columns into an image; backward gathers the image gradient into columns (im2col)."""
 
     def forward(self, cols, output_hw=None, kernel=None, dilation=None, padding=None, stride=None):
@@ -106,7 +106,7 @@ _COL2IM = _IM2COL[:1] + [Param("output_size", "int[]")] + _IM2COL[1:]
 
 @native("im2col", _IM2COL, list_size=2)
 def _im2col(input, kernel_size, dilation, padding, stride):
-    """PyTorch's native im2col: its checks (im2col_shape_check), then the Function."""
+    """PyTorch's native im2col: its checks (im2col_shape_check), then the Node."""
     _check_lengths(kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
     _check_kernel(kernel_size)
     _check_dilation(dilation)
@@ -134,7 +134,7 @@ def _im2col(input, kernel_size, dilation, padding, stride):
 
 @native("col2im", _COL2IM, list_size=2)
 def _col2im(input, output_size, kernel_size, dilation, padding, stride):
-    """PyTorch's native col2im: its checks (col2im_shape_check), then the Function."""
+    """PyTorch's native col2im: its checks (col2im_shape_check), then the Node."""
     _check_lengths(output_size=output_size, kernel_size=kernel_size, dilation=dilation, padding=padding,
                    stride=stride)
     _check_kernel(kernel_size)

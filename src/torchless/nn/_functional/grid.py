@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..._tensor import Tensor
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._args import _tp_name
 
 __all__ = ["affine_grid", "grid_sample"]
@@ -53,7 +53,7 @@ def _base_grid(spatial, align_corners, dtype):
     return np.stack(columns, axis=1)
 
 
-class AffineGridGenerator(Function):
+class AffineGridGenerator(Node):
     """grid[n, ..., :] = theta[n] @ [x, y(, z), 1]: one batched matrix product with the base grid."""
 
     saved = ("base",)
@@ -212,7 +212,7 @@ def _cubic_coefficients(t):
     return coefficients, derivatives
 
 
-class GridSampler2D(Function):
+class GridSampler2D(Node):
     """output[n, c, h, w] = sum over taps k of weight_k[n, h, w] * input[n, c, index_k[n, h, w]]."""
 
     saved = ("planes", "taps", "dx", "dy")

@@ -1,5 +1,5 @@
 """Group normalisation (``group_norm``): statistics per sample over groups of channels, affine per channel."""
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._moments import normalize_rows, normalize_rows_backward, quiet
 from ._norm_checks import (check_float_arg, check_int_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
                            compute_dtype)
@@ -8,7 +8,7 @@ from .normalization import _verify_batch_size
 __all__ = ["group_norm"]
 
 
-class GroupNorm(Function):
+class GroupNorm(Node):
     """Input (N, C, *) viewed as (N, G, C/G * spatial): one row per (sample, group) is normalised,
     then y = xhat * weight[c] + bias[c]."""
 

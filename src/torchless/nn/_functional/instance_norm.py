@@ -6,7 +6,7 @@ back into (C,). Its checks and messages come from that path; the arithmetic here
 """
 import numpy as np
 
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._moments import mean, normalize_rows, normalize_rows_backward, quiet
 from .normalization import _empty_batch_norm
 from ._norm_checks import (check_bool_arg, check_float_arg, check_kernel_dtypes, check_mixed_dtypes,
@@ -15,7 +15,7 @@ from ._norm_checks import (check_bool_arg, check_float_arg, check_kernel_dtypes,
 __all__ = ["instance_norm"]
 
 
-class InstanceNorm(Function):
+class InstanceNorm(Node):
     """y = (x - mean) / sqrt(var + eps) * weight[c] + bias[c] per (sample, channel) of input (N, C, *).
 
     With use_input_stats the statistics are the instance's (biased variance) and running_mean /

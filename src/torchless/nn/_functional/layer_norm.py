@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._moments import mean, normalize_rows, normalize_rows_backward, quiet
 from ._norm_checks import (check_float_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
                            compute_dtype, int_list_arg)
@@ -23,7 +23,7 @@ def _param_grad(grad, param):
     return grad.reshape(param.shape).astype(param.dtype, copy=False)
 
 
-class LayerNorm(Function):
+class LayerNorm(Node):
     """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over the last ``normalized_ndim`` dims."""
 
     saved = ("xhat", "rstd", "weight", "bias")
@@ -93,7 +93,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return LayerNorm.apply(input, weight, bias, normalized_ndim=len(normalized_shape), eps=float(eps))
 
 
-class RMSNorm(Function):
+class RMSNorm(Node):
     """y = x / sqrt(mean(x^2) + eps) * weight over the last ``normalized_ndim`` dims.
 
     Computed as PyTorch's composite: in float32 for float16 input, the product with weight in the

@@ -11,14 +11,14 @@ import numpy as np
 
 from ... import _creation
 from ...autograd import grad_mode
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._args import check_tensor
 from .loss import _legacy_reduction, _reduction
 
 __all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss"]
 
 
-class Xlogy(Function):
+class Xlogy(Node):
     """xlogy(t, t) = t log t, 0 where t == 0 (NaN stays NaN).
 
     Its gradient sums PyTorch's two xlogy derivatives for the same tensor, xlogy(t != 0, t) + t / t: so

@@ -6,7 +6,7 @@ import math
 from ..._kernels.blas import matmul
 from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import Tensor
-from ...autograd.function import Function, records
+from ...autograd.graph import Node, records
 from ._args import CheckedCalls, call_key, check_tensor
 
 __all__ = ["linear", "bilinear"]
@@ -16,7 +16,7 @@ _CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Hal
                    "bool": "bool"}
 
 
-class Linear(Function):
+class Linear(Node):
     """x (..., in) @ w.T (+ b) with the leading dims of x flattened into one matrix product."""
 
     saved = ("x", "w")
@@ -161,13 +161,13 @@ def linear(input, weight, bias=None):
             check_tensor(bias, "linear", "bias", 3)
         _check(input, weight, bias)
         _checked.remember(key, True)
-    if not records(input, weight, bias):  # no graph node to record: skip Function.apply's cost
+    if not records(input, weight, bias):  # no graph node to record: skip Node.apply's cost
         return Tensor._wrap(Linear.affine(input._data, weight._data, None if bias is None else bias._data))
     return Linear.apply(input, weight, bias)
 
 
 
-class Bilinear(Function):
+class Bilinear(Node):
     """y[..., o] = sum_ij x1[..., i] A[o, i, j] x2[..., j]; the bias is added by the core's addition."""
 
     saved = ("x1", "x2", "w")

@@ -11,7 +11,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._tensor import Tensor
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._args import _tp_name
 from ._moments import quiet
 from ._norm_checks import compute_dtype
@@ -30,7 +30,7 @@ def _window_sum(a, before, after):
     return out
 
 
-class LocalResponseNorm(Function):
+class LocalResponseNorm(Node):
     """y[c] = x[c] / (k + alpha / size * sum of x[c']^2 over c' in [c - size//2, c + (size-1)//2]) ** beta.
 
     The steps run in PyTorch's order (sum, / size, * alpha, + k, ** beta, then x / that), so that

@@ -12,7 +12,7 @@ import numpy as np
 from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._args import check_tensor
 from .activation import log_softmax
 
@@ -152,7 +152,7 @@ def _element_scale(grad, reduction, total, valid, unbatched):
     return scale if valid is None else np.where(valid, scale, 0)
 
 
-class CrossEntropy(Function):
+class CrossEntropy(Node):
     """-log softmax(x)[target] per element, weighted, optionally label-smoothed, then reduced.
 
     With label smoothing e each element's loss is (1 - e) nll + e / C smooth, with nll = -w_t log p_t and
@@ -242,7 +242,7 @@ def _nll_node_name(ndim, reduction):
     return "ViewBackward0" if reduction == "none" and ndim != 4 else "NllLoss2DBackward0"
 
 
-class NllLoss(Function):
+class NllLoss(Node):
     """-x[target] per element (x holds log-probabilities), weighted, then reduced."""
 
     saved = ("targets",)
@@ -476,7 +476,7 @@ def _common_dtype(input, target):
     return input._cast(common), target._cast(common)
 
 
-class MseLoss(Function):
+class MseLoss(Node):
     saved = ("diff", "x", "t")  # PyTorch's node saves the input and the target (create_graph differentiates them)
 
     def forward(self, x, t, reduction="mean"):
@@ -539,7 +539,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 # ---------------------------------------------------------------------------- binary cross entropy
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropy(Node):
     """-w (t log x + (1 - t) log(1 - x)) with each log clamped at -100, as PyTorch."""
 
     saved = ("x", "t", "w")
@@ -626,7 +626,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 
 
-class BinaryCrossEntropyWithLogits(Function):
+class BinaryCrossEntropyWithLogits(Node):
     """(1 - t) x + (1 + (p - 1) t) softplus(-x), times weight; softplus computed without overflow."""
 
     saved = ("x", "t", "w", "pos_weight")

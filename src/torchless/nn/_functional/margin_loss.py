@@ -12,7 +12,7 @@ from ... import _creation, _dtype
 from ..._ops.unary import Clamp
 from ..._tensor import _promote
 from ..._functions import where
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._args import check_tensor
 from .activation import logsigmoid
 from .loss import _broadcast_shape, _check_in_place, _legacy_reduction, _reduce, _reduction, _refuse_grad
@@ -48,7 +48,7 @@ _BOOL_NEGATION = ("Negation, the `-` operator, on a bool tensor is not supported
                   "use the `~` or `logical_not()` operator instead.")
 
 
-class SoftMarginLoss(Function):
+class SoftMarginLoss(Node):
     """log(1 + exp(-y x)) per element, reduced; computed as PyTorch does, in place in the input's dtype."""
 
     saved = ("x", "t")
@@ -145,7 +145,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 
 # ---------------------------------------------------------------------------- multi-class margin
-class MultiMarginLoss(Function):
+class MultiMarginLoss(Node):
     """sum over i != y of max(0, margin - x[y] + x[i])^p * w[y], over C, per sample; then reduced."""
 
     saved = ("x", "target", "weight")

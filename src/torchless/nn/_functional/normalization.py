@@ -2,13 +2,13 @@
 import numpy as np
 
 from ... import _dtype
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._norm_checks import check_bool_arg, check_float_arg, check_tensor_arg
 
 __all__ = ["batch_norm"]
 
 
-class BatchNorm(Function):
+class BatchNorm(Node):
     """y = (x - mean) / sqrt(var + eps) * weight + bias per channel (axis 1).
 
     In training the statistics are the batch's (biased variance), and running_mean / running_var

@@ -7,7 +7,7 @@ scalar loop over the last few elements of a tensor can differ for NaN: see the f
 import numpy as np
 
 from ... import _dtype
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._args import check_tensor
 from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar
 
@@ -15,7 +15,7 @@ __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid",
 
 
 # ---------------------------------------------------------------------------- threshold
-class Threshold(Function):
+class Threshold(Node):
     saved = ("keep",)
 
     def forward(self, x, threshold, value, inplace=False):
@@ -65,7 +65,7 @@ def threshold_(input, threshold, value):
 
 
 # ---------------------------------------------------------------------------- shrinkage
-class Hardshrink(Function):
+class Hardshrink(Node):
     saved = ("outside",)
 
     def forward(self, x, lambd):
@@ -115,7 +115,7 @@ def softshrink(input, lambd=0.5):
 
 
 # ---------------------------------------------------------------------------- hard sigmoid and swish
-class Hardsigmoid(Function):
+class Hardsigmoid(Node):
     saved = ("x",)
 
     def forward(self, x):
@@ -138,7 +138,7 @@ def hardsigmoid(input, inplace=False):
     return _maybe_inplace(input, Hardsigmoid, inplace)
 
 
-class Hardswish(Function):
+class Hardswish(Node):
     saved = ("x",)
 
     def forward(self, x):

@@ -4,7 +4,7 @@ Each is a reshape, a transpose and a reshape back, so each gradient is the inver
 """
 import numpy as np
 
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._args import Param, native
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
@@ -39,7 +39,7 @@ def _fresh(out, x):
     return out.copy() if np.may_share_memory(out, x) else out
 
 
-class PixelShuffle(Function):
+class PixelShuffle(Node):
     def forward(self, x, factor=1):
         self.factor = factor
         return _fresh(_depth_to_space(x, factor), x)
@@ -48,7 +48,7 @@ class PixelShuffle(Function):
         return (_fresh(_space_to_depth(grad, self.factor), grad),)
 
 
-class PixelUnshuffle(Function):
+class PixelUnshuffle(Node):
     def forward(self, x, factor=1):
         self.factor = factor
         return _fresh(_space_to_depth(x, factor), x)
@@ -112,7 +112,7 @@ def _pixel_unshuffle(input, downscale_factor):
     return PixelUnshuffle.apply(input, factor=downscale_factor if input.numel() else 1)
 
 
-class ChannelShuffle(Function):
+class ChannelShuffle(Node):
     def forward(self, x, groups=1):
         self.groups = groups
         return _shuffle_channels(x, groups)

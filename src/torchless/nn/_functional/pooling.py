@@ -19,7 +19,7 @@ from ..._kernels import fractional_pool
 from ..._kernels import pool as kernels
 from ..._kernels import pool3d
 from ..._tensor import Tensor
-from ...autograd.function import Function, records
+from ...autograd.graph import Node, records
 from ._args import CheckedCalls, Param, _is_index, _tp_name, call_key, check_tensor, native
 from ._norm_checks import int_list_arg
 from .activation import relu
@@ -51,7 +51,7 @@ def _flat_planes(shape, spatial):
     return (math.prod(shape[:-spatial]), 1, 1, math.prod(shape[-spatial:]))
 
 
-class MaxPool(Function):
+class MaxPool(Node):
     """Max pooling; backward sends each output's gradient to its argmax.
 
     The kernel runs in the functional because its argmax is an output of its own. max_pool saves
@@ -97,7 +97,7 @@ _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward
                      3: (pool3d.avg_pool3d_forward, pool3d.avg_pool3d_backward)}
 
 
-class AvgPool(Function):
+class AvgPool(Node):
     """Average pooling (zero padding; divisor per PyTorch's count_include_pad / divisor_override)."""
 
     def forward(self, x, spatial=2, kernel=None, stride=None, padding=None, ceil_mode=False, count_include_pad=True,
@@ -137,7 +137,7 @@ class AvgPool(Function):
         return f"AvgPool{self.spatial}DBackward0" if self.spatial > 1 else "SqueezeBackward1"
 
 
-class AdaptiveAvgPool(Function):
+class AdaptiveAvgPool(Node):
     def forward(self, x, spatial=2, output_size=None):
         self.input_shape, self.spatial = x.shape, spatial
         planes = _as_planes(x, spatial)
@@ -304,7 +304,7 @@ def _max_pool(input, spatial, kernel, stride, padding, dilation, ceil_mode, retu
     lead = x.shape[:-spatial]
     pool_forward, pool_forward_winners = _MAX_POOL_KERNELS[max(spatial, 2)]
     # Finding the argmax is most of the work; skip it when neither the caller nor backward wants it.
-    # Nothing to record then either: wrapping the output directly is what Function.apply would do,
+    # Nothing to record then either: wrapping the output directly is what Node.apply would do,
     # minus its ~2 us per call (a few percent of a batch-1 forward of the course CNN).
     if not (return_indices or records(input)):
         pooled, _ = pool_forward(planes, kernel, stride, padding, dilation, ceil_mode, False)
@@ -687,7 +687,7 @@ def _torch_triple(value):
     return _torch_ntuple(value, 3)
 
 
-class MaxUnpool(Function):
+class MaxUnpool(Node):
     """Each input value written at its flat index (h * W + w, or d * H * W + h * W + w) of its output plane
     or volume ``output_size``, zeros elsewhere; backward reads the output gradient back at the same indices."""
 
@@ -868,7 +868,7 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 
 
 # ---------------------------------------------------------------------------- fractional max pooling
-class FractionalMaxPool(Function):
+class FractionalMaxPool(Node):
     """Fractional max pooling; backward scatter-adds each output's gradient at its argmax (windows may
     overlap, so several outputs can send gradient to one input cell)."""
 

@@ -5,7 +5,7 @@ them reproducible; the numbers are not PyTorch's, whose generator differs).
 """
 import numpy as np
 
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ...random import numpy_rng
 from ._args import Param, _tp_name, check_tensor, native
 from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar
@@ -14,7 +14,7 @@ __all__ = ["prelu", "rrelu", "rrelu_"]
 
 
 # ---------------------------------------------------------------------------- prelu
-class PreluKernel(Function):
+class PreluKernel(Node):
     saved = ("x", "weight")
 
     def forward(self, x, weight):
@@ -67,7 +67,7 @@ def prelu(input, weight):
 
 
 # ---------------------------------------------------------------------------- rrelu
-class RreluWithNoise(Function):
+class RreluWithNoise(Node):
     """x * noise, noise 1 where x > 0 and a slope elsewhere: drawn from U(lower, upper) per element in
     training, (lower + upper) / 2 otherwise. The gradient is grad * noise, except that PyTorch takes the
     mean slope's (leaky_relu's) gradient when upper - lower <= 1e-6."""

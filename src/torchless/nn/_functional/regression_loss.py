@@ -9,7 +9,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._tensor import _promote
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from .loss import _broadcast_shape, _reduce, _reduction, _warn_size, l1_loss
 
 __all__ = ["smooth_l1_loss", "huber_loss"]
@@ -34,7 +34,7 @@ def _mean_scale(grad, reduction, size):
     return grad
 
 
-class _PiecewiseLoss(Function):
+class _PiecewiseLoss(Node):
     """An elementwise loss of d = input - target, reduced; backward gives d' to the input and -d' to the target."""
 
     saved = ("diff",)

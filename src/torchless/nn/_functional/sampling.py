@@ -11,7 +11,7 @@ import operator
 import numpy as np
 
 from ..._tensor import Tensor
-from ...autograd.function import Function
+from ...autograd.graph import Node
 from ._args import _is_index, _tp_name
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
@@ -476,7 +476,7 @@ def _antialias_taps(size, out, align_corners, scale, kind, dtype):
     return _Taps(index, weights, size)
 
 
-class Resample(Function):
+class Resample(Node):
     """A separable resampling: ``maps[d]`` along spatial axis d (None leaves the axis alone), the last axis
     first; backward applies the adjoints of ``adjoints`` (the same maps unless PyTorch's backward differs)."""
 

@@ -1,0 +1,631 @@
+"""The autograd graph and its engine: each of torchless's differentiable operations is a Node subclass with its
+forward and backward side by side (PyTorch's ``torch.autograd.graph.Node``, which ``grad_fn`` objects are).
+
+Calling ``SomeOp.apply(*tensors, **params)`` runs ``forward`` on the tensors' arrays and, when gradients are being
+recorded and some input requires grad, returns a tensor whose ``grad_fn`` is the Node instance: it remembers
+where each input's gradient goes (``edges``) and whatever ``forward`` saved for ``backward``. (User-written
+operations on tensors are ``autograd.Function``s, in ``function.py``, whose calls make such nodes.)
+
+Backward propagates NumPy arrays (``run_backward``). For ``create_graph=True`` a separate propagation
+(``run_backward_graph``) calls each node's ``backward_graph`` instead, written with tensor operations that are
+recorded in turn, so that gradients can be differentiated again.
+"""
+import inspect
+import re
+
+import numpy as np
+
+from . import anomaly_mode, grad_mode
+
+_grad_state = grad_mode.state
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
+    "or if you need to access saved tensors after calling backward."
+)
+
+OUTPUT = "output"  # in ``Node.saves``: the result is saved (as exp's, relu's), not only inputs
+
+
+class SavedVersion:
+    """A tensor saved for backward, and its version then: backward refuses to run on a tensor an in-place op
+    has changed since (its version counter, shared with its views, has moved on)."""
+
+    __slots__ = ("counter", "version", "tensor", "array")
+
+    def __init__(self, counter, version, tensor, array):
+        self.counter, self.version = counter, version
+        # A saved input is kept to name it (its grad_fn) in the error, ``array`` then saying whether it was saved
+        # as its transpose; a saved output is its node's own result, kept as its array only: the tensor would hold
+        # its grad_fn, that is the node, in a cycle.
+        self.tensor, self.array = tensor, array
+
+
+class Node:
+    """A differentiable operation on arrays.
+
+    Subclasses define ``forward(self, *arrays, **params) -> array`` and
+    ``backward(self, grad) -> tuple`` returning one gradient (or None) per tensor input. ``forward``
+    stores what ``backward`` needs as attributes, and lists their names in ``saved`` so they can be
+    freed after backward; ``self.needs_input_grad`` tells ``backward`` which gradients to compute.
+    """
+
+    saved = ()  # names of attributes holding saved arrays, released after backward
+    edges = ()
+    needs_input_grad = ()
+    _freed = False
+    _retained = None  # weak reference to a non-leaf output that asked retain_grad()
+    _tensor_hooks = None  # {handle id: hook} registered on the output with Tensor.register_hook
+    is_view = False  # the output shares its input's memory (and so its version counter)
+    # The tensors PyTorch saves for backward, whose in-place change before backward is an error: input
+    # positions and OUTPUT. None reads them off ``saved`` and forward's parameter names (see _saved_tensors).
+    saves = None
+    # Tensors PyTorch saves only for some input's gradient, as a*b saves a for b's: {input or OUTPUT: (inputs,)}.
+    saved_only_for = {}
+    # Inputs PyTorch saves as their transpose (linear's weight, as w.t()), which its error describes.
+    saved_transposed = ()
+    _saved_versions = ()  # SavedVersion of each saved input, checked before backward
+    _saved_output = None  # SavedVersion of the result when it is saved
+    _output_view = None  # weak reference to the view the result was written in place into (base's node CopySlices)
+    _saved_inputs, _saves_output, _saves_tensors = (), False, False  # set per subclass by __init_subclass__
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._saved_inputs, cls._saves_output = _saved_tensors(cls)
+        cls._saves_tensors = bool(cls._saved_inputs) or cls._saves_output
+
+    @classmethod
+    def apply(cls, *inputs, **params):
+        node = cls()
+        # One loop collects the arrays and whether any input requires grad (this runs for every
+        # operation, and a loop measured faster than two comprehensions).
+        arrays, any_requires_grad = [], False
+        for t in inputs:
+            if t is None:
+                arrays.append(None)
+            else:
+                arrays.append(t._data)
+                if t._requires_grad:
+                    any_requires_grad = True
+        result = _wrap(node.forward(*arrays, **params))
+        # Without a graph the node is dropped right here, and what forward saved with it: no
+        # bookkeeping (and no release) is needed.
+        if any_requires_grad and _grad_state.enabled:
+            needs = tuple([t is not None and t._requires_grad for t in inputs])
+            node.needs_input_grad = needs
+            node.edges = tuple([_edge(t) if need else None for t, need in zip(inputs, needs)])
+            result._requires_grad = True
+            result.grad_fn = node
+            if node._saves_tensors:
+                _record_saved_versions(node, inputs, needs, result)
+            if anomaly_mode.state.enabled:
+                node._forward_stack = anomaly_mode.forward_stack()
+        if node.is_view and np.may_share_memory(result._data, inputs[0]._data):  # a reshape may copy
+            inputs[0]._as_view(result)
+        return result
+
+    def forward(self, *arrays, **params):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def backward(self, grad):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def backward_graph(self, grad):
+        """``backward`` for ``create_graph=True``: ``grad`` is a tensor and the gradients returned are tensors
+        (or None) computed with differentiable tensor operations, so that the graph records them and they can be
+        differentiated in turn. Saved arrays enter the formula through :meth:`graph_input` and
+        :meth:`graph_output`. The engine calls it only when the class defining ``backward`` defines it too (a
+        subclass with a backward of its own does not inherit its parent's)."""
+        raise NotImplementedError(_no_graph_backward(self))
+
+    def graph_input(self, index, array):
+        """``array``, what forward saw of input ``index``, as a tensor of the graph: the leaf itself for a leaf
+        input, a tensor flowing into the input's node for a computed one, a constant for an input that needs no
+        gradient."""
+        from .._tensor import Tensor
+
+        edge = self.edges[index] if index < len(self.edges) else None
+        if edge is None:
+            return Tensor._wrap(array)
+        if not isinstance(edge, Node):
+            return edge
+        tensor = Tensor._wrap(array)
+        tensor._requires_grad, tensor.grad_fn = True, edge
+        return tensor
+
+    def graph_output(self, array):
+        """The saved result ``array`` as a tensor of the graph: its gradient flows back into this node."""
+        from .._tensor import Tensor
+
+        tensor = Tensor._wrap(array)
+        tensor._requires_grad, tensor.grad_fn = True, self
+        return tensor
+
+    def name(self):
+        """The name PyTorch gives this node, e.g. ``ConvolutionBackward0``."""
+        return type(self).__name__ + "Backward0"
+
+    def release(self):
+        """Drop the arrays saved for backward (called once backward has used them)."""
+        for attr in self.saved:
+            setattr(self, attr, None)
+        if self.saved:
+            self._freed = True
+        self._saved_versions, self._saved_output = (), None
+
+    def check_saved_versions(self):
+        """PyTorch's error if an in-place op changed a tensor this node saved, since it saved it."""
+        for saved in self._saved_versions:
+            if saved.counter[0] != saved.version:
+                raise RuntimeError(_saved_input_modified(saved))
+        saved = self._saved_output
+        if saved is not None and saved.counter[0] != saved.version:
+            node = self
+            if self._output_view is not None and self._output_view() is not None:
+                # the output written in place into a view still alive: PyTorch names the view's node
+                node = Node()
+                node.is_view = True
+            raise RuntimeError(_modified_message(saved, node, saved.array))
+
+    def rebase_saved_versions(self, tensor):
+        """``tensor`` became this node's result in place (x.relu_()): its saved result is the tensor at its new
+        version, and the old value of ``tensor`` saved as an input is a copy no later change can reach (the graph
+        keeps the replaced array), as PyTorch's in-place ops save the original self."""
+        if self._saved_versions:
+            self._saved_versions = tuple([s for s in self._saved_versions if s.tensor is not tensor])
+        if self._saved_output is not None:
+            counter = tensor._version_counter()
+            self._saved_output = SavedVersion(counter, counter[0], None, self._saved_output.array)
+
+    @property
+    def next_functions(self):
+        return tuple((e if isinstance(e, Node) else None, 0) for e in self.edges)
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+def _saved_tensors(cls):
+    """(input positions, whether the output is saved) for a Node class: ``saves`` if given; else the
+    attributes named in ``saved`` that are forward's tensor parameters (those without a default) or ``out``."""
+    if cls.saves is not None:
+        return tuple(i for i in cls.saves if i != OUTPUT), OUTPUT in cls.saves
+    if not cls.saved or cls.forward is Node.forward:
+        return (), False
+    parameters = list(inspect.signature(cls.forward).parameters.values())[1:]
+    tensors = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty]
+    return tuple(i for i, name in enumerate(tensors) if name in cls.saved), "out" in cls.saved
+
+
+def _record_saved_versions(node, inputs, needs, result):
+    """Remember the versions of the tensors ``node`` saved, for check_saved_versions."""
+    saved = []
+    only_for = node.saved_only_for
+    for i in node._saved_inputs:
+        tensor = inputs[i] if i < len(inputs) else None
+        if tensor is None or (i in only_for and not any(needs[j] for j in only_for[i])):
+            continue
+        if tensor._inference:
+            raise RuntimeError(_INFERENCE_SAVED)
+        counter = tensor._version_counter()
+        saved.append(SavedVersion(counter, counter[0], tensor, i in node.saved_transposed))
+    node._saved_versions = saved
+    if node._saves_output and (OUTPUT not in only_for or any(needs[j] for j in only_for[OUTPUT])):
+        counter = result._counter = [0]
+        node._saved_output = SavedVersion(counter, 0, None, result._data)
+
+
+_INFERENCE_SAVED = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in inference "
+                    "mode in computation tracked by autograd. To work around this, you can make a clone to get a "
+                    "normal tensor and use it in autograd, or use `torchless.no_grad()` instead of "
+                    "`torchless.inference_mode()`.")
+
+
+def _saved_input_modified(saved):
+    """The error for a saved input; ``saved.array`` is True for one PyTorch saved as its transpose, a view (whose
+    node, AsStrided once its base changed, the error names when it requires grad)."""
+    tensor = saved.tensor
+    if not saved.array:
+        return _modified_message(saved, tensor.grad_fn, tensor._data)
+    grad_fn = Node() if tensor._requires_grad else None
+    if grad_fn is not None:
+        grad_fn.is_view = True
+    return _modified_message(saved, grad_fn, tensor._data.T)
+
+
+def _modified_message(saved, grad_fn, array):
+    from .._dtype import TENSOR_TYPE_NAMES, from_numpy_dtype
+
+    described = f"[torchless.{TENSOR_TYPE_NAMES[from_numpy_dtype(array.dtype)]} {list(array.shape)}]"
+    if grad_fn is not None:
+        described += f", which is output 0 of {_short_node_name(grad_fn)},"
+    return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"{described} is at version {saved.counter[0]}; expected version {saved.version} instead. Hint: enable "
+            "anomaly detection to find the operation that failed to compute its gradient, with "
+            "torchless.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+def _short_node_name(node):
+    """How PyTorch names a node in that error: ReluBackward0 as Relu, ClampBackward1 as Clamp1; a view whose
+    base changed in place is replayed as AsStrided."""
+    if node.is_view:
+        return "AsStrided"
+    name = node.name()
+    if name in ("CopyBackwards", "CopySlices"):
+        return "torch::autograd::" + name  # PyTorch's C++ class name, as it prints it
+    return re.sub(r"Backward0$|Backward(?=\d+$)", "", name)
+
+
+def records(*tensors):
+    """Whether an operation on ``tensors`` (None entries allowed) records a graph node, as
+    Node.apply decides: gradients are being recorded and some input requires grad. Fast paths
+    that skip apply where it would record nothing ask this first."""
+    if not _grad_state.enabled:
+        return False
+    for t in tensors:
+        if t is not None and t._requires_grad:
+            return True
+    return False
+
+
+def _wrap(array):
+    """Tensor._wrap, imported on first use (the tensor module imports this one)."""
+    global _wrap
+    from .._tensor import Tensor
+
+    _wrap = Tensor._wrap
+    return _wrap(array)
+
+
+def _edge(tensor):
+    """Where a gradient for ``tensor`` goes: its producing node, or the leaf tensor itself."""
+    return tensor.grad_fn if tensor.grad_fn is not None else tensor
+
+
+class OutputGrads:
+    """The gradients reaching the outputs of a node with several (None for an output none reached).
+
+    Each output has its own OutputSlot node, and the engine sums what several nodes send to one node: summing
+    these merges them, so that the shared node receives every output's gradient at once."""
+
+    __slots__ = ("grads",)
+
+    def __init__(self, grads):
+        self.grads = grads
+
+    def __add__(self, other):
+        return OutputGrads([a if b is None else b if a is None else a + b for a, b in zip(self.grads, other.grads)])
+
+
+class OutputSlot(Node):
+    """The ``grad_fn`` of output ``index`` of ``node``, a node with ``count`` outputs whose backward takes
+    OutputGrads: passes its gradient on to that node, under whose name it shows."""
+
+    def __init__(self, node, index, count):
+        self.node, self.index, self.count = node, index, count
+        self.edges = (node,)
+        self.needs_input_grad = (True,)
+
+    def backward(self, grad):
+        grads = [None] * self.count
+        grads[self.index] = grad
+        return (OutputGrads(grads),)
+
+    backward_graph = backward  # OutputGrads holds tensors as well as arrays
+
+    def name(self):
+        return self.node.name()
+
+    @property
+    def next_functions(self):  # PyTorch has one node for all outputs: show the inputs' nodes as it does
+        return self.node.next_functions
+
+
+def root_gradient(output, gradient, index=0):
+    """The gradient array that backward starts from at ``output`` (element ``index`` of the outputs), given
+    ``gradient`` (a tensor, an array-like or None for a scalar's 1), with PyTorch's checks."""
+    from .._size import Size
+    from .._tensor import Tensor
+
+    if not output._requires_grad:
+        raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
+    array = output._data
+    if gradient is None:
+        if array.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return np.ones(array.shape, array.dtype)
+    grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, array.dtype)
+    if grad.shape != array.shape:
+        raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {Size(grad.shape)} and "
+                           f"output[{index}] has a shape of {Size(array.shape)}.")
+    # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a float64
+    # output compute in float32
+    return grad.astype(array.dtype, copy=False)
+
+
+def _topological_order(roots):
+    """Nodes reachable from ``roots``, each after every node that feeds gradient into it."""
+    order, visited = [], set()
+    for root in roots:
+        if id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root.edges))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if isinstance(child, Node) and id(child) not in visited:
+                    visited.add(id(child))
+                    stack.append((child, iter(child.edges)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _leading_to(order, targets):
+    """The ids of the nodes in ``order`` (topological) with a path to one of ``targets`` (ids of nodes and
+    leaves) through their edges: only those need to run for the targets' gradients."""
+    leading = set()
+    for node in reversed(order):
+        for edge in node.edges:
+            if edge is not None and (id(edge) in targets or id(edge) in leading):
+                leading.add(id(node))
+                break
+    return leading
+
+
+def _start(roots, inputs):
+    """What a propagation from ``roots`` starts with: the gradients pending per node id, the roots that are
+    leaves, the nodes in topological order and, with ``inputs``, {id of an input's edge: its positions}, the
+    list capturing their gradients and the ids of the nodes leading to them."""
+    targets, captured, leading = {}, None, None
+    pending, leaf_roots = {}, []
+    for tensor, grad in roots:
+        node = tensor.grad_fn
+        if node is None:
+            leaf_roots.append((tensor, grad))
+        else:
+            previous = pending.get(id(node))
+            pending[id(node)] = grad if previous is None else previous + grad
+    order = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    if inputs is not None:
+        for position, tensor in enumerate(inputs):
+            targets.setdefault(id(_edge(tensor)), []).append(position)
+        captured = [None] * len(inputs)
+        leading = _leading_to(order, targets)
+    return pending, leaf_roots, order, targets, captured, leading
+
+
+def run_backward(roots, retain_graph=False, inputs=None, accumulate=True):
+    """Propagate gradients back through the graph from ``roots``, pairs (tensor, gradient array shaped like it).
+
+    Without ``inputs``, every leaf reached accumulates its gradient into ``.grad``. With ``inputs`` (tensors,
+    leaves or not) only the part of the graph leading to them runs and only they receive gradients: accumulated
+    into their ``.grad`` (``Tensor.backward(inputs=...)``) or, without ``accumulate``, returned as a list, None
+    where none arrived (``autograd.grad``).
+    """
+    pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
+
+    def deliver(tensor, positions, grad):
+        if accumulate:
+            _accumulate_leaf(tensor, grad)
+            return
+        if tensor.grad_fn is None and tensor._hooks:
+            grad = run_tensor_hooks(tensor._hooks, grad)
+        for position in positions:
+            previous = captured[position]
+            captured[position] = grad if previous is None else previous + grad
+
+    for tensor, grad in leaf_roots:
+        if inputs is None:
+            _accumulate_leaf(tensor, grad)
+        elif id(tensor) in targets:
+            deliver(tensor, targets[id(tensor)], grad)
+    # Gradients of log, sqrt, division, ... at 0 are inf or nan, which PyTorch produces without warnings.
+    with grad_mode.no_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for node in order:
+            g = pending.pop(id(node), None)
+            if g is None:
+                continue
+            if node._freed:
+                raise RuntimeError(_FREED_MESSAGE)
+            if node._saves_tensors:
+                node.check_saved_versions()
+            if node._tensor_hooks:
+                g = run_tensor_hooks(node._tensor_hooks, g)
+            if inputs is not None:
+                if id(node) in targets:
+                    positions = targets[id(node)]
+                    deliver(inputs[positions[0]], positions, g)
+                if id(node) not in leading:
+                    continue
+            elif node._retained is not None:
+                kept = node._retained()
+                if kept is not None:
+                    _accumulate_leaf(kept, g)
+            if anomaly_mode.state.enabled:
+                input_grads = _backward_watched(node, g)
+            else:
+                input_grads = node.backward(g)
+            for edge, g_in in zip(node.edges, input_grads):
+                if edge is None or g_in is None:
+                    continue
+                if isinstance(edge, Node):
+                    previous = pending.get(id(edge))
+                    pending[id(edge)] = g_in if previous is None else previous + g_in
+                elif inputs is None:
+                    _accumulate_leaf(edge, g_in)
+                elif id(edge) in targets:
+                    deliver(edge, targets[id(edge)], g_in)
+            if not retain_graph:
+                node.release()
+    return captured
+
+
+def run_backward_graph(roots, retain_graph=True, inputs=None, accumulate=True):
+    """run_backward for ``create_graph=True``: the same propagation, with gradients that are tensors recorded in
+    the graph (``roots`` pairs a tensor with a gradient tensor). Each node contributes through its
+    ``backward_graph``; leaves accumulate ``.grad`` out of place, as a tensor with a graph; hooks get and may
+    replace tensors. A separate loop, so that the array path of every training step pays nothing for it."""
+    pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
+
+    def deliver(tensor, positions, grad):
+        if accumulate:
+            _accumulate_leaf_graph(tensor, grad)
+            return
+        if tensor.grad_fn is None and tensor._hooks:
+            grad = _run_tensor_hooks_graph(tensor._hooks, grad)
+        for position in positions:
+            previous = captured[position]
+            captured[position] = grad if previous is None else previous + grad
+
+    with grad_mode.enable_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for tensor, grad in leaf_roots:
+            if inputs is None:
+                _accumulate_leaf_graph(tensor, grad)
+            elif id(tensor) in targets:
+                deliver(tensor, targets[id(tensor)], grad)
+        for node in order:
+            g = pending.pop(id(node), None)
+            if g is None:
+                continue
+            if node._freed:
+                raise RuntimeError(_FREED_MESSAGE)
+            if node._saves_tensors:
+                node.check_saved_versions()
+            if node._tensor_hooks:
+                g = _run_tensor_hooks_graph(node._tensor_hooks, g)
+            if inputs is not None:
+                if id(node) in targets:
+                    positions = targets[id(node)]
+                    deliver(inputs[positions[0]], positions, g)
+                if id(node) not in leading:
+                    continue
+            elif node._retained is not None:
+                kept = node._retained()
+                if kept is not None:
+                    _accumulate_leaf_graph(kept, g)
+            method = _graph_backward(node)
+            if anomaly_mode.state.enabled:
+                input_grads = _backward_watched(node, g, method)
+            else:
+                input_grads = method(node, g)
+            for edge, g_in in zip(node.edges, input_grads):
+                if edge is None or g_in is None:
+                    continue
+                if isinstance(edge, Node):
+                    previous = pending.get(id(edge))
+                    pending[id(edge)] = g_in if previous is None else previous + g_in
+                elif inputs is None:
+                    _accumulate_leaf_graph(edge, g_in)
+                elif id(edge) in targets:
+                    deliver(edge, targets[id(edge)], g_in)
+            if not retain_graph:
+                node.release()
+    return captured
+
+
+_graph_backwards = {}  # node class -> its backward_graph function
+
+
+def _graph_backward(node):
+    """The backward_graph function of ``node``'s class: the one defined next to the ``backward`` the class uses,
+    for a subclass that overrides backward alone would otherwise inherit a formula that is not its own; a node
+    without one raises NotImplementedError naming it."""
+    cls = type(node)
+    method = _graph_backwards.get(cls)
+    if method is None:
+        owner = next(klass for klass in cls.__mro__ if "backward" in klass.__dict__)
+        method = owner.__dict__.get("backward_graph") or _refuse_graph_backward
+        _graph_backwards[cls] = method
+    return method
+
+
+def _no_graph_backward(node):
+    return (f"torchless cannot differentiate through {node.name()} (create_graph=True): this operation has no "
+            "differentiable formulation of its backward yet, so gradients of its gradient are not available")
+
+
+def _refuse_graph_backward(node, grad):
+    raise NotImplementedError(_no_graph_backward(node))
+
+
+def _run_tensor_hooks_graph(hooks, grad):
+    """run_tensor_hooks for a gradient tensor recorded in the graph: hooks get it, and what they return replaces
+    it as it is."""
+    for hook in list(hooks.values()):
+        replaced = hook(grad)
+        if replaced is not None:
+            checked_hook_result(getattr(hook, "__name__", type(hook).__name__), replaced, grad._data)
+            grad = replaced
+    return grad
+
+
+def _accumulate_leaf_graph(tensor, grad):
+    """_accumulate_leaf for a gradient tensor recorded in the graph: as PyTorch's AccumulateGrad under
+    create_graph, ``.grad`` becomes a copy of it the first time (a copy recorded in the graph), then the sum out
+    of place, so that earlier ``.grad`` tensors and their graphs stay valid."""
+    if tensor._hooks:
+        grad = _run_tensor_hooks_graph(tensor._hooks, grad)
+    grad = grad._cast(tensor._data.dtype)
+    tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
+
+
+def _backward_watched(node, grad, method=None):
+    """``node.backward(grad)`` (``method(node, grad)`` if given) under anomaly detection: its gradients checked for
+    NaN, its failure shown with the stack of the forward call that made it."""
+    try:
+        if method is None:
+            input_grads = checked = node.backward(grad)
+        else:
+            input_grads = method(node, grad)
+            checked = [getattr(g, "_data", None) for g in input_grads]  # OutputGrads pass unchecked
+        if anomaly_mode.state.check_nan:
+            anomaly_mode.check_gradients(node, checked)
+    except Exception:
+        anomaly_mode.warn_failed(node)
+        raise
+    return input_grads
+
+
+def run_tensor_hooks(hooks, grad):
+    """``grad`` passed through the hooks of Tensor.register_hook (``{id: hook}``), each maybe replacing it."""
+    from .._tensor import Tensor
+
+    for hook in list(hooks.values()):
+        replaced = hook(Tensor._wrap(grad))
+        if replaced is not None:
+            grad = checked_hook_result(getattr(hook, "__name__", type(hook).__name__), replaced, grad)
+    return grad
+
+
+def checked_hook_result(name, value, grad):
+    """The array of ``value``, which the hook called ``name`` returned in place of the gradient ``grad``;
+    PyTorch's errors unless it is a tensor of the same shape and dtype."""
+    from .._tensor import Tensor
+
+    if not isinstance(value, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(value).__name__}'")
+    if value._data.shape != grad.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    if value._data.dtype != grad.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {Tensor._wrap(grad).type()} got "
+                           f"{value.type()})")
+    return value._data
+
+
+def _accumulate_leaf(tensor, grad):
+    from .._tensor import Tensor
+
+    if tensor._hooks:
+        grad = run_tensor_hooks(tensor._hooks, grad)
+    if tensor._grad is None:
+        # A fresh, writable array: incoming gradients may be views or shared between inputs.
+        tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor._data.dtype, copy=True))
+    else:
+        tensor._grad._data = (tensor._grad._data + grad).astype(tensor._data.dtype, copy=False)
