@@ -515,3 +515,20 @@ def test_gradcheck_messages_match_torch():
     with pytest.warns(UserWarning, match="Input #0 requires gradient and is not a double precision"):
         torchless.autograd.gradcheck(lambda t: (t * 2).sum(), (torchless.ones(2, requires_grad=True),),
                                      raise_exception=False)
+
+
+@pytest.mark.parametrize("how", ["backward", "grad", "grad_graph"])
+def test_leaf_hooks_run_once_on_the_summed_gradient(how):
+    def run(lib):
+        calls = []
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        x.register_hook(lambda g: calls.append(g.tolist()))
+        y = (x * x + x).sum()  # x reaches the loss three times
+        if how == "backward":
+            y.backward()
+            result = x.grad
+        else:
+            (result,) = lib.autograd.grad(y, x, create_graph=how == "grad_graph")
+        return calls, result.tolist()
+
+    assert run(torchless) == run(_torch())

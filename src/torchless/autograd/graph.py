@@ -409,25 +409,50 @@ def run_backward(roots, retain_graph=False, inputs=None, accumulate=True):
     into their ``.grad`` (``Tensor.backward(inputs=...)``) or, without ``accumulate``, returned as a list, None
     where none arrived (``autograd.grad``).
     """
+    return _propagate(roots, retain_graph, inputs, accumulate, graph=False)
+
+
+def run_backward_graph(roots, retain_graph=True, inputs=None, accumulate=True):
+    """run_backward for ``create_graph=True``: gradients are tensors recorded in the graph (``roots`` pairs a
+    tensor with a gradient tensor), each node contributing through its ``backward_graph``; leaves accumulate
+    ``.grad`` out of place, as a tensor with a graph; hooks get and may replace tensors."""
+    return _propagate(roots, retain_graph, inputs, accumulate, graph=True)
+
+
+def _propagate(roots, retain_graph, inputs, accumulate, graph):
+    """The propagation of run_backward (arrays, ``node.backward``, gradient recording off) or, with ``graph``,
+    of run_backward_graph (tensors, ``backward_graph``, recording on).
+
+    A leaf's gradients are summed as they arrive and handed over once, at the end, as PyTorch's AccumulateGrad
+    receives their sum: its hooks see the total, once, and ``.grad`` grows by one addition.
+    """
     pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
+    accumulate_leaf = _accumulate_leaf_graph if graph else _accumulate_leaf
+    leaf_grads = {}  # id of a leaf -> [the leaf, the sum of its gradients so far]
+
+    def arrive(leaf, grad):
+        entry = leaf_grads.get(id(leaf))
+        if entry is None:
+            leaf_grads[id(leaf)] = [leaf, grad]
+        else:
+            entry[1] = entry[1] + grad
 
     def deliver(tensor, positions, grad):
         if accumulate:
-            _accumulate_leaf(tensor, grad)
+            accumulate_leaf(tensor, grad)
             return
         if tensor.grad_fn is None and tensor._hooks:
-            grad = run_tensor_hooks(tensor._hooks, grad)
+            grad = (_run_tensor_hooks_graph if graph else run_tensor_hooks)(tensor._hooks, grad)
         for position in positions:
             previous = captured[position]
             captured[position] = grad if previous is None else previous + grad
 
     for tensor, grad in leaf_roots:
-        if inputs is None:
-            _accumulate_leaf(tensor, grad)
-        elif id(tensor) in targets:
-            deliver(tensor, targets[id(tensor)], grad)
+        if inputs is None or id(tensor) in targets:
+            arrive(tensor, grad)
+    recording = grad_mode.enable_grad() if graph else grad_mode.no_grad()
     # Gradients of log, sqrt, division, ... at 0 are inf or nan, which PyTorch produces without warnings.
-    with grad_mode.no_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with recording, np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for node in order:
             g = pending.pop(id(node), None)
             if g is None:
@@ -437,7 +462,7 @@ def run_backward(roots, retain_graph=False, inputs=None, accumulate=True):
             if node._saves_tensors:
                 node.check_saved_versions()
             if node._tensor_hooks:
-                g = run_tensor_hooks(node._tensor_hooks, g)
+                g = (_run_tensor_hooks_graph if graph else run_tensor_hooks)(node._tensor_hooks, g)
             if inputs is not None:
                 if id(node) in targets:
                     positions = targets[id(node)]
@@ -447,86 +472,27 @@ def run_backward(roots, retain_graph=False, inputs=None, accumulate=True):
             elif node._retained is not None:
                 kept = node._retained()
                 if kept is not None:
-                    _accumulate_leaf(kept, g)
-            if anomaly_mode.state.enabled:
-                input_grads = _backward_watched(node, g)
-            else:
-                input_grads = node.backward(g)
-            for edge, g_in in zip(node.edges, input_grads):
-                if edge is None or g_in is None:
-                    continue
-                if isinstance(edge, Node):
-                    previous = pending.get(id(edge))
-                    pending[id(edge)] = g_in if previous is None else previous + g_in
-                elif inputs is None:
-                    _accumulate_leaf(edge, g_in)
-                elif id(edge) in targets:
-                    deliver(edge, targets[id(edge)], g_in)
-            if not retain_graph:
-                node.release()
-    return captured
-
-
-def run_backward_graph(roots, retain_graph=True, inputs=None, accumulate=True):
-    """run_backward for ``create_graph=True``: the same propagation, with gradients that are tensors recorded in
-    the graph (``roots`` pairs a tensor with a gradient tensor). Each node contributes through its
-    ``backward_graph``; leaves accumulate ``.grad`` out of place, as a tensor with a graph; hooks get and may
-    replace tensors. A separate loop, so that the array path of every training step pays nothing for it."""
-    pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
-
-    def deliver(tensor, positions, grad):
-        if accumulate:
-            _accumulate_leaf_graph(tensor, grad)
-            return
-        if tensor.grad_fn is None and tensor._hooks:
-            grad = _run_tensor_hooks_graph(tensor._hooks, grad)
-        for position in positions:
-            previous = captured[position]
-            captured[position] = grad if previous is None else previous + grad
-
-    with grad_mode.enable_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for tensor, grad in leaf_roots:
-            if inputs is None:
-                _accumulate_leaf_graph(tensor, grad)
-            elif id(tensor) in targets:
-                deliver(tensor, targets[id(tensor)], grad)
-        for node in order:
-            g = pending.pop(id(node), None)
-            if g is None:
-                continue
-            if node._freed:
-                raise RuntimeError(_FREED_MESSAGE)
-            if node._saves_tensors:
-                node.check_saved_versions()
-            if node._tensor_hooks:
-                g = _run_tensor_hooks_graph(node._tensor_hooks, g)
-            if inputs is not None:
-                if id(node) in targets:
-                    positions = targets[id(node)]
-                    deliver(inputs[positions[0]], positions, g)
-                if id(node) not in leading:
-                    continue
-            elif node._retained is not None:
-                kept = node._retained()
-                if kept is not None:
-                    _accumulate_leaf_graph(kept, g)
-            method = _graph_backward(node)
+                    accumulate_leaf(kept, g)
+            method = _graph_backward(node) if graph else None
             if anomaly_mode.state.enabled:
                 input_grads = _backward_watched(node, g, method)
             else:
-                input_grads = method(node, g)
+                input_grads = node.backward(g) if method is None else method(node, g)
             for edge, g_in in zip(node.edges, input_grads):
                 if edge is None or g_in is None:
                     continue
                 if isinstance(edge, Node):
                     previous = pending.get(id(edge))
                     pending[id(edge)] = g_in if previous is None else previous + g_in
-                elif inputs is None:
-                    _accumulate_leaf_graph(edge, g_in)
-                elif id(edge) in targets:
-                    deliver(edge, targets[id(edge)], g_in)
+                elif inputs is None or id(edge) in targets:
+                    arrive(edge, g_in)
             if not retain_graph:
                 node.release()
+        for leaf, grad in leaf_grads.values():
+            if inputs is None:
+                accumulate_leaf(leaf, grad)
+            else:
+                deliver(leaf, targets[id(leaf)], grad)
     return captured
 
 
