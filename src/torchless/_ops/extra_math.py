@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.graph import Node
+from . import math_methods
 from .._tensor import _RETURN_TYPES, Tensor, _return_type, records
 
 _RETURN_TYPES.setdefault("histogram", type("histogram", (tuple,), {
@@ -712,15 +713,19 @@ INPLACE_FUNCTIONS = "exp2_ gcd_ lcm_ ldexp_".split()
 
 
 def _inplace_method(name):
-    def method(self, *args):
-        if name == "float_power" and self._data.dtype != np.float64:
+    """math_methods' in-place form, with float_power_'s own dtype check first."""
+    method = math_methods._inplace_method(name)
+    if name != "float_power":
+        return method
+
+    def float_power_(self, *args, **kwargs):
+        if self._data.dtype != np.float64:
             raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype.scalar_name} but the "
                                "operation's result requires dtype Double")
-        return self._inplace(lambda t: getattr(t, name)(*args), [a for a in args if isinstance(a, Tensor)])
+        return method(self, *args, **kwargs)
 
-    method.__name__ = name + "_"
-    method.__doc__ = f"In-place ``{name}``."
-    return method
+    float_power_.__doc__ = method.__doc__
+    return float_power_
 
 
 def install(cls):
