@@ -11,7 +11,7 @@ from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, 
 from ._ops._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims
 from ._size import Size
 from .autograd import grad_mode
-from .autograd.graph import records
+from .autograd.graph import records, root_gradient, run_backward
 
 _mode_state = grad_mode.state  # per-thread grad and inference modes, read as tensors are made
 _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to "
@@ -648,6 +648,10 @@ class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf it depends on (of ``inputs``
         alone when given); ``gradient`` is the gradient with respect to this tensor (None for a scalar's 1)."""
+        if gradient is None and inputs is None and not create_graph:
+            # a training step's loss.backward(), straight to the engine
+            run_backward([(self, root_gradient(self, None))], retain_graph=bool(retain_graph))
+            return
         from .autograd import backward
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)

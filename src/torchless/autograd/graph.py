@@ -326,9 +326,6 @@ class OutputSlot(Node):
 def root_gradient(output, gradient, index=0):
     """The gradient array that backward starts from at ``output`` (element ``index`` of the outputs), given
     ``gradient`` (a tensor, an array-like or None for a scalar's 1), with PyTorch's checks."""
-    from .._size import Size
-    from .._tensor import Tensor
-
     if not output._requires_grad:
         raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
     array = output._data
@@ -336,6 +333,9 @@ def root_gradient(output, gradient, index=0):
         if array.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         return np.ones(array.shape, array.dtype)
+    from .._size import Size
+    from .._tensor import Tensor
+
     grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, array.dtype)
     if grad.shape != array.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {Size(grad.shape)} and "

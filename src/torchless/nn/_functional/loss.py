@@ -51,7 +51,10 @@ def _reduce(losses, reduction, denominator=None):
     total = losses.sum(dtype=np.float32) if half else losses.sum()
     if reduction != "sum":
         denominator = losses.size if denominator is None else denominator
-        with np.errstate(invalid="ignore", divide="ignore"):  # nothing to average: nan, as in PyTorch
+        if denominator == 0:
+            with np.errstate(invalid="ignore", divide="ignore"):  # nothing to average: nan, as in PyTorch
+                total = total / denominator
+        else:
             total = total / denominator
     return total.astype(np.float16) if half else total
 
