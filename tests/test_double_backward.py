@@ -74,6 +74,8 @@ CASES = {
     "relu": (lambda L, a: F(L).relu(a) ** 3 + a.relu() * a, [(3, 4)], False),
     "leaky_relu_hardtanh": (lambda L, a: F(L).leaky_relu(a, 0.2) ** 3 + F(L).hardtanh(a * 2) ** 3
                             + F(L).relu6(a * 4) ** 2, [(3, 4)], False),
+    "prelu_rrelu": (lambda L, x, w: F(L).prelu(x, w) ** 3 + F(L).rrelu(x * 2) ** 3
+                    + F(L).prelu(x, w[:1] * w[:1]) ** 2, [(2, 3, 4), (3,)], False),
     "abs_clamp": (lambda L, a: a.abs() ** 3 + a.clamp(-0.5, 0.7) ** 3, [(3, 4)], False),
     "sum_mean": (lambda L, a: (a * a).sum(1, keepdim=True) ** 2 + a.mean(0) ** 3 + a.sum() * a
                  + (a ** 2).mean() * a, [(3, 4)], False),
@@ -102,12 +104,31 @@ CASES = {
     "conv2d_same": (lambda L, x, w: F(L).conv2d(x, w, padding="same") ** 2, [(1, 2, 5, 5), (2, 2, 2, 2)], False),
     "conv1d": (lambda L, x, w, b: F(L).conv1d(x, w, b, stride=2, padding=1) ** 2, [(2, 2, 7), (3, 2, 3), (3,)],
                False),
+    "conv_transpose2d": (lambda L, x, w, b: F(L).conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1,
+                                                                groups=2, dilation=(1, 2)) ** 2,
+                         [(2, 4, 3, 4), (4, 1, 3, 2), (2,)], False),
+    "conv_transpose1d": (lambda L, x, w, b: F(L).conv_transpose1d(x, w, b, stride=2) ** 2,
+                         [(2, 3, 4), (3, 2, 3), (2,)], False),
+    "conv_transpose3d": (lambda L, x, w: F(L).conv_transpose3d(x, w, padding=1).tanh(),
+                         [(1, 2, 3, 2, 3), (2, 2, 2, 3, 2)], False),
     "max_pool2d": (lambda L, x: F(L).max_pool2d(x, 2) ** 3, [(2, 2, 4, 6)], False),
     "max_pool2d_padded": (lambda L, x: F(L).max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True) ** 3,
                           [(1, 2, 5, 6)], False),
     "avg_pool2d": (lambda L, x: F(L).avg_pool2d(x * x, 2) ** 2, [(2, 2, 4, 6)], False),
     "avg_pool2d_padded": (lambda L, x: F(L).avg_pool2d(x * x, 3, stride=2, padding=1, ceil_mode=True,
                                                        count_include_pad=False) ** 2, [(1, 2, 5, 6)], False),
+    "interpolate_nearest": (lambda L, x: F(L).interpolate(x, scale_factor=2) ** 3
+                            + (F(L).interpolate(x, size=(2, 7), mode="nearest-exact") ** 3).sum(), [(1, 2, 3, 4)],
+                            False),
+    "interpolate_bilinear": (lambda L, x: F(L).interpolate(x * x, size=(5, 3), mode="bilinear") ** 2
+                             + (F(L).interpolate(x, scale_factor=2, mode="bilinear", align_corners=True) ** 3).sum(),
+                             [(1, 2, 3, 4)], False),
+    "upsample_linear_bicubic": (lambda L, x: F(L).interpolate(x[0] ** 2, size=7, mode="linear").tanh()
+                                + (F(L).interpolate(x * x, size=(4, 6), mode="bicubic") ** 2).sum(), [(1, 2, 3, 4)],
+                                False),
+    "embedding": (lambda L, w: F(L).embedding(L.tensor([[1, 0, 3], [3, 3, 2]]), w * w) ** 2
+                  + (F(L).embedding(L.tensor([1, 1, 2]), w, padding_idx=2, scale_grad_by_freq=True) ** 3).sum(),
+                  [(4, 3)], False),
     "softmax": (lambda L, x: F(L).softmax(x, 1) * x, [(3, 4)], False),
     "log_softmax": (lambda L, x: F(L).log_softmax(x, 0) * x, [(3, 4)], False),
     "nll_loss": (lambda L, x: F(L).nll_loss(F(L).log_softmax(x * x, 1), L.tensor([1, 0, 3])), [(3, 4)], False),
@@ -120,6 +141,60 @@ CASES = {
     "mse_loss_none": (lambda L, x: F(L).mse_loss(x.tanh(), L.ones(3, 4, dtype=L.float64), reduction="none"),
                       [(3, 4)], False),
     "vector_norm": (lambda L, x: x.norm(2, dim=1, keepdim=True) ** 3 + x.norm() * x, [(3, 4)], False),
+    "l1_loss": (lambda L, x, t: F(L).l1_loss(x * x, t) ** 2 + F(L).l1_loss(x, t.sin(), reduction="none") ** 3,
+                [(3, 4), (3, 4)], False),
+    "smooth_l1_huber": (lambda L, x, t: F(L).smooth_l1_loss(x * x, t, beta=0.7) ** 2
+                        + F(L).huber_loss(x, t.sin(), reduction="none", delta=0.6) ** 3, [(3, 4), (3, 4)], False),
+    "bce": (lambda L, x, t: F(L).binary_cross_entropy(x.sigmoid(), t.sigmoid(), reduction="none") ** 2
+            + F(L).binary_cross_entropy(x.sigmoid(), t.sigmoid(), weight=L.tensor([1.0, 2.0, 0.5, 1.5],
+                                        dtype=L.float64)) * x, [(3, 4), (3, 4)], False),
+    "bce_with_logits": (lambda L, x, t: F(L).binary_cross_entropy_with_logits(x, t.sigmoid(), reduction="none") ** 2
+                        + F(L).binary_cross_entropy_with_logits(
+                            x * 2, t, pos_weight=L.tensor([1.0, 2.0, 0.5, 3.0], dtype=L.float64),
+                            weight=L.tensor([[0.5], [1.0], [2.0]], dtype=L.float64)) * x, [(3, 4), (3, 4)], False),
+    "kl_div": (lambda L, x, t: F(L).kl_div(x.log_softmax(1), t.softmax(1), reduction="batchmean") * x
+               + F(L).kl_div(x, t, reduction="none", log_target=True) ** 2, [(3, 4), (3, 4)], False),
+    "addmm_addmv_addr": (lambda L, i, a, b: L.addmm(i, a, b.mT, beta=0.5, alpha=2) ** 2
+                         + L.addmv(i[0], a, b[1], alpha=3) ** 2 + L.addr(i, a[:, 0], b[0, :3], beta=2) ** 2,
+                         [(3, 3), (3, 4), (3, 4)], False),
+    "baddbmm_addbmm": (lambda L, i, a, b: L.baddbmm(i, a, b.mT, alpha=0.5) ** 2
+                       + L.addbmm(i[0], a, b.mT, beta=0.5) ** 2, [(2, 3, 3), (2, 3, 4), (2, 3, 4)], False),
+    "addcmul_addcdiv": (lambda L, i, a, b: L.addcmul(i, a, b, value=0.5) ** 2
+                        + L.addcdiv(i, a, b * b + 1, value=2) ** 2, [(3, 4), (3, 4), (4,)], False),
+    "einsum": (lambda L, a, b: L.einsum("ij,jk->ik", a, b) ** 2 + L.einsum("ij,ij->i", a, b.mT[:3, :4]).sum()
+               + L.einsum("bi,j->bij", a, b[0]).sum(1) ** 3, [(3, 4), (4, 3)], False),
+    "batch_norm_training": (lambda L, x, w, b: F(L).batch_norm(x, None, None, w, b, training=True).tanh(),
+                            [(3, 2, 4), (2,), (2,)], False),
+    "batch_norm_eval": (lambda L, x, w, b: F(L).batch_norm(x * x, L.tensor([0.5, -1.0], dtype=L.float64),
+                                                           L.tensor([2.0, 0.5], dtype=L.float64), w, b).tanh(),
+                        [(3, 2, 4), (2,), (2,)], False),
+    "batch_norm_no_affine": (lambda L, x: F(L).batch_norm(x, None, None, training=True, eps=0.1) ** 3,
+                             [(4, 3)], False),
+    "layer_norm": (lambda L, x, w, b: F(L).layer_norm(x, (3, 4), w, b).tanh(), [(2, 3, 4), (3, 4), (3, 4)], False),
+    "layer_norm_no_affine": (lambda L, x: F(L).layer_norm(x, (4,), eps=0.1) ** 3, [(3, 4)], False),
+    "group_norm": (lambda L, x, w, b: F(L).group_norm(x, 2, w, b).tanh(), [(2, 4, 3), (4,), (4,)], False),
+    "instance_norm": (lambda L, x, w, b: F(L).instance_norm(x, weight=w, bias=b).tanh(),
+                      [(2, 3, 5), (3,), (3,)], False),
+    "gelu": (lambda L, x: F(L).gelu(x) * x + F(L).gelu(x * 2, approximate="tanh") ** 2, [(3, 4)], False),
+    "erf": (lambda L, x: x.erf() * x + L.erfc(x * x), [(3, 4)], False),
+    "elu_selu_celu": (lambda L, x: F(L).elu(x * 2, 0.7) ** 2 + F(L).selu(x) * x + F(L).celu(x, 1.5) ** 3,
+                      [(3, 4)], False),
+    "softplus": (lambda L, x: F(L).softplus(x * 4) ** 2 + F(L).softplus(x, beta=2, threshold=1) ** 3, [(3, 4)], False),
+    "silu_mish": (lambda L, x: F(L).silu(x) * x + F(L).mish(x * 2) ** 2, [(3, 4)], False),
+    "logsigmoid": (lambda L, x: F(L).logsigmoid(x * 3) * x, [(3, 4)], False),
+    "hardswish": (lambda L, x: F(L).hardswish(x * 4) ** 2, [(3, 4)], False),
+    "shrink": (lambda L, x: F(L).hardshrink(x) ** 3 + F(L).softshrink(x, 0.3) ** 3, [(3, 4)], False),
+    "var_std": (lambda L, x: x.var(1, keepdim=True) * x + x.std(0) ** 3 + x.var() * x + x.std(correction=0) ** 2,
+                [(3, 4)], False),
+    "var_mean_std_mean": (lambda L, x: L.var_mean(x, 1)[0] ** 2 + L.var_mean(x, 1)[1] ** 3
+                          + L.std_mean(x, (0, 1))[0] * x[0, :3], [(3, 4)], False),
+    "max_min": (lambda L, x: x.max() * x + x.amin(1, keepdim=True) ** 3 + x.amax((0, 1), keepdim=True) ** 2
+                + x.max(1, keepdim=True)[0] ** 3 + x.min(0).values ** 3 + x.median() ** 2, [(3, 4)], False),
+    "prod": (lambda L, x: x.prod() * x + x.prod(1, keepdim=True) ** 2 + x.prod(0) ** 3, [(3, 4)], False),
+    "instance_norm_running_stats": (
+        lambda L, x, w: F(L).instance_norm(x, L.tensor([0.5, -1.0, 0.0], dtype=L.float64),
+                                           L.tensor([2.0, 0.5, 1.0], dtype=L.float64), w,
+                                           use_input_stats=False).tanh(), [(2, 3, 5), (3,)], False),
 }
 
 
@@ -158,6 +233,17 @@ def test_float32_second_derivatives_match_torch():
     for mine, expected in zip(ours[0] + ours[1], theirs[0] + theirs[1]):
         assert mine.dtype == np.float32
         np.testing.assert_allclose(mine, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_hardsigmoid_second_derivative_is_zero():
+    # PyTorch has no derivative of hardsigmoid's backward; it is piecewise linear, so its second derivative is 0
+    def fn(L, x):
+        return F(L).hardsigmoid(x * 4) ** 3
+
+    arrays = _inputs([(3, 4)])
+    _, (second,) = _first_and_second(torchless, fn, arrays)
+    (numerical,) = _numerical_second(fn, arrays)
+    np.testing.assert_allclose(second, numerical, rtol=1e-5, atol=1e-6)
 
 
 def test_dropout_mask_is_a_constant_of_the_second_derivative():
@@ -304,11 +390,15 @@ def test_unsupported_node_raises_naming_it():
     with pytest.raises(NotImplementedError, match=r"torchless cannot differentiate through CumsumBackward0 "
                                                   r"\(create_graph=True\)"):
         torchless.autograd.grad(x.cumsum(0).sum(), x, create_graph=True)
-    with pytest.raises(NotImplementedError, match="ErfBackward0"):
-        torchless.autograd.grad(x.erf().sum(), x, create_graph=True)
-    # Std's backward is its own: it does not inherit a formula of Var's
-    with pytest.raises(NotImplementedError, match="StdBackward0"):
-        torchless.autograd.grad(x.std(), x, create_graph=True)
+    with pytest.raises(NotImplementedError, match="ErfinvBackward0"):
+        torchless.autograd.grad((x / 2).erfinv().sum(), x, create_graph=True)
+
+    class Twice(torchless._ops.unary.Exp):  # a backward of its own: it does not inherit a formula of Exp's
+        def backward(self, grad):
+            return (2 * grad * self.out,)
+
+    with pytest.raises(NotImplementedError, match="TwiceBackward0"):
+        torchless.autograd.grad(Twice.apply(x).sum(), x, create_graph=True)
 
 
 def test_custom_function_backward_is_differentiated():

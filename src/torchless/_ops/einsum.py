@@ -56,6 +56,31 @@ class Einsum(Node):
             g = g.sum(axis=stretched, keepdims=True)
         return np.asarray(g, dtype=array.dtype, order="C")  # (ascontiguousarray would make a 0-d gradient 1-d)
 
+    def backward_graph(self, grad):
+        return tuple(self._operand_grad_tensor(grad, i) if need else None
+                     for i, need in enumerate(self.needs_input_grad))
+
+    def _operand_grad_tensor(self, grad, which):
+        """_operand_grad as a tensor of the graph (create_graph=True): the einsum is an Einsum node in turn."""
+        array, labels = self.arrays[which], self.inputs[which]
+        if len(set(labels)) < len(labels):  # its diagonal would need a differentiable strided write
+            from ..autograd.graph import _no_graph_backward
+
+            raise NotImplementedError(_no_graph_backward(self) + " (with a subscript repeated in an operand)")
+        others = [(s, self.graph_input(i, a)) for i, (s, a) in enumerate(zip(self.inputs, self.arrays)) if i != which]
+        sizes = _label_sizes([self.output] + [s for s, _ in others], [grad._data] + [t._data for _, t in others])
+        present = "".join(c for c in labels if c in sizes)
+        g = Einsum.apply(grad, *[t for _, t in others], inputs=(self.output, *[s for s, _ in others]),
+                         output=present)
+        for i, c in enumerate(labels):
+            if c not in sizes:
+                g = g.unsqueeze(i)
+        g = g.expand(*(_broadcast(sizes.get(c, 1), n) for c, n in zip(labels, array.shape)))
+        stretched = tuple(i for i, n in enumerate(array.shape) if n == 1 and g._data.shape[i] != 1)
+        if stretched:
+            g = g.sum(dim=stretched, keepdim=True)
+        return g._cast(array.dtype)
+
     def name(self):
         return "EinsumBackward0"
 

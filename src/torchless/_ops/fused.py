@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import Node
-from ._util import unbroadcast
+from ._util import unbroadcast, unbroadcast_tensor
 from .arithmetic import _product
 
 
@@ -20,6 +20,16 @@ PRODUCTS = {
     "addbmm": (lambda x, y: _product(x, y).sum(axis=0),
                lambda g, x, y: _product(np.broadcast_to(g, (len(x),) + g.shape), _t(y)),
                lambda g, x, y: _product(_t(x), np.broadcast_to(g, (len(x),) + g.shape)), "AddbmmBackward0"),
+}
+
+
+# kind: (gradient for x, for y) as tensors of the graph (create_graph=True), from g, x and y, tensors too
+PRODUCT_GRAPH_GRADIENTS = {
+    "addmm": (lambda g, x, y: g @ y.mT, lambda g, x, y: x.mT @ g),
+    "addmv": (lambda g, x, y: g.unsqueeze(1) * y, lambda g, x, y: x.mT @ g),
+    "addr": (lambda g, x, y: g @ y, lambda g, x, y: g.mT @ x),
+    "baddbmm": (lambda g, x, y: g @ y.mT, lambda g, x, y: x.mT @ g),
+    "addbmm": (lambda g, x, y: g.expand(len(x), *g.shape) @ y.mT, lambda g, x, y: x.mT @ g.expand(len(x), *g.shape)),
 }
 
 
@@ -48,6 +58,15 @@ class AddProduct(Node):
                 grad_x(g_alpha, self.x, self.y).astype(grad.dtype, copy=False) if need_x else None,
                 grad_y(g_alpha, self.x, self.y).astype(grad.dtype, copy=False) if need_y else None)
 
+    def backward_graph(self, grad):
+        grad_x, grad_y = PRODUCT_GRAPH_GRADIENTS[self.kind]
+        need_input, need_x, need_y = self.needs_input_grad
+        g_alpha = grad if self.alpha == 1 else grad * self.alpha
+        x, y = self.graph_input(1, self.x), self.graph_input(2, self.y)
+        return (unbroadcast_tensor(grad * self.beta, self.input_shape) if need_input else None,
+                grad_x(g_alpha, x, y)._cast(grad._data.dtype) if need_x else None,
+                grad_y(g_alpha, x, y)._cast(grad._data.dtype) if need_y else None)
+
     def name(self):
         return PRODUCTS[self.kind][3]
 
@@ -75,6 +94,18 @@ class AddPointwise(Node):
         return (unbroadcast(grad, self.input_shape) if need[0] else None,
                 unbroadcast(g1, t1.shape) if need[1] else None,
                 unbroadcast(g2, t2.shape) if need[2] else None)
+
+    def backward_graph(self, grad):
+        t1, t2 = self.graph_input(1, self.t1), self.graph_input(2, self.t2)
+        g = grad * self.value
+        if self.divide:
+            g1, g2 = g / t2, -g * t1 / (t2 * t2)
+        else:
+            g1, g2 = g * t2, g * t1
+        need = self.needs_input_grad
+        return (unbroadcast_tensor(grad, self.input_shape) if need[0] else None,
+                unbroadcast_tensor(g1, self.t1.shape) if need[1] else None,
+                unbroadcast_tensor(g2, self.t2.shape) if need[2] else None)
 
     def name(self):
         return "AddcdivBackward0" if self.divide else "AddcmulBackward0"

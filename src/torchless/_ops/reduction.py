@@ -50,6 +50,19 @@ class Prod(Node):
             return (grad * (out / a),)
         return (grad * _products_of_the_others(a, axis),)
 
+    def backward_graph(self, grad):
+        a = self.a
+        if (a == 0).any():  # the products of the others would need a differentiable cumprod
+            from ..autograd.graph import _no_graph_backward
+
+            raise NotImplementedError(_no_graph_backward(self) + " (with a zero in its input)")
+        if not a.ndim:
+            return (grad,)
+        out = self.graph_output(self.out)
+        if self.axes is not None and not self.keepdim:
+            grad, out = grad.unsqueeze(self.axes[0]), out.unsqueeze(self.axes[0])
+        return (grad * out / self.graph_input(0, a),)
+
     def name(self):
         return "ProdBackward0" if self.axes is None else "ProdBackward1"
 
@@ -105,6 +118,13 @@ class Extremum(Node):
             grad = np.expand_dims(grad, self.axes)
         return ((grad * share).astype(self.a.dtype, copy=False),)
 
+    def backward_graph(self, grad):  # the ties, and so the shares, are constants of the graph
+        hit = self.a == self.out
+        if not self.amax and self.a.dtype.kind == "f":
+            hit |= np.isnan(self.a) & np.isnan(self.out)
+        share = grad._wrap((hit / hit.sum(axis=self.axes, keepdims=True)).astype(self.a.dtype, copy=False))
+        return (expand_reduced_tensor(grad, self.a.shape, self.axes, self.keepdim) * share,)
+
     def name(self):
         if self.amax:
             return "AmaxBackward0" if self.largest else "AminBackward0"
@@ -129,6 +149,13 @@ class ExtremumAlongDim(Node):
         out = np.zeros(self.shape, grad.dtype)
         np.put_along_axis(out, self.indices, grad, axis=self.dim)
         return (out,)
+
+    def backward_graph(self, grad):
+        from .unary import masked_gradient
+
+        selected = np.zeros(self.shape, bool)
+        np.put_along_axis(selected, self.indices, True, axis=self.dim)
+        return (masked_gradient(selected, expand_reduced_tensor(grad, self.shape, (self.dim,), self.keepdim)),)
 
     def name(self):
         return "MaxBackward0" if self.largest else "MinBackward0"
@@ -162,6 +189,14 @@ class Var(Node):
         with np.errstate(invalid="ignore"):
             return (grad * scale * self.centered,)
 
+    def backward_graph(self, grad):
+        grad = expand_reduced_tensor(grad, self.shape, self.axes or None, self.keepdim)
+        if self.all_dims and self.dof <= 0:
+            return (grad * grad._wrap(np.where(self.centered == 0, np.nan, np.inf).astype(self.centered.dtype)),)
+        x = self.graph_input(0, self.centered)  # x up to a shift (a leaf enters as itself), which centring removes
+        centered = x - x.mean(self.axes or None, keepdim=True)
+        return (grad * (2 / self.dof if self.dof else np.inf) * centered,)
+
 
 class Std(Var):
     """The square root of Var, as one node (PyTorch's StdBackward0)."""
@@ -178,6 +213,15 @@ class Std(Var):
         with np.errstate(divide="ignore", invalid="ignore"):
             # PyTorch passes no gradient through a std of 0 (rather than 0 / 0).
             return super().backward(np.where(self.out == 0, 0, grad / (2 * self.out)).astype(grad.dtype, copy=False))
+
+    def backward_graph(self, grad):
+        from .shape import Where
+        from .unary import masked_gradient
+
+        nonzero = self.out != 0
+        # a denominator of 1 where std is 0: 1 / 0 would make the masked gradient's own gradient NaN
+        out = Where.apply(self.graph_output(self.out), grad._wrap(np.ones((), self.out.dtype)), condition=nonzero)
+        return super().backward_graph(masked_gradient(nonzero, grad / (2 * out)))
 
 
 class VectorNorm(Node):

@@ -257,6 +257,8 @@ SMOOTH_GRAPH = {
     "atan": lambda a, out: 1 / (1 + a * a),
     "sinh": lambda a, out: a.cosh(),
     "cosh": lambda a, out: a.sinh(),
+    "erf": lambda a, out: _TWO_OVER_SQRT_PI * (-a * a).exp(),
+    "erfc": lambda a, out: -_TWO_OVER_SQRT_PI * (-a * a).exp(),
 }
 
 

@@ -58,3 +58,51 @@ def normalize_rows_backward(grad_xhat, xhat, rstd):
         gx -= mean(grad_xhat, -1)
         gx *= rstd
     return gx
+
+
+def normalization_backward_graph(node, grad, xhat, rstd, stats_axes, param_axes, param_shape, layout=None):
+    """The backward_graph of a normalisation node (create_graph=True): gradients of x, weight and bias as tensors.
+
+    ``xhat`` (the node's saved normalised input) and ``rstd`` (its 1 / std, broadcastable to it) are all the node
+    saved: not x, not eps. So x enters the graph as xhat / rstd, x less its mean, which the statistics ignore
+    (a leaf input enters as itself, x, which they ignore the mean of just as well), and eps is what rstd adds to
+    the variance. In xhat's shape the statistics are over ``stats_axes`` (None: constants, running statistics);
+    in ``layout`` (default xhat's shape) weight and bias broadcast along all axes but ``param_axes``, and their
+    gradients are reshaped to ``param_shape``. The node has ``input_shape``, ``input_dtype``, ``weight`` (an
+    array or None) and ``needs_input_grad``.
+    """
+    need_x, need_w, need_b = node.needs_input_grad[:3]
+    dtype = xhat.dtype
+    with np.errstate(**_QUIET):
+        centered = xhat / rstd
+        x = node.graph_input(0, centered.reshape(node.input_shape).astype(node.input_dtype, copy=False))
+        x = x._cast(dtype).reshape(xhat.shape)
+        if stats_axes is None:
+            rstd_t = x._wrap(rstd)
+            xhat_t = x * rstd_t + x._wrap(xhat - x._data * rstd)  # the running mean's shift, a constant
+        else:
+            eps = 1 / np.square(rstd) - mean(np.square(centered), stats_axes)
+            x = x - x.mean(stats_axes, keepdim=True)
+            rstd_t = ((x * x).mean(stats_axes, keepdim=True) + x._wrap(eps)).rsqrt()
+            xhat_t = x * rstd_t
+    layout = xhat.shape if layout is None else layout
+    g = grad._cast(dtype).reshape(layout)
+    gx = gw = gb = None
+    if need_x:
+        grad_xhat = g
+        if node.weight is not None:
+            view = tuple(1 if i in param_axes else n for i, n in enumerate(layout))
+            grad_xhat = g * node.graph_input(1, node.weight)._cast(dtype).reshape(view)
+        grad_xhat = grad_xhat.reshape(xhat.shape)
+        if stats_axes is None:
+            gx = grad_xhat * rstd_t
+        else:
+            # the normalised row ignores a shift and a scaling of x: the gradient loses its mean and its part along xhat
+            gx = rstd_t * (grad_xhat - grad_xhat.mean(stats_axes, keepdim=True)
+                           - xhat_t * (grad_xhat * xhat_t).mean(stats_axes, keepdim=True))
+        gx = gx.reshape(node.input_shape)._cast(node.input_dtype)
+    if need_w:
+        gw = (g * xhat_t.reshape(layout)).sum(param_axes).reshape(param_shape)._cast(node.weight.dtype)
+    if need_b:
+        gb = g.sum(param_axes).reshape(param_shape)
+    return gx, gw, gb

@@ -16,6 +16,7 @@ import numpy as np
 
 from ... import _creation, _dtype
 from ..._ops import unary
+from ..._ops.shape import Where
 from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor
@@ -168,6 +169,13 @@ class Elu(Node):
         negative = grad * self.negiptcoef * self.negcoef * np.exp(x * self.negiptcoef)
         return (np.where(x > 0, grad * self.poscoef, negative),)
 
+    def backward_graph(self, grad):
+        positive = self.x > 0
+        # the exponential of the negative side only: an inf on the other would make its gradient NaN
+        x = unary.masked_gradient(~positive, self.graph_input(0, self.x))
+        negative = grad * (self.negiptcoef * self.negcoef) * (x * self.negiptcoef).exp()
+        return (Where.apply(grad * self.poscoef, negative, condition=positive),)
+
     def name(self):
         return f"{self.kind}Backward1" if self.inplace else f"{self.kind}Backward0"
 
@@ -249,6 +257,9 @@ class Softplus(Node):
     def backward(self, grad):
         return (np.where(self.linear, grad, grad * _sigmoid(self.beta * self.x)),)
 
+    def backward_graph(self, grad):
+        return (Where.apply(grad, grad * (self.graph_input(0, self.x) * self.beta).sigmoid(), condition=self.linear),)
+
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * x)) / beta, a smooth relu; x itself where beta * x > threshold."""
@@ -283,6 +294,11 @@ class Silu(Node):
         s = self.s
         return (grad * s * (1 + self.x * (1 - s)),)
 
+    def backward_graph(self, grad):
+        x = self.graph_input(0, self.x)
+        s = x.sigmoid()
+        return (grad * s * (1 + x * (1 - s)),)
+
 
 def silu(input, inplace=False):
     """x * sigmoid(x) (also called swish)."""
@@ -304,6 +320,9 @@ class LogSigmoid(Node):
         z = np.exp(-np.abs(x))
         # 1 - sigmoid(x) in PyTorch's form (z / (1 + z) is sigmoid(-|x|)); a NaN gives NaN.
         return (grad * np.where(x < 0, 1 - z / (1 + z), z / (1 + z)),)
+
+    def backward_graph(self, grad):
+        return (grad * (-self.graph_input(0, self.x)).sigmoid(),)
 
 
 def log_sigmoid(input):
@@ -334,6 +353,11 @@ class Mish(Node):
         t = np.tanh(np.log1p(np.exp(x)))
         # d/dx x tanh(softplus(x)) = tanh(softplus(x)) + x sigmoid(x) (1 - tanh^2); NaN at +-inf, as in PyTorch.
         return (grad * (t + x * s * (1 - t * t)),)
+
+    def backward_graph(self, grad):
+        x = self.graph_input(0, self.x)
+        t = softplus(x).tanh()
+        return (grad * (t + x * x.sigmoid() * (1 - t * t)),)
 
 
 def mish(input, inplace=False):
@@ -415,6 +439,15 @@ class Gelu(Node):
             return (grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner),)
         pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
         return (grad * (self.cdf + x * pdf),)
+
+    def backward_graph(self, grad):
+        x = self.graph_input(0, self.x)
+        if self.approximate == "tanh":
+            k = math.sqrt(2 / math.pi)
+            t = (k * (x + 0.044715 * x * x * x)).tanh()
+            return (grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (k * (1 + 3 * 0.044715 * x * x))),)
+        cdf = 0.5 * (1 + (x * (1 / math.sqrt(2))).erf())
+        return (grad * (cdf + x * (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))),)
 
 
 def gelu(input, approximate="none"):

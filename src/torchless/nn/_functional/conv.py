@@ -103,18 +103,23 @@ class Convolution(Node):
         return gx, gw, gb
 
     def _weight_gradient(self, gy, stride, padding, dilation, groups):
-        """The weight's gradient as a tensor of the graph: a convolution of the input, its channels of each group
-        taken as a batch, by the output's gradient, its batch taken as channels (the forward's stride becomes
-        the dilation and its dilation the stride), cut to the kernel's size."""
         x = self.graph_input(0, _like(self.x, self.ndim))
         x = x.unsqueeze(2) if self.ndim == 3 else x
-        (n, c), hw, kernel = self.x.shape[:2], self.x.shape[2:], self.w.shape[2:]
-        spatial = tuple(range(3, 3 + len(hw)))
-        batch = x.reshape(n, groups, c // groups, *hw).permute(2, 1, 0, *spatial).reshape(c // groups, groups * n, *hw)
-        full = Convolution.apply(batch, gy.transpose(0, 1), None, stride=dilation, padding=padding, dilation=stride,
-                                 groups=groups)
-        gw = full.transpose(0, 1)[(Ellipsis, *(slice(0, k) for k in kernel))]
+        gw = _weight_gradient_tensor(x, gy, self.w.shape[2:], stride, padding, dilation, groups)
         return gw.squeeze(2) if self.ndim == 3 else gw
+
+
+def _weight_gradient_tensor(x, gy, kernel, stride, padding, dilation, groups):
+    """The gradient of a convolution's weight as a tensor of the graph, from its input ``x`` and its output's
+    gradient ``gy`` (4-D or 5-D tensors): a convolution of the input, its channels of each group taken as a
+    batch, by the output's gradient, its batch taken as channels (the forward's stride becomes the dilation and
+    its dilation the stride), cut to the kernel's size."""
+    (n, c), hw = x._data.shape[:2], x._data.shape[2:]
+    spatial = tuple(range(3, 3 + len(hw)))
+    batch = x.reshape(n, groups, c // groups, *hw).permute(2, 1, 0, *spatial).reshape(c // groups, groups * n, *hw)
+    full = Convolution.apply(batch, gy.transpose(0, 1), None, stride=dilation, padding=padding, dilation=stride,
+                             groups=groups)
+    return full.transpose(0, 1)[(Ellipsis, *(slice(0, k) for k in kernel))]
 
 
 class TransposedConvolution(Node):
@@ -174,6 +179,29 @@ class TransposedConvolution(Node):
             gw = _like(self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args), self.ndim)
         if self.needs_input_grad[2]:
             gb = grad.sum(axis=tuple(i for i in range(grad.ndim) if i != 1)).astype(self.bias_dtype, copy=False)
+        return gx, gw, gb
+
+    def backward_graph(self, grad):
+        if self.full_hw is not None:  # an output no convolution maps back to: cropped and padded, not formulated
+            from ...autograd.graph import _no_graph_backward
+
+            raise NotImplementedError(_no_graph_backward(self) + " (with output_padding >= stride)")
+        # The transposed convolution is the adjoint of the convolution (same weight) of its output to its input:
+        # its input's gradient is that convolution of the output's gradient, its weight's that convolution's.
+        gy = grad.unsqueeze(2) if self.ndim == 3 else grad
+        args = dict(stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups)
+        gx = gw = gb = None
+        if self.needs_input_grad[0]:
+            w = self.graph_input(1, _like(self.w, self.ndim))
+            gx = Convolution.apply(gy, w.unsqueeze(2) if self.ndim == 3 else w, None, **args)
+            gx = gx.squeeze(2) if self.ndim == 3 else gx
+        if self.needs_input_grad[1]:
+            x = self.graph_input(0, _like(self.x, self.ndim))
+            x = x.unsqueeze(2) if self.ndim == 3 else x
+            gw = _weight_gradient_tensor(gy, x, self.w.shape[2:], **args)
+            gw = gw.squeeze(2) if self.ndim == 3 else gw
+        if self.needs_input_grad[2]:
+            gb = grad.sum(dim=tuple(i for i in range(grad._data.ndim) if i != 1))._cast(self.bias_dtype)
         return gx, gw, gb
 
     def name(self):

@@ -40,6 +40,27 @@ class Embedding(Node):
         np.add.at(gw.reshape(self.num_weights, width), flat, rows)  # repeated indices add up
         return (gw,)
 
+    def backward_graph(self, grad):
+        from ..._ops.indexing import Index, Scatter
+
+        flat = self.indices.reshape(-1).astype(np.intp, copy=False)
+        row_shape = grad._data.shape[self.indices.ndim:]
+        rows = grad.reshape(flat.size, -1)
+        counts = np.bincount(flat, minlength=self.num_weights)
+        if self.padding_idx >= 0:
+            keep = flat != self.padding_idx
+            flat, rows = flat[keep], Index.apply(rows, key=(np.flatnonzero(keep),))
+        width = rows._data.shape[1]
+        zeros = grad._wrap(np.zeros((self.num_weights, width), grad._data.dtype))
+        gw = Scatter.apply(zeros, rows, key=(flat[:, None], np.arange(width)[None, :]), add=True)
+        if self.scale_grad_by_freq:
+            # The division by the counts is a constant offset of the graph, as in PyTorch's
+            # embedding_dense_double_backward: the gradient of the lookup's output, which the second derivative
+            # flows through too, is this backward itself, already divided once.
+            scaled = gw._data / np.maximum(counts, 1)[:, None].astype(gw._data.dtype)
+            gw = gw + gw._wrap(scaled - gw._data)
+        return (gw.reshape((self.num_weights,) + row_shape),)
+
 
 def _index_type_name(indices):
     # PyTorch names a bool tensor by its legacy type here, every other one as torch.typename does.

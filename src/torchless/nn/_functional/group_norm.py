@@ -1,6 +1,6 @@
 """Group normalisation (``group_norm``): statistics per sample over groups of channels, affine per channel."""
 from ...autograd.graph import Node
-from ._moments import normalize_rows, normalize_rows_backward, quiet
+from ._moments import normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
 from ._norm_checks import (check_float_arg, check_int_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
                            compute_dtype)
 from .normalization import _verify_batch_size
@@ -43,6 +43,11 @@ class GroupNorm(Node):
         if need_b:
             gb = g.sum(axis=(0, 2)).astype(self.bias.dtype, copy=False)
         return gx, gw, gb
+
+    def backward_graph(self, grad):
+        n, c = self.input_shape[:2]
+        return normalization_backward_graph(self, grad, self.xhat, self.rstd, -1, (0, 2), (c,),
+                                            layout=(n, c, self.xhat.shape[1] * self.xhat.shape[2] // c))
 
     def name(self):
         return "NativeGroupNormBackward0"

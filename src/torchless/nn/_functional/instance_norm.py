@@ -7,7 +7,7 @@ back into (C,). Its checks and messages come from that path; the arithmetic here
 import numpy as np
 
 from ...autograd.graph import Node
-from ._moments import mean, normalize_rows, normalize_rows_backward, quiet
+from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
 from .normalization import _empty_batch_norm
 from ._norm_checks import (check_bool_arg, check_float_arg, check_kernel_dtypes, check_mixed_dtypes,
                            check_tensor_arg, compute_dtype)
@@ -73,6 +73,10 @@ class InstanceNorm(Node):
         if need_b:
             gb = g.sum(axis=(0, 2)).astype(self.bias.dtype, copy=False)
         return gx, gw, gb
+
+    def backward_graph(self, grad):
+        return normalization_backward_graph(self, grad, self.xhat, self.rstd, -1 if self.use_input_stats else None,
+                                            (0, 2), self.xhat.shape[1:2])
 
     def name(self):
         # PyTorch's last step views the batch-normalised (1, N * C, *) result back as (N, C, *).

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from ...autograd.graph import Node
-from ._moments import mean, normalize_rows, normalize_rows_backward, quiet
+from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
 from ._norm_checks import (check_float_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
                            compute_dtype, int_list_arg)
 
@@ -52,6 +52,10 @@ class LayerNorm(Node):
         if need_b:
             gb = _param_grad(g.sum(axis=0), self.bias)
         return gx, gw, gb
+
+    def backward_graph(self, grad):
+        params = [p.shape for p in (self.weight, self.bias) if p is not None]
+        return normalization_backward_graph(self, grad, self.xhat, self.rstd, -1, (0,), params[0] if params else None)
 
     def name(self):
         return "NativeLayerNormBackward0"

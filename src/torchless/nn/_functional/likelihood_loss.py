@@ -36,6 +36,14 @@ class Xlogy(Node):
         t = self.t
         return (grad * (np.where(t != 0, np.log(t), 0) + t / t).astype(t.dtype, copy=False),)
 
+    def backward_graph(self, grad):
+        from ..._ops.shape import Where
+
+        t = self.graph_input(0, self.t)
+        nonzero = self.t != 0
+        log_t = Where.apply(t, t._wrap(np.ones((), self.t.dtype)), condition=nonzero).log()  # log 1 = 0 at t == 0
+        return (grad * (log_t + t / t),)
+
 
 def _torchless():
     import torchless  # the package's function forms exist once it is imported; by any call, it is

@@ -570,6 +570,27 @@ class BinaryCrossEntropy(Node):
                 gt = scale * (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
         return gx, gt
 
+    def backward_graph(self, grad):
+        from ..._ops.shape import Where
+
+        x, w = self.x, self.w
+        x_t, t_t = self.graph_input(0, x), self.graph_input(1, self.t)
+        scale = grad / x.size if self.reduction == "mean" else grad
+        if w is not None:
+            scale = scale * grad._wrap(w)
+
+        def at_least(value, tensor):  # np.maximum(tensor, value), the value a constant
+            kept = tensor._data >= value
+            return tensor if kept.all() else Where.apply(tensor, grad._wrap(np.asarray(value, x.dtype)),
+                                                         condition=kept)
+
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            gx = scale * (x_t - t_t) / at_least(1e-12, (1 - x_t) * x_t)
+        if self.needs_input_grad[1]:
+            gt = scale * (at_least(-100, (-x_t).log1p()) - at_least(-100, x_t.log()))
+        return gx, gt
+
 
 def _torch_broadcast_shapes(*sizes):
     """torch.broadcast_shapes of torchless.Size objects, with its message for incompatible sizes."""
@@ -661,6 +682,25 @@ class BinaryCrossEntropyWithLogits(Node):
         if self.needs_input_grad[1]:
             gt = -x if p is None else (p - 1) * (np.maximum(-x, 0) + np.log1p(e)) - x
             gt = unbroadcast(scale * gt, t.shape)
+        return gx, gt
+
+    def backward_graph(self, grad):
+        x, t, w, p = self.x, self.t, self.w, self.pos_weight
+        size = np.broadcast(x, t, *(a for a in (w, p) if a is not None)).size
+        scale = grad / size if self.reduction == "mean" else grad
+        if w is not None:
+            scale = scale * grad._wrap(w)
+        x_t, t_t = self.graph_input(0, x), self.graph_input(1, t)
+        p_t = None if p is None else grad._wrap(p)
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            sigmoid = x_t.sigmoid()
+            gx = scale * (sigmoid - t_t) if p is None else scale * ((1 + (p_t - 1) * t_t) * sigmoid - p_t * t_t)
+            gx = unbroadcast_tensor(gx, x.shape)
+        if self.needs_input_grad[1]:
+            softplus_neg = (-x_t).relu() + (-x_t.abs()).exp().log1p()  # as forward's, without overflow
+            gt = -x_t if p is None else (p_t - 1) * softplus_neg - x_t
+            gt = unbroadcast_tensor(scale * gt, t.shape)
         return gx, gt
 
 

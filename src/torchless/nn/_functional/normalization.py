@@ -3,6 +3,7 @@ import numpy as np
 
 from ... import _dtype
 from ...autograd.graph import Node
+from ._moments import normalization_backward_graph
 from ._norm_checks import check_bool_arg, check_float_arg, check_tensor_arg
 
 __all__ = ["batch_norm"]
@@ -67,6 +68,11 @@ class BatchNorm(Node):
                 gx = g * scale.reshape(channel)
             gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
         return gx, sum_g_xhat if need_w else None, sum_g if need_b else None
+
+    def backward_graph(self, grad):
+        channels = self.xhat.shape[1]
+        return normalization_backward_graph(self, grad, self.xhat, self.invstd.reshape(1, channels, 1),
+                                            (0, 2) if self.training else None, (0, 2), (channels,))
 
     def name(self):
         return "NativeBatchNormBackward0"

@@ -7,6 +7,8 @@ scalar loop over the last few elements of a tensor can differ for NaN: see the f
 import numpy as np
 
 from ... import _dtype
+from ..._ops.shape import Where
+from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node
 from ._args import check_tensor
 from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar
@@ -30,8 +32,6 @@ class Threshold(Node):
         return (np.where(self.keep, grad, np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):
-        from ..._ops.unary import masked_gradient
-
         return (masked_gradient(self.keep, grad),)
 
     def name(self):
@@ -75,6 +75,9 @@ class Hardshrink(Node):
 
     def backward(self, grad):
         return (np.where(self.outside, grad, np.zeros((), grad.dtype)),)
+
+    def backward_graph(self, grad):
+        return (masked_gradient(self.outside, grad),)
 
 
 class Softshrink(Hardshrink):
@@ -127,6 +130,10 @@ class Hardsigmoid(Node):
         sixth = x.dtype.type(np.float32(1) / np.float32(6))  # PyTorch's kernel: 1.0f / 6.0f, in float64 too
         return (np.where((x > -3) & (x < 3), grad * sixth, np.zeros((), grad.dtype)),)
 
+    def backward_graph(self, grad):
+        x = self.x
+        return (masked_gradient((x > -3) & (x < 3), grad * x.dtype.type(np.float32(1) / np.float32(6))),)
+
 
 def hardsigmoid(input, inplace=False):
     r"""Hardsigmoid(x) = 0 if x <= -3, 1 if x >= 3, x / 6 + 1 / 2 otherwise; elementwise.
@@ -151,6 +158,11 @@ class Hardswish(Node):
         # A NaN falls through to the middle formula, giving NaN (PyTorch's vector path; its scalar tail gives grad).
         middle = grad * (x / 3 + x.dtype.type(0.5))
         return (np.where(x <= -3, np.zeros((), grad.dtype), np.where(x >= 3, grad, middle)),)
+
+    def backward_graph(self, grad):
+        x = self.x
+        middle = grad * (self.graph_input(0, x) / 3 + x.dtype.type(0.5))
+        return (masked_gradient(~(x <= -3), Where.apply(grad, middle, condition=x >= 3)),)
 
 
 def hardswish(input, inplace=False):

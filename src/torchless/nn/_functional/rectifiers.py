@@ -5,6 +5,8 @@ them reproducible; the numbers are not PyTorch's, whose generator differs).
 """
 import numpy as np
 
+from ..._ops.shape import Where
+from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node
 from ...random import numpy_rng
 from ._args import Param, _tp_name, check_tensor, native
@@ -38,6 +40,19 @@ class PreluKernel(Node):
             # Accumulated in float64: a channel's terms x * grad cancel (grad is of any sign).
             grad_weight = full.sum(axis=axes, keepdims=True, dtype=np.float64).astype(x.dtype, copy=False)
             grad_weight = grad_weight.reshape(self.weight_shape)
+        return grad_input, grad_weight
+
+    def backward_graph(self, grad):
+        x, weight = self.x, self.weight
+        positive = x > 0
+        grad_input = grad_weight = None
+        if self.needs_input_grad[0]:
+            w = self.graph_input(1, weight.reshape(self.weight_shape)).reshape(weight.shape)
+            grad_input = Where.apply(grad, w * grad, condition=positive)
+        if self.needs_input_grad[1]:
+            full = masked_gradient(~positive, self.graph_input(0, x) * grad)
+            axes = tuple(i for i, (w, n) in enumerate(zip(weight.shape, x.shape)) if w == 1 and n != 1)
+            grad_weight = (full.sum(dim=axes, keepdim=True) if axes else full).reshape(self.weight_shape)
         return grad_input, grad_weight
 
 
@@ -89,6 +104,9 @@ class RreluWithNoise(Node):
 
     def backward(self, grad):
         return (grad * self.scale,)
+
+    def backward_graph(self, grad):  # the slopes are constants of the graph
+        return (grad * grad._wrap(self.scale),)
 
     def name(self):
         return "RreluWithNoiseBackward1" if self.inplace else "RreluWithNoiseBackward0"

@@ -9,6 +9,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._tensor import _promote
+from ..._ops.shape import Where
 from ...autograd.graph import Node
 from .loss import _broadcast_shape, _reduce, _reduction, _warn_size, l1_loss
 
@@ -52,6 +53,18 @@ class _PiecewiseLoss(Node):
         gt = (-g).astype(self.dtypes[1], copy=False) if self.needs_input_grad[1] else None
         return gx, gt
 
+    def backward_graph(self, grad):
+        diff, param = self.diff, self.param
+        x, t = self.graph_input(0, diff), self.graph_input(1, np.zeros_like(diff))
+        d = x._cast(diff.dtype) - t._cast(diff.dtype)
+        d = d + d._wrap(diff - d._data)  # a leaf enters as itself: the constant makes the value diff's
+        outside = (diff <= -param) | (diff >= param)  # NaN is inside: its derivative stays NaN
+        edge = d._wrap(self.derivative(diff, param))  # constant outside
+        g = Where.apply(edge, self.inside_derivative(d, param), condition=outside)
+        g = g * _mean_scale(grad, self.reduction, diff.size)
+        return (g._cast(self.dtypes[0]) if self.needs_input_grad[0] else None,
+                (-g)._cast(self.dtypes[1]) if self.needs_input_grad[1] else None)
+
 
 class SmoothL1Loss(_PiecewiseLoss):
     @staticmethod
@@ -63,13 +76,24 @@ class SmoothL1Loss(_PiecewiseLoss):
         # PyTorch's branches: -1 at or below -beta, 1 at or above beta, d / beta between (nan stays nan).
         return np.where(d <= -beta, -1.0, np.where(d >= beta, 1.0, d / beta)).astype(d.dtype, copy=False)
 
+    @staticmethod
+    def inside_derivative(d, beta):  # a tensor of the graph, for backward_graph
+        return d / beta
+
 
 class HuberLoss(_PiecewiseLoss):
     def backward(self, grad):
+        self._check_dtypes()
+        return super().backward(grad)
+
+    def backward_graph(self, grad):
+        self._check_dtypes()
+        return super().backward_graph(grad)
+
+    def _check_dtypes(self):
         x_dtype, t_dtype = self.dtypes
         if t_dtype != x_dtype:  # PyTorch's backward kernel wants one dtype for input, target and gradient
             raise RuntimeError(f"Found dtype {_scalar_name(t_dtype)} but expected {_scalar_name(x_dtype)}")
-        return super().backward(grad)
 
     @staticmethod
     def losses(z, delta):
@@ -78,6 +102,10 @@ class HuberLoss(_PiecewiseLoss):
     @staticmethod
     def derivative(d, delta):
         return np.where(d <= -delta, -delta, np.where(d >= delta, delta, d)).astype(d.dtype, copy=False)
+
+    @staticmethod
+    def inside_derivative(d, delta):
+        return d
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):

@@ -354,6 +354,26 @@ class _Taps:
             out[tuple(where)] += sums
         return out
 
+    def adjoint_tensor(self, grad, axis):
+        """adjoint for a gradient tensor recorded in the graph (create_graph=True): one scatter-add per tap,
+        whose own gradient is the gather of ``apply``."""
+        from ..._ops.indexing import Scatter
+
+        dtype, ndim = grad._data.dtype, grad._data.ndim
+        shape = list(grad._data.shape)
+        shape[axis] = self.size
+        out = grad._wrap(np.zeros(shape, dtype))
+        along = [1] * ndim
+        along[axis] = -1
+        # every element of grad's position, but along ``axis`` the tap's
+        key = [np.arange(n).reshape([-1 if i == d else 1 for i in range(ndim)]) for d, n in enumerate(grad._data.shape)]
+        for k in range(self.index.shape[1]):
+            key[axis] = self.index[:, k].reshape(along)
+            part = grad if self.weight is None else grad * grad._wrap(self.weight[:, k].reshape(along)
+                                                                      .astype(dtype, copy=False))
+            out = Scatter.apply(out, part, key=tuple(key), add=True)
+        return out
+
 
 def _area_pixel_scale(size, out, align_corners, scale, dtype):
     """PyTorch's area_pixel_compute_scale in ``dtype``: input pixels per output pixel."""
@@ -496,6 +516,13 @@ class Resample(Node):
             if taps is not None:
                 out = taps.adjoint(out, first + axis)
         return (np.ascontiguousarray(out, dtype=grad.dtype) if out is not grad else out.copy(),)
+
+    def backward_graph(self, grad):
+        first = grad._data.ndim - len(self.adjoints)
+        for axis, taps in enumerate(self.adjoints):
+            if taps is not None:
+                grad = taps.adjoint_tensor(grad, first + axis)
+        return (grad,)
 
     def name(self):
         return self._name
