@@ -1,10 +1,10 @@
 """torchvision's interface for torchless: ``datasets`` (MNIST, FashionMNIST, KMNIST, EMNIST, CIFAR10/100,
 ImageFolder), ``transforms`` (with ``transforms.v2``), ``io`` (read_image, write_png, ...), ``utils``
-(make_grid, save_image) and ``models`` (AlexNet, VGG, ResNet, MobileNetV2, SqueezeNet, DenseNet); each loads
-on first use."""
+(make_grid, save_image), ``models`` (AlexNet, VGG, ResNet, MobileNetV2/V3, SqueezeNet, DenseNet, ShuffleNetV2,
+EfficientNet) and ``ops`` (Conv2dNormActivation, SqueezeExcitation, StochasticDepth); each loads on first use."""
 import importlib as _importlib
 
-_LAZY_SUBMODULES = {"datasets", "io", "models", "transforms", "utils"}
+_LAZY_SUBMODULES = {"datasets", "io", "models", "ops", "transforms", "utils"}
 
 
 def __getattr__(name):

@@ -1,5 +1,6 @@
 """torchvision's classic CNN architectures (``torchvision.models``), with torchvision's module trees, state_dict
-keys, initialisation and builders: AlexNet, VGG, ResNet/ResNeXt/Wide ResNet, MobileNetV2, SqueezeNet, DenseNet.
+keys, initialisation and builders: AlexNet, VGG, ResNet/ResNeXt/Wide ResNet, MobileNetV2, MobileNetV3, SqueezeNet,
+DenseNet, ShuffleNetV2, EfficientNet (B0 to B7).
 
 Each builder has torchvision's ``*_Weights`` enum: ``resnet18(weights=ResNet18_Weights.DEFAULT)`` (or
 ``weights="DEFAULT"``) downloads torchvision's ImageNet checkpoint once into the hub cache (see
@@ -10,11 +11,24 @@ from ._api import Weights, WeightsEnum, get_model, get_model_builder, get_model_
 from ._utils import PretrainedWeightsUnavailable
 from .alexnet import AlexNet, AlexNet_Weights, alexnet
 from .densenet import DenseNet, DenseNet121_Weights, densenet121
+from .efficientnet import (
+    EfficientNet, EfficientNet_B0_Weights, EfficientNet_B1_Weights, EfficientNet_B2_Weights, EfficientNet_B3_Weights,
+    EfficientNet_B4_Weights, EfficientNet_B5_Weights, EfficientNet_B6_Weights, EfficientNet_B7_Weights,
+    efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, efficientnet_b4, efficientnet_b5,
+    efficientnet_b6, efficientnet_b7,
+)
 from .mobilenetv2 import MobileNet_V2_Weights, MobileNetV2, mobilenet_v2
+from .mobilenetv3 import (
+    MobileNet_V3_Large_Weights, MobileNet_V3_Small_Weights, MobileNetV3, mobilenet_v3_large, mobilenet_v3_small,
+)
 from .resnet import (
     BasicBlock, Bottleneck, ResNet, ResNet18_Weights, ResNet34_Weights, ResNet50_Weights, ResNet101_Weights,
     ResNet152_Weights, ResNeXt50_32X4D_Weights, Wide_ResNet50_2_Weights, resnet18, resnet34, resnet50, resnet101,
     resnet152, resnext50_32x4d, wide_resnet50_2,
+)
+from .shufflenetv2 import (
+    ShuffleNet_V2_X0_5_Weights, ShuffleNet_V2_X1_0_Weights, ShuffleNet_V2_X1_5_Weights, ShuffleNet_V2_X2_0_Weights,
+    ShuffleNetV2, shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5, shufflenet_v2_x2_0,
 )
 from .squeezenet import SqueezeNet, SqueezeNet1_0_Weights, SqueezeNet1_1_Weights, squeezenet1_0, squeezenet1_1
 from .vgg import (
@@ -33,6 +47,15 @@ __all__ = [
     "MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2",
     "SqueezeNet", "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights", "squeezenet1_0", "squeezenet1_1",
     "DenseNet", "DenseNet121_Weights", "densenet121",
+    "MobileNetV3", "MobileNet_V3_Large_Weights", "MobileNet_V3_Small_Weights", "mobilenet_v3_large",
+    "mobilenet_v3_small",
+    "ShuffleNetV2", "ShuffleNet_V2_X0_5_Weights", "ShuffleNet_V2_X1_0_Weights", "ShuffleNet_V2_X1_5_Weights",
+    "ShuffleNet_V2_X2_0_Weights", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0", "shufflenet_v2_x1_5",
+    "shufflenet_v2_x2_0",
+    "EfficientNet", "EfficientNet_B0_Weights", "EfficientNet_B1_Weights", "EfficientNet_B2_Weights",
+    "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights", "EfficientNet_B6_Weights",
+    "EfficientNet_B7_Weights", "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3",
+    "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
     "Weights", "WeightsEnum", "get_model", "get_model_builder", "get_model_weights", "get_weight", "list_models",
     "PretrainedWeightsUnavailable",
 ]

@@ -53,6 +53,38 @@ _squeezenet = functools.partial(_weights, recipe="https://github.com/pytorch/vis
 _densenet = functools.partial(_weights, min_size=(29, 29), recipe="https://github.com/pytorch/vision/pull/116",
                               docs=_LUATORCH)
 
+_SCRATCH_SIMPLE = "Trained from scratch with a simple recipe."
+_BETTER_SIMPLE = "Better than the paper's results, trained with a simple recipe."
+_SCRATCH_CLOSE = "Close to the paper's results, trained from scratch."
+_NEW_RECIPE_SCRATCH = ("Trained from scratch with TorchVision's new recipe "
+                       "(https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/).")
+_mobilenet_v3 = functools.partial(_weights, min_size=(1, 1), recipe=_RECIPES + "mobilenetv3-large--small",
+                                  docs=_BETTER_SIMPLE)
+_shufflenet = functools.partial(_weights, min_size=(1, 1), docs=_SCRATCH_CLOSE,
+                                recipe="https://github.com/ericsun99/Shufflenet-v2-Pytorch")
+_shufflenet_new_recipe = functools.partial(_weights, min_size=(1, 1), docs=_NEW_RECIPE_SCRATCH,
+                                           recipe="https://github.com/pytorch/vision/pull/5906",
+                                           preset={"resize_size": 232})
+_PORTED = "Ported from the paper's TensorFlow weights."
+
+
+def _image_classification_interpolated(*, interpolation, **kwargs):
+    """``ImageClassification(**kwargs)`` resizing with the ``InterpolationMode`` whose value is ``interpolation``
+    ("bicubic", ...): the partials hold the name, the enum living in torchless.vision.transforms."""
+    from ..transforms._interpolation import InterpolationMode
+
+    return _image_classification(interpolation=InterpolationMode(interpolation), **kwargs)
+
+
+def _efficientnet(file, num_params, acc1, acc5, ops, file_size, *, crop_size, resize_size, interpolation="bicubic",
+                  recipe=_RECIPES + "efficientnet-v1", docs=_PORTED):
+    """EfficientNet's weights, evaluated at their own resolution (``crop_size``, ``resize_size``)."""
+    weights = _weights(file, num_params, acc1, acc5, ops, file_size, min_size=(1, 1), recipe=recipe, docs=docs)
+    weights.transforms = functools.partial(_image_classification_interpolated, crop_size=crop_size,
+                                           resize_size=resize_size, interpolation=interpolation)
+    return weights
+
+
 # enum name -> {member name: Weights}; DEFAULT is added as an alias of IMAGENET1K_V2 if there is one, else of V1
 _TABLE = {
     "AlexNet_Weights": {"IMAGENET1K_V1": _alexnet("alexnet-owt-7be5be79.pth", 61100840, 56.522, 79.066, 0.714,
@@ -110,6 +142,52 @@ _TABLE = {
                                                            0.349, 4.729, min_size=(17, 17))},
     "DenseNet121_Weights": {"IMAGENET1K_V1": _densenet("densenet121-a639ec97.pth", 7978856, 74.434, 91.972, 2.834,
                                                        30.845)},
+    "MobileNet_V3_Large_Weights": {
+        "IMAGENET1K_V1": _mobilenet_v3("mobilenet_v3_large-8738ca79.pth", 5483032, 74.042, 91.340, 0.217, 21.114,
+                                       docs=_SCRATCH_SIMPLE),
+        "IMAGENET1K_V2": _new_recipe("mobilenet_v3_large-5c1a4163.pth", 5483032, 75.274, 92.566, 0.217, 21.107,
+                                     recipe=_NEW_RECIPE + "new-recipe-with-reg-tuning", docs=_MODIFIED_RECIPE_DOCS),
+    },
+    "MobileNet_V3_Small_Weights": {
+        "IMAGENET1K_V1": _mobilenet_v3("mobilenet_v3_small-047dcff4.pth", 2542856, 67.668, 87.402, 0.057, 9.829),
+    },
+    "ShuffleNet_V2_X0_5_Weights": {"IMAGENET1K_V1": _shufflenet("shufflenetv2_x0.5-f707e7126e.pth", 1366792, 60.552,
+                                                                81.746, 0.04, 5.282)},
+    "ShuffleNet_V2_X1_0_Weights": {"IMAGENET1K_V1": _shufflenet("shufflenetv2_x1-5666bf0f80.pth", 2278604, 69.362,
+                                                                88.316, 0.145, 8.791)},
+    "ShuffleNet_V2_X1_5_Weights": {"IMAGENET1K_V1": _shufflenet_new_recipe("shufflenetv2_x1_5-3c479a10.pth", 3503624,
+                                                                           72.996, 91.086, 0.296, 13.557)},
+    "ShuffleNet_V2_X2_0_Weights": {"IMAGENET1K_V1": _shufflenet_new_recipe("shufflenetv2_x2_0-8be3c8ee.pth", 7393996,
+                                                                           76.230, 93.006, 0.583, 28.433)},
+    "EfficientNet_B0_Weights": {"IMAGENET1K_V1": _efficientnet("efficientnet_b0_rwightman-7f5810bc.pth", 5288548,
+                                                               77.692, 93.532, 0.386, 20.451, crop_size=224,
+                                                               resize_size=256)},
+    "EfficientNet_B1_Weights": {
+        "IMAGENET1K_V1": _efficientnet("efficientnet_b1_rwightman-bac287d4.pth", 7794184, 78.642, 94.186, 0.687,
+                                       30.134, crop_size=240, resize_size=256),
+        "IMAGENET1K_V2": _efficientnet("efficientnet_b1-c27df63c.pth", 7794184, 79.838, 94.934, 0.687, 30.136,
+                                       crop_size=240, resize_size=255, interpolation="bilinear",
+                                       recipe=_NEW_RECIPE + "new-recipe-with-lr-wd-crop-tuning",
+                                       docs=_MODIFIED_RECIPE_DOCS),
+    },
+    "EfficientNet_B2_Weights": {"IMAGENET1K_V1": _efficientnet("efficientnet_b2_rwightman-c35c1473.pth", 9109994,
+                                                               80.608, 95.310, 1.088, 35.174, crop_size=288,
+                                                               resize_size=288)},
+    "EfficientNet_B3_Weights": {"IMAGENET1K_V1": _efficientnet("efficientnet_b3_rwightman-b3899882.pth", 12233232,
+                                                               82.008, 96.054, 1.827, 47.184, crop_size=300,
+                                                               resize_size=320)},
+    "EfficientNet_B4_Weights": {"IMAGENET1K_V1": _efficientnet("efficientnet_b4_rwightman-23ab8bcd.pth", 19341616,
+                                                               83.384, 96.594, 4.394, 74.489, crop_size=380,
+                                                               resize_size=384)},
+    "EfficientNet_B5_Weights": {"IMAGENET1K_V1": _efficientnet("efficientnet_b5_lukemelas-1a07897c.pth", 30389784,
+                                                               83.444, 96.628, 10.266, 116.864, crop_size=456,
+                                                               resize_size=456)},
+    "EfficientNet_B6_Weights": {"IMAGENET1K_V1": _efficientnet("efficientnet_b6_lukemelas-24a108a5.pth", 43040704,
+                                                               84.008, 96.916, 19.068, 165.362, crop_size=528,
+                                                               resize_size=528)},
+    "EfficientNet_B7_Weights": {"IMAGENET1K_V1": _efficientnet("efficientnet_b7_lukemelas-c5b4e57e.pth", 66347960,
+                                                               84.122, 96.908, 37.746, 254.675, crop_size=600,
+                                                               resize_size=600)},
 }
 
 
