@@ -1,5 +1,6 @@
 """Tensor operations in function form (``torchless.max(x, 1)``, ``torchless.cat([a, b])``, ...)."""
 import numbers
+import re
 
 import numpy as np
 
@@ -28,9 +29,24 @@ def _tensor_list(tensors, name):
     return [t._cast(common) for t in tensors]
 
 
-def cat(tensors, dim=0, *, _name="cat"):
+def _dim_argument(name, positional, dim):
+    """cat/stack's ``dim`` as PyTorch's parser takes it (positional: a tuple of the arguments after the tensors):
+    an integer, not a bool or a float; its error says where dim was given."""
+    if positional:
+        if len(positional) > 1:
+            raise TypeError(f"{name}() takes from 1 to 2 positional arguments but {len(positional) + 1} were given")
+        dim = positional[0]
+    if type(dim) is not int and (isinstance(dim, bool) or not hasattr(dim, "__index__")):
+        where = " (position 2)" if positional else ""
+        raise TypeError(f"{name}(): argument 'dim'{where} must be int, not {type(dim).__name__}")
+    return dim
+
+
+def cat(tensors, *positional, dim=0, _name="cat"):
     """Join tensors along an existing dimension."""
     tensors = _tensor_list(tensors, _name)
+    if positional or type(dim) is not int:
+        dim = _dim_argument(_name, positional, dim)
     # PyTorch skips 1-D empty tensors when concatenating.
     tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
     first = tensors[0]
@@ -48,19 +64,21 @@ def cat(tensors, dim=0, *, _name="cat"):
     return shape_ops.Cat.apply(*tensors, dim=axis)
 
 
-def concat(tensors, dim=0):
+def concat(tensors, *positional, dim=0):
     """cat under another name (which PyTorch's errors give)."""
-    return cat(tensors, dim, _name="concat")
+    return cat(tensors, *positional, dim=dim, _name="concat")
 
 
-def concatenate(tensors, dim=0):
+def concatenate(tensors, *positional, dim=0):
     """cat under another name (which PyTorch's errors give)."""
-    return cat(tensors, dim, _name="concatenate")
+    return cat(tensors, *positional, dim=dim, _name="concatenate")
 
 
-def stack(tensors, dim=0):
+def stack(tensors, *positional, dim=0):
     """Join tensors of one shape along a new dimension."""
     tensors = _tensor_list(tensors, "stack")
+    if positional or type(dim) is not int:
+        dim = _dim_argument("stack", positional, dim)
     for i, t in enumerate(tensors[1:], 1):
         if t._data.shape != tensors[0]._data.shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(tensors[0].shape)} at "
@@ -237,7 +255,7 @@ _FUNCTION_FORMS = (
     "cos frac trunc fix nan_to_num remainder fmod floor_divide logical_and logical_or logical_xor lerp kthvalue "
     "median cumsum logsumexp count_nonzero bincount histc unique fliplr flipud rot90 roll movedim moveaxis narrow select "
     "tensor_split tile diff diagonal diag trace tril triu outer mv index_select masked_select take scatter "
-    "scatter_add clamp_min clamp_max absolute negative swapdims "
+    "scatter_add clamp_min clamp_max absolute negative swapdims as_strided index_put index_put_ put scatter_reduce "
     # math ops of _ops/math_methods.py
     "erf erfc erfinv tan asin acos atan sinh cosh asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh "
     "deg2rad rad2deg sinc logit sgn signbit copysign addmm addbmm baddbmm addmv addr cumprod cummax cummin "
@@ -252,6 +270,9 @@ _FUNCTION_FORMS = (
     "isposinf isreal logdet unique_consecutive nanmedian mode hsplit vsplit dsplit is_complex is_signed is_same_size "
     "exp2_ gcd_ lcm_ ldexp_"
 ).split()
+
+# function forms of methods whose parser errors name an argument's position (one further in the function form)
+_POSITIONS_SHIFTED = frozenset("as_strided index_put index_put_ put scatter_reduce".split())
 
 # binary ops whose ``other`` must be a tensor: PyTorch's TypeError names its position in the function form
 _TENSOR_OTHER = "atan2 arctan2 hypot logaddexp logaddexp2 fmax fmin".split()
@@ -276,6 +297,42 @@ def _checked_binary(name):
             elif isinstance(input, Tensor):
                 raise _parser_errors.not_tensor(name, "other", 2, other)
         return method(input, *args, **kwargs)
+
+    fn.__name__ = name
+    fn.__doc__ = method.__doc__
+    return fn
+
+
+def _parsed_function(name):
+    """A function form whose method's TypeError becomes the one PyTorch's parser gives for the function."""
+    method = _method(name)
+
+    def fn(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except TypeError:
+            _parser_errors.parse(name, _parser_errors.FUNCTION_OVERLOADS[name], args, kwargs)
+            raise
+
+    fn.__name__ = name
+    fn.__doc__ = method.__doc__
+    return fn
+
+
+def _shifted_positions(name):
+    """A function form whose method's parser TypeError counts positions from its first argument after self: the
+    function's counts input too."""
+    method = _method(name)
+
+    def fn(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except TypeError as error:
+            shifted = re.sub(r"^(\w+\(\): argument '\w+' \(position )(\d+)\)",
+                             lambda m: f"{m[1]}{int(m[2]) + 1})", str(error))
+            if shifted == str(error):
+                raise
+            raise TypeError(shifted) from None
 
     fn.__name__ = name
     fn.__doc__ = method.__doc__
@@ -386,7 +443,9 @@ def _install(namespace):
         namespace[name] = _neg if name == "neg" else \
             _checked_binary(name) if name in _COMPARISONS or name in _OTHER_AT_POSITION_2 else \
             _extremum(name) if name in ("max", "min") else _arg_extremum(name) if name in ("argmax", "argmin") else \
-            _number_or_tensor(name) if name in ("pow", "remainder", "fmod") else _method(name)
+            _number_or_tensor(name) if name in ("pow", "remainder", "fmod") else \
+            _parsed_function(name) if name in _parser_errors.FUNCTION_OVERLOADS else \
+            _shifted_positions(name) if name in _POSITIONS_SHIFTED else _method(name)
     for name in _TENSOR_OTHER:
         namespace[name] = _tensor_other(name)
     namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean)

@@ -167,7 +167,7 @@ def invalid_binary_function(name, args, kwargs=None):
 # for keyword-only): the kind decides what the parser's quick check accepts, and the printed form follows from it.
 _PRINTED_KIND = {"int": "int", "Tensor": "Tensor", "Number": "Number", "bool": "bool", "float": "float",
                  "dtype": "torchless.dtype", "layout": "torchless.layout", "device": "torchless.device",
-                 "Generator": "torchless.Generator", "TensorList": "tuple of Tensors"}
+                 "Generator": "torchless.Generator", "TensorList": "tuple of Tensors", "str": "str"}
 
 
 class _SchemaParam:
@@ -207,6 +207,12 @@ class _SchemaParam:
             return isinstance(value, (bool, np.bool_)), None
         if self.kind == "dtype":
             return is_dtype_argument(value), None
+        if self.kind == "str":
+            return isinstance(value, str), None
+        if self.kind == "Generator":
+            from .random import Generator
+
+            return isinstance(value, Generator), None
         return False, None
 
     def type_name(self):
@@ -353,7 +359,19 @@ def parse(name, overloads, args, kwargs=None):
 # overloads left out: they never take the calls torchless gets)
 METHOD_OVERLOADS = {
     "squeeze": ("", "int dim", "int[] dim"),
+    "squeeze_": ("", "int dim", "int[] dim"),
     "unsqueeze": ("int dim",),
+    "unsqueeze_": ("int dim",),
+    "transpose_": ("int dim0, int dim1",),
+    "swapaxes_": ("int axis0, int axis1",),
+    "swapdims_": ("int dim0, int dim1",),
+    "as_strided": ("int[] size, int[] stride, int? storage_offset=None",),
+    "exponential_": ("float lambd=1, *, Generator? generator=None",),
+    "geometric_": ("float p, *, Generator? generator=None",),
+    "cauchy_": ("float median=0, float sigma=1, *, Generator? generator=None",),
+    "log_normal_": ("float mean=1, float std=2, *, Generator? generator=None",),
+    "scatter_reduce": ("int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True",),
+    "scatter_reduce_": ("int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True",),
     "narrow": ("int dim, Tensor start, int length", "int dim, int start, int length"),
     "view": ("dtype dtype", "int[] size"),
     "transpose": ("int dim0, int dim1",),
@@ -372,6 +390,12 @@ METHOD_OVERLOADS = {
     # Tensor.split is Python code calling these two with the tensor first
     "split": ("Tensor input, int split_size, int dim=0", "Tensor input, int[] split_size, int dim=0"),
     "split_with_sizes": ("Tensor input, int[] split_sizes, int dim=0",),
+}
+
+
+# The function forms whose TypeErrors list their own overloads (with ``Tensor input`` first)
+FUNCTION_OVERLOADS = {
+    "squeeze": ("Tensor input", "Tensor input, int dim", "Tensor input, int[] dim"),
 }
 
 

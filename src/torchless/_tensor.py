@@ -2460,13 +2460,15 @@ class Tensor:
         self._bump_version()
         return self
 
-    def _overwrite(self, values, kind):
-        """Replace every value; recorded as a node passing no gradient back when self is in the graph."""
-        if records(self):
+    def _overwrite(self, values, kind, other=None):
+        """Replace every value; recorded as a node passing no gradient back when self is in the graph. ``other``:
+        a tensor operand the values were computed from (eq_'s), which gets a zero gradient too."""
+        if records(self) if other is None else records(self, other):
             self._check_inplace()
             memory = self._shared_memory()
             try:
-                result = inplace.Overwrite.apply(self, values=values, kind=kind)
+                result = inplace.Overwrite.apply(self, values=values, kind=kind) if other is None else \
+                    inplace.Compared.apply(self, other, values=values, kind=kind)
             finally:
                 if memory is not None:
                     self._data = memory
@@ -2733,3 +2735,6 @@ Tensor.kron = _kron
 from ._ops import extra_math as _extra_math  # noqa: E402
 
 _extra_math.install(Tensor)
+
+# In-place shape changes, comparisons and logical ops, more random fills, index_put/put/scatter_reduce, as_strided.
+inplace.install(Tensor)

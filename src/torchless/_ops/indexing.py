@@ -314,3 +314,147 @@ class ViewGather(Node):
 
     def name(self):
         return "AsStridedBackward0"
+
+
+class IndexPutAccumulate(Node):
+    """``out = a.clone(); out[key] += value`` with repeated positions adding up (index_put with accumulate=True,
+    put with accumulate=True over the flattened tensor)."""
+
+    def forward(self, a, value, key=None):
+        self.key, self.value_shape = key, value.shape
+        out = a.copy()
+        np.add.at(out, key, value)
+        return out
+
+    def backward(self, grad):
+        gv = None
+        if self.needs_input_grad[1]:
+            gv = unbroadcast(np.asarray(grad[self.key]), self.value_shape)
+        return grad if self.needs_input_grad[0] else None, gv
+
+    def backward_graph(self, grad):
+        gv = None
+        if self.needs_input_grad[1]:
+            gv = unbroadcast_tensor(Index.apply(grad, key=self.key), self.value_shape)
+        return grad if self.needs_input_grad[0] else None, gv
+
+    def name(self):
+        return "IndexPutBackward0"
+
+
+class Put(Node):
+    """``a.put(index, source, accumulate)``: source's elements written (or added) at the flat positions ``index``."""
+
+    def forward(self, a, source, index=None, accumulate=False):
+        self.index, self.accumulate, self.source_shape = index, accumulate, source.shape
+        out = a.copy()
+        flat = out.reshape(-1)  # a view: out is a fresh C-contiguous copy
+        if accumulate:
+            np.add.at(flat, index, source.reshape(-1))
+        else:
+            flat[index] = source.reshape(-1)
+        return out
+
+    def backward(self, grad):
+        ga = gs = None
+        if self.needs_input_grad[0]:
+            ga = grad
+            if not self.accumulate:
+                ga = np.array(grad)  # C-contiguous, so the flat view below writes into it
+                ga.reshape(-1)[self.index] = 0
+        if self.needs_input_grad[1]:
+            gs = np.ascontiguousarray(grad).reshape(-1)[self.index].reshape(self.source_shape)
+        return ga, gs
+
+    def backward_graph(self, grad):
+        ga = gs = None
+        flat = grad.reshape(-1)
+        if self.needs_input_grad[0]:
+            ga = grad if self.accumulate else \
+                IndexPut.apply(flat, grad._wrap(np.zeros((), grad._data.dtype)), key=self.index).reshape(grad.shape)
+        if self.needs_input_grad[1]:
+            gs = Index.apply(flat, key=self.index).reshape(self.source_shape)
+        return ga, gs
+
+    def name(self):
+        return "PutBackward0"
+
+
+def scatter_reduced(a, key, src, reduce, include_self):
+    """``a`` with the values of ``src`` (already of the index's shape) reduced into the positions ``key``; mean
+    divides by the count of values each position got (self's counted with ``include_self``)."""
+    out = a.copy()
+    ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}[reduce]
+    if not include_self:
+        largest = reduce == "amax"
+        if reduce not in ("amax", "amin"):
+            identity = int(reduce == "prod")
+        elif out.dtype.kind == "f":
+            identity = -np.inf if largest else np.inf
+        elif out.dtype.kind == "b":
+            identity = not largest
+        else:
+            identity = np.iinfo(out.dtype).min if largest else np.iinfo(out.dtype).max
+        out[key] = identity
+    ufunc.at(out, key, src)
+    if reduce == "mean":
+        counts = np.ones(a.shape, np.int64) if include_self else np.zeros(a.shape, np.int64)
+        np.add.at(counts, key, 1)
+        counts = np.maximum(counts, 1)
+        out = out / counts if out.dtype.kind == "f" else np.floor_divide(out, counts).astype(out.dtype)
+    return out.astype(a.dtype, copy=False)
+
+
+class ScatterReduce(Node):
+    """``a.scatter_reduce(dim, index, src, reduce, include_self)``; ``key`` as gather's, ``src`` cut to the
+    index's shape. The gradients are PyTorch's (scatter_reduce_backward): amax/amin share the gradient evenly
+    among the values equal to the result, prod divides the result by each factor (zeros handled apart)."""
+
+    saved = ("a", "src", "out")
+
+    def forward(self, a, src, key=None, reduce="sum", include_self=True):
+        self.key, self.reduce, self.include_self, self.src_shape = key, reduce, include_self, src.shape
+        self.used = tuple(slice(0, n) for n in np.broadcast_shapes(*(np.shape(k) for k in key)))
+        self.a, self.src = a, src[self.used]
+        self.out = scatter_reduced(a, key, self.src, reduce, include_self)
+        return self.out
+
+    def backward(self, grad):
+        a, src, key, result, reduce = self.a, self.src, self.key, self.out, self.reduce
+        if reduce == "sum":
+            ga, gs = grad, grad[key]
+        elif reduce == "mean":
+            counts = np.ones(a.shape, grad.dtype) if self.include_self else np.zeros(a.shape, grad.dtype)
+            np.add.at(counts, key, 1)
+            counts[counts == 0] = 1
+            ga = grad / counts
+            gs = ga[key]
+        elif reduce == "prod":
+            masked_self = np.where(a == 0, 1, a)
+            ga = grad * scatter_reduced(masked_self, key, src, reduce, self.include_self) / masked_self
+            src_zero = src == 0
+            zeros = np.zeros(a.shape, grad.dtype)
+            np.add.at(zeros, key, src_zero.astype(grad.dtype))
+            single_zero = src_zero & (zeros[key] == 1)
+            masked_result = scatter_reduced(a, key, np.where(single_zero, 1, src), reduce, self.include_self)
+            gs = np.where(single_zero, (grad * masked_result)[key], (grad * result)[key] / np.where(src_zero, 1, src))
+        else:
+            value = result[key]
+            self_is_result, src_is_result = a == result, src == value
+            count = self_is_result.astype(grad.dtype)
+            np.add.at(count, key, src_is_result.astype(grad.dtype))
+            distributed = grad / count
+            ga = np.where(self_is_result, distributed, 0)
+            gs = np.where(src_is_result, distributed[key], 0)
+        if not self.include_self:
+            ga = np.array(ga)
+            ga[key] = 0
+        if gs.shape != self.src_shape:
+            padded = np.zeros(self.src_shape, grad.dtype)
+            padded[self.used] = gs
+            gs = padded
+        return (ga.astype(grad.dtype, copy=False) if self.needs_input_grad[0] else None,
+                gs.astype(grad.dtype, copy=False) if self.needs_input_grad[1] else None)
+
+    def name(self):
+        return "ScatterReduceBackward0"

@@ -1,8 +1,14 @@
-"""In-place writes recorded in the graph: the new values replace the old ones, which get no gradient."""
+"""In-place writes recorded in the graph: the new values replace the old ones, which get no gradient; and the
+Tensor methods PyTorch has beyond the basic in-place ops (see install)."""
+import numbers
+import warnings
+
 import numpy as np
 
-from ..autograd.graph import Node
-from ._util import unbroadcast
+from .. import _dtype, _parser_errors
+from ..autograd.graph import Node, records
+from . import indexing, shape as shape_ops
+from ._util import normalize_dim, unbroadcast
 
 
 class Overwrite(Node):
@@ -37,3 +43,457 @@ class Copy(Node):
 
     def name(self):
         return "CopyBackwards"
+
+
+class Compared(Node):
+    """eq_/lt_/... with a tensor operand: the comparison's values written into ``a``, a zero gradient for both."""
+
+    def forward(self, a, other, values=None, kind="EqBackward1"):
+        self.kind, self.other_shape, self.other_dtype = kind, other.shape, other.dtype
+        out = np.empty_like(a)
+        out[...] = values
+        return out
+
+    def backward(self, grad):
+        return (np.zeros_like(grad) if self.needs_input_grad[0] else None,
+                np.zeros(self.other_shape, self.other_dtype) if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, grad):
+        return tuple(grad._wrap(array) if array is not None else None for array in self.backward(grad._data))
+
+    def name(self):
+        return self.kind
+
+
+# ---------------------------------------------------------------------------- Tensor methods
+# Attached by install(), run at the end of _tensor.py: this module is imported while _tensor.py defines Tensor.
+Tensor = None
+_RANDOM_OVERLOADS = ("*, Generator? generator=None", "int from, int? to, *, Generator? generator=None",
+                     "int to, *, Generator? generator=None")
+_FLOAT_DIGITS = {"float16": 11, "float32": 24, "float64": 53}  # the integers each float dtype holds exactly
+
+
+def _restrided(self, view):
+    """The tensor itself given the shape and strides of ``view``, its result of the view op, and the op's node."""
+    self._data = view._data
+    if view.grad_fn is not None:
+        if self._view_base is None:  # a base stays one (PyTorch's messages name its node, not AsStrided)
+            view.grad_fn.is_view = False
+        self.grad_fn = view.grad_fn
+    self._bump_version()
+    return self
+
+
+def _check_leaf(self):
+    """PyTorch refuses an in-place op on a leaf requiring grad (or its view) before looking at the arguments."""
+    if self._requires_grad:
+        self._check_inplace()
+
+
+def t_(self, *args):
+    if args:
+        raise TypeError(f"TensorBase.t_() takes no arguments ({len(args)} given)")
+    _check_leaf(self)
+    ndim = self._data.ndim
+    if ndim > 2:
+        raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is {ndim}D")
+    return _restrided(self, shape_ops.PermuteInPlace.apply(self, axes=tuple(range(ndim))[::-1], kind="T"))
+
+
+def _transpose_inplace(name):
+    def method(self, *args, **kwargs):
+        if len(args) == 2 and not kwargs and type(args[0]) is int and type(args[1]) is int:
+            dim0, dim1 = args
+        else:
+            dim0, dim1 = _parser_errors.method_arguments(name, args, kwargs).values()
+        _check_leaf(self)
+        ndim = self._data.ndim
+        a, b = normalize_dim(dim0, ndim), normalize_dim(dim1, ndim)
+        axes = list(range(ndim))
+        if ndim:
+            axes[a], axes[b] = axes[b], axes[a]
+        return _restrided(self, shape_ops.PermuteInPlace.apply(self, axes=tuple(axes), kind="Transpose"))
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+def unsqueeze_(self, *args, **kwargs):
+    dim = args[0] if len(args) == 1 and not kwargs and type(args[0]) is int else \
+        _parser_errors.method_arguments("unsqueeze_", args, kwargs)["dim"]
+    _check_leaf(self)
+    view = self.unsqueeze(dim)
+    if view.grad_fn is not None:
+        view.grad_fn.node_name = "UnsqueezeBackward1"
+    return _restrided(self, view)
+
+
+def squeeze_(self, *args, **kwargs):
+    if not args and not kwargs:
+        _check_leaf(self)
+        view, name = self.squeeze(), "SqueezeBackward3"
+    else:
+        dim = args[0] if len(args) == 1 and not kwargs and type(args[0]) is int else \
+            _parser_errors.method_arguments("squeeze_", args, kwargs)["dim"]
+        _check_leaf(self)
+        view, name = self.squeeze(dim), "SqueezeBackward4" if isinstance(dim, int) else "SqueezeBackward5"
+    if view.grad_fn is not None:
+        view.grad_fn.node_name = name
+    return _restrided(self, view)
+
+
+def _storage(array):
+    """``array``'s storage as PyTorch sees it: the 1-D array (of array's dtype) over the memory of the array owning
+    it, and array's offset in it, in elements. An array not found inside its owner's memory is its own storage."""
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    itemsize = array.itemsize
+    if root.flags.c_contiguous or root.flags.f_contiguous:
+        flat = root.reshape(-1, order="A")
+        if flat.dtype != array.dtype and flat.nbytes % itemsize == 0:
+            flat = flat.view(np.uint8).view(array.dtype)
+        offset, misaligned = divmod(array.__array_interface__["data"][0] - flat.__array_interface__["data"][0],
+                                    itemsize)
+        if flat.dtype == array.dtype and not misaligned and 0 <= offset <= flat.size:
+            return flat, offset
+    return np.ascontiguousarray(array).reshape(-1), 0
+
+
+def _positions(shape, strides, start):
+    """The storage position of each element of an array of ``shape`` and ``strides`` (in elements) from ``start``."""
+    positions = np.full(shape, start, np.int64)
+    for dim, (size, stride) in enumerate(zip(shape, strides)):
+        step = [1] * len(shape)
+        step[dim] = size
+        positions = positions + (np.arange(size, dtype=np.int64) * stride).reshape(step)
+    return positions
+
+
+def as_strided(self, *args, **kwargs):
+    parsed = _parser_errors.method_arguments("as_strided", args, kwargs)
+    size, stride, offset = tuple(parsed["size"]), tuple(parsed["stride"]), parsed["storage_offset"]
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}")
+    flat, own_offset = _storage(self._data)
+    offset = own_offset if offset is None else offset
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and strides={list(stride)}")
+    itemsize = self._data.itemsize
+    needed = 0 if 0 in size else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    if needed > flat.size:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
+                           f"itemsize {itemsize} requiring a storage size of {needed * itemsize} are out of bounds for "
+                           f"storage of size {flat.size * itemsize}")
+    view = np.lib.stride_tricks.as_strided(flat[offset:], size, tuple(s * itemsize for s in stride),
+                                           writeable=flat.flags.writeable)
+    inputs = outputs = None
+    if records(self):  # the positions backward needs
+        base_strides = tuple(s // itemsize for s in self._data.strides)
+        inputs = _positions(self._data.shape, base_strides, own_offset)
+        outputs = _positions(size, stride, offset)
+    return shape_ops.AsStrided.apply(self, view=view, storage_size=flat.size, input_positions=inputs,
+                                     output_positions=outputs)
+
+
+# ---------------------------------------------------------------------------- random fills
+def _check_int64(*values):
+    for value in values:
+        if value is not None and not -2**63 <= value < 2**63:
+            raise ValueError("Overflow when unpacking long long")
+
+
+def _check_random_bound(self, value, label):
+    """PyTorch's check of random_'s ``from`` / ``to - 1`` against the dtype: an error outside its range, for
+    floats a warning outside the integers they hold exactly."""
+    dtype = self._data.dtype
+    if dtype.kind == "f":
+        digits = _FLOAT_DIGITS[dtype.name]
+        name = _C_FLOAT_NAMES[dtype.name]
+        if abs(value) > np.finfo(dtype).max:
+            raise RuntimeError(f"{label} is out of bounds for {name}")
+        if abs(value) > 2**digits:
+            warnings.warn(f"{label} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations {name} "
+                          "can support discrete uniform distribution only within this range. This warning will become "
+                          "an error in version 1.7 release, please fix the code in advance", UserWarning, stacklevel=3)
+        return
+    low, high = (0, 1) if dtype.kind == "b" else (np.iinfo(dtype).min, np.iinfo(dtype).max)
+    if not low <= value <= high:
+        raise RuntimeError(f"{label} is out of bounds for {_dtype.CPP_TYPE_NAMES[dtype.name]}")
+
+
+def _random_top(dtype):
+    """One past the largest value random_ draws by default: the dtype's largest integer (held exactly)."""
+    if dtype.kind == "f":
+        return 2**_FLOAT_DIGITS[dtype.name] + 1
+    return 2 if dtype.kind == "b" else int(np.iinfo(dtype).max) + 1
+
+
+def random_(self, *args, **kwargs):
+    from ..random import numpy_rng
+
+    parsed = _parser_errors.parse("random_", _RANDOM_OVERLOADS, args, kwargs)
+    low, high = parsed.get("from"), parsed.get("to")
+    _check_int64(low, high)
+    _check_leaf(self)
+    kind = "RandomBackward2" if "to" not in parsed else "RandomBackward1" if "from" not in parsed else "RandomBackward0"
+    if high is not None:
+        low = low or 0
+        if low >= high:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        if "from" in parsed:
+            _check_random_bound(self, low, "from")
+        _check_random_bound(self, high - 1, "to - 1")
+    else:
+        if low is not None:
+            _check_random_bound(self, low, "from")
+        low, high = low or 0, _random_top(self._data.dtype)
+    # (inclusive of high - 1: int64's default top, 2**63, is itself out of int64's range)
+    values = numpy_rng(parsed["generator"]).integers(low, high - 1, self._data.shape, dtype=np.int64, endpoint=True)
+    return self._overwrite(values, kind)
+
+
+def _continuous_only(self, distribution, type_name):
+    if self._data.dtype.kind != "f":
+        raise RuntimeError(f"{distribution} distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {type_name}")
+
+
+def _float_draws(self):
+    return np.float64 if self._data.dtype == np.float64 else np.float32
+
+
+def exponential_(self, *args, **kwargs):
+    from ..random import numpy_rng
+
+    parsed = _parser_errors.method_arguments("exponential_", args, kwargs)
+    _check_leaf(self)
+    lambd = parsed["lambd"]
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+    _continuous_only(self, "Exponential", self.dtype.scalar_name)
+    values = numpy_rng(parsed["generator"]).standard_exponential(self._data.shape, dtype=_float_draws(self))
+    return self._overwrite(values / lambd, "ExponentialBackward0")
+
+
+def geometric_(self, *args, **kwargs):
+    from ..random import numpy_rng
+
+    parsed = _parser_errors.method_arguments("geometric_", args, kwargs)
+    _check_leaf(self)
+    p = parsed["p"]
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
+    self._no_kernel_for("b", "geometric_cpu")
+    return self._overwrite(numpy_rng(parsed["generator"]).geometric(p, self._data.shape), "GeometricBackward0")
+
+
+def cauchy_(self, *args, **kwargs):
+    from ..random import numpy_rng
+
+    parsed = _parser_errors.method_arguments("cauchy_", args, kwargs)
+    _check_leaf(self)
+    median, sigma = parsed["median"], parsed["sigma"]
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
+    _continuous_only(self, "Cauchy", _dtype.CPP_TYPE_NAMES.get(self._data.dtype.name))
+    values = numpy_rng(parsed["generator"]).standard_cauchy(self._data.shape)
+    return self._overwrite(median + sigma * values, "CauchyBackward0")
+
+
+def log_normal_(self, *args, **kwargs):
+    from ..random import numpy_rng
+
+    parsed = _parser_errors.method_arguments("log_normal_", args, kwargs)
+    _check_leaf(self)
+    mean, std = parsed["mean"], parsed["std"]
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
+    self._no_kernel_for("biu", "log_normal_cpu")
+    values = numpy_rng(parsed["generator"]).standard_normal(self._data.shape, dtype=_float_draws(self))
+    return self._overwrite(np.exp(mean + std * values), "LogNormalBackward0")
+
+
+# ---------------------------------------------------------------------------- comparisons and logical ops
+def _broadcast_into(self, values):
+    if values.shape != self._data.shape:
+        raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                           f"{list(values.shape)}")
+    return values
+
+
+def _comparison_inplace(name):
+    kind = name.capitalize()
+
+    def method(self, *args, **kwargs):
+        if len(args) + len(kwargs) != 1 or (kwargs and "other" not in kwargs):
+            raise _parser_errors.invalid_combination(f"{name}_", ("Tensor other", "Number other"), args, kwargs)
+        other = args[0] if args else kwargs["other"]
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+            raise _parser_errors.invalid_method_other(f"{name}_", other)
+        _check_leaf(self)
+        values = _broadcast_into(self, getattr(self, name)(other)._data)
+        if isinstance(other, Tensor):
+            return self._overwrite(values, f"{kind}Backward1", other)
+        return self._overwrite(values, f"{kind}Backward0")
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    return method
+
+
+def _write_untracked(self, values):
+    """PyTorch records no node for the logical ops in place: the values change, the graph stays (a leaf that
+    requires grad is no exception)."""
+    try:
+        self._data[...] = values
+    except ValueError:
+        self._writable_data()[...] = values
+    self._bump_version()
+    return self
+
+
+def _logical_inplace(name):
+    def method(self, other):
+        if not isinstance(other, Tensor):
+            raise _parser_errors.not_tensor(f"{name}_", "other", 1, other)
+        return _write_untracked(self, _broadcast_into(self, getattr(self, name)(other)._data))
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    return method
+
+
+def logical_not_(self):
+    return _write_untracked(self, np.logical_not(self._data))
+
+
+# ---------------------------------------------------------------------------- index_put, put, scatter_reduce
+def _index_put_arguments(name, indices, values, positional, accumulate):
+    """(the NumPy key of ``indices``, accumulate) checked as PyTorch's parser does; ``positional``: the
+    arguments after values (accumulate, if given so, which its TypeError tells)."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'indices' (position 1) must be tuple of Tensors, not "
+                        f"{type(indices).__name__}")
+    for i, index in enumerate(indices):
+        if not isinstance(index, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(index).__name__}")
+    if not isinstance(values, Tensor):
+        raise _parser_errors.not_tensor(name, "values", 2, values)
+    if positional:
+        if len(positional) > 1:
+            raise TypeError(f"{name}() takes from 2 to 3 positional arguments but {len(positional) + 2} were given")
+        accumulate = positional[0]
+    if not isinstance(accumulate, (bool, np.bool_)):
+        where = " (position 3)" if positional else ""
+        raise TypeError(f"{name}(): argument 'accumulate'{where} must be bool, not {type(accumulate).__name__}")
+    return _index_key(tuple(indices)), accumulate
+
+
+def index_put_(self, indices, values, *positional, accumulate=False):
+    key, accumulate = _index_put_arguments("index_put_", indices, values, positional, accumulate)
+    _check_leaf(self)
+    if not accumulate:
+        if values._data.dtype != self._data.dtype:
+            self._raise_index_put_dtype_error(key, values)
+        self[tuple(indices)] = values
+        return self
+    if values._data.dtype != self._data.dtype:
+        self._raise_index_put_dtype_error(key, values)
+    try:
+        return self._inplace(lambda t: indexing.IndexPutAccumulate.apply(t, values, key=key), values)
+    except IndexError as err:
+        raise indexing.index_error(self._data.shape, key, err) from None
+    except ValueError:
+        self._raise_setitem_shape_error(key, values)
+        raise
+
+
+def index_put(self, indices, values, *positional, accumulate=False):
+    _, accumulate = _index_put_arguments("index_put", indices, values, positional, accumulate)
+    return index_put_(self.clone(), indices, values, accumulate=accumulate)
+
+
+def _put(self, index, source, accumulate, name):
+    if not isinstance(index, Tensor):
+        raise _parser_errors.not_tensor(name, "index", 1, index)
+    if not isinstance(source, Tensor):
+        raise _parser_errors.not_tensor(name, "source", 2, source)
+    idx, n = index._data, self._data.size
+    if idx.dtype != np.int64:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {index.dtype.scalar_name}")
+    if source._data.dtype != self._data.dtype:
+        raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got self.dtype = "
+                           f"{self.dtype.scalar_name} and source.dtype = {source.dtype.scalar_name}")
+    if idx.size != source._data.size:
+        raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
+                         f"source.numel() = {source._data.size}, index.numel() = {idx.size}")
+    outside = (idx < -n) | (idx >= n)
+    if outside.any():
+        raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} elements.")
+    return idx.reshape(-1)
+
+
+def put_(self, index, source, accumulate=False):
+    if isinstance(index, Tensor) and isinstance(source, Tensor):
+        _check_leaf(self)
+    idx = _put(self, index, source, accumulate, "put_")
+    return self._inplace(lambda t: indexing.Put.apply(t, source, index=idx, accumulate=accumulate), source)
+
+
+def put(self, index, source, accumulate=False):
+    idx = _put(self, index, source, accumulate, "put")
+    return indexing.Put.apply(self, source, index=idx, accumulate=accumulate)
+
+
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def scatter_reduce(self, *args, **kwargs):
+    parsed = _parser_errors.method_arguments("scatter_reduce", args, kwargs)
+    dim, index, src, reduce = parsed["dim"], parsed["index"], parsed["src"], parsed["reduce"]
+    reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # (PyTorch takes the legacy names, unlisted)
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    if reduce == "mean":
+        self._no_kernel_for("b", "scatter_gather_tensor_cpu_reduce_mean")
+    axis = normalize_dim(dim, self._data.ndim)
+    idx = index._data
+    _check_index_along(self._data.shape, axis, idx, "scatter", "self", src._data.shape)
+    if src._data.dtype != self._data.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
+        flat = scatter_reduce(self.reshape(-1), 0, index.reshape(-1), src.reshape(-1), reduce,
+                              include_self=parsed["include_self"])
+        return flat.reshape(self._data.shape)
+    key = list(np.indices(idx.shape, sparse=True))
+    key[axis] = idx
+    return indexing.ScatterReduce.apply(self, src, key=tuple(key), reduce=reduce, include_self=parsed["include_self"])
+
+
+def scatter_reduce_(self, *args, **kwargs):
+    parsed = _parser_errors.method_arguments("scatter_reduce_", args, kwargs)
+    _check_leaf(self)
+    return self._inplace(lambda t: scatter_reduce(t, **parsed), parsed["src"])
+
+
+def install(cls):
+    """Attach the methods above to the Tensor class ``cls``."""
+    global Tensor, _C_FLOAT_NAMES, _check_index_along, _index_key
+    from .._tensor import _C_FLOAT_NAMES, _check_index_along, _index_key
+
+    Tensor = cls
+    methods = dict(t_=t_, unsqueeze_=unsqueeze_, squeeze_=squeeze_, as_strided=as_strided, random_=random_,
+                   exponential_=exponential_, geometric_=geometric_, cauchy_=cauchy_, log_normal_=log_normal_,
+                   logical_not_=logical_not_, index_put_=index_put_, index_put=index_put, put_=put_, put=put,
+                   scatter_reduce=scatter_reduce, scatter_reduce_=scatter_reduce_)
+    for name in ("transpose_", "swapaxes_", "swapdims_"):
+        methods[name] = _transpose_inplace(name)
+    for name in ("eq", "ne", "lt", "le", "gt", "ge"):
+        methods[f"{name}_"] = _comparison_inplace(name)
+    for name in ("logical_and", "logical_or", "logical_xor"):
+        methods[f"{name}_"] = _logical_inplace(name)
+    for name, method in methods.items():
+        setattr(cls, name, method)

@@ -255,3 +255,44 @@ class DiagEmbed(Node):
 
     def backward(self, grad):
         return (grad[self.positions],)
+
+
+class PermuteInPlace(Permute):
+    """t_/transpose_/swapaxes_: the tensor itself transposed, a node PyTorch numbers apart from the view op's."""
+
+    def name(self):
+        return f"{self.kind}Backward1"
+
+
+class AsStrided(Node):
+    """``as_strided``: a view of the input's memory (``view``, made by the caller from the storage); the gradient
+    is added up over the storage (outputs may overlap) and read back at the input's elements, shared evenly
+    among input elements that overlap, as PyTorch's AsStridedBackward0."""
+
+    is_view = True
+
+    def forward(self, a, view=None, storage_size=0, input_positions=None, output_positions=None):
+        self.storage_size, self.input_positions, self.output_positions = storage_size, input_positions, \
+            output_positions
+        return view
+
+    def backward(self, grad):
+        storage = np.zeros(self.storage_size, grad.dtype)
+        np.add.at(storage, self.output_positions, grad)
+        count = np.bincount(self.input_positions.reshape(-1), minlength=self.storage_size)
+        if (count > 1).any():
+            storage = storage / np.maximum(count, 1)
+        return (storage[self.input_positions],)
+
+    def backward_graph(self, grad):
+        from .indexing import Index, IndexPutAccumulate
+
+        storage = grad._wrap(np.zeros(self.storage_size, grad._data.dtype))
+        storage = IndexPutAccumulate.apply(storage, grad, key=self.output_positions)
+        count = np.bincount(self.input_positions.reshape(-1), minlength=self.storage_size)
+        if (count > 1).any():
+            storage = storage / grad._wrap(np.maximum(count, 1).astype(grad._data.dtype))
+        return (Index.apply(storage, key=self.input_positions),)
+
+    def name(self):
+        return "AsStridedBackward0"
