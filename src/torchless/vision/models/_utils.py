@@ -124,3 +124,21 @@ def _make_divisible(v, divisor, min_value=None):
     if new_v < 0.9 * v:
         new_v += divisor
     return new_v
+
+
+def _init_mobile_weights(model, init_linear):
+    """The initialisation torchvision's mobile models share: Kaiming-normal (fan-out) convolutions, unit scales
+    and zero shifts in their norms, zero biases, and ``init_linear(layer)`` for each linear layer's weight."""
+    from ... import nn
+
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Linear):
+            init_linear(m)
+            nn.init.zeros_(m.bias)

@@ -10,7 +10,7 @@ from ... import flatten, nn
 from ..ops.misc import Conv2dNormActivation, SqueezeExcitation
 from ..ops.stochastic_depth import StochasticDepth
 from ._api import register_model
-from ._utils import _load_weights, _make_divisible, _verify_weights
+from ._utils import _init_mobile_weights, _load_weights, _make_divisible, _verify_weights
 from ._weights import weights_enum
 
 __all__ = ["EfficientNet", "MBConv", "MBConvConfig", "EfficientNet_B0_Weights", "EfficientNet_B1_Weights",
@@ -100,6 +100,12 @@ class MBConv(nn.Module):
         return result
 
 
+def _init_classifier(linear):
+    """EfficientNet's linear layers: uniform in +-1/sqrt(out_features)."""
+    init_range = 1.0 / math.sqrt(linear.out_features)
+    nn.init.uniform_(linear.weight, -init_range, init_range)
+
+
 class EfficientNet(nn.Module):
     """EfficientNet: a 3x3/2 Conv2dNormActivation with SiLU, one Sequential of blocks per stage configuration and
     a 1x1 Conv2dNormActivation to ``last_channel`` (default: four times the last stage's channels) (``features``),
@@ -160,18 +166,7 @@ class EfficientNet(nn.Module):
             nn.Linear(lastconv_output_channels, num_classes),
         )
 
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                init_range = 1.0 / math.sqrt(m.out_features)
-                nn.init.uniform_(m.weight, -init_range, init_range)
-                nn.init.zeros_(m.bias)
+        _init_mobile_weights(self, _init_classifier)
 
     def _forward_impl(self, x):
         x = self.avgpool(self.features(x))

@@ -6,7 +6,7 @@ from typing import Optional
 from ... import flatten, nn
 from ..ops.misc import Conv2dNormActivation, SqueezeExcitation as SElayer
 from ._api import register_model
-from ._utils import _load_weights, _make_divisible, _verify_weights
+from ._utils import _init_mobile_weights, _load_weights, _make_divisible, _verify_weights
 from ._weights import weights_enum
 
 __all__ = ["MobileNetV3", "InvertedResidualConfig", "InvertedResidual", "MobileNet_V3_Large_Weights",
@@ -129,17 +129,7 @@ class MobileNetV3(nn.Module):
             nn.Linear(last_channel, num_classes),
         )
 
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out")
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0, 0.01)
-                nn.init.zeros_(m.bias)
+        _init_mobile_weights(self, lambda linear: nn.init.normal_(linear.weight, 0, 0.01))
 
     def _forward_impl(self, x):
         x = self.avgpool(self.features(x))
