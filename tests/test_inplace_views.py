@@ -204,3 +204,27 @@ def test_no_grad_writes_stay_unrecorded():
     np.testing.assert_allclose(ours[0], theirs[0])
     assert ours[1] == theirs[1] == ["MulBackward0"]
     np.testing.assert_allclose(ours[2], theirs[2])
+
+
+@pytest.mark.parametrize("case", [
+    lambda lib: (lambda y: (y[0].add_(1), y)[1])(lib.zeros(3)),
+    lambda lib: (lambda z: (z[0, 1].fill_(5), z)[1])(lib.zeros(2, 2)),
+    lambda lib: (lambda a: (lambda s: (a.add_(1), s)[1])(a[2]))(lib.arange(4.0)),  # the element sees its base change
+])
+def test_an_element_picked_by_ints_is_a_view_as_in_torch(case):
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(case(torchless).numpy(), case(torch).numpy())
+
+
+def test_in_place_on_an_element_of_a_non_leaf_reaches_the_leaf_gradient():
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        w = lib.zeros(3, requires_grad=True)
+        v = w.clone()
+        v[1].mul_(2).add_(1)
+        (v * lib.arange(1.0, 4.0)).sum().backward()
+        return v.detach().numpy(), w.grad.numpy()
+
+    for ours, theirs in zip(run(torchless), run(torch)):
+        np.testing.assert_array_equal(ours, theirs)

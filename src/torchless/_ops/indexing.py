@@ -28,7 +28,12 @@ class Index(Node):
     def forward(self, a, key=None, name=None):
         self.shape, self.key, self.node_name = a.shape, key, name
         self.basic = self.is_view = is_basic_key(key)
-        return a[key]
+        out = a[key]
+        if self.basic and not isinstance(out, np.ndarray):
+            # an int for every dim: NumPy hands back a scalar (a copy), PyTorch a 0-d view that in-place ops
+            # write through
+            out = a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+        return out
 
     def backward(self, grad):
         out = np.zeros(self.shape, grad.dtype)
