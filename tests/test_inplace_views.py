@@ -228,3 +228,35 @@ def test_in_place_on_an_element_of_a_non_leaf_reaches_the_leaf_gradient():
 
     for ours, theirs in zip(run(torchless), run(torch)):
         np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("case", [
+    lambda lib: (lambda x: (x.diagonal().add_(100), x)[1])(lib.arange(12.0).reshape(3, 4)),
+    lambda lib: (lambda x: (x.diagonal(1).zero_(), x)[1])(lib.arange(12.0).reshape(3, 4)),
+    lambda lib: (lambda x: (lambda d: (x.add_(1), d)[1])(x.diagonal(0, 1, 0)))(lib.arange(12.0).reshape(3, 4)),
+    lambda lib: (lambda x: (x.diag().add_(100), x)[1])(lib.arange(12.0).reshape(3, 4)),  # diag copies
+    lambda lib: (lambda x: (x.real.add_(1), x)[1])(lib.arange(3.0)),
+])
+def test_diagonal_and_real_are_views_as_in_torch(case):
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(case(torchless).numpy(), case(torch).numpy())
+
+
+def test_in_place_on_a_diagonal_of_a_non_leaf_reaches_the_leaf_gradient():
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        w = lib.zeros(3, 3, requires_grad=True)
+        v = w * 1
+        v.diagonal().mul_(3).add_(5)
+        (v * lib.arange(9.0).reshape(3, 3)).sum().backward()
+        return v.detach().numpy(), w.grad.numpy()
+
+    for ours, theirs in zip(run(torchless), run(torch)):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_imag_of_a_real_tensor_is_torchs_error():
+    torch = pytest.importorskip("torch")
+    assert_same_error(lambda: torch.arange(3.0).imag, lambda: torchless.arange(3.0).imag)
+    assert_same_error(lambda: torch.imag(torch.arange(3.0)), lambda: torchless.imag(torchless.arange(3.0)))

@@ -438,6 +438,16 @@ def _neg(input):
     return -input
 
 
+def real(input):
+    """The real part of ``input``: ``input`` itself (torchless has no complex dtypes)."""
+    return input.real
+
+
+def imag(input):
+    """The imaginary part: PyTorch's error, as torchless has no complex dtypes."""
+    return input.imag
+
+
 def _install(namespace):
     for name in _FUNCTION_FORMS:
         namespace[name] = _neg if name == "neg" else \
@@ -448,7 +458,8 @@ def _install(namespace):
             _shifted_positions(name) if name in _POSITIONS_SHIFTED else _method(name)
     for name in _TENSOR_OTHER:
         namespace[name] = _tensor_other(name)
-    namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean)
+    namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean, real=real,
+                     imag=imag)
     from ._ops import extra_math
 
     namespace.update(extra_math.FUNCTIONS, is_nonzero=extra_math.is_nonzero)

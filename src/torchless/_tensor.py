@@ -2114,6 +2114,15 @@ class Tensor:
             out = later != earlier if out._data.dtype.kind == "b" else later - earlier
         return out
 
+    @property
+    def real(self):
+        """The real part: the tensor itself (torchless has no complex dtypes)."""
+        return self
+
+    @property
+    def imag(self):
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
     def diagonal(self, offset=0, dim1=0, dim2=1):
         """The ``offset``-th diagonal of the planes (dim1, dim2) as the last dim (above the main one for offset > 0)."""
         dims = normalize_dim(dim1, self._data.ndim), normalize_dim(dim2, self._data.ndim)

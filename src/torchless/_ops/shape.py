@@ -226,12 +226,18 @@ def diagonal_positions(rows, cols, offset):
 
 
 class Diagonal(Node):
-    """The ``offset``-th diagonal of the planes (axes dim1, dim2), as a new last dim (a copy, not a view)."""
+    """The ``offset``-th diagonal of the planes (axes dim1, dim2), as a new last dim: a view, as PyTorch's
+    ``diagonal`` (``diag``, whose node name ends in ``_copy``, makes a copy)."""
 
     def forward(self, a, offset=0, dims=(0, 1), name="DiagonalBackward0"):
         self.shape, self.offset, self.dims, self.node_name = a.shape, offset, dims, name
-        planes = np.moveaxis(a, dims, (-2, -1))
-        return planes[(..., *diagonal_positions(*planes.shape[-2:], offset))]
+        diagonal = np.diagonal(a, offset, *dims)
+        self.is_view = not name.endswith("_copy")
+        if not self.is_view:
+            return diagonal.copy()
+        if a.flags.writeable:
+            diagonal.flags.writeable = True  # NumPy flags its diagonal views read-only; PyTorch's write through
+        return diagonal
 
     def backward(self, grad):
         out = np.zeros(self.shape, grad.dtype)
