@@ -88,7 +88,7 @@ def test_pad_matches_torch(case, dtype):
                                      for n, (lo, hi) in zip(shape[::-1], zip(pad[::2], pad[1::2]))))
     assume(expected.numel() > 0)
     np.testing.assert_array_equal(actual.detach().numpy(), expected.detach().numpy())
-    assert actual.grad_fn.name() == type(expected.grad_fn).__name__
+    assert actual.grad_fn.name() == expected.grad_fn.name()
     grad = np.random.default_rng(4).standard_normal(tuple(expected.shape)).astype(dtype)
     expected.backward(torch.tensor(grad))
     actual.backward(tensor(grad))

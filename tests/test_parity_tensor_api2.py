@@ -35,8 +35,7 @@ def _same_gradients(fn, *arrays, seed=0):
 
 
 def _grad_fn_name(t):
-    # (PyTorch's CopySlices names itself with its C++ namespace; torchless's node has the bare name)
-    return None if t.grad_fn is None else t.grad_fn.name().removeprefix("torch::autograd::")
+    return None if t.grad_fn is None else t.grad_fn.name()
 
 
 # ---------------------------------------------------------------------------- in-place shape changes

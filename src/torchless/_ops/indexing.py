@@ -1,7 +1,7 @@
 """Reading and writing through an index: t[key] and t[key] = value."""
 import numpy as np
 
-from ..autograd.graph import Node
+from ..autograd.graph import COPY_SLICES, Node
 from ._util import unbroadcast, unbroadcast_tensor
 
 
@@ -107,7 +107,7 @@ class IndexPut(Node):
         return ga, gv
 
     def name(self):
-        return "CopySlices" if is_basic_key(self.key) else "IndexPutBackward0"
+        return COPY_SLICES if is_basic_key(self.key) else "IndexPutBackward0"
 
 
 def index_error(shape, key, numpy_error):
@@ -300,7 +300,7 @@ class ViewScatter(Node):
         return ga, gv
 
     def name(self):
-        return "CopySlices"
+        return COPY_SLICES
 
 
 class ViewGather(Node):

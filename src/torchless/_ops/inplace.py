@@ -42,7 +42,7 @@ class Copy(Node):
                 if self.needs_input_grad[1] else None)
 
     def name(self):
-        return "CopyBackwards"
+        return "torch::autograd::CopyBackwards"  # PyTorch's C++ class name, as its name() gives it
 
 
 class Compared(Node):

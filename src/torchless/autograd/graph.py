@@ -184,7 +184,7 @@ class Node:
         return tuple((e if isinstance(e, Node) else None, 0) for e in self.edges)
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{self.name().removeprefix(_CPP_NAMESPACE)} object at {hex(id(self))}>"
 
 
 def _saved_tensors(cls):
@@ -247,14 +247,20 @@ def _modified_message(saved, grad_fn, array):
             "torchless.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
+# PyTorch's nodes written in C++ (CopySlices, CopyBackwards) give their class's full name from name(), and print
+# the short one in their repr
+_CPP_NAMESPACE = "torch::autograd::"
+COPY_SLICES = _CPP_NAMESPACE + "CopySlices"
+
+
 def _short_node_name(node):
     """How PyTorch names a node in that error: ReluBackward0 as Relu, ClampBackward1 as Clamp1; a view whose
     base changed in place is replayed as AsStrided."""
     if node.is_view:
         return "AsStrided"
     name = node.name()
-    if name in ("CopyBackwards", "CopySlices"):
-        return "torch::autograd::" + name  # PyTorch's C++ class name, as it prints it
+    if name.startswith(_CPP_NAMESPACE):  # CopySlices, CopyBackwards: PyTorch's C++ classes, named in full
+        return name
     return re.sub(r"Backward0$|Backward(?=\d+$)", "", name)
 
 

@@ -9,6 +9,7 @@ import numbers
 import numpy as np
 
 from ..._ops import shape as shape_ops
+from ...autograd.graph import COPY_SLICES
 from ..._tensor import Tensor
 from ._args import check_tensor
 
@@ -127,7 +128,7 @@ def _index_pad(input, widths, padded, mode):
             raise NotImplementedError(f"\"{kernel}_pad{padded}d\" not implemented for 'Bool'")
     axis_indices = [(axis, _source_positions(shape[axis], *widths[axis], mode))
                     for axis in range(ndim - padded, ndim)]
-    node_name = "CopySlices" if mode == "circular" else \
+    node_name = COPY_SLICES if mode == "circular" else \
         f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{padded}DBackward0"
     return IndexPad.apply(input, axis_indices=axis_indices, node_name=node_name)
 
