@@ -13,16 +13,11 @@ import numpy as np
 
 from . import grad_mode
 from .graph import _FREED_MESSAGE, Node, OutputSlot, SavedVersion, _edge, _saved_input_modified
+from .graph import tensor_class as _tensor_class
 
 _LEGACY = ("Legacy autograd function with non-static forward method is deprecated. Please use new-style autograd "
            "function with static forward method. (Example: https://pytorch.org/docs/stable/autograd.html"
            "#torch.autograd.Function)")
-
-
-def _tensor_class():
-    from .._tensor import Tensor
-
-    return Tensor
 
 
 class FunctionCtx:

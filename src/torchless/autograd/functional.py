@@ -9,12 +9,7 @@ import numpy as np
 
 from . import grad as _grad
 from . import grad_mode
-
-def _tensor_class():
-    from .._tensor import Tensor
-
-    return Tensor
-
+from .graph import tensor_class as _tensor_class
 
 def _as_tuple(value, argument, function):
     """(values as a tuple, whether ``value`` was a tuple), checked to be tensors as PyTorch checks them."""

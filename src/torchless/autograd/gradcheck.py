@@ -10,16 +10,11 @@ import numpy as np
 
 from . import grad as _grad
 from . import grad_mode
+from .graph import tensor_class as _tensor_class
 
 
 class GradcheckError(RuntimeError):
     """Raised by gradcheck when the gradients from backward and from finite differences disagree."""
-
-
-def _tensor_class():
-    from .._tensor import Tensor
-
-    return Tensor
 
 
 def _as_tuple(value):
@@ -52,18 +47,12 @@ def _numerical_jacobian(func, inputs, input_index, output_position, eps):
 
 
 def _analytical_jacobian(output, inputs, input_index):
-    """d output / d inputs[input_index] from backward, one output element at a time: (input numel, output numel)."""
-    Tensor = _tensor_class()
-    target = inputs[input_index]
-    jacobian = np.zeros((target.numel(), output.numel()), target._data.dtype)
-    for element in range(output.numel()):
-        one_hot = np.zeros(output.numel(), output._data.dtype)
-        one_hot[element] = 1
-        (g,) = _grad(output, target, Tensor._wrap(one_hot.reshape(output._data.shape)), retain_graph=True,
-                     allow_unused=True)
-        if g is not None:
-            jacobian[:, element] = g._data.reshape(-1)
-    return jacobian
+    """d output / d inputs[input_index] from backward (autograd.functional's Jacobian, one backward per output
+    element), laid out (input numel, output numel)."""
+    from .functional import _jacobian_rows
+
+    (jacobian,), = _jacobian_rows((output,), (inputs[input_index],))
+    return jacobian._data.reshape(output.numel(), -1).T
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, nondet_tol=0.0,

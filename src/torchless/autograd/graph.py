@@ -276,6 +276,13 @@ def records(*tensors):
     return False
 
 
+def tensor_class():
+    """The Tensor class, imported on use (the tensor module imports this one)."""
+    from .._tensor import Tensor
+
+    return Tensor
+
+
 def _wrap(array):
     """Tensor._wrap, imported on first use (the tensor module imports this one)."""
     global _wrap
