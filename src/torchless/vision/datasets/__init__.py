@@ -1,9 +1,10 @@
 """Vision datasets with torchvision's interface (``torchvision.datasets``)."""
 from .cifar import CIFAR10, CIFAR100
 from .emnist import EMNIST
+from .fakedata import FakeData
 from .folder import DatasetFolder, ImageFolder
 from .mnist import KMNIST, MNIST, FashionMNIST
 from .vision import StandardTransform, VisionDataset
 
-__all__ = ["CIFAR10", "CIFAR100", "DatasetFolder", "EMNIST", "FashionMNIST", "ImageFolder", "KMNIST", "MNIST",
+__all__ = ["CIFAR10", "CIFAR100", "DatasetFolder", "EMNIST", "FakeData", "FashionMNIST", "ImageFolder", "KMNIST", "MNIST",
            "StandardTransform", "VisionDataset"]

@@ -43,7 +43,7 @@ class VisionDataset(Dataset):
 
     _repr_indent = 4
 
-    def __init__(self, root, transforms=None, transform=None, target_transform=None):
+    def __init__(self, root=None, transforms=None, transform=None, target_transform=None):
         if isinstance(root, str):
             root = os.path.expanduser(root)
         self.root = root
