@@ -21,8 +21,9 @@ from ._determinism import (
     are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled, use_deterministic_algorithms,
 )
 from ._dtype import (
-    bool, double, dtype, float, float16, float32, float64, get_default_dtype, half, int, int8, int16, int32, int64,
-    long, set_default_dtype, short, uint8,
+    bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, float, float16, float32, float64,
+    get_default_dtype, half, int, int8, int16, int32, int64, long, set_default_dtype, short, uint8, uint16, uint32,
+    uint64,
 )
 from ._functions import (
     atleast_1d, atleast_2d, broadcast_shapes, broadcast_tensors, broadcast_to, cartesian_prod, cat, concat,

@@ -5,13 +5,14 @@ import numpy as np
 class dtype:
     """A tensor element type (``torchless.float32``, ``torchless.int64``, ...)."""
 
-    __slots__ = ("name", "scalar_name", "numpy", "is_floating_point", "is_signed", "itemsize")
+    __slots__ = ("name", "scalar_name", "numpy", "is_floating_point", "is_complex", "is_signed", "itemsize")
 
     def __init__(self, name, scalar_name, numpy_dtype, is_signed=True):
         self.name = name
         self.scalar_name = scalar_name  # PyTorch's name in error messages: "Float", "Long", ...
         self.numpy = np.dtype(numpy_dtype)
         self.is_floating_point = self.numpy.kind == "f"
+        self.is_complex = False
         self.is_signed = is_signed
         self.itemsize = self.numpy.itemsize
 
@@ -32,13 +33,39 @@ int32 = int = dtype("int32", "Int", np.int32)
 int64 = long = dtype("int64", "Long", np.int64)
 bool = dtype("bool", "Bool", np.bool_, is_signed=False)
 
+
+class _ArraylessDtype(dtype):
+    """A dtype PyTorch has and torchless cannot store (NumPy has no bfloat16; complex and wide unsigned tensors
+    are outside a CNN library's scope). It can be named, compared and asked about (``itemsize``, ``finfo``,
+    ``iinfo``), so code that only mentions it runs (``autocast(dtype=torch.bfloat16)``); making a tensor of it
+    raises TypeError instead of silently using another type."""
+
+    __slots__ = ()
+
+    def __init__(self, name, scalar_name, itemsize, kind, is_signed=True):
+        self.name, self.scalar_name, self.itemsize, self.is_signed = name, scalar_name, itemsize, is_signed
+        self.is_floating_point, self.is_complex = kind == "f", kind == "c"
+
+    @property
+    def numpy(self):
+        raise TypeError(f"torchless has no {self.name} tensors; use float32, float64 or another NumPy-backed dtype")
+
+
+bfloat16 = _ArraylessDtype("bfloat16", "BFloat16", 2, "f")
+complex64 = cfloat = _ArraylessDtype("complex64", "ComplexFloat", 8, "c")
+complex128 = cdouble = _ArraylessDtype("complex128", "ComplexDouble", 16, "c")
+uint16 = _ArraylessDtype("uint16", "UInt16", 2, "u", is_signed=False)
+uint32 = _ArraylessDtype("uint32", "UInt32", 4, "u", is_signed=False)
+uint64 = _ArraylessDtype("uint64", "UInt64", 8, "u", is_signed=False)
+ARRAYLESS = (bfloat16, complex64, complex128, uint16, uint32, uint64)
+
 ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
 _FROM_NUMPY = {d.numpy: d for d in ALL}
 # PyTorch's legacy tensor type names (``tensor.type()``, ``torch.FloatTensor``): the dtype each stands for.
 TENSOR_TYPE_NAMES = {float16: "HalfTensor", float32: "FloatTensor", float64: "DoubleTensor", uint8: "ByteTensor",
                      int8: "CharTensor", int16: "ShortTensor", int32: "IntTensor", int64: "LongTensor",
                      bool: "BoolTensor"}
-_BY_NAME = {d.name: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL + ARRAYLESS}
 
 _default_float = float32
 

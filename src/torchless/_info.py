@@ -28,15 +28,21 @@ class finfo:
 
     def __init__(self, type=None):  # noqa: A002 - PyTorch's parameter name
         type = _dtype.get_default_dtype() if type is None else _dtype_argument("finfo", type)
-        if not type.is_floating_point:
+        if not (type.is_floating_point or type.is_complex):
             raise TypeError("torchless.finfo() requires a floating point input type. Use torchless.iinfo to handle "
                             "'torchless.finfo'")
-        info = np.finfo(type.numpy)
-        self.bits, self.dtype = info.bits, type.name
-        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
-        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        if type.is_complex:  # the limits of its parts, as PyTorch reports them
+            type = _dtype.float32 if type is _dtype.complex64 else _dtype.float64
+        if type is _dtype.bfloat16:  # float32's exponent with an 8-bit significand
+            bits, eps, tiny, largest = 16, 2.0 ** -7, 2.0 ** -126, (2 - 2.0 ** -7) * 2.0 ** 127
+        else:
+            info = np.finfo(type.numpy)
+            bits, eps, tiny, largest = info.bits, float(info.eps), float(info.smallest_normal), float(info.max)
+        self.bits, self.dtype = bits, type.name
+        self.eps, self.max, self.min = eps, largest, -largest
+        self.tiny = self.smallest_normal = tiny
         # 10 ** -digits, digits being the decimal digits the type represents exactly (floor(-log10(eps)))
-        self.resolution = float(10 ** -math.floor(-math.log10(info.eps)))
+        self.resolution = float(10 ** -math.floor(-math.log10(eps)))
 
     def __eq__(self, other):
         return isinstance(other, finfo) and vars(self) == vars(other)
@@ -55,10 +61,10 @@ class iinfo:
         _dtype_argument("iinfo", type)
         if type is _dtype.bool:
             raise TypeError("torchless.bool is not supported by torchless.iinfo")
-        if type.is_floating_point:
+        if type.is_floating_point or type.is_complex:
             raise TypeError("torchless.iinfo() requires an integer input type. Use torchless.finfo to handle "
                             "'torchless.iinfo'")
-        info = np.iinfo(type.numpy)
+        info = np.iinfo(type.name)
         self.bits, self.min, self.max, self.dtype = info.bits, int(info.min), int(info.max), type.name
 
     def __eq__(self, other):

@@ -632,6 +632,9 @@ class Tensor:
     def half(self):
         return self.to(_dtype.float16)
 
+    def bfloat16(self):
+        return self.to(_dtype.bfloat16)  # TypeError: torchless has no bfloat16 tensors
+
     def long(self):
         return self.to(_dtype.int64)
 
