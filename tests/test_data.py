@@ -112,7 +112,7 @@ def test_shuffle_reproducible_with_generator():
     assert run(1) != run(2)
 
 
-def test_num_workers_run_in_process_with_the_same_batches():
+def test_num_workers_give_the_same_batches():
     gen = lambda: torchless.Generator().manual_seed(5)  # noqa: E731
     plain = epoch(DataLoader(Indices(30), batch_size=4, shuffle=True, generator=gen()))
     workers = epoch(DataLoader(Indices(30), batch_size=4, shuffle=True, generator=gen(), num_workers=2))

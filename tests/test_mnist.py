@@ -266,7 +266,7 @@ def test_fast_path_is_bitwise_the_per_item_path(train_set):
                                    generator=torchless.Generator().manual_seed(11)))
     slow = per_item(dict(batch_size=32, shuffle=True, generator=torchless.Generator().manual_seed(11)), train_set)
     assert assert_same_batches(fast_batches, slow, limit=40) == 40
-    assert fast_batches._get_batch is not None  # the fast path really was taken
+    assert fast_batches._fetcher._get_batch is not None  # the fast path really was taken
 
 
 @pytest.mark.parametrize("transform", [transforms.ToTensor(), transforms.PILToTensor(),

@@ -1,23 +1,25 @@
 """DataLoader: iterate over a dataset in (shuffled) mini-batches.
 
-Loading runs in the calling process whatever ``num_workers`` says (NumPy work is vectorised and there is
-no GPU to overlap with). A map-style dataset that implements the private ``_get_batch(indices)`` fast
-path (MNIST, TensorDataset, Subset of those) is asked for each whole batch at once when the default
-collate function is in use; it returns exactly what fetching item by item and collating would, or
-``NotImplemented`` to fall back to that.
+With ``num_workers=0`` (the default) batches are loaded in the calling process: NumPy work is vectorised, and a
+dataset with a vectorised ``_get_batch`` (MNIST, TensorDataset) loads a whole batch in one go. With
+``num_workers > 0`` that many worker processes load batches ahead of the training loop, as in PyTorch: worth it
+when each sample costs Python work (PIL decoding and per-image transforms), and what ``get_worker_info``,
+``worker_init_fn`` and per-worker sharding of an iterable dataset rely on.
 """
 import itertools
 import math
+import multiprocessing
+import os
+import pickle
+import queue
 import warnings
 
+from . import _worker
 from ._collate import default_collate, default_convert
-from .dataset import IterableDataset, batch_fetcher
+from ._fetch import make_fetcher
+from ._worker import get_worker_info
+from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
-
-
-def get_worker_info():
-    """Information about the current loader worker: always None, as loading happens in the main process."""
-    return None
 
 
 class _InfiniteConstantSampler(Sampler):
@@ -40,13 +42,21 @@ class DataLoader:
         sampler (Sampler or Iterable, optional): the index order; mutually exclusive with ``shuffle``.
         batch_sampler (Sampler or Iterable, optional): yields lists of indices; mutually exclusive with
             ``batch_size``, ``shuffle``, ``sampler`` and ``drop_last``.
-        num_workers (int, optional): accepted for compatibility; loading always runs in-process.
+        num_workers (int, optional): worker processes loading batches ahead; 0 loads them in the calling
+            process. Default: 0.
         collate_fn (Callable, optional): merges a list of samples into a batch. Default:
             :func:`default_collate` (or :func:`default_convert` without automatic batching).
         pin_memory (bool, optional): accepted, no effect but PyTorch's warning that there is no accelerator.
         drop_last (bool, optional): drop the last incomplete batch. Default: ``False``.
-        timeout (numeric, optional): accepted (must be non-negative), no effect.
-        worker_init_fn (Callable, optional): accepted, never called (there are no workers).
+        timeout (numeric, optional): with workers, seconds to wait for a batch before raising RuntimeError;
+            0 waits for ever. Default: 0.
+        worker_init_fn (Callable, optional): called with the worker id in each worker process, after seeding
+            and before loading.
+        multiprocessing_context (str or context, optional): how workers start (``"fork"``, ``"spawn"``,
+            ``"forkserver"``); the platform's default when None.
+        prefetch_factor (int, optional): batches requested ahead per worker. Default: 2 with workers.
+        persistent_workers (bool, optional): keep the workers between epochs. Default: ``False``.
+        in_order (bool, optional): with workers, yield batches in sampler order (``True``) or as they arrive.
         generator (Generator, optional): randomness of the default ``RandomSampler``.
 
     ``len(loader)`` is the number of batches per epoch.
@@ -100,6 +110,7 @@ class DataLoader:
             collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
         self.persistent_workers = persistent_workers
+        self._iterator = None
         self._initialized = True
 
     def __setattr__(self, attr, value):
@@ -116,9 +127,37 @@ class DataLoader:
         return self.batch_sampler if self._auto_collation else self.sampler
 
     def __iter__(self):
-        if self._iterable:
-            return _IterableDatasetIter(self)
-        return _MapDatasetIter(self)
+        if self.num_workers == 0:
+            return _SingleProcessIter(self)
+        if not self.persistent_workers:
+            return _MultiProcessIter(self)
+        if self._iterator is None:
+            self._iterator = _MultiProcessIter(self)
+        else:
+            self._iterator._reset(self)
+        return self._iterator
+
+    def check_worker_number_rationality(self):
+        """Warn, as PyTorch does, when more workers are asked for than this process may use CPUs."""
+        if not self.num_workers:
+            return
+        cpuset_checked = hasattr(os, "sched_getaffinity")
+        try:
+            suggested = len(os.sched_getaffinity(0)) if cpuset_checked else os.cpu_count()
+        except OSError:
+            suggested = os.cpu_count()
+        if suggested is not None and self.num_workers <= suggested:
+            return
+        if suggested is None:
+            advice = "DataLoader is not able to compute a suggested max number of worker in current system."
+        else:
+            advice = (f"Our suggested max number of worker in current system is {suggested}"
+                      f"{'' if cpuset_checked else ' (`cpuset` is not taken into account)'}, which is smaller than "
+                      "what this DataLoader is going to create.")
+        warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in total. {advice} "
+                      "Please be aware that excessive worker creation might get DataLoader running slow or even "
+                      "freeze, lower the worker number to avoid potential slowness/freeze if necessary.",
+                      stacklevel=3)
 
     def __len__(self):
         if self._iterable:
@@ -164,12 +203,22 @@ class _LoaderIter:
     def __init__(self, loader):
         if loader.pin_memory:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
-                          "memory won't be used.", stacklevel=3)
+                          "memory won't be used.", stacklevel=4)
         self._loader = loader
         self._dataset = loader.dataset
         self._auto_collation = loader._auto_collation
         self._collate_fn = loader.collate_fn
+        self._drop_last = loader.drop_last
         self._index_iter = iter(loader._index_sampler)
+        # Drawn whether or not there are workers to seed, as PyTorch does, so that a loader's generator gives
+        # the same shuffles with any number of workers.
+        self._base_seed = self._new_base_seed(loader)
+
+    @staticmethod
+    def _new_base_seed(loader):
+        import torchless
+
+        return int(torchless.empty((), dtype=torchless.int64).random_(generator=loader.generator).item())
 
     def __iter__(self):
         return self
@@ -177,41 +226,173 @@ class _LoaderIter:
     def __len__(self):
         return len(self._loader)
 
+
+class _SingleProcessIter(_LoaderIter):
+    """Batches loaded in the calling process, one per ``next``."""
+
+    def __init__(self, loader):
+        super().__init__(loader)
+        self._fetcher = make_fetcher(loader._iterable, self._dataset, self._auto_collation, self._collate_fn,
+                                     self._drop_last)
+
     def __next__(self):
-        return self._fetch(next(self._index_iter))
+        return self._fetcher.fetch(next(self._index_iter))
 
 
-class _MapDatasetIter(_LoaderIter):
+# How often a wait for a batch wakes to check that the workers are still alive.
+_LIVENESS_CHECK_SECONDS = 1.0
+
+
+class _MultiProcessIter(_LoaderIter):
+    """Batches loaded by ``num_workers`` worker processes.
+
+    Index batches go to the workers in turn, ``prefetch_factor`` per worker ahead of the consumer; results come
+    back on one queue tagged with their send order, and are yielded in that order (or as they arrive with
+    ``in_order=False``). A worker whose copy of an iterable dataset is exhausted is sent no more requests; the
+    epoch ends when every request has been answered and no index is left.
+    """
+
     def __init__(self, loader):
         super().__init__(loader)
-        fast = self._auto_collation and self._collate_fn is default_collate
-        self._get_batch = batch_fetcher(self._dataset) if fast else None
-        self._getitems = getattr(self._dataset, "__getitems__", None)
+        loader.check_worker_number_rationality()
+        context = loader.multiprocessing_context
+        if context is None or isinstance(context, str):
+            context = multiprocessing.get_context(context)
+        self._workers_count = loader.num_workers
+        self._prefetch = loader.prefetch_factor * loader.num_workers
+        self._in_order = loader.in_order
+        self._timeout = loader.timeout
+        self._persistent = loader.persistent_workers
+        self._result_queue = context.Queue()
+        # Requests go down one pipe per worker, written synchronously (a multiprocessing Queue's feeder thread
+        # can fail noisily when the queue is closed or collected during shutdown); results share one queue.
+        self._request_pipes, self._workers = [], []
+        for worker_id in range(self._workers_count):
+            requests, send_requests = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_worker.worker_loop, daemon=True,
+                args=(loader._iterable, self._dataset, requests, self._result_queue, self._auto_collation,
+                      self._collate_fn, self._drop_last, self._base_seed, loader.worker_init_fn, worker_id,
+                      self._workers_count))
+            process.start()
+            requests.close()  # the worker's end
+            self._request_pipes.append(send_requests)
+            self._workers.append(process)
+        self._shut_down = False
+        self._start_epoch()
 
-    def _fetch(self, index):
-        if not self._auto_collation:
-            return self._collate_fn(self._dataset[index])
-        if self._get_batch is not None:
-            batch = self._get_batch(index)
-            if batch is not NotImplemented:
-                return batch
-        if self._getitems:
-            samples = self._getitems(index)
-        else:
-            samples = [self._dataset[i] for i in index]
-        return self._collate_fn(samples)
+    def _start_epoch(self):
+        self._active = [True] * self._workers_count
+        self._next_worker = itertools.cycle(range(self._workers_count))
+        self._send_idx = self._rcvd_idx = 0
+        self._owner = {}      # send index -> worker, for requests not yet yielded
+        self._arrived = {}    # send index -> data received ahead of its turn
+        for _ in range(self._prefetch):
+            self._try_put_index()
 
+    def _reset(self, loader):
+        """A new epoch on the same (persistent) workers."""
+        self._loader = loader
+        self._index_iter = iter(loader._index_sampler)
+        for pipe in self._request_pipes:
+            pipe.send(_worker.Resume())
+        acknowledged = 0
+        while acknowledged < self._workers_count:
+            tag, _ = self._get_result()
+            acknowledged += isinstance(tag, _worker.Resume)  # leftovers of the previous epoch are dropped
+        self._start_epoch()
 
-class _IterableDatasetIter(_LoaderIter):
-    def __init__(self, loader):
-        super().__init__(loader)
-        self._drop_last = loader.drop_last
-        self._samples = iter(self._dataset)
+    def _try_put_index(self):
+        try:
+            index = next(self._index_iter)
+        except StopIteration:
+            return
+        for _ in range(self._workers_count):
+            worker_id = next(self._next_worker)
+            if self._active[worker_id]:
+                break
+        else:  # every worker's dataset is exhausted
+            return
+        self._request_pipes[worker_id].send((self._send_idx, index))
+        self._owner[self._send_idx] = worker_id
+        self._send_idx += 1
 
-    def _fetch(self, index):
-        if not self._auto_collation:
-            return self._collate_fn(next(self._samples))
-        samples = list(itertools.islice(self._samples, len(index)))
-        if not samples or (self._drop_last and len(samples) < len(index)):
-            raise StopIteration
-        return self._collate_fn(samples)
+    def __next__(self):
+        while True:
+            if self._in_order:
+                # Requests left with a worker whose dataset has ended are answered only by its end marker.
+                while self._rcvd_idx < self._send_idx and self._rcvd_idx not in self._arrived:
+                    owner = self._owner.get(self._rcvd_idx)
+                    if owner is not None and self._active[owner]:
+                        break
+                    self._owner.pop(self._rcvd_idx, None)
+                    self._rcvd_idx += 1
+                if self._rcvd_idx in self._arrived:
+                    data = self._arrived.pop(self._rcvd_idx)
+                    del self._owner[self._rcvd_idx]
+                    self._rcvd_idx += 1
+                    return self._deliver(data)
+            if not self._owner:
+                self._end_epoch()
+                raise StopIteration
+            send_idx, data = self._get_result()
+            if isinstance(send_idx, _worker.Resume) or send_idx not in self._owner:
+                continue  # an acknowledgement, or the end marker of a request already skipped
+            data = pickle.loads(data)
+            if isinstance(data, _worker.IterableEnd):
+                self._active[data.worker_id] = False
+                del self._owner[send_idx]
+                self._try_put_index()
+            elif self._in_order and send_idx != self._rcvd_idx:
+                self._arrived[send_idx] = data
+            else:
+                del self._owner[send_idx]
+                self._rcvd_idx += self._in_order
+                return self._deliver(data)
+
+    def _deliver(self, data):
+        self._try_put_index()
+        if isinstance(data, _worker.ExceptionWrapper):
+            data.reraise()
+        return data
+
+    def _get_result(self):
+        """The next (send index, pickled data) from any worker, checking meanwhile that they are alive."""
+        waited = 0.0
+        while True:
+            wait = _LIVENESS_CHECK_SECONDS if not self._timeout else min(_LIVENESS_CHECK_SECONDS,
+                                                                          self._timeout - waited)
+            try:
+                return self._result_queue.get(timeout=wait)
+            except queue.Empty:
+                waited += wait
+            if self._timeout and waited >= self._timeout:
+                raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
+            failed = [str(process.pid) for process in self._workers if process.exitcode not in (None, 0)]
+            if failed:
+                self._shutdown()
+                raise RuntimeError(f"DataLoader worker (pid(s) {', '.join(failed)}) exited unexpectedly")
+
+    def _end_epoch(self):
+        if not self._persistent:
+            self._shutdown()
+
+    def _shutdown(self):
+        if getattr(self, "_shut_down", True):
+            return
+        self._shut_down = True
+        for pipe in self._request_pipes:
+            try:
+                pipe.send(None)
+            except OSError:  # the worker is gone
+                pass
+        for process in self._workers:
+            process.join(timeout=_LIVENESS_CHECK_SECONDS)
+            if process.is_alive():  # still busy with a request nobody will read
+                process.terminate()
+        for pipe in self._request_pipes:
+            pipe.close()
+        self._result_queue.close()
+
+    def __del__(self):
+        self._shutdown()
