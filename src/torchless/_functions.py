@@ -5,6 +5,7 @@ import re
 import numpy as np
 
 from . import _dtype, _parser_errors
+from ._out_argument import accepts_out, with_out
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, normalize_dim
 from ._size import Size
@@ -42,6 +43,7 @@ def _dim_argument(name, positional, dim):
     return dim
 
 
+@accepts_out("cat")
 def cat(tensors, *positional, dim=0, _name="cat"):
     """Join tensors along an existing dimension."""
     tensors = _tensor_list(tensors, _name)
@@ -64,16 +66,19 @@ def cat(tensors, *positional, dim=0, _name="cat"):
     return shape_ops.Cat.apply(*tensors, dim=axis)
 
 
+@accepts_out("concat")
 def concat(tensors, *positional, dim=0):
     """cat under another name (which PyTorch's errors give)."""
     return cat(tensors, *positional, dim=dim, _name="concat")
 
 
+@accepts_out("concatenate")
 def concatenate(tensors, *positional, dim=0):
     """cat under another name (which PyTorch's errors give)."""
     return cat(tensors, *positional, dim=dim, _name="concatenate")
 
 
+@accepts_out("stack")
 def stack(tensors, *positional, dim=0):
     """Join tensors of one shape along a new dimension."""
     tensors = _tensor_list(tensors, "stack")
@@ -87,6 +92,7 @@ def stack(tensors, *positional, dim=0):
     return shape_ops.Stack.apply(*tensors, dim=axis)
 
 
+@accepts_out("where")
 def where(condition, input=None, other=None):
     """Elements of ``input`` where ``condition`` holds, else of ``other``; with one argument, the indices."""
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
@@ -450,14 +456,16 @@ def imag(input):
 
 def _install(namespace):
     for name in _FUNCTION_FORMS:
-        namespace[name] = _neg if name == "neg" else \
+        function = _neg if name == "neg" else \
             _checked_binary(name) if name in _COMPARISONS or name in _OTHER_AT_POSITION_2 else \
             _extremum(name) if name in ("max", "min") else _arg_extremum(name) if name in ("argmax", "argmin") else \
             _number_or_tensor(name) if name in ("pow", "remainder", "fmod") else \
             _parsed_function(name) if name in _parser_errors.FUNCTION_OVERLOADS else \
             _shifted_positions(name) if name in _POSITIONS_SHIFTED else _method(name)
+        # in-place function forms write into their input; the others take out= as PyTorch's do
+        namespace[name] = function if name.endswith("_") else with_out(name, function)
     for name in _TENSOR_OTHER:
-        namespace[name] = _tensor_other(name)
+        namespace[name] = with_out(name, _tensor_other(name))
     namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean, real=real,
                      imag=imag)
     from ._ops import extra_math
