@@ -53,7 +53,9 @@ def decode_image(data, name):
                 image = Image.alpha_composite(background, image.convert("RGBA"))
             return np.asarray(image.convert("L"), dtype=np.float64)
     # Pillow reports broken files as any of these (a damaged PNG chunk is a SyntaxError).
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError, EOFError) as err:
+    except UnidentifiedImageError:  # Pillow's message names the in-memory buffer, not the file
+        raise CLIError(f"cannot read image {name}: not an image file Pillow can identify") from None
+    except (Image.DecompressionBombError, OSError, ValueError, SyntaxError, EOFError) as err:
         raise CLIError(f"cannot read image {name}: {err}") from None
 
 
