@@ -295,6 +295,9 @@ def test_text_tensor_pr_audio_layouts_match_torch(tmp_path):
         lambda w, lib: w.add_pr_curve("pr", tensor(lib, labels), tensor(lib, preds), 2),
         lambda w, lib: w.add_pr_curve("pr", labels, preds, 3, num_thresholds=10, weights=0.5),
         lambda w, lib: w.add_pr_curve("pr", labels, preds, 4, num_thresholds=500),
+        # PyTorch needs the weights as an array; torchless also takes them as a tensor
+        lambda w, lib: w.add_pr_curve("pr", labels, preds, 5, num_thresholds=20,
+                                      weights=preds * 2 if lib.__name__ == "torch" else tensor(lib, preds * 2)),
         lambda w, lib: w.add_pr_curve_raw("raw", *curves, 5, num_thresholds=5),
         lambda w, lib: w.add_audio("clip", tensor(lib, sound), 6, sample_rate=8000),
         lambda w, lib: w.add_audio("clip", tensor(lib, sound[:10].reshape(1, 10)), 7),

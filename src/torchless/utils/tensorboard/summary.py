@@ -489,6 +489,8 @@ def compute_curve(labels, predictions, num_thresholds=None, weights=None):
     tiny = 1e-7  # keeps 0/0 at 0 where a threshold has no positives
     if weights is None:
         weights = 1.0
+    elif _is_torchless_tensor(weights):
+        weights = make_np(weights)
     bucket = np.int32(np.floor(predictions * (num_thresholds - 1)))
     positive = labels.astype(np.float64)
     span = (0, num_thresholds - 1)
