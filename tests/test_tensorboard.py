@@ -371,6 +371,7 @@ def test_embeddings_write_torchs_projector_files(tmp_path):
         lambda w, lib: w.add_embedding(tensor(lib, mat), metadata=["a"], global_step=13),
         lambda w, lib: w.add_embedding(tensor(lib, mat), label_img=tensor(lib, sprites[:2]), global_step=14),
         lambda w, lib: w.add_embedding(tensor(lib, mat[:, :, None]), global_step=15),
+        lambda w, lib: w.add_embedding(tensor(lib, mat[:0]), global_step=16),  # no points: no tensors.tsv
     ])
 
 

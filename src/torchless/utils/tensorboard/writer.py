@@ -351,7 +351,10 @@ def _join(a, b):
 
 def _write_bytes(path, data):
     with tf.io.gfile.GFile(path, "wb") as f:
-        f.write(data)
+        # GFile creates the file on its first write: no data (an embedding of no points) leaves no file,
+        # as PyTorch's row-by-row writing does
+        if data:
+            f.write(data)
 
 
 def _write_metadata_tsv(metadata, save_path, metadata_header=None):
