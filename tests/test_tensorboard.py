@@ -595,3 +595,19 @@ def test_import_fails_like_torchs_without_a_recent_tensorboard(monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorboard", None)
     with pytest.raises(ImportError):
         import torchless.utils.tensorboard  # noqa: F401,F811
+
+
+def test_default_bins_are_torchs(tmp_path):
+    torch = pytest.importorskip("torch")
+    from torch.utils.tensorboard import SummaryWriter as TorchWriter
+    with TorchWriter(str(tmp_path / "t")) as theirs, SummaryWriter(str(tmp_path / "l")) as ours:
+        assert ours.default_bins == theirs.default_bins
+    assert torch is not None
+
+
+def test_layouts_and_meshes_torch_cannot_handle_fail_clearly(tmp_path):
+    with SummaryWriter(str(tmp_path)) as w:
+        with pytest.raises(AssertionError, match=r"input_format should have 2, 3 or 4 letters .* got: C$"):
+            w.add_image("line", np.zeros(4, np.float32), 0, dataformats="C")
+        with pytest.raises(ValueError, match=r"^mesh vertex should be 3-D \(batch, points, 3\), got shape \(4, 3\)$"):
+            w.add_mesh("flat", np.zeros((4, 3), np.float32))

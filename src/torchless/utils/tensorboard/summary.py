@@ -4,9 +4,14 @@ Each function returns what ``torch.utils.tensorboard.summary`` returns for the s
 names, proto fields, pixel and bucket arithmetic, so that TensorBoard shows a torchless run exactly as it shows a
 PyTorch run. Inputs may be torchless tensors (detached first), NumPy arrays or Python numbers.
 
-One deliberate difference: :func:`tensor_proto` stores a float16 tensor as the IEEE half bit patterns that the
-``half_val`` field is defined to hold; PyTorch 2.x writes the float32 bit patterns there, which TensorBoard cannot
-read back.
+Deliberate differences, where PyTorch's output cannot be read back or PyTorch fails obscurely:
+
+* :func:`tensor_proto` stores float16 values as the IEEE half bit patterns the ``half_val`` field is defined to
+  hold, and uint8 values in ``int_val``; PyTorch writes float32 bit patterns into ``half_val`` and uint8 values
+  into ``uint32_val``, which TensorBoard's ``make_ndarray`` cannot decode. It also takes NumPy arrays and numbers.
+* an image layout of 1 or 5+ letters raises ``AssertionError`` naming the layouts (PyTorch: ``AttributeError``
+  on ``None``); a mesh that is not (batch, points, 3) raises ``ValueError`` (PyTorch: ``IndexError``, or drops
+  the extra dimensions).
 """
 import io
 import json
