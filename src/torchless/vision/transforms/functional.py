@@ -146,7 +146,13 @@ def _resize(img, size, interpolation, max_size, antialias, v2=False):
         if antialias is False:
             warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.")
         return _pil().resize(img, output_size, pil_modes_mapping[interpolation])
-    _check_tensor_sizes(img, (height, width), output_size)
+    if v2 and isinstance(img, Tensor) and img.numel() == 0:
+        # v2 hands an empty image back reshaped to the new size, which only fits when it has no images at all
+        new_shape = list(img.shape[:-2]) + list(output_size)
+        if np.prod(new_shape) != 0:
+            raise RuntimeError(f"shape '{new_shape}' is invalid for input of size 0")
+        return Tensor._wrap(np.zeros(new_shape, img._data.dtype))
+    _check_tensor_sizes(img, (height, width), output_size, v2)
     if v2 and isinstance(img, Tensor):
         if interpolation in (InterpolationMode.BOX, InterpolationMode.HAMMING):
             _check_tensor_interpolation(interpolation)
@@ -166,14 +172,16 @@ def _check_tensor_interpolation(interpolation):
                                   f"(got {interpolation.value})")
 
 
-def _check_tensor_sizes(img, input_size, output_size):
-    """The errors ``interpolate`` raises for a 2-D tensor (read as one row of channels) or an empty size."""
-    if isinstance(img, Tensor) and img.ndim == 2:
+def _check_tensor_sizes(img, input_size, output_size, v2=False):
+    """The errors ``interpolate`` raises for a 2-D tensor (read as one row of channels), for more than one batch
+    dimension (v1 hands the tensor over as it is, v2 flattens the batch dimensions first), or an empty size."""
+    if isinstance(img, Tensor) and (img.ndim == 2 or (img.ndim > 4 and not v2)):
+        spatial = [input_size[1]] if img.ndim == 2 else list(img.shape[2:])
         raise ValueError("Input and output must have the same number of spatial dimensions, but got input with "
-                         f"spatial dimensions of [{input_size[1]}] and output size of {list(output_size)}. Please "
+                         f"spatial dimensions of {spatial} and output size of {list(output_size)}. Please "
                          "provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
                          "format.")
-    if min(output_size) <= 0:
+    if min(output_size) <= 0 or (isinstance(img, Tensor) and min(input_size) <= 0):
         raise RuntimeError("Input and output sizes should be greater than 0, but got input (H: {}, W: {}) output "
                            "(H: {}, W: {})".format(*input_size, *output_size))
 
@@ -281,11 +289,78 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     left, top, right, bottom = _parse_padding(padding)
     if _is_pil_image(img):
         return _pil().pad(img, (left, top, right, bottom), fill, padding_mode)
-    if isinstance(img, Tensor) and padding_mode == "symmetric" and img.ndim not in (3, 4):
-        raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
+    if isinstance(img, Tensor):
+        _assert_image_tensor(img)
+        _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode)
     if padding_mode == "reflect":
         _check_reflect_padding(img.shape if isinstance(img, Tensor) else (1,) + img.shape[:2], left, top, right, bottom)
     return _on_hw_axes(img, lambda a: _pad_chw(a, left, top, right, bottom, fill, padding_mode))
+
+
+_UNSUPPORTED_PAD = ("Padding size 4 is not supported for {ndim}D input tensor.\n"
+                    "Supported combinations for non-constant padding:\n"
+                    "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                    "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                    "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+
+
+def _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode):
+    """The errors torchvision's tensor padding meets: ``symmetric`` is done by indexing (3-D and 4-D tensors
+    only, each border at most the image's size), ``edge`` and ``reflect`` by ``torch.nn.functional.pad`` on the
+    tensor batched to at least 4-D, ``constant`` by that pad with ``float(fill)`` written into the tensor's
+    dtype (negative amounts crop, and may not crop more than there is)."""
+    for position, amount in enumerate((left, right, top, bottom)):  # torch's order
+        if padding_mode == "symmetric":  # a Python range of each amount
+            if not isinstance(amount, int):
+                raise TypeError(f"'{type(amount).__name__}' object cannot be interpreted as an integer")
+        elif type(amount) is not int and not (position and type(amount) is bool):
+            # torch's argument parser names a bad first element (bools too), and counts later ones from 1
+            if position == 0:
+                raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
+                                f"{type(amount).__name__} at pos 0")
+            raise TypeError(f"pad(): argument 'pad' failed to unpack the object at pos {position + 1} with error "
+                            f"\"type must be tuple of ints,but got {type(amount).__name__}\"")
+    if padding_mode == "symmetric":
+        if img.ndim not in (3, 4):
+            raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
+        _check_symmetric_indices(img.shape[-2:], left, top, right, bottom)
+    elif padding_mode in ("edge", "reflect"):
+        if img.ndim > 4:
+            raise NotImplementedError(_UNSUPPORTED_PAD.format(ndim=img.ndim))
+    else:
+        height, width = img.shape[-2:]
+        if height + min(top, 0) + min(bottom, 0) < 0 or width + min(left, 0) + min(right, 0) < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        if any(amount > 0 for amount in (left, top, right, bottom)):
+            _check_fill_fits(float(fill), img._data.dtype)
+
+
+def _check_symmetric_indices(size, left, top, right, bottom):
+    """torchvision pads symmetrically by indexing rows and columns (mirrored indices, counted from the end on the
+    right and bottom): a border wider than the (cropped) image indexes out of range. The first bad index in
+    row-major order of the output is reported (as one thread finds it): top, left, right, then bottom."""
+    height = size[0] - max(-top, 0) - max(-bottom, 0)
+    width = size[1] - max(-left, 0) - max(-right, 0)
+    for amount, index, dim, extent in ((top, top - 1, 0, height), (left, left - 1, 1, width),
+                                       (right, -(width + 1), 1, width), (bottom, -(height + 1), 0, height)):
+        if amount > extent:
+            raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {extent}")
+
+
+def _check_fill_fits(value, np_dtype):
+    """PyTorch's check when a float fill value is written into a tensor of NumPy dtype ``np_dtype``: integers take
+    values from their lowest up to (not including) one past their largest (then truncated), floats any value that
+    is not finite or within their range."""
+    if np_dtype.kind in "iu":
+        info = np.iinfo(np_dtype)
+        if not info.min <= value < info.max + 1:  # False for NaN too
+            raise RuntimeError(f"value cannot be converted to type {_C_INT_TYPES[np_dtype.name]} without overflow")
+    elif np_dtype.kind == "f" and np.isfinite(value) and abs(value) > np.finfo(np_dtype).max:
+        name = {"float16": "c10::Half", "float32": "float", "float64": "double"}[np_dtype.name]
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
+_C_INT_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t"}
 
 
 def _check_reflect_padding(shape, left, top, right, bottom):

@@ -15,7 +15,8 @@ _PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
 
 def pad(inpt, padding, fill=None, padding_mode="constant"):
     """v1's ``pad`` with v2's checks; a tensor takes a sequence ``fill`` (one value per channel) for constant
-    padding, cast to its dtype as v2 does (``torch.tensor(fill).to(dtype)``)."""
+    padding, cast to its dtype as v2 does (``torch.tensor(fill).to(dtype)``), and any number of batch dimensions
+    (v2 pads it flattened to (N, C, H, W))."""
     if not isinstance(inpt, Tensor):
         return _v1.pad(inpt, padding, 0 if fill is None else fill, padding_mode)
     if not isinstance(padding, (int, tuple, list)):
@@ -30,27 +31,44 @@ def pad(inpt, padding, fill=None, padding_mode="constant"):
         if len(fill) != 1:
             return _pad_with_vector_fill(inpt, (left, right, top, bottom), fill, padding_mode)
         fill = fill[0]
-    return _v1.pad(inpt, [left, top, right, bottom], fill, padding_mode)
+    if inpt.ndim < 3:  # v2 unpacks (C, H, W) from the last three dimensions
+        raise ValueError(f"not enough values to unpack (expected 3, got {inpt.ndim})")
+    if padding_mode == "constant":
+        fill = float(fill)  # as v2 hands it to torch's pad (a string fails here)
+    if inpt.ndim <= 4:
+        return _v1.pad(inpt, [left, top, right, bottom], fill, padding_mode)
+    batched = Tensor._wrap(inpt._data.reshape((-1,) + inpt.shape[-3:]))
+    out = _v1.pad(batched, [left, top, right, bottom], fill, padding_mode)
+    return Tensor._wrap(out._data.reshape(inpt.shape[:-2] + out.shape[-2:]))
 
 
 def _pad_with_vector_fill(inpt, padding, fill, padding_mode):
     if padding_mode != "constant":
         raise ValueError(f"Padding mode '{padding_mode}' is not supported if fill is not scalar")
     left, right, top, bottom = padding
-    out = _v1.pad(inpt, [left, top, right, bottom], 0, "constant")
+    out = pad(inpt, [left, top, right, bottom], 0, "constant")
     # torch.tensor(fill) is int64 or float32, then converted (truncated) to the image's dtype
     values = np.asarray(fill, np.float32 if any(isinstance(v, float) for v in fill) else np.int64)
     values = values.astype(out._data.dtype).reshape(-1, 1, 1)
     data = out._data
-    if top > 0:
-        data[..., :top, :] = values
-    if left > 0:
-        data[..., :, :left] = values
-    if bottom > 0:
-        data[..., -bottom:, :] = values
-    if right > 0:
-        data[..., :, -right:] = values
+    for amount, region in ((top, (..., slice(None, top), slice(None))), (left, (..., slice(None), slice(None, left))),
+                           (bottom, (..., slice(-bottom, None), slice(None))),
+                           (right, (..., slice(None), slice(-right, None)))):
+        if amount > 0:
+            _check_expandable(values.shape, data[region].shape)
+            data[region] = values
     return out
+
+
+def _check_expandable(shape, target):
+    """torch's error when a tensor of ``shape`` is assigned to a region of shape ``target`` it cannot expand to
+    (the fill's channels against the image's)."""
+    offset = len(target) - len(shape)
+    for dim in range(len(shape) - 1, -1, -1):
+        if shape[dim] != 1 and shape[dim] != target[dim + offset]:
+            raise RuntimeError(f"The expanded size of the tensor ({target[dim + offset]}) must match the existing size "
+                               f"({shape[dim]}) at non-singleton dimension {dim + offset}.  Target sizes: "
+                               f"{list(target)}.  Tensor sizes: {list(shape)}")
 
 
 def erase(inpt, i, j, h, w, v, inplace=False):

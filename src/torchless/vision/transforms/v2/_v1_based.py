@@ -38,6 +38,10 @@ class Resize(V2Repr, _v1.Resize):
     __doc__ = _v1.Resize.__doc__
 
     def __init__(self, size=None, interpolation="bilinear", max_size=None, antialias=True):
+        # v2's own size check, a ValueError for any other type or length (v1 raises a TypeError for a float)
+        if not (isinstance(size, int) or size is None or (isinstance(size, Sequence) and len(size) in (1, 2))):
+            raise ValueError(f"size can be an integer, a sequence of one or two integers, or None, but got {size} "
+                             "instead.")
         if size is None:  # v2 only: the longer edge resized to max_size
             if not isinstance(max_size, int):
                 raise ValueError(f"max_size must be an integer when size is None, but got {max_size} instead.")
@@ -63,28 +67,56 @@ class CenterCrop(V2Repr, _v1.CenterCrop):
         self._v2_repr_attrs = [("size", _v1._setup_size(size, "Please provide only two dimensions (h, w) for size."))]
 
 
+def _check_padding_arg(padding):
+    if not (isinstance(padding, int) or (isinstance(padding, (tuple, list)) and len(padding) in (1, 2, 4)
+                                         and all(isinstance(p, int) for p in padding))):
+        raise ValueError(f"Padding must be an int or a 1, 2, or 4 element of tuple or list, got {padding}.")
+
+
+def _check_padding_mode_arg(padding_mode):
+    if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
+        raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
+
+
 class RandomCrop(V2Repr, _v1.RandomCrop):
     __doc__ = _v1.RandomCrop.__doc__
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
+        from ._auto_augment import _setup_fill_arg
+
         super().__init__(size, padding, pad_if_needed, fill, padding_mode)
+        if pad_if_needed or padding is not None:
+            if padding is not None:
+                _check_padding_arg(padding)
+            _check_padding_mode_arg(padding_mode)
+        self._fill = _setup_fill_arg(fill)  # v2 takes a fill per input type, and None
         self._v2_repr_attrs = [
             ("size", _v1._setup_size(size, "Please provide only two dimensions (h, w) for size.")),
             ("padding", _parse_pad_padding(padding) if padding else None), ("pad_if_needed", pad_if_needed),
             ("fill", fill), ("padding_mode", padding_mode)]
 
     def forward(self, img):
-        # v2 checks the size before padding anything, with its own wording
+        from . import functional as F2
+        from ._auto_augment import _get_fill
+
+        # v2 works out the whole padding (the given one, then the shortfall on both sides) and checks the size
+        # before padding anything, with its own wording; then pads once, with v2's pad
         _, height, width = _v1.F.get_dimensions(img)
-        if self.padding is not None:
-            left, right, top, bottom = _parse_pad_padding(self.padding)
-            height, width = height + top + bottom, width + left + right
-        if self.pad_if_needed:  # v2 pads both sides by the shortfall
-            height, width = max(height, 2 * self.size[0] - height), max(width, 2 * self.size[1] - width)
+        left, right, top, bottom = _parse_pad_padding(self.padding) if self.padding else (0, 0, 0, 0)
+        height, width = height + top + bottom, width + left + right
+        if self.pad_if_needed and height < self.size[0]:
+            shortfall = self.size[0] - height
+            top, bottom, height = top + shortfall, bottom + shortfall, height + 2 * shortfall
+        if self.pad_if_needed and width < self.size[1]:
+            shortfall = self.size[1] - width
+            left, right, width = left + shortfall, right + shortfall, width + 2 * shortfall
         if height < self.size[0] or width < self.size[1]:
             raise ValueError(f"Required crop size {tuple(self.size)} is larger than "
-                             f"{'padded ' if self.padding is not None else ''}input image size {(height, width)}.")
-        return super().forward(img)
+                             f"{'padded ' if self.padding else ''}input image size {(height, width)}.")
+        if any((left, top, right, bottom)):
+            img = F2.pad(img, [left, top, right, bottom], _get_fill(self._fill, type(img)), self.padding_mode)
+        i, j, h, w = self.get_params(img, self.size)
+        return F2.crop(img, i, j, h, w)
 
 
 class RandomResizedCrop(V2Repr, _v1.RandomResizedCrop):
@@ -108,14 +140,22 @@ class Pad(V2Repr, _v1.Pad):
     __doc__ = _v1.Pad.__doc__
 
     def __init__(self, padding, fill=0, padding_mode="constant"):
-        super().__init__(padding, fill, padding_mode)
-        self._v2_repr_attrs = [("padding", padding if isinstance(padding, int) else list(padding)), ("fill", fill),
-                               ("padding_mode", padding_mode)]
+        from ._auto_augment import _setup_fill_arg
+
+        # v2's checks and messages (a fill per input type, and None, allowed), not v1's
+        _check_padding_arg(padding)
+        _check_padding_mode_arg(padding_mode)
+        self.padding = padding if isinstance(padding, int) else list(padding)
+        self.fill = fill
+        self._fill = _setup_fill_arg(fill)
+        self.padding_mode = padding_mode
+        self._v2_repr_attrs = [("padding", self.padding), ("fill", fill), ("padding_mode", padding_mode)]
 
     def forward(self, img):
         from . import functional as F2
+        from ._auto_augment import _get_fill
 
-        return F2.pad(img, self.padding, self.fill, self.padding_mode)
+        return F2.pad(img, self.padding, _get_fill(self._fill, type(img)), self.padding_mode)
 
 
 class Normalize(V2Repr, _v1.Normalize):

@@ -12,6 +12,7 @@ from ._color import (adjust_brightness, adjust_contrast, adjust_hue, adjust_satu
 from ._geometry import affine, erase, pad, perspective, rotate
 from ._type_conversion import to_dtype, to_image
 from .._interpolation import InterpolationMode
+from ...._tensor import Tensor
 
 __all__ = sorted(set(_v1_names) | {"to_dtype", "to_image"})
 
@@ -24,6 +25,9 @@ def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, 
 
     interpolation = _v1_interpolation(interpolation)
     antialias = False if antialias is None else antialias
+    if isinstance(inpt, Tensor) and inpt.ndim < 3:
+        # v2 unpacks (C, H, W) from the last three dimensions before any other check
+        raise ValueError(f"not enough values to unpack (expected 3, got {inpt.ndim})")
     if isinstance(size, int):
         size = [size]
     elif max_size is not None and size is not None and len(size) != 1:
