@@ -43,7 +43,13 @@ def _tensor_grayscale(img, num_output_channels):
     if num_output_channels not in (1, 3):
         raise ValueError("num_output_channels should be either 1 or 3")
     data = img._data
-    if channels == 3:
+    if channels == 3 and data.dtype == np.float16:
+        # PyTorch computes each float16 op in float32 (the weights too) and rounds its result to float16
+        r, g, b = (data[..., c, :, :].astype(np.float32) for c in range(3))
+        half = lambda x: x.astype(np.float16).astype(np.float32)  # noqa: E731
+        luma = half(half(half(np.float32(0.2989) * r) + half(np.float32(0.587) * g)) + half(np.float32(0.114) * b))
+        luma = luma.astype(np.float16)[..., None, :, :]
+    elif channels == 3:
         compute = data.dtype.type if data.dtype.kind == "f" else _dtype.get_default_dtype().numpy.type
         r, g, b = (data[..., c, :, :].astype(compute) for c in range(3))
         luma = (compute(0.2989) * r + compute(0.587) * g + compute(0.114) * b).astype(data.dtype)[..., None, :, :]

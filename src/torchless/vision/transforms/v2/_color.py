@@ -7,6 +7,7 @@ import numpy as np
 
 from .... import _dtype
 from ...._tensor import Tensor
+from ..._pillow import is_pil_image as _is_pil_image
 from .. import _color
 from .. import functional as _v1
 from ._type_conversion import to_dtype
@@ -105,10 +106,10 @@ def gaussian_blur(inpt, kernel_size, sigma=None):
 def rgb_to_grayscale(inpt, num_output_channels=1):
     """v2's ``rgb_to_grayscale``: a 1-channel tensor is copied (or repeated to 3 channels); other channel counts
     fail where v2 unpacks ``r, g, b`` (its ValueError); the luma is v2's fused float32 sum, cast back."""
+    if num_output_channels not in (1, 3) and (isinstance(inpt, Tensor) or _is_pil_image(inpt)):
+        raise ValueError(f"num_output_channels must be 1 or 3, got {num_output_channels}.")
     if not isinstance(inpt, Tensor):
         return _v1.rgb_to_grayscale(inpt, num_output_channels)
-    if num_output_channels not in (1, 3):
-        raise ValueError(f"num_output_channels must be 1 or 3, got {num_output_channels}.")
     data = inpt._data
     channels = data.shape[-3]
     if channels == 1:
@@ -142,6 +143,13 @@ def _fma(a, alpha, b):
 def _float_luma(data):
     """v2's ``r.mul(0.2989).add_(g, alpha=0.587).add_(b, alpha=0.114)``, kept as float (float32 for integer dtypes)."""
     compute = data.dtype.type if data.dtype.kind == "f" else np.float32
+    if compute is np.float16:
+        # PyTorch's CPU kernels compute each float16 op in float32 and round its result to float16; add_'s alpha
+        # is first rounded to float16 itself (mul's scalar is not)
+        r, g, b = (data[..., c, :, :].astype(np.float32) for c in range(3))
+        luma = (r * np.float32(0.2989)).astype(np.float16).astype(np.float32)
+        luma = _fma(luma, np.float16(0.587), g).astype(np.float16).astype(np.float32)
+        return _fma(luma, np.float16(0.114), b).astype(np.float16)[..., None, :, :]
     r, g, b = (data[..., c, :, :].astype(compute) for c in range(3))
     if compute is not np.float32:
         return (r * compute(0.2989) + g * compute(0.587) + b * compute(0.114))[..., None, :, :]

@@ -61,3 +61,14 @@ class Grayscale(_v1.Grayscale):
 
     def forward(self, img):
         return F.rgb_to_grayscale(img, num_output_channels=self.num_output_channels)
+
+
+class RandomGrayscale(_v1.RandomGrayscale):
+    """v1's ``RandomGrayscale`` through v2's ``rgb_to_grayscale``: an image of neither 1 nor 3 channels is refused
+    with v2's message (its channel count is the number of output channels asked for)."""
+
+    def forward(self, img):
+        num_output_channels, _, _ = _v1.F.get_dimensions(img)
+        if _v1._rand() < self.p:
+            return F.rgb_to_grayscale(img, num_output_channels=num_output_channels)
+        return img

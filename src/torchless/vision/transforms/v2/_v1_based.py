@@ -166,9 +166,11 @@ class Normalize(V2Repr, _v1.Normalize):
         self._v2_repr_attrs = [("mean", self.mean), ("std", self.std), ("inplace", inplace)]
 
     def forward(self, tensor):
+        from . import functional as F2
+
         if _is_pil_image(tensor):
             raise TypeError(f"{type(self).__name__}() does not support PIL images.")
-        return super().forward(tensor)
+        return F2.normalize(tensor, self.mean, self.std, self.inplace)
 
 
 class ColorJitter(V2Repr, _v1.ColorJitter):

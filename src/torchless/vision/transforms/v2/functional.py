@@ -10,8 +10,9 @@ from ..functional import __all__ as _v1_names
 from ._color import (adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation, adjust_sharpness, autocontrast,
                      equalize, gaussian_blur, invert, posterize, rgb_to_grayscale, solarize)
 from ._geometry import affine, erase, pad, perspective, rotate
-from ._type_conversion import to_dtype, to_image
+from ._type_conversion import convert_image_dtype, to_dtype, to_image
 from .._interpolation import InterpolationMode
+from ...._creation import as_tensor
 from ...._tensor import Tensor
 
 __all__ = sorted(set(_v1_names) | {"to_dtype", "to_image"})
@@ -48,3 +49,29 @@ def to_tensor(inpt):
         "Instead, please use `to_image(...)` followed by `to_dtype(..., dtype=torch.float32, scale=True)`."
     )
     return _v1.to_tensor(inpt)
+
+
+def normalize(inpt, mean, std, inplace=False):
+    """v2's ``normalize``: ``(image - mean) / std`` out of place unless ``inplace`` (so the mean and std may
+    broadcast the image to more channels), refusing only a std that is zero as given (v1 checks it after the
+    conversion to the image's dtype), with v2's messages."""
+    if not isinstance(inpt, Tensor):
+        raise TypeError(f"Functional F.normalize supports inputs of type torch.Tensor, but got {type(inpt)} instead.")
+    if not inpt.is_floating_point():
+        raise TypeError(f"Input tensor should be a float tensor. Got {inpt.dtype}.")
+    if inpt.ndim < 3:
+        raise ValueError(f"Expected tensor to be a tensor image of size (..., C, H, W). Got {inpt.shape}.")
+    if isinstance(std, (tuple, list)):
+        divzero = not all(std)
+    else:
+        divzero = isinstance(std, (int, float)) and std == 0
+    if divzero:
+        raise ValueError("std evaluated to zero, leading to division by zero.")
+    mean = as_tensor(mean, dtype=inpt.dtype)
+    std = as_tensor(std, dtype=inpt.dtype)
+    if mean.ndim == 1:
+        mean = mean.view(-1, 1, 1)
+    if std.ndim == 1:
+        std = std.view(-1, 1, 1)
+    out = inpt.sub_(mean) if inplace else inpt.sub(mean)
+    return out.div_(std)
