@@ -5,6 +5,8 @@ Tensors (..., C, H, W) go through torchvision's tensor formulas, and so do array
 on their C x H x W view (except grayscale, which follows Pillow for uint8 arrays); PIL images go to Pillow
 as in torchvision and come back as PIL images.
 """
+import warnings
+
 import numpy as np
 
 from ... import _dtype
@@ -147,9 +149,13 @@ def adjust_contrast(img, contrast_factor):
 
     def fn(a):
         _assert_channels(a, [3, 1])
+        if a.ndim == 2:  # torchvision takes the mean over dims (-3, -2, -1), which a 2-D tensor has not
+            raise IndexError("Dimension out of range (expected to be in range of [-2, 1], but got -3)")
         compute = compute_dtype(a.dtype)
         grey = _tensor_grayscale(Tensor._wrap(a), 1) if a.shape[-3] == 3 else a
-        mean = np.mean(grey.astype(compute), axis=(-3, -2, -1), keepdims=True, dtype=compute)
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the mean of an empty image is nan, silently
+            mean = np.mean(grey.astype(compute), axis=(-3, -2, -1), keepdims=True, dtype=compute)
         return _blend(a, mean, contrast_factor)
 
     return _colour_op(img, fn)
@@ -167,7 +173,7 @@ def adjust_saturation(img, saturation_factor):
 
     def fn(a):
         _assert_channels(a, [1, 3])
-        if a.shape[-3] == 1:  # as PIL: nothing to desaturate
+        if a.ndim == 2 or a.shape[-3] == 1:  # as PIL: nothing to desaturate (a 2-D tensor has one channel)
             return a
         return _blend(a, _tensor_grayscale(Tensor._wrap(a), 1), saturation_factor)
 
@@ -190,7 +196,7 @@ def adjust_hue(img, hue_factor):
 
     def fn(a):
         _assert_channels(a, [1, 3])
-        if a.shape[-3] == 1:
+        if a.ndim == 2 or a.shape[-3] == 1:
             return a
         # convert_image_dtype both ways, as torchvision: back to uint8 is a truncation of 255.999 * value, and
         # any other dtype (float64 too) goes through float32.
@@ -297,6 +303,9 @@ def _autocontrast(img, refuse_bool):
             _refuse_bool(a)
         bound = max_value(a.dtype)
         compute = compute_dtype(a.dtype)
+        for dim in (-2, -1):
+            if a.shape[dim] == 0:  # torch's amin refuses to reduce an empty dimension
+                raise IndexError(f"amin(): Expected reduction dim {dim} to have non-zero size.")
         minimum = a.min(axis=(-2, -1), keepdims=True).astype(compute)
         maximum = a.max(axis=(-2, -1), keepdims=True).astype(compute)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -305,7 +314,8 @@ def _autocontrast(img, refuse_bool):
         flat = ~np.isfinite(scale)  # a constant channel is left as it is
         minimum[flat] = 0
         scale[flat] = 1
-        return np.clip((a.astype(compute) - minimum) * scale, 0, bound).astype(a.dtype)
+        with np.errstate(invalid="ignore"):  # float32 cannot hold int32's / int64's bound: PyTorch casts silently
+            return np.clip((a.astype(compute) - minimum) * scale, 0, bound).astype(a.dtype)
 
     return _colour_op(img, fn)
 
@@ -362,6 +372,8 @@ def _adjust_sharpness(img, sharpness_factor, batch_dims):
         _assert_channels(a, [1, 3])
         if a.shape[-1] <= 2 or a.shape[-2] <= 2:
             return a
+        if a.ndim == 2:  # torchvision's smoothing kernel is expanded to img.shape[-3] channels
+            raise IndexError("tuple index out of range")
         if batch_dims is not None and a.ndim > 3 + batch_dims:
             # torchvision v1 smooths with conv2d, which takes 3-D and 4-D input only
             raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
@@ -408,7 +420,7 @@ def posterize(img, bits):
         _assert_at_least_3d(a)
         _assert_uint8(a)
         _assert_channels(a, [1, 3])
-        return a & np.uint8(-(2 ** (8 - bits)) & 0xFF)
+        return a & np.uint8(-int(2 ** (8 - bits)) & 0xFF)  # a float bits truncates the mask, as torchvision
 
     return _colour_op(img, fn)
 
@@ -458,6 +470,8 @@ def equalize(img):
             raise TypeError(f"Input image tensor should have 3 or 4 dimensions, but found {a.ndim}")
         _assert_uint8(a)
         _assert_channels(a, [1, 3])
+        if a.size == 0:
+            return a
         planes = a.reshape(-1, *a.shape[-2:])
         return np.stack([_equalized(plane) for plane in planes]).reshape(a.shape)
 

@@ -42,8 +42,11 @@ def solarize(inpt, threshold):
     """Invert the pixels at or above ``threshold`` (v2: any number of channels; a threshold above the dtype's
     maximum and bool tensors are TypeErrors)."""
     if isinstance(inpt, Tensor):
-        if threshold > _max_value(inpt):
+        # v2's bound of a bool image is 1 (its error for inverting one comes after)
+        if threshold > (1 if inpt.dtype == _dtype.bool else _max_value(inpt)):
             raise TypeError(f"Threshold should be less or equal the maximum value of the dtype, but got {threshold}")
+        if inpt.dtype == _dtype.bool:  # v2 inverts through its invert, which refuses bool images
+            _num_value_bits(inpt)
         return Tensor._wrap(_color._solarized(inpt._data, threshold))
     return _v1.solarize(inpt, threshold)
 
@@ -55,6 +58,10 @@ def posterize(inpt, bits):
     Raises:
         TypeError: for ``bits`` that is not an int in [0, 8] (tensors), or a bool tensor.
     """
+    if _is_pil_image(inpt):  # v2 hands PIL images to Pillow with no check of its own
+        from .._image import pil_functional
+
+        return pil_functional().posterize(inpt, bits)
     if not isinstance(inpt, Tensor):
         return _v1.posterize(inpt, bits)
     if not isinstance(bits, int) or not 0 <= bits <= 8:
@@ -89,6 +96,8 @@ def equalize(inpt):
 def adjust_sharpness(inpt, sharpness_factor):
     """v1's ``adjust_sharpness`` with any number of leading batch dimensions."""
     if isinstance(inpt, Tensor):
+        if inpt.ndim < 3:  # v2 unpacks (C, H, W) first
+            raise ValueError(f"not enough values to unpack (expected 3, got {inpt.ndim})")
         _check_channels(inpt, "can have 1 or 3 channels")
         return _color._adjust_sharpness(inpt, sharpness_factor, batch_dims=None)
     return _v1.adjust_sharpness(inpt, sharpness_factor)
@@ -186,6 +195,9 @@ def adjust_hue(inpt, hue_factor):
         if not -0.5 <= hue_factor <= 0.5:
             raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
         _check_channels(inpt)
+        if inpt.shape[-3] == 3 and inpt.numel() and inpt._data.dtype in (np.int32, np.int64):
+            # v2 converts back from float32 with to_dtype, which refuses these
+            raise RuntimeError(f"The conversion from {_dtype.float32} to {inpt.dtype} cannot be performed safely.")
     return _v1.adjust_hue(inpt, hue_factor)
 
 
@@ -221,4 +233,22 @@ def autocontrast(inpt):
     flat = maximum == minimum
     inv_scale = np.where(flat, kind(1), (maximum - minimum) * kind(1.0 / bound))
     minimum = np.where(flat, kind(0), minimum)
-    return Tensor._wrap(np.clip((values - minimum) / inv_scale, 0, bound).astype(data.dtype))
+    with np.errstate(invalid="ignore"):  # float32 cannot hold int32's / int64's bound: PyTorch casts silently
+        return Tensor._wrap(np.clip((values - minimum) / inv_scale, 0, bound).astype(data.dtype))
+
+
+def adjust_gamma(inpt, gamma, gain=1):
+    """v2's gamma correction of tensors: any number of channels, ``to_dtype(..., scale=True)`` there and back for
+    integer images, and clamped to [0, 1] only when ``gain`` is not 1."""
+    if not isinstance(inpt, Tensor):
+        return _v1.adjust_gamma(inpt, gamma, gain)
+    if gamma < 0:
+        raise ValueError("Gamma should be a non-negative real number")
+    if inpt.is_floating_point():
+        data = inpt._data
+        output = data ** data.dtype.type(gamma)
+    else:
+        output = to_dtype(inpt, _dtype.float32, scale=True)._data ** np.float32(gamma)
+    if gain != 1.0:
+        output = np.clip(output * output.dtype.type(gain), 0.0, 1.0)
+    return to_dtype(Tensor._wrap(output.astype(output.dtype, copy=False)), inpt.dtype, scale=True)

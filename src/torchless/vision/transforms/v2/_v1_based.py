@@ -176,10 +176,27 @@ class Normalize(V2Repr, _v1.Normalize):
 class ColorJitter(V2Repr, _v1.ColorJitter):
     __doc__ = _v1.ColorJitter.__doc__
 
-    def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
-        # v2 takes None for "no change", which v1 spells 0
-        super().__init__(*(0 if value is None else value for value in (brightness, contrast, saturation, hue)))
+    def __init__(self, brightness=None, contrast=None, saturation=None, hue=None):
+        super().__init__(brightness, contrast, saturation, hue)
         self._v2_repr_attrs = [(name, getattr(self, name)) for name in ("brightness", "contrast", "saturation", "hue")]
+
+    def _check_input(self, value, name, center=1, bound=(0, float("inf")), clip_first_on_zero=True):
+        # v2's checks: None for "no change", any sequence of two, and its own wording
+        if value is None:
+            return None
+        if isinstance(value, (int, float)):
+            if value < 0:
+                raise ValueError(f"If {name} is a single number, it must be non negative.")
+            value = [center - value, center + value]
+            if clip_first_on_zero:
+                value[0] = max(value[0], 0.0)
+        elif isinstance(value, Sequence) and len(value) == 2:
+            value = [float(v) for v in value]
+        else:
+            raise TypeError(f"{name}={value} should be a single number or a sequence with length 2.")
+        if not bound[0] <= value[0] <= value[1] <= bound[1]:
+            raise ValueError(f"{name} values should be between {bound} and increasing, but got {value}.")
+        return None if value[0] == value[1] == center else (float(value[0]), float(value[1]))
 
     def forward(self, img):
         from . import functional as F2

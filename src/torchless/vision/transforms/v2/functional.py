@@ -7,8 +7,8 @@ import warnings
 from .. import functional as _v1
 from ..functional import *  # noqa: F401,F403  (v1's functionals are v2's on a single image)
 from ..functional import __all__ as _v1_names
-from ._color import (adjust_brightness, adjust_contrast, adjust_hue, adjust_saturation, adjust_sharpness, autocontrast,
-                     equalize, gaussian_blur, invert, posterize, rgb_to_grayscale, solarize)
+from ._color import (adjust_brightness, adjust_contrast, adjust_gamma, adjust_hue, adjust_saturation, adjust_sharpness,
+                     autocontrast, equalize, gaussian_blur, invert, posterize, rgb_to_grayscale, solarize)
 from ._geometry import affine, erase, pad, perspective, rotate
 from ._type_conversion import convert_image_dtype, to_dtype, to_image
 from .._interpolation import InterpolationMode
