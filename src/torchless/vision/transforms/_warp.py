@@ -142,16 +142,66 @@ def _perspective_grid(coeffs, width, height):
 
 
 def _grid_transform(img, grid_fn_of_size, interpolation, fill, v2_fill=False):
-    """Warp a tensor or array image; ``grid_fn_of_size(width, height)`` gives the grid function."""
+    """Warp a tensor or array image; ``grid_fn_of_size(width, height)`` gives the grid function. ``v2_fill``: v2's
+    kernel (its fill blending, any number of batch dimensions, empty images reshaped)."""
     if interpolation not in (InterpolationMode.NEAREST, InterpolationMode.BILINEAR):
         raise ValueError(f"Interpolation mode '{interpolation.value}' is unsupported with Tensor input")
     if isinstance(img, Tensor):
         assert_image_tensor(img)
+        with np.errstate(all="ignore"):  # an empty image's grid divides by zero; only its shape is wanted
+            out_h, out_w = grid_fn_of_size(img.shape[-1], img.shape[-2])(np.float32)[0].shape
+        if v2_fill:
+            if isinstance(fill, (tuple, list)):
+                channels = img.shape[-3]  # an IndexError for a 2-D tensor, as in v2
+                if len(fill) > 1 and len(fill) != channels:
+                    raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of "
+                                     f"channels of the image ({len(fill)} != {channels})")
+            elif fill is not None and not isinstance(fill, (int, float)):
+                raise ValueError("Argument fill should be either int, float, tuple or list")
+            if img.ndim < 3:  # v2 unpacks (C, H, W) next
+                raise ValueError(f"not enough values to unpack (expected 3, got {img.ndim})")
+            if img.numel() == 0:  # v2 hands an empty image back reshaped to the output size
+                new_shape = list(img.shape[:-2]) + [out_h, out_w]
+                if np.prod(new_shape) != 0:
+                    raise RuntimeError(f"shape '{new_shape}' is invalid for input of size 0")
+                return Tensor._wrap(np.zeros(new_shape, img._data.dtype))
+        else:
+            _check_v1_grid_sample(img.shape, (out_h, out_w), fill)
 
     def fn(array):
         return _warp_chw(array, grid_fn_of_size(array.shape[-1], array.shape[-2]), interpolation.value, fill, v2_fill)
 
     return on_hw_axes(img, fn)
+
+
+def _check_v1_grid_sample(shape, out_size, fill):
+    """The errors v1's tensor warps meet where torchvision's code or ``grid_sample`` refuse the image: v1 batches a
+    3-D image to 4-D and passes any other as it is, with a [1, H', W', 2] grid (expanded to the batch), and, with
+    a ``fill``, one more channel (a mask) made and concatenated for a 4-D tensor."""
+    ndim = len(shape)
+    if fill is not None and isinstance(fill, (tuple, list)) and len(fill) > 1:
+        channels = 1 if ndim == 2 else shape[-3]
+        if len(fill) != channels:
+            raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of channels of "
+                             f"the image ({len(fill)} != {channels})")
+    batched = [1] + list(shape) if ndim < 4 else list(shape)
+    if fill is not None:
+        if ndim == 2:  # the mask takes the 3-D tensor's shape[3]
+            raise IndexError("tuple index out of range")
+        if ndim > 4:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and 4")
+        batched[1] += 1
+    grid = [batched[0] if batched[0] > 1 else 1, *out_size, 2]
+    if len(batched) != 4:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {len(batched) - 2} in last dimension, but got "
+                           f"grid with sizes {grid}")
+    if batched[0] == 0:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with sizes "
+                           f"{batched} and grid with sizes {grid}")
+    for dim in (2, 3):
+        if batched[dim] == 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial dimensions, but input has "
+                               f"sizes {batched} with dimension {dim} being empty")
 
 
 def _check_angle(angle):
@@ -284,9 +334,10 @@ def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BIL
     return _perspective(img, startpoints, endpoints, interpolation, fill)
 
 
-def _perspective(img, startpoints, endpoints, interpolation, fill, v2_fill=False):
-    """``perspective``; ``v2_fill``: blend the bilinear fill as v2 does."""
-    coeffs = _get_perspective_coeffs(startpoints, endpoints)
+def _perspective(img, startpoints, endpoints, interpolation, fill, v2_fill=False, coefficients=None):
+    """``perspective``; ``v2_fill``: blend the bilinear fill as v2 does; ``coefficients`` (v2): the homography
+    given instead of the points."""
+    coeffs = _get_perspective_coeffs(startpoints, endpoints) if coefficients is None else list(coefficients)
     interpolation = check_interpolation(interpolation)
     img = as_image(img, PIL_EXPECTED)
     if is_pil_image(img):

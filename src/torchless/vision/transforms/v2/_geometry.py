@@ -80,7 +80,15 @@ def erase(inpt, i, j, h, w, v, inplace=False):
 
 
 def rotate(inpt, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=None):
-    """v1's ``rotate`` with v2's interpolation strings and bilinear fill arithmetic."""
+    """v1's ``rotate`` with v2's interpolation strings and bilinear fill arithmetic; a tensor turned by a multiple
+    of 90 degrees about its centre is transposed exactly, whatever the interpolation and fill, as v2 does (by 90
+    or 270 degrees only when ``expand`` or the image is square, the output otherwise keeping its size)."""
+    if isinstance(inpt, Tensor) and center is None:
+        quarter = {0: 0, 90: 1, 180: 2, 270: 3}.get(angle % 360)
+        if quarter == 0:
+            return inpt.clone()
+        if quarter == 2 or (quarter is not None and (expand or inpt.shape[-1] == inpt.shape[-2])):
+            return Tensor._wrap(np.rot90(inpt._data, quarter, axes=(-2, -1)).copy())
     return _warp._rotate(inpt, angle, _v1_interpolation(interpolation), expand, center, fill, v2_fill=True)
 
 
@@ -90,6 +98,15 @@ def affine(inpt, angle, translate, scale, shear, interpolation=InterpolationMode
                          v2_fill=True)
 
 
-def perspective(inpt, startpoints, endpoints, interpolation=InterpolationMode.BILINEAR, fill=None):
-    """v1's ``perspective`` with v2's interpolation strings and bilinear fill arithmetic."""
-    return _warp._perspective(inpt, startpoints, endpoints, _v1_interpolation(interpolation), fill, v2_fill=True)
+def perspective(inpt, startpoints, endpoints, interpolation=InterpolationMode.BILINEAR, fill=None, coefficients=None):
+    """v1's ``perspective`` with v2's interpolation strings and bilinear fill arithmetic; or, instead of the
+    points, the eight ``coefficients`` of the homography (output pixel to input pixel) themselves."""
+    if coefficients is not None:
+        if startpoints is not None and endpoints is not None:
+            raise ValueError("The startpoints/endpoints and the coefficients shouldn't be defined concurrently.")
+        if len(coefficients) != 8:
+            raise ValueError("Argument coefficients should have 8 float values")
+    elif startpoints is None or endpoints is None:
+        raise ValueError("Either the startpoints/endpoints or the coefficients must have non `None` values.")
+    return _warp._perspective(inpt, startpoints, endpoints, _v1_interpolation(interpolation), fill, v2_fill=True,
+                              coefficients=coefficients)
