@@ -38,12 +38,12 @@ from ._interpolation import InterpolationMode, pil_modes_mapping
 from ._interpolation import check_interpolation as _check_interpolation
 from ._interpolation import interpolation_modes_from_int as _interpolation_modes_from_int  # noqa: F401
 from ._resample import resample, resample_uint8
-from ._warp import affine, perspective, rotate
+from ._warp import affine, elastic_transform, perspective, rotate
 
 __all__ = ["InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
            "adjust_saturation", "adjust_sharpness", "affine", "autocontrast", "center_crop", "convert_image_dtype",
-           "crop", "equalize", "erase", "five_crop", "gaussian_blur", "get_dimensions", "hflip", "invert", "normalize",
-           "pad", "perspective", "pil_modes_mapping", "pil_to_tensor", "posterize", "resize", "resized_crop",
+           "crop", "elastic_transform", "equalize", "erase", "five_crop", "gaussian_blur", "get_dimensions", "hflip",
+           "invert", "normalize", "pad", "perspective", "pil_modes_mapping", "pil_to_tensor", "posterize", "resize", "resized_crop",
            "rgb_to_grayscale", "rotate", "solarize", "ten_crop", "to_grayscale", "to_pil_image", "to_tensor", "vflip"]
 
 
@@ -511,6 +511,12 @@ def gaussian_blur(img, kernel_size, sigma=None):
         return to_pil_image(blurred.transpose(1, 2, 0), mode=img.mode)
     if isinstance(img, Tensor):
         _assert_image_tensor(img)
+        if img.ndim == 2:  # torchvision expands its kernel to img.shape[-3] channels
+            raise IndexError("tuple index out of range")
+        if img.ndim < 5 and 0 in img.shape[-2:]:  # reflection padding refuses an empty image
+            batched = ([1] if img.ndim == 3 else []) + list(img.shape)
+            raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                               f"dimensions for input, but got: {batched}")
         if img.ndim > 4:  # torchvision v1 pads with reflection, which PyTorch does on 3-D and 4-D input only
             from ...nn.functional import pad
             pad(img, [kernel_size[0] // 2, kernel_size[0] // 2, kernel_size[1] // 2, kernel_size[1] // 2],

@@ -104,7 +104,12 @@ def adjust_sharpness(inpt, sharpness_factor):
 
 
 def gaussian_blur(inpt, kernel_size, sigma=None):
-    """v1's ``gaussian_blur`` with any number of leading batch dimensions."""
+    """v1's ``gaussian_blur`` with any number of leading batch dimensions; an empty image is returned as it is."""
+    if isinstance(inpt, Tensor) and not isinstance(kernel_size, int):
+        len(kernel_size)  # v2 takes the length of anything but an int (a TypeError for a float, as there)
+    if isinstance(inpt, Tensor) and inpt.numel() == 0:
+        _v1.gaussian_blur(Tensor._wrap(np.zeros((1, 3, 3), np.float32)), kernel_size, sigma)  # the argument checks
+        return inpt
     if isinstance(inpt, Tensor) and inpt.ndim > 4:
         shape = tuple(inpt.shape)
         out = _v1.gaussian_blur(inpt.reshape(-1, *shape[-3:]), kernel_size, sigma)

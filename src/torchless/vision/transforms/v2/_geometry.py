@@ -110,3 +110,13 @@ def perspective(inpt, startpoints, endpoints, interpolation=InterpolationMode.BI
         raise ValueError("Either the startpoints/endpoints or the coefficients must have non `None` values.")
     return _warp._perspective(inpt, startpoints, endpoints, _v1_interpolation(interpolation), fill, v2_fill=True,
                               coefficients=coefficients)
+
+
+def elastic(inpt, displacement, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """v2's ``elastic``: v1's ``elastic_transform`` with interpolation strings, sampled in the image's float dtype
+    (float32 for integer and float16 images, the displacement cast to it) and v2's fill blending."""
+    return _warp._elastic(inpt, displacement, _warp.check_interpolation(_v1_interpolation(interpolation)), fill,
+                          v2=True)
+
+
+elastic_transform = elastic

@@ -124,7 +124,13 @@ class RandomResizedCrop(V2Repr, _v1.RandomResizedCrop):
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation="bilinear",
                  antialias=True):
+        _v1._setup_size(size, "Please provide only two dimensions (h, w) for size.")
+        if not isinstance(scale, Sequence) or len(scale) != 2:
+            raise TypeError("Scale should be a sequence of two floats.")
+        if not isinstance(ratio, Sequence) or len(ratio) != 2:
+            raise TypeError("Ratio should be a sequence of two floats.")
         super().__init__(size, scale, ratio, _v1_interpolation(interpolation), antialias)
+        self.interpolation = interpolation  # kept as given (v2's resize takes modes, their strings and Pillow codes)
         self._v2_repr_attrs = [
             ("size", _v1._setup_size(size, "Please provide only two dimensions (h, w) for size.")), ("scale", scale),
             ("ratio", ratio), ("interpolation", interpolation), ("antialias", antialias)]
@@ -209,13 +215,35 @@ class ColorJitter(V2Repr, _v1.ColorJitter):
         return img
 
 
+def _v2_fill(transform, fill):
+    """v2 keeps ``fill`` as given and, for the kernels, a dict from input type (or "others") to its fill."""
+    from ._auto_augment import _setup_fill_arg
+
+    transform.fill = fill
+    transform._fill = _setup_fill_arg(fill)
+
+
+def _fill_for(transform, inpt):
+    from ._auto_augment import _get_fill
+
+    return _get_fill(transform._fill, type(inpt))
+
+
 class RandomRotation(V2Repr, _v1.RandomRotation):
     __doc__ = _v1.RandomRotation.__doc__
 
     def __init__(self, degrees, interpolation="nearest", expand=False, center=None, fill=0):
-        super().__init__(degrees, _v1_interpolation(interpolation), expand, center, fill)
+        super().__init__(degrees, _v1_interpolation(interpolation), expand, center, 0)
+        _v2_fill(self, fill)
         self._v2_repr_attrs = [("degrees", self.degrees), ("interpolation", interpolation), ("expand", expand),
                                ("fill", fill), ("center", center)]
+
+    def forward(self, img):
+        # v2's rotate: its fill blending, exact quarter turns, any number of batch dimensions
+        from . import functional as F2
+
+        angle = self.get_params(self.degrees)
+        return F2.rotate(img, angle, self.interpolation, self.expand, self.center, _fill_for(self, img))
 
 
 class RandomAffine(V2Repr, _v1.RandomAffine):
@@ -223,19 +251,74 @@ class RandomAffine(V2Repr, _v1.RandomAffine):
 
     def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation="nearest", fill=0,
                  center=None):
-        super().__init__(degrees, translate, scale, shear, _v1_interpolation(interpolation), fill, center)
+        super().__init__(degrees, translate, scale, shear, _v1_interpolation(interpolation), 0, center)
+        _v2_fill(self, fill)
         self._v2_repr_attrs = [("degrees", self.degrees), ("translate", translate), ("scale", scale),
                                ("shear", self.shear), ("interpolation", interpolation), ("fill", fill),
                                ("center", center)]
+
+    def forward(self, img):
+        from . import functional as F2
+
+        _, height, width = _v1.F.get_dimensions(img)
+        params = self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])
+        return F2.affine(img, *params, interpolation=self.interpolation, fill=_fill_for(self, img), center=self.center)
 
 
 class RandomPerspective(V2Repr, _v1.RandomPerspective):
     __doc__ = _v1.RandomPerspective.__doc__
 
     def __init__(self, distortion_scale=0.5, p=0.5, interpolation="bilinear", fill=0):
-        super().__init__(distortion_scale, p, _v1_interpolation(interpolation), fill)
+        if not 0.0 <= p <= 1.0:
+            raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
+        if not 0 <= distortion_scale <= 1:
+            raise ValueError("Argument distortion_scale value should be between 0 and 1")
+        super().__init__(distortion_scale, p, _v1_interpolation(interpolation), 0)
+        _v2_fill(self, fill)
         self._v2_repr_attrs = [("p", p), ("distortion_scale", distortion_scale), ("interpolation", interpolation),
                                ("fill", fill)]
+
+    def forward(self, img):
+        from . import functional as F2
+
+        _, height, width = _v1.F.get_dimensions(img)
+        if _v1._rand() < self.p:
+            startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
+            return F2.perspective(img, startpoints, endpoints, self.interpolation, _fill_for(self, img))
+        return img
+
+
+class ElasticTransform(V2Repr, _v1.ElasticTransform):
+    __doc__ = _v1.ElasticTransform.__doc__
+
+    def __init__(self, alpha=50.0, sigma=5.0, interpolation="bilinear", fill=0):
+        # v2 takes ints and one-element sequences too, with its own messages, and a fill per input type
+        self.alpha = _number_or_pair(alpha, "alpha")
+        self.sigma = _number_or_pair(sigma, "sigma")
+        self.interpolation = interpolation
+        _v2_fill(self, fill)
+        self._v2_repr_attrs = [("alpha", self.alpha), ("sigma", self.sigma), ("interpolation", interpolation),
+                               ("fill", fill)]
+
+    def forward(self, img):
+        from . import functional as F2
+
+        _, height, width = _v1.F.get_dimensions(img)
+        displacement = self.get_params(self.alpha, self.sigma, [height, width])
+        return F2.elastic(img, displacement, self.interpolation, _fill_for(self, img))
+
+
+def _number_or_pair(value, name):
+    if not isinstance(value, (int, float, Sequence)):
+        raise TypeError(f"{name} should be a number or a sequence of numbers. Got {type(value)}")
+    if isinstance(value, Sequence) and len(value) not in (1, 2):
+        raise ValueError(f"If {name} is a sequence its length should be 1 or 2. Got {len(value)}")
+    if isinstance(value, Sequence):
+        for element in value:
+            if not isinstance(element, (int, float)):
+                raise ValueError(f"{name} should be a sequence of numbers. Got {type(element)}")
+        return [float(value[0]), float(value[-1])]
+    return [float(value), float(value)]
 
 
 class RandomErasing(V2Repr, _v1.RandomErasing):
@@ -303,9 +386,23 @@ class _ListedTransforms:
 class Compose(_ListedTransforms, _v1.Compose):
     __doc__ = _v1.Compose.__doc__
 
+    def __init__(self, transforms):
+        if not isinstance(transforms, Sequence):
+            raise TypeError("Argument transforms should be a sequence of callables")
+        if not transforms:
+            raise ValueError("Pass at least one transform")
+        super().__init__(transforms)
+
 
 class RandomApply(_ListedTransforms, _v1.RandomApply):
     __doc__ = _v1.RandomApply.__doc__
+
+    def __init__(self, transforms, p=0.5):
+        if not isinstance(transforms, Sequence):
+            raise TypeError("Argument transforms should be a sequence of callables or a `nn.ModuleList`")
+        if not 0.0 <= p <= 1.0:
+            raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
+        super().__init__(transforms, p)
 
 
 class RandomChoice(V2Repr, _v1.RandomChoice):
