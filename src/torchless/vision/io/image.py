@@ -100,6 +100,8 @@ def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_or
     if isinstance(input, (list, tuple)):
         if len(input) == 0:
             raise ValueError("Input list must contain at least one element")
+        if not all(isinstance(data, Tensor) for data in input):
+            raise ValueError("All elements of the input list must be tensors.")
         return [decode_jpeg(data, mode, device, apply_exif_orientation) for data in input]
     mode = as_read_mode(mode)
     check_encoded_data(input)
@@ -180,10 +182,24 @@ def _decode_jpeg(image, mode, apply_exif_orientation):
     return _decode_generic(image, mode, apply_exif_orientation)
 
 
+def _gray_bit_depth(image):
+    """The bit depth of a not yet loaded grayscale PNG (1, 2, 4 or 8), from the raw mode Pillow will unpack."""
+    raw_mode = image.tile[0][3] if image.tile else image.mode
+    raw_mode = raw_mode[0] if isinstance(raw_mode, tuple) else raw_mode
+    return {"1": 1, "L;2": 2, "L;4": 4}.get(raw_mode, 8)
+
+
 def _decode_png(image, mode, apply_exif_orientation):
     """libpng's output: UNCHANGED keeps a palette image's indices (torchvision asks libpng to expand the
     palette only for the other modes), and GRAY converts colour with libpng's own weights."""
+    depth = _gray_bit_depth(image) if image.mode in ("1", "L") else 8
     image = _loaded(image, apply_exif_orientation)
+    if depth < 8 and mode in (ImageReadMode.GRAY_ALPHA, ImageReadMode.RGB_ALPHA):
+        # torchvision asks libpng for an opaque alpha of (1 << bit depth) - 1, which libpng adds after widening
+        # the grey levels to 8 bits: such images come out all but transparent
+        out = _decode_generic(image, mode, False)
+        out._data[-1] = (1 << depth) - 1
+        return out
     if mode == ImageReadMode.UNCHANGED and image.mode == "P":
         return _as_chw(image)
     if mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA) and image.mode in ("RGB", "RGBA", "P", "PA"):
