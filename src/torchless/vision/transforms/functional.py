@@ -457,8 +457,20 @@ def erase(img, i, j, h, w, v, inplace=False):
     if not inplace:
         img = img.clone()
     value = v._data if isinstance(v, Tensor) else np.asarray(v)
-    img._data[..., i:i + h, j:j + w] = value
+    region = img._data[..., i:i + h, j:j + w]
+    check_expandable(value.shape, region.shape)
+    region[...] = value
     return img
+
+
+def check_expandable(shape, target):
+    """torch's error when a tensor of ``shape`` is written into a region of shape ``target`` it does not expand to."""
+    offset = len(target) - len(shape)
+    for dim in range(len(shape) - 1, -1, -1):
+        if dim + offset >= 0 and shape[dim] != 1 and shape[dim] != target[dim + offset]:
+            raise RuntimeError(f"The expanded size of the tensor ({target[dim + offset]}) must match the existing size "
+                               f"({shape[dim]}) at non-singleton dimension {dim + offset}.  Target sizes: "
+                               f"{list(target)}.  Tensor sizes: {list(shape)}")
 
 
 # ------------------------------------------------------------------------------------------ Gaussian blur

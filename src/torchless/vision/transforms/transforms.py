@@ -673,6 +673,8 @@ class RandomErasing(_Transform):
         inplace (bool): erase the input tensor itself. Default: ``False``.
     """
 
+    _input_word = "input"  # v2 says "inpt"
+
     def __init__(self, p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0, inplace=False):
         if not isinstance(value, (numbers.Number, str, tuple, list)):
             raise TypeError("Argument value should be either a number or str or a sequence")
@@ -726,7 +728,7 @@ class RandomErasing(_Transform):
                 value = [float(v) for v in self.value]
             if value is not None and len(value) not in (1, img.shape[-3]):
                 raise ValueError("If value is a sequence, it should have either a single value or "
-                                 f"{img.shape[-3]} (number of input channels)")
+                                 f"{img.shape[-3]} (number of {self._input_word} channels)")
             x, y, h, w, v = self.get_params(img, scale=self.scale, ratio=self.ratio, value=value)
             return F.erase(img, x, y, h, w, v, self.inplace)
         return img

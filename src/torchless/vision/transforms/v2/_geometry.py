@@ -55,20 +55,9 @@ def _pad_with_vector_fill(inpt, padding, fill, padding_mode):
                            (bottom, (..., slice(-bottom, None), slice(None))),
                            (right, (..., slice(None), slice(-right, None)))):
         if amount > 0:
-            _check_expandable(values.shape, data[region].shape)
+            _v1.check_expandable(values.shape, data[region].shape)
             data[region] = values
     return out
-
-
-def _check_expandable(shape, target):
-    """torch's error when a tensor of ``shape`` is assigned to a region of shape ``target`` it cannot expand to
-    (the fill's channels against the image's)."""
-    offset = len(target) - len(shape)
-    for dim in range(len(shape) - 1, -1, -1):
-        if shape[dim] != 1 and shape[dim] != target[dim + offset]:
-            raise RuntimeError(f"The expanded size of the tensor ({target[dim + offset]}) must match the existing size "
-                               f"({shape[dim]}) at non-singleton dimension {dim + offset}.  Target sizes: "
-                               f"{list(target)}.  Tensor sizes: {list(shape)}")
 
 
 def erase(inpt, i, j, h, w, v, inplace=False):

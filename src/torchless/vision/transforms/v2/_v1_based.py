@@ -324,7 +324,11 @@ def _number_or_pair(value, name):
 class RandomErasing(V2Repr, _v1.RandomErasing):
     __doc__ = _v1.RandomErasing.__doc__
 
+    _input_word = "inpt"
+
     def __init__(self, p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0.0, inplace=False):
+        if not 0.0 <= p <= 1.0:  # v2 checks p first, in its own words
+            raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
         super().__init__(p, scale, ratio, value, inplace)
         if isinstance(value, (int, float)):
             shown = [float(value)]
