@@ -21,6 +21,7 @@ import torchless.vision.transforms as T
 import torchless.vision.transforms.functional as F
 import torchless.vision.transforms.v2 as v2
 import torchless.vision.transforms.v2.functional as F2
+import torchless.vision.utils as U
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -38,7 +39,7 @@ def namespace():
         from make_vision5 import namespace as make_namespace
     finally:
         sys.path.remove(str(HERE))
-    return make_namespace(torchless, tio, T, F, v2, F2, ARRAYS["input_mnist"])
+    return make_namespace(torchless, tio, T, F, v2, F2, U, ARRAYS["input_mnist"])
 
 
 SCOPE = namespace()
