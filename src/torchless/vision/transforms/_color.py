@@ -363,8 +363,9 @@ def adjust_sharpness(img, sharpness_factor):
     return _adjust_sharpness(img, sharpness_factor, batch_dims=1)
 
 
-def _adjust_sharpness(img, sharpness_factor, batch_dims):
-    """``adjust_sharpness`` on tensors with at most ``batch_dims`` leading dimensions (None: any number)."""
+def _adjust_sharpness(img, sharpness_factor, batch_dims, v2=False):
+    """``adjust_sharpness`` on tensors with at most ``batch_dims`` leading dimensions (None: any number);
+    ``v2``: v2's blend of the interior, ``image + (1 - factor) * (smoothed - image)`` in place."""
     if sharpness_factor < 0:
         raise ValueError(f"sharpness_factor ({sharpness_factor}) is not non-negative.")
 
@@ -378,12 +379,31 @@ def _adjust_sharpness(img, sharpness_factor, batch_dims):
             # torchvision v1 smooths with conv2d, which takes 3-D and 4-D input only
             raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
                                f"{list(a.shape)}")
-        return _blend(a, _smoothed_interior(a), sharpness_factor)
+        if v2:
+            return _v2_sharpened(a, _smoothed_interior(a), sharpness_factor)
+        return _blend(a, _smoothed_interior(a, round_bool=False), sharpness_factor)
 
     return _colour_op(img, fn)
 
 
-def _smoothed_interior(a):
+def _v2_sharpened(a, smoothed, sharpness_factor):
+    """v2's ``view.add_(smoothed.sub_(view), alpha=1 - factor)`` on the interior (a fused multiply-add in
+    float32 for integer and float32 images), clamped and truncated back to the dtype."""
+    compute = compute_dtype(a.dtype)
+    out = a.astype(compute)
+    view = out[..., 1:-1, 1:-1]
+    difference = smoothed[..., 1:-1, 1:-1].astype(compute) - view
+    alpha = 1.0 - sharpness_factor
+    if compute == np.float32:
+        view[...] = (view.astype(np.float64) + np.float64(np.float32(alpha)) * difference).astype(np.float32)
+    else:
+        view += compute(alpha) * difference
+    return np.clip(out, 0, max_value(a.dtype)).astype(a.dtype)
+
+
+def _smoothed_interior(a, round_bool=True):
+    """The image with its interior smoothed by torchvision's kernel; integer images rounded back (bool ones too
+    unless ``round_bool`` is False: v1 casts them back unrounded, any positive value being True)."""
     compute = compute_dtype(a.dtype)
     kernel = np.ones((3, 3), compute)
     kernel[1, 1] = 5
@@ -391,7 +411,7 @@ def _smoothed_interior(a):
     data = a.astype(compute)
     height, width = a.shape[-2:]
     smoothed = sum(kernel[i, j] * data[..., i:i + height - 2, j:j + width - 2] for i in range(3) for j in range(3))
-    if a.dtype.kind in "iub":
+    if a.dtype.kind in "iu" or (a.dtype.kind == "b" and round_bool):
         smoothed = np.round(smoothed)
     result = a.copy()
     result[..., 1:-1, 1:-1] = smoothed.astype(a.dtype)

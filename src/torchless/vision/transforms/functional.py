@@ -495,6 +495,12 @@ def gaussian_blur(img, kernel_size, sigma=None):
         NotImplementedError: for a tensor of more than 4 dimensions, with PyTorch's reflection-padding message
             (as torchvision's v1; ``transforms.v2.functional.gaussian_blur`` takes any number of batch dimensions).
     """
+    return _gaussian_blur(img, kernel_size, sigma)
+
+
+def _gaussian_blur(img, kernel_size, sigma=None, round_bool=False):
+    """``gaussian_blur``; ``round_bool``: round the blur of a bool image before casting it back (v2), which v1
+    casts unrounded (any positive value True)."""
     if not isinstance(kernel_size, (int, list, tuple)):
         raise TypeError(f"kernel_size should be int or a sequence of integers. Got {type(kernel_size)}")
     if isinstance(kernel_size, int):
@@ -519,7 +525,7 @@ def gaussian_blur(img, kernel_size, sigma=None):
             raise ValueError(f"sigma should have positive values. Got {sigma}")
     img = _as_image(img, f"{_PIL_EXPECTED} or Tensor")
     if _is_pil_image(img):
-        blurred = _blur_hw(pil_to_tensor(img).numpy(), kernel_size, sigma)
+        blurred = _blur_hw(pil_to_tensor(img).numpy(), kernel_size, sigma, round_bool)
         return to_pil_image(blurred.transpose(1, 2, 0), mode=img.mode)
     if isinstance(img, Tensor):
         _assert_image_tensor(img)
@@ -533,10 +539,10 @@ def gaussian_blur(img, kernel_size, sigma=None):
             from ...nn.functional import pad
             pad(img, [kernel_size[0] // 2, kernel_size[0] // 2, kernel_size[1] // 2, kernel_size[1] // 2],
                 mode="reflect")
-    return _on_hw_axes(img, lambda a: _blur_hw(a, kernel_size, sigma))
+    return _on_hw_axes(img, lambda a: _blur_hw(a, kernel_size, sigma, round_bool))
 
 
-def _blur_hw(array, kernel_size, sigma):
+def _blur_hw(array, kernel_size, sigma, round_bool=False):
     compute = _compute_dtype(array.dtype)
     kx = _gaussian_kernel1d(kernel_size[0], sigma[0], compute)
     ky = _gaussian_kernel1d(kernel_size[1], sigma[1], compute)
@@ -550,7 +556,7 @@ def _blur_hw(array, kernel_size, sigma):
     # The 2-D Gaussian is the outer product of two 1-D ones: two passes of k taps instead of one of k * k.
     rows = sum(ky[k] * padded[..., k:k + height, :] for k in range(len(ky)))
     out = sum(kx[k] * rows[..., :, k:k + width] for k in range(len(kx)))
-    if array.dtype.kind in "iub":
+    if array.dtype.kind in "iu" or (array.dtype.kind == "b" and round_bool):
         return np.round(out).astype(array.dtype)
     return out.astype(array.dtype)
 

@@ -99,7 +99,7 @@ def adjust_sharpness(inpt, sharpness_factor):
         if inpt.ndim < 3:  # v2 unpacks (C, H, W) first
             raise ValueError(f"not enough values to unpack (expected 3, got {inpt.ndim})")
         _check_channels(inpt, "can have 1 or 3 channels")
-        return _color._adjust_sharpness(inpt, sharpness_factor, batch_dims=None)
+        return _color._adjust_sharpness(inpt, sharpness_factor, batch_dims=None, v2=True)
     return _v1.adjust_sharpness(inpt, sharpness_factor)
 
 
@@ -112,9 +112,9 @@ def gaussian_blur(inpt, kernel_size, sigma=None):
         return inpt
     if isinstance(inpt, Tensor) and inpt.ndim > 4:
         shape = tuple(inpt.shape)
-        out = _v1.gaussian_blur(inpt.reshape(-1, *shape[-3:]), kernel_size, sigma)
+        out = _v1._gaussian_blur(inpt.reshape(-1, *shape[-3:]), kernel_size, sigma, round_bool=True)
         return out.reshape(shape)
-    return _v1.gaussian_blur(inpt, kernel_size, sigma)
+    return _v1._gaussian_blur(inpt, kernel_size, sigma, round_bool=True)
 
 
 def rgb_to_grayscale(inpt, num_output_channels=1):
