@@ -68,7 +68,7 @@ def decode_image(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=Fal
     image = _open(input, _UNSUPPORTED_FILE, signed)
     if image.format not in _SUPPORTED_FORMATS:
         raise RuntimeError(_UNSUPPORTED_FILE)
-    decoder = {"JPEG": _decode_jpeg, "PNG": _decode_png, "GIF": _decode_gif, "WEBP": _decode_generic}[image.format]
+    decoder = {"JPEG": _decode_jpeg, "PNG": _decode_png, "GIF": _decode_gif, "WEBP": _decode_webp}[image.format]
     return decoder(image, mode, apply_exif_orientation)
 
 
@@ -123,7 +123,15 @@ def decode_webp(input, mode=ImageReadMode.UNCHANGED):
     mode = as_read_mode(mode)
     check_encoded_data(input)
     image = _open(input, "WebPGetFeatures failed with error code 3", "WEBP")
-    return _decode_generic(image, mode, False)
+    return _decode_webp(image, mode, False)
+
+
+def _decode_webp(image, mode, apply_exif_orientation):
+    """libwebp's output: RGB, or RGBA for an image with alpha; torchvision's WEBP decoder has no grayscale
+    conversion and hands GRAY and GRAY_ALPHA requests the image in its own colours (with a C++ warning)."""
+    if mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA):
+        mode = ImageReadMode.UNCHANGED
+    return _decode_generic(image, mode, apply_exif_orientation)
 
 
 def _open(data, message, expected_format=None):
