@@ -200,10 +200,55 @@ def adjust_hue(inpt, hue_factor):
         if not -0.5 <= hue_factor <= 0.5:
             raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
         _check_channels(inpt)
-        if inpt.shape[-3] == 3 and inpt.numel() and inpt._data.dtype in (np.int32, np.int64):
+        if inpt.shape[-3] == 1 or inpt.numel() == 0:  # nothing to turn (as Pillow), or nothing at all
+            return inpt
+        if inpt._data.dtype in (np.int32, np.int64):
             # v2 converts back from float32 with to_dtype, which refuses these
             raise RuntimeError(f"The conversion from {_dtype.float32} to {inpt.dtype} cannot be performed safely.")
+        hsv = _v2_rgb_to_hsv(to_dtype(inpt, _dtype.float32, scale=True)._data)
+        hsv[..., 0, :, :] = hsv[..., 0, :, :] + np.float32(hue_factor)
+        hsv[..., 0, :, :] -= np.floor(hsv[..., 0, :, :])  # torch.remainder(h, 1.0)
+        return to_dtype(Tensor._wrap(_v2_hsv_to_rgb(hsv)), inpt.dtype, scale=True)
     return _v1.adjust_hue(inpt, hue_factor)
+
+
+def _v2_rgb_to_hsv(image):
+    """v2's RGB -> HSV of a float32 image (..., 3, H, W), in its order of operations (Pillow's algorithm)."""
+    r, g, b = (image[..., c, :, :] for c in range(3))
+    maxc, minc = image.max(axis=-3), image.min(axis=-3)
+    equal = maxc == minc
+    spread = maxc - minc
+    ones = np.ones_like(maxc)
+    saturation = spread / np.where(equal, ones, maxc)
+    divisor = np.where(equal, ones, spread)
+    rc, gc, bc = ((maxc - channel) / divisor for channel in (r, g, b))
+    not_r, is_g = maxc != r, maxc == g
+    hue_g = ((rc + np.float32(2.0)) - bc) * (is_g & not_r)
+    hue_r = (bc - gc) * ~not_r
+    hue_b = ((gc + np.float32(4.0)) - rc) * (not_r & ~is_g)
+    hue = np.fmod(((hue_r + hue_g) + hue_b) * np.float32(1.0 / 6.0) + np.float32(1.0), np.float32(1.0))
+    return np.stack((hue, saturation, maxc), axis=-3).astype(np.float32)
+
+
+# which of (v, p, q, t) each of r, g, b takes, for each sixth of the hue circle
+_V2_HSV_SELECT = np.array([[0, 2, 1, 1, 3, 0], [3, 0, 0, 2, 1, 1], [1, 1, 3, 0, 0, 2]])
+
+
+def _v2_hsv_to_rgb(image):
+    """v2's HSV -> RGB of a float32 image (..., 3, H, W)."""
+    h, s, v = (image[..., c, :, :] for c in range(3))
+    h6 = h * np.float32(6)
+    sector = np.floor(h6)
+    fraction = h6 - sector
+    sector = sector.astype(np.int32) % 6
+    s_times_f = s * fraction
+    one_minus_s = np.float32(1.0) - s
+    q = np.clip((np.float32(1.0) - s_times_f) * v, 0.0, 1.0)
+    t = np.clip((s_times_f + one_minus_s) * v, 0.0, 1.0)
+    p = np.clip(one_minus_s * v, 0.0, 1.0)
+    choices = np.stack((v, p, q, t))
+    channels = [np.take_along_axis(choices, _V2_HSV_SELECT[c][sector][None], axis=0)[0] for c in range(3)]
+    return np.stack(channels, axis=-3).astype(np.float32)
 
 
 def adjust_saturation(inpt, saturation_factor):
