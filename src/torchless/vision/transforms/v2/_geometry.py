@@ -8,7 +8,7 @@ from ..._pillow import is_pil_image
 from .. import _warp
 from .. import functional as _v1
 from .._interpolation import InterpolationMode
-from ._v1_based import _parse_pad_padding, _v1_interpolation
+from ._v1_based import _check_interpolation, _parse_pad_padding
 
 _PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
 
@@ -78,12 +78,12 @@ def rotate(inpt, angle, interpolation=InterpolationMode.NEAREST, expand=False, c
             return inpt.clone()
         if quarter == 2 or (quarter is not None and (expand or inpt.shape[-1] == inpt.shape[-2])):
             return Tensor._wrap(np.rot90(inpt._data, quarter, axes=(-2, -1)).copy())
-    return _warp._rotate(inpt, angle, _v1_interpolation(interpolation), expand, center, fill, v2_fill=True)
+    return _warp._rotate(inpt, angle, _check_interpolation(interpolation), expand, center, fill, v2_fill=True)
 
 
 def affine(inpt, angle, translate, scale, shear, interpolation=InterpolationMode.NEAREST, fill=None, center=None):
     """v1's ``affine`` with v2's interpolation strings and bilinear fill arithmetic."""
-    return _warp._affine(inpt, angle, translate, scale, shear, _v1_interpolation(interpolation), fill, center,
+    return _warp._affine(inpt, angle, translate, scale, shear, _check_interpolation(interpolation), fill, center,
                          v2_fill=True)
 
 
@@ -97,14 +97,14 @@ def perspective(inpt, startpoints, endpoints, interpolation=InterpolationMode.BI
             raise ValueError("Argument coefficients should have 8 float values")
     elif startpoints is None or endpoints is None:
         raise ValueError("Either the startpoints/endpoints or the coefficients must have non `None` values.")
-    return _warp._perspective(inpt, startpoints, endpoints, _v1_interpolation(interpolation), fill, v2_fill=True,
+    return _warp._perspective(inpt, startpoints, endpoints, _check_interpolation(interpolation), fill, v2_fill=True,
                               coefficients=coefficients)
 
 
 def elastic(inpt, displacement, interpolation=InterpolationMode.BILINEAR, fill=None):
     """v2's ``elastic``: v1's ``elastic_transform`` with interpolation strings, sampled in the image's float dtype
     (float32 for integer and float16 images, the displacement cast to it) and v2's fill blending."""
-    return _warp._elastic(inpt, displacement, _warp.check_interpolation(_v1_interpolation(interpolation)), fill,
+    return _warp._elastic(inpt, displacement, _check_interpolation(interpolation), fill,
                           v2=True)
 
 

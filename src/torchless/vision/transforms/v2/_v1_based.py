@@ -21,6 +21,21 @@ def _v1_interpolation(interpolation):
     return interpolation
 
 
+def _check_interpolation(interpolation):
+    """v2's functionals' check: an InterpolationMode, its string or a Pillow integer code, as an InterpolationMode;
+    anything else is a ValueError (v1's functionals raise a TypeError)."""
+    from .._interpolation import interpolation_modes_from_int
+
+    if isinstance(interpolation, str):
+        return _v1_interpolation(interpolation)
+    if isinstance(interpolation, int) and not isinstance(interpolation, InterpolationMode):
+        return interpolation_modes_from_int(interpolation)
+    if not isinstance(interpolation, InterpolationMode):
+        raise ValueError("Argument interpolation should be an `InterpolationMode` or a corresponding Pillow integer "
+                         f"constant, but got {interpolation}.")
+    return interpolation
+
+
 def _parse_pad_padding(padding):
     """``[left, right, top, bottom]`` of a padding argument, as v2's ``RandomCrop`` stores it."""
     if isinstance(padding, int):

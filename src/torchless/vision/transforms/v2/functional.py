@@ -22,9 +22,9 @@ def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, 
     """v1's ``resize`` with v2's ``size=None`` (the longer edge resized to ``max_size``, an int then, keeping the
     aspect ratio, the shorter edge rounded down), interpolation strings, and v2's tensor kernels: uint8 images
     resized by torch's integer kernel (bilinear, bicubic, Lanczos), and Lanczos for tensors, antialiased only."""
-    from ._v1_based import _v1_interpolation
+    from ._v1_based import _check_interpolation
 
-    interpolation = _v1_interpolation(interpolation)
+    interpolation = _check_interpolation(interpolation)
     antialias = False if antialias is None else antialias
     if isinstance(inpt, Tensor) and inpt.ndim < 3:
         # v2 unpacks (C, H, W) from the last three dimensions before any other check
