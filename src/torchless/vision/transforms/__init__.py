@@ -11,9 +11,9 @@ from .transforms import (CenterCrop, ColorJitter, Compose, ConvertImageDtype, El
                          RandomTransforms, RandomVerticalFlip, Resize, TenCrop, ToPILImage, ToTensor)
 
 __all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype",
-           "ElasticTransform", "FiveCrop", "GaussianBlur", "Grayscale", "InterpolationMode", "Lambda", "Normalize", "Pad", "PILToTensor",
-           "RandomAdjustSharpness", "RandomAffine", "RandAugment", "RandomApply", "RandomAutocontrast", "RandomChoice",
-           "RandomCrop", "RandomEqualize", "RandomErasing", "RandomGrayscale", "RandomHorizontalFlip", "RandomInvert",
-           "RandomOrder", "RandomPerspective", "RandomPosterize", "RandomResizedCrop", "RandomRotation",
-           "RandomSolarize", "RandomTransforms", "RandomVerticalFlip", "Resize", "TenCrop", "ToPILImage", "ToTensor",
-           "TrivialAugmentWide", "autoaugment", "functional"]
+           "ElasticTransform", "FiveCrop", "GaussianBlur", "Grayscale", "InterpolationMode", "Lambda", "Normalize",
+           "Pad", "PILToTensor", "RandomAdjustSharpness", "RandomAffine", "RandAugment", "RandomApply",
+           "RandomAutocontrast", "RandomChoice", "RandomCrop", "RandomEqualize", "RandomErasing", "RandomGrayscale",
+           "RandomHorizontalFlip", "RandomInvert", "RandomOrder", "RandomPerspective", "RandomPosterize",
+           "RandomResizedCrop", "RandomRotation", "RandomSolarize", "RandomTransforms", "RandomVerticalFlip",
+           "Resize", "TenCrop", "ToPILImage", "ToTensor", "TrivialAugmentWide", "autoaugment", "functional"]

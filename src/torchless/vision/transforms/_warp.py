@@ -172,7 +172,8 @@ def _perspective_grid(coeffs, width, height):
     return grid
 
 
-def _grid_transform(img, grid_fn_of_size, interpolation, fill, v2_fill=False, compute=None, modes=("nearest", "bilinear")):
+def _grid_transform(img, grid_fn_of_size, interpolation, fill, v2_fill=False, compute=None,
+                    modes=("nearest", "bilinear")):
     """Warp a tensor or array image; ``grid_fn_of_size(width, height)`` gives the grid function. ``v2_fill``: v2's
     kernel (its fill blending, any number of batch dimensions, empty images reshaped)."""
     if interpolation.value not in modes:

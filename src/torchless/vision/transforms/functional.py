@@ -43,8 +43,9 @@ from ._warp import affine, elastic_transform, perspective, rotate
 __all__ = ["InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
            "adjust_saturation", "adjust_sharpness", "affine", "autocontrast", "center_crop", "convert_image_dtype",
            "crop", "elastic_transform", "equalize", "erase", "five_crop", "gaussian_blur", "get_dimensions", "hflip",
-           "invert", "normalize", "pad", "perspective", "pil_modes_mapping", "pil_to_tensor", "posterize", "resize", "resized_crop",
-           "rgb_to_grayscale", "rotate", "solarize", "ten_crop", "to_grayscale", "to_pil_image", "to_tensor", "vflip"]
+           "invert", "normalize", "pad", "perspective", "pil_modes_mapping", "pil_to_tensor", "posterize", "resize",
+           "resized_crop", "rgb_to_grayscale", "rotate", "solarize", "ten_crop", "to_grayscale", "to_pil_image",
+           "to_tensor", "vflip"]
 
 
 # --------------------------------------------------------------------------------------------- Normalize
