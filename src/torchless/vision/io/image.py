@@ -8,6 +8,7 @@ from ..._creation import as_tensor
 from ..._tensor import Tensor
 from ... import _dtype
 from .._pillow import require_pil_image
+from . import _png
 from ._file import check_byte_tensor, check_encoded_data, read_file, write_file
 from ._read_mode import ImageReadMode, as_read_mode
 
@@ -258,7 +259,10 @@ def encode_png(input, compression_level=6):
     """
     if not 0 <= compression_level <= 9:
         raise RuntimeError("Compression level should be between 0 and 9")
-    return _encode(input, "PNG", compress_level=compression_level)
+    _check_encodable(input)
+    # libpng's filters and zlib settings (``_png``), so that the bytes are torchvision's too
+    data = _png.encode(input.numpy(force=True), compression_level)
+    return as_tensor(np.frombuffer(data, dtype=np.uint8).copy())
 
 
 def write_png(input, filename, compression_level=6):
@@ -294,7 +298,7 @@ def write_jpeg(input, filename, quality=75):
     write_file(filename, encode_jpeg(input, quality))
 
 
-def _encode(input, file_format, **options):
+def _check_encodable(input):
     if not isinstance(input, Tensor) or input.dtype != _dtype.uint8:
         raise RuntimeError("Input tensor dtype should be uint8")
     if input.ndim != 3:
@@ -302,6 +306,11 @@ def _encode(input, file_format, **options):
     channels = input.shape[0]
     if channels not in (1, 3):
         raise RuntimeError(f"The number of channels should be 1 or 3, got: {channels}")
+
+
+def _encode(input, file_format, **options):
+    _check_encodable(input)
+    channels = input.shape[0]
     hwc = np.ascontiguousarray(input.numpy(force=True).transpose(1, 2, 0))
     image = require_pil_image().fromarray(hwc[:, :, 0] if channels == 1 else hwc, "L" if channels == 1 else "RGB")
     buffer = io.BytesIO()
