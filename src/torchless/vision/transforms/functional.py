@@ -459,12 +459,12 @@ def erase(img, i, j, h, w, v, inplace=False):
         img = img.clone()
     value = v._data if isinstance(v, Tensor) else np.asarray(v)
     region = img._data[..., i:i + h, j:j + w]
-    check_expandable(value.shape, region.shape)
+    _check_expandable(value.shape, region.shape)
     region[...] = value
     return img
 
 
-def check_expandable(shape, target):
+def _check_expandable(shape, target):
     """torch's error when a tensor of ``shape`` is written into a region of shape ``target`` it does not expand to."""
     offset = len(target) - len(shape)
     for dim in range(len(shape) - 1, -1, -1):

@@ -55,7 +55,7 @@ def _pad_with_vector_fill(inpt, padding, fill, padding_mode):
                            (bottom, (..., slice(-bottom, None), slice(None))),
                            (right, (..., slice(None), slice(-right, None)))):
         if amount > 0:
-            _v1.check_expandable(values.shape, data[region].shape)
+            _v1._check_expandable(values.shape, data[region].shape)
             data[region] = values
     return out
 
