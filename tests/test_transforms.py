@@ -201,10 +201,15 @@ def test_resize_matches_torch_interpolate(h, w, oh, ow, antialias, double, mode)
     np.testing.assert_allclose(out, expected, rtol=0, atol=1e-6 if dtype == np.float32 else 1e-12)
 
 
-def test_resize_to_one_pixel_wide_varies_down_the_rows():
-    column = np.array([[[1.0], [2.0]]], np.float32)  # 2x1 -> 3x1: the middle row blends both inputs
-    out = F.resize(torchless.tensor(column), [3, 1], antialias=True).numpy().ravel()
-    np.testing.assert_allclose(out, [1.0, 1.5, 2.0], rtol=1e-6)
+def test_resize_to_one_pixel_wide_is_torchs():
+    torch = pytest.importorskip("torch")
+    column = np.array([[[1.0], [2.0]]], np.float32)  # 2x1 -> 3x1
+    for antialias in (True, False):
+        # PyTorch's antialiased kernel repeats its first output row when the output is one pixel wide
+        expected = torch.nn.functional.interpolate(torch.from_numpy(column)[None], size=(3, 1), mode="bilinear",
+                                                   align_corners=False, antialias=antialias)[0].numpy()
+        out = F.resize(torchless.tensor(column), [3, 1], antialias=antialias).numpy()
+        np.testing.assert_allclose(out, expected, rtol=1e-6)
 
 
 def test_resize_uint8_tensor_rounds_like_torchvision():

@@ -13,7 +13,8 @@ from .._tensor import Tensor
 from ..autograd import no_grad
 from ._pillow import require_pil_image
 
-__all__ = ["make_grid", "save_image", "draw_bounding_boxes", "draw_segmentation_masks", "draw_keypoints"]
+__all__ = ["make_grid", "save_image", "draw_bounding_boxes", "draw_segmentation_masks", "draw_keypoints",
+           "flow_to_image"]
 
 
 @no_grad()
@@ -250,6 +251,8 @@ def draw_bounding_boxes(image, boxes, labels=None, colors=None, fill=False, widt
     elif image.size(0) not in {1, 3}:
         raise ValueError("Only grayscale and RGB images are supported")
     box_values = np.asarray(boxes.numpy(force=True) if isinstance(boxes, Tensor) else boxes)
+    if box_values.ndim < 2:  # torchvision indexes boxes[:, 0] first
+        raise IndexError(f"too many indices for tensor of dimension {box_values.ndim}")
     if box_values.shape[-1] == 4 and ((box_values[:, 0] > box_values[:, 2]).any()
                                       or (box_values[:, 1] > box_values[:, 3]).any()):
         raise ValueError("Boxes need to be in (xmin, ymin, xmax, ymax) format. Use torchvision.ops.box_convert to "
@@ -440,3 +443,69 @@ def draw_keypoints(image, keypoints, connectivity=None, colors=None, radius=2, w
 
     out = as_tensor(np.array(img_to_draw)).permute(2, 0, 1)
     return _from_uint8(out, original_dtype)
+
+
+# The Middlebury optical-flow colour wheel (Baker et al., "A Database and Evaluation Methodology for Optical
+# Flow"): hue segments red-yellow, yellow-green, green-cyan, cyan-blue, blue-magenta, magenta-red, each a ramp of
+# this many steps from one primary mix to the next.
+_WHEEL_SEGMENTS = (15, 6, 4, 11, 13, 6)
+
+
+def _colour_wheel():
+    """The wheel as a (55, 3) float32 array: in each segment one channel ramps up or down (in whole levels,
+    ``floor(255 * i / n)``) while another stays at 255."""
+    # (channel held at 255, channel that ramps, rising?) for each segment, red = 0, green = 1, blue = 2
+    plan = ((0, 1, True), (1, 0, False), (1, 2, True), (2, 1, False), (2, 0, True), (0, 2, False))
+    rows = []
+    for steps, (held, ramped, rising) in zip(_WHEEL_SEGMENTS, plan):
+        ramp = np.floor(np.float32(255) * (np.arange(steps, dtype=np.float32) / np.float32(steps)))
+        block = np.zeros((steps, 3), np.float32)
+        block[:, held] = 255
+        block[:, ramped] = ramp if rising else 255 - ramp
+        rows.append(block)
+    return np.concatenate(rows)
+
+
+@no_grad()
+def flow_to_image(flow):
+    """An optical flow field as an RGB uint8 image, as torchvision's ``flow_to_image``: the direction of each
+    vector picks a hue on the Middlebury colour wheel and its length (relative to the longest vector of the
+    batch) the saturation.
+
+    Args:
+        flow (Tensor): float32 flow of shape (2, H, W) or (N, 2, H, W), x then y.
+
+    Returns:
+        Tensor: uint8 image of shape (3, H, W) or (N, 3, H, W).
+
+    Raises:
+        ValueError: for a flow that is not float32 or not of one of those shapes.
+    """
+    from .._dtype import float32
+
+    if flow.dtype != float32:
+        raise ValueError(f"Flow should be of dtype torch.float, got {flow.dtype}.")
+    original_shape = flow.shape
+    data = flow._data[None] if flow.ndim == 3 else flow._data
+    if data.ndim != 4 or data.shape[1] != 2:
+        raise ValueError(f"Input flow should have shape (2, H, W) or (N, 2, H, W), got {original_shape}.")
+    longest = np.sqrt(np.sum(data ** 2, axis=1)).max()
+    data = data / (longest + np.finfo(np.float32).eps)
+    wheel = _colour_wheel()
+    colours = wheel.shape[0]
+    length = np.sqrt(np.sum(data ** 2, axis=1))
+    # the angle of the vector turned half a turn, in (-1, 1], mapped onto the wheel's positions
+    angle = np.arctan2(-data[:, 1], -data[:, 0]) / np.float32(np.pi)
+    position = (angle + 1) / 2 * np.float32(colours - 1)
+    below = np.floor(position).astype(np.int64)
+    above = below + 1
+    above[above == colours] = 0
+    fraction = position - below
+    image = np.zeros((data.shape[0], 3, data.shape[2], data.shape[3]), np.uint8)
+    for channel in range(3):
+        mixed = (1 - fraction) * (wheel[below, channel] / np.float32(255)) + fraction * (
+            wheel[above, channel] / np.float32(255))
+        mixed = 1 - length * (1 - mixed)
+        image[:, channel] = np.floor(np.float32(255) * mixed)
+    out = Tensor._wrap(image)
+    return out[0] if len(original_shape) == 3 else out

@@ -14,7 +14,7 @@ def read_file(path):
     Raises:
         RuntimeError: for a file that cannot be read or is empty, as torchvision's C++ reader raises.
     """
-    path = os.fspath(path)
+    path = str(path)  # as torchvision hands any path (or anything else) to its C++ reader
     try:
         with open(path, "rb") as f:
             data = f.read()

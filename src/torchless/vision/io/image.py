@@ -8,6 +8,7 @@ from ..._creation import as_tensor
 from ..._tensor import Tensor
 from ... import _dtype
 from .._pillow import require_pil_image
+from . import _png
 from ._file import check_byte_tensor, check_encoded_data, read_file, write_file
 from ._read_mode import ImageReadMode, as_read_mode
 
@@ -68,7 +69,7 @@ def decode_image(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=Fal
     image = _open(input, _UNSUPPORTED_FILE, signed)
     if image.format not in _SUPPORTED_FORMATS:
         raise RuntimeError(_UNSUPPORTED_FILE)
-    decoder = {"JPEG": _decode_jpeg, "PNG": _decode_png, "GIF": _decode_gif, "WEBP": _decode_generic}[image.format]
+    decoder = {"JPEG": _decode_jpeg, "PNG": _decode_png, "GIF": _decode_gif, "WEBP": _decode_webp}[image.format]
     return decoder(image, mode, apply_exif_orientation)
 
 
@@ -100,6 +101,8 @@ def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_or
     if isinstance(input, (list, tuple)):
         if len(input) == 0:
             raise ValueError("Input list must contain at least one element")
+        if not all(isinstance(data, Tensor) for data in input):
+            raise ValueError("All elements of the input list must be tensors.")
         return [decode_jpeg(data, mode, device, apply_exif_orientation) for data in input]
     mode = as_read_mode(mode)
     check_encoded_data(input)
@@ -121,7 +124,15 @@ def decode_webp(input, mode=ImageReadMode.UNCHANGED):
     mode = as_read_mode(mode)
     check_encoded_data(input)
     image = _open(input, "WebPGetFeatures failed with error code 3", "WEBP")
-    return _decode_generic(image, mode, False)
+    return _decode_webp(image, mode, False)
+
+
+def _decode_webp(image, mode, apply_exif_orientation):
+    """libwebp's output: RGB, or RGBA for an image with alpha; torchvision's WEBP decoder has no grayscale
+    conversion and hands GRAY and GRAY_ALPHA requests the image in its own colours (with a C++ warning)."""
+    if mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA):
+        mode = ImageReadMode.UNCHANGED
+    return _decode_generic(image, mode, apply_exif_orientation)
 
 
 def _open(data, message, expected_format=None):
@@ -180,10 +191,24 @@ def _decode_jpeg(image, mode, apply_exif_orientation):
     return _decode_generic(image, mode, apply_exif_orientation)
 
 
+def _gray_bit_depth(image):
+    """The bit depth of a not yet loaded grayscale PNG (1, 2, 4 or 8), from the raw mode Pillow will unpack."""
+    raw_mode = image.tile[0][3] if image.tile else image.mode
+    raw_mode = raw_mode[0] if isinstance(raw_mode, tuple) else raw_mode
+    return {"1": 1, "L;2": 2, "L;4": 4}.get(raw_mode, 8)
+
+
 def _decode_png(image, mode, apply_exif_orientation):
     """libpng's output: UNCHANGED keeps a palette image's indices (torchvision asks libpng to expand the
     palette only for the other modes), and GRAY converts colour with libpng's own weights."""
+    depth = _gray_bit_depth(image) if image.mode in ("1", "L") else 8
     image = _loaded(image, apply_exif_orientation)
+    if depth < 8 and mode in (ImageReadMode.GRAY_ALPHA, ImageReadMode.RGB_ALPHA):
+        # torchvision asks libpng for an opaque alpha of (1 << bit depth) - 1, which libpng adds after widening
+        # the grey levels to 8 bits: such images come out all but transparent
+        out = _decode_generic(image, mode, False)
+        out._data[-1] = (1 << depth) - 1
+        return out
     if mode == ImageReadMode.UNCHANGED and image.mode == "P":
         return _as_chw(image)
     if mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA) and image.mode in ("RGB", "RGBA", "P", "PA"):
@@ -234,7 +259,10 @@ def encode_png(input, compression_level=6):
     """
     if not 0 <= compression_level <= 9:
         raise RuntimeError("Compression level should be between 0 and 9")
-    return _encode(input, "PNG", compress_level=compression_level)
+    _check_encodable(input)
+    # libpng's filters and zlib settings (``_png``), so that the bytes are torchvision's too
+    data = _png.encode(input.numpy(force=True), compression_level)
+    return as_tensor(np.frombuffer(data, dtype=np.uint8).copy())
 
 
 def write_png(input, filename, compression_level=6):
@@ -270,7 +298,7 @@ def write_jpeg(input, filename, quality=75):
     write_file(filename, encode_jpeg(input, quality))
 
 
-def _encode(input, file_format, **options):
+def _check_encodable(input):
     if not isinstance(input, Tensor) or input.dtype != _dtype.uint8:
         raise RuntimeError("Input tensor dtype should be uint8")
     if input.ndim != 3:
@@ -278,6 +306,11 @@ def _encode(input, file_format, **options):
     channels = input.shape[0]
     if channels not in (1, 3):
         raise RuntimeError(f"The number of channels should be 1 or 3, got: {channels}")
+
+
+def _encode(input, file_format, **options):
+    _check_encodable(input)
+    channels = input.shape[0]
     hwc = np.ascontiguousarray(input.numpy(force=True).transpose(1, 2, 0))
     image = require_pil_image().fromarray(hwc[:, :, 0] if channels == 1 else hwc, "L" if channels == 1 else "RGB")
     buffer = io.BytesIO()

@@ -5,6 +5,8 @@ Tensors (..., C, H, W) go through torchvision's tensor formulas, and so do array
 on their C x H x W view (except grayscale, which follows Pillow for uint8 arrays); PIL images go to Pillow
 as in torchvision and come back as PIL images.
 """
+import warnings
+
 import numpy as np
 
 from ... import _dtype
@@ -43,7 +45,13 @@ def _tensor_grayscale(img, num_output_channels):
     if num_output_channels not in (1, 3):
         raise ValueError("num_output_channels should be either 1 or 3")
     data = img._data
-    if channels == 3:
+    if channels == 3 and data.dtype == np.float16:
+        # PyTorch computes each float16 op in float32 (the weights too) and rounds its result to float16
+        r, g, b = (data[..., c, :, :].astype(np.float32) for c in range(3))
+        half = lambda x: x.astype(np.float16).astype(np.float32)  # noqa: E731
+        luma = half(half(half(np.float32(0.2989) * r) + half(np.float32(0.587) * g)) + half(np.float32(0.114) * b))
+        luma = luma.astype(np.float16)[..., None, :, :]
+    elif channels == 3:
         compute = data.dtype.type if data.dtype.kind == "f" else _dtype.get_default_dtype().numpy.type
         r, g, b = (data[..., c, :, :].astype(compute) for c in range(3))
         luma = (compute(0.2989) * r + compute(0.587) * g + compute(0.114) * b).astype(data.dtype)[..., None, :, :]
@@ -141,9 +149,13 @@ def adjust_contrast(img, contrast_factor):
 
     def fn(a):
         _assert_channels(a, [3, 1])
+        if a.ndim == 2:  # torchvision takes the mean over dims (-3, -2, -1), which a 2-D tensor has not
+            raise IndexError("Dimension out of range (expected to be in range of [-2, 1], but got -3)")
         compute = compute_dtype(a.dtype)
         grey = _tensor_grayscale(Tensor._wrap(a), 1) if a.shape[-3] == 3 else a
-        mean = np.mean(grey.astype(compute), axis=(-3, -2, -1), keepdims=True, dtype=compute)
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the mean of an empty image is nan, silently
+            mean = np.mean(grey.astype(compute), axis=(-3, -2, -1), keepdims=True, dtype=compute)
         return _blend(a, mean, contrast_factor)
 
     return _colour_op(img, fn)
@@ -161,7 +173,7 @@ def adjust_saturation(img, saturation_factor):
 
     def fn(a):
         _assert_channels(a, [1, 3])
-        if a.shape[-3] == 1:  # as PIL: nothing to desaturate
+        if a.ndim == 2 or a.shape[-3] == 1:  # as PIL: nothing to desaturate (a 2-D tensor has one channel)
             return a
         return _blend(a, _tensor_grayscale(Tensor._wrap(a), 1), saturation_factor)
 
@@ -184,7 +196,7 @@ def adjust_hue(img, hue_factor):
 
     def fn(a):
         _assert_channels(a, [1, 3])
-        if a.shape[-3] == 1:
+        if a.ndim == 2 or a.shape[-3] == 1:
             return a
         # convert_image_dtype both ways, as torchvision: back to uint8 is a truncation of 255.999 * value, and
         # any other dtype (float64 too) goes through float32.
@@ -291,6 +303,9 @@ def _autocontrast(img, refuse_bool):
             _refuse_bool(a)
         bound = max_value(a.dtype)
         compute = compute_dtype(a.dtype)
+        for dim in (-2, -1):
+            if a.shape[dim] == 0:  # torch's amin refuses to reduce an empty dimension
+                raise IndexError(f"amin(): Expected reduction dim {dim} to have non-zero size.")
         minimum = a.min(axis=(-2, -1), keepdims=True).astype(compute)
         maximum = a.max(axis=(-2, -1), keepdims=True).astype(compute)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -299,7 +314,8 @@ def _autocontrast(img, refuse_bool):
         flat = ~np.isfinite(scale)  # a constant channel is left as it is
         minimum[flat] = 0
         scale[flat] = 1
-        return np.clip((a.astype(compute) - minimum) * scale, 0, bound).astype(a.dtype)
+        with np.errstate(invalid="ignore"):  # float32 cannot hold int32's / int64's bound: PyTorch casts silently
+            return np.clip((a.astype(compute) - minimum) * scale, 0, bound).astype(a.dtype)
 
     return _colour_op(img, fn)
 
@@ -347,8 +363,9 @@ def adjust_sharpness(img, sharpness_factor):
     return _adjust_sharpness(img, sharpness_factor, batch_dims=1)
 
 
-def _adjust_sharpness(img, sharpness_factor, batch_dims):
-    """``adjust_sharpness`` on tensors with at most ``batch_dims`` leading dimensions (None: any number)."""
+def _adjust_sharpness(img, sharpness_factor, batch_dims, v2=False):
+    """``adjust_sharpness`` on tensors with at most ``batch_dims`` leading dimensions (None: any number);
+    ``v2``: v2's blend of the interior, ``image + (1 - factor) * (smoothed - image)`` in place."""
     if sharpness_factor < 0:
         raise ValueError(f"sharpness_factor ({sharpness_factor}) is not non-negative.")
 
@@ -356,16 +373,37 @@ def _adjust_sharpness(img, sharpness_factor, batch_dims):
         _assert_channels(a, [1, 3])
         if a.shape[-1] <= 2 or a.shape[-2] <= 2:
             return a
+        if a.ndim == 2:  # torchvision's smoothing kernel is expanded to img.shape[-3] channels
+            raise IndexError("tuple index out of range")
         if batch_dims is not None and a.ndim > 3 + batch_dims:
             # torchvision v1 smooths with conv2d, which takes 3-D and 4-D input only
             raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
                                f"{list(a.shape)}")
-        return _blend(a, _smoothed_interior(a), sharpness_factor)
+        if v2:
+            return _v2_sharpened(a, _smoothed_interior(a), sharpness_factor)
+        return _blend(a, _smoothed_interior(a, round_bool=False), sharpness_factor)
 
     return _colour_op(img, fn)
 
 
-def _smoothed_interior(a):
+def _v2_sharpened(a, smoothed, sharpness_factor):
+    """v2's ``view.add_(smoothed.sub_(view), alpha=1 - factor)`` on the interior (a fused multiply-add in
+    float32 for integer and float32 images), clamped and truncated back to the dtype."""
+    compute = compute_dtype(a.dtype)
+    out = a.astype(compute)
+    view = out[..., 1:-1, 1:-1]
+    difference = smoothed[..., 1:-1, 1:-1].astype(compute) - view
+    alpha = 1.0 - sharpness_factor
+    if compute == np.float32:
+        view[...] = (view.astype(np.float64) + np.float64(np.float32(alpha)) * difference).astype(np.float32)
+    else:
+        view += compute(alpha) * difference
+    return np.clip(out, 0, max_value(a.dtype)).astype(a.dtype)
+
+
+def _smoothed_interior(a, round_bool=True):
+    """The image with its interior smoothed by torchvision's kernel; integer images rounded back (bool ones too
+    unless ``round_bool`` is False: v1 casts them back unrounded, any positive value being True)."""
     compute = compute_dtype(a.dtype)
     kernel = np.ones((3, 3), compute)
     kernel[1, 1] = 5
@@ -373,7 +411,7 @@ def _smoothed_interior(a):
     data = a.astype(compute)
     height, width = a.shape[-2:]
     smoothed = sum(kernel[i, j] * data[..., i:i + height - 2, j:j + width - 2] for i in range(3) for j in range(3))
-    if a.dtype.kind in "iub":
+    if a.dtype.kind in "iu" or (a.dtype.kind == "b" and round_bool):
         smoothed = np.round(smoothed)
     result = a.copy()
     result[..., 1:-1, 1:-1] = smoothed.astype(a.dtype)
@@ -402,7 +440,7 @@ def posterize(img, bits):
         _assert_at_least_3d(a)
         _assert_uint8(a)
         _assert_channels(a, [1, 3])
-        return a & np.uint8(-(2 ** (8 - bits)) & 0xFF)
+        return a & np.uint8(-int(2 ** (8 - bits)) & 0xFF)  # a float bits truncates the mask, as torchvision
 
     return _colour_op(img, fn)
 
@@ -452,6 +490,8 @@ def equalize(img):
             raise TypeError(f"Input image tensor should have 3 or 4 dimensions, but found {a.ndim}")
         _assert_uint8(a)
         _assert_channels(a, [1, 3])
+        if a.size == 0:
+            return a
         planes = a.reshape(-1, *a.shape[-2:])
         return np.stack([_equalized(plane) for plane in planes]).reshape(a.shape)
 

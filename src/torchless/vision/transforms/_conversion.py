@@ -152,6 +152,8 @@ def convert_image_dtype(image, dtype=_dtype.float32):
         raise TypeError("Input img should be Tensor Image")
     if image.dtype == dtype:
         return image
+    if isinstance(dtype, str):  # torchvision builds torch.tensor(0, dtype=dtype) on the way
+        raise TypeError(f"tensor(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
     with np.errstate(over="ignore", invalid="ignore"):  # out-of-range casts: PyTorch's casts do not warn either
         return Tensor._wrap(convert_array_dtype(image._data, _dtype.to_numpy_dtype(dtype)))
 

@@ -119,7 +119,12 @@ def resample(array, out_h, out_w, mode, antialias):
     weights_for = _WEIGHTS[mode, bool(antialias)]
     row_weights = weights_for(in_h, out_h, array.dtype)
     col_weights = weights_for(in_w, out_w, array.dtype)
-    return np.matmul(np.matmul(row_weights, array), col_weights.T)
+    out = np.matmul(np.matmul(row_weights, array), col_weights.T)
+    if antialias and out_w == 1 and out_h != in_h:
+        # PyTorch's separable antialiased kernel (float images) writes the first row of its vertical pass into
+        # every row when the output is one pixel wide: so does torchless, for the same pixels
+        out = np.broadcast_to(out[..., :1, :], out.shape).copy()
+    return out
 
 
 # ------------------------------------------------------------------------------- uint8, PyTorch's integer kernel

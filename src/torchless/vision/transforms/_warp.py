@@ -6,6 +6,7 @@ and back, nearest or bilinear sampling, zeros or ``fill`` outside); PIL images u
 ``transform``, as torchvision does.
 """
 import math
+import warnings
 import numbers
 
 import numpy as np
@@ -50,6 +51,8 @@ def _compute_affine_output_size(matrix, w, h):
 def _sample_grid(array, ix, iy, mode):
     """``array`` (..., H, W) sampled at pixel coordinates (ix, iy) of shape (oh, ow), zero outside."""
     height, width = array.shape[-2:]
+    if mode == "bicubic":
+        return _sample_bicubic(array, ix, iy)
     if mode == "nearest":
         xs, ys = np.rint(ix).astype(np.int64), np.rint(iy).astype(np.int64)  # round half to even, as grid_sample
         inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
@@ -68,6 +71,34 @@ def _sample_grid(array, ix, iy, mode):
     return out
 
 
+def _cubic_weights(t):
+    """grid_sample's cubic convolution weights (A = -0.75) of the four taps around a point ``t`` past the second."""
+    a = -0.75
+    near = lambda x: ((a + 2) * x - (a + 3)) * x * x + 1  # noqa: E731
+    far = lambda x: ((a * x - 5 * a) * x + 8 * a) * x - 4 * a  # noqa: E731
+    return far(t + 1), near(t), near(1 - t), far(2 - t)
+
+
+def _sample_bicubic(array, ix, iy):
+    """``array`` (..., H, W) sampled bicubically at (ix, iy), taps outside the image counting as zero."""
+    height, width = array.shape[-2:]
+    kind = array.dtype.type
+    x0, y0 = np.floor(ix), np.floor(iy)
+    wx, wy = _cubic_weights(ix - x0), _cubic_weights(iy - y0)
+    x0, y0 = x0.astype(np.int64), y0.astype(np.int64)
+    out = np.zeros(array.shape[:-2] + ix.shape, array.dtype)
+    for j in range(4):
+        ys = y0 - 1 + j
+        row = np.zeros_like(out)
+        for i in range(4):
+            xs = x0 - 1 + i
+            inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+            tap = np.where(inside, array[..., np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)], kind(0))
+            row = row + wx[i].astype(array.dtype) * tap
+        out = out + wy[j].astype(array.dtype) * row
+    return out
+
+
 def _fma(a, b, c):
     """``a * b + c`` rounded once, as PyTorch's vectorised CPU kernels compute it (fused multiply-add): for
     float32, the exact float64 product and sum rounded to float32; float64 is left to two roundings."""
@@ -77,7 +108,7 @@ def _fma(a, b, c):
 
 
 
-def _warp_chw(array, grid_fn, mode, fill, v2_fill=False):
+def _warp_chw(array, grid_fn, mode, fill, v2_fill=False, compute=None):
     """``array`` (..., C, H, W) sampled at ``grid_fn(compute_dtype)``, torchvision's normalised (gx, gy) grid.
 
     grid_sample (align_corners=False) turns the grid back into pixel coordinates; taking the same steps
@@ -90,7 +121,7 @@ def _warp_chw(array, grid_fn, mode, fill, v2_fill=False):
     if fill is not None and isinstance(fill, (tuple, list)) and len(fill) > 1 and len(fill) != channels:
         raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of channels of "
                          f"the image ({len(fill)} != {channels})")
-    compute = compute_dtype(array.dtype)
+    compute = compute_dtype(array.dtype) if compute is None else compute
     gx, gy = grid_fn(compute)
     # grid_sample's CPU kernel: (g + 1) * (size / 2) - 0.5, the last two steps fused
     ix = _fma(gx + 1, np.asarray(width / 2, compute), np.asarray(-0.5, compute))
@@ -141,17 +172,72 @@ def _perspective_grid(coeffs, width, height):
     return grid
 
 
-def _grid_transform(img, grid_fn_of_size, interpolation, fill, v2_fill=False):
-    """Warp a tensor or array image; ``grid_fn_of_size(width, height)`` gives the grid function."""
-    if interpolation not in (InterpolationMode.NEAREST, InterpolationMode.BILINEAR):
+def _grid_transform(img, grid_fn_of_size, interpolation, fill, v2_fill=False, compute=None,
+                    modes=("nearest", "bilinear")):
+    """Warp a tensor or array image; ``grid_fn_of_size(width, height)`` gives the grid function. ``v2_fill``: v2's
+    kernel (its fill blending, any number of batch dimensions, empty images reshaped)."""
+    if interpolation.value not in modes:
+        if len(modes) == 3:  # elastic_transform hands any mode to grid_sample, which names its own
+            raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', "
+                             f"but got: '{interpolation.value}'")
         raise ValueError(f"Interpolation mode '{interpolation.value}' is unsupported with Tensor input")
     if isinstance(img, Tensor):
         assert_image_tensor(img)
+        with np.errstate(all="ignore"):  # an empty image's grid divides by zero; only its shape is wanted
+            out_h, out_w = grid_fn_of_size(img.shape[-1], img.shape[-2])(np.float32)[0].shape
+        if v2_fill:
+            if isinstance(fill, (tuple, list)):
+                channels = img.shape[-3]  # an IndexError for a 2-D tensor, as in v2
+                if len(fill) > 1 and len(fill) != channels:
+                    raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of "
+                                     f"channels of the image ({len(fill)} != {channels})")
+            elif fill is not None and not isinstance(fill, (int, float)):
+                raise ValueError("Argument fill should be either int, float, tuple or list")
+            if img.ndim < 3:  # v2 unpacks (C, H, W) next
+                raise ValueError(f"not enough values to unpack (expected 3, got {img.ndim})")
+            if img.numel() == 0:  # v2 hands an empty image back reshaped to the output size
+                new_shape = list(img.shape[:-2]) + [out_h, out_w]
+                if np.prod(new_shape) != 0:
+                    raise RuntimeError(f"shape '{new_shape}' is invalid for input of size 0")
+                return Tensor._wrap(np.zeros(new_shape, img._data.dtype))
+        else:
+            _check_v1_grid_sample(img.shape, (out_h, out_w), fill)
 
     def fn(array):
-        return _warp_chw(array, grid_fn_of_size(array.shape[-1], array.shape[-2]), interpolation.value, fill, v2_fill)
+        return _warp_chw(array, grid_fn_of_size(array.shape[-1], array.shape[-2]), interpolation.value, fill, v2_fill,
+                         compute)
 
     return on_hw_axes(img, fn)
+
+
+def _check_v1_grid_sample(shape, out_size, fill):
+    """The errors v1's tensor warps meet where torchvision's code or ``grid_sample`` refuse the image: v1 batches a
+    3-D image to 4-D and passes any other as it is, with a [1, H', W', 2] grid (expanded to the batch), and, with
+    a ``fill``, one more channel (a mask) made and concatenated for a 4-D tensor."""
+    ndim = len(shape)
+    if fill is not None and isinstance(fill, (tuple, list)) and len(fill) > 1:
+        channels = 1 if ndim == 2 else shape[-3]
+        if len(fill) != channels:
+            raise ValueError("The number of elements in 'fill' cannot broadcast to match the number of channels of "
+                             f"the image ({len(fill)} != {channels})")
+    batched = [1] + list(shape) if ndim < 4 else list(shape)
+    if fill is not None:
+        if ndim == 2:  # the mask takes the 3-D tensor's shape[3]
+            raise IndexError("tuple index out of range")
+        if ndim > 4:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and 4")
+        batched[1] += 1
+    grid = [batched[0] if batched[0] > 1 else 1, *out_size, 2]
+    if len(batched) != 4:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {len(batched) - 2} in last dimension, but got "
+                           f"grid with sizes {grid}")
+    if batched[0] == 0:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with sizes "
+                           f"{batched} and grid with sizes {grid}")
+    for dim in (2, 3):
+        if batched[dim] == 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial dimensions, but input has "
+                               f"sizes {batched} with dimension {dim} being empty")
 
 
 def _check_angle(angle):
@@ -284,11 +370,72 @@ def perspective(img, startpoints, endpoints, interpolation=InterpolationMode.BIL
     return _perspective(img, startpoints, endpoints, interpolation, fill)
 
 
-def _perspective(img, startpoints, endpoints, interpolation, fill, v2_fill=False):
-    """``perspective``; ``v2_fill``: blend the bilinear fill as v2 does."""
-    coeffs = _get_perspective_coeffs(startpoints, endpoints)
+def _perspective(img, startpoints, endpoints, interpolation, fill, v2_fill=False, coefficients=None):
+    """``perspective``; ``v2_fill``: blend the bilinear fill as v2 does; ``coefficients`` (v2): the homography
+    given instead of the points."""
+    coeffs = _get_perspective_coeffs(startpoints, endpoints) if coefficients is None else list(coefficients)
     interpolation = check_interpolation(interpolation)
     img = as_image(img, PIL_EXPECTED)
     if is_pil_image(img):
         return pil_functional().perspective(img, coeffs, pil_modes_mapping[interpolation], fill)
     return _grid_transform(img, lambda w, h: _perspective_grid(coeffs, w, h), interpolation, fill, v2_fill)
+
+
+# --------------------------------------------------------------------------------------------- elastic
+def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEAR, fill=None):
+    """Move each pixel by ``displacement`` (1 x H x W x 2, in grid_sample's normalised [-1, 1] units, x then y)
+    and sample the image there (torchvision v1's ``elastic_transform``).
+
+    Tensors are sampled in the dtype of the grid (the float32 identity grid plus ``displacement``: float64 for a
+    float64 displacement), like v1; a PIL image goes through its ``pil_to_tensor`` and comes back in its mode.
+    ``interpolation``: ``NEAREST``, ``BILINEAR`` (default) or ``BICUBIC``.
+    """
+    if isinstance(interpolation, int) and not isinstance(interpolation, InterpolationMode):
+        warnings.warn("Argument interpolation should be of type InterpolationMode instead of int. "
+                      "Please, use InterpolationMode enum.")
+    interpolation = check_interpolation(interpolation)
+    return _elastic(img, displacement, interpolation, fill, v2=False)
+
+
+def _elastic(img, displacement, interpolation, fill, v2):
+    from ..._size import Size
+    from ._conversion import pil_to_tensor, to_pil_image
+
+    if not isinstance(displacement, Tensor):
+        raise TypeError("Argument displacement should be a Tensor")
+    if not isinstance(img, Tensor):
+        if not is_pil_image(img):
+            raise TypeError(f"img should be PIL Image or Tensor. Got {type(img)}")
+        out = _elastic(pil_to_tensor(img), displacement, interpolation, fill, v2)
+        return to_pil_image(out, mode=img.mode)
+    height, width = img.shape[-2:]
+    expected = (1, height, width, 2)
+    if tuple(displacement.shape) != expected:
+        shown = expected if v2 else Size(expected)
+        raise ValueError(f"Argument displacement shape should be {shown}, but given {displacement.shape}")
+    image_dtype = img._data.dtype
+    if v2:  # the image's float dtype (float16 as float32), float32 for integers; the displacement cast to it
+        compute = np.float32 if image_dtype.kind != "f" or image_dtype == np.float16 else image_dtype.type
+    else:  # v1: the float32 identity grid promoted with the displacement's dtype
+        compute = np.promote_types(np.float32, displacement._data.dtype).type
+    moved = displacement._data[0].astype(compute)
+    if fill is not None and isinstance(fill, (tuple, list)) and len(fill) > 1 and img.ndim >= 3:
+        channels = img.shape[-3]
+        if len(fill) != channels:
+            if v2:
+                raise RuntimeError(f"The size of tensor a ({channels}) must match the size of tensor b ({len(fill)}) "
+                                   "at non-singleton dimension 1")
+            raise RuntimeError(f"The expanded size of the tensor ({channels}) must match the existing size "
+                               f"({len(fill)}) at non-singleton dimension 1.  Target sizes: [1, {channels}, {height}, "
+                               f"{width}].  Tensor sizes: [1, {len(fill)}, 1, 1]")
+
+    def grid_of_size(w, h):
+        def grid(_):
+            xs = np.linspace((-w + 1) / w, (w - 1) / w, w, dtype=compute)[None, :]
+            ys = np.linspace((-h + 1) / h, (h - 1) / h, h, dtype=compute)[:, None]
+            return xs + moved[..., 0], ys + moved[..., 1]
+
+        return grid
+
+    return _grid_transform(img, grid_of_size, interpolation, fill, v2_fill=v2, compute=compute,
+                           modes=("nearest", "bilinear", "bicubic"))

@@ -38,13 +38,14 @@ from ._interpolation import InterpolationMode, pil_modes_mapping
 from ._interpolation import check_interpolation as _check_interpolation
 from ._interpolation import interpolation_modes_from_int as _interpolation_modes_from_int  # noqa: F401
 from ._resample import resample, resample_uint8
-from ._warp import affine, perspective, rotate
+from ._warp import affine, elastic_transform, perspective, rotate
 
 __all__ = ["InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
            "adjust_saturation", "adjust_sharpness", "affine", "autocontrast", "center_crop", "convert_image_dtype",
-           "crop", "equalize", "erase", "five_crop", "gaussian_blur", "get_dimensions", "hflip", "invert", "normalize",
-           "pad", "perspective", "pil_modes_mapping", "pil_to_tensor", "posterize", "resize", "resized_crop",
-           "rgb_to_grayscale", "rotate", "solarize", "ten_crop", "to_grayscale", "to_pil_image", "to_tensor", "vflip"]
+           "crop", "elastic_transform", "equalize", "erase", "five_crop", "gaussian_blur", "get_dimensions", "hflip",
+           "invert", "normalize", "pad", "perspective", "pil_modes_mapping", "pil_to_tensor", "posterize", "resize",
+           "resized_crop", "rgb_to_grayscale", "rotate", "solarize", "ten_crop", "to_grayscale", "to_pil_image",
+           "to_tensor", "vflip"]
 
 
 # --------------------------------------------------------------------------------------------- Normalize
@@ -146,7 +147,13 @@ def _resize(img, size, interpolation, max_size, antialias, v2=False):
         if antialias is False:
             warnings.warn("Anti-alias option is always applied for PIL Image input. Argument antialias is ignored.")
         return _pil().resize(img, output_size, pil_modes_mapping[interpolation])
-    _check_tensor_sizes(img, (height, width), output_size)
+    if v2 and isinstance(img, Tensor) and img.numel() == 0:
+        # v2 hands an empty image back reshaped to the new size, which only fits when it has no images at all
+        new_shape = list(img.shape[:-2]) + list(output_size)
+        if np.prod(new_shape) != 0:
+            raise RuntimeError(f"shape '{new_shape}' is invalid for input of size 0")
+        return Tensor._wrap(np.zeros(new_shape, img._data.dtype))
+    _check_tensor_sizes(img, (height, width), output_size, v2)
     if v2 and isinstance(img, Tensor):
         if interpolation in (InterpolationMode.BOX, InterpolationMode.HAMMING):
             _check_tensor_interpolation(interpolation)
@@ -166,14 +173,16 @@ def _check_tensor_interpolation(interpolation):
                                   f"(got {interpolation.value})")
 
 
-def _check_tensor_sizes(img, input_size, output_size):
-    """The errors ``interpolate`` raises for a 2-D tensor (read as one row of channels) or an empty size."""
-    if isinstance(img, Tensor) and img.ndim == 2:
+def _check_tensor_sizes(img, input_size, output_size, v2=False):
+    """The errors ``interpolate`` raises for a 2-D tensor (read as one row of channels), for more than one batch
+    dimension (v1 hands the tensor over as it is, v2 flattens the batch dimensions first), or an empty size."""
+    if isinstance(img, Tensor) and (img.ndim == 2 or (img.ndim > 4 and not v2)):
+        spatial = [input_size[1]] if img.ndim == 2 else list(img.shape[2:])
         raise ValueError("Input and output must have the same number of spatial dimensions, but got input with "
-                         f"spatial dimensions of [{input_size[1]}] and output size of {list(output_size)}. Please "
+                         f"spatial dimensions of {spatial} and output size of {list(output_size)}. Please "
                          "provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
                          "format.")
-    if min(output_size) <= 0:
+    if min(output_size) <= 0 or (isinstance(img, Tensor) and min(input_size) <= 0):
         raise RuntimeError("Input and output sizes should be greater than 0, but got input (H: {}, W: {}) output "
                            "(H: {}, W: {})".format(*input_size, *output_size))
 
@@ -281,11 +290,78 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     left, top, right, bottom = _parse_padding(padding)
     if _is_pil_image(img):
         return _pil().pad(img, (left, top, right, bottom), fill, padding_mode)
-    if isinstance(img, Tensor) and padding_mode == "symmetric" and img.ndim not in (3, 4):
-        raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
+    if isinstance(img, Tensor):
+        _assert_image_tensor(img)
+        _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode)
     if padding_mode == "reflect":
         _check_reflect_padding(img.shape if isinstance(img, Tensor) else (1,) + img.shape[:2], left, top, right, bottom)
     return _on_hw_axes(img, lambda a: _pad_chw(a, left, top, right, bottom, fill, padding_mode))
+
+
+_UNSUPPORTED_PAD = ("Padding size 4 is not supported for {ndim}D input tensor.\n"
+                    "Supported combinations for non-constant padding:\n"
+                    "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                    "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                    "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+
+
+def _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode):
+    """The errors torchvision's tensor padding meets: ``symmetric`` is done by indexing (3-D and 4-D tensors
+    only, each border at most the image's size), ``edge`` and ``reflect`` by ``torch.nn.functional.pad`` on the
+    tensor batched to at least 4-D, ``constant`` by that pad with ``float(fill)`` written into the tensor's
+    dtype (negative amounts crop, and may not crop more than there is)."""
+    for position, amount in enumerate((left, right, top, bottom)):  # torch's order
+        if padding_mode == "symmetric":  # a Python range of each amount
+            if not isinstance(amount, int):
+                raise TypeError(f"'{type(amount).__name__}' object cannot be interpreted as an integer")
+        elif type(amount) is not int and not (position and type(amount) is bool):
+            # torch's argument parser names a bad first element (bools too), and counts later ones from 1
+            if position == 0:
+                raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
+                                f"{type(amount).__name__} at pos 0")
+            raise TypeError(f"pad(): argument 'pad' failed to unpack the object at pos {position + 1} with error "
+                            f"\"type must be tuple of ints,but got {type(amount).__name__}\"")
+    if padding_mode == "symmetric":
+        if img.ndim not in (3, 4):
+            raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
+        _check_symmetric_indices(img.shape[-2:], left, top, right, bottom)
+    elif padding_mode in ("edge", "reflect"):
+        if img.ndim > 4:
+            raise NotImplementedError(_UNSUPPORTED_PAD.format(ndim=img.ndim))
+    else:
+        height, width = img.shape[-2:]
+        if height + min(top, 0) + min(bottom, 0) < 0 or width + min(left, 0) + min(right, 0) < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        if any(amount > 0 for amount in (left, top, right, bottom)):
+            _check_fill_fits(float(fill), img._data.dtype)
+
+
+def _check_symmetric_indices(size, left, top, right, bottom):
+    """torchvision pads symmetrically by indexing rows and columns (mirrored indices, counted from the end on the
+    right and bottom): a border wider than the (cropped) image indexes out of range. The first bad index in
+    row-major order of the output is reported (as one thread finds it): top, left, right, then bottom."""
+    height = size[0] - max(-top, 0) - max(-bottom, 0)
+    width = size[1] - max(-left, 0) - max(-right, 0)
+    for amount, index, dim, extent in ((top, top - 1, 0, height), (left, left - 1, 1, width),
+                                       (right, -(width + 1), 1, width), (bottom, -(height + 1), 0, height)):
+        if amount > extent:
+            raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {extent}")
+
+
+def _check_fill_fits(value, np_dtype):
+    """PyTorch's check when a float fill value is written into a tensor of NumPy dtype ``np_dtype``: integers take
+    values from their lowest up to (not including) one past their largest (then truncated), floats any value that
+    is not finite or within their range."""
+    if np_dtype.kind in "iu":
+        info = np.iinfo(np_dtype)
+        if not info.min <= value < info.max + 1:  # False for NaN too
+            raise RuntimeError(f"value cannot be converted to type {_C_INT_TYPES[np_dtype.name]} without overflow")
+    elif np_dtype.kind == "f" and np.isfinite(value) and abs(value) > np.finfo(np_dtype).max:
+        name = {"float16": "c10::Half", "float32": "float", "float64": "double"}[np_dtype.name]
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
+_C_INT_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t"}
 
 
 def _check_reflect_padding(shape, left, top, right, bottom):
@@ -382,8 +458,20 @@ def erase(img, i, j, h, w, v, inplace=False):
     if not inplace:
         img = img.clone()
     value = v._data if isinstance(v, Tensor) else np.asarray(v)
-    img._data[..., i:i + h, j:j + w] = value
+    region = img._data[..., i:i + h, j:j + w]
+    _check_expandable(value.shape, region.shape)
+    region[...] = value
     return img
+
+
+def _check_expandable(shape, target):
+    """torch's error when a tensor of ``shape`` is written into a region of shape ``target`` it does not expand to."""
+    offset = len(target) - len(shape)
+    for dim in range(len(shape) - 1, -1, -1):
+        if dim + offset >= 0 and shape[dim] != 1 and shape[dim] != target[dim + offset]:
+            raise RuntimeError(f"The expanded size of the tensor ({target[dim + offset]}) must match the existing size "
+                               f"({shape[dim]}) at non-singleton dimension {dim + offset}.  Target sizes: "
+                               f"{list(target)}.  Tensor sizes: {list(shape)}")
 
 
 # ------------------------------------------------------------------------------------------ Gaussian blur
@@ -408,6 +496,12 @@ def gaussian_blur(img, kernel_size, sigma=None):
         NotImplementedError: for a tensor of more than 4 dimensions, with PyTorch's reflection-padding message
             (as torchvision's v1; ``transforms.v2.functional.gaussian_blur`` takes any number of batch dimensions).
     """
+    return _gaussian_blur(img, kernel_size, sigma)
+
+
+def _gaussian_blur(img, kernel_size, sigma=None, round_bool=False):
+    """``gaussian_blur``; ``round_bool``: round the blur of a bool image before casting it back (v2), which v1
+    casts unrounded (any positive value True)."""
     if not isinstance(kernel_size, (int, list, tuple)):
         raise TypeError(f"kernel_size should be int or a sequence of integers. Got {type(kernel_size)}")
     if isinstance(kernel_size, int):
@@ -432,18 +526,24 @@ def gaussian_blur(img, kernel_size, sigma=None):
             raise ValueError(f"sigma should have positive values. Got {sigma}")
     img = _as_image(img, f"{_PIL_EXPECTED} or Tensor")
     if _is_pil_image(img):
-        blurred = _blur_hw(pil_to_tensor(img).numpy(), kernel_size, sigma)
+        blurred = _blur_hw(pil_to_tensor(img).numpy(), kernel_size, sigma, round_bool)
         return to_pil_image(blurred.transpose(1, 2, 0), mode=img.mode)
     if isinstance(img, Tensor):
         _assert_image_tensor(img)
+        if img.ndim == 2:  # torchvision expands its kernel to img.shape[-3] channels
+            raise IndexError("tuple index out of range")
+        if img.ndim < 5 and 0 in img.shape[-2:]:  # reflection padding refuses an empty image
+            batched = ([1] if img.ndim == 3 else []) + list(img.shape)
+            raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                               f"dimensions for input, but got: {batched}")
         if img.ndim > 4:  # torchvision v1 pads with reflection, which PyTorch does on 3-D and 4-D input only
             from ...nn.functional import pad
             pad(img, [kernel_size[0] // 2, kernel_size[0] // 2, kernel_size[1] // 2, kernel_size[1] // 2],
                 mode="reflect")
-    return _on_hw_axes(img, lambda a: _blur_hw(a, kernel_size, sigma))
+    return _on_hw_axes(img, lambda a: _blur_hw(a, kernel_size, sigma, round_bool))
 
 
-def _blur_hw(array, kernel_size, sigma):
+def _blur_hw(array, kernel_size, sigma, round_bool=False):
     compute = _compute_dtype(array.dtype)
     kx = _gaussian_kernel1d(kernel_size[0], sigma[0], compute)
     ky = _gaussian_kernel1d(kernel_size[1], sigma[1], compute)
@@ -457,7 +557,7 @@ def _blur_hw(array, kernel_size, sigma):
     # The 2-D Gaussian is the outer product of two 1-D ones: two passes of k taps instead of one of k * k.
     rows = sum(ky[k] * padded[..., k:k + height, :] for k in range(len(ky)))
     out = sum(kx[k] * rows[..., :, k:k + width] for k in range(len(kx)))
-    if array.dtype.kind in "iub":
+    if array.dtype.kind in "iu" or (array.dtype.kind == "b" and round_bool):
         return np.round(out).astype(array.dtype)
     return out.astype(array.dtype)
 

@@ -673,6 +673,8 @@ class RandomErasing(_Transform):
         inplace (bool): erase the input tensor itself. Default: ``False``.
     """
 
+    _input_word = "input"  # v2 says "inpt"
+
     def __init__(self, p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0, inplace=False):
         if not isinstance(value, (numbers.Number, str, tuple, list)):
             raise TypeError("Argument value should be either a number or str or a sequence")
@@ -726,7 +728,7 @@ class RandomErasing(_Transform):
                 value = [float(v) for v in self.value]
             if value is not None and len(value) not in (1, img.shape[-3]):
                 raise ValueError("If value is a sequence, it should have either a single value or "
-                                 f"{img.shape[-3]} (number of input channels)")
+                                 f"{img.shape[-3]} (number of {self._input_word} channels)")
             x, y, h, w, v = self.get_params(img, scale=self.scale, ratio=self.ratio, value=value)
             return F.erase(img, x, y, h, w, v, self.inplace)
         return img
@@ -979,3 +981,67 @@ class RandomEqualize(_WithProbability):
     """Equalize the histogram of the image with probability ``p`` (default 0.5)."""
 
     _function = staticmethod(F.equalize)
+
+
+class ElasticTransform(_Transform):
+    """Displace each pixel by a smooth random field and resample (torchvision's ``ElasticTransform``).
+
+    The field is uniform noise in [-1, 1] per pixel and direction, blurred with a Gaussian of ``sigma`` (kernel
+    ``int(8 * sigma + 1)``, made odd) and scaled by ``alpha`` over the width (x) or height (y).
+
+    Args:
+        alpha (float or sequence of two floats): strength in x and y. Default: 50.0.
+        sigma (float or sequence of two floats): smoothness in x and y. Default: 5.0.
+        interpolation (InterpolationMode): ``BILINEAR`` (default), ``NEAREST`` or ``BICUBIC``.
+        fill (number or sequence): value of the pixels moved in from outside. Default: 0.
+    """
+
+    def __init__(self, alpha=50.0, sigma=5.0, interpolation=InterpolationMode.BILINEAR, fill=0):
+        self.alpha = self._two_floats(alpha, "alpha")
+        self.sigma = self._two_floats(sigma, "sigma")
+        if isinstance(interpolation, int) and not isinstance(interpolation, InterpolationMode):
+            interpolation = interpolation_modes_from_int(interpolation)
+        self.interpolation = interpolation
+        if isinstance(fill, (int, float)):
+            fill = [float(fill)]
+        elif isinstance(fill, (list, tuple)):
+            fill = [float(f) for f in fill]
+        else:
+            raise TypeError(f"fill should be int or float or a list or tuple of them. Got {type(fill)}")
+        self.fill = fill
+
+    @staticmethod
+    def _two_floats(value, name):
+        # torchvision v1 takes only floats here (an int is refused), a sequence of exactly two
+        if not isinstance(value, (float, Sequence)):
+            raise TypeError(f"{name} should be float or a sequence of floats. Got {type(value)}")
+        if isinstance(value, Sequence) and len(value) != 2:
+            raise ValueError(f"If {name} is a sequence its length should be 2. Got {len(value)}")
+        if isinstance(value, Sequence):
+            for element in value:
+                if not isinstance(element, float):
+                    raise TypeError(f"{name} should be a sequence of floats. Got {type(element)}")
+            return list(value)
+        return [float(value), float(value)]
+
+    @staticmethod
+    def get_params(alpha, sigma, size):
+        """A random displacement field of shape 1 x H x W x 2 for an image of ``size`` [H, W]."""
+        fields = []
+        for axis in range(2):
+            field = Tensor._wrap(numpy_rng().random([1, 1] + list(size)).astype(np.float32) * 2 - 1)
+            if sigma[axis] > 0.0:
+                kernel = int(8 * sigma[axis] + 1)
+                kernel += 1 - kernel % 2  # odd
+                field = F.gaussian_blur(field, [kernel, kernel], list(sigma))
+            fields.append(field * alpha[axis] / size[1 - axis])
+        return Tensor._wrap(np.concatenate([f._data for f in fields], 1).transpose(0, 2, 3, 1).copy())
+
+    def forward(self, tensor):
+        _, height, width = F.get_dimensions(tensor)
+        displacement = self.get_params(self.alpha, self.sigma, [height, width])
+        return F.elastic_transform(tensor, displacement, self.interpolation, self.fill)
+
+    def __repr__(self):
+        return (f"{self.__class__.__name__}(alpha={self.alpha}, sigma={self.sigma}, "
+                f"interpolation={self.interpolation}, fill={self.fill})")

@@ -16,22 +16,22 @@ transforms bounding boxes, masks and videos jointly with the image (``tv_tensors
 samples such as ``(image, target)``; torchless has no ``tv_tensors`` and does neither.
 """
 from .. import InterpolationMode
-from ..transforms import (FiveCrop, PILToTensor, RandomGrayscale, RandomHorizontalFlip, RandomVerticalFlip, TenCrop,
-                          ToPILImage)
+from ..transforms import FiveCrop, PILToTensor, RandomHorizontalFlip, RandomVerticalFlip, TenCrop, ToPILImage
 from . import functional
 from ._auto_augment import AugMix, AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from ._color_transforms import (GaussianBlur, Grayscale, RandomAdjustSharpness, RandomAutocontrast, RandomEqualize,
-                                RandomInvert, RandomPosterize, RandomSolarize)
+                                RandomGrayscale, RandomInvert, RandomPosterize, RandomSolarize)
 from ._conversion_transforms import ConvertImageDtype, ToDtype, ToImage, ToPureTensor, ToTensor
 from ._transform import Transform
-from ._v1_based import (CenterCrop, ColorJitter, Compose, Lambda, Normalize, Pad, RandomAffine, RandomApply,
-                        RandomChoice, RandomCrop, RandomErasing, RandomOrder, RandomPerspective, RandomResizedCrop,
-                        RandomRotation, Resize)
+from ._v1_based import (CenterCrop, ColorJitter, Compose, ElasticTransform, Lambda, Normalize, Pad, RandomAffine,
+                        RandomApply, RandomChoice, RandomCrop, RandomErasing, RandomOrder, RandomPerspective,
+                        RandomResizedCrop, RandomRotation, Resize)
 
 __all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype",
-           "FiveCrop", "GaussianBlur", "Grayscale", "InterpolationMode", "Lambda", "Normalize", "Pad", "PILToTensor",
-           "RandomAdjustSharpness", "RandomAffine", "RandAugment", "RandomApply", "RandomAutocontrast", "RandomChoice",
-           "RandomCrop", "RandomEqualize", "RandomErasing", "RandomGrayscale", "RandomHorizontalFlip", "RandomInvert",
-           "RandomOrder", "RandomPerspective", "RandomPosterize", "RandomResizedCrop", "RandomRotation",
-           "RandomSolarize", "RandomVerticalFlip", "Resize", "TenCrop", "ToDtype", "ToImage", "ToPILImage",
-           "ToPureTensor", "ToTensor", "Transform", "TrivialAugmentWide", "functional"]
+           "ElasticTransform", "FiveCrop", "GaussianBlur", "Grayscale", "InterpolationMode", "Lambda", "Normalize",
+           "Pad", "PILToTensor", "RandomAdjustSharpness", "RandomAffine", "RandAugment", "RandomApply",
+           "RandomAutocontrast", "RandomChoice", "RandomCrop", "RandomEqualize", "RandomErasing", "RandomGrayscale",
+           "RandomHorizontalFlip", "RandomInvert", "RandomOrder", "RandomPerspective", "RandomPosterize",
+           "RandomResizedCrop", "RandomRotation", "RandomSolarize", "RandomVerticalFlip", "Resize", "TenCrop",
+           "ToDtype", "ToImage", "ToPILImage", "ToPureTensor", "ToTensor", "Transform", "TrivialAugmentWide",
+           "functional"]

@@ -7,6 +7,7 @@ import numpy as np
 
 from .... import _dtype
 from ...._tensor import Tensor
+from ..._pillow import is_pil_image as _is_pil_image
 from .. import _color
 from .. import functional as _v1
 from ._type_conversion import to_dtype
@@ -41,8 +42,11 @@ def solarize(inpt, threshold):
     """Invert the pixels at or above ``threshold`` (v2: any number of channels; a threshold above the dtype's
     maximum and bool tensors are TypeErrors)."""
     if isinstance(inpt, Tensor):
-        if threshold > _max_value(inpt):
+        # v2's bound of a bool image is 1 (its error for inverting one comes after)
+        if threshold > (1 if inpt.dtype == _dtype.bool else _max_value(inpt)):
             raise TypeError(f"Threshold should be less or equal the maximum value of the dtype, but got {threshold}")
+        if inpt.dtype == _dtype.bool:  # v2 inverts through its invert, which refuses bool images
+            _num_value_bits(inpt)
         return Tensor._wrap(_color._solarized(inpt._data, threshold))
     return _v1.solarize(inpt, threshold)
 
@@ -54,6 +58,10 @@ def posterize(inpt, bits):
     Raises:
         TypeError: for ``bits`` that is not an int in [0, 8] (tensors), or a bool tensor.
     """
+    if _is_pil_image(inpt):  # v2 hands PIL images to Pillow with no check of its own
+        from .._image import pil_functional
+
+        return pil_functional().posterize(inpt, bits)
     if not isinstance(inpt, Tensor):
         return _v1.posterize(inpt, bits)
     if not isinstance(bits, int) or not 0 <= bits <= 8:
@@ -88,27 +96,34 @@ def equalize(inpt):
 def adjust_sharpness(inpt, sharpness_factor):
     """v1's ``adjust_sharpness`` with any number of leading batch dimensions."""
     if isinstance(inpt, Tensor):
+        if inpt.ndim < 3:  # v2 unpacks (C, H, W) first
+            raise ValueError(f"not enough values to unpack (expected 3, got {inpt.ndim})")
         _check_channels(inpt, "can have 1 or 3 channels")
-        return _color._adjust_sharpness(inpt, sharpness_factor, batch_dims=None)
+        return _color._adjust_sharpness(inpt, sharpness_factor, batch_dims=None, v2=True)
     return _v1.adjust_sharpness(inpt, sharpness_factor)
 
 
 def gaussian_blur(inpt, kernel_size, sigma=None):
-    """v1's ``gaussian_blur`` with any number of leading batch dimensions."""
+    """v1's ``gaussian_blur`` with any number of leading batch dimensions; an empty image is returned as it is."""
+    if isinstance(inpt, Tensor) and not isinstance(kernel_size, int):
+        len(kernel_size)  # v2 takes the length of anything but an int (a TypeError for a float, as there)
+    if isinstance(inpt, Tensor) and inpt.numel() == 0:
+        _v1.gaussian_blur(Tensor._wrap(np.zeros((1, 3, 3), np.float32)), kernel_size, sigma)  # the argument checks
+        return inpt
     if isinstance(inpt, Tensor) and inpt.ndim > 4:
         shape = tuple(inpt.shape)
-        out = _v1.gaussian_blur(inpt.reshape(-1, *shape[-3:]), kernel_size, sigma)
+        out = _v1._gaussian_blur(inpt.reshape(-1, *shape[-3:]), kernel_size, sigma, round_bool=True)
         return out.reshape(shape)
-    return _v1.gaussian_blur(inpt, kernel_size, sigma)
+    return _v1._gaussian_blur(inpt, kernel_size, sigma, round_bool=True)
 
 
 def rgb_to_grayscale(inpt, num_output_channels=1):
     """v2's ``rgb_to_grayscale``: a 1-channel tensor is copied (or repeated to 3 channels); other channel counts
     fail where v2 unpacks ``r, g, b`` (its ValueError); the luma is v2's fused float32 sum, cast back."""
+    if num_output_channels not in (1, 3) and (isinstance(inpt, Tensor) or _is_pil_image(inpt)):
+        raise ValueError(f"num_output_channels must be 1 or 3, got {num_output_channels}.")
     if not isinstance(inpt, Tensor):
         return _v1.rgb_to_grayscale(inpt, num_output_channels)
-    if num_output_channels not in (1, 3):
-        raise ValueError(f"num_output_channels must be 1 or 3, got {num_output_channels}.")
     data = inpt._data
     channels = data.shape[-3]
     if channels == 1:
@@ -142,6 +157,13 @@ def _fma(a, alpha, b):
 def _float_luma(data):
     """v2's ``r.mul(0.2989).add_(g, alpha=0.587).add_(b, alpha=0.114)``, kept as float (float32 for integer dtypes)."""
     compute = data.dtype.type if data.dtype.kind == "f" else np.float32
+    if compute is np.float16:
+        # PyTorch's CPU kernels compute each float16 op in float32 and round its result to float16; add_'s alpha
+        # is first rounded to float16 itself (mul's scalar is not)
+        r, g, b = (data[..., c, :, :].astype(np.float32) for c in range(3))
+        luma = (r * np.float32(0.2989)).astype(np.float16).astype(np.float32)
+        luma = _fma(luma, np.float16(0.587), g).astype(np.float16).astype(np.float32)
+        return _fma(luma, np.float16(0.114), b).astype(np.float16)[..., None, :, :]
     r, g, b = (data[..., c, :, :].astype(compute) for c in range(3))
     if compute is not np.float32:
         return (r * compute(0.2989) + g * compute(0.587) + b * compute(0.114))[..., None, :, :]
@@ -178,7 +200,55 @@ def adjust_hue(inpt, hue_factor):
         if not -0.5 <= hue_factor <= 0.5:
             raise ValueError(f"hue_factor ({hue_factor}) is not in [-0.5, 0.5].")
         _check_channels(inpt)
+        if inpt.shape[-3] == 1 or inpt.numel() == 0:  # nothing to turn (as Pillow), or nothing at all
+            return inpt
+        if inpt._data.dtype in (np.int32, np.int64):
+            # v2 converts back from float32 with to_dtype, which refuses these
+            raise RuntimeError(f"The conversion from {_dtype.float32} to {inpt.dtype} cannot be performed safely.")
+        hsv = _v2_rgb_to_hsv(to_dtype(inpt, _dtype.float32, scale=True)._data)
+        hsv[..., 0, :, :] = hsv[..., 0, :, :] + np.float32(hue_factor)
+        hsv[..., 0, :, :] -= np.floor(hsv[..., 0, :, :])  # torch.remainder(h, 1.0)
+        return to_dtype(Tensor._wrap(_v2_hsv_to_rgb(hsv)), inpt.dtype, scale=True)
     return _v1.adjust_hue(inpt, hue_factor)
+
+
+def _v2_rgb_to_hsv(image):
+    """v2's RGB -> HSV of a float32 image (..., 3, H, W), in its order of operations (Pillow's algorithm)."""
+    r, g, b = (image[..., c, :, :] for c in range(3))
+    maxc, minc = image.max(axis=-3), image.min(axis=-3)
+    equal = maxc == minc
+    spread = maxc - minc
+    ones = np.ones_like(maxc)
+    saturation = spread / np.where(equal, ones, maxc)
+    divisor = np.where(equal, ones, spread)
+    rc, gc, bc = ((maxc - channel) / divisor for channel in (r, g, b))
+    not_r, is_g = maxc != r, maxc == g
+    hue_g = ((rc + np.float32(2.0)) - bc) * (is_g & not_r)
+    hue_r = (bc - gc) * ~not_r
+    hue_b = ((gc + np.float32(4.0)) - rc) * (not_r & ~is_g)
+    hue = np.fmod(((hue_r + hue_g) + hue_b) * np.float32(1.0 / 6.0) + np.float32(1.0), np.float32(1.0))
+    return np.stack((hue, saturation, maxc), axis=-3).astype(np.float32)
+
+
+# which of (v, p, q, t) each of r, g, b takes, for each sixth of the hue circle
+_V2_HSV_SELECT = np.array([[0, 2, 1, 1, 3, 0], [3, 0, 0, 2, 1, 1], [1, 1, 3, 0, 0, 2]])
+
+
+def _v2_hsv_to_rgb(image):
+    """v2's HSV -> RGB of a float32 image (..., 3, H, W)."""
+    h, s, v = (image[..., c, :, :] for c in range(3))
+    h6 = h * np.float32(6)
+    sector = np.floor(h6)
+    fraction = h6 - sector
+    sector = sector.astype(np.int32) % 6
+    s_times_f = s * fraction
+    one_minus_s = np.float32(1.0) - s
+    q = np.clip((np.float32(1.0) - s_times_f) * v, 0.0, 1.0)
+    t = np.clip((s_times_f + one_minus_s) * v, 0.0, 1.0)
+    p = np.clip(one_minus_s * v, 0.0, 1.0)
+    choices = np.stack((v, p, q, t))
+    channels = [np.take_along_axis(choices, _V2_HSV_SELECT[c][sector][None], axis=0)[0] for c in range(3)]
+    return np.stack(channels, axis=-3).astype(np.float32)
 
 
 def adjust_saturation(inpt, saturation_factor):
@@ -213,4 +283,22 @@ def autocontrast(inpt):
     flat = maximum == minimum
     inv_scale = np.where(flat, kind(1), (maximum - minimum) * kind(1.0 / bound))
     minimum = np.where(flat, kind(0), minimum)
-    return Tensor._wrap(np.clip((values - minimum) / inv_scale, 0, bound).astype(data.dtype))
+    with np.errstate(invalid="ignore"):  # float32 cannot hold int32's / int64's bound: PyTorch casts silently
+        return Tensor._wrap(np.clip((values - minimum) / inv_scale, 0, bound).astype(data.dtype))
+
+
+def adjust_gamma(inpt, gamma, gain=1):
+    """v2's gamma correction of tensors: any number of channels, ``to_dtype(..., scale=True)`` there and back for
+    integer images, and clamped to [0, 1] only when ``gain`` is not 1."""
+    if not isinstance(inpt, Tensor):
+        return _v1.adjust_gamma(inpt, gamma, gain)
+    if gamma < 0:
+        raise ValueError("Gamma should be a non-negative real number")
+    if inpt.is_floating_point():
+        data = inpt._data
+        output = data ** data.dtype.type(gamma)
+    else:
+        output = to_dtype(inpt, _dtype.float32, scale=True)._data ** np.float32(gamma)
+    if gain != 1.0:
+        output = np.clip(output * output.dtype.type(gain), 0.0, 1.0)
+    return to_dtype(Tensor._wrap(output.astype(output.dtype, copy=False)), inpt.dtype, scale=True)

@@ -47,8 +47,13 @@ class GaussianBlur(V2Repr, _v1.GaussianBlur):
     __doc__ = _v1.GaussianBlur.__doc__
 
     def __init__(self, kernel_size, sigma=(0.1, 2.0)):
-        super().__init__(kernel_size, sigma)
-        # v2 keeps sigma as a list of two floats
+        from ._v1_based import _number_or_pair
+
+        super().__init__(kernel_size, 1.0)  # v1's kernel size checks; v2 checks sigma its own way
+        # v2 keeps sigma as a list of two floats (one number or a one-element sequence for both)
+        self.sigma = _number_or_pair(sigma, "sigma")
+        if not 0.0 < self.sigma[0] <= self.sigma[1]:
+            raise ValueError(f"sigma values should be positive and of the form (min, max). Got {self.sigma}")
         self._v2_repr_attrs = [("kernel_size", self.kernel_size), ("sigma", [float(s) for s in self.sigma])]
 
     def forward(self, img):
@@ -61,3 +66,14 @@ class Grayscale(_v1.Grayscale):
 
     def forward(self, img):
         return F.rgb_to_grayscale(img, num_output_channels=self.num_output_channels)
+
+
+class RandomGrayscale(_v1.RandomGrayscale):
+    """v1's ``RandomGrayscale`` through v2's ``rgb_to_grayscale``: an image of neither 1 nor 3 channels is refused
+    with v2's message (its channel count is the number of output channels asked for)."""
+
+    def forward(self, img):
+        num_output_channels, _, _ = _v1.F.get_dimensions(img)
+        if _v1._rand() < self.p:
+            return F.rgb_to_grayscale(img, num_output_channels=num_output_channels)
+        return img

@@ -29,19 +29,38 @@ class ToDtype(Transform):
     """Convert a tensor image to ``dtype``, and with ``scale=True`` rescale its values (see ``functional.to_dtype``).
 
     Args:
-        dtype (torchless.dtype): the dtype of the output. torchvision also takes a dict from ``tv_tensors`` types
-            to dtypes; torchless has no ``tv_tensors`` and refuses it.
+        dtype (torchless.dtype or dict): the dtype of the output; or a dict from input type (``torchless.Tensor``,
+            or ``"others"`` for any type not named) to a dtype, or to None to pass that type through. torchless has
+            no ``tv_tensors``: the types that can meet are plain tensors and whatever else passes through.
         scale (bool): rescale from one full-intensity value to the other (255 <-> 1.0). Default: False.
     """
 
     def __init__(self, dtype, scale=False):
-        if isinstance(dtype, dict):
-            raise NotImplementedError("ToDtype with a dict of dtypes per tv_tensors type is not supported: torchless "
-                                      "has no tv_tensors and transforms one image, so pass a single dtype")
-        if not isinstance(dtype, _dtype.dtype):
+        if not isinstance(dtype, (dict, _dtype.dtype)):
             raise ValueError(f"dtype must be a dict or a torch.dtype, got {type(dtype)} instead")
         self.dtype = dtype
         self.scale = scale
+
+    def forward(self, inpt):
+        if not isinstance(self.dtype, dict):
+            return super().forward(inpt)
+        if type(inpt) in self.dtype:
+            dtype = self.dtype[type(inpt)]
+        elif "others" in self.dtype:
+            dtype = self.dtype["others"]
+        else:
+            raise ValueError(
+                f"No dtype was specified for type {type(inpt)}. If you only need to convert the dtype of images or "
+                "videos, you can just pass e.g. dtype=torch.float32. If you're passing a dict as dtype, you can use "
+                '"others" as a catch-all key e.g. dtype={tv_tensors.Mask: torch.int64, "others": None} to '
+                "pass-through the rest of the inputs.")
+        if dtype is None:
+            if self.scale and isinstance(inpt, Tensor):
+                warnings.warn("scale was set to True but no dtype was specified for images or videos: no scaling "
+                              "will be done.")
+            return inpt
+        # a dtype for a type v2 has no to_dtype kernel for (a PIL image) leaves the input as it is
+        return to_dtype(inpt, dtype, scale=self.scale) if isinstance(inpt, Tensor) else inpt
 
     def _transform(self, inpt):
         return to_dtype(inpt, self.dtype, scale=self.scale)

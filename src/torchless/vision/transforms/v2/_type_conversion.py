@@ -24,7 +24,9 @@ def to_image(inpt):
     if is_pil_image(inpt):
         return pil_to_tensor(inpt)
     if isinstance(inpt, Tensor):
-        # tv_tensors.Image gives an H x W tensor its channel axis
+        # tv_tensors.Image gives an H x W tensor its channel axis, and refuses fewer dimensions
+        if inpt.ndim < 2:
+            raise ValueError(f"Tensor must be 2D or higher, got {inpt.ndim}D tensor.")
         return inpt.unsqueeze(0) if inpt.ndim < 3 else inpt
     raise TypeError(f"Input can either be a pure Tensor, a numpy array, or a PIL image, but got {type(inpt)} instead.")
 
@@ -48,12 +50,22 @@ def to_dtype(inpt, dtype=_dtype.float32, scale=False):
     if not scale:
         return inpt.to(dtype)
     source, target = inpt._data.dtype, _dtype.to_numpy_dtype(dtype)
+    if source.kind not in "f" and target.kind not in "f":  # integer <-> integer shifts by value bits: none for bool
+        for side, kind in ((inpt.dtype, source.kind), (dtype, target.kind)):
+            if kind == "b":
+                raise TypeError(f"Number of value bits is only defined for integer dtypes, but got {side}.")
     if source.kind == "f" and target.kind not in "fb" and _loses_integers(source, target):
         raise RuntimeError(f"The conversion from {inpt.dtype} to {dtype} cannot be performed safely.")
     with np.errstate(over="ignore", invalid="ignore"):  # PyTorch's out-of-range casts do not warn
         if source.kind != "f" and target.kind == "f":
             return Tensor._wrap(_scaled(inpt._data.astype(target), 1.0 / max_value(source), np.multiply))
         return Tensor._wrap(convert_array_dtype(inpt._data, target))
+
+
+def convert_image_dtype(image, dtype=_dtype.float32):
+    """[DEPRECATED] Use ``to_dtype(image, dtype, scale=True)``: v2's ``convert_image_dtype`` is that, with its
+    messages (v1's names a "cast" where v2 names a "conversion", and refuses no bool)."""
+    return to_dtype(image, dtype, scale=True)
 
 
 def _loses_integers(source, target):

@@ -21,6 +21,21 @@ def _v1_interpolation(interpolation):
     return interpolation
 
 
+def _check_interpolation(interpolation):
+    """v2's functionals' check: an InterpolationMode, its string or a Pillow integer code, as an InterpolationMode;
+    anything else is a ValueError (v1's functionals raise a TypeError)."""
+    from .._interpolation import interpolation_modes_from_int
+
+    if isinstance(interpolation, str):
+        return _v1_interpolation(interpolation)
+    if isinstance(interpolation, int) and not isinstance(interpolation, InterpolationMode):
+        return interpolation_modes_from_int(interpolation)
+    if not isinstance(interpolation, InterpolationMode):
+        raise ValueError("Argument interpolation should be an `InterpolationMode` or a corresponding Pillow integer "
+                         f"constant, but got {interpolation}.")
+    return interpolation
+
+
 def _parse_pad_padding(padding):
     """``[left, right, top, bottom]`` of a padding argument, as v2's ``RandomCrop`` stores it."""
     if isinstance(padding, int):
@@ -38,6 +53,10 @@ class Resize(V2Repr, _v1.Resize):
     __doc__ = _v1.Resize.__doc__
 
     def __init__(self, size=None, interpolation="bilinear", max_size=None, antialias=True):
+        # v2's own size check, a ValueError for any other type or length (v1 raises a TypeError for a float)
+        if not (isinstance(size, int) or size is None or (isinstance(size, Sequence) and len(size) in (1, 2))):
+            raise ValueError(f"size can be an integer, a sequence of one or two integers, or None, but got {size} "
+                             "instead.")
         if size is None:  # v2 only: the longer edge resized to max_size
             if not isinstance(max_size, int):
                 raise ValueError(f"max_size must be an integer when size is None, but got {max_size} instead.")
@@ -63,28 +82,56 @@ class CenterCrop(V2Repr, _v1.CenterCrop):
         self._v2_repr_attrs = [("size", _v1._setup_size(size, "Please provide only two dimensions (h, w) for size."))]
 
 
+def _check_padding_arg(padding):
+    if not (isinstance(padding, int) or (isinstance(padding, (tuple, list)) and len(padding) in (1, 2, 4)
+                                         and all(isinstance(p, int) for p in padding))):
+        raise ValueError(f"Padding must be an int or a 1, 2, or 4 element of tuple or list, got {padding}.")
+
+
+def _check_padding_mode_arg(padding_mode):
+    if padding_mode not in ("constant", "edge", "reflect", "symmetric"):
+        raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
+
+
 class RandomCrop(V2Repr, _v1.RandomCrop):
     __doc__ = _v1.RandomCrop.__doc__
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
+        from ._auto_augment import _setup_fill_arg
+
         super().__init__(size, padding, pad_if_needed, fill, padding_mode)
+        if pad_if_needed or padding is not None:
+            if padding is not None:
+                _check_padding_arg(padding)
+            _check_padding_mode_arg(padding_mode)
+        self._fill = _setup_fill_arg(fill)  # v2 takes a fill per input type, and None
         self._v2_repr_attrs = [
             ("size", _v1._setup_size(size, "Please provide only two dimensions (h, w) for size.")),
             ("padding", _parse_pad_padding(padding) if padding else None), ("pad_if_needed", pad_if_needed),
             ("fill", fill), ("padding_mode", padding_mode)]
 
     def forward(self, img):
-        # v2 checks the size before padding anything, with its own wording
+        from . import functional as F2
+        from ._auto_augment import _get_fill
+
+        # v2 works out the whole padding (the given one, then the shortfall on both sides) and checks the size
+        # before padding anything, with its own wording; then pads once, with v2's pad
         _, height, width = _v1.F.get_dimensions(img)
-        if self.padding is not None:
-            left, right, top, bottom = _parse_pad_padding(self.padding)
-            height, width = height + top + bottom, width + left + right
-        if self.pad_if_needed:  # v2 pads both sides by the shortfall
-            height, width = max(height, 2 * self.size[0] - height), max(width, 2 * self.size[1] - width)
+        left, right, top, bottom = _parse_pad_padding(self.padding) if self.padding else (0, 0, 0, 0)
+        height, width = height + top + bottom, width + left + right
+        if self.pad_if_needed and height < self.size[0]:
+            shortfall = self.size[0] - height
+            top, bottom, height = top + shortfall, bottom + shortfall, height + 2 * shortfall
+        if self.pad_if_needed and width < self.size[1]:
+            shortfall = self.size[1] - width
+            left, right, width = left + shortfall, right + shortfall, width + 2 * shortfall
         if height < self.size[0] or width < self.size[1]:
             raise ValueError(f"Required crop size {tuple(self.size)} is larger than "
-                             f"{'padded ' if self.padding is not None else ''}input image size {(height, width)}.")
-        return super().forward(img)
+                             f"{'padded ' if self.padding else ''}input image size {(height, width)}.")
+        if any((left, top, right, bottom)):
+            img = F2.pad(img, [left, top, right, bottom], _get_fill(self._fill, type(img)), self.padding_mode)
+        i, j, h, w = self.get_params(img, self.size)
+        return F2.crop(img, i, j, h, w)
 
 
 class RandomResizedCrop(V2Repr, _v1.RandomResizedCrop):
@@ -92,7 +139,13 @@ class RandomResizedCrop(V2Repr, _v1.RandomResizedCrop):
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation="bilinear",
                  antialias=True):
+        _v1._setup_size(size, "Please provide only two dimensions (h, w) for size.")
+        if not isinstance(scale, Sequence) or len(scale) != 2:
+            raise TypeError("Scale should be a sequence of two floats.")
+        if not isinstance(ratio, Sequence) or len(ratio) != 2:
+            raise TypeError("Ratio should be a sequence of two floats.")
         super().__init__(size, scale, ratio, _v1_interpolation(interpolation), antialias)
+        self.interpolation = interpolation  # kept as given (v2's resize takes modes, their strings and Pillow codes)
         self._v2_repr_attrs = [
             ("size", _v1._setup_size(size, "Please provide only two dimensions (h, w) for size.")), ("scale", scale),
             ("ratio", ratio), ("interpolation", interpolation), ("antialias", antialias)]
@@ -108,14 +161,22 @@ class Pad(V2Repr, _v1.Pad):
     __doc__ = _v1.Pad.__doc__
 
     def __init__(self, padding, fill=0, padding_mode="constant"):
-        super().__init__(padding, fill, padding_mode)
-        self._v2_repr_attrs = [("padding", padding if isinstance(padding, int) else list(padding)), ("fill", fill),
-                               ("padding_mode", padding_mode)]
+        from ._auto_augment import _setup_fill_arg
+
+        # v2's checks and messages (a fill per input type, and None, allowed), not v1's
+        _check_padding_arg(padding)
+        _check_padding_mode_arg(padding_mode)
+        self.padding = padding if isinstance(padding, int) else list(padding)
+        self.fill = fill
+        self._fill = _setup_fill_arg(fill)
+        self.padding_mode = padding_mode
+        self._v2_repr_attrs = [("padding", self.padding), ("fill", fill), ("padding_mode", padding_mode)]
 
     def forward(self, img):
         from . import functional as F2
+        from ._auto_augment import _get_fill
 
-        return F2.pad(img, self.padding, self.fill, self.padding_mode)
+        return F2.pad(img, self.padding, _get_fill(self._fill, type(img)), self.padding_mode)
 
 
 class Normalize(V2Repr, _v1.Normalize):
@@ -126,18 +187,37 @@ class Normalize(V2Repr, _v1.Normalize):
         self._v2_repr_attrs = [("mean", self.mean), ("std", self.std), ("inplace", inplace)]
 
     def forward(self, tensor):
+        from . import functional as F2
+
         if _is_pil_image(tensor):
             raise TypeError(f"{type(self).__name__}() does not support PIL images.")
-        return super().forward(tensor)
+        return F2.normalize(tensor, self.mean, self.std, self.inplace)
 
 
 class ColorJitter(V2Repr, _v1.ColorJitter):
     __doc__ = _v1.ColorJitter.__doc__
 
-    def __init__(self, brightness=0, contrast=0, saturation=0, hue=0):
-        # v2 takes None for "no change", which v1 spells 0
-        super().__init__(*(0 if value is None else value for value in (brightness, contrast, saturation, hue)))
+    def __init__(self, brightness=None, contrast=None, saturation=None, hue=None):
+        super().__init__(brightness, contrast, saturation, hue)
         self._v2_repr_attrs = [(name, getattr(self, name)) for name in ("brightness", "contrast", "saturation", "hue")]
+
+    def _check_input(self, value, name, center=1, bound=(0, float("inf")), clip_first_on_zero=True):
+        # v2's checks: None for "no change", any sequence of two, and its own wording
+        if value is None:
+            return None
+        if isinstance(value, (int, float)):
+            if value < 0:
+                raise ValueError(f"If {name} is a single number, it must be non negative.")
+            value = [center - value, center + value]
+            if clip_first_on_zero:
+                value[0] = max(value[0], 0.0)
+        elif isinstance(value, Sequence) and len(value) == 2:
+            value = [float(v) for v in value]
+        else:
+            raise TypeError(f"{name}={value} should be a single number or a sequence with length 2.")
+        if not bound[0] <= value[0] <= value[1] <= bound[1]:
+            raise ValueError(f"{name} values should be between {bound} and increasing, but got {value}.")
+        return None if value[0] == value[1] == center else (float(value[0]), float(value[1]))
 
     def forward(self, img):
         from . import functional as F2
@@ -150,13 +230,35 @@ class ColorJitter(V2Repr, _v1.ColorJitter):
         return img
 
 
+def _v2_fill(transform, fill):
+    """v2 keeps ``fill`` as given and, for the kernels, a dict from input type (or "others") to its fill."""
+    from ._auto_augment import _setup_fill_arg
+
+    transform.fill = fill
+    transform._fill = _setup_fill_arg(fill)
+
+
+def _fill_for(transform, inpt):
+    from ._auto_augment import _get_fill
+
+    return _get_fill(transform._fill, type(inpt))
+
+
 class RandomRotation(V2Repr, _v1.RandomRotation):
     __doc__ = _v1.RandomRotation.__doc__
 
     def __init__(self, degrees, interpolation="nearest", expand=False, center=None, fill=0):
-        super().__init__(degrees, _v1_interpolation(interpolation), expand, center, fill)
+        super().__init__(degrees, _v1_interpolation(interpolation), expand, center, 0)
+        _v2_fill(self, fill)
         self._v2_repr_attrs = [("degrees", self.degrees), ("interpolation", interpolation), ("expand", expand),
                                ("fill", fill), ("center", center)]
+
+    def forward(self, img):
+        # v2's rotate: its fill blending, exact quarter turns, any number of batch dimensions
+        from . import functional as F2
+
+        angle = self.get_params(self.degrees)
+        return F2.rotate(img, angle, self.interpolation, self.expand, self.center, _fill_for(self, img))
 
 
 class RandomAffine(V2Repr, _v1.RandomAffine):
@@ -164,25 +266,84 @@ class RandomAffine(V2Repr, _v1.RandomAffine):
 
     def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation="nearest", fill=0,
                  center=None):
-        super().__init__(degrees, translate, scale, shear, _v1_interpolation(interpolation), fill, center)
+        super().__init__(degrees, translate, scale, shear, _v1_interpolation(interpolation), 0, center)
+        _v2_fill(self, fill)
         self._v2_repr_attrs = [("degrees", self.degrees), ("translate", translate), ("scale", scale),
                                ("shear", self.shear), ("interpolation", interpolation), ("fill", fill),
                                ("center", center)]
+
+    def forward(self, img):
+        from . import functional as F2
+
+        _, height, width = _v1.F.get_dimensions(img)
+        params = self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])
+        return F2.affine(img, *params, interpolation=self.interpolation, fill=_fill_for(self, img), center=self.center)
 
 
 class RandomPerspective(V2Repr, _v1.RandomPerspective):
     __doc__ = _v1.RandomPerspective.__doc__
 
     def __init__(self, distortion_scale=0.5, p=0.5, interpolation="bilinear", fill=0):
-        super().__init__(distortion_scale, p, _v1_interpolation(interpolation), fill)
+        if not 0.0 <= p <= 1.0:
+            raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
+        if not 0 <= distortion_scale <= 1:
+            raise ValueError("Argument distortion_scale value should be between 0 and 1")
+        super().__init__(distortion_scale, p, _v1_interpolation(interpolation), 0)
+        _v2_fill(self, fill)
         self._v2_repr_attrs = [("p", p), ("distortion_scale", distortion_scale), ("interpolation", interpolation),
                                ("fill", fill)]
+
+    def forward(self, img):
+        from . import functional as F2
+
+        _, height, width = _v1.F.get_dimensions(img)
+        if _v1._rand() < self.p:
+            startpoints, endpoints = self.get_params(width, height, self.distortion_scale)
+            return F2.perspective(img, startpoints, endpoints, self.interpolation, _fill_for(self, img))
+        return img
+
+
+class ElasticTransform(V2Repr, _v1.ElasticTransform):
+    __doc__ = _v1.ElasticTransform.__doc__
+
+    def __init__(self, alpha=50.0, sigma=5.0, interpolation="bilinear", fill=0):
+        # v2 takes ints and one-element sequences too, with its own messages, and a fill per input type
+        self.alpha = _number_or_pair(alpha, "alpha")
+        self.sigma = _number_or_pair(sigma, "sigma")
+        self.interpolation = interpolation
+        _v2_fill(self, fill)
+        self._v2_repr_attrs = [("alpha", self.alpha), ("sigma", self.sigma), ("interpolation", interpolation),
+                               ("fill", fill)]
+
+    def forward(self, img):
+        from . import functional as F2
+
+        _, height, width = _v1.F.get_dimensions(img)
+        displacement = self.get_params(self.alpha, self.sigma, [height, width])
+        return F2.elastic(img, displacement, self.interpolation, _fill_for(self, img))
+
+
+def _number_or_pair(value, name):
+    if not isinstance(value, (int, float, Sequence)):
+        raise TypeError(f"{name} should be a number or a sequence of numbers. Got {type(value)}")
+    if isinstance(value, Sequence) and len(value) not in (1, 2):
+        raise ValueError(f"If {name} is a sequence its length should be 1 or 2. Got {len(value)}")
+    if isinstance(value, Sequence):
+        for element in value:
+            if not isinstance(element, (int, float)):
+                raise ValueError(f"{name} should be a sequence of numbers. Got {type(element)}")
+        return [float(value[0]), float(value[-1])]
+    return [float(value), float(value)]
 
 
 class RandomErasing(V2Repr, _v1.RandomErasing):
     __doc__ = _v1.RandomErasing.__doc__
 
+    _input_word = "inpt"
+
     def __init__(self, p=0.5, scale=(0.02, 0.33), ratio=(0.3, 3.3), value=0.0, inplace=False):
+        if not 0.0 <= p <= 1.0:  # v2 checks p first, in its own words
+            raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
         super().__init__(p, scale, ratio, value, inplace)
         if isinstance(value, (int, float)):
             shown = [float(value)]
@@ -244,9 +405,23 @@ class _ListedTransforms:
 class Compose(_ListedTransforms, _v1.Compose):
     __doc__ = _v1.Compose.__doc__
 
+    def __init__(self, transforms):
+        if not isinstance(transforms, Sequence):
+            raise TypeError("Argument transforms should be a sequence of callables")
+        if not transforms:
+            raise ValueError("Pass at least one transform")
+        super().__init__(transforms)
+
 
 class RandomApply(_ListedTransforms, _v1.RandomApply):
     __doc__ = _v1.RandomApply.__doc__
+
+    def __init__(self, transforms, p=0.5):
+        if not isinstance(transforms, Sequence):
+            raise TypeError("Argument transforms should be a sequence of callables or a `nn.ModuleList`")
+        if not 0.0 <= p <= 1.0:
+            raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
+        super().__init__(transforms, p)
 
 
 class RandomChoice(V2Repr, _v1.RandomChoice):

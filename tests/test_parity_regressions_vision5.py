@@ -1,0 +1,120 @@
+"""torchless.vision against torchvision 0.29 on real images, for the differences a differential fuzzer found in
+transforms v1 / v2 (resize, pad, crops, conversions, colour, warps, elastic_transform, blur) and fixed.
+
+Each case of ``fixtures/torchvision/vision5.json`` is a Python expression that ``make_vision5.py`` evaluated with
+torchvision on the fixture photo, a hand-drawn digit, an RGBA canvas and two MNIST digits (stored in
+``vision5.npz``); it is evaluated here with torchless and must give the same result (tensor dtype, shape and
+values, PIL mode and pixels, plain values) or raise the same exception type with the same message. torchless
+names its dtypes and classes ``torchless.*`` where torch says ``torch.*``: messages are compared with that
+prefix read as torch's.
+"""
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import torchless
+import torchless.vision.io as tio
+import torchless.vision.transforms as T
+import torchless.vision.transforms.functional as F
+import torchless.vision.transforms.v2 as v2
+import torchless.vision.transforms.v2.functional as F2
+import torchless.vision.utils as U
+
+Image = pytest.importorskip("PIL.Image")
+
+HERE = Path(__file__).parent / "fixtures" / "torchvision"
+RECORD = json.loads((HERE / "vision5.json").read_text())
+ARRAYS = np.load(HERE / "vision5.npz")
+CASES = {case["name"]: case for case in RECORD["cases"]}
+
+
+def namespace():
+    import sys
+
+    sys.path.insert(0, str(HERE))
+    try:
+        from make_vision5 import namespace as make_namespace
+    finally:
+        sys.path.remove(str(HERE))
+    return make_namespace(torchless, tio, T, F, v2, F2, U, ARRAYS["input_mnist"])
+
+
+SCOPE = namespace()
+
+
+def as_torch(text):
+    return text.replace("torchless.", "torch.")
+
+
+def assert_matches(value, expected, tolerance, where):
+    if "sequence" in expected:
+        assert type(value).__name__ == expected["sequence"], where
+        assert len(value) == len(expected["items"]), where
+        for i, (item, expected_item) in enumerate(zip(value, expected["items"])):
+            assert_matches(item, expected_item, tolerance, f"{where}[{i}]")
+    elif "pil" in expected:
+        assert isinstance(value, Image.Image), where
+        assert (value.mode, list(value.size)) == (expected["pil"], expected["size"]), where
+        np.testing.assert_array_equal(np.asarray(value), ARRAYS[expected["array"]], err_msg=where)
+    elif "tensor" in expected:
+        assert isinstance(value, torchless.Tensor), where
+        assert str(value.dtype) == f"torchless.{expected['tensor']}", where
+        got, want = value.numpy(), ARRAYS[expected["array"]]
+        assert got.shape == want.shape, where
+        if want.dtype.kind == "f":
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 if want.dtype != np.float16 else 0,
+                                       err_msg=where)
+        else:
+            assert np.abs(got.astype(np.int64) - want.astype(np.int64)).max(initial=0) <= tolerance, where
+    else:
+        shown = as_torch(value) if isinstance(value, str) else value
+        assert shown == expected["value"], where
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_torchless_gives_torchvisions_result(name):
+    case = CASES[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if "raises" in case:
+            kind, message = case["raises"]
+            with pytest.raises(Exception) as raised:
+                eval(case["expression"], dict(SCOPE))
+            assert type(raised.value).__name__ == kind
+            assert as_torch(str(raised.value)) == message
+            return
+        value = eval(case["expression"], dict(SCOPE))
+    if isinstance(value, torchless.Size):
+        value = list(value)
+    assert_matches(value, case["result"], case["tolerance"], name)
+
+
+def test_the_fixture_records_torchvisions_own_outputs():
+    # the expectations come from torchvision (make_vision5.py), never from torchless
+    assert RECORD["torchvision"].startswith("0.29")
+    assert len(CASES) >= 100 and sum("raises" in case for case in CASES.values()) >= 50
+    assert ARRAYS["input_mnist"].shape == (2, 28, 28)
+
+
+def test_torchless_warns_as_little_as_torchvision_on_empty_and_wide_images():
+    # NumPy's warnings (mean of an empty image, int32's bound in float32, the grid of an empty image) are not
+    # torchvision's: the results come back silently, as there
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.adjust_contrast(SCOPE["u8"][:, :0], 0.5)
+        F.autocontrast(SCOPE["u8"].to(torchless.int32))
+        F2.autocontrast(SCOPE["u8"].to(torchless.int32))
+        F2.rotate(SCOPE["u8"][:, :0], 10)
+
+
+def test_symmetric_padding_reports_the_first_bad_index_in_row_major_order():
+    # torchvision indexes rows then columns; with one thread the first out-of-range index met is the top one,
+    # then the left, the right and the bottom one (several threads may meet another first)
+    small = SCOPE["u8"][:, :5, :6]
+    with pytest.raises(IndexError, match=r"^index 6 is out of bounds for dimension 0 with size 5$"):
+        F.pad(small, [8, 7, 0, 0], padding_mode="symmetric")
+    with pytest.raises(IndexError, match=r"^index 7 is out of bounds for dimension 1 with size 6$"):
+        F.pad(small, [8, 0, 9, 6], padding_mode="symmetric")
