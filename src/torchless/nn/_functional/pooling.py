@@ -488,15 +488,17 @@ def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_
                          count_include_pad=count_include_pad, divisor_override=divisor_override)
 
 
-def _check_avg_pool_flags(fn, ceil_mode, count_include_pad, divisor_override=None):
-    """The parser's checks of the flags (F.avg_pool*d are PyTorch's native functions: passed by keyword, as
-    usual, an argument is named without a position)."""
-    _check_bool(ceil_mode, fn, "ceil_mode")
-    _check_bool(count_include_pad, fn, "count_include_pad")
-    if divisor_override is not None and not _is_index(divisor_override):
-        raise TypeError(f"{fn}(): argument 'divisor_override' must be int, not {_tp_name(divisor_override)}")
+def _avg_pool_signature(divisor_override):
+    """PyTorch's native avg_pool1d / avg_pool2d parameters (avg_pool1d has no divisor_override)."""
+    params = [Param("input", "Tensor"), Param("kernel_size", "int[]"), Param("stride", "int[]", "[]", []),
+              Param("padding", "int[]", "0", 0), Param("ceil_mode", "bool", "False", False),
+              Param("count_include_pad", "bool", "True", True)]
+    return params + [Param("divisor_override", "int?", "None", None)] if divisor_override else params
 
 
+# Through PyTorch's argument parser (F.avg_pool1d and F.avg_pool2d are native functions): a bad argument
+# is named with its position only when it was given by position, as lp_pool*d and the modules do.
+@native("avg_pool2d", _avg_pool_signature(True), list_size=2)
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """2-D average pooling over an input of shape (N, C, H, W) or (C, H, W).
@@ -506,11 +508,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     H_out = floor((H + 2 * padding[0] - kernel_size[0]) / stride[0]) + 1 (ceil with ceil_mode), likewise W_out.
     """
     fn = "avg_pool2d"
-    check_tensor(input, fn)
-    kernel = _int_list(kernel_size, fn, "kernel_size", 2)
-    stride = () if stride is None else _int_list(stride, fn, "stride")
-    padding = _int_list(padding, fn, "padding")
-    _check_avg_pool_flags(fn, ceil_mode, count_include_pad, divisor_override)
+    # The parser hands int[2] arguments over as given when they are sequences, of any length.
+    kernel, stride = kernel_size, stride
     if len(kernel) not in (1, 2):
         raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
     if len(stride) > 2:
@@ -522,23 +521,24 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                      divisor_override)
 
 
+@native("avg_pool1d", _avg_pool_signature(False), list_size=1)
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """1-D average pooling over an input of shape (N, C, L) or (C, L).
 
     L_out = floor((L + 2 * padding - kernel_size) / stride) + 1 (ceil with ceil_mode).
     """
     fn = "avg_pool1d"
-    check_tensor(input, fn)
-    _int_list(kernel_size, fn, "kernel_size", 2)
-    for value, name in ((stride, "stride"), (padding, "padding")):
-        if value is not None:
-            _int_list(value, fn, name)
-    _check_avg_pool_flags(fn, ceil_mode, count_include_pad)
     _check_rank_2_to_3(input, fn)
-    kernel = _one_int(kernel_size, fn, "kernel_size", 2)
-    stride = kernel if stride is None or stride == [] or stride == () else _one_int(stride, fn, "stride")
-    padding = _one_int(padding, fn, "padding")
+    kernel = _one_list_int(kernel_size, fn, "kernel_size")
+    stride = kernel if not stride else _one_list_int(stride, fn, "stride")
+    padding = _one_list_int(padding, fn, "padding")
     return _avg_pool(input, 1, (1, kernel), (1, stride), (0, padding), ceil_mode, count_include_pad, None)
+
+
+def _one_list_int(values, fn, name):
+    if len(values) != 1:
+        raise RuntimeError(f"{fn}() argument '{name}' should contain one int (got {len(values)})")
+    return values[0]
 
 
 # ---------------------------------------------------------------------------- adaptive pooling
@@ -615,11 +615,14 @@ def _check_float_unless_empty(input, output_size, spatial):
         _check_float(input, "adaptive_avg_pool2d")
 
 
-def _check_adaptive_max(input, output, fn):
+def _check_adaptive_max(input, output, fn, spatial=None):
+    """``spatial``: the output_size length the kernel expects, checked after the empty dimensions, as PyTorch."""
     for axis in range(1, input.dim()):
         if input.shape[axis] == 0:
             raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has "
                                f"sizes {list(input.shape)} with dimension {axis} being empty")
+    if spatial is not None and len(output) != spatial:
+        raise RuntimeError(f"{fn}(): internal error: output_size.size() must be {spatial}")
     if min(output) < 0:
         shape = list(input.shape[:-len(output)]) + ([1] if len(output) == 1 else []) + list(output)
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(output)}: {shape}")
@@ -640,9 +643,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     output_hw = _int_list(_adaptive_output_size(output_size, input.size(), 2), fn, "output_size", 2)
     if input.dim() not in (3, 4):
         raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
-    if len(output_hw) != 2:
-        raise RuntimeError(f"{fn}(): internal error: output_size.size() must be 2")
-    _check_adaptive_max(input, output_hw, fn)
+    _check_adaptive_max(input, output_hw, fn, 2)
     _check_float(input, fn)
     return _adaptive_max(input, output_hw, 2, return_indices, "AdaptiveMaxPool2DBackward0")
 
