@@ -4,7 +4,12 @@
   position only when it was passed by position (lp_pool1d/2d and the AvgPool modules pass positionally, a
   user's keyword does not), a one-element sequence from the modules blames its element, and a missing or
   unexpected argument has the parser's message;
-* adaptive_max_pool2d checks its input for empty non-batch dimensions before the length of output_size.
+* adaptive_max_pool2d checks its input for empty non-batch dimensions before the length of output_size;
+* F.pad parses as PyTorch's native pad (which F.pad calls by position): mode must be a str, value a float (a
+  number or a 0-d tensor not requiring grad), and a non-int past the first element of pad fails to unpack;
+  the value is converted to the input's dtype as a fill value when something is filled (NaN or an out-of-range
+  value for an integer dtype is refused); circular padding whose negative widths crop a dimension away while
+  the other side still asks for cells keeps PyTorch's output shape (PyTorch leaves those cells unwritten).
 """
 import warnings
 
@@ -79,3 +84,52 @@ def test_avg_pool_modules_pass_their_arguments_by_position(spatial, kwargs):
 @pytest.mark.parametrize("output_size", [(2, 2, 2), (2,), 2])
 def test_adaptive_max_pool2d_checks_empty_dims_before_output_size_length(shape, output_size):
     assert_same_outcome(lambda lib: F(lib).adaptive_max_pool2d(lib.ones(*shape), output_size))
+
+
+# ---------------------------------------------------------------------------- F.pad arguments and fill value
+@pytest.mark.parametrize("mode, value", [
+    ("constant", "a"), ("constant", [1]), ("constant", 1 + 2j), ("reflect", [1]), ("reflect", 1 + 0j),
+    (None, None), (1, None), ("constant", np.float32(2.5)), ("constant", np.int64(3)), ("constant", True),
+])
+def test_pad_mode_and_value_types(mode, value):
+    assert_same_outcome(lambda lib: F(lib).pad(lib.ones(2, 3), (1, 1), mode, value))
+    assert_same_outcome(lambda lib: F(lib).pad(lib.ones(2, 3), (1, 1), mode=mode, value=value))
+
+
+@pytest.mark.parametrize("value", ["0-d", "1-d", "0-d grad", "int 0-d"])
+def test_pad_value_as_a_tensor(value):
+    def call(lib):
+        v = {"0-d": lib.tensor(2.5), "1-d": lib.tensor([2.5]), "0-d grad": lib.tensor(2.5, requires_grad=True),
+             "int 0-d": lib.tensor(3)}[value]
+        return F(lib).pad(lib.ones(2), (1, 1), value=v)
+
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("pad", ["(1, 1.0)", "(1, True)", "(True, 1)", "(1, None)", "(1, 'a')", "(t, 1)", "(1, t)",
+                                 "(1, np.int32(1))", "(1, 1, 1.5, 1)"])
+def test_pad_widths_past_the_first_fail_to_unpack(pad):
+    assert_same_outcome(lambda lib: F(lib).pad(lib.ones(2, 3), eval(pad, {"np": np, "t": lib.tensor(1)})))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "int8", "int32", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 1e30, 1e39, 70000.0, 300, -1, -129,
+                                   255.9, -0.5, 2.5])
+@pytest.mark.parametrize("pad", [(1, 1), (0, 0), (-1, 0)])
+def test_pad_value_converted_to_the_input_dtype(dtype, value, pad):
+    assert_same_outcome(lambda lib: F(lib).pad(lib.ones(2, dtype=getattr(lib, dtype)), pad, value=value))
+
+
+@pytest.mark.parametrize("pad", [(1, -2), (2, -2), (2, -3), (-2, 1), (-2, 2), (1, -3), (1, -1), (0, 0, 1, -2)])
+def test_circular_pad_cropping_a_dimension_away_keeps_the_shape(pad):
+    """PyTorch's cells are never written here (its values are whatever memory held): shapes and gradients."""
+    def call(lib):
+        x = lib.tensor(np.arange(1.0, 9.0, dtype=np.float32).reshape((2, 2, 2) if len(pad) == 2 else (1, 2, 2, 2)),
+                       requires_grad=True)
+        y = F(lib).pad(x, pad, mode="circular")
+        y.backward(lib.ones(*y.shape))
+        return y.shape, x.grad
+
+    expected, actual = call(torch), call(torchless)
+    assert tuple(actual[0]) == tuple(expected[0])
+    np.testing.assert_array_equal(actual[1].numpy(), expected[1].numpy())
