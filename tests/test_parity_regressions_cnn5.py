@@ -9,7 +9,12 @@
   number or a 0-d tensor not requiring grad), and a non-int past the first element of pad fails to unpack;
   the value is converted to the input's dtype as a fill value when something is filled (NaN or an out-of-range
   value for an integer dtype is refused); circular padding whose negative widths crop a dimension away while
-  the other side still asks for cells keeps PyTorch's output shape (PyTorch leaves those cells unwritten).
+  the other side still asks for cells keeps PyTorch's output shape (PyTorch leaves those cells unwritten);
+* F.grid_sample of a volume (N, C, D, H, W) with an (N, D', H', W', 3) grid was not implemented: trilinear and
+  nearest sampling, the three padding modes, both align_corners, with gradients to input and grid, and the
+  edge cases of PyTorch's scalar 3-D kernel (a NaN coordinate clamps to the last voxel under border and
+  reflection padding and gets no gradient; zeros padding gives 0, not NaN, for non-finite coordinates;
+  reflection counts flips in a C int).
 """
 import warnings
 
@@ -133,3 +138,80 @@ def test_circular_pad_cropping_a_dimension_away_keeps_the_shape(pad):
     expected, actual = call(torch), call(torchless)
     assert tuple(actual[0]) == tuple(expected[0])
     np.testing.assert_array_equal(actual[1].numpy(), expected[1].numpy())
+
+
+# ---------------------------------------------------------------------------- grid_sample of volumes
+def _grid_sample_call(x, g, *args):
+    def call(lib):
+        xt, gt = lib.tensor(x, requires_grad=True), lib.tensor(g, requires_grad=True)
+        y = F(lib).grid_sample(xt, gt, *args)
+        y.backward(lib.tensor(np.linspace(-1, 2, y.numel()).reshape(tuple(y.shape)).astype(x.dtype)))
+        return y, xt.grad, gt.grad
+
+    return call
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_grid_sample_3d(mode, padding_mode, align_corners, dtype):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 3, 4, 5)).astype(dtype)
+    g = rng.uniform(-1.3, 1.3, (2, 2, 3, 4, 3)).astype(dtype)
+    g[0, 0, 0] = [[-1, -1, -1], [1, 1, 1], [0, 0.5, -0.5], [1 / 3, -1, 1]]  # corners and exact voxel positions
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    expected = _grid_sample_call(x, g, mode, padding_mode, align_corners)(torch)
+    actual = _grid_sample_call(x, g, mode, padding_mode, align_corners)(torchless)
+    assert actual[0].grad_fn.name() == expected[0].grad_fn.name() == "GridSampler3DBackward0"
+    for theirs, ours in zip(expected, actual):
+        assert tuple(ours.shape) == tuple(theirs.shape) and ours.dtype.name == str(theirs.dtype)[6:]
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), **tol)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [True, False])
+@pytest.mark.parametrize("shape", [(1, 2, 2, 3, 4), (1, 1, 1, 1, 1)])
+def test_grid_sample_3d_at_non_finite_and_far_points(mode, padding_mode, align_corners, shape):
+    values = np.array([np.nan, np.inf, -np.inf, 1e10, -1e10, 5.0, -5.0, 0.25])
+    g = np.random.default_rng(1).choice(values, size=(1, 3, 4, 4, 3))
+    x = np.random.default_rng(2).standard_normal(shape)
+    assert_same_outcome(_grid_sample_call(x, g, mode, padding_mode, align_corners))
+
+
+@pytest.mark.parametrize("shapes", [((0, 1, 2, 2, 2), (0, 1, 1, 1, 3)), ((1, 1, 2, 2, 2), (1, 0, 1, 1, 3)),
+                                    ((1, 0, 2, 2, 2), (1, 1, 1, 1, 3)), ((1, 1, 0, 2, 2), (1, 1, 1, 1, 3)),
+                                    ((1, 1, 2, 2, 2), (1, 1, 1, 1, 2)), ((2, 1, 2, 2, 2), (1, 1, 1, 1, 3))])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+def test_grid_sample_3d_shapes_and_errors(shapes, mode):
+    x, g = (np.linspace(-1, 1, int(np.prod(s))).reshape(s).astype(np.float32) for s in shapes)
+    assert_same_outcome(_grid_sample_call(x, g, mode, "zeros", False))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float16"])
+def test_grid_sample_3d_dtypes(dtype):
+    assert_same_outcome(lambda lib: F(lib).grid_sample(lib.ones(1, 1, 2, 2, 2, dtype=getattr(lib, dtype)),
+                                                       lib.zeros(1, 1, 1, 1, 3, dtype=getattr(lib, dtype)),
+                                                       align_corners=False))
+
+
+def test_grid_sample_3d_of_non_contiguous_tensors():
+    x = np.random.default_rng(3).standard_normal((1, 2, 4, 3, 5)).astype(np.float32)
+    g = np.linspace(-1, 1, 72).reshape(1, 3, 2, 4, 3).astype(np.float32)
+    assert_same_outcome(lambda lib: F(lib).grid_sample(lib.tensor(x).transpose(2, 4), lib.tensor(g).transpose(1, 3),
+                                                       align_corners=False))
+
+
+def test_affine_grid_then_grid_sample_3d():
+    theta = np.array([[[0.9, 0.1, 0.0, 0.1], [-0.1, 1.1, 0.2, 0.0], [0.0, 0.3, 0.8, -0.2]]], np.float32)
+    x = np.random.default_rng(4).standard_normal((1, 2, 3, 4, 5)).astype(np.float32)
+
+    def call(lib):
+        t = lib.tensor(theta, requires_grad=True)
+        y = F(lib).grid_sample(lib.tensor(x), F(lib).affine_grid(t, (1, 2, 2, 3, 4), align_corners=False),
+                               align_corners=False)
+        y.sum().backward()
+        return y, t.grad
+
+    assert_same_outcome(call)
