@@ -14,7 +14,13 @@
   nearest sampling, the three padding modes, both align_corners, with gradients to input and grid, and the
   edge cases of PyTorch's scalar 3-D kernel (a NaN coordinate clamps to the last voxel under border and
   reflection padding and gets no gradient; zeros padding gives 0, not NaN, for non-finite coordinates;
-  reflection counts flips in a C int).
+  reflection counts flips in a C int);
+* F.affine_grid's size goes through affine_grid_generator's parser: the first element is checked by type
+  (a bool is refused), the others are converted (a bool passes, a float fails to unpack);
+* F.batch_norm reads the running statistics through 1-D accessors: a running_mean or running_var of another
+  rank (even with the right number of elements) fails, before its dtype is checked;
+* F.group_norm's weight gradient is NaN when the groups have no elements (empty spatial dimensions), as
+  PyTorch forms it from the groups' statistics.
 """
 import warnings
 
@@ -213,5 +219,52 @@ def test_affine_grid_then_grid_sample_3d():
                                align_corners=False)
         y.sum().backward()
         return y, t.grad
+
+    assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- affine_grid's size
+@pytest.mark.parametrize("size", ["(1, 1, True, 2)", "(True, 1, 2, 2)", "(1, 1, 2.0, 2)", "(1, 1, 2, np.int64(2))",
+                                  "(1, 1, 2, t)", "(t, 1, 2, 2)", "(1, 1, 2, 2, 2.5)"])
+def test_affine_grid_size_through_the_parser(size):
+    def call(lib):
+        size_value = eval(size, {"np": np, "t": lib.tensor(2)})
+        theta = lib.ones(1, len(size_value) - 2, len(size_value) - 1)
+        return F(lib).affine_grid(theta, size_value, align_corners=False)
+
+    assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- batch_norm statistics' rank
+@pytest.mark.parametrize("stats", [((1, 3), (3,)), ((3,), (1, 3)), ((3, 1), (3, 1)), ((1, 1, 3), (3,)),
+                                   ((1, 3), (3, 1, 1)), ((3, 1, 1), (1, 3))])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("var_dtype", ["float32", "float64"])
+@pytest.mark.parametrize("with_weight", [False, True])
+def test_batch_norm_running_statistics_must_be_vectors(stats, training, var_dtype, with_weight):
+    def call(lib):
+        mean, var = lib.zeros(*stats[0]), lib.ones(*stats[1], dtype=getattr(lib, var_dtype))
+        weight = lib.ones(1, 3) if with_weight else None  # any shape of 3 elements will do for weight
+        return F(lib).batch_norm(lib.ones(2, 3, 4), mean, var, weight, None, training)
+
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_0d_statistics_of_one_channel(training):
+    assert_same_outcome(lambda lib: F(lib).batch_norm(lib.ones(2, 1), lib.zeros(()), lib.ones(()), None, None,
+                                                      training))
+
+
+# ---------------------------------------------------------------------------- group_norm without elements
+@pytest.mark.parametrize("shape, groups", [((2, 4, 0), 2), ((2, 4, 0, 3), 4), ((0, 4, 3), 2), ((0, 4, 0), 2),
+                                           ((2, 4), 4)])
+def test_group_norm_weight_gradient_of_empty_groups(shape, groups):
+    def call(lib):
+        x = lib.ones(*shape, requires_grad=True)
+        w, b = lib.ones(4, requires_grad=True), lib.ones(4, requires_grad=True)
+        y = F(lib).group_norm(x, groups, w, b)
+        y.sum().backward()
+        return y, x.grad, w.grad, b.grad
 
     assert_same_outcome(call)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd.graph import Node
-from ._args import _tp_name
+from ._args import _is_index, _tp_name
 
 __all__ = ["affine_grid", "grid_sample"]
 
@@ -113,10 +113,16 @@ def affine_grid(theta, size, align_corners=None):
                       "of affine_grid for details.", stacklevel=2)
     elif min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
-    for pos, item in enumerate(size):
-        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
-            raise TypeError(f"affine_grid_generator(): argument 'size' (position 2) must be tuple of ints, but found "
-                            f"element of type {_tp_name(item)} at pos {pos}")
+    # affine_grid_generator's parser: a quick check of the first element, then the conversion of the others
+    # (where a bool passes as an int).
+    if size and not _is_index(size[0]):
+        raise TypeError(f"affine_grid_generator(): argument 'size' (position 2) must be tuple of ints, but found "
+                        f"element of type {_tp_name(size[0])} at pos 0")
+    for pos, item in enumerate(size, start=1):
+        if not (_is_index(item) or isinstance(item, bool)):
+            raise TypeError(f"affine_grid_generator(): argument 'size' failed to unpack the object at pos {pos} with "
+                            f"error \"type must be tuple of ints,but got {_tp_name(item)}\"")
+    size = [int(item) for item in size]
     if size[0] != theta.shape[0]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{size[0]}, {theta.shape[2]}] but got: [{theta.shape[0]}, {theta.shape[2]}].")
