@@ -20,7 +20,11 @@
 * F.batch_norm reads the running statistics through 1-D accessors: a running_mean or running_var of another
   rank (even with the right number of elements) fails, before its dtype is checked;
 * F.group_norm's weight gradient is NaN when the groups have no elements (empty spatial dimensions), as
-  PyTorch forms it from the groups' statistics.
+  PyTorch forms it from the groups' statistics;
+* the dropouts end in a native function (dropout, feature_dropout, alpha_dropout, feature_alpha_dropout, with a
+  trailing underscore in place) that parses (input, float p, bool train): training must be a bool (not 1, a
+  NumPy bool or a tensor), p a number or a 0-d tensor not requiring grad, and a NaN p fails its range check
+  even out of training; dropout1d/dropout2d read input.dim() first (an AttributeError for a non-tensor).
 """
 import warnings
 
@@ -266,5 +270,26 @@ def test_group_norm_weight_gradient_of_empty_groups(shape, groups):
         y = F(lib).group_norm(x, groups, w, b)
         y.sum().backward()
         return y, x.grad, w.grad, b.grad
+
+    assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- dropout's native arguments
+DROPOUTS = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
+
+
+@pytest.mark.parametrize("fn", DROPOUTS)
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("p, training", [(0.5, 1), (0.0, None), (1.0, "np.bool_(True)"), (0.0, "tensor(True)"),
+                                         ("tensor(0.5, requires_grad=True)", True), ("tensor([0.5])", True),
+                                         (float("nan"), False), (float("nan"), True), ("tensor(0.0)", True),
+                                         ("tensor(1)", False), ("np.float32(0.0)", True), ("[1.0]", "input")])
+def test_dropout_native_arguments(fn, inplace, p, training):
+    def call(lib):
+        def value(v):
+            return eval(v, {"np": np, "tensor": lib.tensor}) if isinstance(v, str) and v != "input" else v
+
+        x = [1.0, 2.0] if training == "input" else lib.zeros(2, 3, 4, 4)
+        return getattr(F(lib), fn)(x, value(p), True if training == "input" else value(training), inplace)
 
     assert_same_outcome(call)
