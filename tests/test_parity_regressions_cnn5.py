@@ -24,7 +24,10 @@
 * the dropouts end in a native function (dropout, feature_dropout, alpha_dropout, feature_alpha_dropout, with a
   trailing underscore in place) that parses (input, float p, bool train): training must be a bool (not 1, a
   NumPy bool or a tensor), p a number or a 0-d tensor not requiring grad, and a NaN p fails its range check
-  even out of training; dropout1d/dropout2d read input.dim() first (an AttributeError for a non-tensor).
+  even out of training; dropout1d/dropout2d read input.dim() first (an AttributeError for a non-tensor);
+* max pooling: a window lying wholly in the padding (dilation makes it possible) outputs -inf with an index
+  PyTorch makes up (its first tap past the padding on each axis); PyTorch's backward adds the window's
+  gradient at that index when it falls inside the plane (torchless sent it nowhere).
 """
 import warnings
 
@@ -291,5 +294,29 @@ def test_dropout_native_arguments(fn, inplace, p, training):
 
         x = [1.0, 2.0] if training == "input" else lib.zeros(2, 3, 4, 4)
         return getattr(F(lib), fn)(x, value(p), True if training == "input" else value(training), inplace)
+
+    assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- max pooling's tapless windows
+@pytest.mark.parametrize("fn, shape, args, kwargs", [
+    ("max_pool2d", (1, 1, 3, 1), (2, 1, 1, 2), {}),
+    ("max_pool2d", (2, 2, 5, 1), (2, 1, 1, 2), {}),
+    ("max_pool2d", (2, 2, 5, 2), ((3, 2), (1, 3), 1, (2, 3)), {"ceil_mode": True}),
+    ("max_pool2d", (2, 5, 1), (2, 1, 1, 2), {}),
+    ("max_pool3d", (1, 1, 1, 4, 1), ((1, 2, 2), 1, (0, 1, 1), (1, 2, 2)), {}),
+    ("max_pool3d", (2, 2, 2, 4, 1), ((1, 2, 2), 1, (0, 1, 1), (1, 2, 2)), {}),
+    ("max_pool3d", (1, 1, 1, 4, 1), ((1, 2, 2), (1, 1, 2), (0, 1, 1), (1, 2, 2)), {"ceil_mode": True}),
+])
+@pytest.mark.parametrize("return_indices", [False, True])
+def test_max_pool_window_wholly_in_the_padding_sends_its_gradient_to_its_index(fn, shape, args, kwargs,
+                                                                               return_indices):
+    """Only shapes whose made-up indices stay inside the plane (PyTorch writes out of bounds otherwise)."""
+    def call(lib):
+        x = lib.tensor(np.arange(1.0, 1.0 + np.prod(shape), dtype=np.float32).reshape(shape), requires_grad=True)
+        out = getattr(F(lib), fn)(x, *args, return_indices=return_indices, **kwargs)
+        y = out[0] if return_indices else out
+        y.backward(lib.tensor(np.arange(1.0, 1.0 + y.numel(), dtype=np.float32).reshape(tuple(y.shape))))
+        return (y, x.grad) + ((out[1],) if return_indices else ())
 
     assert_same_outcome(call)

@@ -74,9 +74,36 @@ class MaxPool(Node):
                                              _flat_planes(self.input_shape, self.spatial))
         elif self.spatial == 3:
             gx = pool3d.max_pool3d_backward_winners(_as_planes(grad, 3), self.winners)
+            gx = self._add_tapless_windows(gx, grad)
         else:
             gx = kernels.max_pool2d_backward_winners(_as_planes(grad, self.spatial), self.winners)
+            gx = self._add_tapless_windows(gx, grad)
         return (gx.reshape(self.input_shape),)
+
+    def _add_tapless_windows(self, gx, grad):
+        """A window lying wholly in the padding (possible with dilation) has no winner, but PyTorch reports an
+        index for it (its first tap past the padding, on each axis) and its backward adds the window's gradient
+        there: to whatever cell that flat index names when it lies inside the plane (it is dropped otherwise)."""
+        winners = self.winners
+        if isinstance(winners, pool3d.MaxPool3dWinners):
+            windows, geometry = winners.windows, winners.planes.geometry
+            plane_missing = geometry.first_tap == geometry.tap_count
+            missing = (windows.first_tap == windows.kernel)[:, None, None] | plane_missing[None]
+        else:
+            geometry = winners.geometry
+            missing = geometry.first_tap == geometry.tap_count
+        if not missing.any():
+            return gx
+        planes, cells = math.prod(gx.shape[:-self.spatial]), math.prod(gx.shape[-self.spatial:])
+        indices = winners.flat_indices().reshape(planes, -1)
+        values = np.asarray(grad).reshape(planes, -1)
+        keep = missing.reshape(1, -1) & (indices >= 0) & (indices < cells)
+        if keep.any():
+            flat = np.array(gx).reshape(planes, cells)
+            rows = np.broadcast_to(np.arange(planes)[:, None], keep.shape)[keep]
+            np.add.at(flat, (rows, indices[keep]), values[keep].astype(flat.dtype, copy=False))
+            gx = flat.reshape(gx.shape)
+        return gx
 
     def backward_graph(self, grad):
         # A scatter-add of each window's gradient to its argmax, whose own gradient gathers at the argmaxes.
