@@ -27,7 +27,9 @@
   even out of training; dropout1d/dropout2d read input.dim() first (an AttributeError for a non-tensor);
 * max pooling: a window lying wholly in the padding (dilation makes it possible) outputs -inf with an index
   PyTorch makes up (its first tap past the padding on each axis); PyTorch's backward adds the window's
-  gradient at that index when it falls inside the plane (torchless sent it nowhere).
+  gradient at that index when it falls inside the plane (torchless sent it nowhere);
+* F.interpolate(mode='area') hands a size of the wrong type to adaptive_avg_pool*d's parser (its TypeError),
+  rather than failing on a comparison first.
 """
 import warnings
 
@@ -320,3 +322,12 @@ def test_max_pool_window_wholly_in_the_padding_sends_its_gradient_to_its_index(f
         return (y, x.grad) + ((out[1],) if return_indices else ())
 
     assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- interpolate(mode='area') size types
+@pytest.mark.parametrize("size", ["3", ("3", "2"), (3, "2"), (None, "2"), (2.0, 2)])
+@pytest.mark.parametrize("dim", [1, 2, 3])
+def test_area_interpolation_size_of_the_wrong_type(size, dim):
+    if isinstance(size, tuple):
+        size = (size * 2)[:dim]
+    assert_same_outcome(lambda lib: F(lib).interpolate(lib.ones((1, 1) + (4,) * dim), size=size, mode="area"))
