@@ -29,7 +29,14 @@
   PyTorch makes up (its first tap past the padding on each axis); PyTorch's backward adds the window's
   gradient at that index when it falls inside the plane (torchless sent it nowhere);
 * F.interpolate(mode='area') hands a size of the wrong type to adaptive_avg_pool*d's parser (its TypeError),
-  rather than failing on a comparison first.
+  rather than failing on a comparison first;
+* F.adaptive_avg_pool1d is a native function: a bad output_size passed by keyword is named without a
+  position (a sequence by its type); F.adaptive_{avg,max}_pool{2,3}d take only a Python int as a single size
+  (a NumPy integer fails len(), as in PyTorch's _list_with_default);
+* lp_pool2d/3d hand kernel_size to the average pooling before multiplying by the window's size (kernel_size=None
+  is avg_pool's TypeError);
+* the float arguments of the normalisations (eps, momentum) take a 0-d tensor not requiring grad, not a
+  one-element tensor of higher rank.
 """
 import warnings
 
@@ -331,3 +338,63 @@ def test_area_interpolation_size_of_the_wrong_type(size, dim):
     if isinstance(size, tuple):
         size = (size * 2)[:dim]
     assert_same_outcome(lambda lib: F(lib).interpolate(lib.ones((1, 1) + (4,) * dim), size=size, mode="area"))
+
+
+# ---------------------------------------------------------------------------- adaptive pooling's output_size
+@pytest.mark.parametrize("output_size", [2.5, "a", None, (2.5, 2), True, np.float64(2.0), (2, 2), [], "t1"])
+@pytest.mark.parametrize("by_keyword", [False, True])
+def test_adaptive_avg_pool1d_parses_as_a_native_function(output_size, by_keyword):
+    def call(lib):
+        size = lib.tensor([2.0]) if isinstance(output_size, str) and output_size == "t1" else output_size
+        x = lib.ones(1, 2, 6)
+        return F(lib).adaptive_avg_pool1d(x, output_size=size) if by_keyword else F(lib).adaptive_avg_pool1d(x, size)
+
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("fn", ["adaptive_avg_pool2d", "adaptive_max_pool2d", "adaptive_avg_pool3d",
+                                "adaptive_max_pool3d"])
+@pytest.mark.parametrize("output_size", [np.int64(2), np.int32(1), 2, True])
+def test_adaptive_pool_single_size_must_be_a_python_int(fn, output_size):
+    shape = (1, 2, 4, 4) if fn.endswith("2d") else (1, 2, 4, 4, 4)
+    assert_same_outcome(lambda lib: getattr(F(lib), fn)(lib.ones(*shape), output_size))
+
+
+# ---------------------------------------------------------------------------- lp_pool's kernel_size
+@pytest.mark.parametrize("dim", [1, 2, 3])
+@pytest.mark.parametrize("stride", [None, 1])
+def test_lp_pool_kernel_size_none(dim, stride):
+    assert_same_outcome(lambda lib: getattr(F(lib), f"lp_pool{dim}d")(lib.ones((1, 2) + (4,) * dim), 2, None, stride))
+
+
+# ---------------------------------------------------------------------------- float arguments of the norms
+@pytest.mark.parametrize("value", ["[1e-5]", "[[1e-5]]", "0-d grad", "0-d", "int 0-d"])
+@pytest.mark.parametrize("fn", ["layer_norm eps", "group_norm eps", "batch_norm eps", "batch_norm momentum",
+                                "instance_norm eps", "instance_norm momentum"])
+def test_norm_float_arguments_as_tensors(value, fn):
+    name, argument = fn.split()
+
+    def call(lib):
+        v = {"[1e-5]": lambda: lib.tensor([1e-5]), "[[1e-5]]": lambda: lib.tensor([[1e-5]]),
+             "0-d grad": lambda: lib.tensor(1e-5, requires_grad=True), "0-d": lambda: lib.tensor(1e-5),
+             "int 0-d": lambda: lib.tensor(1)}[value]()
+        x = lib.tensor(np.linspace(-1, 1, 24).reshape(2, 3, 4).astype(np.float32))
+        first = {"layer_norm": ((4,),), "group_norm": (1,), "batch_norm": (lib.zeros(3), lib.ones(3)),
+                 "instance_norm": ()}[name]
+        return getattr(F(lib), name)(x, *first, **{argument: v})
+
+    assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- tapless windows, empty batch
+@pytest.mark.parametrize("fn, shape, args", [("max_pool1d", (0, 2, 1), (2, 3, 1, 2)),
+                                             ("max_pool2d", (0, 1, 3, 1), (2, 1, 1, 2)),
+                                             ("max_pool3d", (0, 1, 1, 4, 1), ((1, 2, 2), 1, (0, 1, 1), (1, 2, 2)))])
+def test_max_pool_tapless_windows_of_an_empty_batch(fn, shape, args):
+    def call(lib):
+        x = lib.ones(*shape, requires_grad=True)
+        y = getattr(F(lib), fn)(x, *args)
+        y.sum().backward()
+        return y, x.grad
+
+    assert_same_outcome(call)

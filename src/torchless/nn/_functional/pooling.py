@@ -9,7 +9,6 @@ PyTorch).
 """
 import itertools
 import math
-import numbers
 from collections.abc import Iterable
 
 import numpy as np
@@ -92,9 +91,9 @@ class MaxPool(Node):
         else:
             geometry = winners.geometry
             missing = geometry.first_tap == geometry.tap_count
-        if not missing.any():
-            return gx
         planes, cells = math.prod(gx.shape[:-self.spatial]), math.prod(gx.shape[-self.spatial:])
+        if not (planes and missing.any()):
+            return gx
         indices = winners.flat_indices().reshape(planes, -1)
         values = np.asarray(grad).reshape(planes, -1)
         keep = missing.reshape(1, -1) & (indices >= 0) & (indices < cells)
@@ -570,11 +569,12 @@ def _one_list_int(values, fn, name):
 
 # ---------------------------------------------------------------------------- adaptive pooling
 def _adaptive_output_size(output_size, shape, spatial):
-    """PyTorch's _list_with_default: None entries keep the input's size."""
+    """PyTorch's _list_with_default: None entries keep the input's size. Only a Python int (a bool too) stands
+    for itself; anything else is taken for a sequence (a NumPy integer fails len())."""
     if isinstance(output_size, bool):
         return output_size  # passed on as PyTorch's _list_with_default does, for the parser to refuse
-    if isinstance(output_size, numbers.Integral):
-        return (int(output_size),) * spatial
+    if isinstance(output_size, int):
+        return (output_size,) * spatial
     if len(shape) <= len(output_size):
         raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     return tuple(n if v is None else v for v, n in zip(output_size, shape[-len(output_size):]))
@@ -622,12 +622,13 @@ def adaptive_avg_pool2d(input, output_size):
     return AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
 
 
+# A native function in PyTorch (F.adaptive_avg_pool1d is torch.adaptive_avg_pool1d): a bad output_size is
+# named with its position only when passed by position.
+@native("adaptive_avg_pool1d", [Param("input", "Tensor"), Param("output_size", "int[]")], list_size=1)
 def adaptive_avg_pool1d(input, output_size):
     """Average pooling of (N, C, L) or (C, L) to a fixed length output_size."""
-    check_tensor(input, "adaptive_avg_pool1d")
-    _int_list(output_size, "adaptive_avg_pool1d", "output_size", 2)  # the parser's check, before the rank's
     _check_rank_2_to_3(input, "adaptive_avg_pool1d")
-    length = _one_int(output_size, "adaptive_avg_pool1d", "output_size", 2)
+    length = _one_list_int(output_size, "adaptive_avg_pool1d", "output_size")
     _check_output_size((1, length))
     if length == 1:  # as adaptive_avg_pool2d of the input with an axis of 1 added: a mean
         return input.unsqueeze(-2).mean((-1, -2), keepdim=True).squeeze(-2)
@@ -856,8 +857,8 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 # ---------------------------------------------------------------------------- power-average pooling
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool, avg_pool, cells):
-    """PyTorch's power-average pooling, from the max or average pooling of its dimension; ``cells`` is
-    the number of cells of a window."""
+    """PyTorch's power-average pooling, from the max or average pooling of its dimension; ``cells()`` is
+    the number of cells of a window (computed after the pooling, which checks kernel_size first)."""
     if isinstance(norm_type, (int, float)):
         if norm_type == float("inf"):
             return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
@@ -867,7 +868,7 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool, avg_poo
         out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     else:
         out = avg_pool(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
-    return (out.sign() * relu(out.abs())).mul(cells).pow(1.0 / norm_type)
+    return (out.sign() * relu(out.abs())).mul(cells()).pow(1.0 / norm_type)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
@@ -879,7 +880,7 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     Shape: input (N, C, L) or (C, L); L_out = floor((L - kernel_size) / stride) + 1 (ceil with ceil_mode);
     stride defaults to kernel_size.
     """
-    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool1d, avg_pool1d, kernel_size)
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool1d, avg_pool1d, lambda: kernel_size)
 
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
@@ -892,7 +893,7 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     (ceil with ceil_mode), likewise W_out; stride defaults to kernel_size.
     """
     kw, kh = _torch_pair(kernel_size)
-    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool2d, avg_pool2d, kw * kh)
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool2d, avg_pool2d, lambda: kw * kh)
 
 
 # ---------------------------------------------------------------------------- fractional max pooling
