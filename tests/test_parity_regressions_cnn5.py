@@ -36,7 +36,10 @@
 * lp_pool2d/3d hand kernel_size to the average pooling before multiplying by the window's size (kernel_size=None
   is avg_pool's TypeError);
 * the float arguments of the normalisations (eps, momentum) take a 0-d tensor not requiring grad, not a
-  one-element tensor of higher rank.
+  one-element tensor of higher rank;
+* nn.SyncBatchNorm was missing: in a single process PyTorch's SyncBatchNorm is the plain batch normalisation of
+  any rank (its own input checks), and SyncBatchNorm.convert_sync_batchnorm swaps a model's batch norms for it,
+  sharing their parameters and buffers.
 """
 import warnings
 
@@ -398,3 +401,50 @@ def test_max_pool_tapless_windows_of_an_empty_batch(fn, shape, args):
         return y, x.grad
 
     assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- SyncBatchNorm
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4, 4), (1, 3, 1, 1, 1, 2), (3,), (2, 0, 4), (1, 3), (0, 3, 2)])
+@pytest.mark.parametrize("kwargs", [{}, {"momentum": None}, {"affine": False, "track_running_stats": False},
+                                    {"bias": False, "eps": 0.1}])
+@pytest.mark.parametrize("training", [True, False])
+def test_sync_batch_norm_in_one_process(shape, kwargs, training):
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+
+    def call(lib):
+        m = lib.nn.SyncBatchNorm(3, **kwargs).train(training)
+        outputs = []
+        for _ in range(2):
+            xt = lib.tensor(x, requires_grad=True)
+            y = m(xt)
+            y.backward(lib.ones(*shape))
+            outputs += [y, xt.grad]
+        stats = [t for t in (m.running_mean, m.running_var, m.num_batches_tracked) if t is not None]
+        return tuple(outputs + stats)
+
+    assert_same_outcome(call)
+    assert repr(torchless.nn.SyncBatchNorm(3, **kwargs)) == repr(torch.nn.SyncBatchNorm(3, **kwargs))
+
+
+def test_convert_sync_batchnorm():
+    def build(lib):
+        net = lib.nn.Sequential(lib.nn.Conv2d(3, 4, 3), lib.nn.BatchNorm2d(4, momentum=0.3),
+                                lib.nn.Sequential(lib.nn.BatchNorm1d(2, affine=False)),
+                                lib.nn.BatchNorm3d(5, track_running_stats=False), lib.nn.BatchNorm2d(4, bias=False),
+                                lib.nn.InstanceNorm2d(4))
+        net[1].eval()
+        return net, lib.nn.SyncBatchNorm.convert_sync_batchnorm(net, process_group="group")
+
+    for lib in (torch, torchless):
+        net, converted = build(lib)
+        assert converted is net and converted[1].weight is not None
+    (theirs, theirs_converted), (ours, ours_converted) = build(torch), build(torchless)
+    assert repr(ours_converted) == repr(theirs_converted)
+    assert ([name for name, _ in ours_converted.named_buffers()]
+            == [name for name, _ in theirs_converted.named_buffers()])
+    assert ours_converted[1].running_mean is not None
+    assert not ours_converted[1].training and ours_converted[1].process_group == "group"
+    single = torchless.nn.BatchNorm1d(3)
+    swapped = torchless.nn.SyncBatchNorm.convert_sync_batchnorm(single)
+    assert type(swapped).__name__ == "SyncBatchNorm" and swapped.weight is single.weight
+    assert swapped.running_var is single.running_var
