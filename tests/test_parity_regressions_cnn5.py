@@ -39,7 +39,9 @@
   one-element tensor of higher rank;
 * nn.SyncBatchNorm was missing: in a single process PyTorch's SyncBatchNorm is the plain batch normalisation of
   any rank (its own input checks), and SyncBatchNorm.convert_sync_batchnorm swaps a model's batch norms for it,
-  sharing their parameters and buffers.
+  sharing their parameters and buffers;
+* max_unpool*d checks its output sizes with torch._check_value, which takes a Python bool only: NumPy numbers or
+  tensors as kernel_size, stride or padding fail there with its TypeError.
 """
 import warnings
 
@@ -448,3 +450,19 @@ def test_convert_sync_batchnorm():
     swapped = torchless.nn.SyncBatchNorm.convert_sync_batchnorm(single)
     assert type(swapped).__name__ == "SyncBatchNorm" and swapped.weight is single.weight
     assert swapped.running_var is single.running_var
+
+
+# ---------------------------------------------------------------------------- max_unpool's size check
+@pytest.mark.parametrize("dim", [1, 2, 3])
+@pytest.mark.parametrize("argument", ["kernel_size", "stride", "padding"])
+@pytest.mark.parametrize("value", ["np.int64(2)", "np.float64(2.0)", "tensor([2.0])", "2"])
+def test_max_unpool_size_check_wants_python_bools(dim, argument, value):
+    def call(lib):
+        x, indices = getattr(F(lib), f"max_pool{dim}d")(lib.ones((1, 2) + (4,) * dim), 2, return_indices=True)
+        arguments = {"kernel_size": 2, "stride": None, "padding": 0}
+        arguments[argument] = eval(value, {"np": np, "tensor": lib.tensor})
+        if argument == "padding" and value == "2":
+            arguments["padding"] = 0
+        return getattr(F(lib), f"max_unpool{dim}d")(x, indices, **arguments)
+
+    assert_same_outcome(call)
