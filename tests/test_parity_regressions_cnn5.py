@@ -466,3 +466,17 @@ def test_max_unpool_size_check_wants_python_bools(dim, argument, value):
         return getattr(F(lib), f"max_unpool{dim}d")(x, indices, **arguments)
 
     assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- local_response_norm's arguments
+@pytest.mark.parametrize("size", ["tensor(2)", "tensor(3)", "tensor(2.0)", "np.int64(2)", "True"])
+@pytest.mark.parametrize("shape", [(1, 4, 5), (1, 4, 3, 3), (2, 5, 2, 2, 2)])
+@pytest.mark.parametrize("beta", [0.75, [2, 2.5], (2.5,), []])
+def test_local_response_norm_size_tensor_and_beta_sequence(size, shape, beta):
+    def call(lib):
+        x = lib.tensor(np.linspace(-1, 1, int(np.prod(shape))).reshape(shape).astype(np.float32), requires_grad=True)
+        y = F(lib).local_response_norm(x, eval(size, {"np": np, "tensor": lib.tensor}), 1e-2, beta)
+        y.sum().backward()
+        return y, x.grad
+
+    assert_same_outcome(call)
