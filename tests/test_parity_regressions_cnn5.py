@@ -480,3 +480,15 @@ def test_local_response_norm_size_tensor_and_beta_sequence(size, shape, beta):
         return y, x.grad
 
     assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- Unflatten's size
+@pytest.mark.parametrize("dim", [1, "features"])
+@pytest.mark.parametrize("size", ["(3, 4)", "(np.int64(3), 4)", "(3, True)", "[3, 4]", "'ab'", "(('C', 3), ('H', 4))",
+                                  "12", "(3.0, 4)"])
+def test_unflatten_size_must_be_python_ints(dim, size):
+    def call(lib):
+        module = lib.nn.Unflatten(dim, eval(size, {"np": np}))
+        return module(lib.ones(2, 12)) if isinstance(dim, int) else lib.tensor(0)
+
+    assert_same_outcome(call)
