@@ -534,8 +534,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     H_out = floor((H + 2 * padding[0] - kernel_size[0]) / stride[0]) + 1 (ceil with ceil_mode), likewise W_out.
     """
     fn = "avg_pool2d"
-    # The parser hands int[2] arguments over as given when they are sequences, of any length.
-    kernel, stride = kernel_size, stride
+    # Sequences reach here as given, of any length (the parser repeats a lone int only).
+    kernel = kernel_size
     if len(kernel) not in (1, 2):
         raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
     if len(stride) > 2:
