@@ -216,6 +216,20 @@ def test_grid_sample_3d_shapes_and_errors(shapes, mode):
     assert_same_outcome(_grid_sample_call(x, g, mode, "zeros", False))
 
 
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [True, False])
+def test_grid_sample_3d_float16_computes_in_float16(mode, padding_mode, align_corners):
+    """PyTorch's scalar 3-D kernel rounds every step to float16, which decides nearest voxels: bit-exact values."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 4, 5, 6)).astype(np.float16)
+    g = rng.uniform(-1.2, 1.2, (2, 3, 2, 4, 3)).astype(np.float16)
+    expected, actual = (F(lib).grid_sample(lib.tensor(x), lib.tensor(g), mode, padding_mode, align_corners)
+                        for lib in (torch, torchless))
+    assert actual.dtype == torchless.float16
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
 @pytest.mark.parametrize("dtype", ["int64", "float16"])
 def test_grid_sample_3d_dtypes(dtype):
     assert_same_outcome(lambda lib: F(lib).grid_sample(lib.ones(1, 1, 2, 2, 2, dtype=getattr(lib, dtype)),

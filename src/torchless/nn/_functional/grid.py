@@ -365,7 +365,9 @@ class GridSampler3D(Node):
             return self._sample(input, grid, mode, padding_mode, align_corners)
 
     def _sample(self, input, grid, mode, padding_mode, align_corners):
-        dtype = _compute_dtype(input.dtype)
+        # PyTorch's scalar 3-D kernel computes in the input's own type, float16 included (every step rounded to
+        # it), which decides the nearest voxel and the floor near boundaries.
+        dtype = input.dtype
         n, c, depth, height, width = input.shape
         out_dhw = grid.shape[1:4]
         points = grid.astype(dtype, copy=False).reshape(n, int(np.prod(out_dhw)), 3)
