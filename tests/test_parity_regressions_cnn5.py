@@ -506,3 +506,24 @@ def test_unflatten_size_must_be_python_ints(dim, size):
         return module(lib.ones(2, 12)) if isinstance(dim, int) else lib.tensor(0)
 
     assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- NumPy bools for bool parameters
+@pytest.mark.parametrize("call", [
+    "F.max_pool2d(lib.ones(1, 2, 5, 5), 2, ceil_mode=flag)",
+    "F.max_pool2d(lib.ones(1, 2, 5, 5), 2, ceil_mode=flag, return_indices=True)",
+    "F.max_pool1d(lib.ones(1, 2, 5), 2, ceil_mode=flag)",
+    "F.max_pool1d(lib.ones(1, 2, 5), 2, ceil_mode=flag, return_indices=True)",
+    "F.max_pool3d(lib.ones(1, 2, 5, 5, 5), 2, ceil_mode=flag)",
+    "F.avg_pool1d(lib.ones(1, 2, 5), 2, ceil_mode=flag)",
+    "F.avg_pool2d(lib.ones(1, 2, 5, 5), 2, count_include_pad=flag)",
+    "F.batch_norm(lib.ones(2, 2, 3), lib.zeros(2), lib.ones(2), training=flag)",
+    "F.instance_norm(lib.ones(2, 2, 3), use_input_stats=flag)",
+    "F.grid_sample(lib.ones(1, 1, 3, 3), lib.zeros(1, 2, 2, 2), align_corners=flag)",
+    "F.affine_grid(lib.ones(1, 2, 3), (1, 1, 2, 2), align_corners=flag)",
+    "F.affine_grid(lib.ones(1, 2, 3), (1, 1, 2.0, 2), align_corners=flag)",
+    "lib.nn.MaxPool2d(2, ceil_mode=flag)(lib.ones(1, 2, 5, 5))",
+])
+@pytest.mark.parametrize("flag", ["np.bool_(True)", "np.bool_(False)", "1", "True"])
+def test_numpy_bools_are_refused_for_bool_parameters(call, flag):
+    assert_same_outcome(lambda lib: eval(call, {"lib": lib, "F": F(lib), "flag": eval(flag, {"np": np})}))

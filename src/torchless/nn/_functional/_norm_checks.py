@@ -42,7 +42,7 @@ def check_float_arg(value, fn, name, position, optional=False):
 
 
 def check_bool_arg(value, fn, name, position):
-    if not isinstance(value, (bool, np.bool_)):
+    if not isinstance(value, bool):  # PyTorch's parser refuses NumPy bools too
         raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be bool, not {_tp_name(value)}")
 
 

@@ -113,11 +113,14 @@ def affine_grid(theta, size, align_corners=None):
                       "of affine_grid for details.", stacklevel=2)
     elif min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
-    # affine_grid_generator's parser: a quick check of the first element, then the conversion of the others
-    # (where a bool passes as an int).
+    # affine_grid_generator's parser: quick checks of size's first element and of align_corners (a Python bool
+    # only), then the conversion of size's other elements (where a bool passes as an int).
     if size and not _is_index(size[0]):
         raise TypeError(f"affine_grid_generator(): argument 'size' (position 2) must be tuple of ints, but found "
                         f"element of type {_tp_name(size[0])} at pos 0")
+    if not isinstance(align_corners, bool):
+        raise TypeError(f"affine_grid_generator(): argument 'align_corners' (position 3) must be bool, not "
+                        f"{_tp_name(align_corners)}")
     for pos, item in enumerate(size, start=1):
         if not (_is_index(item) or isinstance(item, bool)):
             raise TypeError(f"affine_grid_generator(): argument 'size' failed to unpack the object at pos {pos} with "
@@ -506,7 +509,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if align_corners is None:
         warnings.warn(_DEFAULT_ALIGN_WARNING, stacklevel=2)
         align_corners = False
-    if not isinstance(align_corners, (bool, np.bool_)):
+    if not isinstance(align_corners, bool):  # PyTorch's parser refuses NumPy bools too
         raise TypeError(f"grid_sampler(): argument 'align_corners' (position 5) must be bool, not "
                         f"{_tp_name(align_corners)}")
     _check_grid_sampler(input, grid, mode)

@@ -258,8 +258,8 @@ def _int_list(value, fn, name, position=None):
 
 
 def _check_bool(value, fn, name, position=None):
-    """A ``bool`` parameter of PyTorch's parser takes True and False only (not 0, 1 or None)."""
-    if not isinstance(value, (bool, np.bool_)):
+    """A ``bool`` parameter of PyTorch's parser takes True and False only (not 0, 1, None or a NumPy bool)."""
+    if not isinstance(value, bool):
         where = f" (position {position})" if position else ""
         raise TypeError(f"{fn}(): argument '{name}'{where} must be bool, not {_tp_name(value)}")
 
