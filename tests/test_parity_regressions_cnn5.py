@@ -49,7 +49,7 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import assert_same_outcome as _assert_same_outcome
+from helpers import assert_same_outcome as _assert_same_outcome, outcome
 
 torch = pytest.importorskip("torch")
 
@@ -527,3 +527,59 @@ def test_unflatten_size_must_be_python_ints(dim, size):
 @pytest.mark.parametrize("flag", ["np.bool_(True)", "np.bool_(False)", "1", "True"])
 def test_numpy_bools_are_refused_for_bool_parameters(call, flag):
     assert_same_outcome(lambda lib: eval(call, {"lib": lib, "F": F(lib), "flag": eval(flag, {"np": np})}))
+
+
+# ---------------------------------------------------------------------------- nn.modules.utils
+@pytest.mark.parametrize("name", ["_single", "_pair", "_triple", "_quadruple"])
+@pytest.mark.parametrize("value", [2, (1, 2), [3], "ab", None, 2.5, (1, 2, 3, 4, 5), range(3)])
+def test_modules_utils_ntuples(name, value):
+    import torch.nn.modules.utils as theirs
+    import torchless.nn.modules.utils as ours
+
+    assert getattr(ours, name)(value) == getattr(theirs, name)(value)
+    assert getattr(ours, name).__name__ == getattr(theirs, name).__name__
+
+
+def test_modules_utils_helpers():
+    import torch.nn.modules.utils as theirs
+    import torchless.nn.modules.utils as ours
+
+    assert ours.__all__ == theirs.__all__
+    for t, n in [((1, 2), 2), ((1, 2, 3), 1), ((), 3), ([4, 5], 2)]:
+        assert ours._reverse_repeat_tuple(t, n) == theirs._reverse_repeat_tuple(t, n)
+    for out_size, defaults in [(3, (1, 2, 4, 4)), ((None, 3), (1, 2, 4, 5)), ((2, None), (1, 2, 4, 5)),
+                               ((None,) * 4, (1, 2, 3, 4)), ((1, 2), (1, 2))]:
+        expected, actual = (outcome(lambda m=m: m._list_with_default(out_size, defaults)) for m in (theirs, ours))
+        assert actual == expected
+
+
+def test_consume_prefix_of_a_wrapped_model_state_dict():
+    import torch.nn.modules.utils as theirs
+    import torchless.nn.modules.utils as ours
+
+    def state_dict(lib):
+        wrapper = lib.nn.Module()
+        wrapper.module = lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.BatchNorm2d(2))
+        return wrapper.state_dict()
+
+    expected, actual = state_dict(torch), state_dict(torchless)
+    theirs.consume_prefix_in_state_dict_if_present(expected, "module.")
+    ours.consume_prefix_in_state_dict_if_present(actual, "module.")
+    assert list(actual.keys()) == list(expected.keys())
+    assert dict(actual._metadata) == dict(expected._metadata)
+    model = torchless.nn.Sequential(torchless.nn.Conv2d(1, 2, 3), torchless.nn.BatchNorm2d(2))
+    model.load_state_dict(actual)
+    plain = {"a.x": 1, "module.b": 2, "modulec": 3}
+    expected_plain = dict(plain)
+    theirs.consume_prefix_in_state_dict_if_present(expected_plain, "module.")
+    ours.consume_prefix_in_state_dict_if_present(plain, "module.")
+    assert list(plain.items()) == list(expected_plain.items())
+
+
+@pytest.mark.parametrize("kernel_size", [2, (2,), [2], "tensor", (2, 2), "ab"])
+def test_avg_pool1d_module_arguments_through_single(kernel_size):
+    def call(lib):
+        module = lib.nn.AvgPool1d(lib.tensor(2) if kernel_size == "tensor" else kernel_size)
+        return module(lib.ones(1, 2, 6)), lib.tensor(len(repr(module)))
+
+    assert_same_outcome(call)

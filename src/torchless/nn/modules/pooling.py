@@ -3,6 +3,7 @@ FractionalMaxPool2d/3d, thin wrappers of the functionals."""
 from .._functional import pooling as F_pool
 from .._functional import pooling3d as F_pool3d
 from .module import Module
+from .utils import _single
 
 
 class _MaxPoolNd(Module):
@@ -52,10 +53,6 @@ class MaxPool3d(_MaxPoolNd):
     """
 
     _functional = staticmethod(F_pool3d.max_pool3d)
-
-
-def _single(value):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
 
 
 class AvgPool1d(Module):
