@@ -583,3 +583,22 @@ def test_avg_pool1d_module_arguments_through_single(kernel_size):
         return module(lib.ones(1, 2, 6)), lib.tensor(len(repr(module)))
 
     assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- private bases of the layers
+@pytest.mark.parametrize("module_name", ["pooling", "padding", "conv", "batchnorm", "instancenorm", "normalization",
+                                         "dropout", "upsampling", "fold", "pixelshuffle", "flatten"])
+def test_layer_class_hierarchy(module_name):
+    import importlib
+    import inspect
+
+    theirs = importlib.import_module(f"torch.nn.modules.{module_name}")
+    ours = importlib.import_module(f"torchless.nn.modules.{module_name}")
+    classes = {name for name, value in vars(theirs).items()
+               if inspect.isclass(value) and value.__module__ == theirs.__name__
+               and name not in ("_ConvTransposeMixin", "CrossMapLRN2d")}
+    for name in sorted(classes):
+        assert hasattr(ours, name), name
+        their_bases = {b.__name__ for b in getattr(theirs, name).__mro__[1:] if b.__name__ in classes}
+        our_bases = {b.__name__ for b in getattr(ours, name).__mro__[1:] if b.__name__ in classes}
+        assert our_bases == their_bases, name
