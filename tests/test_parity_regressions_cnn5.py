@@ -602,3 +602,15 @@ def test_layer_class_hierarchy(module_name):
         their_bases = {b.__name__ for b in getattr(theirs, name).__mro__[1:] if b.__name__ in classes}
         our_bases = {b.__name__ for b in getattr(ours, name).__mro__[1:] if b.__name__ in classes}
         assert our_bases == their_bases, name
+
+
+# ---------------------------------------------------------------------------- nn.common_types
+def test_common_types_aliases():
+    import torch.nn.common_types as theirs
+    import torchless.nn.common_types as ours
+
+    names = [name for name in vars(theirs) if name.startswith("_") and not name.startswith("__")
+             and name != "_TypeAlias"]
+    assert names
+    for name in names:
+        assert repr(getattr(ours, name)).replace("torchless.", "torch.") == repr(getattr(theirs, name)), name
