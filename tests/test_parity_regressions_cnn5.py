@@ -614,3 +614,17 @@ def test_common_types_aliases():
     assert names
     for name in names:
         assert repr(getattr(ours, name)).replace("torchless.", "torch.") == repr(getattr(theirs, name)), name
+
+
+# ---------------------------------------------------------------------------- ConvTranspose._output_padding
+@pytest.mark.parametrize("args", [
+    "(x, [9, 9], [2, 2], [0, 0], [3, 3], 2, [1, 1])", "(x, None, [2, 2], [0, 0], [3, 3], 2)",
+    "(x, (1, 3, 10, 10), [2, 2], [0, 0], [3, 3], 2)", "(x[0], [10, 9], [2, 2], [1, 0], [3, 3], 2, [2, 1])",
+    "(x, [20, 20], [2, 2], [0, 0], [3, 3], 2)", "(x, [9], [2, 2], [0, 0], [3, 3], 2)",
+])
+def test_conv_transpose_output_padding_signature(args):
+    def call(lib):
+        module = lib.nn.ConvTranspose2d(2, 3, 3, stride=2, output_padding=1)
+        return lib.tensor(eval(f"module._output_padding{args}", {"module": module, "x": lib.ones(1, 2, 4, 4)}))
+
+    assert_same_outcome(call)
