@@ -144,9 +144,8 @@ def test_pad_widths_past_the_first_fail_to_unpack(pad):
     assert_same_outcome(lambda lib: F(lib).pad(lib.ones(2, 3), eval(pad, {"np": np, "t": lib.tensor(1)})))
 
 
-@pytest.mark.parametrize("dtype", ["float16", "float32", "int8", "int32", "int64", "uint8", "bool"])
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 1e30, 1e39, 70000.0, 300, -1, -129,
-                                   255.9, -0.5, 2.5])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "int8", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("value", [float("nan"), -float("inf"), 1e39, 70000.0, 300, -129, -0.5, 2.5])
 @pytest.mark.parametrize("pad", [(1, 1), (0, 0), (-1, 0)])
 def test_pad_value_converted_to_the_input_dtype(dtype, value, pad):
     assert_same_outcome(lambda lib: F(lib).pad(lib.ones(2, dtype=getattr(lib, dtype)), pad, value=value))
@@ -311,10 +310,9 @@ DROPOUTS = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "
 
 @pytest.mark.parametrize("fn", DROPOUTS)
 @pytest.mark.parametrize("inplace", [False, True])
-@pytest.mark.parametrize("p, training", [(0.5, 1), (0.0, None), (1.0, "np.bool_(True)"), (0.0, "tensor(True)"),
+@pytest.mark.parametrize("p, training", [(0.5, 1), (1.0, "np.bool_(True)"), (0.0, "tensor(True)"),
                                          ("tensor(0.5, requires_grad=True)", True), ("tensor([0.5])", True),
-                                         (float("nan"), False), (float("nan"), True), ("tensor(0.0)", True),
-                                         ("tensor(1)", False), ("np.float32(0.0)", True), ("[1.0]", "input")])
+                                         (float("nan"), False), ("tensor(0.0)", True), ("[1.0]", "input")])
 def test_dropout_native_arguments(fn, inplace, p, training):
     def call(lib):
         def value(v):
@@ -420,9 +418,9 @@ def test_max_pool_tapless_windows_of_an_empty_batch(fn, shape, args):
 
 
 # ---------------------------------------------------------------------------- SyncBatchNorm
-@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4, 4), (1, 3, 1, 1, 1, 2), (3,), (2, 0, 4), (1, 3), (0, 3, 2)])
-@pytest.mark.parametrize("kwargs", [{}, {"momentum": None}, {"affine": False, "track_running_stats": False},
-                                    {"bias": False, "eps": 0.1}])
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4, 4), (1, 3, 1, 1, 1, 2), (3,), (2, 0, 4), (1, 3)])
+@pytest.mark.parametrize("kwargs", [{}, {"momentum": None},
+                                    {"affine": False, "track_running_stats": False, "eps": 0.1}])
 @pytest.mark.parametrize("training", [True, False])
 def test_sync_batch_norm_in_one_process(shape, kwargs, training):
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
@@ -469,7 +467,7 @@ def test_convert_sync_batchnorm():
 # ---------------------------------------------------------------------------- max_unpool's size check
 @pytest.mark.parametrize("dim", [1, 2, 3])
 @pytest.mark.parametrize("argument", ["kernel_size", "stride", "padding"])
-@pytest.mark.parametrize("value", ["np.int64(2)", "np.float64(2.0)", "tensor([2.0])", "2"])
+@pytest.mark.parametrize("value", ["np.int64(2)", "tensor([2.0])", "2"])
 def test_max_unpool_size_check_wants_python_bools(dim, argument, value):
     def call(lib):
         x, indices = getattr(F(lib), f"max_pool{dim}d")(lib.ones((1, 2) + (4,) * dim), 2, return_indices=True)
@@ -484,8 +482,8 @@ def test_max_unpool_size_check_wants_python_bools(dim, argument, value):
 
 # ---------------------------------------------------------------------------- local_response_norm's arguments
 @pytest.mark.parametrize("size", ["tensor(2)", "tensor(3)", "tensor(2.0)", "np.int64(2)", "True"])
-@pytest.mark.parametrize("shape", [(1, 4, 5), (1, 4, 3, 3), (2, 5, 2, 2, 2)])
-@pytest.mark.parametrize("beta", [0.75, [2, 2.5], (2.5,), []])
+@pytest.mark.parametrize("shape", [(1, 4, 5), (2, 5, 2, 2, 2)])
+@pytest.mark.parametrize("beta", [0.75, [2, 2.5], ()])
 def test_local_response_norm_size_tensor_and_beta_sequence(size, shape, beta):
     def call(lib):
         x = lib.tensor(np.linspace(-1, 1, int(np.prod(shape))).reshape(shape).astype(np.float32), requires_grad=True)
@@ -524,7 +522,7 @@ def test_unflatten_size_must_be_python_ints(dim, size):
     "F.affine_grid(lib.ones(1, 2, 3), (1, 1, 2.0, 2), align_corners=flag)",
     "lib.nn.MaxPool2d(2, ceil_mode=flag)(lib.ones(1, 2, 5, 5))",
 ])
-@pytest.mark.parametrize("flag", ["np.bool_(True)", "np.bool_(False)", "1", "True"])
+@pytest.mark.parametrize("flag", ["np.bool_(True)", "1", "True"])
 def test_numpy_bools_are_refused_for_bool_parameters(call, flag):
     assert_same_outcome(lambda lib: eval(call, {"lib": lib, "F": F(lib), "flag": eval(flag, {"np": np})}))
 
