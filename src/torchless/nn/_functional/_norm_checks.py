@@ -30,11 +30,11 @@ def check_int_arg(value, fn, name, position):
 
 
 def check_float_arg(value, fn, name, position, optional=False):
-    """A ``float`` parameter takes any real number (ints and bools too) or a one-element tensor."""
+    """A ``float`` parameter takes any real number (ints and bools too) or a 0-d tensor not requiring grad."""
     if value is None and optional:
         return
     if isinstance(value, Tensor):
-        if value.numel() == 1:
+        if value.dim() == 0 and not value.requires_grad:
             return
     elif isinstance(value, numbers.Real):
         return
@@ -42,7 +42,7 @@ def check_float_arg(value, fn, name, position, optional=False):
 
 
 def check_bool_arg(value, fn, name, position):
-    if not isinstance(value, (bool, np.bool_)):
+    if not isinstance(value, bool):  # PyTorch's parser refuses NumPy bools too
         raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be bool, not {_tp_name(value)}")
 
 

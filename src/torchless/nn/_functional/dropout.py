@@ -5,13 +5,14 @@ Masks come from the default generator, so ``torchless.manual_seed`` makes them r
 masked product is the core's multiplication (PyTorch's node is MulBackward0 too).
 """
 import math
+import numbers
 import warnings
 
 import numpy as np
 
 from ..._tensor import Tensor
 from ...random import numpy_rng
-from ._args import check_tensor
+from ._args import _tp_name, check_tensor
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
@@ -19,6 +20,23 @@ __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "f
 def _check_p(p):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _native_arguments(name, input, p, training, inplace):
+    """The parsing of the native function F's dropouts end in (``name``, or ``name_`` in place), which takes
+    (input, float p, bool train) by position: ``p`` as a float (a 0-d tensor not requiring grad will do), then the
+    native range check, which a NaN that passed Python's comparisons fails even out of training."""
+    fn = f"{name}_" if inplace else name
+    check_tensor(input, fn)
+    if not (isinstance(p, (numbers.Real, np.generic))
+            or (isinstance(p, Tensor) and p.dim() == 0 and not p.requires_grad)):
+        raise TypeError(f"{fn}(): argument 'p' (position 2) must be float, not {_tp_name(p)}")
+    if not isinstance(training, bool):
+        raise TypeError(f"{fn}(): argument 'train' (position 3) must be bool, not {_tp_name(training)}")
+    p = float(p)
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return p
 
 
 def _keep_mask(shape, p):
@@ -72,7 +90,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     Returns ``input`` itself when not training or when p == 0.
     """
     _check_p(p)
-    check_tensor(input, "dropout")
+    p = _native_arguments("dropout", input, p, training, inplace)
     return _dropout_impl(input, p, training, inplace)
 
 
@@ -82,8 +100,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     A 3-D input is taken as (N, C, L) (PyTorch's current behaviour, with its warning).
     """
     _check_p(p)
-    check_tensor(input, "dropout2d")
-    ndim = input.dim()
+    ndim = input.dim()  # Python in PyTorch: a non-tensor fails here, with an AttributeError
     if ndim not in (3, 4):
         warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will result in an "
                       "error in a future release. To retain the behavior and silence this warning, please use dropout "
@@ -96,6 +113,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "will change in a future release to interpret the input as one without a batch dimension, i.e. "
                       "shape (C, H, W). To maintain the 1D channel-wise dropout behavior, please switch to using "
                       "dropout1d instead.", stacklevel=2)
+    p = _native_arguments("feature_dropout", input, p, training, inplace)
     return _dropout_impl(input, p, training, inplace, 2)
 
 
@@ -113,6 +131,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
                       "instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 spatial "
                       "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).",
                       stacklevel=2)
+    p = _native_arguments("feature_dropout", input, p, training, inplace)
     if ndim == 5:
         return _dropout_impl(input, p, training, inplace, 2)
     if not inplace:
@@ -125,12 +144,12 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 def dropout1d(input, p=0.5, training=True, inplace=False):
     """Zero entire channels of (N, C, L) or (C, L) input with probability p, scaling the rest by 1 / (1 - p)."""
     _check_p(p)
-    check_tensor(input, "dropout1d")
-    ndim = input.dim()
+    ndim = input.dim()  # Python in PyTorch: a non-tensor fails here, with an AttributeError
     if ndim not in (2, 3):
         raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {ndim}D input. Note that dropout1d "
                            "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel "
                            "dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    p = _native_arguments("feature_dropout", input, p, training, inplace)
     if ndim == 2 and not inplace:  # unbatched: PyTorch masks a view with a batch axis, so the result is a new view
         return _dropout_impl(input.unsqueeze(0), p, training, False, 2).squeeze(0)
     return _dropout_impl(input, p, training, inplace, ndim - 1)  # one draw per channel, batched or not
@@ -162,7 +181,7 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     Note the default ``training=False``, as in PyTorch. Shape: any; the output has the input's shape.
     """
     _check_p(p)
-    check_tensor(input, "alpha_dropout")
+    p = _native_arguments("alpha_dropout", input, p, training, inplace)
     return _dropout_impl(input, p, training, inplace, alpha=True)
 
 
@@ -172,5 +191,5 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     Note the default ``training=False``, as in PyTorch. Shape: (N, C, *), at least 2-D.
     """
     _check_p(p)
-    check_tensor(input, "feature_alpha_dropout")
+    p = _native_arguments("feature_alpha_dropout", input, p, training, inplace)
     return _dropout_impl(input, p, training, inplace, 2, alpha=True)

@@ -1,5 +1,6 @@
 """Spatial transformers: ``affine_grid`` builds a sampling grid from affine matrices, ``grid_sample`` reads an
-image at the grid's points (bilinear, nearest or bicubic, with zeros, border or reflection padding).
+image (or a volume: trilinear or nearest) at the grid's points (bilinear, nearest or bicubic, with zeros, border
+or reflection padding).
 
 Sampling is a gather: each output point reads 1 (nearest), 4 (bilinear) or 16 (bicubic) input pixels, found
 with fancy indexing on the flattened image, and weighs them by broadcasting. The input gradient is the
@@ -13,7 +14,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd.graph import Node
-from ._args import _tp_name
+from ._args import _is_index, _tp_name
 
 __all__ = ["affine_grid", "grid_sample"]
 
@@ -112,10 +113,19 @@ def affine_grid(theta, size, align_corners=None):
                       "of affine_grid for details.", stacklevel=2)
     elif min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {size}")
-    for pos, item in enumerate(size):
-        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
-            raise TypeError(f"affine_grid_generator(): argument 'size' (position 2) must be tuple of ints, but found "
-                            f"element of type {_tp_name(item)} at pos {pos}")
+    # affine_grid_generator's parser: quick checks of size's first element and of align_corners (a Python bool
+    # only), then the conversion of size's other elements (where a bool passes as an int).
+    if size and not _is_index(size[0]):
+        raise TypeError(f"affine_grid_generator(): argument 'size' (position 2) must be tuple of ints, but found "
+                        f"element of type {_tp_name(size[0])} at pos 0")
+    if not isinstance(align_corners, bool):
+        raise TypeError(f"affine_grid_generator(): argument 'align_corners' (position 3) must be bool, not "
+                        f"{_tp_name(align_corners)}")
+    for pos, item in enumerate(size, start=1):
+        if not (_is_index(item) or isinstance(item, bool)):
+            raise TypeError(f"affine_grid_generator(): argument 'size' failed to unpack the object at pos {pos} with "
+                            f"error \"type must be tuple of ints,but got {_tp_name(item)}\"")
+    size = [int(item) for item in size]
     if size[0] != theta.shape[0]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{size[0]}, {theta.shape[2]}] but got: [{theta.shape[0]}, {theta.shape[2]}].")
@@ -301,6 +311,136 @@ class GridSampler2D(Node):
         return grad_input, grad_grid
 
 
+def _source_index_3d(coord, size, padding_mode, align_corners):
+    """_source_index as PyTorch's 3-D CPU kernel computes it, scalar code with its own edge cases: NaN clamps to
+    the last voxel (std::min/std::max, not fmin/fmax), and reflection counts its flips in a C int (a coordinate
+    past 2**31 spans counts as an even number of flips).
+
+    Returns the pixel coordinate, d(pixel)/d(grid), and where the backward loses the point: its recomputed
+    coordinate is NaN there, which reads no voxel, so neither input nor grid gets a gradient from it.
+    """
+    dtype = coord.dtype
+    one, two = np.asarray(1, dtype), np.asarray(2, dtype)
+    if align_corners:
+        pixel = (coord + one) / two * np.asarray(size - 1, dtype)
+    else:
+        pixel = ((coord + one) * np.asarray(size, dtype) - one) / two
+    mult = np.full(coord.shape, (size - 1) / 2 if align_corners else size / 2, dtype)
+    if padding_mode == "reflection":
+        twice_low, twice_high = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+        if twice_low == twice_high:
+            pixel, sign = np.zeros_like(pixel), np.zeros_like(pixel)
+        else:
+            low, span = np.asarray(twice_low / 2, dtype), np.asarray((twice_high - twice_low) / 2, dtype)
+            shifted = pixel - low
+            magnitude = np.abs(shifted)
+            extra = np.fmod(magnitude, span)
+            flips = np.floor(magnitude / span)
+            even = ~(flips < 2 ** 31) | (np.fmod(flips, 2) == 0)  # int overflow (and NaN) gives INT_MIN: even
+            pixel = np.where(even, extra + low, span - extra + low)
+            sign = np.where(shifted < 0, -1, 1) * np.where(even, 1, -1)
+        mult *= sign.astype(dtype)
+    lost = np.isnan(pixel) if padding_mode != "zeros" else np.zeros(pixel.shape, bool)
+    if padding_mode != "zeros":
+        mult *= (pixel > 0) & (pixel < size - 1)  # the clamped borders count as outside: no gradient there
+        pixel = np.where(pixel < 0, np.asarray(0, dtype), pixel)
+        pixel = np.where(pixel < size - 1, pixel, np.asarray(size - 1, dtype))  # NaN -> size - 1
+    return pixel, mult, lost
+
+
+def _flat_index_3d(px, py, pz, depth, height, width):
+    """As _flat_index, in a (D, H, W) volume: (z * H + y) * W + x, or D * H * W (the zero voxel) outside."""
+    inside = (px >= 0) & (px < width) & (py >= 0) & (py < height) & (pz >= 0) & (pz < depth)  # False for NaN
+    px, py, pz = (np.where(inside, p, 0).astype(np.int64) for p in (px, py, pz))
+    index = (pz * height + py) * width + px
+    index[~inside] = depth * height * width
+    return index
+
+
+class GridSampler3D(Node):
+    """Trilinear ('bilinear') or nearest sampling of (N, C, D, H, W) volumes at grid points (N, D', H', W', 3):
+    output[n, c, p] = sum over taps k of weight_k[n, p] * input[n, c, index_k[n, p]], as in GridSampler2D."""
+
+    saved = ("planes", "taps", "dx", "dy", "dz", "lost")
+
+    def forward(self, input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
+        with np.errstate(invalid="ignore", over="ignore"):
+            return self._sample(input, grid, mode, padding_mode, align_corners)
+
+    def _sample(self, input, grid, mode, padding_mode, align_corners):
+        # PyTorch's scalar 3-D kernel computes in the input's own type, float16 included (every step rounded to
+        # it), which decides the nearest voxel and the floor near boundaries.
+        dtype = input.dtype
+        n, c, depth, height, width = input.shape
+        out_dhw = grid.shape[1:4]
+        points = grid.astype(dtype, copy=False).reshape(n, int(np.prod(out_dhw)), 3)
+        planes = input.astype(dtype, copy=False).reshape(n, c, depth * height * width)
+        planes = np.concatenate([planes, np.zeros((n, c, 1), dtype)], axis=2)  # the zero voxel
+        self.mode, self.dtypes, self.shape, self.grid_shape = mode, (input.dtype, grid.dtype), input.shape, grid.shape
+        (x, mult_x, lost_x), (y, mult_y, lost_y), (z, mult_z, lost_z) = (
+            _source_index_3d(points[..., k], size, padding_mode, align_corners)
+            for k, size in enumerate((width, height, depth)))
+        self.lost = lost_x | lost_y | lost_z
+        self.lost = self.lost if self.lost.any() else None
+        outside = depth * height * width
+        if mode == "nearest":
+            taps = [(_flat_index_3d(np.rint(x), np.rint(y), np.rint(z), depth, height, width), None)]
+            self.dx = self.dy = self.dz = None
+        else:
+            x0, y0, z0 = np.floor(x), np.floor(y), np.floor(z)
+            # The weight of the low and the high neighbour along each axis, formed as PyTorch's kernel does
+            # (distances to the opposite neighbour), so that the products round alike.
+            wx, wy, wz = ((low + 1 - t, t - low) for t, low in ((x, x0), (y, y0), (z, z0)))
+            taps, self.dx, self.dy, self.dz = [], [], [], []
+            for k in range(2):
+                for j in range(2):
+                    for i in range(2):
+                        index = _flat_index_3d(x0 + i, y0 + j, z0 + k, depth, height, width)
+                        # A tap outside is skipped, not weighed: a non-finite weight must not reach the output
+                        # or the grid's gradient.
+                        inside = index != outside
+                        taps.append((index, np.where(inside, wx[i] * wy[j] * wz[k], 0)))
+                        # d(weight)/d(coordinate) along each axis: the other axes' weights, signed by the side
+                        self.dx.append(np.where(inside, (1 if i else -1) * wy[j] * wz[k] * mult_x, 0))
+                        self.dy.append(np.where(inside, (1 if j else -1) * wx[i] * wz[k] * mult_y, 0))
+                        self.dz.append(np.where(inside, (1 if k else -1) * wx[i] * wy[j] * mult_z, 0))
+        out = None
+        for index, weight in taps:
+            values = np.take_along_axis(planes, index[:, None, :], axis=2)
+            if weight is not None:
+                values *= weight[:, None, :]
+            out = values if out is None else out.__iadd__(values)
+        self.planes, self.taps = planes, taps
+        return out.reshape((n, c) + tuple(out_dhw)).astype(input.dtype, copy=False)
+
+    def backward(self, grad):
+        n, c = self.shape[:2]
+        planes, taps = self.planes, self.taps
+        length = planes.shape[2]
+        points = int(np.prod(self.grid_shape[1:4]))
+        g = grad.reshape(n, c, points).astype(planes.dtype, copy=False)
+        if self.lost is not None:
+            g = np.where(self.lost[:, None, :], 0, g)
+        grad_input = grad_grid = None
+        if self.needs_input_grad[0]:
+            rows = (np.arange(n * c) * length).reshape(n, c, 1)
+            indices = np.concatenate([(rows + index[:, None, :]).reshape(-1) for index, _ in taps])
+            weights = np.concatenate([(g if w is None else g * w[:, None, :]).reshape(-1) for _, w in taps])
+            summed = np.bincount(indices, weights, minlength=n * c * length).reshape(n, c, length)
+            grad_input = summed[:, :, :length - 1].reshape(self.shape).astype(self.dtypes[0])
+        if self.needs_input_grad[1]:
+            grad_grid = np.zeros(self.grid_shape, self.dtypes[1])
+            if self.mode != "nearest":  # piecewise constant in the grid: zero gradient
+                sums = [np.zeros((n, points), planes.dtype) for _ in range(3)]
+                for (index, _), *derivatives in zip(taps, self.dx, self.dy, self.dz):
+                    along = np.einsum("ncp,ncp->np", g, np.take_along_axis(planes, index[:, None, :], axis=2))
+                    for total, derivative in zip(sums, derivatives):
+                        total += along * derivative
+                for k, total in enumerate(sums):
+                    grad_grid[..., k] = total.reshape(self.grid_shape[:4])
+        return grad_input, grad_grid
+
+
 def _check_grid_sampler(input, grid, mode):
     """PyTorch's checks of grid_sampler, in its order."""
     for name, value, position in (("input", input, 1), ("grid", grid, 2)):
@@ -326,16 +466,14 @@ def _check_grid_sampler(input, grid, mode):
                            f"got input with sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
     if expected == 5 and mode == "bicubic":
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
-    if expected == 5:
-        raise NotImplementedError("torchless: grid_sample supports 4-D (N, C, H, W) input only")
 
 
 def _check_dtypes(input, grid):
     if input.dtype != grid.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {grid.dtype.scalar_name}")
     if not input.is_floating_point():
-        raise NotImplementedError(f"\"grid_sampler_2d_cpu_kernel_impl\" not implemented for "
-                                  f"'{input.dtype.scalar_name}'")
+        kernel = "grid_sampler_2d_cpu_kernel_impl" if input.dim() == 4 else "grid_sampler3d_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
@@ -346,17 +484,18 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     outer edges otherwise), and ``output[n, :, h, w]`` interpolates ``input[n, :]`` there.
 
     Args:
-        input (Tensor): :math:`(N, C, H_{in}, W_{in})`.
-        grid (Tensor): :math:`(N, H_{out}, W_{out}, 2)`, the same dtype as ``input``.
-        mode (str): ``'bilinear'`` | ``'nearest'`` | ``'bicubic'`` (cubic convolution, :math:`\alpha = -0.75`).
-            Default: ``'bilinear'``.
+        input (Tensor): :math:`(N, C, H_{in}, W_{in})`, or a volume :math:`(N, C, D_{in}, H_{in}, W_{in})`.
+        grid (Tensor): :math:`(N, H_{out}, W_{out}, 2)`, or :math:`(N, D_{out}, H_{out}, W_{out}, 3)` with
+            ``(x, y, z)`` points for a volume; the same dtype as ``input``.
+        mode (str): ``'bilinear'`` (trilinear for a volume) | ``'nearest'`` | ``'bicubic'`` (cubic convolution,
+            :math:`\alpha = -0.75`; images only). Default: ``'bilinear'``.
         padding_mode (str): what out-of-image locations read: ``'zeros'`` (0), ``'border'`` (the nearest
             border pixel), ``'reflection'`` (the image reflected by its borders, repeatedly). Default: ``'zeros'``.
         align_corners (bool, optional): whether -1 and 1 are the centres of the corner pixels (``True``) or
             the image's corners (``False``). Default: ``False`` (with a warning when not given).
 
     Shape:
-        - Output: :math:`(N, C, H_{out}, W_{out})`, with pixel coordinate
+        - Output: :math:`(N, C, H_{out}, W_{out})` (:math:`(N, C, D_{out}, H_{out}, W_{out})`), with pixel coordinate
           :math:`i_x = (x + 1)(W_{in} - 1) / 2` if ``align_corners`` else :math:`((x + 1) W_{in} - 1) / 2`.
 
     Gradients flow to ``input`` and ``grid`` (zero for the grid in ``'nearest'`` mode).
@@ -370,9 +509,10 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if align_corners is None:
         warnings.warn(_DEFAULT_ALIGN_WARNING, stacklevel=2)
         align_corners = False
-    if not isinstance(align_corners, (bool, np.bool_)):
+    if not isinstance(align_corners, bool):  # PyTorch's parser refuses NumPy bools too
         raise TypeError(f"grid_sampler(): argument 'align_corners' (position 5) must be bool, not "
                         f"{_tp_name(align_corners)}")
     _check_grid_sampler(input, grid, mode)
     _check_dtypes(input, grid)
-    return GridSampler2D.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners))
+    sampler = GridSampler2D if input.dim() == 4 else GridSampler3D
+    return sampler.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners))

@@ -144,9 +144,19 @@ def _check_dtypes(input, weight, bias, running_mean, running_var, training):
     # Training updates the running statistics first; evaluation reads the affine parameters first.
     read = (running_mean, running_var, weight, bias) if training else (weight, bias, running_mean, running_var)
     for tensor in read:
-        if tensor is not None and tensor.dtype != input.dtype:
+        if tensor is None:
+            continue
+        if (tensor is running_mean or tensor is running_var) and tensor.dim() != 1:
+            _refuse_statistic_rank(tensor)
+        if tensor.dtype != input.dtype:
             raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {tensor.dtype.scalar_name}")
     return False
+
+
+def _refuse_statistic_rank(stat):
+    """The kernel reads the running statistics through 1-D accessors (of weight and bias it needs the size only),
+    which check the rank before the dtype."""
+    raise RuntimeError(f"TensorAccessor expected 1 dims but tensor has {stat.dim()}")
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
@@ -179,6 +189,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     _check_features("bias", bias, channels)
     input.size(1)  # a 1-D input without parameters fails here, with PyTorch's IndexError
     mixed = _check_dtypes(input, weight, bias, running_mean, running_var, training)
+    for stat in (running_mean, running_var):
+        if stat is not None and stat.dim() != 1:  # when float32 statistics go with a float16 input
+            _refuse_statistic_rank(stat)
     return BatchNorm.apply(input, weight, bias,
                            running_mean=None if running_mean is None else running_mean._data,
                            running_var=None if running_var is None else running_var._data,

@@ -8,10 +8,11 @@ import numbers
 
 import numpy as np
 
+from ... import _dtype
 from ..._ops import shape as shape_ops
 from ...autograd.graph import COPY_SLICES
 from ..._tensor import Tensor
-from ._args import check_tensor
+from ._args import _is_index, _tp_name, check_tensor
 
 __all__ = ["pad"]
 
@@ -43,13 +44,33 @@ class IndexPad(shape_ops.IndexPad):
 
 
 def _pad_list(pad):
+    """The parser's quick check of ``pad`` (its first element only); see _convert_pad for the rest."""
     if isinstance(pad, Tensor) or not isinstance(pad, (tuple, list)):
-        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}")
-    for i, p in enumerate(pad):
-        if not isinstance(p, numbers.Integral) or isinstance(p, bool):
-            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
-                            f"{type(p).__name__} at pos {i}")
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not {_tp_name(pad)}")
+    if pad and not _is_index(pad[0]):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
+                        f"{_tp_name(pad[0])} at pos 0")
+    return pad
+
+
+def _convert_pad(pad):
+    """The parser's conversion, after every argument passed its quick check: a later non-int fails here
+    (where, unlike the first element, a bool passes)."""
+    for pos, p in enumerate(pad, start=1):
+        if not (_is_index(p) or isinstance(p, bool)):
+            raise TypeError(f"pad(): argument 'pad' failed to unpack the object at pos {pos} with error "
+                            f"\"type must be tuple of ints,but got {_tp_name(p)}\"")
     return [int(p) for p in pad]
+
+
+def _check_value(value):
+    """``value`` is a ``float?`` for PyTorch's parser: a Python or NumPy number, or a 0-d tensor not requiring
+    grad; F.pad hands it over by position."""
+    if value is None or isinstance(value, (numbers.Real, np.generic)):
+        return
+    if isinstance(value, Tensor) and value.dim() == 0 and not value.requires_grad:
+        return
+    raise TypeError(f"pad(): argument 'value' (position 4) must be float, not {_tp_name(value)}")
 
 
 def _widths(pad, ndim):
@@ -116,6 +137,11 @@ def _index_pad(input, widths, padded, mode):
     ndim = len(shape)
     if mode == "circular":  # slicing and copying in PyTorch: no kernel to refuse empty dimensions or bools
         _check_circular(shape, widths)
+        if any(n - max(-lo, 0) - max(-hi, 0) <= 0 < n + lo + hi for n, (lo, hi) in zip(shape, widths)):
+            # Negative widths crop a dimension away while the positive one still asks for cells: PyTorch
+            # then wraps cells it never wrote (its output keeps whatever memory held, its gradient is 0).
+            # The same shape, filled with zeros.
+            return ConstantPadNd.apply(input, widths=widths, value=0)
     else:
         if 0 in shape[-padded - 1:]:
             raise RuntimeError(f"Expected {padded + 1}D or {padded + 2}D (batch mode) tensor with possibly 0 batch "
@@ -143,7 +169,11 @@ def pad(input, pad, mode="constant", value=None):
     with one or two more dimensions. Output size along a padded dim: n + before + after.
     """
     check_tensor(input, "pad")
-    pad = _pad_list(pad)
+    _pad_list(pad)
+    if not isinstance(mode, str):
+        raise TypeError(f"pad(): argument 'mode' (position 3) must be str, not {_tp_name(mode)}")
+    _check_value(value)
+    pad = _convert_pad(pad)
     if mode not in _MODES:
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if len(pad) % 2:
@@ -159,6 +189,10 @@ def pad(input, pad, mode="constant", value=None):
         for size, (before, after) in zip(input.shape, widths):
             if size + min(before, 0) + min(after, 0) < 0:
                 raise RuntimeError("narrow(): length must be non-negative.")
+        if value is not None and any(before > 0 or after > 0 for before, after in widths):
+            # A float for PyTorch's parser, converted to the input's dtype when it fills something (NaN or a
+            # value out of an integer dtype's range is refused); a pure crop never reads it.
+            value = _dtype.scalar_argument(float(value), input._data.dtype)
         return ConstantPadNd.apply(input, widths=widths, value=0 if value is None else value)
     if value is not None and value != 0:
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")

@@ -9,7 +9,6 @@ PyTorch).
 """
 import itertools
 import math
-import numbers
 from collections.abc import Iterable
 
 import numpy as np
@@ -74,9 +73,36 @@ class MaxPool(Node):
                                              _flat_planes(self.input_shape, self.spatial))
         elif self.spatial == 3:
             gx = pool3d.max_pool3d_backward_winners(_as_planes(grad, 3), self.winners)
+            gx = self._add_tapless_windows(gx, grad)
         else:
             gx = kernels.max_pool2d_backward_winners(_as_planes(grad, self.spatial), self.winners)
+            gx = self._add_tapless_windows(gx, grad)
         return (gx.reshape(self.input_shape),)
+
+    def _add_tapless_windows(self, gx, grad):
+        """A window lying wholly in the padding (possible with dilation) has no winner, but PyTorch reports an
+        index for it (its first tap past the padding, on each axis) and its backward adds the window's gradient
+        there: to whatever cell that flat index names when it lies inside the plane (it is dropped otherwise)."""
+        winners = self.winners
+        if isinstance(winners, pool3d.MaxPool3dWinners):
+            windows, geometry = winners.windows, winners.planes.geometry
+            plane_missing = geometry.first_tap == geometry.tap_count
+            missing = (windows.first_tap == windows.kernel)[:, None, None] | plane_missing[None]
+        else:
+            geometry = winners.geometry
+            missing = geometry.first_tap == geometry.tap_count
+        planes, cells = math.prod(gx.shape[:-self.spatial]), math.prod(gx.shape[-self.spatial:])
+        if not (planes and missing.any()):
+            return gx
+        indices = winners.flat_indices().reshape(planes, -1)
+        values = np.asarray(grad).reshape(planes, -1)
+        keep = missing.reshape(1, -1) & (indices >= 0) & (indices < cells)
+        if keep.any():
+            flat = np.array(gx).reshape(planes, cells)
+            rows = np.broadcast_to(np.arange(planes)[:, None], keep.shape)[keep]
+            np.add.at(flat, (rows, indices[keep]), values[keep].astype(flat.dtype, copy=False))
+            gx = flat.reshape(gx.shape)
+        return gx
 
     def backward_graph(self, grad):
         # A scatter-add of each window's gradient to its argmax, whose own gradient gathers at the argmaxes.
@@ -232,8 +258,8 @@ def _int_list(value, fn, name, position=None):
 
 
 def _check_bool(value, fn, name, position=None):
-    """A ``bool`` parameter of PyTorch's parser takes True and False only (not 0, 1 or None)."""
-    if not isinstance(value, (bool, np.bool_)):
+    """A ``bool`` parameter of PyTorch's parser takes True and False only (not 0, 1, None or a NumPy bool)."""
+    if not isinstance(value, bool):
         where = f" (position {position})" if position else ""
         raise TypeError(f"{fn}(): argument '{name}'{where} must be bool, not {_tp_name(value)}")
 
@@ -488,15 +514,17 @@ def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_
                          count_include_pad=count_include_pad, divisor_override=divisor_override)
 
 
-def _check_avg_pool_flags(fn, ceil_mode, count_include_pad, divisor_override=None):
-    """The parser's checks of the flags (F.avg_pool*d are PyTorch's native functions: passed by keyword, as
-    usual, an argument is named without a position)."""
-    _check_bool(ceil_mode, fn, "ceil_mode")
-    _check_bool(count_include_pad, fn, "count_include_pad")
-    if divisor_override is not None and not _is_index(divisor_override):
-        raise TypeError(f"{fn}(): argument 'divisor_override' must be int, not {_tp_name(divisor_override)}")
+def _avg_pool_signature(divisor_override):
+    """PyTorch's native avg_pool1d / avg_pool2d parameters (avg_pool1d has no divisor_override)."""
+    params = [Param("input", "Tensor"), Param("kernel_size", "int[]"), Param("stride", "int[]", "[]", []),
+              Param("padding", "int[]", "0", 0), Param("ceil_mode", "bool", "False", False),
+              Param("count_include_pad", "bool", "True", True)]
+    return params + [Param("divisor_override", "int?", "None", None)] if divisor_override else params
 
 
+# Through PyTorch's argument parser (F.avg_pool1d and F.avg_pool2d are native functions): a bad argument
+# is named with its position only when it was given by position, as lp_pool*d and the modules do.
+@native("avg_pool2d", _avg_pool_signature(True), list_size=2)
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """2-D average pooling over an input of shape (N, C, H, W) or (C, H, W).
@@ -506,11 +534,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     H_out = floor((H + 2 * padding[0] - kernel_size[0]) / stride[0]) + 1 (ceil with ceil_mode), likewise W_out.
     """
     fn = "avg_pool2d"
-    check_tensor(input, fn)
-    kernel = _int_list(kernel_size, fn, "kernel_size", 2)
-    stride = () if stride is None else _int_list(stride, fn, "stride")
-    padding = _int_list(padding, fn, "padding")
-    _check_avg_pool_flags(fn, ceil_mode, count_include_pad, divisor_override)
+    # Sequences reach here as given, of any length (the parser repeats a lone int only).
+    kernel = kernel_size
     if len(kernel) not in (1, 2):
         raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
     if len(stride) > 2:
@@ -522,32 +547,34 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
                      divisor_override)
 
 
+@native("avg_pool1d", _avg_pool_signature(False), list_size=1)
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """1-D average pooling over an input of shape (N, C, L) or (C, L).
 
     L_out = floor((L + 2 * padding - kernel_size) / stride) + 1 (ceil with ceil_mode).
     """
     fn = "avg_pool1d"
-    check_tensor(input, fn)
-    _int_list(kernel_size, fn, "kernel_size", 2)
-    for value, name in ((stride, "stride"), (padding, "padding")):
-        if value is not None:
-            _int_list(value, fn, name)
-    _check_avg_pool_flags(fn, ceil_mode, count_include_pad)
     _check_rank_2_to_3(input, fn)
-    kernel = _one_int(kernel_size, fn, "kernel_size", 2)
-    stride = kernel if stride is None or stride == [] or stride == () else _one_int(stride, fn, "stride")
-    padding = _one_int(padding, fn, "padding")
+    kernel = _one_list_int(kernel_size, fn, "kernel_size")
+    stride = kernel if not stride else _one_list_int(stride, fn, "stride")
+    padding = _one_list_int(padding, fn, "padding")
     return _avg_pool(input, 1, (1, kernel), (1, stride), (0, padding), ceil_mode, count_include_pad, None)
+
+
+def _one_list_int(values, fn, name):
+    if len(values) != 1:
+        raise RuntimeError(f"{fn}() argument '{name}' should contain one int (got {len(values)})")
+    return values[0]
 
 
 # ---------------------------------------------------------------------------- adaptive pooling
 def _adaptive_output_size(output_size, shape, spatial):
-    """PyTorch's _list_with_default: None entries keep the input's size."""
+    """PyTorch's _list_with_default: None entries keep the input's size. Only a Python int (a bool too) stands
+    for itself; anything else is taken for a sequence (a NumPy integer fails len())."""
     if isinstance(output_size, bool):
         return output_size  # passed on as PyTorch's _list_with_default does, for the parser to refuse
-    if isinstance(output_size, numbers.Integral):
-        return (int(output_size),) * spatial
+    if isinstance(output_size, int):
+        return (output_size,) * spatial
     if len(shape) <= len(output_size):
         raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     return tuple(n if v is None else v for v, n in zip(output_size, shape[-len(output_size):]))
@@ -595,12 +622,13 @@ def adaptive_avg_pool2d(input, output_size):
     return AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
 
 
+# A native function in PyTorch (F.adaptive_avg_pool1d is torch.adaptive_avg_pool1d): a bad output_size is
+# named with its position only when passed by position.
+@native("adaptive_avg_pool1d", [Param("input", "Tensor"), Param("output_size", "int[]")], list_size=1)
 def adaptive_avg_pool1d(input, output_size):
     """Average pooling of (N, C, L) or (C, L) to a fixed length output_size."""
-    check_tensor(input, "adaptive_avg_pool1d")
-    _int_list(output_size, "adaptive_avg_pool1d", "output_size", 2)  # the parser's check, before the rank's
     _check_rank_2_to_3(input, "adaptive_avg_pool1d")
-    length = _one_int(output_size, "adaptive_avg_pool1d", "output_size", 2)
+    length = _one_list_int(output_size, "adaptive_avg_pool1d", "output_size")
     _check_output_size((1, length))
     if length == 1:  # as adaptive_avg_pool2d of the input with an axis of 1 added: a mean
         return input.unsqueeze(-2).mean((-1, -2), keepdim=True).squeeze(-2)
@@ -615,11 +643,14 @@ def _check_float_unless_empty(input, output_size, spatial):
         _check_float(input, "adaptive_avg_pool2d")
 
 
-def _check_adaptive_max(input, output, fn):
+def _check_adaptive_max(input, output, fn, spatial=None):
+    """``spatial``: the output_size length the kernel expects, checked after the empty dimensions, as PyTorch."""
     for axis in range(1, input.dim()):
         if input.shape[axis] == 0:
             raise RuntimeError(f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has "
                                f"sizes {list(input.shape)} with dimension {axis} being empty")
+    if spatial is not None and len(output) != spatial:
+        raise RuntimeError(f"{fn}(): internal error: output_size.size() must be {spatial}")
     if min(output) < 0:
         shape = list(input.shape[:-len(output)]) + ([1] if len(output) == 1 else []) + list(output)
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(output)}: {shape}")
@@ -640,9 +671,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     output_hw = _int_list(_adaptive_output_size(output_size, input.size(), 2), fn, "output_size", 2)
     if input.dim() not in (3, 4):
         raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
-    if len(output_hw) != 2:
-        raise RuntimeError(f"{fn}(): internal error: output_size.size() must be 2")
-    _check_adaptive_max(input, output_hw, fn)
+    _check_adaptive_max(input, output_hw, fn, 2)
     _check_float(input, fn)
     return _adaptive_max(input, output_hw, 2, return_indices, "AdaptiveMaxPool2DBackward0")
 
@@ -738,7 +767,15 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
                                  f'{max_size})')
         ret = output_size
     for d in range(len(kernel_size)):
-        if ret[d] < 0:
+        non_negative = ret[d] >= 0
+        # PyTorch checks with torch._check_value, which wants a Python bool: sizes from NumPy numbers or
+        # tensors (as kernel_size, stride or padding) fail there.
+        if isinstance(non_negative, Tensor):
+            raise TypeError("cond must be a bool, but got a Tensor. For tensor conditions, use "
+                            "torchless._check_tensor_all() to assert that all elements are true.")
+        if not isinstance(non_negative, bool):
+            raise TypeError(f"cond must be a bool, but got {type(non_negative)}")
+        if not non_negative:
             raise ValueError(f"max_unpooling: output_size must contain non-negative spatial dimensions, but got "
                              f"output_size[{d}]={ret[d]}")
     return ret
@@ -828,8 +865,8 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 # ---------------------------------------------------------------------------- power-average pooling
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool, avg_pool, cells):
-    """PyTorch's power-average pooling, from the max or average pooling of its dimension; ``cells`` is
-    the number of cells of a window."""
+    """PyTorch's power-average pooling, from the max or average pooling of its dimension; ``cells()`` is
+    the number of cells of a window (computed after the pooling, which checks kernel_size first)."""
     if isinstance(norm_type, (int, float)):
         if norm_type == float("inf"):
             return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
@@ -839,7 +876,7 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool, avg_poo
         out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     else:
         out = avg_pool(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
-    return (out.sign() * relu(out.abs())).mul(cells).pow(1.0 / norm_type)
+    return (out.sign() * relu(out.abs())).mul(cells()).pow(1.0 / norm_type)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
@@ -851,7 +888,7 @@ def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     Shape: input (N, C, L) or (C, L); L_out = floor((L - kernel_size) / stride) + 1 (ceil with ceil_mode);
     stride defaults to kernel_size.
     """
-    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool1d, avg_pool1d, kernel_size)
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool1d, avg_pool1d, lambda: kernel_size)
 
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
@@ -864,7 +901,7 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     (ceil with ceil_mode), likewise W_out; stride defaults to kernel_size.
     """
     kw, kh = _torch_pair(kernel_size)
-    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool2d, avg_pool2d, kw * kh)
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool2d, avg_pool2d, lambda: kw * kh)
 
 
 # ---------------------------------------------------------------------------- fractional max pooling

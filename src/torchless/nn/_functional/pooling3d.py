@@ -279,4 +279,4 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     (ceil with ceil_mode), likewise H_out and W_out; stride defaults to kernel_size.
     """
     kd, kw, kh = _torch_triple(kernel_size)
-    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool3d, avg_pool3d, kd * kw * kh)
+    return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool3d, avg_pool3d, lambda: kd * kw * kh)

@@ -272,9 +272,10 @@ def _parse_native(fn, dim, input, output_size, scale_factors, align_corners, has
 
 
 def _int64_list(values, fn):
-    """``values``, or PyTorch's TypeError for one that int64 cannot hold (without the C++ stack it appends)."""
+    """``values``, or PyTorch's TypeError for one that int64 cannot hold (without the C++ stack it appends).
+    Values of other types are left to the caller's parser."""
     for pos, value in enumerate(values, start=1):
-        if not -2 ** 63 <= value < 2 ** 63:
+        if isinstance(value, (int, np.integer)) and not -2 ** 63 <= value < 2 ** 63:
             raise TypeError(f"{fn}(): argument 'output_size' failed to unpack the object at pos {pos} with error "
                             "\"Overflow when unpacking long long\"")
     return values

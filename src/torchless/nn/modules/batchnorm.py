@@ -1,11 +1,13 @@
 """Batch normalisation layers: BatchNorm1d, BatchNorm2d and BatchNorm3d, with running statistics as buffers, and
-their lazy forms (LazyBatchNorm1d, ...), whose ``num_features`` is inferred from the first input.
+their lazy forms (LazyBatchNorm1d, ...), whose ``num_features`` is inferred from the first input; SyncBatchNorm,
+which in a single process (torchless's only setting) is the plain batch normalisation of any rank.
 
 ``_NormBase`` holds what batch and instance normalisation share, as in PyTorch: the affine
 parameters, the running-statistics buffers, their reset, repr and state-dict version; ``_LazyNormBase``
 what their lazy forms share.
 """
 from ... import _creation, _dtype
+from ...autograd import grad_mode
 from .._functional.normalization import batch_norm
 from ..parameter import UninitializedBuffer, UninitializedParameter
 from ._affine import register_affine, reset_affine
@@ -195,3 +197,52 @@ class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
 
     cls_to_become = BatchNorm3d
     _check_input_dim = BatchNorm3d._check_input_dim
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalisation whose statistics PyTorch gathers across the processes of a distributed job.
+
+    torchless runs one process, where PyTorch's SyncBatchNorm has nothing to synchronise and normalises as
+    the plain batch normalisation does: input (N, C, *) of any rank from 2. ``process_group`` is kept, unused.
+    ``convert_sync_batchnorm`` swaps the batch normalisations of a model for SyncBatchNorm layers.
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 process_group=None, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input):
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    def _check_non_zero_input_channels(self, input):
+        if input.size(1) == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+
+    def forward(self, input):
+        self._check_input_dim(input)
+        self._check_non_zero_input_channels(input)
+        return super().forward(input)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """``module`` with every batch normalisation in it (itself included) replaced by a SyncBatchNorm that
+        takes over its parameters, running statistics and training flag (the very tensors, not copies)."""
+        converted = module
+        if isinstance(module, _BatchNorm):
+            converted = SyncBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
+                                      module.track_running_stats, process_group)
+            if module.affine:
+                with grad_mode.no_grad():
+                    converted.weight = module.weight
+                    converted.bias = module.bias
+            converted.running_mean = module.running_mean
+            converted.running_var = module.running_var
+            converted.num_batches_tracked = module.num_batches_tracked
+            converted.training = module.training
+            if hasattr(module, "qconfig"):
+                converted.qconfig = module.qconfig
+        for name, child in module.named_children():
+            converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return converted

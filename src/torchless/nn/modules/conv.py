@@ -15,6 +15,7 @@ from .._functional import conv as F_conv
 from ..parameter import Parameter, UninitializedParameter
 from .lazy import LazyModuleMixin
 from .module import Module, _registered
+from .utils import _single
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "LazyConv1d",
            "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d"]
@@ -212,20 +213,24 @@ class _ConvTransposeNd(_ConvNd):
                          _ntuple(dilation, n), True, _ntuple(output_padding, n), groups, bias, padding_mode,
                          device, dtype)
 
-    def _output_padding(self, input, output_size):
-        """The output_padding that makes the output exactly ``output_size`` (PyTorch's rule and messages)."""
+    def _output_padding(self, input, output_size, stride, padding, kernel_size, num_spatial_dims, dilation=None):
+        """The output_padding that makes the output exactly ``output_size`` (PyTorch's rule and messages).
+
+        PyTorch's signature, which subclasses of the transposed convolutions call with their own geometry;
+        ``dilation`` None counts as 1.
+        """
         if output_size is None:
-            return self.output_padding
-        n = self._spatial
+            return _single(self.output_padding)
+        n = num_spatial_dims
         non_spatial = 2 if input.dim() == n + 2 else 1
         if len(output_size) == non_spatial + n:
             output_size = output_size[non_spatial:]
         if len(output_size) != n:
             raise ValueError(f"ConvTranspose{n}D: for {input.dim()}D input, output_size must have {n} or "
                              f"{non_spatial + n} elements (got {len(output_size)})")
-        min_sizes = [(input.size(d + non_spatial) - 1) * self.stride[d] - 2 * self.padding[d]
-                     + self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(n)]
-        max_sizes = [low + self.stride[d] - 1 for d, low in enumerate(min_sizes)]
+        min_sizes = [(input.size(d + non_spatial) - 1) * stride[d] - 2 * padding[d]
+                     + (1 if dilation is None else dilation[d]) * (kernel_size[d] - 1) + 1 for d in range(n)]
+        max_sizes = [low + stride[d] - 1 for d, low in enumerate(min_sizes)]
         for size, low, high in zip(output_size, min_sizes, max_sizes):
             if size < low or size > high:
                 # input.size()[2:] even for unbatched input: PyTorch's own message does the same.
@@ -234,7 +239,8 @@ class _ConvTransposeNd(_ConvNd):
         return [size - low for size, low in zip(output_size, min_sizes)]
 
     def forward(self, input, output_size=None):
-        output_padding = self._output_padding(input, output_size)
+        output_padding = self._output_padding(input, output_size, self.stride, self.padding, self.kernel_size,
+                                              self._spatial, self.dilation)
         return self._convolve(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
                               self.dilation)
 

@@ -81,41 +81,45 @@ class ZeroPad3d(ConstantPad3d):
         return f"{self.padding}"
 
 
-class ReflectionPad1d(_PadNd):
-    """Mirror the last dimension at its edges (without repeating them): padding = int or (left, right)."""
-
-    _mode, _spatial = "reflect", 1
-
-
-class ReflectionPad2d(_PadNd):
-    """Mirror the last two dimensions at their edges: padding = int or (left, right, top, bottom)."""
-
+class _ReflectionPadNd(_PadNd):
     _mode = "reflect"
 
 
-class ReflectionPad3d(_PadNd):
+class ReflectionPad1d(_ReflectionPadNd):
+    """Mirror the last dimension at its edges (without repeating them): padding = int or (left, right)."""
+
+    _spatial = 1
+
+
+class ReflectionPad2d(_ReflectionPadNd):
+    """Mirror the last two dimensions at their edges: padding = int or (left, right, top, bottom)."""
+
+
+class ReflectionPad3d(_ReflectionPadNd):
     """Mirror the last three dimensions at their edges: padding = int or (left, right, top, bottom, front, back)."""
 
-    _mode, _spatial = "reflect", 3
+    _spatial = 3
 
 
-class ReplicationPad1d(_PadNd):
-    """Repeat the edge values of the last dimension: padding = int or (left, right)."""
-
-    _mode, _spatial = "replicate", 1
-
-
-class ReplicationPad2d(_PadNd):
-    """Repeat the edge values of the last two dimensions: padding = int or (left, right, top, bottom)."""
-
+class _ReplicationPadNd(_PadNd):
     _mode = "replicate"
 
 
-class ReplicationPad3d(_PadNd):
+class ReplicationPad1d(_ReplicationPadNd):
+    """Repeat the edge values of the last dimension: padding = int or (left, right)."""
+
+    _spatial = 1
+
+
+class ReplicationPad2d(_ReplicationPadNd):
+    """Repeat the edge values of the last two dimensions: padding = int or (left, right, top, bottom)."""
+
+
+class ReplicationPad3d(_ReplicationPadNd):
     """Repeat the edge values of the last three dimensions: padding = int or (left, right, top, bottom, front,
     back)."""
 
-    _mode, _spatial = "replicate", 3
+    _spatial = 3
 
 
 class _CircularPadNd(_PadNd):

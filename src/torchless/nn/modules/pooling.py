@@ -3,6 +3,7 @@ FractionalMaxPool2d/3d, thin wrappers of the functionals."""
 from .._functional import pooling as F_pool
 from .._functional import pooling3d as F_pool3d
 from .module import Module
+from .utils import _single
 
 
 class _MaxPoolNd(Module):
@@ -54,11 +55,14 @@ class MaxPool3d(_MaxPoolNd):
     _functional = staticmethod(F_pool3d.max_pool3d)
 
 
-def _single(value):
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+class _AvgPoolNd(Module):
+    """What the average poolings share (their repr), as a base ``isinstance`` checks can name."""
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool1d(Module):
+class AvgPool1d(_AvgPoolNd):
     """1-D average pooling over (N, C, L) or (C, L); L_out = floor((L + 2 * padding - kernel_size) / stride) + 1."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -72,11 +76,10 @@ class AvgPool1d(Module):
         return F_pool.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                                  self.count_include_pad)
 
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
+class _DivisorAvgPoolNd(_AvgPoolNd):
+    """AvgPool2d and AvgPool3d: their arguments as given, divisor_override included."""
 
-class _AvgPoolNd(Module):
     _functional = None
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -91,11 +94,8 @@ class _AvgPoolNd(Module):
         return type(self)._functional(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                                       self.count_include_pad, self.divisor_override)
 
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class AvgPool2d(_AvgPoolNd):
+class AvgPool2d(_DivisorAvgPoolNd):
     """2-D average pooling over (N, C, H, W) or (C, H, W); see ``torchless.nn.functional.avg_pool2d``.
 
     Args: kernel_size, stride=None (= kernel_size), padding=0, ceil_mode=False, count_include_pad=True,
@@ -105,7 +105,7 @@ class AvgPool2d(_AvgPoolNd):
     _functional = staticmethod(F_pool.avg_pool2d)
 
 
-class AvgPool3d(_AvgPoolNd):
+class AvgPool3d(_DivisorAvgPoolNd):
     """3-D average pooling over (N, C, D, H, W) or (C, D, H, W); see ``torchless.nn.functional.avg_pool3d``.
 
     Args: kernel_size, stride=None (= kernel_size), padding=0, ceil_mode=False, count_include_pad=True,
@@ -130,7 +130,11 @@ class _AdaptivePool(Module):
         return f"output_size={self.output_size}"
 
 
-class _AdaptiveMaxPool(_AdaptivePool):
+class _AdaptiveAvgPoolNd(_AdaptivePool):
+    """The adaptive average poolings' base, which ``isinstance`` checks can name (as the max ones' below)."""
+
+
+class _AdaptiveMaxPoolNd(_AdaptivePool):
     def __init__(self, output_size, return_indices=False):
         super().__init__(output_size)
         self.return_indices = return_indices
@@ -139,38 +143,38 @@ class _AdaptiveMaxPool(_AdaptivePool):
         return type(self)._functional(input, self.output_size, self.return_indices)
 
 
-class AdaptiveAvgPool1d(_AdaptivePool):
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Average pooling of (N, C, L) or (C, L) to length output_size."""
 
     _functional = staticmethod(F_pool.adaptive_avg_pool1d)
 
 
-class AdaptiveAvgPool2d(_AdaptivePool):
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """Average pooling of (N, C, H, W) or (C, H, W) to output_size (int, or pair whose None entries keep the size)."""
 
     _functional = staticmethod(F_pool.adaptive_avg_pool2d)
 
 
-class AdaptiveAvgPool3d(_AdaptivePool):
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     """Average pooling of (N, C, D, H, W) or (C, D, H, W) to output_size (int, or triple whose None entries keep
     the size)."""
 
     _functional = staticmethod(F_pool3d.adaptive_avg_pool3d)
 
 
-class AdaptiveMaxPool1d(_AdaptiveMaxPool):
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max pooling of (N, C, L) or (C, L) to length output_size."""
 
     _functional = staticmethod(F_pool.adaptive_max_pool1d)
 
 
-class AdaptiveMaxPool2d(_AdaptiveMaxPool):
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """Max pooling of (N, C, H, W) or (C, H, W) to output_size (int, or pair whose None entries keep the size)."""
 
     _functional = staticmethod(F_pool.adaptive_max_pool2d)
 
 
-class AdaptiveMaxPool3d(_AdaptiveMaxPool):
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """Max pooling of (N, C, D, H, W) or (C, D, H, W) to output_size (int, or triple whose None entries keep the
     size)."""
 
