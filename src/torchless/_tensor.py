@@ -208,18 +208,22 @@ def _infer_shape(shape, numel):
     return shape
 
 
-def _index_key(key):
-    """A NumPy key for ``key``: tensors inside it become arrays (byte tensors masks, as in PyTorch)."""
+def _index_key(key, subscript=False):
+    """A NumPy key for ``key``: tensors inside it become arrays (byte tensors masks, as in PyTorch).
+
+    ``subscript``: the key of ``t[key]``, where PyTorch selects with a 0-d integer tensor as with an int (a view)
+    and reads a Python bool as a 0-d mask (advanced indexing, a copy), where NumPy would take a bool for an int.
+    """
     if isinstance(key, tuple):
-        return tuple(_index_key(list(k) if isinstance(k, tuple) else k) for k in key)
-    if isinstance(key, slice):
-        if key.step is not None and key.step < 0:
-            raise ValueError("step must be greater than zero")
-        return key
+        return tuple(_index_key(list(k) if isinstance(k, tuple) else k, subscript) for k in key)
+    if subscript and isinstance(key, (bool, np.bool_)):
+        return np.asarray(key)
     if isinstance(key, Tensor):
         kind = key._data.dtype.kind
         if kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if subscript and kind == "i" and not key._data.ndim:
+            return int(key._data)
         return key._data.astype(bool) if key._data.dtype == np.uint8 else key._data
     if isinstance(key, list):
         return np.asarray([k.item() if isinstance(k, Tensor) else k for k in key])
@@ -2170,8 +2174,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, key):
-        key = _index_key(key)
+        # (a lone tensor as a one-part key: a 0-d integer one selects, but is not the lone int that a 0-d
+        # tensor's error message is about)
+        key = _index_key((key,) if isinstance(key, Tensor) else key, subscript=True)
         try:
+            indexing.check_steps(self._data.shape, key)
+            staged = indexing.select_first(key)
+            if staged is not None:
+                return indexing.Index.apply(indexing.Index.apply(self, key=staged[0]), key=staged[1])
             return indexing.Index.apply(self, key=key)
         except IndexError as err:
             for item in key if isinstance(key, tuple) else (key,):
@@ -2180,7 +2190,6 @@ class Tensor:
             raise indexing.index_error(self._data.shape, key, err) from None
 
     def __setitem__(self, key, value):
-        key = _index_key(key)
         if isinstance(value, Tensor):
             value_t = value
         elif isinstance(value, (numbers.Number, np.bool_)):
@@ -2191,6 +2200,26 @@ class Tensor:
         else:
             kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
             raise TypeError(f"can't assign a {kind} to a {self.type()}")
+        if isinstance(key, (bool, np.bool_)):
+            # A lone bool is no mask here: PyTorch does nothing for False and copies into t.unsqueeze(0) for True
+            # (a view, converting the value's dtype), though t[True] reads through a mask.
+            if key:
+                self.unsqueeze(0)[...] = value_t
+            return
+        key = _index_key((key,) if isinstance(key, Tensor) else key, subscript=True)
+        indexing.check_steps(self._data.shape, key)
+        staged = indexing.select_first(key)
+        if staged is not None:
+            # PyTorch selects with the ints first and index_puts into that view
+            try:
+                view = indexing.Index.apply(self, key=staged[0])
+            except IndexError as err:
+                raise indexing.index_error(self._data.shape, key, err) from None
+            try:
+                view[staged[1]] = value_t
+            except IndexError as err:
+                raise indexing.index_error(self._data.shape, key, err) from None
+            return
         value_shape = value_t._data.shape
         if value_shape[:1] == (1,):  # PyTorch drops every leading size-1 dim of the value (a[0] = tensor([5]))
             leading = next((i for i, n in enumerate(value_shape) if n != 1), len(value_shape))
@@ -2210,7 +2239,7 @@ class Tensor:
                 result = indexing.IndexPut.apply(self, value_t, key=key)
             except IndexError as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
-            except ValueError:
+            except (ValueError, TypeError):  # NumPy's TypeError: a mask given a value of too many dims
                 self._raise_setitem_shape_error(key, source)
                 raise
             finally:
@@ -2226,7 +2255,7 @@ class Tensor:
                     self._writable_data(target=target)[key] = value_t._data
             except IndexError as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
-            except ValueError:
+            except (ValueError, TypeError):  # NumPy's TypeError: a mask given a value of too many dims
                 self._raise_setitem_shape_error(key, source)
                 raise
             self._bump_version()
@@ -2249,7 +2278,10 @@ class Tensor:
     def _raise_setitem_shape_error(self, key, value):
         """PyTorch's RuntimeError for a value that does not fit ``self[key]``: a basic key expands the value
         to the destination's shape, an advanced key (index_put) checks that it broadcasts."""
-        target = np.shape(self._data[key])
+        try:
+            target = np.shape(self._data[key])
+        except IndexError as err:  # NumPy may check the value's shape first, PyTorch the key
+            raise indexing.index_error(self._data.shape, key, err) from None
         if indexing.is_basic_key(key):
             value.expand(target)
         elif value._data.ndim > len(target) or any(v not in (1, t) for v, t in zip(value._data.shape[::-1],

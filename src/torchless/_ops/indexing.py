@@ -22,6 +22,43 @@ def needs_same_dtype(key, value_size):
     return not (value_size == 1 and len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim)
 
 
+def _is_int(part):
+    return isinstance(part, (int, np.integer)) and not isinstance(part, (bool, np.bool_))
+
+
+def check_steps(shape, key):
+    """PyTorch slices only forwards: a key with a step below one fails (with the error of whichever part of the
+    key PyTorch reaches first), where NumPy would walk backwards."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(isinstance(p, slice) and p.step is not None and p.step < 1 for p in parts):
+        raise index_error(shape, key, None)
+
+
+def select_first(key):
+    """PyTorch applies the ints of a key (selects) before its index arrays, so ``t[1, :, [0, 2]]`` keeps the
+    slice's dim first; NumPy counts the ints among the advanced indices and may move the indexed dims to the
+    front. For a key with both: the key of the selects (a view) and the key for the rest, else None."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not (any(_is_int(p) for p in parts) and any(isinstance(p, np.ndarray) for p in parts)):
+        return None
+    first, rest = [], []
+    for part in parts:
+        if _is_int(part):
+            first.append(part)
+        elif part is Ellipsis:
+            first.append(part)
+            rest.append(part)
+        elif isinstance(part, np.ndarray):
+            first.extend([slice(None)] * (part.ndim if part.dtype == np.bool_ else 1))
+            rest.append(part)
+        else:  # a slice, or None (a new dim the rest passes over)
+            first.append(part)
+            rest.append(slice(None))
+    if not any(p is Ellipsis for p in first):
+        first.append(Ellipsis)  # keeps the result a view when the ints cover every dim
+    return tuple(first), tuple(rest)
+
+
 class Index(Node):
     """``a[key]``; gather/sort/topk/split/unbind reuse it under their own node name."""
 
@@ -140,9 +177,12 @@ def index_error(shape, key, numpy_error):
             dim += part.ndim
         elif part is not None and not isinstance(part, bool):
             dim += 1
+    # the ints and slices in order (PyTorch applies them one by one), then the index tensors
     for position, (part, dim) in enumerate(zip(parts, dims)):
-        if isinstance(part, (int, np.integer)) and not isinstance(part, bool) and not -shape[dim] <= part < shape[dim]:
+        if _is_int(part) and not -shape[dim] <= part < shape[dim]:
             return IndexError(f"index {part} is out of bounds for dimension {position} with size {shape[dim]}")
+        if isinstance(part, slice) and part.step is not None and part.step < 1:
+            return ValueError("slice step cannot be zero" if part.step == 0 else "step must be greater than zero")
     # PyTorch first applies the ints, slices and Nones (its masks are checked against the result), then
     # broadcasts the index tensors, then refuses a non-empty index into a size-0 dim, and checks the values last.
     sliced, masks = [], []  # the shape after the ints, slices and Nones; each mask with its dim there
