@@ -815,7 +815,9 @@ class Tensor:
         f = _dtype.get_default_dtype().numpy
         if not isinstance(other, Tensor):  # a scalar's own value, not its wrap into a's dtype: uint8 / -2 is -0.5
             return a._cast(f), Tensor._wrap(np.asarray(other, f))
-        return a._cast(f), b._cast(f)
+        # each integer tensor straight to float, not through their common integer dtype (where an int8 0-d -1
+        # beside a uint8 tensor would divide as 255)
+        return self._cast(f), other._cast(f)
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other):
@@ -1055,7 +1057,8 @@ class Tensor:
         return self._logical(other, np.logical_xor)
 
     def _logical(self, other, fn):
-        other = other if isinstance(other, Tensor) else Tensor._wrap(np.asarray(other))
+        if not isinstance(other, Tensor):  # PyTorch has no number overload for these
+            raise _parser_errors.not_tensor(fn.__name__, "other", 1, other)
         _raise_if_not_broadcastable(self, other)
         return Tensor._wrap(fn(self._data, other._data))
 
@@ -1148,12 +1151,15 @@ class Tensor:
     greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 
     def equal(self, other):
+        _check_tensor_other(other, "equal")
         return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        _check_tensor_other(other, "allclose")
         return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        _check_tensor_other(other, "isclose")
         return Tensor._wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def logical_not(self):
@@ -1307,13 +1313,11 @@ class Tensor:
         return functional.log_softmax(self, dim, dtype=dtype)
 
     def maximum(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
-            raise _parser_errors.not_tensor("maximum", "other", 1, other)
+        _check_tensor_other(other, "maximum")
         return _elementwise_extremum(self, other, largest=True)
 
     def minimum(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
-            raise _parser_errors.not_tensor("minimum", "other", 1, other)
+        _check_tensor_other(other, "minimum")
         return _elementwise_extremum(self, other, largest=False)
 
     def _step(self, fn, name):
@@ -2388,15 +2392,21 @@ class Tensor:
                           "scalar", UserWarning, stacklevel=5)
         return bool(fills)
 
-    def _inplace(self, compute, other=None, cpp_type_names=False, fills=False):
+    def _inplace(self, compute, other=None, cpp_type_names=False, fills=False, operand=False):
         """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise.
         ``other``: an operand (or a list of them) whose requiring grad makes the op recorded. ``cpp_type_names``:
-        PyTorch's cast error names the tensor's C++ element type (``long int``). ``fills``: see _writable_data."""
+        PyTorch's cast error names the tensor's C++ element type (``long int``). ``fills``: see _writable_data.
+        ``operand``: ``other`` is the second operand of an elementwise op, whose broadcast shape PyTorch checks
+        against ``self`` before it computes anything (so before a division by zero); "dtype": its promoted dtype
+        too (an op whose kernel refuses floats, where PyTorch names the cast it cannot make)."""
         others = other if isinstance(other, (list, tuple)) else (other,)
         recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
         memory = None
         if recorded:
             self._check_inplace()
+        if operand:
+            self._check_inplace_operand(other, cpp_type_names, operand == "dtype")
+        if recorded:
             memory = self._shared_memory()
             try:
                 result = compute(self)
@@ -2423,20 +2433,52 @@ class Tensor:
         self._bump_version()
         return self
 
+    def _check_inplace_operand(self, other, cpp_type_names=False, check_dtype=False):
+        shape = self._data.shape
+        if isinstance(other, Tensor) and other._data.shape != shape:
+            _raise_if_not_broadcastable(self, other)
+            broadcast = np.broadcast_shapes(shape, other._data.shape)
+            if broadcast != shape:
+                raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                                   f"{list(broadcast)}")
+        if not check_dtype:
+            return
+        if isinstance(other, Tensor):
+            common = self._common_with_tensor(other)
+        elif isinstance(other, (numbers.Real, np.bool_)) and _scalar_category(other) > _category(self._data.dtype):
+            common = _dtype.get_default_dtype().numpy if _scalar_category(other) == _FLOAT else np.dtype(np.int64)
+        else:
+            return
+        if not _dtype.can_cast(common, self._data.dtype):
+            target = _dtype.CPP_TYPE_NAMES[self._data.dtype.name] if cpp_type_names else self.dtype.scalar_name
+            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(common).scalar_name} can't be cast "
+                               f"to the desired output type {target}")
+
     def add_(self, other, *, alpha=1):
-        return self._inplace(lambda t: t.add(other, alpha=alpha), other)
+        return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand=True)
 
     def sub_(self, other, *, alpha=1):
-        return self._inplace(lambda t: t.sub(other, alpha=alpha), other)
+        if isinstance(other, (Tensor, numbers.Number, np.bool_)):
+            self._check_bool_sub(other)  # before the shapes, as PyTorch
+        return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand=True)
 
     def mul_(self, other):
-        return self._inplace(lambda t: t * other, other)
+        return self._inplace(lambda t: t * other, other, operand="dtype")
 
-    def div_(self, other):
-        return self._inplace(lambda t: t / other, other)
+    def div_(self, other, *, rounding_mode=None):
+        return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other, operand=True)
 
     def pow_(self, exponent):
-        return self._inplace(lambda t: t ** exponent, exponent)
+        return self._inplace(lambda t: t ** exponent, exponent, operand=True)
+
+    def floor_divide_(self, other):
+        return self._inplace(lambda t: t // other, other, operand="dtype")
+
+    def remainder_(self, other):
+        return self._inplace(lambda t: t.remainder(other), other, operand="dtype")
+
+    def fmod_(self, other):
+        return self._inplace(lambda t: t.fmod(other), other, operand="dtype")
 
     def clamp_(self, min=None, max=None):
         return self._clamp_inplace(min, max, "clamp_")
@@ -2579,6 +2621,46 @@ class Tensor:
     def __imul__(self, other):
         return self.mul_(other)
 
+    # Python falls back to ``x = x // y`` without these, which would rebind x to a new tensor (of the promoted
+    # dtype) instead of writing into it as PyTorch does.
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __iand__(self, other):
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other):
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other):
+        return self.bitwise_xor_(other)
+
+    def __lshift__(self, other):
+        return self.bitwise_left_shift(other)
+
+    def __rshift__(self, other):
+        return self.bitwise_right_shift(other)
+
+    def __rlshift__(self, other):
+        number = _rshift_operand(self, other)
+        return number if number is NotImplemented else number.bitwise_left_shift(self)
+
+    def __rrshift__(self, other):
+        number = _rshift_operand(self, other)
+        return number if number is NotImplemented else number.bitwise_right_shift(self)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
+
     def __itruediv__(self, other):
         return self.div_(other)
 
@@ -2609,6 +2691,25 @@ def _new_filled(like, size, value, dtype, requires_grad, name):
     out = Tensor._wrap(np.full(_shape_arg(size, name), value, np_dtype))
     out._requires_grad = requires_grad
     return out
+
+
+def _check_tensor_other(other, name):
+    """PyTorch's methods without a number overload (maximum, logical_and, isclose, ...) refuse numbers too."""
+    if not isinstance(other, Tensor):
+        raise _parser_errors.not_tensor(name, "other", 1, other)
+
+
+def _rshift_operand(tensor, number):
+    """The number shifted in ``number << tensor``, in the dtype a Python scalar promotes to with ``tensor``."""
+    if not isinstance(number, (numbers.Real, np.bool_)):
+        return NotImplemented
+    dtype = tensor._data.dtype
+    if _scalar_category(number) > _category(dtype):
+        dtype = _dtype.get_default_dtype().numpy if _scalar_category(number) == _FLOAT else np.dtype(np.int64)
+    try:
+        return Tensor._wrap(np.asarray(number, dtype))
+    except OverflowError:
+        return Tensor._wrap(np.asarray(_dtype.wrap_int(number, dtype), dtype))
 
 
 def _cpp_type_name(dtype):

@@ -153,14 +153,14 @@ def float_power(self, exponent):
 
 def ldexp(self, other):
     """``input * 2 ** other``, in a floating dtype."""
-    other = _as_tensor(other)
+    _tensor(other, "ldexp", "other", 1)
     result = self * other._float_self().exp2()
     return result if result._data.dtype.kind == "f" else result._float_self()
 
 
 def heaviside(self, values):
     """The Heaviside step: 0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
-    _tensor(values, "heaviside", "values", 2)
+    _tensor(values, "heaviside", "values", 1)
     if self._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     a, b = np.broadcast_arrays(self._data, values._data)
@@ -178,7 +178,8 @@ def _bitwise(name, fn, refused="f"):
         if not isinstance(self, Tensor):  # a number first (torchless.bitwise_and(1, t)): the tensor's dtype rules
             return getattr(other, name)(self) if name not in _SHIFTS else _as_tensor(self).__getattribute__(name)(
                 other)
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_)) or name in _TENSOR_ONLY and \
+                not isinstance(other, Tensor):
             raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
         kernel = {"bitwise_left_shift": "lshift_cpu", "bitwise_right_shift": "rshift_cpu"}.get(name, f"{name}_cpu")
         return self._checked_binary(other, fn, kernel, refused)
@@ -189,6 +190,7 @@ def _bitwise(name, fn, refused="f"):
 
 
 _SHIFTS = ("bitwise_left_shift", "bitwise_right_shift")
+_TENSOR_ONLY = ("gcd", "lcm")  # no number overload in PyTorch
 
 
 def _shift(fn):

@@ -101,7 +101,10 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
         if kernel is not None:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{a.dtype.scalar_name}'")
         if float_result:
-            a, b = a._cast(_default_float()), b._cast(_default_float())
+            # each integer operand straight to float, as PyTorch computes (not through the common integer
+            # dtype, where int8 -1 beside uint8 would become 255)
+            a = self._cast(_default_float())
+            b = other._cast(_default_float()) if isinstance(other, Tensor) else b._cast(_default_float())
     return binary.Binary.apply(a, b, op=op, overload=0 if isinstance(other, Tensor) else 1)
 
 
@@ -623,12 +626,28 @@ _INPLACE = (_SMOOTH_METHODS + "logit sgn atan2 hypot copysign xlogy addmm addbmm
             "rsqrt reciprocal sin cos tanh sigmoid log floor ceil round fmod remainder square nan_to_num".split())
 
 
+# in-place forms whose first argument is a second elementwise operand (broadcast to, and promoted with, self)
+_ELEMENTWISE_BINARY = {name: True for name in "atan2 hypot copysign xlogy".split()}
+# (whose result dtype is the promoted one: PyTorch's cast check comes before the computing)
+_ELEMENTWISE_BINARY.update({name: "dtype" for name in "fmod remainder bitwise_and bitwise_or bitwise_xor bitwise_left_shift "
+                            "bitwise_right_shift gcd lcm".split()})
+
+
 def _inplace_method(name):
     fills = f"{name}_" if name == "index_fill" else False  # may write into an expanded tensor, as masked_fill_
+    binary = _ELEMENTWISE_BINARY.get(name, False)
 
     def method(self, *args, **kwargs):
         tensors = [a for a in args if isinstance(a, Tensor)] + [v for v in kwargs.values() if isinstance(v, Tensor)]
-        return self._inplace(lambda t: getattr(t, name)(*args, **kwargs), tensors, fills=fills)
+        try:
+            if binary and len(args) == 1 and not kwargs:
+                return self._inplace(lambda t: getattr(t, name)(*args), args[0], fills=fills, operand=binary)
+            return self._inplace(lambda t: getattr(t, name)(*args, **kwargs), tensors, fills=fills)
+        except TypeError as error:  # the out-of-place form's argument error, under the in-place name
+            message = str(error)
+            if message.startswith(f"{name}()"):
+                raise TypeError(f"{name}_{message[len(name):]}") from None
+            raise
 
     method.__name__ = name + "_"
     method.__doc__ = f"In-place ``{name}``."
