@@ -272,7 +272,8 @@ _FUNCTION_FORMS = (
 ).split()
 
 # function forms of methods whose parser errors name an argument's position (one further in the function form)
-_POSITIONS_SHIFTED = frozenset("as_strided index_put index_put_ put scatter_reduce".split())
+_POSITIONS_SHIFTED = frozenset("as_strided index_put index_put_ put scatter_reduce cumsum cumprod cummax cummin "
+                                "logcumsumexp".split())
 
 # binary ops whose ``other`` must be a tensor: PyTorch's TypeError names its position in the function form
 _TENSOR_OTHER = ("atan2 arctan2 hypot logaddexp logaddexp2 fmax fmin maximum minimum logical_and logical_or "

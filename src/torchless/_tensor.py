@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _dtype, _parser_errors
 from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
-from ._ops._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims
+from ._ops._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, scan_axis
 from ._size import Size
 from .autograd import grad_mode
 from .autograd.graph import records, root_gradient, run_backward
@@ -1552,12 +1552,14 @@ class Tensor:
 
     def median(self, dim=None, keepdim=False):
         """The lower median of all elements, or ``(values, indices)`` along ``dim``; NaN wins where there is one."""
-        self._no_kernel_for("b", "median_cpu")
         if dim is None:
+            if self._data.size:  # (an empty tensor never reaches the kernel)
+                self._no_kernel_for("b", "median_cpu")
             return reduction.Median.apply(self)
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.size == 0:
             self._check_nonempty("median", (axis,))
+        self._no_kernel_for("b", "median_out")  # (the kernel along a dim has its own name)
         n = self._data.shape[axis] if self._data.ndim else 1
         return self._select(axis, (n - 1) // 2, keepdim, "median", "MedianBackward1")
 
@@ -1579,7 +1581,7 @@ class Tensor:
 
     def cumsum(self, dim, dtype=None):
         """Running sums along ``dim``; integers and bools sum in int64."""
-        return reduction.Cumsum.apply(self, axis=normalize_dim(dim, self._data.ndim),
+        return reduction.Cumsum.apply(self, axis=scan_axis(dim, self._data.ndim, "cumsum"),
                                       dtype=self._accumulation_dtype(dtype))
 
     def logsumexp(self, dim, keepdim=False):

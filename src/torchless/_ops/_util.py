@@ -42,6 +42,15 @@ def normalize_dim(dim, ndim):
     return dim % rank
 
 
+def scan_axis(dim, ndim, name):
+    """``normalize_dim`` for the cumulative ops, whose ``dim`` PyTorch's parser wants as an int."""
+    if isinstance(dim, bool) or not hasattr(dim, "__index__"):
+        shown = type(dim).__name__ if type(dim).__module__ == "builtins" else \
+            f"{type(dim).__module__}.{type(dim).__qualname__}"
+        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not {shown}")
+    return normalize_dim(dim, ndim)
+
+
 def normalize_dims(dim, ndim):
     """A sorted tuple of axes for an int, a sequence of ints, or None (all axes); a 0-d tensor has none."""
     if dim is None:

@@ -637,17 +637,26 @@ def _reduce_dim(self, dim, name):
     return normalize_dim(dim, max(self.ndim, 1))
 
 
+def _check_reduced_size(self, axis, name):
+    if self._data.ndim and not self._data.shape[axis]:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+
+
 def nanmedian(self, dim=None, keepdim=False):
     """The lower median of the non-NaN values (NaN when a row is all NaN); with ``dim``, ``(values,
     indices)``."""
     a = self._data
     if dim is None:
+        if a.size:  # (an empty tensor never reaches the kernel)
+            self._no_kernel_for("b", "median_cpu")
         flat = a.reshape(-1)
-        if flat.size == 0:
-            return Tensor._wrap(np.array(np.nan, a.dtype))
+        if flat.size == 0:  # NaN, cast to an integer dtype as PyTorch does (0 or its most negative value)
+            return Tensor._wrap(np.array(np.nan).astype(a.dtype))
         index = _nanmedian_index(flat.reshape(1, -1))[0]
         return self.reshape(-1)[int(index)]
     axis = _reduce_dim(self, dim, "nanmedian")
+    _check_reduced_size(self, axis, "median")  # (PyTorch's message names median)
+    self._no_kernel_for("b", "median_out")
     if a.ndim == 0:
         return _RETURN_TYPES["nanmedian"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
     rows = np.moveaxis(a, axis, -1)
@@ -672,6 +681,7 @@ def mode(self, dim=-1, keepdim=False):
     ones) and the index of its last occurrence."""
     a = self._data
     axis = _reduce_dim(self, dim, "mode")
+    _check_reduced_size(self, axis, "mode")
     if a.ndim == 0:
         return _RETURN_TYPES["mode"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
     rows = np.moveaxis(a, axis, -1)

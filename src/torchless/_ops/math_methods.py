@@ -9,12 +9,12 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _parser_errors
 from .._tensor import (
     _RETURN_TYPES, Tensor, _correction, _raise_if_not_broadcastable, _return_type, result_dtype,
 )
 from . import binary, fused, index_ops, scan, unary
-from ._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims
+from ._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, scan_axis
 from .arithmetic import _C_NAMES
 
 _RETURN_TYPES.setdefault("cummax", _return_type("cummax"))
@@ -338,12 +338,14 @@ def addcdiv(self, tensor1, tensor2, *, value=1):
 # ---------------------------------------------------------------------------- scans and reductions
 def cumprod(self, dim, *, dtype=None):
     """Running products along ``dim``; integers and bools multiply in int64."""
-    return scan.Cumprod.apply(self, axis=normalize_dim(dim, self._data.ndim), dtype=self._accumulation_dtype(dtype))
+    return scan.Cumprod.apply(self, axis=scan_axis(dim, self._data.ndim, "cumprod"), dtype=self._accumulation_dtype(dtype))
 
 
 def _cum_extremum(self, dim, largest):
     name = "cummax" if largest else "cummin"
-    axis = normalize_dim(dim, self._data.ndim)
+    if not self._data.ndim and hasattr(dim, "__index__") and dim not in (0, -1):
+        raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
+    axis = scan_axis(dim, self._data.ndim, name)
     if not self._data.ndim:
         values, indices = self._data.copy(), np.zeros((), np.int64)
     else:
@@ -364,7 +366,7 @@ def cummin(self, dim):
 
 def logcumsumexp(self, dim):
     """log(cumsum(exp(self))) along ``dim``, without overflow (floating-point tensors only)."""
-    axis = normalize_dim(dim, self._data.ndim)
+    axis = scan_axis(dim, self._data.ndim, "logcumsumexp")
     self._no_kernel_for("biu", "logcumsumexp_out_cpu")
     return scan.Logcumsumexp.apply(self, axis=axis)
 
@@ -378,10 +380,14 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
 
 def nanmean(self, dim=None, keepdim=False, *, dtype=None):
     """The mean of the non-NaN elements (NaN if there are none); floating-point tensors only."""
-    source = self if dtype is None else self.to(dtype)
-    if source._data.dtype.kind != "f":
+    # the input's dtype first, then the requested one (as mean's message words it)
+    if self._data.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
-                           f"{source.dtype.scalar_name}")
+                           f"{self.dtype.scalar_name}")
+    if dtype is not None and not dtype.is_floating_point:
+        raise RuntimeError("nanmean(): could not infer output dtype. Optional dtype must be either a floating point "
+                           f"or complex dtype. Got: {dtype.scalar_name}")
+    source = self if dtype is None else self.to(dtype)
     count = Tensor._wrap(~np.isnan(source._data)).sum(dim, keepdim)
     return source.nansum(dim, keepdim) / count
 
@@ -411,10 +417,9 @@ def aminmax(self, *, dim=None, keepdim=False):
     else:
         axes = normalize_dims(dim, self._data.ndim)
         if self._data.ndim and not self._data.shape[axes[0]]:
-            raise IndexError(f"aminmax: Expected reduction dim {dim} to have non-zero size.")
-    keep = keepdim if dim is not None else False
-    low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keep, largest=False)
-    high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keep, largest=True)
+            raise IndexError(f"aminmax: Expected reduction dim {axes[0]} to have non-zero size.")
+    low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=False)
+    high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=True)
     return _MinMax(low, high)
 
 
@@ -423,25 +428,32 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     name = "quantile"  # (nanquantile's errors too)
-    if self._data.dtype not in (np.float32, np.float64):
-        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
-    if isinstance(q, Tensor):
-        if q._data.ndim > 1:
-            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
-        if q._data.dtype != self._data.dtype:
-            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
-    if not self._data.size:
-        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    # in PyTorch's order: the interpolation's name, a number q's range, the input and q tensor, the dim, q's values
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, but "
                            f"got {interpolation}")
+    if not isinstance(q, Tensor):
+        if not isinstance(q, (numbers.Real, np.bool_)):
+            raise _parser_errors.invalid_combination(name, (
+                'Tensor q, int dim = None, bool keepdim = False, *, str interpolation = "linear"',
+                'float q, int dim = None, bool keepdim = False, *, str interpolation = "linear"'), (q,))
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+    if not self._data.size:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    if isinstance(q, Tensor) and q._data.ndim > 1:
+        raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+    if self._data.dtype not in (np.float32, np.float64):
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor) and q._data.dtype != self._data.dtype:
+        raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+    if dim is not None:
+        normalize_dim(dim, self._data.ndim)
     if isinstance(q, Tensor):
         qs = q._data
         if ((qs < 0) | (qs > 1)).any():
             raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
     else:
-        if not 0 <= q <= 1:
-            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
         qs = np.asarray(q, self._data.dtype)
     data = self._data
     if dim is None:
