@@ -651,7 +651,8 @@ def nanmedian(self, dim=None, keepdim=False):
             self._no_kernel_for("b", "median_cpu")
         flat = a.reshape(-1)
         if flat.size == 0:  # NaN, cast to an integer dtype as PyTorch does (0 or its most negative value)
-            return Tensor._wrap(np.array(np.nan).astype(a.dtype))
+            with np.errstate(invalid="ignore"):
+                return Tensor._wrap(np.array(np.nan).astype(a.dtype))
         index = _nanmedian_index(flat.reshape(1, -1))[0]
         return self.reshape(-1)[int(index)]
     axis = _reduce_dim(self, dim, "nanmedian")

@@ -652,7 +652,8 @@ def _inplace_method(name):
     def method(self, *args, **kwargs):
         tensors = [a for a in args if isinstance(a, Tensor)] + [v for v in kwargs.values() if isinstance(v, Tensor)]
         try:
-            if binary and len(args) == 1 and not kwargs:
+            if binary and len(args) == 1 and not kwargs and (isinstance(args[0], Tensor) or name not in ("gcd", "lcm")):
+                # (gcd and lcm take no number: their own TypeError comes first)
                 return self._inplace(lambda t: getattr(t, name)(*args), args[0], fills=fills, operand=binary)
             return self._inplace(lambda t: getattr(t, name)(*args, **kwargs), tensors, fills=fills)
         except TypeError as error:  # the out-of-place form's argument error, under the in-place name

@@ -350,7 +350,8 @@ class Median(Extremum):
         else:
             value = ordered[(ordered.size - 1) // 2]
         # (an empty integer tensor's median is NaN cast to its dtype, as PyTorch's: 0 or the most negative value)
-        self.out = np.full((1,) * a.ndim, value).astype(a.dtype)
+        with np.errstate(invalid="ignore"):
+            self.out = np.full((1,) * a.ndim, value).astype(a.dtype)
         return self.out.reshape(())
 
     def name(self):

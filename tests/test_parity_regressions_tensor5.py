@@ -1,0 +1,318 @@
+"""Differences from PyTorch found by a fifth differential fuzz of the Tensor API, each compared with torch.
+
+* indexing: ints select before index arrays (``t[1, :, [0, 2]]``), 0-d integer tensors select as ints, a Python
+  bool is a 0-d mask (and a lone bool assigns as torch does), negative slice steps fail in torch's order;
+* promotion and in-place ops: the augmented operators write in place, shifts exist, in-place ops check the
+  broadcast shape and cast before computing, integer true division converts each operand straight to float,
+  the tensor-only binary ops refuse numbers;
+* reductions: float16 accumulation, aminmax's keepdim, median/nanmedian/mode/quantile edge cases and check
+  orders, the gradients of cumprod along a size-1 dim and of nanmean over an all-NaN row.
+"""
+import operator
+
+import numpy as np
+import pytest
+
+import torchless
+from helpers import assert_same_outcome
+
+torch = pytest.importorskip("torch")
+
+
+def _grid(lib, shape=(2, 3, 4, 5), dtype="float32"):
+    return lib.arange(float(np.prod(shape))).reshape(shape).to(getattr(lib, dtype))
+
+
+def _both(fn):
+    """fn(lib) for torch and torchless: (torch's result, torchless's)."""
+    return fn(torch), fn(torchless)
+
+
+# ---------------------------------------------------------------------------- indexing
+_MIXED_KEYS = [
+    lambda lib: (1, slice(None), [0, 2]),
+    lambda lib: (slice(None), [0, 2], slice(None), 1),
+    lambda lib: (slice(None), 1, slice(None), [0, 2]),
+    lambda lib: (slice(None), lib.tensor(1), slice(None), [0, 2]),
+    lambda lib: (slice(None), [0, 2], 1, [1, 3]),
+    lambda lib: (None, 0, lib.tensor([[True, False, True, False]] * 3), 1),
+    lambda lib: (Ellipsis, 2, lib.tensor([1, 0])),
+]
+
+
+@pytest.mark.parametrize("key", _MIXED_KEYS)
+def test_ints_select_before_index_arrays(key):
+    def read(lib):
+        x = _grid(lib).requires_grad_()
+        y = x[key(lib)]
+        (y * lib.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        return y, x.grad
+    assert_same_outcome(read)
+    expected, actual = _both(lambda lib: _grid(lib).requires_grad_()[key(lib)].grad_fn.name())
+    assert actual == expected
+
+
+@pytest.mark.parametrize("key", _MIXED_KEYS)
+def test_ints_select_before_index_arrays_on_assignment(key):
+    def write(lib):
+        x = _grid(lib)
+        target = x[key(lib)]
+        x[key(lib)] = -lib.arange(float(target.numel())).reshape(target.shape)
+        return x
+    assert_same_outcome(write)
+
+    def recorded(lib):
+        a = _grid(lib).requires_grad_()
+        x = a * 2
+        x[key(lib)] = lib.tensor(3.0)
+        (x * x).sum().backward()
+        return x, a.grad
+    assert_same_outcome(recorded)
+
+
+def test_a_0d_integer_tensor_selects_a_view():
+    def fn(lib):
+        x = _grid(lib, (3, 4))
+        x[lib.tensor(1)][0] = 100.0  # written through the view
+        x[lib.tensor(2), 1].fill_(-1.0)
+        return x
+    assert_same_outcome(fn)
+    expected, actual = _both(lambda lib: _grid(lib, (3, 4)).requires_grad_()[lib.tensor(1)].grad_fn.name())
+    assert actual == expected == "SelectBackward0"
+
+
+@pytest.mark.parametrize("key", [True, False, (1, True), (True, 0), (None, True)])
+def test_a_python_bool_indexes_as_a_0d_mask(key):
+    assert_same_outcome(lambda lib: _grid(lib, (3, 4))[key])
+    expected, actual = _both(lambda lib: _grid(lib, (3, 4)).requires_grad_()[key].grad_fn.name())
+    assert actual == expected
+
+
+@pytest.mark.parametrize("value", [lambda lib: lib.tensor([1, 2, 3, 4]), lambda lib: lib.tensor(7, dtype=lib.int64),
+                                   lambda lib: lib.zeros(5, 5), lambda lib: "text"])
+@pytest.mark.parametrize("key", [True, False, (True,)])
+def test_assigning_through_a_lone_bool(key, value):
+    def fn(lib):
+        x = _grid(lib, (3, 4))
+        x[key] = value(lib)
+        return x
+    assert_same_outcome(fn)
+
+
+def test_assigning_through_true_is_a_view_of_a_leaf():
+    def fn(lib):
+        x = lib.zeros(3, requires_grad=True)
+        x[True] = 1.0
+    assert_same_outcome(fn)
+
+
+@pytest.mark.parametrize("key", [
+    (slice(None, None, -1), 5), (5, slice(None, None, -1)), (slice(None, None, 0),), ([5], slice(None, None, -1)),
+    (slice(None, None, -1), None, None, None, None), (lambda lib: lib.tensor([True, False]), slice(None, None, -1)),
+])
+def test_backward_steps_fail_in_torchs_order(key):
+    def build(lib):
+        return tuple(part(lib) if callable(part) else part for part in key)
+    assert_same_outcome(lambda lib: _grid(lib, (3, 4))[build(lib)])
+
+    def write(lib):
+        x = _grid(lib, (3, 4))
+        x[build(lib)] = 1.0
+    assert_same_outcome(write)
+
+
+@pytest.mark.parametrize("shape, key", [
+    ((), lambda lib: lib.tensor(-1)), ((), lambda lib: (None, lib.tensor(0))), ((0, 3), lambda lib: lib.tensor(0)),
+    ((4, 0, 2), lambda lib: (0, lib.tensor(0))), ((2, 1, 3), lambda lib: (lib.tensor([True, True]), -1, Ellipsis, False)),
+    ((4, 0, 2), lambda lib: (False, lib.tensor([-2, 1, -2]), None, [0, 0])),
+])
+def test_index_errors_with_0d_tensors_and_bools(shape, key):
+    assert_same_outcome(lambda lib: lib.zeros(shape)[key(lib)])
+
+
+@pytest.mark.parametrize("key, value_shape", [
+    (lambda lib: (lib.tensor([True]),), (2, 3)),
+    (lambda lib: (slice(1, 0), slice(-1, 6), False), (2,)),
+    (lambda lib: (lib.tensor(2), 2), (2,)),
+    (lambda lib: (lib.tensor([-1]), None, lib.tensor([0, 0, 0])), (2, 3)),
+])
+def test_assignment_shape_errors(key, value_shape):
+    def fn(lib):
+        x = lib.zeros(4, 0, 2) if value_shape == (2, 3) and len(key(lib)) == 3 else lib.zeros(3, 4)
+        if len(key(lib)) == 1:
+            x = lib.zeros(1)
+        x[key(lib)] = lib.ones(value_shape)
+    assert_same_outcome(fn)
+
+
+def test_an_index_put_with_a_0d_mask_wants_the_same_dtype():
+    def fn(lib):
+        x = lib.zeros(4, 2)
+        x[(True,)] = lib.tensor(7.0, dtype=lib.float64)
+    assert_same_outcome(fn)
+
+
+# ---------------------------------------------------------------------------- promotion and in-place operators
+_AUGMENTED = {"//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "&=": operator.iand,
+              "|=": operator.ior, "^=": operator.ixor, "<<=": operator.ilshift, ">>=": operator.irshift}
+
+
+@pytest.mark.parametrize("op", list(_AUGMENTED))
+@pytest.mark.parametrize("dtype", ["int64", "int16", "float32", "bool"])
+@pytest.mark.parametrize("other", [2, 2.5, "tensor"])
+def test_augmented_operators_write_in_place(op, dtype, other):
+    def fn(lib):
+        x = lib.tensor([[5, -3, 4], [1, 0, 7]]).to(getattr(lib, dtype))
+        alias = x
+        operand = lib.tensor([2, 3, 1]).to(getattr(lib, dtype)) if other == "tensor" else other
+        x = _AUGMENTED[op](x, operand)
+        assert x is alias
+        return alias
+    assert_same_outcome(fn)
+
+
+@pytest.mark.parametrize("op", [operator.lshift, operator.rshift])
+@pytest.mark.parametrize("left, right", [
+    ("int16", "int8"), ("int32", 3), (3, "int32"), (-1.5, "int8"), ("bool", "int8"), ("float32", "int64"),
+    ("int64", "bool0d"), (3, "int32_0d"),
+])
+def test_shift_operators(op, left, right):
+    def operand(lib, spec):
+        if not isinstance(spec, str):
+            return spec
+        if spec == "bool0d":
+            return lib.tensor(True)
+        if spec == "int32_0d":
+            return lib.tensor(2, dtype=lib.int32)
+        return lib.tensor([1, 2, 3]).to(getattr(lib, spec))
+    assert_same_outcome(lambda lib: op(operand(lib, left), operand(lib, right)))
+
+
+@pytest.mark.parametrize("name", ["floor_divide_", "remainder_", "fmod_", "bitwise_and_", "mul_", "add_", "sub_",
+                                  "div_", "pow_"])
+@pytest.mark.parametrize("self_spec, other_spec", [
+    (("int64", ()), ("int32", (2, 3))), (("int16", (3,)), ("float32", (1, 3))), (("uint8", ()), ("bool", (3,))),
+    (("bool", (3,)), (0, None)), (("int64", (3,)), (2.5, None)), (("int32", (1, 3)), ("float16", ())),
+    (("float32", (3,)), ("int64", (3,))),
+])
+def test_in_place_ops_check_shape_and_cast_before_computing(name, self_spec, other_spec):
+    def fn(lib):
+        dtype, shape = self_spec
+        x = lib.ones(shape, dtype=getattr(lib, dtype))
+        spec, shape = other_spec
+        other = spec if shape is None else lib.zeros(shape, dtype=getattr(lib, spec))
+        return getattr(x, name)(other)
+    assert_same_outcome(fn)
+
+
+@pytest.mark.parametrize("name", ["true_divide", "div", "atan2"])
+def test_integer_operands_reach_float_unpromoted(name):
+    # an int8 0-d -1 beside uint8 would divide as 255 through their common integer dtype
+    assert_same_outcome(lambda lib: getattr(lib, name)(lib.tensor(-1, dtype=lib.int8),
+                                                       lib.tensor([4, 2], dtype=lib.uint8)))
+    assert_same_outcome(lambda lib: getattr(lib, name)(lib.tensor(-1, dtype=lib.int16),
+                                                       lib.tensor([4, 2], dtype=lib.uint8)))
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum", "logical_and", "logical_or", "logical_xor", "ldexp", "gcd",
+                                  "lcm", "isclose", "allclose", "equal", "heaviside"])
+@pytest.mark.parametrize("other", [2, 2.5, True, None, "s"])
+@pytest.mark.parametrize("form", ["method", "function", "inplace"])
+def test_tensor_only_binary_ops_refuse_numbers(name, other, form):
+    def fn(lib):
+        x = lib.tensor([1, 2])
+        if form == "function":
+            return getattr(lib, name)(x, other)
+        if form == "inplace":
+            if not hasattr(torch.Tensor, name + "_"):
+                pytest.skip("no in-place form")
+            return getattr(x, name + "_")(other)
+        return getattr(x, name)(other)
+    assert_same_outcome(fn)
+
+
+# ---------------------------------------------------------------------------- reductions
+@pytest.mark.parametrize("name, kwargs", [("sum", {"dim": 1}), ("sum", {}), ("mean", {"dim": 0}), ("nansum", {"dim": 1}),
+                                          ("cumsum", {"dim": 1}), ("cumsum", {"dim": 0})])
+def test_float16_sums_accumulate_in_float32(name, kwargs):
+    data = np.random.default_rng(0).standard_normal((40, 64)) * 3
+
+    def fn(lib):
+        return getattr(lib.tensor(data, dtype=lib.float16), name)(**kwargs)
+    expected, actual = _both(fn)
+    assert actual.dtype == torchless.float16
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (4,), (2, 3, 4)])
+def test_aminmax_keepdim_without_dim(shape):
+    assert_same_outcome(lambda lib: tuple(_grid(lib, shape).aminmax(keepdim=True)))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "int8", "uint8", "float32"])
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+def test_median_of_an_empty_tensor(name, dtype):
+    assert_same_outcome(lambda lib: getattr(lib.zeros(0, 3, dtype=getattr(lib, dtype)), name)())
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.zeros(0, 3).nanmedian(dim=-2), lambda lib: lib.zeros(2, 0, 3, dtype=lib.int64).mode(dim=1),
+    lambda lib: lib.zeros(0, dtype=lib.bool).mode(), lambda lib: lib.zeros(0, 3, dtype=lib.int32).aminmax(dim=-2),
+    lambda lib: lib.zeros(3, 4, dtype=lib.bool).nanmedian(), lambda lib: lib.zeros(4, dtype=lib.bool).nanmedian(0),
+    lambda lib: lib.zeros(3, 4, dtype=lib.bool).median(0), lambda lib: lib.zeros(0, dtype=lib.bool).median(-1),
+    lambda lib: lib.zeros(0, 3, dtype=lib.bool).median(), lambda lib: lib.zeros(2, 3, 4, dtype=lib.bool).median(3),
+])
+def test_median_and_mode_errors(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.zeros(0, 3).quantile(1.5), lambda lib: lib.zeros(0, 3, dtype=lib.int32).quantile(0.5),
+    lambda lib: lib.ones(4, dtype=lib.uint8).quantile(1.5, dim=1), lambda lib: lib.tensor([1, 2]).quantile(0.5, dim=3),
+    lambda lib: lib.tensor([1.0, 2]).quantile(0.5, interpolation="bad"),
+    lambda lib: lib.tensor([1, 2]).quantile(0.5, interpolation="bad"),
+    lambda lib: lib.tensor([1.0, 2]).quantile(lib.tensor([1.5]), dim=3),
+    lambda lib: lib.tensor([1, 2]).quantile(lib.tensor([0.5], dtype=lib.float64)),
+])
+def test_quantile_checks_in_torchs_order(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("dtype, requested", [("float16", "int64"), ("float64", "int64"), ("int32", "int64"),
+                                              ("bool", "float64"), ("uint8", "float64")])
+def test_nanmean_checks_the_input_dtype_first(dtype, requested):
+    assert_same_outcome(lambda lib: lib.ones(3, 4, dtype=getattr(lib, dtype)).nanmean(dim=0,
+                                                                                      dtype=getattr(lib, requested)))
+
+
+@pytest.mark.parametrize("name", ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"])
+@pytest.mark.parametrize("form", ["method", "function"])
+def test_cumulative_ops_want_an_int_dim(name, form):
+    def fn(lib):
+        x = lib.ones(3, 4)
+        return getattr(x, name)(None) if form == "method" else getattr(lib, name)(x, None)
+    assert_same_outcome(fn)
+
+
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+def test_cumulative_extremum_of_a_0d_tensor_checks_its_dim(name):
+    assert_same_outcome(lambda lib: getattr(lib.tensor(1.0), name)(1))
+    assert_same_outcome(lambda lib: tuple(getattr(lib.tensor(1.0), name)(-1)))
+
+
+@pytest.mark.parametrize("shape, dim", [((1, 5), 0), ((), 0), ((3, 1), 1)])
+def test_cumprod_gradient_through_a_single_element(shape, dim):
+    def fn(lib):
+        data = np.full(shape, np.nan) if shape else np.array(np.nan)
+        x = lib.tensor(data, requires_grad=True)
+        x.cumprod(dim).sum().backward()
+        return x.grad
+    assert_same_outcome(fn)
+
+
+def test_nanmean_gradient_over_an_all_nan_row():
+    def fn(lib):
+        x = lib.tensor([[float("nan"), 1.0, 2.0]], requires_grad=True)
+        x.nanmean(dim=0, keepdim=True).sum().backward()
+        return x.grad
+    assert_same_outcome(fn)
