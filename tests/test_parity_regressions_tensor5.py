@@ -316,3 +316,45 @@ def test_nanmean_gradient_over_an_all_nan_row():
         x.nanmean(dim=0, keepdim=True).sum().backward()
         return x.grad
     assert_same_outcome(fn)
+
+
+# ---------------------------------------------------------------------------- shape ops
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.tensor(1.0).narrow(0, 0, 1), lambda lib: lib.zeros(4).narrow(1, 2, -1),
+    lambda lib: lib.zeros(1, 5).narrow(0, -3, -1), lambda lib: lib.zeros(4).narrow(3, 5, 1),
+    lambda lib: lib.tensor(1.0).tensor_split(2), lambda lib: lib.tensor(1.0).tensor_split([1], 1),
+    lambda lib: lib.tensor(1.0).roll(1, 0), lambda lib: lib.tensor(True).roll(5, -1),
+    lambda lib: lib.zeros(3, 4).rot90(1, (1, -1)), lambda lib: lib.zeros(2, 3, 4).rot90(2, (-3, 0)),
+    lambda lib: lib.zeros(2, 0, 3).split(-1, 3), lambda lib: lib.zeros(3, 4).split([1, 2], -1),
+    lambda lib: lib.zeros(3, 4).movedim((-1, 1), (1, 0)), lambda lib: lib.zeros(2, 3, 4).movedim((2, -1), (0, 1)),
+    lambda lib: lib.zeros(0, 3).view(-2, -1, -1), lambda lib: lib.zeros(0, 3).view(-1, -2, -1),
+    lambda lib: lib.zeros(2, 3, dtype=lib.bool).expand(3), lambda lib: lib.zeros(2, 3, 4, dtype=lib.bool).trace(),
+    lambda lib: lib.zeros(0, 3).roll((1, 2), (0,)),
+])
+def test_shape_op_errors(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.tensor(2.0).movedim(0, -1), lambda lib: lib.tensor(2.0).movedim((), ()),
+    lambda lib: lib.zeros(0, 3).roll(1, 2), lambda lib: lib.zeros(2, 0, 3).roll((1, 2), (3, -4)),
+])
+def test_shape_ops_torch_accepts(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x.split([1, 2], 0), lambda x: x.split([3]), lambda x: x.split(2, 0), lambda x: (x.narrow(0, 0, 3),),
+    lambda x: x.tensor_split(1), lambda x: x.tensor_split([1], 1), lambda x: (x[:0].chunk(2)[0],),
+    lambda x: (x[0, 0].movedim(0, -1),), lambda x: (x[:0].roll(1, 1),),
+])
+def test_shape_op_gradient_nodes(call):
+    def fn(lib):
+        x = lib.arange(12.0).reshape(3, 4).requires_grad_()
+        pieces = call(x)
+        total = sum((piece * (i + 1)).sum() for i, piece in enumerate(pieces))
+        total.backward()
+        return x.grad, [piece.grad_fn.name() for piece in pieces]
+    (expected_grad, expected_names), (actual_grad, actual_names) = _both(fn)
+    assert actual_names == expected_names
+    np.testing.assert_array_equal(actual_grad.numpy(), expected_grad.numpy())

@@ -184,11 +184,13 @@ def _infer_shape(shape, numel):
                 return shape
         elif known and numel % known == 0:
             return shape[:unknown] + (numel // known,) + shape[unknown + 1:]
-    unknown = [i for i, n in enumerate(shape) if n == -1]
-    if len(unknown) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    for i, n in enumerate(shape):
-        if n < -1:
+    unknown = []
+    for i, n in enumerate(shape):  # in order, as PyTorch: whichever of the two errors comes first
+        if n == -1:
+            if unknown:
+                raise RuntimeError("only one dimension can be inferred")
+            unknown.append(i)
+        elif n < -1:
             raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
     known = 1
     for n in shape:
@@ -1888,8 +1890,10 @@ class Tensor:
         sizes = _shape_arg(sizes, "expand")
         ndim = self._data.ndim
         if len(sizes) < ndim:
+            # (PyTorch prints a bool tensor by its backend type name, the others by their legacy tensor type)
+            shown = "CPUBoolType" if self._data.dtype == np.bool_ else self.type()
             raise RuntimeError(
-                f"expand({self.type()}{{{list(self.shape)}}}, size={list(sizes)}): the number of sizes provided "
+                f"expand({shown}{{{list(self.shape)}}}, size={list(sizes)}): the number of sizes provided "
                 f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({ndim})"
             )
         leading = len(sizes) - ndim
@@ -1948,12 +1952,12 @@ class Tensor:
             dim = _parser_errors.method_arguments("split", (self, split_size_or_sections, dim))["dim"]
         if not self._data.ndim:
             raise RuntimeError("split expects at least a 1-dimensional tensor")
+        if isinstance(split_size_or_sections, int) and split_size_or_sections < 0:  # before the dim, as PyTorch
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={split_size_or_sections}")
         axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis]
         if isinstance(split_size_or_sections, int):
             size = split_size_or_sections
-            if size < 0:
-                raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
             if size == 0 and n:
                 raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
             bounds = list(range(0, n, size)) + [n] if n else [0, 0]  # an empty dim splits into one empty piece
@@ -1964,10 +1968,11 @@ class Tensor:
                                    f"split_sizes={sizes}")
             if sum(sizes) != n:
                 raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
-                                   f"at dimension {axis}), but got split_sizes={sizes}")
+                                   f"at dimension {dim}), but got split_sizes={sizes}")
             bounds = [0] + list(np.cumsum(sizes))
         prefix = (slice(None),) * axis
-        return tuple(indexing.Index.apply(self, key=prefix + (slice(lo, hi),), name="SplitBackward0")
+        node = "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
+        return tuple(indexing.Index.apply(self, key=prefix + (slice(lo, hi),), name=node)
                      for lo, hi in zip(bounds[:-1], bounds[1:]))
 
     def unbind(self, dim=0):
@@ -2002,7 +2007,7 @@ class Tensor:
             raise RuntimeError(f"expected total dims >= 2, but got total dims = {self._data.ndim}")
         axes = tuple(normalize_dim(d, self._data.ndim) for d in dims)
         if axes[0] == axes[1]:
-            raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {axes[0]} and dim1 = {axes[1]}")
+            raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
         return shape_ops.Rot90.apply(self, k=k % 4, axes=axes)
 
     def roll(self, shifts, dims=None):
@@ -2013,6 +2018,10 @@ class Tensor:
         dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
         if len(shifts) != len(dims):
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+        if not self._data.size:  # nothing to move: PyTorch looks no further at the dims
+            return shape_ops.Roll.apply(self, shifts=0, axes=None)
+        if not self._data.ndim:
+            raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
         return shape_ops.Roll.apply(self, shifts=shifts, axes=tuple(normalize_dim(d, self._data.ndim) for d in dims))
 
     def movedim(self, source, destination):
@@ -2029,13 +2038,16 @@ class Tensor:
             raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
                                f"same number of dims as destination ({dst} dims)")
         ndim = self._data.ndim
+        given = {"source": src, "destination": dst}
         try:
             src, dst = [normalize_dim(d, ndim) for d in src], [normalize_dim(d, ndim) for d in dst]
         except TypeError as error:
             raise _parser_errors.method_error(name, (source, destination)) or error from None
         for name, dims in (("source", src), ("destination", dst)):
-            if len(set(dims)) != len(dims):
-                raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+            if len(set(dims)) != len(dims):  # (the dims named as given)
+                raise RuntimeError(f"movedim: repeated dim in `{name}` ({given[name]})")
+        if not ndim:  # nothing to move: an alias, as in PyTorch
+            return indexing.Index.apply(self, key=(Ellipsis,))
         axes = [None] * ndim
         for s, d in zip(src, dst):
             axes[d] = s
@@ -2062,20 +2074,26 @@ class Tensor:
         if type(dim) is not int or type(start) is not int or type(length) is not int:
             parsed = _parser_errors.method_arguments("narrow", (dim, start, length))
             dim, start, length = parsed["dim"], operator.index(parsed["start"]), parsed["length"]
+        if not self._data.ndim:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
         axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis]
         if not -n <= start <= n:
             raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
         start = start + n if start < 0 else start
-        if length < 0:
-            raise RuntimeError("narrow(): length must be non-negative.")
         if start + length > n:
             raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-        return self[(slice(None),) * axis + (slice(start, start + length),)]
+        # a slice even when it covers the dim (PyTorch's node is SliceBackward0 then too)
+        return indexing.Index.apply(self, key=(slice(None),) * axis + (slice(start, start + length),),
+                                    name="SliceBackward0")
 
     def tensor_split(self, indices_or_sections, dim=0):
         """Pieces along ``dim``: ``sections`` pieces of near-equal size (the first ones one larger), or split
         before each of the ``indices``."""
+        if not self._data.ndim:
+            raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
         axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis]
         if isinstance(indices_or_sections, (tuple, list)):
@@ -2086,7 +2104,8 @@ class Tensor:
                 raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
             bounds = [i * (n // sections) + min(i, n % sections) for i in range(sections + 1)]
         prefix = (slice(None),) * axis
-        return tuple(self[prefix + (slice(lo, max(lo, hi)),)] for lo, hi in zip(bounds[:-1], bounds[1:]))
+        return tuple(indexing.Index.apply(self, key=prefix + (slice(lo, max(lo, hi)),), name="SliceBackward0")
+                     for lo, hi in zip(bounds[:-1], bounds[1:]))
 
     def tile(self, dims):
         """Repeated ``dims[i]`` times along each dim; missing leading counts are 1 (unlike repeat)."""
@@ -2149,9 +2168,9 @@ class Tensor:
         return shape_ops.Diagonal.apply(self, offset=diagonal, name="DiagonalBackward0_copy")
 
     def trace(self):
+        self._no_kernel_for("b", "trace")  # (before the rank, as in PyTorch)
         if self._data.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self._data.ndim}")
-        self._no_kernel_for("b", "trace")
         return reduction.Trace.apply(self)
 
     def tril(self, diagonal=0):
