@@ -358,3 +358,83 @@ def test_shape_op_gradient_nodes(call):
     (expected_grad, expected_names), (actual_grad, actual_names) = _both(fn)
     assert actual_names == expected_names
     np.testing.assert_array_equal(actual_grad.numpy(), expected_grad.numpy())
+
+
+# ---------------------------------------------------------------------------- sorting, searching, counting, lerp
+@pytest.mark.parametrize("kwargs", [{}, {"stable": True}, {"stable": False}, {"descending": True},
+                                    {"descending": True, "stable": False}, {"dim": 0, "stable": True}])
+def test_sort_names_its_node_by_overload(kwargs):
+    def fn(lib):
+        x = lib.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]], requires_grad=True)
+        values, indices = x.sort(**kwargs)
+        (values * lib.arange(6.0).reshape(2, 3)).sum().backward()
+        return values, indices, x.grad
+    assert_same_outcome(fn)
+    expected, actual = _both(lambda lib: lib.tensor([3.0, 1.0], requires_grad=True).sort(**kwargs)[0].grad_fn.name())
+    assert actual == expected
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.zeros(0).kthvalue(1), lambda lib: lib.zeros(0, 3, dtype=lib.int64).kthvalue(3, dim=0),
+    lambda lib: lib.zeros(5, dtype=lib.bool).kthvalue(1), lambda lib: lib.zeros(3).isclose(lib.zeros(3, dtype=lib.int64)),
+    lambda lib: lib.zeros(3, dtype=lib.int64).allclose(lib.zeros(3)), lambda lib: lib.zeros(3).isclose(lib.zeros(4)),
+    lambda lib: lib.searchsorted(lib.tensor([False, True]), lib.tensor([True])),
+    lambda lib: lib.searchsorted(lib.zeros(2, 3, dtype=lib.bool), lib.tensor([True])),
+    lambda lib: lib.tensor(1.0).unique(dim=0), lambda lib: lib.tensor(1.0).unique(dim=1),
+    lambda lib: lib.zeros(0, 3).unique(dim=1), lambda lib: lib.zeros(2, 0).unique(dim=0),
+    lambda lib: lib.tensor(1.0).unique_consecutive(dim=-1), lambda lib: lib.zeros(0, 3).unique_consecutive(dim=1),
+    lambda lib: lib.zeros(0, 3).unique_consecutive(dim=2), lambda lib: lib.tensor([1, 2]).bincount(minlength=-1),
+    lambda lib: lib.tensor([1.0, 2.0]).histc(bins=0, min=3, max=1), lambda lib: lib.tensor([1, 2]).histc(min=3, max=1),
+    lambda lib: lib.tensor([1, 2], dtype=lib.uint8).histc(), lambda lib: lib.tensor([], dtype=lib.uint8).histc(),
+    lambda lib: lib.tensor([True]).histc(bins=3), lambda lib: lib.tensor([1.0, float("inf")]).histc(),
+])
+def test_search_and_count_errors(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: tuple(lib.zeros(0, 3).unique_consecutive(return_inverse=True, return_counts=True)),
+    lambda lib: tuple(lib.zeros(0, 3).unique_consecutive(dim=0, return_inverse=True, return_counts=True)),
+    lambda lib: tuple(lib.tensor([1.0, float("nan"), float("nan"), 2.0]).unique(return_inverse=True,
+                                                                              return_counts=True)),
+    lambda lib: lib.tensor([], dtype=lib.int64).bincount(weights=lib.ones(0, dtype=lib.float64)),
+])
+def test_search_and_count_values(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float32", "float16", "bool", "uint8"])
+@pytest.mark.parametrize("weight_dtype", ["float32", "float64", "int64", "float16", None])
+@pytest.mark.parametrize("end_dtype", ["same", "float64"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_lerp_promotes_with_a_0d_weight(dtype, weight_dtype, end_dtype, inplace):
+    def fn(lib):
+        x = lib.tensor([1, 0, 3]).to(getattr(lib, dtype))
+        end = lib.ones(3, dtype=getattr(lib, dtype if end_dtype == "same" else end_dtype))
+        weight = 0.3 if weight_dtype is None else lib.tensor(0.3).to(getattr(lib, weight_dtype))
+        return x.lerp_(end, weight) if inplace else x.lerp(end, weight)
+    assert_same_outcome(fn)
+
+
+@pytest.mark.parametrize("call", [lambda x, lib: x.lerp(lib.zeros(3), lib.tensor(0.3)),
+                                  lambda x, lib: x.lerp(lib.zeros(3), lib.tensor(0.3, dtype=lib.float64,
+                                                                                 requires_grad=True)),
+                                  lambda x, lib: x.lerp(lib.zeros(3), 0.3)])
+def test_lerp_weight_tensors(call):
+    def fn(lib):
+        x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = call(x, lib)
+        y.sum().backward()
+        return y, x.grad
+    assert_same_outcome(fn)
+    expected, actual = _both(lambda lib: call(lib.tensor([1.0, 2.0, 3.0], requires_grad=True), lib).grad_fn.name())
+    assert actual == expected
+
+
+@pytest.mark.parametrize("end, weight", [(2.0, 0.5), ("zeros", "w"), ("zeros", None)])
+@pytest.mark.parametrize("name", ["lerp", "lerp_"])
+def test_lerp_argument_errors(name, end, weight):
+    def fn(lib):
+        x = lib.tensor([1.0, 2.0, 3.0])
+        return getattr(x, name)(lib.zeros(3) if end == "zeros" else end, weight)
+    assert_same_outcome(fn)

@@ -1066,12 +1066,20 @@ class Tensor:
 
     def lerp(self, end, weight):
         """``self + weight * (end - self)``; ``end`` (and a tensor ``weight``) of self's dtype."""
+        _check_lerp_arguments("lerp", end, weight)
+        names = _dtype.CPP_SCALAR_NAMES
         for name, value in (("end", end), ("weight", weight)):
             if isinstance(value, Tensor) and value._data.dtype != self._data.dtype and (name == "end" or value.ndim):
-                raise RuntimeError(f"expected dtype {self.dtype.scalar_name.lower()} for `{name}` but got dtype "
-                                   f"{value.dtype.scalar_name.lower()}")
-        if isinstance(weight, Tensor) and not weight.ndim and not weight.requires_grad:
-            weight = weight.item()  # a 0-d tensor passes as the scalar overload, as in PyTorch
+                raise RuntimeError(f"expected dtype {names[self._data.dtype.name]} for `{name}` but got dtype "
+                                   f"{names[value._data.dtype.name]}")
+        if isinstance(weight, Tensor) and not weight.ndim:
+            # A 0-d weight promotes with the input as a 0-d operand does (an integer input with a float weight
+            # interpolates in that float dtype); only a floating result has a kernel.
+            common = result_dtype(self._data.dtype, self._data.ndim > 0, weight._data.dtype, False)
+            if common.kind != "f":
+                raise NotImplementedError(
+                    f"\"lerp_kernel_tensor\" not implemented for '{_dtype.from_numpy_dtype(common).scalar_name}'")
+            self, end, weight = self._cast(common), end._cast(common), weight._cast(common)
         self._no_kernel_for("biu", "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar")
         _raise_if_not_broadcastable(self, end)
         if isinstance(weight, Tensor):
@@ -1158,10 +1166,16 @@ class Tensor:
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         _check_tensor_other(other, "allclose")
+        if other._data.dtype != self._data.dtype:
+            raise RuntimeError(f"{self.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+        _raise_if_not_broadcastable(self, other)
         return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         _check_tensor_other(other, "isclose")
+        if other._data.dtype != self._data.dtype:
+            raise RuntimeError(f"{self.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+        _raise_if_not_broadcastable(self, other)
         return Tensor._wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def logical_not(self):
@@ -1525,13 +1539,15 @@ class Tensor:
         values = self._gather(axis, indices, "TopkBackward0")
         return _RETURN_TYPES["topk"](values, Tensor._wrap(indices.astype(np.int64)))
 
-    def sort(self, dim=-1, descending=False, stable=False):
+    def sort(self, dim=-1, descending=False, stable=None):
+        # (None: not given. PyTorch's overload taking ``stable`` names its node SortBackward1; the sort is stable
+        # either way here)
+        node = "SortBackward0" if stable is None else "SortBackward1"
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.ndim == 0:
-            return _RETURN_TYPES["sort"](self._gather(axis, None, "SortBackward0"),
-                                         Tensor._wrap(np.zeros((), np.int64)))
+            return _RETURN_TYPES["sort"](self._gather(axis, None, node), Tensor._wrap(np.zeros((), np.int64)))
         order = self._sort_order(axis, descending)
-        return _RETURN_TYPES["sort"](self._gather(axis, order, "SortBackward0"), Tensor._wrap(order.astype(np.int64)))
+        return _RETURN_TYPES["sort"](self._gather(axis, order, node), Tensor._wrap(order.astype(np.int64)))
 
     def _sort_order(self, axis, descending):
         """Stable sorting indices along ``axis``. Descending is the ascending order of the reversed values,
@@ -1542,14 +1558,17 @@ class Tensor:
         ascending = np.argsort(np.flip(self._data, axis), axis=axis, kind="stable")
         return self._data.shape[axis] - 1 - np.flip(ascending, axis)
 
-    def argsort(self, dim=-1, descending=False, stable=False):
+    def argsort(self, dim=-1, descending=False, stable=None):
         return self.sort(dim, descending)[1]
 
     def kthvalue(self, k, dim=-1, keepdim=False):
         """The k-th smallest element along ``dim`` (NaN counts as the largest) and its index."""
         axis = normalize_dim(dim, self._data.ndim)
+        if self._data.size == 0:
+            self._check_nonempty("kthvalue", (axis,))
         if not 1 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
+        self._no_kernel_for("b", "kthvalue_cpu")
         return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0")
 
     def median(self, dim=None, keepdim=False):
@@ -1600,9 +1619,11 @@ class Tensor:
         """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (with ``weights``:
         their sums, float64 unless the weights are float32)."""
         self._no_kernel_for("fb", "bincount_cpu")
+        if minlength < 0:
+            raise RuntimeError("minlength should be >= 0")
         if self._data.ndim != 1 or (self._data < 0).any():
             raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-        if weights is None:
+        if weights is None or not self._data.size:  # (an empty input counts in int64 even with weights, as torch)
             return Tensor._wrap(np.bincount(self._data, minlength=minlength).astype(np.int64))
         out = np.bincount(self._data, weights._data, minlength=minlength)
         return Tensor._wrap(out.astype(np.float32 if weights._data.dtype == np.float32 else np.float64))
@@ -1610,7 +1631,7 @@ class Tensor:
     def histc(self, bins=100, min=0, max=0):
         """Counts in ``bins`` equal bins over [min, max] (the data's range when both are 0), in self's dtype;
         values outside are ignored."""
-        self._no_kernel_for("biu", "histogram_cpu")
+        # in PyTorch's order: the arguments, the range, the bin edges (made in self's dtype), the kernel
         if bins <= 0:
             raise RuntimeError(f"torchless.histogram(): bins must be > 0, but got {bins} for dimension 0")
         if min > max:
@@ -1619,12 +1640,24 @@ class Tensor:
             min, max = self._data.min().item(), self._data.max().item()
         if min == max:  # a range of one value: PyTorch widens it by 1 on each side
             min, max = min - 1, max + 1
+        if not (np.isfinite(min) and np.isfinite(max)):
+            # (C++ prints the NaN that the min/max of data with a NaN give as -nan)
+            shown = ["-nan" if np.isnan(v) else f"{float(v):g}" for v in (min, max)]
+            raise RuntimeError(f"torchless.histc: range of [{shown[0]}, {shown[1]}] is not finite")
+        self._no_kernel_for("b", "linspace_cpu")
+        if self._data.dtype == np.uint8 and min < 0:
+            raise RuntimeError("value cannot be converted to type uint8_t without overflow")
+        self._no_kernel_for("biu", "histogram_cpu")
         return Tensor._wrap(np.histogram(self._data, bins, (min, max))[0].astype(self._data.dtype))
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct values (sorted), optionally with the inverse indices and the counts."""
-        axis = None if dim is None else normalize_dim(dim, self._data.ndim)
-        values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis)
+        from ._ops.extra_math import unique_axis
+
+        axis = None if dim is None else unique_axis(self, dim)
+        # each NaN is a value of its own in PyTorch, where NumPy merges them
+        values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis,
+                                            equal_nan=False)
         out = (Tensor._wrap(values),)
         if return_inverse:
             out += (Tensor._wrap(inverse.reshape(self._data.shape if axis is None else -1).astype(np.int64)),)
@@ -2539,7 +2572,10 @@ class Tensor:
         return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
 
     def lerp_(self, end, weight):
-        return self._inplace(lambda t: t + weight * (end - t), end)
+        _check_lerp_arguments("lerp_", end, weight)
+        if isinstance(weight, Tensor) and not weight.ndim and end._data.dtype == self._data.dtype:
+            self._check_inplace_operand(weight, check_dtype=True)  # (its promotion: the cast comes first)
+        return self._inplace(lambda t: t.lerp(end, weight), [end, weight])
 
     def copy_(self, src, non_blocking=False):
         source = src if isinstance(src, Tensor) else Tensor._wrap(np.asarray(src))
@@ -2712,6 +2748,13 @@ def _new_filled(like, size, value, dtype, requires_grad, name):
     out = Tensor._wrap(np.full(_shape_arg(size, name), value, np_dtype))
     out._requires_grad = requires_grad
     return out
+
+
+def _check_lerp_arguments(name, end, weight):
+    """lerp's overloads take a tensor ``end`` and a tensor or number ``weight``."""
+    if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, numbers.Real, np.bool_)):
+        raise _parser_errors.invalid_combination(name, ("Tensor end, Tensor weight", "Tensor end, Number weight"),
+                                                 (end, weight))
 
 
 def _check_tensor_other(other, name):

@@ -572,6 +572,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     values = np.asarray(input) if scalar else input._data
     how = "right" if right else "left"
     if seq.ndim == 1:
+        _no_bool_search(seq, values)
         out = np.searchsorted(seq, values, side=how)
     else:
         if scalar or seq.shape[:-1] != values.shape[:-1]:
@@ -579,9 +580,15 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                                f"dimensions of boundaries tensor and input value tensor must match, but we got "
                                f"boundaries tensor {list(seq.shape)} and input value tensor "
                                f"{list(values.shape)}")
+        _no_bool_search(seq, values)
         rows, vals = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
         out = np.stack([np.searchsorted(r, v, side=how) for r, v in zip(rows, vals)]).reshape(values.shape)
     return Tensor._wrap(np.asarray(out, np.int32 if out_int32 else np.int64))
+
+
+def _no_bool_search(seq, values):
+    if seq.dtype == np.bool_ and values.dtype == np.bool_:  # (after the shape checks)
+        raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
@@ -607,6 +614,19 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
 
 
 # ---------------------------------------------------------------------------- reductions
+def unique_axis(self, dim):
+    """The axis of unique/unique_consecutive's ``dim``, with PyTorch's errors for a 0-d tensor and for empty
+    dims beside it."""
+    from ._util import normalize_dim
+
+    if not self._data.ndim:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    axis = normalize_dim(dim, self._data.ndim)
+    if any(not n for i, n in enumerate(self._data.shape) if i != axis):
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+    return axis
+
+
 def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
     """The input with each run of equal consecutive values (or slices along ``dim``) kept once."""
     a = self._data
@@ -614,9 +634,9 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
         a = a.reshape(-1)
         axis = 0
     else:
-        axis = dim % max(a.ndim, 1)
+        axis = unique_axis(self, dim)
     n = a.shape[axis] if a.ndim else 1
-    moved = np.moveaxis(a, axis, 0).reshape(n, -1) if a.ndim else a.reshape(1, 1)
+    moved = np.moveaxis(a, axis, 0).reshape(n, a.size // n if n else 0) if a.ndim else a.reshape(1, 1)
     change = np.ones(n, bool)
     if n > 1:
         change[1:] = np.any(moved[1:] != moved[:-1], axis=1)
