@@ -438,3 +438,29 @@ def test_lerp_argument_errors(name, end, weight):
         x = lib.tensor([1.0, 2.0, 3.0])
         return getattr(x, name)(lib.zeros(3) if end == "zeros" else end, weight)
     assert_same_outcome(fn)
+
+
+# ---------------------------------------------------------------------------- printing
+@pytest.mark.parametrize("options", [{"sci_mode": True}, {"sci_mode": False}, {"profile": "short"},
+                                     {"profile": "full"}, {"profile": "short", "sci_mode": True}])
+@pytest.mark.parametrize("values", [[1.5, -2.25, 1000.0], [3.0, -9.0, 11.0], [1e-6, 2.0], [0.0, float("nan")],
+                                    list(range(1200)), [1e9, 1.0]])
+def test_print_options(options, values):
+    def shown(lib):
+        lib.set_printoptions(**options)
+        try:
+            x = lib.tensor(values)
+            return repr(x) + "\n" + str(x * 2) + "\n" + repr(x.double())
+        finally:
+            lib.set_printoptions(profile="default")
+    expected, actual = _both(shown)
+    assert actual == expected.replace("torch.", "torchless.")
+
+
+def test_sci_mode_returns_to_automatic_on_the_next_call():
+    def shown(lib):
+        lib.set_printoptions(sci_mode=True)
+        lib.set_printoptions(precision=4)  # sci_mode left out: back to the automatic choice
+        return repr(lib.tensor([1.5, 2.0]))
+    expected, actual = _both(shown)
+    assert actual == expected
