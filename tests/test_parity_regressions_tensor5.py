@@ -464,3 +464,70 @@ def test_sci_mode_returns_to_automatic_on_the_next_call():
         return repr(lib.tensor([1.5, 2.0]))
     expected, actual = _both(shown)
     assert actual == expected
+
+
+# ---------------------------------------------------------------------------- index ops
+def _idx(lib, values, dtype="int64"):
+    return lib.tensor(values, dtype=getattr(lib, dtype))
+
+
+@pytest.mark.parametrize("call", [
+    # index_fill counts negative indices from the end; its index dtype is checked before its dim
+    lambda lib: lib.zeros(3, 4).index_fill(0, _idx(lib, [-1]), 2.0),
+    lambda lib: lib.zeros(3, 4).index_fill(1, _idx(lib, [-4, 1]), 2.0),
+    lambda lib: lib.zeros(3, 4).index_fill(0, _idx(lib, [-4]), 2.0),
+    lambda lib: lib.zeros(3, 4).index_fill(5, _idx(lib, [0], "int32"), 2.0),
+    lambda lib: lib.tensor(-3).index_fill(0, _idx(lib, []), 1),
+    lambda lib: lib.tensor(-3).index_fill(0, _idx(lib, [0, -1]), 1),
+    lambda lib: lib.tensor(-3).index_fill(0, _idx(lib, [1]), 1),
+    # index_select of a 0-d tensor; the dim-1 kernel's and the empty dim's words
+    lambda lib: lib.tensor(5.0).index_select(0, _idx(lib, [0, 0, 0])),
+    lambda lib: lib.tensor(5.0).index_select(0, _idx(lib, [0], "int32")),
+    lambda lib: lib.tensor(5.0).index_select(0, _idx(lib, [-1])),
+    lambda lib: lib.tensor(5.0).index_select(0, _idx(lib, [0.5], "float32")),
+    lambda lib: lib.tensor(5.0).index_select(0, _idx(lib, [[0]])),
+    lambda lib: lib.zeros(3, 4).index_select(1, _idx(lib, [-1])),
+    lambda lib: lib.zeros(2, 3, 4).index_select(1, _idx(lib, [3])),
+    lambda lib: lib.zeros(2, 3, 4).index_select(2, _idx(lib, [4])),
+    lambda lib: lib.zeros(0, 3).index_select(0, _idx(lib, [0])),
+    # index_add's two kernels
+    lambda lib: lib.zeros(3, 4).index_add(0, _idx(lib, [-1]), lib.ones(1, 4)),
+    lambda lib: lib.zeros(3, 4).index_add(0, _idx(lib, [-1], "int32"), lib.ones(1, 4)),
+    lambda lib: lib.zeros(3, 4).index_add(1, _idx(lib, [9]), lib.ones(3, 1), alpha=2),
+    lambda lib: lib.zeros(2, 3, 4).index_add(1, _idx(lib, [9]), lib.ones(2, 1, 4)),
+    lambda lib: lib.zeros(5).index_add(0, _idx(lib, [-1]), lib.ones(1)),
+    lambda lib: lib.tensor(5.0).index_add(0, _idx(lib, [0, 0]), lib.tensor(1.0)),
+    lambda lib: lib.tensor(5.0).index_add(0, _idx(lib, [0]), lib.tensor(1.0)),
+    # index_copy of a scalar source
+    lambda lib: lib.tensor(5.0).index_copy(0, _idx(lib, [0, 0]), lib.tensor(1.0)),
+    lambda lib: lib.tensor(5, dtype=lib.int64).index_copy(0, _idx(lib, [], "int32"), lib.tensor(1.0)),
+    # the scatter family checks the index dtype, then the source dtype, then the index
+    lambda lib: lib.zeros(5).scatter_add(0, _idx(lib, [0.0], "float32"), lib.ones(1, dtype=lib.float64)),
+    lambda lib: lib.zeros(2, 3).scatter_add(0, _idx(lib, [[5, 0, 0]]), lib.ones(2, 3, dtype=lib.float64)),
+    lambda lib: lib.zeros(2, 3).scatter_reduce(0, _idx(lib, [[5, 0, 0]]), lib.ones(2, 3, dtype=lib.float64), "sum"),
+    lambda lib: lib.zeros(2, 3, dtype=lib.bool).scatter_reduce(0, _idx(lib, [[0.0]], "float32"),
+                                                                lib.ones(2, 3, dtype=lib.bool), "mean"),
+    # masked_fill checks a value tensor's rank before the mask's dtype
+    lambda lib: lib.zeros(3).masked_fill(lib.ones(3, dtype=lib.uint8), lib.tensor([7.0])),
+    # take_along_dim: the rank before the index dtype, a 0-d input's dim, indices wrapped around the dim
+    lambda lib: lib.zeros(0, 3).take_along_dim(_idx(lib, [0], "float32"), 1),
+    lambda lib: lib.tensor(1.0).take_along_dim(_idx(lib, 0), 0),
+    lambda lib: lib.tensor(1.0).take_along_dim(_idx(lib, 0), 1),
+    lambda lib: (lib.arange(5.0) * 10).take_along_dim(_idx(lib, [-1, 5, -6, 100]), 0),
+    lambda lib: (lib.arange(12.0).reshape(3, 4)).take_along_dim(_idx(lib, [[-1], [4], [9]]), 1),
+    # index_put counts its indices; put_ into an empty tensor
+    lambda lib: lib.zeros(3, 4).index_put((_idx(lib, [0]),) * 3, lib.tensor(1.0)),
+    lambda lib: lib.tensor(1.0).index_put((_idx(lib, [0.0], "float32"),), lib.tensor(1.0)),
+    lambda lib: lib.zeros(0, 3).put_(_idx(lib, [0]), lib.tensor([1.0])),
+])
+def test_index_op_edges(call):
+    assert_same_outcome(call)
+
+
+def test_index_fill_of_a_0d_tensor_with_no_index_records_it():
+    def fn(lib):
+        x = lib.tensor(-3.0, requires_grad=True)
+        y = x.index_fill(0, _idx(lib, []), 2.0)
+        y.backward()
+        return y, x.grad
+    assert_same_outcome(fn)

@@ -1364,17 +1364,17 @@ class Tensor:
 
     def masked_fill(self, mask, value):
         mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-        # PyTorch's order: the shapes, the mask's dtype (by its C++ name), then a value tensor's rank
+        # PyTorch's order: the shapes, a value tensor's rank, then the mask's dtype (by its C++ name)
         if mask.shape != self._data.shape:
             error = broadcast_error(mask.shape, self._data.shape)
             if error is not None:
                 raise error
-        if mask.dtype != np.bool_:
-            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                               f"{_dtype.CPP_TYPE_NAMES.get(mask.dtype.name, _C_FLOAT_NAMES.get(mask.dtype.name))}")
         if isinstance(value, Tensor) and value._data.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
+        if mask.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                               f"{_dtype.CPP_TYPE_NAMES.get(mask.dtype.name, _C_FLOAT_NAMES.get(mask.dtype.name))}")
         fill = value if isinstance(value, Tensor) else \
             Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
         return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask, name="MaskedFillBackward0")
@@ -1685,12 +1685,24 @@ class Tensor:
         """The entries at ``index`` (a vector of int64 or int32) along ``dim``."""
         idx = index._data
         axis = normalize_dim(dim, self._data.ndim)  # the dim first, as in PyTorch
-        if idx.dtype not in (np.int64, np.int32):
-            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
-        n = self._data.shape[axis] if self._data.ndim else 1
-        if ((idx < 0) | (idx >= n)).any():
+        if not self._data.ndim and idx.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+        if idx.dtype not in (np.int64, np.int32):
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        if not self._data.ndim:
+            if idx.reshape(-1)[0] != 0:
+                raise IndexError("index out of range in self")
+            return indexing.Index.apply(self, key=(Ellipsis,), name="IndexSelectBackward0")
+        n = self._data.shape[axis]
+        outside = (idx < 0) | (idx >= n)
+        if idx.size and not n:
+            raise RuntimeError("index_select(): self indexing axis dim should be positive")
+        if outside.any():
+            if axis == 1:  # PyTorch's kernel for dim 1 has its own words
+                raise RuntimeError(f"INDICES element is out of DATA bounds, id={idx.reshape(-1)[np.argmax(outside)]} "
+                                   f"axis_dim={n}")
             raise IndexError("index out of range in self")
         return indexing.Index.apply(self, key=(slice(None),) * axis + (idx.reshape(-1),), name="IndexSelectBackward0")
 
@@ -1732,6 +1744,11 @@ class Tensor:
     def _scatter(self, dim, index, src, add, name):
         axis = normalize_dim(dim, self._data.ndim)
         idx = index._data
+        if idx.dtype not in (np.int64, np.int32):  # the index dtype, the source's, then the rest of the index
+            raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected dtype int32/int64 for index")
+        if isinstance(src, Tensor) and src._data.dtype != self._data.dtype:
+            raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected self.dtype to be equal "
+                               "to src.dtype")  # (scatter_add shares scatter's check, and its name)
         source = src._data.shape if isinstance(src, Tensor) else None
         _check_index_along(self._data.shape, axis, idx, name, "self", source)
         if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
@@ -1740,9 +1757,6 @@ class Tensor:
         key = list(np.indices(idx.shape, sparse=True))
         key[axis] = idx
         if isinstance(src, Tensor):
-            if src._data.dtype != self._data.dtype:
-                raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected self.dtype to be equal "
-                                   "to src.dtype")  # (scatter_add shares scatter's check, and its name)
             return indexing.Scatter.apply(self, src, key=tuple(key), add=add)
         return indexing.Scatter.apply(self, None, key=tuple(key), value=_dtype.fill_value(src, self._data.dtype))
 

@@ -509,15 +509,17 @@ def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
 
 
 # ---------------------------------------------------------------------------- indexing
-def _index_vector(self, axis, index, name, index_error_type=RuntimeError):
+def _index_vector(self, axis, index, name, index_error_type=RuntimeError, negative=False):
+    """``index`` as a vector of positions along ``axis``, checked against its size (``negative``: counting
+    from the end too, as index_fill does)."""
     idx = index._data
     n = self._data.shape[axis] if self._data.ndim else 1
-    bad = (idx < 0) | (idx >= n)
+    bad = ((idx < -n) if negative else (idx < 0)) | (idx >= n)
     if bad.any():
         prefix = "index_copy_(): " if name == "index_copy_" else ""
         raise index_error_type(f"{prefix}index {idx.reshape(-1)[np.argmax(bad.reshape(-1))]} is out of bounds for "
                                f"dimension {axis} with size {n}")
-    return idx.reshape(-1)
+    return (idx % n if negative and n else idx).reshape(-1)
 
 
 def _check_source(self, axis, idx, source, name):
@@ -546,7 +548,15 @@ def index_add(self, dim, index, source, *, alpha=1):
         raise RuntimeError(f"index_add_(): self ({self.dtype.scalar_name}) and source ({source.dtype.scalar_name}) "
                            f"must have the same scalar type")
     idx = index._data.reshape(-1)
+    if not self._data.ndim and not source._data.ndim and idx.size != 1:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     _check_source(self, axis, idx, source, "index_add_")
+    n = self._data.shape[axis] if self._data.ndim else 1
+    # PyTorch's index_add has two kernels with their own words for an index out of range: the slice-wise one
+    # (int64 index, alpha 1, along the first or last of two or more dims) and the elementwise one
+    if ((idx < 0) | (idx >= n)).any() and not (index._data.dtype == np.int64 and alpha == 1 and
+                                               self._data.ndim > 1 and axis in (0, self._data.ndim - 1)):
+        raise IndexError("index out of range in self")
     idx = _index_vector(self, axis, index, "index_add_")
     return index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="add",
                                       alpha=_scale(alpha, self._data.dtype))
@@ -555,6 +565,9 @@ def index_add(self, dim, index, source, *, alpha=1):
 def index_copy(self, dim, index, source):
     """A copy with the slices of ``source`` written at ``index`` along ``dim``."""
     axis = normalize_dim(dim, self._data.ndim)
+    if not source._data.ndim and index._data.size != 1:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element (got "
+                         f"{index._data.size})")
     if index._data.dtype != np.int64:
         raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {index.dtype.scalar_name}")
     if source._data.dtype != self._data.dtype:
@@ -567,10 +580,10 @@ def index_copy(self, dim, index, source):
 
 def index_fill(self, dim, index, value):
     """A copy with ``value`` (a number or a 0-d tensor) written at ``index`` along ``dim``."""
-    axis = normalize_dim(dim, self._data.ndim)
-    if index._data.dtype != np.int64:
+    if index._data.dtype != np.int64:  # (before the dim, as in PyTorch)
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
-    idx = _index_vector(self, axis, index, "index_fill_", IndexError)
+    axis = normalize_dim(dim, self._data.ndim)
+    idx = _index_vector(self, axis, index, "index_fill_", IndexError, negative=True)
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
@@ -598,16 +611,18 @@ def masked_scatter(self, mask, source):
 def take_along_dim(self, indices, dim=None):
     """The elements at ``indices`` along ``dim`` (self and indices broadcast apart from it); without ``dim``,
     of the flattened tensor."""
+    if dim is not None and self._data.ndim != indices._data.ndim:  # (before the dtype, as in PyTorch)
+        raise RuntimeError(f"torchless.take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"but got {self._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for "
+                           f"indices")
     if indices._data.dtype != np.int64:
         raise RuntimeError(f"torchless.take_along_dim(): dtype of indices should be Long but got "
                            f"{indices.dtype.scalar_name}")
     if dim is None:
         return self.reshape(-1).gather(0, indices.reshape(-1))
     axis = normalize_dim(dim, self._data.ndim)
-    if self._data.ndim != indices._data.ndim:
-        raise RuntimeError(f"torchless.take_along_dim(): input and indices should have the same number of dimensions, "
-                           f"but got {self._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for "
-                           f"indices")
+    if not self._data.ndim:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     own, idx_shape = list(self._data.shape), list(indices._data.shape)
     for shape_a, shape_b, swap in ((own, idx_shape, indices._data.shape[axis]),
                                    (idx_shape, own, self._data.shape[axis])):
@@ -622,6 +637,8 @@ def take_along_dim(self, indices, dim=None):
     self_target = np.broadcast_shapes(tuple(idx_shape), self._data.shape)
     source = self if self._data.shape == self_target else self.expand(self_target)
     index = indices if indices._data.shape == index_target else indices.expand(index_target)
+    if self._data.shape[axis]:  # along a dim PyTorch wraps every index around its size (-1 the last, n the first)
+        index = Tensor._wrap(index._data % self._data.shape[axis])
     return source.gather(axis, index)
 
 
