@@ -531,3 +531,38 @@ def test_index_fill_of_a_0d_tensor_with_no_index_records_it():
         y.backward()
         return y, x.grad
     assert_same_outcome(fn)
+
+
+# ---------------------------------------------------------------------------- elementwise ops
+_SPECIAL_VALUES = [-2.5, -1.0, 0.0, 0.5, 3.0, float("nan"), float("inf"), -float("inf")]
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, lib: x.clamp_min(0.5), lambda x, lib: x.clamp_max(0.5), lambda x, lib: x.clamp_min(lib.tensor(0.5)),
+    lambda x, lib: x.clamp_max(lib.tensor(0.5)), lambda x, lib: lib.clamp_min(x, 1), lambda x, lib: x.clamp(min=0.5),
+    lambda x, lib: x.clamp(max=lib.tensor(0.5)), lambda x, lib: (x * 1).clamp_min_(0.5),
+    lambda x, lib: (x * 1).clamp_max_(0.5), lambda x, lib: x.abs(), lambda x, lib: x.angle(),
+    lambda x, lib: (x * 1).positive(), lambda x, lib: (x * 1).cumsum_(0),
+])
+def test_elementwise_nodes_and_gradients(call):
+    def fn(lib):
+        x = lib.tensor(_SPECIAL_VALUES, requires_grad=True)
+        y = call(x, lib)
+        (y * lib.arange(float(y.numel()))).sum().backward()
+        return y, x.grad
+    assert_same_outcome(fn)
+    expected, actual = _both(lambda lib: call(lib.tensor(_SPECIAL_VALUES, requires_grad=True), lib).grad_fn.name())
+    assert actual == expected
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.tensor([True, False]).relu(), lambda lib: lib.tensor([True, False]).relu_(),
+    lambda lib: lib.tensor([1, 2], dtype=lib.int8).round(decimals=0),
+    lambda lib: lib.tensor([1, 2], dtype=lib.int8).round(decimals=1), lambda lib: lib.tensor([True]).round(decimals=0),
+    lambda lib: lib.tensor([True]).positive(), lambda lib: lib.tensor([1, -2]).positive(),
+    lambda lib: lib.tensor([1, -2]).angle(), lambda lib: lib.tensor([True, False]).angle(),
+    lambda lib: lib.tensor([1, -2]).hardshrink(), lambda lib: lib.tensor([True, False]).cumsum_(0),
+    lambda lib: lib.tensor([1, 2], dtype=lib.int32).cumsum_(0),
+])
+def test_elementwise_dtypes_and_errors(call):
+    assert_same_outcome(call)

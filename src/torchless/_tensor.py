@@ -1238,7 +1238,8 @@ class Tensor:
     def clip(self, min=None, max=None):
         return self._clamp(min, max, "clip")
 
-    def _clamp(self, min, max, name):
+    def _clamp(self, min, max, name, node=None):
+        """``node``: "ClampMin" / "ClampMax" for clamp_min / clamp_max, whose nodes PyTorch names apart."""
         min, max = _clamp_bounds(min, max, name)
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -1248,7 +1249,8 @@ class Tensor:
                 if bound is not None:
                     a, b = out._operands(bound)
                     _raise_if_not_broadcastable(a, b)
-                    out = arithmetic.Extremum.apply(a, b, largest=largest, clamp=True)
+                    out = arithmetic.Extremum.apply(a, b, largest=largest,
+                                                    clamp=f"{node}Backward1" if node else True)
             return out
         source = self
         for bound in (min, max):
@@ -1259,18 +1261,37 @@ class Tensor:
                               "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu")
         # range-checked: uint8 clamp(min=-1) is 255, float32 refuses 1e40
         min, max = (None if v is None else _dtype.scalar_argument(v, np_dtype) for v in (min, max))
-        return unary.Clamp.apply(source, min=min, max=max)
+        return unary.Clamp.apply(source, min=min, max=max, node=f"{node}Backward0" if node else "ClampBackward1")
 
     def clamp_min(self, min):
         _check_bound(min, "clamp_min", "min")
-        return self.clamp(min=min)
+        return self._clamp(min, None, "clamp", "ClampMin")
 
     def clamp_max(self, max):
         _check_bound(max, "clamp_max", "max")
-        return self.clamp(max=max)
+        return self._clamp(None, max, "clamp", "ClampMax")
 
     def relu(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("Boolean inputs not supported for relu")
         return unary.Relu.apply(self)
+
+    def hardshrink(self, lambd=0.5):
+        from .nn._functional.piecewise import hardshrink
+
+        return hardshrink(self, lambd)
+
+    def positive(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+        return self
+
+    def angle(self):
+        """The argument of each (real) element: 0 where it is >= 0, pi where negative, NaN at NaN; integers and
+        bools give the default float dtype."""
+        return self._float_self()._step(lambda a: np.where(
+            np.isnan(a), a, np.where(a < 0, np.asarray(np.pi, a.dtype), np.zeros((), a.dtype))).astype(a.dtype),
+            "AngleBackward0")
 
     def sigmoid(self):
         return unary.Sigmoid.apply(self._float_self())
@@ -1359,7 +1380,7 @@ class Tensor:
         if decimals is None:
             self._no_kernel_for("b", "round_vml_cpu")
             return self._step(np.round, "RoundBackward0")
-        self._no_kernel_for("biu", "round_cpu")
+        self._no_kernel_for("biu", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
         return self._step(lambda x: np.round(x, decimals), "RoundBackward1")  # the overload with decimals
 
     def masked_fill(self, mask, value):
@@ -1604,6 +1625,10 @@ class Tensor:
         """Running sums along ``dim``; integers and bools sum in int64."""
         return reduction.Cumsum.apply(self, axis=scan_axis(dim, self._data.ndim, "cumsum"),
                                       dtype=self._accumulation_dtype(dtype))
+
+    def cumsum_(self, dim, dtype=None):
+        self._no_kernel_for("b", "cumsum_out_cpu")  # (in place, a bool tensor cannot hold the int64 sums)
+        return self._inplace(lambda t: t.cumsum(dim, dtype=dtype))
 
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over ``dim``, computed without overflow; integers give the default float dtype."""
@@ -2564,7 +2589,8 @@ class Tensor:
 
     def _clamp_inplace(self, min, max, name):
         min, max = _clamp_bounds(min, max, name)
-        return self._inplace(lambda t: t.clamp(min, max),
+        node = {"clamp_min_": "ClampMin", "clamp_max_": "ClampMax"}.get(name)
+        return self._inplace(lambda t: t._clamp(min, max, "clamp", node),
                              cpp_type_names=not isinstance(min, Tensor) and not isinstance(max, Tensor))
 
     def relu_(self):

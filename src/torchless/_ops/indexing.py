@@ -155,6 +155,8 @@ def index_error(shape, key, numpy_error):
                               "in C++ to convert a 0-dim tensor to a number")
         return IndexError(f"index {key} is out of bounds for dimension 0 with size 0")
     if not shape and isinstance(key, slice):
+        if key.step is not None and key.step < 1:  # (the step is read first)
+            return ValueError("slice step cannot be zero" if key.step == 0 else "step must be greater than zero")
         return IndexError("slice() cannot be applied to a 0-dim tensor.")
     parts = key if isinstance(key, tuple) else (key,)
     for part in parts:
