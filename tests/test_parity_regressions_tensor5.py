@@ -566,3 +566,18 @@ def test_elementwise_nodes_and_gradients(call):
 ])
 def test_elementwise_dtypes_and_errors(call):
     assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.ldexp(lib.tensor([-2.25, 0.75], dtype=lib.float16), lib.tensor([3, -1], dtype=lib.int16)),
+    lambda lib: lib.ldexp(lib.tensor([1.5, 2.0]), lib.tensor([True, False])),
+    lambda lib: lib.ldexp(lib.tensor([1, 2]), lib.tensor([True, False])),
+    lambda lib: lib.copysign(lib.tensor([3, 2], dtype=lib.uint8), -2),
+    lambda lib: lib.copysign(lib.tensor([3, 2], dtype=lib.int8), -2.5),
+    lambda lib: lib.xlogy(lib.tensor(-3, dtype=lib.int16), lib.tensor([1, 3, 1], dtype=lib.uint8)),
+    lambda lib: lib.xlogy(lib.tensor([1, 3], dtype=lib.uint8), -1),
+    lambda lib: lib.xlogy(lib.tensor([1.0, 3.0]), "s"), lambda lib: lib.tensor([1.0, 3.0]).xlogy(None),
+    lambda lib: lib.tensor(0, dtype=lib.uint8).lerp_(lib.ones(2, 3, dtype=lib.uint8), 0.5),
+])
+def test_mixed_operand_math(call):
+    assert_same_outcome(call)

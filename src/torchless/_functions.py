@@ -407,7 +407,7 @@ def xlogy(input, other):
     """input * log(other), 0 where input is 0; either (not both) may be a Python number."""
     from ._ops.math_methods import xlogy_impl
 
-    return xlogy_impl(input, other)
+    return xlogy_impl(input, other, function=True)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

@@ -2613,8 +2613,10 @@ class Tensor:
 
     def lerp_(self, end, weight):
         _check_lerp_arguments("lerp_", end, weight)
-        if isinstance(weight, Tensor) and not weight.ndim and end._data.dtype == self._data.dtype:
-            self._check_inplace_operand(weight, check_dtype=True)  # (its promotion: the cast comes first)
+        if end._data.dtype == self._data.dtype:  # (else lerp's own dtype error comes first)
+            self._check_inplace_operand(end)  # the shape, before the kernel
+            if isinstance(weight, Tensor) and not weight.ndim:
+                self._check_inplace_operand(weight, check_dtype=True)  # (its promotion: the cast comes first)
         return self._inplace(lambda t: t.lerp(end, weight), [end, weight])
 
     def copy_(self, src, non_blocking=False):

@@ -16,7 +16,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.graph import Node
 from . import math_methods
-from .._tensor import _RETURN_TYPES, Tensor, _return_type, records
+from .._tensor import _RETURN_TYPES, Tensor, _return_type, records, result_dtype
 
 _RETURN_TYPES.setdefault("histogram", type("histogram", (tuple,), {
     "__slots__": (), "__module__": "torchless.return_types",
@@ -154,8 +154,13 @@ def float_power(self, exponent):
 def ldexp(self, other):
     """``input * 2 ** other``, in a floating dtype."""
     _tensor(other, "ldexp", "other", 1)
-    result = self * other._float_self().exp2()
-    return result if result._data.dtype.kind == "f" else result._float_self()
+    if other._data.dtype == np.bool_ and self._data.dtype.kind == "f":  # (an integer input takes a bool exponent)
+        raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
+    # in the promoted dtype (float16 with int16 stays float16), the default float one for integers
+    common = result_dtype(self._data.dtype, self._data.ndim > 0, other._data.dtype, other._data.ndim > 0)
+    if common.kind != "f":
+        common = _dtype.get_default_dtype().numpy
+    return self._cast(common) * other._cast(common).exp2()
 
 
 def heaviside(self, values):

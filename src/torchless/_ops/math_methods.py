@@ -104,7 +104,9 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
             # each integer operand straight to float, as PyTorch computes (not through the common integer
             # dtype, where int8 -1 beside uint8 would become 255)
             a = self._cast(_default_float())
-            b = other._cast(_default_float()) if isinstance(other, Tensor) else b._cast(_default_float())
+            # (a number keeps its own value: -2 beside uint8 is not 254)
+            b = other._cast(_default_float()) if isinstance(other, Tensor) else \
+                Tensor._wrap(np.asarray(other, _default_float()))
     return binary.Binary.apply(a, b, op=op, overload=0 if isinstance(other, Tensor) else 1)
 
 
@@ -147,22 +149,29 @@ def fmin(self, other):
     return _binary_impl(self, other, "fmin", 1, float_result=False)
 
 
-def xlogy_impl(x, y):
-    """x * log(y), 0 where x == 0 (unless y is NaN); either (not both) may be a Python number."""
+def xlogy_impl(x, y, function=False):
+    """x * log(y), 0 where x == 0 (unless y is NaN); either (not both) may be a Python number. ``function``:
+    called as torchless.xlogy, whose argument errors list the function's overloads."""
     x_tensor, y_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
-    if not x_tensor and not y_tensor:
-        got = f"{type(x).__name__}, {type(y).__name__}"
+    numbers_ok = all(isinstance(v, (Tensor, numbers.Real, np.bool_)) for v in (x, y))
+    if not x_tensor and not y_tensor or function and not numbers_ok:
+        got = ", ".join("Tensor" if isinstance(v, Tensor) else type(v).__name__ for v in (x, y))
         raise TypeError(f"xlogy() received an invalid combination of arguments - got ({got}), but expected one of:\n"
                         " * (Tensor input, Tensor other, *, Tensor out = None)\n"
                         " * (Number self, Tensor other, *, Tensor out = None)\n"
                         " * (Tensor input, Number other, *, Tensor out = None)\n")
+    if not (x_tensor and y_tensor) and not isinstance(y if x_tensor else x, (numbers.Real, np.bool_)):
+        raise _parser_errors.invalid_combination("xlogy", ("Tensor other", "Number other"), (y if x_tensor else x,))
     if x_tensor:
         a, b = x._operands(y)
     else:
         b, a = y._operands(x)
     _raise_if_not_broadcastable(a, b)
     if a._data.dtype.kind != "f":
-        a, b = a._cast(_default_float()), b._cast(_default_float())
+        # each operand straight to float, as PyTorch computes (not through their common integer dtype)
+        f = _default_float()
+        a = x._cast(f) if x_tensor else Tensor._wrap(np.asarray(x, f))
+        b = y._cast(f) if y_tensor else Tensor._wrap(np.asarray(y, f))
     overload = 0 if x_tensor and y_tensor else 1 if y_tensor else 2
     return binary.Binary.apply(a, b, op="xlogy", overload=overload)
 
