@@ -581,3 +581,17 @@ def test_elementwise_dtypes_and_errors(call):
 ])
 def test_mixed_operand_math(call):
     assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("element", [lambda lib: lib.tensor([1, 2]), lambda lib: 2, lambda lib: 7.5,
+                                     lambda lib: lib.tensor(4), lambda lib: "a"])
+def test_membership(element):
+    expected, actual = _both(lambda lib: _outcome(lambda: element(lib) in lib.tensor([[1, 2], [3, 4]])))
+    assert actual == expected
+
+
+def _outcome(call):
+    try:
+        return call()
+    except Exception as error:  # (compared by type and message)
+        return type(error).__name__, str(error).replace("torchless", "torch")

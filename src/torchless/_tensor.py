@@ -721,6 +721,13 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
+    def __contains__(self, element):
+        """``x in t``: whether ``element`` (a number, or a tensor broadcast against t) equals any element."""
+        if not isinstance(element, (Tensor, numbers.Number, np.bool_)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                               f"{type(element)}.")
+        return bool((element == self).any())
+
     def __bool__(self):
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with " + ("no values" if self._data.size == 0 else
