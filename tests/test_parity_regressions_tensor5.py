@@ -595,3 +595,10 @@ def _outcome(call):
         return call()
     except Exception as error:  # (compared by type and message)
         return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+@pytest.mark.parametrize("spec", ["", ">5", "s", ".2f"])
+@pytest.mark.parametrize("values", [[1, 2], 2.5, [], [2.5]])
+def test_format_specs(spec, values):
+    expected, actual = _both(lambda lib: _outcome(lambda: format(lib.tensor(values), spec)))
+    assert actual == expected

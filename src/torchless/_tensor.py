@@ -708,7 +708,9 @@ class Tensor:
     def __format__(self, spec):
         if self._data.ndim == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if spec:  # (as object.__format__: only the empty spec for a tensor with dims)
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     # ------------------------------------------------------------------ Python protocol
     def __len__(self):
