@@ -602,3 +602,36 @@ def _outcome(call):
 def test_format_specs(spec, values):
     expected, actual = _both(lambda lib: _outcome(lambda: format(lib.tensor(values), spec)))
     assert actual == expected
+
+
+@pytest.mark.parametrize("shape, key", [
+    ((4, 0, 2), lambda lib: (Ellipsis, lib.tensor([-3]))), ((2, 1, 3), lambda lib: (lib.tensor([2, 0]), slice(None, 1), None,
+                                                                                     slice(-2, 1, 2))),
+    ((4, 0, 2), lambda lib: (True, lib.tensor([0, 3, 4]), slice(0, None), None)),
+    ((2, 1, 3), lambda lib: (lib.tensor([2]), Ellipsis, slice(-1, -2, 2))),
+])
+def test_out_of_range_indices_selecting_nothing(shape, key):
+    # PyTorch's kernel reads no index when the result is empty, so none is out of range
+    assert_same_outcome(lambda lib: lib.zeros(shape)[key(lib)])
+
+    def write(lib, value):
+        x = lib.zeros(shape)
+        x[key(lib)] = value(lib)
+        return x
+    assert_same_outcome(lambda lib: write(lib, lambda lib: lib.tensor(1.0)))
+    assert_same_outcome(lambda lib: write(lib, lambda lib: lib.ones(3, 4)))
+
+
+@pytest.mark.parametrize("shape, key", [
+    ((2, 3, 4), (Ellipsis, Ellipsis)), ((0, 3), (Ellipsis, slice(None, None, 3), Ellipsis)),
+    ((2, 3, 4), (0, Ellipsis, 1, Ellipsis, 2)), ((4, 0, 2), (slice(None), Ellipsis, Ellipsis)),
+    ((2, 3, 4), (None, 1, Ellipsis, Ellipsis)),
+])
+def test_several_ellipses(shape, key):
+    assert_same_outcome(lambda lib: lib.arange(float(np.prod(shape))).reshape(shape)[key])
+
+    def write(lib):
+        x = lib.zeros(shape)
+        x[key] = 2.0
+        return x
+    assert_same_outcome(write)

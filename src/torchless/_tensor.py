@@ -2282,7 +2282,8 @@ class Tensor:
     def __getitem__(self, key):
         # (a lone tensor as a one-part key: a 0-d integer one selects, but is not the lone int that a 0-d
         # tensor's error message is about)
-        key = _index_key((key,) if isinstance(key, Tensor) else key, subscript=True)
+        key = indexing.single_ellipsis(self._data.ndim,
+                                       _index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
         try:
             indexing.check_steps(self._data.shape, key)
             staged = indexing.select_first(key)
@@ -2293,7 +2294,11 @@ class Tensor:
             for item in key if isinstance(key, tuple) else (key,):
                 if isinstance(item, str):  # PyTorch reads it as data for an index tensor
                     raise TypeError(f"new(): invalid data type '{type(item).__name__}'") from None
-            raise indexing.index_error(self._data.shape, key, err) from None
+            error = indexing.index_error(self._data.shape, key, err)
+            zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
+            if zeroed:  # an empty result: PyTorch reads no index, so finds none out of range
+                return self[zeroed]
+            raise error from None
 
     def __setitem__(self, key, value):
         if isinstance(value, Tensor):
@@ -2312,7 +2317,18 @@ class Tensor:
             if key:
                 self.unsqueeze(0)[...] = value_t
             return
-        key = _index_key((key,) if isinstance(key, Tensor) else key, subscript=True)
+        key = indexing.single_ellipsis(self._data.ndim,
+                                       _index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
+        try:
+            self._put_item(key, value_t)
+        except IndexError as error:
+            zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
+            if not zeroed:
+                raise
+            self._put_item(zeroed, value_t)  # nothing to write: PyTorch reads no index (the value is still checked)
+
+    def _put_item(self, key, value_t):
+        """``self[key] = value_t`` for a NumPy ``key`` and a tensor value."""
         indexing.check_steps(self._data.shape, key)
         staged = indexing.select_first(key)
         if staged is not None:

@@ -26,6 +26,25 @@ def _is_int(part):
     return isinstance(part, (int, np.integer)) and not isinstance(part, (bool, np.bool_))
 
 
+def single_ellipsis(ndim, key):
+    """``key`` with at most one Ellipsis, where PyTorch reads more: each one stands for the dims the rest of the
+    key leaves, so past the first they stand for none when the key covers every dim, and a trailing one has
+    nothing after it to move. (A later one with parts after it, which would push them past the last dim, is
+    left for NumPy to refuse.)"""
+    if not isinstance(key, tuple) or sum(p is Ellipsis for p in key) < 2:
+        return key
+    specified = sum(p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else 1 for p in key
+                    if p is not None and p is not Ellipsis)
+    first = next(i for i, p in enumerate(key) if p is Ellipsis)
+    later = list(key[first + 1:])
+    if specified >= ndim:
+        later = [p for p in later if p is not Ellipsis]
+    else:
+        while later and later[-1] is Ellipsis:
+            later.pop()
+    return key[:first + 1] + tuple(later)
+
+
 def check_steps(shape, key):
     """PyTorch slices only forwards: a key with a step below one fails (with the error of whichever part of the
     key PyTorch reaches first), where NumPy would walk backwards."""
@@ -229,10 +248,26 @@ def index_error(shape, key, numpy_error):
                 return IndexError("index is out of bounds for dimension with size 0")
             outside = (part < -shape[dim]) | (part >= shape[dim])
             if outside.any():
-                return IndexError(f"index {part[outside].flat[0]} is out of bounds for dimension {rank} with size "
-                                  f"{shape[dim]}")
+                error = IndexError(f"index {part[outside].flat[0]} is out of bounds for dimension {rank} with size "
+                                   f"{shape[dim]}")
+                error.in_index_values = True  # (which PyTorch reports only while it has elements to read)
+                return error
         rank += 1
     return IndexError(str(numpy_error).replace("axis", "dimension"))
+
+
+def zeroed_if_empty(shape, key):
+    """``key`` with every index array zeroed when it selects no element of an array of ``shape`` (PyTorch's
+    kernel then reads no index and so finds none out of range), else None."""
+    parts = key if isinstance(key, tuple) else (key,)
+    zeroed = tuple(np.zeros_like(p) if isinstance(p, np.ndarray) and p.dtype != np.bool_ else p for p in parts)
+    staged = select_first(zeroed)
+    probe = np.broadcast_to(np.zeros((), bool), shape)
+    try:
+        selected = probe[staged[0]][staged[1]] if staged else probe[zeroed]
+    except (IndexError, ValueError):
+        return None
+    return zeroed if not np.size(selected) else None
 
 
 class Scatter(Node):
