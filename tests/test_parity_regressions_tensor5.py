@@ -635,3 +635,12 @@ def test_several_ellipses(shape, key):
         x[key] = 2.0
         return x
     assert_same_outcome(write)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, lib: x.split(lib.tensor(2), 2), lambda x, lib: x.softmax(lib.tensor(1)),
+    lambda x, lib: x.log_softmax(lib.tensor(-1)), lambda x, lib: x.unsqueeze(True), lambda x, lib: x.sum(True),
+    lambda x, lib: x.transpose(True, 0), lambda x, lib: x.cumsum(False), lambda x, lib: x.flatten(True),
+])
+def test_int_arguments_take_0d_tensors_but_no_bools(call):
+    assert_same_outcome(lambda lib: call(lib.arange(24.0).reshape(2, 3, 4), lib))

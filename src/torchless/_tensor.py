@@ -1351,11 +1351,13 @@ class Tensor:
     def softmax(self, dim, dtype=None):
         from .nn import functional
 
+        dim = _int_dim(dim)
         return functional.softmax(self, dim, dtype=dtype)
 
     def log_softmax(self, dim, dtype=None):
         from .nn import functional
 
+        dim = _int_dim(dim)
         return functional.log_softmax(self, dim, dtype=dtype)
 
     def maximum(self, other):
@@ -2026,6 +2028,7 @@ class Tensor:
         return self.split(-(-n // chunks), dim)
 
     def split(self, split_size_or_sections, dim=0):
+        split_size_or_sections = _int_dim(split_size_or_sections)  # (a 0-d tensor: a split size, as in torch)
         if not isinstance(split_size_or_sections, int):  # PyTorch's Tensor.split passes these to split_with_sizes
             split_size_or_sections = _parser_errors.method_arguments(
                 "split_with_sizes", (self, split_size_or_sections, dim))["split_sizes"]
@@ -2815,6 +2818,13 @@ def _new_filled(like, size, value, dtype, requires_grad, name):
     out = Tensor._wrap(np.full(_shape_arg(size, name), value, np_dtype))
     out._requires_grad = requires_grad
     return out
+
+
+def _int_dim(dim):
+    """An integral 0-d tensor given for an int dim as the int (PyTorch's parser reads it so)."""
+    if isinstance(dim, Tensor) and not dim._data.ndim and dim._data.dtype.kind in "iu":
+        return int(dim._data)
+    return dim
 
 
 def _check_lerp_arguments(name, end, weight):

@@ -30,7 +30,7 @@ def unbroadcast_tensor(grad, shape):
 
 def normalize_dim(dim, ndim):
     """A non-negative axis for ``dim`` (a 0-d tensor accepts 0 and -1), with PyTorch's IndexError otherwise."""
-    if hasattr(dim, "__index__"):
+    if hasattr(dim, "__index__") and not isinstance(dim, (bool, np.bool_)):  # (PyTorch takes no bool for an int)
         dim = dim.__index__()
     else:
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
