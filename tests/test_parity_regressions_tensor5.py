@@ -644,3 +644,11 @@ def test_several_ellipses(shape, key):
 ])
 def test_int_arguments_take_0d_tensors_but_no_bools(call):
     assert_same_outcome(lambda lib: call(lib.arange(24.0).reshape(2, 3, 4), lib))
+
+
+@pytest.mark.parametrize("self_shape, dim, index, source_shape", [
+    ((3, 4), 1, [0], (4, 1)), ((3, 4), 1, [0, 1], (3, 1)), ((3, 4), 0, [0], (1, 5)), ((2, 3, 4), 2, [0], (3, 3, 1)),
+    ((2, 3, 4), 0, [0], (1, 3)),
+])
+def test_index_copy_shape_errors(self_shape, dim, index, source_shape):
+    assert_same_outcome(lambda lib: lib.zeros(self_shape).index_copy(dim, lib.tensor(index), lib.ones(source_shape)))

@@ -577,11 +577,20 @@ def index_copy(self, dim, index, source):
     if not source._data.ndim and index._data.size != 1:
         raise IndexError(f"index_copy_(): When source is scalar, index should have one element (got "
                          f"{index._data.size})")
+    if source._data.ndim and self._data.ndim and source._data.ndim != self._data.ndim:
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their dimensionality must "
+                         f"match. Source dimensionality ({source._data.ndim}), destination dimensionality "
+                         f"({self._data.ndim})")
     if index._data.dtype != np.int64:
         raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {index.dtype.scalar_name}")
     if source._data.dtype != self._data.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
                            f"{self.dtype.scalar_name} and (source) {source.dtype.scalar_name}")
+    sliced = [[n for i, n in enumerate(t._data.shape) if i != axis] for t in (self, source)]
+    if self._data.ndim and source._data.ndim and sliced[0] != sliced[1]:
+        shown = [" ".join(str(n) for n in sizes) for sizes in sliced]  # (C++ prints the sizes space-separated)
+        raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
+                           f"shape: {shown[0]} at dimension {axis} and source slice shape: {shown[1]} at dimension 0.")
     _check_source(self, axis, index._data.reshape(-1), source, "index_copy_")
     idx = _index_vector(self, axis, index, "index_copy_", IndexError)
     return index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="copy")
