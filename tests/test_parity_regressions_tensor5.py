@@ -652,3 +652,17 @@ def test_int_arguments_take_0d_tensors_but_no_bools(call):
 ])
 def test_index_copy_shape_errors(self_shape, dim, index, source_shape):
     assert_same_outcome(lambda lib: lib.zeros(self_shape).index_copy(dim, lib.tensor(index), lib.ones(source_shape)))
+
+
+@pytest.mark.parametrize("value", [lambda lib: 2.0, lambda lib: lib.tensor(2.0), lambda lib: lib.tensor(2),
+                                   lambda lib: lib.tensor(2.0, requires_grad=True)])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_masked_fill_node_by_overload(value, inplace):
+    def fn(lib):
+        x = lib.ones(3, requires_grad=True)
+        mask = lib.tensor([True, False, True])
+        y = (x * 1).masked_fill_(mask, value(lib)) if inplace else x.masked_fill(mask, value(lib))
+        (y * lib.arange(3.0)).sum().backward()
+        return y.grad_fn.name(), y.detach().numpy().tolist(), x.grad.numpy().tolist()
+    expected, actual = _both(fn)
+    assert actual == expected

@@ -1409,7 +1409,9 @@ class Tensor:
                                f"{_dtype.CPP_TYPE_NAMES.get(mask.dtype.name, _C_FLOAT_NAMES.get(mask.dtype.name))}")
         fill = value if isinstance(value, Tensor) else \
             Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
-        return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask, name="MaskedFillBackward0")
+        # (PyTorch names the node of its overload taking a value tensor MaskedFillBackward1)
+        return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask,
+                                     name="MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0")
 
     # ------------------------------------------------------------------ reductions
     def _accumulation_dtype(self, dtype):
