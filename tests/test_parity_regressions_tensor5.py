@@ -666,3 +666,17 @@ def test_masked_fill_node_by_overload(value, inplace):
         return y.grad_fn.name(), y.detach().numpy().tolist(), x.grad.numpy().tolist()
     expected, actual = _both(fn)
     assert actual == expected
+
+
+@pytest.mark.parametrize("call", [lambda x: x // 2, lambda x: _assigned(x * 1), lambda x: x.floor_divide(x)])
+def test_cpp_nodes_print_short(call):
+    def shown(lib):
+        y = call(lib.ones(2, requires_grad=True))
+        return repr(y), repr(y.grad_fn).split(" object")[0]
+    expected, actual = _both(shown)
+    assert actual == expected
+
+
+def _assigned(x):
+    x[0] = 3.0
+    return x

@@ -140,7 +140,9 @@ def tensor_repr(tensor, prefix="tensor("):
     if dtype not in implied:
         suffixes.append(f"dtype={dtype!r}")
     if tensor.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{tensor.grad_fn.name()}>")
+        # the node's class name, as PyTorch prints it: short for its C++ nodes (CopySlices, NotImplemented), whose
+        # name() is in full
+        suffixes.append(f"grad_fn=<{tensor.grad_fn.name().removeprefix('torch::autograd::')}>")
     elif tensor.requires_grad:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)
