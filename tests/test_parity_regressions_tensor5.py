@@ -680,3 +680,16 @@ def test_cpp_nodes_print_short(call):
 def _assigned(x):
     x[0] = 3.0
     return x
+
+
+@pytest.mark.parametrize("shape", [(4,), (1, 4), (3, 4), (2, 1)])
+@pytest.mark.parametrize("name", ["cov", "corrcoef"])
+def test_cov_and_corrcoef_squeeze(name, shape):
+    def fn(lib):
+        x = (lib.arange(float(np.prod(shape))).reshape(shape) ** 1.5).requires_grad_()
+        y = getattr(x, name)()
+        y.sum().backward()
+        return y, x.grad
+    assert_same_outcome(fn)
+    expected, actual = _both(lambda lib: getattr(lib.ones(shape, requires_grad=True), name)().grad_fn.name())
+    assert actual == expected

@@ -471,8 +471,8 @@ def cov(self, *, correction=1, fweights=None, aweights=None):
             total - correction * (weights * aweights).sum() / total
         centred = x - mean
         product = (centred * weights) @ centred.t()
-    result = product / norm.clamp(min=0)
-    return result.reshape(()) if self.ndim < 2 else result
+    # squeezed, as PyTorch's: one variable (a 1-D input, or a single row) gives a 0-d tensor
+    return (product / norm.clamp(min=0)).squeeze()
 
 
 def corrcoef(self):
