@@ -2557,6 +2557,9 @@ class Tensor:
         return self
 
     def _check_inplace_operand(self, other, cpp_type_names=False, check_dtype=False):
+        if isinstance(other, Tensor) and other._data.shape == self._data.shape and \
+                other._data.dtype == self._data.dtype:  # the optimizers' case, kept cheap
+            return
         shape = self._data.shape
         if isinstance(other, Tensor) and other._data.shape != shape:
             _raise_if_not_broadcastable(self, other)
