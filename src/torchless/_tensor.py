@@ -210,6 +210,19 @@ def _infer_shape(shape, numel):
     return shape
 
 
+def _plain_part(part):
+    cls = type(part)
+    return cls is int or cls is slice and (part.step is None or type(part.step) is int and part.step > 0)
+
+
+def _plain_key(key):
+    """Whether ``key`` is made only of ints and forward slices (the common t[i], t[:, j], t[a:b]), which need
+    none of the conversions below."""
+    if type(key) is tuple:
+        return all(_plain_part(part) for part in key)
+    return _plain_part(key)
+
+
 def _index_key(key, subscript=False):
     """A NumPy key for ``key``: tensors inside it become arrays (byte tensors masks, as in PyTorch).
 
@@ -2285,6 +2298,16 @@ class Tensor:
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, key):
+        if _plain_key(key):  # ints and forward slices: NumPy reads them as PyTorch does
+            try:
+                return indexing.Index.apply(self, key=key)
+            except IndexError as err:
+                raise indexing.index_error(self._data.shape, key, err) from None
+        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype.kind in "ib":  # t[index] and t[mask]
+            try:
+                return indexing.Index.apply(self, key=key._data)
+            except IndexError:
+                pass  # (the general path below words the error, or finds nothing to read)
         # (a lone tensor as a one-part key: a 0-d integer one selects, but is not the lone int that a 0-d
         # tensor's error message is about)
         key = indexing.single_ellipsis(self._data.ndim,
@@ -2322,6 +2345,13 @@ class Tensor:
             if key:
                 self.unsqueeze(0)[...] = value_t
             return
+        if _plain_key(key):  # ints and forward slices: no conversion, nothing to select first
+            return self._put_item(key, value_t, plain=True)
+        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype.kind in "ib":  # t[index] = v, t[mask] = v
+            try:
+                return self._put_item(key._data, value_t, plain=True)
+            except IndexError:
+                pass  # (the general path below words the error, or finds nothing to write)
         key = indexing.single_ellipsis(self._data.ndim,
                                        _index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
         try:
@@ -2332,10 +2362,11 @@ class Tensor:
                 raise
             self._put_item(zeroed, value_t)  # nothing to write: PyTorch reads no index (the value is still checked)
 
-    def _put_item(self, key, value_t):
-        """``self[key] = value_t`` for a NumPy ``key`` and a tensor value."""
-        indexing.check_steps(self._data.shape, key)
-        staged = indexing.select_first(key)
+    def _put_item(self, key, value_t, plain=False):
+        """``self[key] = value_t`` for a NumPy ``key`` and a tensor value (``plain``: see _plain_key)."""
+        if not plain:
+            indexing.check_steps(self._data.shape, key)
+        staged = None if plain else indexing.select_first(key)
         if staged is not None:
             # PyTorch selects with the ints first and index_puts into that view
             try:
