@@ -34,6 +34,7 @@ from ._ops.distance import cdist
 from ._ops.einsum import einsum
 from ._ops.kron import kron
 from ._size import Size
+from ._tensor_str import set_printoptions
 from ._tensor import LEGACY_TYPES as _LEGACY_TYPES, Tensor, device, typename
 from ._threads import get_num_threads, set_num_threads
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
@@ -97,15 +98,3 @@ def __getattr__(name):
 
 def is_floating_point(input):
     return input.is_floating_point()
-
-
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
-    """Change how tensors print (precision, summarisation threshold, edge items, line width)."""
-    from . import _tensor_str
-
-    if profile == "default":
-        precision, threshold, edgeitems, linewidth = 4, 1000, 3, 80
-    for key, value in (("PRECISION", precision), ("THRESHOLD", threshold), ("EDGEITEMS", edgeitems),
-                       ("LINEWIDTH", linewidth)):
-        if value is not None:
-            setattr(_tensor_str, key, value)

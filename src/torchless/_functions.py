@@ -278,16 +278,18 @@ _FUNCTION_FORMS = (
 ).split()
 
 # function forms of methods whose parser errors name an argument's position (one further in the function form)
-_POSITIONS_SHIFTED = frozenset("as_strided index_put index_put_ put scatter_reduce".split())
+_POSITIONS_SHIFTED = frozenset("as_strided index_put index_put_ put scatter_reduce cumsum cumprod cummax cummin "
+                                "logcumsumexp".split())
 
 # binary ops whose ``other`` must be a tensor: PyTorch's TypeError names its position in the function form
-_TENSOR_OTHER = "atan2 arctan2 hypot logaddexp logaddexp2 fmax fmin".split()
+_TENSOR_OTHER = ("atan2 arctan2 hypot logaddexp logaddexp2 fmax fmin maximum minimum logical_and logical_or "
+                 "logical_xor ldexp gcd lcm heaviside isclose allclose equal").split()
 
 
 # function forms whose non-tensor, non-number operand gets PyTorch's parser message: the comparisons list their
 # overloads ("invalid combination"), the others name ``other`` at position 2 (position 1 in the method form)
 _COMPARISONS = frozenset("eq ne lt le gt ge".split())
-_OTHER_AT_POSITION_2 = frozenset("add sub mul div maximum minimum multiply subtract divide true_divide".split())
+_OTHER_AT_POSITION_2 = frozenset("add sub mul div multiply subtract divide true_divide".split())
 
 
 def _checked_binary(name):
@@ -393,12 +395,14 @@ def _number_or_tensor(name):
 
 
 def _tensor_other(name):
-    def fn(input, other):
+    argument = "values" if name == "heaviside" else "other"
+
+    def fn(input, other, *args, **kwargs):
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
         if not isinstance(other, Tensor):
-            raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
-        return getattr(input, name)(other)
+            raise _parser_errors.not_tensor(name, argument, 2, other)
+        return getattr(input, name)(other, *args, **kwargs)
 
     fn.__name__ = name
     fn.__doc__ = f"Function form of ``Tensor.{name}``."
@@ -409,7 +413,7 @@ def xlogy(input, other):
     """input * log(other), 0 where input is 0; either (not both) may be a Python number."""
     from ._ops.math_methods import xlogy_impl
 
-    return xlogy_impl(input, other)
+    return xlogy_impl(input, other, function=True)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

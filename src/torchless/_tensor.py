@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _dtype, _parser_errors
 from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
-from ._ops._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims
+from ._ops._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, scan_axis
 from ._size import Size
 from .autograd import grad_mode
 from .autograd.graph import records, root_gradient, run_backward
@@ -184,11 +184,13 @@ def _infer_shape(shape, numel):
                 return shape
         elif known and numel % known == 0:
             return shape[:unknown] + (numel // known,) + shape[unknown + 1:]
-    unknown = [i for i, n in enumerate(shape) if n == -1]
-    if len(unknown) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    for i, n in enumerate(shape):
-        if n < -1:
+    unknown = []
+    for i, n in enumerate(shape):  # in order, as PyTorch: whichever of the two errors comes first
+        if n == -1:
+            if unknown:
+                raise RuntimeError("only one dimension can be inferred")
+            unknown.append(i)
+        elif n < -1:
             raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
     known = 1
     for n in shape:
@@ -208,18 +210,35 @@ def _infer_shape(shape, numel):
     return shape
 
 
-def _index_key(key):
-    """A NumPy key for ``key``: tensors inside it become arrays (byte tensors masks, as in PyTorch)."""
+def _plain_part(part):
+    cls = type(part)
+    return cls is int or cls is slice and (part.step is None or type(part.step) is int and part.step > 0)
+
+
+def _plain_key(key):
+    """Whether ``key`` is made only of ints and forward slices (the common t[i], t[:, j], t[a:b]), which need
+    none of the conversions below."""
+    if type(key) is tuple:
+        return all(_plain_part(part) for part in key)
+    return _plain_part(key)
+
+
+def _index_key(key, subscript=False):
+    """A NumPy key for ``key``: tensors inside it become arrays (byte tensors masks, as in PyTorch).
+
+    ``subscript``: the key of ``t[key]``, where PyTorch selects with a 0-d integer tensor as with an int (a view)
+    and reads a Python bool as a 0-d mask (advanced indexing, a copy), where NumPy would take a bool for an int.
+    """
     if isinstance(key, tuple):
-        return tuple(_index_key(list(k) if isinstance(k, tuple) else k) for k in key)
-    if isinstance(key, slice):
-        if key.step is not None and key.step < 0:
-            raise ValueError("step must be greater than zero")
-        return key
+        return tuple(_index_key(list(k) if isinstance(k, tuple) else k, subscript) for k in key)
+    if subscript and isinstance(key, (bool, np.bool_)):
+        return np.asarray(key)
     if isinstance(key, Tensor):
         kind = key._data.dtype.kind
         if kind == "f":
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        if subscript and kind == "i" and not key._data.ndim:
+            return int(key._data)
         return key._data.astype(bool) if key._data.dtype == np.uint8 else key._data
     if isinstance(key, list):
         return np.asarray([k.item() if isinstance(k, Tensor) else k for k in key])
@@ -705,7 +724,9 @@ class Tensor:
     def __format__(self, spec):
         if self._data.ndim == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if spec:  # (as object.__format__: only the empty spec for a tensor with dims)
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     # ------------------------------------------------------------------ Python protocol
     def __len__(self):
@@ -717,6 +738,13 @@ class Tensor:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
+
+    def __contains__(self, element):
+        """``x in t``: whether ``element`` (a number, or a tensor broadcast against t) equals any element."""
+        if not isinstance(element, (Tensor, numbers.Number, np.bool_)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                               f"{type(element)}.")
+        return bool((element == self).any())
 
     def __bool__(self):
         if self._data.size != 1:
@@ -814,7 +842,9 @@ class Tensor:
         f = _dtype.get_default_dtype().numpy
         if not isinstance(other, Tensor):  # a scalar's own value, not its wrap into a's dtype: uint8 / -2 is -0.5
             return a._cast(f), Tensor._wrap(np.asarray(other, f))
-        return a._cast(f), b._cast(f)
+        # each integer tensor straight to float, not through their common integer dtype (where an int8 0-d -1
+        # beside a uint8 tensor would divide as 255)
+        return self._cast(f), other._cast(f)
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other):
@@ -1054,18 +1084,27 @@ class Tensor:
         return self._logical(other, np.logical_xor)
 
     def _logical(self, other, fn):
-        other = other if isinstance(other, Tensor) else Tensor._wrap(np.asarray(other))
+        if not isinstance(other, Tensor):  # PyTorch has no number overload for these
+            raise _parser_errors.not_tensor(fn.__name__, "other", 1, other)
         _raise_if_not_broadcastable(self, other)
         return Tensor._wrap(fn(self._data, other._data))
 
     def lerp(self, end, weight):
         """``self + weight * (end - self)``; ``end`` (and a tensor ``weight``) of self's dtype."""
+        _check_lerp_arguments("lerp", end, weight)
+        names = _dtype.CPP_SCALAR_NAMES
         for name, value in (("end", end), ("weight", weight)):
             if isinstance(value, Tensor) and value._data.dtype != self._data.dtype and (name == "end" or value.ndim):
-                raise RuntimeError(f"expected dtype {self.dtype.scalar_name.lower()} for `{name}` but got dtype "
-                                   f"{value.dtype.scalar_name.lower()}")
-        if isinstance(weight, Tensor) and not weight.ndim and not weight.requires_grad:
-            weight = weight.item()  # a 0-d tensor passes as the scalar overload, as in PyTorch
+                raise RuntimeError(f"expected dtype {names[self._data.dtype.name]} for `{name}` but got dtype "
+                                   f"{names[value._data.dtype.name]}")
+        if isinstance(weight, Tensor) and not weight.ndim:
+            # A 0-d weight promotes with the input as a 0-d operand does (an integer input with a float weight
+            # interpolates in that float dtype); only a floating result has a kernel.
+            common = result_dtype(self._data.dtype, self._data.ndim > 0, weight._data.dtype, False)
+            if common.kind != "f":
+                raise NotImplementedError(
+                    f"\"lerp_kernel_tensor\" not implemented for '{_dtype.from_numpy_dtype(common).scalar_name}'")
+            self, end, weight = self._cast(common), end._cast(common), weight._cast(common)
         self._no_kernel_for("biu", "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar")
         _raise_if_not_broadcastable(self, end)
         if isinstance(weight, Tensor):
@@ -1147,12 +1186,21 @@ class Tensor:
     greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
 
     def equal(self, other):
+        _check_tensor_other(other, "equal")
         return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        _check_tensor_other(other, "allclose")
+        if other._data.dtype != self._data.dtype:
+            raise RuntimeError(f"{self.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+        _raise_if_not_broadcastable(self, other)
         return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        _check_tensor_other(other, "isclose")
+        if other._data.dtype != self._data.dtype:
+            raise RuntimeError(f"{self.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+        _raise_if_not_broadcastable(self, other)
         return Tensor._wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def logical_not(self):
@@ -1215,7 +1263,8 @@ class Tensor:
     def clip(self, min=None, max=None):
         return self._clamp(min, max, "clip")
 
-    def _clamp(self, min, max, name):
+    def _clamp(self, min, max, name, node=None):
+        """``node``: "ClampMin" / "ClampMax" for clamp_min / clamp_max, whose nodes PyTorch names apart."""
         min, max = _clamp_bounds(min, max, name)
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -1225,7 +1274,8 @@ class Tensor:
                 if bound is not None:
                     a, b = out._operands(bound)
                     _raise_if_not_broadcastable(a, b)
-                    out = arithmetic.Extremum.apply(a, b, largest=largest, clamp=True)
+                    out = arithmetic.Extremum.apply(a, b, largest=largest,
+                                                    clamp=f"{node}Backward1" if node else True)
             return out
         source = self
         for bound in (min, max):
@@ -1236,18 +1286,37 @@ class Tensor:
                               "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu")
         # range-checked: uint8 clamp(min=-1) is 255, float32 refuses 1e40
         min, max = (None if v is None else _dtype.scalar_argument(v, np_dtype) for v in (min, max))
-        return unary.Clamp.apply(source, min=min, max=max)
+        return unary.Clamp.apply(source, min=min, max=max, node=f"{node}Backward0" if node else "ClampBackward1")
 
     def clamp_min(self, min):
         _check_bound(min, "clamp_min", "min")
-        return self.clamp(min=min)
+        return self._clamp(min, None, "clamp", "ClampMin")
 
     def clamp_max(self, max):
         _check_bound(max, "clamp_max", "max")
-        return self.clamp(max=max)
+        return self._clamp(None, max, "clamp", "ClampMax")
 
     def relu(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("Boolean inputs not supported for relu")
         return unary.Relu.apply(self)
+
+    def hardshrink(self, lambd=0.5):
+        from .nn._functional.piecewise import hardshrink
+
+        return hardshrink(self, lambd)
+
+    def positive(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+        return self
+
+    def angle(self):
+        """The argument of each (real) element: 0 where it is >= 0, pi where negative, NaN at NaN; integers and
+        bools give the default float dtype."""
+        return self._float_self()._step(lambda a: np.where(
+            np.isnan(a), a, np.where(a < 0, np.asarray(np.pi, a.dtype), np.zeros((), a.dtype))).astype(a.dtype),
+            "AngleBackward0")
 
     def sigmoid(self):
         return unary.Sigmoid.apply(self._float_self())
@@ -1298,21 +1367,21 @@ class Tensor:
     def softmax(self, dim, dtype=None):
         from .nn import functional
 
+        dim = _int_dim(dim)
         return functional.softmax(self, dim, dtype=dtype)
 
     def log_softmax(self, dim, dtype=None):
         from .nn import functional
 
+        dim = _int_dim(dim)
         return functional.log_softmax(self, dim, dtype=dtype)
 
     def maximum(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
-            raise _parser_errors.not_tensor("maximum", "other", 1, other)
+        _check_tensor_other(other, "maximum")
         return _elementwise_extremum(self, other, largest=True)
 
     def minimum(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
-            raise _parser_errors.not_tensor("minimum", "other", 1, other)
+        _check_tensor_other(other, "minimum")
         return _elementwise_extremum(self, other, largest=False)
 
     def _step(self, fn, name):
@@ -1338,25 +1407,27 @@ class Tensor:
         if decimals is None:
             self._no_kernel_for("b", "round_vml_cpu")
             return self._step(np.round, "RoundBackward0")
-        self._no_kernel_for("biu", "round_cpu")
+        self._no_kernel_for("biu", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
         return self._step(lambda x: np.round(x, decimals), "RoundBackward1")  # the overload with decimals
 
     def masked_fill(self, mask, value):
         mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-        # PyTorch's order: the shapes, the mask's dtype (by its C++ name), then a value tensor's rank
+        # PyTorch's order: the shapes, a value tensor's rank, then the mask's dtype (by its C++ name)
         if mask.shape != self._data.shape:
             error = broadcast_error(mask.shape, self._data.shape)
             if error is not None:
                 raise error
-        if mask.dtype != np.bool_:
-            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                               f"{_dtype.CPP_TYPE_NAMES.get(mask.dtype.name, _C_FLOAT_NAMES.get(mask.dtype.name))}")
         if isinstance(value, Tensor) and value._data.ndim:
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
+        if mask.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                               f"{_dtype.CPP_TYPE_NAMES.get(mask.dtype.name, _C_FLOAT_NAMES.get(mask.dtype.name))}")
         fill = value if isinstance(value, Tensor) else \
             Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
-        return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask, name="MaskedFillBackward0")
+        # (PyTorch names the node of its overload taking a value tensor MaskedFillBackward1)
+        return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask,
+                                     name="MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0")
 
     # ------------------------------------------------------------------ reductions
     def _accumulation_dtype(self, dtype):
@@ -1518,13 +1589,15 @@ class Tensor:
         values = self._gather(axis, indices, "TopkBackward0")
         return _RETURN_TYPES["topk"](values, Tensor._wrap(indices.astype(np.int64)))
 
-    def sort(self, dim=-1, descending=False, stable=False):
+    def sort(self, dim=-1, descending=False, stable=None):
+        # (None: not given. PyTorch's overload taking ``stable`` names its node SortBackward1; the sort is stable
+        # either way here)
+        node = "SortBackward0" if stable is None else "SortBackward1"
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.ndim == 0:
-            return _RETURN_TYPES["sort"](self._gather(axis, None, "SortBackward0"),
-                                         Tensor._wrap(np.zeros((), np.int64)))
+            return _RETURN_TYPES["sort"](self._gather(axis, None, node), Tensor._wrap(np.zeros((), np.int64)))
         order = self._sort_order(axis, descending)
-        return _RETURN_TYPES["sort"](self._gather(axis, order, "SortBackward0"), Tensor._wrap(order.astype(np.int64)))
+        return _RETURN_TYPES["sort"](self._gather(axis, order, node), Tensor._wrap(order.astype(np.int64)))
 
     def _sort_order(self, axis, descending):
         """Stable sorting indices along ``axis``. Descending is the ascending order of the reversed values,
@@ -1535,24 +1608,29 @@ class Tensor:
         ascending = np.argsort(np.flip(self._data, axis), axis=axis, kind="stable")
         return self._data.shape[axis] - 1 - np.flip(ascending, axis)
 
-    def argsort(self, dim=-1, descending=False, stable=False):
+    def argsort(self, dim=-1, descending=False, stable=None):
         return self.sort(dim, descending)[1]
 
     def kthvalue(self, k, dim=-1, keepdim=False):
         """The k-th smallest element along ``dim`` (NaN counts as the largest) and its index."""
         axis = normalize_dim(dim, self._data.ndim)
+        if self._data.size == 0:
+            self._check_nonempty("kthvalue", (axis,))
         if not 1 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
+        self._no_kernel_for("b", "kthvalue_cpu")
         return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0")
 
     def median(self, dim=None, keepdim=False):
         """The lower median of all elements, or ``(values, indices)`` along ``dim``; NaN wins where there is one."""
-        self._no_kernel_for("b", "median_cpu")
         if dim is None:
+            if self._data.size:  # (an empty tensor never reaches the kernel)
+                self._no_kernel_for("b", "median_cpu")
             return reduction.Median.apply(self)
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.size == 0:
             self._check_nonempty("median", (axis,))
+        self._no_kernel_for("b", "median_out")  # (the kernel along a dim has its own name)
         n = self._data.shape[axis] if self._data.ndim else 1
         return self._select(axis, (n - 1) // 2, keepdim, "median", "MedianBackward1")
 
@@ -1574,8 +1652,12 @@ class Tensor:
 
     def cumsum(self, dim, dtype=None):
         """Running sums along ``dim``; integers and bools sum in int64."""
-        return reduction.Cumsum.apply(self, axis=normalize_dim(dim, self._data.ndim),
+        return reduction.Cumsum.apply(self, axis=scan_axis(dim, self._data.ndim, "cumsum"),
                                       dtype=self._accumulation_dtype(dtype))
+
+    def cumsum_(self, dim, dtype=None):
+        self._no_kernel_for("b", "cumsum_out_cpu")  # (in place, a bool tensor cannot hold the int64 sums)
+        return self._inplace(lambda t: t.cumsum(dim, dtype=dtype))
 
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over ``dim``, computed without overflow; integers give the default float dtype."""
@@ -1591,9 +1673,11 @@ class Tensor:
         """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (with ``weights``:
         their sums, float64 unless the weights are float32)."""
         self._no_kernel_for("fb", "bincount_cpu")
+        if minlength < 0:
+            raise RuntimeError("minlength should be >= 0")
         if self._data.ndim != 1 or (self._data < 0).any():
             raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
-        if weights is None:
+        if weights is None or not self._data.size:  # (an empty input counts in int64 even with weights, as torch)
             return Tensor._wrap(np.bincount(self._data, minlength=minlength).astype(np.int64))
         out = np.bincount(self._data, weights._data, minlength=minlength)
         return Tensor._wrap(out.astype(np.float32 if weights._data.dtype == np.float32 else np.float64))
@@ -1601,7 +1685,7 @@ class Tensor:
     def histc(self, bins=100, min=0, max=0):
         """Counts in ``bins`` equal bins over [min, max] (the data's range when both are 0), in self's dtype;
         values outside are ignored."""
-        self._no_kernel_for("biu", "histogram_cpu")
+        # in PyTorch's order: the arguments, the range, the bin edges (made in self's dtype), the kernel
         if bins <= 0:
             raise RuntimeError(f"torchless.histogram(): bins must be > 0, but got {bins} for dimension 0")
         if min > max:
@@ -1610,12 +1694,24 @@ class Tensor:
             min, max = self._data.min().item(), self._data.max().item()
         if min == max:  # a range of one value: PyTorch widens it by 1 on each side
             min, max = min - 1, max + 1
+        if not (np.isfinite(min) and np.isfinite(max)):
+            # (C++ prints the NaN that the min/max of data with a NaN give as -nan)
+            shown = ["-nan" if np.isnan(v) else f"{float(v):g}" for v in (min, max)]
+            raise RuntimeError(f"torchless.histc: range of [{shown[0]}, {shown[1]}] is not finite")
+        self._no_kernel_for("b", "linspace_cpu")
+        if self._data.dtype == np.uint8 and min < 0:
+            raise RuntimeError("value cannot be converted to type uint8_t without overflow")
+        self._no_kernel_for("biu", "histogram_cpu")
         return Tensor._wrap(np.histogram(self._data, bins, (min, max))[0].astype(self._data.dtype))
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct values (sorted), optionally with the inverse indices and the counts."""
-        axis = None if dim is None else normalize_dim(dim, self._data.ndim)
-        values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis)
+        from ._ops.extra_math import unique_axis
+
+        axis = None if dim is None else unique_axis(self, dim)
+        # each NaN is a value of its own in PyTorch, where NumPy merges them
+        values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis,
+                                            equal_nan=False)
         out = (Tensor._wrap(values),)
         if return_inverse:
             out += (Tensor._wrap(inverse.reshape(self._data.shape if axis is None else -1).astype(np.int64)),)
@@ -1643,12 +1739,24 @@ class Tensor:
         """The entries at ``index`` (a vector of int64 or int32) along ``dim``."""
         idx = index._data
         axis = normalize_dim(dim, self._data.ndim)  # the dim first, as in PyTorch
-        if idx.dtype not in (np.int64, np.int32):
-            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
         if idx.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
-        n = self._data.shape[axis] if self._data.ndim else 1
-        if ((idx < 0) | (idx >= n)).any():
+        if not self._data.ndim and idx.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+        if idx.dtype not in (np.int64, np.int32):
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        if not self._data.ndim:
+            if idx.reshape(-1)[0] != 0:
+                raise IndexError("index out of range in self")
+            return indexing.Index.apply(self, key=(Ellipsis,), name="IndexSelectBackward0")
+        n = self._data.shape[axis]
+        outside = (idx < 0) | (idx >= n)
+        if idx.size and not n:
+            raise RuntimeError("index_select(): self indexing axis dim should be positive")
+        if outside.any():
+            if axis == 1:  # PyTorch's kernel for dim 1 has its own words
+                raise RuntimeError(f"INDICES element is out of DATA bounds, id={idx.reshape(-1)[np.argmax(outside)]} "
+                                   f"axis_dim={n}")
             raise IndexError("index out of range in self")
         return indexing.Index.apply(self, key=(slice(None),) * axis + (idx.reshape(-1),), name="IndexSelectBackward0")
 
@@ -1690,6 +1798,11 @@ class Tensor:
     def _scatter(self, dim, index, src, add, name):
         axis = normalize_dim(dim, self._data.ndim)
         idx = index._data
+        if idx.dtype not in (np.int64, np.int32):  # the index dtype, the source's, then the rest of the index
+            raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected dtype int32/int64 for index")
+        if isinstance(src, Tensor) and src._data.dtype != self._data.dtype:
+            raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected self.dtype to be equal "
+                               "to src.dtype")  # (scatter_add shares scatter's check, and its name)
         source = src._data.shape if isinstance(src, Tensor) else None
         _check_index_along(self._data.shape, axis, idx, name, "self", source)
         if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
@@ -1698,9 +1811,6 @@ class Tensor:
         key = list(np.indices(idx.shape, sparse=True))
         key[axis] = idx
         if isinstance(src, Tensor):
-            if src._data.dtype != self._data.dtype:
-                raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected self.dtype to be equal "
-                                   "to src.dtype")  # (scatter_add shares scatter's check, and its name)
             return indexing.Scatter.apply(self, src, key=tuple(key), add=add)
         return indexing.Scatter.apply(self, None, key=tuple(key), value=_dtype.fill_value(src, self._data.dtype))
 
@@ -1881,8 +1991,10 @@ class Tensor:
         sizes = _shape_arg(sizes, "expand")
         ndim = self._data.ndim
         if len(sizes) < ndim:
+            # (PyTorch prints a bool tensor by its backend type name, the others by their legacy tensor type)
+            shown = "CPUBoolType" if self._data.dtype == np.bool_ else self.type()
             raise RuntimeError(
-                f"expand({self.type()}{{{list(self.shape)}}}, size={list(sizes)}): the number of sizes provided "
+                f"expand({shown}{{{list(self.shape)}}}, size={list(sizes)}): the number of sizes provided "
                 f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({ndim})"
             )
         leading = len(sizes) - ndim
@@ -1934,6 +2046,7 @@ class Tensor:
         return self.split(-(-n // chunks), dim)
 
     def split(self, split_size_or_sections, dim=0):
+        split_size_or_sections = _int_dim(split_size_or_sections)  # (a 0-d tensor: a split size, as in torch)
         if not isinstance(split_size_or_sections, int):  # PyTorch's Tensor.split passes these to split_with_sizes
             split_size_or_sections = _parser_errors.method_arguments(
                 "split_with_sizes", (self, split_size_or_sections, dim))["split_sizes"]
@@ -1941,12 +2054,12 @@ class Tensor:
             dim = _parser_errors.method_arguments("split", (self, split_size_or_sections, dim))["dim"]
         if not self._data.ndim:
             raise RuntimeError("split expects at least a 1-dimensional tensor")
+        if isinstance(split_size_or_sections, int) and split_size_or_sections < 0:  # before the dim, as PyTorch
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={split_size_or_sections}")
         axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis]
         if isinstance(split_size_or_sections, int):
             size = split_size_or_sections
-            if size < 0:
-                raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
             if size == 0 and n:
                 raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
             bounds = list(range(0, n, size)) + [n] if n else [0, 0]  # an empty dim splits into one empty piece
@@ -1957,10 +2070,11 @@ class Tensor:
                                    f"split_sizes={sizes}")
             if sum(sizes) != n:
                 raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
-                                   f"at dimension {axis}), but got split_sizes={sizes}")
+                                   f"at dimension {dim}), but got split_sizes={sizes}")
             bounds = [0] + list(np.cumsum(sizes))
         prefix = (slice(None),) * axis
-        return tuple(indexing.Index.apply(self, key=prefix + (slice(lo, hi),), name="SplitBackward0")
+        node = "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
+        return tuple(indexing.Index.apply(self, key=prefix + (slice(lo, hi),), name=node)
                      for lo, hi in zip(bounds[:-1], bounds[1:]))
 
     def unbind(self, dim=0):
@@ -1995,7 +2109,7 @@ class Tensor:
             raise RuntimeError(f"expected total dims >= 2, but got total dims = {self._data.ndim}")
         axes = tuple(normalize_dim(d, self._data.ndim) for d in dims)
         if axes[0] == axes[1]:
-            raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {axes[0]} and dim1 = {axes[1]}")
+            raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
         return shape_ops.Rot90.apply(self, k=k % 4, axes=axes)
 
     def roll(self, shifts, dims=None):
@@ -2006,6 +2120,10 @@ class Tensor:
         dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
         if len(shifts) != len(dims):
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+        if not self._data.size:  # nothing to move: PyTorch looks no further at the dims
+            return shape_ops.Roll.apply(self, shifts=0, axes=None)
+        if not self._data.ndim:
+            raise IndexError(f"Dimension specified as {dims[0]} but tensor has no dimensions")
         return shape_ops.Roll.apply(self, shifts=shifts, axes=tuple(normalize_dim(d, self._data.ndim) for d in dims))
 
     def movedim(self, source, destination):
@@ -2022,13 +2140,16 @@ class Tensor:
             raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
                                f"same number of dims as destination ({dst} dims)")
         ndim = self._data.ndim
+        given = {"source": src, "destination": dst}
         try:
             src, dst = [normalize_dim(d, ndim) for d in src], [normalize_dim(d, ndim) for d in dst]
         except TypeError as error:
             raise _parser_errors.method_error(name, (source, destination)) or error from None
         for name, dims in (("source", src), ("destination", dst)):
-            if len(set(dims)) != len(dims):
-                raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+            if len(set(dims)) != len(dims):  # (the dims named as given)
+                raise RuntimeError(f"movedim: repeated dim in `{name}` ({given[name]})")
+        if not ndim:  # nothing to move: an alias, as in PyTorch
+            return indexing.Index.apply(self, key=(Ellipsis,))
         axes = [None] * ndim
         for s, d in zip(src, dst):
             axes[d] = s
@@ -2055,20 +2176,26 @@ class Tensor:
         if type(dim) is not int or type(start) is not int or type(length) is not int:
             parsed = _parser_errors.method_arguments("narrow", (dim, start, length))
             dim, start, length = parsed["dim"], operator.index(parsed["start"]), parsed["length"]
+        if not self._data.ndim:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
         axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis]
         if not -n <= start <= n:
             raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
         start = start + n if start < 0 else start
-        if length < 0:
-            raise RuntimeError("narrow(): length must be non-negative.")
         if start + length > n:
             raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
-        return self[(slice(None),) * axis + (slice(start, start + length),)]
+        # a slice even when it covers the dim (PyTorch's node is SliceBackward0 then too)
+        return indexing.Index.apply(self, key=(slice(None),) * axis + (slice(start, start + length),),
+                                    name="SliceBackward0")
 
     def tensor_split(self, indices_or_sections, dim=0):
         """Pieces along ``dim``: ``sections`` pieces of near-equal size (the first ones one larger), or split
         before each of the ``indices``."""
+        if not self._data.ndim:
+            raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
         axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis]
         if isinstance(indices_or_sections, (tuple, list)):
@@ -2079,7 +2206,8 @@ class Tensor:
                 raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
             bounds = [i * (n // sections) + min(i, n % sections) for i in range(sections + 1)]
         prefix = (slice(None),) * axis
-        return tuple(self[prefix + (slice(lo, max(lo, hi)),)] for lo, hi in zip(bounds[:-1], bounds[1:]))
+        return tuple(indexing.Index.apply(self, key=prefix + (slice(lo, max(lo, hi)),), name="SliceBackward0")
+                     for lo, hi in zip(bounds[:-1], bounds[1:]))
 
     def tile(self, dims):
         """Repeated ``dims[i]`` times along each dim; missing leading counts are 1 (unlike repeat)."""
@@ -2142,9 +2270,9 @@ class Tensor:
         return shape_ops.Diagonal.apply(self, offset=diagonal, name="DiagonalBackward0_copy")
 
     def trace(self):
+        self._no_kernel_for("b", "trace")  # (before the rank, as in PyTorch)
         if self._data.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self._data.ndim}")
-        self._no_kernel_for("b", "trace")
         return reduction.Trace.apply(self)
 
     def tril(self, diagonal=0):
@@ -2173,17 +2301,37 @@ class Tensor:
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, key):
-        key = _index_key(key)
+        if _plain_key(key):  # ints and forward slices: NumPy reads them as PyTorch does
+            try:
+                return indexing.Index.apply(self, key=key)
+            except IndexError as err:
+                raise indexing.index_error(self._data.shape, key, err) from None
+        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype.kind in "ib":  # t[index] and t[mask]
+            try:
+                return indexing.Index.apply(self, key=key._data)
+            except IndexError:
+                pass  # (the general path below words the error, or finds nothing to read)
+        # (a lone tensor as a one-part key: a 0-d integer one selects, but is not the lone int that a 0-d
+        # tensor's error message is about)
+        key = indexing.single_ellipsis(self._data.ndim,
+                                       _index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
         try:
+            indexing.check_steps(self._data.shape, key)
+            staged = indexing.select_first(key)
+            if staged is not None:
+                return indexing.Index.apply(indexing.Index.apply(self, key=staged[0]), key=staged[1])
             return indexing.Index.apply(self, key=key)
         except IndexError as err:
             for item in key if isinstance(key, tuple) else (key,):
                 if isinstance(item, str):  # PyTorch reads it as data for an index tensor
                     raise TypeError(f"new(): invalid data type '{type(item).__name__}'") from None
-            raise indexing.index_error(self._data.shape, key, err) from None
+            error = indexing.index_error(self._data.shape, key, err)
+            zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
+            if zeroed:  # an empty result: PyTorch reads no index, so finds none out of range
+                return self[zeroed]
+            raise error from None
 
     def __setitem__(self, key, value):
-        key = _index_key(key)
         if isinstance(value, Tensor):
             value_t = value
         elif isinstance(value, (numbers.Number, np.bool_)):
@@ -2194,6 +2342,45 @@ class Tensor:
         else:
             kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
             raise TypeError(f"can't assign a {kind} to a {self.type()}")
+        if isinstance(key, (bool, np.bool_)):
+            # A lone bool is no mask here: PyTorch does nothing for False and copies into t.unsqueeze(0) for True
+            # (a view, converting the value's dtype), though t[True] reads through a mask.
+            if key:
+                self.unsqueeze(0)[...] = value_t
+            return
+        if _plain_key(key):  # ints and forward slices: no conversion, nothing to select first
+            return self._put_item(key, value_t, plain=True)
+        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype.kind in "ib":  # t[index] = v, t[mask] = v
+            try:
+                return self._put_item(key._data, value_t, plain=True)
+            except IndexError:
+                pass  # (the general path below words the error, or finds nothing to write)
+        key = indexing.single_ellipsis(self._data.ndim,
+                                       _index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
+        try:
+            self._put_item(key, value_t)
+        except IndexError as error:
+            zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
+            if not zeroed:
+                raise
+            self._put_item(zeroed, value_t)  # nothing to write: PyTorch reads no index (the value is still checked)
+
+    def _put_item(self, key, value_t, plain=False):
+        """``self[key] = value_t`` for a NumPy ``key`` and a tensor value (``plain``: see _plain_key)."""
+        if not plain:
+            indexing.check_steps(self._data.shape, key)
+        staged = None if plain else indexing.select_first(key)
+        if staged is not None:
+            # PyTorch selects with the ints first and index_puts into that view
+            try:
+                view = indexing.Index.apply(self, key=staged[0])
+            except IndexError as err:
+                raise indexing.index_error(self._data.shape, key, err) from None
+            try:
+                view[staged[1]] = value_t
+            except IndexError as err:
+                raise indexing.index_error(self._data.shape, key, err) from None
+            return
         value_shape = value_t._data.shape
         if value_shape[:1] == (1,):  # PyTorch drops every leading size-1 dim of the value (a[0] = tensor([5]))
             leading = next((i for i, n in enumerate(value_shape) if n != 1), len(value_shape))
@@ -2213,7 +2400,7 @@ class Tensor:
                 result = indexing.IndexPut.apply(self, value_t, key=key)
             except IndexError as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
-            except ValueError:
+            except (ValueError, TypeError):  # NumPy's TypeError: a mask given a value of too many dims
                 self._raise_setitem_shape_error(key, source)
                 raise
             finally:
@@ -2229,7 +2416,7 @@ class Tensor:
                     self._writable_data(target=target)[key] = value_t._data
             except IndexError as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
-            except ValueError:
+            except (ValueError, TypeError):  # NumPy's TypeError: a mask given a value of too many dims
                 self._raise_setitem_shape_error(key, source)
                 raise
             self._bump_version()
@@ -2252,7 +2439,10 @@ class Tensor:
     def _raise_setitem_shape_error(self, key, value):
         """PyTorch's RuntimeError for a value that does not fit ``self[key]``: a basic key expands the value
         to the destination's shape, an advanced key (index_put) checks that it broadcasts."""
-        target = np.shape(self._data[key])
+        try:
+            target = np.shape(self._data[key])
+        except IndexError as err:  # NumPy may check the value's shape first, PyTorch the key
+            raise indexing.index_error(self._data.shape, key, err) from None
         if indexing.is_basic_key(key):
             value.expand(target)
         elif value._data.ndim > len(target) or any(v not in (1, t) for v, t in zip(value._data.shape[::-1],
@@ -2359,15 +2549,21 @@ class Tensor:
                           "scalar", UserWarning, stacklevel=5)
         return bool(fills)
 
-    def _inplace(self, compute, other=None, cpp_type_names=False, fills=False):
+    def _inplace(self, compute, other=None, cpp_type_names=False, fills=False, operand=False):
         """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise.
         ``other``: an operand (or a list of them) whose requiring grad makes the op recorded. ``cpp_type_names``:
-        PyTorch's cast error names the tensor's C++ element type (``long int``). ``fills``: see _writable_data."""
+        PyTorch's cast error names the tensor's C++ element type (``long int``). ``fills``: see _writable_data.
+        ``operand``: ``other`` is the second operand of an elementwise op, whose broadcast shape PyTorch checks
+        against ``self`` before it computes anything (so before a division by zero); "dtype": its promoted dtype
+        too (an op whose kernel refuses floats, where PyTorch names the cast it cannot make)."""
         others = other if isinstance(other, (list, tuple)) else (other,)
         recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
         memory = None
         if recorded:
             self._check_inplace()
+        if operand:
+            self._check_inplace_operand(other, cpp_type_names, operand == "dtype")
+        if recorded:
             memory = self._shared_memory()
             try:
                 result = compute(self)
@@ -2394,20 +2590,55 @@ class Tensor:
         self._bump_version()
         return self
 
+    def _check_inplace_operand(self, other, cpp_type_names=False, check_dtype=False):
+        if isinstance(other, Tensor) and other._data.shape == self._data.shape and \
+                other._data.dtype == self._data.dtype:  # the optimizers' case, kept cheap
+            return
+        shape = self._data.shape
+        if isinstance(other, Tensor) and other._data.shape != shape:
+            _raise_if_not_broadcastable(self, other)
+            broadcast = np.broadcast_shapes(shape, other._data.shape)
+            if broadcast != shape:
+                raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                                   f"{list(broadcast)}")
+        if not check_dtype:
+            return
+        if isinstance(other, Tensor):
+            common = self._common_with_tensor(other)
+        elif isinstance(other, (numbers.Real, np.bool_)) and _scalar_category(other) > _category(self._data.dtype):
+            common = _dtype.get_default_dtype().numpy if _scalar_category(other) == _FLOAT else np.dtype(np.int64)
+        else:
+            return
+        if not _dtype.can_cast(common, self._data.dtype):
+            target = _dtype.CPP_TYPE_NAMES[self._data.dtype.name] if cpp_type_names else self.dtype.scalar_name
+            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(common).scalar_name} can't be cast "
+                               f"to the desired output type {target}")
+
     def add_(self, other, *, alpha=1):
-        return self._inplace(lambda t: t.add(other, alpha=alpha), other)
+        return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand=True)
 
     def sub_(self, other, *, alpha=1):
-        return self._inplace(lambda t: t.sub(other, alpha=alpha), other)
+        if isinstance(other, (Tensor, numbers.Number, np.bool_)):
+            self._check_bool_sub(other)  # before the shapes, as PyTorch
+        return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand=True)
 
     def mul_(self, other):
-        return self._inplace(lambda t: t * other, other)
+        return self._inplace(lambda t: t * other, other, operand="dtype")
 
-    def div_(self, other):
-        return self._inplace(lambda t: t / other, other)
+    def div_(self, other, *, rounding_mode=None):
+        return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other, operand=True)
 
     def pow_(self, exponent):
-        return self._inplace(lambda t: t ** exponent, exponent)
+        return self._inplace(lambda t: t ** exponent, exponent, operand=True)
+
+    def floor_divide_(self, other):
+        return self._inplace(lambda t: t // other, other, operand="dtype")
+
+    def remainder_(self, other):
+        return self._inplace(lambda t: t.remainder(other), other, operand="dtype")
+
+    def fmod_(self, other):
+        return self._inplace(lambda t: t.fmod(other), other, operand="dtype")
 
     def clamp_(self, min=None, max=None):
         return self._clamp_inplace(min, max, "clamp_")
@@ -2425,7 +2656,8 @@ class Tensor:
 
     def _clamp_inplace(self, min, max, name):
         min, max = _clamp_bounds(min, max, name)
-        return self._inplace(lambda t: t.clamp(min, max),
+        node = {"clamp_min_": "ClampMin", "clamp_max_": "ClampMax"}.get(name)
+        return self._inplace(lambda t: t._clamp(min, max, "clamp", node),
                              cpp_type_names=not isinstance(min, Tensor) and not isinstance(max, Tensor))
 
     def relu_(self):
@@ -2447,7 +2679,12 @@ class Tensor:
         return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
 
     def lerp_(self, end, weight):
-        return self._inplace(lambda t: t + weight * (end - t), end)
+        _check_lerp_arguments("lerp_", end, weight)
+        if end._data.dtype == self._data.dtype:  # (else lerp's own dtype error comes first)
+            self._check_inplace_operand(end)  # the shape, before the kernel
+            if isinstance(weight, Tensor) and not weight.ndim:
+                self._check_inplace_operand(weight, check_dtype=True)  # (its promotion: the cast comes first)
+        return self._inplace(lambda t: t.lerp(end, weight), [end, weight])
 
     def copy_(self, src, non_blocking=False):
         source = src if isinstance(src, Tensor) else Tensor._wrap(np.asarray(src))
@@ -2550,6 +2787,46 @@ class Tensor:
     def __imul__(self, other):
         return self.mul_(other)
 
+    # Python falls back to ``x = x // y`` without these, which would rebind x to a new tensor (of the promoted
+    # dtype) instead of writing into it as PyTorch does.
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __iand__(self, other):
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other):
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other):
+        return self.bitwise_xor_(other)
+
+    def __lshift__(self, other):
+        return self.bitwise_left_shift(other)
+
+    def __rshift__(self, other):
+        return self.bitwise_right_shift(other)
+
+    def __rlshift__(self, other):
+        number = _rshift_operand(self, other)
+        return number if number is NotImplemented else number.bitwise_left_shift(self)
+
+    def __rrshift__(self, other):
+        number = _rshift_operand(self, other)
+        return number if number is NotImplemented else number.bitwise_right_shift(self)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
+
     def __itruediv__(self, other):
         return self.div_(other)
 
@@ -2580,6 +2857,39 @@ def _new_filled(like, size, value, dtype, requires_grad, name):
     out = Tensor._wrap(np.full(_shape_arg(size, name), value, np_dtype))
     out._requires_grad = requires_grad
     return out
+
+
+def _int_dim(dim):
+    """An integral 0-d tensor given for an int dim as the int (PyTorch's parser reads it so)."""
+    if isinstance(dim, Tensor) and not dim._data.ndim and dim._data.dtype.kind in "iu":
+        return int(dim._data)
+    return dim
+
+
+def _check_lerp_arguments(name, end, weight):
+    """lerp's overloads take a tensor ``end`` and a tensor or number ``weight``."""
+    if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, numbers.Real, np.bool_)):
+        raise _parser_errors.invalid_combination(name, ("Tensor end, Tensor weight", "Tensor end, Number weight"),
+                                                 (end, weight))
+
+
+def _check_tensor_other(other, name):
+    """PyTorch's methods without a number overload (maximum, logical_and, isclose, ...) refuse numbers too."""
+    if not isinstance(other, Tensor):
+        raise _parser_errors.not_tensor(name, "other", 1, other)
+
+
+def _rshift_operand(tensor, number):
+    """The number shifted in ``number << tensor``, in the dtype a Python scalar promotes to with ``tensor``."""
+    if not isinstance(number, (numbers.Real, np.bool_)):
+        return NotImplemented
+    dtype = tensor._data.dtype
+    if _scalar_category(number) > _category(dtype):
+        dtype = _dtype.get_default_dtype().numpy if _scalar_category(number) == _FLOAT else np.dtype(np.int64)
+    try:
+        return Tensor._wrap(np.asarray(number, dtype))
+    except OverflowError:
+        return Tensor._wrap(np.asarray(_dtype.wrap_int(number, dtype), dtype))
 
 
 def _cpp_type_name(dtype):

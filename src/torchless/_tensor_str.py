@@ -7,6 +7,28 @@ PRECISION = 4
 THRESHOLD = 1000
 EDGEITEMS = 3
 LINEWIDTH = 80
+SCI_MODE = None  # True / False force scientific notation on / off for floating tensors; None: chosen per tensor
+
+_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80), "full": (4, math.inf, 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None):
+    """Change how tensors print (precision, summarisation threshold, edge items, line width, scientific notation);
+    ``profile`` ("default", "short" or "full") first sets the four numbers. As in PyTorch, ``sci_mode`` is set on
+    every call: leaving it out returns it to the automatic choice."""
+    global PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH, SCI_MODE
+
+    if profile in _PROFILES:
+        PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = _PROFILES[profile]
+    if precision is not None:
+        PRECISION = precision
+    if threshold is not None:
+        THRESHOLD = threshold
+    if edgeitems is not None:
+        EDGEITEMS = edgeitems
+    if linewidth is not None:
+        LINEWIDTH = linewidth
+    SCI_MODE = sci_mode
 
 
 class _Formatter:
@@ -25,11 +47,12 @@ class _Formatter:
         magnitudes = np.abs(finite)
         lo, hi = float(magnitudes.min()), float(magnitudes.max())  # Python floats: hi / lo may overflow to inf
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        # (set_printoptions(sci_mode=...) overrides the choice; a tensor without a nonzero finite value keeps
+        # the fixed format all the same, as in PyTorch)
+        self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4 if SCI_MODE is None else SCI_MODE
         if self.int_mode:
-            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
             fmt = (lambda v: f"{v:.{PRECISION}e}") if self.sci_mode else (lambda v: f"{v:.0f}.")
         else:
-            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
             fmt = (lambda v: f"{v:.{PRECISION}e}") if self.sci_mode else (lambda v: f"{v:.{PRECISION}f}")
         self.max_width = max(len(fmt(v)) for v in finite.tolist())
 
@@ -117,7 +140,9 @@ def tensor_repr(tensor, prefix="tensor("):
     if dtype not in implied:
         suffixes.append(f"dtype={dtype!r}")
     if tensor.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{tensor.grad_fn.name()}>")
+        # the node's class name, as PyTorch prints it: short for its C++ nodes (CopySlices, NotImplemented), whose
+        # name() is in full
+        suffixes.append(f"grad_fn=<{tensor.grad_fn.name().removeprefix('torch::autograd::')}>")
     elif tensor.requires_grad:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -30,7 +30,7 @@ def unbroadcast_tensor(grad, shape):
 
 def normalize_dim(dim, ndim):
     """A non-negative axis for ``dim`` (a 0-d tensor accepts 0 and -1), with PyTorch's IndexError otherwise."""
-    if hasattr(dim, "__index__"):
+    if hasattr(dim, "__index__") and not isinstance(dim, (bool, np.bool_)):  # (PyTorch takes no bool for an int)
         dim = dim.__index__()
     else:
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
@@ -40,6 +40,15 @@ def normalize_dim(dim, ndim):
             f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})"
         )
     return dim % rank
+
+
+def scan_axis(dim, ndim, name):
+    """``normalize_dim`` for the cumulative ops, whose ``dim`` PyTorch's parser wants as an int."""
+    if isinstance(dim, bool) or not hasattr(dim, "__index__"):
+        shown = type(dim).__name__ if type(dim).__module__ == "builtins" else \
+            f"{type(dim).__module__}.{type(dim).__qualname__}"
+        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not {shown}")
+    return normalize_dim(dim, ndim)
 
 
 def normalize_dims(dim, ndim):

@@ -256,8 +256,8 @@ class Extremum(Node):
                 unbroadcast(grad - grad_a, self.shapes[1]) if self.needs_input_grad[1] else None)
 
     def name(self):
-        if self.clamp:
-            return "ClampBackward0"
+        if self.clamp:  # (True, or the node name of clamp_min / clamp_max)
+            return self.clamp if isinstance(self.clamp, str) else "ClampBackward0"
         return "MaximumBackward0" if self.largest else "MinimumBackward0"
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.graph import Node
 from . import math_methods
-from .._tensor import _RETURN_TYPES, Tensor, _return_type, records
+from .._tensor import _RETURN_TYPES, Tensor, _return_type, records, result_dtype
 
 _RETURN_TYPES.setdefault("histogram", type("histogram", (tuple,), {
     "__slots__": (), "__module__": "torchless.return_types",
@@ -153,14 +153,19 @@ def float_power(self, exponent):
 
 def ldexp(self, other):
     """``input * 2 ** other``, in a floating dtype."""
-    other = _as_tensor(other)
-    result = self * other._float_self().exp2()
-    return result if result._data.dtype.kind == "f" else result._float_self()
+    _tensor(other, "ldexp", "other", 1)
+    if other._data.dtype == np.bool_ and self._data.dtype.kind == "f":  # (an integer input takes a bool exponent)
+        raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
+    # in the promoted dtype (float16 with int16 stays float16), the default float one for integers
+    common = result_dtype(self._data.dtype, self._data.ndim > 0, other._data.dtype, other._data.ndim > 0)
+    if common.kind != "f":
+        common = _dtype.get_default_dtype().numpy
+    return self._cast(common) * other._cast(common).exp2()
 
 
 def heaviside(self, values):
     """The Heaviside step: 0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
-    _tensor(values, "heaviside", "values", 2)
+    _tensor(values, "heaviside", "values", 1)
     if self._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     a, b = np.broadcast_arrays(self._data, values._data)
@@ -178,7 +183,8 @@ def _bitwise(name, fn, refused="f"):
         if not isinstance(self, Tensor):  # a number first (torchless.bitwise_and(1, t)): the tensor's dtype rules
             return getattr(other, name)(self) if name not in _SHIFTS else _as_tensor(self).__getattribute__(name)(
                 other)
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_)) or name in _TENSOR_ONLY and \
+                not isinstance(other, Tensor):
             raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
         kernel = {"bitwise_left_shift": "lshift_cpu", "bitwise_right_shift": "rshift_cpu"}.get(name, f"{name}_cpu")
         return self._checked_binary(other, fn, kernel, refused)
@@ -189,6 +195,7 @@ def _bitwise(name, fn, refused="f"):
 
 
 _SHIFTS = ("bitwise_left_shift", "bitwise_right_shift")
+_TENSOR_ONLY = ("gcd", "lcm")  # no number overload in PyTorch
 
 
 def _shift(fn):
@@ -464,8 +471,8 @@ def cov(self, *, correction=1, fweights=None, aweights=None):
             total - correction * (weights * aweights).sum() / total
         centred = x - mean
         product = (centred * weights) @ centred.t()
-    result = product / norm.clamp(min=0)
-    return result.reshape(()) if self.ndim < 2 else result
+    # squeezed, as PyTorch's: one variable (a 1-D input, or a single row) gives a 0-d tensor
+    return (product / norm.clamp(min=0)).squeeze()
 
 
 def corrcoef(self):
@@ -570,6 +577,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     values = np.asarray(input) if scalar else input._data
     how = "right" if right else "left"
     if seq.ndim == 1:
+        _no_bool_search(seq, values)
         out = np.searchsorted(seq, values, side=how)
     else:
         if scalar or seq.shape[:-1] != values.shape[:-1]:
@@ -577,9 +585,15 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                                f"dimensions of boundaries tensor and input value tensor must match, but we got "
                                f"boundaries tensor {list(seq.shape)} and input value tensor "
                                f"{list(values.shape)}")
+        _no_bool_search(seq, values)
         rows, vals = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
         out = np.stack([np.searchsorted(r, v, side=how) for r, v in zip(rows, vals)]).reshape(values.shape)
     return Tensor._wrap(np.asarray(out, np.int32 if out_int32 else np.int64))
+
+
+def _no_bool_search(seq, values):
+    if seq.dtype == np.bool_ and values.dtype == np.bool_:  # (after the shape checks)
+        raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
@@ -605,6 +619,19 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
 
 
 # ---------------------------------------------------------------------------- reductions
+def unique_axis(self, dim):
+    """The axis of unique/unique_consecutive's ``dim``, with PyTorch's errors for a 0-d tensor and for empty
+    dims beside it."""
+    from ._util import normalize_dim
+
+    if not self._data.ndim:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    axis = normalize_dim(dim, self._data.ndim)
+    if any(not n for i, n in enumerate(self._data.shape) if i != axis):
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+    return axis
+
+
 def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
     """The input with each run of equal consecutive values (or slices along ``dim``) kept once."""
     a = self._data
@@ -612,9 +639,9 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
         a = a.reshape(-1)
         axis = 0
     else:
-        axis = dim % max(a.ndim, 1)
+        axis = unique_axis(self, dim)
     n = a.shape[axis] if a.ndim else 1
-    moved = np.moveaxis(a, axis, 0).reshape(n, -1) if a.ndim else a.reshape(1, 1)
+    moved = np.moveaxis(a, axis, 0).reshape(n, a.size // n if n else 0) if a.ndim else a.reshape(1, 1)
     change = np.ones(n, bool)
     if n > 1:
         change[1:] = np.any(moved[1:] != moved[:-1], axis=1)
@@ -635,17 +662,27 @@ def _reduce_dim(self, dim, name):
     return normalize_dim(dim, max(self.ndim, 1))
 
 
+def _check_reduced_size(self, axis, name):
+    if self._data.ndim and not self._data.shape[axis]:
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+
+
 def nanmedian(self, dim=None, keepdim=False):
     """The lower median of the non-NaN values (NaN when a row is all NaN); with ``dim``, ``(values,
     indices)``."""
     a = self._data
     if dim is None:
+        if a.size:  # (an empty tensor never reaches the kernel)
+            self._no_kernel_for("b", "median_cpu")
         flat = a.reshape(-1)
-        if flat.size == 0:
-            return Tensor._wrap(np.array(np.nan, a.dtype))
+        if flat.size == 0:  # NaN, cast to an integer dtype as PyTorch does (0 or its most negative value)
+            with np.errstate(invalid="ignore"):
+                return Tensor._wrap(np.array(np.nan).astype(a.dtype))
         index = _nanmedian_index(flat.reshape(1, -1))[0]
         return self.reshape(-1)[int(index)]
     axis = _reduce_dim(self, dim, "nanmedian")
+    _check_reduced_size(self, axis, "median")  # (PyTorch's message names median)
+    self._no_kernel_for("b", "median_out")
     if a.ndim == 0:
         return _RETURN_TYPES["nanmedian"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
     rows = np.moveaxis(a, axis, -1)
@@ -670,6 +707,7 @@ def mode(self, dim=-1, keepdim=False):
     ones) and the index of its last occurrence."""
     a = self._data
     axis = _reduce_dim(self, dim, "mode")
+    _check_reduced_size(self, axis, "mode")
     if a.ndim == 0:
         return _RETURN_TYPES["mode"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
     rows = np.moveaxis(a, axis, -1)

@@ -7,8 +7,8 @@ from ._util import unbroadcast
 
 def _along(ndim, axis, index):
     """The key selecting positions ``index`` along ``axis`` of an array of ``ndim`` dims (0-d: the element)."""
-    if not ndim:
-        return ()
+    if not ndim:  # (an empty index selects nothing: a False 0-d mask)
+        return () if index is None or np.size(index) else (np.array(False),)
     return (slice(None),) * axis + (index,)
 
 

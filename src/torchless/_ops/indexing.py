@@ -22,6 +22,62 @@ def needs_same_dtype(key, value_size):
     return not (value_size == 1 and len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim)
 
 
+def _is_int(part):
+    return isinstance(part, (int, np.integer)) and not isinstance(part, (bool, np.bool_))
+
+
+def single_ellipsis(ndim, key):
+    """``key`` with at most one Ellipsis, where PyTorch reads more: each one stands for the dims the rest of the
+    key leaves, so past the first they stand for none when the key covers every dim, and a trailing one has
+    nothing after it to move. (A later one with parts after it, which would push them past the last dim, is
+    left for NumPy to refuse.)"""
+    if not isinstance(key, tuple) or sum(p is Ellipsis for p in key) < 2:
+        return key
+    specified = sum(p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else 1 for p in key
+                    if p is not None and p is not Ellipsis)
+    first = next(i for i, p in enumerate(key) if p is Ellipsis)
+    later = list(key[first + 1:])
+    if specified >= ndim:
+        later = [p for p in later if p is not Ellipsis]
+    else:
+        while later and later[-1] is Ellipsis:
+            later.pop()
+    return key[:first + 1] + tuple(later)
+
+
+def check_steps(shape, key):
+    """PyTorch slices only forwards: a key with a step below one fails (with the error of whichever part of the
+    key PyTorch reaches first), where NumPy would walk backwards."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(isinstance(p, slice) and p.step is not None and p.step < 1 for p in parts):
+        raise index_error(shape, key, None)
+
+
+def select_first(key):
+    """PyTorch applies the ints of a key (selects) before its index arrays, so ``t[1, :, [0, 2]]`` keeps the
+    slice's dim first; NumPy counts the ints among the advanced indices and may move the indexed dims to the
+    front. For a key with both: the key of the selects (a view) and the key for the rest, else None."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not (any(_is_int(p) for p in parts) and any(isinstance(p, np.ndarray) for p in parts)):
+        return None
+    first, rest = [], []
+    for part in parts:
+        if _is_int(part):
+            first.append(part)
+        elif part is Ellipsis:
+            first.append(part)
+            rest.append(part)
+        elif isinstance(part, np.ndarray):
+            first.extend([slice(None)] * (part.ndim if part.dtype == np.bool_ else 1))
+            rest.append(part)
+        else:  # a slice, or None (a new dim the rest passes over)
+            first.append(part)
+            rest.append(slice(None))
+    if not any(p is Ellipsis for p in first):
+        first.append(Ellipsis)  # keeps the result a view when the ints cover every dim
+    return tuple(first), tuple(rest)
+
+
 class Index(Node):
     """``a[key]``; gather/sort/topk/split/unbind reuse it under their own node name."""
 
@@ -118,6 +174,8 @@ def index_error(shape, key, numpy_error):
                               "in C++ to convert a 0-dim tensor to a number")
         return IndexError(f"index {key} is out of bounds for dimension 0 with size 0")
     if not shape and isinstance(key, slice):
+        if key.step is not None and key.step < 1:  # (the step is read first)
+            return ValueError("slice step cannot be zero" if key.step == 0 else "step must be greater than zero")
         return IndexError("slice() cannot be applied to a 0-dim tensor.")
     parts = key if isinstance(key, tuple) else (key,)
     for part in parts:
@@ -140,9 +198,12 @@ def index_error(shape, key, numpy_error):
             dim += part.ndim
         elif part is not None and not isinstance(part, bool):
             dim += 1
+    # the ints and slices in order (PyTorch applies them one by one), then the index tensors
     for position, (part, dim) in enumerate(zip(parts, dims)):
-        if isinstance(part, (int, np.integer)) and not isinstance(part, bool) and not -shape[dim] <= part < shape[dim]:
+        if _is_int(part) and not -shape[dim] <= part < shape[dim]:
             return IndexError(f"index {part} is out of bounds for dimension {position} with size {shape[dim]}")
+        if isinstance(part, slice) and part.step is not None and part.step < 1:
+            return ValueError("slice step cannot be zero" if part.step == 0 else "step must be greater than zero")
     # PyTorch first applies the ints, slices and Nones (its masks are checked against the result), then
     # broadcasts the index tensors, then refuses a non-empty index into a size-0 dim, and checks the values last.
     sliced, masks = [], []  # the shape after the ints, slices and Nones; each mask with its dim there
@@ -187,10 +248,26 @@ def index_error(shape, key, numpy_error):
                 return IndexError("index is out of bounds for dimension with size 0")
             outside = (part < -shape[dim]) | (part >= shape[dim])
             if outside.any():
-                return IndexError(f"index {part[outside].flat[0]} is out of bounds for dimension {rank} with size "
-                                  f"{shape[dim]}")
+                error = IndexError(f"index {part[outside].flat[0]} is out of bounds for dimension {rank} with size "
+                                   f"{shape[dim]}")
+                error.in_index_values = True  # (which PyTorch reports only while it has elements to read)
+                return error
         rank += 1
     return IndexError(str(numpy_error).replace("axis", "dimension"))
+
+
+def zeroed_if_empty(shape, key):
+    """``key`` with every index array zeroed when it selects no element of an array of ``shape`` (PyTorch's
+    kernel then reads no index and so finds none out of range), else None."""
+    parts = key if isinstance(key, tuple) else (key,)
+    zeroed = tuple(np.zeros_like(p) if isinstance(p, np.ndarray) and p.dtype != np.bool_ else p for p in parts)
+    staged = select_first(zeroed)
+    probe = np.broadcast_to(np.zeros((), bool), shape)
+    try:
+        selected = probe[staged[0]][staged[1]] if staged else probe[zeroed]
+    except (IndexError, ValueError):
+        return None
+    return zeroed if not np.size(selected) else None
 
 
 class Scatter(Node):

@@ -371,7 +371,7 @@ def logical_not_(self):
 
 
 # ---------------------------------------------------------------------------- index_put, put, scatter_reduce
-def _index_put_arguments(name, indices, values, positional, accumulate):
+def _index_put_arguments(name, indices, values, positional, accumulate, ndim=None):
     """(the NumPy key of ``indices``, accumulate) checked as PyTorch's parser does; ``positional``: the
     arguments after values (accumulate, if given so, which its TypeError tells)."""
     if not isinstance(indices, (tuple, list)):
@@ -389,11 +389,15 @@ def _index_put_arguments(name, indices, values, positional, accumulate):
     if not isinstance(accumulate, (bool, np.bool_)):
         where = " (position 3)" if positional else ""
         raise TypeError(f"{name}(): argument 'accumulate'{where} must be bool, not {type(accumulate).__name__}")
+    if ndim is not None:  # (index_put's count, unlike t[key]'s, says how many it got)
+        count = sum(index._data.ndim if index._data.dtype in (np.bool_, np.uint8) else 1 for index in indices)
+        if count > ndim:
+            raise IndexError(f"too many indices for tensor of dimension {ndim} (got {count})")
     return _index_key(tuple(indices)), accumulate
 
 
 def index_put_(self, indices, values, *positional, accumulate=False):
-    key, accumulate = _index_put_arguments("index_put_", indices, values, positional, accumulate)
+    key, accumulate = _index_put_arguments("index_put_", indices, values, positional, accumulate, self.ndim)
     _check_leaf(self)
     if not accumulate:
         if values._data.dtype != self._data.dtype:
@@ -412,7 +416,7 @@ def index_put_(self, indices, values, *positional, accumulate=False):
 
 
 def index_put(self, indices, values, *positional, accumulate=False):
-    _, accumulate = _index_put_arguments("index_put", indices, values, positional, accumulate)
+    _, accumulate = _index_put_arguments("index_put", indices, values, positional, accumulate, self.ndim)
     return index_put_(self.clone(), indices, values, accumulate=accumulate)
 
 
@@ -430,6 +434,8 @@ def _put(self, index, source, accumulate, name):
     if idx.size != source._data.size:
         raise IndexError(f"put_(): Expected source and index to have the same number of elements, but got "
                          f"source.numel() = {source._data.size}, index.numel() = {idx.size}")
+    if not n and idx.size:
+        raise IndexError(f"{name}(): Tried to put elements into an empty tensor")
     outside = (idx < -n) | (idx >= n)
     if outside.any():
         raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} elements.")
@@ -457,13 +463,16 @@ def scatter_reduce(self, *args, **kwargs):
     reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # (PyTorch takes the legacy names, unlisted)
     if reduce not in _REDUCTIONS:
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
-    if reduce == "mean":
-        self._no_kernel_for("b", "scatter_gather_tensor_cpu_reduce_mean")
+    # PyTorch's order: the dim, the index dtype, the source dtype, the kernel, the rest of the index
     axis = normalize_dim(dim, self._data.ndim)
     idx = index._data
-    _check_index_along(self._data.shape, axis, idx, "scatter", "self", src._data.shape)
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
     if src._data.dtype != self._data.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if reduce == "mean":
+        self._no_kernel_for("b", "scatter_gather_tensor_cpu_reduce_mean")
+    _check_index_along(self._data.shape, axis, idx, "scatter", "self", src._data.shape)
     if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
         flat = scatter_reduce(self.reshape(-1), 0, index.reshape(-1), src.reshape(-1), reduce,
                               include_self=parsed["include_self"])

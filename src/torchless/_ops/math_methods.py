@@ -9,12 +9,12 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _parser_errors
 from .._tensor import (
     _RETURN_TYPES, Tensor, _correction, _raise_if_not_broadcastable, _return_type, result_dtype,
 )
 from . import binary, fused, index_ops, scan, unary
-from ._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims
+from ._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, scan_axis
 from .arithmetic import _C_NAMES
 
 _RETURN_TYPES.setdefault("cummax", _return_type("cummax"))
@@ -101,7 +101,12 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
         if kernel is not None:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{a.dtype.scalar_name}'")
         if float_result:
-            a, b = a._cast(_default_float()), b._cast(_default_float())
+            # each integer operand straight to float, as PyTorch computes (not through the common integer
+            # dtype, where int8 -1 beside uint8 would become 255)
+            a = self._cast(_default_float())
+            # (a number keeps its own value: -2 beside uint8 is not 254)
+            b = other._cast(_default_float()) if isinstance(other, Tensor) else \
+                Tensor._wrap(np.asarray(other, _default_float()))
     return binary.Binary.apply(a, b, op=op, overload=0 if isinstance(other, Tensor) else 1)
 
 
@@ -144,22 +149,29 @@ def fmin(self, other):
     return _binary_impl(self, other, "fmin", 1, float_result=False)
 
 
-def xlogy_impl(x, y):
-    """x * log(y), 0 where x == 0 (unless y is NaN); either (not both) may be a Python number."""
+def xlogy_impl(x, y, function=False):
+    """x * log(y), 0 where x == 0 (unless y is NaN); either (not both) may be a Python number. ``function``:
+    called as torchless.xlogy, whose argument errors list the function's overloads."""
     x_tensor, y_tensor = isinstance(x, Tensor), isinstance(y, Tensor)
-    if not x_tensor and not y_tensor:
-        got = f"{type(x).__name__}, {type(y).__name__}"
+    numbers_ok = all(isinstance(v, (Tensor, numbers.Real, np.bool_)) for v in (x, y))
+    if not x_tensor and not y_tensor or function and not numbers_ok:
+        got = ", ".join("Tensor" if isinstance(v, Tensor) else type(v).__name__ for v in (x, y))
         raise TypeError(f"xlogy() received an invalid combination of arguments - got ({got}), but expected one of:\n"
                         " * (Tensor input, Tensor other, *, Tensor out = None)\n"
                         " * (Number self, Tensor other, *, Tensor out = None)\n"
                         " * (Tensor input, Number other, *, Tensor out = None)\n")
+    if not (x_tensor and y_tensor) and not isinstance(y if x_tensor else x, (numbers.Real, np.bool_)):
+        raise _parser_errors.invalid_combination("xlogy", ("Tensor other", "Number other"), (y if x_tensor else x,))
     if x_tensor:
         a, b = x._operands(y)
     else:
         b, a = y._operands(x)
     _raise_if_not_broadcastable(a, b)
     if a._data.dtype.kind != "f":
-        a, b = a._cast(_default_float()), b._cast(_default_float())
+        # each operand straight to float, as PyTorch computes (not through their common integer dtype)
+        f = _default_float()
+        a = x._cast(f) if x_tensor else Tensor._wrap(np.asarray(x, f))
+        b = y._cast(f) if y_tensor else Tensor._wrap(np.asarray(y, f))
     overload = 0 if x_tensor and y_tensor else 1 if y_tensor else 2
     return binary.Binary.apply(a, b, op="xlogy", overload=overload)
 
@@ -335,12 +347,14 @@ def addcdiv(self, tensor1, tensor2, *, value=1):
 # ---------------------------------------------------------------------------- scans and reductions
 def cumprod(self, dim, *, dtype=None):
     """Running products along ``dim``; integers and bools multiply in int64."""
-    return scan.Cumprod.apply(self, axis=normalize_dim(dim, self._data.ndim), dtype=self._accumulation_dtype(dtype))
+    return scan.Cumprod.apply(self, axis=scan_axis(dim, self._data.ndim, "cumprod"), dtype=self._accumulation_dtype(dtype))
 
 
 def _cum_extremum(self, dim, largest):
     name = "cummax" if largest else "cummin"
-    axis = normalize_dim(dim, self._data.ndim)
+    if not self._data.ndim and hasattr(dim, "__index__") and dim not in (0, -1):
+        raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
+    axis = scan_axis(dim, self._data.ndim, name)
     if not self._data.ndim:
         values, indices = self._data.copy(), np.zeros((), np.int64)
     else:
@@ -361,7 +375,7 @@ def cummin(self, dim):
 
 def logcumsumexp(self, dim):
     """log(cumsum(exp(self))) along ``dim``, without overflow (floating-point tensors only)."""
-    axis = normalize_dim(dim, self._data.ndim)
+    axis = scan_axis(dim, self._data.ndim, "logcumsumexp")
     self._no_kernel_for("biu", "logcumsumexp_out_cpu")
     return scan.Logcumsumexp.apply(self, axis=axis)
 
@@ -375,10 +389,14 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
 
 def nanmean(self, dim=None, keepdim=False, *, dtype=None):
     """The mean of the non-NaN elements (NaN if there are none); floating-point tensors only."""
-    source = self if dtype is None else self.to(dtype)
-    if source._data.dtype.kind != "f":
+    # the input's dtype first, then the requested one (as mean's message words it)
+    if self._data.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
-                           f"{source.dtype.scalar_name}")
+                           f"{self.dtype.scalar_name}")
+    if dtype is not None and not dtype.is_floating_point:
+        raise RuntimeError("nanmean(): could not infer output dtype. Optional dtype must be either a floating point "
+                           f"or complex dtype. Got: {dtype.scalar_name}")
+    source = self if dtype is None else self.to(dtype)
     count = Tensor._wrap(~np.isnan(source._data)).sum(dim, keepdim)
     return source.nansum(dim, keepdim) / count
 
@@ -408,10 +426,9 @@ def aminmax(self, *, dim=None, keepdim=False):
     else:
         axes = normalize_dims(dim, self._data.ndim)
         if self._data.ndim and not self._data.shape[axes[0]]:
-            raise IndexError(f"aminmax: Expected reduction dim {dim} to have non-zero size.")
-    keep = keepdim if dim is not None else False
-    low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keep, largest=False)
-    high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keep, largest=True)
+            raise IndexError(f"aminmax: Expected reduction dim {axes[0]} to have non-zero size.")
+    low = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=False)
+    high = scan.AminmaxNode.apply(self, axes=axes, keepdim=keepdim, largest=True)
     return _MinMax(low, high)
 
 
@@ -420,25 +437,32 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     name = "quantile"  # (nanquantile's errors too)
-    if self._data.dtype not in (np.float32, np.float64):
-        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
-    if isinstance(q, Tensor):
-        if q._data.ndim > 1:
-            raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
-        if q._data.dtype != self._data.dtype:
-            raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
-    if not self._data.size:
-        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    # in PyTorch's order: the interpolation's name, a number q's range, the input and q tensor, the dim, q's values
     if interpolation not in _INTERPOLATIONS:
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, midpoint or nearest, but "
                            f"got {interpolation}")
+    if not isinstance(q, Tensor):
+        if not isinstance(q, (numbers.Real, np.bool_)):
+            raise _parser_errors.invalid_combination(name, (
+                'Tensor q, int dim = None, bool keepdim = False, *, str interpolation = "linear"',
+                'float q, int dim = None, bool keepdim = False, *, str interpolation = "linear"'), (q,))
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+    if not self._data.size:
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
+    if isinstance(q, Tensor) and q._data.ndim > 1:
+        raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
+    if self._data.dtype not in (np.float32, np.float64):
+        raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor) and q._data.dtype != self._data.dtype:
+        raise RuntimeError(f"{name}() q tensor must be same dtype as the input tensor")
+    if dim is not None:
+        normalize_dim(dim, self._data.ndim)
     if isinstance(q, Tensor):
         qs = q._data
         if ((qs < 0) | (qs > 1)).any():
             raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
     else:
-        if not 0 <= q <= 1:
-            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
         qs = np.asarray(q, self._data.dtype)
     data = self._data
     if dim is None:
@@ -494,15 +518,17 @@ def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
 
 
 # ---------------------------------------------------------------------------- indexing
-def _index_vector(self, axis, index, name, index_error_type=RuntimeError):
+def _index_vector(self, axis, index, name, index_error_type=RuntimeError, negative=False):
+    """``index`` as a vector of positions along ``axis``, checked against its size (``negative``: counting
+    from the end too, as index_fill does)."""
     idx = index._data
     n = self._data.shape[axis] if self._data.ndim else 1
-    bad = (idx < 0) | (idx >= n)
+    bad = ((idx < -n) if negative else (idx < 0)) | (idx >= n)
     if bad.any():
         prefix = "index_copy_(): " if name == "index_copy_" else ""
         raise index_error_type(f"{prefix}index {idx.reshape(-1)[np.argmax(bad.reshape(-1))]} is out of bounds for "
                                f"dimension {axis} with size {n}")
-    return idx.reshape(-1)
+    return (idx % n if negative and n else idx).reshape(-1)
 
 
 def _check_source(self, axis, idx, source, name):
@@ -531,7 +557,15 @@ def index_add(self, dim, index, source, *, alpha=1):
         raise RuntimeError(f"index_add_(): self ({self.dtype.scalar_name}) and source ({source.dtype.scalar_name}) "
                            f"must have the same scalar type")
     idx = index._data.reshape(-1)
+    if not self._data.ndim and not source._data.ndim and idx.size != 1:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     _check_source(self, axis, idx, source, "index_add_")
+    n = self._data.shape[axis] if self._data.ndim else 1
+    # PyTorch's index_add has two kernels with their own words for an index out of range: the slice-wise one
+    # (int64 index, alpha 1, along the first or last of two or more dims) and the elementwise one
+    if ((idx < 0) | (idx >= n)).any() and not (index._data.dtype == np.int64 and alpha == 1 and
+                                               self._data.ndim > 1 and axis in (0, self._data.ndim - 1)):
+        raise IndexError("index out of range in self")
     idx = _index_vector(self, axis, index, "index_add_")
     return index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="add",
                                       alpha=_scale(alpha, self._data.dtype))
@@ -540,11 +574,23 @@ def index_add(self, dim, index, source, *, alpha=1):
 def index_copy(self, dim, index, source):
     """A copy with the slices of ``source`` written at ``index`` along ``dim``."""
     axis = normalize_dim(dim, self._data.ndim)
+    if not source._data.ndim and index._data.size != 1:
+        raise IndexError(f"index_copy_(): When source is scalar, index should have one element (got "
+                         f"{index._data.size})")
+    if source._data.ndim and self._data.ndim and source._data.ndim != self._data.ndim:
+        raise IndexError(f"index_copy_(): When source and destination are not scalars, their dimensionality must "
+                         f"match. Source dimensionality ({source._data.ndim}), destination dimensionality "
+                         f"({self._data.ndim})")
     if index._data.dtype != np.int64:
         raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {index.dtype.scalar_name}")
     if source._data.dtype != self._data.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
                            f"{self.dtype.scalar_name} and (source) {source.dtype.scalar_name}")
+    sliced = [[n for i, n in enumerate(t._data.shape) if i != axis] for t in (self, source)]
+    if self._data.ndim and source._data.ndim and sliced[0] != sliced[1]:
+        shown = [" ".join(str(n) for n in sizes) for sizes in sliced]  # (C++ prints the sizes space-separated)
+        raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
+                           f"shape: {shown[0]} at dimension {axis} and source slice shape: {shown[1]} at dimension 0.")
     _check_source(self, axis, index._data.reshape(-1), source, "index_copy_")
     idx = _index_vector(self, axis, index, "index_copy_", IndexError)
     return index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="copy")
@@ -552,10 +598,10 @@ def index_copy(self, dim, index, source):
 
 def index_fill(self, dim, index, value):
     """A copy with ``value`` (a number or a 0-d tensor) written at ``index`` along ``dim``."""
-    axis = normalize_dim(dim, self._data.ndim)
-    if index._data.dtype != np.int64:
+    if index._data.dtype != np.int64:  # (before the dim, as in PyTorch)
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
-    idx = _index_vector(self, axis, index, "index_fill_", IndexError)
+    axis = normalize_dim(dim, self._data.ndim)
+    idx = _index_vector(self, axis, index, "index_fill_", IndexError, negative=True)
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
@@ -583,16 +629,18 @@ def masked_scatter(self, mask, source):
 def take_along_dim(self, indices, dim=None):
     """The elements at ``indices`` along ``dim`` (self and indices broadcast apart from it); without ``dim``,
     of the flattened tensor."""
+    if dim is not None and self._data.ndim != indices._data.ndim:  # (before the dtype, as in PyTorch)
+        raise RuntimeError(f"torchless.take_along_dim(): input and indices should have the same number of dimensions, "
+                           f"but got {self._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for "
+                           f"indices")
     if indices._data.dtype != np.int64:
         raise RuntimeError(f"torchless.take_along_dim(): dtype of indices should be Long but got "
                            f"{indices.dtype.scalar_name}")
     if dim is None:
         return self.reshape(-1).gather(0, indices.reshape(-1))
     axis = normalize_dim(dim, self._data.ndim)
-    if self._data.ndim != indices._data.ndim:
-        raise RuntimeError(f"torchless.take_along_dim(): input and indices should have the same number of dimensions, "
-                           f"but got {self._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for "
-                           f"indices")
+    if not self._data.ndim:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     own, idx_shape = list(self._data.shape), list(indices._data.shape)
     for shape_a, shape_b, swap in ((own, idx_shape, indices._data.shape[axis]),
                                    (idx_shape, own, self._data.shape[axis])):
@@ -607,6 +655,8 @@ def take_along_dim(self, indices, dim=None):
     self_target = np.broadcast_shapes(tuple(idx_shape), self._data.shape)
     source = self if self._data.shape == self_target else self.expand(self_target)
     index = indices if indices._data.shape == index_target else indices.expand(index_target)
+    if self._data.shape[axis]:  # along a dim PyTorch wraps every index around its size (-1 the last, n the first)
+        index = Tensor._wrap(index._data % self._data.shape[axis])
     return source.gather(axis, index)
 
 
@@ -623,12 +673,29 @@ _INPLACE = (_SMOOTH_METHODS + "logit sgn atan2 hypot copysign xlogy addmm addbmm
             "rsqrt reciprocal sin cos tanh sigmoid log floor ceil round fmod remainder square nan_to_num".split())
 
 
+# in-place forms whose first argument is a second elementwise operand (broadcast to, and promoted with, self)
+_ELEMENTWISE_BINARY = {name: True for name in "atan2 hypot copysign xlogy".split()}
+# (whose result dtype is the promoted one: PyTorch's cast check comes before the computing)
+_ELEMENTWISE_BINARY.update({name: "dtype" for name in "fmod remainder bitwise_and bitwise_or bitwise_xor bitwise_left_shift "
+                            "bitwise_right_shift gcd lcm".split()})
+
+
 def _inplace_method(name):
     fills = f"{name}_" if name == "index_fill" else False  # may write into an expanded tensor, as masked_fill_
+    binary = _ELEMENTWISE_BINARY.get(name, False)
 
     def method(self, *args, **kwargs):
         tensors = [a for a in args if isinstance(a, Tensor)] + [v for v in kwargs.values() if isinstance(v, Tensor)]
-        return self._inplace(lambda t: getattr(t, name)(*args, **kwargs), tensors, fills=fills)
+        try:
+            if binary and len(args) == 1 and not kwargs and (isinstance(args[0], Tensor) or name not in ("gcd", "lcm")):
+                # (gcd and lcm take no number: their own TypeError comes first)
+                return self._inplace(lambda t: getattr(t, name)(*args), args[0], fills=fills, operand=binary)
+            return self._inplace(lambda t: getattr(t, name)(*args, **kwargs), tensors, fills=fills)
+        except TypeError as error:  # the out-of-place form's argument error, under the in-place name
+            message = str(error)
+            if message.startswith(f"{name}()"):
+                raise TypeError(f"{name}_{message[len(name):]}") from None
+            raise
 
     method.__name__ = name + "_"
     method.__doc__ = f"In-place ``{name}``."

@@ -5,10 +5,18 @@ from ..autograd.graph import Node
 from ._util import expand_reduced, expand_reduced_tensor
 
 
+def half_accumulated(fn, a, **kwargs):
+    """``fn`` (a sum) of a float16 array accumulated in float32 and rounded once at the end, as PyTorch's CPU
+    kernels do: NumPy would round every partial sum to float16."""
+    return np.asarray(fn(a, dtype=np.float32, **kwargs)).astype(np.float16)
+
+
 class Sum(Node):
     def forward(self, a, axes=None, keepdim=False, dtype=None, all_dims=False):
         """``all_dims``: called without ``dim`` (PyTorch names that node SumBackward0, else SumBackward1)."""
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
+        if dtype is None and a.dtype == np.float16:
+            return half_accumulated(np.sum, a, axis=axes, keepdims=keepdim)
         return np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype)
 
     def backward(self, grad):
@@ -80,11 +88,11 @@ def _products_of_the_others(a, axis):
 class Mean(Node):
     def forward(self, a, axes=None, keepdim=False, all_dims=False):
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
-        total = np.sum(a, axis=axes, keepdims=keepdim)
+        total = np.sum(a, axis=axes, keepdims=keepdim, dtype=np.float32 if a.dtype == np.float16 else None)
         self.count = a.size // total.size if total.size else 1
         if a.size == 0:  # nan, without NumPy's "Mean of empty slice" warning
             return np.full(total.shape, np.nan, a.dtype)
-        return total / self.count
+        return (total / self.count).astype(a.dtype, copy=False)
 
     def backward(self, grad):
         return (expand_reduced(grad / self.count, self.shape, self.axes, self.keepdim),)
@@ -303,6 +311,8 @@ class Cumsum(Node):
 
     def forward(self, a, axis=0, dtype=None):
         self.axis = axis if a.ndim else None  # a 0-d tensor: NumPy's flattened form, reshaped back
+        if dtype is None and a.dtype == np.float16:
+            return half_accumulated(np.cumsum, a, axis=self.axis).reshape(a.shape)
         return np.cumsum(a, axis=self.axis, dtype=dtype).reshape(a.shape)
 
     def backward(self, grad):
@@ -339,7 +349,9 @@ class Median(Extremum):
             value = np.nan
         else:
             value = ordered[(ordered.size - 1) // 2]
-        self.out = np.full((1,) * a.ndim, value, a.dtype)
+        # (an empty integer tensor's median is NaN cast to its dtype, as PyTorch's: 0 or the most negative value)
+        with np.errstate(invalid="ignore"):
+            self.out = np.full((1,) * a.ndim, value).astype(a.dtype)
         return self.out.reshape(())
 
     def name(self):

@@ -4,11 +4,13 @@ import numpy as np
 
 from ..autograd.graph import Node
 from ._util import expand_reduced
-from .reduction import Extremum, Mean, Std, Var
+from .reduction import Extremum, Mean, Std, Var, half_accumulated
 
 
 def _rows(a, axis):
     """``a`` with ``axis`` moved last and the other dims flattened: (rows, n); and how to undo it."""
+    if not a.ndim:  # a 0-d tensor: one row of one
+        return a.reshape(1, 1), ()
     moved = np.moveaxis(a, axis, -1)
     return moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1] if moved.ndim else 1), moved.shape
 
@@ -35,6 +37,8 @@ class Cumprod(Node):
         return self.out
 
     def backward(self, grad):
+        if not self.a.ndim or self.a.shape[self.axis] == 1:  # each output is its input: the gradient passes
+            return (grad,)                                      # (even where the input is NaN or inf)
         a, out = self.a.astype(grad.dtype, copy=False), self.out.astype(grad.dtype, copy=False)
         axis = self.axis if a.ndim else 0
         a_rows, moved = _rows(a, axis)
@@ -123,11 +127,14 @@ class Nansum(Node):
     def forward(self, a, axes=(), keepdim=False, dtype=None):
         self.shape, self.axes, self.keepdim = a.shape, axes, keepdim
         self.keep = ~np.isnan(a) if a.dtype.kind == "f" else None
+        if dtype is None and a.dtype == np.float16:
+            return half_accumulated(np.nansum, a, axis=axes, keepdims=keepdim)
         return np.asarray(np.nansum(a, axis=axes, keepdims=keepdim, dtype=dtype))
 
     def backward(self, grad):
         g = expand_reduced(grad, self.shape, self.axes, self.keepdim)
-        return (g if self.keep is None else np.where(self.keep, g, np.zeros((), grad.dtype)),)
+        # multiplied by the mask, as PyTorch: an infinite gradient (nanmean over an all-NaN row) gives NaN there
+        return (g if self.keep is None else g * self.keep,)
 
 
 class Quantile(Node):

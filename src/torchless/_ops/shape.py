@@ -114,7 +114,7 @@ class Stack(Node):
 
 
 class Where(Node):
-    """where(condition, a, b); masked_fill is the same node under the name MaskedFillBackward0."""
+    """where(condition, a, b); masked_fill is the same node (MaskedFillBackward0, or 1 for a value tensor)."""
 
     saved = ("condition",)
 

@@ -76,17 +76,18 @@ class Abs(Node):
         return np.abs(a)
 
     def backward(self, grad):
-        return (grad * np.sign(self.a),)
+        return (grad * sign(self.a),)  # (PyTorch's sign: 0 at NaN, where NumPy's is NaN)
 
     def backward_graph(self, grad):  # the sign is a step: a constant of the graph
-        return (grad * grad._wrap(np.sign(self.a)),)
+        return (grad * grad._wrap(sign(self.a)),)
 
 
 class Clamp(Node):
     saved = ("mask",)
     saves = (0,)  # PyTorch's ClampBackward1 saves the input (this node, the mask made from it)
 
-    def forward(self, a, min=None, max=None):
+    def forward(self, a, min=None, max=None, node="ClampBackward1"):
+        self.node = node  # (clamp_min / clamp_max name their own)
         out = np.clip(a, min, max) if min is not None or max is not None else a.copy()
         mask = np.ones(a.shape, bool)
         if min is not None:
@@ -103,7 +104,7 @@ class Clamp(Node):
         return (masked_gradient(self.mask, grad),)
 
     def name(self):
-        return "ClampBackward1"
+        return self.node
 
 
 class Relu(Node):
