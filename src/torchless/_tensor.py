@@ -2325,7 +2325,9 @@ class Tensor:
         if base._requires_grad:  # every view of the base, this one too, re-reads its values from it
             for view in list(base._views or ()):
                 if view is self or view._requires_grad:
-                    view_positions = positions if view is self else indexing.view_positions(base._data, view._data)
+                    # repeats: an expanded or unfolded view re-reads an element of the base in several places
+                    view_positions = positions if view is self else \
+                        indexing.view_positions(base._data, view._data, repeats=True)
                     if view_positions is None:
                         continue
                     gathered = indexing.ViewGather.apply(base, positions=view_positions)

@@ -314,8 +314,12 @@ class ViewGather(Node):
 
     def backward(self, grad):
         out = np.zeros(int(np.prod(self.shape)), grad.dtype)
-        out[self.positions] = grad
+        np.add.at(out, self.positions, grad)  # an expanded or unfolded view reads some elements more than once
         return (out.reshape(self.shape),)
+
+    def backward_graph(self, grad):
+        flat = grad._wrap(np.zeros(int(np.prod(self.shape)), grad._data.dtype))
+        return (IndexPutAccumulate.apply(flat, grad, key=self.positions).reshape(self.shape),)
 
     def name(self):
         return "AsStridedBackward0"
