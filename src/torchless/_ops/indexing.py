@@ -414,17 +414,30 @@ def scatter_reduced(a, key, src, reduce, include_self):
     return out.astype(a.dtype, copy=False)
 
 
+class DelayedError(Node):
+    """A gradient that is right but has no derivative: passes its input, raises ``message`` when differentiated."""
+
+    def forward(self, a, message=""):
+        self.message = message
+        return a
+
+    def backward(self, grad):
+        raise RuntimeError(self.message)
+
+    backward_graph = backward
+
+
 class ScatterReduce(Node):
     """``a.scatter_reduce(dim, index, src, reduce, include_self)``; ``key`` as gather's, ``src`` cut to the
     index's shape. The gradients are PyTorch's (scatter_reduce_backward): amax/amin share the gradient evenly
     among the values equal to the result, prod divides the result by each factor (zeros handled apart)."""
 
-    saved = ("a", "src", "out")
+    saved = ("a", "src", "out", "whole_src")
 
     def forward(self, a, src, key=None, reduce="sum", include_self=True):
         self.key, self.reduce, self.include_self, self.src_shape = key, reduce, include_self, src.shape
         self.used = tuple(slice(0, n) for n in np.broadcast_shapes(*(np.shape(k) for k in key)))
-        self.a, self.src = a, src[self.used]
+        self.a, self.src, self.whole_src = a, src[self.used], src
         self.out = scatter_reduced(a, key, self.src, reduce, include_self)
         return self.out
 
@@ -464,6 +477,53 @@ class ScatterReduce(Node):
             gs = padded
         return (ga.astype(grad.dtype, copy=False) if self.needs_input_grad[0] else None,
                 gs.astype(grad.dtype, copy=False) if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, grad):
+        """backward's formulas as tensors of the graph; prod's goes through scatter_reduce itself (of the input
+        with its zeros masked), so that it can be differentiated again."""
+        from .shape import Where
+
+        a, src, key, reduce = self.a, self.src, self.key, self.reduce
+        wrap, dtype = grad._wrap, grad._data.dtype
+        if reduce == "sum":
+            ga, gs = grad, Index.apply(grad, key=key)
+        elif reduce == "mean":
+            counts = np.ones(a.shape, dtype) if self.include_self else np.zeros(a.shape, dtype)
+            np.add.at(counts, key, 1)
+            counts[counts == 0] = 1
+            ga = grad / wrap(counts)
+            gs = Index.apply(ga, key=key)
+        elif reduce == "prod":
+            x = self.graph_input(0, a)
+            s = Index.apply(self.graph_input(1, self.whole_src), key=self.used)
+            one = wrap(np.ones((), dtype))
+            masked_self = Where.apply(one, x, condition=a == 0)
+            ga = grad * ScatterReduce.apply(masked_self, s, key=key, reduce=reduce,
+                                            include_self=self.include_self) / masked_self
+            src_zero = src == 0
+            zeros = np.zeros(a.shape, dtype)
+            np.add.at(zeros, key, src_zero.astype(dtype))
+            single_zero = src_zero & (zeros[key] == 1)
+            masked_result = ScatterReduce.apply(x, Where.apply(one, s, condition=single_zero), key=key, reduce=reduce,
+                                                include_self=self.include_self)
+            others = Index.apply(grad * self.graph_output(self.out), key=key) / Where.apply(one, s, condition=src_zero)
+            gs = Where.apply(Index.apply(grad * masked_result, key=key), others, condition=single_zero)
+            if (zeros[key] > 1).any():  # as PyTorch: such a gradient is right, but not differentiable
+                gs = DelayedError.apply(gs, message="scatter_reduce(): Double backward is unsupported for src when "
+                                        ">1 zeros in src are scattered to the same position in self")
+        else:
+            result = self.out
+            self_is_result, src_is_result = a == result, src == result[key]
+            count = self_is_result.astype(dtype)
+            np.add.at(count, key, src_is_result.astype(dtype))
+            distributed = grad / wrap(count)
+            ga = distributed * wrap(self_is_result.astype(dtype))
+            gs = Index.apply(distributed, key=key) * wrap(src_is_result.astype(dtype))
+        if not self.include_self:
+            ga = IndexPut.apply(ga, wrap(np.zeros((), dtype)), key=key)
+        if gs._data.shape != self.src_shape:
+            gs = IndexPut.apply(wrap(np.zeros(self.src_shape, dtype)), gs, key=self.used)
+        return (ga if self.needs_input_grad[0] else None, gs if self.needs_input_grad[1] else None)
 
     def name(self):
         return "ScatterReduceBackward0"

@@ -53,6 +53,31 @@ class Cumprod(Node):
             result[r] = row
         return (_unrows(result, moved, axis),)
 
+    def backward_graph(self, grad):
+        from .shape import Cat, Stack
+
+        a, axis = self.a, self.axis
+        if not a.ndim or a.shape[axis] <= 1:  # each output is its own input
+            return (grad,)
+        x = self.graph_input(0, a)
+        if not (a == 0).any():
+            out = self.graph_output(self.out)
+            return ((grad * out).flip(axis).cumsum(axis).flip(axis) / x,)
+        # With zeros, no division: the gradient of element k is the sum over j >= k of grad_j times the product
+        # of the elements up to j but k itself, built from products and running products that stay
+        # differentiable where elements are zero (quadratic in the length of the dim, as PyTorch's).
+        n = a.shape[axis]
+        ones_shape = list(a.shape)
+        ones_shape[axis] = 1
+        ones = grad._wrap(np.ones(ones_shape, grad._data.dtype))
+        columns = []
+        for k in range(n):
+            omitted = Cat.apply(ones, x.narrow(axis, k + 1, n - k - 1).cumprod(axis), dim=axis)
+            if k:
+                omitted = omitted * x.narrow(axis, 0, k).prod(axis, keepdim=True)
+            columns.append((grad.narrow(axis, k, n - k) * omitted).sum(axis))
+        return (Stack.apply(*columns, dim=axis),)
+
 
 def cumulative_extremum(a, axis, largest):
     """cummax/cummin values and int64 indices along ``axis``: ties and each NaN take the later index, and a NaN

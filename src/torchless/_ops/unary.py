@@ -317,6 +317,17 @@ class Logit(Node):
             outside, fill = (a < self.eps) | (a > 1 - self.eps), 0
         return (np.where(outside, np.asarray(fill, g.dtype), g),)
 
+    def backward_graph(self, grad):
+        from .shape import Where
+
+        a = self.a
+        x = self.graph_input(0, a)
+        if self.eps is None:
+            outside, fill = (a < 0) | (a > 1), np.nan
+        else:
+            outside, fill = (a < self.eps) | (a > 1 - self.eps), 0
+        return (Where.apply(grad._wrap(np.asarray(fill, grad._data.dtype)), grad / (x * (1 - x)), condition=outside),)
+
 
 class NanToNum(Node):
     """NaN and infinities replaced by finite values; the gradient passes where the input was finite."""

@@ -371,10 +371,10 @@ def mish(input, inplace=False):
 
 
 class Glu(Node):
-    saved = ("a", "gate")
+    saved = ("x", "a", "gate")  # x: PyTorch saves the input (changing it in place before backward is an error)
 
     def forward(self, x, axis):
-        self.axis = axis
+        self.axis, self.x = axis, x
         a, b = np.split(x, 2, axis=axis)
         with np.errstate(over="ignore"):  # e^-b = inf for b << 0: the gate is 0
             self.a, self.gate = a, 1 / (1 + np.exp(-b))
@@ -383,6 +383,13 @@ class Glu(Node):
     def backward(self, grad):
         s = self.gate
         return (np.concatenate([grad * s, (1 - s) * s * self.a * grad], axis=self.axis),)
+
+    def backward_graph(self, grad):
+        from ..._ops.shape import Cat
+
+        a, b = self.graph_input(0, self.x).chunk(2, self.axis)
+        s = b.sigmoid()
+        return (Cat.apply(grad * s, grad * a * s * (1 - s), dim=self.axis),)
 
 
 def glu(input, dim=-1):
