@@ -24,6 +24,15 @@ _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the writte
                      "location. Please clone() the tensor before performing the operation.")
 
 
+def _carry_retained(tensor, old):
+    """After an in-place op gave ``tensor`` a new grad_fn (the old one ``old``): a retain_grad() asked of it moves
+    along, as in PyTorch, and ``.grad`` then holds the gradient of its new value."""
+    if old is not None and old._retained is not None and old._retained() is tensor and tensor.grad_fn is not old:
+        if tensor.grad_fn is not None:
+            tensor.grad_fn._retained = old._retained
+        old._retained = None
+
+
 def _has_internal_overlap(array):
     """PyTorch's quick overlap check: a dim of stride 0 holding more than one element (as expand makes)."""
     return any(stride == 0 and n > 1 for n, stride in zip(array.shape, array.strides))
@@ -414,6 +423,15 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        # PyTorch's attribute refuses any assignment to a computed tensor (requires_grad_(True) lets it pass), and
+        # words its dtype error apart from the factories' and Parameter's
+        if isinstance(value, (bool, np.bool_)) and value and self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+        self._set_requires_grad(value, "only Tensors of floating point and complex dtype can require gradients")
+
+    def _set_requires_grad(self, value,
+                           not_floating="Only Tensors of floating point and complex dtype can require gradients"):
+        """Set requires_grad with PyTorch's checks; ``not_floating``: the error for an integer or bool tensor."""
         if not isinstance(value, (bool, np.bool_)):
             raise RuntimeError("requires_grad must be a bool")
         if not value and self.grad_fn is not None:
@@ -422,7 +440,7 @@ class Tensor:
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
         if value and not self.is_floating_point():
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError(not_floating)
         if value and self._inference and not _mode_state.inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         self._requires_grad = bool(value)
@@ -469,7 +487,7 @@ class Tensor:
                             f"{type(requires_grad).__name__}")
         if requires_grad and not self.is_floating_point():
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
-        self.requires_grad = requires_grad
+        self._set_requires_grad(requires_grad)
         return self
 
     @property
@@ -660,6 +678,8 @@ class Tensor:
         """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
         import weakref
 
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
             self.grad_fn._retained = weakref.ref(self)
 
@@ -691,6 +711,27 @@ class Tensor:
             hooks = node._tensor_hooks
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
+        return handle
+
+    _post_accumulate_grad_hooks = None  # {handle id: hook}, set on the instance by the first registration
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` on this leaf each time backward has accumulated its ``.grad`` (as an optimizer
+        stepping per parameter would); the hook must return None.
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        from .utils.hooks import RemovableHandle
+
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = {}
+        handle = RemovableHandle(self._post_accumulate_grad_hooks)
+        self._post_accumulate_grad_hooks[handle.id] = hook
         return handle
 
     # ------------------------------------------------------------------ printing
@@ -2290,7 +2331,9 @@ class Tensor:
         (through a CopySlices node). ``fills``: the op writes one value wherever it writes (see _writable_data),
         so may go into an expanded view, whose base's gradient PyTorch then refuses (only) in backward."""
         if memory is None:
+            old = self.grad_fn
             self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, result._requires_grad
+            _carry_retained(self, old)
             self._bump_version()
             if result.grad_fn is not None and result.grad_fn._saves_tensors:
                 result.grad_fn.rebase_saved_versions(self)
@@ -2311,10 +2354,14 @@ class Tensor:
                                           "view, or one of another dtype)")
         self._data = memory
         (self._writable_data(True) if overlapping else memory)[...] = result._data
+        old = self.grad_fn
         self.grad_fn, self._requires_grad = result.grad_fn, result._requires_grad
+        _carry_retained(self, old)
         if base is not None:
             scattered = indexing.ViewScatter.apply(base, result, positions=positions, overlapping=overlapping)
+            old = base.grad_fn
             base.grad_fn, base._requires_grad = scattered.grad_fn, scattered._requires_grad
+            _carry_retained(base, old)
         self._bump_version()
         if result.grad_fn is not None and result.grad_fn._saves_tensors:
             result.grad_fn.rebase_saved_versions(self)
@@ -2331,7 +2378,9 @@ class Tensor:
                     if view_positions is None:
                         continue
                     gathered = indexing.ViewGather.apply(base, positions=view_positions)
+                    old = view.grad_fn
                     view.grad_fn, view._requires_grad = gathered.grad_fn, True
+                    _carry_retained(view, old)
         return self
 
     def _writable_data(self, fills=False, target=None):
@@ -2577,7 +2626,8 @@ class Tensor:
 def _new_filled(like, size, value, dtype, requires_grad, name):
     np_dtype = (dtype or like.dtype).numpy
     out = Tensor._wrap(np.full(_shape_arg(size, name), value, np_dtype))
-    out._requires_grad = requires_grad
+    if requires_grad:
+        out._set_requires_grad(True)  # a factory's checks: an integer tensor cannot require grad
     return out
 
 

@@ -477,15 +477,22 @@ def _propagate(roots, retain_graph, inputs, accumulate, graph):
             if node._tensor_hooks:
                 g = (_run_tensor_hooks_graph if graph else run_tensor_hooks)(node._tensor_hooks, g)
             if inputs is not None:
-                if id(node) in targets:
-                    positions = targets[id(node)]
-                    deliver(inputs[positions[0]], positions, g)
-                if id(node) not in leading:
+                target, needed = id(node) in targets, id(node) in leading
+                if not (target or needed):  # a node PyTorch does not run: its output keeps no gradient
                     continue
-            elif node._retained is not None:
+            # A tensor that asked retain_grad() keeps the gradient of every run reaching it, autograd.grad's too
+            kept = None
+            if node._retained is not None:
                 kept = node._retained()
                 if kept is not None:
                     accumulate_leaf(kept, g)
+            if inputs is not None:
+                if target:
+                    positions = targets[id(node)]
+                    if not (accumulate and kept is inputs[positions[0]]):  # backward(inputs=) retains non-leaves
+                        deliver(inputs[positions[0]], positions, g)
+                if not needed:
+                    continue
             method = _graph_backward(node) if graph else None
             if anomaly_mode.state.enabled:
                 input_grads = _backward_watched(node, g, method)
@@ -553,6 +560,15 @@ def _accumulate_leaf_graph(tensor, grad):
         grad = _run_tensor_hooks_graph(tensor._hooks, grad)
     grad = grad._cast(tensor._data.dtype)
     tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
+    if tensor._post_accumulate_grad_hooks:
+        run_post_accumulate_hooks(tensor)
+
+
+def run_post_accumulate_hooks(tensor):
+    """The hooks of Tensor.register_post_accumulate_grad_hook, once ``tensor.grad`` holds its new value."""
+    for hook in list(tensor._post_accumulate_grad_hooks.values()):
+        if hook(tensor) is not None:
+            raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def _backward_watched(node, grad, method=None):
@@ -608,3 +624,5 @@ def _accumulate_leaf(tensor, grad):
         tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor._data.dtype, copy=True))
     else:
         tensor._grad._data = (tensor._grad._data + grad).astype(tensor._data.dtype, copy=False)
+    if tensor._post_accumulate_grad_hooks:
+        run_post_accumulate_hooks(tensor)
