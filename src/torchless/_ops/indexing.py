@@ -299,6 +299,15 @@ class ViewScatter(Node):
             gv = np.reshape(grad, -1)[self.positions]
         return ga, gv
 
+    @property
+    def next_functions(self):
+        # PyTorch's CopySlices lists the base's node, then the inputs of the in-place op other than the view
+        own = super().next_functions
+        op = self.edges[1] if len(self.edges) > 1 else None
+        if isinstance(op, Node):
+            return own[:1] + op.next_functions[1:]
+        return own
+
     def name(self):
         return COPY_SLICES
 

@@ -181,7 +181,8 @@ class Node:
 
     @property
     def next_functions(self):
-        return tuple((e if isinstance(e, Node) else None, 0) for e in self.edges)
+        return tuple((e if isinstance(e, Node) else None if e is None else accumulate_grad_node(e), 0)
+                     for e in self.edges)
 
     def __repr__(self):
         return f"<{self.name().removeprefix(_CPP_NAMESPACE)} object at {hex(id(self))}>"
@@ -262,6 +263,34 @@ def _short_node_name(node):
     if name.startswith(_CPP_NAMESPACE):  # CopySlices, CopyBackwards: PyTorch's C++ classes, named in full
         return name
     return re.sub(r"Backward0$|Backward(?=\d+$)", "", name)
+
+
+class AccumulateGrad(Node):
+    """How ``next_functions`` shows a leaf that requires grad, as PyTorch's AccumulateGrad node: ``variable`` is the
+    leaf. The engine sends gradients to the leaf itself; this node only stands for it in the graph's listing."""
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return _CPP_NAMESPACE + "AccumulateGrad"
+
+    @property
+    def next_functions(self):
+        return ()
+
+
+def accumulate_grad_node(leaf):
+    """The AccumulateGrad of ``leaf``: the same object as long as one is alive, as PyTorch's (the leaf refers to
+    it weakly, so that the pair makes no reference cycle)."""
+    import weakref
+
+    ref = leaf.__dict__.get("_grad_accumulator")
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(leaf)
+        leaf.__dict__["_grad_accumulator"] = weakref.ref(node)
+    return node
 
 
 def records(*tensors):
