@@ -5,7 +5,7 @@ import numpy as np
 
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function
-from .graph import root_gradient, run_backward, run_backward_graph
+from .graph import check_root_gradient, root_gradient, run_backward, run_backward_graph
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 
@@ -14,6 +14,9 @@ _REFERENCE_CYCLE = ("Using backward() with create_graph=True will create a refer
                     "its gradient which can cause a memory leak. We recommend using autograd.grad when creating the "
                     "graph to avoid this. If you have to use this function, make sure to reset the .grad fields of "
                     "your parameters to None after use to break the cycle and avoid the leak.")
+
+
+_NOT_REQUIRING_GRAD = "One of the differentiated Tensors does not require grad"
 
 
 def _as_tuple(tensors):
@@ -27,12 +30,20 @@ def _root_gradients(outputs, grad_outputs, create_graph=False):
     gradient tensor) pairs for run_backward_graph, a given gradient tensor kept with its graph."""
     from .._tensor import Tensor
 
+    for output in outputs:
+        if not isinstance(output, Tensor):
+            raise AssertionError("Expected output to be a torchless.Tensor")
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     else:
         grad_outputs = _as_tuple(grad_outputs)
-        if len(grad_outputs) != len(outputs):
+        if len(grad_outputs) < len(outputs):  # (PyTorch ignores gradients beyond the outputs)
             raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
+    # PyTorch checks the gradients of every output, then whether each output requires grad
+    for index, (output, gradient) in enumerate(zip(outputs, grad_outputs)):
+        if gradient is not None and not isinstance(gradient, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(gradient).__name__}")
+        check_root_gradient(output, gradient, index)
     pairs = [(output, root_gradient(output, gradient, index))
              for index, (output, gradient) in enumerate(zip(outputs, grad_outputs))]
     if not create_graph:
@@ -52,18 +63,36 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if create_graph:
         warnings.warn(_REFERENCE_CYCLE, UserWarning, stacklevel=2)
     if grad_variables is not None:
-        grad_tensors = grad_variables
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
+        if grad_tensors is None:
+            grad_tensors = grad_variables
+        else:
+            raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both passed to "
+                               "`backward()`. Please only use `grad_tensors`.")
     tensors = _as_tuple(tensors)
     if inputs is not None:
         inputs = _as_tuple(inputs)
         if not inputs:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    roots = _root_gradients(tensors, grad_tensors, create_graph)  # the outputs are checked before the inputs
+    if inputs is not None:
+        _check_inputs(inputs, "can't retain_grad on Tensor that has requires_grad=False")
         for tensor in inputs:
-            if not tensor._requires_grad:
-                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             tensor.retain_grad()  # as PyTorch does: a non-leaf input keeps its gradient in .grad
     propagate = run_backward_graph if create_graph else run_backward
-    propagate(_root_gradients(tensors, grad_tensors, create_graph), retain_graph=bool(retain_graph), inputs=inputs)
+    propagate(roots, retain_graph=bool(retain_graph), inputs=inputs)
+
+
+def _check_inputs(inputs, not_requiring_grad):
+    """PyTorch's checks of the tensors to differentiate with respect to, one after the other: each a tensor, which
+    requires grad (else ``not_requiring_grad``)."""
+    from .._tensor import Tensor
+
+    for tensor in inputs:
+        if not isinstance(tensor, Tensor):
+            raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(tensor).__name__}")
+        if not tensor._requires_grad:
+            raise RuntimeError(not_requiring_grad)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -91,15 +120,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     if not inputs:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
-    for tensor in inputs:
-        if not tensor._requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
     if is_grads_batched:
+        _check_inputs(inputs, _NOT_REQUIRING_GRAD)
         return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
                              materialize_grads)
+    roots = _root_gradients(outputs, grad_outputs, create_graph)  # the outputs are checked before the inputs
+    _check_inputs(inputs, _NOT_REQUIRING_GRAD)
     propagate = run_backward_graph if create_graph else run_backward
-    captured = propagate(_root_gradients(outputs, grad_outputs, create_graph), retain_graph=bool(retain_graph),
-                         inputs=inputs, accumulate=False)
+    captured = propagate(roots, retain_graph=bool(retain_graph), inputs=inputs, accumulate=False)
     result = []
     for index, (tensor, gradient) in enumerate(zip(inputs, captured)):
         if gradient is None:

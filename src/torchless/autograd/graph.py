@@ -368,6 +368,8 @@ class OutputSlot(Node):
 def root_gradient(output, gradient, index=0):
     """The gradient array that backward starts from at ``output`` (element ``index`` of the outputs), given
     ``gradient`` (a tensor, an array-like or None for a scalar's 1), with PyTorch's checks."""
+    if gradient is not None:
+        grad = check_root_gradient(output, gradient, index)
     if not output._requires_grad:
         raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
     array = output._data
@@ -375,6 +377,19 @@ def root_gradient(output, gradient, index=0):
         if array.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         return np.ones(array.shape, array.dtype)
+    # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a float64
+    # output compute in float32
+    return grad.astype(array.dtype, copy=False)
+
+
+def check_root_gradient(output, gradient, index=0):
+    """The array of ``gradient`` given for ``output``, after PyTorch's first check (before any of whether the
+    outputs require grad): its shape; or for None, that an output requiring grad is a scalar."""
+    array = output._data
+    if gradient is None:
+        if output._requires_grad and array.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return None
     from .._size import Size
     from .._tensor import Tensor
 
@@ -382,9 +397,7 @@ def root_gradient(output, gradient, index=0):
     if grad.shape != array.shape:
         raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {Size(grad.shape)} and "
                            f"output[{index}] has a shape of {Size(array.shape)}.")
-    # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a float64
-    # output compute in float32
-    return grad.astype(array.dtype, copy=False)
+    return grad
 
 
 def _topological_order(roots):
