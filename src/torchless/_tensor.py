@@ -1,5 +1,6 @@
 """The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
 import numbers
+import re
 import operator
 import warnings
 import weakref
@@ -22,6 +23,35 @@ _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place
 _EVERY_DIM = object()  # squeeze's default: PyTorch refuses an explicit dim=None
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
                      "location. Please clone() the tensor before performing the operation.")
+
+
+_NO_GRAD_VIEW_INPLACE = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use "
+    "case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the "
+    "inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if "
+    "you want the inplace to be tracked).")
+
+
+def _multi_output_views(pieces):
+    """The pieces of split/chunk/unbind as a tuple, each marked with its output number when made with grad mode on
+    (see Tensor._multi_output_nr)."""
+    if grad_mode.state.enabled and not _mode_state.inference:
+        for index, piece in enumerate(pieces):
+            piece._multi_output_nr = index
+    return tuple(pieces)
+
+
+def _multi_output_view_message(view, view_name=None):
+    """``view_name``: the node of the view of ``view`` an indexed assignment writes through (its output 0)."""
+    node = view.grad_fn
+    if node is None:  # made from a tensor that did not require grad
+        head = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
+    else:
+        name = re.sub(r"Backward0$|Backward(?=\d+$)", "", view_name or node.name())
+        head = f"Output {0 if view_name else view._multi_output_nr} of {name} is a view and is being modified inplace."
+    return (head + " This view is the output of a function that returns multiple views. Such functions do not "
+            "allow the output views to be modified inplace. You should replace the inplace operation by an "
+            "out-of-place one.")
 
 
 def _carry_retained(tensor, old):
@@ -336,10 +366,24 @@ class Tensor:
     _view_base = None
     _views = None
 
+    # Made by a view op with grad mode off (or a view of such a view): PyTorch refuses to record an in-place op on it.
+    _no_grad_view = False
+    # The output number of a piece of split/chunk/unbind made with grad mode on (0 for a view of one): PyTorch
+    # refuses to record an in-place op on it, as the op that made it gives one gradient for all its pieces.
+    _multi_output_nr = None
+
     def _as_view(self, view):
         """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
         view._counter = self._version_counter()
         view._is_view_of_base = True
+        if self._multi_output_nr is not None:
+            view._multi_output_nr = 0
+        if self._no_grad_view or not _mode_state.enabled and not _mode_state.inference:
+            view._no_grad_view = True
+            if self._requires_grad and view.grad_fn is None:
+                # PyTorch's view of a tensor requiring grad requires grad too: ops on it are recorded, but their
+                # gradient reaches neither it (a view) nor its base (the view was not recorded)
+                view._requires_grad = True
         base = self._view_base
         if base is None:
             base = self
@@ -754,7 +798,7 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        return iter(self.unbind(0))  # as PyTorch's: the rows are unbind's (UnbindBackward0, one version counter)
 
     def __bool__(self):
         if self._data.size != 1:
@@ -1913,7 +1957,8 @@ class Tensor:
     def t(self):
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
-        return shape_ops.Permute.apply(self, axes=(1, 0), kind="T") if self._data.ndim == 2 else self
+        # (a view even of a 0-d or 1-d tensor, as PyTorch's: not the tensor itself)
+        return shape_ops.Permute.apply(self, axes=tuple(range(self._data.ndim))[::-1], kind="T")
 
     def expand(self, *sizes):
         sizes = _shape_arg(sizes, "expand")
@@ -1998,8 +2043,9 @@ class Tensor:
                                    f"at dimension {axis}), but got split_sizes={sizes}")
             bounds = [0] + list(np.cumsum(sizes))
         prefix = (slice(None),) * axis
-        return tuple(indexing.Index.apply(self, key=prefix + (slice(lo, hi),), name="SplitBackward0")
-                     for lo, hi in zip(bounds[:-1], bounds[1:]))
+        name = "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
+        return _multi_output_views([indexing.Index.apply(self, key=prefix + (slice(lo, hi),), name=name)
+                                    for lo, hi in zip(bounds[:-1], bounds[1:])])
 
     def unbind(self, dim=0):
         try:
@@ -2009,8 +2055,8 @@ class Tensor:
         if not self._data.ndim:  # (dims 0 and -1 pass normalize_dim, a 0-d tensor taking them elsewhere)
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         prefix = (slice(None),) * axis
-        return tuple(indexing.Index.apply(self, key=prefix + (i,), name="UnbindBackward0")
-                     for i in range(self._data.shape[axis]))
+        return _multi_output_views([indexing.Index.apply(self, key=prefix + (i,), name="UnbindBackward0")
+                                    for i in range(self._data.shape[axis])])
 
     def flip(self, dims):
         return shape_ops.Flip.apply(self, axes=normalize_dims(dims, self._data.ndim))
@@ -2245,7 +2291,7 @@ class Tensor:
                 self._raise_index_put_dtype_error(key, value_t)
             value_t = value_t._cast(self._data.dtype)
         if recorded:
-            self._check_inplace()
+            self._check_inplace(key)
             memory = self._shared_memory()
             try:
                 result = indexing.IndexPut.apply(self, value_t, key=key)
@@ -2299,10 +2345,18 @@ class Tensor:
                                f"to indexing result of shape {list(target)}")
 
     # ------------------------------------------------------------------ in-place
-    def _check_inplace(self):
-        """PyTorch's refusal to overwrite, while recording, a leaf that requires grad or a view of one."""
+    def _check_inplace(self, key=None):
+        """PyTorch's refusal to overwrite, while recording, a leaf that requires grad or a view of one, or an output
+        of split/chunk/unbind (or a view of one). ``key``: the op writes ``self[key]`` (its view, for a basic key)."""
         if not grad_mode.state.enabled:
             return
+        if self._no_grad_view:
+            raise RuntimeError(_NO_GRAD_VIEW_INPLACE)
+        if self._multi_output_nr is not None:
+            view_name = None
+            if key is not None and indexing.is_basic_key(key):
+                view_name = indexing._basic_index_name(key, self._data.shape)
+            raise RuntimeError(_multi_output_view_message(self, view_name))
         if self.grad_fn is None:
             if self._requires_grad:
                 raise RuntimeError(_LEAF_INPLACE)

@@ -174,7 +174,14 @@ class Node:
         version, and the old value of ``tensor`` saved as an input is a copy no later change can reach (the graph
         keeps the replaced array), as PyTorch's in-place ops save the original self."""
         if self._saved_versions:
-            self._saved_versions = tuple([s for s in self._saved_versions if s.tensor is not tensor])
+            # only the entry of the op's own operand: the same tensor saved again as another operand
+            # (y.mul_(y)) is saved as it is, which the in-place write then changes (PyTorch's error)
+            saved = list(self._saved_versions)
+            for i, entry in enumerate(saved):
+                if entry.tensor is tensor:
+                    del saved[i]
+                    break
+            self._saved_versions = tuple(saved)
         if self._saved_output is not None:
             counter = tensor._version_counter()
             self._saved_output = SavedVersion(counter, counter[0], None, self._saved_output.array)
@@ -598,6 +605,8 @@ def _accumulate_leaf_graph(tensor, grad):
     """_accumulate_leaf for a gradient tensor recorded in the graph: as PyTorch's AccumulateGrad under
     create_graph, ``.grad`` becomes a copy of it the first time (a copy recorded in the graph), then the sum out
     of place, so that earlier ``.grad`` tensors and their graphs stay valid."""
+    if tensor._no_grad_view and tensor.grad_fn is None:  # (see _accumulate_leaf)
+        return
     if tensor._hooks:
         grad = _run_tensor_hooks_graph(tensor._hooks, grad)
     grad = grad._cast(tensor._data.dtype)
@@ -659,6 +668,8 @@ def checked_hook_result(name, value, grad):
 def _accumulate_leaf(tensor, grad):
     from .._tensor import Tensor
 
+    if tensor._no_grad_view and tensor.grad_fn is None:
+        return  # a view made with grad mode off of a tensor requiring grad: PyTorch keeps its gradient nowhere
     if tensor._hooks:
         grad = run_tensor_hooks(tensor._hooks, grad)
     if tensor._grad is None:
