@@ -491,7 +491,7 @@ class Tensor:
 
     @property
     def grad(self):
-        if self.grad_fn is not None and self.grad_fn._retained is None:
+        if self.grad_fn is not None and self.grad_fn._retained is None and self._grad is None:  # (a set one: no)
             warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 

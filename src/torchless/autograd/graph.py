@@ -665,6 +665,16 @@ def checked_hook_result(name, value, grad):
     return value._data
 
 
+def _dense(array):
+    """Whether ``array``'s elements fill a block of memory, each once, in some order of its dims."""
+    expected = array.itemsize
+    for stride, size in sorted((stride, size) for size, stride in zip(array.shape, array.strides) if size != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
 def _accumulate_leaf(tensor, grad):
     from .._tensor import Tensor
 
@@ -673,9 +683,20 @@ def _accumulate_leaf(tensor, grad):
     if tensor._hooks:
         grad = run_tensor_hooks(tensor._hooks, grad)
     if tensor._grad is None:
-        # A fresh, writable array: incoming gradients may be views or shared between inputs.
-        tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor._data.dtype, copy=True))
+        # A fresh, writable array (incoming gradients may be views or shared between inputs), laid out as PyTorch's
+        # gradient layout contract says: in the leaf's own memory order when that is dense (a transposed or permuted
+        # parameter), else contiguous.
+        data = tensor._data
+        fresh = np.empty_like(data, order="K") if _dense(data) else np.empty(data.shape, data.dtype)
+        fresh[...] = grad
+        tensor.grad = Tensor._wrap(fresh)
     else:
-        tensor._grad._data = (tensor._grad._data + grad).astype(tensor._data.dtype, copy=False)
+        old = tensor._grad._data
+        if old.flags.writeable and old.dtype == tensor._data.dtype and old.shape == np.shape(grad):
+            # in place, as PyTorch's AccumulateGrad: the .grad tensor (and its views) keep their memory and layout
+            old += grad
+            tensor._grad._bump_version()
+        else:
+            tensor._grad._data = (old + grad).astype(tensor._data.dtype, copy=False)
     if tensor._post_accumulate_grad_hooks:
         run_post_accumulate_hooks(tensor)
