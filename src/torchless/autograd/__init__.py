@@ -43,7 +43,11 @@ def _root_gradients(outputs, grad_outputs, create_graph=False):
     for index, (output, gradient) in enumerate(zip(outputs, grad_outputs)):
         if gradient is not None and not isinstance(gradient, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got {type(gradient).__name__}")
-        check_root_gradient(output, gradient, index)
+        # PyTorch finds the positions its message names with list.index, comparing the gradient (the output)
+        # with each one before it: that comparison's own error (shapes that do not broadcast, an ambiguous truth
+        # value) is what it raises for all but the first
+        check_root_gradient(output, gradient, index,
+                            lambda: (list(grad_outputs).index(gradient), list(outputs).index(output)))
     pairs = [(output, root_gradient(output, gradient, index))
              for index, (output, gradient) in enumerate(zip(outputs, grad_outputs))]
     if not create_graph:

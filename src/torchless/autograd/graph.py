@@ -389,9 +389,10 @@ def root_gradient(output, gradient, index=0):
     return grad.astype(array.dtype, copy=False)
 
 
-def check_root_gradient(output, gradient, index=0):
+def check_root_gradient(output, gradient, index=0, positions=None):
     """The array of ``gradient`` given for ``output``, after PyTorch's first check (before any of whether the
-    outputs require grad): its shape; or for None, that an output requiring grad is a scalar."""
+    outputs require grad): its shape; or for None, that an output requiring grad is a scalar. ``positions``: a
+    function giving the positions the shape error names (see autograd._root_gradients), else ``index``."""
     array = output._data
     if gradient is None:
         if output._requires_grad and array.size != 1:
@@ -402,8 +403,9 @@ def check_root_gradient(output, gradient, index=0):
 
     grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, array.dtype)
     if grad.shape != array.shape:
-        raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {Size(grad.shape)} and "
-                           f"output[{index}] has a shape of {Size(array.shape)}.")
+        grad_index, output_index = (index, index) if positions is None else positions()
+        raise RuntimeError(f"Mismatch in shape: grad_output[{grad_index}] has a shape of {Size(grad.shape)} and "
+                           f"output[{output_index}] has a shape of {Size(array.shape)}.")
     return grad
 
 
