@@ -565,3 +565,45 @@ def test_leaf_grad_accumulates_in_place():
         y.grad = lib.ones(3)
         return x.grad is g, view, g._version - version, y.grad
     _same(run)
+
+
+@pytest.mark.parametrize("case", ["view_output", "input_as_is", "several_outputs", "not_recorded_no_grad",
+                                  "not_recorded_value_requires_grad", "not_recorded_allowed"])
+def test_views_returned_by_a_custom_function_refuse_in_place_ops(case):
+    def run(lib):
+        class View(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x if case == "input_as_is" else x[0:2]
+
+            @staticmethod
+            def backward(ctx, g):
+                return g if case == "input_as_is" else lib.cat([g, g[:1]])
+
+        class Two(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x.view(3, 1), x * 2
+
+            @staticmethod
+            def backward(ctx, g, h):
+                return g.view(3) * 2 + h
+
+        x = lib.ones(3, requires_grad=True)
+        if case == "several_outputs":
+            y, z = Two.apply(x)
+            z.mul_(2)
+            y[0].mul_(2)
+        elif case == "not_recorded_no_grad":
+            with lib.no_grad():
+                y = View.apply(x)
+            y.mul_(2)
+        elif case == "not_recorded_value_requires_grad":
+            View.apply(lib.ones(3)).mul_(lib.ones(2, requires_grad=True))
+        elif case == "not_recorded_allowed":
+            base = lib.ones(3)
+            View.apply(base).mul_(2)
+            return base
+        else:
+            View.apply(x).mul_(2)
+    _same(run)

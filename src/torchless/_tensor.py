@@ -25,33 +25,40 @@ _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the writte
                      "location. Please clone() the tensor before performing the operation.")
 
 
-_NO_GRAD_VIEW_INPLACE = (
-    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this use "
-    "case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view and the "
-    "inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both outside (if "
-    "you want the inplace to be tracked).")
+# How PyTorch explains its refusal to record an in-place op on a view, by how the view was made (see
+# Tensor._view_creation)
+_VIEW_INPLACE_REASONS = {
+    "no_grad": "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+               "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+               "inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+    "multi_output": "This view is the output of a function that returns multiple views. Such functions do not allow "
+                    "the output views to be modified inplace. You should replace the inplace operation by an "
+                    "out-of-place one.",
+    "custom_function": "This view was created inside a custom Function (or because an input was returned as-is) and "
+                       "the autograd logic to handle view+inplace would override the custom backward associated with "
+                       "the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix "
+                       "this by cloning the output of the custom Function.",
+}
 
 
 def _multi_output_views(pieces):
-    """The pieces of split/chunk/unbind as a tuple, each marked with its output number when made with grad mode on
-    (see Tensor._multi_output_nr)."""
+    """The pieces of split/chunk/unbind as a tuple, each marked as such when made with grad mode on."""
     if grad_mode.state.enabled and not _mode_state.inference:
         for index, piece in enumerate(pieces):
-            piece._multi_output_nr = index
+            piece._view_creation, piece._view_output_nr = "multi_output", index
     return tuple(pieces)
 
 
-def _multi_output_view_message(view, view_name=None):
-    """``view_name``: the node of the view of ``view`` an indexed assignment writes through (its output 0)."""
+def _view_inplace_message(view, view_name=None):
+    """PyTorch's error for an in-place op on ``view``; ``view_name``: the node of the view of ``view`` that an
+    indexed assignment writes through (its output 0)."""
     node = view.grad_fn
-    if node is None:  # made from a tensor that did not require grad
+    if node is None:
         head = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
     else:
-        name = re.sub(r"Backward0$|Backward(?=\d+$)", "", view_name or node.name())
-        head = f"Output {0 if view_name else view._multi_output_nr} of {name} is a view and is being modified inplace."
-    return (head + " This view is the output of a function that returns multiple views. Such functions do not "
-            "allow the output views to be modified inplace. You should replace the inplace operation by an "
-            "out-of-place one.")
+        name = re.sub(r"Backward\d*$", "", view_name or node.name())
+        head = f"Output {0 if view_name else view._view_output_nr} of {name} is a view and is being modified inplace."
+    return f"{head} {_VIEW_INPLACE_REASONS[view._view_creation]}"
 
 
 def _carry_retained(tensor, old):
@@ -366,24 +373,25 @@ class Tensor:
     _view_base = None
     _views = None
 
-    # Made by a view op with grad mode off (or a view of such a view): PyTorch refuses to record an in-place op on it.
-    _no_grad_view = False
-    # The output number of a piece of split/chunk/unbind made with grad mode on (0 for a view of one): PyTorch
-    # refuses to record an in-place op on it, as the op that made it gives one gradient for all its pieces.
-    _multi_output_nr = None
+    # How a view was made when PyTorch refuses to record an in-place op on it (see _VIEW_INPLACE_REASONS), and its
+    # output number in the op that made it: "no_grad" (grad mode off), "multi_output" (split/chunk/unbind, or a
+    # Function with several outputs: they share one gradient), "custom_function" (a view an autograd.Function
+    # returned, whose backward an in-place op would bypass). A view of such a view is one too, its output 0.
+    _view_creation = None
+    _view_output_nr = 0
 
     def _as_view(self, view):
         """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
         view._counter = self._version_counter()
         view._is_view_of_base = True
-        if self._multi_output_nr is not None:
-            view._multi_output_nr = 0
-        if self._no_grad_view or not _mode_state.enabled and not _mode_state.inference:
-            view._no_grad_view = True
+        if not _mode_state.enabled and not _mode_state.inference:
+            view._view_creation = "no_grad"
             if self._requires_grad and view.grad_fn is None:
                 # PyTorch's view of a tensor requiring grad requires grad too: ops on it are recorded, but their
                 # gradient reaches neither it (a view) nor its base (the view was not recorded)
                 view._requires_grad = True
+        elif self._view_creation is not None:
+            view._view_creation = self._view_creation
         base = self._view_base
         if base is None:
             base = self
@@ -2350,13 +2358,11 @@ class Tensor:
         of split/chunk/unbind (or a view of one). ``key``: the op writes ``self[key]`` (its view, for a basic key)."""
         if not grad_mode.state.enabled:
             return
-        if self._no_grad_view:
-            raise RuntimeError(_NO_GRAD_VIEW_INPLACE)
-        if self._multi_output_nr is not None:
+        if self._view_creation is not None:
             view_name = None
-            if key is not None and indexing.is_basic_key(key):
+            if key is not None and indexing.is_basic_key(key) and self._requires_grad:
                 view_name = indexing._basic_index_name(key, self._data.shape)
-            raise RuntimeError(_multi_output_view_message(self, view_name))
+            raise RuntimeError(_view_inplace_message(self, view_name))
         if self.grad_fn is None:
             if self._requires_grad:
                 raise RuntimeError(_LEAF_INPLACE)

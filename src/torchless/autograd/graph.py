@@ -607,7 +607,7 @@ def _accumulate_leaf_graph(tensor, grad):
     """_accumulate_leaf for a gradient tensor recorded in the graph: as PyTorch's AccumulateGrad under
     create_graph, ``.grad`` becomes a copy of it the first time (a copy recorded in the graph), then the sum out
     of place, so that earlier ``.grad`` tensors and their graphs stay valid."""
-    if tensor._no_grad_view and tensor.grad_fn is None:  # (see _accumulate_leaf)
+    if tensor._view_creation == "no_grad" and tensor.grad_fn is None:  # (see _accumulate_leaf)
         return
     if tensor._hooks:
         grad = _run_tensor_hooks_graph(tensor._hooks, grad)
@@ -680,7 +680,7 @@ def _dense(array):
 def _accumulate_leaf(tensor, grad):
     from .._tensor import Tensor
 
-    if tensor._no_grad_view and tensor.grad_fn is None:
+    if tensor._view_creation == "no_grad" and tensor.grad_fn is None:
         return  # a view made with grad mode off of a tensor requiring grad: PyTorch keeps its gradient nowhere
     if tensor._hooks:
         grad = run_tensor_hooks(tensor._hooks, grad)
