@@ -607,3 +607,67 @@ def test_views_returned_by_a_custom_function_refuse_in_place_ops(case):
         else:
             View.apply(x).mul_(2)
     _same(run)
+
+
+# ---------------------------------------------------------------------------- hooks on graph nodes
+@pytest.mark.parametrize("case", ["log", "post_replaces", "pre_replaces", "post_wrong_count", "pre_wrong_count",
+                                  "pre_not_tuple", "post_not_tuple", "post_wrong_size", "removed", "accumulate_grad",
+                                  "create_graph", "several_outputs", "with_tensor_hooks"])
+def test_node_hooks(case):
+    def run(lib):
+        x = lib.ones(3, requires_grad=True)
+        w = lib.full((3,), 2.0, requires_grad=True)
+        y = x * w
+        log = []
+        node = y.grad_fn
+        if case == "log":
+            node.register_prehook(lambda go: log.append(("pre", go)))
+            node.register_hook(lambda gi, go: log.append(("post", gi, go)))
+        elif case == "post_replaces":
+            node.register_hook(lambda gi, go: (gi[0] * 10, None))
+        elif case == "pre_replaces":
+            node.register_prehook(lambda go: (go[0] * 100,))
+        elif case == "post_wrong_count":
+            node.register_hook(lambda gi, go: (gi[0],))
+        elif case == "pre_wrong_count":
+            node.register_prehook(lambda go: (go[0], go[0]))
+        elif case == "pre_not_tuple":
+            node.register_prehook(lambda go: go[0])
+        elif case == "post_not_tuple":
+            node.register_hook(lambda gi, go: 3)
+        elif case == "post_wrong_size":
+            node.register_hook(lambda gi, go: (gi[0][:2], None))
+        elif case == "removed":
+            node.register_hook(lambda gi, go: log.append("called")).remove()
+            node.metadata["key"] = 1
+            log.append(dict(node.metadata))
+        elif case == "accumulate_grad":
+            y = x * 3
+            accumulator = y.grad_fn.next_functions[0][0]
+            accumulator.register_prehook(lambda go: (go[0] * 7,))
+            accumulator.register_hook(lambda gi, go: log.append(("acc", gi, go)))
+        elif case == "create_graph":
+            y = x.exp()
+            y.grad_fn.register_prehook(lambda go: (go[0] * 2,))
+            g, = lib.autograd.grad(y.sum(), x, create_graph=True)
+            return g, g.requires_grad
+        elif case == "several_outputs":
+            class Two(lib.autograd.Function):
+                @staticmethod
+                def forward(ctx, a):
+                    return a * 2, a * 3
+
+                @staticmethod
+                def backward(ctx, ga, gb):
+                    return ga + gb
+            a, b = Two.apply(x)
+            a.grad_fn.register_prehook(lambda go: log.append(("pre", go)))
+            a.grad_fn.register_hook(lambda gi, go: log.append(("post", gi, go)))
+            y = a + b
+        else:
+            y.register_hook(lambda g: log.append(("tensor", g)) or g * 2)
+            node.register_prehook(lambda go: log.append(("pre", go)))
+            y.retain_grad()
+        y.sum().backward()
+        return log, x.grad, w.grad, y.grad if case == "with_tensor_hooks" else None
+    _same(run)

@@ -191,6 +191,39 @@ class Node:
         return tuple((e if isinstance(e, Node) else None if e is None else accumulate_grad_node(e), 0)
                      for e in self.edges)
 
+    _pre_hooks = None  # {handle id: hook(grad_outputs)}, see register_prehook
+    _post_hooks = None  # {handle id: hook(grad_inputs, grad_outputs)}, see register_hook
+
+    def register_prehook(self, fn):
+        """Call ``fn(grad_outputs)`` (a tuple of tensors) before this node computes its inputs' gradients; a tuple
+        it returns replaces ``grad_outputs``. Returns a RemovableHandle."""
+        from ..utils.hooks import RemovableHandle
+
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        handle = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[handle.id] = fn
+        return handle
+
+    def register_hook(self, fn):
+        """Call ``fn(grad_inputs, grad_outputs)`` (tuples of tensors, None where there is none) once this node has
+        computed its inputs' gradients; a tuple it returns replaces ``grad_inputs``. Returns a RemovableHandle."""
+        from ..utils.hooks import RemovableHandle
+
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        handle = RemovableHandle(self._post_hooks)
+        self._post_hooks[handle.id] = fn
+        return handle
+
+    @property
+    def metadata(self):
+        """A dict for the user's own records on this node (PyTorch's ``Node.metadata``)."""
+        metadata = self.__dict__.get("_metadata")
+        if metadata is None:
+            metadata = self.__dict__["_metadata"] = {}
+        return metadata
+
     def __repr__(self):
         return f"<{self.name().removeprefix(_CPP_NAMESPACE)} object at {hex(id(self))}>"
 
@@ -278,6 +311,14 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable):
         self.variable = variable
+
+    def register_prehook(self, fn):
+        self.variable.__dict__["_hooked_accumulator"] = self  # hooked: as long-lived as its leaf
+        return super().register_prehook(fn)
+
+    def register_hook(self, fn):
+        self.variable.__dict__["_hooked_accumulator"] = self
+        return super().register_hook(fn)
 
     def name(self):
         return _CPP_NAMESPACE + "AccumulateGrad"
@@ -370,6 +411,16 @@ class OutputSlot(Node):
     @property
     def next_functions(self):  # PyTorch has one node for all outputs: show the inputs' nodes as it does
         return self.node.next_functions
+
+    def register_prehook(self, fn):  # the one node of all outputs, as in PyTorch
+        return self.node.register_prehook(fn)
+
+    def register_hook(self, fn):
+        return self.node.register_hook(fn)
+
+    @property
+    def metadata(self):
+        return self.node.metadata
 
 
 def root_gradient(output, gradient, index=0):
@@ -545,10 +596,14 @@ def _propagate(roots, retain_graph, inputs, accumulate, graph):
                 if not needed:
                     continue
             method = _graph_backward(node) if graph else None
+            if node._pre_hooks:
+                g = _run_node_prehooks(node._pre_hooks, g, graph)
             if anomaly_mode.state.enabled:
                 input_grads = _backward_watched(node, g, method)
             else:
                 input_grads = node.backward(g) if method is None else method(node, g)
+            if node._post_hooks:
+                input_grads = _run_node_posthooks(node._post_hooks, input_grads, g, graph)
             for edge, g_in in zip(node.edges, input_grads):
                 if edge is None or g_in is None:
                     continue
@@ -565,6 +620,61 @@ def _propagate(roots, retain_graph, inputs, accumulate, graph):
             else:
                 deliver(leaf, targets[id(leaf)], grad)
     return captured
+
+
+def _as_hook_tensors(grads, graph):
+    """Gradients (arrays, or tensors with ``graph``; None kept) as the tensors a node hook gets."""
+    if graph:
+        return tuple(grads)
+    wrap = tensor_class()._wrap
+    return tuple(None if g is None else wrap(g) for g in grads)
+
+
+def _hook_replacement(hook, returned, grads, graph):
+    """The gradients a node hook returned in place of ``grads`` (arrays or, with ``graph``, tensors), checked as
+    PyTorch checks them."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(returned, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(returned).__name__}'")
+    if len(returned) != len(grads):
+        raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got {len(returned)}, but "
+                           f"expected {len(grads)})")
+    replaced = []
+    for value, old in zip(returned, grads):
+        if value is None or old is None:
+            replaced.append(None if value is None else value if graph else value._data)
+            continue
+        array = checked_hook_result(name, value, old._data if graph else old)
+        replaced.append(value if graph else array)
+    return replaced
+
+
+def _run_node_prehooks(hooks, grad, graph):
+    """``grad`` (one gradient, or OutputGrads) through a node's pre-hooks."""
+    several = isinstance(grad, OutputGrads)
+    grads = list(grad.grads) if several else [grad]
+    for hook in list(hooks.values()):
+        returned = hook(_as_hook_tensors(grads, graph))
+        if returned is not None:
+            grads = _hook_replacement(hook, returned, grads, graph)
+    return OutputGrads(grads) if several else grads[0]
+
+
+def _run_node_posthooks(hooks, input_grads, grad, graph):
+    """A node's input gradients through its hooks, which also see the gradients of its outputs, ``grad``."""
+    outputs = _as_hook_tensors(grad.grads if isinstance(grad, OutputGrads) else [grad], graph)
+    input_grads = list(input_grads)
+    for hook in list(hooks.values()):
+        returned = hook(_as_hook_tensors(input_grads, graph), outputs)
+        if returned is not None:
+            input_grads = _hook_replacement(hook, returned, input_grads, graph)
+    return tuple(input_grads)
+
+
+def _accumulator_hooks(tensor):
+    """The hooks registered on the AccumulateGrad node of the leaf ``tensor`` (pre, post), None without any."""
+    node = tensor.__dict__.get("_hooked_accumulator")
+    return (None, None) if node is None else (node._pre_hooks, node._post_hooks)
 
 
 _graph_backwards = {}  # node class -> its backward_graph function
@@ -611,10 +721,15 @@ def _accumulate_leaf_graph(tensor, grad):
         return
     if tensor._hooks:
         grad = _run_tensor_hooks_graph(tensor._hooks, grad)
+    pre, post = _accumulator_hooks(tensor)
+    if pre:
+        grad = _run_node_prehooks(pre, grad, True)
     grad = grad._cast(tensor._data.dtype)
     tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
     if tensor._post_accumulate_grad_hooks:
         run_post_accumulate_hooks(tensor)
+    if post:
+        _run_node_posthooks(post, (), grad, True)
 
 
 def run_post_accumulate_hooks(tensor):
@@ -684,6 +799,9 @@ def _accumulate_leaf(tensor, grad):
         return  # a view made with grad mode off of a tensor requiring grad: PyTorch keeps its gradient nowhere
     if tensor._hooks:
         grad = run_tensor_hooks(tensor._hooks, grad)
+    pre, post = _accumulator_hooks(tensor) if tensor.grad_fn is None else (None, None)
+    if pre:
+        grad = _run_node_prehooks(pre, grad, False)
     if tensor._grad is None:
         # A fresh, writable array (incoming gradients may be views or shared between inputs), laid out as PyTorch's
         # gradient layout contract says: in the leaf's own memory order when that is dense (a transposed or permuted
@@ -702,3 +820,5 @@ def _accumulate_leaf(tensor, grad):
             tensor._grad._data = (old + grad).astype(tensor._data.dtype, copy=False)
     if tensor._post_accumulate_grad_hooks:
         run_post_accumulate_hooks(tensor)
+    if post:
+        _run_node_posthooks(post, (), grad, False)
