@@ -178,6 +178,33 @@ _SECOND_ORDER["scatter_reduce_prod_two_zeros_meet"] = (  # PyTorch's DelayedErro
     lambda lib, x, s: x.scatter_reduce(0, lib.tensor([0, 0, 1, 2]), s, "prod"),
     [np.array([1.5, 0.0, 2.0]), np.array([0.0, 0.0, 0.5, 2.0])])
 
+# further ops whose backward had no differentiable formulation (pads, shuffles, flips, elementwise pieces)
+_SECOND_ORDER.update({
+    "pixel_shuffle": (lambda lib, x: lib.nn.functional.pixel_shuffle(x, 2) ** 2, [_RNG.standard_normal((1, 8, 2, 3))]),
+    "pixel_unshuffle": (lambda lib, x: lib.nn.functional.pixel_unshuffle(x, 2) ** 2,
+                        [_RNG.standard_normal((1, 2, 4, 6))]),
+    "flip": (lambda lib, x: x.flip((0, 1)) ** 2 * lib.arange(12.).view(3, 4), [_RNG.standard_normal((3, 4))]),
+    "roll": (lambda lib, x: x.roll(5) ** 2 * lib.arange(12.).view(3, 4), [_RNG.standard_normal((3, 4))]),
+    "repeat": (lambda lib, x: x.repeat(2, 1, 3) ** 2, [_RNG.standard_normal((3, 4))]),
+    "rot90": (lambda lib, x: x.rot90(1, (0, 1)) ** 2 * lib.arange(12.).view(4, 3), [_RNG.standard_normal((3, 4))]),
+    "tril": (lambda lib, x: x.tril(1) ** 2, [_RNG.standard_normal((3, 4))]),
+    "diagonal": (lambda lib, x: x.diagonal(1, 0, 2) ** 2, [_RNG.standard_normal((3, 2, 4))]),
+    "trace": (lambda lib, x: x.trace() ** 2, [_RNG.standard_normal((3, 4))]),
+    "pad_reflect": (lambda lib, x: lib.nn.functional.pad(x, (1, 2, 2, 1), mode="reflect") ** 2,
+                    [_RNG.standard_normal((1, 2, 3, 4))]),
+    "pad_replicate3d": (lambda lib, x: lib.nn.functional.pad(x, (1, 1, 1, 0, 0, 1), mode="replicate") ** 2,
+                        [_RNG.standard_normal((1, 1, 2, 3, 2))]),
+    "pad_circular": (lambda lib, x: lib.nn.functional.pad(x, (1, 2, 2, 1), mode="circular") ** 2,
+                     [_RNG.standard_normal((1, 2, 3, 4))]),
+    "minimum_ties": (lambda lib, x, y: lib.minimum(x, y) ** 2, [np.array([1., 2., 3.]), np.array([1., 0., 3.])]),
+    "clamp_tensor": (lambda lib, x, y: x.clamp(min=y) ** 2, [_RNG.standard_normal((3, 4)), _RNG.standard_normal(4)]),
+    "lerp_tensor": (lambda lib, x, y, w: lib.lerp(x, y, w) ** 2,
+                    [_RNG.standard_normal((3, 4)), _RNG.standard_normal((3, 4)), _RNG.standard_normal(4)]),
+    "fmod": (lambda lib, x, y: lib.fmod(x, y) ** 2, [_RNG.standard_normal((3, 4)), _RNG.standard_normal(4) + 3]),
+    "sign": (lambda lib, x: x.sign() * x ** 2, [_RNG.standard_normal((3, 4))]),
+    "lp_pool": (lambda lib, x: lib.nn.functional.lp_pool2d(x, 2, 2) ** 2, [_RNG.standard_normal((1, 2, 4, 4))]),
+})
+
 
 def _second_order(lib, f, arrays):
     xs = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]

@@ -299,6 +299,18 @@ class ViewScatter(Node):
             gv = np.reshape(grad, -1)[self.positions]
         return ga, gv
 
+    def backward_graph(self, grad):
+        if self.overlapping:
+            return self.backward(grad._data)  # (raises)
+        flat = grad.reshape(-1)
+        ga = gv = None
+        if self.needs_input_grad[0]:
+            ga = IndexPut.apply(flat, grad._wrap(np.zeros((), grad._data.dtype)), key=self.positions)
+            ga = ga.reshape(grad._data.shape)
+        if self.needs_input_grad[1]:
+            gv = Index.apply(flat, key=self.positions)
+        return ga, gv
+
     @property
     def next_functions(self):
         # PyTorch's CopySlices lists the base's node, then the inputs of the in-place op other than the view

@@ -386,3 +386,6 @@ class Trace(Node):
 
     def backward(self, grad):
         return (np.eye(*self.shape, dtype=grad.dtype) * grad,)
+
+    def backward_graph(self, grad):
+        return (grad._wrap(np.eye(*self.shape, dtype=grad._data.dtype)) * grad,)
