@@ -203,6 +203,12 @@ _SECOND_ORDER.update({
     "fmod": (lambda lib, x, y: lib.fmod(x, y) ** 2, [_RNG.standard_normal((3, 4)), _RNG.standard_normal(4) + 3]),
     "sign": (lambda lib, x: x.sign() * x ** 2, [_RNG.standard_normal((3, 4))]),
     "lp_pool": (lambda lib, x: lib.nn.functional.lp_pool2d(x, 2, 2) ** 2, [_RNG.standard_normal((1, 2, 4, 4))]),
+    "functional_unfold": (lambda lib, x: lib.nn.functional.unfold(x, (2, 3), dilation=(1, 2), padding=1,
+                                                                  stride=(2, 1)) ** 2,
+                          [_RNG.standard_normal((2, 2, 4, 5))]),
+    "functional_fold": (lambda lib, x: lib.nn.functional.fold(x, (4, 5), (2, 3), dilation=(1, 2), padding=1,
+                                                              stride=(2, 1)) ** 2,
+                        [_RNG.standard_normal((2, 12, 9))]),
 })
 
 
