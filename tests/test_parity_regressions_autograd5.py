@@ -209,6 +209,16 @@ _SECOND_ORDER.update({
     "functional_fold": (lambda lib, x: lib.nn.functional.fold(x, (4, 5), (2, 3), dilation=(1, 2), padding=1,
                                                               stride=(2, 1)) ** 2,
                         [_RNG.standard_normal((2, 12, 9))]),
+    "index_add": (lambda lib, x, s: x.index_add(1, lib.tensor([0, 2, 0]), s, alpha=2) ** 2,
+                  [_RNG.standard_normal((3, 4)), _RNG.standard_normal((3, 3))]),
+    "index_copy": (lambda lib, x, s: x.index_copy(0, lib.tensor([2, 0]), s) ** 2,
+                   [_RNG.standard_normal((3, 4)), _RNG.standard_normal((2, 4))]),
+    "cummax": (lambda lib, x: x.cummax(1)[0] ** 2, [_RNG.standard_normal((3, 4))]),
+    "nansum": (lambda lib, x: x.nansum(1) ** 2, [np.array([[1.0, np.nan, 2.0], [0.5, 0.3, np.nan]])]),
+    "sinc_at_zero": (lambda lib, x: x.sinc() ** 2, [np.array([0.0, 0.5, -1.2, 0.0])]),
+    "erfinv": (lambda lib, x: x.erfinv() ** 2, [_RNG.uniform(-0.9, 0.9, (3, 4))]),
+    "asin": (lambda lib, x: x.asin() ** 2, [_RNG.uniform(-0.9, 0.9, (3, 4))]),
+    "frac": (lambda lib, x: x.frac() ** 2, [_RNG.uniform(-2, 2, (3, 4))]),
 })
 
 

@@ -3,7 +3,7 @@ var_mean/std_mean's nodes."""
 import numpy as np
 
 from ..autograd.graph import Node
-from ._util import expand_reduced
+from ._util import expand_reduced, expand_reduced_tensor
 from .reduction import Extremum, Mean, Std, Var
 
 
@@ -113,6 +113,16 @@ class CumExtremum(Node):
         np.add.at(out, tuple(key), grad)
         return (out,)
 
+    def backward_graph(self, grad):
+        from .indexing import IndexPutAccumulate
+
+        if not grad._data.ndim:
+            return (grad.clone(),)
+        key = list(np.indices(grad._data.shape, sparse=True))
+        key[self.axis] = self.indices
+        zeros = grad._wrap(np.zeros(grad._data.shape, grad._data.dtype))
+        return (IndexPutAccumulate.apply(zeros, grad, key=tuple(key)),)
+
     def name(self):
         return "CummaxBackward0" if self.largest else "CumminBackward0"
 
@@ -153,6 +163,14 @@ class Nansum(Node):
     def backward(self, grad):
         g = expand_reduced(grad, self.shape, self.axes, self.keepdim)
         return (g if self.keep is None else np.where(self.keep, g, np.zeros((), grad.dtype)),)
+
+    def backward_graph(self, grad):
+        from .shape import Where
+
+        g = expand_reduced_tensor(grad, self.shape, self.axes, self.keepdim)
+        if self.keep is None:
+            return (g,)
+        return (Where.apply(g, grad._wrap(np.zeros((), grad._data.dtype)), condition=self.keep),)
 
 
 class Quantile(Node):

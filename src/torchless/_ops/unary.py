@@ -259,7 +259,29 @@ SMOOTH_GRAPH = {
     "cosh": lambda a, out: a.sinh(),
     "erf": lambda a, out: _TWO_OVER_SQRT_PI * (-a * a).exp(),
     "erfc": lambda a, out: -_TWO_OVER_SQRT_PI * (-a * a).exp(),
+    "frac": lambda a, out: 1,
+    "asin": lambda a, out: 1 / (1 - a * a).sqrt(),
+    "acos": lambda a, out: -1 / (1 - a * a).sqrt(),
+    "asinh": lambda a, out: 1 / (a * a + 1).sqrt(),
+    "acosh": lambda a, out: 1 / ((a - 1) * (a + 1)).sqrt(),
+    "atanh": lambda a, out: 1 / (1 - a * a),
+    "erfinv": lambda a, out: _SQRT_PI_OVER_TWO * (out() * out()).exp(),
+    "deg2rad": lambda a, out: math.pi / 180,
+    "rad2deg": lambda a, out: 180 / math.pi,
+    "sinc": lambda a, out: _sinc_derivative(a, out()),
 }
+
+
+def _sinc_derivative(a, out):
+    """sinc's derivative as tensors of the graph: (cos(pi a) - sinc(a)) / a, masked to 0 at a = 0 (where, as in
+    PyTorch, its own derivative is then NaN: the mask passes a zero gradient through 0 / 0)."""
+    from .shape import Where
+
+    derivative = ((math.pi * a).cos() - out) / a
+    zero = a._data == 0
+    if not zero.any():
+        return derivative
+    return Where.apply(a._wrap(np.zeros((), a._data.dtype)), derivative, condition=zero)
 
 
 class Smooth(Node):
