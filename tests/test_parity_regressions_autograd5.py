@@ -714,3 +714,41 @@ def test_node_hooks(case):
         y.sum().backward()
         return log, x.grad, w.grad, y.grad if case == "with_tensor_hooks" else None
     _same(run)
+
+
+# ---------------------------------------------------------------------------- autograd.functional
+def _vec(lib):
+    return lib.tensor([0.5, -1.2, 2.0], dtype=lib.float64)
+
+
+_FUNCTIONAL_CASES = {
+    "list_inputs": lambda lib, F: F.jacobian(lambda x: x * 2, [_vec(lib)]),
+    "list_outputs": lambda lib, F: F.jacobian(lambda x: [x], _vec(lib)),
+    "list_v": lambda lib, F: F.vjp(lambda x: x, _vec(lib), [lib.ones(3)]),
+    "jacobian_independent": lambda lib, F: F.jacobian(lambda x, y: x * 2, (_vec(lib), _vec(lib)), strict=True),
+    "jacobian_second_output": lambda lib, F: F.jacobian(lambda x, y: (x * y, y * 3), (_vec(lib), _vec(lib)),
+                                                        strict=True),
+    "jacobian_create_graph_linear": lambda lib, F: F.jacobian(lambda x: x * 2, _vec(lib), strict=True,
+                                                              create_graph=True),
+    "vjp_independent": lambda lib, F: F.vjp(lambda x, y: (x * 2).sum(), (_vec(lib), _vec(lib)), strict=True),
+    "hessian_linear": lambda lib, F: F.hessian(lambda x: x.sum() * 2, _vec(lib), strict=True),
+    "hessian_independent": lambda lib, F: F.hessian(lambda x, y: (x ** 3).sum(), (_vec(lib), _vec(lib)),
+                                                    strict=True),
+    "hessian_create_graph": lambda lib, F: F.hessian(lambda x: (x ** 2).sum(), _vec(lib), strict=True,
+                                                     create_graph=True),
+    "vhp_linear": lambda lib, F: F.vhp(lambda x: x.sum(), _vec(lib), lib.ones(3, dtype=lib.float64), strict=True),
+    "vhp_create_graph": lambda lib, F: F.vhp(lambda x: (x ** 2).sum(), _vec(lib), lib.ones(3, dtype=lib.float64),
+                                             strict=True, create_graph=True),
+    "hvp_create_graph": lambda lib, F: F.hvp(lambda x: (x ** 2).sum(), _vec(lib), lib.ones(3, dtype=lib.float64),
+                                             strict=True, create_graph=True),
+    "hvp_independent": lambda lib, F: F.hvp(lambda x, y: (x ** 3).sum(), (_vec(lib), _vec(lib)),
+                                            (lib.ones(3, dtype=lib.float64),) * 2, strict=True),
+    "jvp_independent": lambda lib, F: F.jvp(lambda x, y: x * 2, (_vec(lib), _vec(lib)),
+                                            (lib.ones(3, dtype=lib.float64),) * 2, strict=True),
+    "jvp_linear": lambda lib, F: F.jvp(lambda x: x * 2, _vec(lib), lib.ones(3, dtype=lib.float64), strict=True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_FUNCTIONAL_CASES))
+def test_autograd_functional_checks(case):
+    _same(lambda lib: _FUNCTIONAL_CASES[case](lib, lib.autograd.functional), rtol=1e-10, atol=1e-12)
