@@ -752,3 +752,41 @@ _FUNCTIONAL_CASES = {
 @pytest.mark.parametrize("case", sorted(_FUNCTIONAL_CASES))
 def test_autograd_functional_checks(case):
     _same(lambda lib: _FUNCTIONAL_CASES[case](lib, lib.autograd.functional), rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------- legacy Variable, graph utilities
+@pytest.mark.parametrize("case", ["alias", "computed", "empty_and_volatile", "not_a_tensor", "integer"])
+def test_variable_makes_a_leaf_sharing_the_data(case):
+    def run(lib):
+        variable = lib.autograd.Variable
+        x = lib.ones(2)
+        if case == "alias":
+            v = variable(x, requires_grad=True)
+            (v * 3).sum().backward()
+            x.add_(1)
+            return (v is x, v.requires_grad, x.requires_grad, isinstance(x, variable), v.is_leaf, v.grad, v,
+                    v._version)
+        if case == "computed":
+            w = variable(lib.ones(2, requires_grad=True) * 2)
+            return w.requires_grad, w.grad_fn is None, w.is_leaf
+        if case == "empty_and_volatile":
+            return variable(), variable(x, volatile=True)
+        if case == "not_a_tensor":
+            return variable([1.0, 2.0])
+        return variable(lib.ones(2, dtype=lib.long), requires_grad=True)
+    _same(run)
+
+
+def test_increment_version_and_save_on_cpu():
+    def run(lib):
+        x = lib.ones(2, requires_grad=True)
+        y = x * 1
+        z = y * x
+        lib.autograd.graph.increment_version(y)
+        with lib.autograd.graph.save_on_cpu(pin_memory=True):
+            q = (x * 2).exp()
+        q.sum().backward()
+        first = x.grad.clone()
+        z.sum().backward()
+        return first
+    _same(run)

@@ -341,6 +341,28 @@ def accumulate_grad_node(leaf):
     return node
 
 
+def increment_version(tensor):
+    """Move on the version counter of ``tensor`` (or of each tensor of an iterable), as an in-place change does:
+    for code that changes a tensor's values behind autograd's back, so that backward refuses stale saved values."""
+    tensors = (tensor,) if isinstance(tensor, tensor_class()) else tensor
+    for t in tensors:
+        t._version_counter()[0] += 1
+
+
+class save_on_cpu:
+    """PyTorch's context manager that moves the tensors saved for backward to the CPU (and back when backward uses
+    them): torchless's tensors are all in CPU memory already, so it changes nothing."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        self.pin_memory, self.device_type = pin_memory, device_type
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 def records(*tensors):
     """Whether an operation on ``tensors`` (None entries allowed) records a graph node, as
     Node.apply decides: gradients are being recorded and some input requires grad. Fast paths
