@@ -790,3 +790,40 @@ def test_increment_version_and_save_on_cpu():
         z.sum().backward()
         return first
     _same(run)
+
+
+# ---------------------------------------------------------------------------- what nodes save
+_SAVING_OPS = {
+    "advanced_index": lambda lib, x: x[[0, 2]],
+    "gather": lambda lib, x: x.gather(1, lib.tensor([[0], [1], [2]])),
+    "masked_select": lambda lib, x: x.masked_select(x.detach() > 0),
+    "sort": lambda lib, x: x.sort(1)[0],
+    "topk": lambda lib, x: x.topk(2)[0],
+    "index_select": lambda lib, x: x.index_select(0, lib.tensor([0, 2])),
+    "cummax": lambda lib, x: x.cummax(1)[0],
+    "reflection_pad": lambda lib, x: lib.nn.functional.pad(x.unsqueeze(0), (1, 1), mode="reflect"),
+    "replication_pad": lambda lib, x: lib.nn.functional.pad(x.unsqueeze(0), (1, 1), mode="replicate"),
+    "circular_pad": lambda lib, x: lib.nn.functional.pad(x.unsqueeze(0), (1, 1), mode="circular"),
+    "avg_pool2d": lambda lib, x: lib.nn.functional.avg_pool2d(x.unsqueeze(0), 2),
+    "max_pool2d": lambda lib, x: lib.nn.functional.max_pool2d(x.unsqueeze(0), 2),
+    "adaptive_avg_pool2d": lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x.unsqueeze(0), 1),
+}
+
+
+@pytest.mark.parametrize("mode", ["second_backward", "changed_input"])
+@pytest.mark.parametrize("op", sorted(_SAVING_OPS))
+def test_what_a_node_saves_for_backward(op, mode):
+    def run(lib):
+        x = lib.tensor([[0.5, -1.2, 2.0, 0.1], [1.5, 0.3, -0.7, 0.9], [0.2, 0.4, -0.3, 1.1]], dtype=lib.float64,
+                       requires_grad=True)
+        if mode == "second_backward":  # on the leaf itself: its node is the first to run
+            total = _SAVING_OPS[op](lib, x).sum()
+            total.backward()
+            total.backward()
+            return x.grad
+        y = x * 1
+        total = _SAVING_OPS[op](lib, y).sum()
+        y.add_(1)
+        total.backward()
+        return x.grad
+    _same(run)

@@ -22,12 +22,21 @@ def needs_same_dtype(key, value_size):
     return not (value_size == 1 and len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim)
 
 
+_SAVES_INPUT = frozenset({"GatherBackward0", "TakeBackward0", "MaskedSelectBackward0"})
+
+
 class Index(Node):
     """``a[key]``; gather/sort/topk/split/unbind reuse it under their own node name."""
 
     def forward(self, a, key=None, name=None):
         self.shape, self.key, self.node_name = a.shape, key, name
         self.basic = self.is_view = is_basic_key(key)
+        if not self.basic:
+            # PyTorch saves the indices (freed by a backward without retain_graph, which a second one then finds)
+            # and, for these, the input itself (whose change in place before backward is then an error)
+            self.saved = ("key",)
+            if name in _SAVES_INPUT:
+                self._saved_inputs, self._saves_tensors = (0,), True
         out = a[key]
         if self.basic and not isinstance(out, np.ndarray):
             # an int for every dim: NumPy hands back a scalar (a copy), PyTorch a 0-d view that in-place ops

@@ -100,6 +100,8 @@ def cumulative_extremum(a, axis, largest):
 class CumExtremum(Node):
     """cummax/cummin's values (the indices computed beside); each gradient goes to the element chosen."""
 
+    saved, saves = ("indices",), (0,)  # as PyTorch's: the indices, and the input
+
     def forward(self, a, values=None, indices=None, axis=0, largest=True):
         self.indices, self.axis, self.largest = indices, axis, largest
         return values

@@ -171,6 +171,8 @@ class ConstantPad(Node):
 class IndexPad(Node):
     """reflect/replicate/circular padding as a gather along each padded axis."""
 
+    saved, saves = ("axis_indices",), (0,)  # PyTorch's reflection and replication pads save their input
+
     def forward(self, a, axis_indices=None):
         self.input_shape, self.axis_indices = a.shape, axis_indices
         out = a
