@@ -807,6 +807,20 @@ _SAVING_OPS = {
     "avg_pool2d": lambda lib, x: lib.nn.functional.avg_pool2d(x.unsqueeze(0), 2),
     "max_pool2d": lambda lib, x: lib.nn.functional.max_pool2d(x.unsqueeze(0), 2),
     "adaptive_avg_pool2d": lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x.unsqueeze(0), 1),
+    "leaky_relu": lambda lib, x: lib.nn.functional.leaky_relu(x),
+    "hardtanh": lambda lib, x: lib.nn.functional.hardtanh(x),
+    "maximum": lambda lib, x: lib.maximum(x, lib.zeros(4, dtype=lib.float64)),
+    "var": lambda lib, x: x.var(1),
+    "std": lambda lib, x: x.std(),
+    "kron": lambda lib, x: lib.kron(x, lib.ones(2, 2, dtype=lib.float64, requires_grad=True)),
+    "addcmul_constant_factor": lambda lib, x: lib.addcmul(lib.zeros(4, dtype=lib.float64), x, lib.ones(4)),
+    "addcdiv_divisor": lambda lib, x: lib.addcdiv(lib.zeros(4, dtype=lib.float64), lib.ones(4), x),
+    "sin": lambda lib, x: x.sin(),
+    "reciprocal": lambda lib, x: x.reciprocal(),
+    "deg2rad": lambda lib, x: x.deg2rad(),
+    "batch_norm": lambda lib, x: lib.nn.functional.batch_norm(x, None, None, training=True),
+    "layer_norm": lambda lib, x: lib.nn.functional.layer_norm(x, (4,)),
+    "group_norm": lambda lib, x: lib.nn.functional.group_norm(x.unsqueeze(0), 3),
 }
 
 
@@ -825,5 +839,20 @@ def test_what_a_node_saves_for_backward(op, mode):
         total = _SAVING_OPS[op](lib, y).sum()
         y.add_(1)
         total.backward()
+        return x.grad
+    _same(run)
+
+
+@pytest.mark.parametrize("op", ["tan", "expm1", "reciprocal", "sin", "leaky_relu_", "elu_", "hardtanh_"])
+def test_what_a_node_saves_of_its_result(op):
+    def run(lib):
+        x = lib.tensor([0.5, -0.3, 0.2], requires_grad=True)
+        y = x * 1
+        if op.endswith("_"):
+            z = getattr(lib.nn.functional, op[:-1])(y, inplace=True)
+        else:
+            z = getattr(y, op)()
+        z.add_(1)
+        z.sum().backward()
         return x.grad
     _same(run)

@@ -260,7 +260,7 @@ class Extremum(Node):
     ``clamp=True`` is clamp with tensor bounds (``a`` the input): ties then give the whole gradient to ``a``.
     """
 
-    saved = ("weight",)
+    saved, saves = ("weight",), (0, 1)  # PyTorch saves both tensors
 
     def forward(self, a, b, largest=True, clamp=False):
         self.shapes, self.largest, self.clamp = (a.shape, b.shape), largest, clamp

@@ -1,7 +1,7 @@
 """Reductions over some or all dimensions: sum, mean, max/min, var."""
 import numpy as np
 
-from ..autograd.graph import Node
+from ..autograd.graph import OUTPUT, Node
 from ._util import expand_reduced, expand_reduced_tensor
 
 
@@ -180,7 +180,7 @@ class ExtremumAlongDim(Node):
 
 
 class Var(Node):
-    saved = ("centered",)
+    saved, saves = ("centered",), (0,)  # PyTorch saves the input
 
     def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False):
         """``all_dims``: called without ``dim`` (or on a 0-d tensor), which changes PyTorch's gradient when
@@ -220,6 +220,7 @@ class Std(Var):
     """The square root of Var, as one node (PyTorch's StdBackward0)."""
 
     saved = ("centered", "out")
+    saves = (0, OUTPUT)  # the input and the result, as PyTorch's
 
     def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False):
         with np.errstate(invalid="ignore"):

@@ -284,6 +284,10 @@ def _sinc_derivative(a, out):
     return Where.apply(a._wrap(np.zeros((), a._data.dtype)), derivative, condition=zero)
 
 
+_SAVES_RESULT = frozenset({"expm1", "reciprocal", "tan"})
+_SAVES_RESULT_ONLY = _SAVES_RESULT | {"deg2rad", "rad2deg", "frac"}  # these save no input
+
+
 class Smooth(Node):
     """One of the differentiable elementwise functions in ``SMOOTH``: inf and nan arise silently, as in PyTorch."""
 
@@ -291,6 +295,10 @@ class Smooth(Node):
 
     def forward(self, a, op=None):
         self.op, self.a = op, a
+        # what PyTorch saves (its version then checked): the input, the result alone, or nothing
+        self._saved_inputs = () if op in _SAVES_RESULT_ONLY else (0,)
+        self._saves_output = op in _SAVES_RESULT
+        self._saves_tensors = bool(self._saved_inputs) or self._saves_output
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             self.out = SMOOTH[op][0](a)
         return self.out

@@ -76,10 +76,12 @@ def relu_(input):
 
 
 class LeakyRelu(Node):
-    saved = ("positive",)
+    saved, saves = ("positive",), (0,)  # PyTorch saves the input (leaky_relu_: the result)
 
     def forward(self, x, negative_slope=0.01, inplace=False):
         self.positive, self.slope, self.inplace = x > 0, negative_slope, inplace
+        if inplace:
+            self._saved_inputs, self._saves_output = (), True
         return np.where(self.positive, x, x * negative_slope)
 
     def backward(self, grad):
@@ -104,7 +106,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 class Hardtanh(Node):
-    saved = ("inside",)
+    saved, saves = ("inside",), (0,)  # as PyTorch, which saves the input
 
     def forward(self, x, min_val=-1.0, max_val=1.0):
         self.inside = (x > min_val) & (x < max_val)
@@ -152,6 +154,8 @@ class Elu(Node):
         dtype = x.dtype.type
         self.negcoef, self.poscoef, self.negiptcoef = dtype(alpha) * dtype(scale), dtype(scale), dtype(input_scale)
         self.inplace, self.x = inplace, x
+        if inplace:  # PyTorch's in-place forms save the result, whose change before backward is then an error
+            self._saved_inputs, self._saves_output = (), True
         positive = x > 0  # a NaN is not: it takes the negative side, as in PyTorch's vectorised kernel
         # 0 for x > 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
         # (Not np.minimum(x, 0), which makes -0.0 +0.0: elu(-0.0) is -0.0.)
