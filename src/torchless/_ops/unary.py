@@ -299,6 +299,8 @@ class Smooth(Node):
         self._saved_inputs = () if op in _SAVES_RESULT_ONLY else (0,)
         self._saves_output = op in _SAVES_RESULT
         self._saves_tensors = bool(self._saved_inputs) or self._saves_output
+        if not self._saves_tensors:
+            self.saved = ()  # nothing for a second backward to find freed
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             self.out = SMOOTH[op][0](a)
         return self.out
