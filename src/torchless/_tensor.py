@@ -1,7 +1,7 @@
 """The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
 import numbers
-import re
 import operator
+import re
 import warnings
 import weakref
 
