@@ -18,7 +18,7 @@ def _finish(array, requires_grad=False, device_arg=None):
         _require_cpu(device_arg)
     out = Tensor._wrap(array)
     if requires_grad:
-        out.requires_grad = True
+        out._set_requires_grad(True)
     return out
 
 

@@ -1,6 +1,7 @@
 """The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
 import numbers
 import operator
+import re
 import warnings
 import weakref
 
@@ -22,6 +23,51 @@ _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place
 _EVERY_DIM = object()  # squeeze's default: PyTorch refuses an explicit dim=None
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
                      "location. Please clone() the tensor before performing the operation.")
+
+
+# How PyTorch explains its refusal to record an in-place op on a view, by how the view was made (see
+# Tensor._view_creation)
+_VIEW_INPLACE_REASONS = {
+    "no_grad": "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+               "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+               "inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+    "multi_output": "This view is the output of a function that returns multiple views. Such functions do not allow "
+                    "the output views to be modified inplace. You should replace the inplace operation by an "
+                    "out-of-place one.",
+    "custom_function": "This view was created inside a custom Function (or because an input was returned as-is) and "
+                       "the autograd logic to handle view+inplace would override the custom backward associated with "
+                       "the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix "
+                       "this by cloning the output of the custom Function.",
+}
+
+
+def _multi_output_views(pieces):
+    """The pieces of split/chunk/unbind as a tuple, each marked as such when made with grad mode on."""
+    if grad_mode.state.enabled and not _mode_state.inference:
+        for index, piece in enumerate(pieces):
+            piece._view_creation, piece._view_output_nr = "multi_output", index
+    return tuple(pieces)
+
+
+def _view_inplace_message(view, view_name=None):
+    """PyTorch's error for an in-place op on ``view``; ``view_name``: the node of the view of ``view`` that an
+    indexed assignment writes through (its output 0)."""
+    node = view.grad_fn
+    if node is None:
+        head = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
+    else:
+        name = re.sub(r"Backward\d*$", "", view_name or node.name())
+        head = f"Output {0 if view_name else view._view_output_nr} of {name} is a view and is being modified inplace."
+    return f"{head} {_VIEW_INPLACE_REASONS[view._view_creation]}"
+
+
+def _carry_retained(tensor, old):
+    """After an in-place op gave ``tensor`` a new grad_fn (the old one ``old``): a retain_grad() asked of it moves
+    along, as in PyTorch, and ``.grad`` then holds the gradient of its new value."""
+    if old is not None and old._retained is not None and old._retained() is tensor and tensor.grad_fn is not old:
+        if tensor.grad_fn is not None:
+            tensor.grad_fn._retained = old._retained
+        old._retained = None
 
 
 def _has_internal_overlap(array):
@@ -346,10 +392,25 @@ class Tensor:
     _view_base = None
     _views = None
 
+    # How a view was made when PyTorch refuses to record an in-place op on it (see _VIEW_INPLACE_REASONS), and its
+    # output number in the op that made it: "no_grad" (grad mode off), "multi_output" (split/chunk/unbind, or a
+    # Function with several outputs: they share one gradient), "custom_function" (a view an autograd.Function
+    # returned, whose backward an in-place op would bypass). A view of such a view is one too, its output 0.
+    _view_creation = None
+    _view_output_nr = 0
+
     def _as_view(self, view):
         """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
         view._counter = self._version_counter()
         view._is_view_of_base = True
+        if not _mode_state.enabled and not _mode_state.inference:
+            view._view_creation = "no_grad"
+            if self._requires_grad and view.grad_fn is None:
+                # PyTorch's view of a tensor requiring grad requires grad too: ops on it are recorded, but their
+                # gradient reaches neither it (a view) nor its base (the view was not recorded)
+                view._requires_grad = True
+        elif self._view_creation is not None:
+            view._view_creation = self._view_creation
         base = self._view_base
         if base is None:
             base = self
@@ -433,6 +494,15 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        # PyTorch's attribute refuses any assignment to a computed tensor (requires_grad_(True) lets it pass), and
+        # words its dtype error apart from the factories' and Parameter's
+        if isinstance(value, (bool, np.bool_)) and value and self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables.")
+        self._set_requires_grad(value, "only Tensors of floating point and complex dtype can require gradients")
+
+    def _set_requires_grad(self, value,
+                           not_floating="Only Tensors of floating point and complex dtype can require gradients"):
+        """Set requires_grad with PyTorch's checks; ``not_floating``: the error for an integer or bool tensor."""
         if not isinstance(value, (bool, np.bool_)):
             raise RuntimeError("requires_grad must be a bool")
         if not value and self.grad_fn is not None:
@@ -441,14 +511,14 @@ class Tensor:
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
         if value and not self.is_floating_point():
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError(not_floating)
         if value and self._inference and not _mode_state.inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         self._requires_grad = bool(value)
 
     @property
     def grad(self):
-        if self.grad_fn is not None and self.grad_fn._retained is None:
+        if self.grad_fn is not None and self.grad_fn._retained is None and self._grad is None:  # (a set one: no)
             warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 
@@ -488,7 +558,7 @@ class Tensor:
                             f"{type(requires_grad).__name__}")
         if requires_grad and not self.is_floating_point():
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
-        self.requires_grad = requires_grad
+        self._set_requires_grad(requires_grad)
         return self
 
     @property
@@ -682,6 +752,8 @@ class Tensor:
         """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
         import weakref
 
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
             self.grad_fn._retained = weakref.ref(self)
 
@@ -715,6 +787,27 @@ class Tensor:
         hooks[handle.id] = hook
         return handle
 
+    _post_accumulate_grad_hooks = None  # {handle id: hook}, set on the instance by the first registration
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` on this leaf each time backward has accumulated its ``.grad`` (as an optimizer
+        stepping per parameter would); the hook must return None.
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        from .utils.hooks import RemovableHandle
+
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_accumulate_grad_hooks is None:
+            self._post_accumulate_grad_hooks = {}
+        handle = RemovableHandle(self._post_accumulate_grad_hooks)
+        self._post_accumulate_grad_hooks[handle.id] = hook
+        return handle
+
     # ------------------------------------------------------------------ printing
     def __repr__(self):
         from ._tensor_str import tensor_repr
@@ -737,7 +830,7 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        return iter(self.unbind(0))  # as PyTorch's: the rows are unbind's (UnbindBackward0, one version counter)
 
     def __contains__(self, element):
         """``x in t``: whether ``element`` (a number, or a tensor broadcast against t) equals any element."""
@@ -1985,7 +2078,8 @@ class Tensor:
     def t(self):
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D")
-        return shape_ops.Permute.apply(self, axes=(1, 0), kind="T") if self._data.ndim == 2 else self
+        # (a view even of a 0-d or 1-d tensor, as PyTorch's: not the tensor itself)
+        return shape_ops.Permute.apply(self, axes=tuple(range(self._data.ndim))[::-1], kind="T")
 
     def expand(self, *sizes):
         sizes = _shape_arg(sizes, "expand")
@@ -2073,9 +2167,9 @@ class Tensor:
                                    f"at dimension {dim}), but got split_sizes={sizes}")
             bounds = [0] + list(np.cumsum(sizes))
         prefix = (slice(None),) * axis
-        node = "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
-        return tuple(indexing.Index.apply(self, key=prefix + (slice(lo, hi),), name=node)
-                     for lo, hi in zip(bounds[:-1], bounds[1:]))
+        name = "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
+        return _multi_output_views([indexing.Index.apply(self, key=prefix + (slice(lo, hi),), name=name)
+                                    for lo, hi in zip(bounds[:-1], bounds[1:])])
 
     def unbind(self, dim=0):
         try:
@@ -2085,8 +2179,8 @@ class Tensor:
         if not self._data.ndim:  # (dims 0 and -1 pass normalize_dim, a 0-d tensor taking them elsewhere)
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         prefix = (slice(None),) * axis
-        return tuple(indexing.Index.apply(self, key=prefix + (i,), name="UnbindBackward0")
-                     for i in range(self._data.shape[axis]))
+        return _multi_output_views([indexing.Index.apply(self, key=prefix + (i,), name="UnbindBackward0")
+                                    for i in range(self._data.shape[axis])])
 
     def flip(self, dims):
         return shape_ops.Flip.apply(self, axes=normalize_dims(dims, self._data.ndim))
@@ -2394,7 +2488,7 @@ class Tensor:
                 self._raise_index_put_dtype_error(key, value_t)
             value_t = value_t._cast(self._data.dtype)
         if recorded:
-            self._check_inplace()
+            self._check_inplace(key)
             memory = self._shared_memory()
             try:
                 result = indexing.IndexPut.apply(self, value_t, key=key)
@@ -2451,10 +2545,16 @@ class Tensor:
                                f"to indexing result of shape {list(target)}")
 
     # ------------------------------------------------------------------ in-place
-    def _check_inplace(self):
-        """PyTorch's refusal to overwrite, while recording, a leaf that requires grad or a view of one."""
+    def _check_inplace(self, key=None):
+        """PyTorch's refusal to overwrite, while recording, a leaf that requires grad or a view of one, or an output
+        of split/chunk/unbind (or a view of one). ``key``: the op writes ``self[key]`` (its view, for a basic key)."""
         if not grad_mode.state.enabled:
             return
+        if self._view_creation is not None:
+            view_name = None
+            if key is not None and indexing.is_basic_key(key) and self._requires_grad:
+                view_name = indexing._basic_index_name(key, self._data.shape)
+            raise RuntimeError(_view_inplace_message(self, view_name))
         if self.grad_fn is None:
             if self._requires_grad:
                 raise RuntimeError(_LEAF_INPLACE)
@@ -2483,7 +2583,9 @@ class Tensor:
         (through a CopySlices node). ``fills``: the op writes one value wherever it writes (see _writable_data),
         so may go into an expanded view, whose base's gradient PyTorch then refuses (only) in backward."""
         if memory is None:
+            old = self.grad_fn
             self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, result._requires_grad
+            _carry_retained(self, old)
             self._bump_version()
             if result.grad_fn is not None and result.grad_fn._saves_tensors:
                 result.grad_fn.rebase_saved_versions(self)
@@ -2504,10 +2606,14 @@ class Tensor:
                                           "view, or one of another dtype)")
         self._data = memory
         (self._writable_data(True) if overlapping else memory)[...] = result._data
+        old = self.grad_fn
         self.grad_fn, self._requires_grad = result.grad_fn, result._requires_grad
+        _carry_retained(self, old)
         if base is not None:
             scattered = indexing.ViewScatter.apply(base, result, positions=positions, overlapping=overlapping)
+            old = base.grad_fn
             base.grad_fn, base._requires_grad = scattered.grad_fn, scattered._requires_grad
+            _carry_retained(base, old)
         self._bump_version()
         if result.grad_fn is not None and result.grad_fn._saves_tensors:
             result.grad_fn.rebase_saved_versions(self)
@@ -2518,11 +2624,15 @@ class Tensor:
         if base._requires_grad:  # every view of the base, this one too, re-reads its values from it
             for view in list(base._views or ()):
                 if view is self or view._requires_grad:
-                    view_positions = positions if view is self else indexing.view_positions(base._data, view._data)
+                    # repeats: an expanded or unfolded view re-reads an element of the base in several places
+                    view_positions = positions if view is self else \
+                        indexing.view_positions(base._data, view._data, repeats=True)
                     if view_positions is None:
                         continue
                     gathered = indexing.ViewGather.apply(base, positions=view_positions)
+                    old = view.grad_fn
                     view.grad_fn, view._requires_grad = gathered.grad_fn, True
+                    _carry_retained(view, old)
         return self
 
     def _writable_data(self, fills=False, target=None):
@@ -2855,7 +2965,8 @@ class Tensor:
 def _new_filled(like, size, value, dtype, requires_grad, name):
     np_dtype = (dtype or like.dtype).numpy
     out = Tensor._wrap(np.full(_shape_arg(size, name), value, np_dtype))
-    out._requires_grad = requires_grad
+    if requires_grad:
+        out._set_requires_grad(True)  # a factory's checks: an integer tensor cannot require grad
     return out
 
 

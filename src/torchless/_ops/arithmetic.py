@@ -117,6 +117,12 @@ class Remainder(Node):
         return (unbroadcast(grad, a.shape) if self.needs_input_grad[0] else None,
                 unbroadcast(-grad * quotient, b.shape) if self.needs_input_grad[1] else None)
 
+    def backward_graph(self, grad):  # the quotient is piecewise constant: a constant of the graph
+        a, b = self.a, self.b
+        quotient = grad._wrap(np.trunc(a / b) if self.truncated else np.floor_divide(a, b))
+        return (unbroadcast_tensor(grad, a.shape) if self.needs_input_grad[0] else None,
+                unbroadcast_tensor(-grad * quotient, b.shape) if self.needs_input_grad[1] else None)
+
     def name(self):
         return f"{'Fmod' if self.truncated else 'Remainder'}Backward{0 if self.scalar_divisor else 1}"
 
@@ -141,6 +147,15 @@ class Lerp(Node):
         grads = grad * (1 - w), grad * w, grad * (b - a)
         return tuple(unbroadcast(g, s) if need else None for g, s, need in zip(grads, shapes, self.needs_input_grad))
 
+    def backward_graph(self, grad):
+        a, b, w = self.a, self.b, self.w
+        shapes = a.shape, b.shape, np.shape(w)
+        weight = self.graph_input(2, w) if self.tensor_weight else w
+        needs = self.needs_input_grad
+        grads = (grad * (1 - weight) if needs[0] else None, grad * weight if needs[1] else None,
+                 grad * (self.graph_input(1, b) - self.graph_input(0, a)) if len(needs) > 2 and needs[2] else None)
+        return tuple(None if g is None else unbroadcast_tensor(g, s) for g, s in zip(grads, shapes))
+
     def name(self):
         return "LerpBackward1" if self.tensor_weight else "LerpBackward0"
 
@@ -156,6 +171,9 @@ class ZeroGradient(Node):
     def backward(self, grad):
         return tuple(np.zeros(shape, grad.dtype) if need else None
                      for shape, need in zip(self.shapes, self.needs_input_grad))
+
+    def backward_graph(self, grad):
+        return tuple(grad._wrap(array) if array is not None else None for array in self.backward(grad._data))
 
     def name(self):
         return self.node_name
@@ -242,7 +260,7 @@ class Extremum(Node):
     ``clamp=True`` is clamp with tensor bounds (``a`` the input): ties then give the whole gradient to ``a``.
     """
 
-    saved = ("weight",)
+    saved, saves = ("weight",), (0, 1)  # PyTorch saves both tensors
 
     def forward(self, a, b, largest=True, clamp=False):
         self.shapes, self.largest, self.clamp = (a.shape, b.shape), largest, clamp
@@ -254,6 +272,11 @@ class Extremum(Node):
         grad_a = grad * self.weight
         return (unbroadcast(grad_a, self.shapes[0]) if self.needs_input_grad[0] else None,
                 unbroadcast(grad - grad_a, self.shapes[1]) if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, grad):
+        grad_a = grad * grad._wrap(self.weight)
+        return (unbroadcast_tensor(grad_a, self.shapes[0]) if self.needs_input_grad[0] else None,
+                unbroadcast_tensor(grad - grad_a, self.shapes[1]) if self.needs_input_grad[1] else None)
 
     def name(self):
         if self.clamp:  # (True, or the node name of clamp_min / clamp_max)

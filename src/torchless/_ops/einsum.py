@@ -61,21 +61,35 @@ class Einsum(Node):
                      for i, need in enumerate(self.needs_input_grad))
 
     def _operand_grad_tensor(self, grad, which):
-        """_operand_grad as a tensor of the graph (create_graph=True): the einsum is an Einsum node in turn."""
+        """_operand_grad as a tensor of the graph (create_graph=True): the einsum is an Einsum node in turn, and
+        so is the placing on the diagonal of repeated subscripts (a product with identity matrices)."""
         array, labels = self.arrays[which], self.inputs[which]
-        if len(set(labels)) < len(labels):  # its diagonal would need a differentiable strided write
-            from ..autograd.graph import _no_graph_backward
-
-            raise NotImplementedError(_no_graph_backward(self) + " (with a subscript repeated in an operand)")
         others = [(s, self.graph_input(i, a)) for i, (s, a) in enumerate(zip(self.inputs, self.arrays)) if i != which]
         sizes = _label_sizes([self.output] + [s for s, _ in others], [grad._data] + [t._data for _, t in others])
-        present = "".join(c for c in labels if c in sizes)
+        unique = "".join(dict.fromkeys(labels))
+        present = "".join(c for c in unique if c in sizes)
         g = Einsum.apply(grad, *[t for _, t in others], inputs=(self.output, *[s for s, _ in others]),
                          output=present)
-        for i, c in enumerate(labels):
+        for i, c in enumerate(unique):
             if c not in sizes:
                 g = g.unsqueeze(i)
-        g = g.expand(*(_broadcast(sizes.get(c, 1), n) for c, n in zip(labels, array.shape)))
+        full = tuple(_broadcast(sizes.get(c, 1), array.shape[labels.index(c)]) for c in unique)
+        g = g.expand(*full)
+        if len(unique) < len(labels):
+            # Each repeat of a subscript gets a letter of its own, tied to the first by an identity matrix:
+            # the einsum then writes g on the diagonal and zeros elsewhere.
+            spare = iter(c for c in _ALPHABET if c not in labels)
+            relabeled, pairs, seen = "", [], set()
+            for c in labels:
+                if c in seen:
+                    fresh = next(spare)
+                    pairs.append(c + fresh)
+                    relabeled += fresh
+                else:
+                    seen.add(c)
+                    relabeled += c
+            eyes = [g._wrap(np.eye(full[unique.index(pair[0])], dtype=grad._data.dtype)) for pair in pairs]
+            g = Einsum.apply(g, *eyes, inputs=(unique, *pairs), output=relabeled)
         stretched = tuple(i for i, n in enumerate(array.shape) if n == 1 and g._data.shape[i] != 1)
         if stretched:
             g = g.sum(dim=stretched, keepdim=True)

@@ -75,9 +75,12 @@ class AddPointwise(Node):
     """``input + value * t1 * t2`` (addcmul) or ``input + value * t1 / t2`` (addcdiv), broadcast."""
 
     saved = ("t1", "t2")
+    saved_only_for = {1: (2,), 2: (1,)}
 
     def forward(self, input, t1, t2, value=1, divide=False):
         self.input_shape, self.t1, self.t2, self.value, self.divide = input.shape, t1, t2, value, divide
+        # what PyTorch saves: each factor for the other's gradient; a divisor for its own too
+        self.saved_only_for = _DIVIDE_SAVES if divide else _MULTIPLY_SAVES
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             term = t1 / t2 if divide else t1 * t2
             out = input + (term if value == 1 else value * term)
@@ -109,3 +112,7 @@ class AddPointwise(Node):
 
     def name(self):
         return "AddcdivBackward0" if self.divide else "AddcmulBackward0"
+
+
+_MULTIPLY_SAVES = {1: (2,), 2: (1,)}
+_DIVIDE_SAVES = {1: (2,), 2: (1, 2)}

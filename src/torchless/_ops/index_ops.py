@@ -45,6 +45,23 @@ class IndexWrite(Node):
                 gs = np.asarray(selected, grad.dtype).reshape(self.src_shape)
         return ga, gs
 
+    def backward_graph(self, grad):
+        from .indexing import Index, IndexPut
+
+        key = _along(self.ndim, self.axis, self.index)
+        ga = gs = None
+        if self.needs_input_grad[0]:
+            ga = grad if self.mode == "add" else IndexPut.apply(grad, grad._wrap(np.zeros((), grad._data.dtype)),
+                                                                key=key)
+        if self.src_shape is not None and self.needs_input_grad[1]:
+            if self.mode == "fill":
+                gs = Index.apply(grad, key=_along(self.ndim, self.axis, np.unique(self.index))).sum()
+            else:
+                selected = Index.apply(grad, key=key) if key else grad
+                gs = (selected * self.alpha if self.mode == "add" and self.alpha != 1 else selected)
+                gs = gs.reshape(self.src_shape)
+        return ga, gs
+
     def name(self):
         if self.mode == "fill":
             return "IndexFillBackward1" if self.src_shape is not None else "IndexFillBackward0"

@@ -78,12 +78,21 @@ def select_first(key):
     return tuple(first), tuple(rest)
 
 
+_SAVES_INPUT = frozenset({"GatherBackward0", "TakeBackward0", "MaskedSelectBackward0"})
+
+
 class Index(Node):
     """``a[key]``; gather/sort/topk/split/unbind reuse it under their own node name."""
 
     def forward(self, a, key=None, name=None):
         self.shape, self.key, self.node_name = a.shape, key, name
         self.basic = self.is_view = is_basic_key(key)
+        if not self.basic:
+            # PyTorch saves the indices (freed by a backward without retain_graph, which a second one then finds)
+            # and, for these, the input itself (whose change in place before backward is then an error)
+            self.saved = ("key",)
+            if name in _SAVES_INPUT:
+                self._saved_inputs, self._saves_tensors = (0,), True
         out = a[key]
         if self.basic and not isinstance(out, np.ndarray):
             # an int for every dim: NumPy hands back a scalar (a copy), PyTorch a 0-d view that in-place ops
@@ -376,6 +385,27 @@ class ViewScatter(Node):
             gv = np.reshape(grad, -1)[self.positions]
         return ga, gv
 
+    def backward_graph(self, grad):
+        if self.overlapping:
+            return self.backward(grad._data)  # (raises)
+        flat = grad.reshape(-1)
+        ga = gv = None
+        if self.needs_input_grad[0]:
+            ga = IndexPut.apply(flat, grad._wrap(np.zeros((), grad._data.dtype)), key=self.positions)
+            ga = ga.reshape(grad._data.shape)
+        if self.needs_input_grad[1]:
+            gv = Index.apply(flat, key=self.positions)
+        return ga, gv
+
+    @property
+    def next_functions(self):
+        # PyTorch's CopySlices lists the base's node, then the inputs of the in-place op other than the view
+        own = super().next_functions
+        op = self.edges[1] if len(self.edges) > 1 else None
+        if isinstance(op, Node):
+            return own[:1] + op.next_functions[1:]
+        return own
+
     def name(self):
         return COPY_SLICES
 
@@ -391,8 +421,12 @@ class ViewGather(Node):
 
     def backward(self, grad):
         out = np.zeros(int(np.prod(self.shape)), grad.dtype)
-        out[self.positions] = grad
+        np.add.at(out, self.positions, grad)  # an expanded or unfolded view reads some elements more than once
         return (out.reshape(self.shape),)
+
+    def backward_graph(self, grad):
+        flat = grad._wrap(np.zeros(int(np.prod(self.shape)), grad._data.dtype))
+        return (IndexPutAccumulate.apply(flat, grad, key=self.positions).reshape(self.shape),)
 
     def name(self):
         return "AsStridedBackward0"
@@ -487,17 +521,30 @@ def scatter_reduced(a, key, src, reduce, include_self):
     return out.astype(a.dtype, copy=False)
 
 
+class DelayedError(Node):
+    """A gradient that is right but has no derivative: passes its input, raises ``message`` when differentiated."""
+
+    def forward(self, a, message=""):
+        self.message = message
+        return a
+
+    def backward(self, grad):
+        raise RuntimeError(self.message)
+
+    backward_graph = backward
+
+
 class ScatterReduce(Node):
     """``a.scatter_reduce(dim, index, src, reduce, include_self)``; ``key`` as gather's, ``src`` cut to the
     index's shape. The gradients are PyTorch's (scatter_reduce_backward): amax/amin share the gradient evenly
     among the values equal to the result, prod divides the result by each factor (zeros handled apart)."""
 
-    saved = ("a", "src", "out")
+    saved = ("a", "src", "out", "whole_src")
 
     def forward(self, a, src, key=None, reduce="sum", include_self=True):
         self.key, self.reduce, self.include_self, self.src_shape = key, reduce, include_self, src.shape
         self.used = tuple(slice(0, n) for n in np.broadcast_shapes(*(np.shape(k) for k in key)))
-        self.a, self.src = a, src[self.used]
+        self.a, self.src, self.whole_src = a, src[self.used], src
         self.out = scatter_reduced(a, key, self.src, reduce, include_self)
         return self.out
 
@@ -537,6 +584,53 @@ class ScatterReduce(Node):
             gs = padded
         return (ga.astype(grad.dtype, copy=False) if self.needs_input_grad[0] else None,
                 gs.astype(grad.dtype, copy=False) if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, grad):
+        """backward's formulas as tensors of the graph; prod's goes through scatter_reduce itself (of the input
+        with its zeros masked), so that it can be differentiated again."""
+        from .shape import Where
+
+        a, src, key, reduce = self.a, self.src, self.key, self.reduce
+        wrap, dtype = grad._wrap, grad._data.dtype
+        if reduce == "sum":
+            ga, gs = grad, Index.apply(grad, key=key)
+        elif reduce == "mean":
+            counts = np.ones(a.shape, dtype) if self.include_self else np.zeros(a.shape, dtype)
+            np.add.at(counts, key, 1)
+            counts[counts == 0] = 1
+            ga = grad / wrap(counts)
+            gs = Index.apply(ga, key=key)
+        elif reduce == "prod":
+            x = self.graph_input(0, a)
+            s = Index.apply(self.graph_input(1, self.whole_src), key=self.used)
+            one = wrap(np.ones((), dtype))
+            masked_self = Where.apply(one, x, condition=a == 0)
+            ga = grad * ScatterReduce.apply(masked_self, s, key=key, reduce=reduce,
+                                            include_self=self.include_self) / masked_self
+            src_zero = src == 0
+            zeros = np.zeros(a.shape, dtype)
+            np.add.at(zeros, key, src_zero.astype(dtype))
+            single_zero = src_zero & (zeros[key] == 1)
+            masked_result = ScatterReduce.apply(x, Where.apply(one, s, condition=single_zero), key=key, reduce=reduce,
+                                                include_self=self.include_self)
+            others = Index.apply(grad * self.graph_output(self.out), key=key) / Where.apply(one, s, condition=src_zero)
+            gs = Where.apply(Index.apply(grad * masked_result, key=key), others, condition=single_zero)
+            if (zeros[key] > 1).any():  # as PyTorch: such a gradient is right, but not differentiable
+                gs = DelayedError.apply(gs, message="scatter_reduce(): Double backward is unsupported for src when "
+                                        ">1 zeros in src are scattered to the same position in self")
+        else:
+            result = self.out
+            self_is_result, src_is_result = a == result, src == result[key]
+            count = self_is_result.astype(dtype)
+            np.add.at(count, key, src_is_result.astype(dtype))
+            distributed = grad / wrap(count)
+            ga = distributed * wrap(self_is_result.astype(dtype))
+            gs = Index.apply(distributed, key=key) * wrap(src_is_result.astype(dtype))
+        if not self.include_self:
+            ga = IndexPut.apply(ga, wrap(np.zeros((), dtype)), key=key)
+        if gs._data.shape != self.src_shape:
+            gs = IndexPut.apply(wrap(np.zeros(self.src_shape, dtype)), gs, key=self.used)
+        return (ga if self.needs_input_grad[0] else None, gs if self.needs_input_grad[1] else None)
 
     def name(self):
         return "ScatterReduceBackward0"

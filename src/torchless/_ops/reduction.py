@@ -1,7 +1,7 @@
 """Reductions over some or all dimensions: sum, mean, max/min, var."""
 import numpy as np
 
-from ..autograd.graph import Node
+from ..autograd.graph import OUTPUT, Node
 from ._util import expand_reduced, expand_reduced_tensor
 
 
@@ -60,16 +60,20 @@ class Prod(Node):
 
     def backward_graph(self, grad):
         a = self.a
-        if (a == 0).any():  # the products of the others would need a differentiable cumprod
-            from ..autograd.graph import _no_graph_backward
-
-            raise NotImplementedError(_no_graph_backward(self) + " (with a zero in its input)")
         if not a.ndim:
             return (grad,)
+        x = self.graph_input(0, a)
+        if self.axes is not None and not self.keepdim:
+            grad = grad.unsqueeze(self.axes[0])
+        if (a == 0).any():
+            # Without a division, and so differentiable again at the zeros (their second derivatives are not 0)
+            if self.axes is None:
+                return (grad * _products_of_the_others_tensor(x.reshape(-1), 0).reshape(a.shape),)
+            return (grad * _products_of_the_others_tensor(x, self.axes[0]),)
         out = self.graph_output(self.out)
         if self.axes is not None and not self.keepdim:
-            grad, out = grad.unsqueeze(self.axes[0]), out.unsqueeze(self.axes[0])
-        return (grad * out / self.graph_input(0, a),)
+            out = out.unsqueeze(self.axes[0])
+        return (grad * out / x,)
 
     def name(self):
         return "ProdBackward0" if self.axes is None else "ProdBackward1"
@@ -83,6 +87,20 @@ def _products_of_the_others(a, axis):
     before = np.cumprod(np.concatenate([ones, moved[..., :-1]], axis=-1), axis=-1)
     after = np.cumprod(np.concatenate([ones, moved[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     return np.moveaxis(before * after, -1, axis)
+
+
+def _products_of_the_others_tensor(x, axis):
+    """_products_of_the_others for a tensor of the graph (create_graph=True): exclusive cumulative products, so
+    that each element's factor is a polynomial in the others, differentiable again wherever they are zero."""
+    from .shape import Cat
+
+    n = x._data.shape[axis]
+    ones_shape = list(x._data.shape)
+    ones_shape[axis] = 1
+    ones = x._wrap(np.ones(ones_shape, x._data.dtype))
+    before = Cat.apply(ones, x.narrow(axis, 0, n - 1), dim=axis).cumprod(axis)
+    after = Cat.apply(ones, x.narrow(axis, 1, n - 1).flip(axis), dim=axis).cumprod(axis).flip(axis)
+    return before * after
 
 
 class Mean(Node):
@@ -170,7 +188,7 @@ class ExtremumAlongDim(Node):
 
 
 class Var(Node):
-    saved = ("centered",)
+    saved, saves = ("centered",), (0,)  # PyTorch saves the input
 
     def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False):
         """``all_dims``: called without ``dim`` (or on a 0-d tensor), which changes PyTorch's gradient when
@@ -210,6 +228,7 @@ class Std(Var):
     """The square root of Var, as one node (PyTorch's StdBackward0)."""
 
     saved = ("centered", "out")
+    saves = (0, OUTPUT)  # the input and the result, as PyTorch's
 
     def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False):
         with np.errstate(invalid="ignore"):
@@ -318,6 +337,11 @@ class Cumsum(Node):
     def backward(self, grad):
         return (np.flip(np.cumsum(np.flip(grad, self.axis), axis=self.axis), self.axis).reshape(grad.shape),)
 
+    def backward_graph(self, grad):
+        if self.axis is None:  # a 0-d input: the running sum of one element is that element
+            return (grad,)
+        return (grad.flip(self.axis).cumsum(self.axis).flip(self.axis),)
+
 
 class Logsumexp(Node):
     """log(sum(exp(x))) over ``axes``, shifted by the maximum so that it never overflows; the gradient is
@@ -336,6 +360,14 @@ class Logsumexp(Node):
     def backward(self, grad):
         grad = grad if self.keepdim else np.expand_dims(grad, self.axes)
         return (grad * np.exp(self.a - self.out),)
+
+    def backward_graph(self, grad):
+        out = self.out if self.keepdim else np.squeeze(self.out, axis=self.axes)
+        # the result as the node gave it (squeezed), so that its gradient arrives in the output's shape
+        out = self.graph_output(out)
+        if not self.keepdim:
+            grad, out = grad.reshape(self.out.shape), out.reshape(self.out.shape)
+        return (grad * (self.graph_input(0, self.a) - out).exp(),)
 
 
 class Median(Extremum):
@@ -367,3 +399,6 @@ class Trace(Node):
 
     def backward(self, grad):
         return (np.eye(*self.shape, dtype=grad.dtype) * grad,)
+
+    def backward_graph(self, grad):
+        return (grad._wrap(np.eye(*self.shape, dtype=grad._data.dtype)) * grad,)

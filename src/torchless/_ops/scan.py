@@ -3,7 +3,7 @@ var_mean/std_mean's nodes."""
 import numpy as np
 
 from ..autograd.graph import Node
-from ._util import expand_reduced
+from ._util import expand_reduced, expand_reduced_tensor
 from .reduction import Extremum, Mean, Std, Var, half_accumulated
 
 
@@ -57,6 +57,31 @@ class Cumprod(Node):
             result[r] = row
         return (_unrows(result, moved, axis),)
 
+    def backward_graph(self, grad):
+        from .shape import Cat, Stack
+
+        a, axis = self.a, self.axis
+        if not a.ndim or a.shape[axis] <= 1:  # each output is its own input
+            return (grad,)
+        x = self.graph_input(0, a)
+        if not (a == 0).any():
+            out = self.graph_output(self.out)
+            return ((grad * out).flip(axis).cumsum(axis).flip(axis) / x,)
+        # With zeros, no division: the gradient of element k is the sum over j >= k of grad_j times the product
+        # of the elements up to j but k itself, built from products and running products that stay
+        # differentiable where elements are zero (quadratic in the length of the dim, as PyTorch's).
+        n = a.shape[axis]
+        ones_shape = list(a.shape)
+        ones_shape[axis] = 1
+        ones = grad._wrap(np.ones(ones_shape, grad._data.dtype))
+        columns = []
+        for k in range(n):
+            omitted = Cat.apply(ones, x.narrow(axis, k + 1, n - k - 1).cumprod(axis), dim=axis)
+            if k:
+                omitted = omitted * x.narrow(axis, 0, k).prod(axis, keepdim=True)
+            columns.append((grad.narrow(axis, k, n - k) * omitted).sum(axis))
+        return (Stack.apply(*columns, dim=axis),)
+
 
 def cumulative_extremum(a, axis, largest):
     """cummax/cummin values and int64 indices along ``axis``: ties and each NaN take the later index, and a NaN
@@ -79,6 +104,8 @@ def cumulative_extremum(a, axis, largest):
 class CumExtremum(Node):
     """cummax/cummin's values (the indices computed beside); each gradient goes to the element chosen."""
 
+    saved, saves = ("indices",), (0,)  # as PyTorch's: the indices, and the input
+
     def forward(self, a, values=None, indices=None, axis=0, largest=True):
         self.indices, self.axis, self.largest = indices, axis, largest
         return values
@@ -91,6 +118,16 @@ class CumExtremum(Node):
         key[self.axis] = self.indices
         np.add.at(out, tuple(key), grad)
         return (out,)
+
+    def backward_graph(self, grad):
+        from .indexing import IndexPutAccumulate
+
+        if not grad._data.ndim:
+            return (grad.clone(),)
+        key = list(np.indices(grad._data.shape, sparse=True))
+        key[self.axis] = self.indices
+        zeros = grad._wrap(np.zeros(grad._data.shape, grad._data.dtype))
+        return (IndexPutAccumulate.apply(zeros, grad, key=tuple(key)),)
 
     def name(self):
         return "CummaxBackward0" if self.largest else "CumminBackward0"
@@ -135,6 +172,14 @@ class Nansum(Node):
         g = expand_reduced(grad, self.shape, self.axes, self.keepdim)
         # multiplied by the mask, as PyTorch: an infinite gradient (nanmean over an all-NaN row) gives NaN there
         return (g if self.keep is None else g * self.keep,)
+
+    def backward_graph(self, grad):
+        from .shape import Where
+
+        g = expand_reduced_tensor(grad, self.shape, self.axes, self.keepdim)
+        if self.keep is None:
+            return (g,)
+        return (Where.apply(g, grad._wrap(np.zeros((), grad._data.dtype)), condition=self.keep),)
 
 
 class Quantile(Node):

@@ -67,6 +67,10 @@ class Repeat(Node):
         paired = [n for pair in zip(self.repeats, self.shape) for n in pair]
         return (grad.reshape(paired).sum(axis=tuple(range(0, len(paired), 2))).reshape(self.input_shape),)
 
+    def backward_graph(self, grad):
+        paired = [n for pair in zip(self.repeats, self.shape) for n in pair]
+        return (grad.reshape(paired).sum(dim=tuple(range(0, len(paired), 2))).reshape(self.input_shape),)
+
 
 class Flip(Node):
     def forward(self, a, axes=None):
@@ -77,6 +81,9 @@ class Flip(Node):
 
     def backward(self, grad):
         return (np.flip(grad, self.axes),)
+
+    def backward_graph(self, grad):
+        return (Flip.apply(grad, axes=self.axes),)
 
 
 class Cat(Node):
@@ -164,6 +171,8 @@ class ConstantPad(Node):
 class IndexPad(Node):
     """reflect/replicate/circular padding as a gather along each padded axis."""
 
+    saved, saves = ("axis_indices",), (0,)  # PyTorch's reflection and replication pads save their input
+
     def forward(self, a, axis_indices=None):
         self.input_shape, self.axis_indices = a.shape, axis_indices
         out = a
@@ -177,6 +186,15 @@ class IndexPad(Node):
             summed = np.zeros((self.input_shape[axis],) + moved.shape[1:], grad.dtype)
             np.add.at(summed, index, moved)
             grad = np.moveaxis(summed, 0, axis)
+        return (grad,)
+
+    def backward_graph(self, grad):
+        from .indexing import IndexPutAccumulate
+
+        for axis, index in reversed(self.axis_indices):
+            moved = grad.movedim(axis, 0)
+            zeros = grad._wrap(np.zeros((self.input_shape[axis],) + tuple(moved._data.shape[1:]), grad._data.dtype))
+            grad = IndexPutAccumulate.apply(zeros, moved, key=(np.asarray(index),)).movedim(0, axis)
         return (grad,)
 
     def name(self):
@@ -193,6 +211,9 @@ class Roll(Node):
     def backward(self, grad):
         return (np.roll(grad, np.negative(self.shifts), self.axes),)
 
+    def backward_graph(self, grad):
+        return (Roll.apply(grad, shifts=np.negative(self.shifts), axes=self.axes),)
+
 
 class Rot90(Node):
     """``k`` quarter turns in the plane of ``axes``, from the first axis towards the second."""
@@ -204,6 +225,9 @@ class Rot90(Node):
     def backward(self, grad):
         return (np.rot90(grad, -self.k, self.axes),)
 
+    def backward_graph(self, grad):
+        return (Rot90.apply(grad, k=-self.k, axes=self.axes),)
+
 
 class Triangle(Node):
     """tril/triu: the elements on and below (``lower``) or above the ``k``-th diagonal of the last two dims."""
@@ -214,6 +238,9 @@ class Triangle(Node):
 
     def backward(self, grad):
         return ((np.tril if self.lower else np.triu)(grad, self.k),)
+
+    def backward_graph(self, grad):
+        return (Triangle.apply(grad, k=self.k, lower=self.lower),)
 
     def name(self):
         return "TrilBackward0" if self.lower else "TriuBackward0"
@@ -244,6 +271,17 @@ class Diagonal(Node):
         planes = np.moveaxis(out, self.dims, (-2, -1))  # a view: writing to it writes to out
         planes[(..., *diagonal_positions(*planes.shape[-2:], self.offset))] = grad
         return (out,)
+
+    def backward_graph(self, grad):
+        from .indexing import IndexPut
+
+        # the diagonal written into zeros laid out as (other dims..., dim1, dim2), then those two put back
+        others = [i for i in range(len(self.shape)) if i not in self.dims]
+        order = others + list(self.dims)
+        moved = tuple(self.shape[i] for i in order)
+        zeros = grad._wrap(np.zeros(moved, grad._data.dtype))
+        planes = IndexPut.apply(zeros, grad, key=(Ellipsis, *diagonal_positions(*moved[-2:], self.offset)))
+        return (Permute.apply(planes, axes=tuple(np.argsort(order).tolist())),)
 
     def name(self):
         return self.node_name

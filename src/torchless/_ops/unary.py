@@ -260,7 +260,33 @@ SMOOTH_GRAPH = {
     "cosh": lambda a, out: a.sinh(),
     "erf": lambda a, out: _TWO_OVER_SQRT_PI * (-a * a).exp(),
     "erfc": lambda a, out: -_TWO_OVER_SQRT_PI * (-a * a).exp(),
+    "frac": lambda a, out: 1,
+    "asin": lambda a, out: 1 / (1 - a * a).sqrt(),
+    "acos": lambda a, out: -1 / (1 - a * a).sqrt(),
+    "asinh": lambda a, out: 1 / (a * a + 1).sqrt(),
+    "acosh": lambda a, out: 1 / ((a - 1) * (a + 1)).sqrt(),
+    "atanh": lambda a, out: 1 / (1 - a * a),
+    "erfinv": lambda a, out: _SQRT_PI_OVER_TWO * (out() * out()).exp(),
+    "deg2rad": lambda a, out: math.pi / 180,
+    "rad2deg": lambda a, out: 180 / math.pi,
+    "sinc": lambda a, out: _sinc_derivative(a, out()),
 }
+
+
+def _sinc_derivative(a, out):
+    """sinc's derivative as tensors of the graph: (cos(pi a) - sinc(a)) / a, masked to 0 at a = 0 (where, as in
+    PyTorch, its own derivative is then NaN: the mask passes a zero gradient through 0 / 0)."""
+    from .shape import Where
+
+    derivative = ((math.pi * a).cos() - out) / a
+    zero = a._data == 0
+    if not zero.any():
+        return derivative
+    return Where.apply(a._wrap(np.zeros((), a._data.dtype)), derivative, condition=zero)
+
+
+_SAVES_RESULT = frozenset({"expm1", "reciprocal", "tan"})
+_SAVES_RESULT_ONLY = _SAVES_RESULT | {"deg2rad", "rad2deg", "frac"}  # these save no input
 
 
 class Smooth(Node):
@@ -270,6 +296,12 @@ class Smooth(Node):
 
     def forward(self, a, op=None):
         self.op, self.a = op, a
+        # what PyTorch saves (its version then checked): the input, the result alone, or nothing
+        self._saved_inputs = () if op in _SAVES_RESULT_ONLY else (0,)
+        self._saves_output = op in _SAVES_RESULT
+        self._saves_tensors = bool(self._saved_inputs) or self._saves_output
+        if not self._saves_tensors:
+            self.saved = ()  # nothing for a second backward to find freed
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             self.out = SMOOTH[op][0](a)
         return self.out
@@ -317,6 +349,17 @@ class Logit(Node):
         else:
             outside, fill = (a < self.eps) | (a > 1 - self.eps), 0
         return (np.where(outside, np.asarray(fill, g.dtype), g),)
+
+    def backward_graph(self, grad):
+        from .shape import Where
+
+        a = self.a
+        x = self.graph_input(0, a)
+        if self.eps is None:
+            outside, fill = (a < 0) | (a > 1), np.nan
+        else:
+            outside, fill = (a < self.eps) | (a > 1 - self.eps), 0
+        return (Where.apply(grad._wrap(np.asarray(fill, grad._data.dtype)), grad / (x * (1 - x)), condition=outside),)
 
 
 class NanToNum(Node):

@@ -5,16 +5,25 @@ from ..autograd.graph import Node
 from ._util import normalize_dim
 
 
+def _windows(x, axis, size, step):
+    """The windows of ``x`` as a strided view of its memory (a 0-d ``x`` counts as one element)."""
+    if x.ndim == 0:
+        return x.reshape(1)[:size]
+    # writable as x is: writes through the windows reach x, as through PyTorch's view (overlapping windows
+    # included, which PyTorch's overlap check does not refuse)
+    windows = np.lib.stride_tricks.sliding_window_view(x, size, axis=axis, writeable=x.flags.writeable)
+    return windows[(slice(None),) * axis + (slice(None, None, step),)]
+
+
 class Unfold(Node):
     """The windows of ``x`` along ``axis``: windows ``(n - size) // step + 1`` replace that dimension and
-    their ``size`` elements form a new last one. A copy (PyTorch's is a view) with the same values."""
+    their ``size`` elements form a new last one. A view of ``x``, as PyTorch's."""
+
+    is_view = True
 
     def forward(self, x, axis=0, size=1, step=1):
         self.shape, self.axis, self.size, self.step = x.shape, axis, size, step
-        if x.ndim == 0:
-            return x.reshape(1)[:size].copy()
-        windows = np.lib.stride_tricks.sliding_window_view(x, size, axis=axis)
-        return np.ascontiguousarray(windows[(slice(None),) * axis + (slice(None, None, step),)])
+        return _windows(x, axis, size, step)
 
     def backward(self, grad):
         if not self.shape:
@@ -27,6 +36,15 @@ class Unfold(Node):
         for k in range(self.size):
             dx[..., k: k + step * (count - 1) + 1: step] += moved[..., k]
         return (np.moveaxis(dx, -1, axis),)
+
+    def backward_graph(self, grad):
+        from .indexing import IndexPutAccumulate
+
+        # The same windows taken over the flat positions of the input say where each gradient element goes.
+        positions = _windows(np.arange(int(np.prod(self.shape)), dtype=np.intp).reshape(self.shape), self.axis,
+                             self.size, self.step)
+        flat = grad._wrap(np.zeros(int(np.prod(self.shape)), grad._data.dtype))
+        return (IndexPutAccumulate.apply(flat, grad, key=np.ascontiguousarray(positions)).reshape(self.shape),)
 
 
 def _int_argument(value, name, position):

@@ -5,7 +5,7 @@ import numpy as np
 
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function
-from .graph import root_gradient, run_backward, run_backward_graph
+from .graph import check_root_gradient, root_gradient, run_backward, run_backward_graph
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 
@@ -14,6 +14,9 @@ _REFERENCE_CYCLE = ("Using backward() with create_graph=True will create a refer
                     "its gradient which can cause a memory leak. We recommend using autograd.grad when creating the "
                     "graph to avoid this. If you have to use this function, make sure to reset the .grad fields of "
                     "your parameters to None after use to break the cycle and avoid the leak.")
+
+
+_NOT_REQUIRING_GRAD = "One of the differentiated Tensors does not require grad"
 
 
 def _as_tuple(tensors):
@@ -27,12 +30,24 @@ def _root_gradients(outputs, grad_outputs, create_graph=False):
     gradient tensor) pairs for run_backward_graph, a given gradient tensor kept with its graph."""
     from .._tensor import Tensor
 
+    for output in outputs:
+        if not isinstance(output, Tensor):
+            raise AssertionError("Expected output to be a torchless.Tensor")
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     else:
         grad_outputs = _as_tuple(grad_outputs)
-        if len(grad_outputs) != len(outputs):
+        if len(grad_outputs) < len(outputs):  # (PyTorch ignores gradients beyond the outputs)
             raise RuntimeError(f"got {len(outputs)} tensors and {len(grad_outputs)} gradients")
+    # PyTorch checks the gradients of every output, then whether each output requires grad
+    for index, (output, gradient) in enumerate(zip(outputs, grad_outputs)):
+        if gradient is not None and not isinstance(gradient, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(gradient).__name__}")
+        # PyTorch finds the positions its message names with list.index, comparing the gradient (the output)
+        # with each one before it: that comparison's own error (shapes that do not broadcast, an ambiguous truth
+        # value) is what it raises for all but the first
+        check_root_gradient(output, gradient, index,
+                            lambda: (list(grad_outputs).index(gradient), list(outputs).index(output)))
     pairs = [(output, root_gradient(output, gradient, index))
              for index, (output, gradient) in enumerate(zip(outputs, grad_outputs))]
     if not create_graph:
@@ -52,18 +67,36 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if create_graph:
         warnings.warn(_REFERENCE_CYCLE, UserWarning, stacklevel=2)
     if grad_variables is not None:
-        grad_tensors = grad_variables
+        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
+        if grad_tensors is None:
+            grad_tensors = grad_variables
+        else:
+            raise RuntimeError("`grad_tensors` and `grad_variables` (deprecated) arguments both passed to "
+                               "`backward()`. Please only use `grad_tensors`.")
     tensors = _as_tuple(tensors)
     if inputs is not None:
         inputs = _as_tuple(inputs)
         if not inputs:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    roots = _root_gradients(tensors, grad_tensors, create_graph)  # the outputs are checked before the inputs
+    if inputs is not None:
+        _check_inputs(inputs, "can't retain_grad on Tensor that has requires_grad=False")
         for tensor in inputs:
-            if not tensor._requires_grad:
-                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             tensor.retain_grad()  # as PyTorch does: a non-leaf input keeps its gradient in .grad
     propagate = run_backward_graph if create_graph else run_backward
-    propagate(_root_gradients(tensors, grad_tensors, create_graph), retain_graph=bool(retain_graph), inputs=inputs)
+    propagate(roots, retain_graph=bool(retain_graph), inputs=inputs)
+
+
+def _check_inputs(inputs, not_requiring_grad):
+    """PyTorch's checks of the tensors to differentiate with respect to, one after the other: each a tensor, which
+    requires grad (else ``not_requiring_grad``)."""
+    from .._tensor import Tensor
+
+    for tensor in inputs:
+        if not isinstance(tensor, Tensor):
+            raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(tensor).__name__}")
+        if not tensor._requires_grad:
+            raise RuntimeError(not_requiring_grad)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
@@ -91,15 +124,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     if not inputs:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
-    for tensor in inputs:
-        if not tensor._requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
     if is_grads_batched:
+        _check_inputs(inputs, _NOT_REQUIRING_GRAD)
         return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
                              materialize_grads)
+    roots = _root_gradients(outputs, grad_outputs, create_graph)  # the outputs are checked before the inputs
+    _check_inputs(inputs, _NOT_REQUIRING_GRAD)
     propagate = run_backward_graph if create_graph else run_backward
-    captured = propagate(_root_gradients(outputs, grad_outputs, create_graph), retain_graph=bool(retain_graph),
-                         inputs=inputs, accumulate=False)
+    captured = propagate(roots, retain_graph=bool(retain_graph), inputs=inputs, accumulate=False)
     result = []
     for index, (tensor, gradient) in enumerate(zip(inputs, captured)):
         if gradient is None:
@@ -130,9 +162,39 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
     return tuple(None if column[0] is None else stack(column) for column in zip(*per_entry))
 
 
+class _VariableMeta(type):
+    def __instancecheck__(cls, instance):  # every tensor is a Variable, as in PyTorch
+        return isinstance(instance, _tensor_type())
+
+
+def _tensor_type():
+    from .._tensor import Tensor
+
+    return Tensor
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's legacy wrapper, now the tensor itself: ``Variable(data, requires_grad)`` is a new leaf sharing
+    ``data``'s values (and version counter), requiring grad as asked."""
+
+    def __new__(cls, data=None, requires_grad=False, volatile=False):
+        if volatile:
+            warnings.warn("volatile was removed and now has no effect. Use `with torchless.no_grad():` instead.",
+                          UserWarning, stacklevel=2)
+        if data is None:
+            from .._creation import empty
+
+            data = empty(0)
+        elif not isinstance(data, _tensor_type()):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        variable = data.detach()
+        variable._set_requires_grad(bool(requires_grad))
+        return variable
+
+
 from . import functional  # noqa: E402  (these use grad, defined above)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 
 __all__ = ["Function", "GradcheckError", "backward", "detect_anomaly", "enable_grad", "functional", "grad", "gradcheck", "gradgradcheck",
            "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_detect_anomaly",
-           "set_grad_enabled"]
+           "set_grad_enabled", "Variable"]

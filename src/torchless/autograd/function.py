@@ -99,6 +99,12 @@ class BackwardCFunction(Node):
             if id(tensor) in inputs and id(tensor) not in dirty:
                 # An input returned as it is: PyTorch returns a new tensor on the same values (a view)
                 tensor = replaced[index] = Tensor._wrap(tensor._data)
+                tensor._view_creation = "custom_function"
+            if (tensor._view_creation is not None or tensor._is_view_of_base) and id(tensor) not in dirty:
+                # a view: PyTorch refuses in-place ops on it (see Tensor._view_creation); made in no_grad mode inside
+                # forward, it keeps that reason only when the Function is not recorded
+                tensor._view_output_nr = index
+                tensor._view_creation = "custom_function" if len(differentiable) == 1 else "multi_output"
             if tensor.grad_fn is None and tensor._requires_grad and id(tensor) in dirty:
                 raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
             tensor._requires_grad = True
@@ -283,6 +289,14 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
                 output = cls.forward(*args, **kwargs)
                 cls.setup_context(ctx, args, output)
         if not recording:
+            # its views are still the Function's (see Tensor._view_creation): an in-place op recorded later on one
+            # would bypass its backward
+            outputs = output if isinstance(output, tuple) else (output,)
+            views = [(i, o) for i, o in enumerate(outputs) if isinstance(o, Tensor) and o._is_view_of_base]
+            tensors = sum(isinstance(o, Tensor) for o in outputs)
+            for index, view in views:
+                view._view_creation = "custom_function" if tensors == 1 else "multi_output"
+                view._view_output_nr = index
             return output
         return node.connect(args, edges, output)
 

@@ -14,7 +14,7 @@ from .graph import tensor_class as _tensor_class
 def _as_tuple(value, argument, function):
     """(values as a tuple, whether ``value`` was a tuple), checked to be tensors as PyTorch checks them."""
     Tensor = _tensor_class()
-    is_tuple = isinstance(value, (tuple, list))
+    is_tuple = isinstance(value, tuple)  # (a list is refused, as by PyTorch)
     values = tuple(value) if is_tuple else (value,)
     for v in values:
         if not isinstance(v, Tensor):
@@ -51,8 +51,40 @@ def _outputs(func, inputs, function, strict):
     return outputs, is_tuple
 
 
-def _vector_products(outputs, inputs, vectors, create_graph=False):
-    """sum over outputs of v^T d output / d input, per input (zeros where an input was not used)."""
+# PyTorch's strict-mode errors for a gradient that does not depend on input {index}: (when it is missing, when
+# it does not require grad under create_graph), by the derivative being taken
+_INDEPENDENT = {
+    "back": ("The output of the user-provided function is independent of input {index}. This is not allowed in "
+             "strict mode.",
+             "The jacobian of the user-provided function is independent of input {index}. This is not allowed in "
+             "strict mode when create_graph=True."),
+    "double_back": ("The jacobian of the user-provided function is independent of input {index}. This is not "
+                    "allowed in strict mode.",
+                    "The hessian of the user-provided function is independent of input {index}. This is not allowed "
+                    "in strict mode when create_graph=True."),
+    "double_back_trick": ("The hessian of the user-provided function is independent of entry {index} in the "
+                          "grad_jacobian. This is not allowed in strict mode as it prevents from using the double "
+                          "backward trick to replace forward mode AD.",
+                          "The hessian of the user-provided function is independent of input {index}. This is not "
+                          "allowed in strict mode when create_graph=True."),
+    # the gradient that hessian, vhp and hvp differentiate again
+    "jacobian": ("The output of the user-provided function is independent of input {index}. This is not allowed in "
+                 "strict mode.",
+                 "While computing the hessian, found that the jacobian of the user-provided function with respect to "
+                 "input {index} is independent of the input. This is not allowed in strict mode. You should ensure "
+                 "that your function is twice differentiable and that the jacobian depends on the inputs (this would "
+                 "be violated by a linear function for example)."),
+    # jvp's: the gradient of the outputs that it differentiates again with respect to the output vectors
+    "grad_inputs": ("The output of the user-provided function is independent of input {index}. This is not allowed "
+                    "in strict mode.",
+                    "The gradient with respect to input {index} is independent of the inputs of the user-provided "
+                    "function. This is not allowed in strict mode."),
+}
+
+
+def _vector_products(outputs, inputs, vectors, create_graph=False, strict=False, messages=_INDEPENDENT["back"]):
+    """sum over outputs of v^T d output / d input, per input (zeros where an input was not used; PyTorch's errors
+    instead in ``strict`` mode, ``messages`` as in _INDEPENDENT)."""
     Tensor = _tensor_class()
     pairs = [(o, v) for o, v in zip(outputs, vectors) if o.requires_grad]
     wanted = [t for t in inputs if t.requires_grad]
@@ -60,8 +92,10 @@ def _vector_products(outputs, inputs, vectors, create_graph=False):
                        create_graph=create_graph, allow_unused=True)
                  if pairs and wanted else [None] * len(wanted))
     result = []
-    for t in inputs:
+    for index, t in enumerate(inputs):
         g = next(grads) if t.requires_grad else None
+        if strict and (g is None or create_graph and not g.requires_grad):
+            raise RuntimeError(messages[g is not None].format(index=index))
         result.append(Tensor._wrap(np.zeros(t._data.shape, t._data.dtype)) if g is None else g)
     return tuple(result)
 
@@ -80,7 +114,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     else:
         vectors, _ = _as_tuple(v, "v", "vjp")
         _check_same_shapes(vectors, outputs, outputs_tuple)
-    products = _finished(_vector_products(outputs, inputs, vectors, create_graph), create_graph)
+    products = _finished(_vector_products(outputs, inputs, vectors, create_graph, strict), create_graph)
     outputs = _finished(outputs, create_graph)
     return (outputs if outputs_tuple else outputs[0]), (products if inputs_tuple else products[0])
 
@@ -106,19 +140,22 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, st
     inputs, inputs_tuple = _as_tuple(inputs, "inputs", "jacobian")
     inputs = _prepared(inputs, create_graph)
     outputs, outputs_tuple = _outputs(func, inputs, "jacobian", strict)
-    rows = [row if inputs_tuple else row[0] for row in _jacobian_rows(outputs, inputs, create_graph)]
+    rows = [row if inputs_tuple else row[0] for row in _jacobian_rows(outputs, inputs, create_graph, strict)]
     return tuple(rows) if outputs_tuple else rows[0]
 
 
-def _jacobian_rows(outputs, inputs, create_graph=False):
+def _jacobian_rows(outputs, inputs, create_graph=False, strict=False):
     """Per output, the tuple of its Jacobians with respect to each input (one backward per output element); with
-    ``create_graph`` they are stacked in the graph, differentiable in turn."""
+    ``create_graph`` they are stacked in the graph, differentiable in turn. ``strict``: PyTorch's error for an
+    output element independent of an input."""
     if create_graph:
         from .. import stack
 
     Tensor = _tensor_class()
     rows = []
     for output in outputs:
+        messages = (f"Output {len(rows)} of the user-provided function is independent of input {{index}}. This is not "
+                    "allowed in strict mode.", _INDEPENDENT["back"][1])
         per_input = [np.zeros((output.numel(), t.numel()), np.result_type(output._data.dtype, t._data.dtype))
                      for t in inputs]
         recorded = [[] for _ in inputs]
@@ -126,7 +163,8 @@ def _jacobian_rows(outputs, inputs, create_graph=False):
             one_hot = np.zeros(output.numel(), output._data.dtype)
             one_hot[element] = 1
             vector = Tensor._wrap(one_hot.reshape(output._data.shape))
-            for index, g in enumerate(_vector_products((output,), inputs, (vector,), create_graph)):
+            products = _vector_products((output,), inputs, (vector,), create_graph, strict, messages)
+            for index, g in enumerate(products):
                 if create_graph:
                     recorded[index].append(g.reshape(-1))
                 else:
@@ -155,6 +193,10 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     Tensor = _tensor_class()
     inputs = _prepared(inputs, create_graph)
     outputs, outputs_tuple = _outputs(func, inputs, "jvp", strict)
+    if strict:  # PyTorch's checks of the gradient its double-backward trick differentiates (see _INDEPENDENT)
+        with grad_mode.enable_grad():
+            dummies = [Tensor._wrap(np.zeros(o._data.shape, o._data.dtype)).requires_grad_(True) for o in outputs]
+            _vector_products(outputs, inputs, dummies, True, True, _INDEPENDENT["grad_inputs"])
     products = []
     for output, per_input in zip(outputs, _jacobian_rows(outputs, inputs, create_graph)):
         total = Tensor._wrap(np.zeros(output._data.shape, output._data.dtype))
@@ -195,8 +237,16 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
     single = _single_element_output(func, "hessian", strict)
 
     def gradient(*values):
-        return jacobian(lambda *v: single(*v).squeeze(), values if inputs_tuple else values[0], create_graph=True,
-                        strict=strict)
+        jac = jacobian(lambda *v: single(*v).squeeze(), values if inputs_tuple else values[0], create_graph=True)
+        if strict:
+            for index, entry in enumerate(jac if inputs_tuple else (jac,)):
+                if not entry.requires_grad:
+                    raise RuntimeError(
+                        "While computing the hessian, found that the jacobian of the user-provided function with "
+                        f"respect to input {index} is independent of the input. This is not allowed in strict mode. "
+                        "You should ensure that your function is twice differentiable and that the jacobian depends "
+                        "on the inputs (this would be violated by a linear function for example).")
+        return jac
 
     return jacobian(gradient, inputs if inputs_tuple else inputs[0], create_graph=create_graph, strict=strict,
                     strategy=outer_jacobian_strategy)
@@ -217,12 +267,12 @@ def _second_order_product(func, inputs, v, create_graph, strict, function):
     inputs = _prepared(inputs, create_graph)
     with grad_mode.enable_grad():
         output = _single_element_output(func, function, strict)(*inputs)
-        gradients = _vector_products((output,), inputs, (None,), create_graph=True)
-        if strict and not any(g.requires_grad for g in gradients):
-            raise RuntimeError("The jacobian of the user-provided function is independent of input 0. This is not "
-                               "allowed in strict mode when create_graph=True.")
+        gradients = _vector_products((output,), inputs, (None,), True, strict, _INDEPENDENT["jacobian"])
     with grad_mode.set_grad_enabled(create_graph or grad_mode.is_grad_enabled()):
-        products = _finished(_vector_products(gradients, inputs, vectors, create_graph), create_graph)
+        # (PyTorch's hvp takes one more derivative, whose own error it gives for a Hessian without input i)
+        messages = _INDEPENDENT["double_back" if function == "vhp" else "double_back_trick"]
+        products = _finished(_vector_products(gradients, inputs, vectors, create_graph, strict, messages),
+                             create_graph)
     output = _finished((output,), create_graph)[0]
     return output, (products if inputs_tuple else products[0])
 

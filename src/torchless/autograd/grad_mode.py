@@ -1,5 +1,6 @@
 """Switching gradient recording on and off: no_grad, enable_grad, set_grad_enabled."""
 import functools
+import inspect
 import threading
 
 
@@ -37,10 +38,39 @@ class _GradMode:
         return False
 
     def __call__(self, fn):
+        if inspect.isgeneratorfunction(fn):
+            return self._wrap_generator(fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             with self._fresh():
                 return fn(*args, **kwargs)
+
+        return wrapper
+
+    def _wrap_generator(self, fn):
+        """A decorated generator function: its body runs under the mode at each resumption, the caller's code
+        between them under the caller's mode (calling it only makes the generator, running nothing yet)."""
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            generator = fn(*args, **kwargs)
+            resume, value = generator.send, None
+            try:
+                while True:
+                    with self._fresh():
+                        response = resume(value)
+                    resume = generator.send
+                    try:
+                        value = yield response
+                    except GeneratorExit:
+                        with self._fresh():
+                            generator.close()
+                        raise
+                    except BaseException as error:  # thrown in by the caller: into the body, under the mode
+                        resume, value = generator.throw, error
+            except StopIteration as stop:
+                return stop.value
 
         return wrapper
 
@@ -81,7 +111,12 @@ class set_grad_enabled(_GradMode):
         state.enabled = self.mode
 
     def __enter__(self):
-        pass
+        state.enabled = self.mode
+
+    def __call__(self, fn):
+        # Made as a decorator, it must not leave its mode switched on for the code that follows the definition.
+        state.enabled = self._previous
+        return super().__call__(fn)
 
     def _fresh(self):
         return set_grad_enabled(self.mode)

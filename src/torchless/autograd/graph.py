@@ -174,14 +174,55 @@ class Node:
         version, and the old value of ``tensor`` saved as an input is a copy no later change can reach (the graph
         keeps the replaced array), as PyTorch's in-place ops save the original self."""
         if self._saved_versions:
-            self._saved_versions = tuple([s for s in self._saved_versions if s.tensor is not tensor])
+            # only the entry of the op's own operand: the same tensor saved again as another operand
+            # (y.mul_(y)) is saved as it is, which the in-place write then changes (PyTorch's error)
+            saved = list(self._saved_versions)
+            for i, entry in enumerate(saved):
+                if entry.tensor is tensor:
+                    del saved[i]
+                    break
+            self._saved_versions = tuple(saved)
         if self._saved_output is not None:
             counter = tensor._version_counter()
             self._saved_output = SavedVersion(counter, counter[0], None, self._saved_output.array)
 
     @property
     def next_functions(self):
-        return tuple((e if isinstance(e, Node) else None, 0) for e in self.edges)
+        return tuple((e if isinstance(e, Node) else None if e is None else accumulate_grad_node(e), 0)
+                     for e in self.edges)
+
+    _pre_hooks = None  # {handle id: hook(grad_outputs)}, see register_prehook
+    _post_hooks = None  # {handle id: hook(grad_inputs, grad_outputs)}, see register_hook
+
+    def register_prehook(self, fn):
+        """Call ``fn(grad_outputs)`` (a tuple of tensors) before this node computes its inputs' gradients; a tuple
+        it returns replaces ``grad_outputs``. Returns a RemovableHandle."""
+        from ..utils.hooks import RemovableHandle
+
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        handle = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[handle.id] = fn
+        return handle
+
+    def register_hook(self, fn):
+        """Call ``fn(grad_inputs, grad_outputs)`` (tuples of tensors, None where there is none) once this node has
+        computed its inputs' gradients; a tuple it returns replaces ``grad_inputs``. Returns a RemovableHandle."""
+        from ..utils.hooks import RemovableHandle
+
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        handle = RemovableHandle(self._post_hooks)
+        self._post_hooks[handle.id] = fn
+        return handle
+
+    @property
+    def metadata(self):
+        """A dict for the user's own records on this node (PyTorch's ``Node.metadata``)."""
+        metadata = self.__dict__.get("_metadata")
+        if metadata is None:
+            metadata = self.__dict__["_metadata"] = {}
+        return metadata
 
     def __repr__(self):
         return f"<{self.name().removeprefix(_CPP_NAMESPACE)} object at {hex(id(self))}>"
@@ -264,6 +305,64 @@ def _short_node_name(node):
     return re.sub(r"Backward0$|Backward(?=\d+$)", "", name)
 
 
+class AccumulateGrad(Node):
+    """How ``next_functions`` shows a leaf that requires grad, as PyTorch's AccumulateGrad node: ``variable`` is the
+    leaf. The engine sends gradients to the leaf itself; this node only stands for it in the graph's listing."""
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def register_prehook(self, fn):
+        self.variable.__dict__["_hooked_accumulator"] = self  # hooked: as long-lived as its leaf
+        return super().register_prehook(fn)
+
+    def register_hook(self, fn):
+        self.variable.__dict__["_hooked_accumulator"] = self
+        return super().register_hook(fn)
+
+    def name(self):
+        return _CPP_NAMESPACE + "AccumulateGrad"
+
+    @property
+    def next_functions(self):
+        return ()
+
+
+def accumulate_grad_node(leaf):
+    """The AccumulateGrad of ``leaf``: the same object as long as one is alive, as PyTorch's (the leaf refers to
+    it weakly, so that the pair makes no reference cycle)."""
+    import weakref
+
+    ref = leaf.__dict__.get("_grad_accumulator")
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(leaf)
+        leaf.__dict__["_grad_accumulator"] = weakref.ref(node)
+    return node
+
+
+def increment_version(tensor):
+    """Move on the version counter of ``tensor`` (or of each tensor of an iterable), as an in-place change does:
+    for code that changes a tensor's values behind autograd's back, so that backward refuses stale saved values."""
+    tensors = (tensor,) if isinstance(tensor, tensor_class()) else tensor
+    for t in tensors:
+        t._version_counter()[0] += 1
+
+
+class save_on_cpu:
+    """PyTorch's context manager that moves the tensors saved for backward to the CPU (and back when backward uses
+    them): torchless's tensors are all in CPU memory already, so it changes nothing."""
+
+    def __init__(self, pin_memory=False, device_type="cuda"):
+        self.pin_memory, self.device_type = pin_memory, device_type
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 def records(*tensors):
     """Whether an operation on ``tensors`` (None entries allowed) records a graph node, as
     Node.apply decides: gradients are being recorded and some input requires grad. Fast paths
@@ -335,10 +434,22 @@ class OutputSlot(Node):
     def next_functions(self):  # PyTorch has one node for all outputs: show the inputs' nodes as it does
         return self.node.next_functions
 
+    def register_prehook(self, fn):  # the one node of all outputs, as in PyTorch
+        return self.node.register_prehook(fn)
+
+    def register_hook(self, fn):
+        return self.node.register_hook(fn)
+
+    @property
+    def metadata(self):
+        return self.node.metadata
+
 
 def root_gradient(output, gradient, index=0):
     """The gradient array that backward starts from at ``output`` (element ``index`` of the outputs), given
     ``gradient`` (a tensor, an array-like or None for a scalar's 1), with PyTorch's checks."""
+    if gradient is not None:
+        grad = check_root_gradient(output, gradient, index)
     if not output._requires_grad:
         raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
     array = output._data
@@ -346,16 +457,29 @@ def root_gradient(output, gradient, index=0):
         if array.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         return np.ones(array.shape, array.dtype)
+    # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a float64
+    # output compute in float32
+    return grad.astype(array.dtype, copy=False)
+
+
+def check_root_gradient(output, gradient, index=0, positions=None):
+    """The array of ``gradient`` given for ``output``, after PyTorch's first check (before any of whether the
+    outputs require grad): its shape; or for None, that an output requiring grad is a scalar. ``positions``: a
+    function giving the positions the shape error names (see autograd._root_gradients), else ``index``."""
+    array = output._data
+    if gradient is None:
+        if output._requires_grad and array.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return None
     from .._size import Size
     from .._tensor import Tensor
 
     grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, array.dtype)
     if grad.shape != array.shape:
-        raise RuntimeError(f"Mismatch in shape: grad_output[{index}] has a shape of {Size(grad.shape)} and "
-                           f"output[{index}] has a shape of {Size(array.shape)}.")
-    # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a float64
-    # output compute in float32
-    return grad.astype(array.dtype, copy=False)
+        grad_index, output_index = (index, index) if positions is None else positions()
+        raise RuntimeError(f"Mismatch in shape: grad_output[{grad_index}] has a shape of {Size(grad.shape)} and "
+                           f"output[{output_index}] has a shape of {Size(array.shape)}.")
+    return grad
 
 
 def _topological_order(roots):
@@ -477,20 +601,31 @@ def _propagate(roots, retain_graph, inputs, accumulate, graph):
             if node._tensor_hooks:
                 g = (_run_tensor_hooks_graph if graph else run_tensor_hooks)(node._tensor_hooks, g)
             if inputs is not None:
-                if id(node) in targets:
-                    positions = targets[id(node)]
-                    deliver(inputs[positions[0]], positions, g)
-                if id(node) not in leading:
+                target, needed = id(node) in targets, id(node) in leading
+                if not (target or needed):  # a node PyTorch does not run: its output keeps no gradient
                     continue
-            elif node._retained is not None:
+            # A tensor that asked retain_grad() keeps the gradient of every run reaching it, autograd.grad's too
+            kept = None
+            if node._retained is not None:
                 kept = node._retained()
                 if kept is not None:
                     accumulate_leaf(kept, g)
+            if inputs is not None:
+                if target:
+                    positions = targets[id(node)]
+                    if not (accumulate and kept is inputs[positions[0]]):  # backward(inputs=) retains non-leaves
+                        deliver(inputs[positions[0]], positions, g)
+                if not needed:
+                    continue
             method = _graph_backward(node) if graph else None
+            if node._pre_hooks:
+                g = _run_node_prehooks(node._pre_hooks, g, graph)
             if anomaly_mode.state.enabled:
                 input_grads = _backward_watched(node, g, method)
             else:
                 input_grads = node.backward(g) if method is None else method(node, g)
+            if node._post_hooks:
+                input_grads = _run_node_posthooks(node._post_hooks, input_grads, g, graph)
             for edge, g_in in zip(node.edges, input_grads):
                 if edge is None or g_in is None:
                     continue
@@ -507,6 +642,61 @@ def _propagate(roots, retain_graph, inputs, accumulate, graph):
             else:
                 deliver(leaf, targets[id(leaf)], grad)
     return captured
+
+
+def _as_hook_tensors(grads, graph):
+    """Gradients (arrays, or tensors with ``graph``; None kept) as the tensors a node hook gets."""
+    if graph:
+        return tuple(grads)
+    wrap = tensor_class()._wrap
+    return tuple(None if g is None else wrap(g) for g in grads)
+
+
+def _hook_replacement(hook, returned, grads, graph):
+    """The gradients a node hook returned in place of ``grads`` (arrays or, with ``graph``, tensors), checked as
+    PyTorch checks them."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(returned, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(returned).__name__}'")
+    if len(returned) != len(grads):
+        raise RuntimeError(f"hook '{name}' has returned an incorrect number of values (got {len(returned)}, but "
+                           f"expected {len(grads)})")
+    replaced = []
+    for value, old in zip(returned, grads):
+        if value is None or old is None:
+            replaced.append(None if value is None else value if graph else value._data)
+            continue
+        array = checked_hook_result(name, value, old._data if graph else old)
+        replaced.append(value if graph else array)
+    return replaced
+
+
+def _run_node_prehooks(hooks, grad, graph):
+    """``grad`` (one gradient, or OutputGrads) through a node's pre-hooks."""
+    several = isinstance(grad, OutputGrads)
+    grads = list(grad.grads) if several else [grad]
+    for hook in list(hooks.values()):
+        returned = hook(_as_hook_tensors(grads, graph))
+        if returned is not None:
+            grads = _hook_replacement(hook, returned, grads, graph)
+    return OutputGrads(grads) if several else grads[0]
+
+
+def _run_node_posthooks(hooks, input_grads, grad, graph):
+    """A node's input gradients through its hooks, which also see the gradients of its outputs, ``grad``."""
+    outputs = _as_hook_tensors(grad.grads if isinstance(grad, OutputGrads) else [grad], graph)
+    input_grads = list(input_grads)
+    for hook in list(hooks.values()):
+        returned = hook(_as_hook_tensors(input_grads, graph), outputs)
+        if returned is not None:
+            input_grads = _hook_replacement(hook, returned, input_grads, graph)
+    return tuple(input_grads)
+
+
+def _accumulator_hooks(tensor):
+    """The hooks registered on the AccumulateGrad node of the leaf ``tensor`` (pre, post), None without any."""
+    node = tensor.__dict__.get("_hooked_accumulator")
+    return (None, None) if node is None else (node._pre_hooks, node._post_hooks)
 
 
 _graph_backwards = {}  # node class -> its backward_graph function
@@ -549,10 +739,26 @@ def _accumulate_leaf_graph(tensor, grad):
     """_accumulate_leaf for a gradient tensor recorded in the graph: as PyTorch's AccumulateGrad under
     create_graph, ``.grad`` becomes a copy of it the first time (a copy recorded in the graph), then the sum out
     of place, so that earlier ``.grad`` tensors and their graphs stay valid."""
+    if tensor._view_creation == "no_grad" and tensor.grad_fn is None:  # (see _accumulate_leaf)
+        return
     if tensor._hooks:
         grad = _run_tensor_hooks_graph(tensor._hooks, grad)
+    pre, post = _accumulator_hooks(tensor)
+    if pre:
+        grad = _run_node_prehooks(pre, grad, True)
     grad = grad._cast(tensor._data.dtype)
     tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
+    if tensor._post_accumulate_grad_hooks:
+        run_post_accumulate_hooks(tensor)
+    if post:
+        _run_node_posthooks(post, (), grad, True)
+
+
+def run_post_accumulate_hooks(tensor):
+    """The hooks of Tensor.register_post_accumulate_grad_hook, once ``tensor.grad`` holds its new value."""
+    for hook in list(tensor._post_accumulate_grad_hooks.values()):
+        if hook(tensor) is not None:
+            raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
 def _backward_watched(node, grad, method=None):
@@ -598,13 +804,43 @@ def checked_hook_result(name, value, grad):
     return value._data
 
 
+def _dense(array):
+    """Whether ``array``'s elements fill a block of memory, each once, in some order of its dims."""
+    expected = array.itemsize
+    for stride, size in sorted((stride, size) for size, stride in zip(array.shape, array.strides) if size != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
 def _accumulate_leaf(tensor, grad):
     from .._tensor import Tensor
 
+    if tensor._view_creation == "no_grad" and tensor.grad_fn is None:
+        return  # a view made with grad mode off of a tensor requiring grad: PyTorch keeps its gradient nowhere
     if tensor._hooks:
         grad = run_tensor_hooks(tensor._hooks, grad)
+    pre, post = _accumulator_hooks(tensor) if tensor.grad_fn is None else (None, None)
+    if pre:
+        grad = _run_node_prehooks(pre, grad, False)
     if tensor._grad is None:
-        # A fresh, writable array: incoming gradients may be views or shared between inputs.
-        tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor._data.dtype, copy=True))
+        # A fresh, writable array (incoming gradients may be views or shared between inputs), laid out as PyTorch's
+        # gradient layout contract says: in the leaf's own memory order when that is dense (a transposed or permuted
+        # parameter), else contiguous.
+        data = tensor._data
+        fresh = np.empty_like(data, order="K") if _dense(data) else np.empty(data.shape, data.dtype)
+        fresh[...] = grad
+        tensor.grad = Tensor._wrap(fresh)
     else:
-        tensor._grad._data = (tensor._grad._data + grad).astype(tensor._data.dtype, copy=False)
+        old = tensor._grad._data
+        if old.flags.writeable and old.dtype == tensor._data.dtype and old.shape == np.shape(grad):
+            # in place, as PyTorch's AccumulateGrad: the .grad tensor (and its views) keep their memory and layout
+            old += grad
+            tensor._grad._bump_version()
+        else:
+            tensor._grad._data = (old + grad).astype(tensor._data.dtype, copy=False)
+    if tensor._post_accumulate_grad_hooks:
+        run_post_accumulate_hooks(tensor)
+    if post:
+        _run_node_posthooks(post, (), grad, False)

@@ -14,7 +14,7 @@ class Parameter(Tensor):
         if not isinstance(data, Tensor):
             raise AttributeError(f"'{type(data).__name__}' object has no attribute 'detach'")
         p = Tensor._wrap.__func__(cls, data._data)
-        p.requires_grad = requires_grad
+        p._set_requires_grad(requires_grad)
         return p
 
     def __init__(self, data=None, requires_grad=True):

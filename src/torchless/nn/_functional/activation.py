@@ -76,10 +76,12 @@ def relu_(input):
 
 
 class LeakyRelu(Node):
-    saved = ("positive",)
+    saved, saves = ("positive",), (0,)  # PyTorch saves the input (leaky_relu_: the result)
 
     def forward(self, x, negative_slope=0.01, inplace=False):
         self.positive, self.slope, self.inplace = x > 0, negative_slope, inplace
+        if inplace:
+            self._saved_inputs, self._saves_output = (), True
         return np.where(self.positive, x, x * negative_slope)
 
     def backward(self, grad):
@@ -104,7 +106,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 class Hardtanh(Node):
-    saved = ("inside",)
+    saved, saves = ("inside",), (0,)  # as PyTorch, which saves the input
 
     def forward(self, x, min_val=-1.0, max_val=1.0):
         self.inside = (x > min_val) & (x < max_val)
@@ -152,6 +154,8 @@ class Elu(Node):
         dtype = x.dtype.type
         self.negcoef, self.poscoef, self.negiptcoef = dtype(alpha) * dtype(scale), dtype(scale), dtype(input_scale)
         self.inplace, self.x = inplace, x
+        if inplace:  # PyTorch's in-place forms save the result, whose change before backward is then an error
+            self._saved_inputs, self._saves_output = (), True
         positive = x > 0  # a NaN is not: it takes the negative side, as in PyTorch's vectorised kernel
         # 0 for x > 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
         # (Not np.minimum(x, 0), which makes -0.0 +0.0: elu(-0.0) is -0.0.)
@@ -371,10 +375,10 @@ def mish(input, inplace=False):
 
 
 class Glu(Node):
-    saved = ("a", "gate")
+    saved = ("x", "a", "gate")  # x: PyTorch saves the input (changing it in place before backward is an error)
 
     def forward(self, x, axis):
-        self.axis = axis
+        self.axis, self.x = axis, x
         a, b = np.split(x, 2, axis=axis)
         with np.errstate(over="ignore"):  # e^-b = inf for b << 0: the gate is 0
             self.a, self.gate = a, 1 / (1 + np.exp(-b))
@@ -383,6 +387,13 @@ class Glu(Node):
     def backward(self, grad):
         s = self.gate
         return (np.concatenate([grad * s, (1 - s) * s * self.a * grad], axis=self.axis),)
+
+    def backward_graph(self, grad):
+        from ..._ops.shape import Cat
+
+        a, b = self.graph_input(0, self.x).chunk(2, self.axis)
+        s = b.sigmoid()
+        return (Cat.apply(grad * s, grad * a * s * (1 - s), dim=self.axis),)
 
 
 def glu(input, dim=-1):

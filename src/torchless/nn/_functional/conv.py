@@ -15,6 +15,7 @@ import numpy as np
 
 from ..._kernels import conv as kernels
 from ..._kernels import conv3d as kernels3d
+from ..._ops.shape import ConstantPad
 from ..._tensor import Tensor, _category, _promote, result_dtype
 from ...autograd.graph import Node, records
 from ._args import CheckedCalls, Param, call_key, native
@@ -182,14 +183,18 @@ class TransposedConvolution(Node):
         return gx, gw, gb
 
     def backward_graph(self, grad):
-        if self.full_hw is not None:  # an output no convolution maps back to: cropped and padded, not formulated
-            from ...autograd.graph import _no_graph_backward
-
-            raise NotImplementedError(_no_graph_backward(self) + " (with output_padding >= stride)")
         # The transposed convolution is the adjoint of the convolution (same weight) of its output to its input:
         # its input's gradient is that convolution of the output's gradient, its weight's that convolution's.
         gy = grad.unsqueeze(2) if self.ndim == 3 else grad
-        args = dict(stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups)
+        padding = self.padding
+        if self.full_hw is not None:
+            # The output was cut from (and padded beyond) the uncropped one: the gradient goes back into that
+            # uncropped output's shape, a constant pad whose negative widths crop, then as without padding.
+            widths = ((0, 0), (0, 0)) + tuple((p, full - p - out) for (p, _), full, out in
+                                               zip(padding, self.full_hw, self.out_hw))
+            gy = ConstantPad.apply(gy, widths=widths)
+            padding = ((0, 0),) * len(padding)
+        args = dict(stride=self.stride, padding=padding, dilation=self.dilation, groups=self.groups)
         gx = gw = gb = None
         if self.needs_input_grad[0]:
             w = self.graph_input(1, _like(self.w, self.ndim))

@@ -38,6 +38,12 @@ class Im2Col(Node):
         gx = col2im(_batched(grad, 3), self.input_shape[-2:], *self.args)
         return (gx.reshape(self.input_shape),)
 
+    def backward_graph(self, grad):  # col2im and im2col are each other's adjoint
+        kernel, dilation, padding, stride = self.args
+        gx = Col2Im.apply(grad, output_hw=tuple(self.input_shape[-2:]), kernel=kernel, dilation=dilation,
+                          padding=padding, stride=stride)
+        return (gx.reshape(self.input_shape),)
+
 
 class Col2Im(Node):
     """fold: sum columns into an image; backward gathers the image gradient into columns (im2col)."""
@@ -49,6 +55,11 @@ class Col2Im(Node):
 
     def backward(self, grad):
         gcols = im2col(_batched(grad, 4), *self.args)
+        return (gcols.reshape(self.input_shape),)
+
+    def backward_graph(self, grad):
+        kernel, dilation, padding, stride = self.args
+        gcols = Im2Col.apply(grad, kernel=kernel, dilation=dilation, padding=padding, stride=stride)
         return (gcols.reshape(self.input_shape),)
 
 

@@ -15,6 +15,7 @@ class GroupNorm(Node):
     then y = xhat * weight[c] + bias[c]."""
 
     saved = ("xhat", "rstd", "weight", "bias")
+    saves = (0, 1)  # as PyTorch: the input and the weight
 
     @quiet
     def forward(self, x, weight, bias, num_groups=1, eps=1e-5):

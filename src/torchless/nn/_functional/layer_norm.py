@@ -27,6 +27,7 @@ class LayerNorm(Node):
     """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over the last ``normalized_ndim`` dims."""
 
     saved = ("xhat", "rstd", "weight", "bias")
+    saves = (0, 1, 2)  # as PyTorch: the input (whose change in place before backward is an error), weight, bias
 
     @quiet
     def forward(self, x, weight, bias, normalized_ndim=1, eps=1e-5):

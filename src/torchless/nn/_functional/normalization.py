@@ -18,6 +18,7 @@ class BatchNorm(Node):
     """
 
     saved = ("xhat", "weight")
+    saves = (0, 1)  # as PyTorch: the input (whose change in place before backward is an error) and the weight
 
     def forward(self, x, weight, bias, running_mean=None, running_var=None, training=False, momentum=0.1, eps=1e-5,
                 compute_in_float32=False):

@@ -47,6 +47,9 @@ class PixelShuffle(Node):
     def backward(self, grad):
         return (_fresh(_space_to_depth(grad, self.factor), grad),)
 
+    def backward_graph(self, grad):  # a permutation: its adjoint is the inverse one
+        return (PixelUnshuffle.apply(grad, factor=self.factor),)
+
 
 class PixelUnshuffle(Node):
     def forward(self, x, factor=1):
@@ -55,6 +58,9 @@ class PixelUnshuffle(Node):
 
     def backward(self, grad):
         return (_fresh(_depth_to_space(grad, self.factor), grad),)
+
+    def backward_graph(self, grad):
+        return (PixelShuffle.apply(grad, factor=self.factor),)
 
 
 _pixel_shuffle_native = native("pixel_shuffle", [Param("input", "Tensor"), Param("upscale_factor", "int")],

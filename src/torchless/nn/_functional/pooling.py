@@ -58,7 +58,7 @@ class MaxPool(Node):
     adaptive max pooling, whose windows have no fixed taps, saves flat indices instead.
     """
 
-    saved = ("winners", "indices")
+    saved, saves = ("winners", "indices"), (0,)  # PyTorch saves the input too
 
     def forward(self, x, pooled=None, winners=None, indices=None, spatial=2, name="MaxPool2DWithIndicesBackward0"):
         self.input_shape, self.spatial, self._name = x.shape, spatial, name
@@ -126,6 +126,8 @@ _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward
 class AvgPool(Node):
     """Average pooling (zero padding; divisor per PyTorch's count_include_pad / divisor_override)."""
 
+    saved, saves = ("args",), (0,)  # as PyTorch, which saves the input
+
     def forward(self, x, spatial=2, kernel=None, stride=None, padding=None, ceil_mode=False, count_include_pad=True,
                 divisor_override=None):
         self.input_shape, self.spatial = x.shape, spatial
@@ -164,6 +166,8 @@ class AvgPool(Node):
 
 
 class AdaptiveAvgPool(Node):
+    saved, saves = ("input_shape",), (0,)  # as PyTorch, which saves the input
+
     def forward(self, x, spatial=2, output_size=None):
         self.input_shape, self.spatial = x.shape, spatial
         planes = _as_planes(x, spatial)
