@@ -1,6 +1,4 @@
 """Flatten and Unflatten: reshaping a range of dimensions into one, and one into several."""
-import numbers
-
 from .module import Module
 
 
@@ -23,14 +21,15 @@ class Unflatten(Module):
 
     def __init__(self, dim, unflattened_size):
         super().__init__()
-        if isinstance(dim, int):
-            if not isinstance(unflattened_size, (tuple, list)):
-                raise TypeError(f"unflattened_size must be a tuple of ints, but found type "
-                                f"{type(unflattened_size).__name__}")
-            for i, n in enumerate(unflattened_size):
-                if not isinstance(n, numbers.Integral):
-                    raise TypeError(f"unflattened_size must be tuple of ints, but found element of type "
-                                    f"{type(n).__name__} at pos {i}")
+        # PyTorch checks the sizes whatever ``dim`` is (named dims are gone) and takes Python ints only:
+        # a NumPy integer or a (name, size) pair is refused here rather than in forward
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"unflattened_size must be a tuple of ints, but found type "
+                            f"{type(unflattened_size).__name__}")
+        for i, n in enumerate(unflattened_size):
+            if not isinstance(n, int):
+                raise TypeError(f"unflattened_size must be tuple of ints, but found element of type "
+                                f"{type(n).__name__} at pos {i}")
         self.dim, self.unflattened_size = dim, unflattened_size
 
     def forward(self, input):
