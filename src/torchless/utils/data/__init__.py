@@ -1,4 +1,5 @@
 """Datasets, samplers and the DataLoader, with PyTorch's ``torch.utils.data`` interface."""
+from . import _utils
 from ._collate import default_collate, default_convert
 from .dataloader import DataLoader, get_worker_info
 from .dataset import (

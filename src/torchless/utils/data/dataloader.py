@@ -100,6 +100,9 @@ class DataLoader:
             collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
         self.persistent_workers = persistent_workers
+        # len(self.dataset) as last asked by len(loader) over an iterable dataset: its iterators warn when they
+        # yield more than that
+        self._IterableDataset_len_called = None
         self._initialized = True
 
     def __setattr__(self, attr, value):
@@ -120,9 +123,14 @@ class DataLoader:
             return _IterableDatasetIter(self)
         return _MapDatasetIter(self)
 
+    def check_worker_number_rationality(self):
+        """PyTorch warns here when ``num_workers`` exceeds the CPUs; torchless starts no workers, so there is
+        nothing to warn about."""
+        return None
+
     def __len__(self):
         if self._iterable:
-            length = len(self.dataset)
+            length = self._IterableDataset_len_called = len(self.dataset)
             if self.batch_size is not None:
                 length = length // self.batch_size if self.drop_last else math.ceil(length / self.batch_size)
             return length
@@ -170,6 +178,8 @@ class _LoaderIter:
         self._auto_collation = loader._auto_collation
         self._collate_fn = loader.collate_fn
         self._index_iter = iter(loader._index_sampler)
+        self._reported_len = loader._IterableDataset_len_called
+        self._num_yielded = 0
 
     def __iter__(self):
         return self
@@ -178,7 +188,14 @@ class _LoaderIter:
         return len(self._loader)
 
     def __next__(self):
-        return self._fetch(next(self._index_iter))
+        data = self._fetch(next(self._index_iter))
+        self._num_yielded += 1
+        if self._reported_len is not None and self._num_yielded > self._reported_len:
+            # PyTorch compares the batches yielded with the dataset's length (not the loader's), and says samples
+            warnings.warn(f"Length of IterableDataset {self._dataset} was reported to be {self._reported_len}"
+                          f"(when accessing len(dataloader)), but {self._num_yielded} samples have been fetched. ",
+                          stacklevel=2)
+        return data
 
 
 class _MapDatasetIter(_LoaderIter):
