@@ -3,6 +3,8 @@
 * nn.Linear / F.linear with no elements to multiply (in_features or out_features 0, an empty batch of any rank):
   forward, backward and create_graph backward;
 * nn.Unflatten: its size checks whatever ``dim`` is, Python ints only;
+* nn.modules.module's global hooks: register_module_forward_pre_hook / _forward_hook (with_kwargs, always_call,
+  run before each module's own) and the buffer / parameter / module registration hooks;
 * utils.data: ``torch.utils.data._utils.collate`` (collate with a custom map), Sampler without ``data_source``,
   the warning when an IterableDataset yields more than ``len(loader)`` reported, ConcatDataset's deprecated
   ``cummulative_sizes``, DataLoader.check_worker_number_rationality.
@@ -154,3 +156,90 @@ def test_concat_dataset_misspelt_cumulative_sizes():
 
 def test_check_worker_number_rationality_exists():
     assert_same_outcome(lambda lib: lib.utils.data.DataLoader(range(4)).check_worker_number_rationality())
+
+
+# ---------------------------------------------------------------------------- global module hooks
+def _model(lib):
+    model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 2))
+    with lib.no_grad():
+        for i, p in enumerate(model.parameters()):
+            p.copy_(lib.tensor(np.random.default_rng(i).standard_normal(tuple(p.shape)).astype(np.float32)))
+    return model
+
+
+def _kind(module):
+    return type(module).__name__
+
+
+def _global(lib):
+    return lib.nn.modules.module
+
+
+_GLOBAL_HOOKS = {
+    "pre": lambda lib, log, m: _global(lib).register_module_forward_pre_hook(
+        lambda mod, args: log.append(("pre", _kind(mod), tuple(args[0].shape)))),
+    "pre replaces": lambda lib, log, m: _global(lib).register_module_forward_pre_hook(
+        lambda mod, args: args[0] * 2 if isinstance(mod, lib.nn.ReLU) else None),
+    "forward": lambda lib, log, m: _global(lib).register_module_forward_hook(
+        lambda mod, args, out: log.append(("fwd", _kind(mod)))),
+    "forward replaces": lambda lib, log, m: _global(lib).register_module_forward_hook(
+        lambda mod, args, out: out + 1 if isinstance(mod, lib.nn.Linear) else None),
+    "with kwargs": lambda lib, log, m: _global(lib).register_module_forward_hook(
+        lambda mod, args, kwargs, out: log.append(("kw", _kind(mod), kwargs)), with_kwargs=True),
+    "order": lambda lib, log, m: [
+        m[0].register_forward_hook(lambda mod, a, o: log.append("local")),
+        _global(lib).register_module_forward_hook(lambda mod, a, o: log.append("global")),
+        m[0].register_forward_pre_hook(lambda mod, a: log.append("local pre")),
+        _global(lib).register_module_forward_pre_hook(lambda mod, a: log.append("global pre"))],
+    "always_call": lambda lib, log, m: [
+        _global(lib).register_module_forward_hook(lambda mod, a, o: log.append(("always", _kind(mod), o is None)),
+                                                  always_call=True),
+        m[2].register_forward_pre_hook(lambda mod, a: 1 / 0)],
+    "removed": lambda lib, log, m: _global(lib).register_module_forward_hook(lambda mod, a, o: log.append(1)).remove(),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_GLOBAL_HOOKS))
+def test_global_forward_hooks(case):
+    def run(lib):
+        log, handles = [], []
+        try:
+            model = _model(lib)
+            handles = _GLOBAL_HOOKS[case](lib, log, model)
+            return outcome(lambda: model(lib.ones(2, 3)).detach().numpy()), log
+        finally:
+            for handle in handles if isinstance(handles, list) else [handles]:
+                if handle is not None:
+                    handle.remove()
+
+    assert_same_outcome(run, lambda theirs, ours: _close(theirs[1], ours[1]) and (
+        _close(theirs[0], ours[0]) if not isinstance(theirs[0], Raised) else theirs[0] == ours[0]))
+
+
+def _registrations(lib):
+    norm = lib.nn.BatchNorm1d(3)
+    lib.nn.Sequential(lib.nn.ReLU(), norm)
+    norm.running_mean = lib.ones(3)
+    norm.weight = None
+    norm.register_buffer("extra", None)
+    norm.add_module("act", lib.nn.ReLU())
+    norm.act2 = lib.nn.ReLU()
+    norm.act2 = None
+    return repr(norm), norm.running_var.numpy(), norm.running_mean.numpy()
+
+
+@pytest.mark.parametrize("kind, hook", [
+    ("buffer", lambda lib, log: lambda mod, name, b: log.append((_kind(mod), name, b is None)) or (
+        None if b is None else b * 2)),
+    ("parameter", lambda lib, log: lambda mod, name, p: log.append((_kind(mod), name))),
+    ("module", lambda lib, log: lambda mod, name, child: log.append((_kind(mod), name, _kind(child))) or (
+        lib.nn.Tanh() if isinstance(child, lib.nn.ReLU) else None))])
+def test_global_registration_hooks(kind, hook):
+    def run(lib):
+        log = []
+        register = getattr(_global(lib), f"register_module_{kind}_registration_hook")
+        with register(hook(lib, log)):
+            result = _registrations(lib)
+        return result, log, _registrations(lib)[0]
+
+    assert_same_outcome(run, _close)

@@ -12,8 +12,18 @@ from ..parameter import Buffer, Parameter, is_lazy
 # Backward hooks of every module (register_module_full_backward_hook and _pre_hook), run before each module's own.
 _global_backward_hooks = OrderedDict()
 _global_backward_pre_hooks = OrderedDict()
-# Whether a backward hook was ever registered: until then a call skips looking for them, which measured ~0.2 us
-# of every layer's call.
+# Forward hooks and pre-hooks of every module (register_module_forward_hook / _pre_hook), run before each
+# module's own; which forward hooks take kwargs and which run even when the call raises.
+_global_forward_hooks = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+_global_forward_hooks_always_called = OrderedDict()
+_global_forward_pre_hooks = OrderedDict()
+# Hooks that see (and may replace) every buffer, parameter and child module as a module registers it.
+_global_buffer_registration_hooks = OrderedDict()
+_global_parameter_registration_hooks = OrderedDict()
+_global_module_registration_hooks = OrderedDict()
+# Whether a backward hook or a global forward hook was ever registered: until then a call skips looking for them,
+# which measured ~0.2 us of every layer's call.
 _backward_hooks_used = False
 
 # The state_dict key of a module's get_extra_state(), and PyTorch's error of the base class's methods.
@@ -80,12 +90,12 @@ class Module:
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks or (_backward_hooks_used and (
                 self._backward_hooks or self._backward_pre_hooks or _global_backward_hooks
-                or _global_backward_pre_hooks))):
+                or _global_backward_pre_hooks or _global_forward_hooks or _global_forward_pre_hooks))):
             return self.forward(*args, **kwargs)
         result = None
         always_called = set()  # the always_call hooks that have run
         try:
-            for hook_id, hook in list(self._forward_pre_hooks.items()):
+            for hook_id, hook in [*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()]:
                 if hook_id in self._forward_pre_hooks_with_kwargs:
                     replaced = hook(self, args, kwargs)
                     if replaced is not None:
@@ -104,8 +114,8 @@ class Module:
                 backward_hook = BackwardHook(self, backward_hooks, backward_pre_hooks)
                 args = backward_hook.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
-            for hook_id, hook in list(self._forward_hooks.items()):
-                if hook_id in self._forward_hooks_always_called:
+            for hook_id, hook in [*_global_forward_hooks.items(), *self._forward_hooks.items()]:
+                if hook_id in self._forward_hooks_always_called or hook_id in _global_forward_hooks_always_called:
                     always_called.add(hook_id)
                 replaced = self._call_forward_hook(hook_id, hook, args, kwargs, result)
                 if replaced is not None:
@@ -119,7 +129,16 @@ class Module:
         except Exception:
             # As in PyTorch, hooks registered with always_call=True that have not run yet still run when a pre-hook,
             # forward or another hook raises (with the output so far, None if forward raised); their own errors
-            # become warnings so that the original error propagates.
+            # become warnings so that the original error propagates. The global ones run first, without kwargs.
+            for hook_id, hook in list(_global_forward_hooks.items()):
+                if hook_id in _global_forward_hooks_always_called and hook_id not in always_called:
+                    try:
+                        replaced = hook(self, args, result)
+                        if replaced is not None:
+                            result = replaced
+                    except Exception as error:
+                        warnings.warn("global module forward hook with ``always_call=True`` raised an exception that "
+                                      f"was silenced as another error was raised in forward: {error}", stacklevel=2)
             for hook_id, hook in list(self._forward_hooks.items()):
                 if hook_id in self._forward_hooks_always_called and hook_id not in always_called:
                     try:
@@ -132,7 +151,7 @@ class Module:
             raise
 
     def _call_forward_hook(self, hook_id, hook, args, kwargs, result):
-        if hook_id in self._forward_hooks_with_kwargs:
+        if hook_id in self._forward_hooks_with_kwargs or hook_id in _global_forward_hooks_with_kwargs:
             return hook(self, args, kwargs, result)
         return hook(self, args, result)
 
@@ -154,12 +173,12 @@ class Module:
             if d.get("_modules") is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             self._forget(name, keep="_modules")
-            d["_modules"][name] = value
+            d["_modules"][name] = _registration_hooks(_global_module_registration_hooks, self, name, value)
         elif d.get("_modules") is not None and name in d["_modules"]:
             if value is not None:
                 raise TypeError(f"cannot assign '{typename(value)}' as child module '{name}' "
                                 "(torchless.nn.Module or None expected)")
-            d["_modules"][name] = None
+            d["_modules"][name] = _registration_hooks(_global_module_registration_hooks, self, name, None)
         elif isinstance(value, Buffer) or (d.get("_buffers") is not None and name in d["_buffers"]):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
@@ -228,6 +247,8 @@ class Module:
                 f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be created explicitly. "
                 f"To express '{name}' as a function of another Tensor, compute the value in the forward() method."
             )
+        if param is not None:
+            param = _registration_hooks(_global_parameter_registration_hooks, self, name, param)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -238,7 +259,7 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
                             "(torchless Tensor or None required)")
-        self._buffers[name] = tensor
+        self._buffers[name] = _registration_hooks(_global_buffer_registration_hooks, self, name, tensor)
         if persistent:
             self._non_persistent_buffers.discard(name)
         else:
@@ -256,7 +277,7 @@ class Module:
             raise KeyError(f'module name can\'t contain ".", got: {name}')
         if name == "":
             raise KeyError('module name can\'t be empty string ""')
-        self._modules[name] = module
+        self._modules[name] = _registration_hooks(_global_module_registration_hooks, self, name, module)
 
     register_module = add_module
 
@@ -800,9 +821,80 @@ def register_module_full_backward_pre_hook(hook):
     return _add_global_hook(_global_backward_pre_hooks, hook)
 
 
-def _add_global_hook(registry, hook):
+def _add_global_hook(registry, hook, *extra):
     global _backward_hooks_used
     _backward_hooks_used = True
+    handle = RemovableHandle(registry, *extra)
+    registry[handle.id] = hook
+    return handle
+
+
+def register_module_forward_pre_hook(hook):
+    """Register a forward pre-hook (see :meth:`Module.register_forward_pre_hook`, without kwargs) on every module,
+    run before each module's own.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    return _add_global_hook(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """Register a forward hook (see :meth:`Module.register_forward_hook`) on every module, run before each
+    module's own; ``with_kwargs`` and ``always_call`` as there.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    handle = _add_global_hook(_global_forward_hooks, hook, _global_forward_hooks_always_called,
+                              _global_forward_hooks_with_kwargs)
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
+def register_module_buffer_registration_hook(hook):
+    """Register ``hook(module, name, buffer)``, called whenever any module registers a buffer; a non-None result
+    is registered instead.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    return _add_registration_hook(_global_buffer_registration_hooks, hook)
+
+
+def register_module_parameter_registration_hook(hook):
+    """Register ``hook(module, name, param)``, called whenever any module registers a parameter (not None); a
+    non-None result is registered instead.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    return _add_registration_hook(_global_parameter_registration_hooks, hook)
+
+
+def register_module_module_registration_hook(hook):
+    """Register ``hook(module, name, submodule)``, called whenever any module registers a child module; a
+    non-None result is registered instead.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    return _add_registration_hook(_global_module_registration_hooks, hook)
+
+
+def _add_registration_hook(registry, hook):
     handle = RemovableHandle(registry)
     registry[handle.id] = hook
     return handle
+
+
+def _registration_hooks(registry, module, name, value):
+    """``value`` as the global registration hooks in ``registry`` leave it (each may replace it)."""
+    for hook in list(registry.values()):
+        output = hook(module, name, value)
+        if output is not None:
+            value = output
+    return value
