@@ -5,6 +5,8 @@
 * nn.Unflatten: its size checks whatever ``dim`` is, Python ints only;
 * nn.modules.module's global hooks: register_module_forward_pre_hook / _forward_hook (with_kwargs, always_call,
   run before each module's own) and the buffer / parameter / module registration hooks;
+* losses torchless lacked: F.multilabel_margin_loss / nn.MultiLabelMarginLoss, F.triplet_margin_with_distance_loss /
+  nn.TripletMarginWithDistanceLoss, the deprecated nn.NLLLoss2d;
 * utils.data: ``torch.utils.data._utils.collate`` (collate with a custom map), Sampler without ``data_source``,
   the warning when an IterableDataset yields more than ``len(loader)`` reported, ConcatDataset's deprecated
   ``cummulative_sizes``, DataLoader.check_worker_number_rationality.
@@ -243,3 +245,103 @@ def test_global_registration_hooks(kind, hook):
         return result, log, _registrations(lib)[0]
 
     assert_same_outcome(run, _close)
+
+
+# ---------------------------------------------------------------------------- losses torchless lacked
+def _loss_outcome(make, arrays, grad=(0,), seed=0):
+    """The loss ``make(lib)(*tensors)``, its grad_fn name and the gradients of a random weighting of it."""
+    def run(lib):
+        tensors = [lib.tensor(a, requires_grad=i in grad and a.dtype.kind == "f") for i, a in enumerate(arrays)]
+        out = make(lib)(*tensors)
+        weights = np.random.default_rng(seed).standard_normal(tuple(out.shape)).astype(out.detach().numpy().dtype)
+        (out * lib.tensor(weights)).sum().backward()
+        return [out, out.grad_fn.name()] + [t.grad for t in tensors if t.grad is not None]
+    return run
+
+
+_TARGETS = np.array([[3, 0, -1, 1], [0, 1, 2, 3], [1, -1, 2, 2], [2, 2, -1, 0], [-1, 1, 1, 1]])
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("rows", [slice(None), 0, 4])
+def test_multilabel_margin_loss(reduction, dtype, rows):
+    scores = np.random.default_rng(1).standard_normal((5, 4)).astype(dtype)
+    make = lambda lib: lambda x, t: lib.nn.functional.multilabel_margin_loss(x, t, reduction=reduction)
+    assert_same_outcome(_loss_outcome(make, [scores[rows], _TARGETS[rows]]), lambda a, b: _close(a, b, 1e-5))
+    module = lambda lib: lib.nn.MultiLabelMarginLoss(reduction=reduction)
+    assert_same_outcome(_loss_outcome(module, [scores[rows], _TARGETS[rows]]), lambda a, b: _close(a, b, 1e-5))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.tensor(0.5), lib.tensor(0)),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.tensor(0.5), lib.tensor(3)),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.ones(4), lib.zeros(1, 4, dtype=lib.long)),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.ones(3, 4), lib.zeros(2, 4, dtype=lib.long)),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.ones(3, 4), lib.zeros(3, 4)),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.ones(3, 4), lib.zeros(3, 4, dtype=lib.int32)),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.ones(3, 4, dtype=lib.long), lib.zeros(3, 4, dtype=lib.long)),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.ones(3, 4), lib.tensor(_TARGETS[:3] + 2)),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.ones(3, 4), lib.tensor(_TARGETS[:3] - 1)),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.ones(1, 4), lib.tensor([[3, 0, -1, 7]])),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.zeros(0, 4), lib.zeros(0, 4, dtype=lib.long),
+                                                         reduction="sum"),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.zeros(0, 4), lib.zeros(0, 4, dtype=lib.long),
+                                                         reduction="none"),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.zeros(2, 0), lib.zeros(2, 0, dtype=lib.long)),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.zeros(2, 3, 4), lib.zeros(2, 3, 4, dtype=lib.long)),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.zeros(4), lib.zeros(4, dtype=lib.long), reduction="x"),
+    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.ones(3, 4), [[1]]),
+])
+def test_multilabel_margin_loss_checks(call):
+    assert_same_outcome(call, _close)
+
+
+def _one_minus_cosine(lib):
+    return lambda u, v: 1 - lib.nn.functional.cosine_similarity(u, v, dim=-1)
+
+
+@pytest.mark.parametrize("distance", [None, _one_minus_cosine, lambda lib: lib.nn.PairwiseDistance(p=1)])
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("reduction, shape", [("none", (3, 4)), ("mean", (3, 4)), ("sum", (4,))])
+def test_triplet_margin_with_distance_loss(distance, swap, reduction, shape):
+    rng = np.random.default_rng(2)
+    arrays = [rng.standard_normal(shape).astype(np.float32) for _ in range(3)]
+    options = lambda lib: dict(distance_function=distance(lib) if distance else None, margin=0.5, swap=swap,
+                               reduction=reduction)
+    functional = lambda lib: lambda *t: lib.nn.functional.triplet_margin_with_distance_loss(*t, **options(lib))
+    module = lambda lib: lib.nn.TripletMarginWithDistanceLoss(**options(lib))
+    for make in (functional, module):
+        assert_same_outcome(_loss_outcome(make, arrays, grad=(0, 1, 2)), _close)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: repr(lib.nn.TripletMarginWithDistanceLoss(margin=0.5, swap=True)),
+    lambda lib: repr(lib.nn.TripletMarginWithDistanceLoss(distance_function=lib.nn.CosineSimilarity())),
+    lambda lib: lib.nn.TripletMarginWithDistanceLoss(margin=-1),
+    lambda lib: lib.nn.TripletMarginWithDistanceLoss(None),
+    lambda lib: lib.nn.functional.triplet_margin_with_distance_loss(lib.ones(2), lib.ones(2), lib.ones(2), margin=0),
+    lambda lib: lib.nn.functional.triplet_margin_with_distance_loss(lib.ones(2), lib.ones(2), lib.ones(2),
+                                                                    reduction="x"),
+    lambda lib: lib.nn.functional.triplet_margin_with_distance_loss(lib.ones(2), lib.ones(1, 2), lib.ones(2)),
+    lambda lib: repr(lib.nn.MultiLabelMarginLoss(reduction="sum")),
+    lambda lib: repr(lib.nn.NLLLoss2d(ignore_index=1)),
+])
+def test_new_loss_modules_construction(call):
+    assert_same_outcome(call)
+
+
+def test_nll_loss_2d_warns_and_computes_nll():
+    log_probs = np.log(np.random.default_rng(3).dirichlet(np.ones(3), size=(2, 2, 2))).astype(np.float32)
+    log_probs = np.moveaxis(log_probs, -1, 1)
+    target = np.random.default_rng(4).integers(0, 3, size=(2, 2, 2))
+
+    def run(lib):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            loss = lib.nn.NLLLoss2d()
+        return loss(lib.tensor(log_probs), lib.tensor(target)), [(w.category, str(w.message)) for w in caught]
+
+    theirs, ours = _both(run)
+    assert ours[1] == theirs[1]
+    assert _close(theirs[0], ours[0])
