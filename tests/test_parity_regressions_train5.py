@@ -7,6 +7,8 @@
   run before each module's own) and the buffer / parameter / module registration hooks;
 * losses torchless lacked: F.multilabel_margin_loss / nn.MultiLabelMarginLoss, F.triplet_margin_with_distance_loss /
   nn.TripletMarginWithDistanceLoss, the deprecated nn.NLLLoss2d;
+* optimizer hooks: register_step_pre_hook / _post_hook (and the global register_optimizer_step_*_hook),
+  register_state_dict_pre/post_hook, register_load_state_dict_pre/post_hook, dropped by deepcopy;
 * utils.data: ``torch.utils.data._utils.collate`` (collate with a custom map), Sampler without ``data_source``,
   the warning when an IterableDataset yields more than ``len(loader)`` reported, ConcatDataset's deprecated
   ``cummulative_sizes``, DataLoader.check_worker_number_rationality.
@@ -345,3 +347,108 @@ def test_nll_loss_2d_warns_and_computes_nll():
     theirs, ours = _both(run)
     assert ours[1] == theirs[1]
     assert _close(theirs[0], ours[0])
+
+
+# ---------------------------------------------------------------------------- optimizer hooks
+def _optimizer(lib, name="SGD"):
+    params = [lib.nn.Parameter(lib.ones(2)), lib.nn.Parameter(lib.zeros(3))]
+    for p in params:
+        p.grad = lib.ones(tuple(p.shape))
+    return params, getattr(lib.optim, name)(params, lr=0.1)
+
+
+def _without_addresses(value):
+    return value.split(" at 0x")[0] if isinstance(value, str) else value
+
+
+def test_optimizer_step_hooks():
+    import importlib
+
+    def run(lib):
+        params, optimizer = _optimizer(lib)
+        module = importlib.import_module(f"{lib.__name__}.optim.optimizer")
+        log = []
+        optimizer.register_step_pre_hook(lambda opt, args, kwargs: log.append(("pre", type(opt).__name__, len(args),
+                                                                              sorted(kwargs))))
+        optimizer.register_step_post_hook(lambda opt, args, kwargs: log.append(("post", sorted(kwargs))))
+        handles = [module.register_optimizer_step_pre_hook(lambda opt, args, kwargs: log.append("global pre")),
+                   module.register_optimizer_step_post_hook(lambda opt, args, kwargs: log.append("global post"))]
+        try:
+            optimizer.step()
+            optimizer.step(closure=lambda: 1.0)
+        finally:
+            for handle in handles:
+                handle.remove()
+        optimizer.step()
+        return log, [p.detach().numpy() for p in params]
+
+    assert_same_outcome(run, _close)
+
+
+@pytest.mark.parametrize("result", [5, (1, 2, 3)])
+def test_optimizer_step_pre_hook_result_is_checked(result):
+    def run(lib):
+        _, optimizer = _optimizer(lib)
+        optimizer.register_step_pre_hook(lambda opt, args, kwargs: result)
+        return optimizer.step()
+
+    theirs, ours = _both(run)
+    assert (ours.type, _without_addresses(ours.message)) == (theirs.type, _without_addresses(theirs.message))
+    assert ours.message.endswith(theirs.message.split(" at 0x")[1].split(">", 1)[1])
+
+
+def test_optimizer_step_pre_hook_replaces_the_arguments():
+    def run(lib):
+        _, optimizer = _optimizer(lib, "Adam")
+        log = []
+        optimizer.register_step_pre_hook(
+            lambda opt, args, kwargs: ((args[0],), {"closure": lambda: log.append("closure") or 2.0}))
+        return optimizer.step(), log
+
+    assert_same_outcome(run)
+
+
+def test_optimizer_state_dict_hooks():
+    def run(lib):
+        _, optimizer = _optimizer(lib, "Adam")
+        optimizer.step()
+        log = []
+        optimizer.register_state_dict_pre_hook(lambda opt: log.append("pre"))
+        optimizer.register_state_dict_pre_hook(lambda opt: log.append("pre, prepended"), prepend=True)
+        optimizer.register_state_dict_post_hook(
+            lambda opt, sd: log.append(("post", sorted(sd))) or {"state": {}, "param_groups": sd["param_groups"]})
+        saved = optimizer.state_dict()
+        _, other = _optimizer(lib, "Adam")
+        other.register_load_state_dict_pre_hook(lambda opt, sd: log.append(("load pre", sorted(sd["state"]))))
+        other.register_load_state_dict_pre_hook(
+            lambda opt, sd: log.append("load pre, prepended") or {"state": {}, "param_groups": sd["param_groups"]},
+            prepend=True)
+        other.register_load_state_dict_post_hook(lambda opt: log.append(("load post", len(opt.state))))
+        other.load_state_dict(optimizer.state_dict())
+        return log, sorted(saved["state"])
+
+    assert_same_outcome(run)
+
+
+def test_optimizer_hooks_are_not_copied_and_subclass_steps_are_hooked():
+    import copy
+
+    def run(lib):
+        log = []
+
+        class Logged(lib.optim.SGD):
+            def step(self, closure=None):
+                log.append("step")
+                return super().step(closure)
+
+        _, optimizer = _optimizer(lib)
+        optimizer.register_step_pre_hook(lambda opt, args, kwargs: log.append("copied?"))
+        copy.deepcopy(optimizer).step()
+        params = [lib.nn.Parameter(lib.ones(2))]
+        params[0].grad = lib.ones(2)
+        logged = Logged(params, lr=0.1)
+        logged.register_step_pre_hook(lambda opt, args, kwargs: log.append("pre"))
+        logged.step()
+        return log, getattr(Logged.step, "hooked", None)
+
+    assert_same_outcome(run)
