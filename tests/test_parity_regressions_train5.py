@@ -9,6 +9,7 @@
   nn.TripletMarginWithDistanceLoss, the deprecated nn.NLLLoss2d;
 * optimizer hooks: register_step_pre_hook / _post_hook (and the global register_optimizer_step_*_hook),
   register_state_dict_pre/post_hook, register_load_state_dict_pre/post_hook, dropped by deepcopy;
+* optim.Adafactor (torchless lacked it): updates, state and its state_dict round trip, argument checks;
 * utils.data: ``torch.utils.data._utils.collate`` (collate with a custom map), Sampler without ``data_source``,
   the warning when an IterableDataset yields more than ``len(loader)`` reported, ConcatDataset's deprecated
   ``cummulative_sizes``, DataLoader.check_worker_number_rationality.
@@ -452,3 +453,56 @@ def test_optimizer_hooks_are_not_copied_and_subclass_steps_are_hooked():
         return log, getattr(Logged.step, "hooked", None)
 
     assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- Adafactor
+_FACTOR_SHAPES = [(3, 4), (5,), (), (2, 3, 4), (1, 6), (6, 1)]
+
+
+@pytest.mark.parametrize("options", [{}, {"lr": 0.5, "weight_decay": 0.1}, {"maximize": True},
+                                     {"eps": (1e-3, 1e-2)}, {"d": 2.0, "beta2_decay": -0.5}, {"beta2_decay": 0.0}])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adafactor_steps(options, dtype):
+    rng = np.random.default_rng(5)
+    start = [rng.standard_normal(s).astype(dtype) for s in _FACTOR_SHAPES]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in _FACTOR_SHAPES] for _ in range(6)]
+
+    def run(lib):
+        params = [lib.nn.Parameter(lib.tensor(a)) for a in start]
+        optimizer = lib.optim.Adafactor([{"params": params[:3]}, {"params": params[3:], "lr": 0.1}], **options)
+        for step_grads in grads[:3]:
+            for p, g in zip(params, step_grads):
+                p.grad = lib.tensor(g)
+            optimizer.step()
+        saved = optimizer.state_dict()
+        copies = [lib.nn.Parameter(p.detach().clone()) for p in params]
+        resumed = lib.optim.Adafactor([{"params": copies[:3]}, {"params": copies[3:], "lr": 0.1}], **options)
+        resumed.load_state_dict(saved)
+        for step_grads in grads[3:]:
+            for p, g in zip(copies, step_grads):
+                p.grad = lib.tensor(g)
+            resumed.step()
+        state = resumed.state_dict()
+        return ([p.detach().numpy() for p in copies],
+                [[(k, v.detach().numpy() if hasattr(v, "detach") else v) for k, v in s.items()]
+                 for s in state["state"].values()],
+                state["param_groups"], repr(resumed))
+
+    assert_same_outcome(run, lambda a, b: _close(a, b, rtol=1e-4, atol=1e-6))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.ones(2))], lr=-1),
+    lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.ones(2))], lr=lib.tensor([0.1, 0.2])),
+    lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.ones(2))], beta2_decay=0.1),
+    lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.ones(2))], eps=(-1, 1e-3)),
+    lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.ones(2))], eps=(None, -1)),
+    lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.ones(2))], d=0.5),
+    lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.ones(2))], weight_decay=-1),
+    lambda lib: list(lib.optim.Adafactor([lib.nn.Parameter(lib.ones(2))]).param_groups[0]),
+    lambda lib: lib.optim.Adafactor([lib.nn.Parameter(lib.ones(2))]).step(lambda: 4.0),
+    lambda lib: (lambda p: (setattr(p, "grad", lib.ones(0, 3)), lib.optim.Adafactor([p]).step()))(
+        lib.nn.Parameter(lib.ones(0, 3))),
+])
+def test_adafactor_arguments(call):
+    assert_same_outcome(call)
