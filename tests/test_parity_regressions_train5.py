@@ -10,6 +10,9 @@
 * optimizer hooks: register_step_pre_hook / _post_hook (and the global register_optimizer_step_*_hook),
   register_state_dict_pre/post_hook, register_load_state_dict_pre/post_hook, dropped by deepcopy;
 * optim.Adafactor (torchless lacked it): updates, state and its state_dict round trip, argument checks;
+* nn.Module: _load_from_state_dict with PyTorch's signature (strict before the key lists, assign in
+  local_metadata) for subclasses that override it; zero_grad(set_to_none=False) of a gradient that requires grad;
+  the class flags call_super_init and dump_patches;
 * utils.data: ``torch.utils.data._utils.collate`` (collate with a custom map), Sampler without ``data_source``,
   the warning when an IterableDataset yields more than ``len(loader)`` reported, ConcatDataset's deprecated
   ``cummulative_sizes``, DataLoader.check_worker_number_rationality.
@@ -45,6 +48,8 @@ def assert_same_outcome(fn, compare=lambda theirs, ours: theirs == ours):
 
 def _arrays(value):
     """Tensors (nested in tuples/lists) as NumPy arrays, other values as they are."""
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a named tuple (Raised, _IncompatibleKeys)
+        return tuple(_arrays(v) for v in value)
     if isinstance(value, (tuple, list)):
         return type(value)(_arrays(v) for v in value)
     if hasattr(value, "detach"):
@@ -506,3 +511,59 @@ def test_adafactor_steps(options, dtype):
 ])
 def test_adafactor_arguments(call):
     assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- Module internals subclasses use
+def _linear(lib):
+    layer = lib.nn.Linear(2, 3)
+    with lib.no_grad():
+        layer.weight.copy_(lib.arange(6.0).reshape(3, 2))
+        layer.bias.copy_(lib.tensor([1.0, 2.0, 3.0]))
+    return layer
+
+
+def _logging_module(lib, log, strict_override=None):
+    class Logged(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = _linear(lib)
+
+        def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                                  error_msgs):
+            log.append((prefix, sorted(state_dict), strict, sorted(local_metadata)))
+            state_dict.pop(prefix + "old", None)  # what a version migration does
+            super()._load_from_state_dict(state_dict, prefix, local_metadata,
+                                          strict if strict_override is None else strict_override,
+                                          missing_keys, unexpected_keys, error_msgs)
+
+    return Logged()
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize("assign", [False, True])
+@pytest.mark.parametrize("strict_override", [None, False])
+def test_load_from_state_dict_has_torchs_signature(strict, assign, strict_override):
+    def run(lib):
+        log = []
+        model = lib.nn.Sequential(_logging_module(lib, log, strict_override))
+        state = {"0.lin.weight": lib.ones(3, 2), "0.old": lib.ones(1), "0.extra": lib.ones(1), "0.lin.x": lib.ones(1)}
+        result = outcome(lambda: model.load_state_dict(state, strict=strict, assign=assign))
+        return result, log, model[0].lin.weight.detach().numpy()
+
+    assert_same_outcome(run, _close)
+
+
+def test_zero_grad_without_set_to_none_detaches_the_gradient():
+    def run(lib):
+        layer = _linear(lib)
+        layer.weight.grad = lib.ones(3, 2, requires_grad=True) * 2
+        layer.bias.grad = lib.ones(3, requires_grad=True)
+        layer.zero_grad(set_to_none=False)
+        return [(p.grad.detach().numpy(), p.grad.requires_grad, p.grad.grad_fn) for p in layer.parameters()]
+
+    assert_same_outcome(run, _close)
+
+
+def test_module_class_flags():
+    assert_same_outcome(lambda lib: (lib.nn.Module.call_super_init, lib.nn.Module.dump_patches,
+                                     lib.nn.Linear.call_super_init))

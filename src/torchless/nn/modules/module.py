@@ -60,6 +60,10 @@ class Module:
     training: bool
     # The state-dict format version of this class, saved in a state dict's _metadata (PyTorch's).
     _version = 1
+    # PyTorch's class switches: whether Module.__init__ passes extra arguments on to the next class in the MRO
+    # (never, here: it refuses them), and the legacy flag for printing source changes when unpickling.
+    call_super_init = False
+    dump_patches = False
 
     def __init__(self, *args, **kwargs):
         if kwargs:
@@ -415,7 +419,12 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad._data[...] = 0
+                # as PyTorch: the gradient leaves any graph it was part of, then is zeroed in place
+                if p.grad.grad_fn is not None:
+                    p.grad.detach_()
+                else:
+                    p.grad.requires_grad_(False)
+                p.grad.zero_()
 
     # ------------------------------------------------------------------ state
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
@@ -476,11 +485,13 @@ class Module:
         state_dict = OrderedDict(state_dict)  # a module's loading may add entries (see BatchNorm)
 
         def load(module, prefix):
-            version = {} if metadata is None else metadata.get(prefix[:-1], {})
+            local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
+            if assign:
+                local_metadata["assign_to_params_buffers"] = assign
+            # strict=True whatever load_state_dict's: PyTorch tells the hooks and _load_from_state_dict so too
             for hook in module._load_state_dict_pre_hooks.values():
-                # strict=True whatever load_state_dict's: PyTorch's hooks are told so too
-                hook(state_dict, prefix, version, True, missing, unexpected, errors)
-            module._load_from_state_dict(state_dict, prefix, version, missing, unexpected, errors, assign)
+                hook(state_dict, prefix, local_metadata, True, missing, unexpected, errors)
+            module._load_from_state_dict(state_dict, prefix, local_metadata, True, missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
                     load(child, prefix + name + ".")
@@ -503,16 +514,21 @@ class Module:
                                                                                       "\n\t".join(errors)))
         return _IncompatibleKeys(missing, unexpected)
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, missing, unexpected, errors, assign):
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing, unexpected, errors):
         """Load this module's own entries (keys ``prefix + name``), in PyTorch's order and with its messages.
 
-        ``local_metadata`` is what the state dict's ``_metadata`` says of this module (its ``version``)."""
+        PyTorch's signature, which subclasses override: ``local_metadata`` is what the state dict's ``_metadata``
+        says of this module (its ``version``, and ``assign_to_params_buffers`` for ``load_state_dict(...,
+        assign=True)``); with ``strict`` (always True from load_state_dict) keys under ``prefix`` that are none of
+        this module's entries or children are reported as unexpected."""
+        assign = local_metadata.get("assign_to_params_buffers", False)
         persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers}
         local = {k: v for k, v in list(self._parameters.items()) + list(persistent.items()) if v is not None}
         for name, target in local.items():
             key = prefix + name
             if key not in state_dict:
-                missing.append(key)
+                if strict:
+                    missing.append(key)
                 continue
             source = state_dict[key]
             if not isinstance(source, Tensor):
@@ -549,11 +565,11 @@ class Module:
         if type(self).set_extra_state is not Module.set_extra_state:
             if extra_key in state_dict:
                 self.set_extra_state(state_dict[extra_key])
-            else:
+            elif strict:
                 missing.append(extra_key)
-        elif extra_key in state_dict:
+        elif strict and extra_key in state_dict:
             unexpected.append(extra_key)
-        for key in state_dict:
+        for key in state_dict if strict else ():
             if not key.startswith(prefix) or key == extra_key:
                 continue
             head = key[len(prefix):].split(".", 1)
