@@ -13,6 +13,8 @@
 * nn.Module: _load_from_state_dict with PyTorch's signature (strict before the key lists, assign in
   local_metadata) for subclasses that override it; zero_grad(set_to_none=False) of a gradient that requires grad;
   the class flags call_super_init and dump_patches;
+* lr_scheduler.MultiplicativeLR keeps the rates only at its initial step (resuming at last_epoch > 0 and get_lr
+  outside step multiplied / did not as torch);
 * utils.data: ``torch.utils.data._utils.collate`` (collate with a custom map), Sampler without ``data_source``,
   the warning when an IterableDataset yields more than ``len(loader)`` reported, ConcatDataset's deprecated
   ``cummulative_sizes``, DataLoader.check_worker_number_rationality.
@@ -567,3 +569,29 @@ def test_zero_grad_without_set_to_none_detaches_the_gradient():
 def test_module_class_flags():
     assert_same_outcome(lambda lib: (lib.nn.Module.call_super_init, lib.nn.Module.dump_patches,
                                      lib.nn.Linear.call_super_init))
+
+
+# ---------------------------------------------------------------------------- lr schedulers
+def _sgd_with_initial_lr(lib):
+    param = lib.nn.Parameter(lib.ones(2))
+    param.grad = lib.ones(2)
+    optimizer = lib.optim.SGD([param], lr=0.1)
+    optimizer.param_groups[0]["initial_lr"] = 0.2
+    return optimizer
+
+
+@pytest.mark.parametrize("last_epoch", [-1, 0, 3])
+def test_multiplicative_lr_initial_step(last_epoch):
+    def run(lib):
+        optimizer = _sgd_with_initial_lr(lib)
+        scheduler = lib.optim.lr_scheduler.MultiplicativeLR(optimizer, lambda epoch: 0.5, last_epoch=last_epoch)
+        rates = [scheduler.get_last_lr()]
+        optimizer.step()
+        rates.append(scheduler.get_lr())  # outside step: warns, and multiplies unless at the initial step
+        for _ in range(3):
+            optimizer.step()
+            scheduler.step()
+            rates.append(scheduler.get_last_lr())
+        return rates
+
+    assert_same_outcome(run, _close)
