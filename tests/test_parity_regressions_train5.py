@@ -16,7 +16,9 @@
 * optim.Adafactor (torchless lacked it): updates, state and its state_dict round trip, argument checks;
 * nn.Module: _load_from_state_dict with PyTorch's signature (strict before the key lists, assign in
   local_metadata) for subclasses that override it; zero_grad(set_to_none=False) of a gradient that requires grad;
-  the class flags call_super_init and dump_patches;
+  the class flags call_super_init and dump_patches; Module._apply (to / float / double / half / type / to_empty go
+  through it, so a subclass overriding it converts its own tensors; buffers replaced, parameters and gradients
+  kept) and Module.to_empty;
 * lr_scheduler.MultiplicativeLR keeps the rates only at its initial step (resuming at last_epoch > 0 and get_lr
   outside step multiplied / did not as torch);
 * utils.data: ``torch.utils.data._utils.collate`` (collate with a custom map), Sampler without ``data_source``,
@@ -702,3 +704,66 @@ def test_embedding_bag_checks(call):
 ])
 def test_embedding_bag_module(call):
     assert_same_outcome(lambda lib: call(lib.nn, lib.tensor), _close)
+
+
+# ---------------------------------------------------------------------------- Module._apply
+def _caching_module(lib):
+    class Caching(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = lib.nn.Linear(2, 2)
+            self.cache = lib.ones(2)
+
+        def _apply(self, fn, recurse=True):
+            self.cache = fn(self.cache)
+            return super()._apply(fn, recurse)
+
+    return Caching()
+
+
+def _dtype_name(tensor):
+    return str(tensor.dtype).split(".")[-1]
+
+
+@pytest.mark.parametrize("convert", [lambda lib, m: m.double(), lambda lib, m: m.half(),
+                                     lambda lib, m: m.to(lib.float64), lambda lib, m: m.to(dtype=lib.float16),
+                                     lambda lib, m: m.type(lib.float64), lambda lib, m: m.double().float()])
+def test_apply_is_what_conversions_run(convert):
+    def run(lib):
+        nested = lib.nn.Sequential(_caching_module(lib))
+        convert(lib, nested)
+        return _dtype_name(nested[0].cache), _dtype_name(nested[0].layer.weight)
+
+    assert_same_outcome(run)
+
+
+def test_apply_replaces_buffers_and_keeps_parameters_and_gradients():
+    def run(lib):
+        norm = lib.nn.BatchNorm1d(2)
+        norm(lib.ones(3, 2)).sum().backward()
+        mean, weight, grad = norm.running_mean, norm.weight, norm.weight.grad
+        norm.float()
+        same_when_unchanged = mean is norm.running_mean
+        norm.double()
+        lazy = lib.nn.LazyBatchNorm1d()
+        lazy_mean = lazy.running_mean
+        lazy.float()
+        kept = lazy_mean is lazy.running_mean
+        lazy.double()
+        return (same_when_unchanged, mean is norm.running_mean, _dtype_name(mean), weight is norm.weight,
+                _dtype_name(weight), grad is norm.weight.grad, _dtype_name(grad), _dtype_name(norm.num_batches_tracked),
+                kept, type(lazy.running_mean).__name__, _dtype_name(lazy.running_mean))
+
+    assert_same_outcome(run)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: (lambda m: (m.to_empty(device="cpu"), tuple(m.weight.shape), type(m.weight).__name__))(
+        lib.nn.Linear(2, 3))[1:],
+    lambda lib: lib.nn.Linear(2, 3).to_empty(),
+    lambda lib: (lambda s: (s.to_empty(device="cpu", recurse=False), len(list(s.parameters()))))(
+        lib.nn.Sequential(lib.nn.Linear(2, 2)))[1],
+    lambda lib: tuple((lambda m: m._apply(lambda t: t * 2))(lib.nn.Linear(2, 2)).weight.shape),
+])
+def test_to_empty_and_apply(call):
+    assert_same_outcome(call)

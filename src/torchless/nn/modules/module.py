@@ -584,19 +584,38 @@ class Module:
         fn(self)
         return self
 
-    def _convert(self, dtype):
-        from ..._tensor import Tensor as T
+    def _apply(self, fn, recurse=True):
+        """Replace every parameter's, gradient's and buffer's data by ``fn`` of it (children first, when
+        ``recurse``): what :meth:`to`, :meth:`float`, :meth:`double`, :meth:`half`, :meth:`type` and :meth:`to_empty`
+        run, and what subclasses override to convert tensors of their own.
 
-        for module in self.modules():
-            for key, param in module._parameters.items():
-                if param is not None and param.is_floating_point():
-                    # .data rather than ._data: an uninitialized parameter allows the former only
-                    param.data = param.data._data.astype(dtype.numpy)
-                    if param.grad is not None:
-                        param.grad._data = param.grad._data.astype(dtype.numpy)
-            for key, buf in module._buffers.items():
-                if isinstance(buf, T) and buf.is_floating_point():
-                    buf.data = buf.data._data.astype(dtype.numpy)
+        As in PyTorch (for CPU tensors): a parameter and its gradient stay the same objects, given the new data;
+        a buffer is replaced by ``fn``'s result (the same object when ``fn`` returns it unchanged).
+        """
+        if recurse:
+            for module in self.children():
+                module._apply(fn)
+        for param in self._parameters.values():
+            if param is None:
+                continue
+            with grad_mode.no_grad():
+                param.data = fn(param)
+            if param.grad is not None:
+                with grad_mode.no_grad():
+                    param.grad.data = fn(param.grad)
+        for key, buf in self._buffers.items():
+            if buf is None:
+                continue
+            applied = fn(buf)
+            if is_lazy(buf):
+                # fn ran on a plain alias of the empty data, and only a dtype can change: as in PyTorch, the buffer
+                # stays uninitialized, itself when its dtype is kept, else a new one of the new dtype
+                if applied.dtype == buf.dtype:
+                    applied = buf
+                else:
+                    applied = type(buf)(requires_grad=buf.requires_grad, dtype=applied.dtype,
+                                        persistent=getattr(buf, "persistent", True))
+            self._buffers[key] = applied
         return self
 
     def to(self, *args, **kwargs):
@@ -612,40 +631,43 @@ class Module:
                 dtype = a.dtype
             elif a is not None:
                 _require_cpu(a)
-        if dtype is not None:
-            if not dtype.is_floating_point:
-                raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
-            self._convert(dtype)
-        return self
+        if dtype is None:
+            return self
+        if not dtype.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
+        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
+
+    def to_empty(self, *, device, recurse=True):
+        """Give every parameter and buffer new, uninitialized memory of its shape and dtype on ``device`` (the CPU
+        here): PyTorch's way out of a model built on the meta device."""
+        from ... import _creation
+        from ..._tensor import _require_cpu
+
+        if device is not None:
+            _require_cpu(device)
+        return self._apply(lambda t: _creation.empty_like(t), recurse=recurse)
 
     def type(self, dst_type):
         """Cast every parameter and buffer, integer ones included, to ``dst_type`` (a dtype or a type name)."""
-        for module in self.modules():
-            for param in module._parameters.values():
-                if param is not None:
-                    param.data = param.data.type(dst_type)
-                    if param.grad is not None:
-                        param.grad.data = param.grad.data.type(dst_type)
-            buffers = module._buffers
-            for key, buf in buffers.items():
-                if buf is not None:
-                    buffers[key] = buf.type(dst_type)
-        return self
+        return self._apply(lambda t: t.type(dst_type))
+
+    def _floating_to(self, dtype):
+        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def float(self):
         from ... import _dtype
 
-        return self._convert(_dtype.float32)
+        return self._floating_to(_dtype.float32)
 
     def half(self):
         from ... import _dtype
 
-        return self._convert(_dtype.float16)
+        return self._floating_to(_dtype.float16)
 
     def double(self):
         from ... import _dtype
 
-        return self._convert(_dtype.float64)
+        return self._floating_to(_dtype.float64)
 
     def cpu(self):
         return self
