@@ -18,7 +18,8 @@
   local_metadata) for subclasses that override it; zero_grad(set_to_none=False) of a gradient that requires grad;
   the class flags call_super_init and dump_patches; Module._apply (to / float / double / half / type / to_empty go
   through it, so a subclass overriding it converts its own tensors; buffers replaced, parameters and gradients
-  kept) and Module.to_empty;
+  kept) and Module.to_empty; Module.to's arguments read as torch's parser reads them (positional non_blocking,
+  the tensor form, a copy argument refused, unknown keywords a TypeError);
 * lr_scheduler.MultiplicativeLR keeps the rates only at its initial step (resuming at last_epoch > 0 and get_lr
   outside step multiplied / did not as torch);
 * utils.data: ``torch.utils.data._utils.collate`` (collate with a custom map), Sampler without ``data_source``,
@@ -767,3 +768,19 @@ def test_apply_replaces_buffers_and_keeps_parameters_and_gradients():
 ])
 def test_to_empty_and_apply(call):
     assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, m: m.to("cpu", lib.float64, True), lambda lib, m: m.to(lib.float32, True),
+    lambda lib, m: m.to(lib.float64, True, True), lambda lib, m: m.to("cpu", True), lambda lib, m: m.to(None, lib.float64),
+    lambda lib, m: m.to(None), lambda lib, m: m.to(lib.ones(1, dtype=lib.float64), True),
+    lambda lib, m: m.to(device=None, dtype=lib.float64, non_blocking=True, copy=True),
+    lambda lib, m: m.to("cpu", dtype=lib.float64), lambda lib, m: m.to("cpu", "cpu"),
+    lambda lib, m: m.to(lib.device("cpu"), lib.float32, False, False, False), lambda lib, m: m.to(),
+    lambda lib, m: m.to(lib.ones(1, dtype=lib.long)), lambda lib, m: m.to(lib.int64), lambda lib, m: m.to(foo=1),
+    lambda lib, m: m.to(lib.float64, memory_format=None), lambda lib, m: m.to("cuda"),
+    lambda lib, m: m.to(tensor=lib.ones(1, dtype=lib.float64)), lambda lib, m: m.to(copy=False),
+    lambda lib, m: m.to(non_blocking=True), lambda lib, m: m.to("cpu", None, True),
+])
+def test_module_to_arguments(call):
+    assert_same_outcome(lambda lib: _dtype_name(call(lib, lib.nn.Linear(2, 2)).weight))

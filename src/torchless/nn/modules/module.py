@@ -619,18 +619,14 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        """Convert floating-point parameters and buffers to a dtype (devices other than 'cpu' are refused)."""
-        from ..._dtype import dtype as dtype_cls
+        """Convert floating-point parameters and buffers to a dtype: ``to(device=None, dtype=None,
+        non_blocking=False)``, ``to(dtype, non_blocking=False)`` or ``to(tensor, non_blocking=False)``, read as
+        PyTorch's parser reads them (devices other than the CPU are refused)."""
         from ..._tensor import _require_cpu
 
-        dtype = kwargs.get("dtype")
-        for a in list(args) + [kwargs.get("device")]:
-            if isinstance(a, dtype_cls):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype = a.dtype
-            elif a is not None:
-                _require_cpu(a)
+        device, dtype = _parse_to(args, kwargs)
+        if device is not None:
+            _require_cpu(device)
         if dtype is None:
             return self
         if not dtype.is_floating_point:
@@ -829,6 +825,51 @@ class Module:
         if lines:
             body = extra_lines[0] if len(extra_lines) == 1 and not child_lines else "\n  " + "\n  ".join(lines) + "\n"
         return f"{self._get_name()}({body})"
+
+
+# The overloads of Module.to as PyTorch's parser prints them (its messages list all three).
+_TO_OVERLOADS = (
+    "torchless.device device = None, torchless.dtype dtype = None, bool non_blocking = False, bool copy = False, *, "
+    "torchless.memory_format memory_format = None",
+    "torchless.dtype dtype, bool non_blocking = False, bool copy = False, *, torchless.memory_format memory_format = "
+    "None",
+    "Tensor tensor, bool non_blocking = False, bool copy = False, *, torchless.memory_format memory_format = None",
+)
+_TO_PARAMETERS = (("device", "dtype", "non_blocking", "copy"), ("dtype", "non_blocking", "copy"),
+                  ("tensor", "non_blocking", "copy"))
+
+
+def _parse_to(args, kwargs):
+    """(device, dtype) of a ``Module.to`` call, bound to the first of PyTorch's three overloads that takes it, or
+    PyTorch's TypeError; a ``copy`` argument is refused as PyTorch refuses it."""
+    from ..._dtype import dtype as dtype_class
+    from ..._tensor import device as device_class
+
+    if len(args) > 4:
+        raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
+    accepts = {"device": lambda v: v is None or isinstance(v, (str, int, device_class)) and not isinstance(v, bool),
+               "dtype": lambda v: isinstance(v, dtype_class), "tensor": lambda v: isinstance(v, Tensor),
+               "non_blocking": lambda v: isinstance(v, bool), "copy": lambda v: isinstance(v, bool)}
+    for names in _TO_PARAMETERS:
+        if len(args) > len(names):
+            continue
+        bound = dict(zip(names, args))
+        extra = {k: v for k, v in kwargs.items() if k != "memory_format"}
+        if any(k not in names or k in bound for k in extra):
+            continue
+        bound.update(extra)
+        if names[0] != "device" and names[0] not in bound:
+            continue
+        if not all(accepts[k](v) or (k == "dtype" and v is None and names[0] == "device")
+                   for k, v in bound.items()):
+            continue
+        if "copy" in bound:  # even copy=False: Module.to refuses the argument outright
+            raise RuntimeError(".to() does not accept copy argument")
+        tensor = bound.get("tensor")
+        return bound.get("device"), tensor.dtype if tensor is not None else bound.get("dtype")
+    from ..._parser_errors import invalid_combination
+
+    raise invalid_combination("to", _TO_OVERLOADS, args, kwargs)
 
 
 def _registered(module, parameters, name):
