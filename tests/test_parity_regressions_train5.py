@@ -3,6 +3,7 @@
 * nn.Linear / F.linear with no elements to multiply (in_features or out_features 0, an empty batch of any rank):
   forward, backward and create_graph backward;
 * nn.Unflatten: its size checks whatever ``dim`` is, Python ints only;
+* nn.Parameter of a non-tensor: CPython's AttributeError naming the type as it does ('numpy.ndarray');
 * nn.modules.module's global hooks: register_module_forward_pre_hook / _forward_hook (with_kwargs, always_call,
   run before each module's own) and the buffer / parameter / module registration hooks;
 * losses torchless lacked: F.multilabel_margin_loss / nn.MultiLabelMarginLoss, F.triplet_margin_with_distance_loss /
@@ -784,3 +785,8 @@ def test_to_empty_and_apply(call):
 ])
 def test_module_to_arguments(call):
     assert_same_outcome(lambda lib: _dtype_name(call(lib, lib.nn.Linear(2, 2)).weight))
+
+
+@pytest.mark.parametrize("data", [np.ones(2), [1.0], 3, np.float32(1.0)])
+def test_parameter_of_a_non_tensor(data):
+    assert_same_outcome(lambda lib: repr(lib.nn.Parameter(data)))
