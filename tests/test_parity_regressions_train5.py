@@ -23,6 +23,9 @@
   the tensor form, a copy argument refused, unknown keywords a TypeError);
 * lr_scheduler.MultiplicativeLR keeps the rates only at its initial step (resuming at last_epoch > 0 and get_lr
   outside step multiplied / did not as torch);
+* torchless.save / load: complex numbers, bytes, bytearrays and Counters load weights-only as torch allows them;
+  dict/tuple subclasses (Counter, defaultdict, named tuples) keep their type, or are refused weights-only as torch
+  refuses them;
 * utils.data: ``torch.utils.data._utils.collate`` (collate with a custom map), Sampler without ``data_source``,
   the warning when an IterableDataset yields more than ``len(loader)`` reported, ConcatDataset's deprecated
   ``cummulative_sizes``, DataLoader.check_worker_number_rationality.
@@ -790,3 +793,31 @@ def test_module_to_arguments(call):
 @pytest.mark.parametrize("data", [np.ones(2), [1.0], 3, np.float32(1.0)])
 def test_parameter_of_a_non_tensor(data):
     assert_same_outcome(lambda lib: repr(lib.nn.Parameter(data)))
+
+
+# ---------------------------------------------------------------------------- save / load
+_Pair = __import__("collections").namedtuple("_Pair", "a b")
+
+
+@pytest.mark.parametrize("make", [lambda lib: 1 + 2j, lambda lib: b"abc", lambda lib: bytearray(b"xy"),
+                                  lambda lib: __import__("collections").Counter("aab"),
+                                  lambda lib: __import__("collections").defaultdict(int, a=1),
+                                  lambda lib: _Pair(1, 2), lambda lib: {"x": [_Pair(1.5, "s")], "y": 2j},
+                                  lambda lib: __import__("collections").OrderedDict(a=1)])
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_saved_python_values(make, weights_only):
+    import io
+    import pickle
+
+    def run(lib):
+        buffer = io.BytesIO()
+        lib.save(make(lib), buffer)
+        buffer.seek(0)
+        try:
+            loaded = lib.load(buffer, weights_only=weights_only)
+        except pickle.UnpicklingError as error:  # torchless's CheckpointError is one too
+            return "refused", str(error).split("WeightsUnpickler error: ")[1].split(" was not")[0]
+        return type(loaded).__name__, loaded
+
+    theirs, ours = _both(run)
+    assert ours == (theirs[0], theirs[1].replace("torch.", "torchless.")) if theirs[0] == "refused" else ours == theirs
