@@ -3,6 +3,8 @@
 * nn.Linear / F.linear with no elements to multiply (in_features or out_features 0, an empty batch of any rank):
   forward, backward and create_graph backward;
 * nn.Unflatten: its size checks whatever ``dim`` is, Python ints only;
+* F.threshold(inplace=True) / nn.Threshold(inplace=True): the gradient passes where the input exceeded the
+  threshold, as torch 2.13 (it had followed the output, as older torch did);
 * nn.Parameter of a non-tensor: CPython's AttributeError naming the type as it does ('numpy.ndarray');
 * nn.modules.module's global hooks: register_module_forward_pre_hook / _forward_hook (with_kwargs, always_call,
   run before each module's own) and the buffer / parameter / module registration hooks;
@@ -821,3 +823,21 @@ def test_saved_python_values(make, weights_only):
 
     theirs, ours = _both(run)
     assert ours == (theirs[0], theirs[1].replace("torch.", "torchless.")) if theirs[0] == "refused" else ours == theirs
+
+
+@pytest.mark.parametrize("threshold, value", [(0.1, 2.0), (0.1, -5.0), (0.5, 0.5), (0.0, 1.0)])
+@pytest.mark.parametrize("form", ["functional", "module", "function_"])
+def test_inplace_threshold_gradient(threshold, value, form):
+    def run(lib):
+        x = lib.linspace(-2, 2, 5, requires_grad=True)
+        y = x * 1
+        if form == "functional":
+            z = lib.nn.functional.threshold(y, threshold, value, inplace=True)
+        elif form == "module":
+            z = lib.nn.Threshold(threshold, value, inplace=True)(y)
+        else:
+            z = lib.nn.functional.threshold_(y, threshold, value)
+        z.sum().backward()
+        return z, z.grad_fn.name(), x.grad
+
+    assert_same_outcome(run, _close)
