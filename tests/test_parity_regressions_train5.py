@@ -5,6 +5,7 @@
 * nn.Unflatten: its size checks whatever ``dim`` is, Python ints only;
 * F.threshold(inplace=True) / nn.Threshold(inplace=True): the gradient passes where the input exceeded the
   threshold, as torch 2.13 (it had followed the output, as older torch did);
+* Sequential.insert shifts the numbered entries in place as torch does (a Sequential of named modules: KeyError);
 * nn.Parameter of a non-tensor: CPython's AttributeError naming the type as it does ('numpy.ndarray');
 * nn.modules.module's global hooks: register_module_forward_pre_hook / _forward_hook (with_kwargs, always_call,
   run before each module's own) and the buffer / parameter / module registration hooks;
@@ -841,3 +842,17 @@ def test_inplace_threshold_gradient(threshold, value, form):
         return z, z.grad_fn.name(), x.grad
 
     assert_same_outcome(run, _close)
+
+
+@pytest.mark.parametrize("index", [0, 1, 2, -1, -2])
+@pytest.mark.parametrize("named", [False, True])
+def test_sequential_insert(index, named):
+    from collections import OrderedDict
+
+    def run(lib):
+        layers = [lib.nn.ReLU(), lib.nn.Tanh()]
+        seq = lib.nn.Sequential(OrderedDict(zip("ab", layers))) if named else lib.nn.Sequential(*layers)
+        result = outcome(lambda: seq.insert(index, lib.nn.ELU()))
+        return (result if isinstance(result, Raised) else None), list(seq._modules), repr(seq)
+
+    assert_same_outcome(run)
