@@ -5,6 +5,8 @@
 * nn.Unflatten: its size checks whatever ``dim`` is, Python ints only;
 * F.threshold(inplace=True) / nn.Threshold(inplace=True): the gradient passes where the input exceeded the
   threshold, as torch 2.13 (it had followed the output, as older torch did);
+* Module.cuda / Module.xpu go through _apply: a module without parameters or buffers moves without complaint, the
+  others fail with torch's error for the device given;
 * Sequential.insert shifts the numbered entries in place as torch does (a Sequential of named modules: KeyError);
 * nn.Parameter of a non-tensor: CPython's AttributeError naming the type as it does ('numpy.ndarray');
 * nn.modules.module's global hooks: register_module_forward_pre_hook / _forward_hook (with_kwargs, always_call,
@@ -854,5 +856,16 @@ def test_sequential_insert(index, named):
         seq = lib.nn.Sequential(OrderedDict(zip("ab", layers))) if named else lib.nn.Sequential(*layers)
         result = outcome(lambda: seq.insert(index, lib.nn.ELU()))
         return (result if isinstance(result, Raised) else None), list(seq._modules), repr(seq)
+
+    assert_same_outcome(run)
+
+
+@pytest.mark.parametrize("where", [None, 0, "cuda", "cuda:1", "cpu", "foo", 1.5])
+@pytest.mark.parametrize("method", ["cuda", "xpu"])
+@pytest.mark.parametrize("layer", ["Linear", "ReLU"])
+def test_module_cuda_and_xpu(where, method, layer):
+    def run(lib):
+        module = lib.nn.Linear(2, 2) if layer == "Linear" else lib.nn.ReLU()
+        return repr(getattr(module, method)(where))
 
     assert_same_outcome(run)

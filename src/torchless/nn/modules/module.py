@@ -669,10 +669,13 @@ class Module:
         return self
 
     def cuda(self, device=None):
-        from ..._tensor import _require_cpu
+        """Move to a CUDA device, which this CPU-only build refuses (with PyTorch's error) for the first parameter
+        or buffer: a module with none moves nowhere without complaint, as in PyTorch."""
+        return self._apply(lambda t: _to_accelerator(t, "cuda", device))
 
-        _require_cpu("cuda" if device is None else device)  # raises: no CUDA here
-        return self
+    def xpu(self, device=None):
+        """Move to an XPU device: refused as :meth:`cuda` is."""
+        return self._apply(lambda t: _to_accelerator(t, "xpu", device))
 
     # ------------------------------------------------------------------ hooks
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
@@ -825,6 +828,20 @@ class Module:
         if lines:
             body = extra_lines[0] if len(extra_lines) == 1 and not child_lines else "\n  " + "\n  ".join(lines) + "\n"
         return f"{self._get_name()}({body})"
+
+
+def _to_accelerator(tensor, kind, where):
+    """``tensor.cuda(where)`` / ``tensor.xpu(where)`` in a CPU-only build: PyTorch's error for ``where``."""
+    from ..._tensor import _require_cpu, device
+
+    if where is not None and not isinstance(where, (str, int, device)) or isinstance(where, bool):
+        shown = type(where).__name__ if type(where).__module__ == "builtins" else typename(type(where))
+        raise TypeError(f"{kind}(): argument 'device' (position 1) must be torchless.device, not {shown}")
+    target = device(kind if where is None else where)
+    if target.type != kind:
+        raise RuntimeError(f"Invalid device, must be {kind} device")
+    _require_cpu(target)  # raises: no accelerator here
+    return tensor
 
 
 # The overloads of Module.to as PyTorch's parser prints them (its messages list all three).
