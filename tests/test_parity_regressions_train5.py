@@ -33,7 +33,8 @@
   refuses them;
 * utils.data: ``torch.utils.data._utils.collate`` (collate with a custom map), Sampler without ``data_source``,
   the warning when an IterableDataset yields more than ``len(loader)`` reported, ConcatDataset's deprecated
-  ``cummulative_sizes``, DataLoader.check_worker_number_rationality.
+  ``cummulative_sizes``, DataLoader.check_worker_number_rationality; DistributedSampler (torchless lacked it) with
+  num_replicas and rank given (the shuffled order is torchless's generator's, as for the other samplers).
 """
 import warnings
 
@@ -869,3 +870,34 @@ def test_module_cuda_and_xpu(where, method, layer):
         return repr(getattr(module, method)(where))
 
     assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- DistributedSampler
+@pytest.mark.parametrize("size", [0, 1, 7, 10])
+@pytest.mark.parametrize("replicas", [1, 3, 8])
+@pytest.mark.parametrize("drop_last", [False, True])
+def test_distributed_sampler_shares(size, replicas, drop_last):
+    def run(lib):
+        shares = []
+        for rank in range(replicas):
+            sampler = lib.utils.data.DistributedSampler(range(size), replicas, rank, shuffle=False, drop_last=drop_last)
+            shuffled = lib.utils.data.DistributedSampler(range(size), replicas, rank, drop_last=drop_last)
+            shares.append((list(sampler), len(sampler), sampler.total_size, len(list(shuffled)), len(shuffled)))
+        return shares
+
+    assert_same_outcome(run)
+
+
+@pytest.mark.parametrize("call", [
+    lambda data: data.DistributedSampler(range(10)),
+    lambda data: data.DistributedSampler(range(10), num_replicas=2),
+    lambda data: data.DistributedSampler(range(10), 2, 2),
+    lambda data: data.DistributedSampler(range(10), 2, -1),
+    lambda data: sorted(vars(data.DistributedSampler(range(10), 2, 1))),
+    lambda data: (lambda s: (s.set_epoch(3), s.epoch, sorted(list(s)) == sorted(list(s))))(
+        data.DistributedSampler(range(9), 2, 1))[1:],
+    lambda data: [b.tolist() for b in data.DataLoader(range(10), batch_size=2,
+                                                      sampler=data.DistributedSampler(range(10), 2, 1, shuffle=False))],
+])
+def test_distributed_sampler_use(call):
+    assert_same_outcome(lambda lib: call(lib.utils.data))
