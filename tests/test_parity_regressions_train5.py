@@ -15,6 +15,9 @@
   nn.TripletMarginWithDistanceLoss, the deprecated nn.NLLLoss2d;
 * optimizer hooks: register_step_pre_hook / _post_hook (and the global register_optimizer_step_*_hook),
   register_state_dict_pre/post_hook, register_load_state_dict_pre/post_hook, dropped by deepcopy;
+* F.ctc_loss / nn.CTCLoss (torchless lacked them): padded and concatenated targets, unbatched input, lengths as
+  tensors or tuples, the three reductions, zero_infinity, torch's gradient (which assumes log-softmax inputs, and
+  at the last step takes the end positions' terms without adding them) and torch's argument checks;
 * F.embedding_bag / nn.EmbeddingBag (torchless lacked them): sum/mean/max bags from offsets or a 2-D input,
   include_last_offset, per_sample_weights, padding_idx, max_norm, gradients and torch's argument checks
   scale_grad_by_freq as torch's CPU kernel computes it (the g-th distinct index divided by the count of the g-th
@@ -901,3 +904,81 @@ def test_distributed_sampler_shares(size, replicas, drop_last):
 ])
 def test_distributed_sampler_use(call):
     assert_same_outcome(lambda lib: call(lib.utils.data))
+
+
+# ---------------------------------------------------------------------------- CTC
+def _ctc_outcome(steps, classes, blank, targets, input_lengths, target_lengths, reduction, zero_infinity, dtype,
+                 unbatched=False, as_tuples=False):
+    batch = 1 if unbatched else len(target_lengths)
+    log_probs = np.log(np.random.default_rng(9).dirichlet(np.ones(classes), size=(steps, batch))).astype(dtype)
+
+    def run(lib):
+        x = lib.tensor(log_probs[:, 0] if unbatched else log_probs, requires_grad=True)
+        if as_tuples:
+            lengths = tuple(input_lengths), tuple(target_lengths)
+        else:
+            lengths = lib.tensor(np.array(input_lengths)), lib.tensor(np.array(target_lengths))
+        out = lib.nn.functional.ctc_loss(x, lib.tensor(np.array(targets)), *lengths, blank=blank, reduction=reduction,
+                                         zero_infinity=zero_infinity)
+        weights = np.random.default_rng(10).standard_normal(tuple(out.shape)).astype(dtype)
+        (out * lib.tensor(weights)).sum().backward()
+        return out, out.grad_fn.name(), x.grad
+
+    return run
+
+
+_CTC_CASES = [
+    # steps, classes, blank, targets, input lengths, target lengths
+    (5, 4, 0, [[1, 2, 2], [1, 3, 0]], [5, 4], [3, 2]),
+    (5, 4, 0, [1, 2, 2, 1, 3], [5, 4], [3, 2]),
+    (6, 3, 2, [[0, 1, 0], [1, 1, 0], [0, 0, 0]], [6, 3, 0], [3, 2, 0]),
+    (4, 4, 3, [[3, 1], [1, 3]], [4, 4], [2, 2]),
+    (3, 4, 3, [[3], [3]], [3, 2], [1, 1]),
+    (5, 4, 0, [[1, 1, 1], [2, 2, 2]], [2, 5], [3, 3]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(_CTC_CASES)))
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_ctc_loss(case, reduction, zero_infinity):
+    for dtype in (np.float32, np.float64):
+        run = _ctc_outcome(*_CTC_CASES[case], reduction, zero_infinity, dtype, as_tuples=case == 1)
+        assert_same_outcome(run, lambda a, b: _close(a, b, rtol=1e-4, atol=1e-5))
+
+
+@pytest.mark.parametrize("targets, target_length", [([1, 2], 2), ([[1, 2]], 2), ([3], 1), ([], 0)])
+def test_ctc_loss_unbatched(targets, target_length):
+    run = _ctc_outcome(5, 4, 0, targets, 5, target_length, "mean", False, np.float32, unbatched=True)
+    assert_same_outcome(run, lambda a, b: _close(a, b, rtol=1e-4, atol=1e-5))
+
+
+_LP = np.log(np.random.default_rng(0).dirichlet(np.ones(4), size=(5, 2))).astype(np.float32)
+_TG, _IL, _TL = np.array([[1, 2, 2], [1, 3, 0]]), np.array([5, 4]), np.array([3, 2])
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, t: F.ctc_loss(t(_LP), t(np.array([1, 2, 2, 1, 3, 3])), t(_IL), t(_TL)),
+    lambda F, t: F.ctc_loss(t(_LP), t(_TG), t(np.array([6, 4])), t(_TL)),
+    lambda F, t: F.ctc_loss(t(_LP), t(_TG), t(_IL), t(np.array([4, 2]))),
+    lambda F, t: F.ctc_loss(t(_LP), t(_TG), t(np.array([5])), t(_TL)),
+    lambda F, t: F.ctc_loss(t(_LP), t(_TG), t(_IL), t(np.array([3]))),
+    lambda F, t: F.ctc_loss(t(_LP), t(_TG), t(_IL), t(_TL), blank=4),
+    lambda F, t: F.ctc_loss(t(_LP), t(_TG), t(_IL.astype(np.float32)), t(_TL)),
+    lambda F, t: F.ctc_loss(t(_LP), t(_TG), t(_IL), t(_TL.astype(np.float32))),
+    lambda F, t: F.ctc_loss(t(_LP), t(_TG), t(_IL), t(_TL), reduction="foo"),
+    lambda F, t: F.ctc_loss(t(_LP)[:, 0], t(_TG[0]), 5, 3),
+    lambda F, t: F.ctc_loss(t(_LP), t(_TG.astype(np.int32)), t(_IL.astype(np.int32)), t(_TL.astype(np.int32))),
+    lambda F, t: F.ctc_loss(t(_LP), t(_TG.astype(np.float32)), t(_IL), t(_TL)),
+])
+def test_ctc_loss_checks(call):
+    assert_same_outcome(lambda lib: call(lib.nn.functional, lib.tensor), _close)
+
+
+def test_ctc_loss_module():
+    def run(lib):
+        loss = lib.nn.CTCLoss(blank=3, reduction="sum", zero_infinity=True)
+        return repr(loss), loss.blank, loss.zero_infinity, loss(lib.tensor(_LP), lib.tensor(_TG), lib.tensor(_IL),
+                                                                 lib.tensor(_TL))
+
+    assert_same_outcome(run, _close)

@@ -1,7 +1,7 @@
 """Loss layers, wrappers of the functionals: CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss,
 SmoothL1Loss, HuberLoss, KLDivLoss, PoissonNLLLoss, GaussianNLLLoss, SoftMarginLoss, MarginRankingLoss,
 HingeEmbeddingLoss, MultiMarginLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss, CosineEmbeddingLoss,
-TripletMarginLoss, TripletMarginWithDistanceLoss (and the deprecated NLLLoss2d)."""
+TripletMarginLoss, TripletMarginWithDistanceLoss, CTCLoss (and the deprecated NLLLoss2d)."""
 import warnings
 
 from .._functional import likelihood_loss as F_likelihood
@@ -322,3 +322,17 @@ class TripletMarginWithDistanceLoss(_Loss):
                                                           distance_function=self.distance_function,
                                                           margin=self.margin, swap=self.swap,
                                                           reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    r"""The Connectionist Temporal Classification loss (see ``torchless.nn.functional.ctc_loss``): log-probabilities
+    (T, N, C) against unaligned target sequences; ``blank`` is the blank label, ``zero_infinity`` zeroes impossible
+    alignments' losses and gradients."""
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F_likelihood.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                                     self.zero_infinity)
