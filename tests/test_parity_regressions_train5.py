@@ -18,6 +18,7 @@
 * F.ctc_loss / nn.CTCLoss (torchless lacked them): padded and concatenated targets, unbatched input, lengths as
   tensors or tuples, the three reductions, zero_infinity, torch's gradient (which assumes log-softmax inputs, and
   at the last step takes the end positions' terms without adding them) and torch's argument checks;
+* nn.AdaptiveLogSoftmaxWithLoss (torchless lacked it): output/loss, gradients, log_prob, predict, checks;
 * F.embedding_bag / nn.EmbeddingBag (torchless lacked them): sum/mean/max bags from offsets or a 2-D input,
   include_last_offset, per_sample_weights, padding_idx, max_norm, gradients and torch's argument checks
   scale_grad_by_freq as torch's CPU kernel computes it (the g-th distinct index divided by the count of the g-th
@@ -982,3 +983,50 @@ def test_ctc_loss_module():
                                                                  lib.tensor(_TL))
 
     assert_same_outcome(run, _close)
+
+
+# ---------------------------------------------------------------------------- AdaptiveLogSoftmaxWithLoss
+_ASM_INPUT = np.random.default_rng(11).standard_normal((6, 8)).astype(np.float32)
+
+
+def _asm(lib, cutoffs, classes, div_value, head_bias):
+    module = lib.nn.AdaptiveLogSoftmaxWithLoss(8, classes, cutoffs, div_value=div_value, head_bias=head_bias)
+    with lib.no_grad():
+        for i, p in enumerate(module.parameters()):
+            p.copy_(lib.tensor(np.random.default_rng(i).standard_normal(tuple(p.shape)).astype(np.float32) * 0.5))
+    return module
+
+
+@pytest.mark.parametrize("cutoffs, classes, div_value, head_bias", [([2], 5, 4.0, False), ([3, 6], 10, 2.0, True),
+                                                                    ([1, 2, 4], 6, 1.0, False)])
+@pytest.mark.parametrize("targets", ["mixed", "shortlist", "last"])
+def test_adaptive_log_softmax(cutoffs, classes, div_value, head_bias, targets):
+    target = {"mixed": np.arange(6) % classes, "shortlist": np.zeros(6, np.int64),
+              "last": np.full(6, classes - 1)}[targets]
+
+    def run(lib):
+        module = _asm(lib, cutoffs, classes, div_value, head_bias)
+        x = lib.tensor(_ASM_INPUT, requires_grad=True)
+        result = module(x, lib.tensor(target))
+        result.loss.backward()
+        single = module(lib.tensor(_ASM_INPUT[0]), lib.tensor(int(target[0])))
+        return (type(result).__name__, result.output, result.loss, x.grad, [p.grad for p in module.parameters()],
+                repr(module), module.log_prob(lib.tensor(_ASM_INPUT)), module.predict(lib.tensor(_ASM_INPUT)),
+                single.output, single.loss, list(module.state_dict()))
+
+    assert_same_outcome(run, lambda a, b: _close(a, b, rtol=1e-4, atol=1e-5))
+
+
+@pytest.mark.parametrize("call", [
+    lambda nn, t: nn.AdaptiveLogSoftmaxWithLoss(8, 5, []),
+    lambda nn, t: nn.AdaptiveLogSoftmaxWithLoss(8, 5, [3, 2]),
+    lambda nn, t: nn.AdaptiveLogSoftmaxWithLoss(8, 5, [5]),
+    lambda nn, t: nn.AdaptiveLogSoftmaxWithLoss(8, 5, [2.5]),
+    lambda nn, t: nn.AdaptiveLogSoftmaxWithLoss(8, 5, [2])(t(np.ones((2, 8), np.float32)), t(np.array([0, 5]))),
+    lambda nn, t: nn.AdaptiveLogSoftmaxWithLoss(8, 5, [2])(t(np.ones((2, 8), np.float32)), t(np.array([0, 1, 2]))),
+    lambda nn, t: nn.AdaptiveLogSoftmaxWithLoss(8, 5, [2])(t(np.ones((2, 8, 1), np.float32)), t(np.array([0, 1]))),
+    lambda nn, t: nn.AdaptiveLogSoftmaxWithLoss(8, 5, [2])(t(np.ones((2, 8), np.float32)), t(np.array(1))),
+    lambda nn, t: nn.AdaptiveLogSoftmaxWithLoss(8, 5, [2])(t(np.ones((2, 8), np.float32)), t(np.array([[1]]))),
+])
+def test_adaptive_log_softmax_checks(call):
+    assert_same_outcome(lambda lib: call(lib.nn, lib.tensor))
