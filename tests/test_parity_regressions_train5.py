@@ -23,6 +23,8 @@
   include_last_offset, per_sample_weights, padding_idx, max_norm, gradients and torch's argument checks
   scale_grad_by_freq as torch's CPU kernel computes it (the g-th distinct index divided by the count of the g-th
   sorted entry);
+* optim.optimizer's names custom optimizers import: ParamsT, StateDict, Args, Kwargs, the hook aliases,
+  _use_grad_for_differentiable, _get_value, _to_scalar, _get_scalar_dtype;
 * optim.Adafactor (torchless lacked it): updates, state and its state_dict round trip, argument checks;
 * nn.Module: _load_from_state_dict with PyTorch's signature (strict before the key lists, assign in
   local_metadata) for subclasses that override it; zero_grad(set_to_none=False) of a gradient that requires grad;
@@ -1030,3 +1032,33 @@ def test_adaptive_log_softmax(cutoffs, classes, div_value, head_bias, targets):
 ])
 def test_adaptive_log_softmax_checks(call):
     assert_same_outcome(lambda lib: call(lib.nn, lib.tensor))
+
+
+def test_names_custom_optimizers_import():
+    import importlib
+
+    def run(lib):
+        module = importlib.import_module(f"{lib.__name__}.optim.optimizer")
+
+        class Plain(lib.optim.Optimizer):
+            def __init__(self, params: module.ParamsT, lr=0.1):
+                super().__init__(params, {"lr": lr, "differentiable": False})
+
+            @module._use_grad_for_differentiable
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        p.add_(p.grad, alpha=-group["lr"])
+                return lib.is_grad_enabled()
+
+        param = lib.nn.Parameter(lib.ones(2))
+        param.grad = lib.ones(2)
+        with lib.enable_grad():
+            recorded = Plain([param]).step()
+        return (recorded, param.detach().numpy(), module._get_value(lib.tensor(3.0)),
+                module._to_scalar(lib.tensor([2.0])).shape, _dtype_name(lib.ones(1, dtype=module._get_scalar_dtype())),
+                Plain.step.__name__, [hasattr(module, n) for n in ("Args", "Kwargs", "StateDict", "ParamsT",
+                                                                   "GlobalOptimizerPreHook", "GlobalOptimizerPostHook")],
+                hasattr(module.Optimizer, "OptimizerPreHook"))
+
+    assert_same_outcome(run, _close)

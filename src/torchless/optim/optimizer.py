@@ -4,6 +4,7 @@ import functools
 import warnings
 from collections import OrderedDict, defaultdict
 from itertools import chain
+from typing import Callable, Iterable, Optional, Union
 
 import numpy as np
 
@@ -117,6 +118,46 @@ def _check_fused_param(param):
                            f"devices: {_FUSED_DEVICES} but {param.dtype} and cpu")
 
 
+# The type aliases PyTorch's optimizer module defines, which custom optimizers annotate with
+# (``from torch.optim.optimizer import ParamsT``).
+Args = tuple
+Kwargs = dict
+StateDict = dict
+ParamsT = Union[Iterable[Tensor], Iterable[dict], Iterable[tuple]]
+GlobalOptimizerPreHook = Callable[..., Optional[tuple]]
+GlobalOptimizerPostHook = Callable[..., None]
+
+
+def _use_grad_for_differentiable(func):
+    """Decorate an optimizer's ``step``: run it with gradients recorded only for ``differentiable=True`` (PyTorch's
+    helper, which custom optimizers written in its style use)."""
+    @functools.wraps(func)
+    def _use_grad(*args, **kwargs):
+        previous = grad_mode.is_grad_enabled()
+        try:
+            grad_mode.set_grad_enabled(bool(args[0].defaults["differentiable"]))
+            return func(*args, **kwargs)
+        finally:
+            grad_mode.set_grad_enabled(previous)
+
+    return _use_grad
+
+
+def _get_value(x):
+    """A 0-d tensor's number (``step`` counters), anything else as it is."""
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def _to_scalar(x):
+    """A one-element tensor squeezed to 0-d (a tensor ``lr``), anything else as it is."""
+    return x.squeeze() if isinstance(x, Tensor) and x.dim() != 0 else x
+
+
+def _get_scalar_dtype(is_fused=None):
+    """The dtype of ``step`` counters: float32 for fused kernels, else float64 when that is the default dtype."""
+    return _dtype.float32 if is_fused else _dtype.from_numpy_dtype(_scalar_dtype())
+
+
 # Hooks run around every optimizer's step (register_optimizer_step_pre_hook / _post_hook): the pre-hooks before
 # each optimizer's own, the post-hooks after them.
 _global_optimizer_pre_hooks = OrderedDict()
@@ -172,6 +213,9 @@ class Optimizer:
 
     Subclasses implement :meth:`step`; state lives in ``self.state[param]`` (a dict per parameter).
     """
+
+    OptimizerPreHook = Callable[..., Optional[tuple]]
+    OptimizerPostHook = Callable[..., None]
 
     def __init__(self, params, defaults):
         self.defaults = defaults
