@@ -65,6 +65,9 @@ def _c_contiguous(array):
 
 
 # ---------------------------------------------------------------------------------------------- saving
+_CONTAINER_TYPES = (list, tuple, dict, OrderedDict)  # what a JSON node holds as such (and Size)
+
+
 class _Encoder:
     """Turns an object into a JSON node, collecting its tensors' arrays (each distinct tensor once)."""
 
@@ -92,7 +95,10 @@ class _Encoder:
         if isinstance(obj, device):
             return {"type": "device", "name": str(obj)}
         if isinstance(obj, (list, tuple, dict)):
-            return self._encode_container(obj)
+            # other subclasses (Counter, defaultdict, named tuples) are pickled whole, so that they load as their
+            # own type, and a weights-only load allows them as PyTorch's does (Counter) or refuses them
+            if self.pickles is None or type(obj) in _CONTAINER_TYPES or isinstance(obj, Size):
+                return self._encode_container(obj)
         if self.pickles is not None:
             return self._encode_pickled(obj)
         hint = " (save its state_dict() instead)" if callable(getattr(obj, "state_dict", None)) else ""
@@ -354,7 +360,10 @@ class _Decoder:
 # ---------------------------------------------------------------------------------------------- whole objects
 # What a weights-only load lets a pickled object use without add_safe_globals: the containers of a model's state
 # and torchless's own value types (tensors are not globals: they are references to the archive's arrays).
-_BASE_GLOBALS = frozenset({"collections.OrderedDict", "builtins.set", "builtins.frozenset", "builtins.slice",
+# PyTorch's weights-only unpickler also allows complex numbers, bytes (pickled through _codecs.encode), bytearrays
+# and Counters.
+_BASE_GLOBALS = frozenset({"collections.OrderedDict", "collections.Counter", "builtins.set", "builtins.frozenset",
+                           "builtins.slice", "builtins.complex", "builtins.bytearray", "_codecs.encode",
                            "torchless._dtype._by_name", "torchless.Size", "torchless.device"})
 _safe_globals = {}  # "module.name" -> the allowed object, by add_safe_globals
 

@@ -12,7 +12,9 @@ class Parameter(Tensor):
         if data is None:
             data = _creation.empty(0)
         if not isinstance(data, Tensor):
-            raise AttributeError(f"'{type(data).__name__}' object has no attribute 'detach'")
+            # PyTorch calls data.detach() first: CPython's own AttributeError names the type as it prints it
+            # ('numpy.ndarray', 'list')
+            data = data.detach()
         p = Tensor._wrap.__func__(cls, data._data)
         p._set_requires_grad(requires_grad)
         return p

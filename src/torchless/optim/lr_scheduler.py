@@ -215,7 +215,9 @@ class MultiplicativeLR(LRScheduler):
 
     def get_lr(self):
         self._warn_if_called_outside_step()
-        if self.last_epoch > 0:
+        # the constructor's initial step (also when resuming at last_epoch > 0) keeps the rates; any other
+        # get_lr multiplies, as PyTorch's
+        if not self._is_initial:
             return [group["lr"] * lmbda(self.last_epoch)
                     for lmbda, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
         return _current_lrs(self.optimizer)

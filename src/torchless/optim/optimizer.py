@@ -1,14 +1,17 @@
 """Optimizer: the base class holding parameter groups, per-parameter state and their state_dict."""
 import copy
+import functools
 import warnings
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from itertools import chain
+from typing import Callable, Iterable, Optional, Union
 
 import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, typename
 from ..autograd import grad_mode
+from ..utils.hooks import RemovableHandle
 
 
 class _RequiredParameter:
@@ -115,6 +118,87 @@ def _check_fused_param(param):
                            f"devices: {_FUSED_DEVICES} but {param.dtype} and cpu")
 
 
+# The type aliases PyTorch's optimizer module defines, which custom optimizers annotate with
+# (``from torch.optim.optimizer import ParamsT``).
+Args = tuple
+Kwargs = dict
+StateDict = dict
+ParamsT = Union[Iterable[Tensor], Iterable[dict], Iterable[tuple]]
+GlobalOptimizerPreHook = Callable[..., Optional[tuple]]
+GlobalOptimizerPostHook = Callable[..., None]
+
+
+def _use_grad_for_differentiable(func):
+    """Decorate an optimizer's ``step``: run it with gradients recorded only for ``differentiable=True`` (PyTorch's
+    helper, which custom optimizers written in its style use)."""
+    @functools.wraps(func)
+    def _use_grad(*args, **kwargs):
+        previous = grad_mode.is_grad_enabled()
+        try:
+            grad_mode.set_grad_enabled(bool(args[0].defaults["differentiable"]))
+            return func(*args, **kwargs)
+        finally:
+            grad_mode.set_grad_enabled(previous)
+
+    return _use_grad
+
+
+def _get_value(x):
+    """A 0-d tensor's number (``step`` counters), anything else as it is."""
+    return x.item() if isinstance(x, Tensor) else x
+
+
+def _to_scalar(x):
+    """A one-element tensor squeezed to 0-d (a tensor ``lr``), anything else as it is."""
+    return x.squeeze() if isinstance(x, Tensor) and x.dim() != 0 else x
+
+
+def _get_scalar_dtype(is_fused=None):
+    """The dtype of ``step`` counters: float32 for fused kernels, else float64 when that is the default dtype."""
+    return _dtype.float32 if is_fused else _dtype.from_numpy_dtype(_scalar_dtype())
+
+
+# Hooks run around every optimizer's step (register_optimizer_step_pre_hook / _post_hook): the pre-hooks before
+# each optimizer's own, the post-hooks after them.
+_global_optimizer_pre_hooks = OrderedDict()
+_global_optimizer_post_hooks = OrderedDict()
+
+_HOOK_REGISTRIES = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks", "_optimizer_state_dict_pre_hooks",
+                    "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
+                    "_optimizer_load_state_dict_post_hooks")
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Register ``hook(optimizer, args, kwargs)``, run before every optimizer's ``step``; it may return a new
+    ``(args, kwargs)`` pair for the step.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    handle = RemovableHandle(_global_optimizer_pre_hooks)
+    _global_optimizer_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook):
+    """Register ``hook(optimizer, args, kwargs)``, run after every optimizer's ``step``.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    handle = RemovableHandle(_global_optimizer_post_hooks)
+    _global_optimizer_post_hooks[handle.id] = hook
+    return handle
+
+
+def _add_hook(registry, hook, prepend=False):
+    handle = RemovableHandle(registry)
+    registry[handle.id] = hook
+    if prepend:
+        registry.move_to_end(handle.id, last=False)
+    return handle
+
+
 # Flags every optimizer's param groups carry since PyTorch 2.x, with their defaults.
 COMMON_FLAGS = (("foreach", None), ("maximize", False), ("differentiable", False), ("capturable", False))
 
@@ -130,8 +214,14 @@ class Optimizer:
     Subclasses implement :meth:`step`; state lives in ``self.state[param]`` (a dict per parameter).
     """
 
+    OptimizerPreHook = Callable[..., Optional[tuple]]
+    OptimizerPostHook = Callable[..., None]
+
     def __init__(self, params, defaults):
         self.defaults = defaults
+        for name in _HOOK_REGISTRIES:
+            setattr(self, name, OrderedDict())
+        self._patch_step_function()
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
                             f"but got {typename(params)}")
@@ -155,6 +245,10 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        for name in _HOOK_REGISTRIES:  # hooks are not pickled: a copy starts without them
+            if name not in self.__dict__:
+                setattr(self, name, OrderedDict())
+        self._patch_step_function()
         if self._group_defaults:
             self._fill_missing(self._group_defaults, self._counters)
 
@@ -169,6 +263,88 @@ class Optimizer:
                 if p_state:
                     for key in counters:
                         p_state[key] = _scalar_state(p_state[key])
+
+    @staticmethod
+    def profile_hook_step(func):
+        """``func`` (a ``step``) wrapped to run the step pre-hooks before it and the post-hooks after it."""
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            self = args[0]
+            for pre_hook in chain(_global_optimizer_pre_hooks.values(), self._optimizer_step_pre_hooks.values()):
+                result = pre_hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"{func} must return None or a tuple of (new_args, new_kwargs), but got "
+                                           f"{result}.")
+                    args, kwargs = result
+            out = func(*args, **kwargs)
+            self._optimizer_step_code()
+            for post_hook in chain(self._optimizer_step_post_hooks.values(), _global_optimizer_post_hooks.values()):
+                post_hook(self, args, kwargs)
+            return out
+
+        return wrapper
+
+    def _patch_step_function(self):
+        # As PyTorch: the class of the first instance built gets its step wrapped, once; a subclass whose step
+        # calls super().step() of a class also instantiated runs the hooks twice there too.
+        if not getattr(self.__class__.step, "hooked", None):
+            self.__class__.step = self.profile_hook_step(self.__class__.step)
+            self.__class__.step.hooked = True
+
+    def _optimizer_step_code(self):
+        """Runs after each step, before the post-hooks; a place for profilers to hook into (nothing here)."""
+
+    def register_step_pre_hook(self, hook):
+        """Register ``hook(optimizer, args, kwargs)``, run before this optimizer's ``step`` (after the global ones);
+        it may return a new ``(args, kwargs)`` pair for the step.
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        return _add_hook(self._optimizer_step_pre_hooks, hook)
+
+    def register_step_post_hook(self, hook):
+        """Register ``hook(optimizer, args, kwargs)``, run after this optimizer's ``step`` (before the global ones).
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        return _add_hook(self._optimizer_step_post_hooks, hook)
+
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """Register ``hook(optimizer)``, run when :meth:`state_dict` starts.
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        return _add_hook(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """Register ``hook(optimizer, state_dict)``, run on the dict :meth:`state_dict` built; a non-None result is
+        returned instead.
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        return _add_hook(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """Register ``hook(optimizer, state_dict)``, run on (a shallow copy of) the dict given to
+        :meth:`load_state_dict`; a non-None result is loaded instead.
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        return _add_hook(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """Register ``hook(optimizer)``, run once :meth:`load_state_dict` has loaded the state.
+
+        Returns:
+            RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+        """
+        return _add_hook(self._optimizer_load_state_dict_post_hooks, hook, prepend)
 
     def __repr__(self):
         text = self.__class__.__name__ + " ("
@@ -346,6 +522,8 @@ class Optimizer:
         'param_groups': [{'lr': 0.01, ..., 'params': [0, 1]}, ...]}``. The state tensors are shared with the
         optimizer, as in PyTorch.
         """
+        for pre_hook in self._optimizer_state_dict_pre_hooks.values():
+            pre_hook(self)
         index_of = {}
         start = 0
 
@@ -360,7 +538,12 @@ class Optimizer:
 
         param_groups = [pack_group(g) for g in self.param_groups]
         packed_state = {(index_of[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
-        return {"state": packed_state, "param_groups": param_groups}
+        state_dict = {"state": packed_state, "param_groups": param_groups}
+        for post_hook in self._optimizer_state_dict_post_hooks.values():
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     def load_state_dict(self, state_dict):
         """Load state produced by :meth:`state_dict` (of an optimizer over parameters of the same shapes).
@@ -369,6 +552,10 @@ class Optimizer:
         state is cast to its parameter's dtype (``step`` counters excepted); all tensors are copied.
         """
         state_dict = state_dict.copy()  # PyTorch's first step: what has no copy() fails with its AttributeError
+        for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         groups = self.param_groups
         saved_groups = copy.deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -394,6 +581,8 @@ class Optimizer:
             return new_group
 
         self.__setstate__({"state": state, "param_groups": [update_group(g, s) for g, s in zip(groups, saved_groups)]})
+        for post_hook in self._optimizer_load_state_dict_post_hooks.values():
+            post_hook(self)
 
 
 def _cast_state(param, value, key=None):

@@ -1,18 +1,20 @@
 r"""Embedding lookup: rows of a weight matrix picked by integer indices, with PyTorch's padding_idx, max_norm
-and scale_grad_by_freq.
+and scale_grad_by_freq; and embedding_bag, the sums, means or maxima of bags of such rows.
 
 The lookup is one node, ``EmbeddingBackward0``, whose backward adds each output row's gradient into its
 weight row (skipping padding_idx, dividing by the index's count with scale_grad_by_freq). max_norm
 renormalises the looked-up weight rows in place first, outside autograd, as PyTorch's embedding_renorm_.
 """
+import warnings
+
 import numpy as np
 
-from ..._tensor import typename
+from ..._tensor import Tensor, typename
 from ...autograd import grad_mode
 from ...autograd.graph import Node
 from ._args import check_tensor
 
-__all__ = ["embedding"]
+__all__ = ["embedding", "embedding_bag"]
 
 
 class Embedding(Node):
@@ -135,3 +137,182 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         raise NotImplementedError("torchless does not support sparse gradients: use embedding with sparse=False")
     return Embedding.apply(weight, indices=indices, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
 
+
+# ---------------------------------------------------------------------------- embedding_bag
+class EmbeddingBag(Node):
+    """Per bag, the sum (optionally weighted per entry), mean or max of the rows of ``weight`` its entries pick;
+    PyTorch's single node of that name. ``bag_of`` gives each entry's bag; entries equal to ``padding_idx`` are
+    left out of their bag, and an empty bag gives zeros."""
+
+    # PyTorch saves the per-sample weights, and the weight for their gradient
+    saves = (0, 1)
+    saved_only_for = {0: (1,)}
+    saved = ("weight", "per_sample_weights", "all_indices", "indices", "bag_of", "argmax", "counts")
+
+    def forward(self, weight, per_sample_weights, indices=None, bag_of=None, bags=0, mode="mean", padding_idx=-1,
+                scale_grad_by_freq=False):
+        keep = indices != padding_idx
+        self.all_indices = indices
+        indices, bag_of = indices[keep], bag_of[keep]
+        self.weight, self.indices, self.bag_of, self.keep = weight, indices, bag_of, keep
+        self.per_sample_weights = None if per_sample_weights is None else per_sample_weights.reshape(-1)
+        self.mode, self.scale_grad_by_freq = mode, scale_grad_by_freq
+        width = weight.shape[1]
+        out = np.zeros((bags, width), weight.dtype)
+        rows = weight[indices]
+        if mode == "max":
+            # each column's largest value in the bag, the first of equal ones (as PyTorch), and where it came from
+            self.argmax = np.full((bags, width), -1, np.int64)
+            for bag in np.unique(bag_of):
+                members = np.flatnonzero(bag_of == bag)
+                picked = members[np.argmax(rows[members], axis=0)]
+                out[bag] = rows[picked, np.arange(width)]
+                self.argmax[bag] = indices[picked]
+            return out
+        if self.per_sample_weights is not None:
+            rows = rows * self.per_sample_weights[keep][:, None]
+        np.add.at(out, bag_of, rows)
+        if mode == "mean":
+            self.counts = np.bincount(bag_of, minlength=bags)
+            out /= np.maximum(self.counts, 1)[:, None].astype(weight.dtype)
+        return out
+
+    def backward(self, grad):
+        weight, indices, bag_of = self.weight, self.indices, self.bag_of
+        gw = gpsw = None
+        if self.mode == "max":
+            gw = np.zeros(weight.shape, grad.dtype)
+            found = self.argmax >= 0
+            columns = np.broadcast_to(np.arange(grad.shape[1]), grad.shape)
+            np.add.at(gw, (self.argmax[found], columns[found]), grad[found])
+            return gw, None
+        rows = grad[bag_of]
+        if self.mode == "mean":
+            rows = rows / np.maximum(self.counts, 1)[bag_of][:, None].astype(grad.dtype)
+        if self.needs_input_grad[1]:
+            gpsw = np.zeros(self.keep.shape, grad.dtype)
+            gpsw[self.keep] = np.einsum("ij,ij->i", rows, weight[indices])
+        if self.needs_input_grad[0]:
+            if self.per_sample_weights is not None:
+                rows = rows * self.per_sample_weights[self.keep][:, None]
+            if self.scale_grad_by_freq:
+                rows = rows / _bag_frequency_divisors(self.all_indices, indices)[:, None].astype(grad.dtype)
+            gw = np.zeros(weight.shape, grad.dtype)
+            np.add.at(gw, indices, rows)
+        return gw, gpsw
+
+
+def _bag_frequency_divisors(all_indices, indices):
+    """What PyTorch's CPU embedding_bag backward divides each entry's gradient by with scale_grad_by_freq.
+
+    Its loop over the distinct indices in sorted order reads the count of the index at the *loop position* in the
+    sorted entries rather than at the start of that index's run: the g-th distinct index is divided by the count of
+    ``sorted(entries)[g]``. That matches the index's own count until a repeated index has been passed (then it is
+    an earlier index's count). torchless follows it, so that training gives PyTorch's numbers; F.embedding divides
+    by the index's own count.
+    """
+    ordered = np.sort(all_indices)
+    counts = np.bincount(all_indices, minlength=int(ordered[-1]) + 1 if ordered.size else 0)
+    distinct = np.unique(ordered)
+    divisor = np.ones(counts.size, np.int64)
+    divisor[distinct] = counts[ordered[:distinct.size]]
+    return divisor[indices]
+
+
+def _bag_index_check(tensor):
+    if tensor._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, "
+                           f"Int; but got {_index_type_name(tensor)} instead (while checking arguments for "
+                           "embedding_bag)")
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
+                  sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    r"""Sums, means or maxima of bags of embeddings, without building the looked-up rows as a tensor.
+
+    ``input`` is either a 2-D (B, N) tensor of indices, B bags of N each, or a 1-D tensor of the bags one after
+    another with ``offsets`` (1-D) giving where each bag starts (``include_last_offset``: and, as a last entry,
+    where the last one ends). ``mode`` is 'sum', 'mean' or 'max'; ``per_sample_weights`` (like ``input``, 'sum'
+    only) weights each looked-up row. Entries equal to ``padding_idx`` do not count; an empty bag gives zeros.
+    ``max_norm``, ``norm_type`` and ``scale_grad_by_freq`` as for :func:`embedding`.
+
+    Shape: output (B, embedding_dim).
+    """
+    if weight.dtype.name == "int64" and input.is_floating_point():
+        warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, input, "
+                      "...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.", stacklevel=2)
+        weight, input = input, weight
+    if per_sample_weights is not None and input.size() != per_sample_weights.size():
+        raise ValueError(f"embedding_bag: If per_sample_weights ({per_sample_weights.shape}) is not None, then it must "
+                         f"have the same shape as the input ({input.shape})")
+    if not weight.dim() == 2:
+        raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension {weight.dim()}")
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+                             f"fixed length sequences. However, found offsets of type {type(offsets)}")
+        if input.size(1) == 0:
+            raise RuntimeError("step must be nonzero")  # PyTorch's offsets are arange(0, numel, N)
+        offsets = Tensor._wrap(np.arange(0, input.numel(), input.size(1), dtype=input._data.dtype))
+        input = input.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        if offsets.dim() != 1:
+            raise ValueError("offsets has to be a 1D Tensor")
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if max_norm is not None:
+        _renorm_(weight, input, max_norm, norm_type)
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError("embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+                                  "GitHub.")
+    _bag_index_check(input)
+    _bag_index_check(offsets)
+    if not weight.is_floating_point():
+        raise RuntimeError("Expected tensor for argument #1 'weight' to have one of the following scalar types: Half, "
+                           f"BFloat16, Float, Double; but got {weight.type()} instead (while checking arguments for "
+                           "embedding_bag)")
+    if per_sample_weights is not None and per_sample_weights.dtype != weight.dtype:
+        raise RuntimeError("Expected tensor for argument #1 'weight' to have the same type as tensor for argument #1 "
+                           f"'per_sample_weights'; but type {weight.type()} does not equal {per_sample_weights.type()} "
+                           "(while checking arguments for embedding_bag)")
+    rows = weight.size(0)
+    if padding_idx is None:
+        padding_idx = -1
+    elif -rows <= padding_idx < rows:
+        padding_idx %= rows
+    else:
+        raise RuntimeError(f"padding_idx must be within the number of embeddings, -{rows} through {rows - 1}, but got "
+                           f"{padding_idx}")
+    indices, starts = input._data.astype(np.int64), offsets._data.astype(np.int64)
+    if include_last_offset:
+        if starts.size < 1:
+            raise RuntimeError("include_last_offset: number of offset should be at least 1")
+        starts, ends = starts[:-1], starts[1:]
+    else:
+        ends = np.append(starts[1:], indices.size)
+    if starts.size and starts[0] != 0:
+        # PyTorch's message shows offsets[0] as the C++ printout of a 0-d tensor, on a line of its own
+        raise RuntimeError("offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from "
+                           f"position 0. However, got {starts[0]}\n[ {offsets.type()}{{}} ]")
+    if offsets.numel() and offsets._data[-1] > indices.size:
+        raise RuntimeError(f"offsets[-1] can not be greater than input's length {indices.size} but got offsets[-1] of "
+                           f"{offsets._data[-1]}")
+    bad = np.flatnonzero((indices < 0) | (indices >= rows))
+    if bad.size:
+        raise RuntimeError(f"Index {bad[0]} of input takes value {indices[bad[0]]} which is not in the valid range "
+                           f"[0, {rows})")
+    if sparse and weight.requires_grad and grad_mode.is_grad_enabled():
+        raise NotImplementedError("torchless does not support sparse gradients: use embedding_bag with sparse=False")
+    # the bag of each entry; with include_last_offset, entries past the last offset belong to none
+    bag_of = np.repeat(np.arange(starts.size), np.maximum(ends - starts, 0))
+    covered = bag_of.size
+    weights = None if per_sample_weights is None else per_sample_weights.reshape(-1)[:covered]
+    return EmbeddingBag.apply(weight, weights, indices=indices[:covered], bag_of=bag_of, bags=starts.size,
+                              mode=mode, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)

@@ -11,11 +11,12 @@ import numpy as np
 
 from ... import _creation
 from ...autograd import grad_mode
+from ..._tensor import Tensor
 from ...autograd.graph import Node
 from ._args import check_tensor
 from .loss import _legacy_reduction, _reduction
 
-__all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss"]
+__all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss"]
 
 
 class Xlogy(Node):
@@ -163,3 +164,168 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     if full:
         loss += 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------------------- CTC
+def _extended(target, blank):
+    """The target with a blank before, between and after its labels (length 2 S + 1), and where a path may skip
+    from s - 2 to s: at a label's position (odd s, whatever the label: PyTorch does not look at its value) unlike
+    the label two places before."""
+    labels = np.full(2 * len(target) + 1, blank, np.int64)
+    labels[1::2] = target
+    skip = np.zeros(labels.size, bool)
+    skip[3::2] = labels[3::2] != labels[1:-2:2]
+    return labels, skip
+
+
+def _shifted(values, by):
+    """``values`` moved right by ``by`` places (``by`` < 0: left), the gap filled with -inf."""
+    out = np.full_like(values, -np.inf)
+    if by > 0:
+        out[by:] = values[:-by]
+    else:
+        out[:by] = values[-by:]
+    return out
+
+
+class CtcLoss(Node):
+    """The negative log-likelihood of each target over all CTC alignments, PyTorch's ``CtcLossBackward0``; its
+    gradient is PyTorch's, ``exp(lp) - exp(log(sum alpha beta) + nll - lp)``, which assumes ``log_probs`` are
+    log-softmax outputs."""
+
+    saved = ("log_probs", "alphas", "nll")
+
+    def forward(self, log_probs, targets=(), input_lengths=(), blank=0, zero_infinity=False):
+        self.log_probs, self.targets, self.input_lengths = log_probs, targets, input_lengths
+        self.blank, self.zero_infinity = blank, zero_infinity
+        nll, self.alphas = np.zeros(len(targets), log_probs.dtype), []
+        with np.errstate(invalid="ignore", over="ignore"):
+            for n, (target, steps) in enumerate(zip(targets, input_lengths)):
+                labels, skip = _extended(target, blank)
+                alpha = np.full((steps, labels.size), -np.inf, log_probs.dtype)
+                if steps:
+                    alpha[0, :2] = log_probs[0, n, labels[:2]]
+                for t in range(1, steps):
+                    previous = alpha[t - 1]
+                    paths = np.logaddexp(previous, _shifted(previous, 1))
+                    paths = np.logaddexp(paths, np.where(skip, _shifted(previous, 2), -np.inf))
+                    alpha[t] = log_probs[t, n, labels] + paths
+                ends = alpha[steps - 1, -2:] if steps else np.array([0.0 if labels.size == 1 else -np.inf])
+                nll[n] = -np.logaddexp.reduce(ends)
+                self.alphas.append(alpha)
+        self.nll = nll
+        return nll
+
+    def backward(self, grad):
+        log_probs, nll = self.log_probs, self.nll
+        result = np.zeros_like(log_probs)
+        with np.errstate(invalid="ignore", over="ignore"):
+            for n, (target, steps, alpha) in enumerate(zip(self.targets, self.input_lengths, self.alphas)):
+                if self.zero_infinity and np.isinf(nll[n]):
+                    continue
+                labels, _ = _extended(target, self.blank)
+                after = np.zeros(labels.size, bool)  # a skip from s to s + 2, as in _extended
+                after[1:-2:2] = labels[1:-2:2] != labels[3::2]
+                beta = np.full_like(alpha, -np.inf)
+                if steps:
+                    beta[steps - 1, -2:] = log_probs[steps - 1, n, labels[-2:]]
+                for t in range(steps - 2, -1, -1):
+                    following = beta[t + 1]
+                    paths = np.logaddexp(following, _shifted(following, -1))
+                    paths = np.logaddexp(paths, np.where(after, _shifted(following, -2), -np.inf))
+                    beta[t] = log_probs[t, n, labels] + paths
+                # log of the sum over the positions s of each class of alpha_t(s) beta_t(s)
+                both = np.full((steps, log_probs.shape[2]), -np.inf, log_probs.dtype)
+                for s, label in enumerate(labels):
+                    both[:, label] = np.logaddexp(both[:, label], alpha[:, s] + beta[:, s])
+                if steps:
+                    # at the last step PyTorch assigns the two end positions' terms without adding them up (it
+                    # takes the last label for unlike the blank): the label's term alone if it is the blank itself
+                    last = both[steps - 1]
+                    last[:] = -np.inf
+                    last[labels[-1]] = alpha[-1, -1] + beta[-1, -1]
+                    if labels.size > 1:
+                        last[labels[-2]] = alpha[-1, -2] + beta[-1, -2]
+                lp = log_probs[:steps, n]
+                result[:steps, n] = (np.exp(lp) - np.exp(both + nll[n] - lp)) * grad[n]
+        return (result,)
+
+
+def _length_list(lengths, name):
+    """Lengths given as a tensor (integral) or as a sequence of ints, as a list of ints."""
+    if isinstance(lengths, Tensor):
+        if lengths.is_floating_point() or lengths.dtype.name == "bool":
+            raise RuntimeError(f"{name} must be integral")
+        return [int(v) for v in lengths._data.reshape(-1)]
+    return [int(v) for v in lengths]
+
+
+_CTC_OVERLOADS = (
+    "Tensor log_probs, Tensor targets, tuple of ints input_lengths, tuple of ints target_lengths, int blank = 0, "
+    "int reduction = at::Reduction::Mean, bool zero_infinity = False",
+    "Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank = 0, int reduction = "
+    "at::Reduction::Mean, bool zero_infinity = False",
+)
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
+    r"""The Connectionist Temporal Classification loss: the negative log-likelihood of each target sequence
+    summed over all its alignments with the input steps (labels repeated, blanks in between).
+
+    Args:
+        log_probs (Tensor): (T, N, C) or unbatched (T, C) log-probabilities (``log_softmax`` outputs).
+        targets (Tensor): (N, S) padded target labels, or the targets one after another (1-D).
+        input_lengths (Tensor or tuple of ints): the steps of each input (at most T).
+        target_lengths (Tensor or tuple of ints): the labels of each target.
+        blank (int): the blank label (default: 0).
+        reduction (str): 'none' | 'mean' (each loss divided by its target length, then averaged) | 'sum'.
+        zero_infinity (bool): impossible alignments (infinite losses) give 0 and no gradient.
+    """
+    reduction = _reduction(reduction)
+    for lengths in (input_lengths, target_lengths):
+        if not isinstance(lengths, (Tensor, list, tuple)):
+            from ..._parser_errors import invalid_combination
+
+            raise invalid_combination("ctc_loss", _CTC_OVERLOADS,
+                                      (log_probs, targets, input_lengths, target_lengths, blank,
+                                       {"none": 0, "mean": 1, "sum": 2}[reduction], zero_infinity))
+    unbatched = log_probs.dim() == 2
+    inputs = log_probs.unsqueeze(1) if unbatched else log_probs
+    target_array = targets._data  # 1-D: the targets one after another (also for an unbatched input)
+    steps = _length_list(input_lengths, "input_lengths")
+    lengths = _length_list(target_lengths, "target_lengths")
+    batch, classes = inputs.shape[1], inputs.shape[2]
+    if len(steps) != batch:
+        raise RuntimeError("input_lengths must be of size batch_size")
+    if len(lengths) != batch:
+        raise RuntimeError("target_lengths must be of size batch_size")
+    if not 0 <= blank < classes:
+        raise RuntimeError("blank must be in label range")
+    if target_array.ndim == 1:
+        if target_array.size != sum(lengths):
+            raise RuntimeError(f"Expected tensor to have size {sum(lengths)} at dimension 0, but got size "
+                               f"{target_array.size} for argument #2 'targets' (while checking arguments for "
+                               "ctc_loss_allocate_outputs)")
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        sequences = [target_array[offsets[n]:offsets[n + 1]] for n in range(batch)]
+    else:
+        if lengths and max(lengths) > target_array.shape[1]:
+            raise RuntimeError(f"Expected tensor to have size at least {max(lengths)} at dimension 1, but got size "
+                               f"{target_array.shape[1]} for argument #2 'targets' (while checking arguments for "
+                               "ctc_loss_allocate_outputs)")
+        sequences = [target_array[n, :lengths[n]] for n in range(batch)]
+    for value in steps:
+        if value > inputs.shape[0]:
+            raise RuntimeError(f"Expected input_lengths to have value at most {inputs.shape[0]}, but got value "
+                               f"{value} (while checking arguments for ctc_loss_allocate_outputs)")
+    sequences = [np.asarray(seq).astype(np.int64) for seq in sequences]
+    loss = CtcLoss.apply(inputs, targets=sequences, input_lengths=steps, blank=blank, zero_infinity=zero_infinity)
+    if zero_infinity:
+        torchless = _torchless()
+        loss = torchless.where(loss == float("inf"), torchless.zeros((), dtype=loss.dtype), loss)
+    if unbatched:
+        loss = loss.squeeze(0)
+    if reduction == "mean":
+        divisors = _creation.tensor(np.maximum(np.asarray(lengths, np.int64), 1).astype(loss._data.dtype))
+        return (loss / (divisors.squeeze(0) if unbatched else divisors)).mean()
+    return loss.sum() if reduction == "sum" else loss

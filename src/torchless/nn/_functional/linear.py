@@ -16,6 +16,12 @@ _CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Hal
                    "bool": "bool"}
 
 
+def _rows(a, cols):
+    """``a`` as a matrix of ``cols`` columns; reshape's -1 cannot infer the rows when there are no elements
+    (Linear(0, n), zero out_features)."""
+    return a.reshape(math.prod(a.shape) // cols if cols else math.prod(a.shape[:-1]), cols)
+
+
 class Linear(Node):
     """x (..., in) @ w.T (+ b) with the leading dims of x flattened into one matrix product."""
 
@@ -31,7 +37,7 @@ class Linear(Node):
     @staticmethod
     def affine(x, w, b):
         """The array x @ w.T (+ b)."""
-        rows = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        rows = _rows(x, x.shape[-1]) if x.ndim != 2 else x
         y = matmul(rows, w.T) if w.ndim == 2 else rows @ w
         if b is not None:
             y += b
@@ -39,13 +45,13 @@ class Linear(Node):
 
     def backward(self, grad):
         x, w = self.x, self.w
-        g = grad.reshape(-1, w.shape[0]) if w.ndim == 2 else grad.reshape(-1, 1)
+        g = _rows(grad, w.shape[0]) if w.ndim == 2 else grad.reshape(-1, 1)
         w2 = w if w.ndim == 2 else w[None, :]
         gx = gw = gb = None
         if self.needs_input_grad[0]:
             gx = matmul(g, w2).reshape(x.shape)
         if self.needs_input_grad[1]:
-            gw = matmul(g.T, x.reshape(-1, x.shape[-1])).reshape(w.shape)
+            gw = matmul(g.T, _rows(x, x.shape[-1])).reshape(w.shape)
         if self.needs_input_grad[2]:
             gb = g.sum(axis=0)
             if gb.shape != self.bias_shape:  # a bias that broadcast some other way than along the rows
@@ -54,13 +60,14 @@ class Linear(Node):
 
     def backward_graph(self, grad):
         x, w = self.x, self.w
-        g = grad.reshape(-1, w.shape[0]) if w.ndim == 2 else grad.reshape(-1, 1)
+        rows = math.prod(x.shape[:-1])
+        g = grad.reshape(rows, w.shape[0]) if w.ndim == 2 else grad.reshape(-1, 1)
         gx = gw = gb = None
         if self.needs_input_grad[0]:
             w_t = self.graph_input(1, w)
             gx = g.matmul(w_t if w.ndim == 2 else w_t.unsqueeze(0)).reshape(x.shape)
         if self.needs_input_grad[1]:
-            gw = g.t().matmul(self.graph_input(0, x).reshape(-1, x.shape[-1])).reshape(w.shape)
+            gw = g.t().matmul(self.graph_input(0, x).reshape(rows, x.shape[-1])).reshape(w.shape)
         if self.needs_input_grad[2]:
             gb = g.sum(0)
             if gb._data.shape != self.bias_shape:

@@ -1,7 +1,8 @@
 r"""Margin and soft-margin classification losses: soft_margin_loss, margin_ranking_loss, hinge_embedding_loss,
-multi_margin_loss and multilabel_soft_margin_loss.
+multi_margin_loss, multilabel_margin_loss and multilabel_soft_margin_loss.
 
-soft_margin_loss and multi_margin_loss are single PyTorch nodes, here Functions of the same names.
+soft_margin_loss, multi_margin_loss and multilabel_margin_loss are single PyTorch nodes, here Functions of the
+same names.
 The others PyTorch composes of tensor operations (margin_ranking_loss and hinge_embedding_loss in C++,
 multilabel_soft_margin_loss in Python); they are composed here of the same operations in the same order,
 so that dtypes, broadcasting, gradients and ``grad_fn`` names follow.
@@ -18,7 +19,7 @@ from .activation import logsigmoid
 from .loss import _broadcast_shape, _check_in_place, _legacy_reduction, _reduce, _reduction, _refuse_grad
 
 __all__ = ["soft_margin_loss", "margin_ranking_loss", "hinge_embedding_loss", "multi_margin_loss",
-           "multilabel_soft_margin_loss"]
+           "multilabel_margin_loss", "multilabel_soft_margin_loss"]
 
 
 # ---------------------------------------------------------------------------- shared pieces
@@ -252,6 +253,100 @@ def _multi_margin_shape(input, target, weight):
     if weight is not None and (weight.dim() > 1 or weight.numel() != classes):
         raise RuntimeError(f"inconsistent weight size, expected {classes} but got {list(weight.shape)}")
     return frames, classes
+
+
+# ---------------------------------------------------------------------------- multi-label margin
+class MultilabelMarginLoss(Node):
+    """The multi-label hinge loss of (frames, classes) scores; PyTorch's single node of that name."""
+
+    saved = ("x", "target")
+
+    def forward(self, x, target=None, reduction="mean", frames=1, classes=1, per_sample=False):
+        self.x, self.target, self.reduction = x, target, reduction
+        self.frames, self.classes, self.per_sample = frames, classes, per_sample
+        if frames == 0:
+            # PyTorch leaves the reduced output of no samples unwritten; the mean of nothing is NaN here.
+            shape = (0,) if per_sample else ()
+            return np.full(shape, np.nan if reduction == "mean" else 0, x.dtype)
+        z, active = self._margins()
+        per_row = np.where(active, z, 0).sum((1, 2), dtype=x.dtype) / x.dtype.type(classes)
+        if per_sample:
+            return per_row
+        total = per_row.sum()
+        if reduction == "mean":
+            total /= x.dtype.type(frames)
+        return np.asarray(total, x.dtype)
+
+    def _margins(self):
+        """z[n, j, i] = 1 - x[n, y_j] + x[n, i] (frames, classes, classes), and where it counts: z > 0 for the
+        targets y_j listed before the first -1 against the classes i that are none of them."""
+        rows = self.x.reshape(self.frames, self.classes)
+        target = self.target.reshape(self.frames, self.classes)
+        listed = np.cumprod(target >= 0, axis=1).astype(bool)  # up to the first -1
+        picked = np.where(listed, target, 0)
+        is_target = np.zeros(rows.shape, bool)
+        frame_index = np.broadcast_to(np.arange(self.frames)[:, None], picked.shape)
+        is_target[frame_index[listed], picked[listed]] = True
+        scores = np.take_along_axis(rows, picked, axis=1)
+        z = rows.dtype.type(1) - scores[:, :, None] + rows[:, None, :]
+        active = (z > 0) & listed[:, :, None] & ~is_target[:, None, :]
+        return z, active
+
+    def backward(self, grad):
+        x = self.x
+        if self.frames == 0:
+            return np.zeros_like(x), None
+        _, active = self._margins()
+        scale = 1.0 / (self.frames * self.classes) if self.reduction == "mean" else 1.0 / self.classes
+        g = x.dtype.type(scale)
+        # each active pair (y_j, i) pushes x[i] up and x[y_j] down by the same step
+        h = active.sum(1).astype(x.dtype) * g
+        target = self.target.reshape(self.frames, self.classes)
+        frame_index = np.broadcast_to(np.arange(self.frames)[:, None], target.shape)
+        listed = active.any(2)
+        np.subtract.at(h, (frame_index[listed], target[listed]), active.sum(2)[listed].astype(x.dtype) * g)
+        h *= grad.reshape(-1, 1) if self.per_sample else grad
+        return h.reshape(x.shape), None
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    r"""The multi-label hinge loss of scores ``input`` against lists of target classes.
+
+    Each row of ``target`` lists a sample's classes (int64 indices), ended by the first -1 (or the row's end).
+    For each sample x with listed classes Y, over the C classes,
+
+    .. math::
+        \ell = \frac{1}{C} \sum_{j \in Y} \sum_{i \notin Y} \max(0, 1 - (x_j - x_i))
+
+    then reduced over the samples by ``reduction`` ('none' | 'mean' | 'sum').
+
+    Shape: input (N, C), (C) or (); target like input; output () or, with 'none' and a 2-D input, (N).
+    """
+    reduction = _reduction(reduction, size_average, reduce)
+    fn = "multilabel_margin_loss"
+    check_tensor(input, fn)
+    check_tensor(target, fn, "target", 2)
+    ndim, shape = input.dim(), list(input.shape)
+    if not ((ndim == 2 and shape[1] != 0) or (ndim == 1 and shape[0] != 0) or ndim == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {shape}")
+    if ndim <= 1:
+        frames, classes = 1, shape[0] if ndim else 1
+        consistent = target.dim() <= 1 and target.numel() == classes
+    else:
+        frames, classes = shape
+        consistent = target.dim() == 2 and list(target.shape) == shape
+    if not consistent:
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {shape}")
+    x, t = input._data, target._data
+    if x.dtype.kind != "f" or x.dtype == np.float16:
+        raise NotImplementedError(f"\"multilabel_margin_loss_forward_out_frame\" not implemented for "
+                                  f"'{_scalar_name(x.dtype)}'")
+    if t.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_scalar_name(t.dtype)}")
+    if ((t < -1) | (t >= classes)).any():  # every entry is checked, also those after the first -1
+        raise RuntimeError("argument #2 'target' is out of range")
+    return MultilabelMarginLoss.apply(input, target=t, reduction=reduction, frames=frames, classes=classes,
+                                      per_sample=reduction == "none" and ndim == 2)
 
 
 # ---------------------------------------------------------------------------- multi-label soft margin

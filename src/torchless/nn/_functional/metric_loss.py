@@ -1,4 +1,5 @@
-r"""Metric-learning losses on embeddings: cosine_embedding_loss and triplet_margin_loss.
+r"""Metric-learning losses on embeddings: cosine_embedding_loss, triplet_margin_loss and
+triplet_margin_with_distance_loss.
 
 PyTorch composes both of tensor operations in C++; they are composed here of the same operations in
 the same order, so that dtypes, broadcasting, gradients and ``grad_fn`` names follow.
@@ -9,7 +10,7 @@ from .distance import pairwise_distance
 from .loss import _reduction
 from .margin_loss import _apply_reduction, clamp_min
 
-__all__ = ["cosine_embedding_loss", "triplet_margin_loss"]
+__all__ = ["cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"]
 
 _EPSILON = 1e-12  # added to each squared norm, keeping the cosine of a zero vector finite
 
@@ -73,3 +74,31 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     if swap:
         dist_neg = dist_neg.minimum(pairwise_distance(positive, negative, p, eps))
     return _apply_reduction(clamp_min(float(margin) + dist_pos - dist_neg), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
+                                      reduction="mean"):
+    r"""The triplet loss :math:`\max(0, \text{margin} + d(a, p) - d(a, n))` with any distance ``d``.
+
+    ``distance_function(x, y)`` gives the distances of paired rows (``pairwise_distance`` when None); with
+    ``swap``, d(a, n) is replaced by min(d(a, n), d(p, n)). Reduced by ``reduction`` ('none' | 'mean' | 'sum').
+    PyTorch composes it in Python of the distance, minimum, clamp_min and the reduction; so is this one.
+
+    Shape: anchor, positive and negative of one rank; output what the distance gives, or () reduced.
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    ranks = anchor.ndim, positive.ndim, negative.ndim
+    if not ranks[0] == ranks[1] == ranks[2]:
+        raise RuntimeError("The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {ranks[0]}D, positive {ranks[1]}D, and negative "
+                           f"{ranks[2]}D inputs")
+    distance = pairwise_distance if distance_function is None else distance_function
+    dist_pos = distance(anchor, positive)
+    dist_neg = distance(anchor, negative)
+    if swap:
+        dist_neg = dist_neg.minimum(distance(positive, negative))
+    loss = clamp_min(margin + dist_pos - dist_neg, 0)
+    return _apply_reduction(loss, reduction)

@@ -22,11 +22,10 @@ class Threshold(Node):
 
     def forward(self, x, threshold, value, inplace=False):
         self.inplace = inplace
-        out = np.where(x <= threshold, np.asarray(value, x.dtype), x)
-        # PyTorch's in-place node compares the output, not the overwritten input, with the threshold: a value
-        # above the threshold lets the gradient through where it replaced x (its "TODO: assert value <= threshold").
-        self.keep = ~((out if inplace else x) <= threshold)  # NaN is kept
-        return out
+        # The gradient passes where the input exceeds the threshold, in place too: PyTorch 2.13's in-place node
+        # saves a clone of the input, so a value above the threshold does not let it through where it replaced x.
+        self.keep = ~(x <= threshold)  # NaN is kept
+        return np.where(x <= threshold, np.asarray(value, x.dtype), x)
 
     def backward(self, grad):
         return (np.where(self.keep, grad, np.zeros((), grad.dtype)),)

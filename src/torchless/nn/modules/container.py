@@ -119,9 +119,12 @@ class Sequential(Module):
             raise IndexError(f"Index out of range: {index}")
         if index < 0:
             index += n
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        self.__dict__["_modules"] = _renumbered(modules)
+        # PyTorch shifts the entries by their numbers, in place: a Sequential built from named modules has no
+        # numbered entry to shift and fails with its KeyError
+        modules = self._modules
+        for i in range(n, index, -1):
+            modules[str(i)] = modules[str(i - 1)]
+        modules[str(index)] = module
         return self
 
     def pop(self, key):

@@ -21,7 +21,8 @@ class Unflatten(Module):
 
     def __init__(self, dim, unflattened_size):
         super().__init__()
-        # Whatever dim is (PyTorch no longer takes named dimensions here): Python ints only, NumPy ones refused.
+        # PyTorch checks the sizes whatever ``dim`` is (named dims are gone) and takes Python ints only:
+        # a NumPy integer or a (name, size) pair is refused here rather than in forward
         if not isinstance(unflattened_size, (tuple, list)):
             raise TypeError(f"unflattened_size must be a tuple of ints, but found type "
                             f"{type(unflattened_size).__name__}")

@@ -15,7 +15,7 @@ class _InstanceNorm(_NormBase):
     def _get_no_batch_dim(self):
         raise NotImplementedError
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, missing, unexpected, errors, *args):
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing, unexpected, errors):
         version = local_metadata.get("version")
         # Checkpoints from before PyTorch 0.4 (no version) saved running statistics that instance
         # norm no longer tracks by default: refused, with PyTorch's explanation.
@@ -32,7 +32,7 @@ class _InstanceNorm(_NormBase):
                         names=" and ".join(f'"{k}"' for k in keys), klass=klass))
                 for key in keys:
                     state_dict.pop(key)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, missing, unexpected, errors, *args)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing, unexpected, errors)
 
     def _apply_instance_norm(self, input):
         return instance_norm(input, self.running_mean, self.running_var, self.weight, self.bias,

@@ -1,6 +1,9 @@
 """Loss layers, wrappers of the functionals: CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss,
 SmoothL1Loss, HuberLoss, KLDivLoss, PoissonNLLLoss, GaussianNLLLoss, SoftMarginLoss, MarginRankingLoss,
-HingeEmbeddingLoss, MultiMarginLoss, MultiLabelSoftMarginLoss, CosineEmbeddingLoss, TripletMarginLoss."""
+HingeEmbeddingLoss, MultiMarginLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss, CosineEmbeddingLoss,
+TripletMarginLoss, TripletMarginWithDistanceLoss, CTCLoss (and the deprecated NLLLoss2d)."""
+import warnings
+
 from .._functional import likelihood_loss as F_likelihood
 from .._functional import loss as F_loss
 from .._functional import margin_loss as F_margin
@@ -49,6 +52,16 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input, target):
         return F_loss.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                                reduction=self.reduction)
+
+
+class NLLLoss2d(NLLLoss):
+    """NLLLoss under its old name for (N, C, H, W) inputs; deprecated, with PyTorch's FutureWarning."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and see "
+                      "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.", FutureWarning,
+                      stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
 class MSELoss(_Loss):
@@ -230,6 +243,18 @@ class MultiMarginLoss(_WeightedLoss):
                                           reduction=self.reduction)
 
 
+class MultiLabelMarginLoss(_Loss):
+    r"""Multi-label hinge loss: per sample, the sum over listed classes j and unlisted classes i of
+    max(0, 1 - (x_j - x_i)), over C.
+
+    See ``torchless.nn.functional.multilabel_margin_loss``. Shape: input (N, C) or (C), target of the same
+    shape (int64 class indices, ended by -1); output () or, with 'none', (N).
+    """
+
+    def forward(self, input, target):
+        return F_margin.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
 class MultiLabelSoftMarginLoss(_WeightedLoss):
     r"""Multi-label one-versus-all logistic loss, averaged over the C classes of each sample.
 
@@ -273,3 +298,41 @@ class TripletMarginLoss(_Loss):
     def forward(self, anchor, positive, negative):
         return F_metric.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
                                             swap=self.swap, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    r"""Triplet loss max(0, margin + d(a, p) - d(a, n)) with a distance function of one's choice.
+
+    See ``torchless.nn.functional.triplet_margin_with_distance_loss``; ``distance_function`` defaults to a
+    :class:`PairwiseDistance` module (shown as a child in the repr).
+    """
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(size_average=None, reduce=None, reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} "
+                             "instead")
+        from .distance import PairwiseDistance
+
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return F_metric.triplet_margin_with_distance_loss(anchor, positive, negative,
+                                                          distance_function=self.distance_function,
+                                                          margin=self.margin, swap=self.swap,
+                                                          reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    r"""The Connectionist Temporal Classification loss (see ``torchless.nn.functional.ctc_loss``): log-probabilities
+    (T, N, C) against unaligned target sequences; ``blank`` is the blank label, ``zero_infinity`` zeroes impossible
+    alignments' losses and gradients."""
+
+    def __init__(self, blank=0, reduction="mean", zero_infinity=False):
+        super().__init__(reduction=reduction)
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return F_likelihood.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                                     self.zero_infinity)

@@ -12,8 +12,18 @@ from ..parameter import Buffer, Parameter, is_lazy
 # Backward hooks of every module (register_module_full_backward_hook and _pre_hook), run before each module's own.
 _global_backward_hooks = OrderedDict()
 _global_backward_pre_hooks = OrderedDict()
-# Whether a backward hook was ever registered: until then a call skips looking for them, which measured ~0.2 us
-# of every layer's call.
+# Forward hooks and pre-hooks of every module (register_module_forward_hook / _pre_hook), run before each
+# module's own; which forward hooks take kwargs and which run even when the call raises.
+_global_forward_hooks = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+_global_forward_hooks_always_called = OrderedDict()
+_global_forward_pre_hooks = OrderedDict()
+# Hooks that see (and may replace) every buffer, parameter and child module as a module registers it.
+_global_buffer_registration_hooks = OrderedDict()
+_global_parameter_registration_hooks = OrderedDict()
+_global_module_registration_hooks = OrderedDict()
+# Whether a backward hook or a global forward hook was ever registered: until then a call skips looking for them,
+# which measured ~0.2 us of every layer's call.
 _backward_hooks_used = False
 
 # The state_dict key of a module's get_extra_state(), and PyTorch's error of the base class's methods.
@@ -50,6 +60,10 @@ class Module:
     training: bool
     # The state-dict format version of this class, saved in a state dict's _metadata (PyTorch's).
     _version = 1
+    # PyTorch's class switches: whether Module.__init__ passes extra arguments on to the next class in the MRO
+    # (never, here: it refuses them), and the legacy flag for printing source changes when unpickling.
+    call_super_init = False
+    dump_patches = False
 
     def __init__(self, *args, **kwargs):
         if kwargs:
@@ -80,12 +94,12 @@ class Module:
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks or (_backward_hooks_used and (
                 self._backward_hooks or self._backward_pre_hooks or _global_backward_hooks
-                or _global_backward_pre_hooks))):
+                or _global_backward_pre_hooks or _global_forward_hooks or _global_forward_pre_hooks))):
             return self.forward(*args, **kwargs)
         result = None
         always_called = set()  # the always_call hooks that have run
         try:
-            for hook_id, hook in list(self._forward_pre_hooks.items()):
+            for hook_id, hook in [*_global_forward_pre_hooks.items(), *self._forward_pre_hooks.items()]:
                 if hook_id in self._forward_pre_hooks_with_kwargs:
                     replaced = hook(self, args, kwargs)
                     if replaced is not None:
@@ -104,8 +118,8 @@ class Module:
                 backward_hook = BackwardHook(self, backward_hooks, backward_pre_hooks)
                 args = backward_hook.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
-            for hook_id, hook in list(self._forward_hooks.items()):
-                if hook_id in self._forward_hooks_always_called:
+            for hook_id, hook in [*_global_forward_hooks.items(), *self._forward_hooks.items()]:
+                if hook_id in self._forward_hooks_always_called or hook_id in _global_forward_hooks_always_called:
                     always_called.add(hook_id)
                 replaced = self._call_forward_hook(hook_id, hook, args, kwargs, result)
                 if replaced is not None:
@@ -119,7 +133,16 @@ class Module:
         except Exception:
             # As in PyTorch, hooks registered with always_call=True that have not run yet still run when a pre-hook,
             # forward or another hook raises (with the output so far, None if forward raised); their own errors
-            # become warnings so that the original error propagates.
+            # become warnings so that the original error propagates. The global ones run first, without kwargs.
+            for hook_id, hook in list(_global_forward_hooks.items()):
+                if hook_id in _global_forward_hooks_always_called and hook_id not in always_called:
+                    try:
+                        replaced = hook(self, args, result)
+                        if replaced is not None:
+                            result = replaced
+                    except Exception as error:
+                        warnings.warn("global module forward hook with ``always_call=True`` raised an exception that "
+                                      f"was silenced as another error was raised in forward: {error}", stacklevel=2)
             for hook_id, hook in list(self._forward_hooks.items()):
                 if hook_id in self._forward_hooks_always_called and hook_id not in always_called:
                     try:
@@ -132,7 +155,7 @@ class Module:
             raise
 
     def _call_forward_hook(self, hook_id, hook, args, kwargs, result):
-        if hook_id in self._forward_hooks_with_kwargs:
+        if hook_id in self._forward_hooks_with_kwargs or hook_id in _global_forward_hooks_with_kwargs:
             return hook(self, args, kwargs, result)
         return hook(self, args, result)
 
@@ -154,12 +177,12 @@ class Module:
             if d.get("_modules") is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             self._forget(name, keep="_modules")
-            d["_modules"][name] = value
+            d["_modules"][name] = _registration_hooks(_global_module_registration_hooks, self, name, value)
         elif d.get("_modules") is not None and name in d["_modules"]:
             if value is not None:
                 raise TypeError(f"cannot assign '{typename(value)}' as child module '{name}' "
                                 "(torchless.nn.Module or None expected)")
-            d["_modules"][name] = None
+            d["_modules"][name] = _registration_hooks(_global_module_registration_hooks, self, name, None)
         elif isinstance(value, Buffer) or (d.get("_buffers") is not None and name in d["_buffers"]):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
@@ -228,6 +251,8 @@ class Module:
                 f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be created explicitly. "
                 f"To express '{name}' as a function of another Tensor, compute the value in the forward() method."
             )
+        if param is not None:
+            param = _registration_hooks(_global_parameter_registration_hooks, self, name, param)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -238,7 +263,7 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
                             "(torchless Tensor or None required)")
-        self._buffers[name] = tensor
+        self._buffers[name] = _registration_hooks(_global_buffer_registration_hooks, self, name, tensor)
         if persistent:
             self._non_persistent_buffers.discard(name)
         else:
@@ -256,7 +281,7 @@ class Module:
             raise KeyError(f'module name can\'t contain ".", got: {name}')
         if name == "":
             raise KeyError('module name can\'t be empty string ""')
-        self._modules[name] = module
+        self._modules[name] = _registration_hooks(_global_module_registration_hooks, self, name, module)
 
     register_module = add_module
 
@@ -394,7 +419,12 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad._data[...] = 0
+                # as PyTorch: the gradient leaves any graph it was part of, then is zeroed in place
+                if p.grad.grad_fn is not None:
+                    p.grad.detach_()
+                else:
+                    p.grad.requires_grad_(False)
+                p.grad.zero_()
 
     # ------------------------------------------------------------------ state
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
@@ -455,11 +485,13 @@ class Module:
         state_dict = OrderedDict(state_dict)  # a module's loading may add entries (see BatchNorm)
 
         def load(module, prefix):
-            version = {} if metadata is None else metadata.get(prefix[:-1], {})
+            local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
+            if assign:
+                local_metadata["assign_to_params_buffers"] = assign
+            # strict=True whatever load_state_dict's: PyTorch tells the hooks and _load_from_state_dict so too
             for hook in module._load_state_dict_pre_hooks.values():
-                # strict=True whatever load_state_dict's: PyTorch's hooks are told so too
-                hook(state_dict, prefix, version, True, missing, unexpected, errors)
-            module._load_from_state_dict(state_dict, prefix, version, missing, unexpected, errors, assign)
+                hook(state_dict, prefix, local_metadata, True, missing, unexpected, errors)
+            module._load_from_state_dict(state_dict, prefix, local_metadata, True, missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
                     load(child, prefix + name + ".")
@@ -482,16 +514,21 @@ class Module:
                                                                                       "\n\t".join(errors)))
         return _IncompatibleKeys(missing, unexpected)
 
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, missing, unexpected, errors, assign):
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing, unexpected, errors):
         """Load this module's own entries (keys ``prefix + name``), in PyTorch's order and with its messages.
 
-        ``local_metadata`` is what the state dict's ``_metadata`` says of this module (its ``version``)."""
+        PyTorch's signature, which subclasses override: ``local_metadata`` is what the state dict's ``_metadata``
+        says of this module (its ``version``, and ``assign_to_params_buffers`` for ``load_state_dict(...,
+        assign=True)``); with ``strict`` (always True from load_state_dict) keys under ``prefix`` that are none of
+        this module's entries or children are reported as unexpected."""
+        assign = local_metadata.get("assign_to_params_buffers", False)
         persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers}
         local = {k: v for k, v in list(self._parameters.items()) + list(persistent.items()) if v is not None}
         for name, target in local.items():
             key = prefix + name
             if key not in state_dict:
-                missing.append(key)
+                if strict:
+                    missing.append(key)
                 continue
             source = state_dict[key]
             if not isinstance(source, Tensor):
@@ -528,11 +565,11 @@ class Module:
         if type(self).set_extra_state is not Module.set_extra_state:
             if extra_key in state_dict:
                 self.set_extra_state(state_dict[extra_key])
-            else:
+            elif strict:
                 missing.append(extra_key)
-        elif extra_key in state_dict:
+        elif strict and extra_key in state_dict:
             unexpected.append(extra_key)
-        for key in state_dict:
+        for key in state_dict if strict else ():
             if not key.startswith(prefix) or key == extra_key:
                 continue
             head = key[len(prefix):].split(".", 1)
@@ -547,77 +584,98 @@ class Module:
         fn(self)
         return self
 
-    def _convert(self, dtype):
-        from ..._tensor import Tensor as T
+    def _apply(self, fn, recurse=True):
+        """Replace every parameter's, gradient's and buffer's data by ``fn`` of it (children first, when
+        ``recurse``): what :meth:`to`, :meth:`float`, :meth:`double`, :meth:`half`, :meth:`type` and :meth:`to_empty`
+        run, and what subclasses override to convert tensors of their own.
 
-        for module in self.modules():
-            for key, param in module._parameters.items():
-                if param is not None and param.is_floating_point():
-                    # .data rather than ._data: an uninitialized parameter allows the former only
-                    param.data = param.data._data.astype(dtype.numpy)
-                    if param.grad is not None:
-                        param.grad._data = param.grad._data.astype(dtype.numpy)
-            for key, buf in module._buffers.items():
-                if isinstance(buf, T) and buf.is_floating_point():
-                    buf.data = buf.data._data.astype(dtype.numpy)
+        As in PyTorch (for CPU tensors): a parameter and its gradient stay the same objects, given the new data;
+        a buffer is replaced by ``fn``'s result (the same object when ``fn`` returns it unchanged).
+        """
+        if recurse:
+            for module in self.children():
+                module._apply(fn)
+        for param in self._parameters.values():
+            if param is None:
+                continue
+            with grad_mode.no_grad():
+                param.data = fn(param)
+            if param.grad is not None:
+                with grad_mode.no_grad():
+                    param.grad.data = fn(param.grad)
+        for key, buf in self._buffers.items():
+            if buf is None:
+                continue
+            applied = fn(buf)
+            if is_lazy(buf):
+                # fn ran on a plain alias of the empty data, and only a dtype can change: as in PyTorch, the buffer
+                # stays uninitialized, itself when its dtype is kept, else a new one of the new dtype
+                if applied.dtype == buf.dtype:
+                    applied = buf
+                else:
+                    applied = type(buf)(requires_grad=buf.requires_grad, dtype=applied.dtype,
+                                        persistent=getattr(buf, "persistent", True))
+            self._buffers[key] = applied
         return self
 
     def to(self, *args, **kwargs):
-        """Convert floating-point parameters and buffers to a dtype (devices other than 'cpu' are refused)."""
-        from ..._dtype import dtype as dtype_cls
+        """Convert floating-point parameters and buffers to a dtype: ``to(device=None, dtype=None,
+        non_blocking=False)``, ``to(dtype, non_blocking=False)`` or ``to(tensor, non_blocking=False)``, read as
+        PyTorch's parser reads them (devices other than the CPU are refused)."""
         from ..._tensor import _require_cpu
 
-        dtype = kwargs.get("dtype")
-        for a in list(args) + [kwargs.get("device")]:
-            if isinstance(a, dtype_cls):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype = a.dtype
-            elif a is not None:
-                _require_cpu(a)
-        if dtype is not None:
-            if not dtype.is_floating_point:
-                raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
-            self._convert(dtype)
-        return self
+        device, dtype = _parse_to(args, kwargs)
+        if device is not None:
+            _require_cpu(device)
+        if dtype is None:
+            return self
+        if not dtype.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
+        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
+
+    def to_empty(self, *, device, recurse=True):
+        """Give every parameter and buffer new, uninitialized memory of its shape and dtype on ``device`` (the CPU
+        here): PyTorch's way out of a model built on the meta device."""
+        from ... import _creation
+        from ..._tensor import _require_cpu
+
+        if device is not None:
+            _require_cpu(device)
+        return self._apply(lambda t: _creation.empty_like(t), recurse=recurse)
 
     def type(self, dst_type):
         """Cast every parameter and buffer, integer ones included, to ``dst_type`` (a dtype or a type name)."""
-        for module in self.modules():
-            for param in module._parameters.values():
-                if param is not None:
-                    param.data = param.data.type(dst_type)
-                    if param.grad is not None:
-                        param.grad.data = param.grad.data.type(dst_type)
-            buffers = module._buffers
-            for key, buf in buffers.items():
-                if buf is not None:
-                    buffers[key] = buf.type(dst_type)
-        return self
+        return self._apply(lambda t: t.type(dst_type))
+
+    def _floating_to(self, dtype):
+        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def float(self):
         from ... import _dtype
 
-        return self._convert(_dtype.float32)
+        return self._floating_to(_dtype.float32)
 
     def half(self):
         from ... import _dtype
 
-        return self._convert(_dtype.float16)
+        return self._floating_to(_dtype.float16)
 
     def double(self):
         from ... import _dtype
 
-        return self._convert(_dtype.float64)
+        return self._floating_to(_dtype.float64)
 
     def cpu(self):
         return self
 
     def cuda(self, device=None):
-        from ..._tensor import _require_cpu
+        """Move to a CUDA device, which this CPU-only build refuses (with PyTorch's error) for the first parameter
+        or buffer: a module with none moves nowhere without complaint, as in PyTorch."""
+        return self._apply(lambda t: _to_accelerator(t, "cuda", device))
 
-        _require_cpu("cuda" if device is None else device)  # raises: no CUDA here
-        return self
+    def xpu(self, device=None):
+        """Move to an XPU device: refused as :meth:`cuda` is."""
+        return self._apply(lambda t: _to_accelerator(t, "xpu", device))
 
     # ------------------------------------------------------------------ hooks
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
@@ -772,6 +830,65 @@ class Module:
         return f"{self._get_name()}({body})"
 
 
+def _to_accelerator(tensor, kind, where):
+    """``tensor.cuda(where)`` / ``tensor.xpu(where)`` in a CPU-only build: PyTorch's error for ``where``."""
+    from ..._tensor import _require_cpu, device
+
+    if where is not None and not isinstance(where, (str, int, device)) or isinstance(where, bool):
+        shown = type(where).__name__ if type(where).__module__ == "builtins" else typename(type(where))
+        raise TypeError(f"{kind}(): argument 'device' (position 1) must be torchless.device, not {shown}")
+    target = device(kind if where is None else where)
+    if target.type != kind:
+        raise RuntimeError(f"Invalid device, must be {kind} device")
+    _require_cpu(target)  # raises: no accelerator here
+    return tensor
+
+
+# The overloads of Module.to as PyTorch's parser prints them (its messages list all three).
+_TO_OVERLOADS = (
+    "torchless.device device = None, torchless.dtype dtype = None, bool non_blocking = False, bool copy = False, *, "
+    "torchless.memory_format memory_format = None",
+    "torchless.dtype dtype, bool non_blocking = False, bool copy = False, *, torchless.memory_format memory_format = "
+    "None",
+    "Tensor tensor, bool non_blocking = False, bool copy = False, *, torchless.memory_format memory_format = None",
+)
+_TO_PARAMETERS = (("device", "dtype", "non_blocking", "copy"), ("dtype", "non_blocking", "copy"),
+                  ("tensor", "non_blocking", "copy"))
+
+
+def _parse_to(args, kwargs):
+    """(device, dtype) of a ``Module.to`` call, bound to the first of PyTorch's three overloads that takes it, or
+    PyTorch's TypeError; a ``copy`` argument is refused as PyTorch refuses it."""
+    from ..._dtype import dtype as dtype_class
+    from ..._tensor import device as device_class
+
+    if len(args) > 4:
+        raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
+    accepts = {"device": lambda v: v is None or isinstance(v, (str, int, device_class)) and not isinstance(v, bool),
+               "dtype": lambda v: isinstance(v, dtype_class), "tensor": lambda v: isinstance(v, Tensor),
+               "non_blocking": lambda v: isinstance(v, bool), "copy": lambda v: isinstance(v, bool)}
+    for names in _TO_PARAMETERS:
+        if len(args) > len(names):
+            continue
+        bound = dict(zip(names, args))
+        extra = {k: v for k, v in kwargs.items() if k != "memory_format"}
+        if any(k not in names or k in bound for k in extra):
+            continue
+        bound.update(extra)
+        if names[0] != "device" and names[0] not in bound:
+            continue
+        if not all(accepts[k](v) or (k == "dtype" and v is None and names[0] == "device")
+                   for k, v in bound.items()):
+            continue
+        if "copy" in bound:  # even copy=False: Module.to refuses the argument outright
+            raise RuntimeError(".to() does not accept copy argument")
+        tensor = bound.get("tensor")
+        return bound.get("device"), tensor.dtype if tensor is not None else bound.get("dtype")
+    from ..._parser_errors import invalid_combination
+
+    raise invalid_combination("to", _TO_OVERLOADS, args, kwargs)
+
+
 def _registered(module, parameters, name):
     """``getattr(module, name)`` for a layer's own parameter, read from its registry ``parameters``
     directly: as an attribute it would first fail the instance lookup and then go through
@@ -800,9 +917,80 @@ def register_module_full_backward_pre_hook(hook):
     return _add_global_hook(_global_backward_pre_hooks, hook)
 
 
-def _add_global_hook(registry, hook):
+def _add_global_hook(registry, hook, *extra):
     global _backward_hooks_used
     _backward_hooks_used = True
+    handle = RemovableHandle(registry, *extra)
+    registry[handle.id] = hook
+    return handle
+
+
+def register_module_forward_pre_hook(hook):
+    """Register a forward pre-hook (see :meth:`Module.register_forward_pre_hook`, without kwargs) on every module,
+    run before each module's own.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    return _add_global_hook(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """Register a forward hook (see :meth:`Module.register_forward_hook`) on every module, run before each
+    module's own; ``with_kwargs`` and ``always_call`` as there.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    handle = _add_global_hook(_global_forward_hooks, hook, _global_forward_hooks_always_called,
+                              _global_forward_hooks_with_kwargs)
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
+def register_module_buffer_registration_hook(hook):
+    """Register ``hook(module, name, buffer)``, called whenever any module registers a buffer; a non-None result
+    is registered instead.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    return _add_registration_hook(_global_buffer_registration_hooks, hook)
+
+
+def register_module_parameter_registration_hook(hook):
+    """Register ``hook(module, name, param)``, called whenever any module registers a parameter (not None); a
+    non-None result is registered instead.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    return _add_registration_hook(_global_parameter_registration_hooks, hook)
+
+
+def register_module_module_registration_hook(hook):
+    """Register ``hook(module, name, submodule)``, called whenever any module registers a child module; a
+    non-None result is registered instead.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    return _add_registration_hook(_global_module_registration_hooks, hook)
+
+
+def _add_registration_hook(registry, hook):
     handle = RemovableHandle(registry)
     registry[handle.id] = hook
     return handle
+
+
+def _registration_hooks(registry, module, name, value):
+    """``value`` as the global registration hooks in ``registry`` leave it (each may replace it)."""
+    for hook in list(registry.values()):
+        output = hook(module, name, value)
+        if output is not None:
+            value = output
+    return value

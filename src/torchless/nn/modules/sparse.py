@@ -1,8 +1,9 @@
-"""Embedding: a lookup table of learnable vectors, one per index."""
+"""Embedding: a lookup table of learnable vectors, one per index; EmbeddingBag: sums, means or maxima of bags of
+them."""
 from ... import _creation, _dtype
 from ...autograd import grad_mode
 from .. import init
-from .._functional.embedding import embedding
+from .._functional.embedding import embedding, embedding_bag
 from ..parameter import Parameter
 from .module import Module, _registered
 
@@ -92,3 +93,92 @@ class Embedding(Module):
         return cls(num_embeddings=rows, embedding_dim=cols, _weight=embeddings, _freeze=freeze,
                    padding_idx=padding_idx, max_norm=max_norm, norm_type=norm_type,
                    scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+
+
+class EmbeddingBag(Module):
+    r"""A table of ``num_embeddings`` vectors of size ``embedding_dim`` whose output is, per bag of indices, the
+    sum, mean or max of the vectors they pick (see ``torchless.nn.functional.embedding_bag``), without the
+    intermediate (bag size, embedding_dim) lookups.
+
+    Args:
+        num_embeddings (int): the number of vectors (rows of ``weight``).
+        embedding_dim (int): the size of each vector.
+        max_norm (float, optional): looked-up rows whose ``norm_type``-norm exceeds it are rescaled in place.
+        norm_type (float): the p of the norm for ``max_norm``. Default: 2.
+        scale_grad_by_freq (bool): divide each row's gradient by its index's count in the mini-batch.
+        mode (str): 'sum', 'mean' (default) or 'max'.
+        sparse (bool): sparse gradients; not supported by torchless.
+        include_last_offset (bool): ``offsets`` has one more entry, where the last bag ends.
+        padding_idx (int, optional): an index left out of every bag; its row starts as zeros and gets no gradient.
+
+    Attributes:
+        weight (Tensor): (num_embeddings, embedding_dim), initialised from N(0, 1).
+
+    Shape: input (B, N) (B bags of N) with offsets None, or (N) with offsets (B) (or B + 1); per_sample_weights
+    like input ('sum' only); output (B, embedding_dim).
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+                 mode="mean", sparse=False, _weight=None, include_last_offset=False, padding_idx=None, device=None,
+                 dtype=None):
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
+        if padding_idx is not None:
+            if padding_idx > 0:
+                if padding_idx >= self.num_embeddings:
+                    raise AssertionError("padding_idx must be within num_embeddings")
+            elif padding_idx < 0:
+                if padding_idx < -self.num_embeddings:
+                    raise AssertionError("padding_idx must be within num_embeddings")
+                padding_idx = self.num_embeddings + padding_idx
+        self.padding_idx = padding_idx
+        if _weight is None:
+            factory_dtype = dtype or _dtype.get_default_dtype()
+            self.weight = Parameter(_creation.empty((num_embeddings, embedding_dim), dtype=factory_dtype))
+            self.reset_parameters()
+        else:
+            if list(_weight.shape) != [num_embeddings, embedding_dim]:
+                raise AssertionError("Shape of weight does not match num_embeddings and embedding_dim")
+            self.weight = Parameter(_weight)
+        self.mode, self.sparse, self.include_last_offset = mode, sparse, include_last_offset
+
+    def reset_parameters(self):
+        init.normal_(self.weight)
+        self._fill_padding_idx_with_zero()
+
+    def _fill_padding_idx_with_zero(self):
+        if self.padding_idx is not None:
+            with grad_mode.no_grad():
+                self.weight[self.padding_idx].fill_(0)
+
+    def forward(self, input, offsets=None, per_sample_weights=None):
+        return embedding_bag(input, _registered(self, self._parameters, "weight"), offsets, self.max_norm,
+                             self.norm_type, self.scale_grad_by_freq, self.mode, self.sparse, per_sample_weights,
+                             self.include_last_offset, self.padding_idx)
+
+    def extra_repr(self):
+        s = "{num_embeddings}, {embedding_dim}"
+        if self.max_norm is not None:
+            s += ", max_norm={max_norm}"
+        if self.norm_type != 2:
+            s += ", norm_type={norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += ", scale_grad_by_freq={scale_grad_by_freq}"
+        s += ", mode={mode}"
+        if self.padding_idx is not None:
+            s += ", padding_idx={padding_idx}"
+        return s.format(**{k: repr(v) for k, v in self.__dict__.items()})  # reprs: mode='mean', as PyTorch shows
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+                        mode="mean", sparse=False, include_last_offset=False, padding_idx=None):
+        r"""An EmbeddingBag whose weight is ``embeddings`` (2-D, shared, not copied); frozen by default."""
+        if embeddings.dim() != 2:
+            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+        rows, cols = embeddings.shape
+        bag = cls(num_embeddings=rows, embedding_dim=cols, _weight=embeddings, max_norm=max_norm,
+                  norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq, mode=mode, sparse=sparse,
+                  include_last_offset=include_last_offset, padding_idx=padding_idx)
+        bag.weight.requires_grad = not freeze
+        return bag

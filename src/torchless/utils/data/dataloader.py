@@ -111,6 +111,9 @@ class DataLoader:
         self.collate_fn = collate_fn
         self.persistent_workers = persistent_workers
         self._iterator = None
+        # len(self.dataset) as last asked by len(loader) over an iterable dataset: its iterators warn when they
+        # yield more than that
+        self._IterableDataset_len_called = None
         self._initialized = True
 
     def __setattr__(self, attr, value):
@@ -161,7 +164,7 @@ class DataLoader:
 
     def __len__(self):
         if self._iterable:
-            length = len(self.dataset)
+            length = self._IterableDataset_len_called = len(self.dataset)
             if self.batch_size is not None:
                 length = length // self.batch_size if self.drop_last else math.ceil(length / self.batch_size)
             return length
@@ -210,6 +213,8 @@ class _LoaderIter:
         self._collate_fn = loader.collate_fn
         self._drop_last = loader.drop_last
         self._index_iter = iter(loader._index_sampler)
+        self._reported_len = loader._IterableDataset_len_called
+        self._num_yielded = 0
         # Drawn whether or not there are workers to seed, as PyTorch does, so that a loader's generator gives
         # the same shuffles with any number of workers.
         self._base_seed = self._new_base_seed(loader)
@@ -219,6 +224,16 @@ class _LoaderIter:
         import torchless
 
         return int(torchless.empty((), dtype=torchless.int64).random_(generator=loader.generator).item())
+
+    def _counted(self, data):
+        """``data``, counted; PyTorch warns once an iterable dataset yields more than the length it reported."""
+        self._num_yielded += 1
+        if self._reported_len is not None and self._num_yielded > self._reported_len:
+            # PyTorch compares the batches yielded with the dataset's length (not the loader's), and says samples
+            warnings.warn(f"Length of IterableDataset {self._dataset} was reported to be {self._reported_len}"
+                          f"(when accessing len(dataloader)), but {self._num_yielded} samples have been fetched. ",
+                          stacklevel=3)
+        return data
 
     def __iter__(self):
         return self
@@ -236,7 +251,7 @@ class _SingleProcessIter(_LoaderIter):
                                      self._drop_last)
 
     def __next__(self):
-        return self._fetcher.fetch(next(self._index_iter))
+        return self._counted(self._fetcher.fetch(next(self._index_iter)))
 
 
 # How often a wait for a batch wakes to check that the workers are still alive.
@@ -294,6 +309,7 @@ class _MultiProcessIter(_LoaderIter):
         """A new epoch on the same (persistent) workers."""
         self._loader = loader
         self._index_iter = iter(loader._index_sampler)
+        self._reported_len, self._num_yielded = loader._IterableDataset_len_called, 0
         for pipe in self._request_pipes:
             pipe.send(_worker.Resume())
         acknowledged = 0
@@ -354,7 +370,7 @@ class _MultiProcessIter(_LoaderIter):
         self._try_put_index()
         if isinstance(data, _worker.ExceptionWrapper):
             data.reraise()
-        return data
+        return self._counted(data)
 
     def _get_result(self):
         """The next (send index, pickled data) from any worker, checking meanwhile that they are alive."""

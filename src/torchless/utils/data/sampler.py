@@ -14,8 +14,8 @@ class Sampler:
 
     __class_getitem__ = classmethod(types.GenericAlias)
 
-    def __init__(self, data_source=None):
-        pass
+    # No __init__ of its own, as in PyTorch 2.13 (the ``data_source`` argument is gone): Sampler(data) and a
+    # subclass's super().__init__(data) raise object's TypeError.
 
     def __iter__(self):
         raise NotImplementedError

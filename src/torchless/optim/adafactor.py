@@ -1,0 +1,111 @@
+"""Adafactor: Adam-like steps with the second moment of a matrix kept as its row and column means."""
+import numpy as np
+
+from .._tensor import Tensor
+from .optimizer import Optimizer, _lerp_
+
+
+class Adafactor(Optimizer):
+    r"""Adafactor (Shazeer & Stern, 2018), PyTorch's formulation: no first moment, and for a parameter of two or
+    more dims a factored second moment (a running mean of squared gradients per row and per column of its last
+    two dims), so the state grows with rows + columns rather than their product.
+
+    At step :math:`t`, with :math:`\beta_{2,t} = 1 - t^{c}` (``beta2_decay`` :math:`c`), relative step size
+    :math:`\rho_t = \min(\gamma, 1/\sqrt t)` and :math:`\alpha_t = \max(\epsilon_2, \mathrm{RMS}(\theta))\rho_t`:
+    the variance estimate :math:`\hat v` is the outer product of the row and column means divided by the mean
+    of the row means (or the running mean of :math:`g^2` for vectors and scalars), the update
+    :math:`u = g / \sqrt{\max(\hat v, \epsilon_1^2)}` is scaled down so its RMS is at most ``d``, and
+    :math:`\theta \leftarrow \theta - \alpha_t u`. Weight decay multiplies :math:`\theta` by
+    :math:`1 - \gamma\lambda` first.
+
+    Args:
+        params (iterable): parameters to optimize, or dicts defining parameter groups.
+        lr (float): the largest relative step size :math:`\gamma` (default: 1e-2).
+        beta2_decay (float): exponent :math:`c \le 0` of the second moment's decay (default: -0.8).
+        eps (Tuple[float or None, float]): :math:`\epsilon_1`, the floor of the variance estimate (None: the
+            machine epsilon of the parameter's dtype), and :math:`\epsilon_2`, the floor of the parameter's RMS
+            (default: (None, 1e-3)).
+        d (float): clipping threshold of the update's RMS, >= 1 (default: 1.0).
+        weight_decay (float): decoupled weight decay :math:`\lambda` (default: 0).
+        foreach (bool): accepted for compatibility (there is one implementation).
+        maximize (bool): maximize the objective instead of minimizing it (default: False).
+
+    State per parameter: ``step``, and ``row_var`` and ``col_var`` (the gradient's shape with the last,
+    respectively second-to-last, dim 1) for parameters of two or more dims, else ``variance``.
+    """
+
+    _group_defaults = (("foreach", None),)
+
+    def __init__(self, params, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0, *,
+                 foreach=None, maximize=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
+        if not 0.0 >= beta2_decay:
+            raise ValueError(f"beta2_decay should be <= 0 but is: {beta2_decay}")
+        if eps[0] is not None and not 0.0 <= eps[0]:
+            raise ValueError(f"epsilon1 should be >= 0 but is: {eps[0]}")
+        if not 0.0 <= eps[1]:
+            raise ValueError(f"epsilon2 should be >= 0 but is: {eps[1]}")
+        if not 1.0 <= d:
+            raise ValueError(f"Clipping threshold d should be >= 1 but is: {d}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"weight_decay should be >= 0 but is: {weight_decay}")
+        defaults = {"lr": lr, "beta2_decay": beta2_decay, "eps": eps, "d": d, "weight_decay": weight_decay,
+                    "foreach": foreach, "maximize": maximize}
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            eps1, eps2 = group["eps"]
+            for p, g, state, step in self._steps(group, _fresh_state):
+                # as PyTorch, a missing eps1 is the first updated parameter's machine epsilon for the whole group
+                if eps1 is None:
+                    eps1 = float(np.finfo(p.dtype).eps)
+                _adafactor_update(p, g, state, step=step, lr=float(group["lr"]), beta2_decay=group["beta2_decay"],
+                                  eps1=eps1, eps2=eps2, d=group["d"], weight_decay=group["weight_decay"],
+                                  maximize=group["maximize"])
+        return loss
+
+
+def _fresh_state(p, g):
+    if g.ndim > 1:
+        return {"row_var": Tensor._wrap(np.zeros(g.shape[:-1] + (1,), g.dtype)),
+                "col_var": Tensor._wrap(np.zeros(g.shape[:-2] + (1,) + g.shape[-1:], g.dtype))}
+    return {"variance": Tensor._wrap(np.zeros_like(g))}
+
+
+def _adafactor_update(p, g, state, *, step, lr, beta2_decay, eps1, eps2, d, weight_decay, maximize):
+    """Update ``p`` and its state arrays in place for step number ``step`` (counted from 1), with PyTorch's
+    operations in its order; the step sizes are Python floats, the array work stays in the parameter's dtype."""
+    scalar = p.dtype.type
+    if maximize:
+        g = np.negative(g)
+    weight = step ** beta2_decay  # 1 - beta2 at this step
+    rho = min(lr, 1 / step ** 0.5)
+    # a parameter with no elements divides by zero here, as in PyTorch
+    rms = float(np.sqrt(np.sum(np.square(p, dtype=p.dtype), dtype=p.dtype))) / p.size ** 0.5
+    alpha = max(eps2, rms) * rho
+    if weight_decay != 0:
+        p *= scalar(1 - lr * weight_decay)
+    if g.ndim > 1:
+        row_var, col_var = state["row_var"]._data, state["col_var"]._data
+        row_mean = np.sum(np.square(g), axis=-1, keepdims=True, dtype=g.dtype) / scalar(g.shape[-1])
+        _lerp_(row_var, row_mean, weight)
+        col_mean = np.sum(np.square(g), axis=-2, keepdims=True, dtype=g.dtype) / scalar(g.shape[-2])
+        _lerp_(col_var, col_mean, weight)
+        estimate = np.matmul(row_var, col_var)
+        estimate /= np.maximum(row_var.mean(axis=-2, keepdims=True), scalar(eps1))
+    else:
+        variance = np.atleast_1d(state["variance"]._data)
+        _lerp_(variance, np.atleast_1d(g * g), weight)
+        estimate = variance.copy()
+    update = 1 / np.sqrt(np.maximum(estimate, scalar(eps1 * eps1)))
+    update *= np.atleast_1d(g)
+    update_rms = float(np.sqrt(np.sum(np.square(update), dtype=update.dtype))) / (update.size ** 0.5 * d)
+    denom = max(1.0, update_rms)
+    step_size = scalar(-alpha / denom)
+    np.add(p, (update * step_size).reshape(p.shape), out=p)
