@@ -8,6 +8,13 @@ from .function import Function
 from .graph import root_gradient, run_backward, run_backward_graph
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
+from .variable import Variable
+
+
+def variable(*args, **kwargs):
+    """Removed with Variable's merge into Tensor: PyTorch's error. (``torchless.autograd.variable`` the module stays
+    importable, as ``from torchless.autograd.variable import Variable``.)"""
+    raise RuntimeError("torchless.autograd.variable(...) is deprecated, use torchless.tensor(...) instead")
 
 
 _REFERENCE_CYCLE = ("Using backward() with create_graph=True will create a reference cycle between the parameter and "
@@ -135,4 +142,4 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 
 __all__ = ["Function", "GradcheckError", "backward", "detect_anomaly", "enable_grad", "functional", "grad", "gradcheck", "gradgradcheck",
            "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_detect_anomaly",
-           "set_grad_enabled"]
+           "set_grad_enabled", "Variable"]
