@@ -18,7 +18,7 @@ from .activation import logsigmoid
 from .loss import _broadcast_shape, _check_in_place, _legacy_reduction, _reduce, _reduction, _refuse_grad
 
 __all__ = ["soft_margin_loss", "margin_ranking_loss", "hinge_embedding_loss", "multi_margin_loss",
-           "multilabel_soft_margin_loss"]
+           "multilabel_soft_margin_loss", "multilabel_margin_loss"]
 
 
 # ---------------------------------------------------------------------------- shared pieces
@@ -284,3 +284,90 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     if reduction == "sum":
         return loss.sum()
     raise ValueError(f"{reduction} is not valid")
+
+
+# ---------------------------------------------------------------------------- multi-label margin
+class MultilabelMarginLoss(Node):
+    """Per sample, sum over its target classes j and the classes i it doesn't name of max(0, 1 - (x_j - x_i)),
+    over C; its targets are the row's entries before the first -1 (a repeated one counting each time)."""
+
+    saved = ("x", "active", "targets")
+
+    def forward(self, x, target=None, reduction="mean", per_sample=False):
+        rows = x.reshape(-1, x.shape[-1] if x.ndim else 1)
+        frames, classes = rows.shape
+        self.shape, self.reduction, self.frames, self.classes = x.shape, reduction, frames, classes
+        self.targets, self.x = [], x
+        losses = np.zeros(frames, x.dtype)
+        active = np.zeros((frames, classes, classes), np.bool_)  # [n, j, i]: the hinge of target j over class i
+        for n in range(frames):
+            labels = target[n]
+            stop = np.flatnonzero(labels < 0)
+            labels = labels[:stop[0]] if stop.size else labels
+            self.targets.append(labels)
+            others = np.ones(classes, np.bool_)
+            others[labels] = False
+            total = x.dtype.type(0)
+            for j in labels:
+                margins = 1 - (rows[n, j] - rows[n])
+                on = others & (margins > 0)
+                active[n, j] |= on
+                total += margins[on].sum(dtype=x.dtype)
+            losses[n] = total / classes
+        self.active = active
+        if reduction == "none":
+            return losses if per_sample else losses.reshape(())
+        total = losses.sum()
+        return np.asarray(total / frames if reduction == "mean" else total, x.dtype)
+
+    def backward(self, grad):
+        frames, classes = self.frames, self.classes
+        g = np.zeros((frames, classes), grad.dtype)
+        scale = np.broadcast_to(np.asarray(grad, grad.dtype).reshape(-1), (frames,)) / classes
+        if self.reduction == "mean":
+            scale = scale / frames
+        for n in range(frames):
+            for j in self.targets[n]:
+                on = self.active[n, j]
+                g[n, on] += scale[n]
+                g[n, j] -= scale[n] * on.sum()
+        return (g.reshape(self.shape).astype(self.x.dtype, copy=False),)
+
+    def name(self):
+        return "MultilabelMarginLossBackward0"
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    r"""The multi-class multi-label hinge loss of scores ``input`` against lists of target classes.
+
+    For each sample x (C classes) whose ``target`` row lists its classes, ended by the first -1,
+
+    .. math::
+        \ell = \sum_{j \in \text{targets}} \sum_{i \notin \text{targets}} \frac{\max(0, 1 - (x_j - x_i))}{C}
+
+    then reduced over the samples by ``reduction`` ('none' | 'mean' | 'sum').
+
+    Shape: input (N, C), (C) or (); target like input, int64 in [-1, C); output () or, with 'none' and a 2-D
+    input, (N).
+    """
+    reduction = _reduction(reduction, size_average, reduce)
+    fn = "multilabel_margin_loss"
+    check_tensor(input, fn)
+    check_tensor(target, fn, "target", 2)
+    ndim, shape = input.dim(), list(input.shape)
+    if not ((ndim == 2 and shape[1] != 0) or (ndim == 1 and shape[0] != 0) or ndim == 0):
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch size, but got: {shape}")
+    if list(target.shape) != shape:
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {shape}")
+    x = input._data
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"\"multilabel_margin_loss_forward_out_frame\" not implemented for "
+                                  f"'{_scalar_name(x.dtype)}'")
+    labels = target._data
+    if labels.dtype != np.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_scalar_name(labels.dtype)}")
+    classes = shape[-1] if ndim else 1
+    if ((labels < -1) | (labels >= classes)).any():
+        raise RuntimeError("argument #2 'target' is out of range")
+    return MultilabelMarginLoss.apply(input, target=labels.reshape(-1, classes), reduction=reduction,
+                                      per_sample=ndim == 2)

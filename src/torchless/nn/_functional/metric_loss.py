@@ -9,7 +9,7 @@ from .distance import pairwise_distance
 from .loss import _reduction
 from .margin_loss import _apply_reduction, clamp_min
 
-__all__ = ["cosine_embedding_loss", "triplet_margin_loss"]
+__all__ = ["cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"]
 
 _EPSILON = 1e-12  # added to each squared norm, keeping the cosine of a zero vector finite
 
@@ -73,3 +73,30 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     if swap:
         dist_neg = dist_neg.minimum(pairwise_distance(positive, negative, p, eps))
     return _apply_reduction(clamp_min(float(margin) + dist_pos - dist_neg), reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,
+                                      reduction="mean"):
+    r"""The triplet loss under any distance: max(0, d(a, p) - d(a, n) + margin), reduced.
+
+    ``distance_function`` (two tensors to a tensor of distances) defaults to ``pairwise_distance``; ``swap``
+    uses min(d(a, n), d(p, n)) for the negative distance. ``margin`` must be positive.
+
+    Shape: anchor, positive and negative of one number of dimensions, as the distance function takes them;
+    output () or, with 'none', the distances' shape.
+    """
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a_dim, p_dim, n_dim = anchor.ndim, positive.ndim, negative.ndim
+    if not a_dim == p_dim == n_dim:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
+                           f"dimensions, but got: anchor {a_dim}D, positive {p_dim}D, and negative {n_dim}D inputs")
+    distance = pairwise_distance if distance_function is None else distance_function
+    dist_pos = distance(anchor, positive)
+    dist_neg = distance(anchor, negative)
+    if swap:
+        dist_neg = dist_neg.minimum(distance(positive, negative))
+    loss = clamp_min(margin + dist_pos - dist_neg)
+    return loss.sum() if reduction == "sum" else loss.mean() if reduction == "mean" else loss

@@ -75,6 +75,7 @@ __all__ = [
 ]
 
 # Layers added after the lists above were laid out (kept apart so that concurrent edits of the lists don't clash).
+from .loss import MultiLabelMarginLoss, NLLLoss2d, TripletMarginWithDistanceLoss  # noqa: E402
 from .sparse import EmbeddingBag  # noqa: E402
 
-__all__ += ["EmbeddingBag"]
+__all__ += ["EmbeddingBag", "MultiLabelMarginLoss", "NLLLoss2d", "TripletMarginWithDistanceLoss"]

@@ -1,6 +1,8 @@
 """Loss layers, wrappers of the functionals: CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss,
 SmoothL1Loss, HuberLoss, KLDivLoss, PoissonNLLLoss, GaussianNLLLoss, SoftMarginLoss, MarginRankingLoss,
 HingeEmbeddingLoss, MultiMarginLoss, MultiLabelSoftMarginLoss, CosineEmbeddingLoss, TripletMarginLoss."""
+import warnings
+
 from .._functional import likelihood_loss as F_likelihood
 from .._functional import loss as F_loss
 from .._functional import margin_loss as F_margin
@@ -273,3 +275,50 @@ class TripletMarginLoss(_Loss):
     def forward(self, anchor, positive, negative):
         return F_metric.triplet_margin_loss(anchor, positive, negative, margin=self.margin, p=self.p, eps=self.eps,
                                             swap=self.swap, reduction=self.reduction)
+
+
+# ---------------------------------------------------------------------------- added later
+class NLLLoss2d(NLLLoss):
+    """NLLLoss under its pre-0.4 name for (N, C, H, W) inputs, with PyTorch's deprecation warning."""
+
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement and see "
+                      "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.", FutureWarning,
+                      stacklevel=2)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    r"""Multi-class multi-label hinge loss: per sample, sum over its targets j and non-targets i of
+    max(0, 1 - (x_j - x_i)), over C.
+
+    See ``torchless.nn.functional.multilabel_margin_loss``. Shape: input (N, C) or (C), target like it (int64
+    class indices, ended by -1); output () or, with 'none', (N).
+    """
+
+    def forward(self, input, target):
+        return F_margin.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    r"""Triplet loss max(0, d(a, p) - d(a, n) + margin) under ``distance_function`` (PairwiseDistance by
+    default), with the distance swap if ``swap``.
+
+    See ``torchless.nn.functional.triplet_margin_with_distance_loss``.
+    """
+
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(size_average=None, reduce=None, reduction=reduction)
+        if margin <= 0:
+            raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, got {margin} "
+                             "instead")
+        from .distance import PairwiseDistance
+
+        self.distance_function = distance_function if distance_function is not None else PairwiseDistance()
+        self.margin, self.swap = margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return F_metric.triplet_margin_with_distance_loss(anchor, positive, negative,
+                                                          distance_function=self.distance_function,
+                                                          margin=self.margin, swap=self.swap,
+                                                          reduction=self.reduction)
