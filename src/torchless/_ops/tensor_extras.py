@@ -446,8 +446,8 @@ def cross(self, other, dim=None):
     if dim is None:
         import warnings
 
-        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
-                      "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
+        warnings.warn("Using torchless.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                      "explicitly or simply use torchless.linalg.cross.\nThe default value of dim will change to agree "
                       "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
         shape = np.broadcast_shapes(self._data.shape, other._data.shape)
         dim = next((d for d, n in enumerate(shape) if n == 3), None)
@@ -474,7 +474,7 @@ def dist(self, other, p=2):
 def frexp(self):
     """(mantissa, exponent) with ``self = mantissa * 2 ** exponent``, |mantissa| in [0.5, 1)."""
     if self._data.dtype.kind != "f":
-        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+        raise RuntimeError("torchless.frexp() only supports floating-point dtypes")
     mantissa, exponent = np.frexp(self._data)
     return frexp_result(Tensor._wrap(mantissa.astype(self._data.dtype, copy=False)),
                         Tensor._wrap(exponent.astype(np.int32)))

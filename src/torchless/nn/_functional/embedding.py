@@ -293,8 +293,10 @@ def _embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, sparse, per
     total = indices.size
     if bounds.size:
         if bounds[0] != 0:
-            legacy = "Int" if offsets is not None and getattr(offsets, "_data", offsets).dtype == np.int32 else "Long"
-            # (PyTorch's message prints the offset as a 0-d tensor, with its type line)
+            # (PyTorch's message prints the offset as a 0-d tensor, with its type line: offsets and indices are
+            # promoted to one dtype first, int32 only if both are)
+            both_int32 = getattr(offsets, "_data", offsets).dtype == np.int32 and input._data.dtype == np.int32
+            legacy = "Int" if both_int32 else "Long"
             raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start "
                                f"from position 0. However, got {bounds[0]}\n[ torchless.{legacy}Tensor{{}} ]")
         if bounds[-1] > total:
