@@ -258,6 +258,9 @@ def resize_as_(self, the_template, memory_format=None):
 
 
 def split_with_sizes(self, split_sizes, dim=0):
+    if not isinstance(split_sizes, (tuple, list)):
+        raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 1) must be tuple of ints, not "
+                        f"{type(split_sizes).__name__}")
     sizes = [int(n) for n in split_sizes]
     axis = normalize_dim(dim, self._data.ndim)
     length = self._data.shape[axis] if self._data.ndim else 1
@@ -271,8 +274,12 @@ def split_with_sizes(self, split_sizes, dim=0):
     return self.split(sizes, dim)
 
 
-def sum_to_size(self, *size):
+def sum_to_size(self, *size, **kwargs):
     """The sum over the dims broadcasting would stretch ``size`` along to reach this tensor's shape."""
+    if "size" in kwargs and not size:
+        size = (kwargs.pop("size"),)
+    if kwargs:
+        raise TypeError(f"sum_to_size() got an unexpected keyword argument '{next(iter(kwargs))}'")
     if not size:
         raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
     shape = _sizes(size, "sum_to_size")
@@ -302,6 +309,11 @@ def _check_leaf(self):
 def fill_diagonal_(self, fill_value, wrap=False):
     """The main diagonal (all indices equal) set to ``fill_value``; a tall matrix with ``wrap`` starts again
     one row below each square block."""
+    if self._requires_grad and self.grad_fn is None and _grad_enabled():
+        # PyTorch writes through a view of the diagonal, so its error names a view of the leaf
+        from .._tensor import _LEAF_INPLACE
+
+        raise RuntimeError("a view of " + _LEAF_INPLACE)
     data = self._data
     if data.ndim < 2:
         raise RuntimeError("dimensions must larger than 1")
@@ -311,6 +323,22 @@ def fill_diagonal_(self, fill_value, wrap=False):
     np.fill_diagonal(mask, True, wrap=bool(wrap))
     mask = Tensor._wrap(mask)
     return self._inplace(lambda t: t.masked_fill(mask, fill_value), fills=True)
+
+
+def _grad_enabled():
+    from ..autograd import grad_mode
+
+    return grad_mode.is_grad_enabled()
+
+
+def unsafe_split(self, split_size, dim=0):
+    return self.split(split_size, dim)
+
+
+def broadcast_to(self, *size, **kwargs):
+    if "size" in kwargs and not size:
+        size = (kwargs.pop("size"),)
+    return self.expand(*size, **kwargs)
 
 
 def tril_(self, diagonal=0):
@@ -379,21 +407,31 @@ def subtract_(self, other, *, alpha=1):
 
 
 # ---------------------------------------------------------------------------- Python callables
-def apply_(self, callable):
+def apply_(self, *args, **kwargs):
     """``callable`` applied to each element in place (CPU tensors only, outside autograd)."""
+    if kwargs:
+        raise TypeError("TensorBase.apply_() takes no keyword arguments")
+    if len(args) != 1:
+        raise TypeError(f"apply_() takes exactly one argument ({len(args)} given)")
+    (function,) = args
     if self._requires_grad:
         raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() instead.")
-    values = np.array([callable(x) for x in self._data.reshape(-1).tolist()], dtype=self._data.dtype)
+    values = np.array([function(x) for x in self._data.reshape(-1).tolist()], dtype=self._data.dtype)
     return _write(self, values.reshape(self._data.shape))
 
 
-def map_(self, tensor, callable):
-    """``callable(a, b)`` for each element of this tensor and of ``tensor`` broadcast to its shape, in place."""
-    _check_tensor(tensor, "map_", "tensor", 1)
+def map_(self, *args, **kwargs):
+    """``callable(a, b)`` for each element of this tensor and of ``other`` broadcast to its shape, in place."""
+    if len(args) != 2 or kwargs:
+        missing = ["other", "callable"][len(args):]
+        raise TypeError(f"map_() missing {len(missing)} required positional argument: "
+                        + ", ".join(f'"{name}"' for name in missing))
+    other, function = args
+    _check_tensor(other, "map_", "other", 1)
     if self._requires_grad:
         raise RuntimeError("Can't call map_() on Variable that requires grad. Use var.detach().map_() instead.")
-    other = np.broadcast_to(tensor._data, self._data.shape).reshape(-1).tolist()
-    values = np.array([callable(a, b) for a, b in zip(self._data.reshape(-1).tolist(), other)],
+    values = np.broadcast_to(other._data, self._data.shape).reshape(-1).tolist()
+    values = np.array([function(a, b) for a, b in zip(self._data.reshape(-1).tolist(), values)],
                       dtype=self._data.dtype)
     return _write(self, values.reshape(self._data.shape))
 
@@ -653,13 +691,13 @@ _METHODS = dict(
     cross=cross, dist=dist, frexp=frexp, nextafter=nextafter, nextafter_=nextafter_, histogram=histogram,
     hardshrink=hardshrink, prelu=prelu, slice_scatter=slice_scatter, select_scatter=select_scatter,
     diagonal_scatter=diagonal_scatter, as_strided_scatter=as_strided_scatter, index_reduce=index_reduce,
-    index_reduce_=index_reduce_,
+    index_reduce_=index_reduce_, unsafe_split=unsafe_split, broadcast_to=broadcast_to,
 )
 
 # PyTorch's other names for existing methods
 _ALIASES = dict(absolute_="abs_", multiply_="mul_", true_divide_="div_", negative_="neg_", greater_="gt_",
-                greater_equal_="ge_", less_="lt_", less_equal_="le_", not_equal_="ne_", unsafe_chunk="chunk",
-                unsafe_split="split", broadcast_to="expand")
+                greater_equal_="ge_", less_="lt_", less_equal_="le_", not_equal_="ne_", unsafe_chunk="chunk")
+
 
 def install(cls):
     """Attach the methods above to the Tensor class ``cls``."""
