@@ -2,7 +2,7 @@
 
 * Tensor methods: legacy spellings (new, resize_, char, short, is_cpu, storage_offset, share_memory_), in-place
   forms (fill_diagonal_, tril_, triu_, cumsum_, renorm_) and aliases (divide_, greater_, ...), method forms of
-  linalg and torch functions (det, inverse, cross, dist, histogram, hardshrink, prelu), the identities of real
+  linalg and torch functions (det, inverse, matrix_exp, cross, dist, histogram, hardshrink, prelu), the identities of real
   tensors (conj, resolve_neg, is_neg, ...), frexp, nextafter, angle, split_with_sizes, sum_to_size, dim_order,
   apply_/map_, index_reduce and the out-of-place scatters (slice/select/diagonal/as_strided_scatter), with their
   torch-namespace functions;
@@ -306,6 +306,28 @@ def test_frexp_reconstructs_and_is_a_named_tuple():
     result = torchless.frexp(x)
     assert type(result).__name__ == "frexp" and result.exponent.dtype == torchless.int32
     np.testing.assert_array_equal(np.ldexp(result.mantissa.numpy(), result.exponent.numpy()), A)
+
+
+MATRICES = [RNG.standard_normal((3, 3)).astype(np.float32), RNG.standard_normal((2, 4, 4)).astype(np.float32) * 4,
+            RNG.standard_normal((5, 5)) * 10, np.zeros((2, 0, 0), np.float32), np.eye(3, dtype=np.float32) * 30,
+            np.array([[0, 1e-3], [0, 0]], np.float32), np.array([[np.nan, 0.0], [0.0, 1.0]], np.float32)]
+
+
+@pytest.mark.parametrize("index", range(len(MATRICES)))
+def test_matrix_exp(index):
+    matrix = MATRICES[index]
+    same(lambda M: [M.linalg.matrix_exp(M.tensor(matrix)), M.matrix_exp(M.tensor(matrix)),
+                    M.tensor(matrix).matrix_exp()], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape, dtype", [((3, 3), np.float32), ((2, 4, 4), np.float64)])
+def test_matrix_exp_gradient(shape, dtype):
+    same_gradients(lambda M, a: M.matrix_exp(a), [RNG.standard_normal(shape).astype(dtype)])
+
+
+@pytest.mark.parametrize("make", [lambda M: M.ones(3, 4), lambda M: M.ones(3, 3, dtype=M.long), lambda M: M.ones(3)])
+def test_matrix_exp_errors(make):
+    same(lambda M: M.matrix_exp(make(M)))
 
 
 # ---------------------------------------------------------------------------- autograd.Variable

@@ -277,7 +277,7 @@ _FUNCTION_FORMS = (
     "exp2_ gcd_ lcm_ ldexp_ "
     # the methods of _ops/tensor_extras.py
     "split_with_sizes unsafe_split_with_sizes unsafe_chunk unsafe_split renorm positive inverse det slogdet pinverse "
-    "matrix_power cross dist frexp conj resolve_conj resolve_neg conj_physical adjoint angle narrow_copy "
+    "matrix_power matrix_exp cross dist frexp conj resolve_conj resolve_neg conj_physical adjoint angle narrow_copy "
     "index_reduce slice_scatter select_scatter diagonal_scatter as_strided_scatter nextafter is_conj is_neg "
     "negative_"
 ).split()

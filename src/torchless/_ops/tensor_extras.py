@@ -476,6 +476,12 @@ def matrix_power(self, n):
     return linalg_matrix_power(self, n)
 
 
+def matrix_exp(self):
+    from ..linalg import matrix_exp as linalg_matrix_exp
+
+    return linalg_matrix_exp(self)
+
+
 def cross(self, other, dim=None):
     """The cross product along ``dim``; without it, along the first dim of size 3 (PyTorch's legacy default)."""
     from ..linalg import cross as linalg_cross
@@ -687,7 +693,7 @@ _METHODS = dict(
     resize_as_=resize_as_, split_with_sizes=split_with_sizes, unsafe_split_with_sizes=split_with_sizes,
     sum_to_size=sum_to_size, narrow_copy=narrow_copy, fill_diagonal_=fill_diagonal_, tril_=tril_, triu_=triu_,
     cumsum_=cumsum_, renorm=renorm, renorm_=renorm_, divide_=divide_, subtract_=subtract_, apply_=apply_,
-    map_=map_, inverse=inverse, det=det, slogdet=slogdet, pinverse=pinverse, matrix_power=matrix_power,
+    map_=map_, inverse=inverse, det=det, slogdet=slogdet, pinverse=pinverse, matrix_power=matrix_power, matrix_exp=matrix_exp,
     cross=cross, dist=dist, frexp=frexp, nextafter=nextafter, nextafter_=nextafter_, histogram=histogram,
     hardshrink=hardshrink, prelu=prelu, slice_scatter=slice_scatter, select_scatter=select_scatter,
     diagonal_scatter=diagonal_scatter, as_strided_scatter=as_strided_scatter, index_reduce=index_reduce,
