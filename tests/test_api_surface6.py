@@ -9,7 +9,7 @@
 * torch.autograd.Variable (legacy constructor; isinstance holds for every tensor) and autograd.variable();
 * nn.EmbeddingBag / F.embedding_bag, nn.MultiLabelMarginLoss / F.multilabel_margin_loss,
   nn.TripletMarginWithDistanceLoss / F.triplet_margin_with_distance_loss, nn.NLLLoss2d, nn.SyncBatchNorm with
-  convert_sync_batchnorm;
+  convert_sync_batchnorm, nn.CrossMapLRN2d;
 * utils.data.DistributedSampler; optim.Adafactor.
 """
 import importlib
@@ -559,6 +559,19 @@ def test_nll_loss_2d():
                 [(w.category.__name__, str(w.message)) for w in caught]]
 
     same(run)
+
+
+# ---------------------------------------------------------------------------- CrossMapLRN2d
+@pytest.mark.parametrize("channels", [1, 3, 8])
+@pytest.mark.parametrize("size", [2, 3, 4, 5, 7])
+def test_cross_map_lrn2d(channels, size):
+    x = RNG.standard_normal((2, channels, 3, 2)).astype(np.float32)
+    same_gradients(lambda M, t: M.nn.CrossMapLRN2d(size, alpha=0.3, beta=0.6, k=2)(t), [x])
+    same(lambda M: M.nn.CrossMapLRN2d(size)(M.tensor(x.astype(np.float64))), rtol=1e-12, atol=1e-14)
+
+
+def test_cross_map_lrn2d_repr_and_rank():
+    same(lambda M: [repr(M.nn.CrossMapLRN2d(3, 1e-3)), outcome(lambda: M.nn.CrossMapLRN2d(3)(M.ones(2, 3, 4)))])
 
 
 # ---------------------------------------------------------------------------- SyncBatchNorm

@@ -77,6 +77,7 @@ __all__ = [
 # Layers added after the lists above were laid out (kept apart so that concurrent edits of the lists don't clash).
 from .batchnorm import SyncBatchNorm  # noqa: E402
 from .loss import MultiLabelMarginLoss, NLLLoss2d, TripletMarginWithDistanceLoss  # noqa: E402
+from .normalization import CrossMapLRN2d  # noqa: E402
 from .sparse import EmbeddingBag  # noqa: E402
 
-__all__ += ["SyncBatchNorm", "EmbeddingBag", "MultiLabelMarginLoss", "NLLLoss2d", "TripletMarginWithDistanceLoss"]
+__all__ += ["CrossMapLRN2d", "SyncBatchNorm", "EmbeddingBag", "MultiLabelMarginLoss", "NLLLoss2d", "TripletMarginWithDistanceLoss"]
