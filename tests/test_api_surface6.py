@@ -305,7 +305,28 @@ def test_frexp_reconstructs_and_is_a_named_tuple():
     x = torchless.tensor(A)
     result = torchless.frexp(x)
     assert type(result).__name__ == "frexp" and result.exponent.dtype == torchless.int32
+    assert isinstance(result, torchless.return_types.frexp)
     np.testing.assert_array_equal(np.ldexp(result.mantissa.numpy(), result.exponent.numpy()), A)
+    small = [1.5, 3.0]
+    assert repr(torchless.frexp(torchless.tensor(small))) == \
+        repr(torch.frexp(torch.tensor(small))).replace("torch.", "torchless.")
+
+
+def test_output_nr():
+    def run(lib):
+        class Three(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2, x * 3, x * 4
+
+            @staticmethod
+            def backward(ctx, a, b, c):
+                return a * 2 + b * 3 + c * 4
+
+        x = lib.ones(2, requires_grad=True)
+        return [out.output_nr for out in Three.apply(x)] + [x.output_nr, (x * 2).output_nr]
+
+    same(run)
 
 
 MATRICES = [RNG.standard_normal((3, 3)).astype(np.float32), RNG.standard_normal((2, 4, 4)).astype(np.float32) * 4,

@@ -17,7 +17,17 @@ from ._util import normalize_dim
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
 
-frexp_result = collections.namedtuple("frexp", ("mantissa", "exponent"))
+
+class frexp_result(collections.namedtuple("frexp", ("mantissa", "exponent"))):
+    """``torch.return_types.frexp``: (mantissa, exponent), printed as PyTorch prints its return types."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"torchless.return_types.frexp(\nmantissa={self.mantissa!r},\nexponent={self.exponent!r})"
+
+
+frexp_result.__name__ = frexp_result.__qualname__ = "frexp"
 frexp_result.__module__ = "torchless.return_types"
 
 
@@ -705,6 +715,13 @@ _ALIASES = dict(absolute_="abs_", multiply_="mul_", true_divide_="div_", negativ
                 greater_equal_="ge_", less_="lt_", less_equal_="le_", not_equal_="ne_", unsafe_chunk="chunk")
 
 
+def _output_nr(self):
+    from ..autograd.graph import OutputSlot
+
+    node = self.grad_fn
+    return node.index if isinstance(node, OutputSlot) else 0
+
+
 def install(cls):
     """Attach the methods above to the Tensor class ``cls``."""
     global Tensor
@@ -717,5 +734,5 @@ def install(cls):
     for name, target in _ALIASES.items():
         setattr(cls, name, _alias(target))
     cls.is_cpu = property(lambda self: True, doc="Always True: torchless tensors live in host memory.")
-    cls.output_nr = property(lambda self: getattr(self, "_output_nr", 0),
-                             doc="Which output of its node the tensor is (0 for leaves and single outputs).")
+    cls.output_nr = property(_output_nr, doc="Which output of its node the tensor is (0 for leaves and single "
+                                              "outputs; ops torchless records as one node per output give 0 too).")
