@@ -279,7 +279,7 @@ _FUNCTION_FORMS = (
     "split_with_sizes unsafe_split_with_sizes unsafe_chunk unsafe_split renorm positive inverse det slogdet pinverse "
     "matrix_power matrix_exp cross dist frexp conj resolve_conj resolve_neg conj_physical adjoint angle narrow_copy "
     "index_reduce slice_scatter select_scatter diagonal_scatter as_strided_scatter nextafter is_conj is_neg "
-    "negative_"
+    "negative_ conj_physical_ resize_as_"
 ).split()
 
 # function forms of methods whose parser errors name an argument's position (one further in the function form)

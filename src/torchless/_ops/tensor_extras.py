@@ -699,7 +699,7 @@ def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
 _METHODS = dict(
     char=char, short=short, storage_offset=storage_offset, dim_order=dim_order, share_memory_=share_memory_,
     is_shared=is_shared, is_conj=_false, is_neg=_false, conj=_self, resolve_conj=_self, resolve_neg=_self,
-    conj_physical=_self, positive=positive, adjoint=adjoint, angle=angle, new=new, resize_=resize_,
+    conj_physical=_self, conj_physical_=_self, positive=positive, adjoint=adjoint, angle=angle, new=new, resize_=resize_,
     resize_as_=resize_as_, split_with_sizes=split_with_sizes, unsafe_split_with_sizes=split_with_sizes,
     sum_to_size=sum_to_size, narrow_copy=narrow_copy, fill_diagonal_=fill_diagonal_, tril_=tril_, triu_=triu_,
     cumsum_=cumsum_, renorm=renorm, renorm_=renorm_, divide_=divide_, subtract_=subtract_, apply_=apply_,
