@@ -7,7 +7,7 @@ renormalises the looked-up weight rows in place first, outside autograd, as PyTo
 """
 import numpy as np
 
-from ..._tensor import typename
+from ..._tensor import Tensor, _promote, typename
 from ...autograd import grad_mode
 from ...autograd.graph import Node
 from ._args import check_tensor
@@ -161,15 +161,18 @@ class EmbeddingBag(Node):
                 self.argmax[bag] = members[best]
                 out[bag] = picked[best, np.arange(weight.shape[1])]
             return out
-        values = weight[rows]
+        # half precision accumulates in float32 and rounds once, as PyTorch's kernel does
+        wide = np.float32 if weight.dtype == np.float16 else weight.dtype
+        total = np.zeros(out.shape, wide)
+        values = weight[rows].astype(wide, copy=False)
         if scales is not None:
-            values = values * scales[keep][:, None]
-        np.add.at(out, owners, values)
+            values = values * scales[keep][:, None].astype(wide, copy=False)
+        np.add.at(total, owners, values)
         if mode == "mean":
             sizes = np.bincount(owners, minlength=count)
             self.sizes = sizes
-            out /= np.maximum(sizes, 1)[:, None].astype(out.dtype)
-        return out
+            total /= np.maximum(sizes, 1)[:, None].astype(wide)
+        return total.astype(weight.dtype, copy=False)
 
     def backward(self, grad):
         gw = gs = None
@@ -235,8 +238,11 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         if offsets is not None:
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
                              f"fixed length sequences. However, found offsets of type {type(offsets)}")
+        if input._data.dtype == np.bool_:
+            raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
         length = input.shape[1]
-        starts = np.arange(0, input.numel(), length, dtype=np.int64) if length else np.zeros(0, np.int64)
+        starts = np.arange(0, input.numel(), length, dtype=input._data.dtype) if length else \
+            np.zeros(0, input._data.dtype)
         include_last_offset = False
         input = input.reshape(-1)
         if per_sample_weights is not None:
@@ -274,10 +280,12 @@ def _embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, sparse, per
     """The checks of PyTorch's kernel, then the node."""
     if weight._data.dtype.kind != "f":
         raise _scalar_type_error(1, "weight", "Half, BFloat16, Float, Double", weight)
-    _check_indices_bag(input)
     bounds = offsets if isinstance(offsets, np.ndarray) else offsets._data
-    if not isinstance(offsets, np.ndarray):
-        _check_indices_bag(offsets)
+    # indices and offsets are first promoted to one dtype (bool or uint8 indices with int64 offsets become int64),
+    # which must then be an index type
+    common = _promote(input._data.dtype, bounds.dtype)
+    if common not in (np.int64, np.int32):
+        raise _scalar_type_error(1, "indices", "Long, Int", Tensor._wrap(np.zeros(0, common)))
     bounds = bounds.astype(np.int64)
     if per_sample_weights is not None and per_sample_weights._data.dtype != weight._data.dtype:
         raise RuntimeError(f"Expected tensor for argument #1 'weight' to have the same type as tensor for argument #1 "
@@ -295,8 +303,7 @@ def _embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, sparse, per
         if bounds[0] != 0:
             # (PyTorch's message prints the offset as a 0-d tensor, with its type line: offsets and indices are
             # promoted to one dtype first, int32 only if both are)
-            both_int32 = getattr(offsets, "_data", offsets).dtype == np.int32 and input._data.dtype == np.int32
-            legacy = "Int" if both_int32 else "Long"
+            legacy = "Int" if common == np.int32 else "Long"
             raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start "
                                f"from position 0. However, got {bounds[0]}\n[ torchless.{legacy}Tensor{{}} ]")
         if bounds[-1] > total:
@@ -329,6 +336,3 @@ def _embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, sparse, per
                               scale_grad_by_freq=scale_grad_by_freq)
 
 
-def _check_indices_bag(indices):
-    if indices._data.dtype not in (np.int64, np.int32):
-        raise _scalar_type_error(1, "indices", "Long, Int", indices)

@@ -360,7 +360,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     if list(target.shape) != shape:
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {shape}")
     x = input._data
-    if x.dtype.kind != "f":
+    if x.dtype.kind != "f" or x.dtype == np.float16:
         raise NotImplementedError(f"\"multilabel_margin_loss_forward_out_frame\" not implemented for "
                                   f"'{_scalar_name(x.dtype)}'")
     labels = target._data
