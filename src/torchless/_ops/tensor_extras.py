@@ -65,10 +65,29 @@ def short(self, memory_format=None):
     return self.to(_dtype.int16)
 
 
+def _storage(array):
+    """(the 1-D array over the memory ``array`` lies in, ``array``'s offset in it in elements): the memory of the
+    array owning it, found through NumPy's chain of bases, which strided views (as_strided, sliding windows) join
+    through a non-array holder; an array not found in its owner's memory is its own storage."""
+    root = array
+    while True:
+        base = root.base
+        if not isinstance(base, np.ndarray):
+            base = getattr(base, "base", None)  # the holder of an as_strided view
+            if not isinstance(base, np.ndarray):
+                break
+        root = base
+    if root is not array and (root.flags.c_contiguous or root.flags.f_contiguous) and root.dtype == array.dtype:
+        flat = root.reshape(-1, order="A")
+        offset, misaligned = divmod(array.__array_interface__["data"][0] - flat.__array_interface__["data"][0],
+                                    array.itemsize)
+        if not misaligned and 0 <= offset <= flat.size:
+            return flat, offset
+    return np.ascontiguousarray(array).reshape(-1), 0
+
+
 def storage_offset(self):
     """The position of the first element in the memory the tensor shares with its base, in elements."""
-    from .inplace import _storage
-
     return _storage(self._data)[1]
 
 
@@ -239,8 +258,6 @@ def _zeros_of(shape, dtype):
 def resize_(self, *sizes, memory_format=None):
     """The tensor given ``sizes`` in place, laid out contiguously from where its elements start in memory (a
     view reads on in its base's memory); memory beyond the end is new (zeros here, uninitialised in PyTorch)."""
-    from .inplace import _storage
-
     shape = _sizes(sizes, "resize_")
     if self._requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
