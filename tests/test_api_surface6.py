@@ -761,3 +761,14 @@ def test_adafactor_errors(kwargs):
 def test_adafactor_groups_and_repr():
     same(lambda M: [repr(M.optim.Adafactor([M.ones(1)])),
                     str(M.optim.Adafactor([M.ones(1)]).state_dict()["param_groups"])])
+
+
+def test_module_share_memory():
+    def run(lib):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.BatchNorm1d(2))
+        before = [t.is_shared() for t in list(model.parameters()) + list(model.buffers())]
+        returned = model.share_memory()
+        return [returned is model, before, [t.is_shared() for t in list(model.parameters()) + list(model.buffers())],
+                type(model[0].weight).__name__]
+
+    same(run)

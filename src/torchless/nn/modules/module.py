@@ -613,6 +613,16 @@ class Module:
     def cpu(self):
         return self
 
+    def share_memory(self):
+        """Mark every parameter and buffer (and gradient) as shared (Tensor.share_memory_); the module itself."""
+        for module in self.modules():
+            for tensor in list(module._parameters.values()) + list(module._buffers.values()):
+                if tensor is not None:
+                    tensor.share_memory_()
+                    if tensor.grad is not None:
+                        tensor.grad.share_memory_()
+        return self
+
     def cuda(self, device=None):
         from ..._tensor import _require_cpu
 
