@@ -195,6 +195,24 @@ TENSOR_CASES = {
     "diagonal_scatter_shape": lambda M: T(M, A).diagonal_scatter(M.ones(2)),
     "as_strided_scatter_bounds": lambda M: T(M, A).as_strided_scatter(M.ones(2, 2), (2, 2), (4, 1), 11),
     "as_strided_scatter_shape": lambda M: T(M, A).as_strided_scatter(M.ones(2, 3), (2, 2), (4, 1)),
+    "as_strided_scatter_views": lambda M: [
+        M.as_strided_scatter(M.arange(10.0)[2:8], M.ones(2) * -1, (2,), (1,)),
+        M.as_strided_scatter(M.arange(10.0)[2:8], M.ones(2) * -1, (2,), (1,), 0),
+        M.as_strided_scatter(M.arange(10.0)[2:8], M.ones(2) * -1, (2,), (1,), 7),
+        M.as_strided_scatter(M.arange(10.0).reshape(2, 5)[:, ::2], M.ones(2) * -1, (2,), (1,), 0),
+        M.as_strided_scatter(M.arange(10.0).reshape(2, 5).t(), M.ones(2) * -1, (2,), (1,), 0),
+        M.as_strided_scatter(T(M, A).t(), M.ones(2, 2), (2, 2), (1, 4))],
+    "as_strided_scatter_view_bounds": lambda M: M.as_strided_scatter(M.arange(10.0)[2:8], M.ones(2), (2,), (1,), 9),
+    "as_strided_scatter_offset": lambda M: M.as_strided_scatter(M.arange(10.0), M.ones(2), (2,), (1,), -1),
+    "as_strided_scatter_size": lambda M: M.as_strided_scatter(M.arange(10.0), M.ones(2), (-2,), (1,)),
+    "as_strided_scatter_stride": lambda M: M.as_strided_scatter(T(M, A), M.ones(2, 2), (2, 2), (-1, 1)),
+    "select_scatter_dims": lambda M: [outcome(lambda: M.select_scatter(T(M, A), M.ones(n), d, i))
+                                      for d, n in ((-1, 4), (-2, 5), (1, 4)) for i in (0, -1, 4, 5, -6)],
+    "slice_scatter_0d": lambda M: M.slice_scatter(M.tensor(1.0), M.tensor(5.0)),
+    "scatters_small": lambda M: [M.select_scatter(M.arange(3.0), M.tensor(5.0), 0, 1),
+                                 M.slice_scatter(M.arange(3.0), M.ones(1), 0, 1, 2),
+                                 M.slice_scatter(T(M, A).t(), M.ones(2, 3), 0, 1, 3),
+                                 M.slice_scatter(T(M, A).long(), M.ones(3, 1) * 2.7, 1, 0, 1)],
     "index_reduce": lambda M: [T(M, A).index_reduce(0, T(M, [0, 2, 0]), M.full((3, 4), 2.0), "prod"),
                                M.index_reduce(T(M, A), 1, T(M, [0, 3]), T(M, A[:, :2] * 3), "mean"),
                                T(M, A).index_reduce(1, T(M, [0, 3, 0]), T(M, A[:, :3] * 3), "amax",
@@ -285,7 +303,7 @@ def test_fill_diagonal_gradient_is_zero_on_the_diagonal():
     np.testing.assert_array_equal(x.grad.numpy(), expected)
 
 
-def test_as_strided_scatter_gradient_is_the_scatter_s():
+def test_as_strided_scatter_gradient_is_the_scatters():
     # src's gradient is the output's, gathered at the written positions; the input gets the output's gradient
     # elsewhere (torch 2.13 gives the input the gathered values instead, which is not this op's derivative)
     x, src = torchless.tensor(A, requires_grad=True), torchless.ones(3, 2, requires_grad=True)

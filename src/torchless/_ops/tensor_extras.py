@@ -585,13 +585,15 @@ def prelu(self, weight):
 
 # ---------------------------------------------------------------------------- out-of-place scatters
 class ScatterPositions(Node):
-    """A copy of ``a`` with ``src`` written at the flat ``positions`` (of src's shape): a's gradient is the
-    output's except there, src's the output's gathered there."""
+    """A copy of ``a`` with ``src`` written at the flat ``positions`` (of src's shape; -1 where an element of src
+    lands outside ``a``): a's gradient is the output's except there, src's the output's gathered there."""
 
     def forward(self, a, src, positions=None, kind=""):
-        self.kind, self.positions = kind, positions
+        self.kind = kind
+        self.kept = positions >= 0
+        self.positions = positions[self.kept]
         out = np.array(a, copy=True, order="C")
-        out.reshape(-1)[positions] = src
+        out.reshape(-1)[self.positions] = src[self.kept]
         return out
 
     def backward(self, grad):
@@ -600,7 +602,8 @@ class ScatterPositions(Node):
             ga = np.array(grad, copy=True, order="C")
             ga.reshape(-1)[self.positions] = 0
         if self.needs_input_grad[1]:
-            gs = np.ascontiguousarray(grad).reshape(-1)[self.positions]
+            gs = np.zeros(self.kept.shape, grad.dtype)
+            gs[self.kept] = np.ascontiguousarray(grad).reshape(-1)[self.positions]
         return ga, gs
 
     def name(self):
@@ -622,6 +625,8 @@ def _scatter(self, src, positions, kind, what):
 
 def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
     _check_tensor(src, "slice_scatter", "src", 1)
+    if not self._data.ndim:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     if step <= 0:
         raise RuntimeError("slice step must be positive")
     axis = normalize_dim(dim, self._data.ndim)
@@ -632,6 +637,8 @@ def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
 
 def select_scatter(self, src, dim, index):
     _check_tensor(src, "select_scatter", "src", 1)
+    if self._data.ndim:
+        dim = normalize_dim(dim, self._data.ndim)  # (the select error names it so)
     positions = Tensor._wrap(_positions_of(self)).select(dim, index)._data
     if positions.shape != src._data.shape:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
@@ -649,24 +656,38 @@ def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
 
 
 def as_strided_scatter(self, src, size, stride, storage_offset=None):
+    """A copy of this tensor with ``src`` written where ``as_strided(size, stride, storage_offset)`` of it would
+    read: positions in the memory this tensor lies in (a view's base's), elements outside this tensor dropped."""
     _check_tensor(src, "as_strided_scatter", "src", 1)
     from .inplace import _positions
 
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
-    offset = 0 if storage_offset is None else storage_offset
-    count = self._data.size
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}")
+    flat, own_offset = _storage(self._data)
+    offset = own_offset if storage_offset is None else storage_offset
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and strides={list(stride)}")
+    itemsize = self._data.itemsize
     needed = 0 if 0 in size else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
-    if needed > count:
-        itemsize = self._data.itemsize
+    if needed > flat.size:
         raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
                            f"itemsize {itemsize} requiring a storage size of {needed * itemsize} are out of bounds "
-                           f"for storage of size {count * itemsize}")
-    positions = _positions(size, stride, offset)
-    if positions.shape != src._data.shape:
+                           f"for storage of size {flat.size * itemsize}")
+    written = _positions(size, stride, offset)
+    if written.shape != src._data.shape:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
-                           f"{list(src._data.shape)}, slice size = {list(positions.shape)}")
+                           f"{list(src._data.shape)}, slice size = {list(written.shape)}")
+    # each memory position this tensor covers, mapped to its element's flat (C-order) index
+    own_strides = tuple(s // itemsize for s in self._data.strides) if flat.size else (0,) * self._data.ndim
+    covered = _positions(self._data.shape, own_strides, own_offset).reshape(-1)
+    element_at = np.full(flat.size + 1, -1, np.int64)
+    element_at[covered] = np.arange(covered.size)
+    positions = element_at[np.minimum(written, flat.size)]
     return _scatter(self, src, positions, "AsStridedScatterBackward0", "slice")
 
 
