@@ -286,6 +286,13 @@ GRADIENT_CASES = {
     "inverse": (lambda M, x: x.inverse(), [B]),
     "narrow_copy": (lambda M, x: x.narrow_copy(1, 1, 2), [A]),
     "subtract_": (lambda M, x, y: (x * 1).subtract_(y, alpha=2), [A, A[0].copy()]),
+    "divide_mode": (lambda M, x, y: (x * 1).divide_(y, rounding_mode=None), [A, A[0] + 3]),
+    "divide_": (lambda M, x, y: (x * 1).divide_(y), [A, A[0] + 3]),
+    "fill_diagonal_": (lambda M, x: (x * 1).fill_diagonal_(2.0), [A]),
+    "split_with_sizes": (lambda M, x: x.split_with_sizes([1, 3], 1)[1], [A]),
+    "unsafe_split_with_sizes": (lambda M, x: M.unsafe_split_with_sizes(x, [1, 3], 1)[1], [A]),
+    "unsafe_split": (lambda M, x: x.unsafe_split(2, 1)[1], [A]),
+    "unsafe_chunk": (lambda M, x: M.unsafe_chunk(x, 2, 1)[0], [A]),
 }
 
 

@@ -298,7 +298,12 @@ def split_with_sizes(self, split_sizes, dim=0):
         if n < 0:
             raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
                                f"split_sizes={sizes}")
-    return self.split(sizes, dim)
+    return tuple(_named(piece, "SplitWithSizesBackward0") for piece in self.split(sizes, dim))
+
+
+def unsafe_split_with_sizes(self, split_sizes, dim=0):
+    return tuple(_named(piece, "UnsafeSplitWithSizesBackward0")
+                 for piece in split_with_sizes(self, split_sizes, dim))
 
 
 def sum_to_size(self, *size, **kwargs):
@@ -349,7 +354,10 @@ def fill_diagonal_(self, fill_value, wrap=False):
     mask = np.zeros(data.shape, np.bool_)
     np.fill_diagonal(mask, True, wrap=bool(wrap))
     mask = Tensor._wrap(mask)
-    return self._inplace(lambda t: t.masked_fill(mask, fill_value), fills=True)
+    # PyTorch fills a view of the diagonal, so the tensor's node is CopySlices
+    from ..autograd.graph import COPY_SLICES
+
+    return _named(self._inplace(lambda t: t.masked_fill(mask, fill_value), fills=True), COPY_SLICES)
 
 
 def _grad_enabled():
@@ -359,7 +367,11 @@ def _grad_enabled():
 
 
 def unsafe_split(self, split_size, dim=0):
-    return self.split(split_size, dim)
+    return tuple(_named(piece, "UnsafeSplitBackward0") for piece in self.split(split_size, dim))
+
+
+def unsafe_chunk(self, chunks, dim=0):
+    return tuple(_named(piece, "UnsafeSplitBackward0") for piece in self.chunk(chunks, dim))
 
 
 def broadcast_to(self, *size, **kwargs):
@@ -423,10 +435,14 @@ def _alias(name):
     return method
 
 
-def divide_(self, other, *, rounding_mode=None):
-    if rounding_mode is None:
+_UNSET = object()
+
+
+def divide_(self, other, *, rounding_mode=_UNSET):
+    if rounding_mode is _UNSET:
         return self.div_(other)
-    return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other)
+    out = self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other)
+    return _named(out, "DivBackward2") if rounding_mode is None else out  # (the overload taking a mode)
 
 
 def subtract_(self, other, *, alpha=1):
@@ -738,19 +754,19 @@ _METHODS = dict(
     char=char, short=short, storage_offset=storage_offset, dim_order=dim_order, share_memory_=share_memory_,
     is_shared=is_shared, is_conj=_false, is_neg=_false, conj=_self, resolve_conj=_self, resolve_neg=_self,
     conj_physical=_self, conj_physical_=_self, positive=positive, adjoint=adjoint, angle=angle, new=new, resize_=resize_,
-    resize_as_=resize_as_, split_with_sizes=split_with_sizes, unsafe_split_with_sizes=split_with_sizes,
+    resize_as_=resize_as_, split_with_sizes=split_with_sizes, unsafe_split_with_sizes=unsafe_split_with_sizes,
     sum_to_size=sum_to_size, narrow_copy=narrow_copy, fill_diagonal_=fill_diagonal_, tril_=tril_, triu_=triu_,
     cumsum_=cumsum_, renorm=renorm, renorm_=renorm_, divide_=divide_, subtract_=subtract_, apply_=apply_,
     map_=map_, inverse=inverse, det=det, slogdet=slogdet, pinverse=pinverse, matrix_power=matrix_power, matrix_exp=matrix_exp,
     cross=cross, dist=dist, frexp=frexp, nextafter=nextafter, nextafter_=nextafter_, histogram=histogram,
     hardshrink=hardshrink, prelu=prelu, slice_scatter=slice_scatter, select_scatter=select_scatter,
     diagonal_scatter=diagonal_scatter, as_strided_scatter=as_strided_scatter, index_reduce=index_reduce,
-    index_reduce_=index_reduce_, unsafe_split=unsafe_split, broadcast_to=broadcast_to,
+    index_reduce_=index_reduce_, unsafe_split=unsafe_split, unsafe_chunk=unsafe_chunk, broadcast_to=broadcast_to,
 )
 
 # PyTorch's other names for existing methods
 _ALIASES = dict(absolute_="abs_", multiply_="mul_", true_divide_="div_", negative_="neg_", greater_="gt_",
-                greater_equal_="ge_", less_="lt_", less_equal_="le_", not_equal_="ne_", unsafe_chunk="chunk")
+                greater_equal_="ge_", less_="lt_", less_equal_="le_", not_equal_="ne_")
 
 
 def _output_nr(self):
