@@ -274,7 +274,12 @@ _FUNCTION_FORMS = (
     "lgamma digamma exp2 float_power ldexp heaviside bitwise_not bitwise_and bitwise_or bitwise_xor "
     "bitwise_left_shift bitwise_right_shift gcd lcm inner vdot ravel msort diag_embed diagflat cov corrcoef isneginf "
     "isposinf isreal logdet unique_consecutive nanmedian mode hsplit vsplit dsplit is_complex is_signed is_same_size "
-    "exp2_ gcd_ lcm_ ldexp_"
+    "exp2_ gcd_ lcm_ ldexp_ "
+    # the methods of _ops/tensor_extras.py
+    "split_with_sizes unsafe_split_with_sizes unsafe_chunk unsafe_split renorm positive inverse det slogdet pinverse "
+    "matrix_power matrix_exp cross dist frexp conj resolve_conj resolve_neg conj_physical adjoint angle narrow_copy "
+    "index_reduce slice_scatter select_scatter diagonal_scatter as_strided_scatter nextafter is_conj is_neg "
+    "negative_ conj_physical_ resize_as_"
 ).split()
 
 # function forms of methods whose parser errors name an argument's position (one further in the function form)

@@ -3168,6 +3168,9 @@ Tensor.kron = _kron
 from ._ops import extra_math as _extra_math  # noqa: E402
 
 _extra_math.install(Tensor)
+from ._ops import tensor_extras as _tensor_extras  # noqa: E402
+
+_tensor_extras.install(Tensor)  # legacy spellings, aliases, linalg method forms, out-of-place scatters
 
 # In-place shape changes, comparisons and logical ops, more random fills, index_put/put/scatter_reduce, as_strided.
 inplace.install(Tensor)

@@ -8,6 +8,13 @@ from .function import Function
 from .graph import check_root_gradient, root_gradient, run_backward, run_backward_graph
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
+from .variable import Variable
+
+
+def variable(*args, **kwargs):
+    """Removed with Variable's merge into Tensor: PyTorch's error. (``torchless.autograd.variable`` the module stays
+    importable, as ``from torchless.autograd.variable import Variable``.)"""
+    raise RuntimeError("torchless.autograd.variable(...) is deprecated, use torchless.tensor(...) instead")
 
 
 _REFERENCE_CYCLE = ("Using backward() with create_graph=True will create a reference cycle between the parameter and "
@@ -160,36 +167,6 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
                       create_graph=create_graph, allow_unused=allow_unused, materialize_grads=materialize_grads)
                  for i in range(size)]
     return tuple(None if column[0] is None else stack(column) for column in zip(*per_entry))
-
-
-class _VariableMeta(type):
-    def __instancecheck__(cls, instance):  # every tensor is a Variable, as in PyTorch
-        return isinstance(instance, _tensor_type())
-
-
-def _tensor_type():
-    from .._tensor import Tensor
-
-    return Tensor
-
-
-class Variable(metaclass=_VariableMeta):
-    """PyTorch's legacy wrapper, now the tensor itself: ``Variable(data, requires_grad)`` is a new leaf sharing
-    ``data``'s values (and version counter), requiring grad as asked."""
-
-    def __new__(cls, data=None, requires_grad=False, volatile=False):
-        if volatile:
-            warnings.warn("volatile was removed and now has no effect. Use `with torchless.no_grad():` instead.",
-                          UserWarning, stacklevel=2)
-        if data is None:
-            from .._creation import empty
-
-            data = empty(0)
-        elif not isinstance(data, _tensor_type()):
-            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
-        variable = data.detach()
-        variable._set_requires_grad(bool(requires_grad))
-        return variable
 
 
 from . import functional  # noqa: E402  (these use grad, defined above)

@@ -6,8 +6,10 @@ from ._checks import LinAlgError
 from .decompositions import cholesky, eigh, eigvalsh, matrix_rank, qr, svd, svdvals
 from .determinant import det, slogdet
 from .inverse import inv, matrix_power, pinv, solve
+from .matrix_exp import matrix_exp
 from .norms import matrix_norm, norm, vector_norm
 from .products import cross, multi_dot
 
-__all__ = ["LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matrix_norm", "matrix_power",
-           "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matrix_exp", "matrix_norm",
+           "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
+           "vector_norm"]

@@ -79,3 +79,8 @@ __all__ = [
     "Unflatten", "Unfold", "Upsample",
     "UpsamplingBilinear2d", "UpsamplingNearest2d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
 ]
+
+# Layers added after the lists above were laid out (kept apart so that concurrent edits of the lists don't clash).
+from .normalization import CrossMapLRN2d  # noqa: E402
+
+__all__ += ["CrossMapLRN2d"]

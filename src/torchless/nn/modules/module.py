@@ -668,6 +668,16 @@ class Module:
     def cpu(self):
         return self
 
+    def share_memory(self):
+        """Mark every parameter and buffer (and gradient) as shared (Tensor.share_memory_); the module itself."""
+        for module in self.modules():
+            for tensor in list(module._parameters.values()) + list(module._buffers.values()):
+                if tensor is not None:
+                    tensor.share_memory_()
+                    if tensor.grad is not None:
+                        tensor.grad.share_memory_()
+        return self
+
     def cuda(self, device=None):
         """Move to a CUDA device, which this CPU-only build refuses (with PyTorch's error) for the first parameter
         or buffer: a module with none moves nowhere without complaint, as in PyTorch."""

@@ -1,0 +1,792 @@
+"""Tensor methods PyTorch code meets beyond the core ones: legacy spellings (``new``, ``char``, ``resize_``,
+the ``greater_`` / ``divide_`` aliases), in-place forms of existing ops (``tril_``, ``cumsum_``), method forms of
+torch / linalg functions (``det``, ``inverse``, ``cross``, ``dist``), the complex-number queries that are
+identities on real tensors (``conj``, ``is_neg``), and the out-of-place scatters (``slice_scatter`` and kin).
+
+``install(Tensor)`` attaches the methods; the torch-namespace forms are listed in _functions._FUNCTION_FORMS.
+"""
+import collections
+import math
+import numbers
+
+import numpy as np
+
+from .. import _dtype
+from ..autograd.graph import Node
+from ._util import normalize_dim
+
+Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
+
+
+class frexp_result(collections.namedtuple("frexp", ("mantissa", "exponent"))):
+    """``torch.return_types.frexp``: (mantissa, exponent), printed as PyTorch prints its return types."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"torchless.return_types.frexp(\nmantissa={self.mantissa!r},\nexponent={self.exponent!r})"
+
+
+frexp_result.__name__ = frexp_result.__qualname__ = "frexp"
+frexp_result.__module__ = "torchless.return_types"
+
+
+def _check_tensor(value, name, argument, position):
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}")
+
+
+def _named(out, name):
+    """``out`` with its node showing PyTorch's name for the op it composes (what grad_fn prints)."""
+    node = out.grad_fn
+    if node is not None:
+        node.name = lambda: name
+    return out
+
+
+def _sizes(args, name):
+    """``*sizes`` given as ints or as one sequence of ints (a Size, tuple or list)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    for i, n in enumerate(args):
+        if isinstance(n, bool) or not hasattr(n, "__index__"):
+            raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of ints, but found element of "
+                            f"type {type(n).__name__} at pos {i}")
+    return tuple(int(n) for n in args)
+
+
+# ---------------------------------------------------------------------------- dtype and layout queries
+def char(self, memory_format=None):
+    return self.to(_dtype.int8)
+
+
+def short(self, memory_format=None):
+    return self.to(_dtype.int16)
+
+
+def _storage(array):
+    """(the 1-D array over the memory ``array`` lies in, ``array``'s offset in it in elements): the memory of the
+    array owning it, found through NumPy's chain of bases, which strided views (as_strided, sliding windows) join
+    through a non-array holder; an array not found in its owner's memory is its own storage."""
+    root = array
+    while True:
+        base = root.base
+        if not isinstance(base, np.ndarray):
+            base = getattr(base, "base", None)  # the holder of an as_strided view
+            if not isinstance(base, np.ndarray):
+                break
+        root = base
+    if root is not array and (root.flags.c_contiguous or root.flags.f_contiguous) and root.dtype == array.dtype:
+        flat = root.reshape(-1, order="A")
+        offset, misaligned = divmod(array.__array_interface__["data"][0] - flat.__array_interface__["data"][0],
+                                    array.itemsize)
+        if not misaligned and 0 <= offset <= flat.size:
+            return flat, offset
+    return np.ascontiguousarray(array).reshape(-1), 0
+
+
+def storage_offset(self):
+    """The position of the first element in the memory the tensor shares with its base, in elements."""
+    return _storage(self._data)[1]
+
+
+def _dense_in_order(shape, strides, order):
+    """Whether the dims in ``order`` (innermost first) lay the elements out densely; dims of size 1 don't count."""
+    expected = 1
+    for d in order:
+        if shape[d] == 1:
+            continue
+        if strides[d] != expected:
+            return False
+        expected *= shape[d]
+    return True
+
+
+def dim_order(self, *, ambiguity_check=False):
+    """The dims from outermost to innermost in memory. Contiguous and channels-last layouts give their order;
+    otherwise dims are ordered by stride, a stride of 0 leaving the order open, equal strides putting the longer
+    dim outside."""
+    if not isinstance(ambiguity_check, (bool, list)):
+        raise TypeError("The ambiguity_check argument must be a bool or a list of memory formats.")
+    shape, strides = self._data.shape, self.stride()
+    ndim = len(shape)
+    if ndim < 2:
+        return tuple(range(ndim))
+    contiguous = 0 in shape or _dense_in_order(shape, strides, range(ndim - 1, -1, -1))
+    channels_last = ndim == 4 and _dense_in_order(shape, strides, (1, 3, 2, 0))
+    if contiguous and not channels_last:
+        return tuple(range(ndim))
+    if channels_last and not contiguous:
+        return (0, *range(2, ndim), 1)
+
+    def at_least(a, b):
+        return b == 0 or (a != 0 and (a >= b or a % b == 0))
+
+    def order(a, b):  # > 0: dim a belongs outside of dim b (sorting innermost first), < 0: inside, 0: either
+        sa, sb = strides[a], strides[b]
+        if sa == 0 or sb == 0:
+            return 0
+        if sa == sb:
+            return 0 if at_least(shape[b], shape[a]) else 1
+        if at_least(sb, sa):
+            return -1
+        return 1 if at_least(sa, sb) else 0
+
+    perm = list(range(ndim - 1, -1, -1))  # innermost first, as an insertion sort that can leave ties
+    for i in range(1, ndim):
+        j = i
+        for k in range(i - 1, -1, -1):
+            comparison = order(perm[k], perm[j])
+            if comparison > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif comparison < 0:
+                break
+    return tuple(reversed(perm))
+
+
+def share_memory_(self):
+    """Already in memory any process can read (NumPy arrays are forked with the process): only noted."""
+    self._shared = True
+    return self
+
+
+def is_shared(self):
+    return bool(getattr(self, "_shared", False))
+
+
+def _false(self):
+    return False
+
+
+def _self(self):
+    return self
+
+
+def positive(self):
+    if self._data.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return self
+
+
+def adjoint(self):
+    if self._data.ndim < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
+                           f"{self._data.ndim}-D tensor.")
+    return self.transpose(-2, -1)
+
+
+class Angle(Node):
+    """The argument of a real number: pi below zero, else 0 (NaN stays NaN); a zero gradient."""
+
+    def forward(self, a):
+        self.shape, self.dtype = a.shape, a.dtype
+        out_dtype = a.dtype if a.dtype.kind == "f" else _dtype.get_default_dtype().numpy
+        out = np.where(a < 0, np.pi, 0).astype(out_dtype)
+        if a.dtype.kind == "f":
+            out[np.isnan(a)] = np.nan
+        return out
+
+    def backward(self, grad):
+        return (np.zeros(self.shape, self.dtype),)
+
+    def name(self):
+        return "AngleBackward0"
+
+
+def angle(self):
+    return Angle.apply(self)
+
+
+# ---------------------------------------------------------------------------- legacy construction and resizing
+def new(self, *args, **kwargs):
+    """The legacy constructor: ``new()`` an empty tensor, ``new(*sizes)`` an uninitialised one (zeros here),
+    ``new(data)`` a tensor of ``data``; always of this tensor's dtype."""
+    from .. import _creation
+    from .._size import Size
+
+    device = kwargs.pop("device", None)
+    if kwargs:
+        from .. import _parser_errors
+
+        given = ", ".join([type(a).__name__ for a in args] + [f"{k}={_parser_errors.type_name(v)}"
+                                                             for k, v in kwargs.items()])
+        raise TypeError(f"new() received an invalid combination of arguments - got ({given}), but expected one of:\n"
+                        " * (*, torch.device device = None)\n * (torch.Storage storage)\n * (Tensor other)\n"
+                        " * (tuple of ints size, *, torch.device device = None)\n"
+                        " * (object data, *, torch.device device = None)\n")
+    del device
+    dtype = self._data.dtype
+    if not args:
+        return Tensor._wrap(np.empty((0,), dtype))
+    if len(args) == 1:
+        arg = args[0]
+        if isinstance(arg, Tensor):
+            if arg._data.dtype != dtype:
+                raise TypeError(f"expected {_tensor_options(dtype)} (got {_tensor_options(arg._data.dtype)})")
+            return arg.detach()
+        if isinstance(arg, Size):
+            return _zeros_of(arg, dtype)
+        if not isinstance(arg, bool) and hasattr(arg, "__index__") and not isinstance(arg, (np.ndarray,)):
+            return _zeros_of((int(arg),), dtype)
+        if isinstance(arg, (list, tuple, np.ndarray)):
+            return _creation.tensor(arg, dtype=self.dtype)
+        raise TypeError(f"new(): data must be a sequence (got {type(arg).__name__})")
+    for i, n in enumerate(args):
+        if isinstance(n, bool) or not hasattr(n, "__index__"):
+            raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {i + 1} with error \"type "
+                            f"must be tuple of ints,but got {type(n).__name__}\"")
+    return _zeros_of(args, dtype)
+
+
+def _tensor_options(np_dtype):
+    name = {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(np_dtype.name) or \
+        _dtype.CPP_TYPE_NAMES.get(np_dtype.name, np_dtype.name)
+    return (f"TensorOptions(dtype={name}, device=cpu, layout=Strided, requires_grad=false (default), "
+            "pinned_memory=false (default), memory_format=(nullopt))")
+
+
+def _zeros_of(shape, dtype):
+    shape = tuple(int(n) for n in shape)
+    for n in shape:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
+    return Tensor._wrap(np.zeros(shape, dtype))
+
+
+def resize_(self, *sizes, memory_format=None):
+    """The tensor given ``sizes`` in place, laid out contiguously from where its elements start in memory (a
+    view reads on in its base's memory); memory beyond the end is new (zeros here, uninitialised in PyTorch)."""
+    shape = _sizes(sizes, "resize_")
+    if self._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    if any(n < 0 for n in shape):
+        raise RuntimeError("numel: integer multiplication overflow")
+    count = math.prod(shape)
+    if self._data.flags.c_contiguous and count == self._data.size:
+        self._data = self._data.reshape(shape)
+    else:
+        flat, offset = _storage(self._data)
+        if offset + count <= flat.size:
+            self._data = flat[offset:offset + count].reshape(shape)
+        else:
+            grown = np.zeros(count, self._data.dtype)
+            kept = flat[offset:]
+            grown[:kept.size] = kept
+            self._data = grown.reshape(shape)
+    self._bump_version()
+    return self
+
+
+def resize_as_(self, the_template, memory_format=None):
+    _check_tensor(the_template, "resize_as_", "the_template", 1)
+    return resize_(self, the_template._data.shape)
+
+
+def split_with_sizes(self, split_sizes, dim=0):
+    if not isinstance(split_sizes, (tuple, list)):
+        raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 1) must be tuple of ints, not "
+                        f"{type(split_sizes).__name__}")
+    sizes = [int(n) for n in split_sizes]
+    axis = normalize_dim(dim, self._data.ndim)
+    length = self._data.shape[axis] if self._data.ndim else 1
+    if sum(sizes) != length:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {length} (input tensor's size at "
+                           f"dimension {dim}), but got split_sizes={sizes}")
+    for n in sizes:
+        if n < 0:
+            raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but got "
+                               f"split_sizes={sizes}")
+    return tuple(_named(piece, "SplitWithSizesBackward0") for piece in self.split(sizes, dim))
+
+
+def unsafe_split_with_sizes(self, split_sizes, dim=0):
+    return tuple(_named(piece, "UnsafeSplitWithSizesBackward0")
+                 for piece in split_with_sizes(self, split_sizes, dim))
+
+
+def sum_to_size(self, *size, **kwargs):
+    """The sum over the dims broadcasting would stretch ``size`` along to reach this tensor's shape."""
+    if "size" in kwargs and not size:
+        size = (kwargs.pop("size"),)
+    if kwargs:
+        raise TypeError(f"sum_to_size() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    if not size:
+        raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
+    shape = _sizes(size, "sum_to_size")
+    own = self._data.shape
+    lead = len(own) - len(shape)
+    if lead < 0 or any(n != m and n != 1 for n, m in zip(shape, own[lead:])):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(own)}}}.")
+    out = self
+    if lead:
+        out = out.sum(tuple(range(lead)))
+    stretched = tuple(i for i, (n, m) in enumerate(zip(shape, own[lead:])) if n == 1 and m != 1)
+    if stretched:
+        out = out.sum(stretched, keepdim=True)
+    return out
+
+
+def narrow_copy(self, dim, start, length):
+    return _named(self.narrow(dim, start, length).clone(), "NarrowCopyBackward0")
+
+
+# ---------------------------------------------------------------------------- in-place forms
+def _check_leaf(self):
+    if self._requires_grad:
+        self._check_inplace()
+
+
+def fill_diagonal_(self, fill_value, wrap=False):
+    """The main diagonal (all indices equal) set to ``fill_value``; a tall matrix with ``wrap`` starts again
+    one row below each square block."""
+    if self._requires_grad and self.grad_fn is None and _grad_enabled():
+        # PyTorch writes through a view of the diagonal, so its error names a view of the leaf
+        from .._tensor import _LEAF_INPLACE
+
+        raise RuntimeError("a view of " + _LEAF_INPLACE)
+    data = self._data
+    if data.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if data.ndim > 2 and len(set(data.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    mask = np.zeros(data.shape, np.bool_)
+    np.fill_diagonal(mask, True, wrap=bool(wrap))
+    mask = Tensor._wrap(mask)
+    # PyTorch fills a view of the diagonal, so the tensor's node is CopySlices
+    from ..autograd.graph import COPY_SLICES
+
+    return _named(self._inplace(lambda t: t.masked_fill(mask, fill_value), fills=True), COPY_SLICES)
+
+
+def _grad_enabled():
+    from ..autograd import grad_mode
+
+    return grad_mode.is_grad_enabled()
+
+
+def unsafe_split(self, split_size, dim=0):
+    return tuple(_named(piece, "UnsafeSplitBackward0") for piece in self.split(split_size, dim))
+
+
+def unsafe_chunk(self, chunks, dim=0):
+    return tuple(_named(piece, "UnsafeSplitBackward0") for piece in self.chunk(chunks, dim))
+
+
+def broadcast_to(self, *size, **kwargs):
+    if "size" in kwargs and not size:
+        size = (kwargs.pop("size"),)
+    return self.expand(*size, **kwargs)
+
+
+def tril_(self, diagonal=0):
+    return self._inplace(lambda t: t.tril(diagonal))
+
+
+def triu_(self, diagonal=0):
+    return self._inplace(lambda t: t.triu(diagonal))
+
+
+def cumsum_(self, dim, *, dtype=None):
+    if dtype is not None and dtype.numpy != self._data.dtype:
+        raise RuntimeError(f"Bad in-place call: input tensor dtype {_cpp_name(self._data.dtype)} and output tensor "
+                           f"dtype {_cpp_name(dtype.numpy)} should match")
+    return self._inplace(lambda t: t.cumsum(dim))
+
+
+def _cpp_name(np_dtype):
+    return {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "int64": "long", "int32": "int", "int16": "short", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}.get(np.dtype(np_dtype).name, np.dtype(np_dtype).name)
+
+
+def renorm(self, p, dim, maxnorm):
+    """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``."""
+    if not p > 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm:g}")
+    ndim = self._data.ndim
+    if ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {ndim} dimensions")
+    axis = normalize_dim(dim, ndim)
+    if self._data.dtype.kind != "f":
+        from ..linalg.norms import vector_norm
+
+        return vector_norm(self)  # its error for integer input, which PyTorch's renorm gives
+    others = tuple(d for d in range(ndim) if d != axis)
+    norms = self.norm(p, others, keepdim=True) if others else self.abs()
+    scale = (maxnorm / (norms + 1e-7)).masked_fill(norms <= maxnorm, 1.0)
+    return _named(self * scale, "RenormBackward0")
+
+
+def renorm_(self, p, dim, maxnorm):
+    # (computed from a copy: the product saves its operand, which the write would otherwise change)
+    return self._inplace(lambda t: renorm(t.clone(), p, dim, maxnorm))
+
+
+def _alias(name):
+    def method(self, *args, **kwargs):
+        return getattr(self, name)(*args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"``Tensor.{name}`` under the name PyTorch gives it too."
+    return method
+
+
+_UNSET = object()
+
+
+def divide_(self, other, *, rounding_mode=_UNSET):
+    if rounding_mode is _UNSET:
+        return self.div_(other)
+    out = self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other)
+    return _named(out, "DivBackward2") if rounding_mode is None else out  # (the overload taking a mode)
+
+
+def subtract_(self, other, *, alpha=1):
+    return self.sub_(other, alpha=alpha)
+
+
+# ---------------------------------------------------------------------------- Python callables
+def apply_(self, *args, **kwargs):
+    """``callable`` applied to each element in place (CPU tensors only, outside autograd)."""
+    if kwargs:
+        raise TypeError("TensorBase.apply_() takes no keyword arguments")
+    if len(args) != 1:
+        raise TypeError(f"apply_() takes exactly one argument ({len(args)} given)")
+    (function,) = args
+    if self._requires_grad:
+        raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() instead.")
+    values = np.array([function(x) for x in self._data.reshape(-1).tolist()], dtype=self._data.dtype)
+    return _write(self, values.reshape(self._data.shape))
+
+
+def map_(self, *args, **kwargs):
+    """``callable(a, b)`` for each element of this tensor and of ``other`` broadcast to its shape, in place."""
+    if len(args) != 2 or kwargs:
+        missing = ["other", "callable"][len(args):]
+        raise TypeError(f"map_() missing {len(missing)} required positional argument: "
+                        + ", ".join(f'"{name}"' for name in missing))
+    other, function = args
+    _check_tensor(other, "map_", "other", 1)
+    if self._requires_grad:
+        raise RuntimeError("Can't call map_() on Variable that requires grad. Use var.detach().map_() instead.")
+    values = np.broadcast_to(other._data, self._data.shape).reshape(-1).tolist()
+    values = np.array([function(a, b) for a, b in zip(self._data.reshape(-1).tolist(), values)],
+                      dtype=self._data.dtype)
+    return _write(self, values.reshape(self._data.shape))
+
+
+def _write(self, values):
+    try:
+        self._data[...] = values
+    except ValueError:
+        self._writable_data()[...] = values
+    self._bump_version()
+    return self
+
+
+# ---------------------------------------------------------------------------- linear algebra method forms
+def inverse(self):
+    from ..linalg import inv
+
+    return inv(self)
+
+
+def det(self):
+    from ..linalg import det as linalg_det
+
+    return linalg_det(self)
+
+
+def slogdet(self):
+    from ..linalg import slogdet as linalg_slogdet
+
+    return linalg_slogdet(self)
+
+
+def pinverse(self, rcond=1e-15):
+    from ..linalg import pinv
+
+    return pinv(self, rtol=rcond)
+
+
+def matrix_power(self, n):
+    from ..linalg import matrix_power as linalg_matrix_power
+
+    return linalg_matrix_power(self, n)
+
+
+def matrix_exp(self):
+    from ..linalg import matrix_exp as linalg_matrix_exp
+
+    return linalg_matrix_exp(self)
+
+
+def cross(self, other, dim=None):
+    """The cross product along ``dim``; without it, along the first dim of size 3 (PyTorch's legacy default)."""
+    from ..linalg import cross as linalg_cross
+
+    _check_tensor(other, "cross", "other", 1)
+    if dim is None:
+        import warnings
+
+        warnings.warn("Using torchless.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
+                      "explicitly or simply use torchless.linalg.cross.\nThe default value of dim will change to agree "
+                      "with that of linalg.cross in a future release.", UserWarning, stacklevel=2)
+        shape = np.broadcast_shapes(self._data.shape, other._data.shape)
+        dim = next((d for d, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError("no dimension of size 3 in input")
+    if self._data.ndim != other._data.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
+    return linalg_cross(self, other, dim=dim)
+
+
+def dist(self, other, p=2):
+    """The p-norm of ``self - other``."""
+    from ..linalg.norms import vector_norm
+
+    _check_tensor(other, "dist", "other", 1)
+    difference = self - other
+    if difference._data.dtype.kind != "f":
+        raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
+                           f"{difference.dtype.scalar_name.capitalize()} instead.")
+    return _named(vector_norm(difference, p), "DistBackward0")
+
+
+# ---------------------------------------------------------------------------- elementwise
+def frexp(self):
+    """(mantissa, exponent) with ``self = mantissa * 2 ** exponent``, |mantissa| in [0.5, 1)."""
+    if self._data.dtype.kind != "f":
+        raise RuntimeError("torchless.frexp() only supports floating-point dtypes")
+    mantissa, exponent = np.frexp(self._data)
+    return frexp_result(Tensor._wrap(mantissa.astype(self._data.dtype, copy=False)),
+                        Tensor._wrap(exponent.astype(np.int32)))
+
+
+def nextafter(self, other):
+    """The next float after each element towards ``other`` (no gradient, as in PyTorch)."""
+    _check_tensor(other, "nextafter", "other", 1)
+    a, b = self._operands(other)
+    if a._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{a.dtype.scalar_name.capitalize()}'")
+    return Tensor._wrap(np.nextafter(a._data, b._data))
+
+
+def nextafter_(self, other):
+    _check_tensor(other, "nextafter_", "other", 1)
+    return self._inplace(lambda t: nextafter(t, other))
+
+
+def histogram(self, bins=100, *, range=None, weight=None, density=False):  # noqa: A002
+    from .extra_math import histogram as function
+
+    return function(self, bins, range=range, weight=weight, density=density)
+
+
+def hardshrink(self, lambd=0.5):
+    from ..nn.functional import hardshrink as function
+
+    return function(self, lambd)
+
+
+def prelu(self, weight):
+    from ..nn.functional import prelu as function
+
+    return function(self, weight)
+
+
+# ---------------------------------------------------------------------------- out-of-place scatters
+class ScatterPositions(Node):
+    """A copy of ``a`` with ``src`` written at the flat ``positions`` (of src's shape; -1 where an element of src
+    lands outside ``a``): a's gradient is the output's except there, src's the output's gathered there."""
+
+    def forward(self, a, src, positions=None, kind=""):
+        self.kind = kind
+        self.kept = positions >= 0
+        self.positions = positions[self.kept]
+        out = np.array(a, copy=True, order="C")
+        out.reshape(-1)[self.positions] = src[self.kept]
+        return out
+
+    def backward(self, grad):
+        ga = gs = None
+        if self.needs_input_grad[0]:
+            ga = np.array(grad, copy=True, order="C")
+            ga.reshape(-1)[self.positions] = 0
+        if self.needs_input_grad[1]:
+            gs = np.zeros(self.kept.shape, grad.dtype)
+            gs[self.kept] = np.ascontiguousarray(grad).reshape(-1)[self.positions]
+        return ga, gs
+
+    def name(self):
+        return self.kind
+
+
+def _positions_of(self):
+    return np.arange(self._data.size, dtype=np.int64).reshape(self._data.shape)
+
+
+def _scatter(self, src, positions, kind, what):
+    if positions.shape != src._data.shape:
+        raise RuntimeError(f"expected src to have a size equal to the {what} of self. src size = "
+                           f"{list(src._data.shape)}, {what} size = {list(positions.shape)}")
+    if src._data.dtype != self._data.dtype:
+        src = src.to(self.dtype)
+    return ScatterPositions.apply(self, src, positions=positions, kind=kind)
+
+
+def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
+    _check_tensor(src, "slice_scatter", "src", 1)
+    if not self._data.ndim:
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if step <= 0:
+        raise RuntimeError("slice step must be positive")
+    axis = normalize_dim(dim, self._data.ndim)
+    key = [slice(None)] * self._data.ndim
+    key[axis] = slice(start, end, step)
+    return _scatter(self, src, _positions_of(self)[tuple(key)], "SliceScatterBackward0", "slice")
+
+
+def select_scatter(self, src, dim, index):
+    _check_tensor(src, "select_scatter", "src", 1)
+    if self._data.ndim:
+        dim = normalize_dim(dim, self._data.ndim)  # (the select error names it so)
+    positions = Tensor._wrap(_positions_of(self)).select(dim, index)._data
+    if positions.shape != src._data.shape:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src._data.shape)}, slice size = {list(positions.shape)}")
+    return _scatter(self, src, positions, "SelectScatterBackward0", "slice")
+
+
+def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
+    _check_tensor(src, "diagonal_scatter", "src", 1)
+    positions = Tensor._wrap(_positions_of(self)).diagonal(offset, dim1, dim2)._data
+    if positions.shape != src._data.shape:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src._data.shape)}, slice size = {list(positions.shape)}")
+    return _scatter(self, src, positions, "DiagonalScatterBackward0", "slice")
+
+
+def as_strided_scatter(self, src, size, stride, storage_offset=None):
+    """A copy of this tensor with ``src`` written where ``as_strided(size, stride, storage_offset)`` of it would
+    read: positions in the memory this tensor lies in (a view's base's), elements outside this tensor dropped."""
+    _check_tensor(src, "as_strided_scatter", "src", 1)
+    from .inplace import _positions
+
+    size, stride = tuple(size), tuple(stride)
+    if len(size) != len(stride):
+        raise RuntimeError("mismatch in length of strides and shape")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}")
+    flat, own_offset = _storage(self._data)
+    offset = own_offset if storage_offset is None else storage_offset
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and strides={list(stride)}")
+    itemsize = self._data.itemsize
+    needed = 0 if 0 in size else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    if needed > flat.size:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
+                           f"itemsize {itemsize} requiring a storage size of {needed * itemsize} are out of bounds "
+                           f"for storage of size {flat.size * itemsize}")
+    written = _positions(size, stride, offset)
+    if written.shape != src._data.shape:
+        raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
+                           f"{list(src._data.shape)}, slice size = {list(written.shape)}")
+    # each memory position this tensor covers, mapped to its element's flat (C-order) index
+    own_strides = tuple(s // itemsize for s in self._data.strides) if flat.size else (0,) * self._data.ndim
+    covered = _positions(self._data.shape, own_strides, own_offset).reshape(-1)
+    element_at = np.full(flat.size + 1, -1, np.int64)
+    element_at[covered] = np.arange(covered.size)
+    positions = element_at[np.minimum(written, flat.size)]
+    return _scatter(self, src, positions, "AsStridedScatterBackward0", "slice")
+
+
+# ---------------------------------------------------------------------------- index_reduce
+_INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
+
+
+def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+    """Rows of ``source`` reduced into the rows of this tensor ``index`` names, along ``dim``."""
+    _check_tensor(index, "index_reduce", "index", 2)
+    _check_tensor(source, "index_reduce", "source", 3)
+    if reduce not in _INDEX_REDUCTIONS:
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    ndim = self._data.ndim
+    axis = normalize_dim(dim, ndim)
+    idx = index._data
+    if idx.ndim > 1:
+        raise IndexError("index_reduce_(): Index is supposed to be a vector")
+    if idx.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: "
+                           f"{index.dtype.scalar_name.capitalize()}")
+    if source._data.dtype != self._data.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({self.dtype.scalar_name.capitalize()}) and source "
+                           f"({source.dtype.scalar_name.capitalize()}) must have the same scalar type")
+    src_len = source._data.shape[axis] if source._data.ndim else 1
+    if idx.size != src_len:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                           f"({src_len}), for dim: {dim}")
+    size = self._data.shape[axis] if ndim else 1
+    outside = (idx < 0) | (idx >= size)  # no negative indices, as in PyTorch
+    if outside.any():
+        raise IndexError(f"index out of range in self")
+    if not ndim:
+        return index_reduce(self.reshape(1), 0, index.reshape(1), source.reshape(1), reduce,
+                            include_self=include_self).reshape(())
+    shape = [1] * ndim
+    shape[axis] = -1
+    full = np.broadcast_to(idx.astype(np.int64).reshape(shape), source._data.shape)
+    return _named(self.scatter_reduce(axis, Tensor._wrap(np.ascontiguousarray(full)), source, reduce,
+                                      include_self=include_self), "IndexReduceBackward0")
+
+
+def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+    return self._inplace(lambda t: index_reduce(t, dim, index, source, reduce, include_self=include_self), source)
+
+
+_METHODS = dict(
+    char=char, short=short, storage_offset=storage_offset, dim_order=dim_order, share_memory_=share_memory_,
+    is_shared=is_shared, is_conj=_false, is_neg=_false, conj=_self, resolve_conj=_self, resolve_neg=_self,
+    conj_physical=_self, conj_physical_=_self, positive=positive, adjoint=adjoint, angle=angle, new=new, resize_=resize_,
+    resize_as_=resize_as_, split_with_sizes=split_with_sizes, unsafe_split_with_sizes=unsafe_split_with_sizes,
+    sum_to_size=sum_to_size, narrow_copy=narrow_copy, fill_diagonal_=fill_diagonal_, tril_=tril_, triu_=triu_,
+    cumsum_=cumsum_, renorm=renorm, renorm_=renorm_, divide_=divide_, subtract_=subtract_, apply_=apply_,
+    map_=map_, inverse=inverse, det=det, slogdet=slogdet, pinverse=pinverse, matrix_power=matrix_power, matrix_exp=matrix_exp,
+    cross=cross, dist=dist, frexp=frexp, nextafter=nextafter, nextafter_=nextafter_, histogram=histogram,
+    hardshrink=hardshrink, prelu=prelu, slice_scatter=slice_scatter, select_scatter=select_scatter,
+    diagonal_scatter=diagonal_scatter, as_strided_scatter=as_strided_scatter, index_reduce=index_reduce,
+    index_reduce_=index_reduce_, unsafe_split=unsafe_split, unsafe_chunk=unsafe_chunk, broadcast_to=broadcast_to,
+)
+
+# PyTorch's other names for existing methods
+_ALIASES = dict(absolute_="abs_", multiply_="mul_", true_divide_="div_", negative_="neg_", greater_="gt_",
+                greater_equal_="ge_", less_="lt_", less_equal_="le_", not_equal_="ne_")
+
+
+def _output_nr(self):
+    from ..autograd.graph import OutputSlot
+
+    node = self.grad_fn
+    return node.index if isinstance(node, OutputSlot) else 0
+
+
+def install(cls):
+    """Attach the methods above to the Tensor class ``cls``."""
+    global Tensor
+    Tensor = cls
+    from .._tensor import _RETURN_TYPES
+
+    _RETURN_TYPES.setdefault("frexp", frexp_result)
+    for name, method in _METHODS.items():
+        setattr(cls, name, method)
+    for name, target in _ALIASES.items():
+        setattr(cls, name, _alias(target))
+    cls.is_cpu = property(lambda self: True, doc="Always True: torchless tensors live in host memory.")
+    cls.output_nr = property(_output_nr, doc="Which output of its node the tensor is (0 for leaves and single "
+                                              "outputs; ops torchless records as one node per output give 0 too).")
