@@ -1750,6 +1750,10 @@ class Tensor:
 
     def cumsum_(self, dim, dtype=None):
         self._no_kernel_for("b", "cumsum_out_cpu")  # (in place, a bool tensor cannot hold the int64 sums)
+        if dtype is not None and _dtype.to_numpy_dtype(dtype) != self._data.dtype:
+            from ._ops.tensor_extras import in_place_dtype_mismatch
+
+            raise in_place_dtype_mismatch(self._data.dtype, _dtype.to_numpy_dtype(dtype))
         return self._inplace(lambda t: t.cumsum(dim, dtype=dtype))
 
     def logsumexp(self, dim, keepdim=False):

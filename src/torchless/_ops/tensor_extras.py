@@ -388,11 +388,10 @@ def triu_(self, diagonal=0):
     return self._inplace(lambda t: t.triu(diagonal))
 
 
-def cumsum_(self, dim, *, dtype=None):
-    if dtype is not None and dtype.numpy != self._data.dtype:
-        raise RuntimeError(f"Bad in-place call: input tensor dtype {_cpp_name(self._data.dtype)} and output tensor "
-                           f"dtype {_cpp_name(dtype.numpy)} should match")
-    return self._inplace(lambda t: t.cumsum(dim))
+def in_place_dtype_mismatch(have, wanted):
+    """PyTorch's error for an in-place op asked to produce another dtype (``cumsum_(0, dtype=...)``)."""
+    return RuntimeError(f"Bad in-place call: input tensor dtype {_cpp_name(have)} and output tensor dtype "
+                        f"{_cpp_name(wanted)} should match")
 
 
 def _cpp_name(np_dtype):
@@ -756,7 +755,7 @@ _METHODS = dict(
     conj_physical=_self, conj_physical_=_self, positive=positive, adjoint=adjoint, angle=angle, new=new, resize_=resize_,
     resize_as_=resize_as_, split_with_sizes=split_with_sizes, unsafe_split_with_sizes=unsafe_split_with_sizes,
     sum_to_size=sum_to_size, narrow_copy=narrow_copy, fill_diagonal_=fill_diagonal_, tril_=tril_, triu_=triu_,
-    cumsum_=cumsum_, renorm=renorm, renorm_=renorm_, divide_=divide_, subtract_=subtract_, apply_=apply_,
+    renorm=renorm, renorm_=renorm_, divide_=divide_, subtract_=subtract_, apply_=apply_,
     map_=map_, inverse=inverse, det=det, slogdet=slogdet, pinverse=pinverse, matrix_power=matrix_power, matrix_exp=matrix_exp,
     cross=cross, dist=dist, frexp=frexp, nextafter=nextafter, nextafter_=nextafter_, histogram=histogram,
     hardshrink=hardshrink, prelu=prelu, slice_scatter=slice_scatter, select_scatter=select_scatter,
@@ -783,10 +782,13 @@ def install(cls):
     from .._tensor import _RETURN_TYPES
 
     _RETURN_TYPES.setdefault("frexp", frexp_result)
+    # Methods the Tensor class defines itself (some were added beside these) take precedence.
     for name, method in _METHODS.items():
-        setattr(cls, name, method)
+        if name not in cls.__dict__:
+            setattr(cls, name, method)
     for name, target in _ALIASES.items():
-        setattr(cls, name, _alias(target))
+        if name not in cls.__dict__:
+            setattr(cls, name, _alias(target))
     cls.is_cpu = property(lambda self: True, doc="Always True: torchless tensors live in host memory.")
     cls.output_nr = property(_output_nr, doc="Which output of its node the tensor is (0 for leaves and single "
                                               "outputs; ops torchless records as one node per output give 0 too).")
