@@ -170,31 +170,39 @@ def _positions(shape, strides, start):
     return positions
 
 
-def as_strided(self, *args, **kwargs):
-    parsed = _parser_errors.method_arguments("as_strided", args, kwargs)
-    size, stride, offset = tuple(parsed["size"]), tuple(parsed["stride"]), parsed["storage_offset"]
+def checked_storage_window(array, size, stride, storage_offset):
+    """(the flat memory ``array`` lies in, the offset into it) for a strided window (``size``, ``stride``,
+    ``storage_offset``: None for the array's own), after PyTorch's checks that the window fits that memory."""
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
     if any(s < 0 for s in stride):
         raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}")
-    flat, own_offset = _storage(self._data)
-    offset = own_offset if offset is None else offset
+    flat, own_offset = _storage(array)
+    offset = own_offset if storage_offset is None else storage_offset
     if offset < 0:
         raise RuntimeError(f"Tensor: invalid storage offset {offset}")
     if any(n < 0 for n in size):
         raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and strides={list(stride)}")
-    itemsize = self._data.itemsize
+    itemsize = array.itemsize
     needed = 0 if 0 in size else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
     if needed > flat.size:
         raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
                            f"itemsize {itemsize} requiring a storage size of {needed * itemsize} are out of bounds for "
                            f"storage of size {flat.size * itemsize}")
+    return flat, offset
+
+
+def as_strided(self, *args, **kwargs):
+    parsed = _parser_errors.method_arguments("as_strided", args, kwargs)
+    size, stride = tuple(parsed["size"]), tuple(parsed["stride"])
+    flat, offset = checked_storage_window(self._data, size, stride, parsed["storage_offset"])
+    itemsize = self._data.itemsize
     view = np.lib.stride_tricks.as_strided(flat[offset:], size, tuple(s * itemsize for s in stride),
                                            writeable=flat.flags.writeable)
     inputs = outputs = None
     if records(self):  # the positions backward needs
         base_strides = tuple(s // itemsize for s in self._data.strides)
-        inputs = _positions(self._data.shape, base_strides, own_offset)
+        inputs = _positions(self._data.shape, base_strides, _storage(self._data)[1])
         outputs = _positions(size, stride, offset)
     return shape_ops.AsStrided.apply(self, view=view, storage_size=flat.size, input_positions=inputs,
                                      output_positions=outputs)

@@ -674,25 +674,11 @@ def as_strided_scatter(self, src, size, stride, storage_offset=None):
     """A copy of this tensor with ``src`` written where ``as_strided(size, stride, storage_offset)`` of it would
     read: positions in the memory this tensor lies in (a view's base's), elements outside this tensor dropped."""
     _check_tensor(src, "as_strided_scatter", "src", 1)
-    from .inplace import _positions
+    from .inplace import _positions, checked_storage_window
 
     size, stride = tuple(size), tuple(stride)
-    if len(size) != len(stride):
-        raise RuntimeError("mismatch in length of strides and shape")
-    if any(s < 0 for s in stride):
-        raise RuntimeError(f"as_strided: Negative strides are not supported at the moment, got strides: {list(stride)}")
-    flat, own_offset = _storage(self._data)
-    offset = own_offset if storage_offset is None else storage_offset
-    if offset < 0:
-        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
-    if any(n < 0 for n in size):
-        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and strides={list(stride)}")
-    itemsize = self._data.itemsize
-    needed = 0 if 0 in size else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
-    if needed > flat.size:
-        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
-                           f"itemsize {itemsize} requiring a storage size of {needed * itemsize} are out of bounds "
-                           f"for storage of size {flat.size * itemsize}")
+    flat, offset = checked_storage_window(self._data, size, stride, storage_offset)
+    own_offset, itemsize = _storage(self._data)[1], self._data.itemsize
     written = _positions(size, stride, offset)
     if written.shape != src._data.shape:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
