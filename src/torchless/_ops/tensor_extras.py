@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd.graph import Node
 from ._util import normalize_dim
+from .inplace import _write_untracked
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
 
@@ -133,17 +134,9 @@ def dim_order(self, *, ambiguity_check=False):
             return -1
         return 1 if at_least(sa, sb) else 0
 
-    perm = list(range(ndim - 1, -1, -1))  # innermost first, as an insertion sort that can leave ties
-    for i in range(1, ndim):
-        j = i
-        for k in range(i - 1, -1, -1):
-            comparison = order(perm[k], perm[j])
-            if comparison > 0:
-                perm[k], perm[j] = perm[j], perm[k]
-                j = k
-            elif comparison < 0:
-                break
-    return tuple(reversed(perm))
+    from .unary import innermost_first
+
+    return tuple(reversed(innermost_first(ndim, order)))
 
 
 def share_memory_(self):
@@ -459,7 +452,7 @@ def apply_(self, *args, **kwargs):
     if self._requires_grad:
         raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() instead.")
     values = np.array([function(x) for x in self._data.reshape(-1).tolist()], dtype=self._data.dtype)
-    return _write(self, values.reshape(self._data.shape))
+    return _write_untracked(self, values.reshape(self._data.shape))
 
 
 def map_(self, *args, **kwargs):
@@ -475,16 +468,7 @@ def map_(self, *args, **kwargs):
     values = np.broadcast_to(other._data, self._data.shape).reshape(-1).tolist()
     values = np.array([function(a, b) for a, b in zip(self._data.reshape(-1).tolist(), values)],
                       dtype=self._data.dtype)
-    return _write(self, values.reshape(self._data.shape))
-
-
-def _write(self, values):
-    try:
-        self._data[...] = values
-    except ValueError:
-        self._writable_data()[...] = values
-    self._bump_version()
-    return self
+    return _write_untracked(self, values.reshape(self._data.shape))
 
 
 # ---------------------------------------------------------------------------- linear algebra method forms

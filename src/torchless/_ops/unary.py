@@ -421,6 +421,23 @@ def copy_preserving_layout(a):
     return out
 
 
+def innermost_first(ndim, compare):
+    """The dims in PyTorch's memory order, innermost first: C order's reverse, insertion-sorted by ``compare(a, b)``
+    (> 0: dim a belongs outside dim b, < 0: inside, 0: either), carrying on past the ambiguous comparisons
+    (stride-0 dims) as c10's sort does rather than stopping at them."""
+    perm = list(range(ndim - 1, -1, -1))
+    for i in range(1, ndim):
+        j = i
+        for k in range(i - 1, -1, -1):
+            comparison = compare(perm[k], perm[j])
+            if comparison > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif comparison < 0:
+                break
+    return perm
+
+
 def dense_strides_like(a):
     """PyTorch's strides (in elements) for a dense copy of ``a`` that keeps its dims' order in memory
     (at::infer_dense_strides): dims sorted by stride, innermost first, with an expanded (stride-0) dim left
@@ -437,16 +454,7 @@ def dense_strides_like(a):
             return -1 if s0 < s1 else 1
         return 1 if shape[d0] > shape[d1] else 0
 
-    perm = list(range(ndim - 1, -1, -1))
-    for i in range(1, ndim):  # insertion sort that carries on past ambiguous (stride-0) comparisons
-        d1 = i
-        for d0 in range(i - 1, -1, -1):
-            comparison = should_swap(perm[d0], perm[d1])
-            if comparison > 0:
-                perm[d0], perm[d1] = perm[d1], perm[d0]
-                d1 = d0
-            elif comparison < 0:
-                break
+    perm = innermost_first(ndim, should_swap)
     out, step = [0] * ndim, 1
     for d in perm:
         out[d] = step

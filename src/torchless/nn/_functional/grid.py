@@ -274,12 +274,7 @@ class GridSampler2D(Node):
                 self.dx = [-north * mult_x, north * mult_x, -south * mult_x, south * mult_x]
                 self.dy = [-west * mult_y, -east * mult_y, west * mult_y, east * mult_y]
 
-        out = None
-        for index, weight in taps:
-            values = np.take_along_axis(planes, index[:, None, :], axis=2)
-            if weight is not None:
-                values *= weight[:, None, :]
-            out = values if out is None else out.__iadd__(values)
+        out = _weighted_taps(planes, taps)
         self.planes, self.taps = planes, taps
         return out.reshape((n, c) + tuple(out_hw)).astype(input.dtype, copy=False)
 
@@ -309,6 +304,17 @@ class GridSampler2D(Node):
                 grad_grid[..., 0] = gx.reshape(self.grid_shape[:3])
                 grad_grid[..., 1] = gy.reshape(self.grid_shape[:3])
         return grad_input, grad_grid
+
+
+def _weighted_taps(planes, taps):
+    """sum over taps (index, weight or None) of planes (N, C, L) read at index (N, P), times weight (N, P)."""
+    out = None
+    for index, weight in taps:
+        values = np.take_along_axis(planes, index[:, None, :], axis=2)
+        if weight is not None:
+            values *= weight[:, None, :]
+        out = values if out is None else out.__iadd__(values)
+    return out
 
 
 def _source_index_3d(coord, size, padding_mode, align_corners):
@@ -404,12 +410,7 @@ class GridSampler3D(Node):
                         self.dx.append(np.where(inside, (1 if i else -1) * wy[j] * wz[k] * mult_x, 0))
                         self.dy.append(np.where(inside, (1 if j else -1) * wx[i] * wz[k] * mult_y, 0))
                         self.dz.append(np.where(inside, (1 if k else -1) * wx[i] * wy[j] * mult_z, 0))
-        out = None
-        for index, weight in taps:
-            values = np.take_along_axis(planes, index[:, None, :], axis=2)
-            if weight is not None:
-                values *= weight[:, None, :]
-            out = values if out is None else out.__iadd__(values)
+        out = _weighted_taps(planes, taps)
         self.planes, self.taps = planes, taps
         return out.reshape((n, c) + tuple(out_dhw)).astype(input.dtype, copy=False)
 
