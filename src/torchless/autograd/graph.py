@@ -188,8 +188,7 @@ class Node:
 
     @property
     def next_functions(self):
-        return tuple((e if isinstance(e, Node) else None if e is None else accumulate_grad_node(e), 0)
-                     for e in self.edges)
+        return tuple((shown_edge(e), 0) for e in self.edges)
 
     _pre_hooks = None  # {handle id: hook(grad_outputs)}, see register_prehook
     _post_hooks = None  # {handle id: hook(grad_inputs, grad_outputs)}, see register_hook
@@ -339,6 +338,42 @@ def accumulate_grad_node(leaf):
         node = AccumulateGrad(leaf)
         leaf.__dict__["_grad_accumulator"] = weakref.ref(node)
     return node
+
+
+def shown_edge(edge):
+    """How ``next_functions`` lists an edge: the node it leads to, a leaf's AccumulateGrad, or None."""
+    if edge is None or isinstance(edge, Node):
+        return edge
+    return accumulate_grad_node(edge)
+
+
+class FoldedNode(Node):
+    """A node of PyTorch's graph that torchless folds into the node listing it: the TBackward0 of the weight's
+    transpose under a linear layer's AddmmBackward0, the LogSoftmaxBackward0 under cross_entropy's
+    NllLossBackward0. Listed in ``next_functions`` where PyTorch has it, so that printed graphs and drawings of
+    them (torchviz) have PyTorch's shape; the gradient passes through the node that folded it in, so hooks belong
+    there."""
+
+    def __init__(self, name, next_functions, folded_into):
+        self._name, self._next_functions, self._folded_into = name, tuple(next_functions), folded_into
+
+    def name(self):
+        return self._name
+
+    @property
+    def next_functions(self):
+        return self._next_functions
+
+    def register_prehook(self, fn):
+        raise RuntimeError(f"torchless computes {self._name}'s gradient inside {self._folded_into}: "
+                           f"register the hook on that node instead")
+
+    register_hook = register_prehook
+
+
+def folded(name, edge, folded_into):
+    """The FoldedNode ``name`` over ``edge`` (a shown edge), or None when no gradient flows there."""
+    return None if edge is None else FoldedNode(name, ((edge, 0),), folded_into)
 
 
 def increment_version(tensor):

@@ -6,7 +6,7 @@ import math
 from ..._kernels.blas import matmul
 from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import Tensor
-from ...autograd.graph import Node, records
+from ...autograd.graph import FoldedNode, Node, folded, records, shown_edge
 from ._args import CheckedCalls, call_key, check_tensor
 
 __all__ = ["linear", "bilinear"]
@@ -31,6 +31,7 @@ class Linear(Node):
 
     def forward(self, x, w, b):
         self.x, self.w, self.has_bias = x, w, b is not None
+        self.input_rank, self.weight_rank = x.ndim, w.ndim
         self.bias_shape = b.shape if b is not None else None
         return self.affine(x, w, b)
 
@@ -76,12 +77,35 @@ class Linear(Node):
 
     def name(self):
         # PyTorch's node for each case: addmm for a matrix input, a view of it for other ranks.
-        rank = self.x.ndim if self.x is not None else 2
+        rank = self.input_rank
         if self.has_bias:
             return "AddmmBackward0" if rank == 2 else "ViewBackward0"
-        if self.w is not None and self.w.ndim == 1:
+        if self.weight_rank == 1:
             return "MvBackward0"
         return {1: "SqueezeBackward4", 2: "MmBackward0"}.get(rank, "UnsafeViewBackward0")
+
+    @property
+    def next_functions(self):
+        """The inputs as PyTorch's graph lists them: addmm(bias, input, weight.t()) (mm without a bias) on the
+        input as a matrix, viewed back to the output's shape for other ranks."""
+        if self.weight_rank != 2:
+            return super().next_functions
+        if self._listed is None:  # the same node objects at every look, as PyTorch's
+            self._listed = self._pytorch_inputs()
+        return self._listed
+
+    _listed = None
+
+    def _pytorch_inputs(self):
+        x, w, b = (shown_edge(edge) for edge in self.edges)
+        product = "AddmmBackward0" if self.has_bias else "MmBackward0"
+        w_t = folded("TBackward0", w, self.name())
+        if self.input_rank == 2:
+            return ((b, 0), (x, 0), (w_t, 0)) if self.has_bias else ((x, 0), (w_t, 0))
+        as_matrix = "UnsqueezeBackward0" if self.input_rank == 1 and not self.has_bias else "ViewBackward0"
+        x = folded(as_matrix, x, self.name())
+        inputs = ((b, 0), (x, 0), (w_t, 0)) if self.has_bias else ((x, 0), (w_t, 0))
+        return ((FoldedNode(product, inputs, self.name()), 0),)
 
 
 def _expand_error(bias, target):

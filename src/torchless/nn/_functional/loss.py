@@ -12,7 +12,7 @@ import numpy as np
 from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
-from ...autograd.graph import Node
+from ...autograd.graph import Node, folded, shown_edge
 from ._args import check_tensor
 from .activation import log_softmax
 
@@ -232,6 +232,16 @@ class CrossEntropy(Node):
     def name(self):
         return "AddBackward0" if self.eps > 0 else _nll_node_name(len(self.input_shape), self.reduction)
 
+    @property
+    def next_functions(self):
+        if self.eps > 0:  # PyTorch's smoothed loss is a graph of a dozen nodes: only the input is listed
+            return super().next_functions
+        if self._listed is None:
+            self._listed = _nll_inputs(self, log_softmax=True)
+        return self._listed
+
+    _listed = None
+
 
 def _per_class(grad, unbatched):
     """The gradient tensor of a classification loss, broadcastable over its input's class axis."""
@@ -276,6 +286,29 @@ class NllLoss(Node):
 
     def name(self):
         return _nll_node_name(len(self.input_shape), self.reduction)
+
+    @property
+    def next_functions(self):
+        if self._listed is None:
+            self._listed = _nll_inputs(self, log_softmax=False)
+        return self._listed
+
+    _listed = None
+
+
+def _nll_inputs(node, log_softmax):
+    """``next_functions`` of a class-index loss as PyTorch's graph lists it: cross_entropy is nll_loss of
+    log_softmax; inputs of 3 or 5+ dims are viewed as 4-D for nll_loss2d, whose per-element losses are viewed
+    back to the target's shape."""
+    ndim = len(node.input_shape)
+    edge = shown_edge(node.edges[0])
+    if log_softmax:
+        edge = folded("LogSoftmaxBackward0", edge, node.name())
+    if ndim >= 3 and ndim != 4:
+        edge = folded("ViewBackward0", edge, node.name())
+    if node.name() == "ViewBackward0":  # the 'none' losses of nll_loss2d, viewed back
+        return ((folded("NllLoss2DBackward0", edge, node.name()), 0),)
+    return ((edge, 0),)
 
 
 def _check_target_dtype(target):
