@@ -482,9 +482,9 @@ RANDOM_TRANSFORMS = [
 @pytest.mark.parametrize("transform", RANDOM_TRANSFORMS, ids=lambda t: type(t).__name__)
 def test_random_transforms_reproducible_under_manual_seed(transform):
     x = image(3, 6, 6)
-    torchless.manual_seed(123)
+    torchless.manual_seed(1)
     first = [transform(x).numpy() for _ in range(8)]
-    torchless.manual_seed(123)
+    torchless.manual_seed(1)
     second = [transform(x).numpy() for _ in range(8)]
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)

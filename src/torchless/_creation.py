@@ -10,7 +10,7 @@ from numpy.lib.array_utils import byte_bounds
 
 from . import _dtype, _parser_errors
 from ._tensor import Tensor, _promote, _require_cpu, _shape_arg
-from .random import numpy_rng
+from .random import stream
 
 
 def _finish(array, requires_grad=False, device_arg=None):
@@ -375,21 +375,21 @@ def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, functio
         _dtype.get_default_dtype().numpy
     if np_dtype.kind != "f":
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
-    array = draw(shape, np_dtype if np_dtype in (np.float32, np.float64) else np.float64).astype(np_dtype, copy=False)
+    array = draw(shape, np_dtype)
     return _finish(array, requires_grad, device_arg)
 
 
 def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """Uniform random numbers on [0, 1), drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
-    rng = numpy_rng(generator)
-    return _random_float(lambda s, d: rng.random(s, dtype=d), _size(size_args, "rand", size, _RANDOM_OVERLOADS), dtype, "check_uniform_bounds",
+    draws = stream(generator)
+    return _random_float(draws.uniform, _size(size_args, "rand", size, _RANDOM_OVERLOADS), dtype, "check_uniform_bounds",
                          requires_grad, device, "rand", size_args)
 
 
 def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """Standard normal random numbers, drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
-    rng = numpy_rng(generator)
-    return _random_float(lambda s, d: rng.standard_normal(s, dtype=d), _size(size_args, "randn", size, _RANDOM_OVERLOADS), dtype,
+    draws = stream(generator)
+    return _random_float(draws.normal, _size(size_args, "randn", size, _RANDOM_OVERLOADS), dtype,
                          "normal_kernel_cpu", requires_grad, device, "randn", size_args)
 
 
@@ -413,8 +413,9 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high, size = bound.get("low", 0), bound["high"], tuple(bound["size"])
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    array = numpy_rng(generator).integers(low, high, _size(given, "randint", overloads=_RANDINT_OVERLOADS), dtype=np.int64)
-    return _finish(array.astype(_dtype_argument(dtype or _dtype.int64, "randint", _RANDINT_OVERLOADS, given), copy=False), requires_grad, device)
+    np_dtype = _dtype_argument(dtype or _dtype.int64, "randint", _RANDINT_OVERLOADS, given)
+    array = stream(generator).integers(low, high, _size(given, "randint", overloads=_RANDINT_OVERLOADS), np_dtype)
+    return _finish(array.astype(np_dtype, copy=False), requires_grad, device)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, generator=None, requires_grad=False, device=None):
@@ -473,7 +474,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     n = _randperm_n(n, keywords)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    array = numpy_rng(generator).permutation(n).astype(_dtype.to_numpy_dtype(dtype or _dtype.int64))
+    array = stream(generator).permutation(n).astype(_dtype.to_numpy_dtype(dtype or _dtype.int64))
     return _finish(array, requires_grad, device)
 
 

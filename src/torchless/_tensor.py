@@ -2867,25 +2867,20 @@ class Tensor:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{self.dtype.scalar_name}'")
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        from .random import numpy_rng
+        from .random import stream
 
         self._check_random_fill("check_uniform_bounds")
         check_uniform_bounds(a, b)
-        return self._overwrite(numpy_rng(generator).uniform(a, b, self._data.shape), "UniformBackward0")
+        return self._overwrite(stream(generator).uniform(self._data.shape, self._data.dtype, a, b), "UniformBackward0")
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        from .random import numpy_rng
+        from .random import stream
 
         self._check_random_fill("normal_kernel_cpu")
         if std < 0:  # :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-        # Drawn in the tensor's precision (float32 for float16): NumPy's float32 normals cost a third of its
-        # float64 ones, which counted when filling large layers (VGG-16's 100M weights: 4.4 s, torch 0.6 s).
-        dtype = np.float64 if self._data.dtype == np.float64 else np.float32
-        values = numpy_rng(generator).standard_normal(self._data.shape, dtype=dtype)
-        values *= dtype(std)
-        values += dtype(mean)
-        return self._overwrite(values, "NormalBackward0")
+        return self._overwrite(stream(generator).normal(self._data.shape, self._data.dtype, mean, std),
+                               "NormalBackward0")
 
     def bernoulli_(self, p=0.5, *, generator=None):
         from .random import bernoulli_

@@ -1,11 +1,21 @@
 """Random number generation: one seedable default generator behind every random factory and initialiser.
 
-torchless cannot reproduce PyTorch's random streams bit for bit (different generators); it
-guarantees the same kind of determinism: the same ``manual_seed`` gives the same numbers.
+The generator is PyTorch's CPU generator: a 32-bit Mersenne Twister seeded as PyTorch seeds it, whose words are
+turned into numbers as PyTorch's CPU kernels turn them (below), so that after the same ``manual_seed`` the same
+calls give PyTorch's numbers: ``rand``/``uniform_`` (and with them every default layer initialisation),
+``randn``/``normal_``, ``randint``/``random_``, ``randperm`` (and with it the DataLoader's shuffling and
+``random_split``), ``bernoulli``/``bernoulli_`` and dropout. The other distributions (exponential, Cauchy, Poisson,
+multinomial, ...) are NumPy's, drawn from the same stream: seeded, reproducible, but not PyTorch's numbers.
 """
+import math
+
 import numpy as np
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's default initial seed
+
+# Random bits per uniform draw, by dtype: the mantissa's digits (PyTorch's uniform_real_distribution), float32's for
+# float16 (drawn as a float32, then rounded).
+_MANTISSA_DIGITS = {np.dtype(np.float16): 24, np.dtype(np.float32): 24, np.dtype(np.float64): 53}
 
 
 class Generator:
@@ -16,9 +26,14 @@ class Generator:
         self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
-        seed = int(seed)
+        seed = int(seed) & 0xFFFFFFFFFFFFFFFF  # PyTorch wraps negative seeds the same way
         self._seed = seed
-        self.numpy = np.random.Generator(np.random.PCG64(seed & 0xFFFFFFFFFFFFFFFF))
+        # The Mersenne Twister takes the low 32 bits, seeded as NumPy's legacy RandomState seeds it.
+        legacy = np.random.RandomState(seed & 0xFFFFFFFF).get_state(legacy=False)
+        self._bits = np.random.MT19937()
+        self._bits.state = {"bit_generator": "MT19937", "state": legacy["state"]}
+        self.numpy = np.random.Generator(self._bits)
+        self._next_normal = None  # the second of a Box-Muller pair, kept for the next draw (PyTorch's cache)
         return self
 
     def seed(self):
@@ -28,16 +43,138 @@ class Generator:
         return self._seed
 
     def get_state(self):
+        """The stream's state as a uint8 tensor (the Mersenne Twister's 624 words and position, the seed and the
+        cached normal draw); not PyTorch's byte layout."""
         from ._tensor import Tensor
 
-        state = repr(self.numpy.bit_generator.state).encode()
-        return Tensor._wrap(np.frombuffer(state, np.uint8).copy())
+        state = self._bits.state["state"]
+        cached = self._next_normal
+        parts = [np.asarray(state["key"], np.uint32).view(np.uint8), np.array([state["pos"]], np.int64).view(np.uint8),
+                 np.array([self._seed], np.uint64).view(np.uint8),
+                 np.array([cached is not None], np.uint8), np.array([cached or 0.0], np.float64).view(np.uint8)]
+        return Tensor._wrap(np.concatenate(parts))
 
     def set_state(self, state):
-        import ast
-
-        self.numpy.bit_generator.state = ast.literal_eval(bytes(np.asarray(state._data, np.uint8)).decode())
+        raw = np.ascontiguousarray(np.asarray(state._data, np.uint8))
+        if raw.size != _STATE_BYTES:
+            raise RuntimeError(f"Expected either a THGeneratorState of size {_STATE_BYTES} but found the input RNG "
+                               f"state size to be {raw.size}")
+        key, rest = raw[:624 * 4].view(np.uint32), raw[624 * 4:]
+        self._bits.state = {"bit_generator": "MT19937",
+                            "state": {"key": key.copy(), "pos": int(rest[:8].view(np.int64)[0])}}
+        self._seed = int(rest[8:16].view(np.uint64)[0])
+        self._next_normal = float(rest[17:25].view(np.float64)[0]) if rest[16] else None
         return self
+
+    # ------------------------------------------------------------------ PyTorch's draws
+    def words(self, count):
+        """``count`` 32-bit words of the stream (as uint64), PyTorch's ``random()``."""
+        return self._bits.random_raw(count)
+
+    def long_words(self, count):
+        """``count`` 64-bit words, each of two 32-bit ones (the first the high half), PyTorch's ``random64()``."""
+        pairs = self._bits.random_raw(2 * count).reshape(count, 2)
+        return (pairs[:, 0] << np.uint64(32)) | pairs[:, 1]
+
+    def unit_uniforms(self, count, dtype):
+        """``count`` uniforms on [0, 1) with ``dtype``'s mantissa of random bits (53 from a 64-bit word, the others
+        from a 32-bit one), exact in float64."""
+        digits = _MANTISSA_DIGITS[np.dtype(dtype)]
+        words = self.long_words(count) if digits == 53 else self.words(count)
+        return (words & np.uint64((1 << digits) - 1)).astype(np.float64) * 2.0 ** -digits
+
+    def uniform(self, shape, dtype, low=0.0, high=1.0):
+        """``uniform_(low, high)``: x * (high - low) + low, bounds rounded to the dtype first; for float16 and
+        float32 in float32 with one rounding of the multiply-add (PyTorch's kernel fuses it: measured, separate
+        roundings differed from it in half of the values)."""
+        dtype = np.dtype(dtype)
+        x = self.unit_uniforms(math.prod(shape), dtype)
+        if dtype == np.float64:
+            return (x * (high - low) + low).reshape(shape)
+        low32, high32 = np.float32(dtype.type(low)), np.float32(dtype.type(high))
+        span = np.float64(high32 - low32)  # rounded to float32 first, as the kernel subtracts
+        x *= span  # exact in float64 (24-bit times 24-bit mantissas) ...
+        x += np.float64(low32)  # ... so that the float32 rounding below is the only one, as a fused multiply-add's
+        return x.astype(np.float32).astype(dtype, copy=False).reshape(shape)
+
+    def normal(self, shape, dtype, mean=0.0, std=1.0):
+        """``normal_(mean, std)``: from 16 values on, uniforms turned into normals in blocks of 16 by Box-Muller
+        (the last 16 values redrawn and transformed again when the count is not a multiple of 16); fewer are drawn
+        one by one, in float64, each pair's second value kept for the next draw."""
+        dtype = np.dtype(dtype)
+        count = math.prod(shape)
+        if count < 16:
+            values = np.array([self._one_normal() for _ in range(count)], np.float64) * std + mean
+            return values.astype(dtype).reshape(shape)
+        work = np.float64 if dtype == np.float64 else np.float32
+        blocks = count // 16
+        # float16 is filled through a float32 buffer that draws only the whole blocks' uniforms first
+        values = self.unit_uniforms(blocks * 16 if dtype == np.float16 else count, dtype).astype(work)
+        values.resize(count, refcheck=False)
+        _box_muller_blocks(values[:blocks * 16].reshape(blocks, 16))
+        if count % 16:
+            tail = self.unit_uniforms(16, dtype).astype(work)
+            _box_muller_blocks(tail.reshape(1, 16))
+            values[count - 16:] = tail
+        if std != 1:
+            values *= work(std)
+        if mean != 0:
+            values += work(mean)
+        return values.astype(dtype, copy=False).reshape(shape)
+
+    def _one_normal(self):
+        cached, self._next_normal = self._next_normal, None
+        if cached is not None:
+            return cached
+        u1, u2 = self.unit_uniforms(2, np.float64)
+        radius = math.sqrt(-2.0 * math.log1p(-u2))
+        theta = 2.0 * math.pi * u1
+        self._next_normal = radius * math.sin(theta)
+        return radius * math.cos(theta)
+
+    def integers(self, low, high, shape, dtype=np.int64):
+        """``randint``/``random_(low, high)``: a word modulo the range, plus low; 64-bit words for ranges of 2**32
+        and more (into int64 and floating dtypes), 32-bit ones otherwise."""
+        span = high - low
+        count = math.prod(shape)
+        if span >= 2**64:  # int64's whole range: the word itself
+            return self.long_words(count).view(np.int64).reshape(shape)
+        wide = span >= 2**32 and (np.dtype(dtype) == np.int64 or np.dtype(dtype).kind == "f")
+        words = self.long_words(count) if wide else self.words(count)
+        return ((words % np.uint64(span)).astype(np.int64) + low).reshape(shape)
+
+    def permutation(self, n):
+        """``randperm(n)``: 0..n-1 shuffled by PyTorch's swaps (position i with i + a word modulo n - i)."""
+        if n >= 2**32 // 20:  # PyTorch switches to another algorithm there; this one's stream is not PyTorch's
+            return self.numpy.permutation(n)
+        offsets = (self.words(max(n - 1, 0)) % np.arange(n, 1, -1, dtype=np.uint64)).tolist()
+        order = list(range(n))
+        for i, offset in enumerate(offsets):
+            j = i + offset
+            order[i], order[j] = order[j], order[i]
+        return np.array(order, np.int64)
+
+    def bernoulli(self, shape, p):
+        """1 where a float64 uniform is below the number ``p`` (``bernoulli_(p)``, dropout's masks)."""
+        return self.unit_uniforms(math.prod(shape), np.float64).reshape(shape) < p
+
+    def bernoulli_from(self, probabilities):
+        """1 where a float32 uniform is below each probability (``bernoulli(p_tensor)``), as float32 compares."""
+        draws = self.unit_uniforms(probabilities.size, np.float32).astype(np.float32).reshape(probabilities.shape)
+        return draws < probabilities.astype(np.float32)
+
+
+_STATE_BYTES = 624 * 4 + 8 + 8 + 1 + 8
+
+
+def _box_muller_blocks(blocks):
+    """Each row of 16 uniforms u becomes 16 normals, in place: r = sqrt(-2 log(1 - u[j])), t = 2 pi u[j + 8],
+    then r cos t at j and r sin t at j + 8 (PyTorch's normal_fill_16)."""
+    u1, u2 = 1 - blocks[:, :8], blocks[:, 8:]
+    radius = np.sqrt(-2 * np.log(u1))
+    theta = (2.0 * math.pi * u2.astype(np.float64)).astype(blocks.dtype)
+    blocks[:, 8:] = radius * np.sin(theta)
+    blocks[:, :8] = radius * np.cos(theta)
 
 
 default_generator = Generator()
@@ -62,6 +199,11 @@ def get_rng_state():
 
 def set_rng_state(state):
     default_generator.set_state(state)
+
+
+def stream(generator=None):
+    """``generator``, or the default one: the source of PyTorch's draws (Generator.uniform, .normal, ...)."""
+    return generator if generator is not None else default_generator
 
 
 def numpy_rng(generator=None):
@@ -92,11 +234,6 @@ def _random_node(name, kernel, *tensors):
     return Tensor._wrap(kernel(*[t._data for t in tensors]))
 
 
-def _standard_normal(rng, shape, np_dtype):
-    dtype = np.float64 if np_dtype == np.float64 else np.float32
-    return rng.standard_normal(shape, dtype=dtype).astype(np_dtype, copy=False)
-
-
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
            pin_memory=False, requires_grad=False):
     r"""Random numbers from separate normal distributions, of means ``mean`` and standard deviations ``std``.
@@ -118,14 +255,14 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
 
         given = (mean, std) if size is None else (mean, std, size)
         raise invalid_combination("normal", _NORMAL_OVERLOADS, given)
-    rng = numpy_rng(generator)
+    draws = stream(generator)
     if not (mean_tensor or std_tensor):
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         from ._creation import empty
 
         result = empty(size, dtype=dtype)
-        result._data[...] = _standard_normal(rng, result._data.shape, result._data.dtype) * std + mean
+        result._data[...] = draws.normal(result._data.shape, result._data.dtype, mean, std)
         return result.requires_grad_(requires_grad)
     like = mean if mean_tensor else std
     if like._data.dtype.kind != "f":
@@ -145,14 +282,14 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
 
         def kernel(m, s):
             shape = np.broadcast_shapes(m.shape, s.shape)
-            return (_standard_normal(rng, shape, np_dtype) * s + m).astype(np_dtype, copy=False)
+            return (draws.normal(shape, np_dtype) * s + m).astype(np_dtype, copy=False)
 
         return _random_node("NormalBackward3", kernel, mean, std)
     np_dtype = like._data.dtype
     if mean_tensor:
-        kernel = lambda m: (_standard_normal(rng, m.shape, np_dtype) * np_dtype.type(std) + m)  # noqa: E731
+        kernel = lambda m: draws.normal(m.shape, np_dtype, 0.0, std) + m  # noqa: E731
         return _random_node("NormalBackward1", kernel, mean)
-    kernel = lambda s: (_standard_normal(rng, s.shape, np_dtype) * s + np_dtype.type(mean))  # noqa: E731
+    kernel = lambda s: draws.normal(s.shape, np_dtype) * s + np_dtype.type(mean)  # noqa: E731
     return _random_node("NormalBackward2", kernel, std)
 
 
@@ -163,17 +300,17 @@ def bernoulli(input, p=None, *, generator=None, out=None):
 
     if not isinstance(input, Tensor):
         raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    rng = numpy_rng(generator)
+    draws = stream(generator)
     if p is not None:
         _check_probability(p)
-        return _random_node("BernoulliBackward1", lambda x: (rng.random(x.shape) < p).astype(x.dtype), input)
+        return _random_node("BernoulliBackward1", lambda x: draws.bernoulli(x.shape, p).astype(x.dtype), input)
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{input.dtype.scalar_name}'")
     probabilities = input._data
     if probabilities.size and not ((probabilities >= 0) & (probabilities <= 1)).all():
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
                            "be improved?  If so, please report an enhancement request to PyTorch.)")
-    return _random_node("BernoulliBackward0", lambda x: (rng.random(x.shape) < x).astype(x.dtype), input)
+    return _random_node("BernoulliBackward0", lambda x: draws.bernoulli_from(x).astype(x.dtype), input)
 
 
 def _check_probability(p):
@@ -186,14 +323,13 @@ def bernoulli_(self, p=0.5, *, generator=None):
     broadcasts to self's shape)."""
     from ._tensor import Tensor
 
-    rng = numpy_rng(generator)
+    draws = stream(generator)
     if isinstance(p, Tensor):
         if p._data.dtype.kind != "f":
             raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{p.dtype.scalar_name}'")
-        probabilities = p.expand(self.shape)._data
-        return self._overwrite(rng.random(self._data.shape) < probabilities, "BernoulliBackward1")
+        return self._overwrite(draws.bernoulli_from(p.expand(self.shape)._data), "BernoulliBackward1")
     _check_probability(p)
-    return self._overwrite(rng.random(self._data.shape) < p, "BernoulliBackward2")
+    return self._overwrite(draws.bernoulli(self._data.shape, p), "BernoulliBackward2")
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):

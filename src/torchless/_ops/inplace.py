@@ -242,7 +242,7 @@ def _random_top(dtype):
 
 
 def random_(self, *args, **kwargs):
-    from ..random import numpy_rng
+    from ..random import stream
 
     parsed = _parser_errors.parse("random_", _RANDOM_OVERLOADS, args, kwargs)
     low, high = parsed.get("from"), parsed.get("to")
@@ -260,8 +260,7 @@ def random_(self, *args, **kwargs):
         if low is not None:
             _check_random_bound(self, low, "from")
         low, high = low or 0, _random_top(self._data.dtype)
-    # (inclusive of high - 1: int64's default top, 2**63, is itself out of int64's range)
-    values = numpy_rng(parsed["generator"]).integers(low, high - 1, self._data.shape, dtype=np.int64, endpoint=True)
+    values = stream(parsed["generator"]).integers(low, high, self._data.shape, self._data.dtype)
     return self._overwrite(values, kind)
 
 

@@ -9,10 +9,9 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._ops.special import erfinv_approx as _erfinv
 from .._tensor import check_uniform_bounds
 from ..autograd import grad_mode
-from ..random import numpy_rng
+from ..random import stream
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -73,24 +72,47 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std^2) values truncated to [a, b].
+    """Fill with N(mean, std^2) values truncated to [a, b], by rejection as PyTorch 2.13 samples them.
 
-    By inverse transform sampling, as PyTorch: uniform values between the normal CDF at a and at b,
-    mapped back through the inverse CDF, so any [a, b] takes one draw (redrawing values outside it
-    never ends when [a, b] lies far in a tail).
+    When [a, b] holds more than 30% of the normal's mass, normals outside it are redrawn; otherwise uniforms on
+    [a, b] are kept with probability pdf(x) / pdf(mode), the rest redrawn. Every draw is the same, in the same
+    order, as PyTorch's, so a seeded layer gets PyTorch's values.
     """
     tensor._check_random_fill("normal_kernel_cpu")
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     check_uniform_bounds(a, b)
-    scale = abs(std)
-    if scale == 0:
-        return _fill(tensor, np.clip(np.full(tensor.shape, float(mean)), a, b))
-    low, high = (math.erf((bound - mean) / scale / math.sqrt(2.0)) for bound in (a, b))
-    with np.errstate(divide="ignore"):  # erfinv(+-1) is +-inf, clipped to the bound
-        values = mean + scale * math.sqrt(2.0) * _erfinv(numpy_rng(generator).uniform(low, high, tensor.shape))
-    return _fill(tensor, np.clip(values, a, b))
+    mass = _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std)
+    draws, shape, dtype = stream(generator), tensor.shape, tensor._data.dtype
+    if mass > 0.3:
+        low, high = float(dtype.type(a)), float(dtype.type(b))  # the bounds as the tensor holds them
+        values = draws.normal(shape, dtype, mean, std)
+        while True:
+            outside = (values < low) | (values > high)
+            if not outside.any():
+                return _fill(tensor, values)
+            values = np.where(outside, draws.normal(shape, dtype, mean, std), values)
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+    values = draws.uniform(shape, dtype, a, b)
+    pending = _rejected(values, draws, mean, std, log_peak)
+    while pending.any():
+        candidates = draws.uniform(shape, dtype, a, b)
+        values = np.where(pending, candidates, values)
+        pending &= _rejected(candidates, draws, mean, std, log_peak)
+    return _fill(tensor, values)
+
+
+def _rejected(candidates, draws, mean, std, log_peak):
+    """Whether each candidate is rejected: log(u) > log pdf(x) - log pdf(mode), in the tensor's dtype."""
+    dtype = candidates.dtype.type
+    log_ratio = np.square((candidates - dtype(mean)) / dtype(std)) * dtype(-0.5) - dtype(log_peak)
+    return np.log(draws.uniform(candidates.shape, candidates.dtype)) > log_ratio
+
+
+def _normal_cdf(x):
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
 def constant_(tensor, val):
@@ -172,7 +194,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     tensor._check_random_fill("normal_kernel_cpu")  # PyTorch draws into a tensor of the same dtype ...
     if tensor.dtype.name == "float16":
         raise NotImplementedError("\"geqrf_cpu\" not implemented for 'Half'")  # ... and has no half QR
-    flat = numpy_rng(generator).normal(0.0, 1.0, (rows, cols))
+    flat = stream(generator).normal((rows, cols), tensor._data.dtype).astype(np.float64)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -187,10 +209,10 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
-    rng = numpy_rng(generator)
-    values = rng.normal(0.0, std, (rows, cols))
+    values = stream(generator).normal((rows, cols), tensor._data.dtype, 0.0, std)
     zeros = math.ceil(sparsity * rows)
-    values[rng.permuted(np.tile(np.arange(rows)[:, None], (1, cols)), axis=0)[:zeros], np.arange(cols)] = 0
+    for column in range(cols):  # each column's rows from the default generator, as PyTorch draws them
+        values[stream().permutation(rows)[:zeros], column] = 0
     return _fill(tensor, values)
 
 

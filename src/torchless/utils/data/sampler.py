@@ -6,7 +6,7 @@ import numpy as np
 
 from ..._creation import as_tensor, randint, randperm
 from ..._dtype import float64
-from ...random import Generator, numpy_rng
+from ...random import Generator, numpy_rng, stream
 
 
 class Sampler:
@@ -35,8 +35,9 @@ class SequentialSampler(Sampler):
 
 
 def _fresh_generator():
-    """A generator seeded from the default one: each epoch differs, yet all follow ``manual_seed``."""
-    return Generator().manual_seed(int(numpy_rng(None).integers(0, 2 ** 63)))
+    """A generator seeded from the default one, as PyTorch's RandomSampler seeds it (a random_() int64): each
+    epoch differs, yet all follow ``manual_seed``."""
+    return Generator().manual_seed(int(stream().integers(0, 2 ** 63, (), np.int64)))
 
 
 class RandomSampler(Sampler):
@@ -143,7 +144,8 @@ class WeightedRandomSampler(Sampler):
         else:
             # PyTorch's way: the largest weight / Exp(1) keys. Zero weights come last, drawn only once the
             # others are exhausted (np.random.choice would refuse them).
-            keys = weights / rng.exponential(size=len(weights))
+            with np.errstate(over="ignore"):  # a huge weight over a tiny draw: an infinite key, first as it should be
+                keys = weights / rng.exponential(size=len(weights))
             drawn = np.argsort(-keys, kind="stable")[:self.num_samples]
         yield from drawn.tolist()
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ... import _creation
 from ..._tensor import Tensor
-from ...random import numpy_rng
+from ...random import numpy_rng, stream
 from .._pillow import is_pil_image
 from . import functional as F
 from ._interpolation import InterpolationMode
@@ -231,8 +231,8 @@ class AutoAugment(_Transform):
             their two signs (int64 tensor, 0 negates)
         """
         policy_id = _randint(0, transform_num)
-        probs = Tensor._wrap(numpy_rng().random(2, dtype=np.float32))
-        signs = Tensor._wrap(numpy_rng().integers(0, 2, 2, dtype=np.int64))
+        probs = Tensor._wrap(stream().uniform((2,), np.float32))
+        signs = Tensor._wrap(stream().integers(0, 2, (2,)))
         return policy_id, probs, signs
 
     def forward(self, img):

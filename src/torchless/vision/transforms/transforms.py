@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..._tensor import Tensor
-from ...random import numpy_rng
+from ...random import numpy_rng, stream
 from . import functional as F
 from ._conversion import hwc_batch_to_tensor
 from ._interpolation import InterpolationMode, interpolation_modes_from_int
@@ -304,19 +304,20 @@ class Lambda:
 
 
 # ------------------------------------------------------------------------------------------ Random draws
-# torchvision draws from torch's global generator; these draw from torchless's, so torchless.manual_seed
-# makes every random transform reproducible (the streams differ from PyTorch's, as for all of torchless).
+# torchvision's draws from torch's global generator (torch.rand(1), torch.empty(1).uniform_(low, high),
+# torch.randint(low, high, (1,))), as torchless's default generator makes them: after the same manual_seed, the same
+# transforms draw PyTorch's numbers. (Those torchvision draws from Python's random module stay unmatched.)
 def _rand():
-    return float(numpy_rng().random())
+    return float(stream().uniform((1,), np.float32)[0])
 
 
 def _uniform(low, high):
-    return float(numpy_rng().uniform(low, high))
+    return float(stream().uniform((1,), np.float32, low, high)[0])
 
 
 def _randint(low, high):
     """An int in [low, high)."""
-    return int(numpy_rng().integers(low, high))
+    return int(stream().integers(low, high, (1,))[0])
 
 
 def _check_sequence_input(x, name, req_sizes):
@@ -710,7 +711,7 @@ class RandomErasing(_Transform):
             if not (h < img_h and w < img_w):
                 continue
             if value is None:
-                v = Tensor._wrap(numpy_rng().standard_normal((img_c, h, w)).astype(np.float32))
+                v = Tensor._wrap(stream().normal((img_c, h, w), np.float32))
             else:
                 v = Tensor._wrap(np.asarray(value, np.float32)[:, None, None])
             i = _randint(0, img_h - h + 1)
@@ -842,7 +843,7 @@ class ColorJitter(_Transform):
     @staticmethod
     def get_params(brightness, contrast, saturation, hue):
         """(order of the four adjustments, brightness, contrast, saturation, hue factors or None)."""
-        fn_idx = Tensor._wrap(numpy_rng().permutation(4).astype(np.int64))
+        fn_idx = Tensor._wrap(stream().permutation(4))
         b = None if brightness is None else _uniform(brightness[0], brightness[1])
         c = None if contrast is None else _uniform(contrast[0], contrast[1])
         s = None if saturation is None else _uniform(saturation[0], saturation[1])
@@ -1029,7 +1030,7 @@ class ElasticTransform(_Transform):
         """A random displacement field of shape 1 x H x W x 2 for an image of ``size`` [H, W]."""
         fields = []
         for axis in range(2):
-            field = Tensor._wrap(numpy_rng().random([1, 1] + list(size)).astype(np.float32) * 2 - 1)
+            field = Tensor._wrap(stream().uniform([1, 1] + list(size), np.float32) * 2 - 1)
             if sigma[axis] > 0.0:
                 kernel = int(8 * sigma[axis] + 1)
                 kernel += 1 - kernel % 2  # odd

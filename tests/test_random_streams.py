@@ -1,0 +1,133 @@
+"""After the same ``manual_seed``, torchless draws PyTorch's numbers: its generator is PyTorch's CPU Mersenne
+Twister and turns words into numbers as PyTorch's kernels do. Without torch, the stream is checked against NumPy's
+legacy Mersenne Twister (the same seeding) and the transformations against a direct float64 computation."""
+import math
+
+import numpy as np
+import pytest
+
+import torchless
+
+
+def draws(library, make, seed=0):
+    library.manual_seed(seed)
+    result = make(library)
+    items = result if isinstance(result, tuple) else (result,)
+    return [np.asarray(item.detach().numpy() if hasattr(item, "detach") else item, np.float64) for item in items]
+
+
+CASES = {
+    # name: (calls, tolerance) — exact where PyTorch's arithmetic is reproduced step for step
+    "rand": (lambda L: (L.rand(3, 5), L.rand(7, dtype=L.float64), L.rand(9, dtype=L.float16)), 0),
+    "uniform_ with bounds": (lambda L: (L.empty(500).uniform_(-0.3, 0.7), L.empty(300).uniform_(-30, 30)), 0),
+    # PyTorch fuses float64's multiply-add too, which NumPy cannot: an ulp apart at times
+    "uniform_ float64": (lambda L: L.empty(40, dtype=L.float64).uniform_(2, 5), 1e-15),
+    "randint": (lambda L: (L.randint(0, 10, (20,)), L.randint(-5, 5, (3, 3)), L.randint(2**40, (4,)),
+                           L.randint(0, 100, (6,), dtype=L.float32), L.randint(0, 2, (5,), dtype=L.bool)), 0),
+    "random_": (lambda L: (L.empty(5, dtype=L.int64).random_(), L.empty(5).random_(),
+                           L.empty(5, dtype=L.int32).random_(10), L.empty(4, dtype=L.uint8).random_(3, 9)), 0),
+    "randperm": (lambda L: (L.randperm(1), L.randperm(0), L.randperm(100), L.randperm(7, dtype=L.int32)), 0),
+    # fewer than 16 normals are drawn one by one in float64, the second of each pair kept for the next call
+    "randn one by one": (lambda L: (L.randn(3), L.randn(3), L.randn(5, dtype=L.float64), L.randn(1)), 1e-7),
+    # Box-Muller in float32 with NumPy's log and cos, PyTorch's own: a few units in the last place apart
+    "randn in blocks": (lambda L: tuple(L.randn(n, dtype=d) for n in (16, 17, 40, 1000)
+                                        for d in (L.float32, L.float64)), 2e-6),
+    "randn float16": (lambda L: tuple(L.randn(n, dtype=L.float16) for n in (16, 17, 40)), 1e-3),
+    "normal_ and normal": (lambda L: (L.empty(50).normal_(2, 3), L.normal(2.0, 3.0, (20,)),
+                                      L.normal(L.zeros(20), L.ones(20)), L.normal(L.zeros(5), 2.0)), 2e-6),
+    "bernoulli": (lambda L: (L.bernoulli(L.full((40,), 0.3)), L.empty(40).bernoulli_(0.3),
+                             L.bernoulli(L.zeros(30), 0.6)), 0),
+    "dropout": (lambda L: (L.nn.functional.dropout(L.ones(200), 0.4),
+                           L.nn.functional.dropout2d(L.ones(4, 6, 2, 2), 0.5)), 1e-7),
+    "default layer initialisation": (lambda L: tuple(L.nn.Conv2d(3, 6, 5).parameters())
+                                     + tuple(L.nn.Linear(30, 7).parameters()), 0),
+    "init functions": (lambda L: (L.nn.init.xavier_normal_(L.empty(20, 30)), L.nn.init.kaiming_uniform_(L.empty(8, 9)),
+                                  L.nn.init.trunc_normal_(L.empty(300), std=0.02),
+                                  L.nn.init.trunc_normal_(L.empty(300), a=2.0, b=3.0),
+                                  L.nn.init.orthogonal_(L.empty(6, 4)), L.nn.init.sparse_(L.empty(6, 4), 0.5)), 1e-5),
+    "generator objects": (lambda L: (L.rand(5, generator=L.Generator().manual_seed(42)),
+                                     L.randn(20, generator=L.Generator().manual_seed(2**40 + 7))), 1e-6),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_seeded_draws_are_pytorchs(name):
+    torch = pytest.importorskip("torch")
+    make, tolerance = CASES[name]
+    for seed in (0, 123):
+        ours, theirs = draws(torchless, make, seed), draws(torch, make, seed)
+        for mine, reference in zip(ours, theirs):
+            assert mine.shape == reference.shape
+            np.testing.assert_allclose(mine, reference, rtol=tolerance, atol=tolerance, err_msg=name)
+
+
+def test_data_loader_shuffles_and_random_split_as_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def epochs(L):
+        dataset = L.utils.data.TensorDataset(L.arange(10))
+        loader = L.utils.data.DataLoader(dataset, batch_size=4, shuffle=True)
+        order = [int(i) for _ in range(2) for batch in loader for i in batch[0]]
+        return order, [list(part.indices) for part in L.utils.data.random_split(range(10), [3, 7])]
+    for seed in (0, 5):
+        torch.manual_seed(seed)
+        torchless.manual_seed(seed)
+        assert epochs(torchless) == epochs(torch)
+
+
+def test_the_stream_is_the_seeded_mersenne_twister():
+    """Independent of torch: PyTorch seeds its mt19937 with the seed's low 32 bits (init_genrand), as NumPy's
+    legacy RandomState does, and rand() keeps a word's low 24 bits."""
+    for seed in (0, 7, 2**40 + 7, -5):
+        reference = np.random.RandomState(seed & 0xFFFFFFFF).randint(0, 2**32, size=6, dtype=np.uint64)
+        torchless.manual_seed(seed)
+        got = torchless.rand(6).numpy()
+        np.testing.assert_array_equal(got, ((reference & (2**24 - 1)) / 2**24).astype(np.float32))
+
+
+def test_small_normal_draws_are_box_muller_pairs_in_float64():
+    generator = torchless.Generator().manual_seed(3)
+    words = np.random.RandomState(3).randint(0, 2**32, size=4, dtype=np.uint64)
+    u = [((int(words[i]) << 32 | int(words[i + 1])) & (2**53 - 1)) / 2**53 for i in (0, 2)]
+    radius, theta = math.sqrt(-2 * math.log1p(-u[1])), 2 * math.pi * u[0]
+    values = torchless.randn(2, generator=generator, dtype=torchless.float64).numpy()
+    np.testing.assert_allclose(values, [radius * math.cos(theta), radius * math.sin(theta)], rtol=1e-15)
+
+
+def test_state_round_trip_and_cached_normal():
+    torchless.manual_seed(11)
+    torchless.randn(1)  # leaves the pair's second value cached
+    state = torchless.get_rng_state()
+    first = (torchless.randn(3).numpy(), torchless.rand(2).numpy())
+    torchless.set_rng_state(state)
+    second = (torchless.randn(3).numpy(), torchless.rand(2).numpy())
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(RuntimeError, match="RNG state size"):
+        torchless.set_rng_state(torchless.zeros(5, dtype=torchless.uint8))
+
+
+def test_a_seeded_training_run_follows_pytorchs_step_by_step():
+    """Seeded initialisation, shuffling and dropout are PyTorch's: the same script gives the same losses,
+    with nothing copied across."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    images, labels = rng.random((96, 1, 12, 12), dtype=np.float32), rng.integers(0, 10, 96)
+
+    def losses(L):
+        L.manual_seed(0)
+        net = L.nn.Sequential(L.nn.Conv2d(1, 4, 3, padding=1), L.nn.ReLU(), L.nn.MaxPool2d(2), L.nn.Flatten(),
+                              L.nn.Dropout(0.3), L.nn.Linear(144, 10))
+        loader = L.utils.data.DataLoader(L.utils.data.TensorDataset(L.tensor(images), L.tensor(labels)),
+                                         batch_size=16, shuffle=True)
+        optimizer = L.optim.Adam(net.parameters(), lr=1e-2)
+        result = []
+        for _ in range(2):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = L.nn.functional.cross_entropy(net(x), y)
+                loss.backward()
+                optimizer.step()
+                result.append(loss.item())
+        return result
+    np.testing.assert_allclose(losses(torchless), losses(torch), rtol=2e-5)
