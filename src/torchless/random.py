@@ -154,6 +154,27 @@ class Generator:
             order[i], order[j] = order[j], order[i]
         return np.array(order, np.int64)
 
+    def exponential(self, shape, dtype, rate=1.0):
+        """``exponential_(rate)``: -log(1 - u) / rate of a float64 uniform u, in float64, then rounded."""
+        u = self.unit_uniforms(math.prod(shape), np.float64)
+        return (-1.0 / rate * np.log1p(-u)).astype(dtype).reshape(shape)
+
+    def geometric(self, shape, p):
+        """``geometric_(p)``: ceil(log(u) / log(1 - p)) of a float64 uniform u."""
+        u = self.unit_uniforms(math.prod(shape), np.float64)
+        with np.errstate(divide="ignore"):  # u = 0 gives an infinite count, as PyTorch's
+            return np.ceil(np.log(u) / np.log1p(-p)).reshape(shape)
+
+    def cauchy(self, shape, median, sigma):
+        """``cauchy_(median, sigma)``: median + sigma tan(pi (u - 1/2)) of a float64 uniform u."""
+        u = self.unit_uniforms(math.prod(shape), np.float64)
+        return (median + sigma * np.tan(np.pi * (u - 0.5))).reshape(shape)
+
+    def log_normal(self, shape, mean, std):
+        """``log_normal_(mean, std)``: exp(mean + std z), z drawn one by one as the small normal draws are."""
+        z = np.array([self._one_normal() for _ in range(math.prod(shape))], np.float64)
+        return np.exp(mean + std * z).reshape(shape)
+
     def bernoulli(self, shape, p):
         """1 where a float64 uniform is below the number ``p`` (``bernoulli_(p)``, dropout's masks)."""
         return self.unit_uniforms(math.prod(shape), np.float64).reshape(shape) < p
@@ -357,30 +378,39 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     if not replacement and num_samples > probs.shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    rows = probs.reshape(-1, probs.shape[-1]).astype(np.float64)
-    rng = numpy_rng(generator)
+    rows = probs.reshape(-1, probs.shape[-1])
     if rows.shape[0] == 0:
         return Tensor._wrap(np.zeros(probs.shape[:-1] + (num_samples,), np.int64))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # huge weights: sums overflow quietly
+        samples = _multinomial_rows(rows, num_samples, replacement, stream(generator))
+    return Tensor._wrap(samples.reshape(probs.shape[:-1] + (num_samples,)))
+
+
+def _multinomial_rows(rows, num_samples, replacement, draws):
+    """PyTorch's multinomial draws from each row of ``rows`` (weights), (rows, num_samples) int64."""
     if not replacement or num_samples == 1:
         if not (rows.size and np.all(rows >= 0) and np.all(rows < np.inf)):  # NaN fails both
             raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
         if np.any(rows.sum(1) == 0):
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        keys = rows / rng.standard_exponential(rows.shape)
-        samples = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
-    else:
-        if np.any(rows < 0):
-            raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
-        if not np.all(np.isfinite(rows)):
-            raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
-        totals = rows.sum(1, keepdims=True)
-        if np.any(totals <= 0):
+        keys = rows / draws.exponential(rows.shape, rows.dtype)  # p / q: the largest num_samples, q ~ Exp(1)
+        return np.argsort(-keys, axis=1, kind="stable")[:, :num_samples].astype(np.int64)
+    if np.any(rows < 0):
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+    if not np.all(np.isfinite(rows)):
+        raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity or NaN)")
+    # Row by row, as PyTorch: the running sums in the input's dtype, normalised, the last set to 1, then for each
+    # sample the first category whose sum reaches a float64 uniform.
+    samples = np.empty((rows.shape[0], num_samples), np.int64)
+    for i, row in enumerate(rows):
+        cumulative = np.cumsum(row)
+        total = cumulative[-1]
+        if not total > 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        cumulative = np.cumsum(rows / totals, axis=1)
-        uniforms = rng.random((rows.shape[0], num_samples))
-        samples = np.stack([np.searchsorted(c, u, side="right") for c, u in zip(cumulative, uniforms)])
-        samples = np.minimum(samples, rows.shape[1] - 1)  # a uniform above a rounded-down last sum
-    return Tensor._wrap(samples.astype(np.int64).reshape(probs.shape[:-1] + (num_samples,)))
+        cumulative /= total
+        cumulative[-1] = 1
+        samples[i] = np.searchsorted(cumulative.astype(np.float64), draws.unit_uniforms(num_samples, np.float64))
+    return samples
 
 
 def poisson(input, generator=None):

@@ -270,12 +270,8 @@ def _continuous_only(self, distribution, type_name):
                            f"floating point but you specified {type_name}")
 
 
-def _float_draws(self):
-    return np.float64 if self._data.dtype == np.float64 else np.float32
-
-
 def exponential_(self, *args, **kwargs):
-    from ..random import numpy_rng
+    from ..random import stream
 
     parsed = _parser_errors.method_arguments("exponential_", args, kwargs)
     _check_leaf(self)
@@ -283,12 +279,12 @@ def exponential_(self, *args, **kwargs):
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
     _continuous_only(self, "Exponential", self.dtype.scalar_name)
-    values = numpy_rng(parsed["generator"]).standard_exponential(self._data.shape, dtype=_float_draws(self))
-    return self._overwrite(values / lambd, "ExponentialBackward0")
+    values = stream(parsed["generator"]).exponential(self._data.shape, self._data.dtype, lambd)
+    return self._overwrite(values, "ExponentialBackward0")
 
 
 def geometric_(self, *args, **kwargs):
-    from ..random import numpy_rng
+    from ..random import stream
 
     parsed = _parser_errors.method_arguments("geometric_", args, kwargs)
     _check_leaf(self)
@@ -296,11 +292,11 @@ def geometric_(self, *args, **kwargs):
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
     self._no_kernel_for("b", "geometric_cpu")
-    return self._overwrite(numpy_rng(parsed["generator"]).geometric(p, self._data.shape), "GeometricBackward0")
+    return self._overwrite(stream(parsed["generator"]).geometric(self._data.shape, p), "GeometricBackward0")
 
 
 def cauchy_(self, *args, **kwargs):
-    from ..random import numpy_rng
+    from ..random import stream
 
     parsed = _parser_errors.method_arguments("cauchy_", args, kwargs)
     _check_leaf(self)
@@ -308,12 +304,11 @@ def cauchy_(self, *args, **kwargs):
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
     _continuous_only(self, "Cauchy", _dtype.CPP_TYPE_NAMES.get(self._data.dtype.name))
-    values = numpy_rng(parsed["generator"]).standard_cauchy(self._data.shape)
-    return self._overwrite(median + sigma * values, "CauchyBackward0")
+    return self._overwrite(stream(parsed["generator"]).cauchy(self._data.shape, median, sigma), "CauchyBackward0")
 
 
 def log_normal_(self, *args, **kwargs):
-    from ..random import numpy_rng
+    from ..random import stream
 
     parsed = _parser_errors.method_arguments("log_normal_", args, kwargs)
     _check_leaf(self)
@@ -321,8 +316,7 @@ def log_normal_(self, *args, **kwargs):
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
     self._no_kernel_for("biu", "log_normal_cpu")
-    values = numpy_rng(parsed["generator"]).standard_normal(self._data.shape, dtype=_float_draws(self))
-    return self._overwrite(np.exp(mean + std * values), "LogNormalBackward0")
+    return self._overwrite(stream(parsed["generator"]).log_normal(self._data.shape, mean, std), "LogNormalBackward0")
 
 
 # ---------------------------------------------------------------------------- comparisons and logical ops

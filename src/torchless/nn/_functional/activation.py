@@ -21,7 +21,7 @@ from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor
 from ...autograd.graph import Node, records
-from ...random import numpy_rng
+from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "sigmoid", "tanh", "gelu", "elu", "elu_", "selu", "selu_",
@@ -577,8 +577,7 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     if not logits.is_floating_point():
         raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
                            f"floating point but you specified {logits.dtype.scalar_name}")
-    draws = numpy_rng().standard_exponential(logits.shape)
-    gumbels = -Tensor._wrap(draws.astype(logits._data.dtype, copy=False)).log()
+    gumbels = -Tensor._wrap(stream().exponential(logits.shape, logits._data.dtype)).log()
     y_soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:
         return y_soft

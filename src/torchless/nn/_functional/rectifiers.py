@@ -8,7 +8,7 @@ import numpy as np
 from ..._ops.shape import Where
 from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node
-from ...random import numpy_rng
+from ...random import stream
 from ._args import Param, _tp_name, check_tensor, native
 from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar
 
@@ -94,8 +94,11 @@ class RreluWithNoise(Node):
         dtype = x.dtype.type
         mean = dtype((lower + upper) / 2)
         if training:
-            slopes = numpy_rng().uniform(lower, upper, x.shape).astype(x.dtype, copy=False)
-            noise = np.where(x <= 0, slopes, dtype(1))  # a NaN keeps noise 1 (PyTorch tests x <= 0)
+            # one float64 uniform on [lower, upper) per element x <= 0, in order, as PyTorch draws them (a NaN keeps
+            # noise 1 and draws none)
+            negative = x <= 0
+            noise = np.ones(x.shape, x.dtype)
+            noise[negative] = stream().unit_uniforms(int(negative.sum()), np.float64) * (upper - lower) + lower
             self.scale = noise if upper - lower > 1e-6 else np.where(x > 0, dtype(1), mean)
             return x * noise
         noise = np.where(x > 0, dtype(1), mean)  # leaky_relu: a NaN takes the slope

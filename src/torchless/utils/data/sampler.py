@@ -6,7 +6,7 @@ import numpy as np
 
 from ..._creation import as_tensor, randint, randperm
 from ..._dtype import float64
-from ...random import Generator, numpy_rng, stream
+from ...random import Generator, multinomial, stream
 
 
 class Sampler:
@@ -137,16 +137,7 @@ class WeightedRandomSampler(Sampler):
     def __iter__(self):
         weights = self.weights._data
         _check_multinomial(weights, self.num_samples, self.replacement)
-        rng = numpy_rng(self.generator)
-        if self.replacement:
-            scaled = weights / weights.max()  # (a sum of huge weights would overflow to inf)
-            drawn = rng.choice(len(weights), size=self.num_samples, p=scaled / scaled.sum())
-        else:
-            # PyTorch's way: the largest weight / Exp(1) keys. Zero weights come last, drawn only once the
-            # others are exhausted (np.random.choice would refuse them).
-            with np.errstate(over="ignore"):  # a huge weight over a tiny draw: an infinite key, first as it should be
-                keys = weights / rng.exponential(size=len(weights))
-            drawn = np.argsort(-keys, kind="stable")[:self.num_samples]
+        drawn = multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator)
         yield from drawn.tolist()
 
     def __len__(self):
