@@ -1,5 +1,5 @@
 """Raw file bytes as a one-dimensional uint8 tensor, and back."""
-import os
+import numbers
 
 import numpy as np
 
@@ -26,10 +26,46 @@ def read_file(path):
 
 
 def write_file(filename, data):
-    """Write a one-dimensional uint8 tensor's bytes to ``filename``."""
-    check_byte_tensor(data)
-    with open(os.fspath(filename), "wb") as f:
-        f.write(data.numpy().tobytes())
+    """Write a one-dimensional uint8 tensor's bytes to ``filename`` and return ``data`` (as torchvision does).
+
+    Raises:
+        RuntimeError: for data that is not a one-dimensional uint8 tensor (empty is fine), or a file that cannot
+            be opened for writing.
+    """
+    check_op_arguments("image::write_file(str filename, Tensor data) -> Tensor", str(filename), data)
+    if data.dtype != _dtype.uint8:
+        raise RuntimeError("Input tensor dtype should be uint8")
+    if data.ndim != 1:
+        raise RuntimeError("Input data should be a 1-dimensional tensor")
+    try:
+        with open(str(filename), "wb") as f:
+            f.write(data.numpy(force=True).tobytes())
+    except OSError:
+        raise RuntimeError("Error opening output file") from None
+    return data
+
+
+def check_op_arguments(declaration, *values):
+    """The type check torchvision's C++ operators make of their arguments (``values``, in the order of
+    ``declaration``, the operator's schema): a Tensor where the schema says ``Tensor``, an integer (or bool) for
+    ``int``, a bool or integer for ``bool``, with the RuntimeError the dispatcher raises otherwise."""
+    name, parameters = declaration.split("(", 1)
+    parameters = [parameter.split("=")[0].split() for parameter in parameters.split(")")[0].split(", ")]
+    for position, ((kind, argument), value) in enumerate(zip(parameters, values)):
+        if kind == "Tensor":
+            if isinstance(value, Tensor):
+                continue
+            details = f"Unable to cast {value!r} to Tensor"
+        else:
+            if kind == "str" or (kind in ("int", "bool") and isinstance(value, numbers.Integral)):
+                continue
+            if kind == "bool" and value is None:  # an absent optional flag
+                continue
+            details = (f"Unable to cast Python instance of type {type(value)} to C++ type '?' (#define "
+                       "PYBIND11_DETAILED_ERROR_MESSAGES or compile in debug mode for details)")
+        raise RuntimeError(f"{name}() Expected a value of type '{kind}' for argument '{argument}' but instead found "
+                           f"type '{type(value).__name__}'.\nPosition: {position}\nValue: {value!r}\n"
+                           f"Declaration: {declaration}\nCast error details: {details}")
 
 
 def check_byte_tensor(data):

@@ -1,6 +1,8 @@
 """Decoding image files into uint8 C x H x W tensors and encoding such tensors as PNG or JPEG, by Pillow, with the
 channels and conversions of torchvision's libjpeg / libpng / giflib decoders."""
 import io
+import struct
+import zlib
 
 import numpy as np
 
@@ -9,7 +11,7 @@ from ..._tensor import Tensor
 from ... import _dtype
 from .._pillow import require_pil_image
 from . import _png
-from ._file import check_byte_tensor, check_encoded_data, read_file, write_file
+from ._file import check_byte_tensor, check_encoded_data, check_op_arguments, read_file, write_file
 from ._read_mode import ImageReadMode, as_read_mode
 
 # The Pillow mode each read mode converts to; UNCHANGED keeps the file's own channels.
@@ -24,6 +26,13 @@ _CORRUPT = {"JPEG": "Image is incomplete or truncated",
             "PNG": "Out of bound read in decode_png. Probably, the input image is corrupted",
             "GIF": "DGifSlurp() failed - 102"}
 _SIGNATURES = {"JPEG": b"\xff\xd8", "PNG": b"\x89PNG\r\n\x1a\n", "GIF": b"GIF8"}
+# The schemas of torchvision's C++ operators, whose argument types the dispatcher checks
+_DECLARATIONS = {name: f"image::{name}({parameters}) -> Tensor" for name, parameters in (
+    ("decode_image", "Tensor data, int mode, bool apply_exif_orientation=False"),
+    ("decode_png", "Tensor data, int mode, bool apply_exif_orientation=False"),
+    ("decode_jpeg", "Tensor data, int mode, bool apply_exif_orientation=False"),
+    ("decode_gif", "Tensor data"), ("decode_webp", "Tensor encoded_data, int mode"),
+    ("encode_png", "Tensor data, int compression_level"), ("encode_jpeg", "Tensor data, int quality"))}
 # libpng's png_set_rgb_to_gray(png, 1, 0.2989, 0.587) as torchvision calls it: 15-bit fixed point, truncated.
 _LIBPNG_LUMA = (9794, 19234, 32768 - 9794 - 19234)
 
@@ -61,6 +70,7 @@ def decode_image(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=Fal
     if not isinstance(input, Tensor):
         input = read_file(input)
     mode = as_read_mode(mode)
+    check_op_arguments(_DECLARATIONS["decode_image"], input, mode.value, apply_exif_orientation)
     check_byte_tensor(input)
     head = input.numpy()[:8].tobytes()
     # torchvision's decode_image dispatches on these signatures (a JPEG's needs its third byte)
@@ -80,7 +90,10 @@ def decode_png(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False
         RuntimeError: for a tensor that is not a non-empty one-dimensional uint8 one, or bytes that are not a PNG.
     """
     mode = as_read_mode(mode)
+    check_op_arguments(_DECLARATIONS["decode_png"], input, mode.value, apply_exif_orientation)
     check_encoded_data(input)
+    if input.numel() < 8:
+        raise RuntimeError("Content is too small for png!")
     image = _open(input, "Content is not png!", "PNG")
     return _decode_png(image, mode, apply_exif_orientation)
 
@@ -98,13 +111,15 @@ def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_or
         ValueError: for an empty list.
         RuntimeError: for bytes that are not a JPEG file.
     """
-    if isinstance(input, (list, tuple)):
+    if isinstance(input, list):  # (only a list: torchvision takes anything else for a tensor)
         if len(input) == 0:
             raise ValueError("Input list must contain at least one element")
         if not all(isinstance(data, Tensor) for data in input):
             raise ValueError("All elements of the input list must be tensors.")
         return [decode_jpeg(data, mode, device, apply_exif_orientation) for data in input]
+    input.device  # noqa: B018  (torchvision asks for the device first: AttributeError for a non-tensor)
     mode = as_read_mode(mode)
+    check_op_arguments(_DECLARATIONS["decode_jpeg"], input, mode.value, apply_exif_orientation)
     check_encoded_data(input)
     head = input.numpy()[:2]
     message = "Not a JPEG file: starts with " + " ".join(f"0x{byte:02x}" for byte in head)
@@ -114,16 +129,22 @@ def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_or
 
 def decode_gif(input):
     """Decode the bytes of a GIF file into a uint8 RGB tensor: (3, H, W), or (N, 3, H, W) for N frames."""
+    check_op_arguments(_DECLARATIONS["decode_gif"], input)
     check_encoded_data(input)
-    image = _open(input, "DGifOpenFileName() failed - 103", "GIF")
+    # giflib: D_GIF_ERR_READ_FAILED (102) when even the 6-byte signature cannot be read, else D_GIF_ERR_NOT_GIF_FILE
+    code = 102 if input.numel() < 6 else 103
+    image = _open(input, f"DGifOpenFileName() failed - {code}", "GIF")
     return _decode_gif(image, ImageReadMode.UNCHANGED, False)
 
 
 def decode_webp(input, mode=ImageReadMode.UNCHANGED):
     """Decode the bytes of a WEBP file into a uint8 tensor (C, H, W) (RGB, or RGBA with transparency)."""
     mode = as_read_mode(mode)
+    check_op_arguments(_DECLARATIONS["decode_webp"], input, mode.value)
     check_encoded_data(input)
-    image = _open(input, "WebPGetFeatures failed with error code 3", "WEBP")
+    # libwebp's VP8_STATUS_NOT_ENOUGH_DATA (7) for fewer bytes than a RIFF header, else VP8_STATUS_BITSTREAM_ERROR
+    code = 7 if input.numel() < 12 else 3
+    image = _open(input, f"WebPGetFeatures failed with error code {code}", "WEBP")
     return _decode_webp(image, mode, False)
 
 
@@ -141,24 +162,70 @@ def _open(data, message, expected_format=None):
     ``expected_format``'s signature but cannot be read are a truncated file, with that decoder's message."""
     Image = require_pil_image()
     raw = data.numpy().tobytes()
+    if expected_format == "PNG" and raw.startswith(_SIGNATURES["PNG"]):
+        raw = _as_libpng_reads(raw)
     try:
         image = Image.open(io.BytesIO(raw))
     except (OSError, ValueError, SyntaxError):  # Pillow's "cannot identify image file"
         if expected_format == "GIF" and raw.startswith(_SIGNATURES["GIF"]):
             message = "DGifOpenFileName() failed - 104"  # giflib's D_GIF_ERR_READ_FAILED while opening
         elif expected_format in _CORRUPT and raw.startswith(_SIGNATURES[expected_format]):
-            message = _CORRUPT[expected_format]
+            message = _corrupt(expected_format, raw)
         raise RuntimeError(message) from None
     if expected_format is not None and image.format != expected_format:
         raise RuntimeError(message)
+    image.encoded = raw  # for the message of a file that then fails to decode
     return image
+
+
+def _corrupt(file_format, raw):
+    """What torchvision's decoder of ``file_format`` says of the bytes ``raw`` that Pillow could not decode."""
+    if file_format == "PNG":
+        # the chunks were whole (``_as_libpng_reads``): libpng's error handler met a defect in the image data
+        return "Internal error."
+    return _CORRUPT.get(file_format, _UNSUPPORTED_FILE)
+
+
+def _as_libpng_reads(raw):
+    """The bytes of a PNG file as libpng, driven by torchvision, takes them in, or its RuntimeError.
+
+    libpng reads chunk by chunk through torchvision's callback, which complains when the bytes run out before the
+    image data is complete; before that, a chunk it rejects (a type that is not four letters, a length beyond
+    2 ** 31 - 1, a critical chunk whose CRC does not match) goes through its error handler, for which torchvision
+    only says "Internal error.". An ancillary chunk whose CRC does not match is dropped (Pillow would refuse the
+    file), and nothing after the image data is read at all."""
+    position, kept, dropped, image_data = 8, [raw[:8]], False, False
+    while position < len(raw) or not image_data:
+        if position + 8 > len(raw):
+            if image_data:
+                break
+            raise RuntimeError(_CORRUPT["PNG"])
+        length, tag = struct.unpack(">I4s", raw[position:position + 8])
+        if image_data and tag != b"IDAT":
+            break
+        if length > 0x7FFFFFFF or not tag.isalpha():
+            raise RuntimeError("Internal error.")
+        end = position + 8 + length
+        if end + 4 > len(raw):
+            raise RuntimeError(_CORRUPT["PNG"])
+        if zlib.crc32(raw[position + 4:end]) == struct.unpack(">I", raw[end:end + 4])[0]:
+            kept.append(raw[position:end + 4])
+        elif tag[:1].isupper():  # a critical chunk
+            raise RuntimeError("Internal error.")
+        else:
+            dropped = True
+        image_data = image_data or tag == b"IDAT"
+        position = end + 4
+        if tag == b"IEND":
+            break
+    return b"".join(kept) + raw[position:] if dropped else raw
 
 
 def _loaded(image, apply_exif_orientation):
     try:
         image.load()
     except (OSError, ValueError, SyntaxError):  # a truncated or corrupt file
-        raise RuntimeError(_CORRUPT.get(image.format, _UNSUPPORTED_FILE)) from None
+        raise RuntimeError(_corrupt(image.format, image.encoded)) from None
     if apply_exif_orientation:
         from PIL import ImageOps
         image = ImageOps.exif_transpose(image)
@@ -257,6 +324,7 @@ def encode_png(input, compression_level=6):
         RuntimeError: for a compression level outside [0, 9], or an input that is not a uint8 tensor of
             3 dimensions with 1 or 3 channels.
     """
+    check_op_arguments(_DECLARATIONS["encode_png"], input, compression_level)
     if not 0 <= compression_level <= 9:
         raise RuntimeError("Compression level should be between 0 and 9")
     _check_encodable(input)
@@ -266,8 +334,9 @@ def encode_png(input, compression_level=6):
 
 
 def write_png(input, filename, compression_level=6):
-    """Save a uint8 tensor (C, H, W) with 1 or 3 channels as a PNG file (see ``encode_png``)."""
-    write_file(filename, encode_png(input, compression_level))
+    """Save a uint8 tensor (C, H, W) with 1 or 3 channels as a PNG file (see ``encode_png``); returns the
+    file's bytes."""
+    return write_file(filename, encode_png(input, compression_level))
 
 
 def encode_jpeg(input, quality=75):
@@ -289,13 +358,21 @@ def encode_jpeg(input, quality=75):
     if isinstance(input, list):
         if not input:
             raise ValueError("encode_jpeg requires at least one input tensor when a list is passed")
-        return [_encode(image, "JPEG", quality=quality) for image in input]
-    return _encode(input, "JPEG", quality=quality)
+        input[0].device  # noqa: B018  (as torchvision, which looks for a CUDA batch)
+        return [_encode_jpeg(image, quality) for image in input]
+    input.device  # noqa: B018
+    return _encode_jpeg(input, quality)
 
 
 def write_jpeg(input, filename, quality=75):
-    """Save a uint8 tensor (C, H, W) with 1 or 3 channels as a JPEG file (see ``encode_jpeg``)."""
-    write_file(filename, encode_jpeg(input, quality))
+    """Save a uint8 tensor (C, H, W) with 1 or 3 channels as a JPEG file (see ``encode_jpeg``); returns the
+    file's bytes."""
+    return write_file(filename, encode_jpeg(input, quality))
+
+
+def _encode_jpeg(input, quality):
+    check_op_arguments(_DECLARATIONS["encode_jpeg"], input, quality)
+    return _encode(input, "JPEG", quality=quality)
 
 
 def _check_encodable(input):
