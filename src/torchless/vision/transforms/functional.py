@@ -42,8 +42,8 @@ from ._warp import affine, elastic_transform, perspective, rotate
 
 __all__ = ["InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
            "adjust_saturation", "adjust_sharpness", "affine", "autocontrast", "center_crop", "convert_image_dtype",
-           "crop", "elastic_transform", "equalize", "erase", "five_crop", "gaussian_blur", "get_dimensions", "hflip",
-           "invert", "normalize", "pad", "perspective", "pil_modes_mapping", "pil_to_tensor", "posterize", "resize",
+           "crop", "elastic_transform", "equalize", "erase", "five_crop", "gaussian_blur", "get_dimensions",
+           "get_image_num_channels", "get_image_size", "hflip", "invert", "normalize", "pad", "perspective", "pil_modes_mapping", "pil_to_tensor", "posterize", "resize",
            "resized_crop", "rgb_to_grayscale", "rotate", "solarize", "ten_crop", "to_grayscale", "to_pil_image",
            "to_tensor", "vflip"]
 
@@ -390,6 +390,18 @@ def _pad_chw(array, left, top, right, bottom, fill, padding_mode):
 
 
 # ------------------------------------------------------------------------------------------- Flips, erase
+def get_image_size(img):
+    """``[width, height]`` of an image (tensor (..., C, H, W), H x W[ x C] array or PIL image): torchvision's
+    older size helper, in PIL's order (``get_dimensions`` gives ``[channels, height, width]``)."""
+    _, height, width = get_dimensions(img)
+    return [width, height]
+
+
+def get_image_num_channels(img):
+    """The number of channels of an image (tensor (..., C, H, W), H x W[ x C] array or PIL image)."""
+    return get_dimensions(img)[0]
+
+
 def hflip(img):
     """Flip an image left to right (tensor (..., C, H, W), H x W[ x C] array or PIL image)."""
     img = _as_image(img, _PIL_EXPECTED)
