@@ -23,6 +23,7 @@ from ._color_transforms import (GaussianBlur, Grayscale, RandomAdjustSharpness, 
                                 RandomGrayscale, RandomInvert, RandomPosterize, RandomSolarize)
 from ._extra_transforms import (JPEG, RGB, GaussianNoise, Identity, LinearTransformation, RandomChannelPermutation,
                                 RandomPhotometricDistort, RandomResize, RandomShortestSize, RandomZoomOut, ScaleJitter)
+from ._mixing import CutMix, MixUp
 from ._conversion_transforms import ConvertImageDtype, ToDtype, ToImage, ToPureTensor, ToTensor
 from ._transform import Transform
 from ._v1_based import (CenterCrop, ColorJitter, Compose, ElasticTransform, Lambda, Normalize, Pad, RandomAffine,
@@ -30,9 +31,9 @@ from ._v1_based import (CenterCrop, ColorJitter, Compose, ElasticTransform, Lamb
                         RandomResizedCrop, RandomRotation, Resize)
 
 __all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype",
-           "ElasticTransform", "FiveCrop", "GaussianBlur", "GaussianNoise", "Grayscale", "Identity",
-           "InterpolationMode", "JPEG", "Lambda", "LinearTransformation", "Normalize", "PILToTensor", "Pad", "RGB",
-           "RandAugment", "RandomAdjustSharpness", "RandomAffine", "RandomApply", "RandomAutocontrast",
+           "CutMix", "ElasticTransform", "FiveCrop", "GaussianBlur", "GaussianNoise", "Grayscale", "Identity",
+           "InterpolationMode", "JPEG", "Lambda", "LinearTransformation", "MixUp", "Normalize", "PILToTensor", "Pad",
+           "RGB", "RandAugment", "RandomAdjustSharpness", "RandomAffine", "RandomApply", "RandomAutocontrast",
            "RandomChannelPermutation", "RandomChoice", "RandomCrop", "RandomEqualize", "RandomErasing",
            "RandomGrayscale", "RandomHorizontalFlip", "RandomInvert", "RandomOrder", "RandomPerspective",
            "RandomPhotometricDistort", "RandomPosterize", "RandomResize", "RandomResizedCrop", "RandomRotation",
