@@ -150,3 +150,27 @@ def test_cutmix_labels_weigh_the_area_kept(scope):
         kept = 1.0 - pasted.mean()
         # the box may cover pixels that are equal in both images, so the label weight is at most the kept area
         assert float(mixed.numpy()[0, labels.numpy()[0]]) <= kept + 1e-6
+
+
+# torchvision/io/image.py's _DEPRECATION_MSG (0.29), which every decoding and encoding function warns with
+IO_DEPRECATION = ("The image decoding and encoding capabilities of TorchVision are deprecated since torchvision 0.29 "
+                  "and will be removed in a future release. They are superseded by the more complete decoders and "
+                  "encoders of TorchCodec (from torchcodec 0.16). Please see "
+                  "https://meta-pytorch.org/torchcodec/0.16/generated_examples/migration/torchvision_migration.html "
+                  "on how to migrate your code.")
+
+
+@pytest.mark.parametrize("call", ["read_file(TMP + '/photo.png')", "read_image(TMP + '/photo.png')",
+                                  "decode_image(files['photo.png'])", "decode_png(files['photo.png'])",
+                                  "decode_jpeg(files['photo.jpg'])", "encode_png(u8)", "encode_jpeg(u8)",
+                                  "write_png(u8, TMP + '/w.png')", "write_jpeg(u8, TMP + '/w.jpg')",
+                                  "write_file(TMP + '/w.bin', files['photo.png'])"])
+def test_io_warns_of_its_deprecation_as_torchvision_does(call, scope):
+    (Path(scope["TMP"]) / "photo.png").write_bytes(scope["files"]["photo.png"].numpy().tobytes())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        eval("tio." + call, dict(scope))
+    messages = [str(w.message) for w in caught if w.category is DeprecationWarning]
+    assert messages and set(messages) == {IO_DEPRECATION}
+    # attributed to the io module, so that Python's default filters keep it out of sight in scripts
+    assert all(w.filename.endswith(("image.py", "_file.py")) for w in caught if w.category is DeprecationWarning)

@@ -1,5 +1,6 @@
 """Raw file bytes as a one-dimensional uint8 tensor, and back."""
 import numbers
+import warnings
 
 import numpy as np
 
@@ -8,12 +9,27 @@ from ..._tensor import Tensor
 from ... import _dtype
 
 
+# torchvision 0.29 deprecates its image decoding and encoding in favour of TorchCodec, and says so on every call
+_DEPRECATION = ("The image decoding and encoding capabilities of TorchVision are deprecated since torchvision 0.29 and "
+                "will be removed in a future release. They are superseded by the more complete decoders and encoders "
+                "of TorchCodec (from torchcodec 0.16). Please see "
+                "https://meta-pytorch.org/torchcodec/0.16/generated_examples/migration/torchvision_migration.html "
+                "on how to migrate your code.")
+
+
+def warn_deprecated():
+    """torchvision's DeprecationWarning, attributed (as there) to the io module itself: Python's default filters
+    hide it outside test runners and ``-W`` options."""
+    warnings.warn(_DEPRECATION, DeprecationWarning, stacklevel=2)
+
+
 def read_file(path):
     """The bytes of the file at ``path`` as a one-dimensional uint8 tensor.
 
     Raises:
         RuntimeError: for a file that cannot be read or is empty, as torchvision's C++ reader raises.
     """
+    warn_deprecated()
     path = str(path)  # as torchvision hands any path (or anything else) to its C++ reader
     try:
         with open(path, "rb") as f:
@@ -32,6 +48,7 @@ def write_file(filename, data):
         RuntimeError: for data that is not a one-dimensional uint8 tensor (empty is fine), or a file that cannot
             be opened for writing.
     """
+    warn_deprecated()
     check_op_arguments("image::write_file(str filename, Tensor data) -> Tensor", str(filename), data)
     if data.dtype != _dtype.uint8:
         raise RuntimeError("Input tensor dtype should be uint8")

@@ -11,7 +11,8 @@ from ..._tensor import Tensor
 from ... import _dtype
 from .._pillow import require_pil_image
 from . import _png
-from ._file import check_byte_tensor, check_encoded_data, check_op_arguments, read_file, write_file
+from ._file import (check_byte_tensor, check_encoded_data, check_op_arguments, read_file, warn_deprecated,
+                    write_file)
 from ._read_mode import ImageReadMode, as_read_mode
 
 # The Pillow mode each read mode converts to; UNCHANGED keeps the file's own channels.
@@ -48,6 +49,7 @@ def read_image(path, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False)
     Returns:
         Tensor[image_channels, image_height, image_width]
     """
+    warn_deprecated()
     return decode_image(read_file(path), mode, apply_exif_orientation=apply_exif_orientation)
 
 
@@ -67,6 +69,7 @@ def decode_image(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=Fal
         RuntimeError: for a tensor that is not uint8 or not one-dimensional and non-empty, or bytes that are
             not a JPEG, PNG, GIF or WEBP image.
     """
+    warn_deprecated()
     if not isinstance(input, Tensor):
         input = read_file(input)
     mode = as_read_mode(mode)
@@ -89,6 +92,7 @@ def decode_png(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False
     Raises:
         RuntimeError: for a tensor that is not a non-empty one-dimensional uint8 one, or bytes that are not a PNG.
     """
+    warn_deprecated()
     mode = as_read_mode(mode)
     check_op_arguments(_DECLARATIONS["decode_png"], input, mode.value, apply_exif_orientation)
     check_encoded_data(input)
@@ -111,6 +115,7 @@ def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_or
         ValueError: for an empty list.
         RuntimeError: for bytes that are not a JPEG file.
     """
+    warn_deprecated()
     if isinstance(input, list):  # (only a list: torchvision takes anything else for a tensor)
         if len(input) == 0:
             raise ValueError("Input list must contain at least one element")
@@ -129,6 +134,7 @@ def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_or
 
 def decode_gif(input):
     """Decode the bytes of a GIF file into a uint8 RGB tensor: (3, H, W), or (N, 3, H, W) for N frames."""
+    warn_deprecated()
     check_op_arguments(_DECLARATIONS["decode_gif"], input)
     check_encoded_data(input)
     # giflib: D_GIF_ERR_READ_FAILED (102) when even the 6-byte signature cannot be read, else D_GIF_ERR_NOT_GIF_FILE
@@ -139,6 +145,7 @@ def decode_gif(input):
 
 def decode_webp(input, mode=ImageReadMode.UNCHANGED):
     """Decode the bytes of a WEBP file into a uint8 tensor (C, H, W) (RGB, or RGBA with transparency)."""
+    warn_deprecated()
     mode = as_read_mode(mode)
     check_op_arguments(_DECLARATIONS["decode_webp"], input, mode.value)
     check_encoded_data(input)
@@ -324,6 +331,7 @@ def encode_png(input, compression_level=6):
         RuntimeError: for a compression level outside [0, 9], or an input that is not a uint8 tensor of
             3 dimensions with 1 or 3 channels.
     """
+    warn_deprecated()
     check_op_arguments(_DECLARATIONS["encode_png"], input, compression_level)
     if not 0 <= compression_level <= 9:
         raise RuntimeError("Compression level should be between 0 and 9")
@@ -336,6 +344,7 @@ def encode_png(input, compression_level=6):
 def write_png(input, filename, compression_level=6):
     """Save a uint8 tensor (C, H, W) with 1 or 3 channels as a PNG file (see ``encode_png``); returns the
     file's bytes."""
+    warn_deprecated()
     return write_file(filename, encode_png(input, compression_level))
 
 
@@ -353,6 +362,7 @@ def encode_jpeg(input, quality=75):
         ValueError: for a quality outside [1, 100].
         RuntimeError: for an input that is not a uint8 tensor of 3 dimensions with 1 or 3 channels.
     """
+    warn_deprecated()
     if quality < 1 or quality > 100:
         raise ValueError("Image quality should be a positive number between 1 and 100")
     if isinstance(input, list):
@@ -367,6 +377,7 @@ def encode_jpeg(input, quality=75):
 def write_jpeg(input, filename, quality=75):
     """Save a uint8 tensor (C, H, W) with 1 or 3 channels as a JPEG file (see ``encode_jpeg``); returns the
     file's bytes."""
+    warn_deprecated()
     return write_file(filename, encode_jpeg(input, quality))
 
 
