@@ -265,18 +265,30 @@ def _decode_jpeg(image, mode, apply_exif_orientation):
     return _decode_generic(image, mode, apply_exif_orientation)
 
 
-def _gray_bit_depth(image):
-    """The bit depth of a not yet loaded grayscale PNG (1, 2, 4 or 8), from the raw mode Pillow will unpack."""
+def _raw_mode(image):
+    """The raw mode Pillow will unpack a not yet loaded image from (its bit depth shows there)."""
     raw_mode = image.tile[0][3] if image.tile else image.mode
-    raw_mode = raw_mode[0] if isinstance(raw_mode, tuple) else raw_mode
-    return {"1": 1, "L;2": 2, "L;4": 4}.get(raw_mode, 8)
+    return raw_mode[0] if isinstance(raw_mode, tuple) else raw_mode
+
+
+def _gray_bit_depth(image):
+    """The bit depth of a not yet loaded grayscale PNG (1, 2, 4 or 8)."""
+    return {"1": 1, "L;2": 2, "L;4": 4}.get(_raw_mode(image), 8)
 
 
 def _decode_png(image, mode, apply_exif_orientation):
     """libpng's output: UNCHANGED keeps a palette image's indices (torchvision asks libpng to expand the
-    palette only for the other modes), and GRAY converts colour with libpng's own weights."""
+    palette only for the other modes), and GRAY converts colour with libpng's own weights.
+
+    16-bit PNGs, which torchvision decodes to uint16 tensors, come out as their high bytes in uint8 (what v2's
+    ``to_dtype(..., uint8, scale=True)`` makes of torchvision's): torchless has no uint16 tensors."""
     depth = _gray_bit_depth(image) if image.mode in ("1", "L") else 8
+    raw_mode = _raw_mode(image)
     image = _loaded(image, apply_exif_orientation)
+    if image.mode.startswith("I;16"):  # 16-bit grey, which Pillow keeps whole (its 8-bit conversion clips)
+        image = require_pil_image().fromarray((np.asarray(image) >> 8).astype(np.uint8))
+    elif raw_mode.startswith("LA;16"):  # 16-bit grey + alpha, which Pillow opens as RGBA of equal colours
+        image = image.convert("LA")
     if depth < 8 and mode in (ImageReadMode.GRAY_ALPHA, ImageReadMode.RGB_ALPHA):
         # torchvision asks libpng for an opaque alpha of (1 << bit depth) - 1, which libpng adds after widening
         # the grey levels to 8 bits: such images come out all but transparent
