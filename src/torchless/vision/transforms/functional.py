@@ -562,8 +562,11 @@ def _blur_hw(array, kernel_size, sigma, round_bool=False):
     px, py = kernel_size[0] // 2, kernel_size[1] // 2
     height, width = array.shape[-2:]
     if px >= width or py >= height:
-        raise RuntimeError(f"Padding size should be less than the corresponding input dimension, but got: "
-                           f"padding ({px}, {px}) and ({py}, {py}) at dimension of input {list(array.shape)}")
+        # torch.nn.functional.pad's reflection check on the image as torchvision pads it (batched to 4-D)
+        shape = list(array.shape)
+        if len(shape) > 4:
+            shape = [int(np.prod(shape[:-3]))] + shape[-3:]
+        _check_reflect_padding(shape, px, py, px, py)
     lead = [(0, 0)] * (array.ndim - 2)
     padded = np.pad(array.astype(compute), lead + [(py, py), (px, px)], mode="reflect")
     # The 2-D Gaussian is the outer product of two 1-D ones: two passes of k taps instead of one of k * k.

@@ -351,7 +351,10 @@ def _rand():
 
 
 def _uniform(low, high):
-    return float(numpy_rng().uniform(low, high))
+    """A draw from [low, high) as torchvision's ``torch.empty(1).uniform_(low, high).item()``: a float32 value,
+    so that equal bounds give the bound rounded to float32 (``ColorJitter(brightness=(1.3, 1.3))`` blends by
+    1.2999999523..., not 1.3)."""
+    return float(np.float32(numpy_rng().uniform(low, high)))
 
 
 def _randint(low, high):
