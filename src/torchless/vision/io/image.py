@@ -18,7 +18,6 @@ from ._read_mode import ImageReadMode, as_read_mode
 # The Pillow mode each read mode converts to; UNCHANGED keeps the file's own channels.
 _PIL_MODES = {ImageReadMode.GRAY: "L", ImageReadMode.GRAY_ALPHA: "LA", ImageReadMode.RGB: "RGB",
               ImageReadMode.RGB_ALPHA: "RGBA"}
-_SUPPORTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")  # what torchvision's decode_image dispatches to
 _UNSUPPORTED_FILE = ("Unsupported image file. Only jpeg, png, webp and gif are currently supported. For avif and heic "
                      "format, please rely on `decode_avif` and `decode_heic` directly.")
 # What each of torchvision's decoders says of a file with the right signature that it cannot decode (truncated,
@@ -75,15 +74,17 @@ def decode_image(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=Fal
     mode = as_read_mode(mode)
     check_op_arguments(_DECLARATIONS["decode_image"], input, mode.value, apply_exif_orientation)
     check_byte_tensor(input)
-    head = input.numpy()[:8].tobytes()
-    # torchvision's decode_image dispatches on these signatures (a JPEG's needs its third byte)
-    signed = next((name for name, signature in _SIGNATURES.items()
-                   if head.startswith(signature + (b"\xff" if name == "JPEG" else b""))), None)
-    image = _open(input, _UNSUPPORTED_FILE, signed)
-    if image.format not in _SUPPORTED_FORMATS:
-        raise RuntimeError(_UNSUPPORTED_FILE)
-    decoder = {"JPEG": _decode_jpeg, "PNG": _decode_png, "GIF": _decode_gif, "WEBP": _decode_webp}[image.format]
-    return decoder(image, mode, apply_exif_orientation)
+    # torchvision dispatches on the first bytes alone; the format's decoder then has its say
+    head = input.numpy()[:15].tobytes()
+    if head.startswith(b"\xff\xd8\xff"):
+        return _jpeg_from_bytes(input, mode, apply_exif_orientation)
+    if head.startswith(b"\x89PNG"):
+        return _png_from_bytes(input, mode, apply_exif_orientation)
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return _gif_from_bytes(input)
+    if head[:4] == b"RIFF" and head[8:15] == b"WEBPVP8":
+        return _webp_from_bytes(input, mode)
+    raise RuntimeError(_UNSUPPORTED_FILE)
 
 
 def decode_png(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False):
@@ -96,6 +97,10 @@ def decode_png(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False
     mode = as_read_mode(mode)
     check_op_arguments(_DECLARATIONS["decode_png"], input, mode.value, apply_exif_orientation)
     check_encoded_data(input)
+    return _png_from_bytes(input, mode, apply_exif_orientation)
+
+
+def _png_from_bytes(input, mode, apply_exif_orientation):
     if input.numel() < 8:
         raise RuntimeError("Content is too small for png!")
     image = _open(input, "Content is not png!", "PNG")
@@ -126,9 +131,16 @@ def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_or
     mode = as_read_mode(mode)
     check_op_arguments(_DECLARATIONS["decode_jpeg"], input, mode.value, apply_exif_orientation)
     check_encoded_data(input)
-    head = input.numpy()[:2]
-    message = "Not a JPEG file: starts with " + " ".join(f"0x{byte:02x}" for byte in head)
-    image = _open(input, message, "JPEG")
+    return _jpeg_from_bytes(input, mode, apply_exif_orientation)
+
+
+def _jpeg_from_bytes(input, mode, apply_exif_orientation):
+    head = input.numpy()[:2].tobytes()
+    if len(head) < 2:  # libjpeg cannot even read the two bytes of a marker
+        raise RuntimeError(_CORRUPT["JPEG"])
+    if head != b"\xff\xd8":  # libjpeg looks for the SOI marker first (the rest of the bytes come later)
+        raise RuntimeError("Not a JPEG file: starts with " + " ".join(f"0x{byte:02x}" for byte in head))
+    image = _open(input, _CORRUPT["JPEG"], "JPEG")
     return _decode_jpeg(image, mode, apply_exif_orientation)
 
 
@@ -137,9 +149,11 @@ def decode_gif(input):
     warn_deprecated()
     check_op_arguments(_DECLARATIONS["decode_gif"], input)
     check_encoded_data(input)
-    # giflib: D_GIF_ERR_READ_FAILED (102) when even the 6-byte signature cannot be read, else D_GIF_ERR_NOT_GIF_FILE
-    code = 102 if input.numel() < 6 else 103
-    image = _open(input, f"DGifOpenFileName() failed - {code}", "GIF")
+    return _gif_from_bytes(input)
+
+
+def _gif_from_bytes(input):
+    image = _open(input, None, "GIF")
     return _decode_gif(image, ImageReadMode.UNCHANGED, False)
 
 
@@ -149,18 +163,23 @@ def decode_webp(input, mode=ImageReadMode.UNCHANGED):
     mode = as_read_mode(mode)
     check_op_arguments(_DECLARATIONS["decode_webp"], input, mode.value)
     check_encoded_data(input)
-    # libwebp's VP8_STATUS_NOT_ENOUGH_DATA (7) for fewer bytes than a RIFF header, else VP8_STATUS_BITSTREAM_ERROR
-    code = 7 if input.numel() < 12 else 3
-    image = _open(input, f"WebPGetFeatures failed with error code {code}", "WEBP")
+    return _webp_from_bytes(input, mode)
+
+
+def _webp_from_bytes(input, mode):
+    image = _open(input, None, "WEBP")
     return _decode_webp(image, mode, False)
 
 
 def _decode_webp(image, mode, apply_exif_orientation):
     """libwebp's output: RGB, or RGBA for an image with alpha; torchvision's WEBP decoder has no grayscale
     conversion and hands GRAY and GRAY_ALPHA requests the image in its own colours (with a C++ warning)."""
+    if getattr(image, "is_animated", False):
+        raise RuntimeError("Animated webp files are not supported.")
     if mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA):
         mode = ImageReadMode.UNCHANGED
-    return _decode_generic(image, mode, apply_exif_orientation)
+    # torchvision's WEBP decoder takes no EXIF orientation (decode_image does not pass it on)
+    return _decode_generic(image, mode, False)
 
 
 def _open(data, message, expected_format=None):
@@ -174,13 +193,11 @@ def _open(data, message, expected_format=None):
     try:
         image = Image.open(io.BytesIO(raw))
     except (OSError, ValueError, SyntaxError):  # Pillow's "cannot identify image file"
-        if expected_format == "GIF" and raw.startswith(_SIGNATURES["GIF"]):
-            message = "DGifOpenFileName() failed - 104"  # giflib's D_GIF_ERR_READ_FAILED while opening
-        elif expected_format in _CORRUPT and raw.startswith(_SIGNATURES[expected_format]):
+        if expected_format in ("GIF", "WEBP") or raw.startswith(_SIGNATURES.get(expected_format, b"-")):
             message = _corrupt(expected_format, raw)
         raise RuntimeError(message) from None
     if expected_format is not None and image.format != expected_format:
-        raise RuntimeError(message)
+        raise RuntimeError(message or _corrupt(expected_format, raw))
     image.encoded = raw  # for the message of a file that then fails to decode
     return image
 
@@ -190,7 +207,78 @@ def _corrupt(file_format, raw):
     if file_format == "PNG":
         # the chunks were whole (``_as_libpng_reads``): libpng's error handler met a defect in the image data
         return "Internal error."
+    if file_format == "GIF":
+        return _gif_failure(raw)
+    if file_format == "WEBP":
+        return _webp_failure(raw)
+    if file_format == "JPEG" and _jpeg_has_no_frame(raw):
+        return "JPEG datastream contains no image"
     return _CORRUPT.get(file_format, _UNSUPPORTED_FILE)
+
+
+def _gif_failure(raw):
+    """giflib's error, as torchvision reports it, for GIF bytes Pillow could not decode: opening needs the
+    6-byte signature (D_GIF_ERR_READ_FAILED, 102), "GIF" at its start (D_GIF_ERR_NOT_GIF_FILE, 103) and the
+    7-byte screen descriptor with its colour table (D_GIF_ERR_NO_SCRN_DSCR, 104); reading the records then fails on an unknown record
+    type (D_GIF_ERR_WRONG_RECORD, 107) or on running out of bytes (102)."""
+    if len(raw) < 6:
+        return "DGifOpenFileName() failed - 102"
+    if raw[:3] != b"GIF":
+        return "DGifOpenFileName() failed - 103"
+    position = 13 + (3 << ((raw[10] & 7) + 1) if len(raw) > 10 and raw[10] & 0x80 else 0)
+    if len(raw) < position:  # the screen descriptor or its global colour table cut short
+        return "DGifOpenFileName() failed - 104"
+
+    def skip_blocks(position):  # data sub-blocks, each a length byte, up to an empty one
+        while position < len(raw) and raw[position]:
+            position += raw[position] + 1
+        return position + 1
+
+    while position < len(raw):
+        record = raw[position]
+        if record == 0x3B:  # the trailer: the file was whole
+            return _CORRUPT["GIF"]
+        if record == 0x21:  # an extension: its label, then sub-blocks
+            position = skip_blocks(position + 2)
+        elif record == 0x2C:  # an image: its descriptor, local colour table, LZW code size, then sub-blocks
+            if position + 10 > len(raw):
+                break
+            flags = raw[position + 9]
+            position += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+            position = skip_blocks(position + 1)
+        else:
+            return "DGifSlurp() failed - 107"
+    return "DGifSlurp() failed - 102"
+
+
+def _webp_failure(raw):
+    """libwebp's error, as torchvision reports it, for WEBP bytes Pillow could not decode: WebPGetFeatures
+    fails with VP8_STATUS_NOT_ENOUGH_DATA (7) on fewer bytes than a RIFF header and VP8_STATUS_BITSTREAM_ERROR (3)
+    on a bitstream whose frame header it cannot read; past that, the decoding itself fails."""
+    if len(raw) < 12:
+        return "WebPGetFeatures failed with error code 7"
+    chunk = raw[12:16] if raw[:4] == b"RIFF" and raw[8:12] == b"WEBP" else b""
+    lossy = chunk == b"VP8 " and raw[23:26] == b"\x9d\x01\x2a"  # a VP8 key frame's start code
+    lossless = chunk == b"VP8L" and len(raw) > 20 and raw[20] == 0x2F  # VP8L's signature byte
+    if lossy or lossless:
+        return "WebPDecodeRGB[A] failed."
+    return "WebPGetFeatures failed with error code 3"
+
+
+def _jpeg_has_no_frame(raw):
+    """Whether libjpeg, walking the markers of ``raw`` from its SOI, meets the EOI before any frame header."""
+    position = 2
+    while position + 4 <= len(raw) and raw[position] == 0xFF:
+        marker = raw[position + 1]
+        if marker == 0xD9:
+            return True
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # SOFn: a frame
+            return False
+        if marker == 0xFF:
+            position += 1
+            continue
+        position += 2 + int.from_bytes(raw[position + 2:position + 4], "big")
+    return position + 2 <= len(raw) and raw[position:position + 2] == b"\xff\xd9"
 
 
 def _as_libpng_reads(raw):
@@ -309,7 +397,7 @@ def _decode_gif(image, mode, apply_exif_orientation):
     """giflib's output, as torchvision returns it whatever the mode: RGB, one (3, H, W) image per frame,
     stacked to (N, 3, H, W) when there are several."""
     from PIL import ImageSequence
-    image = _loaded(image, apply_exif_orientation)
+    image = _loaded(image, False)  # giflib's decoder takes no EXIF orientation (nor a mode)
     frames = [_as_chw(frame.convert("RGB")) for frame in ImageSequence.Iterator(image)]
     if len(frames) == 1:
         return frames[0]
