@@ -328,6 +328,13 @@ def _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode):
     elif padding_mode in ("edge", "reflect"):
         if img.ndim > 4:
             raise NotImplementedError(_UNSUPPORTED_PAD.format(ndim=img.ndim))
+        # torch's reflection and replication padding refuse an empty image (torchvision batches it first)
+        height, width = img.shape[-2:]
+        cropped = (height + min(top, 0) + min(bottom, 0), width + min(left, 0) + min(right, 0))
+        shape = [1] + list(img.shape[:-2]) + list(cropped) if img.ndim < 4 else list(img.shape[:-2]) + list(cropped)
+        if 0 in shape[1:]:
+            raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                               f"dimensions for input, but got: {shape}")
     else:
         height, width = img.shape[-2:]
         if height + min(top, 0) + min(bottom, 0) < 0 or width + min(left, 0) + min(right, 0) < 0:
@@ -345,6 +352,8 @@ def _check_symmetric_indices(size, left, top, right, bottom):
     for amount, index, dim, extent in ((top, top - 1, 0, height), (left, left - 1, 1, width),
                                        (right, -(width + 1), 1, width), (bottom, -(height + 1), 0, height)):
         if amount > extent:
+            if extent == 0:  # PyTorch's wording for indexing into an empty dimension
+                raise IndexError("index is out of bounds for dimension with size 0")
             raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {extent}")
 
 
