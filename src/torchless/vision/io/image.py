@@ -8,6 +8,7 @@ import numpy as np
 
 from ..._creation import as_tensor
 from ..._tensor import Tensor
+from ..._tensor import device as _device
 from ... import _dtype
 from .._pillow import require_pil_image
 from . import _png
@@ -121,6 +122,8 @@ def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_or
         RuntimeError: for bytes that are not a JPEG file.
     """
     warn_deprecated()
+    if isinstance(device, str):  # parsed first, as torchvision does: a malformed string is torch.device's error
+        device = _device(device)
     if isinstance(input, list):  # (only a list: torchvision takes anything else for a tensor)
         if len(input) == 0:
             raise ValueError("Input list must contain at least one element")
