@@ -1,5 +1,6 @@
 """Raw file bytes as a one-dimensional uint8 tensor, and back."""
-import os
+import numbers
+import warnings
 
 import numpy as np
 
@@ -8,12 +9,27 @@ from ..._tensor import Tensor
 from ... import _dtype
 
 
+# torchvision 0.29 deprecates its image decoding and encoding in favour of TorchCodec, and says so on every call
+_DEPRECATION = ("The image decoding and encoding capabilities of TorchVision are deprecated since torchvision 0.29 and "
+                "will be removed in a future release. They are superseded by the more complete decoders and encoders "
+                "of TorchCodec (from torchcodec 0.16). Please see "
+                "https://meta-pytorch.org/torchcodec/0.16/generated_examples/migration/torchvision_migration.html "
+                "on how to migrate your code.")
+
+
+def warn_deprecated():
+    """torchvision's DeprecationWarning, attributed (as there) to the io module itself: Python's default filters
+    hide it outside test runners and ``-W`` options."""
+    warnings.warn(_DEPRECATION, DeprecationWarning, stacklevel=2)
+
+
 def read_file(path):
     """The bytes of the file at ``path`` as a one-dimensional uint8 tensor.
 
     Raises:
         RuntimeError: for a file that cannot be read or is empty, as torchvision's C++ reader raises.
     """
+    warn_deprecated()
     path = str(path)  # as torchvision hands any path (or anything else) to its C++ reader
     try:
         with open(path, "rb") as f:
@@ -26,10 +42,47 @@ def read_file(path):
 
 
 def write_file(filename, data):
-    """Write a one-dimensional uint8 tensor's bytes to ``filename``."""
-    check_byte_tensor(data)
-    with open(os.fspath(filename), "wb") as f:
-        f.write(data.numpy().tobytes())
+    """Write a one-dimensional uint8 tensor's bytes to ``filename`` and return ``data`` (as torchvision does).
+
+    Raises:
+        RuntimeError: for data that is not a one-dimensional uint8 tensor (empty is fine), or a file that cannot
+            be opened for writing.
+    """
+    warn_deprecated()
+    check_op_arguments("image::write_file(str filename, Tensor data) -> Tensor", str(filename), data)
+    if data.dtype != _dtype.uint8:
+        raise RuntimeError("Input tensor dtype should be uint8")
+    if data.ndim != 1:
+        raise RuntimeError("Input data should be a 1-dimensional tensor")
+    try:
+        with open(str(filename), "wb") as f:
+            f.write(data.numpy(force=True).tobytes())
+    except OSError:
+        raise RuntimeError("Error opening output file") from None
+    return data
+
+
+def check_op_arguments(declaration, *values):
+    """The type check torchvision's C++ operators make of their arguments (``values``, in the order of
+    ``declaration``, the operator's schema): a Tensor where the schema says ``Tensor``, an integer (or bool) for
+    ``int``, a bool or integer for ``bool``, with the RuntimeError the dispatcher raises otherwise."""
+    name, parameters = declaration.split("(", 1)
+    parameters = [parameter.split("=")[0].split() for parameter in parameters.split(")")[0].split(", ")]
+    for position, ((kind, argument), value) in enumerate(zip(parameters, values)):
+        if kind == "Tensor":
+            if isinstance(value, Tensor):
+                continue
+            details = f"Unable to cast {value!r} to Tensor"
+        else:
+            if kind == "str" or (kind in ("int", "bool") and isinstance(value, numbers.Integral)):
+                continue
+            if kind == "bool" and value is None:  # an absent optional flag
+                continue
+            details = (f"Unable to cast Python instance of type {type(value)} to C++ type '?' (#define "
+                       "PYBIND11_DETAILED_ERROR_MESSAGES or compile in debug mode for details)")
+        raise RuntimeError(f"{name}() Expected a value of type '{kind}' for argument '{argument}' but instead found "
+                           f"type '{type(value).__name__}'.\nPosition: {position}\nValue: {value!r}\n"
+                           f"Declaration: {declaration}\nCast error details: {details}")
 
 
 def check_byte_tensor(data):

@@ -1,21 +1,24 @@
 """Decoding image files into uint8 C x H x W tensors and encoding such tensors as PNG or JPEG, by Pillow, with the
 channels and conversions of torchvision's libjpeg / libpng / giflib decoders."""
 import io
+import struct
+import zlib
 
 import numpy as np
 
 from ..._creation import as_tensor
 from ..._tensor import Tensor
+from ..._tensor import device as _device
 from ... import _dtype
 from .._pillow import require_pil_image
 from . import _png
-from ._file import check_byte_tensor, check_encoded_data, read_file, write_file
+from ._file import (check_byte_tensor, check_encoded_data, check_op_arguments, read_file, warn_deprecated,
+                    write_file)
 from ._read_mode import ImageReadMode, as_read_mode
 
 # The Pillow mode each read mode converts to; UNCHANGED keeps the file's own channels.
 _PIL_MODES = {ImageReadMode.GRAY: "L", ImageReadMode.GRAY_ALPHA: "LA", ImageReadMode.RGB: "RGB",
               ImageReadMode.RGB_ALPHA: "RGBA"}
-_SUPPORTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")  # what torchvision's decode_image dispatches to
 _UNSUPPORTED_FILE = ("Unsupported image file. Only jpeg, png, webp and gif are currently supported. For avif and heic "
                      "format, please rely on `decode_avif` and `decode_heic` directly.")
 # What each of torchvision's decoders says of a file with the right signature that it cannot decode (truncated,
@@ -24,6 +27,13 @@ _CORRUPT = {"JPEG": "Image is incomplete or truncated",
             "PNG": "Out of bound read in decode_png. Probably, the input image is corrupted",
             "GIF": "DGifSlurp() failed - 102"}
 _SIGNATURES = {"JPEG": b"\xff\xd8", "PNG": b"\x89PNG\r\n\x1a\n", "GIF": b"GIF8"}
+# The schemas of torchvision's C++ operators, whose argument types the dispatcher checks
+_DECLARATIONS = {name: f"image::{name}({parameters}) -> Tensor" for name, parameters in (
+    ("decode_image", "Tensor data, int mode, bool apply_exif_orientation=False"),
+    ("decode_png", "Tensor data, int mode, bool apply_exif_orientation=False"),
+    ("decode_jpeg", "Tensor data, int mode, bool apply_exif_orientation=False"),
+    ("decode_gif", "Tensor data"), ("decode_webp", "Tensor encoded_data, int mode"),
+    ("encode_png", "Tensor data, int compression_level"), ("encode_jpeg", "Tensor data, int quality"))}
 # libpng's png_set_rgb_to_gray(png, 1, 0.2989, 0.587) as torchvision calls it: 15-bit fixed point, truncated.
 _LIBPNG_LUMA = (9794, 19234, 32768 - 9794 - 19234)
 
@@ -39,6 +49,7 @@ def read_image(path, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False)
     Returns:
         Tensor[image_channels, image_height, image_width]
     """
+    warn_deprecated()
     return decode_image(read_file(path), mode, apply_exif_orientation=apply_exif_orientation)
 
 
@@ -58,19 +69,23 @@ def decode_image(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=Fal
         RuntimeError: for a tensor that is not uint8 or not one-dimensional and non-empty, or bytes that are
             not a JPEG, PNG, GIF or WEBP image.
     """
+    warn_deprecated()
     if not isinstance(input, Tensor):
         input = read_file(input)
     mode = as_read_mode(mode)
+    check_op_arguments(_DECLARATIONS["decode_image"], input, mode.value, apply_exif_orientation)
     check_byte_tensor(input)
-    head = input.numpy()[:8].tobytes()
-    # torchvision's decode_image dispatches on these signatures (a JPEG's needs its third byte)
-    signed = next((name for name, signature in _SIGNATURES.items()
-                   if head.startswith(signature + (b"\xff" if name == "JPEG" else b""))), None)
-    image = _open(input, _UNSUPPORTED_FILE, signed)
-    if image.format not in _SUPPORTED_FORMATS:
-        raise RuntimeError(_UNSUPPORTED_FILE)
-    decoder = {"JPEG": _decode_jpeg, "PNG": _decode_png, "GIF": _decode_gif, "WEBP": _decode_webp}[image.format]
-    return decoder(image, mode, apply_exif_orientation)
+    # torchvision dispatches on the first bytes alone; the format's decoder then has its say
+    head = input.numpy()[:15].tobytes()
+    if head.startswith(b"\xff\xd8\xff"):
+        return _jpeg_from_bytes(input, mode, apply_exif_orientation)
+    if head.startswith(b"\x89PNG"):
+        return _png_from_bytes(input, mode, apply_exif_orientation)
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return _gif_from_bytes(input)
+    if head[:4] == b"RIFF" and head[8:15] == b"WEBPVP8":
+        return _webp_from_bytes(input, mode)
+    raise RuntimeError(_UNSUPPORTED_FILE)
 
 
 def decode_png(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False):
@@ -79,8 +94,16 @@ def decode_png(input, mode=ImageReadMode.UNCHANGED, apply_exif_orientation=False
     Raises:
         RuntimeError: for a tensor that is not a non-empty one-dimensional uint8 one, or bytes that are not a PNG.
     """
+    warn_deprecated()
     mode = as_read_mode(mode)
+    check_op_arguments(_DECLARATIONS["decode_png"], input, mode.value, apply_exif_orientation)
     check_encoded_data(input)
+    return _png_from_bytes(input, mode, apply_exif_orientation)
+
+
+def _png_from_bytes(input, mode, apply_exif_orientation):
+    if input.numel() < 8:
+        raise RuntimeError("Content is too small for png!")
     image = _open(input, "Content is not png!", "PNG")
     return _decode_png(image, mode, apply_exif_orientation)
 
@@ -98,41 +121,68 @@ def decode_jpeg(input, mode=ImageReadMode.UNCHANGED, device="cpu", apply_exif_or
         ValueError: for an empty list.
         RuntimeError: for bytes that are not a JPEG file.
     """
-    if isinstance(input, (list, tuple)):
+    warn_deprecated()
+    if isinstance(device, str):  # parsed first, as torchvision does: a malformed string is torch.device's error
+        device = _device(device)
+    if isinstance(input, list):  # (only a list: torchvision takes anything else for a tensor)
         if len(input) == 0:
             raise ValueError("Input list must contain at least one element")
         if not all(isinstance(data, Tensor) for data in input):
             raise ValueError("All elements of the input list must be tensors.")
         return [decode_jpeg(data, mode, device, apply_exif_orientation) for data in input]
+    input.device  # noqa: B018  (torchvision asks for the device first: AttributeError for a non-tensor)
     mode = as_read_mode(mode)
+    check_op_arguments(_DECLARATIONS["decode_jpeg"], input, mode.value, apply_exif_orientation)
     check_encoded_data(input)
-    head = input.numpy()[:2]
-    message = "Not a JPEG file: starts with " + " ".join(f"0x{byte:02x}" for byte in head)
-    image = _open(input, message, "JPEG")
+    return _jpeg_from_bytes(input, mode, apply_exif_orientation)
+
+
+def _jpeg_from_bytes(input, mode, apply_exif_orientation):
+    head = input.numpy()[:2].tobytes()
+    if len(head) < 2:  # libjpeg cannot even read the two bytes of a marker
+        raise RuntimeError(_CORRUPT["JPEG"])
+    if head != b"\xff\xd8":  # libjpeg looks for the SOI marker first (the rest of the bytes come later)
+        raise RuntimeError("Not a JPEG file: starts with " + " ".join(f"0x{byte:02x}" for byte in head))
+    image = _open(input, _CORRUPT["JPEG"], "JPEG")
     return _decode_jpeg(image, mode, apply_exif_orientation)
 
 
 def decode_gif(input):
     """Decode the bytes of a GIF file into a uint8 RGB tensor: (3, H, W), or (N, 3, H, W) for N frames."""
+    warn_deprecated()
+    check_op_arguments(_DECLARATIONS["decode_gif"], input)
     check_encoded_data(input)
-    image = _open(input, "DGifOpenFileName() failed - 103", "GIF")
+    return _gif_from_bytes(input)
+
+
+def _gif_from_bytes(input):
+    image = _open(input, None, "GIF")
     return _decode_gif(image, ImageReadMode.UNCHANGED, False)
 
 
 def decode_webp(input, mode=ImageReadMode.UNCHANGED):
     """Decode the bytes of a WEBP file into a uint8 tensor (C, H, W) (RGB, or RGBA with transparency)."""
+    warn_deprecated()
     mode = as_read_mode(mode)
+    check_op_arguments(_DECLARATIONS["decode_webp"], input, mode.value)
     check_encoded_data(input)
-    image = _open(input, "WebPGetFeatures failed with error code 3", "WEBP")
+    return _webp_from_bytes(input, mode)
+
+
+def _webp_from_bytes(input, mode):
+    image = _open(input, None, "WEBP")
     return _decode_webp(image, mode, False)
 
 
 def _decode_webp(image, mode, apply_exif_orientation):
     """libwebp's output: RGB, or RGBA for an image with alpha; torchvision's WEBP decoder has no grayscale
     conversion and hands GRAY and GRAY_ALPHA requests the image in its own colours (with a C++ warning)."""
+    if getattr(image, "is_animated", False):
+        raise RuntimeError("Animated webp files are not supported.")
     if mode in (ImageReadMode.GRAY, ImageReadMode.GRAY_ALPHA):
         mode = ImageReadMode.UNCHANGED
-    return _decode_generic(image, mode, apply_exif_orientation)
+    # torchvision's WEBP decoder takes no EXIF orientation (decode_image does not pass it on)
+    return _decode_generic(image, mode, False)
 
 
 def _open(data, message, expected_format=None):
@@ -141,24 +191,139 @@ def _open(data, message, expected_format=None):
     ``expected_format``'s signature but cannot be read are a truncated file, with that decoder's message."""
     Image = require_pil_image()
     raw = data.numpy().tobytes()
+    if expected_format == "PNG" and raw.startswith(_SIGNATURES["PNG"]):
+        raw = _as_libpng_reads(raw)
     try:
         image = Image.open(io.BytesIO(raw))
     except (OSError, ValueError, SyntaxError):  # Pillow's "cannot identify image file"
-        if expected_format == "GIF" and raw.startswith(_SIGNATURES["GIF"]):
-            message = "DGifOpenFileName() failed - 104"  # giflib's D_GIF_ERR_READ_FAILED while opening
-        elif expected_format in _CORRUPT and raw.startswith(_SIGNATURES[expected_format]):
-            message = _CORRUPT[expected_format]
+        if expected_format in ("GIF", "WEBP") or raw.startswith(_SIGNATURES.get(expected_format, b"-")):
+            message = _corrupt(expected_format, raw)
         raise RuntimeError(message) from None
     if expected_format is not None and image.format != expected_format:
-        raise RuntimeError(message)
+        raise RuntimeError(message or _corrupt(expected_format, raw))
+    image.encoded = raw  # for the message of a file that then fails to decode
     return image
+
+
+def _corrupt(file_format, raw):
+    """What torchvision's decoder of ``file_format`` says of the bytes ``raw`` that Pillow could not decode."""
+    if file_format == "PNG":
+        # the chunks were whole (``_as_libpng_reads``): libpng's error handler met a defect in the image data
+        return "Internal error."
+    if file_format == "GIF":
+        return _gif_failure(raw)
+    if file_format == "WEBP":
+        return _webp_failure(raw)
+    if file_format == "JPEG" and _jpeg_has_no_frame(raw):
+        return "JPEG datastream contains no image"
+    return _CORRUPT.get(file_format, _UNSUPPORTED_FILE)
+
+
+def _gif_failure(raw):
+    """giflib's error, as torchvision reports it, for GIF bytes Pillow could not decode: opening needs the
+    6-byte signature (D_GIF_ERR_READ_FAILED, 102), "GIF" at its start (D_GIF_ERR_NOT_GIF_FILE, 103) and the
+    7-byte screen descriptor with its colour table (D_GIF_ERR_NO_SCRN_DSCR, 104); reading the records then fails on an unknown record
+    type (D_GIF_ERR_WRONG_RECORD, 107) or on running out of bytes (102)."""
+    if len(raw) < 6:
+        return "DGifOpenFileName() failed - 102"
+    if raw[:3] != b"GIF":
+        return "DGifOpenFileName() failed - 103"
+    position = 13 + (3 << ((raw[10] & 7) + 1) if len(raw) > 10 and raw[10] & 0x80 else 0)
+    if len(raw) < position:  # the screen descriptor or its global colour table cut short
+        return "DGifOpenFileName() failed - 104"
+
+    def skip_blocks(position):  # data sub-blocks, each a length byte, up to an empty one
+        while position < len(raw) and raw[position]:
+            position += raw[position] + 1
+        return position + 1
+
+    while position < len(raw):
+        record = raw[position]
+        if record == 0x3B:  # the trailer: the file was whole
+            return _CORRUPT["GIF"]
+        if record == 0x21:  # an extension: its label, then sub-blocks
+            position = skip_blocks(position + 2)
+        elif record == 0x2C:  # an image: its descriptor, local colour table, LZW code size, then sub-blocks
+            if position + 10 > len(raw):
+                break
+            flags = raw[position + 9]
+            position += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+            position = skip_blocks(position + 1)
+        else:
+            return "DGifSlurp() failed - 107"
+    return "DGifSlurp() failed - 102"
+
+
+def _webp_failure(raw):
+    """libwebp's error, as torchvision reports it, for WEBP bytes Pillow could not decode: WebPGetFeatures
+    fails with VP8_STATUS_NOT_ENOUGH_DATA (7) on fewer bytes than a RIFF header and VP8_STATUS_BITSTREAM_ERROR (3)
+    on a bitstream whose frame header it cannot read; past that, the decoding itself fails."""
+    if len(raw) < 12:
+        return "WebPGetFeatures failed with error code 7"
+    chunk = raw[12:16] if raw[:4] == b"RIFF" and raw[8:12] == b"WEBP" else b""
+    lossy = chunk == b"VP8 " and raw[23:26] == b"\x9d\x01\x2a"  # a VP8 key frame's start code
+    lossless = chunk == b"VP8L" and len(raw) > 20 and raw[20] == 0x2F  # VP8L's signature byte
+    if lossy or lossless:
+        return "WebPDecodeRGB[A] failed."
+    return "WebPGetFeatures failed with error code 3"
+
+
+def _jpeg_has_no_frame(raw):
+    """Whether libjpeg, walking the markers of ``raw`` from its SOI, meets the EOI before any frame header."""
+    position = 2
+    while position + 4 <= len(raw) and raw[position] == 0xFF:
+        marker = raw[position + 1]
+        if marker == 0xD9:
+            return True
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # SOFn: a frame
+            return False
+        if marker == 0xFF:
+            position += 1
+            continue
+        position += 2 + int.from_bytes(raw[position + 2:position + 4], "big")
+    return position + 2 <= len(raw) and raw[position:position + 2] == b"\xff\xd9"
+
+
+def _as_libpng_reads(raw):
+    """The bytes of a PNG file as libpng, driven by torchvision, takes them in, or its RuntimeError.
+
+    libpng reads chunk by chunk through torchvision's callback, which complains when the bytes run out before the
+    image data is complete; before that, a chunk it rejects (a type that is not four letters, a length beyond
+    2 ** 31 - 1, a critical chunk whose CRC does not match) goes through its error handler, for which torchvision
+    only says "Internal error.". An ancillary chunk whose CRC does not match is dropped (Pillow would refuse the
+    file), and nothing after the image data is read at all."""
+    position, kept, dropped, image_data = 8, [raw[:8]], False, False
+    while position < len(raw) or not image_data:
+        if position + 8 > len(raw):
+            if image_data:
+                break
+            raise RuntimeError(_CORRUPT["PNG"])
+        length, tag = struct.unpack(">I4s", raw[position:position + 8])
+        if image_data and tag != b"IDAT":
+            break
+        if length > 0x7FFFFFFF or not tag.isalpha():
+            raise RuntimeError("Internal error.")
+        end = position + 8 + length
+        if end + 4 > len(raw):
+            raise RuntimeError(_CORRUPT["PNG"])
+        if zlib.crc32(raw[position + 4:end]) == struct.unpack(">I", raw[end:end + 4])[0]:
+            kept.append(raw[position:end + 4])
+        elif tag[:1].isupper():  # a critical chunk
+            raise RuntimeError("Internal error.")
+        else:
+            dropped = True
+        image_data = image_data or tag == b"IDAT"
+        position = end + 4
+        if tag == b"IEND":
+            break
+    return b"".join(kept) + raw[position:] if dropped else raw
 
 
 def _loaded(image, apply_exif_orientation):
     try:
         image.load()
     except (OSError, ValueError, SyntaxError):  # a truncated or corrupt file
-        raise RuntimeError(_CORRUPT.get(image.format, _UNSUPPORTED_FILE)) from None
+        raise RuntimeError(_corrupt(image.format, image.encoded)) from None
     if apply_exif_orientation:
         from PIL import ImageOps
         image = ImageOps.exif_transpose(image)
@@ -191,18 +356,30 @@ def _decode_jpeg(image, mode, apply_exif_orientation):
     return _decode_generic(image, mode, apply_exif_orientation)
 
 
-def _gray_bit_depth(image):
-    """The bit depth of a not yet loaded grayscale PNG (1, 2, 4 or 8), from the raw mode Pillow will unpack."""
+def _raw_mode(image):
+    """The raw mode Pillow will unpack a not yet loaded image from (its bit depth shows there)."""
     raw_mode = image.tile[0][3] if image.tile else image.mode
-    raw_mode = raw_mode[0] if isinstance(raw_mode, tuple) else raw_mode
-    return {"1": 1, "L;2": 2, "L;4": 4}.get(raw_mode, 8)
+    return raw_mode[0] if isinstance(raw_mode, tuple) else raw_mode
+
+
+def _gray_bit_depth(image):
+    """The bit depth of a not yet loaded grayscale PNG (1, 2, 4 or 8)."""
+    return {"1": 1, "L;2": 2, "L;4": 4}.get(_raw_mode(image), 8)
 
 
 def _decode_png(image, mode, apply_exif_orientation):
     """libpng's output: UNCHANGED keeps a palette image's indices (torchvision asks libpng to expand the
-    palette only for the other modes), and GRAY converts colour with libpng's own weights."""
+    palette only for the other modes), and GRAY converts colour with libpng's own weights.
+
+    16-bit PNGs, which torchvision decodes to uint16 tensors, come out as their high bytes in uint8 (what v2's
+    ``to_dtype(..., uint8, scale=True)`` makes of torchvision's): torchless has no uint16 tensors."""
     depth = _gray_bit_depth(image) if image.mode in ("1", "L") else 8
+    raw_mode = _raw_mode(image)
     image = _loaded(image, apply_exif_orientation)
+    if image.mode.startswith("I;16"):  # 16-bit grey, which Pillow keeps whole (its 8-bit conversion clips)
+        image = require_pil_image().fromarray((np.asarray(image) >> 8).astype(np.uint8))
+    elif raw_mode.startswith("LA;16"):  # 16-bit grey + alpha, which Pillow opens as RGBA of equal colours
+        image = image.convert("LA")
     if depth < 8 and mode in (ImageReadMode.GRAY_ALPHA, ImageReadMode.RGB_ALPHA):
         # torchvision asks libpng for an opaque alpha of (1 << bit depth) - 1, which libpng adds after widening
         # the grey levels to 8 bits: such images come out all but transparent
@@ -223,7 +400,7 @@ def _decode_gif(image, mode, apply_exif_orientation):
     """giflib's output, as torchvision returns it whatever the mode: RGB, one (3, H, W) image per frame,
     stacked to (N, 3, H, W) when there are several."""
     from PIL import ImageSequence
-    image = _loaded(image, apply_exif_orientation)
+    image = _loaded(image, False)  # giflib's decoder takes no EXIF orientation (nor a mode)
     frames = [_as_chw(frame.convert("RGB")) for frame in ImageSequence.Iterator(image)]
     if len(frames) == 1:
         return frames[0]
@@ -257,6 +434,8 @@ def encode_png(input, compression_level=6):
         RuntimeError: for a compression level outside [0, 9], or an input that is not a uint8 tensor of
             3 dimensions with 1 or 3 channels.
     """
+    warn_deprecated()
+    check_op_arguments(_DECLARATIONS["encode_png"], input, compression_level)
     if not 0 <= compression_level <= 9:
         raise RuntimeError("Compression level should be between 0 and 9")
     _check_encodable(input)
@@ -266,8 +445,10 @@ def encode_png(input, compression_level=6):
 
 
 def write_png(input, filename, compression_level=6):
-    """Save a uint8 tensor (C, H, W) with 1 or 3 channels as a PNG file (see ``encode_png``)."""
-    write_file(filename, encode_png(input, compression_level))
+    """Save a uint8 tensor (C, H, W) with 1 or 3 channels as a PNG file (see ``encode_png``); returns the
+    file's bytes."""
+    warn_deprecated()
+    return write_file(filename, encode_png(input, compression_level))
 
 
 def encode_jpeg(input, quality=75):
@@ -284,18 +465,28 @@ def encode_jpeg(input, quality=75):
         ValueError: for a quality outside [1, 100].
         RuntimeError: for an input that is not a uint8 tensor of 3 dimensions with 1 or 3 channels.
     """
+    warn_deprecated()
     if quality < 1 or quality > 100:
         raise ValueError("Image quality should be a positive number between 1 and 100")
     if isinstance(input, list):
         if not input:
             raise ValueError("encode_jpeg requires at least one input tensor when a list is passed")
-        return [_encode(image, "JPEG", quality=quality) for image in input]
-    return _encode(input, "JPEG", quality=quality)
+        input[0].device  # noqa: B018  (as torchvision, which looks for a CUDA batch)
+        return [_encode_jpeg(image, quality) for image in input]
+    input.device  # noqa: B018
+    return _encode_jpeg(input, quality)
 
 
 def write_jpeg(input, filename, quality=75):
-    """Save a uint8 tensor (C, H, W) with 1 or 3 channels as a JPEG file (see ``encode_jpeg``)."""
-    write_file(filename, encode_jpeg(input, quality))
+    """Save a uint8 tensor (C, H, W) with 1 or 3 channels as a JPEG file (see ``encode_jpeg``); returns the
+    file's bytes."""
+    warn_deprecated()
+    return write_file(filename, encode_jpeg(input, quality))
+
+
+def _encode_jpeg(input, quality):
+    check_op_arguments(_DECLARATIONS["encode_jpeg"], input, quality)
+    return _encode(input, "JPEG", quality=quality)
 
 
 def _check_encodable(input):

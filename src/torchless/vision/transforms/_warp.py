@@ -123,9 +123,15 @@ def _warp_chw(array, grid_fn, mode, fill, v2_fill=False, compute=None):
                          f"the image ({len(fill)} != {channels})")
     compute = compute_dtype(array.dtype) if compute is None else compute
     gx, gy = grid_fn(compute)
-    # grid_sample's CPU kernel: (g + 1) * (size / 2) - 0.5, the last two steps fused
-    ix = _fma(gx + 1, np.asarray(width / 2, compute), np.asarray(-0.5, compute))
-    iy = _fma(gy + 1, np.asarray(height / 2, compute), np.asarray(-0.5, compute))
+    if compute == np.float16:
+        # grid_sample's scalar kernel for half: ((g + 1) * size - 1) / 2, each step rounded to half
+        one, two = np.float16(1), np.float16(2)
+        ix = ((gx + one) * np.float16(width) - one) / two
+        iy = ((gy + one) * np.float16(height) - one) / two
+    else:
+        # grid_sample's vectorised CPU kernel: (g + 1) * (size / 2) - 0.5, the last two steps fused
+        ix = _fma(gx + 1, np.asarray(width / 2, compute), np.asarray(-0.5, compute))
+        iy = _fma(gy + 1, np.asarray(height / 2, compute), np.asarray(-0.5, compute))
     out = _sample_grid(array.astype(compute), ix, iy, mode)
     if fill is not None:
         mask = _sample_grid(np.ones((height, width), compute), ix, iy, mode)
@@ -152,9 +158,17 @@ def _affine_grid(matrix, width, height, out_w, out_h):
         # nearest-neighbour ties (a rotation by 30 degrees has many) going the same way.
         mx = m[:3] / compute(0.5 * width)
         my = m[3:] / compute(0.5 * height)
+        if compute == np.float16:  # torch's half bmm sums in float32 and rounds once
+            return _half_sum(xb, yb, mx), _half_sum(xb, yb, my)
         return xb * mx[0] + yb * mx[1] + mx[2], xb * my[0] + yb * my[1] + my[2]
 
     return grid
+
+
+def _half_sum(x, y, weights):
+    """``x * w0 + y * w1 + w2`` of half values, summed in float32 and rounded to half once."""
+    w = [np.float32(weight) for weight in weights]
+    return (x.astype(np.float32) * w[0] + y.astype(np.float32) * w[1] + w[2]).astype(np.float16)
 
 
 def _perspective_grid(coeffs, width, height):
@@ -164,6 +178,11 @@ def _perspective_grid(coeffs, width, height):
         x = np.linspace(0.5, width - 0.5, width, dtype=compute)[None, :]
         y = np.linspace(0.5, height - 0.5, height, dtype=compute)[:, None]
         half_w, half_h = compute(0.5 * width), compute(0.5 * height)
+        if compute == np.float16:  # torch's half bmm sums in float32 and rounds once; the rest per step
+            denominator = _half_sum(x, y, [c[6], c[7], np.float16(1)])
+            gx = _half_sum(x, y, c[:3] / half_w) / denominator - np.float16(1)
+            gy = _half_sum(x, y, c[3:6] / half_h) / denominator - np.float16(1)
+            return gx, gy
         denominator = c[6] * x + c[7] * y + 1
         gx = (c[0] / half_w * x + c[1] / half_w * y + c[2] / half_w) / denominator - 1
         gy = (c[3] / half_h * x + c[4] / half_h * y + c[5] / half_h) / denominator - 1

@@ -42,8 +42,8 @@ from ._warp import affine, elastic_transform, perspective, rotate
 
 __all__ = ["InterpolationMode", "adjust_brightness", "adjust_contrast", "adjust_gamma", "adjust_hue",
            "adjust_saturation", "adjust_sharpness", "affine", "autocontrast", "center_crop", "convert_image_dtype",
-           "crop", "elastic_transform", "equalize", "erase", "five_crop", "gaussian_blur", "get_dimensions", "hflip",
-           "invert", "normalize", "pad", "perspective", "pil_modes_mapping", "pil_to_tensor", "posterize", "resize",
+           "crop", "elastic_transform", "equalize", "erase", "five_crop", "gaussian_blur", "get_dimensions",
+           "get_image_num_channels", "get_image_size", "hflip", "invert", "normalize", "pad", "perspective", "pil_modes_mapping", "pil_to_tensor", "posterize", "resize",
            "resized_crop", "rgb_to_grayscale", "rotate", "solarize", "ten_crop", "to_grayscale", "to_pil_image",
            "to_tensor", "vflip"]
 
@@ -328,6 +328,13 @@ def _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode):
     elif padding_mode in ("edge", "reflect"):
         if img.ndim > 4:
             raise NotImplementedError(_UNSUPPORTED_PAD.format(ndim=img.ndim))
+        # torch's reflection and replication padding refuse an empty image (torchvision batches it first)
+        height, width = img.shape[-2:]
+        cropped = (height + min(top, 0) + min(bottom, 0), width + min(left, 0) + min(right, 0))
+        shape = [1] + list(img.shape[:-2]) + list(cropped) if img.ndim < 4 else list(img.shape[:-2]) + list(cropped)
+        if 0 in shape[1:]:
+            raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+                               f"dimensions for input, but got: {shape}")
     else:
         height, width = img.shape[-2:]
         if height + min(top, 0) + min(bottom, 0) < 0 or width + min(left, 0) + min(right, 0) < 0:
@@ -345,6 +352,8 @@ def _check_symmetric_indices(size, left, top, right, bottom):
     for amount, index, dim, extent in ((top, top - 1, 0, height), (left, left - 1, 1, width),
                                        (right, -(width + 1), 1, width), (bottom, -(height + 1), 0, height)):
         if amount > extent:
+            if extent == 0:  # PyTorch's wording for indexing into an empty dimension
+                raise IndexError("index is out of bounds for dimension with size 0")
             raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {extent}")
 
 
@@ -390,6 +399,18 @@ def _pad_chw(array, left, top, right, bottom, fill, padding_mode):
 
 
 # ------------------------------------------------------------------------------------------- Flips, erase
+def get_image_size(img):
+    """``[width, height]`` of an image (tensor (..., C, H, W), H x W[ x C] array or PIL image): torchvision's
+    older size helper, in PIL's order (``get_dimensions`` gives ``[channels, height, width]``)."""
+    _, height, width = get_dimensions(img)
+    return [width, height]
+
+
+def get_image_num_channels(img):
+    """The number of channels of an image (tensor (..., C, H, W), H x W[ x C] array or PIL image)."""
+    return get_dimensions(img)[0]
+
+
 def hflip(img):
     """Flip an image left to right (tensor (..., C, H, W), H x W[ x C] array or PIL image)."""
     img = _as_image(img, _PIL_EXPECTED)
@@ -550,8 +571,11 @@ def _blur_hw(array, kernel_size, sigma, round_bool=False):
     px, py = kernel_size[0] // 2, kernel_size[1] // 2
     height, width = array.shape[-2:]
     if px >= width or py >= height:
-        raise RuntimeError(f"Padding size should be less than the corresponding input dimension, but got: "
-                           f"padding ({px}, {px}) and ({py}, {py}) at dimension of input {list(array.shape)}")
+        # torch.nn.functional.pad's reflection check on the image as torchvision pads it (batched to 4-D)
+        shape = list(array.shape)
+        if len(shape) > 4:
+            shape = [int(np.prod(shape[:-3]))] + shape[-3:]
+        _check_reflect_padding(shape, px, py, px, py)
     lead = [(0, 0)] * (array.ndim - 2)
     padded = np.pad(array.astype(compute), lead + [(py, py), (px, px)], mode="reflect")
     # The 2-D Gaussian is the outer product of two 1-D ones: two passes of k taps instead of one of k * k.

@@ -135,6 +135,46 @@ class ToPILImage:
         return f"{self.__class__.__name__}(" + (f"mode={self.mode}" if self.mode is not None else "") + ")"
 
 
+class LinearTransformation(_Transform):
+    """Whiten (or otherwise linearly transform) a tensor image: the image (..., C, H, W) flattened to
+    ``C * H * W`` values, minus ``mean_vector``, times ``transformation_matrix`` (``C*H*W`` square), reshaped back.
+
+    Raises:
+        ValueError: for a matrix that is not square, a mean vector of another length or dtype, or an image with
+            another number of values.
+    """
+
+    _flatten = "view"
+
+    def __init__(self, transformation_matrix, mean_vector):
+        if transformation_matrix.size(0) != transformation_matrix.size(1):
+            raise ValueError("transformation_matrix should be square. Got "
+                             f"{tuple(transformation_matrix.size())} rectangular matrix.")
+        if mean_vector.size(0) != transformation_matrix.size(0):
+            raise ValueError(f"mean_vector should have the same length {mean_vector.size(0)} as any one of the "
+                             f"dimensions of the transformation_matrix [{tuple(transformation_matrix.size())}]")
+        if transformation_matrix.dtype != mean_vector.dtype:
+            raise ValueError(f"Input tensors should have the same dtype. Got {transformation_matrix.dtype} and "
+                             f"{mean_vector.dtype}")
+        self.transformation_matrix = transformation_matrix
+        self.mean_vector = mean_vector
+
+    def forward(self, tensor):
+        shape = tensor.shape
+        n = shape[-3] * shape[-2] * shape[-1]
+        if n != self.transformation_matrix.shape[0]:
+            raise ValueError("Input tensor and transformation matrix have incompatible shape."
+                             f"[{shape[-3]} x {shape[-2]} x {shape[-1]}] != {self.transformation_matrix.shape[0]}")
+        # v1 views the image (a non-contiguous one is refused, as by torch's view); v2 reshapes it
+        flat = getattr(tensor, self._flatten)(-1, n) - self.mean_vector
+        # torch.mm of the image's dtype (after the mean's promotion) against the matrix cast to it
+        return getattr(flat.mm(self.transformation_matrix.to(flat.dtype)), self._flatten)(shape)
+
+    def __repr__(self):
+        return (f"{self.__class__.__name__}(transformation_matrix={self.transformation_matrix.tolist()}, "
+                f"mean_vector={self.mean_vector.tolist()})")
+
+
 class Normalize(_Transform):
     """``output[c] = (input[c] - mean[c]) / std[c]`` for a float tensor image (..., C, H, W).
 
@@ -312,6 +352,9 @@ def _rand():
 
 
 def _uniform(low, high):
+    """A draw from [low, high) as torchvision's ``torch.empty(1).uniform_(low, high).item()``: a float32 value,
+    so that equal bounds give the bound rounded to float32 (``ColorJitter(brightness=(1.3, 1.3))`` blends by
+    1.2999999523..., not 1.3)."""
     return float(stream().uniform((1,), np.float32, low, high)[0])
 
 

@@ -359,8 +359,10 @@ class RandomErasing(V2Repr, _v1.RandomErasing):
         if _is_pil_image(img):  # v2 erases a PIL image as its pil_to_tensor, and converts it back
             from . import functional as F2
 
-            erased = super().forward(F2.pil_to_tensor(img))
-            return img if erased is None else F2.to_pil_image(erased, mode=img.mode)
+            pixels = F2.pil_to_tensor(img)
+            erased = super().forward(pixels)
+            # left alone (the draw said no), the image comes back as it is, whatever its mode
+            return img if erased is None or erased is pixels else F2.to_pil_image(erased, mode=img.mode)
         return super().forward(img)
 
 

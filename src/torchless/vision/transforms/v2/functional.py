@@ -15,7 +15,94 @@ from .._interpolation import InterpolationMode
 from ...._creation import as_tensor
 from ...._tensor import Tensor
 
-__all__ = sorted(set(_v1_names) | {"elastic", "to_dtype", "to_image"})
+__all__ = sorted(set(_v1_names) | {"elastic", "gaussian_noise", "get_num_channels", "get_size", "grayscale_to_rgb",
+                                   "horizontal_flip", "jpeg", "permute_channels", "to_dtype", "to_image",
+                                   "vertical_flip"})
+
+
+def _image_dims(inpt, count):
+    """The last ``count`` sizes of a tensor image, with v2's TypeError for one of fewer dimensions."""
+    dims = list(inpt.shape[-count:]) if inpt.ndim else []
+    if len(dims) < 2:
+        raise TypeError(f"Input tensor should have at least two dimensions, but got {len(dims)}")
+    return dims
+
+
+def get_dimensions(inpt):
+    """``[channels, height, width]`` of a tensor (..., C, H, W) (1 channel for a 2-D one) or PIL image."""
+    if isinstance(inpt, Tensor):
+        dims = _image_dims(inpt, 3)
+        return dims if len(dims) == 3 else [1] + dims
+    return _v1.get_dimensions(inpt)
+
+
+def get_size(inpt):
+    """``[height, width]`` of a tensor (..., H, W) or PIL image."""
+    if isinstance(inpt, Tensor):
+        return _image_dims(inpt, 2)
+    width, height = _v1.get_image_size(inpt)
+    return [height, width]
+
+
+def get_num_channels(inpt):
+    """The channels of a tensor (..., C, H, W) (1 for a 2-D one) or PIL image."""
+    if isinstance(inpt, Tensor):
+        dims = _image_dims(inpt, 3)
+        return dims[0] if len(dims) == 3 else 1
+    return _v1.get_image_num_channels(inpt)
+
+
+get_image_num_channels = get_num_channels
+
+
+def get_image_size(inpt):
+    """[DEPRECATED] ``[width, height]``: use ``get_size``, which gives ``[height, width]``."""
+    warnings.warn("The function `get_image_size(...)` is deprecated and will be removed in a future release. "
+                  "Instead, please use `get_size(...)` which returns `[h, w]` instead of `[w, h]`.")
+    return _v1.get_image_size(inpt)
+
+
+def horizontal_flip(inpt):
+    """Flip left to right; v2 flips a tensor's last dimension whatever its number of dimensions."""
+    if isinstance(inpt, Tensor):
+        return inpt.flip(-1)
+    return _v1.hflip(inpt)
+
+
+def vertical_flip(inpt):
+    """Flip top to bottom; v2 flips a tensor's second last dimension whatever its number of dimensions."""
+    if isinstance(inpt, Tensor):
+        return inpt.flip(-2)
+    return _v1.vflip(inpt)
+
+
+def grayscale_to_rgb(inpt):
+    """A grayscale image as RGB: a tensor with 3 or more channels is returned as it is, a 1-channel one is repeated
+    (others fail in v2's ``rgb_to_grayscale``); a PIL image is converted to mode RGB."""
+    if isinstance(inpt, Tensor):
+        return inpt if inpt.shape[-3] >= 3 else rgb_to_grayscale(inpt, num_output_channels=3)
+    if _v1._is_pil_image(inpt):
+        return inpt.convert(mode="RGB")
+    raise TypeError(f"Functional F.grayscale_to_rgb supports inputs of type torch.Tensor and PIL.Image.Image, but got "
+                    f"{type(inpt)} instead.")
+
+
+def permute_channels(inpt, permutation):
+    """The channels reordered: output channel ``i`` is input channel ``permutation[i]`` (tensor (..., C, H, W) or
+    PIL image, which goes through its ``pil_to_tensor`` and back).
+
+    Raises:
+        ValueError: if ``permutation`` does not have one entry per channel.
+    """
+    if _v1._is_pil_image(inpt):
+        return _v1.to_pil_image(permute_channels(_v1.pil_to_tensor(inpt), permutation))
+    channels, height, width = inpt.shape[-3:]
+    if len(permutation) != channels:
+        raise ValueError(f"Length of permutation does not match number of channels: {len(permutation)} != {channels}")
+    if inpt.numel() == 0:
+        return inpt
+    shape = inpt.shape
+    return inpt.reshape(-1, channels, height, width)[:, list(permutation), :, :].reshape(shape)
 
 
 def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, antialias=True):
@@ -75,3 +162,50 @@ def normalize(inpt, mean, std, inplace=False):
         std = std.view(-1, 1, 1)
     out = inpt.sub_(mean) if inplace else inpt.sub(mean)
     return out.div_(std)
+
+
+def gaussian_noise(inpt, mean=0.0, sigma=0.1, clip=True):
+    """The image plus Gaussian noise of ``mean`` and ``sigma`` (in the units of a float image; a uint8 image gets
+    the noise scaled by 255, truncated to integers), clipped to the image's range unless ``clip`` is False.
+
+    Raises:
+        ValueError: for a negative ``sigma``, an image neither float nor uint8, or a PIL image.
+    """
+    from ...._creation import randn_like
+    from ...._dtype import float32, int16, uint8
+
+    if _v1._is_pil_image(inpt):
+        raise ValueError("Gaussian Noise is not implemented for PIL images.")
+    if sigma < 0:
+        raise ValueError(f"sigma shouldn't be negative. Got {sigma}")
+    if inpt.is_floating_point():
+        out = inpt + (mean + randn_like(inpt) * sigma)
+        return out.clamp(0, 1) if clip else out
+    if inpt.dtype != uint8:
+        raise ValueError(f"Input tensor is expected to be in uint8 or float dtype, got dtype={inpt.dtype}")
+    # the noise goes through int16, as in torchvision: truncated toward zero, and wrapping past 255 when not clipped
+    noise = (mean * 255 + randn_like(inpt, dtype=float32) * (sigma * 255)).to(int16)
+    out = inpt + noise
+    return (out.clamp(0, 255) if clip else out).to(uint8)
+
+
+def jpeg(image, quality):
+    """The image after a JPEG round trip at ``quality`` (1 to 100): tensors (..., C, H, W) of uint8 through
+    ``encode_jpeg`` / ``decode_jpeg`` one image at a time, PIL images through Pillow."""
+    if _v1._is_pil_image(image):
+        import io
+
+        from PIL import Image
+
+        encoded = io.BytesIO()
+        image.save(encoded, format="JPEG", quality=quality)
+        return Image.open(encoded).copy()
+    from ...io import decode_jpeg, encode_jpeg
+
+    shape = image.shape
+    images = image.reshape((-1,) + tuple(shape[-3:]))
+    if images.shape[0] == 0:
+        return images.reshape(shape).clone()
+    from ...._functions import stack
+
+    return stack([decode_jpeg(encode_jpeg(one, quality=quality)) for one in images], dim=0).view(shape)

@@ -1,0 +1,234 @@
+"""v2's transforms without a v1 counterpart that act on one image: ``Identity``, ``RGB``,
+``RandomChannelPermutation``, ``RandomPhotometricDistort``, ``GaussianNoise``, ``JPEG``, ``LinearTransformation``
+(v1's, with v2's refusal of PIL images) and the size jitters ``RandomResize``, ``RandomShortestSize``,
+``ScaleJitter`` and ``RandomZoomOut``. Their random draws come from torchless's generator (reproducible with
+``torchless.manual_seed``, not PyTorch's streams); what they do with the drawn parameters is v2's."""
+from ..._pillow import is_pil_image
+from .. import transforms as _v1
+from ..transforms import _check_sequence_input, _rand, _randint, _uniform
+from . import functional as F
+from ._transform import Transform
+from ._v1_based import _fill_for, _v2_fill
+
+
+# What v2 says when a transform that sizes up its input to draw its parameters finds no image in it
+_NO_IMAGE = {"chw": "No image or video was found in the sample",
+             "size": "No image, video, mask, bounding box of keypoint was found in the sample"}
+
+
+class _ImageTransform(Transform):
+    """A v2 transform of tensors and PIL images; others pass through, unless the transform needs the image's
+    channels or size (``_query``) for its random parameters."""
+
+    _query = None
+
+    def _transforms(self, inpt):
+        return isinstance(inpt, F.Tensor) or is_pil_image(inpt)
+
+    def forward(self, inpt):
+        if not self._transforms(inpt):
+            if self._query:
+                raise TypeError(_NO_IMAGE[self._query])
+            return inpt
+        return self._transform(inpt)
+
+
+def _permutation(n):
+    from ....random import stream  # torch.randperm's draws, from the generator torchless.manual_seed seeds
+
+    return [int(i) for i in stream().permutation(n)]
+
+
+class Identity(Transform):
+    """Return the input unchanged."""
+
+    def forward(self, inpt):
+        return inpt
+
+
+class RGB(_ImageTransform):
+    """Convert a grayscale image to RGB (``grayscale_to_rgb``); RGB images are returned as they are."""
+
+    def _transform(self, inpt):
+        return F.grayscale_to_rgb(inpt)
+
+
+class RandomChannelPermutation(_ImageTransform):
+    """Permute the channels of the image at random."""
+
+    _query = "chw"
+
+    def _transform(self, inpt):
+        return F.permute_channels(inpt, _permutation(F.get_dimensions(inpt)[0]))
+
+
+class RandomPhotometricDistort(_ImageTransform):
+    """SSD's photometric distortion: each of brightness, contrast, saturation and hue is changed with probability
+    ``p`` by a factor drawn from its range, contrast either first or last, and the channels permuted at random with
+    probability ``p``."""
+
+    _query = "chw"
+
+    def __init__(self, brightness=(0.875, 1.125), contrast=(0.5, 1.5), saturation=(0.5, 1.5), hue=(-0.05, 0.05),
+                 p=0.5):
+        self.brightness = brightness
+        self.contrast = contrast
+        self.hue = hue
+        self.saturation = saturation
+        self.p = p
+
+    def _transform(self, inpt):
+        channels = F.get_dimensions(inpt)[0]
+        factors = {name: _uniform(*bounds) if _rand() < self.p else None
+                   for name, bounds in (("brightness", self.brightness), ("contrast", self.contrast),
+                                        ("saturation", self.saturation), ("hue", self.hue))}
+        contrast_before = _rand() < 0.5
+        permute = _rand() < self.p
+        if factors["brightness"] is not None:
+            inpt = F.adjust_brightness(inpt, factors["brightness"])
+        if factors["contrast"] is not None and contrast_before:
+            inpt = F.adjust_contrast(inpt, factors["contrast"])
+        if factors["saturation"] is not None:
+            inpt = F.adjust_saturation(inpt, factors["saturation"])
+        if factors["hue"] is not None:
+            inpt = F.adjust_hue(inpt, factors["hue"])
+        if factors["contrast"] is not None and not contrast_before:
+            inpt = F.adjust_contrast(inpt, factors["contrast"])
+        if permute:
+            inpt = F.permute_channels(inpt, _permutation(channels))
+        return inpt
+
+
+class GaussianNoise(_ImageTransform):
+    """Add Gaussian noise of ``mean`` and ``sigma`` to the image (see ``functional.gaussian_noise``)."""
+
+    def __init__(self, mean=0.0, sigma=0.1, clip=True):
+        self.mean = mean
+        self.sigma = sigma
+        self.clip = clip
+
+    def _transform(self, inpt):
+        return F.gaussian_noise(inpt, mean=self.mean, sigma=self.sigma, clip=self.clip)
+
+
+class JPEG(_ImageTransform):
+    """A JPEG round trip at a quality drawn from ``quality`` (an int, or a ``[min, max]`` range within 1..100)."""
+
+    def __init__(self, quality):
+        if isinstance(quality, int):
+            if isinstance(quality, bool):
+                raise TypeError("quality can't be bool")
+            quality = [quality, quality]
+        else:
+            _check_sequence_input(quality, "quality", req_sizes=(2,))
+        if not (1 <= quality[0] <= quality[1] <= 100 and isinstance(quality[0], int) and isinstance(quality[1], int)):
+            raise ValueError(f"quality must be an integer from 1 to 100, got {quality =}")
+        self.quality = quality
+
+    def _transform(self, inpt):
+        return F.jpeg(inpt, quality=_randint(self.quality[0], self.quality[1] + 1))
+
+
+class LinearTransformation(Transform, _v1.LinearTransformation):
+    """v1's ``LinearTransformation`` (flattened image minus ``mean_vector``, times ``transformation_matrix``) with
+    v2's repr, and a TypeError for PIL images."""
+
+    _flatten = "reshape"
+
+    def __init__(self, transformation_matrix, mean_vector):
+        _v1.LinearTransformation.__init__(self, transformation_matrix, mean_vector)
+
+    def forward(self, inpt):
+        if is_pil_image(inpt):
+            raise TypeError(f"{type(self).__name__}() does not support PIL images.")
+        return _v1.LinearTransformation.forward(self, inpt) if isinstance(inpt, F.Tensor) else inpt
+
+    __repr__ = Transform.__repr__
+
+
+class _SizeJitter(_ImageTransform):
+    def _resize(self, inpt, size):
+        return F.resize(inpt, size, interpolation=self.interpolation, antialias=self.antialias)
+
+
+class RandomResize(_SizeJitter):
+    """Resize the shorter edge to a size drawn from [``min_size``, ``max_size``)."""
+
+    def __init__(self, min_size, max_size, interpolation="bilinear", antialias=True):
+        self.min_size = min_size
+        self.max_size = max_size
+        self.interpolation = interpolation
+        self.antialias = antialias
+
+    def _transform(self, inpt):
+        return self._resize(inpt, [_randint(self.min_size, self.max_size)])
+
+
+class RandomShortestSize(_SizeJitter):
+    """Resize so that the shorter edge is one of ``min_size`` (drawn at random), the longer one no more than
+    ``max_size``; the new sizes are truncated to integers."""
+
+    _query = "size"
+
+    def __init__(self, min_size, max_size=None, interpolation="bilinear", antialias=True):
+        self.min_size = [min_size] if isinstance(min_size, int) else list(min_size)
+        self.max_size = max_size
+        self.interpolation = interpolation
+        self.antialias = antialias
+
+    def _transform(self, inpt):
+        height, width = F.get_size(inpt)
+        ratio = self.min_size[_randint(0, len(self.min_size))] / min(height, width)
+        if self.max_size is not None:
+            ratio = min(ratio, self.max_size / max(height, width))
+        return self._resize(inpt, (int(height * ratio), int(width * ratio)))
+
+
+class ScaleJitter(_SizeJitter):
+    """Resize to fit ``target_size`` (width, height) times a scale drawn from ``scale_range``, keeping the aspect
+    ratio; the new sizes are truncated to integers."""
+
+    _query = "size"
+
+    def __init__(self, target_size, scale_range=(0.1, 2.0), interpolation="bilinear", antialias=True):
+        self.target_size = target_size
+        self.scale_range = scale_range
+        self.interpolation = interpolation
+        self.antialias = antialias
+
+    def _transform(self, inpt):
+        height, width = F.get_size(inpt)
+        scale = self.scale_range[0] + _rand() * (self.scale_range[1] - self.scale_range[0])
+        ratio = min(self.target_size[1] / height, self.target_size[0] / width) * scale
+        return self._resize(inpt, (int(height * ratio), int(width * ratio)))
+
+
+class RandomZoomOut(_ImageTransform):
+    """With probability ``p``, place the image at a random spot of a canvas ``side_range`` times its size (the
+    factor drawn from that range), filled with ``fill``."""
+
+    _query = "size"
+
+    def __init__(self, fill=0, side_range=(1.0, 4.0), p=0.5):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
+        self.p = p
+        _v2_fill(self, fill)
+        _check_sequence_input(side_range, "side_range", req_sizes=(2,))
+        self.side_range = side_range
+        if side_range[0] < 1.0 or side_range[0] > side_range[1]:
+            raise ValueError(f"Invalid side range provided {side_range}.")
+
+    def forward(self, inpt):
+        if _rand() >= self.p:
+            return inpt
+        return super().forward(inpt)
+
+    def _transform(self, inpt):
+        height, width = F.get_size(inpt)
+        ratio = self.side_range[0] + _rand() * (self.side_range[1] - self.side_range[0])
+        canvas_width, canvas_height = int(width * ratio), int(height * ratio)
+        left = int((canvas_width - width) * _rand())
+        top = int((canvas_height - height) * _rand())
+        padding = [left, top, canvas_width - (left + width), canvas_height - (top + height)]
+        return F.pad(inpt, padding, fill=_fill_for(self, inpt))
