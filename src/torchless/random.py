@@ -43,27 +43,37 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        """The stream's state as a uint8 tensor (the Mersenne Twister's 624 words and position, the seed and the
-        cached normal draw); not PyTorch's byte layout."""
+        """The stream's state as a uint8 tensor in PyTorch's layout (its CPU generator's 5056 bytes), so that a
+        state saved by either library restores in the other."""
         from ._tensor import Tensor
 
         state = self._bits.state["state"]
-        cached = self._next_normal
-        parts = [np.asarray(state["key"], np.uint32).view(np.uint8), np.array([state["pos"]], np.int64).view(np.uint8),
-                 np.array([self._seed], np.uint64).view(np.uint8),
-                 np.array([cached is not None], np.uint8), np.array([cached or 0.0], np.float64).view(np.uint8)]
-        return Tensor._wrap(np.concatenate(parts))
+        position = int(state["pos"])
+        raw = np.zeros(_STATE_BYTES, np.uint8)
+        raw[0:8] = np.array([self._seed], np.uint64).view(np.uint8)
+        # PyTorch counts down the words left before the next twist (1: twist first) and up the next word's index
+        left, following = (1, 0) if position >= 624 else (625 - position, position)
+        raw[8:16] = np.array([left, 1], np.int32).view(np.uint8)  # left, seeded
+        raw[16:24] = np.array([following], np.uint64).view(np.uint8)
+        raw[24:5016] = np.asarray(state["key"], np.uint64).view(np.uint8)
+        if self._next_normal is not None:
+            raw[5024:5032] = np.array([self._next_normal], np.float64).view(np.uint8)  # normal_y
+            raw[5040:5044] = np.array([1], np.int32).view(np.uint8)  # normal_is_valid
+        return Tensor._wrap(raw)
 
     def set_state(self, state):
         raw = np.ascontiguousarray(np.asarray(state._data, np.uint8))
         if raw.size != _STATE_BYTES:
-            raise RuntimeError(f"Expected either a THGeneratorState of size {_STATE_BYTES} but found the input RNG "
-                               f"state size to be {raw.size}")
-        key, rest = raw[:624 * 4].view(np.uint32), raw[624 * 4:]
-        self._bits.state = {"bit_generator": "MT19937",
-                            "state": {"key": key.copy(), "pos": int(rest[:8].view(np.int64)[0])}}
-        self._seed = int(rest[8:16].view(np.uint64)[0])
-        self._next_normal = float(rest[17:25].view(np.float64)[0]) if rest[16] else None
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found the input RNG state "
+                               f"size to be {raw.size}")
+        left = int(raw[8:12].view(np.int32)[0])
+        following = int(raw[16:24].view(np.uint64)[0])
+        position = 624 if left == 1 else following
+        key = raw[24:5016].view(np.uint64).astype(np.uint32)
+        self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": position}}
+        self._seed = int(raw[0:8].view(np.uint64)[0])
+        valid = int(raw[5040:5044].view(np.int32)[0])
+        self._next_normal = float(raw[5024:5032].view(np.float64)[0]) if valid else None
         return self
 
     # ------------------------------------------------------------------ PyTorch's draws
@@ -185,7 +195,7 @@ class Generator:
         return draws < probabilities.astype(np.float32)
 
 
-_STATE_BYTES = 624 * 4 + 8 + 8 + 1 + 8
+_STATE_BYTES = 5056  # PyTorch's CPUGeneratorImplState
 
 
 def _box_muller_blocks(blocks):
