@@ -159,3 +159,15 @@ def test_generator_states_are_pytorchs_bytes(words):
     torchless.set_rng_state(torchless.tensor(states[1]))
     torch.set_rng_state(torch.tensor(states[0]))
     np.testing.assert_allclose(torchless.randn(20).numpy(), torch.randn(20).numpy(), rtol=2e-6, atol=2e-6)
+
+
+def test_fork_rng_restores_the_stream():
+    torch = pytest.importorskip("torch")
+    results = []
+    for library in (torchless, torch):
+        library.manual_seed(0)
+        with library.random.fork_rng():
+            inside = library.rand(3).numpy()
+        results.append((inside, library.rand(3).numpy()))
+    np.testing.assert_array_equal(results[0][0], results[0][1])
+    np.testing.assert_array_equal(results[0][1], results[1][1])

@@ -7,6 +7,7 @@ calls give PyTorch's numbers: ``rand``/``uniform_`` (and with them every default
 ``random_split``), ``bernoulli``/``bernoulli_`` and dropout. The other distributions (exponential, Cauchy, Poisson,
 multinomial, ...) are NumPy's, drawn from the same stream: seeded, reproducible, but not PyTorch's numbers.
 """
+import contextlib
 import math
 
 import numpy as np
@@ -230,6 +231,20 @@ def get_rng_state():
 
 def set_rng_state(state):
     default_generator.set_state(state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices", device_type=None):
+    """Restore the default generator's state on leaving the block: draws inside it leave the stream outside
+    unchanged (there are no other devices' generators to fork)."""
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
 
 
 def stream(generator=None):
