@@ -26,7 +26,7 @@ class Cdist(Node):
     saved = ("x1", "x2", "out")
 
     def forward(self, x1, x2, p=2.0, use_mm=False):
-        self.x1, self.x2, self.p = x1, x2, p
+        self.x1, self.x2, self.p, self.use_mm = x1, x2, p, use_mm
         if use_mm:
             squared = (np.square(x1).sum(-1)[..., :, None] + np.square(x2).sum(-1)[..., None, :]
                        - 2 * (x1 @ np.swapaxes(x2, -1, -2)))
@@ -72,6 +72,27 @@ class Cdist(Node):
             dx2 -= term.sum(-3)
         return dx1, dx2
 
+    def backward_graph(self, grad):
+        x1, x2 = self.graph_input(0, self.x1), self.graph_input(1, self.x2)
+        if not self.use_mm:
+            # PyTorch's own cdist backward has no derivative: its gradients can be built with create_graph=True,
+            # but differentiating them fails, as here
+            dist = self.graph_output(self.out)
+            return tuple(CdistBackward.apply(grad, x1, x2, dist, node=self, which=i) if need else None
+                         for i, need in enumerate(self.needs_input_grad))
+        # The matrix-product form is differentiable in PyTorch: its gradient, with 0 where the distance is 0
+        # (a subgradient), is the backward above in tensor operations.
+        from .shape import Where
+
+        dist = self.graph_output(self.out)
+        zero = dist._data == 0
+        ratio = grad / dist
+        if zero.any():
+            ratio = Where.apply(grad._wrap(np.zeros((), grad._data.dtype)), ratio, condition=zero)
+        need1, need2 = self.needs_input_grad
+        return (x1 * ratio.sum(-1, keepdim=True) - ratio @ x2 if need1 else None,
+                x2 * ratio.sum(-2, keepdim=True).mT - ratio.mT @ x1 if need2 else None)
+
     def _norm_gradient(self, diff, grad, dist):
         """d dist / d diff times ``grad``, with PyTorch's values where the distance or a difference is 0."""
         p = self.p
@@ -87,6 +108,20 @@ class Cdist(Node):
         else:
             term = diff * np.power(np.abs(diff), p - 2) * grad / np.power(safe_dist, p - 1)
         return np.where(dist == 0, 0, term).astype(diff.dtype, copy=False)
+
+
+class CdistBackward(Node):
+    """The gradient of Cdist's input ``which`` (0: x1, 1: x2) as an op of the graph (create_graph=True), from
+    ``node``'s array backward. PyTorch gives this op no derivative of its own."""
+
+    def forward(self, grad, x1, x2, dist, node=None, which=0):
+        return node.backward(grad)[which]
+
+    def backward(self, grad):
+        raise NotImplementedError("the derivative for '_cdist_backward' is not implemented.")
+
+    def backward_graph(self, grad):
+        return self.backward(grad)
 
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):

@@ -25,6 +25,15 @@ class Kron(Node):
         return ((blocks @ b.reshape(-1)).reshape(a.shape) if need_a else None,
                 (a.reshape(-1) @ blocks).reshape(b.shape) if need_b else None)
 
+    def backward_graph(self, grad):  # backward's reshapes and products, on tensors of the graph
+        a, b = self.a, self.b
+        n = a.ndim
+        interleaved = grad.reshape(tuple(size for pair in zip(a.shape, b.shape) for size in pair))
+        blocks = interleaved.permute(tuple(range(0, 2 * n, 2)) + tuple(range(1, 2 * n, 2))).reshape(a.size, b.size)
+        need_a, need_b = self.needs_input_grad
+        return ((blocks @ self.graph_input(1, b).reshape(-1)).reshape(a.shape) if need_a else None,
+                (self.graph_input(0, a).reshape(-1) @ blocks).reshape(b.shape) if need_b else None)
+
 
 def kron(input, other):
     """The Kronecker product of ``input`` and ``other``.
