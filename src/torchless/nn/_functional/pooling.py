@@ -747,6 +747,16 @@ class MaxUnpool(Node):
         gx = np.take_along_axis(planes, self.indices.reshape(planes.shape[0], -1), 1)
         return (gx.reshape(self.input_shape),)
 
+    def backward_graph(self, grad):  # the same gather, recorded (its own gradient scatters back)
+        from ..._ops.indexing import Index
+
+        if self.indices.size == 0 or grad._data.size == 0:
+            return (grad._wrap(self.backward(grad._data)[0]),)  # zeros, or backward's error
+        planes = grad.reshape(-1, math.prod(grad._data.shape[-self.spatial:]))
+        rows = np.arange(planes._data.shape[0])[:, None]
+        gx = Index.apply(planes, key=(rows, self.indices.reshape(planes._data.shape[0], -1)))
+        return (gx.reshape(self.input_shape),)
+
     def name(self):
         return f"MaxUnpool{self.spatial}DBackward0"
 
