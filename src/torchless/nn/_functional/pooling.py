@@ -169,7 +169,7 @@ class AdaptiveAvgPool(Node):
     saved, saves = ("input_shape",), (0,)  # as PyTorch, which saves the input
 
     def forward(self, x, spatial=2, output_size=None):
-        self.input_shape, self.spatial = x.shape, spatial
+        self.input_shape, self.spatial, self.output_size = x.shape, spatial, output_size
         planes = _as_planes(x, spatial)
         if 0 in output_size or 0 in planes.shape[:2]:  # an empty output: nothing to average
             pooled = np.zeros(planes.shape[:2] + output_size, x.dtype)
@@ -185,8 +185,29 @@ class AdaptiveAvgPool(Node):
                                                 _plane_shape(self.input_shape, self.spatial))
         return (gx.reshape(self.input_shape),)
 
+    def backward_graph(self, grad):
+        return (AdaptiveAvgPoolBackward.apply(grad, pool=self),)
+
     def name(self):
         return "SqueezeBackward1" if self.spatial == 1 else f"AdaptiveAvgPool{self.spatial}DBackward0"
+
+
+class AdaptiveAvgPoolBackward(Node):
+    """AdaptiveAvgPool's gradient as an op of the graph (create_graph=True): linear in the output's gradient, whose
+    adjoint is the pooling itself."""
+
+    def forward(self, grad, pool=None):
+        self.spatial, self.output_size = pool.spatial, pool.output_size
+        return pool.backward(grad)[0]
+
+    def backward(self, grad):
+        return (AdaptiveAvgPool().forward(grad, spatial=self.spatial, output_size=self.output_size),)
+
+    def backward_graph(self, grad):
+        return (AdaptiveAvgPool.apply(grad, spatial=self.spatial, output_size=self.output_size),)
+
+    def name(self):
+        return f"AdaptiveAvgPool{max(self.spatial, 2)}DBackwardBackward0"
 
 
 def _check_grad_output(grad, spatial, fn):
