@@ -186,6 +186,8 @@ class AdaptiveAvgPool(Node):
         return (gx.reshape(self.input_shape),)
 
     def backward_graph(self, grad):
+        if self.spatial == 1:  # PyTorch pools 1-D as 2-D, its gradient then squeezed back
+            return (AdaptiveAvgPoolBackward.apply(grad.unsqueeze(-2), pool=self).squeeze(-2),)
         return (AdaptiveAvgPoolBackward.apply(grad, pool=self),)
 
     def name(self):
@@ -197,8 +199,10 @@ class AdaptiveAvgPoolBackward(Node):
     adjoint is the pooling itself."""
 
     def forward(self, grad, pool=None):
-        self.spatial, self.output_size = pool.spatial, pool.output_size
-        return pool.backward(grad)[0]
+        # a 1-D pool's gradient (..., L) comes and goes as (..., 1, L), 2-D pooling's shape
+        self.spatial, self.output_size = max(pool.spatial, 2), pool.output_size
+        return pool.backward(grad.squeeze(-2) if pool.spatial == 1 else grad)[0].reshape(
+            pool.input_shape[:-1] + (1,) + pool.input_shape[-1:] if pool.spatial == 1 else pool.input_shape)
 
     def backward(self, grad):
         return (AdaptiveAvgPool().forward(grad, spatial=self.spatial, output_size=self.output_size),)
@@ -207,7 +211,7 @@ class AdaptiveAvgPoolBackward(Node):
         return (AdaptiveAvgPool.apply(grad, spatial=self.spatial, output_size=self.output_size),)
 
     def name(self):
-        return f"AdaptiveAvgPool{max(self.spatial, 2)}DBackwardBackward0"
+        return f"AdaptiveAvgPool{self.spatial}DBackwardBackward0"
 
 
 def _check_grad_output(grad, spatial, fn):
