@@ -952,6 +952,7 @@ class FractionalMaxPool(Node):
 
     def forward(self, x, pooled=None, indices=None, spatial=2):
         self.input_shape, self.indices, self.spatial = x.shape, indices, spatial
+        self.winners = None  # (for MaxPool.backward_graph: flat indices, no winners)
         return pooled
 
     def backward(self, grad):
@@ -959,6 +960,9 @@ class FractionalMaxPool(Node):
                                          self.indices.reshape(_flat_planes(grad.shape, self.spatial)),
                                          _flat_planes(self.input_shape, self.spatial))
         return (gx.reshape(self.input_shape),)
+
+    def backward_graph(self, grad):  # MaxPool's: a recorded scatter-add to the argmaxes
+        return MaxPool.backward_graph(self, grad)
 
     def name(self):
         return f"FractionalMaxPool{self.spatial}DBackward0"
