@@ -4,13 +4,14 @@ import math
 import numpy as np
 
 from .. import _dtype
-from ..autograd.graph import Node
+from ..autograd.graph import Node, gradients_without_derivative
 from ._util import broadcast_error
 
 _COMPUTE_MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist": True,
                   "donot_use_mm_for_euclid_dist": False}
 # Elements of the (batch, rows, R, M) differences held at once when a p other than 2 needs them.
 _BLOCK_ELEMENTS = 1 << 22
+_NO_CDIST_DERIVATIVE = (NotImplementedError, "the derivative for '_cdist_backward' is not implemented.")
 
 
 def _row_blocks(batch, rows, cols, features):
@@ -73,17 +74,15 @@ class Cdist(Node):
         return dx1, dx2
 
     def backward_graph(self, grad):
-        x1, x2 = self.graph_input(0, self.x1), self.graph_input(1, self.x2)
         if not self.use_mm:
             # PyTorch's own cdist backward has no derivative: its gradients can be built with create_graph=True,
             # but differentiating them fails, as here
-            dist = self.graph_output(self.out)
-            return tuple(CdistBackward.apply(grad, x1, x2, dist, node=self, which=i) if need else None
-                         for i, need in enumerate(self.needs_input_grad))
+            return gradients_without_derivative(self, grad, _NO_CDIST_DERIVATIVE, "CdistBackwardBackward0")
         # The matrix-product form is differentiable in PyTorch: its gradient, with 0 where the distance is 0
         # (a subgradient), is the backward above in tensor operations.
         from .shape import Where
 
+        x1, x2 = self.graph_input(0, self.x1), self.graph_input(1, self.x2)
         dist = self.graph_output(self.out)
         zero = dist._data == 0
         ratio = grad / dist
@@ -108,20 +107,6 @@ class Cdist(Node):
         else:
             term = diff * np.power(np.abs(diff), p - 2) * grad / np.power(safe_dist, p - 1)
         return np.where(dist == 0, 0, term).astype(diff.dtype, copy=False)
-
-
-class CdistBackward(Node):
-    """The gradient of Cdist's input ``which`` (0: x1, 1: x2) as an op of the graph (create_graph=True), from
-    ``node``'s array backward. PyTorch gives this op no derivative of its own."""
-
-    def forward(self, grad, x1, x2, dist, node=None, which=0):
-        return node.backward(grad)[which]
-
-    def backward(self, grad):
-        raise NotImplementedError("the derivative for '_cdist_backward' is not implemented.")
-
-    def backward_graph(self, grad):
-        return self.backward(grad)
 
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):

@@ -13,7 +13,7 @@ from ... import _creation, _dtype
 from ..._ops.unary import Clamp
 from ..._tensor import _promote
 from ..._functions import where
-from ...autograd.graph import Node
+from ...autograd.graph import Node, gradients_without_derivative
 from ._args import check_tensor
 from .activation import logsigmoid
 from .loss import _broadcast_shape, _check_in_place, _legacy_reduction, _reduce, _reduction, _refuse_grad
@@ -194,6 +194,10 @@ class MultiMarginLoss(Node):
         h *= grad.reshape(-1, 1) if self.per_sample else grad
         return h.reshape(x.shape), None, None
 
+    def backward_graph(self, grad):  # PyTorch's backward of this op has no derivative
+        return gradients_without_derivative(
+            self, grad, (RuntimeError, "derivative for aten::multi_margin_loss_backward is not implemented"))
+
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
@@ -307,6 +311,10 @@ class MultilabelMarginLoss(Node):
         np.subtract.at(h, (frame_index[listed], target[listed]), active.sum(2)[listed].astype(x.dtype) * g)
         h *= grad.reshape(-1, 1) if self.per_sample else grad
         return h.reshape(x.shape), None
+
+    def backward_graph(self, grad):  # PyTorch's backward of this op has no derivative
+        return gradients_without_derivative(
+            self, grad, (RuntimeError, "derivative for aten::multilabel_margin_loss_backward is not implemented"))
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
