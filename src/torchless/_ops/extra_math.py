@@ -117,6 +117,16 @@ class _Special(Node):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return ((grad * _SPECIAL[self.op][1](self.a, self.out)).astype(grad.dtype, copy=False),)
 
+    def backward_graph(self, grad):
+        if self.op == "exp2":
+            return (grad * self.graph_output(self.out) * math.log(2),)
+        if self.op == "lgamma":
+            return (grad * _Special.apply(self.graph_input(0, self.a), op="digamma"),)
+        # digamma's derivative, trigamma, has no derivative here (polygamma of order 2)
+        from ..autograd.graph import _no_graph_backward
+
+        raise NotImplementedError(_no_graph_backward(self))
+
     def name(self):
         return {"lgamma": "LgammaBackward0", "digamma": "DigammaBackward0", "exp2": "Exp2Backward0"}[self.op]
 
@@ -420,6 +430,10 @@ class DiagEmbed(Node):
     def backward(self, grad):
         d1, d2, offset = self.dims
         return (np.diagonal(grad, offset, d1, d2).copy(),)
+
+    def backward_graph(self, grad):
+        d1, d2, offset = self.dims
+        return (grad.diagonal(offset, d1, d2),)
 
 
 def diag_embed(self, offset=0, dim1=-2, dim2=-1):

@@ -74,6 +74,16 @@ class SoftMarginLoss(Node):
         g = (tc * z * -norm).astype(x.dtype, copy=False) / (z + 1).astype(x.dtype, copy=False)
         return (np.broadcast_to(g * grad, x.shape).astype(x.dtype, copy=False), None)
 
+    def backward_graph(self, grad):
+        x, t = self.x, self.t
+        if t.dtype == np.bool_:
+            raise RuntimeError(_BOOL_NEGATION)
+        norm = 1.0 / x.size if self.reduction == "mean" and x.size else 1.0
+        target = grad._wrap(t.astype(_promote(x.dtype, t.dtype), copy=False))
+        z = (-target * self.graph_input(0, x)).exp()
+        g = ((target * z * -norm) / (z + 1))._cast(x.dtype) * grad
+        return (g.expand(x.shape) if g._data.shape != x.shape else g, None)
+
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     r"""The two-class logistic loss of targets :math:`y \in \{1, -1\}`.
