@@ -448,3 +448,82 @@ def test_gradients_without_derivative_raise_torch_error(case):
                                           L.tensor([2])) ** 2,
     }[case]
     assert_second_raises_like_torch(fn, [_rng().standard_normal((4, 5))])
+
+
+# ---------------------------------------------------------------------------- further ops given backward_graph
+def _copy_into_new(L, x):
+    out = L.empty(2, 3, 4, dtype=x.dtype)
+    out.copy_(x[:1].exp())  # broadcast
+    return out ** 2
+
+
+def _copy_into_graph(L, x):
+    y = x * 1
+    y.copy_(x.flip(0) ** 2)
+    return y * x
+
+
+def _copy_cast(L, x):
+    out = L.zeros(3, 4, dtype=L.float32)
+    out.copy_(x[0] * 2)
+    return (out.double() * x[1]) ** 2
+
+
+def _fill_and_zero(L, x):
+    y = x * 1
+    y[0].fill_(2.)
+    y[1].zero_()
+    return y ** 2 * x
+
+
+FURTHER = {
+    "copy_": (_copy_into_new, [(2, 3, 4)]),
+    "copy_graph": (_copy_into_graph, [(2, 3, 4)]),
+    "copy_cast": (_copy_cast, [(2, 3, 4)]),
+    "fill_zero": (_fill_and_zero, [(2, 3, 4)]),
+    "diag_embed": (lambda L, x: L.diag_embed(x, 1, 0, 2) ** 2 * x.sum(), [(2, 3)]),
+    "diag": (lambda L, x: L.diag(x, -1) ** 2 * x.sum(), [(3,)]),
+    "diagflat": (lambda L, x: L.diagflat(x) ** 2 * x.sum(), [(2, 2)]),
+    "masked_scatter": (lambda L, x: x.masked_scatter(x > 0, x.flip(0) * 2) ** 2, [(2, 3)]),
+    "exp2": (lambda L, x: x.exp2() ** 2, [(3,)]),
+    "lgamma": (lambda L, x: (x * x + 0.5).lgamma() ** 2, [(3,)]),
+    "angle": (lambda L, x: x.angle() * x, [(4,)]),
+    "bilinear": (lambda L, a, b, w: F(L).bilinear(a, b, w, w[:, 0, 0]) ** 2, [(2, 2, 3), (2, 2, 4), (5, 3, 4)]),
+    "slice_scatter": (lambda L, a, s: L.slice_scatter(a, s * s, 1, 0, 4, 2) ** 2 * a, [(3, 4), (3, 2)]),
+    "select_scatter": (lambda L, a, s: L.select_scatter(a, s.sin(), 0, 1) ** 2, [(3, 4), (4,)]),
+    "diagonal_scatter": (lambda L, a, s: L.diagonal_scatter(a, s.sin(), 1) ** 2 * a, [(3, 4), (3,)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FURTHER))
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_further_second_derivatives(name, dtype):
+    fn, shapes = FURTHER[name]
+    rng = _rng()
+    assert_second_matches_torch(fn, [rng.standard_normal(s) for s in shapes], dtype)
+
+
+def test_nan_to_num_second_derivative_keeps_torchs_nan():
+    assert_second_matches_torch(lambda L, x: x.log().nan_to_num(posinf=2., neginf=-3.) ** 2 * x,
+                                [np.array([0., 1., -1., 2.])])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_soft_margin_loss_second_derivatives(reduction):
+    x = _rng().standard_normal((2, 3))
+    for target in ([[1., -1., 1.], [-1., -1., 1.]], [1., -1., 1.]):
+        assert_second_matches_torch(lambda L, a: F(L).soft_margin_loss(a, L.tensor(target, dtype=a.dtype),
+                                                                       reduction=reduction) ** 2, [x])
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM"])
+def test_recurrent_layers_second_derivatives(kind):
+    def fn(L, x, scale):
+        layer = getattr(L.nn, kind)(3, 2, batch_first=True).to(x.dtype)
+        with L.no_grad():
+            for p in layer.parameters():
+                p.copy_(L.linspace(-0.5, 0.5, p.numel(), dtype=x.dtype).reshape(p.shape))
+        return layer(x * scale.sum())[0] ** 2
+
+    rng = _rng()
+    assert_second_matches_torch(fn, [rng.standard_normal((2, 4, 3)), rng.standard_normal(2)])
