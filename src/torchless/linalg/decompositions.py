@@ -90,6 +90,21 @@ class SymmetricEigen(Node):
         middle = middle + grad_values[..., :, None] * np.eye(n, dtype=grad.dtype)
         return (vectors @ middle @ _mT(vectors),)
 
+    def backward_graph(self, grad):
+        from .._ops.shape import Where
+
+        packed = self.graph_output(np.concatenate([self.vectors, self.values[..., :, None]], axis=-1))
+        vectors, values = packed[..., :-1], packed[..., -1]
+        grad_vectors, grad_values = grad[..., :-1], grad[..., -1]
+        inner = vectors.mT @ grad_vectors
+        n = self.values.shape[-1]
+        off_diagonal = ~np.eye(n, dtype=bool)
+        one, zero = (grad._wrap(np.asarray(v, grad._data.dtype)) for v in (1, 0))
+        gaps = Where.apply(values.unsqueeze(-2) - values.unsqueeze(-1), one, condition=off_diagonal)
+        middle = Where.apply(0.5 * (inner - inner.mT) / gaps, zero, condition=off_diagonal)
+        middle = middle + grad_values.unsqueeze(-1) * grad._wrap(np.eye(n, dtype=grad._data.dtype))
+        return (vectors @ middle @ vectors.mT,)
+
     def name(self):
         return "LinalgEighBackward0"
 
@@ -186,6 +201,16 @@ class Cholesky(Node):
         inverse = np.linalg.inv(lower)
         s = _mT(inverse) @ phi @ inverse
         return (0.5 * (s + _mT(s)),)
+
+    def backward_graph(self, grad):
+        from .inverse import Inverse
+
+        lower = self.graph_output(self.out)
+        phi = (lower.mT @ grad.tril()).tril()
+        phi = phi - 0.5 * grad._wrap(np.eye(self.out.shape[-1], dtype=grad._data.dtype)) * phi
+        inverse = Inverse.apply(lower)
+        s = inverse.mT @ phi @ inverse
+        return (0.5 * (s + s.mT),)
 
     def name(self):
         return "LinalgCholeskyExBackward0"
