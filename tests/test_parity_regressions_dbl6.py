@@ -527,3 +527,43 @@ def test_recurrent_layers_second_derivatives(kind):
 
     rng = _rng()
     assert_second_matches_torch(fn, [rng.standard_normal((2, 4, 3)), rng.standard_normal(2)])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_matrix_exp_cholesky_eigh_second_derivatives(dtype):
+    rng = _rng()
+    m, mb = rng.standard_normal((3, 3)), rng.standard_normal((2, 4, 4))
+    for fn, arrays in [(lambda L, a: L.linalg.matrix_exp(a * 0.5) ** 2, [m]),
+                       (lambda L, a: L.matrix_exp(a * 0.3).sin(), [mb]),
+                       (lambda L, a: L.linalg.cholesky(a @ a.mT + L.eye(3, dtype=a.dtype)) ** 2, [m]),
+                       (lambda L, a: L.linalg.cholesky(a @ a.mT + L.eye(4, dtype=a.dtype), upper=True).sin(), [mb]),
+                       (lambda L, a: L.linalg.eigh(a + a.mT)[0] ** 2, [m]),
+                       (lambda L, a: L.linalg.eigh(a + a.mT)[1] ** 2 * L.arange(3, dtype=a.dtype), [m]),
+                       (lambda L, a: L.linalg.eigvalsh(a @ a.mT) ** 2, [mb])]:
+        assert_second_matches_torch(fn, arrays, dtype)
+
+
+# ---------------------------------------------------------------------------- Hessians
+HESSIANS = {
+    "logcumsumexp": lambda L, v: (L.logcumsumexp(v, 0) * v).sum(),
+    "kron": lambda L, v: L.kron(v[:2], v[2:]).pow(2).sum(),
+    "det": lambda L, v: L.linalg.det(v[:4].reshape(2, 2)) * v[4:].sum(),
+    "inv": lambda L, v: L.linalg.inv(v[:4].reshape(2, 2) + 2 * L.eye(2, dtype=v.dtype)).sum() * v[5],
+    "cross": lambda L, v: L.linalg.cross(v[:3], v[3:]).pow(2).sum(),
+    "quantile": lambda L, v: L.quantile(v * v, 0.4) ** 2,
+    "hypot": lambda L, v: L.hypot(v[:3], v[3:]).sum(),
+    "lrn": lambda L, v: F(L).local_response_norm(v.reshape(1, 6, 1), 3, alpha=0.5).pow(2).sum(),
+    "vector_norm_3": lambda L, v: L.linalg.vector_norm(v, 3),
+    "grid_sample": lambda L, v: F(L).grid_sample(
+        L.arange(12, dtype=v.dtype).reshape(1, 1, 3, 4).sin(), v.reshape(1, 1, 3, 2) * 0.4, mode="bicubic",
+        align_corners=False).pow(2).sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HESSIANS))
+def test_hessian_matches_torch(name):
+    point = np.array([0.3, -1.2, 0.7, 0.5, -0.4, 1.1])
+    fn = HESSIANS[name]
+    expected = torch.autograd.functional.hessian(lambda v: fn(torch, v), torch.tensor(point))
+    mine = torchless.autograd.functional.hessian(lambda v: fn(torchless, v), torchless.tensor(point))
+    np.testing.assert_allclose(mine.numpy(), expected.numpy(), rtol=1e-9, atol=1e-11)
