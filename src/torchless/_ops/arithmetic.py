@@ -245,10 +245,6 @@ def _zero_where(mask, tensor):
     return _constant_where(mask, 0, tensor)
 
 
-def _one_where(mask, tensor):
-    return _constant_where(mask, 1, tensor)
-
-
 def _constant_where(mask, value, tensor):
     from .shape import Where
 
