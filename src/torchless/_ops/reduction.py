@@ -242,13 +242,10 @@ class Std(Var):
             return super().backward(np.where(self.out == 0, 0, grad / (2 * self.out)).astype(grad.dtype, copy=False))
 
     def backward_graph(self, grad):
-        from .shape import Where
         from .unary import masked_gradient
 
-        nonzero = self.out != 0
-        # a denominator of 1 where std is 0: 1 / 0 would make the masked gradient's own gradient NaN
-        out = Where.apply(self.graph_output(self.out), grad._wrap(np.ones((), self.out.dtype)), condition=nonzero)
-        return super().backward_graph(masked_gradient(nonzero, grad / (2 * out)))
+        # masked where std is 0, the division by 0 kept behind the mask: its own gradient is NaN there, as PyTorch's
+        return super().backward_graph(masked_gradient(self.out != 0, grad / (2 * self.graph_output(self.out))))
 
 
 class VectorNorm(Node):
