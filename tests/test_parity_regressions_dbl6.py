@@ -567,3 +567,44 @@ def test_hessian_matches_torch(name):
     expected = torch.autograd.functional.hessian(lambda v: fn(torch, v), torch.tensor(point))
     mine = torchless.autograd.functional.hessian(lambda v: fn(torchless, v), torchless.tensor(point))
     np.testing.assert_allclose(mine.numpy(), expected.numpy(), rtol=1e-9, atol=1e-11)
+
+
+# ---------------------------------------------------------------------------- PyTorch's NaN and inf at zeros
+POW_BASE = np.array([[0., 1., -1., 2.], [0.5, 0., 3., 0.]])
+POW_EXPONENT = np.array([[0., 2., 3., -1.], [0.5, -2., 0., 1.5]])
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in reduce:RuntimeWarning")  # the test's inf - inf sums
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_pow_second_derivatives_at_a_zero_base(dtype):
+    for fn, arrays in [(lambda L, a, b: a ** b, [POW_BASE, POW_EXPONENT]),
+                       (lambda L, a, b: a ** b, [POW_BASE, POW_EXPONENT[0]]),
+                       (lambda L, b: 0.0 ** b, [POW_EXPONENT]),
+                       (lambda L, b: L.tensor(POW_BASE, dtype=b.dtype) ** b, [POW_EXPONENT]),
+                       (lambda L, a: a ** L.tensor(POW_EXPONENT, dtype=a.dtype), [POW_BASE]),
+                       (lambda L, a: a ** 3.0 + a ** 0.5 + a ** 0, [POW_BASE])]:
+        assert_second_matches_torch(fn, arrays, dtype)
+
+
+def test_pow_exponent_gradient_at_zero_base_and_negative_exponent():
+    grads = []
+    for lib in (torch, torchless):
+        b = lib.tensor([-1., -2., 1.], requires_grad=True)
+        (g,) = lib.autograd.grad((lib.tensor([0., 0., 0.]) ** b).sum(), b)
+        grads.append(g.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])  # -inf, -inf, 0 (was NaN)
+
+
+def test_x_to_the_zero_has_a_constant_gradient():
+    for lib in (torch, torchless):
+        x = lib.tensor([0., 1.5], requires_grad=True)
+        (g,) = lib.autograd.grad((x ** 0).sum(), x, create_graph=True)
+        assert not g.requires_grad and not g.detach().numpy().any()
+
+
+@pytest.mark.parametrize("dim, keepdim", [(1, False), (1, True), (None, False), (0, False)])
+def test_std_second_derivatives_at_a_zero_std(dim, keepdim):
+    x = np.array([[0., 1., -1., 0.], [2., 2., 2., 2.], [0., 0., 0., 0.]])
+    for dtype in ("float64", "float32"):
+        assert_second_matches_torch(lambda L, a: a.std(dim, keepdim=keepdim) ** 2 * a.sum(), [x], dtype)
+        assert_second_matches_torch(lambda L, a: L.std_mean(a, dim, correction=0)[0] ** 3, [x], dtype)
