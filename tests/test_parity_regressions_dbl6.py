@@ -608,3 +608,22 @@ def test_std_second_derivatives_at_a_zero_std(dim, keepdim):
     for dtype in ("float64", "float32"):
         assert_second_matches_torch(lambda L, a: a.std(dim, keepdim=keepdim) ** 2 * a.sum(), [x], dtype)
         assert_second_matches_torch(lambda L, a: L.std_mean(a, dim, correction=0)[0] ** 3, [x], dtype)
+
+
+def test_digamma_second_derivatives():
+    rng = _rng()
+    for dtype in ("float64", "float32"):
+        assert_second_matches_torch(lambda L, x: (x * x + 0.5).digamma() ** 2, [rng.standard_normal(3)], dtype)
+        assert_second_matches_torch(lambda L, x: x.digamma() * x, [np.array([-2.5, -0.3, 0.7, 12.0, 0.0])], dtype)
+    # the third derivative would need polygamma of order 3: refused, naming the node
+    x = torchless.tensor([0.7, 2.0], dtype=torchless.float64, requires_grad=True)
+    (first,) = torchless.autograd.grad(x.digamma().sum(), x, create_graph=True)
+    with pytest.raises(NotImplementedError, match="PolygammaBackward0"):
+        torchless.autograd.grad(first.sum(), x, create_graph=True)
+
+
+def test_tetragamma_against_torch_polygamma():
+    from torchless._ops.extra_math import _tetragamma
+
+    x = np.concatenate([np.linspace(-7.3, 30, 1001), [0., -1., 1e-3, 9.999, 10., 1e6, np.inf, -np.inf, np.nan]])
+    np.testing.assert_allclose(_tetragamma(x), torch.polygamma(2, torch.tensor(x)).numpy(), rtol=1e-11, atol=0)
