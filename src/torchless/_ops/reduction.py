@@ -308,8 +308,7 @@ class VectorNorm(Node):
         if p < 1:  # |x|^(p - 1) is infinite at 0, where the gradient is 0
             scaled = Where.apply(nothing, x.sign() * x.abs() ** (p - 1), condition=a == 0)
             return (scaled * grad * norm ** (1 - p),)
-        else:
-            scaled = x.sign() * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
+        scaled = x.sign() * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
         return (scaled * Where.apply(nothing, grad / norm ** (p - 1), condition=zero),)
 
     def name(self):

@@ -68,7 +68,8 @@ def _svd_cofactors(a):
 
 
 class Determinant(Node):
-    """``det(A)`` for ``A (*, n, n)``; ``dA = g det(A) A^-T`` (invertible A only)."""
+    """``det(A)`` for ``A (*, n, n)``; ``dA = g det(A) A^-T``, the cofactors (0 at a singular A, as PyTorch's
+    backward without create_graph, unless ``exact``: then the cofactors there too, for _cofactors' minors)."""
 
     saved = ("a", "out")
 
@@ -83,7 +84,7 @@ class Determinant(Node):
         except np.linalg.LinAlgError:
             if self.exact:  # a minor of _cofactors: the true gradient, the cofactors, even where det is 0
                 singular = _singular(self.a)
-                gradient = scale * _inverse_transposed(np.where(singular[..., None, None], _nudged(self.a), self.a))
+                gradient = scale * _inverse_transposed(_nudged(self.a))
                 gradient[singular] = grad[singular][:, None, None] * _svd_cofactors(self.a[singular])
                 return (gradient,)
             # An exactly singular matrix (det 0): PyTorch solves with its LU's zero pivots nudged to eps, a finite

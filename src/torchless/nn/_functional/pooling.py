@@ -199,10 +199,11 @@ class AdaptiveAvgPoolBackward(Node):
     adjoint is the pooling itself."""
 
     def forward(self, grad, pool=None):
-        # a 1-D pool's gradient (..., L) comes and goes as (..., 1, L), 2-D pooling's shape
         self.spatial, self.output_size = max(pool.spatial, 2), pool.output_size
-        return pool.backward(grad.squeeze(-2) if pool.spatial == 1 else grad)[0].reshape(
-            pool.input_shape[:-1] + (1,) + pool.input_shape[-1:] if pool.spatial == 1 else pool.input_shape)
+        if pool.spatial == 1:  # a 1-D pool's gradient comes and goes as (..., 1, L), 2-D pooling's shape
+            gx = pool.backward(grad.squeeze(-2))[0]
+            return gx.reshape(gx.shape[:-1] + (1,) + gx.shape[-1:])
+        return pool.backward(grad)[0]
 
     def backward(self, grad):
         return (AdaptiveAvgPool().forward(grad, spatial=self.spatial, output_size=self.output_size),)
