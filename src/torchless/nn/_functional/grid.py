@@ -343,8 +343,13 @@ def _constant(grad, array):
 def _grid_offsets(node, grad):
     """For each grid coordinate (x, y(, z)), a graph tensor (N, P) of zeros whose derivative with respect to the
     grid is 1: a weight formed as (its forward value) + (its derivative) * offset is exact and differentiable."""
+    from ..._ops.shape import Where
+
     grid = node.graph_input(1, node.grid)
     offset = (grid - grid.detach()).to(grad.dtype)
+    outside = ~np.isfinite(node.grid)
+    if outside.any():  # inf - inf: a non-finite point's offset is 0 too (its taps are fixed, its weights too)
+        offset = Where.apply(_constant(grad, 0), offset, condition=outside)
     n, k = node.grid_shape[0], node.grid_shape[-1]
     return [offset[..., axis].reshape(n, -1) for axis in range(k)]
 
