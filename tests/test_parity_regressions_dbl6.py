@@ -628,3 +628,17 @@ def test_tetragamma_against_torch_polygamma():
 
     x = np.concatenate([np.linspace(-7.3, 30, 1001), [0., -1., 1e-3, 9.999, 10., 1e6, np.inf, -np.inf, np.nan]])
     np.testing.assert_allclose(_tetragamma(x), torch.polygamma(2, torch.tensor(x)).numpy(), rtol=1e-11, atol=0)
+
+
+@pytest.mark.parametrize("padding", ["zeros", "border"])  # (PyTorch 2.13 crashes on an inf grid with reflection)
+def test_grid_sample_recorded_gradient_at_non_finite_grid_points(padding):
+    rng = _rng()
+    x, grid = rng.standard_normal((1, 2, 3, 4)), rng.uniform(-1, 1, (1, 2, 3, 2))
+    grid[0, 0, 0, 0], grid[0, 1, 1, 1], grid[0, 0, 2, 1] = np.inf, -np.inf, 5.
+    firsts = []
+    for lib in (torch, torchless):
+        xs = [lib.tensor(a, requires_grad=True) for a in (x, grid)]
+        out = F(lib).grid_sample(*xs, padding_mode=padding, align_corners=False)
+        firsts.append([g.detach().numpy() for g in lib.autograd.grad((out ** 2).sum(), xs, create_graph=True)])
+    for mine, expected in zip(firsts[1], firsts[0]):
+        np.testing.assert_allclose(mine, expected, rtol=1e-10, atol=1e-12)
