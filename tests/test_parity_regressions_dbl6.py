@@ -642,3 +642,38 @@ def test_grid_sample_recorded_gradient_at_non_finite_grid_points(padding):
         firsts.append([g.detach().numpy() for g in lib.autograd.grad((out ** 2).sum(), xs, create_graph=True)])
     for mine, expected in zip(firsts[1], firsts[0]):
         np.testing.assert_allclose(mine, expected, rtol=1e-10, atol=1e-12)
+
+
+def _layouts(lib, array):
+    t = lib.tensor(array)
+    found = {"contiguous": t, "step": t[..., ::2]}
+    if t.dim() >= 2:
+        found.update({"t": t.transpose(0, 1), "mT": t.mT, "rows": t[::2], "cols": t[:, 1:],
+                      "reversed": t.permute(*reversed(range(t.dim()))), "expanded": t[:1].expand(*t.shape)})
+    if t.dim() >= 3:
+        found["rolled"] = t.permute(1, 2, 0, *range(3, t.dim()))
+    return found
+
+
+@pytest.mark.parametrize("shapes", [((3, 2), (2, 4)), ((2, 3, 4), (3, 2, 2)), ((1, 3), (3, 1)), ((2, 3, 4, 1), (1, 2, 3)),
+                                    ((4,), (3, 2)), ((2, 1, 3), (1, 4, 2))])
+def test_kron_of_non_contiguous_inputs_fails_where_torch_does(shapes):
+    # PyTorch views its elementwise product, laid out after the inputs' strides, as the result: some layouts of the
+    # inputs (kron(a.t(), b) for instance) make that view impossible, a RuntimeError
+    rng = _rng()
+    a, b = (rng.standard_normal(s) for s in shapes)
+    theirs, mine = (_layouts(torch, a), _layouts(torch, b)), (_layouts(torchless, a), _layouts(torchless, b))
+    failures = 0
+    for ka in theirs[0]:
+        for kb in theirs[1]:
+            try:
+                expected = torch.kron(theirs[0][ka], theirs[1][kb]).numpy()
+            except RuntimeError as error:
+                failures += 1
+                with pytest.raises(RuntimeError) as info:
+                    torchless.kron(mine[0][ka], mine[1][kb])
+                assert str(info.value) == str(error)
+                continue
+            np.testing.assert_array_equal(torchless.kron(mine[0][ka], mine[1][kb]).numpy(), expected)
+    if shapes[0] == (3, 2):
+        assert failures  # kron(a.t(), b) among them
