@@ -677,3 +677,13 @@ def test_kron_of_non_contiguous_inputs_fails_where_torch_does(shapes):
             np.testing.assert_array_equal(torchless.kron(mine[0][ka], mine[1][kb]).numpy(), expected)
     if shapes[0] == (3, 2):
         assert failures  # kron(a.t(), b) among them
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 5), (2, 3, 4)])
+def test_singular_values_second_derivatives(shape):
+    a = _rng().standard_normal(shape)
+    for dtype in ("float64", "float32"):
+        assert_second_matches_torch(lambda L, x: L.linalg.svdvals(x) ** 2 * L.linalg.svdvals(x).sum(), [a], dtype)
+        assert_second_matches_torch(lambda L, x: L.linalg.svd(x, full_matrices=False)[1] ** 3, [a], dtype)
+        assert_second_matches_torch(lambda L, x: L.linalg.matrix_norm(x, "nuc") ** 2, [a], dtype)
+        assert_second_matches_torch(lambda L, x: L.linalg.matrix_norm(x, 2) * x, [a], dtype)

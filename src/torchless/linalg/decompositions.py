@@ -25,15 +25,27 @@ qr_result = _named("qr", ("Q", "R"))
 class SingularValues(Node):
     """The singular values ``S (*, k)`` of ``A (*, m, n)``, k = min(m, n); ``dA = U diag(dS) Vh`` (reduced U, Vh)."""
 
-    saved = ("u", "vh")
+    saved = ("u", "s", "vh")
 
     def forward(self, a, factors=None):
-        self.u, s, self.vh = factors if factors is not None else np.linalg.svd(a, full_matrices=False)
-        return s.astype(a.dtype, copy=False)
+        self.u, self.s, self.vh = factors if factors is not None else np.linalg.svd(a, full_matrices=False)
+        return self.s.astype(a.dtype, copy=False)
 
     def backward(self, grad):
         k = grad.shape[-1]
         return ((self.u[..., :k] * grad[..., None, :]) @ self.vh[..., :k, :],)
+
+    def backward_graph(self, grad):
+        # U diag(g) Vh = A V diag(g / s) V^T, with V and s^2 the eigenvectors and eigenvalues of A^T A (A A^T and
+        # U when A is wide), which eigh differentiates; eigh's ascending order is the reverse of the SVD's
+        k = self.s.shape[-1]  # A from its factors (it is not saved, as PyTorch saves only them)
+        a = self.graph_input(0, (self.u[..., :k] * self.s[..., None, :]) @ self.vh[..., :k, :])
+        wide = self.u.shape[-2] < self.vh.shape[-1]
+        gram = a @ a.mT if wide else a.mT @ a
+        packed = SymmetricEigen.apply(gram)
+        vectors, values = packed[..., :-1].flip(-1), packed[..., -1].flip(-1)
+        middle = (vectors * (grad / values.sqrt()).unsqueeze(-2)) @ vectors.mT
+        return (middle @ a if wide else a @ middle,)
 
     def name(self):
         return "LinalgSvdBackward0"
