@@ -686,4 +686,4 @@ def test_singular_values_second_derivatives(shape):
         assert_second_matches_torch(lambda L, x: L.linalg.svdvals(x) ** 2 * L.linalg.svdvals(x).sum(), [a], dtype)
         assert_second_matches_torch(lambda L, x: L.linalg.svd(x, full_matrices=False)[1] ** 3, [a], dtype)
         assert_second_matches_torch(lambda L, x: L.linalg.matrix_norm(x, "nuc") ** 2, [a], dtype)
-        assert_second_matches_torch(lambda L, x: L.linalg.matrix_norm(x, 2) * x, [a], dtype)
+        assert_second_matches_torch(lambda L, x: L.linalg.matrix_norm(x, 2)[..., None, None] * x, [a], dtype)

@@ -37,15 +37,18 @@ class SingularValues(Node):
 
     def backward_graph(self, grad):
         # U diag(g) Vh = A V diag(g / s) V^T, with V and s^2 the eigenvectors and eigenvalues of A^T A (A A^T and
-        # U when A is wide), which eigh differentiates; eigh's ascending order is the reverse of the SVD's
+        # U when A is wide), which eigh differentiates; eigh's ascending order is the reverse of the SVD's. In
+        # float64, as squaring A squares its condition number.
         k = self.s.shape[-1]  # A from its factors (it is not saved, as PyTorch saves only them)
         a = self.graph_input(0, (self.u[..., :k] * self.s[..., None, :]) @ self.vh[..., :k, :])
+        dtype = a._data.dtype
+        a, g = a._cast(np.dtype(np.float64)), grad._cast(np.dtype(np.float64))
         wide = self.u.shape[-2] < self.vh.shape[-1]
         gram = a @ a.mT if wide else a.mT @ a
         packed = SymmetricEigen.apply(gram)
         vectors, values = packed[..., :-1].flip(-1), packed[..., -1].flip(-1)
-        middle = (vectors * (grad / values.sqrt()).unsqueeze(-2)) @ vectors.mT
-        return (middle @ a if wide else a @ middle,)
+        middle = (vectors * (g / values.sqrt()).unsqueeze(-2)) @ vectors.mT
+        return ((middle @ a if wide else a @ middle)._cast(dtype),)
 
     def name(self):
         return "LinalgSvdBackward0"
