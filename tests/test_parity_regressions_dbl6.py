@@ -330,8 +330,8 @@ def test_max_unpool_second_derivatives(spatial):
             x, 2, return_indices=True)).tanh(), [_rng().standard_normal(shape)], "float32")
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 8])
-@pytest.mark.parametrize("shape", [(2, 6, 3), (1, 4, 2, 3), (2, 3, 2, 1, 2)])
+@pytest.mark.parametrize("size", [2, 3, 8])
+@pytest.mark.parametrize("shape", [(2, 6, 3), (2, 3, 2, 1, 2)])
 def test_local_response_norm_second_derivatives(size, shape):
     assert_second_matches_torch(
         lambda L, x: F(L).local_response_norm(x, size, alpha=0.3, beta=0.75, k=1.5) ** 2,
