@@ -213,19 +213,23 @@ class Pow(Node):
             # b * a**(b-1), written so that b == 0 gives 0 rather than 0 * inf.
             ga = unbroadcast(grad * np.where(b == 0, 0, b * np.power(a, b - 1)), a.shape)
         if self.needs_input_grad[1]:
-            log_a = np.log(np.where(a == 0, 1, a))
-            gb = unbroadcast(grad * np.where((a == 0) & (b >= 0), 0, self.out * log_a), b.shape)
+            # 0 where a == 0 <= b; elsewhere out * log(a), inf * -inf = -inf for a == 0 > b as in PyTorch
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gb = unbroadcast(grad * np.where((a == 0) & (b >= 0), 0, self.out * np.log(a)), b.shape)
         return ga, gb
 
     def backward_graph(self, grad):
         a, b = self.a, self.b
+        if not self.needs_input_grad[1] and np.ndim(b) == 0 and b == 0:  # x ** 0: PyTorch's constant zeros
+            return (grad._wrap(np.zeros(a.shape, grad._data.dtype)), None)
         a_t, b_t = self.graph_input(0, a), self.graph_input(1, b)
         ga = gb = None
+        # PyTorch's masks, placed as its formulas place them (around grad * ... for the base, inside for the
+        # exponent): where they hide 0 * inf or 0 * log(0), the second derivatives are NaN as PyTorch's
         if self.needs_input_grad[0]:
-            ga = unbroadcast_tensor(grad * _zero_where(b == 0, b_t * a_t ** (b_t - 1)), a.shape)
+            ga = unbroadcast_tensor(_zero_where(b == 0, grad * (b_t * a_t ** (b_t - 1))), a.shape)
         if self.needs_input_grad[1]:
-            log_a = _one_where(a == 0, a_t).log()
-            gb = unbroadcast_tensor(grad * _zero_where((a == 0) & (b >= 0), self.graph_output(self.out) * log_a),
+            gb = unbroadcast_tensor(grad * _zero_where((a == 0) & (b >= 0), self.graph_output(self.out) * a_t.log()),
                                     b.shape)
         return ga, gb
 
@@ -239,10 +243,6 @@ def _zero_where(mask, tensor):
     """``tensor`` with 0 where the constant ``mask`` holds (the exact zeros of a backward formula), as a tensor of
     the graph; ``tensor`` itself when the mask is empty."""
     return _constant_where(mask, 0, tensor)
-
-
-def _one_where(mask, tensor):
-    return _constant_where(mask, 1, tensor)
 
 
 def _constant_where(mask, value, tensor):

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ..autograd.graph import Node
-from ._util import unbroadcast
+from ._util import unbroadcast, unbroadcast_tensor
 
 _LN2 = math.log(2)
 
@@ -73,5 +73,55 @@ class Binary(Node):
             out.append(unbroadcast(np.asarray(g, grad.dtype), x.shape))
         return tuple(out)
 
+    def backward_graph(self, grad):
+        from .unary import masked_gradient
+
+        needs = self.needs_input_grad
+        op = self.op
+        if op in ("fmax", "fmin", "copysign"):  # b's gradient is a mask, constant in the graph
+            masks = BINARY[op][1](self.a, self.b, self.out)
+        if op in ("fmax", "fmin"):
+            grads = [masked_gradient(mask, grad) for mask in masks]
+        else:
+            a, b = self.graph_input(0, self.a), self.graph_input(1, self.b)
+            derivatives = _graph_derivatives(op, a, b, lambda: self.graph_output(self.out), needs)
+            if op == "copysign":
+                grads = [grad * derivatives[0], masked_gradient(masks[1], grad)]
+            else:
+                grads = [None if d is None else grad * d for d in derivatives]
+        return tuple(unbroadcast_tensor(g, x.shape) if need else None
+                     for g, x, need in zip(grads, (self.a, self.b), needs))
+
     def name(self):
         return f"{_NAMES[self.op]}Backward{self.overload}"
+
+
+def _zero_where(mask, tensor):
+    """``tensor`` with exact zeros where the constant ``mask`` holds: PyTorch's masked_fill of a derivative, whose
+    own gradient stops there (even where the masked value is inf or NaN)."""
+    from .shape import Where
+
+    if not mask.any():
+        return tensor
+    return Where.apply(tensor._wrap(np.zeros((), tensor._data.dtype)), tensor, condition=mask)
+
+
+def _graph_derivatives(op, a, b, out, needs):
+    """(d op / d a, d op / d b) as tensors of the graph (None where not needed), from the graph tensors of the
+    inputs and a function giving the output's; the formulas of BINARY's second entries."""
+    if op == "atan2":
+        squared = a * a + b * b
+        inverse = _zero_where(squared._data == 0, squared.reciprocal())  # 0 at the origin, as the first order
+        return b * inverse, -a * inverse
+    if op == "hypot":
+        result = out()
+        return a / result, b / result
+    if op in ("logaddexp", "logaddexp2"):
+        power = (lambda t: t.exp()) if op == "logaddexp" else (lambda t: 2 ** t)
+        return (1 / (1 + power(b - a)) if needs[0] else None, 1 / (1 + power(a - b)) if needs[1] else None)
+    if op == "copysign":
+        return _zero_where(a._data == 0, out() / a), None
+    if op == "xlogy":
+        return (_zero_where((a._data == 0) & (b._data <= 0), b.log()) if needs[0] else None,
+                a / b if needs[1] else None)
+    raise AssertionError(op)

@@ -4,13 +4,14 @@ import math
 import numpy as np
 
 from .. import _dtype
-from ..autograd.graph import Node
+from ..autograd.graph import Node, gradients_without_derivative
 from ._util import broadcast_error
 
 _COMPUTE_MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist": True,
                   "donot_use_mm_for_euclid_dist": False}
 # Elements of the (batch, rows, R, M) differences held at once when a p other than 2 needs them.
 _BLOCK_ELEMENTS = 1 << 22
+_NO_CDIST_DERIVATIVE = (NotImplementedError, "the derivative for '_cdist_backward' is not implemented.")
 
 
 def _row_blocks(batch, rows, cols, features):
@@ -26,7 +27,7 @@ class Cdist(Node):
     saved = ("x1", "x2", "out")
 
     def forward(self, x1, x2, p=2.0, use_mm=False):
-        self.x1, self.x2, self.p = x1, x2, p
+        self.x1, self.x2, self.p, self.use_mm = x1, x2, p, use_mm
         if use_mm:
             squared = (np.square(x1).sum(-1)[..., :, None] + np.square(x2).sum(-1)[..., None, :]
                        - 2 * (x1 @ np.swapaxes(x2, -1, -2)))
@@ -71,6 +72,25 @@ class Cdist(Node):
             dx1[..., rows, :] = term.sum(-2)
             dx2 -= term.sum(-3)
         return dx1, dx2
+
+    def backward_graph(self, grad):
+        if not self.use_mm:
+            # PyTorch's own cdist backward has no derivative: its gradients can be built with create_graph=True,
+            # but differentiating them fails, as here
+            return gradients_without_derivative(self, grad, _NO_CDIST_DERIVATIVE, "CdistBackwardBackward0")
+        # The matrix-product form is differentiable in PyTorch: its gradient, with 0 where the distance is 0
+        # (a subgradient), is the backward above in tensor operations.
+        from .shape import Where
+
+        x1, x2 = self.graph_input(0, self.x1), self.graph_input(1, self.x2)
+        dist = self.graph_output(self.out)
+        zero = dist._data == 0
+        ratio = grad / dist
+        if zero.any():
+            ratio = Where.apply(grad._wrap(np.zeros((), grad._data.dtype)), ratio, condition=zero)
+        need1, need2 = self.needs_input_grad
+        return (x1 * ratio.sum(-1, keepdim=True) - ratio @ x2 if need1 else None,
+                x2 * ratio.sum(-2, keepdim=True).mT - ratio.mT @ x1 if need2 else None)
 
     def _norm_gradient(self, diff, grad, dist):
         """d dist / d diff times ``grad``, with PyTorch's values where the distance or a difference is 0."""

@@ -78,6 +78,31 @@ def _polygamma_large(x, order):
     return 1 / x + 0.5 * inv2 + inv2 / x * (1 / 6 - inv2 * (1 / 30 - inv2 * (1 / 42 - inv2 / 30)))
 
 
+def _tetragamma(x):
+    """polygamma(2, x) in float64: the recurrence psi''(x) = psi''(x + 1) - 2 / x^3 up to x >= 10, its asymptotic
+    series there, reflection for x < 0; poles at 0, -1, ... and -inf give -inf, +inf NaN (PyTorch's values)."""
+    x = np.asarray(x, np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        reflect = x < 0
+        y = np.where(reflect, 1 - x, x)
+        shift = np.zeros_like(y)
+        small = y < 10
+        while small.any():
+            shift[small] -= 2 / y[small] ** 3
+            y = np.where(small, y + 1, y)
+            small = y < 10
+        inv = 1 / y
+        inv2 = inv * inv
+        tail = inv2 * (1 / 2 - inv2 * (1 / 6 - inv2 * (1 / 6 - inv2 * (3 / 10 - inv2 * (5 / 6 - inv2 * (691 / 210
+                                                                                                   - inv2 * 35 / 2))))))
+        value = shift - inv2 * (1 + inv + tail)
+        angle = math.pi * x
+        value = np.where(reflect, value - 2 * math.pi ** 3 * np.cos(angle) / np.sin(angle) ** 3, value)
+    value[(x <= 0) & (x == np.floor(x))] = -np.inf
+    value[x == np.inf] = np.nan
+    return value
+
+
 def _polygamma(x, order):
     """digamma / trigamma in float64: recurrence up to x >= 6, reflection for x < 0."""
     x = np.asarray(x, np.float64)
@@ -117,14 +142,28 @@ class _Special(Node):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return ((grad * _SPECIAL[self.op][1](self.a, self.out)).astype(grad.dtype, copy=False),)
 
+    def backward_graph(self, grad):
+        if self.op == "exp2":
+            return (grad * self.graph_output(self.out) * math.log(2),)
+        if self.op in ("lgamma", "digamma"):
+            derivative = "digamma" if self.op == "lgamma" else "trigamma"
+            return (grad * _Special.apply(self.graph_input(0, self.a), op=derivative),)
+        # trigamma's derivative, polygamma of order 2, has no derivative here (order 3)
+        from ..autograd.graph import _no_graph_backward
+
+        raise NotImplementedError(_no_graph_backward(self))
+
     def name(self):
-        return {"lgamma": "LgammaBackward0", "digamma": "DigammaBackward0", "exp2": "Exp2Backward0"}[self.op]
+        return {"lgamma": "LgammaBackward0", "digamma": "DigammaBackward0", "exp2": "Exp2Backward0",
+                "trigamma": "PolygammaBackward0"}[self.op]
 
 
 _SPECIAL = {
     "lgamma": (_lgamma, lambda a, out: _polygamma(a, 0)),
     "digamma": (lambda a: _polygamma(a, 0), lambda a, out: _polygamma(a, 1)),
     "exp2": (np.exp2, lambda a, out: out * math.log(2)),
+    # digamma's derivative, polygamma(1, x), as an op of the graph (create_graph=True)
+    "trigamma": (lambda a: _polygamma(a, 1), lambda a, out: _tetragamma(a)),
 }
 
 
@@ -420,6 +459,10 @@ class DiagEmbed(Node):
     def backward(self, grad):
         d1, d2, offset = self.dims
         return (np.diagonal(grad, offset, d1, d2).copy(),)
+
+    def backward_graph(self, grad):
+        d1, d2, offset = self.dims
+        return (grad.diagonal(offset, d1, d2),)
 
 
 def diag_embed(self, offset=0, dim1=-2, dim2=-1):

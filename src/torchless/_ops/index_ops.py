@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import Node
-from ._util import unbroadcast
+from ._util import unbroadcast, unbroadcast_tensor
 
 
 def _along(ndim, axis, index):
@@ -88,6 +88,19 @@ class MaskedScatter(Node):
             chosen = grad[self.mask]
             flat[:chosen.size] = chosen
             gs = flat.reshape(self.src_shape)
+        return ga, gs
+
+    def backward_graph(self, grad):
+        from .indexing import Index, Scatter
+        from .unary import masked_gradient
+
+        ga = gs = None
+        if self.needs_input_grad[0]:
+            ga = unbroadcast_tensor(masked_gradient(~self.mask, grad), self.a_shape)
+        if self.needs_input_grad[1]:
+            chosen = Index.apply(grad, key=self.mask)  # the written values, in order, go back to src's first ones
+            flat = grad._wrap(np.zeros(int(np.prod(self.src_shape)), grad._data.dtype))
+            gs = Scatter.apply(flat, chosen, key=(np.arange(chosen._data.size),)).reshape(self.src_shape)
         return ga, gs
 
     def name(self):

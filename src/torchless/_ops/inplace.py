@@ -8,7 +8,7 @@ import numpy as np
 from .. import _dtype, _parser_errors
 from ..autograd.graph import Node, records
 from . import indexing, shape as shape_ops
-from ._util import normalize_dim, unbroadcast
+from ._util import normalize_dim, unbroadcast, unbroadcast_tensor
 
 
 class Overwrite(Node):
@@ -22,6 +22,9 @@ class Overwrite(Node):
 
     def backward(self, grad):
         return (np.zeros_like(grad),)
+
+    def backward_graph(self, grad):  # zeros, a constant
+        return (grad._wrap(np.zeros_like(grad._data)),)
 
     def name(self):
         return self.kind
@@ -40,6 +43,10 @@ class Copy(Node):
         return (np.zeros_like(grad) if self.needs_input_grad[0] else None,
                 unbroadcast(grad, self.src_shape).astype(self.src_dtype, copy=False)
                 if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, grad):
+        return (grad._wrap(np.zeros_like(grad._data)) if self.needs_input_grad[0] else None,
+                unbroadcast_tensor(grad, self.src_shape)._cast(self.src_dtype) if self.needs_input_grad[1] else None)
 
     def name(self):
         return "torch::autograd::CopyBackwards"  # PyTorch's C++ class name, as its name() gives it

@@ -25,6 +25,80 @@ class Kron(Node):
         return ((blocks @ b.reshape(-1)).reshape(a.shape) if need_a else None,
                 (a.reshape(-1) @ blocks).reshape(b.shape) if need_b else None)
 
+    def backward_graph(self, grad):  # backward's reshapes and products, on tensors of the graph
+        a, b = self.a, self.b
+        n = a.ndim
+        interleaved = grad.reshape(tuple(size for pair in zip(a.shape, b.shape) for size in pair))
+        blocks = interleaved.permute(tuple(range(0, 2 * n, 2)) + tuple(range(1, 2 * n, 2))).reshape(a.size, b.size)
+        need_a, need_b = self.needs_input_grad
+        return ((blocks @ self.graph_input(1, b).reshape(-1)).reshape(a.shape) if need_a else None,
+                (self.graph_input(0, a).reshape(-1) @ blocks).reshape(b.shape) if need_b else None)
+
+
+_VIEW_ERROR = ("view size is not compatible with input tensor's size and stride (at least one dimension spans across "
+               "two contiguous subspaces). Use .reshape(...) instead.")
+
+
+def _view_strides(shape, strides, new_shape):
+    """The strides of ``new_shape`` viewing memory laid out as (shape, strides), None where no view can (c10's
+    computeStride: each run of dims contiguous with one another must map onto whole new dims)."""
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    base = strides[-1] if strides else 1
+    tensor_numel = view_numel = 1
+    for d in range(len(shape) - 1, -1, -1):
+        tensor_numel *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_numel * base):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                base, tensor_numel, view_numel = strides[d - 1], 1, 1
+    return None if view_d != -1 else new_strides
+
+
+def _product_cannot_be_viewed(a, b):
+    """Whether PyTorch's kron fails on these arrays: it multiplies views of them as (A_0, 1, A_1, 1, ...) and
+    (1, B_0, 1, B_1, ...) (leading 1s for the one with fewer dims), lays the product out in memory in the order of the
+    inputs' strides, as its elementwise ops do, and views that as the result's shape, which an input's transposed or
+    sliced layout can make impossible."""
+    from .unary import innermost_first
+
+    if a.size == 0 or b.size == 0:
+        return False
+    n = max(a.ndim, b.ndim)
+    a_sizes, b_sizes = (1,) * (n - a.ndim) + a.shape, (1,) * (n - b.ndim) + b.shape
+    a_shape = tuple(v for size in a_sizes for v in (size, 1))
+    b_shape = tuple(v for size in b_sizes for v in (1, size))
+    views = []
+    for array, shape in ((a, a_shape), (b, b_shape)):
+        strides = _view_strides(array.shape, [s // array.itemsize for s in array.strides], shape)
+        if strides is None:
+            return False
+        views.append((shape, strides))
+    full = tuple(max(x, y) for x, y in zip(a_shape, b_shape))
+    operand_strides = [[0 if size == 1 and whole != 1 else stride for size, stride, whole in zip(shape, strides, full)]
+                       for shape, strides in views]
+
+    def compare(d0, d1):  # TensorIterator's: the first operand with two nonzero strides decides
+        for strides in operand_strides:
+            s0, s1 = strides[d0], strides[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return -1 if s0 < s1 else 1
+            if full[d0] > full[d1]:
+                return 1
+        return 0
+
+    out_strides, step = [0] * (2 * n), 1
+    for d in innermost_first(2 * n, compare):
+        out_strides[d], step = step, step * full[d]
+    return _view_strides(full, out_strides, tuple(x * y for x, y in zip(a_sizes, b_sizes))) is None
+
 
 def kron(input, other):
     """The Kronecker product of ``input`` and ``other``.
@@ -38,6 +112,8 @@ def kron(input, other):
     for name, position, t in (("input", 1, input), ("other", 2, other)):
         if not isinstance(t, Tensor):
             raise TypeError(f"kron(): argument '{name}' (position {position}) must be Tensor, not {type(t).__name__}")
+    if _product_cannot_be_viewed(input._data, other._data):
+        raise RuntimeError(_VIEW_ERROR)
     common = _promote(input._data.dtype, other._data.dtype)
     a, b = input._cast(common), other._cast(common)
     ndim = max(a._data.ndim, b._data.ndim)

@@ -242,13 +242,10 @@ class Std(Var):
             return super().backward(np.where(self.out == 0, 0, grad / (2 * self.out)).astype(grad.dtype, copy=False))
 
     def backward_graph(self, grad):
-        from .shape import Where
         from .unary import masked_gradient
 
-        nonzero = self.out != 0
-        # a denominator of 1 where std is 0: 1 / 0 would make the masked gradient's own gradient NaN
-        out = Where.apply(self.graph_output(self.out), grad._wrap(np.ones((), self.out.dtype)), condition=nonzero)
-        return super().backward_graph(masked_gradient(nonzero, grad / (2 * out)))
+        # masked where std is 0, the division by 0 kept behind the mask: its own gradient is NaN there, as PyTorch's
+        return super().backward_graph(masked_gradient(self.out != 0, grad / (2 * self.graph_output(self.out))))
 
 
 class VectorNorm(Node):
@@ -291,21 +288,28 @@ class VectorNorm(Node):
             return (scaled * np.where(norm == 0, 0, grad / norm ** (p - 1)),)
 
     def backward_graph(self, grad):
-        from ..autograd.graph import _no_graph_backward
         from .shape import Where
 
-        if self.p != 2:
-            raise NotImplementedError(_no_graph_backward(self))
-        a, norm = self.a, self.graph_output(self.out)
+        a, p, norm = self.a, self.p, self.graph_output(self.out)
+        if p == 1 or np.isinf(p):  # grad times a constant of the input's signs (and which elements are maxima)
+            factor = self.backward(np.ones(self.out.shape, self.out.dtype))[0]
         if not self.keepdim and self.axes != ():
             every = range(a.ndim) if self.axes is None else self.axes
             kept = tuple(1 if i in every else n for i, n in enumerate(a.shape))
             grad, norm = grad.reshape(kept), norm.reshape(kept)
-        # 0 where the norm is 0, divided by 1 there rather than by 0, whose gradient would be NaN times the 0
+        if p == 1 or np.isinf(p):
+            return (grad._wrap(factor) * grad,)
+        # 0 where the norm is 0 (a mask whose own gradient is NaN there, through the division by 0, as PyTorch's)
         zero = norm._data == 0
-        one, nothing = (grad._wrap(np.asarray(v, norm._data.dtype)) for v in (1, 0))
-        scale = Where.apply(nothing, grad / Where.apply(one, norm, condition=zero), condition=zero)
-        return (self.graph_input(0, a) * scale,)
+        nothing = grad._wrap(np.asarray(0, norm._data.dtype))
+        x = self.graph_input(0, a)
+        if p == 2:  # PyTorch masks x / norm here (grad / norm for other p): NaN second derivatives differ so
+            return (grad * Where.apply(nothing, x / norm, condition=zero),)
+        if p < 1:  # |x|^(p - 1) is infinite at 0, where the gradient is 0
+            scaled = Where.apply(nothing, x.sign() * x.abs() ** (p - 1), condition=a == 0)
+            return (scaled * grad * norm ** (1 - p),)
+        scaled = x.sign() * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
+        return (scaled * Where.apply(nothing, grad / norm ** (p - 1), condition=zero),)
 
     def name(self):
         return "LinalgVectorNormBackward0"

@@ -68,6 +68,9 @@ class RowPieces(Node):
             grad[rows] += piece  # += as two pieces of overlapping rows would add up
         return (grad,)
 
+    def backward_graph(self, grad):  # the pieces arrive full-size (see Rows.backward_graph), already summed
+        return (grad,)
+
     def name(self):
         return "AliasBackward0"
 
@@ -78,11 +81,17 @@ class Rows(Node):
     is_view = True
 
     def forward(self, a, rows=None):
-        self.rows = rows
+        self.rows, self.shape = rows, a.shape
         return a[rows]
 
     def backward(self, grad):
         return (PieceGradients(pieces=((self.rows, grad),)),)
+
+    def backward_graph(self, grad):
+        # a full-size gradient, zeros but for the piece: the engine's tensor sums cannot take PieceGradients
+        from .indexing import IndexPut
+
+        return (IndexPut.apply(grad._wrap(np.zeros(self.shape, grad._data.dtype)), grad, key=self.rows),)
 
     def name(self):
         return "SliceBackward0"

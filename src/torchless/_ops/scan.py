@@ -155,6 +155,22 @@ class Logcumsumexp(Node):
                         for part in (np.maximum(g1, 0), np.maximum(-g1, 0)))
         return ((pos - neg).astype(grad.dtype, copy=False).reshape(a.shape),)
 
+    def backward_graph(self, grad):
+        # backward's formula on tensors of the graph; a zero part of the gradient is the lowest finite number in
+        # the log domain rather than -inf, so that its own gradient stays finite (PyTorch's choice)
+        from .shape import Where
+
+        shape, axis = self.a.shape, self.axis if self.a.ndim else 0
+        a, out = self.graph_input(0, self.a), self.graph_output(self.out)
+        if not self.a.ndim:
+            a, out, grad = a.reshape(-1), out.reshape(-1), grad.reshape(-1)
+        dtype = grad._data.dtype
+        lowest = grad._wrap(np.asarray(np.finfo(dtype).min, dtype))
+        log_magnitude = grad.abs().log()
+        pos, neg = ((Where.apply(log_magnitude, lowest, condition=part) - out).flip(axis).logcumsumexp(axis)
+                    .flip(axis).add(a).exp() for part in (grad._data > 0, grad._data < 0))
+        return ((pos - neg).reshape(shape),)
+
 
 class Nansum(Node):
     """The sum with NaN counted as 0; NaN positions get no gradient."""
@@ -202,6 +218,17 @@ class Quantile(Node):
         grad = grad.reshape(self.below.shape)
         np.add.at(out, self.below, grad * (1 - self.weight))
         np.add.at(out, self.above, grad * self.weight)
+        return (out.reshape(self.shape),)
+
+    def backward_graph(self, grad):  # linear in grad, with constant weights: the same scatter, recorded
+        from .indexing import Scatter
+
+        dtype = grad._data.dtype
+        grad = grad.reshape(self.below.shape)
+        weight = grad._wrap(np.asarray(self.weight, dtype))
+        out = grad._wrap(np.zeros(int(np.prod(self.shape)), dtype))
+        out = Scatter.apply(out, grad * (1 - weight), key=(self.below,), add=True)
+        out = Scatter.apply(out, grad * weight, key=(self.above,), add=True)
         return (out.reshape(self.shape),)
 
     def name(self):

@@ -300,6 +300,11 @@ class DiagEmbed(Node):
     def backward(self, grad):
         return (grad[self.positions],)
 
+    def backward_graph(self, grad):
+        from .indexing import Index
+
+        return (Index.apply(grad, key=self.positions),)
+
 
 class PermuteInPlace(Permute):
     """t_/transpose_/swapaxes_: the tensor itself transposed, a node PyTorch numbers apart from the view op's."""

@@ -184,6 +184,9 @@ class Angle(Node):
     def backward(self, grad):
         return (np.zeros(self.shape, self.dtype),)
 
+    def backward_graph(self, grad):  # zeros, a constant
+        return (grad._wrap(self.backward(grad._data)[0]),)
+
     def name(self):
         return "AngleBackward0"
 
@@ -603,6 +606,21 @@ class ScatterPositions(Node):
         if self.needs_input_grad[1]:
             gs = np.zeros(self.kept.shape, grad.dtype)
             gs[self.kept] = np.ascontiguousarray(grad).reshape(-1)[self.positions]
+        return ga, gs
+
+    def backward_graph(self, grad):
+        from .indexing import Index, Scatter
+        from .unary import masked_gradient
+
+        ga = gs = None
+        if self.needs_input_grad[0]:
+            written = np.zeros(grad._data.size, bool)
+            written[self.positions] = True
+            ga = masked_gradient(~written.reshape(grad._data.shape), grad)
+        if self.needs_input_grad[1]:
+            picked = Index.apply(grad.reshape(-1), key=(self.positions,))
+            zeros = grad._wrap(np.zeros(self.kept.shape, grad._data.dtype))
+            gs = Scatter.apply(zeros, picked, key=np.nonzero(self.kept))
         return ga, gs
 
     def name(self):

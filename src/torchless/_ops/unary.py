@@ -374,6 +374,9 @@ class NanToNum(Node):
     def backward(self, grad):
         return (np.where(self.finite, grad, np.zeros((), grad.dtype)),)
 
+    def backward_graph(self, grad):  # times the mask, as PyTorch: a NaN met later stays NaN
+        return (grad * grad._wrap(self.finite.astype(grad._data.dtype)),)
+
 
 class Cast(Node):
     """A change of dtype; the gradient is cast back to the input's dtype."""

@@ -759,6 +759,36 @@ def _refuse_graph_backward(node, grad):
     raise NotImplementedError(_no_graph_backward(node))
 
 
+class GradientWithoutDerivative(Node):
+    """A gradient computed under create_graph=True by an op whose PyTorch backward has no derivative of its own:
+    recorded in the graph (it requires grad, as PyTorch's), and differentiating it raises PyTorch's error."""
+
+    def forward(self, grad, anchor, value=None, error=None, node_name=None):
+        self.error, self.node_name = error, node_name
+        return value
+
+    def backward(self, grad):
+        kind, message = self.error
+        raise kind(message)
+
+    def backward_graph(self, grad):
+        return self.backward(grad)
+
+    def name(self):
+        return self.node_name
+
+
+def gradients_without_derivative(node, grad, error, name="torch::autograd::NotImplemented"):
+    """The backward_graph of ``node`` when PyTorch's backward of that op is not differentiable: ``node.backward``'s
+    gradients, each recorded as a GradientWithoutDerivative named ``name`` whose own backward raises ``error``,
+    (exception class, message)."""
+    # the node itself as an input: its inputs require grad, so PyTorch's recorded gradients do too
+    anchor = node.graph_output(np.zeros((), grad._data.dtype))
+    return tuple(None if value is None else
+                 GradientWithoutDerivative.apply(grad, anchor, value=value, error=error, node_name=name)
+                 for value in node.backward(grad._data))
+
+
 def _run_tensor_hooks_graph(hooks, grad):
     """run_tensor_hooks for a gradient tensor recorded in the graph: hooks get it, and what they return replaces
     it as it is."""

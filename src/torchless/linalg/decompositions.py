@@ -25,15 +25,30 @@ qr_result = _named("qr", ("Q", "R"))
 class SingularValues(Node):
     """The singular values ``S (*, k)`` of ``A (*, m, n)``, k = min(m, n); ``dA = U diag(dS) Vh`` (reduced U, Vh)."""
 
-    saved = ("u", "vh")
+    saved = ("u", "s", "vh")
 
     def forward(self, a, factors=None):
-        self.u, s, self.vh = factors if factors is not None else np.linalg.svd(a, full_matrices=False)
-        return s.astype(a.dtype, copy=False)
+        self.u, self.s, self.vh = factors if factors is not None else np.linalg.svd(a, full_matrices=False)
+        return self.s.astype(a.dtype, copy=False)
 
     def backward(self, grad):
         k = grad.shape[-1]
         return ((self.u[..., :k] * grad[..., None, :]) @ self.vh[..., :k, :],)
+
+    def backward_graph(self, grad):
+        # U diag(g) Vh = A V diag(g / s) V^T, with V and s^2 the eigenvectors and eigenvalues of A^T A (A A^T and
+        # U when A is wide), which eigh differentiates; eigh's ascending order is the reverse of the SVD's. In
+        # float64, as squaring A squares its condition number.
+        k = self.s.shape[-1]  # A from its factors (it is not saved, as PyTorch saves only them)
+        a = self.graph_input(0, (self.u[..., :k] * self.s[..., None, :]) @ self.vh[..., :k, :])
+        dtype = a._data.dtype
+        a, g = a._cast(np.dtype(np.float64)), grad._cast(np.dtype(np.float64))
+        wide = self.u.shape[-2] < self.vh.shape[-1]
+        gram = a @ a.mT if wide else a.mT @ a
+        packed = SymmetricEigen.apply(gram)
+        vectors, values = packed[..., :-1].flip(-1), packed[..., -1].flip(-1)
+        middle = (vectors * (g / values.sqrt()).unsqueeze(-2)) @ vectors.mT
+        return ((middle @ a if wide else a @ middle)._cast(dtype),)
 
     def name(self):
         return "LinalgSvdBackward0"
@@ -89,6 +104,21 @@ class SymmetricEigen(Node):
         middle = np.where(off_diagonal, 0.5 * (inner - _mT(inner)) / np.where(off_diagonal, gaps, 1), 0)
         middle = middle + grad_values[..., :, None] * np.eye(n, dtype=grad.dtype)
         return (vectors @ middle @ _mT(vectors),)
+
+    def backward_graph(self, grad):
+        from .._ops.shape import Where
+
+        packed = self.graph_output(np.concatenate([self.vectors, self.values[..., :, None]], axis=-1))
+        vectors, values = packed[..., :-1], packed[..., -1]
+        grad_vectors, grad_values = grad[..., :-1], grad[..., -1]
+        inner = vectors.mT @ grad_vectors
+        n = self.values.shape[-1]
+        off_diagonal = ~np.eye(n, dtype=bool)
+        one, zero = (grad._wrap(np.asarray(v, grad._data.dtype)) for v in (1, 0))
+        gaps = Where.apply(values.unsqueeze(-2) - values.unsqueeze(-1), one, condition=off_diagonal)
+        middle = Where.apply(0.5 * (inner - inner.mT) / gaps, zero, condition=off_diagonal)
+        middle = middle + grad_values.unsqueeze(-1) * grad._wrap(np.eye(n, dtype=grad._data.dtype))
+        return (vectors @ middle @ vectors.mT,)
 
     def name(self):
         return "LinalgEighBackward0"
@@ -186,6 +216,16 @@ class Cholesky(Node):
         inverse = np.linalg.inv(lower)
         s = _mT(inverse) @ phi @ inverse
         return (0.5 * (s + _mT(s)),)
+
+    def backward_graph(self, grad):
+        from .inverse import Inverse
+
+        lower = self.graph_output(self.out)
+        phi = (lower.mT @ grad.tril()).tril()
+        phi = phi - 0.5 * grad._wrap(np.eye(self.out.shape[-1], dtype=grad._data.dtype)) * phi
+        inverse = Inverse.apply(lower)
+        s = inverse.mT @ phi @ inverse
+        return (0.5 * (s + s.mT),)
 
     def name(self):
         return "LinalgCholeskyExBackward0"

@@ -11,17 +11,96 @@ def _inverse_transposed(a):
     return np.swapaxes(np.linalg.inv(a), -1, -2)
 
 
+def _singular(a):
+    """Which matrices of ``a (*, n, n)`` have no inverse (np.linalg.inv would raise for the batch)."""
+    try:
+        np.linalg.inv(a)
+        return np.zeros(a.shape[:-2], bool)
+    except np.linalg.LinAlgError:
+        pass
+    flat = a.reshape((-1,) + a.shape[-2:])
+    singular = np.zeros(len(flat), bool)
+    for i, matrix in enumerate(flat):
+        try:
+            np.linalg.inv(matrix)
+        except np.linalg.LinAlgError:
+            singular[i] = True
+    return singular.reshape(a.shape[:-2])
+
+
+def _nudged(a):
+    """``a`` with each singular matrix made invertible by a tiny change, for a formula that scales its inverse by
+    det(A) = 0 (a stand-in for PyTorch's LU with its zero pivots replaced by eps)."""
+    a = np.array(a)
+    singular = _singular(a)
+    eps = np.finfo(a.dtype).eps
+    flat = a.reshape((-1,) + a.shape[-2:])
+    for i in np.flatnonzero(singular.reshape(-1)):
+        u, s, vh = np.linalg.svd(flat[i])
+        flat[i] = (u * np.maximum(s, eps * max(1.0, float(s.max(initial=0))))) @ vh
+    return flat.reshape(a.shape)
+
+
+def _cofactors(a):
+    """The cofactor matrices of the square matrices of the graph tensor ``a (*, n, n)``, as tensors of the graph:
+    entry (i, j) is (-1)^(i + j) times the determinant of ``a`` without row i and column j."""
+    from .. import stack
+
+    n = a._data.shape[-1]
+    if n == 1:
+        return a._wrap(np.ones(a._data.shape, a._data.dtype))
+    rows = []
+    for i in range(n):
+        without_row = a[..., [r for r in range(n) if r != i], :]
+        rows.append(stack([Determinant.apply(without_row[..., [c for c in range(n) if c != j]], exact=True)
+                           * (-1) ** (i + j) for j in range(n)], -1))
+    return stack(rows, -2)
+
+
+def _svd_cofactors(a):
+    """The cofactor matrices of ``a (*, n, n)`` as arrays, from its SVD U S Vh: det(U) det(Vh) U adj(S) Vh, whose
+    diagonal adj(S) holds the products of all singular values but one (defined for a singular matrix too)."""
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[-1]
+    others = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], -1)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return ((sign[..., None, None] * u * others[..., None, :]) @ vh).astype(a.dtype, copy=False)
+
+
 class Determinant(Node):
-    """``det(A)`` for ``A (*, n, n)``; ``dA = g det(A) A^-T`` (invertible A only)."""
+    """``det(A)`` for ``A (*, n, n)``; ``dA = g det(A) A^-T``, the cofactors (0 at a singular A, as PyTorch's
+    backward without create_graph, unless ``exact``: then the cofactors there too, for _cofactors' minors)."""
 
     saved = ("a", "out")
 
-    def forward(self, a):
-        self.a, self.out = a, np.asarray(np.linalg.det(a), a.dtype)
+    def forward(self, a, exact=False):
+        self.a, self.out, self.exact = a, np.asarray(np.linalg.det(a), a.dtype), exact
         return self.out
 
     def backward(self, grad):
-        return ((grad * self.out)[..., None, None] * _inverse_transposed(self.a),)
+        scale = (grad * self.out)[..., None, None]
+        try:
+            return (scale * _inverse_transposed(self.a),)
+        except np.linalg.LinAlgError:
+            if self.exact:  # a minor of _cofactors: the true gradient, the cofactors, even where det is 0
+                singular = _singular(self.a)
+                gradient = scale * _inverse_transposed(_nudged(self.a))
+                gradient[singular] = grad[singular][:, None, None] * _svd_cofactors(self.a[singular])
+                return (gradient,)
+            # An exactly singular matrix (det 0): PyTorch solves with its LU's zero pivots nudged to eps, a finite
+            # matrix that the zero scale makes 0 (not the cofactors its create_graph=True formula gives).
+            return (scale * _inverse_transposed(_nudged(self.a)),)
+
+    def backward_graph(self, grad):
+        from .inverse import Inverse
+
+        a = self.a
+        if _singular(a).any():
+            # det(A) A^-T is the matrix of cofactors, which a singular matrix has too: the determinants of its
+            # minors (their own second derivatives come from this method again)
+            return (grad[..., None, None] * _cofactors(self.graph_input(0, a)),)
+        scale = (grad * self.graph_output(self.out))[..., None, None]
+        return (scale * Inverse.apply(self.graph_input(0, a)).mT,)
 
     def name(self):
         return "LinalgDetBackward0"
@@ -38,6 +117,11 @@ class LogAbsDeterminant(Node):
 
     def backward(self, grad):
         return (grad[..., None, None] * _inverse_transposed(self.a),)
+
+    def backward_graph(self, grad):
+        from .inverse import Inverse
+
+        return (grad[..., None, None] * Inverse.apply(self.graph_input(0, self.a)).mT,)
 
     def name(self):
         return "LinalgSlogdetBackward0"

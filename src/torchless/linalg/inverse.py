@@ -26,6 +26,10 @@ class Inverse(Node):
         inverse_t = _mT(self.out)
         return (-(inverse_t @ grad @ inverse_t),)
 
+    def backward_graph(self, grad):
+        inverse_t = self.graph_output(self.out).mT
+        return (-(inverse_t @ grad @ inverse_t),)
+
     def name(self):
         return "LinalgInvExBackward0"
 
@@ -60,6 +64,11 @@ class Solve(Node):
     def backward(self, grad):
         grad_b = np.linalg.solve(_mT(self.a), grad)
         grad_a = -(grad_b @ _mT(self.out)) if self.needs_input_grad[0] else None
+        return grad_a, grad_b
+
+    def backward_graph(self, grad):
+        grad_b = Solve.apply(self.graph_input(0, self.a).mT, grad)
+        grad_a = -(grad_b @ self.graph_output(self.out).mT) if self.needs_input_grad[0] else None
         return grad_a, grad_b
 
     def name(self):

@@ -62,6 +62,15 @@ class MatrixExp(Node):
         block[..., :n, n:] = grad
         return (_expm_batched(block)[..., :n, n:].astype(self.a.dtype),)
 
+    def backward_graph(self, grad):  # the same block exponential, of tensors of the graph
+        from .._functions import cat
+
+        n = self.a.shape[-1]
+        at = self.graph_input(0, self.a).mT
+        zeros = grad._wrap(np.zeros(self.a.shape, grad._data.dtype))
+        block = cat([cat([at, grad], dim=-1), cat([zeros, at], dim=-1)], dim=-2)
+        return (MatrixExp.apply(block)[..., :n, n:],)
+
     def name(self):
         return "LinalgMatrixExpBackward0"
 

@@ -26,6 +26,12 @@ class Cross(Node):
         grad_y = np.cross(grad, self.x, axis=axis) if self.needs_input_grad[1] else None
         return grad_x, grad_y
 
+    def backward_graph(self, grad):
+        axis = self.axis
+        grad_x = Cross.apply(self.graph_input(1, self.y), grad, axis=axis) if self.needs_input_grad[0] else None
+        grad_y = Cross.apply(grad, self.graph_input(0, self.x), axis=axis) if self.needs_input_grad[1] else None
+        return grad_x, grad_y
+
     def name(self):
         return "LinalgCrossBackward0"
 
@@ -38,6 +44,8 @@ def cross(input, other, *, dim=-1):
     """
     a, b = input._data, other._data
     axis = normalize_dim(dim, max(a.ndim, b.ndim))
+    if a.ndim != b.ndim:  # PyTorch broadcasts the sizes, but not a missing dimension
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if a.shape[dim] != 3 or b.shape[dim] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {a.shape[dim]} and "
                            f"{b.shape[dim]}")

@@ -230,6 +230,15 @@ class EmptyConvolution(Node):
         return tuple(np.zeros_like(a) if need else None for a, need in zip((self.x, self.w, self.b),
                                                                             self.needs_input_grad))
 
+    def backward_graph(self, grad):
+        # zeros, recorded as PyTorch's (they require grad), whose own gradients are zero
+        from ..._ops.shape import Where
+
+        total = grad.sum()
+        return tuple(None if g is None else
+                     Where.apply(grad._wrap(g), total._cast(g.dtype), condition=np.ones(g.shape, bool))
+                     for g in self.backward(grad._data))
+
     def name(self):
         return "ConvolutionBackward0"
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ...autograd import grad_mode
-from ...autograd.graph import Node
+from ...autograd.graph import Node, gradients_without_derivative
 from ._args import check_tensor
 
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
@@ -84,6 +84,11 @@ class Pdist(Node):
         np.add.at(out, self.rows, pair)
         np.add.at(out, self.cols, -pair)
         return (out,)
+
+    def backward_graph(self, grad):  # PyTorch's backward of this op has no derivative
+        return gradients_without_derivative(
+            self, grad, (NotImplementedError, "the derivative for '_pdist_backward' is not implemented."),
+            "PdistBackwardBackward0")
 
 
 def pdist(input, p=2):

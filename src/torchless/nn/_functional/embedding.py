@@ -11,7 +11,7 @@ import numpy as np
 
 from ..._tensor import Tensor, typename
 from ...autograd import grad_mode
-from ...autograd.graph import Node
+from ...autograd.graph import Node, gradients_without_derivative
 from ._args import check_tensor
 
 __all__ = ["embedding", "embedding_bag"]
@@ -200,6 +200,11 @@ class EmbeddingBag(Node):
             gw = np.zeros(weight.shape, grad.dtype)
             np.add.at(gw, indices, rows)
         return gw, gpsw
+
+    def backward_graph(self, grad):  # PyTorch's backward of this op has no derivative
+        return gradients_without_derivative(
+            self, grad, (NotImplementedError, "the derivative for '_embedding_bag_backward' is not implemented."),
+            "EmbeddingBagBackwardBackward0")
 
 
 def _bag_frequency_divisors(all_indices, indices):

@@ -71,6 +71,10 @@ class AffineGridGenerator(Node):
         g = grad.reshape(n, -1, k).astype(self.base.dtype, copy=False)
         return (np.matmul(g.transpose(0, 2, 1), self.base[None]).astype(self.theta_dtype, copy=False),)
 
+    def backward_graph(self, grad):  # linear in theta: the same product, recorded
+        n, k = self.grid_shape[0], self.grid_shape[-1]
+        return (grad.reshape(n, -1, k).mT @ grad._wrap(self.base.astype(grad._data.dtype, copy=False)),)
+
 
 def affine_grid(theta, size, align_corners=None):
     r"""Generate a 2-D or 3-D sampling grid (flow field) from a batch of affine matrices ``theta``.
@@ -216,7 +220,7 @@ def _cubic_coefficients(t):
     far = lambda x: ((a * x - 5 * a) * x + 8 * a) * x - 4 * a  # noqa: E731 - 1 < |x| < 2
     d_near = lambda x: (3 * (a + 2) * x - 2 * (a + 3)) * x  # noqa: E731
     d_far = lambda x: (3 * a * x - 10 * a) * x + 8 * a  # noqa: E731
-    one = np.asarray(1, t.dtype)
+    one = 1 if isinstance(t, Tensor) else np.asarray(1, t.dtype)  # (a graph tensor for backward_graph)
     coefficients = [far(t + one), near(t), near(one - t), far(2 * one - t)]
     derivatives = [d_far(t + one), d_near(t), -d_near(one - t), -d_far(2 * one - t)]
     return coefficients, derivatives
@@ -225,10 +229,11 @@ def _cubic_coefficients(t):
 class GridSampler2D(Node):
     """output[n, c, h, w] = sum over taps k of weight_k[n, h, w] * input[n, c, index_k[n, h, w]]."""
 
-    saved = ("planes", "taps", "dx", "dy")
+    saved = ("planes", "taps", "dx", "dy", "input", "grid", "local")
 
     def forward(self, input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
         # Non-finite grid values give NaN or border samples, as in PyTorch, which does not warn about them.
+        self.input, self.grid, self.local = input, grid, None
         with np.errstate(invalid="ignore", over="ignore"):
             return self._sample(input, grid, mode, padding_mode, align_corners)
 
@@ -257,6 +262,7 @@ class GridSampler2D(Node):
             # d(weight of tap (i, j)) / dx and / dy, for the grid gradient
             self.dx = [cy[j] * dcx[i] * mult_x for j in range(4) for i in range(4)]
             self.dy = [dcy[j] * cx[i] * mult_y for j in range(4) for i in range(4)]
+            self.local = ((x - x0, mult_x), (y - y0, mult_y))
         else:
             x, mult_x = _source_index(gx, width, padding_mode, align_corners)
             y, mult_y = _source_index(gy, height, padding_mode, align_corners)
@@ -273,6 +279,7 @@ class GridSampler2D(Node):
                 taps = [(_flat_index(px, py, height, width), w) for px, py, w in corners]
                 self.dx = [-north * mult_x, north * mult_x, -south * mult_x, south * mult_x]
                 self.dy = [-west * mult_y, -east * mult_y, west * mult_y, east * mult_y]
+                self.local = ((east, west, mult_x), (south, north, mult_y))
 
         out = _weighted_taps(planes, taps)
         self.planes, self.taps = planes, taps
@@ -304,6 +311,82 @@ class GridSampler2D(Node):
                 grad_grid[..., 0] = gx.reshape(self.grid_shape[:3])
                 grad_grid[..., 1] = gy.reshape(self.grid_shape[:3])
         return grad_input, grad_grid
+
+    def backward_graph(self, grad):
+        # backward with the taps' weights and their derivatives as functions of the grid in the graph (their
+        # values those of forward); the tap positions are piecewise constant in the grid: constants
+        weights = derivatives = None
+        if self.mode == "bicubic":
+            (tx, mult_x), (ty, mult_y) = self.local
+            offset_x, offset_y = _grid_offsets(self, grad)
+            cx, dcx = _cubic_coefficients(_constant(grad, tx) + offset_x * mult_x)
+            cy, dcy = _cubic_coefficients(_constant(grad, ty) + offset_y * mult_y)
+            weights = [cy[j] * cx[i] for j in range(4) for i in range(4)]
+            derivatives = [(cy[j] * dcx[i] * mult_x, dcy[j] * cx[i] * mult_y) for j in range(4) for i in range(4)]
+        elif self.mode != "nearest":
+            (east, west, mult_x), (south, north, mult_y) = self.local
+            offset_x, offset_y = _grid_offsets(self, grad)
+            mult_x, mult_y = _constant(grad, mult_x), _constant(grad, mult_y)
+            east, west = _constant(grad, east) + mult_x * offset_x, _constant(grad, west) - mult_x * offset_x
+            south, north = _constant(grad, south) + mult_y * offset_y, _constant(grad, north) - mult_y * offset_y
+            weights = [north * west, north * east, south * west, south * east]
+            derivatives = [(-north * mult_x, -west * mult_y), (north * mult_x, -east * mult_y),
+                           (-south * mult_x, west * mult_y), (south * mult_x, east * mult_y)]
+        return _taps_backward_graph(self, grad, weights, derivatives)
+
+
+def _constant(grad, array):
+    """``array`` as a constant of the graph, in the gradient's dtype."""
+    return grad._wrap(np.asarray(array, grad._data.dtype))
+
+
+def _grid_offsets(node, grad):
+    """For each grid coordinate (x, y(, z)), a graph tensor (N, P) of zeros whose derivative with respect to the
+    grid is 1: a weight formed as (its forward value) + (its derivative) * offset is exact and differentiable."""
+    from ..._ops.shape import Where
+
+    grid = node.graph_input(1, node.grid)
+    offset = (grid - grid.detach()).to(grad.dtype)
+    outside = ~np.isfinite(node.grid)
+    if outside.any():  # inf - inf: a non-finite point's offset is 0 too (its taps are fixed, its weights too)
+        offset = Where.apply(_constant(grad, 0), offset, condition=outside)
+    n, k = node.grid_shape[0], node.grid_shape[-1]
+    return [offset[..., axis].reshape(n, -1) for axis in range(k)]
+
+
+def _taps_backward_graph(node, grad, weights, derivatives, lost=None):
+    """GridSampler2D/3D's input and grid gradients as tensors of the graph: a scatter-add of the gradient times each
+    tap's weight (graph tensors (N, P), or None for nearest) and, for the grid, the sampled values times the weights'
+    derivatives along each coordinate."""
+    from ..._functions import cat, stack
+    from ..._ops.indexing import Index, Scatter
+    from ..._ops.shape import Where
+
+    n, c = node.shape[:2]
+    length, points = int(np.prod(node.shape[2:])), int(np.prod(node.grid_shape[1:-1]))
+    g = grad.reshape(n, c, points)
+    if lost is not None:
+        g = Where.apply(_constant(grad, 0), g, condition=lost[:, None, :])
+    batch, channel = np.arange(n)[:, None, None], np.arange(c)[None, :, None]
+    grad_input = grad_grid = None
+    if node.needs_input_grad[0]:
+        shares = [g if w is None else g * w.unsqueeze(1) for w in (weights or [None])]
+        index = np.concatenate([i for i, _ in node.taps], axis=-1)
+        zeros = _constant(grad, np.zeros((n, c, length + 1)))
+        summed = Scatter.apply(zeros, cat(shares, dim=2), key=(batch, channel, index[:, None, :]), add=True)
+        grad_input = summed[:, :, :length].reshape(node.shape)
+    if node.needs_input_grad[1]:
+        if derivatives is None:  # nearest: piecewise constant in the grid, zeros (recorded, as PyTorch's)
+            grad_grid = Where.apply(_constant(grad, 0), grad.sum(), condition=np.ones(node.grid_shape, bool))
+        else:
+            image = node.graph_input(0, node.input).to(grad.dtype).reshape(n, c, length)
+            image = cat([image, _constant(grad, np.zeros((n, c, 1)))], dim=2)  # the zero pixel outside taps read
+            totals = [None] * node.grid_shape[-1]
+            for (index, _), along_axes in zip(node.taps, derivatives):
+                along = (g * Index.apply(image, key=(batch, channel, index[:, None, :]))).sum(1)
+                totals = [along * d if t is None else t + along * d for t, d in zip(totals, along_axes)]
+            grad_grid = stack(totals, dim=-1).reshape(node.grid_shape)
+    return grad_input, grad_grid
 
 
 def _weighted_taps(planes, taps):
@@ -367,9 +450,10 @@ class GridSampler3D(Node):
     """Trilinear ('bilinear') or nearest sampling of (N, C, D, H, W) volumes at grid points (N, D', H', W', 3):
     output[n, c, p] = sum over taps k of weight_k[n, p] * input[n, c, index_k[n, p]], as in GridSampler2D."""
 
-    saved = ("planes", "taps", "dx", "dy", "dz", "lost")
+    saved = ("planes", "taps", "dx", "dy", "dz", "lost", "input", "grid", "local")
 
     def forward(self, input, grid, mode="bilinear", padding_mode="zeros", align_corners=False):
+        self.input, self.grid, self.local = input, grid, None
         with np.errstate(invalid="ignore", over="ignore"):
             return self._sample(input, grid, mode, padding_mode, align_corners)
 
@@ -398,6 +482,7 @@ class GridSampler3D(Node):
             # (distances to the opposite neighbour), so that the products round alike.
             wx, wy, wz = ((low + 1 - t, t - low) for t, low in ((x, x0), (y, y0), (z, z0)))
             taps, self.dx, self.dy, self.dz = [], [], [], []
+            self.local = ([(wx[0], wx[1], mult_x), (wy[0], wy[1], mult_y), (wz[0], wz[1], mult_z)], [])
             for k in range(2):
                 for j in range(2):
                     for i in range(2):
@@ -405,6 +490,7 @@ class GridSampler3D(Node):
                         # A tap outside is skipped, not weighed: a non-finite weight must not reach the output
                         # or the grid's gradient.
                         inside = index != outside
+                        self.local[1].append(inside)
                         taps.append((index, np.where(inside, wx[i] * wy[j] * wz[k], 0)))
                         # d(weight)/d(coordinate) along each axis: the other axes' weights, signed by the side
                         self.dx.append(np.where(inside, (1 if i else -1) * wy[j] * wz[k] * mult_x, 0))
@@ -440,6 +526,30 @@ class GridSampler3D(Node):
                 for k, total in enumerate(sums):
                     grad_grid[..., k] = total.reshape(self.grid_shape[:4])
         return grad_input, grad_grid
+
+    def backward_graph(self, grad):  # as GridSampler2D's, with the trilinear weights
+        from ..._ops.shape import Where
+
+        weights = derivatives = None
+        if self.mode != "nearest":
+            axes, insides = self.local
+            sides, mults = [], []  # per axis: (low weight, high weight) as graph tensors, and d(pixel)/d(grid)
+            for (low, high, mult), offset in zip(axes, _grid_offsets(self, grad)):
+                mult = _constant(grad, mult)
+                sides.append((_constant(grad, low) - mult * offset, _constant(grad, high) + mult * offset))
+                mults.append(mult)
+            zero = _constant(grad, 0)
+            masked = lambda value, inside: Where.apply(value, zero, condition=inside)  # noqa: E731
+            weights, derivatives, tap = [], [], 0
+            for k in range(2):
+                for j in range(2):
+                    for i in range(2):
+                        (wx, wy, wz), inside = (side[s] for side, s in zip(sides, (i, j, k))), insides[tap]
+                        weights.append(masked(wx * wy * wz, inside))
+                        derivatives.append(tuple(masked(d * m if s else -d * m, inside) for d, m, s in (
+                            (wy * wz, mults[0], i), (wx * wz, mults[1], j), (wx * wy, mults[2], k))))
+                        tap += 1
+        return _taps_backward_graph(self, grad, weights, derivatives, lost=self.lost)
 
 
 def _check_grid_sampler(input, grid, mode):

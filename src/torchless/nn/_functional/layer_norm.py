@@ -106,14 +106,15 @@ class RMSNorm(Node):
     one, is the graph's top node (ToCopyBackward0), else the product is (MulBackward0).
     """
 
-    saved = ("xhat", "rstd", "weight")
+    saved = ("x", "xhat", "rstd", "weight")  # x as PyTorch's composite saves it (its square and product do)
 
     @quiet
     def forward(self, x, weight, normalized_ndim=1, eps=None):
-        self.input_shape, self.input_dtype, self.weight = x.shape, x.dtype, weight
+        self.input_shape, self.input_dtype, self.weight, self.x = x.shape, x.dtype, weight, x
         rows = _rows(x, normalized_ndim, compute_dtype(x))
         if eps is None:
             eps = float(np.finfo(rows.dtype).eps)
+        self.eps = eps
         self.rstd = 1 / np.sqrt(mean(np.square(rows), -1) + eps)
         self.xhat = rows * self.rstd
         y = self.xhat
@@ -136,6 +137,23 @@ class RMSNorm(Node):
             gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
         if need_w:
             gw = _param_grad((g * xhat).sum(axis=0), weight)
+        return gx, gw
+
+    def backward_graph(self, grad):
+        # backward's formula with the statistics recomputed from x in the graph
+        dtype, rows, weight = self.xhat.dtype, self.xhat.shape, self.weight
+        x = self.graph_input(0, self.x)._cast(dtype).reshape(rows)
+        rstd = ((x * x).mean(-1, keepdim=True) + self.eps).rsqrt()
+        xhat = x * rstd
+        g = grad._cast(self.result_dtype).reshape(rows)
+        need_x, need_w = self.needs_input_grad
+        gx = gw = None
+        if need_x:
+            grad_xhat = g if weight is None else (g * self.graph_input(1, weight).reshape(-1))._cast(dtype)
+            gx = (grad_xhat - xhat * (grad_xhat * xhat).mean(-1, keepdim=True)) * rstd
+            gx = gx.reshape(self.input_shape)._cast(self.input_dtype)
+        if need_w:
+            gw = (g * xhat).sum(0).reshape(weight.shape)._cast(weight.dtype)
         return gx, gw
 
     def name(self):

@@ -12,7 +12,7 @@ import numpy as np
 from ... import _creation
 from ...autograd import grad_mode
 from ..._tensor import Tensor
-from ...autograd.graph import Node
+from ...autograd.graph import Node, gradients_without_derivative
 from ._args import check_tensor
 from .loss import _legacy_reduction, _reduction
 
@@ -249,6 +249,10 @@ class CtcLoss(Node):
                 lp = log_probs[:steps, n]
                 result[:steps, n] = (np.exp(lp) - np.exp(both + nll[n] - lp)) * grad[n]
         return (result,)
+
+    def backward_graph(self, grad):  # PyTorch's backward of this op has no derivative
+        return gradients_without_derivative(
+            self, grad, (RuntimeError, "derivative for aten::_ctc_loss_backward is not implemented"))
 
 
 def _length_list(lengths, name):

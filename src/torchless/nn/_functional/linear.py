@@ -218,6 +218,15 @@ class Bilinear(Node):
             gw = np.einsum("...o,...i,...j->oij", grad, x1, x2, optimize=True)
         return g1, g2, gw
 
+    def backward_graph(self, grad):
+        from ..._ops.einsum import einsum
+
+        x1, x2, w = (self.graph_input(i, a) for i, a in enumerate((self.x1, self.x2, self.w)))
+        need1, need2, need_w = self.needs_input_grad
+        return (einsum("...o,oij,...j->...i", grad, w, x2) if need1 else None,
+                einsum("...o,oij,...i->...j", grad, w, x1) if need2 else None,
+                einsum("...o,...i,...j->oij", grad, x1, x2) if need_w else None)
+
     def name(self):
         return "ViewBackward0"  # PyTorch's _trilinear result is reshaped last
 

@@ -41,7 +41,7 @@ class LocalResponseNorm(Node):
 
     @quiet
     def forward(self, x, size=1, alpha=1e-4, beta=0.75, k=1.0):
-        self.input_dtype, self.size, self.alpha, self.beta = x.dtype, size, alpha, beta
+        self.input_dtype, self.size, self.alpha, self.beta, self.k = x.dtype, size, alpha, beta, k
         self.x = x.astype(compute_dtype(x), copy=False)
         base = _window_sum(np.square(self.x), size // 2, (size - 1) // 2)
         base /= size
@@ -62,8 +62,33 @@ class LocalResponseNorm(Node):
         gx = g_over - (2 * self.alpha * self.beta / size) * x * through_base
         return (gx.astype(self.input_dtype, copy=False),)
 
+    def backward_graph(self, grad):
+        # backward's formula on tensors of the graph; the denominator is recomputed from the input in the graph,
+        # as PyTorch's composite of square, pool, scale, shift and power is differentiated
+        size, alpha, beta = self.size, self.alpha, self.beta
+        x = self.graph_input(0, self.x)
+        base = self.k + (alpha / size) * _window_sum_graph(x * x, size // 2, (size - 1) // 2)
+        g_over = grad / base ** beta
+        through_base = _window_sum_graph(g_over * x / base, (size - 1) // 2, size // 2)
+        return (g_over - (2 * alpha * beta / size) * x * through_base,)
+
     def name(self):
         return "DivBackward0"
+
+
+def _window_sum_graph(t, before, after):
+    """_window_sum of a tensor of the graph: the channels zero-padded, then the shifted slices added."""
+    from ..._functions import cat
+
+    shape = t._data.shape
+    channels = shape[1]
+    pad = lambda n: t._wrap(np.zeros((shape[0], n) + shape[2:], t._data.dtype))  # noqa: E731
+    padded = cat([pad(before), t, pad(after)], dim=1)
+    out = None
+    for start in range(before + after + 1):
+        part = padded[:, start:start + channels]
+        out = part if out is None else out + part
+    return out
 
 
 def _check_scalar(value, op):

@@ -13,7 +13,7 @@ from ... import _creation, _dtype
 from ..._ops.unary import Clamp
 from ..._tensor import _promote
 from ..._functions import where
-from ...autograd.graph import Node
+from ...autograd.graph import Node, gradients_without_derivative
 from ._args import check_tensor
 from .activation import logsigmoid
 from .loss import _broadcast_shape, _check_in_place, _legacy_reduction, _reduce, _reduction, _refuse_grad
@@ -73,6 +73,16 @@ class SoftMarginLoss(Node):
         z = np.exp(-tc * x.astype(common, copy=False))
         g = (tc * z * -norm).astype(x.dtype, copy=False) / (z + 1).astype(x.dtype, copy=False)
         return (np.broadcast_to(g * grad, x.shape).astype(x.dtype, copy=False), None)
+
+    def backward_graph(self, grad):
+        x, t = self.x, self.t
+        if t.dtype == np.bool_:
+            raise RuntimeError(_BOOL_NEGATION)
+        norm = 1.0 / x.size if self.reduction == "mean" and x.size else 1.0
+        target = grad._wrap(t.astype(_promote(x.dtype, t.dtype), copy=False))
+        z = (-target * self.graph_input(0, x)).exp()
+        g = ((target * z * -norm) / (z + 1))._cast(x.dtype) * grad
+        return (g.expand(x.shape) if g._data.shape != x.shape else g, None)
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -194,6 +204,10 @@ class MultiMarginLoss(Node):
         h *= grad.reshape(-1, 1) if self.per_sample else grad
         return h.reshape(x.shape), None, None
 
+    def backward_graph(self, grad):  # PyTorch's backward of this op has no derivative
+        return gradients_without_derivative(
+            self, grad, (RuntimeError, "derivative for aten::multi_margin_loss_backward is not implemented"))
+
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
@@ -307,6 +321,10 @@ class MultilabelMarginLoss(Node):
         np.subtract.at(h, (frame_index[listed], target[listed]), active.sum(2)[listed].astype(x.dtype) * g)
         h *= grad.reshape(-1, 1) if self.per_sample else grad
         return h.reshape(x.shape), None
+
+    def backward_graph(self, grad):  # PyTorch's backward of this op has no derivative
+        return gradients_without_derivative(
+            self, grad, (RuntimeError, "derivative for aten::multilabel_margin_loss_backward is not implemented"))
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):

@@ -127,6 +127,10 @@ class ChannelShuffle(Node):
         # k groups of g undo g groups of k
         return (_shuffle_channels(grad, grad.shape[1] // self.groups),)
 
+    def backward_graph(self, grad):  # a permutation: its adjoint is the inverse one
+        channels = grad._data.shape[1]
+        return (ChannelShuffle.apply(grad, groups=channels // self.groups if channels else 1),)
+
 
 def _shuffle_channels(x, groups):
     """(N, g * k, *) -> (N, k * g, *): channel i * k + j moves to j * g + i."""

@@ -169,7 +169,7 @@ class AdaptiveAvgPool(Node):
     saved, saves = ("input_shape",), (0,)  # as PyTorch, which saves the input
 
     def forward(self, x, spatial=2, output_size=None):
-        self.input_shape, self.spatial = x.shape, spatial
+        self.input_shape, self.spatial, self.output_size = x.shape, spatial, output_size
         planes = _as_planes(x, spatial)
         if 0 in output_size or 0 in planes.shape[:2]:  # an empty output: nothing to average
             pooled = np.zeros(planes.shape[:2] + output_size, x.dtype)
@@ -185,8 +185,34 @@ class AdaptiveAvgPool(Node):
                                                 _plane_shape(self.input_shape, self.spatial))
         return (gx.reshape(self.input_shape),)
 
+    def backward_graph(self, grad):
+        if self.spatial == 1:  # PyTorch pools 1-D as 2-D, its gradient then squeezed back
+            return (AdaptiveAvgPoolBackward.apply(grad.unsqueeze(-2), pool=self).squeeze(-2),)
+        return (AdaptiveAvgPoolBackward.apply(grad, pool=self),)
+
     def name(self):
         return "SqueezeBackward1" if self.spatial == 1 else f"AdaptiveAvgPool{self.spatial}DBackward0"
+
+
+class AdaptiveAvgPoolBackward(Node):
+    """AdaptiveAvgPool's gradient as an op of the graph (create_graph=True): linear in the output's gradient, whose
+    adjoint is the pooling itself."""
+
+    def forward(self, grad, pool=None):
+        self.spatial, self.output_size = max(pool.spatial, 2), pool.output_size
+        if pool.spatial == 1:  # a 1-D pool's gradient comes and goes as (..., 1, L), 2-D pooling's shape
+            gx = pool.backward(grad.squeeze(-2))[0]
+            return gx.reshape(gx.shape[:-1] + (1,) + gx.shape[-1:])
+        return pool.backward(grad)[0]
+
+    def backward(self, grad):
+        return (AdaptiveAvgPool().forward(grad, spatial=self.spatial, output_size=self.output_size),)
+
+    def backward_graph(self, grad):
+        return (AdaptiveAvgPool.apply(grad, spatial=self.spatial, output_size=self.output_size),)
+
+    def name(self):
+        return f"AdaptiveAvgPool{self.spatial}DBackwardBackward0"
 
 
 def _check_grad_output(grad, spatial, fn):
@@ -747,6 +773,16 @@ class MaxUnpool(Node):
         gx = np.take_along_axis(planes, self.indices.reshape(planes.shape[0], -1), 1)
         return (gx.reshape(self.input_shape),)
 
+    def backward_graph(self, grad):  # the same gather, recorded (its own gradient scatters back)
+        from ..._ops.indexing import Index
+
+        if self.indices.size == 0 or grad._data.size == 0:
+            return (grad._wrap(self.backward(grad._data)[0]),)  # zeros, or backward's error
+        planes = grad.reshape(-1, math.prod(grad._data.shape[-self.spatial:]))
+        rows = np.arange(planes._data.shape[0])[:, None]
+        gx = Index.apply(planes, key=(rows, self.indices.reshape(planes._data.shape[0], -1)))
+        return (gx.reshape(self.input_shape),)
+
     def name(self):
         return f"MaxUnpool{self.spatial}DBackward0"
 
@@ -917,6 +953,7 @@ class FractionalMaxPool(Node):
 
     def forward(self, x, pooled=None, indices=None, spatial=2):
         self.input_shape, self.indices, self.spatial = x.shape, indices, spatial
+        self.winners = None  # (for MaxPool.backward_graph: flat indices, no winners)
         return pooled
 
     def backward(self, grad):
@@ -924,6 +961,9 @@ class FractionalMaxPool(Node):
                                          self.indices.reshape(_flat_planes(grad.shape, self.spatial)),
                                          _flat_planes(self.input_shape, self.spatial))
         return (gx.reshape(self.input_shape),)
+
+    def backward_graph(self, grad):  # MaxPool's: a recorded scatter-add to the argmaxes
+        return MaxPool.backward_graph(self, grad)
 
     def name(self):
         return f"FractionalMaxPool{self.spatial}DBackward0"

@@ -45,5 +45,10 @@ class CrossMapLRN2d(Node):
         grad_input -= x.dtype.type(2 * self.alpha * self.beta / size) * x * accumulated
         return (grad_input,)
 
+    def backward_graph(self, grad):
+        # PyTorch's backward writes into preallocated tensors (out=), which recording for create_graph=True refuses
+        raise RuntimeError("mul(): functions with out=... arguments don't support automatic differentiation, but one "
+                           "of the arguments requires grad.")
+
     def name(self):
         return "CrossMapLRN2dBackward"
