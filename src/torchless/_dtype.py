@@ -155,12 +155,14 @@ FLOAT_MAX = {np.dtype(t): np.finfo(t).max.item() for t in (np.float16, np.float3
 _C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t"}
 
 
-def fill_value(value, np_dtype):
+def fill_value(value, np_dtype, check_half=True):
     """``value`` (a Python or NumPy number) as PyTorch converts a fill value to ``np_dtype``.
 
     Integer dtypes refuse values beyond their range, except that an unsigned dtype takes a negative
     integer down to -max, modulo 2**bits (c10's ``overflows``: filling uint8 with -100 gives 156);
-    floats are truncated. float32 refuses finite values beyond its range, float16 rounds them to inf.
+    floats are truncated. float32 and float16 refuse finite values beyond their range, except that
+    float16 rounds them to inf with ``check_half`` False: PyTorch skips that check where it writes
+    the value directly (``t[i] = v``, where()'s number operand, a fill of a single element).
     """
     if isinstance(value, (_builtins.bool, np.bool_)):
         return value
@@ -169,6 +171,8 @@ def fill_value(value, np_dtype):
     if np_dtype.kind == "f":
         if np_dtype == np.float32 and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
             raise RuntimeError("value cannot be converted to type float without overflow")
+        if np_dtype == np.float16 and check_half and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
+            raise RuntimeError("value cannot be converted to type c10::Half without overflow")
         with np.errstate(over="ignore"):  # float16 overflows to inf silently, as in PyTorch
             return np_dtype.type(value)
     if np_dtype.kind not in "iu":
@@ -184,9 +188,7 @@ def fill_value(value, np_dtype):
 
 def scalar_argument(value, np_dtype):
     """A Python number argument of an op (a clamp bound) in ``np_dtype``, checked as PyTorch converts it: as a
-    fill value, except that float16 refuses finite values beyond its range too."""
-    if np_dtype == np.float16 and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
-        raise RuntimeError("value cannot be converted to type c10::Half without overflow")
+    fill value."""
     return fill_value(value, np_dtype)
 
 

@@ -132,7 +132,7 @@ def _scalar_as_fill(value, like):
         if category != _FLOAT:  # an int beside bools: promoted (or refused) as an arithmetic operand is
             return value
         np_dtype = _dtype.get_default_dtype().numpy
-    return Tensor._wrap(np.asarray(_dtype.fill_value(value, np_dtype), np_dtype))
+    return Tensor._wrap(np.asarray(_dtype.fill_value(value, np_dtype, check_half=False), np_dtype))
 
 
 def is_tensor(obj):

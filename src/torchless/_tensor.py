@@ -1,4 +1,5 @@
 """The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
+import math
 import numbers
 import operator
 import re
@@ -2436,7 +2437,8 @@ class Tensor:
             if isinstance(value, int) and not -2**63 <= value < 2**63:  # PyTorch reads an assigned int as int64
                 raise ValueError("Overflow when unpacking long long")
             # Range-checked like a fill value (uint8 takes -1 as 255, refuses 300), not wrapped like an operand.
-            value_t = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
+            value_t = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype, check_half=False),
+                                                   self._data.dtype))
         else:
             kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
             raise TypeError(f"can't assign a {kind} to a {self.type()}")
@@ -2854,8 +2856,8 @@ class Tensor:
             if records(value):
                 return self.copy_(value)
             value = value._data
-        else:
-            value = _dtype.fill_value(value, self._data.dtype)
+        else:  # (PyTorch writes a single element without its range check for half)
+            value = _dtype.fill_value(value, self._data.dtype, check_half=self._data.size != 1)
         return self._overwrite(value, "FillBackward2")
 
     def _check_random_fill(self, kernel):  # (also nn.init's)
@@ -2967,8 +2969,9 @@ class Tensor:
 
 
 def _new_filled(like, size, value, dtype, requires_grad, name):
-    np_dtype = (dtype or like.dtype).numpy
-    out = Tensor._wrap(np.full(_shape_arg(size, name), value, np_dtype))
+    np_dtype = like._data.dtype if dtype is None else _dtype.argument(dtype, name)
+    shape = _shape_arg(size, name)
+    out = Tensor._wrap(np.full(shape, _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1), np_dtype))
     if requires_grad:
         out._set_requires_grad(True)  # a factory's checks: an integer tensor cannot require grad
     return out

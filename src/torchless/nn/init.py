@@ -94,7 +94,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def constant_(tensor, val):
-    return _fill(tensor, _dtype.fill_value(val, tensor._data.dtype))
+    return _fill(tensor, _dtype.fill_value(val, tensor._data.dtype, check_half=tensor._data.size != 1))  # as fill_
 
 
 def ones_(tensor):

@@ -1,0 +1,212 @@
+"""Differences from PyTorch in dtype handling found by a differential fuzz (dtypes end to end), each compared with
+torch.
+
+* factories: ``out=`` (values made in out's dtype, written into it, resized or not as torch does), the range checks
+  of randint/randperm against their dtype, bool refused by logspace/randperm;
+* fill values: float16 refuses finite values beyond its range where torch checks them (full, fill_, masked_fill,
+  new_full, nn.init.constant_ of more than one element, linspace/logspace ends), not where it writes directly.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+from helpers import assert_same_outcome
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome_with_out(lib, call, out_dtype, out_shape, **kwargs):
+    """call(lib, out) with a fresh out tensor: (returned is out, out's dtype, shape and values) or the error."""
+    out = lib.zeros(out_shape, dtype=getattr(lib, out_dtype))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = call(lib, out, **kwargs)
+    except Exception as error:  # noqa: BLE001 - the error is what is compared
+        return type(error).__name__, str(error).replace("torch.", "torchless.")
+    return result is out, str(out.dtype).split(".")[1], tuple(out.shape), out.detach().numpy().tolist()
+
+
+# ---------------------------------------------------------------------------- factories with out=
+_DETERMINISTIC_OUT = {
+    "zeros": lambda lib, out: lib.zeros(2, 3, out=out),
+    "ones": lambda lib, out: lib.ones(2, out=out),
+    "full float": lambda lib, out: lib.full((2,), 1.5, out=out),
+    "full int": lambda lib, out: lib.full((3,), 3, out=out),
+    "full bool": lambda lib, out: lib.full((2,), True, out=out),
+    "arange": lambda lib, out: lib.arange(3, out=out),
+    "arange float step": lambda lib, out: lib.arange(0, 3, 0.5, out=out),
+    "linspace": lambda lib, out: lib.linspace(0, 4, 3, out=out),
+    "logspace": lambda lib, out: lib.logspace(0, 2, 3, out=out),
+    "eye": lambda lib, out: lib.eye(2, 3, out=out),
+}
+
+
+@pytest.mark.parametrize("out_dtype", ["float32", "float64", "float16", "int64", "int32", "bool"])
+@pytest.mark.parametrize("name", list(_DETERMINISTIC_OUT))
+def test_factory_out_gets_the_values_in_its_own_dtype(name, out_dtype):
+    call = _DETERMINISTIC_OUT[name]
+    assert _outcome_with_out(torchless, call, out_dtype, (3,)) == _outcome_with_out(torch, call, out_dtype, (3,))
+
+
+@pytest.mark.parametrize("out_shape", [(0,), (3,), (3, 1), (2, 3), (5,)])
+@pytest.mark.parametrize("name", ["zeros", "ones", "arange", "linspace", "eye"])
+def test_factory_out_of_another_shape_is_resized_or_kept_as_torch_does(name, out_shape):
+    call = _DETERMINISTIC_OUT[name]
+    assert _outcome_with_out(torchless, call, "float32", out_shape) == \
+        _outcome_with_out(torch, call, "float32", out_shape)
+
+
+def test_arange_warns_when_it_resizes_out():
+    for lib in (torch, torchless):
+        with pytest.warns(UserWarning, match=r"The number of elements in the out tensor of shape \[2\] is 2 which does "
+                                             r"not match the computed number of elements 3\. .* shape \(3,\)\."):
+            lib.arange(3, out=lib.zeros(2))
+
+
+@pytest.mark.parametrize("out_dtype", ["float32", "float64", "float16", "int64", "int32", "bool"])
+@pytest.mark.parametrize("name", ["rand", "randn", "randint", "randperm", "empty"])
+def test_random_and_empty_factories_with_out_keep_its_dtype(name, out_dtype):
+    calls = {"rand": lambda lib, out: lib.rand(3, out=out), "randn": lambda lib, out: lib.randn(3, out=out),
+             "randint": lambda lib, out: lib.randint(0, 2, (3,), out=out), "randperm": lambda lib, out: lib.randperm(3, out=out),
+             "empty": lambda lib, out: lib.empty(3, out=out)}
+
+    def shape_and_dtype(lib):
+        got = _outcome_with_out(lib, calls[name], out_dtype, (2,))
+        return got[:3] if isinstance(got[0], bool) else got  # (the values are random)
+
+    assert shape_and_dtype(torchless) == shape_and_dtype(torch)
+
+
+_OUT_ERRORS = {
+    "dtype mismatch": lambda lib: lib.zeros(2, out=lib.empty(2), dtype=lib.float64),
+    "dtype mismatch linspace": lambda lib: lib.linspace(0, 1, 3, out=lib.empty(3, dtype=lib.float64), dtype=lib.float32),
+    "dtype mismatch randint": lambda lib: lib.randint(3, (2,), out=lib.empty(2, dtype=lib.float64), dtype=lib.int64),
+    "requires grad": lambda lib: lib.ones(2, out=lib.empty(2, requires_grad=True)),
+    "requires grad arange": lambda lib: lib.arange(2., out=lib.empty(2, requires_grad=True)),
+    "requires grad empty": lambda lib: lib.empty(2, out=lib.empty(2, requires_grad=True)),
+    "requires grad randn": lambda lib: lib.randn(2, out=lib.empty(2, requires_grad=True)),
+    "not a tensor": lambda lib: lib.zeros(2, out=5),
+    "rand into int": lambda lib: lib.rand(2, out=lib.empty(2, dtype=lib.int32)),
+    "arange into bool": lambda lib: lib.arange(3, out=lib.empty(3, dtype=lib.bool)),
+    "full overflows out's dtype": lambda lib: lib.full((2,), 300, out=lib.empty(2, dtype=lib.uint8)),
+    "integer step": lambda lib: lib.arange(0, 3, 0.5, out=lib.empty(2, dtype=lib.int64)),
+    "requires_grad of an int out": lambda lib: lib.zeros(2, out=lib.empty(2, dtype=lib.int64), requires_grad=True),
+}
+
+
+@pytest.mark.parametrize("name", list(_OUT_ERRORS))
+def test_factory_out_errors_as_torch(name):
+    assert_same_outcome(_OUT_ERRORS[name])
+
+
+def test_factory_out_writes_through_a_view_and_may_require_grad():
+    for lib in (torch, torchless):
+        base = lib.ones(4)
+        lib.zeros(2, out=base[::2])
+        np.testing.assert_array_equal(base.numpy(), [0, 1, 0, 1])
+        out = lib.empty(2)
+        assert lib.zeros(2, out=out, requires_grad=True) is out and out.requires_grad
+        with lib.no_grad():  # grad mode off: an out requiring grad is written
+            assert lib.ones(2, out=lib.zeros(2, requires_grad=True)).detach().numpy().tolist() == [1, 1]
+
+
+def test_factory_out_follows_out_not_the_default_dtype():
+    try:
+        for lib in (torch, torchless):
+            lib.set_default_dtype(lib.float64)
+            assert str(lib.zeros(2, out=lib.empty(2, dtype=lib.float32)).dtype).endswith("float32")
+            assert str(lib.arange(2., out=lib.empty(2, dtype=lib.float16)).dtype).endswith("float16")
+    finally:
+        torch.set_default_dtype(torch.float32)
+        torchless.set_default_dtype(torchless.float32)
+
+
+# ---------------------------------------------------------------------------- factory range checks by dtype
+_RANGE_CASES = {
+    "randint bool": lambda lib: lib.randint(0, 3, (3,), dtype=lib.bool),
+    "randint bool from": lambda lib: lib.randint(-1, 1, (3,), dtype=lib.bool),
+    "randint uint8 from": lambda lib: lib.randint(-1, 2, (3,), dtype=lib.uint8),
+    "randint uint8 to": lambda lib: lib.randint(0, 257, (3,), dtype=lib.uint8),
+    "randint int8": lambda lib: lib.randint(0, 300, (3,), dtype=lib.int8),
+    "randint int16": lambda lib: lib.randint(-2**15 - 1, 0, (3,), dtype=lib.int16),
+    "randint int32": lambda lib: lib.randint(0, 2**31 + 1, (3,), dtype=lib.int32),
+    "randint_like uint8": lambda lib: lib.randint_like(lib.zeros(2, dtype=lib.uint8), 300),
+    "randperm bool": lambda lib: lib.randperm(3, dtype=lib.bool),
+    "randperm bool empty": lambda lib: lib.randperm(0, dtype=lib.bool),
+    "randperm int8": lambda lib: lib.randperm(300, dtype=lib.int8),
+    "randperm uint8": lambda lib: lib.randperm(257, dtype=lib.uint8),
+    "randperm half": lambda lib: lib.randperm(2050, dtype=lib.float16),
+    "logspace bool": lambda lib: lib.logspace(0, 1, 2, dtype=lib.bool),
+}
+
+
+@pytest.mark.parametrize("name", list(_RANGE_CASES))
+def test_factories_refuse_ranges_their_dtype_cannot_hold(name):
+    assert_same_outcome(_RANGE_CASES[name])
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.randperm(256, dtype=lib.uint8).max(),
+    lambda lib: lib.randperm(2049, dtype=lib.float16).max(),
+    lambda lib: lib.randint(0, 256, (300,), dtype=lib.uint8).clamp(max=0),
+    lambda lib: lib.logspace(0, 1, 1, dtype=lib.bool),
+])
+def test_factories_take_the_largest_ranges_their_dtype_holds(call):
+    assert_same_outcome(call)
+
+
+def test_randint_warns_beyond_the_integers_a_float_dtype_holds():
+    for lib in (torch, torchless):
+        with pytest.warns(UserWarning, match=r"to - 1 is out of bounds \[-\(2\^11\), 2\^11\]\. Due to precision "
+                                             r"limitations c10::Half can support discrete uniform distribution"):
+            assert lib.randint(0, 3000, (3,), dtype=lib.float16).dtype == lib.float16
+
+
+# ---------------------------------------------------------------------------- float16 fill values
+def _assigned(tensor, value):
+    tensor[...] = value
+    return tensor
+
+
+_HALF_FILLS = {
+    "full": lambda lib, shape, v: lib.full(shape, v, dtype=lib.float16),
+    "fill_": lambda lib, shape, v: lib.zeros(shape, dtype=lib.float16).fill_(v),
+    "full_like": lambda lib, shape, v: lib.full_like(lib.zeros(shape, dtype=lib.float16), v),
+    "new_full": lambda lib, shape, v: lib.zeros(3, dtype=lib.float16).new_full(shape, v),
+    "constant_": lambda lib, shape, v: lib.nn.init.constant_(lib.zeros(shape, dtype=lib.float16), v),
+    "masked_fill": lambda lib, shape, v: lib.zeros(shape, dtype=lib.float16).masked_fill(lib.tensor(True), v),
+    "setitem": lambda lib, shape, v: _assigned(lib.zeros(shape, dtype=lib.float16), v),
+    "where": lambda lib, shape, v: lib.where(lib.ones(shape, dtype=lib.bool), lib.zeros(shape, dtype=lib.float16), v),
+}
+
+
+@pytest.mark.parametrize("value", [65504.0, 65505.0, 1e5, -1e40])
+@pytest.mark.parametrize("shape", [(2,), (1,), ()])
+@pytest.mark.parametrize("name", list(_HALF_FILLS))
+def test_half_fill_values_are_range_checked_where_torch_checks_them(name, shape, value):
+    assert_same_outcome(lambda lib: _HALF_FILLS[name](lib, shape, value))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.linspace(0, 1e5, 3, dtype=lib.float16),
+    lambda lib: lib.linspace(-65520., 0, 3, dtype=lib.float16),
+    lambda lib: lib.linspace(0, 1e40, 3),
+    lambda lib: lib.logspace(0, 1e5, 3, dtype=lib.float16),
+    lambda lib: lib.linspace(0, 65504., 3, dtype=lib.float16),
+    lambda lib: lib.linspace(lib.tensor(0.), lib.tensor(2.), 3, dtype=lib.float64),
+])
+def test_linspace_and_logspace_ends_are_converted_with_the_dtype_range_check(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.zeros(2, dtype=lib.uint8).new_full((2,), 300),
+    lambda lib: lib.zeros(2, dtype=lib.uint8).new_full((2,), -1),
+    lambda lib: lib.zeros(2).new_full((2,), 1, dtype=float),
+    lambda lib: lib.zeros(2).new_full((2,), 1e40),
+])
+def test_new_full_converts_its_value_as_full_does(call):
+    assert_same_outcome(call)
