@@ -133,10 +133,13 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
-    """Set the default floating-point dtype: ``torchless.float32`` or ``torchless.float64``."""
+    """Set the default floating-point dtype: ``torchless.float32``, ``float64`` or ``float16``."""
     global _default_float
-    if not isinstance(d, dtype) or d not in (float32, float64):
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the default type")
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    d.numpy  # noqa: B018 - bfloat16, which PyTorch takes, has no tensors here: its TypeError says so
     _default_float = d
 
 
