@@ -573,7 +573,14 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if not isinstance(value, Tensor):
+            kind = type(value)
+            name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+            raise TypeError(f"Variable data has to be a tensor, but got {name}")
+        # a tensor requiring grad must stay floating (Module.type(torch.int64) fails here, as in PyTorch)
+        if self._requires_grad and value._data.dtype.kind != "f":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
+        self._data = value._data
 
     @property
     def itemsize(self):
@@ -1931,8 +1938,13 @@ class Tensor:
         return where(condition, self, other)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        if dtype is not None:
-            return self.to(dtype).norm(p, dim, keepdim)
+        if dtype is not None:  # PyTorch's checks of the input and dtype: linalg's
+            from .linalg._checks import check_float, norm_input
+
+            name = "linalg.matrix_norm" if isinstance(p, str) and p != "fro" else "linalg.vector_norm"
+            if p == "nuc":  # (half is refused by the input's dtype, whatever the dtype argument)
+                check_float(name, self._data)
+            return norm_input(name, self, dtype).norm(p, dim, keepdim)
         if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2)):
             # as torch.norm: the nuclear norm, or a Frobenius one over other than two dims, is matrix_norm's (and
             # its error)
