@@ -210,3 +210,148 @@ def test_linspace_and_logspace_ends_are_converted_with_the_dtype_range_check(cal
 ])
 def test_new_full_converts_its_value_as_full_does(call):
     assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- the default dtype
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.set_default_dtype(lib.int64),
+    lambda lib: lib.set_default_dtype(lib.bool),
+    lambda lib: lib.set_default_dtype(float),
+    lambda lib: lib.set_default_dtype("float64"),
+])
+def test_set_default_dtype_refuses_as_torch(call):
+    try:
+        assert_same_outcome(call)
+    finally:
+        torch.set_default_dtype(torch.float32)
+        torchless.set_default_dtype(torchless.float32)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.tensor([1.0, 2.5]),
+    lambda lib: lib.zeros(2),
+    lambda lib: lib.arange(0., 2.),
+    lambda lib: lib.linspace(0, 1, 3),
+    lambda lib: lib.tensor([1, 2]) / 2,
+    lambda lib: lib.tensor([1, 2]) * 1.5,
+    lambda lib: lib.full((2,), 0.5),
+    lambda lib: lib.nn.Linear(2, 3).weight.detach().zero_(),
+    lambda lib: lib.nn.BatchNorm2d(2).running_var,
+])
+def test_half_default_dtype_as_torch(call):
+    try:
+        torch.set_default_dtype(torch.float16)
+        torchless.set_default_dtype(torchless.float16)
+        assert torchless.get_default_dtype() is torchless.float16
+        assert_same_outcome(call)
+    finally:
+        torch.set_default_dtype(torch.float32)
+        torchless.set_default_dtype(torchless.float32)
+
+
+# ---------------------------------------------------------------------------- .data and module casts
+def _set_data(tensor, value):
+    tensor.data = value
+    return tensor
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: _set_data(lib.ones(2, requires_grad=True), lib.ones(2, dtype=lib.int64)),
+    lambda lib: _set_data(lib.nn.Parameter(lib.ones(2)), lib.ones(2, dtype=lib.bool)),
+    lambda lib: _set_data(lib.ones(2), lib.ones(2, dtype=lib.int64)),
+    lambda lib: _set_data(lib.ones(2), np.ones(2)),
+    lambda lib: _set_data(lib.ones(2), [1.0]),
+    lambda lib: _set_data(lib.ones(2, requires_grad=True), lib.ones(3, dtype=lib.float64)).detach(),
+])
+def test_data_assignment_checks_as_torch(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "bool", "float64", "float16"])
+@pytest.mark.parametrize("make", [lambda lib: lib.nn.Linear(3, 2), lambda lib: lib.nn.BatchNorm2d(2)])
+def test_module_type_refuses_non_floating_parameters(make, dtype):
+    def state(lib):
+        module = make(lib).type(getattr(lib, dtype))
+        return tuple(lib.zeros_like(v) for v in module.state_dict().values())  # (dtypes and shapes: init is random)
+
+    assert_same_outcome(state)
+
+
+def test_module_bfloat16_is_refused_as_a_type_not_a_missing_method():
+    module = torchless.nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="no bfloat16 tensors"):
+        module.bfloat16()
+    assert module.weight.dtype is torchless.float32
+
+
+# ---------------------------------------------------------------------------- half and mixed dtypes in ops
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.tensordot(lib.ones(2), lib.ones(2, dtype=lib.float64), 1),
+    lambda lib: lib.tensordot(lib.ones(2, dtype=lib.int64), lib.ones(2), 1),
+    lambda lib: lib.tensordot(lib.ones(2, 2), lib.ones(2, 2, dtype=lib.float16), 1),
+    lambda lib: lib.tensordot(lib.ones(2, 2, dtype=lib.int8), lib.ones(2, 2, dtype=lib.int8), 1),
+])
+def test_tensordot_wants_one_dtype(call):
+    assert_same_outcome(call)
+
+
+def _ctc(lib, dtype):
+    log_probs = lib.tensor(np.log(np.full((5, 2, 4), 0.25))).to(getattr(lib, dtype))
+    return lib.nn.functional.ctc_loss(log_probs, lib.tensor([[1, 2], [3, 1]]), (5, 5), (2, 2))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "int64", "float64", "float32"])
+def test_ctc_loss_has_no_half_or_integer_kernel(dtype):
+    assert_same_outcome(lambda lib: _ctc(lib, dtype))
+
+
+@pytest.mark.parametrize("shape", [(1, 4, 5), (1, 4, 5, 3), (1, 4, 2, 3, 2)])
+def test_local_response_norm_of_half_input(shape):
+    x = np.random.default_rng(0).normal(size=shape)
+    assert_same_outcome(lambda lib: lib.nn.functional.local_response_norm(lib.tensor(x).half(), 3), rtol=1e-2,
+                        atol=1e-3)
+
+
+_HALF = [[2., 1, 0], [0, 1, 0.5], [1, 0, 1]]
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.linalg.vector_norm(lib.tensor(_HALF, dtype=lib.float16)),
+    lambda lib: lib.linalg.vector_norm(lib.tensor(_HALF, dtype=lib.float16), 1),
+    lambda lib: lib.linalg.norm(lib.tensor(_HALF, dtype=lib.float16)),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_HALF, dtype=lib.float16), 1),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_HALF, dtype=lib.float16), "nuc"),
+    lambda lib: lib.linalg.matrix_norm(lib.tensor(_HALF, dtype=lib.float16), 2, dtype=lib.float32),
+    lambda lib: lib.linalg.inv(lib.tensor(_HALF, dtype=lib.float16)),
+    lambda lib: lib.linalg.slogdet(lib.tensor(_HALF, dtype=lib.float16)),
+    lambda lib: lib.linalg.det(lib.tensor(_HALF, dtype=lib.float16)),
+    lambda lib: lib.linalg.solve(lib.tensor(_HALF, dtype=lib.float16), lib.tensor(_HALF, dtype=lib.float16)),
+    lambda lib: lib.linalg.cholesky(lib.tensor(_HALF, dtype=lib.float16)),
+    lambda lib: lib.linalg.qr(lib.tensor(_HALF, dtype=lib.float16)),
+    lambda lib: lib.linalg.svdvals(lib.tensor(_HALF, dtype=lib.float16)),
+    lambda lib: lib.norm(lib.tensor(_HALF, dtype=lib.float16), p="nuc", dtype=lib.float64),
+])
+def test_linalg_of_half_input_as_torch(call):
+    assert_same_outcome(call, rtol=1e-2, atol=1e-3)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.ones(2, dtype=lib.int64).norm(dtype=lib.float64),
+    lambda lib: lib.ones(2, dtype=lib.bool).norm(dtype=lib.int32),
+    lambda lib: lib.ones(2).norm(dtype=lib.int64),
+    lambda lib: lib.ones(2, dtype=lib.float64).norm(dtype=lib.float32),
+    lambda lib: lib.ones(2).norm(dtype=lib.float16),
+    lambda lib: lib.ones(2, dtype=lib.float16).norm(dtype=lib.float64),
+    lambda lib: lib.linalg.vector_norm(lib.ones(2, 2), dtype=lib.float16),
+    lambda lib: lib.linalg.vector_norm(lib.ones(2, 2), dtype=lib.int64),
+    lambda lib: lib.linalg.vector_norm(lib.ones(2, 2), dtype="x"),
+    lambda lib: lib.linalg.vector_norm(lib.ones(2, 2, dtype=lib.float16), dtype=lib.float64),
+    lambda lib: lib.linalg.norm(lib.ones(2, 2), dtype=lib.float16),
+    lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2), "nuc", dtype=lib.float16),
+    lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2, dtype=lib.int32), "nuc", dtype=lib.float16),
+    lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2), 1, dtype=lib.int64),
+    lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2, dtype=lib.int32), 3),
+    lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2), 1, dtype=lib.float64),
+])
+def test_norm_dtype_argument_checks_as_torch(call):
+    assert_same_outcome(call)
