@@ -355,3 +355,109 @@ def test_linalg_of_half_input_as_torch(call):
 ])
 def test_norm_dtype_argument_checks_as_torch(call):
     assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- mixed dtypes: no promotion where torch has none
+def _ones(lib, shape, dtype):
+    return lib.ones(shape, dtype=getattr(lib, dtype))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.addmm(_ones(lib, (2, 2), "float32"), _ones(lib, (2, 3), "float32"), _ones(lib, (3, 2), "float64")),
+    lambda lib: lib.addmm(_ones(lib, (2, 2), "float32"), _ones(lib, (2, 3), "float64"), _ones(lib, (3, 2), "float32")),
+    lambda lib: lib.addmm(_ones(lib, (2, 2), "float64"), _ones(lib, (2, 3), "float32"), _ones(lib, (3, 2), "float32")),
+    lambda lib: lib.addbmm(_ones(lib, (2, 2), "float32"), _ones(lib, (1, 2, 3), "float64"),
+                           _ones(lib, (1, 3, 2), "float32")),
+    lambda lib: lib.bmm(_ones(lib, (1, 2, 3), "bool"), _ones(lib, (1, 3, 2), "float32")),
+    lambda lib: lib.bmm(_ones(lib, (1, 2, 3), "float32"), _ones(lib, (1, 3, 2), "bool")),
+    lambda lib: lib.nn.functional.linear(_ones(lib, (2, 3), "bool"), _ones(lib, (4, 3), "bool")),
+    lambda lib: lib.nn.functional.linear(_ones(lib, (3,), "bool"), _ones(lib, (4, 3), "bool"), _ones(lib, (4,), "bool")),
+    lambda lib: lib.nn.functional.linear(_ones(lib, (2, 3), "bool"), _ones(lib, (3,), "bool")),
+    lambda lib: lib.nn.functional.linear(_ones(lib, (3,), "bool"), _ones(lib, (3,), "bool")),
+    lambda lib: lib.nn.functional.linear(_ones(lib, (2, 3), "int64"), _ones(lib, (4, 3), "int64")),
+    lambda lib: lib.nn.functional.bilinear(_ones(lib, (2, 3), "bool"), _ones(lib, (2, 3), "bool"),
+                                           _ones(lib, (4, 3, 3), "bool")),
+    lambda lib: lib.inner(_ones(lib, (2,), "bool"), _ones(lib, (2,), "bool")),
+    lambda lib: lib.inner(_ones(lib, (2,), "int64"), _ones(lib, (2,), "int32")),
+    lambda lib: lib.inner(_ones(lib, (2, 2), "bool"), _ones(lib, (2, 2), "bool")),
+    lambda lib: lib.linalg.cross(_ones(lib, (3,), "float32"), _ones(lib, (3,), "float64")),
+    lambda lib: lib.linalg.cross(_ones(lib, (3,), "bool"), _ones(lib, (3,), "float32")),
+    lambda lib: lib.linalg.cross(_ones(lib, (3,), "int64"), _ones(lib, (3,), "int64")),
+    lambda lib: lib.linalg.cross(_ones(lib, (2, 3), "float32"), _ones(lib, (3, 3), "float64")),
+    lambda lib: lib.cross(_ones(lib, (3,), "float16"), _ones(lib, (3,), "float32"), dim=0),
+    lambda lib: lib.cdist(_ones(lib, (2, 3), "float16"), _ones(lib, (2, 3), "float32")),
+    lambda lib: lib.cdist(_ones(lib, (2, 3), "float32"), _ones(lib, (2, 3), "float16")),
+    lambda lib: lib.nn.functional.grid_sample(_ones(lib, (1, 1, 2, 2), "int64"), _ones(lib, (1, 2, 2, 2), "float32"),
+                                              align_corners=False),
+    lambda lib: lib.nn.functional.grid_sample(_ones(lib, (1, 1, 2, 2, 2), "int32"),
+                                              _ones(lib, (1, 2, 2, 2, 3), "float32"), align_corners=False),
+    lambda lib: lib.nn.functional.grid_sample(_ones(lib, (1, 1, 2, 2), "float32"), _ones(lib, (1, 2, 2, 2), "int64"),
+                                              align_corners=False),
+])
+def test_products_and_kernels_check_dtypes_as_torch(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.take_along_dim(lib.arange(6.).reshape(2, 3), lib.tensor([[0, 2]], dtype=lib.int32)),
+    lambda lib: lib.take_along_dim(lib.arange(6.).reshape(2, 3), lib.tensor([[0, 2]], dtype=lib.int16)),
+    lambda lib: lib.take_along_dim(lib.arange(6.).reshape(2, 3), lib.tensor([[0., 2.]])),
+    lambda lib: lib.take_along_dim(lib.arange(6.).reshape(2, 3), lib.tensor([[0, 2]], dtype=lib.int32), 1),
+])
+def test_take_along_dim_without_dim_takes_gathers_index_dtypes(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.isin(_ones(lib, 2, "bool"), _ones(lib, 2, "bool")),
+    lambda lib: lib.isin(_ones(lib, 2, "float32"), _ones(lib, 2, "bool")),
+    lambda lib: lib.isin(_ones(lib, 2, "int64"), True),
+    lambda lib: lib.isin(True, _ones(lib, 2, "int64")),
+    lambda lib: lib.isin(_ones(lib, 2, "int64"), 1.0),
+    lambda lib: lib.isin(lib.tensor([300], dtype=lib.int32), lib.tensor([44], dtype=lib.uint8)),
+])
+def test_isin_has_no_bool_kernel(call):
+    assert_same_outcome(call)
+
+
+_COSINE_OPERANDS = [("float16", (2, 3), "float64", (2, 3)), ("float32", (2, 3), "int64", (3,)),
+                    ("int64", (2, 3), "float32", (2, 3)), ("float16", (2, 3), "float64", ()),
+                    ("int64", (2, 3), "int64", (2, 3)), ("bool", (2, 3), "int64", (2, 3))]
+
+
+@pytest.mark.parametrize("operands", _COSINE_OPERANDS)
+def test_cosine_similarity_computes_in_the_promoted_dtype(operands):
+    d1, s1, d2, s2 = operands
+    x = np.random.default_rng(0).integers(1, 4, (2, 3))
+
+    def call(lib):
+        x1 = lib.tensor(x).to(getattr(lib, d1)).reshape(s1)
+        x2 = (lib.tensor(x[0] + 1) if s2 == (3,) else lib.tensor(x + 1) if s2 else lib.tensor(2)).to(getattr(lib, d2))
+        return lib.nn.functional.cosine_similarity(x1, x2, dim=-1)
+
+    assert_same_outcome(call, rtol=1e-3, atol=1e-3)
+
+
+def test_attention_with_a_float_mask_keeps_half_scores_half():
+    x = np.random.default_rng(0).normal(size=(1, 2, 3, 4))
+    mask = np.random.default_rng(1).normal(size=(3, 3))
+
+    def call(lib):
+        q = lib.tensor(x).half()
+        return lib.nn.functional.scaled_dot_product_attention(q, q, q, attn_mask=lib.tensor(mask).float())
+
+    assert_same_outcome(call, rtol=1e-2, atol=2e-3)
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_cosine_similarity_takes_the_norms_of_the_broadcast_operands(dim):
+    x = np.random.default_rng(0).normal(size=(2, 3))
+    y = np.random.default_rng(1).normal(size=(1, 3))
+
+    def call(lib):
+        x1, x2 = lib.tensor(x, requires_grad=True), lib.tensor(y, requires_grad=True)
+        out = lib.nn.functional.cosine_similarity(x1, x2, dim=dim)
+        (out * lib.arange(1., out.numel() + 1).to(out.dtype).reshape(out.shape)).sum().backward()
+        return out.detach(), x1.grad, x2.grad
+
+    assert_same_outcome(call, rtol=1e-8, atol=1e-10)
