@@ -461,3 +461,48 @@ def test_cosine_similarity_takes_the_norms_of_the_broadcast_operands(dim):
         return out.detach(), x1.grad, x2.grad
 
     assert_same_outcome(call, rtol=1e-8, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------- a Python number as the first operand
+_NUMBER_FIRST_DTYPES = ["bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64"]
+
+
+@pytest.mark.parametrize("number", [True, 3, -1, 2.5, 300])
+@pytest.mark.parametrize("dtype", _NUMBER_FIRST_DTYPES)
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "multiply", "subtract", "divide", "true_divide",
+                                  "floor_divide"])
+def test_number_first_operand_promotes_as_a_wrapped_number(name, dtype, number):
+    values = np.array([1, 2, 0]) if dtype != "bool" else np.array([True, False, True])
+
+    def call(lib):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return getattr(lib, name)(number, lib.tensor(values).to(getattr(lib, dtype)))
+
+    assert_same_outcome(call, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.add(1, 2),
+    lambda lib: lib.add(1.5, 2),
+    lambda lib: lib.mul(True, False),
+    lambda lib: lib.add(1, lib.tensor([1., 2.]), alpha=2),
+    lambda lib: lib.sub(1, lib.tensor([1., 2.]), alpha=2),
+    lambda lib: lib.div(7, lib.tensor([2, 3]), rounding_mode="floor"),
+    lambda lib: lib.mul(2, other=lib.tensor([1., 2.], dtype=lib.float64)),
+    lambda lib: lib.sub(True, lib.tensor([True])),
+    lambda lib: lib.add(1, "x"),
+    lambda lib: lib.mul(1, [1]),
+    lambda lib: lib.div(1, other="x"),
+])
+def test_number_first_operand_calls_as_torch(call):
+    assert_same_outcome(call)
+
+
+def test_number_first_operand_is_differentiated_through_the_tensor():
+    grads = []
+    for lib in (torch, torchless):
+        t = lib.tensor([1., 2.], requires_grad=True)
+        (lib.sub(3, t, alpha=2) * lib.div(1, t)).sum().backward()
+        grads.append(t.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)

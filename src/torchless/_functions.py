@@ -316,6 +316,47 @@ def _checked_binary(name):
     return fn
 
 
+
+# The functions whose tensor operands PyTorch's parser also takes as Python numbers (torch.mul(0.5, x),
+# torch.sub(1, x), torch.add(1, 2)): such a number is a wrapped number, promoted as a number operand is. Each
+# with a number first and only other is its operator with the number on the left.
+_REFLECTED = {"add": "__radd__", "sub": "__rsub__", "subtract": "__rsub__", "mul": "__rmul__", "multiply": "__rmul__",
+              "div": "__rtruediv__", "divide": "__rtruediv__", "true_divide": "__rtruediv__",
+              "floor_divide": "__rfloordiv__"}
+
+
+def _numbers_as_tensors(function):
+    reflected = _REFLECTED[function.__name__]
+
+    def fn(input, *args, **kwargs):
+        if isinstance(input, (numbers.Number, np.bool_)) and not isinstance(input, Tensor):
+            by_keyword = not args and "other" in kwargs
+            other = kwargs["other"] if by_keyword else args[0] if args else None
+            if isinstance(other, Tensor) and len(args) + len(kwargs) == 1:
+                return getattr(other, reflected)(input)
+            if isinstance(other, Tensor):
+                other, input = other._operands(input)  # the number in the dtype of the result
+            elif isinstance(other, (numbers.Number, np.bool_)):
+                from ._creation import tensor as make
+
+                input = make(input)
+            elif function.__name__ in _OTHER_AT_POSITION_2 and (args or by_keyword):
+                # the number matched as input: the parser then blames other (by position if given so)
+                if by_keyword:
+                    raise TypeError(f"{function.__name__}(): argument 'other' must be Tensor, not "
+                                    f"{type(other).__name__}")
+                raise _parser_errors.not_tensor(function.__name__, "other", 2, other)
+            if by_keyword:
+                kwargs["other"] = other
+            elif args:
+                args = (other,) + args[1:]
+        return function(input, *args, **kwargs)
+
+    fn.__name__ = function.__name__
+    fn.__doc__ = function.__doc__
+    return fn
+
+
 def _parsed_function(name):
     """A function form whose method's TypeError becomes the one PyTorch's parser gives for the function."""
     method = _method(name)
@@ -471,6 +512,8 @@ def _install(namespace):
             _number_or_tensor(name) if name in ("pow", "remainder", "fmod") else \
             _parsed_function(name) if name in _parser_errors.FUNCTION_OVERLOADS else \
             _shifted_positions(name) if name in _POSITIONS_SHIFTED else _method(name)
+        if name in _REFLECTED:
+            function = _numbers_as_tensors(function)
         # in-place function forms write into their input; the others take out= as PyTorch's do
         namespace[name] = function if name.endswith("_") else with_out(name, function)
     for name in _TENSOR_OTHER:
