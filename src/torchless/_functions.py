@@ -49,11 +49,12 @@ def cat(tensors, *positional, dim=0, _name="cat"):
     tensors = _tensor_list(tensors, _name)
     if positional or type(dim) is not int:
         dim = _dim_argument(_name, positional, dim)
+    for i, t in enumerate(tensors):  # (each at its place in the list given, before any other check)
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     # PyTorch skips 1-D empty tensors when concatenating.
     tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
     first = tensors[0]
-    if first._data.ndim == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     axis = normalize_dim(dim, first._data.ndim)
     for i, t in enumerate(tensors[1:], 1):
         if t._data.ndim != first._data.ndim:
