@@ -506,3 +506,32 @@ def test_number_first_operand_is_differentiated_through_the_tensor():
         (lib.sub(3, t, alpha=2) * lib.div(1, t)).sum().backward()
         grads.append(t.grad.numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)
+
+
+# ---------------------------------------------------------------------------- scalar arguments and cat
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.ones(2, dtype=lib.float16) ** 1e5,
+    lambda lib: lib.ones(2, dtype=lib.float16) ** 2**31,
+    lambda lib: lib.ones(2, dtype=lib.float16).pow_(-70000),
+    lambda lib: lib.ones(2, dtype=lib.float16) ** 65504.0,
+    lambda lib: lib.ones(2, dtype=lib.float16) ** 2.5,
+    lambda lib: lib.ones(2, dtype=lib.float16) ** True,
+    lambda lib: lib.zeros(2).add(lib.ones(2), alpha=1e40),
+    lambda lib: lib.zeros(2, dtype=lib.float16).sub(lib.ones(2, dtype=lib.float16), alpha=1e5),
+    lambda lib: lib.zeros(2, dtype=lib.float16).add_(lib.ones(2, dtype=lib.float16), alpha=70000),
+    lambda lib: lib.zeros(2, dtype=lib.float64).add(lib.ones(2), alpha=1e300),
+    lambda lib: lib.zeros(2).add(lib.ones(2), alpha=2.5),
+])
+def test_number_arguments_are_range_checked_in_a_float_result_dtype(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("tensors", [
+    lambda lib: [lib.ones(3), lib.tensor(1.)],
+    lambda lib: [lib.ones(2, 3), lib.ones(3), lib.tensor(1.)],
+    lambda lib: [lib.ones(0), lib.tensor(1.)],
+    lambda lib: [lib.tensor(1.), lib.ones(3)],
+    lambda lib: [lib.ones(2, 3), lib.ones(0), lib.ones(1, 3, dtype=lib.float64)],
+])
+def test_cat_names_the_position_of_a_zero_dimensional_tensor(tensors):
+    assert_same_outcome(lambda lib: lib.cat(tensors(lib)))

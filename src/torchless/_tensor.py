@@ -1029,6 +1029,9 @@ class Tensor:
 
     def __pow__(self, exponent):
         if self._data.dtype.kind == "f":
+            if self._data.dtype == np.float16 and isinstance(exponent, numbers.Real) and \
+                    not isinstance(exponent, (bool, np.bool_)):  # a number exponent is converted to half, checked
+                _dtype.scalar_argument(exponent, self._data.dtype)
             return self._binary(exponent, arithmetic.Pow)
         return self._exact_pow(exponent, reverse=False)
 
@@ -1140,6 +1143,8 @@ class Tensor:
             if not isinstance(alpha, (numbers.Integral, np.bool_)):
                 raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
             alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
+        elif isinstance(alpha, numbers.Real):  # converted to a float result's dtype too, range-checked
+            _dtype.scalar_argument(alpha, a._data.dtype)
         return a._binary(b, fn, alpha=alpha)
 
     def mul(self, other):
