@@ -535,3 +535,59 @@ def test_number_arguments_are_range_checked_in_a_float_result_dtype(call):
 ])
 def test_cat_names_the_position_of_a_zero_dimensional_tensor(tensors):
     assert_same_outcome(lambda lib: lib.cat(tensors(lib)))
+
+
+# ---------------------------------------------------------------------------- out= of another dtype
+def _out(lib, shape, dtype="float64"):
+    return lib.empty(shape, dtype=getattr(lib, dtype))
+
+
+_OUT_DTYPE_CALLS = {
+    "mm": lambda lib, a: lib.mm(a, a, out=_out(lib, (2, 2))),
+    "bmm": lambda lib, a: lib.bmm(a[None], a[None], out=_out(lib, (1, 2, 2))),
+    "addmm": lambda lib, a: lib.addmm(a, a, a, out=_out(lib, (2, 2))),
+    "matmul": lambda lib, a: lib.matmul(a.double(), a.double(), out=_out(lib, (2, 2), "float32")),
+    "matmul of vectors": lambda lib, a: lib.matmul(a[0], a[0], out=_out(lib, ())),
+    "dot": lambda lib, a: lib.dot(a[0], a[0], out=_out(lib, ())),
+    "mv": lambda lib, a: lib.mv(a, a[0], out=_out(lib, (2,))),
+    "argmax": lambda lib, a: lib.argmax(a, out=_out(lib, (), "int32")),
+    "argmin": lambda lib, a: lib.argmin(a, 0, out=_out(lib, (2,), "float32")),
+    "max values": lambda lib, a: lib.max(a, 0, out=(_out(lib, (2,)), _out(lib, (2,), "int64"))),
+    "max indices": lambda lib, a: lib.max(a, 0, out=(_out(lib, (2,), "float32"), _out(lib, (2,), "int32"))),
+    "sort": lambda lib, a: lib.sort(a, out=(_out(lib, (2, 2)), _out(lib, (2, 2), "int64"))),
+    "topk": lambda lib, a: lib.topk(a, 1, out=(_out(lib, (2, 1)), _out(lib, (2, 1), "int64"))),
+    "gather": lambda lib, a: lib.gather(a, 0, lib.tensor([[0, 0]]), out=_out(lib, (1, 2))),
+    "tril": lambda lib, a: lib.tril(a, out=_out(lib, (2, 2))),
+    "diag": lambda lib, a: lib.diag(a, out=_out(lib, (2,))),
+    "where": lambda lib, a: lib.where(a > 0, a, a, out=_out(lib, (2, 2))),
+    "amax": lambda lib, a: lib.amax(a, 0, out=_out(lib, (2,))),
+    "index_select": lambda lib, a: lib.index_select(a, 0, lib.tensor([0]), out=_out(lib, (1, 2))),
+    "masked_select": lambda lib, a: lib.masked_select(a, a > 0, out=_out(lib, (4,))),
+    "take": lambda lib, a: lib.take(a, lib.tensor([0]), out=_out(lib, (1,))),
+    "nonzero": lambda lib, a: lib.nonzero(a, out=_out(lib, (4, 2))),
+    "cummax": lambda lib, a: lib.cummax(a, 0, out=(_out(lib, (2, 2)), _out(lib, (2, 2), "int64"))),
+    "abs": lambda lib, a: lib.abs(a, out=_out(lib, (2, 2))),
+    "neg into int": lambda lib, a: lib.neg(a, out=_out(lib, (2, 2), "int64")),
+    "floor": lambda lib, a: lib.floor(a, out=_out(lib, (2, 2))),
+    "clamp": lambda lib, a: lib.clamp(a, 0, 1, out=_out(lib, (2, 2))),
+    "clamp_min": lambda lib, a: lib.clamp_min(a, 0, out=_out(lib, (2, 2))),
+    "sign": lambda lib, a: lib.sign(a, out=_out(lib, (2, 2), "int64")),
+    "cat into int": lambda lib, a: lib.cat([a], out=_out(lib, (2, 2), "int64")),
+    "stack into int": lambda lib, a: lib.stack([a], out=_out(lib, (1, 2, 2), "int64")),
+    "cat into double": lambda lib, a: lib.cat([a], out=_out(lib, (2, 2))),
+    "exp into double": lambda lib, a: lib.exp(a * 0, out=_out(lib, (2, 2))),
+    "add into double": lambda lib, a: lib.add(a, a, out=_out(lib, (2, 2))),
+    "sum into bool": lambda lib, a: lib.sum(lib.ones(2, dtype=lib.int64), 0, out=_out(lib, (), "bool")),
+    "sum into int": lambda lib, a: lib.sum(a * 1.7, 0, out=_out(lib, (2,), "int64")),
+    "prod into bool": lambda lib, a: lib.prod(a, 0, out=_out(lib, (2,), "bool")),
+    "cumsum into int": lambda lib, a: lib.cumsum(a * 1.7, 0, out=_out(lib, (2, 2), "int32")),
+    "cumsum into bool": lambda lib, a: lib.cumsum(a, 0, out=_out(lib, (2, 2), "bool")),
+    "cumprod into bool": lambda lib, a: lib.cumprod(a, 0, out=_out(lib, (2, 2), "bool")),
+    "cumsum dtype bool": lambda lib, a: lib.cumsum(a, 0, dtype=lib.bool),
+    "mean into int": lambda lib, a: lib.mean(a, 0, out=_out(lib, (2,), "int64")),
+}
+
+
+@pytest.mark.parametrize("name", list(_OUT_DTYPE_CALLS))
+def test_out_of_another_dtype_as_torch(name):
+    assert_same_outcome(lambda lib: _OUT_DTYPE_CALLS[name](lib, lib.ones(2, 2)))

@@ -1758,8 +1758,10 @@ class Tensor:
 
     def cumsum(self, dim, dtype=None):
         """Running sums along ``dim``; integers and bools sum in int64."""
-        return reduction.Cumsum.apply(self, axis=scan_axis(dim, self._data.ndim, "cumsum"),
-                                      dtype=self._accumulation_dtype(dtype))
+        axis = scan_axis(dim, self._data.ndim, "cumsum")
+        if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
+            raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+        return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype))
 
     def cumsum_(self, dim, dtype=None):
         self._no_kernel_for("b", "cumsum_out_cpu")  # (in place, a bool tensor cannot hold the int64 sums)

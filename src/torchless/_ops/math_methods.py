@@ -348,7 +348,10 @@ def addcdiv(self, tensor1, tensor2, *, value=1):
 # ---------------------------------------------------------------------------- scans and reductions
 def cumprod(self, dim, *, dtype=None):
     """Running products along ``dim``; integers and bools multiply in int64."""
-    return scan.Cumprod.apply(self, axis=scan_axis(dim, self._data.ndim, "cumprod"), dtype=self._accumulation_dtype(dtype))
+    axis = scan_axis(dim, self._data.ndim, "cumprod")
+    if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
+        raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
+    return scan.Cumprod.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype))
 
 
 def _cum_extremum(self, dim, largest):
