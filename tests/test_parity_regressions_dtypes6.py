@@ -591,3 +591,46 @@ _OUT_DTYPE_CALLS = {
 @pytest.mark.parametrize("name", list(_OUT_DTYPE_CALLS))
 def test_out_of_another_dtype_as_torch(name):
     assert_same_outcome(lambda lib: _OUT_DTYPE_CALLS[name](lib, lib.ones(2, 2)))
+
+
+# ---------------------------------------------------------------------------- legacy constructors and dtype methods
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.ByteTensor([-1, -129]),
+    lambda lib: lib.ByteTensor([300, -1]),
+    lambda lib: lib.IntTensor([2**40]),
+    lambda lib: lib.LongTensor([2**63]),
+    lambda lib: lib.BoolTensor([2, 0.5]),
+    lambda lib: lib.HalfTensor([1e6]),
+    lambda lib: lib.LongTensor(lib.ones(2)),
+    lambda lib: lib.FloatTensor(lib.ones(2, dtype=lib.float64)),
+    lambda lib: lib.Tensor(lib.ones(2, dtype=lib.int64)),
+    lambda lib: lib.Tensor(2.5),
+    lambda lib: lib.Tensor((1, 2.5)),
+])
+def test_legacy_constructors_read_data_as_torch(call):
+    assert_same_outcome(call)
+
+
+def test_legacy_constructors_share_a_tensor_or_an_array_of_their_dtype():
+    for lib in (torch, torchless):
+        source = lib.ones(2, dtype=lib.float64)
+        lib.Tensor(source)[0] = 5
+        assert source.tolist() == [5, 1]
+        array = np.ones(2, np.float32)
+        lib.Tensor(array)[0] = 3
+        assert array.tolist() == [3, 1]
+
+
+@pytest.mark.parametrize("name", ["float16", "float32", "float64", "int32", "bool", "bfloat16", "complex64",
+                                  "complex128", "complex32", "uint16"])
+def test_dtype_to_real_and_to_complex(name):
+    def answers(lib):
+        dtype, out = getattr(lib, name), []
+        for method in ("to_real", "to_complex"):
+            try:
+                out.append(str(getattr(dtype, method)()).split(".")[1])
+            except RuntimeError as error:
+                out.append(str(error))
+        return out
+
+    assert answers(torchless) == answers(torch)

@@ -22,6 +22,18 @@ class dtype:
     def __reduce__(self):
         return (_by_name, (self.name,))
 
+    def to_real(self):
+        """The real dtype of the same precision: the dtype itself unless complex."""
+        return {"complex32": float16, "complex64": float32, "complex128": float64}.get(self.name, self)
+
+    def to_complex(self):
+        """The complex dtype of the same precision (PyTorch's error for a non-floating dtype)."""
+        if self.is_complex:
+            return self
+        if not self.is_floating_point:
+            raise RuntimeError(f"Unknown Complex ScalarType for {self.scalar_name}")
+        return {"float16": complex32, "bfloat16": complex64, "float32": complex64, "float64": complex128}[self.name]
+
 
 float16 = half = dtype("float16", "Half", np.float16)
 float32 = float = dtype("float32", "Float", np.float32)
@@ -52,12 +64,13 @@ class _ArraylessDtype(dtype):
 
 
 bfloat16 = _ArraylessDtype("bfloat16", "BFloat16", 2, "f")
+complex32 = chalf = _ArraylessDtype("complex32", "ComplexHalf", 4, "c")
 complex64 = cfloat = _ArraylessDtype("complex64", "ComplexFloat", 8, "c")
 complex128 = cdouble = _ArraylessDtype("complex128", "ComplexDouble", 16, "c")
 uint16 = _ArraylessDtype("uint16", "UInt16", 2, "u", is_signed=False)
 uint32 = _ArraylessDtype("uint32", "UInt32", 4, "u", is_signed=False)
 uint64 = _ArraylessDtype("uint64", "UInt64", 8, "u", is_signed=False)
-ARRAYLESS = (bfloat16, complex64, complex128, uint16, uint32, uint64)
+ARRAYLESS = (bfloat16, complex32, complex64, complex128, uint16, uint32, uint64)
 
 ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
 _FROM_NUMPY = {d.numpy: d for d in ALL}

@@ -326,9 +326,19 @@ class Tensor:
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_hooks", "_counter", "__weakref__", "__dict__")
 
     def __init__(self, *args, dtype=None):
-        if len(args) == 1 and not isinstance(args[0], numbers.Integral):
-            data = args[0]._data if isinstance(args[0], Tensor) else args[0]
-            array = np.array(data, dtype=_dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype()))
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            # PyTorch aliases a tensor given to a legacy constructor, which must be of that constructor's dtype
+            source = args[0]._data
+            if dtype is not None and source.dtype != dtype.numpy:
+                raise TypeError(f"expected {_tensor_options(dtype.numpy)} (got {_tensor_options(source.dtype)})")
+            array = source
+        elif len(args) == 1 and not isinstance(args[0], numbers.Integral):
+            if isinstance(args[0], numbers.Number):
+                raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+            from ._creation import _infer_array  # data read as torchless.tensor reads it (range checks included)
+
+            # (an array of the dtype already is shared, as PyTorch shares it)
+            array = _infer_array(args[0], dtype or _dtype.get_default_dtype(), "tensor")
         else:  # Tensor() is empty, of shape (0,)
             array = np.empty(_shape_arg(args) if args else 0, dtype=_dtype.to_numpy_dtype(dtype or
                                                                                          _dtype.get_default_dtype()))
@@ -3124,6 +3134,12 @@ def _raise_if_not_broadcastable(a, b):
         error = broadcast_error(a._data.shape, b._data.shape)
         if error is not None:
             raise error
+
+
+def _tensor_options(np_dtype):
+    """How PyTorch prints the options of a CPU tensor of ``np_dtype`` in its errors."""
+    return (f"TensorOptions(dtype={_dtype.CPP_SCALAR_NAMES[np_dtype.name]}, device=cpu, layout=Strided, "
+            "requires_grad=false (default), pinned_memory=false (default), memory_format=(nullopt))")
 
 
 def result_dtype(a, a_has_dims, b, b_has_dims):
