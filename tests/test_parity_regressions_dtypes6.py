@@ -634,3 +634,22 @@ def test_dtype_to_real_and_to_complex(name):
         return out
 
     assert answers(torchless) == answers(torch)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.ones(4, 4)[:, :2].view(lib.int16),
+    lambda lib: lib.ones(4, 4)[:, 1:3].view(lib.float64),
+    lambda lib: lib.ones(4, 4)[:, 1:3].view(lib.float16),
+    lambda lib: lib.ones(4, 3)[:, :2].view(lib.float64),
+    lambda lib: lib.ones(4, 4).t().view(lib.float64),
+    lambda lib: lib.ones(4, 4, dtype=lib.float64).view(lib.float32),
+    lambda lib: lib.ones(8, dtype=lib.int8)[1:5].view(lib.int32),
+    lambda lib: lib.ones(3, 4, dtype=lib.int8)[:, :2].view(lib.int32),
+    lambda lib: lib.ones(4, 4)[:, :1].view(lib.float64),
+    lambda lib: lib.tensor(1.).view(lib.int16),
+    lambda lib: lib.tensor(1.).view(lib.int32),
+    lambda lib: lib.ones(4, 4)[:, ::2].view(lib.int16),
+    lambda lib: lib.ones(4, 4).view(float),
+])
+def test_view_as_another_dtype_checks_the_layout_as_torch(call):
+    assert_same_outcome(call)

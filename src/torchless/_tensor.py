@@ -1988,10 +1988,38 @@ class Tensor:
         return reduction.VectorNorm.apply(self, p=2.0 if p == "fro" else float(p), axes=axes, keepdim=keepdim)
 
     # ------------------------------------------------------------------ shape
+    def _view_as_dtype(self, dtype):
+        """view(dtype): the same memory read as another dtype, with PyTorch's checks where the element sizes differ
+        (the last dim is the one that shrinks or grows)."""
+        target, a = _dtype.to_numpy_dtype(dtype), self._data
+        if target.itemsize != a.itemsize and (a.size or a.ndim == 0):  # (an empty tensor's strides are moot)
+            names = f"{self.dtype.scalar_name} as {_dtype.from_numpy_dtype(target).scalar_name} (different element sizes)"
+            if a.ndim == 0:
+                raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
+            strides = self.stride()
+            ratio = target.itemsize // a.itemsize
+            if ratio > 1:
+                from ._ops.tensor_extras import storage_offset
+
+                if a.shape[-1] % ratio:
+                    raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to view {names}, but got "
+                                       f"{a.shape[-1]}")
+                offset = storage_offset(self)
+                if offset % ratio:
+                    raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} to view {names}, but got "
+                                       f"{offset}")
+            if strides[-1] != 1:
+                raise RuntimeError(f"self.stride(-1) must be 1 to view {names}, but got {strides[-1]}")
+            for i, stride in enumerate(strides[:-1] if ratio > 1 else ()):
+                if stride % ratio:
+                    raise RuntimeError(f"self.stride({i}) must be divisible by {ratio} to view {names}, but got "
+                                       f"{stride}")
+        return self._as_view(Tensor._wrap(a.view(target)))
+
     def view(self, *shape):
         if len(shape) != 1 or type(shape[0]) is not int:
-            if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-                return self._as_view(Tensor._wrap(self._data.view(shape[0].numpy)))
+            if len(shape) == 1 and _dtype.is_argument(shape[0]):
+                return self._view_as_dtype(shape[0])
             shape = _shape_arg(shape, "view", overloads=_parser_errors.METHOD_OVERLOADS["view"])
         shape = _infer_shape(shape, self._data.size)
         if not self._data.flags.c_contiguous:
