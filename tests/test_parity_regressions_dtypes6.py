@@ -653,3 +653,13 @@ def test_dtype_to_real_and_to_complex(name):
 ])
 def test_view_as_another_dtype_checks_the_layout_as_torch(call):
     assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("text", ["float64", "cuda0", "Cuda", "cpu_x", "cpu:", "cpu:0:1", " cpu", "cpu-1", "", "x:1",
+                                  "x:y", "cpu:01", "cpu:0"])
+def test_device_strings_are_read_as_torch(text):
+    def call(lib):
+        return lib.ones(1, device=text)
+
+    assert_same_outcome(call)
+    assert_same_outcome(lambda lib: lib.ones(2).to(text))

@@ -139,6 +139,9 @@ _DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ide
                  "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
 
 
+_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9][0-9]*|0))?")
+
+
 class device:
     """A device, ``torch.device``: any device PyTorch names can be described (``device('cuda:0')``), but
     torchless computes on the CPU only, so only CPU devices hold tensors (see :func:`_require_cpu`).
@@ -154,13 +157,18 @@ class device:
         if isinstance(type, int) and not isinstance(type, bool):
             # PyTorch reads a bare index as one of the current accelerator, which a CPU-only build lacks.
             raise RuntimeError("Cannot access accelerator device when none is available.")
-        name, colon, number = str(type).partition(":")
+        text = str(type)
+        if not text:
+            raise RuntimeError("Device string must not be empty")
+        # a name of letters and underscores, then optionally ':' and an index without leading zeros
+        match = _DEVICE_STRING.fullmatch(text)
+        if match is None:
+            raise RuntimeError(f"Invalid device string: '{text}'")
+        name, number = match.groups()
         if name not in _DEVICE_TYPES:
             raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device string: "
-                               f"{type}")
-        if colon:
-            if not number.isdigit() or (len(number) > 1 and number[0] == "0"):
-                raise RuntimeError(f"Invalid device string: '{type}'")
+                               f"{name}")
+        if number is not None:
             if index is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: "
                                    f"{type}")
