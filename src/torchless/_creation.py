@@ -25,8 +25,8 @@ def _finish(array, requires_grad=False, device_arg=None):
 
 
 def _accepts_out(resizes_first=False, keeps_shape=False, warns_on_resize=False):
-    """``function`` (a factory) also taking PyTorch's ``out=``: the values are made in out's dtype (a ``dtype``
-    given too must be the same one), written into ``out``, which is returned. ``out`` of another shape is resized
+    """A decorator giving a factory PyTorch's ``out=``: the values are made in out's dtype (a ``dtype`` given too
+    must be the same one), written into ``out``, which is returned. ``out`` of another shape is resized
     to the result's, quietly (arange warns); the range factories keep a shape of as many elements (they fill it
     in order). empty and randn always resize ``out`` first, so they refuse one requiring grad as resize_ does; the
     others refuse it, while grad mode is on, as every out= function does."""

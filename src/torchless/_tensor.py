@@ -2001,7 +2001,8 @@ class Tensor:
         (the last dim is the one that shrinks or grows)."""
         target, a = _dtype.to_numpy_dtype(dtype), self._data
         if target.itemsize != a.itemsize and (a.size or a.ndim == 0):  # (an empty tensor's strides are moot)
-            names = f"{self.dtype.scalar_name} as {_dtype.from_numpy_dtype(target).scalar_name} (different element sizes)"
+            names = (f"{self.dtype.scalar_name} as {_dtype.from_numpy_dtype(target).scalar_name} (different element "
+                     "sizes)")
             if a.ndim == 0:
                 raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
             strides = self.stride()
@@ -2503,7 +2504,7 @@ class Tensor:
                 raise ValueError("Overflow when unpacking long long")
             # Range-checked like a fill value (uint8 takes -1 as 255, refuses 300), not wrapped like an operand.
             value_t = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype, check_half=False),
-                                                   self._data.dtype))
+                                              self._data.dtype))
         else:
             kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
             raise TypeError(f"can't assign a {kind} to a {self.type()}")
