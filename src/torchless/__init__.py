@@ -21,7 +21,8 @@ from ._determinism import (
     are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled, use_deterministic_algorithms,
 )
 from ._dtype import (
-    bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, float, float16, float32, float64,
+    bfloat16, bool, cdouble, cfloat, chalf, complex32, complex64, complex128, double, dtype, float, float16, float32,
+    float64,
     get_default_dtype, half, int, int8, int16, int32, int64, long, set_default_dtype, short, uint8, uint16, uint32,
     uint64,
 )

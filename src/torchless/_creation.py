@@ -1,5 +1,6 @@
 """Tensor factories: tensor, from_numpy, zeros, ones, full, arange, rand, randn, randint, ... and *_like."""
 import ctypes
+import functools
 import math
 import numbers
 import operator
@@ -10,6 +11,7 @@ from numpy.lib.array_utils import byte_bounds
 
 from . import _dtype, _parser_errors
 from ._tensor import Tensor, _promote, _require_cpu, _shape_arg
+from .autograd.grad_mode import is_grad_enabled, no_grad
 from .random import stream
 
 
@@ -20,6 +22,55 @@ def _finish(array, requires_grad=False, device_arg=None):
     if requires_grad:
         out._set_requires_grad(True)
     return out
+
+
+def _accepts_out(resizes_first=False, keeps_shape=False, warns_on_resize=False):
+    """A decorator giving a factory PyTorch's ``out=``: the values are made in out's dtype (a ``dtype`` given too
+    must be the same one), written into ``out``, which is returned. ``out`` of another shape is resized
+    to the result's, quietly (arange warns); the range factories keep a shape of as many elements (they fill it
+    in order). empty and randn always resize ``out`` first, so they refuse one requiring grad as resize_ does; the
+    others refuse it, while grad mode is on, as every out= function does."""
+    return functools.partial(_with_out, resizes_first=resizes_first, keeps_shape=keeps_shape,
+                             warns_on_resize=warns_on_resize)
+
+
+def _with_out(function, resizes_first, keeps_shape, warns_on_resize):
+    name = function.__name__
+
+    @functools.wraps(function)
+    def call(*args, out=None, **kwargs):
+        if out is None:
+            return function(*args, **kwargs)
+        dtype, requires_grad = kwargs.pop("dtype", None), kwargs.pop("requires_grad", False)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {_type_name(out)}")
+        if dtype is not None and _dtype.is_argument(dtype):
+            given = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
+            if given.numpy != out._data.dtype:
+                raise RuntimeError(f"dtype {given.scalar_name} does not match dtype of out parameter "
+                                   f"({out.dtype.scalar_name})")
+        if out.requires_grad and (resizes_first or is_grad_enabled()):
+            if resizes_first:
+                raise RuntimeError("cannot resize variables that require grad")
+            raise RuntimeError(f"aten::{name}(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
+        result = function(*args, dtype=out.dtype if dtype is None else dtype, **kwargs)
+        shape = result._data.shape
+        with no_grad():
+            if out._data.shape != shape and not (keeps_shape and out._data.size == result._data.size):
+                if warns_on_resize:
+                    warnings.warn(f"The number of elements in the out tensor of shape {list(out._data.shape)} is "
+                                  f"{out._data.size} which does not match the computed number of elements "
+                                  f"{result._data.size}. Note that this may occur as a result of rounding error. The "
+                                  f"out tensor will be resized to a tensor of shape {tuple(shape)}.", UserWarning,
+                                  stacklevel=2)
+                out.resize_(shape)
+            out.copy_(result.reshape(out._data.shape))
+        if requires_grad:
+            out._set_requires_grad(True)  # (a factory's message for an integer dtype, not requires_grad_'s)
+        return out
+
+    return call
 
 
 # The keyword arguments of PyTorch's factories, as its parser prints them in "invalid combination" messages
@@ -316,25 +367,31 @@ def _writable_alias(array):
 
 def _filled(shape, value, dtype, requires_grad, device_arg, function):
     np_dtype = _dtype.argument(dtype, function) if dtype is not None else _dtype.get_default_dtype().numpy
-    return _finish(np.full(shape, _dtype.fill_value(value, np_dtype), np_dtype), requires_grad, device_arg)
+    # (PyTorch writes a single element without its range check for half)
+    value = _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1)
+    return _finish(np.full(shape, value, np_dtype), requires_grad, device_arg)
 
 
-def zeros(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+@_accepts_out()
+def zeros(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, layout=None):
     """A tensor of zeros of shape ``size`` (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
     return _filled(_size(size_args, "zeros", size), 0, dtype, requires_grad, device, "zeros")
 
 
-def ones(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+@_accepts_out()
+def ones(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, layout=None):
     """A tensor of ones of shape ``size``."""
     return _filled(_size(size_args, "ones", size), 1, dtype, requires_grad, device, "ones")
 
 
-def empty(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
+@_accepts_out(resizes_first=True)
+def empty(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """Like PyTorch's uninitialised tensor, but zeroed so results never depend on stale memory."""
     return _filled(_size(size_args, "empty", size), 0, dtype, requires_grad, device, "empty")
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+@_accepts_out()
+def full(size, fill_value, dtype=None, device=None, requires_grad=False, layout=None):
     """A tensor of shape ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64, float)."""
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
@@ -379,14 +436,16 @@ def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, functio
     return _finish(array, requires_grad, device_arg)
 
 
-def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+@_accepts_out()
+def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, layout=None):
     """Uniform random numbers on [0, 1), drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     draws = stream(generator)
     return _random_float(draws.uniform, _size(size_args, "rand", size, _RANDOM_OVERLOADS), dtype, "check_uniform_bounds",
                          requires_grad, device, "rand", size_args)
 
 
-def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
+@_accepts_out(resizes_first=True)
+def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, layout=None):
     """Standard normal random numbers, drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     draws = stream(generator)
     return _random_float(draws.normal, _size(size_args, "randn", size, _RANDOM_OVERLOADS), dtype,
@@ -401,6 +460,7 @@ def randn_like(input, dtype=None, generator=None, requires_grad=False, device=No
     return randn(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad)
 
 
+@_accepts_out()
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``; int64 by default."""
     given = tuple(a for a in (low, high, size) if a is not None)
@@ -414,8 +474,33 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     np_dtype = _dtype_argument(dtype or _dtype.int64, "randint", _RANDINT_OVERLOADS, given)
+    _check_random_range(low, high, np_dtype)
     array = stream(generator).integers(low, high, _size(given, "randint", overloads=_RANDINT_OVERLOADS), np_dtype)
     return _finish(array.astype(np_dtype, copy=False), requires_grad, device)
+
+
+# The integers a float dtype holds exactly, up to 2**digits, and the C++ name PyTorch's warning gives the type
+_EXACT_INTEGER_DIGITS = {np.dtype(np.float16): (11, "c10::Half"), np.dtype(np.float32): (24, "float"),
+                         np.dtype(np.float64): (53, "double")}
+
+
+def _check_random_range(low, high, np_dtype):
+    """PyTorch's check of a random integer range [low, high) against the result's dtype: an integer (or bool)
+    dtype must hold both low and high - 1, else RuntimeError; a float dtype only warns when they lie beyond the
+    integers it represents exactly (the draws there would not be uniform)."""
+    if np_dtype.kind == "f":
+        digits, name = _EXACT_INTEGER_DIGITS[np_dtype]
+        for label, value in (("from", low), ("to - 1", high - 1)):
+            if not -2**digits <= value <= 2**digits:
+                warnings.warn(f"{label} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations "
+                              f"{name} can support discrete uniform distribution only within this range. This warning "
+                              "will become an error in version 1.7 release, please fix the code in advance",
+                              UserWarning, stacklevel=4)
+        return
+    smallest, largest = (0, 1) if np_dtype.kind == "b" else (np.iinfo(np_dtype).min, np.iinfo(np_dtype).max)
+    for label, value in (("from", low), ("to - 1", high - 1)):
+        if not smallest <= value <= largest:
+            raise RuntimeError(f"{label} is out of bounds for {_dtype.CPP_TYPE_NAMES[np_dtype.name]}")
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, generator=None, requires_grad=False, device=None):
@@ -465,6 +550,7 @@ def _type_name(value):
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+@_accepts_out()
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0 .. n-1."""
     keywords = {name: value for name, value in (("generator", generator), ("dtype", dtype), ("device", device))
@@ -474,11 +560,22 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     n = _randperm_n(n, keywords)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    array = stream(generator).permutation(n).astype(_dtype.to_numpy_dtype(dtype or _dtype.int64))
+    np_dtype = _dtype.to_numpy_dtype(dtype or _dtype.int64)
+    # PyTorch has no bool kernel, and refuses n whose largest value n - 1 the dtype cannot hold exactly
+    if np_dtype.kind == "b":
+        raise NotImplementedError("\"randperm\" not implemented for 'Bool'")
+    if np_dtype == np.float16 and n > 2049:
+        raise RuntimeError("n cannot be greater than 2049 for Half type.")
+    if np_dtype == np.float32 and n > 2**24 + 1:
+        raise RuntimeError("n cannot be greater than 2^24+1 for Float type.")
+    if np_dtype.kind in "iu" and n:
+        _dtype.fill_value(n - 1, np_dtype)
+    array = stream(generator).permutation(n).astype(np_dtype)
     return _finish(array, requires_grad, device)
 
 
-def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
+@_accepts_out(keeps_shape=True, warns_on_resize=True)
+def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Values from ``start`` up to (not including) ``end`` in steps of ``step``; int64 unless a bound is a float."""
     given = (start,) if end is None else (start, end) if step == 1 else (start, end, step)
     if end is None:
@@ -545,6 +642,7 @@ def _float_linspace(start, end, steps, np_dtype):
     return np.where(index < steps // 2, from_start, from_end).astype(np_dtype)
 
 
+@_accepts_out(keeps_shape=True)
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if type(steps) is not int:
@@ -554,6 +652,8 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     np_dtype = _dtype_argument(dtype, "linspace", _LINSPACE_OVERLOADS, (start, end, steps)) if dtype is not None else _dtype.get_default_dtype().numpy
     if np_dtype.kind == "b" and steps > 1:  # PyTorch has no bool kernel, but fills 0 or 1 values without it
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    if np_dtype.kind == "f":  # the ends are converted to the dtype first, with its range check
+        start, end = (_dtype.fill_value(v, np_dtype) for v in (start, end))
     if np_dtype.kind not in "iu":
         return _finish(_float_linspace(start, end, steps, np_dtype), requires_grad, device)
     # PyTorch converts the ends to the integer dtype first (range-checked: uint8 reads -1 as 255), then steps in
@@ -575,6 +675,7 @@ def _c_pow(base, exponent):
         return math.nan
 
 
+@_accepts_out(keeps_shape=True)
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """``steps`` values ``base ** e`` for ``e`` evenly spaced from ``start`` to ``end`` inclusive."""
     if type(steps) is not int:
@@ -585,6 +686,8 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
                 else _dtype.get_default_dtype().numpy)
     if steps == 0:
         return _finish(np.empty(0, np_dtype), requires_grad, device)
+    if np_dtype.kind == "b" and steps > 1:  # as linspace: no bool kernel, but one value is filled in without it
+        raise NotImplementedError("\"logspace_cpu\" not implemented for 'Bool'")
     if steps == 1:
         exponents = [float(start)]
     else:
@@ -593,7 +696,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
         if np_dtype.kind in "iub":
             first, last = (int(_dtype.fill_value(v, np_dtype)) for v in (start, end))
         else:
-            first, last = np_dtype.type(start), np_dtype.type(end)
+            first, last = (np_dtype.type(_dtype.fill_value(v, np_dtype)) for v in (start, end))
         step = float(last - first) / (steps - 1)
         exponents = [float(first) + step * i if i < steps // 2 else float(last) - step * (steps - 1 - i)
                      for i in range(steps)]
@@ -606,6 +709,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     return _finish(values.astype(np_dtype), requires_grad, device)
 
 
+@_accepts_out()
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``)."""
     if type(n) is not int or not (m is None or type(m) is int):

@@ -22,6 +22,18 @@ class dtype:
     def __reduce__(self):
         return (_by_name, (self.name,))
 
+    def to_real(self):
+        """The real dtype of the same precision: the dtype itself unless complex."""
+        return {"complex32": float16, "complex64": float32, "complex128": float64}.get(self.name, self)
+
+    def to_complex(self):
+        """The complex dtype of the same precision (PyTorch's error for a non-floating dtype)."""
+        if self.is_complex:
+            return self
+        if not self.is_floating_point:
+            raise RuntimeError(f"Unknown Complex ScalarType for {self.scalar_name}")
+        return {"float16": complex32, "bfloat16": complex64, "float32": complex64, "float64": complex128}[self.name]
+
 
 float16 = half = dtype("float16", "Half", np.float16)
 float32 = float = dtype("float32", "Float", np.float32)
@@ -52,12 +64,13 @@ class _ArraylessDtype(dtype):
 
 
 bfloat16 = _ArraylessDtype("bfloat16", "BFloat16", 2, "f")
+complex32 = chalf = _ArraylessDtype("complex32", "ComplexHalf", 4, "c")
 complex64 = cfloat = _ArraylessDtype("complex64", "ComplexFloat", 8, "c")
 complex128 = cdouble = _ArraylessDtype("complex128", "ComplexDouble", 16, "c")
 uint16 = _ArraylessDtype("uint16", "UInt16", 2, "u", is_signed=False)
 uint32 = _ArraylessDtype("uint32", "UInt32", 4, "u", is_signed=False)
 uint64 = _ArraylessDtype("uint64", "UInt64", 8, "u", is_signed=False)
-ARRAYLESS = (bfloat16, complex64, complex128, uint16, uint32, uint64)
+ARRAYLESS = (bfloat16, complex32, complex64, complex128, uint16, uint32, uint64)
 
 ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
 _FROM_NUMPY = {d.numpy: d for d in ALL}
@@ -133,10 +146,13 @@ def get_default_dtype():
 
 
 def set_default_dtype(d):
-    """Set the default floating-point dtype: ``torchless.float32`` or ``torchless.float64``."""
+    """Set the default floating-point dtype: ``torchless.float32``, ``float64`` or ``float16``."""
     global _default_float
-    if not isinstance(d, dtype) or d not in (float32, float64):
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the default type")
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    d.numpy  # noqa: B018 - bfloat16, which PyTorch takes, has no tensors here: its TypeError says so
     _default_float = d
 
 
@@ -155,12 +171,14 @@ FLOAT_MAX = {np.dtype(t): np.finfo(t).max.item() for t in (np.float16, np.float3
 _C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t", "uint8": "uint8_t"}
 
 
-def fill_value(value, np_dtype):
+def fill_value(value, np_dtype, check_half=True):
     """``value`` (a Python or NumPy number) as PyTorch converts a fill value to ``np_dtype``.
 
     Integer dtypes refuse values beyond their range, except that an unsigned dtype takes a negative
     integer down to -max, modulo 2**bits (c10's ``overflows``: filling uint8 with -100 gives 156);
-    floats are truncated. float32 refuses finite values beyond its range, float16 rounds them to inf.
+    floats are truncated. float32 and float16 refuse finite values beyond their range, except that
+    float16 rounds them to inf with ``check_half`` False: PyTorch skips that check where it writes
+    the value directly (``t[i] = v``, where()'s number operand, a fill of a single element).
     """
     if isinstance(value, (_builtins.bool, np.bool_)):
         return value
@@ -169,6 +187,8 @@ def fill_value(value, np_dtype):
     if np_dtype.kind == "f":
         if np_dtype == np.float32 and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
             raise RuntimeError("value cannot be converted to type float without overflow")
+        if np_dtype == np.float16 and check_half and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
+            raise RuntimeError("value cannot be converted to type c10::Half without overflow")
         with np.errstate(over="ignore"):  # float16 overflows to inf silently, as in PyTorch
             return np_dtype.type(value)
     if np_dtype.kind not in "iu":
@@ -184,9 +204,7 @@ def fill_value(value, np_dtype):
 
 def scalar_argument(value, np_dtype):
     """A Python number argument of an op (a clamp bound) in ``np_dtype``, checked as PyTorch converts it: as a
-    fill value, except that float16 refuses finite values beyond its range too."""
-    if np_dtype == np.float16 and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
-        raise RuntimeError("value cannot be converted to type c10::Half without overflow")
+    fill value."""
     return fill_value(value, np_dtype)
 
 

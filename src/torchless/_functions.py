@@ -49,11 +49,12 @@ def cat(tensors, *positional, dim=0, _name="cat"):
     tensors = _tensor_list(tensors, _name)
     if positional or type(dim) is not int:
         dim = _dim_argument(_name, positional, dim)
+    for i, t in enumerate(tensors):  # (each at its place in the list given, before any other check)
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     # PyTorch skips 1-D empty tensors when concatenating.
     tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
     first = tensors[0]
-    if first._data.ndim == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     axis = normalize_dim(dim, first._data.ndim)
     for i, t in enumerate(tensors[1:], 1):
         if t._data.ndim != first._data.ndim:
@@ -132,7 +133,7 @@ def _scalar_as_fill(value, like):
         if category != _FLOAT:  # an int beside bools: promoted (or refused) as an arithmetic operand is
             return value
         np_dtype = _dtype.get_default_dtype().numpy
-    return Tensor._wrap(np.asarray(_dtype.fill_value(value, np_dtype), np_dtype))
+    return Tensor._wrap(np.asarray(_dtype.fill_value(value, np_dtype, check_half=False), np_dtype))
 
 
 def is_tensor(obj):
@@ -316,6 +317,47 @@ def _checked_binary(name):
     return fn
 
 
+
+# The functions whose tensor operands PyTorch's parser also takes as Python numbers (torch.mul(0.5, x),
+# torch.sub(1, x), torch.add(1, 2)): such a number is a wrapped number, promoted as a number operand is. Each
+# with a number first and only other is its operator with the number on the left.
+_REFLECTED = {"add": "__radd__", "sub": "__rsub__", "subtract": "__rsub__", "mul": "__rmul__", "multiply": "__rmul__",
+              "div": "__rtruediv__", "divide": "__rtruediv__", "true_divide": "__rtruediv__",
+              "floor_divide": "__rfloordiv__"}
+
+
+def _numbers_as_tensors(function):
+    reflected = _REFLECTED[function.__name__]
+
+    def fn(input, *args, **kwargs):
+        if isinstance(input, (numbers.Number, np.bool_)) and not isinstance(input, Tensor):
+            by_keyword = not args and "other" in kwargs
+            other = kwargs["other"] if by_keyword else args[0] if args else None
+            if isinstance(other, Tensor) and len(args) + len(kwargs) == 1:
+                return getattr(other, reflected)(input)
+            if isinstance(other, Tensor):
+                other, input = other._operands(input)  # the number in the dtype of the result
+            elif isinstance(other, (numbers.Number, np.bool_)):
+                from ._creation import tensor as make
+
+                input = make(input)
+            elif function.__name__ in _OTHER_AT_POSITION_2 and (args or by_keyword):
+                # the number matched as input: the parser then blames other (by position if given so)
+                if by_keyword:
+                    raise TypeError(f"{function.__name__}(): argument 'other' must be Tensor, not "
+                                    f"{type(other).__name__}")
+                raise _parser_errors.not_tensor(function.__name__, "other", 2, other)
+            if by_keyword:
+                kwargs["other"] = other
+            elif args:
+                args = (other,) + args[1:]
+        return function(input, *args, **kwargs)
+
+    fn.__name__ = function.__name__
+    fn.__doc__ = function.__doc__
+    return fn
+
+
 def _parsed_function(name):
     """A function form whose method's TypeError becomes the one PyTorch's parser gives for the function."""
     method = _method(name)
@@ -471,6 +513,8 @@ def _install(namespace):
             _number_or_tensor(name) if name in ("pow", "remainder", "fmod") else \
             _parsed_function(name) if name in _parser_errors.FUNCTION_OVERLOADS else \
             _shifted_positions(name) if name in _POSITIONS_SHIFTED else _method(name)
+        if name in _REFLECTED:
+            function = _numbers_as_tensors(function)
         # in-place function forms write into their input; the others take out= as PyTorch's do
         namespace[name] = function if name.endswith("_") else with_out(name, function)
     for name in _TENSOR_OTHER:

@@ -51,10 +51,14 @@ def _call_into(name, out, function, args, kwargs):
     if is_grad_enabled() and any(t.requires_grad for t in _tensors_in((args, tuple(kwargs.values()), targets))):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
+    if name in _OUT_DTYPE_COMPUTES and kwargs.get("dtype") is None and len(targets) == 1:
+        kwargs = {**kwargs, "dtype": targets[0].dtype}
     result = function(*args, **kwargs)
     results = result if isinstance(result, tuple) else (result,)
     if len(results) != len(targets) or not all(isinstance(r, Tensor) for r in results):
         raise TypeError(f"{name}(): argument 'out' must be {'a tuple of ' + str(len(results)) + ' tensors' if len(results) > 1 else 'Tensor'}")
+    for target, value in zip(targets, results):
+        _check_exact_dtype(name, target, value)
     with no_grad():
         for target, value in zip(targets, results):
             _write(target, value)
@@ -62,6 +66,54 @@ def _call_into(name, out, function, args, kwargs):
         # a named pair (values, indices) comes back as one, holding the out tensors
         return type(result)(*targets) if type(result) is not tuple else tuple(targets)
     return out
+
+
+# Reductions that compute in out's dtype, as if it were given as their dtype argument (sum of floats into an
+# int64 out sums the truncated values; into a bool out, in bool).
+_OUT_DTYPE_COMPUTES = frozenset(("sum", "prod", "cumsum", "cumprod", "nansum"))
+
+# The out= variants of PyTorch that want out of the result's dtype exactly (no cast on the way), with their messages
+_SAME_DTYPE = "Expected out tensor to have dtype {result_cpp}, but got {out_cpp} instead"
+_EXACT_DTYPE = {
+    **{name: _SAME_DTYPE for name in ("mm", "bmm", "addmm", "addbmm", "baddbmm", "argmax", "argmin", "max", "min",
+                                      "sort", "topk", "gather", "tril", "triu", "diag", "aminmax")},
+    "where": "Expected out type to be {result} but got {out}",
+    "amax": "Expected the dtype for input and out to match, but got {result} for input's dtype and {out} for out's "
+            "dtype.",
+    "amin": "Expected the dtype for input and out to match, but got {result} for input's dtype and {out} for out's "
+            "dtype.",
+    "dot": "result dtype {out} does not match input dtype {result}",
+    "mv": "addmv input tensors must have the same dtype, but got {out}, {result}, and {result}",
+    "index_select": "index_select(): self and result must have the same scalar type",
+    "masked_select": "masked_select(): self and result must have the same scalar type",
+    "take": "take(): self and out expected to have the same dtype, but got self.dtype = {result} and out.dtype = {out}",
+    # the unary ops whose result dtype is their input's (no float result for an integer input)
+    **{name: "Found dtype {out} but expected {result}"
+       for name in ("abs", "absolute", "neg", "negative", "round", "floor", "ceil", "trunc", "fix", "frac", "sign",
+                    "sgn", "clamp", "clamp_min", "clamp_max", "clip", "bitwise_not")},
+    "nonzero": "nonzero: Expected out tensor to have scalar type Long but got scalar type{out}",
+    "cummax": "expected scalar_type {result} but found {out}",
+    "cummin": "expected scalar_type {result} but found {out}",
+}
+
+
+def _check_exact_dtype(name, target, value):
+    if target._data.dtype == value._data.dtype:
+        return
+    if name in ("cat", "concat", "concatenate", "stack") and not _dtype.can_cast(value._data.dtype, target._data.dtype):
+        # (stack concatenates: its error is cat's)
+        raise TypeError(f"torchless.cat(): input types can't be cast to the desired output type "
+                        f"{_dtype.from_numpy_dtype(target._data.dtype).scalar_name}")
+    template = _EXACT_DTYPE.get(name)
+    if name == "matmul":  # a product of two vectors is dot's, the others mm's
+        template = "result dtype {out} does not match input dtype {result}" if value._data.ndim == 0 else _SAME_DTYPE
+    if template is None:
+        return
+    result, out = value._data.dtype, target._data.dtype
+    raise RuntimeError(template.format(result=_dtype.from_numpy_dtype(result).scalar_name,
+                                       out=_dtype.from_numpy_dtype(out).scalar_name,
+                                       result_cpp=_dtype.CPP_SCALAR_NAMES[result.name],
+                                       out_cpp=_dtype.CPP_SCALAR_NAMES[out.name]))
 
 
 def _write(target, value):

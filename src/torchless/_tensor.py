@@ -1,4 +1,5 @@
 """The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
+import math
 import numbers
 import operator
 import re
@@ -138,6 +139,9 @@ _DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ide
                  "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
 
 
+_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9][0-9]*|0))?")
+
+
 class device:
     """A device, ``torch.device``: any device PyTorch names can be described (``device('cuda:0')``), but
     torchless computes on the CPU only, so only CPU devices hold tensors (see :func:`_require_cpu`).
@@ -153,13 +157,18 @@ class device:
         if isinstance(type, int) and not isinstance(type, bool):
             # PyTorch reads a bare index as one of the current accelerator, which a CPU-only build lacks.
             raise RuntimeError("Cannot access accelerator device when none is available.")
-        name, colon, number = str(type).partition(":")
+        text = str(type)
+        if not text:
+            raise RuntimeError("Device string must not be empty")
+        # a name of letters and underscores, then optionally ':' and an index without leading zeros
+        match = _DEVICE_STRING.fullmatch(text)
+        if match is None:
+            raise RuntimeError(f"Invalid device string: '{text}'")
+        name, number = match.groups()
         if name not in _DEVICE_TYPES:
             raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of device string: "
-                               f"{type}")
-        if colon:
-            if not number.isdigit() or (len(number) > 1 and number[0] == "0"):
-                raise RuntimeError(f"Invalid device string: '{type}'")
+                               f"{name}")
+        if number is not None:
             if index is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: "
                                    f"{type}")
@@ -325,9 +334,19 @@ class Tensor:
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_hooks", "_counter", "__weakref__", "__dict__")
 
     def __init__(self, *args, dtype=None):
-        if len(args) == 1 and not isinstance(args[0], numbers.Integral):
-            data = args[0]._data if isinstance(args[0], Tensor) else args[0]
-            array = np.array(data, dtype=_dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype()))
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            # PyTorch aliases a tensor given to a legacy constructor, which must be of that constructor's dtype
+            source = args[0]._data
+            if dtype is not None and source.dtype != dtype.numpy:
+                raise TypeError(f"expected {_tensor_options(dtype.numpy)} (got {_tensor_options(source.dtype)})")
+            array = source
+        elif len(args) == 1 and not isinstance(args[0], numbers.Integral):
+            if isinstance(args[0], numbers.Number):
+                raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
+            from ._creation import _infer_array  # data read as torchless.tensor reads it (range checks included)
+
+            # (an array of the dtype already is shared, as PyTorch shares it)
+            array = _infer_array(args[0], dtype or _dtype.get_default_dtype(), "tensor")
         else:  # Tensor() is empty, of shape (0,)
             array = np.empty(_shape_arg(args) if args else 0, dtype=_dtype.to_numpy_dtype(dtype or
                                                                                          _dtype.get_default_dtype()))
@@ -572,7 +591,14 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        if not isinstance(value, Tensor):
+            kind = type(value)
+            name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+            raise TypeError(f"Variable data has to be a tensor, but got {name}")
+        # a tensor requiring grad must stay floating (Module.type(torch.int64) fails here, as in PyTorch)
+        if self._requires_grad and value._data.dtype.kind != "f":
+            raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
+        self._data = value._data
 
     @property
     def itemsize(self):
@@ -1021,6 +1047,9 @@ class Tensor:
 
     def __pow__(self, exponent):
         if self._data.dtype.kind == "f":
+            if self._data.dtype == np.float16 and isinstance(exponent, numbers.Real) and \
+                    not isinstance(exponent, (bool, np.bool_)):  # a number exponent is converted to half, checked
+                _dtype.scalar_argument(exponent, self._data.dtype)
             return self._binary(exponent, arithmetic.Pow)
         return self._exact_pow(exponent, reverse=False)
 
@@ -1132,6 +1161,8 @@ class Tensor:
             if not isinstance(alpha, (numbers.Integral, np.bool_)):
                 raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
             alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
+        elif isinstance(alpha, numbers.Real):  # converted to a float result's dtype too, range-checked
+            _dtype.scalar_argument(alpha, a._data.dtype)
         return a._binary(b, fn, alpha=alpha)
 
     def mul(self, other):
@@ -1745,8 +1776,10 @@ class Tensor:
 
     def cumsum(self, dim, dtype=None):
         """Running sums along ``dim``; integers and bools sum in int64."""
-        return reduction.Cumsum.apply(self, axis=scan_axis(dim, self._data.ndim, "cumsum"),
-                                      dtype=self._accumulation_dtype(dtype))
+        axis = scan_axis(dim, self._data.ndim, "cumsum")
+        if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
+            raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+        return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype))
 
     def cumsum_(self, dim, dtype=None):
         self._no_kernel_for("b", "cumsum_out_cpu")  # (in place, a bool tensor cannot hold the int64 sums)
@@ -1930,8 +1963,13 @@ class Tensor:
         return where(condition, self, other)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        if dtype is not None:
-            return self.to(dtype).norm(p, dim, keepdim)
+        if dtype is not None:  # PyTorch's checks of the input and dtype: linalg's
+            from .linalg._checks import check_float, norm_input
+
+            name = "linalg.matrix_norm" if isinstance(p, str) and p != "fro" else "linalg.vector_norm"
+            if p == "nuc":  # (half is refused by the input's dtype, whatever the dtype argument)
+                check_float(name, self._data)
+            return norm_input(name, self, dtype).norm(p, dim, keepdim)
         if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2)):
             # as torch.norm: the nuclear norm, or a Frobenius one over other than two dims, is matrix_norm's (and
             # its error)
@@ -1958,10 +1996,39 @@ class Tensor:
         return reduction.VectorNorm.apply(self, p=2.0 if p == "fro" else float(p), axes=axes, keepdim=keepdim)
 
     # ------------------------------------------------------------------ shape
+    def _view_as_dtype(self, dtype):
+        """view(dtype): the same memory read as another dtype, with PyTorch's checks where the element sizes differ
+        (the last dim is the one that shrinks or grows)."""
+        target, a = _dtype.to_numpy_dtype(dtype), self._data
+        if target.itemsize != a.itemsize and (a.size or a.ndim == 0):  # (an empty tensor's strides are moot)
+            names = (f"{self.dtype.scalar_name} as {_dtype.from_numpy_dtype(target).scalar_name} (different element "
+                     "sizes)")
+            if a.ndim == 0:
+                raise RuntimeError(f"self.dim() cannot be 0 to view {names}")
+            strides = self.stride()
+            ratio = target.itemsize // a.itemsize
+            if ratio > 1:
+                from ._ops.tensor_extras import storage_offset
+
+                if a.shape[-1] % ratio:
+                    raise RuntimeError(f"self.size(-1) must be divisible by {ratio} to view {names}, but got "
+                                       f"{a.shape[-1]}")
+                offset = storage_offset(self)
+                if offset % ratio:
+                    raise RuntimeError(f"self.storage_offset() must be divisible by {ratio} to view {names}, but got "
+                                       f"{offset}")
+            if strides[-1] != 1:
+                raise RuntimeError(f"self.stride(-1) must be 1 to view {names}, but got {strides[-1]}")
+            for i, stride in enumerate(strides[:-1] if ratio > 1 else ()):
+                if stride % ratio:
+                    raise RuntimeError(f"self.stride({i}) must be divisible by {ratio} to view {names}, but got "
+                                       f"{stride}")
+        return self._as_view(Tensor._wrap(a.view(target)))
+
     def view(self, *shape):
         if len(shape) != 1 or type(shape[0]) is not int:
-            if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
-                return self._as_view(Tensor._wrap(self._data.view(shape[0].numpy)))
+            if len(shape) == 1 and _dtype.is_argument(shape[0]):
+                return self._view_as_dtype(shape[0])
             shape = _shape_arg(shape, "view", overloads=_parser_errors.METHOD_OVERLOADS["view"])
         shape = _infer_shape(shape, self._data.size)
         if not self._data.flags.c_contiguous:
@@ -2436,7 +2503,8 @@ class Tensor:
             if isinstance(value, int) and not -2**63 <= value < 2**63:  # PyTorch reads an assigned int as int64
                 raise ValueError("Overflow when unpacking long long")
             # Range-checked like a fill value (uint8 takes -1 as 255, refuses 300), not wrapped like an operand.
-            value_t = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
+            value_t = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype, check_half=False),
+                                              self._data.dtype))
         else:
             kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
             raise TypeError(f"can't assign a {kind} to a {self.type()}")
@@ -2854,8 +2922,8 @@ class Tensor:
             if records(value):
                 return self.copy_(value)
             value = value._data
-        else:
-            value = _dtype.fill_value(value, self._data.dtype)
+        else:  # (PyTorch writes a single element without its range check for half)
+            value = _dtype.fill_value(value, self._data.dtype, check_half=self._data.size != 1)
         return self._overwrite(value, "FillBackward2")
 
     def _check_random_fill(self, kernel):  # (also nn.init's)
@@ -2962,8 +3030,9 @@ class Tensor:
 
 
 def _new_filled(like, size, value, dtype, requires_grad, name):
-    np_dtype = (dtype or like.dtype).numpy
-    out = Tensor._wrap(np.full(_shape_arg(size, name), value, np_dtype))
+    np_dtype = like._data.dtype if dtype is None else _dtype.argument(dtype, name)
+    shape = _shape_arg(size, name)
+    out = Tensor._wrap(np.full(shape, _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1), np_dtype))
     if requires_grad:
         out._set_requires_grad(True)  # a factory's checks: an integer tensor cannot require grad
     return out
@@ -3097,6 +3166,12 @@ def _raise_if_not_broadcastable(a, b):
         error = broadcast_error(a._data.shape, b._data.shape)
         if error is not None:
             raise error
+
+
+def _tensor_options(np_dtype):
+    """How PyTorch prints the options of a CPU tensor of ``np_dtype`` in its errors."""
+    return (f"TensorOptions(dtype={_dtype.CPP_SCALAR_NAMES[np_dtype.name]}, device=cpu, layout=Strided, "
+            "requires_grad=false (default), pinned_memory=false (default), memory_format=(nullopt))")
 
 
 def result_dtype(a, a_has_dims, b, b_has_dims):

@@ -401,6 +401,8 @@ def bmm_error(matrix_a, matrix_b, batch_a, batch_b, name_a, name_b):
     if batch_a != batch_b or matrix_b[0] != k:
         return RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch_a}, {k}] but got: "
                             f"[{batch_b}, {matrix_b[0]}].")
+    if name_a == "Bool":  # (the kernel is chosen by the first operand's dtype before the second is compared)
+        return NotImplementedError("\"bmm\" not implemented for 'Bool'")
     if name_a != name_b:
         return RuntimeError(f"expected scalar type {name_a} but found {name_b}")
-    return NotImplementedError("\"bmm\" not implemented for 'Bool'") if name_a == "Bool" else None
+    return None

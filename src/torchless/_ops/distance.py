@@ -147,11 +147,11 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     error = broadcast_error(a.shape[:-2], b.shape[:-2])
     if error is not None:
         raise error
+    if a.dtype == np.float16:  # (the kernel is chosen by x1's dtype before x2's is compared with it)
+        raise NotImplementedError("\"cdist\" not implemented for 'Half'")
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected scalar type {_dtype.from_numpy_dtype(a.dtype).scalar_name} but found "
                            f"{_dtype.from_numpy_dtype(b.dtype).scalar_name}")
-    if a.dtype == np.float16:
-        raise NotImplementedError("\"cdist\" not implemented for 'Half'")
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     if a.shape[:-2] != batch:
         x1 = x1.expand(batch + a.shape[-2:])

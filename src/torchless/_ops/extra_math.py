@@ -275,6 +275,8 @@ def tensordot(a, b, dims=2, out=None):
         dims_a, dims_b = ([d] if isinstance(d, numbers.Integral) else list(d) for d in dims)
     if len(dims_a) != len(dims_b):
         raise RuntimeError("both dimension lists should have same length")
+    if a._data.dtype != b._data.dtype:  # no promotion: PyTorch checks before any product's own dtype check
+        raise RuntimeError("both inputs should have same dtype")
     for da, db in zip(dims_a, dims_b):
         if a.shape[da] != b.shape[db]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[da]} in dim {da} "
@@ -297,6 +299,10 @@ def inner(self, other):
     if self.shape[-1] != other.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but got shapes "
                            f"{list(self.shape)} and {list(other.shape)}")
+    if self.ndim == 1 and other.ndim == 1:  # PyTorch's dot then, after tensordot's dtype check
+        if self._data.dtype != other._data.dtype:
+            raise RuntimeError("both inputs should have same dtype")
+        return self.dot(other)
     return tensordot(self, other, ([-1], [-1]))
 
 
@@ -534,6 +540,8 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
         raise TypeError("isin() received an invalid combination of arguments")
     a = np.asarray(elements._data if isinstance(elements, Tensor) else elements)
     b = np.asarray(test_elements._data if isinstance(test_elements, Tensor) else test_elements)
+    if a.dtype == np.bool_ or b.dtype == np.bool_:  # PyTorch has no bool kernel (a Python bool counts as one)
+        raise RuntimeError("Unsupported input type encountered for isin(): Bool")
     return Tensor._wrap(np.isin(a, b, invert=invert))
 
 

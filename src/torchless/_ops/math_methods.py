@@ -217,12 +217,13 @@ def addmm(self, mat1, mat2, *, beta=1, alpha=1):
 
 
 def _add_product(input, x, y, kind, beta, alpha, target, kernel="addmm_impl_cpu_"):
-    """Shared tail of addmm/addbmm: same-dtype checks (PyTorch's messages), the broadcast, the bool refusal."""
-    if x._data.dtype != y._data.dtype:
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {x.dtype.scalar_name} and "
-                           f"{y.dtype.scalar_name}")
+    """Shared tail of addmm/addbmm: same-dtype checks (PyTorch's messages, self against mat2 first), the
+    broadcast, the bool refusal."""
     if input._data.dtype != y._data.dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
+                           f"{y.dtype.scalar_name}")
+    if x._data.dtype != y._data.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {x.dtype.scalar_name} and "
                            f"{y.dtype.scalar_name}")
     _expand_check(input, target)
     input._no_kernel_for("b", kernel)
@@ -347,7 +348,10 @@ def addcdiv(self, tensor1, tensor2, *, value=1):
 # ---------------------------------------------------------------------------- scans and reductions
 def cumprod(self, dim, *, dtype=None):
     """Running products along ``dim``; integers and bools multiply in int64."""
-    return scan.Cumprod.apply(self, axis=scan_axis(dim, self._data.ndim, "cumprod"), dtype=self._accumulation_dtype(dtype))
+    axis = scan_axis(dim, self._data.ndim, "cumprod")
+    if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
+        raise NotImplementedError("\"cumprod_out_cpu\" not implemented for 'Bool'")
+    return scan.Cumprod.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype))
 
 
 def _cum_extremum(self, dim, largest):
@@ -633,11 +637,11 @@ def take_along_dim(self, indices, dim=None):
         raise RuntimeError(f"torchless.take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {self._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for "
                            f"indices")
+    if dim is None:  # gather of the flattened tensor, with gather's dtype rule (int32 indices too)
+        return self.reshape(-1).gather(0, indices.reshape(-1))
     if indices._data.dtype != np.int64:
         raise RuntimeError(f"torchless.take_along_dim(): dtype of indices should be Long but got "
                            f"{indices.dtype.scalar_name}")
-    if dim is None:
-        return self.reshape(-1).gather(0, indices.reshape(-1))
     axis = normalize_dim(dim, self._data.ndim)
     if not self._data.ndim:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")

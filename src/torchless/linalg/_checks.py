@@ -13,12 +13,44 @@ def scalar_name(array):
     return _dtype.from_numpy_dtype(array.dtype).scalar_name
 
 
+# What PyTorch says of a half precision input to the functions that refuse it: some check the dtype up front, the
+# others fail in the CPU kernel they dispatch to (the norms and matrix_exp compute in half, as here).
+_LOW_PRECISION = "Low precision dtypes not supported. Got Half"
+_HALF_REFUSED = {
+    "linalg.inv": (RuntimeError, f"linalg.inv: {_LOW_PRECISION}"),
+    "linalg.slogdet": (RuntimeError, f"linalg.slogdet: {_LOW_PRECISION}"),
+    "linalg.matrix_norm": (RuntimeError, f"linalg.matrix_norm: {_LOW_PRECISION}"),  # its SVD-based orders
+    "linalg.det": (NotImplementedError, "\"lu_cpu\" not implemented for 'Half'"),
+    "linalg.solve": (NotImplementedError, "\"lu_cpu\" not implemented for 'Half'"),
+    "linalg.cholesky": (NotImplementedError, "\"cholesky_cpu\" not implemented for 'Half'"),
+    "linalg.qr": (NotImplementedError, "\"geqrf_cpu\" not implemented for 'Half'"),
+    "linalg.svd": (NotImplementedError, "\"linalg_svd_cpu\" not implemented for 'Half'"),
+}
+
+
 def check_float(name, array):
-    """float32/float64 only: NumPy's LAPACK has no half precision, and PyTorch refuses integers."""
+    """A floating input: PyTorch refuses integers, and half precision where ``_HALF_REFUSED`` says so."""
     if array.dtype.kind != "f":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {scalar_name(array)}")
-    if array.dtype not in (np.float32, np.float64):
-        raise NotImplementedError(f"\"{name}\" not implemented for '{scalar_name(array)}'")
+    if array.dtype == np.float16 and name in _HALF_REFUSED:
+        error, message = _HALF_REFUSED[name]
+        raise error(message)
+
+
+def norm_input(name, x, dtype):
+    """``x`` as the norm ``name`` takes it with a ``dtype`` argument (None: x's own): PyTorch requires a floating
+    input and a floating dtype at least as wide as the input's, and computes in that dtype."""
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {scalar_name(x._data)}")
+    if dtype is None:
+        return x
+    target = _dtype.from_numpy_dtype(_dtype.argument(dtype, name.replace(".", "_")))
+    if not target.is_floating_point:
+        raise RuntimeError(f"{name}: dtype should be floating point or complex, but got {target.scalar_name}")
+    if np.promote_types(x._data.dtype, target.numpy) != target.numpy:
+        raise RuntimeError(f"{name}: the dtype of the input ({scalar_name(x._data)}) should be convertible without "
+                           f"narrowing to the specified dtype ({target.scalar_name})")
+    return x.to(target)
 
 
 def check_matrix(name, array, square=True, tensor_name="A"):

@@ -4,7 +4,7 @@ import numbers
 
 from .._ops import reduction
 from .._ops._util import normalize_dims
-from ._checks import check_float, check_matrix
+from ._checks import check_float, check_matrix, norm_input
 from .decompositions import svdvals
 
 _MATRIX_ORDERS = ("fro", "nuc", math.inf, -math.inf, 1, -1, 2, -2)
@@ -19,10 +19,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """
     if isinstance(ord, bool) or not isinstance(ord, numbers.Number):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
-    if dtype is not None:
-        x = x.to(dtype)
+    x = norm_input("linalg.vector_norm", x, dtype)
     a = x._data
-    check_float("linalg.vector_norm", a)
     axes = normalize_dims(dim, a.ndim) if dim is not None else None
     if ord == 0:
         return reduction.CountNonzero.apply(x, axes=axes, keepdim=keepdim)
@@ -45,13 +43,14 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     Shape:
         A: :math:`(*, m, n)` (or any tensor with ``dim`` naming two dimensions). Output: :math:`(*)`.
     """
-    if dtype is not None:
-        A = A.to(dtype)
-    a = A._data
-    check_matrix("linalg.matrix_norm", a, square=False)
-    check_float("linalg.matrix_norm", a)
+    check_matrix("linalg.matrix_norm", A._data, square=False)
     if ord not in _MATRIX_ORDERS or isinstance(ord, bool):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    given = A
+    A = norm_input("linalg.matrix_norm", A, dtype)
+    if ord in ("nuc", 2, -2):  # computed from singular values, which PyTorch has no half kernel for
+        check_float("linalg.matrix_norm", given._data)
+    a = A._data
     if len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
     rows, cols = (d % a.ndim if -a.ndim <= d < a.ndim else d for d in dim)

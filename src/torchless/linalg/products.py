@@ -1,7 +1,8 @@
 """Products of vectors and matrices: cross, multi_dot."""
 import numpy as np
 
-from .._ops._util import normalize_dim
+from .. import _dtype
+from .._ops._util import broadcast_error, normalize_dim
 from ..autograd.graph import Node
 
 
@@ -49,6 +50,15 @@ def cross(input, other, *, dim=-1):
     if a.shape[dim] != 3 or b.shape[dim] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {a.shape[dim]} and "
                            f"{b.shape[dim]}")
+    error = broadcast_error(a.shape, b.shape)
+    if error is not None:
+        raise error
+    # no promotion: the kernel is chosen by input's dtype (none for bool) and wants other's to be the same
+    if a.dtype == np.bool_:
+        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"expected scalar type {_dtype.from_numpy_dtype(a.dtype).scalar_name} but found "
+                           f"{_dtype.from_numpy_dtype(b.dtype).scalar_name}")
     shape = np.broadcast_shapes(a.shape, b.shape)
     if a.shape != shape:
         input = input.expand(shape)

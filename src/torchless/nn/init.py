@@ -116,7 +116,7 @@ def _normal_cdf(x):
 
 
 def constant_(tensor, val):
-    return _fill(tensor, _dtype.fill_value(val, tensor._data.dtype))
+    return _fill(tensor, _dtype.fill_value(val, tensor._data.dtype, check_half=tensor._data.size != 1))  # as fill_
 
 
 def ones_(tensor):

@@ -183,7 +183,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scores = (query * scale_factor).matmul(key.transpose(-2, -1))
     if bias is not None:
         _add_in_place_shape(scores, bias)
-        scores = scores + bias
+        # PyTorch adds in place: the scores keep their dtype (half scores with a float32 mask stay half)
+        scores = scores + bias if bias.dtype == scores.dtype else (scores + bias).to(scores.dtype)
     weights = _safe_softmax(scores) if bias is not None else softmax(scores, -1)
     if dropout_p > 0:
         if dropout_p > 1:  # PyTorch's native dropout: a RuntimeError, where F.dropout's is a ValueError

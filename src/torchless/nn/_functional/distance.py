@@ -1,6 +1,9 @@
 """Vector normalisation and similarity: normalize, cosine_similarity, pairwise_distance, pdist."""
 import numpy as np
 
+from ... import _dtype
+from ..._ops._util import broadcast_error
+from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd.graph import Node, gradients_without_derivative
 from ._args import check_tensor
@@ -18,9 +21,18 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
     Shape: x1 and x2 broadcast to (*, D, *); the output drops dim ``dim``.
     """
-    if not x1.is_floating_point() and not x2.is_floating_point():
+    # both in the promotion of their dtypes (whatever their dims, unlike an operator's result dtype)
+    common = _promote(x1._data.dtype, x2._data.dtype)
+    if common.kind != "f":
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
-                           f"{(x1 + x2).dtype.scalar_name}")
+                           f"{_dtype.from_numpy_dtype(common).scalar_name}")
+    x1, x2 = x1._cast(common), x2._cast(common)
+    # the norms are of the broadcast operands (a 0-d or size-1 x2 counts once per element of x1 along dim)
+    error = broadcast_error(tuple(x1.shape), tuple(x2.shape))
+    if error is not None:
+        raise error
+    shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    x1, x2 = (x if tuple(x.shape) == shape else x.expand(shape) for x in (x1, x2))
     unit = []
     for x in (x1, x2):
         norm = x.norm(2, dim, keepdim=True)

@@ -580,11 +580,12 @@ def _check_grid_sampler(input, grid, mode):
 
 
 def _check_dtypes(input, grid):
-    if input.dtype != grid.dtype:
-        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {grid.dtype.scalar_name}")
+    # the kernel is chosen by input's dtype (none for integers), then grid must have that dtype
     if not input.is_floating_point():
         kernel = "grid_sampler_2d_cpu_kernel_impl" if input.dim() == 4 else "grid_sampler3d_cpu"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
+    if input.dtype != grid.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {grid.dtype.scalar_name}")
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):

@@ -298,6 +298,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     target_array = targets._data  # 1-D: the targets one after another (also for an unbatched input)
     steps = _length_list(input_lengths, "input_lengths")
     lengths = _length_list(target_lengths, "target_lengths")
+    if log_probs._data.dtype not in (np.float32, np.float64):  # PyTorch's CPU kernel has no half (nor integer) one
+        raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for '{log_probs.dtype.scalar_name}'")
     batch, classes = inputs.shape[1], inputs.shape[2]
     if len(steps) != batch:
         raise RuntimeError("input_lengths must be of size batch_size")

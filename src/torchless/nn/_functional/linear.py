@@ -3,6 +3,7 @@
 import numpy as np
 import math
 
+from ... import _dtype
 from ..._kernels.blas import matmul
 from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import Tensor
@@ -154,6 +155,8 @@ def _check(input, weight, bias):
         message = _expand_error(bias, (math.prod(input.shape[:-1]), weight.shape[0]))
         if message:
             raise RuntimeError(message)
+    if weight.dtype == _dtype.bool:  # PyTorch's matrix product has no bool kernel
+        raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
 
 
 def _check_vector_weight(input, weight):
@@ -167,6 +170,8 @@ def _check_vector_weight(input, weight):
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
                                f"[{weight.shape[0]}] to have the same number of elements, but got {input.shape[0]} "
                                f"and {weight.shape[0]} elements respectively")
+        if weight.dtype == _dtype.bool:
+            raise NotImplementedError("\"dot\" not implemented for 'Bool'")
         return
     rows = math.prod(input.shape[:-1])
     if input.shape[-1] != weight.shape[0]:
@@ -174,6 +179,8 @@ def _check_vector_weight(input, weight):
     if input.dtype != weight.dtype:  # the product's result takes the vector's dtype
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {weight.dtype.scalar_name}, "
                            f"{input.dtype.scalar_name}, and {weight.dtype.scalar_name}")
+    if weight.dtype == _dtype.bool:
+        raise NotImplementedError("\"addmv_impl_cpu\" not implemented for 'Bool'")
 
 
 _checked = CheckedCalls()  # call_key of valid calls: their checks need not run again
@@ -265,5 +272,7 @@ def bilinear(input1, input2, weight, bias=None):
         if bias.shape[0] != weight.shape[0]:
             raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but expected "
                                f"{weight.shape[0]}")
+    if input1.dtype == _dtype.bool:  # PyTorch contracts with bmm, which has no bool kernel
+        raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
     out = Bilinear.apply(input1, input2, weight)
     return out if bias is None else out + bias

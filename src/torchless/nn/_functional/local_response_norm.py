@@ -162,7 +162,8 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     if size <= 0:
         kernel = f"kH: {size} kW: 1" if dim == 3 else f"kT: {size} kH: 1 kW: 1"
         raise RuntimeError(f"kernel size should be greater than zero, but got {kernel}")
-    if not input.is_floating_point() and input.dtype != _dtype.int64:
+    # PyTorch averages the squares with avg_pool2d for 3-D input, else avg_pool3d, which has no half kernel
+    if (not input.is_floating_point() and input.dtype != _dtype.int64) or (dim > 3 and input.dtype == _dtype.float16):
         kernel = "avg_pool2d" if dim == 3 else "avg_pool3d_out_frame"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     _check_scalar(alpha, "mul")

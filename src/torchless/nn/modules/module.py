@@ -665,6 +665,12 @@ class Module:
 
         return self._floating_to(_dtype.float64)
 
+    def bfloat16(self):
+        """PyTorch's cast to bfloat16, which torchless cannot store: its TypeError saying so (not a missing method)."""
+        from ... import _dtype
+
+        return self._floating_to(_dtype.bfloat16)
+
     def cpu(self):
         return self
 
