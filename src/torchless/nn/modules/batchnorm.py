@@ -12,6 +12,7 @@ from .._functional.normalization import batch_norm
 from ..parameter import UninitializedBuffer, UninitializedParameter
 from ._affine import register_affine, reset_affine
 from .lazy import LazyModuleMixin
+from ._owned import owns
 from .module import Module
 
 
@@ -98,6 +99,7 @@ class _LazyNormBase(LazyModuleMixin, _NormBase):
             self.reset_parameters()
 
 
+@owns("__init__")
 class _BatchNorm(_NormBase):
     def forward(self, input):
         self._check_input_dim(input)
