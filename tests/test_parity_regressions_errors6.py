@@ -7,7 +7,9 @@ inputs, each compared with torch (type and message):
 * a bad call of a layer's forward or constructor names the method as PyTorch's class defines it
   ("Conv2d.forward() missing 1 required positional argument: 'input'", "_BatchNorm.__init__() takes ...",
   "_ReflectionPadNd.forward() ..."): the convolutions, poolings, paddings, dropouts, batch norms and
-  recurrent layers that share one method in a base class carry their own copy of it, named as PyTorch's.
+  recurrent layers that share one method in a base class carry their own copy of it, named as PyTorch's;
+* avg_pool2d / lp_pool2d of a 0-d tensor fail reading its channels as PyTorch's do ("Dimension specified as -3
+  but tensor has no dimensions").
 """
 import warnings
 
@@ -88,3 +90,13 @@ def test_bad_calls_name_the_method_as_pytorch(name, args):
         assert_same_outcome(lambda lib: getattr(lib.nn, name)(*args, *extra))
         if args:
             assert_same_outcome(lambda lib: getattr(lib.nn, name)())
+
+
+# ---------------------------------------------------------------------------- pooling a 0-d tensor
+@pytest.mark.parametrize("call", [
+    lambda lib, z: F(lib).avg_pool2d(z, 2), lambda lib, z: F(lib).lp_pool2d(z, 2, 2),
+    lambda lib, z: lib.nn.AvgPool2d(3, ceil_mode=True)(z), lambda lib, z: F(lib).avg_pool1d(z, 2),
+    lambda lib, z: F(lib).avg_pool2d(z[None], 2), lambda lib, z: F(lib).avg_pool2d(z[None, None], 2),
+])
+def test_avg_pool_of_too_few_dimensions(call):
+    assert_same_outcome(lambda lib: call(lib, lib.tensor(1.0)))

@@ -520,6 +520,8 @@ def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     if input.dim() + (spatial == 1) < 3:
+        if spatial == 2:
+            input.size(-3)  # PyTorch reads the channels first: its IndexError (another one for a 0-d input)
         rank = max(input.dim(), 1)
         raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got -3)")
     _check_pool2d(_view_2d(input.shape, spatial), kernel, stride, padding, (1, 1), ceil_mode)
