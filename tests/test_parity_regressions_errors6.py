@@ -9,7 +9,12 @@ inputs, each compared with torch (type and message):
   "_ReflectionPadNd.forward() ..."): the convolutions, poolings, paddings, dropouts, batch norms and
   recurrent layers that share one method in a base class carry their own copy of it, named as PyTorch's;
 * avg_pool2d / lp_pool2d of a 0-d tensor fail reading its channels as PyTorch's do ("Dimension specified as -3
-  but tensor has no dimensions").
+  but tensor has no dimensions");
+* the layers' ``device`` argument reaches the creation of their parameters and buffers, as in PyTorch (it was
+  ignored but by the convolutions): a bad device string, 'cuda' or an accelerator index fails with PyTorch's
+  error (Linear, Bilinear, the batch, group, layer and RMS norms, Embedding, EmbeddingBag, PReLU, and the
+  attention layers built of them); a layer with no tensors to create (BatchNorm1d(3, affine=False,
+  track_running_stats=False)) takes any device, as PyTorch's does.
 """
 import warnings
 
@@ -100,3 +105,23 @@ def test_bad_calls_name_the_method_as_pytorch(name, args):
 ])
 def test_avg_pool_of_too_few_dimensions(call):
     assert_same_outcome(lambda lib: call(lib, lib.tensor(1.0)))
+
+
+# ---------------------------------------------------------------------------- device of a layer's tensors
+_DEVICE_LAYERS = [("Linear", (2, 3), {}), ("Linear", (2, 3), {"bias": False}), ("Bilinear", (2, 3, 4), {}),
+                  ("BatchNorm1d", (3,), {}), ("BatchNorm2d", (3,), {"affine": False}),
+                  ("BatchNorm3d", (3,), {"affine": False, "track_running_stats": False}),
+                  ("InstanceNorm2d", (3,), {"affine": True}), ("GroupNorm", (1, 3), {}), ("LayerNorm", (3,), {}),
+                  ("LayerNorm", (3,), {"elementwise_affine": False}), ("RMSNorm", (3,), {}), ("Embedding", (5, 3), {}),
+                  ("EmbeddingBag", (5, 3), {}), ("PReLU", (), {}), ("MultiheadAttention", (4, 2), {}),
+                  ("Conv2d", (2, 4, 3), {})]
+
+
+@pytest.mark.parametrize("device", ["bogus", "cuda", "cuda:0", 5, "cpu", "cpu:0"])
+@pytest.mark.parametrize("name, args, kwargs", _DEVICE_LAYERS)
+def test_layer_device_argument(name, args, kwargs, device):
+    def sizes(lib):
+        layer = getattr(lib.nn, name)(*args, device=device, **kwargs)
+        return lib.tensor([p.numel() for p in layer.parameters()] + [b.numel() for b in layer.buffers()])
+
+    assert_same_outcome(sizes)

@@ -173,7 +173,8 @@ class PReLU(Module):
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         super().__init__()
         self.num_parameters, self.init = num_parameters, init
-        self.weight = Parameter(_creation.empty(num_parameters, dtype=dtype or _dtype.get_default_dtype()))
+        self.weight = Parameter(
+            _creation.empty(num_parameters, dtype=dtype or _dtype.get_default_dtype(), device=device))
         self.reset_parameters()
 
     def reset_parameters(self):

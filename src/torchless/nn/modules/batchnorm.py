@@ -22,12 +22,12 @@ class _NormBase(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        register_affine(self, num_features, affine, bias, dtype)
+        register_affine(self, num_features, affine, bias, dtype, device)
         factory_dtype = dtype or _dtype.get_default_dtype()
         if track_running_stats:
-            self.register_buffer("running_mean", _creation.zeros(num_features, dtype=factory_dtype))
-            self.register_buffer("running_var", _creation.ones(num_features, dtype=factory_dtype))
-            self.register_buffer("num_batches_tracked", _creation.tensor(0, dtype=_dtype.int64))
+            self.register_buffer("running_mean", _creation.zeros(num_features, dtype=factory_dtype, device=device))
+            self.register_buffer("running_var", _creation.ones(num_features, dtype=factory_dtype, device=device))
+            self.register_buffer("num_batches_tracked", _creation.tensor(0, dtype=_dtype.int64, device=device))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
