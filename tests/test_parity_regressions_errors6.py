@@ -14,7 +14,16 @@ inputs, each compared with torch (type and message):
   ignored but by the convolutions): a bad device string, 'cuda' or an accelerator index fails with PyTorch's
   error (Linear, Bilinear, the batch, group, layer and RMS norms, Embedding, EmbeddingBag, PReLU, and the
   attention layers built of them); a layer with no tensors to create (BatchNorm1d(3, affine=False,
-  track_running_stats=False)) takes any device, as PyTorch's does.
+  track_running_stats=False)) takes any device, as PyTorch's does;
+* embedding_bag brings indices and offsets to their promoted dtype before checking it (int16, uint8 or bool
+  indices with int64 offsets work; float offsets make the indices fail as floats); a 2-D bool input fails
+  building its offsets (arange of bools);
+* F.one_hot is PyTorch's native function: its first argument is named input, a non-tensor or a num_classes
+  that is not an int is the parser's TypeError, and an empty input with num_classes <= 0 cannot infer them;
+* F.embedding passes its arguments to the native embedding's parser (padding_idx an int, scale_grad_by_freq
+  and sparse bools), and with max_norm reads input.contiguous() and weight.detach() first, then
+  embedding_renorm_'s parser (max_norm and norm_type floats), as PyTorch does (embedding_bag too);
+* F.bilinear reads the weight's size, then the input's: a 0-d input or weight fails with size's IndexError.
 """
 import warnings
 
@@ -125,3 +134,68 @@ def test_layer_device_argument(name, args, kwargs, device):
         return lib.tensor([p.numel() for p in layer.parameters()] + [b.numel() for b in layer.buffers()])
 
     assert_same_outcome(sizes)
+
+
+# ---------------------------------------------------------------------------- embedding, embedding_bag, one_hot
+def _ints(lib, values, dtype):
+    return lib.tensor(np.array(values).astype(dtype))
+
+
+@pytest.mark.parametrize("indices", ["int64", "int32", "int16", "uint8", "bool", "float32", "int8"])
+@pytest.mark.parametrize("offsets", ["int64", "int32", "int16", "uint8", "float32", "bool"])
+def test_embedding_bag_promotes_indices_and_offsets(indices, offsets):
+    assert_same_outcome(lambda lib: F(lib).embedding_bag(_ints(lib, [0, 1, 1, 0], indices), _x(lib, 5, 3),
+                                                         _ints(lib, [0, 2], offsets), mode="sum"))
+
+
+@pytest.mark.parametrize("indices", ["int64", "int32", "int16", "bool"])
+def test_embedding_bag_of_a_2d_input(indices):
+    assert_same_outcome(lambda lib: F(lib).embedding_bag(_ints(lib, [[0, 1], [1, 0]], indices), _x(lib, 5, 3)))
+
+
+_ONE_HOT_CALLS = [((None,), {}), ((), {"input": "L"}), ((), {"tensor": "L"}), ((), {"self": "L"}), (("L", 2.0), {}),
+                  (("L", None), {}), (("L",), {"num_classes": None}), (("L", True), {}), (("L", np.int64(3)), {}),
+                  (("L", 3, 4), {}), (("L",), {"foo": 3}), ((), {}), (("L", "3"), {}), (([1, 2], 3), {}),
+                  (("E",), {}), (("E", 0), {}), (("E", -2), {}), (("E", 3), {}), (("L", -2), {}), (("L", 0), {})]
+
+
+@pytest.mark.parametrize("args, kwargs", _ONE_HOT_CALLS)
+def test_one_hot_arguments(args, kwargs):
+    def call(lib):
+        tensors = {"L": lib.tensor([0, 2, 1]), "E": lib.tensor(np.zeros(0, np.int64))}
+        pick = lambda v: tensors.get(v, v) if isinstance(v, str) else v  # noqa: E731
+        return F(lib).one_hot(*map(pick, args), **{k: pick(v) for k, v in kwargs.items()})
+
+    assert_same_outcome(call)
+
+
+_EMBEDDING_CALLS = [
+    lambda lib, i, w: F(lib).embedding(None, w, max_norm=1.0), lambda lib, i, w: F(lib).embedding([1], w, max_norm=1.0),
+    lambda lib, i, w: F(lib).embedding(i, w, max_norm="a"),
+    lambda lib, i, w: F(lib).embedding(i, w, max_norm=1, norm_type="a"),
+    lambda lib, i, w: F(lib).embedding(i, w, max_norm=1, norm_type=None),
+    lambda lib, i, w: F(lib).embedding(i, [[1.0]], max_norm=1.0), lambda lib, i, w: F(lib).embedding(i, None, max_norm=1.0),
+    lambda lib, i, w: F(lib).embedding(i, w, max_norm=lib.tensor([1.0])),
+    lambda lib, i, w: F(lib).embedding(i, w, max_norm=lib.tensor(1.0)),
+    lambda lib, i, w: F(lib).embedding_bag(i, w, lib.tensor([0]), max_norm="a"),
+    lambda lib, i, w: F(lib).embedding_bag(i, w, lib.tensor([0]), max_norm=1, norm_type=None),
+    lambda lib, i, w: F(lib).embedding(i, w, padding_idx=2.0), lambda lib, i, w: F(lib).embedding(i, w, padding_idx=-2.0),
+    lambda lib, i, w: F(lib).embedding(i, w, padding_idx=True), lambda lib, i, w: F(lib).embedding(i, w, padding_idx=-2),
+    lambda lib, i, w: F(lib).embedding(i, w, padding_idx=np.int64(1)),
+    lambda lib, i, w: F(lib).embedding(i, w, scale_grad_by_freq=None),
+    lambda lib, i, w: F(lib).embedding(i, w, scale_grad_by_freq=1), lambda lib, i, w: F(lib).embedding(i, w, sparse=0),
+    lambda lib, i, w: lib.nn.Embedding(5, 3, max_norm="3")(i), lambda lib, i, w: lib.nn.Embedding(5, 3, max_norm=1.0)(None),
+]
+
+
+@pytest.mark.parametrize("call", _EMBEDDING_CALLS)
+def test_embedding_arguments(call):
+    assert_same_outcome(lambda lib: call(lib, lib.tensor([0, 2, 1]), _x(lib, 5, 3)))
+
+
+# ---------------------------------------------------------------------------- bilinear
+@pytest.mark.parametrize("shapes", [((), (), (2, 4, 4)), ((), (), ()), ((4,), (4,), ()), ((4,), (4,), (2,)),
+                                    ((4,), (4,), (2, 4)), ((), (), (2,)), ((3,), (4,), (2, 4, 4)),
+                                    ((4,), (3,), (2, 4, 4))])
+def test_bilinear_reads_the_weight_size_first(shapes):
+    assert_same_outcome(lambda lib: F(lib).bilinear(*(_x(lib, *shape) for shape in shapes)))

@@ -220,12 +220,11 @@ def bilinear(input1, input2, weight, bias=None):
             raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: got {input1.shape[i]} and "
                                f"{input2.shape[i]}")
     for name, x, axis in (("input1", input1, 1), ("input2", input2, 2)):
-        if axis >= weight.dim():
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-weight.dim()}, "
-                             f"{weight.dim() - 1}], but got {axis})")
-        if x.shape[-1] != weight.shape[axis]:
-            raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {x.shape[-1]} but "
-                               f"expected {weight.shape[axis]}")
+        # PyTorch reads the weight's size before the input's (a 0-d or too short one: size's IndexError)
+        expected = weight.size(axis)
+        if x.size(-1) != expected:
+            raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {x.size(-1)} but "
+                               f"expected {expected}")
     if bias is not None:
         if bias.dim() == 0:
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd.graph import Node
-from ._args import _is_index, _tp_name
+from ._args import Param, _is_index, _tp_name, native
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
 
@@ -530,12 +530,16 @@ class Resample(Node):
 
 
 # ---------------------------------------------------------------------------- one_hot
-def one_hot(tensor, num_classes=-1):
-    """int64 vectors with a 1 at each class index: (*) -> (*, num_classes) (num_classes=-1: max + 1)."""
-    if tensor.dtype.name != "int64":
+@native("one_hot", [Param("input", "Tensor"), Param("num_classes", "int", "-1", -1)], list_size=1)
+def one_hot(input, num_classes=-1):
+    """int64 vectors with a 1 at each class index: (*) -> (*, num_classes) (num_classes=-1: max + 1).
+
+    A native function in PyTorch: its parser's TypeErrors, and its first argument is named ``input``.
+    """
+    if input.dtype.name != "int64":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    values = tensor._data
-    if num_classes == -1:
+    values = input._data
+    if num_classes == -1 or (not values.size and num_classes <= 0):
         if not values.size:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(values.max()) + 1
