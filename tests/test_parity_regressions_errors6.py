@@ -23,7 +23,14 @@ inputs, each compared with torch (type and message):
 * F.embedding passes its arguments to the native embedding's parser (padding_idx an int, scale_grad_by_freq
   and sparse bools), and with max_norm reads input.contiguous() and weight.detach() first, then
   embedding_renorm_'s parser (max_norm and norm_type floats), as PyTorch does (embedding_bag too);
-* F.bilinear reads the weight's size, then the input's: a 0-d input or weight fails with size's IndexError.
+* F.bilinear reads the weight's size, then the input's: a 0-d input or weight fails with size's IndexError;
+* the losses' arguments go through the checks of PyTorch's parser of their native functions: ignore_index an
+  int (cross_entropy_loss, nll_loss_nd), label_smoothing a float (its range error printing the value as C++
+  does: 2, not 2.0), kl_div's log_target a bool, hinge_embedding_loss's tensors and float margin,
+  multi_margin_loss's Number p and margin;
+* nll_loss / cross_entropy of an empty batch with a 0-d target fail reading target.size(0) (or slicing its
+  sizes, for a 3-D input), and cross_entropy of a 0-d input with a target of another shape fails in
+  log_softmax over dimension 1.
 """
 import warnings
 
@@ -199,3 +206,44 @@ def test_embedding_arguments(call):
                                     ((4,), (3,), (2, 4, 4))])
 def test_bilinear_reads_the_weight_size_first(shapes):
     assert_same_outcome(lambda lib: F(lib).bilinear(*(_x(lib, *shape) for shape in shapes)))
+
+
+# ---------------------------------------------------------------------------- losses' native arguments
+_LOSS_ARGUMENTS = ["'a'", "None", "x(1)", "x()", "True", "2", "np.float32(1)", "[1.0]", "2.0", "-1", "1.5", "1.23456789",
+                   "np.int64(1)"]
+_LOSS_CALLS = ["F.hinge_embedding_loss(x(2,3), x(2,3), margin={})", "F.multi_margin_loss(x(2,3), L(2), margin={})",
+               "F.multi_margin_loss(x(2,3), L(2), p={})", "F.kl_div(x(2,3), x(2,3), log_target={})",
+               "F.cross_entropy(x(2,3), L(2), label_smoothing={})", "F.cross_entropy(x(2,3), P, label_smoothing={})",
+               "F.nll_loss(x(2,3), L(2), ignore_index={})", "F.cross_entropy(x(2,3), L(2), ignore_index={})",
+               "F.cross_entropy(x(2,3), P, ignore_index={})", "F.hinge_embedding_loss({}, x(2,3))",
+               "F.hinge_embedding_loss(x(2,3), {})", "nn.CrossEntropyLoss(ignore_index={})(x(2,3), L(2))",
+               "nn.NLLLoss(ignore_index={})(x(2,3), L(2))", "nn.KLDivLoss(log_target={})(x(2,3), x(2,3))",
+               "nn.MultiMarginLoss(margin={})(x(2,3), L(2))"]
+
+
+def _loss_env(lib):
+    return {"F": F(lib), "nn": lib.nn, "np": np, "x": lambda *shape: _x(lib, *shape),
+            "L": lambda n: lib.tensor(np.arange(n) % 3), "P": _x(lib, 2, 3).softmax(1)}
+
+
+@pytest.mark.parametrize("call", _LOSS_CALLS)
+@pytest.mark.parametrize("value", _LOSS_ARGUMENTS)
+def test_loss_native_arguments(call, value):
+    assert_same_outcome(lambda lib: eval(call.format(value), _loss_env(lib)))
+
+
+@pytest.mark.parametrize("call", [
+    "F.nll_loss(x(0,3), T)", "F.nll_loss(x(0,3), T.float())", "F.nll_loss(x(0,3), T, weight=x(4))",
+    "F.nll_loss(x(0,3), T, reduction='none')", "F.cross_entropy(x(0,3), T, label_smoothing=0.2)",
+    "F.nll_loss(x(0,3,4), T)", "F.nll_loss(x(0,3,4,5), T)", "F.nll_loss(x(0,3,4,5,6), T)", "F.cross_entropy(x(), x(1))",
+    "F.cross_entropy(x(), L(2))", "F.cross_entropy(x(), L(2), label_smoothing=0.5)",
+    "F.cross_entropy(x(), L(2), label_smoothing=1.5)", "F.cross_entropy(x(), T)", "F.cross_entropy(x(), T.float())",
+    "F.nll_loss(x(), T)", "F.cross_entropy(x(2,3), L(2), label_smoothing=2)",
+])
+def test_class_targets_of_too_few_dimensions(call):
+    def run(lib):
+        env = _loss_env(lib)
+        env["T"] = lib.tensor(0)
+        return eval(call, env)
+
+    assert_same_outcome(run)
