@@ -30,7 +30,10 @@ inputs, each compared with torch (type and message):
   multi_margin_loss's Number p and margin;
 * nll_loss / cross_entropy of an empty batch with a 0-d target fail reading target.size(0) (or slicing its
   sizes, for a 3-D input), and cross_entropy of a 0-d input with a target of another shape fails in
-  log_softmax over dimension 1.
+  log_softmax over dimension 1;
+* an int[] argument (stride, kernel_size, padding, output_size, normalized_shape ...) takes, as PyTorch's parser
+  does, a one-element tensor of an integer or bool dtype of any rank, for the whole list or for an element
+  (``F.max_pool2d(x, torch.tensor([2]))``, ``stride=(1, torch.tensor([2]))``); a float one still fails.
 """
 import warnings
 
@@ -244,6 +247,35 @@ def test_class_targets_of_too_few_dimensions(call):
     def run(lib):
         env = _loss_env(lib)
         env["T"] = lib.tensor(0)
+        return eval(call, env)
+
+    assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- one-element tensors as ints
+_TENSOR_INT_CALLS = [
+    "F.conv2d(x(1,2,6,6), x(2,2,3,3), stride=T([2]))", "F.conv2d(x(1,2,6,6), x(2,2,3,3), stride=T([[2]]))",
+    "F.conv2d(x(1,2,6,6), x(2,2,3,3), stride=T([True]))", "F.conv2d(x(1,2,6,6), x(2,2,3,3), stride=T([2, 2]))",
+    "F.conv2d(x(1,2,6,6), x(2,2,3,3), stride=T([2.0]))", "F.conv2d(x(1,2,6,6), x(2,2,3,3), padding=T([1]))",
+    "F.conv2d(x(1,2,6,6), x(2,2,3,3), dilation=T([1]))", "F.conv2d(x(1,2,6,6), x(2,2,3,3), stride=(1, T([2])))",
+    "F.conv2d(x(1,2,6,6), x(2,2,3,3), stride=(1, T(2.0)))", "F.conv_transpose2d(x(1,2,6,6), x(2,2,3,3), stride=T([2]))",
+    "F.max_pool2d(x(1,2,6,6), T([[2]]))", "F.max_pool2d(x(1,2,6,6), T([2]), T([1]))", "F.max_pool2d(x(1,2,6,6), (2, T([2])))",
+    "F.max_pool2d(x(1,2,6,6), [T([2]), 2])", "F.max_pool2d(x(1,2,6,6), T([2], np.int32))",
+    "F.max_pool2d(x(1,2,6,6), T([2], np.uint8))", "F.max_pool2d(x(1,2,6,6), T([True]))", "F.max_pool2d(x(1,2,6,6), T([-1]))",
+    "F.max_pool2d(x(1,2,6,6), (1, T([2.0])))", "F.max_pool2d(x(1,2,6,6), 2, return_indices=True, stride=T([1]))[1]",
+    "F.avg_pool2d(x(1,2,6,6), T([2]))", "F.max_pool1d(x(1,2,6), T([2]))", "F.max_pool1d(x(1,2,6), T([2]), return_indices=True)[1]",
+    "F.avg_pool1d(x(1,2,6), T([2]))", "F.adaptive_avg_pool1d(x(1,2,6), T([2]))", "F.adaptive_max_pool1d(x(1,2,6), T([2]))",
+    "F.adaptive_avg_pool2d(x(1,2,6,6), T([2]))", "F.adaptive_max_pool2d(x(1,2,6,6), T([2]))",
+    "F.max_pool3d(x(1,2,4,4,4), T([2]))", "F.avg_pool3d(x(1,2,4,4,4), T([2]))", "F.unfold(x(1,2,6,6), T([2]))",
+    "F.layer_norm(x(2,3), [T([3])])", "F.pad(x(1,2,6,6), T([1, 1]))",
+]
+
+
+@pytest.mark.parametrize("call", _TENSOR_INT_CALLS)
+def test_one_element_tensor_as_int_list(call):
+    def run(lib):
+        env = _loss_env(lib)
+        env["T"] = lambda value, dtype=None: lib.tensor(np.array(value, dtype))
         return eval(call, env)
 
     assert_same_outcome(run)

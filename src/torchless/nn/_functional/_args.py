@@ -36,6 +36,15 @@ def _is_index(value):
     return isinstance(value, numbers.Integral) or hasattr(type(value), "__index__")
 
 
+def _is_list_int(value):
+    """An element of an ``int[]`` argument, or the single int it broadcasts: an int as :func:`_is_index` takes
+    one, or, as PyTorch's parser also takes there, a one-element tensor of an integer or bool dtype of any rank
+    (``stride=torch.tensor([2])``)."""
+    if isinstance(value, Tensor):
+        return value.numel() == 1 and not value.is_floating_point() and not value.is_complex()
+    return _is_index(value)
+
+
 class Param:
     """One parameter of a native signature: ``kind`` is 'Tensor', 'Tensor?', 'int[]', 'int', 'int?', 'bool' or 'str'."""
 
@@ -73,8 +82,8 @@ class Param:
         if value is None:
             return self.shown == "[]"  # PyTorch reads None as an empty default list (an omitted stride)
         if isinstance(value, (tuple, list)):
-            return not value or _is_index(value[0])
-        return _is_index(value)
+            return not value or _is_list_int(value[0])
+        return _is_list_int(value)
 
 
 def _int_list(value, size):
@@ -83,7 +92,7 @@ def _int_list(value, size):
         return [operator.index(value)] * size
     out = []
     for pos, item in enumerate(value, start=1):
-        if not (_is_index(item) or isinstance(item, bool)):
+        if not (_is_list_int(item) or isinstance(item, bool)):
             return pos
         out.append(operator.index(item))
     return out

@@ -9,6 +9,7 @@ PyTorch).
 """
 import itertools
 import math
+import operator
 from collections.abc import Iterable
 
 import numpy as np
@@ -19,7 +20,7 @@ from ..._kernels import pool as kernels
 from ..._kernels import pool3d
 from ..._tensor import Tensor
 from ...autograd.graph import Node, records
-from ._args import CheckedCalls, Param, _is_index, _tp_name, call_key, check_tensor, native
+from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
 from ._norm_checks import int_list_arg
 from .activation import relu
 
@@ -254,9 +255,9 @@ def _int_list(value, fn, name, position=None):
     PyTorch's parser looks at the first element of a sequence only, and names that element only for
     an argument given by position (see int_list_arg).
     """
-    if _is_index(value):
-        return (int(value),)
-    if not position and isinstance(value, (tuple, list)) and value and not _is_index(value[0]):
+    if _is_list_int(value):
+        return (operator.index(value),)
+    if not position and isinstance(value, (tuple, list)) and value and not _is_list_int(value[0]):
         raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {_tp_name(value)}")
     return int_list_arg(value, fn, name, position)
 
