@@ -33,7 +33,13 @@ inputs, each compared with torch (type and message):
   log_softmax over dimension 1;
 * an int[] argument (stride, kernel_size, padding, output_size, normalized_shape ...) takes, as PyTorch's parser
   does, a one-element tensor of an integer or bool dtype of any rank, for the whole list or for an element
-  (``F.max_pool2d(x, torch.tensor([2]))``, ``stride=(1, torch.tensor([2]))``); a float one still fails.
+  (``F.max_pool2d(x, torch.tensor([2]))``, ``stride=(1, torch.tensor([2]))``); a float one still fails;
+* F.batch_norm in training with only one of running_mean / running_var is PyTorch's ValueError (after the
+  size checks, before the dtype ones);
+* F.linear with a bias fuses it (addmm, whose dtype checks come before its 'mat2 must be a matrix') only
+  where PyTorch does: for a 2-D input, or a contiguous one with a contiguous bias of one non-1 dimension;
+  otherwise it multiplies, then adds the bias in place: a 0-d, (2, 3) or float64 0-d bias broadcasts (a 1-D
+  weight with a 0-d bias works), with add_'s errors for one that does not fit the output.
 """
 import warnings
 
@@ -279,3 +285,41 @@ def test_one_element_tensor_as_int_list(call):
         return eval(call, env)
 
     assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- batch_norm's running statistics
+@pytest.mark.parametrize("call", [
+    "F.batch_norm(x(2,3), x(3), None, training=True)", "F.batch_norm(x(2,3,4), None, x(3), training=True)",
+    "F.batch_norm(x(2,3).double(), x(3), None, training=True)", "F.batch_norm(x(2,3).long(), None, x(3), training=True)",
+    "F.batch_norm(x(2,3), x(4), None, training=True)", "F.batch_norm(x(2,3), x(3), None, training=True, weight=x(4))",
+    "F.batch_norm(x(0,3), x(3), None, training=True)", "F.batch_norm(x(2,3), x(3), None, training=False)",
+])
+def test_batch_norm_one_running_statistic(call):
+    assert_same_outcome(lambda lib: eval(call, _loss_env(lib)))
+
+
+# ---------------------------------------------------------------------------- linear's bias
+_LINEAR_INPUTS = ["x(4)", "x(2,4)", "x(2,3,4)", "x(2,5)", "x(5)", "x(2,4).double()",
+                  "x(0,4)", "x(3,2,4).transpose(0,1)", "x(2,3,4).double()"]
+_LINEAR_BIASES = ["x()", "x(1)", "x(2)", "x(3)", "x(2,3)", "x().double()", "x(1,1)", "x(3).double()", "x(2,1)", "x(3,3)",
+                  "x(2,3,3)", "x(1,3)", "x(6,1)[::2]", "x(3,2).t()"]
+
+
+@pytest.mark.parametrize("weight", ["x(4)", "x(3,4)"])
+@pytest.mark.parametrize("bias", _LINEAR_BIASES)
+@pytest.mark.parametrize("input", _LINEAR_INPUTS)
+def test_linear_bias_fused_or_added(input, weight, bias):
+    assert_same_outcome(lambda lib: eval(f"F.linear({input}, {weight}, {bias})", _loss_env(lib)))
+
+
+@pytest.mark.parametrize("bias", ["x()", "x(3,3)", "x(2,3,3)", "x(1,3)", "x(3)"])
+@pytest.mark.parametrize("input", ["x(2,3,4)", "x(3,2,4).transpose(0,1)"])
+def test_linear_bias_gradients(input, bias):
+    def grads(lib):
+        env = _loss_env(lib)
+        tensors = [eval(t, env).detach().requires_grad_() for t in (input, "x(3,4)", bias)]
+        out = F(lib).linear(*tensors)
+        (out * out).sum().backward()
+        return (out,) + tuple(t.grad for t in tensors)
+
+    assert_same_outcome(grads)

@@ -106,15 +106,15 @@ def _check(input, weight, bias):
                            f"{weight.dim()}D")
     if weight.dim() > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.dim()}D")
-    if bias is not None and weight.dim() != 2:
-        raise RuntimeError(f"mat2 must be a matrix, got {weight.dim()}-D tensor")
-    if bias is not None:
+    if bias is not None:  # addmm's checks, in its order
         if bias.dtype != weight.dtype:
             raise RuntimeError(f"self and mat2 must have the same dtype, but got {bias.dtype.scalar_name} and "
                                f"{weight.dtype.scalar_name}")
         if input.dtype != weight.dtype:
             raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
                                f"{weight.dtype.scalar_name}")
+        if weight.dim() != 2:
+            raise RuntimeError(f"mat2 must be a matrix, got {weight.dim()}-D tensor")
     elif weight.dim() == 1:
         _check_vector_weight(input, weight)
         return
@@ -155,6 +155,16 @@ def _check_vector_weight(input, weight):
 _checked = CheckedCalls()  # call_key of valid calls: their checks need not run again
 
 
+def _bias_added_after(input, bias):
+    """Whether PyTorch multiplies first and then adds the bias in place (broadcasting it, with add_'s errors and
+    dtype rule), rather than fusing it in addmm over the flattened rows: it fuses for a 2-D input, or for a
+    contiguous one with a contiguous bias of one dimension (once its 1-sized ones are squeezed away)."""
+    if input.dim() == 2:
+        return False
+    one_dimensional = bias.dim() == 1 or sum(n != 1 for n in bias.shape) == 1
+    return not (one_dimensional and bias.is_contiguous() and input.is_contiguous())
+
+
 def linear(input, weight, bias=None):
     """y = x W^T + b for input (*, in_features), weight (out_features, in_features), bias (out_features,).
 
@@ -166,8 +176,12 @@ def linear(input, weight, bias=None):
         check_tensor(weight, "linear", "weight", 2)
         if bias is not None:
             check_tensor(bias, "linear", "bias", 3)
+            if _bias_added_after(input, bias):
+                return linear(input, weight).add_(bias)
         _check(input, weight, bias)
         _checked.remember(key, True)
+    elif bias is not None and _bias_added_after(input, bias):  # a call of the same shapes, another layout
+        return linear(input, weight).add_(bias)
     if not records(input, weight, bias):  # no graph node to record: skip Node.apply's cost
         return Tensor._wrap(Linear.affine(input._data, weight._data, None if bias is None else bias._data))
     return Linear.apply(input, weight, bias)
