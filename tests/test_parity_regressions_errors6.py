@@ -323,3 +323,25 @@ def test_linear_bias_gradients(input, bias):
         return (out,) + tuple(t.grad for t in tensors)
 
     assert_same_outcome(grads)
+
+
+# ---------------------------------------------------------------------------- grid_sample's dtypes
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("batch", [1, 0])
+@pytest.mark.parametrize("grid_dtype", ["float32", "int64"])
+@pytest.mark.parametrize("input_dtype", ["float32", "int64", "bool"])
+@pytest.mark.parametrize("spatial", [2, 3])
+def test_grid_sample_dtypes(spatial, input_dtype, grid_dtype, batch, mode):
+    if spatial == 3 and mode == "bicubic":
+        mode = "nearest"
+    assert_same_outcome(lambda lib: F(lib).grid_sample(
+        _x(lib, batch, 2, *(4,) * spatial, dtype=input_dtype), _x(lib, batch, *(3,) * spatial, spatial, dtype=grid_dtype),
+        mode=mode, align_corners=False))
+
+
+@pytest.mark.parametrize("input, grid, align_corners", [(None, (1, 3, 3, 2), 1), ((1, 2, 4, 4), None, 1),
+                                                        (None, None, np.bool_(True)), ((1, 2, 4, 4), (1, 3, 3, 2), 1)])
+def test_grid_sample_parses_tensors_first(input, grid, align_corners):
+    assert_same_outcome(lambda lib: F(lib).grid_sample(None if input is None else _x(lib, *input),
+                                                       None if grid is None else _x(lib, *grid),
+                                                       align_corners=align_corners))
