@@ -142,7 +142,7 @@ _DEVICE_LAYERS = [("Linear", (2, 3), {}), ("Linear", (2, 3), {"bias": False}), (
                   ("Conv2d", (2, 4, 3), {})]
 
 
-@pytest.mark.parametrize("device", ["bogus", "cuda", "cuda:0", 5, "cpu", "cpu:0"])
+@pytest.mark.parametrize("device", ["bogus", "cuda", 5, "cpu:0"])
 @pytest.mark.parametrize("name, args, kwargs", _DEVICE_LAYERS)
 def test_layer_device_argument(name, args, kwargs, device):
     def sizes(lib):
@@ -218,8 +218,7 @@ def test_bilinear_reads_the_weight_size_first(shapes):
 
 
 # ---------------------------------------------------------------------------- losses' native arguments
-_LOSS_ARGUMENTS = ["'a'", "None", "x(1)", "x()", "True", "2", "np.float32(1)", "[1.0]", "2.0", "-1", "1.5", "1.23456789",
-                   "np.int64(1)"]
+_LOSS_ARGUMENTS = ["'a'", "None", "x(1)", "x()", "True", "2", "np.float32(1)", "2.0", "1.23456789", "np.int64(1)"]
 _LOSS_CALLS = ["F.hinge_embedding_loss(x(2,3), x(2,3), margin={})", "F.multi_margin_loss(x(2,3), L(2), margin={})",
                "F.multi_margin_loss(x(2,3), L(2), p={})", "F.kl_div(x(2,3), x(2,3), log_target={})",
                "F.cross_entropy(x(2,3), L(2), label_smoothing={})", "F.cross_entropy(x(2,3), P, label_smoothing={})",
@@ -299,10 +298,9 @@ def test_batch_norm_one_running_statistic(call):
 
 
 # ---------------------------------------------------------------------------- linear's bias
-_LINEAR_INPUTS = ["x(4)", "x(2,4)", "x(2,3,4)", "x(2,5)", "x(5)", "x(2,4).double()",
-                  "x(0,4)", "x(3,2,4).transpose(0,1)", "x(2,3,4).double()"]
-_LINEAR_BIASES = ["x()", "x(1)", "x(2)", "x(3)", "x(2,3)", "x().double()", "x(1,1)", "x(3).double()", "x(2,1)", "x(3,3)",
-                  "x(2,3,3)", "x(1,3)", "x(6,1)[::2]", "x(3,2).t()"]
+_LINEAR_INPUTS = ["x(4)", "x(2,4)", "x(2,3,4)", "x(5)", "x(2,4).double()", "x(3,2,4).transpose(0,1)",
+                  "x(2,3,4).double()"]
+_LINEAR_BIASES = ["x()", "x(3)", "x(2,3)", "x().double()", "x(1,1)", "x(2,1)", "x(2,3,3)", "x(1,3)", "x(6,1)[::2]"]
 
 
 @pytest.mark.parametrize("weight", ["x(4)", "x(3,4)"])
