@@ -343,3 +343,17 @@ def test_grid_sample_parses_tensors_first(input, grid, align_corners):
     assert_same_outcome(lambda lib: F(lib).grid_sample(None if input is None else _x(lib, *input),
                                                        None if grid is None else _x(lib, *grid),
                                                        align_corners=align_corners))
+
+
+# ---------------------------------------------------------------------------- threshold_ of an expanded tensor
+@pytest.mark.parametrize("call", [
+    lambda lib, t: F(lib).threshold_(t, 0.1, -1.0), lambda lib, t: F(lib).threshold(t, 0.1, -1.0, inplace=True),
+    lambda lib, t: lib.nn.Threshold(0.1, -1.0, inplace=True)(t), lambda lib, t: F(lib).relu_(t),
+])
+def test_threshold_writes_through_an_expanded_tensor(call):
+    def run(lib):
+        base = lib.tensor([0.05, 0.5, -2.0])
+        out = call(lib, base.expand(2, 3))
+        return out, base
+
+    assert_same_outcome(run)

@@ -51,10 +51,13 @@ def opmath_scalar(value, input):
     return _dtype.scalar_argument(value, np.dtype(np.float32) if np_dtype == np.float16 else np_dtype)
 
 
-def _maybe_inplace(input, function, overwrite, **params):
-    """Apply ``function`` and, to ``overwrite``, make ``input`` the result (PyTorch's in-place semantics)."""
+def _maybe_inplace(input, function, overwrite, fills=False, **params):
+    """Apply ``function`` and, to ``overwrite``, make ``input`` the result (PyTorch's in-place semantics).
+
+    ``fills``: the in-place op writes memory holding an element in several places, as PyTorch's does for some
+    (see Tensor._writable_data), rather than refusing it."""
     if overwrite:
-        return input._inplace(lambda t: function.apply(t, **params))
+        return input._inplace(lambda t: function.apply(t, **params), fills=fills)
     return function.apply(input, **params)
 
 
