@@ -357,3 +357,17 @@ def test_threshold_writes_through_an_expanded_tensor(call):
         return out, base
 
     assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- padding layers' widths
+@pytest.mark.parametrize("padding", ["torch.tensor(2)", "torch.tensor([2])", "torch.tensor([1,1,1,1])", "np.array(2)",
+                                     "np.array([1,1,1,1])", "range(4)", "range(2)", "(i for i in range(4))", "[1,1]"])
+@pytest.mark.parametrize("layer, shape", [("ZeroPad1d", (1, 1, 3)), ("ZeroPad2d", (1, 1, 3, 3)),
+                                          ("ReflectionPad2d", (1, 1, 3, 3)), ("ReplicationPad3d", (1, 1, 3, 3, 3)),
+                                          ("CircularPad2d", (1, 1, 3, 3))])
+def test_padding_layer_widths(layer, shape, padding):
+    def run(lib):
+        module = getattr(lib.nn, layer)(eval(padding, {"torch": lib, "np": np}))
+        return module(_x(lib, *shape))
+
+    assert_same_outcome(run)

@@ -2,11 +2,13 @@
 from .._functional.padding import pad
 from ._owned import owns
 from .module import Module
+from .utils import _ntuple
 
 
 def _widths(padding, count):
-    """An int as ``count`` equal widths; a sequence as given: (left, right[, top, bottom])."""
-    return tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * count
+    """An int as ``count`` equal widths; any iterable (a range, an array, a tensor) as its items: (left, right[,
+    top, bottom]), as PyTorch's _pair / _quadruple / _ntuple(6) read it."""
+    return _ntuple(count)(padding)
 
 
 class _PadNd(Module):
