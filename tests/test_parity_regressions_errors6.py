@@ -371,3 +371,24 @@ def test_padding_layer_widths(layer, shape, padding):
         return module(_x(lib, *shape))
 
     assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- arrays and tensors as ints
+@pytest.mark.parametrize("call", [
+    "nn.MaxPool2d(np.array([2,2]))(x(1,2,4,4))", "nn.AvgPool2d(np.array([2,2]))(x(1,2,4,4))",
+    "nn.MaxPool1d(np.array([2,2]))(x(1,2,4))", "nn.LPPool2d(2, np.array([2,2]))(x(1,2,4,4))",
+    "nn.AdaptiveMaxPool1d(np.array([2,2]))(x(1,2,4))",
+    "F.pad(x(1,1,3,3), (T([1]), 1))", "F.pad(x(1,1,3,3), (1, T([1])))", "F.pad(x(1,1,3,3), (1, T([[1]])))",
+    "F.pad(x(1,1,3,3), (1, T([1.0])))", "F.pad(x(1,1,3,3), (T([1.0]), 1))", "F.pad(x(1,1,3,3), (1, T([1,1])))",
+    "F.local_response_norm(x(1,2,3), T([2]))", "F.local_response_norm(x(1,2,3), T(2))",
+    "F.embedding(T([0]), x(0,3))", "F.embedding(T([], np.int64), x(0,3))", "F.embedding(T([-1]), x(0,3))",
+    "F.embedding(T(0), x(0,3))", "F.embedding(T([0], np.int32), x(0,3))", "F.embedding(T([0]), x(0,3), padding_idx=0)",
+    "nn.Embedding(0, 3)(T([0, 0]))",
+])
+def test_arrays_and_tensors_as_ints(call):
+    def run(lib):
+        env = _loss_env(lib)
+        env["T"] = lambda value, dtype=None: lib.tensor(np.array(value, dtype))
+        return eval(call, env)
+
+    assert_same_outcome(run)

@@ -33,7 +33,15 @@ def _is_index(value):
         return False
     if isinstance(value, Tensor):
         return value.dim() == 0 and not value.is_floating_point() and value.dtype.name != "bool"
-    return isinstance(value, numbers.Integral) or hasattr(type(value), "__index__")
+    if isinstance(value, numbers.Integral):
+        return True
+    if not hasattr(type(value), "__index__"):
+        return False
+    try:  # as PyTorch's index check, which calls __index__: an array of several elements has one, but fails it
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _is_list_int(value):

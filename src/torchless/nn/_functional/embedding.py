@@ -145,6 +145,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         raise RuntimeError("'weight' must be 2-D")
     _check_indices(input, 1, "embedding")
     indices = input._data
+    if indices.size and not weight._data.shape[0]:  # PyTorch's lookup is an index_select of the rows
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if indices.size and (indices.min() < 0 or indices.max() >= weight._data.shape[0]):
         raise IndexError("index out of range in self")
     if sparse and weight.requires_grad and grad_mode.is_grad_enabled():
