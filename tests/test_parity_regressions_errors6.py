@@ -392,3 +392,28 @@ def test_arrays_and_tensors_as_ints(call):
         return eval(call, env)
 
     assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- activations' scalar arguments
+_ACTIVATION_CALLS = ["F.leaky_relu(x(2,3), {})", "F.leaky_relu(x(2,3), {}, inplace=True)", "F.softplus(x(2,3), {})",
+                     "F.softplus(x(2,3), 1, {})", "F.hardtanh(x(2,3), {})", "F.hardtanh(x(2,3), -1.0, {})",
+                     "F.hardtanh(x(2,3), -1.0, {}, inplace=True)", "F.gelu(x(2,3), approximate={})",
+                     "F.rrelu(x(2,3), {})", "F.rrelu(x(2,3), 0.1, {})", "nn.LeakyReLU({})(x(2,3))",
+                     "nn.Softplus({})(x(2,3))", "nn.GELU({})(x(2,3))", "nn.RReLU({}).eval()(x(2,3))", "nn.Hardtanh({}, 5.0)(x(2,3))"]
+
+
+@pytest.mark.parametrize("value", ["'a'", "None", "x(1)", "x()", "True", "2", "float('nan')", "float('inf')", "'tanh'"])
+@pytest.mark.parametrize("call", _ACTIVATION_CALLS)
+def test_activation_scalar_arguments(call, value):
+    assert_same_outcome(lambda lib: eval(call.format(value), _loss_env(lib)))
+
+
+@pytest.mark.parametrize("call", [
+    "F.relu6(None)", "F.relu6([1.0])", "F.relu6(None, inplace=True)", "F.leaky_relu(None, 'a')",
+    "F.leaky_relu(x(2,3).long(), 'a')", "F.softplus(x(2,3).long(), 'a')", "F.gelu(x(2,3).long(), approximate=None)",
+    "F.softmax(None, 1)", "F.log_softmax([1.0], 1)", "F.softmax(None, 'a')", "F.softmax(None)",
+    "nn.Hardtanh(1.0, 1.0)", "nn.Hardtanh(2.0, 1.0)", "nn.Hardtanh(min_value=0.5)(x(2,3))",
+    "nn.Hardtanh(max_value=0.5)(x(2,3))", "nn.Hardtanh(0, 1, False, None, None, 5)", "nn.Hardtanh(min_value=2.0)",
+])
+def test_activation_inputs_and_bounds(call):
+    assert_same_outcome(lambda lib: eval(call, _loss_env(lib)))
