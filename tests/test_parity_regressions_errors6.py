@@ -33,7 +33,8 @@ inputs, each compared with torch (type and message):
   log_softmax over dimension 1;
 * an int[] argument (stride, kernel_size, padding, output_size, normalized_shape ...) takes, as PyTorch's parser
   does, a one-element tensor of an integer or bool dtype of any rank, for the whole list or for an element
-  (``F.max_pool2d(x, torch.tensor([2]))``, ``stride=(1, torch.tensor([2]))``); a float one still fails;
+  (``F.max_pool2d(x, torch.tensor([2]))``, ``stride=(1, torch.tensor([2]))``), and so does the convolutions'
+  SymInt groups; a float one still fails;
 * F.batch_norm in training with only one of running_mean / running_var is PyTorch's ValueError (after the
   size checks, before the dtype ones);
 * F.linear with a bias fuses it (addmm, whose dtype checks come before its 'mat2 must be a matrix') only
@@ -273,6 +274,9 @@ _TENSOR_INT_CALLS = [
     "F.adaptive_avg_pool2d(x(1,2,6,6), T([2]))", "F.adaptive_max_pool2d(x(1,2,6,6), T([2]))",
     "F.max_pool3d(x(1,2,4,4,4), T([2]))", "F.avg_pool3d(x(1,2,4,4,4), T([2]))", "F.unfold(x(1,2,6,6), T([2]))",
     "F.layer_norm(x(2,3), [T([3])])", "F.pad(x(1,2,6,6), T([1, 1]))",
+    "F.conv2d(x(1,4,5,5), x(4,1,1,1), groups=T([4], np.uint8))", "F.conv2d(x(1,4,5,5), x(4,4,1,1), groups=T(1.0))",
+    "F.conv2d(x(1,4,5,5), x(4,4,1,1), groups=T([1, 1]))", "F.conv_transpose2d(x(1,4,5,5), x(4,1,1,1), groups=T([4]))",
+    "F.conv1d(x(4,5,5), x(4,4,1), groups=T([[1]]))", "F.conv2d(x(1,4,5,5), x(4,4,1,1), None, 1, 0, 1, T([1]))",
 ]
 
 

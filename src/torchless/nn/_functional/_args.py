@@ -54,7 +54,8 @@ def _is_list_int(value):
 
 
 class Param:
-    """One parameter of a native signature: ``kind`` is 'Tensor', 'Tensor?', 'int[]', 'int', 'int?', 'bool' or 'str'."""
+    """One parameter of a native signature: ``kind`` is 'Tensor', 'Tensor?', 'int[]', 'int', 'SymInt', 'int?', 'bool'
+    or 'str' ('SymInt' is an int PyTorch checks as it checks the elements of an int list)."""
 
     def __init__(self, name, kind, shown=None, default=None):
         """``shown`` is the default as PyTorch prints it ('1', '"valid"'); None makes the parameter required."""
@@ -62,8 +63,8 @@ class Param:
         self.required = shown is None
 
     def type_name(self):
-        return {"Tensor": "Tensor", "Tensor?": "Tensor", "int[]": "tuple of ints", "int": "int", "int?": "int",
-                "bool": "bool", "str": "str"}[self.kind]
+        return {"Tensor": "Tensor", "Tensor?": "Tensor", "int[]": "tuple of ints", "int": "int", "SymInt": "int",
+                "int?": "int", "bool": "bool", "str": "str"}[self.kind]
 
     def describe(self):
         text = f"{self.type_name()} {self.name}"
@@ -81,6 +82,8 @@ class Param:
             return value is None or isinstance(value, Tensor)
         if self.kind == "int":
             return _is_index(value)
+        if self.kind == "SymInt":  # checked as an element of an int list (a one-element integer tensor passes)
+            return _is_list_int(value)
         if self.kind == "int?":
             return value is None or _is_index(value)
         if self.kind == "bool":
@@ -173,7 +176,7 @@ class Signature:
                                     f"{converted} with error \"type must be tuple of ints,but got "
                                     f"{_tp_name(bound[p.name][converted - 1])}\"")
                 bound[p.name] = converted
-            elif p.kind == "int" or (p.kind == "int?" and bound[p.name] is not None):
+            elif p.kind in ("int", "SymInt") or (p.kind == "int?" and bound[p.name] is not None):
                 bound[p.name] = operator.index(bound[p.name])
         return bound
 
@@ -206,7 +209,8 @@ def _legacy_type_matches(param, value):
     ("Tensor bias =") never matches, and "tuple of ints" matches nothing."""
     if not param.required:
         return False
-    accepted = {"Tensor": ("Tensor",), "Tensor?": ("Tensor",), "int": ("int", "long"), "int?": ("int", "long"),
+    accepted = {"Tensor": ("Tensor",), "Tensor?": ("Tensor",), "int": ("int", "long"), "SymInt": ("int", "long"),
+                "int?": ("int", "long"),
                 "bool": ("bool",), "str": ("str",)}.get(param.kind, ())
     return _tp_name(value) in accepted
 
