@@ -503,7 +503,7 @@ BAG_CASES = _bag_cases()
 
 # Two implementations of embedding_bag met at a merge; the one kept reproduces torch's scale_grad_by_freq kernel
 # exactly but still differs from torch in these cases (known gaps, listed in the session's note).
-_BAG_GAPS = {"bool-2d", "half", "int32-offset0", "max-sparse", "padding-float", "promoted-indices"}
+_BAG_GAPS = {"half", "max-sparse", "padding-float"}
 
 
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="known gap"))

@@ -33,11 +33,29 @@ def _is_index(value):
         return False
     if isinstance(value, Tensor):
         return value.dim() == 0 and not value.is_floating_point() and value.dtype.name != "bool"
-    return isinstance(value, numbers.Integral) or hasattr(type(value), "__index__")
+    if isinstance(value, numbers.Integral):
+        return True
+    if not hasattr(type(value), "__index__"):
+        return False
+    try:  # as PyTorch's index check, which calls __index__: an array of several elements has one, but fails it
+        operator.index(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _is_list_int(value):
+    """An element of an ``int[]`` argument, or the single int it broadcasts: an int as :func:`_is_index` takes
+    one, or, as PyTorch's parser also takes there, a one-element tensor of an integer or bool dtype of any rank
+    (``stride=torch.tensor([2])``)."""
+    if isinstance(value, Tensor):
+        return value.numel() == 1 and not value.is_floating_point() and not value.is_complex()
+    return _is_index(value)
 
 
 class Param:
-    """One parameter of a native signature: ``kind`` is 'Tensor', 'Tensor?', 'int[]', 'int', 'int?', 'bool' or 'str'."""
+    """One parameter of a native signature: ``kind`` is 'Tensor', 'Tensor?', 'int[]', 'int', 'SymInt', 'int?', 'bool'
+    or 'str' ('SymInt' is an int PyTorch checks as it checks the elements of an int list)."""
 
     def __init__(self, name, kind, shown=None, default=None):
         """``shown`` is the default as PyTorch prints it ('1', '"valid"'); None makes the parameter required."""
@@ -45,8 +63,8 @@ class Param:
         self.required = shown is None
 
     def type_name(self):
-        return {"Tensor": "Tensor", "Tensor?": "Tensor", "int[]": "tuple of ints", "int": "int", "int?": "int",
-                "bool": "bool", "str": "str"}[self.kind]
+        return {"Tensor": "Tensor", "Tensor?": "Tensor", "int[]": "tuple of ints", "int": "int", "SymInt": "int",
+                "int?": "int", "bool": "bool", "str": "str"}[self.kind]
 
     def describe(self):
         text = f"{self.type_name()} {self.name}"
@@ -64,6 +82,8 @@ class Param:
             return value is None or isinstance(value, Tensor)
         if self.kind == "int":
             return _is_index(value)
+        if self.kind == "SymInt":  # checked as an element of an int list (a one-element integer tensor passes)
+            return _is_list_int(value)
         if self.kind == "int?":
             return value is None or _is_index(value)
         if self.kind == "bool":
@@ -73,8 +93,8 @@ class Param:
         if value is None:
             return self.shown == "[]"  # PyTorch reads None as an empty default list (an omitted stride)
         if isinstance(value, (tuple, list)):
-            return not value or _is_index(value[0])
-        return _is_index(value)
+            return not value or _is_list_int(value[0])
+        return _is_list_int(value)
 
 
 def _int_list(value, size):
@@ -83,7 +103,7 @@ def _int_list(value, size):
         return [operator.index(value)] * size
     out = []
     for pos, item in enumerate(value, start=1):
-        if not (_is_index(item) or isinstance(item, bool)):
+        if not (_is_list_int(item) or isinstance(item, bool)):
             return pos
         out.append(operator.index(item))
     return out
@@ -156,7 +176,7 @@ class Signature:
                                     f"{converted} with error \"type must be tuple of ints,but got "
                                     f"{_tp_name(bound[p.name][converted - 1])}\"")
                 bound[p.name] = converted
-            elif p.kind == "int" or (p.kind == "int?" and bound[p.name] is not None):
+            elif p.kind in ("int", "SymInt") or (p.kind == "int?" and bound[p.name] is not None):
                 bound[p.name] = operator.index(bound[p.name])
         return bound
 
@@ -189,7 +209,8 @@ def _legacy_type_matches(param, value):
     ("Tensor bias =") never matches, and "tuple of ints" matches nothing."""
     if not param.required:
         return False
-    accepted = {"Tensor": ("Tensor",), "Tensor?": ("Tensor",), "int": ("int", "long"), "int?": ("int", "long"),
+    accepted = {"Tensor": ("Tensor",), "Tensor?": ("Tensor",), "int": ("int", "long"), "SymInt": ("int", "long"),
+                "int?": ("int", "long"),
                 "bool": ("bool",), "str": ("str",)}.get(param.kind, ())
     return _tp_name(value) in accepted
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._tensor import Tensor
-from ._args import _int_list, _is_index, _tp_name
+from ._args import _int_list, _is_index, _is_list_int, _tp_name
 
 __all__ = ["check_tensor_arg", "check_int_arg", "check_float_arg", "check_bool_arg", "int_list_arg",
            "check_mixed_dtypes", "check_kernel_dtypes", "compute_dtype"]
@@ -56,7 +56,7 @@ def int_list_arg(value, fn, name, position=None):
     where = f" (position {position})" if position else ""
     if not isinstance(value, (tuple, list)):
         raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, not {_tp_name(value)}")
-    if value and not _is_index(value[0]):
+    if value and not _is_list_int(value[0]):
         raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, but found "
                         f"element of type {_tp_name(value[0])} at pos 0")
     converted = _int_list(value, len(value))

@@ -51,10 +51,13 @@ def opmath_scalar(value, input):
     return _dtype.scalar_argument(value, np.dtype(np.float32) if np_dtype == np.float16 else np_dtype)
 
 
-def _maybe_inplace(input, function, overwrite, **params):
-    """Apply ``function`` and, to ``overwrite``, make ``input`` the result (PyTorch's in-place semantics)."""
+def _maybe_inplace(input, function, overwrite, fills=False, **params):
+    """Apply ``function`` and, to ``overwrite``, make ``input`` the result (PyTorch's in-place semantics).
+
+    ``fills``: the in-place op writes memory holding an element in several places, as PyTorch's does for some
+    (see Tensor._writable_data), rather than refusing it."""
     if overwrite:
-        return input._inplace(lambda t: function.apply(t, **params))
+        return input._inplace(lambda t: function.apply(t, **params), fills=fills)
     return function.apply(input, **params)
 
 
@@ -96,7 +99,9 @@ class LeakyRelu(Node):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope * x otherwise."""
-    check_tensor(input, "leaky_relu")
+    name = "leaky_relu_" if inplace else "leaky_relu"
+    check_tensor(input, name)
+    negative_slope = number_argument(negative_slope, name, "negative_slope", 2)
     _check_floating(input, "leaky_relu_cpu")
     return _maybe_inplace(input, LeakyRelu, inplace, negative_slope=negative_slope, inplace=inplace)
 
@@ -123,7 +128,10 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """x clamped to [min_val, max_val]; the gradient is 1 strictly inside, 0 elsewhere."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    check_tensor(input, "hardtanh")
+    name = "hardtanh_" if inplace else "hardtanh"
+    check_tensor(input, name)
+    min_val = number_argument(min_val, name, "min_val", 2)
+    max_val = number_argument(max_val, name, "max_val", 3)
     if input._data.dtype.kind == "b":  # clamping a bool is meaningless: PyTorch's kernel refuses it
         raise RuntimeError("Bool inputs not supported for hardtanh")
     return _maybe_inplace(input, Hardtanh, inplace, min_val=min_val, max_val=max_val)
@@ -135,6 +143,7 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 
 def relu6(input, inplace=False):
     """min(max(0, x), 6), i.e. hardtanh(x, 0, 6)."""
+    check_tensor(input, "relu6_" if inplace else "relu6")  # a native function of its own in PyTorch
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
@@ -268,6 +277,8 @@ class Softplus(Node):
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * x)) / beta, a smooth relu; x itself where beta * x > threshold."""
     check_tensor(input, "softplus")
+    beta = number_argument(beta, "softplus", "beta", 2)
+    threshold = number_argument(threshold, "softplus", "threshold", 3)
     _check_floating(input, "softplus_cpu")
     return Softplus.apply(input, beta=beta, threshold=threshold)
 
@@ -465,6 +476,8 @@ def gelu(input, approximate="none"):
     """x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses
     0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))."""
     check_tensor(input, "gelu")
+    if not isinstance(approximate, str):  # a keyword-only argument of the native gelu: no position shown
+        raise TypeError(f"gelu(): argument 'approximate' must be str, not {_tp_name(approximate)}")
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     _check_floating(input, "GeluKernelImpl")
@@ -525,7 +538,9 @@ def _softmax_dim(name, ndim, stacklevel):
 def _softmax(function, input, dim, dtype, name, stacklevel):
     if dim is None:
         dim = _softmax_dim(name, input.dim(), stacklevel)
-    elif not isinstance(dim, int) or isinstance(dim, bool):
+    if not isinstance(input, Tensor):
+        getattr(input, name)  # PyTorch ends in input.softmax(dim): a non-tensor's AttributeError names the method
+    if not isinstance(dim, int) or isinstance(dim, bool):
         raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
     axis = normalize_dim(dim, input.dim())
     if dtype is not None:

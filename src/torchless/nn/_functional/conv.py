@@ -675,7 +675,7 @@ def _checked_once(checks):
 def _conv_signatures():
     head = [Param("input", "Tensor"), Param("weight", "Tensor"), Param("bias", "Tensor?", "None"),
             Param("stride", "int[]", "1", 1)]
-    tail = [Param("dilation", "int[]", "1", 1), Param("groups", "int", "1", 1)]
+    tail = [Param("dilation", "int[]", "1", 1), Param("groups", "SymInt", "1", 1)]
     return (head + [Param("padding", "int[]", "0", 0)] + tail,
             head + [Param("padding", "str", '"valid"', "valid")] + tail)
 
@@ -683,7 +683,7 @@ def _conv_signatures():
 def _conv_transpose_signature():
     return [Param("input", "Tensor"), Param("weight", "Tensor"), Param("bias", "Tensor?", "None"),
             Param("stride", "int[]", "1", 1), Param("padding", "int[]", "0", 0),
-            Param("output_padding", "int[]", "0", 0), Param("groups", "int", "1", 1),
+            Param("output_padding", "int[]", "0", 0), Param("groups", "SymInt", "1", 1),
             Param("dilation", "int[]", "1", 1)]
 
 

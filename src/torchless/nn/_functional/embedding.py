@@ -5,14 +5,16 @@ The lookup is one node, ``EmbeddingBackward0``, whose backward adds each output 
 weight row (skipping padding_idx, dividing by the index's count with scale_grad_by_freq). max_norm
 renormalises the looked-up weight rows in place first, outside autograd, as PyTorch's embedding_renorm_.
 """
+import operator
 import warnings
 
 import numpy as np
 
-from ..._tensor import Tensor, typename
+from ..._tensor import Tensor, _promote, typename
 from ...autograd import grad_mode
 from ...autograd.graph import Node, gradients_without_derivative
-from ._args import check_tensor
+from ._args import _is_index, _tp_name, check_tensor
+from ._norm_checks import check_bool_arg, check_float_arg
 
 __all__ = ["embedding", "embedding_bag"]
 
@@ -79,6 +81,11 @@ def _check_indices(indices, position, fn):
 def _renorm_(weight, indices, max_norm, norm_type):
     """PyTorch's embedding_renorm_: rows of ``weight`` picked by ``indices`` whose norm exceeds max_norm are
     scaled in place to max_norm / (norm + 1e-7) times themselves (each row once), without autograd."""
+    if not isinstance(weight, Tensor):
+        weight.detach()  # PyTorch renormalises weight.detach(): a non-tensor fails there
+    check_tensor(indices, "embedding_renorm_", "indices", 2)
+    check_float_arg(max_norm, "embedding_renorm_", "max_norm", 3)
+    check_float_arg(norm_type, "embedding_renorm_", "norm_type", 4)
     if weight.dim() != 2:
         raise RuntimeError(f"Expected 2-dimensional tensor, but got {weight.dim()}-dimensional tensor for argument "
                            "#1 'self' (while checking arguments for embedding_renorm_)")
@@ -124,13 +131,22 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     else:
         padding_idx = -1
     if max_norm is not None:
+        input = input.contiguous()  # as PyTorch does (a non-tensor's AttributeError)
         _renorm_(weight, input, max_norm, norm_type)
+    # the checks of PyTorch's parser of the native embedding, which takes the arguments by position
     check_tensor(weight, "embedding", "weight", 1)
     check_tensor(input, "embedding", "indices", 2)
+    if not _is_index(padding_idx):
+        raise TypeError(f"embedding(): argument 'padding_idx' (position 3) must be int, not {_tp_name(padding_idx)}")
+    check_bool_arg(scale_grad_by_freq, "embedding", "scale_grad_by_freq", 4)
+    check_bool_arg(sparse, "embedding", "sparse", 5)
+    padding_idx = operator.index(padding_idx)
     if weight.dim() != 2:
         raise RuntimeError("'weight' must be 2-D")
     _check_indices(input, 1, "embedding")
     indices = input._data
+    if indices.size and not weight._data.shape[0]:  # PyTorch's lookup is an index_select of the rows
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if indices.size and (indices.min() < 0 or indices.max() >= weight._data.shape[0]):
         raise IndexError("index out of range in self")
     if sparse and weight.requires_grad and grad_mode.is_grad_enabled():
@@ -256,8 +272,11 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         if offsets is not None:
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
                              f"fixed length sequences. However, found offsets of type {type(offsets)}")
+        # PyTorch's offsets are arange(0, numel, N) of the input's dtype
+        if input.dtype.name == "bool":
+            raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
         if input.size(1) == 0:
-            raise RuntimeError("step must be nonzero")  # PyTorch's offsets are arange(0, numel, N)
+            raise RuntimeError("step must be nonzero")
         offsets = Tensor._wrap(np.arange(0, input.numel(), input.size(1), dtype=input._data.dtype))
         input = input.reshape(-1)
     elif input.dim() == 1:
@@ -277,6 +296,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise NotImplementedError("embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                                   f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
                                   "GitHub.")
+    # PyTorch brings indices and offsets to their promoted dtype before checking it: int16, uint8 or bool
+    # indices beside int64 offsets are read as int64, float offsets make the indices fail as floats
+    common = _promote(input._data.dtype, offsets._data.dtype)
+    input, offsets = (t if t._data.dtype == common else Tensor._wrap(t._data.astype(common)) for t in (input, offsets))
     _bag_index_check(input)
     _bag_index_check(offsets)
     if not weight.is_floating_point():

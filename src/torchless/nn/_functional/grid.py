@@ -8,6 +8,7 @@ adjoint scatter, one ``np.bincount`` over all taps at once (faster than ``np.add
 computed in the input's precision (float32 for float16) as PyTorch's CPU kernel does, so that floor and
 round make the same discrete choices near pixel boundaries.
 """
+import math
 import warnings
 
 import numpy as np
@@ -552,12 +553,16 @@ class GridSampler3D(Node):
         return _taps_backward_graph(self, grad, weights, derivatives, lost=self.lost)
 
 
-def _check_grid_sampler(input, grid, mode):
-    """PyTorch's checks of grid_sampler, in its order."""
+def _check_tensors(input, grid):
     for name, value, position in (("input", input, 1), ("grid", grid, 2)):
         if not isinstance(value, Tensor):
             raise TypeError(f"grid_sampler(): argument '{name}' (position {position}) must be Tensor, not "
                             f"{_tp_name(value)}")
+
+
+def _check_grid_sampler(input, grid, mode):
+    """PyTorch's checks of grid_sampler, in its order."""
+    _check_tensors(input, grid)
     for value in (input, grid):
         if value.dim() == 0:
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
@@ -580,12 +585,21 @@ def _check_grid_sampler(input, grid, mode):
 
 
 def _check_dtypes(input, grid):
-    # the kernel is chosen by input's dtype (none for integers), then grid must have that dtype
+    """PyTorch's kernel is chosen by the input's dtype (floating ones only), then reads the grid as that type;
+    with no output element, the 2-D one returns before choosing, the 3-D one before reading the grid.
+
+    Returns whether the dtypes are ones the kernel was spared (the output is then empty, of the input's dtype).
+    """
+    empty = input.shape[0] * input.shape[1] * math.prod(grid.shape[1:-1]) == 0
+    usable = input.is_floating_point() and input.dtype == grid.dtype
+    if empty and (input.dim() == 4 or input.is_floating_point()):
+        return not usable
     if not input.is_floating_point():
         kernel = "grid_sampler_2d_cpu_kernel_impl" if input.dim() == 4 else "grid_sampler3d_cpu"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     if input.dtype != grid.dtype:
         raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {grid.dtype.scalar_name}")
+    return False
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
@@ -621,10 +635,12 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if align_corners is None:
         warnings.warn(_DEFAULT_ALIGN_WARNING, stacklevel=2)
         align_corners = False
+    _check_tensors(input, grid)  # the parser reads its arguments in order
     if not isinstance(align_corners, bool):  # PyTorch's parser refuses NumPy bools too
         raise TypeError(f"grid_sampler(): argument 'align_corners' (position 5) must be bool, not "
                         f"{_tp_name(align_corners)}")
     _check_grid_sampler(input, grid, mode)
-    _check_dtypes(input, grid)
+    if _check_dtypes(input, grid):
+        return Tensor._wrap(np.empty(tuple(input.shape[:2]) + tuple(grid.shape[1:-1]), input._data.dtype))
     sampler = GridSampler2D if input.dim() == 4 else GridSampler3D
     return sampler.apply(input, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners))

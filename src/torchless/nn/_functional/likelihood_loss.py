@@ -13,7 +13,7 @@ from ... import _creation
 from ...autograd import grad_mode
 from ..._tensor import Tensor
 from ...autograd.graph import Node, gradients_without_derivative
-from ._args import check_tensor
+from ._args import _tp_name, check_tensor
 from .loss import _legacy_reduction, _reduction
 
 __all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss"]
@@ -81,6 +81,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         applied = "sum" if reduction == "batchmean" else _reduction(reduction)
     check_tensor(input, "kl_div")
     check_tensor(target, "kl_div", "target", 2)
+    if not isinstance(log_target, bool):  # PyTorch passes it to the native kl_div by keyword: no position shown
+        raise TypeError(f"kl_div(): argument 'log_target' must be bool, not {_tp_name(log_target)}")
     if input.is_complex() or target.is_complex():
         raise RuntimeError("kl_div: Complex inputs not supported.")
     if not input.is_floating_point() or not target.is_floating_point():

@@ -131,15 +131,15 @@ def _check(input, weight, bias):
                            f"{weight.dim()}D")
     if weight.dim() > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.dim()}D")
-    if bias is not None and weight.dim() != 2:
-        raise RuntimeError(f"mat2 must be a matrix, got {weight.dim()}-D tensor")
-    if bias is not None:
+    if bias is not None:  # addmm's checks, in its order
         if bias.dtype != weight.dtype:
             raise RuntimeError(f"self and mat2 must have the same dtype, but got {bias.dtype.scalar_name} and "
                                f"{weight.dtype.scalar_name}")
         if input.dtype != weight.dtype:
             raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {input.dtype.scalar_name} and "
                                f"{weight.dtype.scalar_name}")
+        if weight.dim() != 2:
+            raise RuntimeError(f"mat2 must be a matrix, got {weight.dim()}-D tensor")
     elif weight.dim() == 1:
         _check_vector_weight(input, weight)
         return
@@ -186,6 +186,16 @@ def _check_vector_weight(input, weight):
 _checked = CheckedCalls()  # call_key of valid calls: their checks need not run again
 
 
+def _bias_added_after(input, bias):
+    """Whether PyTorch multiplies first and then adds the bias in place (broadcasting it, with add_'s errors and
+    dtype rule), rather than fusing it in addmm over the flattened rows: it fuses for a 2-D input, or for a
+    contiguous one with a contiguous bias of one dimension (once its 1-sized ones are squeezed away)."""
+    if input.dim() == 2:
+        return False
+    one_dimensional = bias.dim() == 1 or sum(n != 1 for n in bias.shape) == 1
+    return not (one_dimensional and bias.is_contiguous() and input.is_contiguous())
+
+
 def linear(input, weight, bias=None):
     """y = x W^T + b for input (*, in_features), weight (out_features, in_features), bias (out_features,).
 
@@ -197,8 +207,12 @@ def linear(input, weight, bias=None):
         check_tensor(weight, "linear", "weight", 2)
         if bias is not None:
             check_tensor(bias, "linear", "bias", 3)
+            if _bias_added_after(input, bias):
+                return linear(input, weight).add_(bias)
         _check(input, weight, bias)
         _checked.remember(key, True)
+    elif bias is not None and _bias_added_after(input, bias):  # a call of the same shapes, another layout
+        return linear(input, weight).add_(bias)
     if not records(input, weight, bias):  # no graph node to record: skip Node.apply's cost
         return Tensor._wrap(Linear.affine(input._data, weight._data, None if bias is None else bias._data))
     return Linear.apply(input, weight, bias)
@@ -260,12 +274,11 @@ def bilinear(input1, input2, weight, bias=None):
             raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: got {input1.shape[i]} and "
                                f"{input2.shape[i]}")
     for name, x, axis in (("input1", input1, 1), ("input2", input2, 2)):
-        if axis >= weight.dim():
-            raise IndexError(f"Dimension out of range (expected to be in range of [{-weight.dim()}, "
-                             f"{weight.dim() - 1}], but got {axis})")
-        if x.shape[-1] != weight.shape[axis]:
-            raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {x.shape[-1]} but "
-                               f"expected {weight.shape[axis]}")
+        # PyTorch reads the weight's size before the input's (a 0-d or too short one: size's IndexError)
+        expected = weight.size(axis)
+        if x.size(-1) != expected:
+            raise RuntimeError(f"bilinear(): {name} size does not match weight size: got {x.size(-1)} but "
+                               f"expected {expected}")
     if bias is not None:
         if bias.dim() == 0:
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")

@@ -12,7 +12,7 @@ import numpy as np
 from ... import _dtype
 from ..._tensor import Tensor
 from ...autograd.graph import Node
-from ._args import _described_with_items, _is_index, _tp_name
+from ._args import _described_with_items, _is_list_int, _tp_name
 from ._moments import quiet
 from ._norm_checks import compute_dtype
 
@@ -147,7 +147,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     padded = 3 if dim == 3 else 5  # position of the channel padding in PyTorch's pad list
     for pos, value in ((padded, before), (padded + 1, after)):
         # past the pad list's first element: an int, a bool or an integral 0-d tensor (size // 2 of one) passes
-        if not (_is_index(value) or isinstance(value, bool)):
+        if not (_is_list_int(value) or isinstance(value, bool)):
             raise TypeError(f"pad(): argument 'pad' failed to unpack the object at pos {pos} with error \"type "
                             f"must be tuple of ints,but got {_tp_name(value)}\"")
     if input.size(1) + before + after < 0:

@@ -5,6 +5,7 @@ together, label smoothing included): it runs in every training step, so it does 
 a log and a gather forward, and one scaled copy of the softmax backward. Class-index targets have
 shape (N) or (N, d1, ...) for input (N, C) or (N, C, d1, ...); the class dimension is 1.
 """
+import operator
 import warnings
 
 import numpy as np
@@ -13,7 +14,8 @@ from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd.graph import Node, folded, shown_edge
-from ._args import check_tensor
+from ._args import _is_index, _tp_name, check_tensor
+from ._norm_checks import check_float_arg
 from .activation import log_softmax
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",
@@ -336,6 +338,8 @@ def _class_targets(input, target, weight, ignore_index, reduction):
         if target_ndim > 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         _check_target_dtype(target)
+        if not unbatched and target_ndim == 0:  # PyTorch reads target.size(0) (an empty batch passed the above)
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         if unbatched and target_ndim == 1 and target_shape[0] != 1:
             raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target_shape[0]}")
         if weight is not None and (weight.dim() != 1 or weight.numel() != classes):
@@ -343,6 +347,8 @@ def _class_targets(input, target, weight, ignore_index, reduction):
                                f"got weight tensor of shape: {list(weight.shape)}")
     else:
         expected = [shape[0]] + list(shape[2:])
+        if ndim != 4 and not target_ndim:  # PyTorch slices the target's sizes from 1 on
+            raise RuntimeError("ArrayRef: invalid slice, N = 1; size = 0")
         if ndim != 4 and list(target_shape[1:]) != expected[1:]:
             raise RuntimeError(f"Expected target size {expected}, got {list(target_shape)}")
         _refuse_grad("nll_loss2d_forward", "weight", weight)
@@ -376,12 +382,17 @@ def _class_targets(input, target, weight, ignore_index, reduction):
     return targets, unbatched
 
 
-def _check_tensors(fn, input, target, weight):
-    """The TypeErrors of PyTorch's argument parser for the native ``fn`` (after the Python reduction check)."""
+def _check_tensors(fn, input, target, weight, ignore_index, *label_smoothing):
+    """The TypeErrors of PyTorch's argument parser for the native ``fn`` (after the Python reduction check):
+    the tensors, ignore_index an int (position 5, after the reduction), cross_entropy's label_smoothing a float."""
     check_tensor(input, fn)
     check_tensor(target, fn, "target", 2)
     if weight is not None:
         check_tensor(weight, fn, "weight", 3)
+    if not _is_index(ignore_index):
+        raise TypeError(f"{fn}(): argument 'ignore_index' (position 5) must be int, not {_tp_name(ignore_index)}")
+    for value in label_smoothing:
+        check_float_arg(value, fn, "label_smoothing", 6)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -391,7 +402,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     ignore_index. 'mean' divides by the total weight of the non-ignored targets.
     """
     reduction = _reduction(reduction, size_average, reduce)
-    _check_tensors("nll_loss_nd", input, target, weight)
+    _check_tensors("nll_loss_nd", input, target, weight, ignore_index)
+    ignore_index = operator.index(ignore_index)
     targets, unbatched = _class_targets(input, target, weight, ignore_index, reduction)
     return NllLoss.apply(input, targets=targets, reduction=reduction, unbatched=unbatched)
 
@@ -413,7 +425,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction, ignore_index,
     log_probs = log_softmax(input, class_dim)
     if label_smoothing > 0:
         if label_smoothing > 1.0:
-            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+            raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
         target = target * (1 - label_smoothing) + label_smoothing / max(classes, 1)  # no classes: no targets
     terms = log_probs * target
     if weight is not None:
@@ -458,12 +470,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     total weight of the non-ignored targets and probability-target losses by N * d1 * ....
     """
     reduction = _reduction(reduction, size_average, reduce)
-    _check_tensors("cross_entropy_loss", input, target, weight)
+    _check_tensors("cross_entropy_loss", input, target, weight, ignore_index, label_smoothing)
+    ignore_index, label_smoothing = operator.index(ignore_index), float(label_smoothing)
     if input._data.shape == target._data.shape:
         return _cross_entropy_probabilities(input, target, weight, reduction, ignore_index, label_smoothing)
     smoothing = max(label_smoothing, 0.0)
     if smoothing > 1.0:
-        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
+    if input.dim() == 0:  # PyTorch's log_softmax over the class dimension 1
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
     if not input.is_floating_point():
         kernel = "log_softmax_lastdim_kernel_impl" if input.dim() <= 2 else "log_softmax_kernel_impl"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")

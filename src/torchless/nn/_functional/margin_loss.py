@@ -7,14 +7,17 @@ The others PyTorch composes of tensor operations (margin_ranking_loss and hinge_
 multilabel_soft_margin_loss in Python); they are composed here of the same operations in the same order,
 so that dtypes, broadcasting, gradients and ``grad_fn`` names follow.
 """
+import numbers
+
 import numpy as np
 
 from ... import _creation, _dtype
 from ..._ops.unary import Clamp
-from ..._tensor import _promote
+from ..._tensor import Tensor, _promote
 from ..._functions import where
 from ...autograd.graph import Node, gradients_without_derivative
-from ._args import check_tensor
+from ._args import _tp_name, check_tensor
+from ._norm_checks import check_float_arg
 from .activation import logsigmoid
 from .loss import _broadcast_shape, _check_in_place, _legacy_reduction, _reduce, _reduction, _refuse_grad
 
@@ -147,6 +150,10 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     Shape: input (*) and target broadcastable together; output () or, with 'none', the broadcast shape.
     """
     reduction = _reduction(reduction, size_average, reduce)
+    fn = "hinge_embedding_loss"  # PyTorch's native function, whose parser checks these first
+    check_tensor(input, fn)
+    check_tensor(target, fn, "target", 2)
+    check_float_arg(margin, fn, "margin", 3)
     zeros = _creation.zeros_like(input)
     # `margin - input` in C++ fills a tensor like the input with the margin (truncated if it is an integer one).
     margin_clamp = clamp_min(_creation.full_like(input, margin) - input)
@@ -232,6 +239,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     fn = "multi_margin_loss"
     check_tensor(input, fn)
     check_tensor(target, fn, "target", 2)
+    for name, value, position in (("p", p, 3), ("margin", margin, 4)):  # the parser's Scalar arguments
+        if not (isinstance(value, (numbers.Number, np.bool_)) or isinstance(value, Tensor) and value.dim() == 0):
+            raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, not {_tp_name(value)}")
     _refuse_grad(fn, "weight", weight)
     frames, classes = _multi_margin_shape(input, target, weight)
     per_sample = reduction == "none" and target.dim() > 0

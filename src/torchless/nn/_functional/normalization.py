@@ -189,6 +189,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     _check_features("weight", weight, channels)
     _check_features("bias", bias, channels)
     input.size(1)  # a 1-D input without parameters fails here, with PyTorch's IndexError
+    if (running_mean is None) != (running_var is None):  # in training: the other is missing in evaluation
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
     mixed = _check_dtypes(input, weight, bias, running_mean, running_var, training)
     for stat in (running_mean, running_var):
         if stat is not None and stat.dim() != 1:  # when float32 statistics go with a float16 input

@@ -12,7 +12,7 @@ from ... import _dtype
 from ..._ops import shape as shape_ops
 from ...autograd.graph import COPY_SLICES
 from ..._tensor import Tensor
-from ._args import _is_index, _tp_name, check_tensor
+from ._args import _is_list_int, _tp_name, check_tensor
 
 __all__ = ["pad"]
 
@@ -49,7 +49,7 @@ def _pad_list(pad):
     """The parser's quick check of ``pad`` (its first element only); see _convert_pad for the rest."""
     if isinstance(pad, Tensor) or not isinstance(pad, (tuple, list)):
         raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not {_tp_name(pad)}")
-    if pad and not _is_index(pad[0]):
+    if pad and not _is_list_int(pad[0]):
         raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
                         f"{_tp_name(pad[0])} at pos 0")
     return pad
@@ -59,7 +59,7 @@ def _convert_pad(pad):
     """The parser's conversion, after every argument passed its quick check: a later non-int fails here
     (where, unlike the first element, a bool passes)."""
     for pos, p in enumerate(pad, start=1):
-        if not (_is_index(p) or isinstance(p, bool)):
+        if not (_is_list_int(p) or isinstance(p, bool)):
             raise TypeError(f"pad(): argument 'pad' failed to unpack the object at pos {pos} with error "
                             f"\"type must be tuple of ints,but got {_tp_name(p)}\"")
     return [int(p) for p in pad]

@@ -53,7 +53,8 @@ def _threshold(input, threshold, value, inplace=False):
     # float16 compares in float32 (PyTorch's opmath type), but the value must fit float16 itself.
     threshold = np.asarray(opmath_scalar(threshold, input), np.float32 if np_dtype == np.float16 else np_dtype)[()]
     value = _dtype.scalar_argument(value, np_dtype)
-    return _maybe_inplace(input, Threshold, inplace, threshold=threshold, value=value, inplace=inplace)
+    # PyTorch's threshold_ does not check its input for internal overlap (an expanded tensor is written through)
+    return _maybe_inplace(input, Threshold, inplace, fills=True, threshold=threshold, value=value, inplace=inplace)
 
 
 threshold = _threshold  # PyTorch's function is named _threshold too (its TypeErrors say so)

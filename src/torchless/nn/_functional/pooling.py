@@ -9,6 +9,7 @@ PyTorch).
 """
 import itertools
 import math
+import operator
 from collections.abc import Iterable
 
 import numpy as np
@@ -19,7 +20,7 @@ from ..._kernels import pool as kernels
 from ..._kernels import pool3d
 from ..._tensor import Tensor
 from ...autograd.graph import Node, records
-from ._args import CheckedCalls, Param, _is_index, _tp_name, call_key, check_tensor, native
+from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
 from ._norm_checks import int_list_arg
 from .activation import relu
 
@@ -280,11 +281,26 @@ def _int_list(value, fn, name, position=None):
     PyTorch's parser looks at the first element of a sequence only, and names that element only for
     an argument given by position (see int_list_arg).
     """
-    if _is_index(value):
-        return (int(value),)
-    if not position and isinstance(value, (tuple, list)) and value and not _is_index(value[0]):
+    if _is_list_int(value):
+        return (operator.index(value),)
+    if not position and isinstance(value, (tuple, list)) and value and not _is_list_int(value[0]):
         raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {_tp_name(value)}")
     return int_list_arg(value, fn, name, position)
+
+
+def _int_lists(fn, arguments, flags=()):
+    """Several int[] arguments ``(value, name, position)`` as tuples, with the parser's TypeErrors in its order.
+
+    PyTorch's parser first checks every argument's type (a sequence by its first element), bool ``flags``
+    ``(value, name, position)`` included; only then are the sequences unpacked, the last argument first (the
+    generated C++ evaluates the call's arguments right to left), so of two sequences with a later non-int
+    the last is reported.
+    """
+    for value, name, position in arguments:
+        _int_list(value[:1] if isinstance(value, (tuple, list)) else value, fn, name, position)
+    for value, name, position in flags:
+        _check_bool(value, fn, name, position)
+    return tuple(reversed([_int_list(value, fn, name, position) for value, name, position in reversed(arguments)]))
 
 
 def _check_bool(value, fn, name, position=None):
@@ -412,11 +428,9 @@ def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode,
     fn = "max_pool2d"
     parsed = "max_pool2d_with_indices" if return_indices else fn
     check_tensor(input, parsed)
-    kernel = _int_list(kernel_size, parsed, "kernel_size", 2)
-    stride = () if stride is None else _int_list(stride, parsed, "stride", 3)
-    padding = _int_list(padding, parsed, "padding", 4)
-    dilation = _int_list(dilation, parsed, "dilation", 5)
-    _check_bool(ceil_mode, parsed, "ceil_mode", 6)  # the parser's checks all come before the sizes'
+    kernel, stride, padding, dilation = _int_lists(  # the parser's checks all come before the sizes'
+        parsed, ((kernel_size, "kernel_size", 2), (() if stride is None else stride, "stride", 3),
+                 (padding, "padding", 4), (dilation, "dilation", 5)), ((ceil_mode, "ceil_mode", 6),))
     if len(kernel) not in (1, 2):
         raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
     if len(stride) > 2:
@@ -463,10 +477,9 @@ def _max_pool1d_params(input, kernel_size, stride, padding, dilation, ceil_mode)
     """PyTorch's max_pool1d checks (the path without indices, which has messages of its own)."""
     fn = "max_pool1d"
     check_tensor(input, fn)
-    kernels = _int_list(kernel_size, fn, "kernel_size", 2)
-    strides = () if stride is None else _int_list(stride, fn, "stride", 3)
-    paddings, dilations = _int_list(padding, fn, "padding", 4), _int_list(dilation, fn, "dilation", 5)
-    _check_bool(ceil_mode, fn, "ceil_mode", 6)
+    kernels, strides, paddings, dilations = _int_lists(
+        fn, ((kernel_size, "kernel_size", 2), (() if stride is None else stride, "stride", 3), (padding, "padding", 4),
+             (dilation, "dilation", 5)), ((ceil_mode, "ceil_mode", 6),))
     if input.dim() not in (2, 3) or 0 in tuple(input.shape)[-2:]:
         raise RuntimeError(f"{fn}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, "
                            f"but got:{list(input.shape)}")
@@ -495,10 +508,9 @@ def _max_pool1d_with_indices_params(input, kernel_size, stride, padding, dilatio
     """PyTorch's max_pool1d_with_indices checks: its own argument checks, then max_pool2d's over a height of 1."""
     fn = "max_pool1d"
     check_tensor(input, "max_pool1d_with_indices")
-    for value, name, position in ((kernel_size, "kernel_size", 2), (() if stride is None else stride, "stride", 3),
-                                  (padding, "padding", 4), (dilation, "dilation", 5)):
-        _int_list(value, "max_pool1d_with_indices", name, position)
-    _check_bool(ceil_mode, "max_pool1d_with_indices", "ceil_mode", 6)
+    _int_lists("max_pool1d_with_indices",
+               ((kernel_size, "kernel_size", 2), (() if stride is None else stride, "stride", 3),
+                (padding, "padding", 4), (dilation, "dilation", 5)), ((ceil_mode, "ceil_mode", 6),))
     _check_rank_2_to_3(input, fn)
     kernel = _one_int(kernel_size, fn, "kernel_size", 2)
     stride = kernel if stride is None or stride == [] or stride == () else _one_int(stride, fn, "stride", 3)
@@ -535,6 +547,8 @@ def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     if input.dim() + (spatial == 1) < 3:
+        if spatial == 2:
+            input.size(-3)  # PyTorch reads the channels first: its IndexError (another one for a 0-d input)
         rank = max(input.dim(), 1)
         raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got -3)")
     _check_pool2d(_view_2d(input.shape, spatial), kernel, stride, padding, (1, 1), ceil_mode)

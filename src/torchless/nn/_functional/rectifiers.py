@@ -3,6 +3,8 @@
 rrelu in training draws its slopes from torchless's default generator (``torchless.manual_seed`` makes
 them reproducible; the numbers are not PyTorch's, whose generator differs).
 """
+import math
+
 import numpy as np
 
 from ..._ops.shape import Where
@@ -128,6 +130,9 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     upper = number_argument(upper, name, "upper", 3)
     if not isinstance(training, (bool, np.bool_)):
         raise TypeError(f"{name}(): argument 'training' (position 4) must be bool, not {_tp_name(training)}")
+    for bound, value in (("lower", lower), ("upper", upper)):
+        if not math.isfinite(value):
+            raise RuntimeError(f"rrelu: {bound} bound must be finite, got {value}")
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if training:

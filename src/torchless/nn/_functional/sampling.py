@@ -12,7 +12,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd.graph import Node
-from ._args import _is_index, _tp_name
+from ._args import Param, _is_list_int, _tp_name, native
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
 
@@ -244,7 +244,7 @@ def _parse_native(fn, dim, input, output_size, scale_factors, align_corners, has
     """PyTorch's argument parser on (input, output_size, [align_corners,] scale_factors): its TypeErrors, and
     the two lists converted (ints, floats)."""
     size_ok = output_size is None or (isinstance(output_size, (list, tuple)) and (
-        not output_size or _is_index(output_size[0])))
+        not output_size or _is_list_int(output_size[0])))
     scales_ok = scale_factors is None or (isinstance(scale_factors, (list, tuple)) and (
         not scale_factors or _is_float(scale_factors[0])))
     align_ok = not has_align or type(align_corners) is bool
@@ -263,7 +263,7 @@ def _parse_native(fn, dim, input, output_size, scale_factors, align_corners, has
     if output_size is not None:
         converted = []
         for pos, value in enumerate(output_size, start=1):
-            if not (_is_index(value) or isinstance(value, bool)):
+            if not (_is_list_int(value) or isinstance(value, bool)):
                 raise TypeError(f"{fn}(): argument 'output_size' failed to unpack the object at pos {pos} with error "
                                 f"\"type must be tuple of ints,but got {_tp_name(value)}\"")
             converted.append(operator.index(value))
@@ -530,12 +530,16 @@ class Resample(Node):
 
 
 # ---------------------------------------------------------------------------- one_hot
-def one_hot(tensor, num_classes=-1):
-    """int64 vectors with a 1 at each class index: (*) -> (*, num_classes) (num_classes=-1: max + 1)."""
-    if tensor.dtype.name != "int64":
+@native("one_hot", [Param("input", "Tensor"), Param("num_classes", "int", "-1", -1)], list_size=1)
+def one_hot(input, num_classes=-1):
+    """int64 vectors with a 1 at each class index: (*) -> (*, num_classes) (num_classes=-1: max + 1).
+
+    A native function in PyTorch: its parser's TypeErrors, and its first argument is named ``input``.
+    """
+    if input.dtype.name != "int64":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    values = tensor._data
-    if num_classes == -1:
+    values = input._data
+    if num_classes == -1 or (not values.size and num_classes <= 0):
         if not values.size:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(values.max()) + 1

@@ -4,14 +4,14 @@ from .. import init
 from ..parameter import Parameter
 
 
-def register_affine(module, shape, affine, bias=True, dtype=None):
+def register_affine(module, shape, affine, bias=True, dtype=None, device=None):
     """Register ``weight`` and ``bias`` Parameters of ``shape`` on ``module`` (uninitialised; see
     :func:`reset_affine`), or None for each that the layer does not have."""
     factory_dtype = dtype or _dtype.get_default_dtype()
     if affine:
-        module.weight = Parameter(_creation.empty(shape, dtype=factory_dtype))
+        module.weight = Parameter(_creation.empty(shape, dtype=factory_dtype, device=device))
         if bias:
-            module.bias = Parameter(_creation.empty(shape, dtype=factory_dtype))
+            module.bias = Parameter(_creation.empty(shape, dtype=factory_dtype, device=device))
         else:
             module.register_parameter("bias", None)
     else:

@@ -1,6 +1,8 @@
 """Activation layers: the ReLU family (ReLU, LeakyReLU, PReLU, RReLU, ReLU6, Threshold), ELU/SELU/CELU, the
 sigmoid family (Sigmoid, LogSigmoid, Hardsigmoid, SiLU, Hardswish, Mish, GELU, GLU), Tanh and the shrinkage
 functions, Softplus and Softsign, and the softmax family (Softmax, Softmax2d, LogSoftmax, Softmin)."""
+import warnings
+
 from ... import _creation, _dtype
 from .. import init
 from .._functional import activation as F_act
@@ -41,10 +43,20 @@ class LeakyReLU(Module):
 class Hardtanh(Module):
     """x clamped to [min_val, max_val]."""
 
-    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None):
         super().__init__()
+        # min_value / max_value: PyTorch's former names, still taken with a warning
+        if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`", FutureWarning,
+                          stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`", FutureWarning,
+                          stacklevel=2)
+            max_val = max_value
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
-        assert self.max_val > self.min_val, f"max_val ({max_val}) must be greater than min_val ({min_val})"
+        if self.max_val <= self.min_val:  # an explicit check (not assert): it holds under python -O too
+            raise AssertionError(f"max_val ({self.max_val}) must be greater than min_val ({self.min_val})")
 
     def forward(self, input):
         return F_act.hardtanh(input, self.min_val, self.max_val, self.inplace)
@@ -173,7 +185,8 @@ class PReLU(Module):
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         super().__init__()
         self.num_parameters, self.init = num_parameters, init
-        self.weight = Parameter(_creation.empty(num_parameters, dtype=dtype or _dtype.get_default_dtype()))
+        self.weight = Parameter(
+            _creation.empty(num_parameters, dtype=dtype or _dtype.get_default_dtype(), device=device))
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -12,6 +12,7 @@ from .._functional.normalization import batch_norm
 from ..parameter import UninitializedBuffer, UninitializedParameter
 from ._affine import register_affine, reset_affine
 from .lazy import LazyModuleMixin
+from ._owned import owns
 from .module import Module
 
 
@@ -21,12 +22,12 @@ class _NormBase(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        register_affine(self, num_features, affine, bias, dtype)
+        register_affine(self, num_features, affine, bias, dtype, device)
         factory_dtype = dtype or _dtype.get_default_dtype()
         if track_running_stats:
-            self.register_buffer("running_mean", _creation.zeros(num_features, dtype=factory_dtype))
-            self.register_buffer("running_var", _creation.ones(num_features, dtype=factory_dtype))
-            self.register_buffer("num_batches_tracked", _creation.tensor(0, dtype=_dtype.int64))
+            self.register_buffer("running_mean", _creation.zeros(num_features, dtype=factory_dtype, device=device))
+            self.register_buffer("running_var", _creation.ones(num_features, dtype=factory_dtype, device=device))
+            self.register_buffer("num_batches_tracked", _creation.tensor(0, dtype=_dtype.int64, device=device))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -98,6 +99,7 @@ class _LazyNormBase(LazyModuleMixin, _NormBase):
             self.reset_parameters()
 
 
+@owns("__init__")
 class _BatchNorm(_NormBase):
     def forward(self, input):
         self._check_input_dim(input)

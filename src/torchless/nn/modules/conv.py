@@ -14,6 +14,7 @@ from .. import init
 from .._functional import conv as F_conv
 from ..parameter import Parameter, UninitializedParameter
 from .lazy import LazyModuleMixin
+from ._owned import owns
 from .module import Module, _registered
 from .utils import _single
 
@@ -134,6 +135,7 @@ class _Conv(_ConvNd):
         return self._conv_forward(input, _registered(self, parameters, "weight"), _registered(self, parameters, "bias"))
 
 
+@owns("forward")
 class Conv1d(_Conv):
     r"""1-D convolution over an input of shape (N, C_in, L) or (C_in, L).
 
@@ -155,6 +157,7 @@ class Conv1d(_Conv):
                          padding_mode, device, dtype)
 
 
+@owns("forward")
 class Conv2d(_Conv):
     r"""2-D convolution over an input of shape (N, C_in, H, W) or (C_in, H, W).
 
@@ -177,6 +180,7 @@ class Conv2d(_Conv):
                          padding_mode, device, dtype)
 
 
+@owns("forward")
 class Conv3d(_Conv):
     r"""3-D convolution over an input of shape (N, C_in, D, H, W) or (C_in, D, H, W).
 
@@ -245,6 +249,7 @@ class _ConvTransposeNd(_ConvNd):
                               self.dilation)
 
 
+@owns("forward")
 class ConvTranspose1d(_ConvTransposeNd):
     r"""1-D transposed convolution over (N, C_in, L) or (C_in, L); the gradient of Conv1d w.r.t. its input.
 
@@ -265,6 +270,7 @@ class ConvTranspose1d(_ConvTransposeNd):
                          dilation, padding_mode, device, dtype)
 
 
+@owns("forward")
 class ConvTranspose2d(_ConvTransposeNd):
     r"""2-D transposed convolution ("deconvolution") over (N, C_in, H, W) or (C_in, H, W).
 
@@ -285,6 +291,7 @@ class ConvTranspose2d(_ConvTransposeNd):
                          dilation, padding_mode, device, dtype)
 
 
+@owns("forward")
 class ConvTranspose3d(_ConvTransposeNd):
     r"""3-D transposed convolution ("deconvolution") over (N, C_in, D, H, W) or (C_in, D, H, W).
 

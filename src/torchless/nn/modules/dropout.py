@@ -1,6 +1,7 @@
 """Dropout layers: Dropout (elements), Dropout1d, Dropout2d and Dropout3d (whole channels), AlphaDropout and
 FeatureAlphaDropout (for SELU networks). Identity in eval mode."""
 from .._functional import dropout as F_drop
+from ._owned import owns
 from .module import Module
 
 
@@ -20,24 +21,28 @@ class _DropoutNd(Module):
         return f"p={self.p}, inplace={self.inplace}"
 
 
+@owns("forward")
 class Dropout(_DropoutNd):
     """In training, zero each element with probability p and scale the others by 1 / (1 - p)."""
 
     _functional = staticmethod(F_drop.dropout)
 
 
+@owns("forward")
 class Dropout1d(_DropoutNd):
     """In training, zero whole channels of (N, C, L) or (C, L) input with probability p."""
 
     _functional = staticmethod(F_drop.dropout1d)
 
 
+@owns("forward")
 class Dropout2d(_DropoutNd):
     """In training, zero whole channels of (N, C, H, W) input with probability p."""
 
     _functional = staticmethod(F_drop.dropout2d)
 
 
+@owns("forward")
 class Dropout3d(_DropoutNd):
     """In training, zero whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p."""
 

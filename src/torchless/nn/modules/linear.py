@@ -31,9 +31,9 @@ class Linear(Module):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         factory_dtype = dtype or _dtype.get_default_dtype()
-        self.weight = Parameter(_creation.empty((out_features, in_features), dtype=factory_dtype))
+        self.weight = Parameter(_creation.empty((out_features, in_features), dtype=factory_dtype, device=device))
         if bias:
-            self.bias = Parameter(_creation.empty(out_features, dtype=factory_dtype))
+            self.bias = Parameter(_creation.empty(out_features, dtype=factory_dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -123,9 +123,10 @@ class Bilinear(Module):
         super().__init__()
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
         factory_dtype = dtype or _dtype.get_default_dtype()
-        self.weight = Parameter(_creation.empty((out_features, in1_features, in2_features), dtype=factory_dtype))
+        self.weight = Parameter(_creation.empty((out_features, in1_features, in2_features), dtype=factory_dtype,
+                                                 device=device))
         if bias:
-            self.bias = Parameter(_creation.empty(out_features, dtype=factory_dtype))
+            self.bias = Parameter(_creation.empty(out_features, dtype=factory_dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -56,7 +56,7 @@ class LayerNorm(Module):
         super().__init__()
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        register_affine(self, self.normalized_shape, elementwise_affine, bias, dtype)
+        register_affine(self, self.normalized_shape, elementwise_affine, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -88,7 +88,7 @@ class GroupNorm(Module):
         if num_channels % num_groups != 0:
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        register_affine(self, num_channels, affine, bias, dtype)
+        register_affine(self, num_channels, affine, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -119,7 +119,8 @@ class RMSNorm(Module):
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(_creation.empty(self.normalized_shape, dtype=dtype or _dtype.get_default_dtype()))
+            self.weight = Parameter(_creation.empty(self.normalized_shape, dtype=dtype or _dtype.get_default_dtype(),
+                                                    device=device))
         else:
             self.register_parameter("weight", None)
         self.reset_parameters()

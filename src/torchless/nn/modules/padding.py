@@ -1,11 +1,14 @@
 """Padding layers: ZeroPad, ConstantPad, ReflectionPad, ReplicationPad and CircularPad in 1-D, 2-D and 3-D."""
 from .._functional.padding import pad
+from ._owned import owns
 from .module import Module
+from .utils import _ntuple
 
 
 def _widths(padding, count):
-    """An int as ``count`` equal widths; a sequence as given: (left, right[, top, bottom])."""
-    return tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * count
+    """An int as ``count`` equal widths; any iterable (a range, an array, a tensor) as its items: (left, right[,
+    top, bottom]), as PyTorch's _pair / _quadruple / _ntuple(6) read it."""
+    return _ntuple(count)(padding)
 
 
 class _PadNd(Module):
@@ -35,16 +38,19 @@ class _ConstantPadNd(_PadNd):
         return f"padding={self.padding}, value={self.value}"
 
 
+@owns("__init__")
 class ConstantPad1d(_ConstantPadNd):
     """Pad the last dimension with ``value``: padding = int or (left, right)."""
 
     _spatial = 1
 
 
+@owns("__init__")
 class ConstantPad2d(_ConstantPadNd):
     """Pad the last two dimensions with ``value``: padding = int or (left, right, top, bottom)."""
 
 
+@owns("__init__")
 class ConstantPad3d(_ConstantPadNd):
     """Pad the last three dimensions with ``value``: padding = int or (left, right, top, bottom, front, back)."""
 
@@ -81,40 +87,48 @@ class ZeroPad3d(ConstantPad3d):
         return f"{self.padding}"
 
 
+@owns("forward")
 class _ReflectionPadNd(_PadNd):
     _mode = "reflect"
 
 
+@owns("__init__")
 class ReflectionPad1d(_ReflectionPadNd):
     """Mirror the last dimension at its edges (without repeating them): padding = int or (left, right)."""
 
     _spatial = 1
 
 
+@owns("__init__")
 class ReflectionPad2d(_ReflectionPadNd):
     """Mirror the last two dimensions at their edges: padding = int or (left, right, top, bottom)."""
 
 
+@owns("__init__")
 class ReflectionPad3d(_ReflectionPadNd):
     """Mirror the last three dimensions at their edges: padding = int or (left, right, top, bottom, front, back)."""
 
     _spatial = 3
 
 
+@owns("forward")
 class _ReplicationPadNd(_PadNd):
     _mode = "replicate"
 
 
+@owns("__init__")
 class ReplicationPad1d(_ReplicationPadNd):
     """Repeat the edge values of the last dimension: padding = int or (left, right)."""
 
     _spatial = 1
 
 
+@owns("__init__")
 class ReplicationPad2d(_ReplicationPadNd):
     """Repeat the edge values of the last two dimensions: padding = int or (left, right, top, bottom)."""
 
 
+@owns("__init__")
 class ReplicationPad3d(_ReplicationPadNd):
     """Repeat the edge values of the last three dimensions: padding = int or (left, right, top, bottom, front,
     back)."""
@@ -133,17 +147,20 @@ class _CircularPadNd(_PadNd):
         return super().forward(input)
 
 
+@owns("__init__")
 class CircularPad1d(_CircularPadNd):
     """Wrap the last dimension around: padding = int or (left, right). Input (N, C, L) or (C, L)."""
 
     _spatial = 1
 
 
+@owns("__init__")
 class CircularPad2d(_CircularPadNd):
     """Wrap the last two dimensions around: padding = int or (left, right, top, bottom). Input (N, C, H, W) or
     (C, H, W)."""
 
 
+@owns("__init__")
 class CircularPad3d(_CircularPadNd):
     """Wrap the last three dimensions around: padding = int or (left, right, top, bottom, front, back). Input
     (N, C, D, H, W) or (C, D, H, W)."""

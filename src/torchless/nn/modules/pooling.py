@@ -2,6 +2,7 @@
 FractionalMaxPool2d/3d, thin wrappers of the functionals."""
 from .._functional import pooling as F_pool
 from .._functional import pooling3d as F_pool3d
+from ._owned import owns
 from .module import Module
 from .utils import _single
 
@@ -25,6 +26,7 @@ class _MaxPoolNd(Module):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
+@owns("forward")
 class MaxPool1d(_MaxPoolNd):
     """1-D max pooling over (N, C, L) or (C, L); see ``torchless.nn.functional.max_pool1d``.
 
@@ -34,6 +36,7 @@ class MaxPool1d(_MaxPoolNd):
     _functional = staticmethod(F_pool.max_pool1d)
 
 
+@owns("forward")
 class MaxPool2d(_MaxPoolNd):
     """2-D max pooling over (N, C, H, W) or (C, H, W); see ``torchless.nn.functional.max_pool2d``.
 
@@ -44,6 +47,7 @@ class MaxPool2d(_MaxPoolNd):
     _functional = staticmethod(F_pool.max_pool2d)
 
 
+@owns("forward")
 class MaxPool3d(_MaxPoolNd):
     """3-D max pooling over (N, C, D, H, W) or (C, D, H, W); see ``torchless.nn.functional.max_pool3d``.
 
@@ -95,6 +99,7 @@ class _DivisorAvgPoolNd(_AvgPoolNd):
                                       self.count_include_pad, self.divisor_override)
 
 
+@owns("__init__", "forward")
 class AvgPool2d(_DivisorAvgPoolNd):
     """2-D average pooling over (N, C, H, W) or (C, H, W); see ``torchless.nn.functional.avg_pool2d``.
 
@@ -105,6 +110,7 @@ class AvgPool2d(_DivisorAvgPoolNd):
     _functional = staticmethod(F_pool.avg_pool2d)
 
 
+@owns("__init__", "forward")
 class AvgPool3d(_DivisorAvgPoolNd):
     """3-D average pooling over (N, C, D, H, W) or (C, D, H, W); see ``torchless.nn.functional.avg_pool3d``.
 
@@ -130,6 +136,7 @@ class _AdaptivePool(Module):
         return f"output_size={self.output_size}"
 
 
+@owns("__init__")
 class _AdaptiveAvgPoolNd(_AdaptivePool):
     """The adaptive average poolings' base, which ``isinstance`` checks can name (as the max ones' below)."""
 
@@ -143,18 +150,21 @@ class _AdaptiveMaxPoolNd(_AdaptivePool):
         return type(self)._functional(input, self.output_size, self.return_indices)
 
 
+@owns("forward")
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Average pooling of (N, C, L) or (C, L) to length output_size."""
 
     _functional = staticmethod(F_pool.adaptive_avg_pool1d)
 
 
+@owns("forward")
 class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """Average pooling of (N, C, H, W) or (C, H, W) to output_size (int, or pair whose None entries keep the size)."""
 
     _functional = staticmethod(F_pool.adaptive_avg_pool2d)
 
 
+@owns("forward")
 class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     """Average pooling of (N, C, D, H, W) or (C, D, H, W) to output_size (int, or triple whose None entries keep
     the size)."""
@@ -162,18 +172,21 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     _functional = staticmethod(F_pool3d.adaptive_avg_pool3d)
 
 
+@owns("forward")
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max pooling of (N, C, L) or (C, L) to length output_size."""
 
     _functional = staticmethod(F_pool.adaptive_max_pool1d)
 
 
+@owns("forward")
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """Max pooling of (N, C, H, W) or (C, H, W) to output_size (int, or pair whose None entries keep the size)."""
 
     _functional = staticmethod(F_pool.adaptive_max_pool2d)
 
 
+@owns("forward")
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """Max pooling of (N, C, D, H, W) or (C, D, H, W) to output_size (int, or triple whose None entries keep the
     size)."""
@@ -198,6 +211,7 @@ class _MaxUnpoolNd(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+@owns("__init__", "forward")
 class MaxUnpool1d(_MaxUnpoolNd):
     r"""The partial inverse of MaxPool1d: values back at the positions of their maxima, zeros elsewhere.
 
@@ -210,6 +224,7 @@ class MaxUnpool1d(_MaxUnpoolNd):
     _functional, _spatial = staticmethod(F_pool.max_unpool1d), 1
 
 
+@owns("__init__", "forward")
 class MaxUnpool2d(_MaxUnpoolNd):
     r"""The partial inverse of MaxPool2d: values back at the positions of their maxima, zeros elsewhere.
 
@@ -222,6 +237,7 @@ class MaxUnpool2d(_MaxUnpoolNd):
     _functional = staticmethod(F_pool.max_unpool2d)
 
 
+@owns("__init__", "forward")
 class MaxUnpool3d(_MaxUnpoolNd):
     r"""The partial inverse of MaxPool3d: values back at the positions of their maxima, zeros elsewhere.
 
@@ -249,6 +265,7 @@ class _LPPoolNd(Module):
                 f"ceil_mode={self.ceil_mode}")
 
 
+@owns("forward")
 class LPPool1d(_LPPoolNd):
     r"""1-D power-average pooling, (sum of x^p over each window)^(1/p), p = norm_type.
 
@@ -259,6 +276,7 @@ class LPPool1d(_LPPoolNd):
     _functional = staticmethod(F_pool.lp_pool1d)
 
 
+@owns("forward")
 class LPPool2d(_LPPoolNd):
     r"""2-D power-average pooling, (sum of x^p over each window)^(1/p), p = norm_type.
 
@@ -270,6 +288,7 @@ class LPPool2d(_LPPoolNd):
     _functional = staticmethod(F_pool.lp_pool2d)
 
 
+@owns("forward")
 class LPPool3d(_LPPoolNd):
     r"""3-D power-average pooling, (sum of x^p over each window)^(1/p), p = norm_type.
 
@@ -306,6 +325,7 @@ class _FractionalMaxPoolNd(Module):
                                       self.return_indices, _random_samples=self._random_samples)
 
 
+@owns("__init__", "forward")
 class FractionalMaxPool2d(_FractionalMaxPoolNd):
     r"""2-D fractional max pooling over (N, C, H_in, W_in) or (C, H_in, W_in), as described in
     `Fractional MaxPooling <http://arxiv.org/abs/1412.6071>`_ by Ben Graham: :math:`kH \times kW` windows
@@ -329,6 +349,7 @@ class FractionalMaxPool2d(_FractionalMaxPoolNd):
     _functional = staticmethod(F_pool.fractional_max_pool2d)
 
 
+@owns("forward")
 class FractionalMaxPool3d(_FractionalMaxPoolNd):
     r"""3-D fractional max pooling over (N, C, T_in, H_in, W_in) or (C, T_in, H_in, W_in):
     :math:`kT \times kH \times kW` windows placed with a pseudo-random step, drawn per plane, so that the

@@ -20,6 +20,7 @@ from .._functional.linear import linear
 from .._functional.recurrent_steps import gru_step, lstm_step, rnn_relu_step, rnn_tanh_step
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
+from ._owned import owns
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -311,6 +312,7 @@ class _SingleStateRNN(RNNBase):
         return self._batch_major_output(output, batched), h_n if batched else h_n.squeeze(1)
 
 
+@owns("forward")
 class RNN(_SingleStateRNN):
     r"""Multi-layer Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
 
@@ -341,6 +343,7 @@ class RNN(_SingleStateRNN):
         return (step(input_gates, state[0], weight_hh, bias_hh),)
 
 
+@owns("forward")
 class GRU(_SingleStateRNN):
     r"""Multi-layer gated recurrent unit, gates r, z, n:
 
@@ -484,6 +487,7 @@ class _SingleStateCell(RNNCellBase):
         return h_next if batched else h_next.squeeze(0)
 
 
+@owns("forward")
 class RNNCell(_SingleStateCell):
     """One Elman RNN step h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu); G = 1.
 
@@ -502,6 +506,7 @@ class RNNCell(_SingleStateCell):
         raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
 
 
+@owns("forward")
 class GRUCell(_SingleStateCell):
     """One GRU step (gates r, z, n; see :class:`GRU`); G = 3.
 

@@ -46,8 +46,9 @@ class Embedding(Module):
         self.scale_grad_by_freq = scale_grad_by_freq
         if _weight is None:
             factory_dtype = dtype or _dtype.get_default_dtype()
-            self.weight = Parameter(_creation.empty((num_embeddings, embedding_dim), dtype=factory_dtype),
-                                    requires_grad=not _freeze)
+            self.weight = Parameter(
+                _creation.empty((num_embeddings, embedding_dim), dtype=factory_dtype, device=device),
+                requires_grad=not _freeze)
             self.reset_parameters()
         else:
             if list(_weight.shape) != [num_embeddings, embedding_dim]:
@@ -129,7 +130,8 @@ class EmbeddingBag(Module):
         self.padding_idx = _padding_row(padding_idx, num_embeddings, "padding_idx")
         if _weight is None:
             factory_dtype = dtype or _dtype.get_default_dtype()
-            self.weight = Parameter(_creation.empty((num_embeddings, embedding_dim), dtype=factory_dtype))
+            self.weight = Parameter(
+                _creation.empty((num_embeddings, embedding_dim), dtype=factory_dtype, device=device))
             self.reset_parameters()
         else:
             if list(_weight.shape) != [num_embeddings, embedding_dim]:
