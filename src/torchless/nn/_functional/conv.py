@@ -243,6 +243,10 @@ _SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "ui
 
 
 def _tensor_type(dtype):
+    # PyTorch's type string knows the legacy names of the classic numeric types only; for bool it falls back
+    # to the backend's type name.
+    if dtype.name == "bool":
+        return "CPUBoolType"
     return f"torchless.{_SCALAR_NAMES[dtype.name]}Tensor"
 
 
