@@ -395,6 +395,8 @@ def _source_index(scale, out, align_corners, cubic, dtype):
     if align_corners:
         return scale * i
     if dtype == np.float32:
+        # PyTorch's compiled kernel fuses this multiply-add (one rounding); float64 holds the float32 product
+        # exactly, so one cast back reproduces it
         source = ((i.astype(np.float64) + 0.5) * np.float64(scale) - 0.5).astype(np.float32)
     else:
         source = scale * (i + dtype(0.5)) - dtype(0.5)
