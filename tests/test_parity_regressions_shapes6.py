@@ -137,3 +137,20 @@ def test_float32_source_indices_are_fused_multiply_adds(mode, shape, size):
     x.reshape(-1)[::2] = np.inf
     _assert_same(lambda T, x: T.nn.functional.interpolate(x, size=size, mode=mode), x)
 
+
+
+# ---------------------------------------------------------------------------- unfold of a 0-d or 1-d input
+
+
+@pytest.mark.parametrize("shape", [(), (5,), (0,)])
+@pytest.mark.parametrize("kernel_size", [2, (2, 2, 2), 0])
+@pytest.mark.parametrize("grad_enabled", [True, False])
+def test_unfold_of_a_low_rank_input_requiring_grad(shape, kernel_size, grad_enabled):
+    errors = []
+    for lib in (torch, torchless):
+        x = lib.zeros(shape, requires_grad=True)
+        with lib.set_grad_enabled(grad_enabled):
+            with pytest.raises(Exception) as info:
+                lib.nn.functional.unfold(x, kernel_size)
+        errors.append((info.type.__name__, str(info.value)))
+    assert errors[1] == errors[0]
