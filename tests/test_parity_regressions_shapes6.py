@@ -154,3 +154,33 @@ def test_unfold_of_a_low_rank_input_requiring_grad(shape, kernel_size, grad_enab
                 lib.nn.functional.unfold(x, kernel_size)
         errors.append((info.type.__name__, str(info.value)))
     assert errors[1] == errors[0]
+
+
+# ---------------------------------------------------------------------------- outputs too large to allocate
+
+_HUGE = 3037000500  # its square exceeds the int64 range
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.nn.functional.adaptive_avg_pool1d(T.zeros(2, 3, 4), _HUGE * _HUGE // 4),
+    lambda T: T.nn.functional.adaptive_avg_pool2d(T.zeros(2, 3, 4, 5), (_HUGE, _HUGE)),
+    lambda T: T.nn.functional.adaptive_avg_pool2d(T.zeros(2, 3, 4, 5), (2 ** 30, 2 ** 30)),  # elements fit, bytes not
+    lambda T: T.nn.functional.adaptive_avg_pool3d(T.zeros(2, 3, 4, 5, 6), (_HUGE, _HUGE, 2)),
+    lambda T: T.nn.functional.adaptive_max_pool1d(T.zeros(2, 3, 4), _HUGE * _HUGE // 4),
+    lambda T: T.nn.functional.adaptive_max_pool2d(T.zeros(3, 4, 5), (_HUGE, _HUGE)),
+    lambda T: T.nn.functional.adaptive_max_pool3d(T.zeros(2, 3, 4, 5, 6), (_HUGE, _HUGE, 2)),
+    lambda T: T.nn.functional.interpolate(T.zeros(2, 3, 4), size=_HUGE * _HUGE // 4),
+    lambda T: T.nn.functional.interpolate(T.zeros(1, 1, 2, 2, 2), size=(_HUGE, _HUGE, 2), mode="trilinear"),
+    lambda T: T.nn.functional.interpolate(T.zeros(1, 1, 2, 2), size=(_HUGE, _HUGE), mode="bilinear", antialias=True),
+    lambda T: T.nn.functional.interpolate(T.zeros(2, 3, 4, 4, dtype=T.float16), size=(2 ** 30, 2 ** 31)),
+    lambda T: T.nn.functional.interpolate(T.zeros(2, 3, 4, 5), scale_factor=1e9, mode="area"),
+    lambda T: T.nn.functional.interpolate(T.zeros(2, 3, 4, 5), scale_factor=1e9, mode="bicubic"),
+    lambda T: T.nn.functional.interpolate(T.zeros(2, 3, 4, 5, dtype=T.int64), size=(_HUGE, _HUGE)),  # before dtype
+])
+def test_outputs_too_large_fail_at_allocation_as_in_pytorch(call):
+    errors = []
+    for lib in (torch, torchless):
+        with pytest.raises(Exception) as info:
+            call(lib)
+        errors.append((info.type.__name__, str(info.value)))
+    assert errors[1] == errors[0]

@@ -603,6 +603,24 @@ def _check_adaptive_avg(shape, output_hw):
                                f"sizes {list(shape)} with dimension {axis + len(shape)} being empty")
 
 
+_INT64_MAX = 2 ** 63 - 1
+
+
+def _check_output_storage(sizes, input):
+    """The size check of PyTorch's allocation of an output of ``sizes`` and the input's dtype (at::empty),
+    before the kernel's dtype check: a sensible error, where NumPy would try to allocate (or its taps) first."""
+    if math.prod(sizes) * input._data.dtype.itemsize > _INT64_MAX:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(sizes)}")
+
+
+def _check_output_resize(sizes, input):
+    """As _check_output_storage, for an output PyTorch resizes instead (adaptive average pooling): its element
+    count is checked first."""
+    if math.prod(sizes) > _INT64_MAX:
+        raise RuntimeError("numel: integer multiplication overflow")
+    _check_output_storage(sizes, input)
+
+
 def _check_float(input, fn):
     if not input.is_floating_point():
         raise NotImplementedError(f"\"{fn}\" not implemented for '{input.dtype.scalar_name}'")
@@ -622,6 +640,7 @@ def adaptive_avg_pool2d(input, output_size):
         # from 2, empty planes give NaN).
         return input.mean((-1, -2), keepdim=True)
     _check_adaptive_avg(tuple(input.shape), output_hw)
+    _check_output_resize(tuple(input.shape[:-2]) + tuple(output_hw), input)
     _check_float_unless_empty(input, output_hw, 2)
     return AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
 
@@ -637,6 +656,7 @@ def adaptive_avg_pool1d(input, output_size):
     if length == 1:  # as adaptive_avg_pool2d of the input with an axis of 1 added: a mean
         return input.unsqueeze(-2).mean((-1, -2), keepdim=True).squeeze(-2)
     _check_adaptive_avg(_view_2d(input.shape, 1), (1, length))
+    _check_output_resize(tuple(input.shape[:-1]) + (1, length), input)
     _check_float_unless_empty(input, (length,), 1)
     return AdaptiveAvgPool.apply(input, spatial=1, output_size=(1, length))
 
@@ -676,6 +696,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     if input.dim() not in (3, 4):
         raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     _check_adaptive_max(input, output_hw, fn, 2)
+    _check_output_storage(tuple(input.shape[:-2]) + tuple(output_hw), input)
     _check_float(input, fn)
     return _adaptive_max(input, output_hw, 2, return_indices, "AdaptiveMaxPool2DBackward0")
 
@@ -688,6 +709,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     _check_rank_2_to_3(input, fn)
     length = _one_int(output_size, fn, "output_size", 2)
     _check_adaptive_max(input, (length,), fn)
+    _check_output_storage(tuple(input.shape[:-1]) + (1, length), input)
     _check_float(input, "adaptive_max_pool2d")
     return _adaptive_max(input, (1, length), 1, return_indices, "SqueezeBackward1")
 

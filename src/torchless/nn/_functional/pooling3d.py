@@ -10,8 +10,8 @@ import numpy as np
 
 from ._args import Param, native
 from .pooling import (AdaptiveAvgPool, AvgPool, MaxUnpool, _adaptive_max, _adaptive_output_size, _check_float,
-                      _check_unpool_indices, _check_unpool_shapes, _lp_pool, _max_pool, _output_size,
-                      _torch_triple, _unpool_output_size)
+                      _check_output_resize, _check_output_storage, _check_unpool_indices, _check_unpool_shapes,
+                      _lp_pool, _max_pool, _output_size, _torch_triple, _unpool_output_size)
 
 __all__ = ["max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
            "adaptive_max_pool3d_with_indices", "max_unpool3d", "lp_pool3d"]
@@ -180,6 +180,7 @@ def _adaptive_avg_pool3d_native(input, output_size):
                                f"sizes {list(shape)} with dimension {axis} being empty")
     if len(shape) not in (4, 5):
         raise RuntimeError(f"{fn}(): Expected 4D or 5D tensor, but got {list(shape)}")
+    _check_output_resize(shape[:-3] + tuple(output_size), input)
     _check_float(input, "adaptive_avg_pool3d_cpu")
     return AdaptiveAvgPool.apply(input, spatial=3, output_size=tuple(output_size))
 
@@ -208,6 +209,7 @@ def _adaptive_max_pool3d_native(input, output_size):
     if min(output_size) < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(output_size)}: "
                            f"{list(shape[:-3]) + list(output_size)}")
+    _check_output_storage(shape[:-3] + tuple(output_size), input)
     _check_float(input, "adaptive_max_pool3d_cpu")
     return _adaptive_max(input, tuple(output_size), 3, True, "AdaptiveMaxPool3DBackward0")
 

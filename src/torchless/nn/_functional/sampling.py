@@ -13,7 +13,7 @@ import numpy as np
 from ..._tensor import Tensor
 from ...autograd.graph import Node
 from ._args import _is_index, _tp_name
-from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .pooling import _check_output_storage, adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "one_hot"]
@@ -194,6 +194,7 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
     if input.numel() == 0 and math.prod(input.shape[1:]) == 0:
         raise RuntimeError(f"Non-empty {input.dim()}D data tensor expected but got a tensor with sizes "
                            f"{list(input.shape)}")
+    _check_output_storage(tuple(input.shape[:2]) + tuple(output_size), input)
     dtype = input._data.dtype
     if kind.endswith("-aa"):
         allowed = ("float32", "float64", "uint8")
