@@ -184,3 +184,59 @@ def test_outputs_too_large_fail_at_allocation_as_in_pytorch(call):
             call(lib)
         errors.append((info.type.__name__, str(info.value)))
     assert errors[1] == errors[0]
+
+
+# ---------------------------------------------------------------------------- pooling sizes beyond a C int
+
+_BEYOND_INT = (2 ** 31, -2 ** 31 - 1, 2 ** 40)
+
+
+def _pool_call(name, argument, value, form):
+    def call(T):
+        dim = int(name[-2])
+        x = T.zeros((1, 1) + (4,) * dim)
+        kwargs = {"kernel_size": 2, "stride": 1, "padding": 0}
+        if name.startswith("max"):
+            kwargs["dilation"] = 1
+        kwargs[argument] = value if form == "int" else (1,) * (dim - 1) + (value,)
+        return getattr(T.nn.functional, name)(x, **kwargs)
+    return call
+
+
+_POOL_CASES = [(name, argument, value, form)
+               for name in ("max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d")
+               for argument in ("kernel_size", "stride", "padding", "dilation")
+               if not (argument == "dilation" and name.startswith("avg"))
+               for value in _BEYOND_INT
+               for form in (("int",) if name.endswith("1d") else ("int", "tuple"))]
+
+
+@pytest.mark.parametrize("name, argument, value, form", _POOL_CASES)
+def test_pooling_sizes_beyond_a_c_int(name, argument, value, form):
+    errors = []
+    for lib in (torch, torchless):
+        with pytest.raises(Exception) as info:
+            _pool_call(name, argument, value, form)(lib)
+        errors.append((info.type.__name__, str(info.value)))
+    assert errors[1] == errors[0]
+
+
+@pytest.mark.parametrize("call", [
+    lambda T: T.nn.functional.max_pool2d(T.zeros(1, 1, 4, 4), 2 ** 31, stride=(1, 1, 1)),  # before the stride's length
+    lambda T: T.nn.functional.max_pool2d(T.zeros(1, 1, 4, 4), (2 ** 31, 1, 1)),             # after the kernel's
+    lambda T: T.nn.functional.max_pool2d(T.zeros(4), 2 ** 31),                               # before the rank
+    lambda T: T.nn.functional.avg_pool2d(T.zeros(1, 1, 4, 4), 2 ** 31, divisor_override=0),
+    lambda T: T.nn.functional.avg_pool1d(T.zeros(4), 2 ** 31),                               # after the rank
+    lambda T: T.nn.functional.max_pool3d(T.zeros(1, 1, 4, 4, 4), 2 ** 31, stride=(1, 1)),
+    lambda T: T.nn.functional.lp_pool2d(T.zeros(1, 1, 4, 4), 2, 2 ** 31),
+    lambda T: T.nn.functional.max_pool1d(T.zeros(1, 1, 4), 2, 2 ** 31, return_indices=True),
+    lambda T: T.nn.functional.max_pool1d(T.zeros(1, 1, 4, requires_grad=True), 2, 2 ** 31),
+    lambda T: T.nn.functional.max_unpool2d(T.zeros(1, 1, 4, 4), T.zeros(1, 1, 4, 4, dtype=T.int64), 2 ** 31),
+])
+def test_pooling_size_errors_in_pytorch_order(call):
+    errors = []
+    for lib in (torch, torchless):
+        with pytest.raises(Exception) as info:
+            call(lib)
+        errors.append((info.type.__name__, str(info.value)))
+    assert errors[1] == errors[0]

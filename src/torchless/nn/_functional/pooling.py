@@ -268,6 +268,14 @@ def _check_bool(value, fn, name, position=None):
         raise TypeError(f"{fn}(): argument '{name}'{where} must be bool, not {_tp_name(value)}")
 
 
+def _check_c_int(values):
+    """PyTorch's 2-D and 3-D pooling kernels take their sizes as C ints (safe_downcast), each argument right
+    after its length check: a value beyond 32 bits fails there (where NumPy would allocate for it)."""
+    for value in values:
+        if not -2 ** 31 <= value < 2 ** 31:
+            raise RuntimeError("value cannot be converted to type int without overflow")
+
+
 def _pair(values, default=None):
     if not values:
         return default
@@ -393,12 +401,16 @@ def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode,
     _check_bool(ceil_mode, parsed, "ceil_mode", 6)  # the parser's checks all come before the sizes'
     if len(kernel) not in (1, 2):
         raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
+    _check_c_int(kernel)
     if len(stride) > 2:
         raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of two ints")
+    _check_c_int(stride)
     if len(padding) not in (1, 2):
         raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of two ints")
+    _check_c_int(padding)
     if len(dilation) not in (1, 2):
         raise RuntimeError(f"{fn}: dilation must be either a single int, or a tuple of two ints")
+    _check_c_int(dilation)
     kernel = _pair(kernel)
     stride, padding, dilation = _pair(stride, kernel), _pair(padding), _pair(dilation)
     if input.dim() not in (3, 4):
@@ -478,6 +490,7 @@ def _max_pool1d_with_indices_params(input, kernel_size, stride, padding, dilatio
     stride = kernel if stride is None or stride == [] or stride == () else _one_int(stride, fn, "stride", 3)
     padding = _one_int(padding, fn, "padding", 4)
     dilation = _one_int(dilation, fn, "dilation", 5)
+    _check_c_int((kernel, stride, padding, dilation))  # max_pool2d_with_indices' downcasts
     _check_pool2d(_view_2d(input.shape, 1), (1, kernel), (1, stride), (0, padding), (1, dilation), ceil_mode)
     _check_not_bool(input)
     return kernel, stride, padding, dilation
@@ -496,6 +509,9 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """
     params = _max_pool1d_with_indices_params if return_indices else _max_pool1d_params
     kernel, stride, padding, dilation = params(input, kernel_size, stride, padding, dilation, ceil_mode)
+    if records(input):
+        # a gradient needs the indices: after the same 1-D checks PyTorch runs max_pool2d_with_indices
+        _check_c_int((kernel, stride, padding, dilation))
     if not (return_indices or records(input)):
         # PyTorch's index-free 1-D kernel, taken when no gradient needs the indices, has floating types only.
         _check_float(input, "max_pool1d_impl")
@@ -542,10 +558,13 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     kernel = kernel_size
     if len(kernel) not in (1, 2):
         raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
+    _check_c_int(kernel)
     if len(stride) > 2:
         raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of two ints")
+    _check_c_int(stride)
     if len(padding) not in (1, 2):
         raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of two ints")
+    _check_c_int(padding)
     kernel = _pair(kernel)
     return _avg_pool(input, 2, kernel, _pair(stride, kernel), _pair(padding), ceil_mode, count_include_pad,
                      divisor_override)
@@ -562,6 +581,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     kernel = _one_list_int(kernel_size, fn, "kernel_size")
     stride = kernel if not stride else _one_list_int(stride, fn, "stride")
     padding = _one_list_int(padding, fn, "padding")
+    _check_c_int((kernel, stride, padding))  # avg_pool2d's downcasts
     return _avg_pool(input, 1, (1, kernel), (1, stride), (0, padding), ceil_mode, count_include_pad, None)
 
 
@@ -810,6 +830,7 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
 def _check_unpool_indices(input, indices, output_size, fn):
     """The values and indices checks every max unpooling ends with (``fn`` names the kernel)."""
     output_size = tuple(output_size)
+    _check_output_resize(tuple(input.shape[:-len(output_size)]) + output_size, input)
     planes = math.prod(input.shape[:-len(output_size)])
     if planes * math.prod(output_size):  # PyTorch's kernel does not run on an empty output
         _check_float(input, fn)
