@@ -240,3 +240,22 @@ def test_pooling_size_errors_in_pytorch_order(call):
             call(lib)
         errors.append((info.type.__name__, str(info.value)))
     assert errors[1] == errors[0]
+
+
+# ---------------------------------------------------------------------------- max pooling with one window along an axis
+
+
+@pytest.mark.parametrize("name, shape", [("max_pool1d", (1, 2, 4)), ("max_pool2d", (1, 2, 4, 5)),
+                                         ("max_pool3d", (1, 2, 3, 4, 5))])
+@pytest.mark.parametrize("stride", [10 ** 6, 2 ** 31 - 1])
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_max_pooling_with_a_huge_stride_has_one_window(name, shape, stride, ceil_mode):
+    x = np.random.default_rng(6).standard_normal(shape)
+    results = []
+    for lib in (torch, torchless):
+        t = lib.tensor(x, requires_grad=True)
+        y, indices = getattr(lib.nn.functional, name)(t, 2, stride, ceil_mode=ceil_mode, return_indices=True)
+        y.sum().backward()
+        results.append((y.detach().numpy(), indices.numpy(), t.grad.numpy()))
+    for got, expected in zip(results[1], results[0]):
+        np.testing.assert_array_equal(got, expected)
