@@ -259,3 +259,19 @@ def test_max_pooling_with_a_huge_stride_has_one_window(name, shape, stride, ceil
         results.append((y.detach().numpy(), indices.numpy(), t.grad.numpy()))
     for got, expected in zip(results[1], results[0]):
         np.testing.assert_array_equal(got, expected)
+
+
+# ---------------------------------------------------------------------------- affine_grid of an empty batch
+
+
+@pytest.mark.parametrize("size", [[0, 2, 1, 5], [0, 1, 3, 4], [0, 2, 1, 1, 2], [0, 1, 4, 1, 3]])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid_of_an_empty_batch_is_differentiable(size, align_corners):
+    spatial = len(size) - 2
+    results = []
+    for lib in (torch, torchless):
+        theta = lib.zeros(0, spatial, spatial + 1, requires_grad=True)
+        grid = lib.nn.functional.affine_grid(theta, size, align_corners=align_corners)
+        grid.sum().backward()
+        results.append((tuple(grid.shape), tuple(theta.grad.shape)))
+    assert results[1] == results[0]
