@@ -1,6 +1,8 @@
 """Regression tests from the sixth shapes fuzz (conv, pool and resampling shapes and arguments), each
 against PyTorch."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -267,11 +269,19 @@ def test_max_pooling_with_a_huge_stride_has_one_window(name, shape, stride, ceil
 @pytest.mark.parametrize("size", [[0, 2, 1, 5], [0, 1, 3, 4], [0, 2, 1, 1, 2], [0, 1, 4, 1, 3]])
 @pytest.mark.parametrize("align_corners", [False, True])
 def test_affine_grid_of_an_empty_batch_is_differentiable(size, align_corners):
+    # PyTorch lets an empty size through only with align_corners and a spatial size of 1 (it skips its
+    # size check for the warning about that case)
     spatial = len(size) - 2
     results = []
     for lib in (torch, torchless):
         theta = lib.zeros(0, spatial, spatial + 1, requires_grad=True)
-        grid = lib.nn.functional.affine_grid(theta, size, align_corners=align_corners)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                grid = lib.nn.functional.affine_grid(theta, size, align_corners=align_corners)
+        except ValueError as error:
+            results.append(str(error))
+            continue
         grid.sum().backward()
         results.append((tuple(grid.shape), tuple(theta.grad.shape)))
     assert results[1] == results[0]
