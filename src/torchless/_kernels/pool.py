@@ -213,8 +213,20 @@ def max_pool_geometry(input_hw, kernel, stride, padding, dilation, ceil_mode):
     return MaxPoolGeometry(input_hw, kernel, stride, padding, dilation, ceil_mode)
 
 
+def _single_window_stride(size, kernel, stride, padding, dilation, ceil_mode):
+    """``stride``, or a smaller one giving the same windows: along an axis with a single window the stride
+    plays no part, but the phase layout's grids grow with it (a stride of 10**6 asked for terabytes)."""
+    if pool_output_size(size, kernel, stride, padding, dilation, ceil_mode) != 1:
+        return stride  # several windows: the stride is below size + padding already
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    # beyond |span| (one window, flooring or ceiling) and past size + padding (ceil mode drops a second one)
+    return min(stride, abs(span) + size + padding + 1)
+
+
 def _geometry_of(x, kernel, stride, padding, dilation, ceil_mode):
-    return max_pool_geometry(tuple(x.shape[2:]), tuple(kernel), tuple(stride), tuple(padding), tuple(dilation),
+    stride = tuple(_single_window_stride(*axis, ceil_mode)
+                   for axis in zip(x.shape[2:], kernel, stride, padding, dilation))
+    return max_pool_geometry(tuple(x.shape[2:]), tuple(kernel), stride, tuple(padding), tuple(dilation),
                              bool(ceil_mode))
 
 

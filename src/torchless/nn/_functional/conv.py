@@ -252,6 +252,10 @@ _SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "ui
 
 
 def _tensor_type(dtype):
+    # PyTorch's type string knows the legacy names of the classic numeric types only; for bool it falls back
+    # to the backend's type name.
+    if dtype.name == "bool":
+        return "CPUBoolType"
     return f"torchless.{_SCALAR_NAMES[dtype.name]}Tensor"
 
 
@@ -354,14 +358,14 @@ def _onednn_deconvolution(in_shape, w_shape, stride, padding, dilation, output_p
     oneDNN accepts the problem only if its own size check still holds, and then crops or zero-pads
     its result to PyTorch's size, which is an output padding outside [0, stride) here. In 3-D, ideep
     passes a 0 dilation on, and oneDNN rejects its dimensions. oneDNN has no implementation for an
-    empty kernel, nor in 3-D for a kernel without output channels.
+    empty kernel, nor for a kernel without output channels.
     """
     out_hw = _transposed_size(in_shape[2:], w_shape[2:], stride, padding, dilation, output_padding)
     if any(n < 0 for n in out_hw):
         raise RuntimeError(_ONEDNN_MEMORY)
     if len(dilation) == 3 and 0 in dilation:
         raise RuntimeError("dimensions are invalid")
-    if 0 in w_shape[2:] or (len(dilation) == 3 and w_shape[1] == 0):
+    if 0 in w_shape[1:]:
         raise RuntimeError(_ONEDNN_PRIMITIVE.format("deconvolution"))
     if all(d > 0 for d in dilation):
         return dilation, output_padding
@@ -463,8 +467,10 @@ def _check_slow_transposed(in_shape, w_shape, dtype, stride, padding, dilation, 
         raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
                            + " ".join(_named(name, values) for name, values in (
                                ("output_padding", output_padding), ("stride", stride), ("dilation", dilation))))
-    if spatial == 3 and 0 in w_shape[1:]:
+    if 0 in w_shape[1:]:
         group_shape = [w_shape[0] // groups] + w_shape[1:]  # the weight of one group
+        if spatial == 2:
+            raise RuntimeError(f"non-empty 2D or 4D weight tensor expected, but got: {group_shape}")
         raise RuntimeError("non-empty 5D (n_output_plane x n_input_plane x kernel_depth x kernel_height x "
                            f"kernel_width) tensor expected for weight, but got: {group_shape}")
     out_size = _transposed_size(in_shape[2:], w_shape[2:], stride, padding, dilation, output_padding)
@@ -606,6 +612,10 @@ def _convolution_same(input, weight, bias, stride, dilation, groups):
     extra = [t - 2 * half for t, half in zip(totals, left)]
     if any(extra):
         _warn_asymmetric_same_once()
+        # PyTorch crops (or pads) the input by constant_pad_nd before any convolution check: an empty
+        # dimension cannot be cropped.
+        if any(n + e < 0 for n, e in zip(input.shape[2:], extra)):
+            raise RuntimeError("narrow(): length must be non-negative.")
     return _convolution(input, weight, bias, stride, left, dilation, False, [0] * dim, groups, extra)
 
 

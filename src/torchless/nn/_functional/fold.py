@@ -12,6 +12,7 @@ kept here, so bad arguments fail with the same exception at the same point.
 import collections.abc
 
 from ..._kernels.blocks import col2im, im2col, sliding_blocks_hw
+from ...autograd import grad_mode
 from ...autograd.graph import Node
 from ._args import Param, native
 
@@ -118,6 +119,10 @@ _COL2IM = _IM2COL[:1] + [Param("output_size", "int[]")] + _IM2COL[1:]
 @native("im2col", _IM2COL, list_size=2)
 def _im2col(input, kernel_size, dilation, padding, stride):
     """PyTorch's native im2col: its checks (im2col_shape_check), then the Node."""
+    if input.requires_grad and grad_mode.is_grad_enabled():
+        # PyTorch's autograd wrapper saves the input's last two sizes for the backward before the op
+        # checks anything: a 0-d or 1-d input fails reading them.
+        input.size(-1), input.size(-2)
     _check_lengths(kernel_size=kernel_size, dilation=dilation, padding=padding, stride=stride)
     _check_kernel(kernel_size)
     _check_dilation(dilation)

@@ -69,7 +69,8 @@ class AffineGridGenerator(Node):
 
     def backward(self, grad):
         n, k = self.grid_shape[0], self.grid_shape[-1]
-        g = grad.reshape(n, -1, k).astype(self.base.dtype, copy=False)
+        # the base grid's point count, not -1: an empty batch leaves nothing to infer it from
+        g = grad.reshape(n, self.base.shape[0], k).astype(self.base.dtype, copy=False)
         return (np.matmul(g.transpose(0, 2, 1), self.base[None]).astype(self.theta_dtype, copy=False),)
 
     def backward_graph(self, grad):  # linear in theta: the same product, recorded

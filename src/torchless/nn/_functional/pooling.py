@@ -310,6 +310,14 @@ def _check_bool(value, fn, name, position=None):
         raise TypeError(f"{fn}(): argument '{name}'{where} must be bool, not {_tp_name(value)}")
 
 
+def _check_c_int(values):
+    """PyTorch's 2-D and 3-D pooling kernels take their sizes as C ints (safe_downcast), each argument right
+    after its length check: a value beyond 32 bits fails there (where NumPy would allocate for it)."""
+    for value in values:
+        if not -2 ** 31 <= value < 2 ** 31:
+            raise RuntimeError("value cannot be converted to type int without overflow")
+
+
 def _pair(values, default=None):
     if not values:
         return default
@@ -433,12 +441,16 @@ def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode,
                  (padding, "padding", 4), (dilation, "dilation", 5)), ((ceil_mode, "ceil_mode", 6),))
     if len(kernel) not in (1, 2):
         raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
+    _check_c_int(kernel)
     if len(stride) > 2:
         raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of two ints")
+    _check_c_int(stride)
     if len(padding) not in (1, 2):
         raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of two ints")
+    _check_c_int(padding)
     if len(dilation) not in (1, 2):
         raise RuntimeError(f"{fn}: dilation must be either a single int, or a tuple of two ints")
+    _check_c_int(dilation)
     kernel = _pair(kernel)
     stride, padding, dilation = _pair(stride, kernel), _pair(padding), _pair(dilation)
     if input.dim() not in (3, 4):
@@ -516,6 +528,7 @@ def _max_pool1d_with_indices_params(input, kernel_size, stride, padding, dilatio
     stride = kernel if stride is None or stride == [] or stride == () else _one_int(stride, fn, "stride", 3)
     padding = _one_int(padding, fn, "padding", 4)
     dilation = _one_int(dilation, fn, "dilation", 5)
+    _check_c_int((kernel, stride, padding, dilation))  # max_pool2d_with_indices' downcasts
     _check_pool2d(_view_2d(input.shape, 1), (1, kernel), (1, stride), (0, padding), (1, dilation), ceil_mode)
     _check_not_bool(input)
     return kernel, stride, padding, dilation
@@ -534,6 +547,9 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     """
     params = _max_pool1d_with_indices_params if return_indices else _max_pool1d_params
     kernel, stride, padding, dilation = params(input, kernel_size, stride, padding, dilation, ceil_mode)
+    if records(input):
+        # a gradient needs the indices: after the same 1-D checks PyTorch runs max_pool2d_with_indices
+        _check_c_int((kernel, stride, padding, dilation))
     if not (return_indices or records(input)):
         # PyTorch's index-free 1-D kernel, taken when no gradient needs the indices, has floating types only.
         _check_float(input, "max_pool1d_impl")
@@ -582,10 +598,13 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     kernel = kernel_size
     if len(kernel) not in (1, 2):
         raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of two ints")
+    _check_c_int(kernel)
     if len(stride) > 2:
         raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of two ints")
+    _check_c_int(stride)
     if len(padding) not in (1, 2):
         raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of two ints")
+    _check_c_int(padding)
     kernel = _pair(kernel)
     return _avg_pool(input, 2, kernel, _pair(stride, kernel), _pair(padding), ceil_mode, count_include_pad,
                      divisor_override)
@@ -602,6 +621,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     kernel = _one_list_int(kernel_size, fn, "kernel_size")
     stride = kernel if not stride else _one_list_int(stride, fn, "stride")
     padding = _one_list_int(padding, fn, "padding")
+    _check_c_int((kernel, stride, padding))  # avg_pool2d's downcasts
     return _avg_pool(input, 1, (1, kernel), (1, stride), (0, padding), ceil_mode, count_include_pad, None)
 
 
@@ -643,6 +663,24 @@ def _check_adaptive_avg(shape, output_hw):
                                f"sizes {list(shape)} with dimension {axis + len(shape)} being empty")
 
 
+_INT64_MAX = 2 ** 63 - 1
+
+
+def _check_output_storage(sizes, input):
+    """The size check of PyTorch's allocation of an output of ``sizes`` and the input's dtype (at::empty),
+    before the kernel's dtype check: a sensible error, where NumPy would try to allocate (or its taps) first."""
+    if math.prod(sizes) * input._data.dtype.itemsize > _INT64_MAX:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(sizes)}")
+
+
+def _check_output_resize(sizes, input):
+    """As _check_output_storage, for an output PyTorch resizes instead (adaptive average pooling): its element
+    count is checked first."""
+    if math.prod(sizes) > _INT64_MAX:
+        raise RuntimeError("numel: integer multiplication overflow")
+    _check_output_storage(sizes, input)
+
+
 def _check_float(input, fn):
     if not input.is_floating_point():
         raise NotImplementedError(f"\"{fn}\" not implemented for '{input.dtype.scalar_name}'")
@@ -662,6 +700,7 @@ def adaptive_avg_pool2d(input, output_size):
         # from 2, empty planes give NaN).
         return input.mean((-1, -2), keepdim=True)
     _check_adaptive_avg(tuple(input.shape), output_hw)
+    _check_output_resize(tuple(input.shape[:-2]) + tuple(output_hw), input)
     _check_float_unless_empty(input, output_hw, 2)
     return AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
 
@@ -677,6 +716,7 @@ def adaptive_avg_pool1d(input, output_size):
     if length == 1:  # as adaptive_avg_pool2d of the input with an axis of 1 added: a mean
         return input.unsqueeze(-2).mean((-1, -2), keepdim=True).squeeze(-2)
     _check_adaptive_avg(_view_2d(input.shape, 1), (1, length))
+    _check_output_resize(tuple(input.shape[:-1]) + (1, length), input)
     _check_float_unless_empty(input, (length,), 1)
     return AdaptiveAvgPool.apply(input, spatial=1, output_size=(1, length))
 
@@ -716,6 +756,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     if input.dim() not in (3, 4):
         raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     _check_adaptive_max(input, output_hw, fn, 2)
+    _check_output_storage(tuple(input.shape[:-2]) + tuple(output_hw), input)
     _check_float(input, fn)
     return _adaptive_max(input, output_hw, 2, return_indices, "AdaptiveMaxPool2DBackward0")
 
@@ -728,6 +769,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     _check_rank_2_to_3(input, fn)
     length = _one_int(output_size, fn, "output_size", 2)
     _check_adaptive_max(input, (length,), fn)
+    _check_output_storage(tuple(input.shape[:-1]) + (1, length), input)
     _check_float(input, "adaptive_max_pool2d")
     return _adaptive_max(input, (1, length), 1, return_indices, "SqueezeBackward1")
 
@@ -838,6 +880,7 @@ def _unpool_output_size(input, kernel_size, stride, padding, output_size):
 def _check_unpool_indices(input, indices, output_size, fn):
     """The values and indices checks every max unpooling ends with (``fn`` names the kernel)."""
     output_size = tuple(output_size)
+    _check_output_resize(tuple(input.shape[:-len(output_size)]) + output_size, input)
     planes = math.prod(input.shape[:-len(output_size)])
     if planes * math.prod(output_size):  # PyTorch's kernel does not run on an empty output
         _check_float(input, fn)
@@ -1007,7 +1050,10 @@ def _fractional_max_pool_native(input, kernel_size, output_size, random_samples,
             raise RuntimeError(f"{where}(): Expected input to have non-zero size for non-batch dimensions, but "
                                f"got{list(shape)} with dimension {axis} being empty.")
     names = ("height", "width") if spatial == 2 else ("time", "height", "width")
-    for name, size, pool, out in zip(names, shape[-spatial:], kernel_size, output_size):
+    checks = list(zip(names, shape[-spatial:], kernel_size, output_size))
+    if spatial == 3:  # the 3-D kernel checks the width before the height
+        checks = [checks[0], checks[2], checks[1]]
+    for name, size, pool, out in checks:
         if out + pool - 1 > size - (spatial == 3):
             raise RuntimeError(f"{where}(): pool {name} {pool} too large relative to input {name} {size}")
     out_shape = list(shape[:-spatial]) + list(output_size)

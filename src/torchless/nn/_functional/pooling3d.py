@@ -9,9 +9,9 @@ inputs share one path. Each functional is split as in PyTorch: a Python-level pa
 import numpy as np
 
 from ._args import Param, native
-from .pooling import (AdaptiveAvgPool, AvgPool, MaxUnpool, _adaptive_max, _adaptive_output_size, _check_float,
-                      _check_unpool_indices, _check_unpool_shapes, _lp_pool, _max_pool, _output_size,
-                      _torch_triple, _unpool_output_size)
+from .pooling import (AdaptiveAvgPool, AvgPool, MaxUnpool, _adaptive_max, _adaptive_output_size, _check_c_int,
+                      _check_float, _check_output_resize, _check_output_storage, _check_unpool_indices,
+                      _check_unpool_shapes, _lp_pool, _max_pool, _output_size, _torch_triple, _unpool_output_size)
 
 __all__ = ["max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
            "adaptive_max_pool3d_with_indices", "max_unpool3d", "lp_pool3d"]
@@ -63,12 +63,16 @@ def _max_pool3d_params(input, kernel, stride, padding, dilation, ceil_mode):
     fn = "max_pool3d"
     if len(kernel) not in (1, 3):
         raise RuntimeError(f"{fn}: kernel_size must either be a single int, or a tuple of three ints")
+    _check_c_int(kernel)
     if len(stride) not in (0, 1, 3):
         raise RuntimeError(f"{fn}: stride must either be omitted, a single int, or a tuple of three ints")
+    _check_c_int(stride)
     if len(padding) not in (1, 3):
         raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of three ints")
+    _check_c_int(padding)
     if len(dilation) not in (1, 3):
         raise RuntimeError(f"{fn}: dilation must be either a single int, or a tuple of three ints")
+    _check_c_int(dilation)
     kernel = _triple(kernel)
     stride, padding, dilation = _triple(stride, kernel), _triple(padding), _triple(dilation)
     if input.dim() not in (4, 5):
@@ -141,10 +145,13 @@ def avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad
     fn = "avg_pool3d"
     if len(kernel_size) not in (1, 3):
         raise RuntimeError(f"{fn}: kernel_size must be a single int, or a tuple of three ints")
+    _check_c_int(kernel_size)
     if len(stride) not in (0, 1, 3):
         raise RuntimeError(f"{fn}: stride must be omitted, a single int, or a tuple of three ints")
+    _check_c_int(stride)
     if len(padding) not in (1, 3):
         raise RuntimeError(f"{fn}: padding must be a single int, or a tuple of three ints")
+    _check_c_int(padding)
     kernel = _triple(kernel_size)
     stride, padding = _triple(stride, kernel), _triple(padding)
     if input.dim() not in (4, 5):
@@ -180,6 +187,7 @@ def _adaptive_avg_pool3d_native(input, output_size):
                                f"sizes {list(shape)} with dimension {axis} being empty")
     if len(shape) not in (4, 5):
         raise RuntimeError(f"{fn}(): Expected 4D or 5D tensor, but got {list(shape)}")
+    _check_output_resize(shape[:-3] + tuple(output_size), input)
     _check_float(input, "adaptive_avg_pool3d_cpu")
     return AdaptiveAvgPool.apply(input, spatial=3, output_size=tuple(output_size))
 
@@ -208,6 +216,7 @@ def _adaptive_max_pool3d_native(input, output_size):
     if min(output_size) < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(output_size)}: "
                            f"{list(shape[:-3]) + list(output_size)}")
+    _check_output_storage(shape[:-3] + tuple(output_size), input)
     _check_float(input, "adaptive_max_pool3d_cpu")
     return _adaptive_max(input, tuple(output_size), 3, True, "AdaptiveMaxPool3DBackward0")
 

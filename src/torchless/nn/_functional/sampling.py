@@ -13,7 +13,7 @@ import numpy as np
 from ..._tensor import Tensor
 from ...autograd.graph import Node
 from ._args import Param, _is_list_int, _tp_name, native
-from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .pooling import _check_output_storage, adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "one_hot"]
@@ -194,6 +194,7 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
     if input.numel() == 0 and math.prod(input.shape[1:]) == 0:
         raise RuntimeError(f"Non-empty {input.dim()}D data tensor expected but got a tensor with sizes "
                            f"{list(input.shape)}")
+    _check_output_storage(tuple(input.shape[:2]) + tuple(output_size), input)
     dtype = input._data.dtype
     if kind.endswith("-aa"):
         allowed = ("float32", "float64", "uint8")
@@ -237,6 +238,10 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
                            for n, out, s in zip(in_sizes, output_size, scales)]
         if kind == "bicubic" and list(in_sizes) == list(output_size):
             adjoints = [None, None]  # PyTorch's bicubic backward copies when no size changes; its forward does not
+        # Along an axis whose size does not change, PyTorch's linear kernels still interpolate, between a pixel
+        # and itself with weights 1 and 0: the 0 * inf makes every output reading an infinite input NaN.
+        infinite_to_nan = None in maps
+        return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, infinite_to_nan=infinite_to_nan)
     return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name)
 
 
@@ -390,7 +395,12 @@ def _source_index(scale, out, align_corners, cubic, dtype):
     i = np.arange(out).astype(dtype)
     if align_corners:
         return scale * i
-    source = scale * (i + dtype(0.5)) - dtype(0.5)
+    if dtype == np.float32:
+        # PyTorch's compiled kernel fuses this multiply-add (one rounding); float64 holds the float32 product
+        # exactly, so one cast back reproduces it
+        source = ((i.astype(np.float64) + 0.5) * np.float64(scale) - 0.5).astype(np.float32)
+    else:
+        source = scale * (i + dtype(0.5)) - dtype(0.5)
     # linear modes clamp at the first pixel (OpenCV's convention); cubic extrapolates then clamps its taps
     return source if cubic else np.maximum(source, dtype(0))
 
@@ -501,9 +511,11 @@ class Resample(Node):
     """A separable resampling: ``maps[d]`` along spatial axis d (None leaves the axis alone), the last axis
     first; backward applies the adjoints of ``adjoints`` (the same maps unless PyTorch's backward differs)."""
 
-    def forward(self, x, maps=None, adjoints=None, name=None):
+    def forward(self, x, maps=None, adjoints=None, name=None, infinite_to_nan=False):
         self.adjoints, self._name = adjoints if adjoints is not None else maps, name
         out = x.astype(np.float32) if x.dtype == np.float16 else x  # half computes in float, as opmath
+        if infinite_to_nan and np.isinf(out).any():
+            out = np.where(np.isinf(out), out.dtype.type(np.nan), out)
         first = x.ndim - len(maps)
         for axis in reversed(range(len(maps))):
             if maps[axis] is not None:
