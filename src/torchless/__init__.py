@@ -50,10 +50,12 @@ from ._info import (
     set_float32_matmul_precision, set_flush_denormal, set_num_interop_threads, set_warn_always,
 )
 from ._namespace_nn import install as _install_nn_forms
+from . import _numpy_names
 
 _install_function_forms(globals())
 _install_nn_forms(globals())
 del _install_function_forms, _install_nn_forms
+_numpy_names.install_functions(globals())  # axis=, keepdims=, x=, ... as PyTorch's parser takes them
 _tune_malloc()
 del _tune_malloc
 

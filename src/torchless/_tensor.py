@@ -3178,3 +3178,8 @@ _tensor_extras.install(Tensor)  # legacy spellings, aliases, linalg method forms
 
 # In-place shape changes, comparisons and logical ops, more random fills, index_put/put/scatter_reduce, as_strided.
 inplace.install(Tensor)
+
+# Last, once every method is on the class: NumPy's keyword names (axis=, keepdims=) as PyTorch's parser takes them.
+from . import _numpy_names  # noqa: E402
+
+_numpy_names.install_methods(Tensor)
