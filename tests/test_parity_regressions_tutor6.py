@@ -90,3 +90,38 @@ _X = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
 ])
 def test_numpy_keyword_names(call):
     _same(lambda lib: call(lib, lib.tensor(_X)))
+
+
+# ---------------------------------------------------------------------------- Module internals tutorials print
+def test_module_registries_are_plain_dicts():
+    def build(lib):
+        return lib.nn.Sequential(lib.nn.Conv2d(1, 2, 3), lib.nn.BatchNorm2d(2))
+
+    expected, actual = build(torch), build(torchless)
+    for name in ("_modules", "_parameters", "_buffers", "_non_persistent_buffers_set"):
+        assert type(getattr(actual, name)) is type(getattr(expected, name)), name
+        assert type(getattr(actual[1], name)) is type(getattr(expected[1], name)), name
+    assert repr(actual._modules.keys()) == repr(expected._modules.keys())
+    assert list(actual[1]._buffers) == list(expected[1]._buffers)
+
+
+def test_non_persistent_buffer_set_and_pickle_round_trip():
+    import pickle
+
+    def build(lib):
+        m = lib.nn.Module()
+        m.register_buffer("kept", lib.zeros(2))
+        m.register_buffer("scratch", lib.ones(2), persistent=False)
+        return m
+
+    expected, actual = build(torch), build(torchless)
+    assert actual._non_persistent_buffers_set == expected._non_persistent_buffers_set == {"scratch"}
+    again = pickle.loads(pickle.dumps(actual))
+    assert again._non_persistent_buffers_set == {"scratch"}
+    assert list(again.state_dict()) == list(expected.state_dict()) == ["kept"]
+    # a module pickled under the set's former name still loads
+    state = dict(actual.__dict__)
+    state["_non_persistent_buffers"] = state.pop("_non_persistent_buffers_set")
+    old = torchless.nn.Module.__new__(torchless.nn.Module)
+    old.__setstate__(state)
+    assert list(old.state_dict()) == ["kept"]
