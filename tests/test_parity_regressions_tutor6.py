@@ -125,3 +125,117 @@ def test_non_persistent_buffer_set_and_pickle_round_trip():
     old = torchless.nn.Module.__new__(torchless.nn.Module)
     old.__setstate__(state)
     assert list(old.state_dict()) == ["kept"]
+
+
+# ---------------------------------------------------------------------------- torchvision.models.googlenet
+# Facts of torchvision 0.29's GoogLeNet: parameters with and without the auxiliary heads (the latter is its
+# weights' meta["num_params"]), state_dict entries, and a digest of its "key:shape" list in order.
+_GOOGLENET_PARAMS, _GOOGLENET_PARAMS_NO_AUX, _GOOGLENET_ENTRIES = 13004888, 6624904, 364
+_GOOGLENET_KEYS_SHA1 = "df6ea31377d5bb1c2efa2f943bafa0632a0d70af"
+
+
+def _googlenet(**kwargs):
+    import warnings
+
+    from torchless.vision import models
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return models.googlenet(**kwargs)
+
+
+def test_googlenet_architecture_matches_torchvision():
+    import hashlib
+
+    model = _googlenet()
+    assert sum(p.numel() for p in model.parameters()) == _GOOGLENET_PARAMS
+    state = model.state_dict()
+    assert len(state) == _GOOGLENET_ENTRIES
+    keys = " ".join(f"{k}:{tuple(v.shape)}" for k, v in state.items())
+    assert hashlib.sha1(keys.encode()).hexdigest() == _GOOGLENET_KEYS_SHA1
+    plain = _googlenet(aux_logits=False, init_weights=False)
+    assert sum(p.numel() for p in plain.parameters()) == _GOOGLENET_PARAMS_NO_AUX
+    assert plain.aux1 is None and "aux1" not in dict(plain.named_children())
+    from torchless.vision import models
+
+    meta = models.GoogLeNet_Weights.DEFAULT.meta
+    assert meta["num_params"] == _GOOGLENET_PARAMS_NO_AUX and meta["min_size"] == (15, 15)
+    assert "googlenet" in models.list_models()
+
+
+def _reference_googlenet(params, x, transform_input):
+    """GoogLeNet's eval-mode forward written with PyTorch's functional ops on the state dict ``params``."""
+    F = torch.nn.functional
+
+    def basic(prefix, x, **conv):
+        x = F.conv2d(x, params[prefix + ".conv.weight"], **conv)
+        x = F.batch_norm(x, params[prefix + ".bn.running_mean"], params[prefix + ".bn.running_var"],
+                         params[prefix + ".bn.weight"], params[prefix + ".bn.bias"], eps=1e-3)
+        return F.relu(x)
+
+    def inception(prefix, x):
+        b1 = basic(prefix + ".branch1", x)
+        b2 = basic(prefix + ".branch2.1", basic(prefix + ".branch2.0", x), padding=1)
+        b3 = basic(prefix + ".branch3.1", basic(prefix + ".branch3.0", x), padding=1)
+        b4 = basic(prefix + ".branch4.1", F.max_pool2d(x, 3, 1, 1, ceil_mode=True))
+        return torch.cat([b1, b2, b3, b4], 1)
+
+    if transform_input:
+        mean, std = torch.tensor([0.485, 0.456, 0.406]), torch.tensor([0.229, 0.224, 0.225])
+        x = x * (std / 0.5).view(1, 3, 1, 1) + ((mean - 0.5) / 0.5).view(1, 3, 1, 1)
+    x = F.max_pool2d(basic("conv1", x, stride=2, padding=3), 3, 2, ceil_mode=True)
+    x = F.max_pool2d(basic("conv3", basic("conv2", x), padding=1), 3, 2, ceil_mode=True)
+    x = F.max_pool2d(inception("inception3b", inception("inception3a", x)), 3, 2, ceil_mode=True)
+    for block in "abcd":
+        x = inception("inception4" + block, x)
+    x = F.max_pool2d(inception("inception4e", x), 2, 2, ceil_mode=True)
+    x = inception("inception5b", inception("inception5a", x))
+    return F.linear(x.mean((2, 3)), params["fc.weight"], params["fc.bias"])
+
+
+@pytest.mark.parametrize("transform_input", [False, True])
+def test_googlenet_forward_matches_functional_reference(transform_input):
+    model = _googlenet(num_classes=7, transform_input=transform_input)
+    rng = np.random.default_rng(0)
+    with torchless.no_grad():  # batch-norm statistics away from 0 / 1, so that eps and their order matter
+        for name, buffer in model.named_buffers():
+            if name.endswith("running_mean"):
+                buffer.copy_(torchless.from_numpy(rng.normal(0, 0.1, buffer.shape).astype(np.float32)))
+            elif name.endswith("running_var"):
+                buffer.copy_(torchless.from_numpy(rng.uniform(0.5, 2, buffer.shape).astype(np.float32)))
+        for p in model.parameters():
+            p.copy_(torchless.from_numpy(rng.normal(0, 0.05, p.shape).astype(np.float32)))
+    x = rng.standard_normal((2, 3, 40, 52)).astype(np.float32)
+    model.eval()
+    with torchless.no_grad():
+        actual = model(torchless.from_numpy(x)).numpy()
+    params = {k: torch.from_numpy(v.numpy().copy()) for k, v in model.state_dict().items()}
+    expected = _reference_googlenet(params, torch.from_numpy(x), transform_input).numpy()
+    np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_googlenet_training_outputs_and_builder_checks():
+    from torchless.vision import models
+
+    model = _googlenet(num_classes=5)
+    out = model(torchless.randn(2, 3, 64, 64))
+    assert type(out) is models.GoogLeNetOutputs and out._fields == ("logits", "aux_logits2", "aux_logits1")
+    assert [tuple(o.shape) for o in out] == [(2, 5)] * 3
+    model.aux_logits = False
+    assert tuple(model(torchless.randn(2, 3, 32, 32)).shape) == (2, 5)
+    with pytest.raises(ValueError, match=r"^blocks length should be 3 instead of 2$"):
+        _googlenet(blocks=[1, 2])
+    with pytest.raises(ValueError, match=r"^The parameter 'num_classes' expected value 1000 but got 10 instead\.$"):
+        _googlenet(weights="DEFAULT", num_classes=10)
+    with pytest.warns(FutureWarning, match="default weight initialization of GoogleNet"):
+        models.googlenet()
+
+
+def test_googlenet_repr_matches_torchvision():
+    torchvision = pytest.importorskip("torchvision")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        expected = torchvision.models.googlenet()
+    assert repr(_googlenet()).replace("torchless", "torch") == repr(expected)

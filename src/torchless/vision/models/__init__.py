@@ -1,6 +1,6 @@
 """torchvision's classic CNN architectures (``torchvision.models``), with torchvision's module trees, state_dict
 keys, initialisation and builders: AlexNet, VGG, ResNet/ResNeXt/Wide ResNet, MobileNetV2, MobileNetV3, SqueezeNet,
-DenseNet, ShuffleNetV2, EfficientNet (B0 to B7).
+DenseNet, ShuffleNetV2, EfficientNet (B0 to B7), GoogLeNet.
 
 Each builder has torchvision's ``*_Weights`` enum: ``resnet18(weights=ResNet18_Weights.DEFAULT)`` (or
 ``weights="DEFAULT"``) downloads torchvision's ImageNet checkpoint once into the hub cache (see
@@ -17,6 +17,7 @@ from .efficientnet import (
     efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, efficientnet_b4, efficientnet_b5,
     efficientnet_b6, efficientnet_b7,
 )
+from .googlenet import GoogLeNet, GoogLeNet_Weights, GoogLeNetOutputs, googlenet
 from .mobilenetv2 import MobileNet_V2_Weights, MobileNetV2, mobilenet_v2
 from .mobilenetv3 import (
     MobileNet_V3_Large_Weights, MobileNet_V3_Small_Weights, MobileNetV3, mobilenet_v3_large, mobilenet_v3_small,
@@ -56,6 +57,7 @@ __all__ = [
     "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights", "EfficientNet_B6_Weights",
     "EfficientNet_B7_Weights", "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3",
     "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
+    "GoogLeNet", "GoogLeNetOutputs", "GoogLeNet_Weights", "googlenet",
     "Weights", "WeightsEnum", "get_model", "get_model_builder", "get_model_weights", "get_weight", "list_models",
     "PretrainedWeightsUnavailable",
 ]

@@ -66,6 +66,8 @@ _shufflenet_new_recipe = functools.partial(_weights, min_size=(1, 1), docs=_NEW_
                                            recipe="https://github.com/pytorch/vision/pull/5906",
                                            preset={"resize_size": 232})
 _PORTED = "Ported from the paper's TensorFlow weights."
+_googlenet = functools.partial(_weights, min_size=(15, 15), recipe=_RECIPES + "googlenet",
+                               docs="Ported from the original paper's weights.")
 
 
 def _image_classification_interpolated(*, interpolation, **kwargs):
@@ -142,6 +144,8 @@ _TABLE = {
                                                            0.349, 4.729, min_size=(17, 17))},
     "DenseNet121_Weights": {"IMAGENET1K_V1": _densenet("densenet121-a639ec97.pth", 7978856, 74.434, 91.972, 2.834,
                                                        30.845)},
+    "GoogLeNet_Weights": {"IMAGENET1K_V1": _googlenet("googlenet-1378be20.pth", 6624904, 69.778, 89.530, 1.498,
+                                                      49.731)},
     "MobileNet_V3_Large_Weights": {
         "IMAGENET1K_V1": _mobilenet_v3("mobilenet_v3_large-8738ca79.pth", 5483032, 74.042, 91.340, 0.217, 21.114,
                                        docs=_SCRATCH_SIMPLE),
