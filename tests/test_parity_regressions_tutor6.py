@@ -239,3 +239,34 @@ def test_googlenet_repr_matches_torchvision():
         warnings.simplefilter("ignore", FutureWarning)
         expected = torchvision.models.googlenet()
     assert repr(_googlenet()).replace("torchless", "torch") == repr(expected)
+
+
+# ---------------------------------------------------------------------------- x.T off matrices
+_T_SCRIPT = """
+import warnings
+import {lib} as lib
+warnings.simplefilter("always")
+with warnings.catch_warnings(record=True) as caught:
+    shapes = [tuple(lib.ones(s).T.shape) for s in [(2, 3), (3,), (), (2, 3, 4), (4,), ()]]
+print(shapes)
+for w in caught:
+    print(w.category.__name__, str(w.message))
+"""
+
+
+def test_transpose_property_warnings_once_per_process():
+    # PyTorch warns once per process: fresh interpreters, one per library
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)  # this torchless, wherever it was imported from
+    env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(os.path.dirname(torchless.__file__)),
+                                         env.get("PYTHONPATH", "")])
+
+    def run(lib):
+        done = subprocess.run([sys.executable, "-c", _T_SCRIPT.format(lib=lib)], capture_output=True, text=True,
+                              check=True, env=env)
+        return done.stdout
+
+    assert run("torchless") == run("torch")

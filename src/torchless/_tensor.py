@@ -590,6 +590,8 @@ class Tensor:
 
     @property
     def T(self):
+        if self._data.ndim != 2:
+            _warn_reversing_t(self._data.ndim)
         return self.permute(tuple(range(self._data.ndim))[::-1])
 
     @property
@@ -3120,6 +3122,26 @@ def check_uniform_bounds(a, b):
     """PyTorch's refusal of an inverted range, its numbers printed as C++ streams print doubles."""
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
+
+
+# PyTorch's TORCH_WARN_ONCE texts for x.T off matrices, with ATen's source location: once per process each,
+# whatever the warning filters say.
+_T_WARNINGS = {
+    "reverse": "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+               "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+               "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor. (Triggered "
+               "internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4314.)",
+    "0-D": "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases. (Triggered "
+           "internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4321.)",
+}
+_t_warned = set()
+
+
+def _warn_reversing_t(ndim):
+    kind = "0-D" if ndim == 0 else "reverse"
+    if kind not in _t_warned:
+        _t_warned.add(kind)
+        warnings.warn(_T_WARNINGS[kind], UserWarning, stacklevel=3)
 
 
 class _LegacyTensorType(type):
