@@ -270,3 +270,33 @@ def test_transpose_property_warnings_once_per_process():
         return done.stdout
 
     assert run("torchless") == run("torch")
+
+
+# ---------------------------------------------------------------------------- NumPy operands on the left
+@pytest.mark.parametrize("left", [np.float64(2.5), np.float32(2.5), np.int64(2), np.array([2.0, 3.0]), np.array(2.0),
+                                  np.array([2, 3])], ids=repr)
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "pow", "floordiv", "mod", "eq"])
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_numpy_operand_on_the_left(left, op, dtype):
+    import operator
+
+    def run(lib):
+        t = lib.tensor([1, 2]).to(getattr(lib, dtype))
+        return getattr(operator, op)(left, t)
+
+    expected, actual = _outcome(torch, run), _outcome(torchless, run)
+    if expected[0] == "tensor":  # a tensor, as PyTorch's, never an ndarray
+        assert actual[:3] == expected[:3]
+        np.testing.assert_allclose(actual[3], expected[3], rtol=1e-6)
+    else:
+        assert actual == expected
+
+
+def test_numpy_scalar_times_tensor_keeps_the_graph():
+    def run(lib):
+        w = lib.tensor([1.0, -2.0], requires_grad=True)
+        y = np.float64(0.5) * w * np.float32(3.0) + np.float64(1.0)
+        y.sum().backward()
+        return type(y).__name__, str(y.dtype).split(".")[-1], y.detach().numpy().tolist(), w.grad.numpy().tolist()
+
+    assert run(torchless) == run(torch)

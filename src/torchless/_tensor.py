@@ -323,6 +323,9 @@ class Tensor:
 
     # _counter: the version counter ([n]) shared with the tensor's views, made on first need (see _version).
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_hooks", "_counter", "__weakref__", "__dict__")
+    # Above NumPy's own, as PyTorch's is: np.float64(2) * t and np.float32(lr) * t leave it to t.__rmul__ and give
+    # a tensor (with its graph), where NumPy would have read t as an array and returned one.
+    __array_priority__ = 1000
 
     def __init__(self, *args, dtype=None):
         if len(args) == 1 and not isinstance(args[0], numbers.Integral):
@@ -946,6 +949,8 @@ class Tensor:
         return self._binary(other, arithmetic.Add)
 
     def __radd__(self, other):
+        if isinstance(other, np.ndarray):  # array + tensor: PyTorch's reflected operators take no arrays
+            return NotImplemented
         return self._rbinary(other, arithmetic.Add)
 
     def _check_bool_sub(self, other):
@@ -966,6 +971,8 @@ class Tensor:
         return self._binary(other, arithmetic.Sub)
 
     def __rsub__(self, other):
+        if isinstance(other, np.ndarray):
+            return NotImplemented
         if self._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_)):
             self._check_bool_sub(other)
         return self._rbinary(other, arithmetic.Sub, scalar_minuend=True)
@@ -974,6 +981,8 @@ class Tensor:
         return self._binary(other, arithmetic.Mul)
 
     def __rmul__(self, other):
+        if isinstance(other, np.ndarray):
+            return NotImplemented
         return self._rbinary(other, arithmetic.Mul)
 
     def __truediv__(self, other):
@@ -1010,6 +1019,8 @@ class Tensor:
                                     node=arithmetic.NotDifferentiable, op="floor_divide")
 
     def __rfloordiv__(self, other):
+        if isinstance(other, np.ndarray):
+            return NotImplemented
         return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "b", reverse=True, divides=True,
                                     node=arithmetic.NotDifferentiable, op="floor_divide")
 
@@ -1018,6 +1029,8 @@ class Tensor:
                                     scalar_divisor=not isinstance(other, Tensor))
 
     def __rmod__(self, other):  # a Python scalar dividend: PyTorch has no derivative for that overload
+        if isinstance(other, np.ndarray):
+            return NotImplemented
         return self._checked_binary(other, np.mod, "remainder_cpu", "b", reverse=True, divides=True,
                                     node=arithmetic.NotDifferentiable, op="remainder")
 
@@ -1027,6 +1040,8 @@ class Tensor:
         return self._exact_pow(exponent, reverse=False)
 
     def __rpow__(self, base):
+        if isinstance(base, np.ndarray):
+            return NotImplemented
         if self._data.dtype.kind == "f":
             return self._rbinary(base, arithmetic.Pow, scalar_base=True)
         return self._exact_pow(base, reverse=True)
