@@ -300,3 +300,16 @@ def test_numpy_scalar_times_tensor_keeps_the_graph():
         return type(y).__name__, str(y.dtype).split(".")[-1], y.detach().numpy().tolist(), w.grad.numpy().tolist()
 
     assert run(torchless) == run(torch)
+
+
+def test_non_leaf_grad_warning_text():
+    import warnings
+
+    def run(lib):
+        w = lib.tensor(1.0, requires_grad=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            grad = (w * 2).grad
+        return grad, [(c.category.__name__, str(c.message)) for c in caught]
+
+    assert run(torchless) == run(torch)

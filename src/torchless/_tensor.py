@@ -83,7 +83,8 @@ _NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
     "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "
     "use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
-    "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+    "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally "
+    "at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"  # ATen's source location, as PyTorch's
 )
 _BOOL, _INT, _FLOAT = 0, 1, 2
 
