@@ -241,21 +241,41 @@ def test_googlenet_repr_matches_torchvision():
     assert repr(_googlenet()).replace("torchless", "torch") == repr(expected)
 
 
-# ---------------------------------------------------------------------------- x.T off matrices
-_T_SCRIPT = """
+# ---------------------------------------------------------------------------- warnings PyTorch gives once
+# Scripts run in fresh interpreters, one per library (PyTorch's TORCH_WARN_ONCE fires once per process); each
+# prints its results and the warnings it caught, in order.
+_ONCE_SCRIPT = """
 import warnings
 import {lib} as lib
 warnings.simplefilter("always")
-with warnings.catch_warnings(record=True) as caught:
-    shapes = [tuple(lib.ones(s).T.shape) for s in [(2, 3), (3,), (), (2, 3, 4), (4,), ()]]
-print(shapes)
-for w in caught:
-    print(w.category.__name__, str(w.message))
+def run(fn):
+    with warnings.catch_warnings(record=True) as caught:
+        try:
+            out = fn()
+        except Exception as error:
+            out = (type(error).__name__, str(error))
+    print(str(out).replace("torchless", "torch"))
+    for w in caught:
+        print("  ", w.category.__name__, str(w.message).replace("torchless", "torch"))
 """
+_ONCE_CASES = {
+    "transpose_property": [
+        "lambda: [tuple(lib.ones(s).T.shape) for s in [(2, 3), (3,), (), (2, 3, 4), (4,), ()]]",
+    ],
+    "set_default_tensor_type": [
+        "lambda: lib.set_default_tensor_type(lib.DoubleTensor)",
+        "lambda: lib.set_default_tensor_type(lib.cuda.FloatTensor)",
+        "lambda: lib.set_default_tensor_type('torch.FloatTensor')",
+    ],
+    "meshgrid_indexing": [
+        "lambda: [tuple(g.shape) for g in lib.meshgrid(lib.arange(2), lib.arange(3))]",
+        "lambda: [tuple(g.shape) for g in lib.meshgrid(lib.arange(2), lib.arange(3))]",
+        "lambda: [tuple(g.shape) for g in lib.meshgrid(lib.arange(2), lib.arange(3), indexing='xy')]",
+    ],
+}
 
 
-def test_transpose_property_warnings_once_per_process():
-    # PyTorch warns once per process: fresh interpreters, one per library
+def test_warnings_given_once_per_process():
     import os
     import subprocess
     import sys
@@ -263,13 +283,78 @@ def test_transpose_property_warnings_once_per_process():
     env = dict(os.environ)  # this torchless, wherever it was imported from
     env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(os.path.dirname(torchless.__file__)),
                                          env.get("PYTHONPATH", "")])
+    # one interpreter per library for all cases: each case's warnings are its own (a subprocess costs seconds)
+    body = "".join(f"print({case!r})\n" + "".join(f"run({call})\n" for call in calls)
+                   for case, calls in _ONCE_CASES.items())
 
     def run(lib):
-        done = subprocess.run([sys.executable, "-c", _T_SCRIPT.format(lib=lib)], capture_output=True, text=True,
-                              check=True, env=env)
+        done = subprocess.run([sys.executable, "-c", _ONCE_SCRIPT.format(lib=lib) + body], capture_output=True,
+                              text=True, check=True, env=env)
         return done.stdout
 
     assert run("torchless") == run("torch")
+
+
+# ---------------------------------------------------------------------------- legacy spellings
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.range(0, 3),
+    lambda lib: lib.range(1, 4, 0.5),
+    lambda lib: lib.range(0, 1, 0.3),
+    lambda lib: lib.range(3, 0, -1),
+    lambda lib: lib.range(-1, 1, 0.1),
+    lambda lib: lib.range(0, 10, 3, dtype=lib.int32),
+    lambda lib: lib.range(0, 2, dtype=lib.long),
+    lambda lib: lib.range(start=0, end=0, requires_grad=True),
+    lambda lib: lib.range(0, 3, 0),
+    lambda lib: lib.range(3, 0),
+    lambda lib: lib.range(5),
+    lambda lib: lib.range(),
+])
+def test_deprecated_range(call):
+    import warnings
+
+    def run(lib):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = _outcome(lib, call)
+        return out, [(w.category.__name__, str(w.message)) for w in caught]
+
+    (expected, expected_warnings), (actual, actual_warnings) = run(torch), run(torchless)
+    _assert_same(actual, expected)
+    assert actual_warnings == expected_warnings
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: repr(lib.cuda.FloatTensor).replace("torchless", "torch"),
+    lambda lib: (lib.cuda.LongTensor.dtype == lib.int64, lib.cuda.DoubleTensor.is_cuda, lib.FloatTensor.is_cuda),
+    lambda lib: (isinstance(lib.ones(1), lib.cuda.FloatTensor), lib.cuda.FloatTensor == lib.FloatTensor),
+    lambda lib: lib.cuda.FloatTensor([1]),
+    lambda lib: lib.cuda.ByteTensor(2, 3),
+    lambda lib: lib.ones(1).type(lib.cuda.FloatTensor),
+    lambda lib: lib.ones(1).type("torch.cuda.FloatTensor"),
+    lambda lib: lib.zeros(2).type(lib.cuda.FloatTensor if lib.cuda.is_available() else lib.FloatTensor),
+])
+def test_cuda_legacy_tensor_types_of_a_cpu_build(call):
+    def run(lib):
+        out = _outcome(lib, call)
+        if out[0] == "error":  # PyTorch's messages name torch.cuda where torchless's say torchless.cuda
+            out = out[:2] + (out[2].replace("torchless", "torch"),)
+        return out
+
+    _assert_same(run(torchless), run(torch))
+
+
+def test_set_default_tensor_type_refuses_cuda_types():
+    def run(lib, t):
+        out = _outcome(lib, lambda lib: lib.set_default_tensor_type(t(lib)))
+        return out[:2] + (out[2].replace("torchless", "torch"),), lib.get_default_dtype() == lib.float32
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for t in (lambda lib: lib.cuda.FloatTensor, lambda lib: "torch.cuda.FloatTensor"):
+            assert run(torchless, t) == run(torch, t)
 
 
 # ---------------------------------------------------------------------------- NumPy operands on the left

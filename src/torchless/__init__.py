@@ -13,6 +13,7 @@ from . import _dtype
 from ._allocator import tune_malloc_at_import as _tune_malloc
 from ._compile import compile
 from .amp.autocast_mode import autocast, is_autocast_enabled
+from . import _creation
 from ._creation import (
     arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace, ones, ones_like, rand,
     rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
@@ -76,6 +77,9 @@ __version__ = "0.1.0"
 # PyTorch's legacy types (FloatTensor, LongTensor, ...): isinstance checks the dtype, a call builds a tensor.
 globals().update(_LEGACY_TYPES)
 del _LEGACY_TYPES
+# torch.range (deprecated, end inclusive), bound here rather than imported so that no code in this module sees the
+# builtin range shadowed while it runs
+globals()["range"] = _creation.deprecated_range
 pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 strided = "torch.strided"
 contiguous_format = channels_last = preserve_format = None

@@ -516,6 +516,28 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
         return _finish(array.astype(np_dtype), requires_grad, device)
 
 
+def deprecated_range(start=None, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """PyTorch's deprecated ``torch.range`` (``torchless.range``): ``start`` to ``end`` *inclusive* in steps of
+    ``step``, as the default float dtype unless ``dtype`` says otherwise, whatever the bounds' types."""
+    if start is None or end is None:
+        # (PyTorch's parser writes "arguments" for one missing and "argument" for two)
+        missing = 'argument: "start", "end"' if start is None else 'arguments: "end"'
+        raise TypeError(f"range() missing {2 if start is None else 1} required positional {missing}")
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
+                  "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
+                  "[start, end).", UserWarning, stacklevel=2)
+    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    np_dtype = _dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype())
+    if values[2] == 0 or values[2] != values[2]:
+        raise RuntimeError("step must be nonzero")
+    if (values[1] - values[0]) * values[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    count = math.floor((values[1] - values[0]) / values[2]) + 1  # the end itself included when reached
+    array = values[0] + values[2] * np.arange(count, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        return _finish(array.astype(np_dtype), requires_grad, device)
+
+
 def _scalar_text(value):
     """A number as PyTorch's C++ messages print it (an ostream's default: 6 significant digits)."""
     return str(value) if isinstance(value, (int, bool)) else format(value, "g")

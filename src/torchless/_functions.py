@@ -215,10 +215,7 @@ def meshgrid(*tensors, indexing=None):
     if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
         tensors = tuple(tensors[0])
     if indexing is None:
-        import warnings
-
-        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
-                      UserWarning, stacklevel=2)
+        _warn_meshgrid_indexing()
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
@@ -232,6 +229,21 @@ def meshgrid(*tensors, indexing=None):
     if swap:  # back in the order of the arguments
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
+
+
+_meshgrid_warned = False
+
+
+def _warn_meshgrid_indexing():
+    """PyTorch's TORCH_WARN_ONCE (once per process, whatever the filters), with ATen's source location."""
+    global _meshgrid_warned
+    if not _meshgrid_warned:
+        _meshgrid_warned = True
+        import warnings
+
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument. "
+                      "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4215.)",
+                      UserWarning, stacklevel=3)
 
 
 def cartesian_prod(*tensors):

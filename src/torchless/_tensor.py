@@ -690,6 +690,8 @@ class Tensor:
         dtype, a type string (``'torch.LongTensor'``) or a legacy type class (``torchless.LongTensor``)."""
         if dtype is None:
             return "torchless." + _dtype.TENSOR_TYPE_NAMES[self.dtype]
+        if isinstance(dtype, _CudaLegacyTensorType):
+            raise RuntimeError(_dtype.NO_CUDA_LIBRARY)
         if isinstance(dtype, str):
             dtype = _dtype.from_tensor_type_name(dtype)
         elif isinstance(dtype, _LegacyTensorType):
@@ -3164,6 +3166,8 @@ class _LegacyTensorType(type):
     """``torchless.FloatTensor`` and kin, as in PyTorch: an instance is a tensor of that dtype, and calling the
     type builds one (``torchless.LongTensor([1, 2])``, ``torchless.FloatTensor(2, 3)``)."""
 
+    is_cuda = False
+
     def __instancecheck__(cls, obj):
         return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype.numpy
 
@@ -3175,6 +3179,27 @@ class _LegacyTensorType(type):
 
 
 LEGACY_TYPES = {name: _LegacyTensorType(name, (), {"dtype": d}) for d, name in _dtype.TENSOR_TYPE_NAMES.items()}
+
+
+class _CudaLegacyTensorType(_LegacyTensorType):
+    """``torchless.cuda.FloatTensor`` and kin, as a CPU-only PyTorch has them: scripts name them
+    (``Tensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor``), no tensor is one, and building one or
+    converting to one fails."""
+
+    is_cuda = True
+
+    def __instancecheck__(cls, obj):
+        return False
+
+    def __call__(cls, *args):
+        raise TypeError(f"type torchless.cuda.{cls.__name__} not available. Torch not compiled with CUDA enabled.")
+
+    def __repr__(cls):
+        return f"<class 'torchless.cuda.{cls.__name__}'>"
+
+
+CUDA_LEGACY_TYPES = {name: _CudaLegacyTensorType(name, (), {"dtype": d})
+                     for d, name in _dtype.TENSOR_TYPE_NAMES.items()}
 
 
 def _rebuild(array, requires_grad):
