@@ -398,3 +398,41 @@ def test_non_leaf_grad_warning_text():
         return grad, [(c.category.__name__, str(c.message)) for c in caught]
 
     assert run(torchless) == run(torch)
+
+
+# ---------------------------------------------------------------------------- copy.deepcopy of tensors
+def _deepcopy_cases(lib):
+    import copy
+
+    out = []
+    p = lib.nn.Parameter(lib.ones(2))
+    (p * 3).sum().backward()
+    q = copy.deepcopy(p)  # a Parameter's copy leaves the grad behind
+    out.append((type(q).__name__, q.grad is None, q.requires_grad, q.is_leaf))
+    t = lib.ones(2, requires_grad=True)
+    (t * 2).sum().backward()
+    t.note = "kept"
+    u = copy.deepcopy(t)  # a plain tensor's brings it, and its attributes, along
+    out.append((u.grad.tolist(), u.grad is t.grad, u.requires_grad, u.note))
+    a = lib.arange(4.0)
+    c = copy.deepcopy([a, a[1:3], a[::2]])  # views keep sharing the copied memory
+    c[0][1] = 100.0
+    out.append((c[1].tolist(), c[2].tolist(), a.tolist()))
+    shared = copy.deepcopy({"w": a, "t": a.t()})
+    shared["w"][0] = -1.0
+    out.append(shared["t"].tolist())
+    m = lib.nn.Linear(2, 1)
+    m(lib.ones(1, 2)).sum().backward()
+    m2 = copy.deepcopy(m)
+    out.append((m2.weight.grad is None, lib.equal(m2.weight, m.weight), m2.weight is m.weight))
+    for fn in (lambda: copy.deepcopy(t * 2), lambda: copy.deepcopy({"y": t.clone()})):
+        try:
+            fn()
+            out.append("copied")
+        except RuntimeError as error:
+            out.append(("RuntimeError", str(error)))
+    return out
+
+
+def test_deepcopy_of_tensors():
+    assert _deepcopy_cases(torchless) == _deepcopy_cases(torch)

@@ -1,4 +1,5 @@
 """The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
+import copy
 import numbers
 import operator
 import re
@@ -874,6 +875,22 @@ class Tensor:
 
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self._data, self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        """PyTorch's deepcopy of a tensor: leaves only; the copy brings its grad and Python attributes along, and
+        tensors sharing memory in one deepcopy (a tensor and its views) share the copied memory too."""
+        if self.grad_fn is not None:
+            raise RuntimeError(_DEEPCOPY_NON_LEAF)
+        if id(self) in memo:
+            return memo[id(self)]
+        new = Tensor._wrap(_deepcopied_array(self._data, memo))
+        new._requires_grad = self._requires_grad
+        memo[id(self)] = new
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
+        if self.__dict__:
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return new
 
     # ------------------------------------------------------------------ type promotion
     def _operands(self, other):
@@ -3200,6 +3217,29 @@ class _CudaLegacyTensorType(_LegacyTensorType):
 
 CUDA_LEGACY_TYPES = {name: _CudaLegacyTensorType(name, (), {"dtype": d})
                      for d, name in _dtype.TENSOR_TYPE_NAMES.items()}
+
+
+_DEEPCOPY_NON_LEAF = (
+    "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment.  If you "
+    "were attempting to deepcopy a module, this may be because of a torch.nn.utils.weight_norm usage, see "
+    "https://github.com/pytorch/pytorch/pull/103001"
+)
+
+
+def _deepcopied_array(array, memo):
+    """A copy of ``array`` for one deepcopy: the memory it lies in is copied once (memoized by that owner's id, as
+    copy.deepcopy memoizes objects), and the result is the same window into the copy."""
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not (root.flags.c_contiguous or root.flags.f_contiguous):
+        return array.copy()
+    copied = memo.get(id(root))
+    if copied is None:
+        copied = memo[id(root)] = root.copy(order="K")
+        memo.setdefault(id(memo), []).append(root)  # copy.deepcopy's keep-alive list: the id stays this array's
+    offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return np.ndarray(array.shape, array.dtype, buffer=copied, offset=offset, strides=array.strides)
 
 
 def _rebuild(array, requires_grad):
