@@ -436,3 +436,41 @@ def _deepcopy_cases(lib):
 
 def test_deepcopy_of_tensors():
     assert _deepcopy_cases(torchless) == _deepcopy_cases(torch)
+
+
+# ---------------------------------------------------------------------------- factory keywords, layout, reversed
+_X64 = lambda lib: lib.ones(2, dtype=lib.float64)  # noqa: E731
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: _X64(lib).new_zeros(2, 3, device="cpu"),
+    lambda lib: _X64(lib).new_zeros((2,), device=_X64(lib).device, dtype=lib.int32),
+    lambda lib: _X64(lib).new_ones(2, layout=lib.strided, pin_memory=False),
+    lambda lib: _X64(lib).new_empty(2, device="cpu").shape,
+    lambda lib: _X64(lib).new_full((2,), 3, device="cpu", requires_grad=True),
+    lambda lib: _X64(lib).new_tensor([1, 2], device="cpu"),
+    lambda lib: _X64(lib).new_zeros(2, device="cuda"),
+    lambda lib: _X64(lib).new_tensor([1], device="cuda"),
+    lambda lib: _X64(lib).new_ones(2, pin_memory=True),
+    lambda lib: lib.arange(3, layout=lib.strided, pin_memory=False),
+    lambda lib: lib.linspace(0, 1, 3, layout=lib.strided),
+    lambda lib: lib.logspace(0, 1, 3, pin_memory=False),
+    lambda lib: lib.eye(2, layout=lib.strided),
+    lambda lib: lib.randint(0, 5, (2,), pin_memory=False).shape,
+    lambda lib: lib.randperm(3, layout=lib.strided).shape,
+    lambda lib: lib.zeros(2, pin_memory=False),
+    lambda lib: lib.full((2,), 1.0, pin_memory=False),
+    lambda lib: lib.zeros_like(_X64(lib), pin_memory=False),
+    lambda lib: lib.zeros(2, pin_memory=True),
+    lambda lib: lib.arange(3, pin_memory=True),
+    lambda lib: lib.tensor([1], pin_memory=True),
+    lambda lib: lib.randn(2, pin_memory=True),
+    lambda lib: (repr(lib.strided).replace("torchless", "torch"), type(lib.strided).__name__,
+                 isinstance(lib.ones(1).layout, lib.layout), lib.ones(1).layout == lib.strided,
+                 repr(lib.sparse_coo).replace("torchless", "torch")),
+    lambda lib: reversed(lib.arange(3)),
+    lambda lib: reversed(lib.arange(6).reshape(2, 3)),
+    lambda lib: reversed(lib.tensor(3.0)),
+])
+def test_factory_memory_keywords_layout_and_reversed(call):
+    _same(call)

@@ -1,5 +1,6 @@
 """Tensor factories: tensor, from_numpy, zeros, ones, full, arange, rand, randn, randint, ... and *_like."""
 import ctypes
+import functools
 import math
 import numbers
 import operator
@@ -20,6 +21,27 @@ def _finish(array, requires_grad=False, device_arg=None):
     if requires_grad:
         out._set_requires_grad(True)
     return out
+
+
+_NO_PINNED_MEMORY = ("pin_memory=True requires a CUDA or other accelerator backend; no pinned memory allocator is "
+                     "available on this system.")
+
+
+def check_pin_memory(pin_memory):
+    if pin_memory:
+        raise RuntimeError(_NO_PINNED_MEMORY)
+
+
+def _memory_keywords(factory):
+    """``factory`` also taking the keywords every PyTorch factory has for where its memory goes: ``layout``
+    (strided, the only one) and ``pin_memory`` (refused when true, as a build without an accelerator does)."""
+
+    @functools.wraps(factory)
+    def call(*args, layout=None, pin_memory=False, **kwargs):
+        check_pin_memory(pin_memory)
+        return factory(*args, **kwargs)
+
+    return call
 
 
 # The keyword arguments of PyTorch's factories, as its parser prints them in "invalid combination" messages
@@ -263,6 +285,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
     Python floats give the default dtype (float32), Python ints int64, bools bool; NumPy arrays keep theirs.
     """
+    check_pin_memory(pin_memory)
     if isinstance(data, Tensor):
         _copy_construct_warning("torchless.tensor")
     array = _infer_array(data, dtype, "tensor")
@@ -319,21 +342,25 @@ def _filled(shape, value, dtype, requires_grad, device_arg, function):
     return _finish(np.full(shape, _dtype.fill_value(value, np_dtype), np_dtype), requires_grad, device_arg)
 
 
+@_memory_keywords
 def zeros(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """A tensor of zeros of shape ``size`` (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
     return _filled(_size(size_args, "zeros", size), 0, dtype, requires_grad, device, "zeros")
 
 
+@_memory_keywords
 def ones(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """A tensor of ones of shape ``size``."""
     return _filled(_size(size_args, "ones", size), 1, dtype, requires_grad, device, "ones")
 
 
+@_memory_keywords
 def empty(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None, layout=None, memory_format=None):
     """Like PyTorch's uninitialised tensor, but zeroed so results never depend on stale memory."""
     return _filled(_size(size_args, "empty", size), 0, dtype, requires_grad, device, "empty")
 
 
+@_memory_keywords
 def full(size, fill_value, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """A tensor of shape ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64, float)."""
     if not isinstance(size, (tuple, list)):
@@ -354,18 +381,22 @@ def _like(input, dtype):
     return dtype if dtype is not None else input.dtype
 
 
+@_memory_keywords
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     return _filled(input.shape, 0, _like(input, dtype), requires_grad, device, "zeros_like")
 
 
+@_memory_keywords
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     return _filled(input.shape, 1, _like(input, dtype), requires_grad, device, "ones_like")
 
 
+@_memory_keywords
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     return _filled(input.shape, 0, _like(input, dtype), requires_grad, device, "empty_like")
 
 
+@_memory_keywords
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     return _filled(input.shape, fill_value, _like(input, dtype), requires_grad, device, "full_like")
 
@@ -379,6 +410,7 @@ def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, functio
     return _finish(array, requires_grad, device_arg)
 
 
+@_memory_keywords
 def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """Uniform random numbers on [0, 1), drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     rng = numpy_rng(generator)
@@ -386,6 +418,7 @@ def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, req
                          requires_grad, device, "rand", size_args)
 
 
+@_memory_keywords
 def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, out=None, layout=None):
     """Standard normal random numbers, drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     rng = numpy_rng(generator)
@@ -393,14 +426,17 @@ def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, re
                          "normal_kernel_cpu", requires_grad, device, "randn", size_args)
 
 
+@_memory_keywords
 def rand_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
     return rand(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad)
 
 
+@_memory_keywords
 def randn_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
     return randn(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad)
 
 
+@_memory_keywords
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``; int64 by default."""
     given = tuple(a for a in (low, high, size) if a is not None)
@@ -417,6 +453,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     return _finish(array.astype(_dtype_argument(dtype or _dtype.int64, "randint", _RANDINT_OVERLOADS, given), copy=False), requires_grad, device)
 
 
+@_memory_keywords
 def randint_like(input, low=0, high=None, *, dtype=None, generator=None, requires_grad=False, device=None):
     """Random integers shaped like ``input``: ``randint_like(input, high)`` or ``(input, low, high)``."""
     if high is None:
@@ -464,6 +501,7 @@ def _type_name(value):
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+@_memory_keywords
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0 .. n-1."""
     keywords = {name: value for name, value in (("generator", generator), ("dtype", dtype), ("device", device))
@@ -477,6 +515,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     return _finish(array, requires_grad, device)
 
 
+@_memory_keywords
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
     """Values from ``start`` up to (not including) ``end`` in steps of ``step``; int64 unless a bound is a float."""
     given = (start,) if end is None else (start, end) if step == 1 else (start, end, step)
@@ -566,6 +605,7 @@ def _float_linspace(start, end, steps, np_dtype):
     return np.where(index < steps // 2, from_start, from_end).astype(np_dtype)
 
 
+@_memory_keywords
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if type(steps) is not int:
@@ -596,6 +636,7 @@ def _c_pow(base, exponent):
         return math.nan
 
 
+@_memory_keywords
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """``steps`` values ``base ** e`` for ``e`` evenly spaced from ``start`` to ``end`` inclusive."""
     if type(steps) is not int:
@@ -627,6 +668,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     return _finish(values.astype(np_dtype), requires_grad, device)
 
 
+@_memory_keywords
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``)."""
     if type(n) is not int or not (m is None or type(m) is int):

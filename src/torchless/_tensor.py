@@ -206,6 +206,25 @@ def _require_cpu(where):
 _CPU = device("cpu")
 
 
+class layout:
+    """A tensor memory layout (``torchless.strided``, the only one torchless's tensors have; ``sparse_coo`` is named,
+    as scripts compare against it)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"torchless.{self.name}"
+
+    def __reduce__(self):
+        return self.name  # the module attribute of that name: unpickled as the same object
+
+
+strided, sparse_coo = layout("strided"), layout("sparse_coo")
+
+
 def _shape_arg(args, name="size", arg="size", overloads=None):
     """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``), with PyTorch's TypeErrors
     (for no sizes at all too: ``reshape()``; ``reshape(())`` is the 0-d shape). ``overloads``: the schemas of
@@ -461,7 +480,11 @@ class Tensor:
     is_cuda = False
     is_sparse = False
     is_quantized = False
-    layout = "torch.strided"
+    layout = strided
+
+    def __reversed__(self):
+        # PyTorch's: the tensor flipped along dim 0 (a 0-d tensor itself), not an iterator
+        return self if self._data.ndim == 0 else self.flip(0)
 
     def dim(self):
         return self._data.ndim
@@ -2982,28 +3005,35 @@ class Tensor:
         return self.div_(other)
 
     # ------------------------------------------------------------------ factories from a tensor
-    def new_tensor(self, data, dtype=None, requires_grad=False):
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         from ._creation import _copy_construct_warning, tensor
 
         if isinstance(data, Tensor):
             _copy_construct_warning("tensor.new_tensor")
             data = data._data
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, requires_grad=False):
-        return _new_filled(self, size, 0, dtype, requires_grad, "new_zeros")
+    # (device, layout and pin_memory as PyTorch's factories take them: the CPU, strided, unpinned)
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _new_filled(self, size, 0, dtype, requires_grad, "new_zeros", device, pin_memory)
 
-    def new_ones(self, *size, dtype=None, requires_grad=False):
-        return _new_filled(self, size, 1, dtype, requires_grad, "new_ones")
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _new_filled(self, size, 1, dtype, requires_grad, "new_ones", device, pin_memory)
 
-    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
-        return _new_filled(self, (size,), fill_value, dtype, requires_grad, "new_full")
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False, layout=None,
+                 pin_memory=False):
+        return _new_filled(self, (size,), fill_value, dtype, requires_grad, "new_full", device, pin_memory)
 
-    def new_empty(self, *size, dtype=None, requires_grad=False):
-        return _new_filled(self, size, 0, dtype, requires_grad, "new_empty")
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _new_filled(self, size, 0, dtype, requires_grad, "new_empty", device, pin_memory)
 
 
-def _new_filled(like, size, value, dtype, requires_grad, name):
+def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False):
+    from ._creation import check_pin_memory
+
+    if device is not None:
+        _require_cpu(device)
+    check_pin_memory(pin_memory)
     np_dtype = (dtype or like.dtype).numpy
     out = Tensor._wrap(np.full(_shape_arg(size, name), value, np_dtype))
     if requires_grad:
