@@ -144,10 +144,15 @@ def _googlenet(**kwargs):
         return models.googlenet(**kwargs)
 
 
-def test_googlenet_architecture_matches_torchvision():
+@pytest.fixture(scope="module")
+def googlenet_with_aux():
+    return _googlenet()  # (13M parameters to initialise: built once for the tests below)
+
+
+def test_googlenet_architecture_matches_torchvision(googlenet_with_aux):
     import hashlib
 
-    model = _googlenet()
+    model = googlenet_with_aux
     assert sum(p.numel() for p in model.parameters()) == _GOOGLENET_PARAMS
     state = model.state_dict()
     assert len(state) == _GOOGLENET_ENTRIES
@@ -195,7 +200,7 @@ def _reference_googlenet(params, x, transform_input):
 
 @pytest.mark.parametrize("transform_input", [False, True])
 def test_googlenet_forward_matches_functional_reference(transform_input):
-    model = _googlenet(num_classes=7, transform_input=transform_input)
+    model = _googlenet(num_classes=7, transform_input=transform_input, aux_logits=False, init_weights=False)
     rng = np.random.default_rng(0)
     with torchless.no_grad():  # batch-norm statistics away from 0 / 1, so that eps and their order matter
         for name, buffer in model.named_buffers():
@@ -214,21 +219,28 @@ def test_googlenet_forward_matches_functional_reference(transform_input):
     np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=1e-5)
 
 
-def test_googlenet_training_outputs_and_builder_checks():
+def test_googlenet_training_outputs_and_builder_checks(googlenet_with_aux):
     from torchless.vision import models
 
-    model = _googlenet(num_classes=5)
-    out = model(torchless.randn(2, 3, 64, 64))
+    model = googlenet_with_aux
+    model.train()
+    out = model(torchless.randn(2, 3, 32, 32))
     assert type(out) is models.GoogLeNetOutputs and out._fields == ("logits", "aux_logits2", "aux_logits1")
-    assert [tuple(o.shape) for o in out] == [(2, 5)] * 3
+    assert [tuple(o.shape) for o in out] == [(2, 1000)] * 3
+    model.eval()
+    assert tuple(model(torchless.randn(1, 3, 32, 32)).shape) == (1, 1000)
+    model.train()
     model.aux_logits = False
-    assert tuple(model(torchless.randn(2, 3, 32, 32)).shape) == (2, 5)
-    with pytest.raises(ValueError, match=r"^blocks length should be 3 instead of 2$"):
-        _googlenet(blocks=[1, 2])
+    try:
+        assert tuple(model(torchless.randn(2, 3, 32, 32)).shape) == (2, 1000)
+    finally:
+        model.aux_logits = True
+    # (the default-initialisation warning comes before the check of blocks)
+    with pytest.warns(FutureWarning, match="default weight initialization of GoogleNet"):
+        with pytest.raises(ValueError, match=r"^blocks length should be 3 instead of 2$"):
+            models.googlenet(blocks=[1, 2])
     with pytest.raises(ValueError, match=r"^The parameter 'num_classes' expected value 1000 but got 10 instead\.$"):
         _googlenet(weights="DEFAULT", num_classes=10)
-    with pytest.warns(FutureWarning, match="default weight initialization of GoogleNet"):
-        models.googlenet()
 
 
 def test_googlenet_repr_matches_torchvision():
