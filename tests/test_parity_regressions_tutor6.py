@@ -486,3 +486,29 @@ _X64 = lambda lib: lib.ones(2, dtype=lib.float64)  # noqa: E731
 ])
 def test_factory_memory_keywords_layout_and_reversed(call):
     _same(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.greater(lib.tensor([1.5, 0.25]), 1.0),
+    lambda lib: lib.less(lib.tensor([1.5, 0.25]), lib.tensor([2.0, 0.0])),
+    lambda lib: lib.greater_equal(lib.tensor([1, 2]), 2),
+    lambda lib: lib.less_equal(lib.tensor([1, 2]), 1),
+    lambda lib: lib.not_equal(lib.tensor([1, 2]), 1),
+    lambda lib: lib.greater(lib.tensor([1.0]), "a"),
+    lambda lib: lib.greater(3, 1.0),
+    lambda lib: lib.gt(lib.tensor([1.0])),
+    lambda lib: lib.eq(3),
+    lambda lib: lib.not_equal(lib.tensor([1.0])),
+    lambda lib: lib.is_inference(lib.ones(1)),
+    lambda lib: lib.get_device(lib.ones(1)),
+    lambda lib: [getattr(lib, name)(lib.tensor([1.5, 0.25])) for name in
+                 "sigmoid_ tanh_ abs_ ceil_ floor_ exp_ expm1_ log_ log1p_ log2_ sqrt_ square_ sin_ cos_ round_ neg_ "
+                 "zero_ detach_".split()],
+    lambda lib: (lib.clamp_(lib.tensor([1.5, -0.25]), 0.0, 1.0), lib.clamp_min_(lib.tensor([1.5, -0.25]), 0.5),
+                 lib.clamp_max_(lib.tensor([1.5, -0.25]), 0.5), lib.clip_(lib.tensor([1.5, -0.25]), 0, 1),
+                 lib.fill_(lib.tensor([1.5, -0.25]), 3), lib.nan_to_num_(lib.tensor([float("nan")]), 0.0)),
+    lambda lib: lib.sigmoid_(lib.tensor([1.0], requires_grad=True)),
+    lambda lib: lib.sigmoid_(3),
+])
+def test_namespace_function_forms(call):
+    _same(call)
