@@ -512,3 +512,29 @@ def test_factory_memory_keywords_layout_and_reversed(call):
 ])
 def test_namespace_function_forms(call):
     _same(call)
+
+
+# ---------------------------------------------------------------------------- torchvision's other DenseNets
+# Facts of torchvision 0.29: the weights' meta["num_params"], and for a 3-class head the parameter count and a
+# digest of the "key:shape" list of the state dict, in order.
+_DENSENETS = {
+    "densenet161": (28681000, 26478627, "9396af1b68deeea8064b2e4d97471281529ce4a6"),
+    "densenet169": (14149480, 12489475, "6a86d4693df78b047f6538795c549fd2695a4660"),
+    "densenet201": (20013928, 18098691, "8b6a2f230cd1b888ca58881966af2074c664df94"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_DENSENETS))
+def test_densenet_variants_match_torchvision(name):
+    import hashlib
+
+    from torchless.vision import models
+
+    imagenet_params, params, keys_sha1 = _DENSENETS[name]
+    model = getattr(models, name)(num_classes=3)
+    assert sum(p.numel() for p in model.parameters()) == params
+    keys = " ".join(f"{k}:{tuple(v.shape)}" for k, v in model.state_dict().items())
+    assert hashlib.sha1(keys.encode()).hexdigest() == keys_sha1
+    weights = models.get_model_weights(name).DEFAULT
+    assert weights.meta["num_params"] == imagenet_params and weights.meta["min_size"] == (29, 29)
+    assert name in models.list_models()
