@@ -186,8 +186,8 @@ def _densenet(weights_enum, growth_rate, block_config, num_init_features, weight
     return _load_weights(model, weights, progress, convert=rename_legacy_keys)
 
 
-_BUILDER_DOC = """Densenet-{depth} model from `Densely Connected Convolutional Networks <https://arxiv.org/abs/1608.06993>`__:
-    growth rate {growth}, blocks of {blocks} layers, {init} initial features.
+_BUILDER_DOC = """Densenet-{depth} model from `Densely Connected Convolutional Networks
+    <https://arxiv.org/abs/1608.06993>`__: growth rate {growth}, blocks of {blocks} layers, {init} initial features.
 
     Args:
         weights (:class:`~torchless.vision.models.DenseNet{depth}_Weights`, optional): The pretrained weights to use.
