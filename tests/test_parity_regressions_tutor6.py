@@ -538,3 +538,40 @@ def test_densenet_variants_match_torchvision(name):
     weights = models.get_model_weights(name).DEFAULT
     assert weights.meta["num_params"] == imagenet_params and weights.meta["min_size"] == (29, 29)
     assert name in models.list_models()
+
+
+# ---------------------------------------------------------------------------- torch.asarray
+_ARRAY = np.arange(3.0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.asarray([1, 2]),
+    lambda lib: lib.asarray([[1.0, 2.0]], dtype=lib.float64),
+    lambda lib: lib.asarray(_ARRAY),
+    lambda lib: lib.asarray(_ARRAY, dtype=lib.float32),
+    lambda lib: lib.asarray(_ARRAY, dtype=lib.float32, copy=False),
+    lambda lib: lib.asarray(np.float64(2)),
+    lambda lib: lib.asarray(np.int32(3)),
+    lambda lib: lib.asarray(3.5),
+    lambda lib: lib.asarray((1, 2.5)),
+    lambda lib: lib.asarray(True),
+    lambda lib: lib.asarray(lib.ones(2), dtype=lib.long),
+    lambda lib: lib.asarray(lib.ones(2), dtype=lib.long, copy=False),
+    lambda lib: lib.asarray([1.0, 2.0], requires_grad=True),
+    lambda lib: lib.asarray([1, 2], requires_grad=True),
+    lambda lib: lib.asarray(lib.ones(2), requires_grad=True),
+])
+def test_asarray(call):
+    _same(call)
+
+
+def test_asarray_shares_memory_unless_copied():
+    def run(lib):
+        a, t = np.arange(3.0), lib.zeros(2)
+        shared, copied = lib.asarray(a), lib.asarray(a, copy=True)
+        shared[0], copied[1] = 9.0, 9.0
+        same, fresh = lib.asarray(t, copy=False), lib.asarray(t, copy=True)
+        fresh[0] = 5.0
+        return a.tolist(), t.tolist(), same is t, fresh is t
+
+    assert run(torchless) == run(torch)

@@ -299,6 +299,29 @@ def as_tensor(data, *, dtype=None, device=None):
     return _finish(_infer_array(data, dtype, "as_tensor"), device_arg=device)
 
 
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """``obj`` as a tensor (PyTorch's ``torch.asarray``): a tensor or NumPy array is shared, not copied, when it
+    already has ``dtype`` and ``copy`` is not True; ``copy=False`` refuses a conversion that would need a copy.
+    Other data (numbers, nested lists) becomes a new tensor as ``tensor(obj)`` builds it."""
+    if device is not None:
+        _require_cpu(device)
+    if isinstance(obj, (np.ndarray, np.generic)) and not isinstance(obj, Tensor):
+        obj = from_numpy(np.asarray(obj))  # shares the array's memory (a NumPy scalar's own copy)
+    if isinstance(obj, Tensor):
+        target = dtype or obj.dtype
+        if copy is False and target != obj.dtype:
+            raise ValueError(f"can't alias tensor with dtype '{obj.dtype.scalar_name}' into dtype "
+                             f"'{target.scalar_name}'.")
+        out = obj.to(target)
+        if copy and out is obj:
+            out = obj.clone()
+    else:
+        out = tensor(obj, dtype=dtype)
+    if requires_grad:
+        out._set_requires_grad(True)  # a factory's refusal of integer dtypes
+    return out
+
+
 _warned_read_only = False  # PyTorch warns of the first read-only array only
 
 
