@@ -13,8 +13,9 @@ from . import _dtype
 from ._allocator import tune_malloc_at_import as _tune_malloc
 from ._compile import compile
 from .amp.autocast_mode import autocast, is_autocast_enabled
+from . import _creation
 from ._creation import (
-    arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace, ones, ones_like, rand,
+    arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace, ones, ones_like, rand,
     rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
 )
 from ._determinism import (
@@ -36,7 +37,7 @@ from ._ops.einsum import einsum
 from ._ops.kron import kron
 from ._size import Size
 from ._tensor_str import set_printoptions
-from ._tensor import LEGACY_TYPES as _LEGACY_TYPES, Tensor, device, typename
+from ._tensor import LEGACY_TYPES as _LEGACY_TYPES, Tensor, device, layout, sparse_coo, strided, typename
 from ._threads import get_num_threads, set_num_threads
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                        set_grad_enabled)
@@ -51,16 +52,18 @@ from ._info import (
     set_float32_matmul_precision, set_flush_denormal, set_num_interop_threads, set_warn_always,
 )
 from ._namespace_nn import install as _install_nn_forms
+from . import _numpy_names
 
 _install_function_forms(globals())
 _install_nn_forms(globals())
 del _install_function_forms, _install_nn_forms
+_numpy_names.install_functions(globals())  # axis=, keepdims=, x=, ... as PyTorch's parser takes them
 _tune_malloc()
 del _tune_malloc
 
 # PyTorch's classes say they live in the package itself (<class 'torch.Tensor'>), as messages that print a
 # type show; pickles then refer to them by their public names too.
-for _public in (Tensor, Size, device, Generator, dtype):
+for _public in (Tensor, Size, device, Generator, dtype, layout):
     _public.__module__ = __name__
 del _public
 
@@ -75,8 +78,10 @@ __version__ = "0.1.0"
 # PyTorch's legacy types (FloatTensor, LongTensor, ...): isinstance checks the dtype, a call builds a tensor.
 globals().update(_LEGACY_TYPES)
 del _LEGACY_TYPES
+# torch.range (deprecated, end inclusive), bound here rather than imported so that no code in this module sees the
+# builtin range shadowed while it runs
+globals()["range"] = _creation.deprecated_range
 pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
-strided = "torch.strided"
 contiguous_format = channels_last = preserve_format = None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",

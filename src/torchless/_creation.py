@@ -73,6 +73,27 @@ def _with_out(function, resizes_first, keeps_shape, warns_on_resize):
     return call
 
 
+_NO_PINNED_MEMORY = ("pin_memory=True requires a CUDA or other accelerator backend; no pinned memory allocator is "
+                     "available on this system.")
+
+
+def check_pin_memory(pin_memory):
+    if pin_memory:
+        raise RuntimeError(_NO_PINNED_MEMORY)
+
+
+def _memory_keywords(factory):
+    """``factory`` also taking the keywords every PyTorch factory has for where its memory goes: ``layout``
+    (strided, the only one) and ``pin_memory`` (refused when true, as a build without an accelerator does)."""
+
+    @functools.wraps(factory)
+    def call(*args, layout=None, pin_memory=False, **kwargs):
+        check_pin_memory(pin_memory)
+        return factory(*args, **kwargs)
+
+    return call
+
+
 # The keyword arguments of PyTorch's factories, as its parser prints them in "invalid combination" messages
 _FACTORY_KEYWORDS = ("Tensor? out=None, dtype? dtype=None, layout? layout=None, device? device=None, "
                      "bool pin_memory=False, bool requires_grad=False")
@@ -314,6 +335,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
     Python floats give the default dtype (float32), Python ints int64, bools bool; NumPy arrays keep theirs.
     """
+    check_pin_memory(pin_memory)
     if isinstance(data, Tensor):
         _copy_construct_warning("torchless.tensor")
     array = _infer_array(data, dtype, "tensor")
@@ -325,6 +347,29 @@ def as_tensor(data, *, dtype=None, device=None):
     if isinstance(data, Tensor) and (dtype is None or dtype == data.dtype):
         return data
     return _finish(_infer_array(data, dtype, "as_tensor"), device_arg=device)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """``obj`` as a tensor (PyTorch's ``torch.asarray``): a tensor or NumPy array is shared, not copied, when it
+    already has ``dtype`` and ``copy`` is not True; ``copy=False`` refuses a conversion that would need a copy.
+    Other data (numbers, nested lists) becomes a new tensor as ``tensor(obj)`` builds it."""
+    if device is not None:
+        _require_cpu(device)
+    if isinstance(obj, (np.ndarray, np.generic)) and not isinstance(obj, Tensor):
+        obj = from_numpy(np.asarray(obj))  # shares the array's memory (a NumPy scalar's own copy)
+    if isinstance(obj, Tensor):
+        target = dtype or obj.dtype
+        if copy is False and target != obj.dtype:
+            raise ValueError(f"can't alias tensor with dtype '{obj.dtype.scalar_name}' into dtype "
+                             f"'{target.scalar_name}'.")
+        out = obj.to(target)
+        if copy and out is obj:
+            out = obj.clone()
+    else:
+        out = tensor(obj, dtype=dtype)
+    if requires_grad:
+        out._set_requires_grad(True)  # a factory's refusal of integer dtypes
+    return out
 
 
 _warned_read_only = False  # PyTorch warns of the first read-only array only
@@ -372,24 +417,28 @@ def _filled(shape, value, dtype, requires_grad, device_arg, function):
     return _finish(np.full(shape, value, np_dtype), requires_grad, device_arg)
 
 
+@_memory_keywords
 @_accepts_out()
 def zeros(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, layout=None):
     """A tensor of zeros of shape ``size`` (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
     return _filled(_size(size_args, "zeros", size), 0, dtype, requires_grad, device, "zeros")
 
 
+@_memory_keywords
 @_accepts_out()
 def ones(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, layout=None):
     """A tensor of ones of shape ``size``."""
     return _filled(_size(size_args, "ones", size), 1, dtype, requires_grad, device, "ones")
 
 
+@_memory_keywords
 @_accepts_out(resizes_first=True)
 def empty(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
     """Like PyTorch's uninitialised tensor, but zeroed so results never depend on stale memory."""
     return _filled(_size(size_args, "empty", size), 0, dtype, requires_grad, device, "empty")
 
 
+@_memory_keywords
 @_accepts_out()
 def full(size, fill_value, dtype=None, device=None, requires_grad=False, layout=None):
     """A tensor of shape ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64, float)."""
@@ -411,18 +460,22 @@ def _like(input, dtype):
     return dtype if dtype is not None else input.dtype
 
 
+@_memory_keywords
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     return _filled(input.shape, 0, _like(input, dtype), requires_grad, device, "zeros_like")
 
 
+@_memory_keywords
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     return _filled(input.shape, 1, _like(input, dtype), requires_grad, device, "ones_like")
 
 
+@_memory_keywords
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     return _filled(input.shape, 0, _like(input, dtype), requires_grad, device, "empty_like")
 
 
+@_memory_keywords
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
     return _filled(input.shape, fill_value, _like(input, dtype), requires_grad, device, "full_like")
 
@@ -436,6 +489,7 @@ def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, functio
     return _finish(array, requires_grad, device_arg)
 
 
+@_memory_keywords
 @_accepts_out()
 def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, layout=None):
     """Uniform random numbers on [0, 1), drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
@@ -444,6 +498,7 @@ def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, req
                          requires_grad, device, "rand", size_args)
 
 
+@_memory_keywords
 @_accepts_out(resizes_first=True)
 def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, layout=None):
     """Standard normal random numbers, drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
@@ -452,14 +507,17 @@ def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, re
                          "normal_kernel_cpu", requires_grad, device, "randn", size_args)
 
 
+@_memory_keywords
 def rand_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
     return rand(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad)
 
 
+@_memory_keywords
 def randn_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
     return randn(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad)
 
 
+@_memory_keywords
 @_accepts_out()
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``; int64 by default."""
@@ -503,6 +561,7 @@ def _check_random_range(low, high, np_dtype):
             raise RuntimeError(f"{label} is out of bounds for {_dtype.CPP_TYPE_NAMES[np_dtype.name]}")
 
 
+@_memory_keywords
 def randint_like(input, low=0, high=None, *, dtype=None, generator=None, requires_grad=False, device=None):
     """Random integers shaped like ``input``: ``randint_like(input, high)`` or ``(input, low, high)``."""
     if high is None:
@@ -550,6 +609,7 @@ def _type_name(value):
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+@_memory_keywords
 @_accepts_out()
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of 0 .. n-1."""
@@ -574,6 +634,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     return _finish(array, requires_grad, device)
 
 
+@_memory_keywords
 @_accepts_out(keeps_shape=True, warns_on_resize=True)
 def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Values from ``start`` up to (not including) ``end`` in steps of ``step``; int64 unless a bound is a float."""
@@ -614,6 +675,28 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
         return _finish(array.astype(np_dtype), requires_grad, device)
 
 
+def deprecated_range(start=None, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """PyTorch's deprecated ``torch.range`` (``torchless.range``): ``start`` to ``end`` *inclusive* in steps of
+    ``step``, as the default float dtype unless ``dtype`` says otherwise, whatever the bounds' types."""
+    if start is None or end is None:
+        # (PyTorch's parser writes "arguments" for one missing and "argument" for two)
+        missing = 'argument: "start", "end"' if start is None else 'arguments: "end"'
+        raise TypeError(f"range() missing {2 if start is None else 1} required positional {missing}")
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
+                  "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
+                  "[start, end).", UserWarning, stacklevel=2)
+    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    np_dtype = _dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype())
+    if values[2] == 0 or values[2] != values[2]:
+        raise RuntimeError("step must be nonzero")
+    if (values[1] - values[0]) * values[2] < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    count = math.floor((values[1] - values[0]) / values[2]) + 1  # the end itself included when reached
+    array = values[0] + values[2] * np.arange(count, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        return _finish(array.astype(np_dtype), requires_grad, device)
+
+
 def _scalar_text(value):
     """A number as PyTorch's C++ messages print it (an ostream's default: 6 significant digits)."""
     return str(value) if isinstance(value, (int, bool)) else format(value, "g")
@@ -642,6 +725,7 @@ def _float_linspace(start, end, steps, np_dtype):
     return np.where(index < steps // 2, from_start, from_end).astype(np_dtype)
 
 
+@_memory_keywords
 @_accepts_out(keeps_shape=True)
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
@@ -675,6 +759,7 @@ def _c_pow(base, exponent):
         return math.nan
 
 
+@_memory_keywords
 @_accepts_out(keeps_shape=True)
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """``steps`` values ``base ** e`` for ``e`` evenly spaced from ``start`` to ``end`` inclusive."""
@@ -709,6 +794,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
     return _finish(values.astype(np_dtype), requires_grad, device)
 
 
+@_memory_keywords
 @_accepts_out()
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``)."""

@@ -136,8 +136,20 @@ def from_tensor_type_name(name):
             if type_name == short:
                 return d
     if prefix in ("torch.cuda", "torchless.cuda"):
-        raise RuntimeError(f"torchless runs on the CPU only; got the CUDA type '{name}'")
+        raise RuntimeError(NO_CUDA_LIBRARY)
     raise ValueError(f"invalid type: '{name}'")
+
+
+# What a CPU-only PyTorch raises for a conversion to a CUDA tensor type (x.type(torch.cuda.FloatTensor)).
+NO_CUDA_LIBRARY = (
+    "Cannot initialize CUDA without ATen_cuda library. PyTorch splits its backend into two shared libraries: a CPU "
+    "library and a CUDA library; this error has occurred because you are trying to use some CUDA functionality, but "
+    "the CUDA library has not been loaded by the dynamic linker for some reason.  The CUDA library MUST be loaded, "
+    "EVEN IF you don't directly use any symbols from the CUDA library! One common culprit is a lack of "
+    "-Wl,--no-as-needed in your link arguments; many dynamic linkers will delete dynamic library dependencies if you "
+    "don't depend on any of their symbols.  You can check if this has occurred by using ldd on your binary to see if "
+    "there is a dependency on *_cuda.so library."
+)
 
 
 def get_default_dtype():

@@ -216,10 +216,7 @@ def meshgrid(*tensors, indexing=None):
     if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
         tensors = tuple(tensors[0])
     if indexing is None:
-        import warnings
-
-        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
-                      UserWarning, stacklevel=2)
+        _warn_meshgrid_indexing()
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
@@ -233,6 +230,21 @@ def meshgrid(*tensors, indexing=None):
     if swap:  # back in the order of the arguments
         grids[0], grids[1] = grids[1], grids[0]
     return tuple(grids)
+
+
+_meshgrid_warned = False
+
+
+def _warn_meshgrid_indexing():
+    """PyTorch's TORCH_WARN_ONCE (once per process, whatever the filters), with ATen's source location."""
+    global _meshgrid_warned
+    if not _meshgrid_warned:
+        _meshgrid_warned = True
+        import warnings
+
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument. "
+                      "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4215.)",
+                      UserWarning, stacklevel=3)
 
 
 def cartesian_prod(*tensors):
@@ -268,6 +280,10 @@ _FUNCTION_FORMS = (
     "deg2rad rad2deg sinc logit sgn signbit copysign addmm addbmm baddbmm addmv addr cumprod cummax cummin "
     "logcumsumexp nansum nanmean aminmax quantile nanquantile index_add index_copy index_fill "
     "masked_scatter take_along_dim "
+    # comparisons under their long names, and more in-place function forms PyTorch has (torch.sigmoid_(x), ...)
+    "greater less greater_equal less_equal not_equal is_inference get_device "
+    "sigmoid_ tanh_ abs_ ceil_ floor_ clamp_ clamp_min_ clamp_max_ clip_ exp_ expm1_ log_ log1p_ log2_ sqrt_ "
+    "square_ sin_ cos_ round_ neg_ nan_to_num_ zero_ fill_ detach_ "
     # in-place function forms PyTorch has
     "erf_ erfc_ tan_ asin_ acos_ atan_ sinh_ cosh_ asinh_ acosh_ atanh_ arcsin_ arccos_ arctan_ arcsinh_ arccosh_ "
     "arctanh_ deg2rad_ rad2deg_ sinc_ logit_ xlogy_ log10_ rsqrt_ reciprocal_ trunc_ frac_ fix_ addmv_ "
@@ -294,15 +310,22 @@ _TENSOR_OTHER = ("atan2 arctan2 hypot logaddexp logaddexp2 fmax fmin maximum min
 
 # function forms whose non-tensor, non-number operand gets PyTorch's parser message: the comparisons list their
 # overloads ("invalid combination"), the others name ``other`` at position 2 (position 1 in the method form)
-_COMPARISONS = frozenset("eq ne lt le gt ge".split())
+_COMPARISONS = frozenset("eq ne lt le gt ge greater less greater_equal less_equal not_equal".split())
 _OTHER_AT_POSITION_2 = frozenset("add sub mul div multiply subtract divide true_divide".split())
+
+
+_MISSING = object()
 
 
 def _checked_binary(name):
     method = _method(name)
 
     def fn(input, *args, **kwargs):
-        other = args[0] if args else kwargs.get("other", 0)
+        other = args[0] if args else kwargs.get("other", _MISSING)
+        if other is _MISSING:
+            if name in _COMPARISONS:  # no overload without other: the parser's listing of them
+                raise _parser_errors.invalid_function_call(name, (input,))
+            other = 0
         if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)) or not isinstance(input, Tensor):
             if name in _COMPARISONS:
                 if not (_parser_errors.is_operand(input) and _parser_errors.is_operand(other)) or \

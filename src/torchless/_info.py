@@ -213,22 +213,33 @@ def get_default_device():
     return current
 
 
+_default_tensor_type_warned = False
+
+
 def set_default_tensor_type(t):
     """Sets the default floating point tensor type (deprecated in PyTorch 2.1 for set_default_dtype)."""
     from . import _tensor
 
     if isinstance(t, str):
         module, _, name = t.rpartition(".")
-        legacy = _tensor.LEGACY_TYPES.get(name) if module in ("torch", "torchless") else None
+        types = _tensor.LEGACY_TYPES if module in ("torch", "torchless") else \
+            _tensor.CUDA_LEGACY_TYPES if module in ("torch.cuda", "torchless.cuda") else {}
+        legacy = types.get(name)
         if legacy is None:
             __import__(module or name)  # PyTorch imports the module named: its ModuleNotFoundError
             raise TypeError(f"invalid type: '{t}'")
         t = legacy
     if not isinstance(t, _tensor._LegacyTensorType):
         raise TypeError("invalid type object: only floating-point types are supported as the default type")
-    warnings.warn("torchless.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
-                  "torchless.set_default_dtype() and torchless.set_default_device() as alternatives.", UserWarning,
-                  stacklevel=2)
+    global _default_tensor_type_warned
+    if not _default_tensor_type_warned:  # PyTorch's TORCH_WARN_ONCE: once per process, whatever the filters
+        _default_tensor_type_warned = True
+        warnings.warn("torchless.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                      "torchless.set_default_dtype() and torchless.set_default_device() as alternatives. (Triggered "
+                      "internally at /__w/pytorch/pytorch/torch/csrc/tensor/python_tensor.cpp:434.)", UserWarning,
+                      stacklevel=2)
+    if isinstance(t, _tensor._CudaLegacyTensorType):
+        t()  # PyTorch's TypeError: no CUDA types in a CPU-only build
     if not t.dtype.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
     _dtype.set_default_dtype(t.dtype)

@@ -1,4 +1,5 @@
 """The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
+import copy
 import math
 import numbers
 import operator
@@ -84,7 +85,8 @@ _NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
     "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, "
     "use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access "
-    "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information."
+    "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally "
+    "at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"  # ATen's source location, as PyTorch's
 )
 _BOOL, _INT, _FLOAT = 0, 1, 2
 
@@ -213,6 +215,25 @@ def _require_cpu(where):
 _CPU = device("cpu")
 
 
+class layout:
+    """A tensor memory layout (``torchless.strided``, the only one torchless's tensors have; ``sparse_coo`` is named,
+    as scripts compare against it)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"torchless.{self.name}"
+
+    def __reduce__(self):
+        return self.name  # the module attribute of that name: unpickled as the same object
+
+
+strided, sparse_coo = layout("strided"), layout("sparse_coo")
+
+
 def _shape_arg(args, name="size", arg="size", overloads=None):
     """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``), with PyTorch's TypeErrors
     (for no sizes at all too: ``reshape()``; ``reshape(())`` is the 0-d shape). ``overloads``: the schemas of
@@ -332,6 +353,9 @@ class Tensor:
 
     # _counter: the version counter ([n]) shared with the tensor's views, made on first need (see _version).
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_hooks", "_counter", "__weakref__", "__dict__")
+    # Above NumPy's own, as PyTorch's is: np.float64(2) * t and np.float32(lr) * t leave it to t.__rmul__ and give
+    # a tensor (with its graph), where NumPy would have read t as an array and returned one.
+    __array_priority__ = 1000
 
     def __init__(self, *args, dtype=None):
         if len(args) == 1 and isinstance(args[0], Tensor):
@@ -475,7 +499,11 @@ class Tensor:
     is_cuda = False
     is_sparse = False
     is_quantized = False
-    layout = "torch.strided"
+    layout = strided
+
+    def __reversed__(self):
+        # PyTorch's: the tensor flipped along dim 0 (a 0-d tensor itself), not an iterator
+        return self if self._data.ndim == 0 else self.flip(0)
 
     def dim(self):
         return self._data.ndim
@@ -616,6 +644,8 @@ class Tensor:
 
     @property
     def T(self):
+        if self._data.ndim != 2:
+            _warn_reversing_t(self._data.ndim)
         return self.permute(tuple(range(self._data.ndim))[::-1])
 
     @property
@@ -710,6 +740,8 @@ class Tensor:
         dtype, a type string (``'torch.LongTensor'``) or a legacy type class (``torchless.LongTensor``)."""
         if dtype is None:
             return "torchless." + _dtype.TENSOR_TYPE_NAMES[self.dtype]
+        if isinstance(dtype, _CudaLegacyTensorType):
+            raise RuntimeError(_dtype.NO_CUDA_LIBRARY)
         if isinstance(dtype, str):
             dtype = _dtype.from_tensor_type_name(dtype)
         elif isinstance(dtype, _LegacyTensorType):
@@ -893,6 +925,22 @@ class Tensor:
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self._data, self._requires_grad))
 
+    def __deepcopy__(self, memo):
+        """PyTorch's deepcopy of a tensor: leaves only; the copy brings its grad and Python attributes along, and
+        tensors sharing memory in one deepcopy (a tensor and its views) share the copied memory too."""
+        if self.grad_fn is not None:
+            raise RuntimeError(_DEEPCOPY_NON_LEAF)
+        if id(self) in memo:
+            return memo[id(self)]
+        new = Tensor._wrap(_deepcopied_array(self._data, memo))
+        new._requires_grad = self._requires_grad
+        memo[id(self)] = new
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
+        if self.__dict__:
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return new
+
     # ------------------------------------------------------------------ type promotion
     def _operands(self, other):
         """``self`` and ``other`` as tensors of PyTorch's common dtype."""
@@ -970,6 +1018,8 @@ class Tensor:
         return self._binary(other, arithmetic.Add)
 
     def __radd__(self, other):
+        if isinstance(other, np.ndarray):  # array + tensor: PyTorch's reflected operators take no arrays
+            return NotImplemented
         return self._rbinary(other, arithmetic.Add)
 
     def _check_bool_sub(self, other):
@@ -990,6 +1040,8 @@ class Tensor:
         return self._binary(other, arithmetic.Sub)
 
     def __rsub__(self, other):
+        if isinstance(other, np.ndarray):
+            return NotImplemented
         if self._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_)):
             self._check_bool_sub(other)
         return self._rbinary(other, arithmetic.Sub, scalar_minuend=True)
@@ -998,6 +1050,8 @@ class Tensor:
         return self._binary(other, arithmetic.Mul)
 
     def __rmul__(self, other):
+        if isinstance(other, np.ndarray):
+            return NotImplemented
         return self._rbinary(other, arithmetic.Mul)
 
     def __truediv__(self, other):
@@ -1034,6 +1088,8 @@ class Tensor:
                                     node=arithmetic.NotDifferentiable, op="floor_divide")
 
     def __rfloordiv__(self, other):
+        if isinstance(other, np.ndarray):
+            return NotImplemented
         return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "b", reverse=True, divides=True,
                                     node=arithmetic.NotDifferentiable, op="floor_divide")
 
@@ -1042,6 +1098,8 @@ class Tensor:
                                     scalar_divisor=not isinstance(other, Tensor))
 
     def __rmod__(self, other):  # a Python scalar dividend: PyTorch has no derivative for that overload
+        if isinstance(other, np.ndarray):
+            return NotImplemented
         return self._checked_binary(other, np.mod, "remainder_cpu", "b", reverse=True, divides=True,
                                     node=arithmetic.NotDifferentiable, op="remainder")
 
@@ -1054,6 +1112,8 @@ class Tensor:
         return self._exact_pow(exponent, reverse=False)
 
     def __rpow__(self, base):
+        if isinstance(base, np.ndarray):
+            return NotImplemented
         if self._data.dtype.kind == "f":
             return self._rbinary(base, arithmetic.Pow, scalar_base=True)
         return self._exact_pow(base, reverse=True)
@@ -3008,28 +3068,35 @@ class Tensor:
         return self.div_(other)
 
     # ------------------------------------------------------------------ factories from a tensor
-    def new_tensor(self, data, dtype=None, requires_grad=False):
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         from ._creation import _copy_construct_warning, tensor
 
         if isinstance(data, Tensor):
             _copy_construct_warning("tensor.new_tensor")
             data = data._data
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
-    def new_zeros(self, *size, dtype=None, requires_grad=False):
-        return _new_filled(self, size, 0, dtype, requires_grad, "new_zeros")
+    # (device, layout and pin_memory as PyTorch's factories take them: the CPU, strided, unpinned)
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _new_filled(self, size, 0, dtype, requires_grad, "new_zeros", device, pin_memory)
 
-    def new_ones(self, *size, dtype=None, requires_grad=False):
-        return _new_filled(self, size, 1, dtype, requires_grad, "new_ones")
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _new_filled(self, size, 1, dtype, requires_grad, "new_ones", device, pin_memory)
 
-    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
-        return _new_filled(self, (size,), fill_value, dtype, requires_grad, "new_full")
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False, layout=None,
+                 pin_memory=False):
+        return _new_filled(self, (size,), fill_value, dtype, requires_grad, "new_full", device, pin_memory)
 
-    def new_empty(self, *size, dtype=None, requires_grad=False):
-        return _new_filled(self, size, 0, dtype, requires_grad, "new_empty")
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _new_filled(self, size, 0, dtype, requires_grad, "new_empty", device, pin_memory)
 
 
-def _new_filled(like, size, value, dtype, requires_grad, name):
+def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False):
+    from ._creation import check_pin_memory
+
+    if device is not None:
+        _require_cpu(device)
+    check_pin_memory(pin_memory)
     np_dtype = like._data.dtype if dtype is None else _dtype.argument(dtype, name)
     shape = _shape_arg(size, name)
     out = Tensor._wrap(np.full(shape, _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1), np_dtype))
@@ -3192,9 +3259,31 @@ def check_uniform_bounds(a, b):
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
 
 
+# PyTorch's TORCH_WARN_ONCE texts for x.T off matrices, with ATen's source location: once per process each,
+# whatever the warning filters say.
+_T_WARNINGS = {
+    "reverse": "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+               "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+               "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor. (Triggered "
+               "internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4314.)",
+    "0-D": "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases. (Triggered "
+           "internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4321.)",
+}
+_t_warned = set()
+
+
+def _warn_reversing_t(ndim):
+    kind = "0-D" if ndim == 0 else "reverse"
+    if kind not in _t_warned:
+        _t_warned.add(kind)
+        warnings.warn(_T_WARNINGS[kind], UserWarning, stacklevel=3)
+
+
 class _LegacyTensorType(type):
     """``torchless.FloatTensor`` and kin, as in PyTorch: an instance is a tensor of that dtype, and calling the
     type builds one (``torchless.LongTensor([1, 2])``, ``torchless.FloatTensor(2, 3)``)."""
+
+    is_cuda = False
 
     def __instancecheck__(cls, obj):
         return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype.numpy
@@ -3207,6 +3296,50 @@ class _LegacyTensorType(type):
 
 
 LEGACY_TYPES = {name: _LegacyTensorType(name, (), {"dtype": d}) for d, name in _dtype.TENSOR_TYPE_NAMES.items()}
+
+
+class _CudaLegacyTensorType(_LegacyTensorType):
+    """``torchless.cuda.FloatTensor`` and kin, as a CPU-only PyTorch has them: scripts name them
+    (``Tensor = torch.cuda.FloatTensor if cuda else torch.FloatTensor``), no tensor is one, and building one or
+    converting to one fails."""
+
+    is_cuda = True
+
+    def __instancecheck__(cls, obj):
+        return False
+
+    def __call__(cls, *args):
+        raise TypeError(f"type torchless.cuda.{cls.__name__} not available. Torch not compiled with CUDA enabled.")
+
+    def __repr__(cls):
+        return f"<class 'torchless.cuda.{cls.__name__}'>"
+
+
+CUDA_LEGACY_TYPES = {name: _CudaLegacyTensorType(name, (), {"dtype": d})
+                     for d, name in _dtype.TENSOR_TYPE_NAMES.items()}
+
+
+_DEEPCOPY_NON_LEAF = (
+    "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment.  If you "
+    "were attempting to deepcopy a module, this may be because of a torch.nn.utils.weight_norm usage, see "
+    "https://github.com/pytorch/pytorch/pull/103001"
+)
+
+
+def _deepcopied_array(array, memo):
+    """A copy of ``array`` for one deepcopy: the memory it lies in is copied once (memoized by that owner's id, as
+    copy.deepcopy memoizes objects), and the result is the same window into the copy."""
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not (root.flags.c_contiguous or root.flags.f_contiguous):
+        return array.copy()
+    copied = memo.get(id(root))
+    if copied is None:
+        copied = memo[id(root)] = root.copy(order="K")
+        memo.setdefault(id(memo), []).append(root)  # copy.deepcopy's keep-alive list: the id stays this array's
+    offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return np.ndarray(array.shape, array.dtype, buffer=copied, offset=offset, strides=array.strides)
 
 
 def _rebuild(array, requires_grad):
@@ -3248,3 +3381,8 @@ _tensor_extras.install(Tensor)  # legacy spellings, aliases, linalg method forms
 
 # In-place shape changes, comparisons and logical ops, more random fills, index_put/put/scatter_reduce, as_strided.
 inplace.install(Tensor)
+
+# Last, once every method is on the class: NumPy's keyword names (axis=, keepdims=) as PyTorch's parser takes them.
+from . import _numpy_names  # noqa: E402
+
+_numpy_names.install_methods(Tensor)

@@ -28,6 +28,12 @@ class Parameter(Tensor):
     def __reduce_ex__(self, protocol):
         return (Parameter, (Tensor._wrap(self._data), self._requires_grad))
 
+    def __deepcopy__(self, memo):
+        # PyTorch's: a parameter of a clone of the values, without the grad or other attributes of the original
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(Tensor._wrap(self._data.copy()), self.requires_grad)
+        return memo[id(self)]
+
 
 class _BufferMeta(type):
     """``isinstance(t, Buffer)`` is true for the tensors ``Buffer(...)`` marked."""

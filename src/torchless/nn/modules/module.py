@@ -72,10 +72,11 @@ class Module:
             raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but {len(args) + 1} were given")
         d = self.__dict__
         d["training"] = True
-        d["_parameters"] = OrderedDict()
-        d["_buffers"] = OrderedDict()
-        d["_non_persistent_buffers"] = set()
-        d["_modules"] = OrderedDict()
+        # plain dicts, as PyTorch's registries are now (print(model._modules) shows {...})
+        d["_parameters"] = {}
+        d["_buffers"] = {}
+        d["_non_persistent_buffers_set"] = set()
+        d["_modules"] = {}
         d["_forward_hooks"] = OrderedDict()
         d["_forward_hooks_with_kwargs"] = OrderedDict()
         d["_forward_hooks_always_called"] = OrderedDict()
@@ -187,7 +188,8 @@ class Module:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
                                 "(torchless.nn.Buffer, torchless.Tensor or None expected)")
-            persistent = value.persistent if isinstance(value, Buffer) else name not in d["_non_persistent_buffers"]
+            persistent = value.persistent if isinstance(value, Buffer) else \
+                name not in d["_non_persistent_buffers_set"]
             self.register_buffer(name, value, persistent)
         else:
             object.__setattr__(self, name, value)
@@ -199,7 +201,7 @@ class Module:
         for registry in ("_parameters", "_buffers", "_modules"):
             if registry != keep:
                 d[registry].pop(name, None)
-        d["_non_persistent_buffers"].discard(name)
+        d["_non_persistent_buffers_set"].discard(name)
 
     def __getattr__(self, name):
         # Every self.conv1 / self.weight of a forward lands here; the three registries are looked up
@@ -221,9 +223,15 @@ class Module:
         for registry in ("_parameters", "_buffers", "_modules"):
             if name in d[registry]:
                 del d[registry][name]
-                d["_non_persistent_buffers"].discard(name)
+                d["_non_persistent_buffers_set"].discard(name)
                 return
         object.__delattr__(self, name)
+
+    def __setstate__(self, state):
+        # modules pickled by torchless before the set took PyTorch's name
+        if "_non_persistent_buffers" in state:
+            state["_non_persistent_buffers_set"] = state.pop("_non_persistent_buffers")
+        self.__dict__.update(state)
 
     def __dir__(self):
         return sorted(set(object.__dir__(self)) | set(self._parameters) | set(self._buffers) | set(self._modules))
@@ -265,9 +273,9 @@ class Module:
                             "(torchless Tensor or None required)")
         self._buffers[name] = _registration_hooks(_global_buffer_registration_hooks, self, name, tensor)
         if persistent:
-            self._non_persistent_buffers.discard(name)
+            self._non_persistent_buffers_set.discard(name)
         else:
-            self._non_persistent_buffers.add(name)
+            self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name, module):
         """Add a child module under ``name``."""
@@ -458,7 +466,7 @@ class Module:
             if param is not None:
                 destination[prefix + key] = param if keep_vars else param.detach()
         for key, buf in self._buffers.items():
-            if buf is not None and key not in self._non_persistent_buffers:
+            if buf is not None and key not in self._non_persistent_buffers_set:
                 destination[prefix + key] = buf if keep_vars else buf.detach()
         if type(self).get_extra_state is not Module.get_extra_state:
             destination[prefix + _EXTRA_STATE_KEY] = self.get_extra_state()
@@ -522,7 +530,7 @@ class Module:
         assign=True)``); with ``strict`` (always True from load_state_dict) keys under ``prefix`` that are none of
         this module's entries or children are reported as unexpected."""
         assign = local_metadata.get("assign_to_params_buffers", False)
-        persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers}
+        persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
         local = {k: v for k, v in list(self._parameters.items()) + list(persistent.items()) if v is not None}
         for name, target in local.items():
             key = prefix + name

@@ -39,7 +39,7 @@ class Upsample(Module):
     def __setstate__(self, state):
         # modules pickled before recompute_scale_factor existed recomputed the scale
         state.setdefault("recompute_scale_factor", True)
-        self.__dict__.update(state)
+        super().__setstate__(state)
 
     def extra_repr(self):
         if self.scale_factor is not None:

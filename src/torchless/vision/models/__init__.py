@@ -1,6 +1,6 @@
 """torchvision's classic CNN architectures (``torchvision.models``), with torchvision's module trees, state_dict
 keys, initialisation and builders: AlexNet, VGG, ResNet/ResNeXt/Wide ResNet, MobileNetV2, MobileNetV3, SqueezeNet,
-DenseNet, ShuffleNetV2, EfficientNet (B0 to B7).
+DenseNet, ShuffleNetV2, EfficientNet (B0 to B7), GoogLeNet.
 
 Each builder has torchvision's ``*_Weights`` enum: ``resnet18(weights=ResNet18_Weights.DEFAULT)`` (or
 ``weights="DEFAULT"``) downloads torchvision's ImageNet checkpoint once into the hub cache (see
@@ -10,13 +10,17 @@ Each builder has torchvision's ``*_Weights`` enum: ``resnet18(weights=ResNet18_W
 from ._api import Weights, WeightsEnum, get_model, get_model_builder, get_model_weights, get_weight, list_models
 from ._utils import PretrainedWeightsUnavailable
 from .alexnet import AlexNet, AlexNet_Weights, alexnet
-from .densenet import DenseNet, DenseNet121_Weights, densenet121
+from .densenet import (
+    DenseNet, DenseNet121_Weights, DenseNet161_Weights, DenseNet169_Weights, DenseNet201_Weights, densenet121,
+    densenet161, densenet169, densenet201,
+)
 from .efficientnet import (
     EfficientNet, EfficientNet_B0_Weights, EfficientNet_B1_Weights, EfficientNet_B2_Weights, EfficientNet_B3_Weights,
     EfficientNet_B4_Weights, EfficientNet_B5_Weights, EfficientNet_B6_Weights, EfficientNet_B7_Weights,
     efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, efficientnet_b4, efficientnet_b5,
     efficientnet_b6, efficientnet_b7,
 )
+from .googlenet import GoogLeNet, GoogLeNet_Weights, GoogLeNetOutputs, googlenet
 from .mobilenetv2 import MobileNet_V2_Weights, MobileNetV2, mobilenet_v2
 from .mobilenetv3 import (
     MobileNet_V3_Large_Weights, MobileNet_V3_Small_Weights, MobileNetV3, mobilenet_v3_large, mobilenet_v3_small,
@@ -46,7 +50,8 @@ __all__ = [
     "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d", "wide_resnet50_2",
     "MobileNetV2", "MobileNet_V2_Weights", "mobilenet_v2",
     "SqueezeNet", "SqueezeNet1_0_Weights", "SqueezeNet1_1_Weights", "squeezenet1_0", "squeezenet1_1",
-    "DenseNet", "DenseNet121_Weights", "densenet121",
+    "DenseNet", "DenseNet121_Weights", "DenseNet161_Weights", "DenseNet169_Weights", "DenseNet201_Weights",
+    "densenet121", "densenet161", "densenet169", "densenet201",
     "MobileNetV3", "MobileNet_V3_Large_Weights", "MobileNet_V3_Small_Weights", "mobilenet_v3_large",
     "mobilenet_v3_small",
     "ShuffleNetV2", "ShuffleNet_V2_X0_5_Weights", "ShuffleNet_V2_X1_0_Weights", "ShuffleNet_V2_X1_5_Weights",
@@ -56,6 +61,7 @@ __all__ = [
     "EfficientNet_B3_Weights", "EfficientNet_B4_Weights", "EfficientNet_B5_Weights", "EfficientNet_B6_Weights",
     "EfficientNet_B7_Weights", "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3",
     "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
+    "GoogLeNet", "GoogLeNetOutputs", "GoogLeNet_Weights", "googlenet",
     "Weights", "WeightsEnum", "get_model", "get_model_builder", "get_model_weights", "get_weight", "list_models",
     "PretrainedWeightsUnavailable",
 ]

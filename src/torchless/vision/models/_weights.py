@@ -66,6 +66,8 @@ _shufflenet_new_recipe = functools.partial(_weights, min_size=(1, 1), docs=_NEW_
                                            recipe="https://github.com/pytorch/vision/pull/5906",
                                            preset={"resize_size": 232})
 _PORTED = "Ported from the paper's TensorFlow weights."
+_googlenet = functools.partial(_weights, min_size=(15, 15), recipe=_RECIPES + "googlenet",
+                               docs="Ported from the original paper's weights.")
 
 
 def _image_classification_interpolated(*, interpolation, **kwargs):
@@ -142,6 +144,14 @@ _TABLE = {
                                                            0.349, 4.729, min_size=(17, 17))},
     "DenseNet121_Weights": {"IMAGENET1K_V1": _densenet("densenet121-a639ec97.pth", 7978856, 74.434, 91.972, 2.834,
                                                        30.845)},
+    "DenseNet161_Weights": {"IMAGENET1K_V1": _densenet("densenet161-8d451a50.pth", 28681000, 77.138, 93.560, 7.728,
+                                                       110.369)},
+    "DenseNet169_Weights": {"IMAGENET1K_V1": _densenet("densenet169-b2777c0a.pth", 14149480, 75.600, 92.806, 3.36,
+                                                       54.708)},
+    "DenseNet201_Weights": {"IMAGENET1K_V1": _densenet("densenet201-c1103571.pth", 20013928, 76.896, 93.370, 4.291,
+                                                       77.373)},
+    "GoogLeNet_Weights": {"IMAGENET1K_V1": _googlenet("googlenet-1378be20.pth", 6624904, 69.778, 89.530, 1.498,
+                                                      49.731)},
     "MobileNet_V3_Large_Weights": {
         "IMAGENET1K_V1": _mobilenet_v3("mobilenet_v3_large-8738ca79.pth", 5483032, 74.042, 91.340, 0.217, 21.114,
                                        docs=_SCRATCH_SIMPLE),

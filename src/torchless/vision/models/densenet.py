@@ -9,7 +9,8 @@ from ._api import register_model
 from ._utils import _load_weights, _verify_weights
 from ._weights import weights_enum
 
-__all__ = ["DenseNet", "DenseNet121_Weights", "densenet121", "rename_legacy_keys"]
+__all__ = ["DenseNet", "DenseNet121_Weights", "DenseNet161_Weights", "DenseNet169_Weights", "DenseNet201_Weights",
+           "densenet121", "densenet161", "densenet169", "densenet201", "rename_legacy_keys"]
 
 
 class _DenseLayer(nn.Module):
@@ -174,19 +175,52 @@ def rename_legacy_keys(state_dict):
 
 
 DenseNet121_Weights = weights_enum("DenseNet121_Weights", __name__)
+DenseNet161_Weights = weights_enum("DenseNet161_Weights", __name__)
+DenseNet169_Weights = weights_enum("DenseNet169_Weights", __name__)
+DenseNet201_Weights = weights_enum("DenseNet201_Weights", __name__)
+
+
+def _densenet(weights_enum, growth_rate, block_config, num_init_features, weights, progress, kwargs):
+    weights = _verify_weights(weights_enum, weights, kwargs)
+    model = DenseNet(growth_rate, block_config, num_init_features, **kwargs)
+    return _load_weights(model, weights, progress, convert=rename_legacy_keys)
+
+
+_BUILDER_DOC = """Densenet-{depth} model from `Densely Connected Convolutional Networks
+    <https://arxiv.org/abs/1608.06993>`__: growth rate {growth}, blocks of {blocks} layers, {init} initial features.
+
+    Args:
+        weights (:class:`~torchless.vision.models.DenseNet{depth}_Weights`, optional): The pretrained weights to use.
+            See :class:`~torchless.vision.models.DenseNet{depth}_Weights` for more details, and possible values. By
+            default, no pre-trained weights are used.
+        progress (bool, optional): If True, displays a progress bar of the download to stderr. Default is True.
+        **kwargs: passed to :class:`DenseNet` (``num_classes``, ``drop_rate``, ``memory_efficient``, ...).
+    """
 
 
 @register_model()
 def densenet121(weights: Optional[DenseNet121_Weights] = None, progress=True, **kwargs):
-    """Densenet-121 model from `Densely Connected Convolutional Networks <https://arxiv.org/abs/1608.06993>`__:
-    growth rate 32, blocks of (6, 12, 24, 16) layers, 64 initial features.
+    return _densenet(DenseNet121_Weights, 32, (6, 12, 24, 16), 64, weights, progress, kwargs)
 
-    Args:
-        weights (:class:`~torchless.vision.models.DenseNet121_Weights`, optional): The pretrained weights to use. See
-            :class:`~torchless.vision.models.DenseNet121_Weights` for more details, and possible values. By default, no
-            pre-trained weights are used.
-        progress (bool, optional): If True, displays a progress bar of the download to stderr. Default is True.
-        **kwargs: passed to :class:`DenseNet` (``num_classes``, ``drop_rate``, ``memory_efficient``, ...).
-    """
-    weights = _verify_weights(DenseNet121_Weights, weights, kwargs)
-    return _load_weights(DenseNet(32, (6, 12, 24, 16), 64, **kwargs), weights, progress, convert=rename_legacy_keys)
+
+@register_model()
+def densenet161(weights: Optional[DenseNet161_Weights] = None, progress=True, **kwargs):
+    return _densenet(DenseNet161_Weights, 48, (6, 12, 36, 24), 96, weights, progress, kwargs)
+
+
+@register_model()
+def densenet169(weights: Optional[DenseNet169_Weights] = None, progress=True, **kwargs):
+    return _densenet(DenseNet169_Weights, 32, (6, 12, 32, 32), 64, weights, progress, kwargs)
+
+
+@register_model()
+def densenet201(weights: Optional[DenseNet201_Weights] = None, progress=True, **kwargs):
+    return _densenet(DenseNet201_Weights, 32, (6, 12, 48, 32), 64, weights, progress, kwargs)
+
+
+for _builder, _depth, _growth, _blocks, _init in ((densenet121, 121, 32, (6, 12, 24, 16), 64),
+                                                  (densenet161, 161, 48, (6, 12, 36, 24), 96),
+                                                  (densenet169, 169, 32, (6, 12, 32, 32), 64),
+                                                  (densenet201, 201, 32, (6, 12, 48, 32), 64)):
+    _builder.__doc__ = _BUILDER_DOC.format(depth=_depth, growth=_growth, blocks=_blocks, init=_init)
+del _builder, _depth, _growth, _blocks, _init

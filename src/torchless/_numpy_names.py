@@ -1,0 +1,87 @@
+"""NumPy's keyword names for PyTorch's arguments: ``x.sum(axis=1, keepdims=True)``, ``y_hat.argmax(axis=1)``,
+``torchless.cat(ts, axis=1)``.
+
+PyTorch's argument parser, which every natively bound function and Tensor method goes through, takes a keyword
+argument under NumPy's name where the schema has PyTorch's: ``axis`` for ``dim``, ``keepdims`` for ``keepdim``,
+``x``, ``a`` or ``x1`` for ``input`` and ``x2`` for ``other``. Teaching code leans on it (Dive into Deep
+Learning's ``argmax(y_hat, axis=1)``, ``X.sum(axis=0, keepdims=True)``). What PyTorch writes in Python (split,
+norm, unique, unflatten, tensordot, ...) takes only its own names, so those are left alone here.
+
+A wrapper renames a NumPy name only when the PyTorch name is given neither as a keyword nor in its position, and
+the callable takes it (a parameter of that name, or ``**kwargs`` that it parses itself); given both ways, the
+call fails as PyTorch's does, naming the NumPy keyword as unexpected. Methods take the ``dim``/``keepdim``
+spellings only: renaming ``x2`` would put a wrapper on every binary method for a spelling nobody writes there.
+"""
+import functools
+import inspect
+
+_METHOD_ALIASES = {"axis": "dim", "keepdims": "keepdim"}
+_FUNCTION_ALIASES = dict(_METHOD_ALIASES, x="input", a="input", x1="input", x2="other")
+
+# Written in Python in PyTorch (torch._tensor, torch.functional): no NumPy names there. (torch.unflatten is
+# native, Tensor.unflatten is not.)
+_PYTHON_METHODS = frozenset("split norm unique unique_consecutive unflatten stft istft lu".split())
+_PYTHON_FUNCTIONS = frozenset("split norm unique unique_consecutive stft istft lu tensordot einsum cdist meshgrid "
+                              "cartesian_prod block_diag broadcast_tensors chain_matmul unravel_index atleast_1d "
+                              "atleast_2d atleast_3d compile".split())
+
+
+def _accepted(function, aliases, skip_self):
+    """{NumPy name: (PyTorch name, its position or None)} for the PyTorch names ``function`` takes."""
+    # read off the code object rather than inspect.signature: this runs for every method at import
+    inner = inspect.unwrap(function)
+    code = getattr(inner, "__code__", None)
+    if code is None:
+        return {}
+    positional = code.co_varnames[skip_self:code.co_argcount]
+    named = set(code.co_varnames[skip_self:code.co_argcount + code.co_kwonlyargcount])
+    by_kwargs = bool(code.co_flags & inspect.CO_VARKEYWORDS)
+    accepted = {}
+    for alias, name in aliases.items():
+        if name in named or by_kwargs:
+            position = positional.index(name) + skip_self if name in positional else None
+            accepted[alias] = (name, position)
+    return accepted
+
+
+def _renaming(name, function, accepted):
+    aliases = frozenset(accepted)
+
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        if kwargs and not aliases.isdisjoint(kwargs):
+            kwargs = _renamed(name, args, kwargs, accepted)
+        return function(*args, **kwargs)
+
+    return call
+
+
+def _renamed(function_name, args, kwargs, accepted):
+    renamed = {}
+    for key, value in kwargs.items():
+        if key in accepted:
+            name, position = accepted[key]
+            if name in kwargs or name in renamed or (position is not None and len(args) > position):
+                # the parser has matched the PyTorch name already: the NumPy one is left over
+                raise TypeError(f"{function_name}() got an unexpected keyword argument '{key}'")
+            key = name
+        renamed[key] = value
+    return renamed
+
+
+def install_methods(cls):
+    for name, value in list(vars(cls).items()):
+        if name.startswith("_") or name in _PYTHON_METHODS or not inspect.isfunction(value):
+            continue
+        accepted = _accepted(value, _METHOD_ALIASES, skip_self=True)
+        if accepted:
+            setattr(cls, name, _renaming(name, value, accepted))
+
+
+def install_functions(namespace):
+    for name, value in list(namespace.items()):
+        if name.startswith("_") or name in _PYTHON_FUNCTIONS or not inspect.isfunction(value):
+            continue
+        accepted = _accepted(value, _FUNCTION_ALIASES, skip_self=False)
+        if accepted:
+            namespace[name] = _renaming(name, value, accepted)
