@@ -86,6 +86,7 @@ def _renorm_(weight, indices, max_norm, norm_type):
     check_tensor(indices, "embedding_renorm_", "indices", 2)
     check_float_arg(max_norm, "embedding_renorm_", "max_norm", 3)
     check_float_arg(norm_type, "embedding_renorm_", "norm_type", 4)
+    max_norm, norm_type = float(max_norm), float(norm_type)  # (a 0-d tensor passes the parser as a float)
     if weight.dim() != 2:
         raise RuntimeError(f"Expected 2-dimensional tensor, but got {weight.dim()}-dimensional tensor for argument "
                            "#1 'self' (while checking arguments for embedding_renorm_)")
