@@ -210,6 +210,7 @@ class MaxPoolGeometry:
 @functools.lru_cache(maxsize=64)
 def max_pool_geometry(input_hw, kernel, stride, padding, dilation, ceil_mode):
     """The (cached) MaxPoolGeometry of one call signature; all arguments but ceil_mode are int pairs."""
+    stride = tuple(_single_window_stride(*axis, ceil_mode) for axis in zip(input_hw, kernel, stride, padding, dilation))
     return MaxPoolGeometry(input_hw, kernel, stride, padding, dilation, ceil_mode)
 
 
@@ -224,9 +225,7 @@ def _single_window_stride(size, kernel, stride, padding, dilation, ceil_mode):
 
 
 def _geometry_of(x, kernel, stride, padding, dilation, ceil_mode):
-    stride = tuple(_single_window_stride(*axis, ceil_mode)
-                   for axis in zip(x.shape[2:], kernel, stride, padding, dilation))
-    return max_pool_geometry(tuple(x.shape[2:]), tuple(kernel), stride, tuple(padding), tuple(dilation),
+    return max_pool_geometry(tuple(x.shape[2:]), tuple(kernel), tuple(stride), tuple(padding), tuple(dilation),
                              bool(ceil_mode))
 
 

@@ -29,6 +29,8 @@ def _tp_name(value):
 
 def _is_index(value):
     """An int for an ``int`` parameter: Python and NumPy integers, integral 0-d tensors; never a bool."""
+    if type(value) is int:  # the usual case, without the slower checks against numbers' ABCs
+        return True
     if isinstance(value, bool):
         return False
     if isinstance(value, Tensor):

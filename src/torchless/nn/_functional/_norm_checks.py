@@ -31,7 +31,7 @@ def check_int_arg(value, fn, name, position):
 
 def check_float_arg(value, fn, name, position, optional=False):
     """A ``float`` parameter takes any real number (ints and bools too) or a 0-d tensor not requiring grad."""
-    if value is None and optional:
+    if value is None and optional or type(value) is float or type(value) is int:
         return
     if isinstance(value, Tensor):
         if value.dim() == 0 and not value.requires_grad:
