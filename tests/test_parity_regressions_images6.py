@@ -29,6 +29,8 @@ import torchless.vision.transforms.v2.functional as F2
 
 Image = pytest.importorskip("PIL.Image")
 
+from torchvision_cases import check_case  # noqa: E402  (after the skip without Pillow)
+
 HERE = Path(__file__).parent / "fixtures" / "torchvision"
 RECORD = json.loads((HERE / "images6.json").read_text())
 ARRAYS = np.load(HERE / "images6.npz")
@@ -45,51 +47,9 @@ def scope(tmp_path_factory):
     return namespace(torchless, tio, T, F, v2, F2, ARRAYS["input_mnist"], tmp_path_factory.mktemp("images6"))
 
 
-def as_torch(text):
-    return text.replace("torchless.", "torch.")
-
-
-def assert_matches(value, expected, tolerance, where):
-    if "sequence" in expected:
-        assert type(value).__name__ == expected["sequence"], where
-        assert len(value) == len(expected["items"]), where
-        for i, (item, expected_item) in enumerate(zip(value, expected["items"])):
-            assert_matches(item, expected_item, tolerance, f"{where}[{i}]")
-    elif "pil" in expected:
-        assert isinstance(value, Image.Image), where
-        assert (value.mode, list(value.size)) == (expected["pil"], expected["size"]), where
-        got, want = np.asarray(value).astype(np.int64), ARRAYS[expected["array"]].astype(np.int64)
-        assert np.abs(got - want).max(initial=0) <= tolerance, where
-    elif "tensor" in expected:
-        assert isinstance(value, torchless.Tensor), where
-        assert str(value.dtype) == f"torchless.{expected['tensor']}", where
-        got, want = value.numpy(), ARRAYS[expected["array"]]
-        assert got.shape == want.shape, where
-        if want.dtype.kind == "f":
-            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5, err_msg=where)
-        else:
-            assert np.abs(got.astype(np.int64) - want.astype(np.int64)).max(initial=0) <= tolerance, where
-    else:
-        shown = as_torch(value) if isinstance(value, str) else value
-        assert shown == expected["value"], where
-
-
 @pytest.mark.parametrize("name", list(CASES))
 def test_torchless_gives_torchvisions_result(name, scope):
-    case = CASES[name]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if "raises" in case:
-            kind, message = case["raises"]
-            with pytest.raises(Exception) as raised:
-                eval(case["expression"], dict(scope))
-            assert type(raised.value).__name__ == kind
-            assert as_torch(str(raised.value)) == message
-            return
-        value = eval(case["expression"], dict(scope))
-    if isinstance(value, torchless.Size):
-        value = list(value)
-    assert_matches(value, case["result"], case["tolerance"], name)
+    check_case(CASES[name], scope, ARRAYS)
 
 
 def test_the_fixture_records_torchvisions_own_outputs():

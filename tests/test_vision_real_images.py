@@ -4,7 +4,6 @@ on ``photo.png`` / ``photo.jpg`` (a 37 x 29 crop of matplotlib's portrait of Gra
 here with torchless; the results (tensors, PIL images, values, or exception types and messages) must agree.
 """
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,8 @@ import torchless.vision.utils as U
 from torchless.vision.transforms import v2
 
 Image = pytest.importorskip("PIL.Image")  # the decoders and PIL cases need Pillow (the [viz] extra)
+
+from torchvision_cases import check_case as check_torchvision_case  # noqa: E402  (after the skip)
 
 HERE = Path(__file__).parent / "fixtures" / "torchvision"
 RECORD = json.loads((HERE / "real_images.json").read_text())
@@ -38,45 +39,10 @@ def namespace():
             "files": {name: tio.read_file(HERE / name) for name in ("photo.png", "photo.jpg")}, "A": A, "np": np}
 
 
-def assert_matches(value, expected, tolerance, where, arrays=ARRAYS):
-    """``value`` against a result recorded by make_fixtures.py's ``_record`` (its arrays in ``arrays``)."""
-    if "sequence" in expected:
-        assert type(value).__name__ == expected["sequence"], where
-        assert len(value) == len(expected["items"]), where
-        for i, (item, expected_item) in enumerate(zip(value, expected["items"])):
-            assert_matches(item, expected_item, tolerance, f"{where}[{i}]", arrays)
-    elif "pil" in expected:
-        assert isinstance(value, Image.Image), where
-        assert (value.mode, list(value.size)) == (expected["pil"], expected["size"]), where
-        np.testing.assert_array_equal(np.asarray(value), arrays[expected["array"]], err_msg=where)
-    elif "tensor" in expected:
-        assert isinstance(value, torchless.Tensor), where
-        assert str(value.dtype) == f"torchless.{expected['tensor']}", where
-        got, want = value.numpy(), arrays[expected["array"]]
-        assert got.shape == want.shape, where
-        if want.dtype.kind == "f":
-            np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-6, err_msg=where)
-        else:
-            assert np.abs(got.astype(np.int64) - want.astype(np.int64)).max(initial=0) <= tolerance, where
-    else:
-        assert value == expected["value"], where
-
-
 def check_case(case, arrays=ARRAYS):
-    """Evaluate a recorded case's expression with torchless: the same result, or the same exception type and
-    message, as torchvision's."""
-    scope = namespace()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if "raises" in case:
-            kind, message = case["raises"]
-            with pytest.raises(Exception) as raised:
-                eval(case["expression"], scope)
-            assert type(raised.value).__name__ == kind
-            assert str(raised.value) == message
-            return
-        value = eval(case["expression"], scope)
-    assert_matches(value, case["result"], case["tolerance"], case["name"], arrays)
+    """A recorded case evaluated with torchless: torchvision's result (pixels exact, floats to 2e-6), or the same
+    exception type and message."""
+    check_torchvision_case(case, namespace(), arrays, pil_tolerance=False, atol=2e-6)
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -1,0 +1,68 @@
+"""Checking torchless against cases recorded from torchvision by the scripts in fixtures/torchvision/: each case is
+a Python expression with torchvision's result (tensors, PIL images, values; their arrays in an npz) or its
+exception's type and message, evaluated again here with torchless.
+
+Imported as ``from torchvision_cases import ...`` (pytest puts tests/ on ``sys.path``). torchless names its dtypes
+and classes ``torchless.*`` where torch says ``torch.*``: messages and strings are compared with that prefix read
+as torch's.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+
+
+def as_torch(text):
+    return text.replace("torchless.", "torch.")
+
+
+def assert_matches(value, expected, tolerance, where, arrays, pil_tolerance=True, exact_half=False, atol=1e-5):
+    """``value`` against a recorded result. Integer pixels may differ by ``tolerance`` (PIL images only with
+    ``pil_tolerance``); floats agree to rtol 1e-5 and ``atol`` (float16 exactly with ``exact_half``)."""
+    from PIL import Image
+
+    if "sequence" in expected:
+        assert type(value).__name__ == expected["sequence"], where
+        assert len(value) == len(expected["items"]), where
+        for i, (item, expected_item) in enumerate(zip(value, expected["items"])):
+            assert_matches(item, expected_item, tolerance, f"{where}[{i}]", arrays, pil_tolerance, exact_half, atol)
+    elif "pil" in expected:
+        assert isinstance(value, Image.Image), where
+        assert (value.mode, list(value.size)) == (expected["pil"], expected["size"]), where
+        got, want = np.asarray(value), arrays[expected["array"]]
+        assert got.shape == want.shape, where
+        allowed = tolerance if pil_tolerance else 0
+        assert np.abs(got.astype(np.int64) - want.astype(np.int64)).max(initial=0) <= allowed, where
+    elif "tensor" in expected:
+        assert isinstance(value, torchless.Tensor), where
+        assert str(value.dtype) == f"torchless.{expected['tensor']}", where
+        got, want = value.numpy(), arrays[expected["array"]]
+        assert got.shape == want.shape, where
+        if want.dtype.kind == "f":
+            atol = 0 if exact_half and want.dtype == np.float16 else atol
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=atol, err_msg=where)
+        else:
+            assert np.abs(got.astype(np.int64) - want.astype(np.int64)).max(initial=0) <= tolerance, where
+    else:
+        shown = as_torch(value) if isinstance(value, str) else value
+        assert shown == expected["value"], where
+
+
+def check_case(case, scope, arrays, **matching):
+    """Evaluate a recorded case with torchless in ``scope``: torchvision's result, or its exception's type and
+    message (``matching``: assert_matches's options)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if "raises" in case:
+            kind, message = case["raises"]
+            with pytest.raises(Exception) as raised:
+                eval(case["expression"], dict(scope))
+            assert type(raised.value).__name__ == kind
+            assert as_torch(str(raised.value)) == message
+            return
+        value = eval(case["expression"], dict(scope))
+    if isinstance(value, torchless.Size):
+        value = list(value)
+    assert_matches(value, case["result"], case["tolerance"], case["name"], arrays, **matching)
