@@ -187,8 +187,15 @@ class Generator:
         return np.exp(mean + std * z).reshape(shape)
 
     def bernoulli(self, shape, p):
-        """1 where a float64 uniform is below the number ``p`` (``bernoulli_(p)``, dropout's masks)."""
-        return self.unit_uniforms(math.prod(shape), np.float64).reshape(shape) < p
+        """1 where a float64 uniform is below the number ``p`` (``bernoulli_(p)``, dropout's masks): u = k / 2**53
+        for the 53-bit integer k of a 64-bit word, so u < p exactly when k < ceil(p 2**53), compared as integers
+        (no float conversion: dropout's masks are large)."""
+        count = math.prod(shape)
+        pairs = self._bits.random_raw(2 * count).reshape(count, 2)
+        k = pairs[:, 0] & np.uint64(2**21 - 1)  # the high word's low 21 bits, then the low word
+        k <<= np.uint64(32)
+        k |= pairs[:, 1]
+        return (k < np.uint64(math.ceil(p * 2.0**53))).reshape(shape)
 
     def bernoulli_from(self, probabilities):
         """1 where a float32 uniform is below each probability (``bernoulli(p_tensor)``), as float32 compares."""
