@@ -575,3 +575,19 @@ def test_asarray_shares_memory_unless_copied():
         return a.tolist(), t.tolist(), same is t, fresh is t
 
     assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("call", [lambda L: np.exp(L.tensor([1.0, 2.0])), lambda L: np.add(L.tensor([1.0, 2.0]), 1),
+                                  lambda L: np.greater(L.tensor([1.0, 2.0]), 1.5), lambda L: np.exp(L.tensor([1, 2])),
+                                  lambda L: np.abs(L.tensor(-1.0)), lambda L: np.sqrt(L.ones(2, 3))])
+def test_numpy_ufuncs_on_tensors_give_tensors(call):
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # torch's __array_wrap__ signature, NumPy 2's warning
+        theirs = call(torch)
+    ours = call(torchless)
+    assert isinstance(ours, torchless.Tensor)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)

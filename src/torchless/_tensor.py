@@ -683,6 +683,13 @@ class Tensor:
             return array.astype(dtype)
         return array.copy() if copy else array
 
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """A NumPy ufunc's result on a tensor (``np.exp(t)``) comes back as a tensor, as PyTorch's does (a bool
+        result as uint8, PyTorch's byte tensor)."""
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        return Tensor._wrap(np.asarray(array))
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
