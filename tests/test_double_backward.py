@@ -235,15 +235,19 @@ def test_float32_second_derivatives_match_torch():
         np.testing.assert_allclose(mine, expected, rtol=1e-4, atol=1e-5)
 
 
-def test_hardsigmoid_second_derivative_is_zero():
-    # PyTorch has no derivative of hardsigmoid's backward; it is piecewise linear, so its second derivative is 0
-    def fn(L, x):
-        return F(L).hardsigmoid(x * 4) ** 3
-
-    arrays = _inputs([(3, 4)])
-    _, (second,) = _first_and_second(torchless, fn, arrays)
-    (numerical,) = _numerical_second(fn, arrays)
-    np.testing.assert_allclose(second, numerical, rtol=1e-5, atol=1e-6)
+def test_hardsigmoid_has_no_second_derivative_as_in_pytorch():
+    # PyTorch's backward of hardsigmoid is not differentiable: the first gradient is recorded, differentiating it
+    # fails, with PyTorch's error
+    torch = pytest.importorskip("torch")
+    errors = []
+    for library in (torchless, torch):
+        x = library.tensor([0.5, -4.0, 1.0], requires_grad=True)
+        (gradient,) = library.autograd.grad(F(library).hardsigmoid(x).sum(), x, create_graph=True)
+        np.testing.assert_allclose(gradient.detach().numpy(), [1 / 6, 0, 1 / 6], rtol=1e-6)
+        with pytest.raises(RuntimeError) as raised:
+            library.autograd.grad(gradient.sum(), x)
+        errors.append(str(raised.value))
+    assert errors[0] == errors[1]
 
 
 def test_dropout_mask_is_a_constant_of_the_second_derivative():

@@ -9,7 +9,7 @@ import numpy as np
 from ... import _dtype
 from ..._ops.shape import Where
 from ..._ops.unary import masked_gradient
-from ...autograd.graph import Node
+from ...autograd.graph import Node, gradients_without_derivative
 from ._args import check_tensor
 from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar
 
@@ -130,9 +130,9 @@ class Hardsigmoid(Node):
         sixth = x.dtype.type(np.float32(1) / np.float32(6))  # PyTorch's kernel: 1.0f / 6.0f, in float64 too
         return (np.where((x > -3) & (x < 3), grad * sixth, np.zeros((), grad.dtype)),)
 
-    def backward_graph(self, grad):
-        x = self.x
-        return (masked_gradient((x > -3) & (x < 3), grad * x.dtype.type(np.float32(1) / np.float32(6))),)
+    def backward_graph(self, grad):  # PyTorch's backward of this op has no derivative
+        return gradients_without_derivative(
+            self, grad, (RuntimeError, "derivative for aten::hardsigmoid_backward is not implemented"))
 
 
 def hardsigmoid(input, inplace=False):
