@@ -663,3 +663,14 @@ def test_device_strings_are_read_as_torch(text):
 
     assert_same_outcome(call)
     assert_same_outcome(lambda lib: lib.ones(2).to(text))
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.ones(2).to(np.float64), lambda L: L.ones(2).to(foo=1), lambda L: L.ones(2).to(L.float64, L.float64),
+    lambda L: L.ones(2).to(dtype=np.float32), lambda L: L.ones(2).to("float64"), lambda L: L.ones(2).to(float),
+    lambda L: L.ones(2).to("cpu", L.int64, True, True), lambda L: L.ones(2).to(L.ones(1, dtype=L.int32)),
+    lambda L: L.ones(2).to(None, non_blocking=True),
+])
+def test_tensor_to_parses_its_arguments_as_pytorch(call):
+    # NumPy dtypes, unknown keywords and two dtypes are refused with PyTorch's overload listing
+    assert_same_outcome(call)

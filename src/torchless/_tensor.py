@@ -725,6 +725,11 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         """Convert dtype (device 'cpu' is accepted and ignored): ``to(dtype)``, ``to('cpu')``, ``to(other)``."""
+        if not _to_arguments_fit(args, kwargs):
+            from .nn._functional._args import _describe_call
+
+            raise TypeError(f"to() received an invalid combination of arguments - got {_describe_call(args, kwargs)}, "
+                            "but expected one of:\n" + "".join(f" * ({overload})\n" for overload in _TO_OVERLOADS))
         dtype = kwargs.get("dtype")
         for a in args + tuple(v for k, v in kwargs.items() if k == "device"):
             if _dtype.is_argument(a):
@@ -3096,6 +3101,29 @@ class Tensor:
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         return _new_filled(self, size, 0, dtype, requires_grad, "new_empty", device, pin_memory)
+
+
+_TO_OVERLOADS = tuple(f"{first}bool non_blocking = False, bool copy = False, *, torchless.memory_format memory_format = None"
+                      for first in ("torchless.device device = None, torchless.dtype dtype = None, ",
+                                    "torchless.dtype dtype, ", "Tensor tensor, "))
+_TO_KEYWORDS = frozenset(("device", "dtype", "non_blocking", "copy", "memory_format"))
+
+
+def _to_arguments_fit(args, kwargs):
+    """Whether PyTorch's parser takes ``Tensor.to``'s arguments: devices (names, indices), at most one dtype (a
+    NumPy one is refused), a tensor, and the flags; only its keywords."""
+    if not _TO_KEYWORDS.issuperset(kwargs):
+        return False
+    dtype = kwargs.get("dtype")
+    dtypes = dtype is not None
+    if dtypes and not _dtype.is_argument(dtype):
+        return False
+    for value in args:
+        if _dtype.is_argument(value):
+            dtypes += 1
+        elif not (value is None or isinstance(value, (Tensor, str, device, int))):
+            return False
+    return dtypes <= 1
 
 
 def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False):

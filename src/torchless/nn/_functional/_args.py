@@ -19,9 +19,15 @@ __all__ = ["Param", "native", "check_tensor", "call_key", "CheckedCalls"]
 _HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes defined in Python are named without their module
 
 
+# torchless's stand-ins for PyTorch's C++ classes, which PyTorch prints with their module (``torch.dtype``)
+_NAMED_WITH_MODULE = frozenset(("dtype", "device", "Generator", "layout", "Size", "memory_format"))
+
+
 def _tp_name(value):
     """The type name CPython prints for ``value`` (``float``, ``Tensor``, ``numpy.float64``)."""
     cls = type(value)
+    if cls.__module__.startswith("torchless") and cls.__name__ in _NAMED_WITH_MODULE:
+        return f"torchless.{cls.__name__}"
     if cls.__module__ == "builtins" or cls.__flags__ & _HEAP_TYPE:
         return cls.__name__
     return f"{cls.__module__}.{cls.__qualname__}"
