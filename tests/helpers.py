@@ -140,6 +140,26 @@ def numerical_gradients(loss, arrays, eps=1e-6):
     return gradients
 
 
+def numerical_second_gradients(fn, arrays, seed=0):
+    """Second derivatives of ``fn(torchless, *tensors)`` by central differences of its ordinary first gradient: the
+    gradient, with respect to each input, of sum(w_i * d(u . fn)/dx_i) for fixed random u and w_i (drawn from
+    ``seed``, as the tests that differentiate twice draw them)."""
+    import torchless
+
+    rng = np.random.default_rng(seed)
+    with torchless.no_grad():
+        shape = tuple(fn(torchless, *[torchless.tensor(a) for a in arrays]).shape)
+    u = rng.standard_normal(shape)
+    w = [rng.standard_normal(a.shape) for a in arrays]
+
+    def loss(values):
+        xs = [torchless.tensor(v, requires_grad=True) for v in values]
+        firsts = torchless.autograd.grad(fn(torchless, *xs), xs, torchless.tensor(u), allow_unused=True)
+        return sum(float((g.numpy() * v).sum()) for g, v in zip(firsts, w) if g is not None)
+
+    return numerical_gradients(loss, [np.array(a, np.float64) for a in arrays])
+
+
 def finite_difference_check(fn, arrays, eps=1e-6, rtol=1e-6, atol=1e-6, seed=0):
     """Autograd's gradients of sum(fn(*tensors) * r) against central differences, in float64.
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import numerical_gradients
+from helpers import numerical_second_gradients
 
 
 def _torch():
@@ -30,22 +30,6 @@ def _first_and_second(lib, fn, arrays, seed=0):
     seconds = lib.autograd.grad(sum((g * v).sum() for g, v in used), xs, allow_unused=True)
     seconds = [np.zeros(a.shape) if s is None else s.detach().numpy() for s, a in zip(seconds, arrays)]
     return [g.detach().numpy() for g in firsts], seconds
-
-
-def _numerical_second(fn, arrays, seed=0):
-    """The second gradients of _first_and_second by central differences of the ordinary first gradient."""
-    rng = np.random.default_rng(seed)
-    with torchless.no_grad():
-        shape = tuple(fn(torchless, *[torchless.tensor(a) for a in arrays]).shape)
-    u = rng.standard_normal(shape)
-    w = [rng.standard_normal(a.shape) for a in arrays]
-
-    def loss(values):
-        xs = [torchless.tensor(v, requires_grad=True) for v in values]
-        firsts = torchless.autograd.grad(fn(torchless, *xs), xs, torchless.tensor(u), allow_unused=True)
-        return sum(float((g.numpy() * v).sum()) for g, v in zip(firsts, w) if g is not None)
-
-    return numerical_gradients(loss, [np.array(a, np.float64) for a in arrays])
 
 
 def _inputs(shapes, seed=1, positive=False):
@@ -217,7 +201,7 @@ def test_second_derivatives_match_finite_differences(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _, seconds = _first_and_second(torchless, fn, arrays)
-        numerical = _numerical_second(fn, arrays)
+        numerical = numerical_second_gradients(fn, arrays)
     for mine, expected in zip(seconds, numerical):
         np.testing.assert_allclose(mine, expected, rtol=1e-5, atol=1e-6)
 
@@ -257,7 +241,7 @@ def test_dropout_mask_is_a_constant_of_the_second_derivative():
 
     arrays = _inputs([(4, 5)])
     _, (second,) = _first_and_second(torchless, fn, arrays)
-    (numerical,) = _numerical_second(fn, arrays)
+    (numerical,) = numerical_second_gradients(fn, arrays)
     np.testing.assert_allclose(second, numerical, rtol=1e-5, atol=1e-6)
     assert (second == 0).any() and (second != 0).any()
 

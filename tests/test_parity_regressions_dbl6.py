@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import numerical_gradients
+from helpers import numerical_second_gradients
 
 torch = pytest.importorskip("torch")
 
@@ -51,18 +51,7 @@ def assert_second_matches_torch(fn, arrays, dtype="float64"):
 
 def assert_second_matches_differences(fn, arrays, seed=0):
     """The second gradients with respect to the inputs against central differences of the array first gradient."""
-    rng = np.random.default_rng(seed)
-    with torchless.no_grad():
-        shape = tuple(fn(torchless, *[torchless.tensor(a) for a in arrays]).shape)
-    u = rng.standard_normal(shape)
-    w = [rng.standard_normal(a.shape) for a in arrays]
-
-    def loss(values):
-        xs = [torchless.tensor(v, requires_grad=True) for v in values]
-        firsts = torchless.autograd.grad(fn(torchless, *xs), xs, torchless.tensor(u), allow_unused=True)
-        return sum(float((g.numpy() * v).sum()) for g, v in zip(firsts, w) if g is not None)
-
-    numerical = numerical_gradients(loss, [np.array(a, np.float64) for a in arrays])
+    numerical = numerical_second_gradients(fn, arrays, seed)
     _, seconds = _second(torchless, fn, arrays, seed=seed)
     for mine, expected in zip(seconds, numerical):
         np.testing.assert_allclose(np.zeros_like(expected) if mine is None else mine, expected, rtol=1e-5, atol=1e-6)
