@@ -85,7 +85,7 @@ pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 contiguous_format = channels_last = preserve_format = None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
-                    "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub"}
+                    "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "storage"}
 
 
 def __getattr__(name):
@@ -99,6 +99,10 @@ def __getattr__(name):
         from . import serialization
 
         return getattr(serialization, name)
+    if name in ("TypedStorage", "UntypedStorage", "is_storage"):
+        from . import storage
+
+        return getattr(storage, name)
     raise AttributeError(f"module 'torchless' has no attribute '{name}'")
 
 
