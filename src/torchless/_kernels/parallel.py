@@ -237,7 +237,8 @@ def _run_at_once(function, shard_args):
     the shards already taken, instead of making this thread wait for it. Which thread runs a shard
     changes no number: every shard runs the same single-threaded code on its own part.
     """
-    _ensure_helpers(len(shard_args) - 1)
+    helpers = min(len(shard_args), _num_threads) - 1  # more shards than threads: claimed in turn
+    _ensure_helpers(helpers)
     outcomes = [None] * len(shard_args)
     claims = itertools.count()  # next() on it is atomic under the GIL: each shard is claimed once
     finished_elsewhere = queue.SimpleQueue()
@@ -255,7 +256,7 @@ def _run_at_once(function, shard_args):
         return taken
 
     with _cores_apart(), blas.single_threaded():
-        for tasks in _helpers[:len(shard_args) - 1]:
+        for tasks in _helpers[:helpers]:
             tasks.put(functools.partial(take_shards, finished_elsewhere))
         _inside.active = True
         try:
