@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _memory_format
 from ..autograd.graph import Node
 from ._util import normalize_dim
 from .inplace import _write_untracked
@@ -58,12 +58,14 @@ def _sizes(args, name):
 
 
 # ---------------------------------------------------------------------------- dtype and layout queries
-def char(self, memory_format=None):
-    return self.to(_dtype.int8)
+def char(self, memory_format=_memory_format.preserve_format):
+    return self.to(_dtype.int8) if memory_format is _memory_format.preserve_format else \
+        self._cast_in_format(_dtype.int8, memory_format, "char")
 
 
-def short(self, memory_format=None):
-    return self.to(_dtype.int16)
+def short(self, memory_format=_memory_format.preserve_format):
+    return self.to(_dtype.int16) if memory_format is _memory_format.preserve_format else \
+        self._cast_in_format(_dtype.int16, memory_format, "short")
 
 
 def _storage(array):
@@ -255,6 +257,11 @@ def resize_(self, *sizes, memory_format=None):
     """The tensor given ``sizes`` in place, laid out contiguously from where its elements start in memory (a
     view reads on in its base's memory); memory beyond the end is new (zeros here, uninitialised in PyTorch)."""
     shape = _sizes(sizes, "resize_")
+    if memory_format is not None:
+        _memory_format.check(memory_format, "resize_")
+        if memory_format is _memory_format.preserve_format:
+            raise RuntimeError("Unsupported memory formatPreserve")
+        _memory_format.check_rank(len(shape), memory_format)
     if self._requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
     if any(n < 0 for n in shape):
@@ -271,13 +278,21 @@ def resize_(self, *sizes, memory_format=None):
             kept = flat[offset:]
             grown[:kept.size] = kept
             self._data = grown.reshape(shape)
+    if memory_format is not None and memory_format is not _memory_format.contiguous_format:
+        _restride(self, memory_format)
     self._bump_version()
     return self
 
 
+def _restride(self, memory_format):
+    """The resized tensor's memory read with ``memory_format``'s strides (c10's empty_tensor_restride): the
+    values stay where they lie in memory."""
+    self._data = _memory_format.placed(self._data, _memory_format.strides_like(self._data, memory_format))
+
+
 def resize_as_(self, the_template, memory_format=None):
     _check_tensor(the_template, "resize_as_", "the_template", 1)
-    return resize_(self, the_template._data.shape)
+    return resize_(self, the_template._data.shape, memory_format=memory_format)
 
 
 def split_with_sizes(self, split_sizes, dim=0):
