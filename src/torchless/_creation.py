@@ -414,7 +414,10 @@ def _filled(shape, value, dtype, requires_grad, device_arg, function):
     np_dtype = _dtype.argument(dtype, function) if dtype is not None else _dtype.get_default_dtype().numpy
     # (PyTorch writes a single element without its range check for half)
     value = _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1)
-    return _finish(np.full(shape, value, np_dtype), requires_grad, device_arg)
+    array = np.full(shape, value, np_dtype)
+    if not array.size:  # PyTorch's C-order strides (NumPy gives an empty array zeros)
+        array = _memory_format.empty(shape, np_dtype, _memory_format.contiguous_format)
+    return _finish(array, requires_grad, device_arg)
 
 
 @_memory_keywords
@@ -472,11 +475,12 @@ def _like_strides(input, memory_format, function):
     case): ``preserve_format`` (also None) keeps a dense input's strides, makes any other dense in its dims'
     memory order."""
     if memory_format is None or memory_format is _memory_format.preserve_format:
-        if input._data.flags.c_contiguous:
-            return None
+        if input._data.flags.c_contiguous and input._data.size and 1 not in input._data.shape:
+            return None  # C order's strides (a size-1 dim's stride may be any)
         memory_format = _memory_format.preserve_format
     elif _memory_format.check(memory_format, function) is _memory_format.contiguous_format:
-        return None
+        # (C order's strides, but for an empty tensor, whose NumPy strides are zeros)
+        return _memory_format.strides_for(input.shape, memory_format) if not input._data.size else None
     return _memory_format.strides_like(input._data, memory_format)
 
 

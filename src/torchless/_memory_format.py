@@ -144,7 +144,9 @@ def empty(shape, dtype, format_, allocate=np.zeros):
     """A zeroed array (or one from ``allocate``) of ``shape`` laid out in ``format_`` (contiguous or
     channels-last)."""
     if format_ is contiguous_format:
-        return allocate(shape, dtype)
+        # (NumPy gives an empty array zero strides; PyTorch C order's, counting size-0 dims as 1)
+        return allocate(shape, dtype) if 0 not in shape else _strided(shape, dtype, strides_for(shape, format_),
+                                                                      allocate)
     if format_ is preserve_format:
         raise RuntimeError("unsupported memory format Preserve")
     check_rank(len(shape), format_)
@@ -157,6 +159,8 @@ def _preserved_strides(array):
     from ._ops.unary import dense_strides_like
 
     strides = element_strides(array)
+    if not array.size:  # PyTorch counts an empty tensor dense: its strides are kept, whatever they are
+        return strides
     order = sorted(range(array.ndim), key=lambda d: strides[d])
     expected = 1
     for d in order:
@@ -165,6 +169,11 @@ def _preserved_strides(array):
                 return dense_strides_like(array)
             expected *= array.shape[d]
     return strides
+
+
+def empty_with_strides_of(array):
+    """An uninitialised array of ``array``'s shape, dtype and strides (a dense array's)."""
+    return _strided(array.shape, array.dtype, element_strides(array), np.empty)
 
 
 def strides_like(array, format_):
@@ -191,10 +200,23 @@ def empty_like(array, dtype, format_, allocate=np.zeros):
     """A zeroed array (or one from ``allocate``) shaped as ``array`` laid out in ``format_``; ``preserve_format``
     as PyTorch's ``empty_like``."""
     if format_ is preserve_format:
-        if array.flags.c_contiguous:
-            return allocate(array.shape, dtype)
+        if array.flags.c_contiguous and array.size:
+            out = allocate(array.shape, dtype)
+            if out.strides == array.strides or element_strides(out) == element_strides(array):
+                return out  # (else strides differing at size-1 dims, which PyTorch keeps too)
         return _strided(array.shape, dtype, _preserved_strides(array), allocate)
     return empty(array.shape, dtype, format_, allocate)
+
+
+def preserving(out, array):
+    """``out``, a NumPy copy of ``array`` (``astype``, order 'K'), with PyTorch's preserve_format strides: NumPy
+    keeps the dims' order but not the strides of size-1 dims (nor the layout of arrays not dense)."""
+    strides = _preserved_strides(array)
+    if element_strides(out) == tuple(strides):
+        return out
+    fixed = _strided(array.shape, out.dtype, strides, np.empty)
+    fixed[...] = out
+    return fixed
 
 
 def copy_as(array, format_, dtype=None):
@@ -215,3 +237,43 @@ def convert(array, format_, dtype=None):
     if dtype is None or dtype == array.dtype:
         return array
     return copy_as(array, preserve_format, dtype)
+
+
+def may_suggest_channels_last(array):
+    """A cheap first test for output_format: False for a C-contiguous array of C-order strides (the common case),
+    whose channels do not lie next to each other in memory; an array of 2 or more dims."""
+    return not array.flags.c_contiguous or array.strides[1] == array.itemsize
+
+
+def output_format(*sources):
+    """The channels-last format PyTorch's CNN kernels (convolution, pooling, upsampling, padding, group norm)
+    give their output when one of ``sources`` (their input, a convolution's weight) has strides suggesting it,
+    else None. Callers skip this when every source is C-contiguous (the common case, one flag test each)."""
+    for source in sources:
+        format_ = suggest(source)
+        if format_ is not contiguous_format:
+            return format_
+    return None
+
+
+def keep_channels_last(result, *sources):
+    """``result`` (a new tensor, or a tuple of them, e.g. a pooling's output and indices) of a layer on
+    ``sources``, its arrays laid out in the channels-last format the sources suggest (see output_format)."""
+    format_ = output_format(*sources)
+    if format_ is not None:
+        for tensor in result if isinstance(result, tuple) else (result,):
+            tensor._data = in_format(tensor._data, format_)
+    return result
+
+
+def in_format_of(array, *sources):
+    """``array`` (a new C-order kernel result) in the channels-last format the sources suggest, if any."""
+    format_ = output_format(*sources)
+    return array if format_ is None else in_format(array, format_)
+
+
+def in_format(array, format_):
+    """``array`` with exactly the strides ``format_`` gives its shape (size-1 dims too), copied if need be."""
+    if array.ndim != _RANK[format_] or element_strides(array) == tuple(strides_for(array.shape, format_)):
+        return array
+    return copy_as(array, format_)

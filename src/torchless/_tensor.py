@@ -726,7 +726,7 @@ class Tensor:
         """A copy, laid out in ``memory_format`` (by default as this tensor is, if dense)."""
         if positional:
             _no_positional("clone", positional)
-        if memory_format is _memory_format.preserve_format:
+        if memory_format is _memory_format.preserve_format or memory_format is None:
             return unary.Clone.apply(self)
         _memory_format.check(memory_format, "clone")
         _memory_format.check_rank(self._data.ndim, memory_format)
@@ -768,7 +768,8 @@ class Tensor:
             return self.clone() if kwargs.get("copy") else self
         if not dtype.is_floating_point:  # no gradient flows into integer or bool values
             with np.errstate(invalid="ignore"):  # nan and inf convert to arbitrary integers, silently as in PyTorch
-                return Tensor._wrap(self._data.astype(dtype.numpy))
+                out = self._data.astype(dtype.numpy)
+                return Tensor._wrap(_memory_format.preserving(out, self._data))
         return unary.Cast.apply(self, dtype=dtype.numpy)
 
     def _cast_in_format(self, dtype, memory_format, name):

@@ -391,8 +391,11 @@ class Cast(Node):
             # inf beyond the range, arbitrary integers for nan: silently, as in PyTorch (errstate is too slow to
             # use for the casts that cannot overflow)
             with np.errstate(over="ignore", invalid="ignore"):
-                return a.astype(dtype)
-        return a.astype(dtype)
+                out = a.astype(dtype)
+        else:
+            out = a.astype(dtype)
+        # (a C-contiguous array has C order's strides unless it has size-1 or size-0 dims, whose strides vary)
+        return out if a.flags.c_contiguous and a.size and 1 not in a.shape else _memory_format.preserving(out, a)
 
     def backward(self, grad):
         return (grad.astype(self.src),)
@@ -423,7 +426,10 @@ class Clone(Node):
 def copy_preserving_layout(a):
     """A dense copy of ``a`` ordered in memory as ``a`` is (PyTorch's preserve_format)."""
     if a.flags.c_contiguous:
-        return a.copy()
+        out = a.copy()
+        if out.strides == a.strides:
+            return out
+        # the same order but other strides at size-1 dims (a channels-last N1HW tensor): PyTorch keeps them
     return _memory_format.copy_as(a, _memory_format.preserve_format)
 
 
