@@ -440,3 +440,48 @@ def test_channels_last_training_matches_torch(optimizer):
     if optimizer == "SGD":  # (Adam scales the float32 noise in the ~0 gradients of the conv bias before the
         # batch norm up to full steps, channels-last or not: its parameters drift apart there)
         np.testing.assert_allclose(our_features.numpy(), their_features.numpy(), rtol=1e-4, atol=1e-5)
+
+
+LAYERS_3D = {
+    "conv3d": lambda lib, x: lib.nn.functional.conv3d(x, lib.ones(4, 3, 2, 2, 2) * 0.1),
+    "max_pool3d": lambda lib, x: lib.nn.functional.max_pool3d(x, 2),
+    "max_pool3d_indices": lambda lib, x: lib.nn.functional.max_pool3d(x, 2, return_indices=True),
+    "avg_pool3d": lambda lib, x: lib.nn.functional.avg_pool3d(x, 2),
+    "adaptive_avg3d": lambda lib, x: lib.nn.functional.adaptive_avg_pool3d(x, 2),
+    "batch_norm3d": lambda lib, x: lib.nn.functional.batch_norm(x, lib.zeros(3), lib.ones(3), training=True),
+    "trilinear": lambda lib, x: lib.nn.functional.interpolate(x, scale_factor=2, mode="trilinear"),
+    "relu": lambda lib, x: lib.nn.functional.relu(x),
+}
+
+
+@pytest.mark.parametrize("layer", LAYERS_3D)
+def test_layers_on_channels_last_3d(layer):
+    data = _data((2, 3, 4, 4, 6), 4)
+
+    def run(lib):
+        x = lib.tensor(data).to(memory_format=lib.channels_last_3d).requires_grad_()
+        out = LAYERS_3D[layer](lib, x)
+        first = out[0] if isinstance(out, tuple) else out
+        (first * first).sum().backward()
+        return (*out, x.grad) if isinstance(out, tuple) else (out, x.grad)
+
+    _same(run, atol=1e-5)
+
+
+def test_graph_nodes_of_layout_changes():
+    def nodes(lib):
+        x = lib.tensor(_data((2, 3, 4, 5))).requires_grad_()
+        cl = x.to(memory_format=lib.channels_last)
+        return [t.grad_fn.name() for t in
+                (cl, cl.contiguous(), x.contiguous(memory_format=lib.channels_last),
+                 x.clone(memory_format=lib.channels_last), x.to(lib.float64, memory_format=lib.channels_last))]
+
+    _same(nodes)
+
+    def gradient(lib):
+        x = lib.tensor(_data((2, 3, 4, 5))).requires_grad_()
+        y = x.to(lib.float64, memory_format=lib.channels_last).contiguous(memory_format=lib.channels_last)
+        (y * y.detach().cos()).sum().backward()
+        return x.grad
+
+    _same(gradient)

@@ -171,9 +171,9 @@ def _preserved_strides(array):
     return strides
 
 
-def empty_with_strides_of(array):
-    """An uninitialised array of ``array``'s shape, dtype and strides (a dense array's)."""
-    return _strided(array.shape, array.dtype, element_strides(array), np.empty)
+def empty_with_strides_of(array, dtype):
+    """An uninitialised array of ``dtype`` with ``array``'s shape and strides (in elements; a dense array's)."""
+    return _strided(array.shape, dtype, element_strides(array), np.empty)
 
 
 def strides_like(array, format_):

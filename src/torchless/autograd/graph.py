@@ -910,7 +910,7 @@ def _accumulate_leaf(tensor, grad):
             fresh = np.empty_like(data, order="K")
             if fresh.strides != data.strides or getattr(grad, "strides", data.strides) != data.strides:
                 # strides differing at size-1 dims (a channels-last N1HW leaf), or a gradient in another layout
-                fresh = _memory_format.empty_with_strides_of(grad if _obeys_layout(grad, data) else data)
+                fresh = _memory_format.empty_with_strides_of(grad if _obeys_layout(grad, data) else data, data.dtype)
         else:
             fresh = np.empty(data.shape, data.dtype)
         fresh[...] = grad
