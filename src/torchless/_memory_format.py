@@ -68,7 +68,7 @@ def element_strides(array):
     return tuple(s // itemsize for s in array.strides)
 
 
-def _dense_in_order(shape, strides, order):
+def dense_in_order(shape, strides, order):
     """Whether the dims in ``order`` (innermost first) lay the elements out densely; size-1 dims don't count."""
     expected = 1
     for d in order:
@@ -84,15 +84,8 @@ def is_contiguous(array, format_):
     if format_ is channels_last or format_ is channels_last_3d:
         order = _CHANNELS_LAST_ORDER.get(array.ndim)
         return (order is not None and _RANK[format_] == array.ndim
-                and _dense_in_order(array.shape, element_strides(array), order))
+                and dense_in_order(array.shape, element_strides(array), order))
     return array.flags.c_contiguous
-
-
-def is_channels_last(array):
-    """Whether a 4-D or 5-D ``array`` is laid out channels-last and not also C-contiguous (the cheap test the
-    layers make before giving their output the input's layout)."""
-    return not array.flags.c_contiguous and array.ndim in _CHANNELS_LAST_ORDER and \
-        _dense_in_order(array.shape, element_strides(array), _CHANNELS_LAST_ORDER[array.ndim])
 
 
 def strides_for(shape, format_):
@@ -187,7 +180,7 @@ def strides_like(array, format_):
 
 def is_c_order(shape, strides):
     """Whether strides (in elements) are C order's for ``shape`` (size-1 dims aside): PyTorch's is_contiguous."""
-    return _dense_in_order(shape, strides, range(len(shape) - 1, -1, -1))
+    return dense_in_order(shape, strides, range(len(shape) - 1, -1, -1))
 
 
 def placed(values, strides):
@@ -225,18 +218,6 @@ def copy_as(array, format_, dtype=None):
     if out.size:
         out[...] = array
     return out
-
-
-def convert(array, format_, dtype=None):
-    """``array`` (cast to ``dtype``) in ``format_``: itself when it already is (``preserve_format`` keeps any
-    layout), else a copy."""
-    if format_ is not preserve_format:
-        check_rank(array.ndim, format_)
-        if not is_contiguous(array, format_):
-            return copy_as(array, format_, dtype)
-    if dtype is None or dtype == array.dtype:
-        return array
-    return copy_as(array, preserve_format, dtype)
 
 
 def may_suggest_channels_last(array):

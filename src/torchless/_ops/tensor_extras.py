@@ -94,18 +94,6 @@ def storage_offset(self):
     return _storage(self._data)[1]
 
 
-def _dense_in_order(shape, strides, order):
-    """Whether the dims in ``order`` (innermost first) lay the elements out densely; dims of size 1 don't count."""
-    expected = 1
-    for d in order:
-        if shape[d] == 1:
-            continue
-        if strides[d] != expected:
-            return False
-        expected *= shape[d]
-    return True
-
-
 def dim_order(self, *, ambiguity_check=False):
     """The dims from outermost to innermost in memory. Contiguous and channels-last layouts give their order;
     otherwise dims are ordered by stride, a stride of 0 leaving the order open, equal strides putting the longer
@@ -116,8 +104,8 @@ def dim_order(self, *, ambiguity_check=False):
     ndim = len(shape)
     if ndim < 2:
         return tuple(range(ndim))
-    contiguous = 0 in shape or _dense_in_order(shape, strides, range(ndim - 1, -1, -1))
-    channels_last = ndim == 4 and _dense_in_order(shape, strides, (1, 3, 2, 0))
+    contiguous = 0 in shape or _memory_format.dense_in_order(shape, strides, range(ndim - 1, -1, -1))
+    channels_last = ndim == 4 and _memory_format.dense_in_order(shape, strides, (1, 3, 2, 0))
     if contiguous and not channels_last:
         return tuple(range(ndim))
     if channels_last and not contiguous:
