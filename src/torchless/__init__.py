@@ -37,6 +37,7 @@ from ._ops.einsum import einsum
 from ._ops.kron import kron
 from ._size import Size
 from ._tensor_str import set_printoptions
+from ._memory_format import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format
 from ._tensor import LEGACY_TYPES as _LEGACY_TYPES, Tensor, device, layout, sparse_coo, strided, typename
 from ._threads import get_num_threads, set_num_threads
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
@@ -63,7 +64,7 @@ del _tune_malloc
 
 # PyTorch's classes say they live in the package itself (<class 'torch.Tensor'>), as messages that print a
 # type show; pickles then refer to them by their public names too.
-for _public in (Tensor, Size, device, Generator, dtype, layout):
+for _public in (Tensor, Size, device, Generator, dtype, layout, memory_format):
     _public.__module__ = __name__
 del _public
 
@@ -82,7 +83,6 @@ del _LEGACY_TYPES
 # builtin range shadowed while it runs
 globals()["range"] = _creation.deprecated_range
 pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
-contiguous_format = channels_last = preserve_format = None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
                     "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "storage"}

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
-from . import _dtype, _parser_errors
+from . import _dtype, _memory_format, _parser_errors
 from ._tensor import Tensor, _promote, _require_cpu, _shape_arg
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .random import stream
@@ -414,7 +414,10 @@ def _filled(shape, value, dtype, requires_grad, device_arg, function):
     np_dtype = _dtype.argument(dtype, function) if dtype is not None else _dtype.get_default_dtype().numpy
     # (PyTorch writes a single element without its range check for half)
     value = _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1)
-    return _finish(np.full(shape, value, np_dtype), requires_grad, device_arg)
+    array = np.full(shape, value, np_dtype)
+    if not array.size:  # PyTorch's C-order strides (NumPy gives an empty array zeros)
+        array = _memory_format.empty(shape, np_dtype, _memory_format.contiguous_format)
+    return _finish(array, requires_grad, device_arg)
 
 
 @_memory_keywords
@@ -434,8 +437,15 @@ def ones(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False
 @_memory_keywords
 @_accepts_out(resizes_first=True)
 def empty(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, layout=None, memory_format=None):
-    """Like PyTorch's uninitialised tensor, but zeroed so results never depend on stale memory."""
-    return _filled(_size(size_args, "empty", size), 0, dtype, requires_grad, device, "empty")
+    """Like PyTorch's uninitialised tensor, but zeroed so results never depend on stale memory; laid out in
+    ``memory_format`` (contiguous by default)."""
+    out = _filled(_size(size_args, "empty", size), 0, dtype, requires_grad, device, "empty")
+    if memory_format is None or memory_format is _memory_format.contiguous_format:
+        return out
+    _memory_format.check(memory_format, "empty")
+    if memory_format is _memory_format.preserve_format:
+        raise RuntimeError("unsupported memory format Preserve")
+    return _laid_out(out, _memory_format.strides_like(out._data, memory_format))
 
 
 @_memory_keywords
@@ -460,24 +470,50 @@ def _like(input, dtype):
     return dtype if dtype is not None else input.dtype
 
 
+def _like_strides(input, memory_format, function):
+    """The strides (in elements) a ``*_like`` factory lays its result out with, None for C order (the common
+    case): ``preserve_format`` (also None) keeps a dense input's strides, makes any other dense in its dims'
+    memory order."""
+    if memory_format is None or memory_format is _memory_format.preserve_format:
+        if input._data.flags.c_contiguous and input._data.size and 1 not in input._data.shape:
+            return None  # C order's strides (a size-1 dim's stride may be any)
+        memory_format = _memory_format.preserve_format
+    elif _memory_format.check(memory_format, function) is _memory_format.contiguous_format:
+        # (C order's strides, but for an empty tensor, whose NumPy strides are zeros)
+        return _memory_format.strides_for(input.shape, memory_format) if not input._data.size else None
+    return _memory_format.strides_like(input._data, memory_format)
+
+
+def _laid_out(tensor, strides):
+    """A new tensor's values put into the layout of ``strides`` (None: left in C order), in memory order."""
+    if strides is not None:
+        tensor._data = _memory_format.placed(tensor._data, strides)
+    return tensor
+
+
 @_memory_keywords
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled(input.shape, 0, _like(input, dtype), requires_grad, device, "zeros_like")
+    strides = _like_strides(input, memory_format, "zeros_like")
+    return _laid_out(_filled(input.shape, 0, _like(input, dtype), requires_grad, device, "zeros_like"), strides)
 
 
 @_memory_keywords
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled(input.shape, 1, _like(input, dtype), requires_grad, device, "ones_like")
+    strides = _like_strides(input, memory_format, "ones_like")
+    return _laid_out(_filled(input.shape, 1, _like(input, dtype), requires_grad, device, "ones_like"), strides)
 
 
 @_memory_keywords
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled(input.shape, 0, _like(input, dtype), requires_grad, device, "empty_like")
+    strides = _like_strides(input, memory_format, "empty_like")
+    return _laid_out(_filled(input.shape, 0, _like(input, dtype), requires_grad, device, "empty_like"), strides)
 
 
 @_memory_keywords
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    return _filled(input.shape, fill_value, _like(input, dtype), requires_grad, device, "full_like")
+    strides = _like_strides(input, memory_format, "full_like")
+    return _laid_out(_filled(input.shape, fill_value, _like(input, dtype), requires_grad, device, "full_like"),
+                     strides)
 
 
 def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, function, args):
@@ -509,12 +545,24 @@ def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, re
 
 @_memory_keywords
 def rand_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
-    return rand(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad)
+    strides = _like_strides(input, memory_format, "rand_like")
+    return _laid_out(rand(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad),
+                     strides)
 
 
 @_memory_keywords
 def randn_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
-    return randn(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad)
+    strides = _like_strides(input, memory_format, "randn_like")
+    if strides is None or _memory_format.is_c_order(input.shape, strides):
+        return _laid_out(randn(input.shape, dtype=_like(input, dtype), generator=generator,
+                               requires_grad=requires_grad), strides)
+    # PyTorch's normal_ draws a tensor that is not contiguous one value at a time, in memory order
+    np_dtype = _dtype.argument(_like(input, dtype), "randn_like")
+    if np_dtype.kind != "f":
+        raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for "
+                                  f"'{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
+    values = stream(generator).normal(tuple(input.shape), np_dtype, serial=True)
+    return _laid_out(_finish(values, requires_grad, device), strides)
 
 
 @_memory_keywords
@@ -562,12 +610,14 @@ def _check_random_range(low, high, np_dtype):
 
 
 @_memory_keywords
-def randint_like(input, low=0, high=None, *, dtype=None, generator=None, requires_grad=False, device=None):
+def randint_like(input, low=0, high=None, *, dtype=None, generator=None, requires_grad=False, device=None,
+                 memory_format=None):
     """Random integers shaped like ``input``: ``randint_like(input, high)`` or ``(input, low, high)``."""
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=_like(input, dtype), generator=generator,
-                   requires_grad=requires_grad)
+    strides = _like_strides(input, memory_format, "randint_like")
+    return _laid_out(randint(low, high, tuple(input.shape), dtype=_like(input, dtype), generator=generator,
+                             requires_grad=requires_grad), strides)
 
 
 _RANDPERM_OVERLOADS = (

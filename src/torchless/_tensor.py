@@ -9,7 +9,7 @@ import weakref
 
 import numpy as np
 
-from . import _dtype, _parser_errors
+from . import _dtype, _memory_format, _parser_errors
 from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
 from ._ops._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, scan_axis
 from ._size import Size
@@ -526,8 +526,13 @@ class Tensor:
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
         return strides if dim is None else strides[normalize_dim(dim, self._data.ndim)]
 
-    def is_contiguous(self, memory_format=None):
-        return self._data.flags.c_contiguous
+    def is_contiguous(self, *positional, memory_format=_memory_format.contiguous_format):
+        """Whether the elements lie in memory densely in ``memory_format``'s order (size-1 dims aside)."""
+        if positional:
+            _no_positional("is_contiguous", positional)
+        if memory_format is _memory_format.contiguous_format:
+            return self._data.flags.c_contiguous
+        return _memory_format.is_contiguous(self._data, _memory_format.check(memory_format, "is_contiguous"))
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f"
@@ -717,11 +722,27 @@ class Tensor:
         self._requires_grad = False
         return self
 
-    def clone(self, memory_format=None):
-        return unary.Clone.apply(self)
+    def clone(self, *positional, memory_format=_memory_format.preserve_format):
+        """A copy, laid out in ``memory_format`` (by default as this tensor is, if dense)."""
+        if positional:
+            _no_positional("clone", positional)
+        if memory_format is _memory_format.preserve_format or memory_format is None:
+            return unary.Clone.apply(self)
+        _memory_format.check(memory_format, "clone")
+        _memory_format.check_rank(self._data.ndim, memory_format)
+        return unary.Clone.apply(self, memory_format=memory_format)
 
-    def contiguous(self, memory_format=None):
-        return self if self._data.flags.c_contiguous else unary.Clone.apply(self, contiguous=True)
+    def contiguous(self, *positional, memory_format=_memory_format.contiguous_format):
+        """This tensor if it is contiguous in ``memory_format``, else a copy that is."""
+        if positional:
+            _no_positional("contiguous", positional)
+        if memory_format is _memory_format.contiguous_format:
+            return self if self._data.flags.c_contiguous else unary.Clone.apply(self, contiguous=True)
+        if _memory_format.is_contiguous(self._data, _memory_format.check(memory_format, "contiguous")):
+            return self
+        if memory_format is _memory_format.preserve_format:
+            raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+        return self.clone(memory_format=memory_format)
 
     def to(self, *args, **kwargs):
         """Convert dtype (device 'cpu' is accepted and ignored): ``to(dtype)``, ``to('cpu')``, ``to(other)``."""
@@ -740,12 +761,34 @@ class Tensor:
                 _require_cpu(a)
         if dtype is not None and not isinstance(dtype, _dtype.dtype):  # Python's float, int or bool
             dtype = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
+        memory_format = kwargs.get("memory_format")
+        if memory_format is not None and memory_format is not _memory_format.preserve_format:
+            return self._to_memory_format(dtype, memory_format, kwargs.get("copy"))
         if dtype is None or dtype.numpy == self._data.dtype:
             return self.clone() if kwargs.get("copy") else self
         if not dtype.is_floating_point:  # no gradient flows into integer or bool values
             with np.errstate(invalid="ignore"):  # nan and inf convert to arbitrary integers, silently as in PyTorch
-                return Tensor._wrap(self._data.astype(dtype.numpy))
+                out = self._data.astype(dtype.numpy)
+                return Tensor._wrap(_memory_format.preserving(out, self._data))
         return unary.Cast.apply(self, dtype=dtype.numpy)
+
+    def _cast_in_format(self, dtype, memory_format, name):
+        """``float(memory_format=...)`` and kin: the cast into ``memory_format`` (None: preserve_format)."""
+        if memory_format is not None:
+            _memory_format.check(memory_format, name)
+        return self.to(dtype, memory_format=memory_format)
+
+    def _to_memory_format(self, dtype, memory_format, copy):
+        """``to(dtype, memory_format=...)``: this tensor when it has the dtype and its strides suggest the format
+        (PyTorch's test for an alias), else a copy in the format."""
+        _memory_format.check_rank(self._data.ndim, memory_format)
+        np_dtype = self._data.dtype if dtype is None else dtype.numpy
+        if np_dtype == self._data.dtype and not copy and _memory_format.suggest(self._data) is memory_format:
+            return self
+        if np_dtype.kind != "f":
+            with np.errstate(invalid="ignore"):
+                return Tensor._wrap(_memory_format.copy_as(self._data, memory_format, np_dtype))
+        return unary.Cast.apply(self, dtype=np_dtype, memory_format=memory_format)
 
     def type(self, dtype=None, non_blocking=False):
         """The legacy type string (``'torchless.FloatTensor'``) without an argument; else a conversion to a
@@ -769,8 +812,9 @@ class Tensor:
     def type_as(self, other):
         return self.to(other.dtype)
 
-    def cpu(self):
-        return self
+    def cpu(self, memory_format=_memory_format.preserve_format):
+        return self if memory_format is _memory_format.preserve_format else \
+            self._cast_in_format(None, memory_format, "cpu")
 
     def pin_memory(self, device=None):
         raise RuntimeError("Cannot access accelerator device when none is available.")
@@ -782,29 +826,36 @@ class Tensor:
         _require_cpu("cuda" if device is None else device)  # raises: no CUDA here
         return self
 
-    def float(self):
-        return self.to(_dtype.float32)
+    def float(self, memory_format=_memory_format.preserve_format):
+        return self.to(_dtype.float32) if memory_format is _memory_format.preserve_format else \
+            self._cast_in_format(_dtype.float32, memory_format, "float")
 
-    def double(self):
-        return self.to(_dtype.float64)
+    def double(self, memory_format=_memory_format.preserve_format):
+        return self.to(_dtype.float64) if memory_format is _memory_format.preserve_format else \
+            self._cast_in_format(_dtype.float64, memory_format, "double")
 
-    def half(self):
-        return self.to(_dtype.float16)
+    def half(self, memory_format=_memory_format.preserve_format):
+        return self.to(_dtype.float16) if memory_format is _memory_format.preserve_format else \
+            self._cast_in_format(_dtype.float16, memory_format, "half")
 
     def bfloat16(self):
         return self.to(_dtype.bfloat16)  # TypeError: torchless has no bfloat16 tensors
 
-    def long(self):
-        return self.to(_dtype.int64)
+    def long(self, memory_format=_memory_format.preserve_format):
+        return self.to(_dtype.int64) if memory_format is _memory_format.preserve_format else \
+            self._cast_in_format(_dtype.int64, memory_format, "long")
 
-    def int(self):
-        return self.to(_dtype.int32)
+    def int(self, memory_format=_memory_format.preserve_format):
+        return self.to(_dtype.int32) if memory_format is _memory_format.preserve_format else \
+            self._cast_in_format(_dtype.int32, memory_format, "int")
 
-    def bool(self):
-        return self.to(_dtype.bool)
+    def bool(self, memory_format=_memory_format.preserve_format):
+        return self.to(_dtype.bool) if memory_format is _memory_format.preserve_format else \
+            self._cast_in_format(_dtype.bool, memory_format, "bool")
 
-    def byte(self):
-        return self.to(_dtype.uint8)
+    def byte(self, memory_format=_memory_format.preserve_format):
+        return self.to(_dtype.uint8) if memory_format is _memory_format.preserve_format else \
+            self._cast_in_format(_dtype.uint8, memory_format, "byte")
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -3109,6 +3160,12 @@ _TO_OVERLOADS = tuple(f"{first}bool non_blocking = False, bool copy = False, *, 
 _TO_KEYWORDS = frozenset(("device", "dtype", "non_blocking", "copy", "memory_format"))
 
 
+def _no_positional(name, args):
+    """PyTorch's TypeError for a method taking only keywords called with positional arguments."""
+    raise TypeError(f"{name}() takes 0 positional arguments but {len(args)} "
+                    f"{'was' if len(args) == 1 else 'were'} given")
+
+
 def _to_arguments_fit(args, kwargs):
     """Whether PyTorch's parser takes ``Tensor.to``'s arguments: devices (names, indices), at most one dtype (a
     NumPy one is refused), a tensor, and the flags; only its keywords."""
@@ -3117,6 +3174,9 @@ def _to_arguments_fit(args, kwargs):
     dtype = kwargs.get("dtype")
     dtypes = dtype is not None
     if dtypes and not _dtype.is_argument(dtype):
+        return False
+    memory_format = kwargs.get("memory_format")
+    if memory_format is not None and type(memory_format) is not _memory_format.memory_format:
         return False
     for value in args:
         if _dtype.is_argument(value):

@@ -108,14 +108,15 @@ class Generator:
         x += np.float64(low32)  # ... so that the float32 rounding below is the only one, as a fused multiply-add's
         return x.astype(np.float32).astype(dtype, copy=False).reshape(shape)
 
-    def normal(self, shape, dtype, mean=0.0, std=1.0):
+    def normal(self, shape, dtype, mean=0.0, std=1.0, serial=False):
         """``normal_(mean, std)``: from 16 values on, uniforms turned into normals in blocks of 16 by Box-Muller
-        (the last 16 values redrawn and transformed again when the count is not a multiple of 16); fewer are drawn
-        one by one, in float64, each pair's second value kept for the next draw."""
+        (the last 16 values redrawn and transformed again when the count is not a multiple of 16); fewer, or
+        ``serial`` ones (PyTorch's path for a tensor not contiguous), are drawn one by one, in float64, each
+        pair's second value kept for the next draw."""
         dtype = np.dtype(dtype)
         count = math.prod(shape)
-        if count < 16:
-            values = np.array([self._one_normal() for _ in range(count)], np.float64) * std + mean
+        if count < 16 or serial:
+            values = self._serial_normals(count) * std + mean
             return values.astype(dtype).reshape(shape)
         work = np.float64 if dtype == np.float64 else np.float32
         blocks = count // 16
@@ -132,6 +133,26 @@ class Generator:
         if mean != 0:
             values += work(mean)
         return values.astype(dtype, copy=False).reshape(shape)
+
+    def _serial_normals(self, count):
+        """``count`` float64 normals as drawn one by one: a cached value first, then Box-Muller pairs (r cos t,
+        r sin t), an odd count's last sine kept for the next draw."""
+        values = np.empty(count, np.float64)
+        start = 0
+        if count and self._next_normal is not None:
+            values[0], self._next_normal = self._next_normal, None
+            start = 1
+        pairs = (count - start + 1) // 2
+        if pairs:
+            # math's functions, as the one-by-one draw: NumPy's vectorised sin and cos differ in the last bit
+            both = []
+            for theta_u, radius_u in self.unit_uniforms(2 * pairs, np.float64).reshape(pairs, 2).tolist():
+                radius, theta = math.sqrt(-2.0 * math.log1p(-radius_u)), 2.0 * math.pi * theta_u
+                both += (radius * math.cos(theta), radius * math.sin(theta))
+            values[start:] = both[:count - start]
+            if (count - start) % 2:
+                self._next_normal = float(both[-1])
+        return values
 
     def _one_normal(self):
         cached, self._next_normal = self._next_normal, None
@@ -183,7 +204,7 @@ class Generator:
 
     def log_normal(self, shape, mean, std):
         """``log_normal_(mean, std)``: exp(mean + std z), z drawn one by one as the small normal draws are."""
-        z = np.array([self._one_normal() for _ in range(math.prod(shape))], np.float64)
+        z = self._serial_normals(math.prod(shape))
         return np.exp(mean + std * z).reshape(shape)
 
     def bernoulli(self, shape, p):

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _memory_format
 from ..autograd.graph import Node
 from ._util import normalize_dim
 from .inplace import _write_untracked
@@ -58,12 +58,14 @@ def _sizes(args, name):
 
 
 # ---------------------------------------------------------------------------- dtype and layout queries
-def char(self, memory_format=None):
-    return self.to(_dtype.int8)
+def char(self, memory_format=_memory_format.preserve_format):
+    return self.to(_dtype.int8) if memory_format is _memory_format.preserve_format else \
+        self._cast_in_format(_dtype.int8, memory_format, "char")
 
 
-def short(self, memory_format=None):
-    return self.to(_dtype.int16)
+def short(self, memory_format=_memory_format.preserve_format):
+    return self.to(_dtype.int16) if memory_format is _memory_format.preserve_format else \
+        self._cast_in_format(_dtype.int16, memory_format, "short")
 
 
 def _storage(array):
@@ -107,18 +109,6 @@ def untyped_storage(self):
     return untyped_storage(self)
 
 
-def _dense_in_order(shape, strides, order):
-    """Whether the dims in ``order`` (innermost first) lay the elements out densely; dims of size 1 don't count."""
-    expected = 1
-    for d in order:
-        if shape[d] == 1:
-            continue
-        if strides[d] != expected:
-            return False
-        expected *= shape[d]
-    return True
-
-
 def dim_order(self, *, ambiguity_check=False):
     """The dims from outermost to innermost in memory. Contiguous and channels-last layouts give their order;
     otherwise dims are ordered by stride, a stride of 0 leaving the order open, equal strides putting the longer
@@ -129,8 +119,8 @@ def dim_order(self, *, ambiguity_check=False):
     ndim = len(shape)
     if ndim < 2:
         return tuple(range(ndim))
-    contiguous = 0 in shape or _dense_in_order(shape, strides, range(ndim - 1, -1, -1))
-    channels_last = ndim == 4 and _dense_in_order(shape, strides, (1, 3, 2, 0))
+    contiguous = 0 in shape or _memory_format.dense_in_order(shape, strides, range(ndim - 1, -1, -1))
+    channels_last = ndim == 4 and _memory_format.dense_in_order(shape, strides, (1, 3, 2, 0))
     if contiguous and not channels_last:
         return tuple(range(ndim))
     if channels_last and not contiguous:
@@ -270,6 +260,11 @@ def resize_(self, *sizes, memory_format=None):
     """The tensor given ``sizes`` in place, laid out contiguously from where its elements start in memory (a
     view reads on in its base's memory); memory beyond the end is new (zeros here, uninitialised in PyTorch)."""
     shape = _sizes(sizes, "resize_")
+    if memory_format is not None:
+        _memory_format.check(memory_format, "resize_")
+        if memory_format is _memory_format.preserve_format:
+            raise RuntimeError("Unsupported memory formatPreserve")
+        _memory_format.check_rank(len(shape), memory_format)
     if self._requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
     if any(n < 0 for n in shape):
@@ -286,13 +281,21 @@ def resize_(self, *sizes, memory_format=None):
             kept = flat[offset:]
             grown[:kept.size] = kept
             self._data = grown.reshape(shape)
+    if memory_format is not None and memory_format is not _memory_format.contiguous_format:
+        _restride(self, memory_format)
     self._bump_version()
     return self
 
 
+def _restride(self, memory_format):
+    """The resized tensor's memory read with ``memory_format``'s strides (c10's empty_tensor_restride): the
+    values stay where they lie in memory."""
+    self._data = _memory_format.placed(self._data, _memory_format.strides_like(self._data, memory_format))
+
+
 def resize_as_(self, the_template, memory_format=None):
     _check_tensor(the_template, "resize_as_", "the_template", 1)
-    return resize_(self, the_template._data.shape)
+    return resize_(self, the_template._data.shape, memory_format=memory_format)
 
 
 def split_with_sizes(self, split_sizes, dim=0):

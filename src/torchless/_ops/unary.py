@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from .. import _memory_format
 from .._kernels import parallel
 from ..autograd.graph import Node
 from . import special
@@ -381,14 +382,20 @@ class NanToNum(Node):
 class Cast(Node):
     """A change of dtype; the gradient is cast back to the input's dtype."""
 
-    def forward(self, a, dtype=None):
+    def forward(self, a, dtype=None, memory_format=None):
         self.src = a.dtype
+        if memory_format is not None:  # Tensor.to(memory_format=...): a copy in that layout
+            with np.errstate(over="ignore", invalid="ignore"):
+                return _memory_format.copy_as(a, memory_format, dtype)
         if dtype == np.float16 or a.dtype.kind == "f" and (dtype.kind != "f" or dtype.itemsize < a.itemsize):
             # inf beyond the range, arbitrary integers for nan: silently, as in PyTorch (errstate is too slow to
             # use for the casts that cannot overflow)
             with np.errstate(over="ignore", invalid="ignore"):
-                return a.astype(dtype)
-        return a.astype(dtype)
+                out = a.astype(dtype)
+        else:
+            out = a.astype(dtype)
+        # (a C-contiguous array has C order's strides unless it has size-1 or size-0 dims, whose strides vary)
+        return out if a.flags.c_contiguous and a.size and 1 not in a.shape else _memory_format.preserving(out, a)
 
     def backward(self, grad):
         return (grad.astype(self.src),)
@@ -401,10 +408,12 @@ class Cast(Node):
 
 
 class Clone(Node):
-    """A copy: in PyTorch's preserve_format layout (``x.t().clone()`` stays transposed), or in C order for
-    ``contiguous()``."""
+    """A copy: in PyTorch's preserve_format layout (``x.t().clone()`` stays transposed), in C order for
+    ``contiguous()``, or in the layout of a ``memory_format`` given."""
 
-    def forward(self, a, contiguous=False):
+    def forward(self, a, contiguous=False, memory_format=None):
+        if memory_format is not None:
+            return _memory_format.copy_as(a, memory_format)
         return a.copy() if contiguous else copy_preserving_layout(a)
 
     def backward(self, grad):
@@ -417,11 +426,11 @@ class Clone(Node):
 def copy_preserving_layout(a):
     """A dense copy of ``a`` ordered in memory as ``a`` is (PyTorch's preserve_format)."""
     if a.flags.c_contiguous:
-        return a.copy()
-    out = np.lib.stride_tricks.as_strided(np.empty(a.size, a.dtype), a.shape,
-                                          [s * a.itemsize for s in dense_strides_like(a)])
-    out[...] = a
-    return out
+        out = a.copy()
+        if out.strides == a.strides:
+            return out
+        # the same order but other strides at size-1 dims (a channels-last N1HW tensor): PyTorch keeps them
+    return _memory_format.copy_as(a, _memory_format.preserve_format)
 
 
 def innermost_first(ndim, compare):

@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 
+from .. import _memory_format
 from . import anomaly_mode, grad_mode
 
 _grad_state = grad_mode.state
@@ -879,6 +880,17 @@ def _dense(array):
     return True
 
 
+def _obeys_layout(grad, data):
+    """PyTorch's gradient layout contract for a dense leaf: the gradient's strides are the leaf's at every dim
+    but those of size 1, where any but 0 goes (AccumulateGrad then keeps the gradient's strides)."""
+    if not isinstance(grad, np.ndarray) or grad.shape != data.shape:
+        return False
+    for size, theirs, ours in zip(data.shape, grad.strides, data.strides):
+        if (theirs // grad.itemsize != ours // data.itemsize) if size != 1 else theirs == 0:
+            return False
+    return True
+
+
 def _accumulate_leaf(tensor, grad):
     from .._tensor import Tensor
 
@@ -894,7 +906,13 @@ def _accumulate_leaf(tensor, grad):
         # gradient layout contract says: in the leaf's own memory order when that is dense (a transposed or permuted
         # parameter), else contiguous.
         data = tensor._data
-        fresh = np.empty_like(data, order="K") if _dense(data) else np.empty(data.shape, data.dtype)
+        if _dense(data):
+            fresh = np.empty_like(data, order="K")
+            if fresh.strides != data.strides or getattr(grad, "strides", data.strides) != data.strides:
+                # strides differing at size-1 dims (a channels-last N1HW leaf), or a gradient in another layout
+                fresh = _memory_format.empty_with_strides_of(grad if _obeys_layout(grad, data) else data, data.dtype)
+        else:
+            fresh = np.empty(data.shape, data.dtype)
         fresh[...] = grad
         tensor.grad = Tensor._wrap(fresh)
     else:

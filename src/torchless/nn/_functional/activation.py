@@ -552,7 +552,10 @@ def _softmax(function, input, dim, dtype, name, stacklevel):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     if input.dim() == 0:
         return function.apply(input.reshape(1), axis=0).reshape(())
-    return function.apply(input, axis=axis)
+    out = function.apply(input, axis=axis)
+    if not out._data.flags.c_contiguous:  # PyTorch's kernels write a contiguous output for any input layout
+        out._data = np.ascontiguousarray(out._data)
+    return out
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):

@@ -13,6 +13,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from ... import _memory_format
 from ..._kernels import conv as kernels
 from ..._kernels import conv3d as kernels3d
 from ..._ops.shape import ConstantPad
@@ -60,6 +61,7 @@ class Convolution(Node):
     (before, after) pair per spatial dimension (top and bottom, then left and right, depth first in 3-D)."""
 
     saved = ("x", "w")
+    layout = None  # the channels-last format of the output and gradients, when the input or weight has it
 
     def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1):
         self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
@@ -67,6 +69,12 @@ class Convolution(Node):
         self.kernels = _KERNELS[self.x.ndim]
         self.args = stride, padding, dilation, groups
         y = self.kernels.forward(self.x, self.w, *self.args, bias=b).astype(x.dtype, copy=False)
+        if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
+                               and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
+            # PyTorch's: channels-last output and gradients when the input or weight is
+            self.layout = _memory_format.output_format(x, w)
+            if self.layout is not None:
+                y = _memory_format.in_format(y, self.layout)
         return _like(y, self.ndim)
 
     def backward(self, grad):
@@ -77,6 +85,9 @@ class Convolution(Node):
                                            weight_grad=self.needs_input_grad[1])
             gx = None if gx is None else _like(gx, self.ndim)
             gw = None if gw is None else _like(gw, self.ndim)
+            if self.layout is not None:
+                gx = None if gx is None else _memory_format.in_format(gx, self.layout)
+                gw = None if gw is None else _memory_format.in_format(gw, self.layout)
         if self.needs_input_grad[2]:
             # Over the batch first, then each channel's contiguous plane: twice as fast as one
             # reduction over (0, 2, 3) (64x10x14x14: 26 vs 60 us).
@@ -156,6 +167,9 @@ class TransposedConvolution(Node):
         y = y.astype(x.dtype, copy=False)
         if b is not None:
             y += _per_channel(b.astype(y.dtype, copy=False), y.ndim)
+        if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
+                               and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
+            y = _memory_format.in_format_of(y, x, w)  # PyTorch's: channels-last when the input or weight is
         return _like(y, self.ndim)
 
     def _region(self):
@@ -669,7 +683,11 @@ def _checked_once(checks):
         if batched and function is Convolution and not records(input, weight, bias):
             x = input._data
             if x.ndim != 3:  # no graph node to record: Node.apply would only wrap the result
-                y = _KERNELS[x.ndim].forward(x, weight._data, **params, bias=None if bias is None else bias._data)
+                w = weight._data
+                y = _KERNELS[x.ndim].forward(x, w, **params, bias=None if bias is None else bias._data)
+                if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
+                        and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
+                    y = _memory_format.in_format_of(y, x, w)  # PyTorch's: channels-last for such an input or weight
                 return Tensor._wrap(y.astype(x.dtype, copy=False))
         y = function.apply(input if batched else input.unsqueeze(0), weight, bias, **params)
         if y.grad_fn is not None and not y.dtype.is_floating_point:

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ... import _memory_format
 from ..._tensor import Tensor
 from ...random import stream
 from ._args import _tp_name, check_tensor
@@ -73,7 +74,11 @@ def _dropout_impl(input, p, training, inplace, leading=None, alpha=False):
         return _alpha_dropout(input, p, inplace, shape)
     if not input.is_floating_point():
         raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.scalar_name}")
-    mask = Tensor._wrap(_scaled_mask(shape, p, input._data.dtype))
+    mask = _scaled_mask(shape, p, input._data.dtype)
+    if leading is None and not input._data.flags.c_contiguous:
+        # PyTorch draws the mask into a tensor laid out as the input (channels-last, say): in memory order
+        mask = _memory_format.placed(mask, _memory_format.strides_like(input._data, _memory_format.preserve_format))
+    mask = Tensor._wrap(mask)
     return input.mul_(mask) if inplace else input * mask
 
 

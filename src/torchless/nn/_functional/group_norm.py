@@ -1,6 +1,7 @@
 """Group normalisation (``group_norm``): statistics per sample over groups of channels, affine per channel."""
 import numpy as np
 
+from ... import _memory_format
 from ...autograd.graph import Node
 from ._moments import normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
 from ._norm_checks import (check_float_arg, check_int_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
@@ -91,4 +92,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     _check_group_norm_inputs(input, weight, bias, input.size(1), num_groups)
     check_mixed_dtypes(input, weight, bias)
     check_kernel_dtypes(input, weight, bias, "GroupNormKernelImpl")
-    return GroupNorm.apply(input, weight, bias, num_groups=num_groups, eps=float(eps))
+    out = GroupNorm.apply(input, weight, bias, num_groups=num_groups, eps=float(eps))
+    x = input._data  # PyTorch's kernel gives a channels-last input a channels-last output
+    return _memory_format.keep_channels_last(out, x) if x.ndim > 3 and _memory_format.may_suggest_channels_last(x) \
+        else out

@@ -1,7 +1,7 @@
 """Batch normalisation (``batch_norm``): one fused node with the analytic backward, and the running statistics."""
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _memory_format
 from ...autograd.graph import Node
 from ._moments import normalization_backward_graph
 from ._norm_checks import check_bool_arg, check_float_arg, check_tensor_arg
@@ -46,10 +46,13 @@ class BatchNorm(Node):
         self.invstd = 1 / np.sqrt(var + eps)
         centered *= self.invstd.reshape(channel)
         self.xhat = centered
-        y = centered * weight.reshape(channel) if weight is not None else centered.copy()
+        y = centered * weight.reshape(channel) if weight is not None else centered.copy(order="K")
         if bias is not None:
             y += bias.reshape(channel)
-        return y.reshape(x.shape).astype(x.dtype, copy=False)
+        y = y.reshape(x.shape).astype(x.dtype, copy=False)
+        if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize):
+            y = _memory_format.in_format_of(y, x)  # PyTorch's kernel: channels-last for such an input
+        return y
 
     def backward(self, grad):
         xhat, channel = self.xhat, (1, -1, 1)

@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _memory_format
 from ..._ops import shape as shape_ops
 from ...autograd.graph import COPY_SLICES
 from ..._tensor import Tensor
@@ -162,6 +162,15 @@ def _index_pad(input, widths, padded, mode):
 
 
 def pad(input, pad, mode="constant", value=None):
+    out = _pad(input, pad, mode, value)
+    # PyTorch's padding kernels lay their output out channels-last for such an input (circular padding, made of
+    # slices and copies, does not)
+    x = input._data
+    return _memory_format.keep_channels_last(out, x) if x.ndim > 3 and out is not input and mode != "circular" \
+        and _memory_format.may_suggest_channels_last(x) else out
+
+
+def _pad(input, pad, mode="constant", value=None):
     """Pad the last len(pad) // 2 dimensions of input.
 
     pad = (left, right) pads the last dimension, (left, right, top, bottom) the last two, and so on.
@@ -202,3 +211,6 @@ def pad(input, pad, mode="constant", value=None):
     if padded not in (1, 2, 3) or not padded + 1 <= ndim <= padded + 2:
         raise NotImplementedError(_UNSUPPORTED.format(size=len(pad), ndim=ndim))
     return _index_pad(input, widths, padded, mode)
+
+
+pad.__doc__ = _pad.__doc__

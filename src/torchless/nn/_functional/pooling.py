@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ... import _creation
+from ... import _creation, _memory_format
 from ..._kernels import fractional_pool
 from ..._kernels import pool as kernels
 from ..._kernels import pool3d
@@ -424,8 +424,14 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if tiled_hw is not None and not (return_indices or records(input)):
         # Windows tiling a batch of planes, no indices wanted: straight to the kernel (a batch-1
         # forward of the course CNN spends ~5 us less per pooling than through _max_pool).
-        return Tensor._wrap(kernels.tiled_max(input._data, params[0], tiled_hw))
-    return _max_pool(input, 2, *params, ceil_mode, return_indices, "MaxPool2DWithIndicesBackward0")
+        out = kernels.tiled_max(input._data, params[0], tiled_hw)
+        x = input._data
+        if x.flags.c_contiguous and x.strides[1] != x.itemsize:  # (inline: _memory_format.may_suggest_...)
+            return Tensor._wrap(out)
+        return Tensor._wrap(_memory_format.in_format_of(out, x))
+    out = _max_pool(input, 2, *params, ceil_mode, return_indices, "MaxPool2DWithIndicesBackward0")
+    x = input._data
+    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
 def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=False):
@@ -570,8 +576,10 @@ def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_
     _check_pool2d(_view_2d(input.shape, spatial), kernel, stride, padding, (1, 1), ceil_mode)
     if input.dtype.name not in ("float16", "float32", "float64", "int64"):
         raise NotImplementedError(f"\"avg_pool2d\" not implemented for '{input.dtype.scalar_name}'")
-    return AvgPool.apply(input, spatial=spatial, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
-                         count_include_pad=count_include_pad, divisor_override=divisor_override)
+    out = AvgPool.apply(input, spatial=spatial, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
+                        count_include_pad=count_include_pad, divisor_override=divisor_override)
+    x = input._data
+    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
 def _avg_pool_signature(divisor_override):
@@ -698,11 +706,14 @@ def adaptive_avg_pool2d(input, output_size):
     if output_hw == (1, 1):
         # PyTorch takes the mean over the last two axes here, with the mean's checks only (any rank
         # from 2, empty planes give NaN).
-        return input.mean((-1, -2), keepdim=True)
-    _check_adaptive_avg(tuple(input.shape), output_hw)
-    _check_output_resize(tuple(input.shape[:-2]) + tuple(output_hw), input)
-    _check_float_unless_empty(input, output_hw, 2)
-    return AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
+        out = input.mean((-1, -2), keepdim=True)
+    else:
+        _check_adaptive_avg(tuple(input.shape), output_hw)
+        _check_output_resize(tuple(input.shape[:-2]) + tuple(output_hw), input)
+        _check_float_unless_empty(input, output_hw, 2)
+        out = AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
+    x = input._data
+    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
 # A native function in PyTorch (F.adaptive_avg_pool1d is torch.adaptive_avg_pool1d): a bad output_size is
@@ -746,7 +757,8 @@ def _adaptive_max(input, output_hw, spatial, return_indices, name):
     lead = x.shape[:-spatial]
     pooled, indices = _from_planes(pooled, lead, spatial), _from_planes(indices, lead, spatial)
     out = MaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial, name=name)
-    return (out, Tensor._wrap(indices)) if return_indices else out
+    out = (out, Tensor._wrap(indices)) if return_indices else out
+    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):

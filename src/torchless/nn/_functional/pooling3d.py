@@ -8,6 +8,7 @@ inputs share one path. Each functional is split as in PyTorch: a Python-level pa
 """
 import numpy as np
 
+from ... import _memory_format
 from ._args import Param, native
 from .pooling import (AdaptiveAvgPool, AvgPool, MaxUnpool, _adaptive_max, _adaptive_output_size, _check_c_int,
                       _check_float, _check_output_resize, _check_output_storage, _check_unpool_indices,
@@ -117,7 +118,10 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     (ceil with ceil_mode), likewise H_out and W_out.
     """
     native_pool = _max_pool3d_with_indices_native if return_indices else _max_pool3d_native
-    return native_pool(input, kernel_size, [] if stride is None else stride, padding, dilation, ceil_mode)
+    out = native_pool(input, kernel_size, [] if stride is None else stride, padding, dilation, ceil_mode)
+    x = getattr(input, "_data", None)  # PyTorch's kernel: channels-last-3d for such an input
+    return _memory_format.keep_channels_last(out, x) if x is not None and x.ndim == 5 and \
+        _memory_format.may_suggest_channels_last(x) else out
 
 
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

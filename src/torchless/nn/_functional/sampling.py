@@ -10,6 +10,7 @@ import operator
 
 import numpy as np
 
+from ... import _memory_format
 from ..._tensor import Tensor
 from ...autograd.graph import Node
 from ._args import Param, _is_list_int, _tp_name, native
@@ -24,6 +25,15 @@ _AXES = {1: "W", 2: "HW", 3: "DHW"}
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
+    out = _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
+    # PyTorch's upsampling kernels lay their output out channels-last for such an input
+    x = getattr(input, "_data", None)
+    return _memory_format.keep_channels_last(out, x) if x is not None and x.ndim > 3 and \
+        _memory_format.may_suggest_channels_last(x) else out
+
+
+def _interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                 recompute_scale_factor=None, antialias=False):
     """Down/up sample a batch, (N, C, W), (N, C, H, W) or (N, C, D, H, W), to ``size`` or by ``scale_factor``.
 
     Modes: ``'nearest'`` (output i reads input floor(i * scale), scale = in / out or 1 / scale_factor),
@@ -560,3 +570,6 @@ def one_hot(input, num_classes=-1):
     if values.size and values.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
     return Tensor._wrap((values[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+interpolate.__doc__ = _interpolate.__doc__

@@ -635,10 +635,21 @@ class Module:
         device, dtype = _parse_to(args, kwargs)
         if device is not None:
             _require_cpu(device)
+        memory_format = kwargs.get("memory_format")
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
+        if memory_format is not None:
+            # as PyTorch: 4-D and 5-D parameters and buffers are converted to the format (channels_last refusing
+            # the 5-D ones), the others only cast
+            def convert(t):
+                target = dtype if dtype is not None and t.is_floating_point() else None
+                if t.dim() in (4, 5):
+                    return t.to(target, memory_format=memory_format)
+                return t if target is None else t.to(target)
+
+            return self._apply(convert)
         if dtype is None:
             return self
-        if not dtype.is_floating_point:
-            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
         return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
 
     def to_empty(self, *, device, recurse=True):
@@ -884,6 +895,7 @@ def _parse_to(args, kwargs):
     """(device, dtype) of a ``Module.to`` call, bound to the first of PyTorch's three overloads that takes it, or
     PyTorch's TypeError; a ``copy`` argument is refused as PyTorch refuses it."""
     from ..._dtype import dtype as dtype_class
+    from ..._memory_format import memory_format as memory_format_class
     from ..._tensor import device as device_class
 
     if len(args) > 4:
@@ -895,6 +907,9 @@ def _parse_to(args, kwargs):
         if len(args) > len(names):
             continue
         bound = dict(zip(names, args))
+        memory_format = kwargs.get("memory_format")
+        if memory_format is not None and type(memory_format) is not memory_format_class:
+            break
         extra = {k: v for k, v in kwargs.items() if k != "memory_format"}
         if any(k not in names or k in bound for k in extra):
             continue

@@ -1,0 +1,260 @@
+"""PyTorch's memory formats: ``torchless.contiguous_format``, ``channels_last``, ``channels_last_3d`` and
+``preserve_format``, and the layout rules behind them.
+
+A tensor's array may be strided any way NumPy allows, so a channels-last tensor is an NCHW array whose memory is
+NHWC: the same logical shape and values, the strides PyTorch reports (``stride()`` reads the array's). The rules
+here are c10's: ``is_contiguous(memory_format)`` (size-1 dims don't count), the strides a format gives a shape
+(``get_channels_last_strides_2d``, size-0 dims included), the format a tensor's strides suggest
+(``suggest_memory_format``), and ``preserve_format``'s choice for copies and ``*_like`` factories (a dense
+tensor keeps its strides, any other is made dense in its dims' memory order).
+"""
+import numpy as np
+
+__all__ = ["memory_format", "contiguous_format", "channels_last", "channels_last_3d", "preserve_format"]
+
+
+class memory_format:
+    """The memory layout a tensor is (or is to be) given: ``torchless.contiguous_format`` (row-major),
+    ``torchless.channels_last`` (NHWC memory for an NCHW tensor), ``torchless.channels_last_3d`` (NDHWC for NCDHW)
+    or ``torchless.preserve_format`` (the layout of the tensor a new one is made from)."""
+
+    __slots__ = ("name",)
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("cannot create 'torchless.memory_format' instances")
+
+    @classmethod
+    def _named(cls, name):
+        format_ = object.__new__(cls)
+        format_.name = name
+        return format_
+
+    def __repr__(self):
+        return f"torchless.{self.name}"
+
+    def __reduce__(self):
+        return self.name  # the module attribute of that name: unpickled (and copied) as the same object
+
+
+contiguous_format = memory_format._named("contiguous_format")
+channels_last = memory_format._named("channels_last")
+channels_last_3d = memory_format._named("channels_last_3d")
+preserve_format = memory_format._named("preserve_format")
+
+# The dims of a channels-last layout from innermost to outermost in memory, by rank
+_CHANNELS_LAST_ORDER = {4: (1, 3, 2, 0), 5: (1, 4, 3, 2, 0)}
+_RANK = {channels_last: 4, channels_last_3d: 5}
+
+
+def check(value, function):
+    """``value`` if it is a memory format, else PyTorch's TypeError for ``function``'s ``memory_format``."""
+    if type(value) is not memory_format:
+        from .nn._functional._args import _tp_name
+
+        raise TypeError(f"{function}(): argument 'memory_format' must be torchless.memory_format, not "
+                        f"{_tp_name(value)}")
+    return value
+
+
+def check_rank(ndim, format_):
+    """PyTorch's error for a channels-last format on a tensor of another rank."""
+    rank = _RANK.get(format_)
+    if rank is not None and ndim != rank:
+        raise RuntimeError(f"required rank {rank} tensor to use {format_.name} format")
+
+
+def element_strides(array):
+    itemsize = array.itemsize
+    return tuple(s // itemsize for s in array.strides)
+
+
+def dense_in_order(shape, strides, order):
+    """Whether the dims in ``order`` (innermost first) lay the elements out densely; size-1 dims don't count."""
+    expected = 1
+    for d in order:
+        if shape[d] != 1:
+            if strides[d] != expected:
+                return False
+            expected *= shape[d]
+    return True
+
+
+def is_contiguous(array, format_):
+    """``Tensor.is_contiguous(memory_format=format_)`` of a tensor holding ``array``."""
+    if format_ is channels_last or format_ is channels_last_3d:
+        order = _CHANNELS_LAST_ORDER.get(array.ndim)
+        return (order is not None and _RANK[format_] == array.ndim
+                and dense_in_order(array.shape, element_strides(array), order))
+    return array.flags.c_contiguous
+
+
+def strides_for(shape, format_):
+    """The strides (in elements) of a tensor of ``shape`` made in ``format_`` (c10's, size-0 dims included)."""
+    strides = [0] * len(shape)
+    step = 1
+    order = _CHANNELS_LAST_ORDER[len(shape)] if format_ in _RANK else range(len(shape) - 1, -1, -1)
+    for d in order:
+        strides[d] = step
+        step *= shape[d] if format_ in _RANK else max(shape[d], 1)
+    return strides
+
+
+def _strides_like_channels_last(shape, strides):
+    """c10's is_channels_last_strides_2d / _3d: whether strides describe a channels-last order (a 4-D or 5-D
+    tensor), ambiguous cases (N111 and the like) counting as contiguous."""
+    order = _CHANNELS_LAST_ORDER.get(len(shape))
+    if order is None or strides[1] == 0:
+        return False
+    minimum = 0
+    for d in order:
+        if shape[d] == 0 or strides[d] < minimum:
+            return False
+        if d == 0 and minimum == strides[1]:
+            return False
+        minimum = strides[d]
+        if shape[d] > 1:
+            minimum *= shape[d]
+    return True
+
+
+def suggest(array):
+    """``Tensor.suggest_memory_format()``: the channels-last format the strides follow, else contiguous."""
+    if array.ndim in _CHANNELS_LAST_ORDER and _strides_like_channels_last(array.shape, element_strides(array)):
+        return channels_last if array.ndim == 4 else channels_last_3d
+    return contiguous_format
+
+
+def _strided(shape, dtype, strides, allocate):
+    """A new array of ``shape`` with ``strides`` (in elements) over dense memory from ``allocate``."""
+    size = 1
+    for n in shape:
+        size *= n
+    itemsize = np.dtype(dtype).itemsize
+    return np.lib.stride_tricks.as_strided(allocate(size, dtype), shape, [s * itemsize for s in strides])
+
+
+def empty(shape, dtype, format_, allocate=np.zeros):
+    """A zeroed array (or one from ``allocate``) of ``shape`` laid out in ``format_`` (contiguous or
+    channels-last)."""
+    if format_ is contiguous_format:
+        # (NumPy gives an empty array zero strides; PyTorch C order's, counting size-0 dims as 1)
+        return allocate(shape, dtype) if 0 not in shape else _strided(shape, dtype, strides_for(shape, format_),
+                                                                      allocate)
+    if format_ is preserve_format:
+        raise RuntimeError("unsupported memory format Preserve")
+    check_rank(len(shape), format_)
+    return _strided(shape, dtype, strides_for(shape, format_), allocate)
+
+
+def _preserved_strides(array):
+    """preserve_format's strides (in elements) for a new array like ``array``: its own when it is dense and
+    non-overlapping, else dense ones in its dims' memory order (at::infer_dense_strides)."""
+    from ._ops.unary import dense_strides_like
+
+    strides = element_strides(array)
+    if not array.size:  # PyTorch counts an empty tensor dense: its strides are kept, whatever they are
+        return strides
+    order = sorted(range(array.ndim), key=lambda d: strides[d])
+    expected = 1
+    for d in order:
+        if array.shape[d] != 1:
+            if strides[d] != expected:
+                return dense_strides_like(array)
+            expected *= array.shape[d]
+    return strides
+
+
+def empty_with_strides_of(array, dtype):
+    """An uninitialised array of ``dtype`` with ``array``'s shape and strides (in elements; a dense array's)."""
+    return _strided(array.shape, dtype, element_strides(array), np.empty)
+
+
+def strides_like(array, format_):
+    """The strides (in elements) of a new tensor like ``array`` made in ``format_`` (``preserve_format`` as
+    PyTorch's ``empty_like``)."""
+    if format_ is preserve_format:
+        return _preserved_strides(array)
+    check_rank(array.ndim, format_)
+    return strides_for(array.shape, format_)
+
+
+def is_c_order(shape, strides):
+    """Whether strides (in elements) are C order's for ``shape`` (size-1 dims aside): PyTorch's is_contiguous."""
+    return dense_in_order(shape, strides, range(len(shape) - 1, -1, -1))
+
+
+def placed(values, strides):
+    """A fresh C-contiguous array's values put in memory order into the layout of ``strides``: its n-th value
+    becomes the n-th one in memory (a random factory's draws fill a tensor in its memory order)."""
+    return np.lib.stride_tricks.as_strided(values.reshape(-1), values.shape, [s * values.itemsize for s in strides])
+
+
+def empty_like(array, dtype, format_, allocate=np.zeros):
+    """A zeroed array (or one from ``allocate``) shaped as ``array`` laid out in ``format_``; ``preserve_format``
+    as PyTorch's ``empty_like``."""
+    if format_ is preserve_format:
+        if array.flags.c_contiguous and array.size:
+            out = allocate(array.shape, dtype)
+            if out.strides == array.strides or element_strides(out) == element_strides(array):
+                return out  # (else strides differing at size-1 dims, which PyTorch keeps too)
+        return _strided(array.shape, dtype, _preserved_strides(array), allocate)
+    return empty(array.shape, dtype, format_, allocate)
+
+
+def preserving(out, array):
+    """``out``, a NumPy copy of ``array`` (``astype``, order 'K'), with PyTorch's preserve_format strides: NumPy
+    keeps the dims' order but not the strides of size-1 dims (nor the layout of arrays not dense)."""
+    strides = _preserved_strides(array)
+    if element_strides(out) == tuple(strides):
+        return out
+    fixed = _strided(array.shape, out.dtype, strides, np.empty)
+    fixed[...] = out
+    return fixed
+
+
+def copy_as(array, format_, dtype=None):
+    """A copy of ``array`` (cast to ``dtype``) in ``format_``."""
+    out = empty_like(array, array.dtype if dtype is None else dtype, format_, np.empty)
+    if out.size:
+        out[...] = array
+    return out
+
+
+def may_suggest_channels_last(array):
+    """A cheap first test for output_format: False for a C-contiguous array of C-order strides (the common case),
+    whose channels do not lie next to each other in memory; an array of 2 or more dims."""
+    return not array.flags.c_contiguous or array.strides[1] == array.itemsize
+
+
+def output_format(*sources):
+    """The channels-last format PyTorch's CNN kernels (convolution, pooling, upsampling, padding, group norm)
+    give their output when one of ``sources`` (their input, a convolution's weight) has strides suggesting it,
+    else None. Callers skip this when every source is C-contiguous (the common case, one flag test each)."""
+    for source in sources:
+        format_ = suggest(source)
+        if format_ is not contiguous_format:
+            return format_
+    return None
+
+
+def keep_channels_last(result, *sources):
+    """``result`` (a new tensor, or a tuple of them, e.g. a pooling's output and indices) of a layer on
+    ``sources``, its arrays laid out in the channels-last format the sources suggest (see output_format)."""
+    format_ = output_format(*sources)
+    if format_ is not None:
+        for tensor in result if isinstance(result, tuple) else (result,):
+            tensor._data = in_format(tensor._data, format_)
+    return result
+
+
+def in_format_of(array, *sources):
+    """``array`` (a new C-order kernel result) in the channels-last format the sources suggest, if any."""
+    format_ = output_format(*sources)
+    return array if format_ is None else in_format(array, format_)
+
+
+def in_format(array, format_):
+    """``array`` with exactly the strides ``format_`` gives its shape (size-1 dims too), copied if need be."""
+    if array.ndim != _RANK[format_] or element_strides(array) == tuple(strides_for(array.shape, format_)):
+        return array
+    return copy_as(array, format_)
