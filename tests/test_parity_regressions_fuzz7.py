@@ -1,0 +1,79 @@
+"""Differences from PyTorch in the values and gradients of the CNN layers, found by a differential fuzz (random
+shapes and arguments of the convolutions, poolings, norms, resampling, paddings, losses and activations, their
+outputs, output dtypes and the gradients of inputs and parameters compared with torch's), each compared with torch:
+
+* the in-place leaky_relu (F.leaky_relu(inplace=True), F.leaky_relu_, nn.LeakyReLU(inplace=True)) with a negative
+  slope records a gradient that PyTorch refuses, as it computes it from the result: its backward raises
+  PyTorch's "In-place leakyReLu backward calculation is triggered with a negative slope ..." (a zero slope is
+  fine); so does the in-place rrelu out of training, whose mean slope (lower + upper) / 2 is negative (in
+  training PyTorch takes the drawn noise and any slope);
+* ``torch.channels_last_3d`` exists (the memory format of ``x.contiguous(memory_format=...)`` and
+  ``x.to(memory_format=...)`` for 5-D tensors), as ``channels_last`` does.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+from helpers import assert_same_outcome as _assert_same_outcome
+
+torch = pytest.importorskip("torch")
+
+
+def assert_same_outcome(fn, rtol=1e-5, atol=1e-6):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _assert_same_outcome(fn, rtol=rtol, atol=atol)
+
+
+def _x(lib, *shape, dtype="float32", requires_grad=False):
+    values = np.linspace(-2, 1.5, int(np.prod(shape))).reshape(shape).astype(dtype)
+    return lib.tensor(values, requires_grad=requires_grad)
+
+
+def _input_grad(call):
+    """fn(lib) -> the gradient of sum(call(lib, x)) for x the leaf, or what it raised."""
+    def fn(lib):
+        x = _x(lib, 2, 3, 4, requires_grad=True)
+        call(lib, x * 1.0).sum().backward()
+        return x.grad
+    return fn
+
+
+# ---------------------------------------------------------------------------- in-place leaky_relu / rrelu
+@pytest.mark.parametrize("call", [
+    lambda lib, y: lib.nn.functional.leaky_relu(y, -0.5, inplace=True),
+    lambda lib, y: lib.nn.functional.leaky_relu_(y, -0.01),
+    lambda lib, y: lib.nn.LeakyReLU(-0.2, inplace=True)(y),
+    lambda lib, y: lib.nn.functional.leaky_relu(y, 0.0, inplace=True),
+    lambda lib, y: lib.nn.functional.leaky_relu(y, -0.5),
+    lambda lib, y: lib.nn.functional.rrelu(y, -0.5, 0.1, inplace=True),
+    lambda lib, y: lib.nn.functional.rrelu_(y, -0.3, -0.3),
+    lambda lib, y: lib.nn.RReLU(-0.5, -0.1, inplace=True).eval()(y),
+    lambda lib, y: lib.nn.functional.rrelu(y, -0.5, 0.6, inplace=True),
+    lambda lib, y: lib.nn.functional.rrelu(y, -0.3, -0.3, training=True, inplace=True),
+], ids=["functional", "leaky_relu_", "module", "zero-slope", "out-of-place", "rrelu", "rrelu_", "RReLU",
+        "rrelu-positive-mean", "rrelu-training"])
+def test_in_place_leaky_relu_backward_refuses_a_negative_slope(call):
+    assert_same_outcome(_input_grad(call))
+
+
+def test_in_place_leaky_relu_refuses_a_negative_slope_under_create_graph():
+    def fn(lib):
+        x = _x(lib, 5, requires_grad=True)
+        y = lib.nn.functional.leaky_relu(x * 1.0, -0.5, inplace=True)
+        return lib.autograd.grad(y.sum(), x, create_graph=True)[0]
+    assert_same_outcome(fn)
+
+
+# ---------------------------------------------------------------------------- memory formats
+def test_channels_last_3d_is_a_memory_format():
+    def fn(lib):
+        x = _x(lib, 2, 3, 4, 2, 5, requires_grad=True)
+        w = _x(lib, 4, 3, 2, 1, 3)
+        y = lib.nn.functional.conv3d(x.contiguous(memory_format=lib.channels_last_3d), w, padding=1)
+        y = y.to(memory_format=lib.channels_last_3d)
+        y.square().sum().backward()
+        return y, x.grad
+    assert_same_outcome(fn, rtol=1e-5, atol=1e-5)
