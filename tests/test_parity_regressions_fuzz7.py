@@ -8,7 +8,11 @@ outputs, output dtypes and the gradients of inputs and parameters compared with 
   fine); so does the in-place rrelu out of training, whose mean slope (lower + upper) / 2 is negative (in
   training PyTorch takes the drawn noise and any slope);
 * ``torch.channels_last_3d`` exists (the memory format of ``x.contiguous(memory_format=...)`` and
-  ``x.to(memory_format=...)`` for 5-D tensors), as ``channels_last`` does.
+  ``x.to(memory_format=...)`` for 5-D tensors), as ``channels_last`` does;
+* F.affine_grid of a float16 theta for a size with a side of 1 fails as PyTorch's does (its coordinates are
+  at::tensor(0), which has no half kernel: '"tensor_cpu" not implemented for 'Half'');
+* F.cross_entropy of an empty batch of integer or bool logits fails in nll_loss ('"nll_loss_out_frame" not
+  implemented for 'Long''), as in PyTorch, whose log_softmax of no elements runs no kernel to refuse them.
 """
 import warnings
 
@@ -77,3 +81,24 @@ def test_channels_last_3d_is_a_memory_format():
         y.square().sum().backward()
         return y, x.grad
     assert_same_outcome(fn, rtol=1e-5, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------- dtypes PyTorch's kernels refuse
+@pytest.mark.parametrize("size", [[1, 2, 1, 3], [1, 2, 3, 1], [1, 2, 3, 2], [1, 1, 1, 2, 2], [2, 1, 1, 3]])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid_of_a_half_theta_and_a_unit_side(size, align_corners):
+    def fn(lib):
+        theta = _x(lib, 1, len(size) - 2, len(size) - 1, dtype="float16")
+        return lib.nn.functional.affine_grid(theta, size, align_corners=align_corners)
+    assert_same_outcome(fn, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("shapes", [((0, 3), (0,)), ((0, 3, 2), (0, 2)), ((0, 2, 1, 1), (0, 1, 1)), ((2, 3), (2,))])
+@pytest.mark.parametrize("dtype", ["int64", "bool", "uint8"])
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.2])
+def test_cross_entropy_of_an_empty_batch_of_integer_logits(shapes, dtype, label_smoothing):
+    def fn(lib):
+        logits = lib.zeros(shapes[0], dtype=getattr(lib, dtype))
+        target = lib.zeros(shapes[1], dtype=lib.int64)
+        return lib.nn.functional.cross_entropy(logits, target, label_smoothing=label_smoothing)
+    assert_same_outcome(fn)
