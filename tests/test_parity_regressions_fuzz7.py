@@ -12,7 +12,11 @@ outputs, output dtypes and the gradients of inputs and parameters compared with 
 * F.affine_grid of a float16 theta for a size with a side of 1 fails as PyTorch's does (its coordinates are
   at::tensor(0), which has no half kernel: '"tensor_cpu" not implemented for 'Half'');
 * F.cross_entropy of an empty batch of integer or bool logits fails in nll_loss ('"nll_loss_out_frame" not
-  implemented for 'Long''), as in PyTorch, whose log_softmax of no elements runs no kernel to refuse them.
+  implemented for 'Long''), as in PyTorch, whose log_softmax of no elements runs no kernel to refuse them;
+* dropout and alpha_dropout of a non-contiguous input (a transposed or permuted view, a slice of one, an
+  expanded tensor) draw their mask in PyTorch's order: its mask is ``empty_like(input)``, dense with the
+  input's stride order, filled in memory order, so the same seed drops the same elements (they drew in index
+  order).
 """
 import warnings
 
@@ -101,4 +105,41 @@ def test_cross_entropy_of_an_empty_batch_of_integer_logits(shapes, dtype, label_
         logits = lib.zeros(shapes[0], dtype=getattr(lib, dtype))
         target = lib.zeros(shapes[1], dtype=lib.int64)
         return lib.nn.functional.cross_entropy(logits, target, label_smoothing=label_smoothing)
+    assert_same_outcome(fn)
+
+
+# ---------------------------------------------------------------------------- dropout of non-contiguous inputs
+_VIEWS = {
+    "transposed": lambda t: t.transpose(-1, -2),
+    "permuted": lambda t: t.permute(3, 2, 0, 1),
+    "channels-last-like": lambda t: t.permute(0, 2, 3, 1),
+    "sliced-permuted": lambda t: t.permute(0, 1, 3, 2)[:, ::2, 1:],
+    "expanded": lambda t: t[:, :1].expand(2, 4, 3, 5),
+}
+
+
+@pytest.mark.parametrize("view", list(_VIEWS))
+@pytest.mark.parametrize("call", [
+    lambda lib, x: lib.nn.functional.dropout(x, 0.4),
+    lambda lib, x: lib.nn.Dropout(0.6)(x),
+    lambda lib, x: lib.nn.functional.alpha_dropout(x, 0.5, training=True),
+    lambda lib, x: lib.nn.functional.dropout2d(x, 0.5),
+], ids=["dropout", "Dropout", "alpha_dropout", "dropout2d"])
+def test_dropout_of_a_non_contiguous_input_draws_in_memory_order(view, call):
+    def fn(lib):
+        lib.manual_seed(7)
+        x = _x(lib, 2, 4, 3, 5, requires_grad=True)
+        y = call(lib, _VIEWS[view](x))
+        y.backward(lib.ones(y.shape))
+        return y, x.grad
+    assert_same_outcome(fn)
+
+
+def test_in_place_dropout_of_a_transposed_view():
+    def fn(lib):
+        lib.manual_seed(3)
+        x = _x(lib, 6, 7)
+        y = x.t()
+        lib.nn.functional.dropout(y, 0.5, inplace=True)
+        return x
     assert_same_outcome(fn)
