@@ -17,6 +17,13 @@ outputs, output dtypes and the gradients of inputs and parameters compared with 
   expanded tensor) draw their mask in PyTorch's order: its mask is ``empty_like(input)``, dense with the
   input's stride order, filled in memory order, so the same seed drops the same elements (they drew in index
   order).
+* F.ctc_loss checks its arguments as PyTorch's kernel does, in its order: an empty log_probs ("log_probs tensor
+  must not be empty"), a log_probs of another rank than 2 or 3 (unsqueezed, then "Expected 3-dimensional
+  tensor ..."), targets of another rank than 1 or 2, negative target or input lengths, and padded (2-D)
+  targets of another batch size than the input's ("Expected tensor to have size N at dimension 0 ...": they
+  were read row by row, silently or with an IndexError);
+* poisson_nll_loss, gaussian_nll_loss and multilabel_soft_margin_loss build their bad-reduction message by
+  concatenation, as PyTorch's do: a reduction that is not a str (None, 3) is a TypeError.
 """
 import warnings
 
@@ -143,3 +150,26 @@ def test_in_place_dropout_of_a_transposed_view():
         lib.nn.functional.dropout(y, 0.5, inplace=True)
         return x
     assert_same_outcome(fn)
+
+
+# ---------------------------------------------------------------------------- ctc_loss's checks
+@pytest.mark.parametrize("log_probs_shape", [(), (5,), (5, 4), (5, 2, 4), (5, 2, 4, 1), (5, 0, 4), (0, 2, 4)])
+@pytest.mark.parametrize("targets_shape", [(2, 3), (3, 3), (1, 3), (4,), (2, 3, 1), ()])
+@pytest.mark.parametrize("lengths", [([5, 5], [2, 2]), ([5], [2]), ([5, 5], [-1, 2]), ([-1, 5], [2, 2])])
+def test_ctc_loss_checks_its_arguments_in_pytorchs_order(log_probs_shape, targets_shape, lengths):
+    def fn(lib):
+        log_probs = lib.tensor(np.log(np.full(log_probs_shape, 0.25, np.float32)))
+        targets = lib.ones(targets_shape, dtype=lib.int64)
+        return lib.nn.functional.ctc_loss(log_probs, targets, *lengths)
+    assert_same_outcome(fn)
+
+
+# ---------------------------------------------------------------------------- reductions that are not strs
+@pytest.mark.parametrize("reduction", [None, 3, ["mean"], "bad"])
+@pytest.mark.parametrize("call", [
+    lambda lib, r: lib.nn.functional.poisson_nll_loss(lib.zeros(3), lib.zeros(3), reduction=r),
+    lambda lib, r: lib.nn.functional.gaussian_nll_loss(lib.zeros(3), lib.zeros(3), lib.ones(3), reduction=r),
+    lambda lib, r: lib.nn.functional.multilabel_soft_margin_loss(lib.zeros(2, 3), lib.zeros(2, 3), reduction=r),
+], ids=["poisson_nll_loss", "gaussian_nll_loss", "multilabel_soft_margin_loss"])
+def test_a_bad_reduction_is_concatenated_into_the_message(call, reduction):
+    assert_same_outcome(lambda lib: call(lib, reduction))
