@@ -23,7 +23,10 @@ outputs, output dtypes and the gradients of inputs and parameters compared with 
   targets of another batch size than the input's ("Expected tensor to have size N at dimension 0 ...": they
   were read row by row, silently or with an IndexError);
 * poisson_nll_loss, gaussian_nll_loss and multilabel_soft_margin_loss build their bad-reduction message by
-  concatenation, as PyTorch's do: a reduction that is not a str (None, 3) is a TypeError.
+  concatenation, as PyTorch's do: a reduction that is not a str (None, 3) is a TypeError;
+* F.native_channel_shuffle (and torch.native_channel_shuffle) exists: channel_shuffle's rearrangement and checks,
+  recorded as PyTorch's NotImplemented node, whose backward raises "derivative for aten::native_channel_shuffle
+  is not implemented".
 """
 import warnings
 
@@ -173,3 +176,27 @@ def test_ctc_loss_checks_its_arguments_in_pytorchs_order(log_probs_shape, target
 ], ids=["poisson_nll_loss", "gaussian_nll_loss", "multilabel_soft_margin_loss"])
 def test_a_bad_reduction_is_concatenated_into_the_message(call, reduction):
     assert_same_outcome(lambda lib: call(lib, reduction))
+
+
+# ---------------------------------------------------------------------------- native_channel_shuffle
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.functional.native_channel_shuffle(_x(lib, 2, 6, 2, 3), 3),
+    lambda lib: lib.native_channel_shuffle(_x(lib, 1, 4, 5), groups=2),
+    lambda lib: lib.nn.functional.native_channel_shuffle(input=_x(lib, 1, 0, 2), groups=2),
+    lambda lib: lib.nn.functional.native_channel_shuffle(_x(lib, 1, 4, 2), 3),
+    lambda lib: lib.nn.functional.native_channel_shuffle(_x(lib, 4), 2),
+    lambda lib: lib.nn.functional.native_channel_shuffle(_x(lib, 1, 4, 2), 0),
+    lambda lib: lib.nn.functional.native_channel_shuffle(_x(lib, 1, 4, 2), 2.0),
+    lambda lib: lib.nn.functional.native_channel_shuffle(_x(lib, 1, 4, 2)),
+])
+def test_native_channel_shuffle(call):
+    assert_same_outcome(call)
+
+
+def test_native_channel_shuffle_has_no_derivative():
+    def fn(lib):
+        x = _x(lib, 1, 4, 2, requires_grad=True)
+        y = lib.nn.functional.native_channel_shuffle(x, 2)
+        assert repr(y).endswith("grad_fn=<NotImplemented>)")
+        y.sum().backward()
+    assert_same_outcome(fn)
