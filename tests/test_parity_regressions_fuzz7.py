@@ -27,6 +27,9 @@ outputs, output dtypes and the gradients of inputs and parameters compared with 
 * F.native_channel_shuffle (and torch.native_channel_shuffle) exists: channel_shuffle's rearrangement and checks,
   recorded as PyTorch's NotImplemented node, whose backward raises "derivative for aten::native_channel_shuffle
   is not implemented".
+* F.local_response_norm of a 5-D or higher input whose trailing dimensions do not merge (a transposed or
+  permuted view) fails as PyTorch's does, which views the squares as (N, 1, C, D, -1) ("view size is not
+  compatible with input tensor's size and stride ...").
 """
 import warnings
 
@@ -199,4 +202,18 @@ def test_native_channel_shuffle_has_no_derivative():
         y = lib.nn.functional.native_channel_shuffle(x, 2)
         assert repr(y).endswith("grad_fn=<NotImplemented>)")
         y.sum().backward()
+    assert_same_outcome(fn)
+
+
+# ---------------------------------------------------------------------------- local_response_norm's view
+@pytest.mark.parametrize("permutation", [(0, 1, 2, 4, 3), (0, 1, 3, 2, 4), (1, 0, 2, 3, 4), (0, 2, 1, 3, 4),
+                                         (4, 3, 2, 1, 0)])
+@pytest.mark.parametrize("view", [lambda t: t, lambda t: t[:, :, :, 1:], lambda t: t[..., ::2]],
+                         ids=["whole", "sliced", "strided"])
+def test_local_response_norm_of_a_permuted_5d_input(permutation, view):
+    def fn(lib):
+        x = _x(lib, 2, 3, 4, 5, 2, requires_grad=True)
+        y = lib.nn.functional.local_response_norm(view(x.permute(*permutation)), 3, alpha=0.5)
+        y.backward(lib.ones(y.shape))
+        return y, x.grad
     assert_same_outcome(fn)
