@@ -29,7 +29,10 @@ outputs, output dtypes and the gradients of inputs and parameters compared with 
   is not implemented".
 * F.local_response_norm of a 5-D or higher input whose trailing dimensions do not merge (a transposed or
   permuted view) fails as PyTorch's does, which views the squares as (N, 1, C, D, -1) ("view size is not
-  compatible with input tensor's size and stride ...").
+  compatible with input tensor's size and stride ...");
+* in-place dropout1d / dropout3d of an unbatched input unsqueeze the input itself in place, mask it and squeeze it
+  back in place, as PyTorch's do: a leaf that requires grad is refused (even out of training), and the result's
+  grad_fn is SqueezeBackward4.
 """
 import warnings
 
@@ -216,4 +219,27 @@ def test_local_response_norm_of_a_permuted_5d_input(permutation, view):
         y = lib.nn.functional.local_response_norm(view(x.permute(*permutation)), 3, alpha=0.5)
         y.backward(lib.ones(y.shape))
         return y, x.grad
+    assert_same_outcome(fn)
+
+
+# ---------------------------------------------------------------------------- in-place unbatched feature dropout
+@pytest.mark.parametrize("call", [
+    lambda lib, x: lib.nn.functional.dropout1d(x[0], 0.5, inplace=True),
+    lambda lib, x: lib.nn.functional.dropout1d(x[0], 0.5, training=False, inplace=True),
+    lambda lib, x: lib.nn.Dropout1d(0.3, inplace=True)(x[0]),
+    lambda lib, x: lib.nn.functional.dropout3d(x, 0.5, inplace=True),
+    lambda lib, x: lib.nn.functional.dropout3d(x, 0.0, inplace=True),
+    lambda lib, x: lib.nn.functional.dropout3d(x[0], 0.5, inplace=True),
+    lambda lib, x: lib.nn.functional.dropout1d(x, 0.5, inplace=True),
+])
+@pytest.mark.parametrize("leaf", [False, True])
+def test_in_place_unbatched_feature_dropout(call, leaf):
+    def fn(lib):
+        lib.manual_seed(5)
+        x = _x(lib, 3, 4, 5, requires_grad=True)
+        y = x if leaf else x * 1.0
+        out = call(lib, y)
+        name = out.grad_fn.name()
+        out.backward(lib.ones(out.shape))
+        return out, x.grad, lib.tensor(["SqueezeBackward4", "MulBackward0", "SelectBackward0"].index(name))
     assert_same_outcome(fn)

@@ -130,11 +130,17 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     p = _native_arguments("feature_dropout", input, p, training, inplace)
     if ndim == 5:
         return _dropout_impl(input, p, training, inplace, 2)
+    return _unbatched_feature_dropout(input, p, training, inplace)
+
+
+def _unbatched_feature_dropout(input, p, training, inplace):
+    """dropout1d / dropout3d of an unbatched input, as PyTorch's: it masks the input with a batch axis, a view
+    (in place: the input itself, unsqueezed and squeezed back in place, so a leaf that requires grad is refused
+    and the result's grad_fn is SqueezeBackward4)."""
     if not inplace:
         return _dropout_impl(input.unsqueeze(0), p, training, False, 2).squeeze(0)
-    # PyTorch unsqueezes the input itself in place, masks it, and squeezes it back: one draw per
-    # entry of the leading axis (per element of a 1-D input).
-    return _dropout_impl(input, p, training, True, 1)
+    input.unsqueeze_(0)
+    return _dropout_impl(input, p, training, True, 2).squeeze_(0)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -146,9 +152,9 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
                            "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel "
                            "dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
     p = _native_arguments("feature_dropout", input, p, training, inplace)
-    if ndim == 2 and not inplace:  # unbatched: PyTorch masks a view with a batch axis, so the result is a new view
-        return _dropout_impl(input.unsqueeze(0), p, training, False, 2).squeeze(0)
-    return _dropout_impl(input, p, training, inplace, ndim - 1)  # one draw per channel, batched or not
+    if ndim == 2:
+        return _unbatched_feature_dropout(input, p, training, inplace)
+    return _dropout_impl(input, p, training, inplace, 2)  # one draw per channel
 
 
 _SELU_ALPHA = 1.7580993408473766  # -SELU's saturation value, scale * alpha
