@@ -32,7 +32,9 @@ outputs, output dtypes and the gradients of inputs and parameters compared with 
   compatible with input tensor's size and stride ...");
 * in-place dropout1d / dropout3d of an unbatched input unsqueeze the input itself in place, mask it and squeeze it
   back in place, as PyTorch's do: a leaf that requires grad is refused (even out of training), and the result's
-  grad_fn is SqueezeBackward4.
+  grad_fn is SqueezeBackward4;
+* F.pdist of a float16 input of two rows or more (and columns) fails as PyTorch's kernel does ('"pdist" not
+  implemented for 'Half''); fewer rows, or no columns, run no kernel and give their (empty or zero) result.
 """
 import warnings
 
@@ -243,3 +245,9 @@ def test_in_place_unbatched_feature_dropout(call, leaf):
         out.backward(lib.ones(out.shape))
         return out, x.grad, lib.tensor(["SqueezeBackward4", "MulBackward0", "SelectBackward0"].index(name))
     assert_same_outcome(fn)
+
+
+# ---------------------------------------------------------------------------- pdist of half
+@pytest.mark.parametrize("shape", [(5, 2), (3, 1), (1, 2), (0, 2), (2, 0)])
+def test_pdist_of_a_half_input(shape):
+    assert_same_outcome(lambda lib: lib.nn.functional.pdist(lib.zeros(shape, dtype=lib.float16)))
