@@ -34,7 +34,9 @@ outputs, output dtypes and the gradients of inputs and parameters compared with 
   back in place, as PyTorch's do: a leaf that requires grad is refused (even out of training), and the result's
   grad_fn is SqueezeBackward4;
 * F.pdist of a float16 input of two rows or more (and columns) fails as PyTorch's kernel does ('"pdist" not
-  implemented for 'Half''); fewer rows, or no columns, run no kernel and give their (empty or zero) result.
+  implemented for 'Half''); fewer rows, or no columns, run no kernel and give their (empty or zero) result;
+* F.embedding_bag's dtype errors name a bool weight or per_sample_weights as PyTorch's checks do, by its backend
+  type (CPUBoolType; torch.BoolTensor was printed).
 """
 import warnings
 
@@ -251,3 +253,14 @@ def test_in_place_unbatched_feature_dropout(call, leaf):
 @pytest.mark.parametrize("shape", [(5, 2), (3, 1), (1, 2), (0, 2), (2, 0)])
 def test_pdist_of_a_half_input(shape):
     assert_same_outcome(lambda lib: lib.nn.functional.pdist(lib.zeros(shape, dtype=lib.float16)))
+
+
+# ---------------------------------------------------------------------------- embedding_bag's type names
+@pytest.mark.parametrize("weight_dtype, sample_dtype", [("bool", None), ("int64", None), ("float32", "bool"),
+                                                        ("float64", "bool"), ("float32", "int64")])
+def test_embedding_bag_names_bool_tensors_by_their_backend_type(weight_dtype, sample_dtype):
+    def fn(lib):
+        weight = lib.zeros(4, 3, dtype=getattr(lib, weight_dtype))
+        samples = None if sample_dtype is None else lib.zeros(1, 2, dtype=getattr(lib, sample_dtype))
+        return lib.nn.functional.embedding_bag(lib.tensor([[0, 1]]), weight, per_sample_weights=samples, mode="sum")
+    assert_same_outcome(fn)
