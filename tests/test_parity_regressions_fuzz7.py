@@ -16,7 +16,7 @@ outputs, output dtypes and the gradients of inputs and parameters compared with 
 * dropout and alpha_dropout of a non-contiguous input (a transposed or permuted view, a slice of one, an
   expanded tensor) draw their mask in PyTorch's order: its mask is ``empty_like(input)``, dense with the
   input's stride order, filled in memory order, so the same seed drops the same elements (they drew in index
-  order).
+  order);
 * F.ctc_loss checks its arguments as PyTorch's kernel does, in its order: an empty log_probs ("log_probs tensor
   must not be empty"), a log_probs of another rank than 2 or 3 (unsqueezed, then "Expected 3-dimensional
   tensor ..."), targets of another rank than 1 or 2, negative target or input lengths, and padded (2-D)
@@ -26,7 +26,7 @@ outputs, output dtypes and the gradients of inputs and parameters compared with 
   concatenation, as PyTorch's do: a reduction that is not a str (None, 3) is a TypeError;
 * F.native_channel_shuffle (and torch.native_channel_shuffle) exists: channel_shuffle's rearrangement and checks,
   recorded as PyTorch's NotImplemented node, whose backward raises "derivative for aten::native_channel_shuffle
-  is not implemented".
+  is not implemented";
 * F.local_response_norm of a 5-D or higher input whose trailing dimensions do not merge (a transposed or
   permuted view) fails as PyTorch's does, which views the squares as (N, 1, C, D, -1) ("view size is not
   compatible with input tensor's size and stride ...");

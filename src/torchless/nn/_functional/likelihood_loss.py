@@ -321,8 +321,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         raise RuntimeError("blank must be in label range")
     for value in lengths:
         if value < 0:
-            raise RuntimeError(f"Expected target_lengths to have value at least 0, but got value {value} (while checking "
-                               "arguments for ctc_loss_allocate_outputs)")
+            raise RuntimeError(f"Expected target_lengths to have value at least 0, but got value {value} (while "
+                               "checking arguments for ctc_loss_allocate_outputs)")
     if target_array.ndim == 1:
         if target_array.size != sum(lengths):
             raise RuntimeError(f"Expected tensor to have size {sum(lengths)} at dimension 0, but got size "
@@ -342,8 +342,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         sequences = [target_array[n, :lengths[n]] for n in range(batch)]
     for value in steps:
         if value < 0:
-            raise RuntimeError(f"Expected input_lengths to have value at least 0, but got value {value} (while checking "
-                               "arguments for ctc_loss_allocate_outputs)")
+            raise RuntimeError(f"Expected input_lengths to have value at least 0, but got value {value} (while "
+                               "checking arguments for ctc_loss_allocate_outputs)")
         if value > inputs.shape[0]:
             raise RuntimeError(f"Expected input_lengths to have value at most {inputs.shape[0]}, but got value "
                                f"{value} (while checking arguments for ctc_loss_allocate_outputs)")
