@@ -17,8 +17,9 @@ def _functional():
 # ---------------------------------------------------------------------------- F's own leading parameters
 # Functions whose namespace signature is the F function's, up to its trailing F-only parameters (inplace, ...)
 _SAME_AS_F = ("conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d adaptive_avg_pool1d "
-              "pixel_shuffle pixel_unshuffle channel_shuffle bilinear cosine_similarity pairwise_distance pdist prelu "
-              "selu celu hardshrink threshold rms_norm relu_ selu_ celu_ threshold_").split()
+              "pixel_shuffle pixel_unshuffle channel_shuffle native_channel_shuffle bilinear cosine_similarity "
+              "pairwise_distance pdist prelu selu celu hardshrink threshold rms_norm relu_ selu_ celu_ "
+              "threshold_").split()
 
 
 def _same_as_f(name):

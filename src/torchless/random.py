@@ -280,6 +280,43 @@ def stream(generator=None):
     return generator if generator is not None else default_generator
 
 
+def memory_order(array):
+    """The axes of ``array`` from outermost to innermost in the layout ``empty_like`` gives a tensor like it (dense,
+    its strides' order kept), in which PyTorch's elementwise draws into such a tensor follow memory, not the index
+    order; None for a row-major array. The order is PyTorch's infer_dense_strides': a stable insertion sort by
+    stride (the smaller size first on a tie), leaving broadcast (zero-stride) axes where they fall."""
+    if array.flags.c_contiguous:
+        return None
+    shape, strides = array.shape, array.strides
+
+    def should_swap(a, b):  # > 0: axis a, now inside axis b, belongs outside it
+        if strides[a] == 0 or strides[b] == 0:
+            return 0
+        if strides[a] != strides[b]:
+            return 1 if strides[a] > strides[b] else -1
+        return 1 if shape[a] > shape[b] else 0
+
+    innermost_first = list(range(array.ndim - 1, -1, -1))
+    for i in range(1, array.ndim):
+        moving = i
+        for j in range(i - 1, -1, -1):
+            comparison = should_swap(innermost_first[j], innermost_first[moving])
+            if comparison > 0:
+                innermost_first[j], innermost_first[moving] = innermost_first[moving], innermost_first[j]
+                moving = j
+            elif comparison < 0:
+                break
+    return innermost_first[::-1]
+
+
+def draw_like(array, draw):
+    """``draw(shape)`` for an array shaped and laid out as ``array``: the draws fill it in memory order."""
+    order = memory_order(array)
+    if order is None:
+        return draw(array.shape)
+    return draw(tuple(array.shape[axis] for axis in order)).transpose(np.argsort(order))
+
+
 def numpy_rng(generator=None):
     """The NumPy generator behind ``generator`` (or the default one)."""
     return (generator or default_generator).numpy

@@ -78,6 +78,20 @@ def relu_(input):
     return relu(input, inplace=True)
 
 
+IN_PLACE_NEGATIVE_SLOPE = (
+    "In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. This is "
+    "caused by calling in-place forward function with a negative slope, please call out-of-place version instead. "
+    "File an issue at https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu backward "
+    "calculation with negative slope")
+
+
+def check_in_place_slope(inplace, slope):
+    """PyTorch's in-place leaky_relu_ (and rrelu_ at its mean slope) differentiates from its result, which cannot
+    tell the sides apart under a negative slope: its backward refuses."""
+    if inplace and slope < 0:
+        raise RuntimeError(IN_PLACE_NEGATIVE_SLOPE)
+
+
 class LeakyRelu(Node):
     saved, saves = ("positive",), (0,)  # PyTorch saves the input (leaky_relu_: the result)
 
@@ -88,9 +102,11 @@ class LeakyRelu(Node):
         return np.where(self.positive, x, x * negative_slope)
 
     def backward(self, grad):
+        check_in_place_slope(self.inplace, self.slope)
         return (np.where(self.positive, grad, grad * self.slope),)
 
     def backward_graph(self, grad):
+        check_in_place_slope(self.inplace, self.slope)
         return (grad * grad._wrap(np.where(self.positive, 1, self.slope).astype(grad._data.dtype)),)
 
     def name(self):

@@ -116,4 +116,7 @@ def pdist(input, p=2):
         raise RuntimeError("pdist only supports floating-point dtypes")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
+    rows, columns = input.shape
+    if rows > 1 and columns and input.dtype.scalar_name == "Half":  # PyTorch's kernel (run on two rows or more)
+        raise NotImplementedError("\"pdist\" not implemented for 'Half'")
     return Pdist.apply(input, p=float(p))

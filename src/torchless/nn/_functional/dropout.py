@@ -10,9 +10,8 @@ import warnings
 
 import numpy as np
 
-from ... import _memory_format
 from ..._tensor import Tensor
-from ...random import stream
+from ...random import draw_like, stream
 from ._args import _tp_name, check_tensor
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
@@ -40,15 +39,18 @@ def _native_arguments(name, input, p, training, inplace):
     return p
 
 
-def _keep_mask(shape, p):
+def _keep_mask(shape, p, like=None):
     """Bernoulli(1 - p) draws of ``shape``, PyTorch's: an element is kept where a float64 uniform is below 1 - p
-    (the default generator's stream, as ``bernoulli_(1 - p)`` draws it)."""
+    (the default generator's stream, as ``bernoulli_(1 - p)`` draws it). A mask of one draw per element is
+    ``empty_like(input)`` in PyTorch, drawn in the memory order of the input array ``like``."""
+    if like is not None:
+        return draw_like(like, lambda drawn_shape: stream().bernoulli(drawn_shape, 1 - p))
     return stream().bernoulli(shape, 1 - p)
 
 
-def _scaled_mask(shape, p, dtype):
+def _scaled_mask(shape, p, dtype, like=None):
     """1 / (1 - p) where an element is kept (probability 1 - p), 0 where it is dropped."""
-    mask = _keep_mask(shape, p).astype(dtype)
+    mask = _keep_mask(shape, p, like).astype(dtype)
     mask *= np.asarray(1 / (1 - p), dtype)
     return mask
 
@@ -71,14 +73,10 @@ def _dropout_impl(input, p, training, inplace, leading=None, alpha=False):
             raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
         shape = shape[:leading] + (1,) * (len(shape) - leading)
     if alpha:
-        return _alpha_dropout(input, p, inplace, shape)
+        return _alpha_dropout(input, p, inplace, shape, input._data if leading is None else None)
     if not input.is_floating_point():
         raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.scalar_name}")
-    mask = _scaled_mask(shape, p, input._data.dtype)
-    if leading is None and not input._data.flags.c_contiguous:
-        # PyTorch draws the mask into a tensor laid out as the input (channels-last, say): in memory order
-        mask = _memory_format.placed(mask, _memory_format.strides_like(input._data, _memory_format.preserve_format))
-    mask = Tensor._wrap(mask)
+    mask = Tensor._wrap(_scaled_mask(shape, p, input._data.dtype, input._data if leading is None else None))
     return input.mul_(mask) if inplace else input * mask
 
 
@@ -132,11 +130,17 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     p = _native_arguments("feature_dropout", input, p, training, inplace)
     if ndim == 5:
         return _dropout_impl(input, p, training, inplace, 2)
+    return _unbatched_feature_dropout(input, p, training, inplace)
+
+
+def _unbatched_feature_dropout(input, p, training, inplace):
+    """dropout1d / dropout3d of an unbatched input, as PyTorch's: it masks the input with a batch axis, a view
+    (in place: the input itself, unsqueezed and squeezed back in place, so a leaf that requires grad is refused
+    and the result's grad_fn is SqueezeBackward4)."""
     if not inplace:
         return _dropout_impl(input.unsqueeze(0), p, training, False, 2).squeeze(0)
-    # PyTorch unsqueezes the input itself in place, masks it, and squeezes it back: one draw per
-    # entry of the leading axis (per element of a 1-D input).
-    return _dropout_impl(input, p, training, True, 1)
+    input.unsqueeze_(0)
+    return _dropout_impl(input, p, training, True, 2).squeeze_(0)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -148,20 +152,20 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
                            "exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel "
                            "dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
     p = _native_arguments("feature_dropout", input, p, training, inplace)
-    if ndim == 2 and not inplace:  # unbatched: PyTorch masks a view with a batch axis, so the result is a new view
-        return _dropout_impl(input.unsqueeze(0), p, training, False, 2).squeeze(0)
-    return _dropout_impl(input, p, training, inplace, ndim - 1)  # one draw per channel, batched or not
+    if ndim == 2:
+        return _unbatched_feature_dropout(input, p, training, inplace)
+    return _dropout_impl(input, p, training, inplace, 2)  # one draw per channel
 
 
 _SELU_ALPHA = 1.7580993408473766  # -SELU's saturation value, scale * alpha
 
 
-def _alpha_dropout(input, p, inplace, mask_shape):
+def _alpha_dropout(input, p, inplace, mask_shape, like=None):
     """Dropped elements become -alpha', then everything is mapped by x -> a x + b, which keeps zero mean and unit
     variance for standardised input: a = 1 / sqrt((alpha'^2 p + 1)(1 - p)), b = -a alpha' (1 - keep) + a alpha' p."""
     dtype = input._data.dtype
     a = 1.0 / math.sqrt((_SELU_ALPHA * _SELU_ALPHA * p + 1) * (1 - p))
-    keep = _keep_mask(mask_shape, p).astype(dtype)
+    keep = _keep_mask(mask_shape, p, like).astype(dtype)
     shift = (keep - 1) * np.asarray(_SELU_ALPHA * a, dtype) + np.asarray(_SELU_ALPHA * a * p, dtype)
     keep *= np.asarray(a, dtype)
     if not input.is_floating_point():

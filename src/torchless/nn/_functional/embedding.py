@@ -248,6 +248,12 @@ def _bag_index_check(tensor):
                            "embedding_bag)")
 
 
+def _type_name(tensor):
+    """A tensor's type as PyTorch's argument checks name it: its legacy type (torch.FloatTensor), or for a bool
+    tensor, which the legacy names miss there, its backend type."""
+    return "CPUBoolType" if tensor.dtype.name == "bool" else tensor.type()
+
+
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
                   sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
     r"""Sums, means or maxima of bags of embeddings, without building the looked-up rows as a tensor.
@@ -305,12 +311,12 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     _bag_index_check(offsets)
     if not weight.is_floating_point():
         raise RuntimeError("Expected tensor for argument #1 'weight' to have one of the following scalar types: Half, "
-                           f"BFloat16, Float, Double; but got {weight.type()} instead (while checking arguments for "
-                           "embedding_bag)")
+                           f"BFloat16, Float, Double; but got {_type_name(weight)} instead (while checking arguments "
+                           "for embedding_bag)")
     if per_sample_weights is not None and per_sample_weights.dtype != weight.dtype:
         raise RuntimeError("Expected tensor for argument #1 'weight' to have the same type as tensor for argument #1 "
-                           f"'per_sample_weights'; but type {weight.type()} does not equal {per_sample_weights.type()} "
-                           "(while checking arguments for embedding_bag)")
+                           f"'per_sample_weights'; but type {_type_name(weight)} does not equal "
+                           f"{_type_name(per_sample_weights)} (while checking arguments for embedding_bag)")
     rows = weight.size(0)
     if padding_idx is None:
         padding_idx = -1

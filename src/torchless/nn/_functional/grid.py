@@ -132,6 +132,9 @@ def affine_grid(theta, size, align_corners=None):
             raise TypeError(f"affine_grid_generator(): argument 'size' failed to unpack the object at pos {pos} with "
                             f"error \"type must be tuple of ints,but got {_tp_name(item)}\"")
     size = [int(item) for item in size]
+    if min(spatial) <= 1 and theta.dtype.scalar_name in ("Half", "BFloat16"):
+        # the coordinates of a unit-size side are at::tensor(0), which has no half-precision kernel
+        raise NotImplementedError(f"\"tensor_cpu\" not implemented for '{theta.dtype.scalar_name}'")
     if size[0] != theta.shape[0]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{size[0]}, {theta.shape[2]}] but got: [{theta.shape[0]}, {theta.shape[2]}].")

@@ -115,7 +115,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{reduction} is not a valid value for reduction")
+        # concatenated, as in PyTorch: a reduction that is not a str fails with a TypeError
+        raise ValueError(reduction + " is not a valid value for reduction")
     check_tensor(input, "poisson_nll_loss")
     check_tensor(target, "poisson_nll_loss", "target", 2)
     if log_input:
@@ -158,7 +159,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         else:
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
-        raise ValueError(f"{reduction} is not valid")
+        # concatenated, as in PyTorch: a reduction that is not a str fails with a TypeError
+        raise ValueError(reduction + " is not valid")
     var = var.clone()
     with grad_mode.no_grad():
         var.clamp_(min=eps)
@@ -295,13 +297,21 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
             raise invalid_combination("ctc_loss", _CTC_OVERLOADS,
                                       (log_probs, targets, input_lengths, target_lengths, blank,
                                        {"none": 0, "mean": 1, "sum": 2}[reduction], zero_infinity))
-    unbatched = log_probs.dim() == 2
+    unbatched = log_probs.dim() != 3  # PyTorch unsqueezes any other rank, then requires 3 dimensions
     inputs = log_probs.unsqueeze(1) if unbatched else log_probs
     target_array = targets._data  # 1-D: the targets one after another (also for an unbatched input)
     steps = _length_list(input_lengths, "input_lengths")
     lengths = _length_list(target_lengths, "target_lengths")
     if log_probs._data.dtype not in (np.float32, np.float64):  # PyTorch's CPU kernel has no half (nor integer) one
         raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for '{log_probs.dtype.scalar_name}'")
+    if not inputs._data.size:
+        raise RuntimeError("log_probs tensor must not be empty")
+    if inputs.dim() != 3:
+        raise RuntimeError(f"Expected 3-dimensional tensor, but got {inputs.dim()}-dimensional tensor for argument #1 "
+                           "'log_probs' (while checking arguments for ctc_loss_allocate_outputs)")
+    if not 1 <= target_array.ndim <= 2:
+        raise RuntimeError(f"Expected 1 to 2 dimensions, but got {target_array.ndim}-dimensional tensor for argument "
+                           "#2 'targets' (while checking arguments for ctc_loss_allocate_outputs)")
     batch, classes = inputs.shape[1], inputs.shape[2]
     if len(steps) != batch:
         raise RuntimeError("input_lengths must be of size batch_size")
@@ -309,6 +319,10 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         raise RuntimeError("target_lengths must be of size batch_size")
     if not 0 <= blank < classes:
         raise RuntimeError("blank must be in label range")
+    for value in lengths:
+        if value < 0:
+            raise RuntimeError(f"Expected target_lengths to have value at least 0, but got value {value} (while "
+                               "checking arguments for ctc_loss_allocate_outputs)")
     if target_array.ndim == 1:
         if target_array.size != sum(lengths):
             raise RuntimeError(f"Expected tensor to have size {sum(lengths)} at dimension 0, but got size "
@@ -317,12 +331,19 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         sequences = [target_array[offsets[n]:offsets[n + 1]] for n in range(batch)]
     else:
+        if target_array.shape[0] != batch:
+            raise RuntimeError(f"Expected tensor to have size {batch} at dimension 0, but got size "
+                               f"{target_array.shape[0]} for argument #2 'targets' (while checking arguments for "
+                               "ctc_loss_allocate_outputs)")
         if lengths and max(lengths) > target_array.shape[1]:
             raise RuntimeError(f"Expected tensor to have size at least {max(lengths)} at dimension 1, but got size "
                                f"{target_array.shape[1]} for argument #2 'targets' (while checking arguments for "
                                "ctc_loss_allocate_outputs)")
         sequences = [target_array[n, :lengths[n]] for n in range(batch)]
     for value in steps:
+        if value < 0:
+            raise RuntimeError(f"Expected input_lengths to have value at least 0, but got value {value} (while "
+                               "checking arguments for ctc_loss_allocate_outputs)")
         if value > inputs.shape[0]:
             raise RuntimeError(f"Expected input_lengths to have value at most {inputs.shape[0]}, but got value "
                                f"{value} (while checking arguments for ctc_loss_allocate_outputs)")

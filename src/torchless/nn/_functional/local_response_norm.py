@@ -143,6 +143,10 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
                          "dimensions)")
     if input.numel() == 0:
         return input
+    if dim > 4 and not input._data.flags.c_contiguous:
+        # PyTorch views the squares (laid out as the input) as (N, 1, C, D, -1): the trailing dims of a transposed
+        # input do not merge into a view
+        Tensor._wrap(np.square(input._data)).view(*input.shape[:3], -1)
     before, after = size // 2, (size - 1) // 2
     padded = 3 if dim == 3 else 5  # position of the channel padding in PyTorch's pad list
     for pos, value in ((padded, before), (padded + 1, after)):

@@ -479,7 +479,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
     if input.dim() == 0:  # PyTorch's log_softmax over the class dimension 1
         raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
-    if not input.is_floating_point():
+    if not input.is_floating_point() and input._data.size:  # (an empty log_softmax runs no kernel: nll_loss fails)
         kernel = "log_softmax_lastdim_kernel_impl" if input.dim() <= 2 else "log_softmax_kernel_impl"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     targets, unbatched = _class_targets(input, target, weight, ignore_index, reduction)

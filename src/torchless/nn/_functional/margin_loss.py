@@ -406,4 +406,5 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
         return loss.mean()
     if reduction == "sum":
         return loss.sum()
-    raise ValueError(f"{reduction} is not valid")
+    # concatenated, as in PyTorch: a reduction that is not a str fails with a TypeError
+    raise ValueError(reduction + " is not valid")

@@ -7,7 +7,7 @@ import numpy as np
 from ...autograd.graph import Node
 from ._args import Param, native
 
-__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle"]
 
 
 def _two_positional(fn, args):
@@ -68,6 +68,8 @@ _pixel_shuffle_native = native("pixel_shuffle", [Param("input", "Tensor"), Param
 _pixel_unshuffle_native = native("pixel_unshuffle", [Param("input", "Tensor"), Param("downscale_factor", "int")],
                                  list_size=1)
 _channel_shuffle_native = native("channel_shuffle", [Param("input", "Tensor"), Param("groups", "int")], list_size=1)
+_native_channel_shuffle_native = native("native_channel_shuffle", [Param("input", "Tensor"), Param("groups", "int")],
+                                        list_size=1)
 
 
 def pixel_shuffle(*args, **kwargs):
@@ -153,6 +155,11 @@ def channel_shuffle(*args, **kwargs):
 
 @_channel_shuffle_native
 def _channel_shuffle(input, groups):
+    _check_channel_groups(input, groups)
+    return ChannelShuffle.apply(input, groups=groups)
+
+
+def _check_channel_groups(input, groups):
     if input.dim() <= 2:
         raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes "
                            f"{list(input.shape)}")
@@ -161,4 +168,32 @@ def _channel_shuffle(input, groups):
     if input.shape[1] % groups:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {input.shape[1]} channels and "
                            f"{groups} groups.")
-    return ChannelShuffle.apply(input, groups=groups)
+
+
+class NativeChannelShuffle(ChannelShuffle):
+    """native_channel_shuffle's node: PyTorch records no derivative for it (its grad_fn is NotImplemented)."""
+
+    def backward(self, grad):
+        raise RuntimeError("derivative for aten::native_channel_shuffle is not implemented")
+
+    def backward_graph(self, grad):
+        return self.backward(grad)
+
+    def name(self):
+        return "torch::autograd::NotImplemented"
+
+
+def native_channel_shuffle(*args, **kwargs):
+    """native_channel_shuffle(input, groups) -> Tensor
+
+    Native kernel level implementation of the ``channel_shuffle``: the same rearrangement of the channels of
+    (N, C, *) into ``groups`` interleaved groups, with no gradient (PyTorch implements no derivative for it).
+    """
+    _two_positional("native_channel_shuffle", args)
+    return _native_channel_shuffle(*args, **kwargs)
+
+
+@_native_channel_shuffle_native
+def _native_channel_shuffle(input, groups):
+    _check_channel_groups(input, groups)
+    return NativeChannelShuffle.apply(input, groups=groups)

@@ -12,7 +12,7 @@ from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node
 from ...random import stream
 from ._args import Param, _tp_name, check_tensor, native
-from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar
+from .activation import _check_floating, _maybe_inplace, check_in_place_slope, number_argument, opmath_scalar
 
 __all__ = ["prelu", "rrelu", "rrelu_"]
 
@@ -101,16 +101,21 @@ class RreluWithNoise(Node):
             negative = x <= 0
             noise = np.ones(x.shape, x.dtype)
             noise[negative] = stream().unit_uniforms(int(negative.sum()), np.float64) * (upper - lower) + lower
+            self.mean_slope = None  # (in training, PyTorch's in-place backward takes any slope)
             self.scale = noise if upper - lower > 1e-6 else np.where(x > 0, dtype(1), mean)
             return x * noise
         noise = np.where(x > 0, dtype(1), mean)  # leaky_relu: a NaN takes the slope
-        self.scale = noise
+        self.scale, self.mean_slope = noise, mean  # leaky_relu's gradient: refused in place for a negative slope
         return x * noise
 
     def backward(self, grad):
+        if self.mean_slope is not None:
+            check_in_place_slope(self.inplace, self.mean_slope)
         return (grad * self.scale,)
 
     def backward_graph(self, grad):  # the slopes are constants of the graph
+        if self.mean_slope is not None:
+            check_in_place_slope(self.inplace, self.mean_slope)
         return (grad * grad._wrap(self.scale),)
 
     def name(self):
