@@ -301,7 +301,7 @@ _FUNCTION_FORMS = (
 
 # function forms of methods whose parser errors name an argument's position (one further in the function form)
 _POSITIONS_SHIFTED = frozenset("as_strided index_put index_put_ put scatter_reduce cumsum cumprod cummax cummin "
-                                "logcumsumexp".split())
+                                "logcumsumexp reshape".split())
 
 # binary ops whose ``other`` must be a tensor: PyTorch's TypeError names its position in the function form
 _TENSOR_OTHER = ("atan2 arctan2 hypot logaddexp logaddexp2 fmax fmin maximum minimum logical_and logical_or "
@@ -391,6 +391,20 @@ def _parsed_function(name):
         except TypeError:
             _parser_errors.parse(name, _parser_errors.FUNCTION_OVERLOADS[name], args, kwargs)
             raise
+
+    fn.__name__ = name
+    fn.__doc__ = method.__doc__
+    return fn
+
+
+def _parsed_first(name):
+    """A function form whose arguments PyTorch's parser checks before its method could take them otherwise
+    (torchless.flip(x, 0) is refused though x.flip(0) is not)."""
+    method = _method(name)
+
+    def fn(*args, **kwargs):
+        _parser_errors.parse(name, _parser_errors.FUNCTION_PARSED_FIRST[name], args, kwargs)
+        return method(*args, **kwargs)
 
     fn.__name__ = name
     fn.__doc__ = method.__doc__
@@ -535,6 +549,7 @@ def _install(namespace):
             _extremum(name) if name in ("max", "min") else _arg_extremum(name) if name in ("argmax", "argmin") else \
             _number_or_tensor(name) if name in ("pow", "remainder", "fmod") else \
             _parsed_function(name) if name in _parser_errors.FUNCTION_OVERLOADS else \
+            _parsed_first(name) if name in _parser_errors.FUNCTION_PARSED_FIRST else \
             _shifted_positions(name) if name in _POSITIONS_SHIFTED else _method(name)
         if name in _REFLECTED:
             function = _numbers_as_tensors(function)

@@ -385,11 +385,18 @@ METHOD_OVERLOADS = {
     "movedim": ("int source, int destination", "int[] source, int[] destination"),
     "moveaxis": ("int source, int destination", "int[] source, int[] destination"),
     "expand_as": ("Tensor other",),
+    "flip": ("int[] dims",),
     "sum": ("*, dtype? dtype=None", "int[1]? dim, bool keepdim=False, *, dtype? dtype=None"),
     "mean": ("*, dtype? dtype=None", "int[1]? dim, bool keepdim=False, *, dtype? dtype=None"),
     # Tensor.split is Python code calling these two with the tensor first
     "split": ("Tensor input, int split_size, int dim=0", "Tensor input, int[] split_size, int dim=0"),
     "split_with_sizes": ("Tensor input, int[] split_sizes, int dim=0",),
+}
+
+
+# The function forms whose arguments are parsed before the method is called
+FUNCTION_PARSED_FIRST = {
+    "flip": ("Tensor input, int[] dims",),
 }
 
 

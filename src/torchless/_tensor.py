@@ -299,14 +299,54 @@ def _plain_key(key):
     return _plain_part(key)
 
 
+_SEQUENCE_AS_TUPLE_WARNING = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in pytorch 2.9; use "
+    "x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, x[torch.tensor(seq)], "
+    "which will result either in an error or a different result (Triggered internally at "
+    "/__w/pytorch/pytorch/torch/csrc/autograd/python_variable_indexing.cpp:{}.)"
+)
+
+
+def _sequence_as_tuple(key):
+    """Whether PyTorch reads the list ``key`` of ``t[key]`` as a tuple of indices (NumPy's old rule, kept with a
+    deprecation warning): fewer than 32 items, one of them a tensor, a sequence, a slice, Ellipsis or None.
+    Warns as PyTorch does, naming the check that matched first."""
+    if len(key) >= 32:
+        return False
+    for item in key:
+        if isinstance(item, (Tensor, slice, list, tuple, str, bytes, range, np.ndarray)):
+            line = 349
+        elif item is None or item is Ellipsis:
+            line = 359
+        else:
+            continue
+        warnings.warn(_SEQUENCE_AS_TUPLE_WARNING.format(line), UserWarning, stacklevel=4)
+        return True
+    return False
+
+
+def _list_index(key):
+    """An index array for a list ``key``, as PyTorch's indexing_tensor_from_data makes it: bools stay a mask, any
+    other data becomes int64 (floats truncated, an empty list an empty int64 index)."""
+    array = np.asarray([k.item() if isinstance(k, Tensor) else k for k in key])
+    if array.dtype.kind in "biu" and array.dtype != np.uint64:
+        return array
+    if array.dtype.kind in "fc" or array.size == 0:
+        return array.astype(np.int64)
+    raise TypeError(f"new(): invalid data type '{type(np.ravel(array)[0].item()).__name__}'")
+
+
 def _index_key(key, subscript=False):
     """A NumPy key for ``key``: tensors inside it become arrays (byte tensors masks, as in PyTorch).
 
     ``subscript``: the key of ``t[key]``, where PyTorch selects with a 0-d integer tensor as with an int (a view)
     and reads a Python bool as a 0-d mask (advanced indexing, a copy), where NumPy would take a bool for an int.
     """
+    if subscript and type(key) is list and _sequence_as_tuple(key):
+        key = tuple(key)
     if isinstance(key, tuple):
-        return tuple(_index_key(list(k) if isinstance(k, tuple) else k, subscript) for k in key)
+        return tuple(_index_key(list(k) if isinstance(k, tuple) else k, subscript and not isinstance(k, list))
+                     for k in key)
     if subscript and isinstance(key, (bool, np.bool_)):
         return np.asarray(key)
     if isinstance(key, Tensor):
@@ -317,7 +357,7 @@ def _index_key(key, subscript=False):
             return int(key._data)
         return key._data.astype(bool) if key._data.dtype == np.uint8 else key._data
     if isinstance(key, list):
-        return np.asarray([k.item() if isinstance(k, Tensor) else k for k in key])
+        return _list_index(key)
     return key
 
 
@@ -1982,17 +2022,50 @@ class Tensor:
                              "elements.")
         return indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0")
 
-    def scatter(self, dim, index, src=None, *, value=None):
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
         """A copy with ``src[i][j]`` written at ``[index[i][j]][j]`` (for dim 0; likewise for other dims), or the
-        number ``value`` (also accepted in src's place)."""
-        return self._scatter(dim, index, src if value is None else value, add=False, name="scatter")
+        number ``value`` (also accepted in src's place); ``reduce`` ('add' or 'multiply') combines them with the
+        values there instead (PyTorch's legacy form, without a derivative)."""
+        src = src if value is None else value
+        if reduce is None:
+            return self._scatter(dim, index, src, add=False, name="scatter")
+        return self._scatter_reduced_legacy(dim, index, src, reduce)
+
+    def _scatter_reduced_legacy(self, dim, index, src, reduce):
+        if not isinstance(reduce, str):
+            from .nn._functional._args import _describe_call
+
+            got = _describe_call((dim, index, src), {"reduce": reduce})
+            raise TypeError(f"scatter() received an invalid combination of arguments - got {got}, but expected one "
+                            "of:\n * (int dim, Tensor index, Tensor src)\n * (int dim, Tensor index, Tensor src, *, "
+                            "str reduce)\n * (int dim, Tensor index, Number value)\n * (int dim, Tensor index, "
+                            "Number value, *, str reduce)\n")
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        if isinstance(src, Tensor):
+            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in "
+                          "a future PyTorch release. Use torch.scatter_reduce instead for more reduction options. "
+                          "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                          "TensorAdvancedIndexing.cpp:225.)", UserWarning, stacklevel=3)
+        with grad_mode.no_grad():
+            base = self.detach()
+            source = src.detach() if isinstance(src, Tensor) else \
+                Tensor._wrap(np.full(index._data.shape, _dtype.fill_value(src, self._data.dtype), self._data.dtype))
+            if reduce == "add":
+                out = base._scatter(dim, index, source, add=True, name="scatter")
+            else:
+                if source._data.dtype != self._data.dtype:
+                    raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+                out = inplace.scatter_reduce(base, dim, index, source, "prod")
+        inputs = (self, src) if isinstance(src, Tensor) else (self,)
+        return arithmetic.NotDifferentiable.apply(*inputs, kernel=lambda *arrays: out._data, op="scatter")
 
     def scatter_add(self, dim, index, src):
         """As scatter, but adding ``src`` at the indexed positions (repeated indices add up)."""
         return self._scatter(dim, index, src, add=True, name="scatter_add")
 
-    def scatter_(self, dim, index, src=None, *, value=None):
-        return self._inplace(lambda t: t.scatter(dim, index, src, value=value), src)
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return self._inplace(lambda t: t.scatter(dim, index, src, value=value, reduce=reduce), src)
 
     def scatter_add_(self, dim, index, src):
         return self._inplace(lambda t: t.scatter_add(dim, index, src), src)
@@ -2325,8 +2398,12 @@ class Tensor:
         return _multi_output_views([indexing.Index.apply(self, key=prefix + (i,), name="UnbindBackward0")
                                     for i in range(self._data.shape[axis])])
 
-    def flip(self, dims):
-        return shape_ops.Flip.apply(self, axes=normalize_dims(dims, self._data.ndim))
+    def flip(self, *args, **kwargs):
+        """Reversed along ``dims`` (a list of dims, or the dims as separate arguments)."""
+        dims = args[0] if len(args) == 1 and not kwargs and type(args[0]) in (tuple, list) and \
+            all(type(d) is int for d in args[0]) else \
+            _parser_errors.method_arguments("flip", args, kwargs)["dims"]
+        return shape_ops.Flip.apply(self, axes=normalize_dims(list(dims), self._data.ndim))
 
     def fliplr(self):
         if self._data.ndim < 2:
@@ -2595,6 +2672,9 @@ class Tensor:
                 pass  # (the general path below words the error, or finds nothing to write)
         key = indexing.single_ellipsis(self._data.ndim,
                                        _index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
+        for item in key if isinstance(key, tuple) else (key,):
+            if isinstance(item, str):  # PyTorch reads it as data for an index tensor
+                raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
         try:
             self._put_item(key, value_t)
         except IndexError as error:
@@ -2602,6 +2682,9 @@ class Tensor:
             if not zeroed:
                 raise
             self._put_item(zeroed, value_t)  # nothing to write: PyTorch reads no index (the value is still checked)
+
+    def __delitem__(self, key):
+        raise TypeError("Tensor does not support deleting items")
 
     def _put_item(self, key, value_t, plain=False):
         """``self[key] = value_t`` for a NumPy ``key`` and a tensor value (``plain``: see _plain_key)."""
