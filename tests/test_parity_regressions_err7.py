@@ -10,7 +10,14 @@ data), each compared with torch (exception type and message, or the result):
   NotImplemented node is named ``torch::autograd::NotImplemented``);
 * Tensor.flip takes its dims as separate arguments (``x.flip(0, 1)``) and refuses a repeated dim;
   torchless.flip parses its arguments first (``torchless.flip(x, 0)`` fails as in PyTorch); torchless.reshape
-  counts the input in its TypeError's positions.
+  counts the input in its TypeError's positions;
+* factories: arange, linspace, logspace and eye go through PyTorch's parser when an argument is missing, None or
+  not a number (``arange(1, None)`` and ``eye(3, None)`` were taken; the "got (...)" lists dtype=; logspace's
+  listing raised a KeyError), an arange of more than 2**63 values is PyTorch's overflow error; tensor(data,
+  dtype=...) stores the elements without inferring a dtype (its errors are the store's: "must be real number,
+  not NoneType"); the legacy constructors refuse None, sets and dicts as data and negative sizes as PyTorch
+  does; full without fill_value, zeros_like & co of a non-tensor and full_like of a non-number are the parser's
+  TypeErrors; torchless.scalar_tensor was missing.
 """
 import warnings
 
@@ -113,3 +120,47 @@ def test_flip_arguments(call):
 @pytest.mark.parametrize("shape", [(2.0, 12), ("a",), ([2, 12],), (None,)])
 def test_reshape_function_counts_the_input_in_positions(shape):
     assert_same_outcome(lambda lib: lib.reshape(_grid(lib, 2, 3, 4), shape))
+
+
+# ---------------------------------------------------------------------------- factories
+_FACTORY_CALLS = [
+    lambda lib: lib.arange(1, None), lambda lib: lib.arange(None), lambda lib: lib.arange("a"),
+    lambda lib: lib.arange("a", dtype=lib.int32), lambda lib: lib.arange(1, None, dtype=lib.int32),
+    lambda lib: lib.arange(0, 1e20), lambda lib: lib.arange(0, 2**62, 1e-5), lambda lib: lib.arange(lib.ones(2)),
+    lambda lib: lib.arange(lib.tensor(3.5)), lambda lib: lib.arange(end=5), lambda lib: lib.arange(start=1, end=5),
+    lambda lib: lib.arange(0, 10, 3), lambda lib: lib.arange(10, 0, -3.5),
+    lambda lib: lib.linspace(0, 1), lambda lib: lib.linspace(0, 1, dtype=lib.int64),
+    lambda lib: lib.linspace(0, 1, 2.5, dtype=lib.int64), lambda lib: lib.linspace("a", 1, 3),
+    lambda lib: lib.linspace(0, 1, None), lambda lib: lib.linspace(0, 1, 5), lambda lib: lib.linspace(0, 1, steps=3),
+    lambda lib: lib.logspace(0, 1), lambda lib: lib.logspace(0, 1, 2.5), lambda lib: lib.logspace(0, 1, None),
+    lambda lib: lib.logspace(0, 1, True), lambda lib: lib.logspace(0, 2, 3, 2), lambda lib: lib.logspace(0, 2, 3, "a"),
+    lambda lib: lib.eye(3, None), lambda lib: lib.eye(3, None, dtype=lib.int64), lambda lib: lib.eye(2, 3),
+    lambda lib: lib.eye(2.5), lambda lib: lib.eye(3),
+    lambda lib: lib.full([2.0]), lambda lib: lib.full((2,)), lambda lib: lib.full((2,), 1.5),
+    lambda lib: lib.zeros_like([1, 2]), lambda lib: lib.ones_like(None), lambda lib: lib.empty_like([1, 2]),
+    lambda lib: lib.full_like([1], 2), lambda lib: lib.full_like(lib.ones(2), "a"),
+    lambda lib: lib.full_like(lib.ones(2), 3), lambda lib: lib.Tensor(-1), lambda lib: lib.Tensor(2, -3),
+    lambda lib: lib.Tensor(None), lambda lib: lib.Tensor({1}), lambda lib: lib.LongTensor({"a": 1}),
+    lambda lib: lib.scalar_tensor(3), lambda lib: lib.scalar_tensor(True), lambda lib: lib.scalar_tensor(2.5),
+    lambda lib: lib.scalar_tensor(2, dtype=lib.int64), lambda lib: lib.scalar_tensor(lib.tensor(2)),
+    lambda lib: lib.scalar_tensor([1]), lambda lib: lib.scalar_tensor("a"), lambda lib: lib.scalar_tensor(lib.ones(2)),
+    lambda lib: lib.scalar_tensor(), lambda lib: lib.scalar_tensor(300, dtype=lib.uint8),
+]
+
+
+@pytest.mark.parametrize("call", _FACTORY_CALLS)
+def test_factory_arguments(call):
+    assert_same_outcome(call)
+
+
+def test_scalar_tensor_requires_grad():
+    assert_same_outcome(lambda lib: lib.scalar_tensor(2.5, requires_grad=True).requires_grad_(False))
+    assert torchless.scalar_tensor(2.5, requires_grad=True).requires_grad
+
+
+@pytest.mark.parametrize("data", [[1, "a"], None, [None], {1}, {"a": 1}, [[1], [2, 3]], [True, None], ["a", None],
+                                  [1, [2]], [1.5, 2]])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int64", "int32", "bool"])
+def test_tensor_with_a_dtype_stores_without_inferring(data, dtype):
+    assert_same_outcome(lambda lib: lib.tensor(data, dtype=getattr(lib, dtype)))
+    assert_same_outcome(lambda lib: lib.as_tensor(data, dtype=getattr(lib, dtype)))

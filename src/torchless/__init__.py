@@ -16,7 +16,7 @@ from .amp.autocast_mode import autocast, is_autocast_enabled
 from . import _creation
 from ._creation import (
     arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace, ones, ones_like, rand,
-    rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
+    rand_like, randint, randint_like, randn, randn_like, randperm, scalar_tensor, tensor, zeros, zeros_like,
 )
 from ._determinism import (
     are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled, use_deterministic_algorithms,

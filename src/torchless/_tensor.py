@@ -405,15 +405,18 @@ class Tensor:
                 raise TypeError(f"expected {_tensor_options(dtype.numpy)} (got {_tensor_options(source.dtype)})")
             array = source
         elif len(args) == 1 and not isinstance(args[0], numbers.Integral):
-            if isinstance(args[0], numbers.Number):
+            if isinstance(args[0], (numbers.Number, set, frozenset, dict)) or args[0] is None:
                 raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
             from ._creation import _infer_array  # data read as torchless.tensor reads it (range checks included)
 
             # (an array of the dtype already is shared, as PyTorch shares it)
             array = _infer_array(args[0], dtype or _dtype.get_default_dtype(), "tensor")
         else:  # Tensor() is empty, of shape (0,)
-            array = np.empty(_shape_arg(args) if args else 0, dtype=_dtype.to_numpy_dtype(dtype or
-                                                                                         _dtype.get_default_dtype()))
+            shape = _shape_arg(args) if args else 0
+            for n in shape if args else ():
+                if n < 0:
+                    raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
+            array = np.empty(shape, dtype=_dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype()))
         Tensor._init(self, array)
 
     def _init(self, array, requires_grad=False):
