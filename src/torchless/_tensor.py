@@ -1455,13 +1455,13 @@ class Tensor:
         return Tensor._wrap(np.isfinite(self._data))
 
     def all(self, dim=None, keepdim=False):
-        return self._all_any(np.all, dim, keepdim)
+        return self._all_any(np.all, dim, keepdim, "all")
 
     def any(self, dim=None, keepdim=False):
-        return self._all_any(np.any, dim, keepdim)
+        return self._all_any(np.any, dim, keepdim, "any")
 
-    def _all_any(self, fn, dim, keepdim):
-        axes = None if dim is None else normalize_dims(dim, self._data.ndim)
+    def _all_any(self, fn, dim, keepdim, name):
+        axes = None if dim is None else _reduced_axes(name, dim, keepdim, self._data.ndim)
         out = fn(self._data, axis=axes, keepdims=keepdim)
         # PyTorch answers in uint8 for uint8 input (a legacy of byte masks), in bool for every other dtype.
         return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
@@ -1674,16 +1674,15 @@ class Tensor:
         take uint64 for uint8 and bool). PyTorch refuses an integer ``dtype`` while recording a gradient."""
         if dtype is None:
             return np.int64 if self._data.dtype.kind in "biu" else None
+        if not isinstance(dtype, _dtype.dtype):  # Python's float, int or bool
+            dtype = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
         if not dtype.is_floating_point and records(self):
             raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name}")
         return dtype.numpy
 
     def sum(self, dim=None, keepdim=False, dtype=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-        try:
-            axes = normalize_dims(dim, self._data.ndim)
-        except TypeError as error:
-            raise _parser_errors.reduction_error("sum", dim, keepdim, dtype) or error from None
+        axes = _reduced_axes("sum", dim, keepdim, self._data.ndim, dtype=dtype)
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
                                    all_dims=dim is None)
 
@@ -1695,10 +1694,7 @@ class Tensor:
                 f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be "
                 f"either a floating point or complex dtype. Got: {source.dtype.scalar_name}"
             )
-        try:
-            axes = normalize_dims(dim, self._data.ndim)
-        except TypeError as error:
-            raise _parser_errors.reduction_error("mean", dim, keepdim, dtype) or error from None
+        axes = _reduced_axes("mean", dim, keepdim, self._data.ndim, dtype=dtype)
         return reduction.Mean.apply(source, axes=axes, keepdim=keepdim,
                                     all_dims=dim is None)
 
@@ -1709,21 +1705,25 @@ class Tensor:
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         self._check_std_var()
+        axes = _reduced_axes("var", dim, keepdim, self._data.ndim, unbiased=unbiased, correction=correction)
         correction = _correction(unbiased, correction)
-        return reduction.Var.apply(self, axes=normalize_dims(dim, self._data.ndim), correction=correction,
+        return reduction.Var.apply(self, axes=axes, correction=correction,
                                    keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         self._check_std_var()
+        axes = _reduced_axes("std", dim, keepdim, self._data.ndim, unbiased=unbiased, correction=correction)
         correction = _correction(unbiased, correction)
-        return reduction.Std.apply(self, axes=normalize_dims(dim, self._data.ndim), correction=correction,
+        return reduction.Std.apply(self, axes=axes, correction=correction,
                                    keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
 
-    def prod(self, dim=None, keepdim=False, dtype=None):
-        if dim is not None and not isinstance(dim, (numbers.Integral, np.integer)):  # one dim only, as in PyTorch
-            raise _no_overload_matches("prod", f"dim={type(dim).__name__}, ", [
-                "(*, torchless.dtype dtype = None)", "(int dim, bool keepdim = False, *, torchless.dtype dtype = None)"])
+    def prod(self, *args, **kwargs):
+        """The product of all elements, or along one ``dim`` (``prod(dim, keepdim=False, *, dtype=None)``)."""
+        dim, keepdim, dtype = None, False, None
+        if args or kwargs:  # one dim only, as in PyTorch
+            parsed = _parser_errors.method_arguments("prod", args, kwargs)
+            dim, keepdim, dtype = parsed.get("dim"), parsed.get("keepdim", False), parsed["dtype"]
         axes = None if dim is None else normalize_dims(dim, self._data.ndim)
         return reduction.Prod.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
 
@@ -1787,7 +1787,7 @@ class Tensor:
     def _amax_amin(self, dim, keepdim, largest, name):
         if self._data.size == 0:  # checked before repeated dims, as in PyTorch
             self._check_nonempty(name, None if dim in ((), None) else dim if isinstance(dim, (tuple, list)) else (dim,))
-        axes = normalize_dims(None if dim == () else dim, self._data.ndim)
+        axes = _reduced_axes(name, None if dim == () else dim, keepdim, self._data.ndim)
         return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest)
 
     def argmax(self, *args, **kwargs):
@@ -1866,6 +1866,10 @@ class Tensor:
             if self._data.size:  # (an empty tensor never reaches the kernel)
                 self._no_kernel_for("b", "median_cpu")
             return reduction.Median.apply(self)
+        if type(dim) is not int or keepdim.__class__ is not bool:
+            error = _parser_errors.reduction_error("median", dim, keepdim)
+            if error is not None:
+                raise error
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.size == 0:
             self._check_nonempty("median", (axis,))
@@ -1906,12 +1910,15 @@ class Tensor:
 
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over ``dim``, computed without overflow; integers give the default float dtype."""
-        source = self._float_self()
-        return reduction.Logsumexp.apply(source, axes=normalize_dims(dim, self._data.ndim), keepdim=keepdim)
+        if dim is None:
+            raise _parser_errors.method_error("logsumexp", (dim,))
+        axes = _reduced_axes("logsumexp", dim, keepdim, self._data.ndim)
+        return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim)
 
     def count_nonzero(self, dim=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-        return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=normalize_dims(dim, self._data.ndim)),
+        axes = _reduced_axes("count_nonzero", dim, False, self._data.ndim)
+        return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=axes),
                                        np.int64))
 
     def bincount(self, weights=None, minlength=0):
@@ -3332,6 +3339,19 @@ def _clamp_bounds(min, max, name):
     marked = ", ".join("!Tensor!" if isinstance(b, Tensor) else f"!{type(b).__name__}!" for b in bounds)
     raise _no_overload_matches(name, got, ["(Tensor min = None, Tensor max = None)",
                                            "(Number min = None, Number max = None)"], marked)
+
+
+def _reduced_axes(name, dim, keepdim, ndim, dtype=None, **keywords):
+    """normalize_dims for the reduction ``name``, whose bad dim or non-bool keepdim is PyTorch's parser's
+    TypeError (read back from the arguments by reduction_error)."""
+    if keepdim.__class__ is not bool or dtype is not None and not _dtype.is_argument(dtype):
+        error = _parser_errors.reduction_error(name, dim, keepdim, dtype, **keywords)
+        if error is not None:
+            raise error
+    try:
+        return normalize_dims(dim, ndim)
+    except TypeError as error:
+        raise _parser_errors.reduction_error(name, dim, keepdim, dtype, **keywords) or error from None
 
 
 def _correction(unbiased, correction):

@@ -386,8 +386,10 @@ def logcumsumexp(self, dim):
 
 def nansum(self, dim=None, keepdim=False, *, dtype=None):
     """The sum with NaN read as 0; integers and bools sum in int64."""
+    from .._tensor import _reduced_axes
+
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-    axes = normalize_dims(dim, self._data.ndim)
+    axes = _reduced_axes("nansum", dim, keepdim, self._data.ndim, dtype=dtype)
     return scan.Nansum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
 
 
