@@ -22,7 +22,16 @@ data), each compared with torch (exception type and message, or the result):
   are PyTorch's parser TypeErrors for sum, mean, prod, amax, amin, nansum, logsumexp, median, all, any, std,
   var and count_nonzero (they were taken, or "dim must be an int, got float", or an AttributeError); prod
   parses its call (``prod(None)`` refused, a keyword dim named as one), torchless.prod lists the function's
-  overloads; logsumexp and median refuse dim=None.
+  overloads; logsumexp refuses dim=None;
+* shape and index ops: movedim / moveaxis with one sequence and one int fail in the parser (and the function forms
+  list their own overloads); index_select of a non-tensor index, copy_ of a non-tensor non-number,
+  masked_fill / masked_fill_ / torchless.masked_fill of a non-tensor mask or a value that is neither a tensor nor a
+  number are the parser's TypeErrors; take from an empty tensor is its IndexError;
+* Tensor.to(an int) asks for an accelerator, as in PyTorch; torchless.channels_last_3d exists;
+* training API: random_split / randperm with a generator that is no Generator is randperm's parser TypeError;
+  MultiplicativeLR refuses an lr_lambda that is not callable; RNN, GRU and LSTM pass their arguments to
+  RNNBase as PyTorch's do (its name in the constructor's TypeErrors; RNN's nonlinearity read from the 4th
+  position).
 """
 import warnings
 
@@ -199,3 +208,69 @@ def test_reduction_argument_errors(name, args, kwargs):
 ])
 def test_reduction_calls(call):
     assert_same_outcome(lambda lib: call(lib, _grid(lib, 2, 3) + 1))
+
+
+# ---------------------------------------------------------------------------- shape and index ops' arguments
+_OP_CALLS = [
+    lambda lib, x: x.movedim((0,), 1), lambda lib, x: lib.moveaxis(x, (0,), 1), lambda lib, x: lib.moveaxis(x, 0.0, 1),
+    lambda lib, x: lib.movedim(x, 0, (1,)), lambda lib, x: lib.movedim(x, 0, 1), lambda lib, x: x.moveaxis(0, [1]),
+    lambda lib, x: lib.movedim(x, (0, 1), (1, 0)), lambda lib, x: lib.movedim(x, "a", 1),
+    lambda lib, x: x.index_select(0, [0]), lambda lib, x: x.index_select(0, np.array([0])),
+    lambda lib, x: x.clone().copy_([1, 2]), lambda lib, x: x.clone().copy_(np.ones(2)), lambda lib, x: x.clone().copy_(1.0),
+    lambda lib, x: x.clone().copy_(lib.tensor([3])),
+    lambda lib, x: lib.ones(0).take(lib.tensor([], dtype=lib.long)), lambda lib, x: lib.ones(0).take(lib.tensor([0])),
+    lambda lib, x: lib.ones(0).take(lib.tensor([0.0])), lambda lib, x: x.take(lib.tensor([50])),
+    lambda lib, x: x.to(3), lambda lib, x: x.to(0), lambda lib, x: x.to(-1), lambda lib, x: x.to(0, lib.float64),
+]
+
+
+@pytest.mark.parametrize("call", _OP_CALLS)
+def test_shape_and_index_op_arguments(call):
+    assert_same_outcome(lambda lib: call(lib, _grid(lib, 2, 3, 4)))
+
+
+_MASKED_FILLS = [
+    lambda lib, x, m: x.masked_fill(np.array([True, False]), 0.0), lambda lib, x, m: x.masked_fill([True, False], 0.0),
+    lambda lib, x, m: x.masked_fill(m, "a"), lambda lib, x, m: x.masked_fill(m, None), lambda lib, x, m: x.masked_fill(m, [1.0]),
+    lambda lib, x, m: x.masked_fill(m, np.float32(2)), lambda lib, x, m: x.masked_fill(m, lib.tensor(3.0)),
+    lambda lib, x, m: x.clone().masked_fill_(m, "a"), lambda lib, x, m: lib.masked_fill(x, m, "a"),
+    lambda lib, x, m: lib.masked_fill([1], m, 2), lambda lib, x, m: lib.masked_fill(x, m, 2),
+    lambda lib, x, m: lib.masked_fill(x, mask=m, value=lib.tensor(2.0)),
+]
+
+
+@pytest.mark.parametrize("call", _MASKED_FILLS)
+def test_masked_fill_arguments(call):
+    assert_same_outcome(lambda lib: call(lib, lib.ones(2), lib.tensor([True, False])))
+
+
+def test_channels_last_3d_exists():
+    assert hasattr(torchless, "channels_last_3d") and hasattr(torch, "channels_last_3d")
+
+
+# ---------------------------------------------------------------------------- training API's arguments
+def _sgd(lib):
+    return lib.optim.SGD([lib.nn.Parameter(lib.ones(1))], lr=0.1)
+
+
+_TRAINING_CALLS = [
+    lambda lib: lib.utils.data.random_split(range(10), [5, 5], generator=3), lambda lib: lib.randperm(3, generator="a"),
+    lambda lib: lib.randperm(3, generator=lib.Generator().manual_seed(0)).shape,
+    lambda lib: lib.optim.lr_scheduler.MultiplicativeLR(_sgd(lib), 3),
+    lambda lib: lib.optim.lr_scheduler.MultiplicativeLR(_sgd(lib), [None]),
+    lambda lib: lib.nn.LSTM(3), lambda lib: lib.nn.GRU(), lambda lib: lib.nn.RNN(3), lambda lib: lib.nn.LSTM(3, 4, foo=1),
+    lambda lib: repr(lib.nn.RNN(3, 4, 2, "relu", False)), lambda lib: lib.nn.RNN(3, 4, nonlinearity="foo"),
+    lambda lib: lib.nn.GRU(3, 4, proj_size=2), lambda lib: lib.nn.GRU(3, 4, 1, True, True, 0.0, True, "x"),
+    lambda lib: repr(lib.nn.LSTM(3, 4, proj_size=2, batch_first=True)),
+    lambda lib: repr(lib.nn.LSTM(3, 4, 2, False, True, 0.5, True, 1)), lambda lib: lib.nn.RNN(3, 4, bar=2),
+    lambda lib: lib.nn.RNN(3, 4, 2, "relu", False).mode,
+]
+
+
+@pytest.mark.parametrize("call", _TRAINING_CALLS)
+def test_training_api_arguments(call):
+    def run(lib):
+        result = call(lib)
+        return lib.tensor(0) if result is None else result if isinstance(result, lib.Tensor) else \
+            lib.tensor([ord(c) for c in str(result).replace("torchless.", "torch.")])
+    assert_same_outcome(run)

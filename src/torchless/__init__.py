@@ -82,7 +82,7 @@ del _LEGACY_TYPES
 # builtin range shadowed while it runs
 globals()["range"] = _creation.deprecated_range
 pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
-contiguous_format = channels_last = preserve_format = None
+contiguous_format = channels_last = channels_last_3d = preserve_format = None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
                     "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub"}

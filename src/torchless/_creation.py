@@ -651,6 +651,11 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
                 if value is not None}
     if dtype is not None:
         _dtype_argument(dtype, "randperm", _RANDPERM_SCHEMAS, (n,))
+    if generator is not None:
+        from .random import Generator
+
+        if not isinstance(generator, Generator):
+            _parser_errors.parse("randperm", _RANDPERM_SCHEMAS, (n,), keywords)
     n = _randperm_n(n, keywords)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")

@@ -9,7 +9,9 @@ from ._out_argument import accepts_out, with_out
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, normalize_dim
 from ._size import Size
-from ._tensor import _FLOAT, Tensor, _arg_extremum_arguments, _category, _promote, _scalar_category
+from ._tensor import (
+    _FLOAT, Tensor, _arg_extremum_arguments, _category, _check_masked_fill_arguments, _promote, _scalar_category,
+)
 
 
 def _tensor_list(tensors, name):
@@ -269,7 +271,7 @@ _FUNCTION_FORMS = (
     "max min amax amin argmax argmin sum mean var std prod exp log sqrt rsqrt abs clamp clip relu sigmoid tanh "
     "softmax log_softmax matmul mm bmm dot flatten unflatten reshape transpose swapaxes permute squeeze unsqueeze "
     "t allclose isclose equal isnan isinf isfinite maximum minimum topk sort argsort gather norm sign floor ceil "
-    "round chunk split unbind flip masked_fill add sub mul div pow neg square clone detach logical_not all any "
+    "round chunk split unbind flip add sub mul div pow neg square clone detach logical_not all any "
     "eq ne lt le gt ge multiply subtract divide true_divide nonzero argwhere log2 log10 log1p expm1 reciprocal sin "
     "cos frac trunc fix nan_to_num remainder fmod floor_divide logical_and logical_or logical_xor lerp kthvalue "
     "median cumsum logsumexp count_nonzero bincount histc unique fliplr flipud rot90 roll movedim moveaxis narrow select "
@@ -395,6 +397,16 @@ def _parsed_function(name):
     fn.__name__ = name
     fn.__doc__ = method.__doc__
     return fn
+
+
+def masked_fill(input, mask, value):
+    """Function form of ``Tensor.masked_fill``."""
+    if not isinstance(input, Tensor):  # (listed with the others as a bad mask or value would be)
+        raise _parser_errors.invalid_combination("masked_fill", ["Tensor input, Tensor mask, Tensor value",
+                                                                 "Tensor input, Tensor mask, Number value"],
+                                                 (input, mask, value))
+    _check_masked_fill_arguments("masked_fill", mask, value, (input,))
+    return input.masked_fill(mask, value)
 
 
 def _parsed_first(name):
@@ -558,7 +570,7 @@ def _install(namespace):
     for name in _TENSOR_OTHER:
         namespace[name] = with_out(name, _tensor_other(name))
     namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean, real=real,
-                     imag=imag)
+                     imag=imag, masked_fill=with_out("masked_fill", masked_fill))
     from ._ops import extra_math
 
     namespace.update(extra_math.FUNCTIONS, is_nonzero=extra_math.is_nonzero)

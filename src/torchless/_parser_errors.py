@@ -415,6 +415,8 @@ FUNCTION_PARSED_FIRST = {
 
 # The function forms whose TypeErrors list their own overloads (with ``Tensor input`` first)
 FUNCTION_OVERLOADS = {
+    "movedim": ("Tensor input, int source, int destination", "Tensor input, int[] source, int[] destination"),
+    "moveaxis": ("Tensor input, int source, int destination", "Tensor input, int[] source, int[] destination"),
     "prod": ("Tensor input, *, dtype? dtype=None",
              "Tensor input, int dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
     "squeeze": ("Tensor input", "Tensor input, int dim", "Tensor input, int[] dim"),

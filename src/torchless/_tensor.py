@@ -781,6 +781,9 @@ class Tensor:
                 dtype = a.dtype
             elif isinstance(a, (str, device)):
                 _require_cpu(a)
+            elif type(a) is int:  # an accelerator's index
+                raise RuntimeError("Device index must not be negative" if a < 0 else
+                                   "Cannot access accelerator device when none is available.")
         if dtype is not None and not isinstance(dtype, _dtype.dtype):  # Python's float, int or bool
             dtype = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
         if dtype is None or dtype.numpy == self._data.dtype:
@@ -1650,7 +1653,8 @@ class Tensor:
         return self._step(lambda x: np.round(x, decimals), "RoundBackward1")  # the overload with decimals
 
     def masked_fill(self, mask, value):
-        mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        _check_masked_fill_arguments("masked_fill", mask, value)
+        mask = mask._data
         # PyTorch's order: the shapes, a value tensor's rank, then the mask's dtype (by its C++ name)
         if mask.shape != self._data.shape:
             error = broadcast_error(mask.shape, self._data.shape)
@@ -1989,6 +1993,8 @@ class Tensor:
 
     def index_select(self, dim, index):
         """The entries at ``index`` (a vector of int64 or int32) along ``dim``."""
+        if not isinstance(index, Tensor):
+            raise _parser_errors.not_tensor("index_select", "index", 2, index)
         idx = index._data
         axis = normalize_dim(dim, self._data.ndim)  # the dim first, as in PyTorch
         if idx.ndim > 1:
@@ -2026,6 +2032,8 @@ class Tensor:
         idx, n = index._data, self._data.size
         if idx.dtype != np.int64:  # int64 only (NumPy would index with any integer, or mask with bools)
             raise RuntimeError(f"take(): Expected a long tensor for index, but got {index.dtype.scalar_name}")
+        if not n and idx.size:
+            raise IndexError("take(): tried to take from an empty tensor")
         outside = (idx < -n) | (idx >= n)
         if outside.any():
             raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} "
@@ -2458,6 +2466,10 @@ class Tensor:
         return self._moved_dims(source, destination, "moveaxis")
 
     def _moved_dims(self, source, destination, name):
+        if isinstance(source, (tuple, list)) != isinstance(destination, (tuple, list)):  # no overload takes them
+            error = _parser_errors.method_error(name, (source, destination))
+            if error is not None:
+                raise error
         src = list(source) if isinstance(source, (tuple, list)) else [source]
         dst = list(destination) if isinstance(destination, (tuple, list)) else [destination]
         if len(src) != len(dst):
@@ -3023,6 +3035,7 @@ class Tensor:
         return self._inplace(lambda t: t.abs())
 
     def masked_fill_(self, mask, value):
+        _check_masked_fill_arguments("masked_fill_", mask, value)
         return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
 
     def lerp_(self, end, weight):
@@ -3034,7 +3047,11 @@ class Tensor:
         return self._inplace(lambda t: t.lerp(end, weight), [end, weight])
 
     def copy_(self, src, non_blocking=False):
-        source = src if isinstance(src, Tensor) else Tensor._wrap(np.asarray(src))
+        if not isinstance(src, Tensor):
+            if not isinstance(src, (numbers.Number, np.bool_)):
+                raise _parser_errors.not_tensor("copy_", "other", 1, src)
+            src = Tensor._wrap(np.asarray(src))
+        source = src
         if source._data.shape != self._data.shape:
             _raise_if_not_broadcastable(self, source)
             if np.broadcast_shapes(self._data.shape, source._data.shape) != self._data.shape:
@@ -3352,6 +3369,15 @@ def _reduced_axes(name, dim, keepdim, ndim, dtype=None, **keywords):
         return normalize_dims(dim, ndim)
     except TypeError as error:
         raise _parser_errors.reduction_error(name, dim, keepdim, dtype, **keywords) or error from None
+
+
+def _check_masked_fill_arguments(name, mask, value, input=()):
+    """PyTorch's parser TypeError for a mask that is no tensor or a value that is neither a tensor nor a number
+    (``input``: the function form's tensor, listed first)."""
+    if not isinstance(mask, Tensor) or not _parser_errors.is_operand(value):
+        first = "Tensor input, " if input else ""
+        raise _parser_errors.invalid_combination(
+            name, [f"{first}Tensor mask, Tensor value", f"{first}Tensor mask, Number value"], input + (mask, value))
 
 
 def _correction(unbiased, correction):
