@@ -31,7 +31,10 @@ data), each compared with torch (exception type and message, or the result):
 * training API: random_split / randperm with a generator that is no Generator is randperm's parser TypeError;
   MultiplicativeLR refuses an lr_lambda that is not callable; RNN, GRU and LSTM pass their arguments to
   RNNBase as PyTorch's do (its name in the constructor's TypeErrors; RNN's nonlinearity read from the 4th
-  position).
+  position);
+* Tensor.new_zeros / new_ones / new_empty / new_full refuse negative sizes with PyTorch's RuntimeError, new_full a
+  fill value that is no number; type_as / view_as of a non-tensor and size() of a non-int dim are the parser's
+  TypeErrors.
 """
 import warnings
 
@@ -273,4 +276,24 @@ def test_training_api_arguments(call):
         result = call(lib)
         return lib.tensor(0) if result is None else result if isinstance(result, lib.Tensor) else \
             lib.tensor([ord(c) for c in str(result).replace("torchless.", "torch.")])
+    assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- new_* and accessors
+_NEW_CALLS = [
+    lambda lib, x: x.new_zeros(-1), lambda lib, x: x.new_ones((2, -3)), lambda lib, x: x.new_empty(-2).shape,
+    lambda lib, x: x.new_zeros(2.5), lambda lib, x: x.new_full((2,), "a"), lambda lib, x: x.new_full((-1,), 1.0),
+    lambda lib, x: x.new_full((2,), None), lambda lib, x: x.new_full((2,), [1]), lambda lib, x: x.new_full((2,), 3),
+    lambda lib, x: x.type_as([1]), lambda lib, x: x.view_as([1]), lambda lib, x: x.type_as(lib.ones(1, dtype=lib.int32)),
+    lambda lib, x: x.size(1.0), lambda lib, x: x.size("a"), lambda lib, x: x.size(None), lambda lib, x: x.size(True),
+    lambda lib, x: x.size(-1), lambda lib, x: x.size(np.int64(1)), lambda lib, x: x.size(2),
+    lambda lib, x: lib.tensor(1.0).size(0), lambda lib, x: lib.tensor(1.0).size(0.5),
+]
+
+
+@pytest.mark.parametrize("call", _NEW_CALLS)
+def test_new_factories_and_accessors(call):
+    def run(lib):
+        result = call(lib, _grid(lib, 2, 3))
+        return result if isinstance(result, lib.Tensor) else lib.tensor(result)
     assert_same_outcome(run)

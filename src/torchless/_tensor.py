@@ -527,6 +527,10 @@ class Tensor:
         """The shape as a ``torchless.Size``, or the length of dimension ``dim``."""
         if dim is None:
             return Size(self._data.shape)
+        if isinstance(dim, (bool, np.bool_)) or not hasattr(dim, "__index__"):
+            from .nn._functional._args import _tp_name
+
+            raise TypeError(f"size(): argument 'dim' (position 1) must be int, not {_tp_name(dim)}")
         if not self._data.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[normalize_dim(dim, self._data.ndim)]
@@ -813,6 +817,8 @@ class Tensor:
         return self.to(dtype)
 
     def type_as(self, other):
+        if not isinstance(other, Tensor):
+            raise _parser_errors.not_tensor("type_as", "other", 1, other)
         return self.to(other.dtype)
 
     def cpu(self):
@@ -2207,6 +2213,8 @@ class Tensor:
         return shape_ops.Reshape.apply(self, shape=shape)
 
     def view_as(self, other):
+        if not isinstance(other, Tensor):
+            raise _parser_errors.not_tensor("view_as", "other", 1, other)
         return self.view(other.shape)
 
     def reshape(self, *shape):
@@ -3242,8 +3250,15 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
     if device is not None:
         _require_cpu(device)
     check_pin_memory(pin_memory)
+    if name == "new_full" and not _parser_errors.is_operand(value):
+        from .nn._functional._args import _tp_name
+
+        raise TypeError(f"new_full(): argument 'fill_value' (position 2) must be Number, not {_tp_name(value)}")
     np_dtype = like._data.dtype if dtype is None else _dtype.argument(dtype, name)
     shape = _shape_arg(size, name)
+    for n in shape:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
     out = Tensor._wrap(np.full(shape, _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1), np_dtype))
     if requires_grad:
         out._set_requires_grad(True)  # a factory's checks: an integer tensor cannot require grad
