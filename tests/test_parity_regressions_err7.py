@@ -34,7 +34,13 @@ data), each compared with torch (exception type and message, or the result):
   position);
 * Tensor.new_zeros / new_ones / new_empty / new_full refuse negative sizes with PyTorch's RuntimeError, new_full a
   fill value that is no number; type_as / view_as of a non-tensor and size() of a non-int dim are the parser's
-  TypeErrors.
+  TypeErrors;
+* a NumPy array operand of an arithmetic operator is left to NumPy as PyTorch leaves it (t + array is NumPy's
+  sum wrapped as a tensor: float64 for a float32 tensor and an int64 array, refused for a tensor requiring
+  grad); == compares elementwise, != is Python's identity, <, <=, >, >= are TypeErrors; the methods (t.eq(array),
+  t.lt(array)) refuse arrays with the parser's TypeError; << and >> of a non-number are Python's "unsupported
+  operand" TypeError, and so is a bool tensor minus a string; the "must be Tensor, not ..." errors name NumPy's
+  types with their module (numpy.ndarray).
 """
 import warnings
 
@@ -297,3 +303,45 @@ def test_new_factories_and_accessors(call):
         result = call(lib, _grid(lib, 2, 3))
         return result if isinstance(result, lib.Tensor) else lib.tensor(result)
     assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- NumPy arrays and other operands
+_ARRAYS = [lambda: np.array([1, 2, 3]), lambda: np.array(2.0), lambda: np.array([1.0, 2, 3], np.float32),
+           lambda: np.array([[1], [2]])]
+_OPERATORS = ["add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "and_", "or_", "xor", "lt", "le", "gt",
+              "ge", "eq", "matmul", "lshift"]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+@pytest.mark.parametrize("requires_grad", [False, True])
+@pytest.mark.parametrize("array", _ARRAYS)
+@pytest.mark.parametrize("op", _OPERATORS)
+def test_operators_leave_arrays_to_numpy(op, array, requires_grad, dtype):
+    if requires_grad and dtype != "float32":
+        pytest.skip("integer tensors cannot require grad")
+    import operator
+
+    def call(lib):
+        t = _grid(lib, 3, dtype=dtype).requires_grad_(requires_grad)
+        result = getattr(operator, op)(t, array())
+        assert isinstance(result, lib.Tensor)
+        return result
+    assert_same_outcome(call)
+
+
+def test_not_equal_to_an_array_is_identity():
+    assert (torchless.ones(2) != np.ones(2)) is True and (torch.ones(2) != np.ones(2)) is True
+
+
+@pytest.mark.parametrize("method", ["eq", "lt", "add", "mul", "atan2", "maximum", "sub", "div"])
+def test_methods_refuse_arrays(method):
+    assert_same_outcome(lambda lib: getattr(_grid(lib, 3), method)(np.array([1, 2, 3])))
+
+
+@pytest.mark.parametrize("other", ["a", None, [1, 2, 3], (1, 2, 3)])
+@pytest.mark.parametrize("op", ["lshift", "rshift", "sub"])
+@pytest.mark.parametrize("dtype", ["int64", "bool", "float32"])
+def test_operators_with_non_numbers(op, other, dtype):
+    import operator
+
+    assert_same_outcome(lambda lib: getattr(operator, op)(_grid(lib, 3, dtype=dtype), other))

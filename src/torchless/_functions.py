@@ -259,7 +259,7 @@ def cartesian_prod(*tensors):
 def _method(name):
     def fn(input, *args, **kwargs):
         if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+            raise _parser_errors.not_tensor(name, "input", 1, input)
         return getattr(input, name)(*args, **kwargs)
 
     fn.__name__ = name
@@ -495,7 +495,7 @@ def _tensor_other(name):
 
     def fn(input, other, *args, **kwargs):
         if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+            raise _parser_errors.not_tensor(name, "input", 1, input)
         if not isinstance(other, Tensor):
             raise _parser_errors.not_tensor(name, argument, 2, other)
         return getattr(input, name)(other, *args, **kwargs)

@@ -372,11 +372,14 @@ def _arg_extremum_arguments(name, args, kwargs, input=()):
     return _parser_errors.arg_extremum_arguments(name, input + args, kwargs, function=bool(input))
 
 
+_COMPARISON_SYMBOLS = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">="}
+
+
 def _comparison_method(name, ufunc):
     """Tensor.eq, .lt, ...: the comparison of ``ufunc``, refusing an operand that is neither a tensor nor a number
     with PyTorch's parser TypeError."""
     def compare(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
             raise _parser_errors.invalid_method_other(name, other)
         return self._compare(other, ufunc)
 
@@ -1015,9 +1018,7 @@ class Tensor:
                 return self, other
             common = self._common_with_tensor(other)
             return self._cast(common), other._cast(common)
-        if isinstance(other, np.ndarray):
-            return self._operands(Tensor._wrap(other))
-        if not isinstance(other, (numbers.Number, np.bool_)):
+        if not isinstance(other, (numbers.Number, np.bool_)):  # an array too: NumPy computes tensor + array
             return NotImplemented, None
         if not isinstance(other, (numbers.Real, np.bool_)):
             raise TypeError(f"torchless has no complex dtypes: cannot combine a {self.type()} with {other!r}")
@@ -1098,8 +1099,9 @@ class Tensor:
                                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
     def __sub__(self, other):
-        if self._data.dtype.kind == "b" or not isinstance(other, (Tensor, float, int)) or isinstance(other, bool) \
-                or (isinstance(other, Tensor) and other._data.dtype.kind == "b"):
+        if (self._data.dtype.kind == "b" or not isinstance(other, (Tensor, float, int)) or isinstance(other, bool)
+                or (isinstance(other, Tensor) and other._data.dtype.kind == "b")) and \
+                _parser_errors.is_operand(other):  # (anything else is no operand: _binary's NotImplemented)
             self._check_bool_sub(other)
         return self._binary(other, arithmetic.Sub)
 
@@ -1366,7 +1368,7 @@ class Tensor:
 
     def matmul(self, other):
         if not isinstance(other, Tensor):
-            raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+            raise _parser_errors.not_tensor("matmul", "other", 1, other)
         a, b = self._data, other._data
         # PyTorch multiplies only tensors of one dtype (no promotion), and has no bool kernels.
         if a.dtype == b.dtype and a.dtype.kind != "b" and a.ndim and b.ndim:
@@ -1404,6 +1406,12 @@ class Tensor:
     def _compare(self, other, fn):
         a, b = self._operands(other)
         if a is NotImplemented:
+            if isinstance(other, np.ndarray):  # PyTorch leaves arrays to NumPy, whose == alone compares them
+                if fn is np.equal:
+                    return Tensor._wrap(np.equal(self._data, other))
+                if fn is not np.not_equal:
+                    raise TypeError(f"'{_COMPARISON_SYMBOLS[fn]}' not supported between instances of 'Tensor' and "
+                                    "'numpy.ndarray'")
             return NotImplemented
         _raise_if_not_broadcastable(a, b)
         return Tensor._wrap(fn(a._data, b._data))
@@ -3175,9 +3183,13 @@ class Tensor:
         return self.bitwise_xor_(other)
 
     def __lshift__(self, other):
+        if not _parser_errors.is_operand(other):  # Python's "unsupported operand type(s) for <<", as PyTorch's
+            return NotImplemented
         return self.bitwise_left_shift(other)
 
     def __rshift__(self, other):
+        if not _parser_errors.is_operand(other):
+            return NotImplemented
         return self.bitwise_right_shift(other)
 
     def __rlshift__(self, other):
