@@ -40,7 +40,8 @@ data), each compared with torch (exception type and message, or the result):
   grad); == compares elementwise, != is Python's identity, <, <=, >, >= are TypeErrors; the methods (t.eq(array),
   t.lt(array)) refuse arrays with the parser's TypeError; << and >> of a non-number are Python's "unsupported
   operand" TypeError, and so is a bool tensor minus a string; the "must be Tensor, not ..." errors name NumPy's
-  types with their module (numpy.ndarray).
+  types with their module (numpy.ndarray); a Python int beyond PyTorch's Scalar (below -2**63 or from 2**64)
+  combined with a float tensor is its OverflowError.
 """
 import warnings
 
@@ -345,3 +346,10 @@ def test_operators_with_non_numbers(op, other, dtype):
     import operator
 
     assert_same_outcome(lambda lib: getattr(operator, op)(_grid(lib, 3, dtype=dtype), other))
+
+
+@pytest.mark.parametrize("value", [2**63 - 1, 2**63, 2**64 - 1, 2**64, -2**63, -2**63 - 1, 2**70])
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+@pytest.mark.parametrize("op", [lambda t, v: t + v, lambda t, v: t < v, lambda t, v: t * v, lambda t, v: t.add(v)])
+def test_python_ints_beyond_a_scalar(op, dtype, value):
+    assert_same_outcome(lambda lib: op(lib.ones(2, dtype=getattr(lib, dtype)), value))
