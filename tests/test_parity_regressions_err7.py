@@ -41,7 +41,10 @@ data), each compared with torch (exception type and message, or the result):
   t.lt(array)) refuse arrays with the parser's TypeError; << and >> of a non-number are Python's "unsupported
   operand" TypeError, and so is a bool tensor minus a string; the "must be Tensor, not ..." errors name NumPy's
   types with their module (numpy.ndarray); a Python int beyond PyTorch's Scalar (below -2**63 or from 2**64)
-  combined with a float tensor is its OverflowError.
+  combined with a float tensor is its OverflowError;
+* indexing with a uint8 mask warns as PyTorch does (deprecated, pointing at the caller), and assigning one value
+  through a lone uint8 mask is PyTorch's masked_fill_ refusal; an int index beyond int64 is PyTorch's
+  "Overflow when unpacking long long" ValueError.
 """
 import warnings
 
@@ -353,3 +356,42 @@ def test_operators_with_non_numbers(op, other, dtype):
 @pytest.mark.parametrize("op", [lambda t, v: t + v, lambda t, v: t < v, lambda t, v: t * v, lambda t, v: t.add(v)])
 def test_python_ints_beyond_a_scalar(op, dtype, value):
     assert_same_outcome(lambda lib: op(lib.ones(2, dtype=getattr(lib, dtype)), value))
+
+
+# ---------------------------------------------------------------------------- uint8 masks, huge indices
+def _assign(t, key, value):
+    t[key] = value
+    return t
+
+
+_BYTE_MASK_CALLS = [
+    lambda lib, m: _grid(lib, 3)[m], lambda lib, m: _assign(_grid(lib, 3), m, 7.0),
+    lambda lib, m: _assign(_grid(lib, 3), m, lib.tensor([5.0, 6.0])), lambda lib, m: _assign(_grid(lib, 3), m, lib.tensor(5.0)),
+    lambda lib, m: _assign(_grid(lib, 3), (m,), 7.0), lambda lib, m: _assign(_grid(lib, 3, dtype="int64"), m, 7),
+    lambda lib, m: _assign(_grid(lib, 2, 3), (slice(None), m), 7.0), lambda lib, m: _grid(lib, 2, 3)[:, m],
+    lambda lib, m: _assign(_grid(lib, 2, 3), (0, m), 3.0), lambda lib, m: _assign(_grid(lib, 2, 3), (m[:2], m), 3.0),
+    lambda lib, m: _assign(_grid(lib, 2, 3), m[:2], lib.tensor([3.0])), lambda lib, m: _assign(_grid(lib, 2, 3), (Ellipsis, m), 3.0),
+    lambda lib, m: _assign(_grid(lib, 2, 3), (None, 0, m), 3.0), lambda lib, m: _assign(_grid(lib, 2, 3), (m[:2], [0]), 3.0),
+    lambda lib, m: _assign(_grid(lib, 2, 3), (lib.tensor(1), m), 3.0), lambda lib, m: _grid(lib, 3)[lib.tensor(1, dtype=lib.uint8)],
+    lambda lib, m: _assign(_grid(lib, 2, 3, 4), m[:1], 3.0),
+    lambda lib, m: _grid(lib, 3)[2**63], lambda lib, m: _grid(lib, 3)[-2**63 - 1], lambda lib, m: _assign(_grid(lib, 3), 2**64, 1.0),
+    lambda lib, m: _grid(lib, 3)[2**63 - 1],
+]
+
+
+@pytest.mark.parametrize("call", _BYTE_MASK_CALLS)
+def test_byte_masks_and_huge_indices(call):
+    def run(lib):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = call(lib, lib.tensor([1, 0, 1], dtype=lib.uint8))
+            except Exception as error:  # noqa: BLE001 - the error is compared
+                result = (type(error).__name__, str(error))
+        return result, [(str(w.message), w.filename) for w in caught]
+    (expected, expected_warnings), (actual, actual_warnings) = run(torch), run(torchless)
+    assert actual_warnings == expected_warnings
+    if isinstance(expected, tuple):
+        assert actual == expected
+    else:
+        np.testing.assert_array_equal(actual.numpy(), expected.numpy())

@@ -3,7 +3,9 @@ import copy
 import math
 import numbers
 import operator
+import os
 import re
+import sys
 import warnings
 import weakref
 
@@ -325,6 +327,50 @@ def _sequence_as_tuple(key):
     return False
 
 
+_BYTE_INDEX_WARNING = ("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead. "
+                       "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/IndexingUtils.h:37.)")
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _warn_from_user_code(message):
+    """A UserWarning pointing at the first caller outside torchless (as PyTorch's C++ warnings do)."""
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
+
+
+def _fills_through_byte_mask(shape, key):
+    """Whether ``t[key] = one value`` is, in PyTorch, a masked_fill_ by a uint8 mask (which it refuses): the
+    key's only index tensor is a byte tensor of the shape of the dims it indexes (else index_put_'s own errors
+    come first)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    indices = [part for part in parts if isinstance(part, (list, np.ndarray)) or isinstance(part, Tensor) and (
+        part._data.ndim or part._data.dtype.kind not in "iu")]
+    if len(indices) != 1 or not isinstance(indices[0], Tensor) or indices[0]._data.dtype != np.uint8:
+        return False
+    mask = indices[0]._data
+    if not all(part is None or part is Ellipsis or type(part) in (int, slice) or part is indices[0] or
+               isinstance(part, Tensor) and not part._data.ndim and part._data.dtype.kind == "i" for part in parts):
+        return False
+    consumed = sum(part is not None and part is not Ellipsis for part in parts) - 1 + mask.ndim
+    position = 0
+    for part in parts:
+        if part is indices[0]:
+            indexed = shape[position:position + mask.ndim]
+            if indexed != mask.shape and all(p is Ellipsis or p == slice(None) or p is part for p in parts):
+                # (the tensor indexed is self itself here: PyTorch's check, made before any warning, says so)
+                j = next(j for j, n in enumerate(mask.shape) if j >= len(indexed) or indexed[j] != n)
+                raise IndexError(f"The shape of the mask {list(mask.shape)} at index {j} does not match the shape "
+                                 f"of the indexed tensor {list(shape)} at index {position + j}")
+            return indexed == mask.shape
+        if part is Ellipsis:
+            position += len(shape) - consumed
+        elif part is not None:
+            position += 1
+    return False
+
+
 def _list_index(key):
     """An index array for a list ``key``, as PyTorch's indexing_tensor_from_data makes it: bools stay a mask, any
     other data becomes int64 (floats truncated, an empty list an empty int64 index)."""
@@ -355,7 +401,11 @@ def _index_key(key, subscript=False):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if subscript and kind == "i" and not key._data.ndim:
             return int(key._data)
-        return key._data.astype(bool) if key._data.dtype == np.uint8 else key._data
+        if key._data.dtype == np.uint8:
+            if key._data.ndim:  # (a 0-d one is read as a bool, without the warning)
+                _warn_from_user_code(_BYTE_INDEX_WARNING)
+            return key._data.astype(bool)
+        return key._data
     if isinstance(key, list):
         return _list_index(key)
     return key
@@ -2658,7 +2708,7 @@ class Tensor:
         if _plain_key(key):  # ints and forward slices: NumPy reads them as PyTorch does
             try:
                 return indexing.Index.apply(self, key=key)
-            except IndexError as err:
+            except (IndexError, OverflowError) as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
         if isinstance(key, Tensor) and key._data.ndim and key._data.dtype.kind in "ib":  # t[index] and t[mask]
             try:
@@ -2710,6 +2760,8 @@ class Tensor:
                 return self._put_item(key._data, value_t, plain=True)
             except IndexError:
                 pass  # (the general path below words the error, or finds nothing to write)
+        if value_t._data.size == 1 and _fills_through_byte_mask(self._data.shape, key):
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
         key = indexing.single_ellipsis(self._data.ndim,
                                        _index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
         for item in key if isinstance(key, tuple) else (key,):

@@ -188,6 +188,8 @@ def index_error(shape, key, numpy_error):
         return IndexError("slice() cannot be applied to a 0-dim tensor.")
     parts = key if isinstance(key, tuple) else (key,)
     for part in parts:
+        if type(part) is int and not -2**63 <= part < 2**63:  # PyTorch reads an int index as int64
+            return ValueError("Overflow when unpacking long long")
         if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis))):
             return IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                               f"valid indices (got {type(part).__name__})")
