@@ -44,7 +44,9 @@ data), each compared with torch (exception type and message, or the result):
   combined with a float tensor is its OverflowError;
 * indexing with a uint8 mask warns as PyTorch does (deprecated, pointing at the caller), and assigning one value
   through a lone uint8 mask is PyTorch's masked_fill_ refusal; an int index beyond int64 is PyTorch's
-  "Overflow when unpacking long long" ValueError.
+  "Overflow when unpacking long long" ValueError (after the count of indices), when reading and writing;
+* Tensor.norm with an order that is no number (a tuple of dims given first), a non-bool keepdim or a dim of the
+  wrong type fails in linalg_vector_norm's parser, as torch.norm does.
 """
 import warnings
 
@@ -395,3 +397,22 @@ def test_byte_masks_and_huge_indices(call):
         assert actual == expected
     else:
         np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: _assign(x, 2**63, 7.0), lambda lib, x: _assign(x, -2**63 - 1, 7.0), lambda lib, x: _assign(x, 2**64, 7.0),
+    lambda lib, x: _assign(x, (0, 2**63), 7.0), lambda lib, x: x[0, 2**63], lambda lib, x: _assign(x, 2**63 - 1, 7.0),
+])
+def test_int_indices_beyond_int64(call):
+    assert_same_outcome(lambda lib: call(lib, _grid(lib, 3)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: x.norm((0, 0)), lambda lib, x: x.norm([0, 1]), lambda lib, x: x.norm(()),
+    lambda lib, x: x.norm(2, 1, keepdim=1), lambda lib, x: x.norm(2, 1.5), lambda lib, x: x.norm(lib.tensor(2.0)),
+    lambda lib, x: x.norm(np.float64(2)), lambda lib, x: x.norm(1), lambda lib, x: x.norm(float("inf"), 1, True),
+    lambda lib, x: x.norm("fro"), lambda lib, x: x.norm(None, 1), lambda lib, x: x.norm(2, (0, 1)),
+    lambda lib, x: x.norm(True), lambda lib, x: lib.norm(x, 2, 1, 1),
+])
+def test_norm_arguments(call):
+    assert_same_outcome(lambda lib: call(lib, _grid(lib, 2, 3)))

@@ -2207,6 +2207,11 @@ class Tensor:
             return matrix_norm(self, p, list(range(self._data.ndim)) if dim is None else dim, keepdim)
         if p is None:
             p = 2.0
+        if type(p) not in (int, float, str) or keepdim.__class__ is not bool or not (
+                dim is None or type(dim) is int or isinstance(dim, (tuple, list))):  # linalg.vector_norm's parser
+            _parser_errors.parse("linalg_vector_norm",
+                                 ("Tensor input, Number ord=2, int[1]? dim=None, bool keepdim=False, *, dtype? dtype=None",),
+                                 (self, p, dim, keepdim))
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         if self._data.dtype.kind != "f":
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
@@ -2754,7 +2759,10 @@ class Tensor:
                 self.unsqueeze(0)[...] = value_t
             return
         if _plain_key(key):  # ints and forward slices: no conversion, nothing to select first
-            return self._put_item(key, value_t, plain=True)
+            try:
+                return self._put_item(key, value_t, plain=True)
+            except OverflowError as err:  # an int index beyond int64
+                raise indexing.index_error(self._data.shape, key, err) from None
         if isinstance(key, Tensor) and key._data.ndim and key._data.dtype.kind in "ib":  # t[index] = v, t[mask] = v
             try:
                 return self._put_item(key._data, value_t, plain=True)

@@ -188,8 +188,6 @@ def index_error(shape, key, numpy_error):
         return IndexError("slice() cannot be applied to a 0-dim tensor.")
     parts = key if isinstance(key, tuple) else (key,)
     for part in parts:
-        if type(part) is int and not -2**63 <= part < 2**63:  # PyTorch reads an int index as int64
-            return ValueError("Overflow when unpacking long long")
         if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis))):
             return IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                               f"valid indices (got {type(part).__name__})")
@@ -198,6 +196,8 @@ def index_error(shape, key, numpy_error):
     consumed += sum(1 for p in parts if isinstance(p, (int, slice, np.integer)) and not isinstance(p, bool))
     if consumed > len(shape):
         return IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    if any(type(part) is int and not -2**63 <= part < 2**63 for part in parts):  # PyTorch reads an int as int64
+        return ValueError("Overflow when unpacking long long")
     # PyTorch reports an int by its position in the key, an index tensor by its rank among the tensors.
     dims = []
     dim = 0
