@@ -46,7 +46,11 @@ data), each compared with torch (exception type and message, or the result):
   through a lone uint8 mask is PyTorch's masked_fill_ refusal; an int index beyond int64 is PyTorch's
   "Overflow when unpacking long long" ValueError (after the count of indices), when reading and writing;
 * Tensor.norm with an order that is no number (a tuple of dims given first), a non-bool keepdim or a dim of the
-  wrong type fails in linalg_vector_norm's parser, as torch.norm does.
+  wrong type fails in linalg_vector_norm's parser, as torch.norm does;
+* function forms: torchless.where / numel / is_floating_point / rand_like / randn_like of a non-tensor are the
+  parser's TypeErrors (where(list) returned indices); the functions with one required tensor say
+  'exp() missing 1 required positional arguments: "input"' as PyTorch does; the forms that count the input in
+  their positions (reshape, cumsum, ...) no longer shift the input's own position.
 """
 import warnings
 
@@ -416,3 +420,17 @@ def test_int_indices_beyond_int64(call):
 ])
 def test_norm_arguments(call):
     assert_same_outcome(lambda lib: call(lib, _grid(lib, 2, 3)))
+
+
+@pytest.mark.parametrize("name", ["where", "numel", "is_floating_point", "rand_like", "randn_like", "reshape", "cumsum",
+                                  "exp", "abs", "sigmoid", "flatten", "clone"])
+@pytest.mark.parametrize("argument", [[1.0, 2.0], None, "a", np.ones(2, np.float32), "none"])
+def test_function_forms_of_a_non_tensor(name, argument):
+    def call(lib):
+        function = getattr(lib, name)
+        result = function() if isinstance(argument, str) and argument == "none" else function(argument)
+        return result if isinstance(result, lib.Tensor) else lib.tensor(0)
+    if name in ("rand_like", "randn_like", "reshape", "cumsum", "where", "numel", "is_floating_point") and \
+            isinstance(argument, str) and argument == "none":
+        pytest.skip("PyTorch lists more missing arguments, or words them as its parser")
+    assert_same_outcome(call)

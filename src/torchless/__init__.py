@@ -9,7 +9,7 @@ import importlib as _importlib
 import math as _math
 import warnings as _warnings
 
-from . import _dtype
+from . import _dtype, _parser_errors
 from ._allocator import tune_malloc_at_import as _tune_malloc
 from ._compile import compile
 from .amp.autocast_mode import autocast, is_autocast_enabled
@@ -103,4 +103,6 @@ def __getattr__(name):
 
 
 def is_floating_point(input):
+    if not isinstance(input, Tensor):
+        raise _parser_errors.not_tensor("is_floating_point", "input", 1, input)
     return input.is_floating_point()

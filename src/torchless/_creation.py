@@ -543,11 +543,15 @@ def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, re
 
 @_memory_keywords
 def rand_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"rand_like(): argument 'input' (position 1) must be Tensor, not {_type_name(input)}")
     return rand(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad)
 
 
 @_memory_keywords
 def randn_like(input, dtype=None, generator=None, requires_grad=False, device=None, layout=None, memory_format=None):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"randn_like(): argument 'input' (position 1) must be Tensor, not {_type_name(input)}")
     return randn(input.shape, dtype=_like(input, dtype), generator=generator, requires_grad=requires_grad)
 
 

@@ -98,7 +98,9 @@ def stack(tensors, *positional, dim=0):
 @accepts_out("where")
 def where(condition, input=None, other=None):
     """Elements of ``input`` where ``condition`` holds, else of ``other``; with one argument, the indices."""
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if not isinstance(condition, Tensor):
+        raise _parser_errors.not_tensor("where", "condition", 1, condition)
+    cond = condition._data
     if input is None and other is None:
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
     if not (isinstance(input, (Tensor, numbers.Number, np.bool_)) and isinstance(other, (Tensor, numbers.Number,
@@ -143,6 +145,8 @@ def is_tensor(obj):
 
 
 def numel(input):
+    if not isinstance(input, Tensor):
+        raise _parser_errors.not_tensor("numel", "input", 1, input)
     return input.numel()
 
 
@@ -256,8 +260,13 @@ def cartesian_prod(*tensors):
     return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
 
 
+_NO_INPUT = object()
+
+
 def _method(name):
-    def fn(input, *args, **kwargs):
+    def fn(input=_NO_INPUT, *args, **kwargs):
+        if input is _NO_INPUT:  # (PyTorch's parser words it so, plural and all)
+            raise TypeError(f'{name}() missing 1 required positional arguments: "input"')
         if not isinstance(input, Tensor):
             raise _parser_errors.not_tensor(name, "input", 1, input)
         return getattr(input, name)(*args, **kwargs)
@@ -432,7 +441,7 @@ def _shifted_positions(name):
         try:
             return method(*args, **kwargs)
         except TypeError as error:
-            shifted = re.sub(r"^(\w+\(\): argument '\w+' \(position )(\d+)\)",
+            shifted = re.sub(r"^(\w+\(\): argument '(?!input')\w+' \(position )(\d+)\)",
                              lambda m: f"{m[1]}{int(m[2]) + 1})", str(error))
             if shifted == str(error):
                 raise
