@@ -9,14 +9,14 @@ import importlib as _importlib
 import math as _math
 import warnings as _warnings
 
-from . import _dtype
+from . import _dtype, _parser_errors
 from ._allocator import tune_malloc_at_import as _tune_malloc
 from ._compile import compile
 from .amp.autocast_mode import autocast, is_autocast_enabled
 from . import _creation
 from ._creation import (
     arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace, ones, ones_like, rand,
-    rand_like, randint, randint_like, randn, randn_like, randperm, tensor, zeros, zeros_like,
+    rand_like, randint, randint_like, randn, randn_like, randperm, scalar_tensor, tensor, zeros, zeros_like,
 )
 from ._determinism import (
     are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled, use_deterministic_algorithms,
@@ -107,4 +107,6 @@ def __getattr__(name):
 
 
 def is_floating_point(input):
+    if not isinstance(input, Tensor):
+        raise _parser_errors.not_tensor("is_floating_point", "input", 1, input)
     return input.is_floating_point()

@@ -103,12 +103,20 @@ _RANDINT_OVERLOADS = tuple(f"{bounds}, int[] size, *, {generator}{_FACTORY_KEYWO
                            for bounds in ("int high", "int low, int high") for generator in ("Generator? generator, ", ""))
 _LINSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, *, {_FACTORY_KEYWORDS}"
                             for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
-_LOGSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, double base=10.0, *, {_FACTORY_KEYWORDS}"
+_LOGSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, float base=10.0, *, {_FACTORY_KEYWORDS}"
                             for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
 _RANDPERM_SCHEMAS = (f"int n, *, Generator? generator, {_FACTORY_KEYWORDS}", f"int n, *, {_FACTORY_KEYWORDS}")
 _ARANGE_OVERLOADS = (f"Number end, *, {_FACTORY_KEYWORDS}", f"Number start, Number end, *, {_FACTORY_KEYWORDS.removeprefix('Tensor? out=None, ')}",
                      f"Number start, Number end, Number step=1, *, {_FACTORY_KEYWORDS}")
 _NO_SIZE = object()  # the size given as ints rather than by keyword
+_UNGIVEN = object()  # an optional argument left out (None given is refused, as by PyTorch's parser)
+
+
+def _is_number_argument(value):
+    """What PyTorch's parser takes for a Number: a Python or NumPy number, or a 0-d tensor not requiring grad."""
+    if isinstance(value, Tensor):
+        return not value.dim() and not value.requires_grad
+    return isinstance(value, (numbers.Number, np.bool_))
 
 
 def _dtype_argument(dtype, name, overloads, args):
@@ -246,7 +254,12 @@ def _sequence_array(data, np_dtype):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     sizes = _sizes(data)
     exotic = []
-    inferred = _inferred_dtype(data, exotic)
+    try:
+        inferred = _inferred_dtype(data, exotic)
+    except (RuntimeError, TypeError):
+        if np_dtype is not None:  # PyTorch infers nothing for a given dtype: storing the elements fails first
+            _check_store(data, sizes, 0, _store_check(np_dtype))
+        raise
     target = inferred if np_dtype is None else np_dtype
     if not math.prod(sizes):  # PyTorch stores nothing, so looks no further than the first elements
         return np.zeros(sizes, target)
@@ -450,10 +463,12 @@ def empty(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=Fals
 
 @_memory_keywords
 @_accepts_out()
-def full(size, fill_value, dtype=None, device=None, requires_grad=False, layout=None):
+def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False, layout=None):
     """A tensor of shape ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64, float)."""
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    if fill_value is _UNGIVEN:
+        _parser_errors.parse("full", (f"int[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size,))
     if not _parser_errors.is_operand(fill_value):
         _parser_errors.parse("full", (f"int[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size, fill_value))
     if isinstance(fill_value, Tensor):
@@ -466,6 +481,16 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False, layout=
     return _filled(_size((size,), "full"), fill_value, dtype, requires_grad, device, "full")
 
 
+@_memory_keywords
+@_accepts_out()
+def scalar_tensor(s=_UNGIVEN, *, dtype=None, device=None, requires_grad=False):
+    """A 0-d tensor holding the number ``s``, of the default float dtype unless ``dtype`` says otherwise."""
+    if s is _UNGIVEN or not _is_number_argument(s):
+        _parser_errors.parse("scalar_tensor", (f"Number s, *, {_FACTORY_KEYWORDS}",), () if s is _UNGIVEN else (s,))
+    value = s.item() if isinstance(s, Tensor) else s
+    return _filled((), value, dtype, requires_grad, device, "scalar_tensor")
+
+
 def _like(input, dtype):
     return dtype if dtype is not None else input.dtype
 
@@ -474,6 +499,8 @@ def _like_strides(input, memory_format, function):
     """The strides (in elements) a ``*_like`` factory lays its result out with, None for C order (the common
     case): ``preserve_format`` (also None) keeps a dense input's strides, makes any other dense in its dims'
     memory order."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{function}(): argument 'input' (position 1) must be Tensor, not {_type_name(input)}")
     if memory_format is None or memory_format is _memory_format.preserve_format:
         if input._data.flags.c_contiguous and input._data.size and 1 not in input._data.shape:
             return None  # C order's strides (a size-1 dim's stride may be any)
@@ -491,29 +518,33 @@ def _laid_out(tensor, strides):
     return tensor
 
 
+def _filled_like(input, value, dtype, requires_grad, device, memory_format, function):
+    """zeros_like and friends: ``input``'s shape filled with ``value``, in ``dtype`` or input's, laid out as
+    ``memory_format`` asks."""
+    strides = _like_strides(input, memory_format, function)
+    return _laid_out(_filled(input.shape, value, _like(input, dtype), requires_grad, device, function), strides)
+
+
 @_memory_keywords
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    strides = _like_strides(input, memory_format, "zeros_like")
-    return _laid_out(_filled(input.shape, 0, _like(input, dtype), requires_grad, device, "zeros_like"), strides)
+    return _filled_like(input, 0, dtype, requires_grad, device, memory_format, "zeros_like")
 
 
 @_memory_keywords
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    strides = _like_strides(input, memory_format, "ones_like")
-    return _laid_out(_filled(input.shape, 1, _like(input, dtype), requires_grad, device, "ones_like"), strides)
+    return _filled_like(input, 1, dtype, requires_grad, device, memory_format, "ones_like")
 
 
 @_memory_keywords
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    strides = _like_strides(input, memory_format, "empty_like")
-    return _laid_out(_filled(input.shape, 0, _like(input, dtype), requires_grad, device, "empty_like"), strides)
+    return _filled_like(input, 0, dtype, requires_grad, device, memory_format, "empty_like")
 
 
 @_memory_keywords
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    strides = _like_strides(input, memory_format, "full_like")
-    return _laid_out(_filled(input.shape, fill_value, _like(input, dtype), requires_grad, device, "full_like"),
-                     strides)
+    if isinstance(input, Tensor) and not _parser_errors.is_operand(fill_value):
+        raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not {_type_name(fill_value)}")
+    return _filled_like(input, fill_value, dtype, requires_grad, device, memory_format, "full_like")
 
 
 def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, function, args):
@@ -667,6 +698,11 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
                 if value is not None}
     if dtype is not None:
         _dtype_argument(dtype, "randperm", _RANDPERM_SCHEMAS, (n,))
+    if generator is not None:
+        from .random import Generator
+
+        if not isinstance(generator, Generator):
+            _parser_errors.parse("randperm", _RANDPERM_SCHEMAS, (n,), keywords)
     n = _randperm_n(n, keywords)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
@@ -686,11 +722,14 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
 
 @_memory_keywords
 @_accepts_out(keeps_shape=True, warns_on_resize=True)
-def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+def arange(start=0, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=None, requires_grad=False):
     """Values from ``start`` up to (not including) ``end`` in steps of ``step``; int64 unless a bound is a float."""
-    given = (start,) if end is None else (start, end) if step == 1 else (start, end, step)
-    if end is None:
+    given = tuple(v for v in (start, end, step) if v is not _UNGIVEN)
+    if not all(_is_number_argument(v) for v in given):  # PyTorch's parser refuses the call
+        _parser_errors.parse("arange", _ARANGE_OVERLOADS, given, {} if dtype is None else {"dtype": dtype})
+    if end is _UNGIVEN:
         start, end = 0, start
+    step = 1 if step is _UNGIVEN else step
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     if dtype is None:
         floating = any(isinstance(v, float) for v in values)
@@ -704,6 +743,8 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
         raise RuntimeError(f"unsupported range: {_scalar_text(values[0])} -> {_scalar_text(values[1])}")
     if (values[1] - values[0]) * values[2] < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    if abs(values[1] - values[0]) / abs(values[2]) > 2**63 - 1:
+        raise RuntimeError("invalid size, possible overflow?")
     if math.isinf(values[2]):  # PyTorch counts ceil((end - start) / step) = 0 values; an integer step overflows
         if np_dtype.kind != "f":
             raise RuntimeError("value cannot be converted to type int64_t without overflow")
@@ -777,10 +818,9 @@ def _float_linspace(start, end, steps, np_dtype):
 
 @_memory_keywords
 @_accepts_out(keeps_shape=True)
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+def linspace(start, end, steps=_UNGIVEN, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    if type(steps) is not int:
-        steps = _parser_errors.parse("linspace", _LINSPACE_OVERLOADS, (start, end, steps))["steps"]
+    steps = _checked_space_arguments("linspace", _LINSPACE_OVERLOADS, (start, end, steps), dtype)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = _dtype_argument(dtype, "linspace", _LINSPACE_OVERLOADS, (start, end, steps)) if dtype is not None else _dtype.get_default_dtype().numpy
@@ -800,6 +840,18 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     return _finish(values.astype(np_dtype), requires_grad, device)
 
 
+def _checked_space_arguments(name, overloads, given, dtype):
+    """linspace's / logspace's steps, after PyTorch's parser's checks of the call (its ends numbers or tensors,
+    steps an int, logspace's base a float)."""
+    given = tuple(v for v in given if v is not _UNGIVEN)
+    start, end, steps = (given + (None,))[:3]
+    if len(given) < 3 or type(steps) is not int or not all(
+            isinstance(v, Tensor) or _is_number_argument(v) for v in (start, end)) or \
+            len(given) > 3 and not isinstance(given[3], (numbers.Real, np.bool_)):
+        steps = _parser_errors.parse(name, overloads, given, {} if dtype is None else {"dtype": dtype})["steps"]
+    return steps
+
+
 def _c_pow(base, exponent):
     try:
         return math.pow(base, exponent)
@@ -811,10 +863,10 @@ def _c_pow(base, exponent):
 
 @_memory_keywords
 @_accepts_out(keeps_shape=True)
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+def logspace(start, end, steps=_UNGIVEN, base=_UNGIVEN, *, dtype=None, device=None, requires_grad=False):
     """``steps`` values ``base ** e`` for ``e`` evenly spaced from ``start`` to ``end`` inclusive."""
-    if type(steps) is not int:
-        steps = _parser_errors.parse("logspace", _LOGSPACE_OVERLOADS, (start, end, steps))["steps"]
+    steps = _checked_space_arguments("logspace", _LOGSPACE_OVERLOADS, (start, end, steps, base), dtype)
+    base = 10.0 if base is _UNGIVEN else base
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = (_dtype_argument(dtype, "logspace", _LOGSPACE_OVERLOADS, (start, end, steps)) if dtype is not None
@@ -846,11 +898,13 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 @_memory_keywords
 @_accepts_out()
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+def eye(n, m=_UNGIVEN, *, dtype=None, device=None, requires_grad=False):
     """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``)."""
-    if type(n) is not int or not (m is None or type(m) is int):
-        sizes = _parser_errors.parse("eye", _EYE_OVERLOADS, (n,) if m is None else (n, m))
+    if type(n) is not int or not (m is _UNGIVEN or type(m) is int):
+        sizes = _parser_errors.parse("eye", _EYE_OVERLOADS, (n,) if m is _UNGIVEN else (n, m),
+                                     {} if dtype is None else {"dtype": dtype})
         n, m = sizes["n"], sizes.get("m")
+    m = None if m is _UNGIVEN else m
     for name, size in (("n", n), ("m", m)):
         if size is not None and size < 0:
             raise RuntimeError(f"{name} must be greater or equal to 0, got {size}")

@@ -9,7 +9,9 @@ from ._out_argument import accepts_out, with_out
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, normalize_dim
 from ._size import Size
-from ._tensor import _FLOAT, Tensor, _arg_extremum_arguments, _category, _promote, _scalar_category
+from ._tensor import (
+    _FLOAT, Tensor, _arg_extremum_arguments, _category, _check_masked_fill_arguments, _promote, _scalar_category,
+)
 
 
 def _tensor_list(tensors, name):
@@ -96,7 +98,9 @@ def stack(tensors, *positional, dim=0):
 @accepts_out("where")
 def where(condition, input=None, other=None):
     """Elements of ``input`` where ``condition`` holds, else of ``other``; with one argument, the indices."""
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if not isinstance(condition, Tensor):
+        raise _parser_errors.not_tensor("where", "condition", 1, condition)
+    cond = condition._data
     if input is None and other is None:
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
     if not (isinstance(input, (Tensor, numbers.Number, np.bool_)) and isinstance(other, (Tensor, numbers.Number,
@@ -141,6 +145,8 @@ def is_tensor(obj):
 
 
 def numel(input):
+    if not isinstance(input, Tensor):
+        raise _parser_errors.not_tensor("numel", "input", 1, input)
     return input.numel()
 
 
@@ -254,10 +260,15 @@ def cartesian_prod(*tensors):
     return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
 
 
+_NO_INPUT = object()
+
+
 def _method(name):
-    def fn(input, *args, **kwargs):
+    def fn(input=_NO_INPUT, *args, **kwargs):
+        if input is _NO_INPUT:  # (PyTorch's parser words it so, plural and all)
+            raise TypeError(f'{name}() missing 1 required positional arguments: "input"')
         if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+            raise _parser_errors.not_tensor(name, "input", 1, input)
         return getattr(input, name)(*args, **kwargs)
 
     fn.__name__ = name
@@ -269,7 +280,7 @@ _FUNCTION_FORMS = (
     "max min amax amin argmax argmin sum mean var std prod exp log sqrt rsqrt abs clamp clip relu sigmoid tanh "
     "softmax log_softmax matmul mm bmm dot flatten unflatten reshape transpose swapaxes permute squeeze unsqueeze "
     "t allclose isclose equal isnan isinf isfinite maximum minimum topk sort argsort gather norm sign floor ceil "
-    "round chunk split unbind flip masked_fill add sub mul div pow neg square clone detach logical_not all any "
+    "round chunk split unbind flip add sub mul div pow neg square clone detach logical_not all any "
     "eq ne lt le gt ge multiply subtract divide true_divide nonzero argwhere log2 log10 log1p expm1 reciprocal sin "
     "cos frac trunc fix nan_to_num remainder fmod floor_divide logical_and logical_or logical_xor lerp kthvalue "
     "median cumsum logsumexp count_nonzero bincount histc unique fliplr flipud rot90 roll movedim moveaxis narrow select "
@@ -301,7 +312,7 @@ _FUNCTION_FORMS = (
 
 # function forms of methods whose parser errors name an argument's position (one further in the function form)
 _POSITIONS_SHIFTED = frozenset("as_strided index_put index_put_ put scatter_reduce cumsum cumprod cummax cummin "
-                                "logcumsumexp".split())
+                                "logcumsumexp reshape".split())
 
 # binary ops whose ``other`` must be a tensor: PyTorch's TypeError names its position in the function form
 _TENSOR_OTHER = ("atan2 arctan2 hypot logaddexp logaddexp2 fmax fmin maximum minimum logical_and logical_or "
@@ -397,6 +408,30 @@ def _parsed_function(name):
     return fn
 
 
+def masked_fill(input, mask, value):
+    """Function form of ``Tensor.masked_fill``."""
+    if not isinstance(input, Tensor):  # (listed with the others as a bad mask or value would be)
+        raise _parser_errors.invalid_combination("masked_fill", ["Tensor input, Tensor mask, Tensor value",
+                                                                 "Tensor input, Tensor mask, Number value"],
+                                                 (input, mask, value))
+    _check_masked_fill_arguments("masked_fill", mask, value, (input,))
+    return input.masked_fill(mask, value)
+
+
+def _parsed_first(name):
+    """A function form whose arguments PyTorch's parser checks before its method could take them otherwise
+    (torchless.flip(x, 0) is refused though x.flip(0) is not)."""
+    method = _method(name)
+
+    def fn(*args, **kwargs):
+        _parser_errors.parse(name, _parser_errors.FUNCTION_PARSED_FIRST[name], args, kwargs)
+        return method(*args, **kwargs)
+
+    fn.__name__ = name
+    fn.__doc__ = method.__doc__
+    return fn
+
+
 def _shifted_positions(name):
     """A function form whose method's parser TypeError counts positions from its first argument after self: the
     function's counts input too."""
@@ -406,7 +441,7 @@ def _shifted_positions(name):
         try:
             return method(*args, **kwargs)
         except TypeError as error:
-            shifted = re.sub(r"^(\w+\(\): argument '\w+' \(position )(\d+)\)",
+            shifted = re.sub(r"^(\w+\(\): argument '(?!input')\w+' \(position )(\d+)\)",
                              lambda m: f"{m[1]}{int(m[2]) + 1})", str(error))
             if shifted == str(error):
                 raise
@@ -469,7 +504,7 @@ def _tensor_other(name):
 
     def fn(input, other, *args, **kwargs):
         if not isinstance(input, Tensor):
-            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+            raise _parser_errors.not_tensor(name, "input", 1, input)
         if not isinstance(other, Tensor):
             raise _parser_errors.not_tensor(name, argument, 2, other)
         return getattr(input, name)(other, *args, **kwargs)
@@ -535,6 +570,7 @@ def _install(namespace):
             _extremum(name) if name in ("max", "min") else _arg_extremum(name) if name in ("argmax", "argmin") else \
             _number_or_tensor(name) if name in ("pow", "remainder", "fmod") else \
             _parsed_function(name) if name in _parser_errors.FUNCTION_OVERLOADS else \
+            _parsed_first(name) if name in _parser_errors.FUNCTION_PARSED_FIRST else \
             _shifted_positions(name) if name in _POSITIONS_SHIFTED else _method(name)
         if name in _REFLECTED:
             function = _numbers_as_tensors(function)
@@ -543,7 +579,7 @@ def _install(namespace):
     for name in _TENSOR_OTHER:
         namespace[name] = with_out(name, _tensor_other(name))
     namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean, real=real,
-                     imag=imag)
+                     imag=imag, masked_fill=with_out("masked_fill", masked_fill))
     from ._ops import extra_math
 
     namespace.update(extra_math.FUNCTIONS, is_nonzero=extra_math.is_nonzero)

@@ -385,16 +385,40 @@ METHOD_OVERLOADS = {
     "movedim": ("int source, int destination", "int[] source, int[] destination"),
     "moveaxis": ("int source, int destination", "int[] source, int[] destination"),
     "expand_as": ("Tensor other",),
+    "flip": ("int[] dims",),
     "sum": ("*, dtype? dtype=None", "int[1]? dim, bool keepdim=False, *, dtype? dtype=None"),
     "mean": ("*, dtype? dtype=None", "int[1]? dim, bool keepdim=False, *, dtype? dtype=None"),
+    "prod": ("*, dtype? dtype=None", "int dim, bool keepdim=False, *, dtype? dtype=None"),
+    "nansum": ("int[1]? dim=None, bool keepdim=False, *, dtype? dtype=None",),
+    "amax": ("int[1]? dim=None, bool keepdim=False",),
+    "amin": ("int[1]? dim=None, bool keepdim=False",),
+    "logsumexp": ("int[1] dim, bool keepdim=False",),
+    "median": ("", "int dim, bool keepdim=False"),
+    "all": ("", "int[]? dim=None, bool keepdim=False", "int dim, bool keepdim=False"),
+    "any": ("", "int[]? dim=None, bool keepdim=False", "int dim, bool keepdim=False"),
+    "count_nonzero": ("int? dim=None", "int[] dim"),
+    "std": ("int[1]? dim, bool unbiased=True, bool keepdim=False",
+            "int[1]? dim=None, *, Number? correction=None, bool keepdim=False", "bool unbiased=True"),
+    "var": ("int[1]? dim, bool unbiased=True, bool keepdim=False",
+            "int[1]? dim=None, *, Number? correction=None, bool keepdim=False", "bool unbiased=True"),
     # Tensor.split is Python code calling these two with the tensor first
     "split": ("Tensor input, int split_size, int dim=0", "Tensor input, int[] split_size, int dim=0"),
     "split_with_sizes": ("Tensor input, int[] split_sizes, int dim=0",),
 }
 
 
+# The function forms whose arguments are parsed before the method is called
+FUNCTION_PARSED_FIRST = {
+    "flip": ("Tensor input, int[] dims",),
+}
+
+
 # The function forms whose TypeErrors list their own overloads (with ``Tensor input`` first)
 FUNCTION_OVERLOADS = {
+    "movedim": ("Tensor input, int source, int destination", "Tensor input, int[] source, int[] destination"),
+    "moveaxis": ("Tensor input, int source, int destination", "Tensor input, int[] source, int[] destination"),
+    "prod": ("Tensor input, *, dtype? dtype=None",
+             "Tensor input, int dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
     "squeeze": ("Tensor input", "Tensor input, int dim", "Tensor input, int[] dim"),
 }
 
@@ -414,7 +438,12 @@ def method_error(name, args, kwargs=None):
     return None
 
 
-def reduction_error(name, dim, keepdim, dtype):
-    """``method_error`` for sum/mean, the call read back from their arguments (those at their defaults taken as
-    not given)."""
-    return method_error(name, (dim,) if keepdim is False else (dim, keepdim), {"dtype": dtype} if dtype else None)
+def reduction_error(name, dim, keepdim, dtype=None, **keywords):
+    """``method_error`` for a reduction, the call read back from its arguments: dim by position (left out when
+    None), keepdim and the others by keyword (those at their defaults taken as not given), as they are written."""
+    kwargs = {key: value for key, value in keywords.items() if value is not None}
+    if keepdim is not False:
+        kwargs["keepdim"] = keepdim
+    if dtype is not None:
+        kwargs["dtype"] = dtype
+    return method_error(name, () if dim is None else (dim,), kwargs)

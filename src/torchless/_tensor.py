@@ -3,7 +3,9 @@ import copy
 import math
 import numbers
 import operator
+import os
 import re
+import sys
 import warnings
 import weakref
 
@@ -299,14 +301,98 @@ def _plain_key(key):
     return _plain_part(key)
 
 
+_SEQUENCE_AS_TUPLE_WARNING = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in pytorch 2.9; use "
+    "x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, x[torch.tensor(seq)], "
+    "which will result either in an error or a different result (Triggered internally at "
+    "/__w/pytorch/pytorch/torch/csrc/autograd/python_variable_indexing.cpp:{}.)"
+)
+
+
+def _sequence_as_tuple(key):
+    """Whether PyTorch reads the list ``key`` of ``t[key]`` as a tuple of indices (NumPy's old rule, kept with a
+    deprecation warning): fewer than 32 items, one of them a tensor, a sequence, a slice, Ellipsis or None.
+    Warns as PyTorch does, naming the check that matched first."""
+    if len(key) >= 32:
+        return False
+    for item in key:
+        if isinstance(item, (Tensor, slice, list, tuple, str, bytes, range, np.ndarray)):
+            line = 349
+        elif item is None or item is Ellipsis:
+            line = 359
+        else:
+            continue
+        warnings.warn(_SEQUENCE_AS_TUPLE_WARNING.format(line), UserWarning, stacklevel=4)
+        return True
+    return False
+
+
+_BYTE_INDEX_WARNING = ("indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead. "
+                       "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/IndexingUtils.h:37.)")
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _warn_from_user_code(message):
+    """A UserWarning pointing at the first caller outside torchless (as PyTorch's C++ warnings do)."""
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
+
+
+def _fills_through_byte_mask(shape, key):
+    """Whether ``t[key] = one value`` is, in PyTorch, a masked_fill_ by a uint8 mask (which it refuses): the
+    key's only index tensor is a byte tensor of the shape of the dims it indexes (else index_put_'s own errors
+    come first)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    indices = [part for part in parts if isinstance(part, (list, np.ndarray)) or isinstance(part, Tensor) and (
+        part._data.ndim or part._data.dtype.kind not in "iu")]
+    if len(indices) != 1 or not isinstance(indices[0], Tensor) or indices[0]._data.dtype != np.uint8:
+        return False
+    mask = indices[0]._data
+    if not all(part is None or part is Ellipsis or type(part) in (int, slice) or part is indices[0] or
+               isinstance(part, Tensor) and not part._data.ndim and part._data.dtype.kind == "i" for part in parts):
+        return False
+    consumed = sum(part is not None and part is not Ellipsis for part in parts) - 1 + mask.ndim
+    position = 0
+    for part in parts:
+        if part is indices[0]:
+            indexed = shape[position:position + mask.ndim]
+            if indexed != mask.shape and all(p is Ellipsis or p == slice(None) or p is part for p in parts):
+                # (the tensor indexed is self itself here: PyTorch's check, made before any warning, says so)
+                j = next(j for j, n in enumerate(mask.shape) if j >= len(indexed) or indexed[j] != n)
+                raise IndexError(f"The shape of the mask {list(mask.shape)} at index {j} does not match the shape "
+                                 f"of the indexed tensor {list(shape)} at index {position + j}")
+            return indexed == mask.shape
+        if part is Ellipsis:
+            position += len(shape) - consumed
+        elif part is not None:
+            position += 1
+    return False
+
+
+def _list_index(key):
+    """An index array for a list ``key``, as PyTorch's indexing_tensor_from_data makes it: bools stay a mask, any
+    other data becomes int64 (floats truncated, an empty list an empty int64 index)."""
+    array = np.asarray([k.item() if isinstance(k, Tensor) else k for k in key])
+    if array.dtype.kind in "biu" and array.dtype != np.uint64:
+        return array
+    if array.dtype.kind in "fc" or array.size == 0:
+        return array.astype(np.int64)
+    raise TypeError(f"new(): invalid data type '{type(np.ravel(array)[0].item()).__name__}'")
+
+
 def _index_key(key, subscript=False):
     """A NumPy key for ``key``: tensors inside it become arrays (byte tensors masks, as in PyTorch).
 
     ``subscript``: the key of ``t[key]``, where PyTorch selects with a 0-d integer tensor as with an int (a view)
     and reads a Python bool as a 0-d mask (advanced indexing, a copy), where NumPy would take a bool for an int.
     """
+    if subscript and type(key) is list and _sequence_as_tuple(key):
+        key = tuple(key)
     if isinstance(key, tuple):
-        return tuple(_index_key(list(k) if isinstance(k, tuple) else k, subscript) for k in key)
+        return tuple(_index_key(list(k) if isinstance(k, tuple) else k, subscript and not isinstance(k, list))
+                     for k in key)
     if subscript and isinstance(key, (bool, np.bool_)):
         return np.asarray(key)
     if isinstance(key, Tensor):
@@ -315,9 +401,13 @@ def _index_key(key, subscript=False):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if subscript and kind == "i" and not key._data.ndim:
             return int(key._data)
-        return key._data.astype(bool) if key._data.dtype == np.uint8 else key._data
+        if key._data.dtype == np.uint8:
+            if key._data.ndim:  # (a 0-d one is read as a bool, without the warning)
+                _warn_from_user_code(_BYTE_INDEX_WARNING)
+            return key._data.astype(bool)
+        return key._data
     if isinstance(key, list):
-        return np.asarray([k.item() if isinstance(k, Tensor) else k for k in key])
+        return _list_index(key)
     return key
 
 
@@ -332,11 +422,14 @@ def _arg_extremum_arguments(name, args, kwargs, input=()):
     return _parser_errors.arg_extremum_arguments(name, input + args, kwargs, function=bool(input))
 
 
+_COMPARISON_SYMBOLS = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">="}
+
+
 def _comparison_method(name, ufunc):
     """Tensor.eq, .lt, ...: the comparison of ``ufunc``, refusing an operand that is neither a tensor nor a number
     with PyTorch's parser TypeError."""
     def compare(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
             raise _parser_errors.invalid_method_other(name, other)
         return self._compare(other, ufunc)
 
@@ -365,15 +458,18 @@ class Tensor:
                 raise TypeError(f"expected {_tensor_options(dtype.numpy)} (got {_tensor_options(source.dtype)})")
             array = source
         elif len(args) == 1 and not isinstance(args[0], numbers.Integral):
-            if isinstance(args[0], numbers.Number):
+            if isinstance(args[0], (numbers.Number, set, frozenset, dict)) or args[0] is None:
                 raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
             from ._creation import _infer_array  # data read as torchless.tensor reads it (range checks included)
 
             # (an array of the dtype already is shared, as PyTorch shares it)
             array = _infer_array(args[0], dtype or _dtype.get_default_dtype(), "tensor")
         else:  # Tensor() is empty, of shape (0,)
-            array = np.empty(_shape_arg(args) if args else 0, dtype=_dtype.to_numpy_dtype(dtype or
-                                                                                         _dtype.get_default_dtype()))
+            shape = _shape_arg(args) if args else 0
+            for n in shape if args else ():
+                if n < 0:
+                    raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
+            array = np.empty(shape, dtype=_dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype()))
         Tensor._init(self, array)
 
     def _init(self, array, requires_grad=False):
@@ -484,6 +580,10 @@ class Tensor:
         """The shape as a ``torchless.Size``, or the length of dimension ``dim``."""
         if dim is None:
             return Size(self._data.shape)
+        if isinstance(dim, (bool, np.bool_)) or not hasattr(dim, "__index__"):
+            from .nn._functional._args import _tp_name
+
+            raise TypeError(f"size(): argument 'dim' (position 1) must be int, not {_tp_name(dim)}")
         if not self._data.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[normalize_dim(dim, self._data.ndim)]
@@ -759,6 +859,9 @@ class Tensor:
                 dtype = a.dtype
             elif isinstance(a, (str, device)):
                 _require_cpu(a)
+            elif type(a) is int:  # an accelerator's index
+                raise RuntimeError("Device index must not be negative" if a < 0 else
+                                   "Cannot access accelerator device when none is available.")
         if dtype is not None and not isinstance(dtype, _dtype.dtype):  # Python's float, int or bool
             dtype = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
         memory_format = kwargs.get("memory_format")
@@ -810,6 +913,8 @@ class Tensor:
         return self.to(dtype)
 
     def type_as(self, other):
+        if not isinstance(other, Tensor):
+            raise _parser_errors.not_tensor("type_as", "other", 1, other)
         return self.to(other.dtype)
 
     def cpu(self, memory_format=_memory_format.preserve_format):
@@ -1014,9 +1119,7 @@ class Tensor:
                 return self, other
             common = self._common_with_tensor(other)
             return self._cast(common), other._cast(common)
-        if isinstance(other, np.ndarray):
-            return self._operands(Tensor._wrap(other))
-        if not isinstance(other, (numbers.Number, np.bool_)):
+        if not isinstance(other, (numbers.Number, np.bool_)):  # an array too: NumPy computes tensor + array
             return NotImplemented, None
         if not isinstance(other, (numbers.Real, np.bool_)):
             raise TypeError(f"torchless has no complex dtypes: cannot combine a {self.type()} with {other!r}")
@@ -1030,6 +1133,8 @@ class Tensor:
                 _dtype.wrap_int(other, common)
                 raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to "
                                    "promote Bool and UInt64") from None
+        if a.kind == "f" and type(other) is int and not -2**63 <= other < 2**64:  # PyTorch's Scalar holds no more
+            raise OverflowError("int too big to convert" if other > 0 else "can't convert negative int to unsigned")
         try:
             if a.kind == "f" and not -_dtype.FLOAT_MAX[a] <= other <= _dtype.FLOAT_MAX[a]:
                 with np.errstate(over="ignore"):  # inf, silently as in PyTorch (errstate is too slow to always use)
@@ -1097,8 +1202,9 @@ class Tensor:
                                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
     def __sub__(self, other):
-        if self._data.dtype.kind == "b" or not isinstance(other, (Tensor, float, int)) or isinstance(other, bool) \
-                or (isinstance(other, Tensor) and other._data.dtype.kind == "b"):
+        if (self._data.dtype.kind == "b" or not isinstance(other, (Tensor, float, int)) or isinstance(other, bool)
+                or (isinstance(other, Tensor) and other._data.dtype.kind == "b")) and \
+                _parser_errors.is_operand(other):  # (anything else is no operand: _binary's NotImplemented)
             self._check_bool_sub(other)
         return self._binary(other, arithmetic.Sub)
 
@@ -1365,7 +1471,7 @@ class Tensor:
 
     def matmul(self, other):
         if not isinstance(other, Tensor):
-            raise TypeError(f"matmul(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+            raise _parser_errors.not_tensor("matmul", "other", 1, other)
         a, b = self._data, other._data
         # PyTorch multiplies only tensors of one dtype (no promotion), and has no bool kernels.
         if a.dtype == b.dtype and a.dtype.kind != "b" and a.ndim and b.ndim:
@@ -1403,6 +1509,12 @@ class Tensor:
     def _compare(self, other, fn):
         a, b = self._operands(other)
         if a is NotImplemented:
+            if isinstance(other, np.ndarray):  # PyTorch leaves arrays to NumPy, whose == alone compares them
+                if fn is np.equal:
+                    return Tensor._wrap(np.equal(self._data, other))
+                if fn is not np.not_equal:
+                    raise TypeError(f"'{_COMPARISON_SYMBOLS[fn]}' not supported between instances of 'Tensor' and "
+                                    "'numpy.ndarray'")
             return NotImplemented
         _raise_if_not_broadcastable(a, b)
         return Tensor._wrap(fn(a._data, b._data))
@@ -1463,13 +1575,13 @@ class Tensor:
         return Tensor._wrap(np.isfinite(self._data))
 
     def all(self, dim=None, keepdim=False):
-        return self._all_any(np.all, dim, keepdim)
+        return self._all_any(np.all, dim, keepdim, "all")
 
     def any(self, dim=None, keepdim=False):
-        return self._all_any(np.any, dim, keepdim)
+        return self._all_any(np.any, dim, keepdim, "any")
 
-    def _all_any(self, fn, dim, keepdim):
-        axes = None if dim is None else normalize_dims(dim, self._data.ndim)
+    def _all_any(self, fn, dim, keepdim, name):
+        axes = None if dim is None else _reduced_axes(name, dim, keepdim, self._data.ndim)
         out = fn(self._data, axis=axes, keepdims=keepdim)
         # PyTorch answers in uint8 for uint8 input (a legacy of byte masks), in bool for every other dtype.
         return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
@@ -1658,7 +1770,8 @@ class Tensor:
         return self._step(lambda x: np.round(x, decimals), "RoundBackward1")  # the overload with decimals
 
     def masked_fill(self, mask, value):
-        mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        _check_masked_fill_arguments("masked_fill", mask, value)
+        mask = mask._data
         # PyTorch's order: the shapes, a value tensor's rank, then the mask's dtype (by its C++ name)
         if mask.shape != self._data.shape:
             error = broadcast_error(mask.shape, self._data.shape)
@@ -1682,16 +1795,15 @@ class Tensor:
         take uint64 for uint8 and bool). PyTorch refuses an integer ``dtype`` while recording a gradient."""
         if dtype is None:
             return np.int64 if self._data.dtype.kind in "biu" else None
+        if not isinstance(dtype, _dtype.dtype):  # Python's float, int or bool
+            dtype = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
         if not dtype.is_floating_point and records(self):
             raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name}")
         return dtype.numpy
 
     def sum(self, dim=None, keepdim=False, dtype=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-        try:
-            axes = normalize_dims(dim, self._data.ndim)
-        except TypeError as error:
-            raise _parser_errors.reduction_error("sum", dim, keepdim, dtype) or error from None
+        axes = _reduced_axes("sum", dim, keepdim, self._data.ndim, dtype=dtype)
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
                                    all_dims=dim is None)
 
@@ -1703,10 +1815,7 @@ class Tensor:
                 f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be "
                 f"either a floating point or complex dtype. Got: {source.dtype.scalar_name}"
             )
-        try:
-            axes = normalize_dims(dim, self._data.ndim)
-        except TypeError as error:
-            raise _parser_errors.reduction_error("mean", dim, keepdim, dtype) or error from None
+        axes = _reduced_axes("mean", dim, keepdim, self._data.ndim, dtype=dtype)
         return reduction.Mean.apply(source, axes=axes, keepdim=keepdim,
                                     all_dims=dim is None)
 
@@ -1717,21 +1826,25 @@ class Tensor:
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         self._check_std_var()
+        axes = _reduced_axes("var", dim, keepdim, self._data.ndim, unbiased=unbiased, correction=correction)
         correction = _correction(unbiased, correction)
-        return reduction.Var.apply(self, axes=normalize_dims(dim, self._data.ndim), correction=correction,
+        return reduction.Var.apply(self, axes=axes, correction=correction,
                                    keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         self._check_std_var()
+        axes = _reduced_axes("std", dim, keepdim, self._data.ndim, unbiased=unbiased, correction=correction)
         correction = _correction(unbiased, correction)
-        return reduction.Std.apply(self, axes=normalize_dims(dim, self._data.ndim), correction=correction,
+        return reduction.Std.apply(self, axes=axes, correction=correction,
                                    keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
 
-    def prod(self, dim=None, keepdim=False, dtype=None):
-        if dim is not None and not isinstance(dim, (numbers.Integral, np.integer)):  # one dim only, as in PyTorch
-            raise _no_overload_matches("prod", f"dim={type(dim).__name__}, ", [
-                "(*, torchless.dtype dtype = None)", "(int dim, bool keepdim = False, *, torchless.dtype dtype = None)"])
+    def prod(self, *args, **kwargs):
+        """The product of all elements, or along one ``dim`` (``prod(dim, keepdim=False, *, dtype=None)``)."""
+        dim, keepdim, dtype = None, False, None
+        if args or kwargs:  # one dim only, as in PyTorch
+            parsed = _parser_errors.method_arguments("prod", args, kwargs)
+            dim, keepdim, dtype = parsed.get("dim"), parsed.get("keepdim", False), parsed["dtype"]
         axes = None if dim is None else normalize_dims(dim, self._data.ndim)
         return reduction.Prod.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
 
@@ -1795,7 +1908,7 @@ class Tensor:
     def _amax_amin(self, dim, keepdim, largest, name):
         if self._data.size == 0:  # checked before repeated dims, as in PyTorch
             self._check_nonempty(name, None if dim in ((), None) else dim if isinstance(dim, (tuple, list)) else (dim,))
-        axes = normalize_dims(None if dim == () else dim, self._data.ndim)
+        axes = _reduced_axes(name, None if dim == () else dim, keepdim, self._data.ndim)
         return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest)
 
     def argmax(self, *args, **kwargs):
@@ -1874,6 +1987,10 @@ class Tensor:
             if self._data.size:  # (an empty tensor never reaches the kernel)
                 self._no_kernel_for("b", "median_cpu")
             return reduction.Median.apply(self)
+        if type(dim) is not int or keepdim.__class__ is not bool:
+            error = _parser_errors.reduction_error("median", dim, keepdim)
+            if error is not None:
+                raise error
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.size == 0:
             self._check_nonempty("median", (axis,))
@@ -1914,12 +2031,15 @@ class Tensor:
 
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over ``dim``, computed without overflow; integers give the default float dtype."""
-        source = self._float_self()
-        return reduction.Logsumexp.apply(source, axes=normalize_dims(dim, self._data.ndim), keepdim=keepdim)
+        if dim is None:
+            raise _parser_errors.method_error("logsumexp", (dim,))
+        axes = _reduced_axes("logsumexp", dim, keepdim, self._data.ndim)
+        return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim)
 
     def count_nonzero(self, dim=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-        return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=normalize_dims(dim, self._data.ndim)),
+        axes = _reduced_axes("count_nonzero", dim, False, self._data.ndim)
+        return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=axes),
                                        np.int64))
 
     def bincount(self, weights=None, minlength=0):
@@ -1990,6 +2110,8 @@ class Tensor:
 
     def index_select(self, dim, index):
         """The entries at ``index`` (a vector of int64 or int32) along ``dim``."""
+        if not isinstance(index, Tensor):
+            raise _parser_errors.not_tensor("index_select", "index", 2, index)
         idx = index._data
         axis = normalize_dim(dim, self._data.ndim)  # the dim first, as in PyTorch
         if idx.ndim > 1:
@@ -2027,23 +2149,58 @@ class Tensor:
         idx, n = index._data, self._data.size
         if idx.dtype != np.int64:  # int64 only (NumPy would index with any integer, or mask with bools)
             raise RuntimeError(f"take(): Expected a long tensor for index, but got {index.dtype.scalar_name}")
+        if not n and idx.size:
+            raise IndexError("take(): tried to take from an empty tensor")
         outside = (idx < -n) | (idx >= n)
         if outside.any():
             raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} "
                              "elements.")
         return indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0")
 
-    def scatter(self, dim, index, src=None, *, value=None):
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
         """A copy with ``src[i][j]`` written at ``[index[i][j]][j]`` (for dim 0; likewise for other dims), or the
-        number ``value`` (also accepted in src's place)."""
-        return self._scatter(dim, index, src if value is None else value, add=False, name="scatter")
+        number ``value`` (also accepted in src's place); ``reduce`` ('add' or 'multiply') combines them with the
+        values there instead (PyTorch's legacy form, without a derivative)."""
+        src = src if value is None else value
+        if reduce is None:
+            return self._scatter(dim, index, src, add=False, name="scatter")
+        return self._scatter_reduced_legacy(dim, index, src, reduce)
+
+    def _scatter_reduced_legacy(self, dim, index, src, reduce):
+        if not isinstance(reduce, str):
+            from .nn._functional._args import _describe_call
+
+            got = _describe_call((dim, index, src), {"reduce": reduce})
+            raise TypeError(f"scatter() received an invalid combination of arguments - got {got}, but expected one "
+                            "of:\n * (int dim, Tensor index, Tensor src)\n * (int dim, Tensor index, Tensor src, *, "
+                            "str reduce)\n * (int dim, Tensor index, Number value)\n * (int dim, Tensor index, "
+                            "Number value, *, str reduce)\n")
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        if isinstance(src, Tensor):
+            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in "
+                          "a future PyTorch release. Use torch.scatter_reduce instead for more reduction options. "
+                          "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                          "TensorAdvancedIndexing.cpp:225.)", UserWarning, stacklevel=3)
+        with grad_mode.no_grad():
+            base = self.detach()
+            source = src.detach() if isinstance(src, Tensor) else \
+                Tensor._wrap(np.full(index._data.shape, _dtype.fill_value(src, self._data.dtype), self._data.dtype))
+            if reduce == "add":
+                out = base._scatter(dim, index, source, add=True, name="scatter")
+            else:
+                if source._data.dtype != self._data.dtype:
+                    raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+                out = inplace.scatter_reduce(base, dim, index, source, "prod")
+        inputs = (self, src) if isinstance(src, Tensor) else (self,)
+        return arithmetic.NotDifferentiable.apply(*inputs, kernel=lambda *arrays: out._data, op="scatter")
 
     def scatter_add(self, dim, index, src):
         """As scatter, but adding ``src`` at the indexed positions (repeated indices add up)."""
         return self._scatter(dim, index, src, add=True, name="scatter_add")
 
-    def scatter_(self, dim, index, src=None, *, value=None):
-        return self._inplace(lambda t: t.scatter(dim, index, src, value=value), src)
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return self._inplace(lambda t: t.scatter(dim, index, src, value=value, reduce=reduce), src)
 
     def scatter_add_(self, dim, index, src):
         return self._inplace(lambda t: t.scatter_add(dim, index, src), src)
@@ -2101,6 +2258,11 @@ class Tensor:
             return matrix_norm(self, p, list(range(self._data.ndim)) if dim is None else dim, keepdim)
         if p is None:
             p = 2.0
+        if type(p) not in (int, float, str) or keepdim.__class__ is not bool or not (
+                dim is None or type(dim) is int or isinstance(dim, (tuple, list))):  # linalg.vector_norm's parser
+            _parser_errors.parse("linalg_vector_norm",
+                                 ("Tensor input, Number ord=2, int[1]? dim=None, bool keepdim=False, *, dtype? dtype=None",),
+                                 (self, p, dim, keepdim))
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         if self._data.dtype.kind != "f":
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
@@ -2167,6 +2329,8 @@ class Tensor:
         return shape_ops.Reshape.apply(self, shape=shape)
 
     def view_as(self, other):
+        if not isinstance(other, Tensor):
+            raise _parser_errors.not_tensor("view_as", "other", 1, other)
         return self.view(other.shape)
 
     def reshape(self, *shape):
@@ -2376,8 +2540,12 @@ class Tensor:
         return _multi_output_views([indexing.Index.apply(self, key=prefix + (i,), name="UnbindBackward0")
                                     for i in range(self._data.shape[axis])])
 
-    def flip(self, dims):
-        return shape_ops.Flip.apply(self, axes=normalize_dims(dims, self._data.ndim))
+    def flip(self, *args, **kwargs):
+        """Reversed along ``dims`` (a list of dims, or the dims as separate arguments)."""
+        dims = args[0] if len(args) == 1 and not kwargs and type(args[0]) in (tuple, list) and \
+            all(type(d) is int for d in args[0]) else \
+            _parser_errors.method_arguments("flip", args, kwargs)["dims"]
+        return shape_ops.Flip.apply(self, axes=normalize_dims(list(dims), self._data.ndim))
 
     def fliplr(self):
         if self._data.ndim < 2:
@@ -2422,6 +2590,10 @@ class Tensor:
         return self._moved_dims(source, destination, "moveaxis")
 
     def _moved_dims(self, source, destination, name):
+        if isinstance(source, (tuple, list)) != isinstance(destination, (tuple, list)):  # no overload takes them
+            error = _parser_errors.method_error(name, (source, destination))
+            if error is not None:
+                raise error
         src = list(source) if isinstance(source, (tuple, list)) else [source]
         dst = list(destination) if isinstance(destination, (tuple, list)) else [destination]
         if len(src) != len(dst):
@@ -2592,7 +2764,7 @@ class Tensor:
         if _plain_key(key):  # ints and forward slices: NumPy reads them as PyTorch does
             try:
                 return indexing.Index.apply(self, key=key)
-            except IndexError as err:
+            except (IndexError, OverflowError) as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
         if isinstance(key, Tensor) and key._data.ndim and key._data.dtype.kind in "ib":  # t[index] and t[mask]
             try:
@@ -2638,14 +2810,22 @@ class Tensor:
                 self.unsqueeze(0)[...] = value_t
             return
         if _plain_key(key):  # ints and forward slices: no conversion, nothing to select first
-            return self._put_item(key, value_t, plain=True)
+            try:
+                return self._put_item(key, value_t, plain=True)
+            except OverflowError as err:  # an int index beyond int64
+                raise indexing.index_error(self._data.shape, key, err) from None
         if isinstance(key, Tensor) and key._data.ndim and key._data.dtype.kind in "ib":  # t[index] = v, t[mask] = v
             try:
                 return self._put_item(key._data, value_t, plain=True)
             except IndexError:
                 pass  # (the general path below words the error, or finds nothing to write)
+        if value_t._data.size == 1 and _fills_through_byte_mask(self._data.shape, key):
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
         key = indexing.single_ellipsis(self._data.ndim,
                                        _index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
+        for item in key if isinstance(key, tuple) else (key,):
+            if isinstance(item, str):  # PyTorch reads it as data for an index tensor
+                raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
         try:
             self._put_item(key, value_t)
         except IndexError as error:
@@ -2653,6 +2833,9 @@ class Tensor:
             if not zeroed:
                 raise
             self._put_item(zeroed, value_t)  # nothing to write: PyTorch reads no index (the value is still checked)
+
+    def __delitem__(self, key):
+        raise TypeError("Tensor does not support deleting items")
 
     def _put_item(self, key, value_t, plain=False):
         """``self[key] = value_t`` for a NumPy ``key`` and a tensor value (``plain``: see _plain_key)."""
@@ -2981,6 +3164,7 @@ class Tensor:
         return self._inplace(lambda t: t.abs())
 
     def masked_fill_(self, mask, value):
+        _check_masked_fill_arguments("masked_fill_", mask, value)
         return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
 
     def lerp_(self, end, weight):
@@ -2992,7 +3176,11 @@ class Tensor:
         return self._inplace(lambda t: t.lerp(end, weight), [end, weight])
 
     def copy_(self, src, non_blocking=False):
-        source = src if isinstance(src, Tensor) else Tensor._wrap(np.asarray(src))
+        if not isinstance(src, Tensor):
+            if not isinstance(src, (numbers.Number, np.bool_)):
+                raise _parser_errors.not_tensor("copy_", "other", 1, src)
+            src = Tensor._wrap(np.asarray(src))
+        source = src
         if source._data.shape != self._data.shape:
             _raise_if_not_broadcastable(self, source)
             if np.broadcast_shapes(self._data.shape, source._data.shape) != self._data.shape:
@@ -3108,9 +3296,13 @@ class Tensor:
         return self.bitwise_xor_(other)
 
     def __lshift__(self, other):
+        if not _parser_errors.is_operand(other):  # Python's "unsupported operand type(s) for <<", as PyTorch's
+            return NotImplemented
         return self.bitwise_left_shift(other)
 
     def __rshift__(self, other):
+        if not _parser_errors.is_operand(other):
+            return NotImplemented
         return self.bitwise_right_shift(other)
 
     def __rlshift__(self, other):
@@ -3192,8 +3384,15 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
     if device is not None:
         _require_cpu(device)
     check_pin_memory(pin_memory)
+    if name == "new_full" and not _parser_errors.is_operand(value):
+        from .nn._functional._args import _tp_name
+
+        raise TypeError(f"new_full(): argument 'fill_value' (position 2) must be Number, not {_tp_name(value)}")
     np_dtype = like._data.dtype if dtype is None else _dtype.argument(dtype, name)
     shape = _shape_arg(size, name)
+    for n in shape:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
     out = Tensor._wrap(np.full(shape, _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1), np_dtype))
     if requires_grad:
         out._set_requires_grad(True)  # a factory's checks: an integer tensor cannot require grad
@@ -3306,6 +3505,28 @@ def _clamp_bounds(min, max, name):
     marked = ", ".join("!Tensor!" if isinstance(b, Tensor) else f"!{type(b).__name__}!" for b in bounds)
     raise _no_overload_matches(name, got, ["(Tensor min = None, Tensor max = None)",
                                            "(Number min = None, Number max = None)"], marked)
+
+
+def _reduced_axes(name, dim, keepdim, ndim, dtype=None, **keywords):
+    """normalize_dims for the reduction ``name``, whose bad dim or non-bool keepdim is PyTorch's parser's
+    TypeError (read back from the arguments by reduction_error)."""
+    if keepdim.__class__ is not bool or dtype is not None and not _dtype.is_argument(dtype):
+        error = _parser_errors.reduction_error(name, dim, keepdim, dtype, **keywords)
+        if error is not None:
+            raise error
+    try:
+        return normalize_dims(dim, ndim)
+    except TypeError as error:
+        raise _parser_errors.reduction_error(name, dim, keepdim, dtype, **keywords) or error from None
+
+
+def _check_masked_fill_arguments(name, mask, value, input=()):
+    """PyTorch's parser TypeError for a mask that is no tensor or a value that is neither a tensor nor a number
+    (``input``: the function form's tensor, listed first)."""
+    if not isinstance(mask, Tensor) or not _parser_errors.is_operand(value):
+        first = "Tensor input, " if input else ""
+        raise _parser_errors.invalid_combination(
+            name, [f"{first}Tensor mask, Tensor value", f"{first}Tensor mask, Number value"], input + (mask, value))
 
 
 def _correction(unbiased, correction):

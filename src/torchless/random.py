@@ -410,7 +410,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     from ._tensor import Tensor
 
     if not isinstance(input, Tensor):
-        raise TypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        raise _not_tensor("bernoulli", "input", 1, input)
     draws = stream(generator)
     if p is not None:
         _check_probability(p)
@@ -455,7 +455,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     from ._tensor import Tensor
 
     if not isinstance(input, Tensor):
-        raise TypeError(f"multinomial(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        raise _not_tensor("multinomial", "input", 1, input)
     if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
         raise TypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
                         f"{type(num_samples).__name__}")
@@ -508,7 +508,7 @@ def poisson(input, generator=None):
     from ._tensor import Tensor
 
     if not isinstance(input, Tensor):
-        raise TypeError(f"poisson(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+        raise _not_tensor("poisson", "input", 1, input)
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{input.dtype.scalar_name}'")
     rates = input._data
@@ -516,3 +516,9 @@ def poisson(input, generator=None):
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
     rng = numpy_rng(generator)
     return _random_node("PoissonBackward0", lambda x: rng.poisson(x.astype(np.float64)).astype(x.dtype), input)
+
+
+def _not_tensor(name, argument, position, value):
+    from ._parser_errors import not_tensor  # (imported late: the parser's module needs the tensor class)
+
+    return not_tensor(name, argument, position, value)

@@ -191,7 +191,7 @@ class NotDifferentiable(Node):
         raise RuntimeError(f"derivative for aten::{self.op} is not implemented")
 
     def name(self):
-        return "NotImplemented"
+        return "torch::autograd::NotImplemented"
 
 
 class Pow(Node):

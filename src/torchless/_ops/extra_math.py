@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _parser_errors
 from ..autograd.graph import Node
 from . import math_methods
 from .._tensor import _RETURN_TYPES, Tensor, _return_type, records, result_dtype
@@ -26,8 +26,7 @@ _RETURN_TYPES.setdefault("nanmedian", _return_type("nanmedian"))
 
 def _tensor(value, name, argument="input", position=1):
     if not isinstance(value, Tensor):
-        raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be Tensor, not "
-                        f"{type(value).__name__}")
+        raise _parser_errors.not_tensor(name, argument, position, value)
     return value
 
 
@@ -224,7 +223,7 @@ def _bitwise(name, fn, refused="f"):
                 other)
         if not isinstance(other, (Tensor, numbers.Number, np.bool_)) or name in _TENSOR_ONLY and \
                 not isinstance(other, Tensor):
-            raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+            raise _parser_errors.not_tensor(name, "other", 1, other)
         kernel = {"bitwise_left_shift": "lshift_cpu", "bitwise_right_shift": "rshift_cpu"}.get(name, f"{name}_cpu")
         return self._checked_binary(other, fn, kernel, refused)
 
@@ -843,12 +842,12 @@ def _random():
 def is_nonzero(self):
     """Whether the single element of ``input`` is nonzero (an error for more or fewer elements)."""
     if not isinstance(self, Tensor):
-        raise TypeError(f"is_nonzero(): argument 'input' (position 1) must be Tensor, not {type(self).__name__}")
+        raise _parser_errors.not_tensor("is_nonzero", "input", 1, self)
     return bool(self)
 
 
 def is_same_size(self, other):
     """Whether ``input`` and ``other`` have the same shape."""
     if not isinstance(other, Tensor):
-        raise TypeError(f"is_same_size(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+        raise _parser_errors.not_tensor("is_same_size", "other", 2, other)
     return self.shape == other.shape

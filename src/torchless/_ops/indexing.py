@@ -196,6 +196,8 @@ def index_error(shape, key, numpy_error):
     consumed += sum(1 for p in parts if isinstance(p, (int, slice, np.integer)) and not isinstance(p, bool))
     if consumed > len(shape):
         return IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    if any(type(part) is int and not -2**63 <= part < 2**63 for part in parts):  # PyTorch reads an int as int64
+        return ValueError("Overflow when unpacking long long")
     # PyTorch reports an int by its position in the key, an index tensor by its rank among the tensors.
     dims = []
     dim = 0

@@ -50,7 +50,7 @@ def _default_float():
 
 def _must_be_tensor(value, name, arg, position):
     if not isinstance(value, Tensor):
-        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(value).__name__}")
+        raise _parser_errors.not_tensor(name, arg, position, value)
 
 
 # ---------------------------------------------------------------------------- elementwise, one tensor
@@ -95,7 +95,7 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
         _must_be_tensor(other, op, "other", position)
     a, b = self._operands(other)
     if a is NotImplemented:
-        raise TypeError(f"{op}(): argument 'other' (position {position}) must be Tensor, not {type(other).__name__}")
+        raise _parser_errors.not_tensor(op, "other", position, other)
     _raise_if_not_broadcastable(a, b)
     if a._data.dtype.kind != "f":
         if kernel is not None:
@@ -386,8 +386,10 @@ def logcumsumexp(self, dim):
 
 def nansum(self, dim=None, keepdim=False, *, dtype=None):
     """The sum with NaN read as 0; integers and bools sum in int64."""
+    from .._tensor import _reduced_axes
+
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-    axes = normalize_dims(dim, self._data.ndim)
+    axes = _reduced_axes("nansum", dim, keepdim, self._data.ndim, dtype=dtype)
     return scan.Nansum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
 
 

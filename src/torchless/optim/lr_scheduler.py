@@ -208,6 +208,9 @@ class MultiplicativeLR(LRScheduler):
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
         self.optimizer = optimizer
         self.lr_lambdas = _one_per_group(optimizer, lr_lambda)
+        for function in self.lr_lambdas:  # (checked here only, as in PyTorch: LambdaLR fails calling it)
+            if not callable(function):
+                raise TypeError(f"lr_lambda should be a function, but got {type(function).__name__}")
         super().__init__(optimizer, last_epoch)
 
     state_dict = LambdaLR.state_dict

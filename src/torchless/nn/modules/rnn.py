@@ -39,8 +39,6 @@ def _uniform_init(module):
 def _reject_projection(kwargs):
     if "proj_size" in kwargs:
         raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
-    if kwargs:
-        raise TypeError(f"__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
 
 
 def _batch_permuted(state, permutation):
@@ -329,13 +327,18 @@ class RNN(_SingleStateRNN):
           after step 0), in the batch's original order.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None, **kwargs):
+    def __init__(self, *args, **kwargs):
+        # (RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True, batch_first=False,
+        # dropout=0.0, bidirectional=False, device=None, dtype=None): the rest goes to RNNBase, as in PyTorch,
+        # whose messages name it)
         _reject_projection(kwargs)
+        if len(args) > 3:
+            nonlinearity, args = args[3], args[:3] + args[4:]
+        else:
+            nonlinearity = kwargs.pop("nonlinearity", "tanh")
         if nonlinearity not in _NONLINEARITY_MODES:
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
-        super().__init__(_NONLINEARITY_MODES[nonlinearity], input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, device=device, dtype=dtype)
+        super().__init__(_NONLINEARITY_MODES[nonlinearity], *args, **kwargs)
         self.nonlinearity = nonlinearity
 
     def _step(self, input_gates, state, weight_hh, bias_hh, weight_hr):
@@ -353,11 +356,11 @@ class GRU(_SingleStateRNN):
     Args and shapes: as :class:`RNN` without ``nonlinearity``.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, device=None, dtype=None, **kwargs):
+    def __init__(self, *args, **kwargs):
+        # (GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+        # bidirectional=False, device=None, dtype=None), read by RNNBase as in PyTorch)
         _reject_projection(kwargs)
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device=device, dtype=dtype)
+        super().__init__("GRU", *args, **kwargs)
 
     def _step(self, input_gates, state, weight_hh, bias_hh, weight_hr):
         return (gru_step(input_gates, state[0], weight_hh, bias_hh),)
@@ -381,10 +384,10 @@ class LSTM(RNNBase):
           packed input, output is packed like it and (h_n, c_n) are as for :class:`RNN`.
     """
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
-                 bidirectional=False, proj_size=0, device=None, dtype=None):
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         proj_size, device=device, dtype=dtype)
+    def __init__(self, *args, **kwargs):
+        # (LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+        # bidirectional=False, proj_size=0, device=None, dtype=None), read by RNNBase as in PyTorch)
+        super().__init__("LSTM", *args, **kwargs)
 
     _state_labels = ("hidden[0]", "hidden[1]")
 
