@@ -16,8 +16,9 @@ transforms bounding boxes, masks and videos jointly with the image (``tv_tensors
 samples such as ``(image, target)``; torchless has no ``tv_tensors`` and does neither.
 """
 from .. import InterpolationMode
-from ..transforms import FiveCrop, PILToTensor, RandomHorizontalFlip, RandomVerticalFlip, TenCrop, ToPILImage
+from ..transforms import FiveCrop, TenCrop
 from . import functional
+from ._box_transforms import ClampBoundingBoxes, ConvertBoundingBoxFormat, SanitizeBoundingBoxes, SetClampingMode
 from ._auto_augment import AugMix, AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from ._color_transforms import (GaussianBlur, Grayscale, RandomAdjustSharpness, RandomAutocontrast, RandomEqualize,
                                 RandomGrayscale, RandomInvert, RandomPosterize, RandomSolarize)
@@ -26,11 +27,13 @@ from ._extra_transforms import (JPEG, RGB, GaussianNoise, Identity, LinearTransf
 from ._mixing import CutMix, MixUp
 from ._conversion_transforms import ConvertImageDtype, ToDtype, ToImage, ToPureTensor, ToTensor
 from ._transform import Transform
-from ._v1_based import (CenterCrop, ColorJitter, Compose, ElasticTransform, Lambda, Normalize, Pad, RandomAffine,
-                        RandomApply, RandomChoice, RandomCrop, RandomErasing, RandomOrder, RandomPerspective,
-                        RandomResizedCrop, RandomRotation, Resize)
+from ._v1_based import (CenterCrop, ColorJitter, Compose, ElasticTransform, Lambda, Normalize, Pad, PILToTensor,
+                        RandomAffine, RandomApply, RandomChoice, RandomCrop, RandomErasing, RandomHorizontalFlip,
+                        RandomOrder, RandomPerspective, RandomResizedCrop, RandomRotation, RandomVerticalFlip, Resize,
+                        ToPILImage)
 
-__all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype",
+__all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "CenterCrop", "ClampBoundingBoxes", "ConvertBoundingBoxFormat",
+           "SanitizeBoundingBoxes", "SetClampingMode", "ColorJitter", "Compose", "ConvertImageDtype",
            "CutMix", "ElasticTransform", "FiveCrop", "GaussianBlur", "GaussianNoise", "Grayscale", "Identity",
            "InterpolationMode", "JPEG", "Lambda", "LinearTransformation", "MixUp", "Normalize", "PILToTensor", "Pad",
            "RGB", "RandAugment", "RandomAdjustSharpness", "RandomAffine", "RandomApply", "RandomAutocontrast",

@@ -14,6 +14,7 @@ from ._type_conversion import convert_image_dtype, to_dtype, to_image
 from .._interpolation import InterpolationMode
 from ...._creation import as_tensor
 from ...._tensor import Tensor
+from ...._dtype import float32 as _float32
 
 __all__ = sorted(set(_v1_names) | {"elastic", "gaussian_noise", "get_num_channels", "get_size", "grayscale_to_rgb",
                                    "horizontal_flip", "jpeg", "permute_channels", "to_dtype", "to_image",
@@ -209,3 +210,67 @@ def jpeg(image, quality):
     from ...._functions import stack
 
     return stack([decode_jpeg(encode_jpeg(one, quality=quality)) for one in images], dim=0).view(shape)
+
+
+# ---------------------------------------------------------------- tv_tensors
+# Each functional above is the kernel of plain tensors and PIL images; below, they become dispatchers that also
+# take tv_tensors (an Image or Video through the same kernel, re-wrapped; Masks and BoundingBoxes through their
+# own kernels), as torchvision's v2 functionals are.
+from . import _tv_kernels  # noqa: E402
+from ._tv_kernels import clamp_bounding_boxes, convert_bounding_box_format  # noqa: E402,F401
+
+_MASK_INTERPOLATION_AT = {"resize": 1, "resized_crop": 5, "rotate": 1, "affine": 4, "perspective": 2, "elastic": 1}
+
+
+def _mask_size(inpt):
+    return list(inpt.shape[-2:])
+
+
+def _install_tv_tensor_kernels(names):
+    scope = globals()
+    for name in names:
+        plain = scope[name]
+        kernels = {}
+        if name in ("horizontal_flip", "vertical_flip", "crop", "center_crop", "resize", "resized_crop", "rotate",
+                    "affine", "perspective", "elastic", "pad"):
+            if name == "pad":
+                kernels["Mask"] = _tv_kernels.pad_mask_kernel(plain)
+            elif name in ("horizontal_flip", "vertical_flip"):
+                kernels["Mask"] = _tv_kernels._wrapped(plain)
+            else:
+                kernels["Mask"] = _tv_kernels.mask_kernel(plain, _MASK_INTERPOLATION_AT.get(name))
+            if name in _tv_kernels.boxes_kernels:
+                kernels["BoundingBoxes"] = _tv_kernels.boxes_kernels[name]
+        elif name == "to_dtype":  # masks and boxes are cast, never scaled
+            kernels["Mask"] = kernels["BoundingBoxes"] = lambda inpt, dtype=_float32, scale=False: inpt.to(dtype)
+        scope[name] = _tv_kernels.dispatching(plain, **kernels)
+
+
+def _install_tv_tensor_queries():
+    from ... import tv_tensors as tv
+
+    scope = globals()
+    for name in ("get_dimensions", "get_num_channels", "get_size"):
+        plain = scope[name]
+        dispatcher = _tv_kernels.dispatching(plain)
+        unwrapped = (lambda kernel: lambda inpt: kernel(_tv_kernels._pure(inpt)))(plain)
+        dispatcher._tv_kernels = {tv.Image: unwrapped, tv.Video: unwrapped}
+        if name == "get_size":
+            dispatcher._tv_kernels.update({tv.Mask: _mask_size, tv.BoundingBoxes: lambda inpt: list(inpt.canvas_size)})
+        scope[name] = dispatcher
+
+
+_install_tv_tensor_kernels(["horizontal_flip", "vertical_flip", "crop", "center_crop", "resize", "resized_crop",
+                            "rotate", "affine", "perspective", "elastic", "pad", "erase", "normalize",
+                            "gaussian_blur", "gaussian_noise", "adjust_brightness", "adjust_contrast",
+                            "adjust_saturation", "adjust_hue", "adjust_gamma", "adjust_sharpness", "autocontrast",
+                            "equalize", "invert", "posterize", "solarize", "rgb_to_grayscale", "grayscale_to_rgb",
+                            "permute_channels", "to_dtype", "jpeg"])
+_install_tv_tensor_queries()
+elastic_transform = elastic
+hflip = horizontal_flip
+vflip = vertical_flip
+get_image_num_channels = get_num_channels
+from ._box_transforms import sanitize_bounding_boxes  # noqa: E402,F401
+
+__all__ = sorted(set(__all__) | {"clamp_bounding_boxes", "convert_bounding_box_format", "sanitize_bounding_boxes"})
