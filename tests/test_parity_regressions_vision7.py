@@ -41,6 +41,7 @@ import torchless.vision.transforms.functional as F
 import torchless.vision.transforms.v2 as v2
 import torchless.vision.transforms.v2.functional as F2
 import torchless.vision.utils as U
+import torchless.vision.datasets as D
 from torchless.vision import tv_tensors
 
 pytest.importorskip("PIL.Image")
@@ -61,7 +62,7 @@ def namespace():
         from make_vision7 import namespace as make_namespace
     finally:
         sys.path.remove(str(HERE))
-    return make_namespace(torchless, tio, T, F, v2, F2, U, tv_tensors, ARRAYS["input_mnist"])
+    return make_namespace(torchless, tio, T, F, v2, F2, U, tv_tensors, D, ARRAYS["input_mnist"])
 
 
 SCOPE = namespace()

@@ -138,3 +138,89 @@ class SanitizeBoundingBoxes(Transform):
         except IndexError:
             return inpt
         return output if is_label else tv.wrap(output, like=inpt)
+
+
+def _largest_iou(boxes, crop):
+    """The largest intersection over union of XYXY ``boxes`` with the ``crop`` box, as ``box_iou`` computes it."""
+    import numpy as np
+
+    b = boxes.numpy().astype(np.float64)
+    left, top, right, bottom = crop
+    areas = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    widths = np.clip(np.minimum(b[:, 2], right) - np.maximum(b[:, 0], left), 0, None)
+    heights = np.clip(np.minimum(b[:, 3], bottom) - np.maximum(b[:, 1], top), 0, None)
+    inter = widths * heights
+    return float((inter / (areas + (right - left) * (bottom - top) - inter)).max())
+
+
+class RandomIoUCrop(Transform):
+    """SSD's random crop: draw a minimal IoU among ``sampler_options`` (1.0 or more: leave the sample), then up to
+    ``trials`` crops of ``min_scale``..``max_scale`` of the size and an aspect ratio in
+    [``min_aspect_ratio``, ``max_aspect_ratio``] until one holds a box centre and overlaps some such box by that
+    IoU; the image, masks and boxes are cropped, the boxes whose centre fell outside set to zeros (remove them with
+    ``SanitizeBoundingBoxes``).
+
+    Raises:
+        TypeError: for a sample without bounding boxes or an image.
+    """
+
+    def __init__(self, min_scale=0.3, max_scale=1.0, min_aspect_ratio=0.5, max_aspect_ratio=2.0, sampler_options=None,
+                 trials=40):
+        self.min_scale = min_scale
+        self.max_scale = max_scale
+        self.min_aspect_ratio = min_aspect_ratio
+        self.max_aspect_ratio = max_aspect_ratio
+        if sampler_options is None:
+            sampler_options = [0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0]
+        self.options = sampler_options
+        self.trials = trials
+
+    def check_inputs(self, flat_inputs):
+        from ..._pillow import is_pil_image
+        from ._utils import has_all, has_any, is_pure_tensor
+
+        if not (has_all(flat_inputs, tv.BoundingBoxes) and has_any(flat_inputs, is_pil_image, tv.Image,
+                                                                   is_pure_tensor)):
+            raise TypeError(f"{type(self).__name__}() requires input sample to contain tensor or PIL images "
+                            "and bounding boxes. Sample can also contain masks.")
+
+    def make_params(self, flat_inputs):
+        from .... import rand
+        from ..transforms import _randint
+        from ._tv_kernels import convert_format
+        from ._utils import query_size
+
+        orig_h, orig_w = query_size(flat_inputs)
+        boxes = get_bounding_boxes(flat_inputs)
+        while True:
+            min_jaccard_overlap = self.options[_randint(0, len(self.options))]
+            if min_jaccard_overlap >= 1.0:  # the option of leaving the sample as it is
+                return {}
+            for _ in range(self.trials):
+                r = self.min_scale + (self.max_scale - self.min_scale) * rand(2)
+                new_w, new_h = int(orig_w * r[0]), int(orig_h * r[1])
+                if not self.min_aspect_ratio <= new_w / new_h <= self.max_aspect_ratio:
+                    continue
+                r = rand(2)
+                left, top = int((orig_w - new_w) * r[0]), int((orig_h - new_h) * r[1])
+                right, bottom = left + new_w, top + new_h
+                if left == right or top == bottom:
+                    continue
+                xyxy = convert_format(tv._pure(boxes), boxes.format, tv.BoundingBoxFormat.XYXY)
+                cx = 0.5 * (xyxy[..., 0] + xyxy[..., 2])
+                cy = 0.5 * (xyxy[..., 1] + xyxy[..., 3])
+                within = (left < cx) & (cx < right) & (top < cy) & (cy < bottom)
+                if not within.any():
+                    continue
+                if _largest_iou(xyxy[within], (left, top, right, bottom)) < min_jaccard_overlap:
+                    continue
+                return {"top": top, "left": left, "height": new_h, "width": new_w, "within": within}
+
+    def transform(self, inpt, params):
+        if not params:
+            return inpt
+        output = self._call_kernel(F.crop, inpt, params["top"], params["left"], params["height"], params["width"])
+        if isinstance(output, tv.BoundingBoxes):
+            # boxes whose centre fell outside are marked degenerate, for SanitizeBoundingBoxes to remove
+            output[~params["within"]] = 0
+        return output

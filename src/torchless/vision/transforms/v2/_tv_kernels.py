@@ -338,6 +338,13 @@ def pad_bounding_boxes(boxes, format, canvas_size, clamping_mode, padding, fill=
     return clamp(boxes, format, canvas_size, clamping_mode), canvas_size
 
 
+def _rows_times(points, matrix):
+    """``[x, y, 1] @ matrix.T`` for each point (x, y), summed in order in the points' dtype as torch's small matrix
+    product sums it (x * a + y * b, then + c; a BLAS product fuses some of these and can end an ulp away, enough to
+    move a box edge past an integer when boxes are cast back)."""
+    return points[:, :1] * matrix[:, 0] + points[:, 1:2] * matrix[:, 1] + matrix[:, 2]
+
+
 def _affine_matrix(center, angle, translate, scale, shear, inverted):
     """torchvision's v2 ``_get_inverse_affine_matrix`` (its arithmetic; ``inverted=False`` the forward map)."""
     rot, sx, sy = math.radians(angle), math.radians(shear[0]), math.radians(shear[1])
@@ -362,8 +369,6 @@ def _affine_matrix(center, angle, translate, scale, shear, inverted):
 def _affine_boxes(boxes, format, canvas_size, clamping_mode, angle, translate, scale, shear, center, expand):
     import numbers
 
-    from ...._creation import ones
-
     if boxes.numel() == 0:
         return boxes, canvas_size
     original_shape, dtype = boxes.shape, boxes.dtype
@@ -378,18 +383,17 @@ def _affine_boxes(boxes, format, canvas_size, clamping_mode, angle, translate, s
         height, width = canvas_size
         center = [width * 0.5, height * 0.5]
     matrix = _tensor(_affine_matrix(center, float(angle), list(translate), scale, shear, inverted=False),
-                     dtype=boxes.dtype).reshape(2, 3).T
+                     dtype=boxes.dtype).reshape(2, 3)
     points = boxes[:, [[0, 1], [2, 1], [2, 3], [0, 3]]].reshape(-1, 2)
-    points = cat([points, ones(points.shape[0], 1, dtype=boxes.dtype)], dim=-1)
-    moved = points.matmul(matrix).reshape(-1, 4, 2)
+    moved = _rows_times(points, matrix).reshape(-1, 4, 2)
     out = cat([moved.amin(dim=1), moved.amax(dim=1)], dim=1)
     if expand:
         from .._warp import _compute_affine_output_size
 
         height, width = canvas_size
-        corners = _tensor([[0.0, 0.0, 1.0], [0.0, float(height), 1.0], [float(width), float(height), 1.0],
-                           [float(width), 0.0, 1.0]], dtype=boxes.dtype)
-        offset = corners.matmul(matrix).amin(dim=0, keepdim=True)
+        corners = _tensor([[0.0, 0.0], [0.0, float(height)], [float(width), float(height)], [float(width), 0.0]],
+                          dtype=boxes.dtype)
+        offset = _rows_times(corners, matrix).amin(dim=0, keepdim=True)
         out = out - offset.repeat(1, 2)
         inverse = _affine_matrix(center, float(angle), list(translate), scale, shear, inverted=True)
         new_width, new_height = _compute_affine_output_size(inverse, width, height)
@@ -411,8 +415,88 @@ def rotate_bounding_boxes(boxes, format, canvas_size, clamping_mode, angle, inte
                          expand)
 
 
+def perspective_bounding_boxes(boxes, format, canvas_size, clamping_mode, startpoints, endpoints, interpolation=None,
+                               fill=None, coefficients=None):
+    """Each box's corners through the homography (the inverse of the image's output-to-input map), then their
+    bounding box, clamped."""
+    from .._warp import _get_perspective_coeffs
+
+    if boxes.numel() == 0:
+        return boxes, canvas_size
+    if coefficients is not None:
+        if startpoints is not None and endpoints is not None:
+            raise ValueError("The startpoints/endpoints and the coefficients shouldn't be defined concurrently.")
+        if len(coefficients) != 8:
+            raise ValueError("Argument coefficients should have 8 float values")
+        c = list(coefficients)
+    elif startpoints is not None and endpoints is not None:
+        c = _get_perspective_coeffs(startpoints, endpoints)
+    else:
+        raise ValueError("Either the startpoints/endpoints or the coefficients must have non `None` values.")
+    original_shape, original_dtype = boxes.shape, boxes.dtype
+    boxes = convert_format(boxes, format, BoundingBoxFormat.XYXY).reshape(-1, 4)
+    dtype = boxes.dtype if boxes.is_floating_point() else _dtype.float32
+    denom = c[0] * c[4] - c[1] * c[3]
+    if denom == 0:
+        raise RuntimeError(f"Provided perspective_coeffs {c} can not be inverted to transform bounding boxes. "
+                           f"Denominator is zero, denom={denom}")
+    inverse = [(c[4] - c[5] * c[7]) / denom, (-c[1] + c[2] * c[7]) / denom, (c[1] * c[5] - c[2] * c[4]) / denom,
+               (-c[3] + c[5] * c[6]) / denom, (c[0] - c[2] * c[6]) / denom, (-c[0] * c[5] + c[2] * c[3]) / denom,
+               (-c[4] * c[6] + c[3] * c[7]) / denom, (-c[0] * c[7] + c[1] * c[6]) / denom]
+    theta1 = _tensor([inverse[0:3], inverse[3:6]], dtype=dtype)
+    theta2 = _tensor([[inverse[6], inverse[7], 1.0], [inverse[6], inverse[7], 1.0]], dtype=dtype)
+    # the corners join a float32 column of ones, as torchvision's: integer boxes become float32, float64 stay
+    points = boxes[:, [[0, 1], [2, 1], [2, 3], [0, 3]]].reshape(-1, 2)
+    points = points.to(_dtype.float64 if points.dtype == _dtype.float64 else _dtype.float32)
+    moved = (_rows_times(points, theta1) / _rows_times(points, theta2)).reshape(-1, 4, 2)
+    out = cat([moved.amin(dim=1), moved.amax(dim=1)], dim=1)
+    out = clamp(out, BoundingBoxFormat.XYXY, canvas_size, clamping_mode)
+    out = convert_format(out, BoundingBoxFormat.XYXY, format, inplace=True).reshape(original_shape)
+    return out.to(original_dtype), canvas_size
+
+
+def _identity_grid(canvas_size, dtype):
+    from ...._creation import empty, linspace
+
+    sy, sx = canvas_size
+    grid = empty(1, sy, sx, 2, dtype=dtype)
+    grid[..., 0] = linspace((-sx + 1) / sx, (sx - 1) / sx, sx, dtype=dtype)
+    grid[..., 1] = linspace((-sy + 1) / sy, (sy - 1) / sy, sy, dtype=dtype).unsqueeze(-1)
+    return grid
+
+
+def elastic_bounding_boxes(boxes, format, canvas_size, clamping_mode, displacement, interpolation=None, fill=None):
+    """Each box's corners moved by the displacement at their (ceiled) pixels, then their bounding box, clamped."""
+    from ...._tensor import Tensor
+
+    expected_shape = (1, canvas_size[0], canvas_size[1], 2)
+    if not isinstance(displacement, Tensor):
+        raise TypeError("Argument displacement should be a Tensor")
+    if tuple(displacement.shape) != expected_shape:
+        raise ValueError(f"Argument displacement shape should be {expected_shape}, but given {displacement.shape}")
+    if boxes.numel() == 0:
+        return boxes, canvas_size
+    dtype = boxes.dtype if boxes.is_floating_point() else _dtype.float32
+    displacement = displacement.to(dtype)
+    original_shape = boxes.shape
+    boxes = convert_format(boxes.clone(), format, BoundingBoxFormat.XYXY).reshape(-1, 4)
+    inverse_grid = _identity_grid(canvas_size, dtype) - displacement
+    points = boxes[:, [[0, 1], [2, 1], [2, 3], [0, 3]]].reshape(-1, 2)
+    if points.is_floating_point():
+        points = points.ceil()
+    index = points.to(_dtype.int64)
+    index_x = index[:, 0].clamp(0, inverse_grid.shape[2] - 1)
+    index_y = index[:, 1].clamp(0, inverse_grid.shape[1] - 1)
+    size = _tensor(list(canvas_size[::-1]), dtype=displacement.dtype)
+    moved = ((inverse_grid[0, index_y, index_x, :] + 1) * (0.5 * size) - 0.5).reshape(-1, 4, 2)
+    out = cat([moved.amin(dim=1), moved.amax(dim=1)], dim=1).to(boxes.dtype)
+    out = clamp(out, BoundingBoxFormat.XYXY, canvas_size, clamping_mode)
+    return convert_format(out, BoundingBoxFormat.XYXY, format).reshape(original_shape), canvas_size
+
+
 boxes_kernels = {name: _boxes_kernel(compute) for name, compute in (
     ("horizontal_flip", horizontal_flip_bounding_boxes), ("vertical_flip", vertical_flip_bounding_boxes),
     ("resize", resize_bounding_boxes), ("crop", crop_bounding_boxes), ("center_crop", center_crop_bounding_boxes),
     ("resized_crop", resized_crop_bounding_boxes), ("pad", pad_bounding_boxes), ("affine", affine_bounding_boxes),
-    ("rotate", rotate_bounding_boxes))}
+    ("rotate", rotate_bounding_boxes), ("perspective", perspective_bounding_boxes),
+    ("elastic", elastic_bounding_boxes))}
