@@ -217,7 +217,7 @@ V2_SUBCLASSED = ["GaussianBlur", "Grayscale", "RandomGrayscale", "RandomInvert",
                  "RandomAdjustSharpness", "RandomAutocontrast", "RandomEqualize", "Compose", "RandomApply",
                  "RandomChoice", "RandomOrder", "Normalize", "Resize", "CenterCrop", "RandomCrop", "RandomResizedCrop",
                  "RandomRotation", "RandomAffine", "RandomPerspective", "ColorJitter", "RandomErasing", "Pad", "Lambda",
-                 "RandomHorizontalFlip", "RandomVerticalFlip", "ToPILImage", "PILToTensor"]
+                 "RandomHorizontalFlip", "RandomVerticalFlip", "ToPILImage", "PILToTensor", "FiveCrop", "TenCrop"]
 
 
 @pytest.mark.parametrize("name", SHARED)

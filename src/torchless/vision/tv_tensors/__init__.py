@@ -67,6 +67,14 @@ class TVTensor(Tensor):
     def __deepcopy__(self, memo):
         return self.detach().clone().requires_grad_(self.requires_grad)
 
+    # the other conversions give plain tensors, as torch's do on a TVTensor (torchless implements some of them
+    # with ``to``, or returns the tensor itself, which would keep the subclass)
+    for _name in ("float", "double", "half", "bfloat16", "int", "long", "short", "char", "byte", "bool", "type", "cpu",
+                  "contiguous"):
+        locals()[_name] = (lambda name: lambda self, *args, **kwargs: getattr(Tensor, name)(_pure(self), *args,
+                                                                                             **kwargs))(_name)
+    del _name
+
     def __reduce_ex__(self, protocol):
         return (_rebuild_tv_tensor, (type(self), _pure(self).__reduce_ex__(protocol), self._metadata()))
 

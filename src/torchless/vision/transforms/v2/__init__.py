@@ -16,7 +16,6 @@ transforms bounding boxes, masks and videos jointly with the image (``tv_tensors
 samples such as ``(image, target)``; torchless has no ``tv_tensors`` and does neither.
 """
 from .. import InterpolationMode
-from ..transforms import FiveCrop, TenCrop
 from . import functional
 from ._box_transforms import (ClampBoundingBoxes, ConvertBoundingBoxFormat, RandomIoUCrop, SanitizeBoundingBoxes,
                               SetClampingMode)
@@ -28,7 +27,7 @@ from ._extra_transforms import (JPEG, RGB, GaussianNoise, Identity, LinearTransf
 from ._mixing import CutMix, MixUp
 from ._conversion_transforms import ConvertImageDtype, ToDtype, ToImage, ToPureTensor, ToTensor
 from ._transform import Transform
-from ._v1_based import (CenterCrop, ColorJitter, Compose, ElasticTransform, Lambda, Normalize, Pad, PILToTensor,
+from ._v1_based import (CenterCrop, ColorJitter, Compose, ElasticTransform, FiveCrop, TenCrop, Lambda, Normalize, Pad, PILToTensor,
                         RandomAffine, RandomApply, RandomChoice, RandomCrop, RandomErasing, RandomHorizontalFlip,
                         RandomOrder, RandomPerspective, RandomResizedCrop, RandomRotation, RandomVerticalFlip, Resize,
                         ToPILImage)

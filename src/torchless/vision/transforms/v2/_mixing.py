@@ -16,9 +16,11 @@ from .functional import Tensor
 def _find_labels(inputs):
     """v2's default ``labels_getter``: the second item of a list or tuple (a tensor, or a dict holding one under
     a label-like key), or such a dict itself."""
+    from ._utils import is_pure_tensor
+
     if isinstance(inputs, (tuple, list)):
         inputs = inputs[1]
-    if isinstance(inputs, Tensor):
+    if is_pure_tensor(inputs):
         return inputs
     if not isinstance(inputs, Mapping):
         raise ValueError("When using the default labels_getter, the input passed to forward must be a dictionary or "

@@ -62,8 +62,14 @@ def get_kernel(functional, input_type, allow_passthrough=False):
             break
     if allow_passthrough:
         return _passthrough
+    from ...._tensor import Tensor
+
+    # torchvision lists its registry: Image, Tensor and PIL images first, then the other tv_tensors, Video last
+    supported = [tv.Image, Tensor, "PIL.Image.Image"] + [cls for cls in registry if cls not in (tv.Image, tv.Video)]
+    shown = ", ".join(f"<class '{cls}'>" if isinstance(cls, str) else repr(cls)
+                      for cls in supported + ([tv.Video] if tv.Video in registry else []))
     name = getattr(functional, "__name__", "functional")
-    raise TypeError(f"Functional F.{name} supports inputs of type {list(registry)}, but got {input_type} instead.")
+    raise TypeError(f"Functional F.{name} supports inputs of type dict_keys([{shown}]), but got {input_type} instead.")
 
 
 # ---------------------------------------------------------------- masks

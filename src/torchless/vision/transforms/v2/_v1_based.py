@@ -635,3 +635,30 @@ class ToPILImage(SampleTransform, _v1.ToPILImage):
         if not (is_pure_tensor(inpt) or isinstance(inpt, (tv.Image, np.ndarray))):
             return inpt
         return _v1.F.to_pil_image(tv._pure(inpt) if isinstance(inpt, tv.Image) else inpt, mode=self.mode)
+
+
+class _CropsOfImages(SampleTransform):
+    """v2's FiveCrop / TenCrop: the crops of each image (an Image's crops Images too); boxes and masks refused."""
+
+    def check_inputs(self, flat_inputs):
+        from ... import tv_tensors as tv
+
+        if any(isinstance(inpt, (tv.BoundingBoxes, tv.Mask)) for inpt in flat_inputs):
+            raise TypeError(f"BoundingBoxes'es and Mask's are not supported by {type(self).__name__}()")
+
+    def transform(self, inpt, params):
+        from ... import tv_tensors as tv
+
+        if isinstance(inpt, tv.TVTensor):
+            if not isinstance(inpt, (tv.Image, tv.Video)):
+                return inpt
+            return tuple(tv.wrap(crop, like=inpt) for crop in self.forward(tv._pure(inpt)))
+        return self.forward(inpt)
+
+
+class FiveCrop(_CropsOfImages, _v1.FiveCrop):
+    __doc__ = _v1.FiveCrop.__doc__
+
+
+class TenCrop(_CropsOfImages, _v1.TenCrop):
+    __doc__ = _v1.TenCrop.__doc__

@@ -246,6 +246,20 @@ def _install_tv_tensor_kernels(names):
         scope[name] = _tv_kernels.dispatching(plain, **kernels)
 
 
+def _install_tv_tensor_crops():
+    """five_crop / ten_crop: an Image's (or Video's) crops wrapped like it."""
+    from ... import tv_tensors as tv
+
+    scope = globals()
+    for name in ("five_crop", "ten_crop"):
+        plain = scope[name]
+        crops = (lambda kernel: lambda inpt, *args, **kwargs: tuple(
+            tv.wrap(crop, like=inpt) for crop in kernel(_tv_kernels._pure(inpt), *args, **kwargs)))(plain)
+        dispatcher = _tv_kernels.dispatching(plain)
+        dispatcher._tv_kernels = {tv.Image: crops, tv.Video: crops}
+        scope[name] = dispatcher
+
+
 def _install_tv_tensor_queries():
     from ... import tv_tensors as tv
 
@@ -267,6 +281,7 @@ _install_tv_tensor_kernels(["horizontal_flip", "vertical_flip", "crop", "center_
                             "equalize", "invert", "posterize", "solarize", "rgb_to_grayscale", "grayscale_to_rgb",
                             "permute_channels", "to_dtype", "jpeg"])
 _install_tv_tensor_queries()
+_install_tv_tensor_crops()
 elastic_transform = elastic
 hflip = horizontal_flip
 vflip = vertical_flip
