@@ -3,8 +3,8 @@ a Python expression with torchvision's result (tensors, PIL images, values; thei
 exception's type and message, evaluated again here with torchless.
 
 Imported as ``from torchvision_cases import ...`` (pytest puts tests/ on ``sys.path``). torchless names its dtypes
-and classes ``torchless.*`` where torch says ``torch.*``: messages and strings are compared with that prefix read
-as torch's.
+and classes ``torchless.*`` where torch says ``torch.*`` (and ``torchless.vision.*`` where torchvision says
+``torchvision.*``): messages and strings are compared with those prefixes read as torch's.
 """
 import warnings
 
@@ -15,7 +15,8 @@ import torchless
 
 
 def as_torch(text):
-    return text.replace("torchless.", "torch.")
+    # torchless.vision is torchvision (its classes named as torchvision's modules name them); the rest is torch
+    return text.replace("torchless.vision.", "torchvision.").replace("torchless.", "torch.")
 
 
 def assert_matches(value, expected, tolerance, where, arrays, pil_tolerance=True, exact_half=False, atol=1e-5):

@@ -23,7 +23,8 @@ from ._auto_augment import AugMix, AutoAugment, AutoAugmentPolicy, RandAugment, 
 from ._color_transforms import (GaussianBlur, Grayscale, RandomAdjustSharpness, RandomAutocontrast, RandomEqualize,
                                 RandomGrayscale, RandomInvert, RandomPosterize, RandomSolarize)
 from ._extra_transforms import (JPEG, RGB, GaussianNoise, Identity, LinearTransformation, RandomChannelPermutation,
-                                RandomPhotometricDistort, RandomResize, RandomShortestSize, RandomZoomOut, ScaleJitter)
+                                RandomPhotometricDistort, RandomResize, RandomShortestSize, RandomZoomOut, ScaleJitter,
+                                UniformTemporalSubsample)
 from ._mixing import CutMix, MixUp
 from ._conversion_transforms import ConvertImageDtype, ToDtype, ToImage, ToPureTensor, ToTensor
 from ._transform import Transform
@@ -42,4 +43,4 @@ __all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "CenterCrop", "ClampBou
            "RandomPhotometricDistort", "RandomPosterize", "RandomResize", "RandomResizedCrop", "RandomRotation",
            "RandomShortestSize", "RandomSolarize", "RandomVerticalFlip", "RandomZoomOut", "Resize", "ScaleJitter",
            "TenCrop", "ToDtype", "ToImage", "ToPILImage", "ToPureTensor", "ToTensor", "Transform",
-           "TrivialAugmentWide", "functional"]
+           "TrivialAugmentWide", "UniformTemporalSubsample", "functional"]

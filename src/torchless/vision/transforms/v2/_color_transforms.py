@@ -81,6 +81,7 @@ class GaussianBlur(SampleTransform, V2Repr, _v1.GaussianBlur):
 
 class Grayscale(SampleTransform, _v1.Grayscale):
     __doc__ = _v1.Grayscale.__doc__
+    _transforms_videos = False
 
     def forward(self, img):
         return F.rgb_to_grayscale(img, num_output_channels=self.num_output_channels)
@@ -102,4 +103,5 @@ class RandomGrayscale(SampleTransform, _v1.RandomGrayscale):
         return {"num_input_channels": query_chw(flat_inputs)[0]}
 
     def transform(self, inpt, params):
-        return image_leaf(inpt, lambda image: F.rgb_to_grayscale(image, num_output_channels=params["num_input_channels"]))
+        return image_leaf(inpt, lambda image: F.rgb_to_grayscale(image, num_output_channels=params["num_input_channels"]),
+                          videos=False)

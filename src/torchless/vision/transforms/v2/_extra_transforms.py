@@ -8,7 +8,7 @@ from .. import transforms as _v1
 from ..transforms import _check_sequence_input, _rand, _randint, _uniform
 from . import functional as F
 from ._transform import Transform
-from ._utils import query_size
+from ._utils import query_chw, query_size
 from ._v1_based import _fill_for, _v2_fill
 
 
@@ -45,17 +45,22 @@ class Identity(Transform):
 class RGB(_ImageTransform):
     """Convert a grayscale image to RGB (``grayscale_to_rgb``); RGB images are returned as they are."""
 
+    _transforms_videos = False
+
     def _transform(self, inpt):
         return F.grayscale_to_rgb(inpt)
 
 
 class RandomChannelPermutation(_ImageTransform):
-    """Permute the channels of the image at random."""
+    """Permute the channels of the images of a sample, all alike, at random."""
 
     _query = "chw"
 
-    def _transform(self, inpt):
-        return F.permute_channels(inpt, _permutation(F.get_dimensions(inpt)[0]))
+    def make_params(self, flat_inputs):
+        return {"permutation": _permutation(query_chw(flat_inputs)[0])}
+
+    def transform(self, inpt, params):
+        return self._call_kernel(F.permute_channels, inpt, params["permutation"])
 
 
 class RandomPhotometricDistort(_ImageTransform):
@@ -234,3 +239,15 @@ class RandomZoomOut(_ImageTransform):
 
     def transform(self, inpt, params):
         return self._call_kernel(F.pad, inpt, params["padding"], fill=_fill_for(self, inpt))
+
+
+class UniformTemporalSubsample(Transform):
+    """Keep ``num_samples`` frames of each video, evenly spaced in time (``uniform_temporal_subsample``)."""
+
+    _transformed_types = (F.Tensor,)
+
+    def __init__(self, num_samples):
+        self.num_samples = num_samples
+
+    def transform(self, inpt, params):
+        return self._call_kernel(F.uniform_temporal_subsample, inpt, self.num_samples)

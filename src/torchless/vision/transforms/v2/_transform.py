@@ -13,11 +13,11 @@ from ._repr import module_repr, plain_extra_repr
 from ._utils import check_type, has_any, is_pure_tensor, tree_flatten, tree_unflatten
 
 
-def image_leaf(inpt, function):
-    """``function`` (of a plain tensor or PIL image) applied to an image leaf: an Image or Video as its plain
-    tensor, re-wrapped; the other tv_tensors (masks, boxes) pass through."""
+def image_leaf(inpt, function, videos=True):
+    """``function`` (of a plain tensor or PIL image) applied to an image leaf: an Image or Video (unless not
+    ``videos``) as its plain tensor, re-wrapped; the other tv_tensors (masks, boxes) pass through."""
     if isinstance(inpt, tv.TVTensor):
-        if not isinstance(inpt, (tv.Image, tv.Video)):
+        if not isinstance(inpt, (tv.Image, tv.Video) if videos else tv.Image):
             return inpt
         return tv.wrap(function(tv._pure(inpt)), like=inpt)
     return function(inpt)
@@ -60,8 +60,11 @@ class SampleTransform:
     def make_params(self, flat_inputs):
         return {}
 
+    # whether the transform changes videos too (v2's grayscale conversions have no video kernel)
+    _transforms_videos = True
+
     def transform(self, inpt, params):
-        return image_leaf(inpt, self._transform_one)
+        return image_leaf(inpt, self._transform_one, self._transforms_videos)
 
     def _transform_one(self, inpt):
         if hasattr(self, "_transform"):  # torchless's transforms of one image

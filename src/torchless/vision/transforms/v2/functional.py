@@ -227,6 +227,8 @@ def _mask_size(inpt):
 
 
 def _install_tv_tensor_kernels(names):
+    from ... import tv_tensors as tv
+
     scope = globals()
     for name in names:
         plain = scope[name]
@@ -243,7 +245,10 @@ def _install_tv_tensor_kernels(names):
                 kernels["BoundingBoxes"] = _tv_kernels.boxes_kernels[name]
         elif name == "to_dtype":  # masks and boxes are cast, never scaled
             kernels["Mask"] = kernels["BoundingBoxes"] = lambda inpt, dtype=_float32, scale=False: inpt.to(dtype)
-        scope[name] = _tv_kernels.dispatching(plain, **kernels)
+        dispatcher = _tv_kernels.dispatching(plain, **kernels)
+        if name in ("rgb_to_grayscale", "grayscale_to_rgb"):  # images only, as in torchvision
+            del dispatcher._tv_kernels[tv.Video]
+        scope[name] = dispatcher
 
 
 def _install_tv_tensor_crops():
@@ -282,10 +287,26 @@ _install_tv_tensor_kernels(["horizontal_flip", "vertical_flip", "crop", "center_
                             "permute_channels", "to_dtype", "jpeg"])
 _install_tv_tensor_queries()
 _install_tv_tensor_crops()
+
+
+def _uniform_temporal_subsample(video, num_samples):
+    from ...._creation import linspace
+
+    indices = linspace(0, video.shape[-4] - 1, num_samples).long()
+    return video.index_select(-4, indices)
+
+
+uniform_temporal_subsample = _tv_kernels.dispatching(_uniform_temporal_subsample)
+uniform_temporal_subsample.__name__ = uniform_temporal_subsample.__qualname__ = "uniform_temporal_subsample"
+uniform_temporal_subsample.__doc__ = """``num_samples`` frames of a video (..., T, C, H, W) evenly spaced in time
+(the first and last included)."""
+uniform_temporal_subsample._tv_kernels.pop(next(cls for cls in uniform_temporal_subsample._tv_kernels
+                                                 if cls.__name__ == "Image"))  # videos (and pure tensors) only
 elastic_transform = elastic
 hflip = horizontal_flip
 vflip = vertical_flip
 get_image_num_channels = get_num_channels
 from ._box_transforms import sanitize_bounding_boxes  # noqa: E402,F401
 
-__all__ = sorted(set(__all__) | {"clamp_bounding_boxes", "convert_bounding_box_format", "sanitize_bounding_boxes"})
+__all__ = sorted(set(__all__) | {"clamp_bounding_boxes", "convert_bounding_box_format", "sanitize_bounding_boxes",
+                                 "uniform_temporal_subsample"})
