@@ -116,3 +116,15 @@ def test_no_warnings_from_plain_sample_transforms():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         v2.Compose([v2.RandomHorizontalFlip(1.0), v2.Resize(20)])(SCOPE["img"], {"boxes": SCOPE["boxes"]})
+
+
+def test_a_custom_tv_tensor_without_a_kernel_is_refused_and_a_kernel_registers_once():
+    # torchvision's messages name the class and the function by their addresses: the type and wording are checked
+    points = torchless.tensor([1.0, 2.0]).as_subclass(SCOPE["Points"])
+    with pytest.raises(TypeError, match=r"^Functional F.vertical_flip supports inputs of type dict_keys\(\[<class "
+                                        r"'torchless.vision.tv_tensors._image.Image'>, <class 'torchless.Tensor'>, "
+                                        r"<class 'PIL.Image.Image'>, .*\]\), but got <class '.*Points'> instead.$"):
+        F2.vertical_flip(points)
+    with pytest.raises(ValueError, match=r"^Functional <function horizontal_flip at 0x[0-9a-f]+> already has a kernel "
+                                         r"registered for type <class '.*Points'>.$"):
+        F2.register_kernel(F2.horizontal_flip, SCOPE["Points"])

@@ -4,28 +4,18 @@ from ..._tensor import Tensor
 
 
 def _as_subclass(tensor, cls):
-    """``tensor.as_subclass(cls)``: a ``cls`` instance sharing the tensor's values and autograd state."""
-    out = object.__new__(cls)
-    for name in _TENSOR_SLOTS:
-        try:
-            setattr(out, name, getattr(tensor, name))
-        except AttributeError:  # a slot never set (no hooks, no version counter yet)
-            pass
-    out.__dict__.update(tensor.__dict__)
+    """``tensor.as_subclass(cls)``, with the metadata of a TVTensor left behind."""
+    out = Tensor.as_subclass(tensor, cls)
+    for name in _METADATA:
+        out.__dict__.pop(name, None)
     return out
-
-
-_TENSOR_SLOTS = [name for name in Tensor.__slots__ if name not in ("__weakref__", "__dict__")]
 
 
 def _pure(tensor):
     """The plain-tensor view of a TVTensor (``inpt.as_subclass(torch.Tensor)``), without its metadata."""
     if type(tensor) is Tensor:
         return tensor
-    out = _as_subclass(tensor, Tensor)
-    for name in _METADATA:
-        out.__dict__.pop(name, None)
-    return out
+    return _as_subclass(tensor, Tensor)
 
 
 _METADATA = ("format", "canvas_size", "clamping_mode")

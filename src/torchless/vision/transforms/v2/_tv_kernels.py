@@ -506,3 +506,36 @@ boxes_kernels = {name: _boxes_kernel(compute) for name, compute in (
     ("resized_crop", resized_crop_bounding_boxes), ("pad", pad_bounding_boxes), ("affine", affine_bounding_boxes),
     ("rotate", rotate_bounding_boxes), ("perspective", perspective_bounding_boxes),
     ("elastic", elastic_bounding_boxes))}
+
+
+def register_kernel(functional, tv_tensor_cls):
+    """Decorate a kernel to register it for a v2 functional (or its name) and a custom TVTensor subclass; the
+    kernel is called with the TVTensor itself and returns what the functional returns.
+
+    Raises:
+        ValueError: for a function that is not a v2 functional, a class that is not a TVTensor subclass, one of
+            the built-in tv_tensors, or a type the functional already has a kernel for.
+    """
+    from . import functional as F
+
+    if isinstance(functional, str):
+        name = functional
+        functional = getattr(F, name, None)
+        if functional is None:
+            raise ValueError(f"Could not find functional with name '{name}' in torchless.vision.transforms.v2.functional.")
+    elif not (callable(functional) and getattr(functional, "_tv_kernels", None) is not None):
+        raise ValueError("Kernels can only be registered on functionals from the torchless.vision.transforms.v2."
+                         f"functional namespace, but got {functional}.")
+    if not (isinstance(tv_tensor_cls, type) and issubclass(tv_tensor_cls, tv.TVTensor)):
+        raise ValueError("Kernels can only be registered for subclasses of torchless.vision.tv_tensors.TVTensor, "
+                         f"but got {tv_tensor_cls}.")
+    if tv_tensor_cls in (tv.Image, tv.Video, tv.Mask, tv.BoundingBoxes, tv.TVTensor):
+        raise ValueError(f"Kernels cannot be registered for the builtin tv_tensor classes, but got {tv_tensor_cls}")
+    if tv_tensor_cls in functional._tv_kernels:
+        raise ValueError(f"Functional {functional} already has a kernel registered for type {tv_tensor_cls}.")
+
+    def decorator(kernel):
+        functional._tv_kernels[tv_tensor_cls] = kernel
+        return kernel
+
+    return decorator

@@ -1,6 +1,8 @@
 """What v2's transforms need to walk a sample: ``tree_flatten`` / ``tree_unflatten`` (torch's pytree: lists,
 tuples, named tuples and dicts are containers, anything else a leaf), the pure-tensor test, and the queries
 that find the image size among a sample's items."""
+import collections
+
 from ...._tensor import Tensor
 from ..._pillow import is_pil_image
 from ... import tv_tensors as tv
@@ -13,9 +15,10 @@ def tree_flatten(tree):
 
 
 def _flatten(node, leaves):
-    if isinstance(node, (list, tuple)) and type(node) in (list, tuple) or _is_namedtuple(node):
-        return (type(node), [_flatten(child, leaves) for child in node])
-    if isinstance(node, dict):
+    # torch's pytree nodes: exactly these types (a subclass of list or dict of one's own is a leaf)
+    if type(node) in (list, tuple, collections.deque) or _is_namedtuple(node):
+        return (type(node), [_flatten(child, leaves) for child in node], getattr(node, "maxlen", None))
+    if type(node) in (dict, collections.OrderedDict, collections.defaultdict):
         return (type(node), list(node.keys()), [_flatten(child, leaves) for child in node.values()], node)
     leaves.append(node)
     return None
@@ -48,6 +51,8 @@ def _unflatten(leaves, spec):
         return children
     if kind is tuple:
         return tuple(children)
+    if kind is collections.deque:
+        return collections.deque(children, maxlen=spec[2])
     return kind(*children)  # a named tuple
 
 

@@ -217,7 +217,7 @@ def jpeg(image, quality):
 # take tv_tensors (an Image or Video through the same kernel, re-wrapped; Masks and BoundingBoxes through their
 # own kernels), as torchvision's v2 functionals are.
 from . import _tv_kernels  # noqa: E402
-from ._tv_kernels import clamp_bounding_boxes, convert_bounding_box_format  # noqa: E402,F401
+from ._tv_kernels import clamp_bounding_boxes, convert_bounding_box_format, register_kernel  # noqa: E402,F401
 
 _MASK_INTERPOLATION_AT = {"resize": 1, "resized_crop": 5, "rotate": 1, "affine": 4, "perspective": 2, "elastic": 1}
 
@@ -308,5 +308,5 @@ vflip = vertical_flip
 get_image_num_channels = get_num_channels
 from ._box_transforms import sanitize_bounding_boxes  # noqa: E402,F401
 
-__all__ = sorted(set(__all__) | {"clamp_bounding_boxes", "convert_bounding_box_format", "sanitize_bounding_boxes",
-                                 "uniform_temporal_subsample"})
+__all__ = sorted(set(__all__) | {"clamp_bounding_boxes", "convert_bounding_box_format", "register_kernel",
+                                 "sanitize_bounding_boxes", "uniform_temporal_subsample"})
