@@ -8,8 +8,9 @@ Differences fixed (torchless had no ``tv_tensors`` and its v2 transforms took on
   plain tensors, ``clone`` / ``to`` / ``detach`` keep the class and the metadata; torchvision's reprs and errors.
 - v2's functionals dispatch on them: an Image / Video through the image kernel, re-wrapped; a Mask through it with
   nearest interpolation (a 2-D mask given a channel axis), a scalar fill only; BoundingBoxes moved as coordinates
-  by flips, resize, crop, center_crop, resized_crop, pad (constant only), rotate (and expand), affine, with their
-  new canvas size and clamping; ``get_size`` of masks and boxes; ``to_dtype`` casts masks and boxes unscaled.
+  by flips, resize, crop, center_crop, resized_crop, pad (constant only), rotate (and expand), affine,
+  perspective, elastic (the corner maps summed in float32 as torch does), with their new canvas size and
+  clamping; RandomIoUCrop; ``get_size`` of masks and boxes; ``to_dtype`` casts masks and boxes unscaled.
 - ``convert_bounding_box_format``, ``clamp_bounding_boxes``, ``sanitize_bounding_boxes`` (functional) and the
   ``ConvertBoundingBoxFormat``, ``ClampBoundingBoxes``, ``SetClampingMode``, ``SanitizeBoundingBoxes`` transforms
   (the latter dropping the masks and labels of the boxes it removes).
@@ -19,6 +20,16 @@ Differences fixed (torchless had no ``tv_tensors`` and its v2 transforms took on
   and only the first one met. ``Compose``, ``RandomApply``, ``RandomChoice``, ``RandomOrder`` pass several inputs
   on as a tuple; ``RandomHorizontalFlip`` / ``RandomVerticalFlip`` / ``RandomPerspective`` / ``RandomZoomOut`` draw
   once per call before anything else.
+- ``KeyPoints`` (canvas_size; moved by flips, resize, crops, pad, rotate, affine, perspective, elastic;
+  ``clamp_keypoints`` / ``ClampKeyPoints``); MixUp / CutMix keep an Image batch's class and refuse boxes, masks,
+  keypoints; ``RandomErasing`` draws its region once per sample and needs an image; the transforms that size up
+  the sample refuse one without an image only when they apply; torchvision's messages for two image sizes.
+- ``Tensor.as_subclass``; ``v2.functional.register_kernel`` and user ``v2.Transform`` subclasses
+  (``make_params`` / ``transform`` / ``_transformed_types``); the functionals refuse other input types with
+  torchvision's registry message; torch's pytree nodes only (a dict subclass is a leaf).
+- ``FiveCrop`` / ``TenCrop`` give Images' crops as Images; ``ConvertImageDtype`` casts masks and boxes;
+  grayscale conversions leave videos; ``UniformTemporalSubsample``; ``datasets.wrap_dataset_for_transforms_v2``
+  for the classification datasets.
 - ``ToImage`` gives a ``tv_tensors.Image`` (and leaves pure tensors when an Image is present), ``ToDtype`` with a
   dict of dtypes per type (``{tv_tensors.Image: ..., "others": None}``), ``ToPureTensor`` unwraps, ``Lambda``
   applies to the leaves of the given types.

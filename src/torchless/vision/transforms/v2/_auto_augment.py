@@ -90,9 +90,10 @@ class _AutoAugmentBase(Transform):
 
         images = 0
         for inpt, needs in zip(flat_inputs, self._needs_transform_list(flat_inputs)):
-            if needs and not isinstance(inpt, (tv.BoundingBoxes, tv.Mask)):
+            unsupported = isinstance(inpt, (tv.BoundingBoxes, tv.Mask, tv.KeyPoints))
+            if needs and not unsupported:
                 images += 1
-            elif isinstance(inpt, (tv.BoundingBoxes, tv.Mask)):
+            elif unsupported:
                 raise TypeError(f"Inputs of type {type(inpt).__name__} are not supported by {type(self).__name__}()")
         if not images:
             raise TypeError("Found no image in the sample.")

@@ -1,5 +1,5 @@
-"""v2's transforms of bounding boxes alone: ``ConvertBoundingBoxFormat``, ``ClampBoundingBoxes``,
-``SetClampingMode`` and ``SanitizeBoundingBoxes`` (which also drops the masks and labels of the boxes it
+"""v2's transforms of bounding boxes and keypoints alone: ``ConvertBoundingBoxFormat``, ``ClampBoundingBoxes``,
+``ClampKeyPoints``, ``SetClampingMode`` and ``SanitizeBoundingBoxes`` (which also drops the masks and labels of the boxes it
 removes)."""
 from ...._tensor import Tensor
 from ... import tv_tensors as tv
@@ -31,6 +31,15 @@ class ClampBoundingBoxes(Transform):
 
     def transform(self, inpt, params):
         return F.clamp_bounding_boxes(inpt, clamping_mode=self.clamping_mode)
+
+
+class ClampKeyPoints(Transform):
+    """Clamp the keypoints of a sample into their canvas."""
+
+    _transformed_types = (tv.KeyPoints,)
+
+    def transform(self, inpt, params):
+        return F.clamp_keypoints(inpt)
 
 
 class SetClampingMode(Transform):

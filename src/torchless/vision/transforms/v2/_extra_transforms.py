@@ -12,11 +12,6 @@ from ._utils import query_chw, query_size
 from ._v1_based import _fill_for, _v2_fill
 
 
-# What v2 says when a transform that sizes up its input to draw its parameters finds no image in it
-_NO_IMAGE = {"chw": "No image or video was found in the sample",
-             "size": "No image, video, mask, bounding box of keypoint was found in the sample"}
-
-
 class _ImageTransform(Transform):
     """A v2 transform of images (tensors, tv_tensors.Image / Video, PIL images); others pass through, unless
     the transform needs the image's channels or size (``_query``) for its random parameters and the sample holds
@@ -24,9 +19,14 @@ class _ImageTransform(Transform):
 
     _query = None
 
-    def check_inputs(self, flat_inputs):
-        if self._query and not any(self._needs_transform_list(flat_inputs)):
-            raise TypeError(_NO_IMAGE[self._query])
+    def make_params(self, flat_inputs):
+        # the transforms that size up the sample do so here (after a random-apply draw), refusing one without
+        # an image
+        if self._query == "chw":
+            query_chw(flat_inputs)
+        elif self._query == "size":
+            query_size(flat_inputs)
+        return {}
 
 
 def _permutation(n):

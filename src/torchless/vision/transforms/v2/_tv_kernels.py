@@ -6,9 +6,13 @@ give their new canvas size. A TVTensor a functional has no kernel for is refused
 import functools
 import math
 
+import numpy as np
+
 from .... import _dtype
 from ...._creation import tensor as _tensor
 from ...._functions import cat
+from ...._tensor import Tensor
+from ..._pillow import is_pil_image
 from ... import tv_tensors as tv
 from ...tv_tensors import BoundingBoxFormat, _pure
 from .._interpolation import InterpolationMode
@@ -24,10 +28,14 @@ def dispatching(functional, **kernels):
     def dispatcher(inpt, *args, **kwargs):
         if isinstance(inpt, tv.TVTensor):
             return get_kernel(dispatcher, type(inpt))(inpt, *args, **kwargs)
+        if not isinstance(inpt, (Tensor, np.ndarray)) and not is_pil_image(inpt):
+            _refuse(dispatcher, type(inpt))  # (arrays stand for PIL images in torchless)
         return functional(inpt, *args, **kwargs)
 
-    registry = {tv.Image: _wrapped(functional), tv.Video: _wrapped(functional)}
+    # in torchvision's registration order: the image, the other tv_tensors, the video
+    registry = {tv.Image: _wrapped(functional)}
     registry.update({getattr(tv, name): kernel for name, kernel in kernels.items()})
+    registry.setdefault(tv.Video, _wrapped(functional))
     dispatcher._tv_kernels = registry
     dispatcher._plain_kernel = functional
     return dispatcher
@@ -62,12 +70,14 @@ def get_kernel(functional, input_type, allow_passthrough=False):
             break
     if allow_passthrough:
         return _passthrough
-    from ...._tensor import Tensor
+    _refuse(functional, input_type)
 
-    # torchvision lists its registry: Image, Tensor and PIL images first, then the other tv_tensors, Video last
-    supported = [tv.Image, Tensor, "PIL.Image.Image"] + [cls for cls in registry if cls not in (tv.Image, tv.Video)]
-    shown = ", ".join(f"<class '{cls}'>" if isinstance(cls, str) else repr(cls)
-                      for cls in supported + ([tv.Video] if tv.Video in registry else []))
+
+def _refuse(functional, input_type):
+    registry = functional._tv_kernels
+    # torchvision lists its registry: the image kernel's types (Image, Tensor, PIL images), then the others
+    supported = [tv.Image, Tensor, "PIL.Image.Image"] + [cls for cls in registry if cls is not tv.Image]
+    shown = ", ".join(f"<class '{cls}'>" if isinstance(cls, str) else repr(cls) for cls in supported)
     name = getattr(functional, "__name__", "functional")
     raise TypeError(f"Functional F.{name} supports inputs of type dict_keys([{shown}]), but got {input_type} instead.")
 
@@ -372,9 +382,30 @@ def _affine_matrix(center, angle, translate, scale, shear, inverted):
     return matrix
 
 
+def _check_affine_arguments(angle, translate, scale, shear, center):
+    """torchvision's ``_affine_parse_args`` checks, for the kernels that do not warp pixels."""
+    import numbers
+
+    if not isinstance(angle, (int, float)):
+        raise TypeError("Argument angle should be int or float")
+    if not isinstance(translate, (list, tuple)):
+        raise TypeError("Argument translate should be a sequence")
+    if len(translate) != 2:
+        raise ValueError("Argument translate should be a sequence of length 2")
+    if scale <= 0.0:
+        raise ValueError("Argument scale should be positive")
+    if not isinstance(shear, (numbers.Number, list, tuple)):
+        raise TypeError("Shear should be either a single value or a sequence of two values")
+    if isinstance(shear, (list, tuple)) and len(shear) not in (1, 2):
+        raise ValueError(f"Shear should be a sequence containing two values. Got {list(shear)}")
+    if center is not None and not isinstance(center, (list, tuple)):
+        raise TypeError("Argument center should be a sequence")
+
+
 def _affine_boxes(boxes, format, canvas_size, clamping_mode, angle, translate, scale, shear, center, expand):
     import numbers
 
+    _check_affine_arguments(angle, translate, scale, shear, center)
     if boxes.numel() == 0:
         return boxes, canvas_size
     original_shape, dtype = boxes.shape, boxes.dtype
@@ -421,24 +452,37 @@ def rotate_bounding_boxes(boxes, format, canvas_size, clamping_mode, angle, inte
                          expand)
 
 
-def perspective_bounding_boxes(boxes, format, canvas_size, clamping_mode, startpoints, endpoints, interpolation=None,
-                               fill=None, coefficients=None):
-    """Each box's corners through the homography (the inverse of the image's output-to-input map), then their
-    bounding box, clamped."""
+def _perspective_coefficients(startpoints, endpoints, coefficients):
     from .._warp import _get_perspective_coeffs
 
-    if boxes.numel() == 0:
-        return boxes, canvas_size
     if coefficients is not None:
         if startpoints is not None and endpoints is not None:
             raise ValueError("The startpoints/endpoints and the coefficients shouldn't be defined concurrently.")
         if len(coefficients) != 8:
             raise ValueError("Argument coefficients should have 8 float values")
-        c = list(coefficients)
-    elif startpoints is not None and endpoints is not None:
-        c = _get_perspective_coeffs(startpoints, endpoints)
-    else:
-        raise ValueError("Either the startpoints/endpoints or the coefficients must have non `None` values.")
+        return list(coefficients)
+    if startpoints is not None and endpoints is not None:
+        return _get_perspective_coeffs(startpoints, endpoints)
+    raise ValueError("Either the startpoints/endpoints or the coefficients must have non `None` values.")
+
+
+def _perspective_thetas(c, denom, dtype):
+    """The numerator and denominator rows of the homography's inverse (input pixel to output pixel)."""
+    inverse = [(c[4] - c[5] * c[7]) / denom, (-c[1] + c[2] * c[7]) / denom, (c[1] * c[5] - c[2] * c[4]) / denom,
+               (-c[3] + c[5] * c[6]) / denom, (c[0] - c[2] * c[6]) / denom, (-c[0] * c[5] + c[2] * c[3]) / denom,
+               (-c[4] * c[6] + c[3] * c[7]) / denom, (-c[0] * c[7] + c[1] * c[6]) / denom]
+    theta1 = _tensor([inverse[0:3], inverse[3:6]], dtype=dtype)
+    theta2 = _tensor([[inverse[6], inverse[7], 1.0], [inverse[6], inverse[7], 1.0]], dtype=dtype)
+    return theta1, theta2
+
+
+def perspective_bounding_boxes(boxes, format, canvas_size, clamping_mode, startpoints, endpoints, interpolation=None,
+                               fill=None, coefficients=None):
+    """Each box's corners through the homography (the inverse of the image's output-to-input map), then their
+    bounding box, clamped."""
+    if boxes.numel() == 0:
+        return boxes, canvas_size
+    c = _perspective_coefficients(startpoints, endpoints, coefficients)
     original_shape, original_dtype = boxes.shape, boxes.dtype
     boxes = convert_format(boxes, format, BoundingBoxFormat.XYXY).reshape(-1, 4)
     dtype = boxes.dtype if boxes.is_floating_point() else _dtype.float32
@@ -446,11 +490,7 @@ def perspective_bounding_boxes(boxes, format, canvas_size, clamping_mode, startp
     if denom == 0:
         raise RuntimeError(f"Provided perspective_coeffs {c} can not be inverted to transform bounding boxes. "
                            f"Denominator is zero, denom={denom}")
-    inverse = [(c[4] - c[5] * c[7]) / denom, (-c[1] + c[2] * c[7]) / denom, (c[1] * c[5] - c[2] * c[4]) / denom,
-               (-c[3] + c[5] * c[6]) / denom, (c[0] - c[2] * c[6]) / denom, (-c[0] * c[5] + c[2] * c[3]) / denom,
-               (-c[4] * c[6] + c[3] * c[7]) / denom, (-c[0] * c[7] + c[1] * c[6]) / denom]
-    theta1 = _tensor([inverse[0:3], inverse[3:6]], dtype=dtype)
-    theta2 = _tensor([[inverse[6], inverse[7], 1.0], [inverse[6], inverse[7], 1.0]], dtype=dtype)
+    theta1, theta2 = _perspective_thetas(c, denom, dtype)
     # the corners join a float32 column of ones, as torchvision's: integer boxes become float32, float64 stay
     points = boxes[:, [[0, 1], [2, 1], [2, 3], [0, 3]]].reshape(-1, 2)
     points = points.to(_dtype.float64 if points.dtype == _dtype.float64 else _dtype.float32)
@@ -500,6 +540,179 @@ def elastic_bounding_boxes(boxes, format, canvas_size, clamping_mode, displaceme
     return convert_format(out, BoundingBoxFormat.XYXY, format).reshape(original_shape), canvas_size
 
 
+# ---------------------------------------------------------------- keypoints
+
+def _points_kernel(compute):
+    """A KeyPoints kernel from ``compute(points, canvas_size, *args, **kwargs)`` giving the new points and canvas."""
+    def run(inpt, *args, **kwargs):
+        out, canvas_size = compute(_pure(inpt), tuple(inpt.canvas_size), *args, **kwargs)
+        return tv.wrap(out, like=inpt, canvas_size=canvas_size)
+
+    return run
+
+
+def _flip_points(points, canvas_size, axis):
+    shape = points.shape
+    points = points.clone().reshape(-1, 2)
+    points[..., axis] = points[..., axis].sub(canvas_size[1 - axis] - 1).neg()
+    return points.reshape(shape), canvas_size
+
+
+def resize_keypoints(points, canvas_size, size, interpolation=None, max_size=None, antialias=None):
+    from ..functional import _compute_resized_output_size
+
+    if isinstance(size, int):
+        size = [size]
+    old_height, old_width = canvas_size
+    new_height, new_width = _compute_resized_output_size(canvas_size, size, max_size, allow_size_none=True)
+    if (new_height, new_width) == (old_height, old_width):
+        return points, canvas_size
+    ratios = _tensor([new_width / old_width, new_height / old_height])
+    return points.mul(ratios).to(points.dtype), (new_height, new_width)
+
+
+def crop_keypoints(points, canvas_size, top, left, height, width):
+    return points - _tensor([left, top], dtype=points.dtype), (height, width)
+
+
+def center_crop_keypoints(points, canvas_size, output_size):
+    if isinstance(output_size, int):
+        output_size = [output_size, output_size]
+    elif len(output_size) == 1:
+        output_size = [output_size[0], output_size[0]]
+    crop_height, crop_width = output_size
+    top = int(round((canvas_size[0] - crop_height) / 2.0))
+    left = int(round((canvas_size[1] - crop_width) / 2.0))
+    return crop_keypoints(points, canvas_size, top, left, crop_height, crop_width)
+
+
+def resized_crop_keypoints(points, canvas_size, top, left, height, width, size, interpolation=None,
+                           antialias=None):
+    points, canvas_size = crop_keypoints(points, canvas_size, top, left, height, width)
+    return resize_keypoints(points, canvas_size, size)
+
+
+def pad_keypoints(points, canvas_size, padding, fill=None, padding_mode="constant"):
+    from ._v1_based import _parse_pad_padding
+
+    if padding_mode not in ["constant"]:
+        raise ValueError(f"Padding mode '{padding_mode}' is not supported with KeyPoints (supported modes are "
+                         "constant)")
+    left, right, top, bottom = _parse_pad_padding(padding)
+    canvas_size = (canvas_size[0] + top + bottom, canvas_size[1] + left + right)
+    return points + _tensor([left, top], dtype=points.dtype), canvas_size
+
+
+def _affine_points(points, canvas_size, angle, translate, scale, shear, center, expand):
+    import numbers
+
+    _check_affine_arguments(angle, translate, scale, shear, center)
+    if points.numel() == 0:
+        return points, canvas_size
+    original_dtype, original_shape = points.dtype, points.shape
+    points = points.clone() if points.is_floating_point() else points.float()
+    if isinstance(shear, numbers.Number):
+        shear = [shear, 0.0]
+    if len(shear) == 1:
+        shear = [shear[0], shear[0]]
+    if center is None:
+        center = [canvas_size[1] * 0.5, canvas_size[0] * 0.5]
+    matrix = _tensor(_affine_matrix(center, float(angle), list(translate), scale, shear, inverted=False),
+                     dtype=points.dtype).reshape(2, 3)
+    moved = _rows_times(points.reshape(-1, 2), matrix)
+    if expand:
+        from .._warp import _compute_affine_output_size
+
+        height, width = canvas_size
+        corners = _tensor([[0.0, 0.0], [0.0, float(height)], [float(width), float(height)], [float(width), 0.0]],
+                          dtype=points.dtype)
+        moved = moved - _rows_times(corners, matrix).amin(dim=0, keepdim=True)
+        inverse = _affine_matrix(center, float(angle), list(translate), scale, shear, inverted=True)
+        new_width, new_height = _compute_affine_output_size(inverse, width, height)
+        canvas_size = (new_height, new_width)
+    return moved.reshape(original_shape).to(original_dtype), canvas_size
+
+
+def affine_keypoints(points, canvas_size, angle, translate, scale, shear, interpolation=None, fill=None,
+                     center=None):
+    out, _ = _affine_points(points, canvas_size, angle, translate, scale, shear, center, False)
+    return out, canvas_size
+
+
+def rotate_keypoints(points, canvas_size, angle, interpolation=None, expand=False, center=None, fill=None):
+    return _affine_points(points, canvas_size, -angle, [0.0, 0.0], 1.0, [0.0, 0.0], center, expand)
+
+
+def perspective_keypoints(points, canvas_size, startpoints, endpoints, interpolation=None, fill=None,
+                          coefficients=None):
+    if points.numel() == 0:
+        return points, canvas_size
+    dtype = points.dtype if points.is_floating_point() else _dtype.float32
+    original_shape = points.shape
+    c = _perspective_coefficients(startpoints, endpoints, coefficients)
+    denom = c[0] * c[4] - c[1] * c[3]
+    if denom == 0:
+        raise RuntimeError(f"Provided perspective_coeffs {c} can not be inverted to transform keypoints. "
+                           f"Denominator is zero, denom={denom}")
+    theta1, theta2 = _perspective_thetas(c, denom, dtype)
+    flat = points.reshape(-1, 2)
+    flat = flat.to(_dtype.float64 if flat.dtype == _dtype.float64 else _dtype.float32)
+    moved = _rows_times(flat, theta1) / _rows_times(flat, theta2)
+    return moved.to(points.dtype).reshape(original_shape), canvas_size
+
+
+def elastic_keypoints(points, canvas_size, displacement, interpolation=None, fill=None):
+    expected_shape = (1, canvas_size[0], canvas_size[1], 2)
+    if not isinstance(displacement, Tensor):
+        raise TypeError("Argument displacement should be a Tensor")
+    if tuple(displacement.shape) != expected_shape:
+        raise ValueError(f"Argument displacement shape should be {expected_shape}, but given {displacement.shape}")
+    if points.numel() == 0:
+        return points, canvas_size
+    dtype = points.dtype if points.is_floating_point() else _dtype.float32
+    displacement = displacement.to(dtype)
+    original_shape = points.shape
+    flat = points.reshape(-1, 2)
+    inverse_grid = _identity_grid(canvas_size, dtype) - displacement
+    index = flat.to(_dtype.int64)
+    index_x = index[:, 0].clamp(0, inverse_grid.shape[2] - 1)
+    index_y = index[:, 1].clamp(0, inverse_grid.shape[1] - 1)
+    size = _tensor(list(canvas_size[::-1]), dtype=displacement.dtype)
+    moved = (inverse_grid[0, index_y, index_x, :] + 1) * (0.5 * size) - 0.5
+    return moved.to(points.dtype).reshape(original_shape), canvas_size
+
+
+def clamp_keypoints(inpt, canvas_size=None):
+    """Points clamped into their canvas (x to [0, width - 1], y to [0, height - 1]): ``KeyPoints`` to their own
+    canvas, plain tensors to the ``canvas_size`` given."""
+    from ._utils import is_pure_tensor
+
+    def clamped(points, canvas_size):
+        dtype = points.dtype
+        points = points.clone() if points.is_floating_point() else points.float()
+        points[..., 0] = points[..., 0].clamp(min=0, max=canvas_size[1] - 1)
+        points[..., 1] = points[..., 1].clamp(min=0, max=canvas_size[0] - 1)
+        return points.to(dtype)
+
+    if is_pure_tensor(inpt):
+        if canvas_size is None:
+            raise ValueError("For pure tensor inputs, `canvas_size` has to be passed.")
+        return clamped(inpt, canvas_size)
+    if isinstance(inpt, tv.KeyPoints):
+        if canvas_size is not None:
+            raise ValueError("For keypoints tv_tensor inputs, `canvas_size` must not be passed.")
+        return tv.wrap(clamped(_pure(inpt), inpt.canvas_size), like=inpt)
+    raise TypeError(f"Input can either be a plain tensor or a keypoints tv_tensor, but got {type(inpt)} instead.")
+
+
+keypoints_kernels = {name: _points_kernel(compute) for name, compute in (
+    ("horizontal_flip", lambda points, canvas_size: _flip_points(points, canvas_size, 0)),
+    ("vertical_flip", lambda points, canvas_size: _flip_points(points, canvas_size, 1)),
+    ("resize", resize_keypoints), ("crop", crop_keypoints), ("center_crop", center_crop_keypoints),
+    ("resized_crop", resized_crop_keypoints), ("pad", pad_keypoints), ("affine", affine_keypoints),
+    ("rotate", rotate_keypoints), ("perspective", perspective_keypoints), ("elastic", elastic_keypoints))}
+
+
 boxes_kernels = {name: _boxes_kernel(compute) for name, compute in (
     ("horizontal_flip", horizontal_flip_bounding_boxes), ("vertical_flip", vertical_flip_bounding_boxes),
     ("resize", resize_bounding_boxes), ("crop", crop_bounding_boxes), ("center_crop", center_crop_bounding_boxes),
@@ -529,7 +742,7 @@ def register_kernel(functional, tv_tensor_cls):
     if not (isinstance(tv_tensor_cls, type) and issubclass(tv_tensor_cls, tv.TVTensor)):
         raise ValueError("Kernels can only be registered for subclasses of torchless.vision.tv_tensors.TVTensor, "
                          f"but got {tv_tensor_cls}.")
-    if tv_tensor_cls in (tv.Image, tv.Video, tv.Mask, tv.BoundingBoxes, tv.TVTensor):
+    if tv_tensor_cls in (tv.Image, tv.Video, tv.Mask, tv.BoundingBoxes, tv.KeyPoints, tv.TVTensor):
         raise ValueError(f"Kernels cannot be registered for the builtin tv_tensor classes, but got {tv_tensor_cls}")
     if tv_tensor_cls in functional._tv_kernels:
         raise ValueError(f"Functional {functional} already has a kernel registered for type {tv_tensor_cls}.")

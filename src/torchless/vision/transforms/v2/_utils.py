@@ -92,7 +92,7 @@ def query_chw(flat_inputs):
     if not chws:
         raise TypeError("No image or video was found in the sample")
     if len(chws) > 1:
-        raise ValueError(f"Found multiple CxHxW dimensions in the sample: {sorted(chws)}")
+        raise ValueError(f"Found multiple CxHxW dimensions in the sample: {_quoted(sorted(chws))}")
     return chws.pop()
 
 
@@ -101,9 +101,15 @@ def query_size(flat_inputs):
     from . import functional as F
 
     sizes = {tuple(F.get_size(inpt)) for inpt in flat_inputs
-             if check_type(inpt, (is_pure_tensor, tv.Image, is_pil_image, tv.Video, tv.Mask, tv.BoundingBoxes))}
+             if check_type(inpt, (is_pure_tensor, tv.Image, is_pil_image, tv.Video, tv.Mask, tv.BoundingBoxes,
+                                  tv.KeyPoints))}
     if not sizes:
         raise TypeError("No image, video, mask, bounding box of keypoint was found in the sample")
     if len(sizes) > 1:
-        raise ValueError(f"Found multiple HxW dimensions in the sample: {sorted(sizes)}")
+        raise ValueError(f"Found multiple HxW dimensions in the sample: {_quoted(sorted(sizes))}")
     return sizes.pop()
+
+
+def _quoted(items):
+    """torchvision's ``sequence_to_str``: "'a', 'b'"."""
+    return ", ".join(f"'{item}'" for item in items)

@@ -38,13 +38,14 @@ def _check_interpolation(interpolation):
     return interpolation
 
 
-def _size_standin(height, width):
-    """A 1 x ``height`` x ``width`` tensor of no memory, for v1's ``get_params`` that read an image's size."""
+def _size_standin(height, width, channels=1):
+    """A ``channels`` x ``height`` x ``width`` tensor of no memory, for v1's ``get_params`` that read an image's
+    size."""
     import numpy as np
 
     from ...._tensor import Tensor
 
-    return Tensor._wrap(np.broadcast_to(np.uint8(0), (1, height, width)))
+    return Tensor._wrap(np.broadcast_to(np.uint8(0), (channels, height, width)))
 
 
 def _parse_pad_padding(padding):
@@ -460,14 +461,42 @@ class RandomErasing(SampleTransform, V2Repr, _v1.RandomErasing):
         self._v2_repr_attrs = [("p", p), ("scale", scale), ("ratio", ratio), ("value", shown), ("inplace", inplace)]
 
     def forward(self, img):
-        if _is_pil_image(img):  # v2 erases a PIL image as its pil_to_tensor, and converts it back
-            from . import functional as F2
+        return self(img)
 
-            pixels = F2.pil_to_tensor(img)
-            erased = super().forward(pixels)
-            # left alone (the draw said no), the image comes back as it is, whatever its mode
-            return img if erased is None or erased is pixels else F2.to_pil_image(erased, mode=img.mode)
-        return super().forward(img)
+    _v2_random_apply = True
+
+    def make_params(self, flat_inputs):
+        from ._utils import query_chw
+
+        channels, height, width = query_chw(flat_inputs)
+        if isinstance(self.value, (int, float)):
+            value = [float(self.value)]
+        elif isinstance(self.value, str):
+            value = None
+        else:
+            value = [float(v) for v in self.value]
+        if value is not None and len(value) not in (1, channels):
+            raise ValueError("If value is a sequence, it should have either a single value or "
+                             f"{channels} (number of {self._input_word} channels)")
+        standin = _size_standin(height, width, channels)
+        i, j, h, w, v = self.get_params(standin, scale=self.scale, ratio=self.ratio, value=value)
+        # ten failed draws leave the images as they are
+        return {"i": i, "j": j, "h": h, "w": w, "v": None if v is standin else v}
+
+    def transform(self, inpt, params):
+        import warnings
+
+        from ... import tv_tensors as tv
+        from . import functional as F2
+
+        if isinstance(inpt, (tv.BoundingBoxes, tv.KeyPoints, tv.Mask)):
+            warnings.warn(f"{type(self).__name__}() is currently passing through inputs of type "
+                          f"tv_tensors.{type(inpt).__name__}. This will likely change in the future.")
+            return inpt
+        if params["v"] is None:
+            return inpt
+        return self._call_kernel(F2.erase, inpt, params["i"], params["j"], params["h"], params["w"], params["v"],
+                                 inplace=self.inplace)
 
 
 class Lambda(_v1.Lambda):

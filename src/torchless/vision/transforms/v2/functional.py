@@ -217,7 +217,8 @@ def jpeg(image, quality):
 # take tv_tensors (an Image or Video through the same kernel, re-wrapped; Masks and BoundingBoxes through their
 # own kernels), as torchvision's v2 functionals are.
 from . import _tv_kernels  # noqa: E402
-from ._tv_kernels import clamp_bounding_boxes, convert_bounding_box_format, register_kernel  # noqa: E402,F401
+from ._tv_kernels import (clamp_bounding_boxes, clamp_keypoints, convert_bounding_box_format,  # noqa: E402,F401
+                          register_kernel)
 
 _MASK_INTERPOLATION_AT = {"resize": 1, "resized_crop": 5, "rotate": 1, "affine": 4, "perspective": 2, "elastic": 1}
 
@@ -241,10 +242,13 @@ def _install_tv_tensor_kernels(names):
                 kernels["Mask"] = _tv_kernels._wrapped(plain)
             else:
                 kernels["Mask"] = _tv_kernels.mask_kernel(plain, _MASK_INTERPOLATION_AT.get(name))
+            if name in _tv_kernels.keypoints_kernels:
+                kernels["KeyPoints"] = _tv_kernels.keypoints_kernels[name]
             if name in _tv_kernels.boxes_kernels:
                 kernels["BoundingBoxes"] = _tv_kernels.boxes_kernels[name]
         elif name == "to_dtype":  # masks and boxes are cast, never scaled
-            kernels["Mask"] = kernels["BoundingBoxes"] = lambda inpt, dtype=_float32, scale=False: inpt.to(dtype)
+            kernels["Mask"] = kernels["BoundingBoxes"] = kernels["KeyPoints"] = (
+                lambda inpt, dtype=_float32, scale=False: inpt.to(dtype))
         dispatcher = _tv_kernels.dispatching(plain, **kernels)
         if name in ("rgb_to_grayscale", "grayscale_to_rgb"):  # images only, as in torchvision
             del dispatcher._tv_kernels[tv.Video]
@@ -275,7 +279,8 @@ def _install_tv_tensor_queries():
         unwrapped = (lambda kernel: lambda inpt: kernel(_tv_kernels._pure(inpt)))(plain)
         dispatcher._tv_kernels = {tv.Image: unwrapped, tv.Video: unwrapped}
         if name == "get_size":
-            dispatcher._tv_kernels.update({tv.Mask: _mask_size, tv.BoundingBoxes: lambda inpt: list(inpt.canvas_size)})
+            dispatcher._tv_kernels.update({tv.Mask: _mask_size, tv.BoundingBoxes: lambda inpt: list(inpt.canvas_size),
+                                           tv.KeyPoints: lambda inpt: list(inpt.canvas_size)})
         scope[name] = dispatcher
 
 
@@ -308,5 +313,6 @@ vflip = vertical_flip
 get_image_num_channels = get_num_channels
 from ._box_transforms import sanitize_bounding_boxes  # noqa: E402,F401
 
-__all__ = sorted(set(__all__) | {"clamp_bounding_boxes", "convert_bounding_box_format", "register_kernel",
+__all__ = sorted(set(__all__) | {"clamp_bounding_boxes", "clamp_keypoints", "convert_bounding_box_format",
+                                 "register_kernel",
                                  "sanitize_bounding_boxes", "uniform_temporal_subsample"})
