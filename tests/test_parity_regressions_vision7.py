@@ -30,6 +30,9 @@ Differences fixed (torchless had no ``tv_tensors`` and its v2 transforms took on
 - ``FiveCrop`` / ``TenCrop`` give Images' crops as Images; ``ConvertImageDtype`` casts masks and boxes;
   grayscale conversions leave videos; ``UniformTemporalSubsample``; ``datasets.wrap_dataset_for_transforms_v2``
   for the classification datasets.
+- the transforms are ``nn.Module``s as torchvision's are (v2's all; v1's but Compose, ToTensor, PILToTensor,
+  ToPILImage, Lambda, RandomOrder / RandomChoice): ``nn.Sequential`` of transforms, ``eval()``, child modules in
+  reprs (``RandomApply(nn.ModuleList([...]))``).
 - ``ToImage`` gives a ``tv_tensors.Image`` (and leaves pure tensors when an Image is present), ``ToDtype`` with a
   dict of dtypes per type (``{tv_tensors.Image: ..., "others": None}``), ``ToPureTensor`` unwraps, ``Lambda``
   applies to the leaves of the given types.

@@ -4,7 +4,7 @@ ones (``p`` first, as v2's ``extra_repr`` lists the attributes)."""
 from .. import transforms as _v1
 from . import _color as F
 from ._repr import V2Repr
-from ._transform import SampleTransform, image_leaf
+from ._transform import SampleTransform, TransformModule, image_leaf
 from ._utils import query_chw
 
 
@@ -17,17 +17,17 @@ class _RandomApplied(SampleTransform):
         return self._apply(inpt)
 
 
-class RandomInvert(_RandomApplied, _v1.RandomInvert):
+class RandomInvert(_RandomApplied, _v1.RandomInvert, TransformModule):
     __doc__ = _v1.RandomInvert.__doc__
     _function = staticmethod(F.invert)
 
 
-class RandomAutocontrast(_RandomApplied, _v1.RandomAutocontrast):
+class RandomAutocontrast(_RandomApplied, _v1.RandomAutocontrast, TransformModule):
     __doc__ = _v1.RandomAutocontrast.__doc__
     _function = staticmethod(F.autocontrast)
 
 
-class RandomEqualize(_RandomApplied, _v1.RandomEqualize):
+class RandomEqualize(_RandomApplied, _v1.RandomEqualize, TransformModule):
     """Equalize the histogram of the image with probability ``p``; v2 takes float images too (equalized on
     their uint8 conversion)."""
     _function = staticmethod(F.equalize)
@@ -38,23 +38,23 @@ class _V2Repr:
         return f"{self.__class__.__name__}(p={self.p}, {self._setting}={getattr(self, self._setting)})"
 
 
-class RandomPosterize(_RandomApplied, _V2Repr, _v1.RandomPosterize):
+class RandomPosterize(_RandomApplied, _V2Repr, _v1.RandomPosterize, TransformModule):
     """Posterize the image with probability ``p``, keeping ``bits`` bits; v2 takes float images too
     (quantised to ``2 ** bits`` levels)."""
     _function = staticmethod(F.posterize)
 
 
-class RandomSolarize(_RandomApplied, _V2Repr, _v1.RandomSolarize):
+class RandomSolarize(_RandomApplied, _V2Repr, _v1.RandomSolarize, TransformModule):
     __doc__ = _v1.RandomSolarize.__doc__
     _function = staticmethod(F.solarize)
 
 
-class RandomAdjustSharpness(_RandomApplied, _V2Repr, _v1.RandomAdjustSharpness):
+class RandomAdjustSharpness(_RandomApplied, _V2Repr, _v1.RandomAdjustSharpness, TransformModule):
     __doc__ = _v1.RandomAdjustSharpness.__doc__
     _function = staticmethod(F.adjust_sharpness)
 
 
-class GaussianBlur(SampleTransform, V2Repr, _v1.GaussianBlur):
+class GaussianBlur(SampleTransform, V2Repr, _v1.GaussianBlur, TransformModule):
     __doc__ = _v1.GaussianBlur.__doc__
 
     def __init__(self, kernel_size, sigma=(0.1, 2.0)):
@@ -79,7 +79,7 @@ class GaussianBlur(SampleTransform, V2Repr, _v1.GaussianBlur):
         return image_leaf(inpt, lambda image: F.gaussian_blur(image, self.kernel_size, params["sigma"]))
 
 
-class Grayscale(SampleTransform, _v1.Grayscale):
+class Grayscale(SampleTransform, _v1.Grayscale, TransformModule):
     __doc__ = _v1.Grayscale.__doc__
     _transforms_videos = False
 
@@ -87,7 +87,7 @@ class Grayscale(SampleTransform, _v1.Grayscale):
         return F.rgb_to_grayscale(img, num_output_channels=self.num_output_channels)
 
 
-class RandomGrayscale(SampleTransform, _v1.RandomGrayscale):
+class RandomGrayscale(SampleTransform, _v1.RandomGrayscale, TransformModule):
     """v1's ``RandomGrayscale`` through v2's ``rgb_to_grayscale``: an image of neither 1 nor 3 channels is refused
     with v2's message (its channel count is the number of output channels asked for)."""
 

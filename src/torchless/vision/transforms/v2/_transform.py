@@ -9,6 +9,7 @@ except that a pure tensor (not a TVTensor) is an image only when the sample hold
 from ...._tensor import Tensor
 from ..._pillow import is_pil_image
 from ... import tv_tensors as tv
+from ..transforms import TransformModule
 from ._repr import module_repr, plain_extra_repr
 from ._utils import check_type, has_any, is_pure_tensor, tree_flatten, tree_unflatten
 
@@ -92,7 +93,7 @@ class SampleTransform:
         return needs_transform_list
 
 
-class Transform(SampleTransform):
+class Transform(SampleTransform, TransformModule):
     """The base of v2 transforms (``torchvision.transforms.v2.Transform``): subclasses define
     ``make_params(flat_inputs)`` (the random parameters, drawn once per call) and ``transform(inpt, params)``
     (one leaf); ``_transformed_types`` says which leaves are transformed (the others pass through). The repr
@@ -110,7 +111,8 @@ class Transform(SampleTransform):
         raise NotImplementedError
 
     def extra_repr(self):
-        return plain_extra_repr((name, value) for name, value in vars(self).items() if not name.startswith("_"))
+        return plain_extra_repr((name, value) for name, value in vars(self).items()
+                                if not name.startswith("_") and name != "training")
 
     def __repr__(self):
         return module_repr(self)

@@ -7,7 +7,7 @@ from .. import transforms as _v1
 from ..._pillow import is_pil_image as _is_pil_image
 from .._interpolation import InterpolationMode
 from ._repr import V2Repr, module_repr
-from ._transform import SampleTransform
+from ._transform import SampleTransform, TransformModule
 from ._utils import query_size
 
 _MODES = {mode.value: mode for mode in InterpolationMode}
@@ -61,7 +61,7 @@ def _parse_pad_padding(padding):
     raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple or list. Found {len(padding)}")
 
 
-class Resize(SampleTransform, V2Repr, _v1.Resize):
+class Resize(SampleTransform, V2Repr, _v1.Resize, TransformModule):
     __doc__ = _v1.Resize.__doc__
 
     def __init__(self, size=None, interpolation="bilinear", max_size=None, antialias=True):
@@ -92,7 +92,7 @@ class Resize(SampleTransform, V2Repr, _v1.Resize):
                                  max_size=self.max_size, antialias=self.antialias)
 
 
-class CenterCrop(SampleTransform, V2Repr, _v1.CenterCrop):
+class CenterCrop(SampleTransform, V2Repr, _v1.CenterCrop, TransformModule):
     __doc__ = _v1.CenterCrop.__doc__
 
     def __init__(self, size):
@@ -116,7 +116,7 @@ def _check_padding_mode_arg(padding_mode):
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
 
 
-class RandomCrop(SampleTransform, V2Repr, _v1.RandomCrop):
+class RandomCrop(SampleTransform, V2Repr, _v1.RandomCrop, TransformModule):
     __doc__ = _v1.RandomCrop.__doc__
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
@@ -169,7 +169,7 @@ class RandomCrop(SampleTransform, V2Repr, _v1.RandomCrop):
         return inpt
 
 
-class RandomResizedCrop(SampleTransform, V2Repr, _v1.RandomResizedCrop):
+class RandomResizedCrop(SampleTransform, V2Repr, _v1.RandomResizedCrop, TransformModule):
     __doc__ = _v1.RandomResizedCrop.__doc__
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation="bilinear",
@@ -199,7 +199,7 @@ class RandomResizedCrop(SampleTransform, V2Repr, _v1.RandomResizedCrop):
                                  antialias=self.antialias)
 
 
-class Pad(SampleTransform, V2Repr, _v1.Pad):
+class Pad(SampleTransform, V2Repr, _v1.Pad, TransformModule):
     __doc__ = _v1.Pad.__doc__
 
     def __init__(self, padding, fill=0, padding_mode="constant"):
@@ -228,7 +228,7 @@ class Pad(SampleTransform, V2Repr, _v1.Pad):
                                  padding_mode=self.padding_mode)
 
 
-class Normalize(SampleTransform, V2Repr, _v1.Normalize):
+class Normalize(SampleTransform, V2Repr, _v1.Normalize, TransformModule):
     __doc__ = _v1.Normalize.__doc__
 
     def __init__(self, mean, std, inplace=False):
@@ -252,7 +252,7 @@ class Normalize(SampleTransform, V2Repr, _v1.Normalize):
         return self._call_kernel(F2.normalize, inpt, mean=self.mean, std=self.std, inplace=self.inplace)
 
 
-class ColorJitter(SampleTransform, V2Repr, _v1.ColorJitter):
+class ColorJitter(SampleTransform, V2Repr, _v1.ColorJitter, TransformModule):
     __doc__ = _v1.ColorJitter.__doc__
 
     def __init__(self, brightness=None, contrast=None, saturation=None, hue=None):
@@ -308,7 +308,7 @@ def _fill_for(transform, inpt):
     return _get_fill(transform._fill, type(inpt))
 
 
-class RandomRotation(SampleTransform, V2Repr, _v1.RandomRotation):
+class RandomRotation(SampleTransform, V2Repr, _v1.RandomRotation, TransformModule):
     __doc__ = _v1.RandomRotation.__doc__
 
     def __init__(self, degrees, interpolation="nearest", expand=False, center=None, fill=0):
@@ -334,7 +334,7 @@ class RandomRotation(SampleTransform, V2Repr, _v1.RandomRotation):
                                  expand=self.expand, center=self.center, fill=_fill_for(self, inpt))
 
 
-class RandomAffine(SampleTransform, V2Repr, _v1.RandomAffine):
+class RandomAffine(SampleTransform, V2Repr, _v1.RandomAffine, TransformModule):
     __doc__ = _v1.RandomAffine.__doc__
 
     def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation="nearest", fill=0,
@@ -364,7 +364,7 @@ class RandomAffine(SampleTransform, V2Repr, _v1.RandomAffine):
                                  fill=_fill_for(self, inpt), center=self.center)
 
 
-class RandomPerspective(SampleTransform, V2Repr, _v1.RandomPerspective):
+class RandomPerspective(SampleTransform, V2Repr, _v1.RandomPerspective, TransformModule):
     __doc__ = _v1.RandomPerspective.__doc__
 
     def __init__(self, distortion_scale=0.5, p=0.5, interpolation="bilinear", fill=0):
@@ -399,7 +399,7 @@ class RandomPerspective(SampleTransform, V2Repr, _v1.RandomPerspective):
                                  fill=_fill_for(self, inpt))
 
 
-class ElasticTransform(SampleTransform, V2Repr, _v1.ElasticTransform):
+class ElasticTransform(SampleTransform, V2Repr, _v1.ElasticTransform, TransformModule):
     __doc__ = _v1.ElasticTransform.__doc__
 
     def __init__(self, alpha=50.0, sigma=5.0, interpolation="bilinear", fill=0):
@@ -441,7 +441,7 @@ def _number_or_pair(value, name):
     return [float(value), float(value)]
 
 
-class RandomErasing(SampleTransform, V2Repr, _v1.RandomErasing):
+class RandomErasing(SampleTransform, V2Repr, _v1.RandomErasing, TransformModule):
     __doc__ = _v1.RandomErasing.__doc__
 
     _input_word = "inpt"
@@ -499,8 +499,11 @@ class RandomErasing(SampleTransform, V2Repr, _v1.RandomErasing):
                                  inplace=self.inplace)
 
 
-class Lambda(_v1.Lambda):
+class Lambda(_v1.Lambda, TransformModule):
     """Apply a user-defined function as a transform, to the inputs that are instances of ``types`` (all by
+
+    def forward(self, *inputs):
+        return self(*inputs)
     default), as torchvision's v2 ``Lambda`` (which, unlike v1's, does not check that ``lambd`` is callable).
 
     Args:
@@ -546,8 +549,11 @@ class _ListedTransforms:
         return module_repr(self)
 
 
-class Compose(_ListedTransforms, _v1.Compose):
+class Compose(_ListedTransforms, _v1.Compose, TransformModule):
     __doc__ = _v1.Compose.__doc__
+
+    def forward(self, *inputs):
+        return self(*inputs)
 
     def __init__(self, transforms):
         if not isinstance(transforms, Sequence):
@@ -561,11 +567,13 @@ class Compose(_ListedTransforms, _v1.Compose):
         return _chain(self.transforms, inputs)
 
 
-class RandomApply(_ListedTransforms, _v1.RandomApply):
+class RandomApply(_ListedTransforms, _v1.RandomApply, TransformModule):
     __doc__ = _v1.RandomApply.__doc__
 
     def __init__(self, transforms, p=0.5):
-        if not isinstance(transforms, Sequence):
+        from ....nn import ModuleList
+
+        if not isinstance(transforms, (Sequence, ModuleList)):
             raise TypeError("Argument transforms should be a sequence of callables or a `nn.ModuleList`")
         if not 0.0 <= p <= 1.0:
             raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
@@ -577,8 +585,11 @@ class RandomApply(_ListedTransforms, _v1.RandomApply):
         return _chain(self.transforms, inputs)
 
 
-class RandomChoice(V2Repr, _v1.RandomChoice):
+class RandomChoice(V2Repr, _v1.RandomChoice, TransformModule):
     __doc__ = _v1.RandomChoice.__doc__
+
+    def forward(self, *inputs):
+        return self(*inputs)
 
     def __init__(self, transforms, p=None):
         if isinstance(transforms, Sequence) and not transforms:
@@ -591,8 +602,11 @@ class RandomChoice(V2Repr, _v1.RandomChoice):
         self._v2_repr_attrs = [("transforms", transforms), ("p", [w / total for w in weights])]
 
 
-class RandomOrder(V2Repr, _v1.RandomOrder):
+class RandomOrder(V2Repr, _v1.RandomOrder, TransformModule):
     __doc__ = _v1.RandomOrder.__doc__
+
+    def forward(self, *inputs):
+        return self(*inputs)
 
     def __init__(self, transforms):
         super().__init__(transforms)
@@ -614,7 +628,7 @@ def _chain(transforms, inputs):
     return outputs
 
 
-class RandomHorizontalFlip(SampleTransform, _v1.RandomHorizontalFlip):
+class RandomHorizontalFlip(SampleTransform, _v1.RandomHorizontalFlip, TransformModule):
     __doc__ = _v1.RandomHorizontalFlip.__doc__
     _v2_random_apply = True
 
@@ -629,7 +643,7 @@ class RandomHorizontalFlip(SampleTransform, _v1.RandomHorizontalFlip):
         return self._call_kernel(F2.horizontal_flip, inpt)
 
 
-class RandomVerticalFlip(SampleTransform, _v1.RandomVerticalFlip):
+class RandomVerticalFlip(SampleTransform, _v1.RandomVerticalFlip, TransformModule):
     __doc__ = _v1.RandomVerticalFlip.__doc__
     _v2_random_apply = True
 
@@ -644,16 +658,22 @@ class RandomVerticalFlip(SampleTransform, _v1.RandomVerticalFlip):
         return self._call_kernel(F2.vertical_flip, inpt)
 
 
-class PILToTensor(SampleTransform, _v1.PILToTensor):
+class PILToTensor(SampleTransform, _v1.PILToTensor, TransformModule):
     __doc__ = _v1.PILToTensor.__doc__
+
+    def forward(self, *inputs):
+        return self(*inputs)
     _transformed_types = (_is_pil_image,)
 
     def transform(self, inpt, params):
         return _v1.F.pil_to_tensor(inpt)
 
 
-class ToPILImage(SampleTransform, _v1.ToPILImage):
+class ToPILImage(SampleTransform, _v1.ToPILImage, TransformModule):
     __doc__ = _v1.ToPILImage.__doc__
+
+    def forward(self, *inputs):
+        return self(*inputs)
 
     def transform(self, inpt, params):
         import numpy as np
@@ -685,9 +705,9 @@ class _CropsOfImages(SampleTransform):
         return self.forward(inpt)
 
 
-class FiveCrop(_CropsOfImages, _v1.FiveCrop):
+class FiveCrop(_CropsOfImages, _v1.FiveCrop, TransformModule):
     __doc__ = _v1.FiveCrop.__doc__
 
 
-class TenCrop(_CropsOfImages, _v1.TenCrop):
+class TenCrop(_CropsOfImages, _v1.TenCrop, TransformModule):
     __doc__ = _v1.TenCrop.__doc__
