@@ -27,6 +27,9 @@ Differences fixed (torchless had no ``tv_tensors`` and its v2 transforms took on
 - ``Tensor.as_subclass``; ``v2.functional.register_kernel`` and user ``v2.Transform`` subclasses
   (``make_params`` / ``transform`` / ``_transformed_types``); the functionals refuse other input types with
   torchvision's registry message; torch's pytree nodes only (a dict subclass is a leaf).
+- torchvision's per-type kernels under their public names and signatures (``resize_image``, ``resize_mask``,
+  ``resize_bounding_boxes(boxes, canvas_size, size)``, ``rotate_keypoints``, ...), ``is_pure_tensor``,
+  ``get_num_frames``, and v2's sample helpers (``query_size``, ``query_chw``, ``has_any``, ``get_bounding_boxes``).
 - ``FiveCrop`` / ``TenCrop`` give Images' crops as Images; ``ConvertImageDtype`` casts masks and boxes;
   grayscale conversions leave videos; ``UniformTemporalSubsample``; ``datasets.wrap_dataset_for_transforms_v2``
   for the classification datasets.

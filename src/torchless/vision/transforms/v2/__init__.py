@@ -26,6 +26,7 @@ from ._extra_transforms import (JPEG, RGB, GaussianNoise, Identity, LinearTransf
 from ._mixing import CutMix, MixUp
 from ._conversion_transforms import ConvertImageDtype, ToDtype, ToImage, ToPureTensor, ToTensor
 from ._transform import Transform
+from ._utils import check_type, get_bounding_boxes, get_keypoints, has_all, has_any, query_chw, query_size
 from ._v1_based import (CenterCrop, ColorJitter, Compose, ElasticTransform, FiveCrop, Lambda, Normalize, Pad,
                         PILToTensor, RandomAffine, RandomApply, RandomChoice, RandomCrop, RandomErasing,
                         RandomHorizontalFlip, RandomOrder, RandomPerspective, RandomResizedCrop, RandomRotation,
@@ -41,4 +42,5 @@ __all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "CenterCrop", "ClampBou
            "RandomPosterize", "RandomResize", "RandomResizedCrop", "RandomRotation", "RandomShortestSize",
            "RandomSolarize", "RandomVerticalFlip", "RandomZoomOut", "Resize", "SanitizeBoundingBoxes", "ScaleJitter",
            "SetClampingMode", "TenCrop", "ToDtype", "ToImage", "ToPILImage", "ToPureTensor", "ToTensor", "Transform",
-           "TrivialAugmentWide", "UniformTemporalSubsample", "functional"]
+           "TrivialAugmentWide", "UniformTemporalSubsample", "check_type", "functional",
+           "get_bounding_boxes", "get_keypoints", "has_all", "has_any", "query_chw", "query_size"]

@@ -83,6 +83,14 @@ def get_bounding_boxes(flat_inputs):
         raise ValueError("No bounding boxes were found in the sample")
 
 
+def get_keypoints(flat_inputs):
+    """The first KeyPoints of a sample; a ValueError without one."""
+    try:
+        return next(inpt for inpt in flat_inputs if isinstance(inpt, tv.KeyPoints))
+    except StopIteration:
+        raise ValueError("No keypoints were found in the sample")
+
+
 def query_chw(flat_inputs):
     """The (channels, height, width) shared by the images and videos of a sample."""
     from . import functional as F

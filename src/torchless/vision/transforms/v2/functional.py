@@ -313,6 +313,44 @@ vflip = vertical_flip
 get_image_num_channels = get_num_channels
 from ._box_transforms import sanitize_bounding_boxes  # noqa: E402,F401
 
-__all__ = sorted(set(__all__) | {"clamp_bounding_boxes", "clamp_keypoints", "convert_bounding_box_format",
-                                 "register_kernel",
+def _install_named_kernels():
+    """torchvision's per-type kernels under their public names (``resize_image``, ``resize_mask``, ...)."""
+    from . import _named_kernels
+
+    scope = globals()
+    names = list(_named_kernels.__all__)
+    for name in names:
+        scope[name] = getattr(_named_kernels, name)
+    for name, kernel in _named_kernels.make_mask_kernels(_sys.modules[__name__]).items():
+        scope[name] = kernel
+        names.append(name)
+    scope["horizontal_flip_mask"], scope["vertical_flip_mask"] = (_named_kernels.horizontal_flip_mask,
+                                                                  _named_kernels.vertical_flip_mask)
+    names += ["horizontal_flip_mask", "vertical_flip_mask"]
+    for base in _named_kernels._IMAGE_KERNELS + _named_kernels._IMAGE_ONLY:
+        plain = getattr(scope[base], "_plain_kernel", scope[base])
+        scope[f"{base}_image"] = plain
+        names.append(f"{base}_image")
+        if base not in _named_kernels._IMAGE_ONLY:
+            scope[f"{base}_video"] = plain
+            names.append(f"{base}_video")
+    scope["uniform_temporal_subsample_video"] = _uniform_temporal_subsample
+    scope["get_size_mask"] = _mask_size
+    scope["get_size_bounding_boxes"] = scope["get_size_keypoints"] = lambda inpt: list(inpt.canvas_size)
+    names += ["get_size_mask", "get_size_bounding_boxes", "get_size_keypoints"]
+    scope["get_num_frames_video"] = scope["get_num_frames"] = get_num_frames
+    return names + ["uniform_temporal_subsample_video", "get_num_frames", "get_num_frames_video"]
+
+
+def get_num_frames(inpt):
+    """The number of frames of a video (..., T, C, H, W)."""
+    return inpt.shape[-4]
+
+
+from ._utils import is_pure_tensor  # noqa: E402,F401
+import sys as _sys  # noqa: E402
+
+__all__ = sorted(set(__all__) | set(_install_named_kernels()) | {
+                                 "clamp_bounding_boxes", "clamp_keypoints", "convert_bounding_box_format",
+                                 "is_pure_tensor", "register_kernel",
                                  "sanitize_bounding_boxes", "uniform_temporal_subsample"})
