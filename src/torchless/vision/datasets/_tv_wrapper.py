@@ -49,7 +49,8 @@ class VisionDatasetTVTensorWrapper:
             if cls is VisionDataset:
                 from .. import datasets
 
-                message = f"No wrapper exists for dataset class {dataset_cls.__name__}. Please wrap the output yourself."
+                message = (f"No wrapper exists for dataset class {dataset_cls.__name__}. Please wrap the output "
+                           "yourself.")
                 if dataset_cls in vars(datasets).values():
                     message = (f"{message} If an automated wrapper for this dataset would be useful for you, please "
                                "open an issue at https://github.com/pytorch/vision/issues.")

@@ -1,6 +1,6 @@
 """v2's transforms of bounding boxes and keypoints alone: ``ConvertBoundingBoxFormat``, ``ClampBoundingBoxes``,
-``ClampKeyPoints``, ``SetClampingMode`` and ``SanitizeBoundingBoxes`` (which also drops the masks and labels of the boxes it
-removes)."""
+``ClampKeyPoints``, ``SetClampingMode``, ``SanitizeBoundingBoxes`` (which also drops the masks and labels of the
+boxes it removes) and ``RandomIoUCrop``."""
 from ...._tensor import Tensor
 from ... import tv_tensors as tv
 from . import functional as F

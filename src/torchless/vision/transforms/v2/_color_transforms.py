@@ -103,5 +103,5 @@ class RandomGrayscale(SampleTransform, _v1.RandomGrayscale, TransformModule):
         return {"num_input_channels": query_chw(flat_inputs)[0]}
 
     def transform(self, inpt, params):
-        return image_leaf(inpt, lambda image: F.rgb_to_grayscale(image, num_output_channels=params["num_input_channels"]),
-                          videos=False)
+        channels = params["num_input_channels"]
+        return image_leaf(inpt, lambda image: F.rgb_to_grayscale(image, num_output_channels=channels), videos=False)

@@ -66,7 +66,7 @@ class RandomChannelPermutation(_ImageTransform):
 class RandomPhotometricDistort(_ImageTransform):
     """SSD's photometric distortion: each of brightness, contrast, saturation and hue is changed with probability
     ``p`` by a factor drawn from its range, contrast either first or last, and the channels permuted at random with
-    probability ``p``."""
+    probability ``p``; one draw for all the images of a sample."""
 
     _query = "chw"
 
@@ -78,25 +78,28 @@ class RandomPhotometricDistort(_ImageTransform):
         self.saturation = saturation
         self.p = p
 
-    def _transform(self, inpt):
-        channels = F.get_dimensions(inpt)[0]
-        factors = {name: _uniform(*bounds) if _rand() < self.p else None
-                   for name, bounds in (("brightness", self.brightness), ("contrast", self.contrast),
-                                        ("saturation", self.saturation), ("hue", self.hue))}
-        contrast_before = _rand() < 0.5
-        permute = _rand() < self.p
-        if factors["brightness"] is not None:
-            inpt = F.adjust_brightness(inpt, factors["brightness"])
-        if factors["contrast"] is not None and contrast_before:
-            inpt = F.adjust_contrast(inpt, factors["contrast"])
-        if factors["saturation"] is not None:
-            inpt = F.adjust_saturation(inpt, factors["saturation"])
-        if factors["hue"] is not None:
-            inpt = F.adjust_hue(inpt, factors["hue"])
-        if factors["contrast"] is not None and not contrast_before:
-            inpt = F.adjust_contrast(inpt, factors["contrast"])
-        if permute:
-            inpt = F.permute_channels(inpt, _permutation(channels))
+    def make_params(self, flat_inputs):
+        channels = query_chw(flat_inputs)[0]
+        params = {name: _uniform(*bounds) if _rand() < self.p else None
+                  for name, bounds in (("brightness", self.brightness), ("contrast", self.contrast),
+                                       ("saturation", self.saturation), ("hue", self.hue))}
+        params["contrast_before"] = _rand() < 0.5
+        params["permutation"] = _permutation(channels) if _rand() < self.p else None
+        return params
+
+    def transform(self, inpt, params):
+        if params["brightness"] is not None:
+            inpt = self._call_kernel(F.adjust_brightness, inpt, params["brightness"])
+        if params["contrast"] is not None and params["contrast_before"]:
+            inpt = self._call_kernel(F.adjust_contrast, inpt, params["contrast"])
+        if params["saturation"] is not None:
+            inpt = self._call_kernel(F.adjust_saturation, inpt, params["saturation"])
+        if params["hue"] is not None:
+            inpt = self._call_kernel(F.adjust_hue, inpt, params["hue"])
+        if params["contrast"] is not None and not params["contrast_before"]:
+            inpt = self._call_kernel(F.adjust_contrast, inpt, params["contrast"])
+        if params["permutation"] is not None:
+            inpt = self._call_kernel(F.permute_channels, inpt, params["permutation"])
         return inpt
 
 

@@ -1,8 +1,8 @@
 """v2's ``MixUp`` and ``CutMix``: batch-level augmentations of ``(images, labels)`` after the DataLoader.
 
 The sample is walked as v2 walks it (``mixup(images, labels)``, ``mixup((images, labels))``, a dict with a
-label-like key): the images are its ``tv_tensors.Image`` / ``Video`` batches, or else its first pure tensor. The mixing weight is
-drawn from Beta(``alpha``, ``alpha``) by torchless's generator (not PyTorch's stream)."""
+label-like key): the images are its ``tv_tensors.Image`` / ``Video`` batches, or else its first pure tensor.
+The mixing weight is drawn from Beta(``alpha``, ``alpha``) by torchless's generator (not PyTorch's stream)."""
 import math
 from collections.abc import Mapping
 

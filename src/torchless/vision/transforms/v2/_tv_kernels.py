@@ -735,7 +735,8 @@ def register_kernel(functional, tv_tensor_cls):
         name = functional
         functional = getattr(F, name, None)
         if functional is None:
-            raise ValueError(f"Could not find functional with name '{name}' in torchless.vision.transforms.v2.functional.")
+            raise ValueError(f"Could not find functional with name '{name}' in "
+                             "torchless.vision.transforms.v2.functional.")
     elif not (callable(functional) and getattr(functional, "_tv_kernels", None) is not None):
         raise ValueError("Kernels can only be registered on functionals from the torchless.vision.transforms.v2."
                          f"functional namespace, but got {functional}.")
