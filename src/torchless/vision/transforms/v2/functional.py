@@ -216,9 +216,14 @@ def jpeg(image, quality):
 # Each functional above is the kernel of plain tensors and PIL images; below, they become dispatchers that also
 # take tv_tensors (an Image or Video through the same kernel, re-wrapped; Masks and BoundingBoxes through their
 # own kernels), as torchvision's v2 functionals are.
+import sys as _sys  # noqa: E402
+
+from ... import tv_tensors as _tv  # noqa: E402
 from . import _tv_kernels  # noqa: E402
+from ._box_transforms import sanitize_bounding_boxes  # noqa: E402,F401
 from ._tv_kernels import (clamp_bounding_boxes, clamp_keypoints, convert_bounding_box_format,  # noqa: E402,F401
                           register_kernel)
+from ._utils import is_pure_tensor  # noqa: E402,F401
 
 _MASK_INTERPOLATION_AT = {"resize": 1, "resized_crop": 5, "rotate": 1, "affine": 4, "perspective": 2, "elastic": 1}
 
@@ -228,7 +233,7 @@ def _mask_size(inpt):
 
 
 def _install_tv_tensor_kernels(names):
-    from ... import tv_tensors as tv
+    tv = _tv
 
     scope = globals()
     for name in names:
@@ -257,7 +262,7 @@ def _install_tv_tensor_kernels(names):
 
 def _install_tv_tensor_crops():
     """five_crop / ten_crop: an Image's (or Video's) crops wrapped like it."""
-    from ... import tv_tensors as tv
+    tv = _tv
 
     scope = globals()
     for name in ("five_crop", "ten_crop"):
@@ -270,7 +275,7 @@ def _install_tv_tensor_crops():
 
 
 def _install_tv_tensor_queries():
-    from ... import tv_tensors as tv
+    tv = _tv
 
     scope = globals()
     for name in ("get_dimensions", "get_num_channels", "get_size"):
@@ -305,13 +310,17 @@ uniform_temporal_subsample = _tv_kernels.dispatching(_uniform_temporal_subsample
 uniform_temporal_subsample.__name__ = uniform_temporal_subsample.__qualname__ = "uniform_temporal_subsample"
 uniform_temporal_subsample.__doc__ = """``num_samples`` frames of a video (..., T, C, H, W) evenly spaced in time
 (the first and last included)."""
-uniform_temporal_subsample._tv_kernels.pop(next(cls for cls in uniform_temporal_subsample._tv_kernels
-                                                 if cls.__name__ == "Image"))  # videos (and pure tensors) only
+del uniform_temporal_subsample._tv_kernels[_tv.Image]  # videos (and pure tensors) only
 elastic_transform = elastic
 hflip = horizontal_flip
 vflip = vertical_flip
 get_image_num_channels = get_num_channels
-from ._box_transforms import sanitize_bounding_boxes  # noqa: E402,F401
+
+
+def get_num_frames(inpt):
+    """The number of frames of a video (..., T, C, H, W)."""
+    return inpt.shape[-4]
+
 
 def _install_named_kernels():
     """torchvision's per-type kernels under their public names (``resize_image``, ``resize_mask``, ...)."""
@@ -342,15 +351,6 @@ def _install_named_kernels():
     return names + ["uniform_temporal_subsample_video", "get_num_frames", "get_num_frames_video"]
 
 
-def get_num_frames(inpt):
-    """The number of frames of a video (..., T, C, H, W)."""
-    return inpt.shape[-4]
-
-
-from ._utils import is_pure_tensor  # noqa: E402,F401
-import sys as _sys  # noqa: E402
-
 __all__ = sorted(set(__all__) | set(_install_named_kernels()) | {
-                                 "clamp_bounding_boxes", "clamp_keypoints", "convert_bounding_box_format",
-                                 "is_pure_tensor", "register_kernel",
-                                 "sanitize_bounding_boxes", "uniform_temporal_subsample"})
+    "clamp_bounding_boxes", "clamp_keypoints", "convert_bounding_box_format", "is_pure_tensor", "register_kernel",
+    "sanitize_bounding_boxes", "uniform_temporal_subsample"})
