@@ -3,8 +3,8 @@ a Python expression with torchvision's result (tensors, PIL images, values; thei
 exception's type and message, evaluated again here with torchless.
 
 Imported as ``from torchvision_cases import ...`` (pytest puts tests/ on ``sys.path``). torchless names its dtypes
-and classes ``torchless.*`` where torch says ``torch.*``: messages and strings are compared with that prefix read
-as torch's.
+and classes ``torchless.*`` where torch says ``torch.*`` (and ``torchless.vision.*`` where torchvision says
+``torchvision.*``): messages and strings are compared with those prefixes read as torch's.
 """
 import warnings
 
@@ -15,7 +15,8 @@ import torchless
 
 
 def as_torch(text):
-    return text.replace("torchless.", "torch.")
+    # torchless.vision is torchvision (its classes named as torchvision's modules name them); the rest is torch
+    return text.replace("torchless.vision.", "torchvision.").replace("torchless.", "torch.")
 
 
 def assert_matches(value, expected, tolerance, where, arrays, pil_tolerance=True, exact_half=False, atol=1e-5):
@@ -28,6 +29,12 @@ def assert_matches(value, expected, tolerance, where, arrays, pil_tolerance=True
         assert len(value) == len(expected["items"]), where
         for i, (item, expected_item) in enumerate(zip(value, expected["items"])):
             assert_matches(item, expected_item, tolerance, f"{where}[{i}]", arrays, pil_tolerance, exact_half, atol)
+    elif "mapping" in expected:
+        assert isinstance(value, dict), where
+        assert list(value) == [name for name, _ in expected["mapping"]], where
+        for name, expected_item in expected["mapping"]:
+            assert_matches(value[name], expected_item, tolerance, f"{where}[{name!r}]", arrays, pil_tolerance,
+                           exact_half, atol)
     elif "pil" in expected:
         assert isinstance(value, Image.Image), where
         assert (value.mode, list(value.size)) == (expected["pil"], expected["size"]), where
@@ -38,6 +45,13 @@ def assert_matches(value, expected, tolerance, where, arrays, pil_tolerance=True
     elif "tensor" in expected:
         assert isinstance(value, torchless.Tensor), where
         assert str(value.dtype) == f"torchless.{expected['tensor']}", where
+        # the class is recorded since tv_tensors (and boxes with their format, canvas size and clamping mode)
+        assert type(value).__name__ == expected.get("kind", type(value).__name__), where
+        for name in ("format", "canvas_size", "clamping_mode"):
+            if name in expected:
+                meta = getattr(value, name)
+                meta = meta.name if hasattr(meta, "name") else list(meta) if isinstance(meta, tuple) else meta
+                assert meta == expected[name], where
         got, want = value.numpy(), arrays[expected["array"]]
         assert got.shape == want.shape, where
         if want.dtype.kind == "f":

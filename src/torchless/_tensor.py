@@ -804,6 +804,22 @@ class Tensor:
     def tolist(self):
         return self._data.tolist()
 
+    def as_subclass(self, cls):
+        """This tensor as an instance of the Tensor subclass ``cls``, sharing its values; one that requires grad is
+        aliased (a view), so that gradients reach this tensor."""
+        if not isinstance(cls, type):
+            raise TypeError(f"cls must be a type (got {type(cls).__name__})")
+        if not issubclass(cls, Tensor):
+            raise TypeError("Creating a Tensor subclass from a class that does not inherit from Tensor is not "
+                            "possible. Make sure your class inherits from Tensor.")
+        source = self.view_as(self) if self._requires_grad else self
+        out = object.__new__(cls)
+        for name in Tensor.__slots__:
+            if name not in ("__weakref__", "__dict__") and hasattr(source, name):
+                setattr(out, name, getattr(source, name))
+        out.__dict__.update(source.__dict__)
+        return out
+
     def detach(self):
         """A tensor sharing this one's values (and version counter: changing it in place invalidates what
         backward saved of this one), outside the graph."""

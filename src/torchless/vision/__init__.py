@@ -4,7 +4,7 @@ ImageFolder), ``transforms`` (with ``transforms.v2``), ``io`` (read_image, write
 EfficientNet) and ``ops`` (Conv2dNormActivation, SqueezeExcitation, StochasticDepth); each loads on first use."""
 import importlib as _importlib
 
-_LAZY_SUBMODULES = {"datasets", "io", "models", "ops", "transforms", "utils"}
+_LAZY_SUBMODULES = {"datasets", "io", "models", "ops", "transforms", "tv_tensors", "utils"}
 
 
 def __getattr__(name):

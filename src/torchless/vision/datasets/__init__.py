@@ -5,6 +5,8 @@ from .fakedata import FakeData
 from .folder import DatasetFolder, ImageFolder
 from .mnist import KMNIST, MNIST, FashionMNIST
 from .vision import StandardTransform, VisionDataset
+from ._tv_wrapper import wrap_dataset_for_transforms_v2
 
 __all__ = ["CIFAR10", "CIFAR100", "DatasetFolder", "EMNIST", "FakeData", "FashionMNIST", "ImageFolder", "KMNIST", "MNIST",
-           "StandardTransform", "VisionDataset"]
+           "StandardTransform", "VisionDataset",
+           "wrap_dataset_for_transforms_v2"]

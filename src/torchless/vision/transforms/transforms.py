@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..._tensor import Tensor
+from ...nn.modules.module import Module
 from ...random import numpy_rng, stream
 from . import functional as F
 from ._conversion import hwc_batch_to_tensor
@@ -34,7 +35,19 @@ def _setup_size(size, error_msg):
     return size
 
 
-class _Transform:
+class TransformModule(Module):
+    """Makes a transform a ``torchless.nn.Module``, as torchvision's are (``nn.Sequential`` of transforms,
+    ``eval()``, ``named_modules()``); listed last among a transform's bases so that the transform's own
+    ``__call__``, ``forward`` and ``__repr__`` come first. The module's state is set up on creation, whatever the
+    ``__init__`` of the classes before it does."""
+
+    def __new__(cls, *args, **kwargs):
+        self = object.__new__(cls)
+        Module.__init__(self)
+        return self
+
+
+class _Transform(TransformModule):
     """Calling a transform runs ``forward``, like the ``nn.Module`` transforms of torchvision."""
 
     def __call__(self, img):

@@ -4,39 +4,43 @@
     transform = v2.Compose([v2.ToImage(), v2.ToDtype(torchless.float32, scale=True),
                             v2.Normalize(mean, std)])
 
-The geometric transforms are v1's classes (v2's act the same on one image); the colour transforms whose v2
-functionals differ (``RandomPosterize``/``RandomEqualize`` of float images, v2's errors, batch dimensions) call
-v2's functionals; ``ToImage``, ``ToDtype``, ``ToPureTensor``, ``ConvertImageDtype`` and the deprecated
-``ToTensor`` are v2's own, and so are the automatic augmentations (``AutoAugment``, ``RandAugment``,
-``TrivialAugmentWide``, ``AugMix``: v2's magnitude tables and fills). The reprs are v2's (``_v1_based`` gives the
-v1 classes v2's arguments and reprs).
-
-Limitation: torchless's v2 transforms act on one image (tensor, array or PIL image). torchvision's v2 also
-transforms bounding boxes, masks and videos jointly with the image (``tv_tensors``) and takes nested
-samples such as ``(image, target)``; torchless has no ``tv_tensors`` and does neither.
+A transform takes a whole sample -- ``t(img)``, ``t(img, target)``, ``t((img, target))``, lists and dicts --
+and transforms the images, videos, masks, bounding boxes and keypoints in it (``torchless.vision.tv_tensors``)
+with parameters drawn once for the sample, passing the other items through (a pure tensor is the image only when
+the sample holds no ``tv_tensors.Image`` / ``Video`` / PIL image, and only the first one); the functionals
+dispatch on the tv_tensor type (see ``_tv_kernels``). The geometric transforms keep v1's argument checks and
+parameter draws (v1's classes underneath, with v2's reprs, ``_v1_based``); the colour transforms whose v2
+functionals differ call v2's; ``ToImage``, ``ToDtype``, ``ToPureTensor``, ``ConvertImageDtype``, the deprecated
+``ToTensor``, the box transforms and the automatic augmentations are v2's own.
 """
 from .. import InterpolationMode
-from ..transforms import FiveCrop, PILToTensor, RandomHorizontalFlip, RandomVerticalFlip, TenCrop, ToPILImage
 from . import functional
+from ._box_transforms import (ClampBoundingBoxes, ClampKeyPoints, ConvertBoundingBoxFormat, RandomIoUCrop,
+                              SanitizeBoundingBoxes, SetClampingMode)
 from ._auto_augment import AugMix, AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from ._color_transforms import (GaussianBlur, Grayscale, RandomAdjustSharpness, RandomAutocontrast, RandomEqualize,
                                 RandomGrayscale, RandomInvert, RandomPosterize, RandomSolarize)
 from ._extra_transforms import (JPEG, RGB, GaussianNoise, Identity, LinearTransformation, RandomChannelPermutation,
-                                RandomPhotometricDistort, RandomResize, RandomShortestSize, RandomZoomOut, ScaleJitter)
+                                RandomPhotometricDistort, RandomResize, RandomShortestSize, RandomZoomOut, ScaleJitter,
+                                UniformTemporalSubsample)
 from ._mixing import CutMix, MixUp
 from ._conversion_transforms import ConvertImageDtype, ToDtype, ToImage, ToPureTensor, ToTensor
 from ._transform import Transform
-from ._v1_based import (CenterCrop, ColorJitter, Compose, ElasticTransform, Lambda, Normalize, Pad, RandomAffine,
-                        RandomApply, RandomChoice, RandomCrop, RandomErasing, RandomOrder, RandomPerspective,
-                        RandomResizedCrop, RandomRotation, Resize)
+from ._utils import check_type, get_bounding_boxes, get_keypoints, has_all, has_any, query_chw, query_size
+from ._v1_based import (CenterCrop, ColorJitter, Compose, ElasticTransform, FiveCrop, Lambda, Normalize, Pad,
+                        PILToTensor, RandomAffine, RandomApply, RandomChoice, RandomCrop, RandomErasing,
+                        RandomHorizontalFlip, RandomOrder, RandomPerspective, RandomResizedCrop, RandomRotation,
+                        RandomVerticalFlip, Resize, TenCrop, ToPILImage)
 
-__all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype",
-           "CutMix", "ElasticTransform", "FiveCrop", "GaussianBlur", "GaussianNoise", "Grayscale", "Identity",
-           "InterpolationMode", "JPEG", "Lambda", "LinearTransformation", "MixUp", "Normalize", "PILToTensor", "Pad",
-           "RGB", "RandAugment", "RandomAdjustSharpness", "RandomAffine", "RandomApply", "RandomAutocontrast",
-           "RandomChannelPermutation", "RandomChoice", "RandomCrop", "RandomEqualize", "RandomErasing",
-           "RandomGrayscale", "RandomHorizontalFlip", "RandomInvert", "RandomOrder", "RandomPerspective",
-           "RandomPhotometricDistort", "RandomPosterize", "RandomResize", "RandomResizedCrop", "RandomRotation",
-           "RandomShortestSize", "RandomSolarize", "RandomVerticalFlip", "RandomZoomOut", "Resize", "ScaleJitter",
-           "TenCrop", "ToDtype", "ToImage", "ToPILImage", "ToPureTensor", "ToTensor", "Transform",
-           "TrivialAugmentWide", "functional"]
+__all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "CenterCrop", "ClampBoundingBoxes", "ClampKeyPoints",
+           "ColorJitter", "Compose", "ConvertBoundingBoxFormat", "ConvertImageDtype", "CutMix", "ElasticTransform",
+           "FiveCrop", "GaussianBlur", "GaussianNoise", "Grayscale", "Identity", "InterpolationMode", "JPEG",
+           "Lambda", "LinearTransformation", "MixUp", "Normalize", "PILToTensor", "Pad", "RGB", "RandAugment",
+           "RandomAdjustSharpness", "RandomAffine", "RandomApply", "RandomAutocontrast", "RandomChannelPermutation",
+           "RandomChoice", "RandomCrop", "RandomEqualize", "RandomErasing", "RandomGrayscale", "RandomHorizontalFlip",
+           "RandomInvert", "RandomIoUCrop", "RandomOrder", "RandomPerspective", "RandomPhotometricDistort",
+           "RandomPosterize", "RandomResize", "RandomResizedCrop", "RandomRotation", "RandomShortestSize",
+           "RandomSolarize", "RandomVerticalFlip", "RandomZoomOut", "Resize", "SanitizeBoundingBoxes", "ScaleJitter",
+           "SetClampingMode", "TenCrop", "ToDtype", "ToImage", "ToPILImage", "ToPureTensor", "ToTensor", "Transform",
+           "TrivialAugmentWide", "UniformTemporalSubsample", "check_type", "functional",
+           "get_bounding_boxes", "get_keypoints", "has_all", "has_any", "query_chw", "query_size"]

@@ -77,10 +77,29 @@ def _shared_space():
 
 
 class _AutoAugmentBase(Transform):
+    # torchless's arrays stand in for PIL images here (as in v1's classes)
+    _transformed_types = (Tensor, is_pil_image, np.ndarray)
+
     def __init__(self, *, interpolation="nearest", fill=None):
         self.interpolation = interpolation
         self.fill = fill
         self._fill = _setup_fill_arg(fill)
+
+    def check_inputs(self, flat_inputs):
+        from ... import tv_tensors as tv
+
+        images = 0
+        for inpt, needs in zip(flat_inputs, self._needs_transform_list(flat_inputs)):
+            unsupported = isinstance(inpt, (tv.BoundingBoxes, tv.Mask, tv.KeyPoints))
+            if needs and not unsupported:
+                images += 1
+            elif unsupported:
+                raise TypeError(f"Inputs of type {type(inpt).__name__} are not supported by {type(self).__name__}()")
+        if not images:
+            raise TypeError("Found no image in the sample.")
+        if images > 1:
+            raise TypeError(f"Auto augment transformations are only properly defined for a single image or video, "
+                             f"but found {images}.")
 
     def _get_random_item(self, dct):
         keys = tuple(dct.keys())
@@ -146,7 +165,7 @@ class AutoAugment(_AutoAugmentBase):
     def _get_policies(self, policy):
         return _v1._get_policies(policy)
 
-    def forward(self, inpt):
+    def _transform(self, inpt):
         height, width = self._image_size(inpt)
         policy = self._policies[_randint(0, len(self._policies))]
         for transform_id, probability, magnitude_idx in policy:
@@ -188,7 +207,7 @@ class RandAugment(_AutoAugmentBase):
         self.magnitude = magnitude
         self.num_magnitude_bins = num_magnitude_bins
 
-    def forward(self, inpt):
+    def _transform(self, inpt):
         height, width = self._image_size(inpt)
         for _ in range(self.num_ops):
             transform_id, (magnitudes_fn, signed) = self._get_random_item(self._AUGMENTATION_SPACE)
@@ -227,7 +246,7 @@ class TrivialAugmentWide(_AutoAugmentBase):
         super().__init__(interpolation=interpolation, fill=fill)
         self.num_magnitude_bins = num_magnitude_bins
 
-    def forward(self, inpt):
+    def _transform(self, inpt):
         height, width = self._image_size(inpt)
         transform_id, (magnitudes_fn, signed) = self._get_random_item(self._AUGMENTATION_SPACE)
         magnitude = self._signed_magnitude(magnitudes_fn, signed, self.num_magnitude_bins, height, width,
@@ -283,7 +302,7 @@ class AugMix(_AutoAugmentBase):
         # a method of its own so that tests can replace it, as in torchvision
         return _v1._sample_dirichlet(params)
 
-    def forward(self, inpt):
+    def _transform(self, inpt):
         height, width = self._image_size(inpt)
         image = inpt if isinstance(inpt, Tensor) else F.pil_to_tensor(inpt)
         space = self._AUGMENTATION_SPACE if self.all_ops else self._PARTIAL_AUGMENTATION_SPACE

@@ -4,19 +4,30 @@ ones (``p`` first, as v2's ``extra_repr`` lists the attributes)."""
 from .. import transforms as _v1
 from . import _color as F
 from ._repr import V2Repr
+from ._transform import SampleTransform, TransformModule, image_leaf
+from ._utils import query_chw
 
 
-class RandomInvert(_v1.RandomInvert):
+class _RandomApplied(SampleTransform):
+    """A v1 colour transform of probability ``p`` made v2's: one draw per sample, then every image changed."""
+
+    _v2_random_apply = True
+
+    def _transform_one(self, inpt):
+        return self._apply(inpt)
+
+
+class RandomInvert(_RandomApplied, _v1.RandomInvert, TransformModule):
     __doc__ = _v1.RandomInvert.__doc__
     _function = staticmethod(F.invert)
 
 
-class RandomAutocontrast(_v1.RandomAutocontrast):
+class RandomAutocontrast(_RandomApplied, _v1.RandomAutocontrast, TransformModule):
     __doc__ = _v1.RandomAutocontrast.__doc__
     _function = staticmethod(F.autocontrast)
 
 
-class RandomEqualize(_v1.RandomEqualize):
+class RandomEqualize(_RandomApplied, _v1.RandomEqualize, TransformModule):
     """Equalize the histogram of the image with probability ``p``; v2 takes float images too (equalized on
     their uint8 conversion)."""
     _function = staticmethod(F.equalize)
@@ -27,23 +38,23 @@ class _V2Repr:
         return f"{self.__class__.__name__}(p={self.p}, {self._setting}={getattr(self, self._setting)})"
 
 
-class RandomPosterize(_V2Repr, _v1.RandomPosterize):
+class RandomPosterize(_RandomApplied, _V2Repr, _v1.RandomPosterize, TransformModule):
     """Posterize the image with probability ``p``, keeping ``bits`` bits; v2 takes float images too
     (quantised to ``2 ** bits`` levels)."""
     _function = staticmethod(F.posterize)
 
 
-class RandomSolarize(_V2Repr, _v1.RandomSolarize):
+class RandomSolarize(_RandomApplied, _V2Repr, _v1.RandomSolarize, TransformModule):
     __doc__ = _v1.RandomSolarize.__doc__
     _function = staticmethod(F.solarize)
 
 
-class RandomAdjustSharpness(_V2Repr, _v1.RandomAdjustSharpness):
+class RandomAdjustSharpness(_RandomApplied, _V2Repr, _v1.RandomAdjustSharpness, TransformModule):
     __doc__ = _v1.RandomAdjustSharpness.__doc__
     _function = staticmethod(F.adjust_sharpness)
 
 
-class GaussianBlur(V2Repr, _v1.GaussianBlur):
+class GaussianBlur(SampleTransform, V2Repr, _v1.GaussianBlur, TransformModule):
     __doc__ = _v1.GaussianBlur.__doc__
 
     def __init__(self, kernel_size, sigma=(0.1, 2.0)):
@@ -60,15 +71,23 @@ class GaussianBlur(V2Repr, _v1.GaussianBlur):
         sigma = self.get_params(self.sigma[0], self.sigma[1])
         return F.gaussian_blur(img, self.kernel_size, [sigma, sigma])
 
+    def make_params(self, flat_inputs):
+        sigma = self.get_params(self.sigma[0], self.sigma[1])
+        return {"sigma": [sigma, sigma]}
 
-class Grayscale(_v1.Grayscale):
+    def transform(self, inpt, params):
+        return image_leaf(inpt, lambda image: F.gaussian_blur(image, self.kernel_size, params["sigma"]))
+
+
+class Grayscale(SampleTransform, _v1.Grayscale, TransformModule):
     __doc__ = _v1.Grayscale.__doc__
+    _transforms_videos = False
 
     def forward(self, img):
         return F.rgb_to_grayscale(img, num_output_channels=self.num_output_channels)
 
 
-class RandomGrayscale(_v1.RandomGrayscale):
+class RandomGrayscale(SampleTransform, _v1.RandomGrayscale, TransformModule):
     """v1's ``RandomGrayscale`` through v2's ``rgb_to_grayscale``: an image of neither 1 nor 3 channels is refused
     with v2's message (its channel count is the number of output channels asked for)."""
 
@@ -77,3 +96,12 @@ class RandomGrayscale(_v1.RandomGrayscale):
         if _v1._rand() < self.p:
             return F.rgb_to_grayscale(img, num_output_channels=num_output_channels)
         return img
+
+    _v2_random_apply = True
+
+    def make_params(self, flat_inputs):
+        return {"num_input_channels": query_chw(flat_inputs)[0]}
+
+    def transform(self, inpt, params):
+        channels = params["num_input_channels"]
+        return image_leaf(inpt, lambda image: F.rgb_to_grayscale(image, num_output_channels=channels), videos=False)

@@ -8,21 +8,24 @@ from .... import _dtype
 from ...._tensor import Tensor
 from ..._pillow import is_pil_image
 from .. import functional as _v1_functional
+from ... import tv_tensors as tv
 from ._transform import Transform
-from ._type_conversion import to_dtype, to_image
+from ._utils import is_pure_tensor
 
 
 class ToImage(Transform):
     """Convert a tensor, an H x W[ x C] array or a PIL image to a C x H x W tensor, keeping its dtype and values.
 
-    Follow with ``ToDtype(torchless.float32, scale=True)`` for floats in [0, 1]. Other inputs pass through.
+    Follow with ``ToDtype(torchless.float32, scale=True)`` for floats in [0, 1]. Other inputs pass through, and
+    so do pure tensors when the sample holds a ``tv_tensors.Image`` (v2's heuristic).
     """
 
-    def _transforms(self, inpt):
-        return isinstance(inpt, (Tensor, np.ndarray)) or is_pil_image(inpt)
+    _transformed_types = (is_pure_tensor, is_pil_image, np.ndarray)
 
     def _transform(self, inpt):
-        return to_image(inpt)
+        from . import functional as F
+
+        return F.to_image(inpt)
 
 
 class ToDtype(Transform):
@@ -38,13 +41,25 @@ class ToDtype(Transform):
     def __init__(self, dtype, scale=False):
         if not isinstance(dtype, (dict, _dtype.dtype)):
             raise ValueError(f"dtype must be a dict or a torch.dtype, got {type(dtype)} instead")
+        if isinstance(dtype, dict) and Tensor in dtype and any(cls in dtype for cls in (tv.Image, tv.Video)):
+            warnings.warn(
+                "Got `dtype` values for `torch.Tensor` and either `tv_tensors.Image` or `tv_tensors.Video`. "
+                "Note that a plain `torch.Tensor` will *not* be transformed by this (or any other transformation) "
+                "in case a `tv_tensors.Image` or `tv_tensors.Video` is present in the input.")
         self.dtype = dtype
         self.scale = scale
 
-    def forward(self, inpt):
+    _transformed_types = (Tensor,)
+
+    def transform(self, inpt, params):
+        from . import functional as F
+
+        image_like = is_pure_tensor(inpt) or isinstance(inpt, (tv.Image, tv.Video))
         if not isinstance(self.dtype, dict):
-            return super().forward(inpt)
-        if type(inpt) in self.dtype:
+            if not image_like:  # a plain dtype is for images and videos, as ConvertImageDtype's
+                return inpt
+            dtype = self.dtype
+        elif type(inpt) in self.dtype:
             dtype = self.dtype[type(inpt)]
         elif "others" in self.dtype:
             dtype = self.dtype["others"]
@@ -55,15 +70,13 @@ class ToDtype(Transform):
                 '"others" as a catch-all key e.g. dtype={tv_tensors.Mask: torch.int64, "others": None} to '
                 "pass-through the rest of the inputs.")
         if dtype is None:
-            if self.scale and isinstance(inpt, Tensor):
+            if self.scale and image_like:
                 warnings.warn("scale was set to True but no dtype was specified for images or videos: no scaling "
                               "will be done.")
             return inpt
-        # a dtype for a type v2 has no to_dtype kernel for (a PIL image) leaves the input as it is
-        return to_dtype(inpt, dtype, scale=self.scale) if isinstance(inpt, Tensor) else inpt
-
-    def _transform(self, inpt):
-        return to_dtype(inpt, self.dtype, scale=self.scale)
+        if not image_like:  # masks and boxes are cast, never scaled
+            return inpt.to(dtype)
+        return self._call_kernel(F.to_dtype, inpt, dtype=dtype, scale=self.scale)
 
 
 class ConvertImageDtype(Transform):
@@ -76,15 +89,21 @@ class ConvertImageDtype(Transform):
     def __init__(self, dtype=_dtype.float32):
         self.dtype = dtype
 
-    def _transform(self, inpt):
-        return to_dtype(inpt, self.dtype, scale=True)
+    def transform(self, inpt, params):
+        from . import functional as F
+
+        if is_pil_image(inpt):  # v2 has no to_dtype kernel for PIL images: they pass through
+            return inpt
+        return self._call_kernel(F.to_dtype, inpt, dtype=self.dtype, scale=True)
 
 
 class ToPureTensor(Transform):
-    """Turn ``tv_tensors`` into plain tensors; torchless has only plain tensors, so this returns its input."""
+    """Turn the ``tv_tensors`` of a sample into plain tensors (sharing their values)."""
 
-    def _transform(self, inpt):
-        return inpt
+    _transformed_types = (tv.TVTensor,)
+
+    def transform(self, inpt, params):
+        return tv._pure(inpt)
 
 
 class ToTensor(Transform):
@@ -101,8 +120,7 @@ class ToTensor(Transform):
             "Output is equivalent up to float precision."
         )
 
-    def _transforms(self, inpt):
-        return isinstance(inpt, np.ndarray) or is_pil_image(inpt)
+    _transformed_types = (is_pil_image, np.ndarray)
 
     def _transform(self, inpt):
         return _v1_functional.to_tensor(inpt)

@@ -8,29 +8,25 @@ from .. import transforms as _v1
 from ..transforms import _check_sequence_input, _rand, _randint, _uniform
 from . import functional as F
 from ._transform import Transform
+from ._utils import query_chw, query_size
 from ._v1_based import _fill_for, _v2_fill
 
 
-# What v2 says when a transform that sizes up its input to draw its parameters finds no image in it
-_NO_IMAGE = {"chw": "No image or video was found in the sample",
-             "size": "No image, video, mask, bounding box of keypoint was found in the sample"}
-
-
 class _ImageTransform(Transform):
-    """A v2 transform of tensors and PIL images; others pass through, unless the transform needs the image's
-    channels or size (``_query``) for its random parameters."""
+    """A v2 transform of images (tensors, tv_tensors.Image / Video, PIL images); others pass through, unless
+    the transform needs the image's channels or size (``_query``) for its random parameters and the sample holds
+    no image."""
 
     _query = None
 
-    def _transforms(self, inpt):
-        return isinstance(inpt, F.Tensor) or is_pil_image(inpt)
-
-    def forward(self, inpt):
-        if not self._transforms(inpt):
-            if self._query:
-                raise TypeError(_NO_IMAGE[self._query])
-            return inpt
-        return self._transform(inpt)
+    def make_params(self, flat_inputs):
+        # the transforms that size up the sample do so here (after a random-apply draw), refusing one without
+        # an image
+        if self._query == "chw":
+            query_chw(flat_inputs)
+        elif self._query == "size":
+            query_size(flat_inputs)
+        return {}
 
 
 def _permutation(n):
@@ -42,30 +38,35 @@ def _permutation(n):
 class Identity(Transform):
     """Return the input unchanged."""
 
-    def forward(self, inpt):
+    def transform(self, inpt, params):
         return inpt
 
 
 class RGB(_ImageTransform):
     """Convert a grayscale image to RGB (``grayscale_to_rgb``); RGB images are returned as they are."""
 
+    _transforms_videos = False
+
     def _transform(self, inpt):
         return F.grayscale_to_rgb(inpt)
 
 
 class RandomChannelPermutation(_ImageTransform):
-    """Permute the channels of the image at random."""
+    """Permute the channels of the images of a sample, all alike, at random."""
 
     _query = "chw"
 
-    def _transform(self, inpt):
-        return F.permute_channels(inpt, _permutation(F.get_dimensions(inpt)[0]))
+    def make_params(self, flat_inputs):
+        return {"permutation": _permutation(query_chw(flat_inputs)[0])}
+
+    def transform(self, inpt, params):
+        return self._call_kernel(F.permute_channels, inpt, params["permutation"])
 
 
 class RandomPhotometricDistort(_ImageTransform):
     """SSD's photometric distortion: each of brightness, contrast, saturation and hue is changed with probability
     ``p`` by a factor drawn from its range, contrast either first or last, and the channels permuted at random with
-    probability ``p``."""
+    probability ``p``; one draw for all the images of a sample."""
 
     _query = "chw"
 
@@ -77,25 +78,28 @@ class RandomPhotometricDistort(_ImageTransform):
         self.saturation = saturation
         self.p = p
 
-    def _transform(self, inpt):
-        channels = F.get_dimensions(inpt)[0]
-        factors = {name: _uniform(*bounds) if _rand() < self.p else None
-                   for name, bounds in (("brightness", self.brightness), ("contrast", self.contrast),
-                                        ("saturation", self.saturation), ("hue", self.hue))}
-        contrast_before = _rand() < 0.5
-        permute = _rand() < self.p
-        if factors["brightness"] is not None:
-            inpt = F.adjust_brightness(inpt, factors["brightness"])
-        if factors["contrast"] is not None and contrast_before:
-            inpt = F.adjust_contrast(inpt, factors["contrast"])
-        if factors["saturation"] is not None:
-            inpt = F.adjust_saturation(inpt, factors["saturation"])
-        if factors["hue"] is not None:
-            inpt = F.adjust_hue(inpt, factors["hue"])
-        if factors["contrast"] is not None and not contrast_before:
-            inpt = F.adjust_contrast(inpt, factors["contrast"])
-        if permute:
-            inpt = F.permute_channels(inpt, _permutation(channels))
+    def make_params(self, flat_inputs):
+        channels = query_chw(flat_inputs)[0]
+        params = {name: _uniform(*bounds) if _rand() < self.p else None
+                  for name, bounds in (("brightness", self.brightness), ("contrast", self.contrast),
+                                       ("saturation", self.saturation), ("hue", self.hue))}
+        params["contrast_before"] = _rand() < 0.5
+        params["permutation"] = _permutation(channels) if _rand() < self.p else None
+        return params
+
+    def transform(self, inpt, params):
+        if params["brightness"] is not None:
+            inpt = self._call_kernel(F.adjust_brightness, inpt, params["brightness"])
+        if params["contrast"] is not None and params["contrast_before"]:
+            inpt = self._call_kernel(F.adjust_contrast, inpt, params["contrast"])
+        if params["saturation"] is not None:
+            inpt = self._call_kernel(F.adjust_saturation, inpt, params["saturation"])
+        if params["hue"] is not None:
+            inpt = self._call_kernel(F.adjust_hue, inpt, params["hue"])
+        if params["contrast"] is not None and not params["contrast_before"]:
+            inpt = self._call_kernel(F.adjust_contrast, inpt, params["contrast"])
+        if params["permutation"] is not None:
+            inpt = self._call_kernel(F.permute_channels, inpt, params["permutation"])
         return inpt
 
 
@@ -138,17 +142,26 @@ class LinearTransformation(Transform, _v1.LinearTransformation):
     def __init__(self, transformation_matrix, mean_vector):
         _v1.LinearTransformation.__init__(self, transformation_matrix, mean_vector)
 
-    def forward(self, inpt):
-        if is_pil_image(inpt):
+    def check_inputs(self, flat_inputs):
+        if any(is_pil_image(inpt) for inpt in flat_inputs):
             raise TypeError(f"{type(self).__name__}() does not support PIL images.")
-        return _v1.LinearTransformation.forward(self, inpt) if isinstance(inpt, F.Tensor) else inpt
+
+    def _transform(self, inpt):
+        return _v1.LinearTransformation.forward(self, inpt)
 
     __repr__ = Transform.__repr__
 
 
 class _SizeJitter(_ImageTransform):
-    def _resize(self, inpt, size):
-        return F.resize(inpt, size, interpolation=self.interpolation, antialias=self.antialias)
+    """A resize to a size drawn once per sample (``_draw_size(height, width)``), of every leaf."""
+
+    def make_params(self, flat_inputs):
+        height, width = query_size(flat_inputs)
+        return {"size": self._draw_size(height, width)}
+
+    def transform(self, inpt, params):
+        return self._call_kernel(F.resize, inpt, params["size"], interpolation=self.interpolation,
+                                 antialias=self.antialias)
 
 
 class RandomResize(_SizeJitter):
@@ -160,8 +173,8 @@ class RandomResize(_SizeJitter):
         self.interpolation = interpolation
         self.antialias = antialias
 
-    def _transform(self, inpt):
-        return self._resize(inpt, [_randint(self.min_size, self.max_size)])
+    def make_params(self, flat_inputs):
+        return {"size": [_randint(self.min_size, self.max_size)]}
 
 
 class RandomShortestSize(_SizeJitter):
@@ -176,12 +189,11 @@ class RandomShortestSize(_SizeJitter):
         self.interpolation = interpolation
         self.antialias = antialias
 
-    def _transform(self, inpt):
-        height, width = F.get_size(inpt)
+    def _draw_size(self, height, width):
         ratio = self.min_size[_randint(0, len(self.min_size))] / min(height, width)
         if self.max_size is not None:
             ratio = min(ratio, self.max_size / max(height, width))
-        return self._resize(inpt, (int(height * ratio), int(width * ratio)))
+        return [int(height * ratio), int(width * ratio)]
 
 
 class ScaleJitter(_SizeJitter):
@@ -196,11 +208,10 @@ class ScaleJitter(_SizeJitter):
         self.interpolation = interpolation
         self.antialias = antialias
 
-    def _transform(self, inpt):
-        height, width = F.get_size(inpt)
+    def _draw_size(self, height, width):
         scale = self.scale_range[0] + _rand() * (self.scale_range[1] - self.scale_range[0])
         ratio = min(self.target_size[1] / height, self.target_size[0] / width) * scale
-        return self._resize(inpt, (int(height * ratio), int(width * ratio)))
+        return [int(height * ratio), int(width * ratio)]
 
 
 class RandomZoomOut(_ImageTransform):
@@ -219,16 +230,27 @@ class RandomZoomOut(_ImageTransform):
         if side_range[0] < 1.0 or side_range[0] > side_range[1]:
             raise ValueError(f"Invalid side range provided {side_range}.")
 
-    def forward(self, inpt):
-        if _rand() >= self.p:
-            return inpt
-        return super().forward(inpt)
+    _v2_random_apply = True
 
-    def _transform(self, inpt):
-        height, width = F.get_size(inpt)
+    def make_params(self, flat_inputs):
+        height, width = query_size(flat_inputs)
         ratio = self.side_range[0] + _rand() * (self.side_range[1] - self.side_range[0])
         canvas_width, canvas_height = int(width * ratio), int(height * ratio)
         left = int((canvas_width - width) * _rand())
         top = int((canvas_height - height) * _rand())
-        padding = [left, top, canvas_width - (left + width), canvas_height - (top + height)]
-        return F.pad(inpt, padding, fill=_fill_for(self, inpt))
+        return {"padding": [left, top, canvas_width - (left + width), canvas_height - (top + height)]}
+
+    def transform(self, inpt, params):
+        return self._call_kernel(F.pad, inpt, params["padding"], fill=_fill_for(self, inpt))
+
+
+class UniformTemporalSubsample(Transform):
+    """Keep ``num_samples`` frames of each video, evenly spaced in time (``uniform_temporal_subsample``)."""
+
+    _transformed_types = (F.Tensor,)
+
+    def __init__(self, num_samples):
+        self.num_samples = num_samples
+
+    def transform(self, inpt, params):
+        return self._call_kernel(F.uniform_temporal_subsample, inpt, self.num_samples)

@@ -1,9 +1,8 @@
 """v2's ``MixUp`` and ``CutMix``: batch-level augmentations of ``(images, labels)`` after the DataLoader.
 
-Only plain nesting is walked (the sample's top level and one level of lists, tuples and dicts), which covers
-``mixup(images, labels)``, ``mixup((images, labels))`` and a dict with a label-like key; torchless has no
-``tv_tensors``, so the first tensor met is the image batch, as v2 treats a plain tensor. The mixing weight is
-drawn from Beta(``alpha``, ``alpha``) by torchless's generator (not PyTorch's stream)."""
+The sample is walked as v2 walks it (``mixup(images, labels)``, ``mixup((images, labels))``, a dict with a
+label-like key): the images are its ``tv_tensors.Image`` / ``Video`` batches, or else its first pure tensor.
+The mixing weight is drawn from Beta(``alpha``, ``alpha``) by torchless's generator (not PyTorch's stream)."""
 import math
 from collections.abc import Mapping
 
@@ -16,9 +15,11 @@ from .functional import Tensor
 def _find_labels(inputs):
     """v2's default ``labels_getter``: the second item of a list or tuple (a tensor, or a dict holding one under
     a label-like key), or such a dict itself."""
+    from ._utils import is_pure_tensor
+
     if isinstance(inputs, (tuple, list)):
         inputs = inputs[1]
-    if isinstance(inputs, Tensor):
+    if is_pure_tensor(inputs):
         return inputs
     if not isinstance(inputs, Mapping):
         raise ValueError("When using the default labels_getter, the input passed to forward must be a dictionary or "
@@ -41,26 +42,6 @@ def _parse_labels_getter(labels_getter):
     raise ValueError(f"labels_getter should either be 'default', a callable, or None, but got {labels_getter}.")
 
 
-def _leaves(inputs):
-    """The leaves of ``inputs`` in order, and a function rebuilding the structure from new leaves."""
-    if isinstance(inputs, (list, tuple)):
-        parts = [_leaves(item) for item in inputs]
-        flat = [leaf for leaves, _ in parts for leaf in leaves]
-
-        def rebuild(new):
-            out, start = [], 0
-            for leaves, inner in parts:
-                out.append(inner(new[start:start + len(leaves)]))
-                start += len(leaves)
-            return type(inputs)(out)
-        return flat, rebuild
-    if isinstance(inputs, Mapping):
-        keys = list(inputs)
-        flat, rebuild_values = _leaves([inputs[key] for key in keys])
-        return flat, lambda new: type(inputs)(zip(keys, rebuild_values(new)))
-    return [inputs], lambda new: new[0]
-
-
 class _BaseMixUpCutMix(Transform):
     def __init__(self, *, alpha=1.0, num_classes=None, labels_getter="default"):
         self.alpha = float(alpha)
@@ -79,9 +60,14 @@ class _BaseMixUpCutMix(Transform):
         return self.forward(*inputs)
 
     def forward(self, *inputs):
+        from ... import tv_tensors as tv
+        from ._transform import image_leaf
+        from ._utils import has_any, tree_flatten, tree_unflatten
+
         inputs = inputs if len(inputs) > 1 else inputs[0]
-        flat, rebuild = _leaves(inputs)
-        if any(is_pil_image(leaf) for leaf in flat):
+        flat, spec = tree_flatten(inputs)
+        needs_transform_list = self._needs_transform_list(flat)
+        if has_any(flat, is_pil_image, tv.BoundingBoxes, tv.Mask, tv.KeyPoints):
             raise ValueError(f"{type(self).__name__}() does not support PIL images, bounding boxes, keypoints and "
                              "masks.")
         labels = self._labels_getter(inputs)
@@ -96,20 +82,18 @@ class _BaseMixUpCutMix(Transform):
                              "None.")
         if labels.ndim == 1 and self.num_classes is None:
             raise ValueError("num_classes must be passed if the labels are index-based (1D)")
-        # v2 transforms the first plain tensor (the image batch) and the labels; the rest passes through
-        image_index = next((i for i, leaf in enumerate(flat) if isinstance(leaf, Tensor) and leaf is not labels),
-                           None)
-        params = self._params([flat[image_index]] if image_index is not None else [])
+        # the images (v2's heuristic: Images and Videos, else the first pure tensor) and the labels are mixed
+        params = self._params([leaf for leaf, needs in zip(flat, needs_transform_list) if needs])
         out = []
-        for index, leaf in enumerate(flat):
+        for leaf, needs in zip(flat, needs_transform_list):
             if leaf is labels:
                 out.append(self._mixup_label(leaf, self._label_weight(params)))
-            elif index == image_index:
+            elif needs:
                 self._check_image(leaf, labels.shape[0])
-                out.append(self._mix(leaf, params))
+                out.append(image_leaf(leaf, lambda images: self._mix(images, params)))
             else:
                 out.append(leaf)
-        return rebuild(out)
+        return tree_unflatten(out, spec)
 
     def _draw_lambda(self):
         from ....random import numpy_rng  # the generator torchless.manual_seed seeds

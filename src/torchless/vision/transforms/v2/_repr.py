@@ -8,15 +8,17 @@ _PLAIN = (bool, int, float, str, tuple, list, enum.Enum)
 
 
 def module_repr(obj):
-    """``torch.nn.Module.__repr__`` of a module without children: ``Name(extra)`` when ``extra_repr`` is one
-    line, else its lines indented by two spaces between ``Name(`` and ``)``."""
+    """``torch.nn.Module.__repr__``: ``Name(extra)`` when ``extra_repr`` is one line and there are no child
+    modules, else the extra lines and ``(name): child`` lines indented by two spaces between ``Name(`` and ``)``."""
     extra = obj.extra_repr()
     lines = extra.split("\n") if extra else []
+    children = [f"({name}): " + repr(child).replace("\n", "\n  ")
+                for name, child in vars(obj).get("_modules", {}).items()]
     text = f"{type(obj).__name__}("
-    if len(lines) == 1:
+    if len(lines) == 1 and not children:
         text += lines[0]
-    elif lines:
-        text += "\n  " + "\n  ".join(lines) + "\n"
+    elif lines or children:
+        text += "\n  " + "\n  ".join(lines + children) + "\n"
     return text + ")"
 
 

@@ -14,11 +14,18 @@ def to_image(inpt):
 
     Like ``torchvision.transforms.v2.functional.to_image``: arrays gain a channel axis when they are H x W,
     tensors are returned as they are (with a channel axis added to an H x W one), PIL images go through
-    ``pil_to_tensor``. torchless returns a plain tensor where torchvision returns a ``tv_tensors.Image``.
+    ``pil_to_tensor``; the result is a ``tv_tensors.Image``.
 
     Raises:
         TypeError: for any other input.
     """
+    from ... import tv_tensors as tv
+
+    return tv.Image(_to_image_tensor(inpt))
+
+
+def _to_image_tensor(inpt):
+    """The tensor of ``to_image``'s Image."""
     if isinstance(inpt, np.ndarray):
         return as_tensor(np.ascontiguousarray(np.atleast_3d(inpt).transpose(2, 0, 1)))
     if is_pil_image(inpt):

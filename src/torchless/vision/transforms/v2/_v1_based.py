@@ -7,6 +7,8 @@ from .. import transforms as _v1
 from ..._pillow import is_pil_image as _is_pil_image
 from .._interpolation import InterpolationMode
 from ._repr import V2Repr, module_repr
+from ._transform import SampleTransform, TransformModule
+from ._utils import query_size
 
 _MODES = {mode.value: mode for mode in InterpolationMode}
 
@@ -36,6 +38,16 @@ def _check_interpolation(interpolation):
     return interpolation
 
 
+def _size_standin(height, width, channels=1):
+    """A ``channels`` x ``height`` x ``width`` tensor of no memory, for v1's ``get_params`` that read an image's
+    size."""
+    import numpy as np
+
+    from ...._tensor import Tensor
+
+    return Tensor._wrap(np.broadcast_to(np.uint8(0), (channels, height, width)))
+
+
 def _parse_pad_padding(padding):
     """``[left, right, top, bottom]`` of a padding argument, as v2's ``RandomCrop`` stores it."""
     if isinstance(padding, int):
@@ -49,7 +61,7 @@ def _parse_pad_padding(padding):
     raise ValueError(f"Padding must be an int or a 1, 2, or 4 element tuple or list. Found {len(padding)}")
 
 
-class Resize(V2Repr, _v1.Resize):
+class Resize(SampleTransform, V2Repr, _v1.Resize, TransformModule):
     __doc__ = _v1.Resize.__doc__
 
     def __init__(self, size=None, interpolation="bilinear", max_size=None, antialias=True):
@@ -73,13 +85,24 @@ class Resize(V2Repr, _v1.Resize):
 
         return F2.resize(img, self.size, self.interpolation, self.max_size, self.antialias)
 
+    def transform(self, inpt, params):
+        from . import functional as F2
 
-class CenterCrop(V2Repr, _v1.CenterCrop):
+        return self._call_kernel(F2.resize, inpt, self.size, interpolation=self.interpolation,
+                                 max_size=self.max_size, antialias=self.antialias)
+
+
+class CenterCrop(SampleTransform, V2Repr, _v1.CenterCrop, TransformModule):
     __doc__ = _v1.CenterCrop.__doc__
 
     def __init__(self, size):
         super().__init__(size)
         self._v2_repr_attrs = [("size", _v1._setup_size(size, "Please provide only two dimensions (h, w) for size."))]
+
+    def transform(self, inpt, params):
+        from . import functional as F2
+
+        return self._call_kernel(F2.center_crop, inpt, output_size=self.size)
 
 
 def _check_padding_arg(padding):
@@ -93,7 +116,7 @@ def _check_padding_mode_arg(padding_mode):
         raise ValueError("Padding mode should be either constant, edge, reflect or symmetric")
 
 
-class RandomCrop(V2Repr, _v1.RandomCrop):
+class RandomCrop(SampleTransform, V2Repr, _v1.RandomCrop, TransformModule):
     __doc__ = _v1.RandomCrop.__doc__
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
@@ -111,12 +134,13 @@ class RandomCrop(V2Repr, _v1.RandomCrop):
             ("fill", fill), ("padding_mode", padding_mode)]
 
     def forward(self, img):
-        from . import functional as F2
-        from ._auto_augment import _get_fill
+        return self(img)
 
+    def make_params(self, flat_inputs):
         # v2 works out the whole padding (the given one, then the shortfall on both sides) and checks the size
-        # before padding anything, with its own wording; then pads once, with v2's pad
-        _, height, width = _v1.F.get_dimensions(img)
+        # before padding anything, with its own wording; the crop's corner is drawn only along a dimension
+        # larger than the crop
+        height, width = query_size(flat_inputs)
         left, right, top, bottom = _parse_pad_padding(self.padding) if self.padding else (0, 0, 0, 0)
         height, width = height + top + bottom, width + left + right
         if self.pad_if_needed and height < self.size[0]:
@@ -128,13 +152,24 @@ class RandomCrop(V2Repr, _v1.RandomCrop):
         if height < self.size[0] or width < self.size[1]:
             raise ValueError(f"Required crop size {tuple(self.size)} is larger than "
                              f"{'padded ' if self.padding else ''}input image size {(height, width)}.")
-        if any((left, top, right, bottom)):
-            img = F2.pad(img, [left, top, right, bottom], _get_fill(self._fill, type(img)), self.padding_mode)
-        i, j, h, w = self.get_params(img, self.size)
-        return F2.crop(img, i, j, h, w)
+        crop_top = _v1._randint(0, height - self.size[0] + 1) if height > self.size[0] else 0
+        crop_left = _v1._randint(0, width - self.size[1] + 1) if width > self.size[1] else 0
+        return {"padding": [left, top, right, bottom], "top": crop_top, "left": crop_left,
+                "needs_crop": height > self.size[0] or width > self.size[1]}
+
+    def transform(self, inpt, params):
+        from . import functional as F2
+        from ._auto_augment import _get_fill
+
+        if any(params["padding"]):
+            inpt = self._call_kernel(F2.pad, inpt, params["padding"], fill=_get_fill(self._fill, type(inpt)),
+                                     padding_mode=self.padding_mode)
+        if params["needs_crop"]:
+            inpt = self._call_kernel(F2.crop, inpt, params["top"], params["left"], self.size[0], self.size[1])
+        return inpt
 
 
-class RandomResizedCrop(V2Repr, _v1.RandomResizedCrop):
+class RandomResizedCrop(SampleTransform, V2Repr, _v1.RandomResizedCrop, TransformModule):
     __doc__ = _v1.RandomResizedCrop.__doc__
 
     def __init__(self, size, scale=(0.08, 1.0), ratio=(3.0 / 4.0, 4.0 / 3.0), interpolation="bilinear",
@@ -151,13 +186,20 @@ class RandomResizedCrop(V2Repr, _v1.RandomResizedCrop):
             ("ratio", ratio), ("interpolation", interpolation), ("antialias", antialias)]
 
     def forward(self, img):
+        return self(img)
+
+    def make_params(self, flat_inputs):
+        return dict(zip(("top", "left", "height", "width"),
+                        self.get_params(_size_standin(*query_size(flat_inputs)), self.scale, self.ratio)))
+
+    def transform(self, inpt, params):
         from . import functional as F2
 
-        i, j, h, w = self.get_params(img, self.scale, self.ratio)
-        return F2.resized_crop(img, i, j, h, w, self.size, self.interpolation, antialias=self.antialias)
+        return self._call_kernel(F2.resized_crop, inpt, **params, size=self.size, interpolation=self.interpolation,
+                                 antialias=self.antialias)
 
 
-class Pad(V2Repr, _v1.Pad):
+class Pad(SampleTransform, V2Repr, _v1.Pad, TransformModule):
     __doc__ = _v1.Pad.__doc__
 
     def __init__(self, padding, fill=0, padding_mode="constant"):
@@ -178,8 +220,15 @@ class Pad(V2Repr, _v1.Pad):
 
         return F2.pad(img, self.padding, _get_fill(self._fill, type(img)), self.padding_mode)
 
+    def transform(self, inpt, params):
+        from . import functional as F2
+        from ._auto_augment import _get_fill
 
-class Normalize(V2Repr, _v1.Normalize):
+        return self._call_kernel(F2.pad, inpt, self.padding, fill=_get_fill(self._fill, type(inpt)),
+                                 padding_mode=self.padding_mode)
+
+
+class Normalize(SampleTransform, V2Repr, _v1.Normalize, TransformModule):
     __doc__ = _v1.Normalize.__doc__
 
     def __init__(self, mean, std, inplace=False):
@@ -193,8 +242,17 @@ class Normalize(V2Repr, _v1.Normalize):
             raise TypeError(f"{type(self).__name__}() does not support PIL images.")
         return F2.normalize(tensor, self.mean, self.std, self.inplace)
 
+    def check_inputs(self, flat_inputs):
+        if any(_is_pil_image(inpt) for inpt in flat_inputs):
+            raise TypeError(f"{type(self).__name__}() does not support PIL images.")
 
-class ColorJitter(V2Repr, _v1.ColorJitter):
+    def transform(self, inpt, params):
+        from . import functional as F2
+
+        return self._call_kernel(F2.normalize, inpt, mean=self.mean, std=self.std, inplace=self.inplace)
+
+
+class ColorJitter(SampleTransform, V2Repr, _v1.ColorJitter, TransformModule):
     __doc__ = _v1.ColorJitter.__doc__
 
     def __init__(self, brightness=None, contrast=None, saturation=None, hue=None):
@@ -220,14 +278,20 @@ class ColorJitter(V2Repr, _v1.ColorJitter):
         return None if value[0] == value[1] == center else (float(value[0]), float(value[1]))
 
     def forward(self, img):
+        return self(img)
+
+    def make_params(self, flat_inputs):
+        fn_idx, *factors = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
+        return {"fn_idx": fn_idx.tolist(), "factors": factors}
+
+    def transform(self, inpt, params):
         from . import functional as F2
 
-        fn_idx, *factors = self.get_params(self.brightness, self.contrast, self.saturation, self.hue)
         adjust = (F2.adjust_brightness, F2.adjust_contrast, F2.adjust_saturation, F2.adjust_hue)
-        for fn_id in fn_idx.tolist():
-            if factors[fn_id] is not None:
-                img = adjust[fn_id](img, factors[fn_id])
-        return img
+        for fn_id in params["fn_idx"]:
+            if params["factors"][fn_id] is not None:
+                inpt = self._call_kernel(adjust[fn_id], inpt, params["factors"][fn_id])
+        return inpt
 
 
 def _v2_fill(transform, fill):
@@ -244,7 +308,7 @@ def _fill_for(transform, inpt):
     return _get_fill(transform._fill, type(inpt))
 
 
-class RandomRotation(V2Repr, _v1.RandomRotation):
+class RandomRotation(SampleTransform, V2Repr, _v1.RandomRotation, TransformModule):
     __doc__ = _v1.RandomRotation.__doc__
 
     def __init__(self, degrees, interpolation="nearest", expand=False, center=None, fill=0):
@@ -260,8 +324,17 @@ class RandomRotation(V2Repr, _v1.RandomRotation):
         angle = self.get_params(self.degrees)
         return F2.rotate(img, angle, self.interpolation, self.expand, self.center, _fill_for(self, img))
 
+    def make_params(self, flat_inputs):
+        return {"angle": self.get_params(self.degrees)}
 
-class RandomAffine(V2Repr, _v1.RandomAffine):
+    def transform(self, inpt, params):
+        from . import functional as F2
+
+        return self._call_kernel(F2.rotate, inpt, params["angle"], interpolation=self.interpolation,
+                                 expand=self.expand, center=self.center, fill=_fill_for(self, inpt))
+
+
+class RandomAffine(SampleTransform, V2Repr, _v1.RandomAffine, TransformModule):
     __doc__ = _v1.RandomAffine.__doc__
 
     def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation="nearest", fill=0,
@@ -279,8 +352,19 @@ class RandomAffine(V2Repr, _v1.RandomAffine):
         params = self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])
         return F2.affine(img, *params, interpolation=self.interpolation, fill=_fill_for(self, img), center=self.center)
 
+    def make_params(self, flat_inputs):
+        height, width = query_size(flat_inputs)
+        return dict(zip(("angle", "translate", "scale", "shear"),
+                        self.get_params(self.degrees, self.translate, self.scale, self.shear, [width, height])))
 
-class RandomPerspective(V2Repr, _v1.RandomPerspective):
+    def transform(self, inpt, params):
+        from . import functional as F2
+
+        return self._call_kernel(F2.affine, inpt, **params, interpolation=self.interpolation,
+                                 fill=_fill_for(self, inpt), center=self.center)
+
+
+class RandomPerspective(SampleTransform, V2Repr, _v1.RandomPerspective, TransformModule):
     __doc__ = _v1.RandomPerspective.__doc__
 
     def __init__(self, distortion_scale=0.5, p=0.5, interpolation="bilinear", fill=0):
@@ -302,8 +386,20 @@ class RandomPerspective(V2Repr, _v1.RandomPerspective):
             return F2.perspective(img, startpoints, endpoints, self.interpolation, _fill_for(self, img))
         return img
 
+    _v2_random_apply = True
 
-class ElasticTransform(V2Repr, _v1.ElasticTransform):
+    def make_params(self, flat_inputs):
+        height, width = query_size(flat_inputs)
+        return dict(zip(("startpoints", "endpoints"), self.get_params(width, height, self.distortion_scale)))
+
+    def transform(self, inpt, params):
+        from . import functional as F2
+
+        return self._call_kernel(F2.perspective, inpt, **params, interpolation=self.interpolation,
+                                 fill=_fill_for(self, inpt))
+
+
+class ElasticTransform(SampleTransform, V2Repr, _v1.ElasticTransform, TransformModule):
     __doc__ = _v1.ElasticTransform.__doc__
 
     def __init__(self, alpha=50.0, sigma=5.0, interpolation="bilinear", fill=0):
@@ -322,6 +418,15 @@ class ElasticTransform(V2Repr, _v1.ElasticTransform):
         displacement = self.get_params(self.alpha, self.sigma, [height, width])
         return F2.elastic(img, displacement, self.interpolation, _fill_for(self, img))
 
+    def make_params(self, flat_inputs):
+        return {"displacement": self.get_params(self.alpha, self.sigma, list(query_size(flat_inputs)))}
+
+    def transform(self, inpt, params):
+        from . import functional as F2
+
+        return self._call_kernel(F2.elastic, inpt, params["displacement"], interpolation=self.interpolation,
+                                 fill=_fill_for(self, inpt))
+
 
 def _number_or_pair(value, name):
     if not isinstance(value, (int, float, Sequence)):
@@ -336,7 +441,7 @@ def _number_or_pair(value, name):
     return [float(value), float(value)]
 
 
-class RandomErasing(V2Repr, _v1.RandomErasing):
+class RandomErasing(SampleTransform, V2Repr, _v1.RandomErasing, TransformModule):
     __doc__ = _v1.RandomErasing.__doc__
 
     _input_word = "inpt"
@@ -356,18 +461,49 @@ class RandomErasing(V2Repr, _v1.RandomErasing):
         self._v2_repr_attrs = [("p", p), ("scale", scale), ("ratio", ratio), ("value", shown), ("inplace", inplace)]
 
     def forward(self, img):
-        if _is_pil_image(img):  # v2 erases a PIL image as its pil_to_tensor, and converts it back
-            from . import functional as F2
+        return self(img)
 
-            pixels = F2.pil_to_tensor(img)
-            erased = super().forward(pixels)
-            # left alone (the draw said no), the image comes back as it is, whatever its mode
-            return img if erased is None or erased is pixels else F2.to_pil_image(erased, mode=img.mode)
-        return super().forward(img)
+    _v2_random_apply = True
+
+    def make_params(self, flat_inputs):
+        from ._utils import query_chw
+
+        channels, height, width = query_chw(flat_inputs)
+        if isinstance(self.value, (int, float)):
+            value = [float(self.value)]
+        elif isinstance(self.value, str):
+            value = None
+        else:
+            value = [float(v) for v in self.value]
+        if value is not None and len(value) not in (1, channels):
+            raise ValueError("If value is a sequence, it should have either a single value or "
+                             f"{channels} (number of {self._input_word} channels)")
+        standin = _size_standin(height, width, channels)
+        i, j, h, w, v = self.get_params(standin, scale=self.scale, ratio=self.ratio, value=value)
+        # ten failed draws leave the images as they are
+        return {"i": i, "j": j, "h": h, "w": w, "v": None if v is standin else v}
+
+    def transform(self, inpt, params):
+        import warnings
+
+        from ... import tv_tensors as tv
+        from . import functional as F2
+
+        if isinstance(inpt, (tv.BoundingBoxes, tv.KeyPoints, tv.Mask)):
+            warnings.warn(f"{type(self).__name__}() is currently passing through inputs of type "
+                          f"tv_tensors.{type(inpt).__name__}. This will likely change in the future.")
+            return inpt
+        if params["v"] is None:
+            return inpt
+        return self._call_kernel(F2.erase, inpt, params["i"], params["j"], params["h"], params["w"], params["v"],
+                                 inplace=self.inplace)
 
 
-class Lambda(_v1.Lambda):
+class Lambda(_v1.Lambda, TransformModule):
     """Apply a user-defined function as a transform, to the inputs that are instances of ``types`` (all by
+
+    def forward(self, *inputs):
+        return self(*inputs)
     default), as torchvision's v2 ``Lambda`` (which, unlike v1's, does not check that ``lambd`` is callable).
 
     Args:
@@ -379,7 +515,16 @@ class Lambda(_v1.Lambda):
         self.lambd = lambd
         self.types = types or (object,)
 
-    def __call__(self, inpt):
+    def __call__(self, *inputs):
+        return SampleTransform.__call__(self, *inputs)
+
+    _transformed_types = (object,)
+    check_inputs = SampleTransform.check_inputs
+    make_params = SampleTransform.make_params
+    _needs_transform_list = SampleTransform._needs_transform_list
+    _draw_applies = SampleTransform._draw_applies
+
+    def transform(self, inpt, params):
         return self.lambd(inpt) if isinstance(inpt, self.types) else inpt
 
     def extra_repr(self):
@@ -404,8 +549,11 @@ class _ListedTransforms:
         return module_repr(self)
 
 
-class Compose(_ListedTransforms, _v1.Compose):
+class Compose(_ListedTransforms, _v1.Compose, TransformModule):
     __doc__ = _v1.Compose.__doc__
+
+    def forward(self, *inputs):
+        return self(*inputs)
 
     def __init__(self, transforms):
         if not isinstance(transforms, Sequence):
@@ -414,20 +562,34 @@ class Compose(_ListedTransforms, _v1.Compose):
             raise ValueError("Pass at least one transform")
         super().__init__(transforms)
 
+    def __call__(self, *inputs):
+        # several inputs go from transform to transform as a tuple, one input as itself
+        return _chain(self.transforms, inputs)
 
-class RandomApply(_ListedTransforms, _v1.RandomApply):
+
+class RandomApply(_ListedTransforms, _v1.RandomApply, TransformModule):
     __doc__ = _v1.RandomApply.__doc__
 
     def __init__(self, transforms, p=0.5):
-        if not isinstance(transforms, Sequence):
+        from ....nn import ModuleList
+
+        if not isinstance(transforms, (Sequence, ModuleList)):
             raise TypeError("Argument transforms should be a sequence of callables or a `nn.ModuleList`")
         if not 0.0 <= p <= 1.0:
             raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
         super().__init__(transforms, p)
 
+    def __call__(self, *inputs):
+        if _v1._rand() >= self.p:
+            return inputs if len(inputs) > 1 else inputs[0]
+        return _chain(self.transforms, inputs)
 
-class RandomChoice(V2Repr, _v1.RandomChoice):
+
+class RandomChoice(V2Repr, _v1.RandomChoice, TransformModule):
     __doc__ = _v1.RandomChoice.__doc__
+
+    def forward(self, *inputs):
+        return self(*inputs)
 
     def __init__(self, transforms, p=None):
         if isinstance(transforms, Sequence) and not transforms:
@@ -440,9 +602,112 @@ class RandomChoice(V2Repr, _v1.RandomChoice):
         self._v2_repr_attrs = [("transforms", transforms), ("p", [w / total for w in weights])]
 
 
-class RandomOrder(V2Repr, _v1.RandomOrder):
+class RandomOrder(V2Repr, _v1.RandomOrder, TransformModule):
     __doc__ = _v1.RandomOrder.__doc__
+
+    def forward(self, *inputs):
+        return self(*inputs)
 
     def __init__(self, transforms):
         super().__init__(transforms)
         self._v2_repr_attrs = [("transforms", transforms)]
+
+    def __call__(self, *inputs):
+        from ._extra_transforms import _permutation
+
+        return _chain([self.transforms[i] for i in _permutation(len(self.transforms))], inputs)
+
+
+def _chain(transforms, inputs):
+    """v2's containers: the inputs through each transform in turn, unpacked when there are several."""
+    needs_unpacking = len(inputs) > 1
+    outputs = inputs if needs_unpacking else inputs[0]
+    for transform in transforms:
+        outputs = transform(*inputs)
+        inputs = outputs if needs_unpacking else (outputs,)
+    return outputs
+
+
+class RandomHorizontalFlip(SampleTransform, _v1.RandomHorizontalFlip, TransformModule):
+    __doc__ = _v1.RandomHorizontalFlip.__doc__
+    _v2_random_apply = True
+
+    def __init__(self, p=0.5):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
+        super().__init__(p)
+
+    def transform(self, inpt, params):
+        from . import functional as F2
+
+        return self._call_kernel(F2.horizontal_flip, inpt)
+
+
+class RandomVerticalFlip(SampleTransform, _v1.RandomVerticalFlip, TransformModule):
+    __doc__ = _v1.RandomVerticalFlip.__doc__
+    _v2_random_apply = True
+
+    def __init__(self, p=0.5):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
+        super().__init__(p)
+
+    def transform(self, inpt, params):
+        from . import functional as F2
+
+        return self._call_kernel(F2.vertical_flip, inpt)
+
+
+class PILToTensor(SampleTransform, _v1.PILToTensor, TransformModule):
+    __doc__ = _v1.PILToTensor.__doc__
+
+    def forward(self, *inputs):
+        return self(*inputs)
+    _transformed_types = (_is_pil_image,)
+
+    def transform(self, inpt, params):
+        return _v1.F.pil_to_tensor(inpt)
+
+
+class ToPILImage(SampleTransform, _v1.ToPILImage, TransformModule):
+    __doc__ = _v1.ToPILImage.__doc__
+
+    def forward(self, *inputs):
+        return self(*inputs)
+
+    def transform(self, inpt, params):
+        import numpy as np
+
+        from ... import tv_tensors as tv
+        from ._utils import is_pure_tensor
+
+        if not (is_pure_tensor(inpt) or isinstance(inpt, (tv.Image, np.ndarray))):
+            return inpt
+        return _v1.F.to_pil_image(tv._pure(inpt) if isinstance(inpt, tv.Image) else inpt, mode=self.mode)
+
+
+class _CropsOfImages(SampleTransform):
+    """v2's FiveCrop / TenCrop: the crops of each image (an Image's crops Images too); boxes and masks refused."""
+
+    def check_inputs(self, flat_inputs):
+        from ... import tv_tensors as tv
+
+        if any(isinstance(inpt, (tv.BoundingBoxes, tv.Mask)) for inpt in flat_inputs):
+            raise TypeError(f"BoundingBoxes'es and Mask's are not supported by {type(self).__name__}()")
+
+    def transform(self, inpt, params):
+        from ... import tv_tensors as tv
+
+        if isinstance(inpt, tv.TVTensor):
+            if not isinstance(inpt, (tv.Image, tv.Video)):
+                return inpt
+            return tuple(tv.wrap(crop, like=inpt) for crop in self.forward(tv._pure(inpt)))
+        return self.forward(inpt)
+
+
+class FiveCrop(_CropsOfImages, _v1.FiveCrop, TransformModule):
+    __doc__ = _v1.FiveCrop.__doc__
+
+
+class TenCrop(_CropsOfImages, _v1.TenCrop, TransformModule):
+    __doc__ = _v1.TenCrop.__doc__

@@ -14,6 +14,7 @@ from ._type_conversion import convert_image_dtype, to_dtype, to_image
 from .._interpolation import InterpolationMode
 from ...._creation import as_tensor
 from ...._tensor import Tensor
+from ...._dtype import float32 as _float32
 
 __all__ = sorted(set(_v1_names) | {"elastic", "gaussian_noise", "get_num_channels", "get_size", "grayscale_to_rgb",
                                    "horizontal_flip", "jpeg", "permute_channels", "to_dtype", "to_image",
@@ -209,3 +210,147 @@ def jpeg(image, quality):
     from ...._functions import stack
 
     return stack([decode_jpeg(encode_jpeg(one, quality=quality)) for one in images], dim=0).view(shape)
+
+
+# ---------------------------------------------------------------- tv_tensors
+# Each functional above is the kernel of plain tensors and PIL images; below, they become dispatchers that also
+# take tv_tensors (an Image or Video through the same kernel, re-wrapped; Masks and BoundingBoxes through their
+# own kernels), as torchvision's v2 functionals are.
+import sys as _sys  # noqa: E402
+
+from ... import tv_tensors as _tv  # noqa: E402
+from . import _tv_kernels  # noqa: E402
+from ._box_transforms import sanitize_bounding_boxes  # noqa: E402,F401
+from ._tv_kernels import (clamp_bounding_boxes, clamp_keypoints, convert_bounding_box_format,  # noqa: E402,F401
+                          register_kernel)
+from ._utils import is_pure_tensor  # noqa: E402,F401
+
+_MASK_INTERPOLATION_AT = {"resize": 1, "resized_crop": 5, "rotate": 1, "affine": 4, "perspective": 2, "elastic": 1}
+
+
+def _mask_size(inpt):
+    return list(inpt.shape[-2:])
+
+
+def _install_tv_tensor_kernels(names):
+    tv = _tv
+
+    scope = globals()
+    for name in names:
+        plain = scope[name]
+        kernels = {}
+        if name in ("horizontal_flip", "vertical_flip", "crop", "center_crop", "resize", "resized_crop", "rotate",
+                    "affine", "perspective", "elastic", "pad"):
+            if name == "pad":
+                kernels["Mask"] = _tv_kernels.pad_mask_kernel(plain)
+            elif name in ("horizontal_flip", "vertical_flip"):
+                kernels["Mask"] = _tv_kernels._wrapped(plain)
+            else:
+                kernels["Mask"] = _tv_kernels.mask_kernel(plain, _MASK_INTERPOLATION_AT.get(name))
+            if name in _tv_kernels.keypoints_kernels:
+                kernels["KeyPoints"] = _tv_kernels.keypoints_kernels[name]
+            if name in _tv_kernels.boxes_kernels:
+                kernels["BoundingBoxes"] = _tv_kernels.boxes_kernels[name]
+        elif name == "to_dtype":  # masks and boxes are cast, never scaled
+            kernels["Mask"] = kernels["BoundingBoxes"] = kernels["KeyPoints"] = (
+                lambda inpt, dtype=_float32, scale=False: inpt.to(dtype))
+        dispatcher = _tv_kernels.dispatching(plain, **kernels)
+        if name in ("rgb_to_grayscale", "grayscale_to_rgb"):  # images only, as in torchvision
+            del dispatcher._tv_kernels[tv.Video]
+        scope[name] = dispatcher
+
+
+def _install_tv_tensor_crops():
+    """five_crop / ten_crop: an Image's (or Video's) crops wrapped like it."""
+    tv = _tv
+
+    scope = globals()
+    for name in ("five_crop", "ten_crop"):
+        plain = scope[name]
+        crops = (lambda kernel: lambda inpt, *args, **kwargs: tuple(
+            tv.wrap(crop, like=inpt) for crop in kernel(_tv_kernels._pure(inpt), *args, **kwargs)))(plain)
+        dispatcher = _tv_kernels.dispatching(plain)
+        dispatcher._tv_kernels = {tv.Image: crops, tv.Video: crops}
+        scope[name] = dispatcher
+
+
+def _install_tv_tensor_queries():
+    tv = _tv
+
+    scope = globals()
+    for name in ("get_dimensions", "get_num_channels", "get_size"):
+        plain = scope[name]
+        dispatcher = _tv_kernels.dispatching(plain)
+        unwrapped = (lambda kernel: lambda inpt: kernel(_tv_kernels._pure(inpt)))(plain)
+        dispatcher._tv_kernels = {tv.Image: unwrapped, tv.Video: unwrapped}
+        if name == "get_size":
+            dispatcher._tv_kernels.update({tv.Mask: _mask_size, tv.BoundingBoxes: lambda inpt: list(inpt.canvas_size),
+                                           tv.KeyPoints: lambda inpt: list(inpt.canvas_size)})
+        scope[name] = dispatcher
+
+
+_install_tv_tensor_kernels(["horizontal_flip", "vertical_flip", "crop", "center_crop", "resize", "resized_crop",
+                            "rotate", "affine", "perspective", "elastic", "pad", "erase", "normalize",
+                            "gaussian_blur", "gaussian_noise", "adjust_brightness", "adjust_contrast",
+                            "adjust_saturation", "adjust_hue", "adjust_gamma", "adjust_sharpness", "autocontrast",
+                            "equalize", "invert", "posterize", "solarize", "rgb_to_grayscale", "grayscale_to_rgb",
+                            "permute_channels", "to_dtype", "jpeg"])
+_install_tv_tensor_queries()
+_install_tv_tensor_crops()
+
+
+def _uniform_temporal_subsample(video, num_samples):
+    from ...._creation import linspace
+
+    indices = linspace(0, video.shape[-4] - 1, num_samples).long()
+    return video.index_select(-4, indices)
+
+
+uniform_temporal_subsample = _tv_kernels.dispatching(_uniform_temporal_subsample)
+uniform_temporal_subsample.__name__ = uniform_temporal_subsample.__qualname__ = "uniform_temporal_subsample"
+uniform_temporal_subsample.__doc__ = """``num_samples`` frames of a video (..., T, C, H, W) evenly spaced in time
+(the first and last included)."""
+del uniform_temporal_subsample._tv_kernels[_tv.Image]  # videos (and pure tensors) only
+elastic_transform = elastic
+hflip = horizontal_flip
+vflip = vertical_flip
+get_image_num_channels = get_num_channels
+
+
+def get_num_frames(inpt):
+    """The number of frames of a video (..., T, C, H, W)."""
+    return inpt.shape[-4]
+
+
+def _install_named_kernels():
+    """torchvision's per-type kernels under their public names (``resize_image``, ``resize_mask``, ...)."""
+    from . import _named_kernels
+
+    scope = globals()
+    names = list(_named_kernels.__all__)
+    for name in names:
+        scope[name] = getattr(_named_kernels, name)
+    for name, kernel in _named_kernels.make_mask_kernels(_sys.modules[__name__]).items():
+        scope[name] = kernel
+        names.append(name)
+    scope["horizontal_flip_mask"], scope["vertical_flip_mask"] = (_named_kernels.horizontal_flip_mask,
+                                                                  _named_kernels.vertical_flip_mask)
+    names += ["horizontal_flip_mask", "vertical_flip_mask"]
+    for base in _named_kernels._IMAGE_KERNELS + _named_kernels._IMAGE_ONLY:
+        plain = getattr(scope[base], "_plain_kernel", scope[base])
+        scope[f"{base}_image"] = plain
+        names.append(f"{base}_image")
+        if base not in _named_kernels._IMAGE_ONLY:
+            scope[f"{base}_video"] = plain
+            names.append(f"{base}_video")
+    scope["uniform_temporal_subsample_video"] = _uniform_temporal_subsample
+    scope["get_size_mask"] = _mask_size
+    scope["get_size_bounding_boxes"] = scope["get_size_keypoints"] = lambda inpt: list(inpt.canvas_size)
+    names += ["get_size_mask", "get_size_bounding_boxes", "get_size_keypoints"]
+    scope["get_num_frames_video"] = scope["get_num_frames"] = get_num_frames
+    return names + ["uniform_temporal_subsample_video", "get_num_frames", "get_num_frames_video"]
+
+
+__all__ = sorted(set(__all__) | set(_install_named_kernels()) | {
+    "clamp_bounding_boxes", "clamp_keypoints", "convert_bounding_box_format", "is_pure_tensor", "register_kernel",
+    "sanitize_bounding_boxes", "uniform_temporal_subsample"})
