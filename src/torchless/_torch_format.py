@@ -45,7 +45,7 @@ import numpy as np
 from . import _dtype
 from ._size import Size
 from ._tensor import Tensor, device
-from .serialization import CheckpointError
+from .serialization import CheckpointError, UnpicklingError
 
 __all__ = ["archive_folder", "read_archive", "write_archive"]
 
@@ -346,6 +346,14 @@ class _WeightsUnpickler(pickle.Unpickler):
         return storage
 
 
+class _DeviceUnavailable(RuntimeError):
+    """A storage bound for a device torchless does not have: PyTorch's plain RuntimeError (the file is fine, so not
+    a CheckpointError), kept apart from the RuntimeErrors that mean a corrupt file (RecursionError, ...)."""
+
+
+_DeviceUnavailable.__name__ = _DeviceUnavailable.__qualname__ = "RuntimeError"  # the name PyTorch's error prints with
+
+
 def _location_checker(map_location):
     """A function refusing, as PyTorch does on a machine without the device, storages saved on a device
     other than the CPU unless ``map_location`` sends them to the CPU."""
@@ -356,7 +364,7 @@ def _location_checker(map_location):
             return
         backend = location.partition(":")[0]
         if backend != "cpu":
-            raise CheckpointError(
+            raise _DeviceUnavailable(
                 f"Attempting to deserialize object on a {backend.upper()} device but torch.{backend}.is_available() "
                 "is False. If you are running on a CPU-only machine, please use torch.load with "
                 "map_location=torch.device('cpu') to map your storages to the CPU.")
@@ -521,10 +529,10 @@ def read_archive(archive, folder, name, file_size, map_location):
                               "by torch.save and torchless.save")
     try:
         return _ArchiveReader(archive, folder, file_size, map_location).read()
-    except CheckpointError:  # a storage on another device, already worded as PyTorch words it
+    except (CheckpointError, _DeviceUnavailable):  # a storage on another device, already worded as PyTorch words it
         raise
     except _Refused as refusal:
-        raise CheckpointError(
+        raise UnpicklingError(
             f"Weights only load failed for the PyTorch pickle checkpoint {name}: {refusal}. torchless never runs "
             "code from a checkpoint: it loads tensors, Parameters, dtypes, devices, torch.Size and plain Python "
             "data (numbers, strings, bytes, lists, tuples, sets, dicts, OrderedDicts) only.") from None
