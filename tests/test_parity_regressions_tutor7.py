@@ -11,10 +11,16 @@ common blog snippets) unchanged under torchless, each fixed here and compared ag
 - A weights-only load refuses ``slice`` and ``frozenset`` as PyTorch's does, and names a refused global as PyTorch
   does: builtins bare (``GLOBAL slice``) and protocol 2's Python 2 names mapped (``range``, not ``builtins.xrange``).
 - ``map_location={'cpu': 'cuda:0'}`` raises PyTorch's CUDA error for a torchless checkpoint too.
+- ``Module.register_backward_hook`` (the deprecated kind guided-backprop code registers on ReLUs) was missing: its
+  hooks now run on the node that made the output, with that node's gradients, PyTorch's FutureWarnings and the
+  error for mixing it with full backward hooks.
+- A hook on a linear layer's node (``out.grad_fn.register_hook``) saw the gradients as (input, weight, bias); it now
+  sees them as PyTorch's AddmmBackward0 has them, (bias, input, weight.t()), and may replace them so.
 """
 import os
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -105,3 +111,95 @@ def test_cuda_map_location_error(map_location, torch_format, tmp_path):
             outcomes.append((type(error).__name__, str(error)))
     assert outcomes[0][0] == "RuntimeError"
     assert outcomes[1] == outcomes[0]
+
+
+# ---------------------------------------------------------------------------- deprecated backward hooks
+def _backward_hook_run(lib, make_module, make_input, replace):
+    """What a register_backward_hook hook sees (shapes and values of its gradients), the FutureWarnings of the
+    forward, and the input's and parameters' gradients after backward."""
+    lib.manual_seed(0)
+    module = make_module(lib)
+    seen = []
+
+    def hook(m, grad_input, grad_output):
+        seen.append((type(m).__name__, [None if g is None else g.detach().numpy().copy() for g in grad_input],
+                     [g.detach().numpy().copy() for g in grad_output]))
+        if replace:
+            return tuple(None if g is None else g * (i + 2) for i, g in enumerate(grad_input))
+
+    module.register_backward_hook(hook)
+    leaf = lib.tensor(np.linspace(-1, 1, int(np.prod(make_input))).reshape(make_input).astype(np.float32),
+                      requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = module(leaf * 1.5 if replace else leaf)
+    (out * lib.arange(out.numel()).reshape(out.shape)).sum().backward()
+    grads = [leaf.grad.numpy()] + [p.grad.numpy() for p in module.parameters()]
+    return seen, [(w.category.__name__, str(w.message)) for w in caught], grads
+
+
+@pytest.mark.parametrize("make_module, shape", [
+    (lambda lib: lib.nn.ReLU(), (2, 3)),
+    (lambda lib: lib.nn.Sigmoid(), (5,)),
+    (lambda lib: lib.nn.Conv2d(2, 3, 3), (2, 2, 5, 5)),
+    (lambda lib: lib.nn.Conv2d(2, 3, 3, bias=False), (1, 2, 4, 4)),
+    (lambda lib: lib.nn.Linear(4, 3), (2, 4)),
+    (lambda lib: lib.nn.Linear(4, 3, bias=False), (3, 4)),
+    (lambda lib: lib.nn.MaxPool2d(2), (1, 2, 4, 4)),
+    (lambda lib: lib.nn.Sequential(lib.nn.Linear(4, 3), lib.nn.Tanh()), (2, 4)),
+])
+@pytest.mark.parametrize("replace", [False, True])
+def test_register_backward_hook(make_module, shape, replace):
+    expected = _backward_hook_run(torch, make_module, shape, replace)
+    actual = _backward_hook_run(torchless, make_module, shape, replace)
+    assert actual[1] == expected[1]
+    _assert_arrays_equal((actual[0], actual[2]), (expected[0], expected[2]))
+
+
+def _assert_arrays_equal(actual, expected):
+    if isinstance(expected, np.ndarray):
+        np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6)
+    elif isinstance(expected, (list, tuple)):
+        assert len(actual) == len(expected)
+        for a, e in zip(actual, expected):
+            _assert_arrays_equal(a, e)
+    else:
+        assert actual == expected
+
+
+def test_backward_hook_kinds_do_not_mix():
+    def hook(module, grad_input, grad_output):
+        return None
+
+    messages = []
+    for lib in (torch, torchless):
+        deprecated, full = lib.nn.ReLU(), lib.nn.ReLU()
+        deprecated.register_backward_hook(hook)
+        full.register_full_backward_hook(hook)
+        for register in (deprecated.register_full_backward_hook, full.register_backward_hook):
+            with pytest.raises(RuntimeError) as info:
+                register(hook)
+            messages.append(str(info.value))
+        assert (deprecated._is_full_backward_hook, full._is_full_backward_hook,
+                lib.nn.ReLU()._is_full_backward_hook) == (False, True, None)
+    assert messages[2:] == messages[:2]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_node_hook_sees_addmm_gradients(bias):
+    results = []
+    for lib in (torch, torchless):
+        lib.manual_seed(0)
+        layer = lib.nn.Linear(3, 2, bias=bias)
+        x = lib.randn(4, 3, requires_grad=True)
+        out = layer(x)
+        seen = []
+
+        def hook(grad_inputs, grad_outputs):
+            seen.append([None if g is None else g.numpy().copy() for g in grad_inputs])
+            return tuple(None if g is None else g * (i + 2) for i, g in enumerate(grad_inputs))
+
+        out.grad_fn.register_hook(hook)
+        out.sum().backward()
+        results.append((seen, [x.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()]))
+    _assert_arrays_equal(results[1], results[0])
