@@ -16,6 +16,8 @@ common blog snippets) unchanged under torchless, each fixed here and compared ag
   error for mixing it with full backward hooks.
 - A hook on a linear layer's node (``out.grad_fn.register_hook``) saw the gradients as (input, weight, bias); it now
   sees them as PyTorch's AddmmBackward0 has them, (bias, input, weight.t()), and may replace them so.
+- ``torch.version`` (``torch.version.cuda``, printed by environment checks), ``torch.xpu`` and ``torch.mps`` were
+  missing; they answer as PyTorch's CPU-only build does. ``torchvision.__version__`` was missing.
 """
 import os
 import subprocess
@@ -203,3 +205,29 @@ def test_linear_node_hook_sees_addmm_gradients(bias):
         out.sum().backward()
         results.append((seen, [x.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()]))
     _assert_arrays_equal(results[1], results[0])
+
+
+# ---------------------------------------------------------------------------- environment checks
+@pytest.mark.parametrize("expression", [
+    "lib.version.cuda", "lib.version.hip", "lib.version.rocm", "lib.version.xpu", "lib.version.debug",
+    "lib.version.__version__ == lib.__version__",
+    "lib.xpu.is_available()", "lib.xpu.device_count()", "lib.xpu.manual_seed(0)", "lib.xpu.manual_seed_all(0)",
+    "lib.xpu.empty_cache()", "lib.xpu.is_initialized()", "lib.xpu.seed()", "lib.xpu.memory_allocated()",
+    "lib.xpu.is_bf16_supported()", "lib.xpu.synchronize()", "lib.xpu.current_device()", "lib.xpu.get_rng_state()",
+    "lib.xpu.get_device_name()",
+    "lib.mps.is_available()", "lib.mps.device_count()", "lib.mps.manual_seed(0)", "lib.mps.empty_cache()",
+    "lib.mps.synchronize()", "lib.mps.seed()", "lib.mps.get_rng_state()", "lib.mps.current_allocated_memory()",
+    "lib.mps.driver_allocated_memory()", "lib.mps.recommended_max_memory()",
+    "lib.mps.set_per_process_memory_fraction(0.5)",
+])
+def test_cpu_build_environment(expression):
+    import helpers
+
+    outcomes = [helpers.outcome(lambda: eval(expression, {"lib": lib})) for lib in (torch, torchless)]
+    assert outcomes[1] == outcomes[0]
+
+
+def test_vision_version():
+    import torchless.vision
+
+    assert torchless.vision.__version__ == torchless.__version__

@@ -85,7 +85,8 @@ pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 contiguous_format = channels_last = preserve_format = None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
-                    "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub"}
+                    "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "version", "xpu",
+                    "mps"}
 
 
 def __getattr__(name):
