@@ -18,6 +18,10 @@ common blog snippets) unchanged under torchless, each fixed here and compared ag
   sees them as PyTorch's AddmmBackward0 has them, (bias, input, weight.t()), and may replace them so.
 - ``torch.version`` (``torch.version.cuda``, printed by environment checks), ``torch.xpu`` and ``torch.mps`` were
   missing; they answer as PyTorch's CPU-only build does. ``torchvision.__version__`` was missing.
+- ``torch.load`` of a ``torch.jit.save`` file: PyTorch's warning that it dispatches to ``torch.jit.load``, then its
+  weights-only refusal (was: not a checkpoint), or with ``weights_only=False`` the scripted module. The
+  TorchScript functions' DeprecationWarnings are attributed to the library as PyTorch's are, so scripts (whose
+  ``__main__`` warnings the default filters show) no longer print them.
 """
 import os
 import subprocess
@@ -231,3 +235,33 @@ def test_vision_version():
     import torchless.vision
 
     assert torchless.vision.__version__ == torchless.__version__
+
+
+# ---------------------------------------------------------------------------- TorchScript files through torch.load
+@pytest.mark.filterwarnings("ignore:`torch.jit")
+def test_torch_load_of_a_torchscript_file(tmp_path):
+    outcomes = []
+    for lib in (torch, torchless):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(3, 2), lib.nn.ReLU()).eval()
+        x = lib.ones(1, 3)
+        path = tmp_path / f"{lib.__name__}.pt"
+        lib.jit.save(lib.jit.trace(model, x), path)
+        with pytest.warns(UserWarning) as caught:
+            with pytest.raises(RuntimeError) as info:
+                lib.load(path)
+        loaded = lib.load(path, weights_only=False)
+        outcomes.append(([str(w.message).replace("torchless", "torch") for w in caught if w.category is UserWarning],
+                         str(info.value).replace("torchless", "torch"), loaded(x).detach().numpy()))
+    assert outcomes[1][:2] == outcomes[0][:2]
+    np.testing.assert_allclose(outcomes[1][2], outcomes[0][2], rtol=1e-6)
+
+
+def test_jit_deprecation_attributed_to_the_library():
+    printed = _fresh_interpreter(
+        "import warnings, torchless\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    torchless.jit.script(torchless.nn.ReLU())\n"
+        "print(caught[0].category.__name__, caught[0].filename.endswith('_script.py'))")
+    assert printed == "DeprecationWarning True"

@@ -346,9 +346,9 @@ class _WeightsUnpickler(pickle.Unpickler):
         return storage
 
 
-class _DeviceUnavailable(RuntimeError):
-    """A storage bound for a device torchless does not have: PyTorch's plain RuntimeError (the file is fine, so not
-    a CheckpointError), kept apart from the RuntimeErrors that mean a corrupt file (RecursionError, ...)."""
+class _DeviceUnavailable(CheckpointError):
+    """A storage bound for a device torchless does not have: named as the plain RuntimeError PyTorch raises, and
+    a CheckpointError as every error of torchless.load about what a file holds."""
 
 
 _DeviceUnavailable.__name__ = _DeviceUnavailable.__qualname__ = "RuntimeError"  # the name PyTorch's error prints with
@@ -529,7 +529,7 @@ def read_archive(archive, folder, name, file_size, map_location):
                               "by torch.save and torchless.save")
     try:
         return _ArchiveReader(archive, folder, file_size, map_location).read()
-    except (CheckpointError, _DeviceUnavailable):  # a storage on another device, already worded as PyTorch words it
+    except CheckpointError:  # a storage on another device, already worded as PyTorch words it
         raise
     except _Refused as refusal:
         raise UnpicklingError(

@@ -27,6 +27,7 @@ import os
 import pickle
 import secrets
 import struct
+import warnings
 import zipfile
 import zlib
 from collections import OrderedDict
@@ -561,6 +562,21 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     return _load_stream(stream, "the file object", map_location, weights_only is not False)
 
 
+_TORCHSCRIPT_WEIGHTS_ONLY = (
+    "Cannot use ``weights_only=True`` with TorchScript archives passed to ``torchless.load``. In PyTorch 2.6, we "
+    "changed the default value of the `weights_only` argument in `torchless.load` from `False` to `True`. Re-running "
+    "`torchless.load` with `weights_only` set to `False` will likely succeed, but it can result in arbitrary code "
+    "execution. Do it only if you got the file from a trusted source.")
+
+
+def _is_torchscript(names):
+    """Whether a zip archive's entries are those of torch.jit.save's files (PyTorch's compiled code and constants,
+    or torchless's pickled module)."""
+    from .jit._serialization import _MODULE_ENTRY
+
+    return any(n.endswith(("/constants.pkl", "/" + _MODULE_ENTRY)) or "/code/" in n for n in names)
+
+
 def _load_stream(stream, name, map_location, weights_only=True):
     start = stream.tell()
     size = stream.seek(0, io.SEEK_END) - start
@@ -587,6 +603,16 @@ def _load_stream(stream, name, map_location, weights_only=True):
                                   f"{_not_ours(name, 'not a zip archive')}") from None
         raise _not_ours(name, "it is a pickle file" if head[:1] == b"\x80" else "not a zip archive") from None
     with archive:
+        if _is_torchscript(archive.namelist()):  # as PyTorch: the warning, then a weights-only load's refusal
+            warnings.warn("'torchless.load' received a zip file that looks like a TorchScript archive dispatching to "
+                          "'torchless.jit.load' (call 'torchless.jit.load' directly to silence this warning)",
+                          UserWarning, stacklevel=3)
+            if weights_only:
+                raise CheckpointError(_TORCHSCRIPT_WEIGHTS_ONLY)
+            from .jit import load as jit_load
+
+            stream.seek(start)
+            return jit_load(stream, map_location)
         if _STRUCTURE not in archive.NameToInfo:
             from . import _torch_format  # imports this module, for CheckpointError
 
