@@ -22,6 +22,8 @@ common blog snippets) unchanged under torchless, each fixed here and compared ag
   weights-only refusal (was: not a checkpoint), or with ``weights_only=False`` the scripted module. The
   TorchScript functions' DeprecationWarnings are attributed to the library as PyTorch's are, so scripts (whose
   ``__main__`` warnings the default filters show) no longer print them.
+- The grad_fn of a custom ``autograd.Function`` printed as ``<MyReLUBackward object at 0x..>``; PyTorch's is a Python
+  class and prints as ``<torch.autograd.function.MyReLUBackward object at 0x..>``.
 """
 import os
 import subprocess
@@ -265,3 +267,27 @@ def test_jit_deprecation_attributed_to_the_library():
         "    torchless.jit.script(torchless.nn.ReLU())\n"
         "print(caught[0].category.__name__, caught[0].filename.endswith('_script.py'))")
     assert printed == "DeprecationWarning True"
+
+
+# ---------------------------------------------------------------------------- custom Function nodes
+def test_custom_function_node_repr():
+    import re
+
+    shown = []
+    for lib in (torch, torchless):
+        class MyReLU(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, i):
+                result = i.clamp(min=0)
+                ctx.save_for_backward(result)
+                return result
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                result, = ctx.saved_tensors
+                return grad_output * (result > 0).float()
+
+        out = MyReLU.apply(lib.tensor([-1.0, 2.0], requires_grad=True))
+        shown.append([re.sub("0x[0-9a-f]+", "0x", text.replace("torchless", "torch"))
+                      for text in (repr(out.grad_fn), repr(out), out.grad_fn.name(), type(out.grad_fn).__name__)])
+    assert shown[1] == shown[0]
