@@ -114,6 +114,22 @@ def test_an_exception_in_a_helper_shard_reaches_the_caller(split_everything):
 
 
 @needs_threadpoolctl
+def test_a_busy_helper_leaves_its_shards_to_the_caller(split_everything):
+    parallel.run_shards(lambda: None, [(), ()])  # the helper exists
+    release = threading.Event()
+    parallel._helpers[0].put(lambda: release.wait(10))  # the helper is busy elsewhere
+    try:
+        ran_on = parallel.run_shards(lambda index: (index, threading.get_ident()), [(0,), (1,), (2,)])
+        assert ran_on == [(index, threading.get_ident()) for index in range(3)]
+    finally:
+        release.set()
+    # Once free, the helper takes shards again (the barrier needs both threads).
+    barrier = threading.Barrier(2, timeout=10)
+    threads = parallel.run_shards(lambda: (barrier.wait(), threading.get_ident())[1], [(), ()])
+    assert threads[0] != threads[1]
+
+
+@needs_threadpoolctl
 def test_no_split_with_one_thread_inside_a_shard_or_without_threadpoolctl(split_everything, monkeypatch):
     assert parallel.shard_count(8, 10 ** 9) == 2
     assert parallel.run_shards(lambda: parallel.shard_count(8, 10 ** 9), [(), ()]) == [1, 1]

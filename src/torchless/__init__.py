@@ -85,8 +85,8 @@ pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 contiguous_format = channels_last = preserve_format = None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
-                    "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "version", "xpu",
-                    "mps"}
+                    "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "storage", "version",
+                    "xpu", "mps"}
 
 
 def __getattr__(name):
@@ -100,6 +100,10 @@ def __getattr__(name):
         from . import serialization
 
         return getattr(serialization, name)
+    if name in ("TypedStorage", "UntypedStorage", "is_storage"):
+        from . import storage
+
+        return getattr(storage, name)
     raise AttributeError(f"module 'torchless' has no attribute '{name}'")
 
 

@@ -28,6 +28,7 @@ thread (``torchless.set_num_threads(1)``), every call runs whole, as before.
 import contextlib
 import ctypes
 import functools
+import itertools
 import os
 import queue
 import threading
@@ -137,12 +138,10 @@ def _helper_loop(tasks, started):
     _helper_ids.append(threading.get_native_id())
     started.set()
     while True:
-        function, args, done = tasks.get()
+        take_shards = tasks.get()
         _inside.active = True
         try:
-            done.put((True, function(*args)))
-        except BaseException as error:  # handed to the caller, which re-raises it
-            done.put((False, error))
+            take_shards()
         finally:
             _inside.active = False
 
@@ -158,8 +157,9 @@ def _ensure_helpers(count):
 
 
 def run_shards(function, shard_args):
-    """``[function(*args) for args in shard_args]``, computed at once: the first shard on this thread,
-    the others on helper threads, with BLAS held to one thread meanwhile.
+    """``[function(*args) for args in shard_args]``, computed at once by this thread and the helper
+    threads (the first shard here; each thread then claims the next shard left), with BLAS held to one
+    thread meanwhile.
 
     Exceptions raised by a shard are re-raised here (the first one, in shard order) after every
     shard has finished.
@@ -229,19 +229,40 @@ def _hold_to_current_core():
 
 
 def _run_at_once(function, shard_args):
-    """(succeeded, result or exception) of every shard, the first computed on this thread."""
-    _ensure_helpers(len(shard_args) - 1)
+    """(succeeded, result or exception) of every shard.
+
+    The shards are claimed in order, one at a time, by whichever thread is free: this one and the
+    helpers. A helper that wakes late (its core busy with another process, measured here: up to
+    ~1 ms after the hand-off, the two halves of a product then running one after the other) finds
+    the shards already taken, instead of making this thread wait for it. Which thread runs a shard
+    changes no number: every shard runs the same single-threaded code on its own part.
+    """
+    helpers = min(len(shard_args), _num_threads) - 1  # more shards than threads: claimed in turn
+    _ensure_helpers(helpers)
+    outcomes = [None] * len(shard_args)
+    claims = itertools.count()  # next() on it is atomic under the GIL: each shard is claimed once
+    finished_elsewhere = queue.SimpleQueue()
+
+    def take_shards(report=None):
+        taken = 0
+        while (index := next(claims)) < len(shard_args):
+            try:
+                outcomes[index] = (True, function(*shard_args[index]))
+            except BaseException as error:  # handed to the caller, which re-raises it
+                outcomes[index] = (False, error)
+            taken += 1
+            if report is not None:
+                report.put(index)
+        return taken
+
     with _cores_apart(), blas.single_threaded():
-        pending = []
-        for tasks, args in zip(_helpers, shard_args[1:]):
-            done = queue.SimpleQueue()
-            tasks.put((function, args, done))
-            pending.append(done)
+        for tasks in _helpers[:helpers]:
+            tasks.put(functools.partial(take_shards, finished_elsewhere))
         _inside.active = True
         try:
-            first = (True, function(*shard_args[0]))
-        except BaseException as error:
-            first = (False, error)
+            taken_here = take_shards()
         finally:
             _inside.active = False
-        return [first] + [done.get() for done in pending]
+        for _ in range(len(shard_args) - taken_here):
+            finished_elsewhere.get()
+    return outcomes

@@ -92,6 +92,21 @@ def storage_offset(self):
     return _storage(self._data)[1]
 
 
+def storage(self):
+    """PyTorch's deprecated TypedStorage of the tensor's memory (warns once, as PyTorch does)."""
+    from ..storage import _warn_typed_storage_removal, typed_storage
+
+    _warn_typed_storage_removal(stacklevel=2)
+    return typed_storage(self)
+
+
+def untyped_storage(self):
+    """The bytes of the memory the tensor shares with its views."""
+    from ..storage import untyped_storage
+
+    return untyped_storage(self)
+
+
 def _dense_in_order(shape, strides, order):
     """Whether the dims in ``order`` (innermost first) lay the elements out densely; dims of size 1 don't count."""
     expected = 1
@@ -738,7 +753,7 @@ def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
 
 
 _METHODS = dict(
-    char=char, short=short, storage_offset=storage_offset, dim_order=dim_order, share_memory_=share_memory_,
+    char=char, short=short, storage=storage, untyped_storage=untyped_storage, storage_offset=storage_offset, dim_order=dim_order, share_memory_=share_memory_,
     is_shared=is_shared, is_conj=_false, is_neg=_false, conj=_self, resolve_conj=_self, resolve_neg=_self,
     conj_physical=_self, conj_physical_=_self, positive=positive, adjoint=adjoint, angle=angle, new=new, resize_=resize_,
     resize_as_=resize_as_, split_with_sizes=split_with_sizes, unsafe_split_with_sizes=unsafe_split_with_sizes,
@@ -778,5 +793,7 @@ def install(cls):
         if name not in cls.__dict__:
             setattr(cls, name, _alias(target))
     cls.is_cpu = property(lambda self: True, doc="Always True: torchless tensors live in host memory.")
+    cls._base = property(lambda self: self._view_base,
+                         doc="The tensor whose memory this view shares (None when the tensor is not a view).")
     cls.output_nr = property(_output_nr, doc="Which output of its node the tensor is (0 for leaves and single "
                                               "outputs; ops torchless records as one node per output give 0 too).")

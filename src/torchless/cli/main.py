@@ -2,10 +2,10 @@
 import argparse
 import sys
 
-from . import evaluate, explain, predict, serve, show, summary, train
+from . import evaluate, explain, predict, run_script, serve, show, summary, train
 from .errors import CLIError
 
-COMMANDS = (train, evaluate, predict, summary, explain, show, serve)
+COMMANDS = (train, evaluate, predict, summary, explain, show, serve, run_script)
 
 
 def build_parser():

@@ -1,0 +1,97 @@
+"""Run PyTorch code unchanged: ``import torch`` (and ``torchvision``) resolving to torchless.
+
+::
+
+    python -m torchless.as_torch train.py --epochs 2     # run a script as it is
+    torchless run train.py --epochs 2                     # the same, through the command line
+
+or, in code, before anything imports torch::
+
+    import torchless.as_torch
+    torchless.as_torch.install()
+    import torch, torchvision                             # torchless, torchless.vision
+    from torch.utils.data import DataLoader               # torchless.utils.data.DataLoader
+
+Every ``torch.X.Y`` module is ``torchless.X.Y`` itself (one module object under both names, so
+``torch.nn.functional is torchless.nn.functional``), and ``torchvision.X`` is
+``torchless.vision.X``. A module torchless does not have fails to import, naming it.
+"""
+
+import importlib
+import importlib.abc
+import importlib.util
+import os
+import runpy
+import sys
+
+# What each aliased top-level name stands for.
+ALIASES = {"torch": "torchless", "torchvision": "torchless.vision"}
+
+
+def _target(fullname):
+    """The torchless module ``fullname`` (``torch.nn``, ``torchvision.transforms``) stands for, or None."""
+    top, dot, rest = fullname.partition(".")
+    target = ALIASES.get(top)
+    return None if target is None else target + dot + rest
+
+
+class _AliasLoader(importlib.abc.Loader):
+    """Gives the torchless module itself: importing it under its alias runs no code twice."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def create_module(self, spec):
+        return importlib.import_module(self.target)
+
+    def exec_module(self, module):
+        pass
+
+
+class AliasFinder(importlib.abc.MetaPathFinder):
+    """Finds ``torch[.X]`` and ``torchvision[.X]`` as torchless's modules."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        name = _target(fullname)
+        if name is None:
+            return None
+        if importlib.util.find_spec(name) is None:
+            raise ModuleNotFoundError(f"No module named {fullname!r} (torchless has no {name!r})", name=fullname)
+        return importlib.util.spec_from_loader(fullname, _AliasLoader(name))
+
+
+def install():
+    """Make ``import torch`` and ``import torchvision`` (and their submodules) give torchless's modules.
+
+    Call it before the code that imports them: a torch already imported stays what it is, and then this
+    raises RuntimeError rather than leave two libraries mixed.
+    """
+    for alias, target in ALIASES.items():
+        loaded = sys.modules.get(alias)
+        if loaded is not None and loaded.__name__ != target:
+            raise RuntimeError(f"{alias} is already imported (from {getattr(loaded, '__file__', '?')}): install the "
+                               f"torchless aliases before the code that imports {alias}")
+    if not any(isinstance(finder, AliasFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, AliasFinder())
+
+
+def run_script(path, arguments=()):
+    """Run the Python file ``path`` as ``__main__`` with ``sys.argv = [path, *arguments]``, torch being torchless."""
+    install()
+    sys.argv = [path, *arguments]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    runpy.run_path(path, run_name="__main__")
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: python -m torchless.as_torch SCRIPT [ARG ...]\n\nRun a PyTorch script with torch and "
+              "torchvision resolving to torchless.", file=sys.stderr if not argv else sys.stdout)
+        return 2 if not argv else 0
+    run_script(argv[0], argv[1:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
