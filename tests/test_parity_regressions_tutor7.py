@@ -19,7 +19,7 @@ common blog snippets) unchanged under torchless, each fixed here and compared ag
 - ``torch.version`` (``torch.version.cuda``, printed by environment checks), ``torch.xpu`` and ``torch.mps`` were
   missing; they answer as PyTorch's CPU-only build does. ``torchvision.__version__`` was missing.
 - ``torch.load`` of a ``torch.jit.save`` file: PyTorch's warning that it dispatches to ``torch.jit.load``, then its
-  weights-only refusal (was: not a checkpoint), or with ``weights_only=False`` the scripted module. The
+  weights-only refusal, a ``RuntimeError`` (was: not a checkpoint), or with ``weights_only=False`` the scripted module. The
   TorchScript functions' DeprecationWarnings are attributed to the library as PyTorch's are, so scripts (whose
   ``__main__`` warnings the default filters show) no longer print them.
 - The grad_fn of a custom ``autograd.Function`` printed as ``<MyReLUBackward object at 0x..>``; PyTorch's is a Python
@@ -254,9 +254,10 @@ def test_torch_load_of_a_torchscript_file(tmp_path):
                 lib.load(path)
         loaded = lib.load(path, weights_only=False)
         outcomes.append(([str(w.message).replace("torchless", "torch") for w in caught if w.category is UserWarning],
-                         str(info.value).replace("torchless", "torch"), loaded(x).detach().numpy()))
-    assert outcomes[1][:2] == outcomes[0][:2]
-    np.testing.assert_allclose(outcomes[1][2], outcomes[0][2], rtol=1e-6)
+                         type(info.value).__name__, str(info.value).replace("torchless", "torch"),
+                         loaded(x).detach().numpy()))
+    assert outcomes[1][:3] == outcomes[0][:3]
+    np.testing.assert_allclose(outcomes[1][3], outcomes[0][3], rtol=1e-6)
 
 
 def test_jit_deprecation_attributed_to_the_library():

@@ -45,7 +45,7 @@ import numpy as np
 from . import _dtype
 from ._size import Size
 from ._tensor import Tensor, device
-from .serialization import CheckpointError, UnpicklingError
+from .serialization import CheckpointError, UnpicklingError, _PlainRuntimeError
 
 __all__ = ["archive_folder", "read_archive", "write_archive"]
 
@@ -346,14 +346,6 @@ class _WeightsUnpickler(pickle.Unpickler):
         return storage
 
 
-class _DeviceUnavailable(CheckpointError):
-    """A storage bound for a device torchless does not have: named as the plain RuntimeError PyTorch raises, and
-    a CheckpointError as every error of torchless.load about what a file holds."""
-
-
-_DeviceUnavailable.__name__ = _DeviceUnavailable.__qualname__ = "RuntimeError"  # the name PyTorch's error prints with
-
-
 def _location_checker(map_location):
     """A function refusing, as PyTorch does on a machine without the device, storages saved on a device
     other than the CPU unless ``map_location`` sends them to the CPU."""
@@ -364,7 +356,7 @@ def _location_checker(map_location):
             return
         backend = location.partition(":")[0]
         if backend != "cpu":
-            raise _DeviceUnavailable(
+            raise _PlainRuntimeError(
                 f"Attempting to deserialize object on a {backend.upper()} device but torch.{backend}.is_available() "
                 "is False. If you are running on a CPU-only machine, please use torch.load with "
                 "map_location=torch.device('cpu') to map your storages to the CPU.")

@@ -64,6 +64,15 @@ class _EmptyFileError(CheckpointError, EOFError):
 _EmptyFileError.__name__ = _EmptyFileError.__qualname__ = "EOFError"  # the name PyTorch's error prints with
 
 
+class _PlainRuntimeError(CheckpointError):
+    """A refusal PyTorch raises as a plain RuntimeError because of what the file is or where its tensors go, not
+    because it is damaged (a TorchScript archive, a storage bound for CUDA): named so, and a CheckpointError as every
+    error of torchless.load about what a file holds."""
+
+
+_PlainRuntimeError.__name__ = _PlainRuntimeError.__qualname__ = "RuntimeError"
+
+
 def _tensor_path(index):
     return f"tensors/{index}.npy"
 
@@ -608,7 +617,7 @@ def _load_stream(stream, name, map_location, weights_only=True):
                           "'torchless.jit.load' (call 'torchless.jit.load' directly to silence this warning)",
                           UserWarning, stacklevel=3)
             if weights_only:
-                raise CheckpointError(_TORCHSCRIPT_WEIGHTS_ONLY)
+                raise _PlainRuntimeError(_TORCHSCRIPT_WEIGHTS_ONLY)
             from .jit import load as jit_load
 
             stream.seek(start)
