@@ -45,7 +45,7 @@ import numpy as np
 from . import _dtype
 from ._size import Size
 from ._tensor import Tensor, device
-from .serialization import CheckpointError
+from .serialization import CheckpointError, UnpicklingError, _PlainRuntimeError
 
 __all__ = ["archive_folder", "read_archive", "write_archive"]
 
@@ -356,7 +356,7 @@ def _location_checker(map_location):
             return
         backend = location.partition(":")[0]
         if backend != "cpu":
-            raise CheckpointError(
+            raise _PlainRuntimeError(
                 f"Attempting to deserialize object on a {backend.upper()} device but torch.{backend}.is_available() "
                 "is False. If you are running on a CPU-only machine, please use torch.load with "
                 "map_location=torch.device('cpu') to map your storages to the CPU.")
@@ -524,7 +524,7 @@ def read_archive(archive, folder, name, file_size, map_location):
     except CheckpointError:  # a storage on another device, already worded as PyTorch words it
         raise
     except _Refused as refusal:
-        raise CheckpointError(
+        raise UnpicklingError(
             f"Weights only load failed for the PyTorch pickle checkpoint {name}: {refusal}. torchless never runs "
             "code from a checkpoint: it loads tensors, Parameters, dtypes, devices, torch.Size and plain Python "
             "data (numbers, strings, bytes, lists, tuples, sets, dicts, OrderedDicts) only.") from None

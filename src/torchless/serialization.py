@@ -19,6 +19,7 @@ needs ``weights_only=False`` (unpickling can run arbitrary code), or its classes
 ``save(..., format="torch")`` writes PyTorch's own zip format instead, and :func:`load` reads it -- files
 written by ``torch.save`` -- through an unpickler that runs no code (see ``_torch_format``).
 """
+import _compat_pickle
 import io
 import json
 import math
@@ -26,6 +27,7 @@ import os
 import pickle
 import secrets
 import struct
+import warnings
 import zipfile
 import zlib
 from collections import OrderedDict
@@ -51,8 +53,24 @@ class CheckpointError(RuntimeError, pickle.UnpicklingError):
     and by ``except pickle.UnpicklingError``, the error PyTorch raises for checkpoints it refuses to load)."""
 
 
+class UnpicklingError(CheckpointError):
+    """A weights-only load's refusal of a global, named as the ``pickle.UnpicklingError`` PyTorch raises for it."""
+
+
 class _EmptyFileError(CheckpointError, EOFError):
     """Raised for an empty file: an ``EOFError`` without a message, as PyTorch's ``torch.load`` raises."""
+
+
+_EmptyFileError.__name__ = _EmptyFileError.__qualname__ = "EOFError"  # the name PyTorch's error prints with
+
+
+class _PlainRuntimeError(CheckpointError):
+    """A refusal PyTorch raises as a plain RuntimeError because of what the file is or where its tensors go, not
+    because it is damaged (a TorchScript archive, a storage bound for CUDA): named so, and a CheckpointError as every
+    error of torchless.load about what a file holds."""
+
+
+_PlainRuntimeError.__name__ = _PlainRuntimeError.__qualname__ = "RuntimeError"
 
 
 def _tensor_path(index):
@@ -362,8 +380,9 @@ class _Decoder:
 # and torchless's own value types (tensors are not globals: they are references to the archive's arrays).
 # PyTorch's weights-only unpickler also allows complex numbers, bytes (pickled through _codecs.encode), bytearrays
 # and Counters.
-_BASE_GLOBALS = frozenset({"collections.OrderedDict", "collections.Counter", "builtins.set", "builtins.frozenset",
-                           "builtins.slice", "builtins.complex", "builtins.bytearray", "_codecs.encode",
+# PyTorch's weights-only unpickler allows these (not frozenset, slice, range, ...)
+_BASE_GLOBALS = frozenset({"collections.OrderedDict", "collections.Counter", "builtins.set", "builtins.complex",
+                           "builtins.bytearray", "_codecs.encode",
                            "torchless._dtype._by_name", "torchless.Size", "torchless.device"})
 _safe_globals = {}  # "module.name" -> the allowed object, by add_safe_globals
 
@@ -407,7 +426,9 @@ class safe_globals:
 
 def _weights_only_refusal(name):
     bold, plain = "\x1b[1m", "\x1b[0m"
-    return CheckpointError(
+    if name.startswith("builtins."):  # PyTorch names builtins bare: GLOBAL slice
+        name = name[len("builtins."):]
+    return UnpicklingError(
         "Weights only load failed. This file can still be loaded, to do so you have two options, "
         f"{bold}do those steps only if you trust the source of the checkpoint{plain}. \n\t(1) In PyTorch 2.6, we "
         "changed the default value of the `weights_only` argument in `torch.load` from `False` to `True`. "
@@ -437,7 +458,11 @@ class _ObjectUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if not self._weights_only:
             return super().find_class(module, name)
-        module = "builtins" if module == "__builtin__" else module
+        # protocol 2 writes Python 2's names (__builtin__.xrange for range), which PyTorch maps as pickle does
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[module, name]
+        elif module in _compat_pickle.IMPORT_MAPPING:
+            module = _compat_pickle.IMPORT_MAPPING[module]
         qualified = f"{module}.{name}"
         if qualified in _safe_globals:
             return _safe_globals[qualified]
@@ -514,8 +539,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     Raises:
         CheckpointError: ``f`` is neither format (e.g. a plain pickle, PyTorch's legacy pre-1.6 format, a
             TorchScript archive), is corrupt, or is a PyTorch checkpoint whose pickle needs a global that a
-            weights-only load does not allow (the message names it). It is both a ``RuntimeError`` and a
-            ``pickle.UnpicklingError``; for an empty file, also an ``EOFError`` (what PyTorch raises).
+            weights-only load does not allow (the message names it; then its subclass ``UnpicklingError``, the
+            name PyTorch's error has). It is both a ``RuntimeError`` and a ``pickle.UnpicklingError``; for an
+            empty file, also an ``EOFError`` (what PyTorch raises, and named so).
         RuntimeError: ``map_location`` names a CUDA device (PyTorch's message).
         FileNotFoundError: no file at the path ``f``.
     """
@@ -526,6 +552,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             # PyTorch's error for restoring a tensor on a CUDA device it does not have
             _torch_format._location_checker(None)(str(map_location))
         _require_cpu(map_location)
+    elif isinstance(map_location, dict):
+        from . import _torch_format  # imports this module, for CheckpointError
+
+        _torch_format._location_checker(map_location)("cpu")  # where a CPU tensor would go
     elif not (map_location is None or isinstance(map_location, dict) or callable(map_location)):
         # PyTorch calls any other map_location on each storage
         raise TypeError(f"'{type(map_location).__name__}' object is not callable")
@@ -539,6 +569,21 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                              "to load from it instead.")
     stream = f if getattr(f, "seekable", lambda: False)() else io.BytesIO(f.read())
     return _load_stream(stream, "the file object", map_location, weights_only is not False)
+
+
+_TORCHSCRIPT_WEIGHTS_ONLY = (
+    "Cannot use ``weights_only=True`` with TorchScript archives passed to ``torchless.load``. In PyTorch 2.6, we "
+    "changed the default value of the `weights_only` argument in `torchless.load` from `False` to `True`. Re-running "
+    "`torchless.load` with `weights_only` set to `False` will likely succeed, but it can result in arbitrary code "
+    "execution. Do it only if you got the file from a trusted source.")
+
+
+def _is_torchscript(names):
+    """Whether a zip archive's entries are those of torch.jit.save's files (PyTorch's compiled code and constants,
+    or torchless's pickled module)."""
+    from .jit._serialization import _MODULE_ENTRY
+
+    return any(n.endswith(("/constants.pkl", "/" + _MODULE_ENTRY)) or "/code/" in n for n in names)
 
 
 def _load_stream(stream, name, map_location, weights_only=True):
@@ -567,6 +612,16 @@ def _load_stream(stream, name, map_location, weights_only=True):
                                   f"{_not_ours(name, 'not a zip archive')}") from None
         raise _not_ours(name, "it is a pickle file" if head[:1] == b"\x80" else "not a zip archive") from None
     with archive:
+        if _is_torchscript(archive.namelist()):  # as PyTorch: the warning, then a weights-only load's refusal
+            warnings.warn("'torchless.load' received a zip file that looks like a TorchScript archive dispatching to "
+                          "'torchless.jit.load' (call 'torchless.jit.load' directly to silence this warning)",
+                          UserWarning, stacklevel=3)
+            if weights_only:
+                raise _PlainRuntimeError(_TORCHSCRIPT_WEIGHTS_ONLY)
+            from .jit import load as jit_load
+
+            stream.seek(start)
+            return jit_load(stream, map_location)
         if _STRUCTURE not in archive.NameToInfo:
             from . import _torch_format  # imports this module, for CheckpointError
 

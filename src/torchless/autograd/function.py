@@ -76,6 +76,9 @@ class BackwardCFunction(Node):
     def name(self):
         return type(self).__name__
 
+    # a Python class, as in PyTorch: <torch.autograd.function.MyReLUBackward object at 0x...>
+    __repr__ = object.__repr__
+
     @property
     def next_functions(self):  # one entry per tensor argument, as PyTorch lists them
         return tuple((e if isinstance(e, Node) else None, 0) for e, info in zip(self.edges, self.inputs)

@@ -159,9 +159,9 @@ def optimize_for_inference(mod, other_methods=None):
 
 
 def deprecated(name, replacement="`torch.compile` or `torch.export`"):
-    """PyTorch 2.13's warning on each use of its TorchScript entry points."""
-    warnings.warn(f"`torch.jit.{name}` is deprecated. Please switch to {replacement}.", DeprecationWarning,
-                  stacklevel=3)
+    """PyTorch 2.13's warning on each use of its TorchScript entry points, attributed as PyTorch's is to the library
+    (so that the default filters, which show DeprecationWarnings of ``__main__`` only, hide it from scripts)."""
+    warnings.warn(f"`torch.jit.{name}` is deprecated. Please switch to {replacement}.", DeprecationWarning)
 
 
 def _identity_decorator(fn=None, **_options):

@@ -4,6 +4,8 @@ ImageFolder), ``transforms`` (with ``transforms.v2``), ``io`` (read_image, write
 EfficientNet) and ``ops`` (Conv2dNormActivation, SqueezeExcitation, StochasticDepth); each loads on first use."""
 import importlib as _importlib
 
+from .. import __version__  # torchvision's is its own release; torchless's components share one
+
 _LAZY_SUBMODULES = {"datasets", "io", "models", "ops", "transforms", "tv_tensors", "utils"}
 
 

@@ -97,6 +97,29 @@ class Linear(Node):
 
     _listed = None
 
+    def register_hook(self, fn):
+        """As PyTorch's node hooks see it, a matrix input's node is addmm(bias, input, weight.t()) (mm(input,
+        weight.t()) without a bias): ``fn`` gets and returns the gradients in that order, the weight's transposed."""
+        if self.weight_rank != 2 or self.input_rank != 2:
+            return super().register_hook(fn)
+
+        def transposed(grad):
+            return None if grad is None else grad.t()
+
+        def in_pytorch_order(grad_inputs, grad_outputs):
+            gx, gw, gb = grad_inputs
+            shown = (gb, gx, transposed(gw)) if self.has_bias else (gx, transposed(gw))
+            replaced = fn(shown, grad_outputs)
+            if replaced is None:
+                return None
+            if self.has_bias:
+                gb, gx, gw_t = replaced
+            else:
+                (gx, gw_t), gb = replaced, None
+            return gx, transposed(gw_t), gb
+
+        return super().register_hook(in_pytorch_order)
+
     def _pytorch_inputs(self):
         x, w, b = (shown_edge(edge) for edge in self.edges)
         product = "AddmmBackward0" if self.has_bias else "MmBackward0"

@@ -4,7 +4,7 @@ from typing import Optional
 from ... import flatten, nn
 from ...nn import functional as F
 from ._api import register_model
-from ._conv_norm_activation import Conv2dNormActivation
+from ..ops.misc import Conv2dNormActivation
 from ._utils import _init_mobile_weights, _load_weights, _make_divisible, _verify_weights
 from ._weights import weights_enum
 

@@ -1,8 +1,57 @@
-"""torchvision's ``ops.misc`` blocks: Conv2dNormActivation and the Squeeze-and-Excitation gate."""
+"""torchvision's ``ops.misc`` blocks: Conv2dNormActivation (MobileNet's and EfficientNet's Conv2d -> norm ->
+activation block) and the Squeeze-and-Excitation gate."""
 from ... import nn
-from ..models._conv_norm_activation import Conv2dNormActivation
 
 __all__ = ["Conv2dNormActivation", "SqueezeExcitation"]
+
+
+class Conv2dNormActivation(nn.Sequential):
+    """Conv2d, then ``norm_layer``, then ``activation_layer``, as a Sequential named "0", "1", "2".
+
+    Args:
+        in_channels (int): channels of the input.
+        out_channels (int): channels produced.
+        kernel_size (int or tuple, optional): Default: 3.
+        stride (int or tuple, optional): Default: 1.
+        padding (int, tuple or str, optional): Default: None, i.e. ``(kernel_size - 1) // 2 * dilation``, which keeps
+            the spatial size at stride 1.
+        groups (int, optional): Default: 1.
+        norm_layer (callable, optional): built with ``out_channels``; None leaves it out. Default: BatchNorm2d.
+        activation_layer (callable, optional): built with ``inplace=inplace``; None leaves it out. Default: ReLU.
+        dilation (int or tuple, optional): Default: 1.
+        inplace (bool, optional): passed to the activation; None passes nothing. Default: True.
+        bias (bool, optional): Default: None, i.e. a bias only without ``norm_layer`` (a norm layer's shift would
+            cancel it).
+
+    Shape:
+        - Input: (N, in_channels, H, W)
+        - Output: (N, out_channels, H_out, W_out), H_out = floor((H + 2 * padding - dilation * (kernel_size - 1)
+          - 1) / stride) + 1, likewise W_out.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, padding=None, groups=1,
+                 norm_layer=nn.BatchNorm2d, activation_layer=nn.ReLU, dilation=1, inplace=True, bias=None):
+        if padding is None:
+            padding = _same_padding(kernel_size, dilation)
+        if bias is None:
+            bias = norm_layer is None
+        layers = [nn.Conv2d(in_channels, out_channels, kernel_size, stride, padding, dilation=dilation, groups=groups,
+                            bias=bias)]
+        if norm_layer is not None:
+            layers.append(norm_layer(out_channels))
+        if activation_layer is not None:
+            params = {} if inplace is None else {"inplace": inplace}
+            layers.append(activation_layer(**params))
+        super().__init__(*layers)
+        self.out_channels = out_channels
+
+
+def _same_padding(kernel_size, dilation):
+    if isinstance(kernel_size, int) and isinstance(dilation, int):
+        return (kernel_size - 1) // 2 * dilation
+    kernel_size = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+    dilation = (dilation,) * len(kernel_size) if isinstance(dilation, int) else tuple(dilation)
+    return tuple((k - 1) // 2 * d for k, d in zip(kernel_size, dilation))
 
 
 class SqueezeExcitation(nn.Module):
