@@ -38,8 +38,8 @@ class TVTensor(Tensor):
     def _rewrap(self, output):
         return wrap(output, like=self) if isinstance(output, Tensor) and output is not self else output
 
-    def clone(self, memory_format=None):
-        return self._rewrap(super().clone(memory_format))
+    def clone(self, *args, **kwargs):
+        return self._rewrap(super().clone(*args, **kwargs))
 
     def to(self, *args, **kwargs):
         return self._rewrap(super().to(*args, **kwargs))
