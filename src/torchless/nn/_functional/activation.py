@@ -460,13 +460,16 @@ class Gelu(Node):
     saved = ("x", "cdf", "inner")
 
     def forward(self, x, approximate="none"):
-        self.x, self.approximate = x, approximate
+        # float16 is computed in float32 and rounded once, as PyTorch's kernels do: in float16 itself
+        # 1 + erf(x / sqrt 2) cancels to nothing for x below about -3 (gelu(-4) came out 40x too large).
+        self.approximate, self.dtype = approximate, x.dtype
+        x = self.x = x.astype(np.float32) if x.dtype == np.float16 else x
         if approximate == "tanh":
             k = math.sqrt(2 / math.pi)
             self.inner = np.tanh(k * (x + 0.044715 * x * x * x))
-            return 0.5 * x * (1 + self.inner)
+            return (0.5 * x * (1 + self.inner)).astype(self.dtype, copy=False)
         self.cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
-        return x * self.cdf
+        return (x * self.cdf).astype(self.dtype, copy=False)
 
     def backward(self, grad):
         x = self.x
@@ -474,9 +477,9 @@ class Gelu(Node):
             k = math.sqrt(2 / math.pi)
             t = self.inner
             dinner = k * (1 + 3 * 0.044715 * x * x)
-            return (grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner),)
+            return ((grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dinner)).astype(self.dtype, copy=False),)
         pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
-        return (grad * (self.cdf + x * pdf),)
+        return ((grad * (self.cdf + x * pdf)).astype(self.dtype, copy=False),)
 
     def backward_graph(self, grad):
         x = self.graph_input(0, self.x)
