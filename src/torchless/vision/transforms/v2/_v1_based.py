@@ -628,34 +628,31 @@ def _chain(transforms, inputs):
     return outputs
 
 
-class RandomHorizontalFlip(SampleTransform, _v1.RandomHorizontalFlip, TransformModule):
+class _RandomFlip:
+    """v2's flips: ``p`` checked and drawn once per sample, every image, box and mask flipped by ``_kernel``."""
+
+    _v2_random_apply = True
+    _kernel = None  # the name of the v2 functional
+
+    def __init__(self, p=0.5):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
+        super().__init__(p)
+
+    def transform(self, inpt, params):
+        from . import functional as F2
+
+        return self._call_kernel(getattr(F2, self._kernel), inpt)
+
+
+class RandomHorizontalFlip(_RandomFlip, SampleTransform, _v1.RandomHorizontalFlip, TransformModule):
     __doc__ = _v1.RandomHorizontalFlip.__doc__
-    _v2_random_apply = True
-
-    def __init__(self, p=0.5):
-        if not 0.0 <= p <= 1.0:
-            raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
-        super().__init__(p)
-
-    def transform(self, inpt, params):
-        from . import functional as F2
-
-        return self._call_kernel(F2.horizontal_flip, inpt)
+    _kernel = "horizontal_flip"
 
 
-class RandomVerticalFlip(SampleTransform, _v1.RandomVerticalFlip, TransformModule):
+class RandomVerticalFlip(_RandomFlip, SampleTransform, _v1.RandomVerticalFlip, TransformModule):
     __doc__ = _v1.RandomVerticalFlip.__doc__
-    _v2_random_apply = True
-
-    def __init__(self, p=0.5):
-        if not 0.0 <= p <= 1.0:
-            raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
-        super().__init__(p)
-
-    def transform(self, inpt, params):
-        from . import functional as F2
-
-        return self._call_kernel(F2.vertical_flip, inpt)
+    _kernel = "vertical_flip"
 
 
 class PILToTensor(SampleTransform, _v1.PILToTensor, TransformModule):
