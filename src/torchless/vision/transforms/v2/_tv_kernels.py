@@ -511,15 +511,18 @@ def _identity_grid(canvas_size, dtype):
     return grid
 
 
-def elastic_bounding_boxes(boxes, format, canvas_size, clamping_mode, displacement, interpolation=None, fill=None):
-    """Each box's corners moved by the displacement at their (ceiled) pixels, then their bounding box, clamped."""
-    from ...._tensor import Tensor
-
+def _check_displacement(displacement, canvas_size):
+    """Elastic's displacement must be a (1, H, W, 2) tensor over the canvas, as torchvision checks it."""
     expected_shape = (1, canvas_size[0], canvas_size[1], 2)
     if not isinstance(displacement, Tensor):
         raise TypeError("Argument displacement should be a Tensor")
     if tuple(displacement.shape) != expected_shape:
         raise ValueError(f"Argument displacement shape should be {expected_shape}, but given {displacement.shape}")
+
+
+def elastic_bounding_boxes(boxes, format, canvas_size, clamping_mode, displacement, interpolation=None, fill=None):
+    """Each box's corners moved by the displacement at their (ceiled) pixels, then their bounding box, clamped."""
+    _check_displacement(displacement, canvas_size)
     if boxes.numel() == 0:
         return boxes, canvas_size
     dtype = boxes.dtype if boxes.is_floating_point() else _dtype.float32
@@ -662,11 +665,7 @@ def perspective_keypoints(points, canvas_size, startpoints, endpoints, interpola
 
 
 def elastic_keypoints(points, canvas_size, displacement, interpolation=None, fill=None):
-    expected_shape = (1, canvas_size[0], canvas_size[1], 2)
-    if not isinstance(displacement, Tensor):
-        raise TypeError("Argument displacement should be a Tensor")
-    if tuple(displacement.shape) != expected_shape:
-        raise ValueError(f"Argument displacement shape should be {expected_shape}, but given {displacement.shape}")
+    _check_displacement(displacement, canvas_size)
     if points.numel() == 0:
         return points, canvas_size
     dtype = points.dtype if points.is_floating_point() else _dtype.float32
