@@ -68,6 +68,10 @@ _shufflenet_new_recipe = functools.partial(_weights, min_size=(1, 1), docs=_NEW_
 _PORTED = "Ported from the paper's TensorFlow weights."
 _googlenet = functools.partial(_weights, min_size=(15, 15), recipe=_RECIPES + "googlenet",
                                docs="Ported from the original paper's weights.")
+_convnext = functools.partial(
+    _weights, min_size=(32, 32), recipe=_RECIPES + "convnext",
+    docs="Better than the paper's results, trained with a modified version of TorchVision's new recipe "
+         "(https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/).")
 
 
 def _image_classification_interpolated(*, interpolation, **kwargs):
@@ -198,6 +202,14 @@ _TABLE = {
     "EfficientNet_B7_Weights": {"IMAGENET1K_V1": _efficientnet("efficientnet_b7_lukemelas-c5b4e57e.pth", 66347960,
                                                                84.122, 96.908, 37.746, 254.675, crop_size=600,
                                                                resize_size=600)},
+    "ConvNeXt_Tiny_Weights": {"IMAGENET1K_V1": _convnext("convnext_tiny-983f1562.pth", 28589128, 82.520, 96.146,
+                                                         4.456, 109.119, preset={"resize_size": 236})},
+    "ConvNeXt_Small_Weights": {"IMAGENET1K_V1": _convnext("convnext_small-0c510722.pth", 50223688, 83.616, 96.650,
+                                                          8.684, 191.703, preset={"resize_size": 230})},
+    "ConvNeXt_Base_Weights": {"IMAGENET1K_V1": _convnext("convnext_base-6075fbad.pth", 88591464, 84.062, 96.870,
+                                                         15.355, 338.064, preset={"resize_size": 232})},
+    "ConvNeXt_Large_Weights": {"IMAGENET1K_V1": _convnext("convnext_large-ea097f82.pth", 197767336, 84.414, 96.976,
+                                                          34.361, 754.537, preset={"resize_size": 232})},
 }
 
 
