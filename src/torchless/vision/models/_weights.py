@@ -34,7 +34,7 @@ def _weights(file, num_params, acc1, acc5, ops, file_size, *, min_size, recipe, 
              categories=_IMAGENET_CATEGORIES):
     return Weights(
         url=_DOWNLOAD_ROOT + file,
-        transforms=functools.partial(_image_classification, crop_size=224, **dict(preset)),
+        transforms=functools.partial(_image_classification, **{"crop_size": 224, **dict(preset)}),
         meta={"min_size": min_size, "categories": categories, "recipe": recipe, "num_params": num_params,
               "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, "_ops": ops, "_file_size": file_size,
               "_docs": docs},
@@ -72,6 +72,8 @@ _convnext = functools.partial(
     _weights, min_size=(32, 32), recipe=_RECIPES + "convnext",
     docs="Better than the paper's results, trained with a modified version of TorchVision's new recipe "
          "(https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/).")
+_inception_v3 = functools.partial(_weights, min_size=(75, 75), recipe=_RECIPES + "inception-v3",
+                                  docs="Ported from the original paper's weights.", preset={"crop_size": 299, "resize_size": 342})
 
 
 def _image_classification_interpolated(*, interpolation, **kwargs):
@@ -210,6 +212,8 @@ _TABLE = {
                                                          15.355, 338.064, preset={"resize_size": 232})},
     "ConvNeXt_Large_Weights": {"IMAGENET1K_V1": _convnext("convnext_large-ea097f82.pth", 197767336, 84.414, 96.976,
                                                           34.361, 754.537, preset={"resize_size": 232})},
+    "Inception_V3_Weights": {"IMAGENET1K_V1": _inception_v3("inception_v3_google-0cc3c7bd.pth", 27161264, 77.294,
+                                                            93.450, 5.713, 103.903)},
 }
 
 
