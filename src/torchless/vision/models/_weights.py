@@ -66,14 +66,11 @@ _shufflenet_new_recipe = functools.partial(_weights, min_size=(1, 1), docs=_NEW_
                                            recipe="https://github.com/pytorch/vision/pull/5906",
                                            preset={"resize_size": 232})
 _PORTED = "Ported from the paper's TensorFlow weights."
-_googlenet = functools.partial(_weights, min_size=(15, 15), recipe=_RECIPES + "googlenet",
-                               docs="Ported from the original paper's weights.")
-_convnext = functools.partial(
-    _weights, min_size=(32, 32), recipe=_RECIPES + "convnext",
-    docs="Better than the paper's results, trained with a modified version of TorchVision's new recipe "
-         "(https://pytorch.org/blog/how-to-train-state-of-the-art-models-using-torchvision-latest-primitives/).")
-_inception_v3 = functools.partial(_weights, min_size=(75, 75), recipe=_RECIPES + "inception-v3",
-                                  docs="Ported from the original paper's weights.", preset={"crop_size": 299, "resize_size": 342})
+_PAPER_PORTED = "Ported from the original paper's weights."
+_googlenet = functools.partial(_weights, min_size=(15, 15), recipe=_RECIPES + "googlenet", docs=_PAPER_PORTED)
+_convnext = functools.partial(_weights, min_size=(32, 32), recipe=_RECIPES + "convnext", docs=_MODIFIED_RECIPE_DOCS)
+_inception_v3 = functools.partial(_weights, min_size=(75, 75), recipe=_RECIPES + "inception-v3", docs=_PAPER_PORTED,
+                                  preset={"crop_size": 299, "resize_size": 342})
 
 
 def _image_classification_interpolated(*, interpolation, **kwargs):
