@@ -369,6 +369,8 @@ BRIEFED_BUILDERS = ["alexnet", "densenet121", "mobilenet_v2", "resnet101", "resn
 EXTRA_BUILDERS = ["mobilenet_v3_large", "mobilenet_v3_small", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0",
                   "shufflenet_v2_x1_5", "shufflenet_v2_x2_0"] + [f"efficientnet_b{i}" for i in range(8)]
 EXTRA_BUILDERS += ["googlenet", "densenet161", "densenet169", "densenet201"]  # test_parity_regressions_tutor6.py
+EXTRA_BUILDERS += ["convnext_tiny", "convnext_small", "convnext_base", "convnext_large",
+                   "inception_v3"]  # test_parity_regressions_models7.py
 
 
 def test_registry(without_random_fills):

@@ -1,6 +1,7 @@
 """torchvision's classic CNN architectures (``torchvision.models``), with torchvision's module trees, state_dict
 keys, initialisation and builders: AlexNet, VGG, ResNet/ResNeXt/Wide ResNet, MobileNetV2, MobileNetV3, SqueezeNet,
-DenseNet, ShuffleNetV2, EfficientNet (B0 to B7), GoogLeNet.
+DenseNet, ShuffleNetV2, EfficientNet (B0 to B7), GoogLeNet, Inception v3,
+ConvNeXt.
 
 Each builder has torchvision's ``*_Weights`` enum: ``resnet18(weights=ResNet18_Weights.DEFAULT)`` (or
 ``weights="DEFAULT"``) downloads torchvision's ImageNet checkpoint once into the hub cache (see
@@ -10,6 +11,10 @@ Each builder has torchvision's ``*_Weights`` enum: ``resnet18(weights=ResNet18_W
 from ._api import Weights, WeightsEnum, get_model, get_model_builder, get_model_weights, get_weight, list_models
 from ._utils import PretrainedWeightsUnavailable
 from .alexnet import AlexNet, AlexNet_Weights, alexnet
+from .convnext import (
+    ConvNeXt, ConvNeXt_Base_Weights, ConvNeXt_Large_Weights, ConvNeXt_Small_Weights, ConvNeXt_Tiny_Weights,
+    convnext_base, convnext_large, convnext_small, convnext_tiny,
+)
 from .densenet import (
     DenseNet, DenseNet121_Weights, DenseNet161_Weights, DenseNet169_Weights, DenseNet201_Weights, densenet121,
     densenet161, densenet169, densenet201,
@@ -21,6 +26,7 @@ from .efficientnet import (
     efficientnet_b6, efficientnet_b7,
 )
 from .googlenet import GoogLeNet, GoogLeNet_Weights, GoogLeNetOutputs, googlenet
+from .inception import Inception3, Inception_V3_Weights, InceptionOutputs, inception_v3
 from .mobilenetv2 import MobileNet_V2_Weights, MobileNetV2, mobilenet_v2
 from .mobilenetv3 import (
     MobileNet_V3_Large_Weights, MobileNet_V3_Small_Weights, MobileNetV3, mobilenet_v3_large, mobilenet_v3_small,
@@ -62,6 +68,9 @@ __all__ = [
     "EfficientNet_B7_Weights", "efficientnet_b0", "efficientnet_b1", "efficientnet_b2", "efficientnet_b3",
     "efficientnet_b4", "efficientnet_b5", "efficientnet_b6", "efficientnet_b7",
     "GoogLeNet", "GoogLeNetOutputs", "GoogLeNet_Weights", "googlenet",
+    "Inception3", "InceptionOutputs", "Inception_V3_Weights", "inception_v3",
+    "ConvNeXt", "ConvNeXt_Tiny_Weights", "ConvNeXt_Small_Weights", "ConvNeXt_Base_Weights", "ConvNeXt_Large_Weights",
+    "convnext_tiny", "convnext_small", "convnext_base", "convnext_large",
     "Weights", "WeightsEnum", "get_model", "get_model_builder", "get_model_weights", "get_weight", "list_models",
     "PretrainedWeightsUnavailable",
 ]

@@ -34,7 +34,7 @@ def _weights(file, num_params, acc1, acc5, ops, file_size, *, min_size, recipe, 
              categories=_IMAGENET_CATEGORIES):
     return Weights(
         url=_DOWNLOAD_ROOT + file,
-        transforms=functools.partial(_image_classification, crop_size=224, **dict(preset)),
+        transforms=functools.partial(_image_classification, **{"crop_size": 224, **dict(preset)}),
         meta={"min_size": min_size, "categories": categories, "recipe": recipe, "num_params": num_params,
               "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}, "_ops": ops, "_file_size": file_size,
               "_docs": docs},
@@ -66,8 +66,11 @@ _shufflenet_new_recipe = functools.partial(_weights, min_size=(1, 1), docs=_NEW_
                                            recipe="https://github.com/pytorch/vision/pull/5906",
                                            preset={"resize_size": 232})
 _PORTED = "Ported from the paper's TensorFlow weights."
-_googlenet = functools.partial(_weights, min_size=(15, 15), recipe=_RECIPES + "googlenet",
-                               docs="Ported from the original paper's weights.")
+_PAPER_PORTED = "Ported from the original paper's weights."
+_googlenet = functools.partial(_weights, min_size=(15, 15), recipe=_RECIPES + "googlenet", docs=_PAPER_PORTED)
+_convnext = functools.partial(_weights, min_size=(32, 32), recipe=_RECIPES + "convnext", docs=_MODIFIED_RECIPE_DOCS)
+_inception_v3 = functools.partial(_weights, min_size=(75, 75), recipe=_RECIPES + "inception-v3", docs=_PAPER_PORTED,
+                                  preset={"crop_size": 299, "resize_size": 342})
 
 
 def _image_classification_interpolated(*, interpolation, **kwargs):
@@ -198,6 +201,16 @@ _TABLE = {
     "EfficientNet_B7_Weights": {"IMAGENET1K_V1": _efficientnet("efficientnet_b7_lukemelas-c5b4e57e.pth", 66347960,
                                                                84.122, 96.908, 37.746, 254.675, crop_size=600,
                                                                resize_size=600)},
+    "ConvNeXt_Tiny_Weights": {"IMAGENET1K_V1": _convnext("convnext_tiny-983f1562.pth", 28589128, 82.520, 96.146,
+                                                         4.456, 109.119, preset={"resize_size": 236})},
+    "ConvNeXt_Small_Weights": {"IMAGENET1K_V1": _convnext("convnext_small-0c510722.pth", 50223688, 83.616, 96.650,
+                                                          8.684, 191.703, preset={"resize_size": 230})},
+    "ConvNeXt_Base_Weights": {"IMAGENET1K_V1": _convnext("convnext_base-6075fbad.pth", 88591464, 84.062, 96.870,
+                                                         15.355, 338.064, preset={"resize_size": 232})},
+    "ConvNeXt_Large_Weights": {"IMAGENET1K_V1": _convnext("convnext_large-ea097f82.pth", 197767336, 84.414, 96.976,
+                                                          34.361, 754.537, preset={"resize_size": 232})},
+    "Inception_V3_Weights": {"IMAGENET1K_V1": _inception_v3("inception_v3_google-0cc3c7bd.pth", 27161264, 77.294,
+                                                            93.450, 5.713, 103.903)},
 }
 
 

@@ -1,8 +1,8 @@
 """torchvision's ``ops.misc`` blocks: Conv2dNormActivation (MobileNet's and EfficientNet's Conv2d -> norm ->
-activation block) and the Squeeze-and-Excitation gate."""
-from ... import nn
+activation block), the Squeeze-and-Excitation gate and Permute (ConvNeXt's switch to channels-last and back)."""
+from ... import nn, permute
 
-__all__ = ["Conv2dNormActivation", "SqueezeExcitation"]
+__all__ = ["Conv2dNormActivation", "SqueezeExcitation", "Permute"]
 
 
 class Conv2dNormActivation(nn.Sequential):
@@ -85,3 +85,18 @@ class SqueezeExcitation(nn.Module):
 
     def forward(self, input):
         return self._scale(input) * input
+
+
+class Permute(nn.Module):
+    """The input's dimensions reordered as ``dims`` (a view, as :func:`torchless.permute` returns).
+
+    Args:
+        dims (list of int): the new order of the dimensions.
+    """
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x):
+        return permute(x, self.dims)
