@@ -1,0 +1,69 @@
+"""float16 results that differed from PyTorch's (whose CPU kernels compute float16 in float32 and round once),
+found by a sweep of the element-wise ops over a grid of float16 values (tails, subnormals, +-inf, nan):
+
+* sigmoid, silu, mish and the smooth unary functions (sinc, sin, exp, deg2rad, ...) compute float16 in float32
+  and round once: sinc(x) was nan for large |x| (pi * x overflowed float16), silu(-17) was -0 instead of -5e-7;
+* softplus computes float16 in float32: e^x overflowed float16 from x = 11 on, giving inf below the threshold;
+* hardswish computes float16 in float32: x * (x + 3) overflowed float16 for x beyond about 255, giving inf;
+* leaky_relu multiplies float16 by its slope converted to float32 (not to float16), rounding once.
+"""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _half_grid():
+    return np.concatenate([
+        np.linspace(-20, 20, 801), np.linspace(-3, 3, 301), np.logspace(-8, 4.8, 100), -np.logspace(-8, 4.8, 100),
+        [-65504, -1e4, -300, 300, 1e4, 65504, 6e-8, -6e-8, 6.1e-5, 0.0, -0.0, np.inf, -np.inf, np.nan],
+    ]).astype(np.float16)
+
+
+def _assert_same_half(torch_result, torchless_result):
+    expected = torch_result.detach().numpy()
+    actual = torchless_result.detach().numpy()
+    assert actual.dtype == expected.dtype == np.float16
+    np.testing.assert_array_equal(actual, expected)
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, x: x.sigmoid(),
+    lambda F, x: F.sigmoid(x),
+    lambda F, x: F.silu(x),
+    lambda F, x: F.mish(x),
+    lambda F, x: F.softplus(x),
+    lambda F, x: F.softplus(x, 2.0, 5.0),
+    lambda F, x: F.hardswish(x),
+    lambda F, x: F.leaky_relu(x),
+    lambda F, x: F.leaky_relu(x, 0.2),
+    lambda F, x: x.sinc(),
+    lambda F, x: x.exp(),
+    lambda F, x: x.expm1(),
+    lambda F, x: x.deg2rad(),
+    lambda F, x: x.rad2deg(),
+], ids=["sigmoid", "F.sigmoid", "silu", "mish", "softplus", "softplus_beta", "hardswish", "leaky_relu",
+        "leaky_relu_0.2", "sinc", "exp", "expm1", "deg2rad", "rad2deg"])
+def test_float16_activation_rounds_once_from_float32(call):
+    grid = _half_grid()
+    _assert_same_half(call(torch.nn.functional, torch.tensor(grid)),
+                      call(torchless.nn.functional, torchless.tensor(grid)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.silu(x),
+    lambda F, x: x.sinc(),
+    lambda F, x: x.sigmoid(),
+    lambda F, x: F.softplus(x),
+], ids=["silu", "sinc", "sigmoid", "softplus"])
+def test_float16_activation_gradient_stays_float16(call):
+    grid = np.linspace(-4, 4, 33).astype(np.float16)
+    expected_x = torch.tensor(grid, requires_grad=True)
+    call(torch.nn.functional, expected_x).sum().backward()
+    actual_x = torchless.tensor(grid, requires_grad=True)
+    call(torchless.nn.functional, actual_x).sum().backward()
+    assert actual_x.grad.dtype == torchless.float16
+    np.testing.assert_allclose(actual_x.grad.numpy().astype(np.float32), expected_x.grad.numpy().astype(np.float32),
+                               rtol=2e-3, atol=1e-3)
