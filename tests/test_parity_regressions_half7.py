@@ -5,7 +5,11 @@ found by a sweep of the element-wise ops over a grid of float16 values (tails, s
   and round once: sinc(x) was nan for large |x| (pi * x overflowed float16), silu(-17) was -0 instead of -5e-7;
 * softplus computes float16 in float32: e^x overflowed float16 from x = 11 on, giving inf below the threshold;
 * hardswish computes float16 in float32: x * (x + 3) overflowed float16 for x beyond about 255, giving inf;
-* leaky_relu multiplies float16 by its slope converted to float32 (not to float16), rounding once.
+* leaky_relu multiplies float16 by its slope converted to float32 (not to float16), rounding once;
+* var, std and vector_norm of float16 compute in float32 and round once (squares beyond 256 overflowed float16,
+  giving inf), std taking the root of the float32 variance;
+* prod of float16 multiplies from the first element on, rounding to float16 at every step, as PyTorch's kernel
+  does: [300, 300, 0] gives nan (inf * 0), where NumPy's order gave 0, and products along a dim match bit for bit.
 """
 import numpy as np
 import pytest
@@ -67,3 +71,37 @@ def test_float16_activation_gradient_stays_float16(call):
     assert actual_x.grad.dtype == torchless.float16
     np.testing.assert_allclose(actual_x.grad.numpy().astype(np.float32), expected_x.grad.numpy().astype(np.float32),
                                rtol=2e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: x.std(),
+    lambda lib, x: x.var(),
+    lambda lib, x: x.reshape(100, 10).std(1),
+    lambda lib, x: x.reshape(100, 10).var(0, keepdim=True),
+    lambda lib, x: x.norm(),
+    lambda lib, x: lib.linalg.vector_norm(x.reshape(100, 10), 3, 1),
+    lambda lib, x: x.reshape(100, 10).norm(dim=0),
+], ids=["std", "var", "std_dim", "var_dim", "norm", "vector_norm_3", "norm_dim"])
+def test_float16_moments_accumulate_in_float32(call):
+    grid = np.linspace(-20, 20, 801).astype(np.float16)
+    grid = np.concatenate([grid, np.linspace(-2000, 2000, 199).astype(np.float16)])
+    _assert_same_half(call(torch, torch.tensor(grid)), call(torchless, torchless.tensor(grid)))
+
+
+@pytest.mark.parametrize("shape, dim", [((200, 10), 1), ((10, 200), 0), ((3, 4, 5), 1), ((64, 64), None),
+                                        ((1000,), None), ((0, 3), 0), ((5, 0), None), ((), None)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_float16_prod_rounds_every_step(shape, dim, keepdim):
+    grid = np.random.default_rng(0).uniform(0.5, 2, shape).astype(np.float16)
+    if dim is None:
+        _assert_same_half(torch.tensor(grid).prod(), torchless.tensor(grid).prod())
+    else:
+        _assert_same_half(torch.tensor(grid).prod(dim, keepdim=keepdim),
+                          torchless.tensor(grid).prod(dim, keepdim=keepdim))
+
+
+@pytest.mark.parametrize("values", [[300, 300, 0], [30] * 20, [0, 300, 300], [-300, 300, 1e-4]])
+def test_float16_prod_overflow(values):
+    grid = np.array(values, np.float16)
+    _assert_same_half(torch.tensor(grid).prod(), torchless.tensor(grid).prod())
+    _assert_same_half(torch.tensor(grid).prod(0), torchless.tensor(grid).prod(0))
