@@ -9,7 +9,11 @@ found by a sweep of the element-wise ops over a grid of float16 values (tails, s
 * var, std and vector_norm of float16 compute in float32 and round once (squares beyond 256 overflowed float16,
   giving inf), std taking the root of the float32 variance;
 * prod of float16 multiplies from the first element on, rounding to float16 at every step, as PyTorch's kernel
-  does: [300, 300, 0] gives nan (inf * 0), where NumPy's order gave 0, and products along a dim match bit for bit.
+  does: [300, 300, 0] gives nan (inf * 0), where NumPy's order gave 0, and products along a dim match bit for bit;
+* a float16 tensor times or divided by a Python float or int converts the scalar to float32 (PyTorch's opmath
+  type), not to float16, and rounds the result once (x * 70000.0 was nan at 0, x * 1.1 off by an ulp); a scalar
+  over a tensor is reciprocal(x) rounded to float16, times the float32 scalar (add and sub keep converting the
+  scalar to float16, as PyTorch does).
 """
 import numpy as np
 import pytest
@@ -105,3 +109,30 @@ def test_float16_prod_overflow(values):
     grid = np.array(values, np.float16)
     _assert_same_half(torch.tensor(grid).prod(), torchless.tensor(grid).prod())
     _assert_same_half(torch.tensor(grid).prod(0), torchless.tensor(grid).prod(0))
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x * 1.1, lambda x: 0.1 * x, lambda x: x * 70000.0, lambda x: x * 1e-3, lambda x: x * 70000,
+    lambda x: x / 0.1, lambda x: x / 3.0, lambda x: 3.0 / x, lambda x: 0.3 / x, lambda x: x.mul(1 / 3),
+    lambda x: x.div(7.0), lambda x: x + 1.1, lambda x: 1.1 - x, lambda x: x - 0.3,
+], ids=["mul", "rmul", "mul_beyond_half", "mul_small", "mul_int_beyond_half", "div", "div3", "rdiv", "rdiv_0.3",
+        "mul_method", "div_method", "add", "rsub", "sub"])
+def test_float16_with_python_scalar(call):
+    grid = _half_grid()
+    with np.errstate(all="ignore"):
+        _assert_same_half(call(torch.tensor(grid)), call(torchless.tensor(grid)))
+
+
+def test_float16_with_python_scalar_gradient_and_node():
+    grid = np.linspace(-3, 3, 7).astype(np.float16)
+    results = []
+    for lib in (torch, torchless):
+        x = lib.tensor(grid, requires_grad=True)
+        parts = [x * 1.1, 0.7 / (x + 5), x / 0.3, 2.2 * x]
+        sum(parts).sum().backward()
+        results.append(([p.grad_fn.name() for p in parts], x.grad.numpy(), [p.detach().numpy() for p in parts]))
+    assert results[0][0] == results[1][0]
+    assert results[1][1].dtype == np.float16
+    np.testing.assert_array_equal(results[1][1], results[0][1])
+    for actual, expected in zip(results[1][2], results[0][2]):
+        _assert_same_half(torch.tensor(expected), torchless.tensor(actual))
