@@ -153,6 +153,10 @@ class Lerp(Node):
     def forward(self, a, b, w, weight=None):
         self.a, self.b, self.tensor_weight = a, b, w is not None
         self.w = w = weight if w is None else w
+        if a.dtype == b.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel (weight too)
+            a, b, w = a.astype(np.float32), b.astype(np.float32), np.asarray(w).astype(np.float32)
+            diff = b - a
+            return np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w)).astype(np.float16)
         diff = b - a
         out = np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w))
         return out.astype(np.result_type(a, b), copy=False)
