@@ -1175,6 +1175,16 @@ class Tensor:
             _raise_if_not_broadcastable(a, b)
             raise
 
+    def _half_scalar_binary(self, other, fn, reverse=False, **params):
+        """``fn`` of a float16 tensor and a Python float or int as PyTorch computes it: the scalar converted to
+        float32, the result rounded once to float16; None for any other operand (left to ``_binary``)."""
+        if type(other) is not float and not (type(other) is int and -2**63 <= other < 2**63):
+            return None
+        with np.errstate(over="ignore"):  # a float beyond float32 becomes inf, silently as in PyTorch
+            scalar = Tensor._wrap(np.asarray(other, np.float32))
+        node = arithmetic.HALF_WITH_OPMATH_SCALAR[fn]
+        return node.apply(scalar, self, **params) if reverse else node.apply(self, scalar, **params)
+
     def _rbinary(self, other, fn, **params):
         a, b = self._operands(other)
         if a is NotImplemented:
@@ -1232,18 +1242,34 @@ class Tensor:
         return self._rbinary(other, arithmetic.Sub, scalar_minuend=True)
 
     def __mul__(self, other):
+        if self._data.dtype == np.float16:
+            out = self._half_scalar_binary(other, arithmetic.Mul)
+            if out is not None:
+                return out
         return self._binary(other, arithmetic.Mul)
 
     def __rmul__(self, other):
         if isinstance(other, np.ndarray):
             return NotImplemented
+        if self._data.dtype == np.float16:
+            out = self._half_scalar_binary(other, arithmetic.Mul, reverse=True)
+            if out is not None:
+                return out
         return self._rbinary(other, arithmetic.Mul)
 
     def __truediv__(self, other):
+        if self._data.dtype == np.float16:
+            out = self._half_scalar_binary(other, arithmetic.Div)
+            if out is not None:
+                return out
         a, b = self._float_operands(other)
         return NotImplemented if a is NotImplemented else a._binary(b, arithmetic.Div)
 
     def __rtruediv__(self, other):
+        if self._data.dtype == np.float16:
+            out = self._half_scalar_binary(other, arithmetic.Div, reverse=True, scalar_numerator=True)
+            if out is not None:
+                return out
         a, b = self._float_operands(other)
         return NotImplemented if a is NotImplemented else a._rbinary(b, arithmetic.Div, scalar_numerator=True)
 

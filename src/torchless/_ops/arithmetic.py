@@ -99,6 +99,22 @@ class Div(Node):
         return "MulBackward0" if self.scalar_numerator else "DivBackward0"  # PyTorch: scalar * reciprocal(b)
 
 
+def _half_with_opmath_scalar(node):
+    """``node`` for a float16 tensor with a Python scalar given as a 0-d float32 array: PyTorch's float16 kernels
+    convert the scalar to float32 (their "opmath" type, so x * 70000.0 is 0 for x = 0, not 0 * inf), compute in
+    float32 and round the result once. The gradients (grad * the scalar) are rounded to float16 the same way."""
+
+    class HalfWithOpmathScalar(node):
+        def forward(self, *arrays, **params):
+            return super().forward(*arrays, **params).astype(np.float16)
+
+        def backward(self, grad):
+            return tuple(g if g is None else g.astype(np.float16, copy=False) for g in super().backward(grad))
+
+    HalfWithOpmathScalar.__name__ = HalfWithOpmathScalar.__qualname__ = node.__name__  # PyTorch's node name
+    return HalfWithOpmathScalar
+
+
 class Remainder(Node):
     """``a % b`` (``kernel`` np.mod), or fmod (np.fmod, ``truncated``): the gradient passes to ``a`` unchanged,
     and ``b`` gets ``-floor(a / b)`` (fmod: ``-trunc(a / b)``) times it. PyTorch names the node after its
@@ -137,6 +153,10 @@ class Lerp(Node):
     def forward(self, a, b, w, weight=None):
         self.a, self.b, self.tensor_weight = a, b, w is not None
         self.w = w = weight if w is None else w
+        if a.dtype == b.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel (weight too)
+            a, b, w = a.astype(np.float32), b.astype(np.float32), np.asarray(w).astype(np.float32)
+            diff = b - a
+            return np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w)).astype(np.float16)
         diff = b - a
         out = np.where(np.abs(w) < 0.5, a + w * diff, b - diff * (1 - w))
         return out.astype(np.result_type(a, b), copy=False)
@@ -406,3 +426,17 @@ def bmm_error(matrix_a, matrix_b, batch_a, batch_b, name_a, name_b):
     if name_a != name_b:
         return RuntimeError(f"expected scalar type {name_a} but found {name_b}")
     return None
+
+
+class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div)):
+    def forward(self, a, b, scalar_numerator=False):
+        if not scalar_numerator:
+            return super().forward(a, b)
+        # PyTorch's scalar / x is reciprocal(x) * scalar: the reciprocal is rounded to float16 first
+        self.a, self.b, self.scalar_numerator, self._saved_inputs = a, b, True, ()
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return ((1 / b) * a).astype(np.float16)
+
+
+# the nodes of a float16 tensor with a Python scalar: add and sub convert the scalar to float16 (as NumPy does)
+HALF_WITH_OPMATH_SCALAR = {Mul: _half_with_opmath_scalar(Mul), Div: _HalfDivWithOpmathScalar}

@@ -81,6 +81,11 @@ class AddPointwise(Node):
         self.input_shape, self.t1, self.t2, self.value, self.divide = input.shape, t1, t2, value, divide
         # what PyTorch saves: each factor for the other's gradient; a divisor for its own too
         self.saved_only_for = _DIVIDE_SAVES if divide else _MULTIPLY_SAVES
+        if input.dtype == t1.dtype == t2.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel
+            input, t1, t2 = input.astype(np.float32), t1.astype(np.float32), t2.astype(np.float32)
+            value = np.float32(value)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                return (input + (value * t1 / t2 if divide else value * t1 * t2)).astype(np.float16)  # (v t1) t2
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             term = t1 / t2 if divide else t1 * t2
             out = input + (term if value == 1 else value * term)

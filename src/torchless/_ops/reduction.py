@@ -29,6 +29,25 @@ class Sum(Node):
         return "SumBackward0" if self.all_dims else "SumBackward1"
 
 
+def _sequential_half_product(a, axes, keepdim):
+    """The product of a float16 array over ``axes`` (None: all) rounded to float16 at every step from the first
+    element on, as PyTorch's kernel multiplies: [300, 300, 0] gives nan (inf * 0), where NumPy's order gives 0."""
+    if a.ndim == 0:
+        return a.copy()
+    reduced = tuple(range(a.ndim)) if axes is None else tuple(int(i) % a.ndim for i in np.atleast_1d(axes))
+    kept = [i for i in range(a.ndim) if i not in reduced]
+    count = int(np.prod([a.shape[i] for i in reduced]))
+    rows = np.transpose(a, kept + list(reduced)).reshape([a.shape[i] for i in kept] + [count])
+    if rows.shape[-1] == 0:
+        out = np.ones(rows.shape[:-1], np.float16)
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):  # inf and nan, silently as in PyTorch
+            out = np.multiply.accumulate(rows, axis=-1)[..., -1]
+    if keepdim:
+        out = np.expand_dims(out, reduced)
+    return np.asarray(out)
+
+
 class Prod(Node):
     """Product over all elements (``axes`` None) or along one dim; backward as PyTorch's prod_backward:
     grad * result / x without zeros, otherwise the product of the other elements, exact where x has zeros."""
@@ -37,6 +56,9 @@ class Prod(Node):
 
     def forward(self, a, axes=None, keepdim=False, dtype=None):
         self.a, self.axes, self.keepdim = a, axes, keepdim
+        if dtype is None and a.dtype == np.float16:
+            self.out = _sequential_half_product(a, axes, keepdim)
+            return self.out
         self.out = np.prod(a, axis=axes, keepdims=keepdim, dtype=dtype)
         return self.out
 
@@ -196,12 +218,18 @@ class Var(Node):
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
         self.dof = n - correction
+        half = a.dtype == np.float16
+        if half:  # computed in float32 and rounded once, as PyTorch's kernel (squares overflow float16 from 256)
+            a = a.astype(np.float32)
         with np.errstate(divide="ignore", invalid="ignore"):
             # An empty reduction's mean is NaN, as PyTorch's, which does not warn about it (NumPy's np.mean does)
             count = max(n, 0) if axes else a.size
             total = a.sum(axis=axes, keepdims=True)
             self.centered = a - (total / count if count else np.full_like(total, np.nan))
             out = (self.centered * self.centered).sum(axis=axes, keepdims=keepdim) / max(0, self.dof)
+        if half:
+            self.centered, self.opmath_var = self.centered.astype(np.float16), out  # (Std's root of it)
+            return out.astype(np.float16)
         return out.astype(a.dtype, copy=False)
 
     def backward(self, grad):
@@ -234,6 +262,8 @@ class Std(Var):
         with np.errstate(invalid="ignore"):
             self.out = np.sqrt(super().forward(a, axes=axes, correction=correction, keepdim=keepdim,
                                                all_dims=all_dims))
+            if a.dtype == np.float16:  # the root of the float32 variance, rounded once
+                self.out = np.sqrt(self.opmath_var).astype(np.float16)
         return self.out
 
     def backward(self, grad):
@@ -256,6 +286,9 @@ class VectorNorm(Node):
 
     def forward(self, a, p=2.0, axes=None, keepdim=False):
         self.a, self.p, self.axes, self.keepdim = a, p, axes, keepdim
+        dtype = a.dtype
+        if dtype == np.float16:  # computed in float32 and rounded once, as PyTorch's kernel (x * x overflows half)
+            a = a.astype(np.float32)
         magnitude = np.abs(a)
         if np.isinf(p):
             out = (np.max if p > 0 else np.min)(magnitude, axis=axes, keepdims=keepdim)
@@ -265,7 +298,7 @@ class VectorNorm(Node):
             out = np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
         else:
             out = np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1 / p)
-        self.out = np.asarray(out, a.dtype)
+        self.out = np.asarray(out, dtype)
         return self.out
 
     def backward(self, grad):

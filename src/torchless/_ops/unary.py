@@ -182,9 +182,11 @@ class Sigmoid(Node):
     saved = ("out",)
 
     def forward(self, a):
-        # exp of a non-positive number only: no overflow warnings for large |a|.
-        e = np.exp(-np.abs(a))
-        self.out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        # exp of a non-positive number only: no overflow warnings for large |a|. float16 is computed in float32
+        # and rounded once, as PyTorch's kernel does.
+        x = a.astype(np.float32) if a.dtype == np.float16 else a
+        e = np.exp(-np.abs(x))
+        self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
         return self.out
 
     def backward(self, grad):
@@ -304,11 +306,17 @@ class Smooth(Node):
         if not self._saves_tensors:
             self.saved = ()  # nothing for a second backward to find freed
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            self.out = SMOOTH[op][0](a)
+            if a.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernels (sinc's pi x overflows half)
+                self.out = SMOOTH[op][0](a.astype(np.float32)).astype(np.float16)
+            else:
+                self.out = SMOOTH[op][0](a)
         return self.out
 
     def backward(self, grad):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if grad.dtype == np.float16:
+                derivative = SMOOTH[self.op][1](self.a.astype(np.float32), self.out.astype(np.float32))
+                return ((grad * derivative).astype(np.float16),)
             return (grad * SMOOTH[self.op][1](self.a, self.out),)
 
     def backward_graph(self, grad):

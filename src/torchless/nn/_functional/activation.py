@@ -99,6 +99,8 @@ class LeakyRelu(Node):
         self.positive, self.slope, self.inplace = x > 0, negative_slope, inplace
         if inplace:
             self._saved_inputs, self._saves_output = (), True
+        if x.dtype == np.float16:  # the slope in float32, the product rounded once, as PyTorch's kernel does
+            return np.where(self.positive, x, (x * np.float32(negative_slope)).astype(np.float16))
         return np.where(self.positive, x, x * negative_slope)
 
     def backward(self, grad):
@@ -279,9 +281,12 @@ class Softplus(Node):
 
     def forward(self, x, beta=1.0, threshold=20.0):
         self.x, self.beta = x, beta
-        self.linear = x * beta > threshold  # where log(1 + e^(beta x)) is x to the dtype's precision
+        # float16 is computed in float32 and rounded once, as PyTorch's kernel does (in float16 itself
+        # e^(beta x) overflows from x = 11 on, giving inf below the threshold)
+        opmath = x.astype(np.float32) if x.dtype == np.float16 else x
+        self.linear = opmath * beta > threshold  # where log(1 + e^(beta x)) is x to the dtype's precision
         with np.errstate(over="ignore"):
-            return np.where(self.linear, x, np.log1p(np.exp(beta * x)) / beta)
+            return np.where(self.linear, x, (np.log1p(np.exp(beta * opmath)) / beta).astype(x.dtype, copy=False))
 
     def backward(self, grad):
         return (np.where(self.linear, grad, grad * _sigmoid(self.beta * self.x)),)
@@ -318,11 +323,17 @@ class Silu(Node):
     saved = ("x", "s")
 
     def forward(self, x):
+        if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does
+            opmath = x.astype(np.float32)
+            self.x, self.s = x, _sigmoid(opmath)
+            return (opmath * self.s).astype(np.float16)
         self.x, self.s = x, _sigmoid(x)
         return x * self.s
 
     def backward(self, grad):
         s = self.s
+        if s.dtype != grad.dtype:  # float16's sigmoid kept in float32
+            return ((grad * s * (1 + self.x * (1 - s))).astype(grad.dtype),)
         return (grad * s * (1 + self.x * (1 - s)),)
 
     def backward_graph(self, grad):
@@ -376,6 +387,9 @@ class Mish(Node):
         self.x = x
         # e^x = inf for large x gives tanh(inf) = 1: mish(x) = x, as it should; mish(-inf) = -inf * 0 is NaN.
         with np.errstate(over="ignore", invalid="ignore"):
+            if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does
+                opmath = x.astype(np.float32)
+                return (opmath * np.tanh(np.log1p(np.exp(opmath)))).astype(np.float16)
             return x * np.tanh(np.log1p(np.exp(x)))
 
     def backward(self, grad):

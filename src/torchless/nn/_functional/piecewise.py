@@ -151,6 +151,9 @@ class Hardswish(Node):
     def forward(self, x):
         self.x = x
         with np.errstate(invalid="ignore"):  # -inf * 0: NaN, as in PyTorch
+            if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel (x * x overflows half)
+                opmath = x.astype(np.float32)
+                return (opmath * np.minimum(np.maximum(opmath + 3, 0), 6) / 6).astype(np.float16)
             return x * np.minimum(np.maximum(x + 3, 0), 6) / 6
 
     def backward(self, grad):
