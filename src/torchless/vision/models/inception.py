@@ -9,24 +9,13 @@ from ...nn import functional as F
 from ._api import register_model
 from ._utils import _load_weights, _ovewrite_named_param
 from ._weights import weights_enum
+from .googlenet import BasicConv2d  # the same block as GoogLeNet's (torchvision defines it twice)
 
 __all__ = ["Inception3", "InceptionOutputs", "_InceptionOutputs", "Inception_V3_Weights", "inception_v3"]
 
 # what a training-mode Inception3 with the auxiliary head returns
 InceptionOutputs = namedtuple("InceptionOutputs", ["logits", "aux_logits"])
 _InceptionOutputs = InceptionOutputs  # torchvision's older name
-
-
-class BasicConv2d(nn.Module):
-    """Convolution without bias, batch norm (eps 0.001), ReLU; ``kwargs`` go to the convolution."""
-
-    def __init__(self, in_channels, out_channels, **kwargs):
-        super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, bias=False, **kwargs)
-        self.bn = nn.BatchNorm2d(out_channels, eps=0.001)
-
-    def forward(self, x):
-        return F.relu(self.bn(self.conv(x)), inplace=True)
 
 
 class InceptionA(nn.Module):
