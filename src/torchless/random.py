@@ -296,17 +296,9 @@ def memory_order(array):
             return 1 if strides[a] > strides[b] else -1
         return 1 if shape[a] > shape[b] else 0
 
-    innermost_first = list(range(array.ndim - 1, -1, -1))
-    for i in range(1, array.ndim):
-        moving = i
-        for j in range(i - 1, -1, -1):
-            comparison = should_swap(innermost_first[j], innermost_first[moving])
-            if comparison > 0:
-                innermost_first[j], innermost_first[moving] = innermost_first[moving], innermost_first[j]
-                moving = j
-            elif comparison < 0:
-                break
-    return innermost_first[::-1]
+    from ._ops.unary import innermost_first
+
+    return innermost_first(array.ndim, should_swap)[::-1]
 
 
 def draw_like(array, draw):
