@@ -325,7 +325,8 @@ def crop_bounding_boxes(boxes, format, canvas_size, clamping_mode, top, left, he
     return clamp(boxes, format, canvas_size, clamping_mode), canvas_size
 
 
-def center_crop_bounding_boxes(boxes, format, canvas_size, clamping_mode, output_size):
+def _center_crop_box(canvas_size, output_size):
+    """(top, left, height, width) of center_crop's window on a canvas, torchvision's rounding."""
     if isinstance(output_size, int):
         output_size = [output_size, output_size]
     elif len(output_size) == 1:
@@ -333,6 +334,11 @@ def center_crop_bounding_boxes(boxes, format, canvas_size, clamping_mode, output
     crop_height, crop_width = output_size
     top = int(round((canvas_size[0] - crop_height) / 2.0))
     left = int(round((canvas_size[1] - crop_width) / 2.0))
+    return top, left, crop_height, crop_width
+
+
+def center_crop_bounding_boxes(boxes, format, canvas_size, clamping_mode, output_size):
+    top, left, crop_height, crop_width = _center_crop_box(canvas_size, output_size)
     return crop_bounding_boxes(boxes, format, canvas_size, clamping_mode, top, left, crop_height, crop_width)
 
 
@@ -579,13 +585,7 @@ def crop_keypoints(points, canvas_size, top, left, height, width):
 
 
 def center_crop_keypoints(points, canvas_size, output_size):
-    if isinstance(output_size, int):
-        output_size = [output_size, output_size]
-    elif len(output_size) == 1:
-        output_size = [output_size[0], output_size[0]]
-    crop_height, crop_width = output_size
-    top = int(round((canvas_size[0] - crop_height) / 2.0))
-    left = int(round((canvas_size[1] - crop_width) / 2.0))
+    top, left, crop_height, crop_width = _center_crop_box(canvas_size, output_size)
     return crop_keypoints(points, canvas_size, top, left, crop_height, crop_width)
 
 
