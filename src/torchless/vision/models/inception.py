@@ -4,12 +4,12 @@ import warnings
 from collections import namedtuple
 from typing import Optional
 
-from ... import cat, flatten, nn, unsqueeze
+from ... import cat, flatten, nn
 from ...nn import functional as F
 from ._api import register_model
 from ._utils import _load_weights, _ovewrite_named_param
 from ._weights import weights_enum
-from .googlenet import BasicConv2d  # the same block as GoogLeNet's (torchvision defines it twice)
+from .googlenet import BasicConv2d, GoogLeNet  # the same block as GoogLeNet's (torchvision defines it twice)
 
 __all__ = ["Inception3", "InceptionOutputs", "_InceptionOutputs", "Inception_V3_Weights", "inception_v3"]
 
@@ -241,13 +241,7 @@ class Inception3(nn.Module):
                     nn.init.constant_(m.weight, 1)
                     nn.init.constant_(m.bias, 0)
 
-    def _transform_input(self, x):
-        if not self.transform_input:
-            return x
-        # undo ImageNet's per-channel standardisation, then scale [0, 1] to [-1, 1]
-        channels = [unsqueeze(x[:, c], 1) * (std / 0.5) + (mean - 0.5) / 0.5
-                    for c, (mean, std) in enumerate(((0.485, 0.229), (0.456, 0.224), (0.406, 0.225)))]
-        return cat(channels, 1)
+    _transform_input = GoogLeNet._transform_input  # the same input rescaling
 
     def _forward(self, x):
         x = self.Conv2d_2b_3x3(self.Conv2d_2a_3x3(self.Conv2d_1a_3x3(x)))
