@@ -518,16 +518,19 @@ def test_input_gradient_into_eight_or_more_channels_is_a_gathered_flipped_convol
 
 
 @pytest.mark.parametrize("wide_vectors", [False, True])
-def test_dispatcher_takes_winograd_for_the_mid_size_benchmark_shapes(monkeypatch, wide_vectors):
+@pytest.mark.parametrize("precision", ["highest", "high"])
+def test_dispatcher_takes_winograd_for_the_mid_size_benchmark_shapes(monkeypatch, wide_vectors, precision):
     """The rules must keep routing the shapes Winograd was measured to win on to it (and not
-    the few-tile, many-channel ones where the kernel transform dominates)."""
+    the few-tile, many-channel ones where the kernel transform dominates); F(4x4) only below float32's
+    "highest" precision (see conv.set_float32_precision), F(2x2) in its place otherwise."""
     monkeypatch.setattr(blas, "WIDE_VECTORS", wide_vectors)
-    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
-    assert conv.choose_forward((16, 128, 28, 28), (128, 128, 3, 3), *args) == "winograd4"
-    assert conv.choose_forward((8, 64, 56, 56), (64, 64, 3, 3), *args) == "winograd4"
+    many_tiles = "winograd4" if precision == "high" else "winograd2"
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1, np.float32, precision)
+    assert conv.choose_forward((16, 128, 28, 28), (128, 128, 3, 3), *args) == many_tiles
+    assert conv.choose_forward((8, 64, 56, 56), (64, 64, 3, 3), *args) == many_tiles
     # Up to 32 channels into 40 or more, gathered columns were measured faster with 256-bit BLAS
-    # kernels, Winograd with AVX-512 ones (see gather.py); up to 8 channels gathering wins on both.
-    expected = "winograd4" if wide_vectors else "gather"
+    # kernels, Winograd F(4x4) with AVX-512 ones (see gather.py); up to 8 channels gathering wins on both.
+    expected = "winograd4" if wide_vectors and precision == "high" else "gather"
     assert conv.choose_forward((64, 32, 14, 14), (64, 32, 3, 3), *args) == expected
     assert conv.choose_backward_weight((64, 64, 14, 14), (64, 32, 14, 14), (3, 3), *args) == expected
     assert conv.choose_forward((64, 8, 28, 28), (16, 8, 3, 3), *args) == "gather"
@@ -537,7 +540,69 @@ def test_dispatcher_takes_winograd_for_the_mid_size_benchmark_shapes(monkeypatch
     assert conv.choose_forward((1, 256, 14, 14), (256, 256, 3, 3), *args) == "gather"
     assert not conv.choose_forward((1, 512, 7, 7), (512, 512, 3, 3), *args).startswith("winograd")
     assert conv.choose_backward_weight((64, 64, 24, 24), (64, 64, 26, 26), (3, 3), (1, 1), ((0, 0), (0, 0)),
-                                       (1, 1), 1) == "winograd4"
+                                       (1, 1), 1, np.float32, precision) == many_tiles
+    # Float64 rounds F(4x4)'s transforms harmlessly: it takes it at any precision.
+    assert conv.choose_forward((16, 128, 28, 28), (128, 128, 3, 3), *args[:4], np.float64, precision) == "winograd4"
+
+
+def test_input_gradient_with_many_tiles_is_a_flipped_winograd_convolution():
+    """At "highest" float32 precision the flipped convolution by F(2x2) beats col2im from
+    FLIPPED_WINOGRAD2_MIN_TILES tiles on (measured, see conv.py); with fewer, col2im keeps it."""
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1, np.float32, "highest")
+    assert conv.choose_backward_input((8, 64, 56, 56), (64, 64, 3, 3), (56, 56), *args) == "flipped"
+    assert conv.choose_backward_input((4, 256, 14, 14), (256, 256, 3, 3), (14, 14), *args) == "flipped"
+    assert conv.choose_backward_input((2, 128, 16, 16), (128, 128, 3, 3), (16, 16), *args) == "col2im"
+
+
+@pytest.mark.parametrize("shape", [(8, 32, 28, 28, 64), (8, 64, 30, 30, 64), (64, 16, 14, 14, 32)])
+def test_default_float32_convolutions_pass_assert_close_against_pytorch(shape):
+    """At the default precision every algorithm the dispatcher picks for float32 is as exact as a direct
+    convolution: forward and both gradients agree with PyTorch within torch.testing.assert_close's
+    float32 tolerances (Winograd F(4x4) failed this: ~1e-5 of max |y| off)."""
+    torch = pytest.importorskip("torch")
+    N, C, H, W, O = shape
+    rng = np.random.default_rng(sum(shape))
+    x = rng.standard_normal((N, C, H, W), dtype=np.float32)
+    w = (rng.standard_normal((O, C, 3, 3)) / np.sqrt(9 * C)).astype(np.float32)
+    gy = rng.standard_normal((N, O, H, W), dtype=np.float32)
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    assert conv.choose_forward(x.shape, w.shape, *args, np.float32, "high") == "winograd4"  # the rule under test
+    xt, wt = torch.from_numpy(x).requires_grad_(), torch.from_numpy(w).requires_grad_()
+    yt = torch.nn.functional.conv2d(xt, wt, padding=1)
+    yt.backward(torch.from_numpy(gy))
+    torch.testing.assert_close(torch.from_numpy(conv.conv2d_forward(x, w, *args)), yt.detach())
+    torch.testing.assert_close(torch.from_numpy(conv.conv2d_backward_input(gy, w, (H, W), *args)), xt.grad)
+    # The weight gradient sums N*H*W products: PyTorch's own float32 result is off by ~3e-6 of its
+    # largest value; both must be that close to the float64 truth.
+    truth = conv.conv2d_backward_weight(gy.astype(np.float64), x.astype(np.float64), (3, 3), *args,
+                                        algorithm="im2col")
+    scale = np.abs(truth).max()
+    assert np.abs(conv.conv2d_backward_weight(gy, x, (3, 3), *args) - truth).max() <= 4e-6 * scale
+    assert np.abs(wt.grad.numpy() - truth).max() <= 8e-6 * scale
+
+
+def test_high_precision_allows_winograd_4x4_and_is_less_exact():
+    """torchless.set_float32_matmul_precision("high") lets float32 take F(4x4); its result is then
+    farther from the float64 truth than the default's (the reason for the default)."""
+    import torchless
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((16, 32, 28, 28), dtype=np.float32)
+    w = (rng.standard_normal((64, 32, 3, 3)) / np.sqrt(9 * 32)).astype(np.float32)
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    for images in (16, 8):  # whole, or each half when split over two threads
+        assert conv.choose_forward((images, 32, 28, 28), w.shape, *args, np.float32, "high") == "winograd4"
+    truth = reference_forward(x.astype(np.float64), w.astype(np.float64), *args)
+    default = conv.conv2d_forward(x, w, *args)
+    torchless.set_float32_matmul_precision("high")
+    try:
+        assert conv._float32_precision[0] == "high"
+        fast = conv.conv2d_forward(x, w, *args)
+    finally:
+        torchless.set_float32_matmul_precision("highest")
+    assert conv._float32_precision[0] == "highest"
+    scale = np.abs(truth).max()
+    default_error, fast_error = np.abs(default - truth).max() / scale, np.abs(fast - truth).max() / scale
+    assert default_error < 1e-6 < fast_error < 1e-4
 
 
 @FAST

@@ -233,17 +233,56 @@ ROWSTACK_FLIPPED_MIN_CHANNELS = 3
 # 8x16x64x64 -> 16 0.47, 8x16x14x14 -> 8 0.88, 1x16x28x28 -> 16 0.68; into fewer it loses: -> 3 2.61,
 # -> 4 1.34, -> 6 1.04, -> 7 1.07.
 GATHER_FLIPPED_MIN_CHANNELS = 8
+# With many tiles the flipped convolution by Winograd F(2x2) beats col2im too (interleaved, ms, flipped
+# F(2x2) / col2im, gy -> gx: 64x64x14x14->32 3.6 / 4.0, 8x64x56x56->64 11.0 / 14.8, 16x128x28x28->128
+# 15.5 / 24.8, 4x256x14x14->256 (196 tiles) 5.6 / 6.4, 32x64x8x8->64 1.1 / 1.7; but 2x128x16x16->128
+# (128 tiles) 1.56 / 1.32).
+FLIPPED_WINOGRAD2_MIN_TILES = 192
 
 
-def _winograd_tile(in_channels, out_channels, batch, out_hw, min_channel_product=WINOGRAD_MIN_CHANNEL_PRODUCT):
-    """Winograd tile size (2 or 4) worth using for a 3x3 stride-1 problem, or None."""
+# Winograd F(4x4) multiplies by entries up to 8 (and 1/24) on the way in and out, and in float32 this
+# amplifies rounding past what a direct convolution has: the largest error of y against a float64
+# reference, over max |y|, measured on 64x32x14x14->64, 8x64x56x56->64, 16x128x28x28->128 and
+# 4x256x14x14->256 (unit inputs, fan-in scaled weights): F(4x4) 5.0e-6 - 1.1e-5, F(2x2) 2.6e-7 - 6.5e-7,
+# gathered columns 5.7e-7 - 7.4e-7, PyTorch 2.9e-7 - 3.9e-7; weight gradients F(4x4) 6.9e-6 - 2.1e-5,
+# F(2x2) 7e-7 - 8e-7, PyTorch 2.1e-6 - 4.1e-6. So F(4x4) fails torch.testing.assert_close against
+# PyTorch's float32 results, and float32 takes it only at a float32 matmul precision below "highest"
+# (torchless.set_float32_matmul_precision("high"), PyTorch's switch for faster, less exact products).
+# In float64 its error is ~1e-15 of max |y|, and it is always allowed.
+FLOAT32_PRECISIONS = ("highest", "high", "medium")
+_float32_precision = ["highest"]
+
+
+def set_float32_precision(precision):
+    """Which algorithms float32 convolutions may take: "highest" (the default) keeps to those as exact as a
+    direct convolution; "high" and "medium" also allow Winograd F(4x4)."""
+    if precision not in FLOAT32_PRECISIONS:
+        raise ValueError(f"precision must be one of {FLOAT32_PRECISIONS}, got {precision!r}")
+    _float32_precision[0] = precision
+
+
+def _winograd_tiles(dtype, precision):
+    """The Winograd tiles (largest first) whose rounding error is acceptable for ``dtype`` at ``precision``."""
+    if precision == "highest" and (dtype is None or np.dtype(dtype).itemsize < 8):
+        return (2,)
+    return (4, 2)
+
+
+def _winograd_tile(in_channels, out_channels, batch, out_hw, min_channel_product=WINOGRAD_MIN_CHANNEL_PRODUCT,
+                   tiles=(4, 2)):
+    """Winograd tile size (one of ``tiles``) worth using for a 3x3 stride-1 problem, or None."""
     if (min(in_channels, out_channels) < WINOGRAD_MIN_CHANNELS
             or in_channels * out_channels < min_channel_product):
         return None
-    for tile, min_tiles in ((4, WINOGRAD_4X4_MIN_TILES), (2, WINOGRAD_2X2_MIN_TILES)):
-        if batch * -(-out_hw[0] // tile) * -(-out_hw[1] // tile) >= min_tiles:
+    for tile in tiles:
+        min_tiles = WINOGRAD_4X4_MIN_TILES if tile == 4 else WINOGRAD_2X2_MIN_TILES
+        if _winograd_tile_count(batch, out_hw, tile) >= min_tiles:
             return tile
     return None
+
+
+def _winograd_tile_count(batch, out_hw, tile):
+    return batch * -(-out_hw[0] // tile) * -(-out_hw[1] // tile)
 
 
 def _exact_only(dtype):
@@ -251,15 +290,16 @@ def _exact_only(dtype):
     return dtype is not None and not np.issubdtype(dtype, np.floating)
 
 
-def choose_forward(x_shape, w_shape, stride, padding, dilation, groups, dtype=None):
-    """Name of the forward algorithm for these shapes (deterministic rules, set by measurement)."""
+def choose_forward(x_shape, w_shape, stride, padding, dilation, groups, dtype=None, precision="highest"):
+    """Name of the forward algorithm for these shapes (deterministic rules, set by measurement);
+    ``precision`` is the float32 precision allowed (see set_float32_precision)."""
     if _is_pointwise(w_shape[2:], stride, padding):
         return "pointwise"
     N, C, H, W = x_shape
     out_hw = conv_output_hw((H, W), w_shape[2:], stride, padding, dilation)
     tile = None
     if not _exact_only(dtype) and _winograd_forward_applies(x_shape, w_shape, stride, padding, dilation, groups):
-        tile = _winograd_tile(C, w_shape[0], N, out_hw)
+        tile = _winograd_tile(C, w_shape[0], N, out_hw, tiles=_winograd_tiles(dtype, precision))
     if gather.suits(x_shape, w_shape, stride, padding, dilation, groups, tile):
         return "gather"
     if tile:
@@ -271,7 +311,8 @@ def choose_forward(x_shape, w_shape, stride, padding, dilation, groups, dtype=No
     return "im2col"
 
 
-def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation, groups, dtype=None):
+def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation, groups, dtype=None,
+                          precision="highest"):
     """As a forward convolution when that one is fast (Winograd, 1x1, large kernels or many
     pixels); otherwise as a GEMM plus col2im scatter."""
     if BACKWARD_INPUT["pointwise"].applies(gy_shape, w_shape, input_hw, stride, padding, dilation, groups):
@@ -279,7 +320,7 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
     if _flipped_applies(gy_shape, w_shape, input_hw, stride, padding, dilation, groups):
         flipped_w_shape = (w_shape[1] * groups, w_shape[0] // groups, *w_shape[2:])
         full_padding = flipped_padding(gy_shape[2:], input_hw, w_shape[2:], padding, dilation)
-        forward = choose_forward(gy_shape, flipped_w_shape, (1, 1), full_padding, dilation, groups, dtype)
+        forward = choose_forward(gy_shape, flipped_w_shape, (1, 1), full_padding, dilation, groups, dtype, precision)
         large = (w_shape[2] * w_shape[3] >= LARGE_KERNEL_AREA
                  or gy_shape[0] * input_hw[0] * input_hw[1] >= FLIPPED_MIN_PIXELS)
         # Winograd F(2x2) is only chosen for few tiles and many channels, where flipping the
@@ -288,19 +329,22 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
         if forward == "winograd4" or (forward == "rowstack" and large
                                        and w_shape[1] >= ROWSTACK_FLIPPED_MIN_CHANNELS):
             return "flipped"
+        if forward == "winograd2" and _winograd_tile_count(gy_shape[0], input_hw, 2) >= FLIPPED_WINOGRAD2_MIN_TILES:
+            return "flipped"
         if forward == "gather" and w_shape[1] >= GATHER_FLIPPED_MIN_CHANNELS:
             return "flipped"
     return "col2im"
 
 
-def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilation, groups, dtype=None):
+def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilation, groups, dtype=None,
+                           precision="highest"):
     if _is_pointwise(kernel_hw, stride, padding):
         return "pointwise"
     w_shape = (gy_shape[1], x_shape[1] // groups, *kernel_hw)
     tile = None
     if not _exact_only(dtype) and winograd.supports(kernel_hw, stride, dilation, groups):
         tile = _winograd_tile(x_shape[1], gy_shape[1], gy_shape[0], gy_shape[2:],
-                              WINOGRAD_WEIGHT_MIN_CHANNEL_PRODUCT)
+                              WINOGRAD_WEIGHT_MIN_CHANNEL_PRODUCT, _winograd_tiles(dtype, precision))
     if gather.suits(x_shape, w_shape, stride, padding, dilation, groups, tile):
         return "gather"
     if tile:
@@ -391,7 +435,8 @@ def conv2d_forward(x, w, stride, padding, dilation, groups, algorithm=None, bias
 
 def _forward_whole(x, w, stride, padding, dilation, groups, algorithm, bias=None, out=None):
     """The forward of the whole of x [+ bias], into ``out`` when given (see Algorithm)."""
-    name = algorithm or _forward_algorithm(x.shape, w.shape, stride, padding, dilation, groups, x.dtype)
+    name = algorithm or _forward_algorithm(x.shape, w.shape, stride, padding, dilation, groups, x.dtype,
+                                             _float32_precision[0])
     run = FORWARD[name].run
     if out is None or out.dtype == x.dtype == w.dtype:
         return run(x, w, stride, padding, dilation, groups, out=out, bias=bias)
@@ -446,7 +491,7 @@ def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, al
 
 def _backward_input_whole(gy, w, input_hw, stride, padding, dilation, groups, algorithm):
     name = algorithm or _backward_input_algorithm(gy.shape, w.shape, input_hw, stride, padding, dilation, groups,
-                                                  gy.dtype)
+                                                  gy.dtype, _float32_precision[0])
     return BACKWARD_INPUT[name].run(gy, w, input_hw, stride, padding, dilation, groups)
 
 
@@ -467,5 +512,5 @@ def conv2d_backward_weight(gy, x, kernel_hw, stride, padding, dilation, groups, 
 
 def _backward_weight_whole(gy, x, kernel_hw, stride, padding, dilation, groups, algorithm):
     name = algorithm or _backward_weight_algorithm(gy.shape, x.shape, kernel_hw, stride, padding, dilation, groups,
-                                                   x.dtype)
+                                                   x.dtype, _float32_precision[0])
     return BACKWARD_WEIGHT[name].run(gy, x, kernel_hw, stride, padding, dilation, groups)

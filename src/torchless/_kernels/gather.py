@@ -93,7 +93,7 @@ def suits(x_shape, w_shape, stride, padding, dilation, groups, winograd_tile=Non
     taps = Cg * kH * kW
     pixels = ((H + top + bottom - dH * (kH - 1) - 1) // sH + 1) * ((W + left + right - dW * (kW - 1) - 1) // sW + 1)
     image_columns = groups * taps * pixels
-    beats_winograd = winograd_tile is None or not blas.WIDE_VECTORS
+    beats_winograd = winograd_tile != 4 or not blas.WIDE_VECTORS  # F(2x2) was never faster there
     if (taps <= FEW_TAPS or (kH * kW > 9 and taps <= FEW_TAPS_LARGE_KERNEL)
             or (beats_winograd and taps <= FEW_TAPS_MANY_OUTPUTS and O // groups >= MANY_OUTPUTS)
             or (beats_winograd and taps <= FEW_TAPS_WIDE_OUTPUTS and O // groups >= WIDE_OUTPUTS)):
