@@ -323,9 +323,9 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
         forward = choose_forward(gy_shape, flipped_w_shape, (1, 1), full_padding, dilation, groups, dtype, precision)
         large = (w_shape[2] * w_shape[3] >= LARGE_KERNEL_AREA
                  or gy_shape[0] * input_hw[0] * input_hw[1] >= FLIPPED_MIN_PIXELS)
-        # Winograd F(2x2) is only chosen for few tiles and many channels, where flipping the
-        # kernel and transforming it costs more than col2im saves (1x256x14x14 -> 256: col2im
-        # 1.6 ms, flipped F(2x2) 2.0 ms; 64x32x14x14 -> 64: col2im 8.2 ms, flipped F(4x4) 6.1 ms).
+        # With few tiles, flipping the kernel and transforming it costs more than col2im saves
+        # (1x256x14x14 -> 256: col2im 1.6 ms, flipped F(2x2) 2.0 ms; 64x32x14x14 -> 64: col2im 8.2 ms,
+        # flipped F(4x4) 6.1 ms); F(2x2) pays from FLIPPED_WINOGRAD2_MIN_TILES tiles on.
         if forward == "winograd4" or (forward == "rowstack" and large
                                        and w_shape[1] >= ROWSTACK_FLIPPED_MIN_CHANNELS):
             return "flipped"
