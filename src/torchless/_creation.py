@@ -461,6 +461,27 @@ def empty(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=Fals
     return _laid_out(out, _memory_format.strides_like(out._data, memory_format))
 
 
+def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
+    """A zeroed tensor of shape ``size`` whose elements lie ``stride`` elements apart along each dimension, over
+    just the memory those strides reach (strides may repeat elements: ``empty_strided((2, 3), (0, 1))`` has 3)."""
+    parsed = _parser_errors.parse("empty_strided", ("int[] size, int[] stride",), (size, stride))
+    shape, strides = tuple(parsed["size"]), tuple(parsed["stride"])
+    if len(shape) != len(strides):
+        raise RuntimeError(f"dimensionality of sizes ({len(shape)}) must match dimensionality of strides "
+                           f"({len(strides)})")
+    for n in shape:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
+    if any(step < 0 for step in strides):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(shape)} and "
+                           f"strides={list(strides)}")
+    np_dtype = _dtype.argument(dtype, "empty_strided") if dtype is not None else _dtype.get_default_dtype().numpy
+    elements = 0 if 0 in shape else 1 + sum((n - 1) * step for n, step in zip(shape, strides))
+    itemsize = np_dtype.itemsize
+    array = np.lib.stride_tricks.as_strided(np.zeros(elements, np_dtype), shape, [step * itemsize for step in strides])
+    return _finish(array, requires_grad, device)
+
+
 @_memory_keywords
 @_accepts_out()
 def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False, layout=None):

@@ -3387,6 +3387,13 @@ class Tensor:
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         return _new_filled(self, size, 0, dtype, requires_grad, "new_empty", device, pin_memory)
 
+    def new_empty_strided(self, size, stride, dtype=None, device=None, requires_grad=False, layout=None,
+                          pin_memory=False):
+        """:func:`torchless.empty_strided` in this tensor's dtype unless ``dtype`` is given."""
+        from ._creation import empty_strided
+        return empty_strided(size, stride, dtype=self.dtype if dtype is None else dtype, device=device,
+                             requires_grad=requires_grad)
+
 
 _TO_OVERLOADS = tuple(f"{first}bool non_blocking = False, bool copy = False, *, torchless.memory_format memory_format = None"
                       for first in ("torchless.device device = None, torchless.dtype dtype = None, ",
