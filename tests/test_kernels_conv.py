@@ -678,3 +678,22 @@ def test_integer_inputs_stay_exact_even_where_floats_would_take_winograd():
     np.testing.assert_array_equal(y, np.rint(reference_forward(x, w, *args)).astype(np.int64))
     gw = conv.conv2d_backward_weight(y[:, :, :, :] % 5, x, (3, 3), *args)
     np.testing.assert_array_equal(gw, np.rint(reference_backward_weight(y % 5, x, (3, 3), *args)).astype(np.int64))
+
+
+def test_winograd_4x4_points_keep_float32_error_low():
+    """F(4x4) interpolates at 0, +-1, 1/2, -2 (see winograd.py): in float32 its forward and weight gradient stay
+    within 5e-6 of max |y| of a float64 reference on a 128-channel layer (Lavin & Gray's 0, +-1, +-2 gave
+    8e-6 - 1.1e-5 there)."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((4, 128, 28, 28), dtype=np.float32)
+    w = (rng.standard_normal((128, 128, 3, 3)) / np.sqrt(9 * 128)).astype(np.float32)
+    gy = rng.standard_normal((4, 128, 28, 28), dtype=np.float32)
+    padding = ((1, 1), (1, 1))
+    args = ((1, 1), padding, (1, 1), 1)
+    truth = reference_forward(x.astype(np.float64), w.astype(np.float64), *args)
+    y = winograd.conv2d_forward_winograd(x, w, padding, 4)
+    assert np.abs(y - truth).max() <= 5e-6 * np.abs(truth).max()
+    weight_truth = conv.conv2d_backward_weight(gy.astype(np.float64), x.astype(np.float64), (3, 3), *args,
+                                               algorithm="im2col")
+    gw = winograd.conv2d_backward_weight_winograd(gy, x, padding, 4)
+    assert np.abs(gw - weight_truth).max() <= 5e-6 * np.abs(weight_truth).max()

@@ -139,7 +139,7 @@ def set_float32_matmul_precision(precision):
     convolution algorithms: at 'highest' (the default) float32 convolutions keep to algorithms whose
     rounding error is that of a direct convolution (their results pass ``torch.testing.assert_close``
     against PyTorch's); at 'high' or 'medium' 3x3 convolutions may also take Winograd F(4x4), up to ~1.5x
-    faster on large layers, with errors ~20x larger (about 1e-5 of the output's largest value).
+    faster on large layers, with errors ~10x larger (2e-6 to 5e-6 of the output's largest value).
     """
     if not isinstance(precision, str):
         raise RuntimeError(f"set_float32_matmul_precision expects a str, but got {type(precision).__name__}")
