@@ -12,6 +12,9 @@ at its default tolerances), where torchless was farther from the exact result th
   accumulation type) and sums the gradients of weight and bias per channel in float64 (float16 in float32):
   the mean's float32 error of a few ulp shifted every normalised value, the weight's gradient ending 5-10x
   farther from the exact one than PyTorch's, and the bias's gradient was added row after row in float32;
+* the gradients of linear's bias and of every broadcast operand (unbroadcast: the sum over the dims that
+  broadcasting added or stretched) sum more than 16 float32 rows in float64, as tensor.sum now does: over
+  512 rows and more, linear's bias gradient was 5-10x farther from the exact one than PyTorch's;
 """
 import numpy as np
 import pytest
@@ -85,3 +88,22 @@ def test_batch_norm_bias_gradient_against_float64():
     bias = torchless.zeros(8, requires_grad=True)
     torchless.nn.functional.batch_norm(t, None, None, None, bias, training=True).backward(torchless.tensor(g))
     np.testing.assert_allclose(bias.grad.numpy(), g.astype(np.float64).sum(0), rtol=1e-7, atol=1e-6)
+
+
+@pytest.mark.parametrize("rows", [512, 2048, 4096])
+def test_linear_bias_gradient_over_many_rows(rows):
+    def linear(lib, x, weight, bias):
+        return lib.nn.functional.linear(x, weight, bias)
+
+    failures = compare("linear", linear, [randn(rows, 16), randn(8, 16, scale=0.25), randn(8)], dtypes=(np.float32,))
+    assert [f for f in failures if "grad2" in f] == []  # the bias's (grad1, the weight's, see the report)
+
+
+def test_broadcast_gradient_sums_over_many_rows_in_float64():
+    x = torchless.tensor((randn(3000, 5) + 10).astype(np.float32))
+    bias = torchless.zeros(5, requires_grad=True)
+    (x + bias).backward(x)  # the bias's gradient sums the 3000 rows of x
+    exact = x.numpy().astype(np.float64).sum(0)
+    np.testing.assert_array_equal(bias.grad.numpy(), exact.astype(np.float32))
+    theirs = torch.tensor(x.numpy()).sum(0)
+    torch.testing.assert_close(torch.from_numpy(bias.grad.numpy()), theirs)

@@ -2,34 +2,13 @@
 import numpy as np
 
 from ..autograd.graph import OUTPUT, Node
-from ._util import expand_reduced, expand_reduced_tensor
+from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
 
 
 def half_accumulated(fn, a, **kwargs):
     """``fn`` (a sum) of a float16 array accumulated in float32 and rounded once at the end, as PyTorch's CPU
     kernels do: NumPy would round every partial sum to float16."""
     return np.asarray(fn(a, dtype=np.float32, **kwargs)).astype(np.float16)
-
-
-# NumPy adds the rows of an outer axis one after another into the result (it sums pairwise only along the
-# innermost axis); PyTorch's cascade sum adds runs of up to 16 in order, then pairs of partial sums. Over more
-# rows than that, a float32 sequential sum drifts past assert_close's tolerances (1000 rows of about 10: 0.015
-# off, 10x PyTorch's error), so those sums are accumulated in float64 instead, nearer still to the exact sum.
-CASCADE_RUN = 16
-
-
-def sum_of_rows(a, axes, keepdims=False):
-    """``np.sum(a, axis=axes, keepdims=keepdims)``, a float32 sum that NumPy would add sequentially over more
-    than CASCADE_RUN terms (reduced axes besides the innermost) accumulated in float64 and rounded once."""
-    if a.dtype == np.float32 and axes is not None and a.ndim > 1:
-        last = a.ndim - 1
-        outer = 1
-        for axis in (axes,) if isinstance(axes, int) else axes:
-            if axis % a.ndim != last:
-                outer *= a.shape[axis]
-        if outer > CASCADE_RUN:
-            return np.add.reduce(a, axis=axes, dtype=np.float64, keepdims=keepdims).astype(np.float32)
-    return np.sum(a, axis=axes, keepdims=keepdims)
 
 
 class Sum(Node):
