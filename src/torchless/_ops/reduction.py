@@ -229,9 +229,9 @@ class Var(Node):
         with np.errstate(divide="ignore", invalid="ignore"):
             # An empty reduction's mean is NaN, as PyTorch's, which does not warn about it (NumPy's np.mean does)
             count = max(n, 0) if axes else a.size
-            total = a.sum(axis=axes, keepdims=True)
+            total = sum_of_rows(a, axes, keepdims=True)
             self.centered = a - (total / count if count else np.full_like(total, np.nan))
-            out = (self.centered * self.centered).sum(axis=axes, keepdims=keepdim) / max(0, self.dof)
+            out = sum_of_rows(self.centered * self.centered, axes, keepdims=keepdim) / max(0, self.dof)
         if half:
             self.centered, self.opmath_var = self.centered.astype(np.float16), out  # (Std's root of it)
             return out.astype(np.float16)
