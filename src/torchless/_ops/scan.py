@@ -4,7 +4,7 @@ import numpy as np
 
 from ..autograd.graph import Node
 from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
-from .reduction import Extremum, Mean, Std, Var, half_accumulated
+from .reduction import Extremum, Mean, Std, Var, half_accumulated, running_sum
 
 
 def _rows(a, axis):
@@ -20,7 +20,7 @@ def _unrows(rows, moved_shape, axis):
 
 
 def _reverse_cumsum(x, axis):
-    return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
+    return np.flip(running_sum(np.flip(x, axis), axis), axis)
 
 
 class Cumprod(Node):
@@ -33,7 +33,12 @@ class Cumprod(Node):
         self.axis = axis
         self.a = a
         flat = a.reshape(-1) if not a.ndim else a
-        self.out = np.cumprod(flat, axis=0 if not a.ndim else axis, dtype=dtype).reshape(a.shape)
+        axis = 0 if not a.ndim else axis
+        if flat.dtype == np.float32 and (dtype is None or dtype == np.float32):
+            # carried in float64, PyTorch's accumulation type, each running product rounded once
+            self.out = np.cumprod(flat, axis=axis, dtype=np.float64).astype(np.float32).reshape(a.shape)
+        else:
+            self.out = np.cumprod(flat, axis=axis, dtype=dtype).reshape(a.shape)
         return self.out
 
     def backward(self, grad):
