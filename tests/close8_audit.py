@@ -324,6 +324,17 @@ def hard_audit():
     c("H nll big w", lambda lib, x, t, w: F(lib).nll_loss(x.log_softmax(1), t, weight=w.detach().abs()), randn(8192, 10), np.random.default_rng(1).integers(0, 10, 8192), randn(10))
     c("H embedding grad", lambda lib, w, i: F(lib).embedding(i, w), randn(10, 6), np.random.default_rng(3).integers(0, 10, (4000, 5)))
     c("H local_response_norm big", lambda lib, x: F(lib).local_response_norm(x, 5), randn(2, 64, 8, 8, scale=3))
+    c("H layer_norm rows", lambda lib, x, w, b: F(lib).layer_norm(x, (64,), w, b), randn(4096, 64, scale=2) + 5, randn(64), randn(64))
+    c("H group_norm batch", lambda lib, x, w, b: F(lib).group_norm(x, 4, w, b), randn(128, 8, 6, 6, scale=2) + 5, randn(8), randn(8))
+    tall = randn(2000, 503, scale=3) + 10
+    c("H transposed sum", lambda lib, x: x.t().sum(1), tall)
+    c("H transposed log_softmax", lambda lib, x: x.t().log_softmax(1), tall)
+    rows = randn(100000, 3, scale=2) + 100
+    c("H var rows", lambda lib, x: x.var(0), rows)
+    c("H nansum rows", lambda lib, x: x.nansum(0), rows)
+    c("H logcumsumexp rows", lambda lib, x: x.logcumsumexp(0), rows[:20000] - 100)
+    c("H cumprod long", lambda lib, x: x.cumprod(1), 1 + randn(3, 5000, scale=0.01))
+    c("H conv2d batch 64", lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding=1), randn(64, 16, 14, 14), randn(32, 16, 3, 3, scale=0.1), randn(32))
     return fails
 
 

@@ -18,9 +18,10 @@ at its default tolerances), where torchless was farther from the exact result th
 * layer_norm's, rms_norm's, group_norm's and instance_norm's weight and bias gradients (sums over the rows
   or the batch) likewise: layer_norm's over 4096 rows were 2-3x farther from the exact ones than PyTorch's;
 * which sums NumPy adds sequentially follows the memory layout, not the dims' order: sum and mean along dim 1
-  of a transposed (or permuted) float32 tensor, and softmax / log_softmax (forward and backward sums) along
-  an outer dim in memory, accumulate in float64 too (log_softmax's gradient of a transposed 2000-row input
-  was 0.00013 off, PyTorch's 5e-5);
+  of a transposed (or permuted) float32 tensor accumulate in float64 too;
+* softmax / log_softmax of a non-contiguous input compute on a contiguous copy, as PyTorch's kernels do, so
+  that their sums run in PyTorch's order (vectorised along the last dim, one term after another along the
+  others): log_softmax's gradient of a transposed 2000-row input was 0.00013 off, PyTorch's 5e-5;
 * var / std (and var_mean, std_mean) and nansum / nanmean of float32 sum through sum_of_rows too (over 100000
   rows of about 100, var was 7e-5 off and nansum 70 off, PyTorch's 2e-7 and 0.26);
 * logcumsumexp of float32 carries its running value in float64, as PyTorch's kernel (its accumulation type),
@@ -157,6 +158,8 @@ def test_rms_norm_weight_gradient_over_many_rows():
     ("sum over a permuted batch", lambda lib, x: x.reshape(20, 100, 503).permute(0, 2, 1).sum((0, 2))),
     ("log_softmax of a transposed matrix", lambda lib, x: x.t().log_softmax(1)),
     ("softmax of a transposed matrix", lambda lib, x: x.t().softmax(1)),
+    ("log_softmax along dim 0", lambda lib, x: x.log_softmax(0)),
+    ("softmax along dim 1 of a permuted batch", lambda lib, x: x.reshape(20, 100, 503).permute(0, 2, 1).softmax(1)),
 ])
 def test_float32_sums_along_an_outer_axis_in_memory(name, fn):
     # sum_of_rows reads the layout: along dim 1 of a transposed matrix NumPy adds sequentially too

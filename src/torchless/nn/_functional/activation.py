@@ -17,7 +17,7 @@ import numpy as np
 from ... import _creation, _dtype
 from ..._ops import unary
 from ..._ops.shape import Where
-from ..._ops._util import normalize_dim, sum_of_rows
+from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor
 from ...autograd.graph import Node, records
@@ -526,14 +526,14 @@ class Softmax(Node):
         with np.errstate(invalid="ignore"):  # inf - inf in a row of infinities: NaN, silently, as in PyTorch
             out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
             np.exp(out, out=out)
-            out /= sum_of_rows(out, axis, keepdims=True)
+            out /= out.sum(axis=axis, keepdims=True)
         self.out = out
         return out
 
     def backward(self, grad):
         y = self.out
         g = grad * y
-        g -= y * sum_of_rows(g, self.axis, keepdims=True)
+        g -= y * g.sum(axis=self.axis, keepdims=True)
         return (g,)
 
     def backward_graph(self, grad):
@@ -551,12 +551,12 @@ class LogSoftmax(Node):
         # empty dim is log(0) (its result is empty anyway).
         with np.errstate(invalid="ignore", divide="ignore"):
             out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
-            out -= np.log(sum_of_rows(np.exp(out), axis, keepdims=True))
+            out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
         self.out = out
         return out
 
     def backward(self, grad):
-        return (grad - np.exp(self.out) * sum_of_rows(grad, self.axis, keepdims=True),)
+        return (grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True),)
 
     def backward_graph(self, grad):
         return (grad - self.graph_output(self.out).exp() * grad.sum(dim=self.axis, keepdim=True),)
@@ -585,10 +585,12 @@ def _softmax(function, input, dim, dtype, name, stacklevel):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     if input.dim() == 0:
         return function.apply(input.reshape(1), axis=0).reshape(())
-    out = function.apply(input, axis=axis)
-    if not out._data.flags.c_contiguous:  # PyTorch's kernels write a contiguous output for any input layout
-        out._data = np.ascontiguousarray(out._data)
-    return out
+    if not input._data.flags.c_contiguous:
+        # PyTorch's kernels read a contiguous copy, and write a contiguous output, for any input layout: along
+        # the last dim they add vectorised partial sums, along another one term after another, as NumPy does
+        # on a C-contiguous array (on a transposed one NumPy would add the last dim's terms one by one)
+        input = input.contiguous()
+    return function.apply(input, axis=axis)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
