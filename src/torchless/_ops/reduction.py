@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import OUTPUT, Node
-from ._util import expand_reduced, expand_reduced_tensor
+from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
 
 
 def half_accumulated(fn, a, **kwargs):
@@ -17,6 +17,8 @@ class Sum(Node):
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
         if dtype is None and a.dtype == np.float16:
             return half_accumulated(np.sum, a, axis=axes, keepdims=keepdim)
+        if dtype is None or dtype == a.dtype:
+            return np.asarray(sum_of_rows(a, axes, keepdim))
         return np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype)
 
     def backward(self, grad):
@@ -128,7 +130,10 @@ def _products_of_the_others_tensor(x, axis):
 class Mean(Node):
     def forward(self, a, axes=None, keepdim=False, all_dims=False):
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
-        total = np.sum(a, axis=axes, keepdims=keepdim, dtype=np.float32 if a.dtype == np.float16 else None)
+        if a.dtype == np.float16:
+            total = np.sum(a, axis=axes, keepdims=keepdim, dtype=np.float32)
+        else:
+            total = np.asarray(sum_of_rows(a, axes, keepdim))
         self.count = a.size // total.size if total.size else 1
         if a.size == 0:  # nan, without NumPy's "Mean of empty slice" warning
             return np.full(total.shape, np.nan, a.dtype)
@@ -224,9 +229,9 @@ class Var(Node):
         with np.errstate(divide="ignore", invalid="ignore"):
             # An empty reduction's mean is NaN, as PyTorch's, which does not warn about it (NumPy's np.mean does)
             count = max(n, 0) if axes else a.size
-            total = a.sum(axis=axes, keepdims=True)
+            total = sum_of_rows(a, axes, keepdims=True)
             self.centered = a - (total / count if count else np.full_like(total, np.nan))
-            out = (self.centered * self.centered).sum(axis=axes, keepdims=keepdim) / max(0, self.dof)
+            out = sum_of_rows(self.centered * self.centered, axes, keepdims=keepdim) / max(0, self.dof)
         if half:
             self.centered, self.opmath_var = self.centered.astype(np.float16), out  # (Std's root of it)
             return out.astype(np.float16)
@@ -362,17 +367,28 @@ class CountNonzero(Node):
         return "LinalgVectorNormBackward0"
 
 
+def running_sum(a, axis):
+    """np.cumsum(a, axis) accumulated as PyTorch's CPU kernel does: float32 in float64 (its accumulation
+    type), float16 in float32, each running sum rounded once; NumPy's float32 running sums would drift
+    (100000 terms of about 10: 5.4 off where PyTorch's are correctly rounded)."""
+    if a.dtype == np.float32:
+        return np.cumsum(a, axis=axis, dtype=np.float64).astype(np.float32)
+    if a.dtype == np.float16:
+        return half_accumulated(np.cumsum, a, axis=axis)
+    return np.cumsum(a, axis=axis)
+
+
 class Cumsum(Node):
     """Running sums along ``axis``; the gradient is the running sum of the gradient taken from the end."""
 
     def forward(self, a, axis=0, dtype=None):
         self.axis = axis if a.ndim else None  # a 0-d tensor: NumPy's flattened form, reshaped back
-        if dtype is None and a.dtype == np.float16:
-            return half_accumulated(np.cumsum, a, axis=self.axis).reshape(a.shape)
+        if dtype is None or dtype == a.dtype:
+            return running_sum(a, self.axis).reshape(a.shape)
         return np.cumsum(a, axis=self.axis, dtype=dtype).reshape(a.shape)
 
     def backward(self, grad):
-        return (np.flip(np.cumsum(np.flip(grad, self.axis), axis=self.axis), self.axis).reshape(grad.shape),)
+        return (np.flip(running_sum(np.flip(grad, self.axis), self.axis), self.axis).reshape(grad.shape),)
 
     def backward_graph(self, grad):
         if self.axis is None:  # a 0-d input: the running sum of one element is that element

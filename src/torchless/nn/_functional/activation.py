@@ -585,10 +585,12 @@ def _softmax(function, input, dim, dtype, name, stacklevel):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     if input.dim() == 0:
         return function.apply(input.reshape(1), axis=0).reshape(())
-    out = function.apply(input, axis=axis)
-    if not out._data.flags.c_contiguous:  # PyTorch's kernels write a contiguous output for any input layout
-        out._data = np.ascontiguousarray(out._data)
-    return out
+    if not input._data.flags.c_contiguous:
+        # PyTorch's kernels read a contiguous copy, and write a contiguous output, for any input layout: along
+        # the last dim they add vectorised partial sums, along another one term after another, as NumPy does
+        # on a C-contiguous array (on a transposed one NumPy would add the last dim's terms one by one)
+        input = input.contiguous()
+    return function.apply(input, axis=axis)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):

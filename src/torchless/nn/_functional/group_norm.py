@@ -2,6 +2,7 @@
 import numpy as np
 
 from ... import _memory_format
+from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
 from ._moments import normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
 from ._norm_checks import (check_float_arg, check_int_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
@@ -43,12 +44,12 @@ class GroupNorm(Node):
             gx = normalize_rows_backward(grad_xhat.reshape(xhat.shape), xhat, self.rstd)
             gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
         if need_w:
-            gw = (g * xhat.reshape(g.shape)).sum(axis=(0, 2)).astype(weight.dtype, copy=False)
+            gw = sum_of_rows(g * xhat.reshape(g.shape), (0, 2)).astype(weight.dtype, copy=False)
             if n and not g.shape[2]:
                 # PyTorch forms it from the groups' statistics, NaN for groups without elements.
                 gw[:] = np.nan
         if need_b:
-            gb = g.sum(axis=(0, 2)).astype(self.bias.dtype, copy=False)
+            gb = sum_of_rows(g, (0, 2)).astype(self.bias.dtype, copy=False)
         return gx, gw, gb
 
     def backward_graph(self, grad):

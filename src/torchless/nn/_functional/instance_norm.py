@@ -6,6 +6,7 @@ back into (C,). Its checks and messages come from that path; the arithmetic here
 """
 import numpy as np
 
+from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
 from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
 from .normalization import _empty_batch_norm
@@ -70,9 +71,9 @@ class InstanceNorm(Node):
                 gx = grad_xhat * self.rstd
             gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
         if need_w:
-            gw = (g * xhat).sum(axis=(0, 2)).astype(weight.dtype, copy=False)
+            gw = sum_of_rows(g * xhat, (0, 2)).astype(weight.dtype, copy=False)
         if need_b:
-            gb = g.sum(axis=(0, 2)).astype(self.bias.dtype, copy=False)
+            gb = sum_of_rows(g, (0, 2)).astype(self.bias.dtype, copy=False)
         return gx, gw, gb
 
     def backward_graph(self, grad):

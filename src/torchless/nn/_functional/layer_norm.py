@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
 from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
 from ._norm_checks import (check_float_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
@@ -49,9 +50,9 @@ class LayerNorm(Node):
             gx = normalize_rows_backward(grad_xhat, xhat, self.rstd)
             gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
         if need_w:
-            gw = _param_grad((g * xhat).sum(axis=0), weight)
+            gw = _param_grad(sum_of_rows(g * xhat, 0), weight)
         if need_b:
-            gb = _param_grad(g.sum(axis=0), self.bias)
+            gb = _param_grad(sum_of_rows(g, 0), self.bias)
         return gx, gw, gb
 
     def backward_graph(self, grad):
@@ -136,7 +137,7 @@ class RMSNorm(Node):
             gx = (grad_xhat - xhat * mean(grad_xhat * xhat, -1)) * self.rstd
             gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
         if need_w:
-            gw = _param_grad((g * xhat).sum(axis=0), weight)
+            gw = _param_grad(sum_of_rows(g * xhat, 0), weight)
         return gx, gw
 
     def backward_graph(self, grad):

@@ -5,7 +5,7 @@ import math
 
 from ... import _dtype
 from ..._kernels.blas import matmul
-from ..._ops._util import unbroadcast, unbroadcast_tensor
+from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
 from ..._tensor import Tensor
 from ...autograd.graph import FoldedNode, Node, folded, records, shown_edge
 from ._args import CheckedCalls, call_key, check_tensor
@@ -55,7 +55,7 @@ class Linear(Node):
         if self.needs_input_grad[1]:
             gw = matmul(g.T, _rows(x, x.shape[-1])).reshape(w.shape)
         if self.needs_input_grad[2]:
-            gb = g.sum(axis=0)
+            gb = sum_of_rows(g, 0)
             if gb.shape != self.bias_shape:  # a bias that broadcast some other way than along the rows
                 gb = unbroadcast(g, self.bias_shape)
         return gx, gw, gb
