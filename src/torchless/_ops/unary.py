@@ -18,7 +18,7 @@ class Exp(Node):
         return self.out
 
     def backward(self, grad):
-        return (grad * self.out,)
+        return (grad * (np.conj(self.out) if self.out.dtype.kind == "c" else self.out),)
 
     def backward_graph(self, grad):
         return (grad * self.graph_output(self.out),)
@@ -33,7 +33,7 @@ class Log(Node):
             return np.log(a)
 
     def backward(self, grad):
-        return (grad / self.a,)
+        return (grad / (np.conj(self.a) if self.a.dtype.kind == "c" else self.a),)
 
     def backward_graph(self, grad):
         return (grad / self.graph_input(0, self.a),)
@@ -48,7 +48,7 @@ class Sqrt(Node):
         return self.out
 
     def backward(self, grad):
-        return (grad / (2 * self.out),)
+        return (grad / (2 * (np.conj(self.out) if self.out.dtype.kind == "c" else self.out)),)
 
     def backward_graph(self, grad):
         return (grad / (2 * self.graph_output(self.out)),)
@@ -406,6 +406,8 @@ class Cast(Node):
         return out if a.flags.c_contiguous and a.size and 1 not in a.shape else _memory_format.preserving(out, a)
 
     def backward(self, grad):
+        if grad.dtype.kind == "c" and self.src.kind != "c":  # back to a real dtype: the real part, as in PyTorch
+            grad = grad.real
         return (grad.astype(self.src),)
 
     def backward_graph(self, grad):

@@ -611,6 +611,8 @@ def _propagate(roots, retain_graph, inputs, accumulate, graph):
             entry[1] = entry[1] + grad
 
     def deliver(tensor, positions, grad):
+        if not graph and grad.dtype.kind == "c" and tensor._data.dtype.kind != "c":
+            grad = grad.real  # a real tensor that entered a complex computation: the real part, as in PyTorch
         if accumulate:
             accumulate_leaf(tensor, grad)
             return
