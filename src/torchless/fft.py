@@ -39,13 +39,14 @@ def _resize(array, axes, lengths):
     return array
 
 
-def _real_c2c(x, axes, norm, inverse):
+def _real_c2c(x, axes, norm, inverse, signed_zeros):
     """The full transform of a real ``x`` as PyTorch computes it: one-sided along the last axis, the other half
     filled in by conjugate symmetry, X[k] = conj(X[-k]) (so the self-conjugate terms have exact zero imaginary
     parts, as in PyTorch, where a full complex transform leaves rounding noise)."""
     if inverse:  # ifft(x) = conj(fft(x)) scaled as the inverse, for a real x
         half = np.conj(np.fft.rfftn(x, axes=axes, norm=_DUAL_NORM[norm]))
-        half.imag[half.imag == 0] = 0  # +0, as PyTorch's direct inverse transform gives
+        if not signed_zeros:  # +0, as PyTorch's n-dimensional inverse gives (its ifft keeps the -0 of conj)
+            half.imag[half.imag == 0] = 0
     else:
         half = np.fft.rfftn(x, axes=axes, norm=norm)
     last = axes[-1]
@@ -71,7 +72,8 @@ class _Transform(Node):
 
     saved = ()
 
-    def forward(self, a, kind="c2c", axes=(), lengths=(), norm="backward", inverse=False, out_dtype=None):
+    def forward(self, a, kind="c2c", axes=(), lengths=(), norm="backward", inverse=False, out_dtype=None,
+                signed_zeros=False):
         self.kind, self.axes, self.lengths, self.norm, self.inverse = kind, axes, lengths, norm, inverse
         self.in_shape, self.in_dtype = a.shape, a.dtype
         if kind == "c2r":
@@ -86,7 +88,7 @@ class _Transform(Node):
             elif kind == "r2c":
                 out = np.fft.rfftn(x, axes=axes, norm=norm)
             elif x.dtype.kind != "c":
-                out = _real_c2c(x, axes, norm, inverse)
+                out = _real_c2c(x, axes, norm, inverse, signed_zeros)
             else:
                 out = (np.fft.ifftn if inverse else np.fft.fftn)(x, axes=axes, norm=norm)
         return np.asarray(out).astype(out_dtype, copy=False)
@@ -207,14 +209,14 @@ def _many_dims(name, input, s, dim, default_dims=None):
 
 
 # ---------------------------------------------------------------------------- the transforms
-def _c2c(input, axes, lengths, norm, inverse):
+def _c2c(input, axes, lengths, norm, inverse, signed_zeros=False):
     input, out_dtype = _floating_input(input, True)
     if input._data.dtype.kind == "f":
         out_dtype = _complex_of(input._data.dtype)
     for length in lengths:
         _check_length(length)
     return _Transform.apply(input, kind="c2c", axes=axes, lengths=tuple(lengths), norm=norm, inverse=inverse,
-                            out_dtype=out_dtype)
+                            out_dtype=out_dtype, signed_zeros=signed_zeros)
 
 
 def _r2c(name, input, axes, lengths, norm):
@@ -245,7 +247,7 @@ def _one_dim_transform(name, kind, inverse=False):
         axis, n = _one_dim(name, input, n, dim)
         norm = _check_norm(norm)
         if kind == "c2c":
-            result = _c2c(input, (axis,), (input._data.shape[axis] if n is None else n,), norm, inverse)
+            result = _c2c(input, (axis,), (input._data.shape[axis] if n is None else n,), norm, inverse, True)
         elif kind == "r2c":
             length = (input._data.shape[axis] if n is None else n,)
             if inverse:  # ihfft: the conjugate of the one-sided transform, its scaling the other way
@@ -361,7 +363,10 @@ def _frequencies(name, n, d, dtype, requires_grad, one_sided):
         raise RuntimeError(f"{name} requires a floating point or complex dtype")
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
-    values = np.fft.rfftfreq(n, d) if one_sided else np.fft.fftfreq(n, d) if n else np.zeros(0)
+    if n == 0:  # PyTorch's arange(n // 2 + 1) / (n d): a NaN for the one-sided frequencies
+        values = np.full(1, np.nan) if one_sided else np.zeros(0)
+    else:
+        values = np.fft.rfftfreq(n, d) if one_sided else np.fft.fftfreq(n, d)
     return make_tensor(values.astype(np_dtype), requires_grad=requires_grad)
 
 

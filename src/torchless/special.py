@@ -93,7 +93,8 @@ class _SpecialUnary(Node):
 
     def forward(self, a, op=None):
         self.a, self.op = a, op
-        self.out = _in_dtype(_DIFFERENTIABLE[op][0], a)
+        kernel = _DIFFERENTIABLE[op][0]
+        self.out = _overflowing_in_float32(kernel)(a) if op in ("i0", "i1") else _in_dtype(kernel, a)
         return self.out
 
     def backward(self, grad):
@@ -135,9 +136,26 @@ ndtri.__doc__ = "The inverse of the standard normal CDF (the quantile function):
 
 
 # ---------------------------------------------------------------------------- unary functions without derivatives
-def _no_gradient(name, kernel, doc):
+def _overflowing_in_float32(kernel):
+    """``kernel`` (I0 or I1) with PyTorch's float32 overflow: its exp(|x|) factor is inf from |x| > 88.72."""
+    def in_dtype(array):
+        out = _in_dtype(kernel, array)
+        if array.dtype == np.float32:
+            overflow = (np.abs(array) > _FLOAT32_EXP_LIMIT) & np.isfinite(array)
+            out = np.where(overflow, np.copysign(np.float32(np.inf), out), out)
+        return out
+
+    return in_dtype
+
+
+_FLOAT32_EXP_LIMIT = np.float32(88.72284)
+
+
+def _no_gradient(name, kernel, doc, overflows_float32=False):
     def function(input):
         tensor = _refuse_half(_floating(_input(input, name)), name)
+        if overflows_float32:
+            return Tensor._wrap(_overflowing_in_float32(kernel)(tensor._data))
         return Tensor._wrap(_in_dtype(kernel, tensor._data))
 
     function.__name__ = name
@@ -151,9 +169,9 @@ bessel_j1 = _no_gradient("bessel_j1", special_math.bessel_j1, "The Bessel functi
 bessel_y0 = _no_gradient("bessel_y0", special_math.bessel_y0, "The Bessel function of the second kind of order 0.")
 bessel_y1 = _no_gradient("bessel_y1", special_math.bessel_y1, "The Bessel function of the second kind of order 1.")
 modified_bessel_i0 = _no_gradient("modified_bessel_i0", special_math.i0,
-                                  "The modified Bessel function of the first kind of order 0.")
+                                  "The modified Bessel function of the first kind of order 0.", True)
 modified_bessel_i1 = _no_gradient("modified_bessel_i1", special_math.i1,
-                                  "The modified Bessel function of the first kind of order 1.")
+                                  "The modified Bessel function of the first kind of order 1.", True)
 modified_bessel_k0 = _no_gradient("modified_bessel_k0", special_math.modified_bessel_k0,
                                   "The modified Bessel function of the second kind of order 0.")
 modified_bessel_k1 = _no_gradient("modified_bessel_k1", special_math.modified_bessel_k1,
