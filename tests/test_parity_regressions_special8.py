@@ -406,7 +406,8 @@ def test_frequencies_and_shifts_match_torch():
 LOSSES = {
     "rfft_abs": lambda L, t: L.fft.rfft(t).abs().sum(),
     "rfft2_power": lambda L, t: (L.fft.rfft2(t, s=(5, 7)).abs() ** 2).mean(),
-    "fft_real_imag": lambda L, t: L.fft.fft(t, n=4, dim=1).real.sum() + (L.fft.fft(t, dim=0, norm="ortho").imag ** 2).sum(),
+    "fft_real_imag": lambda L, t: (L.fft.fft(t, n=4, dim=1).real.sum()
+                                   + (L.fft.fft(t, dim=0, norm="ortho").imag ** 2).sum()),
     "irfft_filter": lambda L, t: (L.fft.irfft(L.fft.rfft(t) * 2.0, n=6) * L.tensor(X)).sum(),
     "irfft2_weighted": lambda L, t: (L.fft.irfft2(L.fft.rfft2(t), s=(4, 6), norm="forward") * L.tensor(X)).sum(),
     "angle": lambda L, t: (L.fft.fft2(t) + 0.1).angle().sum(),
@@ -454,3 +455,26 @@ def test_rfft_gradient_against_finite_differences_without_torch():
         numeric[index] = (loss_of(x + step) - loss_of(x - step)) / 2e-6
     np.testing.assert_allclose(t.grad.numpy(), numeric, rtol=1e-5, atol=1e-7)
     assert t.grad.dtype == torchless.float64
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.i0(L.tensor([1.0, 2.0], dtype=L.float64)),
+    lambda L: L.polygamma(2, L.tensor([1.0, 2.0], dtype=L.float64)),
+    lambda L: L.tensor([1.0, 2.0], dtype=L.float64).polygamma(1),
+    lambda L: L.tensor([1.0, 2.0], dtype=L.float64).igamma(L.tensor([1.0, 3.0], dtype=L.float64)),
+    lambda L: L.igammac(L.tensor([1.0, 2.0], dtype=L.float64), L.tensor([0.5], dtype=L.float64)),
+    lambda L: L.mvlgamma(L.tensor([3.0, 2.0], dtype=L.float64), 2),
+    lambda L: L.tensor([3.0, 2.0], dtype=L.float64).mvlgamma(2),
+    lambda L: L.tensor([3.0, 2.0], dtype=L.float64).i0(),
+])
+def test_torch_namespace_forms_match_torch(call):
+    torch = _torch()
+    np.testing.assert_allclose(call(torchless).numpy(), call(torch).numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.i0(1.0), lambda L: L.polygamma(2.5, L.tensor([1.0])), lambda L: L.igammac(L.tensor([1.0]), 3),
+    lambda L: L.tensor([3.0]).mvlgamma(2.0), lambda L: L.mvlgamma(L.tensor([3.0]), 2.0),
+])
+def test_torch_namespace_form_errors_match_torch(call):
+    _same_error(call, call)

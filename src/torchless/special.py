@@ -14,10 +14,10 @@ import numpy as np
 
 from . import _dtype, _parser_errors
 from ._kernels import special_math
+from ._ops._util import unbroadcast
 from ._out_argument import with_out
 from ._tensor import Tensor
 from .autograd.graph import Node
-from ._ops._util import unbroadcast
 
 __all__ = [
     "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t",
@@ -34,9 +34,10 @@ __all__ = [
 _SQRT_2PI = math.sqrt(2 * math.pi)
 
 
-def _input(value, name, argument="input", position=1):
+def _input(value, name, argument="input", position=1, parser=None):
+    """``value``, checked to be a tensor; errors name ``parser`` (default: special_``name``)."""
     if not isinstance(value, Tensor):
-        raise _parser_errors.not_tensor(f"special_{name}", argument, position, value)
+        raise _parser_errors.not_tensor(parser or f"special_{name}", argument, position, value)
     return value
 
 
@@ -57,8 +58,9 @@ def _refuse_half(tensor, kernel):
 
 def _in_dtype(kernel, array):
     """``kernel`` on ``array`` in float64, the result back in ``array``'s dtype."""
+    flat = np.asarray(array, np.float64).reshape(-1)  # (the kernels index with masks: no 0-d arrays)
     with np.errstate(all="ignore"):
-        return np.asarray(kernel(np.asarray(array, np.float64))).astype(array.dtype, copy=False)
+        return np.asarray(kernel(flat)).reshape(array.shape).astype(array.dtype, copy=False)
 
 
 # ---------------------------------------------------------------------------- unary functions with derivatives
@@ -106,15 +108,15 @@ class _SpecialUnary(Node):
         return _DIFFERENTIABLE[self.op][2]
 
 
-def _differentiable(name):
+def _differentiable(name, parser=None):
     def function(input):
-        tensor = _floating(_input(input, name))
+        tensor = _floating(_input(input, name, parser=parser))
         if name in _NO_HALF:
             _refuse_half(tensor, name)
         return _SpecialUnary.apply(tensor, op=name)
 
     function.__name__ = name
-    return with_out(f"special_{name}", function)
+    return with_out(parser or f"special_{name}", function)
 
 
 entr = _differentiable("entr")
@@ -238,9 +240,10 @@ def _broadcast_shape(a, b):
 
 
 def _binary_kernel(kernel, a, b):
-    dtype = a.dtype
+    shape = np.broadcast_shapes(a.shape, b.shape)
+    flat_a, flat_b = (np.broadcast_to(np.asarray(x, np.float64), shape).reshape(-1) for x in (a, b))
     with np.errstate(all="ignore"):
-        return np.asarray(kernel(a.astype(np.float64), b.astype(np.float64))).astype(dtype, copy=False)
+        return np.asarray(kernel(flat_a, flat_b)).reshape(shape).astype(a.dtype, copy=False)
 
 
 def _xlog1py_kernel(x, y):
@@ -312,10 +315,10 @@ zeta.__name__ = "zeta"
 zeta.__doc__ = "The Hurwitz zeta function, sum over k >= 0 of (k + other)^-input."
 
 
-def _incomplete_gamma(name, op):
+def _incomplete_gamma(name, op, parser=None):
     def function(input, other):
-        _input(input, name)
-        _input(other, name, "other", 2)
+        _input(input, name, parser=parser)
+        _input(other, name, "other", 2, parser=parser)
         a, b = input._operands(other)
         if a._data.dtype.kind != "f":
             raise NotImplementedError(f'"{op}_cpu" not implemented for \'{a.dtype.scalar_name}\'')
@@ -323,7 +326,7 @@ def _incomplete_gamma(name, op):
         return _SpecialBinary.apply(a, b, op=op)
 
     function.__name__ = name
-    return with_out(f"special_{name}", function)
+    return with_out(parser or f"special_{name}", function)
 
 
 gammainc = _incomplete_gamma("gammainc", "igamma")
@@ -340,9 +343,8 @@ def _polynomial_function(kind):
     def function(x, n):
         a, b, _ = _pair(name, x, n, "x", "n")
         _refuse_half(a, name)
-        with np.errstate(all="ignore"):
-            out = special_math.polynomial(kind, a._data, b._data)
-        return Tensor._wrap(np.asarray(out).astype(a._data.dtype, copy=False))
+        out = _binary_kernel(lambda x, n: special_math.polynomial(kind, x, n), a._data, b._data)
+        return Tensor._wrap(out)
 
     function.__name__ = name
     function.__doc__ = (f"The {kind.replace('_', ' ')} polynomial of degree ``n`` (truncated to an integer; "
@@ -370,24 +372,26 @@ class _Polygamma(Node):
         return "PolygammaBackward0"
 
 
-def _int_argument(value, name, argument, position):
+def _int_argument(value, parser, argument, position):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral,)):
-        raise TypeError(f"special_{name}(): argument '{argument}' ({'position ' + str(position)}) must be int, not "
+        raise TypeError(f"{parser}(): argument '{argument}' (position {position}) must be int, not "
                         f"{type(value).__name__}")
     return int(value)
 
 
-def _polygamma(n, input):
-    n = _int_argument(n, "polygamma", "n", 1)
-    tensor = _floating(_input(input, "polygamma", "input", 2))
-    if n < 0:
-        raise RuntimeError("polygamma(n, x) does not support negative n.")
-    return _Polygamma.apply(tensor, n=n)
+def _make_polygamma(parser):
+    def polygamma(n, input):
+        """The n-th derivative of the digamma function (n >= 0)."""
+        n = _int_argument(n, parser, "n", 1)
+        tensor = _floating(_input(input, "polygamma", "input", 2, parser=parser))
+        if n < 0:
+            raise RuntimeError("polygamma(n, x) does not support negative n.")
+        return _Polygamma.apply(tensor, n=n)
+
+    return with_out(parser, polygamma)
 
 
-polygamma = with_out("special_polygamma", _polygamma)
-polygamma.__name__ = "polygamma"
-polygamma.__doc__ = "The n-th derivative of the digamma function (n >= 0)."
+polygamma = _make_polygamma("special_polygamma")
 
 
 class _Multigammaln(Node):
@@ -411,19 +415,21 @@ class _Multigammaln(Node):
         return "MvlgammaBackward0"
 
 
-def _multigammaln(input, p):
-    tensor = _input(input, "multigammaln")
-    p = _int_argument(p, "multigammaln", "p", 2)
-    if tensor._data.dtype == np.bool_:
-        raise RuntimeError("The input tensor may not be a boolean tensor.")
-    if p < 1:
-        raise RuntimeError("p has to be greater than or equal to 1")
-    return _Multigammaln.apply(_floating(tensor), p=p)
+def _make_multigammaln(parser, p_position=2):
+    def multigammaln(input, p):
+        """The multivariate log-gamma function of dimension ``p``: sum_j lgamma(x - j/2) + p(p-1)/4 log(pi)."""
+        tensor = _input(input, "multigammaln", parser=parser)
+        p = _int_argument(p, parser, "p", p_position)
+        if tensor._data.dtype == np.bool_:
+            raise RuntimeError("The input tensor may not be a boolean tensor.")
+        if p < 1:
+            raise RuntimeError("p has to be greater than or equal to 1")
+        return _Multigammaln.apply(_floating(tensor), p=p)
+
+    return with_out(parser, multigammaln)
 
 
-multigammaln = with_out("special_multigammaln", _multigammaln)
-multigammaln.__name__ = "multigammaln"
-multigammaln.__doc__ = "The multivariate log-gamma function of dimension ``p``: sum_j lgamma(x - j/2) + const."
+multigammaln = _make_multigammaln("special_multigammaln")
 
 
 # ---------------------------------------------------------------------------- torchless ops under special names
@@ -484,3 +490,29 @@ def _xlogy(input, other):
 xlogy = with_out("special_xlogy", _xlogy)
 xlogy.__name__ = "xlogy"
 xlogy.__doc__ = "input * log(other), 0 where input is 0 (unless other is NaN); either may be a Python number."
+
+
+# ---------------------------------------------------------------------------- the torch-namespace forms
+# torch.i0, torch.polygamma, torch.igamma, torch.igammac and torch.mvlgamma: the functions above, their errors
+# naming the torch function
+TORCH_FUNCTIONS = {
+    "i0": _differentiable("i0", parser="i0"),
+    "polygamma": _make_polygamma("polygamma"),
+    "igamma": _incomplete_gamma("igamma", "igamma", parser="igamma"),
+    "igammac": _incomplete_gamma("igammac", "igammac", parser="igammac"),
+    "mvlgamma": _make_multigammaln("mvlgamma"),
+}
+
+
+def install(cls):
+    """The method forms on the Tensor class ``cls``: x.i0(), x.polygamma(n), x.igamma(other), x.igammac(other),
+    x.mvlgamma(p)."""
+    functions = TORCH_FUNCTIONS
+    mvlgamma_method = _make_multigammaln("mvlgamma", p_position=1)  # the method's p is its first argument
+    cls.i0 = lambda self: functions["i0"](self)
+    cls.polygamma = lambda self, n: functions["polygamma"](n, self)
+    cls.igamma = lambda self, other: functions["igamma"](self, other)
+    cls.igammac = lambda self, other: functions["igammac"](self, other)
+    cls.mvlgamma = lambda self, p: mvlgamma_method(self, p)
+    for name in ("i0", "polygamma", "igamma", "igammac", "mvlgamma"):
+        getattr(cls, name).__doc__ = f"Method form of ``torchless.{name}``."

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from .._ops.special import _erfc_fraction, erf, erfc
+from .._ops.special import _erfc_fraction, erfc
 
 _EULER_GAMMA = 0.57721566490153286061
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -38,11 +38,6 @@ def erfcx(x):
     out = np.where(x >= 0, positive, negative)
     out[x == np.inf] = 0.0
     return np.where(np.isnan(x), x, out)
-
-
-def ndtr(x):
-    """The standard normal CDF, (1 + erf(x / sqrt 2)) / 2, as PyTorch composes it."""
-    return (1 + erf(np.asarray(x, np.float64) * math.sqrt(0.5))) * 0.5
 
 
 def log_ndtr(x):
@@ -158,9 +153,8 @@ def _bessel_k_scaled(a, order):
     exp(-a (cosh t - 1)) cosh(order t), over t up to where it falls below exp(-60)."""
     out = np.empty_like(a)
     tiny, large = a < 1e-9, a > 1000
-    # near 0: the leading terms of the series (the next ones are below float64's epsilon relative to these)
-    out[tiny] = (-np.log(a[tiny] / 2) - _EULER_GAMMA if order == 0 else 1 / a[tiny]) * (1 + a[tiny]) \
-        if order in (0, 1) else np.nan
+    # near 0 (orders 0 and 1 only reach here): the leading terms of the series, times exp(a)
+    out[tiny] = (-np.log(a[tiny] / 2) - _EULER_GAMMA if order == 0 else 1 / a[tiny]) * (1 + a[tiny])
     # far out: the asymptotic series sqrt(pi / 2a) sum_k a_k(order) / a^k, converged in a few terms
     big = a[large]
     term, total = np.ones_like(big), np.ones_like(big)
@@ -597,12 +591,17 @@ def polynomial(kind, x, n):
 
 
 def polygamma(n, x):
-    """The n-th derivative of digamma: digamma and trigamma themselves for n = 0, 1, else (-1)^(n+1) n!
-    zeta(n + 1, x)."""
+    """The n-th derivative of digamma: digamma itself for n = 0, else (-1)^(n+1) n! zeta(n + 1, x)."""
     from .._ops.extra_math import _polygamma
 
     x = np.asarray(x, np.float64)
-    if n <= 1:
-        return _polygamma(x, n)
+    if n == 0:
+        return _polygamma(x, 0)
     with _errstate():
-        return (-1.0) ** (n + 1) * math.exp(math.lgamma(n + 1)) * zeta(np.float64(n + 1), x)
+        out = (-1.0) ** (n + 1) * math.exp(math.lgamma(n + 1)) * zeta(np.float64(n + 1), x)
+        if n == 1:  # PyTorch's trigamma: its reflection's (pi / sin(pi x))^2 at the poles x = -1, -2, ..., 0 at inf
+            poles = (x < 0) & (x == np.floor(x))
+            out[poles] = (math.pi / np.sin(math.pi * x[poles])) ** 2
+            out[x == np.inf] = 0.0
+            out[x == -np.inf] = np.nan
+    return out
