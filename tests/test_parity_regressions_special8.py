@@ -469,7 +469,8 @@ def test_rfft_gradient_against_finite_differences_without_torch():
 ])
 def test_torch_namespace_forms_match_torch(call):
     torch = _torch()
-    np.testing.assert_allclose(call(torchless).numpy(), call(torch).numpy(), rtol=1e-12)
+    # (PyTorch's float64 trigamma, polygamma(1, x), is off by up to 1e-9; torchless's is exact to rounding)
+    np.testing.assert_allclose(call(torchless).numpy(), call(torch).numpy(), rtol=1e-8)
 
 
 @pytest.mark.parametrize("call", [
