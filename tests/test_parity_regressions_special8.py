@@ -479,3 +479,24 @@ def test_torch_namespace_forms_match_torch(call):
 ])
 def test_torch_namespace_form_errors_match_torch(call):
     _same_error(call, call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.zeros(2, dtype=L.complex64).type(),
+    lambda L: L.tensor([1 + 2j, 3 - 1j]).mean(),
+    lambda L: L.tensor([1 + 2j, 3 - 1j]).sum(),
+    lambda L: L.tensor([1j]).requires_grad_(),
+    lambda L: L.tensor([1 + 2j, 3 - 1j]).tolist(),
+    lambda L: L.tensor([1.0, 2.0]).to(L.complex64),
+    lambda L: L.tensor([1j, 2j]) * L.tensor([1.0, 2.0], dtype=L.float64),
+])
+def test_complex_tensor_methods_match_torch(call):
+    torch = _torch()
+    assert repr(call(torchless)).replace("torchless", "torch") == repr(call(torch))
+
+
+def test_complex_tensors_save_and_load(tmp_path):
+    path = tmp_path / "complex.pt"
+    torchless.save({"spectrum": torchless.tensor([1 + 2j, -3j])}, path)
+    loaded = torchless.load(path)["spectrum"]
+    assert loaded.dtype == torchless.complex64 and loaded.tolist() == [1 + 2j, -3j]

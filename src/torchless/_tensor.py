@@ -711,7 +711,7 @@ class Tensor:
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
                             f"{type(requires_grad).__name__}")
-        if requires_grad and not self.is_floating_point():
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._set_requires_grad(requires_grad)
         return self
@@ -916,7 +916,7 @@ class Tensor:
         """The legacy type string (``'torchless.FloatTensor'``) without an argument; else a conversion to a
         dtype, a type string (``'torch.LongTensor'``) or a legacy type class (``torchless.LongTensor``)."""
         if dtype is None:
-            return "torchless." + _dtype.TENSOR_TYPE_NAMES[self.dtype]
+            return "torchless." + _dtype.TENSOR_TYPE_NAMES.get(self.dtype, f"{self.dtype.scalar_name}Tensor")
         if isinstance(dtype, _CudaLegacyTensorType):
             raise RuntimeError(_dtype.NO_CUDA_LIBRARY)
         if isinstance(dtype, str):
@@ -1857,7 +1857,7 @@ class Tensor:
     def mean(self, dim=None, keepdim=False, dtype=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         source = self if dtype is None else self.to(dtype)
-        if source._data.dtype.kind != "f":
+        if source._data.dtype.kind not in "fc":
             raise RuntimeError(
                 f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be "
                 f"either a floating point or complex dtype. Got: {source.dtype.scalar_name}"

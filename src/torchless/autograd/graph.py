@@ -279,7 +279,8 @@ def _saved_input_modified(saved):
 def _modified_message(saved, grad_fn, array):
     from .._dtype import TENSOR_TYPE_NAMES, from_numpy_dtype
 
-    described = f"[torchless.{TENSOR_TYPE_NAMES[from_numpy_dtype(array.dtype)]} {list(array.shape)}]"
+    dtype = from_numpy_dtype(array.dtype)
+    described = f"[torchless.{TENSOR_TYPE_NAMES.get(dtype, dtype.scalar_name + 'Tensor')} {list(array.shape)}]"
     if grad_fn is not None:
         described += f", which is output 0 of {_short_node_name(grad_fn)},"
     return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
