@@ -11,8 +11,9 @@
 * complex64 / complex128 tensors: made from complex Python numbers, NumPy arrays, dtype=, or a real tensor
   meeting a complex number (float32 * 1j is complex64), printed as PyTorch prints them, with real / imag /
   abs / angle / conj, torchless.complex, view_as_real and view_as_complex, and PyTorch's autograd convention
-  (conjugate Wirtinger) through them and through mul, div, pow, exp, log and sqrt; a real tensor that entered
-  a complex computation receives the real part of its gradient;
+  (conjugate Wirtinger) through them and through every holomorphic op (mul, div, pow, exp, matmul, einsum,
+  tanh, ...: the engine runs a node's real backward on the conjugate gradient and conjugates the result); a
+  real tensor that entered a complex computation receives the real part of its gradient;
 * ``torchless.fft``: fft/ifft/fft2/ifft2/fftn/ifftn, rfft/irfft/rfft2/irfft2/rfftn/irfftn,
   hfft/ihfft/hfft2/ihfft2/hfftn/ihfftn with n/s, dim and norm, PyTorch's output dtypes (float32 in, complex64
   out), its errors, the exact zero imaginary parts of a real input's spectrum, fftfreq/rfftfreq,
@@ -500,3 +501,44 @@ def test_complex_tensors_save_and_load(tmp_path):
     torchless.save({"spectrum": torchless.tensor([1 + 2j, -3j])}, path)
     loaded = torchless.load(path)["spectrum"]
     assert loaded.dtype == torchless.complex64 and loaded.tolist() == [1 + 2j, -3j]
+
+
+W = rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))
+HOLOMORPHIC = {
+    "matmul": lambda L, t: (t @ L.tensor(W)).abs().sum(),
+    "matmul_self": lambda L, t: (t @ t).abs().sum(),
+    "einsum": lambda L, t: L.einsum("ij,jk->ik", t, L.tensor(W)).abs().sum(),
+    "reciprocal_square": lambda L, t: (t.reciprocal() + t.square()).abs().sum(),
+    "tanh_sin": lambda L, t: (L.tanh(t * 0.1) + L.sin(t * 0.1)).abs().sum(),
+    "power_of_itself": lambda L, t: (t ** t).abs().sum(),
+    "real_part_times_complex": lambda L, t: (t.real * L.tensor(W)).abs().sum() + (t.imag / L.tensor(W)).angle().sum(),
+    "complex_of_parts": lambda L, t: (L.complex(t.real, t.imag * 2) @ L.tensor(W)).abs().sum(),
+    "view_as_complex": lambda L, t: (L.view_as_complex(L.view_as_real(t) * 2) * L.tensor(W)).abs().sum(),
+    "spectral_filter": lambda L, t: (L.fft.ifft2(L.fft.fft2(t) * L.tensor(W)).real ** 2).sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOLOMORPHIC))
+def test_complex_gradients_through_ordinary_ops_match_torch(name):
+    torch = _torch()
+    x = rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))
+    results = []
+    for lib in (torch, torchless):
+        t = lib.tensor(x, requires_grad=True)
+        loss = HOLOMORPHIC[name](lib, t)
+        loss.backward()
+        results.append((loss.item(), _to_numpy(t.grad)))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-10)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-8, atol=1e-10)
+
+
+def test_a_real_input_of_a_complex_computation_gets_a_real_gradient():
+    torch = _torch()
+    x = rng.standard_normal((4, 4))
+    grads = []
+    for lib in (torch, torchless):
+        t = lib.tensor(x, requires_grad=True)
+        ((t * (1 + 2j)) @ lib.tensor(W)).abs().sum().backward()
+        grads.append(t.grad)
+    assert grads[1].dtype == torchless.float64
+    np.testing.assert_allclose(grads[1].numpy(), grads[0].numpy(), rtol=1e-10)

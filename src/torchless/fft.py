@@ -71,6 +71,7 @@ class _Transform(Node):
     """
 
     saved = ()
+    complex_aware = True  # backward is the adjoint transform
 
     def forward(self, a, kind="c2c", axes=(), lengths=(), norm="backward", inverse=False, out_dtype=None,
                 signed_zeros=False):

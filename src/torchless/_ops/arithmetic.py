@@ -46,25 +46,6 @@ class Sub(Node):
         return "RsubBackward1" if self.scalar_minuend else "SubBackward0"
 
 
-def _complex_product_grads(grad, a, b, needs, divide=False):
-    """The gradients of a * b (a / b with ``divide``) where a complex number is involved: PyTorch's conjugate
-    Wirtinger convention multiplies by the conjugate derivative; a real input takes the real part."""
-    conj_b = np.conj(b)
-    if divide:
-        ga = grad / conj_b
-        gb = -ga * np.conj(a) / conj_b
-    else:
-        ga, gb = grad * conj_b, grad * np.conj(a)
-    out = []
-    for g, x, need in zip((ga, gb), (a, b), needs):
-        if not need:
-            out.append(None)
-            continue
-        g = unbroadcast(g, x.shape)
-        out.append((g if x.dtype.kind == "c" else g.real).astype(x.dtype, copy=False))
-    return tuple(out)
-
-
 class Mul(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
@@ -75,8 +56,6 @@ class Mul(Node):
 
     def backward(self, grad):
         a, b = self.a, self.b
-        if grad.dtype.kind == "c" or a.dtype.kind == "c" or b.dtype.kind == "c":
-            return _complex_product_grads(grad, a, b, self.needs_input_grad)
         return (unbroadcast(grad * b, a.shape) if self.needs_input_grad[0] else None,
                 unbroadcast(grad * a, b.shape) if self.needs_input_grad[1] else None)
 
@@ -105,8 +84,6 @@ class Div(Node):
 
     def backward(self, grad):
         a, b = self.a, self.b
-        if grad.dtype.kind == "c" or a.dtype.kind == "c" or b.dtype.kind == "c":
-            return _complex_product_grads(grad, a, b, self.needs_input_grad, divide=True)
         ga = grad / b
         return (unbroadcast(ga, a.shape) if self.needs_input_grad[0] else None,
                 unbroadcast(-ga * a / b, b.shape) if self.needs_input_grad[1] else None)
@@ -254,14 +231,11 @@ class Pow(Node):
         ga = gb = None
         if self.needs_input_grad[0]:
             # b * a**(b-1), written so that b == 0 gives 0 rather than 0 * inf.
-            derivative = np.where(b == 0, 0, b * np.power(a, b - 1))
-            ga = unbroadcast(grad * (np.conj(derivative) if derivative.dtype.kind == "c" else derivative), a.shape)
+            ga = unbroadcast(grad * np.where(b == 0, 0, b * np.power(a, b - 1)), a.shape)
         if self.needs_input_grad[1]:
             # 0 where a == 0 <= b; elsewhere out * log(a), inf * -inf = -inf for a == 0 > b as in PyTorch
             with np.errstate(divide="ignore", invalid="ignore"):
-                derivative = np.where((a == 0) & (b >= 0), 0, self.out * np.log(a))
-                gb = unbroadcast(grad * (np.conj(derivative) if derivative.dtype.kind == "c" else derivative),
-                                 b.shape)
+                gb = unbroadcast(grad * np.where((a == 0) & (b >= 0), 0, self.out * np.log(a)), b.shape)
         return ga, gb
 
     def backward_graph(self, grad):

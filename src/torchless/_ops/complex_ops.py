@@ -11,6 +11,7 @@ from ..autograd.graph import Node
 
 
 class Real(Node):
+    complex_aware = True
     is_view = True
 
     def forward(self, a):
@@ -24,6 +25,7 @@ class Real(Node):
 
 
 class Imag(Node):
+    complex_aware = True
     is_view = True
 
     def forward(self, a):
@@ -37,6 +39,7 @@ class Imag(Node):
 
 
 class ComplexAngle(Node):
+    complex_aware = True
     saved = ("a",)
 
     def forward(self, a):
@@ -54,6 +57,7 @@ class ComplexAngle(Node):
 
 
 class Conj(Node):
+    complex_aware = True
     def forward(self, a):
         return np.conj(a)
 
@@ -65,6 +69,7 @@ class Conj(Node):
 
 
 class ViewAsReal(Node):
+    complex_aware = True
     is_view = True
 
     def forward(self, a):
@@ -80,6 +85,7 @@ class ViewAsReal(Node):
 
 
 class ViewAsComplex(Node):
+    complex_aware = True
     def forward(self, a):
         self.dtype = a.dtype
         complex_dtype = np.complex128 if a.dtype == np.float64 else np.complex64
@@ -93,6 +99,7 @@ class ViewAsComplex(Node):
 
 
 class Complex(Node):
+    complex_aware = True
     def forward(self, real, imag):
         self.shapes = real.shape, imag.shape
         complex_dtype = np.complex128 if real.dtype == np.float64 else np.complex64

@@ -18,7 +18,7 @@ class Exp(Node):
         return self.out
 
     def backward(self, grad):
-        return (grad * (np.conj(self.out) if self.out.dtype.kind == "c" else self.out),)
+        return (grad * self.out,)
 
     def backward_graph(self, grad):
         return (grad * self.graph_output(self.out),)
@@ -33,7 +33,7 @@ class Log(Node):
             return np.log(a)
 
     def backward(self, grad):
-        return (grad / (np.conj(self.a) if self.a.dtype.kind == "c" else self.a),)
+        return (grad / self.a,)
 
     def backward_graph(self, grad):
         return (grad / self.graph_input(0, self.a),)
@@ -48,7 +48,7 @@ class Sqrt(Node):
         return self.out
 
     def backward(self, grad):
-        return (grad / (2 * (np.conj(self.out) if self.out.dtype.kind == "c" else self.out)),)
+        return (grad / (2 * self.out),)
 
     def backward_graph(self, grad):
         return (grad / (2 * self.graph_output(self.out)),)
