@@ -890,9 +890,10 @@ def test_typename_names_objects_as_torch_does():
         assert torchless.typename(make(torchless)) == torch.typename(make(torch)).replace("torch", "torchless")
 
 
-def test_complex_scalar_is_refused_with_a_message_naming_it():
-    with pytest.raises(TypeError, match=r"no complex dtypes: cannot combine a torchless.FloatTensor with 1j"):
-        torchless.zeros(2) * 1j
+def test_complex_scalar_makes_a_complex_tensor_of_the_same_precision():
+    assert (torchless.zeros(2) * 1j).dtype == torchless.complex64
+    assert (torchless.zeros(2, dtype=torchless.float64) * 1j).dtype == torchless.complex128
+    assert (torchless.arange(2) * 1j).dtype == torchless.complex64
 
 
 # ---------------------------------------------------------------- the wider torch.* / Tensor API

@@ -58,6 +58,12 @@ from . import _numpy_names
 _install_function_forms(globals())
 _install_nn_forms(globals())
 del _install_function_forms, _install_nn_forms
+# torch.i0, polygamma, igamma, igammac, mvlgamma and their methods, from torchless.special
+from .special import TORCH_FUNCTIONS as _special_functions, install as _install_special_methods  # noqa: E402
+
+globals().update(_special_functions)
+_install_special_methods(Tensor)
+del _special_functions, _install_special_methods
 _numpy_names.install_functions(globals())  # axis=, keepdims=, x=, ... as PyTorch's parser takes them
 _tune_malloc()
 del _tune_malloc
@@ -86,7 +92,7 @@ pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
                     "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "storage", "version",
-                    "xpu", "mps"}
+                    "xpu", "mps", "special", "fft"}
 
 
 def __getattr__(name):

@@ -201,6 +201,8 @@ def _inferred_dtype(data, exotic):
         return _dtype.get_default_dtype().numpy
     if isinstance(data, _SEQUENCES):
         return _inferred_dtype(list(data), exotic)
+    if isinstance(data, numbers.Complex):  # the complex dtype of the default float dtype's precision
+        return _dtype.get_default_dtype().to_complex().numpy
     raise RuntimeError(f"Could not infer dtype of {kind.__name__}")
 
 
@@ -213,6 +215,9 @@ def _store_check(np_dtype):
             if not hasattr(type(value), "__float__") and not hasattr(type(value), "__index__"):
                 raise TypeError(f"must be real number, not {type(value).__name__}")
             float(value)
+    elif np_dtype.kind == "c":
+        def check(value):
+            complex(value)
     else:
         taken = (float, np.bool_) if np_dtype.kind == "b" else float
 
@@ -270,7 +275,7 @@ def _sequence_array(data, np_dtype):
         array = np.array(plain)
     except (ValueError, TypeError):
         array = None
-    if array is None or array.shape != tuple(sizes) or array.dtype.kind not in "fiubO":
+    if array is None or array.shape != tuple(sizes) or array.dtype.kind not in "fiubOc":
         _check_store(data, sizes, 0, _store_check(target))
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if array.dtype == object and not all(isinstance(x, numbers.Number) for x in array.flat):

@@ -12,7 +12,7 @@ class dtype:
         self.scalar_name = scalar_name  # PyTorch's name in error messages: "Float", "Long", ...
         self.numpy = np.dtype(numpy_dtype)
         self.is_floating_point = self.numpy.kind == "f"
-        self.is_complex = False
+        self.is_complex = self.numpy.kind == "c"
         self.is_signed = is_signed
         self.itemsize = self.numpy.itemsize
 
@@ -46,8 +46,12 @@ int64 = long = dtype("int64", "Long", np.int64)
 bool = dtype("bool", "Bool", np.bool_, is_signed=False)
 
 
+complex64 = cfloat = dtype("complex64", "ComplexFloat", np.complex64)
+complex128 = cdouble = dtype("complex128", "ComplexDouble", np.complex128)
+
+
 class _ArraylessDtype(dtype):
-    """A dtype PyTorch has and torchless cannot store (NumPy has no bfloat16; complex and wide unsigned tensors
+    """A dtype PyTorch has and torchless cannot store (NumPy has no bfloat16 nor complex32; wide unsigned tensors
     are outside a CNN library's scope). It can be named, compared and asked about (``itemsize``, ``finfo``,
     ``iinfo``), so code that only mentions it runs (``autocast(dtype=torch.bfloat16)``); making a tensor of it
     raises TypeError instead of silently using another type."""
@@ -65,14 +69,12 @@ class _ArraylessDtype(dtype):
 
 bfloat16 = _ArraylessDtype("bfloat16", "BFloat16", 2, "f")
 complex32 = chalf = _ArraylessDtype("complex32", "ComplexHalf", 4, "c")
-complex64 = cfloat = _ArraylessDtype("complex64", "ComplexFloat", 8, "c")
-complex128 = cdouble = _ArraylessDtype("complex128", "ComplexDouble", 16, "c")
 uint16 = _ArraylessDtype("uint16", "UInt16", 2, "u", is_signed=False)
 uint32 = _ArraylessDtype("uint32", "UInt32", 4, "u", is_signed=False)
 uint64 = _ArraylessDtype("uint64", "UInt64", 8, "u", is_signed=False)
-ARRAYLESS = (bfloat16, complex32, complex64, complex128, uint16, uint32, uint64)
+ARRAYLESS = (bfloat16, complex32, uint16, uint32, uint64)
 
-ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
+ALL = (float16, float32, float64, uint8, int8, int16, int32, int64, bool, complex64, complex128)
 _FROM_NUMPY = {d.numpy: d for d in ALL}
 # PyTorch's legacy tensor type names (``tensor.type()``, ``torch.FloatTensor``): the dtype each stands for.
 TENSOR_TYPE_NAMES = {float16: "HalfTensor", float32: "FloatTensor", float64: "DoubleTensor", uint8: "ByteTensor",
@@ -94,7 +96,7 @@ def from_numpy_dtype(np_dtype):
     except KeyError:
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).type.__name__}. The only supported types are: "
-            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
         ) from None
 
 

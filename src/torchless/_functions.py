@@ -580,6 +580,7 @@ def _install(namespace):
         namespace[name] = with_out(name, _tensor_other(name))
     namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean, real=real,
                      imag=imag, masked_fill=with_out("masked_fill", masked_fill))
-    from ._ops import extra_math
+    from ._ops import complex_ops, extra_math
 
     namespace.update(extra_math.FUNCTIONS, is_nonzero=extra_math.is_nonzero)
+    namespace.update(complex_ops.FUNCTIONS)

@@ -90,16 +90,17 @@ _NON_LEAF_GRAD_WARNING = (
     "the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information. (Triggered internally "
     "at /__w/pytorch/pytorch/build/aten/src/ATen/core/TensorBody.h:493.)"  # ATen's source location, as PyTorch's
 )
-_BOOL, _INT, _FLOAT = 0, 1, 2
+_BOOL, _INT, _FLOAT, _COMPLEX = 0, 1, 2, 3
 
 
 def _category(np_dtype):
     kind = np_dtype.kind
-    return _FLOAT if kind == "f" else _BOOL if kind == "b" else _INT
+    return _FLOAT if kind == "f" else _BOOL if kind == "b" else _COMPLEX if kind == "c" else _INT
 
 
 def _scalar_category(value):
-    return _BOOL if isinstance(value, (bool, np.bool_)) else _INT if isinstance(value, numbers.Integral) else _FLOAT
+    return _BOOL if isinstance(value, (bool, np.bool_)) else _INT if isinstance(value, numbers.Integral) else \
+        _FLOAT if isinstance(value, numbers.Real) else _COMPLEX
 
 
 def _promote(a, b):
@@ -108,6 +109,8 @@ def _promote(a, b):
         return a
     ca, cb = _category(a), _category(b)
     if ca != cb:
+        if max(ca, cb) == _COMPLEX and min(ca, cb) == _FLOAT:  # complex64 with float64 gives complex128
+            return np.promote_types(a, b)
         return a if ca > cb else b
     return np.promote_types(a, b)
 
@@ -662,7 +665,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed "
                 "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
             )
-        if value and not self.is_floating_point():
+        if value and not (self.is_floating_point() or self.is_complex()):
             raise RuntimeError(not_floating)
         if value and self._inference and not _mode_state.inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
@@ -708,7 +711,7 @@ class Tensor:
         if not isinstance(requires_grad, (bool, np.bool_)):
             raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
                             f"{type(requires_grad).__name__}")
-        if requires_grad and not self.is_floating_point():
+        if requires_grad and not (self.is_floating_point() or self.is_complex()):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._set_requires_grad(requires_grad)
         return self
@@ -742,7 +745,7 @@ class Tensor:
         return self._data.nbytes
 
     def is_complex(self):
-        return False  # torchless has no complex dtypes
+        return self._data.dtype.kind == "c"
 
     def get_device(self):
         return -1  # PyTorch's answer for a CPU tensor
@@ -913,7 +916,7 @@ class Tensor:
         """The legacy type string (``'torchless.FloatTensor'``) without an argument; else a conversion to a
         dtype, a type string (``'torch.LongTensor'``) or a legacy type class (``torchless.LongTensor``)."""
         if dtype is None:
-            return "torchless." + _dtype.TENSOR_TYPE_NAMES[self.dtype]
+            return "torchless." + _dtype.TENSOR_TYPE_NAMES.get(self.dtype, f"{self.dtype.scalar_name}Tensor")
         if isinstance(dtype, _CudaLegacyTensorType):
             raise RuntimeError(_dtype.NO_CUDA_LIBRARY)
         if isinstance(dtype, str):
@@ -1137,8 +1140,10 @@ class Tensor:
             return self._cast(common), other._cast(common)
         if not isinstance(other, (numbers.Number, np.bool_)):  # an array too: NumPy computes tensor + array
             return NotImplemented, None
-        if not isinstance(other, (numbers.Real, np.bool_)):
-            raise TypeError(f"torchless has no complex dtypes: cannot combine a {self.type()} with {other!r}")
+        if not isinstance(other, (numbers.Real, np.bool_)):  # a complex number: the complex dtype of self's precision
+            real = a if a.kind == "f" else _dtype.get_default_dtype().numpy if a.kind != "c" else None
+            common = a if real is None else np.result_type(real, np.complex64)
+            return self._cast(common), Tensor._wrap(np.asarray(other, common))
         if _scalar_category(other) > _category(a):
             common = _dtype.get_default_dtype().numpy if _scalar_category(other) == _FLOAT else \
                 np.dtype(np.int64)
@@ -1198,7 +1203,7 @@ class Tensor:
     def _float_operands(self, other):
         """Operands of true division: integers divide as the default float dtype."""
         a, b = self._operands(other)
-        if a is NotImplemented or a._data.dtype.kind == "f":
+        if a is NotImplemented or a._data.dtype.kind in "fc":
             return a, b
         f = _dtype.get_default_dtype().numpy
         if not isinstance(other, Tensor):  # a scalar's own value, not its wrap into a's dtype: uint8 / -2 is -0.5
@@ -1315,7 +1320,7 @@ class Tensor:
                                     node=arithmetic.NotDifferentiable, op="remainder")
 
     def __pow__(self, exponent):
-        if self._data.dtype.kind == "f":
+        if self._data.dtype.kind in "fc":
             if self._data.dtype == np.float16 and isinstance(exponent, numbers.Real) and \
                     not isinstance(exponent, (bool, np.bool_)):  # a number exponent is converted to half, checked
                 _dtype.scalar_argument(exponent, self._data.dtype)
@@ -1325,7 +1330,7 @@ class Tensor:
     def __rpow__(self, base):
         if isinstance(base, np.ndarray):
             return NotImplemented
-        if self._data.dtype.kind == "f":
+        if self._data.dtype.kind in "fc":
             return self._rbinary(base, arithmetic.Pow, scalar_base=True)
         return self._exact_pow(base, reverse=True)
 
@@ -1630,7 +1635,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ elementwise functions
     def _float_self(self):
-        return self if self._data.dtype.kind == "f" else self._cast(_dtype.get_default_dtype().numpy)
+        return self if self._data.dtype.kind in "fc" else self._cast(_dtype.get_default_dtype().numpy)
 
     def exp(self):
         return unary.Exp.apply(self._float_self())
@@ -1852,7 +1857,7 @@ class Tensor:
     def mean(self, dim=None, keepdim=False, dtype=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         source = self if dtype is None else self.to(dtype)
-        if source._data.dtype.kind != "f":
+        if source._data.dtype.kind not in "fc":
             raise RuntimeError(
                 f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be "
                 f"either a floating point or complex dtype. Got: {source.dtype.scalar_name}"
@@ -3743,6 +3748,9 @@ _extra_math.install(Tensor)
 from ._ops import tensor_extras as _tensor_extras  # noqa: E402
 
 _tensor_extras.install(Tensor)  # legacy spellings, aliases, linalg method forms, out-of-place scatters
+from ._ops import complex_ops as _complex_ops  # noqa: E402
+
+_complex_ops.install(Tensor)  # complex tensors' real, imag, angle and conj
 
 # In-place shape changes, comparisons and logical ops, more random fills, index_put/put/scatter_reduce, as_strided.
 inplace.install(Tensor)

@@ -68,6 +68,21 @@ class _Formatter:
         return " " * (self.max_width - len(text)) + text
 
 
+class _ComplexFormatter:
+    """PyTorch's complex format: the real parts in one float format, the imaginary parts in another, joined as
+    ``re+imj`` (``re-imj``)."""
+
+    def __init__(self, values):
+        self.real, self.imag = _Formatter(values.real.astype(np.float64), True), \
+            _Formatter(values.imag.astype(np.float64), True)
+        self.max_width = self.real.max_width + self.imag.max_width + 1  # the "j"
+
+    def format(self, value):
+        real = self.real.format(value.real)
+        imag = (self.imag.format(value.imag) + "j").lstrip()
+        return real + imag if imag[0] in "+-" else real + "+" + imag
+
+
 def _summarized(a):
     """The elements that will be shown: the edges of every long dimension."""
     if a.ndim == 0:
@@ -133,10 +148,15 @@ def tensor_repr(tensor, prefix="tensor("):
     else:
         summarize = a.size > THRESHOLD
         shown = _summarized(a) if summarize else a
-        fmt = _Formatter(shown.astype(np.float64) if dtype.is_floating_point else shown, dtype.is_floating_point)
+        if dtype.is_complex:
+            fmt = _ComplexFormatter(shown)
+        else:
+            fmt = _Formatter(shown.astype(np.float64) if dtype.is_floating_point else shown, dtype.is_floating_point)
         body = _nested(a, indent, summarize, fmt)
     # An empty tensor shows no values to infer an integer dtype from, so PyTorch names it.
-    implied = (get_default_dtype(),) if a.size == 0 else (get_default_dtype(), int64, bool_)
+    default_complex = get_default_dtype().to_complex() if get_default_dtype().is_floating_point else None
+    implied = (get_default_dtype(), default_complex) if a.size == 0 else (get_default_dtype(), default_complex,
+                                                                            int64, bool_)
     if dtype not in implied:
         suffixes.append(f"dtype={dtype!r}")
     if tensor.grad_fn is not None:

@@ -284,7 +284,7 @@ def _read_array(archive, name):
             shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(entry)
         else:
             raise CheckpointError(f"corrupt checkpoint: unsupported .npy version {version} in '{name}'")
-        if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biuf":
+        if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biufc":
             raise CheckpointError(f"corrupt checkpoint: '{name}' holds data of type {dtype}, not numbers")
         count = math.prod(shape)
         if count * dtype.itemsize > info.file_size - entry.tell():

@@ -406,6 +406,8 @@ class Cast(Node):
         return out if a.flags.c_contiguous and a.size and 1 not in a.shape else _memory_format.preserving(out, a)
 
     def backward(self, grad):
+        if grad.dtype.kind == "c" and self.src.kind != "c":  # back to a real dtype: the real part, as in PyTorch
+            grad = grad.real
         return (grad.astype(self.src),)
 
     def backward_graph(self, grad):

@@ -18,6 +18,8 @@ import numpy as np
 from .. import _memory_format
 from . import anomaly_mode, grad_mode
 
+_ndarray = np.ndarray
+
 _grad_state = grad_mode.state
 
 _FREED_MESSAGE = (
@@ -60,6 +62,9 @@ class Node:
     _retained = None  # weak reference to a non-leaf output that asked retain_grad()
     _tensor_hooks = None  # {handle id: hook} registered on the output with Tensor.register_hook
     is_view = False  # the output shares its input's memory (and so its version counter)
+    # whether backward follows PyTorch's complex convention itself (else complex gradients go through
+    # _holomorphic_backward)
+    complex_aware = False
     # The tensors PyTorch saves for backward, whose in-place change before backward is an error: input
     # positions and OUTPUT. None reads them off ``saved`` and forward's parameter names (see _saved_tensors).
     saves = None
@@ -279,7 +284,8 @@ def _saved_input_modified(saved):
 def _modified_message(saved, grad_fn, array):
     from .._dtype import TENSOR_TYPE_NAMES, from_numpy_dtype
 
-    described = f"[torchless.{TENSOR_TYPE_NAMES[from_numpy_dtype(array.dtype)]} {list(array.shape)}]"
+    dtype = from_numpy_dtype(array.dtype)
+    described = f"[torchless.{TENSOR_TYPE_NAMES.get(dtype, dtype.scalar_name + 'Tensor')} {list(array.shape)}]"
     if grad_fn is not None:
         described += f", which is output 0 of {_short_node_name(grad_fn)},"
     return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
@@ -611,6 +617,8 @@ def _propagate(roots, retain_graph, inputs, accumulate, graph):
             entry[1] = entry[1] + grad
 
     def deliver(tensor, positions, grad):
+        if not graph and grad.dtype.kind == "c" and tensor._data.dtype.kind != "c":
+            grad = grad.real  # a real tensor that entered a complex computation: the real part, as in PyTorch
         if accumulate:
             accumulate_leaf(tensor, grad)
             return
@@ -658,8 +666,12 @@ def _propagate(roots, retain_graph, inputs, accumulate, graph):
                 g = _run_node_prehooks(node._pre_hooks, g, graph)
             if anomaly_mode.state.enabled:
                 input_grads = _backward_watched(node, g, method)
+            elif method is not None:
+                input_grads = method(node, g)
+            elif g.__class__ is _ndarray and g.dtype.kind == "c" and not node.complex_aware:
+                input_grads = _holomorphic_backward(node, g)
             else:
-                input_grads = node.backward(g) if method is None else method(node, g)
+                input_grads = node.backward(g)
             if node._post_hooks:
                 input_grads = _run_node_posthooks(node._post_hooks, input_grads, g, graph)
             for edge, g_in in zip(node.edges, input_grads):
@@ -827,12 +839,23 @@ def run_post_accumulate_hooks(tensor):
             raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
+def _holomorphic_backward(node, grad):
+    """A complex gradient through a node whose backward multiplies by its (complex) derivative as for real
+    numbers: PyTorch's convention (the conjugate Wirtinger derivative) wants the conjugate derivative, which
+    conj(backward(conj(grad))) gives for every holomorphic op (matmul, sigmoid, exp, ...) and leaves the linear
+    ops with real coefficients (sums, reshapes, indexing) unchanged. The ops that are not holomorphic (abs,
+    angle, real, imag, the FFTs' adjoints) say so with ``complex_aware``."""
+    return tuple(None if g is None else np.conj(g) if g.dtype.kind == "c" else g
+                 for g in node.backward(np.conj(grad)))
+
+
 def _backward_watched(node, grad, method=None):
     """``node.backward(grad)`` (``method(node, grad)`` if given) under anomaly detection: its gradients checked for
     NaN, its failure shown with the stack of the forward call that made it."""
     try:
         if method is None:
-            input_grads = checked = node.backward(grad)
+            complex_grad = grad.__class__ is _ndarray and grad.dtype.kind == "c" and not node.complex_aware
+            input_grads = checked = _holomorphic_backward(node, grad) if complex_grad else node.backward(grad)
         else:
             input_grads = method(node, grad)
             checked = [getattr(g, "_data", None) for g in input_grads]  # OutputGrads pass unchecked

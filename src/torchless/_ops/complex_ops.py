@@ -1,0 +1,215 @@
+"""Complex tensors' parts and constructions: real, imag, angle, conj, view_as_real, view_as_complex, complex.
+
+Their gradients follow PyTorch's convention for complex tensors (the conjugate Wirtinger derivative, so that a
+real loss's gradient with respect to z = x + iy is dL/dx + i dL/dy). ``install(Tensor)`` puts the complex
+behaviour into the methods; ``FUNCTIONS`` are the torchless-namespace functions.
+"""
+import numpy as np
+
+from .. import _parser_errors
+from ..autograd.graph import Node
+
+
+class Real(Node):
+    complex_aware = True
+    is_view = True
+
+    def forward(self, a):
+        return a.real
+
+    def backward(self, grad):
+        return (grad.astype(np.result_type(grad.dtype, np.complex64)),)
+
+    def name(self):
+        return "RealBackward0"
+
+
+class Imag(Node):
+    complex_aware = True
+    is_view = True
+
+    def forward(self, a):
+        return a.imag
+
+    def backward(self, grad):
+        return ((1j * grad).astype(np.result_type(grad.dtype, np.complex64)),)
+
+    def name(self):
+        return "ImagBackward0"
+
+
+class ComplexAngle(Node):
+    complex_aware = True
+    saved = ("a",)
+
+    def forward(self, a):
+        self.a = a
+        return np.angle(a)
+
+    def backward(self, grad):
+        a = self.a
+        with np.errstate(all="ignore"):
+            g = grad * 1j * a / (np.abs(a) ** 2)
+        return (np.where(a == 0, np.zeros((), a.dtype), g).astype(a.dtype, copy=False),)
+
+    def name(self):
+        return "AngleBackward0"
+
+
+class Conj(Node):
+    complex_aware = True
+    def forward(self, a):
+        return np.conj(a)
+
+    def backward(self, grad):
+        return (np.conj(grad),)
+
+    def name(self):
+        return "ConjBackward0"
+
+
+class ViewAsReal(Node):
+    complex_aware = True
+    is_view = True
+
+    def forward(self, a):
+        self.dtype = a.dtype
+        real = np.dtype(np.float64) if a.dtype == np.complex128 else np.dtype(np.float32)
+        return np.ascontiguousarray(a).view(real).reshape(a.shape + (2,))
+
+    def backward(self, grad):
+        return ((grad[..., 0] + 1j * grad[..., 1]).astype(self.dtype),)
+
+    def name(self):
+        return "ViewAsRealBackward0"
+
+
+class ViewAsComplex(Node):
+    complex_aware = True
+    def forward(self, a):
+        self.dtype = a.dtype
+        complex_dtype = np.complex128 if a.dtype == np.float64 else np.complex64
+        return np.ascontiguousarray(a).view(complex_dtype)[..., 0]
+
+    def backward(self, grad):
+        return (np.stack([grad.real, grad.imag], axis=-1).astype(self.dtype),)
+
+    def name(self):
+        return "ViewAsComplexBackward0"
+
+
+class Complex(Node):
+    complex_aware = True
+    def forward(self, real, imag):
+        self.shapes = real.shape, imag.shape
+        complex_dtype = np.complex128 if real.dtype == np.float64 else np.complex64
+        out = np.empty(np.broadcast_shapes(real.shape, imag.shape), complex_dtype)
+        out.real, out.imag = real, imag
+        return out
+
+    def backward(self, grad):
+        from ._util import unbroadcast
+
+        return (unbroadcast(np.ascontiguousarray(grad.real), self.shapes[0]),
+                unbroadcast(np.ascontiguousarray(grad.imag), self.shapes[1]))
+
+    def name(self):
+        return "ComplexBackward0"
+
+
+def real(self):
+    """The real part: a view of a complex tensor's real parts; the tensor itself for a real one."""
+    return Real.apply(self) if self._data.dtype.kind == "c" else self
+
+
+def imag(self):
+    """The imaginary part of a complex tensor (a view); PyTorch's error for a real one."""
+    if self._data.dtype.kind != "c":
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return Imag.apply(self)
+
+
+def view_as_real(input):
+    """A complex tensor as a real one with a last dim of 2 (real, imaginary)."""
+    from .._tensor import Tensor
+
+    if not isinstance(input, Tensor):
+        raise _parser_errors.not_tensor("view_as_real", "input", 1, input)
+    if input._data.dtype.kind != "c":
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    return ViewAsReal.apply(input)
+
+
+def view_as_complex(input):
+    """A real tensor whose last dim has size 2 (real, imaginary) as a complex one."""
+    from .._tensor import Tensor
+
+    if not isinstance(input, Tensor):
+        raise _parser_errors.not_tensor("view_as_complex", "input", 1, input)
+    if input._data.dtype not in (np.float32, np.float64):
+        raise RuntimeError("view_as_complex is only supported for float and double tensors, but got a tensor of "
+                           f"scalar type: {input.dtype.scalar_name}")
+    if input._data.ndim == 0 or input._data.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    return ViewAsComplex.apply(input)
+
+
+def complex(real, imag, *, out=None):
+    """The complex tensor real + i imag (both float32 or both float64)."""
+    from .._tensor import Tensor
+
+    for position, (name, value) in enumerate((("real", real), ("imag", imag)), 1):
+        if not isinstance(value, Tensor):
+            raise _parser_errors.not_tensor("complex", name, position, value)
+    if real._data.dtype.kind != "f" or imag._data.dtype.kind != "f" or real._data.dtype == np.float16:
+        raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
+                           f"{real.dtype.scalar_name} and {imag.dtype.scalar_name}")
+    if real._data.dtype != imag._data.dtype:
+        raise RuntimeError(f"Expected object of scalar type {real.dtype.scalar_name} but got scalar type "
+                           f"{imag.dtype.scalar_name} for second argument")
+    result = Complex.apply(real, imag)
+    if out is not None:
+        from .._out_argument import with_out
+
+        return with_out("complex", lambda: result)(out=out)
+    return result
+
+
+FUNCTIONS = {"view_as_real": view_as_real, "view_as_complex": view_as_complex, "complex": complex}
+
+
+def install(cls):
+    """Give the Tensor class ``cls`` its complex-aware real/imag/angle/conj."""
+    cls.real = property(real, _set_real)
+    cls.imag = property(imag, _set_imag)
+    real_angle = cls.angle
+
+    def angle(self):
+        return ComplexAngle.apply(self) if self._data.dtype.kind == "c" else real_angle(self)
+
+    angle.__doc__ = real_angle.__doc__
+    cls.angle = angle
+    real_conj = cls.conj
+
+    def conj(self):
+        return Conj.apply(self) if self._data.dtype.kind == "c" else real_conj(self)
+
+    conj.__doc__ = real_conj.__doc__
+    cls.conj = conj
+
+
+def _set_real(self, value):
+    from .._tensor import Tensor
+
+    if self._data.dtype.kind == "c":
+        self._data.real = value._data if isinstance(value, Tensor) else value
+    else:
+        self.copy_(value if isinstance(value, Tensor) else self.new_full(self.shape, value))
+
+
+def _set_imag(self, value):
+    from .._tensor import Tensor
+
+    if self._data.dtype.kind != "c":
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    self._data.imag = value._data if isinstance(value, Tensor) else value
