@@ -10,7 +10,7 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from . import _dtype, _memory_format, _parser_errors
-from ._tensor import Tensor, _promote, _require_cpu, _shape_arg
+from ._tensor import Tensor, _promote, _require_cpu, _shape_arg, _warn_from_user_code
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .random import stream
 
@@ -246,6 +246,13 @@ def _plain(data):
     return data
 
 
+# PyTorch warns once per process (TORCH_WARN_ONCE) when nested data holds NumPy arrays.
+_NDARRAY_LIST_WARNING = ("Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting "
+                         "the list to a single numpy.ndarray with numpy.array() before converting to a tensor. "
+                         "(Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/tensor_new.cpp:252.)")
+_ndarray_list_warned = [False]
+
+
 def _sequence_array(data, np_dtype):
     """An array of the numbers in ``data`` (a nested sequence, maybe of tensors, or a Python number) for a tensor
     of ``np_dtype`` (None: inferred). PyTorch reads a Python int as int64 unless the tensor is floating or bool:
@@ -260,6 +267,9 @@ def _sequence_array(data, np_dtype):
         if np_dtype is not None:  # PyTorch infers nothing for a given dtype: storing the elements fails first
             _check_store(data, sizes, 0, _store_check(np_dtype))
         raise
+    if not _ndarray_list_warned[0] and any(type(e) is np.ndarray for e in exotic):
+        _ndarray_list_warned[0] = True
+        _warn_from_user_code(_NDARRAY_LIST_WARNING)
     target = inferred if np_dtype is None else np_dtype
     if not math.prod(sizes):  # PyTorch stores nothing, so looks no further than the first elements
         return np.zeros(sizes, target)
