@@ -86,7 +86,7 @@ pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
                     "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "storage", "version",
-                    "xpu", "mps", "cpu", "multiprocessing"}
+                    "xpu", "mps", "cpu", "multiprocessing", "distributions"}
 
 
 def __getattr__(name):
