@@ -238,9 +238,10 @@ def _check_store(data, sizes, dim, check):
 
 
 def _plain(data):
-    """Nested sequences with the tensors inside turned into arrays."""
+    """Nested sequences with the tensors inside turned into arrays; PyTorch reads a tensor there as one number
+    (``float()`` of it: any shape with one element), so a one-element tensor becomes a 0-d array."""
     if isinstance(data, Tensor):
-        return data._data
+        return data._data.reshape(()) if data._data.size == 1 else data._data
     if isinstance(data, (list, tuple)):
         return [_plain(d) for d in data]
     return data
