@@ -6,6 +6,9 @@ against PyTorch:
 - ``torch.cpu`` was missing: ``torch.cpu.is_available() device_count() current_device() synchronize()``, its
   stand-in ``Stream``/``Event``/``stream()`` for device-agnostic code, and the deprecated ``torch.cpu.amp.autocast``
   and ``torch.cpu.amp.GradScaler`` with PyTorch's FutureWarnings.
+- ``torch.has_cuda``, ``has_cudnn``, ``has_mps``, ``has_mkldnn`` (old environment checks) were missing; they
+  answer from ``torch.backends`` with PyTorch's deprecation warning. ``torch.utils.model_zoo.load_url`` (the old
+  name of ``torch.hub.load_state_dict_from_url``) was missing.
 - ``torch.tensor([array, array])`` (a list of NumPy arrays) did not give PyTorch's once-per-process UserWarning that
   this is extremely slow.
 - ``float()`` of a tensor that requires grad (``float(loss)``, ``'%.3f' % loss``, ``math.exp(loss)``,
@@ -94,6 +97,17 @@ def test_cpu_amp_autocast_runs_a_model():
         with torchless.cpu.amp.autocast():
             out = model(torchless.randn(1, 3, 5, 5))
     assert out.shape == (1, 4, 3, 3)
+
+
+@pytest.mark.parametrize("name", ["has_cuda", "has_cudnn", "has_mps", "has_mkldnn"])
+def test_deprecated_has_flags_warn_as_pytorch(name):
+    expected, expected_warnings = _recorded(lambda: getattr(torch, name))
+    actual, actual_warnings = _recorded(lambda: getattr(torchless, name))
+    assert [(kind, message.replace("torchless.", "torch.")) for kind, message in actual_warnings] == expected_warnings
+    if name == "has_mkldnn":  # torchless has no oneDNN: its backends.mkldnn says so
+        assert actual is torchless.backends.mkldnn.is_available()
+    else:
+        assert actual is expected
 
 
 # ---------------------------------------------------------------------------- warnings, once per process
