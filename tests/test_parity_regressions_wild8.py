@@ -219,22 +219,24 @@ def test_cross_entropy_with_probability_targets_of_an_empty_batch():
 
 
 # ---------------------------------------------------------------------------- torch.multiprocessing
-def test_sharing_strategies_as_pytorch():
-    import torch.multiprocessing as theirs
+_SHARING_PROBE = """
+import {lib}.multiprocessing as mp
+print(sorted(mp.get_all_sharing_strategies()), mp.get_sharing_strategy())
+try:
+    mp.set_sharing_strategy("shm")
+except Exception as error:
+    print(type(error).__name__, str(error).split(",")[0])
+mp.set_sharing_strategy("file_system")
+print(mp.get_sharing_strategy(), mp.Process.__module__, mp.cpu_count() > 0)
+print(sorted(set(mp.__all__) - {{"reducer"}}))
+"""
 
-    import torchless.multiprocessing as ours
-    assert ours.get_all_sharing_strategies() == theirs.get_all_sharing_strategies()
-    assert ours.get_sharing_strategy() == theirs.get_sharing_strategy()
-    from helpers import assert_same_error
-    assert_same_error(lambda: theirs.set_sharing_strategy("shm"), lambda: ours.set_sharing_strategy("shm"))
-    previous = ours.get_sharing_strategy()
-    try:
-        ours.set_sharing_strategy("file_system")
-        assert ours.get_sharing_strategy() == "file_system"
-    finally:
-        ours.set_sharing_strategy(previous)
-    assert ours.Process is theirs.Process and ours.cpu_count() == theirs.cpu_count()
-    assert set(theirs.__all__) <= set(ours.__all__) | {"reducer"}
+
+def test_sharing_strategies_as_pytorch():
+    # in new interpreters: importing PyTorch's torch.multiprocessing changes multiprocessing for the whole process
+    expected, _ = _run(["-c", _SHARING_PROBE.format(lib="torch")])
+    actual, _ = _run(["-c", _SHARING_PROBE.format(lib="torchless")])
+    assert actual == expected
 
 
 def test_spawn_runs_and_reports_failures_as_pytorch(tmp_path):
@@ -563,3 +565,50 @@ def test_a_device_agnostic_timing_script_runs_unchanged(tmp_path):
             stacked = torch.tensor(features)
         print(stacked.tolist(), [str(w.message).split(".")[0] for w in caught])
     """)
+
+
+def test_an_image_folder_notebook_runs_unchanged(tmp_path):
+    """ImageFolder over PNG files, transforms.Compose, a DataLoader with workers and a MixUp/CutMix collate_fn,
+    make_grid and matplotlib, as torchvision's docs and notebooks write them (torchvision is not installed beside
+    the oracle, so the shapes are checked against torchvision's documented ones)."""
+    pytest.importorskip("PIL")
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "notebook.py"
+    path.write_text(textwrap.dedent("""
+        import os
+        import numpy as np
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import torch, torchvision
+        from PIL import Image
+        from torch.utils.data import DataLoader, default_collate
+        from torchvision import datasets, transforms
+        from torchvision.transforms import v2
+
+        rng = np.random.RandomState(0)
+        for name in ["cat", "dog", "fox"]:
+            os.makedirs(os.path.join("data", name))
+            for i in range(4):
+                Image.fromarray(rng.randint(0, 255, (20, 24, 3), dtype=np.uint8)).save(f"data/{name}/{i}.png")
+        train_tf = transforms.Compose([transforms.RandomResizedCrop(16), transforms.RandomHorizontalFlip(),
+                                       transforms.ToTensor(), transforms.Normalize([0.485, 0.456, 0.406],
+                                                                                   [0.229, 0.224, 0.225])])
+        dataset = datasets.ImageFolder("data", transform=train_tf)
+        print(dataset.classes, dataset.class_to_idx, len(dataset))
+        mix = v2.RandomChoice([v2.CutMix(num_classes=3), v2.MixUp(num_classes=3)])
+        loader = DataLoader(dataset, batch_size=4, shuffle=True, num_workers=2,
+                            collate_fn=lambda batch: mix(*default_collate(batch)))
+        for images, targets in loader:
+            print(tuple(images.shape), tuple(targets.shape), round(float(targets.sum()), 4))
+        grid = torchvision.utils.make_grid(images, nrow=2, padding=1, normalize=True)
+        print(tuple(grid.shape), 0 <= grid.min().item() <= grid.max().item() <= 1)
+        plt.imshow(grid.permute(1, 2, 0))
+        plt.savefig("grid.png")
+        print(Image.open("grid.png").size[0] > 0)
+    """))
+    printed, _ = _run(["-m", "torchless.as_torch", str(path)], cwd=tmp_path)
+    assert printed.splitlines() == [
+        "['cat', 'dog', 'fox'] {'cat': 0, 'dog': 1, 'fox': 2} 12",
+        "(4, 3, 16, 16) (4, 3) 4.0", "(4, 3, 16, 16) (4, 3) 4.0", "(4, 3, 16, 16) (4, 3) 4.0",
+        "(3, 35, 35) True", "True"]

@@ -76,7 +76,9 @@ def install():
     _alias_in_spawned_children()
 
 
-_CHILD_PRELUDE = "import torchless.as_torch; torchless.as_torch.install(); "
+# (torchless's directory is appended for the import only: the child has the parent's sys.path only afterwards)
+_CHILD_PRELUDE = ("import sys; sys.path.append({root!r}); import torchless.as_torch; sys.path.pop(); "
+                  "torchless.as_torch.install(); ")
 
 
 def _alias_in_spawned_children():
@@ -92,7 +94,8 @@ def _alias_in_spawned_children():
         command = original(**kwds)
         if "-c" in command:  # (a frozen executable takes no code)
             index = command.index("-c") + 1
-            command[index] = _CHILD_PRELUDE + command[index]
+            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            command[index] = _CHILD_PRELUDE.format(root=root) + command[index]
         return command
 
     get_command_line.installs_torch_aliases = True
