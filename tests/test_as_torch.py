@@ -61,7 +61,10 @@ def test_install_refuses_when_another_torch_is_loaded(monkeypatch):
 
 
 def test_install_is_idempotent(monkeypatch):
+    import multiprocessing.spawn
     monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    # install() also makes spawned processes alias torch: undone with the rest after the test
+    monkeypatch.setattr(multiprocessing.spawn, "get_command_line", multiprocessing.spawn.get_command_line)
     monkeypatch.delitem(sys.modules, "torch", raising=False)
     monkeypatch.delitem(sys.modules, "torchvision", raising=False)
     as_torch.install()

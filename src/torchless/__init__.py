@@ -92,7 +92,7 @@ pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
                     "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "storage", "version",
-                    "xpu", "mps", "special", "fft"}
+                    "xpu", "mps", "special", "fft", "cpu", "multiprocessing", "distributions"}
 
 
 def __getattr__(name):
@@ -110,7 +110,17 @@ def __getattr__(name):
         from . import storage
 
         return getattr(storage, name)
+    if name in _DEPRECATED_HAS:
+        module, function = _DEPRECATED_HAS[name]
+        _warnings.warn(f"'{name}' is deprecated, please use 'torchless.{module}.{function}()'", UserWarning,
+                       stacklevel=2)
+        return getattr(_importlib.import_module(f"{__name__}.{module}"), function)()
     raise AttributeError(f"module 'torchless' has no attribute '{name}'")
+
+
+# torch.has_cuda and co.: deprecated flags PyTorch answers (with a warning) from its backends
+_DEPRECATED_HAS = {"has_mps": ("backends.mps", "is_built"), "has_cuda": ("backends.cuda", "is_built"),
+                   "has_cudnn": ("backends.cudnn", "is_available"), "has_mkldnn": ("backends.mkldnn", "is_available")}
 
 
 def is_floating_point(input):

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from . import _dtype, _memory_format, _parser_errors
-from ._tensor import Tensor, _promote, _require_cpu, _shape_arg
+from ._tensor import Tensor, _promote, _require_cpu, _shape_arg, _warn_from_user_code
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .random import stream
 
@@ -243,12 +243,20 @@ def _check_store(data, sizes, dim, check):
 
 
 def _plain(data):
-    """Nested sequences with the tensors inside turned into arrays."""
+    """Nested sequences with the tensors inside turned into arrays; PyTorch reads a tensor there as one number
+    (``float()`` of it: any shape with one element), so a one-element tensor becomes a 0-d array."""
     if isinstance(data, Tensor):
-        return data._data
+        return data._data.reshape(()) if data._data.size == 1 else data._data
     if isinstance(data, (list, tuple)):
         return [_plain(d) for d in data]
     return data
+
+
+# PyTorch warns once per process (TORCH_WARN_ONCE) when nested data holds NumPy arrays.
+_NDARRAY_LIST_WARNING = ("Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting "
+                         "the list to a single numpy.ndarray with numpy.array() before converting to a tensor. "
+                         "(Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/tensor_new.cpp:252.)")
+_ndarray_list_warned = [False]
 
 
 def _sequence_array(data, np_dtype):
@@ -265,6 +273,9 @@ def _sequence_array(data, np_dtype):
         if np_dtype is not None:  # PyTorch infers nothing for a given dtype: storing the elements fails first
             _check_store(data, sizes, 0, _store_check(np_dtype))
         raise
+    if not _ndarray_list_warned[0] and any(type(e) is np.ndarray for e in exotic):
+        _ndarray_list_warned[0] = True
+        _warn_from_user_code(_NDARRAY_LIST_WARNING)
     target = inferred if np_dtype is None else np_dtype
     if not math.prod(sizes):  # PyTorch stores nothing, so looks no further than the first elements
         return np.zeros(sizes, target)

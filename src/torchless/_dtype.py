@@ -89,15 +89,23 @@ def _by_name(name):
     return _BY_NAME[name]
 
 
+_NUMPY_TYPES = "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool"
+_PYTORCH_NUMPY_TYPES = ("float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, "
+                        "uint16, uint8, and bool")
+_PYTORCH_ONLY_NUMPY_TYPES = ("uint64", "uint32", "uint16")
+
+
 def from_numpy_dtype(np_dtype):
     """The torchless dtype for a NumPy dtype, or TypeError for one PyTorch has no equivalent of."""
+    np_dtype = np.dtype(np_dtype)
     try:
-        return _FROM_NUMPY[np.dtype(np_dtype)]
+        return _FROM_NUMPY[np_dtype]
     except KeyError:
-        raise TypeError(
-            f"can't convert np.ndarray of type numpy.{np.dtype(np_dtype).type.__name__}. The only supported types are: "
-            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
-        ) from None
+        # PyTorch's message for what neither takes (strings, objects); torchless's own list for the unsigned types
+        # only PyTorch has tensors of
+        supported = _NUMPY_TYPES if np_dtype.name in _PYTORCH_ONLY_NUMPY_TYPES else _PYTORCH_NUMPY_TYPES
+        raise TypeError(f"can't convert np.ndarray of type numpy.{np_dtype.type.__name__}. The only supported types "
+                        f"are: {supported}.") from None
 
 
 def to_numpy_dtype(d):

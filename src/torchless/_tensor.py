@@ -343,6 +343,19 @@ def _warn_from_user_code(message):
     warnings.warn(message, UserWarning, stacklevel=level)
 
 
+_SCALAR_OF_GRAD_TENSOR = ("Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                          "Consider using tensor.detach() first. (Triggered internally at /__w/pytorch/pytorch/torch/"
+                          "csrc/autograd/generated/python_variable_methods.cpp:822.)")
+_scalar_of_grad_tensor_warned = [False]
+
+
+def _warn_scalar_of_grad_tensor():
+    """PyTorch's warning (once per process) for float() of a tensor that requires grad while grad mode is on."""
+    if not _scalar_of_grad_tensor_warned[0] and grad_mode.state.enabled:
+        _scalar_of_grad_tensor_warned[0] = True
+        _warn_from_user_code(_SCALAR_OF_GRAD_TENSOR)
+
+
 def _fills_through_byte_mask(shape, key):
     """Whether ``t[key] = one value`` is, in PyTorch, a masked_fill_ by a uint8 mask (which it refuses): the
     key's only index tensor is a byte tensor of the shape of the dims it indexes (else index_put_'s own errors
@@ -1096,6 +1109,8 @@ class Tensor:
         return self._data.reshape(()).item()
 
     def __float__(self):
+        if self._requires_grad:
+            _warn_scalar_of_grad_tensor()
         return float(self._python_scalar())
 
     def __int__(self):

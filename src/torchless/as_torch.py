@@ -73,6 +73,33 @@ def install():
                                f"torchless aliases before the code that imports {alias}")
     if not any(isinstance(finder, AliasFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, AliasFinder())
+    _alias_in_spawned_children()
+
+
+# (torchless's directory is appended for the import only: the child has the parent's sys.path only afterwards)
+_CHILD_PRELUDE = ("import sys; sys.path.append({root!r}); import torchless.as_torch; sys.path.pop(); "
+                  "torchless.as_torch.install(); ")
+
+
+def _alias_in_spawned_children():
+    """Make processes started by 'spawn' (DataLoader workers with that context, torch.multiprocessing.spawn, the
+    default on macOS and Windows) install the aliases before they import the script's main module."""
+    import multiprocessing.spawn as spawn
+
+    if getattr(spawn.get_command_line, "installs_torch_aliases", False):
+        return
+    original = spawn.get_command_line
+
+    def get_command_line(**kwds):
+        command = original(**kwds)
+        if "-c" in command:  # (a frozen executable takes no code)
+            index = command.index("-c") + 1
+            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            command[index] = _CHILD_PRELUDE.format(root=root) + command[index]
+        return command
+
+    get_command_line.installs_torch_aliases = True
+    spawn.get_command_line = get_command_line
 
 
 def run_script(path, arguments=()):

@@ -69,8 +69,9 @@ class Div(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,)}  # the numerator is needed for the divisor's gradient only
 
-    def forward(self, a, b, scalar_numerator=False):
-        self.a, self.b, self.scalar_numerator = a, b, scalar_numerator
+    def forward(self, a, b, scalar_numerator=False, scalar_divisor=False):
+        # scalar_divisor: PyTorch's div.Scalar overload, which its C++ (not Python's `/`) calls with a number
+        self.a, self.b, self.scalar_numerator, self.scalar_divisor = a, b, scalar_numerator, scalar_divisor
         if scalar_numerator:  # PyTorch's reciprocal(b) * a saves only the reciprocal, which no one can change
             self._saved_inputs = ()
         # PyTorch computes a Python scalar over a tensor as reciprocal(b) * a, which differs from a / b in the
@@ -96,7 +97,9 @@ class Div(Node):
                 unbroadcast_tensor(-ga * self.graph_input(0, a) / b_t, b.shape) if self.needs_input_grad[1] else None)
 
     def name(self):
-        return "MulBackward0" if self.scalar_numerator else "DivBackward0"  # PyTorch: scalar * reciprocal(b)
+        if self.scalar_numerator:
+            return "MulBackward0"  # PyTorch: scalar * reciprocal(b)
+        return "DivBackward1" if self.scalar_divisor else "DivBackward0"
 
 
 def _half_with_opmath_scalar(node):

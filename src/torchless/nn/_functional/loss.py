@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from ..._ops import arithmetic
 from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
@@ -434,7 +435,10 @@ def _cross_entropy_probabilities(input, target, weight, reduction, ignore_index,
         return -terms.sum(class_dim)
     if reduction == "sum":
         return -terms.sum()
-    return -terms.sum() / (input.numel() // classes if classes else 0)  # no elements: nan
+    if not input.numel():
+        return -terms.sum().fill_(float("nan"))  # as PyTorch makes it: NegBackward0
+    # PyTorch divides by a number in C++ (div.Scalar: DivBackward1)
+    return (-terms.sum())._binary(input.numel() // classes, arithmetic.Div, scalar_divisor=True)
 
 
 def _check_smoothing(input, target, weight, ignore_index, reduction, targets, unbatched):

@@ -1,0 +1,107 @@
+import numbers
+
+import numpy as np
+
+import torchless as _t
+from torchless.random import numpy_rng
+
+from . import constraints
+from .exp_family import ExponentialFamily
+from .utils import broadcast_all
+
+
+def _gamma_sample(concentration):
+    """Standard gamma draws of ``concentration``'s shape. They come from the default generator's NumPy stream
+    (as torchless's poisson's do), so they are not the values PyTorch's sampler would give for the same seed."""
+    if concentration.requires_grad and _t.is_grad_enabled():
+        raise NotImplementedError("torchless has no reparameterized gradient for gamma-based samples (Dirichlet, "
+                                  "Beta): sample them with .sample() or without requires_grad")
+    draws = numpy_rng().standard_gamma(concentration.detach().numpy().astype(np.float64))
+    return _t.from_numpy(draws.astype(concentration.detach().numpy().dtype))
+
+
+class Dirichlet(ExponentialFamily):
+    """The Dirichlet distribution over the simplex of the last dimension of ``concentration``."""
+
+    arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
+    support = constraints.simplex
+    has_rsample = True
+
+    def __init__(self, concentration, validate_args=None):
+        if concentration.dim() < 1:
+            raise ValueError("`concentration` parameter must be at least one-dimensional.")
+        self.concentration = concentration
+        super().__init__(concentration.shape[:-1], concentration.shape[-1:], validate_args=validate_args)
+
+    def rsample(self, sample_shape=()):
+        shape = self._extended_shape(sample_shape)
+        gammas = _gamma_sample(self.concentration.expand(shape))
+        return gammas / gammas.sum(-1, keepdim=True)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return (_t.xlogy(self.concentration - 1.0, value).sum(-1) + _t.lgamma(self.concentration.sum(-1))
+                - _t.lgamma(self.concentration).sum(-1))
+
+    @property
+    def mean(self):
+        return self.concentration / self.concentration.sum(-1, True)
+
+    @property
+    def variance(self):
+        con0 = self.concentration.sum(-1, True)
+        return self.concentration * (con0 - self.concentration) / (con0.pow(2) * (con0 + 1))
+
+    def entropy(self):
+        k = self.concentration.size(-1)
+        a0 = self.concentration.sum(-1)
+        return (_t.lgamma(self.concentration).sum(-1) - _t.lgamma(a0) - (k - a0) * _t.digamma(a0)
+                - ((self.concentration - 1.0) * _t.digamma(self.concentration)).sum(-1))
+
+
+class Beta(ExponentialFamily):
+    """The Beta distribution on [0, 1] with ``concentration1`` (alpha) and ``concentration0`` (beta); its samples
+    are drawn as a two-class Dirichlet's (see ``_gamma_sample`` on their values)."""
+
+    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
+    support = constraints.unit_interval
+    has_rsample = True
+
+    def __init__(self, concentration1, concentration0, validate_args=None):
+        if isinstance(concentration1, numbers.Real) and isinstance(concentration0, numbers.Real):
+            both = _t.tensor([float(concentration1), float(concentration0)])
+        else:
+            concentration1, concentration0 = broadcast_all(concentration1, concentration0)
+            both = _t.stack([concentration1, concentration0], -1)
+        self._dirichlet = Dirichlet(both, validate_args=validate_args)
+        super().__init__(self._dirichlet._batch_shape, validate_args=validate_args)
+
+    @property
+    def concentration1(self):
+        return self._dirichlet.concentration[..., 0]
+
+    @property
+    def concentration0(self):
+        return self._dirichlet.concentration[..., 1]
+
+    @property
+    def mean(self):
+        return self.concentration1 / (self.concentration1 + self.concentration0)
+
+    @property
+    def variance(self):
+        total = self.concentration1 + self.concentration0
+        return self.concentration1 * self.concentration0 / (total.pow(2) * (total + 1))
+
+    def rsample(self, sample_shape=()):
+        return self._dirichlet.rsample(sample_shape).select(-1, 0)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        heads_tails = _t.stack([value, 1.0 - value], -1)
+        return self._dirichlet.log_prob(heads_tails)
+
+    def entropy(self):
+        return self._dirichlet.entropy()
