@@ -99,6 +99,15 @@ def randn(*shape, seed=0, scale=1.0):
     return (np.random.default_rng(seed + sum(shape)).standard_normal(shape) * scale).astype(np.float64)
 
 
+def bn_train(lib, x, w, b):
+    """Three training-mode batch_norm calls updating running statistics: the output and both statistics."""
+    rm, rv = lib.zeros(x.shape[1], dtype=x.dtype), lib.ones(x.shape[1], dtype=x.dtype)
+    y = None
+    for _ in range(3):
+        y = F(lib).batch_norm(x, rm, rv, w, b, training=True, momentum=0.3)
+    return y, rm, rv
+
+
 def audit():
     import torch  # noqa: F401
 
@@ -141,12 +150,6 @@ def audit():
     c("linear 3d", lambda lib, x, w, b: F(lib).linear(x, w, b), randn(2, 5, 33), randn(10, 33, scale=0.2), randn(10))
     c("bilinear", lambda lib, x1, x2, w, b: F(lib).bilinear(x1, x2, w, b), randn(5, 7), randn(5, 6), randn(4, 7, 6, scale=0.3), randn(4))
     # norms
-    def bn_train(lib, x, w, b):
-        rm, rv = lib.zeros(x.shape[1], dtype=x.dtype), lib.ones(x.shape[1], dtype=x.dtype)
-        y = None
-        for _ in range(3):
-            y = F(lib).batch_norm(x, rm, rv, w, b, training=True, momentum=0.3)
-        return y, rm, rv
     c("batch_norm train 4d", bn_train, randn(4, 5, 7, 6, scale=3) + 2, randn(5), randn(5))
     c("batch_norm train 2d", bn_train, randn(16, 5, scale=3) + 2, randn(5), randn(5))
     c("batch_norm train 3d", bn_train, randn(3, 5, 11), randn(5), randn(5))
@@ -291,12 +294,6 @@ def hard_audit():
     c("H sum 023", lambda lib, x: x.sum((0, 2, 3)), randn(64, 16, 30, 30) + 10)
     c("H mean 023", lambda lib, x: x.mean((0, 2, 3)), randn(64, 16, 30, 30) + 10)
     c("H var 023", lambda lib, x: x.var((0, 2, 3)), randn(64, 16, 30, 30) + 10)
-    def bn_train(lib, x, w, b):
-        rm, rv = lib.zeros(x.shape[1], dtype=x.dtype), lib.ones(x.shape[1], dtype=x.dtype)
-        y = None
-        for _ in range(3):
-            y = F(lib).batch_norm(x, rm, rv, w, b, training=True, momentum=0.3)
-        return y, rm, rv
     c("H batch_norm big", bn_train, randn(32, 16, 28, 28, scale=3) + 50, randn(16), randn(16))
     c("H batch_norm 1d big", bn_train, randn(4096, 8, scale=3) + 50, randn(8), randn(8))
     c("H layer_norm big", lambda lib, x, w, b: F(lib).layer_norm(x, (4096,), w, b), randn(4, 4096, scale=3) + 50, randn(4096), randn(4096))
