@@ -129,7 +129,7 @@ def can_cast(from_, to):
 
 # ---------------------------------------------------------------------------- runtime switches
 _MATMUL_PRECISIONS = ("highest", "high", "medium")
-_state = {"matmul_precision": "highest", "warn_always": False, "interop_threads": None, "device": None}
+_state = {"warn_always": False, "interop_threads": None, "device": None}
 
 
 def set_float32_matmul_precision(precision):
@@ -147,13 +147,12 @@ def set_float32_matmul_precision(precision):
         warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
                       "setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
         return
-    _kernels_conv.set_float32_precision(precision)
-    _state["matmul_precision"] = precision
+    _kernels_conv.set_float32_precision(precision)  # the one place the setting lives: the kernels read it
 
 
 def get_float32_matmul_precision():
     """Returns the current value of float32 matrix multiplication precision."""
-    return _state["matmul_precision"]
+    return _kernels_conv.float32_precision()
 
 
 def set_flush_denormal(mode):

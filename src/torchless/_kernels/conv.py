@@ -262,6 +262,11 @@ def set_float32_precision(precision):
     _float32_precision[0] = precision
 
 
+def float32_precision():
+    """The float32 precision set by :func:`set_float32_precision` ("highest" by default)."""
+    return _float32_precision[0]
+
+
 def _winograd_tiles(dtype, precision):
     """The Winograd tiles (largest first) whose rounding error is acceptable for ``dtype`` at ``precision``."""
     if precision == "highest" and (dtype is None or np.dtype(dtype).itemsize < 8):
