@@ -192,6 +192,16 @@ class GoogLeNet(nn.Module):
 GoogLeNet_Weights = weights_enum("GoogLeNet_Weights", __name__)
 
 
+def _checkpoint_arguments(kwargs, weights):
+    """The builder arguments a checkpoint of ``weights`` needs (GoogLeNet's and Inception v3's alike): its inputs
+    rescaled unless asked otherwise, the auxiliary classifiers it holds, no random initialisation, its classes."""
+    if "transform_input" not in kwargs:
+        _ovewrite_named_param(kwargs, "transform_input", True)
+    _ovewrite_named_param(kwargs, "aux_logits", True)
+    _ovewrite_named_param(kwargs, "init_weights", False)
+    _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
+
+
 @register_model()
 def googlenet(weights: Optional[GoogLeNet_Weights] = None, progress=True, **kwargs):
     """GoogLeNet (Inception v1) model architecture from `Going Deeper with Convolutions
@@ -211,11 +221,7 @@ def googlenet(weights: Optional[GoogLeNet_Weights] = None, progress=True, **kwar
     weights = GoogLeNet_Weights.verify(weights)
     original_aux_logits = kwargs.get("aux_logits", False)
     if weights is not None:
-        if "transform_input" not in kwargs:
-            _ovewrite_named_param(kwargs, "transform_input", True)
-        _ovewrite_named_param(kwargs, "aux_logits", True)
-        _ovewrite_named_param(kwargs, "init_weights", False)
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
+        _checkpoint_arguments(kwargs, weights)
     model = _load_weights(GoogLeNet(**kwargs), weights, progress)
     if weights is not None:
         if not original_aux_logits:

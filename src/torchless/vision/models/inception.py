@@ -7,9 +7,9 @@ from typing import Optional
 from ... import cat, flatten, nn
 from ...nn import functional as F
 from ._api import register_model
-from ._utils import _load_weights, _ovewrite_named_param
+from ._utils import _load_weights
 from ._weights import weights_enum
-from .googlenet import BasicConv2d, GoogLeNet  # the same block as GoogLeNet's (torchvision defines it twice)
+from .googlenet import BasicConv2d, GoogLeNet, _checkpoint_arguments  # the same block as GoogLeNet's (torchvision defines it twice)
 
 __all__ = ["Inception3", "InceptionOutputs", "_InceptionOutputs", "Inception_V3_Weights", "inception_v3"]
 
@@ -284,11 +284,7 @@ def inception_v3(weights: Optional[Inception_V3_Weights] = None, progress=True, 
     weights = Inception_V3_Weights.verify(weights)
     original_aux_logits = kwargs.get("aux_logits", True)
     if weights is not None:
-        if "transform_input" not in kwargs:
-            _ovewrite_named_param(kwargs, "transform_input", True)
-        _ovewrite_named_param(kwargs, "aux_logits", True)
-        _ovewrite_named_param(kwargs, "init_weights", False)
-        _ovewrite_named_param(kwargs, "num_classes", len(weights.meta["categories"]))
+        _checkpoint_arguments(kwargs, weights)
     model = _load_weights(Inception3(**kwargs), weights, progress)
     if weights is not None and not original_aux_logits:
         model.aux_logits = False
