@@ -146,7 +146,22 @@ class Relu(Node):
             stop = min(flat.size, start + zeros.size)
             np.maximum(flat[start:stop], zeros[:stop - start], out=flat_out[start:stop])
 
+    _masked_by_consumer = None  # see masked_by_consumer
+
+    def masked_by_consumer(self, grad):
+        """``grad``, the gradient this node's output gets from its only consumer, already masked by it:
+        the consumer (max pooling) sends a gradient that is 0 except where it took an output value of
+        this ReLU, and masks it where that value is 0 at its own (4x smaller) resolution, so the mask
+        backward would apply is the identity. Backward then passes this very array on (a sum with
+        other consumers' gradients is a new array, and is masked). Only for a gradient nothing else
+        sees (``graph.gradient_unwatched(self)``), as nothing else expects it masked."""
+        self._masked_by_consumer = grad
+        return grad
+
     def backward(self, grad):
+        if grad is self._masked_by_consumer:
+            self._masked_by_consumer = None
+            return (grad,)
         out = np.asarray(self.out)
         if out.dtype.kind != "f" or grad.dtype != out.dtype or grad.shape != out.shape:
             return (np.where(out <= 0, np.zeros((), grad.dtype), grad),)
@@ -174,8 +189,20 @@ def _pass_where_nonzero(out, grad, gx):
     """gx = grad where out != 0, else +0.0, bit for bit. A ReLU output is +-0, a positive number or a
     NaN, so "not <= 0" is "!= 0" here; the gradient passes as its bit pattern times 1 (or 0): exact for
     inf and NaN gradients, where grad * (out > 0) would give NaN. Two passes: compare, multiply."""
-    bits = np.dtype(f"u{out.itemsize}")
-    np.multiply(np.not_equal(out, 0), grad.view(bits), out=gx.view(bits))
+    _pass_where(np.not_equal(out, 0), grad, gx)
+
+
+def _pass_where(mask, grad, gx):
+    bits = np.dtype(f"u{grad.itemsize}")
+    np.multiply(mask, grad.view(bits), out=gx.view(bits))
+
+
+def pass_where(mask, grad):
+    """``grad`` where the boolean ``mask`` holds, else +0.0, bit for bit (see _pass_where_nonzero)."""
+    grad = np.ascontiguousarray(grad)
+    gx = np.empty(grad.shape, grad.dtype)
+    _pass_where(mask, grad, gx)
+    return gx
 
 
 class Sigmoid(Node):

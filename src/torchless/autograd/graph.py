@@ -12,6 +12,7 @@ recorded in turn, so that gradients can be differentiated again.
 """
 import inspect
 import re
+import threading
 
 import numpy as np
 
@@ -598,7 +599,32 @@ def run_backward_graph(roots, retain_graph=True, inputs=None, accumulate=True):
     return _propagate(roots, retain_graph, inputs, accumulate, graph=True)
 
 
+class _Propagation(threading.local):
+    plain = False  # the running backward is run_backward's for every leaf: arrays, no ``inputs``
+
+
+_propagation = _Propagation()
+
+
+def gradient_unwatched(node):
+    """Whether the gradient reaching ``node`` in the running backward is seen by nothing but ``node``'s own
+    backward: a plain ``backward()`` (no ``inputs``, no ``create_graph``) and no hook or ``retain_grad``
+    on the node or its output. A consumer may then do part of ``node``'s backward for it (see
+    ``Relu.masked_by_consumer``)."""
+    return (_propagation.plain and node._retained is None and not node._tensor_hooks and not node._pre_hooks
+            and not node._post_hooks)
+
+
 def _propagate(roots, retain_graph, inputs, accumulate, graph):
+    """_propagate_gradients, with ``_propagation.plain`` telling its nodes what kind of run it is."""
+    outer, _propagation.plain = _propagation.plain, inputs is None and not graph
+    try:
+        return _propagate_gradients(roots, retain_graph, inputs, accumulate, graph)
+    finally:
+        _propagation.plain = outer
+
+
+def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
     """The propagation of run_backward (arrays, ``node.backward``, gradient recording off) or, with ``graph``,
     of run_backward_graph (tensors, ``backward_graph``, recording on).
 

@@ -19,7 +19,8 @@ from ..._kernels import fractional_pool
 from ..._kernels import pool as kernels
 from ..._kernels import pool3d
 from ..._tensor import Tensor
-from ...autograd.graph import Node, records
+from ..._ops import unary
+from ...autograd.graph import Node, gradient_unwatched, records
 from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
 from ._norm_checks import int_list_arg
 from .activation import relu
@@ -59,14 +60,26 @@ class MaxPool(Node):
     adaptive max pooling, whose windows have no fixed taps, saves flat indices instead.
     """
 
-    saved, saves = ("winners", "indices"), (0,)  # PyTorch saves the input too
+    saved, saves = ("winners", "indices", "nonzero"), (0,)  # PyTorch saves the input too
 
-    def forward(self, x, pooled=None, winners=None, indices=None, spatial=2, name="MaxPool2DWithIndicesBackward0"):
+    def forward(self, x, pooled=None, winners=None, indices=None, spatial=2, name="MaxPool2DWithIndicesBackward0",
+                after_relu=False):
         self.input_shape, self.spatial, self._name = x.shape, spatial, name
         self.winners, self.indices = winners, indices
+        # Pooling a ReLU's output (a CNN's every block), backward can do the ReLU's mask for it, at the
+        # pooled resolution (see Relu.masked_by_consumer): where the pooled value is 0. Kept from here, as
+        # PyTorch lets the pooled output change in place before backward.
+        self.nonzero = None
+        if after_relu and spatial < 3 and winners.geometry.every_window_has_a_tap:
+            self.nonzero = np.not_equal(pooled, 0)
         return pooled
 
     def backward(self, grad):
+        relu = self.edges[0] if self.nonzero is not None else None
+        if relu is not None and gradient_unwatched(relu):
+            gx = kernels.max_pool2d_backward_winners(_as_planes(unary.pass_where(self.nonzero, grad), self.spatial),
+                                                     self.winners)
+            return (relu.masked_by_consumer(gx.reshape(self.input_shape)),)
         if self.winners is None:
             _check_grad_output(grad, self.spatial, f"adaptive_max_pool{max(self.spatial, 2)}d_backward")
             gx = kernels.max_pool2d_backward(grad.reshape(_flat_planes(grad.shape, self.spatial)),
@@ -391,7 +404,7 @@ def _max_pool(input, spatial, kernel, stride, padding, dilation, ceil_mode, retu
         return Tensor._wrap(_from_planes(pooled, lead, spatial))
     pooled, winners = pool_forward_winners(planes, kernel, stride, padding, dilation, ceil_mode)
     out = MaxPool.apply(input, pooled=_from_planes(pooled, lead, spatial), winners=winners, spatial=spatial,
-                        name=name)
+                        name=name, after_relu=input.grad_fn.__class__ is unary.Relu)
     if not return_indices:
         return out
     return out, Tensor._wrap(_from_planes(winners.flat_indices(), lead, spatial))
