@@ -396,10 +396,10 @@ _backward_weight_algorithm = _memoised(choose_backward_weight)
 
 
 # A convolution's gradients are split over its batch from this many floating-point operations (at
-# least parallel.MIN_PARALLEL_FLOP); below, its two gradients run at once instead (conv2d_backward).
+# least parallel.MIN_PARALLEL_FLOP); below, they run whole, one after the other (conv2d_backward).
 # Measured (harness A/B, shards held on separate cores, see parallel._cores_apart), splitting both
 # gradients from 2**22 instead: 64x1x28x28->5 (4.5 MFLOP) fwd+bwd 1.19, 64x5x14x14->10 (11 MFLOP)
-# 1.10, course-CNN training step 1.05. The forward, which has no such pairing, paid from 2**23 on an
+# 1.10, course-CNN training step 1.05. The forward paid from 2**23 on an
 # AVX2 machine (64x5x14x14->10 (11 MFLOP) forward 0.90 and fwd+bwd 0.92 when split) but lost on an
 # AVX-512 one, whose hand-off to a helper took ~90 us (the same forward split / whole: 1.2-1.4,
 # 470 vs 380 us); so it too is split from 2**24.
@@ -458,28 +458,16 @@ def _add_bias(y, bias):
 def conv2d_backward(gy, x, w, stride, padding, dilation, groups, input_grad=True, weight_grad=True):
     """(gx or None, gw or None): the gradients of a convolution w.r.t. its input and its weight.
 
-    Wanted together on a problem too small to split over its batch, the two are independent whole
-    calls, so they run at once on two threads (measured, ms, at once vs one after the other:
-    64x5x14x14->10 1.69 vs 1.93, 64x1x28x28->5 1.46 vs 1.87; inside a course-CNN training step,
-    where both compete for memory with cold caches, the step time is unchanged within noise).
+    One after the other, each split over the batch when large. A problem too small for that once ran its
+    two gradients at once on two threads: alone that measured 0.92 of the time one after the other
+    (64x5x14x14->10), but inside the course CNN's training step, where its operands sit in the calling
+    core's cache, 0.90-0.96 of the step's time *without* it on a quiet machine, and 0.67-0.72 with another
+    process busy on the second core (the helper's shard then waits for that core).
     """
-    # The weight gradient goes first, on this thread, where the forward left its gathered columns.
-    tasks = []
-    if weight_grad:
-        tasks.append((conv2d_backward_weight, (gy, x, w.shape[2:], stride, padding, dilation, groups)))
-    if input_grad:
-        tasks.append((conv2d_backward_input, (gy, w, x.shape[2:], stride, padding, dilation, groups)))
-    results = None
-    shape = gy.shape[0], gy.shape[1], gy.shape[2:], w.shape
-    if len(tasks) == 2 and _batch_shards(*shape) is None and parallel.shard_count(2, 2 * _flop(*shape)) == 2:
-        results = parallel.run_shards(_call, tasks)
-    if results is None:
-        results = [function(*args) for function, args in tasks]
-    return (results.pop() if input_grad else None), (results.pop() if weight_grad else None)
-
-
-def _call(function, args):
-    return function(*args)
+    # The weight gradient goes first, where the forward left its gathered columns.
+    gw = conv2d_backward_weight(gy, x, w.shape[2:], stride, padding, dilation, groups) if weight_grad else None
+    gx = conv2d_backward_input(gy, w, x.shape[2:], stride, padding, dilation, groups) if input_grad else None
+    return gx, gw
 
 
 def conv2d_backward_input(gy, w, input_hw, stride, padding, dilation, groups, algorithm=None):
