@@ -15,17 +15,23 @@ import torchless.nn.functional as F
 from torchless._ops import unary
 
 
-def reference_input_grad(x, gy, k):
-    """d/dx of sum(gy * max_pool2d(relu(x), k)) for tiling k x k windows, in NumPy."""
-    r = np.maximum(x, 0)
-    gr = np.zeros_like(x)
+def pooled_gradient(r, gy, k):
+    """What max pooling by tiling k x k windows sends back to its input r: each window's gradient at its
+    first maximum (at its last NaN, if any), 0 elsewhere."""
+    gr = np.zeros_like(r)
     N, C, Ho, Wo = gy.shape
     for n, c, i, j in np.ndindex(N, C, Ho, Wo):
-        window = r[n, c, i * k:(i + 1) * k, j * k:(j + 1) * k]
-        nan = np.isnan(window.reshape(-1))
-        first = np.flatnonzero(nan)[-1] if nan.any() else int(np.argmax(window))  # the last NaN wins
+        window = r[n, c, i * k:(i + 1) * k, j * k:(j + 1) * k].reshape(-1)
+        nan = np.isnan(window)
+        first = np.flatnonzero(nan)[-1] if nan.any() else int(np.argmax(window))
         gr[n, c, i * k + first // k, j * k + first % k] += gy[n, c, i, j]
-    return np.where(np.isnan(r) | (r > 0), gr, 0)
+    return gr
+
+
+def reference_input_grad(x, gy, k):
+    """d/dx of sum(gy * max_pool2d(relu(x), k)), in NumPy."""
+    r = np.maximum(x, 0)
+    return np.where(np.isnan(r) | (r > 0), pooled_gradient(r, gy, k), 0)
 
 
 def inputs(dtype, shape=(3, 4, 8, 8), seed=0):
@@ -116,48 +122,33 @@ def test_a_second_consumer_of_the_relu_output(monkeypatch):
     np.testing.assert_allclose(x_t.grad.numpy(), expected + np.where(r > 0, square, 0), rtol=1e-12)
 
 
-def test_retain_grad_sees_the_unmasked_gradient(monkeypatch):
-    taken = shortcut_taken(monkeypatch)
-    x, gy = inputs(np.float64)
-    xt = torchless.tensor(x, requires_grad=True)
-    r = F.relu(xt)
+def _retained(r, y, gy, xt):
     r.retain_grad()
-    F.max_pool2d(r, 2).backward(torchless.tensor(gy))
-    assert not taken
-    # The pooled gradient itself: at each window's winner, even where the ReLU output is 0.
-    winners = np.zeros_like(x)
-    rr = np.maximum(x, 0)
-    for n, c, i, j in np.ndindex(gy.shape):
-        window = rr[n, c, 2 * i:2 * i + 2, 2 * j:2 * j + 2].reshape(-1)
-        nan = np.isnan(window)
-        first = np.flatnonzero(nan)[-1] if nan.any() else int(np.argmax(window))
-        winners[n, c, 2 * i + first // 2, 2 * j + first % 2] = gy[n, c, i, j]
-    np.testing.assert_array_equal(r.grad.numpy(), winners)
-    np.testing.assert_array_equal(xt.grad.numpy(), reference_input_grad(x, gy, 2))
+    y.backward(gy)
+    return r.grad, xt.grad
 
 
-def test_a_hook_on_the_relu_output_sees_the_unmasked_gradient(monkeypatch):
-    taken = shortcut_taken(monkeypatch)
-    x, gy = inputs(np.float64)
-    xt = torchless.tensor(x, requires_grad=True)
-    r = F.relu(xt)
+def _hooked(r, y, gy, xt):
     seen = []
-    r.register_hook(lambda g: seen.append(g.numpy().copy()))
-    F.max_pool2d(r, 2).backward(torchless.tensor(gy))
-    assert not taken
-    # The window of negatives sends its gradient to its winner, whose ReLU output is 0.
-    assert seen[0][0, 0, :2, :2].any()
-    np.testing.assert_array_equal(xt.grad.numpy(), reference_input_grad(x, gy, 2))
+    r.register_hook(seen.append)
+    y.backward(gy)
+    return seen[0], xt.grad
 
 
-def test_autograd_grad_of_the_relu_output(monkeypatch):
+def _asked_for(r, y, gy, xt):
+    return torchless.autograd.grad(y, (r, xt), gy)
+
+
+@pytest.mark.parametrize("watch", [_retained, _hooked, _asked_for])
+def test_whatever_watches_the_relu_gradient_sees_it_unmasked(watch, monkeypatch):
     taken = shortcut_taken(monkeypatch)
     x, gy = inputs(np.float64)
     xt = torchless.tensor(x, requires_grad=True)
     r = F.relu(xt)
-    (gr, gx) = torchless.autograd.grad(F.max_pool2d(r, 2), (r, xt), torchless.tensor(gy))
+    seen, gx = watch(r, F.max_pool2d(r, 2), torchless.tensor(gy), xt)
     assert not taken
-    assert gr.numpy()[0, 0, :2, :2].any()
+    # The pooled gradient itself, even at winners whose ReLU output is 0 (the window of negatives).
+    np.testing.assert_array_equal(seen.numpy(), pooled_gradient(np.maximum(x, 0), gy, 2))
     np.testing.assert_array_equal(gx.numpy(), reference_input_grad(x, gy, 2))
 
 
