@@ -546,6 +546,11 @@ class Tensor:
     # writes through to (PyTorch's CopySlices); a base's live views, whose nodes such an op re-reads from the base.
     _view_base = None
     _views = None
+    # Set on a tensor and on what detach() or .data made of it: they share memory untracked by the graph, so a
+    # recorded in-place op on either writes its result into that memory (as on a base with views) rather than
+    # rebinding the tensor to a new array, which the other would not see (a forward hook's output.detach() then
+    # ReLU(inplace=True)).
+    _aliased = False
 
     # How a view was made when PyTorch refuses to record an in-place op on it (see _VIEW_INPLACE_REASONS), and its
     # output number in the op that made it: "no_grad" (grad mode off), "multi_output" (split/chunk/unbind, or a
@@ -736,7 +741,9 @@ class Tensor:
     @property
     def data(self):
         """The same values, detached from the graph (shares memory)."""
-        return Tensor._wrap(self._data)
+        data = Tensor._wrap(self._data)
+        self._aliased = data._aliased = True
+        return data
 
     @data.setter
     def data(self, value):
@@ -841,6 +848,7 @@ class Tensor:
         backward saved of this one), outside the graph."""
         detached = Tensor._wrap(self._data)
         detached._counter = self._version_counter()
+        self._aliased = detached._aliased = True
         if detached._inference is not self._inference:  # made in inference mode from a normal tensor, or out of it
             detached._inference = self._inference
         if self._inference:
@@ -3011,7 +3019,7 @@ class Tensor:
         """For a recorded in-place op on a tensor sharing its memory (a view, or a base with live views): that memory,
         ``self._data`` becoming a private copy for the op to read (what the op saves must not be overwritten);
         None otherwise. The caller puts the memory back once the op is computed."""
-        if self._view_base is None and not self._views:
+        if self._view_base is None and not self._views and not self._aliased:
             return None
         memory = self._data
         self._data = memory.copy()
