@@ -1,0 +1,269 @@
+"""Differences from PyTorch found by running the code people write to look inside a CNN (activation maps from forward
+hooks, filter pictures, saliency, SmoothGrad, Integrated Gradients, Grad-CAM and Grad-CAM++, guided backprop,
+occlusion, torchsummary- and thop-style hook counters, feature extractors and layer surgery, FGSM/PGD, activation
+maximisation, Gram matrices, k-NN on features, top-k predictions) unchanged under torchless, each fixed here and
+compared against PyTorch:
+
+- A forward hook's ``output.detach()`` (or ``.data``) followed by an in-place op on the output in the graph (the
+  next layer a ``ReLU(inplace=True)``, as in VGG, AlexNet and ResNet) kept the values from before the op: the
+  in-place op rebound the output to a new array. Tensors sharing memory through detach()/.data now see the write,
+  as PyTorch's do (and either one written in place still invalidates what backward saved of the other).
+- The "Full backward hook is firing when gradients are computed with respect to module outputs" warning pointed at
+  torchless's hook code; it points, as PyTorch's stacklevel does, at the user's ``backward()`` call.
+- ``torch.trapz`` was missing, and ``torch.trapezoid``/``cumulative_trapezoid`` (Integrated Gradients' Riemann
+  sums) took calls PyTorch refuses (``trapezoid(y, 0.5)``, a bool ``y`` or ``x``, a complex or bool ``dx``), gave
+  wrong shapes for empty inputs, and had other grad_fns: they now follow PyTorch's overloads, checks (in its
+  order), messages, dtypes and nodes (``MulBackward1``, ``DivBackward1``).
+- Arguments PyTorch's parser reads as a float (``trapz``'s ``dx``, ``exponential_``'s ``lambd``, ...) refused a
+  bool and a 0-d tensor, which PyTorch takes.
+"""
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+SOURCE_ROOT = os.path.dirname(os.path.dirname(torchless.__file__))
+
+
+def _run(args, cwd=None):
+    """stdout and stderr of a new interpreter run with ``args``, this torchless first on the path."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([SOURCE_ROOT, os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, env=env, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return done.stdout, done.stderr
+
+
+def _same_script_output(tmp_path, source):
+    """``source`` run as a script by PyTorch and through ``torchless.as_torch`` prints the same lines."""
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(source))
+    expected, _ = _run([str(path)], cwd=tmp_path)
+    actual, _ = _run(["-m", "torchless.as_torch", str(path)], cwd=tmp_path)
+    assert actual.replace("torchless.", "torch.").splitlines() == expected.splitlines()
+    return actual
+
+
+def _outcome(fn):
+    try:
+        return "ok", fn()
+    except Exception as error:  # noqa: BLE001 - compared with PyTorch's
+        return type(error).__name__, str(error)
+
+
+def _assert_same(lib_fn):
+    """``lib_fn(torchless)`` and ``lib_fn(torch)``: the same values, dtype and grad_fn name, or the same error."""
+    kind, actual = _outcome(lambda: lib_fn(torchless))
+    expected_kind, expected = _outcome(lambda: lib_fn(torch))
+    assert kind == expected_kind, (actual, expected)
+    if kind != "ok":
+        assert actual.replace("torchless", "torch") == expected
+        return
+    assert str(actual.dtype).replace("torchless", "torch") == str(expected.dtype)
+    assert tuple(actual.shape) == tuple(expected.shape)
+    assert (actual.grad_fn is None) == (expected.grad_fn is None)
+    if expected.grad_fn is not None:
+        assert actual.grad_fn.name() == expected.grad_fn.name()
+    np.testing.assert_allclose(actual.detach().numpy(), expected.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+class _Net:
+    """The course CNN (conv, batch norm, ReLU, pooling, linear), built the same by either library."""
+
+    def __init__(self, lib, inplace=True):
+        nn = lib.nn
+        lib.manual_seed(0)
+        self.model = nn.Sequential(
+            nn.Conv2d(1, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(6, 12, 3), nn.ReLU(inplace=inplace), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(12 * 3 * 3, 32), nn.ReLU(), nn.Linear(32, 10))
+        self.x = lib.randn(4, 1, 16, 16)
+
+
+# ---------------------------------------------------------------------------- detach()/.data and in-place ops
+def _activations_then_backward(lib):
+    net = _Net(lib)
+    features = {}
+    for name, module in net.model.named_children():
+        module.register_forward_hook(lambda m, i, o, name=name: features.__setitem__(name, o.detach()))
+    out = net.model(net.x)
+    lib.nn.functional.cross_entropy(out, lib.tensor([1, 2, 3, 4])).backward()
+    grads = [p.grad.numpy().copy() for p in net.model.parameters()]
+    return {k: v.numpy().copy() for k, v in features.items()}, grads
+
+
+def test_forward_hook_detached_output_sees_the_next_inplace_relu():
+    actual, actual_grads = _activations_then_backward(torchless)
+    expected, expected_grads = _activations_then_backward(torch)
+    assert actual.keys() == expected.keys()
+    for name in expected:  # '4' (the conv before ReLU(inplace=True)) holds the ReLU's result in PyTorch
+        np.testing.assert_allclose(actual[name], expected[name], rtol=1e-5, atol=1e-6, err_msg=name)
+    assert (expected["4"] >= 0).all()
+    for a, e in zip(actual_grads, expected_grads):
+        np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("alias", ["detach", "data"])
+@pytest.mark.parametrize("op", ["relu_", "mul_", "sigmoid_", "setitem", "add_grad"])
+def test_inplace_op_on_a_graph_tensor_writes_through_its_detached_alias(alias, op):
+    def run(lib):
+        lib.manual_seed(0)
+        w = lib.randn(3, 4, requires_grad=True)
+        other = lib.randn(3, 4, requires_grad=True)
+        y = w * 2
+        seen = y.detach() if alias == "detach" else y.data
+        if op == "relu_":
+            y.relu_()
+        elif op == "mul_":
+            y.mul_(3)
+        elif op == "sigmoid_":
+            y.sigmoid_()
+        elif op == "setitem":
+            y[0] = 5
+        else:
+            y.add_(other)
+        (y * y).sum().backward()
+        return seen.numpy().copy(), y.detach().numpy().copy(), w.grad.numpy(), y._version
+    actual, expected = run(torchless), run(torch)
+    for a, e in zip(actual[:3], expected[:3]):
+        np.testing.assert_allclose(a, e, rtol=1e-6, atol=1e-6)
+    assert actual[3] == expected[3]
+
+
+def test_the_detached_alias_written_in_place_writes_into_the_graph_tensor():
+    def run(lib):
+        lib.manual_seed(0)
+        w = lib.randn(5, requires_grad=True)
+        y = w * 2
+        alias = y.detach()
+        alias.mul_(lib.randn(5, requires_grad=True))  # recorded on the alias (its operand requires grad)
+        return y.detach().numpy().copy(), alias.detach().numpy().copy()
+    for a, e in zip(run(torchless), run(torch)):
+        np.testing.assert_allclose(a, e, rtol=1e-6)
+
+
+def test_inplace_write_through_alias_still_invalidates_what_backward_saved():
+    def run(lib):
+        lib.manual_seed(0)
+        y = lib.randn(2, 3, requires_grad=True).sigmoid()
+        y.detach().zero_()
+        y.sum().backward()
+    with pytest.raises(RuntimeError) as expected:
+        run(torch)
+    with pytest.raises(RuntimeError) as actual:
+        run(torchless)
+    assert str(actual.value).replace("torchless", "torch") == str(expected.value)
+
+
+# ---------------------------------------------------------------------------- full backward hook warning
+def test_full_backward_hook_warning_points_at_the_backward_call(tmp_path):
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent("""\
+        import torch
+        import torch.nn as nn
+        model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU())
+        model[0].register_full_backward_hook(lambda m, gi, go: print(gi, [tuple(g.shape) for g in go]))
+        x = torch.randn(1, 1, 5, 5)
+        model(x).sum().backward()
+        """))
+    expected_out, expected_err = _run([str(path)], cwd=tmp_path)
+    actual_out, actual_err = _run(["-m", "torchless.as_torch", str(path)], cwd=tmp_path)
+    assert actual_out == expected_out
+    assert "script.py:6: UserWarning: Full backward hook is firing" in expected_err
+    assert "script.py:6: UserWarning: Full backward hook is firing" in actual_err
+
+
+# ---------------------------------------------------------------------------- trapezoid, trapz, cumulative_trapezoid
+def _y(lib, dtype="float32", shape=(3, 4)):
+    y = lib.tensor(np.arange(int(np.prod(shape))).reshape(shape).astype(dtype) ** 1.5 if dtype != "bool"
+                   else np.arange(int(np.prod(shape))).reshape(shape) % 2 == 0)
+    return y.requires_grad_() if dtype.startswith("float") else y
+
+
+_TRAPEZOID_CALLS = {
+    "default": lambda lib, f: f(_y(lib)),
+    "dx_dim0": lambda lib, f: f(_y(lib), dx=0.5, dim=0),
+    "dx_int": lambda lib, f: f(_y(lib, "float64"), dx=2),
+    "dx_bool": lambda lib, f: f(_y(lib), dx=True),
+    "dx_complex": lambda lib, f: f(_y(lib), dx=1j),
+    "dx_tensor": lambda lib, f: f(_y(lib), dx=lib.tensor(2.0)),
+    "x_1d": lambda lib, f: f(_y(lib), lib.tensor([0.0, 1.0, 3.0, 6.0])),
+    "x_keyword": lambda lib, f: f(_y(lib), x=lib.tensor([0.0, 1.0, 3.0, 6.0])),
+    "x_same_shape": lambda lib, f: f(_y(lib), lib.tensor([[0.0, 1.0, 3.0, 6.0]] * 3), dim=1),
+    "x_fewer_dims": lambda lib, f: f(_y(lib, shape=(2, 3, 4)), lib.tensor([[0.0, 1.0, 3.0, 6.0]] * 3)),
+    "x_column": lambda lib, f: f(_y(lib), lib.tensor([[0.0], [1.0], [4.0]]), dim=0),
+    "x_wrong_length": lambda lib, f: f(_y(lib), lib.tensor([1.0, 2.0])),
+    "x_wrong_length_bad_dim": lambda lib, f: f(_y(lib), lib.tensor([1.0, 2.0]), dim=5),
+    "x_not_broadcastable": lambda lib, f: f(_y(lib), lib.ones(2, 2)),
+    "x_bool": lambda lib, f: f(_y(lib), lib.ones(4, dtype=lib.bool)),
+    "x_and_dx": lambda lib, f: f(_y(lib), lib.ones(4), dx=1.0),
+    "x_number": lambda lib, f: f(_y(lib), 1.0),
+    "int_y": lambda lib, f: f(_y(lib, "int64")),
+    "int_y_int_x": lambda lib, f: f(_y(lib, "int64"), lib.arange(4)),
+    "bool_y": lambda lib, f: f(_y(lib, "bool")),
+    "bool_y_bad_dim": lambda lib, f: f(_y(lib, "bool"), dim=5),
+    "one_sample": lambda lib, f: f(lib.ones(3, 1)),
+    "empty": lambda lib, f: f(lib.ones(3, 0)),
+    "empty_other_dim": lambda lib, f: f(lib.ones(3, 0), dim=0),
+    "empty_int": lambda lib, f: f(lib.ones(3, 0, dtype=lib.int64)),
+    "empty_bool": lambda lib, f: f(lib.ones(0, dtype=lib.bool)),
+    "zero_dim": lambda lib, f: f(lib.tensor(2.0)),
+    "bad_dim": lambda lib, f: f(_y(lib), dim=-3),
+}
+
+
+@pytest.mark.parametrize("name", ["trapezoid", "trapz", "cumulative_trapezoid"])
+@pytest.mark.parametrize("call", list(_TRAPEZOID_CALLS), ids=list(_TRAPEZOID_CALLS))
+def test_trapezoid_family_matches_torch(name, call):
+    _assert_same(lambda lib: _TRAPEZOID_CALLS[call](lib, getattr(lib, name)))
+
+
+@pytest.mark.parametrize("name", ["trapezoid", "trapz", "cumulative_trapezoid"])
+def test_trapezoid_family_gradients(name):
+    def grads(lib):
+        y = _y(lib)
+        x = lib.tensor([0.0, 1.0, 3.0, 6.0], requires_grad=True)
+        (getattr(lib, name)(y, x) ** 2).sum().backward()
+        (getattr(lib, name)(y, dx=0.25, dim=0) ** 2).sum().backward()
+        return y.grad.numpy(), x.grad.numpy()
+    for a, e in zip(grads(torchless), grads(torch)):
+        np.testing.assert_allclose(a, e, rtol=1e-5)
+
+
+def test_integrated_gradients_riemann_sum(tmp_path):
+    _same_script_output(tmp_path, """\
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+        model.eval()
+        x = torch.randn(1, 1, 8, 8)
+        baseline = torch.zeros_like(x)
+        steps = 16
+        alphas = torch.linspace(0, 1, steps + 1).view(-1, 1, 1, 1)
+        path = (baseline + alphas * (x - baseline)).requires_grad_(True)
+        probs = F.softmax(model(path), dim=1)[:, 2]
+        grads, = torch.autograd.grad(probs, path, grad_outputs=torch.ones_like(probs))
+        ig = (x - baseline) * torch.trapezoid(grads, dx=1.0 / steps, dim=0)
+        print(ig.shape, round(ig.sum().item(), 4), round(torch.trapz(grads.flatten(1).sum(1)).item(), 4))
+        print(torch.cumulative_trapezoid(grads.flatten(1).sum(1), dx=1.0 / steps).shape)
+        """)
+
+
+# ---------------------------------------------------------------------------- float arguments
+@pytest.mark.parametrize("value", [True, False, 2, np.float32(0.5), "tensor", "tensor_grad", "tensor_1d"])
+def test_float_arguments_take_what_pytorch_parser_takes(value):
+    def call(lib):
+        lambd = {"tensor": lib.tensor(2.0), "tensor_grad": lib.tensor(2.0, requires_grad=True),
+                 "tensor_1d": lib.tensor([2.0])}.get(value, value) if isinstance(value, str) else value
+        lib.manual_seed(0)
+        return lib.ones(5).exponential_(lambd)
+    _assert_same(call)
