@@ -14,6 +14,8 @@ compared against PyTorch:
   sums) took calls PyTorch refuses (``trapezoid(y, 0.5)``, a bool ``y`` or ``x``, a complex or bool ``dx``), gave
   wrong shapes for empty inputs, and had other grad_fns: they now follow PyTorch's overloads, checks (in its
   order), messages, dtypes and nodes (``MulBackward1``, ``DivBackward1``).
+- ``torch.histogram`` (activation histograms per layer) returned a plain tuple subclass printed as a tuple; it is
+  ``torch.return_types.histogram`` with PyTorch's repr (``hist=``, ``bin_edges=``).
 - Arguments PyTorch's parser reads as a float (``trapz``'s ``dx``, ``exponential_``'s ``lambd``, ...) refused a
   bool and a 0-d tensor, which PyTorch takes.
 """
@@ -267,3 +269,16 @@ def test_float_arguments_take_what_pytorch_parser_takes(value):
         lib.manual_seed(0)
         return lib.ones(5).exponential_(lambd)
     _assert_same(call)
+
+
+# ---------------------------------------------------------------------------- histogram
+def test_histogram_of_activations_is_a_return_type():
+    def run(lib):
+        lib.manual_seed(0)
+        acts = lib.relu(lib.randn(2, 3, 4, 4))
+        return acts.flatten().histogram(4), lib.histogram(acts, bins=3, range=(0.0, 2.0))
+    for actual, expected in zip(run(torchless), run(torch)):
+        assert repr(actual).replace("torchless.", "torch.") == repr(expected)
+        np.testing.assert_allclose(actual.hist.numpy(), expected.hist.numpy())
+        np.testing.assert_allclose(actual.bin_edges.numpy(), expected.bin_edges.numpy(), rtol=1e-6)
+        assert isinstance(actual, tuple) and len(actual) == 2

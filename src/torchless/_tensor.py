@@ -116,10 +116,11 @@ def _promote(a, b):
 
 
 class _ReturnType(tuple):
-    """A (values, indices) pair printed like ``torch.return_types.max(...)``."""
+    """A (values, indices) pair (or other ``_fields``) printed like ``torch.return_types.max(...)``."""
 
     __slots__ = ()
     _name = "max"
+    _fields = ("values", "indices")
 
     def __new__(cls, values, indices):
         return tuple.__new__(cls, (values, indices))
@@ -131,11 +132,15 @@ class _ReturnType(tuple):
     indices = property(lambda self: self[1])
 
     def __repr__(self):
-        return f"torchless.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        fields = ",\n".join(f"{field}={value!r}" for field, value in zip(self._fields, self))
+        return f"torchless.return_types.{self._name}(\n{fields})"
 
 
-def _return_type(name):
-    return type(name, (_ReturnType,), {"__slots__": (), "_name": name, "__module__": "torchless.return_types"})
+def _return_type(name, fields=_ReturnType._fields):
+    namespace = {"__slots__": (), "_name": name, "__module__": "torchless.return_types", "_fields": fields}
+    if fields != _ReturnType._fields:
+        namespace.update({field: property(operator.itemgetter(i)) for i, field in enumerate(fields)})
+    return type(name, (_ReturnType,), namespace)
 
 
 _RETURN_TYPES = {n: _return_type(n) for n in ("max", "min", "sort", "topk", "mode", "median", "kthvalue")}

@@ -19,9 +19,7 @@ from . import arithmetic, math_methods
 from ._util import normalize_dim
 from .._tensor import _RETURN_TYPES, Tensor, _return_type, records, result_dtype
 
-_RETURN_TYPES.setdefault("histogram", type("histogram", (tuple,), {
-    "__slots__": (), "__module__": "torchless.return_types",
-    "hist": property(lambda self: self[0]), "bin_edges": property(lambda self: self[1])}))
+_RETURN_TYPES.setdefault("histogram", _return_type("histogram", ("hist", "bin_edges")))
 _RETURN_TYPES.setdefault("nanmedian", _return_type("nanmedian"))
 
 
@@ -716,8 +714,8 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     edges = bins._data if isinstance(bins, Tensor) else bins
     hist, edge_values = np.histogram(data.astype(np.float64).reshape(-1), edges, range=range, density=density,
                                      weights=None if weight is None else weight._data.reshape(-1))
-    return _RETURN_TYPES["histogram"]((Tensor._wrap(hist.astype(data.dtype)),
-                                       Tensor._wrap(edge_values.astype(data.dtype))))
+    return _RETURN_TYPES["histogram"](Tensor._wrap(hist.astype(data.dtype)),
+                                      Tensor._wrap(edge_values.astype(data.dtype)))
 
 
 # ---------------------------------------------------------------------------- reductions
