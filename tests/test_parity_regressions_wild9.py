@@ -16,6 +16,11 @@ compared against PyTorch:
   order), messages, dtypes and nodes (``MulBackward1``, ``DivBackward1``).
 - ``torch.histogram`` (activation histograms per layer) returned a plain tuple subclass printed as a tuple; it is
   ``torch.return_types.histogram`` with PyTorch's repr (``hist=``, ``bin_edges=``).
+- Under ``create_graph=True`` (input-gradient penalties, double backprop through a CNN), the gradient of a ReLU and
+  of max pooling did not depend on the ReLU's result or the pooling's input, which PyTorch's formulas read (with a
+  zero derivative): a gradient that is linear in the output did not require grad, so backward through it failed,
+  and parameters reached only that way got ``None`` where PyTorch gives zeros. The gradients' nodes are PyTorch's
+  (``ThresholdBackwardBackward0``, ``MaxPool2DWithIndicesBackwardBackward0``, ``AdaptiveMaxPool2DBackwardBackward0``).
 - Arguments PyTorch's parser reads as a float (``trapz``'s ``dx``, ``exponential_``'s ``lambd``, ...) refused a
   bool and a 0-d tensor, which PyTorch takes.
 """
@@ -282,3 +287,50 @@ def test_histogram_of_activations_is_a_return_type():
         np.testing.assert_allclose(actual.hist.numpy(), expected.hist.numpy())
         np.testing.assert_allclose(actual.bin_edges.numpy(), expected.bin_edges.numpy(), rtol=1e-6)
         assert isinstance(actual, tuple) and len(actual) == 2
+
+
+# ---------------------------------------------------------------------------- double backward through ReLU and pooling
+_PIECEWISE_LINEAR = {
+    "relu": lambda F, t: F.relu(t),
+    "relu_inplace_module": lambda F, t: F.relu(t * 1, inplace=True),
+    "max_pool2d": lambda F, t: F.max_pool2d(t, 2),
+    "max_pool2d_indices": lambda F, t: F.max_pool2d(t, 2, return_indices=True)[0],
+    "relu_then_pool": lambda F, t: F.max_pool2d(F.relu(t), 2),
+    "max_pool1d": lambda F, t: F.max_pool1d(t.flatten(2), 2),
+    "adaptive_max_pool2d": lambda F, t: F.adaptive_max_pool2d(t, 2),
+}
+
+
+@pytest.mark.parametrize("op", list(_PIECEWISE_LINEAR))
+def test_gradient_linear_in_the_output_still_requires_grad(op):
+    def run(lib):
+        lib.manual_seed(0)
+        x = lib.randn(1, 2, 4, 4, requires_grad=True)
+        b = lib.randn(1, requires_grad=True)
+        y = _PIECEWISE_LINEAR[op](lib.nn.functional, x + b)
+        g, = lib.autograd.grad((y * y.detach()).sum(), x, create_graph=True)
+        g.sum().backward()
+        return g.requires_grad, g.grad_fn.name(), b.grad.numpy(), x.grad.numpy()
+    actual, expected = run(torchless), run(torch)
+    assert actual[:2] == expected[:2]
+    np.testing.assert_array_equal(actual[2], expected[2])
+    np.testing.assert_array_equal(actual[3], expected[3])
+
+
+def test_input_gradient_penalty_through_a_cnn(tmp_path):
+    _same_script_output(tmp_path, """\
+        import torch
+        import torch.nn as nn
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Conv2d(4, 8, 3), nn.ReLU(inplace=True), nn.MaxPool2d(2),
+                              nn.Flatten(), nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+        x = torch.randn(4, 1, 10, 10, requires_grad=True)
+        out = model(x)
+        grad, = torch.autograd.grad(out.sum(), x, create_graph=True)
+        penalty = grad.pow(2).flatten(1).sum(1).mean()
+        penalty.backward()
+        print(grad.requires_grad, round(penalty.item(), 4))
+        for name, p in model.named_parameters():
+            print(name, None if p.grad is None else (tuple(p.grad.shape), round(p.grad.abs().sum().item(), 3)))
+        """)

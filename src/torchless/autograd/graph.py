@@ -817,6 +817,36 @@ class GradientWithoutDerivative(Node):
         return self.node_name
 
 
+class ZeroDerivativeOf(Node):
+    """A gradient computed under create_graph=True that PyTorch's backward formula computes from a tensor of the
+    graph (the op's input or result) whose derivative it declares zero (``zeros_like``): that tensor's part of the
+    graph gets a zero gradient through it, so the gradient requires grad, and backward through it reaches (with
+    zeros) what PyTorch's reaches, even when nothing else depends on the graph (``self: zeros_like(grad)`` of
+    threshold_backward, max_pool2d_with_indices_backward's ``self: zeros_like(self)``)."""
+
+    def forward(self, value, anchor, node_name=None):
+        self.node_name, self.anchor_shape, self.anchor_dtype = node_name, anchor.shape, anchor.dtype
+        return value
+
+    def backward(self, grad):
+        zeros = np.zeros(self.anchor_shape, self.anchor_dtype) if self.needs_input_grad[1] else None
+        return grad, zeros
+
+    def backward_graph(self, grad):
+        from .._tensor import Tensor
+
+        zeros = Tensor._wrap(np.zeros(self.anchor_shape, self.anchor_dtype)) if self.needs_input_grad[1] else None
+        return grad, zeros
+
+    def name(self):
+        return self.node_name
+
+
+def with_zero_derivative_of(gradient, anchor, name):
+    """``gradient`` (a tensor) recorded as depending, with derivative zero, on ``anchor``: see ZeroDerivativeOf."""
+    return ZeroDerivativeOf.apply(gradient, anchor, node_name=name)
+
+
 def gradients_without_derivative(node, grad, error, name="torch::autograd::NotImplemented"):
     """The backward_graph of ``node`` when PyTorch's backward of that op is not differentiable: ``node.backward``'s
     gradients, each recorded as a GradientWithoutDerivative named ``name`` whose own backward raises ``error``,
