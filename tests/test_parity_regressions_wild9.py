@@ -21,6 +21,9 @@ compared against PyTorch:
   zero derivative): a gradient that is linear in the output did not require grad, so backward through it failed,
   and parameters reached only that way got ``None`` where PyTorch gives zeros. The gradients' nodes are PyTorch's
   (``ThresholdBackwardBackward0``, ``MaxPool2DWithIndicesBackwardBackward0``, ``AdaptiveMaxPool2DBackwardBackward0``).
+- ``Tensor.__array__`` took a ``copy`` keyword that PyTorch's does not: NumPy 2 now treats a tensor as it treats
+  PyTorch's, so ``np.array(t)`` and ``plt.imshow(t)`` give its DeprecationWarning and ``np.array(t, copy=False)``
+  its ValueError, as under PyTorch.
 - Arguments PyTorch's parser reads as a float (``trapz``'s ``dx``, ``exponential_``'s ``lambd``, ...) refused a
   bool and a 0-d tensor, which PyTorch takes.
 """
@@ -334,3 +337,23 @@ def test_input_gradient_penalty_through_a_cnn(tmp_path):
         for name, p in model.named_parameters():
             print(name, None if p.grad is None else (tuple(p.grad.shape), round(p.grad.abs().sum().item(), 3)))
         """)
+
+
+# ---------------------------------------------------------------------------- NumPy's view of a tensor
+@pytest.mark.parametrize("call", ["array", "asarray", "array_copy_false", "asarray_copy_true", "asarray_dtype",
+                                  "array_requires_grad"])
+def test_numpy_conversions_warn_and_fail_as_for_torch(call):
+    def run(lib):
+        t = lib.arange(6.0).reshape(2, 3)
+        fn = {"array": lambda: np.array(t), "asarray": lambda: np.asarray(t),
+              "array_copy_false": lambda: np.array(t, copy=False),
+              "asarray_copy_true": lambda: np.asarray(t, copy=True),
+              "asarray_dtype": lambda: np.asarray(t, dtype=np.float64),
+              "array_requires_grad": lambda: np.array(t.requires_grad_())}[call]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = _outcome(fn)
+        if result[0] == "ok":
+            result = ("ok", result[1].dtype, result[1].tolist())
+        return result, [(w.category.__name__, str(w.message)) for w in caught]
+    assert run(torchless) == run(torch)

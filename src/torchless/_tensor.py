@@ -810,11 +810,13 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype=None):
+        # PyTorch's takes no ``copy``: NumPy 2 then copies as needed itself, with its DeprecationWarning (np.array
+        # of a tensor, matplotlib's imshow) or its ValueError (copy=False), as for a torch tensor
         array = self.numpy()  # refused for a tensor that requires grad, as in PyTorch
         if dtype is not None and np.dtype(dtype) != array.dtype:
             return array.astype(dtype)
-        return array.copy() if copy else array
+        return array
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
         """A NumPy ufunc's result on a tensor (``np.exp(t)``) comes back as a tensor, as PyTorch's does (a bool
