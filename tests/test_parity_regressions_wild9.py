@@ -357,3 +357,112 @@ def test_numpy_conversions_warn_and_fail_as_for_torch(call):
             result = ("ok", result[1].dtype, result[1].tolist())
         return result, [(w.category.__name__, str(w.message)) for w in caught]
     assert run(torchless) == run(torch)
+
+
+# ---------------------------------------------------------------------------- whole scripts, run unchanged
+_COURSE_CNN = """\
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 3, padding=1)
+            self.bn1 = nn.BatchNorm2d(6)
+            self.relu1 = nn.ReLU()
+            self.pool1 = nn.MaxPool2d(2)
+            self.conv2 = nn.Conv2d(6, 12, 3)
+            self.relu2 = nn.ReLU(inplace=True)
+            self.pool2 = nn.MaxPool2d(2)
+            self.fc1 = nn.Linear(12 * 3 * 3, 32)
+            self.fc2 = nn.Linear(32, 10)
+
+        def forward(self, x):
+            x = self.pool1(self.relu1(self.bn1(self.conv1(x))))
+            x = self.pool2(self.relu2(self.conv2(x)))
+            return self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))
+
+    torch.manual_seed(0)
+    model = Net()
+    x = torch.randn(4, 1, 16, 16)
+"""
+
+
+def test_activation_maps_summary_and_flops_script(tmp_path):
+    _same_script_output(tmp_path, _COURSE_CNN + """\
+    activation = {}
+    def get_activation(name):
+        def hook(module, input, output):
+            activation[name] = output.detach()
+        return hook
+    handles = [m.register_forward_hook(get_activation(n)) for n, m in model.named_modules() if n]
+    model(x)
+    for h in handles:
+        h.remove()
+    for name, act in activation.items():
+        print(name, list(act.shape), "%.5g" % act.abs().sum().item(), round((act == 0).float().mean().item(), 4))
+
+    summary, flops = [], {}
+    def hook(module, inputs, output):
+        params = sum(p.numel() for p in module.parameters(recurse=False))
+        summary.append((type(module).__name__, list(inputs[0].shape), list(output.shape), params))
+        if isinstance(module, nn.Conv2d):
+            kernel_ops = module.kernel_size[0] * module.kernel_size[1] * (module.in_channels // module.groups)
+            flops[module] = output.numel() * (kernel_ops + (module.bias is not None))
+        elif isinstance(module, nn.Linear):
+            flops[module] = inputs[0].size(0) * module.in_features * module.out_features
+    handles = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
+    with torch.no_grad():
+        model(torch.rand(2, 1, 16, 16))
+    for h in handles:
+        h.remove()
+    for row in summary:
+        print("{:>12} {:>20} {:>20} {:>8,}".format(row[0], str(row[1]), str(row[2]), row[3]))
+    print("total", sum(p.numel() for p in model.parameters() if p.requires_grad), sum(flops.values()))
+    print(model._forward_hooks, model.conv1._forward_hooks)
+    """)
+
+
+def test_grad_cam_guided_backprop_and_saliency_script(tmp_path):
+    _same_script_output(tmp_path, _COURSE_CNN + """\
+    model.relu2 = nn.ReLU()  # a full backward hook's output may not be changed in place
+    model.eval()
+    store = {}
+    model.conv2.register_forward_hook(lambda m, i, o: store.__setitem__("act", o))
+    model.conv2.register_full_backward_hook(lambda m, gi, go: store.__setitem__("grad", go[0]))
+    out = model(x)
+    cls = out.argmax(dim=1)
+    one_hot = torch.zeros_like(out).scatter_(1, cls.unsqueeze(1), 1.0)
+    model.zero_grad()
+    out.backward(gradient=one_hot)
+    weights = F.adaptive_avg_pool2d(store["grad"], 1)
+    cam = F.relu((weights * store["act"]).sum(dim=1, keepdim=True))
+    cam = F.interpolate(cam, size=x.shape[2:], mode="bilinear", align_corners=False)
+    lo, hi = cam.amin(dim=(2, 3), keepdim=True), cam.amax(dim=(2, 3), keepdim=True)
+    cam = ((cam - lo) / (hi - lo + 1e-8)).detach()
+    print(cls.tolist(), list(cam.shape), [round(v, 4) for v in cam.sum(dim=(1, 2, 3)).tolist()])
+
+    for module in model.modules():
+        if isinstance(module, nn.ReLU):
+            module.register_full_backward_hook(lambda m, gi, go: (torch.clamp(gi[0], min=0.0),))
+    image = x[:1].clone().requires_grad_()
+    score = model(image)[0, cls[0]]
+    score.backward()
+    guided = image.grad.detach()
+    print(round(guided.abs().sum().item(), 4), round(guided.max().item(), 5))
+
+    image = x[1:2].clone()
+    image.requires_grad_()
+    scores = model(image)
+    scores[0, scores.argmax()].backward()
+    saliency, _ = torch.max(image.grad.data.abs(), dim=1)
+    print(list(saliency.shape), round(saliency.sum().item(), 4))
+
+    eps = 0.05
+    adv = x.clone().detach().requires_grad_(True)
+    loss = F.cross_entropy(model(adv), cls)
+    loss.backward()
+    perturbed = torch.clamp(adv + eps * adv.grad.sign(), 0, 1)
+    print((model(perturbed).argmax(1) == cls).sum().item(), round(perturbed.sum().item(), 3))
+    """)
