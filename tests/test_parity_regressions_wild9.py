@@ -21,6 +21,11 @@ compared against PyTorch:
   zero derivative): a gradient that is linear in the output did not require grad, so backward through it failed,
   and parameters reached only that way got ``None`` where PyTorch gives zeros. The gradients' nodes are PyTorch's
   (``ThresholdBackwardBackward0``, ``MaxPool2DWithIndicesBackwardBackward0``, ``AdaptiveMaxPool2DBackwardBackward0``).
+- Gradients computed under ``create_graph=True`` through convolutions, transposed convolutions, batch norm, average
+  pooling, sigmoid, tanh, leaky ReLU, ELU, softplus, GELU, hardtanh/ReLU6, hardswish, softmax and log-softmax had
+  the grad_fn of the last op torchless used (``ConvolutionBackward0``, ``MulBackward0``, ``WhereBackward0``...);
+  they are named after PyTorch's backward op, as its are (``ConvolutionBackwardBackward0``,
+  ``NativeBatchNormBackwardBackward0``, ``SoftmaxBackwardDataBackward0``...).
 - ``Tensor.__array__`` took a ``copy`` keyword that PyTorch's does not: NumPy 2 now treats a tensor as it treats
   PyTorch's, so ``np.array(t)`` and ``plt.imshow(t)`` give its DeprecationWarning and ``np.array(t, copy=False)``
   its ValueError, as under PyTorch.
@@ -466,3 +471,37 @@ def test_grad_cam_guided_backprop_and_saliency_script(tmp_path):
     perturbed = torch.clamp(adv + eps * adv.grad.sign(), 0, 1)
     print((model(perturbed).argmax(1) == cls).sum().item(), round(perturbed.sum().item(), 3))
     """)
+
+
+# ---------------------------------------------------------------------------- names of double-backward nodes
+_LAYERS = {
+    "conv": lambda nn: nn.Conv2d(3, 4, 3), "conv_nobias": lambda nn: nn.Conv2d(3, 4, 3, bias=False),
+    "conv1d": lambda nn: nn.Sequential(nn.Flatten(2), nn.Conv1d(3, 2, 3)),
+    "conv_transpose": lambda nn: nn.ConvTranspose2d(3, 2, 3, stride=2, output_padding=1),
+    "batch_norm": lambda nn: nn.BatchNorm2d(3), "batch_norm_eval": lambda nn: nn.BatchNorm2d(3).eval(),
+    "batch_norm1d": lambda nn: nn.Sequential(nn.Flatten(2), nn.BatchNorm1d(3)),
+    "avg_pool": lambda nn: nn.AvgPool2d(2), "avg_pool3d": lambda nn: nn.Sequential(nn.Unflatten(1, (1, 3)),
+                                                                                   nn.AvgPool3d(2, ceil_mode=True)),
+    "sigmoid": lambda nn: nn.Sigmoid(), "tanh": lambda nn: nn.Tanh(), "leaky_relu": lambda nn: nn.LeakyReLU(0.1),
+    "gelu": lambda nn: nn.GELU(), "gelu_tanh": lambda nn: nn.GELU("tanh"), "elu": lambda nn: nn.ELU(),
+    "softplus": lambda nn: nn.Softplus(), "hardtanh": lambda nn: nn.Hardtanh(), "relu6": lambda nn: nn.ReLU6(),
+    "hardswish": lambda nn: nn.Hardswish(), "softmax": lambda nn: nn.Softmax(1),
+    "log_softmax": lambda nn: nn.LogSoftmax(1), "silu": lambda nn: nn.SiLU(), "mish": lambda nn: nn.Mish(),
+}
+
+
+@pytest.mark.parametrize("layer", list(_LAYERS))
+def test_double_backward_nodes_are_named_after_pytorch_backward_op(layer):
+    def run(lib):
+        lib.manual_seed(0)
+        module = _LAYERS[layer](lib.nn)
+        x = lib.randn(2, 3, 6, 6, requires_grad=True)
+        y = module(x)
+        params = list(module.parameters())
+        grads = lib.autograd.grad((y * y).sum(), [x] + params, create_graph=True)
+        sum(g.sum() for g in grads).backward()
+        return [g.grad_fn.name() for g in grads], [t.grad.numpy() for t in [x] + params]
+    actual, expected = run(torchless), run(torch)
+    assert actual[0] == expected[0]
+    for a, e in zip(actual[1], expected[1]):
+        np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-5)

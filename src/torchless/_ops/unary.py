@@ -208,6 +208,7 @@ def pass_where(mask, grad):
 
 
 class Sigmoid(Node):
+    backward_is_one_op = True
     saved = ("out",)
 
     def forward(self, a):
@@ -227,6 +228,7 @@ class Sigmoid(Node):
 
 
 class Tanh(Node):
+    backward_is_one_op = True
     saved = ("out",)
 
     def forward(self, a):

@@ -63,6 +63,10 @@ class Node:
     _retained = None  # weak reference to a non-leaf output that asked retain_grad()
     _tensor_hooks = None  # {handle id: hook} registered on the output with Tensor.register_hook
     is_view = False  # the output shares its input's memory (and so its version counter)
+    # PyTorch's backward is one native op with a derivative of its own, whose node names the gradients computed
+    # under create_graph=True: backward_graph's results get that name, this node's with "Backward" inserted
+    # (ConvolutionBackwardBackward0) if True, else the name given (the op is not named after the forward's).
+    backward_is_one_op = False
     # whether backward follows PyTorch's complex convention itself (else complex gradients go through
     # _holomorphic_backward)
     complex_aware = False
@@ -785,8 +789,39 @@ def _graph_backward(node):
     if method is None:
         owner = next(klass for klass in cls.__mro__ if "backward" in klass.__dict__)
         method = owner.__dict__.get("backward_graph") or _refuse_graph_backward
+        if cls.backward_is_one_op and method is not _refuse_graph_backward:
+            method = _named_after_backward(method)
         _graph_backwards[cls] = method
     return method
+
+
+class BackwardOfBackward(Node):
+    """The gradients a node's backward_graph computed, recorded as coming from one node named after PyTorch's
+    backward op, as PyTorch's are (``ConvolutionBackwardBackward0``): an identity."""
+
+    def forward(self, value, node_name=None):
+        self.node_name = node_name
+        return value
+
+    def backward(self, grad):
+        return (grad,)
+
+    def backward_graph(self, grad):
+        return (grad,)
+
+    def name(self):
+        return self.node_name
+
+
+def _named_after_backward(method):
+    def backward_graph(node, grad):
+        name = node.backward_is_one_op
+        if name is True:
+            name = node.name()
+            name = name[:-1] + "Backward" + name[-1]  # ConvolutionBackward0 -> ConvolutionBackwardBackward0
+        return tuple(g if g is None or not g._requires_grad else BackwardOfBackward.apply(g, node_name=name)
+                     for g in method(node, grad))
+    return backward_graph
 
 
 def _no_graph_backward(node):

@@ -143,6 +143,7 @@ _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward
 
 class AvgPool(Node):
     """Average pooling (zero padding; divisor per PyTorch's count_include_pad / divisor_override)."""
+    backward_is_one_op = True
 
     saved, saves = ("args",), (0,)  # as PyTorch, which saves the input
 
