@@ -29,6 +29,9 @@ compared against PyTorch:
 - ``Tensor.__array__`` took a ``copy`` keyword that PyTorch's does not: NumPy 2 now treats a tensor as it treats
   PyTorch's, so ``np.array(t)`` and ``plt.imshow(t)`` give its DeprecationWarning and ``np.array(t, copy=False)``
   its ValueError, as under PyTorch.
+- ``torchvision.models._utils.IntermediateLayerGetter`` (feature extractors of segmentation and detection code)
+  was missing; it runs a model's children up to the last layer asked for and returns their outputs by name, with
+  torchvision's error for a layer that is not a direct child.
 - Arguments PyTorch's parser reads as a float (``trapz``'s ``dx``, ``exponential_``'s ``lambd``, ...) refused a
   bool and a 0-d tensor, which PyTorch takes.
 """
@@ -505,3 +508,27 @@ def test_double_backward_nodes_are_named_after_pytorch_backward_op(layer):
     assert actual[0] == expected[0]
     for a, e in zip(actual[1], expected[1]):
         np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------- IntermediateLayerGetter
+def test_intermediate_layer_getter_as_torchvision_documents():
+    from torchless.vision.models._utils import IntermediateLayerGetter
+
+    net = _Net(torchless).model  # children '0' ... '10'
+    getter = IntermediateLayerGetter(net, return_layers={"2": "relu1", "6": "pool2"})
+    assert list(getter.keys()) == [str(i) for i in range(7)]  # truncated after the last layer asked for
+    assert getter.return_layers == {"2": "relu1", "6": "pool2"}
+    out = getter(_Net(torchless).x)
+    assert type(out).__name__ == "OrderedDict" and list(out) == ["relu1", "pool2"]
+
+    # the same weights in PyTorch, its children run in order
+    reference = _Net(torch)
+    reference.model.load_state_dict({k: torch.tensor(v.numpy()) for k, v in net.state_dict().items()})
+    x, seen = reference.x, {}
+    for name, module in list(reference.model.named_children())[:7]:
+        x = module(x)
+        seen[name] = x
+    np.testing.assert_allclose(out["relu1"].detach().numpy(), seen["2"].detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out["pool2"].detach().numpy(), seen["6"].detach().numpy(), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="^return_layers are not present in model$"):
+        IntermediateLayerGetter(net, {"0.weight": "w"})
