@@ -28,7 +28,7 @@ compared against PyTorch:
   ``NativeBatchNormBackwardBackward0``, ``SoftmaxBackwardDataBackward0``...).
 - ``Tensor.__array__`` took a ``copy`` keyword that PyTorch's does not: NumPy 2 now treats a tensor as it treats
   PyTorch's, so ``np.array(t)`` and ``plt.imshow(t)`` give its DeprecationWarning and ``np.array(t, copy=False)``
-  its ValueError, as under PyTorch.
+  its ValueError, as under PyTorch (torchless's MNIST reads its images with ``.numpy()``, as torchvision's does).
 - ``torchvision.models._utils.IntermediateLayerGetter`` (feature extractors of segmentation and detection code)
   was missing; it runs a model's children up to the last layer asked for and returns their outputs by name, with
   torchvision's error for a layer that is not a direct child.
