@@ -202,7 +202,9 @@ class _SchemaParam:
         if self.kind == "Number":
             return is_operand(value) and not (isinstance(value, Tensor) and (value.dim() or value.requires_grad)), None
         if self.kind == "float":
-            return isinstance(value, (numbers.Real, np.bool_)) and not isinstance(value, bool), None
+            if isinstance(value, Tensor):  # PyTorch's parser takes a 0-d tensor outside the graph for a float
+                return not value.dim() and not value.requires_grad, None
+            return isinstance(value, (numbers.Real, np.bool_)), None  # a bool too: PyTorch's parser takes any int
         if self.kind == "bool":
             return isinstance(value, (bool, np.bool_)), None
         if self.kind == "dtype":
@@ -322,6 +324,8 @@ class _Schema:
                 value = converted
             elif param.kind == "int" and value is not None:
                 value = operator.index(value)
+            elif param.kind == "float" and value is not None:
+                value = float(value)  # (a bool or a 0-d tensor, as PyTorch's double)
             out[param.name] = value
         return out
 

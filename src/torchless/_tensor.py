@@ -116,10 +116,11 @@ def _promote(a, b):
 
 
 class _ReturnType(tuple):
-    """A (values, indices) pair printed like ``torch.return_types.max(...)``."""
+    """A (values, indices) pair (or other ``_fields``) printed like ``torch.return_types.max(...)``."""
 
     __slots__ = ()
     _name = "max"
+    _fields = ("values", "indices")
 
     def __new__(cls, values, indices):
         return tuple.__new__(cls, (values, indices))
@@ -131,11 +132,15 @@ class _ReturnType(tuple):
     indices = property(lambda self: self[1])
 
     def __repr__(self):
-        return f"torchless.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        fields = ",\n".join(f"{field}={value!r}" for field, value in zip(self._fields, self))
+        return f"torchless.return_types.{self._name}(\n{fields})"
 
 
-def _return_type(name):
-    return type(name, (_ReturnType,), {"__slots__": (), "_name": name, "__module__": "torchless.return_types"})
+def _return_type(name, fields=_ReturnType._fields):
+    namespace = {"__slots__": (), "_name": name, "__module__": "torchless.return_types", "_fields": fields}
+    if fields != _ReturnType._fields:
+        namespace.update({field: property(operator.itemgetter(i)) for i, field in enumerate(fields)})
+    return type(name, (_ReturnType,), namespace)
 
 
 _RETURN_TYPES = {n: _return_type(n) for n in ("max", "min", "sort", "topk", "mode", "median", "kthvalue")}
@@ -546,6 +551,11 @@ class Tensor:
     # writes through to (PyTorch's CopySlices); a base's live views, whose nodes such an op re-reads from the base.
     _view_base = None
     _views = None
+    # Set on a tensor and on what detach() or .data made of it: they share memory untracked by the graph, so a
+    # recorded in-place op on either writes its result into that memory (as on a base with views) rather than
+    # rebinding the tensor to a new array, which the other would not see (a forward hook's output.detach() then
+    # ReLU(inplace=True)).
+    _aliased = False
 
     # How a view was made when PyTorch refuses to record an in-place op on it (see _VIEW_INPLACE_REASONS), and its
     # output number in the op that made it: "no_grad" (grad mode off), "multi_output" (split/chunk/unbind, or a
@@ -736,7 +746,9 @@ class Tensor:
     @property
     def data(self):
         """The same values, detached from the graph (shares memory)."""
-        return Tensor._wrap(self._data)
+        data = Tensor._wrap(self._data)
+        self._aliased = data._aliased = True
+        return data
 
     @data.setter
     def data(self, value):
@@ -798,11 +810,13 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype=None):
+        # PyTorch's takes no ``copy``: NumPy 2 then copies as needed itself, with its DeprecationWarning (np.array
+        # of a tensor, matplotlib's imshow) or its ValueError (copy=False), as for a torch tensor
         array = self.numpy()  # refused for a tensor that requires grad, as in PyTorch
         if dtype is not None and np.dtype(dtype) != array.dtype:
             return array.astype(dtype)
-        return array.copy() if copy else array
+        return array
 
     def __array_wrap__(self, array, context=None, return_scalar=False):
         """A NumPy ufunc's result on a tensor (``np.exp(t)``) comes back as a tensor, as PyTorch's does (a bool
@@ -841,6 +855,7 @@ class Tensor:
         backward saved of this one), outside the graph."""
         detached = Tensor._wrap(self._data)
         detached._counter = self._version_counter()
+        self._aliased = detached._aliased = True
         if detached._inference is not self._inference:  # made in inference mode from a normal tensor, or out of it
             detached._inference = self._inference
         if self._inference:
@@ -3011,7 +3026,7 @@ class Tensor:
         """For a recorded in-place op on a tensor sharing its memory (a view, or a base with live views): that memory,
         ``self._data`` becoming a private copy for the op to read (what the op saves must not be overwritten);
         None otherwise. The caller puts the memory back once the op is computed."""
-        if self._view_base is None and not self._views:
+        if self._view_base is None and not self._views and not self._aliased:
             return None
         memory = self._data
         self._data = memory.copy()

@@ -65,6 +65,13 @@ class Mul(Node):
                 unbroadcast_tensor(grad * self.graph_input(0, a), b.shape) if self.needs_input_grad[1] else None)
 
 
+class MulScalar(Mul):
+    """Mul by a number as PyTorch's C++ composite ops do it (mul.Scalar), which names the node MulBackward1."""
+
+    def name(self):
+        return "MulBackward1"
+
+
 class Div(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,)}  # the numerator is needed for the divisor's gradient only

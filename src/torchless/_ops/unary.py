@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _memory_format
 from .._kernels import parallel
-from ..autograd.graph import Node
+from ..autograd.graph import Node, with_zero_derivative_of
 from . import special
 
 
@@ -173,7 +173,9 @@ class Relu(Node):
         return (gx,)
 
     def backward_graph(self, grad):
-        return (masked_gradient(~(np.asarray(self.out) <= 0), grad),)
+        # PyTorch's threshold_backward(grad, result, 0) reads the result, whose derivative there is zero
+        masked = masked_gradient(~(np.asarray(self.out) <= 0), grad)
+        return (with_zero_derivative_of(masked, self.graph_output(self.out), "ThresholdBackwardBackward0"),)
 
 
 def masked_gradient(mask, grad):
@@ -206,6 +208,7 @@ def pass_where(mask, grad):
 
 
 class Sigmoid(Node):
+    backward_is_one_op = True
     saved = ("out",)
 
     def forward(self, a):
@@ -225,6 +228,7 @@ class Sigmoid(Node):
 
 
 class Tanh(Node):
+    backward_is_one_op = True
     saved = ("out",)
 
     def forward(self, a):

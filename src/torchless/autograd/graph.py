@@ -63,6 +63,10 @@ class Node:
     _retained = None  # weak reference to a non-leaf output that asked retain_grad()
     _tensor_hooks = None  # {handle id: hook} registered on the output with Tensor.register_hook
     is_view = False  # the output shares its input's memory (and so its version counter)
+    # PyTorch's backward is one native op with a derivative of its own, whose node names the gradients computed
+    # under create_graph=True: backward_graph's results get that name, this node's with "Backward" inserted
+    # (ConvolutionBackwardBackward0) if True, else the name given (the op is not named after the forward's).
+    backward_is_one_op = False
     # whether backward follows PyTorch's complex convention itself (else complex gradients go through
     # _holomorphic_backward)
     complex_aware = False
@@ -785,8 +789,39 @@ def _graph_backward(node):
     if method is None:
         owner = next(klass for klass in cls.__mro__ if "backward" in klass.__dict__)
         method = owner.__dict__.get("backward_graph") or _refuse_graph_backward
+        if cls.backward_is_one_op and method is not _refuse_graph_backward:
+            method = _named_after_backward(method)
         _graph_backwards[cls] = method
     return method
+
+
+class BackwardOfBackward(Node):
+    """The gradients a node's backward_graph computed, recorded as coming from one node named after PyTorch's
+    backward op, as PyTorch's are (``ConvolutionBackwardBackward0``): an identity."""
+
+    def forward(self, value, node_name=None):
+        self.node_name = node_name
+        return value
+
+    def backward(self, grad):
+        return (grad,)
+
+    def backward_graph(self, grad):
+        return (grad,)
+
+    def name(self):
+        return self.node_name
+
+
+def _named_after_backward(method):
+    def backward_graph(node, grad):
+        name = node.backward_is_one_op
+        if name is True:
+            name = node.name()
+            name = name[:-1] + "Backward" + name[-1]  # ConvolutionBackward0 -> ConvolutionBackwardBackward0
+        return tuple(g if g is None or not g._requires_grad else BackwardOfBackward.apply(g, node_name=name)
+                     for g in method(node, grad))
+    return backward_graph
 
 
 def _no_graph_backward(node):
@@ -815,6 +850,36 @@ class GradientWithoutDerivative(Node):
 
     def name(self):
         return self.node_name
+
+
+class ZeroDerivativeOf(Node):
+    """A gradient computed under create_graph=True that PyTorch's backward formula computes from a tensor of the
+    graph (the op's input or result) whose derivative it declares zero (``zeros_like``): that tensor's part of the
+    graph gets a zero gradient through it, so the gradient requires grad, and backward through it reaches (with
+    zeros) what PyTorch's reaches, even when nothing else depends on the graph (``self: zeros_like(grad)`` of
+    threshold_backward, max_pool2d_with_indices_backward's ``self: zeros_like(self)``)."""
+
+    def forward(self, value, anchor, node_name=None):
+        self.node_name, self.anchor_shape, self.anchor_dtype = node_name, anchor.shape, anchor.dtype
+        return value
+
+    def backward(self, grad):
+        zeros = np.zeros(self.anchor_shape, self.anchor_dtype) if self.needs_input_grad[1] else None
+        return grad, zeros
+
+    def backward_graph(self, grad):
+        from .._tensor import Tensor
+
+        zeros = Tensor._wrap(np.zeros(self.anchor_shape, self.anchor_dtype)) if self.needs_input_grad[1] else None
+        return grad, zeros
+
+    def name(self):
+        return self.node_name
+
+
+def with_zero_derivative_of(gradient, anchor, name):
+    """``gradient`` (a tensor) recorded as depending, with derivative zero, on ``anchor``: see ZeroDerivativeOf."""
+    return ZeroDerivativeOf.apply(gradient, anchor, node_name=name)
 
 
 def gradients_without_derivative(node, grad, error, name="torch::autograd::NotImplemented"):

@@ -5,10 +5,9 @@ A module with backward hooks passes its input tensors, and then its output tenso
 handed to the backward pre-hooks); the input node sees those with respect to the inputs (``grad_input``), and
 calls the backward hooks with both.
 """
-import warnings
-
 import numpy as np
 
+from .._tensor import _warn_from_user_code
 from ..autograd.graph import Node, OutputSlot, _edge, checked_hook_result
 
 _NO_INPUT_GRAD_WARNING = (
@@ -155,7 +154,7 @@ class BackwardHook:
         grad_outputs = self.grad_outputs
         if self.input_tensors_index is None:
             # No gradient will reach the inputs: the hooks are called now, with no grad_input.
-            warnings.warn(_NO_INPUT_GRAD_WARNING, stacklevel=2)
+            _warn_from_user_code(_NO_INPUT_GRAD_WARNING)  # at the backward() call, as PyTorch's stacklevel puts it
             no_grad_inputs = (None,) * self.n_inputs
             for hook in self.user_hooks:
                 result = hook(self.module, no_grad_inputs, self.grad_outputs)

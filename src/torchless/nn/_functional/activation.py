@@ -93,6 +93,7 @@ def check_in_place_slope(inplace, slope):
 
 
 class LeakyRelu(Node):
+    backward_is_one_op = True
     saved, saves = ("positive",), (0,)  # PyTorch saves the input (leaky_relu_: the result)
 
     def forward(self, x, negative_slope=0.01, inplace=False):
@@ -129,6 +130,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 class Hardtanh(Node):
+    backward_is_one_op = True
     saved, saves = ("inside",), (0,)  # as PyTorch, which saves the input
 
     def forward(self, x, min_val=-1.0, max_val=1.0):
@@ -174,6 +176,7 @@ class Elu(Node):
     which cancels for x << 0 (it differs by up to an ulp of alpha * scale), because its in-place forward
     overwrites the input, where torchless's recorded in-place operations rebind the tensor to a new array.
     """
+    backward_is_one_op = True
     saved = ("x",)
     kind = "Elu"
 
@@ -277,6 +280,7 @@ def celu_(input, alpha=1.0):
 
 
 class Softplus(Node):
+    backward_is_one_op = True
     saved = ("x", "linear")
 
     def forward(self, x, beta=1.0, threshold=20.0):
@@ -471,6 +475,7 @@ def tanhshrink(input):
 
 
 class Gelu(Node):
+    backward_is_one_op = True
     saved = ("x", "cdf", "inner")
 
     def forward(self, x, approximate="none"):
@@ -519,6 +524,7 @@ def gelu(input, approximate="none"):
 
 # ---------------------------------------------------------------------------- softmax
 class Softmax(Node):
+    backward_is_one_op = "SoftmaxBackwardDataBackward0"
     saved = ("out",)
 
     def forward(self, x, axis=-1):
@@ -543,6 +549,7 @@ class Softmax(Node):
 
 
 class LogSoftmax(Node):
+    backward_is_one_op = "LogSoftmaxBackwardDataBackward0"
     saved = ("out",)
 
     def forward(self, x, axis=-1):

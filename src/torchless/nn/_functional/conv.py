@@ -59,6 +59,7 @@ def _per_channel(values, ndim):
 class Convolution(Node):
     """y = x ⋆ w + b (cross-correlation, as PyTorch) for NCL, NCHW or NCDHW arrays; padding is one
     (before, after) pair per spatial dimension (top and bottom, then left and right, depth first in 3-D)."""
+    backward_is_one_op = True
 
     saved = ("x", "w")
     layout = None  # the channels-last format of the output and gradients, when the input or weight has it
@@ -142,6 +143,7 @@ class TransposedConvolution(Node):
     _onednn_deconvolution), gives an output no convolution of x's size maps back to. Such outputs
     are computed uncropped and unpadded, then cropped and padded with zeros.
     """
+    backward_is_one_op = True
 
     saved = ("x", "w")
 

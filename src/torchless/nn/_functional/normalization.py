@@ -38,6 +38,7 @@ class BatchNorm(Node):
     (arrays, updated in place) move towards them by ``momentum``, with the unbiased variance. Out
     of training the running statistics are used as constants.
     """
+    backward_is_one_op = True
 
     saved = ("xhat", "weight")
     saves = (0, 1)  # as PyTorch: the input (whose change in place before backward is an error) and the weight

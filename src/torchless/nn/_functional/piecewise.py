@@ -146,6 +146,7 @@ def hardsigmoid(input, inplace=False):
 
 
 class Hardswish(Node):
+    backward_is_one_op = True
     saved = ("x",)
 
     def forward(self, x):

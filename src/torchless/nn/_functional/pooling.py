@@ -20,7 +20,7 @@ from ..._kernels import pool as kernels
 from ..._kernels import pool3d
 from ..._tensor import Tensor
 from ..._ops import unary
-from ...autograd.graph import Node, gradient_unwatched, records
+from ...autograd.graph import Node, gradient_unwatched, records, with_zero_derivative_of
 from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
 from ._norm_checks import int_list_arg
 from .activation import relu
@@ -127,7 +127,11 @@ class MaxPool(Node):
         cells = math.prod(self.input_shape[-self.spatial:])
         zeros = grad._wrap(np.zeros((planes, cells), grad._data.dtype))
         key = (np.arange(planes)[:, None], indices.reshape(planes, -1))
-        return (Scatter.apply(zeros, grad.reshape(planes, -1), key=key, add=True).reshape(self.input_shape),)
+        scattered = Scatter.apply(zeros, grad.reshape(planes, -1), key=key, add=True).reshape(self.input_shape)
+        # PyTorch's formula reads the input, whose derivative there is zero (its node is named after the backward)
+        dtype = grad._data.dtype
+        the_input = self.graph_input(0, np.broadcast_to(np.zeros((), dtype), self.input_shape))
+        return (with_zero_derivative_of(scattered, the_input, self.name().removesuffix("0") + "Backward0"),)
 
     def name(self):
         return self._name
@@ -139,6 +143,7 @@ _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward
 
 class AvgPool(Node):
     """Average pooling (zero padding; divisor per PyTorch's count_include_pad / divisor_override)."""
+    backward_is_one_op = True
 
     saved, saves = ("args",), (0,)  # as PyTorch, which saves the input
 

@@ -145,7 +145,7 @@ class MNIST(VisionDataset):
     def __getitem__(self, index):
         """``(image, target)``: a 28 x 28 PIL image of mode ``"L"`` (a uint8 array without Pillow), after
         ``transform``, and an int (after ``target_transform``)."""
-        img, target = np.array(self.data[index]), int(self.targets[index])
+        img, target = self.data[index].numpy().copy(), int(self.targets[index])
         pil = pil_image_or_none()
         if pil is not None:
             img = pil.fromarray(img)  # uint8 H x W: mode "L" (fromarray's mode= is deprecated)

@@ -1,9 +1,43 @@
 """What the builders share: torchvision's legacy ``pretrained`` / positional arguments, the loading of pretrained
-weights, and MobileNet's channel rounding."""
+weights, MobileNet's channel rounding, and IntermediateLayerGetter (a model's children run up to the last layer
+asked for, their outputs returned by name)."""
 import functools
 import warnings
+from collections import OrderedDict
 
+from ... import nn
 from ._api import WeightsEnum, _get_enum_from_fn
+
+
+class IntermediateLayerGetter(nn.ModuleDict):
+    """The direct children of ``model``, up to the last of ``return_layers``, run in their registration order;
+    forward returns an OrderedDict of the outputs of the layers named in ``return_layers`` (``{name: new_name}``),
+    under their new names. As torchvision's, it assumes the children are registered in the order forward uses
+    them, each once, and sees only direct children (``layer1``, not ``layer1.0``)."""
+
+    _version = 2
+
+    def __init__(self, model, return_layers):
+        children = [name for name, _ in model.named_children()]
+        if not set(return_layers).issubset(children):
+            raise ValueError("return_layers are not present in model")
+        wanted = {str(name) for name in return_layers}
+        layers = OrderedDict()
+        for name, module in model.named_children():
+            layers[name] = module
+            wanted.discard(name)
+            if not wanted:
+                break
+        super().__init__(layers)
+        self.return_layers = return_layers
+
+    def forward(self, x):
+        out = OrderedDict()
+        for name, module in self.items():
+            x = module(x)
+            if name in self.return_layers:
+                out[self.return_layers[name]] = x
+        return out
 
 
 def _sequence_to_str(seq, separate_last=""):
