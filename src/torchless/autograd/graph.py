@@ -109,6 +109,7 @@ class Node:
             node.edges = tuple([_edge(t) if need else None for t, need in zip(inputs, needs)])
             result._requires_grad = True
             result.grad_fn = node
+            node.__class__ = _named_class.get(cls) or _torch_named_class(node)  # named_as_pytorch, inlined
             if node._saves_tensors:
                 _record_saved_versions(node, inputs, needs, result)
             if anomaly_mode.state.enabled:
@@ -238,6 +239,36 @@ class Node:
         return f"<{self.name().removeprefix(_CPP_NAMESPACE)} object at {hex(id(self))}>"
 
 
+# A recorded node's class becomes a subclass named as PyTorch's class for that node ("AddBackward0"), since
+# graph drawings (torchviz's make_dot) and teaching code label nodes with type(grad_fn).__name__: one subclass
+# per op class and name, made on first use. _named_class maps classes with a fixed name() straight to theirs
+# (the hot path); a name that depends on the call goes through _torch_named_class.
+_named_class = {}
+_torch_named_classes = {}  # (op class, name) -> its named subclass
+
+
+def _torch_named_class(node):
+    # An op applied through a recorded node's class (type(self).apply) starts from the op class again.
+    cls = node.__class__.__dict__.get("_named_from", node.__class__)
+    name = node.name()
+    named = _torch_named_classes.get((cls, name))
+    if named is None:
+        short = name.removeprefix(_CPP_NAMESPACE)
+        namespace = {"__module__": "builtins", "__qualname__": short, "_named_from": cls}
+        if cls.name is Node.name:  # the default name() reads the class's name, which is now PyTorch's own
+            namespace["name"] = lambda self: name
+        named = _torch_named_classes[(cls, name)] = type(cls)(short, (cls,), namespace)
+        if cls.name is Node.name:
+            _named_class[cls] = _named_class[named] = named
+    return named
+
+
+def named_as_pytorch(node):
+    """``node``, its class now the subclass named as PyTorch's class for it (see _torch_named_class)."""
+    node.__class__ = _named_class.get(node.__class__) or _torch_named_class(node)
+    return node
+
+
 def _saved_tensors(cls):
     """(input positions, whether the output is saved) for a Node class: ``saves`` if given; else the
     attributes named in ``saved`` that are forward's tensor parameters (those without a default) or ``out``."""
@@ -347,7 +378,7 @@ def accumulate_grad_node(leaf):
     ref = leaf.__dict__.get("_grad_accumulator")
     node = ref() if ref is not None else None
     if node is None:
-        node = AccumulateGrad(leaf)
+        node = named_as_pytorch(AccumulateGrad(leaf))
         leaf.__dict__["_grad_accumulator"] = weakref.ref(node)
     return node
 
@@ -368,6 +399,7 @@ class FoldedNode(Node):
 
     def __init__(self, name, next_functions, folded_into):
         self._name, self._next_functions, self._folded_into = name, tuple(next_functions), folded_into
+        named_as_pytorch(self)
 
     def name(self):
         return self._name

@@ -1,0 +1,65 @@
+"""``type(tensor.grad_fn)`` is named as PyTorch's: graph drawings (torchviz's make_dot) and teaching code label
+nodes with ``type(fn).__name__``, as ``str(type(fn))`` prints the class."""
+
+import numpy as np
+import pytest
+
+import torchless
+from torchless._ops import unary
+
+torch = pytest.importorskip("torch")
+
+
+def graph_types(lib, build):
+    """``type(fn).__name__`` and ``repr(type(fn))`` of every node reachable from ``build(lib)``'s grad_fn."""
+    lib.manual_seed(0)
+    out = build(lib)
+    seen, order, stack = {}, [], [out.grad_fn]
+    while stack:
+        fn = stack.pop()
+        if fn is None or id(fn) in seen:
+            continue
+        seen[id(fn)] = fn  # kept alive: a leaf's AccumulateGrad lives only as long as something holds it
+        order.append((type(fn).__name__, repr(type(fn))))
+        stack.extend(next_fn for next_fn, _ in fn.next_functions)
+    return order
+
+
+def course_cnn_loss(lib):
+    nn = lib.nn
+    model = nn.Sequential(nn.Conv2d(1, 5, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
+                          nn.Conv2d(5, 10, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2),
+                          nn.Flatten(), nn.Linear(7 * 7 * 10, 10))
+    x = lib.tensor(np.random.default_rng(0).random((2, 1, 28, 28), dtype=np.float32))
+    return nn.CrossEntropyLoss()(model(x), lib.tensor([3, 7]))
+
+
+@pytest.mark.parametrize("build", [
+    course_cnn_loss,
+    lambda lib: (lib.ones(2, 3, requires_grad=True) * 2 + 1).sum(),
+    lambda lib: lib.ones(2, 3, requires_grad=True).view(6).mean(),
+    lambda lib: lib.nn.functional.log_softmax(lib.ones(2, 3, requires_grad=True), 1).exp().max(),
+    lambda lib: lib.ones(4, requires_grad=True).clone().add_(1).relu_().sum(),
+    lambda lib: (lib.ones(3, 3, requires_grad=True)[1:] ** 2).sum(),
+], ids=["course-cnn", "arithmetic", "view-mean", "softmax-max", "in-place", "indexing"])
+def test_node_types_are_named_as_pytorchs(build):
+    assert graph_types(torchless, build) == graph_types(torch, build)
+
+
+def test_named_nodes_are_still_their_op_classes():
+    x = torchless.randn(2, 3, requires_grad=True)
+    relu = torchless.relu(x).grad_fn
+    assert type(relu).__name__ == "ReluBackward0" and isinstance(relu, unary.Relu)
+    assert type(relu) is type(torchless.relu(x * 2).grad_fn)  # one class per op and name, made once
+
+
+def test_gradients_of_gradients_through_named_nodes():
+    # backward_graph applies ops through the recorded nodes' classes; the result is named afresh
+    x = torchless.tensor([0.5, -1.5, 2.0], requires_grad=True)
+    (gx,) = torchless.autograd.grad(torchless.sigmoid(x).sum(), x, create_graph=True)
+    xt = torch.tensor([0.5, -1.5, 2.0], requires_grad=True)
+    (gxt,) = torch.autograd.grad(torch.sigmoid(xt).sum(), xt, create_graph=True)
+    assert type(gx.grad_fn).__name__ == type(gxt.grad_fn).__name__
+    gx.sum().backward()
+    gxt.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-6)
