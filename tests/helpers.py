@@ -12,8 +12,12 @@
 Imported as ``from helpers import ...``: pytest puts tests/ on ``sys.path`` (``pythonpath`` in pyproject.toml).
 """
 import io
+import os
 import pickle
 import struct
+import subprocess
+import sys
+import textwrap
 import warnings
 from typing import NamedTuple
 
@@ -233,3 +237,22 @@ def run_optimizer(lib, name, options, initial, grads):
     optimizer = getattr(lib.optim, name)(params, **options)
     take_steps(lib, optimizer, params, grads)
     return params, optimizer
+
+
+def run_python(args, cwd=None):
+    """stdout and stderr of a new interpreter run with ``args``, this torchless first on the path."""
+    source_root = os.path.dirname(os.path.dirname(torchless.__file__))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([source_root, os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, env=env, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return done.stdout, done.stderr
+
+
+def same_script_output(tmp_path, source):
+    """``source`` run as a script by PyTorch and through ``torchless.as_torch`` prints the same lines."""
+    path = tmp_path / "script.py"
+    path.write_text(textwrap.dedent(source))
+    expected, _ = run_python([str(path)], cwd=tmp_path)
+    actual, _ = run_python(["-m", "torchless.as_torch", str(path)], cwd=tmp_path)
+    assert actual.replace("torchless.", "torch.").splitlines() == expected.splitlines()
+    return actual

@@ -28,9 +28,6 @@ against PyTorch:
 - ``torch.distributions`` was missing (mixup's ``Beta(a, a).sample()``, ``Categorical``, ``Bernoulli``,
   ``Normal``, ``Uniform``, ``Dirichlet``, ``kl_divergence``), with PyTorch's shapes, formulas, reprs and errors.
 """
-import os
-import subprocess
-import sys
 import textwrap
 import warnings
 
@@ -38,29 +35,9 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import run_python, same_script_output
 
 torch = pytest.importorskip("torch")
-
-SOURCE_ROOT = os.path.dirname(os.path.dirname(torchless.__file__))
-
-
-def _run(args, cwd=None):
-    """stdout and stderr of a new interpreter run with ``args``, this torchless first on the path."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([SOURCE_ROOT, os.environ.get("PYTHONPATH", "")]))
-    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, env=env, cwd=cwd)
-    assert done.returncode == 0, done.stderr
-    return done.stdout, done.stderr
-
-
-def _same_script_output(tmp_path, source):
-    """``source`` run as a script by PyTorch and through ``torchless.as_torch`` prints the same lines."""
-    path = tmp_path / "script.py"
-    path.write_text(textwrap.dedent(source))
-    expected, _ = _run([str(path)], cwd=tmp_path)
-    actual, _ = _run(["-m", "torchless.as_torch", str(path)], cwd=tmp_path)
-    assert actual.replace("torchless.", "torch.").splitlines() == expected.splitlines()
-    return actual
-
 
 def _recorded(fn):
     with warnings.catch_warnings(record=True) as caught:
@@ -149,8 +126,8 @@ for statement in {statements!r}:
     ["torch.tensor([1.0, a[0]])", "torch.tensor(a)", "torch.from_numpy(a)"],
 ])
 def test_once_per_process_warnings_match_pytorch(statements):
-    expected, _ = _run(["-c", _WARNING_PROBE.format(lib="torch", statements=statements)])
-    actual, _ = _run(["-c", _WARNING_PROBE.format(lib="torchless", statements=statements)])
+    expected, _ = run_python(["-c", _WARNING_PROBE.format(lib="torch", statements=statements)])
+    actual, _ = run_python(["-c", _WARNING_PROBE.format(lib="torchless", statements=statements)])
     assert actual == expected
 
 
@@ -234,13 +211,13 @@ print(sorted(set(mp.__all__) - {{"reducer"}}))
 
 def test_sharing_strategies_as_pytorch():
     # in new interpreters: importing PyTorch's torch.multiprocessing changes multiprocessing for the whole process
-    expected, _ = _run(["-c", _SHARING_PROBE.format(lib="torch")])
-    actual, _ = _run(["-c", _SHARING_PROBE.format(lib="torchless")])
+    expected, _ = run_python(["-c", _SHARING_PROBE.format(lib="torch")])
+    actual, _ = run_python(["-c", _SHARING_PROBE.format(lib="torchless")])
     assert actual == expected
 
 
 def test_spawn_runs_and_reports_failures_as_pytorch(tmp_path):
-    output = _same_script_output(tmp_path, """
+    output = same_script_output(tmp_path, """
         import torch, torch.multiprocessing as mp
         from torch.utils.data import DataLoader, Dataset
 
@@ -407,7 +384,7 @@ def test_mixup_beta_samples_lie_in_the_unit_interval():
 def test_a_wild_training_script_runs_unchanged(tmp_path):
     """Custom Dataset over NumPy arrays, WeightedRandomSampler, random_split, an init loop, param groups, warmup by
     SequentialLR, clipping, early stopping with deepcopy, a checkpoint dict, mixup, a confusion matrix."""
-    _same_script_output(tmp_path, """
+    same_script_output(tmp_path, """
         import copy, math, os, random, warnings
         import numpy as np
         import torch, torch.nn as nn, torch.nn.functional as F
@@ -541,7 +518,7 @@ def test_a_wild_training_script_runs_unchanged(tmp_path):
 
 
 def test_a_device_agnostic_timing_script_runs_unchanged(tmp_path):
-    _same_script_output(tmp_path, """
+    same_script_output(tmp_path, """
         import warnings
         import numpy as np
         import torch
@@ -607,7 +584,7 @@ def test_an_image_folder_notebook_runs_unchanged(tmp_path):
         plt.savefig("grid.png")
         print(Image.open("grid.png").size[0] > 0)
     """))
-    printed, _ = _run(["-m", "torchless.as_torch", str(path)], cwd=tmp_path)
+    printed, _ = run_python(["-m", "torchless.as_torch", str(path)], cwd=tmp_path)
     assert printed.splitlines() == [
         "['cat', 'dog', 'fox'] {'cat': 0, 'dog': 1, 'fox': 2} 12",
         "(4, 3, 16, 16) (4, 3) 4.0", "(4, 3, 16, 16) (4, 3) 4.0", "(4, 3, 16, 16) (4, 3) 4.0",

@@ -35,9 +35,6 @@ compared against PyTorch:
 - Arguments PyTorch's parser reads as a float (``trapz``'s ``dx``, ``exponential_``'s ``lambd``, ...) refused a
   bool and a 0-d tensor, which PyTorch takes.
 """
-import os
-import subprocess
-import sys
 import textwrap
 import warnings
 
@@ -45,29 +42,9 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import run_python, same_script_output
 
 torch = pytest.importorskip("torch")
-
-SOURCE_ROOT = os.path.dirname(os.path.dirname(torchless.__file__))
-
-
-def _run(args, cwd=None):
-    """stdout and stderr of a new interpreter run with ``args``, this torchless first on the path."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([SOURCE_ROOT, os.environ.get("PYTHONPATH", "")]))
-    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, env=env, cwd=cwd)
-    assert done.returncode == 0, done.stderr
-    return done.stdout, done.stderr
-
-
-def _same_script_output(tmp_path, source):
-    """``source`` run as a script by PyTorch and through ``torchless.as_torch`` prints the same lines."""
-    path = tmp_path / "script.py"
-    path.write_text(textwrap.dedent(source))
-    expected, _ = _run([str(path)], cwd=tmp_path)
-    actual, _ = _run(["-m", "torchless.as_torch", str(path)], cwd=tmp_path)
-    assert actual.replace("torchless.", "torch.").splitlines() == expected.splitlines()
-    return actual
-
 
 def _outcome(fn):
     try:
@@ -191,8 +168,8 @@ def test_full_backward_hook_warning_points_at_the_backward_call(tmp_path):
         x = torch.randn(1, 1, 5, 5)
         model(x).sum().backward()
         """))
-    expected_out, expected_err = _run([str(path)], cwd=tmp_path)
-    actual_out, actual_err = _run(["-m", "torchless.as_torch", str(path)], cwd=tmp_path)
+    expected_out, expected_err = run_python([str(path)], cwd=tmp_path)
+    actual_out, actual_err = run_python(["-m", "torchless.as_torch", str(path)], cwd=tmp_path)
     assert actual_out == expected_out
     assert "script.py:6: UserWarning: Full backward hook is firing" in expected_err
     assert "script.py:6: UserWarning: Full backward hook is firing" in actual_err
@@ -256,7 +233,7 @@ def test_trapezoid_family_gradients(name):
 
 
 def test_integrated_gradients_riemann_sum(tmp_path):
-    _same_script_output(tmp_path, """\
+    same_script_output(tmp_path, """\
         import torch
         import torch.nn as nn
         import torch.nn.functional as F
@@ -329,7 +306,7 @@ def test_gradient_linear_in_the_output_still_requires_grad(op):
 
 
 def test_input_gradient_penalty_through_a_cnn(tmp_path):
-    _same_script_output(tmp_path, """\
+    same_script_output(tmp_path, """\
         import torch
         import torch.nn as nn
         torch.manual_seed(0)
@@ -398,7 +375,7 @@ _COURSE_CNN = """\
 
 
 def test_activation_maps_summary_and_flops_script(tmp_path):
-    _same_script_output(tmp_path, _COURSE_CNN + """\
+    same_script_output(tmp_path, _COURSE_CNN + """\
     activation = {}
     def get_activation(name):
         def hook(module, input, output):
@@ -433,7 +410,7 @@ def test_activation_maps_summary_and_flops_script(tmp_path):
 
 
 def test_grad_cam_guided_backprop_and_saliency_script(tmp_path):
-    _same_script_output(tmp_path, _COURSE_CNN + """\
+    same_script_output(tmp_path, _COURSE_CNN + """\
     model.relu2 = nn.ReLU()  # a full backward hook's output may not be changed in place
     model.eval()
     store = {}
