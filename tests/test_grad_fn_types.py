@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import torchless
+from helpers import same_script_output
 from torchless._ops import unary
 
 torch = pytest.importorskip("torch")
@@ -63,3 +64,21 @@ def test_gradients_of_gradients_through_named_nodes():
     gx.sum().backward()
     gxt.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-6)
+
+
+def test_torchviz_draws_a_cnn_as_for_pytorch(tmp_path):
+    pytest.importorskip("torchviz")
+    same_script_output(tmp_path, """
+        import re
+        import torch
+        import torch.nn as nn
+        from torchviz import make_dot
+
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 5, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
+                              nn.Linear(5 * 14 * 14, 10))
+        loss = nn.CrossEntropyLoss()(model(torch.rand(2, 1, 28, 28)).view(2, 10), torch.tensor([1, 2]))
+        source = make_dot(loss, params=dict(model.named_parameters())).source
+        print("\\n".join(sorted(re.sub(r"\\b\\d{6,}\\b", "ID", source).splitlines())))
+    """)
+

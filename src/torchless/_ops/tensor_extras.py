@@ -798,5 +798,7 @@ def install(cls):
     cls.is_cpu = property(lambda self: True, doc="Always True: torchless tensors live in host memory.")
     cls._base = property(lambda self: self._view_base,
                          doc="The tensor whose memory this view shares (None when the tensor is not a view).")
+    # PyTorch's private _is_view(), which graph drawings (torchviz's make_dot) call on every output
+    cls._is_view = lambda self: self._view_base is not None
     cls.output_nr = property(_output_nr, doc="Which output of its node the tensor is (0 for leaves and single "
                                               "outputs; ops torchless records as one node per output give 0 too).")
