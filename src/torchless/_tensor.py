@@ -441,6 +441,10 @@ def _arg_extremum_arguments(name, args, kwargs, input=()):
 _COMPARISON_SYMBOLS = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">="}
 
 
+# The CPU kernels of the ordering comparisons, which name a complex dtype they refuse
+_ORDERING_KERNELS = {np.less: "lt_cpu", np.less_equal: "le_cpu", np.greater: "gt_cpu", np.greater_equal: "ge_cpu"}
+
+
 def _comparison_method(name, ufunc):
     """Tensor.eq, .lt, ...: the comparison of ``ufunc``, refusing an operand that is neither a tensor nor a number
     with PyTorch's parser TypeError."""
@@ -1315,23 +1319,23 @@ class Tensor:
 
     # PyTorch records // without a derivative: the result requires grad, and backward through it raises.
     def __floordiv__(self, other):
-        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "b", divides=True,
+        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", divides=True,
                                     node=arithmetic.NotDifferentiable, op="floor_divide")
 
     def __rfloordiv__(self, other):
         if isinstance(other, np.ndarray):
             return NotImplemented
-        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "b", reverse=True, divides=True,
+        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", reverse=True, divides=True,
                                     node=arithmetic.NotDifferentiable, op="floor_divide")
 
     def __mod__(self, other):
-        return self._checked_binary(other, np.mod, "remainder_cpu", "b", divides=True, node=arithmetic.Remainder,
+        return self._checked_binary(other, np.mod, "remainder_cpu", "bc", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor))
 
     def __rmod__(self, other):  # a Python scalar dividend: PyTorch has no derivative for that overload
         if isinstance(other, np.ndarray):
             return NotImplemented
-        return self._checked_binary(other, np.mod, "remainder_cpu", "b", reverse=True, divides=True,
+        return self._checked_binary(other, np.mod, "remainder_cpu", "bc", reverse=True, divides=True,
                                     node=arithmetic.NotDifferentiable, op="remainder")
 
     def __pow__(self, exponent):
@@ -1465,10 +1469,10 @@ class Tensor:
             self._check_other_operand(other, "div")
             return self / other
         if rounding_mode == "floor":
-            return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "b", divides=True,
+            return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", divides=True,
                                         node=arithmetic.ZeroGradient, name="DivBackward2")
         if rounding_mode == "trunc":
-            return self._checked_binary(other, _trunc_divide, "div_trunc_cpu", "b", divides=True,
+            return self._checked_binary(other, _trunc_divide, "div_trunc_cpu", "bc", divides=True,
                                         node=arithmetic.ZeroGradient, name="DivBackward2")
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
@@ -1484,7 +1488,7 @@ class Tensor:
         """The remainder of division rounded toward zero (it has the dividend's sign; ``%`` has the divisor's)."""
         if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
             raise _parser_errors.invalid_binary_method("fmod", "other", other)
-        return self._checked_binary(other, np.fmod, "fmod_cpu", "b", divides=True, node=arithmetic.Remainder,
+        return self._checked_binary(other, np.fmod, "fmod_cpu", "bc", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor), truncated=True)
 
     floor_divide = __floordiv__
@@ -1579,6 +1583,8 @@ class Tensor:
                                     "'numpy.ndarray'")
             return NotImplemented
         _raise_if_not_broadcastable(a, b)
+        if a._data.dtype.kind == "c" and fn in _ORDERING_KERNELS:  # (a and b share the common dtype)
+            raise NotImplementedError(f"\"{_ORDERING_KERNELS[fn]}\" not implemented for '{a.dtype.scalar_name}'")
         return Tensor._wrap(fn(a._data, b._data))
 
     def __eq__(self, other):
@@ -1689,6 +1695,7 @@ class Tensor:
         min, max = _clamp_bounds(min, max, name)
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        self._refuse_complex("clamp is not supported for complex types")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             out = self
             for bound, largest in ((min, True), (max, False)):
@@ -1718,8 +1725,8 @@ class Tensor:
         return self._clamp(None, max, "clamp", "ClampMax")
 
     def relu(self):
-        if self._data.dtype == np.bool_:
-            raise RuntimeError("Boolean inputs not supported for relu")
+        if self._data.dtype.kind in "bc":
+            _refuse_relu(self)
         return unary.Relu.apply(self)
 
     def hardshrink(self, lambd=0.5):
@@ -1770,11 +1777,12 @@ class Tensor:
         return self._smooth("cos")
 
     def frac(self):
-        self._no_kernel_for("biu", "frac_cpu")
+        self._no_kernel_for("biuc", "frac_cpu")
         return self._smooth("frac")
 
     def trunc(self):
         self._no_kernel_for("b", "trunc_vml_cpu")
+        self._refuse_complex("trunc is not supported for complex inputs")
         return self._step(np.trunc, "TruncBackward0")
 
     fix = trunc
@@ -1812,23 +1820,27 @@ class Tensor:
         return Tensor._wrap(fn(self._data))
 
     def sign(self):
+        self._refuse_complex("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                             "torch.sgn instead.")
         if self._data.dtype.kind == "b":  # the values themselves (NumPy has no bool sign)
             return Tensor._wrap(self._data.copy())
         return self._step(unary.sign, "SignBackward0")
 
     def floor(self):
         self._no_kernel_for("b", "floor_vml_cpu")
+        self._refuse_complex("floor is not supported for complex inputs")
         return self._step(np.floor, "FloorBackward0")
 
     def ceil(self):
         self._no_kernel_for("b", "ceil_vml_cpu")
+        self._refuse_complex("ceil is not supported for complex inputs")
         return self._step(np.ceil, "CeilBackward0")
 
     def round(self, decimals=None):
         if decimals is None:
-            self._no_kernel_for("b", "round_vml_cpu")
+            self._no_kernel_for("bc", "round_vml_cpu")
             return self._step(np.round, "RoundBackward0")
-        self._no_kernel_for("biu", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
+        self._no_kernel_for("biuc", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
         return self._step(lambda x: np.round(x, decimals), "RoundBackward1")  # the overload with decimals
 
     def masked_fill(self, mask, value):
@@ -1925,6 +1937,10 @@ class Tensor:
     def _extremum(self, dim, keepdim, largest, name):
         if isinstance(dim, Tensor):
             return self.maximum(dim) if largest else self.minimum(dim)
+        if dim is None:
+            self._no_kernel_for("c", f"{name}_all")
+        else:
+            self._refuse_complex(f"{name}(): does not support complex input", RuntimeError)
         if self._data.size == 0:
             self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
         if dim is None:
@@ -1968,6 +1984,7 @@ class Tensor:
         return self._amax_amin(dim, keepdim, False, "amin")
 
     def _amax_amin(self, dim, keepdim, largest, name):
+        self._no_kernel_for("c", "max_values_cpu" if largest else "min_values_cpu")
         if self._data.size == 0:  # checked before repeated dims, as in PyTorch
             self._check_nonempty(name, None if dim in ((), None) else dim if isinstance(dim, (tuple, list)) else (dim,))
         axes = _reduced_axes(name, None if dim == () else dim, keepdim, self._data.ndim)
@@ -1982,8 +1999,9 @@ class Tensor:
         return self._arg_extremum(np.argmin, dim, keepdim, "argmin")
 
     def _arg_extremum(self, fn, dim, keepdim, name):
-        if self._data.dtype.kind == "b":
-            raise RuntimeError(f"{name}(): does not support bool input")
+        if self._data.dtype.kind in "bc":
+            raise RuntimeError(f"{name}(): does not support {'bool' if self._data.dtype.kind == 'b' else 'complex'} "
+                               "input")
         if self._data.size == 0:
             self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
         if dim is None:
@@ -2004,6 +2022,7 @@ class Tensor:
             raise RuntimeError("selected index k out of range")
         if self._data.dtype.kind == "b":
             raise RuntimeError("topk does not support bool dtypes on CPU")
+        self._refuse_complex(" topk does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         if self._data.ndim == 0:  # k of 0 or 1: the value itself, as in PyTorch
             return _RETURN_TYPES["topk"](self._gather(axis, None, "TopkBackward0"),
                                          Tensor._wrap(np.zeros((), np.int64)))
@@ -2016,6 +2035,7 @@ class Tensor:
         # either way here)
         node = "SortBackward0" if stable is None else "SortBackward1"
         axis = normalize_dim(dim, self._data.ndim)
+        self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         if self._data.ndim == 0:
             return _RETURN_TYPES["sort"](self._gather(axis, None, node), Tensor._wrap(np.zeros((), np.int64)))
         order = self._sort_order(axis, descending)
@@ -2040,14 +2060,14 @@ class Tensor:
             self._check_nonempty("kthvalue", (axis,))
         if not 1 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
-        self._no_kernel_for("b", "kthvalue_cpu")
+        self._no_kernel_for("bc", "kthvalue_cpu")
         return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0")
 
     def median(self, dim=None, keepdim=False):
         """The lower median of all elements, or ``(values, indices)`` along ``dim``; NaN wins where there is one."""
         if dim is None:
             if self._data.size:  # (an empty tensor never reaches the kernel)
-                self._no_kernel_for("b", "median_cpu")
+                self._no_kernel_for("bc", "median_cpu")
             return reduction.Median.apply(self)
         if type(dim) is not int or keepdim.__class__ is not bool:
             error = _parser_errors.reduction_error("median", dim, keepdim)
@@ -2056,7 +2076,7 @@ class Tensor:
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.size == 0:
             self._check_nonempty("median", (axis,))
-        self._no_kernel_for("b", "median_out")  # (the kernel along a dim has its own name)
+        self._no_kernel_for("bc", "median_out")  # (the kernel along a dim has its own name)
         n = self._data.shape[axis] if self._data.ndim else 1
         return self._select(axis, (n - 1) // 2, keepdim, "median", "MedianBackward1")
 
@@ -2143,6 +2163,7 @@ class Tensor:
         """The distinct values (sorted), optionally with the inverse indices and the counts."""
         from ._ops.extra_math import unique_axis
 
+        self._no_kernel_for("c", "unique" if dim is None else "unique_dim")
         axis = None if dim is None else unique_axis(self, dim)
         # each NaN is a value of its own in PyTorch, where NumPy merges them
         values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis,
@@ -3307,6 +3328,11 @@ class Tensor:
         if self._data.dtype.kind in kinds:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{self.dtype.scalar_name}'")
 
+    def _refuse_complex(self, message, error=NotImplementedError):
+        """PyTorch's refusal (``error(message)``) of a complex tensor by an op it defines for real numbers only."""
+        if self._data.dtype.kind == "c":
+            raise error(message)
+
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         from .random import stream
 
@@ -3606,11 +3632,19 @@ def _correction(unbiased, correction):
 
 def _elementwise_extremum(a, b, largest):
     a, b = a._operands(b)
+    a._refuse_complex(f"{'maximum' if largest else 'minimum'} not implemented for complex tensors.", RuntimeError)
     try:
         return arithmetic.Extremum.apply(a, b, largest=largest)
     except ValueError:
         _raise_if_not_broadcastable(a, b)
         raise
+
+
+def _refuse_relu(tensor):
+    """PyTorch's refusal of a bool or complex tensor by relu (called only for those)."""
+    if tensor._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    raise NotImplementedError("clamp is not supported for complex types")
 
 
 def _raise_if_not_broadcastable(a, b):

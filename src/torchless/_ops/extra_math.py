@@ -204,6 +204,8 @@ def ldexp(self, other):
 def heaviside(self, values):
     """The Heaviside step: 0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
     _tensor(values, "heaviside", "values", 1)
+    if self._data.dtype.kind == "c" or values._data.dtype.kind == "c":
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
     if self._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     a, b = np.broadcast_arrays(self._data, values._data)
@@ -539,23 +541,30 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
         raise TypeError("isin() received an invalid combination of arguments")
     a = np.asarray(elements._data if isinstance(elements, Tensor) else elements)
     b = np.asarray(test_elements._data if isinstance(test_elements, Tensor) else test_elements)
-    if a.dtype == np.bool_ or b.dtype == np.bool_:  # PyTorch has no bool kernel (a Python bool counts as one)
-        raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    for array in (a, b):  # PyTorch has no bool or complex kernel (a Python bool counts as a bool)
+        if array.dtype.kind in "bc":
+            raise RuntimeError(f"Unsupported input type encountered for isin(): "
+                               f"{_dtype.from_numpy_dtype(array.dtype).scalar_name}")
     return Tensor._wrap(np.isin(a, b, invert=invert))
 
 
 def isneginf(self):
     """Whether each element is -inf."""
+    self._refuse_complex("isneginf does not support complex inputs.", RuntimeError)
     return Tensor._wrap(np.isneginf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
 
 
 def isposinf(self):
     """Whether each element is +inf."""
+    self._refuse_complex("isposinf does not support complex inputs.", RuntimeError)
     return Tensor._wrap(np.isposinf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
 
 
 def isreal(self):
-    """Whether each element is real: always, torchless having no complex dtypes."""
+    """Whether each element is real: True for every element of a real tensor, for a complex one where its
+    imaginary part is 0."""
+    if self._data.dtype.kind == "c":
+        return Tensor._wrap(self._data.imag == 0)
     return Tensor._wrap(np.ones(self.shape, bool))
 
 
@@ -723,7 +732,7 @@ def nanmedian(self, dim=None, keepdim=False):
     a = self._data
     if dim is None:
         if a.size:  # (an empty tensor never reaches the kernel)
-            self._no_kernel_for("b", "median_cpu")
+            self._no_kernel_for("bc", "median_cpu")
         flat = a.reshape(-1)
         if flat.size == 0:  # NaN, cast to an integer dtype as PyTorch does (0 or its most negative value)
             with np.errstate(invalid="ignore"):
@@ -732,7 +741,7 @@ def nanmedian(self, dim=None, keepdim=False):
         return self.reshape(-1)[int(index)]
     axis = _reduce_dim(self, dim, "nanmedian")
     _check_reduced_size(self, axis, "median")  # (PyTorch's message names median)
-    self._no_kernel_for("b", "median_out")
+    self._no_kernel_for("bc", "median_out")
     if a.ndim == 0:
         return _RETURN_TYPES["nanmedian"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
     rows = np.moveaxis(a, axis, -1)
@@ -758,6 +767,7 @@ def mode(self, dim=-1, keepdim=False):
     a = self._data
     axis = _reduce_dim(self, dim, "mode")
     _check_reduced_size(self, axis, "mode")
+    self._no_kernel_for("c", "mode_cpu")
     if a.ndim == 0:
         return _RETURN_TYPES["mode"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
     rows = np.moveaxis(a, axis, -1)

@@ -19,7 +19,7 @@ from ..._ops import unary
 from ..._ops.shape import Where
 from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
-from ..._tensor import Tensor
+from ..._tensor import Tensor, _refuse_relu
 from ...autograd.graph import Node, records
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
@@ -65,8 +65,8 @@ def _maybe_inplace(input, function, overwrite, fills=False, **params):
 def relu(input, inplace=False):
     """max(0, x) elementwise; integer tensors stay integer."""
     check_tensor(input, "relu")
-    if input._data.dtype.kind == "b":  # the array's dtype: cheaper than input.dtype on every layer call
-        raise RuntimeError("Boolean inputs not supported for relu")
+    if input._data.dtype.kind in "bc":  # the array's dtype: cheaper than input.dtype on every layer call
+        _refuse_relu(input)
     if inplace:
         return input.relu_()
     if records(input):
@@ -152,6 +152,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     max_val = number_argument(max_val, name, "max_val", 3)
     if input._data.dtype.kind == "b":  # clamping a bool is meaningless: PyTorch's kernel refuses it
         raise RuntimeError("Bool inputs not supported for hardtanh")
+    input._refuse_complex("clamp is not supported for complex types")  # (PyTorch's hardtanh is a clamp)
     return _maybe_inplace(input, Hardtanh, inplace, min_val=min_val, max_val=max_val)
 
 

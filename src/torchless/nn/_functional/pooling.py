@@ -480,9 +480,9 @@ def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode,
 
 
 def _check_not_bool(input):
-    """PyTorch's max pooling kernel takes numbers of every type but bool (even for an empty batch)."""
-    if input.dtype.name == "bool":
-        raise NotImplementedError("\"max_pool2d\" not implemented for 'Bool'")
+    """PyTorch's max pooling kernel takes numbers of every type but bool and complex (even for an empty batch)."""
+    if input._data.dtype.kind in "bc":
+        raise NotImplementedError(f"\"max_pool2d\" not implemented for '{input.dtype.scalar_name}'")
 
 
 def _one_value(values, fn, what):

@@ -1,0 +1,216 @@
+"""Complex tensors op by op against PyTorch (found by the differential audit tests/cplx9_audit.py):
+
+* wrong numbers: sigmoid (torchless.sigmoid, Tensor.sigmoid / sigmoid_, F.sigmoid, special.expit) dropped the
+  imaginary part (its real-only exp(-|x|) trick); isreal was True everywhere; acosh's gradient took the other
+  branch of the square root;
+* computed where PyTorch refuses, now refused with PyTorch's exception and message through the shared checks
+  (``Tensor._refuse_complex`` / ``Tensor._no_kernel_for``): the ordering comparisons (<, <=, >, >=, lt/le/gt/ge,
+  with a real tensor or a complex Python number too: ``"lt_cpu" not implemented for 'ComplexFloat'``), the clamp
+  family (clamp, clip, clamp_min/max and their in-place forms, relu / relu_ / F.relu, relu6, hardtanh), sign,
+  signbit, max/min (all, along a dim), amax/amin, argmax/argmin, aminmax, sort/argsort/msort, topk, kthvalue,
+  median/nanmedian, mode, unique, cummax/cummin, maximum/minimum, fmax/fmin, heaviside, isin, isposinf/isneginf,
+  nansum/nanmean, erf/erfc/erfinv (and torch.special's), deg2rad/rad2deg, logit, xlogy, atan2, copysign,
+  F.threshold, max pooling;
+* failed with NumPy's TypeError where PyTorch raises its own: floor, ceil, trunc/fix, round, frac, fmod,
+  remainder / %, floor_divide / //, div(rounding_mode=...);
+* logaddexp of complex tensors raised; it computes PyTorch's complex formula now.
+"""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+RTOL = {"complex64": 1e-5, "complex128": 1e-12}
+DTYPES = ["complex64", "complex128"]
+
+
+def _arrays(dtype):
+    rng = np.random.default_rng(9)
+    real = np.float32 if dtype == "complex64" else np.float64
+    z = (rng.uniform(-2, 2, (3, 4)) + 1j * rng.uniform(-2, 2, (3, 4))).astype(dtype)
+    w = (rng.uniform(-2, 2, (3, 4)) + 1j * rng.uniform(-2, 2, (3, 4))).astype(dtype)
+    r = rng.uniform(-2, 2, (3, 4)).astype(real)
+    return z, w, r
+
+
+def _outcome(call):
+    try:
+        return call(), None
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+        return None, (type(error).__name__, str(error).replace("torchless.", "torch."))
+
+
+def _run(lib, fn, dtype, requires_grad):
+    leaves = [lib.tensor(a, requires_grad=requires_grad) for a in _arrays(dtype)]
+    out, error = _outcome(lambda: fn(lib, *leaves))
+    return out, error, leaves
+
+
+def assert_same(fn, dtype, gradients=False):
+    """``fn(lib, z, w, r)`` (complex z and w, real r) gives the same values and dtype in torch and torchless, or
+    raises the same exception; with ``gradients``, the same gradients of sum(|out|^2) for every input."""
+    theirs, their_error, their_leaves = _run(torch, fn, dtype, gradients)
+    ours, our_error, our_leaves = _run(torchless, fn, dtype, gradients)
+    assert our_error == their_error
+    if their_error:
+        return
+    for t, o in zip(theirs if isinstance(theirs, tuple) else (theirs,), ours if isinstance(ours, tuple) else (ours,)):
+        assert str(o.dtype).replace("torchless.", "") == str(t.dtype).replace("torch.", "")
+        np.testing.assert_allclose(o.detach().numpy(), t.detach().resolve_conj().numpy(), rtol=RTOL[dtype],
+                                   atol=RTOL[dtype])
+    if gradients:
+        for out in (theirs, ours):
+            (out.abs() ** 2).sum().backward()
+        for t, o in zip(their_leaves, our_leaves):
+            assert (o.grad is None) == (t.grad is None)
+            if t.grad is not None:
+                np.testing.assert_allclose(o.grad.numpy(), t.grad.resolve_conj().numpy(), rtol=RTOL[dtype] * 10,
+                                           atol=RTOL[dtype] * 10)
+
+
+# ---------------------------------------------------------------------------- values and gradients
+COMPUTED = {
+    "sigmoid": lambda lib, z, w, r: lib.sigmoid(z),
+    "Tensor.sigmoid": lambda lib, z, w, r: z.sigmoid(),
+    "sigmoid_": lambda lib, z, w, r: (z * 1).sigmoid_(),
+    "F.sigmoid": lambda lib, z, w, r: lib.nn.functional.sigmoid(z),
+    "special.expit": lambda lib, z, w, r: lib.special.expit(z),
+    "sigmoid_of_real_times_complex": lambda lib, z, w, r: lib.sigmoid(r * (1 + 2j)),
+    "acosh": lambda lib, z, w, r: lib.acosh(z),
+    "logaddexp": lambda lib, z, w, r: lib.logaddexp(z, w),
+    "logaddexp_mixed": lambda lib, z, w, r: lib.logaddexp(z, r),
+    "isreal": lambda lib, z, w, r: lib.isreal(lib.where(r > 0, z, z.real.to(z.dtype))),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", COMPUTED)
+def test_complex_values_and_gradients_match_torch(name, dtype):
+    # (PyTorch's own backward of logaddexp(complex, real) fails: a real input's complex gradient)
+    assert_same(COMPUTED[name], dtype, gradients=name not in ("isreal", "logaddexp_mixed"))
+
+
+# ---------------------------------------------------------------------------- refusals
+def _F(lib):
+    return lib.nn.functional
+
+
+REFUSED = {
+    # ordering comparisons
+    "lt": lambda lib, z, w, r: lib.lt(z, w),
+    "z < w": lambda lib, z, w, r: z < w,
+    "z <= real": lambda lib, z, w, r: z <= r,
+    "real > z": lambda lib, z, w, r: r > z,
+    "z >= 0": lambda lib, z, w, r: z >= 0,
+    "real < complex number": lambda lib, z, w, r: r < (1 + 1j),
+    "double < complex64": lambda lib, z, w, r: r.double() < z,
+    "Tensor.gt": lambda lib, z, w, r: z.gt(1),
+    # clamp family
+    "clamp": lambda lib, z, w, r: lib.clamp(z, min=0),
+    "clamp tensor bound": lambda lib, z, w, r: lib.clamp(z, max=w),
+    "clip": lambda lib, z, w, r: z.clip(-1, 1),
+    "clamp_min": lambda lib, z, w, r: z.clamp_min(0),
+    "clamp_max_": lambda lib, z, w, r: (z * 1).clamp_max_(0),
+    "clamp no bounds": lambda lib, z, w, r: lib.clamp(z),
+    "relu": lambda lib, z, w, r: lib.relu(z),
+    "Tensor.relu_": lambda lib, z, w, r: (z * 1).relu_(),
+    "F.relu": lambda lib, z, w, r: _F(lib).relu(z),
+    "F.relu inplace": lambda lib, z, w, r: _F(lib).relu(z * 1, inplace=True),
+    "F.relu6": lambda lib, z, w, r: _F(lib).relu6(z),
+    "F.hardtanh": lambda lib, z, w, r: _F(lib).hardtanh(z),
+    "F.threshold": lambda lib, z, w, r: _F(lib).threshold(z, 0.5, 1.0),
+    "F.max_pool2d": lambda lib, z, w, r: _F(lib).max_pool2d(z[None, None], 2),
+    "F.max_pool1d": lambda lib, z, w, r: _F(lib).max_pool1d(z[None], 2),
+    "F.leaky_relu": lambda lib, z, w, r: _F(lib).leaky_relu(z),
+    # rounding and sign
+    "sign": lambda lib, z, w, r: lib.sign(z),
+    "Tensor.sign": lambda lib, z, w, r: z.sign(),
+    "signbit": lambda lib, z, w, r: lib.signbit(z),
+    "floor": lambda lib, z, w, r: lib.floor(z),
+    "floor_": lambda lib, z, w, r: (z * 1).floor_(),
+    "ceil": lambda lib, z, w, r: z.ceil(),
+    "trunc": lambda lib, z, w, r: lib.trunc(z),
+    "fix": lambda lib, z, w, r: lib.fix(z),
+    "round": lambda lib, z, w, r: lib.round(z),
+    "round decimals": lambda lib, z, w, r: z.round(decimals=2),
+    "frac": lambda lib, z, w, r: lib.frac(z),
+    # reductions, selections, sorting
+    "max": lambda lib, z, w, r: z.max(),
+    "min": lambda lib, z, w, r: lib.min(z),
+    "max dim": lambda lib, z, w, r: lib.max(z, 0),
+    "min dim keepdim": lambda lib, z, w, r: z.min(1, keepdim=True),
+    "max of two": lambda lib, z, w, r: lib.max(z, w),
+    "amax": lambda lib, z, w, r: lib.amax(z),
+    "amin dim": lambda lib, z, w, r: z.amin(0),
+    "argmax": lambda lib, z, w, r: lib.argmax(z),
+    "argmin dim": lambda lib, z, w, r: z.argmin(1),
+    "aminmax": lambda lib, z, w, r: lib.aminmax(z),
+    "sort": lambda lib, z, w, r: lib.sort(z),
+    "sort stable": lambda lib, z, w, r: z.sort(stable=True, descending=True),
+    "argsort": lambda lib, z, w, r: lib.argsort(z),
+    "msort": lambda lib, z, w, r: lib.msort(z),
+    "topk": lambda lib, z, w, r: lib.topk(z, 2),
+    "kthvalue": lambda lib, z, w, r: lib.kthvalue(z, 2),
+    "median": lambda lib, z, w, r: lib.median(z),
+    "median dim": lambda lib, z, w, r: z.median(0),
+    "nanmedian": lambda lib, z, w, r: lib.nanmedian(z),
+    "mode": lambda lib, z, w, r: lib.mode(z),
+    "unique": lambda lib, z, w, r: lib.unique(z),
+    "unique dim": lambda lib, z, w, r: lib.unique(z, dim=0),
+    "cummax": lambda lib, z, w, r: lib.cummax(z, 1),
+    "cummin": lambda lib, z, w, r: z.cummin(0),
+    "nansum": lambda lib, z, w, r: lib.nansum(z),
+    "nanmean": lambda lib, z, w, r: z.nanmean(),
+    # elementwise binary
+    "maximum": lambda lib, z, w, r: lib.maximum(z, w),
+    "minimum mixed": lambda lib, z, w, r: lib.minimum(r, z),
+    "fmax": lambda lib, z, w, r: lib.fmax(z, w),
+    "fmin mixed": lambda lib, z, w, r: lib.fmin(z, r),
+    "atan2": lambda lib, z, w, r: lib.atan2(z, w),
+    "copysign": lambda lib, z, w, r: lib.copysign(z, 1),
+    "xlogy": lambda lib, z, w, r: lib.xlogy(z, w),
+    "special.xlogy": lambda lib, z, w, r: lib.special.xlogy(r, z),
+    "heaviside": lambda lib, z, w, r: lib.heaviside(z, w),
+    "heaviside mixed": lambda lib, z, w, r: lib.heaviside(r, z),
+    "fmod": lambda lib, z, w, r: lib.fmod(z, w),
+    "fmod scalar": lambda lib, z, w, r: lib.fmod(z, 2),
+    "remainder": lambda lib, z, w, r: lib.remainder(z, r),
+    "z % w": lambda lib, z, w, r: z % w,
+    "2 % z": lambda lib, z, w, r: 2 % z,
+    "floor_divide": lambda lib, z, w, r: lib.floor_divide(z, w),
+    "z // 2": lambda lib, z, w, r: z // 2,
+    "2 // z": lambda lib, z, w, r: 2 // z,
+    "div floor": lambda lib, z, w, r: lib.div(z, w, rounding_mode="floor"),
+    "div trunc": lambda lib, z, w, r: z.div(r, rounding_mode="trunc"),
+    "hypot": lambda lib, z, w, r: lib.hypot(z, w),
+    "logaddexp2": lambda lib, z, w, r: lib.logaddexp2(z, w),
+    # elementwise unary
+    "erf": lambda lib, z, w, r: lib.erf(z),
+    "erfc": lambda lib, z, w, r: z.erfc(),
+    "erfinv": lambda lib, z, w, r: lib.erfinv(z),
+    "special.erf": lambda lib, z, w, r: lib.special.erf(z),
+    "special.ndtr": lambda lib, z, w, r: lib.special.ndtr(z),
+    "deg2rad": lambda lib, z, w, r: lib.deg2rad(z),
+    "rad2deg": lambda lib, z, w, r: z.rad2deg(),
+    "logit": lambda lib, z, w, r: lib.logit(z),
+    "special.logit": lambda lib, z, w, r: lib.special.logit(z, eps=0.1),
+    "isposinf": lambda lib, z, w, r: lib.isposinf(z),
+    "isneginf": lambda lib, z, w, r: lib.isneginf(z),
+    "isin": lambda lib, z, w, r: lib.isin(z, w),
+    "isin real elements": lambda lib, z, w, r: lib.isin(r, z),
+}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", REFUSED)
+def test_complex_refusals_match_torch(name, dtype):
+    theirs, their_error, _ = _run(torch, REFUSED[name], dtype, False)
+    assert their_error is not None, f"torch computes {name}"
+    assert_same(REFUSED[name], dtype)
+
+
+@pytest.mark.parametrize("name", ["relu", "clamp", "lt", "max", "sort", "floor", "maximum", "F.max_pool2d"])
+def test_real_tensors_still_computed(name):
+    assert_same(lambda lib, z, w, r: REFUSED[name](lib, r, r.flip(0), r), "complex64")
