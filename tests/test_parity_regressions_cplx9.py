@@ -13,7 +13,19 @@
   F.threshold, max pooling;
 * failed with NumPy's TypeError where PyTorch raises its own: floor, ceil, trunc/fix, round, frac, fmod,
   remainder / %, floor_divide / //, div(rounding_mode=...);
-* logaddexp of complex tensors raised; it computes PyTorch's complex formula now.
+* logaddexp of complex tensors raised; it computes PyTorch's complex formula now;
+* wrong numbers: conj_physical (and conj_physical_) returned the tensor unconjugated; logsumexp (and
+  special.logsumexp) shifted by NumPy's lexicographic complex maximum, where PyTorch shifts by the largest real
+  part (the imaginary parts differ by 2 pi); the gradient through any op whose complex gradient arrived as a NumPy
+  scalar (a 0-d result: prod(), sum() then abs(), ...) skipped the conjugate Wirtinger convention;
+* no gradient through ``to(complex128)`` / ``to(complex64)`` (from complex or real tensors) and sum(dtype=complex)
+  refused to record; an in-place op writing a complex result into a real tensor (``r.add_(z)``) silently dropped
+  the imaginary part, where PyTorch refuses the cast; a complex-to-integer cast warned with NumPy's ComplexWarning;
+* Python scalars: complex(t) raised TypeError; float(t) / int(t) of a complex tensor raised TypeError where
+  PyTorch converts the real part of a number with no imaginary part and refuses others with "value cannot be
+  converted to type double without overflow"; torchless.full((2,), 1+1j) raised (PyTorch: complex64); a complex
+  fill value in a real tensor (fill_, t[i] = 1j, full(dtype=float32)) raised TypeError instead of PyTorch's
+  RuntimeError, or takes the real part when the imaginary part is 0.
 """
 import numpy as np
 import pytest
@@ -82,6 +94,23 @@ COMPUTED = {
     "logaddexp": lambda lib, z, w, r: lib.logaddexp(z, w),
     "logaddexp_mixed": lambda lib, z, w, r: lib.logaddexp(z, r),
     "isreal": lambda lib, z, w, r: lib.isreal(lib.where(r > 0, z, z.real.to(z.dtype))),
+    "conj_physical": lambda lib, z, w, r: lib.conj_physical(z * w),
+    "conj_physical_": lambda lib, z, w, r: (z * w).conj_physical_(),
+    "logsumexp": lambda lib, z, w, r: lib.logsumexp(z, 1),
+    "special.logsumexp": lambda lib, z, w, r: lib.special.logsumexp(z * 2, 0),
+    "prod": lambda lib, z, w, r: z.prod(),
+    "prod dim": lambda lib, z, w, r: z.prod(1),
+    "sum then mul": lambda lib, z, w, r: z.sum() * w.sum(),
+    "0-d exp": lambda lib, z, w, r: (z[0, 0] * w[1, 1]).exp(),
+    "to complex128": lambda lib, z, w, r: z.to(lib.complex128) * w,
+    "to complex64": lambda lib, z, w, r: z.to(lib.complex64) * w,
+    "real to complex": lambda lib, z, w, r: r.to(z.dtype) * w,
+    "sum dtype": lambda lib, z, w, r: (z * w).sum(dtype=lib.complex128),
+    "to int": lambda lib, z, w, r: z.detach().int(),
+    "to bool": lambda lib, z, w, r: (z.detach() * lib.tensor([[0], [1], [1]])).bool(),
+    "full complex": lambda lib, z, w, r: lib.full((2,), 1 + 1j),
+    "full complex into float": lambda lib, z, w, r: lib.full((2,), 1 + 0j, dtype=lib.float32),
+    "fill_ complex": lambda lib, z, w, r: lib.zeros(2, dtype=z.dtype).fill_(2 + 1j),
 }
 
 
@@ -89,7 +118,11 @@ COMPUTED = {
 @pytest.mark.parametrize("name", COMPUTED)
 def test_complex_values_and_gradients_match_torch(name, dtype):
     # (PyTorch's own backward of logaddexp(complex, real) fails: a real input's complex gradient)
-    assert_same(COMPUTED[name], dtype, gradients=name not in ("isreal", "logaddexp_mixed"))
+    assert_same(COMPUTED[name], dtype, gradients=name not in NO_GRADIENT)
+
+
+NO_GRADIENT = {"isreal", "logaddexp_mixed", "to int", "to bool", "full complex", "full complex into float",
+               "fill_ complex"}
 
 
 # ---------------------------------------------------------------------------- refusals
@@ -200,6 +233,13 @@ REFUSED = {
     "isneginf": lambda lib, z, w, r: lib.isneginf(z),
     "isin": lambda lib, z, w, r: lib.isin(z, w),
     "isin real elements": lambda lib, z, w, r: lib.isin(r, z),
+    # complex results and numbers into real tensors
+    "real add_ complex": lambda lib, z, w, r: r.detach().add_(z),
+    "real mul_ complex number": lambda lib, z, w, r: r.detach().mul_(1j),
+    "fill_ complex into float": lambda lib, z, w, r: r.detach().fill_(1 + 1j),
+    "fill_ complex into int": lambda lib, z, w, r: lib.zeros(2, dtype=lib.int64).fill_(1j),
+    "setitem complex into float": lambda lib, z, w, r: r.detach().__setitem__(0, 2 - 1j),
+    "full complex into float": lambda lib, z, w, r: lib.full((2,), 1j, dtype=lib.float32),
 }
 
 
@@ -209,6 +249,16 @@ def test_complex_refusals_match_torch(name, dtype):
     theirs, their_error, _ = _run(torch, REFUSED[name], dtype, False)
     assert their_error is not None, f"torch computes {name}"
     assert_same(REFUSED[name], dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("convert", [float, int, complex, bool])
+@pytest.mark.parametrize("value", [1 + 2j, -3 + 0j, 0j])
+def test_python_scalars_of_complex_tensors_match_torch(value, convert, dtype):
+    def call(lib):
+        return convert(lib.tensor(value, dtype=getattr(lib, dtype)))
+
+    assert _outcome(lambda: call(torchless)) == _outcome(lambda: call(torch))
 
 
 @pytest.mark.parametrize("name", ["relu", "clamp", "lt", "max", "sort", "floor", "maximum", "F.max_pool2d"])

@@ -515,6 +515,8 @@ def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False
             dtype = _dtype.bool
         elif isinstance(fill_value, numbers.Integral):
             dtype = _dtype.int64
+        elif isinstance(fill_value, numbers.Complex) and not isinstance(fill_value, numbers.Real):
+            dtype = _dtype.get_default_dtype().to_complex()
     return _filled(_size((size,), "full"), fill_value, dtype, requires_grad, device, "full")
 
 

@@ -905,9 +905,12 @@ class Tensor:
             return self._to_memory_format(dtype, memory_format, kwargs.get("copy"))
         if dtype is None or dtype.numpy == self._data.dtype:
             return self.clone() if kwargs.get("copy") else self
-        if not dtype.is_floating_point:  # no gradient flows into integer or bool values
-            with np.errstate(invalid="ignore"):  # nan and inf convert to arbitrary integers, silently as in PyTorch
-                out = self._data.astype(dtype.numpy)
+        if not (dtype.is_floating_point or dtype.is_complex):  # no gradient flows into integer or bool values
+            # nan and inf convert to arbitrary integers, silently as in PyTorch; a complex number converts its real
+            # part (bool: its being nonzero), without NumPy's warning
+            data = self._data.real if self._data.dtype.kind == "c" and dtype.numpy.kind != "b" else self._data
+            with np.errstate(invalid="ignore"):
+                out = data.astype(dtype.numpy)
                 return Tensor._wrap(_memory_format.preserving(out, self._data))
         return unary.Cast.apply(self, dtype=dtype.numpy)
 
@@ -924,7 +927,7 @@ class Tensor:
         np_dtype = self._data.dtype if dtype is None else dtype.numpy
         if np_dtype == self._data.dtype and not copy and _memory_format.suggest(self._data) is memory_format:
             return self
-        if np_dtype.kind != "f":
+        if np_dtype.kind not in "fc":
             with np.errstate(invalid="ignore"):
                 return Tensor._wrap(_memory_format.copy_as(self._data, memory_format, np_dtype))
         return unary.Cast.apply(self, dtype=np_dtype, memory_format=memory_format)
@@ -1115,10 +1118,15 @@ class Tensor:
     def __float__(self):
         if self._requires_grad:
             _warn_scalar_of_grad_tensor()
-        return float(self._python_scalar())
+        return float(_real_scalar(self._python_scalar(), "double"))
 
     def __int__(self):
-        return int(self._python_scalar())
+        return int(_real_scalar(self._python_scalar(), "int64_t"))
+
+    def __complex__(self):
+        if self._requires_grad:
+            _warn_scalar_of_grad_tensor()
+        return complex(self._python_scalar())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -1871,7 +1879,7 @@ class Tensor:
             return np.int64 if self._data.dtype.kind in "biu" else None
         if not isinstance(dtype, _dtype.dtype):  # Python's float, int or bool
             dtype = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
-        if not dtype.is_floating_point and records(self):
+        if not (dtype.is_floating_point or dtype.is_complex) and records(self):
             raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name}")
         return dtype.numpy
 
@@ -3638,6 +3646,16 @@ def _elementwise_extremum(a, b, largest):
     except ValueError:
         _raise_if_not_broadcastable(a, b)
         raise
+
+
+def _real_scalar(value, c_type):
+    """A Python number as PyTorch converts it to the real C++ type ``c_type``: a complex one with no imaginary
+    part as its real part, refused with one."""
+    if value.__class__ is complex:
+        if value.imag:
+            raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+        return value.real
+    return value
 
 
 def _refuse_relu(tensor):

@@ -68,6 +68,15 @@ class Conj(Node):
         return "ConjBackward0"
 
 
+class ConjPhysical(Conj):
+    def forward(self, a, in_place=False):
+        self.in_place = in_place  # (PyTorch's conj_physical_ has a node of its own)
+        return np.conj(a)
+
+    def name(self):
+        return "ConjPhysicalBackward1" if self.in_place else "ConjPhysicalBackward0"
+
+
 class ViewAsReal(Node):
     complex_aware = True
     is_view = True
@@ -196,6 +205,15 @@ def install(cls):
 
     conj.__doc__ = real_conj.__doc__
     cls.conj = conj
+
+    def conj_physical(self):
+        """The complex conjugate, computed (not a view); a real tensor itself."""
+        return ConjPhysical.apply(self) if self._data.dtype.kind == "c" else self
+
+    def conj_physical_(self):
+        return self._inplace(lambda t: ConjPhysical.apply(t, in_place=True)) if self._data.dtype.kind == "c" else self
+
+    cls.conj_physical, cls.conj_physical_ = conj_physical, conj_physical_
 
 
 def _set_real(self, value):

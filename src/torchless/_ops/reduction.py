@@ -404,7 +404,9 @@ class Logsumexp(Node):
 
     def forward(self, a, axes=(), keepdim=False):
         self.a, self.axes, self.keepdim = a, axes, keepdim
-        shift = np.max(a, axis=axes, keepdims=True, initial=-np.inf)
+        # (complex numbers: shifted by the largest real part, as PyTorch, whose imaginary parts are then not
+        # brought into (-pi, pi])
+        shift = np.max(a.real if a.dtype.kind == "c" else a, axis=axes, keepdims=True, initial=-np.inf)
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf) along a row: nothing to shift
         with np.errstate(divide="ignore"):
             self.out = np.log(np.sum(np.exp(a - shift), axis=axes, keepdims=True)) + shift
