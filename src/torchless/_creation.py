@@ -586,9 +586,14 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, m
     return _filled_like(input, fill_value, dtype, requires_grad, device, memory_format, "full_like")
 
 
-def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, function, args):
+def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, function, args, **complex_options):
+    """A complex dtype's draws are PyTorch's, those of its real and imaginary parts side by side (a real tensor of
+    shape (*shape, 2)), drawn with ``complex_options`` (randn's std of 1 / sqrt(2))."""
     np_dtype = _dtype_argument(dtype, function, _RANDOM_OVERLOADS, args) if dtype is not None else \
         _dtype.get_default_dtype().numpy
+    if np_dtype.kind == "c":
+        parts = draw(tuple(shape) + (2,), np.float32 if np_dtype == np.complex64 else np.float64, **complex_options)
+        return _finish(np.ascontiguousarray(parts).view(np_dtype)[..., 0], requires_grad, device_arg)
     if np_dtype.kind != "f":
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
     array = draw(shape, np_dtype)
@@ -610,7 +615,7 @@ def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, re
     """Standard normal random numbers, drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     draws = stream(generator)
     return _random_float(draws.normal, _size(size_args, "randn", size, _RANDOM_OVERLOADS), dtype,
-                         "normal_kernel_cpu", requires_grad, device, "randn", size_args)
+                         "normal_kernel_cpu", requires_grad, device, "randn", size_args, std=1 / math.sqrt(2))
 
 
 @_memory_keywords
@@ -774,8 +779,9 @@ def arange(start=0, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=None, req
         floating = any(isinstance(v, float) for v in values)
         dtype = _dtype.get_default_dtype() if floating else _dtype.int64
     np_dtype = _dtype_argument(dtype, "arange", _ARANGE_OVERLOADS, given)
-    if np_dtype.kind == "b":
-        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+    if np_dtype.kind in "bc":
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for "
+                                  f"'{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
     if values[2] == 0 or values[2] != values[2]:  # a NaN step is as unusable as 0, and PyTorch says so
         raise RuntimeError("step must be nonzero")
     if not all(math.isfinite(v) for v in values[:2]):
@@ -863,6 +869,14 @@ def linspace(start, end, steps=_UNGIVEN, *, dtype=None, device=None, requires_gr
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = _dtype_argument(dtype, "linspace", _LINSPACE_OVERLOADS, (start, end, steps)) if dtype is not None else _dtype.get_default_dtype().numpy
+    if any(isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real) for v in (start, end)):
+        inferred = _dtype.get_default_dtype().to_complex()  # a complex end: the default complex dtype
+        if dtype is None:
+            np_dtype = inferred.numpy
+        elif np_dtype.kind != "c":
+            precision = "float" if inferred is _dtype.complex64 else "double"
+            raise RuntimeError(f"torchless.linspace(): inferred dtype c10::complex<{precision}> can't be safely cast "
+                               f"to passed dtype {_dtype.from_numpy_dtype(np_dtype).scalar_name}")
     if np_dtype.kind == "b" and steps > 1:  # PyTorch has no bool kernel, but fills 0 or 1 values without it
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     if np_dtype.kind == "f":  # the ends are converted to the dtype first, with its range check

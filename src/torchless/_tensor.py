@@ -786,15 +786,15 @@ class Tensor:
     # ------------------------------------------------------------------ conversion
     @property
     def H(self):
-        """The conjugate transpose of a matrix: its transpose, torchless having only real dtypes."""
+        """The conjugate transpose of a matrix (of a real one, its transpose)."""
         if self._data.ndim in (0, 2):
-            return self.t() if self._data.ndim == 2 else self
+            return (self.transpose(0, 1) if self._data.ndim == 2 else self).conj()  # (TransposeBackward0)
         raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self._data.ndim}-D tensor."
                            + (" For batches of matrices, consider using tensor.mH" if self._data.ndim > 2 else ""))
 
     @property
     def mH(self):
-        return self._matrix_transpose("mH")  # (real dtypes only: no conjugation)
+        return self._matrix_transpose("mH").conj()
 
     def numpy(self, force=False):
         """The underlying array (shared memory). Refused for a tensor that requires grad, as in PyTorch."""
@@ -1796,9 +1796,16 @@ class Tensor:
     fix = trunc
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-        """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default the dtype's extremes)."""
+        """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default the dtype's extremes); in
+        a complex tensor, in the real and imaginary parts apart (without a gradient, as in PyTorch)."""
         if self._data.dtype.kind != "f":
-            return self.clone()
+            if self._data.dtype.kind != "c":
+                return self.clone()
+            refuse_complex_gradient("nan_to_num", self)
+            out = np.empty_like(self._data)
+            for part in ("real", "imag"):
+                setattr(out, part, Tensor._wrap(getattr(self._data, part)).nan_to_num(nan, posinf, neginf)._data)
+            return Tensor._wrap(out)
         return unary.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
 
     def softmax(self, dim, dtype=None):
@@ -1902,7 +1909,7 @@ class Tensor:
                                     all_dims=dim is None)
 
     def _check_std_var(self):
-        if self._data.dtype.kind != "f":  # checked before the dims, as in PyTorch
+        if self._data.dtype.kind not in "fc":  # checked before the dims, as in PyTorch
             raise RuntimeError("std and var only support floating point and complex dtypes")
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -2356,6 +2363,8 @@ class Tensor:
                                  (self, p, dim, keepdim))
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         if self._data.dtype.kind != "f":
+            if self._data.dtype.kind == "c":  # the norm of the magnitudes (real, differentiable through abs)
+                return self.abs().norm(p, dim, keepdim)
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                                f"{self.dtype.scalar_name}")
         axes = normalize_dims(dim, self._data.ndim)
@@ -3656,6 +3665,13 @@ def _real_scalar(value, c_type):
             raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
         return value.real
     return value
+
+
+def refuse_complex_gradient(name, tensor):
+    """PyTorch's refusal to record ``name`` (an op it computes for complex tensors without a derivative) on a
+    complex ``tensor`` while gradients are recorded."""
+    if tensor._data.dtype.kind == "c" and records(tensor):
+        raise RuntimeError(f"{name} does not support automatic differentiation for outputs with complex dtype.")
 
 
 def _refuse_relu(tensor):

@@ -167,7 +167,11 @@ _SPECIAL = {
 
 
 def _special_method(op):
+    refusing_kernel = {"lgamma": "lgamma_vml_cpu", "digamma": "digamma"}.get(op)  # (exp2 takes complex numbers)
+
     def method(self):
+        if refusing_kernel is not None:
+            self._no_kernel_for("c", refusing_kernel)
         return _Special.apply(self._float_self(), op=op)
 
     method.__name__ = op

@@ -428,7 +428,7 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
 def var_mean_impl(self, dim, unbiased, keepdim, correction, std):
     """var_mean/std_mean (functions only, as in PyTorch): the spread and the mean over ``dim``."""
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-    if self._data.dtype.kind != "f":
+    if self._data.dtype.kind not in "fc":
         raise RuntimeError(f"{'std' if std else 'var'}_mean only support floating point and complex dtypes")
     correction = _correction(unbiased, correction)
     axes = normalize_dims(dim, self._data.ndim)

@@ -19,7 +19,7 @@ from ..._ops import unary
 from ..._ops.shape import Where
 from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
-from ..._tensor import Tensor, _refuse_relu
+from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import Node, records
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
@@ -316,6 +316,9 @@ def tanh(input):
 
 
 def _sigmoid(x):
+    if x.dtype.kind == "c":  # (the real trick below would drop the imaginary part)
+        with np.errstate(all="ignore"):
+            return 1 / (1 + np.exp(-x))
     e = np.exp(-np.abs(x))  # of a non-positive number only: no overflow
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -346,7 +349,10 @@ class Silu(Node):
 def silu(input, inplace=False):
     """x * sigmoid(x) (also called swish)."""
     check_tensor(input, "silu")
-    _check_floating(input, "silu_cpu")
+    if input._data.dtype.kind == "c":  # computed, without a derivative, as in PyTorch
+        refuse_complex_gradient("silu", input)
+    else:
+        _check_floating(input, "silu_cpu")
     return _maybe_inplace(input, Silu, inplace)
 
 

@@ -569,6 +569,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if records(input):
         # a gradient needs the indices: after the same 1-D checks PyTorch runs max_pool2d_with_indices
         _check_c_int((kernel, stride, padding, dilation))
+        _check_not_bool(input)  # (its complex refusal)
     if not (return_indices or records(input)):
         # PyTorch's index-free 1-D kernel, taken when no gradient needs the indices, has floating types only.
         _check_float(input, "max_pool1d_impl")
