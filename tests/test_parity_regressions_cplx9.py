@@ -43,7 +43,14 @@
 * torchless.linspace with a complex end raised TypeError: it gives the default complex dtype (PyTorch's error
   with a real dtype=); arange(dtype=complex) computed where PyTorch refuses; rand / randn / rand_like /
   randn_like with a complex dtype refused: they draw PyTorch's numbers (its real and imaginary parts side by
-  side, randn's scaled by 1 / sqrt(2)).
+  side, randn's scaled by 1 / sqrt(2));
+* wrong numbers: float_power and ldexp of complex operands returned float64 / float32 (imaginary parts dropped):
+  complex128 / the complex dtype now; cov conjugated nothing (and now refused: its real normaliser was complex),
+  corrcoef clipped complex values: PyTorch's conjugate product and part-by-part clipping;
+* conv1d / conv2d / conv3d / conv_transpose*d of complex tensors raised KeyError: PyTorch's complex convolution
+  (three real ones by Gauss's trick, with their gradients) and its dtype errors (complex input with real
+  weight or bias, real input with complex weight); uniform_ / normal_ of a complex tensor (nn.Conv2d(...,
+  dtype=complex64)'s initialisation) raised KeyError: PyTorch's draws (normal_'s std divided by sqrt(2)).
 """
 import numpy as np
 import pytest
@@ -166,7 +173,30 @@ COMPUTED = {
     "linspace": lambda lib, z, w, r: lib.linspace(0, 1 + 1j, 5),
     "linspace complex128": lambda lib, z, w, r: lib.linspace(1j, 2, 4, dtype=lib.complex128),
     "linspace real ends": lambda lib, z, w, r: lib.linspace(0, 1, 3, dtype=z.dtype),
+    "float_power": lambda lib, z, w, r: lib.float_power(z, w),
+    "float_power real base": lambda lib, z, w, r: r.float_power(z),
+    "float_power complex exponent": lambda lib, z, w, r: lib.float_power(r, 1 + 1j),
+    "ldexp": lambda lib, z, w, r: lib.ldexp(z, lib.tensor([[1], [2], [0]])),
+    "cov": lambda lib, z, w, r: lib.cov(z),
+    "cov weights": lambda lib, z, w, r: lib.cov(z, fweights=lib.tensor([1, 2, 1, 3]), aweights=r[0].abs()),
+    "corrcoef": lambda lib, z, w, r: lib.corrcoef(z),
+    "conv1d": lambda lib, z, w, r: lib.nn.functional.conv1d(z[None], w[:, :2].reshape(2, 3, 1), w[0, :2]),
+    "conv2d": lambda lib, z, w, r: lib.nn.functional.conv2d(z.reshape(1, 1, 3, 4), w.reshape(3, 1, 2, 2), w[0, :3],
+                                                            padding=1, stride=(1, 2)),
+    "conv2d same": lambda lib, z, w, r: lib.nn.functional.conv2d(z.reshape(1, 1, 3, 4), w[:2, :2].reshape(1, 1, 2, 2),
+                                                                 padding="same"),
+    "conv2d unbatched groups": lambda lib, z, w, r: lib.nn.functional.conv2d(z.reshape(2, 2, 3), w[:2, :2].reshape(
+        2, 1, 2, 1), groups=2),
+    "conv3d": lambda lib, z, w, r: lib.nn.functional.conv3d(z.reshape(1, 1, 2, 2, 3), w[:2, :2].reshape(1, 1, 1, 2, 2)),
+    "conv_transpose2d": lambda lib, z, w, r: lib.nn.functional.conv_transpose2d(z.reshape(1, 2, 2, 3),
+                                                                                w.reshape(2, 3, 2, 1), w[1, :3]),
+    "nn.Conv2d of complex parameters": lambda lib, z, w, r: _complex_conv_module(lib)(z.reshape(1, 1, 3, 4)),
 }
+
+
+def _complex_conv_module(lib):
+    lib.manual_seed(0)
+    return lib.nn.Conv2d(1, 2, 2, dtype=lib.complex64)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -323,6 +353,14 @@ REFUSED = {
     "nextafter": lambda lib, z, w, r: lib.nextafter(z, w),
     "linspace complex end into float": lambda lib, z, w, r: lib.linspace(0, 1j, 3, dtype=lib.float32),
     "arange": lambda lib, z, w, r: lib.arange(3, dtype=z.dtype),
+    "conv2d real weight": lambda lib, z, w, r: lib.nn.functional.conv2d(z.reshape(1, 1, 3, 4), r.reshape(3, 1, 2, 2)),
+    "conv2d real bias": lambda lib, z, w, r: lib.nn.functional.conv2d(z.reshape(1, 1, 3, 4), w.reshape(3, 1, 2, 2),
+                                                                      r[0, :3]),
+    "conv2d real bias same": lambda lib, z, w, r: lib.nn.functional.conv2d(z.reshape(1, 1, 3, 4), w.reshape(3, 1, 2, 2),
+                                                                           r[0, :3], padding="same"),
+    "conv2d complex weight": lambda lib, z, w, r: lib.nn.functional.conv2d(r.reshape(1, 1, 3, 4), w.reshape(3, 1, 2, 2)),
+    "conv_transpose2d real weight": lambda lib, z, w, r: lib.nn.functional.conv_transpose2d(z.reshape(1, 2, 2, 3),
+                                                                                            r.reshape(2, 3, 2, 1)),
 }
 
 
@@ -353,6 +391,20 @@ def test_random_complex_tensors_draw_torchs_numbers(shape, factory, dtype):
         if factory.endswith("_like"):
             return getattr(lib, factory)(lib.zeros(shape, dtype=getattr(lib, dtype)))
         return getattr(lib, factory)(*shape, dtype=getattr(lib, dtype))
+
+    theirs, ours = draw(torch), draw(torchless)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch", "torchless")
+    # (float32 normals from 16 on are PyTorch's to a few ulps, as torchless's real ones)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("fill", ["uniform_", "normal_"])
+@pytest.mark.parametrize("shape", [(3,), (20,)])
+def test_random_fills_of_complex_tensors_draw_torchs_numbers(shape, fill, dtype):
+    def draw(lib):
+        lib.manual_seed(0)
+        return getattr(lib.zeros(shape, dtype=getattr(lib, dtype)), fill)(-0.5, 2.0)
 
     theirs, ours = draw(torch), draw(torchless)
     assert str(ours.dtype) == str(theirs.dtype).replace("torch", "torchless")

@@ -12,7 +12,7 @@ from numpy.lib.array_utils import byte_bounds
 from . import _dtype, _memory_format, _parser_errors
 from ._tensor import Tensor, _promote, _require_cpu, _shape_arg, _warn_from_user_code
 from .autograd.grad_mode import is_grad_enabled, no_grad
-from .random import stream
+from .random import draw_values, stream
 
 
 def _finish(array, requires_grad=False, device_arg=None):
@@ -587,13 +587,11 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, m
 
 
 def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, function, args, **complex_options):
-    """A complex dtype's draws are PyTorch's, those of its real and imaginary parts side by side (a real tensor of
-    shape (*shape, 2)), drawn with ``complex_options`` (randn's std of 1 / sqrt(2))."""
+    """A complex dtype's draws are drawn with ``complex_options`` (randn's std of 1 / sqrt(2))."""
     np_dtype = _dtype_argument(dtype, function, _RANDOM_OVERLOADS, args) if dtype is not None else \
         _dtype.get_default_dtype().numpy
     if np_dtype.kind == "c":
-        parts = draw(tuple(shape) + (2,), np.float32 if np_dtype == np.complex64 else np.float64, **complex_options)
-        return _finish(np.ascontiguousarray(parts).view(np_dtype)[..., 0], requires_grad, device_arg)
+        return _finish(draw_values(draw, shape, np_dtype, **complex_options), requires_grad, device_arg)
     if np_dtype.kind != "f":
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
     array = draw(shape, np_dtype)

@@ -3351,20 +3351,23 @@ class Tensor:
             raise error(message)
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        from .random import stream
+        from .random import draw_values, stream
 
         self._check_random_fill("check_uniform_bounds")
         check_uniform_bounds(a, b)
-        return self._overwrite(stream(generator).uniform(self._data.shape, self._data.dtype, a, b), "UniformBackward0")
+        values = draw_values(stream(generator).uniform, self._data.shape, self._data.dtype, a, b)
+        return self._overwrite(values, "UniformBackward0")
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        from .random import stream
+        from .random import draw_values, stream
 
         self._check_random_fill("normal_kernel_cpu")
         if std < 0:  # :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-        return self._overwrite(stream(generator).normal(self._data.shape, self._data.dtype, mean, std),
-                               "NormalBackward0")
+        if self._data.dtype.kind == "c":  # each part's spread, as in PyTorch
+            std = std / math.sqrt(2)
+        values = draw_values(stream(generator).normal, self._data.shape, self._data.dtype, mean, std)
+        return self._overwrite(values, "NormalBackward0")
 
     def bernoulli_(self, p=0.5, *, generator=None):
         from .random import bernoulli_

@@ -180,16 +180,20 @@ def _special_method(op):
 
 
 def float_power(self, exponent):
-    """``input ** exponent`` computed in double precision (the result is float64)."""
-    base = self._cast(np.dtype(np.float64)) if isinstance(self, Tensor) else self
+    """``input ** exponent`` computed in double precision (the result is float64, complex128 when either is
+    complex)."""
+    complex_operand = any(v._data.dtype.kind == "c" if isinstance(v, Tensor) else
+                          isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real) for v in (self, exponent))
+    target, scalar = (_dtype.complex128, complex) if complex_operand else (_dtype.float64, float)
+    base = self._cast(target.numpy) if isinstance(self, Tensor) else self
     if isinstance(exponent, Tensor):
-        exponent = exponent._cast(np.dtype(np.float64))
+        exponent = exponent._cast(target.numpy)
     elif isinstance(exponent, numbers.Number):
-        exponent = float(exponent)
+        exponent = scalar(exponent)
     if not isinstance(base, Tensor):
         from .._creation import tensor
 
-        return tensor(float(base), dtype=_dtype.float64).pow(exponent)
+        return tensor(scalar(base), dtype=target).pow(exponent)
     return base.pow(exponent)
 
 
@@ -200,7 +204,7 @@ def ldexp(self, other):
         raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
     # in the promoted dtype (float16 with int16 stays float16), the default float one for integers
     common = result_dtype(self._data.dtype, self._data.ndim > 0, other._data.dtype, other._data.ndim > 0)
-    if common.kind != "f":
+    if common.kind not in "fc":
         common = _dtype.get_default_dtype().numpy
     return self._cast(common) * other._cast(common).exp2()
 
@@ -513,18 +517,18 @@ def cov(self, *, correction=1, fweights=None, aweights=None):
                                f"input but got {w.numel()} != {observations}")
         weights = w if weights is None else weights * w
     if weights is None:
-        total = x.new_tensor(float(observations))
+        total = x.new_tensor(float(observations), dtype=x.dtype.to_real())  # (real for a complex input too)
         mean = x.mean(1, keepdim=True)
         norm = total - correction
         centred = x - mean
-        product = centred @ centred.t()
+        product = centred @ centred.t().conj()
     else:
         total = weights.sum()
         mean = (x * weights).sum(1, keepdim=True) / total
         norm = total - correction if aweights is None else \
             total - correction * (weights * aweights).sum() / total
         centred = x - mean
-        product = (centred * weights) @ centred.t()
+        product = (centred * weights) @ centred.t().conj()
     # squeezed, as PyTorch's: one variable (a 1-D input, or a single row) gives a 0-d tensor
     return (product / norm.clamp(min=0)).squeeze()
 
@@ -536,7 +540,12 @@ def corrcoef(self):
         return c / c
     d = c.diagonal()
     stddev = d.sqrt()
-    return (c / stddev.unsqueeze(1) / stddev.unsqueeze(0)).clamp(-1, 1)
+    c = c / stddev.unsqueeze(1) / stddev.unsqueeze(0)
+    if c.is_complex():  # each part clipped, as in PyTorch
+        from .complex_ops import complex as make_complex
+
+        return make_complex(c.real.clamp(-1, 1), c.imag.clamp(-1, 1))
+    return c.clamp(-1, 1)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
