@@ -50,7 +50,11 @@
 * conv1d / conv2d / conv3d / conv_transpose*d of complex tensors raised KeyError: PyTorch's complex convolution
   (three real ones by Gauss's trick, with their gradients) and its dtype errors (complex input with real
   weight or bias, real input with complex weight); uniform_ / normal_ of a complex tensor (nn.Conv2d(...,
-  dtype=complex64)'s initialisation) raised KeyError: PyTorch's draws (normal_'s std divided by sqrt(2)).
+  dtype=complex64)'s initialisation) raised KeyError: PyTorch's draws (normal_'s std divided by sqrt(2));
+* F.linear of a complex and a real tensor raised KeyError (PyTorch's "expected m1 and m2 to have the same
+  dtype"); F.unfold / F.fold refused complex tensors; logcumsumexp raised NumPy's TypeError (PyTorch's step by
+  step complex logaddexp now, with its gradient); histc, bincount and dropout computed or failed otherwise where
+  PyTorch's kernels refuse complex tensors.
 """
 import numpy as np
 import pytest
@@ -191,6 +195,10 @@ COMPUTED = {
     "conv_transpose2d": lambda lib, z, w, r: lib.nn.functional.conv_transpose2d(z.reshape(1, 2, 2, 3),
                                                                                 w.reshape(2, 3, 2, 1), w[1, :3]),
     "nn.Conv2d of complex parameters": lambda lib, z, w, r: _complex_conv_module(lib)(z.reshape(1, 1, 3, 4)),
+    "F.unfold": lambda lib, z, w, r: lib.nn.functional.unfold(z.reshape(1, 1, 3, 4), 2),
+    "F.fold": lambda lib, z, w, r: lib.nn.functional.fold(z.reshape(1, 4, 3), (2, 4), 2, stride=(1, 2)),
+    "logcumsumexp": lambda lib, z, w, r: lib.logcumsumexp(z, 1),
+    "logcumsumexp dim 0": lambda lib, z, w, r: (z * 3).logcumsumexp(0),
 }
 
 
@@ -358,7 +366,15 @@ REFUSED = {
                                                                       r[0, :3]),
     "conv2d real bias same": lambda lib, z, w, r: lib.nn.functional.conv2d(z.reshape(1, 1, 3, 4), w.reshape(3, 1, 2, 2),
                                                                            r[0, :3], padding="same"),
-    "conv2d complex weight": lambda lib, z, w, r: lib.nn.functional.conv2d(r.reshape(1, 1, 3, 4), w.reshape(3, 1, 2, 2)),
+    "conv2d complex weight": lambda lib, z, w, r: lib.nn.functional.conv2d(r.reshape(1, 1, 3, 4),
+                                                                           w.reshape(3, 1, 2, 2)),
+    "F.linear real weight": lambda lib, z, w, r: lib.nn.functional.linear(z, r),
+    "F.linear complex weight": lambda lib, z, w, r: lib.nn.functional.linear(r, z),
+    "F.linear real bias": lambda lib, z, w, r: lib.nn.functional.linear(z, w, r[:, 0]),
+    "histc": lambda lib, z, w, r: lib.histc(z),
+    "histc range": lambda lib, z, w, r: lib.histc(z, 4, -1, 1),
+    "bincount": lambda lib, z, w, r: lib.bincount(z[0]),
+    "F.dropout": lambda lib, z, w, r: lib.nn.functional.dropout(z),
     "conv_transpose2d real weight": lambda lib, z, w, r: lib.nn.functional.conv_transpose2d(z.reshape(1, 2, 2, 3),
                                                                                             r.reshape(2, 3, 2, 1)),
 }

@@ -243,7 +243,8 @@ def scalar_argument(value, np_dtype):
 CPP_TYPE_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
                   "int32": "int", "int64": "long int"}
 # ... and of every dtype, as messages that print a C++ type name show them (lerp's "expected dtype float")
-CPP_SCALAR_NAMES = {**CPP_TYPE_NAMES, "float16": "c10::Half", "float32": "float", "float64": "double"}
+CPP_SCALAR_NAMES = {**CPP_TYPE_NAMES, "float16": "c10::Half", "float32": "float", "float64": "double",
+                    "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
 
 def _check_64_bits(value):

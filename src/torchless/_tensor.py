@@ -2142,7 +2142,7 @@ class Tensor:
     def bincount(self, weights=None, minlength=0):
         """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (with ``weights``:
         their sums, float64 unless the weights are float32)."""
-        self._no_kernel_for("fb", "bincount_cpu")
+        self._no_kernel_for("fbc", "bincount_cpu")
         if minlength < 0:
             raise RuntimeError("minlength should be >= 0")
         if self._data.ndim != 1 or (self._data < 0).any():
@@ -2160,6 +2160,8 @@ class Tensor:
             raise RuntimeError(f"torchless.histogram(): bins must be > 0, but got {bins} for dimension 0")
         if min > max:
             raise RuntimeError("torchless.histc: max must be larger than min")
+        if self._data.size:  # (complex: the data's range, else the histogram, has no kernel)
+            self._no_kernel_for("c", "aminmax_cpu" if min == max else "histogram_cpu")
         if min == max and self._data.size:
             min, max = self._data.min().item(), self._data.max().item()
         if min == max:  # a range of one value: PyTorch widens it by 1 on each side
