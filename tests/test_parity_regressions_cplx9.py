@@ -54,7 +54,15 @@
 * F.linear of a complex and a real tensor raised KeyError (PyTorch's "expected m1 and m2 to have the same
   dtype"); F.unfold / F.fold refused complex tensors; logcumsumexp raised NumPy's TypeError (PyTorch's step by
   step complex logaddexp now, with its gradient); histc, bincount and dropout computed or failed otherwise where
-  PyTorch's kernels refuse complex tensors.
+  PyTorch's kernels refuse complex tensors;
+* add / sub / add_ with an alpha on complex tensors raised "For integral input tensors, ..." (any alpha, complex
+  ones too, now; a complex alpha with real tensors raises PyTorch's "For non-complex input tensors, ..."); a 0-d
+  complex tensor beside float ones gave the 0-d tensor's precision, where PyTorch gives the complex dtype of the
+  floats' (complex128 0-d * float32 is complex64); an integer tensor ** a complex number raised TypeError;
+  block_diag of complex and real matrices raised ValueError; abs_() of a complex tensor computed (PyTorch:
+  "In-place abs is not supported for complex tensors."); scatter_reduce amax/amin, searchsorted / bucketize,
+  the bitwise ops, shifts, gcd / lcm and histogram failed with NumPy's errors or computed where PyTorch's kernels
+  refuse complex tensors, and scatter_reduce refuses to record a complex gradient.
 """
 import numpy as np
 import pytest
@@ -199,6 +207,17 @@ COMPUTED = {
     "F.fold": lambda lib, z, w, r: lib.nn.functional.fold(z.reshape(1, 4, 3), (2, 4), 2, stride=(1, 2)),
     "logcumsumexp": lambda lib, z, w, r: lib.logcumsumexp(z, 1),
     "logcumsumexp dim 0": lambda lib, z, w, r: (z * 3).logcumsumexp(0),
+    "add alpha complex": lambda lib, z, w, r: lib.add(z, w, alpha=2j),
+    "sub alpha real": lambda lib, z, w, r: lib.sub(z, r, alpha=0.5),
+    "add_ alpha": lambda lib, z, w, r: (z * 1).add_(w, alpha=1 - 1j),
+    "complex128 0-d times float32": lambda lib, z, w, r: lib.tensor(1j, dtype=lib.complex128) * r,
+    "complex64 0-d times float64": lambda lib, z, w, r: lib.tensor(1j, dtype=lib.complex64) * r.double(),
+    "complex128 0-d times int": lambda lib, z, w, r: lib.tensor(1j, dtype=lib.complex128) * lib.tensor([1, 2]),
+    "float64 0-d times complex64": lambda lib, z, w, r: lib.tensor(2.0, dtype=lib.float64) * z,
+    "int ** complex number": lambda lib, z, w, r: lib.tensor([1, 2]) ** (1 + 1j),
+    "block_diag": lambda lib, z, w, r: lib.block_diag(z, r[:2, :1]),
+    "scatter_reduce sum": lambda lib, z, w, r: z.detach().scatter_reduce(1, lib.tensor([[0, 0], [1, 1], [2, 2]]),
+                                                                         w.detach()[:, :2], "sum"),
 }
 
 
@@ -214,7 +233,7 @@ def test_complex_values_and_gradients_match_torch(name, dtype):
     assert_same(COMPUTED[name], dtype, gradients=name not in NO_GRADIENT)
 
 
-NO_GRADIENT = {"isreal", "logaddexp_mixed", "to int", "to bool", "full complex", "full complex into float",
+NO_GRADIENT = {"int ** complex number", "complex128 0-d times int", "scatter_reduce sum", "isreal", "logaddexp_mixed", "to int", "to bool", "full complex", "full complex into float",
                "fill_ complex", "norm p=0", "nan_to_num", "F.silu", "F.embedding", "linspace", "linspace complex128",
                "linspace real ends"}
 
@@ -375,6 +394,21 @@ REFUSED = {
     "histc range": lambda lib, z, w, r: lib.histc(z, 4, -1, 1),
     "bincount": lambda lib, z, w, r: lib.bincount(z[0]),
     "F.dropout": lambda lib, z, w, r: lib.nn.functional.dropout(z),
+    "add alpha complex with reals": lambda lib, z, w, r: lib.add(r, r, alpha=2j),
+    "abs_": lambda lib, z, w, r: (z * 1).abs_(),
+    "scatter_reduce amax": lambda lib, z, w, r: z.scatter_reduce(1, lib.tensor([[0, 0], [1, 1], [2, 2]]), w[:, :2],
+                                                                 "amax"),
+    "scatter_reduce recording": lambda lib, z, w, r: z.requires_grad_().scatter_reduce(
+        1, lib.tensor([[0, 0], [1, 1], [2, 2]]), w[:, :2], "sum"),
+    "searchsorted": lambda lib, z, w, r: lib.searchsorted(z[0], w[0]),
+    "searchsorted real values": lambda lib, z, w, r: lib.searchsorted(r[0].sort().values, z[0]),
+    "bucketize": lambda lib, z, w, r: lib.bucketize(z, r[0]),
+    "bitwise_and": lambda lib, z, w, r: lib.bitwise_and(z, w),
+    "z & w": lambda lib, z, w, r: z & w,
+    "int | 1j": lambda lib, z, w, r: lib.tensor([1]) | 1j,
+    "int << 1j": lambda lib, z, w, r: lib.tensor([1]) << 1j,
+    "gcd": lambda lib, z, w, r: lib.gcd(lib.tensor([1]), lib.tensor([1j])),
+    "histogram": lambda lib, z, w, r: lib.histogram(z),
     "conv_transpose2d real weight": lambda lib, z, w, r: lib.nn.functional.conv_transpose2d(z.reshape(1, 2, 2, 3),
                                                                                             r.reshape(2, 3, 2, 1)),
 }

@@ -1369,7 +1369,7 @@ class Tensor:
         _raise_if_not_broadcastable(a, b)
         base, exponent = (b, a) if reverse else (a, b)
         kind = a._data.dtype.kind
-        if kind == "f":
+        if kind in "fc":  # (an integer tensor and a complex number: complex)
             return arithmetic.Pow.apply(base, exponent, scalar_base=reverse)
         if kind == "b":
             if not reverse and isinstance(other, (bool, np.bool_)):
@@ -1416,13 +1416,13 @@ class Tensor:
         return Tensor._wrap(~self._data)
 
     def __and__(self, other):
-        return self._checked_binary(other, np.bitwise_and, "bitwise_and_cpu", "f")
+        return self._checked_binary(other, np.bitwise_and, "bitwise_and_cpu", "fc")
 
     def __or__(self, other):
-        return self._checked_binary(other, np.bitwise_or, "bitwise_or_cpu", "f")
+        return self._checked_binary(other, np.bitwise_or, "bitwise_or_cpu", "fc")
 
     def __xor__(self, other):
-        return self._checked_binary(other, np.bitwise_xor, "bitwise_xor_cpu", "f")
+        return self._checked_binary(other, np.bitwise_xor, "bitwise_xor_cpu", "fc")
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
@@ -1460,12 +1460,15 @@ class Tensor:
         kind = a._data.dtype.kind
         if isinstance(alpha, bool) and kind != "b":  # (PyTorch reads NumPy's bool as an integer)
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
-        if kind != "f":
+        if kind not in "fc":
             if not isinstance(alpha, (numbers.Integral, np.bool_)):
                 raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
             alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
         elif isinstance(alpha, numbers.Real):  # converted to a float result's dtype too, range-checked
-            _dtype.scalar_argument(alpha, a._data.dtype)
+            if kind == "f":
+                _dtype.scalar_argument(alpha, a._data.dtype)
+        elif kind == "f" and isinstance(alpha, numbers.Complex):  # a complex alpha
+            raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
         return a._binary(b, fn, alpha=alpha)
 
     def mul(self, other):
@@ -3263,6 +3266,7 @@ class Tensor:
         return self._inplace(lambda t: -t)
 
     def abs_(self):
+        self._refuse_complex("In-place abs is not supported for complex tensors.", RuntimeError)
         return self._inplace(lambda t: t.abs())
 
     def masked_fill_(self, mask, value):
@@ -3701,13 +3705,17 @@ def _tensor_options(np_dtype):
 
 def result_dtype(a, a_has_dims, b, b_has_dims):
     """PyTorch's result dtype of an op on tensors of NumPy dtypes a and b: a 0-d tensor beside one with
-    dimensions counts only when its category (bool < integer < float) is higher."""
+    dimensions counts only when its category (bool < integer < float < complex) is higher; a complex one beside
+    floats gives the complex dtype of their precision."""
     if a_has_dims != b_has_dims:
         ca, cb = _category(a), _category(b)
         if a_has_dims and ca >= cb:
             return a
         if b_has_dims and cb >= ca:
             return b
+        dims, zero = (a, b) if a_has_dims else (b, a)
+        if zero.kind == "c" and dims.kind == "f":
+            return np.result_type(dims, np.complex64)
     return _promote(a, b)
 
 

@@ -392,7 +392,7 @@ def block_diag(*tensors):
     common = mats[0]._data.dtype
     for m in mats[1:]:
         common = np.promote_types(common, m._data.dtype) if common.kind == m._data.dtype.kind else \
-            max(common, m._data.dtype, key=lambda d: "biuf".index(d.kind))
+            max(common, m._data.dtype, key=lambda d: "biufc".index(d.kind))
     total = sum(m.shape[1] for m in mats)
     rows, left = [], 0
     for m in mats:
@@ -664,8 +664,11 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 
 
 def _no_bool_search(seq, values):
-    if seq.dtype == np.bool_ and values.dtype == np.bool_:  # (after the shape checks)
-        raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
+    """(after the shape checks) PyTorch's kernel has no bool (both) or complex (either) version."""
+    if seq.dtype == np.bool_ and values.dtype == np.bool_ or seq.dtype.kind == "c" or values.dtype.kind == "c":
+        name = _dtype.from_numpy_dtype(seq.dtype if seq.dtype.kind == "c" or values.dtype.kind != "c" else
+                                       values.dtype).scalar_name
+        raise NotImplementedError(f"\"searchsorted_out_cpu\" not implemented for '{name}'")
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
@@ -680,6 +683,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     """``(hist, bin_edges)`` of ``input``'s values: ``bins`` equal bins over ``range`` (the data's span by
     default) or the given edges, weighted by ``weight``, normalised to a density when ``density``."""
     data = input._data
+    input._no_kernel_for("c", "histogramdd")
     if data.dtype.kind != "f":
         raise RuntimeError(f"torchless.histogram: input tensor and bins tensors should have the same dtype, but got "
                            f"input {input.dtype.scalar_name} and bins Float")
@@ -799,9 +803,9 @@ def mode(self, dim=-1, keepdim=False):
 
 # ---------------------------------------------------------------------------- installation
 _BINARY_INT = {
-    "bitwise_and": (np.bitwise_and, "f"), "bitwise_or": (np.bitwise_or, "f"), "bitwise_xor": (np.bitwise_xor, "f"),
-    "bitwise_left_shift": (_shift(np.left_shift), "fb"), "bitwise_right_shift": (_shift(np.right_shift), "fb"),
-    "gcd": (np.gcd, "fb"), "lcm": (np.lcm, "fb"),
+    "bitwise_and": (np.bitwise_and, "fc"), "bitwise_or": (np.bitwise_or, "fc"), "bitwise_xor": (np.bitwise_xor, "fc"),
+    "bitwise_left_shift": (_shift(np.left_shift), "fbc"), "bitwise_right_shift": (_shift(np.right_shift), "fbc"),
+    "gcd": (np.gcd, "fbc"), "lcm": (np.lcm, "fbc"),
 }
 
 _METHODS = {fn.__name__: fn for fn in (
