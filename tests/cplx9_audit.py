@@ -409,8 +409,8 @@ CASES = [
     ("cdist", lambda lib, z, w, r, sq: lib.cdist(z, w)),
     ("std_unbiased_false", lambda lib, z, w, r, sq: z.std(unbiased=False)),
     ("histogram", lambda lib, z, w, r, sq: lib.histogram(z)[0]),
-    ("nn.init.xavier", lambda lib, z, w, r, sq: (lib.manual_seed(0), lib.nn.init.xavier_uniform_(lib.empty(2, 3,
-                                                                                                     dtype=z.dtype)))[1]),
+    ("nn.init.xavier", lambda lib, z, w, r, sq: (lib.manual_seed(0), lib.nn.init.xavier_uniform_(
+        lib.empty(2, 3, dtype=z.dtype)))[1]),
     ("nn.init.kaiming_normal", lambda lib, z, w, r, sq: (lib.manual_seed(0), lib.nn.init.kaiming_normal_(
         lib.empty(2, 3, dtype=z.dtype)))[1]),
     ("nn.init.trunc_normal", lambda lib, z, w, r, sq: (lib.manual_seed(0), lib.nn.init.trunc_normal_(

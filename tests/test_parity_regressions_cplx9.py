@@ -30,9 +30,9 @@
   F.normalize / F.pairwise_distance refused complex tensors; they take the magnitudes now (real results,
   gradients through abs), and vector_norm's dtype= follows PyTorch's complex rules; var / std / var_mean /
   std_mean refused complex tensors: they give PyTorch's real mean of |x - mean|^2 and its gradient;
-* linalg.det / inv / solve (and det, inverse, matrix_power) refused complex tensors: computed now, with their
-  gradients; mH / H / adjoint() did not conjugate (H also named its node TBackward0 for PyTorch's
-  TransposeBackward0);
+* linalg.det / inv / solve / matrix_exp (and det, inverse, matrix_power, matrix_exp) refused complex tensors:
+  computed now, with their gradients (matrix_exp had computed in float64, dropping the imaginary parts);
+  mH / H / adjoint() did not conjugate (H also named its node TBackward0 for PyTorch's TransposeBackward0);
 * torch.special on complex tensors: airy_ai, the Bessel functions, entr, erfcx, gammaln, digamma / psi, i0 / i0e /
   i1 / i1e, log_ndtr, ndtri, the polynomials, xlog1py, zeta, gammainc(c), multigammaln (and torch.lgamma /
   digamma / polygamma / mvlgamma / igamma / i0) computed with the imaginary part dropped (NumPy's
@@ -174,6 +174,8 @@ COMPUTED = {
     "linalg.inv": lambda lib, z, w, r: lib.linalg.inv(z[:, 1:]),
     "linalg.solve": lambda lib, z, w, r: lib.linalg.solve(z[:, :3], w),
     "matrix_power": lambda lib, z, w, r: lib.linalg.matrix_power(z[:, :3], -2),
+    "matrix_exp": lambda lib, z, w, r: lib.matrix_exp(z[:, :3]),
+    "linalg.matrix_exp batched": lambda lib, z, w, r: lib.linalg.matrix_exp(lib.stack([z[:, 1:], w[:, :3]])),
     "mH": lambda lib, z, w, r: z.mH,
     "H": lambda lib, z, w, r: z.H,
     "adjoint": lambda lib, z, w, r: z.adjoint(),
@@ -233,7 +235,8 @@ def test_complex_values_and_gradients_match_torch(name, dtype):
     assert_same(COMPUTED[name], dtype, gradients=name not in NO_GRADIENT)
 
 
-NO_GRADIENT = {"int ** complex number", "complex128 0-d times int", "scatter_reduce sum", "isreal", "logaddexp_mixed", "to int", "to bool", "full complex", "full complex into float",
+NO_GRADIENT = {"int ** complex number", "complex128 0-d times int", "scatter_reduce sum", "isreal",
+               "logaddexp_mixed", "to int", "to bool", "full complex", "full complex into float",
                "fill_ complex", "norm p=0", "nan_to_num", "F.silu", "F.embedding", "linspace", "linspace complex128",
                "linspace real ends"}
 

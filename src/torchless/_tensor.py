@@ -1460,14 +1460,15 @@ class Tensor:
         kind = a._data.dtype.kind
         if isinstance(alpha, bool) and kind != "b":  # (PyTorch reads NumPy's bool as an integer)
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
-        if kind not in "fc":
-            if not isinstance(alpha, (numbers.Integral, np.bool_)):
-                raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
-            alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
+        if kind != "f":
+            if kind != "c":  # (a complex result takes any number)
+                if not isinstance(alpha, (numbers.Integral, np.bool_)):
+                    raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
+                                       "number.")
+                alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
         elif isinstance(alpha, numbers.Real):  # converted to a float result's dtype too, range-checked
-            if kind == "f":
-                _dtype.scalar_argument(alpha, a._data.dtype)
-        elif kind == "f" and isinstance(alpha, numbers.Complex):  # a complex alpha
+            _dtype.scalar_argument(alpha, a._data.dtype)
+        elif isinstance(alpha, numbers.Complex):
             raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
         return a._binary(b, fn, alpha=alpha)
 
