@@ -62,7 +62,9 @@
   block_diag of complex and real matrices raised ValueError; abs_() of a complex tensor computed (PyTorch:
   "In-place abs is not supported for complex tensors."); scatter_reduce amax/amin, searchsorted / bucketize,
   the bitwise ops, shifts, gcd / lcm and histogram failed with NumPy's errors or computed where PyTorch's kernels
-  refuse complex tensors, and scatter_reduce refuses to record a complex gradient.
+  refuse complex tensors, and scatter_reduce refuses to record a complex gradient;
+* torchless.polar was missing: abs * exp(i angle) with PyTorch's checks (those of torchless.complex, whose
+  broadcast error is PyTorch's now too) and gradients (PolarBackward0).
 """
 import numpy as np
 import pytest
@@ -218,6 +220,8 @@ COMPUTED = {
     "float64 0-d times complex64": lambda lib, z, w, r: lib.tensor(2.0, dtype=lib.float64) * z,
     "int ** complex number": lambda lib, z, w, r: lib.tensor([1, 2]) ** (1 + 1j),
     "block_diag": lambda lib, z, w, r: lib.block_diag(z, r[:2, :1]),
+    "polar": lambda lib, z, w, r: lib.polar(r.abs(), r * 3) * w,
+    "polar broadcast": lambda lib, z, w, r: lib.polar(r[:, :1].abs(), r[0]) * w,
     "scatter_reduce sum": lambda lib, z, w, r: z.detach().scatter_reduce(1, lib.tensor([[0, 0], [1, 1], [2, 2]]),
                                                                          w.detach()[:, :2], "sum"),
 }
@@ -412,6 +416,13 @@ REFUSED = {
     "int << 1j": lambda lib, z, w, r: lib.tensor([1]) << 1j,
     "gcd": lambda lib, z, w, r: lib.gcd(lib.tensor([1]), lib.tensor([1j])),
     "histogram": lambda lib, z, w, r: lib.histogram(z),
+    "polar of integers": lambda lib, z, w, r: lib.polar(lib.tensor([1]), lib.tensor([1])),
+    "polar of mixed floats": lambda lib, z, w, r: lib.polar(r.float(), r.double()),
+    "polar of a number": lambda lib, z, w, r: lib.polar(r, 1.0),
+    "polar of halves": lambda lib, z, w, r: lib.polar(r.half(), r.half()),
+    "polar of complex": lambda lib, z, w, r: lib.polar(z, r),
+    "polar shapes": lambda lib, z, w, r: lib.polar(r, r[:2]),
+    "complex shapes": lambda lib, z, w, r: lib.complex(r, r[:2]),
     "conv_transpose2d real weight": lambda lib, z, w, r: lib.nn.functional.conv_transpose2d(z.reshape(1, 2, 2, 3),
                                                                                             r.reshape(2, 3, 2, 1)),
 }
