@@ -64,7 +64,9 @@
   the bitwise ops, shifts, gcd / lcm and histogram failed with NumPy's errors or computed where PyTorch's kernels
   refuse complex tensors, and scatter_reduce refuses to record a complex gradient;
 * torchless.polar was missing: abs * exp(i angle) with PyTorch's checks (those of torchless.complex, whose
-  broadcast error is PyTorch's now too) and gradients (PolarBackward0).
+  broadcast error is PyTorch's now too) and gradients (PolarBackward0); Tensor.cfloat / cdouble were missing;
+  torchless.result_type of a real tensor and a Python complex number gave the real dtype; can_cast of a complex
+  dtype raised KeyError.
 """
 import numpy as np
 import pytest
@@ -474,6 +476,18 @@ def test_random_fills_of_complex_tensors_draw_torchs_numbers(shape, fill, dtype)
     assert str(ours.dtype) == str(theirs.dtype).replace("torch", "torchless")
     # (float32 normals from 16 on are PyTorch's to a few ulps, as torchless's real ones)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_complex_dtype_utilities_match_torch():
+    for call in (lambda lib: lib.result_type(lib.tensor([1.0]), 1j), lambda lib: lib.result_type(lib.tensor([1]), 2j),
+                 lambda lib: lib.result_type(lib.tensor([1.0], dtype=lib.float64), 1j),
+                 lambda lib: lib.result_type(lib.tensor([1j]), 1.0), lambda lib: lib.tensor([1.0]).cfloat().dtype,
+                 lambda lib: lib.tensor([1]).cdouble().dtype):
+        assert str(call(torchless)).replace("torchless.", "") == str(call(torch)).replace("torch.", "")
+    for a in ("float32", "complex64", "complex128", "int64", "bool"):
+        for b in ("float64", "complex64", "int32", "bool"):
+            assert torchless.can_cast(getattr(torchless, a), getattr(torchless, b)) == \
+                torch.can_cast(getattr(torch, a), getattr(torch, b))
 
 
 @pytest.mark.parametrize("name", ["relu", "clamp", "lt", "max", "sort", "floor", "maximum", "F.max_pool2d"])

@@ -982,6 +982,14 @@ class Tensor:
         return self.to(_dtype.float16) if memory_format is _memory_format.preserve_format else \
             self._cast_in_format(_dtype.float16, memory_format, "half")
 
+    def cfloat(self, memory_format=_memory_format.preserve_format):
+        return self.to(_dtype.complex64) if memory_format is _memory_format.preserve_format else \
+            self._cast_in_format(_dtype.complex64, memory_format, "cfloat")
+
+    def cdouble(self, memory_format=_memory_format.preserve_format):
+        return self.to(_dtype.complex128) if memory_format is _memory_format.preserve_format else \
+            self._cast_in_format(_dtype.complex128, memory_format, "cdouble")
+
     def bfloat16(self):
         return self.to(_dtype.bfloat16)  # TypeError: torchless has no bfloat16 tensors
 
