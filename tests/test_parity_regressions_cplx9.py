@@ -30,8 +30,10 @@
   F.normalize / F.pairwise_distance refused complex tensors; they take the magnitudes now (real results,
   gradients through abs), and vector_norm's dtype= follows PyTorch's complex rules; var / std / var_mean /
   std_mean refused complex tensors: they give PyTorch's real mean of |x - mean|^2 and its gradient;
-* linalg.det / inv / solve / matrix_exp (and det, inverse, matrix_power, matrix_exp) refused complex tensors:
-  computed now, with their gradients (matrix_exp had computed in float64, dropping the imaginary parts);
+* linalg.det / inv / solve / matrix_exp / slogdet (and det, inverse, matrix_power, matrix_exp, slogdet, logdet)
+  refused complex tensors: computed now, with their gradients (matrix_exp had computed in float64, dropping the
+  imaginary parts; slogdet's complex sign is differentiable, its logabsdet real, as PyTorch's);
+  Tensor.imag's gradient of a 0-d tensor failed (a Python complex where NumPy's was needed);
   mH / H / adjoint() did not conjugate (H also named its node TBackward0 for PyTorch's TransposeBackward0);
 * torch.special on complex tensors: airy_ai, the Bessel functions, entr, erfcx, gammaln, digamma / psi, i0 / i0e /
   i1 / i1e, log_ndtr, ndtri, the polynomials, xlog1py, zeta, gammainc(c), multigammaln (and torch.lgamma /
@@ -179,6 +181,11 @@ COMPUTED = {
     "linalg.solve": lambda lib, z, w, r: lib.linalg.solve(z[:, :3], w),
     "matrix_power": lambda lib, z, w, r: lib.linalg.matrix_power(z[:, :3], -2),
     "matrix_exp": lambda lib, z, w, r: lib.matrix_exp(z[:, :3]),
+    "slogdet": lambda lib, z, w, r: lib.linalg.slogdet(z[:, :3]),
+    "slogdet batched": lambda lib, z, w, r: lib.slogdet(lib.stack([z[:, 1:], w[:, :3]])),
+    "slogdet sign imag": lambda lib, z, w, r: lib.linalg.slogdet(z[:, :3]).sign.imag * 2,
+    "logdet": lambda lib, z, w, r: lib.logdet(z[:, 1:]),
+    "0-d imag": lambda lib, z, w, r: z[0, 0].imag * 2,
     "linalg.matrix_exp batched": lambda lib, z, w, r: lib.linalg.matrix_exp(lib.stack([z[:, 1:], w[:, :3]])),
     "mH": lambda lib, z, w, r: z.mH,
     "H": lambda lib, z, w, r: z.H,

@@ -32,7 +32,9 @@ class Imag(Node):
         return a.imag
 
     def backward(self, grad):
-        return ((1j * grad).astype(np.result_type(grad.dtype, np.complex64)),)
+        # (grad * 1j: a 0-d gradient may be a NumPy scalar, a subclass of float, which 1j * would make a Python
+        # complex)
+        return ((grad * 1j).astype(np.result_type(grad.dtype, np.complex64)),)
 
     def name(self):
         return "ImagBackward0"

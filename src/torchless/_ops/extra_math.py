@@ -586,6 +586,8 @@ def logdet(self):
     from ..linalg import slogdet
 
     sign, logabsdet = slogdet(self)
+    if sign._data.dtype.kind == "c":  # log|det| + i arg(det), as PyTorch composes it
+        return logabsdet + sign.log()
     nan = Tensor._wrap(np.where(sign._data < 0, np.nan, 0).astype(logabsdet._data.dtype))
     return logabsdet + nan
 
