@@ -30,9 +30,10 @@
   F.normalize / F.pairwise_distance refused complex tensors; they take the magnitudes now (real results,
   gradients through abs), and vector_norm's dtype= follows PyTorch's complex rules; var / std / var_mean /
   std_mean refused complex tensors: they give PyTorch's real mean of |x - mean|^2 and its gradient;
-* linalg.det / inv / solve / matrix_exp / slogdet (and det, inverse, matrix_power, matrix_exp, slogdet, logdet)
-  refused complex tensors: computed now, with their gradients (matrix_exp had computed in float64, dropping the
-  imaginary parts; slogdet's complex sign is differentiable, its logabsdet real, as PyTorch's);
+* linalg.det / inv / solve / matrix_exp / slogdet / svdvals / svd (S) and matrix_norm's 'nuc', 2 and -2 (and
+  det, inverse, matrix_power, matrix_exp, slogdet, logdet) refused complex tensors: computed now, with their
+  gradients (matrix_exp had computed in float64, dropping the imaginary parts; slogdet's complex sign is
+  differentiable, its logabsdet real, as PyTorch's; singular values are real);
   Tensor.imag's gradient of a 0-d tensor failed (a Python complex where NumPy's was needed);
   mH / H / adjoint() did not conjugate (H also named its node TBackward0 for PyTorch's TransposeBackward0);
 * torch.special on complex tensors: airy_ai, the Bessel functions, entr, erfcx, gammaln, digamma / psi, i0 / i0e /
@@ -185,6 +186,12 @@ COMPUTED = {
     "slogdet batched": lambda lib, z, w, r: lib.slogdet(lib.stack([z[:, 1:], w[:, :3]])),
     "slogdet sign imag": lambda lib, z, w, r: lib.linalg.slogdet(z[:, :3]).sign.imag * 2,
     "logdet": lambda lib, z, w, r: lib.logdet(z[:, 1:]),
+    "svdvals": lambda lib, z, w, r: lib.linalg.svdvals(z),
+    "svd S": lambda lib, z, w, r: lib.linalg.svd(z * w)[1],
+    "matrix_norm nuc": lambda lib, z, w, r: lib.linalg.matrix_norm(z, "nuc"),
+    "matrix_norm 2": lambda lib, z, w, r: lib.linalg.matrix_norm(lib.stack([z, w]), 2, dim=(0, 2)),
+    "matrix_norm -2 dtype": lambda lib, z, w, r: lib.linalg.matrix_norm(z[:, :3], -2, dtype=lib.complex128),
+    "norm nuc": lambda lib, z, w, r: lib.norm(z, "nuc"),
     "0-d imag": lambda lib, z, w, r: z[0, 0].imag * 2,
     "linalg.matrix_exp batched": lambda lib, z, w, r: lib.linalg.matrix_exp(lib.stack([z[:, 1:], w[:, :3]])),
     "mH": lambda lib, z, w, r: z.mH,
