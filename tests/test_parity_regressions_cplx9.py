@@ -43,7 +43,7 @@
 * nan_to_num returned complex tensors unchanged: it replaces NaN / inf in the real and imaginary parts, and
   refuses to record a gradient as PyTorch does (so do F.silu, which now computes for complex tensors, and
   F.embedding of complex weights); nextafter named the dtype 'Complexfloat';
-* torchless.linspace with a complex end raised TypeError: it gives the default complex dtype (PyTorch's error
+* torchless.linspace / logspace with a complex end raised: they give the default complex dtype (PyTorch's error
   with a real dtype=); arange(dtype=complex) computed where PyTorch refuses; rand / randn / rand_like /
   randn_like with a complex dtype refused: they draw PyTorch's numbers (its real and imaginary parts side by
   side, randn's scaled by 1 / sqrt(2));
@@ -205,6 +205,10 @@ COMPUTED = {
     "linspace": lambda lib, z, w, r: lib.linspace(0, 1 + 1j, 5),
     "linspace complex128": lambda lib, z, w, r: lib.linspace(1j, 2, 4, dtype=lib.complex128),
     "linspace real ends": lambda lib, z, w, r: lib.linspace(0, 1, 3, dtype=z.dtype),
+    "logspace": lambda lib, z, w, r: lib.logspace(0, 1j, 4, dtype=z.dtype),
+    "logspace base": lambda lib, z, w, r: lib.logspace(1j, 2, 3, base=2, dtype=lib.complex128),
+    "logspace real ends": lambda lib, z, w, r: lib.logspace(0, 1, 3, dtype=z.dtype),
+    "logspace one": lambda lib, z, w, r: lib.logspace(1j, 1j, 1),
     "float_power": lambda lib, z, w, r: lib.float_power(z, w),
     "float_power real base": lambda lib, z, w, r: r.float_power(z),
     "float_power complex exponent": lambda lib, z, w, r: lib.float_power(r, 1 + 1j),
@@ -258,7 +262,7 @@ def test_complex_values_and_gradients_match_torch(name, dtype):
 NO_GRADIENT = {"int ** complex number", "complex128 0-d times int", "scatter_reduce sum", "isreal",
                "logaddexp_mixed", "to int", "to bool", "full complex", "full complex into float",
                "fill_ complex", "norm p=0", "nan_to_num", "F.silu", "F.embedding", "linspace", "linspace complex128",
-               "linspace real ends"}
+               "linspace real ends", "logspace", "logspace base", "logspace real ends", "logspace one"}
 
 
 # ---------------------------------------------------------------------------- refusals
@@ -402,6 +406,7 @@ REFUSED = {
     "F.embedding recording": lambda lib, z, w, r: lib.nn.functional.embedding(lib.tensor([2, 0]), z.requires_grad_()),
     "nextafter": lambda lib, z, w, r: lib.nextafter(z, w),
     "linspace complex end into float": lambda lib, z, w, r: lib.linspace(0, 1j, 3, dtype=lib.float32),
+    "logspace complex end into float": lambda lib, z, w, r: lib.logspace(0, 1j, 3, dtype=lib.float64),
     "arange": lambda lib, z, w, r: lib.arange(3, dtype=z.dtype),
     "conv2d real weight": lambda lib, z, w, r: lib.nn.functional.conv2d(z.reshape(1, 1, 3, 4), r.reshape(3, 1, 2, 2)),
     "conv2d real bias": lambda lib, z, w, r: lib.nn.functional.conv2d(z.reshape(1, 1, 3, 4), w.reshape(3, 1, 2, 2),

@@ -867,14 +867,7 @@ def linspace(start, end, steps=_UNGIVEN, *, dtype=None, device=None, requires_gr
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = _dtype_argument(dtype, "linspace", _LINSPACE_OVERLOADS, (start, end, steps)) if dtype is not None else _dtype.get_default_dtype().numpy
-    if any(isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real) for v in (start, end)):
-        inferred = _dtype.get_default_dtype().to_complex()  # a complex end: the default complex dtype
-        if dtype is None:
-            np_dtype = inferred.numpy
-        elif np_dtype.kind != "c":
-            precision = "float" if inferred is _dtype.complex64 else "double"
-            raise RuntimeError(f"torchless.linspace(): inferred dtype c10::complex<{precision}> can't be safely cast "
-                               f"to passed dtype {_dtype.from_numpy_dtype(np_dtype).scalar_name}")
+    np_dtype = _space_dtype("linspace", start, end, dtype, np_dtype)
     if np_dtype.kind == "b" and steps > 1:  # PyTorch has no bool kernel, but fills 0 or 1 values without it
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     if np_dtype.kind == "f":  # the ends are converted to the dtype first, with its range check
@@ -889,6 +882,21 @@ def linspace(start, end, steps=_UNGIVEN, *, dtype=None, device=None, requires_gr
     halfway = steps // 2 if steps > 1 else 1
     values = np.where(index < halfway, first + step * index, last - step * (steps - 1 - index))
     return _finish(values.astype(np_dtype), requires_grad, device)
+
+
+def _space_dtype(name, start, end, dtype, np_dtype):
+    """linspace's / logspace's dtype: with a complex end, the default complex dtype unless ``dtype`` is given
+    (PyTorch's error for a real one)."""
+    if not any(isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real) for v in (start, end)):
+        return np_dtype
+    inferred = _dtype.get_default_dtype().to_complex()
+    if dtype is None:
+        return inferred.numpy
+    if np_dtype.kind != "c":
+        precision = "float" if inferred is _dtype.complex64 else "double"
+        raise RuntimeError(f"torchless.{name}(): inferred dtype c10::complex<{precision}> can't be safely cast to "
+                           f"passed dtype {_dtype.from_numpy_dtype(np_dtype).scalar_name}")
+    return np_dtype
 
 
 def _checked_space_arguments(name, overloads, given, dtype):
@@ -922,6 +930,11 @@ def logspace(start, end, steps=_UNGIVEN, base=_UNGIVEN, *, dtype=None, device=No
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = (_dtype_argument(dtype, "logspace", _LOGSPACE_OVERLOADS, (start, end, steps)) if dtype is not None
                 else _dtype.get_default_dtype().numpy)
+    np_dtype = _space_dtype("logspace", start, end, dtype, np_dtype)
+    if np_dtype.kind == "c":  # base ** the complex linspace's exponents
+        exponents = _float_linspace(start, end, steps, np.dtype(np.complex128))
+        with np.errstate(all="ignore"):
+            return _finish(np.power(complex(base), exponents).astype(np_dtype), requires_grad, device)
     if steps == 0:
         return _finish(np.empty(0, np_dtype), requires_grad, device)
     if np_dtype.kind == "b" and steps > 1:  # as linspace: no bool kernel, but one value is filled in without it
