@@ -12,7 +12,7 @@ from numpy.lib.array_utils import byte_bounds
 from . import _dtype, _memory_format, _parser_errors
 from ._tensor import Tensor, _promote, _require_cpu, _shape_arg, _warn_from_user_code
 from .autograd.grad_mode import is_grad_enabled, no_grad
-from .random import stream
+from .random import draw_values, stream
 
 
 def _finish(array, requires_grad=False, device_arg=None):
@@ -515,6 +515,8 @@ def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False
             dtype = _dtype.bool
         elif isinstance(fill_value, numbers.Integral):
             dtype = _dtype.int64
+        elif isinstance(fill_value, numbers.Complex) and not isinstance(fill_value, numbers.Real):
+            dtype = _dtype.get_default_dtype().to_complex()
     return _filled(_size((size,), "full"), fill_value, dtype, requires_grad, device, "full")
 
 
@@ -584,9 +586,12 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, m
     return _filled_like(input, fill_value, dtype, requires_grad, device, memory_format, "full_like")
 
 
-def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, function, args):
+def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, function, args, **complex_options):
+    """A complex dtype's draws are drawn with ``complex_options`` (randn's std of 1 / sqrt(2))."""
     np_dtype = _dtype_argument(dtype, function, _RANDOM_OVERLOADS, args) if dtype is not None else \
         _dtype.get_default_dtype().numpy
+    if np_dtype.kind == "c":
+        return _finish(draw_values(draw, shape, np_dtype, **complex_options), requires_grad, device_arg)
     if np_dtype.kind != "f":
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
     array = draw(shape, np_dtype)
@@ -608,7 +613,7 @@ def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, re
     """Standard normal random numbers, drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     draws = stream(generator)
     return _random_float(draws.normal, _size(size_args, "randn", size, _RANDOM_OVERLOADS), dtype,
-                         "normal_kernel_cpu", requires_grad, device, "randn", size_args)
+                         "normal_kernel_cpu", requires_grad, device, "randn", size_args, std=1 / math.sqrt(2))
 
 
 @_memory_keywords
@@ -772,8 +777,9 @@ def arange(start=0, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=None, req
         floating = any(isinstance(v, float) for v in values)
         dtype = _dtype.get_default_dtype() if floating else _dtype.int64
     np_dtype = _dtype_argument(dtype, "arange", _ARANGE_OVERLOADS, given)
-    if np_dtype.kind == "b":
-        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
+    if np_dtype.kind in "bc":
+        raise NotImplementedError(f"\"arange_cpu\" not implemented for "
+                                  f"'{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
     if values[2] == 0 or values[2] != values[2]:  # a NaN step is as unusable as 0, and PyTorch says so
         raise RuntimeError("step must be nonzero")
     if not all(math.isfinite(v) for v in values[:2]):
@@ -861,6 +867,7 @@ def linspace(start, end, steps=_UNGIVEN, *, dtype=None, device=None, requires_gr
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = _dtype_argument(dtype, "linspace", _LINSPACE_OVERLOADS, (start, end, steps)) if dtype is not None else _dtype.get_default_dtype().numpy
+    np_dtype = _space_dtype("linspace", start, end, dtype, np_dtype)
     if np_dtype.kind == "b" and steps > 1:  # PyTorch has no bool kernel, but fills 0 or 1 values without it
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     if np_dtype.kind == "f":  # the ends are converted to the dtype first, with its range check
@@ -875,6 +882,21 @@ def linspace(start, end, steps=_UNGIVEN, *, dtype=None, device=None, requires_gr
     halfway = steps // 2 if steps > 1 else 1
     values = np.where(index < halfway, first + step * index, last - step * (steps - 1 - index))
     return _finish(values.astype(np_dtype), requires_grad, device)
+
+
+def _space_dtype(name, start, end, dtype, np_dtype):
+    """linspace's / logspace's dtype: with a complex end, the default complex dtype unless ``dtype`` is given
+    (PyTorch's error for a real one)."""
+    if not any(isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real) for v in (start, end)):
+        return np_dtype
+    inferred = _dtype.get_default_dtype().to_complex()
+    if dtype is None:
+        return inferred.numpy
+    if np_dtype.kind != "c":
+        precision = "float" if inferred is _dtype.complex64 else "double"
+        raise RuntimeError(f"torchless.{name}(): inferred dtype c10::complex<{precision}> can't be safely cast to "
+                           f"passed dtype {_dtype.from_numpy_dtype(np_dtype).scalar_name}")
+    return np_dtype
 
 
 def _checked_space_arguments(name, overloads, given, dtype):
@@ -908,6 +930,11 @@ def logspace(start, end, steps=_UNGIVEN, base=_UNGIVEN, *, dtype=None, device=No
         raise RuntimeError("number of steps must be non-negative")
     np_dtype = (_dtype_argument(dtype, "logspace", _LOGSPACE_OVERLOADS, (start, end, steps)) if dtype is not None
                 else _dtype.get_default_dtype().numpy)
+    np_dtype = _space_dtype("logspace", start, end, dtype, np_dtype)
+    if np_dtype.kind == "c":  # base ** the complex linspace's exponents
+        exponents = _float_linspace(start, end, steps, np.dtype(np.complex128))
+        with np.errstate(all="ignore"):
+            return _finish(np.power(complex(base), exponents).astype(np_dtype), requires_grad, device)
     if steps == 0:
         return _finish(np.empty(0, np_dtype), requires_grad, device)
     if np_dtype.kind == "b" and steps > 1:  # as linspace: no bool kernel, but one value is filled in without it

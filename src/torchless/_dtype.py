@@ -180,10 +180,12 @@ def set_default_dtype(d):
 
 def can_cast(source, target):
     """PyTorch's rule for writing a result of NumPy dtype ``source`` into a tensor of dtype ``target`` (in-place
-    ops): no float into an integer or bool, nothing but bool into bool. Unlike NumPy's "same_kind", any integer
-    goes into any integer (an int64 result wraps into uint8)."""
+    ops): no complex into a real dtype, no float into an integer or bool, nothing but bool into bool. Unlike NumPy's
+    "same_kind", any integer goes into any integer (an int64 result wraps into uint8)."""
     if source.kind == "f":
-        return target.kind == "f"
+        return target.kind in "fc"
+    if source.kind == "c":
+        return target.kind == "c"
     return target.kind != "b" or source.kind == "b"
 
 
@@ -206,6 +208,13 @@ def fill_value(value, np_dtype, check_half=True):
         return value
     if isinstance(value, _builtins.int):
         _check_64_bits(value)
+    elif isinstance(value, (_builtins.complex, np.complexfloating)) and np_dtype.kind != "c":
+        if np_dtype.kind == "b":
+            return _builtins.bool(value)
+        if value.imag:  # PyTorch's check of a complex number converted to a real type
+            raise RuntimeError(f"value cannot be converted to type "
+                               f"{_C_TYPES.get(np_dtype.name) or CPP_SCALAR_NAMES[np_dtype.name]} without overflow")
+        value = value.real
     if np_dtype.kind == "f":
         if np_dtype == np.float32 and FLOAT_MAX[np_dtype] < abs(_builtins.float(value)) < np.inf:
             raise RuntimeError("value cannot be converted to type float without overflow")
@@ -234,7 +243,8 @@ def scalar_argument(value, np_dtype):
 CPP_TYPE_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
                   "int32": "int", "int64": "long int"}
 # ... and of every dtype, as messages that print a C++ type name show them (lerp's "expected dtype float")
-CPP_SCALAR_NAMES = {**CPP_TYPE_NAMES, "float16": "c10::Half", "float32": "float", "float64": "double"}
+CPP_SCALAR_NAMES = {**CPP_TYPE_NAMES, "float16": "c10::Half", "float32": "float", "float64": "double",
+                    "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 
 
 def _check_64_bits(value):

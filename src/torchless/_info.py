@@ -81,11 +81,13 @@ _RESULT_TYPE_OVERLOADS = ("Tensor tensor, Tensor other", "Number scalar, Tensor 
 
 
 def _scalar_dtype(value):
-    """The dtype a Python number has as an operand: bool, int64 or the default float dtype."""
+    """The dtype a Python number has as an operand: bool, int64, the default float dtype or its complex one."""
     if isinstance(value, (bool, np.bool_)):
         return np.dtype(np.bool_)
     if isinstance(value, numbers.Integral):
         return np.dtype(np.int64)
+    if not isinstance(value, numbers.Real):
+        return _dtype.get_default_dtype().to_complex().numpy
     return _dtype.get_default_dtype().numpy
 
 
@@ -116,7 +118,7 @@ def promote_types(type1, type2):
     return _dtype.from_numpy_dtype(_promote(type1.numpy, type2.numpy))
 
 
-_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2}
+_KIND_ORDER = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 
 def can_cast(from_, to):

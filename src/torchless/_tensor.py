@@ -446,6 +446,10 @@ def _arg_extremum_arguments(name, args, kwargs, input=()):
 _COMPARISON_SYMBOLS = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">="}
 
 
+# The CPU kernels of the ordering comparisons, which name a complex dtype they refuse
+_ORDERING_KERNELS = {np.less: "lt_cpu", np.less_equal: "le_cpu", np.greater: "gt_cpu", np.greater_equal: "ge_cpu"}
+
+
 def _comparison_method(name, ufunc):
     """Tensor.eq, .lt, ...: the comparison of ``ufunc``, refusing an operand that is neither a tensor nor a number
     with PyTorch's parser TypeError."""
@@ -794,15 +798,15 @@ class Tensor:
     # ------------------------------------------------------------------ conversion
     @property
     def H(self):
-        """The conjugate transpose of a matrix: its transpose, torchless having only real dtypes."""
+        """The conjugate transpose of a matrix (of a real one, its transpose)."""
         if self._data.ndim in (0, 2):
-            return self.t() if self._data.ndim == 2 else self
+            return (self.transpose(0, 1) if self._data.ndim == 2 else self).conj()  # (TransposeBackward0)
         raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self._data.ndim}-D tensor."
                            + (" For batches of matrices, consider using tensor.mH" if self._data.ndim > 2 else ""))
 
     @property
     def mH(self):
-        return self._matrix_transpose("mH")  # (real dtypes only: no conjugation)
+        return self._matrix_transpose("mH").conj()
 
     def numpy(self, force=False):
         """The underlying array (shared memory). Refused for a tensor that requires grad, as in PyTorch."""
@@ -916,9 +920,12 @@ class Tensor:
             return self._to_memory_format(dtype, memory_format, kwargs.get("copy"))
         if dtype is None or dtype.numpy == self._data.dtype:
             return self.clone() if kwargs.get("copy") else self
-        if not dtype.is_floating_point:  # no gradient flows into integer or bool values
-            with np.errstate(invalid="ignore"):  # nan and inf convert to arbitrary integers, silently as in PyTorch
-                out = self._data.astype(dtype.numpy)
+        if not (dtype.is_floating_point or dtype.is_complex):  # no gradient flows into integer or bool values
+            # nan and inf convert to arbitrary integers, silently as in PyTorch; a complex number converts its real
+            # part (bool: its being nonzero), without NumPy's warning
+            data = self._data.real if self._data.dtype.kind == "c" and dtype.numpy.kind != "b" else self._data
+            with np.errstate(invalid="ignore"):
+                out = data.astype(dtype.numpy)
                 return Tensor._wrap(_memory_format.preserving(out, self._data))
         return unary.Cast.apply(self, dtype=dtype.numpy)
 
@@ -935,7 +942,7 @@ class Tensor:
         np_dtype = self._data.dtype if dtype is None else dtype.numpy
         if np_dtype == self._data.dtype and not copy and _memory_format.suggest(self._data) is memory_format:
             return self
-        if np_dtype.kind != "f":
+        if np_dtype.kind not in "fc":
             with np.errstate(invalid="ignore"):
                 return Tensor._wrap(_memory_format.copy_as(self._data, memory_format, np_dtype))
         return unary.Cast.apply(self, dtype=np_dtype, memory_format=memory_format)
@@ -989,6 +996,14 @@ class Tensor:
     def half(self, memory_format=_memory_format.preserve_format):
         return self.to(_dtype.float16) if memory_format is _memory_format.preserve_format else \
             self._cast_in_format(_dtype.float16, memory_format, "half")
+
+    def cfloat(self, memory_format=_memory_format.preserve_format):
+        return self.to(_dtype.complex64) if memory_format is _memory_format.preserve_format else \
+            self._cast_in_format(_dtype.complex64, memory_format, "cfloat")
+
+    def cdouble(self, memory_format=_memory_format.preserve_format):
+        return self.to(_dtype.complex128) if memory_format is _memory_format.preserve_format else \
+            self._cast_in_format(_dtype.complex128, memory_format, "cdouble")
 
     def bfloat16(self):
         return self.to(_dtype.bfloat16)  # TypeError: torchless has no bfloat16 tensors
@@ -1126,10 +1141,15 @@ class Tensor:
     def __float__(self):
         if self._requires_grad:
             _warn_scalar_of_grad_tensor()
-        return float(self._python_scalar())
+        return float(_real_scalar(self._python_scalar(), "double"))
 
     def __int__(self):
-        return int(self._python_scalar())
+        return int(_real_scalar(self._python_scalar(), "int64_t"))
+
+    def __complex__(self):
+        if self._requires_grad:
+            _warn_scalar_of_grad_tensor()
+        return complex(self._python_scalar())
 
     def __index__(self):
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
@@ -1330,23 +1350,23 @@ class Tensor:
 
     # PyTorch records // without a derivative: the result requires grad, and backward through it raises.
     def __floordiv__(self, other):
-        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "b", divides=True,
+        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", divides=True,
                                     node=arithmetic.NotDifferentiable, op="floor_divide")
 
     def __rfloordiv__(self, other):
         if isinstance(other, np.ndarray):
             return NotImplemented
-        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "b", reverse=True, divides=True,
+        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", reverse=True, divides=True,
                                     node=arithmetic.NotDifferentiable, op="floor_divide")
 
     def __mod__(self, other):
-        return self._checked_binary(other, np.mod, "remainder_cpu", "b", divides=True, node=arithmetic.Remainder,
+        return self._checked_binary(other, np.mod, "remainder_cpu", "bc", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor))
 
     def __rmod__(self, other):  # a Python scalar dividend: PyTorch has no derivative for that overload
         if isinstance(other, np.ndarray):
             return NotImplemented
-        return self._checked_binary(other, np.mod, "remainder_cpu", "b", reverse=True, divides=True,
+        return self._checked_binary(other, np.mod, "remainder_cpu", "bc", reverse=True, divides=True,
                                     node=arithmetic.NotDifferentiable, op="remainder")
 
     def __pow__(self, exponent):
@@ -1372,7 +1392,7 @@ class Tensor:
         _raise_if_not_broadcastable(a, b)
         base, exponent = (b, a) if reverse else (a, b)
         kind = a._data.dtype.kind
-        if kind == "f":
+        if kind in "fc":  # (an integer tensor and a complex number: complex)
             return arithmetic.Pow.apply(base, exponent, scalar_base=reverse)
         if kind == "b":
             if not reverse and isinstance(other, (bool, np.bool_)):
@@ -1419,13 +1439,13 @@ class Tensor:
         return Tensor._wrap(~self._data)
 
     def __and__(self, other):
-        return self._checked_binary(other, np.bitwise_and, "bitwise_and_cpu", "f")
+        return self._checked_binary(other, np.bitwise_and, "bitwise_and_cpu", "fc")
 
     def __or__(self, other):
-        return self._checked_binary(other, np.bitwise_or, "bitwise_or_cpu", "f")
+        return self._checked_binary(other, np.bitwise_or, "bitwise_or_cpu", "fc")
 
     def __xor__(self, other):
-        return self._checked_binary(other, np.bitwise_xor, "bitwise_xor_cpu", "f")
+        return self._checked_binary(other, np.bitwise_xor, "bitwise_xor_cpu", "fc")
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
@@ -1464,11 +1484,15 @@ class Tensor:
         if isinstance(alpha, bool) and kind != "b":  # (PyTorch reads NumPy's bool as an integer)
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
         if kind != "f":
-            if not isinstance(alpha, (numbers.Integral, np.bool_)):
-                raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
-            alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
+            if kind != "c":  # (a complex result takes any number)
+                if not isinstance(alpha, (numbers.Integral, np.bool_)):
+                    raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
+                                       "number.")
+                alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
         elif isinstance(alpha, numbers.Real):  # converted to a float result's dtype too, range-checked
             _dtype.scalar_argument(alpha, a._data.dtype)
+        elif isinstance(alpha, numbers.Complex):
+            raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
         return a._binary(b, fn, alpha=alpha)
 
     def mul(self, other):
@@ -1480,10 +1504,10 @@ class Tensor:
             self._check_other_operand(other, "div")
             return self / other
         if rounding_mode == "floor":
-            return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "b", divides=True,
+            return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", divides=True,
                                         node=arithmetic.ZeroGradient, name="DivBackward2")
         if rounding_mode == "trunc":
-            return self._checked_binary(other, _trunc_divide, "div_trunc_cpu", "b", divides=True,
+            return self._checked_binary(other, _trunc_divide, "div_trunc_cpu", "bc", divides=True,
                                         node=arithmetic.ZeroGradient, name="DivBackward2")
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
@@ -1499,7 +1523,7 @@ class Tensor:
         """The remainder of division rounded toward zero (it has the dividend's sign; ``%`` has the divisor's)."""
         if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
             raise _parser_errors.invalid_binary_method("fmod", "other", other)
-        return self._checked_binary(other, np.fmod, "fmod_cpu", "b", divides=True, node=arithmetic.Remainder,
+        return self._checked_binary(other, np.fmod, "fmod_cpu", "bc", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor), truncated=True)
 
     floor_divide = __floordiv__
@@ -1594,6 +1618,8 @@ class Tensor:
                                     "'numpy.ndarray'")
             return NotImplemented
         _raise_if_not_broadcastable(a, b)
+        if a._data.dtype.kind == "c" and fn in _ORDERING_KERNELS:  # (a and b share the common dtype)
+            raise NotImplementedError(f"\"{_ORDERING_KERNELS[fn]}\" not implemented for '{a.dtype.scalar_name}'")
         return Tensor._wrap(fn(a._data, b._data))
 
     def __eq__(self, other):
@@ -1704,6 +1730,7 @@ class Tensor:
         min, max = _clamp_bounds(min, max, name)
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        self._refuse_complex("clamp is not supported for complex types")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             out = self
             for bound, largest in ((min, True), (max, False)):
@@ -1733,8 +1760,8 @@ class Tensor:
         return self._clamp(None, max, "clamp", "ClampMax")
 
     def relu(self):
-        if self._data.dtype == np.bool_:
-            raise RuntimeError("Boolean inputs not supported for relu")
+        if self._data.dtype.kind in "bc":
+            _refuse_relu(self)
         return unary.Relu.apply(self)
 
     def hardshrink(self, lambd=0.5):
@@ -1785,19 +1812,27 @@ class Tensor:
         return self._smooth("cos")
 
     def frac(self):
-        self._no_kernel_for("biu", "frac_cpu")
+        self._no_kernel_for("biuc", "frac_cpu")
         return self._smooth("frac")
 
     def trunc(self):
         self._no_kernel_for("b", "trunc_vml_cpu")
+        self._refuse_complex("trunc is not supported for complex inputs")
         return self._step(np.trunc, "TruncBackward0")
 
     fix = trunc
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-        """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default the dtype's extremes)."""
+        """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default the dtype's extremes); in
+        a complex tensor, in the real and imaginary parts apart (without a gradient, as in PyTorch)."""
         if self._data.dtype.kind != "f":
-            return self.clone()
+            if self._data.dtype.kind != "c":
+                return self.clone()
+            refuse_complex_gradient("nan_to_num", self)
+            out = np.empty_like(self._data)
+            for part in ("real", "imag"):
+                setattr(out, part, Tensor._wrap(getattr(self._data, part)).nan_to_num(nan, posinf, neginf)._data)
+            return Tensor._wrap(out)
         return unary.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
 
     def softmax(self, dim, dtype=None):
@@ -1827,23 +1862,27 @@ class Tensor:
         return Tensor._wrap(fn(self._data))
 
     def sign(self):
+        self._refuse_complex("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                             "torch.sgn instead.")
         if self._data.dtype.kind == "b":  # the values themselves (NumPy has no bool sign)
             return Tensor._wrap(self._data.copy())
         return self._step(unary.sign, "SignBackward0")
 
     def floor(self):
         self._no_kernel_for("b", "floor_vml_cpu")
+        self._refuse_complex("floor is not supported for complex inputs")
         return self._step(np.floor, "FloorBackward0")
 
     def ceil(self):
         self._no_kernel_for("b", "ceil_vml_cpu")
+        self._refuse_complex("ceil is not supported for complex inputs")
         return self._step(np.ceil, "CeilBackward0")
 
     def round(self, decimals=None):
         if decimals is None:
-            self._no_kernel_for("b", "round_vml_cpu")
+            self._no_kernel_for("bc", "round_vml_cpu")
             return self._step(np.round, "RoundBackward0")
-        self._no_kernel_for("biu", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
+        self._no_kernel_for("biuc", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
         return self._step(lambda x: np.round(x, decimals), "RoundBackward1")  # the overload with decimals
 
     def masked_fill(self, mask, value):
@@ -1874,7 +1913,7 @@ class Tensor:
             return np.int64 if self._data.dtype.kind in "biu" else None
         if not isinstance(dtype, _dtype.dtype):  # Python's float, int or bool
             dtype = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
-        if not dtype.is_floating_point and records(self):
+        if not (dtype.is_floating_point or dtype.is_complex) and records(self):
             raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name}")
         return dtype.numpy
 
@@ -1897,7 +1936,7 @@ class Tensor:
                                     all_dims=dim is None)
 
     def _check_std_var(self):
-        if self._data.dtype.kind != "f":  # checked before the dims, as in PyTorch
+        if self._data.dtype.kind not in "fc":  # checked before the dims, as in PyTorch
             raise RuntimeError("std and var only support floating point and complex dtypes")
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -1940,6 +1979,10 @@ class Tensor:
     def _extremum(self, dim, keepdim, largest, name):
         if isinstance(dim, Tensor):
             return self.maximum(dim) if largest else self.minimum(dim)
+        if dim is None:
+            self._no_kernel_for("c", f"{name}_all")
+        else:
+            self._refuse_complex(f"{name}(): does not support complex input", RuntimeError)
         if self._data.size == 0:
             self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
         if dim is None:
@@ -1983,6 +2026,7 @@ class Tensor:
         return self._amax_amin(dim, keepdim, False, "amin")
 
     def _amax_amin(self, dim, keepdim, largest, name):
+        self._no_kernel_for("c", "max_values_cpu" if largest else "min_values_cpu")
         if self._data.size == 0:  # checked before repeated dims, as in PyTorch
             self._check_nonempty(name, None if dim in ((), None) else dim if isinstance(dim, (tuple, list)) else (dim,))
         axes = _reduced_axes(name, None if dim == () else dim, keepdim, self._data.ndim)
@@ -1997,8 +2041,9 @@ class Tensor:
         return self._arg_extremum(np.argmin, dim, keepdim, "argmin")
 
     def _arg_extremum(self, fn, dim, keepdim, name):
-        if self._data.dtype.kind == "b":
-            raise RuntimeError(f"{name}(): does not support bool input")
+        if self._data.dtype.kind in "bc":
+            raise RuntimeError(f"{name}(): does not support {'bool' if self._data.dtype.kind == 'b' else 'complex'} "
+                               "input")
         if self._data.size == 0:
             self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
         if dim is None:
@@ -2019,6 +2064,7 @@ class Tensor:
             raise RuntimeError("selected index k out of range")
         if self._data.dtype.kind == "b":
             raise RuntimeError("topk does not support bool dtypes on CPU")
+        self._refuse_complex(" topk does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         if self._data.ndim == 0:  # k of 0 or 1: the value itself, as in PyTorch
             return _RETURN_TYPES["topk"](self._gather(axis, None, "TopkBackward0"),
                                          Tensor._wrap(np.zeros((), np.int64)))
@@ -2031,6 +2077,7 @@ class Tensor:
         # either way here)
         node = "SortBackward0" if stable is None else "SortBackward1"
         axis = normalize_dim(dim, self._data.ndim)
+        self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         if self._data.ndim == 0:
             return _RETURN_TYPES["sort"](self._gather(axis, None, node), Tensor._wrap(np.zeros((), np.int64)))
         order = self._sort_order(axis, descending)
@@ -2055,14 +2102,14 @@ class Tensor:
             self._check_nonempty("kthvalue", (axis,))
         if not 1 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
-        self._no_kernel_for("b", "kthvalue_cpu")
+        self._no_kernel_for("bc", "kthvalue_cpu")
         return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0")
 
     def median(self, dim=None, keepdim=False):
         """The lower median of all elements, or ``(values, indices)`` along ``dim``; NaN wins where there is one."""
         if dim is None:
             if self._data.size:  # (an empty tensor never reaches the kernel)
-                self._no_kernel_for("b", "median_cpu")
+                self._no_kernel_for("bc", "median_cpu")
             return reduction.Median.apply(self)
         if type(dim) is not int or keepdim.__class__ is not bool:
             error = _parser_errors.reduction_error("median", dim, keepdim)
@@ -2071,7 +2118,7 @@ class Tensor:
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.size == 0:
             self._check_nonempty("median", (axis,))
-        self._no_kernel_for("b", "median_out")  # (the kernel along a dim has its own name)
+        self._no_kernel_for("bc", "median_out")  # (the kernel along a dim has its own name)
         n = self._data.shape[axis] if self._data.ndim else 1
         return self._select(axis, (n - 1) // 2, keepdim, "median", "MedianBackward1")
 
@@ -2122,7 +2169,7 @@ class Tensor:
     def bincount(self, weights=None, minlength=0):
         """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (with ``weights``:
         their sums, float64 unless the weights are float32)."""
-        self._no_kernel_for("fb", "bincount_cpu")
+        self._no_kernel_for("fbc", "bincount_cpu")
         if minlength < 0:
             raise RuntimeError("minlength should be >= 0")
         if self._data.ndim != 1 or (self._data < 0).any():
@@ -2140,6 +2187,8 @@ class Tensor:
             raise RuntimeError(f"torchless.histogram(): bins must be > 0, but got {bins} for dimension 0")
         if min > max:
             raise RuntimeError("torchless.histc: max must be larger than min")
+        if self._data.size:  # (complex: the data's range, else the histogram, has no kernel)
+            self._no_kernel_for("c", "aminmax_cpu" if min == max else "histogram_cpu")
         if min == max and self._data.size:
             min, max = self._data.min().item(), self._data.max().item()
         if min == max:  # a range of one value: PyTorch widens it by 1 on each side
@@ -2158,6 +2207,7 @@ class Tensor:
         """The distinct values (sorted), optionally with the inverse indices and the counts."""
         from ._ops.extra_math import unique_axis
 
+        self._no_kernel_for("c", "unique" if dim is None else "unique_dim")
         axis = None if dim is None else unique_axis(self, dim)
         # each NaN is a value of its own in PyTorch, where NumPy merges them
         values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis,
@@ -2342,6 +2392,8 @@ class Tensor:
                                  (self, p, dim, keepdim))
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         if self._data.dtype.kind != "f":
+            if self._data.dtype.kind == "c":  # the norm of the magnitudes (real, differentiable through abs)
+                return self.abs().norm(p, dim, keepdim)
             raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                                f"{self.dtype.scalar_name}")
         axes = normalize_dims(dim, self._data.ndim)
@@ -3238,6 +3290,7 @@ class Tensor:
         return self._inplace(lambda t: -t)
 
     def abs_(self):
+        self._refuse_complex("In-place abs is not supported for complex tensors.", RuntimeError)
         return self._inplace(lambda t: t.abs())
 
     def masked_fill_(self, mask, value):
@@ -3322,21 +3375,29 @@ class Tensor:
         if self._data.dtype.kind in kinds:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{self.dtype.scalar_name}'")
 
+    def _refuse_complex(self, message, error=NotImplementedError):
+        """PyTorch's refusal (``error(message)``) of a complex tensor by an op it defines for real numbers only."""
+        if self._data.dtype.kind == "c":
+            raise error(message)
+
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        from .random import stream
+        from .random import draw_values, stream
 
         self._check_random_fill("check_uniform_bounds")
         check_uniform_bounds(a, b)
-        return self._overwrite(stream(generator).uniform(self._data.shape, self._data.dtype, a, b), "UniformBackward0")
+        values = draw_values(stream(generator).uniform, self._data.shape, self._data.dtype, a, b)
+        return self._overwrite(values, "UniformBackward0")
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        from .random import stream
+        from .random import draw_values, stream
 
         self._check_random_fill("normal_kernel_cpu")
         if std < 0:  # :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
-        return self._overwrite(stream(generator).normal(self._data.shape, self._data.dtype, mean, std),
-                               "NormalBackward0")
+        if self._data.dtype.kind == "c":  # each part's spread, as in PyTorch
+            std = std / math.sqrt(2)
+        values = draw_values(stream(generator).normal, self._data.shape, self._data.dtype, mean, std)
+        return self._overwrite(values, "NormalBackward0")
 
     def bernoulli_(self, p=0.5, *, generator=None):
         from .random import bernoulli_
@@ -3621,11 +3682,36 @@ def _correction(unbiased, correction):
 
 def _elementwise_extremum(a, b, largest):
     a, b = a._operands(b)
+    a._refuse_complex(f"{'maximum' if largest else 'minimum'} not implemented for complex tensors.", RuntimeError)
     try:
         return arithmetic.Extremum.apply(a, b, largest=largest)
     except ValueError:
         _raise_if_not_broadcastable(a, b)
         raise
+
+
+def _real_scalar(value, c_type):
+    """A Python number as PyTorch converts it to the real C++ type ``c_type``: a complex one with no imaginary
+    part as its real part, refused with one."""
+    if value.__class__ is complex:
+        if value.imag:
+            raise RuntimeError(f"value cannot be converted to type {c_type} without overflow")
+        return value.real
+    return value
+
+
+def refuse_complex_gradient(name, tensor):
+    """PyTorch's refusal to record ``name`` (an op it computes for complex tensors without a derivative) on a
+    complex ``tensor`` while gradients are recorded."""
+    if tensor._data.dtype.kind == "c" and records(tensor):
+        raise RuntimeError(f"{name} does not support automatic differentiation for outputs with complex dtype.")
+
+
+def _refuse_relu(tensor):
+    """PyTorch's refusal of a bool or complex tensor by relu (called only for those)."""
+    if tensor._data.dtype.kind == "b":
+        raise RuntimeError("Boolean inputs not supported for relu")
+    raise NotImplementedError("clamp is not supported for complex types")
 
 
 def _raise_if_not_broadcastable(a, b):
@@ -3643,13 +3729,17 @@ def _tensor_options(np_dtype):
 
 def result_dtype(a, a_has_dims, b, b_has_dims):
     """PyTorch's result dtype of an op on tensors of NumPy dtypes a and b: a 0-d tensor beside one with
-    dimensions counts only when its category (bool < integer < float) is higher."""
+    dimensions counts only when its category (bool < integer < float < complex) is higher; a complex one beside
+    floats gives the complex dtype of their precision."""
     if a_has_dims != b_has_dims:
         ca, cb = _category(a), _category(b)
         if a_has_dims and ca >= cb:
             return a
         if b_has_dims and cb >= ca:
             return b
+        dims, zero = (a, b) if a_has_dims else (b, a)
+        if zero.kind == "c" and dims.kind == "f":
+            return np.result_type(dims, np.complex64)
     return _promote(a, b)
 
 

@@ -280,6 +280,16 @@ def stream(generator=None):
     return generator if generator is not None else default_generator
 
 
+def draw_values(draw, shape, dtype, *args, **kwargs):
+    """``draw(shape, dtype, *args, **kwargs)`` (a Generator's uniform or normal); for a complex dtype, PyTorch's
+    draws of its real and imaginary parts side by side (a real array of shape (*shape, 2)) as complex numbers."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "c":
+        return draw(shape, dtype, *args, **kwargs)
+    parts = draw(tuple(shape) + (2,), np.float32 if dtype == np.complex64 else np.float64, *args, **kwargs)
+    return np.ascontiguousarray(parts).view(dtype)[..., 0]
+
+
 def memory_order(array):
     """The axes of ``array`` from outermost to innermost in the layout ``empty_like`` gives a tensor like it (dense,
     its strides' order kept), in which PyTorch's elementwise draws into such a tensor follow memory, not the index

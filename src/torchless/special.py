@@ -35,10 +35,24 @@ _SQRT_2PI = math.sqrt(2 * math.pi)
 
 
 def _input(value, name, argument="input", position=1, parser=None):
-    """``value``, checked to be a tensor; errors name ``parser`` (default: special_``name``)."""
+    """``value``, checked to be a tensor; errors name ``parser`` (default: special_``name``). A complex tensor is
+    refused as PyTorch's kernel refuses it, unless the function is one PyTorch computes for complex numbers."""
     if not isinstance(value, Tensor):
         raise _parser_errors.not_tensor(parser or f"special_{name}", argument, position, value)
+    if value._data.dtype.kind == "c" and name not in _COMPUTED_FOR_COMPLEX:
+        value._no_kernel_for("c", _COMPLEX_REFUSING_KERNELS.get(name, f"{name}_cpu"))
     return value
+
+
+# The functions PyTorch computes for complex tensors; the kernels that refuse them in the others, where not
+# "{name}_cpu" (polygamma and multigammaln check theirs after their other arguments)
+_COMPUTED_FOR_COMPLEX = frozenset({"exp2", "expit", "expm1", "log1p", "sinc", "logsumexp", "softmax", "log_softmax",
+                                   "polygamma", "multigammaln"})
+_COMPLEX_REFUSING_KERNELS = {
+    "i0": "i0_vml_cpu", "erf": "erf_vml_cpu", "erfc": "erfc_vml_cpu", "erfinv": "erfinv_vml_cpu", "ndtr": "erf_vml_cpu",
+    "gammaln": "lgamma_vml_cpu", "digamma": "digamma", "psi": "digamma", "round": "round_vml_cpu",
+    "gammainc": "igamma_cpu", "gammaincc": "igammac_cpu",
+}
 
 
 def _floating(tensor):
@@ -221,6 +235,7 @@ def _pair(name, x, y, first="input", second="other"):
     else:
         b, a = y._operands(x)
         overload = 1
+    a._no_kernel_for("c", f"{name}_cpu")
     if a._data.dtype.kind != "f":
         # each operand straight to float, as PyTorch computes
         f = _dtype.get_default_dtype().numpy
@@ -386,6 +401,7 @@ def _make_polygamma(parser):
         tensor = _floating(_input(input, "polygamma", "input", 2, parser=parser))
         if n < 0:
             raise RuntimeError("polygamma(n, x) does not support negative n.")
+        tensor._no_kernel_for("c", "digamma" if n == 0 else "trigamma" if n == 1 else "polygamma")
         return _Polygamma.apply(tensor, n=n)
 
     return with_out(parser, polygamma)
@@ -424,6 +440,7 @@ def _make_multigammaln(parser, p_position=2):
             raise RuntimeError("The input tensor may not be a boolean tensor.")
         if p < 1:
             raise RuntimeError("p has to be greater than or equal to 1")
+        tensor._no_kernel_for("c", "arange_cpu")  # (PyTorch's kernel for the shifts, in the input's dtype)
         return _Multigammaln.apply(_floating(tensor), p=p)
 
     return with_out(parser, multigammaln)

@@ -16,6 +16,16 @@ def _xlogy(x, y):
     return np.where((x == 0) & ~np.isnan(y), np.zeros((), out.dtype), out).astype(out.dtype, copy=False)
 
 
+def _logaddexp(a, b):
+    """log(exp(a) + exp(b)); for complex numbers from the operand of larger real part, as PyTorch computes it
+    (NumPy's logaddexp is real only)."""
+    if a.dtype.kind != "c":
+        return np.logaddexp(a, b)
+    larger = np.where(a.real >= b.real, a, b)
+    with np.errstate(all="ignore"):
+        return (larger + np.log1p(np.exp((a + b - larger) - larger))).astype(larger.dtype, copy=False)
+
+
 def _fmax_grads(a, b, out, largest):
     """fmax/fmin: the gradient goes to ``a`` where it wins (ties included) or ``b`` is NaN, else to ``b``."""
     to_a = ((a >= b) if largest else (a <= b)) | np.isnan(b)
@@ -33,7 +43,7 @@ def _atan2_grads(a, b):
 BINARY = {
     "atan2": (np.arctan2, lambda a, b, out: _atan2_grads(a, b)),
     "hypot": (np.hypot, lambda a, b, out: (a / out, b / out)),
-    "logaddexp": (np.logaddexp, lambda a, b, out: (1 / (1 + np.exp(b - a)), 1 / (1 + np.exp(a - b)))),
+    "logaddexp": (_logaddexp, lambda a, b, out: (1 / (1 + np.exp(b - a)), 1 / (1 + np.exp(a - b)))),
     "logaddexp2": (np.logaddexp2, lambda a, b, out: (1 / (1 + np.exp2(b - a)), 1 / (1 + np.exp2(a - b)))),
     # PyTorch: the gradient of copysign(a, b) is result / a (0 where a is 0); b gets zeros
     "copysign": (np.copysign,

@@ -32,7 +32,9 @@ class Imag(Node):
         return a.imag
 
     def backward(self, grad):
-        return ((1j * grad).astype(np.result_type(grad.dtype, np.complex64)),)
+        # (grad * 1j: a 0-d gradient may be a NumPy scalar, a subclass of float, which 1j * would make a Python
+        # complex)
+        return ((grad * 1j).astype(np.result_type(grad.dtype, np.complex64)),)
 
     def name(self):
         return "ImagBackward0"
@@ -66,6 +68,15 @@ class Conj(Node):
 
     def name(self):
         return "ConjBackward0"
+
+
+class ConjPhysical(Conj):
+    def forward(self, a, in_place=False):
+        self.in_place = in_place  # (PyTorch's conj_physical_ has a node of its own)
+        return np.conj(a)
+
+    def name(self):
+        return "ConjPhysicalBackward1" if self.in_place else "ConjPhysicalBackward0"
 
 
 class ViewAsReal(Node):
@@ -117,6 +128,32 @@ class Complex(Node):
         return "ComplexBackward0"
 
 
+class Polar(Node):
+    """abs * exp(i angle) of real tensors; the gradients of a real loss through it are PyTorch's:
+    Re(g e^(-i angle)) for abs and abs Im(g e^(-i angle)) for angle."""
+
+    complex_aware = True
+    saved = ("out", "abs")
+
+    def forward(self, abs, angle):
+        self.shapes = abs.shape, angle.shape
+        complex_dtype = np.complex128 if abs.dtype == np.float64 else np.complex64
+        self.unit = np.exp(1j * angle.astype(complex_dtype))
+        self.abs = abs
+        self.out = (abs * self.unit).astype(complex_dtype, copy=False)
+        return self.out
+
+    def backward(self, grad):
+        from ._util import unbroadcast
+
+        turned = grad * np.conj(self.unit)
+        return (unbroadcast(np.ascontiguousarray(turned.real), self.shapes[0]),
+                unbroadcast(np.ascontiguousarray(self.abs * turned.imag), self.shapes[1]))
+
+    def name(self):
+        return "PolarBackward0"
+
+
 def real(self):
     """The real part: a view of a complex tensor's real parts; the tensor itself for a real one."""
     return Real.apply(self) if self._data.dtype.kind == "c" else self
@@ -154,28 +191,47 @@ def view_as_complex(input):
     return ViewAsComplex.apply(input)
 
 
-def complex(real, imag, *, out=None):
-    """The complex tensor real + i imag (both float32 or both float64)."""
+def _complex_from_parts(function, node, first, second, names, out):
+    """torchless.complex / polar: PyTorch's checks of the two real tensors, then ``node`` of them."""
     from .._tensor import Tensor
 
-    for position, (name, value) in enumerate((("real", real), ("imag", imag)), 1):
+    for position, (name, value) in enumerate(zip(names, (first, second)), 1):
         if not isinstance(value, Tensor):
-            raise _parser_errors.not_tensor("complex", name, position, value)
-    if real._data.dtype.kind != "f" or imag._data.dtype.kind != "f" or real._data.dtype == np.float16:
+            raise _parser_errors.not_tensor(function, name, position, value)
+    a, b = first._data.dtype, second._data.dtype
+    if a.kind != "f" or b.kind != "f" or a == np.float16 and function == "complex":
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
-                           f"{real.dtype.scalar_name} and {imag.dtype.scalar_name}")
-    if real._data.dtype != imag._data.dtype:
-        raise RuntimeError(f"Expected object of scalar type {real.dtype.scalar_name} but got scalar type "
-                           f"{imag.dtype.scalar_name} for second argument")
-    result = Complex.apply(real, imag)
+                           f"{first.dtype.scalar_name} and {second.dtype.scalar_name}")
+    if a != b:
+        raise RuntimeError(f"Expected object of scalar type {first.dtype.scalar_name} but got scalar type "
+                           f"{second.dtype.scalar_name} for second argument")
+    if a == np.float16:  # (torchless has no complex32)
+        raise NotImplementedError(f"\"{function}_cpu\" not implemented for 'Half'")
+    from ._util import broadcast_error
+
+    if first._data.shape != second._data.shape:
+        error = broadcast_error(first._data.shape, second._data.shape)
+        if error is not None:
+            raise error
+    result = node.apply(first, second)
     if out is not None:
         from .._out_argument import with_out
 
-        return with_out("complex", lambda: result)(out=out)
+        return with_out(function, lambda: result)(out=out)
     return result
 
 
-FUNCTIONS = {"view_as_real": view_as_real, "view_as_complex": view_as_complex, "complex": complex}
+def complex(real, imag, *, out=None):
+    """The complex tensor real + i imag (both float32 or both float64)."""
+    return _complex_from_parts("complex", Complex, real, imag, ("real", "imag"), out)
+
+
+def polar(abs, angle, *, out=None):  # noqa: A002 - PyTorch's argument name
+    """The complex tensor abs * (cos(angle) + i sin(angle)) (both float32 or both float64)."""
+    return _complex_from_parts("polar", Polar, abs, angle, ("abs", "angle"), out)
+
+
+FUNCTIONS = {"view_as_real": view_as_real, "view_as_complex": view_as_complex, "complex": complex, "polar": polar}
 
 
 def install(cls):
@@ -196,6 +252,15 @@ def install(cls):
 
     conj.__doc__ = real_conj.__doc__
     cls.conj = conj
+
+    def conj_physical(self):
+        """The complex conjugate, computed (not a view); a real tensor itself."""
+        return ConjPhysical.apply(self) if self._data.dtype.kind == "c" else self
+
+    def conj_physical_(self):
+        return self._inplace(lambda t: ConjPhysical.apply(t, in_place=True)) if self._data.dtype.kind == "c" else self
+
+    cls.conj_physical, cls.conj_physical_ = conj_physical, conj_physical_
 
 
 def _set_real(self, value):

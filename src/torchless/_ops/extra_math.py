@@ -166,7 +166,11 @@ _SPECIAL = {
 
 
 def _special_method(op):
+    refusing_kernel = {"lgamma": "lgamma_vml_cpu", "digamma": "digamma"}.get(op)  # (exp2 takes complex numbers)
+
     def method(self):
+        if refusing_kernel is not None:
+            self._no_kernel_for("c", refusing_kernel)
         return _Special.apply(self._float_self(), op=op)
 
     method.__name__ = op
@@ -175,16 +179,20 @@ def _special_method(op):
 
 
 def float_power(self, exponent):
-    """``input ** exponent`` computed in double precision (the result is float64)."""
-    base = self._cast(np.dtype(np.float64)) if isinstance(self, Tensor) else self
+    """``input ** exponent`` computed in double precision (the result is float64, complex128 when either is
+    complex)."""
+    complex_operand = any(v._data.dtype.kind == "c" if isinstance(v, Tensor) else
+                          isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real) for v in (self, exponent))
+    target, scalar = (_dtype.complex128, complex) if complex_operand else (_dtype.float64, float)
+    base = self._cast(target.numpy) if isinstance(self, Tensor) else self
     if isinstance(exponent, Tensor):
-        exponent = exponent._cast(np.dtype(np.float64))
+        exponent = exponent._cast(target.numpy)
     elif isinstance(exponent, numbers.Number):
-        exponent = float(exponent)
+        exponent = scalar(exponent)
     if not isinstance(base, Tensor):
         from .._creation import tensor
 
-        return tensor(float(base), dtype=_dtype.float64).pow(exponent)
+        return tensor(scalar(base), dtype=target).pow(exponent)
     return base.pow(exponent)
 
 
@@ -195,7 +203,7 @@ def ldexp(self, other):
         raise NotImplementedError("\"ldexp_cpu_exp\" not implemented for 'Bool'")
     # in the promoted dtype (float16 with int16 stays float16), the default float one for integers
     common = result_dtype(self._data.dtype, self._data.ndim > 0, other._data.dtype, other._data.ndim > 0)
-    if common.kind != "f":
+    if common.kind not in "fc":
         common = _dtype.get_default_dtype().numpy
     return self._cast(common) * other._cast(common).exp2()
 
@@ -203,6 +211,8 @@ def ldexp(self, other):
 def heaviside(self, values):
     """The Heaviside step: 0 where input < 0, 1 where input > 0, ``values`` where input == 0."""
     _tensor(values, "heaviside", "values", 1)
+    if self._data.dtype.kind == "c" or values._data.dtype.kind == "c":
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
     if self._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     a, b = np.broadcast_arrays(self._data, values._data)
@@ -381,7 +391,7 @@ def block_diag(*tensors):
     common = mats[0]._data.dtype
     for m in mats[1:]:
         common = np.promote_types(common, m._data.dtype) if common.kind == m._data.dtype.kind else \
-            max(common, m._data.dtype, key=lambda d: "biuf".index(d.kind))
+            max(common, m._data.dtype, key=lambda d: "biufc".index(d.kind))
     total = sum(m.shape[1] for m in mats)
     rows, left = [], 0
     for m in mats:
@@ -506,18 +516,18 @@ def cov(self, *, correction=1, fweights=None, aweights=None):
                                f"input but got {w.numel()} != {observations}")
         weights = w if weights is None else weights * w
     if weights is None:
-        total = x.new_tensor(float(observations))
+        total = x.new_tensor(float(observations), dtype=x.dtype.to_real())  # (real for a complex input too)
         mean = x.mean(1, keepdim=True)
         norm = total - correction
         centred = x - mean
-        product = centred @ centred.t()
+        product = centred @ centred.t().conj()
     else:
         total = weights.sum()
         mean = (x * weights).sum(1, keepdim=True) / total
         norm = total - correction if aweights is None else \
             total - correction * (weights * aweights).sum() / total
         centred = x - mean
-        product = (centred * weights) @ centred.t()
+        product = (centred * weights) @ centred.t().conj()
     # squeezed, as PyTorch's: one variable (a 1-D input, or a single row) gives a 0-d tensor
     return (product / norm.clamp(min=0)).squeeze()
 
@@ -529,7 +539,12 @@ def corrcoef(self):
         return c / c
     d = c.diagonal()
     stddev = d.sqrt()
-    return (c / stddev.unsqueeze(1) / stddev.unsqueeze(0)).clamp(-1, 1)
+    c = c / stddev.unsqueeze(1) / stddev.unsqueeze(0)
+    if c.is_complex():  # each part clipped, as in PyTorch
+        from .complex_ops import complex as make_complex
+
+        return make_complex(c.real.clamp(-1, 1), c.imag.clamp(-1, 1))
+    return c.clamp(-1, 1)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):
@@ -538,23 +553,30 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
         raise TypeError("isin() received an invalid combination of arguments")
     a = np.asarray(elements._data if isinstance(elements, Tensor) else elements)
     b = np.asarray(test_elements._data if isinstance(test_elements, Tensor) else test_elements)
-    if a.dtype == np.bool_ or b.dtype == np.bool_:  # PyTorch has no bool kernel (a Python bool counts as one)
-        raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+    for array in (a, b):  # PyTorch has no bool or complex kernel (a Python bool counts as a bool)
+        if array.dtype.kind in "bc":
+            raise RuntimeError(f"Unsupported input type encountered for isin(): "
+                               f"{_dtype.from_numpy_dtype(array.dtype).scalar_name}")
     return Tensor._wrap(np.isin(a, b, invert=invert))
 
 
 def isneginf(self):
     """Whether each element is -inf."""
+    self._refuse_complex("isneginf does not support complex inputs.", RuntimeError)
     return Tensor._wrap(np.isneginf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
 
 
 def isposinf(self):
     """Whether each element is +inf."""
+    self._refuse_complex("isposinf does not support complex inputs.", RuntimeError)
     return Tensor._wrap(np.isposinf(self._data) if self._data.dtype.kind == "f" else np.zeros(self.shape, bool))
 
 
 def isreal(self):
-    """Whether each element is real: always, torchless having no complex dtypes."""
+    """Whether each element is real: True for every element of a real tensor, for a complex one where its
+    imaginary part is 0."""
+    if self._data.dtype.kind == "c":
+        return Tensor._wrap(self._data.imag == 0)
     return Tensor._wrap(np.ones(self.shape, bool))
 
 
@@ -563,6 +585,8 @@ def logdet(self):
     from ..linalg import slogdet
 
     sign, logabsdet = slogdet(self)
+    if sign._data.dtype.kind == "c":  # log|det| + i arg(det), as PyTorch composes it
+        return logabsdet + sign.log()
     nan = Tensor._wrap(np.where(sign._data < 0, np.nan, 0).astype(logabsdet._data.dtype))
     return logabsdet + nan
 
@@ -692,8 +716,11 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 
 
 def _no_bool_search(seq, values):
-    if seq.dtype == np.bool_ and values.dtype == np.bool_:  # (after the shape checks)
-        raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
+    """(after the shape checks) PyTorch's kernel has no bool (both) or complex (either) version."""
+    if seq.dtype == np.bool_ and values.dtype == np.bool_ or seq.dtype.kind == "c" or values.dtype.kind == "c":
+        name = _dtype.from_numpy_dtype(seq.dtype if seq.dtype.kind == "c" or values.dtype.kind != "c" else
+                                       values.dtype).scalar_name
+        raise NotImplementedError(f"\"searchsorted_out_cpu\" not implemented for '{name}'")
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
@@ -708,6 +735,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     """``(hist, bin_edges)`` of ``input``'s values: ``bins`` equal bins over ``range`` (the data's span by
     default) or the given edges, weighted by ``weight``, normalised to a density when ``density``."""
     data = input._data
+    input._no_kernel_for("c", "histogramdd")
     if data.dtype.kind != "f":
         raise RuntimeError(f"torchless.histogram: input tensor and bins tensors should have the same dtype, but got "
                            f"input {input.dtype.scalar_name} and bins Float")
@@ -773,7 +801,7 @@ def nanmedian(self, dim=None, keepdim=False):
     a = self._data
     if dim is None:
         if a.size:  # (an empty tensor never reaches the kernel)
-            self._no_kernel_for("b", "median_cpu")
+            self._no_kernel_for("bc", "median_cpu")
         flat = a.reshape(-1)
         if flat.size == 0:  # NaN, cast to an integer dtype as PyTorch does (0 or its most negative value)
             with np.errstate(invalid="ignore"):
@@ -782,7 +810,7 @@ def nanmedian(self, dim=None, keepdim=False):
         return self.reshape(-1)[int(index)]
     axis = _reduce_dim(self, dim, "nanmedian")
     _check_reduced_size(self, axis, "median")  # (PyTorch's message names median)
-    self._no_kernel_for("b", "median_out")
+    self._no_kernel_for("bc", "median_out")
     if a.ndim == 0:
         return _RETURN_TYPES["nanmedian"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
     rows = np.moveaxis(a, axis, -1)
@@ -808,6 +836,7 @@ def mode(self, dim=-1, keepdim=False):
     a = self._data
     axis = _reduce_dim(self, dim, "mode")
     _check_reduced_size(self, axis, "mode")
+    self._no_kernel_for("c", "mode_cpu")
     if a.ndim == 0:
         return _RETURN_TYPES["mode"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
     rows = np.moveaxis(a, axis, -1)
@@ -826,9 +855,9 @@ def mode(self, dim=-1, keepdim=False):
 
 # ---------------------------------------------------------------------------- installation
 _BINARY_INT = {
-    "bitwise_and": (np.bitwise_and, "f"), "bitwise_or": (np.bitwise_or, "f"), "bitwise_xor": (np.bitwise_xor, "f"),
-    "bitwise_left_shift": (_shift(np.left_shift), "fb"), "bitwise_right_shift": (_shift(np.right_shift), "fb"),
-    "gcd": (np.gcd, "fb"), "lcm": (np.lcm, "fb"),
+    "bitwise_and": (np.bitwise_and, "fc"), "bitwise_or": (np.bitwise_or, "fc"), "bitwise_xor": (np.bitwise_xor, "fc"),
+    "bitwise_left_shift": (_shift(np.left_shift), "fbc"), "bitwise_right_shift": (_shift(np.right_shift), "fbc"),
+    "gcd": (np.gcd, "fbc"), "lcm": (np.lcm, "fbc"),
 }
 
 _METHODS = {fn.__name__: fn for fn in (

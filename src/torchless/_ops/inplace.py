@@ -480,6 +480,8 @@ def scatter_reduce(self, *args, **kwargs):
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     if reduce == "mean":
         self._no_kernel_for("b", "scatter_gather_tensor_cpu_reduce_mean")
+    elif reduce in ("amax", "amin"):
+        self._no_kernel_for("c", f"scatter_gather_tensor_cpu_reduce_{reduce}")
     _check_index_along(self._data.shape, axis, idx, "scatter", "self", src._data.shape)
     if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
         flat = scatter_reduce(self.reshape(-1), 0, index.reshape(-1), src.reshape(-1), reduce,
@@ -487,7 +489,12 @@ def scatter_reduce(self, *args, **kwargs):
         return flat.reshape(self._data.shape)
     key = list(np.indices(idx.shape, sparse=True))
     key[axis] = idx
-    return indexing.ScatterReduce.apply(self, src, key=tuple(key), reduce=reduce, include_self=parsed["include_self"])
+    out = indexing.ScatterReduce.apply(self, src, key=tuple(key), reduce=reduce, include_self=parsed["include_self"])
+    if out.grad_fn is not None:
+        from .._tensor import refuse_complex_gradient
+
+        refuse_complex_gradient("scatter_reduce", out)
+    return out
 
 
 def scatter_reduce_(self, *args, **kwargs):

@@ -70,6 +70,7 @@ def _smooth_method(op):
 
 def logit(self, eps=None):
     """log(x / (1 - x)), x clamped to [eps, 1 - eps] first when eps is given."""
+    self._no_kernel_for("c", "logit_cpu")
     return unary.Logit.apply(self._float_self(), eps=eps)
 
 
@@ -82,12 +83,19 @@ def sgn(self):
 
 def signbit(self):
     """Whether the sign bit is set (True for -0.0 and negative numbers), as a bool tensor."""
+    self._refuse_complex("signbit is not implemented for complex tensors.")
     data = self._data
     return Tensor._wrap(np.signbit(data) if data.dtype.kind == "f" else data < 0 if data.dtype.kind == "i"
                         else np.zeros(data.shape, bool))
 
 
 # ---------------------------------------------------------------------------- elementwise, two tensors
+# Of the ops below, those PyTorch computes for complex tensors, and those it refuses with "{op} not implemented for
+# complex tensors." (the others with "{op}_cpu" not implemented for 'ComplexFloat')
+_COMPLEX_FORMULAS = frozenset({"logaddexp"})
+_NOT_FOR_COMPLEX = frozenset({"fmax", "fmin"})
+
+
 def _binary_impl(self, other, op, position, tensor_only=True, float_result=True, kernel=None):
     """``op`` of self and other (promoted, broadcast); integer results become the default float dtype when
     ``float_result``, and are refused (NotImplementedError for ``kernel``) when ``kernel`` is given."""
@@ -98,6 +106,12 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
         raise _parser_errors.not_tensor(op, "other", position, other)
     _raise_if_not_broadcastable(a, b)
     if a._data.dtype.kind != "f":
+        if a._data.dtype.kind == "c":
+            if op in _COMPLEX_FORMULAS:
+                return binary.Binary.apply(a, b, op=op, overload=0 if isinstance(other, Tensor) else 1)
+            if op in _NOT_FOR_COMPLEX:
+                raise RuntimeError(f"{op} not implemented for complex tensors.")
+            kernel = kernel or f"{op}_cpu"
         if kernel is not None:
             raise NotImplementedError(f"\"{kernel}\" not implemented for '{a.dtype.scalar_name}'")
         if float_result:
@@ -167,6 +181,7 @@ def xlogy_impl(x, y, function=False):
     else:
         b, a = y._operands(x)
     _raise_if_not_broadcastable(a, b)
+    a._no_kernel_for("c", "xlogy_cpu")
     if a._data.dtype.kind != "f":
         # each operand straight to float, as PyTorch computes (not through their common integer dtype)
         f = _default_float()
@@ -359,6 +374,7 @@ def _cum_extremum(self, dim, largest):
     if not self._data.ndim and hasattr(dim, "__index__") and dim not in (0, -1):
         raise IndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
     axis = scan_axis(dim, self._data.ndim, name)
+    self._no_kernel_for("c", f"{name}_cpu")
     if not self._data.ndim:
         values, indices = self._data.copy(), np.zeros((), np.int64)
     else:
@@ -388,6 +404,7 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
     """The sum with NaN read as 0; integers and bools sum in int64."""
     from .._tensor import _reduced_axes
 
+    self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
     axes = _reduced_axes("nansum", dim, keepdim, self._data.ndim, dtype=dtype)
     return scan.Nansum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
@@ -396,6 +413,7 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
 def nanmean(self, dim=None, keepdim=False, *, dtype=None):
     """The mean of the non-NaN elements (NaN if there are none); floating-point tensors only."""
     # the input's dtype first, then the requested one (as mean's message words it)
+    self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)  # (its sum's message)
     if self._data.dtype.kind != "f":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{self.dtype.scalar_name}")
@@ -410,7 +428,7 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
 def var_mean_impl(self, dim, unbiased, keepdim, correction, std):
     """var_mean/std_mean (functions only, as in PyTorch): the spread and the mean over ``dim``."""
     dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-    if self._data.dtype.kind != "f":
+    if self._data.dtype.kind not in "fc":
         raise RuntimeError(f"{'std' if std else 'var'}_mean only support floating point and complex dtypes")
     correction = _correction(unbiased, correction)
     axes = normalize_dims(dim, self._data.ndim)
@@ -424,6 +442,7 @@ def var_mean_impl(self, dim, unbiased, keepdim, correction, std):
 
 def aminmax(self, *, dim=None, keepdim=False):
     """(min, max) over all elements or along ``dim``, in one call."""
+    self._no_kernel_for("c", "aminmax_cpu")
     if dim is None:
         if not self._data.size:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation has no "

@@ -230,12 +230,14 @@ class Var(Node):
             # An empty reduction's mean is NaN, as PyTorch's, which does not warn about it (NumPy's np.mean does)
             count = max(n, 0) if axes else a.size
             total = sum_of_rows(a, axes, keepdims=True)
-            self.centered = a - (total / count if count else np.full_like(total, np.nan))
-            out = sum_of_rows(self.centered * self.centered, axes, keepdims=keepdim) / max(0, self.dof)
+            self.centered = c = a - (total / count if count else np.full_like(total, np.nan))
+            # (complex numbers: the mean of |x - mean|^2, real; the gradient 2 / dof (x - mean) is as for reals)
+            squares = c * c if c.dtype.kind != "c" else c.real * c.real + c.imag * c.imag
+            out = sum_of_rows(squares, axes, keepdims=keepdim) / max(0, self.dof)
         if half:
             self.centered, self.opmath_var = self.centered.astype(np.float16), out  # (Std's root of it)
             return out.astype(np.float16)
-        return out.astype(a.dtype, copy=False)
+        return out.astype(squares.dtype, copy=False)
 
     def backward(self, grad):
         if not self.keepdim and self.axes:
@@ -404,7 +406,9 @@ class Logsumexp(Node):
 
     def forward(self, a, axes=(), keepdim=False):
         self.a, self.axes, self.keepdim = a, axes, keepdim
-        shift = np.max(a, axis=axes, keepdims=True, initial=-np.inf)
+        # (complex numbers: shifted by the largest real part, as PyTorch, whose imaginary parts are then not
+        # brought into (-pi, pi])
+        shift = np.max(a.real if a.dtype.kind == "c" else a, axis=axes, keepdims=True, initial=-np.inf)
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf) along a row: nothing to shift
         with np.errstate(divide="ignore"):
             self.out = np.log(np.sum(np.exp(a - shift), axis=axes, keepdims=True)) + shift

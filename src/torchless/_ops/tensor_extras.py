@@ -172,7 +172,7 @@ def adjoint(self):
     if self._data.ndim < 2:
         raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of matrices. Got "
                            f"{self._data.ndim}-D tensor.")
-    return self.transpose(-2, -1)
+    return self.transpose(-2, -1).conj()
 
 
 class Angle(Node):
@@ -424,7 +424,7 @@ def renorm(self, p, dim, maxnorm):
     if ndim < 2:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {ndim} dimensions")
     axis = normalize_dim(dim, ndim)
-    if self._data.dtype.kind != "f":
+    if self._data.dtype.kind not in "fc":
         from ..linalg.norms import vector_norm
 
         return vector_norm(self)  # its error for integer input, which PyTorch's renorm gives
@@ -555,7 +555,7 @@ def dist(self, other, p=2):
 
     _check_tensor(other, "dist", "other", 1)
     difference = self - other
-    if difference._data.dtype.kind != "f":
+    if difference._data.dtype.kind not in "fc":
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
                            f"{difference.dtype.scalar_name.capitalize()} instead.")
     return _named(vector_norm(difference, p), "DistBackward0")
@@ -576,7 +576,7 @@ def nextafter(self, other):
     _check_tensor(other, "nextafter", "other", 1)
     a, b = self._operands(other)
     if a._data.dtype.kind != "f":
-        raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{a.dtype.scalar_name.capitalize()}'")
+        raise NotImplementedError(f"\"nextafter_cpu\" not implemented for '{a.dtype.scalar_name}'")
     return Tensor._wrap(np.nextafter(a._data, b._data))
 
 

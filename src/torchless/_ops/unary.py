@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from .. import _memory_format
+from .. import _dtype, _memory_format
 from .._kernels import parallel
 from ..autograd.graph import Node, with_zero_derivative_of
 from . import special
@@ -215,6 +215,10 @@ class Sigmoid(Node):
         # exp of a non-positive number only: no overflow warnings for large |a|. float16 is computed in float32
         # and rounded once, as PyTorch's kernel does.
         x = a.astype(np.float32) if a.dtype == np.float16 else a
+        if x.dtype.kind == "c":  # (the real tricks below would drop the imaginary part)
+            with np.errstate(all="ignore"):
+                self.out = 1 / (1 + np.exp(-x))
+            return self.out
         e = np.exp(-np.abs(x))
         self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
         return self.out
@@ -262,7 +266,9 @@ SMOOTH = {
     "sinh": (np.sinh, lambda a, out: np.cosh(a), "SinhBackward0"),
     "cosh": (np.cosh, lambda a, out: np.sinh(a), "CoshBackward0"),
     "asinh": (np.arcsinh, lambda a, out: 1 / np.sqrt(a * a + 1), "AsinhBackward0"),
-    "acosh": (np.arccosh, lambda a, out: 1 / np.sqrt((a - 1) * (a + 1)), "AcoshBackward0"),
+    # (a complex a needs the two square roots apart: the root of the product is on the other branch for Re a < 0)
+    "acosh": (np.arccosh, lambda a, out: 1 / (np.sqrt(a - 1) * np.sqrt(a + 1)) if a.dtype.kind == "c" else
+              1 / np.sqrt((a - 1) * (a + 1)), "AcoshBackward0"),
     "atanh": (np.arctanh, lambda a, out: 1 / (1 - a * a), "AtanhBackward0"),
     # computed in float64 and rounded once, so float32 results are correctly rounded nearly always
     "erf": (lambda a: special.erf(a.astype(np.float64)).astype(a.dtype),
@@ -298,7 +304,7 @@ SMOOTH_GRAPH = {
     "asin": lambda a, out: 1 / (1 - a * a).sqrt(),
     "acos": lambda a, out: -1 / (1 - a * a).sqrt(),
     "asinh": lambda a, out: 1 / (a * a + 1).sqrt(),
-    "acosh": lambda a, out: 1 / ((a - 1) * (a + 1)).sqrt(),
+    "acosh": lambda a, out: 1 / ((a - 1).sqrt() * (a + 1).sqrt()) if a.is_complex() else 1 / ((a - 1) * (a + 1)).sqrt(),
     "atanh": lambda a, out: 1 / (1 - a * a),
     "erfinv": lambda a, out: _SQRT_PI_OVER_TWO * (out() * out()).exp(),
     "deg2rad": lambda a, out: math.pi / 180,
@@ -319,6 +325,12 @@ def _sinc_derivative(a, out):
     return Where.apply(a._wrap(np.zeros((), a._data.dtype)), derivative, condition=zero)
 
 
+# name: (exception, message) of the functions of SMOOTH that PyTorch refuses for complex tensors
+SMOOTH_NOT_FOR_COMPLEX = {
+    **{op: (NotImplementedError, f"\"{op}_vml_cpu\" not implemented for '{{}}'") for op in ("erf", "erfc", "erfinv")},
+    **{op: (RuntimeError, f"{op} is not supported for complex tensors.") for op in ("deg2rad", "rad2deg")},
+}
+
 _SAVES_RESULT = frozenset({"expm1", "reciprocal", "tan"})
 _SAVES_RESULT_ONLY = _SAVES_RESULT | {"deg2rad", "rad2deg", "frac"}  # these save no input
 
@@ -336,6 +348,9 @@ class Smooth(Node):
         self._saves_tensors = bool(self._saved_inputs) or self._saves_output
         if not self._saves_tensors:
             self.saved = ()  # nothing for a second backward to find freed
+        if a.dtype.kind == "c" and op in SMOOTH_NOT_FOR_COMPLEX:
+            error, message = SMOOTH_NOT_FOR_COMPLEX[op]
+            raise error(message.format(_dtype.from_numpy_dtype(a.dtype).scalar_name))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if a.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernels (sinc's pi x overflows half)
                 self.out = SMOOTH[op][0](a.astype(np.float32)).astype(np.float16)

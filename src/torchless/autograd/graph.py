@@ -20,6 +20,8 @@ from .. import _memory_format
 from . import anomaly_mode, grad_mode
 
 _ndarray = np.ndarray
+# A 0-d gradient can arrive as a NumPy scalar (NumPy's arithmetic on 0-d arrays returns them): complex ones too
+_COMPLEX_SCALARS = frozenset({np.complex64, np.complex128})
 
 _grad_state = grad_mode.state
 
@@ -730,10 +732,11 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                 input_grads = _backward_watched(node, g, method)
             elif method is not None:
                 input_grads = method(node, g)
-            elif g.__class__ is _ndarray and g.dtype.kind == "c" and not node.complex_aware:
-                input_grads = _holomorphic_backward(node, g)
-            else:
+            elif g.__class__ is not _ndarray and g.__class__ not in _COMPLEX_SCALARS or g.dtype.kind != "c" \
+                    or node.complex_aware:
                 input_grads = node.backward(g)
+            else:
+                input_grads = _holomorphic_backward(node, g)
             if node._post_hooks:
                 input_grads = _run_node_posthooks(node._post_hooks, input_grads, g, graph)
             for edge, g_in in zip(node.edges, input_grads):
@@ -977,7 +980,8 @@ def _backward_watched(node, grad, method=None):
     NaN, its failure shown with the stack of the forward call that made it."""
     try:
         if method is None:
-            complex_grad = grad.__class__ is _ndarray and grad.dtype.kind == "c" and not node.complex_aware
+            complex_grad = (grad.__class__ is _ndarray or grad.__class__ in _COMPLEX_SCALARS) and \
+                grad.dtype.kind == "c" and not node.complex_aware
             input_grads = checked = _holomorphic_backward(node, grad) if complex_grad else node.backward(grad)
         else:
             input_grads = method(node, grad)

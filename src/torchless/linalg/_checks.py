@@ -28,9 +28,15 @@ _HALF_REFUSED = {
 }
 
 
+# The functions computed for complex inputs too (their values and gradients checked against PyTorch's; the others
+# still refuse them, which PyTorch does not)
+_COMPLEX_COMPUTED = frozenset({"linalg.inv", "linalg.det", "linalg.solve", "linalg.matrix_exp", "linalg.slogdet",
+                               "linalg.svd", "linalg.matrix_norm"})
+
+
 def check_float(name, array):
     """A floating input: PyTorch refuses integers, and half precision where ``_HALF_REFUSED`` says so."""
-    if array.dtype.kind != "f":
+    if array.dtype.kind != "f" and not (array.dtype.kind == "c" and name in _COMPLEX_COMPUTED):
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {scalar_name(array)}")
     if array.dtype == np.float16 and name in _HALF_REFUSED:
         error, message = _HALF_REFUSED[name]
@@ -39,18 +45,23 @@ def check_float(name, array):
 
 def norm_input(name, x, dtype):
     """``x`` as the norm ``name`` takes it with a ``dtype`` argument (None: x's own): PyTorch requires a floating
-    input and a floating dtype at least as wide as the input's, and computes in that dtype."""
-    if x._data.dtype.kind != "f":
+    input and a floating dtype at least as wide as the input's, and computes in that dtype. A complex input
+    (with a complex dtype) enters as its magnitudes: real, and differentiable through abs."""
+    kind = x._data.dtype.kind
+    if kind not in "fc":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {scalar_name(x._data)}")
     if dtype is None:
-        return x
+        return x.abs() if kind == "c" else x
     target = _dtype.from_numpy_dtype(_dtype.argument(dtype, name.replace(".", "_")))
-    if not target.is_floating_point:
+    if not (target.is_floating_point or target.is_complex):
         raise RuntimeError(f"{name}: dtype should be floating point or complex, but got {target.scalar_name}")
+    if target.is_complex != (kind == "c"):
+        raise RuntimeError(f"{name}: dtype should be {'complex' if kind == 'c' else 'real'} for "
+                           f"{'complex' if kind == 'c' else 'real'} inputs, but got {target.scalar_name}")
     if np.promote_types(x._data.dtype, target.numpy) != target.numpy:
         raise RuntimeError(f"{name}: the dtype of the input ({scalar_name(x._data)}) should be convertible without "
                            f"narrowing to the specified dtype ({target.scalar_name})")
-    return x.to(target)
+    return x.to(target).abs() if kind == "c" else x.to(target)
 
 
 def check_matrix(name, array, square=True, tensor_name="A"):

@@ -29,7 +29,7 @@ class SingularValues(Node):
 
     def forward(self, a, factors=None):
         self.u, self.s, self.vh = factors if factors is not None else np.linalg.svd(a, full_matrices=False)
-        return self.s.astype(a.dtype, copy=False)
+        return self.s.astype(a.real.dtype, copy=False)  # (real for complex matrices too)
 
     def backward(self, grad):
         k = grad.shape[-1]

@@ -116,12 +116,33 @@ class LogAbsDeterminant(Node):
         return logabsdet
 
     def backward(self, grad):
-        return (grad[..., None, None] * _inverse_transposed(self.a),)
+        inverse_t = _inverse_transposed(self.a)
+        # (a real loss's gradient for complex A, whose log|det| is not holomorphic: g A^-H)
+        return (grad[..., None, None] * (np.conj(inverse_t) if inverse_t.dtype.kind == "c" else inverse_t),)
 
     def backward_graph(self, grad):
         from .inverse import Inverse
 
         return (grad[..., None, None] * Inverse.apply(self.graph_input(0, self.a)).mT,)
+
+    def name(self):
+        return "LinalgSlogdetBackward0"
+
+
+class ComplexSign(Node):
+    """The sign det(A) / |det(A)| of complex matrices, differentiable as in PyTorch:
+    g_A = i Im(conj(sign) g) A^-H."""
+
+    complex_aware = True
+    saved = ("a",)
+
+    def forward(self, a, sign=None):
+        self.a, self.sign = a, sign
+        return sign
+
+    def backward(self, grad):
+        turn = np.asarray(1j * (np.conj(self.sign) * grad).imag)
+        return (turn[..., None, None] * np.conj(_inverse_transposed(self.a)),)
 
     def name(self):
         return "LinalgSlogdetBackward0"
@@ -152,5 +173,7 @@ def slogdet(A):
     a = A._data
     check_float_matrix("linalg.slogdet", a)
     sign, logabsdet = np.linalg.slogdet(a)
-    return slogdet_result(Tensor._wrap(np.asarray(sign, a.dtype)),
-                          LogAbsDeterminant.apply(A, logabsdet=np.asarray(logabsdet, a.dtype)))
+    sign = np.asarray(sign, a.dtype)
+    logabsdet = np.asarray(logabsdet, a.real.dtype)  # (real for complex matrices)
+    return slogdet_result(ComplexSign.apply(A, sign=sign) if a.dtype.kind == "c" else Tensor._wrap(sign),
+                          LogAbsDeterminant.apply(A, logabsdet=logabsdet))

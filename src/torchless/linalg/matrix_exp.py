@@ -14,7 +14,7 @@ _THETA13 = 5.371920351148152
 
 
 def _expm(matrix):
-    """exp of one square float64 matrix."""
+    """exp of one square float64 (or complex128) matrix."""
     n = matrix.shape[0]
     norm = np.abs(matrix).sum(axis=0).max() if n else 0.0
     if not np.isfinite(norm):
@@ -35,9 +35,10 @@ def _expm(matrix):
 
 
 def _expm_batched(a):
+    work = np.complex128 if a.dtype.kind == "c" else np.float64
     if a.size == 0:
-        return a.astype(np.float64)
-    flat = a.reshape((-1,) + a.shape[-2:]).astype(np.float64)
+        return a.astype(work)
+    flat = a.reshape((-1,) + a.shape[-2:]).astype(work)
     out = np.empty_like(flat)
     for i, matrix in enumerate(flat):
         out[i] = _expm(matrix)
@@ -56,7 +57,7 @@ class MatrixExp(Node):
     def backward(self, grad):
         n = self.a.shape[-1]
         at = np.swapaxes(self.a, -1, -2)
-        block = np.zeros(self.a.shape[:-2] + (2 * n, 2 * n), np.float64)
+        block = np.zeros(self.a.shape[:-2] + (2 * n, 2 * n), np.result_type(self.a, grad, np.float64))
         block[..., :n, :n] = at
         block[..., n:, n:] = at
         block[..., :n, n:] = grad

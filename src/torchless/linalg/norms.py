@@ -62,6 +62,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     # the others: move the matrix dimensions last, reduce, then restore kept dimensions where they were
     matrices = A.movedim((rows, cols), (-2, -1))
     if ord in ("nuc", 2, -2):
+        if given._data.dtype.kind == "c":  # the singular values of the complex matrices, not of their magnitudes
+            matrices = (given if dtype is None else given.to(dtype)).movedim((rows, cols), (-2, -1))
         values = svdvals(matrices)
         out = values.sum(-1) if ord == "nuc" else (values.amax(-1) if ord == 2 else values.amin(-1))
     else:

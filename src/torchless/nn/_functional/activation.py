@@ -19,7 +19,7 @@ from ..._ops import unary
 from ..._ops.shape import Where
 from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
-from ..._tensor import Tensor
+from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import Node, records
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
@@ -65,8 +65,8 @@ def _maybe_inplace(input, function, overwrite, fills=False, **params):
 def relu(input, inplace=False):
     """max(0, x) elementwise; integer tensors stay integer."""
     check_tensor(input, "relu")
-    if input._data.dtype.kind == "b":  # the array's dtype: cheaper than input.dtype on every layer call
-        raise RuntimeError("Boolean inputs not supported for relu")
+    if input._data.dtype.kind in "bc":  # the array's dtype: cheaper than input.dtype on every layer call
+        _refuse_relu(input)
     if inplace:
         return input.relu_()
     if records(input):
@@ -154,6 +154,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     max_val = number_argument(max_val, name, "max_val", 3)
     if input._data.dtype.kind == "b":  # clamping a bool is meaningless: PyTorch's kernel refuses it
         raise RuntimeError("Bool inputs not supported for hardtanh")
+    input._refuse_complex("clamp is not supported for complex types")  # (PyTorch's hardtanh is a clamp)
     return _maybe_inplace(input, Hardtanh, inplace, min_val=min_val, max_val=max_val)
 
 
@@ -319,6 +320,9 @@ def tanh(input):
 
 
 def _sigmoid(x):
+    if x.dtype.kind == "c":  # (the real trick below would drop the imaginary part)
+        with np.errstate(all="ignore"):
+            return 1 / (1 + np.exp(-x))
     e = np.exp(-np.abs(x))  # of a non-positive number only: no overflow
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -349,7 +353,10 @@ class Silu(Node):
 def silu(input, inplace=False):
     """x * sigmoid(x) (also called swish)."""
     check_tensor(input, "silu")
-    _check_floating(input, "silu_cpu")
+    if input._data.dtype.kind == "c":  # computed, without a derivative, as in PyTorch
+        refuse_complex_gradient("silu", input)
+    else:
+        _check_floating(input, "silu_cpu")
     return _maybe_inplace(input, Silu, inplace)
 
 

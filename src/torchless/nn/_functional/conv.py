@@ -262,7 +262,8 @@ class EmptyConvolution(Node):
 # ---------------------------------------------------------------------------- PyTorch's checks, in its order
 # How PyTorch names a dtype in its three kinds of message (c10 type name, scalar type, tensor type).
 _C10_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "uint8": "unsigned char",
-              "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int", "bool": "bool"}
+              "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int", "bool": "bool",
+              "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 _SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte", "int8": "Char",
                  "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
 
@@ -270,8 +271,8 @@ _SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "ui
 def _tensor_type(dtype):
     # PyTorch's type string knows the legacy names of the classic numeric types only; for bool it falls back
     # to the backend's type name.
-    if dtype.name == "bool":
-        return "CPUBoolType"
+    if dtype.name not in _SCALAR_NAMES or dtype.name == "bool":  # bool and the complex dtypes
+        return f"CPU{dtype.scalar_name}Type"
     return f"torchless.{_SCALAR_NAMES[dtype.name]}Tensor"
 
 
@@ -427,8 +428,7 @@ def _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
     else:
         _check_slow_conv2d(w_shape, input.dtype)
     if weight.dtype != input.dtype:
-        raise RuntimeError(f"expected scalar type {_SCALAR_NAMES[input.dtype.name]} but found "
-                           f"{_SCALAR_NAMES[weight.dtype.name]}")
+        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {weight.dtype.scalar_name}")
     if transposed and len(in_shape) == 5:
         # slow_conv_transpose3d adds the bias by a GEMM on the input's type: no promotion, no cast.
         if bias is not None and bias.dtype != input.dtype:
@@ -641,8 +641,42 @@ def _check_bias_dtype(input, bias):
                            "should be the same")
 
 
+class _ComplexConvolution(NamedTuple):
+    """PyTorch's convolution of complex tensors (its complex_convolution): three real convolutions (``real``, a
+    Node's class, with the same parameters) of the parts, by Gauss's trick:
+    a = conv(xr, wr, br), b = conv(xi, wi), c = conv(xr + xi, wr + wi, br + bi); the result a - b + i (c - a - b)."""
+
+    real: type
+
+    def apply(self, x, w, b, **params):
+        from ..._ops.complex_ops import complex as make_complex
+
+        xr, xi, wr, wi = x.real, x.imag, w.real, w.imag
+        a = self.real.apply(xr, wr, None if b is None else b.real, **params)
+        b_ = self.real.apply(xi, wi, None, **params)
+        c = self.real.apply(xr + xi, wr + wi, None if b is None else b.real + b.imag, **params)
+        return make_complex(a - b_, c - a - b_)
+
+
+def _complex_conv(checks, input, weight, bias, *args):
+    """The checks (``checks``: _conv or _conv_transpose, given ``args`` after the tensors) of a complex input or
+    weight: PyTorch's check of the three dtypes, then the real convolution's checks on the parts' shapes
+    (batched, _ComplexConvolution, params)."""
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None and param.dtype != input.dtype:
+            raise RuntimeError(f"Input type ({_tensor_type(input.dtype)}) and {name} type "
+                               f"({_tensor_type(param.dtype)}) should be the same")
+    real = [None if t is None else Tensor._wrap(t._data.real) for t in (input, weight, bias)]
+    batched, function, params = checks(*real, *args)
+    return batched, _ComplexConvolution(function), params
+
+
 def _conv(input, weight, bias, stride, padding, dilation, groups, spatial, fn):
     """conv1d / conv2d / conv3d checks: (batched, Node, params)."""
+    if input._data.dtype.kind == "c":  # (a real input with a complex weight: the real path's error)
+        if not isinstance(padding, str):
+            _check_bias_dtype(input, bias)
+        return _complex_conv(_conv, input, weight, bias, stride, padding, dilation, groups, spatial, fn)
     if isinstance(padding, str):
         x, batched = _batchify(input, spatial, fn)
         if padding == "same":
@@ -657,6 +691,9 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, spatial, fn):
 
 def _conv_transpose(input, weight, bias, stride, padding, output_padding, groups, dilation, spatial, fn):
     """conv_transpose1d / conv_transpose2d / conv_transpose3d checks: (batched, Node, params)."""
+    if input._data.dtype.kind == "c":
+        return _complex_conv(_conv_transpose, input, weight, bias, stride, padding, output_padding, groups, dilation,
+                             spatial, fn)
     x, batched = _batchify(input, spatial, fn)
     return (batched,) + _convolution(x, weight, bias, stride, padding, dilation, True, output_padding, groups)
 
@@ -692,7 +729,7 @@ def _checked_once(checks):
                     y = _memory_format.in_format_of(y, x, w)  # PyTorch's: channels-last for such an input or weight
                 return Tensor._wrap(y.astype(x.dtype, copy=False))
         y = function.apply(input if batched else input.unsqueeze(0), weight, bias, **params)
-        if y.grad_fn is not None and not y.dtype.is_floating_point:
+        if y.grad_fn is not None and not (y.dtype.is_floating_point or y.dtype.is_complex):
             # PyTorch records the node after the forward, refusing an integer output (from integer
             # input and weight, and a float bias requiring grad, which only a padding string lets by).
             raise RuntimeError(f"Autograd not support dtype: {y.dtype.scalar_name}")

@@ -75,6 +75,7 @@ def _dropout_impl(input, p, training, inplace, leading=None, alpha=False):
     if alpha:
         return _alpha_dropout(input, p, inplace, shape, input._data if leading is None else None)
     if not input.is_floating_point():
+        input._no_kernel_for("c", "bernoulli_scalar_cpu_")  # (the mask is drawn in the input's dtype)
         raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.scalar_name}")
     mask = Tensor._wrap(_scaled_mask(shape, p, input._data.dtype, input._data if leading is None else None))
     return input.mul_(mask) if inplace else input * mask

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from ..._tensor import Tensor, _promote, typename
+from ..._tensor import Tensor, _promote, refuse_complex_gradient, typename
 from ...autograd import grad_mode
 from ...autograd.graph import Node, gradients_without_derivative
 from ._args import _is_index, _tp_name, check_tensor
@@ -150,6 +150,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
         raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if indices.size and (indices.min() < 0 or indices.max() >= weight._data.shape[0]):
         raise IndexError("index out of range in self")
+    refuse_complex_gradient("embedding", weight)  # (after the lookup, as PyTorch's autograd wrapper)
     if sparse and weight.requires_grad and grad_mode.is_grad_enabled():
         raise NotImplementedError("torchless does not support sparse gradients: use embedding with sparse=False")
     return Embedding.apply(weight, indices=indices, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)

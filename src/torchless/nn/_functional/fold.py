@@ -19,7 +19,7 @@ from ._args import Param, native
 __all__ = ["unfold", "fold"]
 
 # Element types PyTorch's CPU im2col/col2im dispatch to (besides complex and bfloat16, which torchless lacks).
-_SUPPORTED_KINDS = ("f", "b")
+_SUPPORTED_KINDS = ("f", "b", "c")
 
 
 # ---------------------------------------------------------------------------- autograd

@@ -12,9 +12,7 @@ from ._args import CheckedCalls, call_key, check_tensor
 
 __all__ = ["linear", "bilinear"]
 
-_CPP_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-                   "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-                   "bool": "bool"}
+_CPP_TYPE_NAMES = _dtype.CPP_SCALAR_NAMES
 
 
 def _rows(a, cols):

@@ -47,8 +47,7 @@ def _threshold(input, threshold, value, inplace=False):
     check_tensor(input, name)
     threshold = number_argument(threshold, name, "threshold", 2)
     value = number_argument(value, name, "value", 3)
-    if input.dtype.name == "bool":
-        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    input._no_kernel_for("bc", "threshold_cpu")
     np_dtype = input._data.dtype
     # float16 compares in float32 (PyTorch's opmath type), but the value must fit float16 itself.
     threshold = np.asarray(opmath_scalar(threshold, input), np.float32 if np_dtype == np.float16 else np_dtype)[()]

@@ -485,9 +485,9 @@ def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode,
 
 
 def _check_not_bool(input):
-    """PyTorch's max pooling kernel takes numbers of every type but bool (even for an empty batch)."""
-    if input.dtype.name == "bool":
-        raise NotImplementedError("\"max_pool2d\" not implemented for 'Bool'")
+    """PyTorch's max pooling kernel takes numbers of every type but bool and complex (even for an empty batch)."""
+    if input._data.dtype.kind in "bc":
+        raise NotImplementedError(f"\"max_pool2d\" not implemented for '{input.dtype.scalar_name}'")
 
 
 def _one_value(values, fn, what):
@@ -574,6 +574,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if records(input):
         # a gradient needs the indices: after the same 1-D checks PyTorch runs max_pool2d_with_indices
         _check_c_int((kernel, stride, padding, dilation))
+        _check_not_bool(input)  # (its complex refusal)
     if not (return_indices or records(input)):
         # PyTorch's index-free 1-D kernel, taken when no gradient needs the indices, has floating types only.
         _check_float(input, "max_pool1d_impl")
