@@ -732,11 +732,11 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                 input_grads = _backward_watched(node, g, method)
             elif method is not None:
                 input_grads = method(node, g)
-            elif g.__class__ is not _ndarray and g.__class__ not in _COMPLEX_SCALARS or g.dtype.kind != "c" \
-                    or node.complex_aware:
-                input_grads = node.backward(g)
-            else:
+            elif (g.__class__ is _ndarray or g.__class__ in _COMPLEX_SCALARS) and g.dtype.kind == "c" \
+                    and not node.complex_aware:
                 input_grads = _holomorphic_backward(node, g)
+            else:
+                input_grads = node.backward(g)
             if node._post_hooks:
                 input_grads = _run_node_posthooks(node._post_hooks, input_grads, g, graph)
             for edge, g_in in zip(node.edges, input_grads):
