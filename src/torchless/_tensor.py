@@ -462,6 +462,18 @@ def _comparison_method(name, ufunc):
     return compare
 
 
+
+def _dtype_cast(dtype, name):
+    """Tensor.float() and its kin: ``self.to(dtype)``, into ``memory_format`` when one is given (PyTorch's check
+    of it names the method)."""
+    def cast(self, memory_format=_memory_format.preserve_format):
+        if memory_format is _memory_format.preserve_format:
+            return self.to(dtype)
+        return self._cast_in_format(dtype, memory_format, name)
+
+    cast.__name__, cast.__qualname__ = name, f"Tensor.{name}"
+    return cast
+
 class Tensor:
     """A multi-dimensional array of one dtype, with reverse-mode automatic differentiation.
 
@@ -985,44 +997,20 @@ class Tensor:
         _require_cpu("cuda" if device is None else device)  # raises: no CUDA here
         return self
 
-    def float(self, memory_format=_memory_format.preserve_format):
-        return self.to(_dtype.float32) if memory_format is _memory_format.preserve_format else \
-            self._cast_in_format(_dtype.float32, memory_format, "float")
-
-    def double(self, memory_format=_memory_format.preserve_format):
-        return self.to(_dtype.float64) if memory_format is _memory_format.preserve_format else \
-            self._cast_in_format(_dtype.float64, memory_format, "double")
-
-    def half(self, memory_format=_memory_format.preserve_format):
-        return self.to(_dtype.float16) if memory_format is _memory_format.preserve_format else \
-            self._cast_in_format(_dtype.float16, memory_format, "half")
-
-    def cfloat(self, memory_format=_memory_format.preserve_format):
-        return self.to(_dtype.complex64) if memory_format is _memory_format.preserve_format else \
-            self._cast_in_format(_dtype.complex64, memory_format, "cfloat")
-
-    def cdouble(self, memory_format=_memory_format.preserve_format):
-        return self.to(_dtype.complex128) if memory_format is _memory_format.preserve_format else \
-            self._cast_in_format(_dtype.complex128, memory_format, "cdouble")
+    float = _dtype_cast(_dtype.float32, "float")
+    double = _dtype_cast(_dtype.float64, "double")
+    half = _dtype_cast(_dtype.float16, "half")
+    cfloat = _dtype_cast(_dtype.complex64, "cfloat")
+    cdouble = _dtype_cast(_dtype.complex128, "cdouble")
+    long = _dtype_cast(_dtype.int64, "long")
+    int = _dtype_cast(_dtype.int32, "int")
+    short = _dtype_cast(_dtype.int16, "short")
+    char = _dtype_cast(_dtype.int8, "char")
+    byte = _dtype_cast(_dtype.uint8, "byte")
+    bool = _dtype_cast(_dtype.bool, "bool")
 
     def bfloat16(self):
         return self.to(_dtype.bfloat16)  # TypeError: torchless has no bfloat16 tensors
-
-    def long(self, memory_format=_memory_format.preserve_format):
-        return self.to(_dtype.int64) if memory_format is _memory_format.preserve_format else \
-            self._cast_in_format(_dtype.int64, memory_format, "long")
-
-    def int(self, memory_format=_memory_format.preserve_format):
-        return self.to(_dtype.int32) if memory_format is _memory_format.preserve_format else \
-            self._cast_in_format(_dtype.int32, memory_format, "int")
-
-    def bool(self, memory_format=_memory_format.preserve_format):
-        return self.to(_dtype.bool) if memory_format is _memory_format.preserve_format else \
-            self._cast_in_format(_dtype.bool, memory_format, "bool")
-
-    def byte(self, memory_format=_memory_format.preserve_format):
-        return self.to(_dtype.uint8) if memory_format is _memory_format.preserve_format else \
-            self._cast_in_format(_dtype.uint8, memory_format, "byte")
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):

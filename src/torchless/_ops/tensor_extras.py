@@ -58,16 +58,6 @@ def _sizes(args, name):
 
 
 # ---------------------------------------------------------------------------- dtype and layout queries
-def char(self, memory_format=_memory_format.preserve_format):
-    return self.to(_dtype.int8) if memory_format is _memory_format.preserve_format else \
-        self._cast_in_format(_dtype.int8, memory_format, "char")
-
-
-def short(self, memory_format=_memory_format.preserve_format):
-    return self.to(_dtype.int16) if memory_format is _memory_format.preserve_format else \
-        self._cast_in_format(_dtype.int16, memory_format, "short")
-
-
 def _storage(array):
     """(the 1-D array over the memory ``array`` lies in, ``array``'s offset in it in elements): the memory of the
     array owning it, found through NumPy's chain of bases, which strided views (as_strided, sliding windows) join
@@ -756,7 +746,7 @@ def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
 
 
 _METHODS = dict(
-    char=char, short=short, storage=storage, untyped_storage=untyped_storage, storage_offset=storage_offset, dim_order=dim_order, share_memory_=share_memory_,
+    storage=storage, untyped_storage=untyped_storage, storage_offset=storage_offset, dim_order=dim_order, share_memory_=share_memory_,
     is_shared=is_shared, is_conj=_false, is_neg=_false, conj=_self, resolve_conj=_self, resolve_neg=_self,
     conj_physical=_self, conj_physical_=_self, positive=positive, adjoint=adjoint, angle=angle, new=new, resize_=resize_,
     resize_as_=resize_as_, split_with_sizes=split_with_sizes, unsafe_split_with_sizes=unsafe_split_with_sizes,
