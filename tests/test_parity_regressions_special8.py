@@ -425,19 +425,24 @@ LOSSES = {
 REAL_ONLY = {"rfft_abs", "rfft2_power", "irfft_filter", "irfft2_weighted", "ihfft", "view_as_real"}
 
 
+def _assert_same_loss_and_gradient(torch, loss_of, array):
+    """``loss_of(lib, t)`` of ``array`` and its gradient, in torchless as in torch."""
+    results = []
+    for lib in (torch, torchless):
+        t = lib.tensor(array, requires_grad=True)
+        loss = loss_of(lib, t)
+        loss.backward()
+        results.append((loss.item(), _to_numpy(t.grad)))
+    (expected_loss, expected_grad), (loss, grad) = results
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-10)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-8, atol=1e-10)
+
+
 @pytest.mark.parametrize("name", sorted(LOSSES))
 def test_fft_gradients_match_torch(name):
     torch = _torch()
     for array in ((X,) if name in REAL_ONLY else (X, XC)):
-        results = []
-        for lib in (torch, torchless):
-            t = lib.tensor(array, requires_grad=True)
-            loss = LOSSES[name](lib, t)
-            loss.backward()
-            results.append((loss.item(), _to_numpy(t.grad)))
-        (expected_loss, expected_grad), (loss, grad) = results
-        np.testing.assert_allclose(loss, expected_loss, rtol=1e-10)
-        np.testing.assert_allclose(grad, expected_grad, rtol=1e-8, atol=1e-10)
+        _assert_same_loss_and_gradient(torch, LOSSES[name], array)
 
 
 def test_rfft_gradient_against_finite_differences_without_torch():
@@ -522,14 +527,7 @@ HOLOMORPHIC = {
 def test_complex_gradients_through_ordinary_ops_match_torch(name):
     torch = _torch()
     x = rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))
-    results = []
-    for lib in (torch, torchless):
-        t = lib.tensor(x, requires_grad=True)
-        loss = HOLOMORPHIC[name](lib, t)
-        loss.backward()
-        results.append((loss.item(), _to_numpy(t.grad)))
-    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-10)
-    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-8, atol=1e-10)
+    _assert_same_loss_and_gradient(torch, HOLOMORPHIC[name], x)
 
 
 def test_a_real_input_of_a_complex_computation_gets_a_real_gradient():

@@ -122,33 +122,26 @@ class _SpecialUnary(Node):
         return _DIFFERENTIABLE[self.op][2]
 
 
-def _differentiable(name, parser=None):
+def _differentiable(name, doc, parser=None):
     def function(input):
         tensor = _floating(_input(input, name, parser=parser))
         if name in _NO_HALF:
             _refuse_half(tensor, name)
         return _SpecialUnary.apply(tensor, op=name)
 
-    function.__name__ = name
+    function.__name__, function.__doc__ = name, doc
     return with_out(parser or f"special_{name}", function)
 
 
-entr = _differentiable("entr")
-entr.__doc__ = "Elementwise entropy, -x log(x): 0 at 0, -inf for x < 0."
-erfcx = _differentiable("erfcx")
-erfcx.__doc__ = "The scaled complementary error function, exp(x^2) erfc(x)."
-i0 = _differentiable("i0")
-i0.__doc__ = "The modified Bessel function of the first kind of order 0."
-i0e = _differentiable("i0e")
-i0e.__doc__ = "The exponentially scaled modified Bessel function of order 0, exp(-|x|) I0(x)."
-i1 = _differentiable("i1")
-i1.__doc__ = "The modified Bessel function of the first kind of order 1."
-i1e = _differentiable("i1e")
-i1e.__doc__ = "The exponentially scaled modified Bessel function of order 1, exp(-|x|) I1(x)."
-log_ndtr = _differentiable("log_ndtr")
-log_ndtr.__doc__ = "The log of the standard normal CDF, accurate far in the left tail."
-ndtri = _differentiable("ndtri")
-ndtri.__doc__ = "The inverse of the standard normal CDF (the quantile function): -inf at 0, inf at 1."
+entr = _differentiable("entr", "Elementwise entropy, -x log(x): 0 at 0, -inf for x < 0.")
+erfcx = _differentiable("erfcx", "The scaled complementary error function, exp(x^2) erfc(x).")
+i0 = _differentiable("i0", "The modified Bessel function of the first kind of order 0.")
+i0e = _differentiable("i0e", "The exponentially scaled modified Bessel function of order 0, exp(-|x|) I0(x).")
+i1 = _differentiable("i1", "The modified Bessel function of the first kind of order 1.")
+i1e = _differentiable("i1e", "The exponentially scaled modified Bessel function of order 1, exp(-|x|) I1(x).")
+log_ndtr = _differentiable("log_ndtr", "The log of the standard normal CDF, accurate far in the left tail.")
+ndtri = _differentiable("ndtri", "The inverse of the standard normal CDF (the quantile function): -inf at 0, inf "
+                        "at 1.")
 
 
 # ---------------------------------------------------------------------------- unary functions without derivatives
@@ -513,7 +506,7 @@ xlogy.__doc__ = "input * log(other), 0 where input is 0 (unless other is NaN); e
 # torch.i0, torch.polygamma, torch.igamma, torch.igammac and torch.mvlgamma: the functions above, their errors
 # naming the torch function
 TORCH_FUNCTIONS = {
-    "i0": _differentiable("i0", parser="i0"),
+    "i0": _differentiable("i0", i0.__doc__, parser="i0"),
     "polygamma": _make_polygamma("polygamma"),
     "igamma": _incomplete_gamma("igamma", "igamma", parser="igamma"),
     "igammac": _incomplete_gamma("igammac", "igammac", parser="igammac"),
