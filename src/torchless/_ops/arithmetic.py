@@ -80,7 +80,7 @@ class Div(Node):
         # scalar_divisor: PyTorch's div.Scalar overload, which its C++ (not Python's `/`) calls with a number
         self.a, self.b, self.scalar_numerator, self.scalar_divisor = a, b, scalar_numerator, scalar_divisor
         if scalar_numerator:  # PyTorch's reciprocal(b) * a saves only the reciprocal, which no one can change
-            self._saved_inputs = ()
+            self._checked_inputs = ()
         # PyTorch computes a Python scalar over a tensor as reciprocal(b) * a, which differs from a / b in the
         # last bit for about a third of float32 values. Matching it takes a second pass (np.divide(1, b), then
         # an in-place multiply; np.reciprocal is slower still): 3 / x went from 10.4 to 11.6 us on (64, 10)
@@ -443,7 +443,7 @@ class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div)):
         if not scalar_numerator:
             return super().forward(a, b)
         # PyTorch's scalar / x is reciprocal(x) * scalar: the reciprocal is rounded to float16 first
-        self.a, self.b, self.scalar_numerator, self._saved_inputs = a, b, True, ()
+        self.a, self.b, self.scalar_numerator, self._checked_inputs = a, b, True, ()
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return ((1 / b) * a).astype(np.float16)
 

@@ -92,7 +92,7 @@ class Index(Node):
             # and, for these, the input itself (whose change in place before backward is then an error)
             self.saved = ("key",)
             if name in _SAVES_INPUT:
-                self._saved_inputs, self._saves_tensors = (0,), True
+                self._checked_inputs, self._saves_tensors = (0,), True
         out = a[key]
         if self.basic and not isinstance(out, np.ndarray):
             # an int for every dim: NumPy hands back a scalar (a copy), PyTorch a 0-d view that in-place ops

@@ -10,6 +10,9 @@ class Reshape(Node):
     """view/reshape/flatten/squeeze/unsqueeze: one array reshape, undone by reshaping the gradient."""
 
     is_view = True  # in-place writes to it would write to its input (PyTorch's view rules)
+    _input_sizes = {"self_sym_sizes": lambda node: tuple(node.input_shape)}
+    torch_saved = {"ViewBackward0": _input_sizes, "UnsafeViewBackward0": _input_sizes,
+                   "SqueezeBackward0": _input_sizes}
 
     def forward(self, a, shape=None, name="ViewBackward0"):
         self.input_shape, self.node_name = a.shape, name

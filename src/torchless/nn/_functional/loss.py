@@ -5,6 +5,7 @@ together, label smoothing included): it runs in every training step, so it does 
 a log and a gather forward, and one scaled copy of the softmax backward. Class-index targets have
 shape (N) or (N, d1, ...) for input (N, C) or (N, C, d1, ...); the class dimension is 1.
 """
+import math
 import operator
 import warnings
 
@@ -15,6 +16,7 @@ from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd.graph import Node, folded, shown_edge
+from ...autograd.saved_values import int64, saved_input, saved_result, saved_tensor
 from ._args import _is_index, _tp_name, check_tensor
 from ._norm_checks import check_float_arg
 from .activation import log_softmax
@@ -81,7 +83,7 @@ class _ClassTargets:
     backward_error = None  # the RuntimeError message PyTorch's backward raises for these targets, if any
 
     def __init__(self, target, weight, ignore_index, classes, dtype, byte_chars=False):
-        self.target = target
+        self.target, self.ignore_index = target, ignore_index
         # Compared and bounds-checked as int64, as PyTorch reads Byte targets: a negative ignore_index
         # does not fit uint8.
         indices = target.astype(np.intp, copy=False)
@@ -158,6 +160,38 @@ def _element_scale(grad, reduction, total, valid, unbatched):
     return scale if valid is None else np.where(valid, scale, 0)
 
 
+_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}  # PyTorch's Reduction enum, which its nodes save
+
+
+def _nll_shape(shape, classes=True):
+    """The shape nll_loss2d sees of an input (``classes``) or target of shape ``shape``: 3-D inputs viewed as 4-D,
+    5-D and up with their trailing dims merged."""
+    lead = 2 if classes else 1
+    if len(shape) == lead + 1:
+        return shape[:lead] + (1,) + shape[lead:]
+    if len(shape) > lead + 2:
+        return shape[:lead + 1] + (math.prod(shape[lead + 1:]),)
+    return shape
+
+
+def _nll_saved(log_probabilities):
+    """What PyTorch's nll_loss / nll_loss2d node saves, ``log_probabilities`` the spec of its input."""
+    return {
+        "self": log_probabilities,
+        "target": saved_tensor(lambda node: node.targets.target.reshape(
+            () if node.unbatched else _nll_shape(node.input_shape, classes=False)[:1] + _nll_shape(
+                node.input_shape)[2:])),
+        "weight": saved_tensor(lambda node: node.targets.class_weight),
+        "total_weight": saved_tensor(lambda node: np.asarray(node.targets.total_weight, node.targets_dtype())),
+        "reduction": lambda node: _REDUCTIONS[node.reduction],
+        "ignore_index": lambda node: int64(node.targets.ignore_index),
+    }
+
+
+def _listed_input(node, shown):
+    return shown.next_functions[0][0]
+
+
 class CrossEntropy(Node):
     """-log softmax(x)[target] per element, weighted, optionally label-smoothed, then reduced.
 
@@ -167,6 +201,20 @@ class CrossEntropy(Node):
     """
 
     saved = ("probs", "targets")
+    # nll_loss(log_softmax(x, 1)): nll_loss's node reads the log-probabilities out of the folded log_softmax's
+    _nll = _nll_saved(saved_tensor(lambda node: np.log(node.probs).reshape(
+        node.input_shape if node.unbatched else _nll_shape(node.input_shape)), grad_fn=_listed_input))
+    torch_saved = {"NllLossBackward0": _nll, "NllLoss2DBackward0": _nll, "AddBackward0": {"alpha": lambda node: 1},
+                   "ViewBackward0": {"self_sym_sizes": lambda node: _nll_shape(node.input_shape, classes=False)[:1]
+                                     + _nll_shape(node.input_shape)[2:]}}
+    folded_saved = {"NllLoss2DBackward0": _nll,
+                    "LogSoftmaxBackward0": {"dim": lambda node: 0 if node.unbatched else 1,
+                                            "result": saved_result(lambda node: np.log(node.probs).reshape(
+                                                node.input_shape))},
+                    "ViewBackward0": {"self_sym_sizes": lambda node: node.input_shape}}
+
+    def targets_dtype(self):
+        return self.probs.dtype
 
     def forward(self, x, targets=None, reduction="mean", label_smoothing=0.0, unbatched=False):
         self.input_shape, self.reduction, self.eps, self.unbatched = x.shape, reduction, label_smoothing, unbatched
@@ -262,9 +310,17 @@ class NllLoss(Node):
     """-x[target] per element (x holds log-probabilities), weighted, then reduced."""
 
     saved = ("targets",)
+    _nll = _nll_saved(saved_input(0))  # (the input's values are not kept: only a leaf input is shown)
+    torch_saved = {"NllLossBackward0": _nll, "NllLoss2DBackward0": _nll,
+                   "ViewBackward0": CrossEntropy.torch_saved["ViewBackward0"]}
+    folded_saved = {"NllLoss2DBackward0": _nll, "ViewBackward0": {"self_sym_sizes": lambda node: node.input_shape}}
+
+    def targets_dtype(self):
+        return self.dtype
 
     def forward(self, x, targets=None, reduction="mean", unbatched=False):
         self.input_shape, self.reduction, self.targets, self.unbatched = x.shape, reduction, targets, unbatched
+        self.dtype = x.dtype
         if unbatched:
             x = x[None]
         losses = -targets.pick(x)
@@ -306,11 +362,11 @@ def _nll_inputs(node, log_softmax):
     ndim = len(node.input_shape)
     edge = shown_edge(node.edges[0])
     if log_softmax:
-        edge = folded("LogSoftmaxBackward0", edge, node.name())
+        edge = folded("LogSoftmaxBackward0", edge, node)
     if ndim >= 3 and ndim != 4:
-        edge = folded("ViewBackward0", edge, node.name())
+        edge = folded("ViewBackward0", edge, node)
     if node.name() == "ViewBackward0":  # the 'none' losses of nll_loss2d, viewed back
-        return ((folded("NllLoss2DBackward0", edge, node.name()), 0),)
+        return ((folded("NllLoss2DBackward0", edge, node), 0),)
     return ((edge, 0),)
 
 
