@@ -3,10 +3,13 @@ import numpy as np
 
 from .._kernels.blas import matmul as _blas_matmul
 from ..autograd.graph import OUTPUT, Node
+from ..autograd.saved_values import needed_for, number, saved_input, saved_result, saved_tensor, sizes, strides
 from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
 
 class Add(Node):
+    torch_saved = {"alpha": lambda node: node.alpha}
+
     def forward(self, a, b, alpha=1):
         self.shapes = a.shape, b.shape
         self.alpha = alpha
@@ -26,6 +29,8 @@ class Add(Node):
 
 
 class Sub(Node):
+    torch_saved = Add.torch_saved
+
     def forward(self, a, b, alpha=1, scalar_minuend=False):
         self.shapes = a.shape, b.shape
         self.alpha, self.scalar_minuend = alpha, scalar_minuend
@@ -49,6 +54,7 @@ class Sub(Node):
 class Mul(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
+    torch_saved = {"self": saved_input(0, "a", needed_for=(1,)), "other": saved_input(1, "b", needed_for=(0,))}
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -75,6 +81,10 @@ class MulScalar(Mul):
 class Div(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,)}  # the numerator is needed for the divisor's gradient only
+    torch_saved = {"DivBackward0": {"self": saved_input(0, "a", needed_for=(1,)), "other": saved_input(1, "b")},
+                   # PyTorch's scalar / b is reciprocal(b) * scalar: the reciprocal is needed for no gradient
+                   "MulBackward0": {"self": lambda node: None, "other": saved_tensor("a")},
+                   "DivBackward1": {"other": lambda node: number(node.b)}}
 
     def forward(self, a, b, scalar_numerator=False, scalar_divisor=False):
         # scalar_divisor: PyTorch's div.Scalar overload, which its C++ (not Python's `/`) calls with a number
@@ -229,6 +239,11 @@ class Pow(Node):
 
     saved = ("a", "b", "out")
     saved_only_for = {OUTPUT: (1,)}  # PowBackward0 (a number exponent) saves only the base
+    torch_saved = {"PowBackward0": {"self": saved_input(0, "a"), "exponent": lambda node: number(node.b)},
+                   "PowBackward1": {"self": saved_input(0, "a"), "exponent": saved_input(1, "b"),
+                                    "result": saved_result("out")},
+                   "PowBackward2": {"self": lambda node: number(node.a), "exponent": saved_input(1, "b"),
+                                    "result": saved_result("out")}}
 
     def forward(self, a, b, scalar_base=False):
         self.a, self.b, self.scalar_base = a, b, scalar_base
@@ -338,6 +353,16 @@ def _promote_vectors(a, b):
 class MatMul(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
+    torch_saved = {
+        "MmBackward0": {"self": saved_input(0, "a", needed_for=(1,)),
+                        "self_sym_sizes": lambda node: sizes(node.a),
+                        "self_sym_strides": needed_for((0,), lambda node: strides(node.a)),
+                        "mat2": saved_input(1, "b", needed_for=(0,)),
+                        "mat2_sym_sizes": lambda node: sizes(node.b),
+                        "mat2_sym_strides": needed_for((1,), lambda node: strides(node.b))},
+        "DotBackward0": {"self": saved_input(0, "a", needed_for=(1,)), "tensor": saved_input(1, "b", needed_for=(0,))},
+        "MvBackward0": {"self": saved_input(0, "a", needed_for=(1,)), "vec": saved_input(1, "b", needed_for=(0,))},
+    }
 
     def forward(self, a, b):
         self.a, self.b = a, b

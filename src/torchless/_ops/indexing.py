@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import COPY_SLICES, Node
+from ..autograd.saved_values import int64, saved_tensors
 from ._util import unbroadcast, unbroadcast_tensor
 
 
@@ -81,8 +82,73 @@ def select_first(key):
 _SAVES_INPUT = frozenset({"GatherBackward0", "TakeBackward0", "MaskedSelectBackward0"})
 
 
+_INT64_MAX = (1 << 63) - 1  # the end PyTorch's slice node shows for an open-ended slice
+
+
+def _view_steps(key, shape):
+    """The views PyTorch applies for the basic and slicing parts of ``key`` on a tensor of ``shape``, in order:
+    (node name, dim, key part, the shape viewed); and the shape then, and the dims of the advanced parts (index
+    arrays) in it with the arrays, None in the dims between."""
+    parts = key if isinstance(key, tuple) else (key,)
+    consumed = sum(np.ndim(p) if getattr(p, "dtype", None) == bool else 1
+                   for p in parts if p is not None and p is not Ellipsis)
+    shape, dim, steps, indices = list(shape), 0, [], []
+    for part in parts:
+        if part is None:
+            steps.append(("UnsqueezeBackward0", dim, None, tuple(shape)))
+            shape.insert(dim, 1)
+            indices.append(None)
+            dim += 1
+        elif part is Ellipsis:
+            covered = len(shape) - dim - consumed
+            indices.extend([None] * covered)
+            dim += covered
+        elif isinstance(part, slice):
+            if not isinstance(key, tuple) or part.indices(shape[dim]) != (0, shape[dim], 1):
+                steps.append(("SliceBackward0", dim, part, tuple(shape)))
+                shape[dim] = len(range(*part.indices(shape[dim])))
+            indices.append(None)
+            dim += 1
+            consumed -= 1
+        elif isinstance(part, (int, np.integer)):
+            steps.append(("SelectBackward0", dim, part, tuple(shape)))
+            del shape[dim]
+            consumed -= 1
+        else:  # an index array: a bool mask covers as many dims as it has
+            indices.append(part)
+            covered = np.ndim(part) if part.dtype == bool else 1
+            dim += covered
+            consumed -= covered
+    while indices and indices[-1] is None:
+        indices.pop()
+    return steps, tuple(shape), tuple(indices)
+
+
+def _last_view(node):
+    return _view_steps(node.key, node.shape)[0][-1]
+
+
+def _select_or_slice_sizes(node):
+    return _last_view(node)[3]
+
+
 class Index(Node):
     """``a[key]``; gather/sort/topk/split/unbind reuse it under their own node name."""
+
+    torch_saved = {
+        "SelectBackward0": {"dim": lambda node: int64(_last_view(node)[1]),
+                            "index": lambda node: int64(_last_view(node)[2]),
+                            "self_sym_sizes": _select_or_slice_sizes},
+        "SliceBackward0": {"dim": lambda node: int64(_last_view(node)[1]),
+                           "start": lambda node: int64(_last_view(node)[2].start or 0),
+                           "end": lambda node: int64(_INT64_MAX if _last_view(node)[2].stop is None
+                                                     else _last_view(node)[2].stop),
+                           "step": lambda node: int64(_last_view(node)[2].step or 1),
+                           "self_sym_sizes": _select_or_slice_sizes},
+        "UnsqueezeBackward0": {"dim": lambda node: int64(_last_view(node)[1])},
+        "IndexBackward0": {"indices": saved_tensors(lambda node: _view_steps(node.key, node.shape)[2]),
+                           "self_sym_sizes": lambda node: _view_steps(node.key, node.shape)[1]},
+    }
 
     def forward(self, a, key=None, name=None):
         self.shape, self.key, self.node_name = a.shape, key, name

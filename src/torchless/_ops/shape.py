@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import Node
+from ..autograd.saved_values import int64
 from ._util import unbroadcast, unbroadcast_tensor
 from .unary import copy_preserving_layout
 
@@ -90,6 +91,8 @@ class Flip(Node):
 
 
 class Cat(Node):
+    torch_saved = {"dim": lambda node: int64(node.dim)}
+
     def forward(self, *arrays, dim=0):
         self.dim = dim
         self.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]

@@ -25,6 +25,15 @@ def int64(value):
     return int(value) % _UNSIGNED
 
 
+def number(array):
+    """A number argument the op holds as a 0-d array, as the Python number PyTorch's node shows (``_saved_exponent``,
+    ``_saved_other`` of a division by a number): an int when integral, since the call's own type is not kept."""
+    value = array.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def sizes(array):
     """An array's sizes as a node shows them (``_saved_self_sym_sizes``)."""
     return tuple(array.shape)
@@ -47,11 +56,13 @@ class saved_tensor:
     function of (node, node read), gives the node of the graph it comes out of, None for a tensor outside the
     graph (argmax indices, a target, a mask)."""
 
-    def __init__(self, array, grad_fn=None):
-        self.array, self.grad_fn = _reader(array), grad_fn
+    def __init__(self, array, grad_fn=None, needed_for=None):
+        self.array, self.grad_fn, self.needed_for = _reader(array), grad_fn, needed_for
 
     def tensor(self, node, shown):
         """The tensor ``shown`` (the node the user reads it from) exposes, from ``node`` (whose fields hold it)."""
+        if not _needed(node, self.needed_for):
+            return None
         array = self.array(node)
         return None if array is None else self.wrap(node, shown, array)
 
@@ -67,13 +78,13 @@ class saved_input(saved_tensor):
     """Input ``index`` of the op, saved as it is: the input tensor itself when the node still knows it (a leaf, or
     a tensor whose version the node checks), else its values ``array`` as a tensor of the input's graph."""
 
-    def __init__(self, index, array=None):
-        super().__init__(array)
+    def __init__(self, index, array=None, needed_for=None):
+        super().__init__(array, needed_for=needed_for)
         self.index = index
 
     def tensor(self, node, shown):
         if self.array is None:  # a node that keeps the input's version only, not its values
-            return self._original(node)
+            return self._original(node) if _needed(node, self.needed_for) else None
         return super().tensor(node, shown)
 
     def _original(self, node):
@@ -91,10 +102,23 @@ class saved_input(saved_tensor):
         edge = node.edges[self.index] if self.index < len(node.edges) else None
         if edge is not None and not isinstance(edge, graph.Node) and edge._data.shape == array.shape:
             return edge
-        for saved in node._checked_versions:
-            if saved.tensor is not None and saved.tensor._data is array:
-                return saved.tensor
+        for saved in node._checked_versions:  # the tensor holding these values whose gradient goes where the input's
+            tensor = saved.tensor
+            if tensor is not None and tensor._data is array and \
+                    (graph._edge(tensor) if tensor._requires_grad else None) is edge:
+                return tensor
         return node.graph_input(self.index, array)
+
+
+def _needed(node, inputs):
+    """Whether a value saved only for the gradients of ``inputs`` (positions; None: for any) was saved."""
+    return inputs is None or any(node.needs_input_grad[i] for i in inputs if i < len(node.needs_input_grad))
+
+
+def needed_for(inputs, value, otherwise=()):
+    """A value (a function of the node) PyTorch saves only for the gradients of ``inputs``; ``otherwise`` shows
+    where it did not (an empty size list)."""
+    return lambda node: value(node) if _needed(node, inputs) else otherwise
 
 
 def saved_result(array):

@@ -21,6 +21,7 @@ from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import Node, records
+from ...autograd.saved_values import int64, saved_input, saved_result
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
 
@@ -95,6 +96,9 @@ def check_in_place_slope(inplace, slope):
 class LeakyRelu(Node):
     backward_is_one_op = True
     saved, saves = ("positive",), (0,)  # PyTorch saves the input (leaky_relu_: the result)
+    torch_saved = {"LeakyReluBackward0": {"self": saved_input(0), "negative_slope": lambda node: node.slope},
+                   "LeakyReluBackward1": {"result": saved_result(lambda node: node._checked_output.array),
+                                          "negative_slope": lambda node: node.slope}}
 
     def forward(self, x, negative_slope=0.01, inplace=False):
         self.positive, self.slope, self.inplace = x > 0, negative_slope, inplace
@@ -484,6 +488,8 @@ def tanhshrink(input):
 class Gelu(Node):
     backward_is_one_op = True
     saved = ("x", "cdf", "inner")
+    torch_saved = {"self": saved_input(0, lambda node: node.x.astype(node.dtype, copy=False)),
+                   "approximate": lambda node: node.approximate}
 
     def forward(self, x, approximate="none"):
         # float16 is computed in float32 and rounded once, as PyTorch's kernels do: in float16 itself
@@ -533,6 +539,7 @@ def gelu(input, approximate="none"):
 class Softmax(Node):
     backward_is_one_op = "SoftmaxBackwardDataBackward0"
     saved = ("out",)
+    torch_saved = {"dim": lambda node: int64(node.axis), "result": saved_result("out")}
 
     def forward(self, x, axis=-1):
         self.axis = axis
@@ -558,6 +565,7 @@ class Softmax(Node):
 class LogSoftmax(Node):
     backward_is_one_op = "LogSoftmaxBackwardDataBackward0"
     saved = ("out",)
+    torch_saved = Softmax.torch_saved
 
     def forward(self, x, axis=-1):
         self.axis = axis

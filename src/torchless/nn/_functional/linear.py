@@ -8,7 +8,7 @@ from ..._kernels.blas import matmul
 from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
 from ..._tensor import Tensor
 from ...autograd.graph import FoldedNode, Node, folded, records, shown_edge
-from ...autograd.saved_values import saved_input, saved_tensor, sizes, strides
+from ...autograd.saved_values import needed_for, saved_input, saved_tensor, sizes, strides
 from ._args import CheckedCalls, call_key, check_tensor
 
 __all__ = ["linear", "bilinear"]
@@ -23,28 +23,25 @@ def _rows(a, cols):
 
 
 def _product_saved(first, first_name):
-    """The saved values of PyTorch's addmm(bias, x, w.t()) (mm(x, w.t()) without a bias) for ``first`` (the
-    spec of x as a matrix): each factor comes out of the node its listing (``next_functions``) shows."""
+    """The saved values of PyTorch's addmm(bias, x, w.t()) (mm(x, w.t()) without a bias), ``first`` the spec of
+    x as a matrix (None: x reshaped, from the node listed for it): each factor comes out of the node the product's
+    listing (``next_functions``) shows, and is saved (its strides too) only for the other's gradient."""
     def listed(position):
         return lambda node, shown: shown.next_functions[position + node.has_bias][0]
 
     def matrix(node):
         return node.x if node.x.ndim == 2 else _rows(node.x, node.x.shape[-1])
 
-    weight_t = saved_tensor(lambda node: node.w.T, grad_fn=listed(1))
-    factors = {first_name: first, first_name + "_sym_sizes": lambda node: sizes(matrix(node)),
-               first_name + "_sym_strides": lambda node: strides(matrix(node)),
-               "mat2": weight_t, "mat2_sym_sizes": lambda node: sizes(node.w.T),
-               "mat2_sym_strides": lambda node: strides(node.w.T)}
+    x_grad, w_grad = (0,), (1,)
+    factors = {first_name: first or saved_tensor(matrix, grad_fn=listed(0), needed_for=w_grad),
+               first_name + "_sym_sizes": lambda node: sizes(matrix(node)),
+               first_name + "_sym_strides": needed_for(x_grad, lambda node: strides(matrix(node))),
+               "mat2": saved_tensor(lambda node: node.w.T, grad_fn=listed(1), needed_for=x_grad),
+               "mat2_sym_sizes": lambda node: sizes(node.w.T),
+               "mat2_sym_strides": needed_for(w_grad, lambda node: strides(node.w.T))}
     if first_name == "self":
         return factors
     return {"alpha": lambda node: 1, "beta": lambda node: 1, **factors}
-
-
-def _as_matrix_saved(first_name):
-    return _product_saved(saved_tensor(lambda node: _rows(node.x, node.x.shape[-1]),
-                                       grad_fn=lambda node, shown: shown.next_functions[node.has_bias][0]),
-                          first_name)
 
 
 class Linear(Node):
@@ -54,10 +51,10 @@ class Linear(Node):
     saved_only_for = {0: (1,), 1: (0,)}  # PyTorch's addmm/mm saves each factor for the other's gradient
     saved_transposed = (1,)  # as w.t()
     _output_as_matrix = {"self_sym_sizes": lambda node: (math.prod(node.x.shape[:-1]), node.w.shape[0])}
-    torch_saved = {"AddmmBackward0": _product_saved(saved_input(0, "x"), "mat1"),
-                   "MmBackward0": _product_saved(saved_input(0, "x"), "self"),
+    torch_saved = {"AddmmBackward0": _product_saved(saved_input(0, "x", needed_for=(1,)), "mat1"),
+                   "MmBackward0": _product_saved(saved_input(0, "x", needed_for=(1,)), "self"),
                    "ViewBackward0": _output_as_matrix, "UnsafeViewBackward0": _output_as_matrix}
-    folded_saved = {"AddmmBackward0": _as_matrix_saved("mat1"), "MmBackward0": _as_matrix_saved("self"),
+    folded_saved = {"AddmmBackward0": _product_saved(None, "mat1"), "MmBackward0": _product_saved(None, "self"),
                     "ViewBackward0": {"self_sym_sizes": lambda node: sizes(node.x)},
                     "UnsqueezeBackward0": {"dim": lambda node: 0}}
 

@@ -589,6 +589,8 @@ def _common_dtype(input, target):
 
 class MseLoss(Node):
     saved = ("diff", "x", "t")  # PyTorch's node saves the input and the target (create_graph differentiates them)
+    torch_saved = {"self": saved_input(0, "x"), "target": saved_input(1, "t"),
+                   "reduction": lambda node: _REDUCTIONS[node.reduction]}
 
     def forward(self, x, t, reduction="mean"):
         self.shapes, self.reduction = (x.shape, t.shape), reduction
@@ -654,6 +656,7 @@ class BinaryCrossEntropy(Node):
     """-w (t log x + (1 - t) log(1 - x)) with each log clamped at -100, as PyTorch."""
 
     saved = ("x", "t", "w")
+    torch_saved = {**MseLoss.torch_saved, "weight": saved_tensor("w")}
 
     def forward(self, x, t, weight=None, reduction="mean"):
         self.x, self.t, self.w, self.reduction = x, t, weight, reduction
@@ -762,6 +765,7 @@ class BinaryCrossEntropyWithLogits(Node):
     """(1 - t) x + (1 + (p - 1) t) softplus(-x), times weight; softplus computed without overflow."""
 
     saved = ("x", "t", "w", "pos_weight")
+    torch_saved = {**BinaryCrossEntropy.torch_saved, "pos_weight": saved_tensor("pos_weight")}
 
     def forward(self, x, t, weight=None, pos_weight=None, reduction="mean", *, out_dtype):
         """The loss in ``out_dtype``: the target's, which PyTorch's loss is written into."""
