@@ -143,6 +143,9 @@ def test_one_dimensional_pools_squeeze_as_pytorch(build):
     "F.binary_cross_entropy_with_logits(x, x.detach(), pos_weight=torch.ones(5), reduction='sum')",
     "x[0]", "x[:, -1]", "x[1:3, 0]", "x[:, -2:]", "x[..., ::2]", "x[:]", "x[None, 0]", "x[0, ..., None, 1:2]",
     "x[[0, 1]]", "x[x > 0]", "x[:, [0, 1], 1:3, [1, 2]]", "x[..., torch.tensor([0, 2])]",
+    "F.batch_norm(x, torch.zeros(3), torch.ones(3), torch.ones(3), training=False, eps=1e-3)",
+    "F.batch_norm(x[:, :, 0], torch.zeros(3), torch.ones(3), training=True, momentum=0.2)",
+    "F.batch_norm(x, None, None, torch.ones(3, requires_grad=True), torch.zeros(3), training=True)",
     "x[0, 0].mm(x[1, 0].t())", "x[0, 0, 0].dot(x[0, 0, 1])", "x[0, 0].mv(x[0, 0, 0])",
 ])
 def test_saved_values_of_tensor_ops_are_pytorchs(expression):
