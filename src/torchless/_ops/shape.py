@@ -29,8 +29,17 @@ class Reshape(Node):
         return self.node_name
 
 
+def _swapped_dims(node):
+    """The two dims a transpose swapped (the same dim twice for one that changed nothing)."""
+    swapped = [i for i, axis in enumerate(node.axes) if axis != i] or [0, 0]
+    return swapped[0], swapped[-1]
+
+
 class Permute(Node):
     is_view = True
+    torch_saved = {"PermuteBackward0": {"dims": lambda node: int64(node.axes)},
+                   "TransposeBackward0": {"dim0": lambda node: int64(_swapped_dims(node)[0]),
+                                          "dim1": lambda node: int64(_swapped_dims(node)[1])}}
     def forward(self, a, axes=None, kind="Permute"):
         self.axes, self.kind = axes, kind
         return np.transpose(a, axes)
@@ -47,6 +56,7 @@ class Permute(Node):
 
 class Expand(Node):
     is_view = True
+    torch_saved = {"self_sym_sizes": lambda node: tuple(node.input_shape)}
     def forward(self, a, shape=None):
         self.input_shape = a.shape
         return np.broadcast_to(a, shape)
