@@ -12,7 +12,8 @@ Differences fixed:
 - torchless's own bookkeeping attributes named ``_saved_versions`` / ``_saved_output`` / ``_saved_inputs``
   would have been taken for saved values (torchviz walks every ``_saved_`` name): renamed.
 - a saved tensor read after backward freed the graph raises PyTorch's RuntimeError; ``_raw_saved_*`` gives a
-  SavedTensor whose ``register_hooks`` makes PyTorch's checks.
+  SavedTensor whose ``register_hooks`` makes PyTorch's checks (argument types, freed, None) and whose ``data``
+  holds the values.
 - torchviz's ``make_dot(..., show_saved=True)`` of a CNN draws the same graph as under PyTorch.
 """
 import numpy as np
@@ -197,6 +198,19 @@ def test_register_hooks_on_none_is_refused():
         out = lib.nn.functional.nll_loss(lib.zeros(2, 3, requires_grad=True), lib.tensor([0, 1]))
         with pytest.raises(RuntimeError, match="Calling register_hooks on a saved tensor with value None is forbidden"):
             out.grad_fn._raw_saved_weight.register_hooks(lambda t: t, lambda t: t)
+
+
+def test_register_hooks_arguments_are_checked_as_pytorchs():
+    messages = []
+    for lib in (torchless, torch):
+        out = lib.ones(3, requires_grad=True).exp()  # (kept: PyTorch's SavedTensor does not keep its node alive)
+        raw = out.grad_fn._raw_saved_result
+        with pytest.raises(TypeError) as error:
+            raw.register_hooks(1, "a")
+        messages.append(str(error.value).replace(hex(id(raw)), "ID"))
+        np.testing.assert_allclose(raw.data.numpy(), np.exp(np.ones(3, np.float32)), rtol=1e-6)
+        assert not raw.data.requires_grad
+    assert messages[0] == messages[1]
 
 
 def test_torchviz_draws_saved_values_of_a_cnn_as_for_pytorch(tmp_path):

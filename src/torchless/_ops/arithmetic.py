@@ -3,7 +3,7 @@ import numpy as np
 
 from .._kernels.blas import matmul as _blas_matmul
 from ..autograd.graph import OUTPUT, Node
-from ..autograd.saved_values import needed_for, number, saved_input, saved_result, saved_tensor, sizes, strides
+from ..autograd.saved_values import Saved, SavedInput, needed_for, number, saved_result, sizes, strides
 from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
 
@@ -54,7 +54,7 @@ class Sub(Node):
 class Mul(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
-    torch_saved = {"self": saved_input(0, "a", needed_for=(1,)), "other": saved_input(1, "b", needed_for=(0,))}
+    torch_saved = {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b", needed_for=(0,))}
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -81,9 +81,9 @@ class MulScalar(Mul):
 class Div(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,)}  # the numerator is needed for the divisor's gradient only
-    torch_saved = {"DivBackward0": {"self": saved_input(0, "a", needed_for=(1,)), "other": saved_input(1, "b")},
+    torch_saved = {"DivBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b")},
                    # PyTorch's scalar / b is reciprocal(b) * scalar: the reciprocal is needed for no gradient
-                   "MulBackward0": {"self": lambda node: None, "other": saved_tensor("a")},
+                   "MulBackward0": {"self": lambda node: None, "other": Saved("a")},
                    "DivBackward1": {"other": lambda node: number(node.b)}}
 
     def forward(self, a, b, scalar_numerator=False, scalar_divisor=False):
@@ -239,10 +239,10 @@ class Pow(Node):
 
     saved = ("a", "b", "out")
     saved_only_for = {OUTPUT: (1,)}  # PowBackward0 (a number exponent) saves only the base
-    torch_saved = {"PowBackward0": {"self": saved_input(0, "a"), "exponent": lambda node: number(node.b)},
-                   "PowBackward1": {"self": saved_input(0, "a"), "exponent": saved_input(1, "b"),
+    torch_saved = {"PowBackward0": {"self": SavedInput(0, "a"), "exponent": lambda node: number(node.b)},
+                   "PowBackward1": {"self": SavedInput(0, "a"), "exponent": SavedInput(1, "b"),
                                     "result": saved_result("out")},
-                   "PowBackward2": {"self": lambda node: number(node.a), "exponent": saved_input(1, "b"),
+                   "PowBackward2": {"self": lambda node: number(node.a), "exponent": SavedInput(1, "b"),
                                     "result": saved_result("out")}}
 
     def forward(self, a, b, scalar_base=False):
@@ -354,14 +354,14 @@ class MatMul(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
     torch_saved = {
-        "MmBackward0": {"self": saved_input(0, "a", needed_for=(1,)),
+        "MmBackward0": {"self": SavedInput(0, "a", needed_for=(1,)),
                         "self_sym_sizes": lambda node: sizes(node.a),
                         "self_sym_strides": needed_for((0,), lambda node: strides(node.a)),
-                        "mat2": saved_input(1, "b", needed_for=(0,)),
+                        "mat2": SavedInput(1, "b", needed_for=(0,)),
                         "mat2_sym_sizes": lambda node: sizes(node.b),
                         "mat2_sym_strides": needed_for((1,), lambda node: strides(node.b))},
-        "DotBackward0": {"self": saved_input(0, "a", needed_for=(1,)), "tensor": saved_input(1, "b", needed_for=(0,))},
-        "MvBackward0": {"self": saved_input(0, "a", needed_for=(1,)), "vec": saved_input(1, "b", needed_for=(0,))},
+        "DotBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "tensor": SavedInput(1, "b", needed_for=(0,))},
+        "MvBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "vec": SavedInput(1, "b", needed_for=(0,))},
     }
 
     def forward(self, a, b):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import COPY_SLICES, Node
-from ..autograd.saved_values import int64, saved_tensors
+from ..autograd.saved_values import SavedTuple, int64
 from ._util import unbroadcast, unbroadcast_tensor
 
 
@@ -146,7 +146,7 @@ class Index(Node):
                            "step": lambda node: int64(_last_view(node)[2].step or 1),
                            "self_sym_sizes": _select_or_slice_sizes},
         "UnsqueezeBackward0": {"dim": lambda node: int64(_last_view(node)[1])},
-        "IndexBackward0": {"indices": saved_tensors(lambda node: _view_steps(node.key, node.shape)[2]),
+        "IndexBackward0": {"indices": SavedTuple(lambda node: _view_steps(node.key, node.shape)[2]),
                            "self_sym_sizes": lambda node: _view_steps(node.key, node.shape)[1]},
     }
 

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import OUTPUT, Node
-from ..autograd.saved_values import int64, saved_input, saved_result, saved_tensor
+from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
 
 
@@ -168,8 +168,8 @@ class Extremum(Node):
     """max/min over all elements or amax/amin over dims: the gradient is shared evenly among ties."""
 
     saved = ("a", "out")
-    _everything = {"self": saved_input(0, "a"), "result": saved_result(lambda node: node.result())}
-    _along_dims = {"self": saved_input(0, "a"), "result": saved_result(lambda node: node.result()),
+    _everything = {"self": SavedInput(0, "a"), "result": saved_result(lambda node: node.result())}
+    _along_dims = {"self": SavedInput(0, "a"), "result": saved_result(lambda node: node.result()),
                    "dim": _reduced_dims, "keepdim": lambda node: node.keepdim}
     torch_saved = {"MaxBackward1": _everything, "MinBackward1": _everything,
                    "AmaxBackward0": _along_dims, "AminBackward0": _along_dims}
@@ -212,7 +212,7 @@ class ExtremumAlongDim(Node):
 
     saved = ("indices",)
     _saved = {"dim": lambda node: int64(node.dim), "keepdim": lambda node: node.keepdim,
-              "indices": saved_tensor(lambda node: node.indices if node.keepdim else np.squeeze(node.indices, node.dim)),
+              "indices": Saved(lambda node: node.indices if node.keepdim else np.squeeze(node.indices, node.dim)),
               "self_sym_sizes": lambda node: node.shape}
     torch_saved = {"MaxBackward0": _saved, "MinBackward0": _saved}
 

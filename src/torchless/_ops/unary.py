@@ -6,7 +6,7 @@ import numpy as np
 from .. import _dtype, _memory_format
 from .._kernels import parallel
 from ..autograd.graph import Node, with_zero_derivative_of
-from ..autograd.saved_values import saved_input, saved_result
+from ..autograd.saved_values import SavedInput, saved_result
 from . import special
 
 
@@ -28,7 +28,7 @@ class Exp(Node):
 
 class Log(Node):
     saved = ("a",)
-    torch_saved = {"self": saved_input(0, "a")}
+    torch_saved = {"self": SavedInput(0, "a")}
 
     def forward(self, a):
         self.a = a
@@ -76,7 +76,7 @@ class Rsqrt(Node):
 
 class Abs(Node):
     saved = ("a",)
-    torch_saved = {"self": saved_input(0, "a")}
+    torch_saved = {"self": SavedInput(0, "a")}
 
     def forward(self, a):
         self.a = a

@@ -7,7 +7,7 @@ A Node class declares them in ``torch_saved``: {name: how to read it off the nod
 when the op's PyTorch node (hence what it saved) depends on the call (SumBackward0 / SumBackward1). Nothing is
 computed or kept for them at recording or backward: each is read off the node's own fields when asked, through a
 property of the node's PyTorch-named class (see graph._torch_named_class), so that ``dir(grad_fn)`` lists them.
-A spec is a saved_tensor (or saved_input, saved_result, saved_tensors) or a function of the node giving a value
+A spec is a Saved (or SavedInput, saved_result, SavedTuple) or a function of the node giving a value
 (int, tuple, None ...).
 """
 from . import graph
@@ -51,7 +51,7 @@ def _reader(array):
     return lambda node: getattr(node, array)
 
 
-class saved_tensor:
+class Saved:
     """A saved tensor: ``array`` (an attribute name, or a function of the node) holds its values; ``grad_fn``, a
     function of (node, node read), gives the node of the graph it comes out of, None for a tensor outside the
     graph (argmax indices, a target, a mask)."""
@@ -74,7 +74,7 @@ class saved_tensor:
         return tensor
 
 
-class saved_input(saved_tensor):
+class SavedInput(Saved):
     """Input ``index`` of the op, saved as it is: the input tensor itself when the node still knows it (a leaf, or
     a tensor whose version the node checks), else its values ``array`` as a tensor of the input's graph."""
 
@@ -124,10 +124,10 @@ def needed_for(inputs, value, otherwise=()):
 def saved_result(array):
     """The op's result (or one of its results), saved: a new tensor at each read, of the node's graph (PyTorch
     saves its output without its grad_fn, to make no reference cycle, and puts it back when unpacking)."""
-    return saved_tensor(array, grad_fn=lambda node, shown: shown)
+    return Saved(array, grad_fn=lambda node, shown: shown)
 
 
-class saved_tensors(saved_tensor):
+class SavedTuple(Saved):
     """A tuple of saved tensors (index's ``indices``): ``array`` gives a tuple of arrays (None entries kept)."""
 
     def tensor(self, node, shown):
@@ -147,11 +147,16 @@ def specs_for(cls, name):
 def read(spec, node, shown=None):
     """The value of ``spec`` for ``node``; PyTorch's error for a saved tensor once backward has freed it."""
     shown = node if shown is None else shown
-    if isinstance(spec, saved_tensor):
+    if isinstance(spec, Saved):
         if node._freed:
             raise RuntimeError(graph._FREED_MESSAGE)
         return spec.tensor(node, shown)
-    return spec(node)
+    try:
+        return spec(node)
+    except (AttributeError, TypeError):
+        if node._freed:  # read off fields backward released: PyTorch keeps such values, torchless does not
+            raise RuntimeError(graph._FREED_MESSAGE) from None
+        raise
 
 
 def properties(specs, owner=None):
@@ -160,8 +165,8 @@ def properties(specs, owner=None):
     namespace = {}
     for name, spec in specs.items():
         namespace["_saved_" + name] = property(_saved_getter(spec, owner))
-        if isinstance(spec, saved_tensor):
-            namespace["_raw_saved_" + name] = property(_raw_getter(name, spec, owner))
+        if isinstance(spec, Saved):
+            namespace["_raw_saved_" + name] = property(_raw_getter(spec, owner))
     return namespace
 
 
@@ -171,7 +176,7 @@ def _saved_getter(spec, owner):
     return getter
 
 
-def _raw_getter(name, spec, owner):
+def _raw_getter(spec, owner):
     def getter(node):
         return SavedTensor(node if owner is None else owner(node), node, spec)
     return getter
@@ -184,14 +189,15 @@ class SavedTensor:
     def __init__(self, node, shown, spec):
         self._node, self._shown, self._spec = node, shown, spec
 
-    def register_hooks(self, pack_hook, unpack_hook):
+    def register_hooks(self, *hooks):
         """PyTorch runs ``pack_hook`` on the saved tensor now and ``unpack_hook`` on what it returned wherever the
         tensor is used; torchless's backward reads the arrays its node saved directly, so hooks cannot be
-        honoured: refused, rather than silently not applied."""
-        if not (callable(pack_hook) and callable(unpack_hook)):
+        honoured: refused (after PyTorch's checks), rather than silently not applied."""
+        if len(hooks) != 2 or not all(callable(hook) for hook in hooks):
+            invoked = ", ".join(map(repr, (self, *hooks)))
             raise TypeError("register_hooks(): incompatible function arguments. The following argument types are "
                             "supported:\n    1. (self: torch._C._autograd.SavedTensor, arg0: collections.abc.Callable, "
-                            "arg1: collections.abc.Callable) -> None\n")
+                            f"arg1: collections.abc.Callable) -> None\n\nInvoked with: {invoked}")
         if self._node._freed:
             raise RuntimeError(
                 "Calling register_hooks on a saved tensor after it has been freed. Saved intermediate values of the "
@@ -202,6 +208,12 @@ class SavedTensor:
             raise RuntimeError("Calling register_hooks on a saved tensor with value None is forbidden")
         raise NotImplementedError("torchless does not support hooks on saved tensors: its backward reads the values "
                                   "saved by the node directly")
+
+    @property
+    def data(self):
+        """The saved tensor's values, as a tensor outside the graph."""
+        tensor = read(self._spec, self._node, self._shown)
+        return None if tensor is None else tensor.detach()
 
     def __repr__(self):
         return f"<torch._C._autograd.SavedTensor object at {hex(id(self))}>"

@@ -21,7 +21,7 @@ from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import Node, records
-from ...autograd.saved_values import int64, saved_input, saved_result
+from ...autograd.saved_values import SavedInput, int64, saved_result
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
 
@@ -96,7 +96,7 @@ def check_in_place_slope(inplace, slope):
 class LeakyRelu(Node):
     backward_is_one_op = True
     saved, saves = ("positive",), (0,)  # PyTorch saves the input (leaky_relu_: the result)
-    torch_saved = {"LeakyReluBackward0": {"self": saved_input(0), "negative_slope": lambda node: node.slope},
+    torch_saved = {"LeakyReluBackward0": {"self": SavedInput(0), "negative_slope": lambda node: node.slope},
                    "LeakyReluBackward1": {"result": saved_result(lambda node: node._checked_output.array),
                                           "negative_slope": lambda node: node.slope}}
 
@@ -488,7 +488,7 @@ def tanhshrink(input):
 class Gelu(Node):
     backward_is_one_op = True
     saved = ("x", "cdf", "inner")
-    torch_saved = {"self": saved_input(0, lambda node: node.x.astype(node.dtype, copy=False)),
+    torch_saved = {"self": SavedInput(0, lambda node: node.x.astype(node.dtype, copy=False)),
                    "approximate": lambda node: node.approximate}
 
     def forward(self, x, approximate="none"):

@@ -19,7 +19,7 @@ from ..._kernels import conv3d as kernels3d
 from ..._ops.shape import ConstantPad
 from ..._tensor import Tensor, _category, _promote, result_dtype
 from ...autograd.graph import Node, records
-from ...autograd.saved_values import saved_input
+from ...autograd.saved_values import SavedInput
 from ._args import CheckedCalls, Param, call_key, native
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
@@ -70,8 +70,8 @@ class Convolution(Node):
     saved = ("x", "w")
     layout = None  # the channels-last format of the output and gradients, when the input or weight has it
     torch_saved = {
-        "input": saved_input(0, lambda node: _like(node.x, node.ndim)),
-        "weight": saved_input(1, lambda node: _like(node.w, node.ndim)),
+        "input": SavedInput(0, lambda node: _like(node.x, node.ndim)),
+        "weight": SavedInput(1, lambda node: _like(node.w, node.ndim)),
         "bias_sym_sizes_opt": lambda node: (node.w.shape[0] if node.bias_dtype is not None else 0,),
         "stride": lambda node: _spatial(node, node.args[0]),
         # PyTorch pads the input itself where padding='same' needs more after than before

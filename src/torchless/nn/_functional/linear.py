@@ -8,7 +8,7 @@ from ..._kernels.blas import matmul
 from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
 from ..._tensor import Tensor
 from ...autograd.graph import FoldedNode, Node, folded, records, shown_edge
-from ...autograd.saved_values import needed_for, saved_input, saved_tensor, sizes, strides
+from ...autograd.saved_values import Saved, SavedInput, needed_for, sizes, strides
 from ._args import CheckedCalls, call_key, check_tensor
 
 __all__ = ["linear", "bilinear"]
@@ -33,10 +33,10 @@ def _product_saved(first, first_name):
         return node.x if node.x.ndim == 2 else _rows(node.x, node.x.shape[-1])
 
     x_grad, w_grad = (0,), (1,)
-    factors = {first_name: first or saved_tensor(matrix, grad_fn=listed(0), needed_for=w_grad),
+    factors = {first_name: first or Saved(matrix, grad_fn=listed(0), needed_for=w_grad),
                first_name + "_sym_sizes": lambda node: sizes(matrix(node)),
                first_name + "_sym_strides": needed_for(x_grad, lambda node: strides(matrix(node))),
-               "mat2": saved_tensor(lambda node: node.w.T, grad_fn=listed(1), needed_for=x_grad),
+               "mat2": Saved(lambda node: node.w.T, grad_fn=listed(1), needed_for=x_grad),
                "mat2_sym_sizes": lambda node: sizes(node.w.T),
                "mat2_sym_strides": needed_for(w_grad, lambda node: strides(node.w.T))}
     if first_name == "self":
@@ -51,8 +51,8 @@ class Linear(Node):
     saved_only_for = {0: (1,), 1: (0,)}  # PyTorch's addmm/mm saves each factor for the other's gradient
     saved_transposed = (1,)  # as w.t()
     _output_as_matrix = {"self_sym_sizes": lambda node: (math.prod(node.x.shape[:-1]), node.w.shape[0])}
-    torch_saved = {"AddmmBackward0": _product_saved(saved_input(0, "x", needed_for=(1,)), "mat1"),
-                   "MmBackward0": _product_saved(saved_input(0, "x", needed_for=(1,)), "self"),
+    torch_saved = {"AddmmBackward0": _product_saved(SavedInput(0, "x", needed_for=(1,)), "mat1"),
+                   "MmBackward0": _product_saved(SavedInput(0, "x", needed_for=(1,)), "self"),
                    "ViewBackward0": _output_as_matrix, "UnsafeViewBackward0": _output_as_matrix}
     folded_saved = {"AddmmBackward0": _product_saved(None, "mat1"), "MmBackward0": _product_saved(None, "self"),
                     "ViewBackward0": {"self_sym_sizes": lambda node: sizes(node.x)},

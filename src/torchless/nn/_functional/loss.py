@@ -16,7 +16,7 @@ from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd.graph import Node, folded, shown_edge
-from ...autograd.saved_values import int64, saved_input, saved_result, saved_tensor
+from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._args import _is_index, _tp_name, check_tensor
 from ._norm_checks import check_float_arg
 from .activation import log_softmax
@@ -178,11 +178,11 @@ def _nll_saved(log_probabilities):
     """What PyTorch's nll_loss / nll_loss2d node saves, ``log_probabilities`` the spec of its input."""
     return {
         "self": log_probabilities,
-        "target": saved_tensor(lambda node: node.targets.target.reshape(
+        "target": Saved(lambda node: node.targets.target.reshape(
             () if node.unbatched else _nll_shape(node.input_shape, classes=False)[:1] + _nll_shape(
                 node.input_shape)[2:])),
-        "weight": saved_tensor(lambda node: node.targets.class_weight),
-        "total_weight": saved_tensor(lambda node: np.asarray(node.targets.total_weight, node.targets_dtype())),
+        "weight": Saved(lambda node: node.targets.class_weight),
+        "total_weight": Saved(lambda node: np.asarray(node.targets.total_weight, node.targets_dtype())),
         "reduction": lambda node: _REDUCTIONS[node.reduction],
         "ignore_index": lambda node: int64(node.targets.ignore_index),
     }
@@ -202,7 +202,7 @@ class CrossEntropy(Node):
 
     saved = ("probs", "targets")
     # nll_loss(log_softmax(x, 1)): nll_loss's node reads the log-probabilities out of the folded log_softmax's
-    _nll = _nll_saved(saved_tensor(lambda node: np.log(node.probs).reshape(
+    _nll = _nll_saved(Saved(lambda node: np.log(node.probs).reshape(
         node.input_shape if node.unbatched else _nll_shape(node.input_shape)), grad_fn=_listed_input))
     torch_saved = {"NllLossBackward0": _nll, "NllLoss2DBackward0": _nll, "AddBackward0": {"alpha": lambda node: 1},
                    "ViewBackward0": {"self_sym_sizes": lambda node: _nll_shape(node.input_shape, classes=False)[:1]
@@ -310,7 +310,7 @@ class NllLoss(Node):
     """-x[target] per element (x holds log-probabilities), weighted, then reduced."""
 
     saved = ("targets",)
-    _nll = _nll_saved(saved_input(0))  # (the input's values are not kept: only a leaf input is shown)
+    _nll = _nll_saved(SavedInput(0))  # (the input's values are not kept: only a leaf input is shown)
     torch_saved = {"NllLossBackward0": _nll, "NllLoss2DBackward0": _nll,
                    "ViewBackward0": CrossEntropy.torch_saved["ViewBackward0"]}
     folded_saved = {"NllLoss2DBackward0": _nll, "ViewBackward0": {"self_sym_sizes": lambda node: node.input_shape}}
@@ -589,7 +589,7 @@ def _common_dtype(input, target):
 
 class MseLoss(Node):
     saved = ("diff", "x", "t")  # PyTorch's node saves the input and the target (create_graph differentiates them)
-    torch_saved = {"self": saved_input(0, "x"), "target": saved_input(1, "t"),
+    torch_saved = {"self": SavedInput(0, "x"), "target": SavedInput(1, "t"),
                    "reduction": lambda node: _REDUCTIONS[node.reduction]}
 
     def forward(self, x, t, reduction="mean"):
@@ -656,7 +656,7 @@ class BinaryCrossEntropy(Node):
     """-w (t log x + (1 - t) log(1 - x)) with each log clamped at -100, as PyTorch."""
 
     saved = ("x", "t", "w")
-    torch_saved = {**MseLoss.torch_saved, "weight": saved_tensor("w")}
+    torch_saved = {**MseLoss.torch_saved, "weight": Saved("w")}
 
     def forward(self, x, t, weight=None, reduction="mean"):
         self.x, self.t, self.w, self.reduction = x, t, weight, reduction
@@ -765,7 +765,7 @@ class BinaryCrossEntropyWithLogits(Node):
     """(1 - t) x + (1 + (p - 1) t) softplus(-x), times weight; softplus computed without overflow."""
 
     saved = ("x", "t", "w", "pos_weight")
-    torch_saved = {**BinaryCrossEntropy.torch_saved, "pos_weight": saved_tensor("pos_weight")}
+    torch_saved = {**BinaryCrossEntropy.torch_saved, "pos_weight": Saved("pos_weight")}
 
     def forward(self, x, t, weight=None, pos_weight=None, reduction="mean", *, out_dtype):
         """The loss in ``out_dtype``: the target's, which PyTorch's loss is written into."""

@@ -21,7 +21,7 @@ from ..._kernels import pool3d
 from ..._tensor import Tensor
 from ..._ops import unary
 from ...autograd.graph import Node, gradient_unwatched, records, with_zero_derivative_of
-from ...autograd.saved_values import int64, saved_tensor, saved_input
+from ...autograd.saved_values import Saved, SavedInput, int64
 from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
 from ._norm_checks import int_list_arg
 from .activation import relu
@@ -53,6 +53,11 @@ def _flat_planes(shape, spatial):
     return (math.prod(shape[:-spatial]), 1, 1, math.prod(shape[-spatial:]))
 
 
+# A 1-D pooling is PyTorch's 2-D one over a height of 1, squeezed back: its node is that squeeze.
+_SQUEEZED_1D = {"dim": lambda node: int64(-2),
+                "self_sym_sizes": lambda node: node.input_shape[:-1] + (1, node.output_length())}
+
+
 class MaxPool(Node):
     """Max pooling; backward sends each output's gradient to its argmax.
 
@@ -64,21 +69,19 @@ class MaxPool(Node):
     saved, saves = ("winners", "indices", "nonzero"), (0,)  # PyTorch saves the input too
     torch_saved = {
         "MaxPool2DWithIndicesBackward0": {
-            "self": saved_input(0),
-            "result1": saved_tensor(lambda node: node.flat_indices()),
+            "self": SavedInput(0),
+            "result1": Saved(lambda node: node.flat_indices()),
             "kernel_size": lambda node: tuple(node.winners.geometry.arguments[0]),
             "stride": lambda node: tuple(node.winners.geometry.arguments[1]),
             "padding": lambda node: tuple(node.winners.geometry.arguments[2]),
             "dilation": lambda node: tuple(node.winners.geometry.arguments[3]),
             "ceil_mode": lambda node: node.winners.geometry.arguments[4],
         },
-        "AdaptiveMaxPool2DBackward0": {"self": saved_input(0),
-                                       "result1": saved_tensor(lambda node: node.flat_indices())},
-        "AdaptiveMaxPool3DBackward0": {"self": saved_input(0),
-                                       "result1": saved_tensor(lambda node: node.flat_indices())},
-        # a 1-D pooling is PyTorch's 2-D one over a height of 1, squeezed back
-        "SqueezeBackward1": {"dim": lambda node: int64(-2),
-                             "self_sym_sizes": lambda node: node.input_shape[:-1] + (1, node.output_length())},
+        "AdaptiveMaxPool2DBackward0": {"self": SavedInput(0),
+                                       "result1": Saved(lambda node: node.flat_indices())},
+        "AdaptiveMaxPool3DBackward0": {"self": SavedInput(0),
+                                       "result1": Saved(lambda node: node.flat_indices())},
+        "SqueezeBackward1": _SQUEEZED_1D,
     }
 
     def forward(self, x, pooled=None, winners=None, indices=None, spatial=2, name="MaxPool2DWithIndicesBackward0",
@@ -177,7 +180,7 @@ class AvgPool(Node):
 
     saved, saves = ("args",), (0,)  # as PyTorch, which saves the input
     _pool_arguments = {
-        "self": saved_input(0),
+        "self": SavedInput(0),
         "kernel_size": lambda node: tuple(node.args[0]),
         "stride": lambda node: tuple(node.args[1]),
         "padding": lambda node: tuple(node.args[2]),
@@ -186,8 +189,7 @@ class AvgPool(Node):
         "divisor_override": lambda node: node.args[5],
     }
     torch_saved = {"AvgPool2DBackward0": _pool_arguments, "AvgPool3DBackward0": _pool_arguments,
-                   "SqueezeBackward1": {"dim": lambda node: int64(-2),
-                                        "self_sym_sizes": lambda node: node.input_shape[:-1] + (1, node.output_length())}}
+                   "SqueezeBackward1": _SQUEEZED_1D}
 
     def output_length(self):
         """A 1-D pooling's output length."""
@@ -233,10 +235,13 @@ class AvgPool(Node):
 
 class AdaptiveAvgPool(Node):
     saved, saves = ("input_shape",), (0,)  # as PyTorch, which saves the input
-    torch_saved = {"AdaptiveAvgPool2DBackward0": {"self": saved_input(0)},
-                   "AdaptiveAvgPool3DBackward0": {"self": saved_input(0)},
-                   "SqueezeBackward1": {"dim": lambda node: int64(-2),
-                                        "self_sym_sizes": lambda node: node.input_shape[:-1] + node.output_size}}
+    torch_saved = {"AdaptiveAvgPool2DBackward0": {"self": SavedInput(0)},
+                   "AdaptiveAvgPool3DBackward0": {"self": SavedInput(0)},
+                   "SqueezeBackward1": _SQUEEZED_1D}
+
+    def output_length(self):
+        """A 1-D pooling's output length."""
+        return self.output_size[-1]
 
     def forward(self, x, spatial=2, output_size=None):
         self.input_shape, self.spatial, self.output_size = x.shape, spatial, output_size
