@@ -362,7 +362,20 @@ class MatMul(Node):
                         "mat2_sym_strides": needed_for((1,), lambda node: strides(node.b))},
         "DotBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "tensor": SavedInput(1, "b", needed_for=(0,))},
         "MvBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "vec": SavedInput(1, "b", needed_for=(0,))},
+        "UnsafeViewBackward0": {"self_sym_sizes": lambda node: node.folded_product_shape()},
     }
+
+    def folded_product_shape(self):
+        """The shape of the matrix product PyTorch computes for a product with a batch, before viewing it as the
+        result: the rows of a matrix times a matrix (or vector) folded into one dim (a vector times a batch of
+        matrices: their columns), else bmm's (batch, n, p)."""
+        a, b = self.a.shape, self.b.shape
+        if len(b) <= 2 and len(a) >= 3:
+            return (int(np.prod(a[:-1])),) + b[1:]
+        if len(a) == 1:
+            return (int(np.prod(b[:-2])) * b[-1],)
+        batch = int(np.prod(np.broadcast_shapes(a[:-2], b[:-2])))
+        return (batch,) + a[-2:-1] + b[-1:] if len(b) >= 2 else (batch,) + a[-2:-1]
 
     def forward(self, a, b):
         self.a, self.b = a, b
