@@ -171,6 +171,17 @@ def test_saved_tensors_are_the_tensors_pytorch_gives_back():
         assert y.grad_fn._saved_result.grad_fn is y.grad_fn
 
 
+def test_saved_inputs_of_a_cnn_are_the_tensors_themselves():
+    for lib in (torchless, torch):
+        nn = lib.nn
+        conv, linear = nn.Conv2d(1, 2, 3, padding=1), nn.Linear(2 * 2 * 2, 3)
+        activations = lib.relu(conv(lib.ones(1, 1, 4, 4)))
+        flat = lib.flatten(lib.nn.functional.max_pool2d(activations, 2, 2), 1)
+        out = linear(flat)
+        pool = flat.grad_fn.next_functions[0][0]
+        assert pool._saved_self is activations and out.grad_fn._saved_mat1 is flat
+
+
 def test_freed_saved_tensors_raise_pytorchs_error():
     messages = []
     for lib in (torchless, torch):
