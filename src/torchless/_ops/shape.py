@@ -121,6 +121,8 @@ class Cat(Node):
 
 
 class Stack(Node):
+    torch_saved = Cat.torch_saved
+
     def forward(self, *arrays, dim=0):
         self.dim = dim
         return np.stack(arrays, axis=dim)
@@ -163,6 +165,15 @@ class Where(Node):
 
 class ConstantPad(Node):
     """Padding with a constant; negative widths crop, as in PyTorch."""
+
+    torch_saved = {"pad": lambda node: int64(node.pad_argument())}
+
+    def pad_argument(self):
+        """F.pad's ``pad``: (before, after) of the last dim first, up to the first dim padded."""
+        widths = [(kept.start - cut.start, cut.stop - kept.stop) for kept, cut in zip(self.original, self.crop)]
+        while widths and widths[0] == (0, 0):
+            del widths[0]
+        return tuple(width for pair in reversed(widths) for width in pair)
 
     def forward(self, a, widths=None, value=0.0):
         grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]

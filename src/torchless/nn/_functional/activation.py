@@ -333,6 +333,7 @@ def _sigmoid(x):
 
 class Silu(Node):
     saved = ("x", "s")
+    torch_saved = {"self": SavedInput(0, "x")}
 
     def forward(self, x):
         if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does
