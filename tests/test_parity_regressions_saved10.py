@@ -150,6 +150,7 @@ def test_one_dimensional_pools_squeeze_as_pytorch(build):
     "x.permute(0, 2, 3, 1)", "x.transpose(1, 2)", "x[:, :1].expand(2, 3, 4, 5)", "x[0, 0].t()",
     "F.pad(x, (1, 2))", "F.pad(x, (1, -2, 0, 3), value=1.5)", "torch.stack([x, x], 1)", "F.silu(x)",
     "F.layer_norm(x, (5,))", "F.layer_norm(x, (4, 5), torch.ones(4, 5), torch.zeros(4, 5, requires_grad=True))",
+    "x[0, 0].t().reshape(20)", "x.clone().add_(x)", "x.clone().div_(x)", "x.clone().sigmoid_()", "x.clone().pow_(2)",
     "x @ x[0, 0].t()", "x[0] @ x[1].transpose(1, 2)", "x @ x.transpose(2, 3)", "x @ x[0, 0, 0]",
     "x[0, 0, :, 0] @ x[0]", "x[:, :1] @ x[0].transpose(1, 2)",
     "x[0, 0].mm(x[1, 0].t())", "x[0, 0, 0].dot(x[0, 0, 1])", "x[0, 0].mv(x[0, 0, 0])",
