@@ -138,7 +138,7 @@ def test_one_dimensional_pools_squeeze_as_pytorch(build):
     "x + 1", "torch.add(x, x, alpha=2.5)", "x - x", "1 - x", "x * x", "x / x", "x.sum()",
     "x.sum((1, 3), keepdim=True)", "x.mean()", "x.mean(1)", "x ** 2", "x ** 0.5", "x ** x", "2 ** x", "x.max()",
     "x.max(1)[0]", "x.amax(2)", "torch.cat([x, x], 1)", "x.clone()", "x.view(6, 20)", "x.flatten(1)",
-    "F.softmax(x, 1)", "F.log_softmax(x, 2)", "F.leaky_relu(x, 0.2)", "F.leaky_relu(x.clone(), inplace=True)",
+    "F.softmax(x, 1)", "F.log_softmax(x, 2)", "F.softmax(x, -1)", "x.log_softmax(-2)", "F.leaky_relu(x, 0.2)", "F.leaky_relu(x.clone(), inplace=True)",
     "F.gelu(x, approximate='tanh')", "x.clone().relu_()", "F.mse_loss(x, x.detach() * 2)",
     "F.binary_cross_entropy(x.sigmoid(), x.detach().sigmoid(), torch.ones(5))",
     "F.binary_cross_entropy_with_logits(x, x.detach(), pos_weight=torch.ones(5), reduction='sum')",

@@ -613,7 +613,7 @@ def _softmax(function, input, dim, dtype, name, stacklevel):
         # the last dim they add vectorised partial sums, along another one term after another, as NumPy does
         # on a C-contiguous array (on a transposed one NumPy would add the last dim's terms one by one)
         input = input.contiguous()
-    return function.apply(input, axis=axis)
+    return function.apply(input, axis=dim)  # as given (NumPy takes it too): PyTorch's node shows it (_saved_dim)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
