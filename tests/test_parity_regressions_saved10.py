@@ -14,7 +14,10 @@ Differences fixed:
 - a saved tensor read after backward freed the graph raises PyTorch's RuntimeError; ``_raw_saved_*`` gives a
   SavedTensor whose ``register_hooks`` makes PyTorch's checks (argument types, freed, None) and whose ``data``
   holds the values.
-- torchviz's ``make_dot(..., show_saved=True)`` of a CNN draws the same graph as under PyTorch.
+- ``2 * x`` and ``2 + x`` made nodes with the number first (next_functions ((None, 0), (x's node, 0)), the
+  number as ``_saved_self``): PyTorch's reflected operators are mul(x, 2) and add(x, 2).
+- torchviz's ``make_dot(..., show_saved=True, show_attrs=True)`` of a CNN draws the same graph as under
+  PyTorch.
 """
 import numpy as np
 import pytest
@@ -227,6 +230,37 @@ def test_register_hooks_arguments_are_checked_as_pytorchs():
         np.testing.assert_allclose(raw.data.numpy(), np.exp(np.ones(3, np.float32)), rtol=1e-6)
         assert not raw.data.requires_grad
     assert messages[0] == messages[1]
+
+
+def test_reflected_add_and_mul_take_the_tensor_first():
+    for lib in (torchless, torch):
+        x = lib.ones(2, requires_grad=True)
+        for out in (2 * x, 2 + x, 2.5 * x.half()):
+            listed = [None if fn is None else type(fn).__name__ for fn, _ in out.grad_fn.next_functions]
+            assert listed[1:] == [None] and listed[0] in ("AccumulateGrad", "ToCopyBackward0")
+        assert (2 * x).grad_fn._saved_self is None and (2 * x).grad_fn._saved_other.item() == 2
+
+
+def test_torchviz_draws_saved_values_of_a_bigger_network_as_for_pytorch(tmp_path):
+    pytest.importorskip("torchviz")
+    same_script_output(tmp_path, """
+        import re
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from torchviz import make_dot
+
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), nn.ReLU(),
+                              nn.MaxPool2d(2), nn.Conv2d(4, 6, 3, stride=2), nn.LeakyReLU(0.1),
+                              nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Dropout(0.0), nn.Linear(24, 16), nn.GELU(),
+                              nn.Linear(16, 5))
+        out = model(torch.rand(2, 3, 16, 16))
+        loss = (F.cross_entropy(out, torch.tensor([1, 2])) + 0.1 * out.pow(2).mean()
+                + F.mse_loss(out.softmax(-1), torch.zeros(2, 5)))
+        source = make_dot(loss, params=dict(model.named_parameters()), show_saved=True, show_attrs=True).source
+        print("\\n".join(sorted(re.sub(r"\\b\\d{6,}\\b", "ID", source).splitlines())))
+    """)
 
 
 def test_torchviz_draws_saved_values_of_a_cnn_as_for_pytorch(tmp_path):
