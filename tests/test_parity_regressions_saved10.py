@@ -11,6 +11,7 @@ Differences fixed:
   a saved result as a new tensor of the node's graph).
 - torchless's own bookkeeping attributes named ``_saved_versions`` / ``_saved_output`` / ``_saved_inputs``
   would have been taken for saved values (torchviz walks every ``_saved_`` name): renamed.
+- nll_loss did not check that its input was not changed in place before backward (PyTorch saves it).
 - a saved tensor read after backward freed the graph raises PyTorch's RuntimeError; ``_raw_saved_*`` gives a
   SavedTensor whose ``register_hooks`` makes PyTorch's checks (argument types, freed, None) and whose ``data``
   holds the values.
@@ -154,6 +155,9 @@ def test_one_dimensional_pools_squeeze_as_pytorch(build):
     "F.pad(x, (1, 2))", "F.pad(x, (1, -2, 0, 3), value=1.5)", "torch.stack([x, x], 1)", "F.silu(x)",
     "F.layer_norm(x, (5,))", "F.layer_norm(x, (4, 5), torch.ones(4, 5), torch.zeros(4, 5, requires_grad=True))",
     "x[0, 0].t().reshape(20)", "x.clone().add_(x)", "x.clone().div_(x)", "x.clone().sigmoid_()", "x.clone().pow_(2)",
+    "F.nll_loss(x[:, :, 0].log_softmax(1), torch.zeros(2, 5, dtype=torch.long), reduction='none')",
+    "F.cross_entropy(x[..., None], torch.zeros(2, 4, 5, 1, dtype=torch.long))",
+    "F.cross_entropy(x[0], torch.zeros(3, 5, dtype=torch.long), reduction='none')",
     "x @ x[0, 0].t()", "x[0] @ x[1].transpose(1, 2)", "x @ x.transpose(2, 3)", "x @ x[0, 0, 0]",
     "x[0, 0, :, 0] @ x[0]", "x[:, :1] @ x[0].transpose(1, 2)",
     "x[0, 0].mm(x[1, 0].t())", "x[0, 0, 0].dot(x[0, 0, 1])", "x[0, 0].mv(x[0, 0, 0])",
@@ -186,6 +190,18 @@ def test_saved_inputs_of_a_cnn_are_the_tensors_themselves():
         out = linear(flat)
         pool = flat.grad_fn.next_functions[0][0]
         assert pool._saved_self is activations and out.grad_fn._saved_mat1 is flat
+
+
+def test_nll_loss_input_changed_in_place_is_an_error():
+    messages = []
+    for lib in (torchless, torch):
+        x = lib.ones(2, 3, requires_grad=True) * 1
+        loss = lib.nn.functional.nll_loss(x, lib.tensor([0, 1]))
+        x.add_(1)
+        with pytest.raises(RuntimeError) as error:
+            loss.backward()
+        messages.append(str(error.value).replace("torchless.", "torch."))
+    assert messages[0] == messages[1]
 
 
 def test_freed_saved_tensors_raise_pytorchs_error():

@@ -164,25 +164,29 @@ _REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}  # PyTorch's Reduction enum, whic
 
 
 def _nll_shape(shape, classes=True):
-    """The shape nll_loss2d sees of an input (``classes``) or target of shape ``shape``: 3-D inputs viewed as 4-D,
-    5-D and up with their trailing dims merged."""
+    """The shape nll_loss2d sees of an input (``classes``) or target of shape ``shape``: other than 4-D inputs
+    viewed as (N, C, 1, d1 * d2 * ...)."""
     lead = 2 if classes else 1
-    if len(shape) == lead + 1:
-        return shape[:lead] + (1,) + shape[lead:]
-    if len(shape) > lead + 2:
-        return shape[:lead + 1] + (math.prod(shape[lead + 1:]),)
+    if len(shape) == lead + 1 or len(shape) > lead + 2:
+        return shape[:lead] + (1, math.prod(shape[lead:]))
     return shape
+
+
+def _nll_target_shape(node):
+    """The shape of the target (and of the losses per element) nll_loss / nll_loss2d sees."""
+    shape = node.input_shape
+    return () if node.unbatched else _nll_shape(shape[:1] + shape[2:], classes=False)
 
 
 def _nll_saved(log_probabilities):
     """What PyTorch's nll_loss / nll_loss2d node saves, ``log_probabilities`` the spec of its input."""
     return {
         "self": log_probabilities,
-        "target": Saved(lambda node: node.targets.target.reshape(
-            () if node.unbatched else _nll_shape(node.input_shape, classes=False)[:1] + _nll_shape(
-                node.input_shape)[2:])),
+        "target": Saved(lambda node: node.targets.target.reshape(_nll_target_shape(node))),
         "weight": Saved(lambda node: node.targets.class_weight),
-        "total_weight": Saved(lambda node: np.asarray(node.targets.total_weight, node.targets_dtype())),
+        # (not computed by a loss per element)
+        "total_weight": Saved(lambda node: np.asarray(0 if node.reduction == "none" else node.targets.total_weight,
+                                                      node.targets_dtype())),
         "reduction": lambda node: _REDUCTIONS[node.reduction],
         "ignore_index": lambda node: int64(node.targets.ignore_index),
     }
@@ -205,8 +209,7 @@ class CrossEntropy(Node):
     _nll = _nll_saved(Saved(lambda node: np.log(node.probs).reshape(
         node.input_shape if node.unbatched else _nll_shape(node.input_shape)), grad_fn=_listed_input))
     torch_saved = {"NllLossBackward0": _nll, "NllLoss2DBackward0": _nll, "AddBackward0": {"alpha": lambda node: 1},
-                   "ViewBackward0": {"self_sym_sizes": lambda node: _nll_shape(node.input_shape, classes=False)[:1]
-                                     + _nll_shape(node.input_shape)[2:]}}
+                   "ViewBackward0": {"self_sym_sizes": _nll_target_shape}}
     folded_saved = {"NllLoss2DBackward0": _nll,
                     "LogSoftmaxBackward0": {"dim": lambda node: 0 if node.unbatched else 1,
                                             "result": saved_result(lambda node: np.log(node.probs).reshape(
@@ -214,6 +217,7 @@ class CrossEntropy(Node):
                     "ViewBackward0": {"self_sym_sizes": lambda node: node.input_shape}}
 
     def targets_dtype(self):
+        """The dtype of the saved total weight: the input's."""
         return self.probs.dtype
 
     def forward(self, x, targets=None, reduction="mean", label_smoothing=0.0, unbatched=False):
@@ -310,17 +314,18 @@ class NllLoss(Node):
     """-x[target] per element (x holds log-probabilities), weighted, then reduced."""
 
     saved = ("targets",)
-    _nll = _nll_saved(SavedInput(0))  # (the input's values are not kept: only a leaf input is shown)
+    saves = (0,)  # as PyTorch, which saves the input (changing it in place before backward is an error)
+    _nll = _nll_saved(SavedInput(0))
     torch_saved = {"NllLossBackward0": _nll, "NllLoss2DBackward0": _nll,
                    "ViewBackward0": CrossEntropy.torch_saved["ViewBackward0"]}
     folded_saved = {"NllLoss2DBackward0": _nll, "ViewBackward0": {"self_sym_sizes": lambda node: node.input_shape}}
 
     def targets_dtype(self):
-        return self.dtype
+        """The dtype of the saved total weight: the input's."""
+        return SavedInput(0).tensor(self, self)._data.dtype
 
     def forward(self, x, targets=None, reduction="mean", unbatched=False):
         self.input_shape, self.reduction, self.targets, self.unbatched = x.shape, reduction, targets, unbatched
-        self.dtype = x.dtype
         if unbatched:
             x = x[None]
         losses = -targets.pick(x)
