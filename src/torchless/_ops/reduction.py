@@ -64,6 +64,9 @@ class Prod(Node):
     grad * result / x without zeros, otherwise the product of the other elements, exact where x has zeros."""
 
     saved = ("a", "out")
+    torch_saved = {"ProdBackward0": {"self": SavedInput(0, "a"), "result": saved_result("out")},
+                   "ProdBackward1": {"self": SavedInput(0, "a"), "result": saved_result("out"),
+                                     "dim": lambda node: int64(node.axes[0]), "keepdim": lambda node: node.keepdim}}
 
     def forward(self, a, axes=None, keepdim=False, dtype=None):
         self.a, self.axes, self.keepdim = a, axes, keepdim

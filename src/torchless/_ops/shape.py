@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import Node
-from ..autograd.saved_values import int64
+from ..autograd.saved_values import Saved, int64
 from ._util import unbroadcast, unbroadcast_tensor
 from .unary import copy_preserving_layout
 
@@ -72,6 +72,8 @@ class Repeat(Node):
     """``a`` tiled ``repeats[i]`` times along each dim (leading dims of 1 added first); the gradient sums the
     copies: grad viewed as (repeats[0], size[0], repeats[1], size[1], ...) summed over the repeat axes."""
 
+    torch_saved = {"repeats": lambda node: node.repeats, "self_sym_sizes": lambda node: tuple(node.input_shape)}
+
     def forward(self, a, repeats=None):
         self.input_shape, self.repeats = a.shape, tuple(repeats)
         self.shape = (1,) * (len(repeats) - a.ndim) + a.shape
@@ -87,6 +89,8 @@ class Repeat(Node):
 
 
 class Flip(Node):
+    torch_saved = {"dims": lambda node: int64(node.axes)}
+
     def forward(self, a, axes=None):
         self.axes = axes
         # A copy in the input's layout, as PyTorch's: a view would have negative strides, which its users
@@ -142,6 +146,8 @@ class Where(Node):
     """where(condition, a, b); masked_fill is the same node (MaskedFillBackward0, or 1 for a value tensor)."""
 
     saved = ("condition",)
+    torch_saved = {"WhereBackward0": {"condition": Saved("condition")},
+                   **{name: {"mask": Saved("condition")} for name in ("MaskedFillBackward0", "MaskedFillBackward1")}}
 
     def forward(self, a, b, condition=None, name="WhereBackward0"):
         self.condition, self.shapes, self.node_name = condition, (a.shape, b.shape), name
@@ -230,6 +236,9 @@ class IndexPad(Node):
 
 class Roll(Node):
     """Elements shifted cyclically along ``axes`` (None: over the flattened tensor, shape kept)."""
+
+    torch_saved = {"dims": lambda node: () if node.axes is None else int64(node.axes),
+                   "shifts": lambda node: int64(tuple(np.atleast_1d(node.shifts).tolist()))}
 
     def forward(self, a, shifts=None, axes=None):
         self.shifts, self.axes = shifts, axes

@@ -348,6 +348,9 @@ class Smooth(Node):
     """One of the differentiable elementwise functions in ``SMOOTH``: inf and nan arise silently, as in PyTorch."""
 
     saved = ("a", "out")
+    torch_saved = {name: {**({} if op in _SAVES_RESULT_ONLY else {"self": SavedInput(0, "a")}),
+                          **({"result": saved_result("out")} if op in _SAVES_RESULT else {})}
+                   for op, (_, _, name) in SMOOTH.items()}
 
     def forward(self, a, op=None):
         self.op, self.a = op, a
