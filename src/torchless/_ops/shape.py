@@ -268,6 +268,8 @@ class Rot90(Node):
 class Triangle(Node):
     """tril/triu: the elements on and below (``lower``) or above the ``k``-th diagonal of the last two dims."""
 
+    torch_saved = {"diagonal": lambda node: int64(node.k)}
+
     def forward(self, a, k=0, lower=True):
         self.k, self.lower = k, lower
         return (np.tril if lower else np.triu)(a, k)
