@@ -12,6 +12,7 @@ Differences fixed:
 - torchless's own bookkeeping attributes named ``_saved_versions`` / ``_saved_output`` / ``_saved_inputs``
   would have been taken for saved values (torchviz walks every ``_saved_`` name): renamed.
 - nll_loss did not check that its input was not changed in place before backward (PyTorch saves it).
+- softmax / log_softmax nodes kept the dim normalised: ``_saved_dim`` of ``dim=-1`` is PyTorch's unsigned -1.
 - a saved tensor read after backward freed the graph raises PyTorch's RuntimeError; ``_raw_saved_*`` gives a
   SavedTensor whose ``register_hooks`` makes PyTorch's checks (argument types, freed, None) and whose ``data``
   holds the values.

@@ -86,9 +86,10 @@ _INT64_MAX = (1 << 63) - 1  # the end PyTorch's slice node shows for an open-end
 
 
 def _view_steps(key, shape):
-    """The views PyTorch applies for the basic and slicing parts of ``key`` on a tensor of ``shape``, in order:
-    (node name, dim, key part, the shape viewed); and the shape then, and the dims of the advanced parts (index
-    arrays) in it with the arrays, None in the dims between."""
+    """PyTorch's indexing of a tensor of ``shape`` by ``key``, as it runs it: (steps, shape, indices). ``steps``
+    are the views of the basic parts (select, slice, unsqueeze) in order, each (node name, dim, key part, shape
+    viewed); ``shape`` is the shape they leave; ``indices`` are the advanced parts (index arrays) per dim of it,
+    None between them, as IndexBackward0 saves them."""
     parts = key if isinstance(key, tuple) else (key,)
     consumed = sum(np.ndim(p) if getattr(p, "dtype", None) == bool else 1
                    for p in parts if p is not None and p is not Ellipsis)

@@ -184,7 +184,7 @@ def _nll_saved(log_probabilities):
         "self": log_probabilities,
         "target": Saved(lambda node: node.targets.target.reshape(_nll_target_shape(node))),
         "weight": Saved(lambda node: node.targets.class_weight),
-        # (not computed by a loss per element)
+        # (0 for reduction='none', which adds no weights up)
         "total_weight": Saved(lambda node: np.asarray(0 if node.reduction == "none" else node.targets.total_weight,
                                                       node.targets_dtype())),
         "reduction": lambda node: _REDUCTIONS[node.reduction],
@@ -205,7 +205,7 @@ class CrossEntropy(Node):
     """
 
     saved = ("probs", "targets")
-    # nll_loss(log_softmax(x, 1)): nll_loss's node reads the log-probabilities out of the folded log_softmax's
+    # PyTorch's nll_loss(log_softmax(x, 1)): nll_loss saved log_softmax's result, read from the probabilities
     _nll = _nll_saved(Saved(lambda node: np.log(node.probs).reshape(
         node.input_shape if node.unbatched else _nll_shape(node.input_shape)), grad_fn=_listed_input))
     torch_saved = {"NllLossBackward0": _nll, "NllLoss2DBackward0": _nll, "AddBackward0": {"alpha": lambda node: 1},
