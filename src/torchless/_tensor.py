@@ -1257,7 +1257,9 @@ class Tensor:
     def __radd__(self, other):
         if isinstance(other, np.ndarray):  # array + tensor: PyTorch's reflected operators take no arrays
             return NotImplemented
-        return self._rbinary(other, arithmetic.Add)
+        # PyTorch's reflected add and mul are add(self, other) and mul(self, other): the tensor is the node's
+        # first input (next_functions, _saved_self / _saved_other), the sum and product being the same
+        return self._binary(other, arithmetic.Add)
 
     def _check_bool_sub(self, other):
         """PyTorch refuses subtraction involving bools (NumPy would promote them silently)."""
@@ -1295,10 +1297,10 @@ class Tensor:
         if isinstance(other, np.ndarray):
             return NotImplemented
         if self._data.dtype == np.float16:
-            out = self._half_scalar_binary(other, arithmetic.Mul, reverse=True)
+            out = self._half_scalar_binary(other, arithmetic.Mul)
             if out is not None:
                 return out
-        return self._rbinary(other, arithmetic.Mul)
+        return self._binary(other, arithmetic.Mul)  # mul(self, other), as __radd__
 
     def __truediv__(self, other):
         if self._data.dtype == np.float16:

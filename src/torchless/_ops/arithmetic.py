@@ -3,10 +3,13 @@ import numpy as np
 
 from .._kernels.blas import matmul as _blas_matmul
 from ..autograd.graph import OUTPUT, Node
+from ..autograd.saved_values import Saved, SavedInput, needed_for, number, saved_result, sizes, strides
 from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
 
 class Add(Node):
+    torch_saved = {"alpha": lambda node: node.alpha}
+
     def forward(self, a, b, alpha=1):
         self.shapes = a.shape, b.shape
         self.alpha = alpha
@@ -26,6 +29,8 @@ class Add(Node):
 
 
 class Sub(Node):
+    torch_saved = Add.torch_saved
+
     def forward(self, a, b, alpha=1, scalar_minuend=False):
         self.shapes = a.shape, b.shape
         self.alpha, self.scalar_minuend = alpha, scalar_minuend
@@ -49,6 +54,7 @@ class Sub(Node):
 class Mul(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
+    torch_saved = {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b", needed_for=(0,))}
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -75,12 +81,16 @@ class MulScalar(Mul):
 class Div(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,)}  # the numerator is needed for the divisor's gradient only
+    torch_saved = {"DivBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b")},
+                   # PyTorch's scalar / b is reciprocal(b) * scalar: the reciprocal is needed for no gradient
+                   "MulBackward0": {"self": lambda node: None, "other": Saved("a")},
+                   "DivBackward1": {"other": lambda node: number(node.b)}}
 
     def forward(self, a, b, scalar_numerator=False, scalar_divisor=False):
         # scalar_divisor: PyTorch's div.Scalar overload, which its C++ (not Python's `/`) calls with a number
         self.a, self.b, self.scalar_numerator, self.scalar_divisor = a, b, scalar_numerator, scalar_divisor
         if scalar_numerator:  # PyTorch's reciprocal(b) * a saves only the reciprocal, which no one can change
-            self._saved_inputs = ()
+            self._checked_inputs = ()
         # PyTorch computes a Python scalar over a tensor as reciprocal(b) * a, which differs from a / b in the
         # last bit for about a third of float32 values. Matching it takes a second pass (np.divide(1, b), then
         # an in-place multiply; np.reciprocal is slower still): 3 / x went from 10.4 to 11.6 us on (64, 10)
@@ -229,6 +239,11 @@ class Pow(Node):
 
     saved = ("a", "b", "out")
     saved_only_for = {OUTPUT: (1,)}  # PowBackward0 (a number exponent) saves only the base
+    torch_saved = {"PowBackward0": {"self": SavedInput(0, "a"), "exponent": lambda node: number(node.b)},
+                   "PowBackward1": {"self": SavedInput(0, "a"), "exponent": SavedInput(1, "b"),
+                                    "result": saved_result("out")},
+                   "PowBackward2": {"self": lambda node: number(node.a), "exponent": SavedInput(1, "b"),
+                                    "result": saved_result("out")}}
 
     def forward(self, a, b, scalar_base=False):
         self.a, self.b, self.scalar_base = a, b, scalar_base
@@ -338,6 +353,29 @@ def _promote_vectors(a, b):
 class MatMul(Node):
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
+    torch_saved = {
+        "MmBackward0": {"self": SavedInput(0, "a", needed_for=(1,)),
+                        "self_sym_sizes": lambda node: sizes(node.a),
+                        "self_sym_strides": needed_for((0,), lambda node: strides(node.a)),
+                        "mat2": SavedInput(1, "b", needed_for=(0,)),
+                        "mat2_sym_sizes": lambda node: sizes(node.b),
+                        "mat2_sym_strides": needed_for((1,), lambda node: strides(node.b))},
+        "DotBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "tensor": SavedInput(1, "b", needed_for=(0,))},
+        "MvBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "vec": SavedInput(1, "b", needed_for=(0,))},
+        "UnsafeViewBackward0": {"self_sym_sizes": lambda node: node.folded_product_shape()},
+    }
+
+    def folded_product_shape(self):
+        """The shape of the matrix product PyTorch computes for a product with a batch, before viewing it as the
+        result: the rows of a matrix times a matrix (or vector) folded into one dim (a vector times a batch of
+        matrices: their columns), else bmm's (batch, n, p)."""
+        a, b = self.a.shape, self.b.shape
+        if len(b) <= 2 and len(a) >= 3:
+            return (int(np.prod(a[:-1])),) + b[1:]
+        if len(a) == 1:
+            return (int(np.prod(b[:-2])) * b[-1],)
+        batch = int(np.prod(np.broadcast_shapes(a[:-2], b[:-2])))
+        return (batch,) + a[-2:-1] + b[-1:] if len(b) >= 2 else (batch,) + a[-2:-1]
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -443,7 +481,7 @@ class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div)):
         if not scalar_numerator:
             return super().forward(a, b)
         # PyTorch's scalar / x is reciprocal(x) * scalar: the reciprocal is rounded to float16 first
-        self.a, self.b, self.scalar_numerator, self._saved_inputs = a, b, True, ()
+        self.a, self.b, self.scalar_numerator, self._checked_inputs = a, b, True, ()
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return ((1 / b) * a).astype(np.float16)
 

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import COPY_SLICES, Node
+from ..autograd.saved_values import SavedTuple, int64
 from ._util import unbroadcast, unbroadcast_tensor
 
 
@@ -81,8 +82,74 @@ def select_first(key):
 _SAVES_INPUT = frozenset({"GatherBackward0", "TakeBackward0", "MaskedSelectBackward0"})
 
 
+_INT64_MAX = (1 << 63) - 1  # the end PyTorch's slice node shows for an open-ended slice
+
+
+def _view_steps(key, shape):
+    """PyTorch's indexing of a tensor of ``shape`` by ``key``, as it runs it: (steps, shape, indices). ``steps``
+    are the views of the basic parts (select, slice, unsqueeze) in order, each (node name, dim, key part, shape
+    viewed); ``shape`` is the shape they leave; ``indices`` are the advanced parts (index arrays) per dim of it,
+    None between them, as IndexBackward0 saves them."""
+    parts = key if isinstance(key, tuple) else (key,)
+    consumed = sum(np.ndim(p) if getattr(p, "dtype", None) == bool else 1
+                   for p in parts if p is not None and p is not Ellipsis)
+    shape, dim, steps, indices = list(shape), 0, [], []
+    for part in parts:
+        if part is None:
+            steps.append(("UnsqueezeBackward0", dim, None, tuple(shape)))
+            shape.insert(dim, 1)
+            indices.append(None)
+            dim += 1
+        elif part is Ellipsis:
+            covered = len(shape) - dim - consumed
+            indices.extend([None] * covered)
+            dim += covered
+        elif isinstance(part, slice):
+            if not isinstance(key, tuple) or part.indices(shape[dim]) != (0, shape[dim], 1):
+                steps.append(("SliceBackward0", dim, part, tuple(shape)))
+                shape[dim] = len(range(*part.indices(shape[dim])))
+            indices.append(None)
+            dim += 1
+            consumed -= 1
+        elif isinstance(part, (int, np.integer)):
+            steps.append(("SelectBackward0", dim, part, tuple(shape)))
+            del shape[dim]
+            consumed -= 1
+        else:  # an index array: a bool mask covers as many dims as it has
+            indices.append(part)
+            covered = np.ndim(part) if part.dtype == bool else 1
+            dim += covered
+            consumed -= covered
+    while indices and indices[-1] is None:
+        indices.pop()
+    return steps, tuple(shape), tuple(indices)
+
+
+def _last_view(node):
+    return _view_steps(node.key, node.shape)[0][-1]
+
+
+def _select_or_slice_sizes(node):
+    return _last_view(node)[3]
+
+
 class Index(Node):
     """``a[key]``; gather/sort/topk/split/unbind reuse it under their own node name."""
+
+    torch_saved = {
+        "SelectBackward0": {"dim": lambda node: int64(_last_view(node)[1]),
+                            "index": lambda node: int64(_last_view(node)[2]),
+                            "self_sym_sizes": _select_or_slice_sizes},
+        "SliceBackward0": {"dim": lambda node: int64(_last_view(node)[1]),
+                           "start": lambda node: int64(_last_view(node)[2].start or 0),
+                           "end": lambda node: int64(_INT64_MAX if _last_view(node)[2].stop is None
+                                                     else _last_view(node)[2].stop),
+                           "step": lambda node: int64(_last_view(node)[2].step or 1),
+                           "self_sym_sizes": _select_or_slice_sizes},
+        "UnsqueezeBackward0": {"dim": lambda node: int64(_last_view(node)[1])},
+        "IndexBackward0": {"indices": SavedTuple(lambda node: _view_steps(node.key, node.shape)[2]),
+                           "self_sym_sizes": lambda node: _view_steps(node.key, node.shape)[1]},
+    }
 
     def forward(self, a, key=None, name=None):
         self.shape, self.key, self.node_name = a.shape, key, name
@@ -92,7 +159,7 @@ class Index(Node):
             # and, for these, the input itself (whose change in place before backward is then an error)
             self.saved = ("key",)
             if name in _SAVES_INPUT:
-                self._saved_inputs, self._saves_tensors = (0,), True
+                self._checked_inputs, self._saves_tensors = (0,), True
         out = a[key]
         if self.basic and not isinstance(out, np.ndarray):
             # an int for every dim: NumPy hands back a scalar (a copy), PyTorch a 0-d view that in-place ops

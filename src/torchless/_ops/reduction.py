@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import OUTPUT, Node
+from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
 
 
@@ -11,7 +12,15 @@ def half_accumulated(fn, a, **kwargs):
     return np.asarray(fn(a, dtype=np.float32, **kwargs)).astype(np.float16)
 
 
+def _reduced_dims(node):
+    return int64(tuple(np.atleast_1d(node.axes).tolist()))
+
+
 class Sum(Node):
+    torch_saved = {"SumBackward0": {"self_sym_sizes": lambda node: node.shape},
+                   "SumBackward1": {"dim": _reduced_dims, "keepdim": lambda node: node.keepdim,
+                                    "self_sym_sizes": lambda node: node.shape}}
+
     def forward(self, a, axes=None, keepdim=False, dtype=None, all_dims=False):
         """``all_dims``: called without ``dim`` (PyTorch names that node SumBackward0, else SumBackward1)."""
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
@@ -55,6 +64,9 @@ class Prod(Node):
     grad * result / x without zeros, otherwise the product of the other elements, exact where x has zeros."""
 
     saved = ("a", "out")
+    torch_saved = {"ProdBackward0": {"self": SavedInput(0, "a"), "result": saved_result("out")},
+                   "ProdBackward1": {"self": SavedInput(0, "a"), "result": saved_result("out"),
+                                     "dim": lambda node: int64(node.axes[0]), "keepdim": lambda node: node.keepdim}}
 
     def forward(self, a, axes=None, keepdim=False, dtype=None):
         self.a, self.axes, self.keepdim = a, axes, keepdim
@@ -128,6 +140,12 @@ def _products_of_the_others_tensor(x, axis):
 
 
 class Mean(Node):
+    torch_saved = {"MeanBackward0": {"self_sym_numel": lambda node: int(np.prod(node.shape)),
+                                     "self_sym_sizes": lambda node: node.shape},
+                   "MeanBackward1": {"dim": _reduced_dims, "keepdim": lambda node: node.keepdim,
+                                     "self_sym_numel": lambda node: int(np.prod(node.shape)),
+                                     "self_sym_sizes": lambda node: node.shape}}
+
     def forward(self, a, axes=None, keepdim=False, all_dims=False):
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
         if a.dtype == np.float16:
@@ -153,6 +171,14 @@ class Extremum(Node):
     """max/min over all elements or amax/amin over dims: the gradient is shared evenly among ties."""
 
     saved = ("a", "out")
+    _everything = {"self": SavedInput(0, "a"), "result": saved_result(lambda node: node.result())}
+    _along_dims = {"self": SavedInput(0, "a"), "result": saved_result(lambda node: node.result()),
+                   "dim": _reduced_dims, "keepdim": lambda node: node.keepdim}
+    torch_saved = {"MaxBackward1": _everything, "MinBackward1": _everything,
+                   "AmaxBackward0": _along_dims, "AminBackward0": _along_dims}
+
+    def result(self):
+        return self.out if self.keepdim else np.squeeze(self.out, axis=self.axes)
 
     def forward(self, a, axes=None, keepdim=False, largest=True, amax=True):
         """``amax``: amax/amin (AmaxBackward0) rather than max()/min() of everything (MaxBackward1)."""
@@ -188,6 +214,10 @@ class ExtremumAlongDim(Node):
     """max(dim)/min(dim) values: the gradient goes to the selected index only (PyTorch's rule)."""
 
     saved = ("indices",)
+    _saved = {"dim": lambda node: int64(node.dim), "keepdim": lambda node: node.keepdim,
+              "indices": Saved(lambda node: node.indices if node.keepdim else np.squeeze(node.indices, node.dim)),
+              "self_sym_sizes": lambda node: node.shape}
+    torch_saved = {"MaxBackward0": _saved, "MinBackward0": _saved}
 
     def forward(self, a, indices=None, dim=0, keepdim=False, largest=True):
         """``indices`` are the arg-extremum positions along ``dim``, with that dim kept (size 1)."""

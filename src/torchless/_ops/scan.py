@@ -3,6 +3,7 @@ var_mean/std_mean's nodes."""
 import numpy as np
 
 from ..autograd.graph import Node
+from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
 from .reduction import Extremum, Mean, Std, Var, half_accumulated, running_sum
 
@@ -28,6 +29,7 @@ class Cumprod(Node):
     before a row's first zero sum_{j>=i} g_j out_j / a_i, at it the products skipping it, after it 0."""
 
     saved = ("a", "out")
+    torch_saved = {"dim": lambda node: int64(node.axis), "self": SavedInput(0, "a"), "result": saved_result("out")}
 
     def forward(self, a, axis=0, dtype=None):
         self.axis = axis
@@ -110,6 +112,8 @@ class CumExtremum(Node):
     """cummax/cummin's values (the indices computed beside); each gradient goes to the element chosen."""
 
     saved, saves = ("indices",), (0,)  # as PyTorch's: the indices, and the input
+    torch_saved = {"dim": lambda node: int64(node.axis), "self": SavedInput(0),
+                   "indices": Saved(lambda node: np.ascontiguousarray(node.indices))}
 
     def forward(self, a, values=None, indices=None, axis=0, largest=True):
         self.indices, self.axis, self.largest = indices, axis, largest

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import Node
+from ..autograd.saved_values import Saved, int64
 from ._util import unbroadcast, unbroadcast_tensor
 from .unary import copy_preserving_layout
 
@@ -10,6 +11,9 @@ class Reshape(Node):
     """view/reshape/flatten/squeeze/unsqueeze: one array reshape, undone by reshaping the gradient."""
 
     is_view = True  # in-place writes to it would write to its input (PyTorch's view rules)
+    _input_sizes = {"self_sym_sizes": lambda node: tuple(node.input_shape)}
+    torch_saved = {"ViewBackward0": _input_sizes, "UnsafeViewBackward0": _input_sizes,
+                   "SqueezeBackward0": _input_sizes}
 
     def forward(self, a, shape=None, name="ViewBackward0"):
         self.input_shape, self.node_name = a.shape, name
@@ -25,8 +29,17 @@ class Reshape(Node):
         return self.node_name
 
 
+def _swapped_dims(node):
+    """The two dims a transpose swapped (the same dim twice for one that changed nothing)."""
+    swapped = [i for i, axis in enumerate(node.axes) if axis != i] or [0, 0]
+    return swapped[0], swapped[-1]
+
+
 class Permute(Node):
     is_view = True
+    torch_saved = {"PermuteBackward0": {"dims": lambda node: int64(node.axes)},
+                   "TransposeBackward0": {"dim0": lambda node: int64(_swapped_dims(node)[0]),
+                                          "dim1": lambda node: int64(_swapped_dims(node)[1])}}
     def forward(self, a, axes=None, kind="Permute"):
         self.axes, self.kind = axes, kind
         return np.transpose(a, axes)
@@ -43,6 +56,7 @@ class Permute(Node):
 
 class Expand(Node):
     is_view = True
+    torch_saved = {"self_sym_sizes": lambda node: tuple(node.input_shape)}
     def forward(self, a, shape=None):
         self.input_shape = a.shape
         return np.broadcast_to(a, shape)
@@ -57,6 +71,8 @@ class Expand(Node):
 class Repeat(Node):
     """``a`` tiled ``repeats[i]`` times along each dim (leading dims of 1 added first); the gradient sums the
     copies: grad viewed as (repeats[0], size[0], repeats[1], size[1], ...) summed over the repeat axes."""
+
+    torch_saved = {"repeats": lambda node: node.repeats, "self_sym_sizes": lambda node: tuple(node.input_shape)}
 
     def forward(self, a, repeats=None):
         self.input_shape, self.repeats = a.shape, tuple(repeats)
@@ -73,6 +89,8 @@ class Repeat(Node):
 
 
 class Flip(Node):
+    torch_saved = {"dims": lambda node: int64(node.axes)}
+
     def forward(self, a, axes=None):
         self.axes = axes
         # A copy in the input's layout, as PyTorch's: a view would have negative strides, which its users
@@ -87,6 +105,8 @@ class Flip(Node):
 
 
 class Cat(Node):
+    torch_saved = {"dim": lambda node: int64(node.dim)}
+
     def forward(self, *arrays, dim=0):
         self.dim = dim
         self.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
@@ -105,6 +125,8 @@ class Cat(Node):
 
 
 class Stack(Node):
+    torch_saved = Cat.torch_saved
+
     def forward(self, *arrays, dim=0):
         self.dim = dim
         return np.stack(arrays, axis=dim)
@@ -124,6 +146,8 @@ class Where(Node):
     """where(condition, a, b); masked_fill is the same node (MaskedFillBackward0, or 1 for a value tensor)."""
 
     saved = ("condition",)
+    torch_saved = {"WhereBackward0": {"condition": Saved("condition")},
+                   **{name: {"mask": Saved("condition")} for name in ("MaskedFillBackward0", "MaskedFillBackward1")}}
 
     def forward(self, a, b, condition=None, name="WhereBackward0"):
         self.condition, self.shapes, self.node_name = condition, (a.shape, b.shape), name
@@ -147,6 +171,15 @@ class Where(Node):
 
 class ConstantPad(Node):
     """Padding with a constant; negative widths crop, as in PyTorch."""
+
+    torch_saved = {"pad": lambda node: int64(node.pad_argument())}
+
+    def pad_argument(self):
+        """F.pad's ``pad``: (before, after) of the last dim first, up to the first dim padded."""
+        widths = [(kept.start - cut.start, cut.stop - kept.stop) for kept, cut in zip(self.original, self.crop)]
+        while widths and widths[0] == (0, 0):
+            del widths[0]
+        return tuple(width for pair in reversed(widths) for width in pair)
 
     def forward(self, a, widths=None, value=0.0):
         grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
@@ -204,6 +237,9 @@ class IndexPad(Node):
 class Roll(Node):
     """Elements shifted cyclically along ``axes`` (None: over the flattened tensor, shape kept)."""
 
+    torch_saved = {"dims": lambda node: () if node.axes is None else int64(node.axes),
+                   "shifts": lambda node: int64(tuple(np.atleast_1d(node.shifts).tolist()))}
+
     def forward(self, a, shifts=None, axes=None):
         self.shifts, self.axes = shifts, axes
         return np.roll(a, shifts, axes)
@@ -231,6 +267,8 @@ class Rot90(Node):
 
 class Triangle(Node):
     """tril/triu: the elements on and below (``lower``) or above the ``k``-th diagonal of the last two dims."""
+
+    torch_saved = {"diagonal": lambda node: int64(node.k)}
 
     def forward(self, a, k=0, lower=True):
         self.k, self.lower = k, lower

@@ -6,11 +6,13 @@ import numpy as np
 from .. import _dtype, _memory_format
 from .._kernels import parallel
 from ..autograd.graph import Node, with_zero_derivative_of
+from ..autograd.saved_values import SavedInput, saved_result
 from . import special
 
 
 class Exp(Node):
     saved = ("out",)
+    torch_saved = {"result": saved_result("out")}
 
     def forward(self, a):
         with np.errstate(over="ignore"):  # PyTorch overflows to inf silently
@@ -26,6 +28,7 @@ class Exp(Node):
 
 class Log(Node):
     saved = ("a",)
+    torch_saved = {"self": SavedInput(0, "a")}
 
     def forward(self, a):
         self.a = a
@@ -41,6 +44,7 @@ class Log(Node):
 
 class Sqrt(Node):
     saved = ("out",)
+    torch_saved = {"result": saved_result("out")}
 
     def forward(self, a):
         with np.errstate(invalid="ignore"):  # nan for negative inputs, silently as in PyTorch
@@ -56,6 +60,7 @@ class Sqrt(Node):
 
 class Rsqrt(Node):
     saved = ("out",)
+    torch_saved = {"result": saved_result("out")}
 
     def forward(self, a):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -71,6 +76,7 @@ class Rsqrt(Node):
 
 class Abs(Node):
     saved = ("a",)
+    torch_saved = {"self": SavedInput(0, "a")}
 
     def forward(self, a):
         self.a = a
@@ -113,6 +119,7 @@ class Relu(Node):
     <= 0 (so a NaN output passes its gradient), an exact 0 elsewhere (even for an inf or NaN grad)."""
 
     saved = ("out",)
+    torch_saved = {"result": saved_result("out")}
     # NumPy's float maximum has no SIMD loop for a broadcast scalar: max(a, 0) ran 2.4x slower on
     # (64, 5, 28, 28) float32 than max(a, zeros) with an array of zeros. A read-only block of
     # zeros per dtype, small enough to stay in cache, serves every call block by block; below
@@ -210,6 +217,7 @@ def pass_where(mask, grad):
 class Sigmoid(Node):
     backward_is_one_op = True
     saved = ("out",)
+    torch_saved = {"result": saved_result("out")}
 
     def forward(self, a):
         # exp of a non-positive number only: no overflow warnings for large |a|. float16 is computed in float32
@@ -234,6 +242,7 @@ class Sigmoid(Node):
 class Tanh(Node):
     backward_is_one_op = True
     saved = ("out",)
+    torch_saved = {"result": saved_result("out")}
 
     def forward(self, a):
         self.out = np.tanh(a)
@@ -339,13 +348,16 @@ class Smooth(Node):
     """One of the differentiable elementwise functions in ``SMOOTH``: inf and nan arise silently, as in PyTorch."""
 
     saved = ("a", "out")
+    torch_saved = {name: {**({} if op in _SAVES_RESULT_ONLY else {"self": SavedInput(0, "a")}),
+                          **({"result": saved_result("out")} if op in _SAVES_RESULT else {})}
+                   for op, (_, _, name) in SMOOTH.items()}
 
     def forward(self, a, op=None):
         self.op, self.a = op, a
         # what PyTorch saves (its version then checked): the input, the result alone, or nothing
-        self._saved_inputs = () if op in _SAVES_RESULT_ONLY else (0,)
+        self._checked_inputs = () if op in _SAVES_RESULT_ONLY else (0,)
         self._saves_output = op in _SAVES_RESULT
-        self._saves_tensors = bool(self._saved_inputs) or self._saves_output
+        self._saves_tensors = bool(self._checked_inputs) or self._saves_output
         if not self._saves_tensors:
             self.saved = ()  # nothing for a second backward to find freed
         if a.dtype.kind == "c" and op in SMOOTH_NOT_FOR_COMPLEX:

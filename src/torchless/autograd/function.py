@@ -124,12 +124,12 @@ class BackwardCFunction(Node):
         """Remember the versions of the saved tensors: backward refuses to run once one has changed in place."""
         saved = [t for t in getattr(self.ctx, "_to_save", ()) if t is not None]
         if saved:
-            self._saved_versions = [SavedVersion(t._version_counter(), t._version_counter()[0], t, False)
+            self._checked_versions = [SavedVersion(t._version_counter(), t._version_counter()[0], t, False)
                                     for t in saved]
             self._saves_tensors = True
 
     def check_saved_versions(self):
-        for saved in self._saved_versions:
+        for saved in self._checked_versions:
             if saved.counter[0] != saved.version:
                 raise RuntimeError(_saved_input_modified(saved))
 
@@ -194,7 +194,7 @@ class BackwardCFunction(Node):
             self.ctx._to_save = None
             self.ctx._released = True
             self._freed = True
-        self._saved_versions = ()
+        self._checked_versions = ()
 
 
 def _fitted(grad, info, index, name):

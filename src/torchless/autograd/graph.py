@@ -13,11 +13,12 @@ recorded in turn, so that gradients can be differentiated again.
 import inspect
 import re
 import threading
+import weakref
 
 import numpy as np
 
 from .. import _memory_format
-from . import anomaly_mode, grad_mode
+from . import anomaly_mode, grad_mode, saved_values
 
 _ndarray = np.ndarray
 # A 0-d gradient can arrive as a NumPy scalar (NumPy's arithmetic on 0-d arrays returns them): complex ones too
@@ -79,15 +80,19 @@ class Node:
     saved_only_for = {}
     # Inputs PyTorch saves as their transpose (linear's weight, as w.t()), which its error describes.
     saved_transposed = ()
-    _saved_versions = ()  # SavedVersion of each saved input, checked before backward
-    _saved_output = None  # SavedVersion of the result when it is saved
+    _checked_versions = ()  # SavedVersion of each saved input, checked before backward
+    _checked_output = None  # SavedVersion of the result when it is saved
     _output_view = None  # weak reference to the view the result was written in place into (base's node CopySlices)
-    _saved_inputs, _saves_output, _saves_tensors = (), False, False  # set per subclass by __init_subclass__
+    _checked_inputs, _saves_output, _saves_tensors = (), False, False  # set per subclass by __init_subclass__
+    # What PyTorch's node shows of its saved values as ``_saved_<name>`` attributes: {name: spec} (see
+    # saved_values), read off the node's fields when asked; its PyTorch-named class gets them as properties.
+    torch_saved = {}
+    folded_saved = {}  # {name of a FoldedNode it lists: its torch_saved, read off this node}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls._saved_inputs, cls._saves_output = _saved_tensors(cls)
-        cls._saves_tensors = bool(cls._saved_inputs) or cls._saves_output
+        cls._checked_inputs, cls._saves_output = _saved_tensors(cls)
+        cls._saves_tensors = bool(cls._checked_inputs) or cls._saves_output
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -167,14 +172,14 @@ class Node:
             setattr(self, attr, None)
         if self.saved:
             self._freed = True
-        self._saved_versions, self._saved_output = (), None
+        self._checked_versions, self._checked_output = (), None
 
     def check_saved_versions(self):
         """PyTorch's error if an in-place op changed a tensor this node saved, since it saved it."""
-        for saved in self._saved_versions:
+        for saved in self._checked_versions:
             if saved.counter[0] != saved.version:
                 raise RuntimeError(_saved_input_modified(saved))
-        saved = self._saved_output
+        saved = self._checked_output
         if saved is not None and saved.counter[0] != saved.version:
             node = self
             if self._output_view is not None and self._output_view() is not None:
@@ -187,18 +192,18 @@ class Node:
         """``tensor`` became this node's result in place (x.relu_()): its saved result is the tensor at its new
         version, and the old value of ``tensor`` saved as an input is a copy no later change can reach (the graph
         keeps the replaced array), as PyTorch's in-place ops save the original self."""
-        if self._saved_versions:
+        if self._checked_versions:
             # only the entry of the op's own operand: the same tensor saved again as another operand
             # (y.mul_(y)) is saved as it is, which the in-place write then changes (PyTorch's error)
-            saved = list(self._saved_versions)
+            saved = list(self._checked_versions)
             for i, entry in enumerate(saved):
                 if entry.tensor is tensor:
                     del saved[i]
                     break
-            self._saved_versions = tuple(saved)
-        if self._saved_output is not None:
+            self._checked_versions = tuple(saved)
+        if self._checked_output is not None:
             counter = tensor._version_counter()
-            self._saved_output = SavedVersion(counter, counter[0], None, self._saved_output.array)
+            self._checked_output = SavedVersion(counter, counter[0], None, self._checked_output.array)
 
     @property
     def next_functions(self):
@@ -256,7 +261,8 @@ def _torch_named_class(node):
     named = _torch_named_classes.get((cls, name))
     if named is None:
         short = name.removeprefix(_CPP_NAMESPACE)
-        namespace = {"__module__": "builtins", "__qualname__": short, "_named_from": cls}
+        namespace = {"__module__": "builtins", "__qualname__": short, "_named_from": cls,
+                     **saved_values.properties(saved_values.specs_for(cls, name))}
         if cls.name is Node.name:  # the default name() reads the class's name, which is now PyTorch's own
             namespace["name"] = lambda self: name
         named = _torch_named_classes[(cls, name)] = type(cls)(short, (cls,), namespace)
@@ -287,7 +293,7 @@ def _record_saved_versions(node, inputs, needs, result):
     """Remember the versions of the tensors ``node`` saved, for check_saved_versions."""
     saved = []
     only_for = node.saved_only_for
-    for i in node._saved_inputs:
+    for i in node._checked_inputs:
         tensor = inputs[i] if i < len(inputs) else None
         if tensor is None or (i in only_for and not any(needs[j] for j in only_for[i])):
             continue
@@ -295,10 +301,10 @@ def _record_saved_versions(node, inputs, needs, result):
             raise RuntimeError(_INFERENCE_SAVED)
         counter = tensor._version_counter()
         saved.append(SavedVersion(counter, counter[0], tensor, i in node.saved_transposed))
-    node._saved_versions = saved
+    node._checked_versions = saved
     if node._saves_output and (OUTPUT not in only_for or any(needs[j] for j in only_for[OUTPUT])):
         counter = result._counter = [0]
-        node._saved_output = SavedVersion(counter, 0, None, result._data)
+        node._checked_output = SavedVersion(counter, 0, None, result._data)
 
 
 _INFERENCE_SAVED = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in inference "
@@ -400,11 +406,36 @@ class FoldedNode(Node):
     there."""
 
     def __init__(self, name, next_functions, folded_into):
-        self._name, self._next_functions, self._folded_into = name, tuple(next_functions), folded_into
+        self._name, self._next_functions = name, tuple(next_functions)
+        self._folded_into = folded_into.name()
+        # weakly: the node lists its folded nodes, and reads of their saved values go to its fields
+        self._owner = weakref.ref(folded_into)
         named_as_pytorch(self)
 
     def name(self):
         return self._name
+
+    def _properties_of_saved(self):
+        """The ``_saved_*`` properties of this node: its owner class's ``folded_saved`` for its name."""
+        owner = self._owner()
+        specs = {} if owner is None else type(owner).folded_saved.get(self._name, {})
+        return saved_values.properties(specs, owner=lambda node: node._live_owner())
+
+    def _live_owner(self):
+        owner = self._owner()
+        if owner is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        return owner
+
+    def __getattr__(self, attr):
+        if attr.startswith(("_saved_", "_raw_saved_")):
+            saved = self._properties_of_saved().get(attr)
+            if saved is not None:
+                return saved.fget(self)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{attr}'")
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._properties_of_saved()))
 
     @property
     def next_functions(self):
@@ -418,7 +449,8 @@ class FoldedNode(Node):
 
 
 def folded(name, edge, folded_into):
-    """The FoldedNode ``name`` over ``edge`` (a shown edge), or None when no gradient flows there."""
+    """The FoldedNode ``name`` over ``edge`` (a shown edge), or None when no gradient flows there; ``folded_into``
+    is the node that computes its gradient."""
     return None if edge is None else FoldedNode(name, ((edge, 0),), folded_into)
 
 

@@ -21,6 +21,7 @@ from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import Node, records
+from ...autograd.saved_values import SavedInput, int64, saved_result
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
 
@@ -95,11 +96,14 @@ def check_in_place_slope(inplace, slope):
 class LeakyRelu(Node):
     backward_is_one_op = True
     saved, saves = ("positive",), (0,)  # PyTorch saves the input (leaky_relu_: the result)
+    torch_saved = {"LeakyReluBackward0": {"self": SavedInput(0), "negative_slope": lambda node: node.slope},
+                   "LeakyReluBackward1": {"result": saved_result(lambda node: node._checked_output.array),
+                                          "negative_slope": lambda node: node.slope}}
 
     def forward(self, x, negative_slope=0.01, inplace=False):
         self.positive, self.slope, self.inplace = x > 0, negative_slope, inplace
         if inplace:
-            self._saved_inputs, self._saves_output = (), True
+            self._checked_inputs, self._saves_output = (), True
         if x.dtype == np.float16:  # the slope in float32, the product rounded once, as PyTorch's kernel does
             return np.where(self.positive, x, (x * np.float32(negative_slope)).astype(np.float16))
         return np.where(self.positive, x, x * negative_slope)
@@ -186,7 +190,7 @@ class Elu(Node):
         self.negcoef, self.poscoef, self.negiptcoef = dtype(alpha) * dtype(scale), dtype(scale), dtype(input_scale)
         self.inplace, self.x = inplace, x
         if inplace:  # PyTorch's in-place forms save the result, whose change before backward is then an error
-            self._saved_inputs, self._saves_output = (), True
+            self._checked_inputs, self._saves_output = (), True
         positive = x > 0  # a NaN is not: it takes the negative side, as in PyTorch's vectorised kernel
         # 0 for x > 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
         # (Not np.minimum(x, 0), which makes -0.0 +0.0: elu(-0.0) is -0.0.)
@@ -329,6 +333,7 @@ def _sigmoid(x):
 
 class Silu(Node):
     saved = ("x", "s")
+    torch_saved = {"self": SavedInput(0, "x")}
 
     def forward(self, x):
         if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does
@@ -484,6 +489,8 @@ def tanhshrink(input):
 class Gelu(Node):
     backward_is_one_op = True
     saved = ("x", "cdf", "inner")
+    torch_saved = {"self": SavedInput(0, lambda node: node.x.astype(node.dtype, copy=False)),
+                   "approximate": lambda node: node.approximate}
 
     def forward(self, x, approximate="none"):
         # float16 is computed in float32 and rounded once, as PyTorch's kernels do: in float16 itself
@@ -533,6 +540,7 @@ def gelu(input, approximate="none"):
 class Softmax(Node):
     backward_is_one_op = "SoftmaxBackwardDataBackward0"
     saved = ("out",)
+    torch_saved = {"dim": lambda node: int64(node.axis), "result": saved_result("out")}
 
     def forward(self, x, axis=-1):
         self.axis = axis
@@ -558,6 +566,7 @@ class Softmax(Node):
 class LogSoftmax(Node):
     backward_is_one_op = "LogSoftmaxBackwardDataBackward0"
     saved = ("out",)
+    torch_saved = Softmax.torch_saved
 
     def forward(self, x, axis=-1):
         self.axis = axis
@@ -604,7 +613,7 @@ def _softmax(function, input, dim, dtype, name, stacklevel):
         # the last dim they add vectorised partial sums, along another one term after another, as NumPy does
         # on a C-contiguous array (on a transposed one NumPy would add the last dim's terms one by one)
         input = input.contiguous()
-    return function.apply(input, axis=axis)
+    return function.apply(input, axis=dim)  # as given (NumPy takes it too): PyTorch's node shows it (_saved_dim)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):

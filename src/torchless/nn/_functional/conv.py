@@ -19,6 +19,7 @@ from ..._kernels import conv3d as kernels3d
 from ..._ops.shape import ConstantPad
 from ..._tensor import Tensor, _category, _promote, result_dtype
 from ...autograd.graph import Node, records
+from ...autograd.saved_values import SavedInput
 from ._args import CheckedCalls, Param, call_key, native
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
@@ -51,6 +52,11 @@ def _like(array4d, ndim):
     return array4d[:, :, 0, :] if ndim == 3 else array4d
 
 
+def _spatial(node, values):
+    """A convolution's per-axis arguments (given for 2-D or 3-D) for its input's own spatial axes."""
+    return tuple(values[2 - node.ndim:])
+
+
 def _per_channel(values, ndim):
     """A (C,) array shaped to broadcast over the channels of an (N, C, ...) array of rank ndim."""
     return values.reshape((1, -1) + (1,) * (ndim - 2))
@@ -63,6 +69,18 @@ class Convolution(Node):
 
     saved = ("x", "w")
     layout = None  # the channels-last format of the output and gradients, when the input or weight has it
+    torch_saved = {
+        "input": SavedInput(0, lambda node: _like(node.x, node.ndim)),
+        "weight": SavedInput(1, lambda node: _like(node.w, node.ndim)),
+        "bias_sym_sizes_opt": lambda node: (node.w.shape[0] if node.bias_dtype is not None else 0,),
+        "stride": lambda node: _spatial(node, node.args[0]),
+        # PyTorch pads the input itself where padding='same' needs more after than before
+        "padding": lambda node: tuple(min(pair) for pair in _spatial(node, node.args[1])),
+        "dilation": lambda node: _spatial(node, node.args[2]),
+        "groups": lambda node: node.args[3],
+        "transposed": lambda node: False,
+        "output_padding": lambda node: (0,) * (node.ndim - 2),
+    }
 
     def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1):
         self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
@@ -146,6 +164,21 @@ class TransposedConvolution(Node):
     backward_is_one_op = True
 
     saved = ("x", "w")
+    torch_saved = {
+        **Convolution.torch_saved,
+        "bias_sym_sizes_opt": lambda node: (node.w.shape[1] * node.groups if node.bias_dtype is not None else 0,),
+        "stride": lambda node: _spatial(node, node.stride),
+        "padding": lambda node: tuple(min(pair) for pair in _spatial(node, node.padding)),
+        "dilation": lambda node: _spatial(node, node.dilation),
+        "groups": lambda node: node.groups,
+        "transposed": lambda node: True,
+        "output_padding": lambda node: _spatial(node, node.output_padding()),
+    }
+
+    def output_padding(self):
+        """The output_padding of the call, read back from the output's size."""
+        return tuple(out - ((n - 1) * s - 2 * p + d * (k - 1) + 1) for out, n, s, (p, _), d, k in
+                     zip(self.out_hw, self.x.shape[2:], self.stride, self.padding, self.dilation, self.w.shape[2:]))
 
     def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1, output_padding=None):
         self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype

@@ -13,6 +13,7 @@ import numpy as np
 from ..._tensor import Tensor, _promote, refuse_complex_gradient, typename
 from ...autograd import grad_mode
 from ...autograd.graph import Node, gradients_without_derivative
+from ...autograd.saved_values import Saved, int64
 from ._args import _is_index, _tp_name, check_tensor
 from ._norm_checks import check_bool_arg, check_float_arg
 
@@ -23,6 +24,9 @@ class Embedding(Node):
     """weight[indices] (indices of any shape, int64 or int32), gradient summed into the picked rows."""
 
     saved = ("indices",)
+    torch_saved = {"indices": Saved("indices"), "padding_idx": lambda node: int64(node.padding_idx),
+                   "scale_grad_by_freq": lambda node: node.scale_grad_by_freq, "sparse": lambda node: False,
+                   "weight_sym_argsize_0": lambda node: node.num_weights}
 
     def forward(self, weight, indices=None, padding_idx=-1, scale_grad_by_freq=False):
         self.indices, self.num_weights = indices, weight.shape[0]

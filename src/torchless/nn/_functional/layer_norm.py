@@ -6,6 +6,7 @@ import numpy as np
 
 from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
+from ...autograd.saved_values import Saved, SavedInput
 from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
 from ._norm_checks import (check_float_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
                            compute_dtype, int_list_arg)
@@ -29,6 +30,33 @@ class LayerNorm(Node):
 
     saved = ("xhat", "rstd", "weight", "bias")
     saves = (0, 1, 2)  # as PyTorch: the input (whose change in place before backward is an error), weight, bias
+    torch_saved = {
+        "input": SavedInput(0),
+        "weight": SavedInput(1, "weight"),
+        "bias": SavedInput(2, "bias"),
+        "normalized_shape": lambda node: node.normalized_shape(),
+        # each group's mean and 1 / std, shaped to broadcast over the input
+        "result1": Saved(lambda node: node.per_group(mean(node.input_rows(), -1))),
+        "result2": Saved(lambda node: node.per_group(node.rstd)),
+    }
+
+    def normalized_shape(self):
+        """The trailing dims normalised together: the parameters' shape, else the fewest dims the groups span."""
+        if self.weight is not None or self.bias is not None:
+            return tuple((self.weight if self.weight is not None else self.bias).shape)
+        size, shape = self.xhat.shape[1], self.input_shape
+        return next((shape[-n:] for n in range(1, len(shape) + 1) if math.prod(shape[-n:]) == size), shape)
+
+    def input_rows(self):
+        """The input as a matrix of one row per group, in the dtype of the statistics (backward does not need it)."""
+        x = SavedInput(0).tensor(self, self)._data
+        return _rows(x, len(self.normalized_shape()), self.rstd.dtype)
+
+    def per_group(self, values):
+        """One value per group (M, 1) shaped as PyTorch's statistics: the input's leading dims, then ones."""
+        normalized = len(self.normalized_shape())
+        lead = self.input_shape[:len(self.input_shape) - normalized]
+        return values.reshape(lead + (1,) * normalized)
 
     @quiet
     def forward(self, x, weight, bias, normalized_ndim=1, eps=1e-5):

@@ -8,6 +8,7 @@ from ..._kernels.blas import matmul
 from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
 from ..._tensor import Tensor
 from ...autograd.graph import FoldedNode, Node, folded, records, shown_edge
+from ...autograd.saved_values import Saved, SavedInput, needed_for, sizes, strides
 from ._args import CheckedCalls, call_key, check_tensor
 
 __all__ = ["linear", "bilinear"]
@@ -21,12 +22,41 @@ def _rows(a, cols):
     return a.reshape(math.prod(a.shape) // cols if cols else math.prod(a.shape[:-1]), cols)
 
 
+def _product_saved(first, first_name):
+    """The saved values of PyTorch's addmm(bias, x, w.t()) (mm(x, w.t()) without a bias), ``first`` the spec of
+    x as a matrix (None: x reshaped, from the node listed for it): each factor comes out of the node the product's
+    listing (``next_functions``) shows, and is saved (its strides too) only for the other's gradient."""
+    def listed(position):
+        return lambda node, shown: shown.next_functions[position + node.has_bias][0]
+
+    def matrix(node):
+        return node.x if node.x.ndim == 2 else _rows(node.x, node.x.shape[-1])
+
+    x_grad, w_grad = (0,), (1,)
+    factors = {first_name: first or Saved(matrix, grad_fn=listed(0), needed_for=w_grad),
+               first_name + "_sym_sizes": lambda node: sizes(matrix(node)),
+               first_name + "_sym_strides": needed_for(x_grad, lambda node: strides(matrix(node))),
+               "mat2": Saved(lambda node: node.w.T, grad_fn=listed(1), needed_for=x_grad),
+               "mat2_sym_sizes": lambda node: sizes(node.w.T),
+               "mat2_sym_strides": needed_for(w_grad, lambda node: strides(node.w.T))}
+    if first_name == "self":
+        return factors
+    return {"alpha": lambda node: 1, "beta": lambda node: 1, **factors}
+
+
 class Linear(Node):
     """x (..., in) @ w.T (+ b) with the leading dims of x flattened into one matrix product."""
 
     saved = ("x", "w")
     saved_only_for = {0: (1,), 1: (0,)}  # PyTorch's addmm/mm saves each factor for the other's gradient
     saved_transposed = (1,)  # as w.t()
+    _output_as_matrix = {"self_sym_sizes": lambda node: (math.prod(node.x.shape[:-1]), node.w.shape[0])}
+    torch_saved = {"AddmmBackward0": _product_saved(SavedInput(0, "x", needed_for=(1,)), "mat1"),
+                   "MmBackward0": _product_saved(SavedInput(0, "x", needed_for=(1,)), "self"),
+                   "ViewBackward0": _output_as_matrix, "UnsafeViewBackward0": _output_as_matrix}
+    folded_saved = {"AddmmBackward0": _product_saved(None, "mat1"), "MmBackward0": _product_saved(None, "self"),
+                    "ViewBackward0": {"self_sym_sizes": lambda node: sizes(node.x)},
+                    "UnsqueezeBackward0": {"dim": lambda node: 0}}
 
     def forward(self, x, w, b):
         self.x, self.w, self.has_bias = x, w, b is not None
@@ -121,13 +151,13 @@ class Linear(Node):
     def _pytorch_inputs(self):
         x, w, b = (shown_edge(edge) for edge in self.edges)
         product = "AddmmBackward0" if self.has_bias else "MmBackward0"
-        w_t = folded("TBackward0", w, self.name())
+        w_t = folded("TBackward0", w, self)
         if self.input_rank == 2:
             return ((b, 0), (x, 0), (w_t, 0)) if self.has_bias else ((x, 0), (w_t, 0))
         as_matrix = "UnsqueezeBackward0" if self.input_rank == 1 and not self.has_bias else "ViewBackward0"
-        x = folded(as_matrix, x, self.name())
+        x = folded(as_matrix, x, self)
         inputs = ((b, 0), (x, 0), (w_t, 0)) if self.has_bias else ((x, 0), (w_t, 0))
-        return ((FoldedNode(product, inputs, self.name()), 0),)
+        return ((FoldedNode(product, inputs, self), 0),)
 
 
 def _expand_error(bias, target):

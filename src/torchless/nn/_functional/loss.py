@@ -5,6 +5,7 @@ together, label smoothing included): it runs in every training step, so it does 
 a log and a gather forward, and one scaled copy of the softmax backward. Class-index targets have
 shape (N) or (N, d1, ...) for input (N, C) or (N, C, d1, ...); the class dimension is 1.
 """
+import math
 import operator
 import warnings
 
@@ -15,6 +16,7 @@ from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd.graph import Node, folded, shown_edge
+from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._args import _is_index, _tp_name, check_tensor
 from ._norm_checks import check_float_arg
 from .activation import log_softmax
@@ -81,7 +83,7 @@ class _ClassTargets:
     backward_error = None  # the RuntimeError message PyTorch's backward raises for these targets, if any
 
     def __init__(self, target, weight, ignore_index, classes, dtype, byte_chars=False):
-        self.target = target
+        self.target, self.ignore_index = target, ignore_index
         # Compared and bounds-checked as int64, as PyTorch reads Byte targets: a negative ignore_index
         # does not fit uint8.
         indices = target.astype(np.intp, copy=False)
@@ -158,6 +160,42 @@ def _element_scale(grad, reduction, total, valid, unbatched):
     return scale if valid is None else np.where(valid, scale, 0)
 
 
+_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}  # PyTorch's Reduction enum, which its nodes save
+
+
+def _nll_shape(shape, classes=True):
+    """The shape nll_loss2d sees of an input (``classes``) or target of shape ``shape``: other than 4-D inputs
+    viewed as (N, C, 1, d1 * d2 * ...)."""
+    lead = 2 if classes else 1
+    if len(shape) == lead + 1 or len(shape) > lead + 2:
+        return shape[:lead] + (1, math.prod(shape[lead:]))
+    return shape
+
+
+def _nll_target_shape(node):
+    """The shape of the target (and of the losses per element) nll_loss / nll_loss2d sees."""
+    shape = node.input_shape
+    return () if node.unbatched else _nll_shape(shape[:1] + shape[2:], classes=False)
+
+
+def _nll_saved(log_probabilities):
+    """What PyTorch's nll_loss / nll_loss2d node saves, ``log_probabilities`` the spec of its input."""
+    return {
+        "self": log_probabilities,
+        "target": Saved(lambda node: node.targets.target.reshape(_nll_target_shape(node))),
+        "weight": Saved(lambda node: node.targets.class_weight),
+        # (0 for reduction='none', which adds no weights up)
+        "total_weight": Saved(lambda node: np.asarray(0 if node.reduction == "none" else node.targets.total_weight,
+                                                      node.targets_dtype())),
+        "reduction": lambda node: _REDUCTIONS[node.reduction],
+        "ignore_index": lambda node: int64(node.targets.ignore_index),
+    }
+
+
+def _listed_input(node, shown):
+    return shown.next_functions[0][0]
+
+
 class CrossEntropy(Node):
     """-log softmax(x)[target] per element, weighted, optionally label-smoothed, then reduced.
 
@@ -167,6 +205,20 @@ class CrossEntropy(Node):
     """
 
     saved = ("probs", "targets")
+    # PyTorch's nll_loss(log_softmax(x, 1)): nll_loss saved log_softmax's result, read from the probabilities
+    _nll = _nll_saved(Saved(lambda node: np.log(node.probs).reshape(
+        node.input_shape if node.unbatched else _nll_shape(node.input_shape)), grad_fn=_listed_input))
+    torch_saved = {"NllLossBackward0": _nll, "NllLoss2DBackward0": _nll, "AddBackward0": {"alpha": lambda node: 1},
+                   "ViewBackward0": {"self_sym_sizes": _nll_target_shape}}
+    folded_saved = {"NllLoss2DBackward0": _nll,
+                    "LogSoftmaxBackward0": {"dim": lambda node: 0 if node.unbatched else 1,
+                                            "result": saved_result(lambda node: np.log(node.probs).reshape(
+                                                node.input_shape))},
+                    "ViewBackward0": {"self_sym_sizes": lambda node: node.input_shape}}
+
+    def targets_dtype(self):
+        """The dtype of the saved total weight: the input's."""
+        return self.probs.dtype
 
     def forward(self, x, targets=None, reduction="mean", label_smoothing=0.0, unbatched=False):
         self.input_shape, self.reduction, self.eps, self.unbatched = x.shape, reduction, label_smoothing, unbatched
@@ -262,6 +314,15 @@ class NllLoss(Node):
     """-x[target] per element (x holds log-probabilities), weighted, then reduced."""
 
     saved = ("targets",)
+    saves = (0,)  # as PyTorch, which saves the input (changing it in place before backward is an error)
+    _nll = _nll_saved(SavedInput(0))
+    torch_saved = {"NllLossBackward0": _nll, "NllLoss2DBackward0": _nll,
+                   "ViewBackward0": CrossEntropy.torch_saved["ViewBackward0"]}
+    folded_saved = {"NllLoss2DBackward0": _nll, "ViewBackward0": {"self_sym_sizes": lambda node: node.input_shape}}
+
+    def targets_dtype(self):
+        """The dtype of the saved total weight: the input's."""
+        return SavedInput(0).tensor(self, self)._data.dtype
 
     def forward(self, x, targets=None, reduction="mean", unbatched=False):
         self.input_shape, self.reduction, self.targets, self.unbatched = x.shape, reduction, targets, unbatched
@@ -306,11 +367,11 @@ def _nll_inputs(node, log_softmax):
     ndim = len(node.input_shape)
     edge = shown_edge(node.edges[0])
     if log_softmax:
-        edge = folded("LogSoftmaxBackward0", edge, node.name())
+        edge = folded("LogSoftmaxBackward0", edge, node)
     if ndim >= 3 and ndim != 4:
-        edge = folded("ViewBackward0", edge, node.name())
+        edge = folded("ViewBackward0", edge, node)
     if node.name() == "ViewBackward0":  # the 'none' losses of nll_loss2d, viewed back
-        return ((folded("NllLoss2DBackward0", edge, node.name()), 0),)
+        return ((folded("NllLoss2DBackward0", edge, node), 0),)
     return ((edge, 0),)
 
 
@@ -533,6 +594,8 @@ def _common_dtype(input, target):
 
 class MseLoss(Node):
     saved = ("diff", "x", "t")  # PyTorch's node saves the input and the target (create_graph differentiates them)
+    torch_saved = {"self": SavedInput(0, "x"), "target": SavedInput(1, "t"),
+                   "reduction": lambda node: _REDUCTIONS[node.reduction]}
 
     def forward(self, x, t, reduction="mean"):
         self.shapes, self.reduction = (x.shape, t.shape), reduction
@@ -598,6 +661,7 @@ class BinaryCrossEntropy(Node):
     """-w (t log x + (1 - t) log(1 - x)) with each log clamped at -100, as PyTorch."""
 
     saved = ("x", "t", "w")
+    torch_saved = {**MseLoss.torch_saved, "weight": Saved("w")}
 
     def forward(self, x, t, weight=None, reduction="mean"):
         self.x, self.t, self.w, self.reduction = x, t, weight, reduction
@@ -706,6 +770,7 @@ class BinaryCrossEntropyWithLogits(Node):
     """(1 - t) x + (1 + (p - 1) t) softplus(-x), times weight; softplus computed without overflow."""
 
     saved = ("x", "t", "w", "pos_weight")
+    torch_saved = {**BinaryCrossEntropy.torch_saved, "pos_weight": Saved("pos_weight")}
 
     def forward(self, x, t, weight=None, pos_weight=None, reduction="mean", *, out_dtype):
         """The loss in ``out_dtype``: the target's, which PyTorch's loss is written into."""

@@ -3,6 +3,7 @@ import numpy as np
 
 from ... import _dtype, _memory_format
 from ...autograd.graph import Node
+from ...autograd.saved_values import Saved, SavedInput
 from ._moments import normalization_backward_graph
 from ._norm_checks import check_bool_arg, check_float_arg, check_tensor_arg
 
@@ -42,6 +43,22 @@ class BatchNorm(Node):
 
     saved = ("xhat", "weight")
     saves = (0, 1)  # as PyTorch: the input (whose change in place before backward is an error) and the weight
+    torch_saved = {
+        "input": SavedInput(0),
+        "weight": SavedInput(1, "weight"),
+        "running_mean": Saved(lambda node: node.statistics[0]),
+        "running_var": Saved(lambda node: node.statistics[1]),
+        # the batch's mean and 1 / std (empty out of training)
+        "result1": Saved(lambda node: node.batch_mean() if node.training else np.empty(0, node.invstd.dtype)),
+        "result2": Saved(lambda node: node.invstd if node.training else np.empty(0, node.invstd.dtype)),
+        "eps": lambda node: node.statistics[2],
+        "training": lambda node: node.training,
+    }
+
+    def batch_mean(self):
+        """The batch's mean per channel, which backward does not need (it was subtracted in xhat)."""
+        x = SavedInput(0).tensor(self, self)._data
+        return _channel_means(x.reshape(x.shape[0], x.shape[1], -1).astype(self.invstd.dtype, copy=False))
 
     def forward(self, x, weight, bias, running_mean=None, running_var=None, training=False, momentum=0.1, eps=1e-5,
                 compute_in_float32=False):
@@ -51,6 +68,7 @@ class BatchNorm(Node):
         if compute_in_float32:  # a float16 input with float32 parameters: PyTorch computes in float32
             x3 = x3.astype(np.float32)
         self.input_shape, self.training, self.weight = x.shape, training, weight
+        self.statistics = running_mean, running_var, eps  # (what PyTorch's node shows of them: grad_fn._saved_eps)
         self.count = N * x3.shape[2]
         channel = (1, C, 1)
         if training:

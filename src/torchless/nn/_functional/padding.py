@@ -38,7 +38,7 @@ class IndexPad(shape_ops.IndexPad):
     def forward(self, a, axis_indices=None, node_name=None):
         self.node_name = node_name
         if node_name == COPY_SLICES:  # circular: PyTorch's copies of slices save nothing of the input
-            self._saved_inputs, self._saves_tensors = (), False
+            self._checked_inputs, self._saves_tensors = (), False
         return super().forward(a, axis_indices=axis_indices)
 
     def name(self):

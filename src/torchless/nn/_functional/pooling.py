@@ -21,6 +21,7 @@ from ..._kernels import pool3d
 from ..._tensor import Tensor
 from ..._ops import unary
 from ...autograd.graph import Node, gradient_unwatched, records, with_zero_derivative_of
+from ...autograd.saved_values import Saved, SavedInput, int64
 from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
 from ._norm_checks import int_list_arg
 from .activation import relu
@@ -52,6 +53,11 @@ def _flat_planes(shape, spatial):
     return (math.prod(shape[:-spatial]), 1, 1, math.prod(shape[-spatial:]))
 
 
+# A 1-D pooling is PyTorch's 2-D one over a height of 1, squeezed back: its node is that squeeze.
+_SQUEEZED_1D = {"dim": lambda node: int64(-2),
+                "self_sym_sizes": lambda node: node.input_shape[:-1] + (1, node.output_length())}
+
+
 class MaxPool(Node):
     """Max pooling; backward sends each output's gradient to its argmax.
 
@@ -61,6 +67,22 @@ class MaxPool(Node):
     """
 
     saved, saves = ("winners", "indices", "nonzero"), (0,)  # PyTorch saves the input too
+    torch_saved = {
+        "MaxPool2DWithIndicesBackward0": {
+            "self": SavedInput(0),
+            "result1": Saved(lambda node: node.flat_indices()),
+            "kernel_size": lambda node: tuple(node.winners.geometry.arguments[0]),
+            "stride": lambda node: tuple(node.winners.geometry.arguments[1]),
+            "padding": lambda node: tuple(node.winners.geometry.arguments[2]),
+            "dilation": lambda node: tuple(node.winners.geometry.arguments[3]),
+            "ceil_mode": lambda node: node.winners.geometry.arguments[4],
+        },
+        "AdaptiveMaxPool2DBackward0": {"self": SavedInput(0),
+                                       "result1": Saved(lambda node: node.flat_indices())},
+        "AdaptiveMaxPool3DBackward0": {"self": SavedInput(0),
+                                       "result1": Saved(lambda node: node.flat_indices())},
+        "SqueezeBackward1": _SQUEEZED_1D,
+    }
 
     def forward(self, x, pooled=None, winners=None, indices=None, spatial=2, name="MaxPool2DWithIndicesBackward0",
                 after_relu=False):
@@ -92,6 +114,17 @@ class MaxPool(Node):
             gx = kernels.max_pool2d_backward_winners(_as_planes(grad, self.spatial), self.winners)
             gx = self._add_tapless_windows(gx, grad)
         return (gx.reshape(self.input_shape),)
+
+    def flat_indices(self):
+        """PyTorch's int64 indices of the maxima, shaped as the output: flat positions in their planes."""
+        if self.winners is None:
+            return self.indices
+        indices = self.winners.flat_indices()
+        return indices.reshape(self.input_shape[:-self.spatial] + indices.shape[-self.spatial:])
+
+    def output_length(self):
+        """A 1-D pooling's output length."""
+        return self.indices.shape[-1] if self.winners is None else self.winners.geometry.out_hw[-1]
 
     def _add_tapless_windows(self, gx, grad):
         """A window lying wholly in the padding (possible with dilation) has no winner, but PyTorch reports an
@@ -146,6 +179,22 @@ class AvgPool(Node):
     backward_is_one_op = True
 
     saved, saves = ("args",), (0,)  # as PyTorch, which saves the input
+    _pool_arguments = {
+        "self": SavedInput(0),
+        "kernel_size": lambda node: tuple(node.args[0]),
+        "stride": lambda node: tuple(node.args[1]),
+        "padding": lambda node: tuple(node.args[2]),
+        "ceil_mode": lambda node: node.args[3],
+        "count_include_pad": lambda node: node.args[4],
+        "divisor_override": lambda node: node.args[5],
+    }
+    torch_saved = {"AvgPool2DBackward0": _pool_arguments, "AvgPool3DBackward0": _pool_arguments,
+                   "SqueezeBackward1": _SQUEEZED_1D}
+
+    def output_length(self):
+        """A 1-D pooling's output length."""
+        kernel, stride, padding, ceil_mode = self.args[:4]
+        return _output_size(self.input_shape[-1], kernel[-1], padding[-1], stride[-1], 1, ceil_mode)
 
     def forward(self, x, spatial=2, kernel=None, stride=None, padding=None, ceil_mode=False, count_include_pad=True,
                 divisor_override=None):
@@ -186,6 +235,13 @@ class AvgPool(Node):
 
 class AdaptiveAvgPool(Node):
     saved, saves = ("input_shape",), (0,)  # as PyTorch, which saves the input
+    torch_saved = {"AdaptiveAvgPool2DBackward0": {"self": SavedInput(0)},
+                   "AdaptiveAvgPool3DBackward0": {"self": SavedInput(0)},
+                   "SqueezeBackward1": _SQUEEZED_1D}
+
+    def output_length(self):
+        """A 1-D pooling's output length."""
+        return self.output_size[-1]
 
     def forward(self, x, spatial=2, output_size=None):
         self.input_shape, self.spatial, self.output_size = x.shape, spatial, output_size

@@ -1,0 +1,219 @@
+"""What autograd nodes show of the values they saved for backward, as PyTorch's do: ``grad_fn._saved_<name>`` (a
+saved tensor, or a number, size, flag ... of the op's derivative formula) and ``grad_fn._raw_saved_<name>`` (the
+SavedTensor object of each saved tensor). People read them to learn what autograd keeps, and torchviz's
+``make_dot(..., show_saved=True)`` draws them.
+
+A Node class declares them in ``torch_saved``: {name: how to read it off the node}, or {node name: such a dict}
+when the op's PyTorch node (hence what it saved) depends on the call (SumBackward0 / SumBackward1). Nothing is
+computed or kept for them at recording or backward: each is read off the node's own fields when asked, through a
+property of the node's PyTorch-named class (see graph._torch_named_class), so that ``dir(grad_fn)`` lists them.
+A spec is a Saved (or SavedInput, saved_result, SavedTuple) or a function of the node giving a value
+(int, tuple, None ...).
+"""
+from . import graph
+
+_UNSIGNED = 1 << 64
+
+
+def int64(value):
+    """An int64 argument as PyTorch's nodes show it: a negative one read back as unsigned (dim -1 is
+    18446744073709551615); tuples element by element, None kept."""
+    if value is None:
+        return None
+    if isinstance(value, (tuple, list)):
+        return tuple(int(v) % _UNSIGNED for v in value)
+    return int(value) % _UNSIGNED
+
+
+def number(array):
+    """A number argument the op holds as a 0-d array, as the Python number PyTorch's node shows (``_saved_exponent``,
+    ``_saved_other`` of a division by a number): an int when integral, since the call's own type is not kept."""
+    value = array.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def sizes(array):
+    """An array's sizes as a node shows them (``_saved_self_sym_sizes``)."""
+    return tuple(array.shape)
+
+
+def strides(array):
+    """An array's strides in elements, as a node shows them (``_saved_mat1_sym_strides``)."""
+    return tuple(stride // array.itemsize for stride in array.strides)
+
+
+def _reader(array):
+    """A function of the node from an attribute name or such a function (None for no tensor)."""
+    if array is None or callable(array):
+        return array
+    return lambda node: getattr(node, array)
+
+
+class Saved:
+    """A saved tensor: ``array`` (an attribute name, or a function of the node) holds its values; ``grad_fn``, a
+    function of (node, node read), gives the node of the graph it comes out of, None for a tensor outside the
+    graph (argmax indices, a target, a mask)."""
+
+    def __init__(self, array, grad_fn=None, needed_for=None):
+        self.array, self.grad_fn, self.needed_for = _reader(array), grad_fn, needed_for
+
+    def tensor(self, node, shown):
+        """The tensor ``shown`` (the node the user reads it from) exposes, from ``node`` (whose fields hold it)."""
+        if not _needed(node, self.needed_for):
+            return None
+        array = self.array(node)
+        return None if array is None else self.wrap(node, shown, array)
+
+    def wrap(self, node, shown, array):
+        tensor = graph.tensor_class()._wrap(array)
+        grad_fn = None if self.grad_fn is None else self.grad_fn(node, shown)
+        if grad_fn is not None:
+            tensor._requires_grad, tensor.grad_fn = True, grad_fn
+        return tensor
+
+
+class SavedInput(Saved):
+    """Input ``index`` of the op, saved as it is: the input tensor itself when the node still knows it (a leaf, or
+    a tensor whose version the node checks), else its values ``array`` as a tensor of the input's graph."""
+
+    def __init__(self, index, array=None, needed_for=None):
+        super().__init__(array, needed_for=needed_for)
+        self.index = index
+
+    def tensor(self, node, shown):
+        if self.array is None:  # a node that keeps the input's version only, not its values
+            return self._original(node) if _needed(node, self.needed_for) else None
+        return super().tensor(node, shown)
+
+    def _original(self, node):
+        """The input tensor itself, or None when the node has lost track of it."""
+        edge = node.edges[self.index] if self.index < len(node.edges) else None
+        if edge is not None and not isinstance(edge, graph.Node):
+            return edge  # a leaf requiring grad
+        if self.index in node._checked_inputs:
+            position, versions = node._checked_inputs.index(self.index), node._checked_versions
+            if position < len(versions) and versions[position].tensor is not None:
+                return versions[position].tensor
+        return None
+
+    def wrap(self, node, shown, array):
+        edge = node.edges[self.index] if self.index < len(node.edges) else None
+        if edge is not None and not isinstance(edge, graph.Node) and edge._data.shape == array.shape:
+            return edge
+        for saved in node._checked_versions:  # the tensor holding these values whose gradient goes where the input's
+            tensor = saved.tensor
+            if tensor is not None and tensor._data is array and \
+                    (graph._edge(tensor) if tensor._requires_grad else None) is edge:
+                return tensor
+        return node.graph_input(self.index, array)
+
+
+def _needed(node, inputs):
+    """Whether a value saved only for the gradients of ``inputs`` (positions; None: for any) was saved."""
+    return inputs is None or any(node.needs_input_grad[i] for i in inputs if i < len(node.needs_input_grad))
+
+
+def needed_for(inputs, value, otherwise=()):
+    """A value (a function of the node) PyTorch saves only for the gradients of ``inputs``; ``otherwise`` shows
+    where it did not (an empty size list)."""
+    return lambda node: value(node) if _needed(node, inputs) else otherwise
+
+
+def saved_result(array):
+    """The op's result (or one of its results), saved: a new tensor at each read, of the node's graph (PyTorch
+    saves its output without its grad_fn, to make no reference cycle, and puts it back when unpacking)."""
+    return Saved(array, grad_fn=lambda node, shown: shown)
+
+
+class SavedTuple(Saved):
+    """A tuple of saved tensors (index's ``indices``): ``array`` gives a tuple of arrays (None entries kept)."""
+
+    def tensor(self, node, shown):
+        arrays = self.array(node)
+        wrap = graph.tensor_class()._wrap
+        return None if arrays is None else tuple(None if a is None else wrap(a) for a in arrays)
+
+
+def specs_for(cls, name):
+    """The ``torch_saved`` specs of the node class ``cls`` recorded under PyTorch's node name ``name``."""
+    specs = cls.torch_saved
+    if specs and isinstance(next(iter(specs.values())), dict):
+        return specs.get(name, {})
+    return specs
+
+
+def read(spec, node, shown=None):
+    """The value of ``spec`` for ``node``; PyTorch's error for a saved tensor once backward has freed it."""
+    shown = node if shown is None else shown
+    if isinstance(spec, Saved):
+        if node._freed:
+            raise RuntimeError(graph._FREED_MESSAGE)
+        return spec.tensor(node, shown)
+    try:
+        return spec(node)
+    except (AttributeError, TypeError):
+        if node._freed:  # read off fields backward released: PyTorch keeps such values, torchless does not
+            raise RuntimeError(graph._FREED_MESSAGE) from None
+        raise
+
+
+def properties(specs, owner=None):
+    """{attribute: property} of ``_saved_<name>`` and ``_raw_saved_<name>`` for ``specs``; ``owner`` maps the
+    node read to the node holding the values (a folded node's owner), else the node itself."""
+    namespace = {}
+    for name, spec in specs.items():
+        namespace["_saved_" + name] = property(_saved_getter(spec, owner))
+        if isinstance(spec, Saved):
+            namespace["_raw_saved_" + name] = property(_raw_getter(spec, owner))
+    return namespace
+
+
+def _saved_getter(spec, owner):
+    def getter(node):
+        return read(spec, node if owner is None else owner(node), node)
+    return getter
+
+
+def _raw_getter(spec, owner):
+    def getter(node):
+        return SavedTensor(node if owner is None else owner(node), node, spec)
+    return getter
+
+
+class SavedTensor:
+    """PyTorch's ``torch._C._autograd.SavedTensor``: a tensor a node saved for backward, as ``_raw_saved_<name>``
+    gives it."""
+
+    def __init__(self, node, shown, spec):
+        self._node, self._shown, self._spec = node, shown, spec
+
+    def register_hooks(self, *hooks):
+        """PyTorch runs ``pack_hook`` on the saved tensor now and ``unpack_hook`` on what it returned wherever the
+        tensor is used; torchless's backward reads the arrays its node saved directly, so hooks cannot be
+        honoured: refused (after PyTorch's checks), rather than silently not applied."""
+        if len(hooks) != 2 or not all(callable(hook) for hook in hooks):
+            invoked = ", ".join(map(repr, (self, *hooks)))
+            raise TypeError("register_hooks(): incompatible function arguments. The following argument types are "
+                            "supported:\n    1. (self: torch._C._autograd.SavedTensor, arg0: collections.abc.Callable, "
+                            f"arg1: collections.abc.Callable) -> None\n\nInvoked with: {invoked}")
+        if self._node._freed:
+            raise RuntimeError(
+                "Calling register_hooks on a saved tensor after it has been freed. Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need "
+                "to backward through the graph a second time or if you need to access saved variables after calling "
+                "backward.")
+        if read(self._spec, self._node, self._shown) is None:
+            raise RuntimeError("Calling register_hooks on a saved tensor with value None is forbidden")
+        raise NotImplementedError("torchless does not support hooks on saved tensors: its backward reads the values "
+                                  "saved by the node directly")
+
+    @property
+    def data(self):
+        """The saved tensor's values, as a tensor outside the graph."""
+        tensor = read(self._spec, self._node, self._shown)
+        return None if tensor is None else tensor.detach()
+
+    def __repr__(self):
+        return f"<torch._C._autograd.SavedTensor object at {hex(id(self))}>"
