@@ -82,3 +82,41 @@ def test_torchviz_draws_a_cnn_as_for_pytorch(tmp_path):
         print("\\n".join(sorted(re.sub(r"\\b\\d{6,}\\b", "ID", source).splitlines())))
     """)
 
+
+
+def view_chain(tensor):
+    """(node name, {saved name: value}) of each node from ``tensor.grad_fn`` down its first input to the leaf."""
+    chain, fn = [], tensor.grad_fn
+    while fn is not None and type(fn).__name__ != "AccumulateGrad":
+        saved = {name: getattr(fn, name) for name in dir(fn)
+                 if name.startswith("_saved_") and not name.startswith("_saved_indices")}
+        chain.append((type(fn).__name__, saved))
+        fn = next((next_fn for next_fn, _ in fn.next_functions if next_fn is not None), None)
+    return chain
+
+
+@pytest.mark.parametrize("key", [
+    "[1:, :2]", "[1:, 0]", "[1:3, None, ::2]", "[0, 1]", "[0, 0, 0]", "[None, ..., None]", "[-2:, ..., 1]",
+    "[:, :, 1:-1]", "[1:, :, :]", "[:]", "[...]", "[1:, lib.tensor([0, 1])]", "[lib.tensor([0, 1]), 1:]",
+    "[0, lib.tensor([0, 1])]", "[1:, [0, 1]]", "[x > 0]",
+])
+def test_indexing_records_pytorchs_chain_of_views(key):
+    # PyTorch runs a key as one view per part (select, slice, unsqueeze) and then one index; torchless lists
+    # the same chain, with each view's saved arguments, and its gradient is that of the whole key
+    chains, grads = [], []
+    for lib in (torch, torchless):
+        x = lib.tensor(np.arange(120, dtype=np.float32).reshape(4, 5, 6) - 60, requires_grad=True)
+        out = eval("x" + key, {"x": x, "lib": lib})
+        chains.append(view_chain(out))
+        (out * out).sum().backward()
+        grads.append(x.grad.numpy())
+    assert chains[1] == chains[0]
+    np.testing.assert_array_equal(grads[1], grads[0])
+
+
+def test_folded_views_of_an_indexing_are_the_same_objects_at_every_look():
+    x = torchless.randn(4, 5, requires_grad=True)
+    fn = x[1:, :2].grad_fn
+    assert fn.next_functions[0][0] is fn.next_functions[0][0]
+    with pytest.raises(RuntimeError, match="register the hook on that node"):
+        fn.next_functions[0][0].register_hook(lambda *args: None)

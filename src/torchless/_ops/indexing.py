@@ -1,7 +1,7 @@
 """Reading and writing through an index: t[key] and t[key] = value."""
 import numpy as np
 
-from ..autograd.graph import COPY_SLICES, Node
+from ..autograd.graph import COPY_SLICES, FoldedNode, Node
 from ..autograd.saved_values import SavedTuple, int64
 from ._util import unbroadcast, unbroadcast_tensor
 
@@ -125,28 +125,38 @@ def _view_steps(key, shape):
     return steps, tuple(shape), tuple(indices)
 
 
-def _last_view(node):
-    return _view_steps(node.key, node.shape)[0][-1]
+def _step_values(step):
+    """What PyTorch's node of one view step (see _view_steps) shows of its arguments: {name: value}."""
+    name, dim, part, shape = step
+    if name == "SelectBackward0":
+        return {"dim": int64(dim), "index": int64(part), "self_sym_sizes": shape}
+    if name == "SliceBackward0":
+        return {"dim": int64(dim), "start": int64(part.start or 0),
+                "end": int64(_INT64_MAX if part.stop is None else part.stop), "step": int64(part.step or 1),
+                "self_sym_sizes": shape}
+    return {"dim": int64(dim)}  # UnsqueezeBackward0
 
 
-def _select_or_slice_sizes(node):
-    return _last_view(node)[3]
+def _constants(values):
+    """Saved-value specs that give ``values`` whatever node they are read from."""
+    return {name: (lambda node, value=value: value) for name, value in values.items()}
+
+
+def _last_step_spec(name):
+    return lambda node: _step_values(_view_steps(node.key, node.shape)[0][-1])[name]
 
 
 class Index(Node):
-    """``a[key]``; gather/sort/topk/split/unbind reuse it under their own node name."""
+    """``a[key]``; gather/sort/topk/split/unbind reuse it under their own node name.
+
+    PyTorch runs a key as a chain of views (a select, slice or unsqueeze per part, then one index by the index
+    arrays), each its own node; torchless runs it as one NumPy indexing and names its node after the chain's
+    last, listing the others in ``next_functions`` as folded nodes (see _view_steps)."""
 
     torch_saved = {
-        "SelectBackward0": {"dim": lambda node: int64(_last_view(node)[1]),
-                            "index": lambda node: int64(_last_view(node)[2]),
-                            "self_sym_sizes": _select_or_slice_sizes},
-        "SliceBackward0": {"dim": lambda node: int64(_last_view(node)[1]),
-                           "start": lambda node: int64(_last_view(node)[2].start or 0),
-                           "end": lambda node: int64(_INT64_MAX if _last_view(node)[2].stop is None
-                                                     else _last_view(node)[2].stop),
-                           "step": lambda node: int64(_last_view(node)[2].step or 1),
-                           "self_sym_sizes": _select_or_slice_sizes},
-        "UnsqueezeBackward0": {"dim": lambda node: int64(_last_view(node)[1])},
+        "SelectBackward0": {name: _last_step_spec(name) for name in ("dim", "index", "self_sym_sizes")},
+        "SliceBackward0": {name: _last_step_spec(name) for name in ("dim", "start", "end", "step", "self_sym_sizes")},
+        "UnsqueezeBackward0": {"dim": _last_step_spec("dim")},
         "IndexBackward0": {"indices": SavedTuple(lambda node: _view_steps(node.key, node.shape)[2]),
                            "self_sym_sizes": lambda node: _view_steps(node.key, node.shape)[1]},
     }
@@ -189,6 +199,21 @@ class Index(Node):
         if self.node_name:
             return self.node_name
         return _basic_index_name(self.key, self.shape) if self.basic else "IndexBackward0"
+
+    @property
+    def next_functions(self):
+        """The input through the chain of views PyTorch records before this node's own (see the class)."""
+        if self._listed is None:  # the same node objects at every look, as PyTorch's
+            self._listed = super().next_functions
+            if not self.node_name:
+                steps = _view_steps(self.key, self.shape)[0]
+                edge = self._listed[0][0]
+                for step in (steps[:-1] if self.basic else steps):
+                    edge = FoldedNode(step[0], ((edge, 0),), self, saved=_constants(_step_values(step)))
+                self._listed = ((edge, 0),)
+        return self._listed
+
+    _listed = None
 
 
 def _basic_index_name(key, shape):

@@ -405,11 +405,12 @@ class FoldedNode(Node):
     them (torchviz) have PyTorch's shape; the gradient passes through the node that folded it in, so hooks belong
     there."""
 
-    def __init__(self, name, next_functions, folded_into):
+    def __init__(self, name, next_functions, folded_into, saved=None):
         self._name, self._next_functions = name, tuple(next_functions)
         self._folded_into = folded_into.name()
         # weakly: the node lists its folded nodes, and reads of their saved values go to its fields
         self._owner = weakref.ref(folded_into)
+        self._own_specs = saved  # its own specs (functions of the owner), else the owner class's folded_saved
         named_as_pytorch(self)
 
     def name(self):
@@ -418,7 +419,10 @@ class FoldedNode(Node):
     def _properties_of_saved(self):
         """The ``_saved_*`` properties of this node: its owner class's ``folded_saved`` for its name."""
         owner = self._owner()
-        specs = {} if owner is None else type(owner).folded_saved.get(self._name, {})
+        if self._own_specs is not None:
+            specs = self._own_specs
+        else:
+            specs = {} if owner is None else type(owner).folded_saved.get(self._name, {})
         return saved_values.properties(specs, owner=lambda node: node._live_owner())
 
     def _live_owner(self):
