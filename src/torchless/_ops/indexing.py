@@ -217,24 +217,9 @@ class Index(Node):
 
 
 def _basic_index_name(key, shape):
-    """PyTorch applies select/slice/unsqueeze per key part, skipping full slices; the last one names the node."""
-    if isinstance(key, slice):
-        return "SliceBackward0"  # a lone slice is applied even when it covers everything
-    parts = key if isinstance(key, tuple) else (key,)
-    consumed = sum(1 for p in parts if p is not None and p is not Ellipsis)
-    name, dim = "AliasBackward0", 0
-    for part in parts:
-        if part is None:
-            name = "UnsqueezeBackward0"
-        elif part is Ellipsis:
-            dim += len(shape) - consumed
-        else:
-            if not isinstance(part, slice):
-                name = "SelectBackward0"
-            elif part.indices(shape[dim]) != (0, shape[dim], 1):
-                name = "SliceBackward0"
-            dim += 1
-    return name
+    """The name of PyTorch's node for the basic key ``key``: the last view of its chain (see _view_steps)."""
+    steps = _view_steps(key, shape)[0]
+    return steps[-1][0] if steps else "AliasBackward0"
 
 
 class IndexPut(Node):
