@@ -84,11 +84,18 @@ def test_torchviz_draws_a_cnn_as_for_pytorch(tmp_path):
 
 
 
+def comparable(value):
+    """A saved value as something == compares across the two libraries: a tensor as its shape, values and node."""
+    if not hasattr(value, "detach"):
+        return value
+    return tuple(value.shape), value.detach().numpy().tolist(), type(value.grad_fn).__name__
+
+
 def view_chain(tensor):
     """(node name, {saved name: value}) of each node from ``tensor.grad_fn`` down its first input to the leaf."""
     chain, fn = [], tensor.grad_fn
     while fn is not None and type(fn).__name__ != "AccumulateGrad":
-        saved = {name: getattr(fn, name) for name in dir(fn)
+        saved = {name: comparable(getattr(fn, name)) for name in dir(fn)
                  if name.startswith("_saved_") and not name.startswith("_saved_indices")}
         chain.append((type(fn).__name__, saved))
         fn = next((next_fn for next_fn, _ in fn.next_functions if next_fn is not None), None)
@@ -120,3 +127,19 @@ def test_folded_views_of_an_indexing_are_the_same_objects_at_every_look():
     assert fn.next_functions[0][0] is fn.next_functions[0][0]
     with pytest.raises(RuntimeError, match="register the hook on that node"):
         fn.next_functions[0][0].register_hook(lambda *args: None)
+
+
+@pytest.mark.parametrize("pool", [
+    lambda F, x: F.max_pool1d(x, 2), lambda F, x: F.max_pool1d(x, 3, 1, 1, ceil_mode=True),
+    lambda F, x: F.max_pool1d(x, 2, return_indices=True)[0], lambda F, x: F.avg_pool1d(x, 3, 1, 1),
+    lambda F, x: F.adaptive_avg_pool1d(x, 3), lambda F, x: F.adaptive_max_pool1d(x, 3),
+    lambda F, x: F.max_pool1d(x[0], 2),
+], ids=["max", "max-ceil", "max-indices", "avg", "adaptive-avg", "adaptive-max", "unbatched"])
+def test_one_dimensional_pooling_lists_pytorchs_2d_pooling_of_the_unsqueezed_input(pool):
+    # PyTorch pools 1-D as 2-D: SqueezeBackward1 over the 2-D pooling's node (saving the unsqueezed input and
+    # 2-D arguments) over UnsqueezeBackward0
+    chains = []
+    for lib in (torch, torchless):
+        x = lib.tensor(np.arange(48, dtype=np.float32).reshape(2, 3, 8) % 7, requires_grad=True)
+        chains.append(view_chain(pool(lib.nn.functional, x)))
+    assert chains[1] == chains[0]

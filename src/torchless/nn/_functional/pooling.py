@@ -20,7 +20,7 @@ from ..._kernels import pool as kernels
 from ..._kernels import pool3d
 from ..._tensor import Tensor
 from ..._ops import unary
-from ...autograd.graph import Node, gradient_unwatched, records, with_zero_derivative_of
+from ...autograd.graph import FoldedNode, Node, gradient_unwatched, records, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, int64
 from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
 from ._norm_checks import int_list_arg
@@ -58,7 +58,47 @@ _SQUEEZED_1D = {"dim": lambda node: int64(-2),
                 "self_sym_sizes": lambda node: node.input_shape[:-1] + (1, node.output_length())}
 
 
-class MaxPool(Node):
+class _UnsqueezedInput(Saved):
+    """A 1-D pooling's input as the 2-D pooling PyTorch runs it on saves it: unsqueezed to (..., 1, L), a tensor of
+    the UnsqueezeBackward0 node that the pooling's node lists."""
+
+    def tensor(self, node, shown):
+        original = SavedInput(0).tensor(node, shown)
+        if original is None:
+            return None
+        array = original._data
+        return self.wrap(node, shown, array.reshape(array.shape[:-1] + (1, array.shape[-1])))
+
+
+class _PooledAs2d(Node):
+    """A pooling that PyTorch runs in 1-D as its 2-D pooling of the input unsqueezed to (..., 1, L), the result
+    squeezed back. torchless pools in one node, named SqueezeBackward1 (it ends the chain); its
+    ``next_functions`` list the two others as folded nodes, with what they saved (``pooled_2d``: the 2-D node's
+    name and saved-value specs)."""
+
+    pooled_2d = None
+
+    @property
+    def next_functions(self):
+        if self.spatial != 1:
+            return super().next_functions
+        if self._listed is None:  # the same node objects at every look, as PyTorch's
+            ((edge, _),) = super().next_functions
+            unsqueezed = FoldedNode("UnsqueezeBackward0", ((edge, 0),), self, saved={"dim": lambda node: int64(-2)})
+            name, specs = self.pooled_2d()
+            self._listed = ((FoldedNode(name, ((unsqueezed, 0),), self, saved=specs), 0),)
+        return self._listed
+
+    _listed = None
+
+
+def _unsqueezed_specs(specs, **replaced):
+    """The 2-D node's saved-value specs of a 1-D pooling: its input unsqueezed; other tensors as ``replaced``."""
+    grad_fn = lambda node, shown: shown.next_functions[0][0]  # noqa: E731 (the folded UnsqueezeBackward0)
+    return {**specs, "self": _UnsqueezedInput(None, grad_fn=grad_fn), **replaced}
+
+
+class MaxPool(_PooledAs2d):
     """Max pooling; backward sends each output's gradient to its argmax.
 
     The kernel runs in the functional because its argmax is an output of its own. max_pool saves
@@ -169,12 +209,17 @@ class MaxPool(Node):
     def name(self):
         return self._name
 
+    def pooled_2d(self):
+        name = "AdaptiveMaxPool2DBackward0" if self.winners is None else "MaxPool2DWithIndicesBackward0"
+        indices = Saved(lambda node: node.flat_indices()[..., None, :])
+        return name, _unsqueezed_specs(self.torch_saved[name], result1=indices)
+
 
 _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward),
                      3: (pool3d.avg_pool3d_forward, pool3d.avg_pool3d_backward)}
 
 
-class AvgPool(Node):
+class AvgPool(_PooledAs2d):
     """Average pooling (zero padding; divisor per PyTorch's count_include_pad / divisor_override)."""
     backward_is_one_op = True
 
@@ -232,8 +277,11 @@ class AvgPool(Node):
     def name(self):
         return f"AvgPool{self.spatial}DBackward0" if self.spatial > 1 else "SqueezeBackward1"
 
+    def pooled_2d(self):
+        return "AvgPool2DBackward0", _unsqueezed_specs(self._pool_arguments)
 
-class AdaptiveAvgPool(Node):
+
+class AdaptiveAvgPool(_PooledAs2d):
     saved, saves = ("input_shape",), (0,)  # as PyTorch, which saves the input
     torch_saved = {"AdaptiveAvgPool2DBackward0": {"self": SavedInput(0)},
                    "AdaptiveAvgPool3DBackward0": {"self": SavedInput(0)},
@@ -267,6 +315,9 @@ class AdaptiveAvgPool(Node):
 
     def name(self):
         return "SqueezeBackward1" if self.spatial == 1 else f"AdaptiveAvgPool{self.spatial}DBackward0"
+
+    def pooled_2d(self):
+        return "AdaptiveAvgPool2DBackward0", _unsqueezed_specs(self.torch_saved["AdaptiveAvgPool2DBackward0"])
 
 
 class AdaptiveAvgPoolBackward(Node):
