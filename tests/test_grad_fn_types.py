@@ -42,7 +42,8 @@ def course_cnn_loss(lib):
     lambda lib: lib.nn.functional.log_softmax(lib.ones(2, 3, requires_grad=True), 1).exp().max(),
     lambda lib: lib.ones(4, requires_grad=True).clone().add_(1).relu_().sum(),
     lambda lib: (lib.ones(3, 3, requires_grad=True)[1:] ** 2).sum(),
-], ids=["course-cnn", "arithmetic", "view-mean", "softmax-max", "in-place", "indexing"])
+    lambda lib: lib.bmm(lib.ones(2, 3, 4, requires_grad=True), lib.ones(2, 4, 5, requires_grad=True)).sum(),
+], ids=["course-cnn", "arithmetic", "view-mean", "softmax-max", "in-place", "indexing", "bmm"])
 def test_node_types_are_named_as_pytorchs(build):
     assert graph_types(torchless, build) == graph_types(torch, build)
 

@@ -1589,7 +1589,7 @@ class Tensor:
                                      other.dtype.scalar_name)
         if error is not None:
             raise error
-        return arithmetic.MatMul.apply(self, other)
+        return arithmetic.MatMul.apply(self, other, batched=True)
 
     def dot(self, other):
         if self._data.ndim != 1 or other._data.ndim != 1:

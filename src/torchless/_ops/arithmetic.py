@@ -362,6 +362,7 @@ class MatMul(Node):
                         "mat2_sym_strides": needed_for((1,), lambda node: strides(node.b))},
         "DotBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "tensor": SavedInput(1, "b", needed_for=(0,))},
         "MvBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "vec": SavedInput(1, "b", needed_for=(0,))},
+        "BmmBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "mat2": SavedInput(1, "b", needed_for=(0,))},
         "UnsafeViewBackward0": {"self_sym_sizes": lambda node: node.folded_product_shape()},
     }
 
@@ -377,9 +378,11 @@ class MatMul(Node):
         batch = int(np.prod(np.broadcast_shapes(a[:-2], b[:-2])))
         return (batch,) + a[-2:-1] + b[-1:] if len(b) >= 2 else (batch,) + a[-2:-1]
 
-    def forward(self, a, b):
+    def forward(self, a, b, batched=False):
+        """``batched``: torch.bmm's product of two stacks of matrices, its own node in PyTorch."""
         self.a, self.b = a, b
         self.ndims = a.ndim, b.ndim
+        self.batched = batched
         return _product(a, b)
 
     def backward(self, grad):
@@ -414,6 +417,8 @@ class MatMul(Node):
         return ga, gb
 
     def name(self):
+        if self.batched:
+            return "BmmBackward0"
         return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0",
                 (1, 2): "SqueezeBackward4"}.get(self.ndims, "UnsafeViewBackward0")
 
