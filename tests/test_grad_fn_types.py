@@ -43,7 +43,8 @@ def course_cnn_loss(lib):
     lambda lib: lib.ones(4, requires_grad=True).clone().add_(1).relu_().sum(),
     lambda lib: (lib.ones(3, 3, requires_grad=True)[1:] ** 2).sum(),
     lambda lib: lib.bmm(lib.ones(2, 3, 4, requires_grad=True), lib.ones(2, 4, 5, requires_grad=True)).sum(),
-], ids=["course-cnn", "arithmetic", "view-mean", "softmax-max", "in-place", "indexing", "bmm"])
+    lambda lib: (2 / lib.ones(3, requires_grad=True)).sum(),
+], ids=["course-cnn", "arithmetic", "view-mean", "softmax-max", "in-place", "indexing", "bmm", "scalar-over-tensor"])
 def test_node_types_are_named_as_pytorchs(build):
     assert graph_types(torchless, build) == graph_types(torch, build)
 
@@ -143,4 +144,13 @@ def test_one_dimensional_pooling_lists_pytorchs_2d_pooling_of_the_unsqueezed_inp
     for lib in (torch, torchless):
         x = lib.tensor(np.arange(48, dtype=np.float32).reshape(2, 3, 8) % 7, requires_grad=True)
         chains.append(view_chain(pool(lib.nn.functional, x)))
+    assert chains[1] == chains[0]
+
+
+def test_scalar_over_tensor_lists_pytorchs_reciprocal_with_its_saved_result():
+    # PyTorch computes 2 / x as reciprocal(x) * 2
+    chains = []
+    for lib in (torch, torchless):
+        x = lib.tensor([1.0, 2.0, 4.0], requires_grad=True)
+        chains.append(view_chain(2 / x[1:]))
     assert chains[1] == chains[0]

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._kernels.blas import matmul as _blas_matmul
-from ..autograd.graph import OUTPUT, Node
+from ..autograd.graph import OUTPUT, FoldedNode, Node
 from ..autograd.saved_values import Saved, SavedInput, needed_for, number, saved_result, sizes, strides
 from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
@@ -117,6 +117,24 @@ class Div(Node):
         if self.scalar_numerator:
             return "MulBackward0"  # PyTorch: scalar * reciprocal(b)
         return "DivBackward1" if self.scalar_divisor else "DivBackward0"
+
+    @property
+    def next_functions(self):
+        """A scalar over a tensor lists PyTorch's reciprocal(b) * scalar: reciprocal's node, then the scalar's (none)."""
+        if not self.scalar_numerator:
+            return super().next_functions
+        if self._listed is None:  # the same node objects at every look, as PyTorch's
+            ((_, _), (edge, _)) = super().next_functions
+            reciprocal = None if edge is None else FoldedNode("ReciprocalBackward0", ((edge, 0),), self,
+                                                               saved={"result": _SAVED_RECIPROCAL})
+            self._listed = ((reciprocal, 0), (None, 0))
+        return self._listed
+
+    _listed = None
+
+
+# What the reciprocal of a scalar-over-tensor division saved: its result, a tensor of its (folded) node.
+_SAVED_RECIPROCAL = Saved(lambda node: np.reciprocal(node.b), grad_fn=lambda node, shown: shown)
 
 
 def _half_with_opmath_scalar(node):
