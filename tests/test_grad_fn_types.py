@@ -44,7 +44,10 @@ def course_cnn_loss(lib):
     lambda lib: (lib.ones(3, 3, requires_grad=True)[1:] ** 2).sum(),
     lambda lib: lib.bmm(lib.ones(2, 3, 4, requires_grad=True), lib.ones(2, 4, 5, requires_grad=True)).sum(),
     lambda lib: (2 / lib.ones(3, requires_grad=True)).sum(),
-], ids=["course-cnn", "arithmetic", "view-mean", "softmax-max", "in-place", "indexing", "bmm", "scalar-over-tensor"])
+    lambda lib: (lib.ones(3, requires_grad=True).double() / lib.ones(3, requires_grad=True)).sum(),
+    lambda lib: (lib.ones(3, requires_grad=True) * lib.ones(3, dtype=lib.float64, requires_grad=True)).sum(),
+], ids=["course-cnn", "arithmetic", "view-mean", "softmax-max", "in-place", "indexing", "bmm", "scalar-over-tensor",
+        "promoted-divisor", "promoted-factor"])
 def test_node_types_are_named_as_pytorchs(build):
     assert graph_types(torchless, build) == graph_types(torch, build)
 

@@ -1175,7 +1175,7 @@ class Tensor:
             if a == b:
                 return self, other
             common = self._common_with_tensor(other)
-            return self._cast(common), other._cast(common)
+            return self._promoted(common), other._promoted(common)
         if not isinstance(other, (numbers.Number, np.bool_)):  # an array too: NumPy computes tensor + array
             return NotImplemented, None
         if not isinstance(other, (numbers.Real, np.bool_)):  # a complex number: the complex dtype of self's precision
@@ -1207,6 +1207,10 @@ class Tensor:
 
     def _cast(self, np_dtype):
         return self if self._data.dtype == np_dtype else unary.Cast.apply(self, dtype=np_dtype)
+
+    def _promoted(self, np_dtype):
+        """This tensor as an operand of an op computing in ``np_dtype`` (no node of PyTorch's graph, see Promotion)."""
+        return self if self._data.dtype == np_dtype else unary.Promotion.apply(self, dtype=np_dtype)
 
     def _binary(self, other, fn, **params):
         a, b = self._operands(other)

@@ -475,6 +475,13 @@ class Cast(Node):
         return "ToCopyBackward0"
 
 
+class Promotion(Cast):
+    """An operand's conversion to the dtype an op computes in (float64 + float32): PyTorch's kernels convert
+    their operands themselves, so its graph has no node for it, and ``next_functions`` look through this one."""
+
+    listed_through = True
+
+
 class Clone(Node):
     """A copy: in PyTorch's preserve_format layout (``x.t().clone()`` stays transposed), in C order for
     ``contiguous()``, or in the layout of a ``memory_format`` given."""

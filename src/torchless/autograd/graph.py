@@ -80,6 +80,8 @@ class Node:
     saved_only_for = {}
     # Inputs PyTorch saves as their transpose (linear's weight, as w.t()), which its error describes.
     saved_transposed = ()
+    # A node PyTorch's graph has none of: next_functions list its input in its place (see shown_edge).
+    listed_through = False
     _checked_versions = ()  # SavedVersion of each saved input, checked before backward
     _checked_output = None  # SavedVersion of the result when it is saved
     _output_view = None  # weak reference to the view the result was written in place into (base's node CopySlices)
@@ -392,7 +394,10 @@ def accumulate_grad_node(leaf):
 
 
 def shown_edge(edge):
-    """How ``next_functions`` lists an edge: the node it leads to, a leaf's AccumulateGrad, or None."""
+    """How ``next_functions`` lists an edge: the node it leads to, a leaf's AccumulateGrad, or None. A node
+    PyTorch's graph has no counterpart of (``listed_through``, an operand's type promotion) is looked through."""
+    while isinstance(edge, Node) and edge.listed_through:
+        edge = edge.edges[0]
     if edge is None or isinstance(edge, Node):
         return edge
     return accumulate_grad_node(edge)
