@@ -124,6 +124,18 @@ def suggest(array):
     return contiguous_format
 
 
+_KERNEL_NAMES = {channels_last: "ChannelsLast", channels_last_3d: "ChannelsLast3d"}
+
+
+def check_kernel_supports(array, format_):
+    """PyTorch's CPU kernels that switch on ``suggest_memory_format()`` (max pooling, pixel shuffling) take the
+    contiguous format and one channels-last ``format_``: strides suggesting the other one (a 4-D input of a 3-D
+    pooling, a 5-D one of a 2-D kernel) fail."""
+    suggested = suggest(array)
+    if suggested is not contiguous_format and suggested is not format_:
+        raise RuntimeError(f"Unsupported memory format. Supports only {_KERNEL_NAMES[format_]}, Contiguous")
+
+
 def _strided(shape, dtype, strides, allocate):
     """A new array of ``shape`` with ``strides`` (in elements) over dense memory from ``allocate``."""
     size = 1

@@ -4,6 +4,7 @@ Each is a reshape, a transpose and a reshape back, so each gradient is the inver
 """
 import numpy as np
 
+from ... import _memory_format
 from ...autograd.graph import Node
 from ._args import Param, native
 
@@ -63,6 +64,12 @@ class PixelUnshuffle(Node):
         return (PixelShuffle.apply(grad, factor=self.factor),)
 
 
+def _check_kernel_format(input):
+    """PyTorch's pixel (un)shuffle kernels take contiguous and channels-last 4-D strides, not channels-last-3d ones."""
+    if input.dim() == 5:
+        _memory_format.check_kernel_supports(input._data, _memory_format.channels_last)
+
+
 _pixel_shuffle_native = native("pixel_shuffle", [Param("input", "Tensor"), Param("upscale_factor", "int")],
                                list_size=1)
 _pixel_unshuffle_native = native("pixel_unshuffle", [Param("input", "Tensor"), Param("downscale_factor", "int")],
@@ -93,6 +100,7 @@ def _pixel_shuffle(input, upscale_factor):
     if channels % squared:
         raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
                            f"upscale_factor, but input.size(-3)={channels} is not divisible by {squared}")
+    _check_kernel_format(input)
     return PixelShuffle.apply(input, factor=upscale_factor)
 
 
@@ -116,6 +124,7 @@ def _pixel_unshuffle(input, downscale_factor):
         if input.shape[axis] % downscale_factor:
             raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
                                f"input.size({axis})={input.shape[axis]} is not divisible by {downscale_factor}")
+    _check_kernel_format(input)
     # PyTorch returns an empty input unchanged, shape included
     return PixelUnshuffle.apply(input, factor=downscale_factor if input.numel() else 1)
 

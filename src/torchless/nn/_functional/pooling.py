@@ -478,6 +478,7 @@ def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode,
     kernel = _pair(kernel)
     stride, padding, dilation = _pair(stride, kernel), _pair(padding), _pair(dilation)
     if input.dim() not in (3, 4):
+        _memory_format.check_kernel_supports(input._data, _memory_format.channels_last)
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     _check_pool2d(tuple(input.shape), kernel, stride, padding, dilation, ceil_mode)
     _check_not_bool(input)
