@@ -9,7 +9,13 @@ torch:
   do pixel_shuffle and pixel_unshuffle of such an input after their checks (they returned results);
 * a transposed convolution to a negative output size whose input or weight suggests a channels-last format fails
   in PyTorch's own allocation of the channels-last output ("numel: integer multiplication overflow"), not in
-  oneDNN's memory descriptor.
+  oneDNN's memory descriptor;
+* batch_norm and instance_norm refuse running statistics that require grad when a graph would be recorded, as
+  native_batch_norm's autograd wrapper does ("The function 'native_batch_norm' is not differentiable with respect
+  to argument 'running_mean'. ..."), after the size checks and before the dtype ones (instance_norm first converts
+  them to the weight's or input's dtype, after which an integer one no longer requires grad); instance_norm of an
+  input without elements copies the running statistics back through an alias, which autograd records, and refuses
+  for a leaf that requires grad ("a view of a leaf Variable that requires grad ...").
 """
 import warnings
 
@@ -99,3 +105,62 @@ def test_transposed_convolution_to_a_negative_size(x_shape, x_format, w_shape, w
         return getattr(lib.nn.functional, f"conv_transpose{len(x_shape) - 2}d")(x, w, **kwargs)
 
     assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- running statistics requiring grad
+def _norm_call(lib, fn, x_shape, x_dtype="float32", mean="leaf", var="plain", training=True, weight=None,
+               no_grad=False):
+    def statistic(kind, fill):
+        if kind is None:
+            return None
+        size = x_shape[1] if len(x_shape) > 1 else 1
+        if kind == "wrong_size":
+            return lib.full((size + 1,), fill, requires_grad=True)
+        t = lib.full((size,), fill, requires_grad=kind in ("leaf", "nonleaf"))
+        return t * 1 if kind == "nonleaf" else t
+
+    x = _x(lib, *x_shape, dtype=x_dtype)
+    running_mean, running_var = statistic(mean, 0.5), statistic(var, 2.0)
+    w = None if weight is None else lib.ones(x_shape[1], dtype=getattr(lib, weight))
+    F = lib.nn.functional
+    with lib.no_grad() if no_grad else lib.enable_grad():
+        if fn == "batch_norm":
+            out = F.batch_norm(x, running_mean, running_var, w, None, training)
+        else:
+            out = F.instance_norm(x, running_mean, running_var, w, None, use_input_stats=training)
+    return (out,) + tuple(t for t in (running_mean, running_var) if t is not None)
+
+
+@pytest.mark.parametrize("fn", ["batch_norm", "instance_norm"])
+@pytest.mark.parametrize("kwargs", [
+    {}, {"mean": "plain", "var": "leaf"}, {"mean": "nonleaf"}, {"training": False}, {"mean": "leaf", "var": None},
+    {"mean": None, "var": "leaf"}, {"mean": "wrong_size"}, {"x_dtype": "int64"}, {"x_dtype": "float64"},
+    {"x_dtype": "float16"}, {"weight": "float64"}, {"no_grad": True}, {"mean": "plain"},
+    {"x_dtype": "int64", "mean": "plain", "var": "leaf"}, {"x_dtype": "int64", "var": None},
+    {"x_shape": (1, 3)}, {"x_shape": (2, 3, 1)}, {"x_shape": (0, 3, 4)}, {"x_shape": (2, 3, 0)},
+    {"x_shape": (0, 3, 4), "mean": "nonleaf"}, {"x_shape": (2, 3, 0), "mean": "nonleaf", "var": "nonleaf"},
+    {"x_shape": (0, 3, 4), "no_grad": True}, {"x_shape": (0, 3, 4), "training": False},
+    {"x_shape": (2, 0, 4), "mean": "leaf"}, {"x_shape": (0, 3, 4), "mean": None, "var": "leaf"},
+])
+def test_running_statistics_that_require_grad(fn, kwargs):
+    kwargs = {"x_shape": (2, 3, 4), **kwargs}
+    assert_same_outcome(lambda lib: _norm_call(lib, fn, **kwargs))
+
+
+@pytest.mark.parametrize("name, kwargs", [("BatchNorm1d", {}), ("InstanceNorm1d", {"track_running_stats": True})])
+def test_norm_modules_with_running_statistics_that_require_grad(name, kwargs):
+    def call(lib):
+        module = getattr(lib.nn, name)(3, **kwargs)
+        module.running_var.requires_grad_()
+        return module(_x(lib, 2, 3, 4))
+
+    assert_same_outcome(call)
+
+
+def test_instance_norm_of_an_empty_input_records_the_copy_of_its_running_statistics():
+    def call(lib):
+        running_mean = lib.zeros(3, requires_grad=True) * 1
+        lib.nn.functional.instance_norm(lib.ones(0, 3, 4), running_mean, lib.ones(3))
+        return running_mean.grad_fn.name(), running_mean._version
+
+    assert call(torchless) == call(torch)

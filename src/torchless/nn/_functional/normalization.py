@@ -5,6 +5,7 @@ from ... import _dtype, _memory_format
 from ...autograd.graph import Node
 from ._moments import normalization_backward_graph
 from ._norm_checks import check_bool_arg, check_float_arg, check_tensor_arg
+from .loss import _refuse_grad
 
 __all__ = ["batch_norm"]
 
@@ -180,6 +181,13 @@ def _check_dtypes(input, weight, bias, running_mean, running_var, training):
     return False
 
 
+def refuse_statistic_grads(running_mean, running_var):
+    """native_batch_norm's autograd wrapper: running statistics are not differentiated, so (when a graph would be
+    recorded) they must not require grad."""
+    _refuse_grad("native_batch_norm", "running_mean", running_mean)
+    _refuse_grad("native_batch_norm", "running_var", running_var)
+
+
 def _refuse_statistic_rank(stat):
     """The kernel reads the running statistics through 1-D accessors (of weight and bias it needs the size only),
     which check the rank before the dtype."""
@@ -215,6 +223,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     _check_features("weight", weight, channels)
     _check_features("bias", bias, channels)
     input.size(1)  # a 1-D input without parameters fails here, with PyTorch's IndexError
+    refuse_statistic_grads(running_mean, running_var)
     if (running_mean is None) != (running_var is None):  # in training: the other is missing in evaluation
         raise ValueError("running_mean and running_var must either both be None or neither be None")
     mixed = _check_dtypes(input, weight, bias, running_mean, running_var, training)
