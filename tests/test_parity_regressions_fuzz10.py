@@ -15,7 +15,9 @@ torch:
   to argument 'running_mean'. ..."), after the size checks and before the dtype ones (instance_norm first converts
   them to the weight's or input's dtype, after which an integer one no longer requires grad); instance_norm of an
   input without elements copies the running statistics back through an alias, which autograd records, and refuses
-  for a leaf that requires grad ("a view of a leaf Variable that requires grad ...").
+  for a leaf that requires grad ("a view of a leaf Variable that requires grad ...");
+* the backward of channel_shuffle of an input without channels fails as PyTorch's does, which shuffles the
+  gradient into C / groups = 0 groups ("Number of groups to divide channels in must be positive ...").
 """
 import warnings
 
@@ -164,3 +166,20 @@ def test_instance_norm_of_an_empty_input_records_the_copy_of_its_running_statist
         return running_mean.grad_fn.name(), running_mean._version
 
     assert call(torchless) == call(torch)
+
+
+# ---------------------------------------------------------------------------- channel_shuffle's backward
+@pytest.mark.parametrize("shape, groups", [((2, 0, 3), 2), ((1, 0, 0, 0), 3), ((2, 0, 1, 2), 1), ((2, 4, 3), 2),
+                                           ((0, 6, 2), 3)])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_channel_shuffle_backward(shape, groups, create_graph):
+    def call(lib):
+        x = _x(lib, *shape, requires_grad=True)
+        y = lib.nn.functional.channel_shuffle(x * x, groups)
+        weights = lib.arange(float(y.numel())).reshape(y.shape)
+        grad, = lib.autograd.grad((y * weights).sum(), x, create_graph=create_graph)
+        if not create_graph:
+            return grad
+        return grad, lib.autograd.grad(grad.sum(), x)[0]
+
+    assert_same_outcome(call)

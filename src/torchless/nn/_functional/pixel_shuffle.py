@@ -135,12 +135,17 @@ class ChannelShuffle(Node):
         return _shuffle_channels(x, groups)
 
     def backward(self, grad):
-        # k groups of g undo g groups of k
-        return (_shuffle_channels(grad, grad.shape[1] // self.groups),)
+        return (_shuffle_channels(grad, self._inverse_groups(grad.shape[1])),)
 
     def backward_graph(self, grad):  # a permutation: its adjoint is the inverse one
-        channels = grad._data.shape[1]
-        return (ChannelShuffle.apply(grad, groups=channels // self.groups if channels else 1),)
+        return (ChannelShuffle.apply(grad, groups=self._inverse_groups(grad._data.shape[1])),)
+
+    def _inverse_groups(self, channels):
+        """k groups of g undo g groups of k: PyTorch's backward is channel_shuffle(grad, C / groups), whose check
+        refuses the 0 groups of an input without channels."""
+        groups = channels // self.groups
+        _check_groups_positive(groups)
+        return groups
 
 
 def _shuffle_channels(x, groups):
@@ -172,11 +177,15 @@ def _check_channel_groups(input, groups):
     if input.dim() <= 2:
         raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes "
                            f"{list(input.shape)}")
-    if groups <= 0:
-        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    _check_groups_positive(groups)
     if input.shape[1] % groups:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {input.shape[1]} channels and "
                            f"{groups} groups.")
+
+
+def _check_groups_positive(groups):
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
 
 
 class NativeChannelShuffle(ChannelShuffle):
