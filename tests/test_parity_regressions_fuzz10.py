@@ -17,7 +17,12 @@ torch:
   input without elements copies the running statistics back through an alias, which autograd records, and refuses
   for a leaf that requires grad ("a view of a leaf Variable that requires grad ...");
 * the backward of channel_shuffle of an input without channels fails as PyTorch's does, which shuffles the
-  gradient into C / groups = 0 groups ("Number of groups to divide channels in must be positive ...").
+  gradient into C / groups = 0 groups ("Number of groups to divide channels in must be positive ...");
+* the backward of pixel_shuffle and pixel_unshuffle of an input without elements is PyTorch's: the inverse
+  rearrangement of the gradient, where pixel_unshuffle returns an empty gradient as it is and pixel_shuffle checks
+  its channels, so the gradient mostly has another shape than the input, which the engine refuses ("Function
+  PixelShuffleBackward0 returned an invalid gradient at index 0 - got [...] but expected shape compatible with
+  [...]"); torchless gave the input's shape.
 """
 import warnings
 
@@ -181,5 +186,21 @@ def test_channel_shuffle_backward(shape, groups, create_graph):
         if not create_graph:
             return grad
         return grad, lib.autograd.grad(grad.sum(), x)[0]
+
+    assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- pixel (un)shuffle of empty inputs
+@pytest.mark.parametrize("fn", ["pixel_shuffle", "pixel_unshuffle"])
+@pytest.mark.parametrize("shape", [(2, 4, 0, 4), (2, 0, 2, 4), (4, 0, 4), (1, 0, 8), (2, 1, 0, 4), (0, 1, 2, 4),
+                                   (0, 4, 2, 2), (2, 0, 4, 2, 2), (3, 5, 0, 4), (1, 4, 0, 0), (1, 4, 2, 2)])
+@pytest.mark.parametrize("factor", [1, 2])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_pixel_shuffle_backward_of_an_empty_input(fn, shape, factor, create_graph):
+    def call(lib):
+        x = _x(lib, *shape, requires_grad=True)
+        y = getattr(lib.nn.functional, fn)(x * 1, factor)
+        grad, = lib.autograd.grad((y * y).sum(), x, create_graph=create_graph)
+        return y, grad
 
     assert_same_outcome(call)
