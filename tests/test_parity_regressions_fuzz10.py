@@ -22,7 +22,12 @@ torch:
   rearrangement of the gradient, where pixel_unshuffle returns an empty gradient as it is and pixel_shuffle checks
   its channels, so the gradient mostly has another shape than the input, which the engine refuses ("Function
   PixelShuffleBackward0 returned an invalid gradient at index 0 - got [...] but expected shape compatible with
-  [...]"); torchless gave the input's shape.
+  [...]"); torchless gave the input's shape;
+* the dtype errors of the CPU kernels with a channels-last variant name that variant, as PyTorch's do, for an
+  input whose strides (as the kernel sees them: a 1-D input unsqueezed to 2-D) suggest a channels-last format:
+  max_pool2d / max_pool1d with indices, avg_pool2d / avg_pool1d, adaptive average and max pooling 2-D / 1-D (and
+  'area' interpolation), max_pool3d, batched reflection and replication padding ('"avg_pool2d_channels_last" not
+  implemented for 'Bool'').
 """
 import warnings
 
@@ -204,3 +209,45 @@ def test_pixel_shuffle_backward_of_an_empty_input(fn, shape, factor, create_grap
         return y, grad
 
     assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- channels-last kernels' dtype errors
+def _strided_input(lib, dtype, layout):
+    if layout == "channels_last":
+        return lib.ones(2, 3, 4, 4, dtype=dtype).contiguous(memory_format=lib.channels_last)
+    if layout == "channels_last_3d":
+        return lib.ones(2, 3, 4, 4, 4, dtype=dtype).contiguous(memory_format=lib.channels_last_3d)
+    if layout == "transposed_1d":
+        return lib.ones(2, 5, 3, dtype=dtype).transpose(1, 2)
+    if layout == "unbatched_cl":  # a 4-D (C, D, H, W) input of a 3-D layer, strides of channels_last
+        return lib.ones(3, 4, 4, 4, dtype=dtype).contiguous(memory_format=lib.channels_last)
+    return lib.ones(2, 3, 4, 4, dtype=dtype)
+
+
+@pytest.mark.parametrize("call, layouts", [
+    (lambda F, x: F.max_pool2d(x, 2), ("channels_last", None)),
+    (lambda F, x: F.max_pool2d(x, 2, return_indices=True), ("channels_last",)),
+    (lambda F, x: F.max_pool1d(x, 2, return_indices=True), ("transposed_1d",)),
+    (lambda F, x: F.max_pool1d(x, 2), ("transposed_1d",)),
+    (lambda F, x: F.max_pool3d(x, 2), ("channels_last_3d",)),
+    (lambda F, x: F.avg_pool2d(x, 2), ("channels_last", None)),
+    (lambda F, x: F.avg_pool1d(x, 2), ("transposed_1d",)),
+    (lambda F, x: F.avg_pool3d(x, 2), ("channels_last_3d",)),
+    (lambda F, x: F.adaptive_avg_pool2d(x, 3), ("channels_last",)),
+    (lambda F, x: F.adaptive_avg_pool1d(x, 3), ("transposed_1d",)),
+    (lambda F, x: F.adaptive_avg_pool3d(x, 3), ("channels_last_3d",)),
+    (lambda F, x: F.adaptive_max_pool2d(x, 3), ("channels_last",)),
+    (lambda F, x: F.adaptive_max_pool1d(x, 3), ("transposed_1d",)),
+    (lambda F, x: F.adaptive_max_pool3d(x, 3), ("channels_last_3d",)),
+    (lambda F, x: F.interpolate(x, scale_factor=0.5, mode="area"), ("channels_last", "transposed_1d")),
+    (lambda F, x: F.pad(x, (1, 1, 1, 1), mode="reflect"), ("channels_last",)),
+    (lambda F, x: F.pad(x, (1, 1, 1, 1), mode="replicate"), ("channels_last",)),
+    (lambda F, x: F.pad(x, (1,) * 6, mode="reflect"), ("channels_last_3d", "unbatched_cl")),
+    (lambda F, x: F.pad(x, (1,) * 6, mode="replicate"), ("channels_last_3d", "unbatched_cl")),
+    (lambda F, x: F.pad(x, (1, 1), mode="reflect"), ("transposed_1d",)),
+    (lambda F, x: F.pad(x, (1, 1), mode="replicate"), ("transposed_1d",)),
+])
+@pytest.mark.parametrize("dtype", ["bool", "int64", "int32", "uint8"])
+def test_dtype_errors_of_channels_last_kernels(call, layouts, dtype):
+    for layout in layouts:
+        assert_same_outcome(lambda lib: call(lib.nn.functional, _strided_input(lib, getattr(lib, dtype), layout)))

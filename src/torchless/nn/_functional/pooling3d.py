@@ -84,7 +84,7 @@ def _max_pool3d_params(input, kernel, stride, padding, dilation, ceil_mode):
     out = _output_sizes(shape, kernel, stride, padding, dilation, ceil_mode)
     _pool3d_shape_check(shape, kernel, stride, padding, dilation, out, "max_pool3d_with_indices_out_cpu_template()")
     if input.dtype.name == "bool":
-        raise NotImplementedError(f"\"{fn}\" not implemented for 'Bool'")
+        raise NotImplementedError(f"\"{_memory_format.kernel_name(fn, input._data)}\" not implemented for 'Bool'")
     return kernel, stride, padding, dilation
 
 
