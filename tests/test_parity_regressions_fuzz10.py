@@ -27,7 +27,14 @@ torch:
   input whose strides (as the kernel sees them: a 1-D input unsqueezed to 2-D) suggest a channels-last format:
   max_pool2d / max_pool1d with indices, avg_pool2d / avg_pool1d, adaptive average and max pooling 2-D / 1-D (and
   'area' interpolation), max_pool3d, batched reflection and replication padding ('"avg_pool2d_channels_last" not
-  implemented for 'Bool'').
+  implemented for 'Bool'');
+* nearest and nearest-exact interpolation pick PyTorch's kernel: its channels-last one (float32 source indices,
+  copies and halvings of the index when a size stays or doubles) for a channels-last contiguous input of more than
+  3 channels, and in 2-D for any output of H + W <= 128; otherwise its generic one (indices in the opmath type,
+  float64 for a float64 input, no shortcut; nearest-exact rounding its linear source index), which 2-D inputs took
+  as the former and 3-D channels-last inputs of more than 3 channels as the latter. The dtype errors of nearest,
+  bilinear and trilinear interpolation name the kernel so picked ("compute_indices_weights_nearest" /
+  "upsample_nearest2d_channels_last", ...).
 """
 import warnings
 
@@ -251,3 +258,57 @@ def _strided_input(lib, dtype, layout):
 def test_dtype_errors_of_channels_last_kernels(call, layouts, dtype):
     for layout in layouts:
         assert_same_outcome(lambda lib: call(lib.nn.functional, _strided_input(lib, getattr(lib, dtype), layout)))
+
+
+# ---------------------------------------------------------------------------- nearest interpolation's two kernels
+@pytest.mark.parametrize("sizes, channels, scale_factor, mode, dtype, layout", [
+    ((41, 77), 3, (1.0, 2.3), "nearest", "float64", None),
+    ((38, 18), 1, (2.7, 1.762711), "nearest", "float64", None),
+    ((38, 1), 1, (2.7, 1.0), "nearest", "float64", None),
+    ((78, 9), 3, (2.01, 3.7), "nearest", "float32", None),
+    ((6, 39), 1, (1.146022, 3.239929), "nearest", "float16", None),
+    ((6, 5), 1, (1.146022, 1.5), "nearest", "float32", None),
+    ((64, 45), 3, (3.7, 1.09), "nearest-exact", "float64", None),
+    ((54, 72), 4, (1.282134, 2.7), "nearest-exact", "float64", "transposed"),
+    ((15, 70), 4, (1.03, 1.7), "nearest", "float16", "channels_last"),
+    ((15, 70), 3, (1.03, 1.7), "nearest", "float32", "channels_last"),
+    ((2, 3, 7), 4, (2.25, 2.543122, 2.1), "nearest", "float32", "channels_last_3d"),
+    ((8, 9, 1), 8, (2.041039, 1.308045, 2.0), "nearest", "float64", "channels_last_3d"),
+    ((3, 5, 5), 4, (1.0, 2.11, 3.3), "nearest", "float64", "channels_last_3d"),
+    ((3, 5, 5), 4, (1.0, 2.11, 3.3), "nearest-exact", "float64", "channels_last_3d"),
+    ((3, 5, 5), 3, (1.0, 2.11, 3.3), "nearest", "float64", "channels_last_3d"),
+    ((11, 5, 8), 4, (1.703439, 3.82, 2.03136), "nearest", "float16", "channels_last_3d"),
+    ((6,), 1, (1.146022,), "nearest", "float32", None),
+])
+def test_nearest_interpolation_kernels(sizes, channels, scale_factor, mode, dtype, layout):
+    def call(lib):
+        shape = (1, channels) + sizes
+        x = lib.tensor(np.arange(np.prod(shape)).reshape(shape).astype(dtype), requires_grad=dtype != "float16")
+        source = x
+        if layout == "transposed":
+            source = x.transpose(-1, -2)
+        elif layout is not None:
+            source = x.contiguous(memory_format=getattr(lib, layout))
+        y = lib.nn.functional.interpolate(source, scale_factor=scale_factor, mode=mode)
+        if dtype == "float16":
+            return y
+        (y * lib.tensor(np.linspace(1, 2, y.numel()).reshape(tuple(y.shape)).astype(dtype))).sum().backward()
+        return y, x.grad
+
+    assert_same_outcome(call)  # a wrong index moves an output by 1 or more
+
+
+@pytest.mark.parametrize("shape, scale_factor, layout", [
+    ((1, 1, 38, 18), (2.7, 1.8), None), ((1, 1, 3, 3), (2.0, 2.0), None), ((1, 4, 30, 30), (3.0, 3.0), "channels_last"),
+    ((1, 3, 70, 70), (1.0, 1.0), "channels_last"), ((1, 4, 3, 3, 3), (2.0, 2.0, 2.0), "channels_last_3d"),
+    ((1, 3, 3, 3, 3), (2.0, 2.0, 2.0), "channels_last_3d"), ((1, 4, 3, 3, 3), (2.0, 2.0, 2.0), None),
+])
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "bilinear", "bicubic", "trilinear"])
+def test_interpolation_dtype_errors_name_the_kernel(shape, scale_factor, layout, mode):
+    def call(lib):
+        x = lib.ones(*shape, dtype=lib.long)
+        if layout is not None:
+            x = x.contiguous(memory_format=getattr(lib, layout))
+        return lib.nn.functional.interpolate(x, scale_factor=scale_factor, mode=mode)
+
+    assert_same_outcome(call)

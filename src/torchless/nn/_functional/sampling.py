@@ -177,14 +177,27 @@ _KINDS = {
 }
 
 
-def _kernel_dtype_name(kind, dim):
-    """The name of the AT_DISPATCH that refuses an unsupported dtype (contiguous NCHW input)."""
+def _channels_last_kernel(input, output_size, dim):
+    """Whether PyTorch's 2-D or 3-D nearest, bilinear or trilinear resampling runs its channels-last kernel rather
+    than its generic one: for a channels-last contiguous input of more than 3 channels, and in 2-D for any output of
+    H + W <= 128 (faster there, its benchmarks found)."""
+    if dim == 1:
+        return False
+    format_ = _memory_format.channels_last if dim == 2 else _memory_format.channels_last_3d
+    if input.shape[1] > 3 and _memory_format.is_contiguous(input._data, format_):
+        return True
+    return dim == 2 and output_size[0] + output_size[1] <= 128
+
+
+def _kernel_dtype_name(kind, dim, channels_last_kernel):
+    """The name of the AT_DISPATCH that refuses an unsupported dtype."""
     if kind.endswith("-aa"):
         return "compute_index_ranges_weights"
-    if kind in ("nearest", "nearest-exact"):
-        return "upsample_nearest2d_channels_last" if dim == 2 else "compute_indices_weights_nearest"
-    return {"bilinear": "upsample_bilinear2d_channels_last",
-            "bicubic": "compute_indices_weights_cubic"}.get(kind, "compute_indices_weights_linear")
+    if kind == "bicubic":
+        return "compute_indices_weights_cubic"
+    if channels_last_kernel:
+        return f"upsample_{'nearest' if kind.startswith('nearest') else kind}{dim}d_channels_last"
+    return "compute_indices_weights_nearest" if kind.startswith("nearest") else "compute_indices_weights_linear"
 
 
 def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
@@ -212,8 +225,9 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         allowed = ("float16", "float32", "float64")
     else:
         allowed = ("float16", "float32", "float64", "uint8")
+    channels_last_kernel = _channels_last_kernel(input, output_size, dim)
     if dtype.name not in allowed:
-        raise NotImplementedError(f"\"{_kernel_dtype_name(kind, dim)}\" not implemented for "
+        raise NotImplementedError(f"\"{_kernel_dtype_name(kind, dim, channels_last_kernel)}\" not implemented for "
                                   f"'{input.dtype.scalar_name}'")
     if dtype == np.uint8 and kind not in ("nearest", "nearest-exact"):
         raise NotImplementedError(f"torchless implements {kind} interpolation of floating-point tensors only: "
@@ -221,15 +235,16 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
     scales = [None] * dim if scale_factors is None else list(scale_factors)
     compute = np.float64 if dtype == np.float64 else np.float32
     if kind in ("nearest", "nearest-exact"):
-        # the 2-D kernel computes source indices in float32 whatever the dtype, the others in the opmath type
-        index_type = np.float32 if dim == 2 else compute
+        # the channels-last kernel computes source indices in float32 whatever the dtype, with copies or halvings
+        # of the index when out is in or 2 * in (nearest); the generic one in the opmath type, with no shortcut
         exact = kind == "nearest-exact"
-        maps = [_nearest_taps(n, out, s, exact, index_type, shortcuts=dim == 2 and not exact, rounded=dim != 2)
+        maps = [_nearest_taps(n, out, s, exact, np.float32 if channels_last_kernel else compute,
+                              shortcuts=channels_last_kernel and not exact, rounded=not channels_last_kernel)
                 for n, out, s in zip(in_sizes, output_size, scales)]
-        # every backward computes in float32 and (nearest) copies or halves indices when out is in or 2 * in,
-        # which the 1-D and 3-D forwards do not: their gradient can differ from their adjoint, as PyTorch's does
-        adjoints = maps if dim == 2 else [_nearest_taps(n, out, s, exact, np.float32, shortcuts=not exact)
-                                          for n, out, s in zip(in_sizes, output_size, scales)]
+        # every backward computes as the channels-last kernel: a gradient can differ from the forward's adjoint,
+        # as PyTorch's does
+        adjoints = maps if channels_last_kernel else [_nearest_taps(n, out, s, exact, np.float32, shortcuts=not exact)
+                                                      for n, out, s in zip(in_sizes, output_size, scales)]
     elif kind.endswith("-aa"):
         filter_kind = kind[:-3]
         adjoints = [_antialias_taps(n, out, align_corners, s, filter_kind, compute)
