@@ -8,8 +8,9 @@ torch:
   suggesting channels_last_3d with "... Supports only ChannelsLast, Contiguous" (instead of the rank message), as
   do pixel_shuffle and pixel_unshuffle of such an input after their checks (they returned results);
 * a transposed convolution to a negative output size whose input or weight suggests a channels-last format fails
-  in PyTorch's own allocation of the channels-last output ("numel: integer multiplication overflow"), not in
-  oneDNN's memory descriptor;
+  in PyTorch's own allocation of the channels-last output ("numel: integer multiplication overflow", the product
+  of the sizes as uint64) or, when a 0 size comes before the negative ones, in oneDNN's descriptor of its strides,
+  not in oneDNN's memory descriptor of a format tag;
 * batch_norm and instance_norm refuse running statistics that require grad when a graph would be recorded, as
   native_batch_norm's autograd wrapper does ("The function 'native_batch_norm' is not differentiable with respect
   to argument 'running_mean'. ..."), after the size checks and before the dtype ones (instance_norm first converts
@@ -116,6 +117,12 @@ def test_pixel_shuffle_of_a_permuted_5d_input():
     ((2, 2, 3, 5, 4), "channels_last_3d", (2, 1, 1, 1, 2), None, {"padding": 2}),
     ((2, 2, 3, 5, 4), None, (2, 3, 1, 2, 2), "channels_last_3d", {"padding": 2}),
     ((2, 2, 3), None, (2, 1, 1), None, {"padding": 2}),
+    ((1, 6, 1, 3, 1), "channels_last_3d", (6, 1, 2, 1, 1), None, {"padding": (1, 2, 1), "dilation": (1, 2, 2),
+                                                                  "groups": 3}),
+    ((1, 6, 1, 3, 4), "channels_last_3d", (6, 1, 2, 1, 1), None, {"padding": (1, 2, 0), "dilation": (1, 2, 2),
+                                                                  "groups": 3}),
+    ((1, 6, 1, 3, 4), "channels_last_3d", (6, 1, 1, 1, 1), None, {"padding": (1, 0, 0), "groups": 3}),
+    ((2, 2, 1, 5), "channels_last", (2, 1, 2, 1), None, {"padding": (1, 3)}),
 ])
 def test_transposed_convolution_to_a_negative_size(x_shape, x_format, w_shape, w_format, kwargs):
     def call(lib):
