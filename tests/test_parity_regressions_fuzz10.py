@@ -35,7 +35,13 @@ torch:
   float64 for a float64 input, no shortcut; nearest-exact rounding its linear source index), which 2-D inputs took
   as the former and 3-D channels-last inputs of more than 3 channels as the latter. The dtype errors of nearest,
   bilinear and trilinear interpolation name the kernel so picked ("compute_indices_weights_nearest" /
-  "upsample_nearest2d_channels_last", ...).
+  "upsample_nearest2d_channels_last", ...);
+* nll_loss of a 4-D input in a non-contiguous dense layout (transposed, permuted, channels-last) fails in its
+  backward as PyTorch's nll_loss2d does, whose gradient zeros_like(input) must be contiguous ("grad_input must be
+  contiguous"; cross_entropy's log_softmax output is contiguous, an input not dense gets a contiguous gradient);
+* batch_norm in training of an integer or bool input in no contiguous layout (C order or channels-last), with no
+  parameter of another dtype, fails in PyTorch's at::mean of the statistics ("mean(): could not infer output
+  dtype. ..."), not in its kernel's dtype dispatch.
 """
 import warnings
 
@@ -317,5 +323,55 @@ def test_interpolation_dtype_errors_name_the_kernel(shape, scale_factor, layout,
         if layout is not None:
             x = x.contiguous(memory_format=getattr(lib, layout))
         return lib.nn.functional.interpolate(x, scale_factor=scale_factor, mode=mode)
+
+    assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- nll_loss2d's contiguous gradient
+@pytest.mark.parametrize("layout", ["transposed", "permuted", "channels_last", "sliced", "sliced_transposed",
+                                    "contiguous", "3d_transposed", "5d_transposed", "cross_entropy"])
+@pytest.mark.parametrize("reduction", ["mean", "none"])
+def test_nll_loss_of_a_non_contiguous_4d_input(layout, reduction):
+    def call(lib):
+        shape = {"3d_transposed": (2, 4, 3), "5d_transposed": (1, 2, 2, 2, 3)}.get(layout, (1, 2, 4, 4))
+        x = _x(lib, *shape, requires_grad=True)
+        source = {"transposed": lambda: x.transpose(-1, -2), "permuted": lambda: x.permute(0, 1, 3, 2),
+                  "channels_last": lambda: x.contiguous(memory_format=lib.channels_last),
+                  "sliced": lambda: x[:, :, ::2], "sliced_transposed": lambda: x[:, :, ::2].transpose(-1, -2),
+                  "3d_transposed": lambda: x.transpose(1, 2), "5d_transposed": lambda: x.transpose(-1, -2)
+                  }.get(layout, lambda: x)()
+        target = lib.zeros((source.shape[0],) + tuple(source.shape[2:]), dtype=lib.long)
+        if layout == "cross_entropy":
+            loss = lib.nn.functional.cross_entropy(source.transpose(-1, -2), target, reduction=reduction)
+        else:
+            loss = lib.nn.functional.nll_loss(source, target, reduction=reduction)
+        loss.sum().backward()
+        return loss, x.grad
+
+    assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- batch_norm of integer inputs
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+@pytest.mark.parametrize("layout", ["transposed", "sliced", "expanded", "channels_last", "contiguous"])
+@pytest.mark.parametrize("parameters", [None, "int", "float"])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_of_an_integer_input_in_another_layout(dtype, layout, parameters, training):
+    def call(lib):
+        if layout == "transposed":
+            x = lib.ones(2, 2, 3, dtype=getattr(lib, dtype)).transpose(-1, -2)
+        elif layout == "sliced":
+            x = lib.ones(2, 3, 4, dtype=getattr(lib, dtype))[:, :, ::2]
+        elif layout == "expanded":
+            x = lib.ones(1, 3, 1, dtype=getattr(lib, dtype)).expand(2, 3, 4)
+        elif layout == "channels_last":
+            x = lib.ones(2, 3, 2, 2, dtype=getattr(lib, dtype)).contiguous(memory_format=lib.channels_last)
+        else:
+            x = lib.ones(2, 3, 2, dtype=getattr(lib, dtype))
+        stats = (None, None)
+        if parameters is not None or not training:
+            stats_dtype = x.dtype if parameters == "int" else lib.float32
+            stats = lib.zeros(3, dtype=stats_dtype), lib.ones(3, dtype=stats_dtype)
+        return lib.nn.functional.batch_norm(x, *stats, training=training)
 
     assert_same_outcome(call)
