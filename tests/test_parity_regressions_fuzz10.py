@@ -41,7 +41,10 @@ torch:
   contiguous"; cross_entropy's log_softmax output is contiguous, an input not dense gets a contiguous gradient);
 * batch_norm in training of an integer or bool input in no contiguous layout (C order or channels-last), with no
   parameter of another dtype, fails in PyTorch's at::mean of the statistics ("mean(): could not infer output
-  dtype. ..."), not in its kernel's dtype dispatch.
+  dtype. ..."), not in its kernel's dtype dispatch;
+* antialiased bilinear / bicubic interpolation to the input's own size copies the input of any dtype, as
+  PyTorch's kernel does before its dtype dispatch; its backward refuses what is not float32 or float64
+  ('"upsample_bilinear2d_aa_backward_cpu" not implemented for 'Half'').
 """
 import warnings
 
@@ -375,3 +378,25 @@ def test_batch_norm_of_an_integer_input_in_another_layout(dtype, layout, paramet
         return lib.nn.functional.batch_norm(x, *stats, training=training)
 
     assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- antialiasing to the same size
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int64", "int32", "uint8", "bool"])
+@pytest.mark.parametrize("kwargs", [{"size": (2, 6)}, {"scale_factor": 1.0}, {"size": (3, 6)},
+                                    {"scale_factor": 1.1}])
+def test_antialiased_interpolation_to_the_same_size(mode, dtype, kwargs):
+    if dtype == "uint8" and kwargs == {"size": (3, 6)}:
+        pytest.skip("torchless resizes floating-point tensors only (PyTorch's uint8 kernels round in fixed point)")
+
+    def call(lib):
+        x = lib.tensor(np.arange(12).reshape(1, 1, 2, 6).astype(dtype))
+        if x.is_floating_point():
+            x.requires_grad_()
+        y = lib.nn.functional.interpolate(x, mode=mode, antialias=True, **kwargs)
+        if not x.requires_grad:
+            return y
+        y.backward(lib.ones(y.shape, dtype=y.dtype))
+        return y, x.grad
+
+    assert_same_outcome(call, rtol=1e-3, atol=1e-3)

@@ -226,10 +226,16 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
     else:
         allowed = ("float16", "float32", "float64", "uint8")
     channels_last_kernel = _channels_last_kernel(input, output_size, dim)
-    if dtype.name not in allowed:
+    # the antialiasing kernel copies an input whose size does not change, before its dtype dispatch; its
+    # backward, for floating types only, does not
+    unresized_aa = kind.endswith("-aa") and list(in_sizes) == list(output_size)
+    backward_error = None
+    if unresized_aa and dtype.name not in ("float32", "float64"):
+        backward_error = f"\"{fn.lstrip('_')}_backward_cpu\" not implemented for '{input.dtype.scalar_name}'"
+    elif dtype.name not in allowed:
         raise NotImplementedError(f"\"{_kernel_dtype_name(kind, dim, channels_last_kernel)}\" not implemented for "
                                   f"'{input.dtype.scalar_name}'")
-    if dtype == np.uint8 and kind not in ("nearest", "nearest-exact"):
+    if dtype == np.uint8 and kind not in ("nearest", "nearest-exact") and not unresized_aa:
         raise NotImplementedError(f"torchless implements {kind} interpolation of floating-point tensors only: "
                                   "PyTorch's uint8 kernels round in fixed point (got 'Byte')")
     scales = [None] * dim if scale_factors is None else list(scale_factors)
@@ -257,6 +263,8 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
             # backward does not)
             rows = maps[0]
             maps[0] = _Taps(rows.index[[0] * output_size[0]], rows.weight[[0] * output_size[0]], rows.size)
+        if backward_error is not None:
+            return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, backward_error=backward_error)
     else:
         weights = _cubic_taps if kind == "bicubic" else _linear_taps
         maps = adjoints = [weights(n, out, align_corners, s, compute)
@@ -536,8 +544,9 @@ class Resample(Node):
     """A separable resampling: ``maps[d]`` along spatial axis d (None leaves the axis alone), the last axis
     first; backward applies the adjoints of ``adjoints`` (the same maps unless PyTorch's backward differs)."""
 
-    def forward(self, x, maps=None, adjoints=None, name=None, infinite_to_nan=False):
+    def forward(self, x, maps=None, adjoints=None, name=None, infinite_to_nan=False, backward_error=None):
         self.adjoints, self._name = adjoints if adjoints is not None else maps, name
+        self.backward_error = backward_error  # PyTorch's backward kernel refusing the dtype
         out = x.astype(np.float32) if x.dtype == np.float16 else x  # half computes in float, as opmath
         if infinite_to_nan and np.isinf(out).any():
             out = np.where(np.isinf(out), out.dtype.type(np.nan), out)
@@ -548,6 +557,8 @@ class Resample(Node):
         return np.ascontiguousarray(out, dtype=x.dtype) if out is not x else out.copy()
 
     def backward(self, grad):
+        if self.backward_error is not None:
+            raise NotImplementedError(self.backward_error)
         out = grad.astype(np.float32) if grad.dtype == np.float16 else grad
         first = grad.ndim - len(self.adjoints)
         for axis, taps in enumerate(self.adjoints):
@@ -556,6 +567,8 @@ class Resample(Node):
         return (np.ascontiguousarray(out, dtype=grad.dtype) if out is not grad else out.copy(),)
 
     def backward_graph(self, grad):
+        if self.backward_error is not None:
+            raise NotImplementedError(self.backward_error)
         first = grad._data.ndim - len(self.adjoints)
         for axis, taps in enumerate(self.adjoints):
             if taps is not None:
