@@ -44,7 +44,9 @@ torch:
   dtype. ..."), not in its kernel's dtype dispatch;
 * antialiased bilinear / bicubic interpolation to the input's own size copies the input of any dtype, as
   PyTorch's kernel does before its dtype dispatch; its backward refuses what is not float32 or float64
-  ('"upsample_bilinear2d_aa_backward_cpu" not implemented for 'Half'').
+  ('"upsample_bilinear2d_aa_backward_cpu" not implemented for 'Half'');
+* register_buffer of what is not a tensor (a loss module's weight given by position, as CrossEntropyLoss(3))
+  says PyTorch's words, "(torch Tensor or None required)", which hold no "torch." to read as "torchless.".
 """
 import warnings
 
@@ -400,3 +402,13 @@ def test_antialiased_interpolation_to_the_same_size(mode, dtype, kwargs):
         return y, x.grad
 
     assert_same_outcome(call, rtol=1e-3, atol=1e-3)
+
+
+# ---------------------------------------------------------------------------- register_buffer's message
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.Module().register_buffer("w", 3),
+    lambda lib: lib.nn.CrossEntropyLoss(3),
+    lambda lib: lib.nn.BCEWithLogitsLoss("mean"),
+])
+def test_register_buffer_of_a_non_tensor(call):
+    assert_same_outcome(call)
