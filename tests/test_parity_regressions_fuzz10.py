@@ -46,7 +46,10 @@ torch:
   PyTorch's kernel does before its dtype dispatch; its backward refuses what is not float32 or float64
   ('"upsample_bilinear2d_aa_backward_cpu" not implemented for 'Half'');
 * register_buffer of what is not a tensor (a loss module's weight given by position, as CrossEntropyLoss(3))
-  says PyTorch's words, "(torch Tensor or None required)", which hold no "torch." to read as "torchless.".
+  says PyTorch's words, "(torch Tensor or None required)", which hold no "torch." to read as "torchless.";
+* circular padding wider than what negative padding leaves of an axis fails as PyTorch's does when its copies
+  within the output overlap and both slices are dense ("unsupported operation: some elements of the input tensor
+  and the written-to tensor refer to a single memory location. ..."); torchless wrapped around again.
 """
 import warnings
 
@@ -411,4 +414,19 @@ def test_antialiased_interpolation_to_the_same_size(mode, dtype, kwargs):
     lambda lib: lib.nn.BCEWithLogitsLoss("mean"),
 ])
 def test_register_buffer_of_a_non_tensor(call):
+    assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- circular padding's overlapping copies
+@pytest.mark.parametrize("shape, pad", [
+    ((1, 1, 2), (-1, 2)), ((1, 1, 2), (2, -1)), ((1, 1, 3), (-1, 3)), ((1, 1, 3), (2, -2)), ((1, 1, 3), (-2, 2)),
+    ((3,), (-1, 3)), ((1, 3), (-1, 3)), ((1, 1, 2, 3), (0, 0, -1, 2)), ((1, 1, 1, 3, 2), (-1, 2, 0, 0)),
+    ((1, 1, 3, 2), (-1, 2, 1, 1)), ((2, 3), (-1, 3)), ((1, 2, 3), (-1, 3)), ((1, 1, 3), (1, 1)),
+    ((1, 1, 3), (-1, 2)), ((2, 1, 3), (-1, 2)), ((1, 2, 1, 3), (-1, 3)),
+])
+def test_circular_padding_wider_than_what_is_kept(shape, pad):
+    def call(lib):
+        x = lib.arange(float(np.prod(shape))).reshape(shape)
+        return lib.nn.functional.pad(x, pad, mode="circular")
+
     assert_same_outcome(call)
