@@ -124,6 +124,31 @@ def suggest(array):
     return contiguous_format
 
 
+_KERNEL_NAMES = {channels_last: "ChannelsLast", channels_last_3d: "ChannelsLast3d"}
+
+
+def check_kernel_supports(array, format_):
+    """PyTorch's CPU kernels that switch on ``suggest_memory_format()`` (max pooling, pixel shuffling) take the
+    contiguous format and one channels-last ``format_``: strides suggesting the other one (a 4-D input of a 3-D
+    pooling, a 5-D one of a 2-D kernel) fail."""
+    suggested = suggest(array)
+    if suggested is not contiguous_format and suggested is not format_:
+        raise RuntimeError(f"Unsupported memory format. Supports only {_KERNEL_NAMES[format_]}, Contiguous")
+
+
+def kernel_name(name, array, unsqueezed=False):
+    """The name under which a PyTorch CPU kernel with a channels-last variant (max, average and adaptive pooling,
+    max unpooling, reflection and replication padding) dispatches on ``array``'s dtype, so refuses one: ``name``,
+    "_channels_last" appended when the array, as the kernel sees it, suggests a channels-last format.
+    ``unsqueezed``: a 1-D input run by the 2-D kernel, seen as its ``unsqueeze(-2)``."""
+    shape, strides = array.shape, element_strides(array)
+    if unsqueezed:  # the new axis' stride is PyTorch's: that of the axis after it times its size
+        shape, strides = shape[:-1] + (1,) + shape[-1:], strides[:-1] + (shape[-1] * strides[-1],) + strides[-1:]
+    if len(shape) in _CHANNELS_LAST_ORDER and _strides_like_channels_last(shape, strides):
+        return name + "_channels_last"
+    return name
+
+
 def _strided(shape, dtype, strides, allocate):
     """A new array of ``shape`` with ``strides`` (in elements) over dense memory from ``allocate``."""
     size = 1

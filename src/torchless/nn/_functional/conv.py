@@ -398,11 +398,13 @@ def _c_div(a, b):
     return q if (a < 0) == (b < 0) else -q
 
 
-def _onednn_deconvolution(in_shape, w_shape, stride, padding, dilation, output_padding):
+def _onednn_deconvolution(in_shape, w_shape, stride, padding, dilation, output_padding, groups, input, weight):
     """What oneDNN makes of a transposed convolution: the dilation and output padding it computes with.
 
     PyTorch sizes the output itself and checks nothing (no kernel or dilation checks, no "Output
-    size is too small"); an empty output is fine. A negative size fails oneDNN's memory descriptor.
+    size is too small"); an empty output is fine. A negative size fails oneDNN's memory descriptor,
+    or, when the input or weight suggests a channels-last format, PyTorch's own allocation of the
+    channels-last output (its element count overflows), else oneDNN's descriptor of its strides.
     ideep hands oneDNN a dilation of 1 everywhere if any dilation is 0, so with a 0 dilation
     PyTorch's output size (d * (k - 1) = 0 in that dimension) and oneDNN's kernel extent disagree:
     oneDNN accepts the problem only if its own size check still holds, and then crops or zero-pads
@@ -412,7 +414,17 @@ def _onednn_deconvolution(in_shape, w_shape, stride, padding, dilation, output_p
     """
     out_hw = _transposed_size(in_shape[2:], w_shape[2:], stride, padding, dilation, output_padding)
     if any(n < 0 for n in out_hw):
-        raise RuntimeError(_ONEDNN_MEMORY)
+        if _memory_format.output_format(input._data, weight._data) is None:
+            raise RuntimeError(_ONEDNN_MEMORY)
+        # c10's element count: a product of the sizes as uint64, whose overflow sticks even if a 0 follows
+        count, overflowed = 1, False
+        for n in (in_shape[0], w_shape[1] * groups, *out_hw):
+            count *= n % 2 ** 64
+            overflowed |= count >= 2 ** 64
+            count %= 2 ** 64
+        if overflowed or count >= 2 ** 63:
+            raise RuntimeError("numel: integer multiplication overflow")
+        raise RuntimeError("could not construct a memory descriptor using strides")
     if len(dilation) == 3 and 0 in dilation:
         raise RuntimeError("dimensions are invalid")
     if 0 in w_shape[1:]:
@@ -444,7 +456,8 @@ def _check_backend(in_shape, w_shape, input, weight, bias, stride, padding, dila
                                    f"({_tensor_type(param.dtype)}) should be the same or input should be a MKLDNN "
                                    f"tensor and {name} is a dense tensor")
         if transposed:
-            return _onednn_deconvolution(in_shape, w_shape, stride, padding, dilation, output_padding)
+            return _onednn_deconvolution(in_shape, w_shape, stride, padding, dilation, output_padding, groups,
+                                         input, weight)
         # mkldnn_convolution repeats check_shape_forward, adding this check; oneDNN then has no
         # implementation for an empty kernel.
         if any(d <= 0 for d in dilation):

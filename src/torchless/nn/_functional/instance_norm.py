@@ -9,7 +9,7 @@ import numpy as np
 from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
 from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
-from .normalization import _empty_batch_norm
+from .normalization import _empty_batch_norm, refuse_statistic_grads
 from ._norm_checks import (check_bool_arg, check_float_arg, check_kernel_dtypes, check_mixed_dtypes,
                            check_tensor_arg, compute_dtype)
 
@@ -127,8 +127,14 @@ def _empty_instance_norm(input, weight, bias, running_mean, running_var, use_inp
             if not batch and size != channels and channels != 1:
                 raise RuntimeError(f"The size of tensor a ({size}) must match the size of tensor b ({channels}) at "
                                    "non-singleton dimension 0")
-            if not batch and running.is_floating_point():
-                running._data[...] = np.nan
+            if running.is_floating_point():
+                # copied back through an alias, as PyTorch does, which autograd records (and refuses for a leaf
+                # that requires grad); an empty batch's mean is NaN
+                alias = running.view(running.shape)
+                if batch:
+                    alias.copy_(running.detach().clone())
+                else:
+                    alias.fill_(np.nan)
     return out
 
 
@@ -161,11 +167,16 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                          ("bias", bias)):
         if tensor is not None and batch * tensor.numel() != batch * channels:
             raise RuntimeError(f"{name} should contain {batch * channels} elements not {batch * tensor.numel()}")
-    if (running_mean is None) != (running_var is None):
-        # A running mean of another dtype than the weight (or input) is converted with its variance first.
-        if running_mean is not None and running_mean.dtype != (weight if weight is not None else input).dtype:
-            raise RuntimeError("Expected a proper Tensor but got None (or an undefined Tensor in C++) for argument "
-                               "#0 'self'")
+    # Running statistics of another dtype than the weight (or input) are converted to it, the mean with its
+    # variance: a conversion to an integer dtype no longer requires grad.
+    converted_to = (weight if weight is not None else input).dtype
+    one_missing = (running_mean is None) != (running_var is None)
+    if one_missing and running_mean is not None and running_mean.dtype != converted_to:
+        raise RuntimeError("Expected a proper Tensor but got None (or an undefined Tensor in C++) for argument "
+                           "#0 'self'")
+    if converted_to.is_floating_point:
+        refuse_statistic_grads(running_mean, running_var)
+    if one_missing:
         raise ValueError("running_mean and running_var must either both be None or neither be None")
     check_kernel_dtypes(input, None, None, "batch_norm")  # an integer input fails before the dtype mix
     if not check_mixed_dtypes(input, weight, bias, (running_mean, running_var)):

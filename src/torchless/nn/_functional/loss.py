@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ... import _memory_format
 from ..._ops import arithmetic
 from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
@@ -467,6 +468,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     _check_tensors("nll_loss_nd", input, target, weight, ignore_index)
     ignore_index = operator.index(ignore_index)
     targets, unbatched = _class_targets(input, target, weight, ignore_index, reduction)
+    x = input._data
+    if x.ndim == 4 and not x.flags.c_contiguous and x.size and \
+            not _memory_format.is_c_order(x.shape, _memory_format.strides_like(x, _memory_format.preserve_format)):
+        # nll_loss2d's backward writes into zeros_like(input), laid out as the input, and requires it contiguous
+        targets.backward_error = "grad_input must be contiguous"
     return NllLoss.apply(input, targets=targets, reduction=reduction, unbatched=unbatched)
 
 

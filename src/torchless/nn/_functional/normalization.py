@@ -6,6 +6,7 @@ from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput
 from ._moments import normalization_backward_graph
 from ._norm_checks import check_bool_arg, check_float_arg, check_tensor_arg
+from .loss import _refuse_grad
 
 __all__ = ["batch_norm"]
 
@@ -173,14 +174,23 @@ def _check_dtypes(input, weight, bias, running_mean, running_var, training):
     """The CPU kernel's dtype checks, in its order; returns whether the parameters are float32 for a
     half-precision input (computed in float32, as PyTorch does).
 
-    The kernel is chosen by the input's dtype (floating only); the parameters are "mixed" when the first
+    The kernel is chosen by the input's dtype (floating only; in training, an input in no contiguous layout has
+    its statistics computed by at::mean first, unless mixed); the parameters are "mixed" when the first
     one given is of another dtype than the input, and must then all be float32 for a float16 input.
     Otherwise each is read as the input's dtype, in the order the kernel reads them.
     """
-    if not input.is_floating_point():
-        raise NotImplementedError(f"\"batch_norm\" not implemented for '{input.dtype.scalar_name}'")
     parameters = [t for t in (weight, bias, running_mean, running_var) if t is not None]
-    if parameters and parameters[0].dtype != input.dtype:
+    mixed = parameters and parameters[0].dtype != input.dtype
+    if not input.is_floating_point():
+        x = input._data
+        if training and not mixed and x.dtype.kind != "c" and not (
+                x.flags.c_contiguous or _memory_format.is_contiguous(x, _memory_format.channels_last)
+                or _memory_format.is_contiguous(x, _memory_format.channels_last_3d)):
+            # the statistics of an input in no contiguous layout are at::mean's, which refuses integers first
+            raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point or "
+                               f"complex dtype. Got: {input.dtype.scalar_name}")
+        raise NotImplementedError(f"\"batch_norm\" not implemented for '{input.dtype.scalar_name}'")
+    if mixed:
         if any(p.dtype != _dtype.float32 for p in parameters):
             raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
         if input.dtype != _dtype.float16:
@@ -196,6 +206,13 @@ def _check_dtypes(input, weight, bias, running_mean, running_var, training):
         if tensor.dtype != input.dtype:
             raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {tensor.dtype.scalar_name}")
     return False
+
+
+def refuse_statistic_grads(running_mean, running_var):
+    """native_batch_norm's autograd wrapper: running statistics are not differentiated, so (when a graph would be
+    recorded) they must not require grad."""
+    _refuse_grad("native_batch_norm", "running_mean", running_mean)
+    _refuse_grad("native_batch_norm", "running_var", running_var)
 
 
 def _refuse_statistic_rank(stat):
@@ -233,6 +250,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     _check_features("weight", weight, channels)
     _check_features("bias", bias, channels)
     input.size(1)  # a 1-D input without parameters fails here, with PyTorch's IndexError
+    refuse_statistic_grads(running_mean, running_var)
     if (running_mean is None) != (running_var is None):  # in training: the other is missing in evaluation
         raise ValueError("running_mean and running_var must either both be None or neither be None")
     mixed = _check_dtypes(input, weight, bias, running_mean, running_var, training)

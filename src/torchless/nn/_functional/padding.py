@@ -115,6 +115,26 @@ def _check_circular(shape, widths):
             raise RuntimeError("Negative padding value is resulting in an empty dimension")
 
 
+def _check_circular_copies(shape, widths, padded):
+    """PyTorch fills the circular padding by copies within its output, axis after axis: the left cells from the
+    right end of the cells kept, the right cells from the left end. Where a padding is wider than what is kept,
+    a copy's source and destination overlap; copy_ refuses that when both slices are dense (every axis before
+    theirs of size 1, or the whole axis), and it can tell."""
+    out_shape = [n + lo + hi for n, (lo, hi) in zip(shape, widths)]
+    if 0 in out_shape:
+        return
+    for axis in range(len(shape) - padded, len(shape)):
+        (lo, hi), size = widths[axis], out_shape[axis]
+        copies = ([(0, size - lo - max(hi, 0), lo)] if lo > 0 else []) + \
+            ([(size - hi, max(lo, 0), hi)] if hi > 0 else [])
+        for destination, source, length in copies:
+            dense = length == size or all(n == 1 for n in out_shape[:axis])
+            if dense and destination != source and abs(destination - source) < length:
+                raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to "
+                                   "tensor refer to a single memory location. Please clone() the tensor before "
+                                   "performing the operation.")
+
+
 def _check_output_size(shape, out_shape, padded, mode):
     """PyTorch's reflect/replicate checks on negative padding (each kernel words them its own way)."""
     sizes, outs = shape[-padded:], out_shape[-padded:]
@@ -139,6 +159,7 @@ def _index_pad(input, widths, padded, mode):
     ndim = len(shape)
     if mode == "circular":  # slicing and copying in PyTorch: no kernel to refuse empty dimensions or bools
         _check_circular(shape, widths)
+        _check_circular_copies(shape, widths, padded)
         if any(n - max(-lo, 0) - max(-hi, 0) <= 0 < n + lo + hi for n, (lo, hi) in zip(shape, widths)):
             # Negative widths crop a dimension away while the positive one still asks for cells: PyTorch
             # then wraps cells it never wrote (its output keeps whatever memory held, its gradient is 0).
@@ -152,8 +173,10 @@ def _index_pad(input, widths, padded, mode):
             _check_reflect(shape, widths, padded)
         _check_output_size(shape, [n + lo + hi for n, (lo, hi) in zip(shape, widths)], padded, mode)
         if input.dtype.name == "bool":
-            kernel = "reflection" if mode == "reflect" else "replication"
-            raise NotImplementedError(f"\"{kernel}_pad{padded}d\" not implemented for 'Bool'")
+            kernel = f"{'reflection' if mode == 'reflect' else 'replication'}_pad{padded}d"
+            if ndim == padded + 2:  # a batch: the kernels' channels-last variants
+                kernel = _memory_format.kernel_name(kernel, input._data)
+            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     axis_indices = [(axis, _source_positions(shape[axis], *widths[axis], mode))
                     for axis in range(ndim - padded, ndim)]
     node_name = COPY_SLICES if mode == "circular" else \

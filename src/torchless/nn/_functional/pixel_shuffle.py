@@ -4,6 +4,9 @@ Each is a reshape, a transpose and a reshape back, so each gradient is the inver
 """
 import numpy as np
 
+from ... import _memory_format
+from ..._tensor import Tensor
+from ...autograd.function import _fitted
 from ...autograd.graph import Node
 from ._args import Param, native
 
@@ -41,26 +44,53 @@ def _fresh(out, x):
 
 class PixelShuffle(Node):
     def forward(self, x, factor=1):
-        self.factor = factor
+        self.factor, self.input_shape = factor, x.shape
         return _fresh(_depth_to_space(x, factor), x)
 
     def backward(self, grad):
+        if not grad.size:  # PyTorch's backward, pixel_unshuffle, returns an empty gradient as it is
+            return (_fitted(grad, (self.input_shape, grad.dtype), 0, self.name()),)
         return (_fresh(_space_to_depth(grad, self.factor), grad),)
 
     def backward_graph(self, grad):  # a permutation: its adjoint is the inverse one
+        if not grad._data.size:
+            return (Tensor._wrap(self.backward(grad._data)[0]),)
         return (PixelUnshuffle.apply(grad, factor=self.factor),)
 
 
 class PixelUnshuffle(Node):
     def forward(self, x, factor=1):
-        self.factor = factor
-        return _fresh(_space_to_depth(x, factor), x)
+        self.factor, self.input_shape = factor, x.shape
+        if not x.size:  # PyTorch returns an empty input as it is, shape included
+            return x.copy()
+        return _fresh(_space_to_depth(x, self.factor), x)
 
     def backward(self, grad):
-        return (_fresh(_depth_to_space(grad, self.factor), grad),)
+        # PyTorch's backward, pixel_shuffle, checks the channels and, for an empty input, gives a gradient of
+        # another shape than the input's, which the engine refuses
+        _check_channels_divisible(grad.shape[-3], self.factor)
+        grad_input = _fresh(_depth_to_space(grad, self.factor), grad)
+        if not grad.size:
+            grad_input = _fitted(grad_input, (self.input_shape, grad.dtype), 0, self.name())
+        return (grad_input,)
 
     def backward_graph(self, grad):
+        if not grad._data.size:
+            return (Tensor._wrap(self.backward(grad._data)[0]),)
         return (PixelShuffle.apply(grad, factor=self.factor),)
+
+
+def _check_channels_divisible(channels, upscale_factor):
+    squared = upscale_factor * upscale_factor
+    if channels % squared:
+        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={channels} is not divisible by {squared}")
+
+
+def _check_kernel_format(input):
+    """PyTorch's pixel (un)shuffle kernels take contiguous and channels-last 4-D strides, not channels-last-3d ones."""
+    if input.dim() == 5:
+        _memory_format.check_kernel_supports(input._data, _memory_format.channels_last)
 
 
 _pixel_shuffle_native = native("pixel_shuffle", [Param("input", "Tensor"), Param("upscale_factor", "int")],
@@ -89,10 +119,8 @@ def _pixel_shuffle(input, upscale_factor):
                            f"{input.dim()} dimension(s)")
     if upscale_factor <= 0:
         raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {upscale_factor}")
-    channels, squared = input.shape[-3], upscale_factor * upscale_factor
-    if channels % squared:
-        raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
-                           f"upscale_factor, but input.size(-3)={channels} is not divisible by {squared}")
+    _check_channels_divisible(input.shape[-3], upscale_factor)
+    _check_kernel_format(input)
     return PixelShuffle.apply(input, factor=upscale_factor)
 
 
@@ -116,8 +144,8 @@ def _pixel_unshuffle(input, downscale_factor):
         if input.shape[axis] % downscale_factor:
             raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
                                f"input.size({axis})={input.shape[axis]} is not divisible by {downscale_factor}")
-    # PyTorch returns an empty input unchanged, shape included
-    return PixelUnshuffle.apply(input, factor=downscale_factor if input.numel() else 1)
+    _check_kernel_format(input)
+    return PixelUnshuffle.apply(input, factor=downscale_factor)
 
 
 class ChannelShuffle(Node):
@@ -126,12 +154,17 @@ class ChannelShuffle(Node):
         return _shuffle_channels(x, groups)
 
     def backward(self, grad):
-        # k groups of g undo g groups of k
-        return (_shuffle_channels(grad, grad.shape[1] // self.groups),)
+        return (_shuffle_channels(grad, self._inverse_groups(grad.shape[1])),)
 
     def backward_graph(self, grad):  # a permutation: its adjoint is the inverse one
-        channels = grad._data.shape[1]
-        return (ChannelShuffle.apply(grad, groups=channels // self.groups if channels else 1),)
+        return (ChannelShuffle.apply(grad, groups=self._inverse_groups(grad._data.shape[1])),)
+
+    def _inverse_groups(self, channels):
+        """k groups of g undo g groups of k: PyTorch's backward is channel_shuffle(grad, C / groups), whose check
+        refuses the 0 groups of an input without channels."""
+        groups = channels // self.groups
+        _check_groups_positive(groups)
+        return groups
 
 
 def _shuffle_channels(x, groups):
@@ -163,11 +196,15 @@ def _check_channel_groups(input, groups):
     if input.dim() <= 2:
         raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes "
                            f"{list(input.shape)}")
-    if groups <= 0:
-        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    _check_groups_positive(groups)
     if input.shape[1] % groups:
         raise RuntimeError(f"Number of channels must be divisible by groups. Got {input.shape[1]} channels and "
                            f"{groups} groups.")
+
+
+def _check_groups_positive(groups):
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
 
 
 class NativeChannelShuffle(ChannelShuffle):

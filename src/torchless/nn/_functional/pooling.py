@@ -585,16 +585,18 @@ def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode,
     kernel = _pair(kernel)
     stride, padding, dilation = _pair(stride, kernel), _pair(padding), _pair(dilation)
     if input.dim() not in (3, 4):
+        _memory_format.check_kernel_supports(input._data, _memory_format.channels_last)
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     _check_pool2d(tuple(input.shape), kernel, stride, padding, dilation, ceil_mode)
     _check_not_bool(input)
     return kernel, stride, padding, dilation
 
 
-def _check_not_bool(input):
+def _check_not_bool(input, spatial=2):
     """PyTorch's max pooling kernel takes numbers of every type but bool and complex (even for an empty batch)."""
     if input._data.dtype.kind in "bc":
-        raise NotImplementedError(f"\"max_pool2d\" not implemented for '{input.dtype.scalar_name}'")
+        kernel = _memory_format.kernel_name("max_pool2d", input._data, unsqueezed=spatial == 1)
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
 
 
 def _one_value(values, fn, what):
@@ -661,7 +663,7 @@ def _max_pool1d_with_indices_params(input, kernel_size, stride, padding, dilatio
     dilation = _one_int(dilation, fn, "dilation", 5)
     _check_c_int((kernel, stride, padding, dilation))  # max_pool2d_with_indices' downcasts
     _check_pool2d(_view_2d(input.shape, 1), (1, kernel), (1, stride), (0, padding), (1, dilation), ceil_mode)
-    _check_not_bool(input)
+    _check_not_bool(input, 1)
     return kernel, stride, padding, dilation
 
 
@@ -681,7 +683,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if records(input):
         # a gradient needs the indices: after the same 1-D checks PyTorch runs max_pool2d_with_indices
         _check_c_int((kernel, stride, padding, dilation))
-        _check_not_bool(input)  # (its complex refusal)
+        _check_not_bool(input, 1)  # (its complex refusal)
     if not (return_indices or records(input)):
         # PyTorch's index-free 1-D kernel, taken when no gradient needs the indices, has floating types only.
         _check_float(input, "max_pool1d_impl")
@@ -701,7 +703,8 @@ def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_
         raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got -3)")
     _check_pool2d(_view_2d(input.shape, spatial), kernel, stride, padding, (1, 1), ceil_mode)
     if input.dtype.name not in ("float16", "float32", "float64", "int64"):
-        raise NotImplementedError(f"\"avg_pool2d\" not implemented for '{input.dtype.scalar_name}'")
+        kernel = _memory_format.kernel_name("avg_pool2d", input._data, unsqueezed=spatial == 1)
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     out = AvgPool.apply(input, spatial=spatial, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
                         count_include_pad=count_include_pad, divisor_override=divisor_override)
     x = input._data
@@ -815,8 +818,12 @@ def _check_output_resize(sizes, input):
     _check_output_storage(sizes, input)
 
 
-def _check_float(input, fn):
+def _check_float(input, fn, spatial=None):
+    """``spatial``: that of a kernel with a channels-last variant (see _memory_format.kernel_name), 1 for a 1-D input
+    it runs as 2-D."""
     if not input.is_floating_point():
+        if spatial is not None:
+            fn = _memory_format.kernel_name(fn, input._data, unsqueezed=spatial == 1)
         raise NotImplementedError(f"\"{fn}\" not implemented for '{input.dtype.scalar_name}'")
 
 
@@ -861,7 +868,7 @@ def adaptive_avg_pool1d(input, output_size):
 def _check_float_unless_empty(input, output_size, spatial):
     """The kernel's dtype check, which PyTorch's adaptive average pooling skips when the output is empty."""
     if math.prod(input.shape[:-spatial]) * math.prod(output_size):
-        _check_float(input, "adaptive_avg_pool2d")
+        _check_float(input, "adaptive_avg_pool2d", spatial)
 
 
 def _check_adaptive_max(input, output, fn, spatial=None):
@@ -895,7 +902,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got: {list(input.shape)}")
     _check_adaptive_max(input, output_hw, fn, 2)
     _check_output_storage(tuple(input.shape[:-2]) + tuple(output_hw), input)
-    _check_float(input, fn)
+    _check_float(input, fn, 2)
     return _adaptive_max(input, output_hw, 2, return_indices, "AdaptiveMaxPool2DBackward0")
 
 
@@ -908,7 +915,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     length = _one_int(output_size, fn, "output_size", 2)
     _check_adaptive_max(input, (length,), fn)
     _check_output_storage(tuple(input.shape[:-1]) + (1, length), input)
-    _check_float(input, "adaptive_max_pool2d")
+    _check_float(input, "adaptive_max_pool2d", 1)
     return _adaptive_max(input, (1, length), 1, return_indices, "SqueezeBackward1")
 
 

@@ -76,13 +76,15 @@ def _max_pool3d_params(input, kernel, stride, padding, dilation, ceil_mode):
     _check_c_int(dilation)
     kernel = _triple(kernel)
     stride, padding, dilation = _triple(stride, kernel), _triple(padding), _triple(dilation)
-    if input.dim() not in (4, 5):
+    if input.dim() == 4:  # unbatched: strides suggesting (2-D) channels_last reach no kernel
+        _memory_format.check_kernel_supports(input._data, _memory_format.channels_last_3d)
+    elif input.dim() != 5:
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
     shape = tuple(input.shape)
     out = _output_sizes(shape, kernel, stride, padding, dilation, ceil_mode)
     _pool3d_shape_check(shape, kernel, stride, padding, dilation, out, "max_pool3d_with_indices_out_cpu_template()")
     if input.dtype.name == "bool":
-        raise NotImplementedError(f"\"{fn}\" not implemented for 'Bool'")
+        raise NotImplementedError(f"\"{_memory_format.kernel_name(fn, input._data)}\" not implemented for 'Bool'")
     return kernel, stride, padding, dilation
 
 

@@ -177,14 +177,27 @@ _KINDS = {
 }
 
 
-def _kernel_dtype_name(kind, dim):
-    """The name of the AT_DISPATCH that refuses an unsupported dtype (contiguous NCHW input)."""
+def _channels_last_kernel(input, output_size, dim):
+    """Whether PyTorch's 2-D or 3-D nearest, bilinear or trilinear resampling runs its channels-last kernel rather
+    than its generic one: for a channels-last contiguous input of more than 3 channels, and in 2-D for any output of
+    H + W <= 128 (faster there, its benchmarks found)."""
+    if dim == 1:
+        return False
+    format_ = _memory_format.channels_last if dim == 2 else _memory_format.channels_last_3d
+    if input.shape[1] > 3 and _memory_format.is_contiguous(input._data, format_):
+        return True
+    return dim == 2 and output_size[0] + output_size[1] <= 128
+
+
+def _kernel_dtype_name(kind, dim, channels_last_kernel):
+    """The name of the AT_DISPATCH that refuses an unsupported dtype."""
     if kind.endswith("-aa"):
         return "compute_index_ranges_weights"
-    if kind in ("nearest", "nearest-exact"):
-        return "upsample_nearest2d_channels_last" if dim == 2 else "compute_indices_weights_nearest"
-    return {"bilinear": "upsample_bilinear2d_channels_last",
-            "bicubic": "compute_indices_weights_cubic"}.get(kind, "compute_indices_weights_linear")
+    if kind == "bicubic":
+        return "compute_indices_weights_cubic"
+    if channels_last_kernel:
+        return f"upsample_{'nearest' if kind.startswith('nearest') else kind}{dim}d_channels_last"
+    return "compute_indices_weights_nearest" if kind.startswith("nearest") else "compute_indices_weights_linear"
 
 
 def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
@@ -212,24 +225,32 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         allowed = ("float16", "float32", "float64")
     else:
         allowed = ("float16", "float32", "float64", "uint8")
-    if dtype.name not in allowed:
-        raise NotImplementedError(f"\"{_kernel_dtype_name(kind, dim)}\" not implemented for "
+    channels_last_kernel = _channels_last_kernel(input, output_size, dim)
+    # the antialiasing kernel copies an input whose size does not change, before its dtype dispatch; its
+    # backward, for floating types only, does not
+    unresized_aa = kind.endswith("-aa") and list(in_sizes) == list(output_size)
+    backward_error = None
+    if unresized_aa and dtype.name not in ("float32", "float64"):
+        backward_error = f"\"{fn.lstrip('_')}_backward_cpu\" not implemented for '{input.dtype.scalar_name}'"
+    elif dtype.name not in allowed:
+        raise NotImplementedError(f"\"{_kernel_dtype_name(kind, dim, channels_last_kernel)}\" not implemented for "
                                   f"'{input.dtype.scalar_name}'")
-    if dtype == np.uint8 and kind not in ("nearest", "nearest-exact"):
+    if dtype == np.uint8 and kind not in ("nearest", "nearest-exact") and not unresized_aa:
         raise NotImplementedError(f"torchless implements {kind} interpolation of floating-point tensors only: "
                                   "PyTorch's uint8 kernels round in fixed point (got 'Byte')")
     scales = [None] * dim if scale_factors is None else list(scale_factors)
     compute = np.float64 if dtype == np.float64 else np.float32
     if kind in ("nearest", "nearest-exact"):
-        # the 2-D kernel computes source indices in float32 whatever the dtype, the others in the opmath type
-        index_type = np.float32 if dim == 2 else compute
+        # the channels-last kernel computes source indices in float32 whatever the dtype, with copies or halvings
+        # of the index when out is in or 2 * in (nearest); the generic one in the opmath type, with no shortcut
         exact = kind == "nearest-exact"
-        maps = [_nearest_taps(n, out, s, exact, index_type, shortcuts=dim == 2 and not exact, rounded=dim != 2)
+        maps = [_nearest_taps(n, out, s, exact, np.float32 if channels_last_kernel else compute,
+                              shortcuts=channels_last_kernel and not exact, rounded=not channels_last_kernel)
                 for n, out, s in zip(in_sizes, output_size, scales)]
-        # every backward computes in float32 and (nearest) copies or halves indices when out is in or 2 * in,
-        # which the 1-D and 3-D forwards do not: their gradient can differ from their adjoint, as PyTorch's does
-        adjoints = maps if dim == 2 else [_nearest_taps(n, out, s, exact, np.float32, shortcuts=not exact)
-                                          for n, out, s in zip(in_sizes, output_size, scales)]
+        # every backward computes as the channels-last kernel: a gradient can differ from the forward's adjoint,
+        # as PyTorch's does
+        adjoints = maps if channels_last_kernel else [_nearest_taps(n, out, s, exact, np.float32, shortcuts=not exact)
+                                                      for n, out, s in zip(in_sizes, output_size, scales)]
     elif kind.endswith("-aa"):
         filter_kind = kind[:-3]
         adjoints = [_antialias_taps(n, out, align_corners, s, filter_kind, compute)
@@ -242,6 +263,8 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
             # backward does not)
             rows = maps[0]
             maps[0] = _Taps(rows.index[[0] * output_size[0]], rows.weight[[0] * output_size[0]], rows.size)
+        if backward_error is not None:
+            return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, backward_error=backward_error)
     else:
         weights = _cubic_taps if kind == "bicubic" else _linear_taps
         maps = adjoints = [weights(n, out, align_corners, s, compute)
@@ -521,8 +544,9 @@ class Resample(Node):
     """A separable resampling: ``maps[d]`` along spatial axis d (None leaves the axis alone), the last axis
     first; backward applies the adjoints of ``adjoints`` (the same maps unless PyTorch's backward differs)."""
 
-    def forward(self, x, maps=None, adjoints=None, name=None, infinite_to_nan=False):
+    def forward(self, x, maps=None, adjoints=None, name=None, infinite_to_nan=False, backward_error=None):
         self.adjoints, self._name = adjoints if adjoints is not None else maps, name
+        self.backward_error = backward_error  # PyTorch's backward kernel refusing the dtype
         out = x.astype(np.float32) if x.dtype == np.float16 else x  # half computes in float, as opmath
         if infinite_to_nan and np.isinf(out).any():
             out = np.where(np.isinf(out), out.dtype.type(np.nan), out)
@@ -533,6 +557,8 @@ class Resample(Node):
         return np.ascontiguousarray(out, dtype=x.dtype) if out is not x else out.copy()
 
     def backward(self, grad):
+        if self.backward_error is not None:
+            raise NotImplementedError(self.backward_error)
         out = grad.astype(np.float32) if grad.dtype == np.float16 else grad
         first = grad.ndim - len(self.adjoints)
         for axis, taps in enumerate(self.adjoints):
@@ -541,6 +567,8 @@ class Resample(Node):
         return (np.ascontiguousarray(out, dtype=grad.dtype) if out is not grad else out.copy(),)
 
     def backward_graph(self, grad):
+        if self.backward_error is not None:
+            raise NotImplementedError(self.backward_error)
         first = grad._data.ndim - len(self.adjoints)
         for axis, taps in enumerate(self.adjoints):
             if taps is not None:

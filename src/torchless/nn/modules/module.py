@@ -327,7 +327,7 @@ class Module:
         self._check_name(name, "buffer", "_buffers")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
-                            "(torchless Tensor or None required)")
+                            "(torch Tensor or None required)")  # PyTorch's words (no "torch." to rename)
         self._buffers[name] = _registration_hooks(_global_buffer_registration_hooks, self, name, tensor)
         if persistent:
             self._non_persistent_buffers_set.discard(name)
