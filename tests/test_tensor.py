@@ -362,6 +362,10 @@ A = np.arange(24, dtype=np.float32).reshape(2, 3, 4) - 7.5
     "L.nn.Flatten()(L.tensor(2.))", "L.nn.Flatten(0)(L.tensor(2.))",
     # flip copies: no negative strides, and its array is one from_numpy takes
     "(T.flip(0).stride(), T.flip((0, 2)).is_contiguous())", "L.from_numpy(T.flip(2).numpy())",
+    # the dims None inserts: unsqueeze's strides (NumPy would give them 0)
+    "T[None].stride()", "T[:, None].stride()", "T[..., None].stride()", "T[None, 1:, None, ..., None].stride()",
+    "T[0, None].stride()", "T[:, ::2, None].stride()", "T.transpose(0, 2)[None, :, None].stride()",
+    "L.zeros(0, 3)[None].stride()", "L.tensor(2.)[None].stride()",
 ])
 def test_shape_operations_match_torch(call):
     assert_same_as_torch(lambda L: eval(call, {"L": L, "T": L.tensor(A)}))

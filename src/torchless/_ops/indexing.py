@@ -125,6 +125,27 @@ def _view_steps(key, shape):
     return steps, tuple(shape), tuple(indices)
 
 
+def _with_unsqueezed_strides(out, a, key):
+    """``out`` = a[key] with the strides PyTorch gives the dims that None parts of ``key`` insert: NumPy gives them
+    0, PyTorch's unsqueeze the size times the stride of the dim it inserts before (1 at the end), which
+    ``x[None].stride()`` shows."""
+    item = a.itemsize
+    shape, strides = list(a.shape), [stride // item for stride in a.strides]
+    for name, dim, part, _ in _view_steps(key, a.shape)[0]:
+        if name == "UnsqueezeBackward0":
+            strides.insert(dim, shape[dim] * strides[dim] if dim < len(shape) else 1)
+            shape.insert(dim, 1)
+        elif name == "SelectBackward0":
+            del shape[dim], strides[dim]
+        else:
+            start, stop, step = part.indices(shape[dim])
+            shape[dim], strides[dim] = len(range(start, stop, step)), strides[dim] * step
+    pytorchs = tuple(stride * item if size == 1 else kept for size, stride, kept in zip(out.shape, strides, out.strides))
+    if pytorchs == out.strides:
+        return out
+    return np.lib.stride_tricks.as_strided(out, out.shape, pytorchs, writeable=out.flags.writeable)
+
+
 def _step_values(step):
     """What PyTorch's node of one view step (see _view_steps) shows of its arguments: {name: value}."""
     name, dim, part, shape = step
@@ -175,6 +196,8 @@ class Index(Node):
             # an int for every dim: NumPy hands back a scalar (a copy), PyTorch a 0-d view that in-place ops
             # write through
             out = a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+        elif self.basic and (key is None or isinstance(key, tuple) and None in key):
+            out = _with_unsqueezed_strides(out, a, key)
         return out
 
     def backward(self, grad):
