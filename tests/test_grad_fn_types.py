@@ -83,8 +83,10 @@ def test_torchviz_draws_a_cnn_as_for_pytorch(tmp_path):
         model = nn.Sequential(nn.Conv2d(1, 5, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
                               nn.Linear(5 * 14 * 14, 10))
         loss = nn.CrossEntropyLoss()(model(torch.rand(2, 1, 28, 28)).view(2, 10), torch.tensor([1, 2]))
-        source = make_dot(loss, params=dict(model.named_parameters())).source
-        print("\\n".join(sorted(re.sub(r"\\b\\d{6,}\\b", "ID", source).splitlines())))
+        # plain, and with what each node saved (grad_fn._saved_*) and its other attributes
+        for options in (dict(), dict(show_saved=True), dict(show_saved=True, show_attrs=True)):
+            source = make_dot(loss, params=dict(model.named_parameters()), **options).source
+            print("\\n".join(sorted(re.sub(r"\\b\\d{6,}\\b", "ID", source).splitlines())))
     """)
 
 

@@ -285,21 +285,3 @@ def test_torchviz_draws_saved_values_of_a_bigger_network_as_for_pytorch(tmp_path
         source = make_dot(loss, params=dict(model.named_parameters()), show_saved=True, show_attrs=True).source
         print("\\n".join(sorted(re.sub(r"\\b\\d{6,}\\b", "ID", source).splitlines())))
     """)
-
-
-def test_torchviz_draws_saved_values_of_a_cnn_as_for_pytorch(tmp_path):
-    pytest.importorskip("torchviz")
-    same_script_output(tmp_path, """
-        import re
-        import torch
-        import torch.nn as nn
-        from torchviz import make_dot
-
-        torch.manual_seed(0)
-        model = nn.Sequential(nn.Conv2d(1, 5, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
-                              nn.Linear(5 * 14 * 14, 10))
-        loss = nn.CrossEntropyLoss()(model(torch.rand(2, 1, 28, 28)), torch.tensor([1, 2]))
-        for options in (dict(show_saved=True), dict(show_saved=True, show_attrs=True)):
-            source = make_dot(loss, params=dict(model.named_parameters()), **options).source
-            print("\\n".join(sorted(re.sub(r"\\b\\d{6,}\\b", "ID", source).splitlines())))
-    """)
