@@ -123,9 +123,14 @@ def tutorial_cnn_output(lib):
     lambda lib: lib.nn.functional.linear(_images(lib, 2, 3, 4), lib.ones(5, 4, requires_grad=True)),
     lambda lib: _images(lib, 3, 4).requires_grad_().mm(_images(lib, 4, 2)),
     lambda lib: lib.sigmoid(lib.tanh(lib.exp(_images(lib, 3, 4).requires_grad_()))).sqrt().log().abs(),
+    # pooling arguments as PyTorch's parser hands them on: a lone int repeated, a list as given, no stride ()
+    lambda lib: lib.nn.functional.max_pool2d(_images(lib, 1, 2, 8, 8).requires_grad_(), 2),
+    lambda lib: lib.nn.functional.max_pool2d(_images(lib, 1, 2, 8, 8).requires_grad_(), [2], [1], [0], [1]),
+    lambda lib: lib.nn.functional.avg_pool2d(_images(lib, 1, 2, 8, 8).requires_grad_(), 2),
+    lambda lib: lib.nn.functional.avg_pool2d(_images(lib, 1, 2, 8, 8).requires_grad_(), [2], [1]),
 ], ids=["course-cnn", "tutorial-cnn", "nll-loss", "cross-entropy-3d", "conv1d", "conv-transpose", "avg-pool",
         "adaptive-avg-pool", "adaptive-max-pool", "linear-3d", "linear-no-bias", "mm",
-        "unary"])
+        "unary", "max-pool-no-stride", "max-pool-lists", "avg-pool-no-stride", "avg-pool-lists"])
 def test_saved_values_are_pytorchs(build):
     assert_same_saved(build)
 
@@ -136,7 +141,7 @@ def test_saved_values_are_pytorchs(build):
     lambda lib: lib.nn.functional.adaptive_avg_pool1d(_images(lib, 2, 9).requires_grad_(), 4),
 ], ids=["max-pool1d", "avg-pool1d", "adaptive-avg-pool1d"])
 def test_one_dimensional_pools_squeeze_as_pytorch(build):
-    assert_same_saved(build, top_only=True)
+    assert_same_saved(build)  # the squeeze, the 2-D pooling's node under it and the unsqueeze under that
 
 
 @pytest.mark.parametrize("expression", [

@@ -210,11 +210,8 @@ class MaxPoolGeometry:
 @functools.lru_cache(maxsize=64)
 def max_pool_geometry(input_hw, kernel, stride, padding, dilation, ceil_mode):
     """The (cached) MaxPoolGeometry of one call signature; all arguments but ceil_mode are int pairs."""
-    arguments = kernel, stride, padding, dilation, ceil_mode
     stride = tuple(_single_window_stride(*axis, ceil_mode) for axis in zip(input_hw, kernel, stride, padding, dilation))
-    geometry = MaxPoolGeometry(input_hw, kernel, stride, padding, dilation, ceil_mode)
-    geometry.arguments = arguments  # as called, which PyTorch's node shows (grad_fn._saved_stride, ...)
-    return geometry
+    return MaxPoolGeometry(input_hw, kernel, stride, padding, dilation, ceil_mode)
 
 
 def _single_window_stride(size, kernel, stride, padding, dilation, ceil_mode):

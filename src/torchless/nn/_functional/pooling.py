@@ -111,11 +111,11 @@ class MaxPool(_PooledAs2d):
         "MaxPool2DWithIndicesBackward0": {
             "self": SavedInput(0),
             "result1": Saved(lambda node: node.flat_indices()),
-            "kernel_size": lambda node: tuple(node.winners.geometry.arguments[0]),
-            "stride": lambda node: tuple(node.winners.geometry.arguments[1]),
-            "padding": lambda node: tuple(node.winners.geometry.arguments[2]),
-            "dilation": lambda node: tuple(node.winners.geometry.arguments[3]),
-            "ceil_mode": lambda node: node.winners.geometry.arguments[4],
+            "kernel_size": lambda node: node.arguments[0],
+            "stride": lambda node: node.arguments[1],
+            "padding": lambda node: node.arguments[2],
+            "dilation": lambda node: node.arguments[3],
+            "ceil_mode": lambda node: node.arguments[4],
         },
         "AdaptiveMaxPool2DBackward0": {"self": SavedInput(0),
                                        "result1": Saved(lambda node: node.flat_indices())},
@@ -125,8 +125,9 @@ class MaxPool(_PooledAs2d):
     }
 
     def forward(self, x, pooled=None, winners=None, indices=None, spatial=2, name="MaxPool2DWithIndicesBackward0",
-                after_relu=False):
-        self.input_shape, self.spatial, self._name = x.shape, spatial, name
+                after_relu=False, arguments=None):
+        """``arguments``: (kernel, stride, padding, dilation, ceil_mode) as PyTorch's node shows them (_saved_*)."""
+        self.input_shape, self.spatial, self._name, self.arguments = x.shape, spatial, name, arguments
         self.winners, self.indices = winners, indices
         # Pooling a ReLU's output (a CNN's every block), backward can do the ReLU's mask for it, at the
         # pooled resolution (see Relu.masked_by_consumer): where the pooled value is 0. Kept from here, as
@@ -226,9 +227,9 @@ class AvgPool(_PooledAs2d):
     saved, saves = ("args",), (0,)  # as PyTorch, which saves the input
     _pool_arguments = {
         "self": SavedInput(0),
-        "kernel_size": lambda node: tuple(node.args[0]),
-        "stride": lambda node: tuple(node.args[1]),
-        "padding": lambda node: tuple(node.args[2]),
+        "kernel_size": lambda node: node.shown[0],
+        "stride": lambda node: node.shown[1],
+        "padding": lambda node: node.shown[2],
         "ceil_mode": lambda node: node.args[3],
         "count_include_pad": lambda node: node.args[4],
         "divisor_override": lambda node: node.args[5],
@@ -242,9 +243,11 @@ class AvgPool(_PooledAs2d):
         return _output_size(self.input_shape[-1], kernel[-1], padding[-1], stride[-1], 1, ceil_mode)
 
     def forward(self, x, spatial=2, kernel=None, stride=None, padding=None, ceil_mode=False, count_include_pad=True,
-                divisor_override=None):
+                divisor_override=None, shown=None):
+        """``shown``: (kernel, stride, padding) as PyTorch's node shows them (grad_fn._saved_*), when not these."""
         self.input_shape, self.spatial = x.shape, spatial
         self.args = kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
+        self.shown = shown or (tuple(kernel), tuple(stride), tuple(padding))
         planes = _as_planes(x, spatial)
         pool_forward, _ = _AVG_POOL_KERNELS[max(spatial, 2)]
         if x.dtype.kind != "f":  # int64: PyTorch divides the integer window sums, truncating
@@ -502,8 +505,9 @@ _MAX_POOL_KERNELS = {2: (kernels.max_pool2d_forward, kernels.max_pool2d_forward_
                      3: (pool3d.max_pool3d_forward, pool3d.max_pool3d_forward_winners)}
 
 
-def _max_pool(input, spatial, kernel, stride, padding, dilation, ceil_mode, return_indices, name):
-    """Max pooling with 2-D or 3-D parameters (a 1-D pooling has height 1: kernel (1, k), padding (0, p), ...)."""
+def _max_pool(input, spatial, kernel, stride, padding, dilation, ceil_mode, return_indices, name, shown=None):
+    """Max pooling with 2-D or 3-D parameters (a 1-D pooling has height 1: kernel (1, k), padding (0, p), ...);
+    ``shown``: the arguments as the node shows them, when not these (see MaxPool.forward)."""
     x = input._data
     planes = _as_planes(x, spatial)
     lead = x.shape[:-spatial]
@@ -516,7 +520,8 @@ def _max_pool(input, spatial, kernel, stride, padding, dilation, ceil_mode, retu
         return Tensor._wrap(_from_planes(pooled, lead, spatial))
     pooled, winners = pool_forward_winners(planes, kernel, stride, padding, dilation, ceil_mode)
     out = MaxPool.apply(input, pooled=_from_planes(pooled, lead, spatial), winners=winners, spatial=spatial,
-                        name=name, after_relu=isinstance(input.grad_fn, unary.Relu))
+                        name=name, after_relu=isinstance(input.grad_fn, unary.Relu),
+                        arguments=(shown or (kernel, stride, padding, dilation)) + (ceil_mode,))
     if not return_indices:
         return out
     return out, Tensor._wrap(_from_planes(winners.flat_indices(), lead, spatial))
@@ -544,8 +549,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     plan = _max_pool2d_checked.get(key)
     if plan is None:
         params = _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
-        plan = _max_pool2d_checked.remember(key, (params, kernels.tiled_output_hw(input.shape, *params, ceil_mode)))
-    params, tiled_hw = plan
+        shown = tuple(_as_parsed(value) for value in (kernel_size, stride, padding, dilation))
+        plan = _max_pool2d_checked.remember(key, (params, kernels.tiled_output_hw(input.shape, *params, ceil_mode),
+                                                  shown))
+    params, tiled_hw, shown = plan
     if tiled_hw is not None and not (return_indices or records(input)):
         # Windows tiling a batch of planes, no indices wanted: straight to the kernel (a batch-1
         # forward of the course CNN spends ~5 us less per pooling than through _max_pool).
@@ -554,9 +561,19 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         if x.flags.c_contiguous and x.strides[1] != x.itemsize:  # (inline: _memory_format.may_suggest_...)
             return Tensor._wrap(out)
         return Tensor._wrap(_memory_format.in_format_of(out, x))
-    out = _max_pool(input, 2, *params, ceil_mode, return_indices, "MaxPool2DWithIndicesBackward0")
+    out = _max_pool(input, 2, *params, ceil_mode, return_indices, "MaxPool2DWithIndicesBackward0", shown)
     x = input._data
     return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
+
+
+def _as_parsed(value, size=2):
+    """An int[2] argument as PyTorch's parser hands it on (and its node shows it): a lone int repeated, a sequence
+    as given, None as ()."""
+    if value is None:
+        return ()
+    if _is_list_int(value):
+        return (operator.index(value),) * size
+    return tuple(operator.index(v) for v in value)
 
 
 def _max_pool2d_params(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=False):
@@ -692,8 +709,9 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 # ---------------------------------------------------------------------------- average pooling
-def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
-    """Checks shared by avg_pool1d and avg_pool2d (PyTorch runs the 1-D one as 2-D over a height of 1)."""
+def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override, shown=None):
+    """Checks shared by avg_pool1d and avg_pool2d (PyTorch runs the 1-D one as 2-D over a height of 1); ``shown``
+    as for AvgPool.forward."""
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     if input.dim() + (spatial == 1) < 3:
@@ -706,7 +724,7 @@ def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_
         kernel = _memory_format.kernel_name("avg_pool2d", input._data, unsqueezed=spatial == 1)
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
     out = AvgPool.apply(input, spatial=spatial, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
-                        count_include_pad=count_include_pad, divisor_override=divisor_override)
+                        count_include_pad=count_include_pad, divisor_override=divisor_override, shown=shown)
     x = input._data
     return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
@@ -742,9 +760,10 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     if len(padding) not in (1, 2):
         raise RuntimeError(f"{fn}: padding must either be a single int, or a tuple of two ints")
     _check_c_int(padding)
+    shown = tuple(kernel), tuple(stride), tuple(padding)
     kernel = _pair(kernel)
     return _avg_pool(input, 2, kernel, _pair(stride, kernel), _pair(padding), ceil_mode, count_include_pad,
-                     divisor_override)
+                     divisor_override, shown)
 
 
 @native("avg_pool1d", _avg_pool_signature(False), list_size=1)
