@@ -517,6 +517,16 @@ def test_input_gradient_into_eight_or_more_channels_is_a_gathered_flipped_convol
             assert flipped_forward == "gather"
 
 
+def test_input_gradient_of_a_wide_kernel_over_few_pixels_is_col2im():
+    """The gathered flipped convolution stops at GATHER_FLIPPED_MAX_TAPS taps of the flipped kernel: past them
+    (many output channels over few pixels) col2im's one GEMM wins."""
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    for gy_shape, channels, expected in (((1, 64, 14, 14), 64, "flipped"), ((1, 256, 14, 14), 256, "col2im"),
+                                         ((1, 512, 7, 7), 512, "col2im")):
+        assert conv.choose_forward(gy_shape, (channels, gy_shape[1], 3, 3), *args) == "gather"
+        assert conv.choose_backward_input(gy_shape, (gy_shape[1], channels, 3, 3), gy_shape[2:], *args) == expected
+
+
 @pytest.mark.parametrize("wide_vectors", [False, True])
 @pytest.mark.parametrize("precision", ["highest", "high"])
 def test_dispatcher_takes_winograd_for_the_mid_size_benchmark_shapes(monkeypatch, wide_vectors, precision):

@@ -233,6 +233,13 @@ ROWSTACK_FLIPPED_MIN_CHANNELS = 3
 # 8x16x64x64 -> 16 0.47, 8x16x14x14 -> 8 0.88, 1x16x28x28 -> 16 0.68; into fewer it loses: -> 3 2.61,
 # -> 4 1.34, -> 6 1.04, -> 7 1.07.
 GATHER_FLIPPED_MIN_CHANNELS = 8
+# ... and up to this many taps of the flipped kernel (C_out/groups * kH * kW, the flipped columns' rows): past
+# them its per-image products are long and thin (few pixels) and col2im's one GEMM wins (interleaved medians,
+# ms, flipped by gathered columns / col2im, gy -> gx, taps: 1x64x14x14 -> 64 (576) 0.23 / 0.27,
+# 1x64x28x28 -> 64 (576) 0.85 / 0.88, 1x128x28x28 -> 64 (576) 1.13 / 1.16; 1x128x14x14 -> 128 (1152) 0.85 / 0.83,
+# 1x256x7x7 -> 256 (2304) 1.27 / 0.77, 1x256x14x14 -> 256 (2304) 2.75 / 2.19, 1x512x14x14 -> 512 (4608)
+# 8.72 / 6.94, 1x512x7x7 -> 512 (4608) 6.41 / 2.95).
+GATHER_FLIPPED_MAX_TAPS = 576
 # With many tiles the flipped convolution by Winograd F(2x2) beats col2im too (interleaved, ms, flipped
 # F(2x2) / col2im, gy -> gx: 64x64x14x14->32 3.6 / 4.0, 8x64x56x56->64 11.0 / 14.8, 16x128x28x28->128
 # 15.5 / 24.8, 4x256x14x14->256 (196 tiles) 5.6 / 6.4, 32x64x8x8->64 1.1 / 1.7; but 2x128x16x16->128
@@ -337,7 +344,8 @@ def choose_backward_input(gy_shape, w_shape, input_hw, stride, padding, dilation
             return "flipped"
         if forward == "winograd2" and _winograd_tile_count(gy_shape[0], input_hw, 2) >= FLIPPED_WINOGRAD2_MIN_TILES:
             return "flipped"
-        if forward == "gather" and w_shape[1] >= GATHER_FLIPPED_MIN_CHANNELS:
+        if (forward == "gather" and w_shape[1] >= GATHER_FLIPPED_MIN_CHANNELS
+                and flipped_w_shape[1] * flipped_w_shape[2] * flipped_w_shape[3] <= GATHER_FLIPPED_MAX_TAPS):
             return "flipped"
     return "col2im"
 
