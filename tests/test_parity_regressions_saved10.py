@@ -128,9 +128,21 @@ def tutorial_cnn_output(lib):
     lambda lib: lib.nn.functional.max_pool2d(_images(lib, 1, 2, 8, 8).requires_grad_(), [2], [1], [0], [1]),
     lambda lib: lib.nn.functional.avg_pool2d(_images(lib, 1, 2, 8, 8).requires_grad_(), 2),
     lambda lib: lib.nn.functional.avg_pool2d(_images(lib, 1, 2, 8, 8).requires_grad_(), [2], [1]),
+    # label smoothing: PyTorch's (1 - e) * nll_loss(log_softmax) + e / C * the reduced, masked class sum
+    lambda lib: lib.nn.functional.cross_entropy(_images(lib, 3, 4).requires_grad_(), lib.tensor([0, 3, 1]),
+                                                label_smoothing=0.1),
+    lambda lib: lib.nn.functional.cross_entropy(_images(lib, 3, 4).requires_grad_(), lib.tensor([0, 3, 1]),
+                                                weight=lib.tensor([1.0, 2.0, 3.0, 4.0]), ignore_index=3,
+                                                label_smoothing=0.1),
+    lambda lib: lib.nn.functional.cross_entropy(_images(lib, 3, 4).requires_grad_(), lib.tensor([0, 3, 1]),
+                                                label_smoothing=0.2, reduction="sum"),
+    lambda lib: lib.nn.functional.cross_entropy(_images(lib, 3, 4).requires_grad_(), lib.tensor([0, 3, 1]),
+                                                ignore_index=1, label_smoothing=0.2, reduction="none"),
+    lambda lib: lib.nn.functional.cross_entropy(_images(lib, 4).requires_grad_(), lib.tensor(2), label_smoothing=0.1),
 ], ids=["course-cnn", "tutorial-cnn", "nll-loss", "cross-entropy-3d", "conv1d", "conv-transpose", "avg-pool",
         "adaptive-avg-pool", "adaptive-max-pool", "linear-3d", "linear-no-bias", "mm",
-        "unary", "max-pool-no-stride", "max-pool-lists", "avg-pool-no-stride", "avg-pool-lists"])
+        "unary", "max-pool-no-stride", "max-pool-lists", "avg-pool-no-stride", "avg-pool-lists",
+        "smoothed", "smoothed-weight-ignore", "smoothed-sum", "smoothed-none", "smoothed-unbatched"])
 def test_saved_values_are_pytorchs(build):
     assert_same_saved(build)
 

@@ -16,7 +16,7 @@ from ..._ops import arithmetic
 from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
-from ...autograd.graph import Node, folded, shown_edge
+from ...autograd.graph import FoldedNode, Node, folded, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._args import _is_index, _tp_name, check_tensor
 from ._norm_checks import check_float_arg
@@ -290,13 +290,63 @@ class CrossEntropy(Node):
 
     @property
     def next_functions(self):
-        if self.eps > 0:  # PyTorch's smoothed loss is a graph of a dozen nodes: only the input is listed
-            return super().next_functions
-        if self._listed is None:
-            self._listed = _nll_inputs(self, log_softmax=True)
+        if self._listed is None:  # the same node objects at every look, as PyTorch's
+            if self.eps <= 0:
+                self._listed = _nll_inputs(self, log_softmax=True)
+            elif len(self.input_shape) <= 2:
+                self._listed = _smoothed_inputs(self)
+            else:  # PyTorch's smoothed loss of 3-D and larger inputs, over views for nll_loss2d: the input only
+                self._listed = super().next_functions
         return self._listed
 
     _listed = None
+
+
+def _constant(value):
+    return lambda node: value
+
+
+_UNSAVED = Saved(_constant(None))  # a factor PyTorch saves for a gradient not needed here: shown as None
+
+
+def _smoothed_inputs(node):
+    """``next_functions`` of a label-smoothed cross_entropy of an (N, C) or (C,) input, as PyTorch builds it:
+    (1 - e) * nll_loss(log_softmax(x)) + e / C * the reduced -sum(log_softmax(x) [* w]) over the classes,
+    masked where the target is ignore_index."""
+    targets, class_dim = node.targets, 0 if node.unbatched else 1
+    log_softmax = folded("LogSoftmaxBackward0", shown_edge(node.edges[0]), node)
+    nll = FoldedNode("NllLossBackward0", ((log_softmax, 0),), node, saved=CrossEntropy._nll)
+    summed = log_softmax
+    if targets.class_weight is not None:
+        weight_shape = tuple(len(targets.class_weight) if axis == class_dim else 1
+                             for axis in range(len(node.input_shape)))
+        summed = FoldedNode("MulBackward0", ((log_softmax, 0), (None, 0)), node, saved={
+            "self": _UNSAVED, "other": Saved(lambda owner: owner.targets.class_weight.reshape(weight_shape))})
+    summed = FoldedNode("SumBackward1", ((summed, 0),), node, saved={
+        "dim": _constant((class_dim,)), "keepdim": _constant(False), "self_sym_sizes": _constant(node.input_shape)})
+    negated = FoldedNode("NegBackward0", ((summed, 0),), node, saved={})
+    smooth = FoldedNode("MaskedFillBackward0", ((negated, 0),), node, saved={
+        "mask": Saved(lambda owner: np.asarray(owner.targets.target == owner.targets.ignore_index).reshape(
+            _nll_target_shape(owner)))})
+    if node.reduction != "none":
+        smooth = FoldedNode("SumBackward0", ((smooth, 0),), node, saved={
+            "self_sym_sizes": _constant(node.input_shape[:-1] if node.unbatched else node.input_shape[:1])})
+    if node.reduction == "mean":  # over the targets not ignored, or their classes' weights
+        smooth = FoldedNode("DivBackward0", ((smooth, 0), (None, 0)), node, saved={
+            "self": _UNSAVED, "other": Saved(_smoothing_divisor)})
+    return ((FoldedNode("MulBackward1", ((nll, 0),), node, saved={"other": _constant(1 - node.eps)}), 0),
+            (FoldedNode("MulBackward1", ((smooth, 0),), node,
+                        saved={"other": _constant(node.eps / node.input_shape[class_dim])}), 0))
+
+
+def _smoothing_divisor(node):
+    """What PyTorch divides the smoothing term's sum by for reduction='mean': the count of targets not ignored
+    (int64), or the sum of their classes' weights."""
+    targets = node.targets
+    kept = targets.target != targets.ignore_index
+    if targets.class_weight is None:
+        return np.asarray(kept.sum(), np.int64)
+    return np.asarray(targets.class_weight[targets.target[kept].astype(np.intp)].sum(), targets.class_weight.dtype)
 
 
 def _per_class(grad, unbatched):
