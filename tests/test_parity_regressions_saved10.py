@@ -139,10 +139,19 @@ def tutorial_cnn_output(lib):
     lambda lib: lib.nn.functional.cross_entropy(_images(lib, 3, 4).requires_grad_(), lib.tensor([0, 3, 1]),
                                                 ignore_index=1, label_smoothing=0.2, reduction="none"),
     lambda lib: lib.nn.functional.cross_entropy(_images(lib, 4).requires_grad_(), lib.tensor(2), label_smoothing=0.1),
+    # upsampling: the output size, the scales (None where a size was asked for) and align_corners
+    lambda lib: lib.nn.functional.interpolate(_images(lib, 1, 2, 4, 5).requires_grad_(), scale_factor=(2.5, 1.25),
+                                              mode="bilinear"),
+    lambda lib: lib.nn.functional.interpolate(_images(lib, 1, 2, 4, 5).requires_grad_(), size=(7, 9), mode="bicubic",
+                                              align_corners=True),
+    lambda lib: lib.nn.functional.interpolate(_images(lib, 1, 2, 5).requires_grad_(), scale_factor=2),
+    lambda lib: lib.nn.functional.interpolate(_images(lib, 1, 2, 3, 4, 5).requires_grad_(), scale_factor=2,
+                                              mode="trilinear", recompute_scale_factor=True),
 ], ids=["course-cnn", "tutorial-cnn", "nll-loss", "cross-entropy-3d", "conv1d", "conv-transpose", "avg-pool",
         "adaptive-avg-pool", "adaptive-max-pool", "linear-3d", "linear-no-bias", "mm",
         "unary", "max-pool-no-stride", "max-pool-lists", "avg-pool-no-stride", "avg-pool-lists",
-        "smoothed", "smoothed-weight-ignore", "smoothed-sum", "smoothed-none", "smoothed-unbatched"])
+        "smoothed", "smoothed-weight-ignore", "smoothed-sum", "smoothed-none", "smoothed-unbatched",
+        "upsample-bilinear", "upsample-bicubic-size", "upsample-nearest-1d", "upsample-trilinear-recomputed"])
 def test_saved_values_are_pytorchs(build):
     assert_same_saved(build)
 
@@ -186,6 +195,9 @@ def test_one_dimensional_pools_squeeze_as_pytorch(build):
     "x @ x[0, 0].t()", "x[0] @ x[1].transpose(1, 2)", "x @ x.transpose(2, 3)", "x @ x[0, 0, 0]",
     "x[0, 0, :, 0] @ x[0]", "x[:, :1] @ x[0].transpose(1, 2)",
     "x[0, 0].mm(x[1, 0].t())", "x[0, 0, 0].dot(x[0, 0, 1])", "x[0, 0].mv(x[0, 0, 0])",
+    # reductions keep their dims as given (a negative one unsigned); dim=() is SumBackward1 over no dim listed
+    "x.sum(-1)", "x.sum([-1, -2], keepdim=True)", "x.mean((-1, -2), True)", "x.sum(())", "x.mean(())",
+    "x.amax(-1)", "x.amin((0, -1))", "F.adaptive_avg_pool2d(x, 1)", "torch.sum(x, -2)",
 ])
 def test_saved_values_of_tensor_ops_are_pytorchs(expression):
     def build(lib):

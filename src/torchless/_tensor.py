@@ -1912,22 +1912,19 @@ class Tensor:
         return dtype.numpy
 
     def sum(self, dim=None, keepdim=False, dtype=None):
-        dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-        axes = _reduced_axes("sum", dim, keepdim, self._data.ndim, dtype=dtype)
+        axes = _reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
-                                   all_dims=dim is None)
+                                   all_dims=dim is None, dims=dim)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
-        dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         source = self if dtype is None else self.to(dtype)
         if source._data.dtype.kind not in "fc":
             raise RuntimeError(
                 f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be "
                 f"either a floating point or complex dtype. Got: {source.dtype.scalar_name}"
             )
-        axes = _reduced_axes("mean", dim, keepdim, self._data.ndim, dtype=dtype)
-        return reduction.Mean.apply(source, axes=axes, keepdim=keepdim,
-                                    all_dims=dim is None)
+        axes = _reduced_axes("mean", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
+        return reduction.Mean.apply(source, axes=axes, keepdim=keepdim, all_dims=dim is None, dims=dim)
 
     def _check_std_var(self):
         if self._data.dtype.kind not in "fc":  # checked before the dims, as in PyTorch
@@ -2024,7 +2021,7 @@ class Tensor:
         if self._data.size == 0:  # checked before repeated dims, as in PyTorch
             self._check_nonempty(name, None if dim in ((), None) else dim if isinstance(dim, (tuple, list)) else (dim,))
         axes = _reduced_axes(name, None if dim == () else dim, keepdim, self._data.ndim)
-        return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest)
+        return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest, dims=dim)
 
     def argmax(self, *args, **kwargs):
         dim, keepdim = _arg_extremum_arguments("argmax", args, kwargs)

@@ -13,7 +13,9 @@ def half_accumulated(fn, a, **kwargs):
 
 
 def _reduced_dims(node):
-    return int64(tuple(np.atleast_1d(node.axes).tolist()))
+    """The dims reduced over as the call gave them (a negative one shown unsigned, as PyTorch's node does)."""
+    dims = node.axes if node.dims is None else node.dims
+    return int64(tuple(np.atleast_1d(dims).tolist()))
 
 
 class Sum(Node):
@@ -21,9 +23,11 @@ class Sum(Node):
                    "SumBackward1": {"dim": _reduced_dims, "keepdim": lambda node: node.keepdim,
                                     "self_sym_sizes": lambda node: node.shape}}
 
-    def forward(self, a, axes=None, keepdim=False, dtype=None, all_dims=False):
+    dims = None  # the dims as the call gave them, when they were (see _reduced_dims)
+
+    def forward(self, a, axes=None, keepdim=False, dtype=None, all_dims=False, dims=None):
         """``all_dims``: called without ``dim`` (PyTorch names that node SumBackward0, else SumBackward1)."""
-        self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
+        self.shape, self.axes, self.keepdim, self.all_dims, self.dims = a.shape, axes, keepdim, all_dims, dims
         if dtype is None and a.dtype == np.float16:
             return half_accumulated(np.sum, a, axis=axes, keepdims=keepdim)
         if dtype is None or dtype == a.dtype:
@@ -146,8 +150,10 @@ class Mean(Node):
                                      "self_sym_numel": lambda node: int(np.prod(node.shape)),
                                      "self_sym_sizes": lambda node: node.shape}}
 
-    def forward(self, a, axes=None, keepdim=False, all_dims=False):
-        self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
+    dims = None  # the dims as the call gave them, when they were (see _reduced_dims)
+
+    def forward(self, a, axes=None, keepdim=False, all_dims=False, dims=None):
+        self.shape, self.axes, self.keepdim, self.all_dims, self.dims = a.shape, axes, keepdim, all_dims, dims
         if a.dtype == np.float16:
             total = np.sum(a, axis=axes, keepdims=keepdim, dtype=np.float32)
         else:
@@ -180,9 +186,11 @@ class Extremum(Node):
     def result(self):
         return self.out if self.keepdim else np.squeeze(self.out, axis=self.axes)
 
-    def forward(self, a, axes=None, keepdim=False, largest=True, amax=True):
+    dims = None  # the dims as the call gave them, when they were (see _reduced_dims)
+
+    def forward(self, a, axes=None, keepdim=False, largest=True, amax=True, dims=None):
         """``amax``: amax/amin (AmaxBackward0) rather than max()/min() of everything (MaxBackward1)."""
-        self.axes, self.keepdim, self.largest, self.amax = axes, keepdim, largest, amax
+        self.axes, self.keepdim, self.largest, self.amax, self.dims = axes, keepdim, largest, amax, dims
         reduce = np.max if largest else np.min
         self.a = a
         self.out = reduce(a, axis=axes, keepdims=True)

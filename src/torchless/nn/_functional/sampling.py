@@ -239,6 +239,7 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         raise NotImplementedError(f"torchless implements {kind} interpolation of floating-point tensors only: "
                                   "PyTorch's uint8 kernels round in fixed point (got 'Byte')")
     scales = [None] * dim if scale_factors is None else list(scale_factors)
+    shown = tuple(output_size), tuple(None if scale is None else float(scale) for scale in scales), align_corners
     compute = np.float64 if dtype == np.float64 else np.float32
     if kind in ("nearest", "nearest-exact"):
         # the channels-last kernel computes source indices in float32 whatever the dtype, with copies or halvings
@@ -264,7 +265,8 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
             rows = maps[0]
             maps[0] = _Taps(rows.index[[0] * output_size[0]], rows.weight[[0] * output_size[0]], rows.size)
         if backward_error is not None:
-            return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, backward_error=backward_error)
+            return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, backward_error=backward_error,
+                                  shown=shown)
     else:
         weights = _cubic_taps if kind == "bicubic" else _linear_taps
         maps = adjoints = [weights(n, out, align_corners, s, compute)
@@ -274,8 +276,9 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         # Along an axis whose size does not change, PyTorch's linear kernels still interpolate, between a pixel
         # and itself with weights 1 and 0: the 0 * inf makes every output reading an infinite input NaN.
         infinite_to_nan = None in maps
-        return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, infinite_to_nan=infinite_to_nan)
-    return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name)
+        return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, infinite_to_nan=infinite_to_nan,
+                              shown=shown)
+    return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, shown=shown)
 
 
 def _parse_native(fn, dim, input, output_size, scale_factors, align_corners, has_align):
@@ -540,11 +543,33 @@ def _antialias_taps(size, out, align_corners, scale, kind, dtype):
     return _Taps(index, weights, size)
 
 
+def _upsample_saved(dim, align_corners):
+    """What PyTorch's upsampling node of ``dim`` spatial dims saves: the input's sizes, the output size, the
+    scales (None where a size was asked for) [and align_corners]."""
+    axes = ("",) if dim == 1 else ("_d", "_h", "_w")[3 - dim:]
+    specs = {"self_sym_sizes": lambda node: node.input_shape, "output_size": lambda node: node.shown[0]}
+    specs.update({f"scales{axis}": (lambda node, i=i: node.shown[1][i]) for i, axis in enumerate(axes)})
+    if align_corners:
+        specs["align_corners"] = lambda node: node.shown[2]
+    return specs
+
+
+_UPSAMPLE_NODES = {**{f"UpsampleNearest{dim}DBackward0": (dim, False) for dim in (1, 2, 3)},
+                   **{f"UpsampleNearestExact{dim}DBackward0": (dim, False) for dim in (1, 2, 3)},
+                   "UpsampleLinear1DBackward0": (1, True), "UpsampleBilinear2DBackward0": (2, True),
+                   "UpsampleTrilinear3DBackward0": (3, True), "UpsampleBicubic2DBackward0": (2, True),
+                   "UpsampleBilinear2DAaBackward0": (2, True), "UpsampleBicubic2DAaBackward0": (2, True)}
+
+
 class Resample(Node):
     """A separable resampling: ``maps[d]`` along spatial axis d (None leaves the axis alone), the last axis
-    first; backward applies the adjoints of ``adjoints`` (the same maps unless PyTorch's backward differs)."""
+    first; backward applies the adjoints of ``adjoints`` (the same maps unless PyTorch's backward differs).
+    ``shown``: (output size, scales, align_corners) of the call, which PyTorch's node shows (grad_fn._saved_*)."""
 
-    def forward(self, x, maps=None, adjoints=None, name=None, infinite_to_nan=False, backward_error=None):
+    torch_saved = {name: _upsample_saved(*node) for name, node in _UPSAMPLE_NODES.items()}
+
+    def forward(self, x, maps=None, adjoints=None, name=None, infinite_to_nan=False, backward_error=None, shown=None):
+        self.input_shape, self.shown = x.shape, shown
         self.adjoints, self._name = adjoints if adjoints is not None else maps, name
         self.backward_error = backward_error  # PyTorch's backward kernel refusing the dtype
         out = x.astype(np.float32) if x.dtype == np.float16 else x  # half computes in float, as opmath
