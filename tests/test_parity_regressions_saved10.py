@@ -198,6 +198,10 @@ def test_one_dimensional_pools_squeeze_as_pytorch(build):
     # reductions keep their dims as given (a negative one unsigned); dim=() is SumBackward1 over no dim listed
     "x.sum(-1)", "x.sum([-1, -2], keepdim=True)", "x.mean((-1, -2), True)", "x.sum(())", "x.mean(())",
     "x.amax(-1)", "x.amin((0, -1))", "F.adaptive_avg_pool2d(x, 1)", "torch.sum(x, -2)",
+    # var/std: dims and correction as given (None when neither nor unbiased was); group_norm's statistics
+    "x.std()", "x.std(unbiased=False)", "x.var(-1, True)", "x.std((1, -1), keepdim=True, correction=0)", "x.var(())",
+    "torch.std(x, 0)", "F.group_norm(x, 3, torch.ones(3, requires_grad=True), None, eps=1e-3)", "F.group_norm(x, 1)",
+    "x.unsqueeze(-1)", "x[:, :1].squeeze()", "x[:, :1].squeeze(1)", "x[:, :1, :, :1].squeeze((1, -1))",
 ])
 def test_saved_values_of_tensor_ops_are_pytorchs(expression):
     def build(lib):

@@ -1931,20 +1931,24 @@ class Tensor:
             raise RuntimeError("std and var only support floating point and complex dtypes")
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         self._check_std_var()
-        axes = _reduced_axes("var", dim, keepdim, self._data.ndim, unbiased=unbiased, correction=correction)
+        axes = _reduced_axes("var", every_dim_if_empty(dim), keepdim, self._data.ndim, unbiased=unbiased,
+                             correction=correction)  # dim=(): every dim, as in PyTorch
+        given = dim is not None or unbiased is not None or correction is not None
         correction = _correction(unbiased, correction)
-        return reduction.Var.apply(self, axes=axes, correction=correction,
-                                   keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
+        return reduction.Var.apply(self, axes=axes, correction=correction, keepdim=keepdim,
+                                   all_dims=every_dim_if_empty(dim) is None or not self._data.ndim, dims=dim,
+                                   shown_correction=correction if given else None)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         self._check_std_var()
-        axes = _reduced_axes("std", dim, keepdim, self._data.ndim, unbiased=unbiased, correction=correction)
+        axes = _reduced_axes("std", every_dim_if_empty(dim), keepdim, self._data.ndim, unbiased=unbiased,
+                             correction=correction)  # dim=(): every dim, as in PyTorch
+        given = dim is not None or unbiased is not None or correction is not None
         correction = _correction(unbiased, correction)
-        return reduction.Std.apply(self, axes=axes, correction=correction,
-                                   keepdim=keepdim, all_dims=dim is None or not self._data.ndim)
+        return reduction.Std.apply(self, axes=axes, correction=correction, keepdim=keepdim,
+                                   all_dims=every_dim_if_empty(dim) is None or not self._data.ndim, dims=dim,
+                                   shown_correction=correction if given else None)
 
     def prod(self, *args, **kwargs):
         """The product of all elements, or along one ``dim`` (``prod(dim, keepdim=False, *, dtype=None)``)."""
@@ -2511,7 +2515,7 @@ class Tensor:
             new = tuple(n for i, n in enumerate(shape) if not (i in axes and n == 1))
         name = "SqueezeBackward0" if dim is None else "SqueezeBackward2" if isinstance(dim, (tuple, list)) else \
             "SqueezeBackward1"
-        return shape_ops.Reshape.apply(self, shape=new, name=name)
+        return shape_ops.Reshape.apply(self, shape=new, name=name, dim=tuple(dim) if name[-1] == "2" else dim)
 
     def unsqueeze(self, dim):
         try:
@@ -2519,7 +2523,8 @@ class Tensor:
         except TypeError as error:
             raise _parser_errors.method_error("unsqueeze", (dim,)) or error from None
         shape = self._data.shape
-        return shape_ops.Reshape.apply(self, shape=shape[:axis] + (1,) + shape[axis:], name="UnsqueezeBackward0")
+        return shape_ops.Reshape.apply(self, shape=shape[:axis] + (1,) + shape[axis:], name="UnsqueezeBackward0",
+                                       dim=dim)
 
     def permute(self, *dims):
         dims = _shape_arg(dims, "permute", "dims")

@@ -252,13 +252,24 @@ class ExtremumAlongDim(Node):
         return "MaxBackward0" if self.largest else "MinBackward0"
 
 
+def _variance_saved(**more):
+    """What PyTorch's var/std node saves: the input, the dims and correction as the call gave them (None when
+    it gave neither, nor unbiased), keepdim."""
+    return {"self": SavedInput(0), "dim": lambda node: None if node.dims is None else int64(node.dims),
+            "correction": lambda node: node.shown_correction, "keepdim": lambda node: node.keepdim, **more}
+
+
 class Var(Node):
     saved, saves = ("centered",), (0,)  # PyTorch saves the input
+    torch_saved = _variance_saved()
 
-    def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False):
+    def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False, dims=None, shown_correction=None):
         """``all_dims``: called without ``dim`` (or on a 0-d tensor), which changes PyTorch's gradient when
-        there are no degrees of freedom."""
+        there are no degrees of freedom. ``dims`` and ``shown_correction``: as the call gave them, for the
+        node's saved values."""
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
+        self.dims = None if dims is None else tuple(np.atleast_1d(dims).tolist())
+        self.shown_correction = shown_correction
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
         self.dof = n - correction
         half = a.dtype == np.float16
@@ -302,11 +313,12 @@ class Std(Var):
 
     saved = ("centered", "out")
     saves = (0, OUTPUT)  # the input and the result, as PyTorch's
+    torch_saved = _variance_saved(result=saved_result("out"))
 
-    def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False):
+    def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False, dims=None, shown_correction=None):
         with np.errstate(invalid="ignore"):
             self.out = np.sqrt(super().forward(a, axes=axes, correction=correction, keepdim=keepdim,
-                                               all_dims=all_dims))
+                                               all_dims=all_dims, dims=dims, shown_correction=shown_correction))
             if a.dtype == np.float16:  # the root of the float32 variance, rounded once
                 self.out = np.sqrt(self.opmath_var).astype(np.float16)
         return self.out

@@ -12,11 +12,14 @@ class Reshape(Node):
 
     is_view = True  # in-place writes to it would write to its input (PyTorch's view rules)
     _input_sizes = {"self_sym_sizes": lambda node: tuple(node.input_shape)}
+    _dim_and_sizes = {"dim": lambda node: int64(node.dim), **_input_sizes}
     torch_saved = {"ViewBackward0": _input_sizes, "UnsafeViewBackward0": _input_sizes,
-                   "SqueezeBackward0": _input_sizes}
+                   "SqueezeBackward0": _input_sizes, "SqueezeBackward1": _dim_and_sizes,
+                   "SqueezeBackward2": _dim_and_sizes, "UnsqueezeBackward0": {"dim": lambda node: int64(node.dim)}}
 
-    def forward(self, a, shape=None, name="ViewBackward0"):
-        self.input_shape, self.node_name = a.shape, name
+    def forward(self, a, shape=None, name="ViewBackward0", dim=None):
+        """``dim``: squeeze's or unsqueeze's, as the call gave it (which PyTorch's node shows)."""
+        self.input_shape, self.node_name, self.dim = a.shape, name, dim
         return a.reshape(shape)
 
     def backward(self, grad):

@@ -4,6 +4,7 @@ import numpy as np
 from ... import _memory_format
 from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
+from ...autograd.saved_values import SavedInput, saved_result
 from ._moments import normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
 from ._norm_checks import (check_float_arg, check_int_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
                            compute_dtype)
@@ -16,16 +17,25 @@ class GroupNorm(Node):
     """Input (N, C, *) viewed as (N, G, C/G * spatial): one row per (sample, group) is normalised,
     then y = xhat * weight[c] + bias[c]."""
 
-    saved = ("xhat", "rstd", "weight", "bias")
+    saved = ("xhat", "mean", "rstd", "weight", "bias")
     saves = (0, 1)  # as PyTorch: the input and the weight
+    torch_saved = {
+        "input": SavedInput(0), "weight": SavedInput(1),
+        # the statistics per (sample, group), in the input's dtype: outputs of the op, as PyTorch saves them
+        "result1": saved_result(lambda node: node.mean.reshape(node.mean.shape[:2]).astype(node.input_dtype)),
+        "result2": saved_result(lambda node: node.rstd.reshape(node.rstd.shape[:2]).astype(node.input_dtype)),
+        "N": lambda node: node.input_shape[0], "C": lambda node: node.input_shape[1],
+        "HxW": lambda node: int(np.prod(node.input_shape[2:])), "group": lambda node: node.groups,
+        "eps": lambda node: node.eps,
+    }
 
     @quiet
     def forward(self, x, weight, bias, num_groups=1, eps=1e-5):
         n, c = x.shape[:2]
-        self.input_shape, self.input_dtype = x.shape, x.dtype
+        self.input_shape, self.input_dtype, self.groups, self.eps = x.shape, x.dtype, num_groups, eps
         self.weight, self.bias = weight, bias
         rows = x.reshape(n, num_groups, -1) if x.size else x.reshape(n, num_groups, 0)
-        self.xhat, _, _, self.rstd = normalize_rows(rows.astype(compute_dtype(x), copy=False), eps)
+        self.xhat, self.mean, _, self.rstd = normalize_rows(rows.astype(compute_dtype(x), copy=False), eps)
         xhat = self.xhat.reshape(n, c, -1) if x.size else self.xhat.reshape(n, c, 0)
         y = xhat * weight.reshape(1, c, 1) if weight is not None else xhat.copy()
         if bias is not None:
