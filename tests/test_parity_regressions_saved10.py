@@ -202,6 +202,10 @@ def test_one_dimensional_pools_squeeze_as_pytorch(build):
     "x.std()", "x.std(unbiased=False)", "x.var(-1, True)", "x.std((1, -1), keepdim=True, correction=0)", "x.var(())",
     "torch.std(x, 0)", "F.group_norm(x, 3, torch.ones(3, requires_grad=True), None, eps=1e-3)", "F.group_norm(x, 1)",
     "x.unsqueeze(-1)", "x[:, :1].squeeze()", "x[:, :1].squeeze(1)", "x[:, :1, :, :1].squeeze((1, -1))",
+    # a batch times a matrix or vector: its rows folded (a view, or a clone viewed) into one mm / mv
+    "x @ torch.ones(5, 2, requires_grad=True)", "x.transpose(2, 3) @ torch.ones(4, 2, requires_grad=True)",
+    "x @ torch.ones(5, requires_grad=True)", "x[0, 0, 0] @ torch.ones(5, 2, requires_grad=True)",
+    "x.detach() @ torch.ones(5, 2, requires_grad=True)",
 ])
 def test_saved_values_of_tensor_ops_are_pytorchs(expression):
     def build(lib):

@@ -381,6 +381,8 @@ class MatMul(Node):
         "DotBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "tensor": SavedInput(1, "b", needed_for=(0,))},
         "MvBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "vec": SavedInput(1, "b", needed_for=(0,))},
         "BmmBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "mat2": SavedInput(1, "b", needed_for=(0,))},
+        # a vector times a matrix: the (1, p) product of its unsqueezed row, squeezed back
+        "SqueezeBackward4": {"dim": lambda node: 0, "self_sym_sizes": lambda node: (1, node.b.shape[1])},
         "UnsafeViewBackward0": {"self_sym_sizes": lambda node: node.folded_product_shape()},
     }
 
@@ -439,6 +441,74 @@ class MatMul(Node):
             return "BmmBackward0"
         return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0",
                 (1, 2): "SqueezeBackward4"}.get(self.ndims, "UnsafeViewBackward0")
+
+    @property
+    def next_functions(self):
+        """A product PyTorch computes as mm or mv of a reshaped operand lists those nodes (see _folded_product)."""
+        if self._listed is None:  # the same node objects at every look, as PyTorch's
+            self._listed = _folded_product(self) or super().next_functions
+        return self._listed
+
+    _listed = None
+
+
+def _folds(node):
+    """Whether PyTorch's matmul folds a's leading dims into the rows of one mm / mv (at::matmul's should_fold):
+    a of 3 or more dims times a vector or matrix that requires grad, or whose leading dims view as one."""
+    a, b = node.a, node.b
+    if a.ndim < 3 or b.ndim > 2 or node.batched:
+        return False
+    if node.needs_input_grad[1] or a.size == 0:
+        return True
+    return _leading_dims_view(a)
+
+
+def _leading_dims_view(a):
+    return all(a.strides[i] == a.strides[i + 1] * a.shape[i + 1] for i in range(a.ndim - 2))
+
+
+def _folded_product(node):
+    """``next_functions`` of a product PyTorch computes as an mm or mv of reshaped operands: a vector times a
+    matrix as unsqueeze(0) then mm (under its SqueezeBackward4); a batch times a matrix or vector as a view (or a
+    clone viewed) of its rows, then mm or mv (under its UnsafeViewBackward0); None for the other products."""
+    (a_edge, _), (b_edge, _) = Node.next_functions.fget(node)
+    if node.ndims == (1, 2):
+        rows = a_edge and FoldedNode("UnsqueezeBackward0", ((a_edge, 0),), node, saved={"dim": lambda owner: 0})
+        return ((FoldedNode("MmBackward0", ((rows, 0), (b_edge, 0)), node, saved=_folded_mm_saved), 0),)
+    if not _folds(node):
+        return None
+    sizes_of_a = {"self_sym_sizes": lambda owner: sizes(owner.a)}
+    if a_edge is None:  # a outside the graph: so is its view
+        rows = None
+    elif _leading_dims_view(node.a):
+        rows = FoldedNode("ViewBackward0", ((a_edge, 0),), node, saved=sizes_of_a)
+    else:
+        rows = FoldedNode("UnsafeViewBackward0", ((FoldedNode("CloneBackward0", ((a_edge, 0),), node, saved={}), 0),),
+                          node, saved=sizes_of_a)
+    product = "MmBackward0" if node.b.ndim == 2 else "MvBackward0"
+    saved = _folded_mm_saved if product == "MmBackward0" else _folded_mv_saved
+    return ((FoldedNode(product, ((rows, 0), (b_edge, 0)), node, saved=saved), 0),)
+
+
+def _folded_rows(owner):
+    """a as the matrix PyTorch multiplies: its rows folded (a vector: one row)."""
+    a = owner.a
+    return a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a[None]
+
+
+def _folded_strides(owner):
+    a = owner.a
+    if a.ndim == 1:  # unsqueeze(0): the new dim's stride is the size times the stride of the one it precedes
+        return (a.shape[0] * a.strides[0] // a.itemsize, a.strides[0] // a.itemsize)
+    return strides(_folded_rows(owner)) if _leading_dims_view(a) else (a.shape[-1], 1)
+
+
+_FOLDED_ROWS = Saved(_folded_rows, grad_fn=lambda owner, shown: shown.next_functions[0][0], needed_for=(1,))
+_folded_mm_saved = {"self": _FOLDED_ROWS, "self_sym_sizes": lambda owner: sizes(_folded_rows(owner)),
+                    "self_sym_strides": needed_for((0,), _folded_strides),
+                    "mat2": SavedInput(1, "b", needed_for=(0,)), "mat2_sym_sizes": lambda owner: sizes(owner.b),
+                    "mat2_sym_strides": needed_for((1,), lambda owner: strides(owner.b))}
+_folded_mv_saved = {"self": _FOLDED_ROWS, "vec": SavedInput(1, "b", needed_for=(0,))}
 
 
 _C_NAMES = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "int16": "short int",
