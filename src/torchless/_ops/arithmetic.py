@@ -3,7 +3,7 @@ import numpy as np
 
 from .._kernels.blas import matmul as _blas_matmul
 from ..autograd.graph import OUTPUT, FoldedNode, Node
-from ..autograd.saved_values import Saved, SavedInput, needed_for, number, saved_result, sizes, strides
+from ..autograd.saved_values import Saved, SavedInput, constant, needed_for, number, saved_result, sizes, strides
 from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
 
@@ -120,7 +120,8 @@ class Div(Node):
 
     @property
     def next_functions(self):
-        """A scalar over a tensor lists PyTorch's reciprocal(b) * scalar: reciprocal's node, then the scalar's (none)."""
+        """A scalar over a tensor lists PyTorch's reciprocal(b) * scalar: reciprocal's node, then the scalar's
+        (none)."""
         if not self.scalar_numerator:
             return super().next_functions
         if self._listed is None:  # the same node objects at every look, as PyTorch's
@@ -473,7 +474,7 @@ def _folded_product(node):
     clone viewed) of its rows, then mm or mv (under its UnsafeViewBackward0); None for the other products."""
     (a_edge, _), (b_edge, _) = Node.next_functions.fget(node)
     if node.ndims == (1, 2):
-        rows = a_edge and FoldedNode("UnsqueezeBackward0", ((a_edge, 0),), node, saved={"dim": lambda owner: 0})
+        rows = a_edge and FoldedNode("UnsqueezeBackward0", ((a_edge, 0),), node, saved={"dim": constant(0)})
         return ((FoldedNode("MmBackward0", ((rows, 0), (b_edge, 0)), node, saved=_folded_mm_saved), 0),)
     if not _folds(node):
         return None

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import COPY_SLICES, FoldedNode, Node
-from ..autograd.saved_values import SavedTuple, int64
+from ..autograd.saved_values import SavedTuple, constants, int64
 from ._util import unbroadcast, unbroadcast_tensor
 
 
@@ -140,7 +140,8 @@ def _with_unsqueezed_strides(out, a, key):
         else:
             start, stop, step = part.indices(shape[dim])
             shape[dim], strides[dim] = len(range(start, stop, step)), strides[dim] * step
-    pytorchs = tuple(stride * item if size == 1 else kept for size, stride, kept in zip(out.shape, strides, out.strides))
+    pytorchs = tuple(stride * item if size == 1 else kept
+                     for size, stride, kept in zip(out.shape, strides, out.strides))
     if pytorchs == out.strides:
         return out
     return np.lib.stride_tricks.as_strided(out, out.shape, pytorchs, writeable=out.flags.writeable)
@@ -156,11 +157,6 @@ def _step_values(step):
                 "end": int64(_INT64_MAX if part.stop is None else part.stop), "step": int64(part.step or 1),
                 "self_sym_sizes": shape}
     return {"dim": int64(dim)}  # UnsqueezeBackward0
-
-
-def _constants(values):
-    """Saved-value specs that give ``values`` whatever node they are read from."""
-    return {name: (lambda node, value=value: value) for name, value in values.items()}
 
 
 def _last_step_spec(name):
@@ -232,7 +228,7 @@ class Index(Node):
                 steps = _view_steps(self.key, self.shape)[0]
                 edge = self._listed[0][0]
                 for step in (steps[:-1] if self.basic else steps):
-                    edge = FoldedNode(step[0], ((edge, 0),), self, saved=_constants(_step_values(step)))
+                    edge = FoldedNode(step[0], ((edge, 0),), self, saved=constants(_step_values(step)))
                 self._listed = ((edge, 0),)
         return self._listed
 

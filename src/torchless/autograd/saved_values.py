@@ -44,6 +44,16 @@ def strides(array):
     return tuple(stride // array.itemsize for stride in array.strides)
 
 
+def constant(value):
+    """A spec showing ``value`` whatever node it is read from (an argument fixed when the node was listed)."""
+    return lambda node: value
+
+
+def constants(values):
+    """{name: constant(value)} of ``values``."""
+    return {name: constant(value) for name, value in values.items()}
+
+
 def _reader(array):
     """A function of the node from an attribute name or such a function (None for no tensor)."""
     if array is None or callable(array):

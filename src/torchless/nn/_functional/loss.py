@@ -17,7 +17,7 @@ from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd.graph import FoldedNode, Node, folded, shown_edge
-from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
+from ...autograd.saved_values import Saved, SavedInput, constant, int64, saved_result
 from ._args import _is_index, _tp_name, check_tensor
 from ._norm_checks import check_float_arg
 from .activation import log_softmax
@@ -302,11 +302,7 @@ class CrossEntropy(Node):
     _listed = None
 
 
-def _constant(value):
-    return lambda node: value
-
-
-_UNSAVED = Saved(_constant(None))  # a factor PyTorch saves for a gradient not needed here: shown as None
+_UNSAVED = Saved(constant(None))  # a factor PyTorch saves for a gradient not needed here: shown as None
 
 
 def _smoothed_inputs(node):
@@ -323,20 +319,20 @@ def _smoothed_inputs(node):
         summed = FoldedNode("MulBackward0", ((log_softmax, 0), (None, 0)), node, saved={
             "self": _UNSAVED, "other": Saved(lambda owner: owner.targets.class_weight.reshape(weight_shape))})
     summed = FoldedNode("SumBackward1", ((summed, 0),), node, saved={
-        "dim": _constant((class_dim,)), "keepdim": _constant(False), "self_sym_sizes": _constant(node.input_shape)})
+        "dim": constant((class_dim,)), "keepdim": constant(False), "self_sym_sizes": constant(node.input_shape)})
     negated = FoldedNode("NegBackward0", ((summed, 0),), node, saved={})
     smooth = FoldedNode("MaskedFillBackward0", ((negated, 0),), node, saved={
         "mask": Saved(lambda owner: np.asarray(owner.targets.target == owner.targets.ignore_index).reshape(
             _nll_target_shape(owner)))})
     if node.reduction != "none":
         smooth = FoldedNode("SumBackward0", ((smooth, 0),), node, saved={
-            "self_sym_sizes": _constant(node.input_shape[:-1] if node.unbatched else node.input_shape[:1])})
+            "self_sym_sizes": constant(node.input_shape[:-1] if node.unbatched else node.input_shape[:1])})
     if node.reduction == "mean":  # over the targets not ignored, or their classes' weights
         smooth = FoldedNode("DivBackward0", ((smooth, 0), (None, 0)), node, saved={
             "self": _UNSAVED, "other": Saved(_smoothing_divisor)})
-    return ((FoldedNode("MulBackward1", ((nll, 0),), node, saved={"other": _constant(1 - node.eps)}), 0),
+    return ((FoldedNode("MulBackward1", ((nll, 0),), node, saved={"other": constant(1 - node.eps)}), 0),
             (FoldedNode("MulBackward1", ((smooth, 0),), node,
-                        saved={"other": _constant(node.eps / node.input_shape[class_dim])}), 0))
+                        saved={"other": constant(node.eps / node.input_shape[class_dim])}), 0))
 
 
 def _smoothing_divisor(node):

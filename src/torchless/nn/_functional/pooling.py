@@ -21,7 +21,7 @@ from ..._kernels import pool3d
 from ..._tensor import Tensor
 from ..._ops import unary
 from ...autograd.graph import FoldedNode, Node, gradient_unwatched, records, with_zero_derivative_of
-from ...autograd.saved_values import Saved, SavedInput, int64
+from ...autograd.saved_values import Saved, SavedInput, constant, int64
 from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
 from ._norm_checks import int_list_arg
 from .activation import relu
@@ -84,7 +84,7 @@ class _PooledAs2d(Node):
             return super().next_functions
         if self._listed is None:  # the same node objects at every look, as PyTorch's
             ((edge, _),) = super().next_functions
-            unsqueezed = FoldedNode("UnsqueezeBackward0", ((edge, 0),), self, saved={"dim": lambda node: int64(-2)})
+            unsqueezed = FoldedNode("UnsqueezeBackward0", ((edge, 0),), self, saved={"dim": constant(int64(-2))})
             name, specs = self.pooled_2d()
             self._listed = ((FoldedNode(name, ((unsqueezed, 0),), self, saved=specs), 0),)
         return self._listed
