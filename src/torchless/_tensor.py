@@ -1932,22 +1932,22 @@ class Tensor:
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         self._check_std_var()
-        axes = _reduced_axes("var", every_dim_if_empty(dim), keepdim, self._data.ndim, unbiased=unbiased,
-                             correction=correction)  # dim=(): every dim, as in PyTorch
+        every = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
+        axes = _reduced_axes("var", every, keepdim, self._data.ndim, unbiased=unbiased, correction=correction)
         given = dim is not None or unbiased is not None or correction is not None
         correction = _correction(unbiased, correction)
         return reduction.Var.apply(self, axes=axes, correction=correction, keepdim=keepdim,
-                                   all_dims=every_dim_if_empty(dim) is None or not self._data.ndim, dims=dim,
+                                   all_dims=every is None or not self._data.ndim, dims=dim,
                                    shown_correction=correction if given else None)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         self._check_std_var()
-        axes = _reduced_axes("std", every_dim_if_empty(dim), keepdim, self._data.ndim, unbiased=unbiased,
-                             correction=correction)  # dim=(): every dim, as in PyTorch
+        every = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
+        axes = _reduced_axes("std", every, keepdim, self._data.ndim, unbiased=unbiased, correction=correction)
         given = dim is not None or unbiased is not None or correction is not None
         correction = _correction(unbiased, correction)
         return reduction.Std.apply(self, axes=axes, correction=correction, keepdim=keepdim,
-                                   all_dims=every_dim_if_empty(dim) is None or not self._data.ndim, dims=dim,
+                                   all_dims=every is None or not self._data.ndim, dims=dim,
                                    shown_correction=correction if given else None)
 
     def prod(self, *args, **kwargs):

@@ -23,8 +23,6 @@ class Sum(Node):
                    "SumBackward1": {"dim": _reduced_dims, "keepdim": lambda node: node.keepdim,
                                     "self_sym_sizes": lambda node: node.shape}}
 
-    dims = None  # the dims as the call gave them, when they were (see _reduced_dims)
-
     def forward(self, a, axes=None, keepdim=False, dtype=None, all_dims=False, dims=None):
         """``all_dims``: called without ``dim`` (PyTorch names that node SumBackward0, else SumBackward1)."""
         self.shape, self.axes, self.keepdim, self.all_dims, self.dims = a.shape, axes, keepdim, all_dims, dims
@@ -150,8 +148,6 @@ class Mean(Node):
                                      "self_sym_numel": lambda node: int(np.prod(node.shape)),
                                      "self_sym_sizes": lambda node: node.shape}}
 
-    dims = None  # the dims as the call gave them, when they were (see _reduced_dims)
-
     def forward(self, a, axes=None, keepdim=False, all_dims=False, dims=None):
         self.shape, self.axes, self.keepdim, self.all_dims, self.dims = a.shape, axes, keepdim, all_dims, dims
         if a.dtype == np.float16:
@@ -185,8 +181,6 @@ class Extremum(Node):
 
     def result(self):
         return self.out if self.keepdim else np.squeeze(self.out, axis=self.axes)
-
-    dims = None  # the dims as the call gave them, when they were (see _reduced_dims)
 
     def forward(self, a, axes=None, keepdim=False, largest=True, amax=True, dims=None):
         """``amax``: amax/amin (AmaxBackward0) rather than max()/min() of everything (MaxBackward1)."""
@@ -255,7 +249,7 @@ class ExtremumAlongDim(Node):
 def _variance_saved(**more):
     """What PyTorch's var/std node saves: the input, the dims and correction as the call gave them (None when
     it gave neither, nor unbiased), keepdim."""
-    return {"self": SavedInput(0), "dim": lambda node: None if node.dims is None else int64(node.dims),
+    return {"self": SavedInput(0), "dim": lambda node: None if node.dims is None else _reduced_dims(node),
             "correction": lambda node: node.shown_correction, "keepdim": lambda node: node.keepdim, **more}
 
 
@@ -268,8 +262,7 @@ class Var(Node):
         there are no degrees of freedom. ``dims`` and ``shown_correction``: as the call gave them, for the
         node's saved values."""
         self.shape, self.axes, self.keepdim, self.all_dims = a.shape, axes, keepdim, all_dims
-        self.dims = None if dims is None else tuple(np.atleast_1d(dims).tolist())
-        self.shown_correction = shown_correction
+        self.dims, self.shown_correction = dims, shown_correction
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
         self.dof = n - correction
         half = a.dtype == np.float16
