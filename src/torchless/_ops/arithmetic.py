@@ -3,7 +3,8 @@ import numpy as np
 
 from .._kernels.blas import matmul as _blas_matmul
 from ..autograd.graph import OUTPUT, FoldedNode, Node
-from ..autograd.saved_values import Saved, SavedInput, constant, needed_for, number, saved_result, sizes, strides
+from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, number, saved_result, sizes,
+                                     strides)
 from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
 
@@ -504,7 +505,7 @@ def _folded_strides(owner):
     return strides(_folded_rows(owner)) if _leading_dims_view(a) else (a.shape[-1], 1)
 
 
-_FOLDED_ROWS = Saved(_folded_rows, grad_fn=lambda owner, shown: shown.next_functions[0][0], needed_for=(1,))
+_FOLDED_ROWS = Saved(_folded_rows, grad_fn=first_listed, needed_for=(1,))
 _folded_mm_saved = {"self": _FOLDED_ROWS, "self_sym_sizes": lambda owner: sizes(_folded_rows(owner)),
                     "self_sym_strides": needed_for((0,), _folded_strides),
                     "mat2": SavedInput(1, "b", needed_for=(0,)), "mat2_sym_sizes": lambda owner: sizes(owner.b),

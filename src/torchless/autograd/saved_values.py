@@ -54,6 +54,12 @@ def constants(values):
     return {name: constant(value) for name, value in values.items()}
 
 
+def first_listed(node, shown):
+    """The ``grad_fn`` of a tensor the node ``shown`` saved from its first listed input (a view PyTorch records
+    before the op, which torchless lists as a folded node)."""
+    return shown.next_functions[0][0]
+
+
 def _reader(array):
     """A function of the node from an attribute name or such a function (None for no tensor)."""
     if array is None or callable(array):

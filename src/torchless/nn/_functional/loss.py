@@ -17,7 +17,7 @@ from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd.graph import FoldedNode, Node, folded, shown_edge
-from ...autograd.saved_values import Saved, SavedInput, constant, int64, saved_result
+from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
 from ._args import _is_index, _tp_name, check_tensor
 from ._norm_checks import check_float_arg
 from .activation import log_softmax
@@ -193,10 +193,6 @@ def _nll_saved(log_probabilities):
     }
 
 
-def _listed_input(node, shown):
-    return shown.next_functions[0][0]
-
-
 class CrossEntropy(Node):
     """-log softmax(x)[target] per element, weighted, optionally label-smoothed, then reduced.
 
@@ -208,7 +204,7 @@ class CrossEntropy(Node):
     saved = ("probs", "targets")
     # PyTorch's nll_loss(log_softmax(x, 1)): nll_loss saved log_softmax's result, read from the probabilities
     _nll = _nll_saved(Saved(lambda node: np.log(node.probs).reshape(
-        node.input_shape if node.unbatched else _nll_shape(node.input_shape)), grad_fn=_listed_input))
+        node.input_shape if node.unbatched else _nll_shape(node.input_shape)), grad_fn=first_listed))
     torch_saved = {"NllLossBackward0": _nll, "NllLoss2DBackward0": _nll, "AddBackward0": {"alpha": lambda node: 1},
                    "ViewBackward0": {"self_sym_sizes": _nll_target_shape}}
     folded_saved = {"NllLoss2DBackward0": _nll,

@@ -21,7 +21,7 @@ from ..._kernels import pool3d
 from ..._tensor import Tensor
 from ..._ops import unary
 from ...autograd.graph import FoldedNode, Node, gradient_unwatched, records, with_zero_derivative_of
-from ...autograd.saved_values import Saved, SavedInput, constant, int64
+from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64
 from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
 from ._norm_checks import int_list_arg
 from .activation import relu
@@ -54,7 +54,7 @@ def _flat_planes(shape, spatial):
 
 
 # A 1-D pooling is PyTorch's 2-D one over a height of 1, squeezed back: its node is that squeeze.
-_SQUEEZED_1D = {"dim": lambda node: int64(-2),
+_SQUEEZED_1D = {"dim": constant(int64(-2)),
                 "self_sym_sizes": lambda node: node.input_shape[:-1] + (1, node.output_length())}
 
 
@@ -94,8 +94,7 @@ class _PooledAs2d(Node):
 
 def _unsqueezed_specs(specs, **replaced):
     """The 2-D node's saved-value specs of a 1-D pooling: its input unsqueezed; other tensors as ``replaced``."""
-    grad_fn = lambda node, shown: shown.next_functions[0][0]  # noqa: E731 (the folded UnsqueezeBackward0)
-    return {**specs, "self": _UnsqueezedInput(None, grad_fn=grad_fn), **replaced}
+    return {**specs, "self": _UnsqueezedInput(None, grad_fn=first_listed), **replaced}  # of the UnsqueezeBackward0
 
 
 class MaxPool(_PooledAs2d):
