@@ -119,20 +119,15 @@ class Div(Node):
             return "MulBackward0"  # PyTorch: scalar * reciprocal(b)
         return "DivBackward1" if self.scalar_divisor else "DivBackward0"
 
-    @property
-    def next_functions(self):
+    def pytorch_inputs(self):
         """A scalar over a tensor lists PyTorch's reciprocal(b) * scalar: reciprocal's node, then the scalar's
         (none)."""
         if not self.scalar_numerator:
-            return super().next_functions
-        if self._listed is None:  # the same node objects at every look, as PyTorch's
-            ((_, _), (edge, _)) = super().next_functions
-            reciprocal = None if edge is None else FoldedNode("ReciprocalBackward0", ((edge, 0),), self,
-                                                               saved={"result": _SAVED_RECIPROCAL})
-            self._listed = ((reciprocal, 0), (None, 0))
-        return self._listed
-
-    _listed = None
+            return None
+        ((_, _), (edge, _)) = self.listed_edges()
+        reciprocal = None if edge is None else FoldedNode("ReciprocalBackward0", ((edge, 0),), self,
+                                                           saved={"result": _SAVED_RECIPROCAL})
+        return ((reciprocal, 0), (None, 0))
 
 
 # What the reciprocal of a scalar-over-tensor division saved: its result, a tensor of its (folded) node.
@@ -444,14 +439,9 @@ class MatMul(Node):
         return {(1, 1): "DotBackward0", (2, 1): "MvBackward0", (2, 2): "MmBackward0",
                 (1, 2): "SqueezeBackward4"}.get(self.ndims, "UnsafeViewBackward0")
 
-    @property
-    def next_functions(self):
+    def pytorch_inputs(self):
         """A product PyTorch computes as mm or mv of a reshaped operand lists those nodes (see _folded_product)."""
-        if self._listed is None:  # the same node objects at every look, as PyTorch's
-            self._listed = _folded_product(self) or super().next_functions
-        return self._listed
-
-    _listed = None
+        return _folded_product(self)
 
 
 def _folds(node):
@@ -473,7 +463,7 @@ def _folded_product(node):
     """``next_functions`` of a product PyTorch computes as an mm or mv of reshaped operands: a vector times a
     matrix as unsqueeze(0) then mm (under its SqueezeBackward4); a batch times a matrix or vector as a view (or a
     clone viewed) of its rows, then mm or mv (under its UnsafeViewBackward0); None for the other products."""
-    (a_edge, _), (b_edge, _) = Node.next_functions.fget(node)
+    (a_edge, _), (b_edge, _) = node.listed_edges()
     if node.ndims == (1, 2):
         rows = a_edge and FoldedNode("UnsqueezeBackward0", ((a_edge, 0),), node, saved={"dim": constant(0)})
         return ((FoldedNode("MmBackward0", ((rows, 0), (b_edge, 0)), node, saved=_folded_mm_saved), 0),)

@@ -219,20 +219,15 @@ class Index(Node):
             return self.node_name
         return _basic_index_name(self.key, self.shape) if self.basic else "IndexBackward0"
 
-    @property
-    def next_functions(self):
+    def pytorch_inputs(self):
         """The input through the chain of views PyTorch records before this node's own (see the class)."""
-        if self._listed is None:  # the same node objects at every look, as PyTorch's
-            self._listed = super().next_functions
-            if not self.node_name:
-                steps = _view_steps(self.key, self.shape)[0]
-                edge = self._listed[0][0]
-                for step in (steps[:-1] if self.basic else steps):
-                    edge = FoldedNode(step[0], ((edge, 0),), self, saved=constants(_step_values(step)))
-                self._listed = ((edge, 0),)
-        return self._listed
-
-    _listed = None
+        if self.node_name:
+            return None
+        ((edge, _),) = self.listed_edges()
+        steps = _view_steps(self.key, self.shape)[0]
+        for step in (steps[:-1] if self.basic else steps):
+            edge = FoldedNode(step[0], ((edge, 0),), self, saved=constants(_step_values(step)))
+        return ((edge, 0),)
 
 
 def _basic_index_name(key, shape):

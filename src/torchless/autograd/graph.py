@@ -209,7 +209,24 @@ class Node:
 
     @property
     def next_functions(self):
+        listed = self._listed
+        if listed is None:
+            listed = self.pytorch_inputs()
+            if listed is None:
+                return self.listed_edges()
+            self._listed = listed  # the same node objects at every look, as PyTorch's
+        return listed
+
+    _listed = None
+
+    def listed_edges(self):
+        """This node's edges as ``next_functions`` lists them."""
         return tuple((shown_edge(e), 0) for e in self.edges)
+
+    def pytorch_inputs(self):
+        """``next_functions`` where PyTorch's graph has more nodes than torchless records (the views and ops it runs
+        that torchless folds into this node, listed as FoldedNodes), else None."""
+        return None
 
     _pre_hooks = None  # {handle id: hook(grad_outputs)}, see register_prehook
     _post_hooks = None  # {handle id: hook(grad_inputs, grad_outputs)}, see register_hook

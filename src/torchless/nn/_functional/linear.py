@@ -113,17 +113,6 @@ class Linear(Node):
             return "MvBackward0"
         return {1: "SqueezeBackward4", 2: "MmBackward0"}.get(rank, "UnsafeViewBackward0")
 
-    @property
-    def next_functions(self):
-        """The inputs as PyTorch's graph lists them: addmm(bias, input, weight.t()) (mm without a bias) on the
-        input as a matrix, viewed back to the output's shape for other ranks."""
-        if self.weight_rank != 2:
-            return super().next_functions
-        if self._listed is None:  # the same node objects at every look, as PyTorch's
-            self._listed = self._pytorch_inputs()
-        return self._listed
-
-    _listed = None
 
     def register_hook(self, fn):
         """As PyTorch's node hooks see it, a matrix input's node is addmm(bias, input, weight.t()) (mm(input,
@@ -148,7 +137,11 @@ class Linear(Node):
 
         return super().register_hook(in_pytorch_order)
 
-    def _pytorch_inputs(self):
+    def pytorch_inputs(self):
+        """addmm(bias, input, weight.t()) (mm without a bias) on the input as a matrix, viewed back to the output's
+        shape for other ranks."""
+        if self.weight_rank != 2:
+            return None
         x, w, b = (shown_edge(edge) for edge in self.edges)
         product = "AddmmBackward0" if self.has_bias else "MmBackward0"
         w_t = folded("TBackward0", w, self)

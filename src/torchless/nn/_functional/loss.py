@@ -284,18 +284,12 @@ class CrossEntropy(Node):
     def name(self):
         return "AddBackward0" if self.eps > 0 else _nll_node_name(len(self.input_shape), self.reduction)
 
-    @property
-    def next_functions(self):
-        if self._listed is None:  # the same node objects at every look, as PyTorch's
-            if self.eps <= 0:
-                self._listed = _nll_inputs(self, log_softmax=True)
-            elif len(self.input_shape) <= 2:
-                self._listed = _smoothed_inputs(self)
-            else:  # PyTorch's smoothed loss of 3-D and larger inputs, over views for nll_loss2d: the input only
-                self._listed = super().next_functions
-        return self._listed
-
-    _listed = None
+    def pytorch_inputs(self):
+        if self.eps <= 0:
+            return _nll_inputs(self, log_softmax=True)
+        if len(self.input_shape) <= 2:
+            return _smoothed_inputs(self)
+        return None  # PyTorch's smoothed loss of 3-D and larger inputs, over views for nll_loss2d: the input only
 
 
 _UNSAVED = Saved(constant(None))  # a factor PyTorch saves for a gradient not needed here: shown as None
@@ -394,13 +388,8 @@ class NllLoss(Node):
     def name(self):
         return _nll_node_name(len(self.input_shape), self.reduction)
 
-    @property
-    def next_functions(self):
-        if self._listed is None:
-            self._listed = _nll_inputs(self, log_softmax=False)
-        return self._listed
-
-    _listed = None
+    def pytorch_inputs(self):
+        return _nll_inputs(self, log_softmax=False)
 
 
 def _nll_inputs(node, log_softmax):

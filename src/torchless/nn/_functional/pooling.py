@@ -78,18 +78,13 @@ class _PooledAs2d(Node):
 
     pooled_2d = None
 
-    @property
-    def next_functions(self):
+    def pytorch_inputs(self):
         if self.spatial != 1:
-            return super().next_functions
-        if self._listed is None:  # the same node objects at every look, as PyTorch's
-            ((edge, _),) = super().next_functions
-            unsqueezed = FoldedNode("UnsqueezeBackward0", ((edge, 0),), self, saved={"dim": constant(int64(-2))})
-            name, specs = self.pooled_2d()
-            self._listed = ((FoldedNode(name, ((unsqueezed, 0),), self, saved=specs), 0),)
-        return self._listed
-
-    _listed = None
+            return None
+        ((edge, _),) = self.listed_edges()
+        unsqueezed = FoldedNode("UnsqueezeBackward0", ((edge, 0),), self, saved={"dim": constant(int64(-2))})
+        name, specs = self.pooled_2d()
+        return ((FoldedNode(name, ((unsqueezed, 0),), self, saved=specs), 0),)
 
 
 def _unsqueezed_specs(specs, **replaced):
