@@ -25,6 +25,7 @@ from math import prod
 
 import numpy as np
 
+from .. import _cpu_features as cpu_features
 from . import parallel
 
 # A product of at least this many floating-point operations (~1 ms on one core) is split over the
@@ -38,22 +39,9 @@ SPLIT_MIN_FLOP = 2 ** 26
 BLAS_OWN_SINGLE_THREAD_MAX = 64 ** 3
 
 
-def _has_wide_vectors():
-    """Whether this CPU has AVX-512, with which OpenBLAS runs its 512-bit kernels (NumPy's own
-    detection of the CPU's features, made at its import: free to ask)."""
-    try:
-        from numpy._core._multiarray_umath import __cpu_features__
-    except ImportError:  # NumPy < 2
-        try:
-            from numpy.core._multiarray_umath import __cpu_features__
-        except ImportError:
-            return False
-    return bool(__cpu_features__.get("AVX512F"))
-
-
 # Some algorithm choices measured differently on AVX-512 machines (see gather.suits); fixed per
 # machine, so the choice, and with it every result, stays deterministic.
-WIDE_VECTORS = _has_wide_vectors()
+WIDE_VECTORS = cpu_features.has("AVX512F")  # with which OpenBLAS runs its 512-bit kernels
 
 
 _UNRESOLVED = object()

@@ -13,6 +13,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from ... import _cpu_features as cpu_features
 from ... import _memory_format
 from ..._kernels import conv as kernels
 from ..._kernels import conv3d as kernels3d
@@ -370,11 +371,15 @@ def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, g
     """Whether PyTorch's CPU backend selection picks oneDNN: its own dtype-mismatch message, and its own
     checks and errors (for a transposed convolution, none of the reference backend's).
 
-    PyTorch also requires a strided or dilated convolution, a batch of 16, a kernel other than 1x1
-    or more than one thread; with its default thread pool on a multi-core machine that always holds.
+    Half precision goes to oneDNN whenever the CPU has half-precision arithmetic (AVX-512 FP16), so
+    PyTorch's messages for a half-precision call depend on the machine, and so do torchless's. For
+    float32, PyTorch also requires a strided or dilated convolution, a batch of 16, a kernel other than
+    1x1 or more than one thread; with its default thread pool on a multi-core machine that always holds.
     """
     if transposed and any(p >= s for p, s in zip(output_padding, stride)):
         return False
+    if dtype.name == "float16":  # oneDNN computes in half precision where the CPU can (ideep's fp16 check)
+        return cpu_features.has("AVX512FP16")
     # The last two kernel sizes and the first four input sizes, in 3-D too (N * C * D * H).
     kh, kw = w_shape[-2:]
     return dtype.name == "float32" and (groups > 1 or (kh > 3 and kw > 3) or in_shape[0] > 1
