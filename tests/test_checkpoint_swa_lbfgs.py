@@ -77,9 +77,11 @@ def test_checkpoint_matches_torch(use_reentrant):
     np.testing.assert_allclose(out_ours.detach().numpy(), out_theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
     out_theirs.sum().backward()
     out_ours.sum().backward()
+    # Some gradients are sums that cancel to ~1e-7, where float32 rounding (which differs with each machine's
+    # BLAS kernels) decides the sign: torch.testing's float32 tolerance, atol 1e-5, covers them.
     for p_ours, p_theirs in zip(ours.parameters(), theirs.parameters(), strict=True):
-        np.testing.assert_allclose(p_ours.grad.numpy(), p_theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p_ours.grad.numpy(), p_theirs.grad.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("use_reentrant", [True, False])
