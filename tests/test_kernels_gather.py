@@ -256,8 +256,12 @@ def test_products_padded_to_the_blas_row_block_give_only_the_real_rows(monkeypat
         assert_close(gather.conv2d_backward_weight_gather(gy, x, kernel, *args),
                      reference_backward_weight(gy, x, kernel, *args), np.float64)
     positions = 9 * 10  # pitched: Ho rows of Wp
+    if out_channels >= gather.TRANSPOSED_WEIGHT_PRODUCT_MIN_ROWS:  # columns @ gy^T: the columns on the left
+        weight_product = (45, positions)
+    else:
+        weight_product = (gather.padded_rows(out_channels, positions), positions)
     assert products == [(gather.padded_rows(out_channels, 45), 45), (gather.padded_rows(out_channels, 46), 46)] + [
-        (gather.padded_rows(out_channels, positions), positions)] * 2
+        weight_product] * 2
     gather.release_plans()
 
 
