@@ -555,6 +555,23 @@ def test_dispatcher_takes_winograd_for_the_mid_size_benchmark_shapes(monkeypatch
     assert conv.choose_forward((16, 128, 28, 28), (128, 128, 3, 3), *args[:4], np.float64, precision) == "winograd4"
 
 
+@pytest.mark.parametrize("xeon", [False, True])
+def test_winograd_2x2_needs_64_channels_on_a_xeon_with_avx512_fp16(monkeypatch, xeon):
+    """Where F(2x2) was measured slow with few channels (conv.XEON_WINOGRAD2_MIN_CHANNELS), 3x3 layers of
+    32 or 48 channels take another algorithm, forward and as the flipped input gradient; 64 keep it."""
+    monkeypatch.setattr(blas, "XEON_AVX512_FP16", xeon)
+    args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1, np.float32, "highest")
+    for x_shape, w_shape in [((8, 32, 56, 56), (32, 32, 3, 3)), ((32, 48, 28, 28), (48, 48, 3, 3))]:
+        assert (conv.choose_forward(x_shape, w_shape, *args) == "winograd2") is not xeon
+    mnist = ((64, 64, 24, 24), (64, 32, 3, 3), (26, 26), (1, 1), ((0, 0), (0, 0)), (1, 1), 1, np.float32)
+    flipped = conv.choose_backward_input(*mnist) == "flipped"
+    assert flipped if not xeon else conv.choose_forward((64, 64, 24, 24), (32, 64, 3, 3), (1, 1), ((2, 2), (2, 2)),
+                                                        (1, 1), 1, np.float32) != "winograd2"
+    assert conv.choose_forward((16, 64, 28, 28), (64, 64, 3, 3), *args) == "winograd2"
+    # F(4x4), below the highest precision, keeps the general rule
+    assert conv.choose_forward((8, 32, 56, 56), (32, 32, 3, 3), *args[:5], "high") == "winograd4"
+
+
 def test_input_gradient_with_many_tiles_is_a_flipped_winograd_convolution():
     """At "highest" float32 precision the flipped convolution by F(2x2) beats col2im from
     FLIPPED_WINOGRAD2_MIN_TILES tiles on (measured, see conv.py); with fewer, col2im keeps it."""

@@ -42,6 +42,9 @@ BLAS_OWN_SINGLE_THREAD_MAX = 64 ** 3
 # Some algorithm choices measured differently on AVX-512 machines (see gather.suits); fixed per
 # machine, so the choice, and with it every result, stays deterministic.
 WIDE_VECTORS = cpu_features.has("AVX512F")  # with which OpenBLAS runs its 512-bit kernels
+# An Intel Xeon of Sapphire Rapids or later (AVX512-FP16 is Intel's alone), where some choices measured
+# differently again (see conv.XEON_WINOGRAD2_MIN_CHANNELS).
+XEON_AVX512_FP16 = cpu_features.has("AVX512FP16")
 
 
 _UNRESOLVED = object()

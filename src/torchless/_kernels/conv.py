@@ -25,7 +25,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from . import gather, parallel, winograd
+from . import blas, gather, parallel, winograd
 from .blas import matmul
 from .im2col import (
     conv_output_hw,
@@ -208,6 +208,18 @@ BACKWARD_WEIGHT = {
 WINOGRAD_MIN_CHANNEL_PRODUCT = 16 * 32
 WINOGRAD_WEIGHT_MIN_CHANNEL_PRODUCT = 8 * 16
 WINOGRAD_MIN_CHANNELS = 4
+# An Intel Xeon with AVX512-FP16 (Sapphire Rapids and later; blas.XEON_AVX512_FP16) runs F(2x2)'s
+# per-position products of few channels slowly: there its forward (and with it the input gradient as a
+# flipped forward) loses until both channel counts reach 64. Time / the fastest algorithm's, interleaved,
+# 2 cores, F(2x2) against gathered columns, stacked rows and col2im: forward 8x32x56x56->32 1.12-1.22,
+# 32x48x28x28->48 1.08-1.11, 16x32x32x32->64 1.79-1.83, 64x32x26x26->64 1.28-1.44; input gradient
+# 64x32x26x26->64 1.35, 16x32x32x32->64 1.51. From 64 channels on it is the fastest or close:
+# 16x64x28x28->64, 32x64x14x14->64, 8x128x28x28->128, 16x128x28x28->128, 4x256x14x14->256 1.00,
+# 8x64x56x56->64 1.17. Its weight gradient measured mixed there (with 32 channels 1.00 against gathered
+# columns' 1.12-1.36 on 14x14 to 28x28 planes, but 1.08-1.22 on 64x32x26x26->64, 16x32x32x32->64 and
+# 8x32x56x56->32), so it keeps the general rule, as does F(4x4) (below the highest float32 precision),
+# which was the fastest forward there (64x32x26x26->64 9.3 ms, gathered columns 11.0, F(2x2) 14.5).
+XEON_WINOGRAD2_MIN_CHANNELS = 64
 # Tiles = N * ceil(Ho / m) * ceil(Wo / m).  F(4x4) needs fewer multiplications; F(2x2) has a
 # 2.25x smaller kernel transform, which is what counts when there are few tiles.
 WINOGRAD_4X4_MIN_TILES = 32
@@ -282,12 +294,14 @@ def _winograd_tiles(dtype, precision):
 
 
 def _winograd_tile(in_channels, out_channels, batch, out_hw, min_channel_product=WINOGRAD_MIN_CHANNEL_PRODUCT,
-                   tiles=(4, 2)):
+                   tiles=(4, 2), min_2x2_channels=WINOGRAD_MIN_CHANNELS):
     """Winograd tile size (one of ``tiles``) worth using for a 3x3 stride-1 problem, or None."""
-    if (min(in_channels, out_channels) < WINOGRAD_MIN_CHANNELS
-            or in_channels * out_channels < min_channel_product):
+    channels = min(in_channels, out_channels)
+    if channels < WINOGRAD_MIN_CHANNELS or in_channels * out_channels < min_channel_product:
         return None
     for tile in tiles:
+        if tile == 2 and channels < min_2x2_channels:
+            continue
         min_tiles = WINOGRAD_4X4_MIN_TILES if tile == 4 else WINOGRAD_2X2_MIN_TILES
         if _winograd_tile_count(batch, out_hw, tile) >= min_tiles:
             return tile
@@ -312,7 +326,8 @@ def choose_forward(x_shape, w_shape, stride, padding, dilation, groups, dtype=No
     out_hw = conv_output_hw((H, W), w_shape[2:], stride, padding, dilation)
     tile = None
     if not _exact_only(dtype) and _winograd_forward_applies(x_shape, w_shape, stride, padding, dilation, groups):
-        tile = _winograd_tile(C, w_shape[0], N, out_hw, tiles=_winograd_tiles(dtype, precision))
+        tile = _winograd_tile(C, w_shape[0], N, out_hw, tiles=_winograd_tiles(dtype, precision),
+                              min_2x2_channels=XEON_WINOGRAD2_MIN_CHANNELS if blas.XEON_AVX512_FP16 else 0)
     if gather.suits(x_shape, w_shape, stride, padding, dilation, groups, tile):
         return "gather"
     if tile:
