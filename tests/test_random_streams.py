@@ -171,3 +171,24 @@ def test_fork_rng_restores_the_stream():
         results.append((inside, library.rand(3).numpy()))
     np.testing.assert_array_equal(results[0][0], results[0][1])
     np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def test_bernoulli_compares_53_bit_draws_exactly_where_the_high_halves_tie(monkeypatch):
+    """bernoulli_(p) keeps k < ceil(p 2**53), k the high word's low 21 bits then the low word; it compares the
+    halves separately, so words whose high halves equal the threshold's must be decided by the low ones."""
+    generator = torchless.random.default_generator
+    p = 0.3
+    threshold = math.ceil(p * 2.0**53)
+    high, low = divmod(threshold, 2**32)
+    rng = np.random.default_rng(0)
+    words = rng.integers(0, 2**32, size=(64, 2), dtype=np.uint32)
+    words[::2, 0] = high | (rng.integers(0, 2**11, 32, dtype=np.uint32) << 21)  # ties, with noise above bit 21
+    words[::4, 1] = low
+    words[1::4, 1] = low - 1
+
+    class Words:  # stands in for the NumPy generator's word draws
+        def integers(self, *args, **kwargs):
+            return words.copy()
+    monkeypatch.setattr(generator, "numpy", Words())
+    k = (words[:, 0].astype(np.uint64) & np.uint64(2**21 - 1)) << np.uint64(32) | words[:, 1].astype(np.uint64)
+    np.testing.assert_array_equal(generator.bernoulli((64,), p), k < np.uint64(threshold))

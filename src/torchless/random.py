@@ -212,11 +212,15 @@ class Generator:
         for the 53-bit integer k of a 64-bit word, so u < p exactly when k < ceil(p 2**53), compared as integers
         (no float conversion: dropout's masks are large)."""
         count = math.prod(shape)
-        pairs = self._bits.random_raw(2 * count).reshape(count, 2)
-        k = pairs[:, 0] & np.uint64(2**21 - 1)  # the high word's low 21 bits, then the low word
-        k <<= np.uint64(32)
-        k |= pairs[:, 1]
-        return (k < np.uint64(math.ceil(p * 2.0**53))).reshape(shape)
+        # The words as uint32 (the same stream as random_raw's uint64s, in half the memory), and k < threshold
+        # compared by halves: the high halves decide but where they tie (one draw in 2**21), then the low ones.
+        pairs = self.numpy.integers(0, 2**32, size=(count, 2), dtype=np.uint32)
+        high = pairs[:, 0] & np.uint32(2**21 - 1)  # the high word's low 21 bits, then the low word
+        threshold_high, threshold_low = divmod(math.ceil(p * 2.0**53), 2**32)
+        drawn = high < threshold_high
+        ties = np.flatnonzero(high == threshold_high)
+        drawn[ties] = pairs[ties, 1] < threshold_low
+        return drawn.reshape(shape)
 
     def bernoulli_from(self, probabilities):
         """1 where a float32 uniform is below each probability (``bernoulli(p_tensor)``), as float32 compares."""
