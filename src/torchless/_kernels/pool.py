@@ -456,26 +456,23 @@ def _tiled_pairs_backward(gy_planes, ids, geometry):
     """Backward of windows that tile the input (stride = kernel, no padding or dilation) whose row
     of kW cells fits one unsigned integer ("pair": 8 bytes for float32 2x2). Each window row of gx
     is then gy's bits shifted into the winner's lane, or 0 (a shift by >= 64 bits gives 0 in
-    NumPy), and whole rows are placed with one memcpy-like copy of a void view per kernel row."""
+    NumPy), shifted straight into gx's kernel row i seen as pairs."""
     P = gy_planes.shape[0]
     (kH, kW), (Ho, Wo), (H, W) = geometry.kernel, geometry.out_hw, geometry.input_hw
     lane = np.dtype(f"u{gy_planes.dtype.itemsize}")
     pair = np.dtype(f"u{gy_planes.dtype.itemsize * kW}")
-    row = np.dtype((np.void, Wo * pair.itemsize))
     gx = np.empty((P, H, W), gy_planes.dtype)
     gx[:, Ho * kH:] = 0
-    gx_rows = gx[:, :Ho * kH].reshape(P, Ho, kH, Wo * kW).view(pair).view(row)[..., 0]  # (P, Ho, kH)
+    gx_pairs = gx[:, :Ho * kH].reshape(P, Ho, kH, Wo * kW).view(pair)  # (P, Ho, kH, Wo)
     wide = np.ascontiguousarray(gy_planes).view(lane).astype(pair)
     ids = ids.reshape(P, Ho, Wo)
     shift = scratch("max_pool_shift", ids.shape, np.uint8)
-    placed = scratch("max_pool_placed", ids.shape, pair)
     for i in range(kH):
         # (id - i*kW) * lane bits, modulo 256: the winner's lane in kernel row i, or >= 64 (see
         # _pairs_fit) for a winner in another row or no winner.
         np.subtract(ids, i * kW, out=shift, dtype=np.uint8, casting="unsafe")
         np.multiply(shift, 8 * lane.itemsize, out=shift, dtype=np.uint8, casting="unsafe")
-        np.left_shift(wide, shift, out=placed, casting="unsafe")
-        gx_rows[:, :, i] = placed.view(row)[..., 0]
+        np.left_shift(wide, shift, out=gx_pairs[:, :, i], casting="unsafe")
     return gx
 
 
