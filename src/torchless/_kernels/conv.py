@@ -294,7 +294,7 @@ def _winograd_tiles(dtype, precision):
 
 
 def _winograd_tile(in_channels, out_channels, batch, out_hw, min_channel_product=WINOGRAD_MIN_CHANNEL_PRODUCT,
-                   tiles=(4, 2), min_2x2_channels=WINOGRAD_MIN_CHANNELS):
+                   tiles=(4, 2), min_2x2_channels=0):
     """Winograd tile size (one of ``tiles``) worth using for a 3x3 stride-1 problem, or None."""
     channels = min(in_channels, out_channels)
     if channels < WINOGRAD_MIN_CHANNELS or in_channels * out_channels < min_channel_product:
