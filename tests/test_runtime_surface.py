@@ -1,5 +1,6 @@
 """The runtime surface PyTorch scripts touch before any CNN: devices, torch.cuda, torch.backends, compile,
 determinism switches, return types, and nn.utils's gradient clipping and parameter vectors."""
+import os
 import pickle
 import subprocess
 import sys
@@ -133,13 +134,24 @@ def test_cuda_device_context(index):
 
 BACKEND_QUERIES = ["cudnn.is_available()", "cudnn.enabled", "cudnn.benchmark", "cudnn.deterministic",
                    "cudnn.allow_tf32", "cudnn.version()", "mps.is_available()", "mps.is_built()", "cuda.is_built()",
-                   "cuda.matmul.allow_tf32", "mkldnn.enabled"]
+                   "cuda.matmul.allow_tf32", "mkldnn.enabled", "cpu.get_cpu_capability()"]
 
 
 @pytest.mark.parametrize("query", BACKEND_QUERIES)
 def test_backend_queries_match_a_cpu_only_torch(query):
     torch = pytest.importorskip("torch")
     assert eval("lib.backends." + query, {"lib": torchless}) == eval("lib.backends." + query, {"lib": torch})
+
+
+@pytest.mark.parametrize("requested", ["default", "avx2", "avx512"])
+def test_cpu_capability_follows_a_lower_level_asked_for_in_the_environment(requested):
+    """ATEN_CPU_CAPABILITY is read when PyTorch starts, so it is compared in a fresh interpreter."""
+    pytest.importorskip("torch")
+    code = "import {0}; print({0}.backends.cpu.get_cpu_capability())"
+    env = dict(os.environ, ATEN_CPU_CAPABILITY=requested)
+    answers = [subprocess.run([sys.executable, "-c", code.format(name)], env=env, capture_output=True, text=True,
+                              check=True).stdout.strip() for name in ("torch", "torchless")]
+    assert answers[1] == answers[0]
 
 
 def test_backend_flags_can_be_set():

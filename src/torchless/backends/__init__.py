@@ -4,6 +4,6 @@ torchless has none of those libraries, so the flags are accepted and kept (``tor
 = True`` runs unchanged) and change nothing: its kernels choose their algorithm per shape, and are
 deterministic, whatever they say. Availability queries answer as PyTorch's CPU-only build does.
 """
-from . import cuda, cudnn, mkldnn, mps
+from . import cpu, cuda, cudnn, mkldnn, mps
 
-__all__ = ["cuda", "cudnn", "mkldnn", "mps"]
+__all__ = ["cpu", "cuda", "cudnn", "mkldnn", "mps"]
