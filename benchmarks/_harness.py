@@ -227,15 +227,34 @@ def peak_rss_kib():
 
 # --- the machine ------------------------------------------------------------------------------
 
-def cpu_model():
+def _cpuinfo_field(name):
     try:
         with open("/proc/cpuinfo") as cpuinfo:
             for line in cpuinfo:
-                if line.startswith("model name"):
+                if line.startswith(name):
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return None
+
+
+def cpu_model():
+    """The CPU's name, with its vendor where the name leaves it out (virtual machines often report a generic one)."""
+    model = _cpuinfo_field("model name") or platform.processor() or platform.machine()
+    vendor = _cpuinfo_field("vendor_id")
+    return f"{model} ({vendor})" if vendor and vendor not in model else model
+
+
+def blas_kernels():
+    """Which kernels NumPy's BLAS runs here (OpenBLAS picks them per CPU), or None when threadpoolctl can't tell."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    for library in threadpool_info():
+        if library.get("user_api") == "blas":
+            return f"{library.get('internal_api')} {library.get('version')}, {library.get('architecture')} kernels"
+    return None
 
 
 def usable_cores():

@@ -474,8 +474,9 @@ def machine_report(theirs, settings):
     facts = [
         ("CPU", f"{harness.cpu_model()}, {harness.usable_cores()} cores"),
         ("Python", platform.python_version()),
-        ("NumPy", np.__version__),
-        ("torch", f"{theirs.lib.__version__} ({theirs.lib.get_num_threads()} threads, its default)"),
+        ("NumPy", f"{np.__version__} ({harness.blas_kernels() or 'BLAS not identified'})"),
+        ("torch", f"{theirs.lib.__version__} ({theirs.lib.get_num_threads()} threads, its default; CPU capability "
+                  f"{theirs.lib.backends.cpu.get_cpu_capability()})"),
         ("float32 matmul 2048x2048", f"NumPy {matmul:.0f} GFLOP/s, torch {torch_matmul:.0f} GFLOP/s"),
         ("timing", f"medians of {settings.repeats} interleaved repeats of >= {settings.min_time * 1000:.0f} ms "
                    "after warm-up; ratio = torchless time / torch time"),
