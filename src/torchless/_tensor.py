@@ -1930,25 +1930,21 @@ class Tensor:
         if self._data.dtype.kind not in "fc":  # checked before the dims, as in PyTorch
             raise RuntimeError("std and var only support floating point and complex dtypes")
 
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        self._check_std_var()
-        every = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-        axes = _reduced_axes("var", every, keepdim, self._data.ndim, unbiased=unbiased, correction=correction)
-        given = dim is not None or unbiased is not None or correction is not None
-        correction = _correction(unbiased, correction)
-        return reduction.Var.apply(self, axes=axes, correction=correction, keepdim=keepdim,
-                                   all_dims=every is None or not self._data.ndim, dims=dim,
-                                   shown_correction=correction if given else None)
+    def var(self, *args, **kwargs):
+        """``var(dim, unbiased=True, keepdim=False)``, ``var(dim=None, *, correction=None, keepdim=False)`` or
+        ``var(unbiased=True)``."""
+        return self._spread(reduction.Var, *variance_arguments("var", args, kwargs))
 
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def std(self, *args, **kwargs):
+        """As ``var``: its square root."""
+        return self._spread(reduction.Std, *variance_arguments("std", args, kwargs))
+
+    def _spread(self, node, dim, correction, keepdim, shown_correction):
         self._check_std_var()
         every = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-        axes = _reduced_axes("std", every, keepdim, self._data.ndim, unbiased=unbiased, correction=correction)
-        given = dim is not None or unbiased is not None or correction is not None
-        correction = _correction(unbiased, correction)
-        return reduction.Std.apply(self, axes=axes, correction=correction, keepdim=keepdim,
-                                   all_dims=every is None or not self._data.ndim, dims=dim,
-                                   shown_correction=correction if given else None)
+        axes = normalize_dims(every, self._data.ndim)
+        return node.apply(self, axes=axes, correction=correction, keepdim=keepdim,
+                          all_dims=every is None or not self._data.ndim, dims=dim, shown_correction=shown_correction)
 
     def prod(self, *args, **kwargs):
         """The product of all elements, or along one ``dim`` (``prod(dim, keepdim=False, *, dtype=None)``)."""
@@ -3670,10 +3666,20 @@ def _check_masked_fill_arguments(name, mask, value, input=()):
             name, [f"{first}Tensor mask, Tensor value", f"{first}Tensor mask, Number value"], input + (mask, value))
 
 
-def _correction(unbiased, correction):
-    if correction is not None:
-        return correction
-    return 1 if unbiased is None or unbiased else 0
+def variance_arguments(name, args, kwargs, overloads=None):
+    """The arguments of var/std (var_mean/std_mean with their function ``overloads``, ``input`` left out) as
+    PyTorch's parser takes them: (dim, correction, keepdim, shown), ``shown`` the correction its node saves, which
+    tells the overloads apart: None from the correction one given none (``x.var()``), else the correction given,
+    1 or 0 from the unbiased ones (``x.var(None)``, ``x.var(unbiased=False)``)."""
+    if not args and not kwargs:
+        return None, 1, False, None
+    index, bound = _parser_errors.parse_overload(name, overloads or _parser_errors.METHOD_OVERLOADS[name], args,
+                                                 kwargs)
+    if index == 1:
+        shown = bound["correction"]
+        return bound["dim"], 1 if shown is None else shown, bound["keepdim"], shown
+    correction = int(bound["unbiased"])
+    return bound.get("dim"), correction, bound.get("keepdim", False), correction
 
 
 def _elementwise_extremum(a, b, largest):
