@@ -78,3 +78,82 @@ def test_var_mean_overloads_and_saved_values_of_both_results(name, call, which):
     sep = ", " if call else ""
     results = _both(f"torch.{name}(x{sep}{call})[{which}]", _DATA)
     assert results[0] == results[1]
+
+
+_RNG = np.random.default_rng(0)
+_X4 = _RNG.standard_normal((2, 3, 4, 5)).astype(np.float32)
+_LOW = (_RNG.standard_normal((2, 3, 4, 5)) - 1).astype(np.float32)
+_HIGH = (_RNG.standard_normal((1, 3, 1, 5)) + 1).astype(np.float32)
+_SAVED_CALLS = [
+    "x.clamp(-0.5, 0.5)", "x.clamp(min=-0.5)", "x.clamp(max=0.5)", "x.clamp(-1, 1)", "x.clamp(low, high)",
+    "x.clamp(min=low)", "x.clamp(max=high)", "x.clamp_min(0.1)", "x.clamp_max(0.1)", "x.clamp_min(low)",
+    "x.clamp_max(high)", "x.clip(-0.5, 0.5)", "x.clamp(min=None, max=2)", "torch.clamp(x, min=torch.tensor(0.1))",
+    "x.clamp(torch.tensor(0.5), torch.tensor(1.0))", "(x * 1).clamp_(-1, 1)", "(x * 1).clamp_min_(0.1)",
+    "F.hardtanh(x)", "F.hardtanh(x, -2., 2.)", "F.hardtanh(x, -1, 1)", "F.hardtanh_(x * 1)", "F.relu6(x)",
+    "F.relu6(x * 1, True)", "torch.nn.ReLU6()(x)", "torch.nn.Hardtanh(-2, 2)(x)",
+    "F.elu(x)", "F.elu(x, 0.5)", "F.elu(x, 2)", "F.elu_(x * 1)", "torch.nn.ELU(inplace=True)(x * 1)",
+    "F.selu(x)", "F.selu_(x * 1)", "F.celu(x)", "F.celu(x, 2.0)", "F.celu_(x * 1)",
+    "F.softplus(x)", "F.softplus(x, 2, 10)", "F.softplus(x, 2.0)", "torch.nn.Softplus()(x)",
+    "F.leaky_relu(x)", "F.leaky_relu(x, 0.2)", "F.leaky_relu_(x * 1)",
+    "x.sort()[0]", "x.sort(1)[0]", "x.sort(dim=-1, descending=True)[0]", "x.sort(stable=True)[0]",
+    "torch.sort(x, 2)[0]", "x[0, 0, 0, 0].sort()[0]", "x.topk(2)[0]", "x.topk(2, 1, largest=False)[0]",
+    "x.topk(2, dim=-1, sorted=False)[0]",
+    "x.reshape(6, 20).gather(1, torch.tensor([[0, 2], [1, 1], [3, 0], [0, 0], [1, 1], [2, 2]]))",
+    "torch.gather(x, 0, torch.zeros(1, 3, 4, 5, dtype=torch.long))", "x.gather(-1, torch.zeros(2, 3, 4, 1, "
+    "dtype=torch.long), sparse_grad=False)", "x.index_select(1, torch.tensor([0, 2]))",
+    "x.index_select(-1, torch.tensor([4, 2, 2]))", "torch.index_select(x, 0, torch.tensor([1, 0], dtype=torch.int32))",
+    "F.max_pool3d(x, 2)", "F.max_pool3d(x, 2, 1, 1)", "F.max_pool3d(x, 2, return_indices=True)[0]",
+    "F.max_pool3d(x.unsqueeze(0), (1, 2, 2), stride=(1, 1, 2), padding=(0, 1, 1), ceil_mode=True)",
+    "torch.nn.MaxPool3d(2, 1)(x)", "F.max_pool2d(x, 2)",
+    "x * 2.5", "x * 2", "x * True", "2.5 * x", "x * (1 + 2j)", "x * np.float32(2)", "x / 2", "x / 2.5", "3 / x",
+    "x.half() * 2", "x.half() / 2.0", "3 / x.half()", "x + 3", "x.pow(2)", "x.pow(2.0)", "x.pow(True)", "x ** 0.5",
+    "x.float_power(2)", "x.mul(2)", "torch.mul(x, 3)", "x.div(2, rounding_mode='floor')",
+    "x.div(2.5, rounding_mode='trunc')", "x.div(low, rounding_mode='floor')",
+]
+
+
+@pytest.mark.parametrize("call", _SAVED_CALLS)
+def test_grad_fn_saved_values(call):
+    # the attribute sets, values, dtypes and Python types of grad_fn._saved_* (a Python number operand as
+    # PyTorch's wrapped number: int64, float64, bool, complex128; a number argument of its own type)
+    results = []
+    for module, functional in ((torch, torch.nn.functional), (torchless, torchless.nn.functional)):
+        env = {"torch": module, "F": functional, "np": np, "x": module.tensor(_X4, requires_grad=True),
+               "low": module.tensor(_LOW, requires_grad=True), "high": module.tensor(_HIGH, requires_grad=True)}
+        out = eval(call, env)
+        results.append((out.grad_fn.name(), _saved(out.grad_fn)))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("call", ["x.clamp(low, high)", "x.clamp(min=low)", "x.clamp(max=high)", "x.clamp_min(low)",
+                                  "x.clamp_max(high)", "torch.clamp(x, high, low)", "x.clamp(high)",
+                                  "x.clamp(None, low)", "x.clamp(low[0], high[0, 0])"])
+def test_clamp_with_tensor_bounds_is_one_node(call):
+    # PyTorch's one ClampBackward0 (of the input and both bounds, None for one left out): its gradients at equal
+    # bounds (none at all below them) and crossed ones, and next_functions
+    rng = np.random.default_rng(1)
+    x = np.round(rng.standard_normal((4, 5)), 1).astype(np.float32)
+    low = (np.round(rng.standard_normal((4, 5)), 1) - 0.5).astype(np.float32)
+    high = (np.round(rng.standard_normal((1, 5)), 1) + 0.5).astype(np.float32)
+    low[0], low[1, :2] = high[0], high[0, :2] + 1
+    x[2, :3], x[3, :2] = low[2, :3], high[0, :2]
+    results = []
+    for module in (torch, torchless):
+        tensors = [module.tensor(v, requires_grad=True) for v in (x, low, high)]
+        out = eval(call, {"torch": module, "x": tensors[0], "low": tensors[1], "high": tensors[2]})
+        out.backward(module.arange(out.numel(), dtype=out.dtype).reshape(out.shape))
+        results.append((out.detach().numpy().tolist(), [None if t.grad is None else t.grad.numpy().tolist()
+                                                         for t in tensors],
+                        [None if f is None else type(f).__name__ for f, _ in out.grad_fn.next_functions]))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("call", ["torch.clamp(x, low, 0.5)", "torch.clip(x, 0.5, low)", "torch.clamp(x, 'a')",
+                                  "x.clamp('a')", "x.clamp(1, 'a')", "x.clip(None, [1])", "x.clamp_('a')"])
+def test_clamp_bad_bounds_messages(call):
+    errors = []
+    for module in (torch, torchless):
+        with pytest.raises(TypeError) as info:
+            eval(call, {"torch": module, "x": module.randn(3), "low": module.zeros(3)})
+        errors.append(str(info.value))
+    assert errors[0] == errors[1]

@@ -437,6 +437,8 @@ FUNCTION_OVERLOADS = {
     "prod": ("Tensor input, *, dtype? dtype=None",
              "Tensor input, int dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
     "squeeze": ("Tensor input", "Tensor input, int dim", "Tensor input, int[] dim"),
+    **{name: ("Tensor input, Tensor? min=None, Tensor? max=None, *, Tensor? out=None",
+              "Tensor input, Number? min=None, Number? max=None, *, Tensor? out=None") for name in ("clamp", "clip")},
     **{name: (f"Tensor input, int[1]? dim, bool unbiased=True, bool keepdim=False{out}",
               f"Tensor input, int[1]? dim=None, *, Number? correction=None, bool keepdim=False{out}",
               "Tensor input, bool unbiased=True")

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype, _parser_errors
 from .._tensor import (
-    _RETURN_TYPES, Tensor, _raise_if_not_broadcastable, _return_type, result_dtype, variance_arguments,
+    _RETURN_TYPES, Tensor, _raise_if_not_broadcastable, _return_type, number_operand, result_dtype, variance_arguments,
 )
 from . import binary, fused, index_ops, scan, unary
 from ._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, scan_axis
@@ -120,7 +120,7 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
             a = self._cast(_default_float())
             # (a number keeps its own value: -2 beside uint8 is not 254)
             b = other._cast(_default_float()) if isinstance(other, Tensor) else \
-                Tensor._wrap(np.asarray(other, _default_float()))
+                number_operand(other, _default_float())
     return binary.Binary.apply(a, b, op=op, overload=0 if isinstance(other, Tensor) else 1)
 
 
