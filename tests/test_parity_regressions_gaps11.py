@@ -157,3 +157,50 @@ def test_clamp_bad_bounds_messages(call):
             eval(call, {"torch": module, "x": module.randn(3), "low": module.zeros(3)})
         errors.append(str(info.value))
     assert errors[0] == errors[1]
+
+
+def _laid_out(module, shape, order, sliced):
+    """A float tensor of ``shape`` whose memory runs its dims in ``order`` (outermost first), every other element
+    of a twice bigger one when ``sliced``."""
+    full = [n * (2 if sliced else 1) for n in shape]
+    base = module.arange(float(np.prod(full))).reshape([full[d] for d in order])
+    tensor = base.permute(*np.argsort(order).tolist())
+    return tensor[tuple(slice(None, None, 2) for _ in shape)] if sliced else tensor
+
+
+_LAYOUT_OPS = ["a + b", "a * b", "torch.where(a > 1, a, b)", "torch.where(b > 1, a, b)", "a > b", "a - 1.5", "2 * a",
+               "torch.maximum(a, b)", "torch.addcmul(a, a, b)", "torch.lerp(a, b, 0.3)", "a.masked_fill(b > 2, 0.)",
+               "a.float() + b.double()", "a // b", "torch.atan2(a, b)", "a ** b", "a.clamp(b, b + 1)",
+               "torch.fmod(a, b + 1)", "a.clone().add_(b)"]
+_LAYOUT_RNG = np.random.default_rng(0)
+_LAYOUT_CASES = [((2, 3, 4, 5), [0, 2, 3, 1], False, (2, 3, 4, 5), [0, 1, 2, 3], False),  # channels_last + contiguous
+                 ((2, 3, 4, 5), [0, 1, 2, 3], False, (2, 3, 4, 5), [0, 2, 3, 1], False),
+                 ((1, 3, 4, 5), [0, 2, 3, 1], False, (2, 3, 4, 5), [0, 1, 2, 3], False),
+                 ((2, 3, 4, 1), [0, 2, 3, 1], False, (2, 3, 4, 5), [0, 1, 2, 3], False),
+                 ((2, 3, 4, 5, 6), [0, 2, 3, 4, 1], False, (2, 3, 4, 5, 6), [0, 1, 2, 3, 4], False),
+                 ((2, 3, 4, 5), [0, 2, 3, 1], False, (3, 1, 1), [0, 1, 2], False)]
+for _a, _b in [((2, 3, 4), (2, 3, 4)), ((2, 3, 4), (3, 4)), ((2, 1, 4), (2, 3, 1)), ((2, 3, 4, 5), (1, 3, 1, 1)),
+               ((1, 3, 4, 1), (2, 3, 4, 5)), ((2, 3, 1, 5), (2, 3, 4, 5))]:
+    for _ in range(3):
+        _LAYOUT_CASES.append((_a, _LAYOUT_RNG.permutation(len(_a)).tolist(), bool(_LAYOUT_RNG.integers(2)),
+                              _b, _LAYOUT_RNG.permutation(len(_b)).tolist(), bool(_LAYOUT_RNG.integers(2))))
+
+
+@pytest.mark.parametrize("op", _LAYOUT_OPS)
+@pytest.mark.parametrize("case", _LAYOUT_CASES)
+def test_elementwise_result_layout(op, case):
+    # TensorIterator's output layout: the first operand ordering the dims decides (a channels_last tensor plus a
+    # contiguous one is channels_last, the other way round contiguous), size-1 dims' strides included
+    shape_a, order_a, sliced_a, shape_b, order_b, sliced_b = case
+    results = []
+    for module in (torch, torchless):
+        a = _laid_out(module, shape_a, order_a, sliced_a)
+        b = _laid_out(module, shape_b, order_b, sliced_b)
+        try:
+            out = eval(op, {"torch": module, "a": a, "b": b})
+        except RuntimeError as error:  # (an in-place op whose input cannot hold the broadcast result)
+            results.append(type(error).__name__)
+            continue
+        results.append((tuple(out.shape), out.stride(), out.is_contiguous(memory_format=module.channels_last)
+                        if out.dim() == 4 else None))
+    assert results[0] == results[1]

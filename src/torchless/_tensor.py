@@ -1349,7 +1349,7 @@ class Tensor:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if node is not None and records(a, b):
                 return node.apply(a, b, kernel=fn, **params)
-            return Tensor._wrap(fn(a._data, b._data))
+            return Tensor._wrap(_memory_format.iterator_layout(fn(a._data, b._data), (a._data, b._data)))
 
     # PyTorch records // without a derivative: the result requires grad, and backward through it raises.
     def __floordiv__(self, other):
@@ -1623,7 +1623,7 @@ class Tensor:
         _raise_if_not_broadcastable(a, b)
         if a._data.dtype.kind == "c" and fn in _ORDERING_KERNELS:  # (a and b share the common dtype)
             raise NotImplementedError(f"\"{_ORDERING_KERNELS[fn]}\" not implemented for '{a.dtype.scalar_name}'")
-        return Tensor._wrap(fn(a._data, b._data))
+        return Tensor._wrap(_memory_format.iterator_layout(fn(a._data, b._data), (a._data, b._data)))
 
     def __eq__(self, other):
         return self._compare(other, np.equal)

@@ -9,6 +9,7 @@ from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
 
 class Add(Node):
+    elementwise = True
     torch_saved = {"alpha": lambda node: node.alpha}
 
     def forward(self, a, b, alpha=1):
@@ -30,6 +31,7 @@ class Add(Node):
 
 
 class Sub(Node):
+    elementwise = True
     torch_saved = Add.torch_saved
 
     def forward(self, a, b, alpha=1, scalar_minuend=False):
@@ -53,6 +55,7 @@ class Sub(Node):
 
 
 class Mul(Node):
+    elementwise = True
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
     torch_saved = {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b", needed_for=(0,))}
@@ -80,6 +83,7 @@ class MulScalar(Mul):
 
 
 class Div(Node):
+    elementwise = True
     saved = ("a", "b")
     saved_only_for = {0: (1,)}  # the numerator is needed for the divisor's gradient only
     torch_saved = {"DivBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b")},
@@ -157,6 +161,7 @@ class Remainder(Node):
     """``a % b`` (``kernel`` np.mod), or fmod (np.fmod, ``truncated``): the gradient passes to ``a`` unchanged,
     and ``b`` gets ``-floor(a / b)`` (fmod: ``-trunc(a / b)``) times it. PyTorch names the node after its
     overload: RemainderBackward0 (FmodBackward0) for a Python-scalar divisor."""
+    elementwise = True
 
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (1,)}  # saved for the divisor's gradient only
@@ -184,6 +189,7 @@ class Remainder(Node):
 class Lerp(Node):
     """``a + w * (b - a)`` with a scalar ``weight`` (LerpBackward0) or a tensor ``w`` (LerpBackward1), computed
     as PyTorch does: from ``b`` backwards where |w| >= 0.5, which is exact at w = 1."""
+    elementwise = True
 
     saved = ("a", "b", "w")
     saved_only_for = {0: (2,), 1: (2,), 2: (0, 1)}  # a number weight (LerpBackward0) saves nothing
@@ -221,6 +227,7 @@ class Lerp(Node):
 class ZeroGradient(Node):
     """A step function of one or two tensors (floor, round, sign, division with rounding): PyTorch records a
     node (``name``) whose gradient is zero everywhere."""
+    elementwise = True
 
     def forward(self, *arrays, kernel=None, name=None):
         self.shapes, self.node_name = [x.shape for x in arrays], name
@@ -254,6 +261,7 @@ class DivRounded(ZeroGradient):
 class NotDifferentiable(Node):
     """An op PyTorch records without a derivative (``//``, a Python scalar ``%`` a tensor): the result requires
     grad, and backward through it raises PyTorch's error for ``aten::<op>``."""
+    elementwise = True
 
     def forward(self, *arrays, kernel=None, op=None):
         self.op = op
@@ -268,6 +276,7 @@ class NotDifferentiable(Node):
 
 class Pow(Node):
     """``a ** b`` for tensors a and b (either may be a constant wrapped as a tensor)."""
+    elementwise = True
 
     saved = ("a", "b", "out")
     saved_only_for = {OUTPUT: (1,)}  # PowBackward0 (a number exponent) saves only the base
@@ -333,6 +342,7 @@ def _constant_where(mask, value, tensor):
 
 class Extremum(Node):
     """Elementwise maximum/minimum; ties share the gradient half and half, as in PyTorch."""
+    elementwise = True
 
     saved, saves = ("weight",), (0, 1)  # PyTorch saves both tensors
 
@@ -363,6 +373,7 @@ class ClampTensor(Node):
     clamp_backward_min_max) to the input where it lies within its bounds, to ``low`` where the input is below it
     and it is below ``high``, to ``high`` where the input is above it or it is below ``low``: to none of them where
     the input is below equal bounds."""
+    elementwise = True
 
     saved = ("a", "low", "high")
     saves = (0, 1, 2)

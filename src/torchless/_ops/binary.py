@@ -61,6 +61,7 @@ _NAMES = {"atan2": "Atan2", "hypot": "Hypot", "logaddexp": "Logaddexp", "logadde
 class Binary(Node):
     """One of the functions in ``BINARY`` of broadcast tensors ``a`` and ``b``. ``overload`` is the number of
     PyTorch's node (CopysignBackward1 for a Python-number ``b``, XlogyBackward1/2 for a number ``a``/``b``)."""
+    elementwise = True
 
     saved = ("a", "b", "out")
     saves = (0, 1)  # not the output: some of these PyTorch nodes save it, others do not

@@ -73,6 +73,7 @@ class AddProduct(Node):
 
 class AddPointwise(Node):
     """``input + value * t1 * t2`` (addcmul) or ``input + value * t1 / t2`` (addcdiv), broadcast."""
+    elementwise = True
 
     saved = ("t1", "t2")
     saved_only_for = {1: (2,), 2: (1,)}
