@@ -245,3 +245,19 @@ def test_uint8_interpolation_matches_torch_exactly(mode, antialias, align_corner
     assert results[0][1] == results[1][1]
     assert results[0][0].dtype == results[1][0].dtype == np.uint8
     np.testing.assert_array_equal(results[1][0], results[0][0])
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+@pytest.mark.parametrize("shape,size", [((1, 3, 10, 6), (20, 1)), ((2, 5, 7, 3), (3, 1)), ((1, 3, 10, 1), (20, 1))])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_antialiased_float_interpolation_to_width_one(mode, shape, size, channels_last):
+    # PyTorch's vertical pass gives every row of a contiguous output of width 1 the weights of row 0; a
+    # channels_last output is interpolated properly
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    results = []
+    for module in (torch, torchless):
+        tensor = module.tensor(x)
+        if channels_last:
+            tensor = tensor.contiguous(memory_format=module.channels_last)
+        results.append(module.nn.functional.interpolate(tensor, size=size, mode=mode, antialias=True).numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-6, atol=1e-6)

@@ -261,9 +261,10 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         # the forward kernel skips an axis whose size does not change, even when the scale_factor is not 1;
         # its backward does not
         maps = [None if n == out else taps for n, out, taps in zip(in_sizes, output_size, adjoints)]
-        if output_size[1] == 1 and maps[0] is not None:
-            # PyTorch's vertical pass into an output of width 1 gives every row the weights of row 0 (its
-            # backward does not)
+        if output_size[1] == 1 and maps[0] is not None and \
+                _memory_format.suggest(input._data) is _memory_format.contiguous_format:
+            # PyTorch's vertical pass into a contiguous output of width 1 (whose rows' stride is its columns')
+            # gives every row the weights of row 0 (a channels-last one's does not, nor does its backward)
             rows = maps[0]
             maps[0] = _Taps(rows.index[[0] * output_size[0]], rows.weight[[0] * output_size[0]], rows.size)
         if backward_error is not None:
