@@ -109,6 +109,17 @@ _SAVED_CALLS = [
     "x.half() * 2", "x.half() / 2.0", "3 / x.half()", "x + 3", "x.pow(2)", "x.pow(2.0)", "x.pow(True)", "x ** 0.5",
     "x.float_power(2)", "x.mul(2)", "torch.mul(x, 3)", "x.div(2, rounding_mode='floor')",
     "x.div(2.5, rounding_mode='trunc')", "x.div(low, rounding_mode='floor')",
+    "F.hardsigmoid(x)", "F.hardswish(x)", "F.mish(x)", "F.threshold(x, 0.1, 2.0)", "F.threshold(x, 1, 2)",
+    "F.threshold_(x * 1, 0.1, 2.0)", "F.hardshrink(x)", "F.hardshrink(x, 1)", "F.softshrink(x, 1)",
+    "x.lerp(low, 0.5)", "x.lerp(low, 1)", "x.lerp(low, torch.full(x.shape, 0.3))", "x.lerp(low.detach(), 0.5)",
+    "x.addcmul(low, low, value=2)", "x.addcdiv(low, low + 9, value=0.5)", "x.addcmul(low.detach(), low)",
+    "x.fmod(low)", "x.remainder(low)", "x.detach().remainder(low)", "x.median(1)[0]",
+    "x.median(-1, keepdim=True)[0]", "x.kthvalue(2, 1)[0]", "x.kthvalue(1, 0, True)[0]", "x[0, 0, 0, 0].median(0)[0]",
+    "x.cumsum(1)", "x.cumsum(-1)", "x.exp2()", "x.lgamma()", "x.nan_to_num()", "x.logsumexp(1)",
+    "x.logsumexp((0, -1), keepdim=True)", "x[0, 0].trace()", "F.glu(x, 2)", "F.glu(x, -2)", "F.glu(x.repeat(1, 2, 1, 1), 1)",
+    "x.atan2(low)", "x.hypot(low)", "x.detach().hypot(low)", "x.logaddexp(low)", "x.copysign(low)",
+    "x.detach().copysign(low)", "x.copysign(2.)", "x.fmax(low)", "x.xlogy(low)", "torch.xlogy(2., low)",
+    "x.xlogy(2)", "x.max(1)[0]",
 ]
 
 

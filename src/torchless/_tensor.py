@@ -2110,7 +2110,7 @@ class Tensor:
         if not 1 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
         self._no_kernel_for("bc", "kthvalue_cpu")
-        return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0")
+        return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0", dim)
 
     def median(self, dim=None, keepdim=False):
         """The lower median of all elements, or ``(values, indices)`` along ``dim``; NaN wins where there is one."""
@@ -2127,13 +2127,15 @@ class Tensor:
             self._check_nonempty("median", (axis,))
         self._no_kernel_for("bc", "median_out")  # (the kernel along a dim has its own name)
         n = self._data.shape[axis] if self._data.ndim else 1
-        return self._select(axis, (n - 1) // 2, keepdim, "median", "MedianBackward1")
+        return self._select(axis, (n - 1) // 2, keepdim, "median", "MedianBackward1", dim)
 
-    def _select(self, axis, position, keepdim, name, node):
-        """The element at ``position`` of the ascending order along ``axis``, with its index; a NaN (the first
-        one) is chosen wherever there is one."""
+    def _select(self, axis, position, keepdim, name, node, dim):
+        """The element at ``position`` of the ascending order along ``axis`` (``dim`` as given), with its index; a
+        NaN (the first one) is chosen wherever there is one."""
         if not self._data.ndim:
-            return _RETURN_TYPES[name](self._gather(axis, None, node), Tensor._wrap(np.zeros((), np.int64)))
+            index = np.zeros((), np.int64)
+            shown = {"dim": dim, "indices": index, "keepdim": keepdim}
+            return _RETURN_TYPES[name](self._gather(axis, None, node, shown), Tensor._wrap(index))
         index = np.take(self._sort_order(axis, False), [position], axis=axis)
         if name == "median" and self._data.dtype.kind == "f":
             nan = np.isnan(self._data)
@@ -2142,15 +2144,17 @@ class Tensor:
         key[axis] = index
         if not keepdim:
             key, index = [np.squeeze(k, axis) for k in key], np.squeeze(index, axis)
-        values = indexing.Index.apply(self, key=tuple(key), name=node)
-        return _RETURN_TYPES[name](values, Tensor._wrap(index.astype(np.int64)))
+        index = index.astype(np.int64, copy=False)
+        values = indexing.Index.apply(self, key=tuple(key), name=node,
+                                      shown={"dim": dim, "indices": index, "keepdim": keepdim})
+        return _RETURN_TYPES[name](values, Tensor._wrap(index))
 
     def cumsum(self, dim, dtype=None):
         """Running sums along ``dim``; integers and bools sum in int64."""
         axis = scan_axis(dim, self._data.ndim, "cumsum")
         if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
             raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
-        return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype))
+        return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype), dim=dim)
 
     def cumsum_(self, dim, dtype=None):
         self._no_kernel_for("b", "cumsum_out_cpu")  # (in place, a bool tensor cannot hold the int64 sums)
@@ -2165,7 +2169,7 @@ class Tensor:
         if dim is None:
             raise _parser_errors.method_error("logsumexp", (dim,))
         axes = _reduced_axes("logsumexp", dim, keepdim, self._data.ndim)
-        return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim)
+        return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim, dims=dim)
 
     def count_nonzero(self, dim=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch

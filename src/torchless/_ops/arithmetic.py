@@ -165,6 +165,8 @@ class Remainder(Node):
 
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (1,)}  # saved for the divisor's gradient only
+    _both = {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b", needed_for=(1,))}
+    torch_saved = {"RemainderBackward1": _both, "FmodBackward1": _both}
 
     def forward(self, a, b, kernel=None, scalar_divisor=False, truncated=False):
         self.a, self.b, self.scalar_divisor, self.truncated = a, b, scalar_divisor, truncated
@@ -193,6 +195,9 @@ class Lerp(Node):
 
     saved = ("a", "b", "w")
     saved_only_for = {0: (2,), 1: (2,), 2: (0, 1)}  # a number weight (LerpBackward0) saves nothing
+    torch_saved = {"LerpBackward0": {"weight": lambda node: node.w},
+                   "LerpBackward1": {"self": SavedInput(0, "a", needed_for=(2,)),
+                                     "end": SavedInput(1, "b", needed_for=(2,)), "weight": SavedInput(2, "w")}}
 
     def forward(self, a, b, w, weight=None):
         self.a, self.b, self.tensor_weight = a, b, w is not None

@@ -186,6 +186,8 @@ class Index(Node):
         "IndexBackward0": {"indices": SavedTuple(lambda node: _view_steps(node.key, node.shape)[2]),
                            "self_sym_sizes": lambda node: _view_steps(node.key, node.shape)[1]},
         **{name: _SELECTED_ALONG for name in ("SortBackward0", "SortBackward1", "TopkBackward0")},
+        **{name: {**_SELECTED_ALONG, "keepdim": lambda node: node.shown["keepdim"]}
+           for name in ("MedianBackward1", "KthvalueBackward0")},
         "IndexSelectBackward0": {"dim": _shown_dim, "index": Saved(lambda node: node.shown["index"]),
                                  "self_sym_sizes": lambda node: node.shape},
         "GatherBackward0": {"dim": _shown_dim, "index": Saved(lambda node: node.shown["index"]),

@@ -444,10 +444,11 @@ class Logit(Node):
 class NanToNum(Node):
     """NaN and infinities replaced by finite values; the gradient passes where the input was finite."""
 
-    saved = ("finite",)
+    saved = ("finite", "a")
+    torch_saved = {"self": SavedInput(0, "a")}
 
     def forward(self, a, nan=0.0, posinf=None, neginf=None):
-        self.finite = np.isfinite(a)
+        self.finite, self.a = np.isfinite(a), a
         return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
 
     def backward(self, grad):

@@ -412,6 +412,7 @@ logsigmoid = log_sigmoid  # PyTorch's name; its function is log_sigmoid (as its 
 
 class Mish(Node):
     saved = ("x",)
+    torch_saved = {"self": SavedInput(0, "x")}
 
     def forward(self, x):
         self.x = x
@@ -447,9 +448,11 @@ def mish(input, inplace=False):
 
 class Glu(Node):
     saved = ("x", "a", "gate")  # x: PyTorch saves the input (changing it in place before backward is an error)
+    torch_saved = {"self": SavedInput(0, "x"), "dim": lambda node: int64(node.dim)}
 
-    def forward(self, x, axis):
-        self.axis, self.x = axis, x
+    def forward(self, x, axis, dim=None):
+        """``dim``: as the call gave it, for the node's saved values."""
+        self.axis, self.x, self.dim = axis, x, axis if dim is None else dim
         a, b = np.split(x, 2, axis=axis)
         with np.errstate(over="ignore"):  # e^-b = inf for b << 0: the gate is 0
             self.a, self.gate = a, 1 / (1 + np.exp(-b))
@@ -481,7 +484,7 @@ def glu(input, dim=-1):
     if size % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {size}")
     _check_floating(input, "glu_cpu")
-    return Glu.apply(input, axis=axis)
+    return Glu.apply(input, axis=axis, dim=dim)
 
 
 def softsign(input):
