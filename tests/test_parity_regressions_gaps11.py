@@ -120,6 +120,10 @@ _SAVED_CALLS = [
     "x.atan2(low)", "x.hypot(low)", "x.detach().hypot(low)", "x.logaddexp(low)", "x.copysign(low)",
     "x.detach().copysign(low)", "x.copysign(2.)", "x.fmax(low)", "x.xlogy(low)", "torch.xlogy(2., low)",
     "x.xlogy(2)", "x.max(1)[0]",
+    "F.prelu(x, torch.tensor([0.25, 0.1, 0.3]))", "F.prelu(x, torch.tensor([0.25]))",
+    "F.pad(x[0], (1, 2), mode='reflect')", "F.pad(x, (1, 2, 2, 1), mode='reflect')",
+    "F.pad(x, (1, 2, -1, 1), mode='replicate')", "F.pad(x.unsqueeze(0), (1, 1, 1, 1, 1, 1), mode='replicate')",
+    "torch.nn.ReflectionPad2d(1)(x)",
 ]
 
 
@@ -272,3 +276,17 @@ def test_antialiased_float_interpolation_to_width_one(mode, shape, size, channel
             tensor = tensor.contiguous(memory_format=module.channels_last)
         results.append(module.nn.functional.interpolate(tensor, size=size, mode=mode, antialias=True).numpy())
     np.testing.assert_allclose(results[1], results[0], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, float("inf")])
+def test_cdist_saved_values(p):
+    # (values compared to float32 precision: the distances' sums are ordered differently)
+    x, y = _X4[0], _LOW[0]
+    nodes = []
+    for module in (torch, torchless):
+        nodes.append(module.cdist(module.tensor(x, requires_grad=True), module.tensor(y), p=p).grad_fn)
+    assert [_saved(node)[0] for node in nodes][0] == _saved(nodes[1])[0]
+    assert nodes[0]._saved_p == nodes[1]._saved_p and type(nodes[1]._saved_p) is float
+    for name in ("x1", "x2", "result"):
+        expected, actual = getattr(nodes[0], "_saved_" + name), getattr(nodes[1], "_saved_" + name)
+        np.testing.assert_allclose(actual.detach().numpy(), expected.detach().numpy(), rtol=1e-5, atol=1e-5)
