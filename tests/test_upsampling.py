@@ -536,10 +536,14 @@ def test_uint8_nearest_matches_torch(mode, shape):
 
 @pytest.mark.parametrize("kwargs", [dict(mode="bilinear"), dict(mode="bicubic"),
                                     dict(mode="bilinear", antialias=True), dict(mode="lanczos", antialias=True)])
-def test_uint8_resampling_is_not_implemented(kwargs):
-    """PyTorch resamples uint8 images in fixed point, rounding its own way: torchless says it does not."""
-    with pytest.raises(NotImplementedError, match="floating-point tensors only"):
-        F.interpolate(tensor(np.zeros((1, 1, 4, 4), np.uint8)), size=3, **kwargs)
+def test_uint8_resampling_matches_torch(kwargs):
+    """PyTorch resamples uint8 images in fixed point (int16 weights, rounded shifts): element for element."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(21).integers(0, 256, (1, 3, 9, 7)).astype(np.uint8)
+    actual = F.interpolate(tensor(x), size=(5, 12), **kwargs)
+    expected = torch.nn.functional.interpolate(torch.tensor(x), size=(5, 12), **kwargs)
+    assert actual.dtype.name == "uint8"
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool", "float16"])

@@ -521,18 +521,18 @@ def xlogy(input, other):
     return xlogy_impl(input, other, function=True)
 
 
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """(var, mean) over ``dim``, as one node of PyTorch's (VarMeanBackward0)."""
+def var_mean(*args, **kwargs):
+    """(var, mean) over ``dim``, as one node of PyTorch's (VarMeanBackward0); the arguments as ``Tensor.var``'s."""
     from ._ops.math_methods import var_mean_impl
 
-    return var_mean_impl(input, dim, unbiased, keepdim, correction, std=False)
+    return var_mean_impl("var_mean", args, kwargs)
 
 
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(*args, **kwargs):
     """(std, mean) over ``dim``."""
     from ._ops.math_methods import var_mean_impl
 
-    return var_mean_impl(input, dim, unbiased, keepdim, correction, std=True)
+    return var_mean_impl("std_mean", args, kwargs)
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):

@@ -283,3 +283,83 @@ def in_format(array, format_):
     if array.ndim != _RANK[format_] or element_strides(array) == tuple(strides_for(array.shape, format_)):
         return array
     return copy_as(array, format_)
+
+
+def iterator_layout(out, operands):
+    """``out``, the result of an elementwise op on the arrays ``operands`` (None entries skipped), laid out as
+    PyTorch's TensorIterator lays out the output it allocates (see iterator_strides): NumPy's ufuncs follow the
+    operands' common order only when they agree (a channels-last tensor plus a contiguous one gives C order),
+    where PyTorch follows the first operand whose strides order the dims. Copied only when the strides differ."""
+    if out.ndim < 2 or not out.size or all(a is None or _c_order(a) for a in operands):
+        return out  # (C-order operands give a C-order output both ways)
+    strides = iterator_strides(out.shape, [a for a in operands if a is not None])
+    if element_strides(out) == strides:
+        return out
+    laid_out = _strided(out.shape, out.dtype, strides, np.empty)
+    laid_out[...] = out
+    return laid_out
+
+
+def _c_order(array):
+    """C order, size-1 dims' strides too (which PyTorch's ordering of the dims reads, NumPy's flag does not)."""
+    if not array.flags.c_contiguous:
+        return False
+    if 1 not in array.shape:
+        return True
+    return element_strides(array) == tuple(strides_for(array.shape, contiguous_format))
+
+
+def iterator_strides(shape, operands):
+    """The strides (in elements) TensorIterator gives the output of shape ``shape`` of an elementwise op on
+    ``operands``: C order, channels-last or the operands' own when all have the output's shape and share that
+    layout (its fast setup); else dense in the order its reorder_dimensions sorts the dims into, fastest first:
+    for two dims, the first operand whose strides tell them apart (neither broadcast, a stride 0) decides, equal
+    strides putting the smaller dim first; dims no operand orders keep C order."""
+    ndim = len(shape)
+    arrays_strides = [element_strides(a) for a in operands]
+    if all(a.shape == shape for a in operands) and any(a.ndim for a in operands):
+        if all(is_c_order(shape, st) for st in arrays_strides):
+            return tuple(strides_for(shape, contiguous_format))
+        format_ = {4: channels_last, 5: channels_last_3d}.get(ndim)
+        if format_ is not None and all(dense_in_order(shape, st, _CHANNELS_LAST_ORDER[ndim])
+                                       for st in arrays_strides):
+            return tuple(strides_for(shape, format_))
+        if all(st == arrays_strides[0] for st in arrays_strides) and _is_dense(shape, arrays_strides[0]):
+            return arrays_strides[0]
+    broadcast = []
+    for a, st in zip(operands, arrays_strides):
+        lead = ndim - a.ndim
+        broadcast.append([0] * lead + [0 if a.shape[i] == 1 and shape[lead + i] != 1 else st[i]
+                                       for i in range(a.ndim)])
+
+    def should_swap(dim0, dim1):
+        for st in broadcast:
+            stride0, stride1 = st[dim0], st[dim1]
+            if stride0 == 0 or stride1 == 0:
+                continue
+            if stride0 != stride1:
+                return 1 if stride0 > stride1 else -1
+            if shape[dim0] > shape[dim1]:
+                return 1
+        return 0
+
+    perm = list(range(ndim - 1, -1, -1))  # fastest dim first
+    for i in range(1, ndim):  # insertion sort, ambiguous comparisons moving on
+        dim1 = i
+        for dim0 in range(i - 1, -1, -1):
+            comparison = should_swap(perm[dim0], perm[dim1])
+            if comparison > 0:
+                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+                dim1 = dim0
+            elif comparison < 0:
+                break
+    strides, step = [0] * ndim, 1
+    for d in perm:
+        strides[d] = step
+        step *= shape[d]
+    return tuple(strides)
+
+
+def _is_dense(shape, strides):
+    """Non-overlapping and dense (c10's is_non_overlapping_and_dense) for strides in elements."""
+    return dense_in_order(shape, strides, sorted(range(len(shape)), key=lambda d: strides[d]))

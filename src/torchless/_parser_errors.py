@@ -3,6 +3,7 @@ of max/min/argmax/argmin, where, pow/remainder/fmod.
 
 Only built when a call already failed the fast isinstance checks, so the hot path never comes here.
 """
+import functools
 import numbers
 import operator
 
@@ -344,14 +345,26 @@ def parse(name, overloads, args, kwargs=None):
     """PyTorch's argument parser for a call of ``name`` with ``overloads`` (schemas as above) from the slow path:
     the arguments of the overload taking the call (int lists as lists of ints, omitted ones at their defaults),
     or PyTorch's TypeError."""
+    return parse_overload(name, overloads, args, kwargs)[1]
+
+
+@functools.lru_cache(maxsize=None)
+def _schemas(name, overloads):
+    return [_Schema(name, text) for text in overloads]
+
+
+def parse_overload(name, overloads, args, kwargs=None):
+    """``parse``, with the position of the overload taking the call among ``overloads`` first: for the ops whose
+    overloads differ in more than their arguments' names (var's unbiased one saves correction=1, its correction
+    one None)."""
     kwargs = kwargs or {}
-    schemas = [_Schema(name, text) for text in overloads]
+    schemas = _schemas(name, tuple(overloads))
     if len(schemas) == 1:
-        return schemas[0].convert(schemas[0].parse(args, kwargs, True))
-    for schema in schemas:
+        return 0, schemas[0].convert(schemas[0].parse(args, kwargs, True))
+    for index, schema in enumerate(schemas):
         bound = schema.parse(args, kwargs, False)
         if bound is not None:
-            return schema.convert(bound)
+            return index, schema.convert(bound)
     count = len(args) + len(kwargs)
     plausible = [s for s in schemas if s.min_args <= count <= len(s.params)]
     if len(plausible) == 1:
@@ -424,6 +437,13 @@ FUNCTION_OVERLOADS = {
     "prod": ("Tensor input, *, dtype? dtype=None",
              "Tensor input, int dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
     "squeeze": ("Tensor input", "Tensor input, int dim", "Tensor input, int[] dim"),
+    **{name: ("Tensor input, Tensor? min=None, Tensor? max=None, *, Tensor? out=None",
+              "Tensor input, Number? min=None, Number? max=None, *, Tensor? out=None") for name in ("clamp", "clip")},
+    **{name: (f"Tensor input, int[1]? dim, bool unbiased=True, bool keepdim=False{out}",
+              f"Tensor input, int[1]? dim=None, *, Number? correction=None, bool keepdim=False{out}",
+              "Tensor input, bool unbiased=True")
+       for name, out in (("var", ", *, Tensor? out=None"), ("std", ", *, Tensor? out=None"), ("var_mean", ""),
+                         ("std_mean", ""))},
 }
 
 

@@ -103,6 +103,15 @@ def _scalar_category(value):
         _FLOAT if isinstance(value, numbers.Real) else _COMPLEX
 
 
+def number_operand(number, np_dtype, value=None):
+    """A Python number as an op's operand: a tensor of ``value`` (the number's own by default) as a 0-d array of
+    ``np_dtype``, which remembers the number for what the op's node shows of it (PyTorch's wrapped number: int64,
+    float64, bool or complex128 as ``_saved_other``, the number itself as ``_saved_exponent``)."""
+    operand = Tensor._wrap(np.asarray(number if value is None else value, np_dtype))
+    operand._number = number
+    return operand
+
+
 def _promote(a, b):
     """PyTorch's promotion of two NumPy dtypes (e.g. int64 with float32 gives float32, not float64)."""
     if a == b:
@@ -1181,13 +1190,13 @@ class Tensor:
         if not isinstance(other, (numbers.Real, np.bool_)):  # a complex number: the complex dtype of self's precision
             real = a if a.kind == "f" else _dtype.get_default_dtype().numpy if a.kind != "c" else None
             common = a if real is None else np.result_type(real, np.complex64)
-            return self._cast(common), Tensor._wrap(np.asarray(other, common))
+            return self._cast(common), number_operand(other, common)
         if _scalar_category(other) > _category(a):
             common = _dtype.get_default_dtype().numpy if _scalar_category(other) == _FLOAT else \
                 np.dtype(np.int64)
             try:
                 with np.errstate(over="ignore"):  # a float beyond float32 becomes inf, silently as in PyTorch
-                    return self._cast(common), Tensor._wrap(np.asarray(other, common))
+                    return self._cast(common), number_operand(other, common)
             except OverflowError:  # an int from 2**63 with a bool tensor: PyTorch reads it as uint64
                 _dtype.wrap_int(other, common)
                 raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to "
@@ -1197,10 +1206,10 @@ class Tensor:
         try:
             if a.kind == "f" and not -_dtype.FLOAT_MAX[a] <= other <= _dtype.FLOAT_MAX[a]:
                 with np.errstate(over="ignore"):  # inf, silently as in PyTorch (errstate is too slow to always use)
-                    return self, Tensor._wrap(np.asarray(other, a))
-            return self, Tensor._wrap(np.asarray(other, a))
+                    return self, number_operand(other, a)
+            return self, number_operand(other, a)
         except OverflowError:  # an int beyond the integer dtype's range: PyTorch wraps it (uint8 + -1 adds 255)
-            return self, Tensor._wrap(np.asarray(_dtype.wrap_int(other, a), a))
+            return self, number_operand(other, a, _dtype.wrap_int(other, a))
 
     def _common_with_tensor(self, other):
         return result_dtype(self._data.dtype, self._data.ndim > 0, other._data.dtype, other._data.ndim > 0)
@@ -1228,7 +1237,7 @@ class Tensor:
         if type(other) is not float and not (type(other) is int and -2**63 <= other < 2**63):
             return None
         with np.errstate(over="ignore"):  # a float beyond float32 becomes inf, silently as in PyTorch
-            scalar = Tensor._wrap(np.asarray(other, np.float32))
+            scalar = number_operand(other, np.float32)
         node = arithmetic.HALF_WITH_OPMATH_SCALAR[fn]
         return node.apply(scalar, self, **params) if reverse else node.apply(self, scalar, **params)
 
@@ -1249,7 +1258,7 @@ class Tensor:
             return a, b
         f = _dtype.get_default_dtype().numpy
         if not isinstance(other, Tensor):  # a scalar's own value, not its wrap into a's dtype: uint8 / -2 is -0.5
-            return a._cast(f), Tensor._wrap(np.asarray(other, f))
+            return a._cast(f), number_operand(other, f)
         # each integer tensor straight to float, not through their common integer dtype (where an int8 0-d -1
         # beside a uint8 tensor would divide as 255)
         return self._cast(f), other._cast(f)
@@ -1340,7 +1349,7 @@ class Tensor:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if node is not None and records(a, b):
                 return node.apply(a, b, kernel=fn, **params)
-            return Tensor._wrap(fn(a._data, b._data))
+            return Tensor._wrap(_memory_format.iterator_layout(fn(a._data, b._data), (a._data, b._data)))
 
     # PyTorch records // without a derivative: the result requires grad, and backward through it raises.
     def __floordiv__(self, other):
@@ -1499,10 +1508,10 @@ class Tensor:
             return self / other
         if rounding_mode == "floor":
             return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", divides=True,
-                                        node=arithmetic.ZeroGradient, name="DivBackward2")
+                                        node=arithmetic.DivRounded, rounding_mode="floor")
         if rounding_mode == "trunc":
             return self._checked_binary(other, _trunc_divide, "div_trunc_cpu", "bc", divides=True,
-                                        node=arithmetic.ZeroGradient, name="DivBackward2")
+                                        node=arithmetic.DivRounded, rounding_mode="trunc")
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
 
@@ -1614,7 +1623,7 @@ class Tensor:
         _raise_if_not_broadcastable(a, b)
         if a._data.dtype.kind == "c" and fn in _ORDERING_KERNELS:  # (a and b share the common dtype)
             raise NotImplementedError(f"\"{_ORDERING_KERNELS[fn]}\" not implemented for '{a.dtype.scalar_name}'")
-        return Tensor._wrap(fn(a._data, b._data))
+        return Tensor._wrap(_memory_format.iterator_layout(fn(a._data, b._data), (a._data, b._data)))
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -1726,14 +1735,18 @@ class Tensor:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         self._refuse_complex("clamp is not supported for complex types")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            out = self
-            for bound, largest in ((min, True), (max, False)):
+            source, shape = self, self._data.shape
+            for bound in (min, max):
                 if bound is not None:
-                    a, b = out._operands(bound)
-                    _raise_if_not_broadcastable(a, b)
-                    out = arithmetic.Extremum.apply(a, b, largest=largest,
-                                                    clamp=f"{node}Backward1" if node else True)
-            return out
+                    source, _ = source._operands(bound)  # the dtype of all three
+                    error = broadcast_error(shape, bound._data.shape)
+                    if error is not None:
+                        raise error
+                    shape = np.broadcast_shapes(shape, bound._data.shape)
+            bounds = [None if b is None else b._promoted(source._data.dtype) for b in (min, max)]
+            if node:  # clamp_min / clamp_max: a node of the input and that bound
+                return arithmetic.ClampTensor.apply(source, bounds[node == "ClampMax"], node=f"{node}Backward1")
+            return arithmetic.ClampTensor.apply(source, *bounds)
         source = self
         for bound in (min, max):
             if bound is not None:
@@ -1742,8 +1755,10 @@ class Tensor:
         source._no_kernel_for("b", "clamp_scalar_cpu" if min is not None and max is not None else
                               "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu")
         # range-checked: uint8 clamp(min=-1) is 255, float32 refuses 1e40
-        min, max = (None if v is None else _dtype.scalar_argument(v, np_dtype) for v in (min, max))
-        return unary.Clamp.apply(source, min=min, max=max, node=f"{node}Backward0" if node else "ClampBackward1")
+        bounds = min, max
+        min, max = (None if v is None else _dtype.scalar_argument(v, np_dtype) for v in bounds)
+        return unary.Clamp.apply(source, min=min, max=max, node=f"{node}Backward0" if node else "ClampBackward1",
+                                 bounds=bounds)
 
     def clamp_min(self, min):
         _check_bound(min, "clamp_min", "min")
@@ -1930,25 +1945,21 @@ class Tensor:
         if self._data.dtype.kind not in "fc":  # checked before the dims, as in PyTorch
             raise RuntimeError("std and var only support floating point and complex dtypes")
 
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        self._check_std_var()
-        every = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-        axes = _reduced_axes("var", every, keepdim, self._data.ndim, unbiased=unbiased, correction=correction)
-        given = dim is not None or unbiased is not None or correction is not None
-        correction = _correction(unbiased, correction)
-        return reduction.Var.apply(self, axes=axes, correction=correction, keepdim=keepdim,
-                                   all_dims=every is None or not self._data.ndim, dims=dim,
-                                   shown_correction=correction if given else None)
+    def var(self, *args, **kwargs):
+        """``var(dim, unbiased=True, keepdim=False)``, ``var(dim=None, *, correction=None, keepdim=False)`` or
+        ``var(unbiased=True)``."""
+        return self._spread(reduction.Var, *variance_arguments("var", args, kwargs))
 
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def std(self, *args, **kwargs):
+        """As ``var``: its square root."""
+        return self._spread(reduction.Std, *variance_arguments("std", args, kwargs))
+
+    def _spread(self, node, dim, correction, keepdim, shown_correction):
         self._check_std_var()
         every = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
-        axes = _reduced_axes("std", every, keepdim, self._data.ndim, unbiased=unbiased, correction=correction)
-        given = dim is not None or unbiased is not None or correction is not None
-        correction = _correction(unbiased, correction)
-        return reduction.Std.apply(self, axes=axes, correction=correction, keepdim=keepdim,
-                                   all_dims=every is None or not self._data.ndim, dims=dim,
-                                   shown_correction=correction if given else None)
+        axes = normalize_dims(every, self._data.ndim)
+        return node.apply(self, axes=axes, correction=correction, keepdim=keepdim,
+                          all_dims=every is None or not self._data.ndim, dims=dim, shown_correction=shown_correction)
 
     def prod(self, *args, **kwargs):
         """The product of all elements, or along one ``dim`` (``prod(dim, keepdim=False, *, dtype=None)``)."""
@@ -2061,11 +2072,12 @@ class Tensor:
             raise RuntimeError("topk does not support bool dtypes on CPU")
         self._refuse_complex(" topk does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         if self._data.ndim == 0:  # k of 0 or 1: the value itself, as in PyTorch
-            return _RETURN_TYPES["topk"](self._gather(axis, None, "TopkBackward0"),
-                                         Tensor._wrap(np.zeros((), np.int64)))
-        indices = np.take(self._sort_order(axis, largest), np.arange(k), axis=axis)
-        values = self._gather(axis, indices, "TopkBackward0")
-        return _RETURN_TYPES["topk"](values, Tensor._wrap(indices.astype(np.int64)))
+            indices = np.zeros((), np.int64)
+            values = self._gather(axis, None, "TopkBackward0", {"dim": dim, "indices": indices})
+            return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
+        indices = np.take(self._sort_order(axis, largest), np.arange(k), axis=axis).astype(np.int64, copy=False)
+        values = self._gather(axis, indices, "TopkBackward0", {"dim": dim, "indices": indices})
+        return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
 
     def sort(self, dim=-1, descending=False, stable=None):
         # (None: not given. PyTorch's overload taking ``stable`` names its node SortBackward1; the sort is stable
@@ -2073,10 +2085,10 @@ class Tensor:
         node = "SortBackward0" if stable is None else "SortBackward1"
         axis = normalize_dim(dim, self._data.ndim)
         self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
-        if self._data.ndim == 0:
-            return _RETURN_TYPES["sort"](self._gather(axis, None, node), Tensor._wrap(np.zeros((), np.int64)))
-        order = self._sort_order(axis, descending)
-        return _RETURN_TYPES["sort"](self._gather(axis, order, node), Tensor._wrap(order.astype(np.int64)))
+        order = np.zeros((), np.int64) if self._data.ndim == 0 else \
+            self._sort_order(axis, descending).astype(np.int64, copy=False)
+        values = self._gather(axis, order if order.ndim else None, node, {"dim": dim, "indices": order})
+        return _RETURN_TYPES["sort"](values, Tensor._wrap(order))
 
     def _sort_order(self, axis, descending):
         """Stable sorting indices along ``axis``. Descending is the ascending order of the reversed values,
@@ -2098,7 +2110,7 @@ class Tensor:
         if not 1 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
         self._no_kernel_for("bc", "kthvalue_cpu")
-        return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0")
+        return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0", dim)
 
     def median(self, dim=None, keepdim=False):
         """The lower median of all elements, or ``(values, indices)`` along ``dim``; NaN wins where there is one."""
@@ -2115,13 +2127,15 @@ class Tensor:
             self._check_nonempty("median", (axis,))
         self._no_kernel_for("bc", "median_out")  # (the kernel along a dim has its own name)
         n = self._data.shape[axis] if self._data.ndim else 1
-        return self._select(axis, (n - 1) // 2, keepdim, "median", "MedianBackward1")
+        return self._select(axis, (n - 1) // 2, keepdim, "median", "MedianBackward1", dim)
 
-    def _select(self, axis, position, keepdim, name, node):
-        """The element at ``position`` of the ascending order along ``axis``, with its index; a NaN (the first
-        one) is chosen wherever there is one."""
+    def _select(self, axis, position, keepdim, name, node, dim):
+        """The element at ``position`` of the ascending order along ``axis`` (``dim`` as given), with its index; a
+        NaN (the first one) is chosen wherever there is one."""
         if not self._data.ndim:
-            return _RETURN_TYPES[name](self._gather(axis, None, node), Tensor._wrap(np.zeros((), np.int64)))
+            index = np.zeros((), np.int64)
+            shown = {"dim": dim, "indices": index, "keepdim": keepdim}
+            return _RETURN_TYPES[name](self._gather(axis, None, node, shown), Tensor._wrap(index))
         index = np.take(self._sort_order(axis, False), [position], axis=axis)
         if name == "median" and self._data.dtype.kind == "f":
             nan = np.isnan(self._data)
@@ -2130,15 +2144,17 @@ class Tensor:
         key[axis] = index
         if not keepdim:
             key, index = [np.squeeze(k, axis) for k in key], np.squeeze(index, axis)
-        values = indexing.Index.apply(self, key=tuple(key), name=node)
-        return _RETURN_TYPES[name](values, Tensor._wrap(index.astype(np.int64)))
+        index = index.astype(np.int64, copy=False)
+        values = indexing.Index.apply(self, key=tuple(key), name=node,
+                                      shown={"dim": dim, "indices": index, "keepdim": keepdim})
+        return _RETURN_TYPES[name](values, Tensor._wrap(index))
 
     def cumsum(self, dim, dtype=None):
         """Running sums along ``dim``; integers and bools sum in int64."""
         axis = scan_axis(dim, self._data.ndim, "cumsum")
         if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
             raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
-        return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype))
+        return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype), dim=dim)
 
     def cumsum_(self, dim, dtype=None):
         self._no_kernel_for("b", "cumsum_out_cpu")  # (in place, a bool tensor cannot hold the int64 sums)
@@ -2153,7 +2169,7 @@ class Tensor:
         if dim is None:
             raise _parser_errors.method_error("logsumexp", (dim,))
         axes = _reduced_axes("logsumexp", dim, keepdim, self._data.ndim)
-        return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim)
+        return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim, dims=dim)
 
     def count_nonzero(self, dim=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
@@ -2214,21 +2230,25 @@ class Tensor:
             out += (Tensor._wrap(counts.astype(np.int64)),)
         return out[0] if len(out) == 1 else out
 
-    def gather(self, dim, index):
+    def gather(self, dim, index, *, sparse_grad=False):
         idx = index._data if isinstance(index, Tensor) else np.asarray(index)
         axis = normalize_dim(dim, self._data.ndim)
         _check_index_along(self._data.shape, axis, idx, "gather", "input")
+        if sparse_grad and self._requires_grad and grad_mode.is_grad_enabled():
+            raise NotImplementedError("torchless does not support sparse gradients: use gather with sparse_grad=False")
+        shown = {"dim": dim, "index": idx, "sparse_grad": sparse_grad}
         if not self._data.ndim or not idx.ndim:  # PyTorch takes a 0-d tensor or index as one element
-            return self.reshape(-1)._gather(0, idx.reshape(-1), "GatherBackward0").reshape(idx.shape)
-        return self._gather(axis, idx, "GatherBackward0")
+            return self.reshape(-1)._gather(0, idx.reshape(-1), "GatherBackward0", shown).reshape(idx.shape)
+        return self._gather(axis, idx, "GatherBackward0", shown)
 
-    def _gather(self, axis, indices, name):
-        """The entries at ``indices`` along ``axis`` (indices already checked; None: a 0-d tensor's value)."""
+    def _gather(self, axis, indices, name, shown=None):
+        """The entries at ``indices`` along ``axis`` (indices already checked; None: a 0-d tensor's value);
+        ``shown``: the arguments the node ``name`` shows (see indexing.Index)."""
         if indices is None:  # a 0-d tensor: its one value
-            return indexing.Index.apply(self, key=(), name=name)
+            return indexing.Index.apply(self, key=(), name=name, shown=shown)
         key = list(np.indices(indices.shape, sparse=True))
         key[axis] = indices
-        return indexing.Index.apply(self, key=tuple(key), name=name)
+        return indexing.Index.apply(self, key=tuple(key), name=name, shown=shown)
 
     def index_select(self, dim, index):
         """The entries at ``index`` (a vector of int64 or int32) along ``dim``."""
@@ -2245,7 +2265,8 @@ class Tensor:
         if not self._data.ndim:
             if idx.reshape(-1)[0] != 0:
                 raise IndexError("index out of range in self")
-            return indexing.Index.apply(self, key=(Ellipsis,), name="IndexSelectBackward0")
+            return indexing.Index.apply(self, key=(Ellipsis,), name="IndexSelectBackward0",
+                                        shown={"dim": dim, "index": idx})
         n = self._data.shape[axis]
         outside = (idx < 0) | (idx >= n)
         if idx.size and not n:
@@ -2255,7 +2276,8 @@ class Tensor:
                 raise RuntimeError(f"INDICES element is out of DATA bounds, id={idx.reshape(-1)[np.argmax(outside)]} "
                                    f"axis_dim={n}")
             raise IndexError("index out of range in self")
-        return indexing.Index.apply(self, key=(slice(None),) * axis + (idx.reshape(-1),), name="IndexSelectBackward0")
+        return indexing.Index.apply(self, key=(slice(None),) * axis + (idx.reshape(-1),), name="IndexSelectBackward0",
+                                    shown={"dim": dim, "index": idx})
 
     def masked_select(self, mask):
         """The elements where the bool ``mask`` (broadcast with self) is True, as a vector."""
@@ -3638,6 +3660,10 @@ def _clamp_bounds(min, max, name):
     None fitting either. A 0-d tensor that does not require grad passes as a Number beside a number, so it is
     read as one (its dtype then counts as a number's); a tensor with dims beside a number fits neither."""
     bounds = (min, max)
+    if not all(b is None or _parser_errors.is_operand(b) for b in bounds):  # (read back as given by position)
+        raise _parser_errors.invalid_combination(name, ("Tensor min = None, Tensor max = None",
+                                                        "Number min = None, Number max = None"),
+                                                 bounds if max is not None else (min,))
     if not any(isinstance(b, Tensor) for b in bounds) or all(b is None or isinstance(b, Tensor) for b in bounds):
         return min, max
     if all(not isinstance(b, Tensor) or (not b._data.ndim and not b.requires_grad) for b in bounds):
@@ -3670,10 +3696,20 @@ def _check_masked_fill_arguments(name, mask, value, input=()):
             name, [f"{first}Tensor mask, Tensor value", f"{first}Tensor mask, Number value"], input + (mask, value))
 
 
-def _correction(unbiased, correction):
-    if correction is not None:
-        return correction
-    return 1 if unbiased is None or unbiased else 0
+def variance_arguments(name, args, kwargs, overloads=None):
+    """The arguments of var/std (var_mean/std_mean with their function ``overloads``, ``input`` left out) as
+    PyTorch's parser takes them: (dim, correction, keepdim, shown), ``shown`` the correction its node saves, which
+    tells the overloads apart: None from the correction one given none (``x.var()``), else the correction given,
+    1 or 0 from the unbiased ones (``x.var(None)``, ``x.var(unbiased=False)``)."""
+    if not args and not kwargs:
+        return None, 1, False, None
+    index, bound = _parser_errors.parse_overload(name, overloads or _parser_errors.METHOD_OVERLOADS[name], args,
+                                                 kwargs)
+    if index == 1:
+        shown = bound["correction"]
+        return bound["dim"], 1 if shown is None else shown, bound["keepdim"], shown
+    correction = int(bound["unbiased"])
+    return bound.get("dim"), correction, bound.get("keepdim", False), correction
 
 
 def _elementwise_extremum(a, b, largest):

@@ -3,12 +3,13 @@ import numpy as np
 
 from .._kernels.blas import matmul as _blas_matmul
 from ..autograd.graph import OUTPUT, FoldedNode, Node
-from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, number, saved_result, sizes,
+from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
                                      strides)
 from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
 
 class Add(Node):
+    elementwise = True
     torch_saved = {"alpha": lambda node: node.alpha}
 
     def forward(self, a, b, alpha=1):
@@ -30,6 +31,7 @@ class Add(Node):
 
 
 class Sub(Node):
+    elementwise = True
     torch_saved = Add.torch_saved
 
     def forward(self, a, b, alpha=1, scalar_minuend=False):
@@ -53,6 +55,7 @@ class Sub(Node):
 
 
 class Mul(Node):
+    elementwise = True
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
     torch_saved = {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b", needed_for=(0,))}
@@ -80,18 +83,19 @@ class MulScalar(Mul):
 
 
 class Div(Node):
+    elementwise = True
     saved = ("a", "b")
     saved_only_for = {0: (1,)}  # the numerator is needed for the divisor's gradient only
     torch_saved = {"DivBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b")},
                    # PyTorch's scalar / b is reciprocal(b) * scalar: the reciprocal is needed for no gradient
-                   "MulBackward0": {"self": lambda node: None, "other": Saved("a")},
-                   "DivBackward1": {"other": lambda node: number(node.b)}}
+                   "MulBackward0": {"self": Saved(lambda node: None), "other": SavedInput(0, "a")},
+                   "DivBackward1": {"other": scalar("b")}}
 
     def forward(self, a, b, scalar_numerator=False, scalar_divisor=False):
         # scalar_divisor: PyTorch's div.Scalar overload, which its C++ (not Python's `/`) calls with a number
         self.a, self.b, self.scalar_numerator, self.scalar_divisor = a, b, scalar_numerator, scalar_divisor
         if scalar_numerator:  # PyTorch's reciprocal(b) * a saves only the reciprocal, which no one can change
-            self._checked_inputs = ()
+            self._checked_inputs = (0,)  # (and the number, which no one can either: kept for its saved value)
         # PyTorch computes a Python scalar over a tensor as reciprocal(b) * a, which differs from a / b in the
         # last bit for about a third of float32 values. Matching it takes a second pass (np.divide(1, b), then
         # an in-place multiply; np.reciprocal is slower still): 3 / x went from 10.4 to 11.6 us on (64, 10)
@@ -140,6 +144,9 @@ def _half_with_opmath_scalar(node):
     float32 and round the result once. The gradients (grad * the scalar) are rounded to float16 the same way."""
 
     class HalfWithOpmathScalar(node):
+        # what ``node`` saves (read off its forward's parameters, which this one's hide)
+        saves = node._checked_inputs + ((OUTPUT,) if node._saves_output else ())
+
         def forward(self, *arrays, **params):
             return super().forward(*arrays, **params).astype(np.float16)
 
@@ -154,9 +161,12 @@ class Remainder(Node):
     """``a % b`` (``kernel`` np.mod), or fmod (np.fmod, ``truncated``): the gradient passes to ``a`` unchanged,
     and ``b`` gets ``-floor(a / b)`` (fmod: ``-trunc(a / b)``) times it. PyTorch names the node after its
     overload: RemainderBackward0 (FmodBackward0) for a Python-scalar divisor."""
+    elementwise = True
 
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (1,)}  # saved for the divisor's gradient only
+    _both = {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b", needed_for=(1,))}
+    torch_saved = {"RemainderBackward1": _both, "FmodBackward1": _both}
 
     def forward(self, a, b, kernel=None, scalar_divisor=False, truncated=False):
         self.a, self.b, self.scalar_divisor, self.truncated = a, b, scalar_divisor, truncated
@@ -181,9 +191,13 @@ class Remainder(Node):
 class Lerp(Node):
     """``a + w * (b - a)`` with a scalar ``weight`` (LerpBackward0) or a tensor ``w`` (LerpBackward1), computed
     as PyTorch does: from ``b`` backwards where |w| >= 0.5, which is exact at w = 1."""
+    elementwise = True
 
     saved = ("a", "b", "w")
     saved_only_for = {0: (2,), 1: (2,), 2: (0, 1)}  # a number weight (LerpBackward0) saves nothing
+    torch_saved = {"LerpBackward0": {"weight": lambda node: node.w},
+                   "LerpBackward1": {"self": SavedInput(0, "a", needed_for=(2,)),
+                                     "end": SavedInput(1, "b", needed_for=(2,)), "weight": SavedInput(2, "w")}}
 
     def forward(self, a, b, w, weight=None):
         self.a, self.b, self.tensor_weight = a, b, w is not None
@@ -218,6 +232,7 @@ class Lerp(Node):
 class ZeroGradient(Node):
     """A step function of one or two tensors (floor, round, sign, division with rounding): PyTorch records a
     node (``name``) whose gradient is zero everywhere."""
+    elementwise = True
 
     def forward(self, *arrays, kernel=None, name=None):
         self.shapes, self.node_name = [x.shape for x in arrays], name
@@ -234,9 +249,24 @@ class ZeroGradient(Node):
         return self.node_name
 
 
+class DivRounded(ZeroGradient):
+    """div with a rounding_mode (DivBackward2), whose node saves the divisor, the dividend for the divisor's
+    gradient only (zero as they are), and the mode."""
+
+    saved, saves = ("a", "b"), (0, 1)
+    saved_only_for = {0: (1,)}
+    torch_saved = {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b"),
+                   "rounding_mode": lambda node: node.rounding_mode}
+
+    def forward(self, a, b, kernel=None, name="DivBackward2", rounding_mode=None):
+        self.a, self.b, self.rounding_mode = a, b, rounding_mode
+        return super().forward(a, b, kernel=kernel, name=name)
+
+
 class NotDifferentiable(Node):
     """An op PyTorch records without a derivative (``//``, a Python scalar ``%`` a tensor): the result requires
     grad, and backward through it raises PyTorch's error for ``aten::<op>``."""
+    elementwise = True
 
     def forward(self, *arrays, kernel=None, op=None):
         self.op = op
@@ -251,13 +281,14 @@ class NotDifferentiable(Node):
 
 class Pow(Node):
     """``a ** b`` for tensors a and b (either may be a constant wrapped as a tensor)."""
+    elementwise = True
 
     saved = ("a", "b", "out")
     saved_only_for = {OUTPUT: (1,)}  # PowBackward0 (a number exponent) saves only the base
-    torch_saved = {"PowBackward0": {"self": SavedInput(0, "a"), "exponent": lambda node: number(node.b)},
+    torch_saved = {"PowBackward0": {"self": SavedInput(0, "a"), "exponent": scalar("b")},
                    "PowBackward1": {"self": SavedInput(0, "a"), "exponent": SavedInput(1, "b"),
                                     "result": saved_result("out")},
-                   "PowBackward2": {"self": lambda node: number(node.a), "exponent": SavedInput(1, "b"),
+                   "PowBackward2": {"self": scalar("a"), "exponent": SavedInput(1, "b"),
                                     "result": saved_result("out")}}
 
     def forward(self, a, b, scalar_base=False):
@@ -315,17 +346,15 @@ def _constant_where(mask, value, tensor):
 
 
 class Extremum(Node):
-    """Elementwise maximum/minimum; ties share the gradient half and half, as in PyTorch.
-
-    ``clamp=True`` is clamp with tensor bounds (``a`` the input): ties then give the whole gradient to ``a``.
-    """
+    """Elementwise maximum/minimum; ties share the gradient half and half, as in PyTorch."""
+    elementwise = True
 
     saved, saves = ("weight",), (0, 1)  # PyTorch saves both tensors
 
-    def forward(self, a, b, largest=True, clamp=False):
-        self.shapes, self.largest, self.clamp = (a.shape, b.shape), largest, clamp
+    def forward(self, a, b, largest=True):
+        self.shapes, self.largest = (a.shape, b.shape), largest
         pick_a = a > b if largest else a < b
-        self.weight = (pick_a + (1.0 if clamp else 0.5) * (a == b)).astype(a.dtype, copy=False)
+        self.weight = (pick_a + 0.5 * (a == b)).astype(a.dtype, copy=False)
         return np.maximum(a, b) if largest else np.minimum(a, b)
 
     def backward(self, grad):
@@ -339,9 +368,56 @@ class Extremum(Node):
                 unbroadcast_tensor(grad - grad_a, self.shapes[1]) if self.needs_input_grad[1] else None)
 
     def name(self):
-        if self.clamp:  # (True, or the node name of clamp_min / clamp_max)
-            return self.clamp if isinstance(self.clamp, str) else "ClampBackward0"
         return "MaximumBackward0" if self.largest else "MinimumBackward0"
+
+
+class ClampTensor(Node):
+    """clamp with tensor bounds ``low`` and ``high`` (either None), one node as PyTorch's: ClampBackward0 of the
+    input and both (a bound left out is an input None), or clamp_min / clamp_max's ClampMinBackward1 /
+    ClampMaxBackward1 of the input and its one bound. The gradient goes (PyTorch's clamp_backward and
+    clamp_backward_min_max) to the input where it lies within its bounds, to ``low`` where the input is below it
+    and it is below ``high``, to ``high`` where the input is above it or it is below ``low``: to none of them where
+    the input is below equal bounds."""
+    elementwise = True
+
+    saved = ("a", "low", "high")
+    saves = (0, 1, 2)
+    torch_saved = {"ClampBackward0": {"self": SavedInput(0, "a"), "min": SavedInput(1, "low"),
+                                      "max": SavedInput(2, "high")},
+                   "ClampMinBackward1": {"self": SavedInput(0, "a"), "min": SavedInput(1, "low")},
+                   "ClampMaxBackward1": {"self": SavedInput(0, "a"), "max": SavedInput(1, "high")}}
+
+    def forward(self, a, *bounds, node="ClampBackward0"):
+        self.node = node
+        low, high = (bounds[0], None) if node == "ClampMinBackward1" else \
+            (None, bounds[0]) if node == "ClampMaxBackward1" else bounds
+        self.a, self.low, self.high = a, low, high
+        out = a if low is None else np.maximum(a, low)
+        return out if high is None else np.minimum(out, high)
+
+    def _masks(self):
+        """(input, where it gets the gradient) for each input in order (an input None needs none)."""
+        a, low, high = self.a, self.low, self.high
+        if high is None:
+            masks = (a, a >= low), (low, a < low), (None, None)
+        elif low is None:
+            masks = (a, a <= high), (None, None), (high, a > high)
+        else:
+            masks = (a, (a >= low) & (a <= high)), (low, (a < low) & (low < high)), (high, (a > high) | (high < low))
+        return masks if self.node == "ClampBackward0" else masks[:1] + masks[2 if low is None else 1:][:1]
+
+    def backward(self, grad):
+        return tuple(unbroadcast(np.where(mask, grad, 0).astype(grad.dtype, copy=False), array.shape) if need else None
+                     for (array, mask), need in zip(self._masks(), self.needs_input_grad))
+
+    def backward_graph(self, grad):
+        from .unary import masked_gradient
+
+        return tuple(unbroadcast_tensor(masked_gradient(mask, grad), array.shape) if need else None
+                     for (array, mask), need in zip(self._masks(), self.needs_input_grad))
+
+    def name(self):
+        return self.node
 
 
 class Neg(Node):
@@ -566,7 +642,7 @@ class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div)):
         if not scalar_numerator:
             return super().forward(a, b)
         # PyTorch's scalar / x is reciprocal(x) * scalar: the reciprocal is rounded to float16 first
-        self.a, self.b, self.scalar_numerator, self._checked_inputs = a, b, True, ()
+        self.a, self.b, self.scalar_numerator, self._checked_inputs = a, b, True, (0,)  # (the number only, as Div)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return ((1 / b) * a).astype(np.float16)
 

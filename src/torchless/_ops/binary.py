@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from ..autograd.graph import Node
+from ..autograd.saved_values import SavedInput, saved_result, scalar
 from ._util import unbroadcast, unbroadcast_tensor
 
 _LN2 = math.log(2)
@@ -58,12 +59,26 @@ _NAMES = {"atan2": "Atan2", "hypot": "Hypot", "logaddexp": "Logaddexp", "logadde
           "copysign": "Copysign", "fmax": "Fmax", "fmin": "Fmin", "xlogy": "Xlogy"}
 
 
+_BOTH = {"self": SavedInput(0, "a"), "other": SavedInput(1, "b")}
+_BINARY_SAVED = {
+    **{f"{name}Backward0": _BOTH for name in ("Atan2", "Logaddexp", "Logaddexp2", "Fmax", "Fmin", "Xlogy")},
+    "HypotBackward0": {"self": SavedInput(0, "a", needed_for=(0,)), "other": SavedInput(1, "b", needed_for=(1,)),
+                       "result": saved_result("out")},
+    **{f"CopysignBackward{n}": {"self": SavedInput(0, "a", needed_for=(0,)), "result": saved_result("out")}
+       for n in (0, 1)},
+    "XlogyBackward1": {"self": scalar("a"), "other": SavedInput(1, "b")},
+    "XlogyBackward2": {"self": SavedInput(0, "a"), "other": scalar("b")},
+}
+
+
 class Binary(Node):
     """One of the functions in ``BINARY`` of broadcast tensors ``a`` and ``b``. ``overload`` is the number of
     PyTorch's node (CopysignBackward1 for a Python-number ``b``, XlogyBackward1/2 for a number ``a``/``b``)."""
+    elementwise = True
 
     saved = ("a", "b", "out")
     saves = (0, 1)  # not the output: some of these PyTorch nodes save it, others do not
+    torch_saved = _BINARY_SAVED
 
     def forward(self, a, b, op=None, overload=0):
         self.op, self.overload, self.a, self.b = op, overload, a, b

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import _dtype
 from ..autograd.graph import Node, gradients_without_derivative
+from ..autograd.saved_values import SavedInput, saved_result
 from ._util import broadcast_error
 
 _COMPUTE_MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist": True,
@@ -25,6 +26,8 @@ class Cdist(Node):
     broadcast to the same ``B``). ``use_mm``: p = 2 through matrix products, ``sqrt(|a|^2 + |b|^2 - 2 a.b)``."""
 
     saved = ("x1", "x2", "out")
+    torch_saved = {"x1": SavedInput(0, "x1"), "x2": SavedInput(1, "x2"), "p": lambda node: node.p,
+                   "result": saved_result("out")}
 
     def forward(self, x1, x2, p=2.0, use_mm=False):
         self.x1, self.x2, self.p, self.use_mm = x1, x2, p, use_mm

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import _dtype, _parser_errors
 from ..autograd.graph import Node
+from ..autograd.saved_values import SavedInput, saved_result
 from . import arithmetic, math_methods
 from ._util import normalize_dim
 from .._tensor import _RETURN_TYPES, Tensor, _return_type, records, result_dtype
@@ -130,6 +131,8 @@ class _Special(Node):
     """An elementwise special function f with its derivative (``op``: name in _SPECIAL)."""
 
     saved = ("a", "out")
+    torch_saved = {"Exp2Backward0": {"result": saved_result("out")}, "LgammaBackward0": {"self": SavedInput(0, "a")},
+                   "DigammaBackward0": {"self": SavedInput(0, "a")}}
 
     def forward(self, a, op=None):
         self.a, self.op = a, op

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import Node
+from ..autograd.saved_values import SavedInput
 from ._util import unbroadcast, unbroadcast_tensor
 from .arithmetic import _product
 
@@ -73,9 +74,16 @@ class AddProduct(Node):
 
 class AddPointwise(Node):
     """``input + value * t1 * t2`` (addcmul) or ``input + value * t1 / t2`` (addcdiv), broadcast."""
+    elementwise = True
 
     saved = ("t1", "t2")
     saved_only_for = {1: (2,), 2: (1,)}
+    torch_saved = {"AddcmulBackward0": {"tensor1": SavedInput(1, "t1", needed_for=(2,)),
+                                        "tensor2": SavedInput(2, "t2", needed_for=(1,)),
+                                        "value": lambda node: node.value},
+                   "AddcdivBackward0": {"tensor1": SavedInput(1, "t1", needed_for=(2,)),
+                                        "tensor2": SavedInput(2, "t2", needed_for=(1, 2)),
+                                        "value": lambda node: node.value}}
 
     def forward(self, input, t1, t2, value=1, divide=False):
         self.input_shape, self.t1, self.t2, self.value, self.divide = input.shape, t1, t2, value, divide

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import COPY_SLICES, FoldedNode, Node
-from ..autograd.saved_values import SavedTuple, constants, int64
+from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64
 from ._util import unbroadcast, unbroadcast_tensor
 
 
@@ -163,6 +163,15 @@ def _last_step_spec(name):
     return lambda node: _step_values(_view_steps(node.key, node.shape)[0][-1])[name]
 
 
+def _shown_dim(node):
+    return int64(node.shown["dim"])
+
+
+# sort's and topk's nodes: the dim as given, the indices of the values picked (int64), the input's sizes
+_SELECTED_ALONG = {"dim": _shown_dim, "indices": Saved(lambda node: node.shown["indices"]),
+                   "self_sym_sizes": lambda node: node.shape}
+
+
 class Index(Node):
     """``a[key]``; gather/sort/topk/split/unbind reuse it under their own node name.
 
@@ -176,10 +185,18 @@ class Index(Node):
         "UnsqueezeBackward0": {"dim": _last_step_spec("dim")},
         "IndexBackward0": {"indices": SavedTuple(lambda node: _view_steps(node.key, node.shape)[2]),
                            "self_sym_sizes": lambda node: _view_steps(node.key, node.shape)[1]},
+        **{name: _SELECTED_ALONG for name in ("SortBackward0", "SortBackward1", "TopkBackward0")},
+        **{name: {**_SELECTED_ALONG, "keepdim": lambda node: node.shown["keepdim"]}
+           for name in ("MedianBackward1", "KthvalueBackward0")},
+        "IndexSelectBackward0": {"dim": _shown_dim, "index": Saved(lambda node: node.shown["index"]),
+                                 "self_sym_sizes": lambda node: node.shape},
+        "GatherBackward0": {"dim": _shown_dim, "index": Saved(lambda node: node.shown["index"]),
+                            "self": SavedInput(0), "sparse_grad": lambda node: node.shown["sparse_grad"]},
     }
 
-    def forward(self, a, key=None, name=None):
-        self.shape, self.key, self.node_name = a.shape, key, name
+    def forward(self, a, key=None, name=None, shown=None):
+        """``shown``: what the call's own PyTorch node (sort's, gather's ...) shows of its arguments, as given."""
+        self.shape, self.key, self.node_name, self.shown = a.shape, key, name, shown
         self.basic = self.is_view = is_basic_key(key)
         if not self.basic:
             # PyTorch saves the indices (freed by a backward without retain_graph, which a second one then finds)

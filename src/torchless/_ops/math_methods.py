@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import _dtype, _parser_errors
 from .._tensor import (
-    _RETURN_TYPES, Tensor, _correction, _raise_if_not_broadcastable, _return_type, result_dtype,
+    _RETURN_TYPES, Tensor, _raise_if_not_broadcastable, _return_type, number_operand, result_dtype, variance_arguments,
 )
 from . import binary, fused, index_ops, scan, unary
 from ._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, scan_axis
@@ -120,7 +120,7 @@ def _binary_impl(self, other, op, position, tensor_only=True, float_result=True,
             a = self._cast(_default_float())
             # (a number keeps its own value: -2 beside uint8 is not 254)
             b = other._cast(_default_float()) if isinstance(other, Tensor) else \
-                Tensor._wrap(np.asarray(other, _default_float()))
+                number_operand(other, _default_float())
     return binary.Binary.apply(a, b, op=op, overload=0 if isinstance(other, Tensor) else 1)
 
 
@@ -425,18 +425,21 @@ def nanmean(self, dim=None, keepdim=False, *, dtype=None):
     return source.nansum(dim, keepdim) / count
 
 
-def var_mean_impl(self, dim, unbiased, keepdim, correction, std):
-    """var_mean/std_mean (functions only, as in PyTorch): the spread and the mean over ``dim``."""
-    dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
+def var_mean_impl(name, args, kwargs):
+    """var_mean/std_mean (functions only, as in PyTorch): the spread and the mean over ``dim``, of one node."""
+    dim, correction, keepdim, shown = variance_arguments(name, args, kwargs, _parser_errors.FUNCTION_OVERLOADS[name])
+    self, std = args[0] if args else kwargs["input"], name == "std_mean"
+    dims, dim = dim, every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
     if self._data.dtype.kind not in "fc":
         raise RuntimeError(f"{'std' if std else 'var'}_mean only support floating point and complex dtypes")
-    correction = _correction(unbiased, correction)
     axes = normalize_dims(dim, self._data.ndim)
     all_dims = dim is None or not self._data.ndim
     node = scan.StdMeanStd if std else scan.VarMeanVar
-    spread = node.apply(self, axes=axes, correction=correction, keepdim=keepdim, all_dims=all_dims)
+    spread = node.apply(self, axes=axes, correction=correction, keepdim=keepdim, all_dims=all_dims, dims=dims,
+                        shown_correction=shown)
     mean = scan.VarMeanMean.apply(self, axes=axes, keepdim=keepdim, all_dims=all_dims,
-                                  node="StdMeanBackward0" if std else "VarMeanBackward0")
+                                  node="StdMeanBackward0" if std else "VarMeanBackward0", dims=dims,
+                                  shown_correction=shown, std=spread if std else None)
     return spread, mean
 
 

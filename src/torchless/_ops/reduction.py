@@ -216,10 +216,10 @@ class ExtremumAlongDim(Node):
     """max(dim)/min(dim) values: the gradient goes to the selected index only (PyTorch's rule)."""
 
     saved = ("indices",)
-    _saved = {"dim": lambda node: int64(node.dim), "keepdim": lambda node: node.keepdim,
+    _specs = {"dim": lambda node: int64(node.dim), "keepdim": lambda node: node.keepdim,
               "indices": Saved(lambda node: node.indices if node.keepdim else np.squeeze(node.indices, node.dim)),
               "self_sym_sizes": lambda node: node.shape}
-    torch_saved = {"MaxBackward0": _saved, "MinBackward0": _saved}
+    torch_saved = {"MaxBackward0": _specs, "MinBackward0": _specs}
 
     def forward(self, a, indices=None, dim=0, keepdim=False, largest=True):
         """``indices`` are the arg-extremum positions along ``dim``, with that dim kept (size 1)."""
@@ -424,9 +424,13 @@ def running_sum(a, axis):
 
 
 class Cumsum(Node):
-    """Running sums along ``axis``; the gradient is the running sum of the gradient taken from the end."""
+    """Running sums along ``axis`` (``dim`` as the call gave it); the gradient is the running sum of the gradient
+    taken from the end."""
 
-    def forward(self, a, axis=0, dtype=None):
+    torch_saved = {"dim": lambda node: int64(node.dim)}
+
+    def forward(self, a, axis=0, dtype=None, dim=None):
+        self.dim = axis if dim is None else dim
         self.axis = axis if a.ndim else None  # a 0-d tensor: NumPy's flattened form, reshaped back
         if dtype is None or dtype == a.dtype:
             return running_sum(a, self.axis).reshape(a.shape)
@@ -446,9 +450,13 @@ class Logsumexp(Node):
     the softmax, exp(x - out)."""
 
     saved = ("a", "out")
+    torch_saved = {"self": SavedInput(0, "a"), "dim": lambda node: int64(tuple(np.atleast_1d(node.dims).tolist())),
+                   "keepdim": lambda node: node.keepdim,
+                   "result": saved_result(lambda node: node.out if node.keepdim else np.squeeze(node.out, node.axes))}
 
-    def forward(self, a, axes=(), keepdim=False):
-        self.a, self.axes, self.keepdim = a, axes, keepdim
+    def forward(self, a, axes=(), keepdim=False, dims=None):
+        """``dims``: the dims as the call gave them, for the node's saved values."""
+        self.a, self.axes, self.keepdim, self.dims = a, axes, keepdim, axes if dims is None else dims
         # (complex numbers: shifted by the largest real part, as PyTorch, whose imaginary parts are then not
         # brought into (-pi, pi])
         shift = np.max(a.real if a.dtype.kind == "c" else a, axis=axes, keepdims=True, initial=-np.inf)
@@ -492,6 +500,8 @@ class Median(Extremum):
 
 class Trace(Node):
     """The sum of a matrix's diagonal (integers in int64); its gradient is the identity times grad."""
+
+    torch_saved = {"self_sym_sizes": lambda node: node.shape}
 
     def forward(self, a):
         self.shape = a.shape

@@ -5,7 +5,7 @@ import numpy as np
 from ..autograd.graph import Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
-from .reduction import Extremum, Mean, Std, Var, half_accumulated, running_sum
+from .reduction import Extremum, Mean, Std, Var, _variance_saved, half_accumulated, running_sum
 
 
 def _rows(a, axis):
@@ -277,16 +277,27 @@ class VarMeanVar(Var):
 
 
 class StdMeanStd(Std):
+    torch_saved = _variance_saved(result0=saved_result("out"))  # (PyTorch's node has two results)
+
     def name(self):
         return "StdMeanBackward0"
 
 
 class VarMeanMean(Mean):
-    """The mean half of var_mean/std_mean, under the node name of the pair."""
+    """The mean half of var_mean/std_mean, under the node name of the pair, showing what the pair's one node of
+    PyTorch's saved (and so checking its input's version as it does)."""
 
-    def forward(self, a, axes=None, keepdim=False, all_dims=False, node="VarMeanBackward0"):
-        self.node_name = node
-        return super().forward(a, axes=axes, keepdim=keepdim, all_dims=all_dims)
+    saves = (0,)
+    saved = ("std",)
+    torch_saved = {"VarMeanBackward0": _variance_saved(),
+                   "StdMeanBackward0": _variance_saved(result0=Saved("std", lambda node, shown: node.std_node))}
+
+    def forward(self, a, axes=None, keepdim=False, all_dims=False, node="VarMeanBackward0", dims=None,
+                shown_correction=None, std=None):
+        """``std``: std_mean's std (the pair's first result, which PyTorch's node saves)."""
+        self.node_name, self.shown_correction = node, shown_correction
+        self.std, self.std_node = (None, None) if std is None else (std._data, std.grad_fn)
+        return super().forward(a, axes=axes, keepdim=keepdim, all_dims=all_dims, dims=dims)
 
     def name(self):
         return self.node_name

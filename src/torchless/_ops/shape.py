@@ -1,6 +1,7 @@
 """Operations that rearrange elements without computing: reshape, permute, expand, cat, stack, pad."""
 import numpy as np
 
+from .. import _memory_format
 from ..autograd.graph import Node
 from ..autograd.saved_values import Saved, int64
 from ._util import unbroadcast, unbroadcast_tensor
@@ -147,10 +148,17 @@ class Stack(Node):
 
 class Where(Node):
     """where(condition, a, b); masked_fill is the same node (MaskedFillBackward0, or 1 for a value tensor)."""
+    elementwise = True
 
     saved = ("condition",)
     torch_saved = {"WhereBackward0": {"condition": Saved("condition")},
                    **{name: {"mask": Saved("condition")} for name in ("MaskedFillBackward0", "MaskedFillBackward1")}}
+
+    def laid_out(self, out, arrays):
+        # where's operands are (condition, a, b); masked_fill writes into a contiguous copy of its input
+        if self.node_name == "WhereBackward0":
+            return _memory_format.iterator_layout(out, (self.condition, *arrays))
+        return np.ascontiguousarray(out)
 
     def forward(self, a, b, condition=None, name="WhereBackward0"):
         self.condition, self.shapes, self.node_name = condition, (a.shape, b.shape), name

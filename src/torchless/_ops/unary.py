@@ -89,12 +89,24 @@ class Abs(Node):
         return (grad * grad._wrap(sign(self.a)),)
 
 
-class Clamp(Node):
-    saved = ("mask",)
-    saves = (0,)  # PyTorch's ClampBackward1 saves the input (this node, the mask made from it)
+def _given_bound(index):
+    return lambda node: node.bounds[index]
 
-    def forward(self, a, min=None, max=None, node="ClampBackward1"):
-        self.node = node  # (clamp_min / clamp_max name their own)
+
+class Clamp(Node):
+    """clamp with number bounds (ClampBackward1; clamp_min / clamp_max's ClampMinBackward0 / ClampMaxBackward0)."""
+
+    saved = ("mask", "a")
+    saves = (0,)  # PyTorch's ClampBackward1 saves the input (this node, the mask made from it)
+    torch_saved = {"ClampBackward1": {"self": SavedInput(0, "a"), "min": _given_bound(0), "max": _given_bound(1)},
+                   "ClampMinBackward0": {"self": SavedInput(0, "a"), "min": _given_bound(0)},
+                   "ClampMaxBackward0": {"self": SavedInput(0, "a"), "max": _given_bound(1)}}
+
+    def forward(self, a, min=None, max=None, node="ClampBackward1", bounds=None):
+        """``bounds``: (min, max) as the call gave them, for the node's saved values (those converted to the
+        input's dtype by default)."""
+        self.node, self.a = node, a  # (clamp_min / clamp_max name their own; the input, clamp_'s too)
+        self.bounds = (min, max) if bounds is None else bounds
         out = np.clip(a, min, max) if min is not None or max is not None else a.copy()
         mask = np.ones(a.shape, bool)
         if min is not None:
@@ -432,10 +444,11 @@ class Logit(Node):
 class NanToNum(Node):
     """NaN and infinities replaced by finite values; the gradient passes where the input was finite."""
 
-    saved = ("finite",)
+    saved = ("finite", "a")
+    torch_saved = {"self": SavedInput(0, "a")}
 
     def forward(self, a, nan=0.0, posinf=None, neginf=None):
-        self.finite = np.isfinite(a)
+        self.finite, self.a = np.isfinite(a), a
         return np.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
 
     def backward(self, grad):

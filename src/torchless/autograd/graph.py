@@ -90,6 +90,8 @@ class Node:
     # saved_values), read off the node's fields when asked; its PyTorch-named class gets them as properties.
     torch_saved = {}
     folded_saved = {}  # {name of a FoldedNode it lists: its torch_saved, read off this node}
+    # An elementwise op, whose result apply lays out as PyTorch's TensorIterator does (see laid_out)
+    elementwise = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -109,7 +111,8 @@ class Node:
                 arrays.append(t._data)
                 if t._requires_grad:
                     any_requires_grad = True
-        result = _wrap(node.forward(*arrays, **params))
+        out = node.forward(*arrays, **params)
+        result = _wrap(node.laid_out(out, arrays) if cls.elementwise and out.ndim > 1 else out)
         # Without a graph the node is dropped right here, and what forward saved with it: no
         # bookkeeping (and no release) is needed.
         if any_requires_grad and _grad_state.enabled:
@@ -126,6 +129,10 @@ class Node:
         if node.is_view and np.may_share_memory(result._data, inputs[0]._data):  # a reshape may copy
             inputs[0]._as_view(result)
         return result
+
+    def laid_out(self, out, arrays):
+        """An elementwise op's result ``out`` in the layout PyTorch gives it from the op's operands ``arrays``."""
+        return _memory_format.iterator_layout(out, arrays)
 
     def forward(self, *arrays, **params):  # pragma: no cover - interface
         raise NotImplementedError

@@ -10,6 +10,10 @@ property of the node's PyTorch-named class (see graph._torch_named_class), so th
 A spec is a Saved (or SavedInput, saved_result, SavedTuple) or a function of the node giving a value
 (int, tuple, None ...).
 """
+import numbers
+
+import numpy as np
+
 from . import graph
 
 _UNSIGNED = 1 << 64
@@ -26,12 +30,45 @@ def int64(value):
 
 
 def number(array):
-    """A number argument the op holds as a 0-d array, as the Python number PyTorch's node shows (``_saved_exponent``,
-    ``_saved_other`` of a division by a number): an int when integral, since the call's own type is not kept."""
+    """A number the op holds as a 0-d array it computed (not the call's own), as the Python number PyTorch's node
+    shows: an int when integral."""
     value = array.item()
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def given_number(node, array):
+    """The Python number the call gave for the operand ``array`` (an input the node saved, made by
+    _tensor.number_operand), else None."""
+    for saved in node._checked_versions:
+        tensor = saved.tensor
+        if tensor is not None and tensor._data is array:
+            return vars(tensor).get("_number")
+    return None
+
+
+def scalar(attr):
+    """A spec showing the number argument the op holds in the 0-d array ``attr`` as PyTorch's node does
+    (``_saved_exponent``, ``_saved_other`` of div.Scalar): the call's own number, of its own type (2, 2.0 and True
+    differ; a NumPy number as the Python one), else ``number`` of the array."""
+    def read(node):
+        array = getattr(node, attr)
+        given = given_number(node, array)
+        if given is None:
+            return number(array)
+        kind = bool if isinstance(given, (bool, np.bool_)) else int if isinstance(given, numbers.Integral) else \
+            float if isinstance(given, numbers.Real) else complex
+        return kind(given)
+    return read
+
+
+def _wrapped_number(number):
+    """PyTorch's tensor of a Python number given as a tensor operand (a wrapped number): int64, float64, bool or
+    complex128, whatever the op computed in."""
+    dtype = np.bool_ if isinstance(number, (bool, np.bool_)) else np.int64 if isinstance(number, numbers.Integral) \
+        else np.float64 if isinstance(number, numbers.Real) else np.complex128
+    return graph.tensor_class()._wrap(np.asarray(number, dtype))
 
 
 def sizes(array):
@@ -122,7 +159,8 @@ class SavedInput(Saved):
             tensor = saved.tensor
             if tensor is not None and tensor._data is array and \
                     (graph._edge(tensor) if tensor._requires_grad else None) is edge:
-                return tensor
+                given = vars(tensor).get("_number")
+                return tensor if given is None else _wrapped_number(given)
         return node.graph_input(self.index, array)
 
 

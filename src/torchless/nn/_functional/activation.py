@@ -135,9 +135,12 @@ def leaky_relu_(input, negative_slope=0.01):
 
 class Hardtanh(Node):
     backward_is_one_op = True
-    saved, saves = ("inside",), (0,)  # as PyTorch, which saves the input
+    saved, saves = ("inside", "x"), (0,)  # as PyTorch, which saves the input
+    torch_saved = {"self": SavedInput(0, "x"), "min_val": lambda node: node.bounds[0],
+                   "max_val": lambda node: node.bounds[1]}
 
     def forward(self, x, min_val=-1.0, max_val=1.0):
+        self.x, self.bounds = x, (min_val, max_val)  # (the input before hardtanh_ too, as PyTorch keeps it)
         self.inside = (x > min_val) & (x < max_val)
         return np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
 
@@ -162,14 +165,14 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     return _maybe_inplace(input, Hardtanh, inplace, min_val=min_val, max_val=max_val)
 
 
-def hardtanh_(input, min_val=-1.0, max_val=1.0):
+def hardtanh_(input, min_val=-1, max_val=1):  # (PyTorch's native defaults, ints, which its node shows)
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
 def relu6(input, inplace=False):
     """min(max(0, x), 6), i.e. hardtanh(x, 0, 6)."""
     check_tensor(input, "relu6_" if inplace else "relu6")  # a native function of its own in PyTorch
-    return hardtanh(input, 0.0, 6.0, inplace)
+    return hardtanh(input, 0, 6, inplace)  # (ints, as its node shows them)
 
 
 class Elu(Node):
@@ -184,8 +187,17 @@ class Elu(Node):
     backward_is_one_op = True
     saved = ("x",)
     kind = "Elu"
+    torch_saved = {"EluBackward0": {"self": SavedInput(0, "x"), "alpha": lambda node: node.given[0],
+                                    "scale": lambda node: node.given[1], "input_scale": lambda node: node.given[2]},
+                   "EluBackward1": {"result": saved_result(lambda node: node._checked_output.array),
+                                    "alpha": lambda node: node.given[0], "scale": lambda node: node.given[1],
+                                    "input_scale": lambda node: node.given[2]},
+                   "CeluBackward0": {"self": SavedInput(0, "x"), "alpha": lambda node: node.given[0]},
+                   "CeluBackward1": {"result": saved_result(lambda node: node._checked_output.array),
+                                     "alpha": lambda node: node.given[0]}}
 
-    def forward(self, x, alpha=1.0, scale=1.0, input_scale=1.0, inplace=False):
+    def forward(self, x, alpha=1.0, scale=1, input_scale=1, inplace=False):
+        self.given = alpha, scale, input_scale  # as the call gave them, for the node's saved values
         dtype = x.dtype.type
         self.negcoef, self.poscoef, self.negiptcoef = dtype(alpha) * dtype(scale), dtype(scale), dtype(input_scale)
         self.inplace, self.x = inplace, x
@@ -224,6 +236,7 @@ class Celu(Elu):
 
     def forward(self, x, alpha=1.0, inplace=False):
         out = super().forward(x, alpha=alpha, input_scale=1.0 / alpha, inplace=inplace)
+        self.given = (alpha,)
         # PyTorch's celu derivative takes input_scale = 1.0 / alpha.toFloat(): 1 / alpha rounded through
         # float32, also for float64 tensors (a relative 4e-8 off), where the forward uses 1 / alpha.
         self.negiptcoef = x.dtype.type(1.0 / float(np.float32(alpha)))
@@ -240,7 +253,7 @@ def elu(input, alpha=1.0, inplace=False):
     return _maybe_inplace(input, Elu, inplace, alpha=alpha, inplace=inplace)
 
 
-def elu_(input, alpha=1.0):
+def elu_(input, alpha=1):  # (PyTorch's native default, an int, which its node shows)
     return elu(input, alpha, inplace=True)
 
 
@@ -287,9 +300,10 @@ def celu_(input, alpha=1.0):
 class Softplus(Node):
     backward_is_one_op = True
     saved = ("x", "linear")
+    torch_saved = {"self": SavedInput(0, "x"), "beta": lambda node: node.beta, "threshold": lambda node: node.threshold}
 
-    def forward(self, x, beta=1.0, threshold=20.0):
-        self.x, self.beta = x, beta
+    def forward(self, x, beta=1, threshold=20):
+        self.x, self.beta, self.threshold = x, beta, threshold
         # float16 is computed in float32 and rounded once, as PyTorch's kernel does (in float16 itself
         # e^(beta x) overflows from x = 11 on, giving inf below the threshold)
         opmath = x.astype(np.float32) if x.dtype == np.float16 else x
@@ -304,7 +318,7 @@ class Softplus(Node):
         return (Where.apply(grad, grad * (self.graph_input(0, self.x) * self.beta).sigmoid(), condition=self.linear),)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input, beta=1, threshold=20):  # (PyTorch's native defaults, ints, which its node shows)
     """log(1 + exp(beta * x)) / beta, a smooth relu; x itself where beta * x > threshold."""
     check_tensor(input, "softplus")
     beta = number_argument(beta, "softplus", "beta", 2)
@@ -398,6 +412,7 @@ logsigmoid = log_sigmoid  # PyTorch's name; its function is log_sigmoid (as its 
 
 class Mish(Node):
     saved = ("x",)
+    torch_saved = {"self": SavedInput(0, "x")}
 
     def forward(self, x):
         self.x = x
@@ -433,9 +448,11 @@ def mish(input, inplace=False):
 
 class Glu(Node):
     saved = ("x", "a", "gate")  # x: PyTorch saves the input (changing it in place before backward is an error)
+    torch_saved = {"self": SavedInput(0, "x"), "dim": lambda node: int64(node.dim)}
 
-    def forward(self, x, axis):
-        self.axis, self.x = axis, x
+    def forward(self, x, axis, dim=None):
+        """``dim``: as the call gave it, for the node's saved values."""
+        self.axis, self.x, self.dim = axis, x, axis if dim is None else dim
         a, b = np.split(x, 2, axis=axis)
         with np.errstate(over="ignore"):  # e^-b = inf for b << 0: the gate is 0
             self.a, self.gate = a, 1 / (1 + np.exp(-b))
@@ -467,7 +484,7 @@ def glu(input, dim=-1):
     if size % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {size}")
     _check_floating(input, "glu_cpu")
-    return Glu.apply(input, axis=axis)
+    return Glu.apply(input, axis=axis, dim=dim)
 
 
 def softsign(input):

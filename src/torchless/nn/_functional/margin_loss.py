@@ -35,7 +35,7 @@ class ClampMin(Clamp):
 
 def clamp_min(x, minimum=0):
     """max(x, minimum) elementwise, the gradient passing where x >= minimum (as at::clamp_min)."""
-    return ClampMin.apply(x, min=np.asarray(minimum, x._data.dtype)[()])
+    return ClampMin.apply(x, min=np.asarray(minimum, x._data.dtype)[()], bounds=(minimum, None))
 
 
 def _scalar_name(np_dtype):

@@ -11,6 +11,7 @@ import numpy as np
 from ... import _dtype, _memory_format
 from ..._ops import shape as shape_ops
 from ...autograd.graph import COPY_SLICES
+from ...autograd.saved_values import SavedInput, int64
 from ..._tensor import Tensor
 from ._args import _is_list_int, _tp_name, check_tensor
 
@@ -32,11 +33,17 @@ class ConstantPadNd(shape_ops.ConstantPad):
         return out.copy() if np.may_share_memory(out, a) else out
 
 
+_PAD_SAVED = {"padding": lambda node: int64(node.pad), "self": SavedInput(0)}
+
+
 class IndexPad(shape_ops.IndexPad):
     """The core's gather padding under the node name PyTorch gives each mode and rank."""
 
-    def forward(self, a, axis_indices=None, node_name=None):
-        self.node_name = node_name
+    torch_saved = {f"{mode}Pad{n}DBackward0": _PAD_SAVED for mode in ("Reflection", "Replication") for n in (1, 2, 3)}
+
+    def forward(self, a, axis_indices=None, node_name=None, pad=None):
+        """``pad``: F.pad's argument, which the node shows."""
+        self.node_name, self.pad = node_name, pad
         if node_name == COPY_SLICES:  # circular: PyTorch's copies of slices save nothing of the input
             self._checked_inputs, self._saves_tensors = (), False
         return super().forward(a, axis_indices=axis_indices)
@@ -181,7 +188,8 @@ def _index_pad(input, widths, padded, mode):
                     for axis in range(ndim - padded, ndim)]
     node_name = COPY_SLICES if mode == "circular" else \
         f"{'Reflection' if mode == 'reflect' else 'Replication'}Pad{padded}DBackward0"
-    return IndexPad.apply(input, axis_indices=axis_indices, node_name=node_name)
+    pad = tuple(width for axis in reversed(range(ndim - padded, ndim)) for width in widths[axis])
+    return IndexPad.apply(input, axis_indices=axis_indices, node_name=node_name, pad=pad)
 
 
 def pad(input, pad, mode="constant", value=None):

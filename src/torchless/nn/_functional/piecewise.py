@@ -10,6 +10,7 @@ from ... import _dtype
 from ..._ops.shape import Where
 from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node, gradients_without_derivative
+from ...autograd.saved_values import SavedInput
 from ._args import check_tensor
 from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar
 
@@ -18,10 +19,13 @@ __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid",
 
 # ---------------------------------------------------------------------------- threshold
 class Threshold(Node):
-    saved = ("keep",)
+    saved = ("keep", "x")
+    _shown = {"self": SavedInput(0, "x"), "threshold": lambda node: node.given}
+    torch_saved = {"ThresholdBackward0": _shown, "ThresholdBackward1": _shown}
 
-    def forward(self, x, threshold, value, inplace=False):
-        self.inplace = inplace
+    def forward(self, x, threshold, value, inplace=False, given=None):
+        """``given``: the threshold as the call gave it (the node shows it)."""
+        self.inplace, self.x, self.given = inplace, x, given
         # The gradient passes where the input exceeds the threshold, in place too: PyTorch 2.13's in-place node
         # saves a clone of the input, so a value above the threshold does not let it through where it replaced x.
         self.keep = ~(x <= threshold)  # NaN is kept
@@ -45,7 +49,7 @@ def _threshold(input, threshold, value, inplace=False):
     """
     name = "threshold_" if inplace else "threshold"
     check_tensor(input, name)
-    threshold = number_argument(threshold, name, "threshold", 2)
+    threshold = given = number_argument(threshold, name, "threshold", 2)
     value = number_argument(value, name, "value", 3)
     input._no_kernel_for("bc", "threshold_cpu")
     np_dtype = input._data.dtype
@@ -53,7 +57,8 @@ def _threshold(input, threshold, value, inplace=False):
     threshold = np.asarray(opmath_scalar(threshold, input), np.float32 if np_dtype == np.float16 else np_dtype)[()]
     value = _dtype.scalar_argument(value, np_dtype)
     # PyTorch's threshold_ does not check its input for internal overlap (an expanded tensor is written through)
-    return _maybe_inplace(input, Threshold, inplace, fills=True, threshold=threshold, value=value, inplace=inplace)
+    return _maybe_inplace(input, Threshold, inplace, fills=True, threshold=threshold, value=value, inplace=inplace,
+                          given=given)
 
 
 threshold = _threshold  # PyTorch's function is named _threshold too (its TypeErrors say so)
@@ -65,9 +70,12 @@ def threshold_(input, threshold, value):
 
 # ---------------------------------------------------------------------------- shrinkage
 class Hardshrink(Node):
-    saved = ("outside",)
+    saved = ("outside", "x")
+    torch_saved = {"self": SavedInput(0, "x"), "lambd": lambda node: node.given}
 
-    def forward(self, x, lambd):
+    def forward(self, x, lambd, given=None):
+        """``given``: lambd as the call gave it (the node shows it)."""
+        self.x, self.given = x, given
         inside = (x >= -lambd) & (x <= lambd)
         self.outside = (x < -lambd) | (x > lambd)  # not ~inside: a NaN gets no gradient (PyTorch's vector path)
         return np.where(inside, np.zeros((), x.dtype), x)
@@ -80,7 +88,8 @@ class Hardshrink(Node):
 
 
 class Softshrink(Hardshrink):
-    def forward(self, x, lambd):
+    def forward(self, x, lambd, given=None):
+        self.x, self.given = x, given
         self.outside = (x < -lambd) | (x > lambd)
         inside = (x >= -lambd) & (x <= lambd)
         # +0.0 in between, even for x = -0.0 or -0.1 (PyTorch's vectorised kernel; its scalar tail gives x * 0);
@@ -97,7 +106,7 @@ def hardshrink(input, lambd=0.5):
     lambd = number_argument(lambd, "hardshrink", "lambd", 2)
     _check_floating(input, "hardshrink_cpu")
     np_dtype = input._data.dtype
-    return Hardshrink.apply(input, lambd=np_dtype.type(_dtype.scalar_argument(lambd, np_dtype)))
+    return Hardshrink.apply(input, lambd=np_dtype.type(_dtype.scalar_argument(lambd, np_dtype)), given=lambd)
 
 
 def softshrink(input, lambd=0.5):
@@ -113,12 +122,13 @@ def softshrink(input, lambd=0.5):
     if not 0 <= lambd <= largest:  # False for NaN too
         raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {input.dtype.scalar_name}, "
                            f"but found {lambd:g}")
-    return Softshrink.apply(input, lambd=np_dtype.type(lambd))
+    return Softshrink.apply(input, lambd=np_dtype.type(lambd), given=lambd)
 
 
 # ---------------------------------------------------------------------------- hard sigmoid and swish
 class Hardsigmoid(Node):
     saved = ("x",)
+    torch_saved = {"self": SavedInput(0, "x")}
 
     def forward(self, x):
         self.x = x
@@ -147,6 +157,7 @@ def hardsigmoid(input, inplace=False):
 class Hardswish(Node):
     backward_is_one_op = True
     saved = ("x",)
+    torch_saved = {"self": SavedInput(0, "x")}
 
     def forward(self, x):
         self.x = x

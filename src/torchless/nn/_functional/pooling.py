@@ -101,16 +101,18 @@ class MaxPool(_PooledAs2d):
     """
 
     saved, saves = ("winners", "indices", "nonzero"), (0,)  # PyTorch saves the input too
+    _with_indices = {
+        "self": SavedInput(0),
+        "result1": Saved(lambda node: node.flat_indices()),
+        "kernel_size": lambda node: node.arguments[0],
+        "stride": lambda node: node.arguments[1],
+        "padding": lambda node: node.arguments[2],
+        "dilation": lambda node: node.arguments[3],
+        "ceil_mode": lambda node: node.arguments[4],
+    }
     torch_saved = {
-        "MaxPool2DWithIndicesBackward0": {
-            "self": SavedInput(0),
-            "result1": Saved(lambda node: node.flat_indices()),
-            "kernel_size": lambda node: node.arguments[0],
-            "stride": lambda node: node.arguments[1],
-            "padding": lambda node: node.arguments[2],
-            "dilation": lambda node: node.arguments[3],
-            "ceil_mode": lambda node: node.arguments[4],
-        },
+        "MaxPool2DWithIndicesBackward0": _with_indices,
+        "MaxPool3DWithIndicesBackward0": _with_indices,
         "AdaptiveMaxPool2DBackward0": {"self": SavedInput(0),
                                        "result1": Saved(lambda node: node.flat_indices())},
         "AdaptiveMaxPool3DBackward0": {"self": SavedInput(0),

@@ -88,6 +88,11 @@ def _max_pool3d_params(input, kernel, stride, padding, dilation, ceil_mode):
     return kernel, stride, padding, dilation
 
 
+def _shown(*int_lists):
+    """The parsed int[3] arguments as PyTorch's node shows them (an omitted stride as ())."""
+    return tuple(tuple(value) for value in int_lists)
+
+
 _MAX_POOL3D_SIGNATURE = [Param("input", "Tensor"), Param("kernel_size", "int[]"), Param("stride", "int[]", "[]", []),
                          Param("padding", "int[]", "0", 0), Param("dilation", "int[]", "1", 1),
                          Param("ceil_mode", "bool", "False", False)]
@@ -96,13 +101,15 @@ _MAX_POOL3D_SIGNATURE = [Param("input", "Tensor"), Param("kernel_size", "int[]")
 @native("max_pool3d", _MAX_POOL3D_SIGNATURE, list_size=3)
 def _max_pool3d_native(input, kernel_size, stride, padding, dilation, ceil_mode):
     params = _max_pool3d_params(input, kernel_size, stride, padding, dilation, ceil_mode)
-    return _max_pool(input, 3, *params, ceil_mode, False, "MaxPool3DWithIndicesBackward0")
+    return _max_pool(input, 3, *params, ceil_mode, False, "MaxPool3DWithIndicesBackward0",
+                     _shown(kernel_size, stride, padding, dilation))
 
 
 @native("max_pool3d_with_indices", _MAX_POOL3D_SIGNATURE, list_size=3)
 def _max_pool3d_with_indices_native(input, kernel_size, stride, padding, dilation, ceil_mode):
     params = _max_pool3d_params(input, kernel_size, stride, padding, dilation, ceil_mode)
-    return _max_pool(input, 3, *params, ceil_mode, True, "MaxPool3DWithIndicesBackward0")
+    return _max_pool(input, 3, *params, ceil_mode, True, "MaxPool3DWithIndicesBackward0",
+                     _shown(kernel_size, stride, padding, dilation))
 
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):

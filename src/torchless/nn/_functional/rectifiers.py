@@ -10,6 +10,7 @@ import numpy as np
 from ..._ops.shape import Where
 from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node
+from ...autograd.saved_values import Saved, SavedInput
 from ...random import stream
 from ._args import Param, _tp_name, check_tensor, native
 from .activation import _check_floating, _maybe_inplace, check_in_place_slope, number_argument, opmath_scalar
@@ -20,6 +21,8 @@ __all__ = ["prelu", "rrelu", "rrelu_"]
 # ---------------------------------------------------------------------------- prelu
 class PreluKernel(Node):
     saved = ("x", "weight")
+    # (the weight as the kernel reads it, shaped to the channels' dim: a view of PyTorch's, here a plain tensor)
+    torch_saved = {"self": SavedInput(0, "x"), "weight": Saved("weight")}
 
     def forward(self, x, weight):
         self.weight_shape = weight.shape

@@ -16,6 +16,7 @@ from ...autograd.graph import Node
 from ._args import Param, _is_list_int, _tp_name, native
 from .pooling import _check_output_storage, adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
+from .sampling_uint8 import resample_uint8
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "one_hot"]
 
@@ -235,10 +236,11 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
     elif dtype.name not in allowed:
         raise NotImplementedError(f"\"{_kernel_dtype_name(kind, dim, channels_last_kernel)}\" not implemented for "
                                   f"'{input.dtype.scalar_name}'")
-    if dtype == np.uint8 and kind not in ("nearest", "nearest-exact") and not unresized_aa:
-        raise NotImplementedError(f"torchless implements {kind} interpolation of floating-point tensors only: "
-                                  "PyTorch's uint8 kernels round in fixed point (got 'Byte')")
     scales = [None] * dim if scale_factors is None else list(scale_factors)
+    if dtype == np.uint8 and kind not in ("nearest", "nearest-exact") and not unresized_aa:
+        # (bilinear, bicubic and lanczos: the others refuse uint8 above; an integer tensor records no gradient)
+        return Tensor._wrap(resample_uint8(input._data, output_size, scales, align_corners, kind.removesuffix("-aa"),
+                                           antialias=kind.endswith("-aa")))
     shown = tuple(output_size), tuple(None if scale is None else float(scale) for scale in scales), align_corners
     compute = np.float64 if dtype == np.float64 else np.float32
     if kind in ("nearest", "nearest-exact"):
@@ -259,9 +261,10 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         # the forward kernel skips an axis whose size does not change, even when the scale_factor is not 1;
         # its backward does not
         maps = [None if n == out else taps for n, out, taps in zip(in_sizes, output_size, adjoints)]
-        if output_size[1] == 1 and maps[0] is not None:
-            # PyTorch's vertical pass into an output of width 1 gives every row the weights of row 0 (its
-            # backward does not)
+        if output_size[1] == 1 and maps[0] is not None and \
+                _memory_format.suggest(input._data) is _memory_format.contiguous_format:
+            # PyTorch's vertical pass into a contiguous output of width 1 (whose rows' stride is its columns')
+            # gives every row the weights of row 0 (a channels-last one's does not, nor does its backward)
             rows = maps[0]
             maps[0] = _Taps(rows.index[[0] * output_size[0]], rows.weight[[0] * output_size[0]], rows.size)
         if backward_error is not None:
