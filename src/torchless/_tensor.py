@@ -772,8 +772,8 @@ class Tensor:
             kind = type(value)
             name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
             raise TypeError(f"Variable data has to be a tensor, but got {name}")
-        # a tensor requiring grad must stay floating (Module.type(torch.int64) fails here, as in PyTorch)
-        if self._requires_grad and value._data.dtype.kind != "f":
+        # a tensor requiring grad must stay floating or complex (Module.type(torch.int64) fails here, as in PyTorch)
+        if self._requires_grad and value._data.dtype.kind not in "fc":
             raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
         self._data = value._data
 
