@@ -195,7 +195,8 @@ def _adaptive_avg_pool3d_native(input, output_size):
         raise RuntimeError(f"{fn}(): Expected 4D or 5D tensor, but got {list(shape)}")
     _check_output_resize(shape[:-3] + tuple(output_size), input)
     _check_float(input, "adaptive_avg_pool3d_cpu")
-    return AdaptiveAvgPool.apply(input, spatial=3, output_size=tuple(output_size))
+    # (PyTorch's kernel has no channels-last variant)
+    return _memory_format.in_c_order(AdaptiveAvgPool.apply(input, spatial=3, output_size=tuple(output_size)))
 
 
 def adaptive_avg_pool3d(input, output_size):
