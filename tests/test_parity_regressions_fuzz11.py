@@ -8,7 +8,10 @@ modes, poolings, functional checks, state_dict and container behaviour), each co
   adaptive pooling (a 1-D one as its 2-D kernel sees the input, unsqueezed; adaptive 3-D ones always C-contiguous)
   and padding of a transposed input, where torchless kept NumPy's order of the input (so ``.view`` of the output
   failed) and adaptive max pooling gave an order of NumPy's fancy indexing even for a contiguous input; a constant
-  padding that only crops is PyTorch's clone of a narrowed view, in that view's layout (it was C-contiguous).
+  padding that only crops is PyTorch's clone of a narrowed view, in that view's layout (it was C-contiguous);
+  instance norm (of input.contiguous() in PyTorch) and group norm of an unbatched input are C-contiguous, channel
+  and pixel (un)shuffling keep a channels-last input's format, 'area' interpolation lays out as its adaptive
+  pooling does (C-contiguous in 3-D, where it was channels-last-3d).
 """
 import warnings
 
@@ -96,6 +99,13 @@ _LAYERS = {
     "pad_crop": lambda lib, x: _f(lib).pad(x, (-1, 0)),
     "pad_nothing": lambda lib, x: _f(lib).pad(x, (0, 0)),
     "reflection_pad": lambda lib, x: _f(lib).pad(x, (1, 2), mode="reflect"),
+    "instance_norm_affine": lambda lib, x: _f(lib).instance_norm(
+        x, lib.zeros(x.shape[1]), lib.ones(x.shape[1]), lib.ones(x.shape[1]), lib.zeros(x.shape[1])),
+    "group_norm": lambda lib, x: _f(lib).group_norm(x, 2, lib.ones(x.shape[1]), lib.zeros(x.shape[1])),
+    "channel_shuffle": lambda lib, x: _f(lib).channel_shuffle(x, 2),
+    "pixel_shuffle_1": lambda lib, x: _f(lib).pixel_shuffle(x, 1),
+    "pixel_unshuffle_1": lambda lib, x: _f(lib).pixel_unshuffle(x, 1),
+    "area": lambda lib, x: _f(lib).interpolate(x, size=(3,) * (x.dim() - 2 or 1), mode="area"),
 }
 
 

@@ -55,7 +55,8 @@ class InstanceNorm(Node):
         y = self.xhat * weight.reshape(1, c, 1) if weight is not None else self.xhat.copy()
         if bias is not None:
             y += bias.reshape(1, c, 1)
-        return y.reshape(x.shape).astype(x.dtype, copy=False)
+        # PyTorch normalizes input.contiguous() viewed as one batch: a C-contiguous output, whatever the input's layout
+        return np.ascontiguousarray(y.reshape(x.shape).astype(x.dtype, copy=False))
 
     def backward(self, grad):
         xhat, weight = self.xhat, self.weight
