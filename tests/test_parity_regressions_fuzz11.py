@@ -11,7 +11,10 @@ modes, poolings, functional checks, state_dict and container behaviour), each co
   padding that only crops is PyTorch's clone of a narrowed view, in that view's layout (it was C-contiguous);
   instance norm (of input.contiguous() in PyTorch) and group norm of an unbatched input are C-contiguous, channel
   and pixel (un)shuffling keep a channels-last input's format, 'area' interpolation lays out as its adaptive
-  pooling does (C-contiguous in 3-D, where it was channels-last-3d).
+  pooling does (C-contiguous in 3-D, where it was channels-last-3d);
+* random fills (normal_, exponential_, log_normal_, geometric_, nn.init's normal fills) of an empty integer or
+  bool tensor succeed, as PyTorch's kernels check the dtype only when they run; nn.init.sparse_ refuses an integer
+  tensor as PyTorch's normal_ fill does.
 """
 import warnings
 
@@ -148,3 +151,38 @@ def test_view_after_batch_norm_of_transposed_sequence():
         return lib.nn.BatchNorm1d(3)(x.transpose(1, 2)).view(2, -1)
 
     assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- random fills of empty and integer tensors
+_FILLS = {
+    "normal_": lambda lib, t: t.normal_(),
+    "uniform_": lambda lib, t: t.uniform_(),
+    "exponential_": lambda lib, t: t.exponential_(),
+    "log_normal_": lambda lib, t: t.log_normal_(),
+    "geometric_": lambda lib, t: t.geometric_(0.5),
+    "init.normal_": lambda lib, t: lib.nn.init.normal_(t),
+    "init.trunc_normal_": lambda lib, t: lib.nn.init.trunc_normal_(t),
+    "init.xavier_normal_": lambda lib, t: lib.nn.init.xavier_normal_(t),
+    "init.sparse_": lambda lib, t: lib.nn.init.sparse_(t, 0.5),
+}
+
+
+@pytest.mark.parametrize("fill", list(_FILLS))
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+@pytest.mark.parametrize("rows", [0, 3])
+def test_random_fill_dtype_checks(fill, dtype, rows):
+    """PyTorch's random kernels check the dtype when they run, which they do not on an empty tensor (uniform_
+    checks it before); nn.init.sparse_ fills by normal_, so refuses an integer tensor (torchless filled it)."""
+    def run(lib):
+        lib.manual_seed(0)
+        t = lib.zeros(rows, 3, dtype=getattr(lib, dtype))
+        _FILLS[fill](lib, t)
+        return t.shape
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected, actual = outcome(lambda: run(torch)), outcome(lambda: run(torchless))
+    if isinstance(expected, Raised):
+        assert actual == (expected.type, expected.message)
+    else:
+        assert tuple(actual) == tuple(expected)

@@ -3364,7 +3364,8 @@ class Tensor:
         return self._overwrite(value, "FillBackward2")
 
     def _check_random_fill(self, kernel):  # (also nn.init's)
-        self._no_kernel_for("biu", kernel)
+        if self._data.size:  # PyTorch's random kernels, and their dtype dispatch, do not run on an empty tensor
+            self._no_kernel_for("biu", kernel)
 
     def _no_kernel_for(self, kinds, kernel):
         """PyTorch's error for a dtype its ``kernel`` has no version for (NumPy kinds ``kinds``)."""
@@ -3379,7 +3380,7 @@ class Tensor:
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         from .random import draw_values, stream
 
-        self._check_random_fill("check_uniform_bounds")
+        self._no_kernel_for("biu", "check_uniform_bounds")  # (dispatched on the dtype before the kernel, empty or not)
         check_uniform_bounds(a, b)
         values = draw_values(stream(generator).uniform, self._data.shape, self._data.dtype, a, b)
         return self._overwrite(values, "UniformBackward0")
