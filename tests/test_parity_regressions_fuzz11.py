@@ -14,7 +14,10 @@ modes, poolings, functional checks, state_dict and container behaviour), each co
   pooling does (C-contiguous in 3-D, where it was channels-last-3d);
 * random fills (normal_, exponential_, log_normal_, geometric_, nn.init's normal fills) of an empty integer or
   bool tensor succeed, as PyTorch's kernels check the dtype only when they run; nn.init.sparse_ refuses an integer
-  tensor as PyTorch's normal_ fill does.
+  tensor as PyTorch's normal_ fill does;
+* instance norm runs batch norm's dtype checks on its running statistics as it converts them (both to the weight's
+  or input's dtype when the running mean is of another), in batch norm's order, and updates them in that dtype
+  before copying them back; a running mean without its variance fails in that conversion, before the size checks.
 """
 import warnings
 
@@ -186,3 +189,48 @@ def test_random_fill_dtype_checks(fill, dtype, rows):
         assert actual == (expected.type, expected.message)
     else:
         assert tuple(actual) == tuple(expected)
+
+
+# ---------------------------------------------------------------------------- instance norm's dtype checks
+@pytest.mark.parametrize("input_dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dtypes", [
+    (None, "float32", None, None),  # a float32 bias before running statistics converted to a float64 input's dtype
+    ("float32", None, "float32", "float16"),  # a running mean of the weight's dtype is not converted, nor its var
+    ("float32", None, "float32", "float64"),
+    ("float32", "float16", "float32", "float64"),  # in training, the running statistics are read first
+    ("float32", "float64", "float32", "float16"),
+    ("float32", "float64", "float64", "float16"),
+])
+@pytest.mark.parametrize("use_input_stats", [True, False])
+def test_instance_norm_parameter_dtypes(input_dtype, dtypes, use_input_stats):
+    """Instance norm converts its running statistics to the weight's (or input's) dtype when the running mean is
+    of another, then runs batch norm's dtype checks on them as converted: "mixed dtype (CPU): expect parameter to
+    have scalar type of Float" for any non-float32 one once the first given parameter's dtype differs from the
+    input's, else "expected scalar type ..." in the order batch norm reads them (running statistics first in
+    training). torchless checked the statistics apart and in another order."""
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((4, 3, 5)).astype(input_dtype))
+        weight, bias, mean, var = (None if d is None else lib.full((3,), v, dtype=getattr(lib, d))
+                                   for d, v in zip(dtypes, (1.5, 0.5, 0.1, 2.0)))
+        if mean is None:
+            mean, var = lib.zeros(3, dtype=getattr(lib, input_dtype)), lib.ones(3, dtype=getattr(lib, input_dtype))
+        return lib.nn.functional.instance_norm(x, mean, var, weight, bias, use_input_stats=use_input_stats)
+
+    assert_same_outcome(run)
+
+
+def test_instance_norm_missing_running_var_fails_before_the_size_checks():
+    assert_same_outcome(lambda lib: lib.nn.functional.instance_norm(
+        lib.ones(4, 3, 5, dtype=lib.float64), lib.ones(4)))
+
+
+def test_instance_norm_running_statistics_updated_in_the_converted_dtype():
+    """PyTorch updates float16 running statistics of a float32 input converted to float32 (no weight here), then
+    copies them back, rounded once (torchless computed in float16)."""
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((4, 3, 5)).astype(np.float32))
+        mean, var = lib.full((3,), 0.1, dtype=lib.float16), lib.full((3,), 2.0, dtype=lib.float16)
+        lib.nn.functional.instance_norm(x, mean, var, momentum=0.3)
+        return mean, var
+
+    assert_same_outcome(run, rtol=0, atol=0)

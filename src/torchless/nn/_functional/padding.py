@@ -192,7 +192,7 @@ def pad(input, pad, mode="constant", value=None):
     # padding, made of slices and copies, does not; nor a constant one that only crops: a clone of a narrowed view,
     # in its layout)
     x = input._data
-    if out is input or mode == "circular" or (mode == "constant" and all(int(p) <= 0 for p in pad)):
+    if out is input or x.ndim < 2 or mode == "circular" or (mode == "constant" and all(int(p) <= 0 for p in pad)):
         return out
     return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
