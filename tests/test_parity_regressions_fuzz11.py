@@ -17,7 +17,9 @@ modes, poolings, functional checks, state_dict and container behaviour), each co
   tensor as PyTorch's normal_ fill does;
 * instance norm runs batch norm's dtype checks on its running statistics as it converts them (both to the weight's
   or input's dtype when the running mean is of another), in batch norm's order, and updates them in that dtype
-  before copying them back; a running mean without its variance fails in that conversion, before the size checks.
+  before copying them back; a running mean without its variance fails in that conversion, before the size checks;
+* a float64 3-D (transposed) convolution of a channels-last-3d input or weight gives a contiguous output, as
+  PyTorch's slow 3-D kernels do (oneDNN has no double); torchless laid it out channels-last-3d.
 """
 import warnings
 
@@ -234,3 +236,26 @@ def test_instance_norm_running_statistics_updated_in_the_converted_dtype():
         return mean, var
 
     assert_same_outcome(run, rtol=0, atol=0)
+
+
+# ---------------------------------------------------------------------------- float64 volumes convolved contiguous
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("channels_last", ["input", "weight"])
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_conv3d_output_layout_by_dtype(dtype, transposed, channels_last, requires_grad):
+    """PyTorch convolves float64 volumes with its slow 3-D kernels (oneDNN has no double): a channels-last-3d input
+    or weight gives a contiguous output, where float32 gives a channels-last-3d one (torchless gave it for both)."""
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((2, 4, 5, 5, 5)).astype(dtype))
+        w = lib.tensor(np.random.default_rng(1).standard_normal((4, 4, 2, 2, 2)).astype(dtype))
+        if channels_last == "input":
+            x = x.contiguous(memory_format=lib.channels_last_3d)
+        else:
+            w = w.contiguous(memory_format=lib.channels_last_3d)
+        x.requires_grad_(requires_grad)
+        conv = lib.nn.functional.conv_transpose3d if transposed else lib.nn.functional.conv3d
+        y = conv(x, w, stride=2 if transposed else 1)
+        return y.is_contiguous(), y.is_contiguous(memory_format=lib.channels_last_3d), _strides(y)
+
+    assert run(torchless) == run(torch)
