@@ -19,7 +19,9 @@ modes, poolings, functional checks, state_dict and container behaviour), each co
   or input's dtype when the running mean is of another), in batch norm's order, and updates them in that dtype
   before copying them back; a running mean without its variance fails in that conversion, before the size checks;
 * a float64 3-D (transposed) convolution of a channels-last-3d input or weight gives a contiguous output, as
-  PyTorch's slow 3-D kernels do (oneDNN has no double); torchless laid it out channels-last-3d.
+  PyTorch's slow 3-D kernels do (oneDNN has no double); torchless laid it out channels-last-3d;
+* max_unpool2d lays its output out channels-last for channels-last values; unsqueeze gives the new axis PyTorch's
+  stride (1 at the end, where NumPy's reshape repeated the previous axis' stride).
 """
 import warnings
 
@@ -257,5 +259,41 @@ def test_conv3d_output_layout_by_dtype(dtype, transposed, channels_last, require
         conv = lib.nn.functional.conv_transpose3d if transposed else lib.nn.functional.conv3d
         y = conv(x, w, stride=2 if transposed else 1)
         return y.is_contiguous(), y.is_contiguous(memory_format=lib.channels_last_3d), _strides(y)
+
+    assert run(torchless) == run(torch)
+
+
+# ---------------------------------------------------------------------------- max unpooling's layout, unsqueeze's stride
+@pytest.mark.parametrize("layout", ["channels_last", "transposed"])
+def test_max_unpool2d_output_layout(layout):
+    """PyTorch's max_unpool2d lays its output out channels-last for values that suggest it (whatever the indices'
+    layout), as its pooling does; torchless gave a contiguous output."""
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((2, 4, 6, 6)).astype(np.float32))
+        x = x.contiguous(memory_format=lib.channels_last) if layout == "channels_last" else x.transpose(2, 3)
+        values, indices = lib.nn.functional.max_pool2d(x, 2, return_indices=True)
+        out = lib.nn.functional.max_unpool2d(values, indices, 2)
+        return out.stride(), out.numpy().tolist()
+
+    assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, 3, -1])
+def test_unsqueeze_stride_of_the_new_axis(dim):
+    """unsqueeze gives the new axis PyTorch's stride (that of the axis after it times its size, 1 at the end),
+    which layout decisions read (a 1-D max unpooling of a transposed (N, L, C) sequence, run as 2-D over the
+    input unsqueezed, came out channels-last); NumPy's reshape gave the last axis the stride of the one before."""
+    def run(lib):
+        x = lib.arange(24.).reshape(2, 3, 4).transpose(1, 2)
+        return x.unsqueeze(dim).stride()
+
+    assert run(torchless) == run(torch)
+
+
+def test_max_unpool1d_of_a_transposed_sequence_is_contiguous():
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((2, 6, 4)).astype(np.float32)).transpose(1, 2)
+        values, indices = lib.nn.functional.max_pool1d(x, 2, return_indices=True)
+        return lib.nn.functional.max_unpool1d(values, indices, 2).stride()
 
     assert run(torchless) == run(torch)

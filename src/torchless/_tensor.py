@@ -2524,7 +2524,7 @@ class Tensor:
             raise _parser_errors.method_error("unsqueeze", (dim,)) or error from None
         shape = self._data.shape
         return shape_ops.Reshape.apply(self, shape=shape[:axis] + (1,) + shape[axis:], name="UnsqueezeBackward0",
-                                       dim=dim)
+                                       dim=dim, new_axis=axis)
 
     def permute(self, *dims):
         dims = _shape_arg(dims, "permute", "dims")

@@ -1077,7 +1077,9 @@ def _max_unpool2d_native(input, indices, output_size):
                            f"{input.dim()} dimensions.")
     _check_unpool_shapes(input, indices, "max_unpooling2d_forward_out_cpu()")
     _check_unpool_indices(input, indices, output_size, "max_unpool2d")
-    return MaxUnpool.apply(input, indices=indices._data, output_size=tuple(output_size))
+    out = MaxUnpool.apply(input, indices=indices._data, output_size=tuple(output_size))
+    x = input._data  # PyTorch's kernel: channels-last for such values (whatever the indices' layout)
+    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
 def _check_unpool_shapes(input, indices, fn):
