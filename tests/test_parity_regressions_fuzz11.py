@@ -87,6 +87,7 @@ _LAYOUTS = {
     "batch_and_channels_swapped": lambda lib: lib.arange(240.).reshape(4, 2, 6, 5).transpose(0, 1),
     "channels_last": lambda lib: lib.arange(240.).reshape(2, 4, 6, 5).contiguous(memory_format=lib.channels_last),
     "transposed_3d": lambda lib: lib.arange(480.).reshape(2, 4, 3, 5, 4).transpose(3, 4),
+    "unbatched_transposed_3d": lambda lib: lib.arange(240.).reshape(4, 3, 5, 4).transpose(2, 3),
     "channels_last_3d": lambda lib: lib.arange(480.).reshape(2, 4, 3, 4, 5).contiguous(
         memory_format=lib.channels_last_3d),
 }

@@ -136,12 +136,15 @@ def check_kernel_supports(array, format_):
         raise RuntimeError(f"Unsupported memory format. Supports only {_KERNEL_NAMES[format_]}, Contiguous")
 
 
-def unsqueezed_2d(array):
-    """``array``, the input of a 1-D pooling PyTorch runs by its 2-D kernel, as that kernel sees it: its
-    ``unsqueeze(-2)`` (a view), the new axis' stride PyTorch's (that of the axis after it times its size)."""
+def unsqueezed_2d(array, axis=-2):
+    """``array`` as a PyTorch kernel that unsqueezes it sees it (a view): by default the input of a 1-D pooling
+    run by the 2-D kernel, its ``unsqueeze(-2)``; the new axis' stride PyTorch's (that of the axis after it times
+    its size)."""
     shape, strides = array.shape, array.strides
-    return np.lib.stride_tricks.as_strided(array, shape[:-1] + (1,) + shape[-1:],
-                                           strides[:-1] + (shape[-1] * strides[-1],) + strides[-1:], writeable=False)
+    axis %= array.ndim + 1  # (unsqueeze's dim: the new axis' place in the result)
+    stride = shape[axis] * strides[axis] if axis < array.ndim else array.itemsize
+    return np.lib.stride_tricks.as_strided(array, shape[:axis] + (1,) + shape[axis:],
+                                           strides[:axis] + (stride,) + strides[axis:], writeable=False)
 
 
 def kernel_name(name, array, unsqueezed=False):
