@@ -298,3 +298,15 @@ def test_max_unpool1d_of_a_transposed_sequence_is_contiguous():
         return lib.nn.functional.max_unpool1d(values, indices, 2).stride()
 
     assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("kernel", [1, 2])
+@pytest.mark.parametrize("return_indices", [False, True])
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_max_pool3d_of_an_unbatched_transposed_volume_is_contiguous(kernel, return_indices, requires_grad):
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((4, 3, 7, 6)).astype(np.float32)).transpose(2, 3)
+        out = lib.nn.functional.max_pool3d(x.requires_grad_(requires_grad), kernel, return_indices=return_indices)
+        return [_strides(t) for t in (out if return_indices else (out,))]
+
+    assert run(torchless) == run(torch)
