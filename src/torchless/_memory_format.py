@@ -136,7 +136,7 @@ def check_kernel_supports(array, format_):
         raise RuntimeError(f"Unsupported memory format. Supports only {_KERNEL_NAMES[format_]}, Contiguous")
 
 
-def unsqueezed_2d(array, axis=-2):
+def unsqueezed_view(array, axis=-2):
     """``array`` as a PyTorch kernel that unsqueezes it sees it (a view): by default the input of a 1-D pooling
     run by the 2-D kernel, its ``unsqueeze(-2)``; the new axis' stride PyTorch's (that of the axis after it times
     its size)."""
@@ -152,7 +152,7 @@ def kernel_name(name, array, unsqueezed=False):
     max unpooling, reflection and replication padding) dispatches on ``array``'s dtype, so refuses one: ``name``,
     "_channels_last" appended when the array, as the kernel sees it, suggests a channels-last format.
     ``unsqueezed``: a 1-D input run by the 2-D kernel, seen as its ``unsqueeze(-2)``."""
-    if suggest(unsqueezed_2d(array) if unsqueezed else array) is not contiguous_format:
+    if suggest(unsqueezed_view(array) if unsqueezed else array) is not contiguous_format:
         return name + "_channels_last"
     return name
 
@@ -275,8 +275,8 @@ def keep_channels_last(result, *sources, unsqueezed=False):
     ``sources``, its arrays laid out in the channels-last format the sources suggest (see output_format), else
     C-contiguous: PyTorch's kernels allocate their output in one of these two layouts, whatever the input's (a
     transposed one, which NumPy's arithmetic would follow). ``unsqueezed``: a 1-D layer PyTorch runs by its 2-D
-    kernel, which sees the sources and lays out the result as their ``unsqueeze(-2)`` (see unsqueezed_2d)."""
-    format_ = output_format(*(unsqueezed_2d(s) for s in sources) if unsqueezed else sources)
+    kernel, which sees the sources and lays out the result as their ``unsqueeze(-2)`` (see unsqueezed_view)."""
+    format_ = output_format(*(unsqueezed_view(s) for s in sources) if unsqueezed else sources)
     if format_ is None:
         return in_c_order(result)
     for tensor in result if isinstance(result, tuple) else (result,):

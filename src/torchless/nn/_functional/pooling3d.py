@@ -127,7 +127,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if x.ndim == 5:
         return _memory_format.keep_channels_last(out, x)
     # an unbatched volume, seen by the kernel as a batch of one: C order unless that suggests channels-last-3d
-    if _memory_format.output_format(_memory_format.unsqueezed_2d(x, 0)) is None:
+    if _memory_format.output_format(_memory_format.unsqueezed_view(x, 0)) is None:
         return _memory_format.in_c_order(out)
     return out
 
