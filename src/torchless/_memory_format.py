@@ -136,15 +136,23 @@ def check_kernel_supports(array, format_):
         raise RuntimeError(f"Unsupported memory format. Supports only {_KERNEL_NAMES[format_]}, Contiguous")
 
 
+def unsqueezed_view(array, axis=-2):
+    """``array`` as a PyTorch kernel that unsqueezes it sees it (a view): by default the input of a 1-D pooling
+    run by the 2-D kernel, its ``unsqueeze(-2)``; the new axis' stride PyTorch's (that of the axis after it times
+    its size)."""
+    shape, strides = array.shape, array.strides
+    axis %= array.ndim + 1  # (unsqueeze's dim: the new axis' place in the result)
+    stride = shape[axis] * strides[axis] if axis < array.ndim else array.itemsize
+    return np.lib.stride_tricks.as_strided(array, shape[:axis] + (1,) + shape[axis:],
+                                           strides[:axis] + (stride,) + strides[axis:], writeable=False)
+
+
 def kernel_name(name, array, unsqueezed=False):
     """The name under which a PyTorch CPU kernel with a channels-last variant (max, average and adaptive pooling,
     max unpooling, reflection and replication padding) dispatches on ``array``'s dtype, so refuses one: ``name``,
     "_channels_last" appended when the array, as the kernel sees it, suggests a channels-last format.
     ``unsqueezed``: a 1-D input run by the 2-D kernel, seen as its ``unsqueeze(-2)``."""
-    shape, strides = array.shape, element_strides(array)
-    if unsqueezed:  # the new axis' stride is PyTorch's: that of the axis after it times its size
-        shape, strides = shape[:-1] + (1,) + shape[-1:], strides[:-1] + (shape[-1] * strides[-1],) + strides[-1:]
-    if len(shape) in _CHANNELS_LAST_ORDER and _strides_like_channels_last(shape, strides):
+    if suggest(unsqueezed_view(array) if unsqueezed else array) is not contiguous_format:
         return name + "_channels_last"
     return name
 
@@ -262,20 +270,34 @@ def output_format(*sources):
     return None
 
 
-def keep_channels_last(result, *sources):
+def keep_channels_last(result, *sources, unsqueezed=False):
     """``result`` (a new tensor, or a tuple of them, e.g. a pooling's output and indices) of a layer on
-    ``sources``, its arrays laid out in the channels-last format the sources suggest (see output_format)."""
-    format_ = output_format(*sources)
-    if format_ is not None:
-        for tensor in result if isinstance(result, tuple) else (result,):
-            tensor._data = in_format(tensor._data, format_)
+    ``sources``, its arrays laid out in the channels-last format the sources suggest (see output_format), else
+    C-contiguous: PyTorch's kernels allocate their output in one of these two layouts, whatever the input's (a
+    transposed one, which NumPy's arithmetic would follow). ``unsqueezed``: a 1-D layer PyTorch runs by its 2-D
+    kernel, which sees the sources and lays out the result as their ``unsqueeze(-2)`` (see unsqueezed_view)."""
+    format_ = output_format(*(unsqueezed_view(s) for s in sources) if unsqueezed else sources)
+    if format_ is None:
+        return in_c_order(result)
+    for tensor in result if isinstance(result, tuple) else (result,):
+        data = tensor._data
+        tensor._data = in_format(data[..., None, :], format_)[..., 0, :] if unsqueezed else in_format(data, format_)
+    return result
+
+
+def in_c_order(result):
+    """``result`` (a new tensor, or a tuple of them) of a PyTorch kernel that allocates its output C-contiguous
+    whatever its input's layout, its arrays so laid out (NumPy's arithmetic follows a transposed input's)."""
+    for tensor in result if isinstance(result, tuple) else (result,):
+        tensor._data = np.ascontiguousarray(tensor._data)
     return result
 
 
 def in_format_of(array, *sources):
-    """``array`` (a new C-order kernel result) in the channels-last format the sources suggest, if any."""
+    """``array`` (a new kernel result) in the channels-last format the sources suggest, if any, else C-contiguous
+    (see keep_channels_last)."""
     format_ = output_format(*sources)
-    return array if format_ is None else in_format(array, format_)
+    return np.ascontiguousarray(array) if format_ is None else in_format(array, format_)
 
 
 def in_format(array, format_):

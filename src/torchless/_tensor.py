@@ -781,8 +781,8 @@ class Tensor:
             kind = type(value)
             name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
             raise TypeError(f"Variable data has to be a tensor, but got {name}")
-        # a tensor requiring grad must stay floating (Module.type(torch.int64) fails here, as in PyTorch)
-        if self._requires_grad and value._data.dtype.kind != "f":
+        # a tensor requiring grad must stay floating or complex (Module.type(torch.int64) fails here, as in PyTorch)
+        if self._requires_grad and value._data.dtype.kind not in "fc":
             raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
         self._data = value._data
 
@@ -2546,7 +2546,7 @@ class Tensor:
             raise _parser_errors.method_error("unsqueeze", (dim,)) or error from None
         shape = self._data.shape
         return shape_ops.Reshape.apply(self, shape=shape[:axis] + (1,) + shape[axis:], name="UnsqueezeBackward0",
-                                       dim=dim)
+                                       dim=dim, new_axis=axis)
 
     def permute(self, *dims):
         dims = _shape_arg(dims, "permute", "dims")
@@ -3386,7 +3386,8 @@ class Tensor:
         return self._overwrite(value, "FillBackward2")
 
     def _check_random_fill(self, kernel):  # (also nn.init's)
-        self._no_kernel_for("biu", kernel)
+        if self._data.size:  # PyTorch's random kernels, and their dtype dispatch, do not run on an empty tensor
+            self._no_kernel_for("biu", kernel)
 
     def _no_kernel_for(self, kinds, kernel):
         """PyTorch's error for a dtype its ``kernel`` has no version for (NumPy kinds ``kinds``)."""
@@ -3401,7 +3402,7 @@ class Tensor:
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         from .random import draw_values, stream
 
-        self._check_random_fill("check_uniform_bounds")
+        self._no_kernel_for("biu", "check_uniform_bounds")  # (dispatched on the dtype before the kernel, empty or not)
         check_uniform_bounds(a, b)
         values = draw_values(stream(generator).uniform, self._data.shape, self._data.dtype, a, b)
         return self._overwrite(values, "UniformBackward0")

@@ -285,7 +285,8 @@ def exponential_(self, *args, **kwargs):
     lambd = parsed["lambd"]
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
-    _continuous_only(self, "Exponential", self.dtype.scalar_name)
+    if self._data.size:  # (a check of PyTorch's kernel, which does not run on an empty tensor)
+        _continuous_only(self, "Exponential", self.dtype.scalar_name)
     values = stream(parsed["generator"]).exponential(self._data.shape, self._data.dtype, lambd)
     return self._overwrite(values, "ExponentialBackward0")
 
@@ -298,7 +299,8 @@ def geometric_(self, *args, **kwargs):
     p = parsed["p"]
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
-    self._no_kernel_for("b", "geometric_cpu")
+    if self._data.size:  # (PyTorch's kernel, and its dtype dispatch, do not run on an empty tensor)
+        self._no_kernel_for("b", "geometric_cpu")
     return self._overwrite(stream(parsed["generator"]).geometric(self._data.shape, p), "GeometricBackward0")
 
 
@@ -322,7 +324,8 @@ def log_normal_(self, *args, **kwargs):
     mean, std = parsed["mean"], parsed["std"]
     if not std > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
-    self._no_kernel_for("biu", "log_normal_cpu")
+    if self._data.size:  # (PyTorch's kernel, and its dtype dispatch, do not run on an empty tensor)
+        self._no_kernel_for("biu", "log_normal_cpu")
     return self._overwrite(stream(parsed["generator"]).log_normal(self._data.shape, mean, std), "LogNormalBackward0")
 
 

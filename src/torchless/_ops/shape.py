@@ -18,10 +18,20 @@ class Reshape(Node):
                    "SqueezeBackward0": _input_sizes, "SqueezeBackward1": _dim_and_sizes,
                    "SqueezeBackward2": _dim_and_sizes, "UnsqueezeBackward0": {"dim": lambda node: int64(node.dim)}}
 
-    def forward(self, a, shape=None, name="ViewBackward0", dim=None):
-        """``dim``: squeeze's or unsqueeze's, as the call gave it (which PyTorch's node shows)."""
+    def forward(self, a, shape=None, name="ViewBackward0", dim=None, new_axis=None):
+        """``dim``: squeeze's or unsqueeze's, as the call gave it (which PyTorch's node shows); ``new_axis``: the
+        axis unsqueeze adds, given PyTorch's stride (that of the axis after it times its size, 1 at the end), where
+        NumPy's reshape picks its own."""
         self.input_shape, self.node_name, self.dim = a.shape, name, dim
-        return a.reshape(shape)
+        out = a.reshape(shape)
+        if new_axis is None:
+            return out
+        strides = a.strides
+        stride = strides[new_axis] * a.shape[new_axis] if new_axis < a.ndim else a.itemsize
+        if out.strides[new_axis] == stride:  # (as NumPy mostly gives it: no slower view needed)
+            return out
+        return np.lib.stride_tricks.as_strided(a, shape, strides[:new_axis] + (stride,) + strides[new_axis:],
+                                               writeable=a.flags.writeable)
 
     def backward(self, grad):
         return (grad.reshape(self.input_shape),)

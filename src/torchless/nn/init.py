@@ -209,6 +209,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
+    tensor._check_random_fill("normal_kernel_cpu")  # PyTorch fills it by normal_
     values = stream(generator).normal((rows, cols), tensor._data.dtype, 0.0, std)
     zeros = math.ceil(sparsity * rows)
     for column in range(cols):  # each column's rows from the default generator, as PyTorch draws them

@@ -66,21 +66,19 @@ def int_list_arg(value, fn, name, position=None):
     return tuple(converted)
 
 
-def check_mixed_dtypes(input, weight, bias, running=(None, None)):
-    """PyTorch's CPU rule for parameters of another dtype than the input.
+def check_mixed_dtypes(input, weight, bias):
+    """PyTorch's CPU rule for parameters of another dtype than the input (group and layer norm; batch norm's, with
+    its running statistics, is normalization._check_dtypes).
 
-    The first given parameter decides: of the input's dtype, nothing is checked here (a bias of yet
-    another dtype fails later, in check_kernel_dtypes); otherwise every parameter must be float32,
-    and the input float16 (half-precision activations with float32 parameters, computed in float32).
-    Running statistics (batch and instance norm) are checked in between: a float32 running mean
-    takes a float32 running variance. Returns whether the dtypes are mixed (and allowed).
+    The first given parameter decides: of the input's dtype, nothing is checked here (a bias of yet another dtype
+    fails later, in check_kernel_dtypes); otherwise every parameter must be float32, and the input float16
+    (half-precision activations with float32 parameters, computed in float32). Returns whether the dtypes are
+    mixed (and allowed).
     """
     given = [p for p in (weight, bias) if p is not None]
     if not given or given[0].dtype == input.dtype:
         return False
-    running_mean, running_var = running
-    if any(p.dtype != _dtype.float32 for p in given) or (
-            running_mean is not None and running_mean.dtype == _dtype.float32 and running_var.dtype != _dtype.float32):
+    if any(p.dtype != _dtype.float32 for p in given):
         raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
     if input.dtype != _dtype.float16:
         raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")

@@ -63,6 +63,21 @@ def _per_channel(values, ndim):
     return values.reshape((1, -1) + (1,) * (ndim - 2))
 
 
+def _output_format(x, w):
+    """The channels-last format PyTorch gives a convolution's output (and gradients) for these input and weight
+    arrays, else None (C order): the one they suggest, except for float64 volumes, which PyTorch convolves with its
+    slow 3-D kernels (oneDNN has no double), whose outputs are contiguous."""
+    if x.ndim == 5 and x.dtype == np.float64:
+        return None
+    return _memory_format.output_format(x, w)
+
+
+def _in_output_format(y, x, w):
+    """``y``, a new convolution result, laid out as PyTorch's (see _output_format)."""
+    format_ = _output_format(x, w)
+    return np.ascontiguousarray(y) if format_ is None else _memory_format.in_format(y, format_)
+
+
 class Convolution(Node):
     """y = x ⋆ w + b (cross-correlation, as PyTorch) for NCL, NCHW or NCDHW arrays; padding is one
     (before, after) pair per spatial dimension (top and bottom, then left and right, depth first in 3-D)."""
@@ -92,7 +107,7 @@ class Convolution(Node):
         if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                                and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
             # PyTorch's: channels-last output and gradients when the input or weight is
-            self.layout = _memory_format.output_format(x, w)
+            self.layout = _output_format(x, w)
             if self.layout is not None:
                 y = _memory_format.in_format(y, self.layout)
         return _like(y, self.ndim)
@@ -205,7 +220,7 @@ class TransposedConvolution(Node):
             y += _per_channel(b.astype(y.dtype, copy=False), y.ndim)
         if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                                and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
-            y = _memory_format.in_format_of(y, x, w)  # PyTorch's: channels-last when the input or weight is
+            y = _in_output_format(y, x, w)  # PyTorch's: channels-last when the input or weight is
         return _like(y, self.ndim)
 
     def _region(self):
@@ -777,7 +792,7 @@ def _checked_once(checks):
                 y = _KERNELS[x.ndim].forward(x, w, **params, bias=None if bias is None else bias._data)
                 if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                         and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
-                    y = _memory_format.in_format_of(y, x, w)  # PyTorch's: channels-last for such an input or weight
+                    y = _in_output_format(y, x, w)  # PyTorch's: channels-last for such an input or weight
                 return Tensor._wrap(y.astype(x.dtype, copy=False))
         y = function.apply(input if batched else input.unsqueeze(0), weight, bias, **params)
         if y.grad_fn is not None and not (y.dtype.is_floating_point or y.dtype.is_complex):

@@ -104,6 +104,5 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     check_mixed_dtypes(input, weight, bias)
     check_kernel_dtypes(input, weight, bias, "GroupNormKernelImpl")
     out = GroupNorm.apply(input, weight, bias, num_groups=num_groups, eps=float(eps))
-    x = input._data  # PyTorch's kernel gives a channels-last input a channels-last output
-    return _memory_format.keep_channels_last(out, x) if x.ndim > 3 and _memory_format.may_suggest_channels_last(x) \
-        else out
+    x = input._data  # PyTorch's kernel gives a channels-last input a channels-last output, any other a C-order one
+    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out

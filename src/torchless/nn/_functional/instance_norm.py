@@ -9,9 +9,8 @@ import numpy as np
 from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
 from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
-from .normalization import _empty_batch_norm, refuse_statistic_grads
-from ._norm_checks import (check_bool_arg, check_float_arg, check_kernel_dtypes, check_mixed_dtypes,
-                           check_tensor_arg, compute_dtype)
+from .normalization import _check_dtypes, _empty_batch_norm, refuse_statistic_grads
+from ._norm_checks import check_bool_arg, check_float_arg, check_kernel_dtypes, check_tensor_arg, compute_dtype
 
 __all__ = ["instance_norm"]
 
@@ -29,7 +28,9 @@ class InstanceNorm(Node):
 
     @quiet
     def forward(self, x, weight, bias, running_mean=None, running_var=None, use_input_stats=True, momentum=0.1,
-                eps=1e-5):
+                eps=1e-5, statistics_dtype=None):
+        """``statistics_dtype``: the dtype PyTorch converts the running statistics to (the weight's or input's, when
+        the running mean is of another), in which it reads and updates them before copying them back."""
         n, c = x.shape[:2]
         self.input_shape, self.input_dtype, self.use_input_stats = x.shape, x.dtype, use_input_stats
         self.weight, self.bias = weight, bias
@@ -43,19 +44,25 @@ class InstanceNorm(Node):
                 self.rstd = np.where(constant, 0, self.rstd).astype(rows.dtype, copy=False)
                 self.xhat = np.where(constant, 0, self.xhat).astype(rows.dtype, copy=False)
             count = rows.shape[2]
+            # PyTorch updates the converted statistics in the computation's dtype, then copies them back
             if running_mean is not None:
-                running_mean *= 1 - momentum
-                running_mean += momentum * mean(instance_mean, (0, 2)).reshape(c)
+                update = running_mean.astype(statistics_dtype).astype(rows.dtype)
+                update *= 1 - momentum
+                update += momentum * mean(instance_mean, (0, 2)).reshape(c)
+                running_mean[...] = update.astype(statistics_dtype)
             if running_var is not None:
-                running_var *= 1 - momentum
-                running_var += (momentum * count / max(count - 1, 1)) * mean(instance_var, (0, 2)).reshape(c)
+                update = running_var.astype(statistics_dtype).astype(rows.dtype)
+                update *= 1 - momentum
+                update += (momentum * count / max(count - 1, 1)) * mean(instance_var, (0, 2)).reshape(c)
+                running_var[...] = update.astype(statistics_dtype)
         else:
-            self.rstd = (1 / np.sqrt(running_var.astype(rows.dtype) + eps)).reshape(1, c, 1)
-            self.xhat = (rows - running_mean.astype(rows.dtype).reshape(1, c, 1)) * self.rstd
+            self.rstd = (1 / np.sqrt(running_var.astype(statistics_dtype).astype(rows.dtype) + eps)).reshape(1, c, 1)
+            self.xhat = (rows - running_mean.astype(statistics_dtype).astype(rows.dtype).reshape(1, c, 1)) * self.rstd
         y = self.xhat * weight.reshape(1, c, 1) if weight is not None else self.xhat.copy()
         if bias is not None:
             y += bias.reshape(1, c, 1)
-        return y.reshape(x.shape).astype(x.dtype, copy=False)
+        # PyTorch normalizes input.contiguous() viewed as one batch: a C-contiguous output, whatever the input's layout
+        return np.ascontiguousarray(y.reshape(x.shape).astype(x.dtype, copy=False))
 
     def backward(self, grad):
         xhat, weight = self.xhat, self.weight
@@ -98,13 +105,6 @@ def _check_repeatable(tensors):
     if any(t is not None and t.dim() > 1 for t in tensors):
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
                            "tensor")
-
-
-def _check_running_dtypes(input, running_mean, running_var):
-    # Running statistics of the input's dtype send the kernel down the path where both must be so;
-    # of another dtype, they are converted.
-    if running_mean is not None and running_mean.dtype == input.dtype and running_var.dtype != input.dtype:
-        raise RuntimeError(f"expected scalar type {input.dtype.scalar_name} but found {running_var.dtype.scalar_name}")
 
 
 def _empty_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats):
@@ -163,26 +163,30 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     _check_repeatable((weight, bias, running_mean, running_var))
     if input.numel() == 0:
         return _empty_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats)
-    for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
-                         ("bias", bias)):
-        if tensor is not None and batch * tensor.numel() != batch * channels:
-            raise RuntimeError(f"{name} should contain {batch * channels} elements not {batch * tensor.numel()}")
     # Running statistics of another dtype than the weight (or input) are converted to it, the mean with its
-    # variance: a conversion to an integer dtype no longer requires grad.
+    # variance (before batch norm's size checks): a conversion to an integer dtype no longer requires grad.
     converted_to = (weight if weight is not None else input).dtype
     one_missing = (running_mean is None) != (running_var is None)
     if one_missing and running_mean is not None and running_mean.dtype != converted_to:
         raise RuntimeError("Expected a proper Tensor but got None (or an undefined Tensor in C++) for argument "
                            "#0 'self'")
+    for name, tensor in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
+                         ("bias", bias)):
+        if tensor is not None and batch * tensor.numel() != batch * channels:
+            raise RuntimeError(f"{name} should contain {batch * channels} elements not {batch * tensor.numel()}")
     if converted_to.is_floating_point:
         refuse_statistic_grads(running_mean, running_var)
     if one_missing:
         raise ValueError("running_mean and running_var must either both be None or neither be None")
     check_kernel_dtypes(input, None, None, "batch_norm")  # an integer input fails before the dtype mix
-    if not check_mixed_dtypes(input, weight, bias, (running_mean, running_var)):
-        check_kernel_dtypes(input, weight, bias, "batch_norm")
-        _check_running_dtypes(input, running_mean, running_var)
+    # batch norm's dtype checks, of the running statistics as it sees them: both converted when the mean is of
+    # another dtype, else both as they are
+    running = (running_mean, running_var)
+    convert = running_mean is not None and running_mean.dtype != converted_to
+    running = [None if s is None else s.detach().to(converted_to if convert else s.dtype).reshape(-1) for s in running]
+    _check_dtypes(input, weight, bias, *running, use_input_stats)
     return InstanceNorm.apply(input, weight, bias,
                               running_mean=None if running_mean is None else running_mean._data,
                               running_var=None if running_var is None else running_var._data,
-                              use_input_stats=bool(use_input_stats), momentum=float(momentum), eps=float(eps))
+                              use_input_stats=bool(use_input_stats), momentum=float(momentum), eps=float(eps),
+                              statistics_dtype=running[0]._data.dtype if running[0] is not None else None)

@@ -92,8 +92,8 @@ class BatchNorm(Node):
         if bias is not None:
             y += bias.reshape(channel)
         y = y.reshape(x.shape).astype(x.dtype, copy=False)
-        if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize):
-            y = _memory_format.in_format_of(y, x)  # PyTorch's kernel: channels-last for such an input
+        if _memory_format.may_suggest_channels_last(x):
+            y = _memory_format.in_format_of(y, x)  # PyTorch's kernel: channels-last for such an input, else C order
         return y
 
     def backward(self, grad):

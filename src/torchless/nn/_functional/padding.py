@@ -30,7 +30,9 @@ class ConstantPadNd(shape_ops.ConstantPad):
 
     def forward(self, a, widths=None, value=0.0):
         out = super().forward(a, widths=widths, value=value)
-        return out.copy() if np.may_share_memory(out, a) else out
+        if np.may_share_memory(out, a):  # a crop: PyTorch's clone of the narrowed input, in that view's layout
+            return _memory_format.preserving(out.copy(order="K"), out)
+        return out
 
 
 _PAD_SAVED = {"padding": lambda node: int64(node.pad), "self": SavedInput(0)}
@@ -194,11 +196,13 @@ def _index_pad(input, widths, padded, mode):
 
 def pad(input, pad, mode="constant", value=None):
     out = _pad(input, pad, mode, value)
-    # PyTorch's padding kernels lay their output out channels-last for such an input (circular padding, made of
-    # slices and copies, does not)
+    # PyTorch's padding kernels lay their output out channels-last for such an input, else C-contiguous (circular
+    # padding, made of slices and copies, does not; nor a constant one that only crops: a clone of a narrowed view,
+    # in its layout)
     x = input._data
-    return _memory_format.keep_channels_last(out, x) if x.ndim > 3 and out is not input and mode != "circular" \
-        and _memory_format.may_suggest_channels_last(x) else out
+    if out is input or x.ndim < 2 or mode == "circular" or (mode == "constant" and all(int(p) <= 0 for p in pad)):
+        return out
+    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
 def _pad(input, pad, mode="constant", value=None):

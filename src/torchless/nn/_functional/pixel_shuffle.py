@@ -93,6 +93,12 @@ def _check_kernel_format(input):
         _memory_format.check_kernel_supports(input._data, _memory_format.channels_last)
 
 
+def _in_kernel_format(out, input):
+    """PyTorch's kernels lay their output out in the channels-last format the input suggests, else in C order."""
+    x = input._data
+    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
+
+
 _pixel_shuffle_native = native("pixel_shuffle", [Param("input", "Tensor"), Param("upscale_factor", "int")],
                                list_size=1)
 _pixel_unshuffle_native = native("pixel_unshuffle", [Param("input", "Tensor"), Param("downscale_factor", "int")],
@@ -121,7 +127,7 @@ def _pixel_shuffle(input, upscale_factor):
         raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {upscale_factor}")
     _check_channels_divisible(input.shape[-3], upscale_factor)
     _check_kernel_format(input)
-    return PixelShuffle.apply(input, factor=upscale_factor)
+    return _in_kernel_format(PixelShuffle.apply(input, factor=upscale_factor), input)
 
 
 def pixel_unshuffle(*args, **kwargs):
@@ -145,7 +151,7 @@ def _pixel_unshuffle(input, downscale_factor):
             raise RuntimeError(f"pixel_unshuffle expects {name} to be divisible by downscale_factor, but "
                                f"input.size({axis})={input.shape[axis]} is not divisible by {downscale_factor}")
     _check_kernel_format(input)
-    return PixelUnshuffle.apply(input, factor=downscale_factor)
+    return _in_kernel_format(PixelUnshuffle.apply(input, factor=downscale_factor), input)
 
 
 class ChannelShuffle(Node):
@@ -189,7 +195,7 @@ def channel_shuffle(*args, **kwargs):
 @_channel_shuffle_native
 def _channel_shuffle(input, groups):
     _check_channel_groups(input, groups)
-    return ChannelShuffle.apply(input, groups=groups)
+    return _in_kernel_format(ChannelShuffle.apply(input, groups=groups), input)
 
 
 def _check_channel_groups(input, groups):
@@ -233,4 +239,4 @@ def native_channel_shuffle(*args, **kwargs):
 @_native_channel_shuffle_native
 def _native_channel_shuffle(input, groups):
     _check_channel_groups(input, groups)
-    return NativeChannelShuffle.apply(input, groups=groups)
+    return _in_kernel_format(NativeChannelShuffle.apply(input, groups=groups), input)

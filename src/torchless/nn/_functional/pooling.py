@@ -386,6 +386,8 @@ def _adaptive_max_pool_planes(planes, output_size):
         return planes[(slice(None), slice(None)) + positions], sum(p * s for p, s in zip(positions, axis_strides))
 
     values, first = read(tap_positions((0,) * len(axes)))  # every window starts at its first tap
+    # NumPy lays the result of its fancy indexing out in an order of its own: PyTorch's output is C-contiguous
+    values = np.ascontiguousarray(values)
     indices = np.empty(out_shape, np.int64)
     indices[...] = first
     better = np.empty(out_shape, bool)
@@ -700,8 +702,12 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if not (return_indices or records(input)):
         # PyTorch's index-free 1-D kernel, taken when no gradient needs the indices, has floating types only.
         _check_float(input, "max_pool1d_impl")
-    return _max_pool(input, 1, (1, kernel), (1, stride), (0, padding), (1, dilation), ceil_mode, return_indices,
-                     "SqueezeBackward1")
+    out = _max_pool(input, 1, (1, kernel), (1, stride), (0, padding), (1, dilation), ceil_mode, return_indices,
+                    "SqueezeBackward1")
+    x = input._data
+    # PyTorch's index-free kernel gives a contiguous output, its 2-D one a channels-last one for such an input
+    return _memory_format.keep_channels_last(out, x, unsqueezed=return_indices or records(input)) \
+        if _memory_format.may_suggest_channels_last(x) else out
 
 
 # ---------------------------------------------------------------------------- average pooling
@@ -722,7 +728,8 @@ def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_
     out = AvgPool.apply(input, spatial=spatial, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
                         count_include_pad=count_include_pad, divisor_override=divisor_override, shown=shown)
     x = input._data
-    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
+    return _memory_format.keep_channels_last(out, x, unsqueezed=spatial == 1) \
+        if _memory_format.may_suggest_channels_last(x) else out
 
 
 def _avg_pool_signature(divisor_override):
@@ -877,7 +884,10 @@ def adaptive_avg_pool1d(input, output_size):
     _check_adaptive_avg(_view_2d(input.shape, 1), (1, length))
     _check_output_resize(tuple(input.shape[:-1]) + (1, length), input)
     _check_float_unless_empty(input, (length,), 1)
-    return AdaptiveAvgPool.apply(input, spatial=1, output_size=(1, length))
+    out = AdaptiveAvgPool.apply(input, spatial=1, output_size=(1, length))
+    x = input._data
+    return _memory_format.keep_channels_last(out, x, unsqueezed=True) \
+        if _memory_format.may_suggest_channels_last(x) else out
 
 
 def _check_float_unless_empty(input, output_size, spatial):
@@ -906,7 +916,10 @@ def _adaptive_max(input, output_hw, spatial, return_indices, name):
     pooled, indices = _from_planes(pooled, lead, spatial), _from_planes(indices, lead, spatial)
     out = MaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial, name=name)
     out = (out, Tensor._wrap(indices)) if return_indices else out
-    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
+    if spatial == 3:  # PyTorch's 3-D kernel has no channels-last variant
+        return _memory_format.in_c_order(out)
+    return _memory_format.keep_channels_last(out, x, unsqueezed=spatial == 1) \
+        if _memory_format.may_suggest_channels_last(x) else out
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -1066,7 +1079,9 @@ def _max_unpool2d_native(input, indices, output_size):
                            f"{input.dim()} dimensions.")
     _check_unpool_shapes(input, indices, "max_unpooling2d_forward_out_cpu()")
     _check_unpool_indices(input, indices, output_size, "max_unpool2d")
-    return MaxUnpool.apply(input, indices=indices._data, output_size=tuple(output_size))
+    out = MaxUnpool.apply(input, indices=indices._data, output_size=tuple(output_size))
+    x = input._data  # PyTorch's kernel: channels-last for such values (whatever the indices' layout)
+    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
 def _check_unpool_shapes(input, indices, fn):

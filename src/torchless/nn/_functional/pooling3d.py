@@ -129,8 +129,14 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     native_pool = _max_pool3d_with_indices_native if return_indices else _max_pool3d_native
     out = native_pool(input, kernel_size, [] if stride is None else stride, padding, dilation, ceil_mode)
     x = getattr(input, "_data", None)  # PyTorch's kernel: channels-last-3d for such an input
-    return _memory_format.keep_channels_last(out, x) if x is not None and x.ndim == 5 and \
-        _memory_format.may_suggest_channels_last(x) else out
+    if x is None or not _memory_format.may_suggest_channels_last(x):
+        return out
+    if x.ndim == 5:
+        return _memory_format.keep_channels_last(out, x)
+    # an unbatched volume, seen by the kernel as a batch of one: C order unless that suggests channels-last-3d
+    if _memory_format.output_format(_memory_format.unsqueezed_view(x, 0)) is None:
+        return _memory_format.in_c_order(out)
+    return out
 
 
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -202,7 +208,8 @@ def _adaptive_avg_pool3d_native(input, output_size):
         raise RuntimeError(f"{fn}(): Expected 4D or 5D tensor, but got {list(shape)}")
     _check_output_resize(shape[:-3] + tuple(output_size), input)
     _check_float(input, "adaptive_avg_pool3d_cpu")
-    return AdaptiveAvgPool.apply(input, spatial=3, output_size=tuple(output_size))
+    # (PyTorch's kernel has no channels-last variant)
+    return _memory_format.in_c_order(AdaptiveAvgPool.apply(input, spatial=3, output_size=tuple(output_size)))
 
 
 def adaptive_avg_pool3d(input, output_size):

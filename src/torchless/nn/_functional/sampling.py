@@ -27,9 +27,10 @@ _AXES = {1: "W", 2: "HW", 3: "DHW"}
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     out = _interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias)
-    # PyTorch's upsampling kernels lay their output out channels-last for such an input
+    # PyTorch's upsampling kernels lay their output out channels-last for such an input ('area' is an adaptive
+    # average pooling, which lays out its own)
     x = getattr(input, "_data", None)
-    return _memory_format.keep_channels_last(out, x) if x is not None and x.ndim > 3 and \
+    return _memory_format.keep_channels_last(out, x) if x is not None and x.ndim > 3 and mode != "area" and \
         _memory_format.may_suggest_channels_last(x) else out
 
 

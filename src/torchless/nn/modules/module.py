@@ -34,6 +34,12 @@ def _call_module_hook(hook, module, grad_inputs, grad_outputs):
     return hook(module, grad_inputs, grad_outputs)
 
 
+_COMPLEX_MODULE_WARNING = (
+    "Complex modules are a new feature under active development whose design may change, and some modules might "
+    "not work as expected when using complex tensors as parameters or buffers. Please file an issue at "
+    "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml if a complex module does not work as "
+    "expected.")
+
 _USE_FULL_HOOKS = " Please use register_full_backward_hook to get the documented behavior."
 
 
@@ -693,13 +699,22 @@ class Module:
         if device is not None:
             _require_cpu(device)
         memory_format = kwargs.get("memory_format")
-        if dtype is not None and not dtype.is_floating_point:
-            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}")
+        if dtype is not None:
+            if not (dtype.is_floating_point or dtype.is_complex):
+                raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                                f"dtype={dtype}")
+            if dtype.is_complex:
+                warnings.warn(_COMPLEX_MODULE_WARNING)
+
+        # as PyTorch: floating-point and complex parameters and buffers take the dtype, integer ones stay
+        def cast(t):
+            return dtype if dtype is not None and (t.is_floating_point() or t.is_complex()) else None
+
         if memory_format is not None:
             # as PyTorch: 4-D and 5-D parameters and buffers are converted to the format (channels_last refusing
             # the 5-D ones), the others only cast
             def convert(t):
-                target = dtype if dtype is not None and t.is_floating_point() else None
+                target = cast(t)
                 if t.dim() in (4, 5):
                     return t.to(target, memory_format=memory_format)
                 return t if target is None else t.to(target)
@@ -707,7 +722,7 @@ class Module:
             return self._apply(convert)
         if dtype is None:
             return self
-        return self._apply(lambda t: t.to(dtype) if t.is_floating_point() else t)
+        return self._apply(lambda t: t if cast(t) is None else t.to(dtype))
 
     def to_empty(self, *, device, recurse=True):
         """Give every parameter and buffer new, uninitialized memory of its shape and dtype on ``device`` (the CPU
