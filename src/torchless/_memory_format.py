@@ -365,16 +365,7 @@ def iterator_strides(shape, operands):
                 return 1
         return 0
 
-    perm = list(range(ndim - 1, -1, -1))  # fastest dim first
-    for i in range(1, ndim):  # insertion sort, ambiguous comparisons moving on
-        dim1 = i
-        for dim0 in range(i - 1, -1, -1):
-            comparison = should_swap(perm[dim0], perm[dim1])
-            if comparison > 0:
-                perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
-                dim1 = dim0
-            elif comparison < 0:
-                break
+    perm = innermost_first(ndim, should_swap)
     strides, step = [0] * ndim, 1
     for d in perm:
         strides[d] = step
@@ -385,3 +376,20 @@ def iterator_strides(shape, operands):
 def _is_dense(shape, strides):
     """Non-overlapping and dense (c10's is_non_overlapping_and_dense) for strides in elements."""
     return dense_in_order(shape, strides, sorted(range(len(shape)), key=lambda d: strides[d]))
+
+
+def innermost_first(ndim, compare):
+    """The dims in PyTorch's memory order, innermost first: C order's reverse, insertion-sorted by ``compare(a, b)``
+    (> 0: dim a belongs outside dim b, < 0: inside, 0: either), carrying on past the ambiguous comparisons
+    (stride-0 dims) as c10's sort does rather than stopping at them."""
+    perm = list(range(ndim - 1, -1, -1))
+    for i in range(1, ndim):
+        j = i
+        for k in range(i - 1, -1, -1):
+            comparison = compare(perm[k], perm[j])
+            if comparison > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif comparison < 0:
+                break
+    return perm

@@ -310,7 +310,7 @@ def memory_order(array):
             return 1 if strides[a] > strides[b] else -1
         return 1 if shape[a] > shape[b] else 0
 
-    from ._ops.unary import innermost_first
+    from ._memory_format import innermost_first
 
     return innermost_first(array.ndim, should_swap)[::-1]
 

@@ -65,7 +65,7 @@ def _product_cannot_be_viewed(a, b):
     (1, B_0, 1, B_1, ...) (leading 1s for the one with fewer dims), lays the product out in memory in the order of the
     inputs' strides, as its elementwise ops do, and views that as the result's shape, which an input's transposed or
     sliced layout can make impossible."""
-    from .unary import innermost_first
+    from .._memory_format import innermost_first
 
     if a.size == 0 or b.size == 0:
         return False

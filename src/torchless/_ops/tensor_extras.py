@@ -129,7 +129,7 @@ def dim_order(self, *, ambiguity_check=False):
             return -1
         return 1 if at_least(sa, sb) else 0
 
-    from .unary import innermost_first
+    from .._memory_format import innermost_first
 
     return tuple(reversed(innermost_first(ndim, order)))
 

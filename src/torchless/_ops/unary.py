@@ -521,23 +521,6 @@ def copy_preserving_layout(a):
     return _memory_format.copy_as(a, _memory_format.preserve_format)
 
 
-def innermost_first(ndim, compare):
-    """The dims in PyTorch's memory order, innermost first: C order's reverse, insertion-sorted by ``compare(a, b)``
-    (> 0: dim a belongs outside dim b, < 0: inside, 0: either), carrying on past the ambiguous comparisons
-    (stride-0 dims) as c10's sort does rather than stopping at them."""
-    perm = list(range(ndim - 1, -1, -1))
-    for i in range(1, ndim):
-        j = i
-        for k in range(i - 1, -1, -1):
-            comparison = compare(perm[k], perm[j])
-            if comparison > 0:
-                perm[k], perm[j] = perm[j], perm[k]
-                j = k
-            elif comparison < 0:
-                break
-    return perm
-
-
 def dense_strides_like(a):
     """PyTorch's strides (in elements) for a dense copy of ``a`` that keeps its dims' order in memory
     (at::infer_dense_strides): dims sorted by stride, innermost first, with an expanded (stride-0) dim left
@@ -554,7 +537,7 @@ def dense_strides_like(a):
             return -1 if s0 < s1 else 1
         return 1 if shape[d0] > shape[d1] else 0
 
-    perm = innermost_first(ndim, should_swap)
+    perm = _memory_format.innermost_first(ndim, should_swap)
     out, step = [0] * ndim, 1
     for d in perm:
         out[d] = step
