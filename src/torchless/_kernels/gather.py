@@ -415,9 +415,9 @@ def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None, bia
 
 
 # The weight gradient's per-image product, gy (rows x positions) @ columns^T (positions x taps), runs
-# faster as its transpose, columns (taps x positions) @ gy^T, once there are a few rows: OpenBLAS then
-# packs the long operand as its left one. Interleaved medians, one call's weight gradient, new / old
-# (Intel Xeon with AVX-512, 2 cores): 64x32x26x26->64 0.85-0.86, 64x32x14x14->64 0.83-0.90,
+# faster as its transpose, columns (taps x positions) @ gy^T, once there are a few rows (measured on an
+# Intel Xeon only; the AMD hosts of earlier runs were not available to check). Interleaved medians, one
+# call's weight gradient, new / old (2 cores): 64x32x26x26->64 0.85-0.86, 64x32x14x14->64 0.83-0.90,
 # 16x16x32x32->32 0.80, 1x256x14x14->256 0.86-0.89, 8x64x56x56->128 stride 2 0.90-1.06,
 # 4x64x28x28->128 stride 2 0.97; with few rows it ties or loses: 64x5x14x14->10 1.04-1.05,
 # 64x1x28x28->5 1.02, 10x1x28x28->6 0.98-1.27.
