@@ -6,32 +6,25 @@ __all__ = ["functional_call"]
 
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True, strict=False):
-    r"""Performs a functional call on the module by replacing the module parameters and buffers with the
-    provided ones.
+    r"""Calls ``module`` with some of its parameters and buffers swapped for the tensors given, by dotted name;
+    the module's own tensors are back in place when the call returns (or raises).
 
-    .. note:: If the module has active parametrizations, passing a value in the
-        :attr:`parameter_and_buffer_dicts` argument with the name set to the regular parameter name will
-        completely disable the parametrization.
-
-    .. note:: If the module performs in-place operations on parameters/buffers, these will be reflected in the
-        ``parameter_and_buffer_dicts`` input.
+    Parametrized tensors passed under their plain name bypass the parametrization for this call. In-place
+    changes the forward makes to a swapped-in tensor land in the tensor passed.
 
     Args:
-        module (torchless.nn.Module): the module to call
-        parameter_and_buffer_dicts (Dict[str, Tensor] or tuple of Dict[str, Tensor]): the parameters that will
-            be used in the module call, by dotted name. If given a tuple of dictionaries, they must have
-            distinct keys so that all dictionaries can be used together
-        args (Any or tuple): arguments to be passed to the module call. If not a tuple, considered a single
-            argument.
-        kwargs (dict): keyword arguments to be passed to the module call
-        tie_weights (bool, optional): If True, then parameters and buffers tied in the original model will be
-            treated as tied in the reparameterized version. Therefore, if True and different values are passed
-            for the tied parameters and buffers, it will error. Default: True.
-        strict (bool, optional): If True, then the parameters and buffers passed in must match the parameters
-            and buffers in the original module. Default: False.
+        module (torchless.nn.Module): the module to call.
+        parameter_and_buffer_dicts (dict or sequence of dicts): ``{dotted name: tensor}``; several dicts are
+            merged, and must not share a key.
+        args (tuple or any): the call's positional arguments; a non-tuple is the only one.
+        kwargs (dict, optional): the call's keyword arguments.
+        tie_weights (bool, optional): names that share one tensor in ``module`` share the replacement too;
+            giving them different ones is an error. Default: ``True``.
+        strict (bool, optional): the names given must be exactly the module's parameters and buffers.
+            Default: ``False``.
 
     Returns:
-        Any: the result of calling ``module``.
+        whatever ``module(*args, **kwargs)`` returns.
     """
     if isinstance(parameter_and_buffer_dicts, dict):
         parameters_and_buffers = parameter_and_buffer_dicts
