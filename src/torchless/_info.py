@@ -178,7 +178,9 @@ def is_warn_always_enabled():
 
 
 def get_num_interop_threads():
-    """Returns the number of threads used for inter-op parallelism on CPU (the intra-op count unless set)."""
+    """How many threads PyTorch would give to running independent ops side by side: the value last passed to
+    :func:`set_num_interop_threads`, or, before any, :func:`get_num_threads`. torchless itself runs one op at a
+    time and only records the number."""
     if _state["interop_threads"] is None:
         from ._threads import get_num_threads
 
@@ -187,8 +189,8 @@ def get_num_interop_threads():
 
 
 def set_num_interop_threads(int):  # noqa: A002 - PyTorch's parameter name
-    """Sets the number of threads used for inter-op parallelism. torchless runs one op at a time; the value is
-    recorded only."""
+    """Record how many threads PyTorch should use to run independent ops concurrently (a positive int), as
+    :func:`get_num_interop_threads` reports it; torchless runs one op at a time, so nothing else changes."""
     if isinstance(int, bool) or not isinstance(int, numbers.Integral):
         raise RuntimeError(f"set_num_interop_threads expects an int, but got {type(int).__name__}")
     if int <= 0:

@@ -42,18 +42,16 @@ class UninitializedTensorMixin:
     __slots__ = ()
 
     def materialize(self, shape, device=None, dtype=None):
-        r"""Create a Parameter or Tensor with the same properties of the uninitialized one.
+        r"""Give the placeholder a shape: it becomes, in place, an ordinary parameter or tensor of that shape.
 
-        Given a shape, it materializes a parameter in the same device and with the same ``dtype`` as the current
-        one or the specified ones in the arguments. The object itself becomes the materialized tensor (its class
-        becomes ``cls_to_become``), so that an optimizer created beforehand holds it.
+        The object is not replaced but changes class (to ``cls_to_become``), so that whatever already holds it, an
+        optimizer or a module, holds the materialized tensor. Its values are zeros until the lazy module
+        initialises them; its dtype is the placeholder's unless another is given here.
 
         Args:
-            shape (tuple): the shape for the materialized tensor.
-            device (:class:`torchless.device`): the desired device of the parameters and buffers in this module.
-                Optional.
-            dtype (:class:`torchless.dtype`): the desired floating point type of the floating point parameters
-                and buffers in this module. Optional.
+            shape (tuple): the shape the tensor takes.
+            device (:class:`torchless.device`, optional): where to create the values.
+            dtype (:class:`torchless.dtype`, optional): a dtype other than the placeholder's.
         """
         self.data = _creation.empty(shape, device=device, dtype=self.dtype if dtype is None else dtype)
         self.__class__ = self.cls_to_become

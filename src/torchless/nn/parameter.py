@@ -57,18 +57,20 @@ class Buffer(metaclass=_BufferMeta):
 
 
 class UninitializedParameter(UninitializedTensorMixin, Parameter):
-    r"""A parameter that is not initialized.
+    r"""A placeholder for a parameter whose shape is not known yet, as a lazy module holds before its first call.
 
-    Uninitialized Parameters are a special case of :class:`torchless.nn.Parameter` where the shape of the data is
-    still unknown.
+    It is a :class:`torchless.nn.Parameter` with a dtype, a device and ``requires_grad``, but no values. Asking
+    for its ``shape`` raises a RuntimeError, and handing it to an operation a ValueError that names the operation.
+    What it accepts: questions that need no shape (``dtype``, ``is_floating_point()``, ...), a change of dtype
+    or device, as ``module.double()`` or ``module.to(...)`` applies to a lazy module, and :meth:`materialize`,
+    which gives it a shape and makes it, as the same object, an ordinary :class:`torchless.nn.Parameter`.
 
-    Unlike a :class:`torchless.nn.Parameter`, uninitialized parameters hold no data and attempting to access some
-    properties, like their shape, will throw a runtime error. The only operations that can be performed on an
-    uninitialized parameter are changing its datatype, moving it to a different device and converting it to a
-    regular :class:`torchless.nn.Parameter`.
-
-    The default device or dtype to use when the parameter is materialized can be set during construction using
-    e.g. ``dtype=torchless.float64``.
+    Args:
+        requires_grad (bool): carried over to the materialized parameter. Default: ``True``
+        device: device of the placeholder. Default: ``None``
+        dtype: dtype of the placeholder, and so of the materialized parameter unless :meth:`materialize` is given
+            another (e.g. ``dtype=torchless.float64``); ``None`` takes the default dtype at construction.
+            Default: ``None``
     """
 
     __slots__ = ()
@@ -82,18 +84,20 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
 
 
 class UninitializedBuffer(UninitializedTensorMixin, Tensor):
-    r"""A buffer that is not initialized.
+    r"""A placeholder for a buffer whose shape is not known yet (the running statistics of a lazy normalisation).
 
-    Uninitialized Buffer is a special case of :class:`torchless.Tensor` where the shape of the data is still
-    unknown.
+    The buffer counterpart of :class:`UninitializedParameter`, with the same refusals and the same few accepted
+    uses: it is a :class:`torchless.Tensor` with a dtype and a device but no values, until :meth:`materialize`
+    gives it a shape and makes it, as the same object, an ordinary tensor.
 
-    Unlike a :class:`torchless.Tensor`, uninitialized buffers hold no data and attempting to access some
-    properties, like their shape, will throw a runtime error. The only operations that can be performed on an
-    uninitialized buffer are changing its datatype, moving it to a different device and converting it to a
-    regular :class:`torchless.Tensor`.
-
-    The default device or dtype to use when the buffer is materialized can be set during construction using
-    e.g. ``dtype=torchless.float64``.
+    Args:
+        requires_grad (bool): carried over to the materialized tensor. Default: ``False``
+        device: device of the placeholder. Default: ``None``
+        dtype: dtype of the placeholder, and so of the materialized tensor unless :meth:`materialize` is given
+            another (e.g. ``dtype=torchless.float64``); ``None`` takes the default dtype at construction.
+            Default: ``None``
+        persistent (bool): whether the buffer, once registered, is part of the module's ``state_dict``.
+            Default: ``True``
     """
 
     __slots__ = ()

@@ -214,7 +214,20 @@ class RReLU(Module):
 
 
 class SELU(Module):
-    """scale * (max(0, x) + min(0, alpha * (exp(x) - 1))), with SELU's fixed alpha and scale."""
+    r"""Scaled exponential linear unit (Klambauer et al., 2017), element by element.
+
+    Positive inputs are multiplied by ``scale``; the others go through ``scale * alpha * (exp(x) - 1)``, a curve
+    that flattens out at ``-scale * alpha``. Both constants are fixed, chosen by the authors so that activations
+    keep zero mean and unit variance through deep stacks: :math:`\alpha \approx 1.6733`,
+    :math:`\text{scale} \approx 1.0507` (full precision in ``torchless.nn.functional.selu``).
+
+    Args:
+        inplace: write the result into the input tensor instead of a new one. Default: ``False``
+
+    Shape:
+        - Input: any shape :math:`(*)`, floating point
+        - Output: the input's shape
+    """
 
     def __init__(self, inplace=False):
         super().__init__()

@@ -144,27 +144,26 @@ class BatchNorm3d(_BatchNorm):
 
 
 class LazyBatchNorm1d(_LazyNormBase, _BatchNorm):
-    r"""A :class:`torchless.nn.BatchNorm1d` module with lazy initialization.
+    r""":class:`torchless.nn.BatchNorm1d` whose ``num_features`` is taken from the first input, ``input.shape[1]``.
 
-    Lazy initialization based on the ``num_features`` argument of the :class:`BatchNorm1d` that is inferred from
-    the ``input.size(1)``. The attributes that will be lazily initialized are ``weight``, ``bias``,
-    ``running_mean`` and ``running_var``.
-
-    Check the :class:`torchless.nn.modules.lazy.LazyModuleMixin` for further documentation on lazy modules and
-    their limitations.
+    ``weight``, ``bias``, ``running_mean`` and ``running_var`` are placeholders until that first call, which gives
+    them the size C and turns the module into a :class:`BatchNorm1d` (see
+    :class:`torchless.nn.modules.lazy.LazyModuleMixin` for how lazy modules behave).
 
     Args:
-        eps: a value added to the denominator for numerical stability. Default: 1e-5
-        momentum: the value used for the running_mean and running_var computation. Can be set to ``None`` for
-            cumulative moving average (i.e. simple average). Default: 0.1
-        affine: a boolean value that when set to ``True``, this module has learnable affine parameters.
-            Default: ``True``
-        track_running_stats: a boolean value that when set to ``True``, this module tracks the running mean and
-            variance, and when set to ``False``, this module does not track such statistics, and initializes
-            statistics buffers :attr:`running_mean` and :attr:`running_var` as ``None``. When these buffers are
-            ``None``, this module always uses batch statistics in both training and eval modes. Default: ``True``
-        bias: If set to ``False``, the layer will not learn an additive bias (only relevant if :attr:`affine` is
-            ``True``). Default: ``True``
+        eps: added to the variance before its square root is taken, to keep the division finite. Default: 1e-5
+        momentum: weight of the current batch in the running-statistics update; ``None`` averages all the batches
+            seen so far with equal weights. Default: 0.1
+        affine: whether to learn a per-channel scale ``weight`` and shift ``bias``. Default: ``True``
+        track_running_stats: whether to keep ``running_mean`` and ``running_var`` and normalise with them in eval
+            mode; with ``False`` both are ``None`` and the batch's own statistics are used in train and eval mode
+            alike. Default: ``True``
+        bias: with ``False`` (and ``affine``), a scale is learnt but no shift. Default: ``True``
+        device, dtype: where, and in which dtype, the tensors are created.
+
+    Shape:
+        - Input: :math:`(N, C)` or :math:`(N, C, L)`
+        - Output: the input's shape
     """
 
     cls_to_become = BatchNorm1d
@@ -172,14 +171,14 @@ class LazyBatchNorm1d(_LazyNormBase, _BatchNorm):
 
 
 class LazyBatchNorm2d(_LazyNormBase, _BatchNorm):
-    r"""A :class:`torchless.nn.BatchNorm2d` module with lazy initialization.
+    r""":class:`torchless.nn.BatchNorm2d` sized by its first input, as :class:`LazyBatchNorm1d` is.
 
-    Lazy initialization is done for the ``num_features`` argument of the :class:`BatchNorm2d` that is inferred
-    from the ``input.size(1)``. The attributes that will be lazily initialized are ``weight``, ``bias``,
-    ``running_mean`` and ``running_var``. Arguments as :class:`LazyBatchNorm1d`.
+    The first call reads C from ``input.shape[1]``, sizes the placeholders with it and turns the module into a
+    :class:`BatchNorm2d`. The arguments are those of :class:`LazyBatchNorm1d`.
 
-    Check the :class:`torchless.nn.modules.lazy.LazyModuleMixin` for further documentation on lazy modules and
-    their limitations.
+    Shape:
+        - Input: :math:`(N, C, H, W)`
+        - Output: the input's shape
     """
 
     cls_to_become = BatchNorm2d
@@ -187,14 +186,14 @@ class LazyBatchNorm2d(_LazyNormBase, _BatchNorm):
 
 
 class LazyBatchNorm3d(_LazyNormBase, _BatchNorm):
-    r"""A :class:`torchless.nn.BatchNorm3d` module with lazy initialization.
+    r""":class:`torchless.nn.BatchNorm3d` sized by its first input, as :class:`LazyBatchNorm1d` is.
 
-    Lazy initialization is done for the ``num_features`` argument of the :class:`BatchNorm3d` that is inferred
-    from the ``input.size(1)``. The attributes that will be lazily initialized are ``weight``, ``bias``,
-    ``running_mean`` and ``running_var``. Arguments as :class:`LazyBatchNorm1d`.
+    The first call reads C from ``input.shape[1]``, sizes the placeholders with it and turns the module into a
+    :class:`BatchNorm3d`. The arguments are those of :class:`LazyBatchNorm1d`.
 
-    Check the :class:`torchless.nn.modules.lazy.LazyModuleMixin` for further documentation on lazy modules and
-    their limitations.
+    Shape:
+        - Input: :math:`(N, C, D, H, W)`
+        - Output: the input's shape
     """
 
     cls_to_become = BatchNorm3d

@@ -63,8 +63,8 @@ class InstanceNorm1d(_InstanceNorm):
     variance), and eval normalises with them; otherwise instance statistics are used in both modes.
 
     Shape:
-        - Input: :math:`(N, C, L)` or :math:`(C, L)`
-        - Output: :math:`(N, C, L)` or :math:`(C, L)` (same shape as input)
+        - Input: :math:`(N, C, L)`, or :math:`(C, L)` for a single sample
+        - Output: the input's shape
     """
 
     def _get_no_batch_dim(self):
@@ -76,12 +76,14 @@ class InstanceNorm1d(_InstanceNorm):
 
 
 class InstanceNorm2d(_InstanceNorm):
-    """Instance normalisation over (N, C, H, W) or unbatched (C, H, W) input; statistics over H and W
-    per sample and channel (see InstanceNorm1d).
+    """Instance normalisation of images: each channel of each sample is normalised over its own H x W values.
+
+    The arguments and the running statistics are those of :class:`InstanceNorm1d`, for input of one more spatial
+    dimension; a 3-D input is one sample without the batch dimension.
 
     Shape:
-        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
-        - Output: :math:`(N, C, H, W)` or :math:`(C, H, W)` (same shape as input)
+        - Input: :math:`(N, C, H, W)`, or :math:`(C, H, W)` for a single sample
+        - Output: the input's shape
     """
 
     def _get_no_batch_dim(self):
@@ -93,12 +95,14 @@ class InstanceNorm2d(_InstanceNorm):
 
 
 class InstanceNorm3d(_InstanceNorm):
-    """Instance normalisation over (N, C, D, H, W) or unbatched (C, D, H, W) input; statistics over D, H
-    and W per sample and channel (see InstanceNorm1d).
+    """Instance normalisation of volumes: each channel of each sample is normalised over its own D x H x W values.
+
+    The arguments and the running statistics are those of :class:`InstanceNorm1d`, for input of two more spatial
+    dimensions; a 4-D input is one sample without the batch dimension.
 
     Shape:
-        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
-        - Output: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)` (same shape as input)
+        - Input: :math:`(N, C, D, H, W)`, or :math:`(C, D, H, W)` for a single sample
+        - Output: the input's shape
     """
 
     def _get_no_batch_dim(self):
@@ -110,32 +114,31 @@ class InstanceNorm3d(_InstanceNorm):
 
 
 class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
-    r"""A :class:`torchless.nn.InstanceNorm1d` module with lazy initialization of the ``num_features`` argument.
+    r""":class:`torchless.nn.InstanceNorm1d` whose ``num_features`` is read from the first input, ``input.shape[1]``.
 
-    The ``num_features`` argument of the :class:`InstanceNorm1d` is inferred from the ``input.size(1)``. The
-    attributes that will be lazily initialized are ``weight``, ``bias``, ``running_mean`` and ``running_var``.
+    ``weight``, ``bias``, ``running_mean`` and ``running_var`` stay placeholders until the first call sizes them and
+    turns the module into an :class:`InstanceNorm1d`; :class:`torchless.nn.modules.lazy.LazyModuleMixin` describes
+    lazy modules in general.
 
-    As in PyTorch, the defaults are those of the lazy batch normalisations (``affine=True``,
-    ``track_running_stats=True``), not InstanceNorm1d's; and ``num_features`` is read from ``input.size(1)`` even
-    for an unbatched input.
-
-    Check the :class:`torchless.nn.modules.lazy.LazyModuleMixin` for further documentation on lazy modules and
-    their limitations.
+    Two differences from the eager class, both PyTorch's: the defaults are the lazy batch normalisations'
+    (``affine=True``, ``track_running_stats=True``) rather than InstanceNorm1d's (both ``False``); and
+    ``num_features`` comes from dimension 1 even when the first input is a single unbatched sample (where it is the
+    length L, not C).
 
     Args:
-        eps: a value added to the denominator for numerical stability. Default: 1e-5
-        momentum: the value used for the running_mean and running_var computation. Default: 0.1
-        affine: a boolean value that when set to ``True``, this module has learnable affine parameters,
-            initialized the same way as done for batch normalization. Default: ``True``
-        track_running_stats: a boolean value that when set to ``True``, this module tracks the running mean and
-            variance, and when set to ``False``, this module does not track such statistics and always uses batch
-            statistics in both training and eval modes. Default: ``True``
-        bias: If set to ``False``, the layer will not learn an additive bias (only relevant if :attr:`affine` is
-            ``True``). Default: ``True``
+        eps: added to the variance before its square root is taken, to keep the division finite. Default: 1e-5
+        momentum: weight of the current batch in the running-statistics update. Default: 0.1
+        affine: whether to learn a per-channel scale ``weight`` (starting at 1) and shift ``bias`` (starting at 0).
+            Default: ``True``
+        track_running_stats: whether to keep ``running_mean`` and ``running_var`` and normalise with them in eval
+            mode; with ``False`` each sample is normalised with its own statistics in train and eval mode alike.
+            Default: ``True``
+        bias: with ``False`` (and ``affine``), a scale is learnt but no shift. Default: ``True``
+        device, dtype: where, and in which dtype, the tensors are created.
 
     Shape:
-        - Input: :math:`(N, C, L)` or :math:`(C, L)`
-        - Output: :math:`(N, C, L)` or :math:`(C, L)` (same shape as input)
+        - Input: :math:`(N, C, L)`, or :math:`(C, L)` for a single sample
+        - Output: the input's shape
     """
 
     cls_to_become = InstanceNorm1d
@@ -144,12 +147,14 @@ class LazyInstanceNorm1d(_LazyNormBase, _InstanceNorm):
 
 
 class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
-    r"""A :class:`torchless.nn.InstanceNorm2d` module with lazy initialization of the ``num_features`` argument
-    (see :class:`LazyInstanceNorm1d`).
+    r""":class:`torchless.nn.InstanceNorm2d` sized by its first input, as :class:`LazyInstanceNorm1d` is.
+
+    The first call copies ``input.shape[1]`` into ``num_features``, sizes the placeholders with it and turns the
+    module into an :class:`InstanceNorm2d`. Arguments and defaults are those of :class:`LazyInstanceNorm1d`.
 
     Shape:
-        - Input: :math:`(N, C, H, W)` or :math:`(C, H, W)`
-        - Output: :math:`(N, C, H, W)` or :math:`(C, H, W)` (same shape as input)
+        - Input: :math:`(N, C, H, W)`, or :math:`(C, H, W)` for a single sample
+        - Output: the input's shape
     """
 
     cls_to_become = InstanceNorm2d
@@ -158,12 +163,14 @@ class LazyInstanceNorm2d(_LazyNormBase, _InstanceNorm):
 
 
 class LazyInstanceNorm3d(_LazyNormBase, _InstanceNorm):
-    r"""A :class:`torchless.nn.InstanceNorm3d` module with lazy initialization of the ``num_features`` argument
-    (see :class:`LazyInstanceNorm1d`).
+    r""":class:`torchless.nn.InstanceNorm3d` sized by its first input, as :class:`LazyInstanceNorm1d` is.
+
+    The first call copies ``input.shape[1]`` into ``num_features``, sizes the placeholders with it and turns the
+    module into an :class:`InstanceNorm3d`. Arguments and defaults are those of :class:`LazyInstanceNorm1d`.
 
     Shape:
-        - Input: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)`
-        - Output: :math:`(N, C, D, H, W)` or :math:`(C, D, H, W)` (same shape as input)
+        - Input: :math:`(N, C, D, H, W)`, or :math:`(C, D, H, W)` for a single sample
+        - Output: the input's shape
     """
 
     cls_to_become = InstanceNorm3d

@@ -7,19 +7,20 @@ __all__ = ["LazyModuleMixin"]
 
 
 class LazyModuleMixin:
-    r"""A mixin for modules that lazily initialize parameters, also known as "lazy modules".
+    r"""Mixin for "lazy" modules: layers that work out the sizes of their tensors from the first input they get.
 
-    Modules that lazily initialize parameters, or "lazy modules", derive the shapes of their parameters from the
-    first input(s) to their forward method. Until that first forward they contain
-    :class:`torchless.nn.UninitializedParameter` s that should not be accessed or used, and afterward they contain
-    regular :class:`torchless.nn.Parameter` s. Lazy modules are convenient since they don't require computing some
-    module arguments, like the :attr:`in_features` argument of a typical :class:`torchless.nn.Linear`.
+    A lazy layer is built without one of its size arguments (``in_features`` for :class:`LazyLinear`,
+    ``num_features`` for the lazy normalisations). In its place, its parameters and buffers are
+    :class:`torchless.nn.UninitializedParameter` and :class:`torchless.nn.UninitializedBuffer` placeholders, which
+    have a dtype but no shape and refuse to take part in any computation. The first call of the module runs
+    :meth:`initialize_parameters` on the call's arguments, from a forward pre-hook, before ``forward``: the
+    placeholders get their shapes and values (the eager layer's initialisation), and the module's class is
+    swapped for :attr:`cls_to_become` (a :class:`LazyLinear` turns into a :class:`Linear`). The hook then removes
+    itself, and from there on the module is indistinguishable from one built eagerly.
 
-    After construction, networks with lazy modules should first be converted to the desired dtype. The lazy
-    modules should then perform "dry runs" to initialize all the components in the module: an input of the right
-    size and dtype sent through the network reaches each lazy module, which materializes its parameters (in
-    place: an optimizer created beforehand holds them) and becomes the class named by :attr:`cls_to_become`
-    (a :class:`LazyLinear` becomes a :class:`Linear`). After this the network can be used as usual.
+    Such a first call, the "dry run", is best made once the network has its final dtype: build the network,
+    convert it, then pass it one batch of the intended size and dtype. The placeholders are filled in place, not
+    replaced, so an optimizer may already hold them.
 
     >>> net = nn.Sequential(nn.LazyLinear(10), nn.ReLU(), nn.LazyLinear(1))
     >>> net(torchless.ones(10, 4)).shape  # the dry run
@@ -27,11 +28,12 @@ class LazyModuleMixin:
     >>> net[0]
     Linear(in_features=4, out_features=10, bias=True)
 
-    The initialization draws from the random generator at the dry run, after the eager modules were initialized
-    at construction: a network with lazy modules gets different values than its eager twin from the same seed.
+    The values are drawn from the random generator during the dry run, whereas an eager layer draws them when it
+    is constructed: from the same seed, a network with lazy layers and its eager twin start from different values.
 
-    Lazy modules can be serialized with a state dict like other modules; loading one whose entries have shapes
-    materializes the parameters with those shapes (and they are not replaced by the dry run).
+    ``state_dict()`` works on either side of the dry run; before it, the entries are the placeholders themselves.
+    Loading a state dict whose entries have shapes gives the placeholders those shapes and values, which the
+    dry run then leaves as they are.
     """
 
     cls_to_become = None
@@ -60,10 +62,11 @@ class LazyModuleMixin:
                 param.materialize(state_dict[key].shape)
 
     def initialize_parameters(self, *args, **kwargs):
-        r"""Initialize parameters according to the input batch properties.
+        r"""Give the placeholder parameters and buffers their shapes, read off the given inputs, and their values.
 
-        This adds an interface to isolate parameter initialization from the forward pass when doing parameter
-        shape inference.
+        Each lazy layer defines it; the pre-hook of the first call runs it with that call's arguments, so that
+        shape inference stays out of ``forward``. Calling it directly fills the placeholders without a forward
+        pass (the class swap still waits for the first call).
         """
         raise NotImplementedError(f"initialize_parameters is not implemented for {self.__class__.__name__}")
 

@@ -59,27 +59,27 @@ class NonDynamicallyQuantizableLinear(Linear):
 
 
 class LazyLinear(LazyModuleMixin, Linear):
-    r"""A :class:`torchless.nn.Linear` module where ``in_features`` is inferred.
+    r""":class:`torchless.nn.Linear` without ``in_features``: the first input's last dimension supplies it.
 
-    In this module, the ``weight`` and ``bias`` are of :class:`torchless.nn.UninitializedParameter` class. They
-    will be initialized after the first call to ``forward`` is done and the module will become a regular
-    :class:`torchless.nn.Linear` module. The ``in_features`` argument of the :class:`Linear` is inferred from the
-    ``input.shape[-1]``.
-
-    Check the :class:`torchless.nn.modules.lazy.LazyModuleMixin` for further documentation on lazy modules and
-    their limitations.
+    Until the first call, ``weight`` and ``bias`` are :class:`torchless.nn.UninitializedParameter` placeholders.
+    That call sets ``in_features`` to ``input.shape[-1]``, gives the placeholders their shapes and Linear's
+    initialisation, and turns the module into a :class:`Linear`. (If a state dict was loaded first, the weights
+    keep its values and the call only checks that the input's last dimension matches them.) See
+    :class:`torchless.nn.modules.lazy.LazyModuleMixin` for how lazy modules behave in general.
 
     Args:
-        out_features: size of each output sample
-        bias: If set to ``False``, the layer will not learn an additive bias. Default: ``True``
+        out_features: number of features each output row has
+        bias: whether the layer adds a learnt bias. Default: ``True``
+        device, dtype: where, and in which dtype, the parameters are created
+
+    Shape:
+        - Input: :math:`(*, H_{in})`, any number of leading dimensions; :math:`H_{in}` becomes ``in_features``
+        - Output: :math:`(*, H_{out})` with :math:`H_{out} = \text{out\_features}`
 
     Attributes:
-        weight: the learnable weights of the module of shape :math:`(\text{out\_features}, \text{in\_features})`.
-            The values are initialized from :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})`, where
-            :math:`k = \frac{1}{\text{in\_features}}`
-        bias: the learnable bias of the module of shape :math:`(\text{out\_features})`. If :attr:`bias` is
-            ``True``, the values are initialized from :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})` where
-            :math:`k = \frac{1}{\text{in\_features}}`
+        weight: shape :math:`(\text{out\_features}, \text{in\_features})`, drawn once sized from
+            :math:`\mathcal{U}(-\sqrt{k}, \sqrt{k})` with :math:`k = 1 / \text{in\_features}`
+        bias: shape :math:`(\text{out\_features})`, drawn from the same distribution (when ``bias=True``)
     """
 
     cls_to_become = Linear

@@ -14,34 +14,36 @@ def _convert_weights(module, memory_format, classes):
 
 
 def convert_conv2d_weight_memory_format(module, memory_format):
-    r"""Convert ``memory_format`` of ``nn.Conv2d.weight`` to ``memory_format``.
+    r"""Store the weight of every 2-D convolution in ``module`` in the layout ``memory_format``.
 
-    The conversion recursively applies to nested ``nn.Module``, including ``module``. It changes only the
-    memory layout (the weights' strides), never the semantics of each dimension.
+    ``module`` itself and all the modules it contains, at any depth, are visited; each one that is an
+    ``nn.Conv2d`` or ``nn.ConvTranspose2d`` (or a subclass) gets its weight's values copied to the new strides.
+    The weight stays the same :class:`Parameter` object, with the same shape and values: only the order of its
+    elements in memory changes, so the results of the model do not.
 
     Args:
-        module (nn.Module): ``nn.Conv2d`` & ``nn.ConvTranspose2d`` or container ``nn.Module``
-        memory_format: user specified ``memory_format``, e.g. ``torchless.channels_last`` or
-            ``torchless.contiguous_format``
+        module (nn.Module): a convolution, or any module containing some
+        memory_format: the layout wanted, e.g. ``torchless.channels_last`` or ``torchless.contiguous_format``
 
     Returns:
-        The original module with updated ``nn.Conv2d``
+        ``module``, changed in place
     """
     return _convert_weights(module, memory_format, ("Conv2d", "ConvTranspose2d"))
 
 
 def convert_conv3d_weight_memory_format(module, memory_format):
-    r"""Convert ``memory_format`` of ``nn.Conv3d.weight`` to ``memory_format``.
+    r"""Store the weight of every 3-D convolution in ``module`` in the layout ``memory_format``.
 
-    The conversion recursively applies to nested ``nn.Module``, including ``module``. It changes only the
-    memory layout (the weights' strides), never the semantics of each dimension.
+    ``module`` itself and all the modules it contains, at any depth, are visited; each one that is an
+    ``nn.Conv3d`` or ``nn.ConvTranspose3d`` (or a subclass) gets its weight's values copied to the new strides.
+    The weight stays the same :class:`Parameter` object, with the same shape and values: only the order of its
+    elements in memory changes, so the results of the model do not.
 
     Args:
-        module (nn.Module): ``nn.Conv3d`` & ``nn.ConvTranspose3d`` or container ``nn.Module``
-        memory_format: user specified ``memory_format``, e.g. ``torchless.channels_last_3d`` or
-            ``torchless.contiguous_format``
+        module (nn.Module): a convolution, or any module containing some
+        memory_format: the layout wanted, e.g. ``torchless.channels_last_3d`` or ``torchless.contiguous_format``
 
     Returns:
-        The original module with updated ``nn.Conv3d``
+        ``module``, changed in place
     """
     return _convert_weights(module, memory_format, ("Conv3d", "ConvTranspose3d"))

@@ -25,32 +25,35 @@ class _WeightNorm(Module):
 
 
 def weight_norm(module, name="weight", dim=0):
-    r"""Apply weight normalization to a parameter in the given module.
+    r"""Reparametrize ``module.<name>`` as a length ``g`` times a unit direction ``v / ||v||`` (weight normalization).
 
     .. math::
-         \mathbf{w} = g \dfrac{\mathbf{v}}{\|\mathbf{v}\|}
+        w = g \, \frac{v}{\lVert v \rVert}
 
-    Weight normalization decouples the magnitude of a weight tensor from its direction: the parameter
-    :attr:`name` is replaced by the magnitude ``g`` (``parametrizations.<name>.original0``) and the direction
-    ``v`` (``parametrizations.<name>.original1``), and recomputed from them on every access. With ``dim=0`` the
-    norm is taken per output channel; with ``dim=None`` over the whole tensor. State dicts of the deprecated
-    :func:`torchless.nn.utils.weight_norm` (``<name>_g``, ``<name>_v``) load into the result.
+    The weight is split, through :func:`torchless.nn.utils.parametrize.register_parametrization`, into two
+    parameters that are trained separately: the length ``g`` as ``parametrizations.<name>.original0`` and the
+    unnormalised direction ``v`` as ``parametrizations.<name>.original1``, from which ``module.<name>`` is
+    recomputed at every read. At registration, ``v`` is the current weight and ``g`` its norm, so the weight's value
+    is unchanged. The norm is taken separately for each index of dimension :attr:`dim` (with ``dim=0``, one length
+    per output channel), or over the whole tensor with ``dim=None``. A state dict of the hook-based
+    :func:`torchless.nn.utils.weight_norm` (entries ``<name>_g`` and ``<name>_v``) loads into the result.
 
     Args:
-        module (Module): containing module
-        name (str, optional): name of weight parameter
-        dim (int, optional): dimension over which to compute the norm
+        module (Module): the module owning the weight
+        name (str, optional): which parameter to reparametrize. Default: ``"weight"``
+        dim (int, optional): the dimension that keeps one length per index; ``None`` for a single length.
+            Default: ``0``
 
     Returns:
-        The original module with the weight norm parametrization
+        ``module``, with the parametrization registered
 
     Example::
 
-        >>> m = weight_norm(nn.Linear(20, 40), name='weight')
-        >>> m.parametrizations.weight.original0.size()
-        torchless.Size([40, 1])
-        >>> m.parametrizations.weight.original1.size()
-        torchless.Size([40, 20])
+        >>> m = weight_norm(nn.Conv2d(3, 8, 3))
+        >>> m.parametrizations.weight.original0.shape  # one length per output channel
+        torchless.Size([8, 1, 1, 1])
+        >>> m.parametrizations.weight.original1.shape
+        torchless.Size([8, 3, 3, 3])
     """
     parametrize.register_parametrization(module, name, _WeightNorm(dim), unsafe=True)
 
@@ -116,27 +119,40 @@ class _SpectralNorm(Module):
 
 
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
-    r"""Apply spectral normalization to a parameter in the given module.
+    r"""Reparametrize ``module.<name>`` as the weight divided by its spectral norm, its largest singular value.
 
     .. math::
-        \mathbf{W}_{SN} = \dfrac{\mathbf{W}}{\sigma(\mathbf{W})},\quad
-        \sigma(\mathbf{W}) = \max_{\mathbf{h}: \mathbf{h} \ne 0} \dfrac{\|\mathbf{W} \mathbf{h}\|_2}{\|\mathbf{h}\|_2}
+        W_{SN} = W / \sigma(W), \qquad
+        \sigma(W) = \max_{h \neq 0} \lVert W h \rVert_2 / \lVert h \rVert_2
 
-    The weight (reshaped to a matrix, :attr:`dim` first) is divided by its largest singular value, estimated by
-    power iteration: the singular vector estimates are the buffers ``parametrizations.<name>[0]._u`` and
-    ``_v``, updated by :attr:`n_power_iterations` steps on every access in training mode only (15 steps on
-    registration). Their random start comes from torchless's generator, so it differs from PyTorch's.
+    For the singular value, the weight is viewed as a matrix: dimension :attr:`dim` gives its rows, all the others
+    flattened together its columns. :math:`\sigma` is not computed exactly but estimated by power iteration, from
+    left and right singular vector estimates kept as the buffers ``parametrizations.<name>[0]._u`` and ``._v``.
+    Each read of ``module.<name>`` in training mode first advances them by :attr:`n_power_iterations` steps; in
+    eval mode they are used as they stand. At registration they start from random vectors, drawn from torchless's
+    generator (so they differ from PyTorch's for the same seed), refined by 15 steps. A 1-D weight is divided by
+    its 2-norm directly.
 
     Args:
-        module (nn.Module): containing module
-        name (str, optional): name of weight parameter. Default: ``"weight"``.
-        n_power_iterations (int, optional): number of power iterations to calculate spectral norm. Default: ``1``.
-        eps (float, optional): epsilon for numerical stability in calculating norms. Default: ``1e-12``.
-        dim (int, optional): dimension corresponding to number of outputs. Default: ``0``, except for modules
-            that are instances of ConvTranspose{1,2,3}d, when it is ``1``
+        module (nn.Module): the module owning the weight
+        name (str, optional): which parameter to normalise. Default: ``"weight"``
+        n_power_iterations (int, optional): power-iteration steps per read in training mode (positive).
+            Default: ``1``
+        eps (float, optional): floor on the norms divided by when the vectors are normalised. Default: ``1e-12``
+        dim (int, optional): the dimension indexing the outputs, which becomes the matrix's rows. Default: ``1``
+            for ``ConvTranspose1d``/``2d``/``3d`` (whose weights put the outputs second), ``0`` otherwise
 
     Returns:
-        The original module with a new parametrization registered to the specified weight
+        ``module``, with the parametrization registered
+
+    Raises:
+        ValueError: when ``module`` has no parameter or buffer :attr:`name`
+
+    Example::
+
+        >>> m = spectral_norm(nn.Linear(20, 10))
+        >>> m.parametrizations.weight[0]._u.shape, m.parametrizations.weight[0]._v.shape
+        (torchless.Size([10]), torchless.Size([20]))
     """
     weight = getattr(module, name, None)
     if not isinstance(weight, Tensor):

@@ -24,12 +24,12 @@ _cache = {}  # (id(module), tensor name) -> parametrized tensor, while cached() 
 
 @contextmanager
 def cached():
-    r"""Context manager that enables the caching system within parametrizations registered with
-    :func:`register_parametrization`.
+    r"""Within this block, each parametrized tensor is computed once, on first use, and then reused.
 
-    The value of a parametrized tensor is computed and cached the first time it is required while this context
-    manager is active; the cached values are discarded when leaving it. This is useful when a parametrized tensor
-    is used more than once in a forward pass (a shared weight, the recurrent kernel of an RNN):
+    Without it, every read of a parametrized attribute runs its parametrizations again. Inside the block the first
+    read stores the result and later reads return that same tensor; leaving the (outermost) block forgets all the
+    stored results. Worth it when one forward pass reads the same parametrized tensor many times, as a weight
+    shared between layers or the hidden-to-hidden weight of a recurrent layer does at every step:
 
     .. code-block:: python
 
@@ -61,22 +61,23 @@ def _set_data(dest, src):
 
 
 class ParametrizationList(ModuleList):
-    r"""A sequential container that holds and manages the original parameters or buffers of a parametrized
-    :class:`torchless.nn.Module`.
+    r"""The chain of parametrizations on one tensor of a module, together with the unconstrained tensor(s) it maps.
 
-    It is the type of ``module.parametrizations[tensor_name]`` when ``module[tensor_name]`` has been parametrized
-    with :func:`register_parametrization`. If the first parametrization has a ``right_inverse`` returning one
-    tensor, or no ``right_inverse`` (taken to be the identity), the tensor is held under the name ``original``;
-    if ``right_inverse`` returns several tensors, they are held as ``original0``, ``original1``, ...
+    :func:`register_parametrization` builds it and stores it as ``module.parametrizations[tensor_name]``; calling it
+    (no arguments) runs the parametrizations in order and returns the value ``module.<tensor_name>`` reads. The
+    unconstrained tensor is its attribute ``original`` when the first parametrization's ``right_inverse`` returns
+    one tensor, or when that parametrization has none (the tensor is then kept as it was); it is ``original0``,
+    ``original1``, ... when ``right_inverse`` returns a sequence of tensors.
 
     .. warning::
-        This class is used internally by :func:`register_parametrization`. It shall not be instantiated by the user.
+        Meant to be built by :func:`register_parametrization` only, not directly.
 
     Args:
-        modules (sequence): sequence of modules representing the parametrizations
-        original (Parameter or Tensor): parameter or buffer that is parametrized
-        unsafe (bool): whether the parametrization may change the dtype and shape of the tensor (then it is not
-            checked for consistency upon registration). Default: ``False``
+        modules (sequence): the parametrizations, in the order they are applied (at least one)
+        original (Parameter or Tensor): the parameter or buffer being parametrized; in the one-tensor case it is
+            kept as ``original`` (same object, values replaced by ``right_inverse``'s)
+        unsafe (bool): skip the check that the chain gives back a tensor of ``original``'s shape and dtype.
+            Default: ``False``
     """
 
     def __init__(self, modules, original, unsafe=False):
@@ -134,11 +135,14 @@ class ParametrizationList(ModuleList):
                                  f"parametrized shape: {Z.shape}")
 
     def right_inverse(self, value):
-        r"""Call the ``right_inverse`` methods of the parametrizations in the inverse registration order and store
-        the result in ``self.original`` (one tensor) or ``self.original0``, ``self.original1``, ... (several).
+        r"""Set the unconstrained tensor(s) so that the chain evaluates to ``value`` (``module.<name> = value``).
+
+        ``value`` goes through the ``right_inverse`` of each parametrization, last registered first, and the result
+        is written, without gradient tracking, into the existing ``original`` (or ``original0``, ``original1``,
+        ...) tensors, whose dtypes it must match.
 
         Args:
-            value (Tensor): value to which initialize the module
+            value (Tensor): the value the parametrized tensor should take
         """
         with grad_mode.no_grad():
             for module in reversed(self):
@@ -269,42 +273,58 @@ def _check_appended_parametrization(module, tensor_name, parametrization):
 
 
 def register_parametrization(module, tensor_name, parametrization, *, unsafe=False):
-    r"""Register a parametrization to a tensor in a module.
+    r"""Make ``module.<tensor_name>`` the output of ``parametrization`` applied to a hidden, unconstrained tensor.
 
-    Assume ``tensor_name="weight"``: reading ``module.weight`` then returns ``parametrization(original)``, and the
-    backward pass differentiates through :attr:`parametrization` to the original tensor, accessible as
-    ``module.parametrizations.weight.original``. Several parametrizations may be registered on the same tensor;
-    they are applied in registration order. The training mode of :attr:`parametrization` is set to the module's.
+    The parameter or buffer ``tensor_name`` is moved into ``module.parametrizations[tensor_name]`` (a
+    :class:`ParametrizationList`, where it is ``original``; but see ``right_inverse`` below), and reading
+    ``module.<tensor_name>`` from then on computes ``parametrization(original)``; gradients flow through
+    ``parametrization`` back to ``original``, which is what an optimizer trains. Registering more parametrizations
+    on the same name chains them: each applies to the output of the ones registered before it.
+    ``parametrization`` is put in the module's train or eval mode.
 
-    A parametrization may implement ``right_inverse(X) -> Tensor or Sequence[Tensor]``: it is called on the
-    tensor when the first parametrization is registered to compute the original tensor(s) (held as ``original0``,
-    ``original1``, ... when it returns several), and on assignment (``module.weight = X``), which is only possible
-    when every parametrization on the tensor implements it. Without it the original is the tensor itself.
+    To do this, the module's class is replaced by a generated subclass, ``Parametrized<ClassName>`` (the other
+    instances of the class are unaffected). Such a module can be saved with ``state_dict()`` but not pickled whole.
+
+    ``parametrization`` may define ``right_inverse(X)``, returning a tensor or a sequence of tensors: a way back
+    from a value of the parametrized tensor to unconstrained tensor(s) that produce it. It is used twice:
+
+    - when the first parametrization is registered, to compute the unconstrained tensor(s) from the current value.
+      One tensor is written into the existing parameter, which thus stays in any optimizer that holds it; a
+      sequence becomes new tensors ``original0``, ``original1``, ... (to be added to an optimizer by hand).
+      Without ``right_inverse``, or when it raises ``NotImplementedError``, the current tensor is used unchanged;
+    - on assignment, ``module.<tensor_name> = X``, through every parametrization on the name, the last registered
+      first; all of them must then define it.
 
     Args:
-        module (nn.Module): module on which to register the parametrization
-        tensor_name (str): name of the parameter or buffer on which to register the parametrization
-        parametrization (nn.Module): the parametrization to register
+        module (nn.Module): the module owning the tensor
+        tensor_name (str): name of a parameter or buffer of ``module``, or of a tensor already parametrized
+        parametrization (nn.Module): the module computing the new value from the unconstrained tensor(s)
 
     Keyword args:
-        unsafe (bool): whether the parametrization may change the dtype and shape of the tensor; it is then not
-            checked for consistency upon registration. Default: ``False``
+        unsafe (bool): allow ``parametrization`` to change the shape or dtype of the tensor, and skip the checks
+            that it does not. Once set for a name, it stays set for its later parametrizations. Default: ``False``
 
     Returns:
-        Module: module
+        Module: ``module``, changed in place
 
     Raises:
-        ValueError: if the module does not have a parameter or a buffer named :attr:`tensor_name`
+        ValueError: when ``module`` has neither a parameter nor a buffer nor a parametrized tensor ``tensor_name``,
+            or (without ``unsafe``) when the checks of shape and dtype fail
 
     Example::
 
-        >>> class Symmetric(nn.Module):
+        >>> class Doubled(nn.Module):
         ...     def forward(self, X):
-        ...         return X.triu() + X.triu(1).T
-        >>> m = nn.Linear(5, 5)
-        >>> parametrize.register_parametrization(m, "weight", Symmetric())
-        >>> torchless.allclose(m.weight, m.weight.T)
-        True
+        ...         return 2 * X
+        ...     def right_inverse(self, W):
+        ...         return W / 2
+        >>> m = nn.Linear(3, 2)
+        >>> w = m.weight.detach().clone()
+        >>> m = parametrize.register_parametrization(m, "weight", Doubled())
+        >>> torchless.allclose(m.weight, w), torchless.allclose(m.parametrizations.weight.original, w / 2)
+        (True, True)
+        >>> type(m).__name__
+        'ParametrizedLinear'
     """
     parametrization.train(module.training)
     if is_parametrized(module, tensor_name):
@@ -330,15 +350,15 @@ def register_parametrization(module, tensor_name, parametrization, *, unsafe=Fal
 
 
 def is_parametrized(module, tensor_name=None):
-    r"""Determine if a module has a parametrization.
+    r"""Tell whether ``module`` carries parametrizations, on ``tensor_name`` or, without it, on any tensor.
 
     Args:
-        module (nn.Module): module to query
-        tensor_name (str, optional): name of the parameter in the module. Default: ``None``
+        module (nn.Module): the module to look at
+        tensor_name (str, optional): the one tensor to ask about; ``None`` asks about all of them. Default: ``None``
 
     Returns:
-        ``True`` if :attr:`module` has a parametrization for the tensor named :attr:`tensor_name`, or any
-        parametrization when :attr:`tensor_name` is ``None``; otherwise ``False``
+        bool: ``True`` when ``module.parametrizations`` has an entry for ``tensor_name`` (any entry, when it is
+        ``None``), ``False`` otherwise
     """
     parametrizations = getattr(module, "parametrizations", None)
     if not isinstance(parametrizations, ModuleDict):
@@ -349,27 +369,32 @@ def is_parametrized(module, tensor_name=None):
 
 
 def remove_parametrizations(module, tensor_name, leave_parametrized=True):
-    r"""Remove the parametrizations on a tensor in a module.
+    r"""Undo :func:`register_parametrization` for one tensor: ``module.<tensor_name>`` becomes a plain parameter or
+    buffer again, with every parametrization on it dropped.
 
-    - With ``leave_parametrized=True``, ``module[tensor_name]`` is set to its current (parametrized) value; when
-      it is parametrized by a single tensor, that tensor object is reused, so an optimizer holding it stays valid.
-    - With ``leave_parametrized=False``, ``module[tensor_name]`` is set to the unparametrized tensor
-      ``module.parametrizations[tensor_name].original``; only possible when it depends on just one tensor.
+    What the tensor holds afterwards depends on ``leave_parametrized``:
 
-    When no parametrization is left, the module gets its original class back.
+    - ``True``: the value the parametrizations computed last, frozen. When they worked on a single unconstrained
+      tensor, that same tensor object receives the value, so an optimizer that holds it keeps training it; with
+      several, a new tensor is made (a parameter if the value requires grad).
+    - ``False``: the unconstrained tensor ``original`` itself, as the parametrizations last saw it. Refused when
+      there are several unconstrained tensors.
+
+    When the last parametrized tensor of the module goes, ``module.parametrizations`` is deleted and the module
+    gets back its own class.
 
     Args:
-        module (nn.Module): module from which remove the parametrization
-        tensor_name (str): name of the parametrization to be removed
-        leave_parametrized (bool, optional): leave the attribute :attr:`tensor_name` parametrized.
-            Default: ``True``
+        module (nn.Module): the module to change
+        tensor_name (str): the parametrized tensor to turn back into a plain one
+        leave_parametrized (bool, optional): keep the computed value (``True``) or the unconstrained one
+            (``False``). Default: ``True``
 
     Returns:
-        Module: module
+        Module: ``module``, changed in place
 
     Raises:
-        ValueError: if ``module[tensor_name]`` is not parametrized
-        ValueError: if ``leave_parametrized=False`` and the parametrization depends on several tensors
+        ValueError: when ``tensor_name`` is not parametrized, or when ``leave_parametrized=False`` meets several
+            unconstrained tensors
     """
     if not is_parametrized(module, tensor_name):
         raise ValueError(f"Module {module} does not have a parametrization on {tensor_name}")
@@ -396,10 +421,10 @@ def remove_parametrizations(module, tensor_name, leave_parametrized=True):
 
 
 def type_before_parametrizations(module):
-    r"""Return the module's type before parametrizations were applied (its type, when it has none).
+    r"""The class ``module`` had before :func:`register_parametrization` swapped it (its class, if never swapped).
 
     Args:
-        module (nn.Module): module to get type of
+        module (nn.Module): the module whose own class is wanted
     """
     if is_parametrized(module):
         return module.__class__.__bases__[0]

@@ -49,38 +49,51 @@ class WeightNorm:
 
 
 def weight_norm(module, name="weight", dim=0):
-    r"""Apply weight normalization to a parameter in the given module.
+    r"""Split ``module.<name>`` into a length and a direction, with a forward pre-hook putting them back together.
 
     .. math::
-         \mathbf{w} = g \dfrac{\mathbf{v}}{\|\mathbf{v}\|}
+        w = g \, \frac{v}{\lVert v \rVert}
 
-    The parameter :attr:`name` is replaced by a magnitude (``<name>_g``) and a direction (``<name>_v``), and
-    recomputed from them by a hook before every :meth:`~Module.forward` call. With ``dim=0`` the norm is taken
-    per output channel; with ``dim=None`` over the whole tensor.
+    The parameter is deleted and two parameters take its place: ``<name>_g``, the length (the weight's norm at
+    the time of the call), and ``<name>_v``, the direction (the weight itself). Before each call of
+    :meth:`~Module.forward`, a hook sets ``module.<name>`` to the weight computed from them. The norm is taken
+    separately for each index of dimension :attr:`dim` (with ``dim=0``, one length per output channel), or over the
+    whole tensor with ``dim=None``.
 
     .. warning::
-        Deprecated (a ``FutureWarning``): use :func:`torchless.nn.utils.parametrizations.weight_norm`, which loads
-        state dicts made by this one.
+        Deprecated, with a ``FutureWarning``: :func:`torchless.nn.utils.parametrizations.weight_norm` does the
+        same as a parametrization, and loads the state dicts this one produces.
 
     Args:
-        module (Module): containing module
-        name (str, optional): name of weight parameter
-        dim (int, optional): dimension over which to compute the norm
+        module (Module): the module owning the weight
+        name (str, optional): which parameter to split. Default: ``"weight"``
+        dim (int, optional): the dimension that keeps one length per index; ``None`` for a single length.
+            Default: ``0``
 
     Returns:
-        The original module with the weight norm hook
+        ``module``, with the hook registered
+
+    Raises:
+        RuntimeError: when :attr:`name` already has such a hook
+        ValueError: when the weight is still an uninitialized (lazy) parameter
     """
     WeightNorm.apply(module, name, dim)
     return module
 
 
 def remove_weight_norm(module, name="weight"):
-    r"""Remove the weight normalization reparameterization from a module: ``module.<name>`` becomes a parameter
-    again, with its current value.
+    r"""Undo :func:`weight_norm`: ``<name>_g`` and ``<name>_v`` are dropped with the hook, and ``module.<name>`` is an
+    ordinary parameter again, holding the weight they last gave.
 
     Args:
-        module (Module): containing module
-        name (str, optional): name of weight parameter
+        module (Module): the module that :func:`weight_norm` changed
+        name (str, optional): the parameter that was split. Default: ``"weight"``
+
+    Returns:
+        ``module``
+
+    Raises:
+        ValueError: when :attr:`name` of ``module`` has no weight normalization hook
     """
     for key, hook in module._forward_pre_hooks.items():
         if isinstance(hook, WeightNorm) and hook.name == name:

@@ -145,16 +145,21 @@ class WeightedRandomSampler(Sampler):
 
 
 class BatchSampler(Sampler):
-    """Groups the indices of ``sampler`` into lists of ``batch_size``.
+    """Wraps a sampler so that it yields lists of ``batch_size`` consecutive indices instead of single ones.
 
     Args:
-        sampler (Sampler or Iterable): the indices to group.
-        batch_size (int): size of each batch.
-        drop_last (bool): drop the final batch if it is smaller than ``batch_size``.
+        sampler (Sampler or Iterable): where the indices come from, in the order they are grouped.
+        batch_size (int): how many indices each list holds (a positive int).
+        drop_last (bool): with ``True``, a last list shorter than ``batch_size`` is not yielded; with ``False``,
+            it is.
+
+    ``len()`` is the number of lists: ``len(sampler) / batch_size`` rounded down with ``drop_last``, up without.
 
     Example:
-        >>> list(BatchSampler(SequentialSampler(range(10)), batch_size=3, drop_last=False))
-        [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
+        >>> list(BatchSampler(range(7), batch_size=2, drop_last=True))
+        [[0, 1], [2, 3], [4, 5]]
+        >>> len(BatchSampler(range(7), batch_size=2, drop_last=False))
+        4
     """
 
     def __init__(self, sampler, batch_size, drop_last):
