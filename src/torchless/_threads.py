@@ -5,12 +5,12 @@ from ._kernels import parallel
 
 
 def get_num_threads():
-    """Returns the number of threads used for parallelizing CPU operations (default: the usable cores)."""
+    """How many threads one kernel call may be split over (at start: the cores this process may use)."""
     return parallel.get_num_threads()
 
 
 def set_num_threads(int):  # noqa: A002 - PyTorch's parameter name
-    """Sets the number of threads used for intraop parallelism on CPU.
+    """Lets one kernel call use at most ``int`` threads.
 
     torchless splits large convolutions, matrix products, pooling and element-wise updates into at
     most that many parts run at once; 1 runs every call whole.
