@@ -92,7 +92,7 @@ pi, e, inf, nan, newaxis = _math.pi, _math.e, _math.inf, _math.nan, None
 
 _LAZY_SUBMODULES = {"nn", "optim", "utils", "vision", "random", "autograd", "cli", "viz", "explain", "backends", "func",
                     "cuda", "return_types", "testing", "amp", "accelerator", "linalg", "jit", "hub", "storage", "version",
-                    "xpu", "mps", "special", "fft", "cpu", "multiprocessing", "distributions"}
+                    "xpu", "mps", "special", "fft", "cpu", "multiprocessing", "distributions", "profiler"}
 
 
 def __getattr__(name):

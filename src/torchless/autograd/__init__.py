@@ -175,3 +175,11 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 __all__ = ["Function", "GradcheckError", "backward", "detect_anomaly", "enable_grad", "functional", "grad", "gradcheck", "gradgradcheck",
            "inference_mode", "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_detect_anomaly",
            "set_grad_enabled", "Variable"]
+
+
+def __getattr__(name):
+    if name in ("profiler", "profiler_util"):  # loaded on first use, like the profiler itself
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
