@@ -356,3 +356,35 @@ def test_chunks_of_images_give_the_whole_batch_result(monkeypatch, dtype, shape)
     assert_close(gather.conv2d_backward_weight_gather(gy, x, kernel, *args),
                  reference_backward_weight(gy, x, kernel, *args), dtype)
     gather.release_plans()
+
+
+def test_chunked_weight_gradient_reuses_the_last_chunk_of_the_same_input_only(monkeypatch):
+    """A chunked forward leaves its last chunk's columns in the plan: the weight gradient of the same input
+    takes that chunk without gathering it again (a different view object of the same memory), and gathers
+    every chunk of another input of the same shape, whose results must then be its own."""
+    x1, w, kernel, args = _problem(6, 3, 9, 8, 5, 3, 1, 1, 1, 1, np.float64, seed=9)
+    x2 = np.random.default_rng(10).standard_normal(x1.shape)
+    gy = np.random.default_rng(11).standard_normal(reference_forward(x1, w, *args).shape)
+    monkeypatch.setattr(gather, "CHUNK_BYTES", _budget_for_two_images(x1, w, args))
+    assert len(gather.image_chunks(x1.shape, w.shape, *args[:3], x1.dtype.itemsize)) == 3
+    gathers = []
+    original = gather.GatherPlan.gather
+
+    def counted(plan, x, reuse=False):
+        before = plan.source
+        result = original(plan, x, reuse)
+        gathers.append(plan.source is not before)
+        return result
+
+    monkeypatch.setattr(gather.GatherPlan, "gather", counted)
+    gather.conv2d_forward_gather(x1, w, *args)
+    gathers.clear()
+    assert_close(gather.conv2d_backward_weight_gather(gy, x1, kernel, *args),
+                 reference_backward_weight(gy, x1, kernel, *args), np.float64)
+    assert gathers == [False, True, True]  # the last chunk first, from the forward's columns
+    gathers.clear()
+    gather.conv2d_forward_gather(x1, w, *args)
+    assert_close(gather.conv2d_backward_weight_gather(gy, x2, kernel, *args),
+                 reference_backward_weight(gy, x2, kernel, *args), np.float64)
+    assert gathers[-3:] == [True, True, True]
+    gather.release_plans()

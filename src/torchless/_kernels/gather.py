@@ -221,12 +221,13 @@ class GatherPlan:
     def gather(self, x, reuse=False):
         """The column matrix (N, groups, Cg*kH*kW, Ho*row_length) of x; valid until this plan's next gather.
 
-        With ``reuse``, columns already gathered from this very array are returned as they are: a
-        weight gradient right after its forward (the autograd graph hands back the saved input)
-        skips the copies. Arrays changed in place in between would need a fresh gather; the
-        graph's saved inputs must not be (as in PyTorch, where that is an error).
+        With ``reuse``, columns already gathered from this very memory are returned as they are: a
+        weight gradient right after its forward (the autograd graph hands back the saved input, or
+        the same chunk of it) skips the copies. Arrays changed in place in between would need a
+        fresh gather; the graph's saved inputs must not be (as in PyTorch, where that is an error).
+        The plan holds on to the source, so no other array can have taken its memory meanwhile.
         """
-        if not (reuse and x is self.source):
+        if not (reuse and _same_view(x, self.source)):
             copy_rows(self.interior, x)
             np.copyto(self.columns, self.taps)
             self.source = x
@@ -245,6 +246,16 @@ class GatherPlan:
             buffer = self._output_gradient = np.zeros((N, rows, Ho, self.row_length), gy.dtype)
         copy_rows(buffer[:, :O, :, :Wo], gy)
         return buffer.reshape(N, rows, -1)
+
+
+def _same_view(x, source):
+    """Whether ``x`` shows the memory ``source`` shows, as ``source`` does (another view object of one
+    chunk of a batch, say)."""
+    if x is source:
+        return True
+    return (source is not None and x.base is not None and x.base is source.base and x.shape == source.shape
+            and x.strides == source.strides and x.dtype == source.dtype
+            and np.lib.array_utils.byte_bounds(x) == np.lib.array_utils.byte_bounds(source))
 
 
 def _view_as(array, shape):
@@ -428,15 +439,16 @@ def conv2d_backward_weight_gather(gy, x, kernel_hw, stride, padding, dilation, g
     """gw (O, C // groups, kH, kW) = sum over images of gy[n] (Og, Ho*Wo) @ columns[n]^T, per group.
 
     Chunked over the images as the forward is, and summed chunk by chunk in order: deterministic.
-    A chunked forward leaves only its last chunk's columns in the plan, so each chunk gathers its
-    columns again, from an input small enough to be cheap to read.
+    A chunked forward leaves only its last chunk's columns in the plan: the chunks are taken last
+    first, so that one is reused, and each of the others gathers its columns again, from an input
+    small enough to be cheap to read.
     """
     chunks = image_chunks(x.shape, (gy.shape[1], x.shape[1] // groups, *kernel_hw), stride, padding, dilation,
                           x.dtype.itemsize)
     if chunks is None:
         return _weight_chunk(gy, x, kernel_hw, stride, padding, dilation, groups)
-    gw = _weight_chunk(gy[chunks[0]], x[chunks[0]], kernel_hw, stride, padding, dilation, groups)
-    for part in chunks[1:]:
+    gw = _weight_chunk(gy[chunks[-1]], x[chunks[-1]], kernel_hw, stride, padding, dilation, groups)
+    for part in reversed(chunks[:-1]):
         gw += _weight_chunk(gy[part], x[part], kernel_hw, stride, padding, dilation, groups)
     return gw
 
