@@ -8,9 +8,9 @@ profiler names them (``aten::conv2d``, ``ConvolutionBackward0``, ``Optimizer.ste
 Nothing is hooked while no profiler runs, so ordinary calls pay nothing for this.
 
 A call inside another recorded call is its child: the parent's self time excludes it, as in PyTorch.
-The hook costs a little on every Python call while it is on, so profiled code runs slower than it
-would unprofiled, and the smallest operators' times are inflated most (PyTorch's profiler has such
-an overhead too).
+The hook runs on every Python call while it is on, so profiled code runs slower than unprofiled code;
+the recorder's clock leaves out the hook's estimated cost (see _hook_cost_ns), and what the estimate
+misses shows most in the smallest operators' times.
 """
 import functools
 import inspect
