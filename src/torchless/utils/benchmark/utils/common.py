@@ -42,6 +42,21 @@ def _log10_float32(x):
     return -math.inf if x == 0 else x if x == math.inf else math.nan
 
 
+def _std_float32(values):
+    """The population standard deviation of ``values`` as PyTorch takes it of a float32 tensor.
+
+    PyTorch rounds the values to float32, takes their mean in float32, sums the squared deviations from
+    that mean in float64 and rounds the root to float32. The float32 mean is what matters for agreement;
+    its last bit depends on the order of PyTorch's vectorised sum (itself CPU dependent) and rarely shows.
+    """
+    values = np.asarray(values, dtype=np.float32)
+    mean = float(values.mean(dtype=np.float32))
+    total = 0.0
+    for value in values.tolist():  # in order, one rounding per step, as PyTorch's loop adds them
+        total += (value - mean) ** 2
+    return float(np.float32(math.sqrt(total / len(values))))
+
+
 @dataclasses.dataclass(init=True, repr=False, eq=True, frozen=True)
 class TaskSpec:
     """What a Timer measures and how its results are labelled (everything but its globals)."""
@@ -138,8 +153,7 @@ class Measurement:
         self._lazy_init()
         n_total = len(self._sorted_times)
         middle = self._sorted_times[n_total // 4:int(np.ceil(_float32(3 * n_total / 4)))]
-        # PyTorch's std of a float32 tensor: float32 inputs, a float64 accumulation, a float32 result
-        std = float(np.float32(np.asarray(middle, dtype=np.float32).astype(np.float64).std())) if middle else math.nan
+        std = _std_float32(middle) if middle else math.nan
         sqrt_n = float(np.sqrt(np.float32(len(middle))))
         confidence_interval = max(1.645 * std / sqrt_n, _MIN_CONFIDENCE_INTERVAL)
         relative_ci = _log10_float32(self._median / confidence_interval)
