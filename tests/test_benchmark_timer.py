@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import pytest
 
@@ -118,7 +119,7 @@ def test_select_unit_and_trim_sigfig_match_torch():
         for n in (1, 2, 3, 4):
             assert bench.trim_sigfig(v, n) == tbench.trim_sigfig(v, n), (v, n)
             assert bench.trim_sigfig(-v, n) == tbench.trim_sigfig(-v, n), (v, n)
-    for v in (5, 12345, 0.5, 999.5, 2.5, 1234.5678):
+    for v in (5, 12345, 0.5, 999.5, 2.5, 1234.5678, 1e19):
         for n in (1, 2, 3, 4, 2.0):
             assert bench.trim_sigfig(v, n) == tbench.trim_sigfig(v, n), (v, n)
     for u in ("ns", "us", "ms", "s"):
@@ -126,13 +127,39 @@ def test_select_unit_and_trim_sigfig_match_torch():
     assert bench.ordered_unique([3, 1, 3, 2, 1]) == tbench.ordered_unique([3, 1, 3, 2, 1])
 
 
-def test_trim_sigfig_errors_match_torch():
-    for args in ((3.14159, 2.5), (0.0, 2)):
-        with pytest.raises(Exception) as theirs:
-            tbench.trim_sigfig(*args)
-        with pytest.raises(type(theirs.value)) as ours:
-            bench.trim_sigfig(*args)
-        assert str(ours.value) == str(theirs.value)
+def same_error(call):
+    """``call(lib)`` raises the same exception type and message with torchless as with torch."""
+    with pytest.raises(Exception) as theirs:
+        call(tbench)
+    with pytest.raises(type(theirs.value)) as ours:
+        call(bench)
+    assert str(ours.value) == str(theirs.value)
+
+
+@pytest.mark.parametrize("args", [(3.14159, 2.5), (0.0, 2), (float("inf"), 2), (float("nan"), 3), (5e21, 2)])
+def test_trim_sigfig_errors_match_torch(args):
+    same_error(lambda lib: lib.trim_sigfig(*args))
+
+
+@pytest.mark.parametrize("value", [0.0, float("inf"), -1e-6, float("nan"), 1e300])
+def test_select_unit_errors_match_torch(value):
+    same_error(lambda lib: lib.select_unit(value))
+
+
+@pytest.mark.parametrize("times, attribute", [
+    ([-1e-6, -2e-6, -1.5e-6, -1e-6], "significant_figures"),  # a negative median has no logarithm
+    ([0.0, 0.0], "__repr__"),
+    ([0.0, 0.0, 0.0], "has_warnings"),
+    ([], "__repr__"),
+    ([], "significant_figures"),
+])
+def test_degenerate_measurements_fail_like_torch(times, attribute):
+    def call(lib):
+        m = lib.Measurement(1, list(times), lib.TaskSpec("x", "pass"))
+        return repr(m) if attribute == "__repr__" else getattr(m, attribute)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PyTorch warns about the std of nothing
+        same_error(call)
 
 
 def test_merge_pickle_and_attribute_errors():

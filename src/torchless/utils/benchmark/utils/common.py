@@ -22,6 +22,7 @@ _MIN_CONFIDENCE_INTERVAL = 25e-9
 # relative IQRs above which a Measurement carries a warning (mild, then gross)
 _IQR_WARN_THRESHOLD = 0.1
 _IQR_GROSS_WARN_THRESHOLD = 0.25
+_UINT64_MAX = 2 ** 64 - 1
 
 
 def _float32(x):
@@ -251,6 +252,8 @@ def trim_sigfig(x: float, n: int) -> float:
         raise AssertionError("Number of significant figures must be an integer")
     magnitude = int(math.ceil(_log10_float32(abs(x))))
     scale = 10 ** (magnitude - n)
+    if scale > _UINT64_MAX:  # PyTorch multiplies its tensor by this Python int, which must fit 64 bits
+        raise OverflowError("int too big to convert")
     return float(np.rint(_float32(x / scale)) * _float32(scale))
 
 
