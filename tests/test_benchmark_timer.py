@@ -383,3 +383,67 @@ def test_benchmark_loads_only_on_import():
     outputs = [subprocess.run([sys.executable, "-c", code.format(lib=lib)], capture_output=True, text=True,
                               check=True).stdout for lib in ("torchless", "torch")]
     assert outputs[0] == outputs[1] == "False False\nTimer\n"
+
+
+RECIPE = '''
+import torch
+import torch.utils.benchmark as benchmark
+
+
+def batched_dot_mul_sum(a, b):
+    return a.mul(b).sum(-1)
+
+
+print(benchmark.Timer("batched_dot_mul_sum(x, x)", setup="from __main__ import batched_dot_mul_sum",
+                      globals={"x": torch.randn(100, 64)}).timeit(100))
+results = []
+for b in [1, 64]:
+    for num_threads in [1, 2]:
+        results.append(benchmark.Timer(
+            "batched_dot_mul_sum(x, x)", setup="from __main__ import batched_dot_mul_sum",
+            globals={"x": torch.ones((b, 32))}, num_threads=num_threads, label="Batched dot",
+            sub_label=f"[{b}, 32]", description="mul/sum").blocked_autorange(min_run_time=0.01))
+compare = benchmark.Compare(results)
+compare.trim_significant_figures()
+compare.print()
+'''
+
+
+def test_pytorch_benchmark_recipe_runs_unchanged(tmp_path):
+    """PyTorch's benchmark tutorial code, run by torch and by torchless through as_torch: the same layout."""
+    script = tmp_path / "recipe.py"
+    script.write_text(RECIPE)
+    outputs = [subprocess.run([sys.executable, *prefix, str(script)], capture_output=True, text=True, check=True,
+                              timeout=120).stdout for prefix in ((), ("-m", "torchless.as_torch"))]
+    for out, package in zip(outputs, ("torch", "torchless")):
+        head, body = out.split("\n", 1)
+        assert re.fullmatch(_REPR_HEAD.format(package), head)
+        assert body.startswith("batched_dot_mul_sum(x, x)\nsetup: from __main__ import batched_dot_mul_sum\n  ")
+        lines = body.splitlines()
+        assert lines[3] == "  1 measurement, 100 runs , 1 thread"
+        assert re.fullmatch(r"\[-+ Batched dot -+\]", lines[4])
+        assert [line.split()[0] for line in lines[6:12]] == ["1", "[1,", "[64,", "2", "[1,", "[64,"]
+        assert re.fullmatch(r"Times are in (nano|micro|milli)seconds \((ns|us|ms)\)\.", lines[13])
+
+
+def parameters(function):
+    """Names, kinds and defaults of a signature (a function default by its name)."""
+    import inspect
+
+    return [(p.name, p.kind, p.default.__name__ if callable(p.default) else repr(p.default))
+            for p in inspect.signature(function).parameters.values()]
+
+
+def test_signatures_match_torch():
+    for owner, names in (("Timer", ["__init__", "timeit", "repeat", "autorange", "blocked_autorange",
+                                    "adaptive_autorange", "collect_callgrind"]),
+                         ("Compare", ["__init__", "extend_results", "trim_significant_figures", "colorize",
+                                      "highlight_warnings", "print"]),
+                         ("Measurement", ["__init__", "meets_confidence", "merge"]),
+                         ("TaskSpec", ["__init__", "setup_str", "summarize"])):
+        for name in names:
+            ours, theirs = getattr(getattr(bench, owner), name), getattr(getattr(tbench, owner), name)
+            assert parameters(ours) == parameters(theirs), (owner, name)
+    for name in ("select_unit", "unit_to_english", "trim_sigfig", "ordered_unique", "set_torch_threads", "timer"):
+        assert parameters(getattr(bench, name)) == parameters(getattr(tbench, name)), name
+    assert [(c.name, c.value) for c in bench.Colorize] == [(c.name, c.value) for c in tbench.Colorize]
