@@ -447,3 +447,60 @@ def test_signatures_match_torch():
     for name in ("select_unit", "unit_to_english", "trim_sigfig", "ordered_unique", "set_torch_threads", "timer"):
         assert parameters(getattr(bench, name)) == parameters(getattr(tbench, name)), name
     assert [(c.name, c.value) for c in bench.Colorize] == [(c.name, c.value) for c in tbench.Colorize]
+
+
+def ticking_clock():
+    """A timer advancing by 1 per reading: every block takes exactly 1, whatever it runs."""
+    ticks = iter(range(10 ** 9))
+    return lambda: float(next(ticks))
+
+
+def working_clock(state):
+    """A timer reading 1 us per run of the statement (which counts its runs) plus 0.1 us per reading."""
+    ticks = iter(range(10 ** 9))
+    return lambda: state["runs"] * 1e-6 + next(ticks) * 1e-7
+
+
+@pytest.mark.parametrize("clock, method, kwargs", [
+    ("tick", "timeit", {"number": 10}),
+    ("tick", "blocked_autorange", {}),
+    ("tick", "adaptive_autorange", {}),
+    ("tick", "adaptive_autorange", {"threshold": -1.0, "max_run_time": 6.0}),
+    ("work", "timeit", {"number": 100}),
+    ("work", "blocked_autorange", {"min_run_time": 0.02}),  # blocks of 1000 runs take 1 ms: 20 of them
+    ("work", "adaptive_autorange", {"min_run_time": 0.01}),
+])
+def test_timer_with_a_given_clock_matches_torch(clock, method, kwargs):
+    measured = []
+    for lib in (bench, tbench):
+        calls, state = [], {"runs": 0}
+        timer = lib.Timer("state['runs'] += 1", globals={"state": state}, label="clocked", num_threads=2,
+                          timer=ticking_clock() if clock == "tick" else working_clock(state))
+        m = getattr(timer, method)(**kwargs, **({} if method == "timeit" else {"callback": lambda *a: calls.append(a)}))
+        measured.append((m.number_per_run, m.raw_times, calls, state["runs"], repr(m).split("\n", 1)[1]))
+    assert measured[0] == measured[1]
+    assert len(measured[0][1]) > 1 or method == "timeit" or clock == "tick"
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.Timer("pass", num_threads=0).timeit(1),
+    lambda lib: lib.Timer("pass", num_threads=1.5).timeit(1),
+    lambda lib: repr(lib.Timer("pass").timeit(0)),
+    lambda lib: lib.Timer("pass").timeit(10.0),
+    lambda lib: lib.Timer("x = = 1"),
+    lambda lib: lib.Timer("pass", setup="x = = 1"),
+    lambda lib: lib.Timer("x").collect_callgrind(repeats=0),
+    lambda lib: hash(lib.Measurement(1, [1.0], lib.TaskSpec("a", "b"))),
+    lambda lib: setattr(lib.TaskSpec("a", "b"), "stmt", "x"),
+    lambda lib: str(lib.Compare([lib.Measurement(1, [1e-6], lib.TaskSpec("a", "b", env="e", description="d")),
+                                 lib.Measurement(1, [1e-6], lib.TaskSpec("c", "b", description="d"))])),
+], ids=["threads0", "threads-float", "number0", "number-float", "syntax", "setup-syntax", "callgrind-repeats",
+        "unhashable", "frozen-spec", "env-and-no-env"])
+def test_more_errors_match_torch(call):
+    same_error(call)
+
+
+def test_empty_compare_and_python_language_names():
+    assert str(bench.Compare([])) == str(tbench.Compare([])) == ""
+    for language in ("py", "python", bench.Language.PYTHON):
+        assert bench.Timer("x = 1", language=language).timeit(3).number_per_run == 3
