@@ -268,7 +268,7 @@ def count_runs(lib, number):
 @pytest.mark.parametrize("number", [1, 3, 250, 1000])
 def test_timeit_runs_statement_and_setup_like_torch(number):
     ours, m = count_runs(bench, number)
-    theirs, tm = count_runs(tbench, number)
+    theirs, _ = count_runs(tbench, number)
     assert ours == theirs
     # a warm-up block of max(number // 100, 2), then the timed block, each after its own setup
     assert ours.count("setup") == 2 and ours.count(1) == max(number // 100, 2) + number
@@ -476,7 +476,8 @@ def test_timer_with_a_given_clock_matches_torch(clock, method, kwargs):
         calls, state = [], {"runs": 0}
         timer = lib.Timer("state['runs'] += 1", globals={"state": state}, label="clocked", num_threads=2,
                           timer=ticking_clock() if clock == "tick" else working_clock(state))
-        m = getattr(timer, method)(**kwargs, **({} if method == "timeit" else {"callback": lambda *a: calls.append(a)}))
+        callback = {} if method == "timeit" else {"callback": lambda *args, calls=calls: calls.append(args)}
+        m = getattr(timer, method)(**kwargs, **callback)
         measured.append((m.number_per_run, m.raw_times, calls, state["runs"], repr(m).split("\n", 1)[1]))
     assert measured[0] == measured[1]
     assert len(measured[0][1]) > 1 or method == "timeit" or clock == "tick"

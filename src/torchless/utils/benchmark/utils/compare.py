@@ -32,7 +32,7 @@ class _Column:
         self._time_scale = time_scale
         self._trim_significant_figures = trim_significant_figures
         self._highlight_warnings = highlight_warnings and any(r.has_warnings for r in results)
-        leading_digits = [int(math.ceil(_log10_float32(r.median / time_scale))) for r in results]
+        leading_digits = [math.ceil(_log10_float32(r.median / time_scale)) for r in results]
         if trim_significant_figures:
             # as many decimals as the most precise cell can use, never negative
             decimals = min(max(r.significant_figures - digits, 0) for r, digits in zip(results, leading_digits))
