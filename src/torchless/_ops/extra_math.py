@@ -777,7 +777,8 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
     if n > 1:
         change[1:] = np.any(moved[1:] != moved[:-1], axis=1)
     starts = np.flatnonzero(change)
-    values = np.take(a, starts, axis=axis) if a.ndim else a.reshape(1)
+    # taken from the dim moved first, and moved back: laid out as PyTorch's (that dim outermost in memory)
+    values = np.moveaxis(np.take(np.moveaxis(a, axis, 0), starts, axis=0), 0, axis) if a.ndim else a.reshape(1)
     results = [Tensor._wrap(values)]
     if return_inverse:
         inverse = np.cumsum(change) - 1

@@ -1,7 +1,7 @@
 """Reductions over some or all dimensions: sum, mean, max/min, var."""
 import numpy as np
 
-from ..autograd.graph import OUTPUT, Node
+from ..autograd.graph import OUTPUT, ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
 
@@ -18,7 +18,7 @@ def _reduced_dims(node):
     return int64(tuple(np.atleast_1d(dims).tolist()))
 
 
-class Sum(Node):
+class Sum(ContiguousResult):
     torch_saved = {"SumBackward0": {"self_sym_sizes": lambda node: node.shape},
                    "SumBackward1": {"dim": _reduced_dims, "keepdim": lambda node: node.keepdim,
                                     "self_sym_sizes": lambda node: node.shape}}
@@ -61,7 +61,7 @@ def _sequential_half_product(a, axes, keepdim):
     return np.asarray(out)
 
 
-class Prod(Node):
+class Prod(ContiguousResult):
     """Product over all elements (``axes`` None) or along one dim; backward as PyTorch's prod_backward:
     grad * result / x without zeros, otherwise the product of the other elements, exact where x has zeros."""
 
@@ -141,7 +141,7 @@ def _products_of_the_others_tensor(x, axis):
     return before * after
 
 
-class Mean(Node):
+class Mean(ContiguousResult):
     torch_saved = {"MeanBackward0": {"self_sym_numel": lambda node: int(np.prod(node.shape)),
                                      "self_sym_sizes": lambda node: node.shape},
                    "MeanBackward1": {"dim": _reduced_dims, "keepdim": lambda node: node.keepdim,
@@ -169,7 +169,7 @@ class Mean(Node):
         return "MeanBackward0" if self.all_dims else "MeanBackward1"
 
 
-class Extremum(Node):
+class Extremum(ContiguousResult):
     """max/min over all elements or amax/amin over dims: the gradient is shared evenly among ties."""
 
     saved = ("a", "out")
@@ -253,7 +253,7 @@ def _variance_saved(**more):
             "correction": lambda node: node.shown_correction, "keepdim": lambda node: node.keepdim, **more}
 
 
-class Var(Node):
+class Var(ContiguousResult):
     saved, saves = ("centered",), (0,)  # PyTorch saves the input
     torch_saved = _variance_saved()
 
@@ -328,7 +328,7 @@ class Std(Var):
         return super().backward_graph(masked_gradient(self.out != 0, grad / (2 * self.graph_output(self.out))))
 
 
-class VectorNorm(Node):
+class VectorNorm(ContiguousResult):
     """linalg.vector_norm of order p > 0 (inf included) over ``axes``, with PyTorch's backward: 0 where the
     norm is 0 (not the NaN of differentiating sqrt(sum(x^2)) there), the maxima sharing the inf-norm's gradient."""
 
@@ -398,7 +398,7 @@ class VectorNorm(Node):
         return "LinalgVectorNormBackward0"
 
 
-class CountNonzero(Node):
+class CountNonzero(ContiguousResult):
     """norm(p=0): how many elements are nonzero (NaN counts), in the input's dtype. PyTorch's node passes no
     gradient at all for p=0: the input's ``.grad`` stays None."""
 
@@ -423,7 +423,7 @@ def running_sum(a, axis):
     return np.cumsum(a, axis=axis)
 
 
-class Cumsum(Node):
+class Cumsum(ContiguousResult):
     """Running sums along ``axis`` (``dim`` as the call gave it); the gradient is the running sum of the gradient
     taken from the end."""
 
@@ -445,7 +445,7 @@ class Cumsum(Node):
         return (grad.flip(self.axis).cumsum(self.axis).flip(self.axis),)
 
 
-class Logsumexp(Node):
+class Logsumexp(ContiguousResult):
     """log(sum(exp(x))) over ``axes``, shifted by the maximum so that it never overflows; the gradient is
     the softmax, exp(x - out)."""
 

@@ -257,9 +257,16 @@ class IndexPad(Node):
 
 class Roll(Node):
     """Elements shifted cyclically along ``axes`` (None: over the flattened tensor, shape kept)."""
+    elementwise = True  # (apply lays the result out: laid_out)
 
     torch_saved = {"dims": lambda node: () if node.axes is None else int64(node.axes),
                    "shifts": lambda node: int64(tuple(np.atleast_1d(node.shifts).tolist()))}
+
+    def laid_out(self, out, arrays):
+        # PyTorch's roll allocates its result in the format its input suggests (channels-last stays so, a permuted
+        # input's is C-contiguous); a flattened roll's is C-contiguous
+        format_ = None if self.axes is None else _memory_format.output_format(arrays[0])
+        return _memory_format.c_ordered(out) if format_ is None else _memory_format.in_format(out, format_)
 
     def forward(self, a, shifts=None, axes=None):
         self.shifts, self.axes = shifts, axes

@@ -90,7 +90,8 @@ class Node:
     # saved_values), read off the node's fields when asked; its PyTorch-named class gets them as properties.
     torch_saved = {}
     folded_saved = {}  # {name of a FoldedNode it lists: its torch_saved, read off this node}
-    # An elementwise op, whose result apply lays out as PyTorch's TensorIterator does (see laid_out)
+    # An op whose result apply lays out as PyTorch allocates it (see laid_out): an elementwise op as
+    # TensorIterator does by default; a node overriding laid_out (a reduction's) as that says.
     elementwise = False
 
     def __init_subclass__(cls, **kwargs):
@@ -379,6 +380,16 @@ def _short_node_name(node):
     if name.startswith(_CPP_NAMESPACE):  # CopySlices, CopyBackwards: PyTorch's C++ classes, named in full
         return name
     return re.sub(r"Backward0$|Backward(?=\d+$)", "", name)
+
+
+class ContiguousResult(Node):
+    """A node whose result PyTorch allocates C-contiguous (size-1 dims' strides too) whatever the input's layout:
+    reductions (TensorIterator's reduce output), scans (cumsum, cummax) and roll, where NumPy's result follows a
+    permuted or channels-last input's."""
+    elementwise = True  # (apply lays the result out: laid_out)
+
+    def laid_out(self, out, arrays):
+        return _memory_format.c_ordered(out)
 
 
 class AccumulateGrad(Node):
