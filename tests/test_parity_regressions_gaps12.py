@@ -80,3 +80,96 @@ def test_results_layout_with_grad(call):
         x = _input(module, "permuted").clone().requires_grad_()  # (clone keeps the permuted layout)
         results.append(eval(call, {"x": x}))
     _same(*results)
+
+
+def _saved(grad_fn, skip=()):
+    """{name: value} of a node's ``_saved_*`` attributes (tensors as (values, dtype, shape)), and its raw names;
+    ``skip``: names whose values are not compared (PyTorch's uninitialised memory)."""
+    names = sorted(a for a in dir(grad_fn) if a.startswith("_saved") or a.startswith("_raw_saved"))
+    shown = {}
+    for name in names:
+        if name.startswith("_raw") or name in skip:
+            continue
+        value = getattr(grad_fn, name)
+        if hasattr(value, "detach"):
+            array = value.detach().numpy()
+            value = ((array.round(5) if array.dtype.kind == "f" else array).tolist(), str(value.dtype).split(".")[-1],
+                     tuple(value.shape))
+        shown[name] = (value, type(value).__name__)
+    return names, shown
+
+
+_X = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+_SAVED_CALLS = [
+    "x.take(torch.tensor([0, 5, 11]))", "torch.take(x, torch.tensor([[1, -2], [3, 4]]))",
+    "x.scatter(1, torch.tensor([[0, 1], [2, 3], [1, 0]]), y[:, :2])",
+    "x.scatter(-1, torch.tensor([[0, 1], [2, 3], [1, 0]]).int(), 2.5)",
+    "x.scatter_add(-1, torch.tensor([[0, 1], [2, 3], [1, 0]]), y[:, :2])",
+    "x.scatter_reduce(1, torch.tensor([[0, 1], [2, 3], [1, 0]]), y[:, :2], 'sum')",
+    "x.scatter_reduce(0, torch.tensor([[0, 1], [2, 2]]), y[:2, :2], 'amax', include_self=False)",
+    "x.index_add(0, torch.tensor([0, 2]), y[:2])", "x.index_add(-1, torch.tensor([0, 2]).int(), y[:, :2], alpha=2.5)",
+    "x.index_copy(-1, torch.tensor([0, 2]), y[:, :2])", "x[0].index_copy(0, torch.tensor([2]), y[0, 0])",
+    "x.index_fill(1, torch.tensor([0, 2]), 1.5)", "x.index_fill(-1, torch.tensor([0, 2]), torch.tensor(1.5))",
+    "x.masked_select(x > 0)", "torch.masked_select(x, torch.tensor([True, False, True, True]))",
+    "x[0].masked_select(x > 0)", "x.masked_scatter(x > 0, y)", "x.masked_scatter(torch.tensor([True, False, True, True]), y)",
+    "x.diag()", "x.diag(-1)", "x[0].diag()", "x[0].diag(2)", "torch.diag_embed(x, 1, 0, 2)", "x.diagonal(1, -1, -2)",
+    "torch.diagflat(x[0])", "F.logsigmoid(x)", "F.rrelu(x, training=True)", "F.rrelu(x, 1, 3, training=True)",
+    "F.rrelu(x * 1, training=True, inplace=True)",
+    "x.renorm(2, 0, 1.0)", "x.renorm(1, -1, 0.5)", "torch.renorm(x, 3, 0, 5)", "x.renorm(float('inf'), 0, 1.0)",
+    "(x * 1).renorm_(2, 0, 1)",
+]
+
+
+@pytest.mark.parametrize("call", _SAVED_CALLS)
+def test_grad_fn_saved_values(call):
+    results = []
+    for module, functional in ((torch, torch.nn.functional), (torchless, torchless.nn.functional)):
+        module.manual_seed(0)
+        env = {"torch": module, "F": functional, "x": module.tensor(_X, requires_grad=True),
+               "y": module.tensor(_X[::-1] * 2, requires_grad=True)}
+        out = eval(call, env)
+        results.append((type(out.grad_fn).__name__, _saved(out.grad_fn)))
+    assert results[1] == results[0]
+
+
+def test_rrelu_in_eval_saves_what_torch_does():
+    # PyTorch's noise is then an empty tensor its kernel never writes: its names, dtype and shape only
+    results = []
+    for module in (torch, torchless):
+        out = module.nn.functional.rrelu(module.tensor(_X, requires_grad=True), 0.1, 0.2)
+        names, shown = _saved(out.grad_fn, skip=("_saved_noise",))
+        noise = out.grad_fn._saved_noise
+        results.append((type(out.grad_fn).__name__, names, shown, str(noise.dtype)[-7:], tuple(noise.shape)))
+    assert results[1] == results[0]
+
+
+def _chain(fn, depth=0):
+    """A node's name and, recursively, its next functions' (PyTorch's graph as torchviz walks it)."""
+    if fn is None or depth > 5:
+        return None
+    return type(fn).__name__, tuple(_chain(f, depth + 1) for f, _ in fn.next_functions)
+
+
+@pytest.mark.parametrize("call", ["x.take(torch.tensor([0, 5, -1]))", "x[0].masked_select(x > 0)",
+                                  "x[:1].masked_select(x > 0)", "x.renorm(2, 0, 1.0)", "(x * 1).renorm_(2, 1, 0.5)",
+                                  "x[0].diag()", "x.diag(1)"])
+def test_graph_structure(call):
+    chains = [_chain(eval(call, {"torch": module, "x": module.tensor(_X, requires_grad=True)}).grad_fn)
+              for module in (torch, torchless)]
+    assert chains[1] == chains[0]
+
+
+@pytest.mark.parametrize("p, dim, maxnorm", [(2, 0, 1.0), (1, 1, 0.5), (3, 0, 5.0), (float("inf"), 0, 1.0),
+                                             (2, -1, 0.7), (0.5, 1, 0.3), (2, 0, 100.0)])
+def test_renorm_values_and_gradients(p, dim, maxnorm):
+    data = np.random.default_rng(1).standard_normal((3, 4, 2)).astype(np.float32)
+    weights = np.cos(np.arange(24)).reshape(3, 4, 2).astype(np.float32)
+    results = []
+    for module in (torch, torchless):
+        x = module.tensor(data, requires_grad=True)
+        y = x.renorm(p, dim, maxnorm)
+        (g,) = module.autograd.grad(y, x, module.tensor(weights), create_graph=True)
+        (gg,) = module.autograd.grad((g * g).sum(), x)
+        results.append((y.detach().numpy(), g.detach().numpy(), gg.numpy()))
+    for theirs, ours in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)

@@ -2288,8 +2288,15 @@ class Tensor:
             raise RuntimeError("masked_select: expected BoolTensor for mask")
         _raise_if_not_broadcastable(mask, self)
         shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
-        source = self if self._data.shape == shape else self.expand(shape)
-        return indexing.Index.apply(source, key=np.broadcast_to(mask._data, shape), name="MaskedSelectBackward0")
+        shown = {"mask": mask._data}
+        if self._data.shape == shape:
+            return indexing.Index.apply(self, key=mask._data if mask._data.shape == shape else
+                                        np.broadcast_to(mask._data, shape), name="MaskedSelectBackward0", shown=shown)
+        # a self broadcast to the mask: the positions in self of the selected ones (one node on self, as PyTorch's)
+        selected, lead = np.nonzero(np.broadcast_to(mask._data, shape)), len(shape) - self._data.ndim
+        key = tuple(np.zeros_like(selected[lead + d]) if n == 1 else selected[lead + d]
+                    for d, n in enumerate(self._data.shape))
+        return indexing.Index.apply(self, key=key, name="MaskedSelectBackward0", shown=shown)
 
     def take(self, index):
         """The elements at ``index`` of the flattened tensor, in index's shape."""
@@ -2302,7 +2309,12 @@ class Tensor:
         if outside.any():
             raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} "
                              "elements.")
-        return indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0")
+        shown = {"index": idx}
+        if not self._data.ndim or not n:
+            return indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0", shown=shown)
+        # the flat positions as one index per dim: one node on self itself, as PyTorch's (no view before it)
+        return indexing.Index.apply(self, key=np.unravel_index(idx % n, self._data.shape), name="TakeBackward0",
+                                    shown=shown)
 
     def scatter(self, dim, index, src=None, *, value=None, reduce=None):
         """A copy with ``src[i][j]`` written at ``[index[i][j]][j]`` (for dim 0; likewise for other dims), or the
@@ -2368,8 +2380,9 @@ class Tensor:
         key = list(np.indices(idx.shape, sparse=True))
         key[axis] = idx
         if isinstance(src, Tensor):
-            return indexing.Scatter.apply(self, src, key=tuple(key), add=add)
-        return indexing.Scatter.apply(self, None, key=tuple(key), value=_dtype.fill_value(src, self._data.dtype))
+            return indexing.Scatter.apply(self, src, key=tuple(key), add=add, dim=dim)
+        return indexing.Scatter.apply(self, None, key=tuple(key), value=_dtype.fill_value(src, self._data.dtype),
+                                      dim=dim)
 
     def nonzero(self, *, as_tuple=False):
         """The indices of the nonzero elements: one row per element (or a tuple of index vectors, one per dim)."""
@@ -2869,7 +2882,7 @@ class Tensor:
         dims = normalize_dim(dim1, self._data.ndim), normalize_dim(dim2, self._data.ndim)
         if dims[0] == dims[1]:
             raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-        return shape_ops.Diagonal.apply(self, offset=offset, dims=dims)
+        return shape_ops.Diagonal.apply(self, offset=offset, dims=dims, given=(dim1, dim2))
 
     def diag(self, diagonal=0):
         """For a vector, the square matrix with it on the ``diagonal``-th diagonal; for a matrix, that diagonal."""

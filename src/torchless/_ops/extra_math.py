@@ -18,6 +18,7 @@ from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, saved_result
 from . import arithmetic, math_methods
 from ._util import normalize_dim
+from .shape import DiagEmbed
 from .._tensor import _RETURN_TYPES, Tensor, _return_type, records, result_dtype
 
 _RETURN_TYPES.setdefault("histogram", _return_type("histogram", ("hist", "bin_edges")))
@@ -461,27 +462,6 @@ def combinations(input, r=2, with_replacement=False):
 
 
 # ---------------------------------------------------------------------------- diagonals
-class DiagEmbed(Node):
-    """The last dim of ``a`` placed on diagonal ``offset`` of the (dim1, dim2) planes of a new tensor."""
-
-    def forward(self, a, offset=0, dim1=-2, dim2=-1):
-        n = a.shape[-1] + abs(offset)
-        ndim = a.ndim + 1
-        self.dims = (dim1 % ndim, dim2 % ndim, offset)
-        out = np.zeros(a.shape[:-1] + (n, n), a.dtype)
-        m, row, col = a.shape[-1], max(-offset, 0), max(offset, 0)
-        np.einsum("...ii->...i", out[..., row:row + m, col:col + m])[...] = a
-        return np.moveaxis(out, (-2, -1), self.dims[:2])
-
-    def backward(self, grad):
-        d1, d2, offset = self.dims
-        return (np.diagonal(grad, offset, d1, d2).copy(),)
-
-    def backward_graph(self, grad):
-        d1, d2, offset = self.dims
-        return (grad.diagonal(offset, d1, d2),)
-
-
 def diag_embed(self, offset=0, dim1=-2, dim2=-1):
     """A tensor whose (dim1, dim2) diagonals (``offset``) hold the last dim of ``input``, zeros elsewhere."""
     ndim = self.ndim + 1

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import COPY_SLICES, FoldedNode, Node
-from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64
+from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64, saved_result
 from ._util import unbroadcast, unbroadcast_tensor
 
 
@@ -192,6 +192,8 @@ class Index(Node):
                                  "self_sym_sizes": lambda node: node.shape},
         "GatherBackward0": {"dim": _shown_dim, "index": Saved(lambda node: node.shown["index"]),
                             "self": SavedInput(0), "sparse_grad": lambda node: node.shown["sparse_grad"]},
+        "TakeBackward0": {"index": Saved(lambda node: node.shown["index"]), "self": SavedInput(0)},
+        "MaskedSelectBackward0": {"mask": Saved(lambda node: node.shown["mask"]), "self": SavedInput(0)},
     }
 
     def forward(self, a, key=None, name=None, shown=None):
@@ -389,12 +391,19 @@ def zeroed_if_empty(shape, key):
     return zeroed if not np.size(selected) else None
 
 
+# What a scatter's node shows: the dim as the call gave it, the index (key's part along that dim)
+_SCATTERED_ALONG = {"dim": lambda node: int64(node.dim), "index": Saved(lambda node: node.key[node.dim % len(node.key)])}
+
+
 class Scatter(Node):
     """``out = a.copy(); out[key] = src`` (or ``value``; or ``+=`` with ``add``), ``key`` selecting, as gather's,
-    one position along a dim for each element of an index tensor; ``src`` is cut to the index's shape."""
+    one position along a dim for each element of an index tensor; ``src`` is cut to the index's shape. ``dim``:
+    that dim as the call gave it."""
 
-    def forward(self, a, src, key=None, value=None, add=False):
-        self.key, self.add, self.has_src = key, add, src is not None
+    torch_saved = _SCATTERED_ALONG
+
+    def forward(self, a, src, key=None, value=None, add=False, dim=0):
+        self.key, self.add, self.has_src, self.dim = key, add, src is not None, dim
         out = a.copy()
         if src is None:
             out[key] = value
@@ -650,9 +659,13 @@ class ScatterReduce(Node):
     among the values equal to the result, prod divides the result by each factor (zeros handled apart)."""
 
     saved = ("a", "src", "out", "whole_src")
+    torch_saved = {**_SCATTERED_ALONG, "include_self": lambda node: node.include_self,
+                   "reduce": lambda node: node.reduce, "result": saved_result("out"), "self": SavedInput(0, "a"),
+                   "src": SavedInput(1, "whole_src")}
 
-    def forward(self, a, src, key=None, reduce="sum", include_self=True):
-        self.key, self.reduce, self.include_self, self.src_shape = key, reduce, include_self, src.shape
+    def forward(self, a, src, key=None, reduce="sum", include_self=True, dim=0):
+        """``dim``: the dim along which ``key`` selects, as the call gave it."""
+        self.key, self.reduce, self.include_self, self.src_shape, self.dim = key, reduce, include_self, src.shape, dim
         self.used = tuple(slice(0, n) for n in np.broadcast_shapes(*(np.shape(k) for k in key)))
         self.a, self.src, self.whole_src = a, src[self.used], src
         self.out = scatter_reduced(a, key, self.src, reduce, include_self)

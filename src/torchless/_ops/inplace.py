@@ -492,7 +492,8 @@ def scatter_reduce(self, *args, **kwargs):
         return flat.reshape(self._data.shape)
     key = list(np.indices(idx.shape, sparse=True))
     key[axis] = idx
-    out = indexing.ScatterReduce.apply(self, src, key=tuple(key), reduce=reduce, include_self=parsed["include_self"])
+    out = indexing.ScatterReduce.apply(self, src, key=tuple(key), reduce=reduce, include_self=parsed["include_self"],
+                                       dim=dim)
     if out.grad_fn is not None:
         from .._tensor import refuse_complex_gradient
 

@@ -398,6 +398,55 @@ class VectorNorm(ContiguousResult):
         return "LinalgVectorNormBackward0"
 
 
+class Renorm(Node):
+    """renorm: each slice along ``axis`` whose p-norm exceeds ``maxnorm`` scaled by maxnorm / (norm + 1e-7), as one
+    node as PyTorch's (RenormBackward0, saving the input), its backward PyTorch's renorm_backward (complex input:
+    the norms of the magnitudes, the gradient in PyTorch's convention). ``shown``: p, dim and maxnorm as the call
+    gave them."""
+
+    saved = ("a",)
+    complex_aware = True
+    torch_saved = {"self": SavedInput(0, "a"), "p": lambda node: node.shown[0],
+                   "dim": lambda node: int64(node.shown[1]), "maxnorm": lambda node: node.shown[2]}
+
+    def forward(self, a, p=2.0, axis=0, maxnorm=1.0, shown=None):
+        self.a, self.p, self.maxnorm, self.shown = a, p, maxnorm, shown
+        self.others = tuple(d for d in range(a.ndim) if d != axis)
+        norm = self._norm(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(norm > maxnorm, maxnorm / (norm + np.asarray(1e-7, norm.dtype)), 1).astype(norm.dtype)
+        return (a * factor).astype(a.dtype, copy=False)
+
+    def _norm(self, a, node=None):
+        """The norms of the slices (dims kept), by ``node`` (a VectorNorm, whose backward then has them)."""
+        node = VectorNorm() if node is None else node
+        return node.forward(np.abs(a) if a.dtype.kind == "c" else a, p=self.p, axes=self.others, keepdim=True)
+
+    def backward(self, grad):
+        a, maxnorm, norm_node = self.a, self.maxnorm, VectorNorm()
+        norm = self._norm(a, norm_node)
+        inner = np.sum(np.real(np.conj(a) * grad), axis=self.others, keepdims=True)
+        nb = norm_node.backward(inner)[0]
+        if a.dtype.kind == "c":  # the gradient of the magnitudes, carried to a by its sign
+            with np.errstate(divide="ignore", invalid="ignore"):
+                nb = nb * np.where(a == 0, 0, a / np.abs(a))
+        invnorm = 1 / (norm + np.asarray(1e-7, norm.dtype))
+        return (np.where(norm > maxnorm, invnorm * maxnorm * (grad - invnorm * nb), grad).astype(grad.dtype),)
+
+    def backward_graph(self, grad):
+        from .shape import Where
+
+        x = self.graph_input(0, self.a)
+        complex_input = self.a.dtype.kind == "c"
+        norm = (x.abs() if complex_input else x).norm(self.p, self.others, keepdim=True)
+        inner = ((x.conj() * grad).real if complex_input else x * grad).sum(self.others, keepdim=True)
+        nb = norm.grad_fn.backward_graph(inner)[0]  # (the norm's own backward: PyTorch's norm_backward)
+        if complex_input:
+            nb = nb * x.sgn()
+        invnorm = (norm + 1e-7).reciprocal()
+        return (Where.apply(invnorm * self.maxnorm * (grad - invnorm * nb), grad, condition=norm._data > self.maxnorm),)
+
+
 class CountNonzero(ContiguousResult):
     """norm(p=0): how many elements are nonzero (NaN counts), in the input's dtype. PyTorch's node passes no
     gradient at all for p=0: the input's ``.grad`` stays None."""

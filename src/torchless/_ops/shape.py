@@ -320,10 +320,15 @@ def diagonal_positions(rows, cols, offset):
 
 class Diagonal(Node):
     """The ``offset``-th diagonal of the planes (axes dim1, dim2), as a new last dim: a view, as PyTorch's
-    ``diagonal`` (``diag``, whose node name ends in ``_copy``, makes a copy)."""
+    ``diagonal`` (``diag``, whose node name ends in ``_copy``, makes a copy). ``given``: the dims as the call gave
+    them (PyTorch's node shows a negative one unsigned), else ``dims``."""
 
-    def forward(self, a, offset=0, dims=(0, 1), name="DiagonalBackward0"):
+    torch_saved = {"dim1": lambda node: int64(node.given[0]), "dim2": lambda node: int64(node.given[1]),
+                   "offset": lambda node: int64(node.offset), "self_sym_sizes": lambda node: node.shape}
+
+    def forward(self, a, offset=0, dims=(0, 1), name="DiagonalBackward0", given=None):
         self.shape, self.offset, self.dims, self.node_name = a.shape, offset, dims, name
+        self.given = dims if given is None else given
         diagonal = np.diagonal(a, offset, *dims)
         self.is_view = not name.endswith("_copy")
         if not self.is_view:
@@ -354,22 +359,28 @@ class Diagonal(Node):
 
 
 class DiagEmbed(Node):
-    """A square matrix with the vector ``a`` on its ``offset``-th diagonal, zeros elsewhere."""
+    """The last dim of ``a`` placed on diagonal ``offset`` of the (dim1, dim2) planes of a new tensor (``diag`` of
+    a vector too: a square matrix)."""
 
-    def forward(self, a, offset=0):
-        n = a.shape[0] + abs(offset)
-        self.positions = diagonal_positions(n, n, offset)
-        out = np.zeros((n, n), a.dtype)
-        out[self.positions] = a
-        return out
+    torch_saved = {"dim1": lambda node: int64(node.given[0]), "dim2": lambda node: int64(node.given[1]),
+                   "offset": lambda node: int64(node.dims[2])}
+
+    def forward(self, a, offset=0, dim1=-2, dim2=-1):
+        n = a.shape[-1] + abs(offset)
+        ndim = a.ndim + 1
+        self.dims, self.given = (dim1 % ndim, dim2 % ndim, offset), (dim1, dim2)
+        out = np.zeros(a.shape[:-1] + (n, n), a.dtype)
+        m, row, col = a.shape[-1], max(-offset, 0), max(offset, 0)
+        np.einsum("...ii->...i", out[..., row:row + m, col:col + m])[...] = a
+        return np.moveaxis(out, (-2, -1), self.dims[:2])
 
     def backward(self, grad):
-        return (grad[self.positions],)
+        d1, d2, offset = self.dims
+        return (np.diagonal(grad, offset, d1, d2).copy(),)
 
     def backward_graph(self, grad):
-        from .indexing import Index
-
-        return (Index.apply(grad, key=self.positions),)
+        d1, d2, offset = self.dims
+        return (grad.diagonal(offset, d1, d2),)
 
 
 class PermuteInPlace(Permute):

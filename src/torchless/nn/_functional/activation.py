@@ -21,7 +21,7 @@ from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import Node, records
-from ...autograd.saved_values import SavedInput, int64, saved_result
+from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
 
@@ -381,6 +381,8 @@ def silu(input, inplace=False):
 
 class LogSigmoid(Node):
     saved = ("x",)
+    # PyTorch's CPU kernel also saves the buffer it computed forward with: exp(-|x|)
+    torch_saved = {"self": SavedInput(0, "x"), "buffer": Saved(lambda node: np.exp(-np.abs(node.x)))}
 
     def forward(self, x):
         self.x = x

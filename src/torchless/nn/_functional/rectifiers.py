@@ -10,7 +10,7 @@ import numpy as np
 from ..._ops.shape import Where
 from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node
-from ...autograd.saved_values import Saved, SavedInput
+from ...autograd.saved_values import Saved, SavedInput, saved_result
 from ...random import stream
 from ._args import Param, _tp_name, check_tensor, native
 from .activation import _check_floating, _maybe_inplace, check_in_place_slope, number_argument, opmath_scalar
@@ -92,10 +92,15 @@ class RreluWithNoise(Node):
     training, (lower + upper) / 2 otherwise. The gradient is grad * noise, except that PyTorch takes the
     mean slope's (leaky_relu's) gradient when upper - lower <= 1e-6."""
 
-    saved = ("scale",)
+    saved = ("scale", "input", "noise")
+    _shown = {"lower": lambda node: node.lower, "upper": lambda node: node.upper,
+              "training": lambda node: node.training, "noise": Saved("noise")}
+    # (in eval PyTorch's noise is an empty tensor its kernel never writes: any values; these are the slopes used)
+    torch_saved = {"RreluWithNoiseBackward0": {**_shown, "self": SavedInput(0, "input")},
+                   "RreluWithNoiseBackward1": {**_shown, "result": saved_result(lambda node: node.input * node.scale)}}
 
     def forward(self, x, lower, upper, training, inplace=False):
-        self.inplace = inplace
+        self.inplace, self.lower, self.upper, self.training, self.input = inplace, lower, upper, training, x
         dtype = x.dtype.type
         mean = dtype((lower + upper) / 2)
         if training:
@@ -106,9 +111,11 @@ class RreluWithNoise(Node):
             noise[negative] = stream().unit_uniforms(int(negative.sum()), np.float64) * (upper - lower) + lower
             self.mean_slope = None  # (in training, PyTorch's in-place backward takes any slope)
             self.scale = noise if upper - lower > 1e-6 else np.where(x > 0, dtype(1), mean)
+            self.noise = noise
             return x * noise
         noise = np.where(x > 0, dtype(1), mean)  # leaky_relu: a NaN takes the slope
-        self.scale, self.mean_slope = noise, mean  # leaky_relu's gradient: refused in place for a negative slope
+        self.scale, self.mean_slope, self.noise = noise, mean, noise  # leaky_relu's gradient: refused in place for a
+        # negative slope
         return x * noise
 
     def backward(self, grad):
