@@ -173,3 +173,39 @@ def test_renorm_values_and_gradients(p, dim, maxnorm):
         results.append((y.detach().numpy(), g.detach().numpy(), gg.numpy()))
     for theirs, ours in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+
+
+_GRAPH_CALLS = [
+    "(x * 1).clamp_(0, 1)", "x.clone().clamp_(min=0)", "x.clone().relu_()", "x.clone().add_(y)", "(x * 1)[0].clamp_(0, 1)",
+    "(x * 1).t().add_(1)", "torch.nn.functional.hardtanh(x * 1, inplace=True)",
+    "x.masked_fill(x > 0, 1.)", "(x * 1).masked_fill_(x > 0, torch.tensor(1.))",
+    "x.masked_fill(x > 0, torch.tensor(1., requires_grad=True))", "x.pow(2)", "x ** 2.5", "2 ** x",
+    "x.pow(torch.tensor(2.))", "(x * 1).pow_(2)", "(x * 1).pow_(torch.tensor(2.))", "torch.tensor(2.).pow(x)",
+    "x.lerp(y, 0.5)", "(x * 1).lerp_(y, torch.tensor(0.5))", "(x * 1).index_fill_(1, torch.tensor([0]), 1.)",
+    "x.index_fill(1, torch.tensor([0]), torch.tensor(2.))", "(x * 1).scatter_(1, torch.tensor([[0], [1], [2]]), 1.)",
+    "(x * 1).fmod_(2.)", "x.remainder(2.)", "x.remainder(torch.tensor(2.))",
+    "(x * 1).squeeze_(0) if False else (x * 1)[None].squeeze_(0)", "(x * 1)[None].squeeze_((0,))",
+    "(x * 1)[None].squeeze_()", "(x * 1).unsqueeze_(-1)",
+]
+
+
+@pytest.mark.parametrize("call", _GRAPH_CALLS)
+def test_in_place_and_scalar_overload_graphs(call):
+    chains = []
+    for module in (torch, torchless):
+        env = {"torch": module, "x": module.tensor(_X, requires_grad=True),
+               "y": module.tensor(_X[::-1] * 2, requires_grad=True)}
+        chains.append(_chain(eval(call, env).grad_fn))
+    assert chains[1] == chains[0]
+
+
+@pytest.mark.parametrize("call", ["(x * 1)[None].squeeze_(0)", "(x * 1)[None].squeeze_()", "(x * 1)[None].squeeze_((0,))",
+                                  "(x * 1).unsqueeze_(-1)", "(x * 1).transpose_(0, -1)", "(x * 1)[None].swapaxes_(0, 2)",
+                                  "x.transpose(-1, 0)", "x[None].transpose(2, 0)", "x.transpose(1, 1)", "x.mT",
+                                  "x.permute(-1, 0)", "x.pow(torch.tensor(2.))", "(x * 1).pow_(2)"])
+def test_view_and_in_place_saved_values(call):
+    results = []
+    for module in (torch, torchless):
+        out = eval(call, {"torch": module, "x": module.tensor(_X, requires_grad=True)})
+        results.append((type(out.grad_fn).__name__, _saved(out.grad_fn)))
+    assert results[1] == results[0]

@@ -1377,7 +1377,7 @@ class Tensor:
             if self._data.dtype == np.float16 and isinstance(exponent, numbers.Real) and \
                     not isinstance(exponent, (bool, np.bool_)):  # a number exponent is converted to half, checked
                 _dtype.scalar_argument(exponent, self._data.dtype)
-            return self._binary(exponent, arithmetic.Pow)
+            return self._binary(exponent, arithmetic.Pow, number=not isinstance(exponent, Tensor))
         return self._exact_pow(exponent, reverse=False)
 
     def __rpow__(self, base):
@@ -1396,7 +1396,7 @@ class Tensor:
         base, exponent = (b, a) if reverse else (a, b)
         kind = a._data.dtype.kind
         if kind in "fc":  # (an integer tensor and a complex number: complex)
-            return arithmetic.Pow.apply(base, exponent, scalar_base=reverse)
+            return arithmetic.Pow.apply(base, exponent, scalar_base=reverse, number=not isinstance(other, Tensor))
         if kind == "b":
             if not reverse and isinstance(other, (bool, np.bool_)):
                 return Tensor._wrap(self._data | (not other))
@@ -2575,7 +2575,7 @@ class Tensor:
         axes = tuple(normalize_dim(d, ndim) for d in dims)
         if len(set(axes)) != ndim:
             raise RuntimeError("permute(): duplicate dims are not allowed.")
-        return shape_ops.Permute.apply(self, axes=axes)
+        return shape_ops.Permute.apply(self, axes=axes, given=tuple(dims))
 
     def transpose(self, dim0, dim1):
         ndim = self._data.ndim
@@ -2586,7 +2586,7 @@ class Tensor:
             raise _parser_errors.method_error("transpose", (dim0, dim1)) or error from None
         if ndim:
             axes[a], axes[b] = axes[b], axes[a]
-        return shape_ops.Permute.apply(self, axes=tuple(axes), kind="Transpose")
+        return shape_ops.Permute.apply(self, axes=tuple(axes), kind="Transpose", given=(dim0, dim1))
 
     def swapaxes(self, axis0, axis1):
         _parser_errors.method_arguments("swapaxes", (axis0, axis1))

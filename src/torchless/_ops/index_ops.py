@@ -30,6 +30,8 @@ class IndexWrite(Node):
         self.axis, self.index, self.mode, self.alpha, self.ndim = axis, index, mode, alpha, a.ndim
         self.src_shape, self.shown = None if src is None else src.shape, shown
         self.source = None if mode == "fill" else src  # (PyTorch saves it, for its sizes)
+        if src is None:
+            self.listed_inputs = (0,)  # (a number value: no edge)
         key = _along(a.ndim, axis, index)
         out = a.copy()
         if mode == "add":

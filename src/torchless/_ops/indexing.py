@@ -404,6 +404,8 @@ class Scatter(Node):
 
     def forward(self, a, src, key=None, value=None, add=False, dim=0):
         self.key, self.add, self.has_src, self.dim = key, add, src is not None, dim
+        if src is None:
+            self.listed_inputs = (0,)  # (a number value: no edge)
         out = a.copy()
         if src is None:
             out[key] = value

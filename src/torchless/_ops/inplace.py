@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype, _parser_errors
-from ..autograd.graph import Node, records
+from ..autograd.graph import Node, named_as_pytorch, records
 from . import indexing, shape as shape_ops
 from ._util import normalize_dim, unbroadcast, unbroadcast_tensor
 
@@ -119,7 +119,8 @@ def _transpose_inplace(name):
         axes = list(range(ndim))
         if ndim:
             axes[a], axes[b] = axes[b], axes[a]
-        return _restrided(self, shape_ops.PermuteInPlace.apply(self, axes=tuple(axes), kind="Transpose"))
+        return _restrided(self, shape_ops.PermuteInPlace.apply(self, axes=tuple(axes), kind="Transpose",
+                                                               given=(dim0, dim1)))
 
     method.__name__ = method.__qualname__ = name
     return method
@@ -132,6 +133,7 @@ def unsqueeze_(self, *args, **kwargs):
     view = self.unsqueeze(dim)
     if view.grad_fn is not None:
         view.grad_fn.node_name = "UnsqueezeBackward1"
+        named_as_pytorch(view.grad_fn)  # (its class, named at recording, takes the new name)
     return _restrided(self, view)
 
 
@@ -146,6 +148,7 @@ def squeeze_(self, *args, **kwargs):
         view, name = self.squeeze(dim), "SqueezeBackward4" if isinstance(dim, int) else "SqueezeBackward5"
     if view.grad_fn is not None:
         view.grad_fn.node_name = name
+        named_as_pytorch(view.grad_fn)  # (its class, named at recording, takes the new name)
     return _restrided(self, view)
 
 

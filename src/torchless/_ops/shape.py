@@ -16,7 +16,10 @@ class Reshape(Node):
     _dim_and_sizes = {"dim": lambda node: int64(node.dim), **_input_sizes}
     torch_saved = {"ViewBackward0": _input_sizes, "UnsafeViewBackward0": _input_sizes,
                    "SqueezeBackward0": _input_sizes, "SqueezeBackward1": _dim_and_sizes,
-                   "SqueezeBackward2": _dim_and_sizes, "UnsqueezeBackward0": {"dim": lambda node: int64(node.dim)}}
+                   "SqueezeBackward2": _dim_and_sizes, "UnsqueezeBackward0": {"dim": lambda node: int64(node.dim)},
+                   # the in-place squeeze_/unsqueeze_, numbered apart
+                   "SqueezeBackward3": _input_sizes, "SqueezeBackward4": _dim_and_sizes,
+                   "SqueezeBackward5": _dim_and_sizes, "UnsqueezeBackward1": {"dim": lambda node: int64(node.dim)}}
 
     def forward(self, a, shape=None, name="ViewBackward0", dim=None, new_axis=None):
         """``dim``: squeeze's or unsqueeze's, as the call gave it (which PyTorch's node shows); ``new_axis``: the
@@ -49,13 +52,22 @@ def _swapped_dims(node):
     return swapped[0], swapped[-1]
 
 
+def _given_dims(node):
+    """The dims as the call gave them (permute's, or transpose's two), else as read off the axes."""
+    if node.given is not None:
+        return node.given
+    return node.axes if node.kind == "Permute" else _swapped_dims(node)
+
+
 class Permute(Node):
+    """permute, transpose (``kind``), t; ``given``: the dims as the call gave them, which PyTorch's node shows."""
     is_view = True
-    torch_saved = {"PermuteBackward0": {"dims": lambda node: int64(node.axes)},
-                   "TransposeBackward0": {"dim0": lambda node: int64(_swapped_dims(node)[0]),
-                                          "dim1": lambda node: int64(_swapped_dims(node)[1])}}
-    def forward(self, a, axes=None, kind="Permute"):
-        self.axes, self.kind = axes, kind
+    _swapped = {"dim0": lambda node: int64(_given_dims(node)[0]), "dim1": lambda node: int64(_given_dims(node)[1])}
+    torch_saved = {"PermuteBackward0": {"dims": lambda node: int64(_given_dims(node))},
+                   "TransposeBackward0": _swapped, "TransposeBackward1": _swapped}
+
+    def forward(self, a, axes=None, kind="Permute", given=None):
+        self.axes, self.kind, self.given = axes, kind, given
         return np.transpose(a, axes)
 
     def backward(self, grad):
@@ -172,6 +184,8 @@ class Where(Node):
 
     def forward(self, a, b, condition=None, name="WhereBackward0"):
         self.condition, self.shapes, self.node_name = condition, (a.shape, b.shape), name
+        if name != "WhereBackward0":  # masked_fill(mask, value): a is the value, listed after self (if a tensor)
+            self.listed_inputs = (1,) if name == "MaskedFillBackward0" else (1, 0)
         return np.where(condition, a, b)
 
     def backward(self, grad):

@@ -227,9 +227,16 @@ class Node:
 
     _listed = None
 
+    # The inputs PyTorch's node has edges for, in its order (None: all, in order): not a number its Scalar overload
+    # takes as an argument (pow(x, 2), masked_fill(mask, 1.0)), which torchless passes as a wrapped tensor input.
+    listed_inputs = None
+
     def listed_edges(self):
         """This node's edges as ``next_functions`` lists them."""
-        return tuple((shown_edge(e), 0) for e in self.edges)
+        edges = self.edges
+        if self.listed_inputs is not None and edges:
+            edges = [edges[i] for i in self.listed_inputs]
+        return tuple((shown_edge(e), 0) for e in edges)
 
     def pytorch_inputs(self):
         """``next_functions`` where PyTorch's graph has more nodes than torchless records (the views and ops it runs
