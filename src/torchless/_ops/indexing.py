@@ -238,6 +238,18 @@ class Index(Node):
             return self.node_name
         return _basic_index_name(self.key, self.shape) if self.basic else "IndexBackward0"
 
+    backward_inputs = ()  # (slice_backward and select_backward read the gradient alone)
+
+    @property
+    def backward_is_one_op(self):
+        """Whether PyTorch's backward is one op with a node of its own under create_graph=True: slice_backward or
+        select_backward, for one slice or select (SliceBackwardBackward0); other keys' is made of several ops."""
+        one_op = ("SliceBackward0", "SelectBackward0")
+        if self.node_name is not None or not self.basic:
+            return self.node_name in one_op and self.basic
+        steps = _view_steps(self.key, self.shape)[0]
+        return len(steps) == 1 and steps[0][0] in one_op
+
     def pytorch_inputs(self):
         """The input through the chain of views PyTorch records before this node's own (see the class)."""
         if self.node_name:

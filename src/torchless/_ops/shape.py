@@ -210,13 +210,18 @@ class ConstantPad(Node):
     torch_saved = {"pad": lambda node: int64(node.pad_argument())}
 
     def pad_argument(self):
-        """F.pad's ``pad``: (before, after) of the last dim first, up to the first dim padded."""
+        """F.pad's ``pad``: as given, else (before, after) of the last dim first, up to the first dim padded."""
+        if self.pad is not None:
+            return self.pad
         widths = [(kept.start - cut.start, cut.stop - kept.stop) for kept, cut in zip(self.original, self.crop)]
         while widths and widths[0] == (0, 0):
             del widths[0]
         return tuple(width for pair in reversed(widths) for width in pair)
 
-    def forward(self, a, widths=None, value=0.0):
+    def forward(self, a, widths=None, value=0.0, pad=None):
+        """``widths``: (before, after) per dim; ``pad``: F.pad's argument as given (zero pairs of the outer dims
+        kept), which the node shows."""
+        self.widths, self.pad = widths, pad
         grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
         grown = np.pad(a, grow, mode="constant", constant_values=value) if any(map(any, grow)) else a
         self.grown_shape = grown.shape
@@ -230,10 +235,9 @@ class ConstantPad(Node):
         return (grown[self.original],)
 
     def backward_graph(self, grad):
-        from .indexing import Index, IndexPut
-
-        grown = IndexPut.apply(grad._wrap(np.zeros(self.grown_shape, grad._data.dtype)), grad, key=self.crop)
-        return (Index.apply(grown, key=self.original),)
+        # PyTorch's: the padding undone by padding the gradient with the negated widths (a node of its own name)
+        undone = None if self.pad is None else tuple(-width for width in self.pad)
+        return (type(self).apply(grad, widths=[(-lo, -hi) for lo, hi in self.widths], pad=undone),)
 
 
 class IndexPad(Node):

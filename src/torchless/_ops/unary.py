@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format
 from .._kernels import parallel
-from ..autograd.graph import Node, with_zero_derivative_of
+from ..autograd.graph import OUTPUT, Node, with_zero_derivative_of
 from ..autograd.saved_values import SavedInput, saved_result
 from . import special
 
@@ -228,6 +228,7 @@ def pass_where(mask, grad):
 
 class Sigmoid(Node):
     backward_is_one_op = True
+    backward_inputs = (OUTPUT,)  # sigmoid_backward reads the result
     saved = ("out",)
     torch_saved = {"result": saved_result("out")}
 
@@ -253,6 +254,7 @@ class Sigmoid(Node):
 
 class Tanh(Node):
     backward_is_one_op = True
+    backward_inputs = (OUTPUT,)  # tanh_backward reads the result
     saved = ("out",)
     torch_saved = {"result": saved_result("out")}
 

@@ -68,8 +68,13 @@ class Node:
     is_view = False  # the output shares its input's memory (and so its version counter)
     # PyTorch's backward is one native op with a derivative of its own, whose node names the gradients computed
     # under create_graph=True: backward_graph's results get that name, this node's with "Backward" inserted
-    # (ConvolutionBackwardBackward0) if True, else the name given (the op is not named after the forward's).
+    # (ConvolutionBackwardBackward0) if True, else the name given (the op is not named after the forward's); a
+    # property may say so per node (False: not for this call).
     backward_is_one_op = False
+    # The tensors that backward op reads after the gradient, whose nodes its node lists in next_functions: input
+    # positions, OUTPUT (this node's result: this node) or None (a tensor outside the graph, as layer_norm's mean);
+    # None: every input (see BackwardOfBackward).
+    backward_inputs = None
     # whether backward follows PyTorch's complex convention itself (else complex gradients go through
     # _holomorphic_backward)
     complex_aware = False
@@ -915,10 +920,12 @@ def _graph_backward(node):
 
 class BackwardOfBackward(Node):
     """The gradients a node's backward_graph computed, recorded as coming from one node named after PyTorch's
-    backward op, as PyTorch's are (``ConvolutionBackwardBackward0``): an identity."""
+    backward op, as PyTorch's are (``ConvolutionBackwardBackward0``): an identity. ``listed``: what PyTorch's node
+    lists as next_functions, the nodes of that op's inputs (the gradient, then the forward's tensors it reads),
+    where torchless computed through a chain of ops."""
 
-    def forward(self, value, node_name=None):
-        self.node_name = node_name
+    def forward(self, value, node_name=None, listed=None):
+        self.node_name, self.listed = node_name, listed
         return value
 
     def backward(self, grad):
@@ -930,15 +937,34 @@ class BackwardOfBackward(Node):
     def name(self):
         return self.node_name
 
+    def pytorch_inputs(self):
+        return self.listed
+
+
+def _backward_op_inputs(node, grad):
+    """next_functions of PyTorch's node of ``node``'s backward op: the gradient's node, then those of the tensors
+    the op reads (see Node.backward_inputs)."""
+    positions = range(len(node.edges)) if node.backward_inputs is None else node.backward_inputs
+    listed = [_edge(grad) if grad._requires_grad else None]
+    for position in positions:
+        listed.append(node if position == OUTPUT else None if position is None or position >= len(node.edges)
+                      else node.edges[position])
+    return tuple((shown_edge(edge), 0) for edge in listed)
+
 
 def _named_after_backward(method):
     def backward_graph(node, grad):
         name = node.backward_is_one_op
+        if not name:  # (a node whose backward is one op for some calls only: not this one)
+            return method(node, grad)
         if name is True:
             name = node.name()
             name = name[:-1] + "Backward" + name[-1]  # ConvolutionBackward0 -> ConvolutionBackwardBackward0
-        return tuple(g if g is None or not g._requires_grad else BackwardOfBackward.apply(g, node_name=name)
-                     for g in method(node, grad))
+        grads = method(node, grad)
+        listed = _backward_op_inputs(node, grad)
+        return tuple(g if g is None or not g._requires_grad else BackwardOfBackward.apply(g, node_name=name,
+                                                                                           listed=listed)
+                     for g in grads)
     return backward_graph
 
 

@@ -20,7 +20,7 @@ from ..._ops.shape import Where
 from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
-from ...autograd.graph import Node, records
+from ...autograd.graph import OUTPUT, Node, records
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
@@ -558,6 +558,7 @@ def gelu(input, approximate="none"):
 # ---------------------------------------------------------------------------- softmax
 class Softmax(Node):
     backward_is_one_op = "SoftmaxBackwardDataBackward0"
+    backward_inputs = (OUTPUT,)  # _softmax_backward_data reads the result
     saved = ("out",)
     torch_saved = {"dim": lambda node: int64(node.axis), "result": saved_result("out")}
 
@@ -584,6 +585,7 @@ class Softmax(Node):
 
 class LogSoftmax(Node):
     backward_is_one_op = "LogSoftmaxBackwardDataBackward0"
+    backward_inputs = (OUTPUT,)
     saved = ("out",)
     torch_saved = Softmax.torch_saved
 

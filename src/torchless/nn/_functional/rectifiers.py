@@ -20,17 +20,14 @@ __all__ = ["prelu", "rrelu", "rrelu_"]
 
 # ---------------------------------------------------------------------------- prelu
 class PreluKernel(Node):
+    backward_is_one_op = True
     saved = ("x", "weight")
     # (the weight as the kernel reads it, shaped to the channels' dim: a view of PyTorch's, here a plain tensor)
     torch_saved = {"self": SavedInput(0, "x"), "weight": Saved("weight")}
 
     def forward(self, x, weight):
+        """``weight``: viewed to broadcast along the channels (dim 1) of ``x``, or one for all (see prelu)."""
         self.weight_shape = weight.shape
-        if x.ndim != weight.ndim:  # weights along dim 1 (the channels), or one weight for all
-            shape = [1] * x.ndim
-            if x.ndim > 1:
-                shape[1] = weight.size
-            weight = weight.reshape(shape)
         self.x, self.weight = x, weight
         return np.where(x > 0, x, weight * x)
 
@@ -83,6 +80,8 @@ def prelu(input, weight):
     if weight.dim() > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
     _check_floating(input, "prelu_cpu")
+    if input.dim() != weight.dim():  # PyTorch's view of the weight along the channels (dim 1), a node of the graph
+        weight = weight.reshape([1] * input.dim() if input.dim() < 2 else [1, count] + [1] * (input.dim() - 2))
     return PreluKernel.apply(input, weight)
 
 
