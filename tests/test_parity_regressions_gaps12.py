@@ -1,5 +1,7 @@
 """Parity regressions (gaps12): the layout of reductions', scans', sort's and roll's results on permuted,
 transposed and channels-last inputs."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -143,11 +145,12 @@ def test_rrelu_in_eval_saves_what_torch_does():
     assert results[1] == results[0]
 
 
-def _chain(fn, depth=0):
-    """A node's name and, recursively, its next functions' (PyTorch's graph as torchviz walks it)."""
-    if fn is None or depth > 5:
+def _chain(fn, levels=6):
+    """A node's name and, recursively, its next functions' (PyTorch's graph as torchviz walks it), ``levels``
+    deep."""
+    if fn is None or not levels:
         return None
-    return type(fn).__name__, tuple(_chain(f, depth + 1) for f, _ in fn.next_functions)
+    return type(fn).__name__, tuple(_chain(f, levels - 1) for f, _ in fn.next_functions)
 
 
 @pytest.mark.parametrize("call", ["x.take(torch.tensor([0, 5, -1]))", "x[0].masked_select(x > 0)",
@@ -209,3 +212,49 @@ def test_view_and_in_place_saved_values(call):
         out = eval(call, {"torch": module, "x": module.tensor(_X, requires_grad=True)})
         results.append((type(out.grad_fn).__name__, _saved(out.grad_fn)))
     assert results[1] == results[0]
+
+
+_IMAGES = np.random.default_rng(2).standard_normal((2, 3, 6, 6)).astype(np.float32)
+_KERNEL = np.random.default_rng(3).standard_normal((4, 3, 2, 2)).astype(np.float32)
+_BIAS = np.random.default_rng(4).standard_normal(4).astype(np.float32)
+_DOUBLE_BACKWARD_CALLS = [
+    "F.conv2d(x, w, b)", "F.conv2d(x, w, b, padding='same')", "F.conv2d(x, w[..., :1], b, padding='same')",
+    "F.conv1d(x[:, :, 0], w[..., 0], b, padding='same')", "F.conv_transpose2d(x, w[:3].transpose(0, 1), b[:3])",
+    "F.layer_norm(x, (6,))", "F.layer_norm(x, (6,), b[:1].expand(6) * 1, b[1:2].expand(6) * 1)",
+    "F.prelu(x, b[:3] * 1)", "F.prelu(x, b[:1])", "F.batch_norm(x, None, None, b[:3] * 1, b[1:4] * 1, training=True)",
+    "F.softmax(x, 1)", "F.log_softmax(x, 1)", "x.sigmoid()", "x.tanh()", "F.hardswish(x)", "F.avg_pool2d(x, 2)",
+    "F.leaky_relu(x)", "F.elu(x)", "F.gelu(x)", "F.pad(x, (1, 2, 0, 1))", "F.pad(x, (1, -2))",
+    "x[:, 1:] * 1", "x[0] * 1", "x.narrow(1, 0, 3) * 1", "x.select(1, 0) * 1",
+]
+
+
+@pytest.mark.parametrize("call", _DOUBLE_BACKWARD_CALLS)
+def test_create_graph_gradient_graphs(call):
+    # the graph of each gradient taken with create_graph=True, as torchviz would draw it (node names, 3 levels)
+    results = []
+    for module in (torch, torchless):
+        env = {"torch": module, "F": module.nn.functional, "x": module.tensor(_IMAGES, requires_grad=True),
+               "w": module.tensor(_KERNEL, requires_grad=True), "b": module.tensor(_BIAS, requires_grad=True)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (padding='same' with an even kernel warns once)
+            out = eval(call, env)
+        inputs = [env[name] for name in ("x", "w", "b")]
+        grads = module.autograd.grad((out * out).sum(), inputs, create_graph=True, allow_unused=True)
+        results.append([None if g is None else _chain(g.grad_fn, 3) for g in grads])
+    assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("weight", [(4, 3, 2, 2), (4, 3, 3, 2), (4, 3, 2, 3)])
+def test_same_padding_pads_the_input_first(weight):
+    results = []
+    for module in (torch, torchless):
+        x = module.tensor(_IMAGES, requires_grad=True)
+        w = module.tensor(np.ones(weight, np.float32), requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y = module.nn.functional.conv2d(x, w, padding="same")
+        pad = y.grad_fn.next_functions[0][0]
+        results.append(((type(pad).__name__, pad._saved_pad, y.grad_fn._saved_padding, tuple(y.shape)),
+                        y.detach().numpy()))
+    assert results[1][0] == results[0][0]
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5, atol=1e-5)

@@ -74,7 +74,10 @@ class Permute(Node):
         return (np.transpose(grad, np.argsort(self.axes)),)
 
     def backward_graph(self, grad):
-        return (Permute.apply(grad, axes=tuple(np.argsort(self.axes).tolist())),)
+        # PyTorch's: the inverse permute, or the same transpose (t) again (an in-place one's too: an op like the view's)
+        if self.kind == "Permute":
+            return (Permute.apply(grad, axes=tuple(np.argsort(self.axes).tolist())),)
+        return (Permute.apply(grad, axes=self.axes, kind=self.kind, given=self.given),)
 
     def name(self):
         return f"{self.kind}Backward0"

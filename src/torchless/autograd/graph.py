@@ -71,6 +71,9 @@ class Node:
     # (ConvolutionBackwardBackward0) if True, else the name given (the op is not named after the forward's); a
     # property may say so per node (False: not for this call).
     backward_is_one_op = False
+    # {input position: shape} of gradients that backward op gives in a broadcast shape, which PyTorch's engine sums
+    # to the input's shape after the op's node (prelu's weight's); backward_graph returns them unsummed.
+    summed_to = {}
     # The tensors that backward op reads after the gradient, whose nodes its node lists in next_functions: input
     # positions, OUTPUT (this node's result: this node) or None (a tensor outside the graph, as layer_norm's mean);
     # None: every input (see BackwardOfBackward).
@@ -960,11 +963,16 @@ def _named_after_backward(method):
         if name is True:
             name = node.name()
             name = name[:-1] + "Backward" + name[-1]  # ConvolutionBackward0 -> ConvolutionBackwardBackward0
-        grads = method(node, grad)
-        listed = _backward_op_inputs(node, grad)
-        return tuple(g if g is None or not g._requires_grad else BackwardOfBackward.apply(g, node_name=name,
-                                                                                           listed=listed)
-                     for g in grads)
+        from .._ops._util import unbroadcast_tensor
+
+        grads = list(method(node, grad))
+        listed, summed_to = _backward_op_inputs(node, grad), node.summed_to
+        for i, g in enumerate(grads):
+            if g is not None and g._requires_grad:
+                g = grads[i] = BackwardOfBackward.apply(g, node_name=name, listed=listed)
+            if g is not None and i in summed_to:
+                grads[i] = unbroadcast_tensor(g, summed_to[i])
+        return tuple(grads)
     return backward_graph
 
 

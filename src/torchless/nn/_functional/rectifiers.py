@@ -49,13 +49,14 @@ class PreluKernel(Node):
         positive = x > 0
         grad_input = grad_weight = None
         if self.needs_input_grad[0]:
-            w = self.graph_input(1, weight.reshape(self.weight_shape)).reshape(weight.shape)
-            grad_input = Where.apply(grad, w * grad, condition=positive)
-        if self.needs_input_grad[1]:
-            full = masked_gradient(~positive, self.graph_input(0, x) * grad)
-            axes = tuple(i for i, (w, n) in enumerate(zip(weight.shape, x.shape)) if w == 1 and n != 1)
-            grad_weight = (full.sum(dim=axes, keepdim=True) if axes else full).reshape(self.weight_shape)
+            grad_input = Where.apply(grad, self.graph_input(1, weight) * grad, condition=positive)
+        if self.needs_input_grad[1]:  # of the input's shape, as PyTorch's kernel gives it: summed after (summed_to)
+            grad_weight = masked_gradient(~positive, self.graph_input(0, x) * grad)
         return grad_input, grad_weight
+
+    @property
+    def summed_to(self):
+        return {1: self.weight_shape}
 
 
 @native("prelu", [Param("input", "Tensor"), Param("weight", "Tensor")], list_size=1)
