@@ -224,7 +224,10 @@ _DOUBLE_BACKWARD_CALLS = [
     "F.prelu(x, b[:3] * 1)", "F.prelu(x, b[:1])", "F.batch_norm(x, None, None, b[:3] * 1, b[1:4] * 1, training=True)",
     "F.softmax(x, 1)", "F.log_softmax(x, 1)", "x.sigmoid()", "x.tanh()", "F.hardswish(x)", "F.avg_pool2d(x, 2)",
     "F.leaky_relu(x)", "F.elu(x)", "F.gelu(x)", "F.pad(x, (1, 2, 0, 1))", "F.pad(x, (1, -2))",
-    "x[:, 1:] * 1", "x[0] * 1", "x.narrow(1, 0, 3) * 1", "x.select(1, 0) * 1",
+    "x[:, 1:] * 1", "x[0] * 1", "x.narrow(1, 0, 3) * 1", "x.select(1, 0) * 1", "x[0, None, 1:, None] * 1",
+    "x[None] * 1", "x[...] * 1", "F.prelu(x[0, 0, 0], b[:1])", "F.relu(x) * 1", "F.max_pool2d(x, 2) * 1",
+    "F.logsigmoid(x)", "F.threshold(x, 0.1, 2.)", "F.softshrink(x)", "F.hardshrink(x)", "F.celu(x)",
+    "F.mse_loss(x, x.detach() * 2)", "x.transpose(0, 1) * 1", "x[0, 0].t() * 1", "x * b[:1]",
 ]
 
 

@@ -224,6 +224,12 @@ class Index(Node):
         return (out,)
 
     def backward_graph(self, grad):
+        if self.basic and self.node_name in (None, "SliceBackward0"):
+            steps = _view_steps(self.key, self.shape)[0]
+            if self.node_name and not steps:  # narrow over a whole dim: PyTorch's slice all the same
+                steps = [(self.node_name, len(self.key) - 1, self.key[-1], self.shape)]
+            # (no view at all: PyTorch's alias, whose gradient is the output's itself)
+            return (_views_undone(grad, steps) if steps else grad,)
         zeros = grad._wrap(np.zeros(self.shape, grad._data.dtype))
         if self.basic:
             return (IndexPut.apply(zeros, grad, key=self.key),)
@@ -238,17 +244,6 @@ class Index(Node):
             return self.node_name
         return _basic_index_name(self.key, self.shape) if self.basic else "IndexBackward0"
 
-    backward_inputs = ()  # (slice_backward and select_backward read the gradient alone)
-
-    @property
-    def backward_is_one_op(self):
-        """Whether PyTorch's backward is one op with a node of its own under create_graph=True: slice_backward or
-        select_backward, for one slice or select (SliceBackwardBackward0); other keys' is made of several ops."""
-        one_op = ("SliceBackward0", "SelectBackward0")
-        if self.node_name is not None or not self.basic:
-            return self.node_name in one_op and self.basic
-        steps = _view_steps(self.key, self.shape)[0]
-        return len(steps) == 1 and steps[0][0] in one_op
 
     def pytorch_inputs(self):
         """The input through the chain of views PyTorch records before this node's own (see the class)."""
@@ -259,6 +254,22 @@ class Index(Node):
         for step in (steps[:-1] if self.basic else steps):
             edge = FoldedNode(step[0], ((edge, 0),), self, saved=constants(_step_values(step)))
         return ((edge, 0),)
+
+
+def _views_undone(grad, steps):
+    """The gradient of PyTorch's chain of views ``steps`` (see _view_steps) as its graph records it under
+    create_graph=True, last view first: an unsqueeze's squeeze, a select's or slice's select_backward or
+    slice_backward (ops of their own, SelectBackwardBackward0, listing the gradient alone)."""
+    from ..autograd.graph import BackwardOfBackward, _edge, shown_edge
+
+    for name, dim, part, shape in reversed(steps):
+        if name == "UnsqueezeBackward0":
+            grad = grad.squeeze(dim)
+            continue
+        listed = ((shown_edge(_edge(grad)) if grad._requires_grad else None, 0),)
+        placed = IndexPut.apply(grad._wrap(np.zeros(shape, grad._data.dtype)), grad, key=(slice(None),) * dim + (part,))
+        grad = BackwardOfBackward.apply(placed, node_name=name[:-1] + "Backward0", listed=listed)
+    return grad
 
 
 def _basic_index_name(key, shape):

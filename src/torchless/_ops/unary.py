@@ -194,7 +194,7 @@ class Relu(Node):
     def backward_graph(self, grad):
         # PyTorch's threshold_backward(grad, result, 0) reads the result, whose derivative there is zero
         masked = masked_gradient(~(np.asarray(self.out) <= 0), grad)
-        return (with_zero_derivative_of(masked, self.graph_output(self.out), "ThresholdBackwardBackward0"),)
+        return (with_zero_derivative_of(masked, self.graph_output(self.out), "ThresholdBackwardBackward0", grad),)
 
 
 def masked_gradient(mask, grad):

@@ -960,9 +960,8 @@ def _named_after_backward(method):
         name = node.backward_is_one_op
         if not name:  # (a node whose backward is one op for some calls only: not this one)
             return method(node, grad)
-        if name is True:
-            name = node.name()
-            name = name[:-1] + "Backward" + name[-1]  # ConvolutionBackward0 -> ConvolutionBackwardBackward0
+        if name is True:  # ConvolutionBackward0 -> ConvolutionBackwardBackward0 (an in-place form's EluBackward1 too)
+            name = re.sub(r"Backward\d+$", "BackwardBackward0", node.name())
         from .._ops._util import unbroadcast_tensor
 
         grads = list(method(node, grad))
@@ -1011,9 +1010,14 @@ class ZeroDerivativeOf(Node):
     zeros) what PyTorch's reaches, even when nothing else depends on the graph (``self: zeros_like(grad)`` of
     threshold_backward, max_pool2d_with_indices_backward's ``self: zeros_like(self)``)."""
 
-    def forward(self, value, anchor, node_name=None):
+    def forward(self, value, anchor, node_name=None, listed=None):
+        """``listed``: next_functions of PyTorch's node (see BackwardOfBackward), else the inputs."""
         self.node_name, self.anchor_shape, self.anchor_dtype = node_name, anchor.shape, anchor.dtype
+        self.listed = listed
         return value
+
+    def pytorch_inputs(self):
+        return self.listed
 
     def backward(self, grad):
         zeros = np.zeros(self.anchor_shape, self.anchor_dtype) if self.needs_input_grad[1] else None
@@ -1029,9 +1033,14 @@ class ZeroDerivativeOf(Node):
         return self.node_name
 
 
-def with_zero_derivative_of(gradient, anchor, name):
-    """``gradient`` (a tensor) recorded as depending, with derivative zero, on ``anchor``: see ZeroDerivativeOf."""
-    return ZeroDerivativeOf.apply(gradient, anchor, node_name=name)
+def with_zero_derivative_of(gradient, anchor, name, grad=None):
+    """``gradient`` (a tensor) recorded as depending, with derivative zero, on ``anchor``: see ZeroDerivativeOf.
+    ``grad``: the gradient the backward op read, listed with ``anchor`` as PyTorch's node of that op lists its
+    inputs (else its inputs are listed)."""
+    listed = None
+    if grad is not None:
+        listed = tuple((shown_edge(_edge(t)) if t._requires_grad else None, 0) for t in (grad, anchor))
+    return ZeroDerivativeOf.apply(gradient, anchor, node_name=name, listed=listed)
 
 
 def gradients_without_derivative(node, grad, error, name="torch::autograd::NotImplemented"):

@@ -233,6 +233,7 @@ class Elu(Node):
 
 class Celu(Elu):
     kind = "Celu"
+    backward_is_one_op = "EluBackwardBackward0"  # (PyTorch's celu backward is elu_backward)
 
     def forward(self, x, alpha=1.0, inplace=False):
         out = super().forward(x, alpha=alpha, input_scale=1.0 / alpha, inplace=inplace)
@@ -380,6 +381,8 @@ def silu(input, inplace=False):
 
 
 class LogSigmoid(Node):
+    backward_is_one_op = True
+    backward_inputs = (0,)  # (log_sigmoid_backward's buffer is outside the graph, unlisted)
     saved = ("x",)
     # PyTorch's CPU kernel also saves the buffer it computed forward with: exp(-|x|)
     torch_saved = {"self": SavedInput(0, "x"), "buffer": Saved(lambda node: np.exp(-np.abs(node.x)))}

@@ -630,6 +630,7 @@ def _common_dtype(input, target):
 
 
 class MseLoss(Node):
+    backward_is_one_op = True
     saved = ("diff", "x", "t")  # PyTorch's node saves the input and the target (create_graph differentiates them)
     torch_saved = {"self": SavedInput(0, "x"), "target": SavedInput(1, "t"),
                    "reduction": lambda node: _REDUCTIONS[node.reduction]}
