@@ -228,6 +228,9 @@ _DOUBLE_BACKWARD_CALLS = [
     "x[None] * 1", "x[...] * 1", "F.prelu(x[0, 0, 0], b[:1])", "F.relu(x) * 1", "F.max_pool2d(x, 2) * 1",
     "F.logsigmoid(x)", "F.threshold(x, 0.1, 2.)", "F.softshrink(x)", "F.hardshrink(x)", "F.celu(x)",
     "F.mse_loss(x, x.detach() * 2)", "x.transpose(0, 1) * 1", "x[0, 0].t() * 1", "x * b[:1]",
+    "x[[0, 1]] * 1", "x[x > 0] * 1", "x.gather(1, torch.zeros(2, 3, 6, 6, dtype=torch.long)) * 1",
+    "x.index_select(1, torch.tensor([0, 2])) * 1", "x.take(torch.tensor([0, 5])) * 1", "x.masked_select(x > 0) * 1",
+    "x.sort(1)[0] * 1", "x.topk(2)[0] * 1", "x.kthvalue(2, 1)[0] * 1", "x.max(1)[0] * 1",
 ]
 
 

@@ -167,6 +167,13 @@ def _shown_dim(node):
     return int64(node.shown["dim"])
 
 
+# The op PyTorch's backward of an advanced index runs, by the index's node (else index_put's _index_put_impl_)
+_BACKWARD_OPS = {"GatherBackward0": "ScatterAddBackward0", "IndexSelectBackward0": "IndexAddBackward0",
+                 "TakeBackward0": "PutBackward0", "MaskedSelectBackward0": "MaskedScatterBackward0",
+                 **{name: "ScatterBackward0" for name in ("SortBackward0", "SortBackward1", "TopkBackward0",
+                                                          "KthvalueBackward0", "MedianBackward1")}}
+
+
 # sort's and topk's nodes: the dim as given, the indices of the values picked (int64), the input's sizes
 _SELECTED_ALONG = {"dim": _shown_dim, "indices": Saved(lambda node: node.shown["indices"]),
                    "self_sym_sizes": lambda node: node.shape}
@@ -233,11 +240,13 @@ class Index(Node):
         zeros = grad._wrap(np.zeros(self.shape, grad._data.dtype))
         if self.basic:
             return (IndexPut.apply(zeros, grad, key=self.key),)
-        # Any advanced key (masks, arrays, mixed with slices) as the flat positions it selects: one scatter-add,
-        # whose own gradient is a gather again.
-        positions = np.arange(zeros._data.size).reshape(self.shape)[self.key].reshape(-1)
-        flat = Scatter.apply(zeros.reshape(-1), grad.reshape(-1), key=(positions,), add=True)
-        return (flat.reshape(self.shape),)
+        # Any advanced key (masks, arrays, mixed with slices): one accumulating write into zeros, whose own gradient
+        # is a gather again, named after the op PyTorch's backward runs (index_put's, gather's scatter_add ...)
+        name, key = _BACKWARD_OPS.get(self.name(), "IndexPutImplBackward0"), self.key
+        if self.shown and self.shown.get("keepdim") is False:  # kthvalue, median: the gradient unsqueezed first
+            axis = self.shown["dim"] % len(self.shape)
+            grad, key = grad.unsqueeze(axis), tuple(np.expand_dims(k, axis) for k in key)
+        return (IndexPutAccumulate.apply(zeros, grad, key=key, node_name=name),)
 
     def name(self):
         if self.node_name:
@@ -580,8 +589,9 @@ class IndexPutAccumulate(Node):
     """``out = a.clone(); out[key] += value`` with repeated positions adding up (index_put with accumulate=True,
     put with accumulate=True over the flattened tensor)."""
 
-    def forward(self, a, value, key=None):
-        self.key, self.value_shape = key, value.shape
+    def forward(self, a, value, key=None, node_name="IndexPutBackward0"):
+        """``node_name``: PyTorch's node of the op this write stands for (an index's backward: see Index)."""
+        self.key, self.value_shape, self.node_name = key, value.shape, node_name
         out = a.copy()
         np.add.at(out, key, value)
         return out
@@ -599,7 +609,7 @@ class IndexPutAccumulate(Node):
         return grad if self.needs_input_grad[0] else None, gv
 
     def name(self):
-        return "IndexPutBackward0"
+        return self.node_name
 
 
 class Put(Node):

@@ -236,11 +236,14 @@ class ExtremumAlongDim(Node):
         return (out,)
 
     def backward_graph(self, grad):
-        from .unary import masked_gradient
+        # PyTorch's value_selecting_reduction_backward: the gradient (unsqueezed) scattered into zeros at the indices
+        from .indexing import IndexPutAccumulate
 
-        selected = np.zeros(self.shape, bool)
-        np.put_along_axis(selected, self.indices, True, axis=self.dim)
-        return (masked_gradient(selected, expand_reduced_tensor(grad, self.shape, (self.dim,), self.keepdim)),)
+        key = list(np.indices(self.indices.shape, sparse=True))
+        key[self.dim] = self.indices
+        zeros = grad._wrap(np.zeros(self.shape, grad._data.dtype))
+        grad = grad if self.keepdim else grad.unsqueeze(self.dim)
+        return (IndexPutAccumulate.apply(zeros, grad, key=tuple(key), node_name="ScatterBackward0"),)
 
     def name(self):
         return "MaxBackward0" if self.largest else "MinBackward0"
