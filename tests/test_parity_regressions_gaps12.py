@@ -84,6 +84,13 @@ def test_results_layout_with_grad(call):
     _same(*results)
 
 
+def _shown_tensor(tensor):
+    """A saved tensor as compared: values (floats to 5 decimals), dtype, shape."""
+    array = tensor.detach().numpy()
+    return (array.round(5) if array.dtype.kind == "f" else array).tolist(), str(tensor.dtype).split(".")[-1], \
+        tuple(tensor.shape)
+
+
 def _saved(grad_fn, skip=()):
     """{name: value} of a node's ``_saved_*`` attributes (tensors as (values, dtype, shape)), and its raw names;
     ``skip``: names whose values are not compared (PyTorch's uninitialised memory)."""
@@ -93,10 +100,10 @@ def _saved(grad_fn, skip=()):
         if name.startswith("_raw") or name in skip:
             continue
         value = getattr(grad_fn, name)
-        if hasattr(value, "detach"):
-            array = value.detach().numpy()
-            value = ((array.round(5) if array.dtype.kind == "f" else array).tolist(), str(value.dtype).split(".")[-1],
-                     tuple(value.shape))
+        if isinstance(value, tuple) and value and hasattr(value[0], "detach"):
+            value = tuple(_shown_tensor(v) for v in value)
+        elif hasattr(value, "detach"):
+            value = _shown_tensor(value)
         shown[name] = (value, type(value).__name__)
     return names, shown
 
@@ -119,6 +126,13 @@ _SAVED_CALLS = [
     "F.rrelu(x * 1, training=True, inplace=True)",
     "x.renorm(2, 0, 1.0)", "x.renorm(1, -1, 0.5)", "torch.renorm(x, 3, 0, 5)", "x.renorm(float('inf'), 0, 1.0)",
     "(x * 1).renorm_(2, 0, 1)",
+    "x.put(torch.tensor([[0], [3]]), y[0, :2])", "(x * 1).put_(torch.tensor([0, 3]), y[0, :2], accumulate=True)",
+    "x.index_put((torch.tensor([0, 2]),), y[:2])", "x.index_put((x[:, 0] > 0,), y[0])",
+    "x.index_put((torch.tensor([0, 2]), torch.tensor([1, 1])), y[0, :2], accumulate=True)",
+    "x.unfold(-1, 2, 2)", "x.rot90(-1, (0, -1))", "x.rot90(2, [1, 0])", "x.logcumsumexp(-1)", "x.median()",
+    "x.logit()", "x.logit(1)", "torch.linalg.cross(x[:, :3], y[:, :3])", "torch.cross(x[:, :3], y[:, :3], dim=1)",
+    "x.norm()", "x.norm(p=1)", "x.norm(dim=1)", "x.norm(3, -1, True)", "torch.linalg.vector_norm(x, 2.5, (0, 1))",
+    "torch.linalg.norm(x)", "torch.linalg.matrix_norm(x)", "x.norm(0)", "torch.linalg.vector_norm(x, 0, -1, True)",
 ]
 
 

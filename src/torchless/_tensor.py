@@ -2431,7 +2431,7 @@ class Tensor:
                                f"{self.dtype.scalar_name}")
         axes = normalize_dims(dim, self._data.ndim)
         if p == 0:  # the number of nonzeros (the general form would take a 1/0-th power)
-            return reduction.CountNonzero.apply(self, axes=axes, keepdim=keepdim)
+            return reduction.CountNonzero.apply(self, axes=axes, keepdim=keepdim, shown=(p, dim))
         if p in (np.inf, -np.inf) and self._data.size == 0:  # no identity for max/min (sic: no space)
             if dim is None:
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the "
@@ -2440,7 +2440,8 @@ class Tensor:
                 if self._data.shape[axis] == 0:
                     raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on the dimension {axis}"
                                        "because this dimension is empty and the operation does not have an identity")
-        return reduction.VectorNorm.apply(self, p=2.0 if p == "fro" else float(p), axes=axes, keepdim=keepdim)
+        return reduction.VectorNorm.apply(self, p=2.0 if p == "fro" else float(p), axes=axes, keepdim=keepdim,
+                                          shown=(2 if p == "fro" else p, dim))
 
     # ------------------------------------------------------------------ shape
     def _view_as_dtype(self, dtype):
@@ -2729,7 +2730,7 @@ class Tensor:
         axes = tuple(normalize_dim(d, self._data.ndim) for d in dims)
         if axes[0] == axes[1]:
             raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
-        return shape_ops.Rot90.apply(self, k=k % 4, axes=axes)
+        return shape_ops.Rot90.apply(self, k=k % 4, axes=axes, given=(k, dims))
 
     def roll(self, shifts, dims=None):
         """Elements shifted cyclically by ``shifts`` along ``dims`` (without dims: over the flattened tensor)."""

@@ -287,11 +287,20 @@ def _basic_index_name(key, shape):
     return steps[-1][0] if steps else "AliasBackward0"
 
 
+def _index_put_saved(accumulate):
+    """What PyTorch's index_put node shows: accumulate, and the index tensors (None for the dims between them)."""
+    spec = {"accumulate": lambda node: accumulate,
+            "indices": SavedTuple(lambda node: _view_steps(node.key, node.shape)[2])}
+    return {"IndexPutBackward0": spec, "IndexPutImplBackward0": spec}
+
+
 class IndexPut(Node):
     """``out = a.clone(); out[key] = value`` as one differentiable step (PyTorch's CopySlices)."""
 
+    torch_saved = _index_put_saved(False)
+
     def forward(self, a, value, key=None):
-        self.key, self.value_shape = key, value.shape
+        self.key, self.value_shape, self.shape = key, value.shape, a.shape
         out = a.copy()
         out[key] = value
         return out
@@ -589,9 +598,11 @@ class IndexPutAccumulate(Node):
     """``out = a.clone(); out[key] += value`` with repeated positions adding up (index_put with accumulate=True,
     put with accumulate=True over the flattened tensor)."""
 
+    torch_saved = _index_put_saved(True)
+
     def forward(self, a, value, key=None, node_name="IndexPutBackward0"):
         """``node_name``: PyTorch's node of the op this write stands for (an index's backward: see Index)."""
-        self.key, self.value_shape, self.node_name = key, value.shape, node_name
+        self.key, self.value_shape, self.node_name, self.shape = key, value.shape, node_name, a.shape
         out = a.copy()
         np.add.at(out, key, value)
         return out
@@ -615,8 +626,14 @@ class IndexPutAccumulate(Node):
 class Put(Node):
     """``a.put(index, source, accumulate)``: source's elements written (or added) at the flat positions ``index``."""
 
-    def forward(self, a, source, index=None, accumulate=False):
-        self.index, self.accumulate, self.source_shape = index, accumulate, source.shape
+    saved = ("source",)
+    torch_saved = {"accumulate": lambda node: node.accumulate, "index": Saved(lambda node: node.given_index),
+                   "source": SavedInput(1, "source")}
+
+    def forward(self, a, source, index=None, accumulate=False, given_index=None):
+        """``given_index``: the index tensor's array as the call gave it (which the node shows)."""
+        self.index, self.accumulate, self.source_shape, self.source = index, accumulate, source.shape, source
+        self.given_index = index if given_index is None else given_index
         out = a.copy()
         flat = out.reshape(-1)  # a view: out is a fresh C-contiguous copy
         if accumulate:

@@ -460,12 +460,13 @@ def put_(self, index, source, accumulate=False):
     if isinstance(index, Tensor) and isinstance(source, Tensor):
         _check_leaf(self)
     idx = _put(self, index, source, accumulate, "put_")
-    return self._inplace(lambda t: indexing.Put.apply(t, source, index=idx, accumulate=accumulate), source)
+    return self._inplace(lambda t: indexing.Put.apply(t, source, index=idx, accumulate=accumulate,
+                                                      given_index=index._data), source)
 
 
 def put(self, index, source, accumulate=False):
     idx = _put(self, index, source, accumulate, "put")
-    return indexing.Put.apply(self, source, index=idx, accumulate=accumulate)
+    return indexing.Put.apply(self, source, index=idx, accumulate=accumulate, given_index=index._data)
 
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")

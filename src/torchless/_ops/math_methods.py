@@ -397,7 +397,7 @@ def logcumsumexp(self, dim):
     """log(cumsum(exp(self))) along ``dim``, without overflow (floating-point tensors only)."""
     axis = scan_axis(dim, self._data.ndim, "logcumsumexp")
     self._no_kernel_for("biu", "logcumsumexp_out_cpu")
-    return scan.Logcumsumexp.apply(self, axis=axis)
+    return scan.Logcumsumexp.apply(self, axis=axis, dim=dim)
 
 
 def nansum(self, dim=None, keepdim=False, *, dtype=None):

@@ -177,7 +177,7 @@ class Extremum(ContiguousResult):
     _along_dims = {"self": SavedInput(0, "a"), "result": saved_result(lambda node: node.result()),
                    "dim": _reduced_dims, "keepdim": lambda node: node.keepdim}
     torch_saved = {"MaxBackward1": _everything, "MinBackward1": _everything,
-                   "AmaxBackward0": _along_dims, "AminBackward0": _along_dims}
+                   "AmaxBackward0": _along_dims, "AminBackward0": _along_dims, "MedianBackward0": _everything}
 
     def result(self):
         return self.out if self.keepdim else np.squeeze(self.out, axis=self.axes)
@@ -336,9 +336,14 @@ class VectorNorm(ContiguousResult):
     norm is 0 (not the NaN of differentiating sqrt(sum(x^2)) there), the maxima sharing the inf-norm's gradient."""
 
     saved = ("a", "out")
+    torch_saved = {"dim": lambda node: None if node.shown[1] is None else int64(tuple(np.atleast_1d(node.shown[1]))),
+                   "keepdim": lambda node: node.keepdim, "ord": lambda node: node.shown[0],
+                   "result": saved_result("out"), "self": SavedInput(0, "a")}
 
-    def forward(self, a, p=2.0, axes=None, keepdim=False):
+    def forward(self, a, p=2.0, axes=None, keepdim=False, shown=None):
+        """``shown``: the order and dims as the call gave them (which the node shows)."""
         self.a, self.p, self.axes, self.keepdim = a, p, axes, keepdim
+        self.shown = (p, axes) if shown is None else shown
         dtype = a.dtype
         if dtype == np.float16:  # computed in float32 and rounded once, as PyTorch's kernel (x * x overflows half)
             a = a.astype(np.float32)
@@ -454,8 +459,14 @@ class CountNonzero(ContiguousResult):
     """norm(p=0): how many elements are nonzero (NaN counts), in the input's dtype. PyTorch's node passes no
     gradient at all for p=0: the input's ``.grad`` stays None."""
 
-    def forward(self, a, axes=None, keepdim=False):
-        return np.sum(a != 0, axis=axes, keepdims=keepdim).astype(a.dtype)
+    saved = ("a", "out")
+    torch_saved = VectorNorm.torch_saved
+
+    def forward(self, a, axes=None, keepdim=False, shown=None):
+        """``shown``: the order and dims as the call gave them (which the node shows, as VectorNorm's)."""
+        self.a, self.keepdim, self.shown = a, keepdim, (0, axes) if shown is None else shown
+        self.out = np.sum(a != 0, axis=axes, keepdims=keepdim).astype(a.dtype)
+        return self.out
 
     def backward(self, grad):
         return (None,)

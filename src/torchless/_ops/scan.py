@@ -164,9 +164,11 @@ class Logcumsumexp(ContiguousResult):
     positive and negative parts of the gradient apart."""
 
     saved = ("a", "out")
+    torch_saved = {"dim": lambda node: int64(node.dim), "result": saved_result("out"), "self": SavedInput(0, "a")}
 
-    def forward(self, a, axis=0):
-        self.a, self.axis = a, axis if a.ndim else None
+    def forward(self, a, axis=0, dim=None):
+        """``dim``: the dim as the call gave it (which the node shows)."""
+        self.a, self.axis, self.dim = a, axis if a.ndim else None, axis if dim is None else dim
         flat = a.reshape(-1) if not a.ndim else a
         self.out = _log_running_sum(flat, axis if a.ndim else 0).reshape(a.shape)
         return self.out

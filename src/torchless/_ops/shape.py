@@ -301,10 +301,13 @@ class Roll(Node):
 
 
 class Rot90(Node):
-    """``k`` quarter turns in the plane of ``axes``, from the first axis towards the second."""
+    """``k`` quarter turns in the plane of ``axes``, from the first axis towards the second. ``given``: k and the
+    dims as the call gave them (which the node shows)."""
 
-    def forward(self, a, k=1, axes=(0, 1)):
-        self.k, self.axes = k, axes
+    torch_saved = {"dims": lambda node: int64(tuple(node.given[1])), "k": lambda node: int64(node.given[0])}
+
+    def forward(self, a, k=1, axes=(0, 1), given=None):
+        self.k, self.axes, self.given = k, axes, (k, axes) if given is None else given
         return copy_preserving_layout(np.rot90(a, k, axes))  # a copy, as Flip's, without negative strides
 
     def backward(self, grad):

@@ -414,6 +414,7 @@ class Logit(Node):
     that range (without eps: NaN outside [0, 1]), as in PyTorch."""
 
     saved = ("a",)
+    torch_saved = {"eps": lambda node: None if node.eps is None else float(node.eps), "self": SavedInput(0, "a")}
 
     def forward(self, a, eps=None):
         self.a, self.eps = a, eps
