@@ -201,6 +201,8 @@ _GRAPH_CALLS = [
     "x.lerp(y, 0.5)", "(x * 1).lerp_(y, torch.tensor(0.5))", "(x * 1).index_fill_(1, torch.tensor([0]), 1.)",
     "x.index_fill(1, torch.tensor([0]), torch.tensor(2.))", "(x * 1).scatter_(1, torch.tensor([[0], [1], [2]]), 1.)",
     "(x * 1).fmod_(2.)", "x.remainder(2.)", "x.remainder(torch.tensor(2.))",
+    "torch.nn.functional.mse_loss(x, y[:1])", "torch.nn.functional.mse_loss(x[:1], y)",
+    "torch.nn.functional.l1_loss(x, y[:1])", "torch.nn.functional.huber_loss(x, y[:1])",
     "(x * 1).squeeze_(0) if False else (x * 1)[None].squeeze_(0)", "(x * 1)[None].squeeze_((0,))",
     "(x * 1)[None].squeeze_()", "(x * 1).unsqueeze_(-1)",
 ]
