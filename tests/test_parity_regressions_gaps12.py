@@ -247,6 +247,7 @@ _DOUBLE_BACKWARD_CALLS = [
     "x[[0, 1]] * 1", "x[x > 0] * 1", "x.gather(1, torch.zeros(2, 3, 6, 6, dtype=torch.long)) * 1",
     "x.index_select(1, torch.tensor([0, 2])) * 1", "x.take(torch.tensor([0, 5])) * 1", "x.masked_select(x > 0) * 1",
     "x.sort(1)[0] * 1", "x.topk(2)[0] * 1", "x.kthvalue(2, 1)[0] * 1", "x.max(1)[0] * 1",
+    "F.elu(x * 1, inplace=True)", "F.celu(x * 1, inplace=True)", "F.leaky_relu(x * 1, inplace=True)",
 ]
 
 

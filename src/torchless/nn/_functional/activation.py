@@ -104,6 +104,7 @@ class LeakyRelu(Node):
         self.positive, self.slope, self.inplace = x > 0, negative_slope, inplace
         if inplace:
             self._checked_inputs, self._saves_output = (), True
+            self.backward_inputs = (OUTPUT,)  # (its backward op reads the result, as the node saved it)
         if x.dtype == np.float16:  # the slope in float32, the product rounded once, as PyTorch's kernel does
             return np.where(self.positive, x, (x * np.float32(negative_slope)).astype(np.float16))
         return np.where(self.positive, x, x * negative_slope)
@@ -203,6 +204,7 @@ class Elu(Node):
         self.inplace, self.x = inplace, x
         if inplace:  # PyTorch's in-place forms save the result, whose change before backward is then an error
             self._checked_inputs, self._saves_output = (), True
+            self.backward_inputs = (OUTPUT,)  # (which its backward op reads)
         positive = x > 0  # a NaN is not: it takes the negative side, as in PyTorch's vectorised kernel
         # 0 for x > 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
         # (Not np.minimum(x, 0), which makes -0.0 +0.0: elu(-0.0) is -0.0.)
