@@ -133,6 +133,7 @@ _SAVED_CALLS = [
     "x.logit()", "x.logit(1)", "torch.linalg.cross(x[:, :3], y[:, :3])", "torch.cross(x[:, :3], y[:, :3], dim=1)",
     "x.norm()", "x.norm(p=1)", "x.norm(dim=1)", "x.norm(3, -1, True)", "torch.linalg.vector_norm(x, 2.5, (0, 1))",
     "torch.linalg.norm(x)", "torch.linalg.matrix_norm(x)", "x.norm(0)", "torch.linalg.vector_norm(x, 0, -1, True)",
+    "x.nanmedian()", "x.nanmedian(1)[0]", "x.nanmedian(-1, True)[0]", "x.mode(1)[0]", "x.mode(0, True)[0]",
 ]
 
 

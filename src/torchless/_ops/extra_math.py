@@ -16,7 +16,7 @@ import numpy as np
 from .. import _dtype, _parser_errors
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, saved_result
-from . import arithmetic, math_methods
+from . import arithmetic, indexing, math_methods
 from ._util import normalize_dim
 from .shape import DiagEmbed
 from .._tensor import _RETURN_TYPES, Tensor, _return_type, records, result_dtype
@@ -790,8 +790,9 @@ def nanmedian(self, dim=None, keepdim=False):
         if flat.size == 0:  # NaN, cast to an integer dtype as PyTorch does (0 or its most negative value)
             with np.errstate(invalid="ignore"):
                 return Tensor._wrap(np.array(np.nan).astype(a.dtype))
-        index = _nanmedian_index(flat.reshape(1, -1))[0]
-        return self.reshape(-1)[int(index)]
+        from .reduction import Nanmedian
+
+        return Nanmedian.apply(self)
     axis = _reduce_dim(self, dim, "nanmedian")
     _check_reduced_size(self, axis, "median")  # (PyTorch's message names median)
     self._no_kernel_for("bc", "median_out")
@@ -799,11 +800,8 @@ def nanmedian(self, dim=None, keepdim=False):
         return _RETURN_TYPES["nanmedian"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
     rows = np.moveaxis(a, axis, -1)
     index = _nanmedian_index(rows.reshape(-1, rows.shape[-1])).reshape(rows.shape[:-1])
-    index = Tensor._wrap(np.expand_dims(index, axis))
-    values = self.gather(axis, index)
-    if not keepdim:
-        values, index = values.squeeze(axis), index.squeeze(axis)
-    return _RETURN_TYPES["nanmedian"](values, index)
+    return _RETURN_TYPES["nanmedian"](*_selected(self, axis, np.expand_dims(index, axis), keepdim, "NanmedianBackward1",
+                                                 dim))
 
 
 def _nanmedian_index(rows):
@@ -830,11 +828,21 @@ def mode(self, dim=-1, keepdim=False):
         values, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)
         best = np.argmax(counts)  # the first of the most frequent: the smallest value
         indices[i] = np.flatnonzero(inverse.reshape(-1) == best)[-1]
-    index = Tensor._wrap(np.expand_dims(indices.reshape(rows.shape[:-1]), axis))
-    values = self.gather(axis, index)
+    index = np.expand_dims(indices.reshape(rows.shape[:-1]), axis)
+    return _RETURN_TYPES["mode"](*_selected(self, axis, index, keepdim, "ModeBackward0", dim))
+
+
+def _selected(self, axis, index, keepdim, node, dim):
+    """(values, indices) of the elements at ``index`` (dim ``axis`` kept, of size 1) along ``axis``, recorded as
+    PyTorch's node ``node`` (showing the dim as given, the indices and keepdim), as median's are."""
+    key = list(np.indices(index.shape, sparse=True))
+    key[axis] = index
     if not keepdim:
-        values, index = values.squeeze(axis), index.squeeze(axis)
-    return _RETURN_TYPES["mode"](values, index)
+        key, index = [np.squeeze(k, axis) for k in key], np.squeeze(index, axis)
+    index = index.astype(np.int64, copy=False)
+    values = indexing.Index.apply(self, key=tuple(key), name=node, shown={"dim": dim, "indices": index,
+                                                                          "keepdim": keepdim})
+    return values, Tensor._wrap(index)
 
 
 # ---------------------------------------------------------------------------- installation

@@ -171,7 +171,8 @@ def _shown_dim(node):
 _BACKWARD_OPS = {"GatherBackward0": "ScatterAddBackward0", "IndexSelectBackward0": "IndexAddBackward0",
                  "TakeBackward0": "PutBackward0", "MaskedSelectBackward0": "MaskedScatterBackward0",
                  **{name: "ScatterBackward0" for name in ("SortBackward0", "SortBackward1", "TopkBackward0",
-                                                          "KthvalueBackward0", "MedianBackward1")}}
+                                                          "KthvalueBackward0", "MedianBackward1",
+                                                          "NanmedianBackward1", "ModeBackward0")}}
 
 
 # sort's and topk's nodes: the dim as given, the indices of the values picked (int64), the input's sizes
@@ -194,7 +195,7 @@ class Index(Node):
                            "self_sym_sizes": lambda node: _view_steps(node.key, node.shape)[1]},
         **{name: _SELECTED_ALONG for name in ("SortBackward0", "SortBackward1", "TopkBackward0")},
         **{name: {**_SELECTED_ALONG, "keepdim": lambda node: node.shown["keepdim"]}
-           for name in ("MedianBackward1", "KthvalueBackward0")},
+           for name in ("MedianBackward1", "KthvalueBackward0", "NanmedianBackward1", "ModeBackward0")},
         "IndexSelectBackward0": {"dim": _shown_dim, "index": Saved(lambda node: node.shown["index"]),
                                  "self_sym_sizes": lambda node: node.shape},
         "GatherBackward0": {"dim": _shown_dim, "index": Saved(lambda node: node.shown["index"]),

@@ -177,7 +177,8 @@ class Extremum(ContiguousResult):
     _along_dims = {"self": SavedInput(0, "a"), "result": saved_result(lambda node: node.result()),
                    "dim": _reduced_dims, "keepdim": lambda node: node.keepdim}
     torch_saved = {"MaxBackward1": _everything, "MinBackward1": _everything,
-                   "AmaxBackward0": _along_dims, "AminBackward0": _along_dims, "MedianBackward0": _everything}
+                   "AmaxBackward0": _along_dims, "AminBackward0": _along_dims, "MedianBackward0": _everything,
+                   "NanmedianBackward0": _everything}
 
     def result(self):
         return self.out if self.keepdim else np.squeeze(self.out, axis=self.axes)
@@ -547,18 +548,31 @@ class Median(Extremum):
 
     def forward(self, a):
         self.axes, self.keepdim, self.largest, self.amax, self.a = tuple(range(a.ndim)), False, False, False, a
-        ordered = np.sort(a, axis=None)  # NaN last
-        if not ordered.size or a.dtype.kind == "f" and np.isnan(ordered[-1]):
-            value = np.nan
-        else:
-            value = ordered[(ordered.size - 1) // 2]
         # (an empty integer tensor's median is NaN cast to its dtype, as PyTorch's: 0 or the most negative value)
         with np.errstate(invalid="ignore"):
-            self.out = np.full((1,) * a.ndim, value).astype(a.dtype)
+            self.out = np.full((1,) * a.ndim, self.value(a)).astype(a.dtype)
         return self.out.reshape(())
+
+    @staticmethod
+    def value(a):
+        ordered = np.sort(a, axis=None)  # NaN last
+        if not ordered.size or a.dtype.kind == "f" and np.isnan(ordered[-1]):
+            return np.nan
+        return ordered[(ordered.size - 1) // 2]
 
     def name(self):
         return "MedianBackward0"
+
+
+class Nanmedian(Median):
+    """nanmedian() of all elements: the lower median of the non-NaN values (NaN when all are NaN)."""
+
+    @staticmethod
+    def value(a):
+        return Median.value(a[~np.isnan(a)] if a.dtype.kind == "f" else a)
+
+    def name(self):
+        return "NanmedianBackward0"
 
 
 class Trace(Node):
