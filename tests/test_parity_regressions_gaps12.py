@@ -282,3 +282,19 @@ def test_same_padding_pads_the_input_first(weight):
                         y.detach().numpy()))
     assert results[1][0] == results[0][0]
     np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("call", ["x.median(0)[0]", "x.mode()[0]", "x.sort()[0]", "x.topk(1)[0]", "x.kthvalue(1)[0]",
+                                  "x.nanmedian(0)[0]"])
+def test_selection_of_a_0d_tensor_is_a_new_tensor(call):
+    # the value of a 0-d tensor's sort/median/mode ... is written by the kernel, not a view of the input
+    results = []
+    for module in (torch, torchless):
+        x = module.tensor(3.0, requires_grad=True)
+        y = x * 1
+        values = eval(call, {"x": y})
+        values.add_(1)
+        values.backward()
+        results.append((y.item(), x.grad.item(), type(values.grad_fn).__name__,
+                        type(eval(call, {"x": y}).grad_fn).__name__))
+    assert results[1] == results[0]

@@ -797,7 +797,7 @@ def nanmedian(self, dim=None, keepdim=False):
     _check_reduced_size(self, axis, "median")  # (PyTorch's message names median)
     self._no_kernel_for("bc", "median_out")
     if a.ndim == 0:
-        return _RETURN_TYPES["nanmedian"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
+        return _RETURN_TYPES["nanmedian"](*_selected(self, 0, np.array(0, np.int64), keepdim, "NanmedianBackward1", dim))
     rows = np.moveaxis(a, axis, -1)
     index = _nanmedian_index(rows.reshape(-1, rows.shape[-1])).reshape(rows.shape[:-1])
     return _RETURN_TYPES["nanmedian"](*_selected(self, axis, np.expand_dims(index, axis), keepdim, "NanmedianBackward1",
@@ -820,7 +820,7 @@ def mode(self, dim=-1, keepdim=False):
     _check_reduced_size(self, axis, "mode")
     self._no_kernel_for("c", "mode_cpu")
     if a.ndim == 0:
-        return _RETURN_TYPES["mode"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
+        return _RETURN_TYPES["mode"](*_selected(self, 0, np.array(0, np.int64), keepdim, "ModeBackward0", dim))
     rows = np.moveaxis(a, axis, -1)
     flat = rows.reshape(-1, rows.shape[-1])
     indices = np.empty(flat.shape[0], np.int64)
@@ -834,7 +834,11 @@ def mode(self, dim=-1, keepdim=False):
 
 def _selected(self, axis, index, keepdim, node, dim):
     """(values, indices) of the elements at ``index`` (dim ``axis`` kept, of size 1) along ``axis``, recorded as
-    PyTorch's node ``node`` (showing the dim as given, the indices and keepdim), as median's are."""
+    PyTorch's node ``node`` (showing the dim as given, the indices and keepdim), as median's are; of a 0-d tensor,
+    its value."""
+    if not self._data.ndim:
+        return indexing.Index.apply(self, key=(), name=node, shown={"dim": dim, "indices": index, "keepdim": keepdim}), \
+            Tensor._wrap(index)
     key = list(np.indices(index.shape, sparse=True))
     key[axis] = index
     if not keepdim:

@@ -208,6 +208,10 @@ class Index(Node):
         """``shown``: what the call's own PyTorch node (sort's, gather's ...) shows of its arguments, as given."""
         self.shape, self.key, self.node_name, self.shown = a.shape, key, name, shown
         self.basic = self.is_view = is_basic_key(key)
+        if shown is not None and "indices" in shown and not a.ndim:
+            # sort, topk, median, mode ... of a 0-d tensor: its value in a new tensor, as PyTorch's kernels write it
+            self.is_view = False
+            return a.copy()
         if not self.basic:
             # PyTorch saves the indices (freed by a backward without retain_graph, which a second one then finds)
             # and, for these, the input itself (whose change in place before backward is then an error)
@@ -434,7 +438,8 @@ def zeroed_if_empty(shape, key):
 
 
 # What a scatter's node shows: the dim as the call gave it, the index (key's part along that dim)
-_SCATTERED_ALONG = {"dim": lambda node: int64(node.dim), "index": Saved(lambda node: node.key[node.dim % len(node.key)])}
+_SCATTERED_ALONG = {"dim": lambda node: int64(node.dim),
+                    "index": Saved(lambda node: node.key[node.dim % len(node.key)])}
 
 
 class Scatter(Node):

@@ -11,7 +11,7 @@ from ... import _dtype
 from ..._tensor import _promote
 from ..._ops.shape import Where
 from ...autograd.graph import Node
-from .loss import _broadcast, _broadcast_shape, _reduce, _reduction, _warn_size, l1_loss
+from .loss import _broadcast, _reduce, _reduction, _warn_size, l1_loss
 
 __all__ = ["smooth_l1_loss", "huber_loss"]
 
