@@ -293,6 +293,15 @@ def in_c_order(result):
     return result
 
 
+def c_ordered(array):
+    """``array`` with exactly C order's strides, size-1 dims' too (NumPy's C flag overlooks those, PyTorch's
+    ``stride()`` shows them), copied if need be: the layout of a result PyTorch allocates without strides, as its
+    reductions do (TensorIterator's reduce output) whatever the input's layout, which NumPy's reductions follow."""
+    if _c_order(array):
+        return array
+    return np.array(array, order="C")  # (a new array: NumPy gives its size-1 dims C strides)
+
+
 def in_format_of(array, *sources):
     """``array`` (a new kernel result) in the channels-last format the sources suggest, if any, else C-contiguous
     (see keep_channels_last)."""

@@ -1377,7 +1377,7 @@ class Tensor:
             if self._data.dtype == np.float16 and isinstance(exponent, numbers.Real) and \
                     not isinstance(exponent, (bool, np.bool_)):  # a number exponent is converted to half, checked
                 _dtype.scalar_argument(exponent, self._data.dtype)
-            return self._binary(exponent, arithmetic.Pow)
+            return self._binary(exponent, arithmetic.Pow, number=not isinstance(exponent, Tensor))
         return self._exact_pow(exponent, reverse=False)
 
     def __rpow__(self, base):
@@ -1396,7 +1396,7 @@ class Tensor:
         base, exponent = (b, a) if reverse else (a, b)
         kind = a._data.dtype.kind
         if kind in "fc":  # (an integer tensor and a complex number: complex)
-            return arithmetic.Pow.apply(base, exponent, scalar_base=reverse)
+            return arithmetic.Pow.apply(base, exponent, scalar_base=reverse, number=not isinstance(other, Tensor))
         if kind == "b":
             if not reverse and isinstance(other, (bool, np.bool_)):
                 return Tensor._wrap(self._data | (not other))
@@ -1688,7 +1688,7 @@ class Tensor:
 
     def _all_any(self, fn, dim, keepdim, name):
         axes = None if dim is None else _reduced_axes(name, dim, keepdim, self._data.ndim)
-        out = fn(self._data, axis=axes, keepdims=keepdim)
+        out = _memory_format.c_ordered(np.asarray(fn(self._data, axis=axes, keepdims=keepdim)))
         # PyTorch answers in uint8 for uint8 input (a legacy of byte masks), in bool for every other dtype.
         return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
 
@@ -2087,7 +2087,11 @@ class Tensor:
         self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         order = np.zeros((), np.int64) if self._data.ndim == 0 else \
             self._sort_order(axis, descending).astype(np.int64, copy=False)
+        if order.ndim > 1:  # PyTorch's sort lays both results out as its input (preserve_format's strides)
+            order = _memory_format.preserving(order, self._data)
         values = self._gather(axis, order if order.ndim else None, node, {"dim": dim, "indices": order})
+        if order.ndim > 1:
+            values._data = _memory_format.preserving(values._data, self._data)
         return _RETURN_TYPES["sort"](values, Tensor._wrap(order))
 
     def _sort_order(self, axis, descending):
@@ -2174,8 +2178,7 @@ class Tensor:
     def count_nonzero(self, dim=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         axes = _reduced_axes("count_nonzero", dim, False, self._data.ndim)
-        return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=axes),
-                                       np.int64))
+        return Tensor._wrap(_memory_format.c_ordered(np.asarray(np.count_nonzero(self._data, axis=axes), np.int64)))
 
     def bincount(self, weights=None, minlength=0):
         """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (with ``weights``:
@@ -2285,8 +2288,15 @@ class Tensor:
             raise RuntimeError("masked_select: expected BoolTensor for mask")
         _raise_if_not_broadcastable(mask, self)
         shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
-        source = self if self._data.shape == shape else self.expand(shape)
-        return indexing.Index.apply(source, key=np.broadcast_to(mask._data, shape), name="MaskedSelectBackward0")
+        shown = {"mask": mask._data}
+        if self._data.shape == shape:
+            return indexing.Index.apply(self, key=mask._data if mask._data.shape == shape else
+                                        np.broadcast_to(mask._data, shape), name="MaskedSelectBackward0", shown=shown)
+        # a self broadcast to the mask: the positions in self of the selected ones (one node on self, as PyTorch's)
+        selected, lead = np.nonzero(np.broadcast_to(mask._data, shape)), len(shape) - self._data.ndim
+        key = tuple(np.zeros_like(selected[lead + d]) if n == 1 else selected[lead + d]
+                    for d, n in enumerate(self._data.shape))
+        return indexing.Index.apply(self, key=key, name="MaskedSelectBackward0", shown=shown)
 
     def take(self, index):
         """The elements at ``index`` of the flattened tensor, in index's shape."""
@@ -2299,7 +2309,12 @@ class Tensor:
         if outside.any():
             raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} "
                              "elements.")
-        return indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0")
+        shown = {"index": idx}
+        if not self._data.ndim or not n:
+            return indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0", shown=shown)
+        # the flat positions as one index per dim: one node on self itself, as PyTorch's (no view before it)
+        return indexing.Index.apply(self, key=np.unravel_index(idx % n, self._data.shape), name="TakeBackward0",
+                                    shown=shown)
 
     def scatter(self, dim, index, src=None, *, value=None, reduce=None):
         """A copy with ``src[i][j]`` written at ``[index[i][j]][j]`` (for dim 0; likewise for other dims), or the
@@ -2365,8 +2380,9 @@ class Tensor:
         key = list(np.indices(idx.shape, sparse=True))
         key[axis] = idx
         if isinstance(src, Tensor):
-            return indexing.Scatter.apply(self, src, key=tuple(key), add=add)
-        return indexing.Scatter.apply(self, None, key=tuple(key), value=_dtype.fill_value(src, self._data.dtype))
+            return indexing.Scatter.apply(self, src, key=tuple(key), add=add, dim=dim)
+        return indexing.Scatter.apply(self, None, key=tuple(key), value=_dtype.fill_value(src, self._data.dtype),
+                                      dim=dim)
 
     def nonzero(self, *, as_tuple=False):
         """The indices of the nonzero elements: one row per element (or a tuple of index vectors, one per dim)."""
@@ -2415,7 +2431,7 @@ class Tensor:
                                f"{self.dtype.scalar_name}")
         axes = normalize_dims(dim, self._data.ndim)
         if p == 0:  # the number of nonzeros (the general form would take a 1/0-th power)
-            return reduction.CountNonzero.apply(self, axes=axes, keepdim=keepdim)
+            return reduction.CountNonzero.apply(self, axes=axes, keepdim=keepdim, shown=(p, dim))
         if p in (np.inf, -np.inf) and self._data.size == 0:  # no identity for max/min (sic: no space)
             if dim is None:
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the "
@@ -2424,7 +2440,8 @@ class Tensor:
                 if self._data.shape[axis] == 0:
                     raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on the dimension {axis}"
                                        "because this dimension is empty and the operation does not have an identity")
-        return reduction.VectorNorm.apply(self, p=2.0 if p == "fro" else float(p), axes=axes, keepdim=keepdim)
+        return reduction.VectorNorm.apply(self, p=2.0 if p == "fro" else float(p), axes=axes, keepdim=keepdim,
+                                          shown=(2 if p == "fro" else p, dim))
 
     # ------------------------------------------------------------------ shape
     def _view_as_dtype(self, dtype):
@@ -2559,7 +2576,7 @@ class Tensor:
         axes = tuple(normalize_dim(d, ndim) for d in dims)
         if len(set(axes)) != ndim:
             raise RuntimeError("permute(): duplicate dims are not allowed.")
-        return shape_ops.Permute.apply(self, axes=axes)
+        return shape_ops.Permute.apply(self, axes=axes, given=tuple(dims))
 
     def transpose(self, dim0, dim1):
         ndim = self._data.ndim
@@ -2570,7 +2587,7 @@ class Tensor:
             raise _parser_errors.method_error("transpose", (dim0, dim1)) or error from None
         if ndim:
             axes[a], axes[b] = axes[b], axes[a]
-        return shape_ops.Permute.apply(self, axes=tuple(axes), kind="Transpose")
+        return shape_ops.Permute.apply(self, axes=tuple(axes), kind="Transpose", given=(dim0, dim1))
 
     def swapaxes(self, axis0, axis1):
         _parser_errors.method_arguments("swapaxes", (axis0, axis1))
@@ -2713,7 +2730,7 @@ class Tensor:
         axes = tuple(normalize_dim(d, self._data.ndim) for d in dims)
         if axes[0] == axes[1]:
             raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
-        return shape_ops.Rot90.apply(self, k=k % 4, axes=axes)
+        return shape_ops.Rot90.apply(self, k=k % 4, axes=axes, given=(k, dims))
 
     def roll(self, shifts, dims=None):
         """Elements shifted cyclically by ``shifts`` along ``dims`` (without dims: over the flattened tensor)."""
@@ -2866,7 +2883,7 @@ class Tensor:
         dims = normalize_dim(dim1, self._data.ndim), normalize_dim(dim2, self._data.ndim)
         if dims[0] == dims[1]:
             raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-        return shape_ops.Diagonal.apply(self, offset=offset, dims=dims)
+        return shape_ops.Diagonal.apply(self, offset=offset, dims=dims, given=(dim1, dim2))
 
     def diag(self, diagonal=0):
         """For a vector, the square matrix with it on the ``diagonal``-th diagonal; for a matrix, that diagonal."""

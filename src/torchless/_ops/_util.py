@@ -53,16 +53,17 @@ def unbroadcast(grad, shape):
 
 
 def unbroadcast_tensor(grad, shape):
-    """unbroadcast for a gradient tensor recorded in the graph (create_graph=True): the same sums, differentiable."""
+    """unbroadcast for a gradient tensor recorded in the graph (create_graph=True), as PyTorch's sum_to records it:
+    one sum (dims kept) over the leading and the stretched dims, then a view to ``shape`` if there were leading
+    dims."""
     if grad._data.shape == shape:
         return grad
     extra = grad._data.ndim - len(shape)
-    if extra:
-        grad = grad.sum(dim=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad._data.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(dim=stretched, keepdim=True)
-    return grad.reshape(shape)
+    reduced = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape)
+                                          if n == 1 and grad._data.shape[extra + i] != 1)
+    if reduced:
+        grad = grad.sum(dim=reduced, keepdim=True)
+    return grad.reshape(shape) if extra else grad
 
 
 def normalize_dim(dim, ndim):

@@ -170,6 +170,8 @@ class Remainder(Node):
 
     def forward(self, a, b, kernel=None, scalar_divisor=False, truncated=False):
         self.a, self.b, self.scalar_divisor, self.truncated = a, b, scalar_divisor, truncated
+        if scalar_divisor:
+            self.listed_inputs = (0,)
         return kernel(a, b)
 
     def backward(self, grad):
@@ -201,6 +203,8 @@ class Lerp(Node):
 
     def forward(self, a, b, w, weight=None):
         self.a, self.b, self.tensor_weight = a, b, w is not None
+        if w is None:
+            self.listed_inputs = (0, 1)
         self.w = w = weight if w is None else w
         if a.dtype == b.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel (weight too)
             a, b, w = a.astype(np.float32), b.astype(np.float32), np.asarray(w).astype(np.float32)
@@ -291,8 +295,13 @@ class Pow(Node):
                    "PowBackward2": {"self": scalar("a"), "exponent": SavedInput(1, "b"),
                                     "result": saved_result("out")}}
 
-    def forward(self, a, b, scalar_base=False):
-        self.a, self.b, self.scalar_base = a, b, scalar_base
+    def forward(self, a, b, scalar_base=False, number=None):
+        """``number``: whether the other operand (the exponent, or with ``scalar_base`` the base) was a number,
+        given to PyTorch's Scalar overload (PowBackward0 or 2, one edge) rather than as a tensor (PowBackward1);
+        None: known from whether it requires grad."""
+        self.a, self.b, self.scalar_base, self.number = a, b, scalar_base, number
+        if number or scalar_base:
+            self.listed_inputs = (1,) if scalar_base else (0,)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             self.out = np.power(a, b)
         return self.out
@@ -327,6 +336,8 @@ class Pow(Node):
     def name(self):
         if self.scalar_base:
             return "PowBackward2"
+        if self.number is not None:
+            return "PowBackward0" if self.number else "PowBackward1"
         return "PowBackward1" if self.needs_input_grad[1] else "PowBackward0"
 
 

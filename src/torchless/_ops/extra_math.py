@@ -16,8 +16,9 @@ import numpy as np
 from .. import _dtype, _parser_errors
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, saved_result
-from . import arithmetic, math_methods
+from . import arithmetic, indexing, math_methods
 from ._util import normalize_dim
+from .shape import DiagEmbed
 from .._tensor import _RETURN_TYPES, Tensor, _return_type, records, result_dtype
 
 _RETURN_TYPES.setdefault("histogram", _return_type("histogram", ("hist", "bin_edges")))
@@ -461,27 +462,6 @@ def combinations(input, r=2, with_replacement=False):
 
 
 # ---------------------------------------------------------------------------- diagonals
-class DiagEmbed(Node):
-    """The last dim of ``a`` placed on diagonal ``offset`` of the (dim1, dim2) planes of a new tensor."""
-
-    def forward(self, a, offset=0, dim1=-2, dim2=-1):
-        n = a.shape[-1] + abs(offset)
-        ndim = a.ndim + 1
-        self.dims = (dim1 % ndim, dim2 % ndim, offset)
-        out = np.zeros(a.shape[:-1] + (n, n), a.dtype)
-        m, row, col = a.shape[-1], max(-offset, 0), max(offset, 0)
-        np.einsum("...ii->...i", out[..., row:row + m, col:col + m])[...] = a
-        return np.moveaxis(out, (-2, -1), self.dims[:2])
-
-    def backward(self, grad):
-        d1, d2, offset = self.dims
-        return (np.diagonal(grad, offset, d1, d2).copy(),)
-
-    def backward_graph(self, grad):
-        d1, d2, offset = self.dims
-        return (grad.diagonal(offset, d1, d2),)
-
-
 def diag_embed(self, offset=0, dim1=-2, dim2=-1):
     """A tensor whose (dim1, dim2) diagonals (``offset``) hold the last dim of ``input``, zeros elsewhere."""
     ndim = self.ndim + 1
@@ -777,7 +757,8 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
     if n > 1:
         change[1:] = np.any(moved[1:] != moved[:-1], axis=1)
     starts = np.flatnonzero(change)
-    values = np.take(a, starts, axis=axis) if a.ndim else a.reshape(1)
+    # taken from the dim moved first, and moved back: laid out as PyTorch's (that dim outermost in memory)
+    values = np.moveaxis(np.take(np.moveaxis(a, axis, 0), starts, axis=0), 0, axis) if a.ndim else a.reshape(1)
     results = [Tensor._wrap(values)]
     if return_inverse:
         inverse = np.cumsum(change) - 1
@@ -809,20 +790,18 @@ def nanmedian(self, dim=None, keepdim=False):
         if flat.size == 0:  # NaN, cast to an integer dtype as PyTorch does (0 or its most negative value)
             with np.errstate(invalid="ignore"):
                 return Tensor._wrap(np.array(np.nan).astype(a.dtype))
-        index = _nanmedian_index(flat.reshape(1, -1))[0]
-        return self.reshape(-1)[int(index)]
+        from .reduction import Nanmedian
+
+        return Nanmedian.apply(self)
     axis = _reduce_dim(self, dim, "nanmedian")
     _check_reduced_size(self, axis, "median")  # (PyTorch's message names median)
     self._no_kernel_for("bc", "median_out")
     if a.ndim == 0:
-        return _RETURN_TYPES["nanmedian"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
+        return _RETURN_TYPES["nanmedian"](*_selected(self, 0, np.array(0, np.int64), keepdim, "NanmedianBackward1", dim))
     rows = np.moveaxis(a, axis, -1)
     index = _nanmedian_index(rows.reshape(-1, rows.shape[-1])).reshape(rows.shape[:-1])
-    index = Tensor._wrap(np.expand_dims(index, axis))
-    values = self.gather(axis, index)
-    if not keepdim:
-        values, index = values.squeeze(axis), index.squeeze(axis)
-    return _RETURN_TYPES["nanmedian"](values, index)
+    return _RETURN_TYPES["nanmedian"](*_selected(self, axis, np.expand_dims(index, axis), keepdim, "NanmedianBackward1",
+                                                 dim))
 
 
 def _nanmedian_index(rows):
@@ -841,7 +820,7 @@ def mode(self, dim=-1, keepdim=False):
     _check_reduced_size(self, axis, "mode")
     self._no_kernel_for("c", "mode_cpu")
     if a.ndim == 0:
-        return _RETURN_TYPES["mode"](self.clone(), Tensor._wrap(np.array(0, np.int64)))
+        return _RETURN_TYPES["mode"](*_selected(self, 0, np.array(0, np.int64), keepdim, "ModeBackward0", dim))
     rows = np.moveaxis(a, axis, -1)
     flat = rows.reshape(-1, rows.shape[-1])
     indices = np.empty(flat.shape[0], np.int64)
@@ -849,11 +828,25 @@ def mode(self, dim=-1, keepdim=False):
         values, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)
         best = np.argmax(counts)  # the first of the most frequent: the smallest value
         indices[i] = np.flatnonzero(inverse.reshape(-1) == best)[-1]
-    index = Tensor._wrap(np.expand_dims(indices.reshape(rows.shape[:-1]), axis))
-    values = self.gather(axis, index)
+    index = np.expand_dims(indices.reshape(rows.shape[:-1]), axis)
+    return _RETURN_TYPES["mode"](*_selected(self, axis, index, keepdim, "ModeBackward0", dim))
+
+
+def _selected(self, axis, index, keepdim, node, dim):
+    """(values, indices) of the elements at ``index`` (dim ``axis`` kept, of size 1) along ``axis``, recorded as
+    PyTorch's node ``node`` (showing the dim as given, the indices and keepdim), as median's are; of a 0-d tensor,
+    its value."""
+    if not self._data.ndim:
+        return indexing.Index.apply(self, key=(), name=node, shown={"dim": dim, "indices": index, "keepdim": keepdim}), \
+            Tensor._wrap(index)
+    key = list(np.indices(index.shape, sparse=True))
+    key[axis] = index
     if not keepdim:
-        values, index = values.squeeze(axis), index.squeeze(axis)
-    return _RETURN_TYPES["mode"](values, index)
+        key, index = [np.squeeze(k, axis) for k in key], np.squeeze(index, axis)
+    index = index.astype(np.int64, copy=False)
+    values = indexing.Index.apply(self, key=tuple(key), name=node, shown={"dim": dim, "indices": index,
+                                                                          "keepdim": keepdim})
+    return values, Tensor._wrap(index)
 
 
 # ---------------------------------------------------------------------------- installation

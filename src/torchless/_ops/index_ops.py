@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import Node
+from ..autograd.saved_values import Saved, SavedInput, int64
 from ._util import unbroadcast, unbroadcast_tensor
 
 
@@ -12,13 +13,25 @@ def _along(ndim, axis, index):
     return (slice(None),) * axis + (index,)
 
 
+_ALONG_DIM = {"dim": lambda node: int64(node.shown["dim"]), "index": Saved(lambda node: node.shown["index"])}
+_WRITTEN = {**_ALONG_DIM, "source": SavedInput(1, "source"), "source_dim": lambda node: len(node.src_shape)}
+
+
 class IndexWrite(Node):
     """``out = a.copy()`` then, at ``index`` along ``axis``: ``+= alpha * src`` (index_add), ``= src``
-    (index_copy), or ``= value`` / ``= src`` 0-d (index_fill, ``fill``)."""
+    (index_copy), or ``= value`` / ``= src`` 0-d (index_fill, ``fill``). ``shown``: the call's dim, index tensor
+    and alpha as given, which PyTorch's node shows."""
 
-    def forward(self, a, src, axis=0, index=None, mode="add", alpha=1, value=None):
+    saved = ("source",)
+    torch_saved = {"IndexAddBackward0": {**_WRITTEN, "alpha": lambda node: node.shown["alpha"]},
+                   "IndexCopyBackward0": _WRITTEN, "IndexFillBackward0": _ALONG_DIM, "IndexFillBackward1": _ALONG_DIM}
+
+    def forward(self, a, src, axis=0, index=None, mode="add", alpha=1, value=None, shown=None):
         self.axis, self.index, self.mode, self.alpha, self.ndim = axis, index, mode, alpha, a.ndim
-        self.src_shape = None if src is None else src.shape
+        self.src_shape, self.shown = None if src is None else src.shape, shown
+        self.source = None if mode == "fill" else src  # (PyTorch saves it, for its sizes)
+        if src is None:
+            self.listed_inputs = (0,)  # (a number value: no edge)
         key = _along(a.ndim, axis, index)
         out = a.copy()
         if mode == "add":
@@ -71,7 +84,10 @@ class IndexWrite(Node):
 class MaskedScatter(Node):
     """``out = a.copy(); out[mask] = src.flatten()[:mask.sum()]`` (a and mask broadcast together first)."""
 
+    torch_saved = {"mask": Saved("given_mask"), "source_sym_sizes": lambda node: node.src_shape}
+
     def forward(self, a, src, mask=None):
+        self.given_mask = mask
         shape = np.broadcast_shapes(a.shape, mask.shape)
         self.a_shape, self.src_shape = a.shape, src.shape
         self.mask = np.broadcast_to(mask, shape)

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import COPY_SLICES, FoldedNode, Node
-from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64
+from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64, saved_result
 from ._util import unbroadcast, unbroadcast_tensor
 
 
@@ -167,6 +167,14 @@ def _shown_dim(node):
     return int64(node.shown["dim"])
 
 
+# The op PyTorch's backward of an advanced index runs, by the index's node (else index_put's _index_put_impl_)
+_BACKWARD_OPS = {"GatherBackward0": "ScatterAddBackward0", "IndexSelectBackward0": "IndexAddBackward0",
+                 "TakeBackward0": "PutBackward0", "MaskedSelectBackward0": "MaskedScatterBackward0",
+                 **{name: "ScatterBackward0" for name in ("SortBackward0", "SortBackward1", "TopkBackward0",
+                                                          "KthvalueBackward0", "MedianBackward1",
+                                                          "NanmedianBackward1", "ModeBackward0")}}
+
+
 # sort's and topk's nodes: the dim as given, the indices of the values picked (int64), the input's sizes
 _SELECTED_ALONG = {"dim": _shown_dim, "indices": Saved(lambda node: node.shown["indices"]),
                    "self_sym_sizes": lambda node: node.shape}
@@ -187,17 +195,23 @@ class Index(Node):
                            "self_sym_sizes": lambda node: _view_steps(node.key, node.shape)[1]},
         **{name: _SELECTED_ALONG for name in ("SortBackward0", "SortBackward1", "TopkBackward0")},
         **{name: {**_SELECTED_ALONG, "keepdim": lambda node: node.shown["keepdim"]}
-           for name in ("MedianBackward1", "KthvalueBackward0")},
+           for name in ("MedianBackward1", "KthvalueBackward0", "NanmedianBackward1", "ModeBackward0")},
         "IndexSelectBackward0": {"dim": _shown_dim, "index": Saved(lambda node: node.shown["index"]),
                                  "self_sym_sizes": lambda node: node.shape},
         "GatherBackward0": {"dim": _shown_dim, "index": Saved(lambda node: node.shown["index"]),
                             "self": SavedInput(0), "sparse_grad": lambda node: node.shown["sparse_grad"]},
+        "TakeBackward0": {"index": Saved(lambda node: node.shown["index"]), "self": SavedInput(0)},
+        "MaskedSelectBackward0": {"mask": Saved(lambda node: node.shown["mask"]), "self": SavedInput(0)},
     }
 
     def forward(self, a, key=None, name=None, shown=None):
         """``shown``: what the call's own PyTorch node (sort's, gather's ...) shows of its arguments, as given."""
         self.shape, self.key, self.node_name, self.shown = a.shape, key, name, shown
         self.basic = self.is_view = is_basic_key(key)
+        if shown is not None and "indices" in shown and not a.ndim:
+            # sort, topk, median, mode ... of a 0-d tensor: its value in a new tensor, as PyTorch's kernels write it
+            self.is_view = False
+            return a.copy()
         if not self.basic:
             # PyTorch saves the indices (freed by a backward without retain_graph, which a second one then finds)
             # and, for these, the input itself (whose change in place before backward is then an error)
@@ -222,19 +236,28 @@ class Index(Node):
         return (out,)
 
     def backward_graph(self, grad):
+        if self.basic and self.node_name in (None, "SliceBackward0"):
+            steps = _view_steps(self.key, self.shape)[0]
+            if self.node_name and not steps:  # narrow over a whole dim: PyTorch's slice all the same
+                steps = [(self.node_name, len(self.key) - 1, self.key[-1], self.shape)]
+            # (no view at all: PyTorch's alias, whose gradient is the output's itself)
+            return (_views_undone(grad, steps) if steps else grad,)
         zeros = grad._wrap(np.zeros(self.shape, grad._data.dtype))
         if self.basic:
             return (IndexPut.apply(zeros, grad, key=self.key),)
-        # Any advanced key (masks, arrays, mixed with slices) as the flat positions it selects: one scatter-add,
-        # whose own gradient is a gather again.
-        positions = np.arange(zeros._data.size).reshape(self.shape)[self.key].reshape(-1)
-        flat = Scatter.apply(zeros.reshape(-1), grad.reshape(-1), key=(positions,), add=True)
-        return (flat.reshape(self.shape),)
+        # Any advanced key (masks, arrays, mixed with slices): one accumulating write into zeros, whose own gradient
+        # is a gather again, named after the op PyTorch's backward runs (index_put's, gather's scatter_add ...)
+        name, key = _BACKWARD_OPS.get(self.name(), "IndexPutImplBackward0"), self.key
+        if self.shown and self.shown.get("keepdim") is False:  # kthvalue, median: the gradient unsqueezed first
+            axis = self.shown["dim"] % len(self.shape)
+            grad, key = grad.unsqueeze(axis), tuple(np.expand_dims(k, axis) for k in key)
+        return (IndexPutAccumulate.apply(zeros, grad, key=key, node_name=name),)
 
     def name(self):
         if self.node_name:
             return self.node_name
         return _basic_index_name(self.key, self.shape) if self.basic else "IndexBackward0"
+
 
     def pytorch_inputs(self):
         """The input through the chain of views PyTorch records before this node's own (see the class)."""
@@ -247,17 +270,42 @@ class Index(Node):
         return ((edge, 0),)
 
 
+def _views_undone(grad, steps):
+    """The gradient of PyTorch's chain of views ``steps`` (see _view_steps) as its graph records it under
+    create_graph=True, last view first: an unsqueeze's squeeze, a select's or slice's select_backward or
+    slice_backward (ops of their own, SelectBackwardBackward0, listing the gradient alone)."""
+    from ..autograd.graph import BackwardOfBackward, _edge, shown_edge
+
+    for name, dim, part, shape in reversed(steps):
+        if name == "UnsqueezeBackward0":
+            grad = grad.squeeze(dim)
+            continue
+        listed = ((shown_edge(_edge(grad)) if grad._requires_grad else None, 0),)
+        placed = IndexPut.apply(grad._wrap(np.zeros(shape, grad._data.dtype)), grad, key=(slice(None),) * dim + (part,))
+        grad = BackwardOfBackward.apply(placed, node_name=name[:-1] + "Backward0", listed=listed)
+    return grad
+
+
 def _basic_index_name(key, shape):
     """The name of PyTorch's node for the basic key ``key``: the last view of its chain (see _view_steps)."""
     steps = _view_steps(key, shape)[0]
     return steps[-1][0] if steps else "AliasBackward0"
 
 
+def _index_put_saved(accumulate):
+    """What PyTorch's index_put node shows: accumulate, and the index tensors (None for the dims between them)."""
+    spec = {"accumulate": lambda node: accumulate,
+            "indices": SavedTuple(lambda node: _view_steps(node.key, node.shape)[2])}
+    return {"IndexPutBackward0": spec, "IndexPutImplBackward0": spec}
+
+
 class IndexPut(Node):
     """``out = a.clone(); out[key] = value`` as one differentiable step (PyTorch's CopySlices)."""
 
+    torch_saved = _index_put_saved(False)
+
     def forward(self, a, value, key=None):
-        self.key, self.value_shape = key, value.shape
+        self.key, self.value_shape, self.shape = key, value.shape, a.shape
         out = a.copy()
         out[key] = value
         return out
@@ -389,12 +437,22 @@ def zeroed_if_empty(shape, key):
     return zeroed if not np.size(selected) else None
 
 
+# What a scatter's node shows: the dim as the call gave it, the index (key's part along that dim)
+_SCATTERED_ALONG = {"dim": lambda node: int64(node.dim),
+                    "index": Saved(lambda node: node.key[node.dim % len(node.key)])}
+
+
 class Scatter(Node):
     """``out = a.copy(); out[key] = src`` (or ``value``; or ``+=`` with ``add``), ``key`` selecting, as gather's,
-    one position along a dim for each element of an index tensor; ``src`` is cut to the index's shape."""
+    one position along a dim for each element of an index tensor; ``src`` is cut to the index's shape. ``dim``:
+    that dim as the call gave it."""
 
-    def forward(self, a, src, key=None, value=None, add=False):
-        self.key, self.add, self.has_src = key, add, src is not None
+    torch_saved = _SCATTERED_ALONG
+
+    def forward(self, a, src, key=None, value=None, add=False, dim=0):
+        self.key, self.add, self.has_src, self.dim = key, add, src is not None, dim
+        if src is None:
+            self.listed_inputs = (0,)  # (a number value: no edge)
         out = a.copy()
         if src is None:
             out[key] = value
@@ -546,8 +604,11 @@ class IndexPutAccumulate(Node):
     """``out = a.clone(); out[key] += value`` with repeated positions adding up (index_put with accumulate=True,
     put with accumulate=True over the flattened tensor)."""
 
-    def forward(self, a, value, key=None):
-        self.key, self.value_shape = key, value.shape
+    torch_saved = _index_put_saved(True)
+
+    def forward(self, a, value, key=None, node_name="IndexPutBackward0"):
+        """``node_name``: PyTorch's node of the op this write stands for (an index's backward: see Index)."""
+        self.key, self.value_shape, self.node_name, self.shape = key, value.shape, node_name, a.shape
         out = a.copy()
         np.add.at(out, key, value)
         return out
@@ -565,14 +626,20 @@ class IndexPutAccumulate(Node):
         return grad if self.needs_input_grad[0] else None, gv
 
     def name(self):
-        return "IndexPutBackward0"
+        return self.node_name
 
 
 class Put(Node):
     """``a.put(index, source, accumulate)``: source's elements written (or added) at the flat positions ``index``."""
 
-    def forward(self, a, source, index=None, accumulate=False):
-        self.index, self.accumulate, self.source_shape = index, accumulate, source.shape
+    saved = ("source",)
+    torch_saved = {"accumulate": lambda node: node.accumulate, "index": Saved(lambda node: node.given_index),
+                   "source": SavedInput(1, "source")}
+
+    def forward(self, a, source, index=None, accumulate=False, given_index=None):
+        """``given_index``: the index tensor's array as the call gave it (which the node shows)."""
+        self.index, self.accumulate, self.source_shape, self.source = index, accumulate, source.shape, source
+        self.given_index = index if given_index is None else given_index
         out = a.copy()
         flat = out.reshape(-1)  # a view: out is a fresh C-contiguous copy
         if accumulate:
@@ -650,9 +717,13 @@ class ScatterReduce(Node):
     among the values equal to the result, prod divides the result by each factor (zeros handled apart)."""
 
     saved = ("a", "src", "out", "whole_src")
+    torch_saved = {**_SCATTERED_ALONG, "include_self": lambda node: node.include_self,
+                   "reduce": lambda node: node.reduce, "result": saved_result("out"), "self": SavedInput(0, "a"),
+                   "src": SavedInput(1, "whole_src")}
 
-    def forward(self, a, src, key=None, reduce="sum", include_self=True):
-        self.key, self.reduce, self.include_self, self.src_shape = key, reduce, include_self, src.shape
+    def forward(self, a, src, key=None, reduce="sum", include_self=True, dim=0):
+        """``dim``: the dim along which ``key`` selects, as the call gave it."""
+        self.key, self.reduce, self.include_self, self.src_shape, self.dim = key, reduce, include_self, src.shape, dim
         self.used = tuple(slice(0, n) for n in np.broadcast_shapes(*(np.shape(k) for k in key)))
         self.a, self.src, self.whole_src = a, src[self.used], src
         self.out = scatter_reduced(a, key, self.src, reduce, include_self)

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from .. import _dtype, _parser_errors
-from ..autograd.graph import Node, records
+from ..autograd.graph import Node, named_as_pytorch, records
 from . import indexing, shape as shape_ops
 from ._util import normalize_dim, unbroadcast, unbroadcast_tensor
 
@@ -119,7 +119,8 @@ def _transpose_inplace(name):
         axes = list(range(ndim))
         if ndim:
             axes[a], axes[b] = axes[b], axes[a]
-        return _restrided(self, shape_ops.PermuteInPlace.apply(self, axes=tuple(axes), kind="Transpose"))
+        return _restrided(self, shape_ops.PermuteInPlace.apply(self, axes=tuple(axes), kind="Transpose",
+                                                               given=(dim0, dim1)))
 
     method.__name__ = method.__qualname__ = name
     return method
@@ -132,6 +133,7 @@ def unsqueeze_(self, *args, **kwargs):
     view = self.unsqueeze(dim)
     if view.grad_fn is not None:
         view.grad_fn.node_name = "UnsqueezeBackward1"
+        named_as_pytorch(view.grad_fn)  # (its class, named at recording, takes the new name)
     return _restrided(self, view)
 
 
@@ -146,6 +148,7 @@ def squeeze_(self, *args, **kwargs):
         view, name = self.squeeze(dim), "SqueezeBackward4" if isinstance(dim, int) else "SqueezeBackward5"
     if view.grad_fn is not None:
         view.grad_fn.node_name = name
+        named_as_pytorch(view.grad_fn)  # (its class, named at recording, takes the new name)
     return _restrided(self, view)
 
 
@@ -457,12 +460,13 @@ def put_(self, index, source, accumulate=False):
     if isinstance(index, Tensor) and isinstance(source, Tensor):
         _check_leaf(self)
     idx = _put(self, index, source, accumulate, "put_")
-    return self._inplace(lambda t: indexing.Put.apply(t, source, index=idx, accumulate=accumulate), source)
+    return self._inplace(lambda t: indexing.Put.apply(t, source, index=idx, accumulate=accumulate,
+                                                      given_index=index._data), source)
 
 
 def put(self, index, source, accumulate=False):
     idx = _put(self, index, source, accumulate, "put")
-    return indexing.Put.apply(self, source, index=idx, accumulate=accumulate)
+    return indexing.Put.apply(self, source, index=idx, accumulate=accumulate, given_index=index._data)
 
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
@@ -492,7 +496,8 @@ def scatter_reduce(self, *args, **kwargs):
         return flat.reshape(self._data.shape)
     key = list(np.indices(idx.shape, sparse=True))
     key[axis] = idx
-    out = indexing.ScatterReduce.apply(self, src, key=tuple(key), reduce=reduce, include_self=parsed["include_self"])
+    out = indexing.ScatterReduce.apply(self, src, key=tuple(key), reduce=reduce, include_self=parsed["include_self"],
+                                       dim=dim)
     if out.grad_fn is not None:
         from .._tensor import refuse_complex_gradient
 

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype, _parser_errors
+from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import (
     _RETURN_TYPES, Tensor, _raise_if_not_broadcastable, _return_type, number_operand, result_dtype, variance_arguments,
 )
@@ -380,7 +380,7 @@ def _cum_extremum(self, dim, largest):
     else:
         values, indices = scan.cumulative_extremum(self._data, axis, largest)
     out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)
-    return _RETURN_TYPES[name](out, Tensor._wrap(indices))
+    return _RETURN_TYPES[name](out, Tensor._wrap(_memory_format.c_ordered(indices)))  # (laid out as the values)
 
 
 def cummax(self, dim):
@@ -397,7 +397,7 @@ def logcumsumexp(self, dim):
     """log(cumsum(exp(self))) along ``dim``, without overflow (floating-point tensors only)."""
     axis = scan_axis(dim, self._data.ndim, "logcumsumexp")
     self._no_kernel_for("biu", "logcumsumexp_out_cpu")
-    return scan.Logcumsumexp.apply(self, axis=axis)
+    return scan.Logcumsumexp.apply(self, axis=axis, dim=dim)
 
 
 def nansum(self, dim=None, keepdim=False, *, dtype=None):
@@ -596,7 +596,8 @@ def index_add(self, dim, index, source, *, alpha=1):
         raise IndexError("index out of range in self")
     idx = _index_vector(self, axis, index, "index_add_")
     return index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="add",
-                                      alpha=_scale(alpha, self._data.dtype))
+                                      alpha=_scale(alpha, self._data.dtype),
+                                      shown={"dim": dim, "index": index._data, "alpha": alpha})
 
 
 def index_copy(self, dim, index, source):
@@ -621,7 +622,8 @@ def index_copy(self, dim, index, source):
                            f"shape: {shown[0]} at dimension {axis} and source slice shape: {shown[1]} at dimension 0.")
     _check_source(self, axis, index._data.reshape(-1), source, "index_copy_")
     idx = _index_vector(self, axis, index, "index_copy_", IndexError)
-    return index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="copy")
+    return index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="copy",
+                                      shown={"dim": dim, "index": index._data})
 
 
 def index_fill(self, dim, index, value):
@@ -634,9 +636,11 @@ def index_fill(self, dim, index, value):
         if value._data.ndim:
             raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value._data.ndim} dimension(s).")
-        return index_ops.IndexWrite.apply(self, value._cast(self._data.dtype), axis=axis, index=idx, mode="fill")
+        return index_ops.IndexWrite.apply(self, value._cast(self._data.dtype), axis=axis, index=idx, mode="fill",
+                                          shown={"dim": dim, "index": index._data})
     return index_ops.IndexWrite.apply(self, None, axis=axis, index=idx, mode="fill",
-                                      value=_dtype.fill_value(value, self._data.dtype))
+                                      value=_dtype.fill_value(value, self._data.dtype),
+                                      shown={"dim": dim, "index": index._data})
 
 
 def masked_scatter(self, mask, source):

@@ -1,7 +1,7 @@
 """Reductions over some or all dimensions: sum, mean, max/min, var."""
 import numpy as np
 
-from ..autograd.graph import OUTPUT, Node
+from ..autograd.graph import OUTPUT, ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
 
@@ -18,7 +18,7 @@ def _reduced_dims(node):
     return int64(tuple(np.atleast_1d(dims).tolist()))
 
 
-class Sum(Node):
+class Sum(ContiguousResult):
     torch_saved = {"SumBackward0": {"self_sym_sizes": lambda node: node.shape},
                    "SumBackward1": {"dim": _reduced_dims, "keepdim": lambda node: node.keepdim,
                                     "self_sym_sizes": lambda node: node.shape}}
@@ -61,7 +61,7 @@ def _sequential_half_product(a, axes, keepdim):
     return np.asarray(out)
 
 
-class Prod(Node):
+class Prod(ContiguousResult):
     """Product over all elements (``axes`` None) or along one dim; backward as PyTorch's prod_backward:
     grad * result / x without zeros, otherwise the product of the other elements, exact where x has zeros."""
 
@@ -141,7 +141,7 @@ def _products_of_the_others_tensor(x, axis):
     return before * after
 
 
-class Mean(Node):
+class Mean(ContiguousResult):
     torch_saved = {"MeanBackward0": {"self_sym_numel": lambda node: int(np.prod(node.shape)),
                                      "self_sym_sizes": lambda node: node.shape},
                    "MeanBackward1": {"dim": _reduced_dims, "keepdim": lambda node: node.keepdim,
@@ -169,7 +169,7 @@ class Mean(Node):
         return "MeanBackward0" if self.all_dims else "MeanBackward1"
 
 
-class Extremum(Node):
+class Extremum(ContiguousResult):
     """max/min over all elements or amax/amin over dims: the gradient is shared evenly among ties."""
 
     saved = ("a", "out")
@@ -177,7 +177,8 @@ class Extremum(Node):
     _along_dims = {"self": SavedInput(0, "a"), "result": saved_result(lambda node: node.result()),
                    "dim": _reduced_dims, "keepdim": lambda node: node.keepdim}
     torch_saved = {"MaxBackward1": _everything, "MinBackward1": _everything,
-                   "AmaxBackward0": _along_dims, "AminBackward0": _along_dims}
+                   "AmaxBackward0": _along_dims, "AminBackward0": _along_dims, "MedianBackward0": _everything,
+                   "NanmedianBackward0": _everything}
 
     def result(self):
         return self.out if self.keepdim else np.squeeze(self.out, axis=self.axes)
@@ -236,11 +237,14 @@ class ExtremumAlongDim(Node):
         return (out,)
 
     def backward_graph(self, grad):
-        from .unary import masked_gradient
+        # PyTorch's value_selecting_reduction_backward: the gradient (unsqueezed) scattered into zeros at the indices
+        from .indexing import IndexPutAccumulate
 
-        selected = np.zeros(self.shape, bool)
-        np.put_along_axis(selected, self.indices, True, axis=self.dim)
-        return (masked_gradient(selected, expand_reduced_tensor(grad, self.shape, (self.dim,), self.keepdim)),)
+        key = list(np.indices(self.indices.shape, sparse=True))
+        key[self.dim] = self.indices
+        zeros = grad._wrap(np.zeros(self.shape, grad._data.dtype))
+        grad = grad if self.keepdim else grad.unsqueeze(self.dim)
+        return (IndexPutAccumulate.apply(zeros, grad, key=tuple(key), node_name="ScatterBackward0"),)
 
     def name(self):
         return "MaxBackward0" if self.largest else "MinBackward0"
@@ -253,7 +257,7 @@ def _variance_saved(**more):
             "correction": lambda node: node.shown_correction, "keepdim": lambda node: node.keepdim, **more}
 
 
-class Var(Node):
+class Var(ContiguousResult):
     saved, saves = ("centered",), (0,)  # PyTorch saves the input
     torch_saved = _variance_saved()
 
@@ -328,14 +332,19 @@ class Std(Var):
         return super().backward_graph(masked_gradient(self.out != 0, grad / (2 * self.graph_output(self.out))))
 
 
-class VectorNorm(Node):
+class VectorNorm(ContiguousResult):
     """linalg.vector_norm of order p > 0 (inf included) over ``axes``, with PyTorch's backward: 0 where the
     norm is 0 (not the NaN of differentiating sqrt(sum(x^2)) there), the maxima sharing the inf-norm's gradient."""
 
     saved = ("a", "out")
+    torch_saved = {"dim": lambda node: None if node.shown[1] is None else int64(tuple(np.atleast_1d(node.shown[1]))),
+                   "keepdim": lambda node: node.keepdim, "ord": lambda node: node.shown[0],
+                   "result": saved_result("out"), "self": SavedInput(0, "a")}
 
-    def forward(self, a, p=2.0, axes=None, keepdim=False):
+    def forward(self, a, p=2.0, axes=None, keepdim=False, shown=None):
+        """``shown``: the order and dims as the call gave them (which the node shows)."""
         self.a, self.p, self.axes, self.keepdim = a, p, axes, keepdim
+        self.shown = (p, axes) if shown is None else shown
         dtype = a.dtype
         if dtype == np.float16:  # computed in float32 and rounded once, as PyTorch's kernel (x * x overflows half)
             a = a.astype(np.float32)
@@ -398,12 +407,67 @@ class VectorNorm(Node):
         return "LinalgVectorNormBackward0"
 
 
-class CountNonzero(Node):
+class Renorm(Node):
+    """renorm: each slice along ``axis`` whose p-norm exceeds ``maxnorm`` scaled by maxnorm / (norm + 1e-7), as one
+    node as PyTorch's (RenormBackward0, saving the input), its backward PyTorch's renorm_backward (complex input:
+    the norms of the magnitudes, the gradient in PyTorch's convention). ``shown``: p, dim and maxnorm as the call
+    gave them."""
+
+    saved = ("a",)
+    complex_aware = True
+    torch_saved = {"self": SavedInput(0, "a"), "p": lambda node: node.shown[0],
+                   "dim": lambda node: int64(node.shown[1]), "maxnorm": lambda node: node.shown[2]}
+
+    def forward(self, a, p=2.0, axis=0, maxnorm=1.0, shown=None):
+        self.a, self.p, self.maxnorm, self.shown = a, p, maxnorm, shown
+        self.others = tuple(d for d in range(a.ndim) if d != axis)
+        norm = self._norm(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(norm > maxnorm, maxnorm / (norm + np.asarray(1e-7, norm.dtype)), 1).astype(norm.dtype)
+        return (a * factor).astype(a.dtype, copy=False)
+
+    def _norm(self, a, node=None):
+        """The norms of the slices (dims kept), by ``node`` (a VectorNorm, whose backward then has them)."""
+        node = VectorNorm() if node is None else node
+        return node.forward(np.abs(a) if a.dtype.kind == "c" else a, p=self.p, axes=self.others, keepdim=True)
+
+    def backward(self, grad):
+        a, maxnorm, norm_node = self.a, self.maxnorm, VectorNorm()
+        norm = self._norm(a, norm_node)
+        inner = np.sum(np.real(np.conj(a) * grad), axis=self.others, keepdims=True)
+        nb = norm_node.backward(inner)[0]
+        if a.dtype.kind == "c":  # the gradient of the magnitudes, carried to a by its sign
+            with np.errstate(divide="ignore", invalid="ignore"):
+                nb = nb * np.where(a == 0, 0, a / np.abs(a))
+        invnorm = 1 / (norm + np.asarray(1e-7, norm.dtype))
+        return (np.where(norm > maxnorm, invnorm * maxnorm * (grad - invnorm * nb), grad).astype(grad.dtype),)
+
+    def backward_graph(self, grad):
+        from .shape import Where
+
+        x = self.graph_input(0, self.a)
+        complex_input = self.a.dtype.kind == "c"
+        norm = (x.abs() if complex_input else x).norm(self.p, self.others, keepdim=True)
+        inner = ((x.conj() * grad).real if complex_input else x * grad).sum(self.others, keepdim=True)
+        nb = norm.grad_fn.backward_graph(inner)[0]  # (the norm's own backward: PyTorch's norm_backward)
+        if complex_input:
+            nb = nb * x.sgn()
+        invnorm = (norm + 1e-7).reciprocal()
+        return (Where.apply(invnorm * self.maxnorm * (grad - invnorm * nb), grad, condition=norm._data > self.maxnorm),)
+
+
+class CountNonzero(ContiguousResult):
     """norm(p=0): how many elements are nonzero (NaN counts), in the input's dtype. PyTorch's node passes no
     gradient at all for p=0: the input's ``.grad`` stays None."""
 
-    def forward(self, a, axes=None, keepdim=False):
-        return np.sum(a != 0, axis=axes, keepdims=keepdim).astype(a.dtype)
+    saved = ("a", "out")
+    torch_saved = VectorNorm.torch_saved
+
+    def forward(self, a, axes=None, keepdim=False, shown=None):
+        """``shown``: the order and dims as the call gave them (which the node shows, as VectorNorm's)."""
+        self.a, self.keepdim, self.shown = a, keepdim, (0, axes) if shown is None else shown
+        self.out = np.sum(a != 0, axis=axes, keepdims=keepdim).astype(a.dtype)
+        return self.out
 
     def backward(self, grad):
         return (None,)
@@ -423,7 +487,7 @@ def running_sum(a, axis):
     return np.cumsum(a, axis=axis)
 
 
-class Cumsum(Node):
+class Cumsum(ContiguousResult):
     """Running sums along ``axis`` (``dim`` as the call gave it); the gradient is the running sum of the gradient
     taken from the end."""
 
@@ -445,7 +509,7 @@ class Cumsum(Node):
         return (grad.flip(self.axis).cumsum(self.axis).flip(self.axis),)
 
 
-class Logsumexp(Node):
+class Logsumexp(ContiguousResult):
     """log(sum(exp(x))) over ``axes``, shifted by the maximum so that it never overflows; the gradient is
     the softmax, exp(x - out)."""
 
@@ -484,18 +548,31 @@ class Median(Extremum):
 
     def forward(self, a):
         self.axes, self.keepdim, self.largest, self.amax, self.a = tuple(range(a.ndim)), False, False, False, a
-        ordered = np.sort(a, axis=None)  # NaN last
-        if not ordered.size or a.dtype.kind == "f" and np.isnan(ordered[-1]):
-            value = np.nan
-        else:
-            value = ordered[(ordered.size - 1) // 2]
         # (an empty integer tensor's median is NaN cast to its dtype, as PyTorch's: 0 or the most negative value)
         with np.errstate(invalid="ignore"):
-            self.out = np.full((1,) * a.ndim, value).astype(a.dtype)
+            self.out = np.full((1,) * a.ndim, self.value(a)).astype(a.dtype)
         return self.out.reshape(())
+
+    @staticmethod
+    def value(a):
+        ordered = np.sort(a, axis=None)  # NaN last
+        if not ordered.size or a.dtype.kind == "f" and np.isnan(ordered[-1]):
+            return np.nan
+        return ordered[(ordered.size - 1) // 2]
 
     def name(self):
         return "MedianBackward0"
+
+
+class Nanmedian(Median):
+    """nanmedian() of all elements: the lower median of the non-NaN values (NaN when all are NaN)."""
+
+    @staticmethod
+    def value(a):
+        return Median.value(a[~np.isnan(a)] if a.dtype.kind == "f" else a)
+
+    def name(self):
+        return "NanmedianBackward0"
 
 
 class Trace(Node):

@@ -2,7 +2,7 @@
 var_mean/std_mean's nodes."""
 import numpy as np
 
-from ..autograd.graph import Node
+from ..autograd.graph import ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
 from .reduction import Extremum, Mean, Std, Var, _variance_saved, half_accumulated, running_sum
@@ -24,7 +24,7 @@ def _reverse_cumsum(x, axis):
     return np.flip(running_sum(np.flip(x, axis), axis), axis)
 
 
-class Cumprod(Node):
+class Cumprod(ContiguousResult):
     """Running products along ``axis``; the gradient handles zeros exactly (as PyTorch's cumprod_backward):
     before a row's first zero sum_{j>=i} g_j out_j / a_i, at it the products skipping it, after it 0."""
 
@@ -108,7 +108,7 @@ def cumulative_extremum(a, axis, largest):
     return _unrows(values, moved, axis), _unrows(indices, moved, axis)
 
 
-class CumExtremum(Node):
+class CumExtremum(ContiguousResult):
     """cummax/cummin's values (the indices computed beside); each gradient goes to the element chosen."""
 
     saved, saves = ("indices",), (0,)  # as PyTorch's: the indices, and the input
@@ -159,14 +159,16 @@ def _log_running_sum(x, axis):
     return np.logaddexp.accumulate(x.astype(wider), axis=axis).astype(x.dtype)
 
 
-class Logcumsumexp(Node):
+class Logcumsumexp(ContiguousResult):
     """log(cumsum(exp(x))) along ``axis`` without overflow; backward as PyTorch's, in the log domain with the
     positive and negative parts of the gradient apart."""
 
     saved = ("a", "out")
+    torch_saved = {"dim": lambda node: int64(node.dim), "result": saved_result("out"), "self": SavedInput(0, "a")}
 
-    def forward(self, a, axis=0):
-        self.a, self.axis = a, axis if a.ndim else None
+    def forward(self, a, axis=0, dim=None):
+        """``dim``: the dim as the call gave it (which the node shows)."""
+        self.a, self.axis, self.dim = a, axis if a.ndim else None, axis if dim is None else dim
         flat = a.reshape(-1) if not a.ndim else a
         self.out = _log_running_sum(flat, axis if a.ndim else 0).reshape(a.shape)
         return self.out
@@ -201,7 +203,7 @@ class Logcumsumexp(Node):
         return ((pos - neg).reshape(shape),)
 
 
-class Nansum(Node):
+class Nansum(ContiguousResult):
     """The sum with NaN counted as 0; NaN positions get no gradient."""
 
     saved = ("keep",)

@@ -16,7 +16,10 @@ class Reshape(Node):
     _dim_and_sizes = {"dim": lambda node: int64(node.dim), **_input_sizes}
     torch_saved = {"ViewBackward0": _input_sizes, "UnsafeViewBackward0": _input_sizes,
                    "SqueezeBackward0": _input_sizes, "SqueezeBackward1": _dim_and_sizes,
-                   "SqueezeBackward2": _dim_and_sizes, "UnsqueezeBackward0": {"dim": lambda node: int64(node.dim)}}
+                   "SqueezeBackward2": _dim_and_sizes, "UnsqueezeBackward0": {"dim": lambda node: int64(node.dim)},
+                   # the in-place squeeze_/unsqueeze_, numbered apart
+                   "SqueezeBackward3": _input_sizes, "SqueezeBackward4": _dim_and_sizes,
+                   "SqueezeBackward5": _dim_and_sizes, "UnsqueezeBackward1": {"dim": lambda node: int64(node.dim)}}
 
     def forward(self, a, shape=None, name="ViewBackward0", dim=None, new_axis=None):
         """``dim``: squeeze's or unsqueeze's, as the call gave it (which PyTorch's node shows); ``new_axis``: the
@@ -49,20 +52,32 @@ def _swapped_dims(node):
     return swapped[0], swapped[-1]
 
 
+def _given_dims(node):
+    """The dims as the call gave them (permute's, or transpose's two), else as read off the axes."""
+    if node.given is not None:
+        return node.given
+    return node.axes if node.kind == "Permute" else _swapped_dims(node)
+
+
 class Permute(Node):
+    """permute, transpose (``kind``), t; ``given``: the dims as the call gave them, which PyTorch's node shows."""
     is_view = True
-    torch_saved = {"PermuteBackward0": {"dims": lambda node: int64(node.axes)},
-                   "TransposeBackward0": {"dim0": lambda node: int64(_swapped_dims(node)[0]),
-                                          "dim1": lambda node: int64(_swapped_dims(node)[1])}}
-    def forward(self, a, axes=None, kind="Permute"):
-        self.axes, self.kind = axes, kind
+    _swapped = {"dim0": lambda node: int64(_given_dims(node)[0]), "dim1": lambda node: int64(_given_dims(node)[1])}
+    torch_saved = {"PermuteBackward0": {"dims": lambda node: int64(_given_dims(node))},
+                   "TransposeBackward0": _swapped, "TransposeBackward1": _swapped}
+
+    def forward(self, a, axes=None, kind="Permute", given=None):
+        self.axes, self.kind, self.given = axes, kind, given
         return np.transpose(a, axes)
 
     def backward(self, grad):
         return (np.transpose(grad, np.argsort(self.axes)),)
 
     def backward_graph(self, grad):
-        return (Permute.apply(grad, axes=tuple(np.argsort(self.axes).tolist())),)
+        # PyTorch's: the inverse permute, or the same transpose (t) again (an in-place one's too: an op like the view's)
+        if self.kind == "Permute":
+            return (Permute.apply(grad, axes=tuple(np.argsort(self.axes).tolist())),)
+        return (Permute.apply(grad, axes=self.axes, kind=self.kind, given=self.given),)
 
     def name(self):
         return f"{self.kind}Backward0"
@@ -172,6 +187,8 @@ class Where(Node):
 
     def forward(self, a, b, condition=None, name="WhereBackward0"):
         self.condition, self.shapes, self.node_name = condition, (a.shape, b.shape), name
+        if name != "WhereBackward0":  # masked_fill(mask, value): a is the value, listed after self (if a tensor)
+            self.listed_inputs = (1,) if name == "MaskedFillBackward0" else (1, 0)
         return np.where(condition, a, b)
 
     def backward(self, grad):
@@ -196,13 +213,18 @@ class ConstantPad(Node):
     torch_saved = {"pad": lambda node: int64(node.pad_argument())}
 
     def pad_argument(self):
-        """F.pad's ``pad``: (before, after) of the last dim first, up to the first dim padded."""
+        """F.pad's ``pad``: as given, else (before, after) of the last dim first, up to the first dim padded."""
+        if self.pad is not None:
+            return self.pad
         widths = [(kept.start - cut.start, cut.stop - kept.stop) for kept, cut in zip(self.original, self.crop)]
         while widths and widths[0] == (0, 0):
             del widths[0]
         return tuple(width for pair in reversed(widths) for width in pair)
 
-    def forward(self, a, widths=None, value=0.0):
+    def forward(self, a, widths=None, value=0.0, pad=None):
+        """``widths``: (before, after) per dim; ``pad``: F.pad's argument as given (zero pairs of the outer dims
+        kept), which the node shows."""
+        self.widths, self.pad = widths, pad
         grow = [(max(lo, 0), max(hi, 0)) for lo, hi in widths]
         grown = np.pad(a, grow, mode="constant", constant_values=value) if any(map(any, grow)) else a
         self.grown_shape = grown.shape
@@ -216,10 +238,9 @@ class ConstantPad(Node):
         return (grown[self.original],)
 
     def backward_graph(self, grad):
-        from .indexing import Index, IndexPut
-
-        grown = IndexPut.apply(grad._wrap(np.zeros(self.grown_shape, grad._data.dtype)), grad, key=self.crop)
-        return (Index.apply(grown, key=self.original),)
+        # PyTorch's: the padding undone by padding the gradient with the negated widths (a node of its own name)
+        undone = None if self.pad is None else tuple(-width for width in self.pad)
+        return (type(self).apply(grad, widths=[(-lo, -hi) for lo, hi in self.widths], pad=undone),)
 
 
 class IndexPad(Node):
@@ -257,9 +278,16 @@ class IndexPad(Node):
 
 class Roll(Node):
     """Elements shifted cyclically along ``axes`` (None: over the flattened tensor, shape kept)."""
+    elementwise = True  # (apply lays the result out: laid_out)
 
     torch_saved = {"dims": lambda node: () if node.axes is None else int64(node.axes),
                    "shifts": lambda node: int64(tuple(np.atleast_1d(node.shifts).tolist()))}
+
+    def laid_out(self, out, arrays):
+        # PyTorch's roll allocates its result in the format its input suggests (channels-last stays so, a permuted
+        # input's is C-contiguous); a flattened roll's is C-contiguous
+        format_ = None if self.axes is None else _memory_format.output_format(arrays[0])
+        return _memory_format.c_ordered(out) if format_ is None else _memory_format.in_format(out, format_)
 
     def forward(self, a, shifts=None, axes=None):
         self.shifts, self.axes = shifts, axes
@@ -273,10 +301,13 @@ class Roll(Node):
 
 
 class Rot90(Node):
-    """``k`` quarter turns in the plane of ``axes``, from the first axis towards the second."""
+    """``k`` quarter turns in the plane of ``axes``, from the first axis towards the second. ``given``: k and the
+    dims as the call gave them (which the node shows)."""
 
-    def forward(self, a, k=1, axes=(0, 1)):
-        self.k, self.axes = k, axes
+    torch_saved = {"dims": lambda node: int64(tuple(node.given[1])), "k": lambda node: int64(node.given[0])}
+
+    def forward(self, a, k=1, axes=(0, 1), given=None):
+        self.k, self.axes, self.given = k, axes, (k, axes) if given is None else given
         return copy_preserving_layout(np.rot90(a, k, axes))  # a copy, as Flip's, without negative strides
 
     def backward(self, grad):
@@ -313,10 +344,15 @@ def diagonal_positions(rows, cols, offset):
 
 class Diagonal(Node):
     """The ``offset``-th diagonal of the planes (axes dim1, dim2), as a new last dim: a view, as PyTorch's
-    ``diagonal`` (``diag``, whose node name ends in ``_copy``, makes a copy)."""
+    ``diagonal`` (``diag``, whose node name ends in ``_copy``, makes a copy). ``given``: the dims as the call gave
+    them (PyTorch's node shows a negative one unsigned), else ``dims``."""
 
-    def forward(self, a, offset=0, dims=(0, 1), name="DiagonalBackward0"):
+    torch_saved = {"dim1": lambda node: int64(node.given[0]), "dim2": lambda node: int64(node.given[1]),
+                   "offset": lambda node: int64(node.offset), "self_sym_sizes": lambda node: node.shape}
+
+    def forward(self, a, offset=0, dims=(0, 1), name="DiagonalBackward0", given=None):
         self.shape, self.offset, self.dims, self.node_name = a.shape, offset, dims, name
+        self.given = dims if given is None else given
         diagonal = np.diagonal(a, offset, *dims)
         self.is_view = not name.endswith("_copy")
         if not self.is_view:
@@ -347,22 +383,28 @@ class Diagonal(Node):
 
 
 class DiagEmbed(Node):
-    """A square matrix with the vector ``a`` on its ``offset``-th diagonal, zeros elsewhere."""
+    """The last dim of ``a`` placed on diagonal ``offset`` of the (dim1, dim2) planes of a new tensor (``diag`` of
+    a vector too: a square matrix)."""
 
-    def forward(self, a, offset=0):
-        n = a.shape[0] + abs(offset)
-        self.positions = diagonal_positions(n, n, offset)
-        out = np.zeros((n, n), a.dtype)
-        out[self.positions] = a
-        return out
+    torch_saved = {"dim1": lambda node: int64(node.given[0]), "dim2": lambda node: int64(node.given[1]),
+                   "offset": lambda node: int64(node.dims[2])}
+
+    def forward(self, a, offset=0, dim1=-2, dim2=-1):
+        n = a.shape[-1] + abs(offset)
+        ndim = a.ndim + 1
+        self.dims, self.given = (dim1 % ndim, dim2 % ndim, offset), (dim1, dim2)
+        out = np.zeros(a.shape[:-1] + (n, n), a.dtype)
+        m, row, col = a.shape[-1], max(-offset, 0), max(offset, 0)
+        np.einsum("...ii->...i", out[..., row:row + m, col:col + m])[...] = a
+        return np.moveaxis(out, (-2, -1), self.dims[:2])
 
     def backward(self, grad):
-        return (grad[self.positions],)
+        d1, d2, offset = self.dims
+        return (np.diagonal(grad, offset, d1, d2).copy(),)
 
     def backward_graph(self, grad):
-        from .indexing import Index
-
-        return (Index.apply(grad, key=self.positions),)
+        d1, d2, offset = self.dims
+        return (grad.diagonal(offset, d1, d2),)
 
 
 class PermuteInPlace(Permute):

@@ -418,15 +418,13 @@ def renorm(self, p, dim, maxnorm):
         from ..linalg.norms import vector_norm
 
         return vector_norm(self)  # its error for integer input, which PyTorch's renorm gives
-    others = tuple(d for d in range(ndim) if d != axis)
-    norms = self.norm(p, others, keepdim=True) if others else self.abs()
-    scale = (maxnorm / (norms + 1e-7)).masked_fill(norms <= maxnorm, 1.0)
-    return _named(self * scale, "RenormBackward0")
+    from .reduction import Renorm
+
+    return Renorm.apply(self, p=float(p), axis=axis, maxnorm=float(maxnorm), shown=(p, dim, maxnorm))
 
 
 def renorm_(self, p, dim, maxnorm):
-    # (computed from a copy: the product saves its operand, which the write would otherwise change)
-    return self._inplace(lambda t: renorm(t.clone(), p, dim, maxnorm))
+    return self._inplace(lambda t: renorm(t, p, dim, maxnorm))
 
 
 def _alias(name):

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import _dtype, _memory_format
 from .._kernels import parallel
-from ..autograd.graph import Node, with_zero_derivative_of
+from ..autograd.graph import OUTPUT, Node, with_zero_derivative_of
 from ..autograd.saved_values import SavedInput, saved_result
 from . import special
 
@@ -194,7 +194,7 @@ class Relu(Node):
     def backward_graph(self, grad):
         # PyTorch's threshold_backward(grad, result, 0) reads the result, whose derivative there is zero
         masked = masked_gradient(~(np.asarray(self.out) <= 0), grad)
-        return (with_zero_derivative_of(masked, self.graph_output(self.out), "ThresholdBackwardBackward0"),)
+        return (with_zero_derivative_of(masked, self.graph_output(self.out), "ThresholdBackwardBackward0", grad),)
 
 
 def masked_gradient(mask, grad):
@@ -228,6 +228,7 @@ def pass_where(mask, grad):
 
 class Sigmoid(Node):
     backward_is_one_op = True
+    backward_inputs = (OUTPUT,)  # sigmoid_backward reads the result
     saved = ("out",)
     torch_saved = {"result": saved_result("out")}
 
@@ -253,6 +254,7 @@ class Sigmoid(Node):
 
 class Tanh(Node):
     backward_is_one_op = True
+    backward_inputs = (OUTPUT,)  # tanh_backward reads the result
     saved = ("out",)
     torch_saved = {"result": saved_result("out")}
 
@@ -412,6 +414,7 @@ class Logit(Node):
     that range (without eps: NaN outside [0, 1]), as in PyTorch."""
 
     saved = ("a",)
+    torch_saved = {"eps": lambda node: None if node.eps is None else float(node.eps), "self": SavedInput(0, "a")}
 
     def forward(self, a, eps=None):
         self.a, self.eps = a, eps

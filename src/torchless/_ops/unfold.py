@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..autograd.graph import Node
+from ..autograd.saved_values import int64
 from ._util import normalize_dim
 
 
@@ -20,9 +21,13 @@ class Unfold(Node):
     their ``size`` elements form a new last one. A view of ``x``, as PyTorch's."""
 
     is_view = True
+    torch_saved = {"dimension": lambda node: int64(node.dimension), "self_sym_sizes": lambda node: node.shape,
+                   "size": lambda node: node.size, "step": lambda node: node.step}
 
-    def forward(self, x, axis=0, size=1, step=1):
+    def forward(self, x, axis=0, size=1, step=1, dimension=None):
+        """``dimension``: the dim as the call gave it (which the node shows)."""
         self.shape, self.axis, self.size, self.step = x.shape, axis, size, step
+        self.dimension = axis if dimension is None else dimension
         return _windows(x, axis, size, step)
 
     def backward(self, grad):
@@ -76,4 +81,4 @@ def unfold(self, dimension, size, step):
         raise RuntimeError(f"size is {size} but must be >= 0")
     if step <= 0:
         raise RuntimeError(f"step is {step} but must be > 0")
-    return Unfold.apply(self, axis=axis, size=size, step=step)
+    return Unfold.apply(self, axis=axis, size=size, step=step, dimension=dimension)

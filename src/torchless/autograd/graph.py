@@ -68,8 +68,16 @@ class Node:
     is_view = False  # the output shares its input's memory (and so its version counter)
     # PyTorch's backward is one native op with a derivative of its own, whose node names the gradients computed
     # under create_graph=True: backward_graph's results get that name, this node's with "Backward" inserted
-    # (ConvolutionBackwardBackward0) if True, else the name given (the op is not named after the forward's).
+    # (ConvolutionBackwardBackward0) if True, else the name given (the op is not named after the forward's); a
+    # property may say so per node (False: not for this call).
     backward_is_one_op = False
+    # {input position: shape} of gradients that backward op gives in a broadcast shape, which PyTorch's engine sums
+    # to the input's shape after the op's node (prelu's weight's); backward_graph returns them unsummed.
+    summed_to = {}
+    # The tensors that backward op reads after the gradient, whose nodes its node lists in next_functions: input
+    # positions, OUTPUT (this node's result: this node) or None (a tensor outside the graph, as layer_norm's mean);
+    # None: every input (see BackwardOfBackward).
+    backward_inputs = None
     # whether backward follows PyTorch's complex convention itself (else complex gradients go through
     # _holomorphic_backward)
     complex_aware = False
@@ -90,7 +98,8 @@ class Node:
     # saved_values), read off the node's fields when asked; its PyTorch-named class gets them as properties.
     torch_saved = {}
     folded_saved = {}  # {name of a FoldedNode it lists: its torch_saved, read off this node}
-    # An elementwise op, whose result apply lays out as PyTorch's TensorIterator does (see laid_out)
+    # An op whose result apply lays out as PyTorch allocates it (see laid_out): an elementwise op as
+    # TensorIterator does by default; a node overriding laid_out (a reduction's) as that says.
     elementwise = False
 
     def __init_subclass__(cls, **kwargs):
@@ -226,9 +235,16 @@ class Node:
 
     _listed = None
 
+    # The inputs PyTorch's node has edges for, in its order (None: all, in order): not a number its Scalar overload
+    # takes as an argument (pow(x, 2), masked_fill(mask, 1.0)), which torchless passes as a wrapped tensor input.
+    listed_inputs = None
+
     def listed_edges(self):
         """This node's edges as ``next_functions`` lists them."""
-        return tuple((shown_edge(e), 0) for e in self.edges)
+        edges = self.edges
+        if self.listed_inputs is not None and edges:
+            edges = [edges[i] for i in self.listed_inputs]
+        return tuple((shown_edge(e), 0) for e in edges)
 
     def pytorch_inputs(self):
         """``next_functions`` where PyTorch's graph has more nodes than torchless records (the views and ops it runs
@@ -379,6 +395,16 @@ def _short_node_name(node):
     if name.startswith(_CPP_NAMESPACE):  # CopySlices, CopyBackwards: PyTorch's C++ classes, named in full
         return name
     return re.sub(r"Backward0$|Backward(?=\d+$)", "", name)
+
+
+class ContiguousResult(Node):
+    """A node whose result PyTorch allocates C-contiguous (size-1 dims' strides too) whatever the input's layout:
+    reductions (TensorIterator's reduce output), scans (cumsum, cummax) and roll, where NumPy's result follows a
+    permuted or channels-last input's."""
+    elementwise = True  # (apply lays the result out: laid_out)
+
+    def laid_out(self, out, arrays):
+        return _memory_format.c_ordered(out)
 
 
 class AccumulateGrad(Node):
@@ -897,10 +923,12 @@ def _graph_backward(node):
 
 class BackwardOfBackward(Node):
     """The gradients a node's backward_graph computed, recorded as coming from one node named after PyTorch's
-    backward op, as PyTorch's are (``ConvolutionBackwardBackward0``): an identity."""
+    backward op, as PyTorch's are (``ConvolutionBackwardBackward0``): an identity. ``listed``: what PyTorch's node
+    lists as next_functions, the nodes of that op's inputs (the gradient, then the forward's tensors it reads),
+    where torchless computed through a chain of ops."""
 
-    def forward(self, value, node_name=None):
-        self.node_name = node_name
+    def forward(self, value, node_name=None, listed=None):
+        self.node_name, self.listed = node_name, listed
         return value
 
     def backward(self, grad):
@@ -912,15 +940,38 @@ class BackwardOfBackward(Node):
     def name(self):
         return self.node_name
 
+    def pytorch_inputs(self):
+        return self.listed
+
+
+def _backward_op_inputs(node, grad):
+    """next_functions of PyTorch's node of ``node``'s backward op: the gradient's node, then those of the tensors
+    the op reads (see Node.backward_inputs)."""
+    positions = range(len(node.edges)) if node.backward_inputs is None else node.backward_inputs
+    listed = [_edge(grad) if grad._requires_grad else None]
+    for position in positions:
+        listed.append(node if position == OUTPUT else None if position is None or position >= len(node.edges)
+                      else node.edges[position])
+    return tuple((shown_edge(edge), 0) for edge in listed)
+
 
 def _named_after_backward(method):
     def backward_graph(node, grad):
         name = node.backward_is_one_op
-        if name is True:
-            name = node.name()
-            name = name[:-1] + "Backward" + name[-1]  # ConvolutionBackward0 -> ConvolutionBackwardBackward0
-        return tuple(g if g is None or not g._requires_grad else BackwardOfBackward.apply(g, node_name=name)
-                     for g in method(node, grad))
+        if not name:  # (a node whose backward is one op for some calls only: not this one)
+            return method(node, grad)
+        if name is True:  # ConvolutionBackward0 -> ConvolutionBackwardBackward0 (an in-place form's EluBackward1 too)
+            name = re.sub(r"Backward\d+$", "BackwardBackward0", node.name())
+        from .._ops._util import unbroadcast_tensor
+
+        grads = list(method(node, grad))
+        listed, summed_to = _backward_op_inputs(node, grad), node.summed_to
+        for i, g in enumerate(grads):
+            if g is not None and g._requires_grad:
+                g = grads[i] = BackwardOfBackward.apply(g, node_name=name, listed=listed)
+            if g is not None and i in summed_to:
+                grads[i] = unbroadcast_tensor(g, summed_to[i])
+        return tuple(grads)
     return backward_graph
 
 
@@ -959,9 +1010,14 @@ class ZeroDerivativeOf(Node):
     zeros) what PyTorch's reaches, even when nothing else depends on the graph (``self: zeros_like(grad)`` of
     threshold_backward, max_pool2d_with_indices_backward's ``self: zeros_like(self)``)."""
 
-    def forward(self, value, anchor, node_name=None):
+    def forward(self, value, anchor, node_name=None, listed=None):
+        """``listed``: next_functions of PyTorch's node (see BackwardOfBackward), else the inputs."""
         self.node_name, self.anchor_shape, self.anchor_dtype = node_name, anchor.shape, anchor.dtype
+        self.listed = listed
         return value
+
+    def pytorch_inputs(self):
+        return self.listed
 
     def backward(self, grad):
         zeros = np.zeros(self.anchor_shape, self.anchor_dtype) if self.needs_input_grad[1] else None
@@ -977,9 +1033,14 @@ class ZeroDerivativeOf(Node):
         return self.node_name
 
 
-def with_zero_derivative_of(gradient, anchor, name):
-    """``gradient`` (a tensor) recorded as depending, with derivative zero, on ``anchor``: see ZeroDerivativeOf."""
-    return ZeroDerivativeOf.apply(gradient, anchor, node_name=name)
+def with_zero_derivative_of(gradient, anchor, name, grad=None):
+    """``gradient`` (a tensor) recorded as depending, with derivative zero, on ``anchor``: see ZeroDerivativeOf.
+    ``grad``: the gradient the backward op read, listed with ``anchor`` as PyTorch's node of that op lists its
+    inputs (else its inputs are listed)."""
+    listed = None
+    if grad is not None:
+        listed = tuple((shown_edge(_edge(t)) if t._requires_grad else None, 0) for t in (grad, anchor))
+    return ZeroDerivativeOf.apply(gradient, anchor, node_name=name, listed=listed)
 
 
 def gradients_without_derivative(node, grad, error, name="torch::autograd::NotImplemented"):

@@ -23,7 +23,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     a = x._data
     axes = normalize_dims(dim, a.ndim) if dim is not None else None
     if ord == 0:
-        return reduction.CountNonzero.apply(x, axes=axes, keepdim=keepdim)
+        return reduction.CountNonzero.apply(x, axes=axes, keepdim=keepdim, shown=(ord, dim))
     if math.isinf(ord) and a.size == 0:
         if dim is None:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
@@ -32,7 +32,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
             if a.shape[axis] == 0:
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on the dimension {axis}"
                                    "because this dimension is empty and the operation does not have an identity")
-    return reduction.VectorNorm.apply(x, p=float(ord), axes=axes, keepdim=keepdim)
+    return reduction.VectorNorm.apply(x, p=float(ord), axes=axes, keepdim=keepdim, shown=(ord, dim))
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
@@ -95,4 +95,4 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     if isinstance(ord, str) or (dims is not None and len(dims) == 2):
         return matrix_norm(A, "fro" if ord is None else ord, dims if dims is not None else (-2, -1), keepdim,
                            dtype=dtype)
-    return vector_norm(A, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+    return vector_norm(A, 2.0 if ord is None else ord, dims, keepdim, dtype=dtype)

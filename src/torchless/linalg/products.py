@@ -4,6 +4,7 @@ import numpy as np
 from .. import _dtype
 from .._ops._util import broadcast_error, normalize_dim
 from ..autograd.graph import Node
+from ..autograd.saved_values import SavedInput, int64
 
 
 def _c_type_name(array):
@@ -16,9 +17,11 @@ class Cross(Node):
     """``x × y`` along ``axis`` (inputs already broadcast): ``dx = y × g``, ``dy = g × x``."""
 
     saved = ("x", "y")
+    torch_saved = {"dim": lambda node: int64(node.dim), "other": SavedInput(1, "y"), "self": SavedInput(0, "x")}
 
-    def forward(self, x, y, axis=-1):
-        self.x, self.y, self.axis = x, y, axis
+    def forward(self, x, y, axis=-1, dim=None):
+        """``dim``: the dim as the call gave it (which the node shows)."""
+        self.x, self.y, self.axis, self.dim = x, y, axis, axis if dim is None else dim
         return np.cross(x, y, axis=axis)
 
     def backward(self, grad):
@@ -64,7 +67,7 @@ def cross(input, other, *, dim=-1):
         input = input.expand(shape)
     if b.shape != shape:
         other = other.expand(shape)
-    return Cross.apply(input, other, axis=axis)
+    return Cross.apply(input, other, axis=axis, dim=dim)
 
 
 def multi_dot(tensors):

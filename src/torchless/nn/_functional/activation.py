@@ -20,8 +20,8 @@ from ..._ops.shape import Where
 from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
-from ...autograd.graph import Node, records
-from ...autograd.saved_values import SavedInput, int64, saved_result
+from ...autograd.graph import OUTPUT, Node, records
+from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
 
@@ -104,6 +104,7 @@ class LeakyRelu(Node):
         self.positive, self.slope, self.inplace = x > 0, negative_slope, inplace
         if inplace:
             self._checked_inputs, self._saves_output = (), True
+            self.backward_inputs = (OUTPUT,)  # (its backward op reads the result, as the node saved it)
         if x.dtype == np.float16:  # the slope in float32, the product rounded once, as PyTorch's kernel does
             return np.where(self.positive, x, (x * np.float32(negative_slope)).astype(np.float16))
         return np.where(self.positive, x, x * negative_slope)
@@ -203,6 +204,7 @@ class Elu(Node):
         self.inplace, self.x = inplace, x
         if inplace:  # PyTorch's in-place forms save the result, whose change before backward is then an error
             self._checked_inputs, self._saves_output = (), True
+            self.backward_inputs = (OUTPUT,)  # (which its backward op reads)
         positive = x > 0  # a NaN is not: it takes the negative side, as in PyTorch's vectorised kernel
         # 0 for x > 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
         # (Not np.minimum(x, 0), which makes -0.0 +0.0: elu(-0.0) is -0.0.)
@@ -233,6 +235,7 @@ class Elu(Node):
 
 class Celu(Elu):
     kind = "Celu"
+    backward_is_one_op = "EluBackwardBackward0"  # (PyTorch's celu backward is elu_backward)
 
     def forward(self, x, alpha=1.0, inplace=False):
         out = super().forward(x, alpha=alpha, input_scale=1.0 / alpha, inplace=inplace)
@@ -380,7 +383,11 @@ def silu(input, inplace=False):
 
 
 class LogSigmoid(Node):
+    backward_is_one_op = True
+    backward_inputs = (0,)  # (log_sigmoid_backward's buffer is outside the graph, unlisted)
     saved = ("x",)
+    # PyTorch's CPU kernel also saves the buffer it computed forward with: exp(-|x|)
+    torch_saved = {"self": SavedInput(0, "x"), "buffer": Saved(lambda node: np.exp(-np.abs(node.x)))}
 
     def forward(self, x):
         self.x = x
@@ -556,6 +563,7 @@ def gelu(input, approximate="none"):
 # ---------------------------------------------------------------------------- softmax
 class Softmax(Node):
     backward_is_one_op = "SoftmaxBackwardDataBackward0"
+    backward_inputs = (OUTPUT,)  # _softmax_backward_data reads the result
     saved = ("out",)
     torch_saved = {"dim": lambda node: int64(node.axis), "result": saved_result("out")}
 
@@ -582,6 +590,7 @@ class Softmax(Node):
 
 class LogSoftmax(Node):
     backward_is_one_op = "LogSoftmaxBackwardDataBackward0"
+    backward_inputs = (OUTPUT,)
     saved = ("out",)
     torch_saved = Softmax.torch_saved
 

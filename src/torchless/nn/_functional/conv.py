@@ -22,6 +22,7 @@ from ..._tensor import Tensor, _category, _promote, result_dtype
 from ...autograd.graph import Node, records
 from ...autograd.saved_values import SavedInput
 from ._args import CheckedCalls, Param, call_key, native
+from .padding import ConstantPadNd
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
@@ -82,6 +83,7 @@ class Convolution(Node):
     """y = x ⋆ w + b (cross-correlation, as PyTorch) for NCL, NCHW or NCDHW arrays; padding is one
     (before, after) pair per spatial dimension (top and bottom, then left and right, depth first in 3-D)."""
     backward_is_one_op = True
+    backward_inputs = (0, 1)  # convolution_backward's input and weight (not the bias)
 
     saved = ("x", "w")
     layout = None  # the channels-last format of the output and gradients, when the input or weight has it
@@ -178,6 +180,7 @@ class TransposedConvolution(Node):
     are computed uncropped and unpadded, then cropped and padded with zeros.
     """
     backward_is_one_op = True
+    backward_inputs = (0, 1)
 
     saved = ("x", "w")
     torch_saved = {
@@ -698,7 +701,26 @@ def _convolution_same(input, weight, bias, stride, dilation, groups):
         # dimension cannot be cropped.
         if any(n + e < 0 for n, e in zip(input.shape[2:], extra)):
             raise RuntimeError("narrow(): length must be non-negative.")
-    return _convolution(input, weight, bias, stride, left, dilation, False, [0] * dim, groups, extra)
+    function, params = _convolution(input, weight, bias, stride, left, dilation, False, [0] * dim, groups, extra)
+    if not any(extra) or function is not Convolution:
+        return function, params
+    # PyTorch's graph: constant_pad_nd of the input by the difference (after; a crop before, if negative), then
+    # the convolution with the padding left symmetric
+    widths = ((0, 0),) * 2 + tuple((0, e) if e > 0 else (e, 0) for e in extra)
+    pads = tuple((min(lo, hi), min(lo, hi)) for lo, hi in params["padding"])
+    return _PaddedSame(function, widths), dict(params, padding=pads)
+
+
+class _PaddedSame(NamedTuple):
+    """padding='same' needing more after than before, run as PyTorch's convolution_same runs it: the input padded
+    by ``widths`` (a ConstantPadNd node of the graph), then convolved by ``real`` (a Node's class)."""
+
+    real: type
+    widths: tuple
+
+    def apply(self, x, w, b, **params):
+        pad = tuple(width for pair in reversed(self.widths[2:]) for width in pair)  # (as F.pad's, all dims)
+        return self.real.apply(ConstantPadNd.apply(x, widths=self.widths, value=0, pad=pad), w, b, **params)
 
 
 def _check_bias_dtype(input, bias):

@@ -28,6 +28,9 @@ def _param_grad(grad, param):
 class LayerNorm(Node):
     """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over the last ``normalized_ndim`` dims."""
 
+    backward_is_one_op = True
+    backward_inputs = (0, None, None, 1, 2)  # native_layer_norm_backward's: input, mean, rstd, weight, bias
+
     saved = ("xhat", "rstd", "weight", "bias")
     saves = (0, 1, 2)  # as PyTorch: the input (whose change in place before backward is an error), weight, bias
     torch_saved = {

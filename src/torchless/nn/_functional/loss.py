@@ -610,6 +610,15 @@ def _regression_reduction(input, target, reduction, size_average, reduce):
     return reduction
 
 
+def _broadcast(input, target):
+    """torch.broadcast_tensors of the two, as the regression losses start: a tensor of the broadcast shape left
+    alone, the other expanded (an ExpandBackward0 node)."""
+    if tuple(input.shape) == tuple(target.shape):
+        return input, target
+    shape = _broadcast_shape(input, target)
+    return tuple(t if tuple(t.shape) == shape else t.expand(*shape) for t in (input, target))
+
+
 def _broadcast_shape(a, b):
     """The broadcast shape of two tensors, with PyTorch's message for incompatible sizes."""
     try:
@@ -630,6 +639,7 @@ def _common_dtype(input, target):
 
 
 class MseLoss(Node):
+    backward_is_one_op = True
     saved = ("diff", "x", "t")  # PyTorch's node saves the input and the target (create_graph differentiates them)
     torch_saved = {"self": SavedInput(0, "x"), "target": SavedInput(1, "t"),
                    "reduction": lambda node: _REDUCTIONS[node.reduction]}
@@ -677,7 +687,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     if weight is not None:
         return _weighted((input - target) ** 2, weight, input, reduction)
     reduction = _reduction(reduction)
-    input, target = _common_dtype(input, target)
+    input, target = _common_dtype(*_broadcast(input, target))
     if not input.is_floating_point():
         raise NotImplementedError(f"\"mse_cpu\" not implemented for '{input.dtype.scalar_name}'")
     return MseLoss.apply(input, target, reduction=reduction)
@@ -689,6 +699,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     if weight is not None:
         return _weighted((input - target).abs(), weight, input, reduction)
     reduction = _reduction(reduction)
+    input, target = _broadcast(input, target)
     errors = (input - target).abs()
     return errors if reduction == "none" else errors.sum() if reduction == "sum" else errors.mean()
 

@@ -41,6 +41,7 @@ class BatchNorm(Node):
     of training the running statistics are used as constants.
     """
     backward_is_one_op = True
+    backward_inputs = (0, 1, None, None)  # native_batch_norm_backward's: input, weight, save_mean, save_invstd
 
     saved = ("xhat", "weight")
     saves = (0, 1)  # as PyTorch: the input (whose change in place before backward is an error) and the weight

@@ -28,8 +28,8 @@ _UNSUPPORTED = ("Padding size {size} is not supported for {ndim}D input tensor.\
 class ConstantPadNd(shape_ops.ConstantPad):
     """The core's constant padding under PyTorch's node name, never returning a view of its input."""
 
-    def forward(self, a, widths=None, value=0.0):
-        out = super().forward(a, widths=widths, value=value)
+    def forward(self, a, widths=None, value=0.0, pad=None):
+        out = super().forward(a, widths=widths, value=value, pad=pad)
         if np.may_share_memory(out, a):  # a crop: PyTorch's clone of the narrowed input, in that view's layout
             return _memory_format.preserving(out.copy(order="K"), out)
         return out
@@ -239,7 +239,7 @@ def _pad(input, pad, mode="constant", value=None):
             # A float for PyTorch's parser, converted to the input's dtype when it fills something (NaN or a
             # value out of an integer dtype's range is refused); a pure crop never reads it.
             value = _dtype.scalar_argument(float(value), input._data.dtype)
-        return ConstantPadNd.apply(input, widths=widths, value=0 if value is None else value)
+        return ConstantPadNd.apply(input, widths=widths, value=0 if value is None else value, pad=tuple(pad))
     if value is not None and value != 0:
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
     padded = len(pad) // 2

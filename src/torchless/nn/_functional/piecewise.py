@@ -19,6 +19,7 @@ __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid",
 
 # ---------------------------------------------------------------------------- threshold
 class Threshold(Node):
+    backward_is_one_op = True
     saved = ("keep", "x")
     _shown = {"self": SavedInput(0, "x"), "threshold": lambda node: node.given}
     torch_saved = {"ThresholdBackward0": _shown, "ThresholdBackward1": _shown}
@@ -70,6 +71,7 @@ def threshold_(input, threshold, value):
 
 # ---------------------------------------------------------------------------- shrinkage
 class Hardshrink(Node):
+    backward_is_one_op = True
     saved = ("outside", "x")
     torch_saved = {"self": SavedInput(0, "x"), "lambd": lambda node: node.given}
 

@@ -201,7 +201,7 @@ class MaxPool(_PooledAs2d):
         # PyTorch's formula reads the input, whose derivative there is zero (its node is named after the backward)
         dtype = grad._data.dtype
         the_input = self.graph_input(0, np.broadcast_to(np.zeros((), dtype), self.input_shape))
-        return (with_zero_derivative_of(scattered, the_input, self.name().removesuffix("0") + "Backward0"),)
+        return (with_zero_derivative_of(scattered, the_input, self.name().removesuffix("0") + "Backward0", grad),)
 
     def name(self):
         return self._name

@@ -10,7 +10,7 @@ import numpy as np
 from ..._ops.shape import Where
 from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node
-from ...autograd.saved_values import Saved, SavedInput
+from ...autograd.saved_values import Saved, SavedInput, saved_result
 from ...random import stream
 from ._args import Param, _tp_name, check_tensor, native
 from .activation import _check_floating, _maybe_inplace, check_in_place_slope, number_argument, opmath_scalar
@@ -20,17 +20,14 @@ __all__ = ["prelu", "rrelu", "rrelu_"]
 
 # ---------------------------------------------------------------------------- prelu
 class PreluKernel(Node):
+    backward_is_one_op = True
     saved = ("x", "weight")
     # (the weight as the kernel reads it, shaped to the channels' dim: a view of PyTorch's, here a plain tensor)
     torch_saved = {"self": SavedInput(0, "x"), "weight": Saved("weight")}
 
     def forward(self, x, weight):
+        """``weight``: viewed to broadcast along the channels (dim 1) of ``x``, or one for all (see prelu)."""
         self.weight_shape = weight.shape
-        if x.ndim != weight.ndim:  # weights along dim 1 (the channels), or one weight for all
-            shape = [1] * x.ndim
-            if x.ndim > 1:
-                shape[1] = weight.size
-            weight = weight.reshape(shape)
         self.x, self.weight = x, weight
         return np.where(x > 0, x, weight * x)
 
@@ -52,13 +49,14 @@ class PreluKernel(Node):
         positive = x > 0
         grad_input = grad_weight = None
         if self.needs_input_grad[0]:
-            w = self.graph_input(1, weight.reshape(self.weight_shape)).reshape(weight.shape)
-            grad_input = Where.apply(grad, w * grad, condition=positive)
-        if self.needs_input_grad[1]:
-            full = masked_gradient(~positive, self.graph_input(0, x) * grad)
-            axes = tuple(i for i, (w, n) in enumerate(zip(weight.shape, x.shape)) if w == 1 and n != 1)
-            grad_weight = (full.sum(dim=axes, keepdim=True) if axes else full).reshape(self.weight_shape)
+            grad_input = Where.apply(grad, self.graph_input(1, weight) * grad, condition=positive)
+        if self.needs_input_grad[1]:  # of the input's shape, as PyTorch's kernel gives it: summed after (summed_to)
+            grad_weight = masked_gradient(~positive, self.graph_input(0, x) * grad)
         return grad_input, grad_weight
+
+    @property
+    def summed_to(self):
+        return {1: self.weight_shape}
 
 
 @native("prelu", [Param("input", "Tensor"), Param("weight", "Tensor")], list_size=1)
@@ -83,6 +81,8 @@ def prelu(input, weight):
     if weight.dim() > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.dim()}")
     _check_floating(input, "prelu_cpu")
+    if input.dim() != weight.dim():  # PyTorch's view of the weight along the channels (dim 1), a node of the graph
+        weight = weight.reshape([1] * input.dim() if input.dim() < 2 else [1, count] + [1] * (input.dim() - 2))
     return PreluKernel.apply(input, weight)
 
 
@@ -92,10 +92,15 @@ class RreluWithNoise(Node):
     training, (lower + upper) / 2 otherwise. The gradient is grad * noise, except that PyTorch takes the
     mean slope's (leaky_relu's) gradient when upper - lower <= 1e-6."""
 
-    saved = ("scale",)
+    saved = ("scale", "input", "noise")
+    _shown = {"lower": lambda node: node.lower, "upper": lambda node: node.upper,
+              "training": lambda node: node.training, "noise": Saved("noise")}
+    # (in eval PyTorch's noise is an empty tensor its kernel never writes: any values; these are the slopes used)
+    torch_saved = {"RreluWithNoiseBackward0": {**_shown, "self": SavedInput(0, "input")},
+                   "RreluWithNoiseBackward1": {**_shown, "result": saved_result(lambda node: node.input * node.scale)}}
 
     def forward(self, x, lower, upper, training, inplace=False):
-        self.inplace = inplace
+        self.inplace, self.lower, self.upper, self.training, self.input = inplace, lower, upper, training, x
         dtype = x.dtype.type
         mean = dtype((lower + upper) / 2)
         if training:
@@ -106,9 +111,11 @@ class RreluWithNoise(Node):
             noise[negative] = stream().unit_uniforms(int(negative.sum()), np.float64) * (upper - lower) + lower
             self.mean_slope = None  # (in training, PyTorch's in-place backward takes any slope)
             self.scale = noise if upper - lower > 1e-6 else np.where(x > 0, dtype(1), mean)
+            self.noise = noise
             return x * noise
         noise = np.where(x > 0, dtype(1), mean)  # leaky_relu: a NaN takes the slope
-        self.scale, self.mean_slope = noise, mean  # leaky_relu's gradient: refused in place for a negative slope
+        self.scale, self.mean_slope, self.noise = noise, mean, noise  # leaky_relu's gradient: refused in place for a
+        # negative slope
         return x * noise
 
     def backward(self, grad):
