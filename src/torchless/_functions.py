@@ -172,14 +172,15 @@ def broadcast_shapes(*shapes):
 
 
 def broadcast_tensors(*tensors):
-    """The tensors expanded to their common shape."""
+    """The tensors expanded to their common shape; one already of that shape is returned itself, as PyTorch's
+    expand_outplace does (no view, no ExpandBackward0 node)."""
     shape = ()
     for t in tensors:
         error = broadcast_error(shape, t._data.shape)
         if error is not None:
             raise error
         shape = np.broadcast_shapes(shape, t._data.shape)
-    return tuple(t.expand(shape) for t in tensors)
+    return tuple(t if t._data.shape == shape else t.expand(shape) for t in tensors)
 
 
 def broadcast_to(input, size):

@@ -602,12 +602,21 @@ def _warn_size(input, target, stacklevel=4):
 
 def _regression_reduction(input, target, reduction, size_average, reduce):
     """mse_loss's and l1_loss's preamble in PyTorch's order: the size warning, the deprecated flags, then
-    broadcasting, whose error comes before the reduction is checked (by the caller, after its weighted branch)."""
+    broadcasting, whose error comes before the reduction is checked (by the caller, after its weighted branch).
+    Returns the reduction and the two tensors broadcast: PyTorch computes on those, so a 0-dim tensor's dtype
+    counts as a dimensioned one's in the promotion (an f32 input and a 0-dim f64 target give an f64 loss)."""
     _warn_size(input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
-    _broadcast_shape(input, target)
-    return reduction
+    return (reduction, *_broadcast(input, target))
+
+
+def _broadcast(input, target):
+    """torch.broadcast_tensors of the two, which leaves equal shapes alone (no ExpandBackward0 node)."""
+    if tuple(input.shape) == tuple(target.shape):
+        return input, target
+    shape = _broadcast_shape(input, target)
+    return input.expand(*shape), target.expand(*shape)
 
 
 def _broadcast_shape(a, b):
@@ -673,11 +682,12 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
     weight, if given (input's shape), multiplies each squared error; 'mean' then divides by its sum.
     """
-    reduction = _regression_reduction(input, target, reduction, size_average, reduce)
+    reduction, expanded_input, expanded_target = _regression_reduction(input, target, reduction, size_average,
+                                                                       reduce)
     if weight is not None:
-        return _weighted((input - target) ** 2, weight, input, reduction)
+        return _weighted((expanded_input - expanded_target) ** 2, weight, input, reduction)
     reduction = _reduction(reduction)
-    input, target = _common_dtype(input, target)
+    input, target = _common_dtype(expanded_input, expanded_target)
     if not input.is_floating_point():
         raise NotImplementedError(f"\"mse_cpu\" not implemented for '{input.dtype.scalar_name}'")
     return MseLoss.apply(input, target, reduction=reduction)
@@ -685,11 +695,12 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error: |input - target| elementwise, then reduced (weight as in mse_loss)."""
-    reduction = _regression_reduction(input, target, reduction, size_average, reduce)
+    reduction, expanded_input, expanded_target = _regression_reduction(input, target, reduction, size_average,
+                                                                       reduce)
     if weight is not None:
-        return _weighted((input - target).abs(), weight, input, reduction)
+        return _weighted((expanded_input - expanded_target).abs(), weight, input, reduction)
     reduction = _reduction(reduction)
-    errors = (input - target).abs()
+    errors = (expanded_input - expanded_target).abs()
     return errors if reduction == "none" else errors.sum() if reduction == "sum" else errors.mean()
 
 

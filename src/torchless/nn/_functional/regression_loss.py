@@ -11,17 +11,9 @@ from ... import _dtype
 from ..._tensor import _promote
 from ..._ops.shape import Where
 from ...autograd.graph import Node
-from .loss import _broadcast_shape, _reduce, _reduction, _warn_size, l1_loss
+from .loss import _broadcast, _reduce, _reduction, _warn_size, l1_loss
 
 __all__ = ["smooth_l1_loss", "huber_loss"]
-
-
-def _broadcast(input, target):
-    """torch.broadcast_tensors of the two, which leaves equal shapes alone (no ExpandBackward0 node)."""
-    if tuple(input.shape) == tuple(target.shape):
-        return input, target
-    shape = _broadcast_shape(input, target)
-    return input.expand(*shape), target.expand(*shape)
 
 
 def _scalar_name(np_dtype):
