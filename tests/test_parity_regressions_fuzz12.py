@@ -3,7 +3,11 @@ with torch.
 
 * l1_loss and mse_loss compute on the two tensors broadcast together, as PyTorch's functional does: a 0-dim tensor's
   dtype then counts as a dimensioned one's (an f32 input and a 0-dim f64 target give an f64 loss);
-* torch.broadcast_tensors returns a tensor already of the common shape itself (no view, no ExpandBackward0).
+* torch.broadcast_tensors returns a tensor already of the common shape itself (no view, no ExpandBackward0);
+* output layouts: log_sigmoid and CrossMapLRN2d write contiguous outputs for any input layout (log_sigmoid's
+  gradient follows the output gradient's), rrelu in eval mode too (leaky_relu into a contiguous tensor);
+* a recorded in-place op keeps the tensor's layout whatever layout its result was computed in (index_fill_,
+  scatter_ and rrelu_ in training turned a transposed or channels-last tensor C-contiguous).
 """
 import warnings
 
@@ -45,3 +49,89 @@ def test_broadcast_tensors_returns_a_tensor_of_the_common_shape_itself():
         assert x is a and x.grad_fn is None and not x._is_view()
         assert y._is_view() and type(y.grad_fn).__name__ == "NoneType"
         assert lib.broadcast_tensors(a, a.detach() + 1)[0] is a
+
+
+def _strides(t):
+    """The strides that matter (those of dims of size 1 do not)."""
+    return tuple(s for s, n in zip(t.stride(), t.shape) if n > 1)
+
+
+def _layout(lib, x, layout):
+    if layout == "transposed":
+        return x.transpose(0, 3)
+    if layout == "channels_last":
+        return x.contiguous(memory_format=lib.channels_last)
+    if layout == "permuted":
+        return x.permute(2, 0, 3, 1)
+    return x[..., ::2]  # not dense
+
+
+LAYOUTS = ["transposed", "channels_last", "permuted", "sliced"]
+
+
+# ---------------------------------------------------------------------------- output layouts
+@pytest.mark.parametrize("layer, args", [("LogSigmoid", ()), ("CrossMapLRN2d", (3,)), ("RReLU", ())])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("grad_layout", ["contiguous", "transposed"])
+def test_output_layout_of_contiguous_kernels(layer, args, layout, grad_layout):
+    def call(lib):
+        module = getattr(lib.nn, layer)(*args).eval()
+        x = lib.tensor(np.random.RandomState(0).randn(2, 3, 4, 6), requires_grad=True)
+        y = module(_layout(lib, x, layout))
+        grad = lib.tensor(np.random.RandomState(1).randn(*y.shape))
+        if grad_layout == "transposed":
+            grad = grad.transpose(0, 3).contiguous().transpose(0, 3)
+        (g,) = lib.autograd.grad(y, x, grad)
+        return y, g, _strides(y), _strides(g)
+
+    expected, actual = call(torch), call(torchless)
+    assert actual[2:] == expected[2:]
+    for ours, theirs in zip(actual[:2], expected[:2]):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("bounds", [(0.1, 0.3), (0.2, 0.2)])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("grad_layout", ["contiguous", "transposed"])
+def test_gradient_layout_of_rrelu_in_training(bounds, layout, grad_layout):
+    """Equal bounds make the drawn slopes known: the values compare too."""
+    def call(lib):
+        x = lib.tensor(np.random.RandomState(0).randn(2, 3, 4, 6), requires_grad=True)
+        y = lib.nn.functional.rrelu(_layout(lib, x, layout), *bounds, training=True)
+        grad = lib.tensor(np.random.RandomState(1).randn(*y.shape))
+        if grad_layout == "transposed":
+            grad = grad.transpose(0, 3).contiguous().transpose(0, 3)
+        (g,) = lib.autograd.grad(y, x, grad)
+        return y, g, _strides(y), _strides(g)
+
+    expected, actual = call(torch), call(torchless)
+    assert actual[2:] == expected[2:]
+    if bounds[0] == bounds[1]:
+        for ours, theirs in zip(actual[:2], expected[:2]):
+            np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------------------- recorded in-place ops
+IN_PLACE = {
+    "index_fill_": lambda lib, x: x.index_fill_(0, lib.tensor([0]), 2.0),
+    "scatter_": lambda lib, x: x.scatter_(0, lib.zeros((1,) + tuple(x.shape[1:]), dtype=lib.int64), 5.0),
+    "rrelu_": lambda lib, x: lib.nn.functional.rrelu(x, 0.2, 0.2 + 1e-7, training=True, inplace=True),
+    "relu_": lambda lib, x: x.relu_(),
+}
+
+
+@pytest.mark.parametrize("op", list(IN_PLACE))
+@pytest.mark.parametrize("layout", ["transposed", "channels_last", "permuted"])
+def test_recorded_in_place_op_keeps_the_layout(op, layout):
+    """rrelu_'s slopes lie in [0.2, 0.2 + 1e-7]: its values compare at float32 precision whatever was drawn."""
+    def call(lib):
+        a = lib.tensor(np.random.RandomState(0).randn(2, 3, 4, 5).astype(np.float32), requires_grad=True)
+        x = _layout(lib, a, layout) * 1
+        y = IN_PLACE[op](lib, x)
+        y.backward(lib.ones(y.shape))
+        return y, a.grad, _strides(y), _strides(x), y is x
+
+    expected, actual = call(torch), call(torchless)
+    assert actual[2:] == expected[2:]
+    for ours, theirs in zip(actual[:2], expected[:2]):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-6)

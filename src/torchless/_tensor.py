@@ -3109,7 +3109,10 @@ class Tensor:
         so may go into an expanded view, whose base's gradient PyTorch then refuses (only) in backward."""
         if memory is None:
             old = self.grad_fn
-            self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, result._requires_grad
+            data = result._data
+            if data.strides != self._data.strides:  # PyTorch writes into the tensor: its layout stays
+                data = _memory_format.preserving(data, self._data)
+            self._data, self.grad_fn, self._requires_grad = data, result.grad_fn, result._requires_grad
             _carry_retained(self, old)
             self._bump_version()
             if result.grad_fn is not None and result.grad_fn._saves_tensors:
