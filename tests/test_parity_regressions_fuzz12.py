@@ -7,7 +7,10 @@ with torch.
 * output layouts: log_sigmoid and CrossMapLRN2d write contiguous outputs for any input layout (log_sigmoid's
   gradient follows the output gradient's), rrelu in eval mode too (leaky_relu into a contiguous tensor);
 * a recorded in-place op keeps the tensor's layout whatever layout its result was computed in (index_fill_,
-  scatter_ and rrelu_ in training turned a transposed or channels-last tensor C-contiguous).
+  scatter_ and rrelu_ in training turned a transposed or channels-last tensor C-contiguous);
+* reductions (sum, mean, prod, amax, max(dim), var, std, norm, count_nonzero, logsumexp, nansum, all, any, ...)
+  and scans (cumsum, cumprod, cummax, logcumsumexp) of a transposed or permuted tensor return C-contiguous
+  tensors, as PyTorch's kernels allocate them (``.view()`` of the result works).
 """
 import warnings
 
@@ -135,3 +138,35 @@ def test_recorded_in_place_op_keeps_the_layout(op, layout):
     assert actual[2:] == expected[2:]
     for ours, theirs in zip(actual[:2], expected[:2]):
         np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------- reductions and scans
+REDUCTIONS = {
+    "sum": lambda lib, x: x.sum(1), "sum_keepdim": lambda lib, x: x.sum(1, keepdim=True),
+    "sum_dtype": lambda lib, x: x.sum(1, dtype=lib.float64), "mean": lambda lib, x: x.mean((0, 1)),
+    "prod": lambda lib, x: x.prod(1), "amax": lambda lib, x: x.amax(1), "amin": lambda lib, x: x.amin((1, 2)),
+    "max_dim": lambda lib, x: x.max(1), "min_dim": lambda lib, x: x.min(1, keepdim=True), "var": lambda lib, x: x.var(1),
+    "std": lambda lib, x: x.std(0), "norm": lambda lib, x: x.norm(dim=1), "norm_p1": lambda lib, x: x.norm(p=1, dim=1),
+    "vector_norm": lambda lib, x: lib.linalg.vector_norm(x, dim=1), "count_nonzero": lambda lib, x: x.count_nonzero(1),
+    "logsumexp": lambda lib, x: x.logsumexp(1), "nansum": lambda lib, x: x.nansum(1), "nanmean": lambda lib, x: x.nanmean(1),
+    "all": lambda lib, x: x.all(1), "any": lambda lib, x: x.any(1), "aminmax": lambda lib, x: x.aminmax(dim=1),
+    "std_mean": lambda lib, x: lib.std_mean(x, 1), "var_mean": lambda lib, x: lib.var_mean(x, 1),
+    "cumsum": lambda lib, x: x.cumsum(1), "cumsum_dtype": lambda lib, x: x.cumsum(1, dtype=lib.float64),
+    "cumprod": lambda lib, x: x.cumprod(1), "cummax": lambda lib, x: x.cummax(1), "cummin": lambda lib, x: x.cummin(0),
+    "logcumsumexp": lambda lib, x: x.logcumsumexp(1),
+}
+
+
+@pytest.mark.parametrize("op", list(REDUCTIONS))
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_reductions_and_scans_return_c_contiguous_tensors(op, layout):
+    def call(lib):
+        x = _layout(lib, lib.tensor(np.random.RandomState(0).randn(3, 4, 5, 6).astype(np.float32)), layout)
+        out = REDUCTIONS[op](lib, x[0] if layout != "channels_last" else x.sum(0))
+        outs = tuple(out) if isinstance(out, tuple) else (out,)
+        return outs, [(_strides(t), t.is_contiguous()) for t in outs]
+
+    (expected, expected_layouts), (actual, actual_layouts) = call(torch), call(torchless)
+    assert actual_layouts == expected_layouts
+    for ours, theirs in zip(actual, expected):
+        np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64), rtol=1e-5, atol=1e-5)

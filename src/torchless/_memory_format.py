@@ -289,8 +289,13 @@ def in_c_order(result):
     """``result`` (a new tensor, or a tuple of them) of a PyTorch kernel that allocates its output C-contiguous
     whatever its input's layout, its arrays so laid out (NumPy's arithmetic follows a transposed input's)."""
     for tensor in result if isinstance(result, tuple) else (result,):
-        tensor._data = np.ascontiguousarray(tensor._data)
+        tensor._data = c_order(tensor._data)
     return result
+
+
+def c_order(array):
+    """``array``, or a C-contiguous copy of it (np.ascontiguousarray would turn a 0-d array into a 1-d one)."""
+    return array if array.flags.c_contiguous else array.copy(order="C")
 
 
 def in_format_of(array, *sources):

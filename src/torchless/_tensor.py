@@ -1688,7 +1688,7 @@ class Tensor:
 
     def _all_any(self, fn, dim, keepdim, name):
         axes = None if dim is None else _reduced_axes(name, dim, keepdim, self._data.ndim)
-        out = fn(self._data, axis=axes, keepdims=keepdim)
+        out = _memory_format.c_order(fn(self._data, axis=axes, keepdims=keepdim))  # as PyTorch's reductions
         # PyTorch answers in uint8 for uint8 input (a legacy of byte masks), in bool for every other dtype.
         return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
 
@@ -2174,8 +2174,7 @@ class Tensor:
     def count_nonzero(self, dim=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         axes = _reduced_axes("count_nonzero", dim, False, self._data.ndim)
-        return Tensor._wrap(np.asarray(np.count_nonzero(self._data, axis=axes),
-                                       np.int64))
+        return Tensor._wrap(_memory_format.c_order(np.asarray(np.count_nonzero(self._data, axis=axes), np.int64)))
 
     def bincount(self, weights=None, minlength=0):
         """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (with ``weights``:

@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype, _parser_errors
+from .. import _dtype, _memory_format, _parser_errors
 from .._tensor import (
     _RETURN_TYPES, Tensor, _raise_if_not_broadcastable, _return_type, number_operand, result_dtype, variance_arguments,
 )
@@ -379,6 +379,7 @@ def _cum_extremum(self, dim, largest):
         values, indices = self._data.copy(), np.zeros((), np.int64)
     else:
         values, indices = scan.cumulative_extremum(self._data, axis, largest)
+        indices = _memory_format.c_order(indices)  # as the values (a scan's outputs are C-contiguous)
     out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)
     return _RETURN_TYPES[name](out, Tensor._wrap(indices))
 

@@ -19,6 +19,7 @@ def _reduced_dims(node):
 
 
 class Sum(Node):
+    c_order_output = True
     torch_saved = {"SumBackward0": {"self_sym_sizes": lambda node: node.shape},
                    "SumBackward1": {"dim": _reduced_dims, "keepdim": lambda node: node.keepdim,
                                     "self_sym_sizes": lambda node: node.shape}}
@@ -64,6 +65,7 @@ def _sequential_half_product(a, axes, keepdim):
 class Prod(Node):
     """Product over all elements (``axes`` None) or along one dim; backward as PyTorch's prod_backward:
     grad * result / x without zeros, otherwise the product of the other elements, exact where x has zeros."""
+    c_order_output = True
 
     saved = ("a", "out")
     torch_saved = {"ProdBackward0": {"self": SavedInput(0, "a"), "result": saved_result("out")},
@@ -142,6 +144,7 @@ def _products_of_the_others_tensor(x, axis):
 
 
 class Mean(Node):
+    c_order_output = True
     torch_saved = {"MeanBackward0": {"self_sym_numel": lambda node: int(np.prod(node.shape)),
                                      "self_sym_sizes": lambda node: node.shape},
                    "MeanBackward1": {"dim": _reduced_dims, "keepdim": lambda node: node.keepdim,
@@ -171,6 +174,7 @@ class Mean(Node):
 
 class Extremum(Node):
     """max/min over all elements or amax/amin over dims: the gradient is shared evenly among ties."""
+    c_order_output = True
 
     saved = ("a", "out")
     _everything = {"self": SavedInput(0, "a"), "result": saved_result(lambda node: node.result())}
@@ -214,6 +218,7 @@ class Extremum(Node):
 
 class ExtremumAlongDim(Node):
     """max(dim)/min(dim) values: the gradient goes to the selected index only (PyTorch's rule)."""
+    c_order_output = True
 
     saved = ("indices",)
     _specs = {"dim": lambda node: int64(node.dim), "keepdim": lambda node: node.keepdim,
@@ -254,6 +259,7 @@ def _variance_saved(**more):
 
 
 class Var(Node):
+    c_order_output = True
     saved, saves = ("centered",), (0,)  # PyTorch saves the input
     torch_saved = _variance_saved()
 
@@ -331,6 +337,7 @@ class Std(Var):
 class VectorNorm(Node):
     """linalg.vector_norm of order p > 0 (inf included) over ``axes``, with PyTorch's backward: 0 where the
     norm is 0 (not the NaN of differentiating sqrt(sum(x^2)) there), the maxima sharing the inf-norm's gradient."""
+    c_order_output = True
 
     saved = ("a", "out")
 
@@ -401,6 +408,7 @@ class VectorNorm(Node):
 class CountNonzero(Node):
     """norm(p=0): how many elements are nonzero (NaN counts), in the input's dtype. PyTorch's node passes no
     gradient at all for p=0: the input's ``.grad`` stays None."""
+    c_order_output = True
 
     def forward(self, a, axes=None, keepdim=False):
         return np.sum(a != 0, axis=axes, keepdims=keepdim).astype(a.dtype)
@@ -426,6 +434,7 @@ def running_sum(a, axis):
 class Cumsum(Node):
     """Running sums along ``axis`` (``dim`` as the call gave it); the gradient is the running sum of the gradient
     taken from the end."""
+    c_order_output = True
 
     torch_saved = {"dim": lambda node: int64(node.dim)}
 
@@ -448,6 +457,7 @@ class Cumsum(Node):
 class Logsumexp(Node):
     """log(sum(exp(x))) over ``axes``, shifted by the maximum so that it never overflows; the gradient is
     the softmax, exp(x - out)."""
+    c_order_output = True
 
     saved = ("a", "out")
     torch_saved = {"self": SavedInput(0, "a"), "dim": lambda node: int64(tuple(np.atleast_1d(node.dims).tolist())),

@@ -27,6 +27,7 @@ def _reverse_cumsum(x, axis):
 class Cumprod(Node):
     """Running products along ``axis``; the gradient handles zeros exactly (as PyTorch's cumprod_backward):
     before a row's first zero sum_{j>=i} g_j out_j / a_i, at it the products skipping it, after it 0."""
+    c_order_output = True
 
     saved = ("a", "out")
     torch_saved = {"dim": lambda node: int64(node.axis), "self": SavedInput(0, "a"), "result": saved_result("out")}
@@ -110,6 +111,7 @@ def cumulative_extremum(a, axis, largest):
 
 class CumExtremum(Node):
     """cummax/cummin's values (the indices computed beside); each gradient goes to the element chosen."""
+    c_order_output = True
 
     saved, saves = ("indices",), (0,)  # as PyTorch's: the indices, and the input
     torch_saved = {"dim": lambda node: int64(node.axis), "self": SavedInput(0),
@@ -162,6 +164,7 @@ def _log_running_sum(x, axis):
 class Logcumsumexp(Node):
     """log(cumsum(exp(x))) along ``axis`` without overflow; backward as PyTorch's, in the log domain with the
     positive and negative parts of the gradient apart."""
+    c_order_output = True
 
     saved = ("a", "out")
 
@@ -203,6 +206,7 @@ class Logcumsumexp(Node):
 
 class Nansum(Node):
     """The sum with NaN counted as 0; NaN positions get no gradient."""
+    c_order_output = True
 
     saved = ("keep",)
 

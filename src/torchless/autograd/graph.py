@@ -92,6 +92,9 @@ class Node:
     folded_saved = {}  # {name of a FoldedNode it lists: its torch_saved, read off this node}
     # An elementwise op, whose result apply lays out as PyTorch's TensorIterator does (see laid_out)
     elementwise = False
+    # An op whose PyTorch kernel allocates its output C-contiguous whatever its input's layout (reductions, scans):
+    # apply copies a result NumPy laid out as a transposed input into C order
+    c_order_output = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -112,7 +115,12 @@ class Node:
                 if t._requires_grad:
                     any_requires_grad = True
         out = node.forward(*arrays, **params)
-        result = _wrap(node.laid_out(out, arrays) if cls.elementwise and out.ndim > 1 else out)
+        if cls.elementwise:
+            if out.ndim > 1:
+                out = node.laid_out(out, arrays)
+        elif cls.c_order_output:
+            out = _memory_format.c_order(out)
+        result = _wrap(out)
         # Without a graph the node is dropped right here, and what forward saved with it: no
         # bookkeeping (and no release) is needed.
         if any_requires_grad and _grad_state.enabled:
