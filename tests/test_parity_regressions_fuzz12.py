@@ -10,7 +10,9 @@ with torch.
   scatter_ and rrelu_ in training turned a transposed or channels-last tensor C-contiguous);
 * reductions (sum, mean, prod, amax, max(dim), var, std, norm, count_nonzero, logsumexp, nansum, all, any, ...)
   and scans (cumsum, cumprod, cummax, logcumsumexp) of a transposed or permuted tensor return C-contiguous
-  tensors, as PyTorch's kernels allocate them (``.view()`` of the result works).
+  tensors, as PyTorch's kernels allocate them (``.view()`` of the result works);
+* cat is laid out channels-last only when every input suggests it, else C-contiguous (NumPy followed transposed
+  inputs); stack is that cat along dim viewed with dim split (along the last dim, cat of the inputs unsqueezed).
 """
 import warnings
 
@@ -170,3 +172,31 @@ def test_reductions_and_scans_return_c_contiguous_tensors(op, layout):
     assert actual_layouts == expected_layouts
     for ours, theirs in zip(actual, expected):
         np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64), rtol=1e-5, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------- cat and stack
+JOINS = {
+    "cat_dim1": lambda lib, xs: lib.cat(xs, 1), "cat_dim0": lambda lib, xs: lib.cat(xs), "cat_last": lambda lib, xs: lib.cat(xs, -1),
+    "stack0": lambda lib, xs: lib.stack(xs), "stack2": lambda lib, xs: lib.stack(xs, 2), "stack_last": lambda lib, xs: lib.stack(xs, -1),
+}
+
+
+@pytest.mark.parametrize("join", list(JOINS))
+@pytest.mark.parametrize("layouts", [("transposed", "transposed"), ("channels_last", "channels_last"),
+                                     ("channels_last", "contiguous"), ("permuted", "permuted"), ("sliced", "sliced"),
+                                     ("channels_last", "transposed")])
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_layout_of_cat_and_stack(join, layouts, requires_grad):
+    def call(lib):
+        xs = []
+        for i, layout in enumerate(layouts):
+            x = lib.tensor(np.random.RandomState(i).randn(4, 4, 6, 4).astype(np.float32), requires_grad=requires_grad)
+            xs.append(x if layout == "contiguous" else _layout(lib, x, layout))
+        out = JOINS[join](lib, xs)
+        if requires_grad:
+            out.backward(lib.ones(out.shape))
+        return out, _strides(out), out.is_contiguous()
+
+    expected, actual = call(torch), call(torchless)
+    assert actual[1:] == expected[1:]
+    np.testing.assert_array_equal(actual[0].detach().numpy(), expected[0].detach().numpy())

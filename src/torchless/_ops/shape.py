@@ -118,13 +118,25 @@ class Flip(Node):
         return (Flip.apply(grad, axes=self.axes),)
 
 
+def _concatenated(out, arrays):
+    """cat's result ``out`` of ``arrays`` laid out as PyTorch's cat allocates it: in the channels-last format
+    every input suggests, else C-contiguous (NumPy would follow inputs that are all transposed)."""
+    if out.ndim < 2 or all(a.flags.c_contiguous for a in arrays):
+        return out  # (then both are C-contiguous)
+    format_ = _memory_format.suggest(arrays[0])
+    if format_ is _memory_format.contiguous_format or any(_memory_format.suggest(a) is not format_
+                                                          for a in arrays[1:]):
+        return _memory_format.c_order(out)
+    return _memory_format.in_format(out, format_)
+
+
 class Cat(Node):
     torch_saved = {"dim": lambda node: int64(node.dim)}
 
     def forward(self, *arrays, dim=0):
         self.dim = dim
         self.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
-        return np.concatenate(arrays, axis=dim)
+        return _concatenated(np.concatenate(arrays, axis=dim), arrays)
 
     def backward(self, grad):
         return tuple(np.split(grad, self.bounds, axis=self.dim))
@@ -143,7 +155,15 @@ class Stack(Node):
 
     def forward(self, *arrays, dim=0):
         self.dim = dim
-        return np.stack(arrays, axis=dim)
+        # PyTorch's stack is cat along dim viewed with dim split in two (cat of the inputs unsqueezed at dim for
+        # the last dim): its layout is that cat's
+        if dim < arrays[0].ndim:
+            out = _concatenated(np.concatenate(arrays, axis=dim), arrays)
+            shape = arrays[0].shape
+            return out.reshape(shape[:dim] + (len(arrays),) + shape[dim:])
+        # (PyTorch's unsqueeze gives the new last dim stride 1)
+        return _concatenated(np.stack(arrays, axis=dim), [np.lib.stride_tricks.as_strided(
+            a, a.shape + (1,), a.strides + (a.itemsize,)) for a in arrays])
 
     def backward(self, grad):
         return tuple(np.moveaxis(grad, self.dim, 0))
