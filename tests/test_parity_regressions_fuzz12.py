@@ -12,7 +12,10 @@ with torch.
   and scans (cumsum, cumprod, cummax, logcumsumexp) of a transposed or permuted tensor return C-contiguous
   tensors, as PyTorch's kernels allocate them (``.view()`` of the result works);
 * cat is laid out channels-last only when every input suggests it, else C-contiguous (NumPy followed transposed
-  inputs); stack is that cat along dim viewed with dim split (along the last dim, cat of the inputs unsqueezed).
+  inputs); stack is that cat along dim viewed with dim split (along the last dim, cat of the inputs unsqueezed);
+* sort's values and indices are laid out as the input (made dense), not C-contiguous;
+* unreduced elementwise losses (mse, bce, huber, smooth_l1, soft_margin) follow the input's layout, as
+  PyTorch's TensorIterator lays them out.
 """
 import warnings
 
@@ -200,3 +203,34 @@ def test_layout_of_cat_and_stack(join, layouts, requires_grad):
     expected, actual = call(torch), call(torchless)
     assert actual[1:] == expected[1:]
     np.testing.assert_array_equal(actual[0].detach().numpy(), expected[0].detach().numpy())
+
+
+# ---------------------------------------------------------------------------- sort, unreduced losses
+def _zeros_like(lib, x):
+    return lib.zeros(x.shape, dtype=x.dtype) + 0.25
+
+
+LAYOUT_FOLLOWERS = {
+    "sort": lambda lib, x: x.sort(1), "sort_descending": lambda lib, x: x.sort(-1, descending=True),
+    "argsort": lambda lib, x: x.argsort(0), "msort": lambda lib, x: lib.msort(x),
+    "mse": lambda lib, x: lib.nn.functional.mse_loss(x, _zeros_like(lib, x), reduction="none"),
+    "bce": lambda lib, x: lib.nn.functional.binary_cross_entropy(x.sigmoid(), _zeros_like(lib, x), reduction="none"),
+    "huber": lambda lib, x: lib.nn.functional.huber_loss(x, _zeros_like(lib, x), reduction="none"),
+    "smooth_l1": lambda lib, x: lib.nn.functional.smooth_l1_loss(x, _zeros_like(lib, x), reduction="none"),
+    "soft_margin": lambda lib, x: lib.nn.functional.soft_margin_loss(x, _zeros_like(lib, x) + 0.75, reduction="none"),
+}
+
+
+@pytest.mark.parametrize("op", list(LAYOUT_FOLLOWERS))
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_outputs_laid_out_as_the_input(op, layout):
+    def call(lib):
+        x = _layout(lib, lib.tensor(np.random.RandomState(0).randn(3, 4, 5, 6).astype(np.float32)), layout)
+        out = LAYOUT_FOLLOWERS[op](lib, x)
+        outs = tuple(out) if isinstance(out, tuple) else (out,)
+        return outs, [(_strides(t), t.is_contiguous()) for t in outs]
+
+    (expected, expected_layouts), (actual, actual_layouts) = call(torch), call(torchless)
+    assert actual_layouts == expected_layouts
+    for ours, theirs in zip(actual, expected):
+        np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64), rtol=1e-5, atol=1e-6)

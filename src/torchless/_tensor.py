@@ -2088,6 +2088,9 @@ class Tensor:
         order = np.zeros((), np.int64) if self._data.ndim == 0 else \
             self._sort_order(axis, descending).astype(np.int64, copy=False)
         values = self._gather(axis, order if order.ndim else None, node, {"dim": dim, "indices": order})
+        if order.ndim > 1:  # both laid out as the input (made dense), as PyTorch's sort allocates them
+            order = _memory_format.preserving(order, self._data)
+            values._data = _memory_format.preserving(values._data, self._data)
         return _RETURN_TYPES["sort"](values, Tensor._wrap(order))
 
     def _sort_order(self, axis, descending):

@@ -48,9 +48,11 @@ def _reduction(reduction, size_average=None, reduce=None):
     return reduction
 
 
-def _reduce(losses, reduction, denominator=None):
+def _reduce(losses, reduction, denominator=None, operands=None):
+    """``operands``: the input and target of an elementwise loss, whose unreduced losses PyTorch lays out as its
+    TensorIterator lays out an elementwise op's result (following the input's layout)."""
     if reduction == "none":
-        return losses
+        return losses if operands is None else _memory_format.iterator_layout(losses, operands)
     # PyTorch's elementwise losses accumulate in float32 at half precision and round the reduced value once
     # (nll_loss, weighted by a total, keeps its own accumulation).
     half = losses.dtype == np.float16 and denominator is None
@@ -647,7 +649,7 @@ class MseLoss(Node):
         self.shapes, self.reduction = (x.shape, t.shape), reduction
         self.x, self.t = x, t
         self.diff = x - t
-        return _reduce(np.square(self.diff), reduction)
+        return _reduce(np.square(self.diff), reduction, operands=(x, t))
 
     def backward(self, grad):
         # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
@@ -719,7 +721,7 @@ class BinaryCrossEntropy(Node):
         losses = -(t * log_x + (1 - t) * log_1mx)
         if weight is not None:
             losses = losses * weight
-        return _reduce(losses, reduction)
+        return _reduce(losses, reduction, operands=(x, t))
 
     def backward(self, grad):
         x, t, w = self.x, self.t, self.w
