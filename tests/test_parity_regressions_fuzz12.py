@@ -15,7 +15,9 @@ with torch.
   inputs); stack is that cat along dim viewed with dim split (along the last dim, cat of the inputs unsqueezed);
 * sort's values and indices are laid out as the input (made dense), not C-contiguous;
 * unreduced elementwise losses (mse, bce, huber, smooth_l1, soft_margin) follow the input's layout, as
-  PyTorch's TensorIterator lays them out.
+  PyTorch's TensorIterator lays them out;
+* index_select, repeat_interleave, tril/triu, roll, narrow_copy, renorm and one_hot return C-contiguous tensors
+  whatever the input's layout; round(decimals=) keeps it.
 """
 import warnings
 
@@ -218,6 +220,11 @@ LAYOUT_FOLLOWERS = {
     "huber": lambda lib, x: lib.nn.functional.huber_loss(x, _zeros_like(lib, x), reduction="none"),
     "smooth_l1": lambda lib, x: lib.nn.functional.smooth_l1_loss(x, _zeros_like(lib, x), reduction="none"),
     "soft_margin": lambda lib, x: lib.nn.functional.soft_margin_loss(x, _zeros_like(lib, x) + 0.75, reduction="none"),
+    "round_decimals": lambda lib, x: x.round(decimals=1),
+    "index_select": lambda lib, x: x.index_select(1, lib.tensor([0, 2, 0])),
+    "repeat_interleave": lambda lib, x: x.repeat_interleave(2, dim=2), "tril": lambda lib, x: x.tril(),
+    "triu": lambda lib, x: x.triu(1), "roll": lambda lib, x: x.roll(1, 1), "narrow_copy": lambda lib, x: x.narrow_copy(1, 0, 2),
+    "renorm": lambda lib, x: x.renorm(2, 1, 1.0), "one_hot": lambda lib, x: lib.nn.functional.one_hot((x * 3).long().abs() % 3),
 }
 
 

@@ -1892,7 +1892,8 @@ class Tensor:
             self._no_kernel_for("bc", "round_vml_cpu")
             return self._step(np.round, "RoundBackward0")
         self._no_kernel_for("biuc", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
-        return self._step(lambda x: np.round(x, decimals), "RoundBackward1")  # the overload with decimals
+        # (laid out as the input, as PyTorch's unary kernel: NumPy's round with decimals answers in C order)
+        return self._step(lambda x: _memory_format.preserving(np.round(x, decimals), x), "RoundBackward1")
 
     def masked_fill(self, mask, value):
         _check_masked_fill_arguments("masked_fill", mask, value)
@@ -2278,8 +2279,10 @@ class Tensor:
                 raise RuntimeError(f"INDICES element is out of DATA bounds, id={idx.reshape(-1)[np.argmax(outside)]} "
                                    f"axis_dim={n}")
             raise IndexError("index out of range in self")
-        return indexing.Index.apply(self, key=(slice(None),) * axis + (idx.reshape(-1),), name="IndexSelectBackward0",
-                                    shown={"dim": dim, "index": idx})
+        # (into a contiguous result, as PyTorch's index_select resizes an empty tensor)
+        return _memory_format.in_c_order(indexing.Index.apply(
+            self, key=(slice(None),) * axis + (idx.reshape(-1),), name="IndexSelectBackward0",
+            shown={"dim": dim, "index": idx}))
 
     def masked_select(self, mask):
         """The elements where the bool ``mask`` (broadcast with self) is True, as a vector."""
@@ -2835,7 +2838,8 @@ class Tensor:
         if (counts < 0).any():
             raise RuntimeError("Repeats must be non-negative")
         index = np.repeat(np.arange(n), np.broadcast_to(counts.reshape(-1), (n,)) if counts.ndim else counts)
-        picked = indexing.Index.apply(source, key=(slice(None),) * axis + (index,), name="IndexSelectBackward0")
+        picked = _memory_format.in_c_order(  # (contiguous: index_select's result)
+            indexing.Index.apply(source, key=(slice(None),) * axis + (index,), name="IndexSelectBackward0"))
         # With an int count PyTorch returns a view of its index_select (ViewBackward0)
         return picked if isinstance(repeats, Tensor) else picked.view(picked.shape)
 

@@ -277,6 +277,7 @@ class IndexPad(Node):
 
 class Roll(Node):
     """Elements shifted cyclically along ``axes`` (None: over the flattened tensor, shape kept)."""
+    c_order_output = True  # PyTorch's roll writes into empty_like(self, LEGACY_CONTIGUOUS_MEMORY_FORMAT)
 
     torch_saved = {"dims": lambda node: () if node.axes is None else int64(node.axes),
                    "shifts": lambda node: int64(tuple(np.atleast_1d(node.shifts).tolist()))}
@@ -308,6 +309,7 @@ class Rot90(Node):
 
 class Triangle(Node):
     """tril/triu: the elements on and below (``lower``) or above the ``k``-th diagonal of the last two dims."""
+    c_order_output = True  # (PyTorch's structured kernel allocates a contiguous output)
 
     torch_saved = {"diagonal": lambda node: int64(node.k)}
 

@@ -333,7 +333,8 @@ def sum_to_size(self, *size, **kwargs):
 
 
 def narrow_copy(self, dim, start, length):
-    return _named(self.narrow(dim, start, length).clone(), "NarrowCopyBackward0")
+    # (contiguous, as PyTorch's kernel allocates it: clone would keep the input's layout)
+    return _named(_memory_format.in_c_order(self.narrow(dim, start, length).clone()), "NarrowCopyBackward0")
 
 
 # ---------------------------------------------------------------------------- in-place forms
@@ -421,7 +422,7 @@ def renorm(self, p, dim, maxnorm):
     others = tuple(d for d in range(ndim) if d != axis)
     norms = self.norm(p, others, keepdim=True) if others else self.abs()
     scale = (maxnorm / (norms + 1e-7)).masked_fill(norms <= maxnorm, 1.0)
-    return _named(self * scale, "RenormBackward0")
+    return _named(_memory_format.in_c_order(self * scale), "RenormBackward0")  # (PyTorch's output: contiguous)
 
 
 def renorm_(self, p, dim, maxnorm):
