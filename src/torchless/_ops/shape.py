@@ -277,14 +277,16 @@ class IndexPad(Node):
 
 class Roll(Node):
     """Elements shifted cyclically along ``axes`` (None: over the flattened tensor, shape kept)."""
-    c_order_output = True  # PyTorch's roll writes into empty_like(self, LEGACY_CONTIGUOUS_MEMORY_FORMAT)
 
     torch_saved = {"dims": lambda node: () if node.axes is None else int64(node.axes),
                    "shifts": lambda node: int64(tuple(np.atleast_1d(node.shifts).tolist()))}
 
     def forward(self, a, shifts=None, axes=None):
         self.shifts, self.axes = shifts, axes
-        return np.roll(a, shifts, axes)
+        # PyTorch rolls along dims as cat of the input's two slices (so laid out as that cat), the flattened
+        # tensor into a contiguous result
+        out = np.roll(a, shifts, axes)
+        return _memory_format.c_order(out) if axes is None else _concatenated(out, (a,))
 
     def backward(self, grad):
         return (np.roll(grad, np.negative(self.shifts), self.axes),)
