@@ -17,7 +17,9 @@ with torch.
 * unreduced elementwise losses (mse, bce, huber, smooth_l1, soft_margin) follow the input's layout, as
   PyTorch's TensorIterator lays them out;
 * index_select, repeat_interleave, tril/triu, roll, narrow_copy, renorm and one_hot return C-contiguous tensors
-  whatever the input's layout; round(decimals=) keeps it.
+  whatever the input's layout; round(decimals=) keeps it; roll is laid out as PyTorch's cat of two slices;
+* logsumexp(dim=()) reduces every dim (keepdim=False then fails as PyTorch's copy into its output does);
+* roll: no shifts, or several shifts without dims, fail as in PyTorch; dims=() rolls the flattened tensor.
 """
 import warnings
 
@@ -241,3 +243,29 @@ def test_outputs_laid_out_as_the_input(op, layout):
     assert actual_layouts == expected_layouts
     for ours, theirs in zip(actual, expected):
         np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64), rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------- logsumexp(dim=()), roll's arguments
+@pytest.mark.parametrize("shape", [(), (3, 4), (2, 0, 3)])
+@pytest.mark.parametrize("dim", [(), []])
+@pytest.mark.parametrize("keepdim", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+def test_logsumexp_over_an_empty_dim_list(shape, dim, keepdim, dtype):
+    def call(lib):
+        x = lib.tensor(np.arange(int(np.prod(shape)), dtype=np.float64).reshape(shape) / 4).to(getattr(lib, dtype))
+        if dtype == "float32":
+            x.requires_grad_(True)
+        out = x.logsumexp(dim, keepdim=keepdim)
+        if dtype != "float32":
+            return out
+        out.sum().backward()
+        return out, x.grad
+
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("shape", [(), (3, 4), (0, 2)])
+@pytest.mark.parametrize("shifts, dims", [((1, 2), None), ((), None), ((), ()), ([1], None), (1, ()), ((1, 1), 0),
+                                          ((1, 2), (0, 0)), (-5, ()), (1, 5)])
+def test_roll_arguments(shape, shifts, dims):
+    assert_same_outcome(lambda lib: lib.arange(float(np.prod(shape))).reshape(shape).roll(shifts, dims))

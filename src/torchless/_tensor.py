@@ -2172,8 +2172,17 @@ class Tensor:
         """log(sum(exp(x))) over ``dim``, computed without overflow; integers give the default float dtype."""
         if dim is None:
             raise _parser_errors.method_error("logsumexp", (dim,))
+        shown = dim  # (the node shows the dims as given)
+        if every_dim_if_empty(dim) is None:
+            # dim=() reduces every dim (the legacy meaning), into a result with every dim kept, which PyTorch's
+            # logsumexp then copies into its output: of the dims-dropped shape unless keepdim (an empty input
+            # takes another path, log(sum(exp)), which fails at nothing)
+            if not keepdim and self._data.ndim and self._data.size:
+                raise RuntimeError(f"output with shape [] doesn't match the broadcast shape "
+                                   f"[{', '.join(['1'] * self._data.ndim)}]")
+            dim = tuple(range(self._data.ndim))
         axes = _reduced_axes("logsumexp", dim, keepdim, self._data.ndim)
-        return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim, dims=dim)
+        return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim, dims=shown)
 
     def count_nonzero(self, dim=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
@@ -2723,9 +2732,11 @@ class Tensor:
     def roll(self, shifts, dims=None):
         """Elements shifted cyclically by ``shifts`` along ``dims`` (without dims: over the flattened tensor)."""
         shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
-        if dims is None:
-            return shape_ops.Roll.apply(self, shifts=shifts[0] if len(shifts) == 1 else shifts)
-        dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        dims = () if dims is None else tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        if not shifts:
+            raise RuntimeError("`shifts` required")
+        if not dims and len(shifts) == 1:  # (dims=() too, as in PyTorch)
+            return shape_ops.Roll.apply(self, shifts=shifts[0])
         if len(shifts) != len(dims):
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
         if not self._data.size:  # nothing to move: PyTorch looks no further at the dims
