@@ -16,7 +16,7 @@ with torch.
 * sort's values and indices are laid out as the input (made dense), not C-contiguous;
 * unreduced elementwise losses (mse, bce, huber, smooth_l1, soft_margin) follow the input's layout, as
   PyTorch's TensorIterator lays them out;
-* index_select, repeat_interleave, tril/triu, roll, narrow_copy, renorm and one_hot return C-contiguous tensors
+* index_select, repeat, repeat_interleave, tril/triu, roll, narrow_copy, renorm and one_hot return C-contiguous tensors
   whatever the input's layout; round(decimals=) keeps it; roll is laid out as PyTorch's cat of two slices;
 * logsumexp(dim=()) reduces every dim (keepdim=False then fails as PyTorch's copy into its output does);
 * roll: no shifts, or several shifts without dims, fail as in PyTorch; dims=() rolls the flattened tensor.
@@ -224,7 +224,7 @@ LAYOUT_FOLLOWERS = {
     "soft_margin": lambda lib, x: lib.nn.functional.soft_margin_loss(x, _zeros_like(lib, x) + 0.75, reduction="none"),
     "round_decimals": lambda lib, x: x.round(decimals=1),
     "index_select": lambda lib, x: x.index_select(1, lib.tensor([0, 2, 0])),
-    "repeat_interleave": lambda lib, x: x.repeat_interleave(2, dim=2), "tril": lambda lib, x: x.tril(),
+    "repeat_interleave": lambda lib, x: x.repeat_interleave(2, dim=2), "repeat": lambda lib, x: x.repeat(1, 1, 1, 1), "tril": lambda lib, x: x.tril(),
     "triu": lambda lib, x: x.triu(1), "roll": lambda lib, x: x.roll(1, 1), "narrow_copy": lambda lib, x: x.narrow_copy(1, 0, 2),
     "renorm": lambda lib, x: x.renorm(2, 1, 1.0), "one_hot": lambda lib, x: lib.nn.functional.one_hot((x * 3).long().abs() % 3),
 }

@@ -85,6 +85,7 @@ class Expand(Node):
 class Repeat(Node):
     """``a`` tiled ``repeats[i]`` times along each dim (leading dims of 1 added first); the gradient sums the
     copies: grad viewed as (repeats[0], size[0], repeats[1], size[1], ...) summed over the repeat axes."""
+    c_order_output = True  # (PyTorch's repeat copies into a new contiguous tensor)
 
     torch_saved = {"repeats": lambda node: node.repeats, "self_sym_sizes": lambda node: tuple(node.input_shape)}
 
