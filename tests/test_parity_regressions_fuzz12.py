@@ -19,7 +19,9 @@ with torch.
 * index_select, repeat, repeat_interleave, tril/triu, roll, narrow_copy, renorm and one_hot return C-contiguous tensors
   whatever the input's layout; round(decimals=) keeps it; roll is laid out as PyTorch's cat of two slices;
 * logsumexp(dim=()) reduces every dim (keepdim=False then fails as PyTorch's copy into its output does);
-* roll: no shifts, or several shifts without dims, fail as in PyTorch; dims=() rolls the flattened tensor.
+* roll: no shifts, or several shifts without dims, fail as in PyTorch; dims=() rolls the flattened tensor;
+* pow with a number exponent of -0.5 is PyTorch's rsqrt for float32/float64 (-inf at -0.0, NaN at -inf), also in
+  the gradient of x ** 0.5 (LPPool's); a tensor exponent of 0.5 is pow itself (inf at -inf), not a square root.
 """
 import warnings
 
@@ -269,3 +271,29 @@ def test_logsumexp_over_an_empty_dim_list(shape, dim, keepdim, dtype):
                                           ((1, 2), (0, 0)), (-5, ()), (1, 5)])
 def test_roll_arguments(shape, shifts, dims):
     assert_same_outcome(lambda lib: lib.arange(float(np.prod(shape))).reshape(shape).roll(shifts, dims))
+
+
+# ---------------------------------------------------------------------------- pow's special exponents
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("exponent", [0.5, -0.5, 1.5, -1])
+@pytest.mark.parametrize("kind", ["number", "0-d tensor", "tensor"])
+@pytest.mark.parametrize("shape", [(6,), ()])
+def test_pow_at_signed_zeros_and_infinities(dtype, exponent, kind, shape):
+    def call(lib):
+        values = np.array([-0.0, -np.inf, -4.0, 0.0, np.inf, 4.0])
+        x = lib.tensor(values if shape else values[0], dtype=getattr(lib, dtype), requires_grad=True)
+        if kind == "number":
+            y = x ** exponent
+        else:
+            y = x ** (lib.tensor(exponent, dtype=x.dtype) if kind == "0-d tensor" else lib.full(x.shape, exponent,
+                                                                                            dtype=x.dtype))
+        (grad,) = lib.autograd.grad(y.sum(), x)
+        return y, grad
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected, actual = call(torch), call(torchless)
+    for ours, theirs in zip(actual, expected):
+        theirs = theirs.detach().numpy()
+        np.testing.assert_allclose(ours.detach().numpy(), theirs, rtol=1e-3)
+        np.testing.assert_array_equal(np.signbit(ours.detach().numpy()[np.isinf(theirs)]), np.signbit(theirs[np.isinf(theirs)]))

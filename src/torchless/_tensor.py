@@ -1377,7 +1377,7 @@ class Tensor:
             if self._data.dtype == np.float16 and isinstance(exponent, numbers.Real) and \
                     not isinstance(exponent, (bool, np.bool_)):  # a number exponent is converted to half, checked
                 _dtype.scalar_argument(exponent, self._data.dtype)
-            return self._binary(exponent, arithmetic.Pow)
+            return self._binary(exponent, arithmetic.Pow, scalar_exponent=not isinstance(exponent, Tensor))
         return self._exact_pow(exponent, reverse=False)
 
     def __rpow__(self, base):

@@ -291,18 +291,32 @@ class Pow(Node):
                    "PowBackward2": {"self": scalar("a"), "exponent": SavedInput(1, "b"),
                                     "result": saved_result("out")}}
 
-    def forward(self, a, b, scalar_base=False):
-        self.a, self.b, self.scalar_base = a, b, scalar_base
+    def forward(self, a, b, scalar_base=False, scalar_exponent=False):
+        """``scalar_exponent``: ``b`` is a number (not a tensor), for which PyTorch has kernels of its own."""
+        self.a, self.b, self.scalar_base, self.scalar_exponent = a, b, scalar_base, scalar_exponent
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            self.out = np.power(a, b)
+            self.out = self._power(a, b)
         return self.out
+
+    def _power(self, a, b):
+        """a ** b. PyTorch's float and double kernels for a number exponent take the square root for 0.5 (as NumPy
+        does for a 0-d exponent) and its reciprocal for -0.5: -inf at -0.0, NaN at -inf (where pow gives inf and
+        0); a tensor exponent always goes through pow (+0.0 and inf for 0.5, which NumPy's shortcut would not)."""
+        if b.ndim == 0 and a.dtype.kind == "f" and (b == 0.5 or b == -0.5):
+            if self.scalar_exponent and a.dtype in (np.float32, np.float64):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    return np.sqrt(a) if b == 0.5 else np.reciprocal(np.sqrt(a))
+            # pow itself (NumPy's shortcut takes any exponent array of one value, even a broadcast one)
+            return np.power(a.reshape(-1), np.full(a.size, b, b.dtype)).reshape(a.shape)
+        return np.power(a, b)
 
     def backward(self, grad):
         a, b = self.a, self.b
         ga = gb = None
         if self.needs_input_grad[0]:
             # b * a**(b-1), written so that b == 0 gives 0 rather than 0 * inf.
-            ga = unbroadcast(grad * np.where(b == 0, 0, b * np.power(a, b - 1)), a.shape)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ga = unbroadcast(grad * np.where(b == 0, 0, b * self._power(a, b - 1)), a.shape)
         if self.needs_input_grad[1]:
             # 0 where a == 0 <= b; elsewhere out * log(a), inf * -inf = -inf for a == 0 > b as in PyTorch
             with np.errstate(divide="ignore", invalid="ignore"):
