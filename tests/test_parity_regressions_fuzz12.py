@@ -21,7 +21,8 @@ with torch.
 * logsumexp(dim=()) reduces every dim (keepdim=False then fails as PyTorch's copy into its output does);
 * roll: no shifts, or several shifts without dims, fail as in PyTorch; dims=() rolls the flattened tensor;
 * pow with a number exponent of -0.5 is PyTorch's rsqrt for float32/float64 (-inf at -0.0, NaN at -inf), also in
-  the gradient of x ** 0.5 (LPPool's); a tensor exponent of 0.5 is pow itself (inf at -inf), not a square root.
+  the gradient of x ** 0.5 (LPPool's); a tensor exponent of 0.5 is pow itself (inf at -inf), not a square root;
+* IterableDataset is abstract (a typing.Iterable): a subclass without __iter__ cannot be instantiated.
 """
 import warnings
 
@@ -29,7 +30,7 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import assert_same_outcome
+from helpers import assert_same_outcome, outcome
 
 torch = pytest.importorskip("torch")
 
@@ -297,3 +298,19 @@ def test_pow_at_signed_zeros_and_infinities(dtype, exponent, kind, shape):
         theirs = theirs.detach().numpy()
         np.testing.assert_allclose(ours.detach().numpy(), theirs, rtol=1e-3)
         np.testing.assert_array_equal(np.signbit(ours.detach().numpy()[np.isinf(theirs)]), np.signbit(theirs[np.isinf(theirs)]))
+
+
+# ---------------------------------------------------------------------------- IterableDataset
+def test_iterable_dataset_without_iter_cannot_be_instantiated():
+    def call(lib):
+        class Stream(lib.utils.data.IterableDataset):
+            pass
+
+        class Numbers(lib.utils.data.IterableDataset):
+            def __iter__(self):
+                return iter(range(5))
+
+        return (outcome(Stream), outcome(lib.utils.data.IterableDataset),
+                [batch.tolist() for batch in lib.utils.data.DataLoader(Numbers(), batch_size=2)])
+
+    assert call(torchless) == call(torch)
