@@ -22,7 +22,10 @@ with torch.
 * roll: no shifts, or several shifts without dims, fail as in PyTorch; dims=() rolls the flattened tensor;
 * pow with a number exponent of -0.5 is PyTorch's rsqrt for float32/float64 (-inf at -0.0, NaN at -inf), also in
   the gradient of x ** 0.5 (LPPool's); a tensor exponent of 0.5 is pow itself (inf at -inf), not a square root;
-* IterableDataset is abstract (a typing.Iterable): a subclass without __iter__ cannot be instantiated.
+* IterableDataset is abstract (a typing.Iterable): a subclass without __iter__ cannot be instantiated;
+* sums, means, products and running sums/products of inf and NaN (and adaptive average pooling of them) warn
+  nothing, as PyTorch: NumPy's warnings came from its own Python wrappers (np.sum, np.cumsum, np.prod, ...), past
+  the filter that silences those raised in torchless's modules.
 """
 import warnings
 
@@ -314,3 +317,30 @@ def test_iterable_dataset_without_iter_cannot_be_instantiated():
                 [batch.tolist() for batch in lib.utils.data.DataLoader(Numbers(), batch_size=2)])
 
     assert call(torchless) == call(torch)
+
+
+# ---------------------------------------------------------------------------- no NumPy warnings about inf and NaN
+SILENT = {
+    "sum": lambda x: x.sum(), "sum_dim": lambda x: x.sum(1), "mean": lambda x: x.mean(0), "prod": lambda x: x.prod(1),
+    "cumsum": lambda x: x.cumsum(1), "cumsum_0d": lambda x: x[0, 0].cumsum(0), "cumprod": lambda x: x.cumprod(1),
+    "adaptive_avg_pool2d": lambda x: torchless.nn.functional.adaptive_avg_pool2d(x.reshape(1, 1, 4, 8), 1),
+    "round_decimals": lambda x: (x * 1e30).round(decimals=10), "std": lambda x: x.std(1),
+}
+
+
+@pytest.mark.parametrize("op", list(SILENT))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_no_numpy_warning_about_inf_and_nan(op, dtype):
+    """PyTorch warns nothing (checked without it: its import adds filters); the values are compared with its."""
+    values = np.array([np.inf, -np.inf, np.nan, 0.0, 1e38, -1e38, 1.0, -0.0] * 4).reshape(4, 8)
+    x = torchless.tensor(values, dtype=getattr(torchless, dtype), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for module in ("torchless", "torch"):  # what torchless/__init__ silences, and what PyTorch's import does
+            warnings.filterwarnings("ignore", module=module)
+        out = SILENT[op](x)
+        out.backward(torchless.ones(out.shape))
+    reference = torch.tensor(values, dtype=getattr(torch, dtype))
+    reference = torch.nn.functional.adaptive_avg_pool2d(reference.reshape(1, 1, 4, 8), 1) \
+        if op == "adaptive_avg_pool2d" else SILENT[op](reference)
+    np.testing.assert_allclose(out.detach().numpy(), reference.numpy(), rtol=1e-5)

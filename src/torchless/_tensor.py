@@ -1893,7 +1893,7 @@ class Tensor:
             return self._step(np.round, "RoundBackward0")
         self._no_kernel_for("biuc", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
         # (laid out as the input, as PyTorch's unary kernel: NumPy's round with decimals answers in C order)
-        return self._step(lambda x: _memory_format.preserving(np.round(x, decimals), x), "RoundBackward1")
+        return self._step(lambda x: _memory_format.preserving(x.round(decimals), x), "RoundBackward1")
 
     def masked_fill(self, mask, value):
         _check_masked_fill_arguments("masked_fill", mask, value)

@@ -77,7 +77,8 @@ class Prod(Node):
         if dtype is None and a.dtype == np.float16:
             self.out = _sequential_half_product(a, axes, keepdim)
             return self.out
-        self.out = np.prod(a, axis=axes, keepdims=keepdim, dtype=dtype)
+        # (the ufunc itself: np.prod's floating-point warnings would come from NumPy's Python code, not torchless's)
+        self.out = np.multiply.reduce(a, axis=axes, dtype=dtype, keepdims=keepdim)
         return self.out
 
     def backward(self, grad):
@@ -424,11 +425,15 @@ def running_sum(a, axis):
     """np.cumsum(a, axis) accumulated as PyTorch's CPU kernel does: float32 in float64 (its accumulation
     type), float16 in float32, each running sum rounded once; NumPy's float32 running sums would drift
     (100000 terms of about 10: 5.4 off where PyTorch's are correctly rounded)."""
+    # (np.add.accumulate rather than np.cumsum, whose floating-point warnings would come from NumPy's own Python
+    # code rather than from torchless, whose such warnings are silenced); axis None: of the flattened array
+    if axis is None:
+        a, axis = a.reshape(-1), 0
     if a.dtype == np.float32:
-        return np.cumsum(a, axis=axis, dtype=np.float64).astype(np.float32)
+        return np.add.accumulate(a, axis=axis, dtype=np.float64).astype(np.float32)
     if a.dtype == np.float16:
-        return half_accumulated(np.cumsum, a, axis=axis)
-    return np.cumsum(a, axis=axis)
+        return half_accumulated(np.add.accumulate, a, axis=axis)
+    return np.add.accumulate(a, axis=axis)
 
 
 class Cumsum(Node):
