@@ -25,7 +25,9 @@ with torch.
 * IterableDataset is abstract (a typing.Iterable): a subclass without __iter__ cannot be instantiated;
 * sums, means, products and running sums/products of inf and NaN (and adaptive average pooling of them) warn
   nothing, as PyTorch: NumPy's warnings came from its own Python wrappers (np.sum, np.cumsum, np.prod, ...), past
-  the filter that silences those raised in torchless's modules.
+  the filter that silences those raised in torchless's modules;
+* constant padding that pads one side and crops another returns a contiguous tensor (channels-last for such an
+  input), not a view into the grown array (whose .view() failed).
 """
 import warnings
 
@@ -344,3 +346,24 @@ def test_no_numpy_warning_about_inf_and_nan(op, dtype):
     reference = torch.nn.functional.adaptive_avg_pool2d(reference.reshape(1, 1, 4, 8), 1) \
         if op == "adaptive_avg_pool2d" else SILENT[op](reference)
     np.testing.assert_allclose(out.detach().numpy(), reference.numpy(), rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------- constant padding and cropping
+@pytest.mark.parametrize("shape, pad", [((4, 3, 2, 3, 1), (2, 2, 2, -2)), ((2, 2, 4), (3, 1, -1, 3)),
+                                        ((3, 3, 2), (1, 2, -1, -1)), ((4, 3, 3, 4), (2, -1, 2, 2, -1, 3)),
+                                        ((4, 4, 1, 4), (-2, 1)), ((2, 3, 4, 5), (-1, 0, 0, -1)), ((2, 3, 4, 5), (1, -1))])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "channels_last"])
+@pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
+def test_constant_padding_that_also_crops(shape, pad, layout, dtype):
+    def call(lib):
+        x = lib.tensor(np.arange(int(np.prod(shape))).reshape(shape) % 7).to(getattr(lib, dtype))
+        if layout == "transposed":
+            x = x.transpose(0, -1).contiguous().transpose(0, -1)
+        elif layout == "channels_last" and x.dim() == 4:
+            x = x.contiguous(memory_format=lib.channels_last)
+        y = lib.nn.functional.pad(x, pad, value=1)
+        return y, _strides(y), y.is_contiguous(), tuple(y.view(-1).shape) if y.is_contiguous() else None
+
+    expected, actual = call(torch), call(torchless)
+    assert actual[1:] == expected[1:]
+    np.testing.assert_array_equal(actual[0].numpy(), expected[0].numpy())
