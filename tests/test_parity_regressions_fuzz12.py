@@ -27,7 +27,9 @@ with torch.
   nothing, as PyTorch: NumPy's warnings came from its own Python wrappers (np.sum, np.cumsum, np.prod, ...), past
   the filter that silences those raised in torchless's modules;
 * constant padding that pads one side and crops another returns a contiguous tensor (channels-last for such an
-  input), not a view into the grown array (whose .view() failed).
+  input), not a view into the grown array (whose .view() failed);
+* matmul of batches of 2 or more dims in another layout returns a C-contiguous tensor, as PyTorch's bmm of the
+  reshaped batches.
 """
 import warnings
 
@@ -367,3 +369,22 @@ def test_constant_padding_that_also_crops(shape, pad, layout, dtype):
     expected, actual = call(torch), call(torchless)
     assert actual[1:] == expected[1:]
     np.testing.assert_array_equal(actual[0].numpy(), expected[0].numpy())
+
+
+# ---------------------------------------------------------------------------- matmul's result layout
+@pytest.mark.parametrize("shapes", [((4, 5, 2, 3), (3, 4)), ((4, 5, 2, 3), (5, 3, 4)), ((2, 3), (4, 5, 3, 4)),
+                                    ((5, 2, 3), (5, 3, 4)), ((2, 3), (3, 4)), ((4, 1, 2, 3), (5, 3, 4))])
+@pytest.mark.parametrize("reversed_a", [False, True])
+@pytest.mark.parametrize("reversed_b", [False, True])
+def test_matmul_result_layout(shapes, reversed_a, reversed_b):
+    def operand(lib, shape, reverse, seed):
+        x = lib.tensor(np.random.RandomState(seed).randn(*(shape[::-1] if reverse else shape)).astype(np.float32))
+        return x.permute(*reversed(range(x.dim()))) if reverse else x
+
+    def call(lib):
+        y = operand(lib, shapes[0], reversed_a, 0) @ operand(lib, shapes[1], reversed_b, 1)
+        return y, _strides(y), y.is_contiguous()
+
+    expected, actual = call(torch), call(torchless)
+    assert actual[1:] == expected[1:]
+    np.testing.assert_allclose(actual[0].numpy(), expected[0].numpy(), rtol=1e-5, atol=1e-5)

@@ -456,6 +456,9 @@ def _promote_vectors(a, b):
 
 
 class MatMul(Node):
+    # PyTorch's products allocate their result C-contiguous (a batch of 2 or more dims is reshaped, copied if need
+    # be, into one for bmm); NumPy's batch of products follows the operands' batch layout
+    c_order_output = True
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
     torch_saved = {
