@@ -29,7 +29,8 @@ with torch.
 * constant padding that pads one side and crops another returns a contiguous tensor (channels-last for such an
   input), not a view into the grown array (whose .view() failed);
 * matmul of batches of 2 or more dims in another layout returns a C-contiguous tensor, as PyTorch's bmm of the
-  reshaped batches.
+  reshaped batches;
+* nonzero and argwhere return their (N, ndim) indices with strides (1, N), as PyTorch's kernel writes them.
 """
 import warnings
 
@@ -388,3 +389,16 @@ def test_matmul_result_layout(shapes, reversed_a, reversed_b):
     expected, actual = call(torch), call(torchless)
     assert actual[1:] == expected[1:]
     np.testing.assert_allclose(actual[0].numpy(), expected[0].numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (5,), (2, 3, 4), (4, 1, 3)])
+@pytest.mark.parametrize("fn", ["nonzero", "argwhere"])
+def test_nonzero_layout(shape, fn):
+    def call(lib):
+        x = lib.tensor(np.arange(int(np.prod(shape))).reshape(shape) % 3)
+        y = getattr(x, fn)()
+        return y, _strides(y), y.is_contiguous()
+
+    expected, actual = call(torch), call(torchless)
+    assert actual[1:] == expected[1:]
+    np.testing.assert_array_equal(actual[0].numpy(), expected[0].numpy())

@@ -2388,7 +2388,8 @@ class Tensor:
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._data)))
         if not self._data.ndim:  # a row without columns, if nonzero
             return Tensor._wrap(np.zeros((int(bool(self._data)), 0), np.int64))
-        return Tensor._wrap(np.stack(np.nonzero(self._data), axis=1).astype(np.int64))
+        # (N, ndim) with strides (1, N), as PyTorch's kernel writes the indices dim after dim: its transpose
+        return Tensor._wrap(np.stack(np.nonzero(self._data)).astype(np.int64, copy=False).T)
 
     def argwhere(self):
         return self.nonzero()
