@@ -30,7 +30,8 @@ with torch.
   input), not a view into the grown array (whose .view() failed);
 * matmul of batches of 2 or more dims in another layout returns a C-contiguous tensor, as PyTorch's bmm of the
   reshaped batches;
-* nonzero and argwhere return their (N, ndim) indices with strides (1, N), as PyTorch's kernel writes them.
+* nonzero and argwhere return their (N, ndim) indices with strides (1, N), as PyTorch's kernel writes them;
+* cat of only 1-D empty tensors checks no dim (PyTorch's legacy_cat_wrap_dim wraps none) and returns one.
 """
 import warnings
 
@@ -402,3 +403,16 @@ def test_nonzero_layout(shape, fn):
     expected, actual = call(torch), call(torchless)
     assert actual[1:] == expected[1:]
     np.testing.assert_array_equal(actual[0].numpy(), expected[0].numpy())
+
+
+@pytest.mark.parametrize("dim", [0, 1, -5, 3])
+@pytest.mark.parametrize("dtypes", [("float32", "float32"), ("float32", "float64"), ("int64", "float16")])
+def test_cat_of_only_1d_empty_tensors(dim, dtypes):
+    def call(lib):
+        tensors = [lib.ones(0, dtype=getattr(lib, dtype), requires_grad=dtype != "int64") for dtype in dtypes]
+        out = lib.cat(tensors, dim)
+        if out.requires_grad:
+            out.sum().backward()
+        return (out,) + tuple(t.grad for t in tensors if t.requires_grad)
+
+    assert_same_outcome(call)
