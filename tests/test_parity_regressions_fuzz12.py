@@ -31,7 +31,9 @@ with torch.
 * matmul of batches of 2 or more dims in another layout returns a C-contiguous tensor, as PyTorch's bmm of the
   reshaped batches;
 * nonzero and argwhere return their (N, ndim) indices with strides (1, N), as PyTorch's kernel writes them;
-* cat of only 1-D empty tensors checks no dim (PyTorch's legacy_cat_wrap_dim wraps none) and returns one.
+* cat of only 1-D empty tensors checks no dim (PyTorch's legacy_cat_wrap_dim wraps none) and returns one;
+* einsum of two or more operands returns a C-contiguous tensor in the common cases, as PyTorch's bmm-based
+  contraction ('ij,jk->ik' and attention's 'bhqd,bhkd->bhqk' came out transposed: .view() failed).
 """
 import warnings
 
@@ -416,3 +418,23 @@ def test_cat_of_only_1d_empty_tensors(dim, dtypes):
         return (out,) + tuple(t.grad for t in tensors if t.requires_grad)
 
     assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("spec, shapes", [("bhqd,bhkd->bhqk", [(2, 3, 4, 5), (2, 3, 6, 5)]),
+                                          ("bhqk,bhkd->bhqd", [(2, 3, 4, 6), (2, 3, 6, 5)]),
+                                          ("ij,jk->ik", [(3, 4), (4, 5)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
+                                          ("bnd,md->bnm", [(2, 3, 4), (5, 4)]), ("ijk,k->ij", [(2, 3, 4), (4,)]),
+                                          ("ij,kj->ik", [(3, 4), (5, 4)]), ("bchw->bhwc", [(2, 3, 4, 5)]),
+                                          ("bij->bji", [(2, 3, 4)])])
+def test_einsum_result_layout(spec, shapes):
+    def call(lib):
+        operands = [lib.tensor(np.random.RandomState(i).randn(*shape).astype(np.float32), requires_grad=True)
+                    for i, shape in enumerate(shapes)]
+        y = lib.einsum(spec, *operands)
+        y.backward(lib.ones(y.shape))
+        return y, _strides(y), y.is_contiguous(), [o.grad for o in operands]
+
+    expected, actual = call(torch), call(torchless)
+    assert actual[1:3] == expected[1:3]
+    for ours, theirs in zip([actual[0], *actual[3]], [expected[0], *expected[3]]):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-5)

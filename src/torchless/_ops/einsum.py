@@ -5,7 +5,7 @@ result, and each operand's gradient is again an einsum: of the output's gradient
 """
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _memory_format
 from ..autograd.graph import Node
 
 # the subscripts, in the order an implicit output lists them (upper case first, as in PyTorch)
@@ -25,7 +25,11 @@ class Einsum(Node):
             arrays = [a.astype(dtype) for a in arrays]
         spec = ",".join(inputs) + "->" + output
         # optimize: contractions of two or more operands through tensordot (BLAS) instead of nested loops
-        return np.asarray(np.einsum(spec, *arrays, optimize=len(arrays) > 1))
+        out = np.asarray(np.einsum(spec, *arrays, optimize=len(arrays) > 1))
+        # PyTorch contracts operands by bmm, whose result is C-contiguous in the common cases ('ij,jk->ik',
+        # 'bhqd,bhkd->bhqk': .view() of it works), where NumPy's tensordot leaves it transposed; one operand's
+        # einsum (a permutation, a diagonal) stays a view as in PyTorch
+        return _memory_format.c_order(out) if len(arrays) > 1 else out
 
     def backward(self, grad):
         return tuple(self._operand_grad(grad, i) if need else None for i, need in enumerate(self.needs_input_grad))
