@@ -16,7 +16,7 @@ with torch.
 * sort's values and indices are laid out as the input (made dense), not C-contiguous;
 * unreduced elementwise losses (mse, bce, huber, smooth_l1, soft_margin) follow the input's layout, as
   PyTorch's TensorIterator lays them out;
-* index_select, repeat, repeat_interleave, tril/triu, roll, narrow_copy, renorm and one_hot return C-contiguous tensors
+* index_select, repeat, repeat_interleave, tril/triu, narrow_copy, renorm and one_hot return C-contiguous tensors
   whatever the input's layout; round(decimals=) keeps it; roll is laid out as PyTorch's cat of two slices;
 * logsumexp(dim=()) reduces every dim (keepdim=False then fails as PyTorch's copy into its output does);
 * roll: no shifts, or several shifts without dims, fail as in PyTorch; dims=() rolls the flattened tensor;
@@ -168,10 +168,12 @@ REDUCTIONS = {
     "sum": lambda lib, x: x.sum(1), "sum_keepdim": lambda lib, x: x.sum(1, keepdim=True),
     "sum_dtype": lambda lib, x: x.sum(1, dtype=lib.float64), "mean": lambda lib, x: x.mean((0, 1)),
     "prod": lambda lib, x: x.prod(1), "amax": lambda lib, x: x.amax(1), "amin": lambda lib, x: x.amin((1, 2)),
-    "max_dim": lambda lib, x: x.max(1), "min_dim": lambda lib, x: x.min(1, keepdim=True), "var": lambda lib, x: x.var(1),
+    "max_dim": lambda lib, x: x.max(1), "min_dim": lambda lib, x: x.min(1, keepdim=True),
+    "var": lambda lib, x: x.var(1),
     "std": lambda lib, x: x.std(0), "norm": lambda lib, x: x.norm(dim=1), "norm_p1": lambda lib, x: x.norm(p=1, dim=1),
     "vector_norm": lambda lib, x: lib.linalg.vector_norm(x, dim=1), "count_nonzero": lambda lib, x: x.count_nonzero(1),
-    "logsumexp": lambda lib, x: x.logsumexp(1), "nansum": lambda lib, x: x.nansum(1), "nanmean": lambda lib, x: x.nanmean(1),
+    "logsumexp": lambda lib, x: x.logsumexp(1), "nansum": lambda lib, x: x.nansum(1),
+    "nanmean": lambda lib, x: x.nanmean(1),
     "all": lambda lib, x: x.all(1), "any": lambda lib, x: x.any(1), "aminmax": lambda lib, x: x.aminmax(dim=1),
     "std_mean": lambda lib, x: lib.std_mean(x, 1), "var_mean": lambda lib, x: lib.var_mean(x, 1),
     "cumsum": lambda lib, x: x.cumsum(1), "cumsum_dtype": lambda lib, x: x.cumsum(1, dtype=lib.float64),
@@ -192,13 +194,15 @@ def test_reductions_and_scans_return_c_contiguous_tensors(op, layout):
     (expected, expected_layouts), (actual, actual_layouts) = call(torch), call(torchless)
     assert actual_layouts == expected_layouts
     for ours, theirs in zip(actual, expected):
-        np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64),
+                                   rtol=1e-5, atol=1e-5)
 
 
 # ---------------------------------------------------------------------------- cat and stack
 JOINS = {
-    "cat_dim1": lambda lib, xs: lib.cat(xs, 1), "cat_dim0": lambda lib, xs: lib.cat(xs), "cat_last": lambda lib, xs: lib.cat(xs, -1),
-    "stack0": lambda lib, xs: lib.stack(xs), "stack2": lambda lib, xs: lib.stack(xs, 2), "stack_last": lambda lib, xs: lib.stack(xs, -1),
+    "cat_dim1": lambda lib, xs: lib.cat(xs, 1), "cat_dim0": lambda lib, xs: lib.cat(xs),
+    "cat_last": lambda lib, xs: lib.cat(xs, -1), "stack0": lambda lib, xs: lib.stack(xs),
+    "stack2": lambda lib, xs: lib.stack(xs, 2), "stack_last": lambda lib, xs: lib.stack(xs, -1),
 }
 
 
@@ -238,9 +242,10 @@ LAYOUT_FOLLOWERS = {
     "soft_margin": lambda lib, x: lib.nn.functional.soft_margin_loss(x, _zeros_like(lib, x) + 0.75, reduction="none"),
     "round_decimals": lambda lib, x: x.round(decimals=1),
     "index_select": lambda lib, x: x.index_select(1, lib.tensor([0, 2, 0])),
-    "repeat_interleave": lambda lib, x: x.repeat_interleave(2, dim=2), "repeat": lambda lib, x: x.repeat(1, 1, 1, 1), "tril": lambda lib, x: x.tril(),
-    "triu": lambda lib, x: x.triu(1), "roll": lambda lib, x: x.roll(1, 1), "narrow_copy": lambda lib, x: x.narrow_copy(1, 0, 2),
-    "renorm": lambda lib, x: x.renorm(2, 1, 1.0), "one_hot": lambda lib, x: lib.nn.functional.one_hot((x * 3).long().abs() % 3),
+    "repeat_interleave": lambda lib, x: x.repeat_interleave(2, dim=2), "repeat": lambda lib, x: x.repeat(1, 1, 1, 1),
+    "tril": lambda lib, x: x.tril(), "triu": lambda lib, x: x.triu(1), "roll": lambda lib, x: x.roll(1, 1),
+    "narrow_copy": lambda lib, x: x.narrow_copy(1, 0, 2), "renorm": lambda lib, x: x.renorm(2, 1, 1.0),
+    "one_hot": lambda lib, x: lib.nn.functional.one_hot((x * 3).long().abs() % 3),
 }
 
 
@@ -256,7 +261,8 @@ def test_outputs_laid_out_as_the_input(op, layout):
     (expected, expected_layouts), (actual, actual_layouts) = call(torch), call(torchless)
     assert actual_layouts == expected_layouts
     for ours, theirs in zip(actual, expected):
-        np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64),
+                                   rtol=1e-5, atol=1e-6)
 
 
 # ---------------------------------------------------------------------------- logsumexp(dim=()), roll's arguments
@@ -308,7 +314,8 @@ def test_pow_at_signed_zeros_and_infinities(dtype, exponent, kind, shape):
     for ours, theirs in zip(actual, expected):
         theirs = theirs.detach().numpy()
         np.testing.assert_allclose(ours.detach().numpy(), theirs, rtol=1e-3)
-        np.testing.assert_array_equal(np.signbit(ours.detach().numpy()[np.isinf(theirs)]), np.signbit(theirs[np.isinf(theirs)]))
+        infinite = np.isinf(theirs)
+        np.testing.assert_array_equal(np.signbit(ours.detach().numpy()[infinite]), np.signbit(theirs[infinite]))
 
 
 # ---------------------------------------------------------------------------- IterableDataset
@@ -357,7 +364,8 @@ def test_no_numpy_warning_about_inf_and_nan(op, dtype):
 # ---------------------------------------------------------------------------- constant padding and cropping
 @pytest.mark.parametrize("shape, pad", [((4, 3, 2, 3, 1), (2, 2, 2, -2)), ((2, 2, 4), (3, 1, -1, 3)),
                                         ((3, 3, 2), (1, 2, -1, -1)), ((4, 3, 3, 4), (2, -1, 2, 2, -1, 3)),
-                                        ((4, 4, 1, 4), (-2, 1)), ((2, 3, 4, 5), (-1, 0, 0, -1)), ((2, 3, 4, 5), (1, -1))])
+                                        ((4, 4, 1, 4), (-2, 1)), ((2, 3, 4, 5), (-1, 0, 0, -1)),
+                                        ((2, 3, 4, 5), (1, -1))])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "channels_last"])
 @pytest.mark.parametrize("dtype", ["float32", "int64", "bool"])
 def test_constant_padding_that_also_crops(shape, pad, layout, dtype):
