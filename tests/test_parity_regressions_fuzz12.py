@@ -23,9 +23,9 @@ with torch.
 * pow with a number exponent of -0.5 is PyTorch's rsqrt for float32/float64 (-inf at -0.0, NaN at -inf), also in
   the gradient of x ** 0.5 (LPPool's); a tensor exponent of 0.5 is pow itself (inf at -inf), not a square root;
 * IterableDataset is abstract (a typing.Iterable): a subclass without __iter__ cannot be instantiated;
-* sums, means, products and running sums/products of inf and NaN (and adaptive average pooling of them) warn
-  nothing, as PyTorch: NumPy's warnings came from its own Python wrappers (np.sum, np.cumsum, np.prod, ...), past
-  the filter that silences those raised in torchless's modules;
+* sums, means, products and running sums/products of inf and NaN (and adaptive average pooling, einsum and kron of
+  them) warn nothing, as PyTorch: NumPy's warnings came from its own Python code (np.sum, np.cumsum, np.prod,
+  np.einsum, ...), past the filter that silences those raised in torchless's modules;
 * constant padding that pads one side and crops another returns a contiguous tensor (channels-last for such an
   input), not a view into the grown array (whose .view() failed);
 * matmul of batches of 2 or more dims in another layout returns a C-contiguous tensor, as PyTorch's bmm of the
@@ -340,7 +340,13 @@ SILENT = {
     "cumsum": lambda x: x.cumsum(1), "cumsum_0d": lambda x: x[0, 0].cumsum(0), "cumprod": lambda x: x.cumprod(1),
     "adaptive_avg_pool2d": lambda x: torchless.nn.functional.adaptive_avg_pool2d(x.reshape(1, 1, 4, 8), 1),
     "round_decimals": lambda x: (x * 1e30).round(decimals=10), "std": lambda x: x.std(1),
+    "einsum": lambda x: _library(x).einsum("ij,kj->ik", x, x),
+    "kron": lambda x: _library(x).kron(x[:2], x[:2]),
 }
+
+
+def _library(x):
+    return torchless if isinstance(x, torchless.Tensor) else torch
 
 
 @pytest.mark.parametrize("op", list(SILENT))
