@@ -54,8 +54,12 @@ def cat(tensors, *positional, dim=0, _name="cat"):
     for i, t in enumerate(tensors):  # (each at its place in the list given, before any other check)
         if t._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    # PyTorch skips 1-D empty tensors when concatenating.
-    tensors = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)] or tensors[:1]
+    # PyTorch skips 1-D empty tensors when concatenating; of only such tensors, it wraps no dim (any is taken)
+    # and returns an empty one
+    kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.size == 0)]
+    if not kept:
+        return shape_ops.Cat.apply(*tensors, dim=0)
+    tensors = kept
     first = tensors[0]
     axis = normalize_dim(dim, first._data.ndim)
     for i, t in enumerate(tensors[1:], 1):
@@ -172,14 +176,15 @@ def broadcast_shapes(*shapes):
 
 
 def broadcast_tensors(*tensors):
-    """The tensors expanded to their common shape."""
+    """The tensors expanded to their common shape; one already of that shape is returned itself, as PyTorch's
+    expand_outplace does (no view, no ExpandBackward0 node)."""
     shape = ()
     for t in tensors:
         error = broadcast_error(shape, t._data.shape)
         if error is not None:
             raise error
         shape = np.broadcast_shapes(shape, t._data.shape)
-    return tuple(t.expand(shape) for t in tensors)
+    return tuple(t if t._data.shape == shape else t.expand(shape) for t in tensors)
 
 
 def broadcast_to(input, size):

@@ -289,7 +289,7 @@ def in_c_order(result):
     """``result`` (a new tensor, or a tuple of them) of a PyTorch kernel that allocates its output C-contiguous
     whatever its input's layout, its arrays so laid out (NumPy's arithmetic follows a transposed input's)."""
     for tensor in result if isinstance(result, tuple) else (result,):
-        tensor._data = np.ascontiguousarray(tensor._data)
+        tensor._data = c_ordered(tensor._data)
     return result
 
 

@@ -1892,7 +1892,8 @@ class Tensor:
             self._no_kernel_for("bc", "round_vml_cpu")
             return self._step(np.round, "RoundBackward0")
         self._no_kernel_for("biuc", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
-        return self._step(lambda x: np.round(x, decimals), "RoundBackward1")  # the overload with decimals
+        # (laid out as the input, as PyTorch's unary kernel: NumPy's round with decimals answers in C order)
+        return self._step(lambda x: _memory_format.preserving(x.round(decimals), x), "RoundBackward1")
 
     def masked_fill(self, mask, value):
         _check_masked_fill_arguments("masked_fill", mask, value)
@@ -2172,8 +2173,17 @@ class Tensor:
         """log(sum(exp(x))) over ``dim``, computed without overflow; integers give the default float dtype."""
         if dim is None:
             raise _parser_errors.method_error("logsumexp", (dim,))
+        shown = dim  # (the node shows the dims as given)
+        if every_dim_if_empty(dim) is None:
+            # dim=() reduces every dim (the legacy meaning), into a result with every dim kept, which PyTorch's
+            # logsumexp then copies into its output: of the dims-dropped shape unless keepdim (an empty input
+            # takes another path, log(sum(exp)), which fails at nothing)
+            if not keepdim and self._data.ndim and self._data.size:
+                raise RuntimeError(f"output with shape [] doesn't match the broadcast shape "
+                                   f"[{', '.join(['1'] * self._data.ndim)}]")
+            dim = tuple(range(self._data.ndim))
         axes = _reduced_axes("logsumexp", dim, keepdim, self._data.ndim)
-        return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim, dims=dim)
+        return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim, dims=shown)
 
     def count_nonzero(self, dim=None):
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
@@ -2279,8 +2289,10 @@ class Tensor:
                 raise RuntimeError(f"INDICES element is out of DATA bounds, id={idx.reshape(-1)[np.argmax(outside)]} "
                                    f"axis_dim={n}")
             raise IndexError("index out of range in self")
-        return indexing.Index.apply(self, key=(slice(None),) * axis + (idx.reshape(-1),), name="IndexSelectBackward0",
-                                    shown={"dim": dim, "index": idx})
+        # (into a contiguous result, as PyTorch's index_select resizes an empty tensor)
+        return _memory_format.in_c_order(indexing.Index.apply(
+            self, key=(slice(None),) * axis + (idx.reshape(-1),), name="IndexSelectBackward0",
+            shown={"dim": dim, "index": idx}))
 
     def masked_select(self, mask):
         """The elements where the bool ``mask`` (broadcast with self) is True, as a vector."""
@@ -2390,7 +2402,8 @@ class Tensor:
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._data)))
         if not self._data.ndim:  # a row without columns, if nonzero
             return Tensor._wrap(np.zeros((int(bool(self._data)), 0), np.int64))
-        return Tensor._wrap(np.stack(np.nonzero(self._data), axis=1).astype(np.int64))
+        # (N, ndim) with strides (1, N), as PyTorch's kernel writes the indices dim after dim: its transpose
+        return Tensor._wrap(np.stack(np.nonzero(self._data)).astype(np.int64, copy=False).T)
 
     def argwhere(self):
         return self.nonzero()
@@ -2735,9 +2748,11 @@ class Tensor:
     def roll(self, shifts, dims=None):
         """Elements shifted cyclically by ``shifts`` along ``dims`` (without dims: over the flattened tensor)."""
         shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
-        if dims is None:
-            return shape_ops.Roll.apply(self, shifts=shifts[0] if len(shifts) == 1 else shifts)
-        dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        dims = () if dims is None else tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        if not shifts:
+            raise RuntimeError("`shifts` required")
+        if not dims and len(shifts) == 1:  # (dims=() too, as in PyTorch)
+            return shape_ops.Roll.apply(self, shifts=shifts[0])
         if len(shifts) != len(dims):
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
         if not self._data.size:  # nothing to move: PyTorch looks no further at the dims
@@ -2850,7 +2865,8 @@ class Tensor:
         if (counts < 0).any():
             raise RuntimeError("Repeats must be non-negative")
         index = np.repeat(np.arange(n), np.broadcast_to(counts.reshape(-1), (n,)) if counts.ndim else counts)
-        picked = indexing.Index.apply(source, key=(slice(None),) * axis + (index,), name="IndexSelectBackward0")
+        picked = _memory_format.in_c_order(  # (contiguous: index_select's result)
+            indexing.Index.apply(source, key=(slice(None),) * axis + (index,), name="IndexSelectBackward0"))
         # With an int count PyTorch returns a view of its index_select (ViewBackward0)
         return picked if isinstance(repeats, Tensor) else picked.view(picked.shape)
 
@@ -3126,7 +3142,10 @@ class Tensor:
         so may go into an expanded view, whose base's gradient PyTorch then refuses (only) in backward."""
         if memory is None:
             old = self.grad_fn
-            self._data, self.grad_fn, self._requires_grad = result._data, result.grad_fn, result._requires_grad
+            data = result._data
+            if data.strides != self._data.strides:  # PyTorch writes into the tensor: its layout stays
+                data = _memory_format.preserving(data, self._data)
+            self._data, self.grad_fn, self._requires_grad = data, result.grad_fn, result._requires_grad
             _carry_retained(self, old)
             self._bump_version()
             if result.grad_fn is not None and result.grad_fn._saves_tensors:

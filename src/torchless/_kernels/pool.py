@@ -696,7 +696,11 @@ def adaptive_avg_pool_forward(x, output_size):
     if all(n % out == 0 for n, out in zip(spatial, output_size)):
         # Equal, non-overlapping windows: a plain reshape-mean.
         split = x.shape[:2] + tuple(v for out, n in zip(output_size, spatial) for v in (out, n // out))
-        return x.reshape(split).mean(axis=tuple(range(3, 2 + 2 * len(spatial), 2)), dtype=x.dtype)
+        # (add.reduce, then the division, as ndarray.mean computes: whose floating-point warnings would come from
+        # NumPy's own Python code, not from torchless, whose such warnings are silenced)
+        axes = tuple(range(3, 2 + 2 * len(spatial), 2))
+        count = int(np.prod([n // out for n, out in zip(spatial, output_size)]))
+        return np.true_divide(np.add.reduce(x.reshape(split), axis=axes, dtype=x.dtype), count, dtype=x.dtype)
     windows = [_adaptive_windows(n, out) for n, out in zip(spatial, output_size)]
     sums = x
     for axis, (starts, ends) in enumerate(windows, start=2):

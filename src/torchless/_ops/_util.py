@@ -33,7 +33,9 @@ def sum_of_rows(a, axes, keepdims=False):
                     outer *= shape[axis]
         if outer > CASCADE_RUN:
             return _add_reduce(a, axes, np.float64, None, keepdims).astype(_FLOAT32)
-    return a.sum(axis=axes, keepdims=keepdims)
+    # (the ufunc itself rather than ndarray.sum, which goes through NumPy's own Python code: a floating-point
+    # warning then comes from there, not from torchless, whose such warnings are silenced)
+    return _add_reduce(a, axes, None, None, keepdims)
 
 
 _FLOAT32, _add_reduce = np.dtype(np.float32), np.add.reduce

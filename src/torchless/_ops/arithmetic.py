@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._kernels.blas import matmul as _blas_matmul
-from ..autograd.graph import OUTPUT, FoldedNode, Node
+from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
                                      strides)
 from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
@@ -303,15 +303,28 @@ class Pow(Node):
         if number or scalar_base:
             self.listed_inputs = (1,) if scalar_base else (0,)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            self.out = np.power(a, b)
+            self.out = self._power(a, b)
         return self.out
+
+    def _power(self, a, b):
+        """a ** b. PyTorch's float and double kernels for a number exponent take the square root for 0.5 (as NumPy
+        does for a 0-d exponent) and its reciprocal for -0.5: -inf at -0.0, NaN at -inf (where pow gives inf and
+        0); a tensor exponent always goes through pow (+0.0 and inf for 0.5, which NumPy's shortcut would not)."""
+        if b.ndim == 0 and a.dtype.kind == "f" and (b == 0.5 or b == -0.5):
+            if self.number and not self.scalar_base and a.dtype in (np.float32, np.float64):
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    return np.sqrt(a) if b == 0.5 else np.reciprocal(np.sqrt(a))
+            # pow itself (NumPy's shortcut takes any exponent array of one value, even a broadcast one)
+            return np.power(a.reshape(-1), np.full(a.size, b, b.dtype)).reshape(a.shape)
+        return np.power(a, b)
 
     def backward(self, grad):
         a, b = self.a, self.b
         ga = gb = None
         if self.needs_input_grad[0]:
             # b * a**(b-1), written so that b == 0 gives 0 rather than 0 * inf.
-            ga = unbroadcast(grad * np.where(b == 0, 0, b * np.power(a, b - 1)), a.shape)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ga = unbroadcast(grad * np.where(b == 0, 0, b * self._power(a, b - 1)), a.shape)
         if self.needs_input_grad[1]:
             # 0 where a == 0 <= b; elsewhere out * log(a), inf * -inf = -inf for a == 0 > b as in PyTorch
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -452,7 +465,9 @@ def _promote_vectors(a, b):
     return (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
 
 
-class MatMul(Node):
+class MatMul(ContiguousResult):
+    # PyTorch's products allocate their result C-contiguous (a batch of 2 or more dims is reshaped, copied if need
+    # be, into one for bmm); NumPy's batch of products follows the operands' batch layout
     saved = ("a", "b")
     saved_only_for = {0: (1,), 1: (0,)}  # each factor is saved for the other's gradient
     torch_saved = {

@@ -5,7 +5,7 @@ result, and each operand's gradient is again an einsum: of the output's gradient
 """
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _memory_format
 from ..autograd.graph import Node
 
 # the subscripts, in the order an implicit output lists them (upper case first, as in PyTorch)
@@ -25,7 +25,13 @@ class Einsum(Node):
             arrays = [a.astype(dtype) for a in arrays]
         spec = ",".join(inputs) + "->" + output
         # optimize: contractions of two or more operands through tensordot (BLAS) instead of nested loops
-        return np.asarray(np.einsum(spec, *arrays, optimize=len(arrays) > 1))
+        with np.errstate(all="ignore"):  # inf and NaN silently, as PyTorch (NumPy's einsum is Python code of its
+            # own, whose warnings the filter of torchless's modules does not catch)
+            out = np.asarray(np.einsum(spec, *arrays, optimize=len(arrays) > 1))
+        # PyTorch contracts operands by bmm, whose result is C-contiguous in the common cases ('ij,jk->ik',
+        # 'bhqd,bhkd->bhqk': .view() of it works), where NumPy's tensordot leaves it transposed; one operand's
+        # einsum (a permutation, a diagonal) stays a view as in PyTorch
+        return _memory_format.c_ordered(out) if len(arrays) > 1 else out
 
     def backward(self, grad):
         return tuple(self._operand_grad(grad, i) if need else None for i, need in enumerate(self.needs_input_grad))
@@ -40,7 +46,8 @@ class Einsum(Node):
         unique = "".join(dict.fromkeys(labels))
         present = "".join(c for c in unique if c in sizes)
         spec = ",".join([self.output] + [s for s, _ in others]) + "->" + present
-        g = np.einsum(spec, grad, *[a for _, a in others], optimize=bool(others))
+        with np.errstate(all="ignore"):  # (as in forward)
+            g = np.einsum(spec, grad, *[a for _, a in others], optimize=bool(others))
         # Along the subscripts only this operand has (or has unbroadcast), the output's gradient does not vary.
         full = tuple(_broadcast(sizes.get(c, 1), array.shape[labels.index(c)]) for c in unique)
         g = np.broadcast_to(np.expand_dims(g, tuple(i for i, c in enumerate(unique) if c not in sizes)), full)

@@ -13,7 +13,8 @@ class Kron(Node):
 
     def forward(self, a, b):
         self.a, self.b = a, b
-        return np.kron(a, b)
+        with np.errstate(all="ignore"):  # inf and NaN silently, as PyTorch (np.kron is NumPy's Python code)
+            return np.kron(a, b)
 
     def backward(self, grad):
         a, b = self.a, self.b

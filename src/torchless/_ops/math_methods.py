@@ -379,6 +379,7 @@ def _cum_extremum(self, dim, largest):
         values, indices = self._data.copy(), np.zeros((), np.int64)
     else:
         values, indices = scan.cumulative_extremum(self._data, axis, largest)
+        indices = _memory_format.c_ordered(indices)  # as the values (a scan's outputs are C-contiguous)
     out = scan.CumExtremum.apply(self, values=values, indices=indices, axis=axis, largest=largest)
     return _RETURN_TYPES[name](out, Tensor._wrap(_memory_format.c_ordered(indices)))  # (laid out as the values)
 

@@ -75,7 +75,8 @@ class Prod(ContiguousResult):
         if dtype is None and a.dtype == np.float16:
             self.out = _sequential_half_product(a, axes, keepdim)
             return self.out
-        self.out = np.prod(a, axis=axes, keepdims=keepdim, dtype=dtype)
+        # (the ufunc itself: np.prod's floating-point warnings would come from NumPy's Python code, not torchless's)
+        self.out = np.multiply.reduce(a, axis=axes, dtype=dtype, keepdims=keepdim)
         return self.out
 
     def backward(self, grad):
@@ -213,7 +214,7 @@ class Extremum(ContiguousResult):
         return "MaxBackward1" if self.largest else "MinBackward1"
 
 
-class ExtremumAlongDim(Node):
+class ExtremumAlongDim(ContiguousResult):
     """max(dim)/min(dim) values: the gradient goes to the selected index only (PyTorch's rule)."""
 
     saved = ("indices",)
@@ -407,7 +408,7 @@ class VectorNorm(ContiguousResult):
         return "LinalgVectorNormBackward0"
 
 
-class Renorm(Node):
+class Renorm(ContiguousResult):
     """renorm: each slice along ``axis`` whose p-norm exceeds ``maxnorm`` scaled by maxnorm / (norm + 1e-7), as one
     node as PyTorch's (RenormBackward0, saving the input), its backward PyTorch's renorm_backward (complex input:
     the norms of the magnitudes, the gradient in PyTorch's convention). ``shown``: p, dim and maxnorm as the call
@@ -480,11 +481,15 @@ def running_sum(a, axis):
     """np.cumsum(a, axis) accumulated as PyTorch's CPU kernel does: float32 in float64 (its accumulation
     type), float16 in float32, each running sum rounded once; NumPy's float32 running sums would drift
     (100000 terms of about 10: 5.4 off where PyTorch's are correctly rounded)."""
+    # (np.add.accumulate rather than np.cumsum, whose floating-point warnings would come from NumPy's own Python
+    # code rather than from torchless, whose such warnings are silenced); axis None: of the flattened array
+    if axis is None:
+        a, axis = a.reshape(-1), 0
     if a.dtype == np.float32:
-        return np.cumsum(a, axis=axis, dtype=np.float64).astype(np.float32)
+        return np.add.accumulate(a, axis=axis, dtype=np.float64).astype(np.float32)
     if a.dtype == np.float16:
-        return half_accumulated(np.cumsum, a, axis=axis)
-    return np.cumsum(a, axis=axis)
+        return half_accumulated(np.add.accumulate, a, axis=axis)
+    return np.add.accumulate(a, axis=axis)
 
 
 class Cumsum(ContiguousResult):

@@ -38,9 +38,10 @@ class Cumprod(ContiguousResult):
         axis = 0 if not a.ndim else axis
         if flat.dtype == np.float32 and (dtype is None or dtype == np.float32):
             # carried in float64, PyTorch's accumulation type, each running product rounded once
-            self.out = np.cumprod(flat, axis=axis, dtype=np.float64).astype(np.float32).reshape(a.shape)
+            # (np.multiply.accumulate: np.cumprod's floating-point warnings would come from NumPy's Python code)
+            self.out = np.multiply.accumulate(flat, axis=axis, dtype=np.float64).astype(np.float32).reshape(a.shape)
         else:
-            self.out = np.cumprod(flat, axis=axis, dtype=dtype).reshape(a.shape)
+            self.out = np.multiply.accumulate(flat, axis=axis, dtype=dtype).reshape(a.shape)
         return self.out
 
     def backward(self, grad):

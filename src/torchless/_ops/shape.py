@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import _memory_format
-from ..autograd.graph import Node
+from ..autograd.graph import ContiguousResult, Node
 from ..autograd.saved_values import Saved, int64
 from ._util import unbroadcast, unbroadcast_tensor
 from .unary import copy_preserving_layout
@@ -97,9 +97,10 @@ class Expand(Node):
         return (unbroadcast_tensor(grad, self.input_shape),)
 
 
-class Repeat(Node):
+class Repeat(ContiguousResult):
     """``a`` tiled ``repeats[i]`` times along each dim (leading dims of 1 added first); the gradient sums the
     copies: grad viewed as (repeats[0], size[0], repeats[1], size[1], ...) summed over the repeat axes."""
+    # (PyTorch's repeat copies into a new contiguous tensor)
 
     torch_saved = {"repeats": lambda node: node.repeats, "self_sym_sizes": lambda node: tuple(node.input_shape)}
 
@@ -133,13 +134,25 @@ class Flip(Node):
         return (Flip.apply(grad, axes=self.axes),)
 
 
+def _concatenated(out, arrays):
+    """cat's result ``out`` of ``arrays`` laid out as PyTorch's cat allocates it: in the channels-last format
+    every input suggests, else C-contiguous (NumPy would follow inputs that are all transposed)."""
+    if out.ndim < 2 or all(a.flags.c_contiguous for a in arrays):
+        return out  # (then both are C-contiguous)
+    format_ = _memory_format.suggest(arrays[0])
+    if format_ is _memory_format.contiguous_format or any(_memory_format.suggest(a) is not format_
+                                                          for a in arrays[1:]):
+        return _memory_format.c_ordered(out)
+    return _memory_format.in_format(out, format_)
+
+
 class Cat(Node):
     torch_saved = {"dim": lambda node: int64(node.dim)}
 
     def forward(self, *arrays, dim=0):
         self.dim = dim
         self.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
-        return np.concatenate(arrays, axis=dim)
+        return _concatenated(np.concatenate(arrays, axis=dim), arrays)
 
     def backward(self, grad):
         return tuple(np.split(grad, self.bounds, axis=self.dim))
@@ -158,7 +171,15 @@ class Stack(Node):
 
     def forward(self, *arrays, dim=0):
         self.dim = dim
-        return np.stack(arrays, axis=dim)
+        # PyTorch's stack is cat along dim viewed with dim split in two (cat of the inputs unsqueezed at dim for
+        # the last dim): its layout is that cat's
+        if dim < arrays[0].ndim:
+            out = _concatenated(np.concatenate(arrays, axis=dim), arrays)
+            shape = arrays[0].shape
+            return out.reshape(shape[:dim] + (len(arrays),) + shape[dim:])
+        # (PyTorch's unsqueeze gives the new last dim stride 1)
+        return _concatenated(np.stack(arrays, axis=dim), [np.lib.stride_tricks.as_strided(
+            a, a.shape + (1,), a.strides + (a.itemsize,)) for a in arrays])
 
     def backward(self, grad):
         return tuple(np.moveaxis(grad, self.dim, 0))
@@ -291,7 +312,10 @@ class Roll(Node):
 
     def forward(self, a, shifts=None, axes=None):
         self.shifts, self.axes = shifts, axes
-        return np.roll(a, shifts, axes)
+        # PyTorch rolls along dims as cat of the input's two slices (so laid out as that cat), the flattened
+        # tensor into a contiguous result
+        out = np.roll(a, shifts, axes)
+        return _memory_format.c_ordered(out) if axes is None else _concatenated(out, (a,))
 
     def backward(self, grad):
         return (np.roll(grad, np.negative(self.shifts), self.axes),)
@@ -317,8 +341,9 @@ class Rot90(Node):
         return (Rot90.apply(grad, k=-self.k, axes=self.axes),)
 
 
-class Triangle(Node):
+class Triangle(ContiguousResult):
     """tril/triu: the elements on and below (``lower``) or above the ``k``-th diagonal of the last two dims."""
+    # (PyTorch's structured kernel allocates a contiguous output)
 
     torch_saved = {"diagonal": lambda node: int64(node.k)}
 

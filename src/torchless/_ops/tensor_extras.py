@@ -333,7 +333,8 @@ def sum_to_size(self, *size, **kwargs):
 
 
 def narrow_copy(self, dim, start, length):
-    return _named(self.narrow(dim, start, length).clone(), "NarrowCopyBackward0")
+    # (contiguous, as PyTorch's kernel allocates it: clone would keep the input's layout)
+    return _named(_memory_format.in_c_order(self.narrow(dim, start, length).clone()), "NarrowCopyBackward0")
 
 
 # ---------------------------------------------------------------------------- in-place forms

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from ... import _creation, _dtype
+from ... import _creation, _dtype, _memory_format
 from ..._ops import unary
 from ..._ops.shape import Where
 from ..._ops._util import normalize_dim
@@ -390,15 +390,18 @@ class LogSigmoid(Node):
     torch_saved = {"self": SavedInput(0, "x"), "buffer": Saved(lambda node: np.exp(-np.abs(node.x)))}
 
     def forward(self, x):
-        self.x = x
+        # PyTorch's log_sigmoid_forward reads input.contiguous() and writes a contiguous output, for any layout
+        self.x = x = x if x.flags.c_contiguous else x.copy(order="C")
         # min(x, 0) - log(1 + e^-|x|): the exponential never overflows, and no 1 + tiny cancels.
         return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
 
     def backward(self, grad):
         x = self.x
         z = np.exp(-np.abs(x))
-        # 1 - sigmoid(x) in PyTorch's form (z / (1 + z) is sigmoid(-|x|)); a NaN gives NaN.
-        return (grad * np.where(x < 0, 1 - z / (1 + z), z / (1 + z)),)
+        # 1 - sigmoid(x) in PyTorch's form (z / (1 + z) is sigmoid(-|x|)); a NaN gives NaN. The gradient is laid
+        # out as PyTorch's empty_like(grad_output).
+        out = _memory_format.empty_like(grad, grad.dtype, _memory_format.preserve_format, np.empty)
+        return (np.multiply(grad, np.where(x < 0, 1 - z / (1 + z), z / (1 + z)), out=out),)
 
     def backward_graph(self, grad):
         return (grad * (-self.graph_input(0, self.x)).sigmoid(),)

@@ -48,9 +48,11 @@ def _reduction(reduction, size_average=None, reduce=None):
     return reduction
 
 
-def _reduce(losses, reduction, denominator=None):
+def _reduce(losses, reduction, denominator=None, operands=None):
+    """``operands``: the input and target of an elementwise loss, whose unreduced losses PyTorch lays out as its
+    TensorIterator lays out an elementwise op's result (following the input's layout)."""
     if reduction == "none":
-        return losses
+        return losses if operands is None else _memory_format.iterator_layout(losses, operands)
     # PyTorch's elementwise losses accumulate in float32 at half precision and round the reduced value once
     # (nll_loss, weighted by a total, keeps its own accumulation).
     half = losses.dtype == np.float16 and denominator is None
@@ -602,12 +604,13 @@ def _warn_size(input, target, stacklevel=4):
 
 def _regression_reduction(input, target, reduction, size_average, reduce):
     """mse_loss's and l1_loss's preamble in PyTorch's order: the size warning, the deprecated flags, then
-    broadcasting, whose error comes before the reduction is checked (by the caller, after its weighted branch)."""
+    broadcasting, whose error comes before the reduction is checked (by the caller, after its weighted branch).
+    Returns the reduction and the two tensors broadcast: PyTorch computes on those, so a 0-dim tensor's dtype
+    counts as a dimensioned one's in the promotion (an f32 input and a 0-dim f64 target give an f64 loss)."""
     _warn_size(input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
-    _broadcast_shape(input, target)
-    return reduction
+    return (reduction, *_broadcast(input, target))
 
 
 def _broadcast(input, target):
@@ -648,7 +651,7 @@ class MseLoss(Node):
         self.shapes, self.reduction = (x.shape, t.shape), reduction
         self.x, self.t = x, t
         self.diff = x - t
-        return _reduce(np.square(self.diff), reduction)
+        return _reduce(np.square(self.diff), reduction, operands=(x, t))
 
     def backward(self, grad):
         # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
@@ -683,11 +686,12 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
     weight, if given (input's shape), multiplies each squared error; 'mean' then divides by its sum.
     """
-    reduction = _regression_reduction(input, target, reduction, size_average, reduce)
+    reduction, expanded_input, expanded_target = _regression_reduction(input, target, reduction, size_average,
+                                                                       reduce)
     if weight is not None:
-        return _weighted((input - target) ** 2, weight, input, reduction)
+        return _weighted((expanded_input - expanded_target) ** 2, weight, input, reduction)
     reduction = _reduction(reduction)
-    input, target = _common_dtype(*_broadcast(input, target))
+    input, target = _common_dtype(expanded_input, expanded_target)
     if not input.is_floating_point():
         raise NotImplementedError(f"\"mse_cpu\" not implemented for '{input.dtype.scalar_name}'")
     return MseLoss.apply(input, target, reduction=reduction)
@@ -695,12 +699,12 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean absolute error: |input - target| elementwise, then reduced (weight as in mse_loss)."""
-    reduction = _regression_reduction(input, target, reduction, size_average, reduce)
+    reduction, expanded_input, expanded_target = _regression_reduction(input, target, reduction, size_average,
+                                                                       reduce)
     if weight is not None:
-        return _weighted((input - target).abs(), weight, input, reduction)
+        return _weighted((expanded_input - expanded_target).abs(), weight, input, reduction)
     reduction = _reduction(reduction)
-    input, target = _broadcast(input, target)
-    errors = (input - target).abs()
+    errors = (expanded_input - expanded_target).abs()
     return errors if reduction == "none" else errors.sum() if reduction == "sum" else errors.mean()
 
 
@@ -719,7 +723,7 @@ class BinaryCrossEntropy(Node):
         losses = -(t * log_x + (1 - t) * log_1mx)
         if weight is not None:
             losses = losses * weight
-        return _reduce(losses, reduction)
+        return _reduce(losses, reduction, operands=(x, t))
 
     def backward(self, grad):
         x, t, w = self.x, self.t, self.w

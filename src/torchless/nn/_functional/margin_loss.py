@@ -63,7 +63,7 @@ class SoftMarginLoss(Node):
         with np.errstate(over="ignore"):
             z = (-x.astype(common, copy=False) * t.astype(common, copy=False)).astype(x.dtype, copy=False)
             losses = np.log1p(np.exp(z))
-        return _reduce(losses, reduction)
+        return _reduce(losses, reduction, operands=(x, t))
 
     def backward(self, grad):
         x, t = self.x, self.t

@@ -32,7 +32,9 @@ class ConstantPadNd(shape_ops.ConstantPad):
         out = super().forward(a, widths=widths, value=value, pad=pad)
         if np.may_share_memory(out, a):  # a crop: PyTorch's clone of the narrowed input, in that view's layout
             return _memory_format.preserving(out.copy(order="K"), out)
-        return out
+        # padded on one side and cropped on another: out is a view into the grown array, where PyTorch copies the
+        # input into a new tensor of the output's shape (C-contiguous; channels-last as pad lays it out)
+        return _memory_format.c_ordered(out)
 
 
 _PAD_SAVED = {"padding": lambda node: int64(node.pad), "self": SavedInput(0)}

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from ... import _memory_format
 from ..._ops.shape import Where
 from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node
@@ -114,14 +115,20 @@ class RreluWithNoise(Node):
             self.noise = noise
             return x * noise
         noise = np.where(x > 0, dtype(1), mean)  # leaky_relu: a NaN takes the slope
-        self.scale, self.mean_slope, self.noise = noise, mean, noise  # leaky_relu's gradient: refused in place for a
-        # negative slope
-        return x * noise
+        # (mean_slope: leaky_relu's gradient is refused in place for a negative slope)
+        self.scale, self.mean_slope, self.noise = noise, mean, noise
+        # into a contiguous output, as PyTorch's leaky_relu_out into empty_like(self, LEGACY_CONTIGUOUS_MEMORY_FORMAT)
+        return np.multiply(x, noise, out=np.empty(x.shape, x.dtype))
 
     def backward(self, grad):
         if self.mean_slope is not None:
             check_in_place_slope(self.inplace, self.mean_slope)
-        return (grad * self.scale,)
+        # PyTorch's gradient is C-contiguous after training (as measured, whatever the input's and the output
+        # gradient's layouts); in eval mode it is leaky_relu_backward(self, grad_output)'s, whose TensorIterator
+        # follows its first operand, the input (which the slopes' layout is)
+        if self.training:
+            return (np.multiply(grad, self.scale, out=np.empty(grad.shape, grad.dtype)),)
+        return (_memory_format.iterator_layout(grad * self.scale, (self.scale, grad)),)
 
     def backward_graph(self, grad):  # the slopes are constants of the graph
         if self.mean_slope is not None:

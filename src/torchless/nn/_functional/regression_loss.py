@@ -37,7 +37,7 @@ class _PiecewiseLoss(Node):
         common = _promote(x.dtype, t.dtype)
         self.diff = x.astype(common, copy=False) - t.astype(common, copy=False)
         losses = self.losses(np.abs(self.diff), param)
-        return _reduce(losses.astype(out_dtype or common, copy=False), reduction)
+        return _reduce(losses.astype(out_dtype or common, copy=False), reduction, operands=(x, t))
 
     def backward(self, grad):
         g = self.derivative(self.diff, self.param) * _mean_scale(grad, self.reduction, self.diff.size)

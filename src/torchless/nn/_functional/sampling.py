@@ -626,7 +626,7 @@ def one_hot(input, num_classes=-1):
         raise RuntimeError("Class values must be non-negative.")
     if values.size and values.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    return Tensor._wrap((values[..., None] == np.arange(num_classes)).astype(np.int64))
+    return Tensor._wrap(_memory_format.c_ordered((values[..., None] == np.arange(num_classes)).astype(np.int64)))
 
 
 interpolate.__doc__ = _interpolate.__doc__

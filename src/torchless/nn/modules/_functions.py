@@ -12,6 +12,7 @@ class CrossMapLRN2d(Node):
     saved = ("x", "out", "scale")
 
     def forward(self, x, size=5, alpha=1e-4, beta=0.75, k=1.0):
+        x = np.ascontiguousarray(x)  # PyTorch's output and scale are input.new() resized: contiguous in any layout
         self.x, self.size, self.alpha, self.beta = x, size, alpha, beta
         channels = x.shape[1]
         squares = x * x

@@ -7,6 +7,7 @@ exactly what ``default_collate([self[i] for i in indices])`` would, or ``NotImpl
 ``_get_batch`` may be trusted.
 """
 import bisect
+import collections.abc
 import itertools
 import math
 import types
@@ -34,11 +35,9 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
-    """An abstract dataset that is a stream of samples: subclasses implement ``__iter__``."""
-
-    def __iter__(self):
-        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+class IterableDataset(Dataset, collections.abc.Iterable):
+    """An abstract dataset that is a stream of samples: subclasses implement ``__iter__`` (an abstract method, as
+    PyTorch's IterableDataset is a typing.Iterable: one without it cannot be instantiated)."""
 
     def __add__(self, other):
         return ChainDataset([self, other])
