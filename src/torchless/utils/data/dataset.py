@@ -7,6 +7,7 @@ exactly what ``default_collate([self[i] for i in indices])`` would, or ``NotImpl
 ``_get_batch`` may be trusted.
 """
 import bisect
+import collections.abc
 import itertools
 import math
 import types
@@ -34,11 +35,12 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
-    """An abstract dataset that is a stream of samples: subclasses implement ``__iter__``."""
+class IterableDataset(Dataset, collections.abc.Iterable):
+    """An abstract dataset that is a stream of samples: subclasses implement ``__iter__``.
 
-    def __iter__(self):
-        raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+    As PyTorch's, it is a ``collections.abc.Iterable`` whose ``__iter__`` is abstract: a subclass without one
+    cannot be instantiated (nor can IterableDataset itself).
+    """
 
     def __add__(self, other):
         return ChainDataset([self, other])
