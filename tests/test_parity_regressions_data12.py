@@ -13,9 +13,13 @@ Differences fixed:
   after the first are added as plain products in whole blocks of 4, the rest in fused multiply-adds; the weights'
   total is summed tap by tap (NumPy's pairwise sum differed from 8 taps); the bicubic filter's polynomial is
   fused. torchvision's v1 ``resize`` of a uint8 tensor, which rounds that float32 result, gave pixels off by one.
+- v1 ``RandomChoice`` / ``RandomOrder`` draw from Python's ``random`` module as torchvision's do
+  (``random.choices`` / ``random.shuffle``), not from torch's stream, which they no longer advance; v2's
+  ``RandomChoice`` draws ``torch.multinomial`` of its normalised ``p`` (kept as ``.p``).
 """
 import collections.abc
 import multiprocessing
+import random
 import warnings
 
 import numpy as np
@@ -125,3 +129,57 @@ def test_v1_resize_of_a_uint8_tensor_rounds_pytorchs_float32_result():
     expected = torch.nn.functional.interpolate(torch.from_numpy(image).float()[None], size=(50, 61), mode="bilinear",
                                                antialias=True)[0].round().to(torch.uint8)
     np.testing.assert_array_equal(F.resize(torchless.tensor(image), [50, 61]).numpy(), expected.numpy())
+
+
+# ---------------------------------------------------------------------------- RandomChoice / RandomOrder
+def _tagged(T, n):
+    """n transforms, each giving its number (a pick can be read off), or appending it to a list for v1 (and so
+    the order they ran in)."""
+    return [T.Lambda(lambda trail, i=i: trail + [i] if isinstance(trail, list) else i) for i in range(n)]
+
+
+@pytest.mark.parametrize("p", [None, [0.2, 0.5, 3.0]])
+def test_v1_random_choice_draws_from_pythons_random_as_torchvision(p):
+    # torchvision: ``random.choices(self.transforms, weights=self.p)[0]``; torch's stream is left alone
+    import torchless.vision.transforms as T
+
+    random.seed(4)
+    expected = [random.choices(range(3), weights=p)[0] for _ in range(12)]
+    random.seed(4)
+    torchless.manual_seed(0)
+    choice = T.RandomChoice(_tagged(T, 3), p=p)
+    assert [choice(0) for _ in range(12)] == expected
+    torch.manual_seed(0)
+    np.testing.assert_array_equal(torchless.rand(3).numpy(), torch.rand(3).numpy())
+
+
+def test_v1_random_order_shuffles_with_pythons_random_as_torchvision():
+    import torchless.vision.transforms as T
+
+    random.seed(5)
+    expected = []
+    for _ in range(6):
+        order = list(range(4))
+        random.shuffle(order)
+        expected.append(order)
+    random.seed(5)
+    torchless.manual_seed(0)
+    ordered = T.RandomOrder(_tagged(T, 4))
+    assert [ordered([]) for _ in range(6)] == expected
+    torch.manual_seed(0)
+    np.testing.assert_array_equal(torchless.rand(3).numpy(), torch.rand(3).numpy())
+
+
+@pytest.mark.parametrize("p", [None, [0.2, 0.5, 3.0]])
+def test_v2_random_choice_draws_torch_multinomial(p):
+    # torchvision's v2: ``int(torch.multinomial(torch.tensor(self.p), 1))`` with p normalised
+    import torchless.vision.transforms.v2 as v2
+
+    weights = [1.0] * 3 if p is None else p
+    normalised = [w / sum(weights) for w in weights]
+    torch.manual_seed(2)
+    expected = [int(torch.multinomial(torch.tensor(normalised), 1)) for _ in range(12)]
+    torchless.manual_seed(2)
+    choice = v2.RandomChoice(_tagged(v2, 3), p=p)
+    assert choice.p == normalised
+    assert [choice(0) for _ in range(12)] == expected
