@@ -16,6 +16,9 @@ Differences fixed:
 - v1 ``RandomChoice`` / ``RandomOrder`` draw from Python's ``random`` module as torchvision's do
   (``random.choices`` / ``random.shuffle``), not from torch's stream, which they no longer advance; v2's
   ``RandomChoice`` draws ``torch.multinomial`` of its normalised ``p`` (kept as ``.p``).
+- the grids of v1's tensor ``affine`` / ``rotate`` / ``perspective`` are summed as torchvision's ``bmm`` sums
+  them: in fused multiply-adds (BLAS) from 400 multiply-adds on, rounded step by step below; bilinear values and
+  nearest ties (pixels of a uint8 affine) differed.
 """
 import collections.abc
 import multiprocessing
@@ -183,3 +186,35 @@ def test_v2_random_choice_draws_torch_multinomial(p):
     choice = v2.RandomChoice(_tagged(v2, 3), p=p)
     assert choice.p == normalised
     assert [choice(0) for _ in range(12)] == expected
+
+
+# ---------------------------------------------------------------------------- affine grids
+def _torchvision_affine(image, matrix, mode):
+    """torchvision's v1 affine of a float tensor without fill, in torch: its ``_gen_affine_grid`` (a bmm of the
+    base grid and the matrix over the half sizes) and ``grid_sample``."""
+    height, width = image.shape[-2:]
+    theta = torch.tensor(matrix, dtype=torch.float32).reshape(1, 2, 3)
+    base = torch.empty(1, height, width, 3)
+    base[..., 0].copy_(torch.linspace(-width * 0.5 + 0.5, width * 0.5 + 0.5 - 1, steps=width))
+    base[..., 1].copy_(torch.linspace(-height * 0.5 + 0.5, height * 0.5 + 0.5 - 1, steps=height).unsqueeze_(-1))
+    base[..., 2].fill_(1)
+    rescaled = theta.transpose(1, 2) / torch.tensor([0.5 * width, 0.5 * height])
+    grid = base.view(1, height * width, 3).bmm(rescaled).view(1, height, width, 2)
+    return torch.nn.functional.grid_sample(image[None], grid, mode=mode, padding_mode="zeros", align_corners=False)[0]
+
+
+@pytest.mark.parametrize("height, width", [(48, 64), (29, 37), (5, 6)])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("angle, scale", [(33.0, 0.9), (20.0, 1.2)])
+def test_affine_grid_sums_as_torchvisions_bmm(height, width, mode, angle, scale):
+    # bmm's BLAS kernel fuses the float32 multiply-adds (its own loop, below 400 of them, does not): the grid and
+    # so the bilinear values (and nearest ties) are torchvision's to the bit
+    import torchless.vision.transforms.functional as F
+    from torchless.vision.transforms._warp import _get_inverse_affine_matrix
+
+    image = _photo(height, width).astype(np.float32) / 255
+    args = dict(angle=angle, translate=[3, -2], scale=scale, shear=[5.0, 10.0])
+    matrix = _get_inverse_affine_matrix([0.0, 0.0], args["angle"], [3.0, -2.0], args["scale"], args["shear"])
+    expected = _torchvision_affine(torch.from_numpy(image), matrix, mode)
+    actual = F.affine(torchless.tensor(image), **args, interpolation=F.InterpolationMode(mode))
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())
