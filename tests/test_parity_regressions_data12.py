@@ -19,6 +19,9 @@ Differences fixed:
 - the grids of v1's tensor ``affine`` / ``rotate`` / ``perspective`` are summed as torchvision's ``bmm`` sums
   them: in fused multiply-adds (BLAS) from 400 multiply-adds on, rounded step by step below; bilinear values and
   nearest ties (pixels of a uint8 affine) differed.
+- Dirichlet draws are ``torch._sample_dirichlet``'s (its Marsaglia-Tsang gammas from torch's stream, rows
+  normalised in float64): ``distributions.Dirichlet`` / ``Beta`` samples, AugMix's mixing weights and v2
+  ``MixUp`` / ``CutMix``'s ``lam`` came from NumPy's gamma sampler before.
 """
 import collections.abc
 import multiprocessing
@@ -218,3 +221,41 @@ def test_affine_grid_sums_as_torchvisions_bmm(height, width, mode, angle, scale)
     expected = _torchvision_affine(torch.from_numpy(image), matrix, mode)
     actual = F.affine(torchless.tensor(image), **args, interpolation=F.InterpolationMode(mode))
     np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+# ---------------------------------------------------------------------------- Dirichlet draws
+@pytest.mark.parametrize("alpha, shape, dtype", [(1.0, (1, 2), "float32"), (0.3, (5, 4), "float64"),
+                                                 (2.5, (3, 7), "float32"), (0.05, (6, 3), "float32")])
+def test_sample_dirichlet_draws_pytorchs_gammas_from_its_stream(alpha, shape, dtype):
+    concentration = np.full(shape, alpha, dtype)
+    torch.manual_seed(3)
+    expected = torch._sample_dirichlet(torch.from_numpy(concentration))
+    after = torch.rand(3)
+    torchless.manual_seed(3)
+    actual = torchless.distributions.Dirichlet(torchless.tensor(concentration)).sample()
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+    np.testing.assert_array_equal(torchless.rand(3).numpy(), after.numpy())  # as many draws taken
+
+
+def test_beta_samples_are_pytorchs():
+    def draw(lib):
+        lib.manual_seed(1)
+        return lib.distributions.Beta(lib.tensor([0.5, 2.0]), lib.tensor([1.5, 0.7])).sample((4,))
+
+    np.testing.assert_array_equal(draw(torchless).numpy(), draw(torch).numpy())
+
+
+def test_mixup_draws_its_weight_as_torchvision():
+    # torchvision's MixUp / CutMix draw lam from Beta(tensor([alpha]), tensor([alpha])).sample(()) (and AugMix its
+    # weights from torch._sample_dirichlet, the same sampler): the draws, and the stream after them, are torch's
+    import torchless.vision.transforms.v2 as v2
+
+    for alpha in (1.0, 0.3):
+        torch.manual_seed(5)
+        expected = float(torch.distributions.Beta(torch.tensor([alpha]), torch.tensor([alpha])).sample(()))
+        after = torch.rand(2)
+        torchless.manual_seed(5)
+        mixup = v2.MixUp(alpha=alpha, num_classes=3)
+        _, labels = mixup(torchless.zeros(2, 3, 4, 4), torchless.tensor([0, 2]))
+        assert labels[0, 0].item() == pytest.approx(expected, rel=1e-6)
+        np.testing.assert_array_equal(torchless.rand(2).numpy(), after.numpy())
