@@ -22,6 +22,8 @@ Differences fixed:
 - Dirichlet draws are ``torch._sample_dirichlet``'s (its Marsaglia-Tsang gammas from torch's stream, rows
   normalised in float64): ``distributions.Dirichlet`` / ``Beta`` samples, AugMix's mixing weights and v2
   ``MixUp`` / ``CutMix``'s ``lam`` came from NumPy's gamma sampler before.
+- ``utils.flow_to_image`` blends in float32 as torchvision does (the wheel fraction, float32 - int64, was
+  promoted to float64 by NumPy): a pixel now and then was one grey level off.
 """
 import collections.abc
 import multiprocessing
@@ -259,3 +261,42 @@ def test_mixup_draws_its_weight_as_torchvision():
         _, labels = mixup(torchless.zeros(2, 3, 4, 4), torchless.tensor([0, 2]))
         assert labels[0, 0].item() == pytest.approx(expected, rel=1e-6)
         np.testing.assert_array_equal(torchless.rand(2).numpy(), after.numpy())
+
+
+# ---------------------------------------------------------------------------- flow_to_image
+def _torchvision_flow_to_image(flow):
+    """torchvision's ``flow_to_image`` of a (2, H, W) float32 flow, in torch (its colour wheel and blending)."""
+    wheel = torch.zeros(55, 3)
+    col = 0
+    for length, rising, falling, full in ((15, 1, None, 0), (6, None, 0, 1), (4, 2, None, 1), (11, None, 1, 2),
+                                          (13, 0, None, 2), (6, None, 2, 0)):
+        ramp = torch.floor(255 * torch.arange(0, length) / length)
+        wheel[col:col + length, full] = 255
+        if rising is not None:
+            wheel[col:col + length, rising] = ramp
+        else:
+            wheel[col:col + length, falling] = 255 - ramp
+        col += length
+    flow = flow[None] / (torch.sum(flow[None].pow(2), dim=1).sqrt().max() + torch.finfo(torch.float32).eps)
+    norm = torch.sum(flow.pow(2), dim=1).sqrt()
+    fk = (torch.atan2(-flow[:, 1], -flow[:, 0]) / torch.pi + 1) / 2 * 54
+    k0 = torch.floor(fk).to(torch.long)
+    k1 = k0 + 1
+    k1[k1 == 55] = 0
+    f = fk - k0
+    image = torch.zeros(1, 3, *flow.shape[-2:], dtype=torch.uint8)
+    for c in range(3):
+        blended = (1 - f) * (wheel[:, c][k0] / 255.0) + f * (wheel[:, c][k1] / 255.0)
+        image[:, c] = torch.floor(255 * (1 - norm * (1 - blended)))
+    return image[0]
+
+
+@pytest.mark.parametrize("height, width, channels, shift", [(48, 64, (0, 2), (0.3, 0.6)), (29, 37, (0, 1), (0.5, 0.5))])
+def test_flow_to_image_blends_in_float32_as_torchvision(height, width, channels, shift):
+    # the wheel position's fraction is float32 - int64, float32 in torch (NumPy promoted it to float64)
+    import torchless.vision.utils as U
+
+    image = _photo(height, width).astype(np.float32) / 255
+    flow = np.stack([image[channels[0]] - np.float32(shift[0]), image[channels[1]] - np.float32(shift[1])])
+    expected = _torchvision_flow_to_image(torch.from_numpy(flow))
+    np.testing.assert_array_equal(U.flow_to_image(torchless.tensor(flow)).numpy(), expected.numpy())
