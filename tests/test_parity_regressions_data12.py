@@ -12,7 +12,8 @@ Differences fixed:
 - antialiased float32 interpolation (bilinear, bicubic) agrees with PyTorch's AVX2 kernel to the bit: the taps
   after the first are added as plain products in whole blocks of 4, the rest in fused multiply-adds; the weights'
   total is summed tap by tap (NumPy's pairwise sum differed from 8 taps); the bicubic filter's polynomial is
-  fused. torchvision's v1 ``resize`` of a uint8 tensor, which rounds that float32 result, gave pixels off by one.
+  fused. torchvision's v1 ``resize`` of tensors is ``interpolate``'s (torchless.vision resampled with weight
+  matrices of its own, a last bit off, and so a uint8 pixel off by one now and then).
 - v1 ``RandomChoice`` / ``RandomOrder`` draw from Python's ``random`` module as torchvision's do
   (``random.choices`` / ``random.shuffle``), not from torch's stream, which they no longer advance; v2's
   ``RandomChoice`` draws ``torch.multinomial`` of its normalised ``p`` (kept as ``.p``).
@@ -129,14 +130,22 @@ def test_antialiased_float32_resampling_is_pytorchs_to_the_bit(mode, size):
     np.testing.assert_array_equal(actual.numpy(), expected.numpy())
 
 
-def test_v1_resize_of_a_uint8_tensor_rounds_pytorchs_float32_result():
-    # torchvision's v1 resize of a uint8 tensor interpolates its float32 copy and rounds: one ulp decides a pixel
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("size", [[50, 61], [20, 25], [13, 9]])
+def test_v1_resize_of_a_tensor_is_interpolates(seed, size):
+    # torchvision's v1 resize hands tensors to interpolate (a uint8 one as its float32 copy, rounded back): the
+    # float32 result is interpolate's to the bit, and one ulp can decide a uint8 pixel
     import torchless.vision.transforms.functional as F
 
-    image = _photo(29, 37)
-    expected = torch.nn.functional.interpolate(torch.from_numpy(image).float()[None], size=(50, 61), mode="bilinear",
+    image = _photo(29, 37, seed)
+    for mode in ("bilinear", "bicubic"):
+        resized = torch.nn.functional.interpolate(torch.from_numpy(image).float()[None] / 255, size=size, mode=mode,
+                                                  antialias=True)[0]
+        actual = F.resize(torchless.tensor(image).float() / 255, size, interpolation=F.InterpolationMode(mode))
+        np.testing.assert_array_equal(actual.numpy(), resized.numpy())
+    expected = torch.nn.functional.interpolate(torch.from_numpy(image).float()[None], size=size, mode="bilinear",
                                                antialias=True)[0].round().to(torch.uint8)
-    np.testing.assert_array_equal(F.resize(torchless.tensor(image), [50, 61]).numpy(), expected.numpy())
+    np.testing.assert_array_equal(F.resize(torchless.tensor(image), size).numpy(), expected.numpy())
 
 
 # ---------------------------------------------------------------------------- RandomChoice / RandomOrder
