@@ -25,6 +25,8 @@ Differences fixed:
   ``MixUp`` / ``CutMix``'s ``lam`` came from NumPy's gamma sampler before.
 - ``utils.flow_to_image`` blends in float32 as torchvision does (the wheel fraction, float32 - int64, was
   promoted to float64 by NumPy): a pixel now and then was one grey level off.
+- ``elastic_transform``'s identity grid takes torch.linspace's values (v1's in float32, linspace's default,
+  whatever the displacement's dtype; v2's in the image's), not NumPy's.
 """
 import collections.abc
 import multiprocessing
@@ -309,3 +311,22 @@ def test_flow_to_image_blends_in_float32_as_torchvision(height, width, channels,
     flow = np.stack([image[channels[0]] - np.float32(shift[0]), image[channels[1]] - np.float32(shift[1])])
     expected = _torchvision_flow_to_image(torch.from_numpy(flow))
     np.testing.assert_array_equal(U.flow_to_image(torchless.tensor(flow)).numpy(), expected.numpy())
+
+
+# ---------------------------------------------------------------------------- elastic identity grid
+@pytest.mark.parametrize("displacement_dtype", ["float32", "float64"])
+def test_v1_elastic_grid_is_torch_linspace_in_float32(displacement_dtype):
+    # torchvision's v1 elastic_transform: torch.linspace((-s + 1) / s, (s - 1) / s, s) (float32, torch's values),
+    # meshgrid, plus the displacement (promoted to its dtype), then grid_sample
+    import torchless.vision.transforms.functional as F
+
+    image = _photo(29, 37).astype(np.float32) / 255
+    displacement = (np.random.default_rng(1).random((1, 29, 37, 2)) * 0.1 - 0.05).astype(displacement_dtype)
+    space = [torch.linspace((-s + 1) / s, (s - 1) / s, s) for s in (29, 37)]
+    grid_y, grid_x = torch.meshgrid(space, indexing="ij")
+    grid = torch.stack([grid_x, grid_y], -1).unsqueeze(0) + torch.from_numpy(displacement)
+    source = torch.from_numpy(image)[None].to(grid.dtype)
+    expected = torch.nn.functional.grid_sample(source, grid, mode="bilinear", padding_mode="zeros",
+                                               align_corners=False)[0].to(torch.float32)
+    actual = F.elastic_transform(torchless.tensor(image), torchless.tensor(displacement))
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())

@@ -420,6 +420,7 @@ def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEA
 
 
 def _elastic(img, displacement, interpolation, fill, v2):
+    from ..._creation import _float_linspace
     from ..._size import Size
     from ._conversion import pil_to_tensor, to_pil_image
 
@@ -453,8 +454,11 @@ def _elastic(img, displacement, interpolation, fill, v2):
 
     def grid_of_size(w, h):
         def grid(_):
-            xs = np.linspace((-w + 1) / w, (w - 1) / w, w, dtype=compute)[None, :]
-            ys = np.linspace((-h + 1) / h, (h - 1) / h, h, dtype=compute)[:, None]
+            # torch.linspace's values (its step and halves), not NumPy's: the identity grid's last bits; v1's is
+            # float32 (linspace's default dtype) whatever the displacement's
+            spaced = np.dtype(compute if v2 else np.float32)
+            xs = _float_linspace((-w + 1) / w, (w - 1) / w, w, spaced).astype(compute)[None, :]
+            ys = _float_linspace((-h + 1) / h, (h - 1) / h, h, spaced).astype(compute)[:, None]
             return xs + moved[..., 0], ys + moved[..., 1]
 
         return grid
