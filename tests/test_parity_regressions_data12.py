@@ -27,6 +27,10 @@ Differences fixed:
   promoted to float64 by NumPy): a pixel now and then was one grey level off.
 - ``elastic_transform``'s identity grid takes torch.linspace's values (v1's in float32, linspace's default,
   whatever the displacement's dtype; v2's in the image's), not NumPy's.
+- v2 functionals refusing an input type list torchvision's registry in its order (the geometric ones register
+  keypoints and boxes before masks; ``normalize``, ``to_dtype``, ``jpeg``, ``gaussian_noise``, ``get_num_frames``,
+  ``uniform_temporal_subsample`` their own types) and refuse PIL images where torchvision has no PIL kernel;
+  ``get_num_frames`` takes videos (and pure tensors) only; v2's ``to_grayscale`` is its ``rgb_to_grayscale``.
 """
 import collections.abc
 import multiprocessing
@@ -330,3 +334,52 @@ def test_v1_elastic_grid_is_torch_linspace_in_float32(displacement_dtype):
                                                align_corners=False)[0].to(torch.float32)
     actual = F.elastic_transform(torchless.tensor(image), torchless.tensor(displacement))
     np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+# ---------------------------------------------------------------------------- v2 functionals' registries
+# torchvision 0.28's messages (recorded with it; 0.29's are the same) for an input type a functional has no kernel for
+_TV = "<class 'torchvision.tv_tensors._{}.{}'>"
+_IMAGE, _VIDEO, _MASK = _TV.format("image", "Image"), _TV.format("video", "Video"), _TV.format("mask", "Mask")
+_BOXES, _POINTS = _TV.format("bounding_boxes", "BoundingBoxes"), _TV.format("keypoints", "KeyPoints")
+_TENSOR, _PIL = "<class 'torch.Tensor'>", "<class 'PIL.Image.Image'>"
+_REGISTRIES = {
+    "rotate": [_IMAGE, _TENSOR, _PIL, _POINTS, _BOXES, _MASK, _VIDEO],
+    "center_crop": [_IMAGE, _TENSOR, _PIL, _POINTS, _BOXES, _MASK, _VIDEO],
+    "resize": [_IMAGE, _TENSOR, _PIL, _MASK, _POINTS, _BOXES, _VIDEO],
+    "normalize": [_IMAGE, _TENSOR, _VIDEO],
+    "to_dtype": [_IMAGE, _TENSOR, _VIDEO, _MASK, _BOXES, _POINTS],
+    "jpeg": [_IMAGE, _TENSOR, _VIDEO, _PIL],
+    "get_num_frames": [_VIDEO, _TENSOR],
+    "uniform_temporal_subsample": [_VIDEO, _TENSOR],
+}
+
+
+@pytest.mark.parametrize("name", list(_REGISTRIES))
+def test_v2_functionals_list_torchvisions_registry_when_refusing_a_type(name):
+    import torchless.vision.transforms.v2.functional as F2
+
+    arguments = {"rotate": [1], "center_crop": [1], "resize": [1], "jpeg": [1], "uniform_temporal_subsample": [1],
+                 "normalize": [[0.5], [0.5]]}.get(name, [])
+    with pytest.raises(TypeError) as raised:
+        getattr(F2, name)(None, *arguments)
+    shown = str(raised.value).replace("torchless.vision.", "torchvision.").replace("torchless.", "torch.")
+    assert shown == (f"Functional F.{name} supports inputs of type dict_keys([{', '.join(_REGISTRIES[name])}]), "
+                     "but got <class 'NoneType'> instead.")
+
+
+def test_v2_functionals_without_pil_kernels_refuse_pil_images_and_to_grayscale_is_rgb_to_grayscale():
+    from PIL import Image
+
+    import torchless.vision.transforms.v2.functional as F2
+    from torchless.vision import tv_tensors
+
+    pil = Image.fromarray(_photo(5, 6).transpose(1, 2, 0))
+    for call in (lambda: F2.to_dtype(pil, torchless.float32), lambda: F2.normalize(pil, [0.5], [0.5]),
+                 lambda: F2.get_num_frames(tv_tensors.Image(torchless.zeros(3, 4, 4)))):
+        with pytest.raises(TypeError, match="supports inputs of type dict_keys"):
+            call()
+    # v2's to_grayscale is its rgb_to_grayscale (tensors too), as torchvision's alias; compared with torch's formula
+    image = _photo(5, 6).astype(np.float32) / 255
+    expected = (torch.from_numpy(image) * torch.tensor([0.2989, 0.587, 0.114]).reshape(3, 1, 1)).sum(0, keepdim=True)
+    np.testing.assert_allclose(F2.to_grayscale(torchless.tensor(image)).numpy(), expected.numpy(), rtol=1e-6)
+    assert F2.get_num_frames(tv_tensors.Video(torchless.zeros(2, 3, 4, 4))) == 2
