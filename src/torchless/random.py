@@ -509,6 +509,52 @@ def _multinomial_rows(rows, num_samples, replacement, draws):
     return samples
 
 
+# PyTorch's float constants of sample_gamma (``1.0f / 3.0f``, ``0.0331f``), used in double arithmetic
+_ONE_THIRD_F, _SQUEEZE_F = float(np.float32(1) / np.float32(3)), float(np.float32(0.0331))
+
+
+def _sample_gamma(alpha, draws):
+    """One draw of PyTorch's CPU sample_gamma in double (Marsaglia and Tsang, after NumPy): its uniforms and cached
+    Box-Muller normals from ``draws``, in its order and arithmetic."""
+    scale = 1.0
+    if alpha < 1.0:  # boosted for a better acceptance rate
+        if alpha == 0.0:
+            return 0.0
+        scale *= math.pow(1 - draws.unit_uniforms(1, np.float64)[0], 1.0 / alpha)
+        alpha += 1.0
+    d = alpha - _ONE_THIRD_F
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        while True:
+            x = draws._one_normal()
+            y = 1.0 + c * x
+            if y > 0:
+                break
+        v = y * y * y
+        u = 1 - draws.unit_uniforms(1, np.float64)[0]
+        xx = x * x
+        if u < 1.0 - _SQUEEZE_F * xx * xx:
+            return scale * d * v
+        if math.log(u) < 0.5 * xx + d * (1.0 - v + math.log(v)):
+            return scale * d * v
+
+
+def sample_dirichlet(alpha, generator=None):
+    """PyTorch's ``_sample_dirichlet`` on the CPU: an array like ``alpha`` (float32 or float64) whose last axis
+    holds a Dirichlet draw. Each element (in row-major order) is a float64 gamma draw of ``_sample_gamma``, at least
+    the smallest normal double; each row is divided by its float64 sum, rounded to the dtype and kept within
+    [its smallest normal, the number below 1]."""
+    draws = stream(generator)
+    dtype = np.dtype(alpha.dtype)
+    gammas = np.array([max(np.finfo(np.float64).tiny, _sample_gamma(float(a), draws)) for a in alpha.reshape(-1)],
+                      np.float64).reshape(alpha.shape)
+    totals = np.zeros(alpha.shape[:-1] + (1,), np.float64)
+    for j in range(alpha.shape[-1]):  # (rows of a few elements: summed in order)
+        totals += gammas[..., j:j + 1]
+    below_one = np.nextafter(dtype.type(1), dtype.type(0))
+    return np.clip((gammas / totals).astype(dtype), np.finfo(dtype).tiny, below_one)
+
+
 def poisson(input, generator=None):
     r"""Samples from Poisson distributions of rates ``input`` (non-negative), in ``input``'s dtype."""
     from ._tensor import Tensor

@@ -1,7 +1,7 @@
 """``torch.distributions``: the distributions CNN training code reaches for (Beta for mixup and CutMix,
 Categorical and Bernoulli for sampling, Normal and Uniform for noise), with PyTorch's shapes, formulas and
-argument checks. Normal, Uniform, Bernoulli and Categorical draw from the same streams as PyTorch's; Beta's and
-Dirichlet's gamma draws do not (see ``dirichlet._gamma_sample``)."""
+argument checks. Normal, Uniform, Bernoulli, Categorical, Beta and Dirichlet draw from the same streams as
+PyTorch's."""
 from . import constraints
 from .bernoulli import Bernoulli
 from .categorical import Categorical

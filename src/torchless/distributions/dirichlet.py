@@ -3,21 +3,19 @@ import numbers
 import numpy as np
 
 import torchless as _t
-from torchless.random import numpy_rng
+from torchless.random import sample_dirichlet
 
 from . import constraints
 from .exp_family import ExponentialFamily
 from .utils import broadcast_all
 
 
-def _gamma_sample(concentration):
-    """Standard gamma draws of ``concentration``'s shape. They come from the default generator's NumPy stream
-    (as torchless's poisson's do), so they are not the values PyTorch's sampler would give for the same seed."""
+def _dirichlet_sample(concentration):
+    """Dirichlet draws of ``concentration``'s shape: ``torch._sample_dirichlet``'s, from torch's stream."""
     if concentration.requires_grad and _t.is_grad_enabled():
         raise NotImplementedError("torchless has no reparameterized gradient for gamma-based samples (Dirichlet, "
                                   "Beta): sample them with .sample() or without requires_grad")
-    draws = numpy_rng().standard_gamma(concentration.detach().numpy().astype(np.float64))
-    return _t.from_numpy(draws.astype(concentration.detach().numpy().dtype))
+    return _t.from_numpy(sample_dirichlet(np.ascontiguousarray(concentration.detach().numpy())))
 
 
 class Dirichlet(ExponentialFamily):
@@ -35,8 +33,7 @@ class Dirichlet(ExponentialFamily):
 
     def rsample(self, sample_shape=()):
         shape = self._extended_shape(sample_shape)
-        gammas = _gamma_sample(self.concentration.expand(shape))
-        return gammas / gammas.sum(-1, keepdim=True)
+        return _dirichlet_sample(self.concentration.expand(shape))
 
     def log_prob(self, value):
         if self._validate_args:
@@ -62,7 +59,7 @@ class Dirichlet(ExponentialFamily):
 
 class Beta(ExponentialFamily):
     """The Beta distribution on [0, 1] with ``concentration1`` (alpha) and ``concentration0`` (beta); its samples
-    are drawn as a two-class Dirichlet's (see ``_gamma_sample`` on their values)."""
+    are drawn as a two-class Dirichlet's, as PyTorch draws them."""
 
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
     support = constraints.unit_interval

@@ -500,7 +500,7 @@ def flow_to_image(flow):
     below = np.floor(position).astype(np.int64)
     above = below + 1
     above[above == colours] = 0
-    fraction = position - below
+    fraction = position - below.astype(np.float32)  # float32, as torch's float - long (NumPy would give float64)
     image = np.zeros((data.shape[0], 3, data.shape[2], data.shape[3]), np.uint8)
     for channel in range(3):
         mixed = (1 - fraction) * (wheel[below, channel] / np.float32(255)) + fraction * (

@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from ... import _memory_format
+from ... import _cpu_features, _memory_format
 from ..._tensor import Tensor
 from ...autograd.graph import Node
 from ._args import Param, _is_list_int, _tp_name, native
@@ -267,7 +267,8 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
             # PyTorch's vertical pass into a contiguous output of width 1 (whose rows' stride is its columns')
             # gives every row the weights of row 0 (a channels-last one's does not, nor does its backward)
             rows = maps[0]
-            maps[0] = _Taps(rows.index[[0] * output_size[0]], rows.weight[[0] * output_size[0]], rows.size)
+            maps[0] = _Taps(rows.index[[0] * output_size[0]], rows.weight[[0] * output_size[0]], rows.size,
+                             None if rows.unfused is None else rows.unfused[[0] * output_size[0]])
         if backward_error is not None:
             return Resample.apply(input, maps=maps, adjoints=adjoints, name=grad_name, backward_error=backward_error,
                                   shown=shown)
@@ -370,18 +371,27 @@ class _Taps:
     which lets the adjoint add up runs of equal indices with reduceat instead of a scatter.
     """
 
-    def __init__(self, index, weight, size):
+    def __init__(self, index, weight, size, unfused=None):
         self.index, self.weight, self.size = index, weight, size
+        # None: the taps added up as products rounded then summed; else, per output, how many of the taps after
+        # the first are so added before the others go through fused multiply-adds (float32 only; see apply)
+        self.unfused = unfused
 
     def apply(self, x, axis):
         if self.weight is None:
             return np.take(x, self.index[:, 0], axis=axis)
         shape = [1] * x.ndim
         shape[axis] = -1
+        fused = self.unfused is not None and x.dtype == np.float32
         out = None
         for k in range(self.index.shape[1]):  # a few taps (hundreds at most when antialiasing a big reduction)
-            term = np.take(x, self.index[:, k], axis=axis) * self.weight[:, k].reshape(shape)
-            out = term if out is None else np.add(out, term, out=out)
+            pixels, weight = np.take(x, self.index[:, k], axis=axis), self.weight[:, k].reshape(shape)
+            if out is None:
+                out = pixels * weight
+            elif fused:
+                out = np.where((k <= self.unfused).reshape(shape), out + pixels * weight, _fma32(pixels, weight, out))
+            else:
+                out = np.add(out, pixels * weight, out=out)
         return out
 
     def adjoint(self, grad, axis):
@@ -510,7 +520,19 @@ def _triangle(x):
 def _keys_cubic(x):
     """Pillow's bicubic filter (cubic convolution with A = -0.5), which antialiased bicubic uses."""
     x, a = np.abs(x), x.dtype.type(-0.5)
-    return np.where(x < 1, _cubic_convolution1(x, a), np.where(x < 2, _cubic_convolution2(x, a), 0)).astype(x.dtype)
+    if x.dtype == np.float32 and _cpu_features.has("AVX2"):
+        # PyTorch's AVX2 build contracts the polynomials' "* x + c" steps into fused multiply-adds
+        near = _fma32(_fma32(a + 2, x, -(a + 3)) * x, x, 1)
+        far = _fma32(_fma32(_fma32(a, x, -5 * a), x, 8 * a), x, -4 * a)
+    else:
+        near, far = _cubic_convolution1(x, a), _cubic_convolution2(x, a)
+    return np.where(x < 1, near, np.where(x < 2, far, 0)).astype(x.dtype)
+
+
+def _fma32(a, b, c):
+    """``a * b + c`` in float32 rounded once, as a fused multiply-add: the product of two float32 values is exact
+    in float64."""
+    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + np.asarray(c, np.float64)).astype(np.float32)
 
 
 def _lanczos3(x):
@@ -541,10 +563,16 @@ def _antialias_taps(size, out, align_corners, scale, kind, dtype):
     offset = (k[None, :] + first[:, None]).astype(dtype) - center[:, None]
     distance = ((offset.astype(np.float64) + 0.5) * np.float64(inverse)).astype(dtype)
     weights = np.where(k[None, :] < count[:, None], filter_fn(distance), dtype(0))
-    total = weights.sum(1, keepdims=True)
+    total = np.zeros((out, 1), weights.dtype)
+    for j in range(taps):  # added up tap by tap as the C++ loop does (NumPy's sum is pairwise from 8 terms)
+        total += weights[:, j:j + 1]
     weights = np.where(total != 0, weights / np.where(total != 0, total, 1), weights).astype(dtype)
     index = np.minimum(first[:, None] + k[None, :], size - 1)
-    return _Taps(index, weights, size)
+    if not _cpu_features.has("AVX2"):
+        return _Taps(index, weights, size)
+    # PyTorch's AVX2 build compiles the loop "t += src[j] * w[j]" over the taps after the first into blocks of 4
+    # products added in order, then fused multiply-adds for the rest (as measured against torch 2.13)
+    return _Taps(index, weights, size, unfused=np.maximum(count - 1, 0) // 4 * 4)
 
 
 def _upsample_saved(dim, align_corners):

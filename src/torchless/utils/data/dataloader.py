@@ -66,7 +66,7 @@ class DataLoader:
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
                  pin_memory_device="", in_order=True):
-        _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context)
+        _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
         self.dataset = dataset
         self.num_workers = num_workers
         self.prefetch_factor = 2 if num_workers > 0 and prefetch_factor is None else prefetch_factor
@@ -115,6 +115,31 @@ class DataLoader:
         # yield more than that
         self._IterableDataset_len_called = None
         self._initialized = True
+        self.check_worker_number_rationality()
+
+    @property
+    def multiprocessing_context(self):
+        return self._multiprocessing_context
+
+    @multiprocessing_context.setter
+    def multiprocessing_context(self, multiprocessing_context):
+        # checked on every assignment, as PyTorch's setter does; a start method's name becomes its context
+        if multiprocessing_context is not None:
+            if self.num_workers == 0:
+                raise ValueError("multiprocessing_context can only be used with multi-process loading "
+                                 f"(num_workers > 0), but got num_workers={self.num_workers}")
+            if isinstance(multiprocessing_context, str):
+                valid_start_methods = multiprocessing.get_all_start_methods()
+                if multiprocessing_context not in valid_start_methods:
+                    raise ValueError(f"multiprocessing_context option should specify a valid start method in "
+                                     f"{valid_start_methods!r}, but got "
+                                     f"multiprocessing_context={multiprocessing_context!r}")
+                multiprocessing_context = multiprocessing.get_context(multiprocessing_context)
+            if not isinstance(multiprocessing_context, multiprocessing.context.BaseContext):
+                raise TypeError("multiprocessing_context option should be a valid context object or a string "
+                                "specifying the start method, but got "
+                                f"multiprocessing_context={multiprocessing_context}")
+        self._multiprocessing_context = multiprocessing_context
 
     def __setattr__(self, attr, value):
         if getattr(self, "_initialized", False) and attr in _FIXED_AFTER_INIT:
@@ -131,11 +156,11 @@ class DataLoader:
 
     def __iter__(self):
         if self.num_workers == 0:
-            return _SingleProcessIter(self)
+            return _SingleProcessDataLoaderIter(self)
         if not self.persistent_workers:
-            return _MultiProcessIter(self)
+            return _MultiProcessingDataLoaderIter(self)
         if self._iterator is None:
-            self._iterator = _MultiProcessIter(self)
+            self._iterator = _MultiProcessingDataLoaderIter(self)
         else:
             self._iterator._reset(self)
         return self._iterator
@@ -171,7 +196,7 @@ class DataLoader:
         return len(self._index_sampler)
 
 
-def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers, multiprocessing_context):
+def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers):
     if num_workers < 0:
         raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
     if timeout < 0:
@@ -183,9 +208,6 @@ def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_work
         raise ValueError("prefetch_factor option should be non-negative")
     if persistent_workers and num_workers == 0:
         raise ValueError("persistent_workers option needs num_workers > 0")
-    if multiprocessing_context is not None and num_workers == 0:
-        raise ValueError("multiprocessing_context can only be used with multi-process loading (num_workers > 0), "
-                         f"but got num_workers={num_workers}")
 
 
 def _check_iterable_options(shuffle, sampler, batch_sampler):
@@ -200,7 +222,7 @@ def _check_iterable_options(shuffle, sampler, batch_sampler):
                          f"batch_sampler={batch_sampler}")
 
 
-class _LoaderIter:
+class _BaseDataLoaderIter:
     """One epoch over a DataLoader: the sampler is iterated afresh (and reshuffled) for each one."""
 
     def __init__(self, loader):
@@ -242,7 +264,7 @@ class _LoaderIter:
         return len(self._loader)
 
 
-class _SingleProcessIter(_LoaderIter):
+class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
     """Batches loaded in the calling process, one per ``next``."""
 
     def __init__(self, loader):
@@ -258,7 +280,7 @@ class _SingleProcessIter(_LoaderIter):
 _LIVENESS_CHECK_SECONDS = 1.0
 
 
-class _MultiProcessIter(_LoaderIter):
+class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     """Batches loaded by ``num_workers`` worker processes.
 
     Index batches go to the workers in turn, ``prefetch_factor`` per worker ahead of the consumer; results come
@@ -270,9 +292,7 @@ class _MultiProcessIter(_LoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
         loader.check_worker_number_rationality()
-        context = loader.multiprocessing_context
-        if context is None or isinstance(context, str):
-            context = multiprocessing.get_context(context)
+        context = loader.multiprocessing_context or multiprocessing.get_context()
         self._workers_count = loader.num_workers
         self._prefetch = loader.prefetch_factor * loader.num_workers
         self._in_order = loader.in_order

@@ -36,8 +36,11 @@ class Dataset:
 
 
 class IterableDataset(Dataset, collections.abc.Iterable):
-    """An abstract dataset that is a stream of samples: subclasses implement ``__iter__`` (an abstract method, as
-    PyTorch's IterableDataset is a typing.Iterable: one without it cannot be instantiated)."""
+    """An abstract dataset that is a stream of samples: subclasses implement ``__iter__``.
+
+    As PyTorch's, it is a ``collections.abc.Iterable`` whose ``__iter__`` is abstract: a subclass without one
+    cannot be instantiated (nor can IterableDataset itself).
+    """
 
     def __add__(self, other):
         return ChainDataset([self, other])

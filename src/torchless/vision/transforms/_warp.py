@@ -158,17 +158,24 @@ def _affine_grid(matrix, width, height, out_w, out_h):
         # nearest-neighbour ties (a rotation by 30 degrees has many) going the same way.
         mx = m[:3] / compute(0.5 * width)
         my = m[3:] / compute(0.5 * height)
-        if compute == np.float16:  # torch's half bmm sums in float32 and rounds once
-            return _half_sum(xb, yb, mx), _half_sum(xb, yb, my)
-        return xb * mx[0] + yb * mx[1] + mx[2], xb * my[0] + yb * my[1] + my[2]
+        return _bmm_sum(xb, yb, mx), _bmm_sum(xb, yb, my)
 
     return grid
 
 
-def _half_sum(x, y, weights):
-    """``x * w0 + y * w1 + w2`` of half values, summed in float32 and rounded to half once."""
-    w = [np.float32(weight) for weight in weights]
-    return (x.astype(np.float32) * w[0] + y.astype(np.float32) * w[1] + w[2]).astype(np.float16)
+def _bmm_sum(x, y, weights):
+    """``x * w0 + y * w1 + w2`` as torchvision computes it, a column of ``[x, y, 1].bmm(weights)`` (2 columns).
+
+    PyTorch's bmm sums the 3 products in order: half in float32, rounded to half once; below 400 multiply-adds
+    (3 x rows x 2) in its own loop, rounding each step; above, in the BLAS kernel, whose float32 products after the
+    first are fused multiply-adds.
+    """
+    if x.dtype == np.float16:
+        w = [np.float32(weight) for weight in weights]
+        return (x.astype(np.float32) * w[0] + y.astype(np.float32) * w[1] + w[2]).astype(np.float16)
+    if x.dtype != np.float32 or 3 * x.size * y.size * 2 < 400:
+        return x * weights[0] + y * weights[1] + weights[2]
+    return _fma(y, weights[1], x * weights[0]) + weights[2]  # (1 * w2 is exact: the last fused add rounds once)
 
 
 def _perspective_grid(coeffs, width, height):
@@ -178,14 +185,10 @@ def _perspective_grid(coeffs, width, height):
         x = np.linspace(0.5, width - 0.5, width, dtype=compute)[None, :]
         y = np.linspace(0.5, height - 0.5, height, dtype=compute)[:, None]
         half_w, half_h = compute(0.5 * width), compute(0.5 * height)
-        if compute == np.float16:  # torch's half bmm sums in float32 and rounds once; the rest per step
-            denominator = _half_sum(x, y, [c[6], c[7], np.float16(1)])
-            gx = _half_sum(x, y, c[:3] / half_w) / denominator - np.float16(1)
-            gy = _half_sum(x, y, c[3:6] / half_h) / denominator - np.float16(1)
-            return gx, gy
-        denominator = c[6] * x + c[7] * y + 1
-        gx = (c[0] / half_w * x + c[1] / half_w * y + c[2] / half_w) / denominator - 1
-        gy = (c[3] / half_h * x + c[4] / half_h * y + c[5] / half_h) / denominator - 1
+        one = compute(1)
+        denominator = _bmm_sum(x, y, [c[6], c[7], one])
+        gx = _bmm_sum(x, y, c[:3] / half_w) / denominator - one
+        gy = _bmm_sum(x, y, c[3:6] / half_h) / denominator - one
         return gx, gy
 
     return grid
@@ -417,6 +420,7 @@ def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEA
 
 
 def _elastic(img, displacement, interpolation, fill, v2):
+    from ..._creation import _float_linspace
     from ..._size import Size
     from ._conversion import pil_to_tensor, to_pil_image
 
@@ -450,8 +454,11 @@ def _elastic(img, displacement, interpolation, fill, v2):
 
     def grid_of_size(w, h):
         def grid(_):
-            xs = np.linspace((-w + 1) / w, (w - 1) / w, w, dtype=compute)[None, :]
-            ys = np.linspace((-h + 1) / h, (h - 1) / h, h, dtype=compute)[:, None]
+            # torch.linspace's values (its step and halves), not NumPy's: the identity grid's last bits; v1's is
+            # float32 (linspace's default dtype) whatever the displacement's
+            spaced = np.dtype(compute if v2 else np.float32)
+            xs = _float_linspace((-w + 1) / w, (w - 1) / w, w, spaced).astype(compute)[None, :]
+            ys = _float_linspace((-h + 1) / h, (h - 1) / h, h, spaced).astype(compute)[:, None]
             return xs + moved[..., 0], ys + moved[..., 1]
 
         return grid

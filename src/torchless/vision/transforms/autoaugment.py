@@ -14,7 +14,7 @@ import numpy as np
 
 from ... import _creation
 from ..._tensor import Tensor
-from ...random import numpy_rng, stream
+from ...random import sample_dirichlet, stream
 from .._pillow import is_pil_image
 from . import functional as F
 from ._interpolation import InterpolationMode
@@ -181,9 +181,8 @@ def _get_policies(policy):
 
 
 def _sample_dirichlet(params):
-    """One Dirichlet draw per row of ``params`` (float32), from torchless's generator: normalised Gamma draws."""
-    gammas = numpy_rng().standard_gamma(params._data.astype(np.float64))
-    return Tensor._wrap((gammas / gammas.sum(axis=-1, keepdims=True)).astype(params._data.dtype))
+    """One Dirichlet draw per row of ``params``: ``torch._sample_dirichlet``'s, from torch's stream."""
+    return Tensor._wrap(sample_dirichlet(np.ascontiguousarray(params._data)))
 
 
 class AutoAugment(_Transform):

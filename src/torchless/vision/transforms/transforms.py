@@ -12,6 +12,7 @@ the per-item errors). Datasets with a batched fast path (MNIST) use it through `
 """
 import math
 import numbers
+import random
 import warnings
 from collections.abc import Sequence
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...nn.modules.module import Module
-from ...random import numpy_rng, stream
+from ...random import stream
 from . import functional as F
 from ._conversion import hwc_batch_to_tensor
 from ._interpolation import InterpolationMode, interpolation_modes_from_int
@@ -831,16 +832,26 @@ class RandomTransforms:
 
 
 class RandomOrder(RandomTransforms):
-    """Apply ``transforms`` in a random order."""
+    """Apply ``transforms`` in a random order.
+
+    As torchvision's, the order is drawn by Python's ``random`` module (seeded by ``random.seed``, not by
+    ``manual_seed``), leaving torch's random stream alone.
+    """
 
     def __call__(self, img):
-        for i in numpy_rng().permutation(len(self.transforms)):
-            img = self.transforms[int(i)](img)
+        order = list(range(len(self.transforms)))
+        random.shuffle(order)
+        for i in order:
+            img = self.transforms[i](img)
         return img
 
 
 class RandomChoice(RandomTransforms):
-    """Apply one of ``transforms``, picked with weights ``p`` (uniformly by default)."""
+    """Apply one of ``transforms``, picked with weights ``p`` (uniformly by default).
+
+    As torchvision's, the pick is ``random.choices`` of Python's ``random`` module, leaving torch's random stream
+    alone.
+    """
 
     def __init__(self, transforms, p=None):
         super().__init__(transforms)
@@ -849,14 +860,7 @@ class RandomChoice(RandomTransforms):
         self.p = p
 
     def __call__(self, *args):
-        if self.p is None:
-            index = _randint(0, len(self.transforms))
-        else:
-            # random.choices semantics: p are relative weights
-            cumulative = np.cumsum(np.asarray(self.p, np.float64))
-            index = min(int(np.searchsorted(cumulative, _rand() * cumulative[-1], side="right")),
-                        len(self.transforms) - 1)
-        return self.transforms[index](*args)
+        return random.choices(self.transforms, weights=self.p)[0](*args)
 
     def __repr__(self):
         return f"{super().__repr__()}(p={self.p})"

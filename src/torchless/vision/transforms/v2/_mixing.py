@@ -2,9 +2,11 @@
 
 The sample is walked as v2 walks it (``mixup(images, labels)``, ``mixup((images, labels))``, a dict with a
 label-like key): the images are its ``tv_tensors.Image`` / ``Video`` batches, or else its first pure tensor.
-The mixing weight is drawn from Beta(``alpha``, ``alpha``) by torchless's generator (not PyTorch's stream)."""
+The mixing weight is drawn from Beta(``alpha``, ``alpha``) as torchvision draws it, from torch's stream."""
 import math
 from collections.abc import Mapping
+
+import numpy as np
 
 from ..._pillow import is_pil_image
 from ..transforms import _randint
@@ -96,9 +98,10 @@ class _BaseMixUpCutMix(Transform):
         return tree_unflatten(out, spec)
 
     def _draw_lambda(self):
-        from ....random import numpy_rng  # the generator torchless.manual_seed seeds
+        # torchvision's ``Beta(tensor([alpha]), tensor([alpha])).sample(())``: a float32 two-class Dirichlet draw
+        from ....random import sample_dirichlet
 
-        return float(numpy_rng().beta(self.alpha, self.alpha))
+        return float(sample_dirichlet(np.full((1, 2), self.alpha, np.float32))[0, 0])
 
     @staticmethod
     def _check_image(inpt, batch_size):

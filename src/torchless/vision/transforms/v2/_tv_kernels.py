@@ -28,7 +28,8 @@ def dispatching(functional, **kernels):
     def dispatcher(inpt, *args, **kwargs):
         if isinstance(inpt, tv.TVTensor):
             return get_kernel(dispatcher, type(inpt))(inpt, *args, **kwargs)
-        if not isinstance(inpt, (Tensor, np.ndarray)) and not is_pil_image(inpt):
+        if not isinstance(inpt, Tensor) and not ((isinstance(inpt, np.ndarray) or is_pil_image(inpt))
+                                                 and "PIL.Image.Image" in _supported(dispatcher)):
             _refuse(dispatcher, type(inpt))  # (arrays stand for PIL images in torchless)
         return functional(inpt, *args, **kwargs)
 
@@ -73,11 +74,18 @@ def get_kernel(functional, input_type, allow_passthrough=False):
     _refuse(functional, input_type)
 
 
+def _supported(functional):
+    """The input types of ``functional`` as torchvision's registry lists them: ``_shown_types`` where its kernels
+    were registered in another order (or for fewer types), else the image kernel's types (Image, Tensor, PIL
+    images), then the others."""
+    shown = getattr(functional, "_shown_types", None)
+    if shown is not None:
+        return shown
+    return [tv.Image, Tensor, "PIL.Image.Image"] + [cls for cls in functional._tv_kernels if cls is not tv.Image]
+
+
 def _refuse(functional, input_type):
-    registry = functional._tv_kernels
-    # torchvision lists its registry: the image kernel's types (Image, Tensor, PIL images), then the others
-    supported = [tv.Image, Tensor, "PIL.Image.Image"] + [cls for cls in registry if cls is not tv.Image]
-    shown = ", ".join(f"<class '{cls}'>" if isinstance(cls, str) else repr(cls) for cls in supported)
+    shown = ", ".join(f"<class '{cls}'>" if isinstance(cls, str) else repr(cls) for cls in _supported(functional))
     name = getattr(functional, "__name__", "functional")
     raise TypeError(f"Functional F.{name} supports inputs of type dict_keys([{shown}]), but got {input_type} instead.")
 

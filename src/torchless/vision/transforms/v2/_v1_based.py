@@ -599,7 +599,15 @@ class RandomChoice(V2Repr, _v1.RandomChoice, TransformModule):
         super().__init__(transforms, p)
         weights = [1] * len(transforms) if p is None else p
         total = sum(weights)
-        self._v2_repr_attrs = [("transforms", transforms), ("p", [w / total for w in weights])]
+        self.p = [w / total for w in weights]  # normalised, as torchvision's v2 keeps them
+        self._v2_repr_attrs = [("transforms", transforms), ("p", self.p)]
+
+    def __call__(self, *inputs):
+        # torch.multinomial's draw (from torch's stream), not v1's random.choices
+        from ...._creation import tensor
+        from ....random import multinomial
+
+        return self.transforms[int(multinomial(tensor(self.p), 1))](*inputs)
 
 
 class RandomOrder(V2Repr, _v1.RandomOrder, TransformModule):

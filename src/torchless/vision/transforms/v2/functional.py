@@ -226,6 +226,13 @@ from ._tv_kernels import (clamp_bounding_boxes, clamp_keypoints, convert_boundin
 from ._utils import is_pure_tensor  # noqa: E402,F401
 
 _MASK_INTERPOLATION_AT = {"resize": 1, "resized_crop": 5, "rotate": 1, "affine": 4, "perspective": 2, "elastic": 1}
+# functionals whose mask kernel torchvision registers after its keypoints' and boxes' kernels
+_MASK_REGISTERED_LAST = {"crop", "center_crop", "resized_crop", "rotate", "affine", "perspective", "elastic"}
+# the input types torchvision's registry lists for functionals registered in another order (or without PIL images)
+_SHOWN_TYPES = {"gaussian_noise": ["Image", "Tensor", "Video", "PIL.Image.Image"],
+                "jpeg": ["Image", "Tensor", "Video", "PIL.Image.Image"],
+                "normalize": ["Image", "Tensor", "Video"],
+                "to_dtype": ["Image", "Tensor", "Video", "Mask", "BoundingBoxes", "KeyPoints"]}
 
 
 def _mask_size(inpt):
@@ -242,21 +249,27 @@ def _install_tv_tensor_kernels(names):
         if name in ("horizontal_flip", "vertical_flip", "crop", "center_crop", "resize", "resized_crop", "rotate",
                     "affine", "perspective", "elastic", "pad"):
             if name == "pad":
-                kernels["Mask"] = _tv_kernels.pad_mask_kernel(plain)
+                mask = _tv_kernels.pad_mask_kernel(plain)
             elif name in ("horizontal_flip", "vertical_flip"):
-                kernels["Mask"] = _tv_kernels._wrapped(plain)
+                mask = _tv_kernels._wrapped(plain)
             else:
-                kernels["Mask"] = _tv_kernels.mask_kernel(plain, _MASK_INTERPOLATION_AT.get(name))
+                mask = _tv_kernels.mask_kernel(plain, _MASK_INTERPOLATION_AT.get(name))
+            shaped = {}
             if name in _tv_kernels.keypoints_kernels:
-                kernels["KeyPoints"] = _tv_kernels.keypoints_kernels[name]
+                shaped["KeyPoints"] = _tv_kernels.keypoints_kernels[name]
             if name in _tv_kernels.boxes_kernels:
-                kernels["BoundingBoxes"] = _tv_kernels.boxes_kernels[name]
+                shaped["BoundingBoxes"] = _tv_kernels.boxes_kernels[name]
+            # the order of torchvision's registrations, which its error message lists
+            kernels = {**shaped, "Mask": mask} if name in _MASK_REGISTERED_LAST else {"Mask": mask, **shaped}
         elif name == "to_dtype":  # masks and boxes are cast, never scaled
             kernels["Mask"] = kernels["BoundingBoxes"] = kernels["KeyPoints"] = (
                 lambda inpt, dtype=_float32, scale=False: inpt.to(dtype))
         dispatcher = _tv_kernels.dispatching(plain, **kernels)
         if name in ("rgb_to_grayscale", "grayscale_to_rgb"):  # images only, as in torchvision
             del dispatcher._tv_kernels[tv.Video]
+        if name in _SHOWN_TYPES:
+            dispatcher._shown_types = [Tensor if cls == "Tensor" else getattr(tv, cls, cls)
+                                       for cls in _SHOWN_TYPES[name]]
         scope[name] = dispatcher
 
 
@@ -297,6 +310,7 @@ _install_tv_tensor_kernels(["horizontal_flip", "vertical_flip", "crop", "center_
                             "permute_channels", "to_dtype", "jpeg"])
 _install_tv_tensor_queries()
 _install_tv_tensor_crops()
+to_grayscale = rgb_to_grayscale  # v2's alias (v1's to_grayscale takes PIL images only)
 
 
 def _uniform_temporal_subsample(video, num_samples):
@@ -307,6 +321,7 @@ def _uniform_temporal_subsample(video, num_samples):
 
 
 uniform_temporal_subsample = _tv_kernels.dispatching(_uniform_temporal_subsample)
+uniform_temporal_subsample._shown_types = [_tv.Video, Tensor]
 uniform_temporal_subsample.__name__ = uniform_temporal_subsample.__qualname__ = "uniform_temporal_subsample"
 uniform_temporal_subsample.__doc__ = """``num_samples`` frames of a video (..., T, C, H, W) evenly spaced in time
 (the first and last included)."""
@@ -317,9 +332,15 @@ vflip = vertical_flip
 get_image_num_channels = get_num_channels
 
 
-def get_num_frames(inpt):
-    """The number of frames of a video (..., T, C, H, W)."""
+def _get_num_frames(inpt):
     return inpt.shape[-4]
+
+
+get_num_frames = _tv_kernels.dispatching(_get_num_frames)
+get_num_frames._tv_kernels = {_tv.Video: lambda inpt: _get_num_frames(_tv_kernels._pure(inpt))}  # videos only
+get_num_frames._shown_types = [_tv.Video, Tensor]
+get_num_frames.__name__ = get_num_frames.__qualname__ = "get_num_frames"
+get_num_frames.__doc__ = """The number of frames of a video (..., T, C, H, W)."""
 
 
 def _install_named_kernels():
@@ -347,7 +368,7 @@ def _install_named_kernels():
     scope["get_size_mask"] = _mask_size
     scope["get_size_bounding_boxes"] = scope["get_size_keypoints"] = lambda inpt: list(inpt.canvas_size)
     names += ["get_size_mask", "get_size_bounding_boxes", "get_size_keypoints"]
-    scope["get_num_frames_video"] = scope["get_num_frames"] = get_num_frames
+    scope["get_num_frames_video"] = _get_num_frames
     return names + ["uniform_temporal_subsample_video", "get_num_frames", "get_num_frames_video"]
 
 
