@@ -344,3 +344,26 @@ def test_seeds_load(tmp_path):
         images, labels = (gzip.compress(IMAGES), gzip.compress(LABELS)) if compressed else (IMAGES, LABELS)
         dataset = load_mnist(tmp_path, images, labels, compressed)
         assert len(dataset) == 3 and dataset.data.numpy().tobytes() == IMAGES[16:]
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA, zipfile.ZIP_DEFLATED])
+@pytest.mark.parametrize("torch_format", [False, True])
+def test_damaged_compressed_members_are_refused(method, torch_format):
+    """A checkpoint whose members are compressed (bz2, lzma, deflate) and then damaged: a CheckpointError naming the
+    damage, never the decompressor's own error (bz2's OSError and lzma's LZMAError were found by the fuzzer)."""
+    buffer = io.BytesIO()
+    torchless.save({"w": torchless.arange(64.0).reshape(8, 8)}, buffer, format="torch" if torch_format else "torchless")
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as original:
+        entries = [(info.filename, original.read(info)) for info in original.infolist()]
+    recompressed = io.BytesIO()
+    with zipfile.ZipFile(recompressed, "w") as archive:
+        for name, data in entries:
+            archive.writestr(name, data, compress_type=method)
+    damaged = bytearray(recompressed.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(damaged))) as archive:
+        for info in archive.infolist():
+            start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+            for offset in range(start + 2, start + min(info.compress_size, 24)):
+                damaged[offset] ^= 0x5A
+    with pytest.raises(CheckpointError):
+        torchless.load(io.BytesIO(bytes(damaged)))

@@ -30,6 +30,7 @@ and views that overlap or broadcast a storage can need more memory than the file
 together may take at most ``8 x file size + 256 MiB``.
 """
 import io
+import lzma
 import math
 import os
 import pickle
@@ -502,9 +503,11 @@ def archive_folder(names):
     return folder if f"{folder}/data.pkl" in names else None
 
 
-# what a damaged or forged file can make the pickle and zip readers raise (OSError: seeks to forged offsets)
+# what a damaged or forged file can make the pickle and zip readers raise (OSError: seeks to forged offsets, and
+# bz2's damaged members; LZMAError: lzma's)
 _CORRUPTION = (pickle.UnpicklingError, ValueError, TypeError, KeyError, IndexError, AttributeError, EOFError,
-               OverflowError, RecursionError, struct.error, zipfile.BadZipFile, NotImplementedError, OSError, _Corrupt)
+               OverflowError, RecursionError, struct.error, zipfile.BadZipFile, NotImplementedError, OSError, lzma.LZMAError,
+               _Corrupt)
 
 
 def read_archive(archive, folder, name, file_size, map_location):

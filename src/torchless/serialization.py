@@ -22,6 +22,7 @@ written by ``torch.save`` -- through an unpickler that runs no code (see ``_torc
 import _compat_pickle
 import io
 import json
+import lzma
 import math
 import os
 import pickle
@@ -511,8 +512,9 @@ def _load_archive(archive, name, weights_only=True):
     return _Decoder(archive, weights_only).decode(document["object"])
 
 
+# (OSError: what bz2's decompressor raises for a damaged member, "Invalid data stream"; LZMAError lzma's)
 _CORRUPTION = (KeyError, TypeError, ValueError, IndexError, RecursionError, EOFError, NotImplementedError,
-               RuntimeError, zipfile.BadZipFile, zlib.error)
+               RuntimeError, OSError, lzma.LZMAError, zipfile.BadZipFile, zlib.error)
 
 
 def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=None, **pickle_load_args):
