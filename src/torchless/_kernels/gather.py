@@ -254,8 +254,7 @@ def _same_view(x, source):
     if x is source:
         return True
     return (source is not None and x.base is not None and x.base is source.base and x.shape == source.shape
-            and x.strides == source.strides and x.dtype == source.dtype
-            and np.lib.array_utils.byte_bounds(x) == np.lib.array_utils.byte_bounds(source))
+            and x.strides == source.strides and x.dtype == source.dtype and x.ctypes.data == source.ctypes.data)
 
 
 def _view_as(array, shape):
