@@ -96,21 +96,26 @@ LAYOUTS = ["transposed", "channels_last", "permuted", "sliced"]
 
 
 # ---------------------------------------------------------------------------- output layouts
+def _output_and_gradient(lib, forward, layout, grad_layout):
+    """forward(lib, x) of a (2, 3, 4, 6) input in ``layout``, its gradient for an output gradient in ``grad_layout``,
+    and both strides."""
+    x = lib.tensor(np.random.RandomState(0).randn(2, 3, 4, 6), requires_grad=True)
+    y = forward(lib, _layout(lib, x, layout))
+    grad = lib.tensor(np.random.RandomState(1).randn(*y.shape))
+    if grad_layout == "transposed":
+        grad = grad.transpose(0, 3).contiguous().transpose(0, 3)
+    (g,) = lib.autograd.grad(y, x, grad)
+    return y, g, _strides(y), _strides(g)
+
+
 @pytest.mark.parametrize("layer, args", [("LogSigmoid", ()), ("CrossMapLRN2d", (3,)), ("RReLU", ())])
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("grad_layout", ["contiguous", "transposed"])
 def test_output_layout_of_contiguous_kernels(layer, args, layout, grad_layout):
-    def call(lib):
-        module = getattr(lib.nn, layer)(*args).eval()
-        x = lib.tensor(np.random.RandomState(0).randn(2, 3, 4, 6), requires_grad=True)
-        y = module(_layout(lib, x, layout))
-        grad = lib.tensor(np.random.RandomState(1).randn(*y.shape))
-        if grad_layout == "transposed":
-            grad = grad.transpose(0, 3).contiguous().transpose(0, 3)
-        (g,) = lib.autograd.grad(y, x, grad)
-        return y, g, _strides(y), _strides(g)
+    def forward(lib, x):
+        return getattr(lib.nn, layer)(*args).eval()(x)
 
-    expected, actual = call(torch), call(torchless)
+    expected, actual = (_output_and_gradient(lib, forward, layout, grad_layout) for lib in (torch, torchless))
     assert actual[2:] == expected[2:]
     for ours, theirs in zip(actual[:2], expected[:2]):
         np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-6, atol=1e-7)
@@ -121,16 +126,10 @@ def test_output_layout_of_contiguous_kernels(layer, args, layout, grad_layout):
 @pytest.mark.parametrize("grad_layout", ["contiguous", "transposed"])
 def test_gradient_layout_of_rrelu_in_training(bounds, layout, grad_layout):
     """Equal bounds make the drawn slopes known: the values compare too."""
-    def call(lib):
-        x = lib.tensor(np.random.RandomState(0).randn(2, 3, 4, 6), requires_grad=True)
-        y = lib.nn.functional.rrelu(_layout(lib, x, layout), *bounds, training=True)
-        grad = lib.tensor(np.random.RandomState(1).randn(*y.shape))
-        if grad_layout == "transposed":
-            grad = grad.transpose(0, 3).contiguous().transpose(0, 3)
-        (g,) = lib.autograd.grad(y, x, grad)
-        return y, g, _strides(y), _strides(g)
+    def forward(lib, x):
+        return lib.nn.functional.rrelu(x, *bounds, training=True)
 
-    expected, actual = call(torch), call(torchless)
+    expected, actual = (_output_and_gradient(lib, forward, layout, grad_layout) for lib in (torch, torchless))
     assert actual[2:] == expected[2:]
     if bounds[0] == bounds[1]:
         for ours, theirs in zip(actual[:2], expected[:2]):
