@@ -387,6 +387,15 @@ def _is_dense(shape, strides):
     return dense_in_order(shape, strides, sorted(range(len(shape)), key=lambda d: strides[d]))
 
 
+def is_dense(array):
+    """Whether ``array``'s elements fill a block of memory, each once, in some order of its dims (_is_dense of its
+    strides in elements)."""
+    itemsize = array.itemsize
+    if any(stride % itemsize for stride in array.strides):
+        return False
+    return _is_dense(array.shape, [stride // itemsize for stride in array.strides])
+
+
 def innermost_first(ndim, compare):
     """The dims in PyTorch's memory order, innermost first: C order's reverse, insertion-sorted by ``compare(a, b)``
     (> 0: dim a belongs outside dim b, < 0: inside, 0: either), carrying on past the ambiguous comparisons

@@ -1146,16 +1146,6 @@ def checked_hook_result(name, value, grad):
     return value._data
 
 
-def _dense(array):
-    """Whether ``array``'s elements fill a block of memory, each once, in some order of its dims."""
-    expected = array.itemsize
-    for stride, size in sorted((stride, size) for size, stride in zip(array.shape, array.strides) if size != 1):
-        if stride != expected:
-            return False
-        expected *= size
-    return True
-
-
 def _obeys_layout(grad, data):
     """PyTorch's gradient layout contract for a dense leaf: the gradient's strides are the leaf's at every dim
     but those of size 1, where any but 0 goes (AccumulateGrad then keeps the gradient's strides)."""
@@ -1182,7 +1172,7 @@ def _accumulate_leaf(tensor, grad):
         # gradient layout contract says: in the leaf's own memory order when that is dense (a transposed or permuted
         # parameter), else contiguous.
         data = tensor._data
-        if _dense(data):
+        if _memory_format.is_dense(data):
             fresh = np.empty_like(data, order="K")
             if fresh.strides != data.strides or getattr(grad, "strides", data.strides) != data.strides:
                 # strides differing at size-1 dims (a channels-last N1HW leaf), or a gradient in another layout

@@ -91,11 +91,8 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     gives it a shape and makes it, as the same object, an ordinary tensor.
 
     Args:
-        requires_grad (bool): carried over to the materialized tensor. Default: ``False``
-        device: device of the placeholder. Default: ``None``
-        dtype: dtype of the placeholder, and so of the materialized tensor unless :meth:`materialize` is given
-            another (e.g. ``dtype=torchless.float64``); ``None`` takes the default dtype at construction.
-            Default: ``None``
+        requires_grad, device, dtype: as :class:`UninitializedParameter`'s, but ``requires_grad`` defaults to
+            ``False``
         persistent (bool): whether the buffer, once registered, is part of the module's ``state_dict``.
             Default: ``True``
     """
