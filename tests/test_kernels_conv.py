@@ -532,8 +532,10 @@ def test_input_gradient_of_a_wide_kernel_over_few_pixels_is_col2im():
 def test_dispatcher_takes_winograd_for_the_mid_size_benchmark_shapes(monkeypatch, wide_vectors, precision):
     """The rules must keep routing the shapes Winograd was measured to win on to it (and not
     the few-tile, many-channel ones where the kernel transform dominates); F(4x4) only below float32's
-    "highest" precision (see conv.set_float32_precision), F(2x2) in its place otherwise."""
+    "highest" precision (see conv.set_float32_precision), F(2x2) in its place otherwise. The rules of a Xeon
+    with AVX512-FP16 have tests of their own."""
     monkeypatch.setattr(blas, "WIDE_VECTORS", wide_vectors)
+    monkeypatch.setattr(blas, "XEON_AVX512_FP16", False)
     many_tiles = "winograd4" if precision == "high" else "winograd2"
     args = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1, np.float32, precision)
     assert conv.choose_forward((16, 128, 28, 28), (128, 128, 3, 3), *args) == many_tiles
@@ -570,6 +572,28 @@ def test_winograd_2x2_needs_64_channels_on_a_xeon_with_avx512_fp16(monkeypatch, 
     assert conv.choose_forward((16, 64, 28, 28), (64, 64, 3, 3), *args) == "winograd2"
     # F(4x4), below the highest precision, keeps the general rule
     assert conv.choose_forward((8, 32, 56, 56), (32, 32, 3, 3), *args[:5], "high") == "winograd4"
+
+
+@pytest.mark.parametrize("xeon", [False, True])
+def test_winograd_2x2_on_large_planes_needs_128_channels_on_a_xeon_with_avx512_fp16(monkeypatch, xeon):
+    """There F(2x2) was measured slow on planes of 40x40 and more in calls of many tiles with fewer than 128
+    channels (conv.XEON_WINOGRAD2_LARGE_PLANE): such a call (one shard of a split 8x64x56x56 batch) takes
+    another algorithm in the forward and both gradients; few tiles, small planes or 128 channels keep F(2x2)."""
+    monkeypatch.setattr(blas, "XEON_AVX512_FP16", xeon)
+    same, one = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1, np.float32, "highest"), (1, 1)
+
+    def picks(batch, channels, size):
+        x_shape, w_shape, gy_shape = (batch, channels, size, size), (channels, channels, 3, 3), (batch, channels, size, size)
+        flipped_padding = conv.flipped_padding((size, size), (size, size), (3, 3), ((1, 1), (1, 1)), one)
+        return {conv.choose_forward(x_shape, w_shape, *same),
+                conv.choose_backward_weight(gy_shape, x_shape, (3, 3), *same),
+                conv.choose_forward(gy_shape, w_shape, one, flipped_padding, one, 1, np.float32)}  # input gradient
+
+    for large in [(4, 64, 56), (2, 64, 112), (4, 96, 64)]:
+        assert ("winograd2" in picks(*large)) is not xeon, large
+    for kept in [(2, 64, 56), (8, 64, 28), (4, 128, 56)]:
+        assert picks(*kept) == {"winograd2"}, kept
+    assert conv.choose_forward((4, 64, 56, 56), (64, 64, 3, 3), *same[:5], "high") == "winograd4"
 
 
 def test_input_gradient_with_many_tiles_is_a_flipped_winograd_convolution():

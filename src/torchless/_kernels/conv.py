@@ -220,6 +220,26 @@ WINOGRAD_MIN_CHANNELS = 4
 # 8x32x56x56->32), so it keeps the general rule, as does F(4x4) (below the highest float32 precision),
 # which was the fastest forward there (64x32x26x26->64 9.3 ms, gathered columns 11.0, F(2x2) 14.5).
 XEON_WINOGRAD2_MIN_CHANNELS = 64
+# There, too, F(2x2) loses on large planes in large batches with fewer than 128 channels, in the forward and
+# both gradients (its transposition to the tile layout runs out of cache): interleaved medians, ms, 2 cores, F(2x2) /
+# stacked rows / gathered columns, forward; weight gradient F(2x2) / gathered columns: 8x64x40x40->64 6.2 /
+# 5.9 / 6.1; 8x64x48x48->64 9.5 / 8.8 / 9.0; 8x64x56x56->64 13.1-13.8 / 11.5-12.0 / 10.6-10.9, 12.4 / 11.5;
+# ->128 21.7 / 20.5 / 17.2, 23.2 / 18.9; 16x64x56x56->64 27.5 / 24.8 / 21.1, 29.4 / 23.3; 8x64x64x64->64
+# 21.7-23.2 / 15.4 / 15.3-16.5, 18.0 / 14.9; 4x64x80x80->64 13.8 / 11.7 / 12.4; 2x64x112x112->64 12.4 /
+# 11.5 / 14.6, 11.9 / 10.5; 8x96x56x56->96 22.8 / 21.9 / 20.5, 22.8 / 21.9; 4x96x64x64->96 15.3 / 13.8 /
+# 14.5, 15.9 / 14.3 (but 4x64x56x56->64's weight gradient 5.6 / 5.8). From 128 channels it wins or ties
+# there: 4x128x56x56->128 16.6 / 18.6 / 18.7, 15.8 / 18.4; 2x128x112x112->128 31.7 / 35.3 / 42.5, 32.5 /
+# 32.9; 8x128x56x56->128 33.1 / 35.8 / 33.8, 36.1 / 34.4. Below 40x40 planes the rule above holds
+# (16x64x28x28->64 5.7 / 5.9 / 6.5, 5.6 / 7.7; 16x64x36x36->64 9.2 / 9.7 / 10.4, 9.1 / 11.6), and so it
+# does with fewer tiles: on 4x64x56x56->64 (3136 tiles) the stacked rows' forward gains 5% but the gradients
+# lose 11% (gathered columns) and 15% (col2im). Forward, input gradient and weight gradient, F(2x2)
+# against the algorithms chosen without it, ms: 8x64x56x56->64 13.8 / 13.6 / 14.4 vs 12.7 / 12.5 / 12.3;
+# 8x64x64x64->64 25.9 / 27.3 / 21.6 vs 15.8 / 15.9 / 15.7; 2x64x112x112->64 12.7 / 12.6 / 11.4 vs
+# 11.6 / 11.8 / 10.6; 8x96x56x56->96 23.3 / 24.1 / 24.1 vs 23.0 / 23.4 / 23.3.
+XEON_WINOGRAD2_LARGE_PLANE = 40 * 40
+# Tiles of one call: a split call's shard (half the batch on 2 cores; see conv2d_forward) counts its own.
+XEON_WINOGRAD2_MANY_TILES = 4 * 28 * 28
+XEON_WINOGRAD2_LARGE_PLANE_MIN_CHANNELS = 128
 # Tiles = N * ceil(Ho / m) * ceil(Wo / m).  F(4x4) needs fewer multiplications; F(2x2) has a
 # 2.25x smaller kernel transform, which is what counts when there are few tiles.
 WINOGRAD_4X4_MIN_TILES = 32
@@ -308,6 +328,19 @@ def _winograd_tile(in_channels, out_channels, batch, out_hw, min_channel_product
     return None
 
 
+def _xeon_winograd2_min_channels(batch, out_hw, small_problem_minimum):
+    """Fewest channels with which F(2x2) pays for ``batch`` output planes of ``out_hw``: on a Xeon with
+    AVX512-FP16 XEON_WINOGRAD2_LARGE_PLANE_MIN_CHANNELS for planes of at least XEON_WINOGRAD2_LARGE_PLANE
+    positions making at least XEON_WINOGRAD2_MANY_TILES tiles, else ``small_problem_minimum``; elsewhere
+    any number."""
+    if not blas.XEON_AVX512_FP16:
+        return 0
+    if (out_hw[0] * out_hw[1] >= XEON_WINOGRAD2_LARGE_PLANE
+            and _winograd_tile_count(batch, out_hw, 2) >= XEON_WINOGRAD2_MANY_TILES):
+        return XEON_WINOGRAD2_LARGE_PLANE_MIN_CHANNELS
+    return small_problem_minimum
+
+
 def _winograd_tile_count(batch, out_hw, tile):
     return batch * -(-out_hw[0] // tile) * -(-out_hw[1] // tile)
 
@@ -327,7 +360,7 @@ def choose_forward(x_shape, w_shape, stride, padding, dilation, groups, dtype=No
     tile = None
     if not _exact_only(dtype) and _winograd_forward_applies(x_shape, w_shape, stride, padding, dilation, groups):
         tile = _winograd_tile(C, w_shape[0], N, out_hw, tiles=_winograd_tiles(dtype, precision),
-                              min_2x2_channels=XEON_WINOGRAD2_MIN_CHANNELS if blas.XEON_AVX512_FP16 else 0)
+                              min_2x2_channels=_xeon_winograd2_min_channels(N, out_hw, XEON_WINOGRAD2_MIN_CHANNELS))
     if gather.suits(x_shape, w_shape, stride, padding, dilation, groups, tile):
         return "gather"
     if tile:
@@ -373,7 +406,8 @@ def choose_backward_weight(gy_shape, x_shape, kernel_hw, stride, padding, dilati
     tile = None
     if not _exact_only(dtype) and winograd.supports(kernel_hw, stride, dilation, groups):
         tile = _winograd_tile(x_shape[1], gy_shape[1], gy_shape[0], gy_shape[2:],
-                              WINOGRAD_WEIGHT_MIN_CHANNEL_PRODUCT, _winograd_tiles(dtype, precision))
+                              WINOGRAD_WEIGHT_MIN_CHANNEL_PRODUCT, _winograd_tiles(dtype, precision),
+                              min_2x2_channels=_xeon_winograd2_min_channels(gy_shape[0], gy_shape[2:], 0))
     if gather.suits(x_shape, w_shape, stride, padding, dilation, groups, tile):
         return "gather"
     if tile:
