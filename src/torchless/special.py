@@ -344,9 +344,10 @@ gammaincc.__doc__ = "The regularized upper incomplete gamma function Q(input, ot
 
 
 def _polynomial_function(kind):
-    name = kind.replace("chebyshev_", "chebyshev_polynomial_") if "chebyshev" in kind else \
-        kind.replace("_h", "_polynomial_h").replace("laguerre_l", "laguerre_polynomial_l") \
-        .replace("legendre_p", "legendre_polynomial_p")
+    """The special function of the orthogonal polynomial ``kind`` (special_math.POLYNOMIALS: "chebyshev_t" for
+    chebyshev_polynomial_t, ...)."""
+    family, _, letter = kind.rpartition("_")
+    name = f"{family}_polynomial_{letter}"
 
     def function(x, n):
         a, b, _ = _pair(name, x, n, "x", "n")
@@ -354,13 +355,24 @@ def _polynomial_function(kind):
         out = _binary_kernel(lambda x, n: special_math.polynomial(kind, x, n), a._data, b._data)
         return Tensor._wrap(out)
 
-    function.__name__ = name
+    function.__name__ = function.__qualname__ = name
     function.__doc__ = (f"The {kind.replace('_', ' ')} polynomial of degree ``n`` (truncated to an integer; "
                         "negative degrees give 0) at ``x``. The result does not require grad, as in PyTorch.")
-    return name, with_out(f"special_{name}", function)
+    return with_out(f"special_{name}", function)
 
 
-globals().update(dict(_polynomial_function(kind) for kind in special_math.POLYNOMIALS))
+chebyshev_polynomial_t = _polynomial_function("chebyshev_t")
+chebyshev_polynomial_u = _polynomial_function("chebyshev_u")
+chebyshev_polynomial_v = _polynomial_function("chebyshev_v")
+chebyshev_polynomial_w = _polynomial_function("chebyshev_w")
+shifted_chebyshev_polynomial_t = _polynomial_function("shifted_chebyshev_t")
+shifted_chebyshev_polynomial_u = _polynomial_function("shifted_chebyshev_u")
+shifted_chebyshev_polynomial_v = _polynomial_function("shifted_chebyshev_v")
+shifted_chebyshev_polynomial_w = _polynomial_function("shifted_chebyshev_w")
+hermite_polynomial_h = _polynomial_function("hermite_h")
+hermite_polynomial_he = _polynomial_function("hermite_he")
+laguerre_polynomial_l = _polynomial_function("laguerre_l")
+legendre_polynomial_p = _polynomial_function("legendre_p")
 
 
 # ---------------------------------------------------------------------------- gamma-function family

@@ -534,7 +534,7 @@ def cross(self, other, dim=None):
         if dim is None:
             raise RuntimeError("no dimension of size 3 in input")
     if self._data.ndim != other._data.ndim:
-        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions.")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     return linalg_cross(self, other, dim=dim)
 
 
@@ -729,7 +729,7 @@ def index_reduce(self, dim, index, source, reduce, *, include_self=True):
     size = self._data.shape[axis] if ndim else 1
     outside = (idx < 0) | (idx >= size)  # no negative indices, as in PyTorch
     if outside.any():
-        raise IndexError(f"index out of range in self")
+        raise IndexError("index out of range in self")
     if not ndim:
         return index_reduce(self.reshape(1), 0, index.reshape(1), source.reshape(1), reduce,
                             include_self=include_self).reshape(())

@@ -226,7 +226,7 @@ class LBFGS(Optimizer):
         lr = _unwrap(group["lr"])
         max_iter, max_eval = group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
-        line_search_fn, history_size = group["line_search_fn"], group["history_size"]
+        line_search_fn = group["line_search_fn"]
 
         # the state of the whole algorithm is kept as the first parameter's
         state = self.state[self._params[0]]

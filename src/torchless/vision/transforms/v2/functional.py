@@ -9,7 +9,7 @@ from ..functional import *  # noqa: F401,F403  (v1's functionals are v2's on a s
 from ..functional import __all__ as _v1_names
 from ._color import (adjust_brightness, adjust_contrast, adjust_gamma, adjust_hue, adjust_saturation, adjust_sharpness,
                      autocontrast, equalize, gaussian_blur, invert, posterize, rgb_to_grayscale, solarize)
-from ._geometry import affine, elastic, elastic_transform, erase, pad, perspective, rotate
+from ._geometry import affine, elastic, erase, pad, perspective, rotate
 from ._type_conversion import convert_image_dtype, to_dtype, to_image
 from .._interpolation import InterpolationMode
 from ...._creation import as_tensor
