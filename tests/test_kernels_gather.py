@@ -388,3 +388,31 @@ def test_chunked_weight_gradient_reuses_the_last_chunk_of_the_same_input_only(mo
                  reference_backward_weight(gy, x2, kernel, *args), np.float64)
     assert gathers[-3:] == [True, True, True]
     gather.release_plans()
+
+
+@pytest.mark.parametrize("shape", [(5, 7), (300, 437), (3, 70, 1900), (2, 33, 2048)])
+def test_transposed_copies_in_bands_like_numpy(monkeypatch, shape):
+    """kernels.transposed swaps the last two axes into a C-contiguous copy; from TRANSPOSE_IN_BANDS_MIN_SIZE
+    values in bands of source rows (the last band short when the rows do not divide)."""
+    import torchless._kernels as kernels
+    monkeypatch.setattr(kernels, "TRANSPOSE_IN_BANDS_MIN_SIZE", 1000)
+    a = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    for source in (a, a[..., 1:, :-2]):   # also a view whose rows are not contiguous with each other
+        copy = kernels.transposed(source)
+        assert copy.flags.c_contiguous
+        np.testing.assert_array_equal(copy, source.swapaxes(-1, -2))
+
+
+@pytest.mark.parametrize("max_values", [0, 2 ** 40])
+@pytest.mark.parametrize("shape", [(1, 40, 5, 5, 48, 3, 1, 1, 1, 1), (2, 24, 6, 7, 32, 3, 1, 1, 1, 2),
+                                   (3, 16, 8, 8, 20, 3, 2, 1, 1, 1)])
+def test_weight_gradient_product_either_way_round(monkeypatch, max_values, shape):
+    """With many output channels the per-image product runs as columns @ gy^T, then transposed back, unless
+    its result would exceed TRANSPOSED_WEIGHT_PRODUCT_MAX_VALUES: both orientations give the reference."""
+    monkeypatch.setattr(gather, "TRANSPOSED_WEIGHT_PRODUCT_MAX_VALUES", max_values)
+    gather.release_plans()
+    x, w, kernel, args = _problem(*shape, np.float64)
+    gy = np.random.default_rng(2).standard_normal(reference_forward(x, w, *args).shape)
+    assert_close(gather.conv2d_backward_weight_gather(gy, x, kernel, *args),
+                 reference_backward_weight(gy, x, kernel, *args), np.float64)
+    gather.release_plans()

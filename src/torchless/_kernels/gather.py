@@ -28,7 +28,7 @@ import threading
 
 import numpy as np
 
-from . import COPY_ROWS_MIN_SIZE, blas, copy_rows
+from . import COPY_ROWS_MIN_SIZE, blas, copy_rows, transposed
 from .blas import matmul
 from .im2col import conv_output_hw
 
@@ -430,8 +430,14 @@ def conv2d_forward_gather(x, w, stride, padding, dilation, groups, out=None, bia
 # call's weight gradient, new / old (2 cores): 64x32x26x26->64 0.85-0.86, 64x32x14x14->64 0.83-0.90,
 # 16x16x32x32->32 0.80, 1x256x14x14->256 0.86-0.89, 8x64x56x56->128 stride 2 0.90-1.06,
 # 4x64x28x28->128 stride 2 0.97; with few rows it ties or loses: 64x5x14x14->10 1.04-1.05,
-# 64x1x28x28->5 1.02, 10x1x28x28->6 0.98-1.27.
+# 64x1x28x28->5 1.02, 10x1x28x28->6 0.98-1.27. The transposed result must then be transposed back, which
+# costs more than the product gains once it is large (many taps into many channels; even copied in bands,
+# see transposed): interleaved medians, ms, one call's weight gradient, transposed / not: 1x256x14x14->256
+# (589,824 values) 2.00 / 1.33, 2x256x14x14->256 3.74 / 2.42, 4x256x14x14->256 7.01 / 4.99, 1x512x7x7->512
+# 3.62 / 1.51; but 1x128x28x28->128 (147,456) 1.38 / 1.50, 8x64x56x56->128 17.2 / 18.0, 64x32x14x14->64 4.27
+# / 5.20.
 TRANSPOSED_WEIGHT_PRODUCT_MIN_ROWS = 16
+TRANSPOSED_WEIGHT_PRODUCT_MAX_VALUES = 2 ** 18
 
 
 def conv2d_backward_weight_gather(gy, x, kernel_hw, stride, padding, dilation, groups):
@@ -460,10 +466,13 @@ def _weight_chunk(gy, x, kernel_hw, stride, padding, dilation, groups):
     columns = plan.gather(x, reuse=True)
     rows = padded_rows(O, columns.shape[-1]) if groups == 1 and plan.pitched else O // groups
     gy_rows = plan.output_gradient(gy, groups * rows).reshape(N, groups, rows, -1)
-    if O // groups >= TRANSPOSED_WEIGHT_PRODUCT_MIN_ROWS:
-        per_image = matmul(columns, gy_rows.swapaxes(-1, -2)).swapaxes(-1, -2)
+    transposed_product = (O // groups >= TRANSPOSED_WEIGHT_PRODUCT_MIN_ROWS
+                          and groups * rows * columns.shape[-2] <= TRANSPOSED_WEIGHT_PRODUCT_MAX_VALUES)
+    if transposed_product:
+        per_image = matmul(columns, gy_rows.swapaxes(-1, -2))   # (N, groups, taps, rows)
     else:
-        per_image = matmul(gy_rows, columns.swapaxes(-1, -2))
+        per_image = matmul(gy_rows, columns.swapaxes(-1, -2))   # (N, groups, rows, taps)
     # Summed over images in a fixed order: deterministic.
     gw = per_image[0] if N == 1 else per_image.sum(axis=0)
-    return np.ascontiguousarray(gw[:, :O // groups]).reshape(O, C // groups, *kernel_hw)
+    gw = transposed(gw[..., :O // groups]) if transposed_product else np.ascontiguousarray(gw[:, :O // groups])
+    return gw.reshape(O, C // groups, *kernel_hw)
