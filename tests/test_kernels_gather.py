@@ -156,6 +156,7 @@ NARROW = "unless Winograd F(4x4) with AVX-512"
 @pytest.mark.parametrize("precision", ["highest", "high"])
 def test_dispatcher_rule(monkeypatch, shape, kernel, chosen, wide_vectors, precision):
     monkeypatch.setattr(blas, "WIDE_VECTORS", wide_vectors)
+    monkeypatch.setattr(blas, "XEON_AVX512_FP16", False)  # its exception has a test of its own
     if chosen is NARROW:
         chosen = not (wide_vectors and precision == "high")
     N, C, H, W, O = shape
@@ -163,6 +164,24 @@ def test_dispatcher_rule(monkeypatch, shape, kernel, chosen, wide_vectors, preci
     args = ((1, 1), ((pad, pad), (pad, pad)), (1, 1), 1, np.float32, precision)
     assert (conv.choose_forward((N, C, H, W), (O, C, kernel, kernel), *args) == "gather") == chosen
     assert (conv.choose_backward_weight((N, O, H, W), (N, C, H, W), (kernel, kernel), *args) == "gather") == chosen
+
+
+@pytest.mark.parametrize("xeon", [False, True])
+def test_288_tap_tier_leaves_small_stride_one_planes_on_a_xeon_with_avx512_fp16(monkeypatch, xeon):
+    """There 14x14 planes of up to 288 taps into 40 or more channels were measured faster by stacked rows
+    (forward) and F(2x2) (weight gradient), see gather.XEON_WIDE_OUTPUTS_MIN_PLANE; 28x28 planes, larger
+    ones and stride 2 keep gathering."""
+    monkeypatch.setattr(blas, "WIDE_VECTORS", True)
+    monkeypatch.setattr(blas, "XEON_AVX512_FP16", xeon)
+    same = ((1, 1), ((1, 1), (1, 1)), (1, 1), 1, np.float32, "highest")
+    for N, C, H, O in [(64, 32, 14, 64), (64, 32, 14, 128), (64, 20, 16, 40)]:
+        assert (conv.choose_forward((N, C, H, H), (O, C, 3, 3), *same) == "gather") is not xeon
+        assert (conv.choose_backward_weight((N, O, H, H), (N, C, H, H), (3, 3), *same) == "gather") is not xeon
+    for N, C, H, O in [(32, 24, 28, 48), (8, 32, 56, 64)]:
+        assert conv.choose_forward((N, C, H, H), (O, C, 3, 3), *same) == "gather"
+        assert conv.choose_backward_weight((N, O, H, H), (N, C, H, H), (3, 3), *same) == "gather"
+    strided = ((2, 2),) + same[1:]
+    assert conv.choose_forward((64, 32, 28, 28), (64, 32, 3, 3), *strided) == "gather"
 
 
 @pytest.mark.parametrize("wide_vectors", [False, True])
