@@ -361,18 +361,11 @@ def _polynomial_function(kind):
     return with_out(f"special_{name}", function)
 
 
-chebyshev_polynomial_t = _polynomial_function("chebyshev_t")
-chebyshev_polynomial_u = _polynomial_function("chebyshev_u")
-chebyshev_polynomial_v = _polynomial_function("chebyshev_v")
-chebyshev_polynomial_w = _polynomial_function("chebyshev_w")
-shifted_chebyshev_polynomial_t = _polynomial_function("shifted_chebyshev_t")
-shifted_chebyshev_polynomial_u = _polynomial_function("shifted_chebyshev_u")
-shifted_chebyshev_polynomial_v = _polynomial_function("shifted_chebyshev_v")
-shifted_chebyshev_polynomial_w = _polynomial_function("shifted_chebyshev_w")
-hermite_polynomial_h = _polynomial_function("hermite_h")
-hermite_polynomial_he = _polynomial_function("hermite_he")
-laguerre_polynomial_l = _polynomial_function("laguerre_l")
-legendre_polynomial_p = _polynomial_function("legendre_p")
+# In special_math.POLYNOMIALS's order (each function's name is derived from its kind there).
+(chebyshev_polynomial_t, chebyshev_polynomial_u, chebyshev_polynomial_v, chebyshev_polynomial_w,
+ shifted_chebyshev_polynomial_t, shifted_chebyshev_polynomial_u, shifted_chebyshev_polynomial_v,
+ shifted_chebyshev_polynomial_w, hermite_polynomial_h, hermite_polynomial_he, laguerre_polynomial_l,
+ legendre_polynomial_p) = (_polynomial_function(kind) for kind in special_math.POLYNOMIALS)
 
 
 # ---------------------------------------------------------------------------- gamma-function family
