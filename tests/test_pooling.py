@@ -3,6 +3,8 @@
 Checked against PyTorch (outputs, indices, gradients, errors, reprs), against hand-computed values,
 and by float64 finite differences independent of PyTorch.
 """
+import re
+
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -520,3 +522,20 @@ def test_max_pool1d_of_integers_fails_as_in_torch_unless_indices_are_kept(dtype,
     expected, _ = torch.nn.functional.max_pool1d(torch.tensor(x), 2, return_indices=True)
     actual, _ = F.max_pool1d(torchless.tensor(x), 2, return_indices=True)
     np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("name", ["max_pool1d", "max_pool2d", "max_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+                                  "adaptive_max_pool3d", "fractional_max_pool2d", "fractional_max_pool3d"])
+def test_max_pooling_argument_errors_name_pytorchs_private_function(name):
+    """PyTorch reports a max pooling called without its size (or without anything) under its private function's
+    name (F._max_pool2d, ...), which exists as an attribute too; the function still pickles by reference."""
+    import pickle
+    torch = pytest.importorskip("torch")
+    for args in ((torch.rand(1, 1, 8, 8, 8),), ()):
+        with pytest.raises(TypeError) as expected:
+            getattr(torch.nn.functional, name)(*args)
+        ours = (torchless.rand(1, 1, 8, 8, 8),) if args else ()
+        with pytest.raises(TypeError, match=f"^{re.escape(str(expected.value))}$"):
+            getattr(F, name)(*ours)
+    assert getattr(F, f"_{name}") is getattr(F, name)
+    assert pickle.loads(pickle.dumps(getattr(F, name))) is getattr(F, name)

@@ -29,3 +29,8 @@ from ._functional.pooling3d import *  # noqa: F401,F403
 from ._functional.rectifiers import *  # noqa: F401,F403
 from ._functional.regression_loss import *  # noqa: F401,F403
 from ._functional.sampling import *  # noqa: F401,F403
+
+from ._functional.pooling import (  # noqa: F401  (PyTorch's private names of the max-pooling functions, see there)
+    _adaptive_max_pool1d, _adaptive_max_pool2d, _fractional_max_pool2d, _fractional_max_pool3d, _max_pool1d,
+    _max_pool2d)
+from ._functional.pooling3d import _adaptive_max_pool3d, _max_pool3d  # noqa: F401

@@ -1347,3 +1347,21 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
     out, indices = fractional_max_pool3d_with_indices(input, kernel_size, output_size, output_ratio,
                                                       _random_samples=_random_samples)
     return (out, indices) if return_indices else out
+
+
+# PyTorch's max-pooling functions pick, by return_indices, between a private function (F._max_pool2d, ...) and
+# the *_with_indices one, and a call missing an argument is reported under the private function's name. Ours
+# are one function each: they carry that name, under which they are also found (pickle looks them up by it).
+_max_pool1d, _max_pool2d, _adaptive_max_pool1d, _adaptive_max_pool2d, _fractional_max_pool2d, \
+    _fractional_max_pool3d = max_pool1d, max_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, \
+    fractional_max_pool2d, fractional_max_pool3d
+
+
+def _name_as_private(function):
+    function.__qualname__ = f"_{function.__name__}"
+
+
+for _function in (max_pool1d, max_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, fractional_max_pool2d,
+                  fractional_max_pool3d):
+    _name_as_private(_function)
+del _function

@@ -12,7 +12,8 @@ from ... import _memory_format
 from ._args import Param, native
 from .pooling import (AdaptiveAvgPool, AvgPool, MaxUnpool, _adaptive_max, _adaptive_output_size, _check_c_int,
                       _check_float, _check_output_resize, _check_output_storage, _check_unpool_indices,
-                      _check_unpool_shapes, _lp_pool, _max_pool, _output_size, _torch_triple, _unpool_output_size)
+                      _check_unpool_shapes, _lp_pool, _max_pool, _name_as_private, _output_size, _torch_triple,
+                      _unpool_output_size)
 
 __all__ = ["max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
            "adaptive_max_pool3d_with_indices", "max_unpool3d", "lp_pool3d"]
@@ -309,3 +310,9 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """
     kd, kw, kh = _torch_triple(kernel_size)
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool3d, avg_pool3d, lambda: kd * kw * kh)
+
+
+# Named as PyTorch's private functions, as in pooling.py.
+_max_pool3d, _adaptive_max_pool3d = max_pool3d, adaptive_max_pool3d
+_name_as_private(max_pool3d)
+_name_as_private(adaptive_max_pool3d)
