@@ -1,0 +1,76 @@
+"""Parity regressions found by differential sweeps of nn modules, losses, optimizers and data utilities
+against PyTorch (session modules13). Every test compares with torch itself."""
+import math
+
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome(fn, mod):
+    """(``"ok"``, value as nested Python) or (``"err"``, exception type name, message) of ``fn(mod)``."""
+    try:
+        value = fn(mod)
+    except Exception as e:  # noqa: BLE001 - the exception itself is what is compared
+        return "err", type(e).__name__, str(e).replace("torchless", "torch")
+    if isinstance(value, (torch.Tensor, torchless.Tensor)):
+        return "ok", tuple(value.shape), value.tolist()
+    return "ok", value
+
+
+def _same(fn):
+    assert _outcome(fn, torchless) == _outcome(fn, torch)
+
+
+# ------------------------------------------------------------------ linalg.vector_norm (F.normalize's norm)
+@pytest.mark.parametrize("ord", [-1, -1.0, -0.5, -1e-30, -3, -math.inf, math.inf, 0, 2])
+@pytest.mark.parametrize("dim", [None, 1, 0, (0, 1), ()])
+def test_vector_norm_of_empty_dims_refuses_orders_without_identity(ord, dim):
+    # a negative order (or inf) has no identity over an empty dim: PyTorch refuses it, naming the order as
+    # C++ streams a double (-1.0 is "-1")
+    _same(lambda m: m.linalg.vector_norm(m.zeros(2, 0), ord, dim=dim))
+
+
+@pytest.mark.parametrize("ord", [-1, 0, 1, 2, math.inf])
+def test_vector_norm_empty_dim_list_reduces_every_dim(ord):
+    # dim=() is PyTorch's legacy "every dim", as for sum and Tensor.norm: not an elementwise |x|
+    _same(lambda m: m.linalg.vector_norm(m.arange(6.0).reshape(2, 3) - 2, ord, dim=()))
+    _same(lambda m: m.linalg.vector_norm(m.arange(6.0).reshape(2, 3) - 2, ord, dim=(), keepdim=True))
+
+
+# ------------------------------------------------------------------ Module state_dict hooks
+@pytest.mark.parametrize("public", [False, True])
+@pytest.mark.parametrize("on_child", [False, True])
+@pytest.mark.parametrize("returns_new", [False, True])
+def test_state_dict_post_hooks_private_and_public(public, on_child, returns_new):
+    # the private _register_state_dict_hook (used by libraries) may return a new state_dict, which only the
+    # root module's call respects; the public register_state_dict_post_hook must return None
+    def run(m):
+        m.manual_seed(0)
+        inner = m.nn.Linear(3, 2)
+        outer = m.nn.Sequential(inner)
+        target = inner if on_child else outer
+
+        def hook(module, state_dict, prefix, local_metadata):
+            if returns_new:
+                return {"only": 1}
+            state_dict[prefix + "extra"] = 1
+
+        (target.register_state_dict_post_hook if public else target._register_state_dict_hook)(hook)
+        return sorted(outer.state_dict())
+
+    _same(run)
+
+
+def test_state_dict_hook_registered_publicly_cannot_be_registered_privately():
+    def run(m):
+        def hook(*args):
+            return None
+
+        module = m.nn.Linear(2, 2)
+        module.register_state_dict_post_hook(hook)
+        module._register_state_dict_hook(hook)
+
+    _same(run)
