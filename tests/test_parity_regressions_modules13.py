@@ -74,3 +74,25 @@ def test_state_dict_hook_registered_publicly_cannot_be_registered_privately():
         module._register_state_dict_hook(hook)
 
     _same(run)
+
+
+# ------------------------------------------------------------------ weight_norm's dim
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4), (3,), ()])
+@pytest.mark.parametrize("dim", [0, 1, 2, -1, -2, -3, 3, 5, None])
+@pytest.mark.parametrize("deprecated", [False, True])
+def test_weight_norm_dim_checked_and_vector_weights_normed_per_element(shape, dim, deprecated):
+    # an out-of-range dim is PyTorch's IndexError (it was wrapped modulo the rank); a 1-d weight with dim=0
+    # has one length per element (not one for the whole vector); a 0-d weight takes no dim but -1's norm
+    import warnings
+
+    def run(m):
+        module = m.nn.Module()
+        module.weight = m.nn.Parameter((m.arange(float(math.prod(shape))).reshape(shape) * 0.37).sin())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # (the deprecated form's)
+            (m.nn.utils.weight_norm if deprecated else m.nn.utils.parametrizations.weight_norm)(module, dim=dim)
+        weight = module.weight
+        return [round(x, 5) if x == x else "nan" for x in weight.detach().reshape(-1).tolist()], \
+            sorted((k, tuple(v.shape)) for k, v in module.state_dict().items())
+
+    _same(run)
