@@ -96,3 +96,17 @@ def test_weight_norm_dim_checked_and_vector_weights_normed_per_element(shape, di
             sorted((k, tuple(v.shape)) for k, v in module.state_dict().items())
 
     _same(run)
+
+
+@pytest.mark.parametrize("shape, dim", [((3,), 0), ((3,), None), ((), None), ((0, 3), None), ((3, 0), 1), ((3, 4), None)])
+def test_deprecated_spectral_norm_views_the_weight_as_pytorchs_legacy_reshape(shape, dim):
+    # the hook-based form reshapes to (height, -1): a vector becomes a column (u of its length, v of one), an
+    # empty weight is refused as ambiguous, a 0-d one has no size(0) (the parametrization's flatten differs)
+    def run(m):
+        m.manual_seed(0)
+        module = m.nn.Module()
+        module.weight = m.nn.Parameter(m.ones(shape))
+        m.nn.utils.spectral_norm(module, dim=dim)
+        return sorted((k, tuple(v.shape)) for k, v in module.state_dict().items())
+
+    _same(run)
