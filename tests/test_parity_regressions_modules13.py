@@ -110,3 +110,37 @@ def test_deprecated_spectral_norm_views_the_weight_as_pytorchs_legacy_reshape(sh
         return sorted((k, tuple(v.shape)) for k, v in module.state_dict().items())
 
     _same(run)
+
+
+# ------------------------------------------------------------------ recurrent modules
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("args, kwargs", [
+    ((0, 4), {}), ((-1, 4), {}), ((3.0, 4), {}), ((True, 4), {}), ((3, 4), {"dropout": "x"}),
+    ((3, 4), {"dropout": None}), ((3, 4), {"dropout": "0.5"}), ((3, 4), {"bias": 1}), ((3, 4), {"bias": None}),
+    ((3, 4), {"batch_first": 0}), ((3, 4), {"batch_first": "x"}), ((3, 4), {"dropout": True}),
+])
+def test_recurrent_constructor_checks_input_size_and_flags(mode, args, kwargs):
+    # PyTorch 2.13 checks input_size (an int, positive), bias and batch_first (bools), and converts dropout
+    # with float() before anything else
+    _same(lambda m: repr(getattr(m.nn, mode)(*args, **kwargs)))
+
+
+@pytest.mark.parametrize("form", ["batched", "unbatched", "packed sorted", "packed unsorted"])
+@pytest.mark.parametrize("states", [2, 3])
+def test_lstm_refuses_a_third_hidden_state_where_pytorchs_kernel_sees_it(form, states):
+    # the kernel takes hx as given when batched (or packed with no reordering): more than (h_0, c_0) is an
+    # error there; the unbatched and reordered paths rebuild hx as a pair and ignore the rest
+    def run(m):
+        m.manual_seed(0)
+        lstm = m.nn.LSTM(3, 4)
+        x = (m.arange(30.0).reshape(5, 2, 3) * 0.37).sin()
+        hidden = (1, 2, 4)
+        if form == "unbatched":
+            x, hidden = x[:, 0], (1, 4)
+        elif form.startswith("packed"):
+            x = m.nn.utils.rnn.pack_padded_sequence(x, [5, 3] if form == "packed sorted" else [3, 5],
+                                                    enforce_sorted=form == "packed sorted")
+        out, (h, c) = lstm(x, tuple(m.full(hidden, 0.1) for _ in range(states)))
+        return [round(v, 5) for v in h.reshape(-1).tolist() + c.reshape(-1).tolist()]
+
+    _same(run)
