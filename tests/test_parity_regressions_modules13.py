@@ -92,7 +92,7 @@ def test_weight_norm_dim_checked_and_vector_weights_normed_per_element(shape, di
             warnings.simplefilter("ignore", FutureWarning)  # (the deprecated form's)
             (m.nn.utils.weight_norm if deprecated else m.nn.utils.parametrizations.weight_norm)(module, dim=dim)
         weight = module.weight
-        return [round(x, 5) if x == x else "nan" for x in weight.detach().reshape(-1).tolist()], \
+        return [round(x, 5) if not math.isnan(x) else "nan" for x in weight.detach().reshape(-1).tolist()], \
             sorted((k, tuple(v.shape)) for k, v in module.state_dict().items())
 
     _same(run)
@@ -140,7 +140,79 @@ def test_lstm_refuses_a_third_hidden_state_where_pytorchs_kernel_sees_it(form, s
         elif form.startswith("packed"):
             x = m.nn.utils.rnn.pack_padded_sequence(x, [5, 3] if form == "packed sorted" else [3, 5],
                                                     enforce_sorted=form == "packed sorted")
-        out, (h, c) = lstm(x, tuple(m.full(hidden, 0.1) for _ in range(states)))
+        _, (h, c) = lstm(x, tuple(m.full(hidden, 0.1) for _ in range(states)))
         return [round(v, 5) for v in h.reshape(-1).tolist() + c.reshape(-1).tolist()]
+
+    _same(run)
+
+
+# ------------------------------------------------------------------ linear_cross_entropy (PyTorch 2.13)
+def _lce_run(m, input_shape, weight_shape, target, kwargs):
+    x = (m.arange(float(math.prod(input_shape))).reshape(input_shape) * 0.37).sin().requires_grad_()
+    w = (m.arange(float(math.prod(weight_shape))).reshape(weight_shape) * 0.29).cos().requires_grad_()
+    kwargs = dict(kwargs)
+    if kwargs.get("options") == "default":
+        kwargs["options"] = m.nn.LinearCrossEntropyOptions()
+    if "linear_bias" in kwargs:
+        kwargs["linear_bias"] = m.full(kwargs["linear_bias"], 0.1)
+    if target == "probabilities":
+        logits = (len(input_shape) - 1) * (5,) + weight_shape[:-1]
+        t = (m.arange(float(math.prod(logits))).reshape(logits) * 0.7).sin().softmax(len(input_shape) - 1)
+    else:
+        t = m.tensor(target)
+    out = m.nn.functional.linear_cross_entropy(x, w, t, **kwargs)
+    out.sum().backward()
+    rounded = lambda v: [round(e, 4) for e in v.detach().reshape(-1).tolist()]
+    return rounded(out), rounded(x.grad), rounded(w.grad)
+
+
+@pytest.mark.parametrize("input_shape, weight_shape, target", [
+    ((5, 3), (4, 3), [1, 2, 3, 0, 1]), ((3,), (4, 3), 2), ((5, 3), (4, 2, 3), [[1, 2]] * 5), ((3,), (4, 2, 3), 1),
+    ((5, 3), (4, 4), [1, 2, 3, 0, 1]), ((5, 3, 2), (4, 3), [1, 2, 3, 0, 1]), ((5, 3), (4,), [1, 2, 3, 0, 1]),
+    ((5, 3), (4, 3), "probabilities"), ((5, 3), (4, 2, 3), "probabilities"), ((5, 3), (4, 3), [1, 2, 3, 4, 0]),
+])
+@pytest.mark.parametrize("kwargs", [
+    {}, {"reduction": "none"}, {"ignore_index": 1}, {"label_smoothing": 0.2}, {"linear_bias": (4,)},
+    {"options": "default"}, {"options": "default", "label_smoothing": 0.1},
+])
+def test_linear_cross_entropy_matches_pytorch(input_shape, weight_shape, target, kwargs):
+    # new in PyTorch 2.13: a linear head and cross entropy in one call, with its own shape checks, ignore_index
+    # None (-100, refused with probabilities), the chunked path's option warning and indexing errors
+    import warnings
+
+    def run(m):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = _lce_run(m, input_shape, weight_shape, target, kwargs)
+            except Exception as e:  # noqa: BLE001
+                result = type(e).__name__, str(e)
+        return result, [str(w.message).replace("torchless", "torch") for w in caught]
+
+    assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"acc_policy": "x"}, {"acc_policy": "compact"}, {"chunking_method": "aspect_ratio:0"},
+    {"chunking_method": "aspect_ratio:3"}, {"chunking_method": "foo"}, {"chunking_method": None},
+    {"batch_chunk_size": 0}, {"batch_chunk_size": 2.5}, {"batch_chunk_size": 4}, {"acc_dtype": "f"},
+])
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_linear_cross_entropy_options_validated_and_resolved(kwargs, dtype):
+    _same(lambda m: repr(m.nn.LinearCrossEntropyOptions(**kwargs)._adjust(
+        100, 16, 1000, getattr(m, dtype), m.device("cpu"))).replace("torchless.", "torch."))
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"out_features": (2,)}, {"bias": True}, {"label_smoothing": 1.5}, {"ignore_index": 2}, {"reduction": "sum"},
+])
+def test_linear_cross_entropy_loss_module(kwargs):
+    def run(m):
+        m.manual_seed(0)
+        loss = m.nn.LinearCrossEntropyLoss(3, 4, **kwargs)
+        positions = kwargs.get("out_features", ())
+        target = (m.arange(5 * math.prod(positions)) % 4).reshape((5, *positions))
+        value = loss(m.ones(5, 3), target)
+        return repr(loss), sorted((k, tuple(v.shape)) for k, v in loss.state_dict().items()), round(value.item(), 5)
 
     _same(run)
