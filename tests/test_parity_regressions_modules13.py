@@ -216,3 +216,10 @@ def test_linear_cross_entropy_loss_module(kwargs):
         return repr(loss), sorted((k, tuple(v.shape)) for k, v in loss.state_dict().items()), round(value.item(), 5)
 
     _same(run)
+
+
+# ------------------------------------------------------------------ DataLoader
+@pytest.mark.parametrize("timeout", [0, 0.0, 5, 1e-9, True])
+def test_single_process_loader_refuses_a_timeout_when_iterated(timeout):
+    # a timeout waits for workers: without any, PyTorch's single-process iterator asserts it is 0
+    _same(lambda m: [int(batch) for batch in m.utils.data.DataLoader(range(3), timeout=timeout)])
