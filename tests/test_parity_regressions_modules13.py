@@ -244,3 +244,39 @@ def test_embedding_bag_decreasing_offsets(indices, offsets, mode, include_last_o
                                              include_last_offset=include_last_offset)
 
     _same(run)
+
+
+# ------------------------------------------------------------------ schedulers with a tensor lr
+_SCHEDULERS = {
+    "StepLR": {"step_size": 2}, "CosineAnnealingLR": {"T_max": 5}, "OneCycleLR": {"max_lr": 1.0, "total_steps": 8},
+    "CyclicLR": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 2}, "LambdaLR": {"lr_lambda": lambda e: 0.9 ** e},
+    "CosineAnnealingWarmRestarts": {"T_0": 2}, "ReduceLROnPlateau": {"patience": 0}, "SequentialLR": None,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SCHEDULERS))
+@pytest.mark.parametrize("lr_shape", [(), (1,)])
+def test_schedulers_fill_a_tensor_lr_in_place(name, lr_shape):
+    # PyTorch fills a tensor lr in place (the group keeps the same tensor, still a tensor after OneCycleLR and
+    # CyclicLR) and keeps clones in initial_lr, base_lrs and _last_lr, so the schedule is not corrupted by aliasing
+    def run(m):
+        sched = m.optim.lr_scheduler
+        p = m.nn.Parameter(m.ones(2))
+        opt = m.optim.SGD([p], lr=m.full(lr_shape, 0.1), momentum=0.9)
+        held = opt.param_groups[0]["lr"]
+        if name == "SequentialLR":
+            s = sched.SequentialLR(opt, [sched.ConstantLR(opt, factor=0.5, total_iters=2), sched.ExponentialLR(opt, 0.9)],
+                                   milestones=[2])
+        else:
+            s = getattr(sched, name)(opt, **_SCHEDULERS[name])
+        seen = []
+        for _ in range(5):
+            (p ** 2).sum().backward()
+            opt.step()
+            opt.zero_grad()
+            s.step(1.0) if name == "ReduceLROnPlateau" else s.step()
+            lr = opt.param_groups[0]["lr"]
+            seen.append((type(lr).__name__, lr is held, round(float(lr), 6), s.get_last_lr()[0] is lr))
+        return seen, [round(v, 5) for v in p.tolist()]
+
+    _same(run)
