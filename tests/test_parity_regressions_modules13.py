@@ -283,15 +283,17 @@ def test_schedulers_fill_a_tensor_lr_in_place(name, lr_shape):
 
 
 @pytest.mark.parametrize("optimizer", ["Adam", "AdamW"])
-@pytest.mark.parametrize("betas", ["0-d", "1-element", "mixed", "2-element", "foreach"])
+@pytest.mark.parametrize("betas", ["0-d", "1-element", "mixed", "2-element", "foreach", "foreach lr"])
 def test_adam_takes_tensor_betas(optimizer, betas):
-    # PyTorch accepts betas as two 1-element tensors (kept 0-d), not with foreach=True without capturable
+    # PyTorch accepts betas as two 1-element tensors (kept 0-d), not with foreach=True without capturable (nor
+    # a tensor lr then)
     def run(m):
         p = m.nn.Parameter(m.ones(3))
         given = {"0-d": (m.tensor(0.9), m.tensor(0.99)), "1-element": (m.tensor([0.9]), m.tensor([0.99])),
                  "mixed": (m.tensor(0.9), 0.99), "2-element": (m.tensor([0.9, 0.8]), m.tensor(0.99)),
-                 "foreach": (m.tensor(0.9), m.tensor(0.99))}[betas]
-        opt = getattr(m.optim, optimizer)([p], betas=given, foreach=betas == "foreach" or None)
+                 "foreach": (m.tensor(0.9), m.tensor(0.99)), "foreach lr": (0.9, 0.99)}[betas]
+        lr = m.tensor(0.01) if betas == "foreach lr" else 0.01
+        opt = getattr(m.optim, optimizer)([p], lr=lr, betas=given, foreach=betas.startswith("foreach") or None)
         for _ in range(3):
             (p ** 2).sum().backward()
             opt.step()

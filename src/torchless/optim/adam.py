@@ -45,6 +45,8 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
+        if isinstance(lr, Tensor) and foreach and not capturable:  # (Adam's own check, before the common one)
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
         _check_lr(lr)
         _check_nonnegative(epsilon=eps, betas=betas, weight_decay=weight_decay)
         if not (all(isinstance(beta, float) for beta in betas[:2])
