@@ -301,3 +301,22 @@ def test_adam_takes_tensor_betas(optimizer, betas):
         return [round(v, 5) for v in p.tolist()], [tuple(beta.shape) for beta in opt.param_groups[0]["betas"]]
 
     _same(run)
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4), (3,)])
+@pytest.mark.parametrize("dim", [0, 1, 2, -1, -2, 5])
+@pytest.mark.parametrize("g_form", ["kept dims", "flat"])
+def test_norm_except_dim_and_weight_norm_in_the_torch_namespace(shape, dim, g_form):
+    # torch.norm_except_dim and torch._weight_norm (weight_norm's kernels); the fused kernel (dim first or last)
+    # takes g flat, one length per index of dim
+    def run(m):
+        v = (m.arange(float(math.prod(shape))).reshape(shape) * 0.37).sin()
+        norms = m.norm_except_dim(v, 2, dim)
+        if g_form == "flat":
+            g = m.full((shape[dim],), 2.0) if dim in (0, len(shape) - 1) and dim != -1 else m.full(norms.shape, 2.0)
+        else:
+            g = m.full(norms.shape, 2.0)
+        return [round(x, 5) if not math.isnan(x) else "nan" for x in norms.reshape(-1).tolist()], \
+            [round(x, 5) if not math.isnan(x) else "nan" for x in m._weight_norm(v, g, dim).reshape(-1).tolist()]
+
+    _same(run)

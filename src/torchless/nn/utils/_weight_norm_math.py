@@ -21,4 +21,7 @@ def weight_norm(v, g, dim=0):
     r"""``v * (g / norm_except_dim(v, 2, dim))``: the direction of ``v`` with the magnitude ``g``."""
     if v.dim() == 0 and dim in (0, -1):  # PyTorch's fused kernel (dim first or last) sizes v along dim
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    if dim in (0, v.dim() - 1) and g.dim() != v.dim() and g.numel() == v.shape[dim]:
+        # that kernel reads g as one length per index of dim, whatever its shape
+        g = g.reshape([n if d == dim % v.dim() else 1 for d, n in enumerate(v.shape)])
     return v * (g / norm_except_dim(v, 2, dim))
