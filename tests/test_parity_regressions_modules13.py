@@ -320,3 +320,11 @@ def test_norm_except_dim_and_weight_norm_in_the_torch_namespace(shape, dim, g_fo
             [round(x, 5) if not math.isnan(x) else "nan" for x in m._weight_norm(v, g, dim).reshape(-1).tolist()]
 
     _same(run)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"weight": [1.0] * 4}, {"pos_weight": [1.0] * 4}, {"weight": 3.0}, {"pos_weight": 2},
+    {"weight": [1.0] * 4, "pos_weight": [1.0] * 4},
+])
+def test_bce_with_logits_refuses_non_tensor_weights_as_its_parser(kwargs):
+    _same(lambda m: m.nn.functional.binary_cross_entropy_with_logits(m.zeros(3, 4), m.full((3, 4), 0.5), **kwargs))
