@@ -328,3 +328,28 @@ def test_norm_except_dim_and_weight_norm_in_the_torch_namespace(shape, dim, g_fo
 ])
 def test_bce_with_logits_refuses_non_tensor_weights_as_its_parser(kwargs):
     _same(lambda m: m.nn.functional.binary_cross_entropy_with_logits(m.zeros(3, 4), m.full((3, 4), 0.5), **kwargs))
+
+
+@pytest.mark.parametrize("bad", [[1.0, 2.0], 1.5, "x"])
+@pytest.mark.parametrize("call", [
+    "cosine_similarity x1", "cosine_similarity x2", "pairwise_distance x2", "torch.pairwise_distance x2",
+    "triplet_margin_loss negative", "triplet_margin_loss anchor", "cosine_embedding_loss target",
+    "cosine_embedding_loss input2",
+])
+def test_distance_functions_refuse_non_tensors_as_their_parsers(call, bad):
+    # the natives' TypeErrors naming the argument (pairwise_distance computed with a float x2 before)
+    def run(m):
+        F = m.nn.functional
+        x = m.ones(3, 2)
+        args = {
+            "cosine_similarity x1": (F.cosine_similarity, (bad, x)), "cosine_similarity x2": (F.cosine_similarity, (x, bad)),
+            "pairwise_distance x2": (F.pairwise_distance, (x, bad)), "torch.pairwise_distance x2": (m.pairwise_distance, (x, bad)),
+            "triplet_margin_loss negative": (F.triplet_margin_loss, (x, x, bad)),
+            "triplet_margin_loss anchor": (F.triplet_margin_loss, (bad, x, x)),
+            "cosine_embedding_loss target": (F.cosine_embedding_loss, (x, x, bad)),
+            "cosine_embedding_loss input2": (F.cosine_embedding_loss, (x, bad, m.ones(3))),
+        }
+        fn, given = args[call]
+        return fn(*given)
+
+    _same(run)
