@@ -353,3 +353,18 @@ def test_distance_functions_refuse_non_tensors_as_their_parsers(call, bad):
         return fn(*given)
 
     _same(run)
+
+
+@pytest.mark.parametrize("input_lengths, target_lengths", [
+    ("list", "tensor"), ("tensor", "list"), ("tensor", "tuple"), ("tuple", "tensor"), ("list", "list"),
+    ("tensor", "tensor"),
+])
+def test_ctc_loss_lengths_both_tensors_or_both_int_lists(input_lengths, target_lengths):
+    # ctc_loss has two overloads (int lists, or tensors): mixing a tensor with a list matches neither
+    def run(m):
+        forms = {"list": list, "tuple": tuple, "tensor": m.tensor}
+        log_probs = (m.arange(40.0).reshape(5, 2, 4) * 0.37).sin().log_softmax(2)
+        return round(m.nn.functional.ctc_loss(log_probs, m.tensor([[1, 2], [1, 1]]), forms[input_lengths]([5, 5]),
+                                              forms[target_lengths]([2, 2])).item(), 5)
+
+    _same(run)
