@@ -381,6 +381,8 @@ def test_reflect_and_replicate_pad_gradients_add_up_in_pytorchs_order(mode, shap
     # padded dims at once; summed one axis after another the float32 results differed in the last bits
     import numpy as np
 
+    if mode == "reflect" and shape[-1] == 1:
+        pytest.skip("reflect pads at most the dimension's size less one")
     x = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
 
     def run(m):
