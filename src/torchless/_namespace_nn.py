@@ -160,6 +160,20 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
                                                           pos_weight=pos_weight)
 
 
+def norm_except_dim(v, pow=2, dim=0):
+    """The ``pow``-norm of ``v`` over every dim but ``dim`` (-1: the whole tensor's), weight_norm's length."""
+    from .nn.utils import _weight_norm_math
+
+    return _weight_norm_math.norm_except_dim(v, pow, dim)
+
+
+def _weight_norm(v, g, dim=0):
+    """``v * (g / norm_except_dim(v, 2, dim))``, the weight weight_norm recomposes."""
+    from .nn.utils import _weight_norm_math
+
+    return _weight_norm_math.weight_norm(v, g, dim)
+
+
 def install(namespace):
     """Put the namespace forms into ``namespace`` (the torchless module's globals)."""
     for name in _SAME_AS_F:
@@ -171,5 +185,6 @@ def install(namespace):
         namespace[name + "_"] = _dropout(name + "_", True)
     for fn in (max_pool1d_with_indices, avg_pool1d, adaptive_max_pool1d, layer_norm, group_norm, rrelu, rrelu_,
                batch_norm, instance_norm, embedding, kl_div, margin_ranking_loss, hinge_embedding_loss,
-               cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss, binary_cross_entropy_with_logits):
+               cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss, binary_cross_entropy_with_logits,
+               norm_except_dim, _weight_norm):
         namespace[fn.__name__] = fn

@@ -3,7 +3,7 @@ import math
 import numbers
 
 from .._ops import reduction
-from .._ops._util import normalize_dims
+from .._ops._util import every_dim_if_empty, normalize_dims
 from ._checks import check_float, check_matrix, norm_input
 from .decompositions import svdvals
 
@@ -21,18 +21,27 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
     x = norm_input("linalg.vector_norm", x, dtype)
     a = x._data
+    dim = every_dim_if_empty(dim)  # dim=(): every dim, PyTorch's legacy reading (not none)
     axes = normalize_dims(dim, a.ndim) if dim is not None else None
     if ord == 0:
         return reduction.CountNonzero.apply(x, axes=axes, keepdim=keepdim, shown=(ord, dim))
-    if math.isinf(ord) and a.size == 0:
-        if dim is None:
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on an empty tensor because the "
-                               "operation does not have an identity")
-        for axis in axes:
-            if a.shape[axis] == 0:
-                raise RuntimeError(f"linalg.vector_norm cannot compute the {ord} norm on the dimension {axis}"
-                                   "because this dimension is empty and the operation does not have an identity")
+    check_empty_norm(ord, a.shape, axes)
     return reduction.VectorNorm.apply(x, p=float(ord), axes=axes, keepdim=keepdim, shown=(ord, dim))
+
+
+def check_empty_norm(ord, shape, axes):
+    """PyTorch's refusal of a norm without an identity over nothing: a negative ord (a power sum's reciprocal
+    root, or the smallest magnitude) or inf (the largest) of an empty dim. ``axes`` None: every dim."""
+    if not (ord < 0 or ord == math.inf) or math.prod(shape):
+        return
+    shown = format(ord, "g")  # as C++ streams a double: -1.0 is "-1"
+    if axes is None:
+        raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on an empty tensor because the "
+                           "operation does not have an identity")
+    for axis in axes:
+        if shape[axis] == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {shown} norm on the dimension {axis}"
+                               "because this dimension is empty and the operation does not have an identity")
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):

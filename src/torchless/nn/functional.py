@@ -16,6 +16,7 @@ from ._functional.instance_norm import *  # noqa: F401,F403
 from ._functional.layer_norm import *  # noqa: F401,F403
 from ._functional.likelihood_loss import *  # noqa: F401,F403
 from ._functional.linear import *  # noqa: F401,F403
+from ._functional.linear_cross_entropy import *  # noqa: F401,F403
 from ._functional.local_response_norm import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
 from ._functional.margin_loss import *  # noqa: F401,F403

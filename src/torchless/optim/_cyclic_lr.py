@@ -6,7 +6,7 @@ from bisect import bisect_right
 from functools import partial
 
 from .._tensor import Tensor
-from .lr_scheduler import LRScheduler, ReduceLROnPlateau, _current_lrs
+from .lr_scheduler import LRScheduler, ReduceLROnPlateau, _current_lrs, _update_param_group_val
 from .optimizer import Optimizer
 
 
@@ -93,7 +93,7 @@ class SequentialLR(_SchedulerList, LRScheduler):
         self.optimizer = optimizer
         # the schedulers' constructors each took a step: undo them, then start only the first one
         for group in self.optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
+            _update_param_group_val(group, "lr", group["initial_lr"])
         self.recursive_undo()
         index = bisect_right(self._milestones, 0)
         self._schedulers[index]._initial_step()
@@ -188,7 +188,7 @@ class CyclicLR(LRScheduler):
         base_lrs = _format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
+                _update_param_group_val(group, "lr", lr)
         self.max_lrs = _format_param("max_lr", optimizer, max_lr)
         step_size_up = float(step_size_up)
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
@@ -358,7 +358,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+            _update_param_group_val(group, "lr", lr)
         self._last_lr = _current_lrs(self.optimizer)
 
 

@@ -5,7 +5,7 @@ from .._kernels import parallel
 from .._tensor import Tensor
 from .optimizer import (
     _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _check_fused, _check_lr, _check_nonnegative,
-    _scalar_dtype, _unsupported_flags, _zeros_like,
+    _scalar_dtype, _to_scalar, _unsupported_flags, _zeros_like,
 )
 
 
@@ -45,11 +45,21 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
+        if isinstance(lr, Tensor) and foreach and not capturable:  # (Adam's own check, before the common one)
+            raise ValueError("lr as a Tensor is not supported for capturable=False and foreach=True")
         _check_lr(lr)
         _check_nonnegative(epsilon=eps, betas=betas, weight_decay=weight_decay)
-        if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
+        if not (all(isinstance(beta, float) for beta in betas[:2])
+                or all(isinstance(beta, Tensor) for beta in betas[:2])):
             raise ValueError("betas must be either both floats or both Tensors")
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad,
+        for index, beta in enumerate(betas[:2]):
+            if isinstance(beta, Tensor):
+                if foreach and not capturable:
+                    raise ValueError(f"betas[{index}] as a Tensor is not supported for capturable=False and "
+                                     "foreach=True")
+                if beta.numel() != 1:
+                    raise ValueError(f"Tensor betas[{index}] must be 1-element")
+        defaults = {"lr": lr, "betas": tuple(map(_to_scalar, betas)), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad,
                     "maximize": maximize, "foreach": foreach}
         _unsupported_flags(defaults, capturable=capturable, differentiable=differentiable, fused=fused)
         defaults["decoupled_weight_decay"] = decoupled_weight_decay
@@ -82,7 +92,8 @@ class Adam(Optimizer):
             for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, *fresh)):
                 arrays = (p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                           state["max_exp_avg_sq"]._data if amsgrad else None)
-                hyper = dict(step=step, lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
+                hyper = dict(step=step, lr=float(group["lr"]), betas=tuple(map(float, group["betas"])),
+                             eps=group["eps"],
                              weight_decay=group["weight_decay"], maximize=group["maximize"],
                              decoupled=group["decoupled_weight_decay"])
                 if p.flags.c_contiguous and g.flags.c_contiguous:

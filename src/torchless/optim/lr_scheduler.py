@@ -12,7 +12,8 @@ import weakref
 from bisect import bisect_right
 from collections import Counter
 
-from .optimizer import Optimizer
+from .._tensor import Tensor
+from .optimizer import Optimizer, _to_scalar
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
            "ExponentialLR", "CosineAnnealingLR", "PolynomialLR", "ReduceLROnPlateau", "SequentialLR",
@@ -32,8 +33,23 @@ _EPOCH_DEPRECATION_WARNING = (
 )
 
 
+def _param_groups_val_list(optimizer, key):
+    """Each group's ``key``, a tensor cloned: a list kept (base_lrs, _last_lr) must not alias a tensor lr that
+    the schedulers fill in place."""
+    return [group[key].clone() if isinstance(group[key], Tensor) else group[key] for group in optimizer.param_groups]
+
+
 def _current_lrs(optimizer):
-    return [group["lr"] for group in optimizer.param_groups]
+    return _param_groups_val_list(optimizer, "lr")
+
+
+def _update_param_group_val(group, key, value):
+    """``group[key] = value``, except that a tensor there is filled in place, as PyTorch does: a tensor lr stays
+    the same tensor (which a compiled or capturable step may hold) and stays a tensor."""
+    if isinstance(group[key], Tensor):
+        group[key].fill_(_to_scalar(value))
+    else:
+        group[key] = value
 
 
 def _one_per_group(optimizer, lr_lambda):
@@ -83,7 +99,8 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                initial_lr = group["lr"]
+                group.setdefault("initial_lr", initial_lr.clone() if isinstance(initial_lr, Tensor) else initial_lr)
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
@@ -92,7 +109,7 @@ class LRScheduler:
                         "last_epoch >= 0.\nThis typically happens when:\n1. You're trying to resume training from a "
                         "checkpoint but haven't properly loaded the optimizer state\n2. You're using last_epoch >= 0 "
                         "for a fresh training run (not recommended)")
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        self.base_lrs = _param_groups_val_list(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         _track_optimizer_steps(optimizer)
         self._initial_step()
@@ -156,7 +173,7 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+            _update_param_group_val(group, "lr", lr)
         self._last_lr = _current_lrs(self.optimizer)
 
 
@@ -540,7 +557,7 @@ class ReduceLROnPlateau(LRScheduler):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+                _update_param_group_val(group, "lr", new_lr)
 
     @property
     def in_cooldown(self):

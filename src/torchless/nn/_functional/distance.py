@@ -21,6 +21,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
     Shape: x1 and x2 broadcast to (*, D, *); the output drops dim ``dim``.
     """
+    _check_pair("cosine_similarity", x1, x2)
     # both in the promotion of their dtypes (whatever their dims, unlike an operator's result dtype)
     common = _promote(x1._data.dtype, x2._data.dtype)
     if common.kind != "f":
@@ -47,7 +48,14 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
     Shape: x1 and x2 broadcast to (*, D); the output is (*) (or (*, 1) with ``keepdim``).
     """
+    _check_pair("pairwise_distance", x1, x2)
     return (x1 - x2 + eps).norm(p, -1, keepdim)
+
+
+def _check_pair(fn, x1, x2):
+    """The TypeErrors of the native ``fn``'s parser for its two tensors."""
+    check_tensor(x1, fn, "x1", 1)
+    check_tensor(x2, fn, "x2", 2)
 
 
 class Pdist(Node):

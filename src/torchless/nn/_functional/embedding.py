@@ -350,8 +350,20 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                            f"[0, {rows})")
     if sparse and weight.requires_grad and grad_mode.is_grad_enabled():
         raise NotImplementedError("torchless does not support sparse gradients: use embedding_bag with sparse=False")
-    # the bag of each entry; with include_last_offset, entries past the last offset belong to none
-    bag_of = np.repeat(np.arange(starts.size), np.maximum(ends - starts, 0))
+    given = offsets._data.astype(np.int64)
+    if np.any(given[1:] < given[:-1]):
+        # PyTorch does not sort decreasing offsets: its sum and mean kernels fail on them, max reads each entry's
+        # bag from the running count of offsets up to it
+        if mode != "max" and include_last_offset and given[-1] < given[-2]:  # (its last offset reported wrong)
+            raise RuntimeError("Your input appears to be incorrect: the last offset value should be the size of the "
+                               "indices tensor, but it seems not to be the case.")
+        if mode != "max":
+            raise RuntimeError("Expected i < index_size to be true, but got false.  (Could this error message be "
+                               "improved?  If so, please report an enhancement request to PyTorch.)")
+        bag_of = np.cumsum(np.bincount(starts[starts >= 0], minlength=indices.size + 1)[:indices.size]) - 1
+    else:
+        # the bag of each entry; with include_last_offset, entries past the last offset belong to none
+        bag_of = np.repeat(np.arange(starts.size), np.maximum(ends - starts, 0))
     covered = bag_of.size
     weights = None if per_sample_weights is None else per_sample_weights.reshape(-1)[:covered]
     return EmbeddingBag.apply(weight, weights, indices=indices[:covered], bag_of=bag_of, bags=starts.size,

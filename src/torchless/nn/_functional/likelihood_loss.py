@@ -290,8 +290,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         zero_infinity (bool): impossible alignments (infinite losses) give 0 and no gradient.
     """
     reduction = _reduction(reduction)
+    mixed = isinstance(input_lengths, Tensor) != isinstance(target_lengths, Tensor)  # (one overload takes both)
     for lengths in (input_lengths, target_lengths):
-        if not isinstance(lengths, (Tensor, list, tuple)):
+        if mixed or not isinstance(lengths, (Tensor, list, tuple)):
             from ..._parser_errors import invalid_combination
 
             raise invalid_combination("ctc_loss", _CTC_OVERLOADS,

@@ -883,6 +883,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _reduction(reduction, size_average, reduce)
     if target.size() != input.size():
         raise ValueError(f"Target size ({target.size()}) must be the same as input size ({input.size()})")
+    for name, position, value in (("weight", 3, weight), ("pos_weight", 4, pos_weight)):  # (the native's parser)
+        if value is not None:
+            check_tensor(value, "binary_cross_entropy_with_logits", name, position)
     _refuse_grad("binary_cross_entropy_with_logits", "weight", weight)
     _refuse_grad("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     # PyTorch's steps: log_sigmoid(input), times (pos_weight - 1) * target + 1 in place, then the loss

@@ -6,6 +6,7 @@ the same order, so that dtypes, broadcasting, gradients and ``grad_fn`` names fo
 """
 from ... import _creation
 from ..._functions import where
+from ._args import check_tensor
 from .distance import pairwise_distance
 from .loss import _reduction
 from .margin_loss import _apply_reduction, clamp_min
@@ -29,6 +30,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     (N) or ().
     """
     reduction = _reduction(reduction, size_average, reduce)
+    for position, (name, value) in enumerate((("input1", input1), ("input2", input2), ("target", target)), 1):
+        check_tensor(value, "cosine_embedding_loss", name, position)  # (the native's parser)
     target_dim = target.dim()
     if target_dim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -65,6 +68,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     reduction = _reduction(reduction, size_average, reduce)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
+    for position, (name, value) in enumerate((("anchor", anchor), ("positive", positive), ("negative", negative)), 1):
+        check_tensor(value, "triplet_margin_loss", name, position)  # (the native's parser)
     a_dim, p_dim, n_dim = anchor.dim(), positive.dim(), negative.dim()
     if not a_dim == p_dim == n_dim:
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "

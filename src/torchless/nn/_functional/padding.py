@@ -4,6 +4,7 @@ The pad tuple lists (before, after) widths from the last dimension backwards; ne
 Constant padding is the core's ConstantPad; the other modes gather each padded axis through an index
 array (the core's IndexPad), whose backward scatter-adds into the input.
 """
+import math
 import numbers
 
 import numpy as np
@@ -51,6 +52,26 @@ class IndexPad(shape_ops.IndexPad):
         if node_name == COPY_SLICES:  # circular: PyTorch's copies of slices save nothing of the input
             self._checked_inputs, self._saves_tensors = (), False
         return super().forward(a, axis_indices=axis_indices)
+
+    def backward(self, grad):
+        # PyTorch's kernels add each output element's gradient into its source element in the output's order,
+        # all padded dims at once; summing one axis after another would associate the float additions otherwise
+        # (circular padding is PyTorch's copies of slices, whose gradients add up slice by slice)
+        if len(self.axis_indices) < 2 or self.node_name == COPY_SLICES:
+            return super().backward(grad)
+        axes = [axis for axis, _ in self.axis_indices]
+        kept = [axis for axis in range(grad.ndim) if axis not in axes]
+        sources = np.ravel_multi_index(np.meshgrid(*(index for _, index in self.axis_indices), indexing="ij"),
+                                       [self.input_shape[axis] for axis in axes]).reshape(-1)
+        lead = [grad.shape[axis] for axis in kept]
+        flat = np.transpose(grad, kept + axes).reshape(lead + [sources.size])
+        summed = np.zeros(lead + [math.prod(self.input_shape[axis] for axis in axes)], grad.dtype)
+        np.add.at(summed, (Ellipsis, sources), flat)
+        summed = summed.reshape(lead + [self.input_shape[axis] for axis in axes])
+        return (np.transpose(summed, np.argsort(kept + axes)),)
+
+    def backward_graph(self, grad):  # (next to the backward above, which it computes as tensor operations)
+        return super().backward_graph(grad)
 
     def name(self):
         return self.node_name

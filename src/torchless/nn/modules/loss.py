@@ -1,7 +1,8 @@
 """Loss layers, wrappers of the functionals: CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCELoss, BCEWithLogitsLoss,
 SmoothL1Loss, HuberLoss, KLDivLoss, PoissonNLLLoss, GaussianNLLLoss, SoftMarginLoss, MarginRankingLoss,
 HingeEmbeddingLoss, MultiMarginLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss, CosineEmbeddingLoss,
-TripletMarginLoss, TripletMarginWithDistanceLoss, CTCLoss (and the deprecated NLLLoss2d)."""
+TripletMarginLoss, TripletMarginWithDistanceLoss, CTCLoss, LinearCrossEntropyLoss (and the deprecated NLLLoss2d)."""
+import math
 import warnings
 
 from .._functional import likelihood_loss as F_likelihood
@@ -9,6 +10,8 @@ from .._functional import loss as F_loss
 from .._functional import margin_loss as F_margin
 from .._functional import metric_loss as F_metric
 from .._functional import regression_loss as F_regression
+from .._functional.linear_cross_entropy import linear_cross_entropy
+from .linear import Linear
 from .module import Module
 
 
@@ -253,6 +256,42 @@ class MultiLabelMarginLoss(_Loss):
 
     def forward(self, input, target):
         return F_margin.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class LinearCrossEntropyLoss(_WeightedLoss):
+    """A bias-optional linear head and cross entropy in one (``F.linear_cross_entropy``): ``in_features`` to
+    ``num_classes`` logits, per position of ``out_features`` for a K-dimensional loss.
+
+    The head is ``self.linear``, a :class:`Linear` to ``num_classes * prod(out_features)`` outputs, its weight
+    reshaped to (C, *out_features, in_features) in forward. ``ignore_index`` None means -100 for class indices.
+    """
+
+    def __init__(self, in_features, num_classes, *, out_features=(), bias=False, device=None, dtype=None,
+                 reduction="mean", weight=None, ignore_index=None, label_smoothing=0.0, options=None):
+        if weight is not None and tuple(weight.shape) != (num_classes,):
+            raise RuntimeError(f"expected weight shape to be {(num_classes,)}, got {tuple(weight.shape)}")
+        if label_smoothing < 0 or label_smoothing > 1.0:
+            raise RuntimeError(f"expected label_smoothing to be in range [0, 1], got {label_smoothing}")
+        super().__init__(weight=weight, size_average=None, reduce=None, reduction=reduction)
+        self.num_classes, self.out_features = num_classes, out_features
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+        self.linear = Linear(in_features, math.prod(out_features, start=num_classes), bias=bias, device=device,
+                             dtype=dtype)
+        self.options = options
+
+    def forward(self, input, target):
+        linear_weight = self.linear.weight.reshape((self.num_classes, *self.out_features, self.linear.in_features))
+        linear_bias = self.linear.bias.reshape((self.num_classes, *self.out_features)) \
+            if self.linear.bias is not None else None
+        return linear_cross_entropy(input, linear_weight, target, linear_bias=linear_bias, weight=self.weight,
+                                    reduction=self.reduction, ignore_index=self.ignore_index,
+                                    label_smoothing=self.label_smoothing, options=self.options)
+
+    def extra_repr(self):
+        return (f"in_features={self.linear.in_features}, num_classes={self.num_classes}, "
+                f"out_features={self.out_features}, bias={self.linear.bias is not None}, "
+                f"reduction={self.reduction}, ignore_index={self.ignore_index}, "
+                f"label_smoothing={self.label_smoothing}, options={self.options}")
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):

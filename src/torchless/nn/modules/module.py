@@ -519,7 +519,10 @@ class Module:
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
         for hook in self._state_dict_hooks.values():
-            if hook(self, destination, prefix, local_metadata) is not None:
+            result = hook(self, destination, prefix, local_metadata)
+            if not getattr(hook, "_from_public_api", False):  # the private API's hook may return a new dict
+                destination = destination if result is None else result
+            elif result is not None:
                 raise RuntimeError("state_dict post-hook must return None")
         return destination
 
@@ -914,6 +917,17 @@ class Module:
         self._state_dict_pre_hooks[handle.id] = hook
         return handle
 
+    def _register_state_dict_hook(self, hook):
+        r"""The legacy state_dict post-hook ``hook(module, state_dict, prefix, local_metadata)``, which may also
+        return a new state_dict (respected, as in PyTorch, only from the module ``state_dict`` is called on).
+        """
+        if getattr(hook, "_from_public_api", False):
+            raise RuntimeError("Cannot register the same function as the state dict post hook that was "
+                               "previously registered via register_state_dict_post_hook")
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
     def register_state_dict_post_hook(self, hook):
         r"""Register a hook run by :meth:`state_dict` once this module and its children are saved, as
         ``hook(module, state_dict, prefix, local_metadata)``; it may edit ``state_dict`` in place and must
@@ -922,6 +936,7 @@ class Module:
         Returns:
             RemovableHandle: a handle whose ``remove()`` unregisters the hook.
         """
+        hook._from_public_api = True  # (PyTorch's mark: this hook must edit the dict in place, return None)
         handle = RemovableHandle(self._state_dict_hooks)
         self._state_dict_hooks[handle.id] = hook
         return handle

@@ -95,12 +95,21 @@ class RNNBase(Module):
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
+        as_float = float(dropout)  # (PyTorch stores float(dropout) first: a str or None fails here, as float's)
         if not isinstance(dropout, numbers.Number) or isinstance(dropout, bool) or not 0 <= dropout <= 1:
             raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
                              "element being zeroed")
         if dropout > 0 and num_layers == 1:
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
-                          f"expects num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}")
+                          f"expects num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
+                          stacklevel=2)
+        for name, value in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} should be of type bool, got: {type(value).__name__}")
+        if not isinstance(input_size, int):
+            raise TypeError(f"input_size should be of type int, got: {type(input_size).__name__}")
+        if input_size <= 0:
+            raise ValueError("input_size must be greater than zero")
         if not isinstance(hidden_size, int):
             raise TypeError(f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
         if hidden_size <= 0:
@@ -114,7 +123,7 @@ class RNNBase(Module):
         if mode not in _GATES:
             raise ValueError("Unrecognized RNN mode: " + mode)
         self.mode, self.input_size, self.hidden_size, self.num_layers = mode, input_size, hidden_size, num_layers
-        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bias, self.batch_first, self.dropout = bias, batch_first, as_float
         self.bidirectional, self.proj_size = bidirectional, proj_size
         self._register_weights(_GATES[mode] * hidden_size, dtype or _dtype.get_default_dtype())
         self.reset_parameters()
@@ -400,6 +409,8 @@ class LSTM(RNNBase):
 
     def forward(self, input, hx=None):
         if isinstance(input, PackedSequence):
+            if hx is not None and input.sorted_indices is None:  # (reordered states are rebuilt as a pair)
+                _check_two_states(hx)
             return self._forward_packed(input, None if hx is None else (hx[0], hx[1]))
         input, batched = self._batched_input(input)
         if hx is not None:
@@ -418,10 +429,18 @@ class LSTM(RNNBase):
             c0 = _creation.zeros(expected_c, dtype=input.dtype)
         self._check_hidden_size(h0, expected_h, "hidden[0]")
         self._check_hidden_size(c0, expected_c, "hidden[1]")
+        if hx is not None and batched:  # (PyTorch's unbatched path rebuilds hx as a pair)
+            _check_two_states(hx)
         output, (h_n, c_n) = self._unroll_padded(self._time_major(input), (h0, c0))
         if not batched:
             h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
         return self._batch_major_output(output, batched), (h_n, c_n)
+
+
+def _check_two_states(hx):
+    """PyTorch's kernel check on the (h_0, c_0) it is given as is: a third state is refused, not ignored."""
+    if len(hx) != 2:
+        raise RuntimeError("lstm expects two hidden states")
 
 
 class RNNCellBase(Module):

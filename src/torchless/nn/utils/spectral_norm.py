@@ -7,7 +7,6 @@ from ...autograd import grad_mode
 from ..functional import normalize
 from ..modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..parameter import Parameter, UninitializedParameter
-from .parametrizations import _SpectralNorm
 
 __all__ = ["SpectralNorm", "SpectralNormLoadStateDictPreHook", "SpectralNormStateDictHook", "spectral_norm",
            "remove_spectral_norm"]
@@ -28,8 +27,12 @@ class SpectralNorm:
         self.n_power_iterations = n_power_iterations
         self.eps = eps
 
-    # The parametrization's: the weight as a (size of dim, everything else) matrix, dim first.
-    reshape_weight_to_matrix = _SpectralNorm._reshape_weight_to_matrix
+    def reshape_weight_to_matrix(self, weight):
+        """The weight as a (size of dim, everything else) matrix, dim first. Unlike the parametrization's flatten,
+        PyTorch's legacy reshape(height, -1) makes a vector a column and refuses an empty weight."""
+        if self.dim != 0:
+            weight = weight.permute(self.dim, *(d for d in range(weight.dim()) if d != self.dim))
+        return weight.reshape(weight.size(0), -1)
 
     def compute_weight(self, module, do_power_iteration):
         weight = getattr(module, self.name + "_orig")

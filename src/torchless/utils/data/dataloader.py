@@ -269,6 +269,8 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
 
     def __init__(self, loader):
         super().__init__(loader)
+        if loader.timeout != 0:  # (a wait for workers: PyTorch refuses it without them, once iteration starts)
+            raise AssertionError("_SingleProcessDataLoaderIter requires timeout == 0")
         self._fetcher = make_fetcher(loader._iterable, self._dataset, self._auto_collation, self._collate_fn,
                                      self._drop_last)
 
