@@ -268,7 +268,10 @@ def cartesian_prod(*tensors):
 _NO_INPUT = object()
 
 
-def _method(name):
+def _method(name, checked=True):
+    """The function form calling the method ``name`` of its input (``checked``: with the refusal of
+    _without_varargs where it applies)."""
+
     def fn(input=_NO_INPUT, *args, **kwargs):
         if input is _NO_INPUT:  # (PyTorch's parser words it so, plural and all)
             raise TypeError(f'{name}() missing 1 required positional arguments: "input"')
@@ -276,9 +279,38 @@ def _method(name):
             raise _parser_errors.not_tensor(name, "input", 1, input)
         return getattr(input, name)(*args, **kwargs)
 
+    if name in _NO_VARARGS and checked:
+        method = fn
+
+        def fn(input=_NO_INPUT, *args, **kwargs):
+            args, kwargs = _without_varargs(name, input, args, kwargs)
+            return method(input, *args, **kwargs)
+
     fn.__name__ = name
     fn.__doc__ = f"Function form of ``Tensor.{name}``."
     return fn
+
+
+# The function forms of the methods that also take their ints as separate arguments (x.permute(0, 2, 1)), which
+# PyTorch's functions never do (their int list is never their only positional parameter): a call with more than one
+# argument after the input is refused with the parser's TypeError for these schemas
+_NO_VARARGS = {
+    "permute": ("Tensor input, int[] dims",), "reshape": ("Tensor input, int[] shape",),
+    "tile": ("Tensor input, int[] dims",), "count_nonzero": ("Tensor input, int? dim=None", "Tensor input, int[] dim"),
+    "squeeze": _parser_errors.FUNCTION_OVERLOADS["squeeze"],
+    **{name: ("Tensor input, int sections", "Tensor input, int[] indices") for name in ("hsplit", "vsplit", "dsplit")},
+}
+
+def _without_varargs(name, input, args, kwargs):
+    """The arguments after ``input`` of a call of the function form ``name`` of _NO_VARARGS, or the parser's TypeError
+    for the ints as separate arguments. A sole int list also refuses one int, and takes its keyword."""
+    schemas, given = _NO_VARARGS[name], args if input is _NO_INPUT else (input,) + args
+    if len(schemas) == 1:
+        if len(args) != 1 or kwargs or not isinstance(args[0], (tuple, list)):
+            return (_parser_errors.parse(name, schemas, given, kwargs).popitem()[1],), {}
+    elif len(args) > 1:
+        _parser_errors.parse(name, schemas, given, kwargs)  # (raises)
+    return args, kwargs
 
 
 _FUNCTION_FORMS = (
@@ -440,11 +472,13 @@ def _parsed_first(name):
 def _shifted_positions(name):
     """A function form whose method's parser TypeError counts positions from its first argument after self: the
     function's counts input too."""
-    method = _method(name)
+    method = _method(name, checked=False)
 
-    def fn(*args, **kwargs):
+    def fn(input=_NO_INPUT, *args, **kwargs):
+        if name in _NO_VARARGS:  # (its TypeErrors already count the function's positions)
+            args, kwargs = _without_varargs(name, input, args, kwargs)
         try:
-            return method(*args, **kwargs)
+            return method(input, *args, **kwargs)
         except TypeError as error:
             shifted = re.sub(r"^(\w+\(\): argument '(?!input')\w+' \(position )(\d+)\)",
                              lambda m: f"{m[1]}{int(m[2]) + 1})", str(error))

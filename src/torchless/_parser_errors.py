@@ -414,6 +414,8 @@ METHOD_OVERLOADS = {
     "all": ("", "int[]? dim=None, bool keepdim=False", "int dim, bool keepdim=False"),
     "any": ("", "int[]? dim=None, bool keepdim=False", "int dim, bool keepdim=False"),
     "count_nonzero": ("int? dim=None", "int[] dim"),
+    "tile": ("int[] dims",),
+    **{name: ("int sections", "int[] indices") for name in ("hsplit", "vsplit", "dsplit")},
     "std": ("int[1]? dim, bool unbiased=True, bool keepdim=False",
             "int[1]? dim=None, *, Number? correction=None, bool keepdim=False", "bool unbiased=True"),
     "var": ("int[1]? dim, bool unbiased=True, bool keepdim=False",

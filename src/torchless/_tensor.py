@@ -2185,7 +2185,9 @@ class Tensor:
         axes = _reduced_axes("logsumexp", dim, keepdim, self._data.ndim)
         return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim, dims=shown)
 
-    def count_nonzero(self, dim=None):
+    def count_nonzero(self, dim=None, *more):
+        if more:  # the dims as separate ints, as PyTorch's parser takes them for its int[] dim
+            dim = _parser_errors.method_arguments("count_nonzero", (dim,) + more)["dim"]
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         axes = _reduced_axes("count_nonzero", dim, False, self._data.ndim)
         return Tensor._wrap(_memory_format.c_ordered(np.asarray(np.count_nonzero(self._data, axis=axes), np.int64)))
@@ -2552,12 +2554,14 @@ class Tensor:
                                f"({shape[axis]}) in the input tensor") from None
         return self.reshape(shape[:axis] + sizes + shape[axis + 1 :])
 
-    def squeeze(self, dim=_EVERY_DIM):
+    def squeeze(self, dim=_EVERY_DIM, *more):
         shape = self._data.shape
         if dim is _EVERY_DIM:
             new = tuple(n for n in shape if n != 1)
             dim = None
         else:
+            if more:  # the dims as separate ints (squeeze(0, 1)), as PyTorch's parser takes them for its int[] dim
+                dim = _parser_errors.method_arguments("squeeze", (dim,) + more)["dim"]
             try:
                 if dim is None:  # (which normalize_dims reads as every dim)
                     raise TypeError
@@ -2848,9 +2852,11 @@ class Tensor:
         return tuple(indexing.Index.apply(self, key=prefix + (slice(lo, max(lo, hi)),), name="SliceBackward0")
                      for lo, hi in zip(bounds[:-1], bounds[1:]))
 
-    def tile(self, dims):
-        """Repeated ``dims[i]`` times along each dim; missing leading counts are 1 (unlike repeat)."""
-        dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    def tile(self, *args, **kwargs):
+        """Repeated ``dims[i]`` times along each dim; missing leading counts are 1 (unlike repeat). ``dims`` is a
+        sequence, or ints as separate arguments (not one int by keyword, as PyTorch's parser has it)."""
+        dims = _shape_arg(args, "tile", "dims") if args and not kwargs else \
+            tuple(_parser_errors.method_arguments("tile", args, kwargs)["dims"])
         return self.repeat((1,) * (self._data.ndim - len(dims)) + dims)
 
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):

@@ -362,7 +362,9 @@ def dstack(tensors):
 
 
 def _split_along(name, dim, minimum):
-    def method(self, indices_or_sections):
+    def method(self, indices_or_sections, *more):
+        if more:  # the indices as separate ints (hsplit(1, 2)), as PyTorch's parser takes them for its int[] indices
+            indices_or_sections = _parser_errors.method_arguments(name, (indices_or_sections,) + more)["indices"]
         if self.ndim < minimum:
             raise RuntimeError(f"torchless.{name} requires a tensor with at least {minimum} dimension, but got a tensor "
                                f"with {self.ndim} dimensions!")

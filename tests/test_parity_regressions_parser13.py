@@ -1,0 +1,63 @@
+"""How Tensor methods and torch functions parse their arguments, compared with torch's argument parser: ints given as
+separate arguments for a method's only int list (x.squeeze(0, 1), x.tile(1, 2)) and never for a function form
+(torchless.permute(x, 0, 1)), keyword-only parameters refused positionally, the positions and the call shown in
+TypeErrors.
+"""
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome(source, lib):
+    """What ``source`` evaluates to with ``torch`` bound to ``lib`` and ``x`` a (1, 3, 1, 4) tensor of ``lib``: the
+    result's shape and values, or the exception's type and message (torch read as torchless)."""
+    x = lib.arange(12.0).reshape(1, 3, 1, 4)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = eval(source, {"torch": lib, "x": x})  # noqa: S307 - the sources are the test's own
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome being compared
+        return type(error).__name__, re.sub(r"\btorch\b", "torchless", str(error))
+    pieces = result if isinstance(result, tuple) else (result,)
+    return [(tuple(p.shape), np.asarray(p.tolist()).tolist()) if hasattr(p, "shape") else p for p in pieces]
+
+
+def _check(source):
+    assert _outcome(source, torchless) == _outcome(source, torch), source
+
+
+# ---------------------------------------------------------------------------- ints as separate arguments
+@pytest.mark.parametrize("source", [
+    "x.squeeze(0, 2)", "x.squeeze(0, 0)", "x.squeeze(0, 1.5)", "x.squeeze((0,), 1)", "x.squeeze(0, (1,))",
+    "x.squeeze(0, None)", "x.squeeze(True, 1)", "x.squeeze(0, 1, 2, 3)",
+    "x.tile(1, 2)", "x.tile(0, 1)", "x.tile(1, 2.0)", "x.tile((1,), 2)", "x.tile(dims=1)", "x.tile(dims=(1, 2))",
+    "x.tile(1)", "x.tile([1, 2])", "x.tile(x.shape)", "x.tile(True, 1)", "x.tile(torch.tensor(2), 2)", "x.tile()",
+    "x.count_nonzero(0, 1)", "x.count_nonzero(0, 2.0)", "x.count_nonzero(0, 1, 1)",
+    "x.count_nonzero(torch.tensor(0), 1)",
+    "x.reshape(1, 3, 2, 2).hsplit(1, 2)", "x.reshape(1, 3, 2, 2).hsplit(1, 2.0)", "x.reshape(3, 2, 2).vsplit(1, 2)",
+    "x.reshape(1, 3, 2, 2).dsplit(1, 1)", "x.hsplit(3)",
+])
+def test_method_takes_ints_as_separate_arguments_as_torch(source):
+    _check(source)
+
+
+@pytest.mark.parametrize("source", [
+    "torch.permute(x, 0, 1, 3, 2)", "torch.permute(x, (0, 1, 3, 2))", "torch.permute(x, dims=(0, 1, 3, 2))",
+    "torch.permute(torch.ones(3), 0)", "torch.permute()",
+    "torch.reshape(x, 2, 6)", "torch.reshape(x, 12)", "torch.reshape(x, shape=12)", "torch.reshape(x, shape=(12,))",
+    "torch.reshape(x, torch.tensor(12))", "torch.reshape(x, [12])", "torch.reshape(x, x.shape)", "torch.reshape(x)",
+    "torch.reshape(x, (2, 6.0))", "torch.reshape(x, ('a',))", "torch.reshape(x, (2, 6), foo=1)",
+    "torch.reshape(input=x, shape=(12,))", "torch.reshape()",
+    "torch.tile(x, 1, 2)", "torch.tile(x, 2)", "torch.tile(x, (1, 2))", "torch.tile(x, dims=(1, 2))",
+    "torch.count_nonzero(x, 0, 1)", "torch.count_nonzero(x, (0, 1))", "torch.count_nonzero(x, 1)",
+    "torch.squeeze(x, 0, 2)", "torch.squeeze(x, 0)", "torch.squeeze(x, (0, 2))",
+    "torch.hsplit(x.reshape(1, 3, 2, 2), 1, 2)", "torch.hsplit(x.reshape(1, 3, 2, 2), [1])",
+])
+def test_function_form_never_takes_ints_as_separate_arguments(source):
+    _check(source)
