@@ -61,3 +61,47 @@ def test_method_takes_ints_as_separate_arguments_as_torch(source):
 ])
 def test_function_form_never_takes_ints_as_separate_arguments(source):
     _check(source)
+
+
+# ---------------------------------------------------------------------------- keyword-only parameters
+@pytest.mark.parametrize("source", [
+    "x.cumsum(0, torch.float64)", "x.cumsum_(0, torch.float64)", "x.numpy(True)", "x.float(torch.channels_last)",
+    "x.double(torch.contiguous_format)", "x.long(torch.preserve_format)", "x.round(1)", "x.sort(0, False, True)",
+    "x.argsort(0, False, True)", "x.sum(0, False, torch.float64)", "x.mean(0, False, torch.float64)",
+    "x.new_full((2,), 1, torch.float64)", "x.new_empty_strided((2,), (1,), torch.float64)",
+    "x.resize_as_(x, torch.contiguous_format)",
+])
+def test_keyword_only_parameter_refused_by_position(source):
+    # (the wording of the refusal is Python's, not the parser's: only the refusal is compared)
+    ours, theirs = _outcome(source, torchless), _outcome(source, torch)
+    assert theirs[0] == "TypeError" and "positional argument" in theirs[1]
+    assert ours[0] == "TypeError" and "positional argument" in ours[1], ours
+
+
+@pytest.mark.parametrize("source", [
+    "x.cumsum(0, dtype=torch.float64)", "x.numpy(force=True).shape", "x.round(decimals=1)",
+    "x.sort(stable=True, dim=0)", "x.argsort(stable=True, descending=True)", "x.sum(0, False, dtype=torch.float64)",
+    "x.mean(0, True, dtype=torch.float64)", "x.new_full((2,), 1, dtype=torch.float64)",
+    "x.float(memory_format=torch.channels_last).stride()", "x.clone().resize_as_(x, memory_format=torch.contiguous_format)",
+])
+def test_keyword_only_parameter_by_keyword_as_torch(source):
+    _check(source)
+
+
+# ---------------------------------------------------------------------------- the call as written, in TypeErrors
+@pytest.mark.parametrize("source", [
+    "x.sum(0, 1)", "x.sum(0, keepdim=1)", "x.sum(dim=0, keepdim=1)", "x.sum(axis=0, keepdims=1)",
+    "getattr(x, 'sum')(*(0, 1))", "x.sum(0, True, dtype=1)", "x.sum(1.5)", "x.sum(dim=1.5)",
+    "x.mean(0, 1)", "x.amax(0, 1)", "x.amin(0, 1)", "x.logsumexp(0, 1)", "x.nansum(0, 1)", "x.median(0, 1)",
+    "x.median(0, keepdim=1)", "x.median(dim=0, keepdim=1)", "x.amax(dim=1.5)", "x.count_nonzero(dim=1.5)",
+    "x.any(0, 1)", "x.any(0, keepdim=1)", "x.all(0, 1)", "x.any(dim=1.5)",
+    "torch.sum(x, 0, 1)", "torch.sum(x, 0, keepdim=1)", "torch.nansum(x, 0, 1)", "torch.amax(x, 0, 1)",
+    "torch.logsumexp(x, 0, 1)", "torch.median(x, 0, 1)", "torch.sum(x, 1.5)", "torch.sum(x, dim=1.5)",
+    "torch.mean(x, 0, 1)", "torch.any(x, 0, 1)", "torch.all(x, 0, 1)", "torch.amax(x, 1.5)", "torch.nansum(x, 1.5)",
+    "torch.logsumexp(x, 1.5)", "torch.count_nonzero(x, 1.5)", "torch.median(x, 1.5)",
+    # stable given: the other arguments by keyword only
+    "x.sort(0, False, stable=True)", "x.sort(0, stable=True)", "x.argsort(0, True, stable=True)",
+    "torch.sort(x, 0, stable=True)", "torch.sort(x, dim=0, stable=True)", "torch.argsort(x, 0, stable=True)",
+])
+def test_reduction_type_error_shows_the_call_as_written(source):
+    _check(source)

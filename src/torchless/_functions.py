@@ -279,7 +279,7 @@ def _method(name, checked=True):
             raise _parser_errors.not_tensor(name, "input", 1, input)
         return getattr(input, name)(*args, **kwargs)
 
-    if name in _NO_VARARGS and checked:
+    if checked and name in _NO_VARARGS:
         method = fn
 
         def fn(input=_NO_INPUT, *args, **kwargs):
@@ -291,12 +291,15 @@ def _method(name, checked=True):
     return fn
 
 
+# The code of the function forms calling their input's method, which tells _written_call a call came through one
+FUNCTION_FORM_CODE = _method("abs", checked=False).__code__
+
 # The function forms of the methods that also take their ints as separate arguments (x.permute(0, 2, 1)), which
 # PyTorch's functions never do (their int list is never their only positional parameter): a call with more than one
 # argument after the input is refused with the parser's TypeError for these schemas
 _NO_VARARGS = {
     "permute": ("Tensor input, int[] dims",), "reshape": ("Tensor input, int[] shape",),
-    "tile": ("Tensor input, int[] dims",), "count_nonzero": ("Tensor input, int? dim=None", "Tensor input, int[] dim"),
+    "tile": ("Tensor input, int[] dims",), "count_nonzero": _parser_errors.FUNCTION_FORM_OVERLOADS["count_nonzero"],
     "squeeze": _parser_errors.FUNCTION_OVERLOADS["squeeze"],
     **{name: ("Tensor input, int sections", "Tensor input, int[] indices") for name in ("hsplit", "vsplit", "dsplit")},
 }
@@ -480,11 +483,10 @@ def _shifted_positions(name):
         try:
             return method(input, *args, **kwargs)
         except TypeError as error:
-            shifted = re.sub(r"^(\w+\(\): argument '(?!input')\w+' \(position )(\d+)\)",
-                             lambda m: f"{m[1]}{int(m[2]) + 1})", str(error))
-            if shifted == str(error):
+            shifted = _parser_errors.function_positions(error)
+            if shifted is error:
                 raise
-            raise TypeError(shifted) from None
+            raise shifted from None
 
     fn.__name__ = name
     fn.__doc__ = method.__doc__

@@ -6,6 +6,7 @@ Only built when a call already failed the fast isinstance checks, so the hot pat
 import functools
 import numbers
 import operator
+import re
 
 import numpy as np
 
@@ -416,6 +417,8 @@ METHOD_OVERLOADS = {
     "count_nonzero": ("int? dim=None", "int[] dim"),
     "tile": ("int[] dims",),
     **{name: ("int sections", "int[] indices") for name in ("hsplit", "vsplit", "dsplit")},
+    **{name: ("*, bool stable, int dim=-1, bool descending=False", "int dim=-1, bool descending=False")
+       for name in ("sort", "argsort")},
     "std": ("int[1]? dim, bool unbiased=True, bool keepdim=False",
             "int[1]? dim=None, *, Number? correction=None, bool keepdim=False", "bool unbiased=True"),
     "var": ("int[1]? dim, bool unbiased=True, bool keepdim=False",
@@ -449,6 +452,24 @@ FUNCTION_OVERLOADS = {
 }
 
 
+# The function forms whose TypeErrors for a call their method refused list their own overloads (``out`` taken off
+# by the function form before)
+FUNCTION_FORM_OVERLOADS = {
+    "sum": ("Tensor input, *, dtype? dtype=None",
+            "Tensor input, int[1]? dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
+    "mean": ("Tensor input, *, dtype? dtype=None, Tensor? out=None",
+             "Tensor input, int[1]? dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
+    **{name: ("Tensor input, *, Tensor? out=None",
+              "Tensor input, int[]? dim=None, bool keepdim=False, *, Tensor? out=None",
+              "Tensor input, int dim, bool keepdim=False, *, Tensor? out=None") for name in ("any", "all")},
+    "count_nonzero": ("Tensor input, int? dim=None", "Tensor input, int[] dim"),
+    "sort": ("Tensor input, *, bool stable, int dim=-1, bool descending=False, TensorList? out=None",
+             "Tensor input, int dim=-1, bool descending=False, *, TensorList? out=None"),
+    "argsort": ("Tensor input, *, bool stable, int dim=-1, bool descending=False, Tensor? out=None",
+                "Tensor input, int dim=-1, bool descending=False"),
+}
+
+
 def method_arguments(name, args, kwargs=None):
     """``parse`` for the Tensor method ``name``."""
     return parse(name, METHOD_OVERLOADS[name], args, kwargs)
@@ -464,12 +485,61 @@ def method_error(name, args, kwargs=None):
     return None
 
 
+def written_call(name, params, keywords):
+    """(args, kwargs, input) of the failing call of the Tensor method ``name`` as its caller wrote it (see
+    _written_call; ``input``: that of the function form it came through, else None), or None where that cannot be
+    read. ``params``: (name, value) of the parameters it takes by position, in order; ``keywords``: its keyword-only
+    ones, None when not given."""
+    from ._tensor import Tensor
+    from ._written_call import method_call
+
+    written = method_call(name, Tensor)
+    if written is None:
+        return None
+    keys, positional, input = written
+    args = tuple(value for _, value in params[:positional])
+    kwargs = {param: value for param, value in params[positional:] if param in keys}
+    kwargs.update((key, value) for key, value in keywords.items() if value is not None)
+    return args, kwargs, input
+
+
+def _written_error(name, args, kwargs, input):
+    """``method_error`` for a call read by ``written_call``; through a function form, the function's TypeError."""
+    if input is None:
+        return method_error(name, args, kwargs)
+    if name in FUNCTION_FORM_OVERLOADS:
+        try:
+            parse(name, FUNCTION_FORM_OVERLOADS[name], (input,) + args, kwargs)
+        except TypeError as error:
+            return error
+        return None
+    error = method_error(name, args, kwargs)
+    return None if error is None else function_positions(error)
+
+
+def written_error(name, params, keywords):
+    """The parser's TypeError for the call read by ``written_call``, or None (also where it cannot be read)."""
+    call = written_call(name, params, keywords)
+    return None if call is None else _written_error(name, *call)
+
+
 def reduction_error(name, dim, keepdim, dtype=None, **keywords):
-    """``method_error`` for a reduction, the call read back from its arguments: dim by position (left out when
-    None), keepdim and the others by keyword (those at their defaults taken as not given), as they are written."""
-    kwargs = {key: value for key, value in keywords.items() if value is not None}
-    if keepdim is not False:
-        kwargs["keepdim"] = keepdim
-    if dtype is not None:
-        kwargs["dtype"] = dtype
-    return method_error(name, () if dim is None else (dim,), kwargs)
+    """``method_error`` for a reduction, the call read back as written (``written_call``), else from its
+    arguments: dim by position (left out when None), keepdim and the others by keyword (those at their defaults
+    taken as not given)."""
+    keywords["dtype"] = dtype
+    call = written_call(name, (("dim", dim), ("keepdim", keepdim)), keywords)
+    if call is None:
+        args, kwargs = () if dim is None else (dim,), {}
+        if keepdim is not False:
+            kwargs["keepdim"] = keepdim
+        kwargs.update((key, value) for key, value in keywords.items() if value is not None)
+        call = args, kwargs, None
+    return _written_error(name, *call)
+
+
+def function_positions(error):
+    """A method's parser TypeError as its function form raises it: the positions count the input too."""
+    shifted = re.sub(r"^(\w+\(\): argument '(?!input')\w+' \(position )(\d+)\)",
+                     lambda m: f"{m[1]}{int(m[2]) + 1})", str(error))
+    return error if shifted == str(error) else TypeError(shifted)

@@ -475,7 +475,7 @@ def _comparison_method(name, ufunc):
 def _dtype_cast(dtype, name):
     """Tensor.float() and its kin: ``self.to(dtype)``, into ``memory_format`` when one is given (PyTorch's check
     of it names the method)."""
-    def cast(self, memory_format=_memory_format.preserve_format):
+    def cast(self, *, memory_format=_memory_format.preserve_format):
         if memory_format is _memory_format.preserve_format:
             return self.to(dtype)
         return self._cast_in_format(dtype, memory_format, name)
@@ -829,7 +829,7 @@ class Tensor:
     def mH(self):
         return self._matrix_transpose("mH").conj()
 
-    def numpy(self, force=False):
+    def numpy(self, *, force=False):
         """The underlying array (shared memory). Refused for a tensor that requires grad, as in PyTorch."""
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
@@ -1887,7 +1887,7 @@ class Tensor:
         self._refuse_complex("ceil is not supported for complex inputs")
         return self._step(np.ceil, "CeilBackward0")
 
-    def round(self, decimals=None):
+    def round(self, *, decimals=None):
         if decimals is None:
             self._no_kernel_for("bc", "round_vml_cpu")
             return self._step(np.round, "RoundBackward0")
@@ -1927,12 +1927,12 @@ class Tensor:
             raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name}")
         return dtype.numpy
 
-    def sum(self, dim=None, keepdim=False, dtype=None):
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
         axes = _reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
                                    all_dims=dim is None, dims=dim)
 
-    def mean(self, dim=None, keepdim=False, dtype=None):
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
         source = self if dtype is None else self.to(dtype)
         if source._data.dtype.kind not in "fc":
             raise RuntimeError(
@@ -2080,10 +2080,12 @@ class Tensor:
         values = self._gather(axis, indices, "TopkBackward0", {"dim": dim, "indices": indices})
         return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
 
-    def sort(self, dim=-1, descending=False, stable=None):
+    def sort(self, dim=-1, descending=False, *, stable=None):
         # (None: not given. PyTorch's overload taking ``stable`` names its node SortBackward1; the sort is stable
         # either way here)
         node = "SortBackward0" if stable is None else "SortBackward1"
+        if stable is not None:  # (the overload taking stable takes the others by keyword only)
+            _refuse_as_written("sort", (("dim", dim), ("descending", descending)), stable=stable)
         axis = normalize_dim(dim, self._data.ndim)
         self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         order = np.zeros((), np.int64) if self._data.ndim == 0 else \
@@ -2104,7 +2106,9 @@ class Tensor:
         ascending = np.argsort(np.flip(self._data, axis), axis=axis, kind="stable")
         return self._data.shape[axis] - 1 - np.flip(ascending, axis)
 
-    def argsort(self, dim=-1, descending=False, stable=None):
+    def argsort(self, dim=-1, descending=False, *, stable=None):
+        if stable is not None:
+            _refuse_as_written("argsort", (("dim", dim), ("descending", descending)), stable=stable)
         return self.sort(dim, descending)[1]
 
     def kthvalue(self, k, dim=-1, keepdim=False):
@@ -2154,14 +2158,14 @@ class Tensor:
                                       shown={"dim": dim, "indices": index, "keepdim": keepdim})
         return _RETURN_TYPES[name](values, Tensor._wrap(index))
 
-    def cumsum(self, dim, dtype=None):
+    def cumsum(self, dim, *, dtype=None):
         """Running sums along ``dim``; integers and bools sum in int64."""
         axis = scan_axis(dim, self._data.ndim, "cumsum")
         if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
             raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
         return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype), dim=dim)
 
-    def cumsum_(self, dim, dtype=None):
+    def cumsum_(self, dim, *, dtype=None):
         self._no_kernel_for("b", "cumsum_out_cpu")  # (in place, a bool tensor cannot hold the int64 sums)
         if dtype is not None and _dtype.to_numpy_dtype(dtype) != self._data.dtype:
             from ._ops.tensor_extras import in_place_dtype_mismatch
@@ -2855,8 +2859,12 @@ class Tensor:
     def tile(self, *args, **kwargs):
         """Repeated ``dims[i]`` times along each dim; missing leading counts are 1 (unlike repeat). ``dims`` is a
         sequence, or ints as separate arguments (not one int by keyword, as PyTorch's parser has it)."""
-        dims = _shape_arg(args, "tile", "dims") if args and not kwargs else \
-            tuple(_parser_errors.method_arguments("tile", args, kwargs)["dims"])
+        if kwargs:
+            dims = tuple(_parser_errors.method_arguments("tile", args, kwargs)["dims"])
+        elif len(args) == 1 and type(args[0]) in (tuple, list, Size) and all(type(d) is int for d in args[0]):
+            dims = tuple(args[0])  # the common case, without the parser
+        else:
+            dims = _shape_arg(args, "tile", "dims")
         return self.repeat((1,) * (self._data.ndim - len(dims)) + dims)
 
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
@@ -3537,14 +3545,14 @@ class Tensor:
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         return _new_filled(self, size, 1, dtype, requires_grad, "new_ones", device, pin_memory)
 
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False, layout=None,
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
                  pin_memory=False):
         return _new_filled(self, (size,), fill_value, dtype, requires_grad, "new_full", device, pin_memory)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         return _new_filled(self, size, 0, dtype, requires_grad, "new_empty", device, pin_memory)
 
-    def new_empty_strided(self, size, stride, dtype=None, device=None, requires_grad=False, layout=None,
+    def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
                           pin_memory=False):
         """:func:`torchless.empty_strided` in this tensor's dtype unless ``dtype`` is given."""
         from ._creation import empty_strided
@@ -3728,6 +3736,14 @@ def _reduced_axes(name, dim, keepdim, ndim, dtype=None, **keywords):
         return normalize_dims(dim, ndim)
     except TypeError as error:
         raise _parser_errors.reduction_error(name, dim, keepdim, dtype, **keywords) or error from None
+
+
+def _refuse_as_written(name, params, **keywords):
+    """Raise PyTorch's parser TypeError for the call of the method ``name`` as its caller wrote it (see
+    _parser_errors.written_call), where it has one."""
+    error = _parser_errors.written_error(name, params, keywords)
+    if error is not None:
+        raise error
 
 
 def _check_masked_fill_arguments(name, mask, value, input=()):

@@ -283,7 +283,7 @@ def _restride(self, memory_format):
     self._data = _memory_format.placed(self._data, _memory_format.strides_like(self._data, memory_format))
 
 
-def resize_as_(self, the_template, memory_format=None):
+def resize_as_(self, the_template, *, memory_format=None):
     _check_tensor(the_template, "resize_as_", "the_template", 1)
     return resize_(self, the_template._data.shape, memory_format=memory_format)
 
