@@ -105,3 +105,19 @@ def test_keyword_only_parameter_by_keyword_as_torch(source):
 ])
 def test_reduction_type_error_shows_the_call_as_written(source):
     _check(source)
+
+
+@pytest.mark.parametrize("source", [
+    # by keyword: no position; by position: the method's, or the function form's counting the input
+    "x.add(other='s')", "x.add('s')", "torch.add(x, other='s')", "torch.add(x, 's')", "x.maximum(other='s')",
+    "torch.maximum(x, other='s')", "torch.maximum(x, 's')", "x.chunk(chunks='s')", "x.chunk(2, dim='s')",
+    "x.chunk(2, 's')", "torch.chunk(x, 2, 's')", "torch.chunk(x, 2, dim='s')", "x.cumsum(dim='s')",
+    "x.cumsum('s')", "torch.cumsum(x, dim='s')", "torch.cumsum(x, 's')", "x.flatten(0, end_dim='s')",
+    "x.flatten(start_dim='s')", "torch.flatten(x, 0, 's')", "torch.flatten(x, 0, end_dim='s')",
+    "x.select(0, index='s')", "torch.select(x, 0, index='s')", "x.softmax(dim='s')", "x.softmax('s')",
+    "torch.softmax(x, dim='s')", "torch.nn.functional.softmax(x, dim='s')", "x.log_softmax(dim='s')",
+    "x.size(dim='s')", "x.size('s')", "x.transpose(0, dim1='s')", "torch.transpose(x, 0, 's')",
+    "x.unsqueeze(dim='s')", "torch.unsqueeze(x, 's')", "torch.unsqueeze(x, dim='s')", "x.expand_as(other='s')",
+])
+def test_type_error_position_only_for_an_argument_given_by_position(source):
+    _check(source)

@@ -351,7 +351,7 @@ _FUNCTION_FORMS = (
 ).split()
 
 # function forms of methods whose parser errors name an argument's position (one further in the function form)
-_POSITIONS_SHIFTED = frozenset("as_strided index_put index_put_ put scatter_reduce cumsum cumprod cummax cummin "
+POSITIONS_SHIFTED = frozenset("as_strided index_put index_put_ put scatter_reduce cumsum cumprod cummax cummin "
                                 "logcumsumexp reshape".split())
 
 # binary ops whose ``other`` must be a tensor: PyTorch's TypeError names its position in the function form
@@ -612,7 +612,7 @@ def _install(namespace):
             _number_or_tensor(name) if name in ("pow", "remainder", "fmod") else \
             _parsed_function(name) if name in _parser_errors.FUNCTION_OVERLOADS else \
             _parsed_first(name) if name in _parser_errors.FUNCTION_PARSED_FIRST else \
-            _shifted_positions(name) if name in _POSITIONS_SHIFTED else _method(name)
+            _shifted_positions(name) if name in POSITIONS_SHIFTED else _method(name)
         if name in _REFLECTED:
             function = _numbers_as_tensors(function)
         # in-place function forms write into their input; the others take out= as PyTorch's do

@@ -46,6 +46,14 @@ def invalid_function_call(name, args):
 
 def not_tensor(name, argument, position, value):
     """PyTorch's "argument 'other' (position 2) must be Tensor, not tuple"."""
+    return wrong_type(name, argument, position, value, "Tensor")
+
+
+def wrong_type(name, argument, position, value, expected):
+    """PyTorch's "argument 'dim' (position 1) must be int, not str", without the position where the caller passed
+    the argument by keyword."""
+    from ._written_call import user_call
+
     cls = type(value)
     from ._dtype import dtype
 
@@ -53,7 +61,15 @@ def not_tensor(name, argument, position, value):
         shown = "torchless.dtype"
     else:
         shown = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-    return TypeError(f"{name}(): argument '{argument}' (position {position}) must be Tensor, not {shown}")
+    written = user_call(name)
+    if written is not None and argument in written.keywords:
+        where = ""
+    else:  # (a method's position, counted again for its function form where that does not do it itself)
+        from ._functions import POSITIONS_SHIFTED
+
+        shift = written is not None and written.function_form and written.method and name not in POSITIONS_SHIFTED
+        where = f" (position {position + shift})"
+    return TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {shown}")
 
 
 class _Printed:
@@ -471,8 +487,32 @@ FUNCTION_FORM_OVERLOADS = {
 
 
 def method_arguments(name, args, kwargs=None):
-    """``parse`` for the Tensor method ``name``."""
-    return parse(name, METHOD_OVERLOADS[name], args, kwargs)
+    """``parse`` for the Tensor method ``name``; a TypeError as the parser gives it for the call as the user wrote
+    it (see _written_call.user_call), where the method read the arguments back from its parameters (all by position)
+    or was reached through its function form."""
+    try:
+        return parse(name, METHOD_OVERLOADS[name], args, kwargs)
+    except TypeError as error:
+        from ._functions import POSITIONS_SHIFTED
+        from ._written_call import user_call
+
+        written = user_call(name)
+        if written is None:
+            raise
+        shift = written.function_form and name not in POSITIONS_SHIFTED  # (else the function form shifts them)
+        if written.positional < len(args):  # the arguments past those given by position: by keyword or not given
+            names = max(([p.name for p in schema.params if not p.keyword_only]
+                         for schema in _schemas(name, tuple(METHOD_OVERLOADS[name]))), key=len)
+            given = {names[i]: args[i] for i in range(written.positional, min(len(args), len(names)))
+                     if names[i] in written.keywords}
+            args, kwargs = args[:written.positional], {**given, **(kwargs or {})}
+        elif not shift:
+            raise
+        try:
+            parse(name, METHOD_OVERLOADS[name], args, kwargs)
+        except TypeError as as_written:
+            raise function_positions(as_written) if shift else as_written from None
+        raise error from None  # (the call as written passes, as it never should: the method's reading stands)
 
 
 def method_error(name, args, kwargs=None):
@@ -505,16 +545,14 @@ def written_call(name, params, keywords):
 
 def _written_error(name, args, kwargs, input):
     """``method_error`` for a call read by ``written_call``; through a function form, the function's TypeError."""
-    if input is None:
-        return method_error(name, args, kwargs)
-    if name in FUNCTION_FORM_OVERLOADS:
-        try:
-            parse(name, FUNCTION_FORM_OVERLOADS[name], (input,) + args, kwargs)
-        except TypeError as error:
-            return error
-        return None
-    error = method_error(name, args, kwargs)
-    return None if error is None else function_positions(error)
+    overloads = METHOD_OVERLOADS[name]
+    if input is not None and name in FUNCTION_FORM_OVERLOADS:
+        overloads, args = FUNCTION_FORM_OVERLOADS[name], (input,) + args
+    try:  # (the call is as written already: parse, not method_arguments)
+        parse(name, overloads, args, kwargs)
+    except TypeError as error:
+        return function_positions(error) if input is not None and name not in FUNCTION_FORM_OVERLOADS else error
+    return None
 
 
 def written_error(name, params, keywords):

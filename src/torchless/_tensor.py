@@ -634,7 +634,7 @@ class Tensor:
         if isinstance(dim, (bool, np.bool_)) or not hasattr(dim, "__index__"):
             from .nn._functional._args import _tp_name
 
-            raise TypeError(f"size(): argument 'dim' (position 1) must be int, not {_tp_name(dim)}")
+            raise _parser_errors.wrong_type("size", "dim", 1, dim, "int")
         if not self._data.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[normalize_dim(dim, self._data.ndim)]
@@ -1457,12 +1457,7 @@ class Tensor:
         """PyTorch's parser error for a method's ``other`` that is neither a tensor nor a number (a tuple, a list,
         an array, None): the operators would return NotImplemented, or repeat a sequence, instead."""
         if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
-            cls = type(other)
-            if isinstance(other, _dtype.dtype):
-                name = "torchless.dtype"  # its public name, as PyTorch's is torch.dtype
-            else:
-                name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-            raise TypeError(f"{method}(): argument 'other' (position 1) must be Tensor, not {name}")
+            raise _parser_errors.not_tensor(method, "other", 1, other)
 
     # alpha=1 (an int: PyTorch checks a float or bool 1 like any alpha) is the plain operator.
     def add(self, other, *, alpha=1):

@@ -626,7 +626,9 @@ def _softmax(function, input, dim, dtype, name, stacklevel):
     if not isinstance(input, Tensor):
         getattr(input, name)  # PyTorch ends in input.softmax(dim): a non-tensor's AttributeError names the method
     if not isinstance(dim, int) or isinstance(dim, bool):
-        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+        from ..._parser_errors import wrong_type
+
+        raise wrong_type(name, "dim", 1, dim, "int")
     axis = normalize_dim(dim, input.dim())
     if dtype is not None:
         input = input.to(dtype)
