@@ -21,7 +21,7 @@ def _outcome(source, lib):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = eval(source, {"torch": lib, "x": x})  # noqa: S307 - the sources are the test's own
+            result = eval(source, {"torch": lib, "x": x, "np": np})  # noqa: S307 - the sources are the test's own
     except Exception as error:  # noqa: BLE001 - the exception is the outcome being compared
         return type(error).__name__, re.sub(r"\btorch\b", "torchless", str(error))
     pieces = result if isinstance(result, tuple) else (result,)
@@ -120,4 +120,19 @@ def test_reduction_type_error_shows_the_call_as_written(source):
     "x.unsqueeze(dim='s')", "torch.unsqueeze(x, 's')", "torch.unsqueeze(x, dim='s')", "x.expand_as(other='s')",
 ])
 def test_type_error_position_only_for_an_argument_given_by_position(source):
+    _check(source)
+
+
+@pytest.mark.parametrize("source", [
+    # functions that are also methods: the method's positions leave self out
+    "x.kron('s')", "torch.kron(x, 's')", "x.kron(other='s')", "x.mvlgamma('s')", "torch.mvlgamma(x, 's')",
+    "x.hardshrink('s')", "torch.hardshrink(x, 's')", "x.hardshrink(lambd='s')",
+    "torch.nn.functional.hardshrink(x, 's')", "x.inner('s')", "torch.inner(x, 's')",
+    # PyTorch's functional.softmax calls the method with dim by position; torchless.softmax is the function form
+    "torch.softmax(x, 's')", "torch.softmax(x, dim='s')", "torch.nn.functional.softmax(x, dim='s')",
+    "torch.nn.functional.log_softmax(x, dim='s')", "torch.log_softmax(x, 's')",
+    # CPython's type name (a class defined in Python is named without its module)
+    "x.add(type('Foo', (), {})())", "x.add(np.zeros(2))",
+])
+def test_type_error_position_of_functions_bound_as_methods(source):
     _check(source)

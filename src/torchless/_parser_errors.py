@@ -53,22 +53,16 @@ def wrong_type(name, argument, position, value, expected):
     """PyTorch's "argument 'dim' (position 1) must be int, not str", without the position where the caller passed
     the argument by keyword."""
     from ._written_call import user_call
+    from .nn._functional._args import _tp_name
 
-    cls = type(value)
-    from ._dtype import dtype
-
-    if isinstance(value, dtype):
-        shown = "torchless.dtype"
-    else:
-        shown = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+    shown = _tp_name(value)
     written = user_call(name)
     if written is not None and argument in written.keywords:
         where = ""
-    else:  # (a method's position, counted again for its function form where that does not do it itself)
-        from ._functions import POSITIONS_SHIFTED
-
-        shift = written is not None and written.function_form and written.method and name not in POSITIONS_SHIFTED
-        where = f" (position {position + shift})"
+    else:
+        if written is not None and not written.function_form and position > written.positional:
+            position -= 1  # a function's position, for the function called as a method (x.kron(y)): self uncounted
+        where = f" (position {position})"
     return TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {shown}")
 
 

@@ -82,8 +82,6 @@ def user_call(name):
     if frame is None or op < wrappers - 1 or op == len(chain):
         return None
     method = _is_method(chain[op])
-    if not (method or chain[op].f_code.co_filename in _WRAPPERS):  # (a function of torchless's own in Python)
-        return None
     written = _call_keywords(frame)
     if written is None:
         return None
