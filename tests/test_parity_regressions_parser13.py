@@ -136,3 +136,11 @@ def test_type_error_position_only_for_an_argument_given_by_position(source):
 ])
 def test_type_error_position_of_functions_bound_as_methods(source):
     _check(source)
+
+
+@pytest.mark.parametrize("name", ["acos", "hsplit", "gcd", "igamma", "mvlgamma", "lgamma_", "i0", "conj"])
+def test_made_methods_are_named_as_methods(name):
+    # (Python's arity TypeError names a method by its qualified name; PyTorch's name the method, not a factory)
+    method = getattr(torchless.Tensor, name)
+    assert method.__name__ == getattr(torch.Tensor, name).__name__ == name
+    assert "<locals>" not in method.__qualname__

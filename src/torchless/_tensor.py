@@ -1,5 +1,6 @@
 """The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
 import copy
+import inspect
 import math
 import numbers
 import operator
@@ -3965,3 +3966,15 @@ inplace.install(Tensor)
 from . import _numpy_names  # noqa: E402
 
 _numpy_names.install_methods(Tensor)
+
+
+def name_methods(cls):
+    """Methods made by a factory (``_smooth_method.<locals>.method``) named as methods of ``cls``: Python's own
+    TypeError for a bad number of arguments names the function by its qualified name, as PyTorch's names
+    Tensor.acos(). (Those also bound in the torchless namespace keep the function's name.)"""
+    import torchless
+
+    for name, value in list(vars(cls).items()):
+        for function in {value, inspect.unwrap(value)} if inspect.isfunction(value) else ():
+            if "<locals>" in function.__qualname__ and getattr(torchless, name, None) is not value:
+                function.__name__, function.__qualname__ = name, f"{cls.__name__}.{name}"
