@@ -144,3 +144,15 @@ def test_made_methods_are_named_as_methods(name):
     method = getattr(torchless.Tensor, name)
     assert method.__name__ == getattr(torch.Tensor, name).__name__ == name
     assert "<locals>" not in method.__qualname__
+
+
+@pytest.mark.parametrize("source", [
+    "x.mode(0, 1)", "x.mode(0, keepdim=1)", "x.mode(1.5)", "x.mode(dim=1.5)", "torch.mode(x, 0, 1)",
+    "x.nanmedian(0, 1)", "x.nanmedian(1.5)", "x.nanmedian(dim=0, keepdim=1)", "torch.nanmedian(x, 0, 1)",
+    "x.mode(torch.tensor(1))", "x.mode(0, True)", "x.nanmedian(0)",
+    "x.sort(0, 1)", "x.argsort(0, 1)", "torch.sort(x, 0, 1)", "torch.argsort(x, 0, 1)", "x.sort(1.5)",
+    "x.sort(dim=1.5)", "x.sort(0, descending=1)", "x.sort(torch.tensor(0))", "x.sort(0, True)",
+    "getattr(x, 'sort')(*(0, 1))", "x.argsort(dim=0, descending=True)",
+])
+def test_bool_and_int_arguments_checked_as_torch(source):
+    _check(source)

@@ -422,6 +422,8 @@ METHOD_OVERLOADS = {
     "amin": ("int[1]? dim=None, bool keepdim=False",),
     "logsumexp": ("int[1] dim, bool keepdim=False",),
     "median": ("", "int dim, bool keepdim=False"),
+    "nanmedian": ("", "int dim, bool keepdim=False"),
+    "mode": ("int dim=-1, bool keepdim=False",),
     "all": ("", "int[]? dim=None, bool keepdim=False", "int dim, bool keepdim=False"),
     "any": ("", "int[]? dim=None, bool keepdim=False", "int dim, bool keepdim=False"),
     "count_nonzero": ("int? dim=None", "int[] dim"),

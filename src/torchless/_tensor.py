@@ -2080,7 +2080,8 @@ class Tensor:
         # (None: not given. PyTorch's overload taking ``stable`` names its node SortBackward1; the sort is stable
         # either way here)
         node = "SortBackward0" if stable is None else "SortBackward1"
-        if stable is not None:  # (the overload taking stable takes the others by keyword only)
+        if stable is not None or descending.__class__ is not bool or type(dim) is not int:
+            # (the overload taking stable takes the others by keyword only)
             _refuse_as_written("sort", (("dim", dim), ("descending", descending)), stable=stable)
         axis = normalize_dim(dim, self._data.ndim)
         self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
@@ -2103,7 +2104,7 @@ class Tensor:
         return self._data.shape[axis] - 1 - np.flip(ascending, axis)
 
     def argsort(self, dim=-1, descending=False, *, stable=None):
-        if stable is not None:
+        if stable is not None or descending.__class__ is not bool or type(dim) is not int:
             _refuse_as_written("argsort", (("dim", dim), ("descending", descending)), stable=stable)
         return self.sort(dim, descending)[1]
 
@@ -3738,6 +3739,9 @@ def _refuse_as_written(name, params, **keywords):
     """Raise PyTorch's parser TypeError for the call of the method ``name`` as its caller wrote it (see
     _parser_errors.written_call), where it has one."""
     error = _parser_errors.written_error(name, params, keywords)
+    if error is None and _parser_errors.written_call(name, params, keywords) is None:  # not readable: by keyword
+        error = _parser_errors.method_error(name, (), {**dict(params), **{key: value for key, value in
+                                                                          keywords.items() if value is not None}})
     if error is not None:
         raise error
 
