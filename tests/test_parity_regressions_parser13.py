@@ -156,3 +156,12 @@ def test_made_methods_are_named_as_methods(name):
 ])
 def test_bool_and_int_arguments_checked_as_torch(source):
     _check(source)
+
+
+@pytest.mark.parametrize("source", [
+    "torch.selu(x, 0)", "torch.selu(x, True)", "torch.selu(x, inplace=True)", "torch.selu(x)", "torch.celu(x, 1, 1)",
+    "torch.celu(x, 1.0)", "torch.celu(x, alpha=2.0)", "torch.celu(x, 1.0, True)", "torch.threshold(x, 0, 0, 0)",
+    "torch.threshold(x, 0.5, 0.0)", "torch.threshold(x, 0.5, 0.0, inplace=True)", "torch.prelu(x, torch.ones(1))",
+])
+def test_namespace_form_refuses_functional_inplace(source):
+    _check(source)
