@@ -65,14 +65,23 @@ def test_function_form_never_takes_ints_as_separate_arguments(source):
 
 # ---------------------------------------------------------------------------- keyword-only parameters
 @pytest.mark.parametrize("source", [
-    "x.cumsum(0, torch.float64)", "x.cumsum_(0, torch.float64)", "x.numpy(True)", "x.float(torch.channels_last)",
-    "x.double(torch.contiguous_format)", "x.long(torch.preserve_format)", "x.round(1)", "x.sort(0, False, True)",
-    "x.argsort(0, False, True)", "x.sum(0, False, torch.float64)", "x.mean(0, False, torch.float64)",
+    "x.cumsum(0, torch.float64)", "x.cumsum_(0, torch.float64)", "x.numpy(True)", "x.numpy(False)",
+    "x.float(torch.channels_last)", "x.double(torch.contiguous_format)", "x.long(torch.preserve_format)",
+    "x.float(1)", "x.round(1)", "x.sort(0, False, True)", "x.argsort(0, False, True)",
+    "x.sum(0, False, torch.float64)", "x.mean(0, False, torch.float64)", "torch.sum(x, 0, False, torch.float64)",
+    "torch.cumsum(x, 0, torch.float64)", "getattr(x, 'cumsum')(*(0, torch.float64))",
+    "getattr(x, 'sort')(*(0, False, True))",
+])
+def test_keyword_only_parameter_refused_by_position(source):
+    _check(source)
+
+
+@pytest.mark.parametrize("source", [
     "x.new_full((2,), 1, torch.float64)", "x.new_empty_strided((2,), (1,), torch.float64)",
     "x.resize_as_(x, torch.contiguous_format)",
 ])
-def test_keyword_only_parameter_refused_by_position(source):
-    # (the wording of the refusal is Python's, not the parser's: only the refusal is compared)
+def test_keyword_only_parameter_refused_by_position_in_python_words(source):
+    # (keyword-only in the signature: the wording of the refusal is Python's, only the refusal is compared)
     ours, theirs = _outcome(source, torchless), _outcome(source, torch)
     assert theirs[0] == "TypeError" and "positional argument" in theirs[1]
     assert ours[0] == "TypeError" and "positional argument" in ours[1], ours
@@ -81,6 +90,8 @@ def test_keyword_only_parameter_refused_by_position(source):
 @pytest.mark.parametrize("source", [
     "x.cumsum(0, dtype=torch.float64)", "x.numpy(force=True).shape", "x.round(decimals=1)",
     "x.sort(stable=True, dim=0)", "x.argsort(stable=True, descending=True)", "x.sum(0, False, dtype=torch.float64)",
+    "x.float(memory_format=torch.preserve_format).stride()", "x.sum(dtype=torch.int32)", "x.mean(dtype=torch.float64)",
+    "x.cumsum_(0, dtype=torch.float32)", "x.round(decimals=0)",
     "x.mean(0, True, dtype=torch.float64)", "x.new_full((2,), 1, dtype=torch.float64)",
     "x.float(memory_format=torch.channels_last).stride()", "x.clone().resize_as_(x, memory_format=torch.contiguous_format)",
 ])

@@ -270,7 +270,7 @@ _NO_INPUT = object()
 
 def _method(name, checked=True):
     """The function form calling the method ``name`` of its input (``checked``: with the refusal of
-    _without_varargs where it applies)."""
+    _without_varargs where it applies, in the same function, so as to add no call)."""
 
     def fn(input=_NO_INPUT, *args, **kwargs):
         if input is _NO_INPUT:  # (PyTorch's parser words it so, plural and all)
@@ -279,20 +279,27 @@ def _method(name, checked=True):
             raise _parser_errors.not_tensor(name, "input", 1, input)
         return getattr(input, name)(*args, **kwargs)
 
-    if checked and name in _NO_VARARGS:
-        method = fn
-
-        def fn(input=_NO_INPUT, *args, **kwargs):
-            args, kwargs = _without_varargs(name, input, args, kwargs)
-            return method(input, *args, **kwargs)
+    if checked and name in _NO_VARARGS and len(_NO_VARARGS[name]) == 1:
+        def fn(input=_NO_INPUT, *args, **kwargs):  # noqa: F811 - (one sequence of ints, the common call, passes)
+            if len(args) != 1 or kwargs or not isinstance(args[0], (tuple, list)):
+                args, kwargs = _without_varargs(name, input, args, kwargs)
+            if not isinstance(input, Tensor):
+                raise _parser_errors.not_tensor(name, "input", 1, input)
+            return getattr(input, name)(*args, **kwargs)
+    elif checked and name in _NO_VARARGS:
+        def fn(input=_NO_INPUT, *args, **kwargs):  # noqa: F811
+            if len(args) > 1:
+                _without_varargs(name, input, args, kwargs)  # (raises)
+            if input is _NO_INPUT:
+                raise TypeError(f'{name}() missing 1 required positional arguments: "input"')
+            if not isinstance(input, Tensor):
+                raise _parser_errors.not_tensor(name, "input", 1, input)
+            return getattr(input, name)(*args, **kwargs)
 
     fn.__name__ = name
     fn.__doc__ = f"Function form of ``Tensor.{name}``."
     return fn
 
-
-# The code of the function forms calling their input's method, which tells _written_call a call came through one
-FUNCTION_FORM_CODE = _method("abs", checked=False).__code__
 
 # The function forms of the methods that also take their ints as separate arguments (x.permute(0, 2, 1)), which
 # PyTorch's functions never do (their int list is never their only positional parameter): a call with more than one
@@ -303,6 +310,10 @@ _NO_VARARGS = {
     "squeeze": _parser_errors.FUNCTION_OVERLOADS["squeeze"],
     **{name: ("Tensor input, int sections", "Tensor input, int[] indices") for name in ("hsplit", "vsplit", "dsplit")},
 }
+
+# The code of the function forms calling their input's method, which tells _written_call a call came through one
+FUNCTION_FORM_CODES = frozenset(_method(name).__code__ for name in ("abs", "permute", "squeeze"))
+
 
 def _without_varargs(name, input, args, kwargs):
     """The arguments after ``input`` of a call of the function form ``name`` of _NO_VARARGS, or the parser's TypeError
@@ -475,10 +486,11 @@ def _parsed_first(name):
 def _shifted_positions(name):
     """A function form whose method's parser TypeError counts positions from its first argument after self: the
     function's counts input too."""
-    method = _method(name, checked=False)
+    method, checked = _method(name, checked=False), name in _NO_VARARGS
 
     def fn(input=_NO_INPUT, *args, **kwargs):
-        if name in _NO_VARARGS:  # (its TypeErrors already count the function's positions)
+        # (the TypeErrors of _without_varargs count the function's positions already; one sequence passes)
+        if checked and (len(args) != 1 or kwargs or not isinstance(args[0], (tuple, list))):
             args, kwargs = _without_varargs(name, input, args, kwargs)
         try:
             return method(input, *args, **kwargs)

@@ -25,12 +25,20 @@ _SAME_AS_F = ("conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_trans
               "threshold_").split()
 
 
+# Those of them whose F function ends in ``inplace``, which the namespace form lacks
+_F_INPLACE = ("selu", "celu", "threshold")
+
+
 def _same_as_f(name):
     def fn(*args, **kwargs):
-        function = getattr(_functional(), name)
-        if "inplace" in kwargs or len(args) > _arity(function)[1]:
-            _refuse_f_only(name, function, args, kwargs)
-        return function(*args, **kwargs)
+        return getattr(_functional(), name)(*args, **kwargs)
+
+    if name in _F_INPLACE:
+        def fn(*args, **kwargs):
+            function = getattr(_functional(), name)
+            if "inplace" in kwargs or len(args) > _arity(function)[1]:
+                _refuse_f_only(name, function, args, kwargs)
+            return function(*args, **kwargs)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``torchless.nn.functional.{name}`` in the ``torch`` namespace."

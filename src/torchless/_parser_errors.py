@@ -66,6 +66,25 @@ def wrong_type(name, argument, position, value, expected):
     return TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {shown}")
 
 
+def too_many_positional(name, most, least=None, nargs=None):
+    """PyTorch's TypeError for ``nargs`` arguments given by position to ``name``, which takes from ``least`` to
+    ``most``; by default, ``nargs`` as the failing call of the method ``name`` was written (None where it has no
+    more than ``most`` or cannot be read)."""
+    if nargs is None:
+        from ._written_call import user_call
+
+        written = user_call(name)
+        if written is None or written.positional <= most:
+            return None
+        nargs = written.positional
+        if written.function_form:  # (its input counts too)
+            nargs, most, least = nargs + 1, most + 1, None if least is None else least + 1
+    if least is not None and least != most:
+        return TypeError(f"{name}() takes from {least} to {most} positional arguments but {nargs} were given")
+    return TypeError(f"{name}() takes {most} positional argument{'' if most == 1 else 's'} but {nargs} "
+                     f"{'was' if nargs == 1 else 'were'} given")
+
+
 class _Printed:
     """A parameter as PyTorch's message formatter reads it back from the printed overload: its type is the
     first word, "*" and an empty "()" count as parameters too."""
@@ -255,8 +274,7 @@ class _Schema:
         if self.min_args != self.max_pos_args:
             return TypeError(f"{self.name}() takes from {self.min_args} to {self.max_pos_args} positional arguments "
                              f"but {nargs} were given")
-        plural = "" if self.max_pos_args == 1 else "s"
-        return TypeError(f"{self.name}() takes {self.max_pos_args} positional argument{plural} but {nargs} were given")
+        return too_many_positional(self.name, self.max_pos_args, nargs=nargs)
 
     def parse(self, args, kwargs, raise_errors):
         """FunctionSignature::parse: {name: value} or None (raising the reason with ``raise_errors``)."""

@@ -476,13 +476,25 @@ def _comparison_method(name, ufunc):
 def _dtype_cast(dtype, name):
     """Tensor.float() and its kin: ``self.to(dtype)``, into ``memory_format`` when one is given (PyTorch's check
     of it names the method)."""
-    def cast(self, *, memory_format=_memory_format.preserve_format):
-        if memory_format is _memory_format.preserve_format:
+    def cast(self, memory_format=None):  # (None: not given, PyTorch's preserve_format)
+        if memory_format is None:
             return self.to(dtype)
+        _refuse_by_position(name, 0)  # (memory_format is keyword-only: checked here, off the common path)
         return self._cast_in_format(dtype, memory_format, name)
 
     cast.__name__, cast.__qualname__ = name, f"Tensor.{name}"
+    cast.__code__ = cast.__code__.replace(co_name=name)  # (how _written_call finds the call)
     return cast
+
+
+def _refuse_by_position(name, most, least=None):
+    """Raise PyTorch's TypeError where the call of the method ``name`` has more than ``most`` arguments by position:
+    its later parameters are keyword-only, but taken by position too in torchless, where a keyword-only parameter
+    would cost every call (a keyword-only default is a dict look-up), and Python's TypeError would not be PyTorch's.
+    Called only where such a parameter is given."""
+    error = _parser_errors.too_many_positional(name, most, least)
+    if error is not None:
+        raise error
 
 class Tensor:
     """A multi-dimensional array of one dtype, with reverse-mode automatic differentiation.
@@ -830,8 +842,10 @@ class Tensor:
     def mH(self):
         return self._matrix_transpose("mH").conj()
 
-    def numpy(self, *, force=False):
+    def numpy(self, force=None):
         """The underlying array (shared memory). Refused for a tensor that requires grad, as in PyTorch."""
+        if force is not None:  # (None: not given, PyTorch's False)
+            _refuse_by_position("numpy", 0)  # (force is keyword-only: checked off the common path)
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
@@ -1883,10 +1897,11 @@ class Tensor:
         self._refuse_complex("ceil is not supported for complex inputs")
         return self._step(np.ceil, "CeilBackward0")
 
-    def round(self, *, decimals=None):
+    def round(self, decimals=None):
         if decimals is None:
             self._no_kernel_for("bc", "round_vml_cpu")
             return self._step(np.round, "RoundBackward0")
+        _refuse_by_position("round", 0, least=1)  # (decimals is keyword-only; "from 1 to 0", sic, as PyTorch's)
         self._no_kernel_for("biuc", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
         # (laid out as the input, as PyTorch's unary kernel: NumPy's round with decimals answers in C order)
         return self._step(lambda x: _memory_format.preserving(x.round(decimals), x), "RoundBackward1")
@@ -1923,12 +1938,16 @@ class Tensor:
             raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name}")
         return dtype.numpy
 
-    def sum(self, dim=None, keepdim=False, *, dtype=None):
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        if dtype is not None:
+            _refuse_by_position("sum", 2, least=1)  # (dtype is keyword-only)
         axes = _reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
                                    all_dims=dim is None, dims=dim)
 
-    def mean(self, dim=None, keepdim=False, *, dtype=None):
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        if dtype is not None:
+            _refuse_by_position("mean", 2, least=1)  # (dtype is keyword-only)
         source = self if dtype is None else self.to(dtype)
         if source._data.dtype.kind not in "fc":
             raise RuntimeError(
@@ -2076,13 +2095,14 @@ class Tensor:
         values = self._gather(axis, indices, "TopkBackward0", {"dim": dim, "indices": indices})
         return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
 
-    def sort(self, dim=-1, descending=False, *, stable=None):
+    def sort(self, dim=-1, descending=False, stable=None):
         # (None: not given. PyTorch's overload taking ``stable`` names its node SortBackward1; the sort is stable
         # either way here)
         node = "SortBackward0" if stable is None else "SortBackward1"
         if stable is not None or descending.__class__ is not bool or type(dim) is not int:
-            # (the overload taking stable takes the others by keyword only)
-            _refuse_as_written("sort", (("dim", dim), ("descending", descending)), stable=stable)
+            # (the overload taking stable takes the others by keyword only; stable is keyword-only, taken by
+            # position too here where a keyword-only default would cost every call, and refused here)
+            _refuse_as_written("sort", (("dim", dim), ("descending", descending), ("stable", stable)))
         axis = normalize_dim(dim, self._data.ndim)
         self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         order = np.zeros((), np.int64) if self._data.ndim == 0 else \
@@ -2103,9 +2123,9 @@ class Tensor:
         ascending = np.argsort(np.flip(self._data, axis), axis=axis, kind="stable")
         return self._data.shape[axis] - 1 - np.flip(ascending, axis)
 
-    def argsort(self, dim=-1, descending=False, *, stable=None):
+    def argsort(self, dim=-1, descending=False, stable=None):
         if stable is not None or descending.__class__ is not bool or type(dim) is not int:
-            _refuse_as_written("argsort", (("dim", dim), ("descending", descending)), stable=stable)
+            _refuse_as_written("argsort", (("dim", dim), ("descending", descending), ("stable", stable)))
         return self.sort(dim, descending)[1]
 
     def kthvalue(self, k, dim=-1, keepdim=False):
@@ -2155,15 +2175,19 @@ class Tensor:
                                       shown={"dim": dim, "indices": index, "keepdim": keepdim})
         return _RETURN_TYPES[name](values, Tensor._wrap(index))
 
-    def cumsum(self, dim, *, dtype=None):
+    def cumsum(self, dim, dtype=None):
         """Running sums along ``dim``; integers and bools sum in int64."""
+        if dtype is not None:
+            _refuse_by_position("cumsum", 1)  # (dtype is keyword-only)
         axis = scan_axis(dim, self._data.ndim, "cumsum")
         if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
             raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
         return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype), dim=dim)
 
-    def cumsum_(self, dim, *, dtype=None):
+    def cumsum_(self, dim, dtype=None):
         self._no_kernel_for("b", "cumsum_out_cpu")  # (in place, a bool tensor cannot hold the int64 sums)
+        if dtype is not None:
+            _refuse_by_position("cumsum_", 1)  # (dtype is keyword-only)
         if dtype is not None and _dtype.to_numpy_dtype(dtype) != self._data.dtype:
             from ._ops.tensor_extras import in_place_dtype_mismatch
 

@@ -22,7 +22,7 @@ def method_call(name, self_type):
     where it cannot be read: (keywords, positional, input), the names passed by keyword, how many arguments came by
     position after self, and the input of the torchless function form it came through (whose positions count the
     input too), else None."""
-    from ._functions import FUNCTION_FORM_CODE
+    from ._functions import FUNCTION_FORM_CODES
     from ._numpy_names import RENAMING_CODE
 
     frame = sys._getframe(1)
@@ -33,7 +33,7 @@ def method_call(name, self_type):
     if caller is None or caller.f_code is not RENAMING_CODE:
         return None
     written, caller = caller.f_locals, caller.f_back
-    if caller is not None and caller.f_code is FUNCTION_FORM_CODE:
+    if caller is not None and caller.f_code in FUNCTION_FORM_CODES:
         function_form = caller.f_locals
         return tuple(function_form["kwargs"]), len(function_form["args"]), function_form["input"]
     if caller is None or caller.f_code.co_filename.startswith(_PACKAGE):  # a call of torchless's own
@@ -82,12 +82,21 @@ def user_call(name):
     if frame is None or op < wrappers - 1 or op == len(chain):
         return None
     method = _is_method(chain[op])
-    written = _call_keywords(frame)
-    if written is None:
-        return None
-    keywords, count = written
     function_form = any(f.f_code.co_filename == _FUNCTIONS for f in chain[op + 1:])
-    return Written(keywords, count - len(keywords) - function_form, function_form, method)
+    written = _call_keywords(frame)
+    if written is not None:
+        keywords, count = written
+        return Written(keywords, count - len(keywords) - function_form, function_form, method)
+    # f(*args, **kwargs): the call as the outermost wrapper holding it has it
+    from ._functions import FUNCTION_FORM_CODES
+    from ._numpy_names import RENAMING_CODE
+
+    for wrapper in reversed(chain[op + 1:]):
+        if wrapper.f_code is RENAMING_CODE or wrapper.f_code in FUNCTION_FORM_CODES:
+            call = wrapper.f_locals
+            positional = len(call["args"]) - (wrapper.f_code is RENAMING_CODE)  # (less self, or the input)
+            return Written(tuple(call["kwargs"]), positional, function_form, method)
+    return None
 
 
 def _is_method(frame):
