@@ -176,3 +176,20 @@ def test_bool_and_int_arguments_checked_as_torch(source):
 ])
 def test_namespace_form_refuses_functional_inplace(source):
     _check(source)
+
+
+@pytest.mark.parametrize("source", [
+    "x.new_full(2, 1)", "x.new_full(size=2, fill_value=1)", "x.new_full((2,), 1)", "x.new_full([2, 3], 1)",
+    "x.new_full(torch.Size([2]), 1)", "x.new_full(x.shape, 1)",
+])
+def test_new_full_size_is_a_sequence(source):
+    _check(source)
+
+
+@pytest.mark.parametrize("source", [
+    "x.mvlgamma(p='s')", "x.igamma(other='s')", "x.igamma('s')", "x.reshape(3, 4).multinomial('s')",
+    "x.reshape(3, 4).multinomial(num_samples='s')", "torch.multinomial(x.reshape(3, 4), 's')",
+    "torch.multinomial(x.reshape(3, 4), num_samples='s')",
+])
+def test_type_error_position_of_made_methods(source):
+    _check(source)

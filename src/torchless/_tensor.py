@@ -3568,6 +3568,8 @@ class Tensor:
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
                  pin_memory=False):
+        if not isinstance(size, (tuple, list)):  # (one int is no size here: new_full takes no ints as arguments)
+            raise _parser_errors.wrong_type("new_full", "size", 1, size, "tuple of ints")
         return _new_filled(self, (size,), fill_value, dtype, requires_grad, "new_full", device, pin_memory)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
@@ -4006,3 +4008,6 @@ def name_methods(cls):
         for function in {value, inspect.unwrap(value)} if inspect.isfunction(value) else ():
             if "<locals>" in function.__qualname__ and getattr(torchless, name, None) is not value:
                 function.__name__, function.__qualname__ = name, f"{cls.__name__}.{name}"
+                # (its frames too, by which _written_call finds a failing call)
+                function.__code__ = function.__code__.replace(co_name=name, co_qualname=function.__qualname__) \
+                    if sys.version_info >= (3, 11) else function.__code__.replace(co_name=name)
