@@ -193,3 +193,15 @@ def test_new_full_size_is_a_sequence(source):
 ])
 def test_type_error_position_of_made_methods(source):
     _check(source)
+
+
+@pytest.mark.parametrize("source", [
+    "x.cross(other='s')", "torch.cross(x, 's')", "x.dist(other='s')", "torch.dist(x, 's')", "x.nextafter(other='s')",
+    "torch.nextafter(x, 's')", "x.slice_scatter(src='s')", "torch.slice_scatter(x, 's')",
+    "torch.diagonal_scatter(x, 's')", "torch.select_scatter(x, 0, 0, 's')", "x.split_with_sizes(split_sizes='s')",
+    "torch.split_with_sizes(x, 's')", "x.topk(k='s')", "x.topk('s')", "torch.topk(x, 's')", "torch.matmul(x, 's')",
+    "torch.index_select(x, 0, 's')", "torch.cummax(x, 's')", "torch.cumsum(x, 's')", "torch.put(x, 0, 's')",
+    "x.index_select(0, 's')", "x.index_select(0, index='s')",
+])
+def test_type_error_position_of_method_in_function_form(source):
+    _check(source)

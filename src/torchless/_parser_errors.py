@@ -62,6 +62,12 @@ def wrong_type(name, argument, position, value, expected):
     else:
         if written is not None and not written.function_form and position > written.positional:
             position -= 1  # a function's position, for the function called as a method (x.kron(y)): self uncounted
+        elif written is not None and written.function_form and written.method and argument in written.params \
+                and written.params.index(argument) == position:
+            from ._functions import POSITIONS_SHIFTED
+
+            position += name not in POSITIONS_SHIFTED  # a method's position, for its function form (unless it
+            # shifts the method's TypeErrors itself)
         where = f" (position {position})"
     return TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {shown}")
 

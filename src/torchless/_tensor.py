@@ -2079,7 +2079,7 @@ class Tensor:
     def topk(self, k, dim=-1, largest=True, sorted=True):
         integral_tensor = isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype.kind in "iu"
         if isinstance(k, (bool, float, str)) or k is None or (isinstance(k, Tensor) and not integral_tensor):
-            raise TypeError(f"topk(): argument 'k' (position 1) must be int, not {type(k).__name__}")
+            raise _parser_errors.wrong_type("topk", "k", 1, k, "int")
         k = operator.index(k)  # a NumPy integer or an integral 0-d tensor, as PyTorch's parser takes
         axis = normalize_dim(dim, self._data.ndim)
         if not 0 <= k <= (self._data.shape[axis] if self._data.ndim else 1):

@@ -83,10 +83,12 @@ def user_call(name):
         return None
     method = _is_method(chain[op])
     function_form = any(f.f_code.co_filename == _FUNCTIONS for f in chain[op + 1:])
+    code = chain[op].f_code
+    params = code.co_varnames[:code.co_argcount]
     written = _call_keywords(frame)
     if written is not None:
         keywords, count = written
-        return Written(keywords, count - len(keywords) - function_form, function_form, method)
+        return Written(keywords, count - len(keywords) - function_form, function_form, method, params)
     # f(*args, **kwargs): the call as the outermost wrapper holding it has it
     from ._functions import FUNCTION_FORM_CODES
     from ._numpy_names import RENAMING_CODE
@@ -95,7 +97,7 @@ def user_call(name):
         if wrapper.f_code is RENAMING_CODE or wrapper.f_code in FUNCTION_FORM_CODES:
             call = wrapper.f_locals
             positional = len(call["args"]) - (wrapper.f_code is RENAMING_CODE)  # (less self, or the input)
-            return Written(tuple(call["kwargs"]), positional, function_form, method)
+            return Written(tuple(call["kwargs"]), positional, function_form, method, params)
     return None
 
 
@@ -106,8 +108,8 @@ def _is_method(frame):
 
 
 # How a call was written: ``method``: the op is a Tensor method (reached through the function form, its positions
-# are one short of the function's)
-Written = collections.namedtuple("Written", "keywords positional function_form method")
+# are one short of the function's); ``params``: the names of its positional parameters, self or input first
+Written = collections.namedtuple("Written", "keywords positional function_form method params")
 
 
 _FUNCTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_functions.py")
