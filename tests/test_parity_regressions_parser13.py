@@ -21,7 +21,7 @@ def _outcome(source, lib):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = eval(source, {"torch": lib, "x": x, "np": np})  # noqa: S307 - the sources are the test's own
+            result = eval(source, {"torch": lib, "x": x, "np": np})  # (the sources are the test's own)
     except Exception as error:  # noqa: BLE001 - the exception is the outcome being compared
         return type(error).__name__, re.sub(r"\btorch\b", "torchless", str(error))
     pieces = result if isinstance(result, tuple) else (result,)

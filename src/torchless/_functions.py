@@ -1,6 +1,5 @@
 """Tensor operations in function form (``torchless.max(x, 1)``, ``torchless.cat([a, b])``, ...)."""
 import numbers
-import re
 
 import numpy as np
 
@@ -280,14 +279,14 @@ def _method(name, checked=True):
         return getattr(input, name)(*args, **kwargs)
 
     if checked and name in _NO_VARARGS and len(_NO_VARARGS[name]) == 1:
-        def fn(input=_NO_INPUT, *args, **kwargs):  # noqa: F811 - (one sequence of ints, the common call, passes)
+        def fn(input=_NO_INPUT, *args, **kwargs):  # (one sequence of ints, the common call, passes)
             if len(args) != 1 or kwargs or not isinstance(args[0], (tuple, list)):
                 args, kwargs = _without_varargs(name, input, args, kwargs)
             if not isinstance(input, Tensor):
                 raise _parser_errors.not_tensor(name, "input", 1, input)
             return getattr(input, name)(*args, **kwargs)
     elif checked and name in _NO_VARARGS:
-        def fn(input=_NO_INPUT, *args, **kwargs):  # noqa: F811
+        def fn(input=_NO_INPUT, *args, **kwargs):
             if len(args) > 1:
                 _without_varargs(name, input, args, kwargs)  # (raises)
             if input is _NO_INPUT:

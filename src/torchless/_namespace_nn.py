@@ -45,7 +45,7 @@ def _same_as_f(name):
     return fn
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _arity(function):
     """(required, most) positional arguments of the namespace form of the F ``function``: its parameters before
     ``inplace``, which only F has."""

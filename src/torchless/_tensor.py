@@ -645,8 +645,6 @@ class Tensor:
         if dim is None:
             return Size(self._data.shape)
         if isinstance(dim, (bool, np.bool_)) or not hasattr(dim, "__index__"):
-            from .nn._functional._args import _tp_name
-
             raise _parser_errors.wrong_type("size", "dim", 1, dim, "int")
         if not self._data.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")

@@ -11,12 +11,30 @@ calls name their keywords before the CALL (CPython 3.11 to 3.13). Where neither 
 """
 import collections
 import dis
+import functools
 import os
 import sys
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = _HERE + os.sep
+_FUNCTIONS = os.path.join(_HERE, "_functions.py")
+_WRAPPERS = frozenset(os.path.join(_HERE, file) for file in ("_functions.py", "_out_argument.py", "_numpy_names.py"))
 
 
+def _unless_unreadable(read):
+    """``read``, answering None where the frames are not as it expects (it runs while a TypeError is being built:
+    never raise another error instead)."""
+    @functools.wraps(read)
+    def reading(*args):
+        try:
+            return read(*args)
+        except Exception:  # noqa: BLE001
+            return None
+
+    return reading
+
+
+@_unless_unreadable
 def method_call(name, self_type):
     """How the failing call of the method ``name`` of a ``self_type`` instance on the stack was written, or None
     where it cannot be read: (keywords, positional, input), the names passed by keyword, how many arguments came by
@@ -60,10 +78,8 @@ def _call_keywords(frame):
     return None
 
 
-_WRAPPERS = frozenset(os.path.join(os.path.dirname(os.path.abspath(__file__)), file)
-                      for file in ("_functions.py", "_out_argument.py", "_numpy_names.py"))
 
-
+@_unless_unreadable
 def user_call(name):
     """How the user wrote the failing call of the op ``name`` (a Tensor method or a torchless function): (keywords,
     positional, function_form), the names given by keyword and the number of arguments given by position (after
@@ -110,6 +126,3 @@ def _is_method(frame):
 # How a call was written: ``method``: the op is a Tensor method (reached through the function form, its positions
 # are one short of the function's); ``params``: the names of its positional parameters, self or input first
 Written = collections.namedtuple("Written", "keywords positional function_form method params")
-
-
-_FUNCTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_functions.py")
