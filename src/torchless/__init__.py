@@ -65,6 +65,10 @@ globals().update(_special_functions)
 _install_special_methods(Tensor)
 del _special_functions, _install_special_methods
 _numpy_names.install_functions(globals())  # axis=, keepdims=, x=, ... as PyTorch's parser takes them
+from ._tensor import name_methods as _name_methods
+
+_name_methods(Tensor)
+del _name_methods
 _tune_malloc()
 del _tune_malloc
 

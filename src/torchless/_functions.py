@@ -1,6 +1,5 @@
 """Tensor operations in function form (``torchless.max(x, 1)``, ``torchless.cat([a, b])``, ...)."""
 import numbers
-import re
 
 import numpy as np
 
@@ -268,7 +267,10 @@ def cartesian_prod(*tensors):
 _NO_INPUT = object()
 
 
-def _method(name):
+def _method(name, checked=True):
+    """The function form calling the method ``name`` of its input (``checked``: with the refusal of
+    _without_varargs where it applies, in the same function, so as to add no call)."""
+
     def fn(input=_NO_INPUT, *args, **kwargs):
         if input is _NO_INPUT:  # (PyTorch's parser words it so, plural and all)
             raise TypeError(f'{name}() missing 1 required positional arguments: "input"')
@@ -276,9 +278,52 @@ def _method(name):
             raise _parser_errors.not_tensor(name, "input", 1, input)
         return getattr(input, name)(*args, **kwargs)
 
+    if checked and name in _NO_VARARGS and len(_NO_VARARGS[name]) == 1:
+        def fn(input=_NO_INPUT, *args, **kwargs):  # (one sequence of ints, the common call, passes)
+            if len(args) != 1 or kwargs or not isinstance(args[0], (tuple, list)):
+                args, kwargs = _without_varargs(name, input, args, kwargs)
+            if not isinstance(input, Tensor):
+                raise _parser_errors.not_tensor(name, "input", 1, input)
+            return getattr(input, name)(*args, **kwargs)
+    elif checked and name in _NO_VARARGS:
+        def fn(input=_NO_INPUT, *args, **kwargs):
+            if len(args) > 1:
+                _without_varargs(name, input, args, kwargs)  # (raises)
+            if input is _NO_INPUT:
+                raise TypeError(f'{name}() missing 1 required positional arguments: "input"')
+            if not isinstance(input, Tensor):
+                raise _parser_errors.not_tensor(name, "input", 1, input)
+            return getattr(input, name)(*args, **kwargs)
+
     fn.__name__ = name
     fn.__doc__ = f"Function form of ``Tensor.{name}``."
     return fn
+
+
+# The function forms of the methods that also take their ints as separate arguments (x.permute(0, 2, 1)), which
+# PyTorch's functions never do (their int list is never their only positional parameter): a call with more than one
+# argument after the input is refused with the parser's TypeError for these schemas
+_NO_VARARGS = {
+    "permute": ("Tensor input, int[] dims",), "reshape": ("Tensor input, int[] shape",),
+    "tile": ("Tensor input, int[] dims",), "count_nonzero": _parser_errors.FUNCTION_FORM_OVERLOADS["count_nonzero"],
+    "squeeze": _parser_errors.FUNCTION_OVERLOADS["squeeze"],
+    **{name: ("Tensor input, int sections", "Tensor input, int[] indices") for name in ("hsplit", "vsplit", "dsplit")},
+}
+
+# The code of the function forms calling their input's method, which tells _written_call a call came through one
+FUNCTION_FORM_CODES = frozenset(_method(name).__code__ for name in ("abs", "permute", "squeeze"))
+
+
+def _without_varargs(name, input, args, kwargs):
+    """The arguments after ``input`` of a call of the function form ``name`` of _NO_VARARGS, or the parser's TypeError
+    for the ints as separate arguments. A sole int list also refuses one int, and takes its keyword."""
+    schemas, given = _NO_VARARGS[name], args if input is _NO_INPUT else (input,) + args
+    if len(schemas) == 1:
+        if len(args) != 1 or kwargs or not isinstance(args[0], (tuple, list)):
+            return (_parser_errors.parse(name, schemas, given, kwargs).popitem()[1],), {}
+    elif len(args) > 1:
+        _parser_errors.parse(name, schemas, given, kwargs)  # (raises)
+    return args, kwargs
 
 
 _FUNCTION_FORMS = (
@@ -316,7 +361,7 @@ _FUNCTION_FORMS = (
 ).split()
 
 # function forms of methods whose parser errors name an argument's position (one further in the function form)
-_POSITIONS_SHIFTED = frozenset("as_strided index_put index_put_ put scatter_reduce cumsum cumprod cummax cummin "
+POSITIONS_SHIFTED = frozenset("as_strided index_put index_put_ put scatter_reduce cumsum cumprod cummax cummin "
                                 "logcumsumexp reshape".split())
 
 # binary ops whose ``other`` must be a tensor: PyTorch's TypeError names its position in the function form
@@ -440,17 +485,19 @@ def _parsed_first(name):
 def _shifted_positions(name):
     """A function form whose method's parser TypeError counts positions from its first argument after self: the
     function's counts input too."""
-    method = _method(name)
+    method, checked = _method(name, checked=False), name in _NO_VARARGS
 
-    def fn(*args, **kwargs):
+    def fn(input=_NO_INPUT, *args, **kwargs):
+        # (the TypeErrors of _without_varargs count the function's positions already; one sequence passes)
+        if checked and (len(args) != 1 or kwargs or not isinstance(args[0], (tuple, list))):
+            args, kwargs = _without_varargs(name, input, args, kwargs)
         try:
-            return method(*args, **kwargs)
+            return method(input, *args, **kwargs)
         except TypeError as error:
-            shifted = re.sub(r"^(\w+\(\): argument '(?!input')\w+' \(position )(\d+)\)",
-                             lambda m: f"{m[1]}{int(m[2]) + 1})", str(error))
-            if shifted == str(error):
+            shifted = _parser_errors.function_positions(error)
+            if shifted is error:
                 raise
-            raise TypeError(shifted) from None
+            raise shifted from None
 
     fn.__name__ = name
     fn.__doc__ = method.__doc__
@@ -576,7 +623,7 @@ def _install(namespace):
             _number_or_tensor(name) if name in ("pow", "remainder", "fmod") else \
             _parsed_function(name) if name in _parser_errors.FUNCTION_OVERLOADS else \
             _parsed_first(name) if name in _parser_errors.FUNCTION_PARSED_FIRST else \
-            _shifted_positions(name) if name in _POSITIONS_SHIFTED else _method(name)
+            _shifted_positions(name) if name in POSITIONS_SHIFTED else _method(name)
         if name in _REFLECTED:
             function = _numbers_as_tensors(function)
         # in-place function forms write into their input; the others take out= as PyTorch's do

@@ -5,6 +5,9 @@ int (0 'none', 1 'mean', 2 'sum'; omitted, the bindings give 0, unlike F's 'mean
 takes the weight first, dropout's flag is ``train``. Each form here maps its arguments onto the F function and
 calls it; nn.functional is imported on the first call, keeping ``import torchless`` fast.
 """
+import functools
+import inspect
+import math
 import warnings
 
 
@@ -22,13 +25,48 @@ _SAME_AS_F = ("conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_trans
               "threshold_").split()
 
 
+# Those of them whose F function ends in ``inplace``, which the namespace form lacks
+_F_INPLACE = ("selu", "celu", "threshold")
+
+
 def _same_as_f(name):
     def fn(*args, **kwargs):
         return getattr(_functional(), name)(*args, **kwargs)
 
+    if name in _F_INPLACE:
+        def fn(*args, **kwargs):
+            function = getattr(_functional(), name)
+            if "inplace" in kwargs or len(args) > _arity(function)[1]:
+                _refuse_f_only(name, function, args, kwargs)
+            return function(*args, **kwargs)
+
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"``torchless.nn.functional.{name}`` in the ``torch`` namespace."
     return fn
+
+
+@functools.cache
+def _arity(function):
+    """(required, most) positional arguments of the namespace form of the F ``function``: its parameters before
+    ``inplace``, which only F has."""
+    function = inspect.unwrap(function)
+    code = function.__code__
+    names = code.co_varnames[:code.co_argcount]
+    if "inplace" not in names:
+        return 0, math.inf
+    most, defaults = names.index("inplace"), len(function.__defaults__ or ())
+    return min(most, len(names) - defaults), most
+
+
+def _refuse_f_only(name, function, args, kwargs):
+    """PyTorch's TypeError for F's ``inplace`` given to the namespace form (by keyword or position)."""
+    required, most = _arity(function)
+    if len(args) > most:
+        if required == most:
+            raise TypeError(f"{name}() takes {most} positional argument{'s' * (most != 1)} but {len(args)} "
+                            f"{'was' if len(args) == 1 else 'were'} given")
+        raise TypeError(f"{name}() takes from {required} to {most} positional arguments but {len(args)} were given")
+    raise TypeError(f"{name}() got an unexpected keyword argument 'inplace'")
 
 
 def _stride(stride):

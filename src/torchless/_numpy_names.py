@@ -56,6 +56,10 @@ def _renaming(name, function, accepted):
     return call
 
 
+# The code of the wrappers, whose frames show how a failing call was written (see _written_call)
+RENAMING_CODE = _renaming("", None, {}).__code__
+
+
 def _renamed(function_name, args, kwargs, accepted):
     renamed = {}
     for key, value in kwargs.items():

@@ -6,6 +6,7 @@ Only built when a call already failed the fast isinstance checks, so the hot pat
 import functools
 import numbers
 import operator
+import re
 
 import numpy as np
 
@@ -45,14 +46,49 @@ def invalid_function_call(name, args):
 
 def not_tensor(name, argument, position, value):
     """PyTorch's "argument 'other' (position 2) must be Tensor, not tuple"."""
-    cls = type(value)
-    from ._dtype import dtype
+    return wrong_type(name, argument, position, value, "Tensor")
 
-    if isinstance(value, dtype):
-        shown = "torchless.dtype"
+
+def wrong_type(name, argument, position, value, expected):
+    """PyTorch's "argument 'dim' (position 1) must be int, not str", without the position where the caller passed
+    the argument by keyword."""
+    from ._written_call import user_call
+    from .nn._functional._args import _tp_name
+
+    shown = _tp_name(value)
+    written = user_call(name)
+    if written is not None and argument in written.keywords:
+        where = ""
     else:
-        shown = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-    return TypeError(f"{name}(): argument '{argument}' (position {position}) must be Tensor, not {shown}")
+        if written is not None and not written.function_form and position > written.positional:
+            position -= 1  # a function's position, for the function called as a method (x.kron(y)): self uncounted
+        elif written is not None and written.function_form and written.method and argument in written.params \
+                and written.params.index(argument) == position:
+            from ._functions import POSITIONS_SHIFTED
+
+            position += name not in POSITIONS_SHIFTED  # a method's position, for its function form (unless it
+            # shifts the method's TypeErrors itself)
+        where = f" (position {position})"
+    return TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {shown}")
+
+
+def too_many_positional(name, most, least=None, nargs=None):
+    """PyTorch's TypeError for ``nargs`` arguments given by position to ``name``, which takes from ``least`` to
+    ``most``; by default, ``nargs`` as the failing call of the method ``name`` was written (None where it has no
+    more than ``most`` or cannot be read)."""
+    if nargs is None:
+        from ._written_call import user_call
+
+        written = user_call(name)
+        if written is None or written.positional <= most:
+            return None
+        nargs = written.positional
+        if written.function_form:  # (its input counts too)
+            nargs, most, least = nargs + 1, most + 1, None if least is None else least + 1
+    if least is not None and least != most:
+        return TypeError(f"{name}() takes from {least} to {most} positional arguments but {nargs} were given")
+    return TypeError(f"{name}() takes {most} positional argument{'' if most == 1 else 's'} but {nargs} "
+                     f"{'was' if nargs == 1 else 'were'} given")
 
 
 class _Printed:
@@ -244,8 +280,7 @@ class _Schema:
         if self.min_args != self.max_pos_args:
             return TypeError(f"{self.name}() takes from {self.min_args} to {self.max_pos_args} positional arguments "
                              f"but {nargs} were given")
-        plural = "" if self.max_pos_args == 1 else "s"
-        return TypeError(f"{self.name}() takes {self.max_pos_args} positional argument{plural} but {nargs} were given")
+        return too_many_positional(self.name, self.max_pos_args, nargs=nargs)
 
     def parse(self, args, kwargs, raise_errors):
         """FunctionSignature::parse: {name: value} or None (raising the reason with ``raise_errors``)."""
@@ -411,9 +446,15 @@ METHOD_OVERLOADS = {
     "amin": ("int[1]? dim=None, bool keepdim=False",),
     "logsumexp": ("int[1] dim, bool keepdim=False",),
     "median": ("", "int dim, bool keepdim=False"),
+    "nanmedian": ("", "int dim, bool keepdim=False"),
+    "mode": ("int dim=-1, bool keepdim=False",),
     "all": ("", "int[]? dim=None, bool keepdim=False", "int dim, bool keepdim=False"),
     "any": ("", "int[]? dim=None, bool keepdim=False", "int dim, bool keepdim=False"),
     "count_nonzero": ("int? dim=None", "int[] dim"),
+    "tile": ("int[] dims",),
+    **{name: ("int sections", "int[] indices") for name in ("hsplit", "vsplit", "dsplit")},
+    **{name: ("*, bool stable, int dim=-1, bool descending=False", "int dim=-1, bool descending=False")
+       for name in ("sort", "argsort")},
     "std": ("int[1]? dim, bool unbiased=True, bool keepdim=False",
             "int[1]? dim=None, *, Number? correction=None, bool keepdim=False", "bool unbiased=True"),
     "var": ("int[1]? dim, bool unbiased=True, bool keepdim=False",
@@ -447,9 +488,51 @@ FUNCTION_OVERLOADS = {
 }
 
 
+# The function forms whose TypeErrors for a call their method refused list their own overloads (``out`` taken off
+# by the function form before)
+FUNCTION_FORM_OVERLOADS = {
+    "sum": ("Tensor input, *, dtype? dtype=None",
+            "Tensor input, int[1]? dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
+    "mean": ("Tensor input, *, dtype? dtype=None, Tensor? out=None",
+             "Tensor input, int[1]? dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
+    **{name: ("Tensor input, *, Tensor? out=None",
+              "Tensor input, int[]? dim=None, bool keepdim=False, *, Tensor? out=None",
+              "Tensor input, int dim, bool keepdim=False, *, Tensor? out=None") for name in ("any", "all")},
+    "count_nonzero": ("Tensor input, int? dim=None", "Tensor input, int[] dim"),
+    "sort": ("Tensor input, *, bool stable, int dim=-1, bool descending=False, TensorList? out=None",
+             "Tensor input, int dim=-1, bool descending=False, *, TensorList? out=None"),
+    "argsort": ("Tensor input, *, bool stable, int dim=-1, bool descending=False, Tensor? out=None",
+                "Tensor input, int dim=-1, bool descending=False"),
+}
+
+
 def method_arguments(name, args, kwargs=None):
-    """``parse`` for the Tensor method ``name``."""
-    return parse(name, METHOD_OVERLOADS[name], args, kwargs)
+    """``parse`` for the Tensor method ``name``; a TypeError as the parser gives it for the call as the user wrote
+    it (see _written_call.user_call), where the method read the arguments back from its parameters (all by position)
+    or was reached through its function form."""
+    try:
+        return parse(name, METHOD_OVERLOADS[name], args, kwargs)
+    except TypeError as error:
+        from ._functions import POSITIONS_SHIFTED
+        from ._written_call import user_call
+
+        written = user_call(name)
+        if written is None:
+            raise
+        shift = written.function_form and name not in POSITIONS_SHIFTED  # (else the function form shifts them)
+        if written.positional < len(args):  # the arguments past those given by position: by keyword or not given
+            names = max(([p.name for p in schema.params if not p.keyword_only]
+                         for schema in _schemas(name, tuple(METHOD_OVERLOADS[name]))), key=len)
+            given = {names[i]: args[i] for i in range(written.positional, min(len(args), len(names)))
+                     if names[i] in written.keywords}
+            args, kwargs = args[:written.positional], {**given, **(kwargs or {})}
+        elif not shift:
+            raise
+        try:
+            parse(name, METHOD_OVERLOADS[name], args, kwargs)
+        except TypeError as as_written:
+            raise function_positions(as_written) if shift else as_written from None
+        raise error from None  # (the call as written passes, as it never should: the method's reading stands)
 
 
 def method_error(name, args, kwargs=None):
@@ -462,12 +545,59 @@ def method_error(name, args, kwargs=None):
     return None
 
 
+def written_call(name, params, keywords):
+    """(args, kwargs, input) of the failing call of the Tensor method ``name`` as its caller wrote it (see
+    _written_call; ``input``: that of the function form it came through, else None), or None where that cannot be
+    read. ``params``: (name, value) of the parameters it takes by position, in order; ``keywords``: its keyword-only
+    ones, None when not given."""
+    from ._tensor import Tensor
+    from ._written_call import method_call
+
+    written = method_call(name, Tensor)
+    if written is None:
+        return None
+    keys, positional, input = written
+    args = tuple(value for _, value in params[:positional])
+    kwargs = {param: value for param, value in params[positional:] if param in keys}
+    kwargs.update((key, value) for key, value in keywords.items() if value is not None)
+    return args, kwargs, input
+
+
+def _written_error(name, args, kwargs, input):
+    """``method_error`` for a call read by ``written_call``; through a function form, the function's TypeError."""
+    overloads = METHOD_OVERLOADS[name]
+    if input is not None and name in FUNCTION_FORM_OVERLOADS:
+        overloads, args = FUNCTION_FORM_OVERLOADS[name], (input,) + args
+    try:  # (the call is as written already: parse, not method_arguments)
+        parse(name, overloads, args, kwargs)
+    except TypeError as error:
+        return function_positions(error) if input is not None and name not in FUNCTION_FORM_OVERLOADS else error
+    return None
+
+
+def written_error(name, params, keywords):
+    """The parser's TypeError for the call read by ``written_call``, or None (also where it cannot be read)."""
+    call = written_call(name, params, keywords)
+    return None if call is None else _written_error(name, *call)
+
+
 def reduction_error(name, dim, keepdim, dtype=None, **keywords):
-    """``method_error`` for a reduction, the call read back from its arguments: dim by position (left out when
-    None), keepdim and the others by keyword (those at their defaults taken as not given), as they are written."""
-    kwargs = {key: value for key, value in keywords.items() if value is not None}
-    if keepdim is not False:
-        kwargs["keepdim"] = keepdim
-    if dtype is not None:
-        kwargs["dtype"] = dtype
-    return method_error(name, () if dim is None else (dim,), kwargs)
+    """``method_error`` for a reduction, the call read back as written (``written_call``), else from its
+    arguments: dim by position (left out when None), keepdim and the others by keyword (those at their defaults
+    taken as not given)."""
+    keywords["dtype"] = dtype
+    call = written_call(name, (("dim", dim), ("keepdim", keepdim)), keywords)
+    if call is None:
+        args, kwargs = () if dim is None else (dim,), {}
+        if keepdim is not False:
+            kwargs["keepdim"] = keepdim
+        kwargs.update((key, value) for key, value in keywords.items() if value is not None)
+        call = args, kwargs, None
+    return _written_error(name, *call)
+
+
+def function_positions(error):
+    """A method's parser TypeError as its function form raises it: the positions count the input too."""
+    shifted = re.sub(r"^(\w+\(\): argument '(?!input')\w+' \(position )(\d+)\)",
+                     lambda m: f"{m[1]}{int(m[2]) + 1})", str(error))
+    return error if shifted == str(error) else TypeError(shifted)

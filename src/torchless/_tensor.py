@@ -1,5 +1,6 @@
 """The Tensor: a NumPy array plus what autograd needs (requires_grad, grad, grad_fn)."""
 import copy
+import inspect
 import math
 import numbers
 import operator
@@ -475,13 +476,25 @@ def _comparison_method(name, ufunc):
 def _dtype_cast(dtype, name):
     """Tensor.float() and its kin: ``self.to(dtype)``, into ``memory_format`` when one is given (PyTorch's check
     of it names the method)."""
-    def cast(self, memory_format=_memory_format.preserve_format):
-        if memory_format is _memory_format.preserve_format:
+    def cast(self, memory_format=None):  # (None: not given, PyTorch's preserve_format)
+        if memory_format is None:
             return self.to(dtype)
+        _refuse_by_position(name, 0)  # (memory_format is keyword-only: checked here, off the common path)
         return self._cast_in_format(dtype, memory_format, name)
 
     cast.__name__, cast.__qualname__ = name, f"Tensor.{name}"
+    cast.__code__ = cast.__code__.replace(co_name=name)  # (how _written_call finds the call)
     return cast
+
+
+def _refuse_by_position(name, most, least=None):
+    """Raise PyTorch's TypeError where the call of the method ``name`` has more than ``most`` arguments by position:
+    its later parameters are keyword-only, but taken by position too in torchless, where a keyword-only parameter
+    would cost every call (a keyword-only default is a dict look-up), and Python's TypeError would not be PyTorch's.
+    Called only where such a parameter is given."""
+    error = _parser_errors.too_many_positional(name, most, least)
+    if error is not None:
+        raise error
 
 class Tensor:
     """A multi-dimensional array of one dtype, with reverse-mode automatic differentiation.
@@ -632,9 +645,7 @@ class Tensor:
         if dim is None:
             return Size(self._data.shape)
         if isinstance(dim, (bool, np.bool_)) or not hasattr(dim, "__index__"):
-            from .nn._functional._args import _tp_name
-
-            raise TypeError(f"size(): argument 'dim' (position 1) must be int, not {_tp_name(dim)}")
+            raise _parser_errors.wrong_type("size", "dim", 1, dim, "int")
         if not self._data.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[normalize_dim(dim, self._data.ndim)]
@@ -829,8 +840,10 @@ class Tensor:
     def mH(self):
         return self._matrix_transpose("mH").conj()
 
-    def numpy(self, force=False):
+    def numpy(self, force=None):
         """The underlying array (shared memory). Refused for a tensor that requires grad, as in PyTorch."""
+        if force is not None:  # (None: not given, PyTorch's False)
+            _refuse_by_position("numpy", 0)  # (force is keyword-only: checked off the common path)
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
@@ -1457,12 +1470,7 @@ class Tensor:
         """PyTorch's parser error for a method's ``other`` that is neither a tensor nor a number (a tuple, a list,
         an array, None): the operators would return NotImplemented, or repeat a sequence, instead."""
         if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
-            cls = type(other)
-            if isinstance(other, _dtype.dtype):
-                name = "torchless.dtype"  # its public name, as PyTorch's is torch.dtype
-            else:
-                name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
-            raise TypeError(f"{method}(): argument 'other' (position 1) must be Tensor, not {name}")
+            raise _parser_errors.not_tensor(method, "other", 1, other)
 
     # alpha=1 (an int: PyTorch checks a float or bool 1 like any alpha) is the plain operator.
     def add(self, other, *, alpha=1):
@@ -1891,6 +1899,7 @@ class Tensor:
         if decimals is None:
             self._no_kernel_for("bc", "round_vml_cpu")
             return self._step(np.round, "RoundBackward0")
+        _refuse_by_position("round", 0, least=1)  # (decimals is keyword-only; "from 1 to 0", sic, as PyTorch's)
         self._no_kernel_for("biuc", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
         # (laid out as the input, as PyTorch's unary kernel: NumPy's round with decimals answers in C order)
         return self._step(lambda x: _memory_format.preserving(x.round(decimals), x), "RoundBackward1")
@@ -1928,11 +1937,15 @@ class Tensor:
         return dtype.numpy
 
     def sum(self, dim=None, keepdim=False, dtype=None):
+        if dtype is not None:
+            _refuse_by_position("sum", 2, least=1)  # (dtype is keyword-only)
         axes = _reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
                                    all_dims=dim is None, dims=dim)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
+        if dtype is not None:
+            _refuse_by_position("mean", 2, least=1)  # (dtype is keyword-only)
         source = self if dtype is None else self.to(dtype)
         if source._data.dtype.kind not in "fc":
             raise RuntimeError(
@@ -2064,7 +2077,7 @@ class Tensor:
     def topk(self, k, dim=-1, largest=True, sorted=True):
         integral_tensor = isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype.kind in "iu"
         if isinstance(k, (bool, float, str)) or k is None or (isinstance(k, Tensor) and not integral_tensor):
-            raise TypeError(f"topk(): argument 'k' (position 1) must be int, not {type(k).__name__}")
+            raise _parser_errors.wrong_type("topk", "k", 1, k, "int")
         k = operator.index(k)  # a NumPy integer or an integral 0-d tensor, as PyTorch's parser takes
         axis = normalize_dim(dim, self._data.ndim)
         if not 0 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
@@ -2084,6 +2097,10 @@ class Tensor:
         # (None: not given. PyTorch's overload taking ``stable`` names its node SortBackward1; the sort is stable
         # either way here)
         node = "SortBackward0" if stable is None else "SortBackward1"
+        if stable is not None or descending.__class__ is not bool or type(dim) is not int:
+            # (the overload taking stable takes the others by keyword only; stable is keyword-only, taken by
+            # position too here where a keyword-only default would cost every call, and refused here)
+            _refuse_as_written("sort", (("dim", dim), ("descending", descending), ("stable", stable)))
         axis = normalize_dim(dim, self._data.ndim)
         self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         order = np.zeros((), np.int64) if self._data.ndim == 0 else \
@@ -2105,6 +2122,8 @@ class Tensor:
         return self._data.shape[axis] - 1 - np.flip(ascending, axis)
 
     def argsort(self, dim=-1, descending=False, stable=None):
+        if stable is not None or descending.__class__ is not bool or type(dim) is not int:
+            _refuse_as_written("argsort", (("dim", dim), ("descending", descending), ("stable", stable)))
         return self.sort(dim, descending)[1]
 
     def kthvalue(self, k, dim=-1, keepdim=False):
@@ -2156,6 +2175,8 @@ class Tensor:
 
     def cumsum(self, dim, dtype=None):
         """Running sums along ``dim``; integers and bools sum in int64."""
+        if dtype is not None:
+            _refuse_by_position("cumsum", 1)  # (dtype is keyword-only)
         axis = scan_axis(dim, self._data.ndim, "cumsum")
         if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
             raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
@@ -2163,6 +2184,8 @@ class Tensor:
 
     def cumsum_(self, dim, dtype=None):
         self._no_kernel_for("b", "cumsum_out_cpu")  # (in place, a bool tensor cannot hold the int64 sums)
+        if dtype is not None:
+            _refuse_by_position("cumsum_", 1)  # (dtype is keyword-only)
         if dtype is not None and _dtype.to_numpy_dtype(dtype) != self._data.dtype:
             from ._ops.tensor_extras import in_place_dtype_mismatch
 
@@ -2185,7 +2208,9 @@ class Tensor:
         axes = _reduced_axes("logsumexp", dim, keepdim, self._data.ndim)
         return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim, dims=shown)
 
-    def count_nonzero(self, dim=None):
+    def count_nonzero(self, dim=None, *more):
+        if more:  # the dims as separate ints, as PyTorch's parser takes them for its int[] dim
+            dim = _parser_errors.method_arguments("count_nonzero", (dim,) + more)["dim"]
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         axes = _reduced_axes("count_nonzero", dim, False, self._data.ndim)
         return Tensor._wrap(_memory_format.c_ordered(np.asarray(np.count_nonzero(self._data, axis=axes), np.int64)))
@@ -2552,12 +2577,14 @@ class Tensor:
                                f"({shape[axis]}) in the input tensor") from None
         return self.reshape(shape[:axis] + sizes + shape[axis + 1 :])
 
-    def squeeze(self, dim=_EVERY_DIM):
+    def squeeze(self, dim=_EVERY_DIM, *more):
         shape = self._data.shape
         if dim is _EVERY_DIM:
             new = tuple(n for n in shape if n != 1)
             dim = None
         else:
+            if more:  # the dims as separate ints (squeeze(0, 1)), as PyTorch's parser takes them for its int[] dim
+                dim = _parser_errors.method_arguments("squeeze", (dim,) + more)["dim"]
             try:
                 if dim is None:  # (which normalize_dims reads as every dim)
                     raise TypeError
@@ -2848,9 +2875,15 @@ class Tensor:
         return tuple(indexing.Index.apply(self, key=prefix + (slice(lo, max(lo, hi)),), name="SliceBackward0")
                      for lo, hi in zip(bounds[:-1], bounds[1:]))
 
-    def tile(self, dims):
-        """Repeated ``dims[i]`` times along each dim; missing leading counts are 1 (unlike repeat)."""
-        dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    def tile(self, *args, **kwargs):
+        """Repeated ``dims[i]`` times along each dim; missing leading counts are 1 (unlike repeat). ``dims`` is a
+        sequence, or ints as separate arguments (not one int by keyword, as PyTorch's parser has it)."""
+        if kwargs:
+            dims = tuple(_parser_errors.method_arguments("tile", args, kwargs)["dims"])
+        elif len(args) == 1 and type(args[0]) in (tuple, list, Size) and all(type(d) is int for d in args[0]):
+            dims = tuple(args[0])  # the common case, without the parser
+        else:
+            dims = _shape_arg(args, "tile", "dims")
         return self.repeat((1,) * (self._data.ndim - len(dims)) + dims)
 
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
@@ -3531,14 +3564,16 @@ class Tensor:
     def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         return _new_filled(self, size, 1, dtype, requires_grad, "new_ones", device, pin_memory)
 
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False, layout=None,
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
                  pin_memory=False):
+        if not isinstance(size, (tuple, list)):  # (one int is no size here: new_full takes no ints as arguments)
+            raise _parser_errors.wrong_type("new_full", "size", 1, size, "tuple of ints")
         return _new_filled(self, (size,), fill_value, dtype, requires_grad, "new_full", device, pin_memory)
 
     def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         return _new_filled(self, size, 0, dtype, requires_grad, "new_empty", device, pin_memory)
 
-    def new_empty_strided(self, size, stride, dtype=None, device=None, requires_grad=False, layout=None,
+    def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
                           pin_memory=False):
         """:func:`torchless.empty_strided` in this tensor's dtype unless ``dtype`` is given."""
         from ._creation import empty_strided
@@ -3722,6 +3757,17 @@ def _reduced_axes(name, dim, keepdim, ndim, dtype=None, **keywords):
         return normalize_dims(dim, ndim)
     except TypeError as error:
         raise _parser_errors.reduction_error(name, dim, keepdim, dtype, **keywords) or error from None
+
+
+def _refuse_as_written(name, params, **keywords):
+    """Raise PyTorch's parser TypeError for the call of the method ``name`` as its caller wrote it (see
+    _parser_errors.written_call), where it has one."""
+    error = _parser_errors.written_error(name, params, keywords)
+    if error is None and _parser_errors.written_call(name, params, keywords) is None:  # not readable: by keyword
+        error = _parser_errors.method_error(name, (), {**dict(params), **{key: value for key, value in
+                                                                          keywords.items() if value is not None}})
+    if error is not None:
+        raise error
 
 
 def _check_masked_fill_arguments(name, mask, value, input=()):
@@ -3948,3 +3994,18 @@ inplace.install(Tensor)
 from . import _numpy_names  # noqa: E402
 
 _numpy_names.install_methods(Tensor)
+
+
+def name_methods(cls):
+    """Methods made by a factory (``_smooth_method.<locals>.method``) named as methods of ``cls``: Python's own
+    TypeError for a bad number of arguments names the function by its qualified name, as PyTorch's names
+    Tensor.acos(). (Those also bound in the torchless namespace keep the function's name.)"""
+    import torchless
+
+    for name, value in list(vars(cls).items()):
+        for function in {value, inspect.unwrap(value)} if inspect.isfunction(value) else ():
+            if "<locals>" in function.__qualname__ and getattr(torchless, name, None) is not value:
+                function.__name__, function.__qualname__ = name, f"{cls.__name__}.{name}"
+                # (its frames too, by which _written_call finds a failing call)
+                function.__code__ = function.__code__.replace(co_name=name, co_qualname=function.__qualname__) \
+                    if sys.version_info >= (3, 11) else function.__code__.replace(co_name=name)

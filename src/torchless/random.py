@@ -463,8 +463,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if not isinstance(input, Tensor):
         raise _not_tensor("multinomial", "input", 1, input)
     if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
-        raise TypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
-                        f"{type(num_samples).__name__}")
+        from ._parser_errors import wrong_type
+
+        raise wrong_type("multinomial", "num_samples", 2, num_samples, "int")
     probs = input._data
     if probs.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")

@@ -387,8 +387,7 @@ class _Polygamma(Node):
 
 def _int_argument(value, parser, argument, position):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral,)):
-        raise TypeError(f"{parser}(): argument '{argument}' (position {position}) must be int, not "
-                        f"{type(value).__name__}")
+        raise _parser_errors.wrong_type(parser, argument, position, value, "int")
     return int(value)
 
 

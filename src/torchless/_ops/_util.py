@@ -85,9 +85,9 @@ def normalize_dim(dim, ndim):
 def scan_axis(dim, ndim, name):
     """``normalize_dim`` for the cumulative ops, whose ``dim`` PyTorch's parser wants as an int."""
     if isinstance(dim, bool) or not hasattr(dim, "__index__"):
-        shown = type(dim).__name__ if type(dim).__module__ == "builtins" else \
-            f"{type(dim).__module__}.{type(dim).__qualname__}"
-        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not {shown}")
+        from .._parser_errors import wrong_type
+
+        raise wrong_type(name, "dim", 1, dim, "int")
     return normalize_dim(dim, ndim)
 
 

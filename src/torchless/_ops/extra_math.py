@@ -362,7 +362,9 @@ def dstack(tensors):
 
 
 def _split_along(name, dim, minimum):
-    def method(self, indices_or_sections):
+    def method(self, indices_or_sections, *more):
+        if more:  # the indices as separate ints (hsplit(1, 2)), as PyTorch's parser takes them for its int[] indices
+            indices_or_sections = _parser_errors.method_arguments(name, (indices_or_sections,) + more)["indices"]
         if self.ndim < minimum:
             raise RuntimeError(f"torchless.{name} requires a tensor with at least {minimum} dimension, but got a tensor "
                                f"with {self.ndim} dimensions!")
@@ -768,9 +770,14 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
     return results[0] if len(results) == 1 else tuple(results)
 
 
-def _reduce_dim(self, dim, name):
+def _reduce_dim(self, dim, keepdim, name):
+    """``dim`` of the reduction ``name`` as an axis, after PyTorch's parser checks of dim and keepdim."""
     from ._util import normalize_dim
 
+    if type(dim) is not int or keepdim.__class__ is not bool:
+        error = _parser_errors.reduction_error(name, dim, keepdim)
+        if error is not None:
+            raise error
     return normalize_dim(dim, max(self.ndim, 1))
 
 
@@ -793,7 +800,7 @@ def nanmedian(self, dim=None, keepdim=False):
         from .reduction import Nanmedian
 
         return Nanmedian.apply(self)
-    axis = _reduce_dim(self, dim, "nanmedian")
+    axis = _reduce_dim(self, dim, keepdim, "nanmedian")
     _check_reduced_size(self, axis, "median")  # (PyTorch's message names median)
     self._no_kernel_for("bc", "median_out")
     if a.ndim == 0:
@@ -816,7 +823,7 @@ def mode(self, dim=-1, keepdim=False):
     """``(values, indices)``: the most frequent value along ``dim`` (the smallest among equally frequent
     ones) and the index of its last occurrence."""
     a = self._data
-    axis = _reduce_dim(self, dim, "mode")
+    axis = _reduce_dim(self, dim, keepdim, "mode")
     _check_reduced_size(self, axis, "mode")
     self._no_kernel_for("c", "mode_cpu")
     if a.ndim == 0:

@@ -108,11 +108,12 @@ def kron(input, other):
         The tensor with fewer dimensions gets leading size-1 ones; then for ``input`` of shape
         ``(A_0, ..., A_n)`` and ``other`` of shape ``(B_0, ..., B_n)`` the output is ``(A_0 * B_0, ..., A_n * B_n)``.
     """
+    from .. import _parser_errors
     from .._tensor import Tensor, _promote
 
     for name, position, t in (("input", 1, input), ("other", 2, other)):
         if not isinstance(t, Tensor):
-            raise TypeError(f"kron(): argument '{name}' (position {position}) must be Tensor, not {type(t).__name__}")
+            raise _parser_errors.not_tensor("kron", name, position, t)
     if _product_cannot_be_viewed(input._data, other._data):
         raise RuntimeError(_VIEW_ERROR)
     common = _promote(input._data.dtype, other._data.dtype)

@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from .. import _dtype, _memory_format
+from .. import _dtype, _memory_format, _parser_errors
 from ..autograd.graph import Node
 from ._util import normalize_dim
 from .inplace import _write_untracked
@@ -34,8 +34,7 @@ frexp_result.__module__ = "torchless.return_types"
 
 def _check_tensor(value, name, argument, position):
     if not isinstance(value, Tensor):
-        raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be Tensor, not "
-                        f"{type(value).__name__}")
+        raise _parser_errors.not_tensor(name, argument, position, value)
 
 
 def _named(out, name):
@@ -283,15 +282,14 @@ def _restride(self, memory_format):
     self._data = _memory_format.placed(self._data, _memory_format.strides_like(self._data, memory_format))
 
 
-def resize_as_(self, the_template, memory_format=None):
+def resize_as_(self, the_template, *, memory_format=None):
     _check_tensor(the_template, "resize_as_", "the_template", 1)
     return resize_(self, the_template._data.shape, memory_format=memory_format)
 
 
 def split_with_sizes(self, split_sizes, dim=0):
     if not isinstance(split_sizes, (tuple, list)):
-        raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 1) must be tuple of ints, not "
-                        f"{type(split_sizes).__name__}")
+        raise _parser_errors.wrong_type("split_with_sizes", "split_sizes", 1, split_sizes, "tuple of ints")
     sizes = [int(n) for n in split_sizes]
     axis = normalize_dim(dim, self._data.ndim)
     length = self._data.shape[axis] if self._data.ndim else 1

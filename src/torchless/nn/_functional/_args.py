@@ -26,9 +26,10 @@ _NAMED_WITH_MODULE = frozenset(("dtype", "device", "Generator", "layout", "Size"
 def _tp_name(value):
     """The type name CPython prints for ``value`` (``float``, ``Tensor``, ``numpy.float64``)."""
     cls = type(value)
-    if cls.__module__.startswith("torchless") and cls.__name__ in _NAMED_WITH_MODULE:
+    module = getattr(cls, "__module__", "builtins")  # (a class made where no __name__ is defined has none)
+    if module.startswith("torchless") and cls.__name__ in _NAMED_WITH_MODULE:
         return f"torchless.{cls.__name__}"
-    if cls.__module__ == "builtins" or cls.__flags__ & _HEAP_TYPE:
+    if module == "builtins" or cls.__flags__ & _HEAP_TYPE:
         return cls.__name__
     return f"{cls.__module__}.{cls.__qualname__}"
 

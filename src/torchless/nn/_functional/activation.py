@@ -42,7 +42,9 @@ def number_argument(value, fn, name, position):
         return value.item()
     if isinstance(value, numbers.Number):
         return value
-    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, not {_tp_name(value)}")
+    from ..._parser_errors import wrong_type
+
+    raise wrong_type(fn, name, position, value, "Number")
 
 
 def opmath_scalar(value, input):
@@ -626,7 +628,14 @@ def _softmax(function, input, dim, dtype, name, stacklevel):
     if not isinstance(input, Tensor):
         getattr(input, name)  # PyTorch ends in input.softmax(dim): a non-tensor's AttributeError names the method
     if not isinstance(dim, int) or isinstance(dim, bool):
-        raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+        from ..._parser_errors import wrong_type
+        from ..._written_call import user_call
+
+        written = user_call(name)
+        if written is not None and not (written.method or written.function_form):
+            # PyTorch's functional.softmax is Python, calling input.softmax(dim) with dim by position
+            raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not {_tp_name(dim)}")
+        raise wrong_type(name, "dim", 2 if written is not None and written.function_form else 1, dim, "int")
     axis = normalize_dim(dim, input.dim())
     if dtype is not None:
         input = input.to(dtype)
