@@ -33,6 +33,16 @@ def test_vector_norm_of_empty_dims_refuses_orders_without_identity(ord, dim):
     _same(lambda m: m.linalg.vector_norm(m.zeros(2, 0), ord, dim=dim))
 
 
+@pytest.mark.parametrize("ord", [-1, -0.5, -2, -math.inf, math.inf, 0, 2, "fro"])
+@pytest.mark.parametrize("dim", [None, 1, 0, (0, 1), ()])
+def test_tensor_norm_and_normalize_of_empty_dims_refuse_orders_without_identity(ord, dim):
+    # Tensor.norm, torch.norm and F.normalize reach the same check as linalg.vector_norm
+    _same(lambda m: m.ones(2, 0, 3).norm(ord, dim))
+    _same(lambda m: m.norm(m.ones(2, 0, 3), ord, dim))
+    if isinstance(dim, int) and ord != "fro":
+        _same(lambda m: m.nn.functional.normalize(m.ones(2, 0, 3), ord, dim))
+
+
 @pytest.mark.parametrize("ord", [-1, 0, 1, 2, math.inf])
 def test_vector_norm_empty_dim_list_reduces_every_dim(ord):
     # dim=() is PyTorch's legacy "every dim", as for sum and Tensor.norm: not an elementwise |x|

@@ -2470,14 +2470,10 @@ class Tensor:
         axes = normalize_dims(dim, self._data.ndim)
         if p == 0:  # the number of nonzeros (the general form would take a 1/0-th power)
             return reduction.CountNonzero.apply(self, axes=axes, keepdim=keepdim, shown=(p, dim))
-        if p in (np.inf, -np.inf) and self._data.size == 0:  # no identity for max/min (sic: no space)
-            if dim is None:
-                raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the "
-                                   "operation does not have an identity")
-            for axis in axes:
-                if self._data.shape[axis] == 0:
-                    raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on the dimension {axis}"
-                                       "because this dimension is empty and the operation does not have an identity")
+        if self._data.size == 0 and p != "fro":
+            from .linalg.norms import check_empty_norm  # (here: linalg imports this module)
+
+            check_empty_norm(p, self._data.shape, None if dim is None else axes)
         return reduction.VectorNorm.apply(self, p=2.0 if p == "fro" else float(p), axes=axes, keepdim=keepdim,
                                           shown=(2 if p == "fro" else p, dim))
 
