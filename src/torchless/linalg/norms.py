@@ -3,7 +3,7 @@ import math
 import numbers
 
 from .._ops import reduction
-from .._ops._util import every_dim_if_empty, normalize_dims
+from .._ops._util import every_dim_if_empty, normalize_dim, normalize_dims
 from ._checks import check_float, check_matrix, norm_input
 from .decompositions import svdvals
 
@@ -65,24 +65,36 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     rows, cols = (d % a.ndim if -a.ndim <= d < a.ndim else d for d in dim)
     if rows == cols:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
-    rows, cols = normalize_dims(tuple(dim), a.ndim)
+    normalize_dims(tuple(dim), a.ndim)  # (its range checks)
+    # in the order given, which matters for 1 and inf (normalize_dims sorts)
+    rows, cols = normalize_dim(dim[0], a.ndim), normalize_dim(dim[1], a.ndim)
     if ord == "fro":
         return vector_norm(A, 2, (rows, cols), keepdim)
-    # the others: move the matrix dimensions last, reduce, then restore kept dimensions where they were
-    matrices = A.movedim((rows, cols), (-2, -1))
-    if ord in ("nuc", 2, -2):
-        if given._data.dtype.kind == "c":  # the singular values of the complex matrices, not of their magnitudes
-            matrices = (given if dtype is None else given.to(dtype)).movedim((rows, cols), (-2, -1))
-        values = svdvals(matrices)
-        out = values.sum(-1) if ord == "nuc" else (values.amax(-1) if ord == 2 else values.amin(-1))
-    else:
-        sum_axis = -1 if ord in (math.inf, -math.inf) else -2  # row sums for inf, column sums for 1
-        sums = matrices.abs().sum(sum_axis)
-        out = sums.amax(-1) if ord > 0 else sums.amin(-1)
+    if ord in (1, -1, math.inf, -math.inf):  # as PyTorch reduces: column sums (row sums for inf), then their max/min
+        first, second = (cols, rows) if ord in (math.inf, -math.inf) else (rows, cols)
+        if not keepdim and first < second:  # the first reduction removed a dim in front of the second
+            second -= 1
+        return _max_or_min(vector_norm(A, 1, (first,), keepdim), ord, second, keepdim)
+    # the singular values: move the matrix dimensions last, reduce, then restore kept dimensions where they were
+    source = A
+    if given._data.dtype.kind == "c":  # the singular values of the complex matrices, not of their magnitudes
+        source = given if dtype is None else given.to(dtype)
+    values = svdvals(source.movedim((rows, cols), (-2, -1)))
+    out = values.sum(-1) if ord == "nuc" else _max_or_min(values, ord, -1, False)
     if keepdim:
         for axis in sorted((rows, cols)):
             out = out.unsqueeze(axis)
     return out
+
+
+def _max_or_min(norms, ord, dim, keepdim):
+    """The largest of the norms along ``dim`` for a positive ``ord``, else the smallest. Over an empty dim the largest
+    is 0, the norm of an empty matrix, as in PyTorch; the smallest has no identity (amin's IndexError)."""
+    if ord < 0:
+        return norms.amin(dim, keepdim)
+    if norms.shape[dim] == 0:
+        return norms.sum(dim, keepdim)
+    return norms.amax(dim, keepdim)
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
