@@ -674,3 +674,39 @@ def test_device_strings_are_read_as_torch(text):
 def test_tensor_to_parses_its_arguments_as_pytorch(call):
     # NumPy dtypes, unknown keywords and two dtypes are refused with PyTorch's overload listing
     assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("cast", ["x.float()", "x.double()", "x.long()", "x.to(m.float32)",
+                                  "x.to(m.float32, memory_format=m.contiguous_format)", "m.zeros(2).copy_(x)",
+                                  "m.zeros(2, dtype=m.int32).copy_(x)", "m.zeros(2, requires_grad=True).clone().copy_(x)"])
+def test_complex_to_real_cast_warns_once_per_process_as_pytorch(monkeypatch, cast):
+    """A cast dropping imaginary parts: PyTorch's UserWarning, once per process (TORCH_WARN_ONCE; shown always
+    under torch.set_warn_always), not NumPy's ComplexWarning on every cast; to bool no warning at all."""
+    import warnings
+
+    torch = pytest.importorskip("torch")
+    from torchless import _dtype
+
+    monkeypatch.setattr(_dtype, "_complex_to_real_warned", [False])
+    results = {}
+    for m in (torchless, torch):
+        names = {"m": m, "x": m.tensor([1 + 2j, 3 - 1j])}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if m is torch:
+                torch.set_warn_always(True)
+            try:
+                first = eval(cast, names)
+                seen_first = [(w.category, str(w.message)) for w in caught]
+                if m is torch:
+                    torch.set_warn_always(False)
+                eval(cast, names)
+                eval("x.to(m.bool)", names)
+            finally:
+                if m is torch:
+                    torch.set_warn_always(False)
+        results[m] = (first.tolist(), str(first.dtype).split(".")[-1], seen_first,
+                      [(w.category, str(w.message)) for w in caught][len(seen_first):])
+    ours, theirs = results[torchless], results[torch]
+    assert ours[:3] == theirs[:3]
+    assert ours[3] == []  # once per process: the second cast is silent, as torch's is outside set_warn_always

@@ -1,4 +1,6 @@
 """torchless dtypes: thin named wrappers around NumPy dtypes, printed the way PyTorch prints them."""
+import warnings
+
 import numpy as np
 
 
@@ -265,6 +267,24 @@ def wrap_int(value, np_dtype):
     bits = 8 * np_dtype.itemsize
     value %= 1 << bits
     return value - (1 << bits) if np_dtype.kind == "i" and value >> (bits - 1) else value
+
+
+# PyTorch warns once per process (TORCH_WARN_ONCE) when a cast drops imaginary parts; NumPy warns on every such cast,
+# with its own ComplexWarning.
+_COMPLEX_TO_REAL_WARNING = ("Casting complex values to real discards the imaginary part (Triggered internally at "
+                            "/__w/pytorch/pytorch/aten/src/ATen/native/Copy.cpp:307.)")
+_complex_to_real_warned = [False]
+
+
+def cast_source(array, target):
+    """``array`` as a cast into the NumPy dtype ``target`` reads it: a complex array's real part for a real, non-bool
+    target (bool tests for nonzero), with PyTorch's once-per-process UserWarning."""
+    if array.dtype.kind != "c" or target.kind in "cb":
+        return array
+    if not _complex_to_real_warned[0]:
+        _complex_to_real_warned[0] = True
+        warnings.warn(_COMPLEX_TO_REAL_WARNING, UserWarning, stacklevel=2)
+    return array.real
 
 
 import builtins as _builtins  # noqa: E402  (after the module-level names that shadow the builtins)

@@ -956,8 +956,8 @@ class Tensor:
             return self.clone() if kwargs.get("copy") else self
         if not (dtype.is_floating_point or dtype.is_complex):  # no gradient flows into integer or bool values
             # nan and inf convert to arbitrary integers, silently as in PyTorch; a complex number converts its real
-            # part (bool: its being nonzero), without NumPy's warning
-            data = self._data.real if self._data.dtype.kind == "c" and dtype.numpy.kind != "b" else self._data
+            # part (bool: its being nonzero)
+            data = _dtype.cast_source(self._data, dtype.numpy)
             with np.errstate(invalid="ignore"):
                 out = data.astype(dtype.numpy)
                 return Tensor._wrap(_memory_format.preserving(out, self._data))
@@ -3408,10 +3408,11 @@ class Tensor:
                 if memory is not None:
                     self._data = memory
             return self._rebind(result, memory)
+        values = _dtype.cast_source(source._data, self._data.dtype)
         try:
-            self._data[...] = source._data
+            self._data[...] = values
         except ValueError:
-            self._writable_data()[...] = source._data
+            self._writable_data()[...] = values
         self._bump_version()
         return self
 

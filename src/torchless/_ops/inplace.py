@@ -36,7 +36,7 @@ class Copy(Node):
     def forward(self, a, src):
         self.src_shape, self.src_dtype = src.shape, src.dtype
         out = np.empty_like(a)
-        out[...] = src
+        out[...] = _dtype.cast_source(src, a.dtype)
         return out
 
     def backward(self, grad):

@@ -466,6 +466,8 @@ class Cast(Node):
 
     def forward(self, a, dtype=None, memory_format=None):
         self.src = a.dtype
+        if dtype is not None:
+            a = _dtype.cast_source(a, np.dtype(dtype))
         if memory_format is not None:  # Tensor.to(memory_format=...): a copy in that layout
             with np.errstate(over="ignore", invalid="ignore"):
                 return _memory_format.copy_as(a, memory_format, dtype)
