@@ -431,3 +431,8 @@ def test_matrix_norm_values_and_gradients(ord, dim, keepdim):
     assert shape == shape_t
     np.testing.assert_allclose(value, value_t, rtol=1e-12)
     np.testing.assert_allclose(grad, grad_t, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dim", [(0, 5), (5, 0), (-3, 1), (1, 1), (5, 5), (-1, 1), (1, -2)])
+def test_matrix_norm_checks_dims_in_range_before_distinct(dim):
+    _same(lambda m: m.linalg.matrix_norm(m.ones(2, 3), 1, dim=dim))

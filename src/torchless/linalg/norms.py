@@ -62,12 +62,10 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     a = A._data
     if len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(str(d) for d in dim)}")
-    rows, cols = (d % a.ndim if -a.ndim <= d < a.ndim else d for d in dim)
-    if rows == cols:
-        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
-    normalize_dims(tuple(dim), a.ndim)  # (its range checks)
-    # in the order given, which matters for 1 and inf (normalize_dims sorts)
+    # in range (PyTorch's IndexError), in the order given, which matters for 1 and inf
     rows, cols = normalize_dim(dim[0], a.ndim), normalize_dim(dim[1], a.ndim)
+    if rows == cols:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({rows}, {cols})")
     if ord == "fro":
         return vector_norm(A, 2, (rows, cols), keepdim)
     if ord in (1, -1, math.inf, -math.inf):  # as PyTorch reduces: column sums (row sums for inf), then their max/min
