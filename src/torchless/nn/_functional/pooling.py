@@ -25,6 +25,7 @@ from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, 
 from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
 from ._norm_checks import int_list_arg
 from .activation import relu
+from .loss import _refuse_grad
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
            "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
@@ -673,7 +674,9 @@ def _max_pool1d_with_indices_params(input, kernel_size, stride, padding, dilatio
                 (padding, "padding", 4), (dilation, "dilation", 5)), ((ceil_mode, "ceil_mode", 6),))
     _check_rank_2_to_3(input, fn)
     kernel = _one_int(kernel_size, fn, "kernel_size", 2)
-    stride = kernel if stride is None or stride == [] or stride == () else _one_int(stride, fn, "stride", 3)
+    # (an empty list or tuple means the default too; a NumPy integer is no sequence to compare with one)
+    empty = stride is None or isinstance(stride, (list, tuple)) and not stride
+    stride = kernel if empty else _one_int(stride, fn, "stride", 3)
     padding = _one_int(padding, fn, "padding", 4)
     dilation = _one_int(dilation, fn, "dilation", 5)
     _check_c_int((kernel, stride, padding, dilation))  # max_pool2d_with_indices' downcasts
@@ -1211,6 +1214,7 @@ def _fractional_max_pool_native(input, kernel_size, output_size, random_samples,
     fractional_max_pool3d_out and, unlike the 2-D ones, refuse output_size + kernel_size - 1 equal to the
     input size), then the pooling."""
     fn = f"fractional_max_pool{spatial}d"
+    _refuse_grad(fn, "random_samples", random_samples)  # (autograd's check, before the kernel's)
     ints = "Ints" if spatial == 2 else "three Ints"
     if len(kernel_size) != spatial:
         raise RuntimeError(f"{fn}: kernel_size must either be a single Int or tuple of {ints}")
@@ -1247,7 +1251,8 @@ def _fractional_max_pool_native(input, kernel_size, output_size, random_samples,
         raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
     if samples_shape[2] != spatial:
         raise RuntimeError(f"Expect _random_samples.size(2) equals to {spatial}; got {samples_shape[2]}.")
-    _check_float(input, f"{fn}_out_frame")
+    if math.prod(out_shape):  # PyTorch's kernel, and its dtype dispatch, does not run for an empty output
+        _check_float(input, f"{fn}_out_frame")
     lead = shape[:-spatial]
     planes = input._data.reshape((math.prod(lead),) + shape[-spatial:])
     samples = random_samples._data[:batch].reshape(planes.shape[0], spatial)
