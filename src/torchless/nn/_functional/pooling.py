@@ -88,6 +88,18 @@ class _PooledAs2d(Node):
         return ((FoldedNode(name, ((unsqueezed, 0),), self, saved=specs), 0),)
 
 
+def _gradient_reading_input(node, gx, grad):
+    """The input's gradient ``gx``, computed from ``grad`` under create_graph=True by the pooling ``node``, recorded
+    as PyTorch's backward op (max_pool2d_with_indices_backward, avg_pool2d_backward, ...) computes it: from the
+    input too, whose derivative it declares zero (so the gradient requires grad, and backward reaches the input
+    with zeros); in 1-D that 2-D op between an unsqueeze and a squeeze, whose SqueezeBackward1 ends the chain."""
+    the_input = node.graph_input(0, np.broadcast_to(np.zeros((), grad._data.dtype), node.input_shape))
+    if node.spatial != 1:
+        return with_zero_derivative_of(gx, the_input, node.name().removesuffix("0") + "Backward0", grad)
+    name = node.pooled_2d()[0].removesuffix("0") + "Backward0"
+    return with_zero_derivative_of(gx.unsqueeze(-2), the_input.unsqueeze(-2), name, grad.unsqueeze(-2)).squeeze(-2)
+
+
 def _unsqueezed_specs(specs, **replaced):
     """The 2-D node's saved-value specs of a 1-D pooling: its input unsqueezed; other tensors as ``replaced``."""
     return {**specs, "self": _UnsqueezedInput(None, grad_fn=first_listed), **replaced}  # of the UnsqueezeBackward0
@@ -199,10 +211,7 @@ class MaxPool(_PooledAs2d):
         zeros = grad._wrap(np.zeros((planes, cells), grad._data.dtype))
         key = (np.arange(planes)[:, None], indices.reshape(planes, -1))
         scattered = Scatter.apply(zeros, grad.reshape(planes, -1), key=key, add=True).reshape(self.input_shape)
-        # PyTorch's formula reads the input, whose derivative there is zero (its node is named after the backward)
-        dtype = grad._data.dtype
-        the_input = self.graph_input(0, np.broadcast_to(np.zeros((), dtype), self.input_shape))
-        return (with_zero_derivative_of(scattered, the_input, self.name().removesuffix("0") + "Backward0", grad),)
+        return (_gradient_reading_input(self, scattered, grad),)
 
     def name(self):
         return self._name
@@ -219,7 +228,6 @@ _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward
 
 class AvgPool(_PooledAs2d):
     """Average pooling (zero padding; divisor per PyTorch's count_include_pad / divisor_override)."""
-    backward_is_one_op = True
 
     saved, saves = ("args",), (0,)  # as PyTorch, which saves the input
     _pool_arguments = {
@@ -272,7 +280,7 @@ class AvgPool(_PooledAs2d):
         gx = TransposedConvolution.apply(shares / grad._wrap(divisor), grad._wrap(np.ones((1, 1, *kernel), dtype)),
                                          None, stride=tuple(stride), padding=tuple((p, p) for p in padding),
                                          dilation=(1,) * len(kernel), groups=1, output_padding=output_padding)
-        return (gx.reshape(self.input_shape),)
+        return (_gradient_reading_input(self, gx.reshape(self.input_shape), grad),)
 
     def name(self):
         return f"AvgPool{self.spatial}DBackward0" if self.spatial > 1 else "SqueezeBackward1"
@@ -310,8 +318,10 @@ class AdaptiveAvgPool(_PooledAs2d):
 
     def backward_graph(self, grad):
         if self.spatial == 1:  # PyTorch pools 1-D as 2-D, its gradient then squeezed back
-            return (AdaptiveAvgPoolBackward.apply(grad.unsqueeze(-2), pool=self).squeeze(-2),)
-        return (AdaptiveAvgPoolBackward.apply(grad, pool=self),)
+            gx = AdaptiveAvgPoolBackward.apply(grad.unsqueeze(-2), pool=self).squeeze(-2)
+        else:
+            gx = AdaptiveAvgPoolBackward.apply(grad, pool=self)
+        return (_gradient_reading_input(self, gx, grad),)
 
     def name(self):
         return "SqueezeBackward1" if self.spatial == 1 else f"AdaptiveAvgPool{self.spatial}DBackward0"
