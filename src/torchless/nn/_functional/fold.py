@@ -163,6 +163,9 @@ def _col2im(input, output_size, kernel_size, dilation, padding, stride):
         raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
                            f"dimensions for input, but got: {list(shape)}")
     planes, length = shape[-2:]
+    if kernel_size[0] * kernel_size[1] >= 2 ** 63:  # (PyTorch's int64 product)
+        raise RuntimeError(f"Given kernel_width = {kernel_size[1]} and kernel_height = {kernel_size[0]} the product of "
+                           "kernel_width and kernel_height overflowed.")
     if planes % (kernel_size[0] * kernel_size[1]) != 0:
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
                            f"got input.size(1)={planes} and kernel_size={_pair_text(kernel_size)}.")

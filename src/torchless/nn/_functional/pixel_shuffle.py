@@ -125,6 +125,8 @@ def _pixel_shuffle(input, upscale_factor):
                            f"{input.dim()} dimension(s)")
     if upscale_factor <= 0:
         raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {upscale_factor}")
+    if upscale_factor * upscale_factor >= 2 ** 63:  # (PyTorch's int64 square)
+        raise ValueError(f"upscale factor is too large, (upscale_factor)^2 overflowed: upscale_factor={upscale_factor}")
     _check_channels_divisible(input.shape[-3], upscale_factor)
     _check_kernel_format(input)
     return _in_kernel_format(PixelShuffle.apply(input, factor=upscale_factor), input)

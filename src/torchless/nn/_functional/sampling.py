@@ -13,7 +13,7 @@ import numpy as np
 from ... import _cpu_features, _memory_format
 from ..._tensor import Tensor
 from ...autograd.graph import Node
-from ._args import Param, _is_list_int, _tp_name, native
+from ._args import Param, _described_with_items, _is_list_int, _tp_name, native
 from .pooling import _check_output_storage, adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
 from .sampling_uint8 import resample_uint8
@@ -121,7 +121,7 @@ def _interpolate(input, size=None, scale_factor=None, mode="nearest", align_corn
         if not antialias:
             raise ValueError("Lanczos mode requires antialias=True")
         return _upsample(input, output_size, scale_factors, "lanczos-aa", dim, align_corners)
-    needs = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode)
+    needs = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode) if isinstance(mode, str) else None  # ([2]: no key)
     if needs and input.dim() in (3, 4, 5):
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {needs}D input")
     raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for the "
@@ -334,15 +334,8 @@ def _is_float(value):
 
 def _invalid_combination(fn, dim, args, has_align):
     """PyTorch's "received an invalid combination of arguments" for an upsample function, its two overloads."""
-    def described(value):
-        if isinstance(value, list):
-            return "list of [" + ", ".join(_tp_name(v) for v in value) + "]"
-        if isinstance(value, tuple):
-            return "tuple of (" + ", ".join(_tp_name(v) for v in value) + ")"
-        return _tp_name(value)
-
     def marked(value, ok):
-        return described(value) if ok else f"!{described(value)}!"
+        return _described_with_items(value) if ok else f"!{_described_with_items(value)}!"
 
     # PyTorch's message never finds the optional lists valid, whatever they hold
     marks = ["Tensor", marked(args[1], False)] + ([marked(args[2], type(args[2]) is bool)] if has_align else [])
