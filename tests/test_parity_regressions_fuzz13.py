@@ -1,0 +1,160 @@
+"""Differences from PyTorch found by a thirteenth differential fuzz audit (convolution, pooling, padding, resampling,
+fold, pixel shuffle, flatten), each compared with torch.
+
+* max_pool1d with indices takes a NumPy integer stride (it was compared with an empty list);
+* fractional max pooling refuses ``_random_samples`` that require grad (autograd's check, before the kernel's) and
+  does not dispatch on the dtype for an empty output;
+* reshape names its node as PyTorch's reshape does (ReshapeAliasBackward0 for a non-contiguous input it can view,
+  UnsafeViewBackward0 only for a copy) and flatten (so nn.Flatten) is that reshape;
+* gradients under create_graph=True of average pooling (adaptive too, and so area interpolation) and of
+  reflection/replication padding read the input as PyTorch's backward ops do (derivative zero there): they require
+  grad and backward reaches the input with zeros; 1-D max/avg pooling's gradient ends in SqueezeBackward1;
+* pixel_shuffle refuses an upscale factor whose square overflows int64, fold a kernel whose product does;
+* interpolate with a non-string mode (a list) raises PyTorch's NotImplementedError, and the upsample functions'
+  invalid-combination message shows a 1-tuple as ``(int,)``.
+"""
+import numpy as np
+import pytest
+
+import torchless
+from helpers import Raised, assert_same_outcome, outcome
+
+torch = pytest.importorskip("torch")
+
+
+def _same_message(fn):
+    expected, actual = outcome(lambda: fn(torch)), outcome(lambda: fn(torchless))
+    assert isinstance(expected, Raised), expected
+    assert actual == (expected.type, expected.message.replace("torch.", "torchless.")), actual
+
+
+# ---------------------------------------------------------------------------- argument forms
+@pytest.mark.parametrize("stride", [np.int64(2), np.int32(3), (np.int64(2),), [], ()])
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_max_pool1d_with_indices_takes_numpy_integer_strides(stride, ceil_mode):
+    data = np.random.default_rng(0).standard_normal((2, 3, 7)).astype(np.float32)
+    assert_same_outcome(lambda lib: lib.nn.functional.max_pool1d(lib.tensor(data), 2, stride, ceil_mode=ceil_mode,
+                                                                 return_indices=True))
+
+
+# ---------------------------------------------------------------------------- fractional max pooling
+@pytest.mark.parametrize("spatial", [2, 3])
+def test_fractional_max_pool_refuses_random_samples_requiring_grad(spatial):
+    def call(lib, grad_mode=True):
+        samples = lib.full((1, 1, spatial), 0.5, requires_grad=True)
+        fn = getattr(lib.nn.functional, f"fractional_max_pool{spatial}d")
+        with lib.set_grad_enabled(grad_mode):
+            # an input too small for the kernel: autograd's check comes first
+            return fn(lib.ones((1, 1) + (3,) * spatial), 3, output_size=2, _random_samples=samples)
+
+    _same_message(call)
+    _same_message(lambda lib: call(lib, grad_mode=False))  # without grad mode, the kernel's own error
+
+
+@pytest.mark.parametrize("spatial", [2, 3])
+@pytest.mark.parametrize("dtype", ["bool", "int64"])
+@pytest.mark.parametrize("batch", [0, 1])
+def test_fractional_max_pool_checks_dtype_only_for_a_nonempty_output(spatial, dtype, batch):
+    def call(lib):
+        fn = getattr(lib.nn.functional, f"fractional_max_pool{spatial}d")
+        samples = lib.ones((max(batch, 1), 1, spatial), dtype=getattr(lib, dtype))
+        return fn(lib.ones((batch, 1) + (5,) * spatial, dtype=getattr(lib, dtype)), 1, output_size=3,
+                  _random_samples=samples)
+
+    assert_same_outcome(call)
+
+
+# ---------------------------------------------------------------------------- reshape / flatten nodes
+@pytest.mark.parametrize("shape, perm, start, end", [
+    ((1, 3, 1, 3), (3, 1, 2, 0), 0, -1),  # a channels-last like layout flattened whole: a copy
+    ((2, 3), (1, 0), 0, -1),
+    ((1, 2, 3), (2, 1, 0), 1, 2),  # mergeable as a view of a non-contiguous tensor
+    ((3, 1, 2, 3, 1), (3, 1, 4, 0, 2), -3, -2),
+    ((2, 3, 4), (0, 1, 2), 1, 2),  # contiguous
+    ((2, 3, 4), (0, 2, 1), 0, 1),
+])
+def test_flatten_and_reshape_name_their_nodes_as_pytorch(shape, perm, start, end):
+    def nodes(lib):
+        x = lib.ones(*shape, requires_grad=True).permute(*perm)
+        flat = x.flatten(start, end)
+        module = lib.nn.Flatten(start, end)(x)
+        return flat.grad_fn.name(), module.grad_fn.name(), x.reshape(flat.shape).grad_fn.name(), \
+            x.reshape(-1).grad_fn.name()
+
+    assert nodes(torchless) == nodes(torch)
+
+
+def test_reshape_alias_is_a_view_whose_gradient_matches():
+    def run(lib):
+        a = lib.arange(12.0, requires_grad=True)
+        b = a * 1
+        y = b.reshape(2, 2, 3).permute(2, 1, 0).reshape(3, 2, 2)  # a view of a non-contiguous tensor
+        y.mul_(2)
+        (b * lib.arange(12.0)).sum().backward()
+        return y.grad_fn.name(), b.grad_fn.name(), a.grad.tolist()
+
+    assert run(torchless) == run(torch)
+
+
+# ---------------------------------------------------------------------------- double backward
+_FIRST_ORDER = {
+    "avg_pool1d": lambda F, x: F.avg_pool1d(x, 2),
+    "avg_pool2d": lambda F, x: F.avg_pool2d(x.reshape(2, 2, 2, 3), 2, 1, 1, count_include_pad=False),
+    "avg_pool3d": lambda F, x: F.avg_pool3d(x.reshape(2, 2, 1, 2, 3), 1, divisor_override=2),
+    "max_pool1d": lambda F, x: F.max_pool1d(x, 2),
+    "max_pool1d_indices": lambda F, x: F.max_pool1d(x, 3, 2, 1, return_indices=True)[0],
+    "adaptive_max_pool1d": lambda F, x: F.adaptive_max_pool1d(x, 4),
+    "adaptive_avg_pool1d": lambda F, x: F.adaptive_avg_pool1d(x, 4),
+    "adaptive_avg_pool2d": lambda F, x: F.adaptive_avg_pool2d(x.reshape(2, 2, 2, 3), (2, 2)),
+    "adaptive_avg_pool3d": lambda F, x: F.adaptive_avg_pool3d(x.reshape(2, 2, 1, 2, 3), (1, 2, 2)),
+    "area": lambda F, x: F.interpolate(x, size=4, mode="area"),
+    "reflect1d": lambda F, x: F.pad(x, (2, 1), mode="reflect"),
+    "replicate1d": lambda F, x: F.pad(x, (2, 1), mode="replicate"),
+    "reflect2d": lambda F, x: F.pad(x.reshape(2, 2, 2, 3), (2, 1, 1, 1), mode="reflect"),
+    "replicate3d": lambda F, x: F.pad(x.reshape(2, 2, 1, 2, 3), (1, 1, 0, 1, 1, 0), mode="replicate"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_FIRST_ORDER))
+@pytest.mark.parametrize("grad_requires_grad", [False, True])
+def test_gradient_under_create_graph_reads_the_input_as_pytorch(name, grad_requires_grad):
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((2, 2, 6)), requires_grad=True)
+        y = _FIRST_ORDER[name](lib.nn.functional, x)
+        g = lib.tensor(np.random.default_rng(1).standard_normal(tuple(y.shape)), requires_grad=grad_requires_grad)
+        (gx,) = lib.autograd.grad(y, x, g, create_graph=True)
+        summary = [gx.requires_grad, gx.grad_fn and gx.grad_fn.name(), np.round(gx.detach().numpy(), 6).tolist()]
+        if gx.requires_grad:
+            summary.append([f and f.name() for f, _ in gx.grad_fn.next_functions])
+            second = lib.autograd.grad((gx * gx).sum(), [x, g] if grad_requires_grad else [x], allow_unused=True)
+            summary.append([t if t is None else np.round(t.numpy(), 6).tolist() for t in second])
+        return summary
+
+    assert run(torchless) == run(torch)
+
+
+# ---------------------------------------------------------------------------- overflowing sizes
+@pytest.mark.parametrize("factor", [3037000499, 3037000500, 2 ** 40, -(2 ** 40)])
+def test_pixel_shuffle_refuses_a_factor_whose_square_overflows(factor):
+    assert_same_outcome(lambda lib: lib.nn.functional.pixel_shuffle(lib.ones(1, 4, 2, 2), factor))
+    assert_same_outcome(lambda lib: lib.nn.PixelShuffle(factor)(lib.ones(1, 4, 2, 2)))
+
+
+@pytest.mark.parametrize("kernel", [(2 ** 40, 2 ** 40), (2 ** 32, 2), (10 ** 10, 10 ** 10), (-(2 ** 40), 2 ** 40)])
+def test_fold_refuses_a_kernel_whose_product_overflows(kernel):
+    assert_same_outcome(lambda lib: lib.nn.functional.fold(lib.ones(1, 4, 4), (3, 3), kernel))
+    assert_same_outcome(lambda lib: lib.nn.functional.fold(lib.ones(4, 4, 4, 4), (3, 3), kernel))
+
+
+# ---------------------------------------------------------------------------- interpolate errors
+@pytest.mark.parametrize("mode", [[2], {2}, ["bilinear"], {"bilinear": 1}])
+def test_interpolate_with_an_unhashable_mode(mode):
+    _same_message(lambda lib: lib.nn.functional.interpolate(lib.ones(1, 1, 4, 4), scale_factor=2, mode=mode))
+
+
+@pytest.mark.parametrize("align_corners", [(2,), [2], (2, 2), "a", 2.5])
+@pytest.mark.parametrize("mode, shape", [("bilinear", (1, 1, 4, 4)), ("linear", (1, 1, 4)),
+                                         ("bicubic", (1, 1, 4, 4)), ("trilinear", (1, 1, 2, 2, 2))])
+def test_upsample_invalid_combination_shows_one_tuples_as_python(align_corners, mode, shape):
+    _same_message(lambda lib: lib.nn.functional.interpolate(lib.ones(*shape), scale_factor=2, mode=mode,
+                                                            align_corners=align_corners))
