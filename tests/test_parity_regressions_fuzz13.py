@@ -11,7 +11,11 @@ fold, pixel shuffle, flatten), each compared with torch.
   grad and backward reaches the input with zeros; 1-D max/avg pooling's gradient ends in SqueezeBackward1;
 * pixel_shuffle refuses an upscale factor whose square overflows int64, fold a kernel whose product does;
 * interpolate with a non-string mode (a list) raises PyTorch's NotImplementedError, and the upsample functions'
-  invalid-combination message shows a 1-tuple as ``(int,)``.
+  invalid-combination message shows a 1-tuple as ``(int,)``;
+* convolution layouts: a float32 volume convolved by PyTorch's slow 3-D kernels (a batch of one, one group, a small
+  kernel and input: no oneDNN) has a contiguous output for a channels-last input or weight; padding='same' that
+  pads more after than before keeps a channels-last input's layout through its padded copy;
+* adaptive average pooling to one cell of a channels-last input ends in PyTorch's as_strided_ (AsStridedBackward1).
 """
 import numpy as np
 import pytest
@@ -158,3 +162,74 @@ def test_interpolate_with_an_unhashable_mode(mode):
 def test_upsample_invalid_combination_shows_one_tuples_as_python(align_corners, mode, shape):
     _same_message(lambda lib: lib.nn.functional.interpolate(lib.ones(*shape), scale_factor=2, mode=mode,
                                                             align_corners=align_corners))
+
+
+# ---------------------------------------------------------------------------- layouts
+def _strides_of_sized_dims(t):
+    return tuple(stride for stride, n in zip(t.stride(), t.shape) if n > 1)
+
+
+def _assert_same_layout_and_values(ours, theirs):
+    """(..., values): everything but the last equal, the values close."""
+    assert ours[:-1] == theirs[:-1]
+    np.testing.assert_allclose(ours[-1], theirs[-1], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+@pytest.mark.parametrize("groups", [1, 2])
+@pytest.mark.parametrize("kernel", [1, 3, 4])
+@pytest.mark.parametrize("transposed", [False, True])
+@pytest.mark.parametrize("channels_last_weight", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_conv3d_output_layout_follows_pytorchs_backend(batch, groups, kernel, transposed, channels_last_weight, dtype):
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((batch, 4, 5, 5, 5)), dtype=getattr(lib, dtype))
+        w = lib.tensor(np.random.default_rng(1).standard_normal((4, 4 // groups) + (kernel,) * 3),
+                       dtype=getattr(lib, dtype))
+        if channels_last_weight:
+            w = w.contiguous(memory_format=lib.channels_last_3d)
+        else:
+            x = x.contiguous(memory_format=lib.channels_last_3d)
+        x.requires_grad_()
+        fn = lib.nn.functional.conv_transpose3d if transposed else lib.nn.functional.conv3d
+        y = fn(x, w, stride=2, groups=groups)
+        y.backward(lib.ones_like(y))
+        return _strides_of_sized_dims(y), _strides_of_sized_dims(x.grad), y.detach().numpy()
+
+    _assert_same_layout_and_values(run(torchless), run(torch))
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("kernel", [2, 3, 4])
+@pytest.mark.parametrize("groups", [1, 3])
+@pytest.mark.parametrize("spatial", [2, 3])
+def test_conv_same_padding_keeps_channels_last(kernel, groups, spatial):
+    def run(lib):
+        shape = (2, 3) + (6, 4, 5)[:spatial]
+        x = lib.tensor(np.random.default_rng(0).standard_normal(shape), dtype=lib.float32)
+        x = x.contiguous(memory_format=lib.channels_last if spatial == 2 else lib.channels_last_3d).requires_grad_()
+        w = lib.tensor(np.random.default_rng(1).standard_normal((6, 3 // groups) + (kernel,) * spatial),
+                       dtype=lib.float32)
+        y = getattr(lib.nn.functional, f"conv{spatial}d")(x, w, padding="same", groups=groups)
+        y.backward(lib.ones_like(y))
+        return _strides_of_sized_dims(y), _strides_of_sized_dims(x.grad), y.detach().numpy()
+
+    _assert_same_layout_and_values(run(torchless), run(torch))
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (1, 3, 4, 5), (2, 3, 1, 1), (2, 3, 2, 4, 5), (3, 4, 5)])
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_adaptive_avg_pool_to_one_cell_of_channels_last_as_pytorch(shape, channels_last):
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(0).standard_normal(shape), dtype=lib.float32)
+        if channels_last and len(shape) > 3:
+            x = x.contiguous(memory_format=lib.channels_last if len(shape) == 4 else lib.channels_last_3d)
+        x.requires_grad_()
+        fn = lib.nn.functional.adaptive_avg_pool3d if len(shape) == 5 else lib.nn.functional.adaptive_avg_pool2d
+        y = fn(x, 1)
+        node = y.grad_fn
+        saved = [getattr(node, name, "-") for name in ("_saved_size", "_saved_stride", "_saved_storage_offset")]
+        y.backward(lib.ones_like(y))
+        return node.name(), saved, tuple(y.stride()), tuple(x.grad.stride()), y.detach().numpy()
+
+    _assert_same_layout_and_values(run(torchless), run(torch))

@@ -64,18 +64,19 @@ def _per_channel(values, ndim):
     return values.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-def _output_format(x, w):
+def _output_format(x, w, groups, transposed=False, stride=(), output_padding=()):
     """The channels-last format PyTorch gives a convolution's output (and gradients) for these input and weight
-    arrays, else None (C order): the one they suggest, except for float64 volumes, which PyTorch convolves with its
-    slow 3-D kernels (oneDNN has no double), whose outputs are contiguous."""
-    if x.ndim == 5 and x.dtype == np.float64:
+    arrays, else None (C order): the one they suggest, except for the volumes PyTorch convolves with its slow 3-D
+    kernels, whose outputs are contiguous: those its backend selection keeps from oneDNN (see _uses_mkldnn: float64
+    ones, float32 ones of a batch of one with one group and a small kernel and input)."""
+    if x.ndim == 5 and not _uses_mkldnn(x.shape, w.shape, x.dtype, stride, transposed, output_padding, groups):
         return None
     return _memory_format.output_format(x, w)
 
 
-def _in_output_format(y, x, w):
-    """``y``, a new convolution result, laid out as PyTorch's (see _output_format)."""
-    format_ = _output_format(x, w)
+def _in_output_format(y, x, w, *args):
+    """``y``, a new convolution result, laid out as PyTorch's (see _output_format, which takes ``args``)."""
+    format_ = _output_format(x, w, *args)
     return np.ascontiguousarray(y) if format_ is None else _memory_format.in_format(y, format_)
 
 
@@ -109,7 +110,7 @@ class Convolution(Node):
         if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                                and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
             # PyTorch's: channels-last output and gradients when the input or weight is
-            self.layout = _output_format(x, w)
+            self.layout = _output_format(x, w, groups)
             if self.layout is not None:
                 y = _memory_format.in_format(y, self.layout)
         return _like(y, self.ndim)
@@ -223,7 +224,8 @@ class TransposedConvolution(Node):
             y += _per_channel(b.astype(y.dtype, copy=False), y.ndim)
         if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                                and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
-            y = _in_output_format(y, x, w)  # PyTorch's: channels-last when the input or weight is
+            # PyTorch's: channels-last when the input or weight is
+            y = _in_output_format(y, x, w, groups, True, stride, output_padding)
         return _like(y, self.ndim)
 
     def _region(self):
@@ -720,7 +722,10 @@ class _PaddedSame(NamedTuple):
 
     def apply(self, x, w, b, **params):
         pad = tuple(width for pair in reversed(self.widths[2:]) for width in pair)  # (as F.pad's, all dims)
-        return self.real.apply(ConstantPadNd.apply(x, widths=self.widths, value=0, pad=pad), w, b, **params)
+        padded = ConstantPadNd.apply(x, widths=self.widths, value=0, pad=pad)
+        if _memory_format.may_suggest_channels_last(x._data):  # (constant_pad_nd keeps a channels-last layout)
+            padded = _memory_format.keep_channels_last(padded, x._data)
+        return self.real.apply(padded, w, b, **params)
 
 
 def _check_bias_dtype(input, bias):
@@ -814,7 +819,8 @@ def _checked_once(checks):
                 y = _KERNELS[x.ndim].forward(x, w, **params, bias=None if bias is None else bias._data)
                 if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                         and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
-                    y = _in_output_format(y, x, w)  # PyTorch's: channels-last for such an input or weight
+                    # PyTorch's: channels-last for such an input or weight
+                    y = _in_output_format(y, x, w, params["groups"])
                 return Tensor._wrap(y.astype(x.dtype, copy=False))
         y = function.apply(input if batched else input.unsqueeze(0), weight, bias, **params)
         if y.grad_fn is not None and not (y.dtype.is_floating_point or y.dtype.is_complex):

@@ -874,7 +874,7 @@ def adaptive_avg_pool2d(input, output_size):
     if output_hw == (1, 1):
         # PyTorch takes the mean over the last two axes here, with the mean's checks only (any rank
         # from 2, empty planes give NaN).
-        out = input.mean((-1, -2), keepdim=True)
+        return _mean_in_input_format(input.mean((-1, -2), keepdim=True), input)
     else:
         _check_adaptive_avg(tuple(input.shape), output_hw)
         _check_output_resize(tuple(input.shape[:-2]) + tuple(output_hw), input)
@@ -882,6 +882,36 @@ def adaptive_avg_pool2d(input, output_size):
         out = AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
     x = input._data
     return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
+
+
+class _AsStridedToFormat(Node):
+    """PyTorch's adaptive average pooling to one cell of a channels-last input ends with ``as_strided_`` of its
+    mean to the channels-last strides: an in-place op of the same elements, named AsStridedBackward1."""
+
+    torch_saved = {"size": lambda node: node.size, "stride": lambda node: node.stride,
+                   "storage_offset": lambda node: None}
+
+    def forward(self, a, format_=None):
+        out = _memory_format.in_format(a, format_)
+        self.size, self.stride = a.shape, _memory_format.element_strides(out)
+        return out
+
+    def backward(self, grad):
+        return (grad,)
+
+    def backward_graph(self, grad):
+        return (grad,)
+
+    def name(self):
+        return "AsStridedBackward1"
+
+
+def _mean_in_input_format(mean, input):
+    """adaptive_avg_pool2d/3d's ``mean`` over the pooled axes, laid out (as_strided_) in the channels-last format
+    ``input`` suggests, if any."""
+    x = input._data
+    format_ = _memory_format.output_format(x) if _memory_format.may_suggest_channels_last(x) else None
+    return mean if format_ is None else _AsStridedToFormat.apply(mean, format_=format_)
 
 
 # A native function in PyTorch (F.adaptive_avg_pool1d is torch.adaptive_avg_pool1d): a bad output_size is

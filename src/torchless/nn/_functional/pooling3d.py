@@ -13,7 +13,7 @@ from ._args import Param, native
 from .pooling import (AdaptiveAvgPool, AvgPool, MaxUnpool, _adaptive_max, _adaptive_output_size, _check_c_int,
                       _check_float, _check_output_resize, _check_output_storage, _check_unpool_indices,
                       _check_unpool_shapes, _lp_pool, _max_pool, _name_as_private, _output_size, _torch_triple,
-                      _unpool_output_size)
+                      _mean_in_input_format, _unpool_output_size)
 
 __all__ = ["max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
            "adaptive_max_pool3d_with_indices", "max_unpool3d", "lp_pool3d"]
@@ -199,7 +199,7 @@ def _adaptive_avg_pool3d_native(input, output_size):
                            f"{{{d}, {h},{w}}}")
     if tuple(output_size) == (1, 1, 1):
         # PyTorch takes the mean over the last three axes here, with the mean's checks only.
-        return input.mean((-1, -2, -3), keepdim=True)
+        return _mean_in_input_format(input.mean((-1, -2, -3), keepdim=True), input)
     shape = tuple(input.shape)
     for axis in range(1, len(shape)):
         if shape[axis] == 0:
