@@ -15,7 +15,8 @@ fold, pixel shuffle, flatten), each compared with torch.
 * convolution layouts: a float32 volume convolved by PyTorch's slow 3-D kernels (a batch of one, one group, a small
   kernel and input: no oneDNN) has a contiguous output for a channels-last input or weight; padding='same' that
   pads more after than before keeps a channels-last input's layout through its padded copy;
-* adaptive average pooling to one cell of a channels-last input ends in PyTorch's as_strided_ (AsStridedBackward1).
+* adaptive average pooling to one cell of a channels-last input ends in PyTorch's as_strided_ (AsStridedBackward1);
+* ConvTranspose*d.forward checks padding_mode and a tuple padding again, as PyTorch's (set after construction).
 """
 import numpy as np
 import pytest
@@ -233,3 +234,17 @@ def test_adaptive_avg_pool_to_one_cell_of_channels_last_as_pytorch(shape, channe
         return node.name(), saved, tuple(y.stride()), tuple(x.grad.stride()), y.detach().numpy()
 
     _assert_same_layout_and_values(run(torchless), run(torch))
+
+
+# ---------------------------------------------------------------------------- modules changed after construction
+@pytest.mark.parametrize("spatial", [1, 2, 3])
+@pytest.mark.parametrize("change", [("padding_mode", "reflect"), ("padding", "same"), ("padding", [1] * 3),
+                                    ("padding", 1), ("output_padding", 1)])
+def test_conv_transpose_forward_checks_its_attributes(spatial, change):
+    def run(lib):
+        lib.manual_seed(0)
+        module = getattr(lib.nn, f"ConvTranspose{spatial}d")(2, 3, 3, stride=2)
+        setattr(module, *change)
+        return module(lib.ones((1, 2) + (4,) * spatial))
+
+    assert_same_outcome(run)
