@@ -16,7 +16,10 @@ fold, pixel shuffle, flatten), each compared with torch.
   kernel and input: no oneDNN) has a contiguous output for a channels-last input or weight; padding='same' that
   pads more after than before keeps a channels-last input's layout through its padded copy;
 * adaptive average pooling to one cell of a channels-last input ends in PyTorch's as_strided_ (AsStridedBackward1);
-* ConvTranspose*d.forward checks padding_mode and a tuple padding again, as PyTorch's (set after construction).
+* ConvTranspose*d.forward checks padding_mode and a tuple padding again, as PyTorch's (set after construction);
+* a resampling's gradient under create_graph=True is PyTorch's one backward op (UpsampleBilinear2DBackwardBackward0,
+  listing the gradient alone), unfold's is col2im (Col2ImBackward0) and fold's im2col; both show their saved
+  arguments.
 """
 import numpy as np
 import pytest
@@ -248,3 +251,53 @@ def test_conv_transpose_forward_checks_its_attributes(spatial, change):
         return module(lib.ones((1, 2) + (4,) * spatial))
 
     assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- gradients of resampling and fold
+_RESAMPLINGS = {
+    "nearest1d": lambda F, x: F.interpolate(x[:, :, 0], scale_factor=1.5),
+    "linear": lambda F, x: F.interpolate(x[:, :, 0], scale_factor=0.5, mode="linear"),
+    "nearest2d": lambda F, x: F.interpolate(x, scale_factor=2),
+    "nearest_exact": lambda F, x: F.interpolate(x, scale_factor=1.5, mode="nearest-exact"),
+    "bilinear": lambda F, x: F.interpolate(x, size=(5, 3), mode="bilinear", align_corners=True),
+    "bicubic": lambda F, x: F.interpolate(x, scale_factor=1.5, mode="bicubic"),
+    "bicubic_aa": lambda F, x: F.interpolate(x, size=(2, 3), mode="bicubic", antialias=True),
+    "bilinear_aa": lambda F, x: F.interpolate(x, size=(2, 3), mode="bilinear", antialias=True),
+    "trilinear": lambda F, x: F.interpolate(x[:, None], scale_factor=1.5, mode="trilinear"),
+    "nearest3d": lambda F, x: F.interpolate(x[:, None], scale_factor=0.5),
+    "unfold": lambda F, x: F.unfold(x, (2, 3), dilation=(1, 2), padding=1),
+    "unfold_unbatched": lambda F, x: F.unfold(x[0], 2, stride=2),
+    "fold": lambda F, x: F.fold(x.reshape(2, 12, 5), (2, 6), 2),
+    "fold_unbatched": lambda F, x: F.fold(x.reshape(2, 12, 5)[0], (3, 6), 2, stride=(2, 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_RESAMPLINGS))
+def test_resampling_gradient_under_create_graph_is_pytorchs_backward_op(name):
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((2, 3, 4, 5)), requires_grad=True)
+        y = _RESAMPLINGS[name](lib.nn.functional, x)
+        g = lib.tensor(np.random.default_rng(1).standard_normal(tuple(y.shape)), requires_grad=True)
+        (gx,) = lib.autograd.grad(y, x, g, create_graph=True)
+        node = gx.grad_fn
+        while node.name() in ("ViewBackward0", "UnsafeViewBackward0", "SqueezeBackward1", "UnsqueezeBackward0"):
+            node = node.next_functions[0][0]  # (the slicing and reshaping of the test's own input)
+        (gg,) = lib.autograd.grad((gx * gx).sum(), g)
+        return node.name(), len(node.next_functions), np.round(gx.detach().numpy(), 6).tolist(), \
+            np.round(gg.numpy(), 6).tolist()
+
+    assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("shape", [(1, 2, 4, 4), (2, 4, 5)])
+def test_fold_nodes_show_their_saved_arguments(shape):
+    def saved(node):
+        return node.name(), {name: getattr(node, name) for name in dir(node) if name.startswith("_saved")}
+
+    def run(lib):
+        x = lib.ones(*shape, requires_grad=True)
+        cols = lib.nn.functional.unfold(x, (2, 3), padding=1, dilation=(1, 2), stride=(2, 1))
+        image = lib.nn.functional.fold(cols, shape[-2:], (2, 3), padding=1, dilation=(1, 2), stride=(2, 1))
+        return saved(cols.grad_fn), saved(image.grad_fn)
+
+    assert run(torchless) == run(torch)

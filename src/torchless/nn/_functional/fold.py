@@ -27,8 +27,16 @@ def _batched(array, batched_ndim):
     return array if array.ndim == batched_ndim else array[None]
 
 
+_WINDOW_SAVED = {name: (lambda i: lambda node: tuple(node.args[i]))(i)
+                 for i, name in enumerate(("kernel_size", "dilation", "padding", "stride"))}
+
+
 class Im2Col(Node):
     """unfold: gather the blocks into columns; backward sums the column gradients back (col2im)."""
+
+    torch_saved = {"Im2ColBackward0": {**_WINDOW_SAVED,
+                                       "self_sym_argsize_minus_1": lambda node: node.input_shape[-1],
+                                       "self_sym_argsize_minus_2": lambda node: node.input_shape[-2]}}
 
     def forward(self, x, kernel=None, dilation=None, padding=None, stride=None):
         self.input_shape, self.args = x.shape, (kernel, dilation, padding, stride)
@@ -41,13 +49,15 @@ class Im2Col(Node):
 
     def backward_graph(self, grad):  # col2im and im2col are each other's adjoint
         kernel, dilation, padding, stride = self.args
-        gx = Col2Im.apply(grad, output_hw=tuple(self.input_shape[-2:]), kernel=kernel, dilation=dilation,
-                          padding=padding, stride=stride)
-        return (gx.reshape(self.input_shape),)
+        # (of the input's shape already, batched or not: PyTorch's gradient is the col2im node itself)
+        return (Col2Im.apply(grad, output_hw=tuple(self.input_shape[-2:]), kernel=kernel, dilation=dilation,
+                             padding=padding, stride=stride),)
 
 
 class Col2Im(Node):
     """fold: sum columns into an image; backward gathers the image gradient into columns (im2col)."""
+
+    torch_saved = {"Col2ImBackward0": _WINDOW_SAVED}
 
     def forward(self, cols, output_hw=None, kernel=None, dilation=None, padding=None, stride=None):
         self.input_shape, self.args = cols.shape, (kernel, dilation, padding, stride)
@@ -60,8 +70,7 @@ class Col2Im(Node):
 
     def backward_graph(self, grad):
         kernel, dilation, padding, stride = self.args
-        gcols = Im2Col.apply(grad, kernel=kernel, dilation=dilation, padding=padding, stride=stride)
-        return (gcols.reshape(self.input_shape),)
+        return (Im2Col.apply(grad, kernel=kernel, dilation=dilation, padding=padding, stride=stride),)
 
 
 # ---------------------------------------------------------------------------- checks (PyTorch's order and words)

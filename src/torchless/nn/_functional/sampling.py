@@ -592,6 +592,8 @@ class Resample(Node):
     ``shown``: (output size, scales, align_corners) of the call, which PyTorch's node shows (grad_fn._saved_*)."""
 
     torch_saved = {name: _upsample_saved(*node) for name, node in _UPSAMPLE_NODES.items()}
+    # PyTorch's backward is one upsample_*_backward op of the gradient alone (UpsampleNearest2DBackwardBackward0)
+    backward_is_one_op, backward_inputs = True, ()
 
     def forward(self, x, maps=None, adjoints=None, name=None, infinite_to_nan=False, backward_error=None, shown=None):
         self.input_shape, self.shown = x.shape, shown
