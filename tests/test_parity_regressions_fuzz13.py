@@ -19,7 +19,10 @@ fold, pixel shuffle, flatten), each compared with torch.
 * ConvTranspose*d.forward checks padding_mode and a tuple padding again, as PyTorch's (set after construction);
 * a resampling's gradient under create_graph=True is PyTorch's one backward op (UpsampleBilinear2DBackwardBackward0,
   listing the gradient alone), unfold's is col2im (Col2ImBackward0) and fold's im2col; both show their saved
-  arguments.
+  arguments;
+* saved values shown as PyTorch's nodes show them: pixel (un)shuffle's factor, channel_shuffle's groups,
+  fractional max pooling's kernel, output size, indices and input (which it saves: an in-place change of it fails
+  backward), max unpooling's indices, avg_pool3d's stride as given (() when omitted).
 """
 import numpy as np
 import pytest
@@ -301,3 +304,48 @@ def test_fold_nodes_show_their_saved_arguments(shape):
         return saved(cols.grad_fn), saved(image.grad_fn)
 
     assert run(torchless) == run(torch)
+
+
+# ---------------------------------------------------------------------------- saved values
+def _shown_saved(node):
+    shown = {}
+    for name in dir(node):
+        if name.startswith("_saved"):
+            value = getattr(node, name)
+            shown[name] = (tuple(value.shape), str(value.dtype).split(".")[-1]) if hasattr(value, "dtype") else value
+    return node.name(), shown
+
+
+_SAVING = {
+    "pixel_shuffle": lambda F, x: F.pixel_shuffle(x.repeat(1, 4, 1, 1), 2),
+    "pixel_unshuffle": lambda F, x: F.pixel_unshuffle(x[..., :4], 2),
+    "channel_shuffle": lambda F, x: F.channel_shuffle(x.repeat(1, 2, 1, 1), 3),
+    "fractional_max_pool2d": lambda F, x: F.fractional_max_pool2d(x, 2, output_size=(2, 3),
+                                                                 _random_samples=x.new_full((2, 3, 2), 0.4)),
+    "fractional_max_pool3d": lambda F, x: F.fractional_max_pool3d(x[:, None], (1, 2, 2), output_size=2,
+                                                                 _random_samples=x.new_full((2, 1, 3), 0.4)),
+    "max_unpool2d": lambda F, x: F.max_unpool2d(*F.max_pool2d(x[..., :4], 2, return_indices=True), 2),
+    "max_unpool3d": lambda F, x: F.max_unpool3d(*F.max_pool3d(x[:, None, :, :, :4], 2, return_indices=True), 2),
+    "avg_pool3d": lambda F, x: F.avg_pool3d(x[:, None], 2),
+    "avg_pool3d_stride1": lambda F, x: F.avg_pool3d(x[:, None], (1, 2, 2), (1,), padding=(0, 1, 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SAVING))
+def test_nodes_show_what_pytorchs_save(name):
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(0).standard_normal((2, 3, 4, 5)), requires_grad=True)
+        return _shown_saved(_SAVING[name](lib.nn.functional, x * 1).grad_fn)
+
+    assert run(torchless) == run(torch)
+
+
+def test_fractional_max_pool_saves_its_input():
+    def run(lib):
+        x = lib.ones(1, 1, 4, 5, 6, requires_grad=True)
+        y = x * 1
+        out = lib.nn.functional.fractional_max_pool3d(y, 2, output_size=2, _random_samples=lib.full((1, 1, 3), 0.3))
+        y.add_(1)  # PyTorch saved y: backward refuses its new version
+        out.sum().backward()
+
+    _same_message(run)

@@ -43,6 +43,8 @@ def _fresh(out, x):
 
 
 class PixelShuffle(Node):
+    torch_saved = {"upscale_factor": lambda node: node.factor}
+
     def forward(self, x, factor=1):
         self.factor, self.input_shape = factor, x.shape
         return _fresh(_depth_to_space(x, factor), x)
@@ -59,6 +61,8 @@ class PixelShuffle(Node):
 
 
 class PixelUnshuffle(Node):
+    torch_saved = {"downscale_factor": lambda node: node.factor}
+
     def forward(self, x, factor=1):
         self.factor, self.input_shape = factor, x.shape
         if not x.size:  # PyTorch returns an empty input as it is, shape included
@@ -157,6 +161,8 @@ def _pixel_unshuffle(input, downscale_factor):
 
 
 class ChannelShuffle(Node):
+    torch_saved = {"groups": lambda node: node.groups}
+
     def forward(self, x, groups=1):
         self.groups = groups
         return _shuffle_channels(x, groups)

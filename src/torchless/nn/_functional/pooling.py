@@ -1023,6 +1023,7 @@ class MaxUnpool(Node):
     or volume ``output_size``, zeros elsewhere; backward reads the output gradient back at the same indices."""
 
     saved = ("indices",)
+    torch_saved = {"indices": Saved("indices")}
 
     def forward(self, x, indices=None, output_size=None):
         self.input_shape, self.indices, self.spatial = x.shape, indices, len(output_size)
@@ -1224,10 +1225,12 @@ class FractionalMaxPool(Node):
     """Fractional max pooling; backward scatter-adds each output's gradient at its argmax (windows may
     overlap, so several outputs can send gradient to one input cell)."""
 
-    saved = ("indices",)
+    saved, saves = ("indices",), (0,)  # PyTorch saves the input too
+    torch_saved = {"self": SavedInput(0), "kernel_size": lambda node: node.kernel_size,
+                   "output_size": lambda node: node.indices.shape[-node.spatial:], "result1": Saved("indices")}
 
-    def forward(self, x, pooled=None, indices=None, spatial=2):
-        self.input_shape, self.indices, self.spatial = x.shape, indices, spatial
+    def forward(self, x, pooled=None, indices=None, spatial=2, kernel_size=None):
+        self.input_shape, self.indices, self.spatial, self.kernel_size = x.shape, indices, spatial, kernel_size
         self.winners = None  # (for MaxPool.backward_graph: flat indices, no winners)
         return pooled
 
@@ -1301,7 +1304,8 @@ def _fractional_max_pool_native(input, kernel_size, output_size, random_samples,
                                                  kernel_size)]
     pooled, indices = fractional_pool.fractional_max_pool_forward(planes, starts, kernel_size)
     pooled, indices = pooled.reshape(out_shape), indices.reshape(out_shape)
-    out = FractionalMaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial)
+    out = FractionalMaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial,
+                                  kernel_size=tuple(kernel_size))
     return out, Tensor._wrap(indices)
 
 

@@ -173,6 +173,7 @@ def avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad
         raise RuntimeError(f"{fn}: padding must be a single int, or a tuple of three ints")
     _check_c_int(padding)
     kernel = _triple(kernel_size)
+    stride_given, padding_given = stride, padding  # (as the node shows them: an omitted stride as ())
     stride, padding = _triple(stride, kernel), _triple(padding)
     if input.dim() not in (4, 5):
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
@@ -184,7 +185,8 @@ def avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad
     if input.dtype.name not in ("float32", "float64", "int64"):
         raise NotImplementedError(f"\"avg_pool3d_out_frame\" not implemented for '{input.dtype.scalar_name}'")
     return AvgPool.apply(input, spatial=3, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
-                         count_include_pad=count_include_pad, divisor_override=divisor_override)
+                         count_include_pad=count_include_pad, divisor_override=divisor_override,
+                         shown=_shown(kernel_size, stride_given, padding_given))
 
 
 # ---------------------------------------------------------------------------- adaptive pooling
