@@ -22,7 +22,9 @@ fold, pixel shuffle, flatten), each compared with torch.
   arguments;
 * saved values shown as PyTorch's nodes show them: pixel (un)shuffle's factor, channel_shuffle's groups,
   fractional max pooling's kernel, output size, indices and input (which it saves: an in-place change of it fails
-  backward), max unpooling's indices, avg_pool3d's stride as given (() when omitted).
+  backward), max unpooling's indices, avg_pool3d's stride as given (() when omitted);
+* a complex bias on a real transposed convolution fails with PyTorch's message (it raised KeyError), naming the
+  promoted result type; complex tensor types are named CPUComplexFloatType; max_pool3d refuses complex input.
 """
 import numpy as np
 import pytest
@@ -349,3 +351,38 @@ def test_fractional_max_pool_saves_its_input():
         out.sum().backward()
 
     _same_message(run)
+
+
+# ---------------------------------------------------------------------------- dtypes
+_DTYPES = ["float16", "float32", "float64", "int64", "complex64", "complex128"]
+
+
+@pytest.mark.filterwarnings("ignore:Casting complex values")  # (the helper compares real parts; all ones here)
+@pytest.mark.parametrize("input_dtype", _DTYPES)
+@pytest.mark.parametrize("bias_dtype", _DTYPES)
+@pytest.mark.parametrize("transposed", [False, True])
+def test_conv_with_a_bias_of_another_dtype(input_dtype, bias_dtype, transposed):
+    def run(lib):
+        x = lib.ones(1, 2, 4, dtype=getattr(lib, input_dtype))
+        w = lib.ones(2, 2, 2, dtype=getattr(lib, input_dtype))
+        b = lib.ones(2, dtype=getattr(lib, bias_dtype))
+        return (lib.nn.functional.conv_transpose1d if transposed else lib.nn.functional.conv1d)(x, w, b)
+
+    assert_same_outcome(run)
+
+
+@pytest.mark.parametrize("input_dtype", ["float32", "complex64", "complex128"])
+@pytest.mark.parametrize("weight_dtype", ["float16", "float32", "complex64"])
+def test_conv_dtype_mismatch_names_complex_types_as_pytorch(input_dtype, weight_dtype):
+    def run(lib):
+        x = lib.ones(1, 2, 4, dtype=getattr(lib, input_dtype))
+        return lib.nn.functional.conv_transpose1d(x, lib.ones(2, 2, 2, dtype=getattr(lib, weight_dtype)))
+
+    assert_same_outcome(run)
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128", "bool"])
+@pytest.mark.parametrize("return_indices", [False, True])
+def test_max_pool3d_refuses_complex_input(dtype, return_indices):
+    _same_message(lambda lib: lib.nn.functional.max_pool3d(lib.ones(1, 1, 2, 2, 2, dtype=getattr(lib, dtype)), 1,
+                                                           return_indices=return_indices))

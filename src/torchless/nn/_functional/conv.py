@@ -319,13 +319,14 @@ _C10_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "
               "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int", "bool": "bool",
               "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 _SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte", "int8": "Char",
-                 "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
+                 "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool", "complex64": "ComplexFloat",
+                 "complex128": "ComplexDouble"}
 
 
 def _tensor_type(dtype):
-    # PyTorch's type string knows the legacy names of the classic numeric types only; for bool it falls back
-    # to the backend's type name.
-    if dtype.name not in _SCALAR_NAMES or dtype.name == "bool":  # bool and the complex dtypes
+    # PyTorch's type string knows the legacy names of the classic numeric types only; for bool and the complex
+    # dtypes it falls back to the backend's type name.
+    if dtype.name not in _SCALAR_NAMES or dtype.name == "bool" or dtype.name.startswith("complex"):
         return f"CPU{dtype.scalar_name}Type"
     return f"torchless.{_SCALAR_NAMES[dtype.name]}Tensor"
 
@@ -572,7 +573,8 @@ def _check_bias_added_in_place(out_dtype, bias):
     an integer output), and then cannot be written back. (conv1d and conv2d with a numeric padding
     have already required the input's dtype.)"""
     if bias is not None and _category(bias._data.dtype) > _category(out_dtype):
-        raise RuntimeError(f"result type {_SCALAR_NAMES[bias._data.dtype.name]} can't be cast to the desired output "
+        result = _promote(out_dtype, bias._data.dtype)  # (a complex64 bias on a double output: complex128)
+        raise RuntimeError(f"result type {_SCALAR_NAMES[result.name]} can't be cast to the desired output "
                            f"type {_SCALAR_NAMES[out_dtype.name]}")
 
 

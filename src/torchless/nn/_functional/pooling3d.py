@@ -84,8 +84,9 @@ def _max_pool3d_params(input, kernel, stride, padding, dilation, ceil_mode):
     shape = tuple(input.shape)
     out = _output_sizes(shape, kernel, stride, padding, dilation, ceil_mode)
     _pool3d_shape_check(shape, kernel, stride, padding, dilation, out, "max_pool3d_with_indices_out_cpu_template()")
-    if input.dtype.name == "bool":
-        raise NotImplementedError(f"\"{_memory_format.kernel_name(fn, input._data)}\" not implemented for 'Bool'")
+    if input.dtype.name == "bool" or input.dtype.is_complex:  # (PyTorch's kernel has neither)
+        raise NotImplementedError(f"\"{_memory_format.kernel_name(fn, input._data)}\" not implemented for "
+                                  f"'{input.dtype.scalar_name}'")
     return kernel, stride, padding, dilation
 
 
