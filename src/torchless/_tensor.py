@@ -2551,7 +2551,8 @@ class Tensor:
             return self  # PyTorch returns the input itself: nothing to merge
         shape = self._data.shape
         new = shape[:start] + (int(np.prod(shape[start : end + 1])),) + shape[end + 1 :]
-        return self.reshape(new)  # (PyTorch's flatten is its reshape: a copy for a layout no view can merge)
+        # PyTorch's flatten is its reshape (a copy for a layout no view can merge): the node named as reshape's
+        return shape_ops.Reshape.apply(self, shape=new, name=None)
 
     def unflatten(self, dim, sizes):
         parsed = _parser_errors.method_arguments("unflatten", (dim, sizes))
