@@ -27,8 +27,13 @@ def _batched(array, batched_ndim):
     return array if array.ndim == batched_ndim else array[None]
 
 
-_WINDOW_SAVED = {name: (lambda i: lambda node: tuple(node.args[i]))(i)
-                 for i, name in enumerate(("kernel_size", "dilation", "padding", "stride"))}
+def _window_argument(position):
+    """A saved-value spec: the node's window argument at ``position`` of its args (kernel, dilation, padding,
+    stride)."""
+    return lambda node: tuple(node.args[position])
+
+
+_WINDOW_SAVED = {name: _window_argument(i) for i, name in enumerate(("kernel_size", "dilation", "padding", "stride"))}
 
 
 class Im2Col(Node):

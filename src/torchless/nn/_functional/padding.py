@@ -77,7 +77,8 @@ class IndexPad(shape_ops.IndexPad):
         # PyTorch's reflection_pad/replication_pad backward ops read the input too, with derivative zero there
         # (and write a contiguous gradient, where the gathers here end moved)
         the_input = self.graph_input(0, np.broadcast_to(np.zeros((), grad._data.dtype), self.input_shape))
-        return (with_zero_derivative_of(gx.contiguous(), the_input, self.node_name.removesuffix("0") + "Backward0", grad),)
+        name = self.node_name.removesuffix("0") + "Backward0"  # ReflectionPad2DBackwardBackward0
+        return (with_zero_derivative_of(gx.contiguous(), the_input, name, grad),)
 
     def name(self):
         return self.node_name

@@ -875,11 +875,10 @@ def adaptive_avg_pool2d(input, output_size):
         # PyTorch takes the mean over the last two axes here, with the mean's checks only (any rank
         # from 2, empty planes give NaN).
         return _mean_in_input_format(input.mean((-1, -2), keepdim=True), input)
-    else:
-        _check_adaptive_avg(tuple(input.shape), output_hw)
-        _check_output_resize(tuple(input.shape[:-2]) + tuple(output_hw), input)
-        _check_float_unless_empty(input, output_hw, 2)
-        out = AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
+    _check_adaptive_avg(tuple(input.shape), output_hw)
+    _check_output_resize(tuple(input.shape[:-2]) + tuple(output_hw), input)
+    _check_float_unless_empty(input, output_hw, 2)
+    out = AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
     x = input._data
     return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
