@@ -24,7 +24,9 @@ fold, pixel shuffle, flatten), each compared with torch.
   fractional max pooling's kernel, output size, indices and input (which it saves: an in-place change of it fails
   backward), max unpooling's indices, avg_pool3d's stride as given (() when omitted);
 * a complex bias on a real transposed convolution fails with PyTorch's message (it raised KeyError), naming the
-  promoted result type; complex tensor types are named CPUComplexFloatType; max_pool3d refuses complex input.
+  promoted result type; complex tensor types are named CPUComplexFloatType; max_pool3d refuses complex input;
+* Tensor.unflatten (so nn.Unflatten) refuses empty sizes before it reads dim, as PyTorch's Python method does,
+  while torch.unflatten parses dim first.
 """
 import numpy as np
 import pytest
@@ -386,3 +388,20 @@ def test_conv_dtype_mismatch_names_complex_types_as_pytorch(input_dtype, weight_
 def test_max_pool3d_refuses_complex_input(dtype, return_indices):
     _same_message(lambda lib: lib.nn.functional.max_pool3d(lib.ones(1, 1, 2, 2, 2, dtype=getattr(lib, dtype)), 1,
                                                            return_indices=return_indices))
+
+
+# ---------------------------------------------------------------------------- unflatten's order of checks
+@pytest.mark.parametrize("dim, sizes", [(None, ()), ("a", ()), (1.0, []), (0, ""), (None, (2,)), (0, "ab"),
+                                        (0, ()), (1.0, (2,)), (0, (1.5,)), (0, [3, 1]), (-1, (2, 1)), (5, (3,))])
+def test_unflatten_refuses_empty_sizes_before_reading_dim(dim, sizes):
+    def forms(lib):
+        x = lib.ones(3, 2)
+        return [outcome(lambda: tuple(call().shape)) for call in (
+            lambda: x.unflatten(dim, sizes),  # Python code in PyTorch: empty sizes first
+            lambda: lib.nn.Unflatten(dim, sizes)(x),
+            lambda: lib.unflatten(x, dim, sizes),  # native: dim parsed first
+            lambda: lib.unflatten(input=x, dim=dim, sizes=sizes))]
+
+    theirs = [Raised(r.type, r.message.replace("torch.", "torchless.")) if isinstance(r, Raised) else r
+              for r in forms(torch)]
+    assert forms(torchless) == theirs

@@ -2555,6 +2555,8 @@ class Tensor:
         return shape_ops.Reshape.apply(self, shape=new, name=None)
 
     def unflatten(self, dim, sizes):
+        if not sizes:  # PyTorch's Tensor.unflatten, Python code, checks this before its parser reads dim
+            raise RuntimeError("unflatten: sizes must be non-empty")
         parsed = _parser_errors.method_arguments("unflatten", (dim, sizes))
         sizes = tuple(parsed["sizes"])
         if not sizes:
