@@ -26,7 +26,9 @@ fold, pixel shuffle, flatten), each compared with torch.
 * a complex bias on a real transposed convolution fails with PyTorch's message (it raised KeyError), naming the
   promoted result type; complex tensor types are named CPUComplexFloatType; max_pool3d refuses complex input;
 * Tensor.unflatten (so nn.Unflatten) refuses empty sizes before it reads dim, as PyTorch's Python method does,
-  while torch.unflatten parses dim first.
+  while torch.unflatten parses dim first;
+* under create_graph=True unsqueeze's gradient is grad.squeeze(dim) (SqueezeBackward1), and a squeeze that removed
+  no dim passes the gradient itself, as PyTorch's formulas (1-D and unbatched layers run through both).
 """
 import numpy as np
 import pytest
@@ -405,3 +407,29 @@ def test_unflatten_refuses_empty_sizes_before_reading_dim(dim, sizes):
     theirs = [Raised(r.type, r.message.replace("torch.", "torchless.")) if isinstance(r, Raised) else r
               for r in forms(torch)]
     assert forms(torchless) == theirs
+
+
+# ---------------------------------------------------------------------------- gradients of (un)squeeze
+_RESHAPINGS = {
+    "unsqueeze": lambda lib, x: x.unsqueeze(1),
+    "unsqueeze_last": lambda lib, x: x.unsqueeze(-1),
+    "squeeze_nothing": lambda lib, x: x.squeeze(0),
+    "squeeze_all_nothing": lambda lib, x: x.squeeze(),
+    "squeeze_dims_nothing": lambda lib, x: x.squeeze((0, 1)),
+    "unsqueeze_squeeze": lambda lib, x: x.unsqueeze(-2).squeeze(-2),
+    "conv1d_unbatched": lambda lib, x: lib.nn.functional.conv1d(x, lib.ones(2, 2, 2)),
+    "max_unpool1d": lambda lib, x: lib.nn.functional.max_unpool1d(x[None], lib.tensor([[[1, 2, 4], [0, 3, 5]]]), 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_RESHAPINGS))
+def test_squeeze_and_unsqueeze_gradients_under_create_graph(name):
+    def run(lib):
+        x = lib.ones(2, 3, requires_grad=True)
+        y = _RESHAPINGS[name](lib, x)
+        g = lib.ones(y.shape, requires_grad=True)
+        (gx,) = lib.autograd.grad(y, x, g, create_graph=True)
+        (gg,) = lib.autograd.grad((gx * gx).sum(), g)
+        return gx.grad_fn and gx.grad_fn.name(), gx is g, gg.tolist()
+
+    assert run(torchless) == run(torch)

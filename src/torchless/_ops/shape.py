@@ -44,6 +44,12 @@ class Reshape(Node):
         return (grad.reshape(self.input_shape),)
 
     def backward_graph(self, grad):
+        # PyTorch's formulas: unsqueeze's gradient is grad.squeeze(dim); squeeze's unsqueezes only the dims it
+        # removed, and is the gradient itself when it removed none
+        if self.node_name == "UnsqueezeBackward0":
+            return (grad.squeeze(self.dim),)
+        if self.node_name.startswith("SqueezeBackward") and grad._data.shape == self.input_shape:
+            return (grad,)
         return (grad.reshape(self.input_shape),)
 
     def name(self):
