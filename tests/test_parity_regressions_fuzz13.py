@@ -28,7 +28,9 @@ fold, pixel shuffle, flatten), each compared with torch.
 * Tensor.unflatten (so nn.Unflatten) refuses empty sizes before it reads dim, as PyTorch's Python method does,
   while torch.unflatten parses dim first;
 * under create_graph=True unsqueeze's gradient is grad.squeeze(dim) (SqueezeBackward1), and a squeeze that removed
-  no dim passes the gradient itself, as PyTorch's formulas (1-D and unbatched layers run through both).
+  no dim passes the gradient itself, as PyTorch's formulas (1-D and unbatched layers run through both);
+* the second derivative of an antialiased resampling is the forward resampling (its weights), not the adjoint of
+  the backward's.
 """
 import numpy as np
 import pytest
@@ -434,3 +436,22 @@ def test_squeeze_and_unsqueeze_gradients_under_create_graph(name):
         return gx.grad_fn and gx.grad_fn.name(), gx is g, gg.tolist()
 
     assert run(torchless) == run(torch)
+
+
+@pytest.mark.parametrize("mode, options", [("bicubic", {"antialias": True}), ("bilinear", {"antialias": True}),
+                                           ("bicubic", {"antialias": True, "align_corners": True}),
+                                           ("bilinear", {"align_corners": True}), ("nearest", {})])
+@pytest.mark.parametrize("scale", [0.5, 0.7, 2.0])
+@pytest.mark.parametrize("shape", [(1, 2, 5, 4), (1, 2, 5, 2), (1, 4, 4, 2)])
+def test_resampling_second_and_third_gradients(mode, options, scale, shape):
+    def run(lib):
+        x = lib.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+        y = lib.nn.functional.interpolate(x, scale_factor=scale, mode=mode, **options)
+        g = lib.tensor(np.random.default_rng(1).standard_normal(tuple(y.shape)), requires_grad=True)
+        (gx,) = lib.autograd.grad(y, x, g, create_graph=True)
+        (gg,) = lib.autograd.grad((gx * gx).sum(), g, create_graph=True)  # antialiasing: the forward's weights
+        (ggg,) = lib.autograd.grad((gg * gg).sum(), g)
+        return gx.detach().numpy(), gg.detach().numpy(), ggg.numpy()
+
+    for ours, theirs in zip(run(torchless), run(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10)

@@ -403,26 +403,6 @@ class _Taps:
             out[tuple(where)] += sums
         return out
 
-    def adjoint_tensor(self, grad, axis):
-        """adjoint for a gradient tensor recorded in the graph (create_graph=True): one scatter-add per tap,
-        whose own gradient is the gather of ``apply``."""
-        from ..._ops.indexing import Scatter
-
-        dtype, ndim = grad._data.dtype, grad._data.ndim
-        shape = list(grad._data.shape)
-        shape[axis] = self.size
-        out = grad._wrap(np.zeros(shape, dtype))
-        along = [1] * ndim
-        along[axis] = -1
-        # every element of grad's position, but along ``axis`` the tap's
-        key = [np.arange(n).reshape([-1 if i == d else 1 for i in range(ndim)]) for d, n in enumerate(grad._data.shape)]
-        for k in range(self.index.shape[1]):
-            key[axis] = self.index[:, k].reshape(along)
-            part = grad if self.weight is None else grad * grad._wrap(self.weight[:, k].reshape(along)
-                                                                      .astype(dtype, copy=False))
-            out = Scatter.apply(out, part, key=tuple(key), add=True)
-        return out
-
 
 def _area_pixel_scale(size, out, align_corners, scale, dtype):
     """PyTorch's area_pixel_compute_scale in ``dtype``: input pixels per output pixel."""
@@ -596,17 +576,13 @@ class Resample(Node):
     backward_is_one_op, backward_inputs = True, ()
 
     def forward(self, x, maps=None, adjoints=None, name=None, infinite_to_nan=False, backward_error=None, shown=None):
-        self.input_shape, self.shown = x.shape, shown
+        self.input_shape, self.shown, self.maps = x.shape, shown, maps
         self.adjoints, self._name = adjoints if adjoints is not None else maps, name
         self.backward_error = backward_error  # PyTorch's backward kernel refusing the dtype
         out = x.astype(np.float32) if x.dtype == np.float16 else x  # half computes in float, as opmath
         if infinite_to_nan and np.isinf(out).any():
             out = np.where(np.isinf(out), out.dtype.type(np.nan), out)
-        first = x.ndim - len(maps)
-        for axis in reversed(range(len(maps))):
-            if maps[axis] is not None:
-                out = maps[axis].apply(out, first + axis)
-        return np.ascontiguousarray(out, dtype=x.dtype) if out is not x else out.copy()
+        return _resampled(out, maps, x)
 
     def backward(self, grad):
         if self.backward_error is not None:
@@ -621,14 +597,37 @@ class Resample(Node):
     def backward_graph(self, grad):
         if self.backward_error is not None:
             raise NotImplementedError(self.backward_error)
-        first = grad._data.ndim - len(self.adjoints)
-        for axis, taps in enumerate(self.adjoints):
-            if taps is not None:
-                grad = taps.adjoint_tensor(grad, first + axis)
-        return (grad,)
+        return (ResampleGradient.apply(grad, resample=self),)
 
     def name(self):
         return self._name
+
+
+def _resampled(out, maps, x):
+    """``out`` (``x``, or its float32 copy) resampled by ``maps``, the last axis first, in ``x``'s dtype."""
+    first = out.ndim - len(maps)
+    for axis in reversed(range(len(maps))):
+        if maps[axis] is not None:
+            out = maps[axis].apply(out, first + axis)
+    return np.ascontiguousarray(out, dtype=x.dtype) if out is not x else out.copy()
+
+
+class ResampleGradient(Node):
+    """A Resample's gradient as an op of the graph (create_graph=True): PyTorch's upsample_*_backward, whose own
+    derivative is the forward resampling, by the forward's maps (which the backward's adjoints differ from when
+    antialiasing). Named after it by the Resample node (UpsampleBicubic2DAaBackwardBackward0)."""
+
+    def forward(self, grad, resample=None):
+        self.resample = resample
+        return resample.backward(grad)[0]
+
+    def backward(self, grad):
+        return (_resampled(grad.astype(np.float32) if grad.dtype == np.float16 else grad, self.resample.maps, grad),)
+
+    def backward_graph(self, grad):
+        resample = self.resample
+        return (Resample.apply(grad, maps=resample.maps, adjoints=resample.adjoints, name=resample.name(),
+                               shown=resample.shown),)
 
 
 # ---------------------------------------------------------------------------- one_hot
