@@ -468,6 +468,8 @@ METHOD_OVERLOADS = {
 # The function forms whose arguments are parsed before the method is called
 FUNCTION_PARSED_FIRST = {
     "flip": ("Tensor input, int[] dims",),
+    # (the method, Python code in PyTorch, refuses empty sizes before its parser sees dim)
+    "unflatten": ("Tensor input, int dim, int[] sizes",),
 }
 
 

@@ -2532,8 +2532,7 @@ class Tensor:
 
     def reshape(self, *shape):
         shape = _infer_shape(_shape_arg(shape, "reshape", "shape"), self._data.size)
-        name = "ViewBackward0" if self._data.flags.c_contiguous else "UnsafeViewBackward0"
-        return shape_ops.Reshape.apply(self, shape=shape, name=name)
+        return shape_ops.Reshape.apply(self, shape=shape, name=None)  # (the node named as PyTorch's reshape's)
 
     def reshape_as(self, other):
         return self.reshape(other.shape)
@@ -2552,9 +2551,12 @@ class Tensor:
             return self  # PyTorch returns the input itself: nothing to merge
         shape = self._data.shape
         new = shape[:start] + (int(np.prod(shape[start : end + 1])),) + shape[end + 1 :]
-        return shape_ops.Reshape.apply(self, shape=new)
+        # PyTorch's flatten is its reshape (a copy for a layout no view can merge): the node named as reshape's
+        return shape_ops.Reshape.apply(self, shape=new, name=None)
 
     def unflatten(self, dim, sizes):
+        if not sizes:  # PyTorch's Tensor.unflatten, Python code, checks this before its parser reads dim
+            raise RuntimeError("unflatten: sizes must be non-empty")
         parsed = _parser_errors.method_arguments("unflatten", (dim, sizes))
         sizes = tuple(parsed["sizes"])
         if not sizes:

@@ -15,6 +15,7 @@ class Reshape(Node):
     _input_sizes = {"self_sym_sizes": lambda node: tuple(node.input_shape)}
     _dim_and_sizes = {"dim": lambda node: int64(node.dim), **_input_sizes}
     torch_saved = {"ViewBackward0": _input_sizes, "UnsafeViewBackward0": _input_sizes,
+                   "ReshapeAliasBackward0": _input_sizes,
                    "SqueezeBackward0": _input_sizes, "SqueezeBackward1": _dim_and_sizes,
                    "SqueezeBackward2": _dim_and_sizes, "UnsqueezeBackward0": {"dim": lambda node: int64(node.dim)},
                    # the in-place squeeze_/unsqueeze_, numbered apart
@@ -27,6 +28,9 @@ class Reshape(Node):
         NumPy's reshape picks its own."""
         self.input_shape, self.node_name, self.dim = a.shape, name, dim
         out = a.reshape(shape)
+        if name is None:  # reshape's node, as PyTorch picks it: view, _reshape_alias, or _unsafe_view of a copy
+            self.node_name = "ViewBackward0" if a.flags.c_contiguous else \
+                "ReshapeAliasBackward0" if np.may_share_memory(out, a) else "UnsafeViewBackward0"
         if new_axis is None:
             return out
         strides = a.strides
@@ -40,6 +44,12 @@ class Reshape(Node):
         return (grad.reshape(self.input_shape),)
 
     def backward_graph(self, grad):
+        # PyTorch's formulas: unsqueeze's gradient is grad.squeeze(dim); squeeze's unsqueezes only the dims it
+        # removed, and is the gradient itself when it removed none
+        if self.node_name == "UnsqueezeBackward0":
+            return (grad.squeeze(self.dim),)
+        if self.node_name.startswith("SqueezeBackward") and grad._data.shape == self.input_shape:
+            return (grad,)
         return (grad.reshape(self.input_shape),)
 
     def name(self):

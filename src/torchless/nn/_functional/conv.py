@@ -64,18 +64,19 @@ def _per_channel(values, ndim):
     return values.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-def _output_format(x, w):
+def _output_format(x, w, groups, transposed=False, stride=(), output_padding=()):
     """The channels-last format PyTorch gives a convolution's output (and gradients) for these input and weight
-    arrays, else None (C order): the one they suggest, except for float64 volumes, which PyTorch convolves with its
-    slow 3-D kernels (oneDNN has no double), whose outputs are contiguous."""
-    if x.ndim == 5 and x.dtype == np.float64:
+    arrays, else None (C order): the one they suggest, except for the volumes PyTorch convolves with its slow 3-D
+    kernels, whose outputs are contiguous: those its backend selection keeps from oneDNN (see _uses_mkldnn: float64
+    ones, float32 ones of a batch of one with one group and a small kernel and input)."""
+    if x.ndim == 5 and not _uses_mkldnn(x.shape, w.shape, x.dtype, stride, transposed, output_padding, groups):
         return None
     return _memory_format.output_format(x, w)
 
 
-def _in_output_format(y, x, w):
-    """``y``, a new convolution result, laid out as PyTorch's (see _output_format)."""
-    format_ = _output_format(x, w)
+def _in_output_format(y, x, w, *args):
+    """``y``, a new convolution result, laid out as PyTorch's (see _output_format, which takes ``args``)."""
+    format_ = _output_format(x, w, *args)
     return np.ascontiguousarray(y) if format_ is None else _memory_format.in_format(y, format_)
 
 
@@ -109,7 +110,7 @@ class Convolution(Node):
         if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                                and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
             # PyTorch's: channels-last output and gradients when the input or weight is
-            self.layout = _output_format(x, w)
+            self.layout = _output_format(x, w, groups)
             if self.layout is not None:
                 y = _memory_format.in_format(y, self.layout)
         return _like(y, self.ndim)
@@ -223,7 +224,8 @@ class TransposedConvolution(Node):
             y += _per_channel(b.astype(y.dtype, copy=False), y.ndim)
         if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                                and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
-            y = _in_output_format(y, x, w)  # PyTorch's: channels-last when the input or weight is
+            # PyTorch's: channels-last when the input or weight is
+            y = _in_output_format(y, x, w, groups, True, stride, output_padding)
         return _like(y, self.ndim)
 
     def _region(self):
@@ -317,13 +319,14 @@ _C10_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double", "
               "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int", "bool": "bool",
               "complex64": "c10::complex<float>", "complex128": "c10::complex<double>"}
 _SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte", "int8": "Char",
-                 "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
+                 "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool", "complex64": "ComplexFloat",
+                 "complex128": "ComplexDouble"}
 
 
 def _tensor_type(dtype):
-    # PyTorch's type string knows the legacy names of the classic numeric types only; for bool it falls back
-    # to the backend's type name.
-    if dtype.name not in _SCALAR_NAMES or dtype.name == "bool":  # bool and the complex dtypes
+    # PyTorch's type string knows the legacy names of the classic numeric types only; for bool and the complex
+    # dtypes it falls back to the backend's type name.
+    if dtype.name not in _SCALAR_NAMES or dtype.name == "bool" or dtype.name.startswith("complex"):
         return f"CPU{dtype.scalar_name}Type"
     return f"torchless.{_SCALAR_NAMES[dtype.name]}Tensor"
 
@@ -570,7 +573,8 @@ def _check_bias_added_in_place(out_dtype, bias):
     an integer output), and then cannot be written back. (conv1d and conv2d with a numeric padding
     have already required the input's dtype.)"""
     if bias is not None and _category(bias._data.dtype) > _category(out_dtype):
-        raise RuntimeError(f"result type {_SCALAR_NAMES[bias._data.dtype.name]} can't be cast to the desired output "
+        result = _promote(out_dtype, bias._data.dtype)  # (a complex64 bias on a double output: complex128)
+        raise RuntimeError(f"result type {_SCALAR_NAMES[result.name]} can't be cast to the desired output "
                            f"type {_SCALAR_NAMES[out_dtype.name]}")
 
 
@@ -720,7 +724,10 @@ class _PaddedSame(NamedTuple):
 
     def apply(self, x, w, b, **params):
         pad = tuple(width for pair in reversed(self.widths[2:]) for width in pair)  # (as F.pad's, all dims)
-        return self.real.apply(ConstantPadNd.apply(x, widths=self.widths, value=0, pad=pad), w, b, **params)
+        padded = ConstantPadNd.apply(x, widths=self.widths, value=0, pad=pad)
+        if _memory_format.may_suggest_channels_last(x._data):  # (constant_pad_nd keeps a channels-last layout)
+            padded = _memory_format.keep_channels_last(padded, x._data)
+        return self.real.apply(padded, w, b, **params)
 
 
 def _check_bias_dtype(input, bias):
@@ -814,7 +821,8 @@ def _checked_once(checks):
                 y = _KERNELS[x.ndim].forward(x, w, **params, bias=None if bias is None else bias._data)
                 if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                         and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
-                    y = _in_output_format(y, x, w)  # PyTorch's: channels-last for such an input or weight
+                    # PyTorch's: channels-last for such an input or weight
+                    y = _in_output_format(y, x, w, params["groups"])
                 return Tensor._wrap(y.astype(x.dtype, copy=False))
         y = function.apply(input if batched else input.unsqueeze(0), weight, bias, **params)
         if y.grad_fn is not None and not (y.dtype.is_floating_point or y.dtype.is_complex):

@@ -27,8 +27,21 @@ def _batched(array, batched_ndim):
     return array if array.ndim == batched_ndim else array[None]
 
 
+def _window_argument(position):
+    """A saved-value spec: the node's window argument at ``position`` of its args (kernel, dilation, padding,
+    stride)."""
+    return lambda node: tuple(node.args[position])
+
+
+_WINDOW_SAVED = {name: _window_argument(i) for i, name in enumerate(("kernel_size", "dilation", "padding", "stride"))}
+
+
 class Im2Col(Node):
     """unfold: gather the blocks into columns; backward sums the column gradients back (col2im)."""
+
+    torch_saved = {"Im2ColBackward0": {**_WINDOW_SAVED,
+                                       "self_sym_argsize_minus_1": lambda node: node.input_shape[-1],
+                                       "self_sym_argsize_minus_2": lambda node: node.input_shape[-2]}}
 
     def forward(self, x, kernel=None, dilation=None, padding=None, stride=None):
         self.input_shape, self.args = x.shape, (kernel, dilation, padding, stride)
@@ -41,13 +54,15 @@ class Im2Col(Node):
 
     def backward_graph(self, grad):  # col2im and im2col are each other's adjoint
         kernel, dilation, padding, stride = self.args
-        gx = Col2Im.apply(grad, output_hw=tuple(self.input_shape[-2:]), kernel=kernel, dilation=dilation,
-                          padding=padding, stride=stride)
-        return (gx.reshape(self.input_shape),)
+        # (of the input's shape already, batched or not: PyTorch's gradient is the col2im node itself)
+        return (Col2Im.apply(grad, output_hw=tuple(self.input_shape[-2:]), kernel=kernel, dilation=dilation,
+                             padding=padding, stride=stride),)
 
 
 class Col2Im(Node):
     """fold: sum columns into an image; backward gathers the image gradient into columns (im2col)."""
+
+    torch_saved = {"Col2ImBackward0": _WINDOW_SAVED}
 
     def forward(self, cols, output_hw=None, kernel=None, dilation=None, padding=None, stride=None):
         self.input_shape, self.args = cols.shape, (kernel, dilation, padding, stride)
@@ -60,8 +75,7 @@ class Col2Im(Node):
 
     def backward_graph(self, grad):
         kernel, dilation, padding, stride = self.args
-        gcols = Im2Col.apply(grad, kernel=kernel, dilation=dilation, padding=padding, stride=stride)
-        return (gcols.reshape(self.input_shape),)
+        return (Im2Col.apply(grad, kernel=kernel, dilation=dilation, padding=padding, stride=stride),)
 
 
 # ---------------------------------------------------------------------------- checks (PyTorch's order and words)
@@ -163,6 +177,9 @@ def _col2im(input, output_size, kernel_size, dilation, padding, stride):
         raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
                            f"dimensions for input, but got: {list(shape)}")
     planes, length = shape[-2:]
+    if kernel_size[0] * kernel_size[1] >= 2 ** 63:  # (PyTorch's int64 product)
+        raise RuntimeError(f"Given kernel_width = {kernel_size[1]} and kernel_height = {kernel_size[0]} the product of "
+                           "kernel_width and kernel_height overflowed.")
     if planes % (kernel_size[0] * kernel_size[1]) != 0:
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
                            f"got input.size(1)={planes} and kernel_size={_pair_text(kernel_size)}.")

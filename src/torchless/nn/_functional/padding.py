@@ -11,7 +11,7 @@ import numpy as np
 
 from ... import _dtype, _memory_format
 from ..._ops import shape as shape_ops
-from ...autograd.graph import COPY_SLICES
+from ...autograd.graph import COPY_SLICES, with_zero_derivative_of
 from ...autograd.saved_values import SavedInput, int64
 from ..._tensor import Tensor
 from ._args import _is_list_int, _tp_name, check_tensor
@@ -71,7 +71,14 @@ class IndexPad(shape_ops.IndexPad):
         return (np.transpose(summed, np.argsort(kept + axes)),)
 
     def backward_graph(self, grad):  # (next to the backward above, which it computes as tensor operations)
-        return super().backward_graph(grad)
+        (gx,) = super().backward_graph(grad)
+        if self.node_name == COPY_SLICES:
+            return (gx,)
+        # PyTorch's reflection_pad/replication_pad backward ops read the input too, with derivative zero there
+        # (and write a contiguous gradient, where the gathers here end moved)
+        the_input = self.graph_input(0, np.broadcast_to(np.zeros((), grad._data.dtype), self.input_shape))
+        name = self.node_name.removesuffix("0") + "Backward0"  # ReflectionPad2DBackwardBackward0
+        return (with_zero_derivative_of(gx.contiguous(), the_input, name, grad),)
 
     def name(self):
         return self.node_name

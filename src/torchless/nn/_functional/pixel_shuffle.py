@@ -43,6 +43,8 @@ def _fresh(out, x):
 
 
 class PixelShuffle(Node):
+    torch_saved = {"upscale_factor": lambda node: node.factor}
+
     def forward(self, x, factor=1):
         self.factor, self.input_shape = factor, x.shape
         return _fresh(_depth_to_space(x, factor), x)
@@ -59,6 +61,8 @@ class PixelShuffle(Node):
 
 
 class PixelUnshuffle(Node):
+    torch_saved = {"downscale_factor": lambda node: node.factor}
+
     def forward(self, x, factor=1):
         self.factor, self.input_shape = factor, x.shape
         if not x.size:  # PyTorch returns an empty input as it is, shape included
@@ -125,6 +129,8 @@ def _pixel_shuffle(input, upscale_factor):
                            f"{input.dim()} dimension(s)")
     if upscale_factor <= 0:
         raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {upscale_factor}")
+    if upscale_factor * upscale_factor >= 2 ** 63:  # (PyTorch's int64 square)
+        raise ValueError(f"upscale factor is too large, (upscale_factor)^2 overflowed: upscale_factor={upscale_factor}")
     _check_channels_divisible(input.shape[-3], upscale_factor)
     _check_kernel_format(input)
     return _in_kernel_format(PixelShuffle.apply(input, factor=upscale_factor), input)
@@ -155,6 +161,8 @@ def _pixel_unshuffle(input, downscale_factor):
 
 
 class ChannelShuffle(Node):
+    torch_saved = {"groups": lambda node: node.groups}
+
     def forward(self, x, groups=1):
         self.groups = groups
         return _shuffle_channels(x, groups)

@@ -25,6 +25,7 @@ from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, 
 from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
 from ._norm_checks import int_list_arg
 from .activation import relu
+from .loss import _refuse_grad
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d",
            "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
@@ -85,6 +86,18 @@ class _PooledAs2d(Node):
         unsqueezed = FoldedNode("UnsqueezeBackward0", ((edge, 0),), self, saved={"dim": constant(int64(-2))})
         name, specs = self.pooled_2d()
         return ((FoldedNode(name, ((unsqueezed, 0),), self, saved=specs), 0),)
+
+
+def _gradient_reading_input(node, gx, grad):
+    """The input's gradient ``gx``, computed from ``grad`` under create_graph=True by the pooling ``node``, recorded
+    as PyTorch's backward op (max_pool2d_with_indices_backward, avg_pool2d_backward, ...) computes it: from the
+    input too, whose derivative it declares zero (so the gradient requires grad, and backward reaches the input
+    with zeros); in 1-D that 2-D op between an unsqueeze and a squeeze, whose SqueezeBackward1 ends the chain."""
+    the_input = node.graph_input(0, np.broadcast_to(np.zeros((), grad._data.dtype), node.input_shape))
+    if node.spatial != 1:
+        return with_zero_derivative_of(gx, the_input, node.name().removesuffix("0") + "Backward0", grad)
+    name = node.pooled_2d()[0].removesuffix("0") + "Backward0"
+    return with_zero_derivative_of(gx.unsqueeze(-2), the_input.unsqueeze(-2), name, grad.unsqueeze(-2)).squeeze(-2)
 
 
 def _unsqueezed_specs(specs, **replaced):
@@ -198,10 +211,7 @@ class MaxPool(_PooledAs2d):
         zeros = grad._wrap(np.zeros((planes, cells), grad._data.dtype))
         key = (np.arange(planes)[:, None], indices.reshape(planes, -1))
         scattered = Scatter.apply(zeros, grad.reshape(planes, -1), key=key, add=True).reshape(self.input_shape)
-        # PyTorch's formula reads the input, whose derivative there is zero (its node is named after the backward)
-        dtype = grad._data.dtype
-        the_input = self.graph_input(0, np.broadcast_to(np.zeros((), dtype), self.input_shape))
-        return (with_zero_derivative_of(scattered, the_input, self.name().removesuffix("0") + "Backward0", grad),)
+        return (_gradient_reading_input(self, scattered, grad),)
 
     def name(self):
         return self._name
@@ -218,7 +228,6 @@ _AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward
 
 class AvgPool(_PooledAs2d):
     """Average pooling (zero padding; divisor per PyTorch's count_include_pad / divisor_override)."""
-    backward_is_one_op = True
 
     saved, saves = ("args",), (0,)  # as PyTorch, which saves the input
     _pool_arguments = {
@@ -271,7 +280,7 @@ class AvgPool(_PooledAs2d):
         gx = TransposedConvolution.apply(shares / grad._wrap(divisor), grad._wrap(np.ones((1, 1, *kernel), dtype)),
                                          None, stride=tuple(stride), padding=tuple((p, p) for p in padding),
                                          dilation=(1,) * len(kernel), groups=1, output_padding=output_padding)
-        return (gx.reshape(self.input_shape),)
+        return (_gradient_reading_input(self, gx.reshape(self.input_shape), grad),)
 
     def name(self):
         return f"AvgPool{self.spatial}DBackward0" if self.spatial > 1 else "SqueezeBackward1"
@@ -309,8 +318,10 @@ class AdaptiveAvgPool(_PooledAs2d):
 
     def backward_graph(self, grad):
         if self.spatial == 1:  # PyTorch pools 1-D as 2-D, its gradient then squeezed back
-            return (AdaptiveAvgPoolBackward.apply(grad.unsqueeze(-2), pool=self).squeeze(-2),)
-        return (AdaptiveAvgPoolBackward.apply(grad, pool=self),)
+            gx = AdaptiveAvgPoolBackward.apply(grad.unsqueeze(-2), pool=self).squeeze(-2)
+        else:
+            gx = AdaptiveAvgPoolBackward.apply(grad, pool=self)
+        return (_gradient_reading_input(self, gx, grad),)
 
     def name(self):
         return "SqueezeBackward1" if self.spatial == 1 else f"AdaptiveAvgPool{self.spatial}DBackward0"
@@ -673,7 +684,9 @@ def _max_pool1d_with_indices_params(input, kernel_size, stride, padding, dilatio
                 (padding, "padding", 4), (dilation, "dilation", 5)), ((ceil_mode, "ceil_mode", 6),))
     _check_rank_2_to_3(input, fn)
     kernel = _one_int(kernel_size, fn, "kernel_size", 2)
-    stride = kernel if stride is None or stride == [] or stride == () else _one_int(stride, fn, "stride", 3)
+    # (an empty list or tuple means the default too; a NumPy integer is no sequence to compare with one)
+    empty = stride is None or isinstance(stride, (list, tuple)) and not stride
+    stride = kernel if empty else _one_int(stride, fn, "stride", 3)
     padding = _one_int(padding, fn, "padding", 4)
     dilation = _one_int(dilation, fn, "dilation", 5)
     _check_c_int((kernel, stride, padding, dilation))  # max_pool2d_with_indices' downcasts
@@ -861,14 +874,43 @@ def adaptive_avg_pool2d(input, output_size):
     if output_hw == (1, 1):
         # PyTorch takes the mean over the last two axes here, with the mean's checks only (any rank
         # from 2, empty planes give NaN).
-        out = input.mean((-1, -2), keepdim=True)
-    else:
-        _check_adaptive_avg(tuple(input.shape), output_hw)
-        _check_output_resize(tuple(input.shape[:-2]) + tuple(output_hw), input)
-        _check_float_unless_empty(input, output_hw, 2)
-        out = AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
+        return _mean_in_input_format(input.mean((-1, -2), keepdim=True), input)
+    _check_adaptive_avg(tuple(input.shape), output_hw)
+    _check_output_resize(tuple(input.shape[:-2]) + tuple(output_hw), input)
+    _check_float_unless_empty(input, output_hw, 2)
+    out = AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
     x = input._data
     return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
+
+
+class _AsStridedToFormat(Node):
+    """PyTorch's adaptive average pooling to one cell of a channels-last input ends with ``as_strided_`` of its
+    mean to the channels-last strides: an in-place op of the same elements, named AsStridedBackward1."""
+
+    torch_saved = {"size": lambda node: node.size, "stride": lambda node: node.stride,
+                   "storage_offset": lambda node: None}
+
+    def forward(self, a, format_=None):
+        out = _memory_format.in_format(a, format_)
+        self.size, self.stride = a.shape, _memory_format.element_strides(out)
+        return out
+
+    def backward(self, grad):
+        return (grad,)
+
+    def backward_graph(self, grad):
+        return (grad,)
+
+    def name(self):
+        return "AsStridedBackward1"
+
+
+def _mean_in_input_format(mean, input):
+    """adaptive_avg_pool2d/3d's ``mean`` over the pooled axes, laid out (as_strided_) in the channels-last format
+    ``input`` suggests, if any."""
+    x = input._data
+    format_ = _memory_format.output_format(x) if _memory_format.may_suggest_channels_last(x) else None
+    return mean if format_ is None else _AsStridedToFormat.apply(mean, format_=format_)
 
 
 # A native function in PyTorch (F.adaptive_avg_pool1d is torch.adaptive_avg_pool1d): a bad output_size is
@@ -980,6 +1022,7 @@ class MaxUnpool(Node):
     or volume ``output_size``, zeros elsewhere; backward reads the output gradient back at the same indices."""
 
     saved = ("indices",)
+    torch_saved = {"indices": Saved("indices")}
 
     def forward(self, x, indices=None, output_size=None):
         self.input_shape, self.indices, self.spatial = x.shape, indices, len(output_size)
@@ -1181,10 +1224,12 @@ class FractionalMaxPool(Node):
     """Fractional max pooling; backward scatter-adds each output's gradient at its argmax (windows may
     overlap, so several outputs can send gradient to one input cell)."""
 
-    saved = ("indices",)
+    saved, saves = ("indices",), (0,)  # PyTorch saves the input too
+    torch_saved = {"self": SavedInput(0), "kernel_size": lambda node: node.kernel_size,
+                   "output_size": lambda node: node.indices.shape[-node.spatial:], "result1": Saved("indices")}
 
-    def forward(self, x, pooled=None, indices=None, spatial=2):
-        self.input_shape, self.indices, self.spatial = x.shape, indices, spatial
+    def forward(self, x, pooled=None, indices=None, spatial=2, kernel_size=None):
+        self.input_shape, self.indices, self.spatial, self.kernel_size = x.shape, indices, spatial, kernel_size
         self.winners = None  # (for MaxPool.backward_graph: flat indices, no winners)
         return pooled
 
@@ -1211,6 +1256,7 @@ def _fractional_max_pool_native(input, kernel_size, output_size, random_samples,
     fractional_max_pool3d_out and, unlike the 2-D ones, refuse output_size + kernel_size - 1 equal to the
     input size), then the pooling."""
     fn = f"fractional_max_pool{spatial}d"
+    _refuse_grad(fn, "random_samples", random_samples)  # (autograd's check, before the kernel's)
     ints = "Ints" if spatial == 2 else "three Ints"
     if len(kernel_size) != spatial:
         raise RuntimeError(f"{fn}: kernel_size must either be a single Int or tuple of {ints}")
@@ -1247,7 +1293,8 @@ def _fractional_max_pool_native(input, kernel_size, output_size, random_samples,
         raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
     if samples_shape[2] != spatial:
         raise RuntimeError(f"Expect _random_samples.size(2) equals to {spatial}; got {samples_shape[2]}.")
-    _check_float(input, f"{fn}_out_frame")
+    if math.prod(out_shape):  # PyTorch's kernel, and its dtype dispatch, does not run for an empty output
+        _check_float(input, f"{fn}_out_frame")
     lead = shape[:-spatial]
     planes = input._data.reshape((math.prod(lead),) + shape[-spatial:])
     samples = random_samples._data[:batch].reshape(planes.shape[0], spatial)
@@ -1256,7 +1303,8 @@ def _fractional_max_pool_native(input, kernel_size, output_size, random_samples,
                                                  kernel_size)]
     pooled, indices = fractional_pool.fractional_max_pool_forward(planes, starts, kernel_size)
     pooled, indices = pooled.reshape(out_shape), indices.reshape(out_shape)
-    out = FractionalMaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial)
+    out = FractionalMaxPool.apply(input, pooled=pooled, indices=indices, spatial=spatial,
+                                  kernel_size=tuple(kernel_size))
     return out, Tensor._wrap(indices)
 
 

@@ -13,7 +13,7 @@ from ._args import Param, native
 from .pooling import (AdaptiveAvgPool, AvgPool, MaxUnpool, _adaptive_max, _adaptive_output_size, _check_c_int,
                       _check_float, _check_output_resize, _check_output_storage, _check_unpool_indices,
                       _check_unpool_shapes, _lp_pool, _max_pool, _name_as_private, _output_size, _torch_triple,
-                      _unpool_output_size)
+                      _mean_in_input_format, _unpool_output_size)
 
 __all__ = ["max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
            "adaptive_max_pool3d_with_indices", "max_unpool3d", "lp_pool3d"]
@@ -84,8 +84,9 @@ def _max_pool3d_params(input, kernel, stride, padding, dilation, ceil_mode):
     shape = tuple(input.shape)
     out = _output_sizes(shape, kernel, stride, padding, dilation, ceil_mode)
     _pool3d_shape_check(shape, kernel, stride, padding, dilation, out, "max_pool3d_with_indices_out_cpu_template()")
-    if input.dtype.name == "bool":
-        raise NotImplementedError(f"\"{_memory_format.kernel_name(fn, input._data)}\" not implemented for 'Bool'")
+    if input.dtype.name == "bool" or input.dtype.is_complex:  # (PyTorch's kernel has neither)
+        raise NotImplementedError(f"\"{_memory_format.kernel_name(fn, input._data)}\" not implemented for "
+                                  f"'{input.dtype.scalar_name}'")
     return kernel, stride, padding, dilation
 
 
@@ -173,6 +174,7 @@ def avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad
         raise RuntimeError(f"{fn}: padding must be a single int, or a tuple of three ints")
     _check_c_int(padding)
     kernel = _triple(kernel_size)
+    stride_given, padding_given = stride, padding  # (as the node shows them: an omitted stride as ())
     stride, padding = _triple(stride, kernel), _triple(padding)
     if input.dim() not in (4, 5):
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
@@ -184,7 +186,8 @@ def avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad
     if input.dtype.name not in ("float32", "float64", "int64"):
         raise NotImplementedError(f"\"avg_pool3d_out_frame\" not implemented for '{input.dtype.scalar_name}'")
     return AvgPool.apply(input, spatial=3, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
-                         count_include_pad=count_include_pad, divisor_override=divisor_override)
+                         count_include_pad=count_include_pad, divisor_override=divisor_override,
+                         shown=_shown(kernel_size, stride_given, padding_given))
 
 
 # ---------------------------------------------------------------------------- adaptive pooling
@@ -199,7 +202,7 @@ def _adaptive_avg_pool3d_native(input, output_size):
                            f"{{{d}, {h},{w}}}")
     if tuple(output_size) == (1, 1, 1):
         # PyTorch takes the mean over the last three axes here, with the mean's checks only.
-        return input.mean((-1, -2, -3), keepdim=True)
+        return _mean_in_input_format(input.mean((-1, -2, -3), keepdim=True), input)
     shape = tuple(input.shape)
     for axis in range(1, len(shape)):
         if shape[axis] == 0:

@@ -13,7 +13,7 @@ import numpy as np
 from ... import _cpu_features, _memory_format
 from ..._tensor import Tensor
 from ...autograd.graph import Node
-from ._args import Param, _is_list_int, _tp_name, native
+from ._args import Param, _described_with_items, _is_list_int, _tp_name, native
 from .pooling import _check_output_storage, adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
 from .sampling_uint8 import resample_uint8
@@ -121,7 +121,7 @@ def _interpolate(input, size=None, scale_factor=None, mode="nearest", align_corn
         if not antialias:
             raise ValueError("Lanczos mode requires antialias=True")
         return _upsample(input, output_size, scale_factors, "lanczos-aa", dim, align_corners)
-    needs = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode)
+    needs = {"linear": 3, "bilinear": 4, "trilinear": 5}.get(mode) if isinstance(mode, str) else None  # ([2]: no key)
     if needs and input.dim() in (3, 4, 5):
         raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs {needs}D input")
     raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.dim()}D) for the "
@@ -334,15 +334,8 @@ def _is_float(value):
 
 def _invalid_combination(fn, dim, args, has_align):
     """PyTorch's "received an invalid combination of arguments" for an upsample function, its two overloads."""
-    def described(value):
-        if isinstance(value, list):
-            return "list of [" + ", ".join(_tp_name(v) for v in value) + "]"
-        if isinstance(value, tuple):
-            return "tuple of (" + ", ".join(_tp_name(v) for v in value) + ")"
-        return _tp_name(value)
-
     def marked(value, ok):
-        return described(value) if ok else f"!{described(value)}!"
+        return _described_with_items(value) if ok else f"!{_described_with_items(value)}!"
 
     # PyTorch's message never finds the optional lists valid, whatever they hold
     marks = ["Tensor", marked(args[1], False)] + ([marked(args[2], type(args[2]) is bool)] if has_align else [])
@@ -408,26 +401,6 @@ class _Taps:
             where = [slice(None)] * grad.ndim
             where[axis] = index[starts]  # distinct, since the indices never decrease
             out[tuple(where)] += sums
-        return out
-
-    def adjoint_tensor(self, grad, axis):
-        """adjoint for a gradient tensor recorded in the graph (create_graph=True): one scatter-add per tap,
-        whose own gradient is the gather of ``apply``."""
-        from ..._ops.indexing import Scatter
-
-        dtype, ndim = grad._data.dtype, grad._data.ndim
-        shape = list(grad._data.shape)
-        shape[axis] = self.size
-        out = grad._wrap(np.zeros(shape, dtype))
-        along = [1] * ndim
-        along[axis] = -1
-        # every element of grad's position, but along ``axis`` the tap's
-        key = [np.arange(n).reshape([-1 if i == d else 1 for i in range(ndim)]) for d, n in enumerate(grad._data.shape)]
-        for k in range(self.index.shape[1]):
-            key[axis] = self.index[:, k].reshape(along)
-            part = grad if self.weight is None else grad * grad._wrap(self.weight[:, k].reshape(along)
-                                                                      .astype(dtype, copy=False))
-            out = Scatter.apply(out, part, key=tuple(key), add=True)
         return out
 
 
@@ -599,19 +572,17 @@ class Resample(Node):
     ``shown``: (output size, scales, align_corners) of the call, which PyTorch's node shows (grad_fn._saved_*)."""
 
     torch_saved = {name: _upsample_saved(*node) for name, node in _UPSAMPLE_NODES.items()}
+    # PyTorch's backward is one upsample_*_backward op of the gradient alone (UpsampleNearest2DBackwardBackward0)
+    backward_is_one_op, backward_inputs = True, ()
 
     def forward(self, x, maps=None, adjoints=None, name=None, infinite_to_nan=False, backward_error=None, shown=None):
-        self.input_shape, self.shown = x.shape, shown
+        self.input_shape, self.shown, self.maps = x.shape, shown, maps
         self.adjoints, self._name = adjoints if adjoints is not None else maps, name
         self.backward_error = backward_error  # PyTorch's backward kernel refusing the dtype
         out = x.astype(np.float32) if x.dtype == np.float16 else x  # half computes in float, as opmath
         if infinite_to_nan and np.isinf(out).any():
             out = np.where(np.isinf(out), out.dtype.type(np.nan), out)
-        first = x.ndim - len(maps)
-        for axis in reversed(range(len(maps))):
-            if maps[axis] is not None:
-                out = maps[axis].apply(out, first + axis)
-        return np.ascontiguousarray(out, dtype=x.dtype) if out is not x else out.copy()
+        return _resampled(out, maps, x)
 
     def backward(self, grad):
         if self.backward_error is not None:
@@ -626,14 +597,37 @@ class Resample(Node):
     def backward_graph(self, grad):
         if self.backward_error is not None:
             raise NotImplementedError(self.backward_error)
-        first = grad._data.ndim - len(self.adjoints)
-        for axis, taps in enumerate(self.adjoints):
-            if taps is not None:
-                grad = taps.adjoint_tensor(grad, first + axis)
-        return (grad,)
+        return (ResampleGradient.apply(grad, resample=self),)
 
     def name(self):
         return self._name
+
+
+def _resampled(out, maps, x):
+    """``out`` (``x``, or its float32 copy) resampled by ``maps``, the last axis first, in ``x``'s dtype."""
+    first = out.ndim - len(maps)
+    for axis in reversed(range(len(maps))):
+        if maps[axis] is not None:
+            out = maps[axis].apply(out, first + axis)
+    return np.ascontiguousarray(out, dtype=x.dtype) if out is not x else out.copy()
+
+
+class ResampleGradient(Node):
+    """A Resample's gradient as an op of the graph (create_graph=True): PyTorch's upsample_*_backward, whose own
+    derivative is the forward resampling, by the forward's maps (which the backward's adjoints differ from when
+    antialiasing). Named after it by the Resample node (UpsampleBicubic2DAaBackwardBackward0)."""
+
+    def forward(self, grad, resample=None):
+        self.resample = resample
+        return resample.backward(grad)[0]
+
+    def backward(self, grad):
+        return (_resampled(grad.astype(np.float32) if grad.dtype == np.float16 else grad, self.resample.maps, grad),)
+
+    def backward_graph(self, grad):
+        resample = self.resample
+        return (Resample.apply(grad, maps=resample.maps, adjoints=resample.adjoints, name=resample.name(),
+                               shown=resample.shown),)
 
 
 # ---------------------------------------------------------------------------- one_hot

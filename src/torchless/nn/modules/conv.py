@@ -243,6 +243,11 @@ class _ConvTransposeNd(_ConvNd):
         return [size - low for size, low in zip(output_size, min_sizes)]
 
     def forward(self, input, output_size=None):
+        # (PyTorch's forward checks the attributes again: they may have been set after construction)
+        if self.padding_mode != "zeros":
+            raise ValueError(f"Only `zeros` padding mode is supported for ConvTranspose{self._spatial}d")
+        if not isinstance(self.padding, tuple):
+            raise AssertionError("self.padding must be a tuple")
         output_padding = self._output_padding(input, output_size, self.stride, self.padding, self.kernel_size,
                                               self._spatial, self.dilation)
         return self._convolve(input, self.weight, self.bias, self.stride, self.padding, output_padding, self.groups,
