@@ -1853,16 +1853,14 @@ class Tensor:
         return unary.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
 
     def softmax(self, dim, dtype=None):
-        from .nn import functional
+        from .nn._functional.activation import tensor_softmax
 
-        dim = _int_dim(dim)
-        return functional.softmax(self, dim, dtype=dtype)
+        return tensor_softmax(self, dim, dtype, "softmax")
 
     def log_softmax(self, dim, dtype=None):
-        from .nn import functional
+        from .nn._functional.activation import tensor_softmax
 
-        dim = _int_dim(dim)
-        return functional.log_softmax(self, dim, dtype=dtype)
+        return tensor_softmax(self, dim, dtype, "log_softmax")
 
     def maximum(self, other):
         _check_tensor_other(other, "maximum")

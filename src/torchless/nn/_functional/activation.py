@@ -10,6 +10,8 @@ prelu and rrelu in ``rectifiers``.
 """
 import math
 import numbers
+import operator
+import sys
 import warnings
 
 import numpy as np
@@ -35,15 +37,25 @@ def _check_floating(input, kernel):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
 
 
-def number_argument(value, fn, name, position):
+def number_argument(value, fn, name, position, wrapped=False):
     """A ``Number`` argument as PyTorch's parser takes it (Python or NumPy number, bool, 0-d tensor), as a
-    Python number; its TypeError for anything else."""
+    Python number; its TypeError for anything else.
+
+    ``wrapped``: PyTorch's functional of the calling function is Python passing the argument to the native ``fn``
+    by position (F.elu, F.leaky_relu, ...), so a user's call of it shows the position even for a keyword; other
+    callers (the in-place forms, the torch namespace's natives, which call it) show it as their call was written.
+    (An int: how many frames up that functional is, 1 (True) being the caller.)"""
     if isinstance(value, Tensor) and value.dim() == 0:
         return value.item()
+    if isinstance(value, np.generic) and isinstance(value, numbers.Number):
+        return value.item()  # a Python scalar, as the parser's: a NumPy one would promote the kernel's arithmetic
     if isinstance(value, numbers.Number):
         return value
     from ..._parser_errors import wrong_type
+    from ..._written_call import is_users_call
 
+    if wrapped and is_users_call(sys._getframe(int(wrapped))):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, not {_tp_name(value)}")
     raise wrong_type(fn, name, position, value, "Number")
 
 
@@ -127,7 +139,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope * x otherwise."""
     name = "leaky_relu_" if inplace else "leaky_relu"
     check_tensor(input, name)
-    negative_slope = number_argument(negative_slope, name, "negative_slope", 2)
+    negative_slope = number_argument(negative_slope, name, "negative_slope", 2, wrapped=True)
     _check_floating(input, "leaky_relu_cpu")
     return _maybe_inplace(input, LeakyRelu, inplace, negative_slope=negative_slope, inplace=inplace)
 
@@ -158,10 +170,13 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """x clamped to [min_val, max_val]; the gradient is 1 strictly inside, 0 elsewhere."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    name = "hardtanh_" if inplace else "hardtanh"
+    return _hardtanh(input, min_val, max_val, "hardtanh_" if inplace else "hardtanh", inplace, wrapped=2)
+
+
+def _hardtanh(input, min_val, max_val, name, inplace, wrapped):
     check_tensor(input, name)
-    min_val = number_argument(min_val, name, "min_val", 2)
-    max_val = number_argument(max_val, name, "max_val", 3)
+    min_val = number_argument(min_val, name, "min_val", 2, wrapped=wrapped)
+    max_val = number_argument(max_val, name, "max_val", 3, wrapped=wrapped)
     if input._data.dtype.kind == "b":  # clamping a bool is meaningless: PyTorch's kernel refuses it
         raise RuntimeError("Bool inputs not supported for hardtanh")
     input._refuse_complex("clamp is not supported for complex types")  # (PyTorch's hardtanh is a clamp)
@@ -169,7 +184,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 def hardtanh_(input, min_val=-1, max_val=1):  # (PyTorch's native defaults, ints, which its node shows)
-    return hardtanh(input, min_val, max_val, inplace=True)
+    # the native hardtanh_ itself: no check of min_val > max_val (max_val wins, as in a clamp)
+    return _hardtanh(input, min_val, max_val, "hardtanh_", inplace=True, wrapped=False)
 
 
 def relu6(input, inplace=False):
@@ -252,7 +268,7 @@ def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     name = "elu_" if inplace else "elu"
     check_tensor(input, name)
-    alpha = number_argument(alpha, name, "alpha", 2)
+    alpha = number_argument(alpha, name, "alpha", 2, wrapped=True)
     _check_floating(input, "elu_cpu")
     opmath_scalar(alpha, input)
     return _maybe_inplace(input, Elu, inplace, alpha=alpha, inplace=inplace)
@@ -289,7 +305,7 @@ def celu(input, alpha=1.0, inplace=False):
     """
     name = "celu_" if inplace else "celu"
     check_tensor(input, name)
-    alpha = number_argument(alpha, name, "alpha", 2)
+    alpha = number_argument(alpha, name, "alpha", 2, wrapped=True)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     _check_floating(input, "elu_cpu")
@@ -313,7 +329,7 @@ class Softplus(Node):
         # e^(beta x) overflows from x = 11 on, giving inf below the threshold)
         opmath = x.astype(np.float32) if x.dtype == np.float16 else x
         self.linear = opmath * beta > threshold  # where log(1 + e^(beta x)) is x to the dtype's precision
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", divide="ignore"):  # (beta = 0 divides log 2 by zero: inf, silently)
             return np.where(self.linear, x, (np.log1p(np.exp(beta * opmath)) / beta).astype(x.dtype, copy=False))
 
     def backward(self, grad):
@@ -616,26 +632,46 @@ class LogSoftmax(Node):
         return (grad - self.graph_output(self.out).exp() * grad.sum(dim=self.axis, keepdim=True),)
 
 
-def _softmax_dim(name, ndim, stacklevel):
+def _softmax_dim(name, ndim, stacklevel, frames=1):
+    """PyTorch's implied dim, with its warning at ``stacklevel`` of the F function ``frames`` up from here (an
+    int: warnings.warn's TypeError for anything else, as in PyTorch)."""
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as "
-                  "an argument.", stacklevel=stacklevel + 1)
+                  "an argument.", stacklevel=operator.index(stacklevel) + frames)
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def _softmax(function, input, dim, dtype, name, stacklevel):
+def _wrong_softmax_argument(name, argument, position, value, expected, method):
+    """Tensor.softmax's parser TypeError, for the argument at ``position`` of the method (``dtype`` its second).
+    The F functions (``method`` False) are Python in PyTorch, calling input.softmax(dim, dtype=dtype): dim by
+    position, dtype by keyword; the method and the torch namespace's function show them as the call has them."""
+    if not method:
+        where = " (position 1)" if argument == "dim" else ""
+        return TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {_tp_name(value)}")
+    from ..._parser_errors import wrong_type
+    from ..._written_call import user_call
+
+    written = user_call(name)
+    return wrong_type(name, argument, position + (written is not None and written.function_form), value, expected)
+
+
+def tensor_softmax(input, dim, dtype, name):
+    """Tensor.softmax and Tensor.log_softmax (and the torch namespace's): their dim has no default."""
+    if dim is None:
+        raise _wrong_softmax_argument(name, "dim", 1, dim, "int", method=True)
+    return _softmax(LogSoftmax if name == "log_softmax" else Softmax, input, dim, dtype, name, None, method=True)
+
+
+def _softmax(function, input, dim, dtype, name, stacklevel, method=False):
     if dim is None:
         dim = _softmax_dim(name, input.dim(), stacklevel)
     if not isinstance(input, Tensor):
         getattr(input, name)  # PyTorch ends in input.softmax(dim): a non-tensor's AttributeError names the method
     if not isinstance(dim, int) or isinstance(dim, bool):
-        from ..._parser_errors import wrong_type
-        from ..._written_call import user_call
-
-        written = user_call(name)
-        if written is not None and not (written.method or written.function_form):
-            # PyTorch's functional.softmax is Python, calling input.softmax(dim) with dim by position
-            raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not {_tp_name(dim)}")
-        raise wrong_type(name, "dim", 2 if written is not None and written.function_form else 1, dim, "int")
+        if not _is_index(dim):
+            raise _wrong_softmax_argument(name, "dim", 1, dim, "int", method)
+        dim = operator.index(dim)  # a NumPy integer, an integral 0-d tensor: the parser's int
+    if dtype is not None and not isinstance(dtype, _dtype.dtype):
+        raise _wrong_softmax_argument(name, "dtype", 2, dtype, "torchless.dtype", method)
     axis = normalize_dim(dim, input.dim())
     if dtype is not None:
         input = input.to(dtype)
@@ -673,7 +709,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     dtype, if given, is the dtype -x is cast to first (and the output's).
     """
     if dim is None:
-        dim = _softmax_dim("softmin", input.dim(), _stacklevel - 1)  # called from here, not from _softmax
+        dim = _softmax_dim("softmin", input.dim(), _stacklevel, frames=0)  # called from here, not from _softmax
     return softmax(-input, dim, dtype=dtype)
 
 

@@ -135,7 +135,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
     # The margin reaches PyTorch's kernel as a double: it makes an integer difference floating point.
-    return _apply_reduction(clamp_min(-target * (input1 - input2) + float(margin)), reduction)
+    margin = check_float_arg(margin, "margin_ranking_loss", "margin", 4)
+    return _apply_reduction(clamp_min(-target * (input1 - input2) + margin), reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):

@@ -148,8 +148,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """
     name = "rrelu_" if inplace else "rrelu"
     check_tensor(input, name)
-    lower = number_argument(lower, name, "lower", 2)
-    upper = number_argument(upper, name, "upper", 3)
+    lower = number_argument(lower, name, "lower", 2, wrapped=True)
+    upper = number_argument(upper, name, "upper", 3, wrapped=True)
     if not isinstance(training, (bool, np.bool_)):
         raise TypeError(f"{name}(): argument 'training' (position 4) must be bool, not {_tp_name(training)}")
     for bound, value in (("lower", lower), ("upper", upper)):

@@ -11,6 +11,7 @@ from ... import _dtype
 from ..._tensor import _promote
 from ..._ops.shape import Where
 from ...autograd.graph import Node
+from ._norm_checks import check_float_arg
 from .loss import _broadcast, _reduce, _reduction, _warn_size, l1_loss
 
 __all__ = ["smooth_l1_loss", "huber_loss"]
@@ -120,6 +121,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = _reduction(reduction)
     if beta == 0.0:
         return l1_loss(input, target, reduction=reduction)
+    beta = check_float_arg(beta, "smooth_l1_loss", "beta", 4)  # (the native's parser: a 0-d tensor as a float)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     common = _promote(input._data.dtype, target._data.dtype)
@@ -159,6 +161,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 def _huber(input, target, reduction, delta):
+    delta = check_float_arg(delta, "huber_loss", "delta", 4)  # (the native's parser)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     out_dtype = input._data.dtype
