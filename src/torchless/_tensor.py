@@ -2308,7 +2308,7 @@ class Tensor:
         if idx.size and not n:
             raise RuntimeError("index_select(): self indexing axis dim should be positive")
         if outside.any():
-            if axis == 1:  # PyTorch's kernel for dim 1 has its own words
+            if axis == 1 or not self._data.size:  # PyTorch's kernels for dim 1 and an empty self have their own words
                 raise RuntimeError(f"INDICES element is out of DATA bounds, id={idx.reshape(-1)[np.argmax(outside)]} "
                                    f"axis_dim={n}")
             raise IndexError("index out of range in self")

@@ -39,7 +39,7 @@ def check_float_arg(value, fn, name, position, optional=False):
     if isinstance(value, Tensor):
         if value.dim() == 0 and not value.requires_grad:
             return float(value.item())
-    elif isinstance(value, numbers.Real):
+    elif isinstance(value, (numbers.Real, np.bool_)):  # (NumPy's bool is no numbers.Real, but PyTorch takes it)
         return float(value)
     raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be float, not {_tp_name(value)}")
 

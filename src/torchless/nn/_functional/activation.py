@@ -47,7 +47,7 @@ def number_argument(value, fn, name, position, wrapped=False):
     (An int: how many frames up that functional is, 1 (True) being the caller.)"""
     if isinstance(value, Tensor) and value.dim() == 0:
         return value.item()
-    if isinstance(value, np.generic) and isinstance(value, numbers.Number):
+    if isinstance(value, (np.number, np.bool_)):
         return value.item()  # a Python scalar, as the parser's: a NumPy one would promote the kernel's arithmetic
     if isinstance(value, numbers.Number):
         return value

@@ -1,9 +1,11 @@
 """Layer normalisation (``layer_norm``) and root-mean-square normalisation (``rms_norm``) over the
 trailing ``normalized_shape`` dimensions, with elementwise weight (and bias) of that shape."""
 import math
+import warnings
 
 import numpy as np
 
+from ..._dtype import CPP_SCALAR_NAMES
 from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput
@@ -192,6 +194,22 @@ class RMSNorm(Node):
         return "MulBackward0" if self.result_dtype == self.input_dtype else "ToCopyBackward0"
 
 
+_mismatch_warned = False
+
+
+def _warn_mismatched_dtypes_once(input, weight):
+    """PyTorch's TORCH_WARN_ONCE (once per process, whatever the filters say) that a weight of another dtype than
+    the input keeps rms_norm off its fused kernel (the composite one computes the same values)."""
+    global _mismatch_warned
+    if not _mismatch_warned:
+        _mismatch_warned = True
+        names = (CPP_SCALAR_NAMES[t.dtype.name] for t in (input, weight))
+        warnings.warn("Mismatch dtype between input and weight: input dtype = {}, weight dtype = {}, Cannot dispatch "
+                      "to fused implementation. (Triggered internally at "
+                      "/__w/pytorch/pytorch/aten/src/ATen/native/layer_norm.cpp:346.)".format(*names),
+                      UserWarning, stacklevel=3)
+
+
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """Root mean square normalisation over the last ``len(normalized_shape)`` dimensions of input.
 
@@ -209,5 +227,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     _check_input_shape(input, normalized_shape, "")
     if not input.is_floating_point():
         raise NotImplementedError(f"\"rms_norm\" not implemented for '{input.dtype.scalar_name}'")
+    if weight is not None and weight.dtype != input.dtype:
+        _warn_mismatched_dtypes_once(input, weight)
     return RMSNorm.apply(input, weight, normalized_ndim=len(normalized_shape),
                          eps=None if eps is None else float(eps))

@@ -77,16 +77,18 @@ class BatchNorm(Node):
             mean = _channel_means(x3)
             centered = x3 - mean.reshape(channel)
             var = _channel_means(np.square(centered))
-            if running_mean is not None:
-                running_mean *= 1 - momentum
-                running_mean += momentum * mean
-            if running_var is not None:
-                running_var *= 1 - momentum
-                running_var += (momentum * self.count / max(self.count - 1, 1)) * var
+            with np.errstate(all="ignore"):  # an infinite momentum or statistic: NaN, silently, as PyTorch's kernel
+                if running_mean is not None:
+                    running_mean *= 1 - momentum
+                    running_mean += momentum * mean
+                if running_var is not None:
+                    running_var *= 1 - momentum
+                    running_var += (momentum * self.count / max(self.count - 1, 1)) * var
         else:
             centered = x3 - running_mean.reshape(channel)
             var = running_var
-        self.invstd = 1 / np.sqrt(var + eps)
+        with np.errstate(all="ignore"):  # a zero or negative var + eps: inf or NaN, silently
+            self.invstd = 1 / np.sqrt(var + eps)
         centered *= self.invstd.reshape(channel)
         self.xhat = centered
         y = centered * weight.reshape(channel) if weight is not None else centered.copy(order="K")

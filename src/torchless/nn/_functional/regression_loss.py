@@ -122,7 +122,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     if beta == 0.0:
         return l1_loss(input, target, reduction=reduction)
     beta = check_float_arg(beta, "smooth_l1_loss", "beta", 4)  # (the native's parser: a 0-d tensor as a float)
-    if beta < 0:
+    if not beta >= 0:  # (PyTorch's check, which a NaN fails too)
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     common = _promote(input._data.dtype, target._data.dtype)
     if common.kind != "f":
@@ -162,7 +162,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 def _huber(input, target, reduction, delta):
     delta = check_float_arg(delta, "huber_loss", "delta", 4)  # (the native's parser)
-    if delta <= 0:
+    if not delta > 0:  # (PyTorch's check, which a NaN fails too)
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     out_dtype = input._data.dtype
     common = _promote(out_dtype, target._data.dtype)
