@@ -1,0 +1,224 @@
+"""Parity regressions found by randomized differential sweeps of losses, activations, normalization, dropout,
+linear and embedding (session loss13). Every test compares with torch itself: result (shape, dtype, values) or
+exception (type, message), and the warnings raised."""
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome(fn, mod):
+    """(``"ok"``, shape, dtype, values) or (``"err"``, type name, message) of ``fn(mod)``, with its warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = fn(mod)
+        except Exception as e:  # noqa: BLE001 - the exception itself is what is compared
+            result = ("err", type(e).__name__, str(e).replace("torchless", "torch"))
+        else:
+            if isinstance(value, (torch.Tensor, torchless.Tensor)):
+                value = value.detach()
+                values = np.round(np.asarray(value.tolist(), dtype=float), 4)
+                result = ("ok", tuple(value.shape), str(value.dtype).replace("torchless", "torch"),
+                          np.where(np.isnan(values), None, values).tolist())  # (NaN unequal to itself)
+            else:
+                result = ("ok", value)
+    return result, [str(w.message).replace("torchless", "torch") for w in caught]
+
+
+def _same(fn):
+    assert _outcome(fn, torchless) == _outcome(fn, torch)
+
+
+def _x(m):
+    return m.tensor([[0.5, -1.25, 2.0], [1.5, 0.25, -0.75]])
+
+
+# ------------------------------------------------------------------ losses' float and bool arguments
+@pytest.mark.parametrize("value", [None, 0, 1, 1.5, (1,), [1], "a", np.int64(1), np.bool_(True)])
+def test_triplet_margin_loss_swap_is_a_bool(value):
+    # the native triplet_margin_loss takes swap as a bool only: ints, None and NumPy bools are TypeErrors
+    _same(lambda m: m.nn.functional.triplet_margin_loss(_x(m), _x(m) + 1, _x(m) - 1, swap=value))
+
+
+@pytest.mark.parametrize("name", ["p", "eps", "margin"])
+@pytest.mark.parametrize("value", [None, (1,), [1], "tensor", "tensors", np.bool_(True), 2])
+def test_triplet_margin_loss_float_arguments(name, value):
+    def run(m):
+        given = {"tensor": m.tensor(0.5), "tensors": m.tensor([0.5, 1.0, 2.0])}.get(value, value) \
+            if isinstance(value, str) else value
+        return m.nn.functional.triplet_margin_loss(_x(m), _x(m) + 1, _x(m) - 1, **{name: given})
+    _same(run)
+
+
+@pytest.mark.parametrize("name", ["log_input", "full"])
+@pytest.mark.parametrize("value", [None, 0, 1, 1.5, np.bool_(True), True])
+def test_poisson_nll_loss_flags_are_bools(name, value):
+    _same(lambda m: m.nn.functional.poisson_nll_loss(_x(m), _x(m).abs(), **{name: value}))
+
+
+@pytest.mark.parametrize("value", [None, (1,), [1], "tensors", 0.5])
+def test_poisson_nll_loss_eps_is_a_float(value):
+    def run(m):
+        eps = m.tensor([0.5, 1.0, 2.0]) if value == "tensors" else value
+        return m.nn.functional.poisson_nll_loss(_x(m), _x(m).abs(), log_input=False, eps=eps)
+    _same(run)
+
+
+@pytest.mark.parametrize("fn, name", [("smooth_l1_loss", "beta"), ("huber_loss", "delta")])
+@pytest.mark.parametrize("value", [None, (1,), [1], "tensor", float("nan"), np.bool_(True), 0.5])
+def test_robust_losses_parameter_parsed_as_a_float(fn, name, value):
+    # a 0-d tensor works as the float; NaN fails PyTorch's positivity checks (not >= 0, not > 0)
+    def run(m):
+        given = m.tensor(0.5) if isinstance(value, str) else value
+        return getattr(m.nn.functional, fn)(_x(m), _x(m) * 0.5, **{name: given})
+    _same(run)
+
+
+@pytest.mark.parametrize("fn", ["cosine_embedding_loss", "margin_ranking_loss"])
+@pytest.mark.parametrize("value", [None, True, False, (1,), [1], "tensor", np.bool_(True), 0.25])
+def test_pair_losses_margin_parsed_as_a_float(fn, value):
+    def run(m):
+        margin = m.tensor(0.5) if isinstance(value, str) else value
+        target = m.tensor([1.0, -1.0])
+        if fn == "margin_ranking_loss":
+            return m.nn.functional.margin_ranking_loss(_x(m)[:, 0], _x(m)[:, 1], target, margin=margin)
+        return m.nn.functional.cosine_embedding_loss(_x(m), _x(m).flip(1), target, margin=margin)
+    _same(run)
+
+
+@pytest.mark.parametrize("target, dtype", [([[0, 2, -1], [1, -1, 0]], "int32"), ([[0, 5, -1], [1, -1, 0]], "int32"),
+                                           ([[0, 2, -1], [1, -1, 0]], "uint8"), ([[0, 2.5, -1], [1, -1, 0]], "float32"),
+                                           ([[0, 3, -1], [1, -1, 0]], "int64")])
+@pytest.mark.parametrize("half", [False, True])
+def test_multilabel_margin_loss_checks_target_range_first(target, dtype, half):
+    # the range (read as int64) before the input's dtype dispatch, before the target's Long check
+    def run(m):
+        x = _x(m).half() if half else _x(m)
+        return m.nn.functional.multilabel_margin_loss(x, m.tensor(target).to(getattr(m, dtype)))
+    _same(run)
+
+
+def test_multilabel_margin_loss_empty_batch_skips_target_checks():
+    _same(lambda m: m.nn.functional.multilabel_margin_loss(m.zeros(0, 3), m.zeros(0, 3, dtype=m.int32),
+                                                           reduction="none"))
+
+
+# ------------------------------------------------------------------ activations' Number arguments
+@pytest.mark.parametrize("fn, name", [("leaky_relu", "negative_slope"), ("elu", "alpha"), ("celu", "alpha"),
+                                      ("softplus", "beta"), ("hardshrink", "lambd"), ("rrelu", "lower")])
+@pytest.mark.parametrize("value", [np.int64(1), np.float64(0.25), np.bool_(True)])
+def test_numpy_scalars_keep_the_input_dtype(fn, name, value):
+    # NumPy scalars are Python numbers to the parser: a float32 input stays float32
+    _same(lambda m: getattr(m.nn.functional, fn)(_x(m), **{name: value}))
+
+
+def test_parser_positions_of_python_wrappers_and_natives():
+    calls = [
+        lambda m: m.nn.functional.elu(_x(m), alpha=None),  # Python wrapper: always the position
+        lambda m: m.nn.functional.elu(_x(m), alpha=None, inplace=True),
+        lambda m: m.nn.functional.elu_(_x(m), alpha=None),  # native: as written
+        lambda m: m.nn.functional.celu(_x(m), alpha=None),
+        lambda m: m.nn.functional.leaky_relu(_x(m), negative_slope=None),
+        lambda m: m.nn.functional.leaky_relu_(_x(m), negative_slope=None),
+        lambda m: m.nn.functional.rrelu(_x(m), lower=None),
+        lambda m: m.rrelu(_x(m), lower=None),
+        lambda m: m.nn.functional.hardtanh(_x(m), -2, max_val=m.ones(2)),
+        lambda m: m.nn.functional.hardtanh_(_x(m), -2, None),
+        lambda m: m.nn.ELU(alpha=None)(_x(m)),
+        lambda m: m.nn.functional.linear(_x(m), m.ones(4, 3), bias=1),  # native: as written
+        lambda m: m.nn.functional.linear(_x(m), m.ones(4, 3), 1),
+        lambda m: m.nn.functional.linear(_x(m), weight=1),
+        lambda m: m.nn.functional.bilinear(_x(m), _x(m), m.ones(4, 3, 3), bias=2),
+        lambda m: m.nn.Linear(3, 4)(2),
+    ]
+    for call in calls:
+        _same(call)
+
+
+def test_native_hardtanh_inplace_has_no_bound_order_check():
+    _same(lambda m: m.nn.functional.hardtanh_(_x(m), 2.0, -2.0))
+    _same(lambda m: m.nn.functional.hardtanh(_x(m), 2.0, -2.0))
+
+
+def test_softplus_beta_zero_is_silent():
+    _same(lambda m: m.nn.functional.softplus(_x(m), beta=0))
+
+
+# ------------------------------------------------------------------ softmax family arguments
+@pytest.mark.parametrize("call", [
+    lambda m: _x(m).softmax(None),
+    lambda m: m.softmax(_x(m), None),
+    lambda m: _x(m).softmax(np.int64(1)),
+    lambda m: m.nn.functional.softmax(_x(m), np.int64(1)),
+    lambda m: _x(m).softmax(1, dtype=0),
+    lambda m: _x(m).softmax(1, 0),
+    lambda m: m.softmax(_x(m), 1, 0),
+    lambda m: m.nn.functional.softmax(_x(m), 1, dtype="float32"),
+    lambda m: m.nn.functional.log_softmax(_x(m), 1, dtype=3),
+    lambda m: m.nn.functional.softmin(_x(m), 1, dtype=3),
+    lambda m: m.nn.functional.softmin(_x(m), _stacklevel=None),
+    lambda m: m.nn.functional.softmax(_x(m), _stacklevel=1.5),
+    lambda m: m.nn.functional.gumbel_softmax(_x(m), dim=None),
+    lambda m: m.log_softmax(_x(m), 1.0),
+])
+def test_softmax_arguments_as_pytorch_parses_them(call):
+    _same(call)
+
+
+# ------------------------------------------------------------------ NumPy bools, norms, embedding
+@pytest.mark.parametrize("call", [
+    lambda m: m.nn.functional.batch_norm(_x(m), m.zeros(3), m.ones(3), eps=np.bool_(True)),
+    lambda m: m.nn.functional.batch_norm(_x(m), m.zeros(3), m.ones(3), training=True, momentum=np.bool_(True)),
+    lambda m: m.nn.functional.layer_norm(_x(m), (3,), eps=np.bool_(True)),
+    lambda m: m.nn.functional.group_norm(_x(m).reshape(1, 3, 2), 3, eps=np.bool_(True)),
+    lambda m: m.nn.functional.local_response_norm(_x(m).reshape(1, 3, 2), 2, alpha=np.bool_(True),
+                                                  beta=np.bool_(True), k=np.bool_(True)),
+    lambda m: m.nn.functional.local_response_norm(_x(m).reshape(1, 3, 2), np.bool_(True)),
+    lambda m: m.nn.functional.embedding(m.tensor([1, 0]), m.ones(3, 2), max_norm=np.bool_(True)),
+    lambda m: m.nn.functional.threshold(_x(m), np.bool_(True), 2),
+])
+def test_numpy_bools_are_numbers(call):
+    _same(call)
+
+
+def test_batch_norm_infinite_momentum_is_silent():
+    def run(m):
+        mean, var = m.zeros(3), m.ones(3)
+        m.nn.functional.batch_norm(_x(m), mean, var, training=True, momentum=float("inf"))
+        return m.stack([mean, var])
+    _same(run)
+
+
+@pytest.mark.parametrize("index", [[8], 8, [1, -3, 9], [[8, 1]]])
+def test_embedding_of_an_empty_weight_reports_the_kernels_bound_error(index):
+    _same(lambda m: m.nn.functional.embedding(m.tensor(index), m.zeros(5, 0)))
+    _same(lambda m: m.zeros(5, 0).index_select(0, m.tensor(index).reshape(-1)))
+    _same(lambda m: m.zeros(5, 0, 2).index_select(0, m.tensor(index).reshape(-1)))
+
+
+_RMS_NORM_WARNINGS = """
+import sys, warnings
+import {module} as m
+warnings.simplefilter("always")
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    for x, w in ((m.float32, m.float64), (m.float64, m.float32), (m.float32, m.float32)):
+        m.nn.functional.rms_norm(m.ones(2, 4, dtype=x), (4,), m.ones(4, dtype=w))
+print([str(c.message) for c in caught])
+"""
+
+
+def test_rms_norm_warns_once_per_process_for_a_weight_of_another_dtype():
+    # TORCH_WARN_ONCE: in a fresh process, the first mixed call only
+    def run(module):
+        done = subprocess.run([sys.executable, "-c", _RMS_NORM_WARNINGS.format(module=module)], capture_output=True,
+                              text=True, check=True, env={**__import__("os").environ})
+        return done.stdout
+    assert run("torchless") == run("torch")
