@@ -26,6 +26,7 @@ from ...autograd.graph import OUTPUT, Node, records
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
+from ._moments import quiet
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "sigmoid", "tanh", "gelu", "elu", "elu_", "selu", "selu_",
            "celu", "celu_", "silu", "mish", "logsigmoid", "glu", "softsign", "tanhshrink", "hardtanh", "hardtanh_",
@@ -370,6 +371,7 @@ class Silu(Node):
     saved = ("x", "s")
     torch_saved = {"self": SavedInput(0, "x")}
 
+    @quiet  # inf * 0 at -inf: NaN, silently, as PyTorch's kernel
     def forward(self, x):
         if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does
             opmath = x.astype(np.float32)
@@ -478,12 +480,16 @@ class Glu(Node):
     saved = ("x", "a", "gate")  # x: PyTorch saves the input (changing it in place before backward is an error)
     torch_saved = {"self": SavedInput(0, "x"), "dim": lambda node: int64(node.dim)}
 
+    @quiet  # e^-b = inf for b << 0: the gate is 0 (and an infinite a times it NaN), silently
     def forward(self, x, axis, dim=None):
         """``dim``: as the call gave it, for the node's saved values."""
         self.axis, self.x, self.dim = axis, x, axis if dim is None else dim
         a, b = np.split(x, 2, axis=axis)
-        with np.errstate(over="ignore"):  # e^-b = inf for b << 0: the gate is 0
-            self.a, self.gate = a, 1 / (1 + np.exp(-b))
+        if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does (a gate of 1e-39 is no 0)
+            a32, b32 = a.astype(np.float32), b.astype(np.float32)
+            self.a, self.gate = a, (1 / (1 + np.exp(-b32))).astype(np.float16)
+            return (a32 / (1 + np.exp(-b32))).astype(np.float16)
+        self.a, self.gate = a, 1 / (1 + np.exp(-b))
         return a * self.gate
 
     def backward(self, grad):
@@ -542,12 +548,16 @@ class Gelu(Node):
         # 1 + erf(x / sqrt 2) cancels to nothing for x below about -3 (gelu(-4) came out 40x too large).
         self.approximate, self.dtype = approximate, x.dtype
         x = self.x = x.astype(np.float32) if x.dtype == np.float16 else x
-        if approximate == "tanh":
-            k = math.sqrt(2 / math.pi)
-            self.inner = np.tanh(k * (x + 0.044715 * x * x * x))
-            return (0.5 * x * (1 + self.inner)).astype(self.dtype, copy=False)
-        self.cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
-        return (x * self.cdf).astype(self.dtype, copy=False)
+        with np.errstate(all="ignore"):  # an infinite x: inf or NaN, silently, as PyTorch's kernels
+            if approximate == "tanh":
+                k = math.sqrt(2 / math.pi)
+                self.inner = np.tanh(k * (x + 0.044715 * x * x * x))
+                return (0.5 * x * (1 + self.inner)).astype(self.dtype, copy=False)
+            self.cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
+            out = x * self.cdf
+        if x.dtype == np.float32 and np.isposinf(x).any():
+            out = np.where(x == np.inf, np.float32(np.nan), out)  # PyTorch's float kernel's erf (float16's too)
+        return out.astype(self.dtype, copy=False)
 
     def backward(self, grad):
         x = self.x

@@ -19,6 +19,7 @@ from ...autograd import grad_mode
 from ...autograd.graph import FoldedNode, Node, folded, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
 from ._args import _is_index, _tp_name, check_tensor
+from ._moments import quiet
 from ._norm_checks import check_float_arg
 from .activation import log_softmax
 
@@ -219,6 +220,7 @@ class CrossEntropy(Node):
         """The dtype of the saved total weight: the input's."""
         return self.probs.dtype
 
+    @quiet  # (a row of infinities: NaN, silently, as in PyTorch)
     def forward(self, x, targets=None, reduction="mean", label_smoothing=0.0, unbatched=False):
         self.input_shape, self.reduction, self.eps, self.unbatched = x.shape, reduction, label_smoothing, unbatched
         self.targets = targets
@@ -647,6 +649,7 @@ class MseLoss(Node):
     torch_saved = {"self": SavedInput(0, "x"), "target": SavedInput(1, "t"),
                    "reduction": lambda node: _REDUCTIONS[node.reduction]}
 
+    @quiet  # (overflowing squares: inf, silently)
     def forward(self, x, t, reduction="mean"):
         self.shapes, self.reduction = (x.shape, t.shape), reduction
         self.x, self.t = x, t
@@ -824,6 +827,7 @@ class BinaryCrossEntropyWithLogits(Node):
     saved = ("x", "t", "w", "pos_weight")
     torch_saved = {**BinaryCrossEntropy.torch_saved, "pos_weight": Saved("pos_weight")}
 
+    @quiet
     def forward(self, x, t, weight=None, pos_weight=None, reduction="mean", *, out_dtype):
         """The loss in ``out_dtype``: the target's, which PyTorch's loss is written into."""
         self.x, self.t, self.w, self.pos_weight, self.reduction = x, t, weight, pos_weight, reduction

@@ -11,6 +11,7 @@ from ... import _dtype
 from ..._tensor import _promote
 from ..._ops.shape import Where
 from ...autograd.graph import Node
+from ._moments import quiet
 from ._norm_checks import check_float_arg
 from .loss import _broadcast, _reduce, _reduction, _warn_size, l1_loss
 
@@ -33,6 +34,7 @@ class _PiecewiseLoss(Node):
 
     saved = ("diff",)
 
+    @quiet
     def forward(self, x, t, reduction="mean", param=1.0, out_dtype=None):
         self.dtypes, self.reduction, self.param = (x.dtype, t.dtype), reduction, param
         common = _promote(x.dtype, t.dtype)
