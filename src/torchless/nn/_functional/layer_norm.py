@@ -225,9 +225,9 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if input.dim() < len(normalized_shape):
         raise ValueError(f"Input tensor must have at least {len(normalized_shape)} dimensions, but got {input.dim()}")
     _check_input_shape(input, normalized_shape, "")
+    if weight is not None and weight.dtype != input.dtype:  # (before the kernel's dtype check)
+        _warn_mismatched_dtypes_once(input, weight)
     if not input.is_floating_point():
         raise NotImplementedError(f"\"rms_norm\" not implemented for '{input.dtype.scalar_name}'")
-    if weight is not None and weight.dtype != input.dtype:
-        _warn_mismatched_dtypes_once(input, weight)
     return RMSNorm.apply(input, weight, normalized_ndim=len(normalized_shape),
                          eps=None if eps is None else float(eps))
