@@ -251,3 +251,17 @@ def test_extreme_inputs_give_pytorchs_values_without_warnings(call, dtype):
     if dtype == "float16" and "entropy" in str(call.__code__.co_names):
         pytest.skip("no half cross_entropy on CPU")
     _same(lambda m: call(m, m.tensor(_EXTREMES, dtype=getattr(m, dtype), requires_grad=dtype != "float16")))
+
+
+@pytest.mark.parametrize("out", ["same", "empty", "long", "grad"])
+def test_normalize_writes_into_out(out):
+    # F.normalize ends in torch.div(input, denominator, out=out): the result is out itself, resized; its dtype
+    # and autograd rules are div's
+    def run(m):
+        x = m.tensor([[3.0, 4.0, 0.0], [1.0, 1.0, 1.0]], requires_grad=out == "grad")
+        buffer = {"same": m.empty(2, 3), "empty": m.empty(0), "long": m.empty(2, 3, dtype=m.int64),
+                  "grad": m.empty(2, 3)}[out]
+        result = m.nn.functional.normalize(x, dim=1, out=buffer)
+        assert result is buffer
+        return buffer
+    _same(run)
