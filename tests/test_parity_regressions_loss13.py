@@ -265,3 +265,26 @@ def test_normalize_writes_into_out(out):
         assert result is buffer
         return buffer
     _same(run)
+
+
+@pytest.mark.parametrize("loss", [
+    lambda m, x, t: m.nn.functional.leaky_relu(x, 0.2),
+    lambda m, x, t: m.nn.functional.leaky_relu(x * 1, 0.2, inplace=True),
+    lambda m, x, t: m.nn.functional.rrelu(x),
+    lambda m, x, t: m.nn.functional.nll_loss(x, m.tensor([0, 2])),
+    lambda m, x, t: m.nn.functional.l1_loss(x, t),
+    lambda m, x, t: m.nn.functional.l1_loss(x, t, reduction="none"),
+    lambda m, x, t: x.abs(),
+])
+def test_create_graph_gradients_of_piecewise_linear_ops_require_grad(loss):
+    # PyTorch's backward ops read the input (abs: its sgn), with derivative zero: the gradient requires grad, its
+    # node is named, and differentiating it again gives zeros rather than an error
+    def run(m):
+        x = m.tensor([[1.0, -2.0, 3.0], [-0.5, 2.0, -1.0]], requires_grad=True)
+        t = m.tensor([[0.0, 1.0, 3.5], [1.0, 2.0, 0.0]], requires_grad=True)
+        gradients = m.autograd.grad(loss(m, x, t).sum(), (x, t), create_graph=True, allow_unused=True)
+        given = [g for g in gradients if g is not None]
+        shown = [(g.requires_grad, type(g.grad_fn).__name__) for g in given]
+        second = m.autograd.grad(sum((g * g).sum() for g in given), x)[0]
+        return str(shown), second.clone().tolist()
+    _same(run)

@@ -22,7 +22,7 @@ from ..._ops.shape import Where
 from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
-from ...autograd.graph import OUTPUT, Node, records
+from ...autograd.graph import OUTPUT, Node, records, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
@@ -101,6 +101,16 @@ IN_PLACE_NEGATIVE_SLOPE = (
     "calculation with negative slope")
 
 
+def zero_derivative_of_operand(node, gradient, name, grad):
+    """``gradient``, the piecewise-linear ``node``'s gradient computed under create_graph, recorded as PyTorch's
+    backward op records it: reading the op's input (its result for an in-place form), of derivative zero, so that
+    the gradient requires grad as the input does."""
+    shape = node.positive.shape if hasattr(node, "positive") else node.input.shape
+    placeholder = np.broadcast_to(np.zeros((), grad._data.dtype), shape)  # (only its shape and dtype are read)
+    operand = node.graph_output(placeholder) if node.inplace else node.graph_input(0, placeholder)
+    return with_zero_derivative_of(gradient, operand, name, grad)
+
+
 def check_in_place_slope(inplace, slope):
     """PyTorch's in-place leaky_relu_ (and rrelu_ at its mean slope) differentiates from its result, which cannot
     tell the sides apart under a negative slope: its backward refuses."""
@@ -130,7 +140,8 @@ class LeakyRelu(Node):
 
     def backward_graph(self, grad):
         check_in_place_slope(self.inplace, self.slope)
-        return (grad * grad._wrap(np.where(self.positive, 1, self.slope).astype(grad._data.dtype)),)
+        scaled = grad * grad._wrap(np.where(self.positive, 1, self.slope).astype(grad._data.dtype))
+        return (zero_derivative_of_operand(self, scaled, "LeakyReluBackwardBackward0", grad),)
 
     def name(self):
         return "LeakyReluBackward1" if self.inplace else "LeakyReluBackward0"

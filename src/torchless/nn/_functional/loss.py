@@ -16,7 +16,7 @@ from ..._ops import arithmetic
 from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
-from ...autograd.graph import FoldedNode, Node, folded, shown_edge
+from ...autograd.graph import FoldedNode, Node, folded, shown_edge, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
 from ._args import _is_index, _tp_name, check_tensor
 from ._moments import quiet
@@ -387,7 +387,11 @@ class NllLoss(Node):
     def backward_graph(self, grad):
         # Linear in the loss's gradient, with coefficients the targets fix: those of a unit gradient.
         unit = self.backward(np.ones(grad._data.shape, grad._data.dtype))[0]
-        return (grad._wrap(unit) * _per_class(grad, self.unbatched),)
+        gradient = grad._wrap(unit) * _per_class(grad, self.unbatched)
+        # PyTorch's nll_loss_backward reads the input, of derivative zero: the gradient requires grad as it does
+        placeholder = np.broadcast_to(np.zeros((), unit.dtype), self.input_shape)
+        name = "NllLossBackwardBackward0" if len(self.input_shape) < 3 else "NllLoss2DBackwardBackward0"
+        return (with_zero_derivative_of(gradient, self.graph_input(0, placeholder), name, grad),)
 
     def name(self):
         return _nll_node_name(len(self.input_shape), self.reduction)

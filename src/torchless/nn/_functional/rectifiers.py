@@ -14,7 +14,8 @@ from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput, saved_result
 from ...random import stream
 from ._args import Param, _tp_name, check_tensor, native
-from .activation import _check_floating, _maybe_inplace, check_in_place_slope, number_argument, opmath_scalar
+from .activation import (_check_floating, _maybe_inplace, check_in_place_slope, number_argument, opmath_scalar,
+                         zero_derivative_of_operand)
 
 __all__ = ["prelu", "rrelu", "rrelu_"]
 
@@ -133,7 +134,8 @@ class RreluWithNoise(Node):
     def backward_graph(self, grad):  # the slopes are constants of the graph
         if self.mean_slope is not None:
             check_in_place_slope(self.inplace, self.mean_slope)
-        return (grad * grad._wrap(self.scale),)
+        return (zero_derivative_of_operand(self, grad * grad._wrap(self.scale), "RreluWithNoiseBackwardBackward0",
+                                           grad),)
 
     def name(self):
         return "RreluWithNoiseBackward1" if self.inplace else "RreluWithNoiseBackward0"
