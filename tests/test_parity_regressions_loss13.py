@@ -275,6 +275,13 @@ def test_normalize_writes_into_out(out):
     lambda m, x, t: m.nn.functional.l1_loss(x, t),
     lambda m, x, t: m.nn.functional.l1_loss(x, t, reduction="none"),
     lambda m, x, t: x.abs(),
+    lambda m, x, t: m.nn.functional.hardtanh(x),
+    lambda m, x, t: m.nn.functional.relu6(x * 1, inplace=True),
+    lambda m, x, t: m.nn.functional.hardshrink(x),
+    lambda m, x, t: m.nn.functional.softshrink(x),
+    lambda m, x, t: m.nn.functional.threshold(x, 0.5, 2.0),
+    lambda m, x, t: m.nn.functional.threshold(x * 1, 0.5, 2.0, inplace=True),
+    lambda m, x, t: m.nn.functional.prelu(x, m.tensor([0.25])),
 ])
 def test_create_graph_gradients_of_piecewise_linear_ops_require_grad(loss):
     # PyTorch's backward ops read the input (abs: its sgn), with derivative zero: the gradient requires grad, its

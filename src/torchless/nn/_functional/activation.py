@@ -101,13 +101,12 @@ IN_PLACE_NEGATIVE_SLOPE = (
     "calculation with negative slope")
 
 
-def zero_derivative_of_operand(node, gradient, name, grad):
+def zero_derivative_of_operand(node, gradient, name, grad, shape, result=False):
     """``gradient``, the piecewise-linear ``node``'s gradient computed under create_graph, recorded as PyTorch's
-    backward op records it: reading the op's input (its result for an in-place form), of derivative zero, so that
-    the gradient requires grad as the input does."""
-    shape = node.positive.shape if hasattr(node, "positive") else node.input.shape
+    backward op ``name`` records it: reading the op's input of ``shape`` (its result, for an in-place form that
+    saves it), of derivative zero, so that the gradient requires grad as the input does."""
     placeholder = np.broadcast_to(np.zeros((), grad._data.dtype), shape)  # (only its shape and dtype are read)
-    operand = node.graph_output(placeholder) if node.inplace else node.graph_input(0, placeholder)
+    operand = node.graph_output(placeholder) if result else node.graph_input(0, placeholder)
     return with_zero_derivative_of(gradient, operand, name, grad)
 
 
@@ -141,7 +140,8 @@ class LeakyRelu(Node):
     def backward_graph(self, grad):
         check_in_place_slope(self.inplace, self.slope)
         scaled = grad * grad._wrap(np.where(self.positive, 1, self.slope).astype(grad._data.dtype))
-        return (zero_derivative_of_operand(self, scaled, "LeakyReluBackwardBackward0", grad),)
+        return (zero_derivative_of_operand(self, scaled, "LeakyReluBackwardBackward0", grad, self.positive.shape,
+                                           result=self.inplace),)
 
     def name(self):
         return "LeakyReluBackward1" if self.inplace else "LeakyReluBackward0"
@@ -175,7 +175,8 @@ class Hardtanh(Node):
         return (np.where(self.inside, grad, np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):
-        return (unary.masked_gradient(self.inside, grad),)
+        return (zero_derivative_of_operand(self, unary.masked_gradient(self.inside, grad), "HardtanhBackwardBackward0",
+                                           grad, self.x.shape),)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):

@@ -12,7 +12,7 @@ from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node, gradients_without_derivative
 from ...autograd.saved_values import SavedInput
 from ._args import check_tensor
-from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar
+from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar, zero_derivative_of_operand
 
 __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid", "hardswish"]
 
@@ -36,7 +36,8 @@ class Threshold(Node):
         return (np.where(self.keep, grad, np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):
-        return (masked_gradient(self.keep, grad),)
+        return (zero_derivative_of_operand(self, masked_gradient(self.keep, grad), "ThresholdBackwardBackward0", grad,
+                                           self.x.shape, result=self.inplace),)
 
     def name(self):
         return "ThresholdBackward1" if self.inplace else "ThresholdBackward0"
@@ -86,7 +87,9 @@ class Hardshrink(Node):
         return (np.where(self.outside, grad, np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):
-        return (masked_gradient(self.outside, grad),)
+        return (zero_derivative_of_operand(self, masked_gradient(self.outside, grad),
+                                           self.name().removesuffix("0") + "Backward0", grad,
+                                           self.x.shape),)
 
 
 class Softshrink(Hardshrink):

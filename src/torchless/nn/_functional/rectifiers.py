@@ -52,6 +52,8 @@ class PreluKernel(Node):
         grad_input = grad_weight = None
         if self.needs_input_grad[0]:
             grad_input = Where.apply(grad, self.graph_input(1, weight) * grad, condition=positive)
+            # (PyTorch's backward op reads the input, of derivative zero there: the gradient requires grad as it does)
+            grad_input = zero_derivative_of_operand(self, grad_input, "PreluKernelBackwardBackward0", grad, x.shape)
         if self.needs_input_grad[1]:  # of the input's shape, as PyTorch's kernel gives it: summed after (summed_to)
             grad_weight = masked_gradient(~positive, self.graph_input(0, x) * grad)
         return grad_input, grad_weight
@@ -135,7 +137,7 @@ class RreluWithNoise(Node):
         if self.mean_slope is not None:
             check_in_place_slope(self.inplace, self.mean_slope)
         return (zero_derivative_of_operand(self, grad * grad._wrap(self.scale), "RreluWithNoiseBackwardBackward0",
-                                           grad),)
+                                           grad, self.input.shape, result=self.inplace),)
 
     def name(self):
         return "RreluWithNoiseBackward1" if self.inplace else "RreluWithNoiseBackward0"
