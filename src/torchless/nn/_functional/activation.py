@@ -737,8 +737,8 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     r"""softmax((logits + g) / tau) along ``dim``, g i.i.d. Gumbel(0, 1) noise = -log(Exponential(1)) drawn
-    from the default generator (so ``torchless.manual_seed`` makes it reproducible; the numbers are not
-    PyTorch's).
+    from the default generator as PyTorch's exponential_ draws them (after the same ``manual_seed``, the same
+    samples).
 
     hard=True returns the one-hot vector of each slice's maximum, with the soft sample's gradient
     (y_hard - y_soft.detach() + y_soft, the straight-through estimator). ``eps`` is deprecated and unused.
