@@ -295,3 +295,18 @@ def test_create_graph_gradients_of_piecewise_linear_ops_require_grad(loss):
         second = m.autograd.grad(sum((g * g).sum() for g in given), x)[0]
         return str(shown), second.clone().tolist()
     _same(run)
+
+
+@pytest.mark.parametrize("layout", ["channels_last", "channels_last_3d", "transposed", "sliced"])
+def test_rms_norm_output_in_the_inputs_suggested_memory_format(layout):
+    def run(m):
+        if layout == "channels_last_3d":
+            x = m.arange(96.0).reshape(2, 4, 3, 2, 2).contiguous(memory_format=m.channels_last_3d)
+        else:
+            x = m.arange(120.0).reshape(2, 4, 3, 5)
+            x = {"channels_last": lambda: x.contiguous(memory_format=m.channels_last),
+                 "transposed": lambda: x.transpose(1, 2).contiguous().transpose(1, 2),
+                 "sliced": lambda: x[:, ::2]}[layout]()
+        y = m.nn.functional.rms_norm(x, x.shape[-1:], m.ones(x.shape[-1]))
+        return y.stride()
+    _same(run)

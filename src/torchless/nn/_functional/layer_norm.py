@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from ... import _memory_format
 from ..._dtype import CPP_SCALAR_NAMES
 from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
@@ -158,7 +159,10 @@ class RMSNorm(Node):
             y = y * w.reshape(-1)
         self.result_dtype = y.dtype
         # a copy when y is xhat itself: the output must not share memory with what backward reads
-        return y.reshape(x.shape).astype(x.dtype, copy=y is self.xhat)
+        y = y.reshape(x.shape).astype(x.dtype, copy=y is self.xhat)
+        if x.ndim > 1 and _memory_format.may_suggest_channels_last(x):
+            y = _memory_format.in_format_of(y, x)  # PyTorch's fused kernel: the input's suggested memory format
+        return y
 
     def backward(self, grad):
         xhat, weight = self.xhat, self.weight
