@@ -33,6 +33,11 @@ __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "sigmoid", "tanh", "gel
            "relu6", "softplus", "softmax", "log_softmax", "softmin", "gumbel_softmax"]
 
 
+def _opmath(array):
+    """The dtype PyTorch's CPU kernels compute ``array``'s elements in: float32 for float16, else its own."""
+    return np.dtype(np.float32) if array.dtype == np.float16 else array.dtype
+
+
 def _check_floating(input, kernel):
     if not input.is_floating_point():
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
@@ -135,7 +140,9 @@ class LeakyRelu(Node):
 
     def backward(self, grad):
         check_in_place_slope(self.inplace, self.slope)
-        return (np.where(self.positive, grad, grad * self.slope),)
+        sloped = (grad.astype(np.float32) * np.float32(self.slope)).astype(grad.dtype) if grad.dtype == np.float16 \
+            else grad * self.slope  # (float16 in float32, rounded once, as the forward)
+        return (np.where(self.positive, grad, sloped),)
 
     def backward_graph(self, grad):
         check_in_place_slope(self.inplace, self.slope)
@@ -230,7 +237,7 @@ class Elu(Node):
 
     def forward(self, x, alpha=1.0, scale=1, input_scale=1, inplace=False):
         self.given = alpha, scale, input_scale  # as the call gave them, for the node's saved values
-        dtype = x.dtype.type
+        dtype = _opmath(x).type
         self.negcoef, self.poscoef, self.negiptcoef = dtype(alpha) * dtype(scale), dtype(scale), dtype(input_scale)
         self.inplace, self.x = inplace, x
         if inplace:  # PyTorch's in-place forms save the result, whose change before backward is then an error
@@ -239,19 +246,20 @@ class Elu(Node):
         positive = x > 0  # a NaN is not: it takes the negative side, as in PyTorch's vectorised kernel
         # 0 for x > 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
         # (Not np.minimum(x, 0), which makes -0.0 +0.0: elu(-0.0) is -0.0.)
-        negative = np.where(positive, np.zeros((), x.dtype), x)
+        negative = np.where(positive, np.zeros((), dtype), x.astype(dtype, copy=False))
         with np.errstate(over="ignore"):
-            return np.where(positive, x * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
+            out = np.where(positive, x * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
+        return out.astype(x.dtype, copy=False)
 
     def backward(self, grad):
         if self.inplace and self.negcoef < 0:
             raise RuntimeError("In-place elu backward calculation is triggered with a negative slope which is not "
                                "supported. This is caused by calling in-place forward function with a negative "
                                "slope, please call out-of-place version instead.")
-        x = self.x
+        x, g = self.x, grad.astype(_opmath(grad), copy=False)
         # (A NaN takes the negative side, as in PyTorch's vectorised kernel; its scalar tail takes the other.)
-        negative = grad * self.negiptcoef * self.negcoef * np.exp(x * self.negiptcoef)
-        return (np.where(x > 0, grad * self.poscoef, negative),)
+        negative = g * self.negiptcoef * self.negcoef * np.exp(x * self.negiptcoef)
+        return (np.where(x > 0, g * self.poscoef, negative).astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
         positive = self.x > 0
@@ -273,7 +281,7 @@ class Celu(Elu):
         self.given = (alpha,)
         # PyTorch's celu derivative takes input_scale = 1.0 / alpha.toFloat(): 1 / alpha rounded through
         # float32, also for float64 tensors (a relative 4e-8 off), where the forward uses 1 / alpha.
-        self.negiptcoef = x.dtype.type(1.0 / float(np.float32(alpha)))
+        self.negiptcoef = _opmath(x).type(1.0 / float(np.float32(alpha)))
         return out
 
 

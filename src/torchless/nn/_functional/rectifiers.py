@@ -117,11 +117,13 @@ class RreluWithNoise(Node):
             self.scale = noise if upper - lower > 1e-6 else np.where(x > 0, dtype(1), mean)
             self.noise = noise
             return x * noise
-        noise = np.where(x > 0, dtype(1), mean)  # leaky_relu: a NaN takes the slope
+        if x.dtype == np.float16:  # leaky_relu's float16 kernel: the slope in float32, the product rounded once
+            mean = np.float32((lower + upper) / 2)
+        noise = np.where(x > 0, mean.dtype.type(1), mean)  # leaky_relu: a NaN takes the slope
         # (mean_slope: leaky_relu's gradient is refused in place for a negative slope)
         self.scale, self.mean_slope, self.noise = noise, mean, noise
         # into a contiguous output, as PyTorch's leaky_relu_out into empty_like(self, LEGACY_CONTIGUOUS_MEMORY_FORMAT)
-        return np.multiply(x, noise, out=np.empty(x.shape, x.dtype))
+        return np.multiply(x, noise, out=np.empty(x.shape, x.dtype), casting="same_kind")
 
     def backward(self, grad):
         if self.mean_slope is not None:
@@ -131,7 +133,7 @@ class RreluWithNoise(Node):
         # follows its first operand, the input (which the slopes' layout is)
         if self.training:
             return (np.multiply(grad, self.scale, out=np.empty(grad.shape, grad.dtype)),)
-        return (_memory_format.iterator_layout(grad * self.scale, (self.scale, grad)),)
+        return (_memory_format.iterator_layout((grad * self.scale).astype(grad.dtype, copy=False), (self.scale, grad)),)
 
     def backward_graph(self, grad):  # the slopes are constants of the graph
         if self.mean_slope is not None:
