@@ -318,13 +318,18 @@ def test_rms_norm_output_in_the_inputs_suggested_memory_format(layout):
     lambda m, x: m.nn.functional.celu(x, 1.3),
     lambda m, x: m.nn.functional.leaky_relu(x, 0.2),
     lambda m, x: m.nn.functional.rrelu(x),
+    lambda m, x: m.nn.functional.hardsigmoid(x),
+    lambda m, x: m.nn.functional.hardswish(x),
+    lambda m, x: m.nn.functional.logsigmoid(x),
+    lambda m, x: m.nn.functional.softplus(x),
 ])
 def test_half_elu_family_and_slopes_compute_in_float32(call):
-    # PyTorch's float16 kernels take their coefficients in float32 and round the result once (forward and backward)
+    # PyTorch's float16 kernels take their coefficients in float32 and round the result once (forward and backward;
+    # logsigmoid's backward reads its float16 buffer); logsigmoid(30) is -0.0
     def run(m):
-        x = m.tensor([1e-8, 30.0, -3.0, 20.0, -100.0, -88.7, -710.0, -0.5, 0.5, -30.0], dtype=m.float16,
-                     requires_grad=True)
+        x = m.tensor([1e-8, 30.0, -3.0, 20.0, -100.0, -88.7, -710.0, -0.5, 0.5, -30.0, 0.3, 2.9, -1.0, -2.2],
+                     dtype=m.float16, requires_grad=True)
         y = call(m, x)
-        y.backward(m.linspace(-1, 1, 10, dtype=m.float16))
+        y.backward(m.linspace(-1, 1, 14, dtype=m.float16))
         return m.stack([y.detach(), x.grad])
     _same(run)

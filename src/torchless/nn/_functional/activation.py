@@ -38,6 +38,12 @@ def _opmath(array):
     return np.dtype(np.float32) if array.dtype == np.float16 else array.dtype
 
 
+def opmath_operands(*arrays):
+    """``arrays`` as PyTorch's CPU kernels compute with them: float16 ones in float32 (the result is then rounded
+    once, to the gradient's or output's dtype)."""
+    return tuple(a.astype(np.float32) if a.dtype == np.float16 else a for a in arrays)
+
+
 def _check_floating(input, kernel):
     if not input.is_floating_point():
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
@@ -354,7 +360,8 @@ class Softplus(Node):
             return np.where(self.linear, x, (np.log1p(np.exp(beta * opmath)) / beta).astype(x.dtype, copy=False))
 
     def backward(self, grad):
-        return (np.where(self.linear, grad, grad * _sigmoid(self.beta * self.x)),)
+        x, g = opmath_operands(self.x, grad)
+        return (np.where(self.linear, grad, (g * _sigmoid(self.beta * x)).astype(grad.dtype, copy=False)),)
 
     def backward_graph(self, grad):
         return (Where.apply(grad, grad * (self.graph_input(0, self.x) * self.beta).sigmoid(), condition=self.linear),)
@@ -432,12 +439,14 @@ class LogSigmoid(Node):
     def forward(self, x):
         # PyTorch's log_sigmoid_forward reads input.contiguous() and writes a contiguous output, for any layout
         self.x = x = x if x.flags.c_contiguous else x.copy(order="C")
-        # min(x, 0) - log(1 + e^-|x|): the exponential never overflows, and no 1 + tiny cancels.
-        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        # min(x, 0) - log(1 + e^-|x|): the exponential never overflows, and no 1 + tiny cancels. (float16 in
+        # float32, rounded once: logsigmoid(30) is -0.0)
+        opmath = opmath_operands(x)[0]
+        return (np.minimum(opmath, 0) - np.log1p(np.exp(-np.abs(opmath)))).astype(x.dtype, copy=False)
 
     def backward(self, grad):
-        x = self.x
-        z = np.exp(-np.abs(x))
+        x = opmath_operands(self.x)[0]
+        z = np.exp(-np.abs(x)).astype(self.x.dtype).astype(x.dtype)  # (the buffer the forward saved, in x's dtype)
         # 1 - sigmoid(x) in PyTorch's form (z / (1 + z) is sigmoid(-|x|)); a NaN gives NaN. The gradient is laid
         # out as PyTorch's empty_like(grad_output).
         out = _memory_format.empty_like(grad, grad.dtype, _memory_format.preserve_format, np.empty)
@@ -474,11 +483,11 @@ class Mish(Node):
             return x * np.tanh(np.log1p(np.exp(x)))
 
     def backward(self, grad):
-        x = self.x
+        x, g = opmath_operands(self.x, grad)
         s = 1 / (1 + np.exp(-x))
         t = np.tanh(np.log1p(np.exp(x)))
         # d/dx x tanh(softplus(x)) = tanh(softplus(x)) + x sigmoid(x) (1 - tanh^2); NaN at +-inf, as in PyTorch.
-        return (grad * (t + x * s * (1 - t * t)),)
+        return ((g * (t + x * s * (1 - t * t))).astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
         x = self.graph_input(0, self.x)

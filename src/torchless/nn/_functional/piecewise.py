@@ -12,7 +12,8 @@ from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node, gradients_without_derivative
 from ...autograd.saved_values import SavedInput
 from ._args import check_tensor
-from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar, zero_derivative_of_operand
+from .activation import (_check_floating, _maybe_inplace, number_argument, opmath_operands, opmath_scalar,
+                         zero_derivative_of_operand)
 
 __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid", "hardswish"]
 
@@ -137,12 +138,13 @@ class Hardsigmoid(Node):
 
     def forward(self, x):
         self.x = x
-        return np.minimum(np.maximum(x + 3, 0), 6) / 6  # np.maximum propagates NaN
+        opmath = opmath_operands(x)[0]  # (float16 in float32, rounded once, as PyTorch's kernel)
+        return (np.minimum(np.maximum(opmath + 3, 0), 6) / 6).astype(x.dtype, copy=False)  # (maximum keeps NaN)
 
     def backward(self, grad):
-        x = self.x
+        x, g = opmath_operands(self.x, grad)
         sixth = x.dtype.type(np.float32(1) / np.float32(6))  # PyTorch's kernel: 1.0f / 6.0f, in float64 too
-        return (np.where((x > -3) & (x < 3), grad * sixth, np.zeros((), grad.dtype)),)
+        return (np.where((x > -3) & (x < 3), (g * sixth).astype(grad.dtype, copy=False), np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):  # PyTorch's backward of this op has no derivative
         return gradients_without_derivative(
@@ -173,9 +175,9 @@ class Hardswish(Node):
             return x * np.minimum(np.maximum(x + 3, 0), 6) / 6
 
     def backward(self, grad):
-        x = self.x
+        x, g = opmath_operands(self.x, grad)
         # A NaN falls through to the middle formula, giving NaN (PyTorch's vector path; its scalar tail gives grad).
-        middle = grad * (x / 3 + x.dtype.type(0.5))
+        middle = (g * (x / 3 + x.dtype.type(0.5))).astype(grad.dtype, copy=False)
         return (np.where(x <= -3, np.zeros((), grad.dtype), np.where(x >= 3, grad, middle)),)
 
     def backward_graph(self, grad):
