@@ -333,3 +333,19 @@ def test_half_elu_family_and_slopes_compute_in_float32(call):
         y.backward(m.linspace(-1, 1, 14, dtype=m.float16))
         return m.stack([y.detach(), x.grad])
     _same(run)
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("dim", [0, 1, 2])
+def test_half_softmax_family_as_pytorchs_kernels(fn, dim):
+    # float16 softmax/log_softmax: along the last dim in float32 (log_softmax keeping its sum and log as float16),
+    # along another dim storing the float16 exponentials first: PyTorch's values bit for bit; gradients in float32
+    results = []
+    for m in (torch, torchless):
+        x = m.tensor(np.random.RandomState(dim).randn(4, 5, 6).astype(np.float16) * 3, requires_grad=True)
+        y = getattr(m, fn)(x, dim)
+        y.backward(m.tensor(np.linspace(-1, 1, 120).reshape(4, 5, 6).astype(np.float16)))
+        results.append((y.detach().float().numpy(), x.grad.float().numpy()))
+    (y_torch, g_torch), (y_ours, g_ours) = results
+    np.testing.assert_array_equal(y_ours, y_torch)
+    np.testing.assert_allclose(g_ours, g_torch, rtol=1e-3, atol=1e-6)  # (a rare float16 ulp apart)

@@ -629,18 +629,24 @@ class Softmax(Node):
 
     def forward(self, x, axis=-1):
         self.axis = axis
+        opmath = opmath_operands(x)[0]  # (float16 in float32, as PyTorch's kernels)
         with np.errstate(invalid="ignore"):  # inf - inf in a row of infinities: NaN, silently, as in PyTorch
-            out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+            out = opmath - np.max(opmath, axis=axis, keepdims=True, initial=-np.inf)
             np.exp(out, out=out)
-            out /= out.sum(axis=axis, keepdims=True)
-        self.out = out
+            if x.dtype == np.float16 and axis % x.ndim != x.ndim - 1:
+                # the kernel along another dim than the last stores the exponentials (float16) before it
+                # multiplies them by 1 / their float sum
+                out = out.astype(np.float16).astype(np.float32) * (1 / out.sum(axis=axis, keepdims=True))
+            else:
+                out /= out.sum(axis=axis, keepdims=True)
+        self.out = out = out.astype(x.dtype, copy=False)
         return out
 
     def backward(self, grad):
-        y = self.out
-        g = grad * y
+        y, g = opmath_operands(self.out, grad)
+        g = g * y
         g -= y * g.sum(axis=self.axis, keepdims=True)
-        return (g,)
+        return (g.astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
         y = self.graph_output(self.out)
@@ -658,14 +664,21 @@ class LogSoftmax(Node):
         self.axis = axis
         # Silently, as in PyTorch: inf - inf in a row of infinities is NaN, and the log of the sum over an
         # empty dim is log(0) (its result is empty anyway).
+        opmath = opmath_operands(x)[0]  # (float16 in float32, as PyTorch's kernels)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
-            out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
-        self.out = out
+            out = opmath - np.max(opmath, axis=axis, keepdims=True, initial=-np.inf)
+            sums = np.exp(out).sum(axis=axis, keepdims=True)
+            if x.dtype == np.float16 and axis % x.ndim == x.ndim - 1:
+                # the last dim's kernel keeps the sum, and its log, as float16
+                out -= np.log(sums.astype(np.float16).astype(np.float32)).astype(np.float16)
+            else:
+                out -= np.log(sums)
+        self.out = out = out.astype(x.dtype, copy=False)
         return out
 
     def backward(self, grad):
-        return (grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True),)
+        out, g = opmath_operands(self.out, grad)
+        return ((g - np.exp(out) * g.sum(axis=self.axis, keepdims=True)).astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
         return (grad - self.graph_output(self.out).exp() * grad.sum(dim=self.axis, keepdim=True),)
