@@ -322,6 +322,8 @@ def test_rms_norm_output_in_the_inputs_suggested_memory_format(layout):
     lambda m, x: m.nn.functional.hardswish(x),
     lambda m, x: m.nn.functional.logsigmoid(x),
     lambda m, x: m.nn.functional.softplus(x),
+    lambda m, x: m.nn.functional.softshrink(x, 0.3),
+    lambda m, x: m.nn.functional.huber_loss(x, x.detach().flip(0) * 0.3, delta=0.7),
 ])
 def test_half_elu_family_and_slopes_compute_in_float32(call):
     # PyTorch's float16 kernels take their coefficients in float32 and round the result once (forward and backward;

@@ -12,7 +12,7 @@ from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node, gradients_without_derivative
 from ...autograd.saved_values import SavedInput
 from ._args import check_tensor
-from .activation import (_check_floating, _maybe_inplace, number_argument, opmath_operands, opmath_scalar,
+from .activation import (_check_floating, _maybe_inplace, _opmath, number_argument, opmath_operands, opmath_scalar,
                          zero_derivative_of_operand)
 
 __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid", "hardswish"]
@@ -96,11 +96,13 @@ class Hardshrink(Node):
 class Softshrink(Hardshrink):
     def forward(self, x, lambd, given=None):
         self.x, self.given = x, given
-        self.outside = (x < -lambd) | (x > lambd)
+        own = x.dtype.type(lambd)  # (the backward kernel compares in x's dtype, float16 too; the forward in float32)
+        self.outside = (x < -own) | (x > own)
         inside = (x >= -lambd) & (x <= lambd)
         # +0.0 in between, even for x = -0.0 or -0.1 (PyTorch's vectorised kernel; its scalar tail gives x * 0);
-        # a NaN falls through to x + lambd: NaN.
-        return np.where(inside, np.zeros((), x.dtype), np.where(x > lambd, x - lambd, x + lambd))
+        # a NaN falls through to x + lambd: NaN. (float16 with lambd in float32, rounded once)
+        out = np.where(inside, np.zeros((), x.dtype), np.where(x > lambd, x - lambd, x + lambd))
+        return out.astype(x.dtype, copy=False)
 
 
 def hardshrink(input, lambd=0.5):
@@ -128,7 +130,7 @@ def softshrink(input, lambd=0.5):
     if not 0 <= lambd <= largest:  # False for NaN too
         raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {input.dtype.scalar_name}, "
                            f"but found {lambd:g}")
-    return Softshrink.apply(input, lambd=np_dtype.type(lambd), given=lambd)
+    return Softshrink.apply(input, lambd=_opmath(input._data).type(lambd), given=lambd)
 
 
 # ---------------------------------------------------------------------------- hard sigmoid and swish

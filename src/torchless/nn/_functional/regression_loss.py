@@ -39,7 +39,10 @@ class _PiecewiseLoss(Node):
         self.dtypes, self.reduction, self.param = (x.dtype, t.dtype), reduction, param
         common = _promote(x.dtype, t.dtype)
         self.diff = x.astype(common, copy=False) - t.astype(common, copy=False)
-        losses = self.losses(np.abs(self.diff), param)
+        if common == np.float16 and self.float_forward:  # (PyTorch's float16 huber kernel: in float32, rounded once)
+            losses = self.losses(np.abs(x.astype(np.float32) - t.astype(np.float32)), param)
+        else:
+            losses = self.losses(np.abs(self.diff), param)
         return _reduce(losses.astype(out_dtype or common, copy=False), reduction, operands=(x, t))
 
     def backward(self, grad):
@@ -62,6 +65,8 @@ class _PiecewiseLoss(Node):
 
 
 class SmoothL1Loss(_PiecewiseLoss):
+    float_forward = False  # (its float16 kernel computes in float16)
+
     @staticmethod
     def losses(z, beta):
         return np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
@@ -77,6 +82,7 @@ class SmoothL1Loss(_PiecewiseLoss):
 
 
 class HuberLoss(_PiecewiseLoss):
+    float_forward = True
     def backward(self, grad):
         self._check_dtypes()
         return super().backward(grad)
