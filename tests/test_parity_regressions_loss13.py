@@ -351,3 +351,20 @@ def test_half_softmax_family_as_pytorchs_kernels(fn, dim):
     (y_torch, g_torch), (y_ours, g_ours) = results
     np.testing.assert_array_equal(y_ours, y_torch)
     np.testing.assert_allclose(g_ours, g_torch, rtol=1e-3, atol=1e-6)  # (a rare float16 ulp apart)
+
+
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("affine", [True, False])
+def test_half_batch_norm_output_as_pytorchs_kernel(training, affine):
+    # float16 batch_norm computes in float32: in training from the batch's mean and 1 / std kept as float16, out of
+    # training from the float16 running statistics read into float32; the output rounded once
+    rng = np.random.RandomState(1)
+    x, w, b = (rng.randn(16, 4, 5) * 3).astype(np.float16), (rng.rand(4) + 0.5).astype(np.float16), \
+        rng.randn(4).astype(np.float16)
+    mean, var = rng.randn(4).astype(np.float16), (rng.rand(4) + 0.5).astype(np.float16)
+    outputs = []
+    for m in (torch, torchless):
+        parameters = (m.tensor(w), m.tensor(b)) if affine else (None, None)
+        outputs.append(m.nn.functional.batch_norm(m.tensor(x), m.tensor(mean), m.tensor(var), *parameters,
+                                                  training=training).float().numpy())
+    np.testing.assert_array_equal(outputs[1], outputs[0])
