@@ -368,3 +368,16 @@ def test_half_batch_norm_output_as_pytorchs_kernel(training, affine):
         outputs.append(m.nn.functional.batch_norm(m.tensor(x), m.tensor(mean), m.tensor(var), *parameters,
                                                   training=training).float().numpy())
     np.testing.assert_array_equal(outputs[1], outputs[0])
+
+
+@pytest.mark.parametrize("options", [{}, {"pos_weight": True}, {"weight": True}])
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_half_bce_with_logits_forward_as_pytorchs(options, reduction):
+    # float16: -log_sigmoid(x) computed in float32 and rounded once, the other tensor ops in float16
+    rng = np.random.RandomState(1)
+    x, t = (rng.randn(16, 8) * 3).astype(np.float16), rng.rand(16, 8).astype(np.float16)
+    extra = {name: (rng.rand(8) + 0.5).astype(np.float16) for name in options}
+    outputs = [m.nn.functional.binary_cross_entropy_with_logits(
+        m.tensor(x), m.tensor(t), reduction=reduction, **{k: m.tensor(v) for k, v in extra.items()}).float().numpy()
+        for m in (torch, torchless)]
+    np.testing.assert_array_equal(outputs[1], outputs[0])

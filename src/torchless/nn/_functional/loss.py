@@ -835,7 +835,10 @@ class BinaryCrossEntropyWithLogits(Node):
     def forward(self, x, t, weight=None, pos_weight=None, reduction="mean", *, out_dtype):
         """The loss in ``out_dtype``: the target's, which PyTorch's loss is written into."""
         self.x, self.t, self.w, self.pos_weight, self.reduction = x, t, weight, pos_weight, reduction
-        softplus_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        # -log_sigmoid(x), PyTorch's kernel's: a float16 one computes in float32, rounded once (the rest are float16
+        # tensor ops, each rounded)
+        opmath = x.astype(np.float32) if x.dtype == np.float16 else x
+        softplus_neg = (np.maximum(-opmath, 0) + np.log1p(np.exp(-np.abs(opmath)))).astype(x.dtype, copy=False)
         if pos_weight is None:
             losses = (1 - t) * x + softplus_neg
         else:
