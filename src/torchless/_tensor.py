@@ -1853,16 +1853,14 @@ class Tensor:
         return unary.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
 
     def softmax(self, dim, dtype=None):
-        from .nn import functional
+        from .nn._functional.activation import tensor_softmax
 
-        dim = _int_dim(dim)
-        return functional.softmax(self, dim, dtype=dtype)
+        return tensor_softmax(self, dim, dtype, "softmax")
 
     def log_softmax(self, dim, dtype=None):
-        from .nn import functional
+        from .nn._functional.activation import tensor_softmax
 
-        dim = _int_dim(dim)
-        return functional.log_softmax(self, dim, dtype=dtype)
+        return tensor_softmax(self, dim, dtype, "log_softmax")
 
     def maximum(self, other):
         _check_tensor_other(other, "maximum")
@@ -2310,7 +2308,7 @@ class Tensor:
         if idx.size and not n:
             raise RuntimeError("index_select(): self indexing axis dim should be positive")
         if outside.any():
-            if axis == 1:  # PyTorch's kernel for dim 1 has its own words
+            if axis == 1 or not self._data.size:  # PyTorch's kernels for dim 1 and an empty self have their own words
                 raise RuntimeError(f"INDICES element is out of DATA bounds, id={idx.reshape(-1)[np.argmax(outside)]} "
                                    f"axis_dim={n}")
             raise IndexError("index out of range in self")

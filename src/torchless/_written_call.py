@@ -79,6 +79,11 @@ def _call_keywords(frame):
 
 
 
+def is_users_call(frame):
+    """Whether the function running in ``frame`` was called by the user (its caller is no code of torchless's)."""
+    return frame.f_back is not None and not frame.f_back.f_code.co_filename.startswith(_PACKAGE)
+
+
 @_unless_unreadable
 def user_call(name):
     """How the user wrote the failing call of the op ``name`` (a Tensor method or a torchless function): (keywords,

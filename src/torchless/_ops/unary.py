@@ -85,8 +85,8 @@ class Abs(Node):
     def backward(self, grad):
         return (grad * sign(self.a),)  # (PyTorch's sign: 0 at NaN, where NumPy's is NaN)
 
-    def backward_graph(self, grad):  # the sign is a step: a constant of the graph
-        return (grad * grad._wrap(sign(self.a)),)
+    def backward_graph(self, grad):  # grad * sgn(x), the sign recorded (SgnBackward0, of derivative zero) as PyTorch's
+        return (grad * self.graph_input(0, self.a).sgn(),)
 
 
 def _given_bound(index):

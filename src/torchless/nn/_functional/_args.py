@@ -271,9 +271,15 @@ def native(name, *overloads, list_size):
     return decorate
 
 
-def check_tensor(value, fn, name="input", position=1):
-    """PyTorch's TypeError for a non-tensor passed positionally to a one-signature function ``fn``."""
+def check_tensor(value, fn, name="input", position=1, as_written=False):
+    """PyTorch's TypeError for a non-tensor passed positionally to a one-signature function ``fn``; with
+    ``as_written``, the position only where the user's call of ``fn`` (a native function itself, as F.linear is)
+    passed it by position."""
     if not isinstance(value, Tensor):
+        if as_written:
+            from ..._parser_errors import not_tensor
+
+            raise not_tensor(fn, name, position, value)
         raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not {_tp_name(value)}")
 
 

@@ -30,14 +30,17 @@ def check_int_arg(value, fn, name, position):
 
 
 def check_float_arg(value, fn, name, position, optional=False):
-    """A ``float`` parameter takes any real number (ints and bools too) or a 0-d tensor not requiring grad."""
-    if value is None and optional or type(value) is float or type(value) is int:
-        return
+    """A ``float`` parameter takes any real number (ints and bools too) or a 0-d tensor not requiring grad.
+    Returns it as the Python float the native function receives (None for an optional one not given)."""
+    if value is None and optional:
+        return None
+    if type(value) is float or type(value) is int:
+        return float(value)
     if isinstance(value, Tensor):
         if value.dim() == 0 and not value.requires_grad:
-            return
-    elif isinstance(value, numbers.Real):
-        return
+            return float(value.item())
+    elif isinstance(value, (numbers.Real, np.bool_)):  # (NumPy's bool is no numbers.Real, but PyTorch takes it)
+        return float(value)
     raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be float, not {_tp_name(value)}")
 
 

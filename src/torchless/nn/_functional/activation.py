@@ -10,6 +10,8 @@ prelu and rrelu in ``rectifiers``.
 """
 import math
 import numbers
+import operator
+import sys
 import warnings
 
 import numpy as np
@@ -20,14 +22,26 @@ from ..._ops.shape import Where
 from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
-from ...autograd.graph import OUTPUT, Node, records
+from ...autograd.graph import OUTPUT, Node, records, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
+from ._moments import quiet
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "sigmoid", "tanh", "gelu", "elu", "elu_", "selu", "selu_",
            "celu", "celu_", "silu", "mish", "logsigmoid", "glu", "softsign", "tanhshrink", "hardtanh", "hardtanh_",
            "relu6", "softplus", "softmax", "log_softmax", "softmin", "gumbel_softmax"]
+
+
+def _opmath(array):
+    """The dtype PyTorch's CPU kernels compute ``array``'s elements in: float32 for float16, else its own."""
+    return np.dtype(np.float32) if array.dtype == np.float16 else array.dtype
+
+
+def opmath_operands(*arrays):
+    """``arrays`` as PyTorch's CPU kernels compute with them: float16 ones in float32 (the result is then rounded
+    once, to the gradient's or output's dtype)."""
+    return tuple(a.astype(np.float32) if a.dtype == np.float16 else a for a in arrays)
 
 
 def _check_floating(input, kernel):
@@ -35,15 +49,25 @@ def _check_floating(input, kernel):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
 
 
-def number_argument(value, fn, name, position):
+def number_argument(value, fn, name, position, wrapped=False):
     """A ``Number`` argument as PyTorch's parser takes it (Python or NumPy number, bool, 0-d tensor), as a
-    Python number; its TypeError for anything else."""
+    Python number; its TypeError for anything else.
+
+    ``wrapped``: PyTorch's functional of the calling function is Python passing the argument to the native ``fn``
+    by position (F.elu, F.leaky_relu, ...), so a user's call of it shows the position even for a keyword; other
+    callers (the in-place forms, the torch namespace's natives, which call it) show it as their call was written.
+    (An int: how many frames up that functional is, 1 (True) being the caller.)"""
     if isinstance(value, Tensor) and value.dim() == 0:
         return value.item()
+    if isinstance(value, (np.number, np.bool_)):
+        return value.item()  # a Python scalar, as the parser's: a NumPy one would promote the kernel's arithmetic
     if isinstance(value, numbers.Number):
         return value
     from ..._parser_errors import wrong_type
+    from ..._written_call import is_users_call
 
+    if wrapped and is_users_call(sys._getframe(int(wrapped))):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Number, not {_tp_name(value)}")
     raise wrong_type(fn, name, position, value, "Number")
 
 
@@ -88,6 +112,15 @@ IN_PLACE_NEGATIVE_SLOPE = (
     "calculation with negative slope")
 
 
+def zero_derivative_of_operand(node, gradient, name, grad, shape, result=False):
+    """``gradient``, the piecewise-linear ``node``'s gradient computed under create_graph, recorded as PyTorch's
+    backward op ``name`` records it: reading the op's input of ``shape`` (its result, for an in-place form that
+    saves it), of derivative zero, so that the gradient requires grad as the input does."""
+    placeholder = np.broadcast_to(np.zeros((), grad._data.dtype), shape)  # (only its shape and dtype are read)
+    operand = node.graph_output(placeholder) if result else node.graph_input(0, placeholder)
+    return with_zero_derivative_of(gradient, operand, name, grad)
+
+
 def check_in_place_slope(inplace, slope):
     """PyTorch's in-place leaky_relu_ (and rrelu_ at its mean slope) differentiates from its result, which cannot
     tell the sides apart under a negative slope: its backward refuses."""
@@ -113,11 +146,15 @@ class LeakyRelu(Node):
 
     def backward(self, grad):
         check_in_place_slope(self.inplace, self.slope)
-        return (np.where(self.positive, grad, grad * self.slope),)
+        sloped = (grad.astype(np.float32) * np.float32(self.slope)).astype(grad.dtype) if grad.dtype == np.float16 \
+            else grad * self.slope  # (float16 in float32, rounded once, as the forward)
+        return (np.where(self.positive, grad, sloped),)
 
     def backward_graph(self, grad):
         check_in_place_slope(self.inplace, self.slope)
-        return (grad * grad._wrap(np.where(self.positive, 1, self.slope).astype(grad._data.dtype)),)
+        scaled = grad * grad._wrap(np.where(self.positive, 1, self.slope).astype(grad._data.dtype))
+        return (zero_derivative_of_operand(self, scaled, "LeakyReluBackwardBackward0", grad, self.positive.shape,
+                                           result=self.inplace),)
 
     def name(self):
         return "LeakyReluBackward1" if self.inplace else "LeakyReluBackward0"
@@ -127,7 +164,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope * x otherwise."""
     name = "leaky_relu_" if inplace else "leaky_relu"
     check_tensor(input, name)
-    negative_slope = number_argument(negative_slope, name, "negative_slope", 2)
+    negative_slope = number_argument(negative_slope, name, "negative_slope", 2, wrapped=True)
     _check_floating(input, "leaky_relu_cpu")
     return _maybe_inplace(input, LeakyRelu, inplace, negative_slope=negative_slope, inplace=inplace)
 
@@ -151,17 +188,21 @@ class Hardtanh(Node):
         return (np.where(self.inside, grad, np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):
-        return (unary.masked_gradient(self.inside, grad),)
+        return (zero_derivative_of_operand(self, unary.masked_gradient(self.inside, grad), "HardtanhBackwardBackward0",
+                                           grad, self.x.shape),)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """x clamped to [min_val, max_val]; the gradient is 1 strictly inside, 0 elsewhere."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    name = "hardtanh_" if inplace else "hardtanh"
+    return _hardtanh(input, min_val, max_val, "hardtanh_" if inplace else "hardtanh", inplace, wrapped=2)
+
+
+def _hardtanh(input, min_val, max_val, name, inplace, wrapped):
     check_tensor(input, name)
-    min_val = number_argument(min_val, name, "min_val", 2)
-    max_val = number_argument(max_val, name, "max_val", 3)
+    min_val = number_argument(min_val, name, "min_val", 2, wrapped=wrapped)
+    max_val = number_argument(max_val, name, "max_val", 3, wrapped=wrapped)
     if input._data.dtype.kind == "b":  # clamping a bool is meaningless: PyTorch's kernel refuses it
         raise RuntimeError("Bool inputs not supported for hardtanh")
     input._refuse_complex("clamp is not supported for complex types")  # (PyTorch's hardtanh is a clamp)
@@ -169,7 +210,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 
 
 def hardtanh_(input, min_val=-1, max_val=1):  # (PyTorch's native defaults, ints, which its node shows)
-    return hardtanh(input, min_val, max_val, inplace=True)
+    # the native hardtanh_ itself: no check of min_val > max_val (max_val wins, as in a clamp)
+    return _hardtanh(input, min_val, max_val, "hardtanh_", inplace=True, wrapped=False)
 
 
 def relu6(input, inplace=False):
@@ -201,7 +243,7 @@ class Elu(Node):
 
     def forward(self, x, alpha=1.0, scale=1, input_scale=1, inplace=False):
         self.given = alpha, scale, input_scale  # as the call gave them, for the node's saved values
-        dtype = x.dtype.type
+        dtype = _opmath(x).type
         self.negcoef, self.poscoef, self.negiptcoef = dtype(alpha) * dtype(scale), dtype(scale), dtype(input_scale)
         self.inplace, self.x = inplace, x
         if inplace:  # PyTorch's in-place forms save the result, whose change before backward is then an error
@@ -210,19 +252,20 @@ class Elu(Node):
         positive = x > 0  # a NaN is not: it takes the negative side, as in PyTorch's vectorised kernel
         # 0 for x > 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
         # (Not np.minimum(x, 0), which makes -0.0 +0.0: elu(-0.0) is -0.0.)
-        negative = np.where(positive, np.zeros((), x.dtype), x)
+        negative = np.where(positive, np.zeros((), dtype), x.astype(dtype, copy=False))
         with np.errstate(over="ignore"):
-            return np.where(positive, x * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
+            out = np.where(positive, x * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
+        return out.astype(x.dtype, copy=False)
 
     def backward(self, grad):
         if self.inplace and self.negcoef < 0:
             raise RuntimeError("In-place elu backward calculation is triggered with a negative slope which is not "
                                "supported. This is caused by calling in-place forward function with a negative "
                                "slope, please call out-of-place version instead.")
-        x = self.x
+        x, g = self.x, grad.astype(_opmath(grad), copy=False)
         # (A NaN takes the negative side, as in PyTorch's vectorised kernel; its scalar tail takes the other.)
-        negative = grad * self.negiptcoef * self.negcoef * np.exp(x * self.negiptcoef)
-        return (np.where(x > 0, grad * self.poscoef, negative),)
+        negative = g * self.negiptcoef * self.negcoef * np.exp(x * self.negiptcoef)
+        return (np.where(x > 0, g * self.poscoef, negative).astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
         positive = self.x > 0
@@ -244,7 +287,7 @@ class Celu(Elu):
         self.given = (alpha,)
         # PyTorch's celu derivative takes input_scale = 1.0 / alpha.toFloat(): 1 / alpha rounded through
         # float32, also for float64 tensors (a relative 4e-8 off), where the forward uses 1 / alpha.
-        self.negiptcoef = x.dtype.type(1.0 / float(np.float32(alpha)))
+        self.negiptcoef = _opmath(x).type(1.0 / float(np.float32(alpha)))
         return out
 
 
@@ -252,7 +295,7 @@ def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     name = "elu_" if inplace else "elu"
     check_tensor(input, name)
-    alpha = number_argument(alpha, name, "alpha", 2)
+    alpha = number_argument(alpha, name, "alpha", 2, wrapped=True)
     _check_floating(input, "elu_cpu")
     opmath_scalar(alpha, input)
     return _maybe_inplace(input, Elu, inplace, alpha=alpha, inplace=inplace)
@@ -289,7 +332,7 @@ def celu(input, alpha=1.0, inplace=False):
     """
     name = "celu_" if inplace else "celu"
     check_tensor(input, name)
-    alpha = number_argument(alpha, name, "alpha", 2)
+    alpha = number_argument(alpha, name, "alpha", 2, wrapped=True)
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     _check_floating(input, "elu_cpu")
@@ -313,11 +356,12 @@ class Softplus(Node):
         # e^(beta x) overflows from x = 11 on, giving inf below the threshold)
         opmath = x.astype(np.float32) if x.dtype == np.float16 else x
         self.linear = opmath * beta > threshold  # where log(1 + e^(beta x)) is x to the dtype's precision
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", divide="ignore"):  # (beta = 0 divides log 2 by zero: inf, silently)
             return np.where(self.linear, x, (np.log1p(np.exp(beta * opmath)) / beta).astype(x.dtype, copy=False))
 
     def backward(self, grad):
-        return (np.where(self.linear, grad, grad * _sigmoid(self.beta * self.x)),)
+        x, g = opmath_operands(self.x, grad)
+        return (np.where(self.linear, grad, (g * _sigmoid(self.beta * x)).astype(grad.dtype, copy=False)),)
 
     def backward_graph(self, grad):
         return (Where.apply(grad, grad * (self.graph_input(0, self.x) * self.beta).sigmoid(), condition=self.linear),)
@@ -354,6 +398,7 @@ class Silu(Node):
     saved = ("x", "s")
     torch_saved = {"self": SavedInput(0, "x")}
 
+    @quiet  # inf * 0 at -inf: NaN, silently, as PyTorch's kernel
     def forward(self, x):
         if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does
             opmath = x.astype(np.float32)
@@ -394,12 +439,14 @@ class LogSigmoid(Node):
     def forward(self, x):
         # PyTorch's log_sigmoid_forward reads input.contiguous() and writes a contiguous output, for any layout
         self.x = x = x if x.flags.c_contiguous else x.copy(order="C")
-        # min(x, 0) - log(1 + e^-|x|): the exponential never overflows, and no 1 + tiny cancels.
-        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+        # min(x, 0) - log(1 + e^-|x|): the exponential never overflows, and no 1 + tiny cancels. (float16 in
+        # float32, rounded once: logsigmoid(30) is -0.0)
+        opmath = opmath_operands(x)[0]
+        return (np.minimum(opmath, 0) - np.log1p(np.exp(-np.abs(opmath)))).astype(x.dtype, copy=False)
 
     def backward(self, grad):
-        x = self.x
-        z = np.exp(-np.abs(x))
+        x = opmath_operands(self.x)[0]
+        z = np.exp(-np.abs(x)).astype(self.x.dtype).astype(x.dtype)  # (the buffer the forward saved, in x's dtype)
         # 1 - sigmoid(x) in PyTorch's form (z / (1 + z) is sigmoid(-|x|)); a NaN gives NaN. The gradient is laid
         # out as PyTorch's empty_like(grad_output).
         out = _memory_format.empty_like(grad, grad.dtype, _memory_format.preserve_format, np.empty)
@@ -436,11 +483,11 @@ class Mish(Node):
             return x * np.tanh(np.log1p(np.exp(x)))
 
     def backward(self, grad):
-        x = self.x
+        x, g = opmath_operands(self.x, grad)
         s = 1 / (1 + np.exp(-x))
         t = np.tanh(np.log1p(np.exp(x)))
         # d/dx x tanh(softplus(x)) = tanh(softplus(x)) + x sigmoid(x) (1 - tanh^2); NaN at +-inf, as in PyTorch.
-        return (grad * (t + x * s * (1 - t * t)),)
+        return ((g * (t + x * s * (1 - t * t))).astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
         x = self.graph_input(0, self.x)
@@ -462,12 +509,16 @@ class Glu(Node):
     saved = ("x", "a", "gate")  # x: PyTorch saves the input (changing it in place before backward is an error)
     torch_saved = {"self": SavedInput(0, "x"), "dim": lambda node: int64(node.dim)}
 
+    @quiet  # e^-b = inf for b << 0: the gate is 0 (and an infinite a times it NaN), silently
     def forward(self, x, axis, dim=None):
         """``dim``: as the call gave it, for the node's saved values."""
         self.axis, self.x, self.dim = axis, x, axis if dim is None else dim
         a, b = np.split(x, 2, axis=axis)
-        with np.errstate(over="ignore"):  # e^-b = inf for b << 0: the gate is 0
-            self.a, self.gate = a, 1 / (1 + np.exp(-b))
+        if x.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel does (a gate of 1e-39 is no 0)
+            a32, b32 = a.astype(np.float32), b.astype(np.float32)
+            self.a, self.gate = a, (1 / (1 + np.exp(-b32))).astype(np.float16)
+            return (a32 / (1 + np.exp(-b32))).astype(np.float16)
+        self.a, self.gate = a, 1 / (1 + np.exp(-b))
         return a * self.gate
 
     def backward(self, grad):
@@ -526,12 +577,16 @@ class Gelu(Node):
         # 1 + erf(x / sqrt 2) cancels to nothing for x below about -3 (gelu(-4) came out 40x too large).
         self.approximate, self.dtype = approximate, x.dtype
         x = self.x = x.astype(np.float32) if x.dtype == np.float16 else x
-        if approximate == "tanh":
-            k = math.sqrt(2 / math.pi)
-            self.inner = np.tanh(k * (x + 0.044715 * x * x * x))
-            return (0.5 * x * (1 + self.inner)).astype(self.dtype, copy=False)
-        self.cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
-        return (x * self.cdf).astype(self.dtype, copy=False)
+        with np.errstate(all="ignore"):  # an infinite x: inf or NaN, silently, as PyTorch's kernels
+            if approximate == "tanh":
+                k = math.sqrt(2 / math.pi)
+                self.inner = np.tanh(k * (x + 0.044715 * x * x * x))
+                return (0.5 * x * (1 + self.inner)).astype(self.dtype, copy=False)
+            self.cdf = 0.5 * (1 + _erf(x * (1 / math.sqrt(2))))
+            out = x * self.cdf
+        if x.dtype == np.float32 and np.isposinf(x).any():
+            out = np.where(x == np.inf, np.float32(np.nan), out)  # PyTorch's float kernel's erf (float16's too)
+        return out.astype(self.dtype, copy=False)
 
     def backward(self, grad):
         x = self.x
@@ -574,18 +629,24 @@ class Softmax(Node):
 
     def forward(self, x, axis=-1):
         self.axis = axis
+        opmath = opmath_operands(x)[0]  # (float16 in float32, as PyTorch's kernels)
         with np.errstate(invalid="ignore"):  # inf - inf in a row of infinities: NaN, silently, as in PyTorch
-            out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+            out = opmath - np.max(opmath, axis=axis, keepdims=True, initial=-np.inf)
             np.exp(out, out=out)
-            out /= out.sum(axis=axis, keepdims=True)
-        self.out = out
+            if x.dtype == np.float16 and axis % x.ndim != x.ndim - 1:
+                # the kernel along another dim than the last stores the exponentials (float16) before it
+                # multiplies them by 1 / their float sum
+                out = out.astype(np.float16).astype(np.float32) * (1 / out.sum(axis=axis, keepdims=True))
+            else:
+                out /= out.sum(axis=axis, keepdims=True)
+        self.out = out = out.astype(x.dtype, copy=False)
         return out
 
     def backward(self, grad):
-        y = self.out
-        g = grad * y
+        y, g = opmath_operands(self.out, grad)
+        g = g * y
         g -= y * g.sum(axis=self.axis, keepdims=True)
-        return (g,)
+        return (g.astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
         y = self.graph_output(self.out)
@@ -603,39 +664,66 @@ class LogSoftmax(Node):
         self.axis = axis
         # Silently, as in PyTorch: inf - inf in a row of infinities is NaN, and the log of the sum over an
         # empty dim is log(0) (its result is empty anyway).
+        opmath = opmath_operands(x)[0]  # (float16 in float32, as PyTorch's kernels)
         with np.errstate(invalid="ignore", divide="ignore"):
-            out = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
-            out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
-        self.out = out
+            out = opmath - np.max(opmath, axis=axis, keepdims=True, initial=-np.inf)
+            sums = np.exp(out).sum(axis=axis, keepdims=True)
+            if x.dtype == np.float16 and axis % x.ndim == x.ndim - 1:
+                # the last dim's kernel keeps the sum, and its log, as float16
+                out -= np.log(sums.astype(np.float16).astype(np.float32)).astype(np.float16)
+            else:
+                out -= np.log(sums)
+        self.out = out = out.astype(x.dtype, copy=False)
         return out
 
     def backward(self, grad):
-        return (grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True),)
+        out, g = opmath_operands(self.out, grad)
+        return ((g - np.exp(out) * g.sum(axis=self.axis, keepdims=True)).astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
         return (grad - self.graph_output(self.out).exp() * grad.sum(dim=self.axis, keepdim=True),)
 
 
-def _softmax_dim(name, ndim, stacklevel):
+def _softmax_dim(name, ndim, stacklevel, frames=1):
+    """PyTorch's implied dim, with its warning at ``stacklevel`` of the F function ``frames`` up from here (an
+    int: warnings.warn's TypeError for anything else, as in PyTorch)."""
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as "
-                  "an argument.", stacklevel=stacklevel + 1)
+                  "an argument.", stacklevel=operator.index(stacklevel) + frames)
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def _softmax(function, input, dim, dtype, name, stacklevel):
+def _wrong_softmax_argument(name, argument, position, value, expected, method):
+    """Tensor.softmax's parser TypeError, for the argument at ``position`` of the method (``dtype`` its second).
+    The F functions (``method`` False) are Python in PyTorch, calling input.softmax(dim, dtype=dtype): dim by
+    position, dtype by keyword; the method and the torch namespace's function show them as the call has them."""
+    if not method:
+        where = " (position 1)" if argument == "dim" else ""
+        return TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {_tp_name(value)}")
+    from ..._parser_errors import wrong_type
+    from ..._written_call import user_call
+
+    written = user_call(name)
+    return wrong_type(name, argument, position + (written is not None and written.function_form), value, expected)
+
+
+def tensor_softmax(input, dim, dtype, name):
+    """Tensor.softmax and Tensor.log_softmax (and the torch namespace's): their dim has no default."""
+    if dim is None:
+        raise _wrong_softmax_argument(name, "dim", 1, dim, "int", method=True)
+    return _softmax(LogSoftmax if name == "log_softmax" else Softmax, input, dim, dtype, name, None, method=True)
+
+
+def _softmax(function, input, dim, dtype, name, stacklevel, method=False):
     if dim is None:
         dim = _softmax_dim(name, input.dim(), stacklevel)
     if not isinstance(input, Tensor):
         getattr(input, name)  # PyTorch ends in input.softmax(dim): a non-tensor's AttributeError names the method
     if not isinstance(dim, int) or isinstance(dim, bool):
-        from ..._parser_errors import wrong_type
-        from ..._written_call import user_call
-
-        written = user_call(name)
-        if written is not None and not (written.method or written.function_form):
-            # PyTorch's functional.softmax is Python, calling input.softmax(dim) with dim by position
-            raise TypeError(f"{name}(): argument 'dim' (position 1) must be int, not {_tp_name(dim)}")
-        raise wrong_type(name, "dim", 2 if written is not None and written.function_form else 1, dim, "int")
+        if not _is_index(dim):
+            raise _wrong_softmax_argument(name, "dim", 1, dim, "int", method)
+        dim = operator.index(dim)  # a NumPy integer, an integral 0-d tensor: the parser's int
+    if dtype is not None and not isinstance(dtype, _dtype.dtype):
+        raise _wrong_softmax_argument(name, "dtype", 2, dtype, "torchless.dtype", method)
     axis = normalize_dim(dim, input.dim())
     if dtype is not None:
         input = input.to(dtype)
@@ -673,14 +761,14 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     dtype, if given, is the dtype -x is cast to first (and the output's).
     """
     if dim is None:
-        dim = _softmax_dim("softmin", input.dim(), _stacklevel - 1)  # called from here, not from _softmax
+        dim = _softmax_dim("softmin", input.dim(), _stacklevel, frames=0)  # called from here, not from _softmax
     return softmax(-input, dim, dtype=dtype)
 
 
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     r"""softmax((logits + g) / tau) along ``dim``, g i.i.d. Gumbel(0, 1) noise = -log(Exponential(1)) drawn
-    from the default generator (so ``torchless.manual_seed`` makes it reproducible; the numbers are not
-    PyTorch's).
+    from the default generator as PyTorch's exponential_ draws them (after the same ``manual_seed``, the same
+    samples).
 
     hard=True returns the one-hot vector of each slice's maximum, with the soft sample's gradient
     (y_hard - y_soft.detach() + y_soft, the straight-through estimator). ``eps`` is deprecated and unused.

@@ -12,8 +12,14 @@ __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
-    """``input / max(||input||_p, eps)``, the norm taken along ``dim``: unit vectors along that dim."""
-    return input / input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    """``input / max(||input||_p, eps)``, the norm taken along ``dim``: unit vectors along that dim; with ``out``,
+    written into it (torch.div's out: its dtype and resize rules)."""
+    denominator = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    if out is None:
+        return input / denominator
+    from ... import div
+
+    return div(input, denominator, out=out)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):

@@ -153,6 +153,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if indices.size and not weight._data.shape[0]:  # PyTorch's lookup is an index_select of the rows
         raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if indices.size and (indices.min() < 0 or indices.max() >= weight._data.shape[0]):
+        if not weight._data.size:  # index_select's kernel for an empty weight (rows of no columns) has its words
+            outside = (indices < 0) | (indices >= weight._data.shape[0])
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={indices.reshape(-1)[np.argmax(outside)]} "
+                               f"axis_dim={weight._data.shape[0]}")
         raise IndexError("index out of range in self")
     refuse_complex_gradient("embedding", weight)  # (after the lookup, as PyTorch's autograd wrapper)
     if sparse and weight.requires_grad and grad_mode.is_grad_enabled():

@@ -1,9 +1,12 @@
 """Layer normalisation (``layer_norm``) and root-mean-square normalisation (``rms_norm``) over the
 trailing ``normalized_shape`` dimensions, with elementwise weight (and bias) of that shape."""
 import math
+import warnings
 
 import numpy as np
 
+from ... import _memory_format
+from ..._dtype import CPP_SCALAR_NAMES
 from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput
@@ -156,7 +159,10 @@ class RMSNorm(Node):
             y = y * w.reshape(-1)
         self.result_dtype = y.dtype
         # a copy when y is xhat itself: the output must not share memory with what backward reads
-        return y.reshape(x.shape).astype(x.dtype, copy=y is self.xhat)
+        y = y.reshape(x.shape).astype(x.dtype, copy=y is self.xhat)
+        if x.ndim > 1 and _memory_format.may_suggest_channels_last(x):
+            y = _memory_format.in_format_of(y, x)  # PyTorch's fused kernel: the input's suggested memory format
+        return y
 
     def backward(self, grad):
         xhat, weight = self.xhat, self.weight
@@ -192,6 +198,22 @@ class RMSNorm(Node):
         return "MulBackward0" if self.result_dtype == self.input_dtype else "ToCopyBackward0"
 
 
+_mismatch_warned = False
+
+
+def _warn_mismatched_dtypes_once(input, weight):
+    """PyTorch's TORCH_WARN_ONCE (once per process, whatever the filters say) that a weight of another dtype than
+    the input keeps rms_norm off its fused kernel (the composite one computes the same values)."""
+    global _mismatch_warned
+    if not _mismatch_warned:
+        _mismatch_warned = True
+        names = (CPP_SCALAR_NAMES[t.dtype.name] for t in (input, weight))
+        warnings.warn("Mismatch dtype between input and weight: input dtype = {}, weight dtype = {}, Cannot dispatch "
+                      "to fused implementation. (Triggered internally at "
+                      "/__w/pytorch/pytorch/aten/src/ATen/native/layer_norm.cpp:346.)".format(*names),
+                      UserWarning, stacklevel=3)
+
+
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """Root mean square normalisation over the last ``len(normalized_shape)`` dimensions of input.
 
@@ -207,6 +229,8 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if input.dim() < len(normalized_shape):
         raise ValueError(f"Input tensor must have at least {len(normalized_shape)} dimensions, but got {input.dim()}")
     _check_input_shape(input, normalized_shape, "")
+    if weight is not None and weight.dtype != input.dtype:  # (before the kernel's dtype check)
+        _warn_mismatched_dtypes_once(input, weight)
     if not input.is_floating_point():
         raise NotImplementedError(f"\"rms_norm\" not implemented for '{input.dtype.scalar_name}'")
     return RMSNorm.apply(input, weight, normalized_ndim=len(normalized_shape),

@@ -14,6 +14,7 @@ from ...autograd import grad_mode
 from ..._tensor import Tensor
 from ...autograd.graph import Node, gradients_without_derivative
 from ._args import _tp_name, check_tensor
+from ._norm_checks import check_bool_arg, check_float_arg
 from .loss import _legacy_reduction, _reduction
 
 __all__ = ["kl_div", "poisson_nll_loss", "gaussian_nll_loss", "ctc_loss"]
@@ -119,6 +120,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         raise ValueError(reduction + " is not a valid value for reduction")
     check_tensor(input, "poisson_nll_loss")
     check_tensor(target, "poisson_nll_loss", "target", 2)
+    check_bool_arg(log_input, "poisson_nll_loss", "log_input", 3)
+    check_bool_arg(full, "poisson_nll_loss", "full", 4)
+    eps = check_float_arg(eps, "poisson_nll_loss", "eps", 5)
     if log_input:
         loss = input.exp() - target * input
     else:

@@ -247,10 +247,10 @@ def linear(input, weight, bias=None):
     """
     key = call_key((input, weight, bias))
     if key not in _checked:
-        check_tensor(input, "linear")
-        check_tensor(weight, "linear", "weight", 2)
+        check_tensor(input, "linear", as_written=True)  # (F.linear is PyTorch's native linear)
+        check_tensor(weight, "linear", "weight", 2, as_written=True)
         if bias is not None:
-            check_tensor(bias, "linear", "bias", 3)
+            check_tensor(bias, "linear", "bias", 3, as_written=True)
             if _bias_added_after(input, bias):
                 return linear(input, weight).add_(bias)
         _check(input, weight, bias)
@@ -307,7 +307,7 @@ def bilinear(input1, input2, weight, bias=None):
     tensors = (input1, input2, weight) + ((bias,) if bias is not None else ())
     names = ("input1", "input2", "weight", "bias")
     for position, (name, value) in enumerate(zip(names, tensors), start=1):
-        check_tensor(value, "bilinear", name, position)
+        check_tensor(value, "bilinear", name, position, as_written=True)  # (F.bilinear is the native's)
     if any(t.dtype != input1.dtype for t in tensors):
         listed = ", ".join(f"{name}: {_CPP_TYPE_NAMES[t.dtype.name]}" for name, t in zip(names, tensors))
         raise RuntimeError(f"All tensors must have the same dtype, got {listed}")

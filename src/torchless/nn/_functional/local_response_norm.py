@@ -92,12 +92,12 @@ def _window_sum_graph(t, before, after):
 
 
 def _check_scalar(value, op):
-    if not isinstance(value, (numbers.Real, Tensor)):
+    if not isinstance(value, (numbers.Real, np.bool_, Tensor)):
         raise TypeError(f"{op}(): argument 'other' (position 1) must be Tensor, not {_tp_name(value)}")
 
 
 def _check_exponent(value):
-    if not isinstance(value, (numbers.Real, Tensor)):
+    if not isinstance(value, (numbers.Real, np.bool_, Tensor)):
         name, shown = _tp_name(value), _described_with_items(value)  # a sequence is shown with its items' types
         raise TypeError(f"pow() received an invalid combination of arguments - got ({name}), but expected one of:\n"
                         " * (Tensor exponent)\n"
@@ -157,9 +157,9 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     if input.size(1) + before + after < 0:
         raise RuntimeError("narrow(): length must be non-negative.")
     pool = "avg_pool2d" if dim == 3 else "avg_pool3d"
-    if isinstance(size, bool):
+    if isinstance(size, (bool, np.bool_)):
         raise TypeError(f"{pool}(): argument 'kernel_size' (position 2) must be tuple of ints, but found element of "
-                        "type bool at pos 0")
+                        f"type {_tp_name(size)} at pos 0")
     if size <= -2:  # the pooled size is checked first: padding 0 must be at most int(size / 2)
         raise RuntimeError("pad should be at most half of effective kernel size, but got pad=0, "
                            f"kernel_size={size} and dilation=1")

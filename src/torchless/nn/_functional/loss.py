@@ -16,9 +16,10 @@ from ..._ops import arithmetic
 from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
-from ...autograd.graph import FoldedNode, Node, folded, shown_edge
+from ...autograd.graph import FoldedNode, Node, folded, shown_edge, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
 from ._args import _is_index, _tp_name, check_tensor
+from ._moments import quiet
 from ._norm_checks import check_float_arg
 from .activation import log_softmax
 
@@ -219,6 +220,7 @@ class CrossEntropy(Node):
         """The dtype of the saved total weight: the input's."""
         return self.probs.dtype
 
+    @quiet  # (a row of infinities: NaN, silently, as in PyTorch)
     def forward(self, x, targets=None, reduction="mean", label_smoothing=0.0, unbatched=False):
         self.input_shape, self.reduction, self.eps, self.unbatched = x.shape, reduction, label_smoothing, unbatched
         self.targets = targets
@@ -385,7 +387,11 @@ class NllLoss(Node):
     def backward_graph(self, grad):
         # Linear in the loss's gradient, with coefficients the targets fix: those of a unit gradient.
         unit = self.backward(np.ones(grad._data.shape, grad._data.dtype))[0]
-        return (grad._wrap(unit) * _per_class(grad, self.unbatched),)
+        gradient = grad._wrap(unit) * _per_class(grad, self.unbatched)
+        # PyTorch's nll_loss_backward reads the input, of derivative zero: the gradient requires grad as it does
+        placeholder = np.broadcast_to(np.zeros((), unit.dtype), self.input_shape)
+        name = "NllLossBackwardBackward0" if len(self.input_shape) < 3 else "NllLoss2DBackwardBackward0"
+        return (with_zero_derivative_of(gradient, self.graph_input(0, placeholder), name, grad),)
 
     def name(self):
         return _nll_node_name(len(self.input_shape), self.reduction)
@@ -647,6 +653,7 @@ class MseLoss(Node):
     torch_saved = {"self": SavedInput(0, "x"), "target": SavedInput(1, "t"),
                    "reduction": lambda node: _REDUCTIONS[node.reduction]}
 
+    @quiet  # (overflowing squares: inf, silently)
     def forward(self, x, t, reduction="mean"):
         self.shapes, self.reduction = (x.shape, t.shape), reduction
         self.x, self.t = x, t
@@ -824,10 +831,14 @@ class BinaryCrossEntropyWithLogits(Node):
     saved = ("x", "t", "w", "pos_weight")
     torch_saved = {**BinaryCrossEntropy.torch_saved, "pos_weight": Saved("pos_weight")}
 
+    @quiet
     def forward(self, x, t, weight=None, pos_weight=None, reduction="mean", *, out_dtype):
         """The loss in ``out_dtype``: the target's, which PyTorch's loss is written into."""
         self.x, self.t, self.w, self.pos_weight, self.reduction = x, t, weight, pos_weight, reduction
-        softplus_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        # -log_sigmoid(x), PyTorch's kernel's: a float16 one computes in float32, rounded once (the rest are float16
+        # tensor ops, each rounded)
+        opmath = x.astype(np.float32) if x.dtype == np.float16 else x
+        softplus_neg = (np.maximum(-opmath, 0) + np.log1p(np.exp(-np.abs(opmath)))).astype(x.dtype, copy=False)
         if pos_weight is None:
             losses = (1 - t) * x + softplus_neg
         else:

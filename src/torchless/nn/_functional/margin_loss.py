@@ -135,7 +135,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
     # The margin reaches PyTorch's kernel as a double: it makes an integer difference floating point.
-    return _apply_reduction(clamp_min(-target * (input1 - input2) + float(margin)), reduction)
+    margin = check_float_arg(margin, "margin_ranking_loss", "margin", 4)
+    return _apply_reduction(clamp_min(-target * (input1 - input2) + margin), reduction)
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
@@ -366,13 +367,17 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     if not consistent:
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: {shape}")
     x, t = input._data, target._data
-    if x.dtype.kind != "f" or x.dtype == np.float16:
-        raise NotImplementedError(f"\"multilabel_margin_loss_forward_out_frame\" not implemented for "
-                                  f"'{_scalar_name(x.dtype)}'")
-    if t.dtype != np.int64:
-        raise RuntimeError(f"expected scalar type Long but found {_scalar_name(t.dtype)}")
-    if ((t < -1) | (t >= classes)).any():  # every entry is checked, also those after the first -1
-        raise RuntimeError("argument #2 'target' is out of range")
+    # PyTorch's kernel returns at once for an empty input; else it reads the target's extremes as int64 (every
+    # entry, also those after the first -1, whatever the dtype), then dispatches on the input's dtype, and only
+    # then reads the target as int64 data
+    if x.size:
+        if int(t.min()) < -1 or int(t.max()) >= classes:
+            raise RuntimeError("argument #2 'target' is out of range")
+        if x.dtype.kind != "f" or x.dtype == np.float16:
+            raise NotImplementedError(f"\"multilabel_margin_loss_forward_out_frame\" not implemented for "
+                                      f"'{_scalar_name(x.dtype)}'")
+        if t.dtype != np.int64:
+            raise RuntimeError(f"expected scalar type Long but found {_scalar_name(t.dtype)}")
     return MultilabelMarginLoss.apply(input, target=t, reduction=reduction, frames=frames, classes=classes,
                                       per_sample=reduction == "none" and ndim == 2)
 

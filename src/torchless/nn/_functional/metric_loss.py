@@ -7,6 +7,7 @@ the same order, so that dtypes, broadcasting, gradients and ``grad_fn`` names fo
 from ... import _creation
 from ..._functions import where
 from ._args import check_tensor
+from ._norm_checks import check_bool_arg, check_float_arg
 from .distance import pairwise_distance
 from .loss import _reduction
 from .margin_loss import _apply_reduction, clamp_min
@@ -32,6 +33,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     reduction = _reduction(reduction, size_average, reduce)
     for position, (name, value) in enumerate((("input1", input1), ("input2", input2), ("target", target)), 1):
         check_tensor(value, "cosine_embedding_loss", name, position)  # (the native's parser)
+    margin = check_float_arg(margin, "cosine_embedding_loss", "margin", 4)
     target_dim = target.dim()
     if target_dim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -70,6 +72,9 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
         raise ValueError(f"margin must be greater than 0, got {margin}")
     for position, (name, value) in enumerate((("anchor", anchor), ("positive", positive), ("negative", negative)), 1):
         check_tensor(value, "triplet_margin_loss", name, position)  # (the native's parser)
+    margin, p, eps = (check_float_arg(value, "triplet_margin_loss", name, position)
+                      for position, (name, value) in enumerate((("margin", margin), ("p", p), ("eps", eps)), 4))
+    check_bool_arg(swap, "triplet_margin_loss", "swap", 7)
     a_dim, p_dim, n_dim = anchor.dim(), positive.dim(), negative.dim()
     if not a_dim == p_dim == n_dim:
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the same number of "
@@ -78,7 +83,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     dist_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         dist_neg = dist_neg.minimum(pairwise_distance(positive, negative, p, eps))
-    return _apply_reduction(clamp_min(float(margin) + dist_pos - dist_neg), reduction)
+    return _apply_reduction(clamp_min(margin + dist_pos - dist_neg), reduction)
 
 
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None, margin=1.0, swap=False,

@@ -67,7 +67,8 @@ class BatchNorm(Node):
         N, C = x.shape[:2]
         self.input_dtype = x.dtype
         x3 = x.reshape(N, C, -1)
-        if compute_in_float32:  # a float16 input with float32 parameters: PyTorch computes in float32
+        half = x.dtype == np.float16
+        if compute_in_float32 or half:  # a float16 input (with float32 parameters too): PyTorch computes in float32
             x3 = x3.astype(np.float32)
         self.input_shape, self.training, self.weight = x.shape, training, weight
         self.statistics = running_mean, running_var, eps  # (what PyTorch's node shows of them: grad_fn._saved_eps)
@@ -77,16 +78,22 @@ class BatchNorm(Node):
             mean = _channel_means(x3)
             centered = x3 - mean.reshape(channel)
             var = _channel_means(np.square(centered))
-            if running_mean is not None:
-                running_mean *= 1 - momentum
-                running_mean += momentum * mean
-            if running_var is not None:
-                running_var *= 1 - momentum
-                running_var += (momentum * self.count / max(self.count - 1, 1)) * var
+            if half and not compute_in_float32:  # the batch's mean and 1 / std are kept as float16 (save_mean, ...)
+                centered = x3 - mean.astype(np.float16).astype(np.float32).reshape(channel)
+            with np.errstate(all="ignore"):  # an infinite momentum or statistic: NaN, silently, as PyTorch's kernel
+                if running_mean is not None:
+                    running_mean *= 1 - momentum
+                    running_mean += momentum * mean
+                if running_var is not None:
+                    running_var *= 1 - momentum
+                    running_var += (momentum * self.count / max(self.count - 1, 1)) * var
         else:
             centered = x3 - running_mean.reshape(channel)
-            var = running_var
-        self.invstd = 1 / np.sqrt(var + eps)
+            var = running_var.astype(x3.dtype, copy=False)  # (float16 statistics read into float32)
+        with np.errstate(all="ignore"):  # a zero or negative var + eps: inf or NaN, silently
+            self.invstd = 1 / np.sqrt(var + eps)
+        if half and training and not compute_in_float32:
+            self.invstd = self.invstd.astype(np.float16).astype(np.float32)
         centered *= self.invstd.reshape(channel)
         self.xhat = centered
         y = centered * weight.reshape(channel) if weight is not None else centered.copy(order="K")

@@ -12,7 +12,8 @@ from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node, gradients_without_derivative
 from ...autograd.saved_values import SavedInput
 from ._args import check_tensor
-from .activation import _check_floating, _maybe_inplace, number_argument, opmath_scalar
+from .activation import (_check_floating, _maybe_inplace, _opmath, number_argument, opmath_operands, opmath_scalar,
+                         zero_derivative_of_operand)
 
 __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid", "hardswish"]
 
@@ -36,7 +37,8 @@ class Threshold(Node):
         return (np.where(self.keep, grad, np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):
-        return (masked_gradient(self.keep, grad),)
+        return (zero_derivative_of_operand(self, masked_gradient(self.keep, grad), "ThresholdBackwardBackward0", grad,
+                                           self.x.shape, result=self.inplace),)
 
     def name(self):
         return "ThresholdBackward1" if self.inplace else "ThresholdBackward0"
@@ -86,17 +88,21 @@ class Hardshrink(Node):
         return (np.where(self.outside, grad, np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):
-        return (masked_gradient(self.outside, grad),)
+        return (zero_derivative_of_operand(self, masked_gradient(self.outside, grad),
+                                           self.name().removesuffix("0") + "Backward0", grad,
+                                           self.x.shape),)
 
 
 class Softshrink(Hardshrink):
     def forward(self, x, lambd, given=None):
         self.x, self.given = x, given
-        self.outside = (x < -lambd) | (x > lambd)
+        own = x.dtype.type(lambd)  # (the backward kernel compares in x's dtype, float16 too; the forward in float32)
+        self.outside = (x < -own) | (x > own)
         inside = (x >= -lambd) & (x <= lambd)
         # +0.0 in between, even for x = -0.0 or -0.1 (PyTorch's vectorised kernel; its scalar tail gives x * 0);
-        # a NaN falls through to x + lambd: NaN.
-        return np.where(inside, np.zeros((), x.dtype), np.where(x > lambd, x - lambd, x + lambd))
+        # a NaN falls through to x + lambd: NaN. (float16 with lambd in float32, rounded once)
+        out = np.where(inside, np.zeros((), x.dtype), np.where(x > lambd, x - lambd, x + lambd))
+        return out.astype(x.dtype, copy=False)
 
 
 def hardshrink(input, lambd=0.5):
@@ -124,7 +130,7 @@ def softshrink(input, lambd=0.5):
     if not 0 <= lambd <= largest:  # False for NaN too
         raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {input.dtype.scalar_name}, "
                            f"but found {lambd:g}")
-    return Softshrink.apply(input, lambd=np_dtype.type(lambd), given=lambd)
+    return Softshrink.apply(input, lambd=_opmath(input._data).type(lambd), given=lambd)
 
 
 # ---------------------------------------------------------------------------- hard sigmoid and swish
@@ -134,12 +140,13 @@ class Hardsigmoid(Node):
 
     def forward(self, x):
         self.x = x
-        return np.minimum(np.maximum(x + 3, 0), 6) / 6  # np.maximum propagates NaN
+        opmath = opmath_operands(x)[0]  # (float16 in float32, rounded once, as PyTorch's kernel)
+        return (np.minimum(np.maximum(opmath + 3, 0), 6) / 6).astype(x.dtype, copy=False)  # (maximum keeps NaN)
 
     def backward(self, grad):
-        x = self.x
+        x, g = opmath_operands(self.x, grad)
         sixth = x.dtype.type(np.float32(1) / np.float32(6))  # PyTorch's kernel: 1.0f / 6.0f, in float64 too
-        return (np.where((x > -3) & (x < 3), grad * sixth, np.zeros((), grad.dtype)),)
+        return (np.where((x > -3) & (x < 3), (g * sixth).astype(grad.dtype, copy=False), np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):  # PyTorch's backward of this op has no derivative
         return gradients_without_derivative(
@@ -170,9 +177,9 @@ class Hardswish(Node):
             return x * np.minimum(np.maximum(x + 3, 0), 6) / 6
 
     def backward(self, grad):
-        x = self.x
+        x, g = opmath_operands(self.x, grad)
         # A NaN falls through to the middle formula, giving NaN (PyTorch's vector path; its scalar tail gives grad).
-        middle = grad * (x / 3 + x.dtype.type(0.5))
+        middle = (g * (x / 3 + x.dtype.type(0.5))).astype(grad.dtype, copy=False)
         return (np.where(x <= -3, np.zeros((), grad.dtype), np.where(x >= 3, grad, middle)),)
 
     def backward_graph(self, grad):

@@ -14,7 +14,8 @@ from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput, saved_result
 from ...random import stream
 from ._args import Param, _tp_name, check_tensor, native
-from .activation import _check_floating, _maybe_inplace, check_in_place_slope, number_argument, opmath_scalar
+from .activation import (_check_floating, _maybe_inplace, check_in_place_slope, number_argument, opmath_scalar,
+                         zero_derivative_of_operand)
 
 __all__ = ["prelu", "rrelu", "rrelu_"]
 
@@ -51,6 +52,8 @@ class PreluKernel(Node):
         grad_input = grad_weight = None
         if self.needs_input_grad[0]:
             grad_input = Where.apply(grad, self.graph_input(1, weight) * grad, condition=positive)
+            # (PyTorch's backward op reads the input, of derivative zero there: the gradient requires grad as it does)
+            grad_input = zero_derivative_of_operand(self, grad_input, "PreluKernelBackwardBackward0", grad, x.shape)
         if self.needs_input_grad[1]:  # of the input's shape, as PyTorch's kernel gives it: summed after (summed_to)
             grad_weight = masked_gradient(~positive, self.graph_input(0, x) * grad)
         return grad_input, grad_weight
@@ -114,11 +117,13 @@ class RreluWithNoise(Node):
             self.scale = noise if upper - lower > 1e-6 else np.where(x > 0, dtype(1), mean)
             self.noise = noise
             return x * noise
-        noise = np.where(x > 0, dtype(1), mean)  # leaky_relu: a NaN takes the slope
+        if x.dtype == np.float16:  # leaky_relu's float16 kernel: the slope in float32, the product rounded once
+            mean = np.float32((lower + upper) / 2)
+        noise = np.where(x > 0, mean.dtype.type(1), mean)  # leaky_relu: a NaN takes the slope
         # (mean_slope: leaky_relu's gradient is refused in place for a negative slope)
         self.scale, self.mean_slope, self.noise = noise, mean, noise
         # into a contiguous output, as PyTorch's leaky_relu_out into empty_like(self, LEGACY_CONTIGUOUS_MEMORY_FORMAT)
-        return np.multiply(x, noise, out=np.empty(x.shape, x.dtype))
+        return np.multiply(x, noise, out=np.empty(x.shape, x.dtype), casting="same_kind")
 
     def backward(self, grad):
         if self.mean_slope is not None:
@@ -128,12 +133,13 @@ class RreluWithNoise(Node):
         # follows its first operand, the input (which the slopes' layout is)
         if self.training:
             return (np.multiply(grad, self.scale, out=np.empty(grad.shape, grad.dtype)),)
-        return (_memory_format.iterator_layout(grad * self.scale, (self.scale, grad)),)
+        return (_memory_format.iterator_layout((grad * self.scale).astype(grad.dtype, copy=False), (self.scale, grad)),)
 
     def backward_graph(self, grad):  # the slopes are constants of the graph
         if self.mean_slope is not None:
             check_in_place_slope(self.inplace, self.mean_slope)
-        return (grad * grad._wrap(self.scale),)
+        return (zero_derivative_of_operand(self, grad * grad._wrap(self.scale), "RreluWithNoiseBackwardBackward0",
+                                           grad, self.input.shape, result=self.inplace),)
 
     def name(self):
         return "RreluWithNoiseBackward1" if self.inplace else "RreluWithNoiseBackward0"
@@ -148,8 +154,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """
     name = "rrelu_" if inplace else "rrelu"
     check_tensor(input, name)
-    lower = number_argument(lower, name, "lower", 2)
-    upper = number_argument(upper, name, "upper", 3)
+    lower = number_argument(lower, name, "lower", 2, wrapped=True)
+    upper = number_argument(upper, name, "upper", 3, wrapped=True)
     if not isinstance(training, (bool, np.bool_)):
         raise TypeError(f"{name}(): argument 'training' (position 4) must be bool, not {_tp_name(training)}")
     for bound, value in (("lower", lower), ("upper", upper)):

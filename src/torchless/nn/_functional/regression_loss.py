@@ -11,6 +11,8 @@ from ... import _dtype
 from ..._tensor import _promote
 from ..._ops.shape import Where
 from ...autograd.graph import Node
+from ._moments import quiet
+from ._norm_checks import check_float_arg
 from .loss import _broadcast, _reduce, _reduction, _warn_size, l1_loss
 
 __all__ = ["smooth_l1_loss", "huber_loss"]
@@ -32,11 +34,15 @@ class _PiecewiseLoss(Node):
 
     saved = ("diff",)
 
+    @quiet
     def forward(self, x, t, reduction="mean", param=1.0, out_dtype=None):
         self.dtypes, self.reduction, self.param = (x.dtype, t.dtype), reduction, param
         common = _promote(x.dtype, t.dtype)
         self.diff = x.astype(common, copy=False) - t.astype(common, copy=False)
-        losses = self.losses(np.abs(self.diff), param)
+        if common == np.float16 and self.float_forward:  # (PyTorch's float16 huber kernel: in float32, rounded once)
+            losses = self.losses(np.abs(x.astype(np.float32) - t.astype(np.float32)), param)
+        else:
+            losses = self.losses(np.abs(self.diff), param)
         return _reduce(losses.astype(out_dtype or common, copy=False), reduction, operands=(x, t))
 
     def backward(self, grad):
@@ -59,6 +65,8 @@ class _PiecewiseLoss(Node):
 
 
 class SmoothL1Loss(_PiecewiseLoss):
+    float_forward = False  # (its float16 kernel computes in float16)
+
     @staticmethod
     def losses(z, beta):
         return np.where(z < beta, 0.5 * z * z / beta, z - 0.5 * beta)
@@ -74,6 +82,7 @@ class SmoothL1Loss(_PiecewiseLoss):
 
 
 class HuberLoss(_PiecewiseLoss):
+    float_forward = True
     def backward(self, grad):
         self._check_dtypes()
         return super().backward(grad)
@@ -120,7 +129,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = _reduction(reduction)
     if beta == 0.0:
         return l1_loss(input, target, reduction=reduction)
-    if beta < 0:
+    beta = check_float_arg(beta, "smooth_l1_loss", "beta", 4)  # (the native's parser: a 0-d tensor as a float)
+    if not beta >= 0:  # (PyTorch's check, which a NaN fails too)
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     common = _promote(input._data.dtype, target._data.dtype)
     if common.kind != "f":
@@ -159,7 +169,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 def _huber(input, target, reduction, delta):
-    if delta <= 0:
+    delta = check_float_arg(delta, "huber_loss", "delta", 4)  # (the native's parser)
+    if not delta > 0:  # (PyTorch's check, which a NaN fails too)
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     out_dtype = input._data.dtype
     common = _promote(out_dtype, target._data.dtype)
