@@ -83,12 +83,31 @@ class Permute(Node):
         return f"{self.kind}Backward0"
 
 
+def _expanded_strides(a, shape):
+    """The strides (in bytes) PyTorch's expand gives ``a`` viewed as ``shape`` (inferExpandGeometry): 0 for the dims
+    it expands, a kept size-1 dim's own stride (NumPy's broadcast_to gives those 0 too), a new size-1 leading dim
+    the size times the stride of the dim after it (0 throughout for a 0-d tensor)."""
+    if not a.ndim:
+        return (0,) * len(shape)
+    strides, lead = [0] * len(shape), len(shape) - a.ndim
+    for i in range(len(shape) - 1, -1, -1):
+        if i >= lead:
+            strides[i] = 0 if a.shape[i - lead] != shape[i] else a.strides[i - lead]
+        elif shape[i] == 1:
+            strides[i] = shape[i + 1] * strides[i + 1]
+    return tuple(strides)
+
+
 class Expand(Node):
     is_view = True
     torch_saved = {"self_sym_sizes": lambda node: tuple(node.input_shape)}
     def forward(self, a, shape=None):
         self.input_shape = a.shape
-        return np.broadcast_to(a, shape)
+        out = np.broadcast_to(a, shape)
+        strides = _expanded_strides(a, out.shape)
+        if strides != out.strides:
+            out = np.lib.stride_tricks.as_strided(out, out.shape, strides, writeable=False)
+        return out
 
     def backward(self, grad):
         return (unbroadcast(grad, self.input_shape),)

@@ -1,0 +1,90 @@
+"""Differences from PyTorch found by the thirteenth differential fuzz of the Tensor API, each compared with torch.
+
+* advanced indexing lays its result out as PyTorch's index (TensorIterator over the view and the index tensors):
+  ``x[:, idx]`` of a contiguous tensor is contiguous (``.view`` works on it), a transposed or channels-last input's
+  order is kept, an empty result has PyTorch's strides;
+* expand keeps the stride of a size-1 dim it does not expand (NumPy's broadcast_to gives 0).
+"""
+import numpy as np
+import pytest
+
+import torchless
+from helpers import assert_same_outcome
+
+torch = pytest.importorskip("torch")
+
+
+def _both(fn):
+    """fn(lib) for torch and torchless: (torch's result, torchless's)."""
+    return fn(torch), fn(torchless)
+
+
+# ---------------------------------------------------------------------------- advanced indexing: result layout
+def _layouts(lib):
+    x = lib.arange(120.).reshape(2, 3, 4, 5)
+    return {"contiguous": x, "transposed": x.transpose(0, 3), "permuted": x.permute(2, 0, 3, 1),
+            "channels_last": x.contiguous(memory_format=lib.channels_last), "sliced": x[:, :, ::2],
+            "expanded": x[:1, :, :1].expand(2, 3, 4, 5)}
+
+
+# (indices below 2 and masks shaped from the tensor: every layout's dims have at least 2 elements)
+_KEYS = {
+    "middle": lambda lib, x: (slice(None), [0, 1, 1]),
+    "front": lambda lib, x: ([1, 0],),
+    "last": lambda lib, x: (Ellipsis, [1, 0, 0]),
+    "split": lambda lib, x: ([0, 1], slice(None), [1, 0]),
+    "none_between": lambda lib, x: ([0, 1], None, [1, 1]),
+    "none_before": lambda lib, x: (slice(None), None, [0, 1]),
+    "int_and_array": lambda lib, x: (0, slice(None), [0, 1]),
+    "2d_index": lambda lib, x: (slice(None), lib.tensor([[0, 1], [1, 1]])),
+    "2d_index_transposed": lambda lib, x: (slice(None), lib.tensor([[0, 1], [0, 0]]).t()),
+    "broadcast_indices": lambda lib, x: (slice(None), [[0], [1]], [1, 0, 1]),
+    "mask": lambda lib, x: (slice(None), lib.arange(x.shape[1]) % 2 == 0),
+    "mask_2d": lambda lib, x: (lib.arange(x.shape[0] * x.shape[1]).reshape(x.shape[:2]) % 3 != 1,),
+    "bool": lambda lib, x: (slice(None), True),
+    "false": lambda lib, x: (False,),
+    "empty_index": lambda lib, x: (slice(None), []),
+    "empty_middle": lambda lib, x: (slice(None), [], slice(1, None)),
+}
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "permuted", "channels_last", "sliced", "expanded"])
+@pytest.mark.parametrize("key", sorted(_KEYS))
+def test_advanced_index_result_strides_match_torch(layout, key):
+    def index(lib):
+        x = _layouts(lib)[layout]
+        return x[_KEYS[key](lib, x)]
+    expected, actual = _both(index)
+    assert tuple(actual.shape) == tuple(expected.shape)
+    assert actual.stride() == expected.stride()
+    assert actual.is_contiguous() == expected.is_contiguous()
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+def test_view_of_an_advanced_index_result_works_as_in_torch():
+    assert_same_outcome(lambda lib: lib.arange(60.).reshape(3, 4, 5)[:, [0, 2]].view(-1))
+    assert_same_outcome(lambda lib: lib.arange(60.).reshape(3, 4, 5)[0, :, [0, 1]].view(8))
+
+
+def test_advanced_index_gradient_unchanged_by_layout():
+    def run(lib):
+        x = lib.arange(60.).reshape(3, 4, 5).requires_grad_()
+        y = x.transpose(0, 2)[:, [0, 2, 2]]
+        (y * lib.arange(float(y.numel())).reshape(y.shape)).sum().backward()
+        return x.grad
+    assert_same_outcome(run)
+
+
+# ---------------------------------------------------------------------------- expand strides
+@pytest.mark.parametrize("shape, size", [((3, 1), (2, 3, 1)), ((3,), (1, 1, 3)), ((3, 1), (1, 2, 3, 1)),
+                                         ((3,), (2, 1, 3)), ((), (1, 3, 1)), ((1, 1), (1, 4))])
+def test_expand_strides_match_torch(shape, size):
+    expected, actual = _both(lambda lib: lib.ones(shape).expand(*size))
+    assert actual.stride() == expected.stride()
+
+
+def test_expand_of_a_strided_tensor_keeps_its_stride():
+    expected, actual = _both(lambda lib: lib.ones(3)[::2].expand(1, 2))
+    assert actual.stride() == expected.stride()
+    expected, actual = _both(lambda lib: lib.arange(3.).reshape(3, 1).expand(2, 3, 1).transpose(0, -1)[..., 0])
+    assert actual.stride() == expected.stride()
