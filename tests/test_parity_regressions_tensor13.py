@@ -88,3 +88,17 @@ def test_expand_of_a_strided_tensor_keeps_its_stride():
     assert actual.stride() == expected.stride()
     expected, actual = _both(lambda lib: lib.arange(3.).reshape(3, 1).expand(2, 3, 1).transpose(0, -1)[..., 0])
     assert actual.stride() == expected.stride()
+
+
+# ---------------------------------------------------------------------------- torch.div with a number first
+@pytest.mark.parametrize("name", ["div", "divide", "true_divide"])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("number", [2.5, 7, True])
+def test_div_of_a_number_by_a_tensor_divides(name, dtype, number):
+    # torch.div(2.5, x) divides (2.5 / 3 in float16 rounds to 0.8335), where Python's 2.5 / x is x.reciprocal() * 2.5
+    def run(lib):
+        x = lib.tensor([3, 7, 1, 5]).to(getattr(lib, dtype))
+        return getattr(lib, name)(number, x)
+    expected, actual = _both(run)
+    assert str(actual.dtype) == str(expected.dtype).replace("torch.", "torchless.")
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())
