@@ -102,3 +102,53 @@ def test_div_of_a_number_by_a_tensor_divides(name, dtype, number):
     expected, actual = _both(run)
     assert str(actual.dtype) == str(expected.dtype).replace("torch.", "torchless.")
     np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+# ---------------------------------------------------------------------------- reductions
+_EMPTY_RESULTS = {
+    "sum": lambda x: x.sum(0), "mean": lambda x: x.mean(-1, keepdim=True), "amax": lambda x: x.amax((0, -1)),
+    "max": lambda x: x.max(0), "argmin": lambda x: x.argmin(-1), "std": lambda x: x.std(0),
+    "median": lambda x: x.median(0), "cumsum": lambda x: x.cumsum(0), "logsumexp": lambda x: x.logsumexp(0),
+    "all": lambda x: x.all(-1), "count_nonzero": lambda x: x.count_nonzero(0), "topk": lambda x: x.topk(1, 0),
+    "var": lambda x: x.var(-1), "nanmean": lambda x: x.nanmean(0), "prod": lambda x: x.prod(-1),
+    "norm": lambda x: x.norm(dim=0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_EMPTY_RESULTS))
+def test_empty_reduction_results_have_pytorchs_strides(name):
+    # NumPy gives the empty arrays its routines make all-zero strides; PyTorch allocates them in C order
+    def run(lib):
+        out = _EMPTY_RESULTS[name](lib.zeros(2, 0, 3))
+        return tuple(out) if isinstance(out, tuple) else (out,)
+    for theirs, ours in zip(*_both(run), strict=True):
+        assert tuple(ours.shape) == tuple(theirs.shape)
+        assert ours.stride() == theirs.stride()
+
+
+def test_float16_prod_along_a_dim_is_contiguous():
+    expected, actual = _both(lambda lib: lib.ones(2, 3, dtype=lib.float16).prod(-1))
+    assert actual.stride() == expected.stride() and actual.is_contiguous()
+
+
+def test_float16_logsumexp_sums_in_float32():
+    rng = np.random.default_rng(0)
+    data = (rng.standard_normal((3, 4, 2)) * 3).astype(np.float16)
+    data[:, 1, 1] = [-1.146, 2.893, 3.69]  # (a column whose float16-accumulated sum rounds apart)
+    for dim in (0, (0, 1), 1):
+        expected, actual = _both(lambda lib: lib.tensor(data).logsumexp(dim))
+        np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+def test_kthvalue_picks_the_index_pytorchs_quickselect_picks_among_ties():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        shape = tuple(rng.integers(1, 7, size=int(rng.integers(1, 4))))
+        data = rng.integers(0, 3, size=shape).astype(rng.choice(["float32", "int64", "float64"]))
+        if data.dtype.kind == "f" and rng.random() < 0.3:
+            data[rng.random(shape) < 0.3] = np.nan
+        dim = int(rng.integers(-len(shape), len(shape)))
+        k = int(rng.integers(1, shape[dim] + 1))
+        expected, actual = _both(lambda lib: lib.tensor(data).kthvalue(k, dim))
+        np.testing.assert_array_equal(actual.indices.numpy(), expected.indices.numpy())
+        np.testing.assert_array_equal(actual.values.numpy(), expected.values.numpy())

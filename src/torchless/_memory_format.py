@@ -197,6 +197,13 @@ def _preserved_strides(array):
     return strides
 
 
+def with_c_strides(array):
+    """The empty ``array`` with C order's strides (a size-0 dim counting as 1), as PyTorch allocates a result."""
+    itemsize = array.itemsize
+    strides = [s * itemsize for s in strides_for(array.shape, contiguous_format)]
+    return array if tuple(strides) == array.strides else np.lib.stride_tricks.as_strided(array, array.shape, strides)
+
+
 def empty_with_strides_of(array, dtype):
     """An uninitialised array of ``dtype`` with ``array``'s shape and strides (in elements; a dense array's)."""
     return _strided(array.shape, dtype, element_strides(array), np.empty)

@@ -532,6 +532,8 @@ class Tensor:
         Tensor._init(self, array)
 
     def _init(self, array, requires_grad=False):
+        if not array.size and array.ndim and not any(array.strides):
+            array = _memory_format.with_c_strides(array)
         self._data = array
         self._requires_grad = requires_grad
         self._grad = None
@@ -547,6 +549,9 @@ class Tensor:
         t = object.__new__(cls)
         if not isinstance(array, np.ndarray):
             array = np.asarray(array)
+        elif not array.size and array.ndim and not any(array.strides):
+            # NumPy gives the empty arrays its routines make all-zero strides, PyTorch's allocations C order's
+            array = _memory_format.with_c_strides(array)
         t._data = array
         t._requires_grad = False
         t._grad = None
@@ -2161,6 +2166,8 @@ class Tensor:
             shown = {"dim": dim, "indices": index, "keepdim": keepdim}
             return _RETURN_TYPES[name](self._gather(axis, None, node, shown), Tensor._wrap(index))
         index = np.take(self._sort_order(axis, False), [position], axis=axis)
+        if name == "kthvalue":
+            index = reduction.kthvalue_ties_as_pytorch(self._data, axis, position, index)
         if name == "median" and self._data.dtype.kind == "f":
             nan = np.isnan(self._data)
             index = np.where(nan.any(axis, keepdims=True), np.argmax(nan, axis, keepdims=True), index)

@@ -55,7 +55,7 @@ def _sequential_half_product(a, axes, keepdim):
         out = np.ones(rows.shape[:-1], np.float16)
     else:
         with np.errstate(over="ignore", invalid="ignore"):  # inf and nan, silently as in PyTorch
-            out = np.multiply.accumulate(rows, axis=-1)[..., -1]
+            out = np.multiply.accumulate(rows, axis=-1)[..., -1].copy()  # (the last column alone, contiguous)
     if keepdim:
         out = np.expand_dims(out, reduced)
     return np.asarray(out)
@@ -531,7 +531,11 @@ class Logsumexp(ContiguousResult):
         shift = np.max(a.real if a.dtype.kind == "c" else a, axis=axes, keepdims=True, initial=-np.inf)
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf) along a row: nothing to shift
         with np.errstate(divide="ignore"):
-            self.out = np.log(np.sum(np.exp(a - shift), axis=axes, keepdims=True)) + shift
+            exps = np.exp(a - shift)
+            # (PyTorch's ops one by one, each rounding to the dtype: a float16 sum accumulated in float32)
+            total = half_accumulated(np.sum, exps, axis=axes, keepdims=True) if a.dtype == np.float16 else \
+                np.sum(exps, axis=axes, keepdims=True)
+            self.out = np.log(total) + shift
         return self.out if keepdim else np.squeeze(self.out, axis=axes)
 
     def backward(self, grad):
@@ -594,3 +598,67 @@ class Trace(Node):
 
     def backward_graph(self, grad):
         return (grad._wrap(np.eye(*self.shape, dtype=grad._data.dtype)) * grad,)
+
+
+def _quickselect_index(row, k):
+    """The index PyTorch's kthvalue gives the k-th smallest (0-based) of the 1-D ``row``: where its quickselect
+    (TH's quick_select_template after Sedgewick: median-of-three pivot, NaN above everything) leaves the
+    element, which among equal values is not necessarily the first."""
+    values, idx = row.tolist(), list(range(len(row)))
+
+    def above(x, y):
+        return (x != x and y == y) or x > y
+
+    def swap(i, j):
+        values[i], values[j] = values[j], values[i]
+        idx[i], idx[j] = idx[j], idx[i]
+
+    low, high = 0, len(values) - 1
+    while high > low:
+        if high == low + 1:
+            if above(values[low], values[high]):
+                swap(low, high)
+            break
+        swap((low + high) >> 1, low + 1)
+        if above(values[low + 1], values[high]):
+            swap(low + 1, high)
+        if above(values[low], values[high]):
+            swap(low, high)
+        if above(values[low + 1], values[low]):
+            swap(low + 1, low)
+        i, j, pivot = low + 1, high, values[low]
+        while True:
+            i += 1
+            while above(pivot, values[i]):
+                i += 1
+            j -= 1
+            while above(values[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(low, j)
+        if j <= k:
+            low = i
+        if j >= k:
+            high = j - 1
+    return idx[k]
+
+
+def kthvalue_ties_as_pytorch(a, axis, k, index):
+    """``index`` (the positions, kept dim, of the k-th smallest elements along ``axis`` as the first of their
+    value in ``a``) with PyTorch's quickselect's pick instead on the rows where that value occurs more than once
+    (NaN counting as equal to NaN): a unique value's index is the same either way, so only those rows are
+    selected again, one by one."""
+    chosen = np.take_along_axis(a, index, axis)
+    same = a == chosen
+    if a.dtype.kind in "fc":
+        same |= np.isnan(a) & np.isnan(chosen)
+    tied = np.moveaxis(np.count_nonzero(same, axis=axis, keepdims=True) > 1, axis, -1)
+    if not tied.any():
+        return index
+    index = index.copy()
+    rows, picks = np.moveaxis(a, axis, -1), np.moveaxis(index, axis, -1)  # (picks: a view of index)
+    for position in np.argwhere(tied[..., 0]):
+        picks[tuple(position)] = _quickselect_index(rows[tuple(position)], k)
+    return index
