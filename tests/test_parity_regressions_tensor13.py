@@ -152,3 +152,25 @@ def test_kthvalue_picks_the_index_pytorchs_quickselect_picks_among_ties():
         expected, actual = _both(lambda lib: lib.tensor(data).kthvalue(k, dim))
         np.testing.assert_array_equal(actual.indices.numpy(), expected.indices.numpy())
         np.testing.assert_array_equal(actual.values.numpy(), expected.values.numpy())
+
+
+# ---------------------------------------------------------------------------- creation
+@pytest.mark.parametrize("value", [np.float32(1.5), np.float16(2.5), np.True_, np.complex64(1 + 2j), 1 + 2j, 0j,
+                                   np.complex128(1j)])
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "bool", "float32", "float64"])
+@pytest.mark.parametrize("nesting", ["scalar", "list", "mixed"])
+def test_tensor_stores_numpy_scalars_and_complexes_as_pytorch(value, dtype, nesting):
+    # a NumPy float or bool has no __index__, so an integer tensor refuses it; a complex fits no real float dtype
+    data = {"scalar": value, "list": [value], "mixed": [1.0, value]}[nesting]
+    assert_same_outcome(lambda lib: lib.tensor(data, dtype=getattr(lib, dtype)))
+
+
+@pytest.mark.parametrize("value", [np.True_, np.False_, True, np.int8(3), np.float16(1.5), 1j])
+def test_full_infers_its_dtype_from_the_python_type(value):
+    assert_same_outcome(lambda lib: lib.full((2,), value))
+
+
+def test_flip_of_an_empty_tensor_keeps_its_strides():
+    for make in (lambda lib: lib.zeros(2, 0, 3), lambda lib: lib.zeros(2, 0, 3).transpose(0, 2)):
+        expected, actual = _both(lambda lib: make(lib).flip(0))
+        assert actual.stride() == expected.stride()

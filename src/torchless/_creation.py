@@ -208,8 +208,9 @@ def _inferred_dtype(data, exotic):
 
 def _store_check(np_dtype):
     """What PyTorch does with each number it stores into a tensor of ``np_dtype``: a float target takes anything
-    with ``__float__``, an integer one a Python float or anything with ``__index__`` (not NumPy's bools, float32s
-    or float arrays, nor float tensors), a bool one NumPy's bools too."""
+    with ``__float__`` (not a Python complex), an integer one a Python float or anything with ``__index__`` (not
+    NumPy's bools, float32s or float arrays, nor float tensors), a bool one Python complexes and NumPy's bools
+    too."""
     if np_dtype.kind == "f":
         def check(value):
             if not hasattr(type(value), "__float__") and not hasattr(type(value), "__index__"):
@@ -219,7 +220,7 @@ def _store_check(np_dtype):
         def check(value):
             complex(value)
     else:
-        taken = (float, np.bool_) if np_dtype.kind == "b" else float
+        taken = (float, complex, np.bool_) if np_dtype.kind == "b" else float
 
         def check(value):
             if not isinstance(value, taken):
@@ -279,7 +280,8 @@ def _sequence_array(data, np_dtype):
     target = inferred if np_dtype is None else np_dtype
     if not math.prod(sizes):  # PyTorch stores nothing, so looks no further than the first elements
         return np.zeros(sizes, target)
-    if exotic:
+    if exotic or np_dtype is not None and inferred.kind == "c" and np_dtype.kind != "c":
+        # (the elements PyTorch stores its own way, complexes into a real dtype among them)
         _check_store(data, sizes, 0, _store_check(target))
     plain = _plain(data) if any(isinstance(e, Tensor) for e in exotic) else data
     try:
@@ -343,6 +345,8 @@ def _infer_array(data, dtype, function):
             array = np.asarray(data)
             if np_dtype is None:
                 _check_numpy_array(array)
+            else:  # stored as a number is (tensor(np.float32(1.5), dtype=torchless.int64) fails)
+                _store_check(np_dtype)(data)
         else:
             array = _sequence_array(data, np_dtype)
         if np_dtype is not None and np_dtype.kind in "iu":
@@ -511,9 +515,10 @@ def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
-        if isinstance(fill_value, (bool, np.bool_)):
+        # (PyTorch infers from the Python type: a NumPy bool gives the default float dtype)
+        if isinstance(fill_value, bool):
             dtype = _dtype.bool
-        elif isinstance(fill_value, numbers.Integral):
+        elif isinstance(fill_value, numbers.Integral) and not isinstance(fill_value, np.bool_):
             dtype = _dtype.int64
         elif isinstance(fill_value, numbers.Complex) and not isinstance(fill_value, numbers.Real):
             dtype = _dtype.get_default_dtype().to_complex()

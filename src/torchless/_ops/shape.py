@@ -144,7 +144,8 @@ class Flip(Node):
         self.axes = axes
         # A copy in the input's layout, as PyTorch's: a view would have negative strides, which its users
         # (x.flip(0).numpy() given to from_numpy, stride()) do not expect.
-        return copy_preserving_layout(np.flip(a, axes))
+        # (an empty one: nothing to flip, and NumPy's view would have negative strides to preserve)
+        return copy_preserving_layout(np.flip(a, axes) if a.size else a)
 
     def backward(self, grad):
         return (np.flip(grad, self.axes),)
