@@ -309,6 +309,8 @@ def c_ordered(array):
     """``array`` with exactly C order's strides, size-1 dims' too (NumPy's C flag overlooks those, PyTorch's
     ``stride()`` shows them), copied if need be: the layout of a result PyTorch allocates without strides, as its
     reductions do (TensorIterator's reduce output) whatever the input's layout, which NumPy's reductions follow."""
+    if not array.size:  # (NumPy gives the empty arrays its routines make all-zero strides)
+        return with_c_strides(array)
     if _c_order(array):
         return array
     return np.array(array, order="C")  # (a new array: NumPy gives its size-1 dims C strides)
@@ -333,7 +335,9 @@ def iterator_layout(out, operands):
     PyTorch's TensorIterator lays out the output it allocates (see iterator_strides): NumPy's ufuncs follow the
     operands' common order only when they agree (a channels-last tensor plus a contiguous one gives C order),
     where PyTorch follows the first operand whose strides order the dims. Copied only when the strides differ."""
-    if out.ndim < 2 or not out.size or all(a is None or _c_order(a) for a in operands):
+    if not out.size:  # (NumPy gives an empty result all-zero strides, PyTorch allocates it as any other)
+        return with_strides(out, iterator_strides(out.shape, [a for a in operands if a is not None]))
+    if out.ndim < 2 or all(a is None or _c_order(a) for a in operands):
         return out  # (C-order operands give a C-order output both ways)
     return with_strides(out, iterator_strides(out.shape, [a for a in operands if a is not None]))
 

@@ -532,8 +532,6 @@ class Tensor:
         Tensor._init(self, array)
 
     def _init(self, array, requires_grad=False):
-        if not array.size and array.ndim and not any(array.strides):
-            array = _memory_format.with_c_strides(array)
         self._data = array
         self._requires_grad = requires_grad
         self._grad = None
@@ -549,9 +547,6 @@ class Tensor:
         t = object.__new__(cls)
         if not isinstance(array, np.ndarray):
             array = np.asarray(array)
-        elif not array.size and array.ndim and not any(array.strides):
-            # NumPy gives the empty arrays its routines make all-zero strides, PyTorch's allocations C order's
-            array = _memory_format.with_c_strides(array)
         t._data = array
         t._requires_grad = False
         t._grad = None
@@ -1701,9 +1696,9 @@ class Tensor:
 
     def _all_any(self, fn, dim, keepdim, name):
         axes = None if dim is None else _reduced_axes(name, dim, keepdim, self._data.ndim)
-        out = _memory_format.c_ordered(np.asarray(fn(self._data, axis=axes, keepdims=keepdim)))
+        out = np.asarray(fn(self._data, axis=axes, keepdims=keepdim))
         # PyTorch answers in uint8 for uint8 input (a legacy of byte masks), in bool for every other dtype.
-        return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
+        return Tensor._wrap(_memory_format.c_ordered(out.astype(np.uint8) if self._data.dtype == np.uint8 else out))
 
     # ------------------------------------------------------------------ elementwise functions
     def _float_self(self):
@@ -2018,7 +2013,8 @@ class Tensor:
             return _RETURN_TYPES[name](self.clone(), Tensor._wrap(np.zeros((), np.int64)))
         indices = (np.argmax if largest else np.argmin)(self._data, axis=axis, keepdims=True).astype(np.int64)
         values = reduction.ExtremumAlongDim.apply(self, indices=indices, dim=axis, keepdim=keepdim, largest=largest)
-        return _RETURN_TYPES[name](values, Tensor._wrap(indices if keepdim else np.squeeze(indices, axis)))
+        indices = _memory_format.c_ordered(indices if keepdim else np.squeeze(indices, axis))  # (a new result)
+        return _RETURN_TYPES[name](values, Tensor._wrap(indices))
 
     def max(self, *args, **kwargs):
         """max over all elements; ``max(dim)`` gives ``(values, indices)``; ``max(other)`` the elementwise max."""
@@ -2077,7 +2073,8 @@ class Tensor:
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.ndim == 0:
             return Tensor._wrap(np.zeros((), np.int64))
-        return Tensor._wrap(fn(self._data, axis=axis, keepdims=keepdim).astype(np.int64, copy=False))
+        return Tensor._wrap(_memory_format.c_ordered(fn(self._data, axis=axis, keepdims=keepdim).astype(np.int64,
+                                                                                                       copy=False)))
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         integral_tensor = isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype.kind in "iu"
@@ -2094,7 +2091,8 @@ class Tensor:
             indices = np.zeros((), np.int64)
             values = self._gather(axis, None, "TopkBackward0", {"dim": dim, "indices": indices})
             return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
-        indices = np.take(self._sort_order(axis, largest), np.arange(k), axis=axis).astype(np.int64, copy=False)
+        indices = _memory_format.c_ordered(np.take(self._sort_order(axis, largest), np.arange(k), axis=axis).astype(
+            np.int64, copy=False))
         values = self._gather(axis, indices, "TopkBackward0", {"dim": dim, "indices": indices})
         return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
 
@@ -2110,7 +2108,7 @@ class Tensor:
         self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         order = np.zeros((), np.int64) if self._data.ndim == 0 else \
             self._sort_order(axis, descending).astype(np.int64, copy=False)
-        if order.ndim > 1:  # PyTorch's sort lays both results out as its input (preserve_format's strides)
+        if order.ndim > 1 or not order.size:  # PyTorch's sort lays both results out as its input (preserve_format)
             order = _memory_format.preserving(order, self._data)
         values = self._gather(axis, order if order.ndim else None, node, {"dim": dim, "indices": order})
         if order.ndim > 1:
@@ -2175,7 +2173,7 @@ class Tensor:
         key[axis] = index
         if not keepdim:
             key, index = [np.squeeze(k, axis) for k in key], np.squeeze(index, axis)
-        index = index.astype(np.int64, copy=False)
+        index = _memory_format.c_ordered(index.astype(np.int64, copy=False))
         values = indexing.Index.apply(self, key=tuple(key), name=node,
                                       shown={"dim": dim, "indices": index, "keepdim": keepdim})
         return _RETURN_TYPES[name](values, Tensor._wrap(index))

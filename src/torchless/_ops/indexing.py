@@ -1,7 +1,7 @@
 """Reading and writing through an index: t[key] and t[key] = value."""
 import numpy as np
 
-from .._memory_format import with_strides
+from .._memory_format import with_c_strides, with_strides
 from ..autograd.graph import COPY_SLICES, FoldedNode, Node
 from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64, saved_result
 from ._util import unbroadcast, unbroadcast_tensor
@@ -279,6 +279,8 @@ class Index(Node):
         out = a[key]
         if not self.basic and name is None:
             out = with_strides(out, _advanced_strides(a, key))
+        elif not self.basic and not out.size:  # (sort's, gather's ... result, allocated: C order's strides)
+            out = with_c_strides(out)
         elif self.basic and not isinstance(out, np.ndarray):
             # an int for every dim: NumPy hands back a scalar (a copy), PyTorch a 0-d view that in-place ops
             # write through

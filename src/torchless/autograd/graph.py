@@ -121,7 +121,7 @@ class Node:
                 if t._requires_grad:
                     any_requires_grad = True
         out = node.forward(*arrays, **params)
-        result = _wrap(node.laid_out(out, arrays) if cls.elementwise and out.ndim > 1 else out)
+        result = _wrap(node.laid_out(out, arrays) if cls.elementwise and (out.ndim > 1 or not out.size) else out)
         # Without a graph the node is dropped right here, and what forward saved with it: no
         # bookkeeping (and no release) is needed.
         if any_requires_grad and _grad_state.enabled:
