@@ -174,3 +174,24 @@ def test_flip_of_an_empty_tensor_keeps_its_strides():
     for make in (lambda lib: lib.zeros(2, 0, 3), lambda lib: lib.zeros(2, 0, 3).transpose(0, 2)):
         expected, actual = _both(lambda lib: make(lib).flip(0))
         assert actual.stride() == expected.stride()
+
+
+# ---------------------------------------------------------------------------- autograd
+_LEAVES = {
+    "reshaped": lambda lib: lib.arange(6.).reshape(2, 3).requires_grad_(),
+    "transposed": lambda lib: lib.zeros(2, 3).t().requires_grad_(),
+    "sliced": lambda lib: lib.zeros(6)[1:].requires_grad_(),
+    "plain": lambda lib: lib.zeros(2, 3).requires_grad_(),
+    "detached_view": lambda lib: lib.zeros(6).view(2, 3).detach().requires_grad_(),
+}
+_INPLACE = {
+    "add_": lambda x: x.add_(1), "iadd": lambda x: x.__iadd__(1), "zero_": lambda x: x.zero_(),
+    "copy_": lambda x: x.copy_(x.detach()), "index_put": lambda x: x.__setitem__([0], 1.0),
+    "setitem": lambda x: x.__setitem__(0, 1.0),
+}
+
+
+@pytest.mark.parametrize("leaf", sorted(_LEAVES))
+@pytest.mark.parametrize("op", sorted(_INPLACE))
+def test_inplace_on_a_leaf_that_is_a_view_names_it_a_view(leaf, op):
+    assert_same_outcome(lambda lib: _INPLACE[op](_LEAVES[leaf](lib)))

@@ -3074,7 +3074,8 @@ class Tensor:
         source = value_t  # its dtype names it in PyTorch's shape errors
         recorded = records(self, value_t)
         if recorded and self.grad_fn is None and self._requires_grad:
-            raise RuntimeError(("a view of " if indexing.is_basic_key(key) else "") + _LEAF_INPLACE)
+            raise RuntimeError("a view of " + _LEAF_INPLACE if indexing.is_basic_key(key) else
+                               self._leaf_inplace_message())
         if value_t._data.dtype != self._data.dtype:
             if indexing.needs_same_dtype(key, value_t._data.size):
                 self._raise_index_put_dtype_error(key, value_t)
@@ -3149,7 +3150,7 @@ class Tensor:
             raise RuntimeError(_view_inplace_message(self, view_name))
         if self.grad_fn is None:
             if self._requires_grad:
-                raise RuntimeError(_LEAF_INPLACE)
+                raise RuntimeError(self._leaf_inplace_message())
             return
         node = self.grad_fn
         while getattr(node, "is_view", False):
@@ -3158,6 +3159,11 @@ class Tensor:
                 raise RuntimeError("a view of " + _LEAF_INPLACE)
         if hasattr(node, "modified_inplace_error"):  # an output of a module with backward hooks
             raise RuntimeError(node.modified_inplace_error(self.grad_fn))
+
+    def _leaf_inplace_message(self):
+        """PyTorch's refusal of an in-place op on this leaf requiring grad: worded for a view when it is one (of a
+        tensor not requiring grad, whose view then had requires_grad_() called on it: x = t.reshape(2, 3))."""
+        return ("a view of " if self._view_base is not None else "") + _LEAF_INPLACE
 
     def _shared_memory(self):
         """For a recorded in-place op on a tensor sharing its memory (a view, or a base with live views): that memory,
