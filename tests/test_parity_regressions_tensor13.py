@@ -93,7 +93,7 @@ def test_expand_of_a_strided_tensor_keeps_its_stride():
 # ---------------------------------------------------------------------------- torch.div with a number first
 @pytest.mark.parametrize("name", ["div", "divide", "true_divide"])
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int64", "uint8", "bool"])
-@pytest.mark.parametrize("number", [2.5, 7, True])
+@pytest.mark.parametrize("number", [2.5, 7, True, -1])
 def test_div_of_a_number_by_a_tensor_divides(name, dtype, number):
     # torch.div(2.5, x) divides (2.5 / 3 in float16 rounds to 0.8335), where Python's 2.5 / x is x.reciprocal() * 2.5
     def run(lib):
@@ -195,3 +195,17 @@ _INPLACE = {
 @pytest.mark.parametrize("op", sorted(_INPLACE))
 def test_inplace_on_a_leaf_that_is_a_view_names_it_a_view(leaf, op):
     assert_same_outcome(lambda lib: _INPLACE[op](_LEAVES[leaf](lib)))
+
+
+@pytest.mark.parametrize("name", ["sum", "cumsum", "nansum"])
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int16", "int32", "int64"])
+@pytest.mark.parametrize("dim", [None, 0, -1])
+def test_integer_sums_in_the_dtype_asked_for(name, dtype, dim):
+    # dtype= the input's own: NumPy would still sum int32 in int64 and uint8 or bool in uint64
+    def run(lib):
+        x = lib.tensor([[3, 250, 0, 1], [255, 7, 2, 9]]).to(getattr(lib, dtype))
+        fn = getattr(x, name)
+        if name == "cumsum":
+            return fn(0 if dim is None else dim, dtype=getattr(lib, dtype))
+        return fn(dtype=getattr(lib, dtype)) if dim is None else fn(dim, dtype=getattr(lib, dtype))
+    assert_same_outcome(run)

@@ -419,7 +419,9 @@ def _numbers_as_tensors(function):
             other = kwargs["other"] if by_keyword else args[0] if args else None
             if isinstance(other, Tensor) and len(args) + len(kwargs) == 1 and reflected:
                 return getattr(other, reflected)(input)
-            if isinstance(other, Tensor):
+            if isinstance(other, Tensor) and reflected is None and kwargs.get("rounding_mode") is None:
+                other, input = other._float_operands(input)  # a true division: in the float dtype of the result
+            elif isinstance(other, Tensor):
                 other, input = other._operands(input)  # the number in the dtype of the result
             elif isinstance(other, (numbers.Number, np.bool_)):
                 from ._creation import tensor as make

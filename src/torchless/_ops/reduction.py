@@ -28,9 +28,10 @@ class Sum(ContiguousResult):
         self.shape, self.axes, self.keepdim, self.all_dims, self.dims = a.shape, axes, keepdim, all_dims, dims
         if dtype is None and a.dtype == np.float16:
             return half_accumulated(np.sum, a, axis=axes, keepdims=keepdim)
-        if dtype is None or dtype == a.dtype:
+        if dtype is None or dtype == a.dtype and a.dtype.kind in "fc":
             return np.asarray(sum_of_rows(a, axes, keepdim))
-        return np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype)
+        # (given explicitly: NumPy's own choice for integers and bools would be int64 or uint64)
+        return np.asarray(np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype))
 
     def backward(self, grad):
         return (expand_reduced(grad, self.shape, self.axes, self.keepdim),)
@@ -501,7 +502,7 @@ class Cumsum(ContiguousResult):
     def forward(self, a, axis=0, dtype=None, dim=None):
         self.dim = axis if dim is None else dim
         self.axis = axis if a.ndim else None  # a 0-d tensor: NumPy's flattened form, reshaped back
-        if dtype is None or dtype == a.dtype:
+        if dtype is None or dtype == a.dtype and a.dtype.kind in "fc":
             return running_sum(a, self.axis).reshape(a.shape)
         return np.cumsum(a, axis=self.axis, dtype=dtype).reshape(a.shape)
 
