@@ -209,3 +209,27 @@ def test_integer_sums_in_the_dtype_asked_for(name, dtype, dim):
             return fn(0 if dim is None else dim, dtype=getattr(lib, dtype))
         return fn(dtype=getattr(lib, dtype)) if dim is None else fn(dim, dtype=getattr(lib, dtype))
     assert_same_outcome(run)
+
+
+def _warnings_of(fn):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn()
+    return [(w.category, str(w.message).replace("torchless.", "torch.")) for w in caught]
+
+
+@pytest.mark.parametrize("name", ["std", "var", "std_mean", "var_mean"])
+@pytest.mark.parametrize("shape, dim, correction", [((1,), None, None), ((2,), 0, 2), ((0,), None, 0), ((2, 1), 1, 1),
+                                                    ((3,), None, 1), ((2, 0), 0, 0), ((1,), None, 0)])
+@pytest.mark.parametrize("dtype", ["float32", "complex64"])
+def test_no_degrees_of_freedom_warns_as_pytorch(name, shape, dim, correction, dtype):
+    def run(lib):
+        kwargs = {} if correction is None else {"correction": correction}
+        if dim is not None:
+            kwargs["dim"] = dim
+        return _warnings_of(lambda: getattr(lib, name)(lib.ones(shape, dtype=getattr(lib, dtype)), **kwargs))
+    expected, actual = _both(run)
+    assert [m for _, m in actual] == [m for _, m in expected]
+    assert all(c is UserWarning for c, _ in actual)

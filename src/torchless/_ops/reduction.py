@@ -262,6 +262,7 @@ def _variance_saved(**more):
 class Var(ContiguousResult):
     saved, saves = ("centered",), (0,)  # PyTorch saves the input
     torch_saved = _variance_saved()
+    function = "var"  # (the function PyTorch's warning of no degrees of freedom names)
 
     def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False, dims=None, shown_correction=None):
         """``all_dims``: called without ``dim`` (or on a 0-d tensor), which changes PyTorch's gradient when
@@ -271,6 +272,14 @@ class Var(ContiguousResult):
         self.dims, self.shown_correction = dims, shown_correction
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
         self.dof = n - correction
+        if (n if a.size else 0) - correction <= 0:  # (PyTorch's count: input numel / output numel, 0 if empty)
+            from .._tensor import _warn_from_user_code
+
+            for _ in range(2 if a.dtype.kind == "c" else 1):  # (complex: once for the real parts, once the imaginary)
+                _warn_from_user_code(f"{self.function}(): degrees of freedom is <= 0. Correction should be strictly "
+                                     "less than the reduction factor (input numel divided by output numel). "
+                                     "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                                     "ReduceOps.cpp:1861.)")
         half = a.dtype == np.float16
         if half:  # computed in float32 and rounded once, as PyTorch's kernel (squares overflow float16 from 256)
             a = a.astype(np.float32)
@@ -313,6 +322,7 @@ class Std(Var):
     saved = ("centered", "out")
     saves = (0, OUTPUT)  # the input and the result, as PyTorch's
     torch_saved = _variance_saved(result=saved_result("out"))
+    function = "std"
 
     def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False, dims=None, shown_correction=None):
         with np.errstate(invalid="ignore"):
