@@ -233,3 +233,27 @@ def test_no_degrees_of_freedom_warns_as_pytorch(name, shape, dim, correction, dt
     expected, actual = _both(run)
     assert [m for _, m in actual] == [m for _, m in expected]
     assert all(c is UserWarning for c, _ in actual)
+
+
+_EMPTY_FACTORIES = {
+    "new_zeros": lambda lib: lib.ones(2).new_zeros(0, 2), "new_ones": lambda lib: lib.ones(2).new_ones(2, 0),
+    "new_empty": lambda lib: lib.ones(2).new_empty(0, 2), "new_full": lambda lib: lib.ones(2).new_full((0, 2), 1.0),
+    "eye": lambda lib: lib.eye(0, 2), "linspace": lambda lib: lib.linspace(0, 1, 0),
+    "logspace": lambda lib: lib.logspace(0, 1, 0), "arange": lambda lib: lib.arange(0),
+    "randperm": lambda lib: lib.randperm(0), "tensor_of_list": lambda lib: lib.tensor([[], []]),
+    "empty_list": lambda lib: lib.tensor([]), "as_tensor_of_list": lambda lib: lib.as_tensor([[]]),
+    "tensor_of_array": lambda lib: lib.tensor(np.zeros((2, 0, 3))),  # (PyTorch keeps NumPy's zero strides)
+    "from_numpy": lambda lib: lib.from_numpy(np.zeros((2, 0))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_EMPTY_FACTORIES))
+def test_empty_factory_results_have_pytorchs_strides(name):
+    expected, actual = _both(_EMPTY_FACTORIES[name])
+    assert tuple(actual.shape) == tuple(expected.shape) and actual.stride() == expected.stride()
+
+
+@pytest.mark.parametrize("dim", [np.int64(1), np.int32(0), np.int64(-1)])
+@pytest.mark.parametrize("name", ["amax", "amin", "softmax", "log_softmax", "sum", "argmax"])
+def test_numpy_integer_dims_are_taken_as_ints(name, dim):
+    assert_same_outcome(lambda lib: getattr(lib.arange(24.).reshape(2, 3, 4), name)(dim))

@@ -15,9 +15,14 @@ from .autograd.grad_mode import is_grad_enabled, no_grad
 from .random import draw_values, stream
 
 
-def _finish(array, requires_grad=False, device_arg=None):
+def _finish(array, requires_grad=False, device_arg=None, from_data=False):
+    """The factory's new tensor around ``array``. Not ``from_data``, an empty one gets C order's strides, as
+    PyTorch allocates it (NumPy's routines give empty arrays all-zero strides); tensor(data) and as_tensor(data)
+    of an array or tensor keep those of an empty one, as PyTorch does."""
     if device_arg is not None:
         _require_cpu(device_arg)
+    if not from_data and not array.size and array.ndim and not any(array.strides):  # (not empty_strided's own)
+        array = _memory_format.with_c_strides(array)
     out = Tensor._wrap(array)
     if requires_grad:
         out._set_requires_grad(True)
@@ -372,14 +377,16 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if isinstance(data, Tensor):
         _copy_construct_warning("torchless.tensor")
     array = _infer_array(data, dtype, "tensor")
-    return _finish(np.array(array, copy=True), requires_grad, device)
+    return _finish(np.array(array, copy=True), requires_grad, device,
+                   from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
 
 
 def as_tensor(data, *, dtype=None, device=None):
     """A tensor sharing memory with ``data`` where possible (arrays, tensors of the same dtype)."""
     if isinstance(data, Tensor) and (dtype is None or dtype == data.dtype):
         return data
-    return _finish(_infer_array(data, dtype, "as_tensor"), device_arg=device)
+    return _finish(_infer_array(data, dtype, "as_tensor"), device_arg=device,
+                   from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):

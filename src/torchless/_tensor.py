@@ -2048,9 +2048,10 @@ class Tensor:
 
     def _amax_amin(self, dim, keepdim, largest, name):
         self._no_kernel_for("c", "max_values_cpu" if largest else "min_values_cpu")
+        every = dim is None or isinstance(dim, (tuple, list)) and not dim  # (a NumPy int dim compares as an array)
         if self._data.size == 0:  # checked before repeated dims, as in PyTorch
-            self._check_nonempty(name, None if dim in ((), None) else dim if isinstance(dim, (tuple, list)) else (dim,))
-        axes = _reduced_axes(name, None if dim == () else dim, keepdim, self._data.ndim)
+            self._check_nonempty(name, None if every else dim if isinstance(dim, (tuple, list)) else (dim,))
+        axes = _reduced_axes(name, None if every else dim, keepdim, self._data.ndim)
         return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest, dims=dim)
 
     def argmax(self, *args, **kwargs):
@@ -3636,16 +3637,19 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
     for n in shape:
         if n < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
-    out = Tensor._wrap(np.full(shape, _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1), np_dtype))
+    out = Tensor._wrap(_memory_format.c_ordered(np.full(shape, _dtype.fill_value(value, np_dtype,
+                                                                              check_half=math.prod(shape) != 1),
+                                                         np_dtype)))  # (an empty one's strides too)
     if requires_grad:
         out._set_requires_grad(True)  # a factory's checks: an integer tensor cannot require grad
     return out
 
 
 def _int_dim(dim):
-    """An integral 0-d tensor given for an int dim as the int (PyTorch's parser reads it so)."""
-    if isinstance(dim, Tensor) and not dim._data.ndim and dim._data.dtype.kind in "iu":
-        return int(dim._data)
+    """An integral 0-d tensor or a NumPy integer given for an int dim as the int (PyTorch's parser reads them so,
+    through ``__index__``)."""
+    if isinstance(dim, Tensor) and not dim._data.ndim and dim._data.dtype.kind in "iu" or isinstance(dim, np.integer):
+        return int(dim)
     return dim
 
 
