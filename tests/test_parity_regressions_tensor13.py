@@ -257,3 +257,16 @@ def test_empty_factory_results_have_pytorchs_strides(name):
 @pytest.mark.parametrize("name", ["amax", "amin", "softmax", "log_softmax", "sum", "argmax"])
 def test_numpy_integer_dims_are_taken_as_ints(name, dim):
     assert_same_outcome(lambda lib: getattr(lib.arange(24.).reshape(2, 3, 4), name)(dim))
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "permuted", "sliced"])
+def test_autograd_grad_of_a_mean_is_laid_out_as_pytorch(layout):
+    # NumPy's order-'K' copy of the broadcast gradient put the reduced dim innermost: view(-1) then failed
+    def run(lib):
+        x = lib.arange(24.).reshape(2, 3, 4)
+        x = {"contiguous": x, "permuted": x.reshape(4, 3, 2).permute(2, 1, 0), "sliced": lib.arange(48.).reshape(
+            2, 3, 8)[..., ::2]}[layout].detach().requires_grad_()
+        (grad,) = lib.autograd.grad(x.mean(1).sum(), x)
+        return grad
+    expected, actual = _both(run)
+    assert actual.stride() == expected.stride() and actual.is_contiguous() == expected.is_contiguous()
