@@ -270,3 +270,19 @@ def test_autograd_grad_of_a_mean_is_laid_out_as_pytorch(layout):
         return grad
     expected, actual = _both(run)
     assert actual.stride() == expected.stride() and actual.is_contiguous() == expected.is_contiguous()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+@pytest.mark.parametrize("change", ["through_view", "through_select", "itself"])
+def test_number_over_tensor_gradient_survives_a_later_inplace_change(dtype, change):
+    # PyTorch's 2 / y reads only reciprocal(y) in backward (no version check): changing y afterwards, even through
+    # a view writing its memory, leaves the gradient that of the original y
+    def run(lib):
+        x = lib.arange(1.0, 7.0).reshape(2, 3).to(getattr(lib, dtype)).requires_grad_()
+        y = x * 1
+        z = 2 / y
+        {"through_view": lambda: y.view(-1)[1:2].add_(1), "through_select": lambda: y[0].mul_(3),
+         "itself": lambda: y.add_(1)}[change]()
+        z.sum().backward()
+        return x.grad
+    assert_same_outcome(run, rtol=1e-3, atol=1e-3)

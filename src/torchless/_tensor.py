@@ -1337,12 +1337,18 @@ class Tensor:
         return NotImplemented if a is NotImplemented else a._binary(b, arithmetic.Div)
 
     def __rtruediv__(self, other):
+        # PyTorch's number / x is x.reciprocal() * number, whose backward reads the reciprocal, an intermediate no
+        # in-place op can reach: the node keeps its own copy of x when recording (x's memory may later be written
+        # through a view of it, which no version check then reports)
+        private = records(self)
         if self._data.dtype == np.float16:
-            out = self._half_scalar_binary(other, arithmetic.Div, reverse=True, scalar_numerator=True)
+            out = self._half_scalar_binary(other, arithmetic.Div, reverse=True, scalar_numerator=True,
+                                           private_divisor=private)
             if out is not None:
                 return out
         a, b = self._float_operands(other)
-        return NotImplemented if a is NotImplemented else a._rbinary(b, arithmetic.Div, scalar_numerator=True)
+        return NotImplemented if a is NotImplemented else a._rbinary(b, arithmetic.Div, scalar_numerator=True,
+                                                                     private_divisor=private)
 
     def _checked_binary(self, other, fn, kernel, refused_kinds, reverse=False, divides=False, node=None, **params):
         """``fn(self, other)`` for ``//``, ``%`` and bitwise ops, refusing dtypes PyTorch has no kernel for. When
