@@ -286,3 +286,32 @@ def test_number_over_tensor_gradient_survives_a_later_inplace_change(dtype, chan
         z.sum().backward()
         return x.grad
     assert_same_outcome(run, rtol=1e-3, atol=1e-3)
+
+
+_SAVED_CHANGES = {
+    "pow_tensor_exponent_output": lambda lib, y: (lambda z: (z.add_(1), z)[1])(y.pow(y.detach())),
+    "einsum_operand": lambda lib, y: (lambda z: (y.mul_(2), z)[1])(lib.einsum("ij,ij->i", y, y)),
+    "einsum_through_view": lambda lib, y: (lambda z: (y[1].mul_(2), z)[1])(lib.einsum("ij,ij->i", y, y)),
+    "einsum_one_operand": lambda lib, y: (lambda z: (y.mul_(2), z)[1])(lib.einsum("ij->ji", y) * 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SAVED_CHANGES))
+def test_changing_what_backward_saved_is_refused_as_in_pytorch(name):
+    def run(lib):
+        x = lib.arange(1.0, 7.0).reshape(2, 3).requires_grad_()
+        _SAVED_CHANGES[name](lib, x * 1).sum().backward()
+        return x.grad
+    expected, actual = _both(lambda lib: _outcome_of(lambda: run(lib)))
+    assert actual[0] == expected[0]
+    if expected[0] == "ok":
+        np.testing.assert_allclose(actual[1], expected[1])
+    else:
+        assert "modified by an inplace operation" in actual[1] and "modified by an inplace operation" in expected[1]
+
+
+def _outcome_of(fn):
+    try:
+        return "ok", fn().detach().numpy()
+    except RuntimeError as error:
+        return "error", str(error)

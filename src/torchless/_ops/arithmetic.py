@@ -304,6 +304,8 @@ class Pow(Node):
         self.a, self.b, self.scalar_base, self.number = a, b, scalar_base, number
         if number or scalar_base:
             self.listed_inputs = (1,) if scalar_base else (0,)
+        elif number is False:  # PowBackward1 saves the result whatever needs a gradient (a change of it is an error)
+            self.saved_only_for = {}
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             self.out = self._power(a, b)
         return self.out
