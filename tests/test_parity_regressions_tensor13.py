@@ -315,3 +315,31 @@ def _outcome_of(fn):
         return "ok", fn().detach().numpy()
     except RuntimeError as error:
         return "error", str(error)
+
+
+# ---------------------------------------------------------------------------- index keys
+_KEYS_READ_AS_PYTORCH = {
+    "range": lambda lib: range(2), "range_in_tuple": lambda lib: (slice(None), range(1, 3)),
+    "int8_tensor": lambda lib: lib.tensor([0, 1], dtype=lib.int8), "int16_tensor": lambda lib: lib.tensor([1], dtype=lib.int16),
+    "int8_0d_tensor": lambda lib: lib.tensor(1, dtype=lib.int8), "numpy_bool": lambda lib: np.True_,
+    "numpy_bool_in_tuple": lambda lib: (0, np.False_), "numpy_float": lambda lib: np.float32(1),
+    "numpy_uint8_mask": lambda lib: np.array([1, 0], dtype=np.uint8), "numpy_float_array": lambda lib: np.array([0.0, 1.7]),
+    "numpy_0d_float_array": lambda lib: np.array(1.0), "numpy_int8_array": lambda lib: np.array([1, 0], dtype=np.int8),
+}
+
+
+@pytest.mark.parametrize("key", sorted(_KEYS_READ_AS_PYTORCH))
+@pytest.mark.parametrize("write", [False, True])
+def test_index_keys_are_read_as_pytorch_reads_them(key, write):
+    def run(lib):
+        x = lib.arange(6.0).reshape(2, 3)
+        k = _KEYS_READ_AS_PYTORCH[key](lib)
+        if write:
+            x[k] = -1.0
+            return x
+        return x[k]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (uint8 masks warn in both)
+        assert_same_outcome(run)

@@ -378,9 +378,10 @@ def _fills_through_byte_mask(shape, key):
     parts = key if isinstance(key, tuple) else (key,)
     indices = [part for part in parts if isinstance(part, (list, np.ndarray)) or isinstance(part, Tensor) and (
         part._data.ndim or part._data.dtype.kind not in "iu")]
-    if len(indices) != 1 or not isinstance(indices[0], Tensor) or indices[0]._data.dtype != np.uint8:
-        return False
-    mask = indices[0]._data
+    if len(indices) != 1 or not isinstance(indices[0], (Tensor, np.ndarray)) or np.asarray(
+            indices[0]._data if isinstance(indices[0], Tensor) else indices[0]).dtype != np.uint8:
+        return False  # (a NumPy array becomes an index tensor of its dtype: a uint8 one a byte mask too)
+    mask = indices[0]._data if isinstance(indices[0], Tensor) else indices[0]
     if not all(part is None or part is Ellipsis or type(part) in (int, slice) or part is indices[0] or
                isinstance(part, Tensor) and not part._data.ndim and part._data.dtype.kind == "i" for part in parts):
         return False
@@ -413,30 +414,49 @@ def _list_index(key):
     raise TypeError(f"new(): invalid data type '{type(np.ravel(array)[0].item()).__name__}'")
 
 
+# the dtypes of the index tensors NumPy indexes by as PyTorch does (int8 and int16 ones it refuses, uint8 ones are masks)
+_INDEX_DTYPES = frozenset(np.dtype(t) for t in (np.int32, np.int64, np.bool_))
+
+
 def _index_key(key, subscript=False):
     """A NumPy key for ``key``: tensors inside it become arrays (byte tensors masks, as in PyTorch).
 
     ``subscript``: the key of ``t[key]``, where PyTorch selects with a 0-d integer tensor as with an int (a view)
     and reads a Python bool as a 0-d mask (advanced indexing, a copy), where NumPy would take a bool for an int.
     """
+    if isinstance(key, range):  # a sequence, read as a list is
+        key = list(key)
     if subscript and type(key) is list and _sequence_as_tuple(key):
         key = tuple(key)
     if isinstance(key, tuple):
-        return tuple(_index_key(list(k) if isinstance(k, tuple) else k, subscript and not isinstance(k, list))
-                     for k in key)
-    if subscript and isinstance(key, (bool, np.bool_)):
+        return tuple(_index_key(list(k) if isinstance(k, (tuple, range)) else k,
+                                subscript and not isinstance(k, list)) for k in key)
+    if subscript and isinstance(key, np.bool_):  # (unlike a Python bool, no 0-d mask: PyTorch names its type)
+        from .nn._functional._args import _tp_name
+
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                         f"valid indices (got {_tp_name(key)})")
+    if subscript and isinstance(key, bool):
         return np.asarray(key)
     if isinstance(key, Tensor):
         kind = key._data.dtype.kind
-        if kind == "f":
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if subscript and kind == "i" and not key._data.ndim:
             return int(key._data)
+        if kind == "f" or kind == "i" and key._data.dtype.itemsize < 4:  # (int8 and int16 are no index dtypes)
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if key._data.dtype == np.uint8:
             if key._data.ndim:  # (a 0-d one is read as a bool, without the warning)
                 _warn_from_user_code(_BYTE_INDEX_WARNING)
             return key._data.astype(bool)
         return key._data
+    if isinstance(key, np.ndarray) and key.dtype.kind in "uf":
+        # an array becomes an index tensor as data does: uint8 a (deprecated) byte mask, floats truncated (a 0-d
+        # one then selecting as an int does)
+        if key.dtype == np.uint8:
+            if key.ndim:
+                _warn_from_user_code(_BYTE_INDEX_WARNING)
+            return key.astype(bool)
+        return key.astype(np.int64) if key.ndim or not subscript else int(key)
     if isinstance(key, list):
         return _list_index(key)
     return key
@@ -2987,7 +3007,7 @@ class Tensor:
                 return indexing.Index.apply(self, key=key)
             except (IndexError, OverflowError) as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
-        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype.kind in "ib":  # t[index] and t[mask]
+        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index], t[mask]
             try:
                 return indexing.Index.apply(self, key=key._data)
             except IndexError:
@@ -3024,7 +3044,7 @@ class Tensor:
         else:
             kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
             raise TypeError(f"can't assign a {kind} to a {self.type()}")
-        if isinstance(key, (bool, np.bool_)):
+        if isinstance(key, bool):  # (a NumPy bool is refused, as the key is read below)
             # A lone bool is no mask here: PyTorch does nothing for False and copies into t.unsqueeze(0) for True
             # (a view, converting the value's dtype), though t[True] reads through a mask.
             if key:
@@ -3035,7 +3055,7 @@ class Tensor:
                 return self._put_item(key, value_t, plain=True)
             except OverflowError as err:  # an int index beyond int64
                 raise indexing.index_error(self._data.shape, key, err) from None
-        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype.kind in "ib":  # t[index] = v, t[mask] = v
+        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index] = v, t[mask] = v
             try:
                 return self._put_item(key._data, value_t, plain=True)
             except IndexError:

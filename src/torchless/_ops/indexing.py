@@ -407,8 +407,10 @@ def index_error(shape, key, numpy_error):
     parts = key if isinstance(key, tuple) else (key,)
     for part in parts:
         if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis))):
+            from ..nn._functional._args import _tp_name
+
             return IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-                              f"valid indices (got {type(part).__name__})")
+                              f"valid indices (got {_tp_name(part)})")
     arrays = [p for p in parts if isinstance(p, np.ndarray)]
     consumed = sum(p.ndim if p.dtype == np.bool_ else 1 for p in arrays)
     consumed += sum(1 for p in parts if isinstance(p, (int, slice, np.integer)) and not isinstance(p, bool))
