@@ -343,3 +343,8 @@ def test_index_keys_are_read_as_pytorch_reads_them(key, write):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (uint8 masks warn in both)
         assert_same_outcome(run)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int64", "float32"])
+def test_unary_plus_refuses_bool_as_pytorch(dtype):
+    assert_same_outcome(lambda lib: +lib.tensor([1, 0, 1]).to(getattr(lib, dtype)))

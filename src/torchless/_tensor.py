@@ -1470,7 +1470,7 @@ class Tensor:
         return arithmetic.Neg.apply(self)
 
     def __pos__(self):
-        return self
+        return self.positive()  # (PyTorch's +x: itself, but refused for bool)
 
     def __abs__(self):
         return self.abs()
