@@ -348,3 +348,20 @@ def test_index_keys_are_read_as_pytorch_reads_them(key, write):
 @pytest.mark.parametrize("dtype", ["bool", "int64", "float32"])
 def test_unary_plus_refuses_bool_as_pytorch(dtype):
     assert_same_outcome(lambda lib: +lib.tensor([1, 0, 1]).to(getattr(lib, dtype)))
+
+
+@pytest.mark.parametrize("name", ["jacobian", "hessian", "vjp", "jvp"])
+@pytest.mark.parametrize("dtype", ["int64", "bool", "complex64", "float32"])
+def test_autograd_functional_inputs_must_be_able_to_require_grad(name, dtype):
+    if name == "hessian" and dtype == "complex64":
+        pytest.skip("torchless has no double backward through real() yet")
+
+    def run(lib):
+        x = lib.tensor([1, 0, 2]).to(getattr(lib, dtype))
+        fn = getattr(lib.autograd.functional, name)
+        if name == "hessian":
+            return fn(lambda t: (t.real if t.is_complex() else t).float().sum(), x)
+        if name == "jacobian":
+            return fn(lambda t: (t.real if t.is_complex() else t).float() * 2, x)
+        return fn(lambda t: t * 2, x, lib.ones(3).to(getattr(lib, dtype)))
+    assert_same_outcome(run)
