@@ -365,3 +365,17 @@ def test_autograd_functional_inputs_must_be_able_to_require_grad(name, dtype):
             return fn(lambda t: (t.real if t.is_complex() else t).float() * 2, x)
         return fn(lambda t: t * 2, x, lib.ones(3).to(getattr(lib, dtype)))
     assert_same_outcome(run)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int32", "bool", "float32"])
+@pytest.mark.parametrize("scalar", [-1, 300, -129, 2**40, 2.7, True, 0.0])
+def test_integer_scales_convert_as_fill_values(dtype, scalar):
+    # value/beta/alpha of an integer result: range-checked as a fill value (uint8 takes -1 as 255, refuses 300)
+    def ones(lib, *shape):
+        return lib.tensor([3, 0, 1][:shape[-1]] * int(np.prod(shape[:-1]))).reshape(shape).to(getattr(lib, dtype))
+    calls = [lambda lib: lib.addcmul(ones(lib, 3), ones(lib, 3), ones(lib, 3), value=scalar),
+             lambda lib: lib.addmm(ones(lib, 2, 2), ones(lib, 2, 2), ones(lib, 2, 2), beta=scalar, alpha=scalar),
+             lambda lib: lib.addr(ones(lib, 2, 2), ones(lib, 2), ones(lib, 2), alpha=scalar),
+             lambda lib: lib.addr(ones(lib, 2, 2), ones(lib, 2), ones(lib, 2), beta=scalar, alpha=2.5)]
+    for call in calls:
+        assert_same_outcome(call)
