@@ -379,3 +379,17 @@ def test_integer_scales_convert_as_fill_values(dtype, scalar):
              lambda lib: lib.addr(ones(lib, 2, 2), ones(lib, 2), ones(lib, 2), beta=scalar, alpha=2.5)]
     for call in calls:
         assert_same_outcome(call)
+
+
+def test_nan_to_num_of_an_expanded_tensor_is_contiguous():
+    expected, actual = _both(lambda lib: lib.tensor([[1.0, float("nan"), 3.0]]).expand(4, 3).t().nan_to_num())
+    assert actual.stride() == expected.stride() and actual.is_contiguous() == expected.is_contiguous()
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+def test_flip_over_a_size_one_dim_has_no_negative_stride():
+    def run(lib):
+        return lib.arange(20.0).reshape(2, 1, 2, 5).contiguous(memory_format=lib.channels_last).flip(1)
+    expected, actual = _both(run)
+    assert actual.stride() == expected.stride()
+    np.testing.assert_array_equal(actual.numpy(), expected.numpy())

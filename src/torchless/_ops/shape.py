@@ -144,8 +144,10 @@ class Flip(Node):
         self.axes = axes
         # A copy in the input's layout, as PyTorch's: a view would have negative strides, which its users
         # (x.flip(0).numpy() given to from_numpy, stride()) do not expect.
-        # (an empty one: nothing to flip, and NumPy's view would have negative strides to preserve)
-        return copy_preserving_layout(np.flip(a, axes) if a.size else a)
+        # (an empty one, or a size-1 dim: nothing to flip there, and NumPy's view would have negative strides to
+        # preserve)
+        flipped = tuple(axis for axis in np.atleast_1d(axes).tolist() if a.shape[axis] > 1) if a.size else ()
+        return copy_preserving_layout(np.flip(a, flipped) if flipped else a)
 
     def backward(self, grad):
         return (np.flip(grad, self.axes),)
