@@ -393,3 +393,38 @@ def test_flip_over_a_size_one_dim_has_no_negative_stride():
     expected, actual = _both(run)
     assert actual.stride() == expected.stride()
     np.testing.assert_array_equal(actual.numpy(), expected.numpy())
+
+
+_SAVING_NOTHING = {
+    "lerp_number_weight": lambda lib, x: x.lerp(x.detach() * 0, 0.5),
+    "addcmul_constant_factors": lambda lib, x: lib.addcmul(x, x.detach(), x.detach()),
+    "addcdiv_constant_factors": lambda lib, x: lib.addcdiv(x, x.detach(), x.detach() + 1),
+    "lerp_tensor_weight": lambda lib, x: x.lerp(x.detach() * 0, lib.full((2, 3), 0.5)),
+    "mul_constant": lambda lib, x: x * x.detach(),
+    "exp": lambda lib, x: x.exp(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_SAVING_NOTHING))
+def test_second_backward_fails_only_where_pytorch_saved_tensors(name):
+    # PyTorch frees what a node saved; a node that saved no tensor (lerp's number weight, addcmul's factors that
+    # need no gradient) can be run through again without retain_graph
+    def run(lib):
+        x = lib.arange(1.0, 7.0).reshape(2, 3).requires_grad_()
+        z = _SAVING_NOTHING[name](lib, x).sum()
+        z.backward()
+        z.backward()
+        return x.grad
+    assert_same_outcome(run)
+
+
+def test_addcdiv_saves_its_divisor_whatever_needs_a_gradient():
+    def run(lib):
+        x = lib.arange(1.0, 7.0).reshape(2, 3).requires_grad_()
+        t1, t2 = lib.ones(2, 3), lib.ones(2, 3) + 1
+        z = lib.addcdiv(x, t1, t2)
+        saved = z.grad_fn._saved_tensor2
+        t2.add_(1)
+        z.sum().backward()
+        return saved, x.grad
+    assert_same_outcome(run)
