@@ -1,9 +1,16 @@
 """Differences from PyTorch found by the thirteenth differential fuzz of the Tensor API, each compared with torch.
 
-* advanced indexing lays its result out as PyTorch's index (TensorIterator over the view and the index tensors):
-  ``x[:, idx]`` of a contiguous tensor is contiguous (``.view`` works on it), a transposed or channels-last input's
-  order is kept, an empty result has PyTorch's strides;
-* expand keeps the stride of a size-1 dim it does not expand (NumPy's broadcast_to gives 0).
+* layouts: advanced indexing lays its result out as PyTorch's index (``x[:, idx]`` of a contiguous tensor is
+  contiguous, so ``.view`` works), expand keeps a size-1 dim's stride, empty results and factories get PyTorch's
+  strides (not NumPy's zeros), autograd.grad's copy of a broadcast gradient and nan_to_num of an expanded tensor
+  are contiguous, flip shows no negative stride;
+* numbers: torch.div with a number first divides, integer sums honour dtype=, float16 logsumexp sums in float32,
+  integer value/alpha/beta convert as fill values, kthvalue picks PyTorch's index among ties;
+* keys and data: index keys (range, int8 tensors, NumPy bools and arrays) and tensor() of NumPy scalars or
+  complexes read as PyTorch reads them, full() infers from the Python type, NumPy integer dims taken as ints;
+* autograd: in-place on a leaf that is a view, var/std's no-degrees-of-freedom warning, the gradient of
+  number / tensor after an in-place change, version checks of pow and einsum, second backwards through nodes
+  that saved nothing, autograd.functional's inputs.
 """
 import numpy as np
 import pytest
