@@ -15,9 +15,14 @@ from .autograd.grad_mode import is_grad_enabled, no_grad
 from .random import draw_values, stream
 
 
-def _finish(array, requires_grad=False, device_arg=None):
+def _finish(array, requires_grad=False, device_arg=None, from_data=False):
+    """The factory's new tensor around ``array``. Not ``from_data``, an empty one gets C order's strides, as
+    PyTorch allocates it (NumPy's routines give empty arrays all-zero strides); tensor(data) and as_tensor(data)
+    of an array or tensor keep those of an empty one, as PyTorch does."""
     if device_arg is not None:
         _require_cpu(device_arg)
+    if not from_data and not array.size and array.ndim and not any(array.strides):  # (not empty_strided's own)
+        array = _memory_format.with_c_strides(array)
     out = Tensor._wrap(array)
     if requires_grad:
         out._set_requires_grad(True)
@@ -208,8 +213,9 @@ def _inferred_dtype(data, exotic):
 
 def _store_check(np_dtype):
     """What PyTorch does with each number it stores into a tensor of ``np_dtype``: a float target takes anything
-    with ``__float__``, an integer one a Python float or anything with ``__index__`` (not NumPy's bools, float32s
-    or float arrays, nor float tensors), a bool one NumPy's bools too."""
+    with ``__float__`` (not a Python complex), an integer one a Python float or anything with ``__index__`` (not
+    NumPy's bools, float32s or float arrays, nor float tensors), a bool one Python complexes and NumPy's bools
+    too."""
     if np_dtype.kind == "f":
         def check(value):
             if not hasattr(type(value), "__float__") and not hasattr(type(value), "__index__"):
@@ -219,7 +225,7 @@ def _store_check(np_dtype):
         def check(value):
             complex(value)
     else:
-        taken = (float, np.bool_) if np_dtype.kind == "b" else float
+        taken = (float, complex, np.bool_) if np_dtype.kind == "b" else float
 
         def check(value):
             if not isinstance(value, taken):
@@ -279,7 +285,8 @@ def _sequence_array(data, np_dtype):
     target = inferred if np_dtype is None else np_dtype
     if not math.prod(sizes):  # PyTorch stores nothing, so looks no further than the first elements
         return np.zeros(sizes, target)
-    if exotic:
+    if exotic or np_dtype is not None and inferred.kind == "c" and np_dtype.kind != "c":
+        # (the elements PyTorch stores its own way, complexes into a real dtype among them)
         _check_store(data, sizes, 0, _store_check(target))
     plain = _plain(data) if any(isinstance(e, Tensor) for e in exotic) else data
     try:
@@ -343,6 +350,8 @@ def _infer_array(data, dtype, function):
             array = np.asarray(data)
             if np_dtype is None:
                 _check_numpy_array(array)
+            else:  # stored as a number is (tensor(np.float32(1.5), dtype=torchless.int64) fails)
+                _store_check(np_dtype)(data)
         else:
             array = _sequence_array(data, np_dtype)
         if np_dtype is not None and np_dtype.kind in "iu":
@@ -368,14 +377,16 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if isinstance(data, Tensor):
         _copy_construct_warning("torchless.tensor")
     array = _infer_array(data, dtype, "tensor")
-    return _finish(np.array(array, copy=True), requires_grad, device)
+    return _finish(np.array(array, copy=True), requires_grad, device,
+                   from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
 
 
 def as_tensor(data, *, dtype=None, device=None):
     """A tensor sharing memory with ``data`` where possible (arrays, tensors of the same dtype)."""
     if isinstance(data, Tensor) and (dtype is None or dtype == data.dtype):
         return data
-    return _finish(_infer_array(data, dtype, "as_tensor"), device_arg=device)
+    return _finish(_infer_array(data, dtype, "as_tensor"), device_arg=device,
+                   from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
@@ -511,9 +522,10 @@ def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
-        if isinstance(fill_value, (bool, np.bool_)):
+        # (PyTorch infers from the Python type: a NumPy bool gives the default float dtype)
+        if isinstance(fill_value, bool):
             dtype = _dtype.bool
-        elif isinstance(fill_value, numbers.Integral):
+        elif isinstance(fill_value, numbers.Integral) and not isinstance(fill_value, np.bool_):
             dtype = _dtype.int64
         elif isinstance(fill_value, numbers.Complex) and not isinstance(fill_value, numbers.Real):
             dtype = _dtype.get_default_dtype().to_complex()

@@ -404,10 +404,10 @@ def _checked_binary(name):
 
 # The functions whose tensor operands PyTorch's parser also takes as Python numbers (torch.mul(0.5, x),
 # torch.sub(1, x), torch.add(1, 2)): such a number is a wrapped number, promoted as a number operand is. Each
-# with a number first and only other is its operator with the number on the left.
+# with a number first and only other is its operator with the number on the left, but for the divisions: Python's
+# 2.5 / x is PyTorch's x.reciprocal() * 2.5, torch.div(2.5, x) a division (which float16 rounds otherwise).
 _REFLECTED = {"add": "__radd__", "sub": "__rsub__", "subtract": "__rsub__", "mul": "__rmul__", "multiply": "__rmul__",
-              "div": "__rtruediv__", "divide": "__rtruediv__", "true_divide": "__rtruediv__",
-              "floor_divide": "__rfloordiv__"}
+              "div": None, "divide": None, "true_divide": None, "floor_divide": "__rfloordiv__"}
 
 
 def _numbers_as_tensors(function):
@@ -417,9 +417,11 @@ def _numbers_as_tensors(function):
         if isinstance(input, (numbers.Number, np.bool_)) and not isinstance(input, Tensor):
             by_keyword = not args and "other" in kwargs
             other = kwargs["other"] if by_keyword else args[0] if args else None
-            if isinstance(other, Tensor) and len(args) + len(kwargs) == 1:
+            if isinstance(other, Tensor) and len(args) + len(kwargs) == 1 and reflected:
                 return getattr(other, reflected)(input)
-            if isinstance(other, Tensor):
+            if isinstance(other, Tensor) and reflected is None and kwargs.get("rounding_mode") is None:
+                other, input = other._float_operands(input)  # a true division: in the float dtype of the result
+            elif isinstance(other, Tensor):
                 other, input = other._operands(input)  # the number in the dtype of the result
             elif isinstance(other, (numbers.Number, np.bool_)):
                 from ._creation import tensor as make

@@ -197,6 +197,13 @@ def _preserved_strides(array):
     return strides
 
 
+def with_c_strides(array):
+    """The empty ``array`` with C order's strides (a size-0 dim counting as 1), as PyTorch allocates a result."""
+    itemsize = array.itemsize
+    strides = [s * itemsize for s in strides_for(array.shape, contiguous_format)]
+    return array if tuple(strides) == array.strides else np.lib.stride_tricks.as_strided(array, array.shape, strides)
+
+
 def empty_with_strides_of(array, dtype):
     """An uninitialised array of ``dtype`` with ``array``'s shape and strides (in elements; a dense array's)."""
     return _strided(array.shape, dtype, element_strides(array), np.empty)
@@ -212,8 +219,9 @@ def strides_like(array, format_):
 
 
 def is_c_order(shape, strides):
-    """Whether strides (in elements) are C order's for ``shape`` (size-1 dims aside): PyTorch's is_contiguous."""
-    return dense_in_order(shape, strides, range(len(shape) - 1, -1, -1))
+    """Whether strides (in elements) are C order's for ``shape`` (size-1 dims aside): PyTorch's is_contiguous
+    (true of any empty tensor)."""
+    return 0 in shape or dense_in_order(shape, strides, range(len(shape) - 1, -1, -1))
 
 
 def placed(values, strides):
@@ -237,12 +245,16 @@ def empty_like(array, dtype, format_, allocate=np.zeros):
 def preserving(out, array):
     """``out``, a NumPy copy of ``array`` (``astype``, order 'K'), with PyTorch's preserve_format strides: NumPy
     keeps the dims' order but not the strides of size-1 dims (nor the layout of arrays not dense)."""
-    strides = _preserved_strides(array)
-    if element_strides(out) == tuple(strides):
-        return out
-    fixed = _strided(array.shape, out.dtype, strides, np.empty)
-    fixed[...] = out
-    return fixed
+    return with_strides(out, _preserved_strides(array))
+
+
+def with_strides(array, strides):
+    """``array``, or a copy of it laid out with ``strides`` (in elements) where its own differ."""
+    if element_strides(array) == tuple(strides):
+        return array
+    laid_out = _strided(array.shape, array.dtype, strides, np.empty)
+    laid_out[...] = array
+    return laid_out
 
 
 def copy_as(array, format_, dtype=None):
@@ -297,6 +309,8 @@ def c_ordered(array):
     """``array`` with exactly C order's strides, size-1 dims' too (NumPy's C flag overlooks those, PyTorch's
     ``stride()`` shows them), copied if need be: the layout of a result PyTorch allocates without strides, as its
     reductions do (TensorIterator's reduce output) whatever the input's layout, which NumPy's reductions follow."""
+    if not array.size:  # (NumPy gives the empty arrays its routines make all-zero strides)
+        return with_c_strides(array)
     if _c_order(array):
         return array
     return np.array(array, order="C")  # (a new array: NumPy gives its size-1 dims C strides)
@@ -321,14 +335,11 @@ def iterator_layout(out, operands):
     PyTorch's TensorIterator lays out the output it allocates (see iterator_strides): NumPy's ufuncs follow the
     operands' common order only when they agree (a channels-last tensor plus a contiguous one gives C order),
     where PyTorch follows the first operand whose strides order the dims. Copied only when the strides differ."""
-    if out.ndim < 2 or not out.size or all(a is None or _c_order(a) for a in operands):
+    if not out.size:  # (NumPy gives an empty result all-zero strides, PyTorch allocates it as any other)
+        return with_strides(out, iterator_strides(out.shape, [a for a in operands if a is not None]))
+    if out.ndim < 2 or all(a is None or _c_order(a) for a in operands):
         return out  # (C-order operands give a C-order output both ways)
-    strides = iterator_strides(out.shape, [a for a in operands if a is not None])
-    if element_strides(out) == strides:
-        return out
-    laid_out = _strided(out.shape, out.dtype, strides, np.empty)
-    laid_out[...] = out
-    return laid_out
+    return with_strides(out, iterator_strides(out.shape, [a for a in operands if a is not None]))
 
 
 def _c_order(array):
@@ -342,13 +353,20 @@ def _c_order(array):
 
 def iterator_strides(shape, operands):
     """The strides (in elements) TensorIterator gives the output of shape ``shape`` of an elementwise op on
-    ``operands``: C order, channels-last or the operands' own when all have the output's shape and share that
-    layout (its fast setup); else dense in the order its reorder_dimensions sorts the dims into, fastest first:
-    for two dims, the first operand whose strides tell them apart (neither broadcast, a stride 0) decides, equal
-    strides putting the smaller dim first; dims no operand orders keep C order."""
+    ``operands`` (arrays): see layout_strides."""
+    return layout_strides(shape, [(a.shape, element_strides(a)) for a in operands])
+
+
+def layout_strides(shape, layouts):
+    """The strides (in elements) TensorIterator gives the output of shape ``shape`` it allocates for operands of
+    ``layouts``, (shape, strides in elements) pairs: C order, channels-last or the operands' own when all have the
+    output's shape and share that layout (its fast setup); else dense in the order its reorder_dimensions sorts
+    the dims into, fastest first: for two dims, the first operand whose strides tell them apart (neither
+    broadcast, a stride 0) decides, equal strides putting the smaller dim first; dims no operand orders keep C
+    order, whose strides count a size-0 dim as 1 (other orders' don't: their allocation multiplies sizes)."""
     ndim = len(shape)
-    arrays_strides = [element_strides(a) for a in operands]
-    if all(a.shape == shape for a in operands) and any(a.ndim for a in operands):
+    if all(tuple(a_shape) == tuple(shape) for a_shape, _ in layouts) and any(a_shape for a_shape, _ in layouts):
+        arrays_strides = [tuple(st) for _, st in layouts]
         if all(is_c_order(shape, st) for st in arrays_strides):
             return tuple(strides_for(shape, contiguous_format))
         format_ = {4: channels_last, 5: channels_last_3d}.get(ndim)
@@ -358,10 +376,10 @@ def iterator_strides(shape, operands):
         if all(st == arrays_strides[0] for st in arrays_strides) and _is_dense(shape, arrays_strides[0]):
             return arrays_strides[0]
     broadcast = []
-    for a, st in zip(operands, arrays_strides):
-        lead = ndim - a.ndim
-        broadcast.append([0] * lead + [0 if a.shape[i] == 1 and shape[lead + i] != 1 else st[i]
-                                       for i in range(a.ndim)])
+    for a_shape, st in layouts:
+        lead = ndim - len(a_shape)
+        broadcast.append([0] * lead + [0 if a_shape[i] == 1 and shape[lead + i] != 1 else st[i]
+                                       for i in range(len(a_shape))])
 
     def should_swap(dim0, dim1):
         for st in broadcast:
@@ -375,11 +393,37 @@ def iterator_strides(shape, operands):
         return 0
 
     perm = innermost_first(ndim, should_swap)
+    if perm == list(range(ndim - 1, -1, -1)):
+        return tuple(strides_for(shape, contiguous_format))
     strides, step = [0] * ndim, 1
     for d in perm:
         strides[d] = step
         step *= shape[d]
     return tuple(strides)
+
+
+def view_strides(shape, strides, new_shape):
+    """The strides of ``new_shape`` viewing memory laid out as (shape, strides), None where no view can (c10's
+    computeStride: each run of dims contiguous with one another must map onto whole new dims; an empty tensor's
+    view C order's strides, unless the shape is kept)."""
+    if 0 in shape:
+        return list(strides) if tuple(shape) == tuple(new_shape) else strides_for(new_shape, contiguous_format)
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    base = strides[-1] if strides else 1
+    tensor_numel = view_numel = 1
+    for d in range(len(shape) - 1, -1, -1):
+        tensor_numel *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_numel * base):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                base, tensor_numel, view_numel = strides[d - 1], 1, 1
+    return None if view_d != -1 else new_strides
 
 
 def _is_dense(shape, strides):

@@ -378,9 +378,10 @@ def _fills_through_byte_mask(shape, key):
     parts = key if isinstance(key, tuple) else (key,)
     indices = [part for part in parts if isinstance(part, (list, np.ndarray)) or isinstance(part, Tensor) and (
         part._data.ndim or part._data.dtype.kind not in "iu")]
-    if len(indices) != 1 or not isinstance(indices[0], Tensor) or indices[0]._data.dtype != np.uint8:
-        return False
-    mask = indices[0]._data
+    if len(indices) != 1 or not isinstance(indices[0], (Tensor, np.ndarray)) or np.asarray(
+            indices[0]._data if isinstance(indices[0], Tensor) else indices[0]).dtype != np.uint8:
+        return False  # (a NumPy array becomes an index tensor of its dtype: a uint8 one a byte mask too)
+    mask = indices[0]._data if isinstance(indices[0], Tensor) else indices[0]
     if not all(part is None or part is Ellipsis or type(part) in (int, slice) or part is indices[0] or
                isinstance(part, Tensor) and not part._data.ndim and part._data.dtype.kind == "i" for part in parts):
         return False
@@ -413,30 +414,49 @@ def _list_index(key):
     raise TypeError(f"new(): invalid data type '{type(np.ravel(array)[0].item()).__name__}'")
 
 
+# the dtypes of the index tensors NumPy indexes by as PyTorch does (int8 and int16 ones it refuses, uint8 ones are masks)
+_INDEX_DTYPES = frozenset(np.dtype(t) for t in (np.int32, np.int64, np.bool_))
+
+
 def _index_key(key, subscript=False):
     """A NumPy key for ``key``: tensors inside it become arrays (byte tensors masks, as in PyTorch).
 
     ``subscript``: the key of ``t[key]``, where PyTorch selects with a 0-d integer tensor as with an int (a view)
     and reads a Python bool as a 0-d mask (advanced indexing, a copy), where NumPy would take a bool for an int.
     """
+    if isinstance(key, range):  # a sequence, read as a list is
+        key = list(key)
     if subscript and type(key) is list and _sequence_as_tuple(key):
         key = tuple(key)
     if isinstance(key, tuple):
-        return tuple(_index_key(list(k) if isinstance(k, tuple) else k, subscript and not isinstance(k, list))
-                     for k in key)
-    if subscript and isinstance(key, (bool, np.bool_)):
+        return tuple(_index_key(list(k) if isinstance(k, (tuple, range)) else k,
+                                subscript and not isinstance(k, list)) for k in key)
+    if subscript and isinstance(key, np.bool_):  # (unlike a Python bool, no 0-d mask: PyTorch names its type)
+        from .nn._functional._args import _tp_name
+
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                         f"valid indices (got {_tp_name(key)})")
+    if subscript and isinstance(key, bool):
         return np.asarray(key)
     if isinstance(key, Tensor):
         kind = key._data.dtype.kind
-        if kind == "f":
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if subscript and kind == "i" and not key._data.ndim:
             return int(key._data)
+        if kind == "f" or kind == "i" and key._data.dtype.itemsize < 4:  # (int8 and int16 are no index dtypes)
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if key._data.dtype == np.uint8:
             if key._data.ndim:  # (a 0-d one is read as a bool, without the warning)
                 _warn_from_user_code(_BYTE_INDEX_WARNING)
             return key._data.astype(bool)
         return key._data
+    if isinstance(key, np.ndarray) and key.dtype.kind in "uf":
+        # an array becomes an index tensor as data does: uint8 a (deprecated) byte mask, floats truncated (a 0-d
+        # one then selecting as an int does)
+        if key.dtype == np.uint8:
+            if key.ndim:
+                _warn_from_user_code(_BYTE_INDEX_WARNING)
+            return key.astype(bool)
+        return key.astype(np.int64) if key.ndim or not subscript else int(key)
     if isinstance(key, list):
         return _list_index(key)
     return key
@@ -1337,12 +1357,18 @@ class Tensor:
         return NotImplemented if a is NotImplemented else a._binary(b, arithmetic.Div)
 
     def __rtruediv__(self, other):
+        # PyTorch's number / x is x.reciprocal() * number, whose backward reads the reciprocal, an intermediate no
+        # in-place op can reach: the node keeps its own copy of x when recording (x's memory may later be written
+        # through a view of it, which no version check then reports)
+        private = records(self)
         if self._data.dtype == np.float16:
-            out = self._half_scalar_binary(other, arithmetic.Div, reverse=True, scalar_numerator=True)
+            out = self._half_scalar_binary(other, arithmetic.Div, reverse=True, scalar_numerator=True,
+                                           private_divisor=private)
             if out is not None:
                 return out
         a, b = self._float_operands(other)
-        return NotImplemented if a is NotImplemented else a._rbinary(b, arithmetic.Div, scalar_numerator=True)
+        return NotImplemented if a is NotImplemented else a._rbinary(b, arithmetic.Div, scalar_numerator=True,
+                                                                     private_divisor=private)
 
     def _checked_binary(self, other, fn, kernel, refused_kinds, reverse=False, divides=False, node=None, **params):
         """``fn(self, other)`` for ``//``, ``%`` and bitwise ops, refusing dtypes PyTorch has no kernel for. When
@@ -1444,7 +1470,7 @@ class Tensor:
         return arithmetic.Neg.apply(self)
 
     def __pos__(self):
-        return self
+        return self.positive()  # (PyTorch's +x: itself, but refused for bool)
 
     def __abs__(self):
         return self.abs()
@@ -1696,9 +1722,9 @@ class Tensor:
 
     def _all_any(self, fn, dim, keepdim, name):
         axes = None if dim is None else _reduced_axes(name, dim, keepdim, self._data.ndim)
-        out = _memory_format.c_ordered(np.asarray(fn(self._data, axis=axes, keepdims=keepdim)))
+        out = np.asarray(fn(self._data, axis=axes, keepdims=keepdim))
         # PyTorch answers in uint8 for uint8 input (a legacy of byte masks), in bool for every other dtype.
-        return Tensor._wrap(out.astype(np.uint8) if self._data.dtype == np.uint8 else out)
+        return Tensor._wrap(_memory_format.c_ordered(out.astype(np.uint8) if self._data.dtype == np.uint8 else out))
 
     # ------------------------------------------------------------------ elementwise functions
     def _float_self(self):
@@ -2011,7 +2037,8 @@ class Tensor:
             return _RETURN_TYPES[name](self.clone(), Tensor._wrap(np.zeros((), np.int64)))
         indices = (np.argmax if largest else np.argmin)(self._data, axis=axis, keepdims=True).astype(np.int64)
         values = reduction.ExtremumAlongDim.apply(self, indices=indices, dim=axis, keepdim=keepdim, largest=largest)
-        return _RETURN_TYPES[name](values, Tensor._wrap(indices if keepdim else np.squeeze(indices, axis)))
+        indices = _memory_format.c_ordered(indices if keepdim else np.squeeze(indices, axis))  # (a new result)
+        return _RETURN_TYPES[name](values, Tensor._wrap(indices))
 
     def max(self, *args, **kwargs):
         """max over all elements; ``max(dim)`` gives ``(values, indices)``; ``max(other)`` the elementwise max."""
@@ -2045,9 +2072,10 @@ class Tensor:
 
     def _amax_amin(self, dim, keepdim, largest, name):
         self._no_kernel_for("c", "max_values_cpu" if largest else "min_values_cpu")
+        every = dim is None or isinstance(dim, (tuple, list)) and not dim  # (a NumPy int dim compares as an array)
         if self._data.size == 0:  # checked before repeated dims, as in PyTorch
-            self._check_nonempty(name, None if dim in ((), None) else dim if isinstance(dim, (tuple, list)) else (dim,))
-        axes = _reduced_axes(name, None if dim == () else dim, keepdim, self._data.ndim)
+            self._check_nonempty(name, None if every else dim if isinstance(dim, (tuple, list)) else (dim,))
+        axes = _reduced_axes(name, None if every else dim, keepdim, self._data.ndim)
         return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest, dims=dim)
 
     def argmax(self, *args, **kwargs):
@@ -2070,7 +2098,8 @@ class Tensor:
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.ndim == 0:
             return Tensor._wrap(np.zeros((), np.int64))
-        return Tensor._wrap(fn(self._data, axis=axis, keepdims=keepdim).astype(np.int64, copy=False))
+        return Tensor._wrap(_memory_format.c_ordered(fn(self._data, axis=axis, keepdims=keepdim).astype(np.int64,
+                                                                                                       copy=False)))
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         integral_tensor = isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype.kind in "iu"
@@ -2087,7 +2116,8 @@ class Tensor:
             indices = np.zeros((), np.int64)
             values = self._gather(axis, None, "TopkBackward0", {"dim": dim, "indices": indices})
             return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
-        indices = np.take(self._sort_order(axis, largest), np.arange(k), axis=axis).astype(np.int64, copy=False)
+        indices = _memory_format.c_ordered(np.take(self._sort_order(axis, largest), np.arange(k), axis=axis).astype(
+            np.int64, copy=False))
         values = self._gather(axis, indices, "TopkBackward0", {"dim": dim, "indices": indices})
         return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
 
@@ -2103,7 +2133,7 @@ class Tensor:
         self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         order = np.zeros((), np.int64) if self._data.ndim == 0 else \
             self._sort_order(axis, descending).astype(np.int64, copy=False)
-        if order.ndim > 1:  # PyTorch's sort lays both results out as its input (preserve_format's strides)
+        if order.ndim > 1 or not order.size:  # PyTorch's sort lays both results out as its input (preserve_format)
             order = _memory_format.preserving(order, self._data)
         values = self._gather(axis, order if order.ndim else None, node, {"dim": dim, "indices": order})
         if order.ndim > 1:
@@ -2159,6 +2189,8 @@ class Tensor:
             shown = {"dim": dim, "indices": index, "keepdim": keepdim}
             return _RETURN_TYPES[name](self._gather(axis, None, node, shown), Tensor._wrap(index))
         index = np.take(self._sort_order(axis, False), [position], axis=axis)
+        if name == "kthvalue":
+            index = reduction.kthvalue_ties_as_pytorch(self._data, axis, position, index)
         if name == "median" and self._data.dtype.kind == "f":
             nan = np.isnan(self._data)
             index = np.where(nan.any(axis, keepdims=True), np.argmax(nan, axis, keepdims=True), index)
@@ -2166,7 +2198,7 @@ class Tensor:
         key[axis] = index
         if not keepdim:
             key, index = [np.squeeze(k, axis) for k in key], np.squeeze(index, axis)
-        index = index.astype(np.int64, copy=False)
+        index = _memory_format.c_ordered(index.astype(np.int64, copy=False))
         values = indexing.Index.apply(self, key=tuple(key), name=node,
                                       shown={"dim": dim, "indices": index, "keepdim": keepdim})
         return _RETURN_TYPES[name](values, Tensor._wrap(index))
@@ -2975,7 +3007,7 @@ class Tensor:
                 return indexing.Index.apply(self, key=key)
             except (IndexError, OverflowError) as err:
                 raise indexing.index_error(self._data.shape, key, err) from None
-        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype.kind in "ib":  # t[index] and t[mask]
+        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index], t[mask]
             try:
                 return indexing.Index.apply(self, key=key._data)
             except IndexError:
@@ -3012,7 +3044,7 @@ class Tensor:
         else:
             kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
             raise TypeError(f"can't assign a {kind} to a {self.type()}")
-        if isinstance(key, (bool, np.bool_)):
+        if isinstance(key, bool):  # (a NumPy bool is refused, as the key is read below)
             # A lone bool is no mask here: PyTorch does nothing for False and copies into t.unsqueeze(0) for True
             # (a view, converting the value's dtype), though t[True] reads through a mask.
             if key:
@@ -3023,7 +3055,7 @@ class Tensor:
                 return self._put_item(key, value_t, plain=True)
             except OverflowError as err:  # an int index beyond int64
                 raise indexing.index_error(self._data.shape, key, err) from None
-        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype.kind in "ib":  # t[index] = v, t[mask] = v
+        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index] = v, t[mask] = v
             try:
                 return self._put_item(key._data, value_t, plain=True)
             except IndexError:
@@ -3069,7 +3101,8 @@ class Tensor:
         source = value_t  # its dtype names it in PyTorch's shape errors
         recorded = records(self, value_t)
         if recorded and self.grad_fn is None and self._requires_grad:
-            raise RuntimeError(("a view of " if indexing.is_basic_key(key) else "") + _LEAF_INPLACE)
+            raise RuntimeError("a view of " + _LEAF_INPLACE if indexing.is_basic_key(key) else
+                               self._leaf_inplace_message())
         if value_t._data.dtype != self._data.dtype:
             if indexing.needs_same_dtype(key, value_t._data.size):
                 self._raise_index_put_dtype_error(key, value_t)
@@ -3144,7 +3177,7 @@ class Tensor:
             raise RuntimeError(_view_inplace_message(self, view_name))
         if self.grad_fn is None:
             if self._requires_grad:
-                raise RuntimeError(_LEAF_INPLACE)
+                raise RuntimeError(self._leaf_inplace_message())
             return
         node = self.grad_fn
         while getattr(node, "is_view", False):
@@ -3153,6 +3186,11 @@ class Tensor:
                 raise RuntimeError("a view of " + _LEAF_INPLACE)
         if hasattr(node, "modified_inplace_error"):  # an output of a module with backward hooks
             raise RuntimeError(node.modified_inplace_error(self.grad_fn))
+
+    def _leaf_inplace_message(self):
+        """PyTorch's refusal of an in-place op on this leaf requiring grad: worded for a view when it is one (of a
+        tensor not requiring grad, whose view then had requires_grad_() called on it: x = t.reshape(2, 3))."""
+        return ("a view of " if self._view_base is not None else "") + _LEAF_INPLACE
 
     def _shared_memory(self):
         """For a recorded in-place op on a tensor sharing its memory (a view, or a base with live views): that memory,
@@ -3625,16 +3663,19 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
     for n in shape:
         if n < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
-    out = Tensor._wrap(np.full(shape, _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1), np_dtype))
+    out = Tensor._wrap(_memory_format.c_ordered(np.full(shape, _dtype.fill_value(value, np_dtype,
+                                                                              check_half=math.prod(shape) != 1),
+                                                         np_dtype)))  # (an empty one's strides too)
     if requires_grad:
         out._set_requires_grad(True)  # a factory's checks: an integer tensor cannot require grad
     return out
 
 
 def _int_dim(dim):
-    """An integral 0-d tensor given for an int dim as the int (PyTorch's parser reads it so)."""
-    if isinstance(dim, Tensor) and not dim._data.ndim and dim._data.dtype.kind in "iu":
-        return int(dim._data)
+    """An integral 0-d tensor or a NumPy integer given for an int dim as the int (PyTorch's parser reads them so,
+    through ``__index__``)."""
+    if isinstance(dim, Tensor) and not dim._data.ndim and dim._data.dtype.kind in "iu" or isinstance(dim, np.integer):
+        return int(dim)
     return dim
 
 

@@ -91,8 +91,10 @@ class Div(Node):
                    "MulBackward0": {"self": Saved(lambda node: None), "other": SavedInput(0, "a")},
                    "DivBackward1": {"other": scalar("b")}}
 
-    def forward(self, a, b, scalar_numerator=False, scalar_divisor=False):
+    def forward(self, a, b, scalar_numerator=False, scalar_divisor=False, private_divisor=False):
         # scalar_divisor: PyTorch's div.Scalar overload, which its C++ (not Python's `/`) calls with a number
+        if private_divisor:  # (see Tensor.__rtruediv__)
+            b = b.copy()
         self.a, self.b, self.scalar_numerator, self.scalar_divisor = a, b, scalar_numerator, scalar_divisor
         if scalar_numerator:  # PyTorch's reciprocal(b) * a saves only the reciprocal, which no one can change
             self._checked_inputs = (0,)  # (and the number, which no one can either: kept for its saved value)
@@ -302,6 +304,8 @@ class Pow(Node):
         self.a, self.b, self.scalar_base, self.number = a, b, scalar_base, number
         if number or scalar_base:
             self.listed_inputs = (1,) if scalar_base else (0,)
+        elif number is False:  # PowBackward1 saves the result whatever needs a gradient (a change of it is an error)
+            self.saved_only_for = {}
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             self.out = self._power(a, b)
         return self.out
@@ -664,9 +668,11 @@ def bmm_error(matrix_a, matrix_b, batch_a, batch_b, name_a, name_b):
 
 
 class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div)):
-    def forward(self, a, b, scalar_numerator=False):
+    def forward(self, a, b, scalar_numerator=False, private_divisor=False):
         if not scalar_numerator:
             return super().forward(a, b)
+        if private_divisor:
+            b = b.copy()
         # PyTorch's scalar / x is reciprocal(x) * scalar: the reciprocal is rounded to float16 first
         self.a, self.b, self.scalar_numerator, self._checked_inputs = a, b, True, (0,)  # (the number only, as Div)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

@@ -21,6 +21,8 @@ class Einsum(Node):
 
     def forward(self, *arrays, inputs=(), output="", dtype=None):
         self.arrays, self.inputs, self.output = arrays, inputs, output
+        if len(arrays) > 1:  # PyTorch contracts by bmm, which saves (views of) the operands: changing one is an error
+            self._checked_inputs, self._saves_tensors = tuple(range(len(arrays))), True
         if dtype is not None:
             arrays = [a.astype(dtype) for a in arrays]
         spec = ",".join(inputs) + "->" + output

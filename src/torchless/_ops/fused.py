@@ -82,12 +82,12 @@ class AddPointwise(Node):
                                         "tensor2": SavedInput(2, "t2", needed_for=(1,)),
                                         "value": lambda node: node.value},
                    "AddcdivBackward0": {"tensor1": SavedInput(1, "t1", needed_for=(2,)),
-                                        "tensor2": SavedInput(2, "t2", needed_for=(1, 2)),
+                                        "tensor2": SavedInput(2, "t2"),
                                         "value": lambda node: node.value}}
 
     def forward(self, input, t1, t2, value=1, divide=False):
         self.input_shape, self.t1, self.t2, self.value, self.divide = input.shape, t1, t2, value, divide
-        # what PyTorch saves: each factor for the other's gradient; a divisor for its own too
+        # what PyTorch saves: each factor for the other's gradient; a divisor always
         self.saved_only_for = _DIVIDE_SAVES if divide else _MULTIPLY_SAVES
         if input.dtype == t1.dtype == t2.dtype == np.float16:  # in float32, rounded once, as PyTorch's kernel
             input, t1, t2 = input.astype(np.float32), t1.astype(np.float32), t2.astype(np.float32)
@@ -128,4 +128,4 @@ class AddPointwise(Node):
 
 
 _MULTIPLY_SAVES = {1: (2,), 2: (1,)}
-_DIVIDE_SAVES = {1: (2,), 2: (1, 2)}
+_DIVIDE_SAVES = {1: (2,)}  # (the divisor whatever needs a gradient: changing it is an error even for input's)

@@ -1,6 +1,7 @@
 """Reading and writing through an index: t[key] and t[key] = value."""
 import numpy as np
 
+from .._memory_format import with_c_strides, with_strides
 from ..autograd.graph import COPY_SLICES, FoldedNode, Node
 from ..autograd.saved_values import Saved, SavedInput, SavedTuple, constants, int64, saved_result
 from ._util import unbroadcast, unbroadcast_tensor
@@ -147,6 +148,63 @@ def _with_unsqueezed_strides(out, a, key):
     return np.lib.stride_tricks.as_strided(out, out.shape, pytorchs, writeable=out.flags.writeable)
 
 
+def _advanced_strides(a, key):
+    """The strides (in elements) PyTorch gives ``a[key]`` for an advanced key: its basic parts run as views
+    (selects, slices, unsqueezes: a 0-d bool one too, the dim it adds then indexed by one index or none), masks
+    become index arrays (nonzero's columns), the index arrays broadcast together; non-adjacent indexed dims are
+    moved to the front, and TensorIterator lays the output out from the view restrided over the indexed dims (stride
+    0 there) and the index arrays viewed at their dims (index's make_info). NumPy's own result puts the indexed
+    dims' memory last, or first, whatever the input's layout."""
+    from .._memory_format import element_strides, layout_strides, view_strides
+
+    parts = key if isinstance(key, tuple) else (key,)
+    shape, strides = list(a.shape), list(element_strides(a))
+    left = sum(p.ndim if isinstance(p, np.ndarray) and p.dtype == np.bool_ else 1
+               for p in parts if p is not None and p is not Ellipsis)  # dims the parts still to come take
+    dim, indexed = 0, {}  # view dim -> (shape, strides) of its index array
+    for part in parts:
+        if part is None or isinstance(part, np.ndarray) and part.dtype == np.bool_ and not part.ndim:
+            strides.insert(dim, shape[dim] * strides[dim] if dim < len(shape) else 1)
+            shape.insert(dim, 1)
+            if part is not None:
+                indexed[dim] = ((int(part),), (1,))
+            dim += 1
+        elif part is Ellipsis:
+            dim += len(shape) - dim - left
+        elif isinstance(part, slice):
+            start, stop, step = part.indices(shape[dim])
+            shape[dim], strides[dim] = len(range(start, stop, step)), strides[dim] * step
+            dim, left = dim + 1, left - 1
+        elif isinstance(part, (int, np.integer)):
+            del shape[dim], strides[dim]
+            left -= 1
+        elif part.dtype == np.bool_:  # one index per dim of the mask, each nonzero's column of it
+            count = int(np.count_nonzero(part))
+            for k in range(part.ndim):
+                indexed[dim + k] = ((count,), (part.ndim,))
+            dim, left = dim + part.ndim, left - part.ndim
+        else:
+            indexed[dim] = (part.shape, element_strides(part))
+            dim, left = dim + 1, left - 1
+    dims = sorted(indexed)
+    if dims != list(range(dims[0], dims[0] + len(dims))):  # transposeToFront
+        order = dims + [d for d in range(len(shape)) if d not in indexed]
+        shape, strides = [shape[d] for d in order], [strides[d] for d in order]
+        indexed = {i: indexed[d] for i, d in enumerate(dims)}
+        dims = list(range(len(dims)))
+    replaced = np.broadcast_shapes(*(s for s, _ in indexed.values()))
+    before, after = dims[0], len(shape) - dims[-1] - 1
+    out_shape = tuple(shape[:before]) + replaced + tuple(shape[dims[-1] + 1:])
+    layouts = [(out_shape, strides[:before] + [0] * len(replaced) + strides[dims[-1] + 1:])]
+    for index_shape, index_strides in (indexed[d] for d in dims):
+        lead = len(replaced) - len(index_shape)  # expanded to the common shape: stride 0 where broadcast
+        expanded = [0] * lead + [0 if n == 1 and m != 1 else st
+                                 for n, m, st in zip(index_shape, replaced[lead:], index_strides)]
+        viewed = (1,) * before + replaced + (1,) * after
+        layouts.append((viewed, view_strides(replaced, expanded, viewed) if replaced else [1] * len(viewed)))
+    return layout_strides(out_shape, layouts)
+
+
 def _step_values(step):
     """What PyTorch's node of one view step (see _view_steps) shows of its arguments: {name: value}."""
     name, dim, part, shape = step
@@ -219,7 +277,11 @@ class Index(Node):
             if name in _SAVES_INPUT:
                 self._checked_inputs, self._saves_tensors = (0,), True
         out = a[key]
-        if self.basic and not isinstance(out, np.ndarray):
+        if not self.basic and name is None:
+            out = with_strides(out, _advanced_strides(a, key))
+        elif not self.basic and not out.size:  # (sort's, gather's ... result, allocated: C order's strides)
+            out = with_c_strides(out)
+        elif self.basic and not isinstance(out, np.ndarray):
             # an int for every dim: NumPy hands back a scalar (a copy), PyTorch a 0-d view that in-place ops
             # write through
             out = a[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
@@ -345,8 +407,10 @@ def index_error(shape, key, numpy_error):
     parts = key if isinstance(key, tuple) else (key,)
     for part in parts:
         if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis))):
+            from ..nn._functional._args import _tp_name
+
             return IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-                              f"valid indices (got {type(part).__name__})")
+                              f"valid indices (got {_tp_name(part)})")
     arrays = [p for p in parts if isinstance(p, np.ndarray)]
     consumed = sum(p.ndim if p.dtype == np.bool_ else 1 for p in arrays)
     consumed += sum(1 for p in parts if isinstance(p, (int, slice, np.integer)) and not isinstance(p, bool))

@@ -40,33 +40,12 @@ _VIEW_ERROR = ("view size is not compatible with input tensor's size and stride 
                "two contiguous subspaces). Use .reshape(...) instead.")
 
 
-def _view_strides(shape, strides, new_shape):
-    """The strides of ``new_shape`` viewing memory laid out as (shape, strides), None where no view can (c10's
-    computeStride: each run of dims contiguous with one another must map onto whole new dims)."""
-    new_strides = [0] * len(new_shape)
-    view_d = len(new_shape) - 1
-    base = strides[-1] if strides else 1
-    tensor_numel = view_numel = 1
-    for d in range(len(shape) - 1, -1, -1):
-        tensor_numel *= shape[d]
-        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_numel * base):
-            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
-                new_strides[view_d] = view_numel * base
-                view_numel *= new_shape[view_d]
-                view_d -= 1
-            if view_numel != tensor_numel:
-                return None
-            if d > 0:
-                base, tensor_numel, view_numel = strides[d - 1], 1, 1
-    return None if view_d != -1 else new_strides
-
-
 def _product_cannot_be_viewed(a, b):
     """Whether PyTorch's kron fails on these arrays: it multiplies views of them as (A_0, 1, A_1, 1, ...) and
     (1, B_0, 1, B_1, ...) (leading 1s for the one with fewer dims), lays the product out in memory in the order of the
     inputs' strides, as its elementwise ops do, and views that as the result's shape, which an input's transposed or
     sliced layout can make impossible."""
-    from .._memory_format import innermost_first
+    from .._memory_format import innermost_first, view_strides
 
     if a.size == 0 or b.size == 0:
         return False
@@ -76,7 +55,7 @@ def _product_cannot_be_viewed(a, b):
     b_shape = tuple(v for size in b_sizes for v in (1, size))
     views = []
     for array, shape in ((a, a_shape), (b, b_shape)):
-        strides = _view_strides(array.shape, [s // array.itemsize for s in array.strides], shape)
+        strides = view_strides(array.shape, [s // array.itemsize for s in array.strides], shape)
         if strides is None:
             return False
         views.append((shape, strides))
@@ -98,7 +77,7 @@ def _product_cannot_be_viewed(a, b):
     out_strides, step = [0] * (2 * n), 1
     for d in innermost_first(2 * n, compare):
         out_strides[d], step = step, step * full[d]
-    return _view_strides(full, out_strides, tuple(x * y for x, y in zip(a_sizes, b_sizes))) is None
+    return view_strides(full, out_strides, tuple(x * y for x, y in zip(a_sizes, b_sizes))) is None
 
 
 def kron(input, other):

@@ -197,11 +197,12 @@ def xlogy(self, other):
 
 # ---------------------------------------------------------------------------- fused multiply-adds
 def _scale(value, np_dtype):
-    """beta/alpha/value as the kernel reads it for a result of ``np_dtype``: truncated for integers."""
+    """beta/alpha/value as the kernel reads it for a result of ``np_dtype``: for integers converted as a fill value
+    is (truncated, range-checked: uint8 takes -1 as 255, refuses 300)."""
     if np_dtype.kind == "b":
         return bool(value)
     if np_dtype.kind in "iu":
-        return int(value)
+        return int(_dtype.fill_value(value, np_dtype))
     return value
 
 
@@ -305,6 +306,11 @@ def addr(self, vec1, vec2, *, beta=1, alpha=1):
             raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v._data.ndim}-D")
     _expand_check(self, (vec1._data.shape[0], vec2._data.shape[0]))
     np_dtype = _result_type(self, vec1, vec2)
+    for name, scalar in (("beta", beta), ("alpha", alpha)):  # addr's own checks of its scalars, beta's first
+        if np_dtype.kind in "biu" and isinstance(scalar, float):
+            raise RuntimeError(f"For integral input tensors, argument {name} must not be a floating point number.")
+        if np_dtype.kind != "b" and isinstance(scalar, bool):
+            raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
     a, x, y = (t._cast(np_dtype) for t in (self, vec1, vec2))
     if np_dtype.kind == "b":
         out = np.outer(x._data, y._data) & bool(alpha)

@@ -28,9 +28,10 @@ class Sum(ContiguousResult):
         self.shape, self.axes, self.keepdim, self.all_dims, self.dims = a.shape, axes, keepdim, all_dims, dims
         if dtype is None and a.dtype == np.float16:
             return half_accumulated(np.sum, a, axis=axes, keepdims=keepdim)
-        if dtype is None or dtype == a.dtype:
+        if dtype is None or dtype == a.dtype and a.dtype.kind in "fc":
             return np.asarray(sum_of_rows(a, axes, keepdim))
-        return np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype)
+        # (given explicitly: NumPy's own choice for integers and bools would be int64 or uint64)
+        return np.asarray(np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype))
 
     def backward(self, grad):
         return (expand_reduced(grad, self.shape, self.axes, self.keepdim),)
@@ -55,7 +56,7 @@ def _sequential_half_product(a, axes, keepdim):
         out = np.ones(rows.shape[:-1], np.float16)
     else:
         with np.errstate(over="ignore", invalid="ignore"):  # inf and nan, silently as in PyTorch
-            out = np.multiply.accumulate(rows, axis=-1)[..., -1]
+            out = np.multiply.accumulate(rows, axis=-1)[..., -1].copy()  # (the last column alone, contiguous)
     if keepdim:
         out = np.expand_dims(out, reduced)
     return np.asarray(out)
@@ -261,6 +262,7 @@ def _variance_saved(**more):
 class Var(ContiguousResult):
     saved, saves = ("centered",), (0,)  # PyTorch saves the input
     torch_saved = _variance_saved()
+    function = "var"  # (the function PyTorch's warning of no degrees of freedom names)
 
     def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False, dims=None, shown_correction=None):
         """``all_dims``: called without ``dim`` (or on a 0-d tensor), which changes PyTorch's gradient when
@@ -270,6 +272,14 @@ class Var(ContiguousResult):
         self.dims, self.shown_correction = dims, shown_correction
         n = int(np.prod([a.shape[i] for i in axes])) if axes else 1
         self.dof = n - correction
+        if (n if a.size else 0) - correction <= 0:  # (PyTorch's count: input numel / output numel, 0 if empty)
+            from .._tensor import _warn_from_user_code
+
+            for _ in range(2 if a.dtype.kind == "c" else 1):  # (complex: once for the real parts, once the imaginary)
+                _warn_from_user_code(f"{self.function}(): degrees of freedom is <= 0. Correction should be strictly "
+                                     "less than the reduction factor (input numel divided by output numel). "
+                                     "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                                     "ReduceOps.cpp:1861.)")
         half = a.dtype == np.float16
         if half:  # computed in float32 and rounded once, as PyTorch's kernel (squares overflow float16 from 256)
             a = a.astype(np.float32)
@@ -312,6 +322,7 @@ class Std(Var):
     saved = ("centered", "out")
     saves = (0, OUTPUT)  # the input and the result, as PyTorch's
     torch_saved = _variance_saved(result=saved_result("out"))
+    function = "std"
 
     def forward(self, a, axes=None, correction=1, keepdim=False, all_dims=False, dims=None, shown_correction=None):
         with np.errstate(invalid="ignore"):
@@ -501,7 +512,7 @@ class Cumsum(ContiguousResult):
     def forward(self, a, axis=0, dtype=None, dim=None):
         self.dim = axis if dim is None else dim
         self.axis = axis if a.ndim else None  # a 0-d tensor: NumPy's flattened form, reshaped back
-        if dtype is None or dtype == a.dtype:
+        if dtype is None or dtype == a.dtype and a.dtype.kind in "fc":
             return running_sum(a, self.axis).reshape(a.shape)
         return np.cumsum(a, axis=self.axis, dtype=dtype).reshape(a.shape)
 
@@ -531,7 +542,11 @@ class Logsumexp(ContiguousResult):
         shift = np.max(a.real if a.dtype.kind == "c" else a, axis=axes, keepdims=True, initial=-np.inf)
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf) along a row: nothing to shift
         with np.errstate(divide="ignore"):
-            self.out = np.log(np.sum(np.exp(a - shift), axis=axes, keepdims=True)) + shift
+            exps = np.exp(a - shift)
+            # (PyTorch's ops one by one, each rounding to the dtype: a float16 sum accumulated in float32)
+            total = half_accumulated(np.sum, exps, axis=axes, keepdims=True) if a.dtype == np.float16 else \
+                np.sum(exps, axis=axes, keepdims=True)
+            self.out = np.log(total) + shift
         return self.out if keepdim else np.squeeze(self.out, axis=axes)
 
     def backward(self, grad):
@@ -594,3 +609,67 @@ class Trace(Node):
 
     def backward_graph(self, grad):
         return (grad._wrap(np.eye(*self.shape, dtype=grad._data.dtype)) * grad,)
+
+
+def _quickselect_index(row, k):
+    """The index PyTorch's kthvalue gives the k-th smallest (0-based) of the 1-D ``row``: where its quickselect
+    (TH's quick_select_template after Sedgewick: median-of-three pivot, NaN above everything) leaves the
+    element, which among equal values is not necessarily the first."""
+    values, idx = row.tolist(), list(range(len(row)))
+
+    def above(x, y):
+        return (x != x and y == y) or x > y
+
+    def swap(i, j):
+        values[i], values[j] = values[j], values[i]
+        idx[i], idx[j] = idx[j], idx[i]
+
+    low, high = 0, len(values) - 1
+    while high > low:
+        if high == low + 1:
+            if above(values[low], values[high]):
+                swap(low, high)
+            break
+        swap((low + high) >> 1, low + 1)
+        if above(values[low + 1], values[high]):
+            swap(low + 1, high)
+        if above(values[low], values[high]):
+            swap(low, high)
+        if above(values[low + 1], values[low]):
+            swap(low + 1, low)
+        i, j, pivot = low + 1, high, values[low]
+        while True:
+            i += 1
+            while above(pivot, values[i]):
+                i += 1
+            j -= 1
+            while above(values[j], pivot):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(low, j)
+        if j <= k:
+            low = i
+        if j >= k:
+            high = j - 1
+    return idx[k]
+
+
+def kthvalue_ties_as_pytorch(a, axis, k, index):
+    """``index`` (the positions, kept dim, of the k-th smallest elements along ``axis`` as the first of their
+    value in ``a``) with PyTorch's quickselect's pick instead on the rows where that value occurs more than once
+    (NaN counting as equal to NaN): a unique value's index is the same either way, so only those rows are
+    selected again, one by one."""
+    chosen = np.take_along_axis(a, index, axis)
+    same = a == chosen
+    if a.dtype.kind in "fc":
+        same |= np.isnan(a) & np.isnan(chosen)
+    tied = np.moveaxis(np.count_nonzero(same, axis=axis, keepdims=True) > 1, axis, -1)
+    if not tied.any():
+        return index
+    index = index.copy()
+    rows, picks = np.moveaxis(a, axis, -1), np.moveaxis(index, axis, -1)  # (picks: a view of index)
+    for position in np.argwhere(tied[..., 0]):
+        picks[tuple(position)] = _quickselect_index(rows[tuple(position)], k)
+    return index

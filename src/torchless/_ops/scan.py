@@ -275,12 +275,15 @@ class AminmaxNode(Extremum):
 
 
 class VarMeanVar(Var):
+    function = "var_mean"
+
     def name(self):
         return "VarMeanBackward0"
 
 
 class StdMeanStd(Std):
     torch_saved = _variance_saved(result0=saved_result("out"))  # (PyTorch's node has two results)
+    function = "std_mean"
 
     def name(self):
         return "StdMeanBackward0"

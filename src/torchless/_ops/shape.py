@@ -93,12 +93,31 @@ class Permute(Node):
         return f"{self.kind}Backward0"
 
 
+def _expanded_strides(a, shape):
+    """The strides (in bytes) PyTorch's expand gives ``a`` viewed as ``shape`` (inferExpandGeometry): 0 for the dims
+    it expands, a kept size-1 dim's own stride (NumPy's broadcast_to gives those 0 too), a new size-1 leading dim
+    the size times the stride of the dim after it (0 throughout for a 0-d tensor)."""
+    if not a.ndim:
+        return (0,) * len(shape)
+    strides, lead = [0] * len(shape), len(shape) - a.ndim
+    for i in range(len(shape) - 1, -1, -1):
+        if i >= lead:
+            strides[i] = 0 if a.shape[i - lead] != shape[i] else a.strides[i - lead]
+        elif shape[i] == 1:
+            strides[i] = shape[i + 1] * strides[i + 1]
+    return tuple(strides)
+
+
 class Expand(Node):
     is_view = True
     torch_saved = {"self_sym_sizes": lambda node: tuple(node.input_shape)}
     def forward(self, a, shape=None):
         self.input_shape = a.shape
-        return np.broadcast_to(a, shape)
+        out = np.broadcast_to(a, shape)
+        strides = _expanded_strides(a, out.shape)
+        if strides != out.strides:
+            out = np.lib.stride_tricks.as_strided(out, out.shape, strides, writeable=False)
+        return out
 
     def backward(self, grad):
         return (unbroadcast(grad, self.input_shape),)
@@ -135,7 +154,10 @@ class Flip(Node):
         self.axes = axes
         # A copy in the input's layout, as PyTorch's: a view would have negative strides, which its users
         # (x.flip(0).numpy() given to from_numpy, stride()) do not expect.
-        return copy_preserving_layout(np.flip(a, axes))
+        # (an empty one, or a size-1 dim: nothing to flip there, and NumPy's view would have negative strides to
+        # preserve)
+        flipped = tuple(axis for axis in np.atleast_1d(axes).tolist() if a.shape[axis] > 1) if a.size else ()
+        return copy_preserving_layout(np.flip(a, flipped) if flipped else a)
 
     def backward(self, grad):
         return (np.flip(grad, self.axes),)

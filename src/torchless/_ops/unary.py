@@ -447,6 +447,7 @@ class Logit(Node):
 class NanToNum(Node):
     """NaN and infinities replaced by finite values; the gradient passes where the input was finite."""
 
+    elementwise = True  # (laid out as TensorIterator does: NumPy's copy would follow an expanded input's strides)
     saved = ("finite", "a")
     torch_saved = {"self": SavedInput(0, "a")}
 

@@ -3,6 +3,7 @@ import warnings
 
 import numpy as np
 
+from .. import _memory_format
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function
 from .graph import check_root_gradient, root_gradient, run_backward, run_backward_graph
@@ -153,7 +154,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         elif create_graph:
             result.append(gradient._cast(tensor._data.dtype))
         else:
-            result.append(Tensor._wrap(np.array(gradient, dtype=tensor._data.dtype, copy=True)))
+            # (a copy, laid out as PyTorch's ops lay out their results: NumPy's order 'K' would put the dims a
+            # reduction's gradient broadcasts along innermost, making it non-contiguous)
+            copied = np.array(gradient, dtype=tensor._data.dtype, copy=True)
+            result.append(Tensor._wrap(_memory_format.iterator_layout(copied, (np.asarray(gradient),))))
     return tuple(result)
 
 

@@ -30,8 +30,11 @@ def _prepared(inputs, create_graph=False):
     """Tensors to differentiate with respect to: the inputs' values, detached, requiring grad; with
     ``create_graph``, an input that requires grad stays linked to its graph (as a view of itself), so that the
     results can be differentiated with respect to it."""
-    return tuple(t.view_as(t) if create_graph and t.requires_grad else
-                 t.detach().requires_grad_(True) if t.is_floating_point() else t.detach() for t in inputs)
+    for t in inputs:  # (PyTorch's requires_grad_ of each, whose message here leaves complex dtypes unnamed)
+        if not (t.is_floating_point() or t.is_complex()):
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+    return tuple(t.view_as(t) if create_graph and t.requires_grad else t.detach().requires_grad_(True)
+                 for t in inputs)
 
 
 def _finished(tensors, create_graph):

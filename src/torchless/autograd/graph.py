@@ -94,6 +94,10 @@ class Node:
     _checked_output = None  # SavedVersion of the result when it is saved
     _output_view = None  # weak reference to the view the result was written in place into (base's node CopySlices)
     _checked_inputs, _saves_output, _saves_tensors = (), False, False  # set per subclass by __init_subclass__
+    _saves_only_tensors = False  # (set per subclass too: ``saved`` names only forward's tensors and its output)
+    # PyTorch's node saved no tensor this time (each was needed only for gradients no input needs, or was no
+    # tensor: lerp's number weight): a second backward through it is no error
+    _kept_no_tensor = False
     # What PyTorch's node shows of its saved values as ``_saved_<name>`` attributes: {name: spec} (see
     # saved_values), read off the node's fields when asked; its PyTorch-named class gets them as properties.
     torch_saved = {}
@@ -106,6 +110,7 @@ class Node:
         super().__init_subclass__(**kwargs)
         cls._checked_inputs, cls._saves_output = _saved_tensors(cls)
         cls._saves_tensors = bool(cls._checked_inputs) or cls._saves_output
+        cls._saves_only_tensors = _saves_only_tensors(cls)
 
     @classmethod
     def apply(cls, *inputs, **params):
@@ -121,7 +126,7 @@ class Node:
                 if t._requires_grad:
                     any_requires_grad = True
         out = node.forward(*arrays, **params)
-        result = _wrap(node.laid_out(out, arrays) if cls.elementwise and out.ndim > 1 else out)
+        result = _wrap(node.laid_out(out, arrays) if cls.elementwise and (out.ndim > 1 or not out.size) else out)
         # Without a graph the node is dropped right here, and what forward saved with it: no
         # bookkeeping (and no release) is needed.
         if any_requires_grad and _grad_state.enabled:
@@ -186,6 +191,8 @@ class Node:
 
     def release(self):
         """Drop the arrays saved for backward (called once backward has used them)."""
+        if self._kept_no_tensor:  # (what backward reads stays: PyTorch's node kept sizes and numbers, no tensors)
+            return
         for attr in self.saved:
             setattr(self, attr, None)
         if self.saved:
@@ -319,6 +326,16 @@ def named_as_pytorch(node):
     return node
 
 
+def _saves_only_tensors(cls):
+    """Whether every attribute ``cls`` names in ``saved`` holds one of forward's tensors or its output (so that
+    what it saved is what _record_saved_versions recorded)."""
+    if cls.saves is not None or not cls.saved or cls.forward is Node.forward:
+        return False
+    parameters = list(inspect.signature(cls.forward).parameters.values())[1:]
+    tensors = {p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD and p.default is p.empty}
+    return all(name in tensors or name == "out" for name in cls.saved)
+
+
 def _saved_tensors(cls):
     """(input positions, whether the output is saved) for a Node class: ``saves`` if given; else the
     attributes named in ``saved`` that are forward's tensor parameters (those without a default) or ``out``."""
@@ -347,6 +364,8 @@ def _record_saved_versions(node, inputs, needs, result):
     if node._saves_output and (OUTPUT not in only_for or any(needs[j] for j in only_for[OUTPUT])):
         counter = result._counter = [0]
         node._checked_output = SavedVersion(counter, 0, None, result._data)
+    if node._saves_only_tensors and not saved and node._checked_output is None:
+        node._kept_no_tensor = True
 
 
 _INFERENCE_SAVED = ("Inference tensors cannot be saved for backward. Please do not use Tensors created in inference "
