@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 
+from ... import _dtype
 from ..._creation import as_tensor
 from ..._tensor import Tensor
 from .._pillow import is_pil_image as _is_pil_image
@@ -204,7 +205,8 @@ def _resample_chw(array, output_size, mode, antialias):
     resized = resample(array.astype(np.float32), *output_size, mode, bool(antialias))
     if mode in ("bicubic", "lanczos") and array.dtype == np.uint8:
         resized = np.clip(resized, 0, 255)  # the cubic overshoots; torchvision clamps uint8 images only
-    return np.round(resized).astype(array.dtype) if array.dtype.kind in "iub" else resized.astype(array.dtype)
+    # integer images are rounded back, bool ones cast unrounded (any nonzero value is True), by v1 and v2 alike
+    return np.round(resized).astype(array.dtype) if array.dtype.kind in "iu" else resized.astype(array.dtype)
 
 
 # ------------------------------------------------------------------------------------------ Crop and Pad
@@ -293,9 +295,28 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     if isinstance(img, Tensor):
         _assert_image_tensor(img)
         _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode)
-    if padding_mode == "reflect":
-        _check_reflect_padding(img.shape if isinstance(img, Tensor) else (1,) + img.shape[:2], left, top, right, bottom)
+        if padding_mode in ("edge", "reflect"):
+            return _pad_with_torch(img, [left, right, top, bottom], padding_mode)
+    elif padding_mode == "reflect":
+        _check_reflect_padding((1,) + img.shape[:2], left, top, right, bottom)
     return _on_hw_axes(img, lambda a: _pad_chw(a, left, top, right, bottom, fill, padding_mode))
+
+
+def _pad_with_torch(img, pad, padding_mode):
+    """torchvision's edge and reflect padding of a tensor: ``torch.nn.functional.pad`` (replicate / reflect) of it
+    batched to 4-D, in float32 unless it is float32 or float64. Negative amounts are that pad's: the output pixels
+    index the input as if every border were padded at once (not a crop followed by padding), and its errors."""
+    from ...nn.functional import pad as torch_pad
+
+    batched = img.ndim < 4
+    out = img.unsqueeze(0) if batched else img
+    cast = out.dtype not in (_dtype.float32, _dtype.float64)
+    if cast:
+        out = out.to(_dtype.float32)
+    out = torch_pad(out, pad, mode="replicate" if padding_mode == "edge" else padding_mode)
+    if batched:
+        out = out.squeeze(0)
+    return out.to(img.dtype) if cast else out
 
 
 _UNSUPPORTED_PAD = ("Padding size 4 is not supported for {ndim}D input tensor.\n"
@@ -324,18 +345,8 @@ def _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode):
     if padding_mode == "symmetric":
         if img.ndim not in (3, 4):
             raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
-        _check_symmetric_indices(img.shape[-2:], left, top, right, bottom)
-    elif padding_mode in ("edge", "reflect"):
-        if img.ndim > 4:
-            raise NotImplementedError(_UNSUPPORTED_PAD.format(ndim=img.ndim))
-        # torch's reflection and replication padding refuse an empty image (torchvision batches it first)
-        height, width = img.shape[-2:]
-        cropped = (height + min(top, 0) + min(bottom, 0), width + min(left, 0) + min(right, 0))
-        shape = [1] + list(img.shape[:-2]) + list(cropped) if img.ndim < 4 else list(img.shape[:-2]) + list(cropped)
-        if 0 in shape[1:]:
-            raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
-                               f"dimensions for input, but got: {shape}")
-    else:
+        _check_symmetric_indices(img.shape, left, top, right, bottom)
+    elif padding_mode == "constant":
         height, width = img.shape[-2:]
         if height + min(top, 0) + min(bottom, 0) < 0 or width + min(left, 0) + min(right, 0) < 0:
             raise RuntimeError("narrow(): length must be non-negative.")
@@ -343,17 +354,27 @@ def _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode):
             _check_fill_fits(float(fill), img._data.dtype)
 
 
-def _check_symmetric_indices(size, left, top, right, bottom):
-    """torchvision pads symmetrically by indexing rows and columns (mirrored indices, counted from the end on the
-    right and bottom): a border wider than the (cropped) image indexes out of range. The first bad index in
-    row-major order of the output is reported (as one thread finds it): top, left, right, then bottom."""
-    height = size[0] - max(-top, 0) - max(-bottom, 0)
-    width = size[1] - max(-left, 0) - max(-right, 0)
+def _check_symmetric_indices(shape, left, top, right, bottom):
+    """torchvision pads symmetrically by cropping with Python slices (for negative amounts), then indexing the rows
+    and columns with lists of mirrored indices (counted from the end on the right and bottom), made tensors:
+
+    * an empty list is ``torch.tensor([])``, a float tensor, which cannot index;
+    * any index into an empty dimension is out of its bounds;
+    * past the (cropped) image, an index is out of bounds once there is something to gather: the first bad one in
+      row-major order of the output is reported (as one thread finds it): top, left, right, then bottom.
+    """
+    height = len(range(shape[-2])[max(-top, 0):shape[-2] - max(-bottom, 0)])
+    width = len(range(shape[-1])[max(-left, 0):shape[-1] - max(-right, 0)])
+    left, top, right, bottom = (max(amount, 0) for amount in (left, top, right, bottom))
+    if top + height + bottom == 0 or left + width + right == 0:
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    if height == 0 or width == 0:
+        raise IndexError("index is out of bounds for dimension with size 0")
+    if 0 in shape[:-2]:
+        return
     for amount, index, dim, extent in ((top, top - 1, 0, height), (left, left - 1, 1, width),
                                        (right, -(width + 1), 1, width), (bottom, -(height + 1), 0, height)):
         if amount > extent:
-            if extent == 0:  # PyTorch's wording for indexing into an empty dimension
-                raise IndexError("index is out of bounds for dimension with size 0")
             raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {extent}")
 
 
@@ -442,6 +463,12 @@ def five_crop(img, size):
     Raises:
         ValueError: if ``size`` has more than two values or is larger than the image.
     """
+    return _five_crop(img, size)
+
+
+def _five_crop(img, size, v2=False):
+    """``five_crop``; ``v2``: a too-large size is named as given (v1 names its (h, w) pair)."""
+    given = size
     if isinstance(size, numbers.Number):
         size = (int(size), int(size))
     elif isinstance(size, (tuple, list)) and len(size) == 1:
@@ -451,7 +478,8 @@ def five_crop(img, size):
     _, image_height, image_width = get_dimensions(img)
     crop_height, crop_width = size
     if crop_width > image_width or crop_height > image_height:
-        raise ValueError(f"Requested crop size {size} is bigger than input size {(image_height, image_width)}")
+        raise ValueError(f"Requested crop size {given if v2 else size} is bigger than input size "
+                         f"{(image_height, image_width)}")
     tl = crop(img, 0, 0, crop_height, crop_width)
     tr = crop(img, 0, image_width - crop_width, crop_height, crop_width)
     bl = crop(img, image_height - crop_height, 0, crop_height, crop_width)
@@ -463,9 +491,13 @@ def five_crop(img, size):
 def ten_crop(img, size, vertical_flip=False):
     """``five_crop`` of the image, then ``five_crop`` of its mirror image (flipped left to right, or top to
     bottom with ``vertical_flip``): ten crops in that order. ``five_crop`` checks ``size``."""
-    first_five = five_crop(img, size)
+    return _ten_crop(img, size, vertical_flip)
+
+
+def _ten_crop(img, size, vertical_flip=False, v2=False):
+    first_five = _five_crop(img, size, v2)
     flipped = vflip(img) if vertical_flip else hflip(img)
-    return first_five + five_crop(flipped, size)
+    return first_five + _five_crop(flipped, size, v2)
 
 
 def erase(img, i, j, h, w, v, inplace=False):
@@ -553,7 +585,7 @@ def _gaussian_blur(img, kernel_size, sigma=None, round_bool=False):
         _assert_image_tensor(img)
         if img.ndim == 2:  # torchvision expands its kernel to img.shape[-3] channels
             raise IndexError("tuple index out of range")
-        if img.ndim < 5 and 0 in img.shape[-2:]:  # reflection padding refuses an empty image
+        if img.ndim < 5 and 0 in img.shape[-3:]:  # reflection padding refuses an empty image (or no channels)
             batched = ([1] if img.ndim == 3 else []) + list(img.shape)
             raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
                                f"dimensions for input, but got: {batched}")
