@@ -244,7 +244,7 @@ _BOOL_SUBTRACTION = ("Subtraction, the `-` operator, with a bool tensor is not s
 def _refuse_bool(a):
     """torchvision's v1 tensor functions compute ``max - img``, which PyTorch refuses for bool tensors."""
     if a.dtype == np.bool_:
-        raise NotImplementedError(_BOOL_SUBTRACTION)
+        raise RuntimeError(_BOOL_SUBTRACTION)
 
 
 def invert(img):
@@ -490,6 +490,8 @@ def equalize(img):
             raise TypeError(f"Input image tensor should have 3 or 4 dimensions, but found {a.ndim}")
         _assert_uint8(a)
         _assert_channels(a, [1, 3])
+        if a.ndim == 4 and len(a) == 0:  # torchvision stacks the equalized images of a batch
+            raise RuntimeError("stack expects a non-empty TensorList")
         if a.size == 0:
             return a
         planes = a.reshape(-1, *a.shape[-2:])

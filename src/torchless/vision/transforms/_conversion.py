@@ -164,7 +164,8 @@ def convert_array_dtype(array, target):
         return array
     if array.dtype.kind == "f":
         if target.kind == "f":
-            return array.astype(target)
+            # PyTorch casts double to half through float (two roundings), as its Half is made from a float
+            return array.astype(np.float32).astype(target) if target == np.float16 else array.astype(target)
         if (array.dtype == np.float32 and target in (np.int32, np.int64)) or \
                 (array.dtype == np.float64 and target == np.int64):
             raise RuntimeError(f"The cast from {_dtype.from_numpy_dtype(array.dtype)} to "
