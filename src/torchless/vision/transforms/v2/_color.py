@@ -3,6 +3,8 @@ float images too, ``invert``/``solarize`` refuse bool images with v2's message (
 them), ``solarize`` words its threshold error differently, ``adjust_sharpness`` and ``gaussian_blur`` take any
 number of leading batch dimensions, and ``rgb_to_grayscale`` repeats a 1-channel image to 3 channels when asked.
 Anything but a tensor goes to v1's function, as v2 sends PIL images to the same Pillow code."""
+import warnings
+
 import numpy as np
 
 from .... import _dtype
@@ -189,10 +191,25 @@ def adjust_brightness(inpt, brightness_factor):
 
 
 def adjust_contrast(inpt, contrast_factor):
-    if isinstance(inpt, Tensor):
-        _check_factor("contrast_factor", contrast_factor)
-        _check_channels(inpt)
-    return _v1.adjust_contrast(inpt, contrast_factor)
+    """Blend with the mean of the grayscale image, v2's arithmetic: the luma in float (floored for integer and
+    bool images, where v1 casts it back to their dtype), its mean kept as float."""
+    if not isinstance(inpt, Tensor):
+        return _v1.adjust_contrast(inpt, contrast_factor)
+    _check_factor("contrast_factor", contrast_factor)
+    _check_channels(inpt)
+    data = inpt._data
+    if data.shape[-3] == 3:
+        grey = _float_luma(data)
+        if data.dtype.kind != "f":
+            grey = np.floor(grey)
+    else:
+        grey = data if data.dtype.kind == "f" else data.astype(np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the mean of an empty image is nan, silently
+        # float16 means are accumulated in float32, as PyTorch's
+        accumulate = np.float32 if grey.dtype == np.float16 else grey.dtype
+        mean = np.mean(grey, axis=(-3, -2, -1), keepdims=True, dtype=accumulate).astype(grey.dtype)
+    return Tensor._wrap(_v2_blend(data, mean, contrast_factor))
 
 
 def adjust_hue(inpt, hue_factor):
@@ -269,9 +286,11 @@ def adjust_saturation(inpt, saturation_factor):
 def autocontrast(inpt):
     """Stretch each channel to the dtype's range: v2's ``(image - min) / ((max - min) * (1 / bound))`` in float32
     (bool tensors: v1's formula through float32, which v2 accepts)."""
-    if not isinstance(inpt, Tensor) or inpt.dtype == _dtype.bool:
-        return _color._autocontrast(inpt, refuse_bool=False) if isinstance(inpt, Tensor) else _v1.autocontrast(inpt)
+    if not isinstance(inpt, Tensor):
+        return _v1.autocontrast(inpt)
     _check_channels(inpt)
+    if inpt.dtype == _dtype.bool:
+        return _color._autocontrast(inpt, refuse_bool=False)
     data = inpt._data
     if data.size == 0:
         return inpt
