@@ -335,6 +335,7 @@ def adjust_gamma(img, gamma, gain=1):
         if gamma < 0:
             raise ValueError("Gamma should be a non-negative real number")
         return pil_functional().adjust_gamma(img, gamma, gain)
+    gamma, gain = scalar(gamma), scalar(gain)
 
     def fn(a):
         _assert_channels(a, [1, 3])
@@ -454,6 +455,7 @@ def solarize(img, threshold):
     """
     if is_pil_image(img):
         return pil_functional().solarize(img, threshold)
+    threshold = scalar(threshold)
 
     def fn(a):
         _assert_at_least_3d(a)
@@ -464,6 +466,12 @@ def solarize(img, threshold):
         return _solarized(a, threshold)
 
     return _colour_op(img, fn)
+
+
+def scalar(value):
+    """A one-element tensor argument (a threshold, a gamma) as the Python number it stands for: torch compares and
+    computes with it as with that number, which NumPy would not."""
+    return value.item() if isinstance(value, Tensor) and value.numel() == 1 else value
 
 
 def _solarized(a, threshold):

@@ -152,8 +152,10 @@ def convert_image_dtype(image, dtype=_dtype.float32):
         raise TypeError("Input img should be Tensor Image")
     if image.dtype == dtype:
         return image
-    if isinstance(dtype, str):  # torchvision builds torch.tensor(0, dtype=dtype) on the way
-        raise TypeError(f"tensor(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
+    if dtype is not None and not _dtype.is_argument(dtype):  # torchvision builds torch.tensor(0, dtype=dtype)
+        from ...nn._functional._args import _tp_name  # the type names torch prints (numpy.int64)
+
+        raise TypeError(f"tensor(): argument 'dtype' must be torchless.dtype, not {_tp_name(dtype)}")
     with np.errstate(over="ignore", invalid="ignore"):  # out-of-range casts: PyTorch's casts do not warn either
         return Tensor._wrap(convert_array_dtype(image._data, _dtype.to_numpy_dtype(dtype)))
 

@@ -313,9 +313,10 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
 
 
 def _rotate(img, angle, interpolation, expand, center, fill, v2_fill=False):
-    """``rotate``; ``v2_fill``: blend the bilinear fill as v2 does."""
+    """``rotate``; ``v2_fill``: v2's, which blends the bilinear fill its way and does not check the angle's type."""
     interpolation = check_interpolation(interpolation)
-    _check_angle(angle)
+    if not v2_fill:
+        _check_angle(angle)
     if center is not None and not isinstance(center, (list, tuple)):
         raise TypeError("Argument center should be a sequence")
     img = as_image(img, PIL_EXPECTED)

@@ -16,6 +16,7 @@ shape H x W or H x W x C (what ``torchless.vision.datasets.MNIST`` returns).
 Only ``normalize`` is recorded by autograd; the geometric transforms act on the tensor's data.
 """
 import numbers
+import operator
 import warnings
 
 import numpy as np
@@ -255,7 +256,7 @@ _NUMPY_PAD_MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect"
 
 def _parse_padding(padding):
     """(left, top, right, bottom) from an int or a 1-, 2- (left/right, top/bottom) or 4-element sequence."""
-    if isinstance(padding, int):
+    if isinstance(padding, numbers.Number):
         return [padding] * 4
     if len(padding) == 1:
         return [padding[0]] * 4
@@ -278,10 +279,12 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     img = _as_image(img, _PIL_EXPECTED)
     if fill is None:
         fill = 0
-    if not isinstance(padding, (int, tuple, list)):
+    # torchvision's Pillow padding takes any number (NumPy's too) where its tensor padding takes ints and floats
+    numbers_taken = (numbers.Number, numbers.Number) if _is_pil_image(img) else (int, (int, float))
+    if not isinstance(padding, (numbers_taken[0], tuple, list)):
         raise TypeError("Got inappropriate padding arg")
     per_channel_fill = isinstance(img, np.ndarray) or _is_pil_image(img)
-    if not isinstance(fill, (int, float)) and not (per_channel_fill and isinstance(fill, (tuple, list))):
+    if not isinstance(fill, numbers_taken[1]) and not (per_channel_fill and isinstance(fill, (tuple, list))):
         raise TypeError("Got inappropriate fill arg")
     if not isinstance(padding_mode, str):
         raise TypeError("Got inappropriate padding_mode arg")
@@ -295,6 +298,7 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     if isinstance(img, Tensor):
         _assert_image_tensor(img)
         _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode)
+        left, top, right, bottom = (int(amount) for amount in (left, top, right, bottom))
         if padding_mode in ("edge", "reflect"):
             return _pad_with_torch(img, [left, right, top, bottom], padding_mode)
     elif padding_mode == "reflect":
@@ -331,17 +335,23 @@ def _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode):
     only, each border at most the image's size), ``edge`` and ``reflect`` by ``torch.nn.functional.pad`` on the
     tensor batched to at least 4-D, ``constant`` by that pad with ``float(fill)`` written into the tensor's
     dtype (negative amounts crop, and may not crop more than there is)."""
+    from ...nn._functional._args import _is_index, _tp_name  # torch's integers, and the type names it prints
+
+    if padding_mode == "symmetric":
+        any(amount < 0 for amount in (left, right, top, bottom))  # torchvision compares each with 0 first
     for position, amount in enumerate((left, right, top, bottom)):  # torch's order
         if padding_mode == "symmetric":  # a Python range of each amount
-            if not isinstance(amount, int):
-                raise TypeError(f"'{type(amount).__name__}' object cannot be interpreted as an integer")
-        elif type(amount) is not int and not (position and type(amount) is bool):
-            # torch's argument parser names a bad first element (bools too), and counts later ones from 1
+            if not hasattr(type(amount), "__index__"):
+                raise TypeError(f"'{_tp_name(amount)}' object cannot be interpreted as an integer")
+            operator.index(amount)  # a tensor's own error for a float one
+        elif not _is_index(amount) and not (position and type(amount) is bool):
+            # torch's argument parser takes integers (NumPy's and 0-d tensors too), names a bad first element (bools
+            # too), and counts later ones from 1
             if position == 0:
                 raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
-                                f"{type(amount).__name__} at pos 0")
+                                f"{_tp_name(amount)} at pos 0")
             raise TypeError(f"pad(): argument 'pad' failed to unpack the object at pos {position + 1} with error "
-                            f"\"type must be tuple of ints,but got {type(amount).__name__}\"")
+                            f"\"type must be tuple of ints,but got {_tp_name(amount)}\"")
     if padding_mode == "symmetric":
         if img.ndim not in (3, 4):
             raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
@@ -510,10 +520,7 @@ def erase(img, i, j, h, w, v, inplace=False):
         raise TypeError(f"img should be Tensor Image. Got {type(img)}")
     if not inplace:
         img = img.clone()
-    value = v._data if isinstance(v, Tensor) else np.asarray(v)
-    region = img._data[..., i:i + h, j:j + w]
-    _check_expandable(value.shape, region.shape)
-    region[...] = value
+    img[..., i:i + h, j:j + w] = v  # torch's assignment: its broadcasting, and its refusal of sequences
     return img
 
 

@@ -49,7 +49,7 @@ def solarize(inpt, threshold):
             raise TypeError(f"Threshold should be less or equal the maximum value of the dtype, but got {threshold}")
         if inpt.dtype == _dtype.bool:  # v2 inverts through its invert, which refuses bool images
             _num_value_bits(inpt)
-        return Tensor._wrap(_color._solarized(inpt._data, threshold))
+        return Tensor._wrap(_color._solarized(inpt._data, _color.scalar(threshold)))
     return _v1.solarize(inpt, threshold)
 
 
@@ -311,6 +311,7 @@ def adjust_gamma(inpt, gamma, gain=1):
     integer images, and clamped to [0, 1] only when ``gain`` is not 1."""
     if not isinstance(inpt, Tensor):
         return _v1.adjust_gamma(inpt, gamma, gain)
+    gamma, gain = _color.scalar(gamma), _color.scalar(gain)
     if gamma < 0:
         raise ValueError("Gamma should be a non-negative real number")
     if inpt.is_floating_point():

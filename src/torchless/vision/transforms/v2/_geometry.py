@@ -74,7 +74,7 @@ def rotate(inpt, angle, interpolation=InterpolationMode.NEAREST, expand=False, c
     or 270 degrees only when ``expand`` or the image is square, the output otherwise keeping its size). A tensor is
     turned by the angle brought into [0, 360), whose sines and cosines round differently (-90 is turned as 270)."""
     if isinstance(inpt, Tensor):
-        angle = angle % 360
+        angle = float(angle % 360)  # v2 takes any number (NumPy's, a tensor's) without checking its type
     if isinstance(inpt, Tensor) and center is None:
         quarter = {0: 0, 90: 1, 180: 2, 270: 3}.get(angle)
         if quarter == 0:
