@@ -107,8 +107,17 @@ def _blend(img1, img2, ratio):
     """``ratio * img1 + (1 - ratio) * img2`` clamped to the dtype's range and cast back (truncating ints)."""
     compute = compute_dtype(img1.dtype)
     ratio = float(ratio)  # 1 - ratio in double precision, as Python computes it in torchvision, then rounded
-    mixed = compute(ratio) * img1.astype(compute) + compute(1.0 - ratio) * np.asarray(img2, compute)
+    if compute is np.float16:
+        mixed = half_scaled(img1, ratio) + half_scaled(np.asarray(img2, np.float16), 1.0 - ratio)
+    else:
+        mixed = compute(ratio) * img1.astype(compute) + compute(1.0 - ratio) * np.asarray(img2, compute)
     return np.clip(mixed, 0, max_value(img1.dtype)).astype(img1.dtype)
+
+
+def half_scaled(half, scalar):
+    """A float16 array times a Python number as PyTorch computes it: in float32 with the number in float32 (not
+    first rounded to half), the product rounded to half."""
+    return (half.astype(np.float32) * np.float32(scalar)).astype(np.float16)
 
 
 def _colour_op(img, fn):
@@ -155,7 +164,9 @@ def adjust_contrast(img, contrast_factor):
         grey = _tensor_grayscale(Tensor._wrap(a), 1) if a.shape[-3] == 3 else a
         with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # the mean of an empty image is nan, silently
-            mean = np.mean(grey.astype(compute), axis=(-3, -2, -1), keepdims=True, dtype=compute)
+            # float16 means are accumulated in float32, as PyTorch's
+            accumulate = np.float32 if compute is np.float16 else compute
+            mean = np.mean(grey.astype(compute), axis=(-3, -2, -1), keepdims=True, dtype=accumulate).astype(compute)
         return _blend(a, mean, contrast_factor)
 
     return _colour_op(img, fn)

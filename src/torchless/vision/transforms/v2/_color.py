@@ -175,7 +175,12 @@ def _float_luma(data):
 def _v2_blend(image, other, ratio):
     """v2's ``image.mul(ratio).add_(other, alpha=1 - ratio).clamp_(0, bound)``, truncated back to integer dtypes."""
     ratio = float(ratio)
-    if image.dtype.kind == "f":
+    if image.dtype == np.float16:
+        # mul's scalar stays float32; add_'s alpha is rounded to half; each result rounded to half
+        scaled = _color.half_scaled(image, ratio).astype(np.float32)
+        other = np.asarray(other, np.float16).astype(np.float32)
+        mixed = _fma(scaled, np.float16(1.0 - ratio), other).astype(np.float16)
+    elif image.dtype.kind == "f":
         kind = image.dtype.type
         mixed = image * kind(ratio) + np.asarray(other, image.dtype) * kind(1.0 - ratio)
     else:
