@@ -310,7 +310,7 @@ class AugMix(_AutoAugmentBase):
         def draw_op(aug):
             transform_id, (magnitudes_fn, signed) = self._get_random_item(space)
             magnitude = self._signed_magnitude(magnitudes_fn, signed, self._PARAMETER_MAX, height, width,
-                                               lambda: _randint(0, self.severity))
+                                               lambda: int(_creation.randint(self.severity, ())))
             return self._apply_image_or_video_transform(aug, transform_id, magnitude,
                                                         interpolation=self.interpolation, fill=self._fill)
 
