@@ -155,6 +155,8 @@ def _resize(img, size, interpolation, max_size, antialias, v2=False):
         if np.prod(new_shape) != 0:
             raise RuntimeError(f"shape '{new_shape}' is invalid for input of size 0")
         return Tensor._wrap(np.zeros(new_shape, img._data.dtype))
+    if isinstance(img, Tensor) and any(type(length) is not int for length in output_size):
+        _interpolate_refusal(img, output_size, interpolation, antialias)
     _check_tensor_sizes(img, (height, width), output_size, v2)
     if v2 and isinstance(img, Tensor):
         if interpolation in (InterpolationMode.BOX, InterpolationMode.HAMMING):
@@ -162,6 +164,18 @@ def _resize(img, size, interpolation, max_size, antialias, v2=False):
         return _on_hw_axes(img, lambda chw: _resample_chw_v2(chw, output_size, interpolation.value, antialias))
     _check_tensor_interpolation(interpolation)
     return _on_hw_axes(img, lambda chw: _resample_chw(chw, output_size, interpolation.value, antialias))
+
+
+def _interpolate_refusal(img, output_size, interpolation, antialias):
+    """What ``torch.nn.functional.interpolate`` says of a size that is not ints (None, floats, bools), torchvision
+    handing it the image batched to 4-D in float and the size as a list."""
+    from ...nn.functional import interpolate
+
+    batch = img.reshape(-1, *img.shape[-3:]) if img.ndim >= 3 else img[None]
+    mode = interpolation.value
+    smooth = mode in ("bilinear", "bicubic")  # the modes torchvision antialiases and aligns
+    interpolate(batch[:1].float(), size=list(output_size), mode=mode, align_corners=False if smooth else None,
+                antialias=bool(antialias) and smooth)
 
 
 def _check_tensor_interpolation(interpolation):
