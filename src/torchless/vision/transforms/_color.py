@@ -107,8 +107,17 @@ def _blend(img1, img2, ratio):
     """``ratio * img1 + (1 - ratio) * img2`` clamped to the dtype's range and cast back (truncating ints)."""
     compute = compute_dtype(img1.dtype)
     ratio = float(ratio)  # 1 - ratio in double precision, as Python computes it in torchvision, then rounded
-    mixed = compute(ratio) * img1.astype(compute) + compute(1.0 - ratio) * np.asarray(img2, compute)
+    if compute is np.float16:
+        mixed = half_scaled(img1, ratio) + half_scaled(np.asarray(img2, np.float16), 1.0 - ratio)
+    else:
+        mixed = compute(ratio) * img1.astype(compute) + compute(1.0 - ratio) * np.asarray(img2, compute)
     return np.clip(mixed, 0, max_value(img1.dtype)).astype(img1.dtype)
+
+
+def half_scaled(half, scalar):
+    """A float16 array times a Python number as PyTorch computes it: in float32 with the number in float32 (not
+    first rounded to half), the product rounded to half."""
+    return (half.astype(np.float32) * np.float32(scalar)).astype(np.float16)
 
 
 def _colour_op(img, fn):
@@ -155,7 +164,9 @@ def adjust_contrast(img, contrast_factor):
         grey = _tensor_grayscale(Tensor._wrap(a), 1) if a.shape[-3] == 3 else a
         with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # the mean of an empty image is nan, silently
-            mean = np.mean(grey.astype(compute), axis=(-3, -2, -1), keepdims=True, dtype=compute)
+            # float16 means are accumulated in float32, as PyTorch's
+            accumulate = np.float32 if compute is np.float16 else compute
+            mean = np.mean(grey.astype(compute), axis=(-3, -2, -1), keepdims=True, dtype=accumulate).astype(compute)
         return _blend(a, mean, contrast_factor)
 
     return _colour_op(img, fn)
@@ -244,7 +255,7 @@ _BOOL_SUBTRACTION = ("Subtraction, the `-` operator, with a bool tensor is not s
 def _refuse_bool(a):
     """torchvision's v1 tensor functions compute ``max - img``, which PyTorch refuses for bool tensors."""
     if a.dtype == np.bool_:
-        raise NotImplementedError(_BOOL_SUBTRACTION)
+        raise RuntimeError(_BOOL_SUBTRACTION)
 
 
 def invert(img):
@@ -335,6 +346,7 @@ def adjust_gamma(img, gamma, gain=1):
         if gamma < 0:
             raise ValueError("Gamma should be a non-negative real number")
         return pil_functional().adjust_gamma(img, gamma, gain)
+    gamma, gain = scalar(gamma), scalar(gain)
 
     def fn(a):
         _assert_channels(a, [1, 3])
@@ -454,6 +466,7 @@ def solarize(img, threshold):
     """
     if is_pil_image(img):
         return pil_functional().solarize(img, threshold)
+    threshold = scalar(threshold)
 
     def fn(a):
         _assert_at_least_3d(a)
@@ -464,6 +477,12 @@ def solarize(img, threshold):
         return _solarized(a, threshold)
 
     return _colour_op(img, fn)
+
+
+def scalar(value):
+    """A one-element tensor argument (a threshold, a gamma) as the Python number it stands for: torch compares and
+    computes with it as with that number, which NumPy would not."""
+    return value.item() if isinstance(value, Tensor) and value.numel() == 1 else value
 
 
 def _solarized(a, threshold):
@@ -490,6 +509,8 @@ def equalize(img):
             raise TypeError(f"Input image tensor should have 3 or 4 dimensions, but found {a.ndim}")
         _assert_uint8(a)
         _assert_channels(a, [1, 3])
+        if a.ndim == 4 and len(a) == 0:  # torchvision stacks the equalized images of a batch
+            raise RuntimeError("stack expects a non-empty TensorList")
         if a.size == 0:
             return a
         planes = a.reshape(-1, *a.shape[-2:])

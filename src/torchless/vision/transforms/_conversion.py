@@ -152,8 +152,10 @@ def convert_image_dtype(image, dtype=_dtype.float32):
         raise TypeError("Input img should be Tensor Image")
     if image.dtype == dtype:
         return image
-    if isinstance(dtype, str):  # torchvision builds torch.tensor(0, dtype=dtype) on the way
-        raise TypeError(f"tensor(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
+    if dtype is not None and not _dtype.is_argument(dtype):  # torchvision builds torch.tensor(0, dtype=dtype)
+        from ...nn._functional._args import _tp_name  # the type names torch prints (numpy.int64)
+
+        raise TypeError(f"tensor(): argument 'dtype' must be torchless.dtype, not {_tp_name(dtype)}")
     with np.errstate(over="ignore", invalid="ignore"):  # out-of-range casts: PyTorch's casts do not warn either
         return Tensor._wrap(convert_array_dtype(image._data, _dtype.to_numpy_dtype(dtype)))
 
@@ -164,7 +166,8 @@ def convert_array_dtype(array, target):
         return array
     if array.dtype.kind == "f":
         if target.kind == "f":
-            return array.astype(target)
+            # PyTorch casts double to half through float (two roundings), as its Half is made from a float
+            return array.astype(np.float32).astype(target) if target == np.float16 else array.astype(target)
         if (array.dtype == np.float32 and target in (np.int32, np.int64)) or \
                 (array.dtype == np.float64 and target == np.int64):
             raise RuntimeError(f"The cast from {_dtype.from_numpy_dtype(array.dtype)} to "

@@ -65,11 +65,13 @@ def pad(img, padding, fill, padding_mode):
     if padding_mode == "constant":
         padded = ImageOps.expand(img, border=tuple(padding), **parse_fill(fill, img, name="fill"))
     else:
-        left, top, right, bottom = padding
-        if min(padding) < 0:
-            img = img.crop((max(-left, 0), max(-top, 0), img.width - max(-right, 0), img.height - max(-bottom, 0)))
+        # torchvision's NumPy arithmetic: bools count as 0 and 1, floats reach np.pad, which refuses them
+        crop_left, crop_top, crop_right, crop_bottom = -np.minimum(padding, 0)
+        if crop_left or crop_top or crop_right or crop_bottom:
+            img = img.crop((crop_left, crop_top, img.width - crop_right, img.height - crop_bottom))
+        left, top, right, bottom = np.maximum(padding, 0)
         array = np.asarray(img)
-        widths = [(max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))] + [(0, 0)] * (array.ndim - 2)
+        widths = [(top, bottom), (left, right)] + [(0, 0)] * (array.ndim - 2)
         padded = Image.fromarray(np.pad(array, widths, mode=padding_mode))
     if palette is not None:
         padded.putpalette(palette)

@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 
 from ..._tensor import Tensor
+from ...linalg import LinAlgError
 from .._pillow import is_pil_image
 from ._image import (PIL_EXPECTED, as_image, assert_image_tensor, compute_dtype, get_dimensions, on_hw_axes,
                      pil_functional)
@@ -100,11 +101,38 @@ def _sample_bicubic(array, ix, iy):
 
 
 def _fma(a, b, c):
-    """``a * b + c`` rounded once, as PyTorch's vectorised CPU kernels compute it (fused multiply-add): for
-    float32, the exact float64 product and sum rounded to float32; float64 is left to two roundings."""
-    if a.dtype != np.float32:
+    """``a * b + c`` rounded once, as PyTorch's vectorised CPU kernels compute it (fused multiply-add).
+
+    float32: the exact float64 product, and its sum rounded to odd in float64 (the error of the sum tells which way)
+    so that the rounding to float32 is the one rounding of the exact value (a plain float64 sum can land on a
+    float32 tie the exact value is off). float64: the product's rounding error (Dekker's exact product) and the
+    sum's added back before the last rounding."""
+    if a.dtype not in (np.float32, np.float64):
         return a * b + c
-    return (a.astype(np.float64) * b + c).astype(np.float32)
+    if a.dtype == np.float32:
+        product, product_error = a.astype(np.float64) * np.asarray(b, np.float64), 0.0
+    else:
+        a, b = np.broadcast_arrays(a, np.asarray(b, np.float64))
+        product = a * b
+        a_high, a_low = _split(a)
+        b_high, b_low = _split(b)
+        product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+    c = np.asarray(c, np.float64)
+    total = product + c
+    c_part = total - product
+    sum_error = (product - (total - c_part)) + (c - c_part)  # Knuth's two-sum: product + c == total + sum_error
+    if a.dtype == np.float64:
+        return total + (sum_error + product_error)
+    even = (np.asarray(total).view(np.int64) & 1) == 0
+    total = np.where((sum_error != 0) & even, np.nextafter(total, np.where(sum_error > 0, np.inf, -np.inf)), total)
+    return total.astype(np.float32)
+
+
+def _split(x):
+    """Veltkamp's split of float64 values into two halves of 26 bits, whose products are exact."""
+    scaled = 134217729.0 * x  # 2 ** 27 + 1
+    high = scaled - (scaled - x)
+    return high, x - high
 
 
 
@@ -143,7 +171,8 @@ def _warp_chw(array, grid_fn, mode, fill, v2_fill=False, compute=None):
             # the same blend in two roundings: v1's ``img * mask + (1 - mask) * fill``, v2's ``(img - fill) * mask
             # + fill``; they differ by one grey level now and then
             out = (out - fill_img) * mask + fill_img if v2_fill else out * mask + (1 - mask) * fill_img
-    if array.dtype.kind in "iub":
+    # integer images are rounded back; bool ones only by v2 (v1 casts them unrounded: any nonzero value is True)
+    if array.dtype.kind in "iu" or (array.dtype.kind == "b" and v2_fill):
         return np.round(out).astype(array.dtype)
     return out.astype(array.dtype)
 
@@ -167,13 +196,13 @@ def _bmm_sum(x, y, weights):
     """``x * w0 + y * w1 + w2`` as torchvision computes it, a column of ``[x, y, 1].bmm(weights)`` (2 columns).
 
     PyTorch's bmm sums the 3 products in order: half in float32, rounded to half once; below 400 multiply-adds
-    (3 x rows x 2) in its own loop, rounding each step; above, in the BLAS kernel, whose float32 products after the
-    first are fused multiply-adds.
+    (3 x rows x 2) in its own loop, rounding each step; above, in the BLAS kernel, whose float32 and float64
+    products after the first are fused multiply-adds.
     """
     if x.dtype == np.float16:
         w = [np.float32(weight) for weight in weights]
         return (x.astype(np.float32) * w[0] + y.astype(np.float32) * w[1] + w[2]).astype(np.float16)
-    if x.dtype != np.float32 or 3 * x.size * y.size * 2 < 400:
+    if 3 * x.size * y.size * 2 < 400:
         return x * weights[0] + y * weights[1] + weights[2]
     return _fma(y, weights[1], x * weights[0]) + weights[2]  # (1 * w2 is exact: the last fused add rounds once)
 
@@ -284,9 +313,10 @@ def rotate(img, angle, interpolation=InterpolationMode.NEAREST, expand=False, ce
 
 
 def _rotate(img, angle, interpolation, expand, center, fill, v2_fill=False):
-    """``rotate``; ``v2_fill``: blend the bilinear fill as v2 does."""
+    """``rotate``; ``v2_fill``: v2's, which blends the bilinear fill its way and does not check the angle's type."""
     interpolation = check_interpolation(interpolation)
-    _check_angle(angle)
+    if not v2_fill:
+        _check_angle(angle)
     if center is not None and not isinstance(center, (list, tuple)):
         raise TypeError("Argument center should be a sequence")
     img = as_image(img, PIL_EXPECTED)
@@ -374,6 +404,12 @@ def _get_perspective_coeffs(startpoints, endpoints):
         a_matrix[2 * i] = [x, y, 1, 0, 0, 0, -u * x, -u * y]
         a_matrix[2 * i + 1] = [0, 0, 0, x, y, 1, -v * x, -v * y]
     b_matrix = np.asarray(startpoints, np.float64).reshape(8)
+    # torchvision solves with torch.linalg.lstsq's gels driver (LAPACK's QR), which refuses a matrix whose R has a
+    # zero on its diagonal -- degenerate corners, such as all four of a 1-pixel image's
+    zeros = np.flatnonzero(np.diagonal(np.linalg.qr(a_matrix, mode="r")) == 0)
+    if zeros.size:
+        raise LinAlgError("torchless.linalg.lstsq: The least squares solution could not be computed because the input "
+                          f"matrix does not have full rank (error code: {zeros[0] + 1}).")
     solution = np.linalg.lstsq(a_matrix, b_matrix, rcond=None)[0]
     return solution.astype(np.float32).tolist()
 

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ... import _creation
+from ... import _creation, _dtype
 from ..._tensor import Tensor
 from ...random import sample_dirichlet, stream
 from .._pillow import is_pil_image
@@ -181,8 +181,15 @@ def _get_policies(policy):
 
 
 def _sample_dirichlet(params):
-    """One Dirichlet draw per row of ``params``: ``torch._sample_dirichlet``'s, from torch's stream."""
+    """One Dirichlet draw per row of ``params``: ``torch._sample_dirichlet``'s, from torch's stream (whose CPU kernel
+    has no integer version: an int ``alpha`` makes a Long tensor of concentrations)."""
+    check_dirichlet_dtype(params.dtype)
     return Tensor._wrap(sample_dirichlet(np.ascontiguousarray(params._data)))
+
+
+def check_dirichlet_dtype(dtype):
+    if not dtype.is_floating_point:
+        raise NotImplementedError(f"\"dirichlet\" not implemented for '{dtype.scalar_name}'")
 
 
 class AutoAugment(_Transform):
@@ -489,7 +496,9 @@ class AugMix(_Transform):
         def draw_op(aug):
             op_name = list(op_meta)[_randint(0, len(op_meta))]
             magnitudes, signed = op_meta[op_name]
-            magnitude = _signed_magnitude(magnitudes, signed, lambda: _randint(0, self.severity))
+            # torchvision's torch.randint(self.severity, (1,), dtype=torch.long): its errors for a float severity
+            magnitude = _signed_magnitude(magnitudes, signed,
+                                          lambda: int(_creation.randint(self.severity, (1,), dtype=_dtype.long)))
             return _apply_op(aug, op_name, magnitude, interpolation=self.interpolation, fill=fill)
 
         mix = _augmix(img, 4, self.alpha, self.mixture_width, self.chain_depth, self._sample_dirichlet, draw_op)

@@ -16,10 +16,12 @@ shape H x W or H x W x C (what ``torchless.vision.datasets.MNIST`` returns).
 Only ``normalize`` is recorded by autograd; the geometric transforms act on the tensor's data.
 """
 import numbers
+import operator
 import warnings
 
 import numpy as np
 
+from ... import _dtype
 from ..._creation import as_tensor
 from ..._tensor import Tensor
 from .._pillow import is_pil_image as _is_pil_image
@@ -153,6 +155,8 @@ def _resize(img, size, interpolation, max_size, antialias, v2=False):
         if np.prod(new_shape) != 0:
             raise RuntimeError(f"shape '{new_shape}' is invalid for input of size 0")
         return Tensor._wrap(np.zeros(new_shape, img._data.dtype))
+    if isinstance(img, Tensor) and any(type(length) is not int for length in output_size):
+        _interpolate_refusal(img, output_size, interpolation, antialias)
     _check_tensor_sizes(img, (height, width), output_size, v2)
     if v2 and isinstance(img, Tensor):
         if interpolation in (InterpolationMode.BOX, InterpolationMode.HAMMING):
@@ -160,6 +164,18 @@ def _resize(img, size, interpolation, max_size, antialias, v2=False):
         return _on_hw_axes(img, lambda chw: _resample_chw_v2(chw, output_size, interpolation.value, antialias))
     _check_tensor_interpolation(interpolation)
     return _on_hw_axes(img, lambda chw: _resample_chw(chw, output_size, interpolation.value, antialias))
+
+
+def _interpolate_refusal(img, output_size, interpolation, antialias):
+    """What ``torch.nn.functional.interpolate`` says of a size that is not ints (None, floats, bools), torchvision
+    handing it the image batched to 4-D in float and the size as a list."""
+    from ...nn.functional import interpolate
+
+    batch = img.reshape(-1, *img.shape[-3:]) if img.ndim >= 3 else img[None]
+    mode = interpolation.value
+    smooth = mode in ("bilinear", "bicubic")  # the modes torchvision antialiases and aligns
+    interpolate(batch[:1].float(), size=list(output_size), mode=mode, align_corners=False if smooth else None,
+                antialias=bool(antialias) and smooth)
 
 
 def _check_tensor_interpolation(interpolation):
@@ -204,7 +220,8 @@ def _resample_chw(array, output_size, mode, antialias):
     resized = resample(array.astype(np.float32), *output_size, mode, bool(antialias))
     if mode in ("bicubic", "lanczos") and array.dtype == np.uint8:
         resized = np.clip(resized, 0, 255)  # the cubic overshoots; torchvision clamps uint8 images only
-    return np.round(resized).astype(array.dtype) if array.dtype.kind in "iub" else resized.astype(array.dtype)
+    # integer images are rounded back, bool ones cast unrounded (any nonzero value is True), by v1 and v2 alike
+    return np.round(resized).astype(array.dtype) if array.dtype.kind in "iu" else resized.astype(array.dtype)
 
 
 # ------------------------------------------------------------------------------------------ Crop and Pad
@@ -253,7 +270,7 @@ _NUMPY_PAD_MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect"
 
 def _parse_padding(padding):
     """(left, top, right, bottom) from an int or a 1-, 2- (left/right, top/bottom) or 4-element sequence."""
-    if isinstance(padding, int):
+    if isinstance(padding, numbers.Number):
         return [padding] * 4
     if len(padding) == 1:
         return [padding[0]] * 4
@@ -276,10 +293,12 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     img = _as_image(img, _PIL_EXPECTED)
     if fill is None:
         fill = 0
-    if not isinstance(padding, (int, tuple, list)):
+    # torchvision's Pillow padding takes any number (NumPy's too) where its tensor padding takes ints and floats
+    numbers_taken = (numbers.Number, numbers.Number) if _is_pil_image(img) else (int, (int, float))
+    if not isinstance(padding, (numbers_taken[0], tuple, list)):
         raise TypeError("Got inappropriate padding arg")
     per_channel_fill = isinstance(img, np.ndarray) or _is_pil_image(img)
-    if not isinstance(fill, (int, float)) and not (per_channel_fill and isinstance(fill, (tuple, list))):
+    if not isinstance(fill, numbers_taken[1]) and not (per_channel_fill and isinstance(fill, (tuple, list))):
         raise TypeError("Got inappropriate fill arg")
     if not isinstance(padding_mode, str):
         raise TypeError("Got inappropriate padding_mode arg")
@@ -293,9 +312,29 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     if isinstance(img, Tensor):
         _assert_image_tensor(img)
         _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode)
-    if padding_mode == "reflect":
-        _check_reflect_padding(img.shape if isinstance(img, Tensor) else (1,) + img.shape[:2], left, top, right, bottom)
+        left, top, right, bottom = (int(amount) for amount in (left, top, right, bottom))
+        if padding_mode in ("edge", "reflect"):
+            return _pad_with_torch(img, [left, right, top, bottom], padding_mode)
+    elif padding_mode == "reflect":
+        _check_reflect_padding((1,) + img.shape[:2], left, top, right, bottom)
     return _on_hw_axes(img, lambda a: _pad_chw(a, left, top, right, bottom, fill, padding_mode))
+
+
+def _pad_with_torch(img, pad, padding_mode):
+    """torchvision's edge and reflect padding of a tensor: ``torch.nn.functional.pad`` (replicate / reflect) of it
+    batched to 4-D, in float32 unless it is float32 or float64. Negative amounts are that pad's: the output pixels
+    index the input as if every border were padded at once (not a crop followed by padding), and its errors."""
+    from ...nn.functional import pad as torch_pad
+
+    batched = img.ndim < 4
+    out = img.unsqueeze(0) if batched else img
+    cast = out.dtype not in (_dtype.float32, _dtype.float64)
+    if cast:
+        out = out.to(_dtype.float32)
+    out = torch_pad(out, pad, mode="replicate" if padding_mode == "edge" else padding_mode)
+    if batched:
+        out = out.squeeze(0)
+    return out.to(img.dtype) if cast else out
 
 
 _UNSUPPORTED_PAD = ("Padding size 4 is not supported for {ndim}D input tensor.\n"
@@ -310,32 +349,28 @@ def _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode):
     only, each border at most the image's size), ``edge`` and ``reflect`` by ``torch.nn.functional.pad`` on the
     tensor batched to at least 4-D, ``constant`` by that pad with ``float(fill)`` written into the tensor's
     dtype (negative amounts crop, and may not crop more than there is)."""
+    from ...nn._functional._args import _is_index, _tp_name  # torch's integers, and the type names it prints
+
+    if padding_mode == "symmetric":
+        any(amount < 0 for amount in (left, right, top, bottom))  # torchvision compares each with 0 first
     for position, amount in enumerate((left, right, top, bottom)):  # torch's order
         if padding_mode == "symmetric":  # a Python range of each amount
-            if not isinstance(amount, int):
-                raise TypeError(f"'{type(amount).__name__}' object cannot be interpreted as an integer")
-        elif type(amount) is not int and not (position and type(amount) is bool):
-            # torch's argument parser names a bad first element (bools too), and counts later ones from 1
+            if not hasattr(type(amount), "__index__"):
+                raise TypeError(f"'{_tp_name(amount)}' object cannot be interpreted as an integer")
+            operator.index(amount)  # a tensor's own error for a float one
+        elif not _is_index(amount) and not (position and type(amount) is bool):
+            # torch's argument parser takes integers (NumPy's and 0-d tensors too), names a bad first element (bools
+            # too), and counts later ones from 1
             if position == 0:
                 raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type "
-                                f"{type(amount).__name__} at pos 0")
+                                f"{_tp_name(amount)} at pos 0")
             raise TypeError(f"pad(): argument 'pad' failed to unpack the object at pos {position + 1} with error "
-                            f"\"type must be tuple of ints,but got {type(amount).__name__}\"")
+                            f"\"type must be tuple of ints,but got {_tp_name(amount)}\"")
     if padding_mode == "symmetric":
         if img.ndim not in (3, 4):
             raise RuntimeError("Symmetric padding of N-D tensors are not supported yet")
-        _check_symmetric_indices(img.shape[-2:], left, top, right, bottom)
-    elif padding_mode in ("edge", "reflect"):
-        if img.ndim > 4:
-            raise NotImplementedError(_UNSUPPORTED_PAD.format(ndim=img.ndim))
-        # torch's reflection and replication padding refuse an empty image (torchvision batches it first)
-        height, width = img.shape[-2:]
-        cropped = (height + min(top, 0) + min(bottom, 0), width + min(left, 0) + min(right, 0))
-        shape = [1] + list(img.shape[:-2]) + list(cropped) if img.ndim < 4 else list(img.shape[:-2]) + list(cropped)
-        if 0 in shape[1:]:
-            raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
-                               f"dimensions for input, but got: {shape}")
-    else:
+        _check_symmetric_indices(img.shape, left, top, right, bottom)
+    elif padding_mode == "constant":
         height, width = img.shape[-2:]
         if height + min(top, 0) + min(bottom, 0) < 0 or width + min(left, 0) + min(right, 0) < 0:
             raise RuntimeError("narrow(): length must be non-negative.")
@@ -343,17 +378,27 @@ def _check_tensor_padding(img, left, top, right, bottom, fill, padding_mode):
             _check_fill_fits(float(fill), img._data.dtype)
 
 
-def _check_symmetric_indices(size, left, top, right, bottom):
-    """torchvision pads symmetrically by indexing rows and columns (mirrored indices, counted from the end on the
-    right and bottom): a border wider than the (cropped) image indexes out of range. The first bad index in
-    row-major order of the output is reported (as one thread finds it): top, left, right, then bottom."""
-    height = size[0] - max(-top, 0) - max(-bottom, 0)
-    width = size[1] - max(-left, 0) - max(-right, 0)
+def _check_symmetric_indices(shape, left, top, right, bottom):
+    """torchvision pads symmetrically by cropping with Python slices (for negative amounts), then indexing the rows
+    and columns with lists of mirrored indices (counted from the end on the right and bottom), made tensors:
+
+    * an empty list is ``torch.tensor([])``, a float tensor, which cannot index;
+    * any index into an empty dimension is out of its bounds;
+    * past the (cropped) image, an index is out of bounds once there is something to gather: the first bad one in
+      row-major order of the output is reported (as one thread finds it): top, left, right, then bottom.
+    """
+    height = len(range(shape[-2])[max(-top, 0):shape[-2] - max(-bottom, 0)])
+    width = len(range(shape[-1])[max(-left, 0):shape[-1] - max(-right, 0)])
+    left, top, right, bottom = (max(amount, 0) for amount in (left, top, right, bottom))
+    if top + height + bottom == 0 or left + width + right == 0:
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    if height == 0 or width == 0:
+        raise IndexError("index is out of bounds for dimension with size 0")
+    if 0 in shape[:-2]:
+        return
     for amount, index, dim, extent in ((top, top - 1, 0, height), (left, left - 1, 1, width),
                                        (right, -(width + 1), 1, width), (bottom, -(height + 1), 0, height)):
         if amount > extent:
-            if extent == 0:  # PyTorch's wording for indexing into an empty dimension
-                raise IndexError("index is out of bounds for dimension with size 0")
             raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {extent}")
 
 
@@ -442,6 +487,12 @@ def five_crop(img, size):
     Raises:
         ValueError: if ``size`` has more than two values or is larger than the image.
     """
+    return _five_crop(img, size)
+
+
+def _five_crop(img, size, v2=False):
+    """``five_crop``; ``v2``: a too-large size is named as given (v1 names its (h, w) pair)."""
+    given = size
     if isinstance(size, numbers.Number):
         size = (int(size), int(size))
     elif isinstance(size, (tuple, list)) and len(size) == 1:
@@ -451,7 +502,8 @@ def five_crop(img, size):
     _, image_height, image_width = get_dimensions(img)
     crop_height, crop_width = size
     if crop_width > image_width or crop_height > image_height:
-        raise ValueError(f"Requested crop size {size} is bigger than input size {(image_height, image_width)}")
+        raise ValueError(f"Requested crop size {given if v2 else size} is bigger than input size "
+                         f"{(image_height, image_width)}")
     tl = crop(img, 0, 0, crop_height, crop_width)
     tr = crop(img, 0, image_width - crop_width, crop_height, crop_width)
     bl = crop(img, image_height - crop_height, 0, crop_height, crop_width)
@@ -463,9 +515,13 @@ def five_crop(img, size):
 def ten_crop(img, size, vertical_flip=False):
     """``five_crop`` of the image, then ``five_crop`` of its mirror image (flipped left to right, or top to
     bottom with ``vertical_flip``): ten crops in that order. ``five_crop`` checks ``size``."""
-    first_five = five_crop(img, size)
+    return _ten_crop(img, size, vertical_flip)
+
+
+def _ten_crop(img, size, vertical_flip=False, v2=False):
+    first_five = _five_crop(img, size, v2)
     flipped = vflip(img) if vertical_flip else hflip(img)
-    return first_five + five_crop(flipped, size)
+    return first_five + _five_crop(flipped, size, v2)
 
 
 def erase(img, i, j, h, w, v, inplace=False):
@@ -478,10 +534,7 @@ def erase(img, i, j, h, w, v, inplace=False):
         raise TypeError(f"img should be Tensor Image. Got {type(img)}")
     if not inplace:
         img = img.clone()
-    value = v._data if isinstance(v, Tensor) else np.asarray(v)
-    region = img._data[..., i:i + h, j:j + w]
-    _check_expandable(value.shape, region.shape)
-    region[...] = value
+    img[..., i:i + h, j:j + w] = v  # torch's assignment: its broadcasting, and its refusal of sequences
     return img
 
 
@@ -553,7 +606,7 @@ def _gaussian_blur(img, kernel_size, sigma=None, round_bool=False):
         _assert_image_tensor(img)
         if img.ndim == 2:  # torchvision expands its kernel to img.shape[-3] channels
             raise IndexError("tuple index out of range")
-        if img.ndim < 5 and 0 in img.shape[-2:]:  # reflection padding refuses an empty image
+        if img.ndim < 5 and 0 in img.shape[-3:]:  # reflection padding refuses an empty image (or no channels)
             batched = ([1] if img.ndim == 3 else []) + list(img.shape)
             raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
                                f"dimensions for input, but got: {batched}")

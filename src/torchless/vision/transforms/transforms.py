@@ -18,7 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..._tensor import Tensor
+from ..._creation import as_tensor
+from ..._tensor import Tensor, check_uniform_bounds
 from ...nn.modules.module import Module
 from ...random import stream
 from . import functional as F
@@ -368,8 +369,28 @@ def _rand():
 def _uniform(low, high):
     """A draw from [low, high) as torchvision's ``torch.empty(1).uniform_(low, high).item()``: a float32 value,
     so that equal bounds give the bound rounded to float32 (``ColorJitter(brightness=(1.3, 1.3))`` blends by
-    1.2999999523..., not 1.3)."""
+    1.2999999523..., not 1.3). uniform_'s errors: bounds that are not numbers, not within float's range (infinite
+    or NaN: the logarithm of a ratio of 0), or inverted (``scale=(1.0, 0.5)``)."""
+    for position, (name, bound) in enumerate((("from", low), ("to", high)), 1):
+        if not isinstance(bound, (numbers.Real, Tensor)):
+            from ...nn._functional._args import _tp_name  # the type names torch prints
+
+            raise TypeError(f"uniform_(): argument '{name}' (position {position}) must be float, not {_tp_name(bound)}")
+        if not -_FLOAT_MAX <= bound <= _FLOAT_MAX:
+            raise RuntimeError(f"{name} is out of bounds for float")
+    check_uniform_bounds(low, high)
     return float(stream().uniform((1,), np.float32, low, high)[0])
+
+
+_FLOAT_MAX = float(np.finfo(np.float32).max)
+
+
+def _log(ratio):
+    """``math.log`` of a ratio bound, -inf or NaN where torchvision's ``torch.log`` gives them (for uniform_ to
+    refuse) instead of Python's ValueError."""
+    if ratio > 0:
+        return math.log(ratio)
+    return -math.inf if ratio == 0 else math.nan
 
 
 def _randint(low, high):
@@ -688,7 +709,7 @@ class RandomResizedCrop(_Transform):
         """(top, left, height, width) of a random crop; the central crop if ten draws all fail."""
         _, height, width = F.get_dimensions(img)
         area = height * width
-        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+        log_ratio = (_log(ratio[0]), _log(ratio[1]))
         for _ in range(10):
             target_area = area * _uniform(scale[0], scale[1])
             aspect_ratio = math.exp(_uniform(log_ratio[0], log_ratio[1]))
@@ -759,7 +780,7 @@ class RandomErasing(_Transform):
         """(i, j, h, w, v): the region and its new content; the whole image and itself if ten draws fail."""
         img_c, img_h, img_w = img.shape[-3], img.shape[-2], img.shape[-1]
         area = img_h * img_w
-        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+        log_ratio = (_log(ratio[0]), _log(ratio[1]))
         for _ in range(10):
             erase_area = area * _uniform(scale[0], scale[1])
             aspect_ratio = math.exp(_uniform(log_ratio[0], log_ratio[1]))
@@ -770,7 +791,7 @@ class RandomErasing(_Transform):
             if value is None:
                 v = Tensor._wrap(stream().normal((img_c, h, w), np.float32))
             else:
-                v = Tensor._wrap(np.asarray(value, np.float32)[:, None, None])
+                v = as_tensor(value)[:, None, None]  # torch.tensor(value): ints stay int64
             i = _randint(0, img_h - h + 1)
             j = _randint(0, img_w - w + 1)
             return i, j, h, w, v

@@ -3,6 +3,8 @@ functionals, v2's magnitude tables (solarize thresholds as fractions of the dtyp
 work too), v2's draws (each probability and sign drawn when needed), ``fill`` per input type, interpolation as a
 string too, and v2's reprs. Like every torchless v2 transform they take one image (tensor, PIL image or array),
 not a sample of several inputs."""
+import numbers
+
 import numpy as np
 
 from .... import _creation
@@ -23,15 +25,16 @@ def _check_fill_arg(fill):
     if isinstance(fill, dict):
         for value in fill.values():
             _check_fill_arg(value)
-    elif fill is not None and not isinstance(fill, (int, float, tuple, list)):
+    elif fill is not None and not isinstance(fill, (numbers.Number, tuple, list)):
         raise TypeError("Got inappropriate fill arg, only Numbers, tuples, lists and dicts are allowed.")
 
 
 def _convert_fill_arg(fill):
-    # a number stays a number (fill=0 is not fill=None: it fills, None leaves zeros); sequences become floats
+    # a number stays a number (fill=0 is not fill=None: it fills, None leaves zeros); sequences become floats (and
+    # other numbers, NumPy's, meet torchvision's list(fill))
     if fill is None or isinstance(fill, (int, float)):
         return fill
-    return [float(v) for v in fill]
+    return [float(v) for v in list(fill)]
 
 
 def _setup_fill_arg(fill):
@@ -310,7 +313,7 @@ class AugMix(_AutoAugmentBase):
         def draw_op(aug):
             transform_id, (magnitudes_fn, signed) = self._get_random_item(space)
             magnitude = self._signed_magnitude(magnitudes_fn, signed, self._PARAMETER_MAX, height, width,
-                                               lambda: _randint(0, self.severity))
+                                               lambda: int(_creation.randint(self.severity, ())))
             return self._apply_image_or_video_transform(aug, transform_id, magnitude,
                                                         interpolation=self.interpolation, fill=self._fill)
 

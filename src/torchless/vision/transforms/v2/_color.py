@@ -3,6 +3,8 @@ float images too, ``invert``/``solarize`` refuse bool images with v2's message (
 them), ``solarize`` words its threshold error differently, ``adjust_sharpness`` and ``gaussian_blur`` take any
 number of leading batch dimensions, and ``rgb_to_grayscale`` repeats a 1-channel image to 3 channels when asked.
 Anything but a tensor goes to v1's function, as v2 sends PIL images to the same Pillow code."""
+import warnings
+
 import numpy as np
 
 from .... import _dtype
@@ -47,7 +49,7 @@ def solarize(inpt, threshold):
             raise TypeError(f"Threshold should be less or equal the maximum value of the dtype, but got {threshold}")
         if inpt.dtype == _dtype.bool:  # v2 inverts through its invert, which refuses bool images
             _num_value_bits(inpt)
-        return Tensor._wrap(_color._solarized(inpt._data, threshold))
+        return Tensor._wrap(_color._solarized(inpt._data, _color.scalar(threshold)))
     return _v1.solarize(inpt, threshold)
 
 
@@ -173,7 +175,12 @@ def _float_luma(data):
 def _v2_blend(image, other, ratio):
     """v2's ``image.mul(ratio).add_(other, alpha=1 - ratio).clamp_(0, bound)``, truncated back to integer dtypes."""
     ratio = float(ratio)
-    if image.dtype.kind == "f":
+    if image.dtype == np.float16:
+        # mul's scalar stays float32; add_'s alpha is rounded to half; each result rounded to half
+        scaled = _color.half_scaled(image, ratio).astype(np.float32)
+        other = np.asarray(other, np.float16).astype(np.float32)
+        mixed = _fma(scaled, np.float16(1.0 - ratio), other).astype(np.float16)
+    elif image.dtype.kind == "f":
         kind = image.dtype.type
         mixed = image * kind(ratio) + np.asarray(other, image.dtype) * kind(1.0 - ratio)
     else:
@@ -189,10 +196,25 @@ def adjust_brightness(inpt, brightness_factor):
 
 
 def adjust_contrast(inpt, contrast_factor):
-    if isinstance(inpt, Tensor):
-        _check_factor("contrast_factor", contrast_factor)
-        _check_channels(inpt)
-    return _v1.adjust_contrast(inpt, contrast_factor)
+    """Blend with the mean of the grayscale image, v2's arithmetic: the luma in float (floored for integer and
+    bool images, where v1 casts it back to their dtype), its mean kept as float."""
+    if not isinstance(inpt, Tensor):
+        return _v1.adjust_contrast(inpt, contrast_factor)
+    _check_factor("contrast_factor", contrast_factor)
+    _check_channels(inpt)
+    data = inpt._data
+    if data.shape[-3] == 3:
+        grey = _float_luma(data)
+        if data.dtype.kind != "f":
+            grey = np.floor(grey)
+    else:
+        grey = data if data.dtype.kind == "f" else data.astype(np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the mean of an empty image is nan, silently
+        # float16 means are accumulated in float32, as PyTorch's
+        accumulate = np.float32 if grey.dtype == np.float16 else grey.dtype
+        mean = np.mean(grey, axis=(-3, -2, -1), keepdims=True, dtype=accumulate).astype(grey.dtype)
+    return Tensor._wrap(_v2_blend(data, mean, contrast_factor))
 
 
 def adjust_hue(inpt, hue_factor):
@@ -269,9 +291,11 @@ def adjust_saturation(inpt, saturation_factor):
 def autocontrast(inpt):
     """Stretch each channel to the dtype's range: v2's ``(image - min) / ((max - min) * (1 / bound))`` in float32
     (bool tensors: v1's formula through float32, which v2 accepts)."""
-    if not isinstance(inpt, Tensor) or inpt.dtype == _dtype.bool:
-        return _color._autocontrast(inpt, refuse_bool=False) if isinstance(inpt, Tensor) else _v1.autocontrast(inpt)
+    if not isinstance(inpt, Tensor):
+        return _v1.autocontrast(inpt)
     _check_channels(inpt)
+    if inpt.dtype == _dtype.bool:
+        return _color._autocontrast(inpt, refuse_bool=False)
     data = inpt._data
     if data.size == 0:
         return inpt
@@ -292,6 +316,7 @@ def adjust_gamma(inpt, gamma, gain=1):
     integer images, and clamped to [0, 1] only when ``gain`` is not 1."""
     if not isinstance(inpt, Tensor):
         return _v1.adjust_gamma(inpt, gamma, gain)
+    gamma, gain = _color.scalar(gamma), _color.scalar(gain)
     if gamma < 0:
         raise ValueError("Gamma should be a non-negative real number")
     if inpt.is_floating_point():

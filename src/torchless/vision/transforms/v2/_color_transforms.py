@@ -8,10 +8,20 @@ from ._transform import SampleTransform, TransformModule, image_leaf
 from ._utils import query_chw
 
 
+def _check_p(p):
+    # v2's _RandomApplyTransform refuses a probability outside [0, 1] (v1 takes any)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
+
+
 class _RandomApplied(SampleTransform):
     """A v1 colour transform of probability ``p`` made v2's: one draw per sample, then every image changed."""
 
     _v2_random_apply = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _check_p(self.p)
 
     def _transform_one(self, inpt):
         return self._apply(inpt)
@@ -90,6 +100,10 @@ class Grayscale(SampleTransform, _v1.Grayscale, TransformModule):
 class RandomGrayscale(SampleTransform, _v1.RandomGrayscale, TransformModule):
     """v1's ``RandomGrayscale`` through v2's ``rgb_to_grayscale``: an image of neither 1 nor 3 channels is refused
     with v2's message (its channel count is the number of output channels asked for)."""
+
+    def __init__(self, p=0.1):
+        _check_p(p)
+        super().__init__(p)
 
     def forward(self, img):
         num_output_channels, _, _ = _v1.F.get_dimensions(img)

@@ -71,9 +71,12 @@ def erase(inpt, i, j, h, w, v, inplace=False):
 def rotate(inpt, angle, interpolation=InterpolationMode.NEAREST, expand=False, center=None, fill=None):
     """v1's ``rotate`` with v2's interpolation strings and bilinear fill arithmetic; a tensor turned by a multiple
     of 90 degrees about its centre is transposed exactly, whatever the interpolation and fill, as v2 does (by 90
-    or 270 degrees only when ``expand`` or the image is square, the output otherwise keeping its size)."""
+    or 270 degrees only when ``expand`` or the image is square, the output otherwise keeping its size). A tensor is
+    turned by the angle brought into [0, 360), whose sines and cosines round differently (-90 is turned as 270)."""
+    if isinstance(inpt, Tensor):
+        angle = float(angle % 360)  # v2 takes any number (NumPy's, a tensor's) without checking its type
     if isinstance(inpt, Tensor) and center is None:
-        quarter = {0: 0, 90: 1, 180: 2, 270: 3}.get(angle % 360)
+        quarter = {0: 0, 90: 1, 180: 2, 270: 3}.get(angle)
         if quarter == 0:
             return inpt.clone()
         if quarter == 2 or (quarter is not None and (expand or inpt.shape[-1] == inpt.shape[-2])):
@@ -109,3 +112,23 @@ def elastic(inpt, displacement, interpolation=InterpolationMode.BILINEAR, fill=N
 
 
 elastic_transform = elastic
+
+
+def five_crop(inpt, size):
+    """v1's ``five_crop``, naming a too-large ``size`` as given."""
+    return _v1._five_crop(inpt, size, v2=True)
+
+
+def ten_crop(inpt, size, vertical_flip=False):
+    """v1's ``ten_crop``, naming a too-large ``size`` as given."""
+    return _v1._ten_crop(inpt, size, vertical_flip, v2=True)
+
+
+def crop(inpt, top, left, height, width):
+    """v1's ``crop``; a tensor image that must be padded (the box reaching outside it) is padded as (C, H, W), which
+    a 2-D one cannot be unpacked as."""
+    if isinstance(inpt, Tensor) and inpt.ndim < 3:
+        image_height, image_width = inpt.shape[-2:]
+        if left < 0 or top < 0 or left + width > image_width or top + height > image_height:
+            raise ValueError(f"not enough values to unpack (expected 3, got {inpt.ndim})")
+    return _v1.crop(inpt, top, left, height, width)

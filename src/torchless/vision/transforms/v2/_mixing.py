@@ -46,11 +46,12 @@ def _parse_labels_getter(labels_getter):
 
 class _BaseMixUpCutMix(Transform):
     def __init__(self, *, alpha=1.0, num_classes=None, labels_getter="default"):
+        from ...._creation import tensor
+
         self.alpha = float(alpha)
+        self._alpha_dtype = tensor([alpha]).dtype
         if not self.alpha > 0:
             # the check of torch.distributions.Beta, a Dirichlet of concentration [[alpha, alpha]] underneath
-            from ...._creation import tensor
-
             raise ValueError("Expected parameter concentration (Tensor of shape (1, 2)) of distribution "
                              "Dirichlet(concentration: torch.Size([1, 2])) to satisfy the constraint "
                              "IndependentConstraint(GreaterThan(lower_bound=0.0), 1), but found invalid values:\n"
@@ -100,7 +101,9 @@ class _BaseMixUpCutMix(Transform):
     def _draw_lambda(self):
         # torchvision's ``Beta(tensor([alpha]), tensor([alpha])).sample(())``: a float32 two-class Dirichlet draw
         from ....random import sample_dirichlet
+        from ..autoaugment import check_dirichlet_dtype
 
+        check_dirichlet_dtype(self._alpha_dtype)  # Beta(tensor([alpha]), ...) of an int alpha samples Long
         return float(sample_dirichlet(np.full((1, 2), self.alpha, np.float32))[0, 0])
 
     @staticmethod

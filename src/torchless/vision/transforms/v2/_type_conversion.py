@@ -27,7 +27,8 @@ def to_image(inpt):
 def _to_image_tensor(inpt):
     """The tensor of ``to_image``'s Image."""
     if isinstance(inpt, np.ndarray):
-        return as_tensor(np.ascontiguousarray(np.atleast_3d(inpt).transpose(2, 0, 1)))
+        # torch's permute, whose error a 4-D array meets
+        return as_tensor(np.atleast_3d(inpt)).permute((2, 0, 1)).contiguous()
     if is_pil_image(inpt):
         return pil_to_tensor(inpt)
     if isinstance(inpt, Tensor):

@@ -9,7 +9,7 @@ from ..functional import *  # noqa: F401,F403  (v1's functionals are v2's on a s
 from ..functional import __all__ as _v1_names
 from ._color import (adjust_brightness, adjust_contrast, adjust_gamma, adjust_hue, adjust_saturation, adjust_sharpness,
                      autocontrast, equalize, gaussian_blur, invert, posterize, rgb_to_grayscale, solarize)
-from ._geometry import affine, elastic, erase, pad, perspective, rotate
+from ._geometry import affine, crop, elastic, erase, five_crop, pad, perspective, rotate, ten_crop
 from ._type_conversion import convert_image_dtype, to_dtype, to_image
 from .._interpolation import InterpolationMode
 from ...._creation import as_tensor
@@ -281,7 +281,7 @@ def _install_tv_tensor_crops():
     for name in ("five_crop", "ten_crop"):
         plain = scope[name]
         crops = (lambda kernel: lambda inpt, *args, **kwargs: tuple(
-            tv.wrap(crop, like=inpt) for crop in kernel(_tv_kernels._pure(inpt), *args, **kwargs)))(plain)
+            tv.wrap(piece, like=inpt) for piece in kernel(_tv_kernels._pure(inpt), *args, **kwargs)))(plain)
         dispatcher = _tv_kernels.dispatching(plain)
         dispatcher._tv_kernels = {tv.Image: crops, tv.Video: crops}
         scope[name] = dispatcher
