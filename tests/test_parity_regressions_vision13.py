@@ -7,9 +7,7 @@ The cases of ``fixtures/torchvision/vision13.json`` were evaluated with torchvis
 make_vision5.py's images; each is evaluated here with torchless and must give the same result or raise the same
 exception type with the same message. The rest compare with torch directly.
 """
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,32 +16,16 @@ import torchless
 import torchless.vision.io as tio
 import torchless.vision.transforms as T
 import torchless.vision.transforms.functional as F
-import torchless.vision.transforms.v2 as v2
 import torchless.vision.transforms.v2.functional as F2
 import torchless.vision.utils as U
+from torchless.vision.transforms import v2
 
 pytest.importorskip("PIL.Image")  # the fixture images are PNGs
 
-from torchvision_cases import check_case  # noqa: E402  (after the skip without Pillow)
+from torchvision_cases import check_case, load_record, recorded_namespace
 
-HERE = Path(__file__).parent / "fixtures" / "torchvision"
-RECORD = json.loads((HERE / "vision13.json").read_text())
-ARRAYS = np.load(HERE / "vision13.npz")
-CASES = {case["name"]: case for case in RECORD["cases"]}
-
-
-def namespace():
-    import sys
-
-    sys.path.insert(0, str(HERE))
-    try:
-        from make_vision5 import namespace as make_namespace
-    finally:
-        sys.path.remove(str(HERE))
-    return make_namespace(torchless, tio, T, F, v2, F2, U, ARRAYS["input_mnist"])
-
-
-SCOPE = namespace()
+RECORD, ARRAYS, CASES = load_record("vision13")
+SCOPE = recorded_namespace("make_vision5", torchless, tio, T, F, v2, F2, U, ARRAYS["input_mnist"])
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -8,43 +8,24 @@ values, PIL mode and pixels, plain values) or raise the same exception type with
 names its dtypes and classes ``torchless.*`` where torch says ``torch.*``: messages are compared with that
 prefix read as torch's.
 """
-import json
 import warnings
-from pathlib import Path
 
-import numpy as np
 import pytest
 
 import torchless
 import torchless.vision.io as tio
 import torchless.vision.transforms as T
 import torchless.vision.transforms.functional as F
-import torchless.vision.transforms.v2 as v2
 import torchless.vision.transforms.v2.functional as F2
 import torchless.vision.utils as U
+from torchless.vision.transforms import v2
 
 pytest.importorskip("PIL.Image")  # the decoders and PIL cases need Pillow
 
-from torchvision_cases import check_case  # noqa: E402  (after the skip without Pillow)
+from torchvision_cases import check_case, load_record, recorded_namespace
 
-HERE = Path(__file__).parent / "fixtures" / "torchvision"
-RECORD = json.loads((HERE / "vision5.json").read_text())
-ARRAYS = np.load(HERE / "vision5.npz")
-CASES = {case["name"]: case for case in RECORD["cases"]}
-
-
-def namespace():
-    import sys
-
-    sys.path.insert(0, str(HERE))
-    try:
-        from make_vision5 import namespace as make_namespace
-    finally:
-        sys.path.remove(str(HERE))
-    return make_namespace(torchless, tio, T, F, v2, F2, U, ARRAYS["input_mnist"])
-
-
-SCOPE = namespace()
+RECORD, ARRAYS, CASES = load_record("vision5")
+SCOPE = recorded_namespace("make_vision5", torchless, tio, T, F, v2, F2, U, ARRAYS["input_mnist"])
 
 
 @pytest.mark.parametrize("name", list(CASES))

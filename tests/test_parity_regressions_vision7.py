@@ -44,45 +44,27 @@ Each case of ``fixtures/torchvision/vision7.json`` is a Python expression that `
 torchvision; it is evaluated here with torchless and must give the same result (class, dtype, shape, values, box
 metadata; PIL images; plain values; dicts and tuples of them) or the same exception type and message.
 """
-import json
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import torchless
+import torchless.vision.datasets as D
 import torchless.vision.io as tio
 import torchless.vision.transforms as T
 import torchless.vision.transforms.functional as F
-import torchless.vision.transforms.v2 as v2
 import torchless.vision.transforms.v2.functional as F2
 import torchless.vision.utils as U
-import torchless.vision.datasets as D
 from torchless.vision import tv_tensors
+from torchless.vision.transforms import v2
 
 pytest.importorskip("PIL.Image")
 
-from torchvision_cases import check_case  # noqa: E402  (after the skip without Pillow)
+from torchvision_cases import check_case, load_record, recorded_namespace
 
-HERE = Path(__file__).parent / "fixtures" / "torchvision"
-RECORD = json.loads((HERE / "vision7.json").read_text())
-ARRAYS = np.load(HERE / "vision7.npz")
-CASES = {case["name"]: case for case in RECORD["cases"]}
-
-
-def namespace():
-    import sys
-
-    sys.path.insert(0, str(HERE))
-    try:
-        from make_vision7 import namespace as make_namespace
-    finally:
-        sys.path.remove(str(HERE))
-    return make_namespace(torchless, tio, T, F, v2, F2, U, tv_tensors, D, ARRAYS["input_mnist"])
-
-
-SCOPE = namespace()
+RECORD, ARRAYS, CASES = load_record("vision7")
+SCOPE = recorded_namespace("make_vision7", torchless, tio, T, F, v2, F2, U, tv_tensors, D, ARRAYS["input_mnist"])
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -6,12 +6,34 @@ Imported as ``from torchvision_cases import ...`` (pytest puts tests/ on ``sys.p
 and classes ``torchless.*`` where torch says ``torch.*`` (and ``torchless.vision.*`` where torchvision says
 ``torchvision.*``): messages and strings are compared with those prefixes read as torch's.
 """
+import json
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import torchless
+
+FIXTURES = Path(__file__).parent / "fixtures" / "torchvision"
+
+
+def load_record(stem):
+    """The record ``fixtures/torchvision/<stem>.json``, its arrays (``<stem>.npz``) and its cases by name."""
+    record = json.loads((FIXTURES / f"{stem}.json").read_text())
+    return record, np.load(FIXTURES / f"{stem}.npz"), {case["name"]: case for case in record["cases"]}
+
+
+def recorded_namespace(maker, *modules):
+    """The names the cases of the script ``fixtures/torchvision/<maker>.py`` are written in, bound to torchless's
+    ``modules`` (the script's own ``namespace`` function, so that both sides evaluate the same expressions)."""
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        make_namespace = __import__(maker).namespace
+    finally:
+        sys.path.remove(str(FIXTURES))
+    return make_namespace(*modules)
 
 
 def as_torch(text):
