@@ -358,7 +358,7 @@ def _infer_array(data, dtype, function):
             _check_range(array, np_dtype)
     if np_dtype is not None:
         with np.errstate(over="ignore", invalid="ignore"):  # inf, or an arbitrary int for nan, silently
-            array = array.astype(np_dtype, copy=False)
+            array = _dtype.cast_source(array, np_dtype).astype(np_dtype, copy=False)
     return array
 
 

@@ -278,13 +278,17 @@ _complex_to_real_warned = [False]
 
 def cast_source(array, target):
     """``array`` as a cast into the NumPy dtype ``target`` reads it: a complex array's real part for a real, non-bool
-    target (bool tests for nonzero), with PyTorch's once-per-process UserWarning."""
-    if array.dtype.kind != "c" or target.kind in "cb":
-        return array
-    if not _complex_to_real_warned[0]:
-        _complex_to_real_warned[0] = True
-        warnings.warn(_COMPLEX_TO_REAL_WARNING, UserWarning, stacklevel=2)
-    return array.real
+    target (bool tests for nonzero), with PyTorch's once-per-process UserWarning; a double one rounded to float first
+    for a half target (c10::Half converts from float, so PyTorch rounds twice where NumPy rounds once)."""
+    if array.dtype.kind == "c" and target.kind not in "cb":
+        if not _complex_to_real_warned[0]:
+            _complex_to_real_warned[0] = True
+            warnings.warn(_COMPLEX_TO_REAL_WARNING, UserWarning, stacklevel=2)
+        array = array.real
+    if target == np.float16 and array.dtype == np.float64:
+        with np.errstate(over="ignore"):  # beyond float32: inf, silently as in PyTorch
+            return array.astype(np.float32)
+    return array
 
 
 import builtins as _builtins  # noqa: E402  (after the module-level names that shadow the builtins)
