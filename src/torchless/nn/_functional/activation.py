@@ -27,15 +27,11 @@ from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
 from ._args import _is_index, _tp_name, check_tensor
 from ._moments import quiet
+from ._norm_checks import compute_dtype
 
 __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "sigmoid", "tanh", "gelu", "elu", "elu_", "selu", "selu_",
            "celu", "celu_", "silu", "mish", "logsigmoid", "glu", "softsign", "tanhshrink", "hardtanh", "hardtanh_",
            "relu6", "softplus", "softmax", "log_softmax", "softmin", "gumbel_softmax"]
-
-
-def _opmath(array):
-    """The dtype PyTorch's CPU kernels compute ``array``'s elements in: float32 for float16, else its own."""
-    return np.dtype(np.float32) if array.dtype == np.float16 else array.dtype
 
 
 def opmath_operands(*arrays):
@@ -243,7 +239,7 @@ class Elu(Node):
 
     def forward(self, x, alpha=1.0, scale=1, input_scale=1, inplace=False):
         self.given = alpha, scale, input_scale  # as the call gave them, for the node's saved values
-        dtype = _opmath(x).type
+        dtype = compute_dtype(x).type
         self.negcoef, self.poscoef, self.negiptcoef = dtype(alpha) * dtype(scale), dtype(scale), dtype(input_scale)
         self.inplace, self.x = inplace, x
         if inplace:  # PyTorch's in-place forms save the result, whose change before backward is then an error
@@ -262,7 +258,7 @@ class Elu(Node):
             raise RuntimeError("In-place elu backward calculation is triggered with a negative slope which is not "
                                "supported. This is caused by calling in-place forward function with a negative "
                                "slope, please call out-of-place version instead.")
-        x, g = self.x, grad.astype(_opmath(grad), copy=False)
+        x, g = self.x, grad.astype(compute_dtype(grad), copy=False)
         # (A NaN takes the negative side, as in PyTorch's vectorised kernel; its scalar tail takes the other.)
         negative = g * self.negiptcoef * self.negcoef * np.exp(x * self.negiptcoef)
         return (np.where(x > 0, g * self.poscoef, negative).astype(grad.dtype, copy=False),)
@@ -287,7 +283,7 @@ class Celu(Elu):
         self.given = (alpha,)
         # PyTorch's celu derivative takes input_scale = 1.0 / alpha.toFloat(): 1 / alpha rounded through
         # float32, also for float64 tensors (a relative 4e-8 off), where the forward uses 1 / alpha.
-        self.negiptcoef = _opmath(x).type(1.0 / float(np.float32(alpha)))
+        self.negiptcoef = compute_dtype(x).type(1.0 / float(np.float32(alpha)))
         return out
 
 

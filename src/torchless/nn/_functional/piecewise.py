@@ -12,7 +12,8 @@ from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node, gradients_without_derivative
 from ...autograd.saved_values import SavedInput
 from ._args import check_tensor
-from .activation import (_check_floating, _maybe_inplace, _opmath, number_argument, opmath_operands, opmath_scalar,
+from ._norm_checks import compute_dtype
+from .activation import (_check_floating, _maybe_inplace, number_argument, opmath_operands, opmath_scalar,
                          zero_derivative_of_operand)
 
 __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid", "hardswish"]
@@ -130,7 +131,7 @@ def softshrink(input, lambd=0.5):
     if not 0 <= lambd <= largest:  # False for NaN too
         raise RuntimeError(f"lambda must be in range [0, {largest:g}] for input dtype {input.dtype.scalar_name}, "
                            f"but found {lambd:g}")
-    return Softshrink.apply(input, lambd=_opmath(input._data).type(lambd), given=lambd)
+    return Softshrink.apply(input, lambd=compute_dtype(input._data).type(lambd), given=lambd)
 
 
 # ---------------------------------------------------------------------------- hard sigmoid and swish
