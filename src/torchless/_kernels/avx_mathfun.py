@@ -1,0 +1,73 @@
+"""float32 log and sincos as PyTorch's x86 CPU kernels compute them, bit for bit, in NumPy.
+
+PyTorch turns float32 uniforms into normals (``randn``, ``normal_``) with Box-Muller over Cephes-derived polynomial
+approximations of log, sin and cos (ATen's ``avx_mathfun.h``, after Pommier's ``sse_mathfun``), not libm's; GCC
+compiles them with its default ``-ffp-contract=fast``, which fuses each product into the sum that consumes it. Both
+decide the last bits, so the arithmetic below follows that code step by step, each fused multiply-add rounded once
+(measured against torch 2.13 on 320,000 normals: every bit equal; libm's functions or unfused products differed in
+about a third of them, respectively one in a thousand).
+"""
+import numpy as np
+
+from .fma import fused_multiply_add32
+
+_F32 = np.float32
+
+_SQRT_HALF = _F32(0.707106781186547524)
+_LOG_POLYNOMIAL = [_F32(c) for c in (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1,
+                                     1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1,
+                                     3.3333331174e-1)]
+_LN2_LOW, _LN2_HIGH = _F32(-2.12194440e-4), _F32(0.693359375)  # ln 2 split in two for an exact e * ln 2
+_SMALLEST_NORMAL = np.array(0x00800000, np.int32).view(_F32)
+
+_FOUR_OVER_PI = _F32(1.27323954473516)
+_MINUS_PI_OVER_4 = [_F32(-0.78515625), _F32(-2.4187564849853515625e-4), _F32(-3.77489497744594108e-8)]  # in 3 parts
+_SIN_POLYNOMIAL = [_F32(c) for c in (-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1)]
+_COS_POLYNOMIAL = [_F32(c) for c in (2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2)]
+
+
+def _polynomial(coefficients, x):
+    """Horner's rule, each step one fused multiply-add."""
+    y = np.full(np.shape(x), coefficients[0], _F32)
+    for coefficient in coefficients[1:]:
+        y = fused_multiply_add32(y, x, coefficient)
+    return y
+
+
+def log(x):
+    """Natural logarithm of positive float32 ``x`` (Cephes' logf: x = m 2**e with m in [sqrt(1/2), sqrt(2)),
+    log(m) by a degree-9 polynomial in m - 1)."""
+    bits = np.maximum(x, _SMALLEST_NORMAL).view(np.int32)
+    exponent = ((bits >> 23) - 0x7F).astype(_F32) + _F32(1)
+    mantissa = ((bits & ~0x7F800000) | np.array(0.5, _F32).view(np.int32)).view(_F32)  # in [0.5, 1)
+    small = mantissa < _SQRT_HALF  # then take 2m - 1 and one less in the exponent
+    exponent = exponent - small.astype(_F32)
+    m = (mantissa - _F32(1)) + np.where(small, mantissa, _F32(0))
+    m_squared = m * m
+    y = _polynomial(_LOG_POLYNOMIAL, m) * m
+    y = fused_multiply_add32(y, m_squared, exponent * _LN2_LOW)
+    y = fused_multiply_add32(m_squared, _F32(-0.5), y)
+    return fused_multiply_add32(exponent, _LN2_HIGH, m + y)
+
+
+def sincos(x):
+    """(sin x, cos x) of float32 ``x`` (Cephes' sinf/cosf: reduced by multiples of pi/4 in extended precision, then
+    a polynomial on [-pi/4, pi/4] for each)."""
+    negative = np.signbit(x)
+    x = np.abs(x)
+    octant = (x * _FOUR_OVER_PI).astype(np.int32)
+    octant = (octant + 1) & ~1  # rounded up to even: y pi/4 is the multiple of pi/2 nearest to x
+    y = octant.astype(_F32)
+    for part in _MINUS_PI_OVER_4:
+        x = fused_multiply_add32(y, part, x)
+    z = x * x
+    cosine = _polynomial(_COS_POLYNOMIAL, z) * z
+    cosine = fused_multiply_add32(cosine, z, -(z * _F32(0.5))) + _F32(1)
+    sine = _polynomial(_SIN_POLYNOMIAL, z) * z
+    sine = fused_multiply_add32(sine, x, x)
+    swapped = (octant & 2) != 0  # in these octants sin is the cosine polynomial's and cos the sine one's
+    sin_x = np.where(swapped, cosine, sine) + _F32(0)  # (+ 0: the kernel's select by masks turns -0 into +0)
+    cos_x = np.where(swapped, sine, cosine) + _F32(0)
+    sin_x = np.where(negative ^ ((octant & 4) != 0), -sin_x, sin_x)
+    cos_x = np.where(((octant - 2) & 4) == 0, -cos_x, cos_x)
+    return sin_x, cos_x

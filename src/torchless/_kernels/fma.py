@@ -1,0 +1,52 @@
+"""Fused multiply-adds (``a * b + c`` rounded once, as the FMA instructions compilers put in PyTorch's kernels),
+emulated with NumPy's separately rounded operations."""
+import numpy as np
+
+# The float64 bits below a float32's 24-bit mantissa (53 - 24 = 29 of them), and their pattern at a float32 rounding
+# midpoint: a float64 sum landing there may be a rounded-to-the-midpoint value that was not one (see fused_multiply_add32)
+_BELOW_FLOAT32 = np.int64((1 << 29) - 1)
+_FLOAT32_MIDPOINT = np.int64(1 << 28)
+
+
+def fused_multiply_add32(a, b, c):
+    """float32 ``a * b + c`` rounded once, as an FMA instruction does (for results that are normal float32 numbers).
+
+    The product of two float32 values is exact in float64, and so is the float64 sum unless it rounds; a sum
+    rounded onto a float32 midpoint would then be rounded a second time, possibly the wrong way, so those (about
+    one in 2**28) are nudged one float64 step towards the exact value first, which breaks the tie as it should.
+    """
+    product = np.multiply(a, b, dtype=np.float64)
+    total = product + c
+    midpoint = (total.view(np.int64) & _BELOW_FLOAT32) == _FLOAT32_MIDPOINT
+    if midpoint.any():
+        total = np.array(total)
+        both = np.broadcast_arrays(product, np.asarray(c, np.float64), total)
+        p, addend, rounded = (part[midpoint] for part in both)
+        p_part = rounded - addend
+        lost = (p - p_part) + (addend - (rounded - p_part))  # TwoSum's error term (0: the sum was exact)
+        total[midpoint] = np.where(lost == 0, rounded, np.nextafter(rounded, np.copysign(np.inf, lost)))
+    return total.astype(np.float32)
+
+
+# Veltkamp's splitter for float64: 2**27 + 1 cuts a 53-bit mantissa into two halves whose products are exact
+_SPLITTER = np.float64(2 ** 27 + 1)
+
+
+def fused_multiply_add64(a, b, c):
+    """float64 ``a * b + c`` rounded once (to within ties nothing here meets): Dekker's exact product as a sum of two
+    float64 values, added to ``c`` with TwoSum's error kept (Ogita, Rump and Oishi's accurate sum of three)."""
+    a, b, c = (np.asarray(v, np.float64) for v in (a, b, c))
+    product = a * b
+    a_high, a_low = _split(a)
+    b_high, b_low = _split(b)
+    product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
+    total = product + c
+    c_part = total - product
+    sum_error = (product - (total - c_part)) + (c - c_part)
+    return total + (sum_error + product_error)
+
+
+def _split(x):
+    scaled = _SPLITTER * x
+    high = scaled - (scaled - x)
+    return high, x - high
