@@ -190,7 +190,7 @@ class Generator:
     def exponential(self, shape, dtype, rate=1.0):
         """``exponential_(rate)``: -log(1 - u) / rate of a float64 uniform u, in float64, then rounded."""
         u = self.unit_uniforms(math.prod(shape), np.float64)
-        return (-1.0 / rate * np.log1p(-u)).astype(dtype).reshape(shape)
+        return (-1.0 / rate * _libm(math.log1p, -u)).astype(dtype).reshape(shape)
 
     def geometric(self, shape, p):
         """``geometric_(p)``: ceil(log(u) / log(1 - p)) of a float64 uniform u."""
@@ -201,12 +201,12 @@ class Generator:
     def cauchy(self, shape, median, sigma):
         """``cauchy_(median, sigma)``: median + sigma tan(pi (u - 1/2)) of a float64 uniform u."""
         u = self.unit_uniforms(math.prod(shape), np.float64)
-        return (median + sigma * np.tan(np.pi * (u - 0.5))).reshape(shape)
+        return (median + sigma * _libm(math.tan, np.pi * (u - 0.5))).reshape(shape)
 
     def log_normal(self, shape, mean, std):
         """``log_normal_(mean, std)``: exp(mean + std z), z drawn one by one as the small normal draws are."""
         z = self._serial_normals(math.prod(shape))
-        return np.exp(mean + std * z).reshape(shape)
+        return _libm(math.exp, fused_multiply_add64(z, std, mean)).reshape(shape)
 
     def bernoulli(self, shape, p):
         """1 where a float64 uniform is below the number ``p`` (``bernoulli_(p)``, dropout's masks): u = k / 2**53
@@ -254,11 +254,9 @@ def _box_muller_blocks_float32(blocks, mean, std):
 
 
 def _box_muller_blocks_float64(blocks, mean, std):
-    """float64: PyTorch's scalar loop, with libm's log (math's: NumPy's vectorised one differs in the last bit of
-    one value in a few hundred; its sin and cos agree with libm's) and ``r cos t * std + mean`` fused."""
-    u1 = 1 - blocks[:, :8]
-    log_u1 = np.fromiter(map(math.log, u1.ravel().tolist()), np.float64, u1.size).reshape(u1.shape)
-    radius = np.sqrt(-2 * log_u1)
+    """float64: PyTorch's scalar loop, with libm's log (NumPy's sin and cos agree with libm's) and
+    ``r cos t * std + mean`` fused."""
+    radius = np.sqrt(-2 * _libm(math.log, 1 - blocks[:, :8]))
     theta = 2.0 * math.pi * blocks[:, 8:]
     blocks[:, 8:] = fused_multiply_add64(radius * np.sin(theta), std, mean)
     blocks[:, :8] = fused_multiply_add64(radius * np.cos(theta), std, mean)
@@ -277,6 +275,13 @@ def _box_muller_blocks_in_float32(blocks, mean, std):
 
 
 _BOX_MULLER = {np.dtype(np.float32): _box_muller_blocks_float32, np.dtype(np.float64): _box_muller_blocks_float64}
+
+
+def _libm(function, values):
+    """A ``math`` function (C's libm, which PyTorch's scalar kernels call) over float64 ``values``: NumPy's
+    vectorised log, log1p, exp and tan differ from it in the last bit of about one value in a few hundred."""
+    flat = np.fromiter(map(function, np.ravel(values).tolist()), np.float64, np.size(values))
+    return flat.reshape(np.shape(values))
 
 
 default_generator = Generator()

@@ -109,10 +109,12 @@ class RreluWithNoise(Node):
         mean = dtype((lower + upper) / 2)
         if training:
             # one float64 uniform on [lower, upper) per element x <= 0, in order, as PyTorch draws them (a NaN keeps
-            # noise 1 and draws none)
+            # noise 1 and draws none), its bounds first rounded to x's dtype (its multiply-add is not fused, unlike
+            # uniform_'s: measured)
             negative = x <= 0
             noise = np.ones(x.shape, x.dtype)
-            noise[negative] = stream().unit_uniforms(int(negative.sum()), np.float64) * (upper - lower) + lower
+            low, high = float(dtype(lower)), float(dtype(upper))
+            noise[negative] = stream().unit_uniforms(int(negative.sum()), np.float64) * (high - low) + low
             self.mean_slope = None  # (in training, PyTorch's in-place backward takes any slope)
             self.scale = noise if upper - lower > 1e-6 else np.where(x > 0, dtype(1), mean)
             self.noise = noise
