@@ -62,6 +62,9 @@ CASES = {
     "samplers": (lambda L: (L.tensor(list(L.utils.data.WeightedRandomSampler([0.1, 0.9, 0.4, 0.3], 12))),
                             L.tensor(list(L.utils.data.SubsetRandomSampler([5, 6, 7, 8, 9]))),
                             L.tensor(list(L.utils.data.RandomSampler(range(10), replacement=True, num_samples=40)))), 0),
+    # Knuth's products below rate 10, transformed rejection from 10 on: a varying number of draws per count
+    "poisson": (lambda L: (L.poisson(L.tensor([0.0, 0.5, 3.0, 9.99, 10.0, 25.0, 400.0, 1e5] * 20)), L.rand(3),
+                           L.poisson(L.full((3, 4), 7.0, dtype=L.float64))), 0),
     # rrelu's bounds rounded to float32 first
     "rrelu": (lambda L: tuple(L.nn.functional.rrelu(L.linspace(-3, 1, 801, dtype=d), lower, upper, training=True)
                               for d in (L.float32, L.float64) for lower, upper in ((1 / 8, 1 / 3), (-0.5, 0.3))), 0),
@@ -204,3 +207,14 @@ def test_bernoulli_compares_53_bit_draws_exactly_where_the_high_halves_tie(monke
     monkeypatch.setattr(generator, "numpy", Words())
     k = (words[:, 0].astype(np.uint64) & np.uint64(2**21 - 1)) << np.uint64(32) | words[:, 1].astype(np.uint64)
     np.testing.assert_array_equal(generator.bernoulli((64,), p), k < np.uint64(threshold))
+
+
+@pytest.mark.parametrize("rate", [0.7, 4.0, 10.0, 60.0])
+def test_poisson_counts_have_the_rate_as_mean_and_variance(rate):
+    """Independent of torch: both samplers (below and from rate 10) draw Poisson counts."""
+    torchless.manual_seed(11)
+    counts = torchless.poisson(torchless.full((40000,), rate)).numpy().astype(np.float64)
+    assert np.all(counts == np.round(counts)) and counts.min() >= 0
+    standard_error = math.sqrt(rate / counts.size)
+    assert abs(counts.mean() - rate) < 5 * standard_error
+    assert abs(counts.var() / rate - 1) < 0.05

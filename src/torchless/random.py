@@ -5,8 +5,8 @@ turned into numbers as PyTorch's CPU kernels turn them (below), so that after th
 calls give PyTorch's numbers, bit for bit: ``rand``/``uniform_`` (and with them every default layer initialisation),
 ``randn``/``normal_`` (and the normal initialisations), ``randint``/``random_``, ``randperm`` (and with it the
 DataLoader's shuffling and ``random_split``), ``bernoulli``/``bernoulli_`` and dropout, the exponential, geometric,
-Cauchy and log-normal draws. Poisson draws (and ``randperm`` past 2**32 / 20 values) are NumPy's, from the same
-stream: seeded, reproducible, but not PyTorch's numbers.
+Cauchy, log-normal and Poisson draws. Only ``randperm`` past 2**32 / 20 values is NumPy's, from the same stream:
+seeded, reproducible, but not PyTorch's numbers.
 """
 import contextlib
 import math
@@ -208,6 +208,27 @@ class Generator:
         z = self._serial_normals(math.prod(shape))
         return _libm(math.exp, fused_multiply_add64(z, std, mean)).reshape(shape)
 
+    def poisson(self, rates):
+        """``poisson(rates)``: PyTorch's sample_poisson for each rate in order (after NumPy's legacy sampler):
+        Knuth's product of uniforms below rate 10, Hormann's transformed rejection (PTRS) from 10 on, with float64
+        uniforms and libm's functions. Each count takes a varying number of draws, so the draws are read ahead
+        from a copy of the stream, which then moves on by as many as were used."""
+        start = self._bits.state
+        block = max(64, 2 * rates.size)
+        supply, used = self.unit_uniforms(block, np.float64).tolist(), 0
+
+        def uniform():
+            nonlocal supply, used
+            if used == len(supply):
+                supply += self.unit_uniforms(block, np.float64).tolist()
+            used += 1
+            return supply[used - 1]
+
+        counts = [_poisson_count(rate, uniform) for rate in rates.ravel().tolist()]
+        self._bits.state = start
+        self._bits.random_raw(2 * used)
+        return np.array(counts, np.float64).reshape(rates.shape)
+
     def bernoulli(self, shape, p):
         """1 where a float64 uniform is below the number ``p`` (``bernoulli_(p)``, dropout's masks): u = k / 2**53
         for the 53-bit integer k of a 64-bit word, so u < p exactly when k < ceil(p 2**53), compared as integers
@@ -282,6 +303,36 @@ def _libm(function, values):
     vectorised log, log1p, exp and tan differ from it in the last bit of about one value in a few hundred."""
     flat = np.fromiter(map(function, np.ravel(values).tolist()), np.float64, np.size(values))
     return flat.reshape(np.shape(values))
+
+
+def _poisson_count(rate, uniform):
+    """One Poisson count of ``rate`` from the float64 uniforms ``uniform()`` returns, as PyTorch samples it."""
+    if rate >= 10:
+        root, log_rate = math.sqrt(rate), math.log(rate)
+        b = 0.931 + 2.53 * root
+        a = -0.059 + 0.02483 * b
+        inverse_alpha = 1.1239 + 1.1328 / (b - 3.4)
+        v_r = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            u = uniform() - 0.5
+            v = uniform()
+            u_s = 0.5 - abs(u)
+            k = math.floor((2 * a / u_s + b) * u + rate + 0.43)
+            if u_s >= 0.07 and v <= v_r:
+                return k
+            if k < 0 or (u_s < 0.013 and v > u_s):
+                continue
+            if (math.log(v) + math.log(inverse_alpha) - math.log(a / (u_s * u_s) + b)
+                    <= -rate + k * log_rate - math.lgamma(k + 1)):
+                return k
+    if rate == 0:
+        return 0
+    threshold, product, count = math.exp(-rate), 1.0, 0
+    while True:
+        product *= uniform()
+        if product <= threshold:
+            return count
+        count += 1
 
 
 default_generator = Generator()
@@ -610,8 +661,8 @@ def poisson(input, generator=None):
     rates = input._data
     if rates.size and not np.all(rates >= 0):
         raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
-    rng = numpy_rng(generator)
-    return _random_node("PoissonBackward0", lambda x: rng.poisson(x.astype(np.float64)).astype(x.dtype), input)
+    source = stream(generator)
+    return _random_node("PoissonBackward0", lambda x: source.poisson(x).astype(x.dtype), input)
 
 
 def _not_tensor(name, argument, position, value):
