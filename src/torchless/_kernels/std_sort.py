@@ -1,0 +1,228 @@
+"""The orders C++'s std::sort, std::partial_sort and std::nth_element (GCC's libstdc++) leave equal keys in.
+
+PyTorch's CPU sort (unless ``stable=True``), topk and mode sort (key, index) pairs with these unstable algorithms, so
+where keys tie, their indices come out in an order that only these algorithms give. Rows without ties take NumPy's
+sorts (any correct sort gives the one answer there); rows with ties are replayed here step for step: introsort
+(median-of-three quicksort, heapsort past 2 log2(n) levels, insertion sort below 16 elements) and introselect.
+
+Each function takes ``keys`` (a list compared with ``<`` only) and ``items`` (a list moved along with them) and
+reorders both in place over [first, last).
+"""
+
+import numpy as np
+
+_THRESHOLD = 16  # libstdc++'s _S_threshold: shorter ranges are left to the final insertion sort
+
+
+# --------------------------------------------------------------------------- PyTorch's uses, on one row
+def has_ties(row):
+    """Whether any two of ``row``'s values compare equal under PyTorch's sort order (NaNs equal each other)."""
+    ordered = np.sort(row)
+    nans = np.count_nonzero(ordered != ordered) if ordered.dtype.kind in "fc" else 0
+    return nans > 1 or bool(np.any(ordered[1:] == ordered[:-1]))
+
+
+def _ranks(row, descending):
+    """Keys whose ``<`` is PyTorch's sort comparator on ``row``: NaN above everything (first when descending)."""
+    ranks = np.unique(row, return_inverse=True)[1].reshape(-1)
+    return (-ranks if descending else ranks).tolist()
+
+
+def sort_order(row, descending=False):
+    """The indices PyTorch's unstable CPU sort orders the 1-D ``row`` by."""
+    keys, items = _ranks(row, descending), list(range(row.size))
+    sort(keys, items)
+    return np.array(items, np.int64)
+
+
+def topk_order(row, k, largest=True, sorted=True):
+    """The indices of PyTorch's CPU topk on the 1-D ``row``: a partial sort when k is at most 1/64 of the row,
+    else nth_element then a sort of the k - 1 in front of the k-th (unsorted: in nth_element's order)."""
+    keys, items = _ranks(row, largest), list(range(row.size))
+    if k == 0:
+        return np.zeros(0, np.int64)
+    if k * 64 <= row.size:
+        partial_sort(keys, items, k)
+    else:
+        nth_element(keys, items, k - 1)
+        if sorted:
+            sort(keys, items, 0, k - 1)
+    return np.array(items[:k], np.int64)
+
+
+def mode_index(row):
+    """The index PyTorch's CPU mode gives for the 1-D ``row``: its (value, index) pairs sorted by value with
+    std::sort, the last pair of the first longest run of equal values."""
+    keys, items = row.tolist(), list(range(row.size))
+    sort(keys, items)
+    best_index, best_count, count = 0, 0, 0
+    for i in range(len(keys)):
+        count += 1
+        if i == len(keys) - 1 or keys[i] != keys[i + 1]:
+            if count > best_count:
+                best_index, best_count = items[i], count
+            count = 0
+    return best_index
+
+
+# --------------------------------------------------------------------------- the algorithms
+
+
+def sort(keys, items, first=0, last=None):
+    """std::sort."""
+    last = len(keys) if last is None else last
+    if last - first > 1:
+        _introsort_loop(keys, items, first, last, 2 * _log2(last - first))
+        _final_insertion_sort(keys, items, first, last)
+
+
+def partial_sort(keys, items, middle, first=0, last=None):
+    """std::partial_sort: the ``middle - first`` smallest, sorted, in front (by heap selection)."""
+    last = len(keys) if last is None else last
+    _heap_select(keys, items, first, middle, last)
+    _sort_heap(keys, items, first, middle)
+
+
+def nth_element(keys, items, nth, first=0, last=None):
+    """std::nth_element: the element a sort would put at ``nth`` there, none greater before it, none less after."""
+    last = len(keys) if last is None else last
+    if first == last or nth == last:
+        return
+    depth = 2 * _log2(last - first)
+    while last - first > 3:
+        if depth == 0:
+            _heap_select(keys, items, first, nth + 1, last)
+            _swap(keys, items, first, nth)
+            return
+        depth -= 1
+        cut = _unguarded_partition_pivot(keys, items, first, last)
+        if cut <= nth:
+            first = cut
+        else:
+            last = cut
+    _insertion_sort(keys, items, first, last)
+
+
+def _log2(n):
+    return n.bit_length() - 1
+
+
+def _swap(keys, items, i, j):
+    keys[i], keys[j] = keys[j], keys[i]
+    items[i], items[j] = items[j], items[i]
+
+
+def _introsort_loop(keys, items, first, last, depth):
+    while last - first > _THRESHOLD:
+        if depth == 0:
+            partial_sort(keys, items, last, first, last)  # heapsort
+            return
+        depth -= 1
+        cut = _unguarded_partition_pivot(keys, items, first, last)
+        _introsort_loop(keys, items, cut, last, depth)
+        last = cut
+
+
+def _unguarded_partition_pivot(keys, items, first, last):
+    """Moves the median of the second, middle and last keys to ``first`` and partitions the rest around it."""
+    a, b, c = first + 1, first + (last - first) // 2, last - 1
+    if keys[a] < keys[b]:
+        median = b if keys[b] < keys[c] else c if keys[a] < keys[c] else a
+    else:
+        median = a if keys[a] < keys[c] else c if keys[b] < keys[c] else b
+    _swap(keys, items, first, median)
+    pivot = keys[first]
+    low, high = first + 1, last
+    while True:
+        while keys[low] < pivot:
+            low += 1
+        high -= 1
+        while pivot < keys[high]:
+            high -= 1
+        if not low < high:
+            return low
+        _swap(keys, items, low, high)
+        low += 1
+
+
+def _final_insertion_sort(keys, items, first, last):
+    if last - first > _THRESHOLD:
+        _insertion_sort(keys, items, first, first + _THRESHOLD)
+        for i in range(first + _THRESHOLD, last):
+            _unguarded_linear_insert(keys, items, i)
+    else:
+        _insertion_sort(keys, items, first, last)
+
+
+def _insertion_sort(keys, items, first, last):
+    for i in range(first + 1, last):
+        if keys[i] < keys[first]:  # to the front, everything before it shifted up by one
+            key, item = keys[i], items[i]
+            keys[first + 1:i + 1], items[first + 1:i + 1] = keys[first:i], items[first:i]
+            keys[first], items[first] = key, item
+        else:
+            _unguarded_linear_insert(keys, items, i)
+
+
+def _unguarded_linear_insert(keys, items, last):
+    key, item = keys[last], items[last]
+    previous = last - 1
+    while key < keys[previous]:
+        keys[last], items[last] = keys[previous], items[previous]
+        last = previous
+        previous -= 1
+    keys[last], items[last] = key, item
+
+
+# --------------------------------------------------------------------------- heaps (a max-heap under <)
+def _heap_select(keys, items, first, middle, last):
+    _make_heap(keys, items, first, middle)
+    for i in range(middle, last):
+        if keys[i] < keys[first]:
+            _pop_heap(keys, items, first, middle, i)
+
+
+def _sort_heap(keys, items, first, last):
+    while last - first > 1:
+        last -= 1
+        _pop_heap(keys, items, first, last, last)
+
+
+def _make_heap(keys, items, first, last):
+    length = last - first
+    if length < 2:
+        return
+    parent = (length - 2) // 2
+    while True:
+        _adjust_heap(keys, items, first, parent, length, keys[first + parent], items[first + parent])
+        if parent == 0:
+            return
+        parent -= 1
+
+
+def _pop_heap(keys, items, first, last, result):
+    """The heap's top to ``result``; what was at ``result`` sifted into the heap [first, last)."""
+    key, item = keys[result], items[result]
+    keys[result], items[result] = keys[first], items[first]
+    _adjust_heap(keys, items, first, 0, last - first, key, item)
+
+
+def _adjust_heap(keys, items, first, hole, length, key, item):
+    """Moves the hole at ``hole`` down to a leaf along the larger children, then pushes (key, item) up into it."""
+    top, child = hole, hole
+    while child < (length - 1) // 2:
+        child = 2 * (child + 1)
+        if keys[first + child] < keys[first + child - 1]:
+            child -= 1
+        keys[first + hole], items[first + hole] = keys[first + child], items[first + child]
+        hole = child
+    if length % 2 == 0 and child == (length - 2) // 2:
+        child = 2 * (child + 1)
+        keys[first + hole], items[first + hole] = keys[first + child - 1], items[first + child - 1]
+        hole = child - 1
+    parent = (hole - 1) // 2
+    while hole > top and keys[first + parent] < key:
+        keys[first + hole], items[first + hole] = keys[first + parent], items[first + parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    keys[first + hole], items[first + hole] = key, item

@@ -1,0 +1,81 @@
+"""libstdc++'s unstable sorts replayed (_kernels/std_sort.py): correct sorts and selections on their own, and the very
+orders PyTorch's CPU sort, topk and mode leave tied values in."""
+import numpy as np
+import pytest
+
+from torchless._kernels import std_sort
+
+
+def tied_rows(seed, count=150, longest=400):
+    """Rows of few distinct values (so many ties), some with NaNs and signed zeros, of assorted dtypes."""
+    rng = np.random.default_rng(seed)
+    for trial in range(count):
+        n = int(rng.integers(1, longest))
+        row = rng.integers(-2, int(rng.integers(-1, 4)), n).astype(rng.choice([np.float32, np.float64, np.int64]))
+        if row.dtype.kind == "f" and trial % 3 == 0:
+            row[rng.random(n) < 0.1] = np.nan
+        if row.dtype.kind == "f" and trial % 5 == 0:
+            row[row == 0] = -0.0
+        yield row
+
+
+def sort_keys(row):
+    """The values with NaN as +inf: PyTorch's comparators put NaN above every number (first when descending)."""
+    return np.where(np.isnan(row), np.inf, row) if row.dtype.kind == "f" else row
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_order_sorts(descending):
+    for row in tied_rows(0):
+        order = std_sort.sort_order(row, descending)
+        assert sorted(order.tolist()) == list(range(row.size))
+        keys = sort_keys(row[order])
+        assert np.all(keys[1:] <= keys[:-1]) if descending else np.all(keys[1:] >= keys[:-1])
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("sorted_", [True, False])
+def test_topk_order_selects_the_k_extremes(largest, sorted_):
+    for row in tied_rows(1, count=60):
+        for k in {0, 1, min(3, row.size), row.size // 2, row.size}:
+            chosen = std_sort.topk_order(row, k, largest, sorted_)
+            assert len(set(chosen.tolist())) == k
+            keys = sort_keys(row)
+            expected = np.sort(keys)[::-1][:k] if largest else np.sort(keys)[:k]
+            np.testing.assert_array_equal(np.sort(keys[chosen]), np.sort(expected))
+            if sorted_:
+                picked = keys[chosen]
+                assert np.all(picked[1:] <= picked[:-1]) if largest else np.all(picked[1:] >= picked[:-1])
+
+
+def test_mode_index_points_at_the_smallest_most_frequent_value():
+    for row in tied_rows(2, count=60):
+        if row.dtype.kind == "f" and np.isnan(row).any():
+            continue  # (NaN breaks the comparator's ordering; PyTorch's answer is checked below)
+        values, counts = np.unique(row, return_counts=True)
+        assert row[std_sort.mode_index(row)] == values[np.argmax(counts)]
+
+
+def test_heapsort_sorts():
+    """Introsort's fallback past its depth limit: partial_sort over the whole range."""
+    keys = [(i * 7919) % 61 for i in range(1024)]
+    items = list(range(1024))
+    expected = sorted(zip(keys, items))
+    std_sort.partial_sort(keys, items, len(keys))
+    assert keys == sorted(keys)
+    assert sorted(zip(keys, items)) == expected  # the pairs moved together
+
+
+def test_orders_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    for row in tied_rows(3, count=120):
+        tensor = torch.from_numpy(row)
+        for descending in (False, True):
+            np.testing.assert_array_equal(std_sort.sort_order(row, descending),
+                                          torch.sort(tensor, descending=descending)[1].numpy())
+        for k in {1, min(2, row.size), row.size // 3, row.size}:
+            for largest in (True, False):
+                for sorted_ in (True, False):
+                    np.testing.assert_array_equal(std_sort.topk_order(row, k, largest, sorted_),
+                                                  torch.topk(tensor, k, largest=largest, sorted=sorted_)[1].numpy())
+        assert std_sort.mode_index(row) == int(torch.mode(tensor)[1])
