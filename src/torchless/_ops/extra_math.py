@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype, _parser_errors
+from .._kernels import std_sort
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, saved_result
 from . import arithmetic, indexing, math_methods
@@ -821,7 +822,7 @@ def _nanmedian_index(rows):
 
 def mode(self, dim=-1, keepdim=False):
     """``(values, indices)``: the most frequent value along ``dim`` (the smallest among equally frequent
-    ones) and the index of its last occurrence."""
+    ones) and the index PyTorch's std::sort of (value, index) pairs leaves last among its copies."""
     a = self._data
     axis = _reduce_dim(self, dim, keepdim, "mode")
     _check_reduced_size(self, axis, "mode")
@@ -832,9 +833,7 @@ def mode(self, dim=-1, keepdim=False):
     flat = rows.reshape(-1, rows.shape[-1])
     indices = np.empty(flat.shape[0], np.int64)
     for i, row in enumerate(flat):
-        values, inverse, counts = np.unique(row, return_inverse=True, return_counts=True)
-        best = np.argmax(counts)  # the first of the most frequent: the smallest value
-        indices[i] = np.flatnonzero(inverse.reshape(-1) == best)[-1]
+        indices[i] = std_sort.mode_index(row)
     index = np.expand_dims(indices.reshape(rows.shape[:-1]), axis)
     return _RETURN_TYPES["mode"](*_selected(self, axis, index, keepdim, "ModeBackward0", dim))
 
