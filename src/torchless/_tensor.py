@@ -254,6 +254,11 @@ class layout:
 strided, sparse_coo = layout("strided"), layout("sparse_coo")
 
 
+# What PyTorch's t[key] = value takes for a number: Python's (NumPy's float64 and complex128 subclass them) and
+# NumPy's integers; NumPy's other floats and its bool are refused ("can't assign a numpy.float32 to ...").
+_ASSIGNABLE_SCALARS = (int, float, complex, np.integer)
+
+
 def _shape_arg(args, name="size", arg="size", overloads=None):
     """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``), with PyTorch's TypeErrors
     (for no sizes at all too: ``reshape()``; ``reshape(())`` is the 0-d shape). ``overloads``: the schemas of
@@ -3035,15 +3040,16 @@ class Tensor:
     def __setitem__(self, key, value):
         if isinstance(value, Tensor):
             value_t = value
-        elif isinstance(value, (numbers.Number, np.bool_)):
-            if isinstance(value, int) and not -2**63 <= value < 2**63:  # PyTorch reads an assigned int as int64
+        elif isinstance(value, _ASSIGNABLE_SCALARS):
+            if isinstance(value, (int, np.integer)) and not -2**63 <= value < 2**63:  # read as an int64
                 raise ValueError("Overflow when unpacking long long")
             # Range-checked like a fill value (uint8 takes -1 as 255, refuses 300), not wrapped like an operand.
             value_t = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype, check_half=False),
                                               self._data.dtype))
         else:
-            kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
-            raise TypeError(f"can't assign a {kind} to a {self.type()}")
+            from .nn._functional._args import _tp_name
+
+            raise TypeError(f"can't assign a {_tp_name(value)} to a {self.type()}")
         if isinstance(key, bool):  # (a NumPy bool is refused, as the key is read below)
             # A lone bool is no mask here: PyTorch does nothing for False and copies into t.unsqueeze(0) for True
             # (a view, converting the value's dtype), though t[True] reads through a mask.

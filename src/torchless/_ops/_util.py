@@ -138,3 +138,21 @@ def broadcast_error(shape_a, shape_b):
             return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
                                 f"non-singleton dimension {i}")
     return None
+
+
+
+def _tie_keeps_first(dtype):
+    return not np.signbit(np.maximum(np.zeros(1, dtype), np.full(1, -0.0, dtype))[0])
+
+
+# The dtypes whose NumPy maximum and minimum answer a tie (-0.0 against 0.0) with their first operand: the plain
+# loops' (float16, longdouble); the SIMD ones (float32, float64) answer with their second. PyTorch's clamp and relu
+# keep the input there; found by trying, once.
+TIE_KEEPS_FIRST = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64, np.longdouble)
+                            if _tie_keeps_first(t))
+
+
+def keeping_input_on_tie(ufunc, bound, a, **kwargs):
+    """``ufunc`` (np.maximum or np.minimum) of the bound and the array ``a``, answering a tie with ``a``'s element:
+    clamp(-0.0, min=0.0) is -0.0, as in PyTorch."""
+    return ufunc(a, bound, **kwargs) if a.dtype in TIE_KEEPS_FIRST else ufunc(bound, a, **kwargs)
