@@ -3509,11 +3509,17 @@ class Tensor:
         if self._data.dtype.kind == "c":
             raise error(message)
 
-    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    def uniform_(self, *bounds, generator=None, **named):
+        """Fill with draws from [from, to) (``uniform_(from=0, to=1)``)."""
         from .random import draw_values, stream
 
+        if named or generator is not None or len(bounds) > 2 or not all(type(b) in (float, int) for b in bounds):
+            parsed = _parser_errors.parse("uniform_", ("float from=0, float to=1, *, Generator? generator=None",),
+                                          bounds, {**named, "generator": generator})
+            bounds, generator = (parsed["from"], parsed["to"]), parsed["generator"]
+        a, b = bounds + (0.0, 1.0)[len(bounds):]
         self._no_kernel_for("biu", "check_uniform_bounds")  # (dispatched on the dtype before the kernel, empty or not)
-        check_uniform_bounds(a, b)
+        check_uniform_bounds(a, b, self._data.dtype)
         values = draw_values(stream(generator).uniform, self._data.shape, self._data.dtype, a, b)
         return self._overwrite(values, "UniformBackward0")
 
@@ -3521,7 +3527,7 @@ class Tensor:
         from .random import draw_values, stream
 
         self._check_random_fill("normal_kernel_cpu")
-        if std < 0:  # :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
+        if not std >= 0:  # (NaN too) :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         if self._data.dtype.kind == "c":  # each part's spread, as in PyTorch
             std = std / math.sqrt(2)
@@ -3902,10 +3908,19 @@ def result_dtype(a, a_has_dims, b, b_has_dims):
     return _promote(a, b)
 
 
-def check_uniform_bounds(a, b):
-    """PyTorch's refusal of an inverted range, its numbers printed as C++ streams print doubles."""
+def check_uniform_bounds(a, b, np_dtype=None):
+    """PyTorch's refusal of an inverted range, and for a float ``np_dtype`` of bounds outside its range (NaN and inf
+    too) or of a range wider than its largest value; numbers printed as C++ streams print doubles."""
+    largest = _dtype.FLOAT_MAX.get(np_dtype)
+    if largest is not None:
+        for name, bound in (("from", a), ("to", b)):
+            if not -largest <= bound <= largest:
+                raise RuntimeError(f"{name} is out of bounds for {_dtype.CPP_SCALAR_NAMES[np_dtype.name]}")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
+    if largest is not None and b - a > largest:
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{_dtype.from_numpy_dtype(np_dtype).scalar_name}>"
+                           f"::max(), but found to={b:g} and from={a:g} which result in to-from to exceed the limit")
 
 
 # PyTorch's TORCH_WARN_ONCE texts for x.T off matrices, with ATen's source location: once per process each,
