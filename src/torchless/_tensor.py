@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _dtype, _memory_format, _parser_errors
 from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
-from ._ops._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, scan_axis
+from ._ops._util import broadcast_error, every_dim_if_empty, is_int_argument, normalize_dim, normalize_dims, scan_axis
 from ._size import Size
 from .autograd import grad_mode
 from .autograd.graph import records, root_gradient, run_backward
@@ -259,13 +259,14 @@ strided, sparse_coo = layout("strided"), layout("sparse_coo")
 _ASSIGNABLE_SCALARS = (int, float, complex, np.integer)
 
 
-def _shape_arg(args, name="size", arg="size", overloads=None):
+def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]"):
     """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``), with PyTorch's TypeErrors
     (for no sizes at all too: ``reshape()``; ``reshape(())`` is the 0-d shape). ``overloads``: the schemas of
-    ``name`` when it has more than the one taking ``int[] arg``, for PyTorch's message listing them."""
+    ``name`` when it has more than the one taking ``kind arg``, for PyTorch's message listing them; ``kind``:
+    "int[]" for dims (permute's, which read a bool tensor as 1), "SymInt[]" for sizes (which refuse it)."""
     if args and all(type(a) is int for a in args):  # the common case, without the parser's slow checks
         return args
-    return tuple(_parser_errors.parse(name, overloads or (f"int[] {arg}",), args)[arg])
+    return tuple(_parser_errors.parse(name, overloads or (f"{kind} {arg}",), args)[arg])
 
 
 def _infer_shape(shape, numel):
@@ -669,7 +670,7 @@ class Tensor:
         """The shape as a ``torchless.Size``, or the length of dimension ``dim``."""
         if dim is None:
             return Size(self._data.shape)
-        if isinstance(dim, (bool, np.bool_)) or not hasattr(dim, "__index__"):
+        if dim.__class__ is not int and not is_int_argument(dim):
             raise _parser_errors.wrong_type("size", "dim", 1, dim, "int")
         if not self._data.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
@@ -2639,7 +2640,7 @@ class Tensor:
                                        dim=dim, new_axis=axis)
 
     def permute(self, *dims):
-        dims = _shape_arg(dims, "permute", "dims")
+        dims = _shape_arg(dims, "permute", "dims", kind="int[]")
         ndim = self._data.ndim
         if len(dims) != ndim:
             raise RuntimeError(
@@ -2874,7 +2875,11 @@ class Tensor:
         """``length`` elements along ``dim`` from ``start`` on (a negative start counts from the end)."""
         if type(dim) is not int or type(start) is not int or type(length) is not int:
             parsed = _parser_errors.method_arguments("narrow", (dim, start, length))
-            dim, start, length = parsed["dim"], operator.index(parsed["start"]), parsed["length"]
+            dim, start, length = parsed["dim"], parsed["start"], parsed["length"]
+            if isinstance(start, Tensor):  # (the overload taking a tensor start wants a 0-d integer one)
+                if start._data.ndim or start._data.dtype.kind not in "iu":
+                    raise RuntimeError("start must be an 0-dim integral Tensor.")
+            start = operator.index(start)
         if not self._data.ndim:
             raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         if length < 0:
