@@ -568,6 +568,39 @@ def method_arguments(name, args, kwargs=None):
         raise error from None  # (the call as written passes, as it never should: the method's reading stands)
 
 
+def method_binding_error(name, args, kwargs, error):
+    """PyTorch's TypeError for a call of the Tensor method ``name`` whose Python signature refused ``args`` and
+    ``kwargs`` (``error``, Python's): its parser's for the methods whose overloads are listed here, else Python's
+    message as the parser words it (self not counted, no "Tensor." prefix)."""
+    if name in METHOD_OVERLOADS:
+        try:
+            parse(name, METHOD_OVERLOADS[name], args, kwargs)
+        except TypeError as parsed:
+            return parsed
+    return TypeError(_parser_wording(str(error)))
+
+
+def _parser_wording(text):
+    """Python's "Tensor.size() takes from 1 to 2 positional arguments but 3 were given" as PyTorch's parser words
+    it: "size() takes from 0 to 1 positional arguments but 2 were given"."""
+    text = re.sub(r"^\w+\.(?=\w+\(\))", "", text)
+    counts = re.match(r"^(\w+\(\) takes )(from (\d+) to (\d+)|(\d+)) positional arguments? but (\d+) (?:was|were) given$",
+                      text)
+    if counts:
+        name, given = counts[1], int(counts[6]) - 1
+        most = int(counts[4] or counts[5]) - 1
+        taken = f"from {int(counts[3]) - 1} to {most}" if counts[3] else str(most)
+        return f"{name}{taken} positional argument{'' if taken == '1' else 's'} but {given} " \
+               f"{'was' if given == 1 else 'were'} given"
+    missing = re.match(r"^(\w+\(\)) missing (\d+) required positional arguments?: (.*)$", text)
+    if missing:
+        names = re.findall(r"'(\w+)'", missing[3])
+        plural = "s" if len(names) == 1 else ""  # (inverted, as in PyTorch's message)
+        return f"{missing[1]} missing {len(names)} required positional argument{plural}: " + \
+               ", ".join(f'"{n}"' for n in names)
+    return text
+
+
 def method_error(name, args, kwargs=None):
     """The TypeError PyTorch's parser raises for a call of the Tensor method ``name`` that torchless's quick
     checks refused, or None where the parser would take it (the caller's own error then stands)."""

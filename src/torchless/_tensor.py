@@ -259,14 +259,15 @@ strided, sparse_coo = layout("strided"), layout("sparse_coo")
 _ASSIGNABLE_SCALARS = (int, float, complex, np.integer)
 
 
-def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]"):
-    """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``), with PyTorch's TypeErrors
-    (for no sizes at all too: ``reshape()``; ``reshape(())`` is the 0-d shape). ``overloads``: the schemas of
-    ``name`` when it has more than the one taking ``kind arg``, for PyTorch's message listing them; ``kind``:
-    "int[]" for dims (permute's, which read a bool tensor as 1), "SymInt[]" for sizes (which refuse it)."""
-    if args and all(type(a) is int for a in args):  # the common case, without the parser's slow checks
+def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]", keywords=None):
+    """Sizes given as ints (``view(2, 3)``), as one sequence (``view((2, 3))``) or by keyword (``keywords``:
+    ``reshape(shape=(2, 3))``), with PyTorch's TypeErrors (for no sizes at all too: ``reshape()``; ``reshape(())``
+    is the 0-d shape). ``overloads``: the schemas of ``name`` when it has more than the one taking ``kind arg``, for
+    PyTorch's message listing them; ``kind``: "int[]" for dims (permute's, which read a bool tensor as 1),
+    "SymInt[]" for sizes (which refuse it)."""
+    if not keywords and args and all(type(a) is int for a in args):  # the common case, without the parser
         return args
-    return tuple(_parser_errors.parse(name, overloads or (f"{kind} {arg}",), args)[arg])
+    return tuple(_parser_errors.parse(name, overloads or (f"{kind} {arg}",), args, keywords)[arg])
 
 
 def _infer_shape(shape, numel):
@@ -2543,11 +2544,16 @@ class Tensor:
                                        f"{stride}")
         return self._as_view(Tensor._wrap(a.view(target)))
 
-    def view(self, *shape):
-        if len(shape) != 1 or type(shape[0]) is not int:
-            if len(shape) == 1 and _dtype.is_argument(shape[0]):
+    def view(self, *shape, **keywords):
+        """A tensor sharing this one's memory with the shape ``shape`` (one size may be -1), or its bytes read as
+        ``dtype`` (``view(dtype)``)."""
+        if keywords or len(shape) != 1 or type(shape[0]) is not int:
+            if len(shape) == 1 and not keywords and _dtype.is_argument(shape[0]):
                 return self._view_as_dtype(shape[0])
-            shape = _shape_arg(shape, "view", overloads=_parser_errors.METHOD_OVERLOADS["view"])
+            parsed = _parser_errors.parse("view", _parser_errors.METHOD_OVERLOADS["view"], shape, keywords)
+            if "dtype" in parsed:  # view(dtype=...)
+                return self._view_as_dtype(parsed["dtype"])
+            shape = tuple(parsed["size"])
         shape = _infer_shape(shape, self._data.size)
         if not self._data.flags.c_contiguous:
             try:
@@ -2566,8 +2572,8 @@ class Tensor:
             raise _parser_errors.not_tensor("view_as", "other", 1, other)
         return self.view(other.shape)
 
-    def reshape(self, *shape):
-        shape = _infer_shape(_shape_arg(shape, "reshape", "shape"), self._data.size)
+    def reshape(self, *shape, **keywords):
+        shape = _infer_shape(_shape_arg(shape, "reshape", "shape", keywords=keywords), self._data.size)
         return shape_ops.Reshape.apply(self, shape=shape, name=None)  # (the node named as PyTorch's reshape's)
 
     def reshape_as(self, other):
@@ -2639,8 +2645,8 @@ class Tensor:
         return shape_ops.Reshape.apply(self, shape=shape[:axis] + (1,) + shape[axis:], name="UnsqueezeBackward0",
                                        dim=dim, new_axis=axis)
 
-    def permute(self, *dims):
-        dims = _shape_arg(dims, "permute", "dims", kind="int[]")
+    def permute(self, *dims, **keywords):
+        dims = _shape_arg(dims, "permute", "dims", kind="int[]", keywords=keywords)
         ndim = self._data.ndim
         if len(dims) != ndim:
             raise RuntimeError(
@@ -2677,8 +2683,9 @@ class Tensor:
         # (a view even of a 0-d or 1-d tensor, as PyTorch's: not the tensor itself)
         return shape_ops.Permute.apply(self, axes=tuple(range(self._data.ndim))[::-1], kind="T")
 
-    def expand(self, *sizes):
-        sizes = _shape_arg(sizes, "expand")
+    def expand(self, *sizes, **keywords):
+        # (PyTorch's implicit=True only marks the expansion for its tracer)
+        sizes = _shape_arg(sizes, "expand", overloads=("SymInt[] size, *, bool implicit=False",), keywords=keywords)
         ndim = self._data.ndim
         if len(sizes) < ndim:
             # (PyTorch prints a bool tensor by its backend type name, the others by their legacy tensor type)
@@ -2709,8 +2716,8 @@ class Tensor:
             raise _parser_errors.method_error("expand_as", (other,))
         return self.expand(other.shape)
 
-    def repeat(self, *sizes):
-        sizes = _shape_arg(sizes, "repeat", "repeats")
+    def repeat(self, *sizes, **keywords):
+        sizes = _shape_arg(sizes, "repeat", "repeats", keywords=keywords)
         if len(sizes) < self._data.ndim:
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
                                "tensor")
@@ -3610,11 +3617,11 @@ class Tensor:
         return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     # (device, layout and pin_memory as PyTorch's factories take them: the CPU, strided, unpinned)
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return _new_filled(self, size, 0, dtype, requires_grad, "new_zeros", device, pin_memory)
+    def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _new_filled(self, sizes, 0, dtype, requires_grad, "new_zeros", device, pin_memory, size)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return _new_filled(self, size, 1, dtype, requires_grad, "new_ones", device, pin_memory)
+    def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _new_filled(self, sizes, 1, dtype, requires_grad, "new_ones", device, pin_memory, size)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
                  pin_memory=False):
@@ -3622,8 +3629,8 @@ class Tensor:
             raise _parser_errors.wrong_type("new_full", "size", 1, size, "tuple of ints")
         return _new_filled(self, (size,), fill_value, dtype, requires_grad, "new_full", device, pin_memory)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return _new_filled(self, size, 0, dtype, requires_grad, "new_empty", device, pin_memory)
+    def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _new_filled(self, sizes, 0, dtype, requires_grad, "new_empty", device, pin_memory, size)
 
     def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
                           pin_memory=False):
@@ -3665,7 +3672,8 @@ def _to_arguments_fit(args, kwargs):
     return dtypes <= 1
 
 
-def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False):
+def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False, keyword_size=None):
+    """``keyword_size``: the size given by keyword (``new_zeros(size=(2, 3))``), else None."""
     from ._creation import check_pin_memory
 
     if device is not None:
@@ -3676,7 +3684,7 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
 
         raise TypeError(f"new_full(): argument 'fill_value' (position 2) must be Number, not {_tp_name(value)}")
     np_dtype = like._data.dtype if dtype is None else _dtype.argument(dtype, name)
-    shape = _shape_arg(size, name)
+    shape = _shape_arg(size, name, keywords=None if keyword_size is None else {"size": keyword_size})
     for n in shape:
         if n < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
@@ -4054,10 +4062,13 @@ _complex_ops.install(Tensor)  # complex tensors' real, imag, angle and conj
 # In-place shape changes, comparisons and logical ops, more random fills, index_put/put/scatter_reduce, as_strided.
 inplace.install(Tensor)
 
-# Last, once every method is on the class: NumPy's keyword names (axis=, keepdims=) as PyTorch's parser takes them.
+# Last, once every method is on the class: NumPy's keyword names (axis=, keepdims=) as PyTorch's parser takes them,
+# and its TypeErrors for calls those methods (and the ones marked parser_arity) cannot bind.
 from . import _numpy_names  # noqa: E402
 
-_numpy_names.install_methods(Tensor)
+for _name in ("transpose", "flatten", "type"):
+    getattr(Tensor, _name).parser_arity = True
+_numpy_names.install_methods(Tensor, _parser_errors.method_binding_error)
 
 
 def name_methods(cls):
