@@ -132,8 +132,8 @@ _EXTREMUM_FUNCTION = ("Tensor input, *, Tensor out = None", "Tensor input, Tenso
 def extremum_arguments(name, args, kwargs, function=False):
     """A ``max``/``min`` call off the fast path, as PyTorch parses it: ``('other', tensor)`` for the elementwise
     overload, ``('dim', dim, keepdim)`` for the reduction, or PyTorch's TypeError."""
+    from ._ops._util import is_int_argument
     from ._tensor import Tensor
-    from .nn._functional._args import Param, Signature, _is_index
 
     overloads = _EXTREMUM_FUNCTION if function else _EXTREMUM_METHOD
     shown_args = args
@@ -146,15 +146,14 @@ def extremum_arguments(name, args, kwargs, function=False):
         (key, value), = kwargs.items() if kwargs else (("", args[0]),)
         if key in ("", "other") and isinstance(value, Tensor):
             return ("other", value)
-        if key in ("", "dim") and _is_index(value):
+        if key in ("", "dim") and is_int_argument(value):
             return ("dim", operator.index(value), False)
     elif count == 2 and not function:  # only the reduction takes two: its own message
-        signature = Signature(name, [Param("dim", "int"), Param("keepdim", "bool", "False", False)], 0)
-        bound = signature.convert(signature.bind(args, kwargs, raise_errors=True))
-        return ("dim", bound["dim"], bound["keepdim"])
+        parsed = parse(name, ("int dim, bool keepdim=False",), args, kwargs)
+        return ("dim", parsed["dim"], parsed["keepdim"])
     elif count == 2 and set(kwargs) <= {"dim", "keepdim"} and len(args) <= 2:
         values = dict(zip(("dim", "keepdim"), args), **kwargs)
-        if len(values) == 2 and _is_index(values["dim"]) and isinstance(values["keepdim"], bool):
+        if len(values) == 2 and is_int_argument(values["dim"]) and isinstance(values["keepdim"], bool):
             return ("dim", operator.index(values["dim"]), values["keepdim"])
     raise invalid_combination(name, overloads, shown_args, kwargs)
 
@@ -162,14 +161,8 @@ def extremum_arguments(name, args, kwargs, function=False):
 def arg_extremum_arguments(name, args, kwargs, function=False):
     """``argmax``/``argmin``'s one signature ``(int? dim = None, bool keepdim = False)``: (dim, keepdim) or
     PyTorch's TypeError."""
-    from .nn._functional._args import Param, Signature
-
-    params = [Param("dim", "int?", "None", None), Param("keepdim", "bool", "False", False)]
-    if function:
-        params.insert(0, Param("input", "Tensor"))
-    signature = Signature(name, params, 0)
-    bound = signature.convert(signature.bind(args, kwargs, raise_errors=True))
-    return bound["dim"], bound["keepdim"]
+    parsed = parse(name, (f"{'Tensor input, ' if function else ''}int? dim=None, bool keepdim=False",), args, kwargs)
+    return parsed["dim"], parsed["keepdim"]
 
 
 # ---------------------------------------------------------------------------- where, pow, remainder, fmod
@@ -511,6 +504,8 @@ FUNCTION_OVERLOADS = {
     "prod": ("Tensor input, *, dtype? dtype=None",
              "Tensor input, int dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
     "squeeze": ("Tensor input", "Tensor input, int dim", "Tensor input, int[] dim"),
+    "permute": ("Tensor input, int[] dims",),
+    "narrow": ("Tensor input, int dim, Tensor start, SymInt length", "Tensor input, int dim, SymInt start, SymInt length"),
     **{name: ("Tensor input, Tensor? min=None, Tensor? max=None, *, Tensor? out=None",
               "Tensor input, Number? min=None, Number? max=None, *, Tensor? out=None") for name in ("clamp", "clip")},
     **{name: (f"Tensor input, int[1]? dim, bool unbiased=True, bool keepdim=False{out}",

@@ -466,6 +466,9 @@ def _index_key(key, subscript=False):
         return key.astype(np.int64) if key.ndim or not subscript else int(key)
     if isinstance(key, list):
         return _list_index(key)
+    if subscript and not isinstance(key, (int, slice, np.ndarray, np.generic, str)) and key is not None and \
+            key is not Ellipsis and hasattr(type(key), "__index__"):
+        return operator.index(key)  # (any object __index__ converts selects as its int does)
     return key
 
 

@@ -5,7 +5,7 @@ from .._kernels.blas import matmul as _blas_matmul
 from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
                                      strides)
-from ._util import broadcast_error, keeping_input_on_tie, unbroadcast, unbroadcast_tensor
+from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
 
 
 class Add(Node):
@@ -420,11 +420,8 @@ class ClampTensor(Node):
         low, high = (bounds[0], None) if node == "ClampMinBackward1" else \
             (None, bounds[0]) if node == "ClampMaxBackward1" else bounds
         self.a, self.low, self.high = a, low, high
-        if a.dtype.kind != "f":
-            out = a if low is None else np.maximum(a, low)
-            return out if high is None else np.minimum(out, high)
-        out = a if low is None else keeping_input_on_tie(np.maximum, low, a)  # (-0.0 kept, as PyTorch does)
-        return out if high is None else keeping_input_on_tie(np.minimum, high, out)
+        out = a if low is None else np.maximum(a, low)
+        return out if high is None else np.minimum(out, high)
 
     def _masks(self):
         """(input, where it gets the gradient) for each input in order (an input None needs none)."""
