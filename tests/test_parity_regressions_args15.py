@@ -48,12 +48,14 @@ DIMS = ["x.unsqueeze(V)", "x.flatten(V)", "x.flatten(0, V)", "x.transpose(V, 0)"
         "torch.flatten(x, V)", "x.sum(V)", "x.sum(dim=V)", "x.sum((0, V))", "x.mean(V)", "x.argmax(V)", "x.max(V)",
         "x[V]", "x[0, V]"]
 NARROW = ["x.narrow(0, V, 1)", "x.narrow(0, 0, V)", "torch.narrow(x, 0, V, 1)"]
+OTHERS = ["x.diagonal(V)", "x.diagonal(0, V)", "x.roll(V, 0)", "x.roll(1, V)", "x.split(V, 1)", "torch.eye(V * 2)",
+          "torch.randperm(V * 3).shape"]
 VALUES = ["t0", "t1", "t11", "tb", "tf", "tm", "np.int64(1)", "np.int32(1)", "np.array(1)", "np.float64(1.)",
           "np.bool_(True)", "True", "1.0", "I()", "torch.tensor(1, dtype=torch.uint8)"]
 
 
 @pytest.mark.parametrize("value", VALUES)
-@pytest.mark.parametrize("template", SIZES + DIMS + NARROW)
+@pytest.mark.parametrize("template", SIZES + DIMS + NARROW + OTHERS)
 def test_integer_tensors_and_numpy_integers_as_sizes_and_dims(template, value):
     _assert_as_torch(template.replace("V", value))
 
@@ -117,7 +119,8 @@ ARITY = ["x.view()", "x.reshape()", "x.permute()", "x.expand()", "x.repeat()", "
          "x.view('a')", "x.reshape('a')", "x.permute('a')", "x.expand('a')", "x.repeat('a')",
          "x.transpose('a', 0)", "x.squeeze('a')", "x.unsqueeze('a')", "x.flatten('a')", "x.sum('a')",
          "x.mean('a')", "x.max('a')", "x.argmax('a')", "x.size('a')", "x.to('a')", "x.type('a')",
-         "x.flatten(0, start_dim=1)", "x.unsqueeze(0, dim=1)", "x.narrow(0, 1)", "x.select(0)"]
+         "x.flatten(0, start_dim=1)", "x.unsqueeze(0, dim=1)", "x.narrow(0, 1)", "x.select(0)", "x.roll()",
+         "x.roll(1, foo=2)", "x.diagonal(0, 0, 1, 2)", "x.diagonal(foo=1)"]
 
 
 @pytest.mark.parametrize("code", ARITY)

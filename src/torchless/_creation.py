@@ -10,6 +10,7 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from . import _dtype, _memory_format, _parser_errors
+from ._ops._util import is_index_argument
 from ._tensor import Tensor, _promote, _require_cpu, _shape_arg, _warn_from_user_code
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .random import draw_values, stream
@@ -103,14 +104,14 @@ def _memory_keywords(factory):
 _FACTORY_KEYWORDS = ("Tensor? out=None, dtype? dtype=None, layout? layout=None, device? device=None, "
                      "bool pin_memory=False, bool requires_grad=False")
 _RANDOM_OVERLOADS = (f"SymInt[] size, *, Generator? generator, {_FACTORY_KEYWORDS}", f"SymInt[] size, *, {_FACTORY_KEYWORDS}")
-_EYE_OVERLOADS = (f"int n, *, {_FACTORY_KEYWORDS}", f"int n, int m, *, {_FACTORY_KEYWORDS}")
+_EYE_OVERLOADS = (f"SymInt n, *, {_FACTORY_KEYWORDS}", f"SymInt n, SymInt m, *, {_FACTORY_KEYWORDS}")
 _RANDINT_OVERLOADS = tuple(f"{bounds}, SymInt[] size, *, {generator}{_FACTORY_KEYWORDS}"
                            for bounds in ("int high", "int low, int high") for generator in ("Generator? generator, ", ""))
 _LINSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, *, {_FACTORY_KEYWORDS}"
                             for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
 _LOGSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, float base=10.0, *, {_FACTORY_KEYWORDS}"
                             for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
-_RANDPERM_SCHEMAS = (f"int n, *, Generator? generator, {_FACTORY_KEYWORDS}", f"int n, *, {_FACTORY_KEYWORDS}")
+_RANDPERM_SCHEMAS = (f"SymInt n, *, Generator? generator, {_FACTORY_KEYWORDS}", f"SymInt n, *, {_FACTORY_KEYWORDS}")
 _ARANGE_OVERLOADS = (f"Number end, *, {_FACTORY_KEYWORDS}", f"Number start, Number end, *, {_FACTORY_KEYWORDS.removeprefix('Tensor? out=None, ')}",
                      f"Number start, Number end, Number step=1, *, {_FACTORY_KEYWORDS}")
 _NO_SIZE = object()  # the size given as ints rather than by keyword
@@ -713,15 +714,12 @@ _RANDPERM_OVERLOADS = (
 
 
 def _randperm_n(n, keywords):
-    """randperm's ``n`` as an int (a Python or NumPy integer, an integral 0-d tensor), or PyTorch's TypeError: a
-    float n (random_split's lengths given as 5.0) would otherwise fail deep inside NumPy. ``keywords`` are the
-    keyword arguments given (not None): with some, PyTorch reports the call against both overloads."""
-    if isinstance(n, Tensor):
-        integral = n.dim() == 0 and n._data.dtype.kind in "iu"
-    else:
-        integral = not isinstance(n, (bool, np.bool_)) and isinstance(n, numbers.Integral)
-    if integral:
-        return int(n)
+    """randperm's ``n`` as an int (what __index__ converts, as a SymInt: a one-element integer tensor of any rank
+    too), or PyTorch's TypeError: a float n (random_split's lengths given as 5.0) would otherwise fail deep inside
+    NumPy. ``keywords`` are the keyword arguments given (not None): with some, PyTorch reports the call against both
+    overloads."""
+    if is_index_argument(n):
+        return operator.index(n)
     if not keywords:
         raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {_type_name(n)}")
     from .nn._functional._keyword_order import unordered_map_order

@@ -372,6 +372,8 @@ class _Schema:
                 raise RuntimeError(f"PyList_Check(arg) INTERNAL ASSERT FAILED at \"/__w/pytorch/pytorch/torch/csrc/"
                                    f"utils/python_arg_parser.h\":{573 if param.symbolic else 658}, please report a bug "
                                    "to PyTorch. expected tuple or list")
+            if isinstance(value, Tensor):  # (read as it is, a bool one too)
+                return [int(value.item())] * param.list_size
             value = (value,) * param.list_size
         out = []
         for pos, item in enumerate(value, start=1):
@@ -462,6 +464,8 @@ METHOD_OVERLOADS = {
     "moveaxis": ("int source, int destination", "int[] source, int[] destination"),
     "expand_as": ("Tensor other",),
     "flip": ("int[] dims",),
+    "diagonal": ("int offset=0, int dim1=0, int dim2=1",),
+    "roll": ("SymInt[1] shifts, int[1] dims=None",),
     "sum": ("*, dtype? dtype=None", "int[1]? dim, bool keepdim=False, *, dtype? dtype=None"),
     "mean": ("*, dtype? dtype=None", "int[1]? dim, bool keepdim=False, *, dtype? dtype=None"),
     "prod": ("*, dtype? dtype=None", "int dim, bool keepdim=False, *, dtype? dtype=None"),

@@ -2746,12 +2746,18 @@ class Tensor:
         return self.split(-(-n // chunks), dim)
 
     def split(self, split_size_or_sections, dim=0):
-        split_size_or_sections = _int_dim(split_size_or_sections)  # (a 0-d tensor: a split size, as in torch)
+        if isinstance(split_size_or_sections, Tensor):  # PyTorch's Tensor.split reads one element as the size
+            try:
+                split_size_or_sections = int(split_size_or_sections)
+            except ValueError:
+                pass
         if not isinstance(split_size_or_sections, int):  # PyTorch's Tensor.split passes these to split_with_sizes
             split_size_or_sections = _parser_errors.method_arguments(
                 "split_with_sizes", (self, split_size_or_sections, dim))["split_sizes"]
-        elif type(dim) is not int:
-            dim = _parser_errors.method_arguments("split", (self, split_size_or_sections, dim))["dim"]
+        elif type(dim) is not int or type(split_size_or_sections) is not int:  # (a bool size is refused)
+            # (PyTorch's Tensor.split, Python code, passes them on by position whatever the caller wrote)
+            dim = _parser_errors.parse("split", _parser_errors.METHOD_OVERLOADS["split"],
+                                       (self, split_size_or_sections, dim))["dim"]
         if not self._data.ndim:
             raise RuntimeError("split expects at least a 1-dimensional tensor")
         if isinstance(split_size_or_sections, int) and split_size_or_sections < 0:  # before the dim, as PyTorch
@@ -2818,6 +2824,9 @@ class Tensor:
 
     def roll(self, shifts, dims=None):
         """Elements shifted cyclically by ``shifts`` along ``dims`` (without dims: over the flattened tensor)."""
+        if not (_all_ints(shifts) and (dims is None or _all_ints(dims))):
+            parsed = _parser_errors.method_arguments("roll", (shifts, dims))
+            shifts, dims = parsed["shifts"], parsed["dims"]
         shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
         dims = () if dims is None else tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
         if not shifts:
@@ -2977,6 +2986,9 @@ class Tensor:
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
         """The ``offset``-th diagonal of the planes (dim1, dim2) as the last dim (above the main one for offset > 0)."""
+        if type(offset) is not int or type(dim1) is not int or type(dim2) is not int:
+            parsed = _parser_errors.method_arguments("diagonal", (offset, dim1, dim2))
+            offset, dim1, dim2 = parsed["offset"], parsed["dim1"], parsed["dim2"]
         dims = normalize_dim(dim1, self._data.ndim), normalize_dim(dim2, self._data.ndim)
         if dims[0] == dims[1]:
             raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
@@ -3699,12 +3711,9 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
     return out
 
 
-def _int_dim(dim):
-    """An integral 0-d tensor or a NumPy integer given for an int dim as the int (PyTorch's parser reads them so,
-    through ``__index__``)."""
-    if isinstance(dim, Tensor) and not dim._data.ndim and dim._data.dtype.kind in "iu" or isinstance(dim, np.integer):
-        return int(dim)
-    return dim
+def _all_ints(value):
+    """An int, or a tuple or list of ints only: no parser needed."""
+    return type(value) is int or isinstance(value, (tuple, list)) and all(type(v) is int for v in value)
 
 
 def _check_lerp_arguments(name, end, weight):
@@ -4069,7 +4078,7 @@ inplace.install(Tensor)
 # and its TypeErrors for calls those methods (and the ones marked parser_arity) cannot bind.
 from . import _numpy_names  # noqa: E402
 
-for _name in ("transpose", "flatten", "type"):
+for _name in ("transpose", "flatten", "type", "roll", "diagonal"):
     getattr(Tensor, _name).parser_arity = True
 _numpy_names.install_methods(Tensor, _parser_errors.method_binding_error)
 
