@@ -82,11 +82,12 @@ def _renamed(function_name, args, kwargs, accepted):
 
 def install_methods(cls, binding_error=None):
     """Wrap the methods of ``cls`` taking ``dim``/``keepdim``, and those marked ``parser_arity`` (whose wrong
-    arguments ``binding_error`` words as PyTorch's parser does, for all of them)."""
+    arguments ``binding_error`` words as PyTorch's parser does, for all of them). Those marked ``own_keywords``
+    parse their ``**kwargs`` themselves and take no NumPy name (view, reshape: no dim in PyTorch either)."""
     for name, value in list(vars(cls).items()):
         if name.startswith("_") or name in _PYTHON_METHODS or not inspect.isfunction(value):
             continue
-        accepted = _accepted(value, _METHOD_ALIASES, skip_self=True)
+        accepted = {} if getattr(value, "own_keywords", False) else _accepted(value, _METHOD_ALIASES, skip_self=True)
         if accepted or getattr(value, "parser_arity", False):
             setattr(cls, name, _renaming(name, value, accepted, binding_error))
 

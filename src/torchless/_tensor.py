@@ -2550,13 +2550,15 @@ class Tensor:
     def view(self, *shape, **keywords):
         """A tensor sharing this one's memory with the shape ``shape`` (one size may be -1), or its bytes read as
         ``dtype`` (``view(dtype)``)."""
-        if keywords or len(shape) != 1 or type(shape[0]) is not int:
-            if len(shape) == 1 and not keywords and _dtype.is_argument(shape[0]):
-                return self._view_as_dtype(shape[0])
+        if keywords:
             parsed = _parser_errors.parse("view", _parser_errors.METHOD_OVERLOADS["view"], shape, keywords)
             if "dtype" in parsed:  # view(dtype=...)
                 return self._view_as_dtype(parsed["dtype"])
             shape = tuple(parsed["size"])
+        elif len(shape) != 1 or type(shape[0]) is not int:
+            if len(shape) == 1 and _dtype.is_argument(shape[0]):
+                return self._view_as_dtype(shape[0])
+            shape = _shape_arg(shape, "view", overloads=_parser_errors.METHOD_OVERLOADS["view"])
         shape = _infer_shape(shape, self._data.size)
         if not self._data.flags.c_contiguous:
             try:
@@ -4080,6 +4082,8 @@ from . import _numpy_names  # noqa: E402
 
 for _name in ("transpose", "flatten", "type", "roll", "diagonal"):
     getattr(Tensor, _name).parser_arity = True
+for _name in ("view", "reshape", "permute", "expand", "repeat"):  # (unwrapped: their **keywords are sizes' names)
+    getattr(Tensor, _name).own_keywords = True
 _numpy_names.install_methods(Tensor, _parser_errors.method_binding_error)
 
 
