@@ -203,7 +203,8 @@ def test_relu_keeps_minus_zero_without_torch(dtype):
 ASSIGNED = ["x[0] = np.float64(1.5)", "x[0] = np.float32(1.5)", "x[m] = np.int64(2)", "x[0] = np.array(3.)",
             "xi[0] = np.bool_(True)", "xi[0] = np.uint64(2**63)", "xb[0] = np.int64(2)", "x[0] = np.longdouble(1.5)",
             "x[0] = np.str_('a')", "x[0] = np.complex128(1 + 1j)", "x[np.int64(1)] = np.int32(5)",
-            "x[...] = np.float64(2)", "x[0] = np.float16(1.)"]
+            "x[...] = np.float64(2)", "x[0] = np.float16(1.)", "x.fill_(np.array(2.))", "x.fill_(np.array([2.]))",
+            "x.fill_('a')", "x.fill_(None)", "x.fill_(np.float32(2.))", "x.fill_(np.bool_(True))"]
 
 
 @pytest.mark.parametrize("code", ASSIGNED)

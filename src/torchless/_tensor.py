@@ -3521,6 +3521,8 @@ class Tensor:
                 return self.copy_(value)
             value = value._data
         else:  # (PyTorch writes a single element without its range check for half)
+            if not _parser_errors.is_operand(value):  # (a NumPy array, even 0-d, is no Number)
+                raise _parser_errors.invalid_combination("fill_", ("Tensor value", "Number value"), (value,))
             value = _dtype.fill_value(value, self._data.dtype, check_half=self._data.size != 1)
         return self._overwrite(value, "FillBackward2")
 
