@@ -120,7 +120,9 @@ ARITY = ["x.view()", "x.reshape()", "x.permute()", "x.expand()", "x.repeat()", "
          "x.transpose('a', 0)", "x.squeeze('a')", "x.unsqueeze('a')", "x.flatten('a')", "x.sum('a')",
          "x.mean('a')", "x.max('a')", "x.argmax('a')", "x.size('a')", "x.to('a')", "x.type('a')",
          "x.flatten(0, start_dim=1)", "x.unsqueeze(0, dim=1)", "x.narrow(0, 1)", "x.select(0)", "x.roll()",
-         "x.roll(1, foo=2)", "x.diagonal(0, 0, 1, 2)", "x.diagonal(foo=1)"]
+         "x.roll(1, foo=2)", "x.diagonal(0, 0, 1, 2)", "x.diagonal(foo=1)", "x.sum(keepdim=True)",
+         "x.mean(keepdim=True)", "x.sum(keepdim=True, dtype=torch.float64)", "torch.sum(x, keepdim=True)",
+         "x.sum(None, True)", "x.sum(dim=None, keepdim=True)", "torch.zeros(3).fill_(np.array(2.))"]
 
 
 @pytest.mark.parametrize("code", ARITY)

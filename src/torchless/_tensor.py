@@ -254,6 +254,16 @@ class layout:
 strided, sparse_coo = layout("strided"), layout("sparse_coo")
 
 
+class _Omitted:
+    """The default of sum's and mean's dim: PyTorch's overload without dim takes no keepdim."""
+
+    def __repr__(self):
+        return "None"  # (as the signature shows it)
+
+
+_DIM_OMITTED = _Omitted()
+
+
 # What PyTorch's t[key] = value takes for a number: Python's (NumPy's float64 and complex128 subclass them) and
 # NumPy's integers; NumPy's other floats and its bool are refused ("can't assign a numpy.float32 to ...").
 _ASSIGNABLE_SCALARS = (int, float, complex, np.integer)
@@ -1970,14 +1980,18 @@ class Tensor:
             raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name}")
         return dtype.numpy
 
-    def sum(self, dim=None, keepdim=False, dtype=None):
+    def sum(self, dim=_DIM_OMITTED, keepdim=False, dtype=None):
+        if dim is _DIM_OMITTED:
+            dim = _every_dim_unless_keepdim("sum", keepdim, dtype)
         if dtype is not None:
             _refuse_by_position("sum", 2, least=1)  # (dtype is keyword-only)
         axes = _reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
                                    all_dims=dim is None, dims=dim)
 
-    def mean(self, dim=None, keepdim=False, dtype=None):
+    def mean(self, dim=_DIM_OMITTED, keepdim=False, dtype=None):
+        if dim is _DIM_OMITTED:
+            dim = _every_dim_unless_keepdim("mean", keepdim, dtype)
         if dtype is not None:
             _refuse_by_position("mean", 2, least=1)  # (dtype is keyword-only)
         source = self if dtype is None else self.to(dtype)
@@ -3823,6 +3837,14 @@ def _clamp_bounds(min, max, name):
     marked = ", ".join("!Tensor!" if isinstance(b, Tensor) else f"!{type(b).__name__}!" for b in bounds)
     raise _no_overload_matches(name, got, ["(Tensor min = None, Tensor max = None)",
                                            "(Number min = None, Number max = None)"], marked)
+
+
+def _every_dim_unless_keepdim(name, keepdim, dtype):
+    """None (every dim) for a sum or mean called without dim, or PyTorch's TypeError where keepdim was given."""
+    if keepdim is not False:
+        raise _parser_errors.reduction_error(name, None, keepdim, dtype) or TypeError(
+            f"{name}() missing 1 required positional arguments: \"dim\"")
+    return None
 
 
 def _reduced_axes(name, dim, keepdim, ndim, dtype=None, **keywords):
