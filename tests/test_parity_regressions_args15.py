@@ -49,7 +49,8 @@ DIMS = ["x.unsqueeze(V)", "x.flatten(V)", "x.flatten(0, V)", "x.transpose(V, 0)"
         "x[V]", "x[0, V]"]
 NARROW = ["x.narrow(0, V, 1)", "x.narrow(0, 0, V)", "torch.narrow(x, 0, V, 1)"]
 OTHERS = ["x.diagonal(V)", "x.diagonal(0, V)", "x.roll(V, 0)", "x.roll(1, V)", "x.split(V, 1)", "torch.eye(V * 2)",
-          "torch.randperm(V * 3).shape"]
+          "torch.randperm(V * 3).shape", "torch.randint(V * 5, (2,)).shape", "x.movedim((V,), (0,))",
+          "x.count_nonzero(V)", "x.max(V, True)"]
 VALUES = ["t0", "t1", "t11", "tb", "tf", "tm", "np.int64(1)", "np.int32(1)", "np.array(1)", "np.float64(1.)",
           "np.bool_(True)", "True", "1.0", "I()", "torch.tensor(1, dtype=torch.uint8)"]
 

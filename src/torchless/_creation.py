@@ -103,10 +103,12 @@ def _memory_keywords(factory):
 # The keyword arguments of PyTorch's factories, as its parser prints them in "invalid combination" messages
 _FACTORY_KEYWORDS = ("Tensor? out=None, dtype? dtype=None, layout? layout=None, device? device=None, "
                      "bool pin_memory=False, bool requires_grad=False")
-_RANDOM_OVERLOADS = (f"SymInt[] size, *, Generator? generator, {_FACTORY_KEYWORDS}", f"SymInt[] size, *, {_FACTORY_KEYWORDS}")
+_RANDOM_OVERLOADS = (f"SymInt[] size, *, Generator? generator, {_FACTORY_KEYWORDS}",
+                     f"SymInt[] size, *, {_FACTORY_KEYWORDS}")
 _EYE_OVERLOADS = (f"SymInt n, *, {_FACTORY_KEYWORDS}", f"SymInt n, SymInt m, *, {_FACTORY_KEYWORDS}")
 _RANDINT_OVERLOADS = tuple(f"{bounds}, SymInt[] size, *, {generator}{_FACTORY_KEYWORDS}"
-                           for bounds in ("int high", "int low, int high") for generator in ("Generator? generator, ", ""))
+                           for bounds in ("SymInt high", "SymInt low, SymInt high")
+                           for generator in ("Generator? generator, ", ""))
 _LINSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, *, {_FACTORY_KEYWORDS}"
                             for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
 _LOGSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, float base=10.0, *, {_FACTORY_KEYWORDS}"

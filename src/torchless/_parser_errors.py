@@ -350,8 +350,8 @@ class _Schema:
                 value = self._int_list(param, value)
             elif param.kind == "int" and value is not None:
                 if param.symbolic and isinstance(value, Tensor) and value._data.dtype == np.bool_:
-                    raise RuntimeError('scalar.isIntegral( false) INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/torch/'
-                                       'csrc/utils/pybind.cpp":27, please report a bug to PyTorch. ')
+                    raise RuntimeError('scalar.isIntegral( false) INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/'
+                                       'torch/csrc/utils/pybind.cpp":27, please report a bug to PyTorch. ')
                 value = operator.index(value)
             elif param.kind == "float" and value is not None:
                 value = float(value)  # (a bool or a 0-d tensor, as PyTorch's double)
@@ -391,8 +391,8 @@ class _Schema:
 
 _DEFAULT = object()
 # PyTorch's failed check for a bool tensor among the sizes of a SymInt list (view, reshape, zeros, ...)
-_BOOL_SYMINT = ("Expected scalar.isIntegral( false) to be true, but got false.  (Could this error message be improved?  "
-                "If so, please report an enhancement request to PyTorch.)")
+_BOOL_SYMINT = ("Expected scalar.isIntegral( false) to be true, but got false.  (Could this error message be "
+                "improved?  If so, please report an enhancement request to PyTorch.)")
 
 
 def _literal(text):
@@ -509,7 +509,8 @@ FUNCTION_OVERLOADS = {
              "Tensor input, int dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
     "squeeze": ("Tensor input", "Tensor input, int dim", "Tensor input, int[] dim"),
     "permute": ("Tensor input, int[] dims",),
-    "narrow": ("Tensor input, int dim, Tensor start, SymInt length", "Tensor input, int dim, SymInt start, SymInt length"),
+    "narrow": ("Tensor input, int dim, Tensor start, SymInt length",
+               "Tensor input, int dim, SymInt start, SymInt length"),
     **{name: ("Tensor input, Tensor? min=None, Tensor? max=None, *, Tensor? out=None",
               "Tensor input, Number? min=None, Number? max=None, *, Tensor? out=None") for name in ("clamp", "clip")},
     **{name: (f"Tensor input, int[1]? dim, bool unbiased=True, bool keepdim=False{out}",
@@ -583,8 +584,8 @@ def _parser_wording(text):
     """Python's "Tensor.size() takes from 1 to 2 positional arguments but 3 were given" as PyTorch's parser words
     it: "size() takes from 0 to 1 positional arguments but 2 were given"."""
     text = re.sub(r"^\w+\.(?=\w+\(\))", "", text)
-    counts = re.match(r"^(\w+\(\) takes )(from (\d+) to (\d+)|(\d+)) positional arguments? but (\d+) (?:was|were) given$",
-                      text)
+    counts = re.match(r"^(\w+\(\) takes )(from (\d+) to (\d+)|(\d+)) positional arguments? but (\d+) "
+                      r"(?:was|were) given$", text)
     if counts:
         name, given = counts[1], int(counts[6]) - 1
         most = int(counts[4] or counts[5]) - 1

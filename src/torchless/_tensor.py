@@ -14,7 +14,8 @@ import numpy as np
 
 from . import _dtype, _memory_format, _parser_errors
 from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
-from ._ops._util import broadcast_error, every_dim_if_empty, is_int_argument, normalize_dim, normalize_dims, scan_axis
+from ._ops._util import (broadcast_error, every_dim_if_empty, is_index_argument, is_int_argument, list_elements,
+                        normalize_dim, normalize_dims, scan_axis)
 from ._size import Size
 from .autograd import grad_mode
 from .autograd.graph import records, root_gradient, run_backward
@@ -2263,7 +2264,8 @@ class Tensor:
         return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim, dims=shown)
 
     def count_nonzero(self, dim=None, *more):
-        if more:  # the dims as separate ints, as PyTorch's parser takes them for its int[] dim
+        if more or dim.__class__ is not int and not is_int_argument(dim) and is_index_argument(dim):
+            # the dims as separate ints, as PyTorch's parser takes them for its int[] dim (a one-element tensor too)
             dim = _parser_errors.method_arguments("count_nonzero", (dim,) + more)["dim"]
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         axes = _reduced_axes("count_nonzero", dim, False, self._data.ndim)
@@ -2869,8 +2871,11 @@ class Tensor:
             error = _parser_errors.method_error(name, (source, destination))
             if error is not None:
                 raise error
-        src = list(source) if isinstance(source, (tuple, list)) else [source]
-        dst = list(destination) if isinstance(destination, (tuple, list)) else [destination]
+        try:  # (an int list's elements: what __index__ converts, a one-element tensor of any rank too)
+            src = list_elements(source) if isinstance(source, (tuple, list)) else [source]
+            dst = list_elements(destination) if isinstance(destination, (tuple, list)) else [destination]
+        except TypeError as error:
+            raise _parser_errors.method_error(name, (source, destination)) or error from None
         if len(src) != len(dst):
             raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
                                f"same number of dims as destination ({dst} dims)")
@@ -3970,8 +3975,9 @@ def check_uniform_bounds(a, b, np_dtype=None):
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
     if largest is not None and b - a > largest:
-        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{_dtype.from_numpy_dtype(np_dtype).scalar_name}>"
-                           f"::max(), but found to={b:g} and from={a:g} which result in to-from to exceed the limit")
+        limits = f"std::numeric_limits<{_dtype.from_numpy_dtype(np_dtype).scalar_name}>::max()"
+        raise RuntimeError(f"uniform_ expects to-from <= {limits}, but found to={b:g} and from={a:g} which result in "
+                           "to-from to exceed the limit")
 
 
 # PyTorch's TORCH_WARN_ONCE texts for x.T off matrices, with ATen's source location: once per process each,

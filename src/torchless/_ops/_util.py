@@ -122,10 +122,8 @@ def normalize_dims(dim, ndim):
         return tuple(range(ndim))
     if isinstance(dim, (tuple, list)):
         seen = set()
-        if dim and isinstance(dim[0], bool):  # (PyTorch's parser checks the first element as an index: no bool)
-            raise TypeError("dim must be an int, got bool")
-        for d in dim:
-            axis = normalize_dim(d if d.__class__ is int else list_element(d), ndim)
+        for d in list_elements(dim):
+            axis = normalize_dim(d, ndim)
             if axis in seen:
                 raise RuntimeError(f"dim {axis} appears multiple times in the list of dims")
             seen.add(axis)
@@ -139,6 +137,14 @@ def _is_one_element(value):
     from .._tensor import Tensor
 
     return isinstance(value, Tensor) and value._data.size == 1 and value._data.dtype.kind in "iub"
+
+
+def list_elements(values):
+    """An int list's elements as PyTorch's parser unpacks them (``list_element``), its first checked as an index
+    first (no bool there)."""
+    if values and isinstance(values[0], bool):
+        raise TypeError("dim must be an int, got bool")
+    return [v if v.__class__ is int else list_element(v) for v in values]
 
 
 def list_element(value):
