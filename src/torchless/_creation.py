@@ -10,6 +10,7 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from . import _dtype, _memory_format, _parser_errors
+from ._ops._util import is_index_argument
 from ._tensor import Tensor, _promote, _require_cpu, _shape_arg, _warn_from_user_code
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .random import draw_values, stream
@@ -102,15 +103,17 @@ def _memory_keywords(factory):
 # The keyword arguments of PyTorch's factories, as its parser prints them in "invalid combination" messages
 _FACTORY_KEYWORDS = ("Tensor? out=None, dtype? dtype=None, layout? layout=None, device? device=None, "
                      "bool pin_memory=False, bool requires_grad=False")
-_RANDOM_OVERLOADS = (f"int[] size, *, Generator? generator, {_FACTORY_KEYWORDS}", f"int[] size, *, {_FACTORY_KEYWORDS}")
-_EYE_OVERLOADS = (f"int n, *, {_FACTORY_KEYWORDS}", f"int n, int m, *, {_FACTORY_KEYWORDS}")
-_RANDINT_OVERLOADS = tuple(f"{bounds}, int[] size, *, {generator}{_FACTORY_KEYWORDS}"
-                           for bounds in ("int high", "int low, int high") for generator in ("Generator? generator, ", ""))
+_RANDOM_OVERLOADS = (f"SymInt[] size, *, Generator? generator, {_FACTORY_KEYWORDS}",
+                     f"SymInt[] size, *, {_FACTORY_KEYWORDS}")
+_EYE_OVERLOADS = (f"SymInt n, *, {_FACTORY_KEYWORDS}", f"SymInt n, SymInt m, *, {_FACTORY_KEYWORDS}")
+_RANDINT_OVERLOADS = tuple(f"{bounds}, SymInt[] size, *, {generator}{_FACTORY_KEYWORDS}"
+                           for bounds in ("SymInt high", "SymInt low, SymInt high")
+                           for generator in ("Generator? generator, ", ""))
 _LINSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, *, {_FACTORY_KEYWORDS}"
                             for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
 _LOGSPACE_OVERLOADS = tuple(f"{start} start, {end} end, int steps, float base=10.0, *, {_FACTORY_KEYWORDS}"
                             for end in ("Tensor", "Number") for start in ("Tensor", "Number"))
-_RANDPERM_SCHEMAS = (f"int n, *, Generator? generator, {_FACTORY_KEYWORDS}", f"int n, *, {_FACTORY_KEYWORDS}")
+_RANDPERM_SCHEMAS = (f"SymInt n, *, Generator? generator, {_FACTORY_KEYWORDS}", f"SymInt n, *, {_FACTORY_KEYWORDS}")
 _ARANGE_OVERLOADS = (f"Number end, *, {_FACTORY_KEYWORDS}", f"Number start, Number end, *, {_FACTORY_KEYWORDS.removeprefix('Tensor? out=None, ')}",
                      f"Number start, Number end, Number step=1, *, {_FACTORY_KEYWORDS}")
 _NO_SIZE = object()  # the size given as ints rather than by keyword
@@ -136,7 +139,7 @@ def _size(size, name, keyword=_NO_SIZE, overloads=None):
     """The shape for ``name(*size)`` (ints or one sequence) or ``name(size=keyword)``, with PyTorch's errors for bad
     sizes."""
     if keyword is not _NO_SIZE:
-        shape = tuple(_parser_errors.parse(name, overloads or ("int[] size",), size, {"size": keyword})["size"])
+        shape = tuple(_parser_errors.parse(name, overloads or ("SymInt[] size",), size, {"size": keyword})["size"])
     else:
         shape = _shape_arg(size, name, overloads=overloads)
     for n in shape:
@@ -491,7 +494,7 @@ def empty(*size_args, size=_NO_SIZE, dtype=None, device=None, requires_grad=Fals
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """A zeroed tensor of shape ``size`` whose elements lie ``stride`` elements apart along each dimension, over
     just the memory those strides reach (strides may repeat elements: ``empty_strided((2, 3), (0, 1))`` has 3)."""
-    parsed = _parser_errors.parse("empty_strided", ("int[] size, int[] stride",), (size, stride))
+    parsed = _parser_errors.parse("empty_strided", ("SymInt[] size, int[] stride",), (size, stride))
     shape, strides = tuple(parsed["size"]), tuple(parsed["stride"])
     if len(shape) != len(strides):
         raise RuntimeError(f"dimensionality of sizes ({len(shape)}) must match dimensionality of strides "
@@ -516,9 +519,9 @@ def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     if fill_value is _UNGIVEN:
-        _parser_errors.parse("full", (f"int[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size,))
+        _parser_errors.parse("full", (f"SymInt[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size,))
     if not _parser_errors.is_operand(fill_value):
-        _parser_errors.parse("full", (f"int[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size, fill_value))
+        _parser_errors.parse("full", (f"SymInt[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size, fill_value))
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
@@ -713,15 +716,12 @@ _RANDPERM_OVERLOADS = (
 
 
 def _randperm_n(n, keywords):
-    """randperm's ``n`` as an int (a Python or NumPy integer, an integral 0-d tensor), or PyTorch's TypeError: a
-    float n (random_split's lengths given as 5.0) would otherwise fail deep inside NumPy. ``keywords`` are the
-    keyword arguments given (not None): with some, PyTorch reports the call against both overloads."""
-    if isinstance(n, Tensor):
-        integral = n.dim() == 0 and n._data.dtype.kind in "iu"
-    else:
-        integral = not isinstance(n, (bool, np.bool_)) and isinstance(n, numbers.Integral)
-    if integral:
-        return int(n)
+    """randperm's ``n`` as an int (what __index__ converts, as a SymInt: a one-element integer tensor of any rank
+    too), or PyTorch's TypeError: a float n (random_split's lengths given as 5.0) would otherwise fail deep inside
+    NumPy. ``keywords`` are the keyword arguments given (not None): with some, PyTorch reports the call against both
+    overloads."""
+    if is_index_argument(n):
+        return operator.index(n)
     if not keywords:
         raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {_type_name(n)}")
     from .nn._functional._keyword_order import unordered_map_order

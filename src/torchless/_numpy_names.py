@@ -44,14 +44,21 @@ def _accepted(function, aliases, skip_self):
     return accepted
 
 
-def _renaming(name, function, accepted):
+def _renaming(name, function, accepted, binding_error=None):
+    """``binding_error(name, args, kwargs, error)``: the TypeError to raise instead of Python's own for a call
+    ``function`` cannot take (missing or extra arguments), as PyTorch's parser words it; None keeps Python's."""
     aliases = frozenset(accepted)
 
     @functools.wraps(function)
     def call(*args, **kwargs):
         if kwargs and not aliases.isdisjoint(kwargs):
             kwargs = _renamed(name, args, kwargs, accepted)
-        return function(*args, **kwargs)
+        try:
+            return function(*args, **kwargs)
+        except TypeError as error:  # (free unless raised: the common call pays nothing)
+            if binding_error is None or error.__traceback__.tb_next is not None:  # raised inside: not the binding
+                raise
+            raise binding_error(name, args[1:], kwargs, error) from None
 
     return call
 
@@ -73,13 +80,16 @@ def _renamed(function_name, args, kwargs, accepted):
     return renamed
 
 
-def install_methods(cls):
+def install_methods(cls, binding_error=None):
+    """Wrap the methods of ``cls`` taking ``dim``/``keepdim``, and those marked ``parser_arity`` (whose wrong
+    arguments ``binding_error`` words as PyTorch's parser does, for all of them). Those marked ``own_keywords``
+    parse their ``**kwargs`` themselves and take no NumPy name (view, reshape: no dim in PyTorch either)."""
     for name, value in list(vars(cls).items()):
         if name.startswith("_") or name in _PYTHON_METHODS or not inspect.isfunction(value):
             continue
-        accepted = _accepted(value, _METHOD_ALIASES, skip_self=True)
-        if accepted:
-            setattr(cls, name, _renaming(name, value, accepted))
+        accepted = {} if getattr(value, "own_keywords", False) else _accepted(value, _METHOD_ALIASES, skip_self=True)
+        if accepted or getattr(value, "parser_arity", False):
+            setattr(cls, name, _renaming(name, value, accepted, binding_error))
 
 
 def install_functions(namespace):

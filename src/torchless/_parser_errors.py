@@ -132,8 +132,8 @@ _EXTREMUM_FUNCTION = ("Tensor input, *, Tensor out = None", "Tensor input, Tenso
 def extremum_arguments(name, args, kwargs, function=False):
     """A ``max``/``min`` call off the fast path, as PyTorch parses it: ``('other', tensor)`` for the elementwise
     overload, ``('dim', dim, keepdim)`` for the reduction, or PyTorch's TypeError."""
+    from ._ops._util import is_int_argument
     from ._tensor import Tensor
-    from .nn._functional._args import Param, Signature, _is_index
 
     overloads = _EXTREMUM_FUNCTION if function else _EXTREMUM_METHOD
     shown_args = args
@@ -146,15 +146,14 @@ def extremum_arguments(name, args, kwargs, function=False):
         (key, value), = kwargs.items() if kwargs else (("", args[0]),)
         if key in ("", "other") and isinstance(value, Tensor):
             return ("other", value)
-        if key in ("", "dim") and _is_index(value):
+        if key in ("", "dim") and is_int_argument(value):
             return ("dim", operator.index(value), False)
     elif count == 2 and not function:  # only the reduction takes two: its own message
-        signature = Signature(name, [Param("dim", "int"), Param("keepdim", "bool", "False", False)], 0)
-        bound = signature.convert(signature.bind(args, kwargs, raise_errors=True))
-        return ("dim", bound["dim"], bound["keepdim"])
+        parsed = parse(name, ("int dim, bool keepdim=False",), args, kwargs)
+        return ("dim", parsed["dim"], parsed["keepdim"])
     elif count == 2 and set(kwargs) <= {"dim", "keepdim"} and len(args) <= 2:
         values = dict(zip(("dim", "keepdim"), args), **kwargs)
-        if len(values) == 2 and _is_index(values["dim"]) and isinstance(values["keepdim"], bool):
+        if len(values) == 2 and is_int_argument(values["dim"]) and isinstance(values["keepdim"], bool):
             return ("dim", operator.index(values["dim"]), values["keepdim"])
     raise invalid_combination(name, overloads, shown_args, kwargs)
 
@@ -162,14 +161,8 @@ def extremum_arguments(name, args, kwargs, function=False):
 def arg_extremum_arguments(name, args, kwargs, function=False):
     """``argmax``/``argmin``'s one signature ``(int? dim = None, bool keepdim = False)``: (dim, keepdim) or
     PyTorch's TypeError."""
-    from .nn._functional._args import Param, Signature
-
-    params = [Param("dim", "int?", "None", None), Param("keepdim", "bool", "False", False)]
-    if function:
-        params.insert(0, Param("input", "Tensor"))
-    signature = Signature(name, params, 0)
-    bound = signature.convert(signature.bind(args, kwargs, raise_errors=True))
-    return bound["dim"], bound["keepdim"]
+    parsed = parse(name, (f"{'Tensor input, ' if function else ''}int? dim=None, bool keepdim=False",), args, kwargs)
+    return parsed["dim"], parsed["keepdim"]
 
 
 # ---------------------------------------------------------------------------- where, pow, remainder, fmod
@@ -214,9 +207,10 @@ class _SchemaParam:
         self.optional, self.keyword_only = bool(equals), keyword_only
         self.allow_none = kind.endswith("?") or self.default == "None"
         kind = kind.rstrip("?")
-        self.is_list = kind.startswith("int[")
-        self.list_size = int(kind[4:-1] or 0) if self.is_list else 0
-        self.kind = "int[]" if self.is_list else kind
+        self.is_list = kind.startswith(("int[", "SymInt["))
+        self.symbolic = kind.startswith("SymInt")  # (a SymInt[] refuses a bool tensor's element, an int[] reads 1)
+        self.list_size = int(kind[kind.index("[") + 1:-1] or 0) if self.is_list else 0
+        self.kind = "int[]" if self.is_list else "int" if kind == "SymInt" else kind
 
     def printed(self):
         text = f"{'tuple of ints' if self.is_list else _PRINTED_KIND[self.kind]} {self.name}"
@@ -225,15 +219,15 @@ class _SchemaParam:
     def check(self, value):
         """PyTorch's quick type check: (accepted, index of the rejected element of a sequence or None)."""
         from ._dtype import is_argument as is_dtype_argument
+        from ._ops._util import is_index_argument, is_int_argument
         from ._tensor import Tensor
-        from .nn._functional._args import _is_index
 
         if self.is_list:
             if isinstance(value, (tuple, list)):
-                return (True, None) if not value or _is_index(value[0]) else (False, 0)
-            return self.list_size > 0 and _is_index(value), None
-        if self.kind == "int":
-            return _is_index(value), None
+                return (True, None) if not value or is_index_argument(value[0]) else (False, 0)
+            return self.list_size > 0 and is_index_argument(value), None
+        if self.kind == "int":  # (a SymInt takes what __index__ converts, as an int list's elements)
+            return (is_index_argument if self.symbolic else is_int_argument)(value), None
         if self.kind == "Tensor":
             return isinstance(value, Tensor), None
         if self.kind == "Number":
@@ -284,7 +278,8 @@ class _Schema:
 
     def parse(self, args, kwargs, raise_errors):
         """FunctionSignature::parse: {name: value} or None (raising the reason with ``raise_errors``)."""
-        from .nn._functional._args import _is_index, _tp_name
+        from ._ops._util import is_index_argument
+        from .nn._functional._args import _tp_name
 
         def fail(error):
             if raise_errors:
@@ -292,7 +287,7 @@ class _Schema:
             return None
 
         # A lone int-list parameter also takes the ints as separate arguments (view(2, 3)) when the first is one
-        varargs = self.max_pos_args == 1 and self.params[0].is_list and bool(args) and _is_index(args[0])
+        varargs = self.max_pos_args == 1 and self.params[0].is_list and bool(args) and is_index_argument(args[0])
         if len(args) > self.max_pos_args and not varargs:
             return fail(self._extra_args(len(args)))
         bound, position, by_keyword = {}, 0, 0
@@ -344,7 +339,7 @@ class _Schema:
 
     def convert(self, bound):
         """PythonArgs' unpacking of the int lists an accepted call holds, with its error for a later non-int."""
-        from .nn._functional._args import _int_list, _tp_name
+        from ._tensor import Tensor
 
         out = {}
         for param in self.params:
@@ -352,13 +347,11 @@ class _Schema:
             if value is _DEFAULT:
                 value = None if param.default in ("None", "") else _literal(param.default)
             elif param.is_list and value is not None:
-                converted = _int_list(value, param.list_size)
-                if isinstance(converted, int):
-                    raise TypeError(f"{self.name}(): argument '{param.name}' failed to unpack the object at pos "
-                                    f"{converted} with error \"type must be tuple of ints,but got "
-                                    f"{_tp_name(value[converted - 1])}\"")
-                value = converted
+                value = self._int_list(param, value)
             elif param.kind == "int" and value is not None:
+                if param.symbolic and isinstance(value, Tensor) and value._data.dtype == np.bool_:
+                    raise RuntimeError('scalar.isIntegral( false) INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/'
+                                       'torch/csrc/utils/pybind.cpp":27, please report a bug to PyTorch. ')
                 value = operator.index(value)
             elif param.kind == "float" and value is not None:
                 value = float(value)  # (a bool or a 0-d tensor, as PyTorch's double)
@@ -366,7 +359,40 @@ class _Schema:
         return out
 
 
+    def _int_list(self, param, value):
+        """PythonArgs' unpacking of an accepted int list ``value`` of ``param``: its ints, one-element integer
+        tensors and whatever ``__index__`` converts; PyTorch's errors for a later element of another type, for a
+        bool tensor in a SymInt list, and its failed assertion for a lone value neither an int nor a tensor."""
+        from ._ops._util import list_element
+        from ._tensor import Tensor
+        from .nn._functional._args import _tp_name
+
+        if not isinstance(value, (tuple, list)):  # a lone value for an int[N]
+            if not isinstance(value, (int, np.integer, Tensor)):
+                raise RuntimeError(f"PyList_Check(arg) INTERNAL ASSERT FAILED at \"/__w/pytorch/pytorch/torch/csrc/"
+                                   f"utils/python_arg_parser.h\":{573 if param.symbolic else 658}, please report a bug "
+                                   "to PyTorch. expected tuple or list")
+            if isinstance(value, Tensor):  # (read as it is, a bool one too)
+                return [int(value.item())] * param.list_size
+            value = (value,) * param.list_size
+        out = []
+        for pos, item in enumerate(value, start=1):
+            if item.__class__ is not int:
+                if param.symbolic and isinstance(item, Tensor) and item._data.dtype == np.bool_:
+                    raise RuntimeError(_BOOL_SYMINT)
+                try:
+                    item = list_element(item)
+                except TypeError:
+                    raise TypeError(f"{self.name}(): argument '{param.name}' failed to unpack the object at pos {pos} "
+                                    f"with error \"type must be tuple of ints,but got {_tp_name(item)}\"") from None
+            out.append(item)
+        return out
+
+
 _DEFAULT = object()
+# PyTorch's failed check for a bool tensor among the sizes of a SymInt list (view, reshape, zeros, ...)
+_BOOL_SYMINT = ("Expected scalar.isIntegral( false) to be true, but got false.  (Could this error message be "
+                "improved?  If so, please report an enhancement request to PyTorch.)")
 
 
 def _literal(text):
@@ -417,20 +443,20 @@ METHOD_OVERLOADS = {
     "transpose_": ("int dim0, int dim1",),
     "swapaxes_": ("int axis0, int axis1",),
     "swapdims_": ("int dim0, int dim1",),
-    "as_strided": ("int[] size, int[] stride, int? storage_offset=None",),
+    "as_strided": ("SymInt[] size, SymInt[] stride, SymInt? storage_offset=None",),
     "exponential_": ("float lambd=1, *, Generator? generator=None",),
     "geometric_": ("float p, *, Generator? generator=None",),
     "cauchy_": ("float median=0, float sigma=1, *, Generator? generator=None",),
     "log_normal_": ("float mean=1, float std=2, *, Generator? generator=None",),
     "scatter_reduce": ("int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True",),
     "scatter_reduce_": ("int dim, Tensor index, Tensor src, str reduce, *, bool include_self=True",),
-    "narrow": ("int dim, Tensor start, int length", "int dim, int start, int length"),
-    "view": ("dtype dtype", "int[] size"),
+    "narrow": ("int dim, Tensor start, SymInt length", "int dim, SymInt start, SymInt length"),
+    "view": ("dtype dtype", "SymInt[] size"),
     "transpose": ("int dim0, int dim1",),
     "swapaxes": ("int axis0, int axis1",),
     "swapdims": ("int dim0, int dim1",),
     "flatten": ("int start_dim=0, int end_dim=-1",),
-    "unflatten": ("int dim, int[] sizes",),
+    "unflatten": ("int dim, SymInt[] sizes",),
     "chunk": ("int chunks, int dim=0",),
     "unbind": ("int dim=0",),
     "select": ("int dim, int index",),
@@ -438,6 +464,8 @@ METHOD_OVERLOADS = {
     "moveaxis": ("int source, int destination", "int[] source, int[] destination"),
     "expand_as": ("Tensor other",),
     "flip": ("int[] dims",),
+    "diagonal": ("int offset=0, int dim1=0, int dim2=1",),
+    "roll": ("SymInt[1] shifts, int[1] dims=None",),
     "sum": ("*, dtype? dtype=None", "int[1]? dim, bool keepdim=False, *, dtype? dtype=None"),
     "mean": ("*, dtype? dtype=None", "int[1]? dim, bool keepdim=False, *, dtype? dtype=None"),
     "prod": ("*, dtype? dtype=None", "int dim, bool keepdim=False, *, dtype? dtype=None"),
@@ -451,7 +479,7 @@ METHOD_OVERLOADS = {
     "all": ("", "int[]? dim=None, bool keepdim=False", "int dim, bool keepdim=False"),
     "any": ("", "int[]? dim=None, bool keepdim=False", "int dim, bool keepdim=False"),
     "count_nonzero": ("int? dim=None", "int[] dim"),
-    "tile": ("int[] dims",),
+    "tile": ("SymInt[] dims",),
     **{name: ("int sections", "int[] indices") for name in ("hsplit", "vsplit", "dsplit")},
     **{name: ("*, bool stable, int dim=-1, bool descending=False", "int dim=-1, bool descending=False")
        for name in ("sort", "argsort")},
@@ -480,6 +508,9 @@ FUNCTION_OVERLOADS = {
     "prod": ("Tensor input, *, dtype? dtype=None",
              "Tensor input, int dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
     "squeeze": ("Tensor input", "Tensor input, int dim", "Tensor input, int[] dim"),
+    "permute": ("Tensor input, int[] dims",),
+    "narrow": ("Tensor input, int dim, Tensor start, SymInt length",
+               "Tensor input, int dim, SymInt start, SymInt length"),
     **{name: ("Tensor input, Tensor? min=None, Tensor? max=None, *, Tensor? out=None",
               "Tensor input, Number? min=None, Number? max=None, *, Tensor? out=None") for name in ("clamp", "clip")},
     **{name: (f"Tensor input, int[1]? dim, bool unbiased=True, bool keepdim=False{out}",
@@ -535,6 +566,39 @@ def method_arguments(name, args, kwargs=None):
         except TypeError as as_written:
             raise function_positions(as_written) if shift else as_written from None
         raise error from None  # (the call as written passes, as it never should: the method's reading stands)
+
+
+def method_binding_error(name, args, kwargs, error):
+    """PyTorch's TypeError for a call of the Tensor method ``name`` whose Python signature refused ``args`` and
+    ``kwargs`` (``error``, Python's): its parser's for the methods whose overloads are listed here, else Python's
+    message as the parser words it (self not counted, no "Tensor." prefix)."""
+    if name in METHOD_OVERLOADS:
+        try:
+            parse(name, METHOD_OVERLOADS[name], args, kwargs)
+        except TypeError as parsed:
+            return parsed
+    return TypeError(_parser_wording(str(error)))
+
+
+def _parser_wording(text):
+    """Python's "Tensor.size() takes from 1 to 2 positional arguments but 3 were given" as PyTorch's parser words
+    it: "size() takes from 0 to 1 positional arguments but 2 were given"."""
+    text = re.sub(r"^\w+\.(?=\w+\(\))", "", text)
+    counts = re.match(r"^(\w+\(\) takes )(from (\d+) to (\d+)|(\d+)) positional arguments? but (\d+) "
+                      r"(?:was|were) given$", text)
+    if counts:
+        name, given = counts[1], int(counts[6]) - 1
+        most = int(counts[4] or counts[5]) - 1
+        taken = f"from {int(counts[3]) - 1} to {most}" if counts[3] else str(most)
+        return f"{name}{taken} positional argument{'' if taken == '1' else 's'} but {given} " \
+               f"{'was' if given == 1 else 'were'} given"
+    missing = re.match(r"^(\w+\(\)) missing (\d+) required positional arguments?: (.*)$", text)
+    if missing:
+        names = re.findall(r"'(\w+)'", missing[3])
+        plural = "s" if len(names) == 1 else ""  # (inverted, as in PyTorch's message)
+        return f"{missing[1]} missing {len(names)} required positional argument{plural}: " + \
+               ", ".join(f'"{n}"' for n in names)
+    return text
 
 
 def method_error(name, args, kwargs=None):

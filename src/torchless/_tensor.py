@@ -14,7 +14,8 @@ import numpy as np
 
 from . import _dtype, _memory_format, _parser_errors
 from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
-from ._ops._util import broadcast_error, every_dim_if_empty, normalize_dim, normalize_dims, scan_axis
+from ._ops._util import (broadcast_error, every_dim_if_empty, is_index_argument, is_int_argument, list_elements,
+                        normalize_dim, normalize_dims, scan_axis)
 from ._size import Size
 from .autograd import grad_mode
 from .autograd.graph import records, root_gradient, run_backward
@@ -254,13 +255,30 @@ class layout:
 strided, sparse_coo = layout("strided"), layout("sparse_coo")
 
 
-def _shape_arg(args, name="size", arg="size", overloads=None):
-    """Sizes given as ints (``view(2, 3)``) or as one sequence (``view((2, 3))``), with PyTorch's TypeErrors
-    (for no sizes at all too: ``reshape()``; ``reshape(())`` is the 0-d shape). ``overloads``: the schemas of
-    ``name`` when it has more than the one taking ``int[] arg``, for PyTorch's message listing them."""
-    if args and all(type(a) is int for a in args):  # the common case, without the parser's slow checks
+class _Omitted:
+    """The default of sum's and mean's dim: PyTorch's overload without dim takes no keepdim."""
+
+    def __repr__(self):
+        return "None"  # (as the signature shows it)
+
+
+_DIM_OMITTED = _Omitted()
+
+
+# What PyTorch's t[key] = value takes for a number: Python's (NumPy's float64 and complex128 subclass them) and
+# NumPy's integers; NumPy's other floats and its bool are refused ("can't assign a numpy.float32 to ...").
+_ASSIGNABLE_SCALARS = (int, float, complex, np.integer)
+
+
+def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]", keywords=None):
+    """Sizes given as ints (``view(2, 3)``), as one sequence (``view((2, 3))``) or by keyword (``keywords``:
+    ``reshape(shape=(2, 3))``), with PyTorch's TypeErrors (for no sizes at all too: ``reshape()``; ``reshape(())``
+    is the 0-d shape). ``overloads``: the schemas of ``name`` when it has more than the one taking ``kind arg``, for
+    PyTorch's message listing them; ``kind``: "int[]" for dims (permute's, which read a bool tensor as 1),
+    "SymInt[]" for sizes (which refuse it)."""
+    if not keywords and args and all(type(a) is int for a in args):  # the common case, without the parser
         return args
-    return tuple(_parser_errors.parse(name, overloads or (f"int[] {arg}",), args)[arg])
+    return tuple(_parser_errors.parse(name, overloads or (f"{kind} {arg}",), args, keywords)[arg])
 
 
 def _infer_shape(shape, numel):
@@ -459,6 +477,9 @@ def _index_key(key, subscript=False):
         return key.astype(np.int64) if key.ndim or not subscript else int(key)
     if isinstance(key, list):
         return _list_index(key)
+    if subscript and not isinstance(key, (int, slice, np.ndarray, np.generic, str)) and key is not None and \
+            key is not Ellipsis and hasattr(type(key), "__index__"):
+        return operator.index(key)  # (any object __index__ converts selects as its int does)
     return key
 
 
@@ -664,7 +685,7 @@ class Tensor:
         """The shape as a ``torchless.Size``, or the length of dimension ``dim``."""
         if dim is None:
             return Size(self._data.shape)
-        if isinstance(dim, (bool, np.bool_)) or not hasattr(dim, "__index__"):
+        if dim.__class__ is not int and not is_int_argument(dim):
             raise _parser_errors.wrong_type("size", "dim", 1, dim, "int")
         if not self._data.ndim:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
@@ -1960,14 +1981,18 @@ class Tensor:
             raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name}")
         return dtype.numpy
 
-    def sum(self, dim=None, keepdim=False, dtype=None):
+    def sum(self, dim=_DIM_OMITTED, keepdim=False, dtype=None):
+        if dim is _DIM_OMITTED:
+            dim = _every_dim_unless_keepdim("sum", keepdim, dtype)
         if dtype is not None:
             _refuse_by_position("sum", 2, least=1)  # (dtype is keyword-only)
         axes = _reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
                                    all_dims=dim is None, dims=dim)
 
-    def mean(self, dim=None, keepdim=False, dtype=None):
+    def mean(self, dim=_DIM_OMITTED, keepdim=False, dtype=None):
+        if dim is _DIM_OMITTED:
+            dim = _every_dim_unless_keepdim("mean", keepdim, dtype)
         if dtype is not None:
             _refuse_by_position("mean", 2, least=1)  # (dtype is keyword-only)
         source = self if dtype is None else self.to(dtype)
@@ -2239,7 +2264,8 @@ class Tensor:
         return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim, dims=shown)
 
     def count_nonzero(self, dim=None, *more):
-        if more:  # the dims as separate ints, as PyTorch's parser takes them for its int[] dim
+        if more or dim.__class__ is not int and not is_int_argument(dim) and is_index_argument(dim):
+            # the dims as separate ints, as PyTorch's parser takes them for its int[] dim (a one-element tensor too)
             dim = _parser_errors.method_arguments("count_nonzero", (dim,) + more)["dim"]
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         axes = _reduced_axes("count_nonzero", dim, False, self._data.ndim)
@@ -2537,8 +2563,15 @@ class Tensor:
                                        f"{stride}")
         return self._as_view(Tensor._wrap(a.view(target)))
 
-    def view(self, *shape):
-        if len(shape) != 1 or type(shape[0]) is not int:
+    def view(self, *shape, **keywords):
+        """A tensor sharing this one's memory with the shape ``shape`` (one size may be -1), or its bytes read as
+        ``dtype`` (``view(dtype)``)."""
+        if keywords:
+            parsed = _parser_errors.parse("view", _parser_errors.METHOD_OVERLOADS["view"], shape, keywords)
+            if "dtype" in parsed:  # view(dtype=...)
+                return self._view_as_dtype(parsed["dtype"])
+            shape = tuple(parsed["size"])
+        elif len(shape) != 1 or type(shape[0]) is not int:
             if len(shape) == 1 and _dtype.is_argument(shape[0]):
                 return self._view_as_dtype(shape[0])
             shape = _shape_arg(shape, "view", overloads=_parser_errors.METHOD_OVERLOADS["view"])
@@ -2560,8 +2593,8 @@ class Tensor:
             raise _parser_errors.not_tensor("view_as", "other", 1, other)
         return self.view(other.shape)
 
-    def reshape(self, *shape):
-        shape = _infer_shape(_shape_arg(shape, "reshape", "shape"), self._data.size)
+    def reshape(self, *shape, **keywords):
+        shape = _infer_shape(_shape_arg(shape, "reshape", "shape", keywords=keywords), self._data.size)
         return shape_ops.Reshape.apply(self, shape=shape, name=None)  # (the node named as PyTorch's reshape's)
 
     def reshape_as(self, other):
@@ -2633,8 +2666,8 @@ class Tensor:
         return shape_ops.Reshape.apply(self, shape=shape[:axis] + (1,) + shape[axis:], name="UnsqueezeBackward0",
                                        dim=dim, new_axis=axis)
 
-    def permute(self, *dims):
-        dims = _shape_arg(dims, "permute", "dims")
+    def permute(self, *dims, **keywords):
+        dims = _shape_arg(dims, "permute", "dims", kind="int[]", keywords=keywords)
         ndim = self._data.ndim
         if len(dims) != ndim:
             raise RuntimeError(
@@ -2671,8 +2704,9 @@ class Tensor:
         # (a view even of a 0-d or 1-d tensor, as PyTorch's: not the tensor itself)
         return shape_ops.Permute.apply(self, axes=tuple(range(self._data.ndim))[::-1], kind="T")
 
-    def expand(self, *sizes):
-        sizes = _shape_arg(sizes, "expand")
+    def expand(self, *sizes, **keywords):
+        # (PyTorch's implicit=True only marks the expansion for its tracer)
+        sizes = _shape_arg(sizes, "expand", overloads=("SymInt[] size, *, bool implicit=False",), keywords=keywords)
         ndim = self._data.ndim
         if len(sizes) < ndim:
             # (PyTorch prints a bool tensor by its backend type name, the others by their legacy tensor type)
@@ -2703,8 +2737,8 @@ class Tensor:
             raise _parser_errors.method_error("expand_as", (other,))
         return self.expand(other.shape)
 
-    def repeat(self, *sizes):
-        sizes = _shape_arg(sizes, "repeat", "repeats")
+    def repeat(self, *sizes, **keywords):
+        sizes = _shape_arg(sizes, "repeat", "repeats", keywords=keywords)
         if len(sizes) < self._data.ndim:
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
                                "tensor")
@@ -2730,12 +2764,18 @@ class Tensor:
         return self.split(-(-n // chunks), dim)
 
     def split(self, split_size_or_sections, dim=0):
-        split_size_or_sections = _int_dim(split_size_or_sections)  # (a 0-d tensor: a split size, as in torch)
+        if isinstance(split_size_or_sections, Tensor):  # PyTorch's Tensor.split reads one element as the size
+            try:
+                split_size_or_sections = int(split_size_or_sections)
+            except ValueError:
+                pass
         if not isinstance(split_size_or_sections, int):  # PyTorch's Tensor.split passes these to split_with_sizes
             split_size_or_sections = _parser_errors.method_arguments(
                 "split_with_sizes", (self, split_size_or_sections, dim))["split_sizes"]
-        elif type(dim) is not int:
-            dim = _parser_errors.method_arguments("split", (self, split_size_or_sections, dim))["dim"]
+        elif type(dim) is not int or type(split_size_or_sections) is not int:  # (a bool size is refused)
+            # (PyTorch's Tensor.split, Python code, passes them on by position whatever the caller wrote)
+            dim = _parser_errors.parse("split", _parser_errors.METHOD_OVERLOADS["split"],
+                                       (self, split_size_or_sections, dim))["dim"]
         if not self._data.ndim:
             raise RuntimeError("split expects at least a 1-dimensional tensor")
         if isinstance(split_size_or_sections, int) and split_size_or_sections < 0:  # before the dim, as PyTorch
@@ -2802,6 +2842,9 @@ class Tensor:
 
     def roll(self, shifts, dims=None):
         """Elements shifted cyclically by ``shifts`` along ``dims`` (without dims: over the flattened tensor)."""
+        if not (_all_ints(shifts) and (dims is None or _all_ints(dims))):
+            parsed = _parser_errors.method_arguments("roll", (shifts, dims))
+            shifts, dims = parsed["shifts"], parsed["dims"]
         shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
         dims = () if dims is None else tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
         if not shifts:
@@ -2828,8 +2871,11 @@ class Tensor:
             error = _parser_errors.method_error(name, (source, destination))
             if error is not None:
                 raise error
-        src = list(source) if isinstance(source, (tuple, list)) else [source]
-        dst = list(destination) if isinstance(destination, (tuple, list)) else [destination]
+        try:  # (an int list's elements: what __index__ converts, a one-element tensor of any rank too)
+            src = list_elements(source) if isinstance(source, (tuple, list)) else [source]
+            dst = list_elements(destination) if isinstance(destination, (tuple, list)) else [destination]
+        except TypeError as error:
+            raise _parser_errors.method_error(name, (source, destination)) or error from None
         if len(src) != len(dst):
             raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
                                f"same number of dims as destination ({dst} dims)")
@@ -2869,7 +2915,11 @@ class Tensor:
         """``length`` elements along ``dim`` from ``start`` on (a negative start counts from the end)."""
         if type(dim) is not int or type(start) is not int or type(length) is not int:
             parsed = _parser_errors.method_arguments("narrow", (dim, start, length))
-            dim, start, length = parsed["dim"], operator.index(parsed["start"]), parsed["length"]
+            dim, start, length = parsed["dim"], parsed["start"], parsed["length"]
+            if isinstance(start, Tensor):  # (the overload taking a tensor start wants a 0-d integer one)
+                if start._data.ndim or start._data.dtype.kind not in "iu":
+                    raise RuntimeError("start must be an 0-dim integral Tensor.")
+            start = operator.index(start)
         if not self._data.ndim:
             raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         if length < 0:
@@ -2957,6 +3007,9 @@ class Tensor:
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
         """The ``offset``-th diagonal of the planes (dim1, dim2) as the last dim (above the main one for offset > 0)."""
+        if type(offset) is not int or type(dim1) is not int or type(dim2) is not int:
+            parsed = _parser_errors.method_arguments("diagonal", (offset, dim1, dim2))
+            offset, dim1, dim2 = parsed["offset"], parsed["dim1"], parsed["dim2"]
         dims = normalize_dim(dim1, self._data.ndim), normalize_dim(dim2, self._data.ndim)
         if dims[0] == dims[1]:
             raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
@@ -3035,15 +3088,16 @@ class Tensor:
     def __setitem__(self, key, value):
         if isinstance(value, Tensor):
             value_t = value
-        elif isinstance(value, (numbers.Number, np.bool_)):
-            if isinstance(value, int) and not -2**63 <= value < 2**63:  # PyTorch reads an assigned int as int64
+        elif isinstance(value, _ASSIGNABLE_SCALARS):
+            if isinstance(value, (int, np.integer)) and not -2**63 <= value < 2**63:  # read as an int64
                 raise ValueError("Overflow when unpacking long long")
             # Range-checked like a fill value (uint8 takes -1 as 255, refuses 300), not wrapped like an operand.
             value_t = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype, check_half=False),
                                               self._data.dtype))
         else:
-            kind = "numpy.ndarray" if isinstance(value, np.ndarray) else type(value).__name__
-            raise TypeError(f"can't assign a {kind} to a {self.type()}")
+            from .nn._functional._args import _tp_name
+
+            raise TypeError(f"can't assign a {_tp_name(value)} to a {self.type()}")
         if isinstance(key, bool):  # (a NumPy bool is refused, as the key is read below)
             # A lone bool is no mask here: PyTorch does nothing for False and copies into t.unsqueeze(0) for True
             # (a view, converting the value's dtype), though t[True] reads through a mask.
@@ -3486,6 +3540,8 @@ class Tensor:
                 return self.copy_(value)
             value = value._data
         else:  # (PyTorch writes a single element without its range check for half)
+            if not _parser_errors.is_operand(value):  # (a NumPy array, even 0-d, is no Number)
+                raise _parser_errors.invalid_combination("fill_", ("Tensor value", "Number value"), (value,))
             value = _dtype.fill_value(value, self._data.dtype, check_half=self._data.size != 1)
         return self._overwrite(value, "FillBackward2")
 
@@ -3503,11 +3559,17 @@ class Tensor:
         if self._data.dtype.kind == "c":
             raise error(message)
 
-    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    def uniform_(self, *bounds, generator=None, **named):
+        """Fill with draws from [from, to) (``uniform_(from=0, to=1)``)."""
         from .random import draw_values, stream
 
+        if named or generator is not None or len(bounds) > 2 or not all(type(b) in (float, int) for b in bounds):
+            parsed = _parser_errors.parse("uniform_", ("float from=0, float to=1, *, Generator? generator=None",),
+                                          bounds, {**named, "generator": generator})
+            bounds, generator = (parsed["from"], parsed["to"]), parsed["generator"]
+        a, b = bounds + (0.0, 1.0)[len(bounds):]
         self._no_kernel_for("biu", "check_uniform_bounds")  # (dispatched on the dtype before the kernel, empty or not)
-        check_uniform_bounds(a, b)
+        check_uniform_bounds(a, b, self._data.dtype)
         values = draw_values(stream(generator).uniform, self._data.shape, self._data.dtype, a, b)
         return self._overwrite(values, "UniformBackward0")
 
@@ -3515,7 +3577,7 @@ class Tensor:
         from .random import draw_values, stream
 
         self._check_random_fill("normal_kernel_cpu")
-        if std < 0:  # :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
+        if not std >= 0:  # (NaN too) :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         if self._data.dtype.kind == "c":  # each part's spread, as in PyTorch
             std = std / math.sqrt(2)
@@ -3593,11 +3655,11 @@ class Tensor:
         return tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     # (device, layout and pin_memory as PyTorch's factories take them: the CPU, strided, unpinned)
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return _new_filled(self, size, 0, dtype, requires_grad, "new_zeros", device, pin_memory)
+    def new_zeros(self, *sizes, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _new_filled(self, sizes, 0, dtype, requires_grad, "new_zeros", device, pin_memory, size)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return _new_filled(self, size, 1, dtype, requires_grad, "new_ones", device, pin_memory)
+    def new_ones(self, *sizes, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _new_filled(self, sizes, 1, dtype, requires_grad, "new_ones", device, pin_memory, size)
 
     def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
                  pin_memory=False):
@@ -3605,8 +3667,8 @@ class Tensor:
             raise _parser_errors.wrong_type("new_full", "size", 1, size, "tuple of ints")
         return _new_filled(self, (size,), fill_value, dtype, requires_grad, "new_full", device, pin_memory)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
-        return _new_filled(self, size, 0, dtype, requires_grad, "new_empty", device, pin_memory)
+    def new_empty(self, *sizes, size=None, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+        return _new_filled(self, sizes, 0, dtype, requires_grad, "new_empty", device, pin_memory, size)
 
     def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
                           pin_memory=False):
@@ -3648,7 +3710,8 @@ def _to_arguments_fit(args, kwargs):
     return dtypes <= 1
 
 
-def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False):
+def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False, keyword_size=None):
+    """``keyword_size``: the size given by keyword (``new_zeros(size=(2, 3))``), else None."""
     from ._creation import check_pin_memory
 
     if device is not None:
@@ -3659,7 +3722,7 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
 
         raise TypeError(f"new_full(): argument 'fill_value' (position 2) must be Number, not {_tp_name(value)}")
     np_dtype = like._data.dtype if dtype is None else _dtype.argument(dtype, name)
-    shape = _shape_arg(size, name)
+    shape = _shape_arg(size, name, keywords=None if keyword_size is None else {"size": keyword_size})
     for n in shape:
         if n < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
@@ -3671,12 +3734,9 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
     return out
 
 
-def _int_dim(dim):
-    """An integral 0-d tensor or a NumPy integer given for an int dim as the int (PyTorch's parser reads them so,
-    through ``__index__``)."""
-    if isinstance(dim, Tensor) and not dim._data.ndim and dim._data.dtype.kind in "iu" or isinstance(dim, np.integer):
-        return int(dim)
-    return dim
+def _all_ints(value):
+    """An int, or a tuple or list of ints only: no parser needed."""
+    return type(value) is int or isinstance(value, (tuple, list)) and all(type(v) is int for v in value)
 
 
 def _check_lerp_arguments(name, end, weight):
@@ -3782,6 +3842,14 @@ def _clamp_bounds(min, max, name):
     marked = ", ".join("!Tensor!" if isinstance(b, Tensor) else f"!{type(b).__name__}!" for b in bounds)
     raise _no_overload_matches(name, got, ["(Tensor min = None, Tensor max = None)",
                                            "(Number min = None, Number max = None)"], marked)
+
+
+def _every_dim_unless_keepdim(name, keepdim, dtype):
+    """None (every dim) for a sum or mean called without dim, or PyTorch's TypeError where keepdim was given."""
+    if keepdim is not False:
+        raise _parser_errors.reduction_error(name, None, keepdim, dtype) or TypeError(
+            f"{name}() missing 1 required positional arguments: \"dim\"")
+    return None
 
 
 def _reduced_axes(name, dim, keepdim, ndim, dtype=None, **keywords):
@@ -3896,10 +3964,20 @@ def result_dtype(a, a_has_dims, b, b_has_dims):
     return _promote(a, b)
 
 
-def check_uniform_bounds(a, b):
-    """PyTorch's refusal of an inverted range, its numbers printed as C++ streams print doubles."""
+def check_uniform_bounds(a, b, np_dtype=None):
+    """PyTorch's refusal of an inverted range, and for a float ``np_dtype`` of bounds outside its range (NaN and inf
+    too) or of a range wider than its largest value; numbers printed as C++ streams print doubles."""
+    largest = _dtype.FLOAT_MAX.get(np_dtype)
+    if largest is not None:
+        for name, bound in (("from", a), ("to", b)):
+            if not -largest <= bound <= largest:
+                raise RuntimeError(f"{name} is out of bounds for {_dtype.CPP_SCALAR_NAMES[np_dtype.name]}")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a:g} > to={b:g}")
+    if largest is not None and b - a > largest:
+        limits = f"std::numeric_limits<{_dtype.from_numpy_dtype(np_dtype).scalar_name}>::max()"
+        raise RuntimeError(f"uniform_ expects to-from <= {limits}, but found to={b:g} and from={a:g} which result in "
+                           "to-from to exceed the limit")
 
 
 # PyTorch's TORCH_WARN_ONCE texts for x.T off matrices, with ATen's source location: once per process each,
@@ -4028,10 +4106,15 @@ _complex_ops.install(Tensor)  # complex tensors' real, imag, angle and conj
 # In-place shape changes, comparisons and logical ops, more random fills, index_put/put/scatter_reduce, as_strided.
 inplace.install(Tensor)
 
-# Last, once every method is on the class: NumPy's keyword names (axis=, keepdims=) as PyTorch's parser takes them.
+# Last, once every method is on the class: NumPy's keyword names (axis=, keepdims=) as PyTorch's parser takes them,
+# and its TypeErrors for calls those methods (and the ones marked parser_arity) cannot bind.
 from . import _numpy_names  # noqa: E402
 
-_numpy_names.install_methods(Tensor)
+for _name in ("transpose", "flatten", "type", "roll", "diagonal"):
+    getattr(Tensor, _name).parser_arity = True
+for _name in ("view", "reshape", "permute", "expand", "repeat"):  # (unwrapped: their **keywords are sizes' names)
+    getattr(Tensor, _name).own_keywords = True
+_numpy_names.install_methods(Tensor, _parser_errors.method_binding_error)
 
 
 def name_methods(cls):

@@ -517,11 +517,15 @@ def bernoulli(input, p=None, *, generator=None, out=None):
         return _random_node("BernoulliBackward1", lambda x: draws.bernoulli(x.shape, p).astype(x.dtype), input)
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{input.dtype.scalar_name}'")
-    probabilities = input._data
+    _check_probabilities(input._data)
+    return _random_node("BernoulliBackward0", lambda x: draws.bernoulli_from(x).astype(x.dtype), input)
+
+
+def _check_probabilities(probabilities):
+    """PyTorch's check of a tensor of probabilities (a NaN fails it too)."""
     if probabilities.size and not ((probabilities >= 0) & (probabilities <= 1)).all():
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error message "
                            "be improved?  If so, please report an enhancement request to PyTorch.)")
-    return _random_node("BernoulliBackward0", lambda x: draws.bernoulli_from(x).astype(x.dtype), input)
 
 
 def _check_probability(p):
@@ -538,7 +542,9 @@ def bernoulli_(self, p=0.5, *, generator=None):
     if isinstance(p, Tensor):
         if p._data.dtype.kind != "f":
             raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{p.dtype.scalar_name}'")
-        return self._overwrite(draws.bernoulli_from(p.expand(self.shape)._data), "BernoulliBackward1")
+        probabilities = p.expand(self.shape)._data
+        _check_probabilities(probabilities)
+        return self._overwrite(draws.bernoulli_from(probabilities), "BernoulliBackward1")
     _check_probability(p)
     return self._overwrite(draws.bernoulli(self._data.shape, p), "BernoulliBackward2")
 

@@ -68,12 +68,37 @@ def unbroadcast_tensor(grad, shape):
     return grad.reshape(shape) if extra else grad
 
 
+def is_int_argument(value):
+    """What PyTorch's parser takes for an ``int`` parameter: a Python int (no bool), a NumPy integer, a 0-d tensor of
+    an integer dtype (no bool). Neither a one-element tensor of higher rank nor a NumPy array, though both convert
+    through ``__index__``."""
+    if isinstance(value, (int, np.integer)):
+        return not isinstance(value, bool)
+    from .._tensor import Tensor
+
+    return isinstance(value, Tensor) and value._data.ndim == 0 and value._data.dtype.kind in "iu"
+
+
+def is_index_argument(value):
+    """PyTorch's check of an int list's first element (and of ``view(2, 3)``'s first int): anything ``__index__``
+    converts (a one-element integer or bool tensor of any rank, a NumPy 0-d integer array) but a Python bool."""
+    if isinstance(value, (int, np.integer)):
+        return not isinstance(value, bool)
+    if not hasattr(type(value), "__index__"):
+        return False
+    try:
+        value.__index__()
+    except TypeError:
+        return False
+    return True
+
+
 def normalize_dim(dim, ndim):
     """A non-negative axis for ``dim`` (a 0-d tensor accepts 0 and -1), with PyTorch's IndexError otherwise."""
-    if hasattr(dim, "__index__") and not isinstance(dim, (bool, np.bool_)):  # (PyTorch takes no bool for an int)
+    if dim.__class__ is not int:
+        if not is_int_argument(dim):  # (PyTorch takes no bool, no one-element tensor of rank > 0, for an int)
+            raise TypeError(f"dim must be an int, got {type(dim).__name__}")
         dim = dim.__index__()
-    else:
-        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
     rank = max(ndim, 1)
     if not -rank <= dim < rank:
         raise IndexError(
@@ -84,7 +109,7 @@ def normalize_dim(dim, ndim):
 
 def scan_axis(dim, ndim, name):
     """``normalize_dim`` for the cumulative ops, whose ``dim`` PyTorch's parser wants as an int."""
-    if isinstance(dim, bool) or not hasattr(dim, "__index__"):
+    if dim.__class__ is not int and not is_int_argument(dim):
         from .._parser_errors import wrong_type
 
         raise wrong_type(name, "dim", 1, dim, "int")
@@ -97,14 +122,39 @@ def normalize_dims(dim, ndim):
         return tuple(range(ndim))
     if isinstance(dim, (tuple, list)):
         seen = set()
-        for d in dim:
+        for d in list_elements(dim):
             axis = normalize_dim(d, ndim)
             if axis in seen:
                 raise RuntimeError(f"dim {axis} appears multiple times in the list of dims")
             seen.add(axis)
         return tuple(sorted(seen)) if ndim else ()
-    axis = normalize_dim(dim, ndim)
+    axis = normalize_dim(dim if dim.__class__ is int or not _is_one_element(dim) else int(dim.item()), ndim)
     return (axis,) if ndim else ()
+
+
+def _is_one_element(value):
+    """A tensor of one element of an integer or bool dtype, of any rank: what PyTorch's int lists take for an int."""
+    from .._tensor import Tensor
+
+    return isinstance(value, Tensor) and value._data.size == 1 and value._data.dtype.kind in "iub"
+
+
+def list_elements(values):
+    """An int list's elements as PyTorch's parser unpacks them (``list_element``), its first checked as an index
+    first (no bool there)."""
+    if values and isinstance(values[0], bool):
+        raise TypeError("dim must be an int, got bool")
+    return [v if v.__class__ is int else list_element(v) for v in values]
+
+
+def list_element(value):
+    """An element of an int list as PyTorch's parser unpacks it: an int, a one-element integer or bool tensor, or
+    anything ``__index__`` converts (a bool too); a TypeError for the rest."""
+    if _is_one_element(value):
+        return int(value.item())
+    if isinstance(value, np.bool_) or not hasattr(type(value), "__index__"):
+        raise TypeError(f"dim must be an int, got {type(value).__name__}")
+    return value.__index__()
 
 
 def every_dim_if_empty(dim):
@@ -138,3 +188,21 @@ def broadcast_error(shape_a, shape_b):
             return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
                                 f"non-singleton dimension {i}")
     return None
+
+
+
+def _tie_keeps_first(dtype):
+    return not np.signbit(np.maximum(np.zeros(1, dtype), np.full(1, -0.0, dtype))[0])
+
+
+# The dtypes whose NumPy maximum and minimum answer a tie (-0.0 against 0.0) with their first operand: the plain
+# loops' (float16, longdouble); the SIMD ones (float32, float64) answer with their second. PyTorch's clamp and relu
+# keep the input there; found by trying, once.
+TIE_KEEPS_FIRST = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64, np.longdouble)
+                            if _tie_keeps_first(t))
+
+
+def keeping_input_on_tie(ufunc, bound, a, **kwargs):
+    """``ufunc`` (np.maximum or np.minimum) of the bound and the array ``a``, answering a tie with ``a``'s element:
+    clamp(-0.0, min=0.0) is -0.0, as in PyTorch."""
+    return ufunc(a, bound, **kwargs) if a.dtype in TIE_KEEPS_FIRST else ufunc(bound, a, **kwargs)

@@ -8,6 +8,7 @@ from .._kernels import parallel
 from ..autograd.graph import OUTPUT, Node, with_zero_derivative_of
 from ..autograd.saved_values import SavedInput, saved_result
 from . import special
+from ._util import TIE_KEEPS_FIRST, keeping_input_on_tie
 
 
 class Exp(Node):
@@ -93,6 +94,16 @@ def _given_bound(index):
     return lambda node: node.bounds[index]
 
 
+def _clamped(a, low, high):
+    """``a`` clamped to the bounds given (either may be None), keeping ``a`` where it ties a bound (-0.0 clamped to
+    min 0.0 stays -0.0, as in PyTorch)."""
+    if a.dtype.kind != "f" or (low is not None and high is not None):  # (np.clip keeps a tie's input itself)
+        return np.clip(a, low, high) if low is not None or high is not None else a.copy()
+    if low is not None:
+        return keeping_input_on_tie(np.maximum, low, a)
+    return a.copy() if high is None else keeping_input_on_tie(np.minimum, high, a)
+
+
 class Clamp(Node):
     """clamp with number bounds (ClampBackward1; clamp_min / clamp_max's ClampMinBackward0 / ClampMaxBackward0)."""
 
@@ -107,7 +118,7 @@ class Clamp(Node):
         input's dtype by default)."""
         self.node, self.a = node, a  # (clamp_min / clamp_max name their own; the input, clamp_'s too)
         self.bounds = (min, max) if bounds is None else bounds
-        out = np.clip(a, min, max) if min is not None or max is not None else a.copy()
+        out = _clamped(a, min, max)
         mask = np.ones(a.shape, bool)
         if min is not None:
             mask &= a >= min
@@ -146,9 +157,12 @@ class Relu(Node):
 
     @classmethod
     def max_zero(cls, a):
-        """max(a, 0) elementwise in a's dtype; NaN propagates (relu(NaN) is NaN, as in PyTorch)."""
+        """max(a, 0) elementwise in a's dtype; NaN propagates (relu(NaN) is NaN, as in PyTorch), -0.0 stays -0.0
+        (PyTorch keeps the input where it is not below 0)."""
         if a.dtype.kind != "f" or not a.flags.c_contiguous or a.size < cls.MIN_BLOCKED_SIZE:
-            return np.maximum(a, 0, dtype=a.dtype)
+            if a.dtype in TIE_KEEPS_FIRST:  # (inline: a call costs a small layer's relu a third more)
+                return np.maximum(a, 0, dtype=a.dtype)
+            return np.maximum(0, a, dtype=a.dtype)
         out = np.empty(a.shape, a.dtype)
         parallel.elementwise(cls._max_zero_into, (a, out), parallel.ELEMENTWISE_PASS_FLOP)
         return out
@@ -161,9 +175,11 @@ class Relu(Node):
             zeros.flags.writeable = False
             cls._zero_blocks[a.dtype] = zeros
         flat, flat_out = a.reshape(-1), out.reshape(-1)
+        zeros_first = a.dtype not in TIE_KEEPS_FIRST  # the operand answering a tie last: a's -0.0 kept
         for start in range(0, flat.size, zeros.size):
             stop = min(flat.size, start + zeros.size)
-            np.maximum(flat[start:stop], zeros[:stop - start], out=flat_out[start:stop])
+            operands = (zeros[:stop - start], flat[start:stop])
+            np.maximum(*(operands if zeros_first else operands[::-1]), out=flat_out[start:stop])
 
     _masked_by_consumer = None  # see masked_by_consumer
 
