@@ -38,7 +38,7 @@ def test_sort_order_sorts(descending):
 def test_topk_order_selects_the_k_extremes(largest, sorted_):
     for row in tied_rows(1, count=60):
         for k in {0, 1, min(3, row.size), row.size // 2, row.size}:
-            chosen = std_sort.topk_order(row, k, largest, sorted_)
+            chosen = std_sort.row_topk_order(row, k, largest, sorted_)
             assert len(set(chosen.tolist())) == k
             keys = sort_keys(row)
             expected = np.sort(keys)[::-1][:k] if largest else np.sort(keys)[:k]
@@ -76,6 +76,6 @@ def test_orders_are_pytorchs():
         for k in {1, min(2, row.size), row.size // 3, row.size}:
             for largest in (True, False):
                 for sorted_ in (True, False):
-                    np.testing.assert_array_equal(std_sort.topk_order(row, k, largest, sorted_),
+                    np.testing.assert_array_equal(std_sort.row_topk_order(row, k, largest, sorted_),
                                                   torch.topk(tensor, k, largest=largest, sorted=sorted_)[1].numpy())
         assert std_sort.mode_index(row) == int(torch.mode(tensor)[1])

@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from . import _dtype, _memory_format, _parser_errors
+from ._kernels import std_sort
 from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
 from ._ops._util import (broadcast_error, every_dim_if_empty, is_index_argument, is_int_argument, list_elements,
                         normalize_dim, normalize_dims, scan_axis)
@@ -2141,14 +2142,13 @@ class Tensor:
             indices = np.zeros((), np.int64)
             values = self._gather(axis, None, "TopkBackward0", {"dim": dim, "indices": indices})
             return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
-        indices = _memory_format.c_ordered(np.take(self._sort_order(axis, largest), np.arange(k), axis=axis).astype(
-            np.int64, copy=False))
+        order = std_sort.topk_order(self._data, axis, k, largest, sorted, self._sort_order(axis, largest))
+        indices = _memory_format.c_ordered(order.astype(np.int64, copy=False))
         values = self._gather(axis, indices, "TopkBackward0", {"dim": dim, "indices": indices})
         return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
 
     def sort(self, dim=-1, descending=False, stable=None):
-        # (None: not given. PyTorch's overload taking ``stable`` names its node SortBackward1; the sort is stable
-        # either way here)
+        # (None: not given. PyTorch's overload taking ``stable`` names its node SortBackward1)
         node = "SortBackward0" if stable is None else "SortBackward1"
         if stable is not None or descending.__class__ is not bool or type(dim) is not int:
             # (the overload taking stable takes the others by keyword only; stable is keyword-only, taken by
@@ -2156,8 +2156,13 @@ class Tensor:
             _refuse_as_written("sort", (("dim", dim), ("descending", descending), ("stable", stable)))
         axis = normalize_dim(dim, self._data.ndim)
         self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
-        order = np.zeros((), np.int64) if self._data.ndim == 0 else \
-            self._sort_order(axis, descending).astype(np.int64, copy=False)
+        if self._data.ndim == 0:
+            order = np.zeros((), np.int64)
+        else:
+            order = self._sort_order(axis, descending)
+            if not stable:  # PyTorch's std::sort: ties as it leaves them
+                order = std_sort.unstable_sort_order(self._data, axis, descending, order)
+            order = order.astype(np.int64, copy=False)
         if order.ndim > 1 or not order.size:  # PyTorch's sort lays both results out as its input (preserve_format)
             order = _memory_format.preserving(order, self._data)
         values = self._gather(axis, order if order.ndim else None, node, {"dim": dim, "indices": order})
@@ -2177,7 +2182,7 @@ class Tensor:
     def argsort(self, dim=-1, descending=False, stable=None):
         if stable is not None or descending.__class__ is not bool or type(dim) is not int:
             _refuse_as_written("argsort", (("dim", dim), ("descending", descending), ("stable", stable)))
-        return self.sort(dim, descending)[1]
+        return self.sort(dim, descending, stable)[1]
 
     def kthvalue(self, k, dim=-1, keepdim=False):
         """The k-th smallest element along ``dim`` (NaN counts as the largest) and its index."""

@@ -15,11 +15,46 @@ _THRESHOLD = 16  # libstdc++'s _S_threshold: shorter ranges are left to the fina
 
 
 # --------------------------------------------------------------------------- PyTorch's uses, on one row
-def has_ties(row):
-    """Whether any two of ``row``'s values compare equal under PyTorch's sort order (NaNs equal each other)."""
-    ordered = np.sort(row)
-    nans = np.count_nonzero(ordered != ordered) if ordered.dtype.kind in "fc" else 0
-    return nans > 1 or bool(np.any(ordered[1:] == ordered[:-1]))
+def unstable_sort_order(values, axis, descending, stable_order):
+    """PyTorch's unstable sort's indices along ``axis``, from NumPy's stable ``stable_order`` of ``values``: the same
+    but in rows longer than insertion sort's 16 where values tie, which are replayed."""
+    if values.shape[axis] <= _THRESHOLD:
+        return stable_order
+    return _replayed(values, axis, stable_order, lambda row: sort_order(row, descending), everywhere=False)
+
+
+def topk_order(values, axis, k, largest, sorted, stable_order):
+    """PyTorch's topk indices along ``axis`` (k of them), from NumPy's stable ``stable_order`` of ``values``
+    (descending when ``largest``): the stable order's first k, but replayed in rows where values tie, and in every
+    row when unsorted and not a partial sort (nth_element's own order, past its insertion sort of up to 3)."""
+    n = values.shape[axis]
+    everywhere = not sorted and k * 64 > n and n > 3
+    order = _replayed(values, axis, stable_order, lambda row: row_topk_order(row, k, largest, sorted), everywhere, k)
+    return order if order.shape[axis] == k else np.take(order, np.arange(k), axis=axis)
+
+
+def _replayed(values, axis, stable_order, replay, everywhere, width=None):
+    """``stable_order`` with the rows along ``axis`` that need it (all, or those with ties) replaced by ``replay``
+    of the row (``width`` indices each: the first ``width`` of the stable order elsewhere)."""
+    rows = np.moveaxis(values, axis, -1).reshape(-1, values.shape[axis])
+    order = np.moveaxis(stable_order, axis, -1).reshape(rows.shape)
+    if everywhere:
+        chosen = np.arange(rows.shape[0])
+    else:
+        ordered = np.take_along_axis(rows, order, axis=1)
+        tied = ordered[:, 1:] == ordered[:, :-1]
+        if rows.dtype.kind in "fc":
+            tied |= (ordered[:, 1:] != ordered[:, 1:]) & (ordered[:, :-1] != ordered[:, :-1])  # two NaNs
+        chosen = np.flatnonzero(tied.any(axis=1))
+    if width is not None:
+        order = order[:, :width]
+    if not chosen.size:
+        return stable_order if width is None else np.take(stable_order, np.arange(width), axis=axis)
+    order = order.copy()
+    for i in chosen:
+        order[i] = replay(rows[i])
+    shape = np.moveaxis(stable_order, axis, -1).shape[:-1] + (order.shape[1],)
+    return np.moveaxis(order.reshape(shape), -1, axis)
 
 
 def _ranks(row, descending):
@@ -35,7 +70,7 @@ def sort_order(row, descending=False):
     return np.array(items, np.int64)
 
 
-def topk_order(row, k, largest=True, sorted=True):
+def row_topk_order(row, k, largest=True, sorted=True):
     """The indices of PyTorch's CPU topk on the 1-D ``row``: a partial sort when k is at most 1/64 of the row,
     else nth_element then a sort of the k - 1 in front of the k-th (unsorted: in nth_element's order)."""
     keys, items = _ranks(row, largest), list(range(row.size))
