@@ -104,8 +104,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
-    """Group normalization over ``num_groups`` groups of channels (``cudnn_enabled`` has no effect on CPU)."""
-    return _functional().group_norm(input, num_groups, weight, bias, eps)
+    """Group normalization over ``num_groups`` groups of channels (``cudnn_enabled`` has no effect on CPU), without
+    F's Python checks."""
+    from .nn._functional import group_norm
+
+    return group_norm.native_group_norm(input, num_groups, weight, bias, eps)
 
 
 def rrelu(input, lower=0.125, upper=0.3333333333333333, training=False, generator=None):
@@ -135,8 +138,11 @@ _DROPOUTS = ("dropout", "alpha_dropout", "feature_alpha_dropout")
 
 # ---------------------------------------------------------------------------- reordered arguments
 def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled):
-    """Batch normalization with ATen's argument order (weight and bias before the running statistics)."""
-    return _functional().batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    """Batch normalization with ATen's argument order (weight and bias before the running statistics), without F's
+    Python checks (a batch of one value per channel in training, the sign of eps)."""
+    from .nn._functional import normalization
+
+    return normalization.native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
 
 
 def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled):
