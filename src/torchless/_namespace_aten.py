@@ -184,15 +184,20 @@ def _cpp_type(tensor):
 
 
 # ---------------------------------------------------------------------------- normalization
+def _statistics(x, axes, eps, dtype=None, keepdims=False):
+    """The mean and 1 / sqrt(biased variance + eps) of the array ``x`` over ``axes``, computed in the accumulation
+    dtype (float32 for half) and given as tensors of ``dtype`` (by default that one), outside autograd."""
+    compute = np.promote_types(x.dtype, np.float32)
+    mean = x.mean(axes, dtype=compute, keepdims=keepdims)
+    rstd = 1 / np.sqrt(x.var(axes, dtype=compute, keepdims=keepdims) + compute.type(eps))
+    dtype = dtype or compute
+    return _wrap(mean.astype(dtype)), _wrap(rstd.astype(dtype))
+
+
 def _channel_statistics(input, eps):
-    """The per-channel batch mean and 1 / sqrt(biased variance + eps) of (N, C, *) ``input``, without autograd, in
-    the accumulation dtype (float32 for a half input)."""
-    x = input.detach()._data
-    dtype = np.promote_types(x.dtype, np.float32)
-    axes = (0,) + tuple(range(2, x.ndim))
-    mean = x.mean(axes, dtype=dtype)
-    var = x.var(axes, dtype=dtype)
-    return _wrap(mean.astype(dtype)), _wrap((1 / np.sqrt(var + dtype.type(eps))).astype(dtype))
+    """The per-channel batch mean and inverse standard deviation of (N, C, *) ``input`` (float32 for half)."""
+    x = input._data
+    return _statistics(x, (0,) + tuple(range(2, x.ndim)), eps)
 
 
 def _wrap(array):
@@ -247,32 +252,22 @@ def native_layer_norm(input, normalized_shape, weight, bias, eps):
     """Layer normalization returning ``(output, mean, rstd)``, the statistics of each normalized slice (size 1
     along the normalized dims, in the input's dtype, without autograd)."""
     out = _functional().layer_norm(input, normalized_shape, weight, bias, eps)
-    x = input.detach()._data
-    axes = tuple(range(x.ndim - len(normalized_shape), x.ndim))
-    dtype = np.promote_types(x.dtype, np.float32)
-    mean = x.mean(axes, dtype=dtype, keepdims=True)
-    rstd = 1 / np.sqrt(x.var(axes, dtype=dtype, keepdims=True) + dtype.type(eps))
-    return out, _wrap(mean.astype(x.dtype)), _wrap(rstd.astype(x.dtype))
+    x = input._data
+    return (out,) + _statistics(x, tuple(range(x.ndim - len(normalized_shape), x.ndim)), eps, x.dtype, True)
 
 
 @_native("Tensor input, Tensor? weight, Tensor? bias, int N, int C, int HxW, int group, float eps")
 def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
     """Group normalization of ``input`` (N, C, *) with ``HxW`` elements per channel, returning ``(output, mean,
-    rstd)``, each group's statistics (N, group), differentiable as in PyTorch."""
-    from ._dtype import from_numpy_dtype
+    rstd)``, each group's statistics (N, group) (outside autograd: PyTorch's backward ignores their gradients)."""
     from .nn._functional import group_norm
-    from .nn._functional._norm_checks import compute_dtype
 
     if input.numel() != N * C * HxW:
         raise RuntimeError("Expected X.numel() == N * C * HxW to be true, but got false.  (Could this error message "
                            "be improved?  If so, please report an enhancement request to PyTorch.)")
     group_norm._check_group_norm_inputs(input, weight, bias, C, group)  # (showing the input's own shape)
     out = group_norm.native_group_norm(input.reshape(N, C, HxW), group, weight, bias, eps).reshape(input.shape)
-    rows = input.reshape(N, group, -1)
-    rows = rows.to(from_numpy_dtype(compute_dtype(rows._data)))  # (a half input's statistics: in float)
-    mean = rows.mean(-1)
-    rstd = (rows.var(-1, unbiased=False) + eps).rsqrt()
-    return out, mean.to(input.dtype), rstd.to(input.dtype)
+    return (out,) + _statistics(input._data.reshape(N, group, -1), -1, eps, input._data.dtype)
 
 
 # ---------------------------------------------------------------------------- dropout
@@ -294,22 +289,6 @@ def native_dropout(input, p, train):
     mask = _wrap(keep.astype(bool))
     scale = 0.0 if p == 1 else 1 / (1 - p)
     return input * mask * scale, mask
-
-
-def _feature_dropout(name, inplace):
-    @_native("Tensor input, float p, bool train", name=name)
-    def fn(input, p, train):
-        from .nn._functional import dropout
-
-        p = dropout._native_arguments("feature_dropout", input, p, train, inplace)
-        return dropout._dropout_impl(input, p, train, inplace, leading=2)
-
-    fn.__doc__ = (f"Dropout of whole channels{' in place' * inplace}: one draw per (sample, channel) of the "
-                  "(N, C, *) ``input``, shared by its other dims.")
-    return fn
-
-
-feature_dropout, feature_dropout_ = _feature_dropout("feature_dropout", False), _feature_dropout("feature_dropout_", True)
 
 
 # ---------------------------------------------------------------------------- grid sampling
@@ -561,7 +540,7 @@ def _weight_norm_interface(v, g, dim=0):
                            '"/__w/pytorch/pytorch/aten/src/ATen/native/cpu/WeightNormKernel.cpp":408, please report a '
                            'bug to PyTorch. fused kernels can only be applied for first or last dim')
     norms = _weight_norm_math.norm_except_dim(v, 2, dim)
-    return _weight_norm_math.weight_norm(v, g, dim), norms.reshape(g.shape)
+    return _weight_norm_math.weight_norm(v, g, dim), norms.detach().reshape(g.shape)  # (norms: no gradient)
 
 
 @_native("Tensor input, Tensor mat1, Tensor mat2, *, Number beta=1, Number alpha=1, bool use_gelu=False")

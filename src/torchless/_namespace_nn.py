@@ -21,12 +21,11 @@ def _functional():
 # Functions whose namespace signature is the F function's, up to its trailing F-only parameters (inplace, ...)
 _SAME_AS_F = ("conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d adaptive_avg_pool1d "
               "pixel_shuffle pixel_unshuffle channel_shuffle native_channel_shuffle bilinear cosine_similarity "
-              "pairwise_distance pdist prelu selu celu hardshrink threshold rms_norm relu_ selu_ celu_ "
-              "threshold_").split()
+              "pairwise_distance pdist prelu selu celu hardshrink rms_norm relu_ selu_ celu_").split()
 
 
 # Those of them whose F function ends in ``inplace``, which the namespace form lacks
-_F_INPLACE = ("selu", "celu", "threshold")
+_F_INPLACE = ("selu", "celu")
 
 
 def _same_as_f(name):
@@ -121,19 +120,37 @@ def rrelu_(input, lower=0.125, upper=0.3333333333333333, training=False, generat
     return _functional().rrelu_(input, lower, upper, training)
 
 
+def threshold(input, threshold, value):
+    """``value`` where ``input`` is not above ``threshold``, ``input`` elsewhere."""
+    return _functional().threshold(input, threshold, value)
+
+
+def threshold_(input, threshold, value):
+    """In-place :func:`threshold`."""
+    return _functional().threshold_(input, threshold, value)
+
+
 # ---------------------------------------------------------------------------- dropout: (input, p, train)
 def _dropout(name, inplace):
     f_name = name.rstrip("_")
 
     def fn(input, p, train):
-        return getattr(_functional(), f_name)(input, p, train, inplace)
+        from .nn._functional import dropout
+
+        # (F's Python range check, a ValueError, is not the native function's: its RuntimeError comes here)
+        p = dropout._native_arguments(f_name, input, p, train, inplace)
+        return dropout._dropout_impl(input, p, train, inplace, **_DROPOUTS[f_name])
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"``torchless.nn.functional.{f_name}(input, p, training=train{', inplace=True' * inplace})``."
+    fn.__doc__ = f"``torchless.nn.functional.{_F_DROPOUTS.get(f_name, f_name)}(input, p, training=train" \
+                 f"{', inplace=True' * inplace})``."
     return fn
 
 
-_DROPOUTS = ("dropout", "alpha_dropout", "feature_alpha_dropout")
+# The native dropouts: _dropout_impl's options (feature: one draw per (sample, channel); alpha)
+_DROPOUTS = {"dropout": {}, "alpha_dropout": {"alpha": True}, "feature_dropout": {"leading": 2},
+             "feature_alpha_dropout": {"leading": 2, "alpha": True}}
+_F_DROPOUTS = {"feature_dropout": "dropout2d"}  # (for a 4-D input)
 
 
 # ---------------------------------------------------------------------------- reordered arguments
@@ -146,9 +163,12 @@ def batch_norm(input, weight, bias, running_mean, running_var, training, momentu
 
 
 def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled):
-    """Instance normalization with ATen's argument order (weight and bias before the running statistics)."""
-    return _functional().instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum,
-                                       eps)
+    """Instance normalization with ATen's argument order (weight and bias before the running statistics), without
+    F's Python check (more than one spatial element in training)."""
+    from .nn._functional import instance_norm
+
+    return instance_norm.native_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats,
+                                              momentum, eps)
 
 
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
@@ -218,17 +238,71 @@ def _weight_norm(v, g, dim=0):
     return _weight_norm_math.weight_norm(v, g, dim)
 
 
+# ---------------------------------------------------------------------------- PyTorch's parser errors
+# The native schemas of the forms whose Python signature binds a call differently from PyTorch's parser (the
+# arguments checked by the F code they call): a call that does not bind gets the parser's TypeError, its missing
+# arguments listed as PyTorch lists them
+def _pool_schema(size, *tail):
+    return ", ".join((f"Tensor input, int[{size}] kernel_size, int[{size}] stride=None, int[{size}] padding=0",)
+                     + tail)
+
+
+_NORM = "float momentum, float eps, bool cudnn_enabled"
+_SCHEMAS = {
+    **{f"max_pool{n}d": _pool_schema(n, f"int[{n}] dilation=1", "bool ceil_mode=False") for n in (1, 2, 3)},
+    "max_pool1d_with_indices": _pool_schema(1, "int[1] dilation=1", "bool ceil_mode=False"),
+    "avg_pool1d": _pool_schema(1, "bool ceil_mode=False", "bool count_include_pad=True"),
+    "adaptive_max_pool1d": "Tensor input, int[1] output_size",
+    **{name + inplace: "Tensor input, float p, bool train" for name in _DROPOUTS for inplace in ("", "_")},
+    "batch_norm": f"Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, "
+                  f"bool training, {_NORM}",
+    "instance_norm": f"Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, "
+                     f"bool use_input_stats, {_NORM}",
+    "layer_norm": "Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, "
+                  "bool cudnn_enable=True",
+    "group_norm": "Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, "
+                  "bool cudnn_enabled=True",
+    "embedding": "Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, "
+                 "bool sparse=False",
+    "threshold": "Tensor input, Number threshold, Number value",
+    "threshold_": "Tensor input, Number threshold, Number value",
+}
+
+
+def _with_parser_errors(fn, schema):
+    """``fn``, whose calls that do not bind to its signature fail with PyTorch's parser's TypeError for ``schema``
+    (only on that path: a successful call costs a frame)."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def entry(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TypeError:
+            try:
+                signature.bind(*args, **kwargs)
+            except TypeError:
+                from . import _parser_errors
+
+                _parser_errors.parse(fn.__name__, (schema,), args, kwargs)  # (raises PyTorch's error)
+            raise
+
+    return entry
+
+
 def install(namespace):
     """Put the namespace forms into ``namespace`` (the torchless module's globals)."""
-    for name in _SAME_AS_F:
-        namespace[name] = _same_as_f(name)
+    forms = {name: _same_as_f(name) for name in _SAME_AS_F}
     for name in ("max_pool1d", "max_pool2d", "max_pool3d"):
-        namespace[name] = _max_pool(name)
+        forms[name] = _max_pool(name)
     for name in _DROPOUTS:
-        namespace[name] = _dropout(name, False)
-        namespace[name + "_"] = _dropout(name + "_", True)
+        forms[name] = _dropout(name, False)
+        forms[name + "_"] = _dropout(name + "_", True)
     for fn in (max_pool1d_with_indices, avg_pool1d, adaptive_max_pool1d, layer_norm, group_norm, rrelu, rrelu_,
-               batch_norm, instance_norm, embedding, kl_div, margin_ranking_loss, hinge_embedding_loss,
+               threshold, threshold_, batch_norm, instance_norm, embedding, kl_div, margin_ranking_loss, hinge_embedding_loss,
                cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss, binary_cross_entropy_with_logits,
                norm_except_dim, _weight_norm):
-        namespace[fn.__name__] = fn
+        forms[fn.__name__] = fn
+    for name, schema in _SCHEMAS.items():
+        forms[name] = _with_parser_errors(forms[name], schema)
+    namespace.update(forms)
