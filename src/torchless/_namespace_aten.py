@@ -35,7 +35,8 @@ def _torch():
 def _native(*overloads, name=None):
     """The decorated function, ``impl(**arguments)``, as the entry point ``name`` (by default the function's) of
     PyTorch's parser for ``overloads`` (the native schemas with ``input`` for ``self``); with several, ``impl`` also
-    gets ``overload``, the index of the schema taking the call."""
+    gets ``overload``, the index of the schema taking the call. A schema's ``out`` is the out variant's tensor,
+    which the result is written into."""
     def wrap(impl):
         nonlocal name
         name = name or impl.__name__
@@ -45,6 +46,11 @@ def _native(*overloads, name=None):
             index, arguments = _parser_errors.parse_overload(name, overloads, args, kwargs)
             if len(overloads) > 1:
                 arguments["overload"] = index
+            out = arguments.pop("out", None)
+            if out is not None:
+                from . import _out_argument
+
+                return _out_argument._call_into(name, out, impl, (), arguments)
             return impl(**arguments)
 
         entry.__name__ = entry.__qualname__ = name
@@ -117,8 +123,8 @@ def convolution(input, weight, bias, stride, padding, dilation, transposed, outp
     return _convolve(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups)
 
 
-@_native(_CONVOLUTION + ", bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32",
-         _CONVOLUTION + ", bool benchmark, bool deterministic, bool cudnn_enabled")
+@_native(_CONVOLUTION + ", bool benchmark, bool deterministic, bool cudnn_enabled",
+         _CONVOLUTION + ", bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32")
 def _convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, benchmark,
                  deterministic, cudnn_enabled, allow_tf32=None, overload=0):
     """:func:`convolution` with the backend flags, which have no effect on CPU."""
@@ -232,8 +238,9 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
     return _batch_norm_with_statistics(input, weight, bias, running_mean, running_var, training, momentum, eps)
 
 
-@_native(_BATCH_NORM.replace("Tensor? running", "Tensor running"),
-         "Tensor input, Tensor? weight, Tensor? bias, bool training, float momentum, float eps")
+@_native(_BATCH_NORM.replace("Tensor? running", "Tensor running") + ", *, TensorList? out=None",
+         "Tensor input, Tensor? weight, Tensor? bias, bool training, float momentum, float eps, *, "
+         "TensorList? out=None")  # (an out tuple is not taken: the parser here checks no list of tensors)
 def _native_batch_norm_legit(input, weight, bias, training, momentum, eps, running_mean=None, running_var=None,
                              overload=0):
     """:func:`native_batch_norm` with running statistics required, or (the second overload) none."""
@@ -245,6 +252,30 @@ def _native_batch_norm_legit(input, weight, bias, training, momentum, eps, runni
 def _native_batch_norm_legit_no_training(input, weight, bias, running_mean, running_var, momentum, eps):
     """:func:`native_batch_norm` out of training (normalized by the running statistics)."""
     return _batch_norm_with_statistics(input, weight, bias, running_mean, running_var, False, momentum, eps)
+
+
+@_native(_BATCH_NORM + ", bool cudnn_enabled")
+def _batch_norm_impl_index(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled):
+    """:func:`native_batch_norm`'s three tensors, then the (empty, uint8) reserve of a cuDNN kernel and the index
+    of the kernel used (0: the native one)."""
+    out = _batch_norm_with_statistics(input, weight, bias, running_mean, running_var, training, momentum, eps)
+    return out + (_wrap(np.empty(0, np.uint8)), 0)
+
+
+@_native("Tensor input, Tensor? running_mean, Tensor? running_var, float momentum")
+def batch_norm_update_stats(input, running_mean, running_var, momentum):
+    """The per-channel batch mean and biased variance of (N, C, *) ``input``, the running statistics (if given)
+    updated in place with them as batch_norm's training does (the variance unbiased)."""
+    x = input._data
+    axes = (0,) + tuple(range(2, x.ndim))
+    compute = np.promote_types(x.dtype, np.float32)
+    mean, var = x.mean(axes, dtype=compute), x.var(axes, dtype=compute)
+    count = x.size // max(x.shape[1], 1)
+    for running, value in ((running_mean, mean), (running_var, var * count / max(count - 1, 1))):
+        if running is not None:
+            running._data *= 1 - momentum
+            running._data += (momentum * value).astype(running._data.dtype)
+    return _wrap(mean.astype(x.dtype)), _wrap(var.astype(x.dtype))
 
 
 @_native("Tensor input, int[] normalized_shape, Tensor? weight, Tensor? bias, float eps")
@@ -268,6 +299,19 @@ def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
     group_norm._check_group_norm_inputs(input, weight, bias, C, group)  # (showing the input's own shape)
     out = group_norm.native_group_norm(input.reshape(N, C, HxW), group, weight, bias, eps).reshape(input.shape)
     return (out,) + _statistics(input._data.reshape(N, group, -1), -1, eps, input._data.dtype)
+
+
+@_native("Tensor input, int[] normalized_shape, Tensor? weight, float? eps")
+def _fused_rms_norm(input, normalized_shape, weight, eps):
+    """RMS normalization returning ``(output, rstd)``, rstd = 1 / sqrt(mean(x^2) + eps) over the normalized dims
+    (size 1 along them; float32 for a half input; eps None: the machine epsilon of that dtype)."""
+    out = _functional().rms_norm(input, normalized_shape, weight, eps)
+    x = input._data
+    compute = np.promote_types(x.dtype, np.float32)
+    eps = np.finfo(compute).eps if eps is None else eps
+    axes = tuple(range(x.ndim - len(normalized_shape), x.ndim))
+    squares = np.square(x, dtype=compute).mean(axes, keepdims=True)
+    return out, _wrap((1 / np.sqrt(squares + compute.type(eps))).astype(compute))
 
 
 # ---------------------------------------------------------------------------- dropout
@@ -365,7 +409,7 @@ def embedding_renorm_(input, indices, max_norm, norm_type):
 
 
 # ---------------------------------------------------------------------------- matrix norms
-@_native("Tensor input, int[1] dim, bool keepdim=False")
+@_native("Tensor input, int[1] dim, bool keepdim=False, *, Tensor? out=None")
 def frobenius_norm(input, dim, keepdim=False):
     """The 2-norm of ``input`` over ``dim`` (at most two dims; none: all). Deprecated in PyTorch."""
     _warn_deprecated_once("frobenius_norm", "linalg.vector_norm(A, 2., dim, keepdim)", 3175)
@@ -377,7 +421,8 @@ def frobenius_norm(input, dim, keepdim=False):
     return _torch().linalg.vector_norm(input, 2, dim, keepdim)
 
 
-@_native("Tensor input, bool keepdim=False", "Tensor input, int[2] dim, bool keepdim=False")
+@_native("Tensor input, int[2] dim, bool keepdim=False, *, Tensor? out=None",
+         "Tensor input, bool keepdim=False, *, Tensor? out=None")
 def nuclear_norm(input, keepdim=False, dim=(-2, -1), overload=0):
     """The sum of the singular values of the matrices over ``dim`` (the last two). Deprecated in PyTorch."""
     _warn_deprecated_once("nuclear_norm", "linalg.matrix_norm(A, 'nuc', dim, keepdim)", 3229)
@@ -437,6 +482,8 @@ def _hidden_pair(hx):
 def lstm_cell(*args, **kwargs):
     """One LSTM step from ``hx`` = (h, c): returns (h', c') (gates i, f, g, o in ``w_ih``'s and ``w_hh``'s rows)."""
     args, hx = list(args), None
+    if len(args) > 6:
+        _parser_errors.parse("lstm_cell", (_CELL,), tuple(args), kwargs)  # (raises: too many)
     if len(args) > 1:  # (the parser's schema below reads a stand-in tensor for the list)
         hx, args[1] = _hidden_pair(args[1]), args[0]
     elif "hx" in kwargs:
@@ -460,7 +507,7 @@ _ENTRY_POINTS.append(lstm_cell)
 
 # ---------------------------------------------------------------------------- softmax, activations, pooling
 def _softmax_entry(name):
-    @_native("Tensor input, int dim, bool half_to_float", name=name)
+    @_native("Tensor input, int dim, bool half_to_float, *, Tensor? out=None", name=name)
     def fn(input, dim, half_to_float):
         if half_to_float:
             raise RuntimeError("softmax with half to float conversion is not supported on CPU")
@@ -490,6 +537,29 @@ def _safe_softmax(input, dim, dtype=None):
     return out.masked_fill(masked, 0)
 
 
+def _softmax_backward(name, formula):
+    @_native("Tensor grad_output, Tensor output, int dim, dtype input_dtype", name=name)
+    def fn(grad_output, output, dim, input_dtype):
+        if output.dtype != grad_output.dtype:
+            raise RuntimeError(f"expected scalar type {grad_output.dtype.scalar_name} but found "
+                               f"{output.dtype.scalar_name}")
+        if input_dtype.itemsize == 2 and input_dtype.is_floating_point and grad_output.dtype.itemsize == 4:
+            # (the half-to-float kernel's gradient, a CUDA one, is refused)
+            raise RuntimeError(f"expected scalar type Float but found {input_dtype.scalar_name}")
+        if grad_output.dtype.name == "float16":  # (PyTorch's kernel computes half in float)
+            return formula(grad_output.float(), output.float(), dim).half()
+        return formula(grad_output, output, dim)
+
+    fn.__doc__ = f"The gradient of ``{name[1:-len('_backward_data')]}`` over ``dim`` from its ``output``."
+    return fn
+
+
+_softmax_backward_data = _softmax_backward(
+    "_softmax_backward_data", lambda grad, output, dim: output * (grad - (grad * output).sum(dim, keepdim=True)))
+_log_softmax_backward_data = _softmax_backward(
+    "_log_softmax_backward_data", lambda grad, output, dim: grad - output.exp() * grad.sum(dim, keepdim=True))
+
+
 def _adaptive_avg_pool(name, dims):
     @_native(f"Tensor input, int[{dims}] output_size", name=name)
     def fn(input, output_size):
@@ -507,7 +577,8 @@ _adaptive_avg_pool2d, _adaptive_avg_pool3d = _adaptive_avg_pool("_adaptive_avg_p
     _adaptive_avg_pool("_adaptive_avg_pool3d", 3)
 
 
-@_native("Tensor input, Tensor other, *, Number alpha=1", "Tensor input, Number other, Number alpha=1")
+@_native("Tensor input, Tensor other, *, Number alpha=1, Tensor? out=None",
+         "Tensor input, Number other, Number alpha=1")
 def _add_relu(input, other, alpha=1, overload=0):
     """relu(input + alpha * other), fused in PyTorch."""
     return _torch().add(input, other, alpha=alpha).relu()
@@ -543,11 +614,75 @@ def _weight_norm_interface(v, g, dim=0):
     return _weight_norm_math.weight_norm(v, g, dim), norms.detach().reshape(g.shape)  # (norms: no gradient)
 
 
-@_native("Tensor input, Tensor mat1, Tensor mat2, *, Number beta=1, Number alpha=1, bool use_gelu=False")
+@_native("Tensor input, Tensor mat1, Tensor mat2, *, Number beta=1, Number alpha=1, bool use_gelu=False, "
+         "Tensor? out=None")
 def _addmm_activation(input, mat1, mat2, beta=1, alpha=1, use_gelu=False):
     """relu (or, with ``use_gelu``, gelu) of ``beta * input + alpha * mat1 @ mat2``."""
     out = _torch().addmm(input, mat1, mat2, beta=beta, alpha=alpha)
     return _functional().gelu(out) if use_gelu else out.relu()
+
+
+# ---------------------------------------------------------------------------- distances and products
+@_native("Tensor x1, Tensor x2")
+def _euclidean_dist(x1, x2):
+    """The Euclidean distances between the rows of ``x1`` (*, P, M) and of ``x2`` (*, R, M) by matrix products
+    (cdist's fast form): sqrt(max(|a|^2 - 2 a.b + |b|^2, 1e-30))."""
+    torch = _torch()
+    x1_norm, x2_norm = x1.pow(2).sum(-1, keepdim=True), x2.pow(2).sum(-1, keepdim=True)
+    x1_ = torch.cat([x1.mul(-2), x1_norm, torch.ones_like(x1_norm)], -1)
+    x2_ = torch.cat([x2, torch.ones_like(x2_norm), x2_norm], -1)
+    return x1_.matmul(x2_.mT).clamp_min(1e-30).sqrt()
+
+
+@_native("Tensor i1, Tensor i2, Tensor i3, int[] expand1, int[] expand2, int[] expand3, int[] sumdim, "
+         "int unroll_dim=1")
+def _trilinear(i1, i2, i3, expand1, expand2, expand3, sumdim, unroll_dim=1):
+    """sum over ``sumdim`` of i1 * i2 * i3, each unsqueezed at its ``expand`` dims (bilinear's kernel)."""
+    expanded = []
+    for tensor, dims in ((i1, expand1), (i2, expand2), (i3, expand3)):
+        for dim in sorted(dims):
+            tensor = tensor.unsqueeze(dim)
+        expanded.append(tensor)
+    product = expanded[0] * expanded[1] * expanded[2]
+    return product.sum(tuple(sumdim)) if sumdim else product
+
+
+# ---------------------------------------------------------------------------- packed sequences
+def _check_lengths(lengths):
+    if lengths.dim() != 1 or lengths.dtype.name != "int64":
+        raise RuntimeError(f"'lengths' argument should be a 1D CPU int64 tensor, but got {lengths.dim()}D cpu "
+                           f"{lengths.dtype.scalar_name} tensor")
+
+
+@_native("Tensor input, Tensor lengths, bool batch_first")
+def _pack_padded_sequence(input, lengths, batch_first):
+    """The ``(data, batch_sizes)`` of ``input`` packed, its sequences' ``lengths`` in decreasing order."""
+    from .nn.utils import rnn
+
+    _check_lengths(lengths)
+    return rnn._pack_rows(input, lengths, batch_first, None)
+
+
+@_native("Tensor data, Tensor batch_sizes, bool batch_first, Number padding_value, int total_length")
+def _pad_packed_sequence(data, batch_sizes, batch_first, padding_value, total_length):
+    """The packed ``data`` padded with ``padding_value`` to ``total_length`` steps (0 or less: the longest
+    sequence's), and the sequences' lengths, as ``(padded, lengths)``."""
+    from .nn.utils import rnn
+
+    _check_lengths(batch_sizes)
+    sizes = batch_sizes.numpy()
+    steps = sizes.size
+    if total_length > 0:
+        if total_length < steps:
+            raise RuntimeError("Expected total_length to be at least the length of the longest sequence in input, "
+                               f"but got total_length={total_length} and max sequence length being {steps}")
+        steps = total_length
+    lengths = rnn._lengths(sizes)
+    batch = lengths.size
+    positions = rnn._packed_positions(sizes, np.arange(batch), steps, batch_first)
+    padded = rnn._scatter_rows(data, positions, (batch, steps) if batch_first else (steps, batch),
+                               float(padding_value))
+    return padded, _wrap(lengths)
 
 
 # ---------------------------------------------------------------------------- losses
