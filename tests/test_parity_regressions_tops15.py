@@ -80,6 +80,7 @@ _X, _W = _randn(2, 4, 7, 7), _randn(6, 4, 3, 3)
     (_X, _W, None, [0], [0], [1], False, [0], 1),
     (_X, _W, None, [1], [-1], [1], False, [0], 1),
     (_X, _W, _randn(5), [1], [0], [1], False, [0], 1),
+    (_X, _W, _randn(6, dtype=np.float64), [1], [0], [1], False, [0], 1),  # (at::convolution's wording)
     (_X, _randn(4, 3, 3, 3), None, [2], [1], [1], True, [3], 2),
     (_X, _W, None, 1, [0], [1], False, [0], 1),
     (_X, _W, None, [1], [0], [1], False, [0], 1.0),
@@ -186,6 +187,10 @@ def test_native_batch_norm_forms():
     _assert_same("_native_batch_norm_legit", _XB, w, b, True, 0.1, 1e-5)
     _assert_same("_native_batch_norm_legit_no_training", _XB, w, b, _ZEROS, _ONES, 0.1, 1e-5)
     _assert_same("_batch_norm_impl_index", _XB, w, b, _ZEROS, _ONES, False, 0.1, 1e-5, False)
+    for training in (True, False):  # an empty input: the native function refuses it in training only
+        _assert_same("native_batch_norm", np.zeros((0, 3, 4), np.float32), None, None, _ZEROS, _ONES, training, 0.1,
+                     1e-5)
+        _assert_same("native_batch_norm", _randn(5), None, None, _ZEROS, _ONES, training, 0.1, 1e-5)
 
 
 def test_running_statistics_are_updated_in_place():

@@ -100,6 +100,10 @@ def _check_convolution(input, weight, groups):
 
 def _convolve(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
     dims = _check_convolution(input, weight, groups)
+    if bias is not None and bias.dtype != input.dtype and weight.dtype == input.dtype:
+        # (at::convolution's message; F's convNd, at::convNd in PyTorch, word it otherwise)
+        raise RuntimeError(f"Input type ({input.type()}) and bias type ({bias.type()}) should be the same or input "
+                           "should be a MKLDNN tensor and bias is a dense tensor")
     stride, dilation = _expand_param(stride, "stride", dims), _expand_param(dilation, "dilation", dims)
     if isinstance(padding, str):
         return getattr(_functional(), f"conv{dims}d")(input, weight, bias, stride, padding, dilation, groups)
@@ -218,12 +222,14 @@ def _no_statistics(input):
 
 
 def _batch_norm_with_statistics(input, weight, bias, running_mean, running_var, training, momentum, eps):
-    # the saved statistics first: batch_norm updates the running ones in place
     from .nn._functional import normalization
 
-    saved = _channel_statistics(input, eps) if training else _no_statistics(input)
+    if training and input.numel() == 0:  # (torch.batch_norm's answer for it is not the native function's)
+        raise RuntimeError(f"input tensor must have at least one element, but got input_sizes = {list(input.shape)}")
+    input.size(1)  # (the native function reads the channels first)
     out = normalization.native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
-    return (out,) + saved
+    # (the statistics are the input's: the running ones, updated above, do not enter them)
+    return (out,) + (_channel_statistics(input, eps) if training else _no_statistics(input))
 
 
 _BATCH_NORM = ("Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, "
