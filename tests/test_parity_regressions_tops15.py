@@ -142,6 +142,9 @@ def test_constant_pad_nd(pad):
 def test_constant_pad_nd_values_and_arguments():
     y = _randn(2, 3)
     _assert_same("constant_pad_nd", y.astype(np.int64), (1, 1), 1.5)
+    _assert_same("constant_pad_nd", y.astype(np.uint8), (1, 1), -1)  # (an int Scalar: uint8 takes -1 as 255)
+    _assert_same("constant_pad_nd", y.astype(np.int8), (1, 1), 300)
+    _assert_same("constant_pad_nd", y, (-1, 0), 1 + 2j)  # (a crop reads no value)
     _assert_same("constant_pad_nd", y, (1, 1), 1 + 2j)
     _assert_same("constant_pad_nd", y, 1)
     _assert_same("constant_pad_nd", y, (1, 1), "a")
@@ -319,6 +322,16 @@ def test_rnn_cell_checks(args):
     _assert_same("gru_cell", *args, _randn(15, 4), _randn(15, 5))
 
 
+@pytest.mark.parametrize("name, gates", [("rnn_tanh_cell", 1), ("gru_cell", 3), ("lstm_cell", 4)])
+@pytest.mark.parametrize("hidden, w_hh_width, w_ih_rows, w_hh_rows", [
+    (5, 6, 5, 5), (5, 6, 6, 5), (6, 5, 6, 6), (6, 5, 5, 6), (5, 5, 5, 5)])
+def test_rnn_cell_weight_checks_and_their_order(name, gates, hidden, w_hh_width, w_ih_rows, w_hh_rows):
+    h = _randn(3, hidden)
+    for x in (_XR, _XR[:, :3]):
+        _assert_same(name, x, (h, h) if name == "lstm_cell" else h, _randn(gates * w_ih_rows, 4),
+                     _randn(gates * w_hh_rows, w_hh_width))
+
+
 def test_gru_and_lstm_cells():
     _assert_same("gru_cell", _XR, _H, _randn(15, 4), _randn(15, 5), _randn(15), _randn(15))
     w_ih, w_hh = _randn(20, 4), _randn(20, 5)
@@ -367,6 +380,9 @@ def test_small_entry_points():
     _assert_same("_adaptive_avg_pool2d", y, (2, 3))
     _assert_same("_adaptive_avg_pool2d", y, (3, None))
     _assert_same("_adaptive_avg_pool3d", y, 3)
+    for args in ((_randn(4, 5), (1, 1)), (y, [2]), (y.astype(np.int64), (1, 1)), (_randn(2, 3, 4, 5, 6), (1, 1))):
+        _assert_same("_adaptive_avg_pool2d", *args)  # (the kernel's checks: no mean for a 1 x 1 output)
+    _assert_same("affine_grid_generator", _randn(2, 2, 3), [2, 1, 0, 4], True)
     _assert_same("_prelu_kernel", y, _randn(4))
     _assert_same("_prelu_kernel", y, _randn(3))
     _assert_same("_prelu_kernel", y.astype(np.float64), _randn(1))

@@ -182,15 +182,14 @@ def constant_pad_nd(input, pad, value=0):
         # (PyTorch's message lacks the two spaces)
         raise RuntimeError(f"Length of pad should be no more than twice the number of dimensions of the input. Pad "
                            f"length is {len(pad)}while the input has {input.dim()}dimensions.")
-    if isinstance(value, complex) and not input.is_complex():
-        raise RuntimeError(f"value cannot be converted to type {_cpp_type(input)} without overflow")
+    if not any(p > 0 for p in pad):
+        value = None  # (a crop reads no value)
+    elif not input.is_complex():
+        # the Scalar converted to the input's dtype here, where F's float would lose an int's (uint8 takes -1)
+        from ._dtype import fill_value
+
+        value = fill_value(value.item() if hasattr(value, "item") else value, input._data.dtype)
     return _functional().pad(input, pad, "constant", value)
-
-
-def _cpp_type(tensor):
-    from ._dtype import CPP_SCALAR_NAMES
-
-    return CPP_SCALAR_NAMES[tensor.dtype.name]
 
 
 # ---------------------------------------------------------------------------- normalization
@@ -397,6 +396,8 @@ def affine_grid_generator(theta, size, align_corners):
     if theta.shape[1] != len(spatial):
         raise RuntimeError(f"shape '{[size[0], *spatial, len(spatial)]}' is invalid for input of size "
                            f"{size[0] * points * theta.shape[1]}")
+    if points == 0:
+        return theta.new_zeros([size[0], *spatial, len(spatial)])
     return grid.AffineGridGenerator.apply(theta, spatial=tuple(spatial), align_corners=align_corners)
 
 
@@ -436,17 +437,30 @@ def nuclear_norm(input, keepdim=False, dim=(-2, -1), overload=0):
 
 
 # ---------------------------------------------------------------------------- recurrent cells
-def _check_cell(input, hidden, weight_ih, name="hidden0"):
-    """ATen's check_rnn_cell_forward_input / _hidden."""
-    if input.size(1) != weight_ih.size(1):
-        raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected {weight_ih.size(1)}")
-    if input.size(0) != hidden.size(0):
-        raise RuntimeError(f"Input batch size {input.size(0)} doesn't match {name} batch size {hidden.size(0)}")
+def _check_cell_weights(w_ih, w_hh, gates):
+    """ATen's check of the weights' first dims: ``gates`` rows of w_hh's width (the hidden size) each."""
+    hidden_size = w_hh.size(1)
+    for label, weight in (("weight_ih", w_ih), ("weight_hh", w_hh)):
+        if weight.size(0) != gates * hidden_size:
+            raise RuntimeError(f"{label} first dim must be {gates} * hidden_size = {gates * hidden_size}, but got "
+                               f"{weight.size(0)}")
 
 
-def _check_hidden_size(hidden, hidden_size, name="hidden0"):
-    if hidden.size(1) != hidden_size:
-        raise RuntimeError(f"{name} has inconsistent hidden_size: got {hidden.size(1)}, expected {hidden_size}")
+def _check_cell_input(input, w_ih):
+    """ATen's check_rnn_cell_forward_input."""
+    if input.size(1) != w_ih.size(1):
+        raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected {w_ih.size(1)}")
+
+
+def _check_cell_states(input, states, w_hh):
+    """ATen's check_rnn_cell_forward_hidden, for each state (hidden0, hidden1)."""
+    for label, hidden in enumerate(states):
+        if input.size(0) != hidden.size(0):
+            raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{label} batch size "
+                               f"{hidden.size(0)}")
+        if hidden.size(1) != w_hh.size(1):
+            raise RuntimeError(f"hidden{label} has inconsistent hidden_size: got {hidden.size(1)}, expected "
+                               f"{w_hh.size(1)}")
 
 
 _CELL = "Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, Tensor? b_hh=None"
@@ -455,8 +469,14 @@ _CELL = "Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor? b_ih=None, T
 def _simple_cell(name, step):
     @_native(_CELL, name=name)
     def fn(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
-        _check_cell(input, hx, w_ih)
-        _check_hidden_size(hx, w_hh.size(1))
+        if step == "gru_step":  # (the GRU cell checks its weights last, the others first)
+            _check_cell_input(input, w_ih)
+            _check_cell_states(input, (hx,), w_hh)
+            _check_cell_weights(w_ih, w_hh, 3)
+        else:
+            _check_cell_weights(w_ih, w_hh, 1)
+            _check_cell_input(input, w_ih)
+            _check_cell_states(input, (hx,), w_hh)
         from .nn._functional import linear, recurrent_steps
 
         return getattr(recurrent_steps, step)(linear.linear(input, w_ih, b_ih), hx, w_hh, b_hh)
@@ -499,10 +519,9 @@ def lstm_cell(*args, **kwargs):
         raise RuntimeError("lstm_cell expects two hidden states")
     h, c = hx
     input, w_ih, w_hh = arguments["input"], arguments["w_ih"], arguments["w_hh"]
-    _check_cell(input, h, w_ih)
-    _check_hidden_size(h, w_hh.size(1))
-    _check_cell(input, c, w_ih, "hidden1")
-    _check_hidden_size(c, w_hh.size(1), "hidden1")
+    _check_cell_input(input, w_ih)
+    _check_cell_weights(w_ih, w_hh, 4)
+    _check_cell_states(input, hx, w_hh)
     from .nn._functional import linear, recurrent_steps
 
     return recurrent_steps.lstm_step(linear.linear(input, w_ih, arguments["b_ih"]), h, c, w_hh, arguments["b_hh"])
@@ -573,6 +592,13 @@ def _adaptive_avg_pool(name, dims):
             from .nn._functional import pooling3d
 
             return pooling3d._adaptive_avg_pool3d_native(input, output_size)
+        # the kernel's checks, which F's form (at::adaptive_avg_pool2d, a mean for a 1 x 1 output) skips
+        if len(output_size) != 2:
+            raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
+        if input.dim() not in (3, 4):
+            raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+        if not (input.is_floating_point() or input.is_complex()):
+            raise NotImplementedError(f"\"adaptive_avg_pool2d\" not implemented for '{input.dtype.scalar_name}'")
         return _functional().adaptive_avg_pool2d(input, output_size)
 
     fn.__doc__ = f"``adaptive_avg_pool{dims}d`` (its native form: ``output_size`` ints only, no None)."
@@ -616,6 +642,8 @@ def _weight_norm_interface(v, g, dim=0):
         raise RuntimeError('dim == 0 || dim == v.dim() - 1 INTERNAL ASSERT FAILED at '
                            '"/__w/pytorch/pytorch/aten/src/ATen/native/cpu/WeightNormKernel.cpp":408, please report a '
                            'bug to PyTorch. fused kernels can only be applied for first or last dim')
+    if g.dtype != v.dtype:
+        raise RuntimeError(f"expected scalar type {v.dtype.scalar_name} but found {g.dtype.scalar_name}")
     norms = _weight_norm_math.norm_except_dim(v, 2, dim)
     return _weight_norm_math.weight_norm(v, g, dim), norms.detach().reshape(g.shape)  # (norms: no gradient)
 
