@@ -469,3 +469,49 @@ def test_gradients_of_the_entry_points():
 ])
 def test_namespace_forms_take_arguments_as_the_parser_does(name, args, kwargs):
     _assert_same(name, *args, **kwargs)
+
+
+# ---------------------------------------------------------------------------- multi-layer recurrences
+@pytest.mark.parametrize("name", ["lstm", "gru", "rnn_tanh", "rnn_relu"])
+@pytest.mark.parametrize("layers, bidirectional, bias, batch_first, packed", [
+    (1, False, True, False, False), (2, True, True, False, False), (2, False, False, True, False),
+    (2, True, False, True, True)])
+def test_recurrences_with_flat_weights(name, layers, bidirectional, bias, batch_first, packed):
+    torch = pytest.importorskip("torch")
+    module_type = {"lstm": "LSTM", "gru": "GRU"}.get(name, "RNN")
+    options = {"nonlinearity": name[4:]} if name.startswith("rnn_") else {}
+    torch.manual_seed(3)
+    module = getattr(torch.nn, module_type)(4, 5, layers, bias=bias, batch_first=batch_first,
+                                            bidirectional=bidirectional, **options).double()
+    weights = [p.detach().numpy().copy() for p in module._flat_weights]
+    x = _RNG.standard_normal((3, 5, 4) if batch_first else (5, 3, 4))
+    states = _RNG.standard_normal((2, layers * (1 + bidirectional), 3, 5))
+    results = []
+    for lib in (torch, torchless):
+        params, xs = [lib.tensor(w, requires_grad=True) for w in weights], lib.tensor(x, requires_grad=True)
+        hx = [lib.tensor(s) for s in states] if name == "lstm" else lib.tensor(states[0])
+        if packed:
+            sequence = lib.nn.utils.rnn.pack_padded_sequence(xs, [5, 4, 2], batch_first=batch_first)
+            out = getattr(lib, name)(sequence.data, sequence.batch_sizes, hx, params, bias, layers, 0.0, False,
+                                     bidirectional)
+        else:
+            out = getattr(lib, name)(xs, hx, params, bias, layers, 0.0, False, bidirectional, batch_first)
+        sum(t.sum() * (i + 1) for i, t in enumerate(out)).backward()
+        results.append([t.detach().numpy() for t in out] + [xs.grad.numpy()] + [p.grad.numpy() for p in params])
+    for got, expected in zip(results[1], results[0]):
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-10)
+
+
+def test_projected_lstm_and_the_generator():
+    torch = pytest.importorskip("torch")
+    module = torchless.nn.LSTM(4, 5, proj_size=3)
+    x, states = torchless.randn(6, 2, 4), (torchless.zeros(1, 2, 3), torchless.zeros(1, 2, 5))
+    torchless.manual_seed(0)
+    out, h, c = torchless.lstm(x, states, module._flat_weights, True, 1, 0.0, False, False, False)
+    assert (tuple(out.shape), tuple(h.shape), tuple(c.shape)) == ((6, 2, 3), (1, 2, 3), (1, 2, 5))
+    expected_out, (expected_h, expected_c) = module(x, states)
+    np.testing.assert_allclose(out.detach().numpy(), expected_out.detach().numpy(), rtol=1e-6)
+    drawn = torchless.rand(3).numpy()  # (the function draws nothing from the default generator)
+    torchless.manual_seed(0)
+    np.testing.assert_array_equal(drawn, torchless.rand(3).numpy())
+    assert len(module._flat_weights) == len(torch.nn.LSTM(4, 5, proj_size=3)._flat_weights)

@@ -530,6 +530,82 @@ def lstm_cell(*args, **kwargs):
 _ENTRY_POINTS.append(lstm_cell)
 
 
+# ---------------------------------------------------------------------------- multi-layer recurrences
+# ATen's lstm / gru / rnn_tanh / rnn_relu: an input form (batch_first last) and a packed one (data, batch_sizes);
+# ``params`` is the flat weight list nn.LSTM & co. keep (w_ih, w_hh[, b_ih, b_hh][, w_hr] per layer and direction).
+_INPUT_FORM = ("input", "hx", "params", "has_biases", "num_layers", "dropout", "train", "bidirectional",
+               "batch_first")
+_PACKED_FORM = ("data", "batch_sizes", "hx", "params", "has_biases", "num_layers", "dropout", "train",
+                "bidirectional")
+
+
+def _bind(name, names, args, kwargs):
+    if len(args) > len(names):
+        raise TypeError(f"{name}() takes {len(names)} positional arguments but {len(args)} were given")
+    bound = dict(zip(names, args))
+    for key, value in kwargs.items():
+        if key not in names:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{key}'")
+        bound[key] = value
+    missing = [f'"{n}"' for n in names if n not in bound]
+    if missing:
+        raise TypeError(f"{name}() missing {len(missing)} required positional argument{'s' * (len(missing) == 1)}: "
+                        + ", ".join(missing))
+    return bound
+
+
+def _recurrent_module(name, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """The nn module running ``name``'s recurrence with ``params`` (its own initial weights are not used: built
+    outside the default generator's stream)."""
+    from .nn.modules import rnn
+
+    per_layer = len(params) // (num_layers * (2 if bidirectional else 1))
+    projection = params[per_layer - 1] if per_layer > 2 + 2 * has_biases else None
+    hidden_size = params[1].size(1) if projection is None else projection.size(1)
+    options = dict(num_layers=num_layers, bias=has_biases, batch_first=batch_first, dropout=dropout,
+                   bidirectional=bidirectional, dtype=params[0].dtype)
+    if name == "lstm":
+        options["proj_size"] = 0 if projection is None else projection.size(0)
+    elif name != "gru":
+        options["nonlinearity"] = name[len("rnn_"):]
+    module_type = {"lstm": rnn.LSTM, "gru": rnn.GRU}.get(name, rnn.RNN)
+    state = _torch().get_rng_state()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the module's one-layer dropout warning is not the native function's)
+        module = module_type(params[0].size(1), hidden_size, **options)
+    _torch().set_rng_state(state)
+    return module.train(train)
+
+
+def _recurrence(name):
+    def fn(*args, **kwargs):
+        from . import func
+        from ._tensor import Tensor
+        from .nn.utils import rnn
+
+        hx_position = 1 if name == "lstm" else 2  # (where the packed form's batch_sizes or hx, a tensor, is)
+        packed = "data" in kwargs or (len(args) > hx_position and isinstance(args[hx_position], Tensor))
+        bound = _bind(name, _PACKED_FORM if packed else _INPUT_FORM, args, kwargs)
+        module = _recurrent_module(name, bound["params"], bound["has_biases"], bound["num_layers"], bound["dropout"],
+                                   bound["train"], bound["bidirectional"], bound.get("batch_first", False))
+        weights = dict(zip(module._flat_weights_names, bound["params"]))
+        input = rnn.PackedSequence(bound["data"], bound["batch_sizes"]) if packed else bound["input"]
+        hx = tuple(bound["hx"]) if name == "lstm" else bound["hx"]
+        output, state = func.functional_call(module, weights, (input, hx))
+        output = output.data if packed else output
+        return (output,) + tuple(state) if name == "lstm" else (output, state)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = (f"The multi-layer {name} recurrence of ``input`` (or of the packed ``data``, ``batch_sizes``) from "
+                  "``hx`` with the flat weight list ``params``; returns the output and the final state"
+                  f"{' (h, c)' * (name == 'lstm')}.")
+    _ENTRY_POINTS.append(fn)
+    return fn
+
+
+lstm, gru, rnn_tanh, rnn_relu = (_recurrence(name) for name in ("lstm", "gru", "rnn_tanh", "rnn_relu"))
+
+
 # ---------------------------------------------------------------------------- softmax, activations, pooling
 def _softmax_entry(name):
     @_native("Tensor input, int dim, bool half_to_float, *, Tensor? out=None", name=name)
