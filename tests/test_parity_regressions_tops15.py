@@ -466,6 +466,9 @@ def test_gradients_of_the_entry_points():
     ("instance_norm", (_XB, None, None, None, None, True, 0.1, 1e-5), {}), ("group_norm", (_XB,), {}),
     ("threshold", (_XB, 0.1), {}), ("threshold", (_XB, 0.1, 2.0, True), {}), ("threshold_", (_XB, 0.1, 2.0), {}),
     ("embedding", (_randn(5, 3),), {}), ("layer_norm", (_XB, [5]), {"eps": 0.1, "cudnn_enable": False}),
+    ("kl_div", (_XB,), {"foo": 1}), ("triplet_margin_loss", (), {}), ("prelu", (_XB,) * 3, {}),
+    ("cosine_similarity", (_XB,), {}), ("rrelu", (), {}), ("adaptive_avg_pool1d", (_XB,) * 3, {}),
+    ("poisson_nll_loss", (_XB, _XB, True, False, 1e-8), {}), ("_weight_norm", (_XB,), {"dim": 0}),
 ])
 def test_namespace_forms_take_arguments_as_the_parser_does(name, args, kwargs):
     _assert_same(name, *args, **kwargs)

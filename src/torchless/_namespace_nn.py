@@ -239,9 +239,9 @@ def _weight_norm(v, g, dim=0):
 
 
 # ---------------------------------------------------------------------------- PyTorch's parser errors
-# The native schemas of the forms whose Python signature binds a call differently from PyTorch's parser (the
-# arguments checked by the F code they call): a call that does not bind gets the parser's TypeError, its missing
-# arguments listed as PyTorch lists them
+# The native schemas of the forms (with ``input`` for ``self``): a call that fails with a TypeError is parsed by
+# PyTorch's parser for its error (missing arguments listed as PyTorch lists them, unexpected keywords, too many
+# arguments), the F code's own TypeError kept where the call parses
 def _pool_schema(size, *tail):
     return ", ".join((f"Tensor input, int[{size}] kernel_size, int[{size}] stride=None, int[{size}] padding=0",)
                      + tail)
@@ -266,25 +266,43 @@ _SCHEMAS = {
                  "bool sparse=False",
     "threshold": "Tensor input, Number threshold, Number value",
     "threshold_": "Tensor input, Number threshold, Number value",
+    **{name: "Tensor input, Number lower=0.125, Number upper=0.3333333333333333, bool training=False, "
+             "Generator? generator=None" for name in ("rrelu", "rrelu_")},
+    **{name: "Tensor input" for name in ("selu", "selu_", "relu_")},
+    **{name: "Tensor input, Number alpha=1.0" for name in ("celu", "celu_")},
+    "hardshrink": "Tensor input, Number lambd=0.5",
+    "prelu": "Tensor input, Tensor weight",
+    "adaptive_avg_pool1d": "Tensor input, int[1] output_size",
+    "rms_norm": "Tensor input, int[] normalized_shape, Tensor? weight=None, float? eps=None",
+    "bilinear": "Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None",
+    "cosine_similarity": "Tensor x1, Tensor x2, int dim=1, float eps=1.0e-08",
+    "pairwise_distance": "Tensor x1, Tensor x2, float p=2.0, float eps=1.0e-06, bool keepdim=False",
+    "pdist": "Tensor input, float p=2.0",
+    "kl_div": "Tensor input, Tensor target, int reduction=1, *, bool log_target=False",
+    "margin_ranking_loss": "Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=1",
+    "hinge_embedding_loss": "Tensor input, Tensor target, float margin=1.0, int reduction=1",
+    "cosine_embedding_loss": "Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=1",
+    "triplet_margin_loss": "Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2.0, "
+                           "float eps=1.0e-06, bool swap=False, int reduction=1",
+    "poisson_nll_loss": "Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction",
+    "binary_cross_entropy_with_logits": "Tensor input, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, "
+                                        "int reduction=1",
+    "norm_except_dim": "Tensor v, int pow=2, int dim=0",
+    "_weight_norm": "Tensor v, Tensor g, int dim=0",
 }
 
 
 def _with_parser_errors(fn, schema):
-    """``fn``, whose calls that do not bind to its signature fail with PyTorch's parser's TypeError for ``schema``
-    (only on that path: a successful call costs a frame)."""
-    signature = inspect.signature(fn)
-
+    """``fn``, whose calls failing with a TypeError that PyTorch's parser would refuse for ``schema`` get the
+    parser's (only on that path: a successful call costs a frame)."""
     @functools.wraps(fn)
     def entry(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except TypeError:
-            try:
-                signature.bind(*args, **kwargs)
-            except TypeError:
-                from . import _parser_errors
+            from . import _parser_errors
 
-                _parser_errors.parse(fn.__name__, (schema,), args, kwargs)  # (raises PyTorch's error)
+            _parser_errors.parse(fn.__name__, (schema,), args, kwargs)  # (raises where the call does not parse)
             raise
 
     return entry
