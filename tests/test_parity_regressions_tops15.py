@@ -518,3 +518,10 @@ def test_projected_lstm_and_the_generator():
     torchless.manual_seed(0)
     np.testing.assert_array_equal(drawn, torchless.rand(3).numpy())
     assert len(module._flat_weights) == len(torch.nn.LSTM(4, 5, proj_size=3)._flat_weights)
+
+
+@pytest.mark.parametrize("name", ["ctc_loss", "_add_relu", "_add_relu_", "nuclear_norm", "_convolution",
+                                  "_native_batch_norm_legit", "lstm_cell", "convolution", "native_batch_norm"])
+def test_overloads_as_pytorch_prints_them(name):
+    _assert_same(name, _XB, "a", "b")
+    _assert_same(name, *([_XB] * 16))

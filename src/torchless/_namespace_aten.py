@@ -32,18 +32,24 @@ def _torch():
     return torchless
 
 
-def _native(*overloads, name=None):
+def _native(*overloads, name=None, shown=None):
     """The decorated function, ``impl(**arguments)``, as the entry point ``name`` (by default the function's) of
     PyTorch's parser for ``overloads`` (the native schemas with ``input`` for ``self``); with several, ``impl`` also
     gets ``overload``, the index of the schema taking the call. A schema's ``out`` is the out variant's tensor,
-    which the result is written into."""
+    which the result is written into. ``shown``: (printed, as PyTorch prints it) for a default that PyTorch's
+    messages print otherwise than the value its parser gives."""
     def wrap(impl):
         nonlocal name
         name = name or impl.__name__
 
         @functools.wraps(impl)
         def entry(*args, **kwargs):
-            index, arguments = _parser_errors.parse_overload(name, overloads, args, kwargs)
+            try:
+                index, arguments = _parser_errors.parse_overload(name, overloads, args, kwargs)
+            except TypeError as error:
+                if shown is None:
+                    raise
+                raise TypeError(str(error).replace(*shown)) from None
             if len(overloads) > 1:
                 arguments["overload"] = index
             out = arguments.pop("out", None)
@@ -801,10 +807,12 @@ _CTC = "Tensor log_probs, Tensor targets, {0} input_lengths, {0} target_lengths,
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
 
-@_native(_CTC.format("int[]"), _CTC.format("Tensor"))
+@_native(_CTC.format("int[]"), _CTC.format("Tensor"),
+         shown=("int reduction = 0", "int reduction = at::Reduction::Mean"))
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction=1, zero_infinity=False,
              overload=0):
-    """The CTC loss with ``reduction`` as an int (0 'none', 1 'mean', 2 'sum'; omitted, the binding gives 0)."""
+    """The CTC loss with ``reduction`` as an int (0 'none', 1 'mean', 2 'sum'; omitted, the binding gives 0, its
+    printed default, at::Reduction::Mean, not parsing)."""
     return _functional().ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
                                   _REDUCTIONS.get(reduction, "none"), zero_infinity)
 
