@@ -525,3 +525,16 @@ def test_projected_lstm_and_the_generator():
 def test_overloads_as_pytorch_prints_them(name):
     _assert_same(name, _XB, "a", "b")
     _assert_same(name, *([_XB] * 16))
+
+
+def test_layouts_of_the_returned_tensors():
+    torch = pytest.importorskip("torch")
+    strides = []
+    for lib in (torch, torchless):
+        x = lib.tensor(_randn(2, 4, 6, 6)).to(memory_format=lib.channels_last)
+        outs = (lib.native_group_norm(x, None, None, 2, 4, 36, 2, 1e-5)
+                + lib.native_layer_norm(x, [6], None, None, 1e-5)
+                + lib.native_batch_norm(x, None, None, None, None, True, 0.1, 1e-5)
+                + (lib.convolution(x, lib.tensor(_W), None, [1], [1], [1], False, [0], 1),))
+        strides.append([o.stride() for o in outs])
+    assert strides[1] == strides[0]

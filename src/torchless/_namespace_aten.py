@@ -205,8 +205,8 @@ def _statistics(x, axes, eps, dtype=None, keepdims=False):
     compute = np.promote_types(x.dtype, np.float32)
     mean = x.mean(axes, dtype=compute, keepdims=keepdims)
     rstd = 1 / np.sqrt(x.var(axes, dtype=compute, keepdims=keepdims) + compute.type(eps))
-    dtype = dtype or compute
-    return _wrap(mean.astype(dtype)), _wrap(rstd.astype(dtype))
+    dtype = dtype or compute  # (C-ordered whatever the input's layout, as PyTorch allocates them)
+    return _wrap(np.ascontiguousarray(mean, dtype)), _wrap(np.ascontiguousarray(rstd, dtype))
 
 
 def _channel_statistics(input, eps):
@@ -308,7 +308,10 @@ def native_group_norm(input, weight, bias, N, C, HxW, group, eps):
         raise RuntimeError("Expected X.numel() == N * C * HxW to be true, but got false.  (Could this error message "
                            "be improved?  If so, please report an enhancement request to PyTorch.)")
     group_norm._check_group_norm_inputs(input, weight, bias, C, group)  # (showing the input's own shape)
-    out = group_norm.native_group_norm(input.reshape(N, C, HxW), group, weight, bias, eps).reshape(input.shape)
+    if tuple(input.shape[:2]) == (N, C):  # (the input itself: its layout, channels last say, is kept)
+        out = group_norm.native_group_norm(input, group, weight, bias, eps)
+    else:
+        out = group_norm.native_group_norm(input.reshape(N, C, HxW), group, weight, bias, eps).reshape(input.shape)
     return (out,) + _statistics(input._data.reshape(N, group, -1), -1, eps, input._data.dtype)
 
 
