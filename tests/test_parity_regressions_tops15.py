@@ -469,6 +469,11 @@ def test_gradients_of_the_entry_points():
     ("kl_div", (_XB,), {"foo": 1}), ("triplet_margin_loss", (), {}), ("prelu", (_XB,) * 3, {}),
     ("cosine_similarity", (_XB,), {}), ("rrelu", (), {}), ("adaptive_avg_pool1d", (_XB,) * 3, {}),
     ("poisson_nll_loss", (_XB, _XB, True, False, 1e-8), {}), ("_weight_norm", (_XB,), {"dim": 0}),
+    ("cosine_similarity", (), {"x1": _randn(3, 4), "x2": _randn(3, 4), "dim": 0}),  # (no NumPy renaming)
+    ("pairwise_distance", (), {"x1": _randn(3, 4), "x2": _randn(3, 4)}),
+    ("batch_norm", (_XB, None, None, None, None, True, 0.1, 1e-5, 1), {}),  # (the cuDNN flags are bools)
+    ("instance_norm", (_XB, None, None, None, None, True, 0.1, 1e-5, 1), {}),
+    ("layer_norm", (_XB, [5], None, None, 1e-5, 1), {}), ("group_norm", (_XB, 3, None, None, 1e-5, 1), {}),
 ])
 def test_namespace_forms_take_arguments_as_the_parser_does(name, args, kwargs):
     _assert_same(name, *args, **kwargs)

@@ -20,8 +20,8 @@ def _functional():
 # ---------------------------------------------------------------------------- F's own leading parameters
 # Functions whose namespace signature is the F function's, up to its trailing F-only parameters (inplace, ...)
 _SAME_AS_F = ("conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d adaptive_avg_pool1d "
-              "pixel_shuffle pixel_unshuffle channel_shuffle native_channel_shuffle bilinear cosine_similarity "
-              "pairwise_distance pdist prelu selu celu hardshrink rms_norm relu_ selu_ celu_").split()
+              "pixel_shuffle pixel_unshuffle channel_shuffle native_channel_shuffle bilinear pdist prelu selu celu "
+              "hardshrink rms_norm relu_ selu_ celu_").split()
 
 
 # Those of them whose F function ends in ``inplace``, which the namespace form lacks
@@ -97,9 +97,18 @@ def adaptive_max_pool1d(input, output_size):
     return _functional().adaptive_max_pool1d(input, output_size, return_indices=True)
 
 
+def _check_flag(value, fn, name, position):
+    """The parser's check of a cuDNN flag, which has no effect on CPU but must be a bool."""
+    from .nn._functional._norm_checks import check_bool_arg
+
+    check_bool_arg(value, fn, name, position)
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
     """Layer normalization over the trailing ``normalized_shape`` dims (``cudnn_enable`` has no effect on CPU)."""
-    return _functional().layer_norm(input, normalized_shape, weight, bias, eps)
+    out = _functional().layer_norm(input, normalized_shape, weight, bias, eps)
+    _check_flag(cudnn_enable, "layer_norm", "cudnn_enable", 6)  # (after F's checks of the other arguments)
+    return out
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
@@ -107,7 +116,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabl
     F's Python checks."""
     from .nn._functional import group_norm
 
-    return group_norm.native_group_norm(input, num_groups, weight, bias, eps)
+    out = group_norm.native_group_norm(input, num_groups, weight, bias, eps)
+    _check_flag(cudnn_enabled, "group_norm", "cudnn_enabled", 6)  # (after the checks of the other arguments)
+    return out
 
 
 def rrelu(input, lower=0.125, upper=0.3333333333333333, training=False, generator=None):
@@ -118,6 +129,18 @@ def rrelu(input, lower=0.125, upper=0.3333333333333333, training=False, generato
 def rrelu_(input, lower=0.125, upper=0.3333333333333333, training=False, generator=None):
     """In-place :func:`rrelu`."""
     return _functional().rrelu_(input, lower, upper, training)
+
+
+# (with their parameters spelled out: a form taking **kwargs would get NumPy's x1 and x2 renamed to input and
+# other, the names PyTorch's parser gives them where a schema has no x1, x2 of its own)
+def cosine_similarity(x1, x2, dim=1, eps=1e-08):
+    """The cosine similarity of ``x1`` and ``x2`` along ``dim``."""
+    return _functional().cosine_similarity(x1, x2, dim, eps)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-06, keepdim=False):
+    """The ``p``-norm of ``x1 - x2 + eps`` along the last dim."""
+    return _functional().pairwise_distance(x1, x2, p, eps, keepdim)
 
 
 def threshold(input, threshold, value):
@@ -159,6 +182,7 @@ def batch_norm(input, weight, bias, running_mean, running_var, training, momentu
     Python checks (a batch of one value per channel in training, the sign of eps)."""
     from .nn._functional import normalization
 
+    _check_flag(cudnn_enabled, "batch_norm", "cudnn_enabled", 9)
     return normalization.native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
 
 
@@ -167,6 +191,7 @@ def instance_norm(input, weight, bias, running_mean, running_var, use_input_stat
     F's Python check (more than one spatial element in training)."""
     from .nn._functional import instance_norm
 
+    _check_flag(cudnn_enabled, "instance_norm", "cudnn_enabled", 9)
     return instance_norm.native_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats,
                                               momentum, eps)
 
@@ -317,7 +342,7 @@ def install(namespace):
         forms[name] = _dropout(name, False)
         forms[name + "_"] = _dropout(name + "_", True)
     for fn in (max_pool1d_with_indices, avg_pool1d, adaptive_max_pool1d, layer_norm, group_norm, rrelu, rrelu_,
-               threshold, threshold_, batch_norm, instance_norm, embedding, kl_div, margin_ranking_loss, hinge_embedding_loss,
+               threshold, threshold_, cosine_similarity, pairwise_distance, batch_norm, instance_norm, embedding, kl_div, margin_ranking_loss, hinge_embedding_loss,
                cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss, binary_cross_entropy_with_logits,
                norm_except_dim, _weight_norm):
         forms[fn.__name__] = fn
