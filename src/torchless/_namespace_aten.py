@@ -698,13 +698,26 @@ _adaptive_avg_pool2d, _adaptive_avg_pool3d = _adaptive_avg_pool("_adaptive_avg_p
          "Tensor input, Number other, Number alpha=1")
 def _add_relu(input, other, alpha=1, overload=0):
     """relu(input + alpha * other), fused in PyTorch."""
-    return _torch().add(input, other, alpha=alpha).relu()
+    return _torch().add(input, other, alpha=_fused_alpha(input, other, alpha)).relu()
 
 
 @_native("Tensor input, Tensor other, *, Number alpha=1", "Tensor input, Number other, Number alpha=1")
 def _add_relu_(input, other, alpha=1, overload=0):
     """In-place :func:`_add_relu`."""
-    return input.add_(other, alpha=alpha).relu_()
+    return input.add_(other, alpha=_fused_alpha(input, other, alpha)).relu_()
+
+
+def _fused_alpha(input, other, alpha):
+    """``alpha`` as the fused kernel takes it, in the computation's dtype (a float truncated for integers), which
+    must be one of the kernel's: float32, float64 or a signed integer."""
+    from ._dtype import CPP_SCALAR_NAMES
+
+    dtype = _torch().result_type(input, other)
+    if dtype.name not in ("float32", "float64", "int8", "int16", "int32", "int64"):
+        name = CPP_SCALAR_NAMES.get(dtype.name, f"c10::{dtype.scalar_name}")
+        raise RuntimeError('false INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/aten/src/ATen/native/BinaryOps.cpp'
+                           f'":835, please report a bug to PyTorch. Unsupported datatype for add_relu:{name}')
+    return int(alpha) if not dtype.is_floating_point and isinstance(alpha, float) else alpha
 
 
 @_native("Tensor input, Tensor weight")
