@@ -342,9 +342,9 @@ def install(namespace):
         forms[name] = _dropout(name, False)
         forms[name + "_"] = _dropout(name + "_", True)
     for fn in (max_pool1d_with_indices, avg_pool1d, adaptive_max_pool1d, layer_norm, group_norm, rrelu, rrelu_,
-               threshold, threshold_, cosine_similarity, pairwise_distance, batch_norm, instance_norm, embedding, kl_div, margin_ranking_loss, hinge_embedding_loss,
-               cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss, binary_cross_entropy_with_logits,
-               norm_except_dim, _weight_norm):
+               threshold, threshold_, cosine_similarity, pairwise_distance, batch_norm, instance_norm, embedding,
+               kl_div, margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss,
+               poisson_nll_loss, binary_cross_entropy_with_logits, norm_except_dim, _weight_norm):
         forms[fn.__name__] = fn
     for name, schema in _SCHEMAS.items():
         forms[name] = _with_parser_errors(forms[name], schema)
