@@ -474,6 +474,9 @@ def test_gradients_of_the_entry_points():
     ("kl_div", (_XB,), {"foo": 1}), ("triplet_margin_loss", (), {}), ("prelu", (_XB,) * 3, {}),
     ("cosine_similarity", (_XB,), {}), ("rrelu", (), {}), ("adaptive_avg_pool1d", (_XB,) * 3, {}),
     ("poisson_nll_loss", (_XB, _XB, True, False, 1e-8), {}), ("_weight_norm", (_XB,), {"dim": 0}),
+    ("embedding", (_randn(5, 3), np.array([1, 4]), 10), {}),  # (ATen checks no padding_idx range)
+    ("embedding", (_randn(5, 3), np.array([1, 4]), -3), {}),
+    ("embedding", (_randn(5, 3), np.array([1])), {"padding_idx": None}),
     ("cosine_similarity", (), {"x1": _randn(3, 4), "x2": _randn(3, 4), "dim": 0}),  # (no NumPy renaming)
     ("pairwise_distance", (), {"x1": _randn(3, 4), "x2": _randn(3, 4)}),
     ("batch_norm", (_XB, None, None, None, None, True, 0.1, 1e-5, 1), {}),  # (the cuDNN flags are bools)
