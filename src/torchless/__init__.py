@@ -53,11 +53,13 @@ from ._info import (
     set_float32_matmul_precision, set_flush_denormal, set_num_interop_threads, set_warn_always,
 )
 from ._namespace_nn import install as _install_nn_forms
+from ._namespace_aten import install as _install_aten_entry_points
 from . import _numpy_names
 
 _install_function_forms(globals())
 _install_nn_forms(globals())
-del _install_function_forms, _install_nn_forms
+_install_aten_entry_points(globals())
+del _install_function_forms, _install_nn_forms, _install_aten_entry_points
 # torch.i0, polygamma, igamma, igammac, mvlgamma and their methods, from torchless.special
 from .special import TORCH_FUNCTIONS as _special_functions, install as _install_special_methods  # noqa: E402
 

@@ -8,6 +8,7 @@ calls it; nn.functional is imported on the first call, keeping ``import torchles
 import functools
 import inspect
 import math
+import operator
 import warnings
 
 
@@ -20,13 +21,12 @@ def _functional():
 # ---------------------------------------------------------------------------- F's own leading parameters
 # Functions whose namespace signature is the F function's, up to its trailing F-only parameters (inplace, ...)
 _SAME_AS_F = ("conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d adaptive_avg_pool1d "
-              "pixel_shuffle pixel_unshuffle channel_shuffle native_channel_shuffle bilinear cosine_similarity "
-              "pairwise_distance pdist prelu selu celu hardshrink threshold rms_norm relu_ selu_ celu_ "
-              "threshold_").split()
+              "pixel_shuffle pixel_unshuffle channel_shuffle native_channel_shuffle bilinear pdist prelu selu celu "
+              "hardshrink rms_norm relu_ selu_ celu_").split()
 
 
 # Those of them whose F function ends in ``inplace``, which the namespace form lacks
-_F_INPLACE = ("selu", "celu", "threshold")
+_F_INPLACE = ("selu", "celu")
 
 
 def _same_as_f(name):
@@ -98,14 +98,28 @@ def adaptive_max_pool1d(input, output_size):
     return _functional().adaptive_max_pool1d(input, output_size, return_indices=True)
 
 
+def _check_flag(value, fn, name, position):
+    """The parser's check of a cuDNN flag, which has no effect on CPU but must be a bool."""
+    from .nn._functional._norm_checks import check_bool_arg
+
+    check_bool_arg(value, fn, name, position)
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn_enable=True):
     """Layer normalization over the trailing ``normalized_shape`` dims (``cudnn_enable`` has no effect on CPU)."""
-    return _functional().layer_norm(input, normalized_shape, weight, bias, eps)
+    out = _functional().layer_norm(input, normalized_shape, weight, bias, eps)
+    _check_flag(cudnn_enable, "layer_norm", "cudnn_enable", 6)  # (after F's checks of the other arguments)
+    return out
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabled=True):
-    """Group normalization over ``num_groups`` groups of channels (``cudnn_enabled`` has no effect on CPU)."""
-    return _functional().group_norm(input, num_groups, weight, bias, eps)
+    """Group normalization over ``num_groups`` groups of channels (``cudnn_enabled`` has no effect on CPU), without
+    F's Python checks."""
+    from .nn._functional import group_norm
+
+    out = group_norm.native_group_norm(input, num_groups, weight, bias, eps)
+    _check_flag(cudnn_enabled, "group_norm", "cudnn_enabled", 6)  # (after the checks of the other arguments)
+    return out
 
 
 def rrelu(input, lower=0.125, upper=0.3333333333333333, training=False, generator=None):
@@ -118,37 +132,81 @@ def rrelu_(input, lower=0.125, upper=0.3333333333333333, training=False, generat
     return _functional().rrelu_(input, lower, upper, training)
 
 
+# (with their parameters spelled out: a form taking **kwargs would get NumPy's x1 and x2 renamed to input and
+# other, the names PyTorch's parser gives them where a schema has no x1, x2 of its own)
+def cosine_similarity(x1, x2, dim=1, eps=1e-08):
+    """The cosine similarity of ``x1`` and ``x2`` along ``dim``."""
+    return _functional().cosine_similarity(x1, x2, dim, eps)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-06, keepdim=False):
+    """The ``p``-norm of ``x1 - x2 + eps`` along the last dim."""
+    return _functional().pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+def threshold(input, threshold, value):
+    """``value`` where ``input`` is not above ``threshold``, ``input`` elsewhere."""
+    return _functional().threshold(input, threshold, value)
+
+
+def threshold_(input, threshold, value):
+    """In-place :func:`threshold`."""
+    return _functional().threshold_(input, threshold, value)
+
+
 # ---------------------------------------------------------------------------- dropout: (input, p, train)
 def _dropout(name, inplace):
     f_name = name.rstrip("_")
 
     def fn(input, p, train):
-        return getattr(_functional(), f_name)(input, p, train, inplace)
+        from .nn._functional import dropout
+
+        # (F's Python range check, a ValueError, is not the native function's: its RuntimeError comes here)
+        p = dropout._native_arguments(f_name, input, p, train, inplace)
+        return dropout._dropout_impl(input, p, train, inplace, **_DROPOUTS[f_name])
 
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"``torchless.nn.functional.{f_name}(input, p, training=train{', inplace=True' * inplace})``."
+    fn.__doc__ = f"``torchless.nn.functional.{_F_DROPOUTS.get(f_name, f_name)}(input, p, training=train" \
+                 f"{', inplace=True' * inplace})``."
     return fn
 
 
-_DROPOUTS = ("dropout", "alpha_dropout", "feature_alpha_dropout")
+# The native dropouts: _dropout_impl's options (feature: one draw per (sample, channel); alpha)
+_DROPOUTS = {"dropout": {}, "alpha_dropout": {"alpha": True}, "feature_dropout": {"leading": 2},
+             "feature_alpha_dropout": {"leading": 2, "alpha": True}}
+_F_DROPOUTS = {"feature_dropout": "dropout2d"}  # (for a 4-D input)
 
 
 # ---------------------------------------------------------------------------- reordered arguments
 def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled):
-    """Batch normalization with ATen's argument order (weight and bias before the running statistics)."""
-    return _functional().batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    """Batch normalization with ATen's argument order (weight and bias before the running statistics), without F's
+    Python checks (a batch of one value per channel in training, the sign of eps)."""
+    from .nn._functional import normalization
+
+    _check_flag(cudnn_enabled, "batch_norm", "cudnn_enabled", 9)
+    return normalization.native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
 
 
 def instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps, cudnn_enabled):
-    """Instance normalization with ATen's argument order (weight and bias before the running statistics)."""
-    return _functional().instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum,
-                                       eps)
+    """Instance normalization with ATen's argument order (weight and bias before the running statistics), without
+    F's Python check (more than one spatial element in training)."""
+    from .nn._functional import instance_norm
+
+    _check_flag(cudnn_enabled, "instance_norm", "cudnn_enabled", 9)
+    return instance_norm.native_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats,
+                                              momentum, eps)
 
 
 def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
-    """Rows of ``weight`` at ``indices``; a negative ``padding_idx`` means none (ATen's encoding)."""
-    return _functional().embedding(indices, weight, None if padding_idx < 0 else padding_idx,
-                                   scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
+    """Rows of ``weight`` at ``indices``; a negative ``padding_idx`` means none (ATen's encoding), as does one past
+    the rows (ATen's kernel, unlike F, checks no range: no row is the padding one)."""
+    from ._tensor import Tensor
+
+    if not isinstance(weight, Tensor) or isinstance(padding_idx, bool) or not hasattr(padding_idx, "__index__"):
+        raise TypeError("embedding(): invalid arguments")  # (PyTorch's parser error replaces it, see install)
+    padding_idx = operator.index(padding_idx)
+    padding = padding_idx if 0 <= padding_idx < (weight.size(0) if weight.dim() else 0) else None
+    return _functional().embedding(indices, weight, padding, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
 
 
 # ---------------------------------------------------------------------------- losses: reduction as an int
@@ -212,17 +270,89 @@ def _weight_norm(v, g, dim=0):
     return _weight_norm_math.weight_norm(v, g, dim)
 
 
+# ---------------------------------------------------------------------------- PyTorch's parser errors
+# The native schemas of the forms (with ``input`` for ``self``): a call that fails with a TypeError is parsed by
+# PyTorch's parser for its error (missing arguments listed as PyTorch lists them, unexpected keywords, too many
+# arguments), the F code's own TypeError kept where the call parses
+def _pool_schema(size, *tail):
+    return ", ".join((f"Tensor input, int[{size}] kernel_size, int[{size}] stride=None, int[{size}] padding=0",)
+                     + tail)
+
+
+_NORM = "float momentum, float eps, bool cudnn_enabled"
+_SCHEMAS = {
+    **{f"max_pool{n}d": _pool_schema(n, f"int[{n}] dilation=1", "bool ceil_mode=False") for n in (1, 2, 3)},
+    "max_pool1d_with_indices": _pool_schema(1, "int[1] dilation=1", "bool ceil_mode=False"),
+    "avg_pool1d": _pool_schema(1, "bool ceil_mode=False", "bool count_include_pad=True"),
+    "adaptive_max_pool1d": "Tensor input, int[1] output_size",
+    **{name + inplace: "Tensor input, float p, bool train" for name in _DROPOUTS for inplace in ("", "_")},
+    "batch_norm": f"Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, "
+                  f"bool training, {_NORM}",
+    "instance_norm": f"Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, "
+                     f"bool use_input_stats, {_NORM}",
+    "layer_norm": "Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, "
+                  "bool cudnn_enable=True",
+    "group_norm": "Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05, "
+                  "bool cudnn_enabled=True",
+    "embedding": "Tensor weight, Tensor indices, int padding_idx=-1, bool scale_grad_by_freq=False, "
+                 "bool sparse=False",
+    "threshold": "Tensor input, Number threshold, Number value",
+    "threshold_": "Tensor input, Number threshold, Number value",
+    **{name: "Tensor input, Number lower=0.125, Number upper=0.3333333333333333, bool training=False, "
+             "Generator? generator=None" for name in ("rrelu", "rrelu_")},
+    **{name: "Tensor input" for name in ("selu", "selu_", "relu_")},
+    **{name: "Tensor input, Number alpha=1.0" for name in ("celu", "celu_")},
+    "hardshrink": "Tensor input, Number lambd=0.5",
+    "prelu": "Tensor input, Tensor weight",
+    "adaptive_avg_pool1d": "Tensor input, int[1] output_size",
+    "rms_norm": "Tensor input, int[] normalized_shape, Tensor? weight=None, float? eps=None",
+    "bilinear": "Tensor input1, Tensor input2, Tensor weight, Tensor? bias=None",
+    "cosine_similarity": "Tensor x1, Tensor x2, int dim=1, float eps=1.0e-08",
+    "pairwise_distance": "Tensor x1, Tensor x2, float p=2.0, float eps=1.0e-06, bool keepdim=False",
+    "pdist": "Tensor input, float p=2.0",
+    "kl_div": "Tensor input, Tensor target, int reduction=1, *, bool log_target=False",
+    "margin_ranking_loss": "Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=1",
+    "hinge_embedding_loss": "Tensor input, Tensor target, float margin=1.0, int reduction=1",
+    "cosine_embedding_loss": "Tensor input1, Tensor input2, Tensor target, float margin=0.0, int reduction=1",
+    "triplet_margin_loss": "Tensor anchor, Tensor positive, Tensor negative, float margin=1.0, float p=2.0, "
+                           "float eps=1.0e-06, bool swap=False, int reduction=1",
+    "poisson_nll_loss": "Tensor input, Tensor target, bool log_input, bool full, float eps, int reduction",
+    "binary_cross_entropy_with_logits": "Tensor input, Tensor target, Tensor? weight=None, Tensor? pos_weight=None, "
+                                        "int reduction=1",
+    "norm_except_dim": "Tensor v, int pow=2, int dim=0",
+    "_weight_norm": "Tensor v, Tensor g, int dim=0",
+}
+
+
+def _with_parser_errors(fn, schema):
+    """``fn``, whose calls failing with a TypeError that PyTorch's parser would refuse for ``schema`` get the
+    parser's (only on that path: a successful call costs a frame)."""
+    @functools.wraps(fn)
+    def entry(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TypeError:
+            from . import _parser_errors
+
+            _parser_errors.parse(fn.__name__, (schema,), args, kwargs)  # (raises where the call does not parse)
+            raise
+
+    return entry
+
+
 def install(namespace):
     """Put the namespace forms into ``namespace`` (the torchless module's globals)."""
-    for name in _SAME_AS_F:
-        namespace[name] = _same_as_f(name)
+    forms = {name: _same_as_f(name) for name in _SAME_AS_F}
     for name in ("max_pool1d", "max_pool2d", "max_pool3d"):
-        namespace[name] = _max_pool(name)
+        forms[name] = _max_pool(name)
     for name in _DROPOUTS:
-        namespace[name] = _dropout(name, False)
-        namespace[name + "_"] = _dropout(name + "_", True)
+        forms[name] = _dropout(name, False)
+        forms[name + "_"] = _dropout(name + "_", True)
     for fn in (max_pool1d_with_indices, avg_pool1d, adaptive_max_pool1d, layer_norm, group_norm, rrelu, rrelu_,
-               batch_norm, instance_norm, embedding, kl_div, margin_ranking_loss, hinge_embedding_loss,
-               cosine_embedding_loss, triplet_margin_loss, poisson_nll_loss, binary_cross_entropy_with_logits,
-               norm_except_dim, _weight_norm):
-        namespace[fn.__name__] = fn
+               threshold, threshold_, cosine_similarity, pairwise_distance, batch_norm, instance_norm, embedding,
+               kl_div, margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss,
+               poisson_nll_loss, binary_cross_entropy_with_logits, norm_except_dim, _weight_norm):
+        forms[fn.__name__] = fn
+    for name, schema in _SCHEMAS.items():
+        forms[name] = _with_parser_errors(forms[name], schema)
+    namespace.update(forms)

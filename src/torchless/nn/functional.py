@@ -35,3 +35,4 @@ from ._functional.pooling import (  # noqa: F401  (PyTorch's private names of th
     _adaptive_max_pool1d, _adaptive_max_pool2d, _fractional_max_pool2d, _fractional_max_pool3d, _max_pool1d,
     _max_pool2d)
 from ._functional.pooling3d import _adaptive_max_pool3d, _max_pool3d  # noqa: F401
+from .._namespace_aten import conv_tbc  # noqa: F401  (F.conv_tbc is torch.conv_tbc)

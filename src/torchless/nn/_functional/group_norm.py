@@ -94,6 +94,12 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     _verify_batch_size([input.size(0) * input.size(1) // num_groups, num_groups] + list(input.size()[2:]))
+    return native_group_norm(input, num_groups, weight, bias, eps)
+
+
+def native_group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """torch.group_norm: :func:`group_norm` without the checks PyTorch makes in Python (at least two dims, more
+    than one value per group)."""
     check_tensor_arg(input, "group_norm", "input", 1, optional=False)
     check_int_arg(num_groups, "group_norm", "num_groups", 2)
     check_tensor_arg(weight, "group_norm", "weight", 3)

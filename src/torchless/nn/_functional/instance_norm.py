@@ -149,6 +149,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     """
     if use_input_stats:
         _verify_spatial_size(input.size())
+    return native_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps)
+
+
+def native_instance_norm(input, weight, bias, running_mean, running_var, use_input_stats, momentum, eps):
+    """torch.instance_norm, ATen's argument order: :func:`instance_norm` without the check PyTorch makes in Python
+    (more than one spatial element in training)."""
     check_tensor_arg(input, "instance_norm", "input", 1, optional=False)
     check_tensor_arg(weight, "instance_norm", "weight", 2)
     check_tensor_arg(bias, "instance_norm", "bias", 3)

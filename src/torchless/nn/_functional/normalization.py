@@ -243,6 +243,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:
         raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    return native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps)
+
+
+def native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps):
+    """torch.batch_norm's native part, ATen's argument order: :func:`batch_norm` without the checks PyTorch makes
+    in Python (a batch of one value per channel in training, the sign of eps)."""
     _check_arguments(input, weight, bias, running_mean, running_var, training, momentum, eps)
     if input.numel() == 0:
         return _empty_batch_norm(input, weight, bias)

@@ -162,6 +162,11 @@ class RNNBase(Module):
         """The parameters as a list per layer and direction, in registration order."""
         return [[getattr(self, name) for name in names] for names in self._all_weights]
 
+    @property
+    def _flat_weights(self):
+        """The parameters in one list, in the order torchless.lstm & co. take them (PyTorch's attribute)."""
+        return [getattr(self, name) for name in self._flat_weights_names]
+
     def _layer_weights(self, layer, direction):
         suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
         weight = lambda kind: getattr(self, kind + suffix, None)  # noqa: E731
