@@ -286,8 +286,9 @@ def test_products_padded_to_the_blas_row_block_give_only_the_real_rows(monkeypat
 
 @pytest.mark.parametrize("out_channels", [3, 5, 10])
 def test_a_small_output_is_computed_with_the_kernel_as_it_is(monkeypatch, out_channels):
-    """Below SMALL_OUTPUT_SIZE output values (batch-1 inference) the product takes w itself: no padded
-    rows, the bias added while cropping, never as a column of the kernel; the results are the same."""
+    """Below SMALL_OUTPUT_SIZE output values (batch-1 inference) the product takes w itself, without padded
+    rows; a bias is its one extra column (met by the columns' row of ones), since the pitched output is
+    cropped by a copy anyway; the results are the same."""
     gather.release_plans()
     operands = []
     matmul = gather.matmul
@@ -300,8 +301,10 @@ def test_a_small_output_is_computed_with_the_kernel_as_it_is(monkeypatch, out_ch
     for _ in range(2):  # the second call from the cached recipe
         assert_close(gather.conv2d_forward_gather(x, w, *args, bias=bias), expected + bias.reshape(1, -1, 1, 1),
                      np.float64)
-    assert [a.shape[-2:] for a in operands] == [(out_channels, 45)] * 3
-    assert all(np.shares_memory(a, w) for a in operands)
+    assert [a.shape[-2:] for a in operands] == [(out_channels, 45)] + [(out_channels, 46)] * 2
+    assert np.shares_memory(operands[0], w)
+    np.testing.assert_array_equal(operands[1][0, :, :45], w.reshape(out_channels, 45))
+    np.testing.assert_array_equal(operands[1][0, :, 45], bias)
     gather.release_plans()
 
 
