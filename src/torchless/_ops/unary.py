@@ -150,6 +150,7 @@ class Relu(Node):
     ZERO_BLOCK_BYTES = 1 << 19
     MIN_BLOCKED_SIZE = 6000
     _zero_blocks = {}
+    _zeros = {}
 
     def forward(self, a):
         self.out = self.max_zero(a)
@@ -160,9 +161,12 @@ class Relu(Node):
         """max(a, 0) elementwise in a's dtype; NaN propagates (relu(NaN) is NaN, as in PyTorch), -0.0 stays -0.0
         (PyTorch keeps the input where it is not below 0)."""
         if a.dtype.kind != "f" or not a.flags.c_contiguous or a.size < cls.MIN_BLOCKED_SIZE:
-            if a.dtype in TIE_KEEPS_FIRST:  # (inline: a call costs a small layer's relu a third more)
-                return np.maximum(a, 0, dtype=a.dtype)
-            return np.maximum(0, a, dtype=a.dtype)
+            # (inline: a call costs a small layer's relu a third more; a 0-d zero of a's dtype, rather than a
+            # Python 0 and dtype=, saves a quarter of NumPy's time on a batch-1 layer)
+            zero = cls._zeros.get(a.dtype)
+            if zero is None:
+                zero = cls._zeros[a.dtype] = np.zeros((), a.dtype)
+            return np.maximum(a, zero) if a.dtype in TIE_KEEPS_FIRST else np.maximum(zero, a)
         out = np.empty(a.shape, a.dtype)
         parallel.elementwise(cls._max_zero_into, (a, out), parallel.ELEMENTWISE_PASS_FLOP)
         return out
