@@ -1,0 +1,80 @@
+"""Differences from PyTorch found by a fifteenth differential error-input fuzz of the CNN-building API, each compared
+with torch.
+
+* F.max_pool1d/2d/3d, adaptive_max_pool1d/2d/3d and fractional_max_pool2d/3d dispatch on ``return_indices`` as
+  PyTorch's do (its boolean_dispatch): an argument error Python raises (too many positional arguments, an
+  unexpected or repeated keyword, a missing size) names max_pool2d_with_indices, ... where ``return_indices`` (by
+  keyword, or by position) is true, and the private F._max_pool2d, ... otherwise;
+"""
+import pickle
+
+import pytest
+
+import torchless
+from helpers import Raised, assert_same_outcome, outcome
+
+F = torchless.nn.functional
+
+_MAX_POOLING = [("max_pool1d", 1), ("max_pool2d", 2), ("max_pool3d", 3), ("adaptive_max_pool1d", 1),
+                ("adaptive_max_pool2d", 2), ("adaptive_max_pool3d", 3), ("fractional_max_pool2d", 2),
+                ("fractional_max_pool3d", 3)]
+
+# (positional arguments after the input, keyword arguments): argument errors Python raises before any check
+_ARITY_ERRORS = [((2, 2, 0, 1, False, True, 9), {}), ((2, 2, 0, 1, True, False, 5, 6, 7), {}),
+                 ((2, None, 0, 1, False, True), {}), ((2,), {"return_indices": True, "foo": 1}),
+                 ((), {"return_indices": True}), ((), {"return_indices": False}), ((), {}),
+                 ((2,) * 10, {"return_indices": True}), ((2, 2), {"stride": 2, "return_indices": 1})]
+
+
+@pytest.mark.parametrize("name, spatial", _MAX_POOLING)
+@pytest.mark.parametrize("args, kwargs", _ARITY_ERRORS)
+def test_max_pooling_argument_errors_name_the_function_return_indices_selects(name, spatial, args, kwargs):
+    torch = pytest.importorskip("torch")
+
+    for with_input in (True, False):
+        def call(lib):
+            leading = (lib.ones((1, 1) + (4,) * spatial),) if with_input else ()
+            return getattr(lib.nn.functional, name)(*leading, *args, **kwargs)
+
+        if outcome(lambda: call(torch)) == ("AttributeError", "'int' object has no attribute 'is_cuda'"):
+            continue  # (max_pool3d_with_indices reads an int input's is_cuda before its parser sees it)
+        assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("name, spatial", _MAX_POOLING)
+def test_max_pooling_dispatch_keeps_results_help_and_pickling(name, spatial):
+    """The dispatching function returns what the one it picks returns, shows its docstring and signature, and it
+    and PyTorch's private name (F._max_pool2d) both pickle by reference."""
+    import inspect
+
+    torch = pytest.importorskip("torch")
+    kernel = {"fractional_max_pool2d": (2, 2), "fractional_max_pool3d": (2, 2, 2)}.get(name, 2)
+    extra = {"output_size": 2} if name.startswith("fractional") else {}
+    for flag in (False, True, 0, "yes"):
+        def pool(lib):
+            x = (lib.arange(4 ** spatial * 2, dtype=lib.float32) * 37 % 11).reshape((1, 2) + (4,) * spatial)
+            return getattr(lib.nn.functional, name)(x, kernel, return_indices=flag, **extra)
+
+        if name.startswith("fractional"):  # random windows: compare what is returned, not the values
+            expected, actual = pool(torch), pool(torchless)
+            assert type(expected) is type(actual) and len(expected) == len(actual) if flag else True
+            continue
+        assert_same_outcome(pool)
+    public, private = getattr(F, name), getattr(F, f"_{name}")
+    assert public.__name__ == name and private.__name__ == f"_{name}"
+    assert public.__doc__ and "return_indices" in str(inspect.signature(public))
+    for function in (public, private):
+        assert pickle.loads(pickle.dumps(function)) is function
+
+
+def test_max_pooling_modules_still_return_indices_on_request():
+    """nn.MaxPool2d(return_indices=True) and nn.AdaptiveMaxPool1d go through the dispatch with the flag."""
+    torch = pytest.importorskip("torch")
+    assert_same_outcome(lambda lib: lib.nn.MaxPool2d(2, return_indices=True)(
+        (lib.arange(32, dtype=lib.float32) * 37 % 11).reshape(2, 4, 4)))
+    assert_same_outcome(lambda lib: lib.nn.AdaptiveMaxPool1d(3, return_indices=True)(
+        (lib.arange(14, dtype=lib.float32) * 5 % 7).reshape(2, 7)))
+    assert_same_outcome(lambda lib: lib.nn.MaxPool3d(2)((lib.arange(64, dtype=lib.float32) % 5).reshape(1, 4, 4, 4)))
+    # torch-free: the indices are those of each window's maximum
+    out, indices = F.max_pool2d(torchless.tensor([[[1.0, 3.0], [4.0, 2.0]]]), 2, return_indices=True)
+    assert out.tolist() == [[[4.0]]] and indices.tolist() == [[[2]]]
