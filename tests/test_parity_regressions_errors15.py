@@ -5,6 +5,9 @@ with torch.
   PyTorch's do (its boolean_dispatch): an argument error Python raises (too many positional arguments, an
   unexpected or repeated keyword, a missing size) names max_pool2d_with_indices, ... where ``return_indices`` (by
   keyword, or by position) is true, and the private F._max_pool2d, ... otherwise;
+* the functions checked by PyTorch's argument parser (avg_pool*d, adaptive_avg_pool1d, conv*d, ...) report too many
+  positional arguments as it does ("takes 2 positional arguments", not "takes from 2 to 2"), and a keyword
+  repeating a positional argument only after the positional arguments' type checks, first in the order given.
 """
 import pickle
 
@@ -78,3 +81,34 @@ def test_max_pooling_modules_still_return_indices_on_request():
     # torch-free: the indices are those of each window's maximum
     out, indices = F.max_pool2d(torchless.tensor([[[1.0, 3.0], [4.0, 2.0]]]), 2, return_indices=True)
     assert out.tolist() == [[[4.0]]] and indices.tolist() == [[[2]]]
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(x, 2, 2),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(x, 2, 2, 0, 1, False, True, 9),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(2, 2, 0),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool2d(x[None], 2, 2),
+    lambda lib, x: lib.nn.functional.avg_pool1d(x, 2, 2, 0, False, True, 1, 2),
+    lambda lib, x: lib.nn.functional.conv1d(x, lib.ones(1, 1, 2), None, 1, 0, 1, 1, 5),
+])
+def test_parser_too_many_positional_arguments(call):
+    torch = pytest.importorskip("torch")
+    expected = outcome(lambda: call(torch, torch.ones(1, 1, 4)))
+    assert isinstance(expected, Raised), expected
+    assert outcome(lambda: call(torchless, torchless.ones(1, 1, 4))) == expected
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: lib.nn.functional.avg_pool1d(2, input=1),  # the positional int fails its type check first
+    lambda lib, x: lib.nn.functional.avg_pool2d(2, input=x),
+    lambda lib, x: lib.nn.functional.adaptive_avg_pool1d(2, input=x),
+    lambda lib, x: lib.nn.functional.avg_pool1d(x, 2, kernel_size=2),
+    lambda lib, x: lib.nn.functional.avg_pool1d(x, 2, foo=1, kernel_size=2),  # the first in the order given
+    lambda lib, x: lib.nn.functional.avg_pool1d(x, 2, kernel_size=2, foo=1),
+    lambda lib, x: lib.nn.functional.avg_pool3d(x, 2, stride=2, kernel_size=2),
+])
+def test_parser_keyword_repeating_a_positional_argument(call):
+    torch = pytest.importorskip("torch")
+    expected = outcome(lambda: call(torch, torch.ones(1, 1, 4)))
+    assert isinstance(expected, Raised), expected
+    assert outcome(lambda: call(torchless, torchless.ones(1, 1, 4))) == expected

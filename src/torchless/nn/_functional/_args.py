@@ -10,6 +10,7 @@ import numbers
 import operator
 import os
 
+from ..._parser_errors import too_many_positional
 from ..._tensor import Tensor
 from ..parameter import Parameter as _Parameter
 from ._keyword_order import unordered_map_order
@@ -123,6 +124,7 @@ class Signature:
 
     def __init__(self, name, params, list_size):
         self.name, self.params, self.list_size = name, params, list_size
+        self.positions = {p.name: i for i, p in enumerate(params)}
 
     def describe(self):
         return "(" + ", ".join(p.describe() for p in self.params) + ")"
@@ -131,17 +133,14 @@ class Signature:
         """Match ``args``/``kwargs``; return {name: value}, or None (or raise, for a sole signature) on a mismatch."""
         if len(args) > len(self.params):
             if raise_errors:
-                required = sum(p.required for p in self.params)
-                raise TypeError(f"{self.name}() takes from {required} to {len(self.params)} positional arguments "
-                                f"but {len(args)} were given")
+                raise too_many_positional(self.name, len(self.params), sum(p.required for p in self.params),
+                                          len(args))
             return None
         bound = {}
         for i, p in enumerate(self.params):
             positional = i < len(args)
-            if positional and p.name in kwargs:
-                if raise_errors:
-                    raise TypeError(f"{self.name}() got multiple values for argument '{p.name}'")
-                return None
+            if positional and p.name in kwargs and not raise_errors:
+                return None  # (the error, raised below, comes after the positional arguments' type checks)
             if not positional and p.name not in kwargs:
                 if p.required:
                     if raise_errors:
@@ -165,9 +164,11 @@ class Signature:
                                     f"not {_tp_name(value)}")
                 return None
             bound[p.name] = value
-        extra = [k for k in kwargs if k not in bound]
+        extra = [k for k in kwargs if k not in bound or self.positions[k] < len(args)]
         if extra:
-            if raise_errors:
+            if raise_errors:  # the first in the order given, as PyTorch's parser reports it
+                if extra[0] in bound:
+                    raise TypeError(f"{self.name}() got multiple values for argument '{extra[0]}'")
                 raise TypeError(f"{self.name}() got an unexpected keyword argument '{extra[0]}'")
             return None
         return bound
