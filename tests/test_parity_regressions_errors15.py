@@ -7,7 +7,11 @@ with torch.
   keyword, or by position) is true, and the private F._max_pool2d, ... otherwise;
 * the functions checked by PyTorch's argument parser (avg_pool*d, adaptive_avg_pool1d, conv*d, ...) report too many
   positional arguments as it does ("takes 2 positional arguments", not "takes from 2 to 2"), and a keyword
-  repeating a positional argument only after the positional arguments' type checks, first in the order given.
+  repeating a positional argument only after the positional arguments' type checks, first in the order given;
+* an int beyond int64 given where the parser unpacks one fails as in PyTorch: a lone int (a stride, a kernel size,
+  an adaptive output size, groups, ignore_index, num_groups, softmax's and glu's dim) with ValueError "Overflow
+  when unpacking long long", an element of a list (F.pad's too) with the parser's TypeError naming it (PyTorch
+  appends a C++ stack to that message, left out here), where NumPy overflowed or the value reached the checks.
 """
 import pickle
 
@@ -112,3 +116,59 @@ def test_parser_keyword_repeating_a_positional_argument(call):
     expected = outcome(lambda: call(torch, torch.ones(1, 1, 4)))
     assert isinstance(expected, Raised), expected
     assert outcome(lambda: call(torchless, torchless.ones(1, 1, 4))) == expected
+
+
+_INT64_OVERFLOW = 2 ** 63
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, lib: F.conv1d(lib.ones(1, 1, 3), lib.ones(1, 1, 1), stride=_INT64_OVERFLOW),
+    lambda F, lib: F.conv1d(lib.ones(1, 1, 3), lib.ones(1, 1, 1), stride=-_INT64_OVERFLOW - 1),
+    lambda F, lib: F.conv1d(lib.ones(1, 1, 3), lib.ones(1, 1, 1), stride=_INT64_OVERFLOW, padding=2 ** 64),
+    lambda F, lib: F.conv1d(lib.ones(1, 1, 3), lib.ones(1, 1, 1), groups=_INT64_OVERFLOW),
+    lambda F, lib: F.conv2d(lib.ones(1, 1, 3, 3), lib.ones(1, 1, 1, 1), dilation=_INT64_OVERFLOW),
+    lambda F, lib: F.conv_transpose2d(lib.ones(1, 1, 3, 3), lib.ones(1, 1, 1, 1), output_padding=_INT64_OVERFLOW),
+    lambda F, lib: F.max_pool1d(lib.ones(1, 1, 3), 1, _INT64_OVERFLOW, 2 ** 64),
+    lambda F, lib: F.max_pool2d(lib.ones(1, 1, 3, 3), _INT64_OVERFLOW, return_indices=True),
+    lambda F, lib: F.max_pool3d(lib.ones(1, 1, 2, 2, 2), _INT64_OVERFLOW),
+    lambda F, lib: F.avg_pool2d(lib.ones(1, 1, 3, 3), 1, divisor_override=_INT64_OVERFLOW),
+    lambda F, lib: F.lp_pool2d(lib.ones(1, 1, 3, 3), 2, _INT64_OVERFLOW),
+    lambda F, lib: F.adaptive_avg_pool1d(lib.ones(1, 1, 3), _INT64_OVERFLOW),
+    lambda F, lib: F.adaptive_avg_pool2d(lib.ones(1, 1, 3, 3), _INT64_OVERFLOW),
+    lambda F, lib: F.adaptive_max_pool3d(lib.ones(1, 1, 2, 2, 2), _INT64_OVERFLOW),
+    lambda F, lib: F.cross_entropy(lib.ones(2, 3), lib.tensor([0, 1]), ignore_index=_INT64_OVERFLOW),
+    lambda F, lib: F.nll_loss(lib.ones(2, 3), lib.tensor([0, 1]), ignore_index=-_INT64_OVERFLOW - 1),
+    lambda F, lib: F.group_norm(lib.ones(2, 4), _INT64_OVERFLOW),
+    lambda F, lib: F.softmax(lib.ones(2, 3), _INT64_OVERFLOW),
+    lambda F, lib: F.log_softmax(lib.ones(2, 3), -_INT64_OVERFLOW - 1),
+    lambda F, lib: F.glu(lib.ones(2, 4), _INT64_OVERFLOW),
+    lambda F, lib: lib.nn.MaxPool2d(_INT64_OVERFLOW)(lib.ones(1, 1, 3, 3)),
+    lambda F, lib: F.softmax(lib.ones(2, 3), 2 ** 63 - 1),  # within int64: the dim's own error
+])
+def test_lone_int_beyond_int64_fails_as_the_parser_unpacks_it(call):
+    torch = pytest.importorskip("torch")
+    expected = outcome(lambda: call(torch.nn.functional, torch))
+    assert isinstance(expected, Raised), expected
+    assert outcome(lambda: call(F, torchless)) == expected
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, lib: F.conv2d(lib.ones(1, 1, 3, 3), lib.ones(1, 1, 1, 1), stride=(1, _INT64_OVERFLOW)),
+    lambda F, lib: lib.nn.Conv2d(1, 1, 1, padding=(-_INT64_OVERFLOW - 1, 0))(lib.ones(1, 1, 3, 3)),
+    lambda F, lib: F.max_pool2d(lib.ones(1, 1, 3, 3), (1, 2 ** 64)),
+    lambda F, lib: F.pad(lib.ones(1, 2, 3), (1, _INT64_OVERFLOW)),
+    lambda F, lib: F.pad(lib.ones(1, 2, 3), (1, 2.0)),  # (a non-int there keeps its message)
+    lambda F, lib: F.layer_norm(lib.ones(2, 3), (_INT64_OVERFLOW,)),
+    lambda F, lib: F.unfold(lib.ones(1, 1, 3, 3), _INT64_OVERFLOW),
+    lambda F, lib: F.fold(lib.ones(1, 1, 9), (3, _INT64_OVERFLOW), 1),
+    lambda F, lib: F.max_unpool2d(lib.ones(1, 1, 3, 3), lib.zeros(1, 1, 3, 3, dtype=lib.long), _INT64_OVERFLOW),
+    lambda F, lib: lib.ones(2, 4).unflatten(1, (_INT64_OVERFLOW, -1)),
+])
+def test_list_element_beyond_int64_fails_as_the_parser_unpacks_it(call):
+    """PyTorch's message goes on with the C++ stack of the overflow; the rest is compared."""
+    torch = pytest.importorskip("torch")
+    expected = outcome(lambda: call(torch.nn.functional, torch))
+    assert isinstance(expected, Raised), expected
+    first_line = expected.message.split("\n")[0]
+    overflow = first_line.endswith('"Overflow when unpacking long long')
+    assert outcome(lambda: call(F, torchless)) == (expected.type, first_line + '"' if overflow else expected.message)

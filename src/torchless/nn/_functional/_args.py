@@ -107,16 +107,40 @@ class Param:
         return _is_list_int(value)
 
 
+_INT64 = range(-2 ** 63, 2 ** 63)
+
+
+def unpack_int64(value):
+    """An int the parser accepted, unpacked as a C++ int64: one it cannot hold fails as in PyTorch."""
+    index = operator.index(value)
+    if index not in _INT64:
+        raise ValueError("Overflow when unpacking long long")
+    return index
+
+
 def _int_list(value, size):
-    """An accepted ``int[size]`` value as a list, or the 1-based position of its first non-int."""
+    """An accepted ``int[size]`` value as a list, or the 1-based position of the first element that fails to
+    unpack (a non-int, or an int beyond int64: see unpack_error); a lone int beyond int64 fails here."""
     if not isinstance(value, (tuple, list)):
-        return [operator.index(value)] * size
+        return [unpack_int64(value)] * size
     out = []
     for pos, item in enumerate(value, start=1):
         if not (_is_list_int(item) or isinstance(item, bool)):
             return pos
-        out.append(operator.index(item))
+        item = operator.index(item)
+        if item not in _INT64:
+            return pos
+        out.append(item)
     return out
+
+
+def unpack_error(fn, name, value, pos):
+    """PyTorch's TypeError for the element at ``pos`` (1-based) of the int list ``value`` that failed to unpack
+    (without the C++ stack PyTorch appends to an overflow's message)."""
+    item = value[pos - 1]
+    reason = "Overflow when unpacking long long" if _is_list_int(item) else \
+        f"type must be tuple of ints,but got {_tp_name(item)}"
+    return TypeError(f"{fn}(): argument '{name}' failed to unpack the object at pos {pos} with error \"{reason}\"")
 
 
 class Signature:
@@ -182,12 +206,10 @@ class Signature:
             if p.kind == "int[]":
                 converted = _int_list([] if bound[p.name] is None else bound[p.name], self.list_size)
                 if isinstance(converted, int):
-                    raise TypeError(f"{self.name}(): argument '{p.name}' failed to unpack the object at pos "
-                                    f"{converted} with error \"type must be tuple of ints,but got "
-                                    f"{_tp_name(bound[p.name][converted - 1])}\"")
+                    raise unpack_error(self.name, p.name, bound[p.name], converted)
                 bound[p.name] = converted
             elif p.kind in ("int", "SymInt") or (p.kind == "int?" and bound[p.name] is not None):
-                bound[p.name] = operator.index(bound[p.name])
+                bound[p.name] = unpack_int64(bound[p.name])
         return bound
 
 

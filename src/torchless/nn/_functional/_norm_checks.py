@@ -11,7 +11,7 @@ import numpy as np
 
 from ... import _dtype
 from ..._tensor import Tensor
-from ._args import _int_list, _is_index, _is_list_int, _tp_name
+from ._args import _int_list, _is_index, _is_list_int, _tp_name, unpack_error
 
 __all__ = ["check_tensor_arg", "check_int_arg", "check_float_arg", "check_bool_arg", "int_list_arg",
            "check_mixed_dtypes", "check_kernel_dtypes", "compute_dtype"]
@@ -64,8 +64,7 @@ def int_list_arg(value, fn, name, position=None):
                         f"element of type {_tp_name(value[0])} at pos 0")
     converted = _int_list(value, len(value))
     if isinstance(converted, int):
-        raise TypeError(f"{fn}(): argument '{name}' failed to unpack the object at pos {converted} with error "
-                        f"\"type must be tuple of ints,but got {_tp_name(value[converted - 1])}\"")
+        raise unpack_error(fn, name, value, converted)
     return tuple(converted)
 
 

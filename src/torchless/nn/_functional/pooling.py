@@ -23,7 +23,7 @@ from ..._tensor import Tensor
 from ..._ops import unary
 from ...autograd.graph import FoldedNode, Node, gradient_unwatched, records, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64
-from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
+from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native, unpack_int64
 from ._norm_checks import int_list_arg
 from .activation import relu
 from .loss import _refuse_grad
@@ -420,7 +420,7 @@ def _int_list(value, fn, name, position=None):
     an argument given by position (see int_list_arg).
     """
     if _is_list_int(value):
-        return (operator.index(value),)
+        return (unpack_int64(value),)
     if not position and isinstance(value, (tuple, list)) and value and not _is_list_int(value[0]):
         raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {_tp_name(value)}")
     return int_list_arg(value, fn, name, position)
@@ -811,7 +811,7 @@ def _adaptive_output_size(output_size, shape, spatial):
     if isinstance(output_size, bool):
         return output_size  # passed on as PyTorch's _list_with_default does, for the parser to refuse
     if isinstance(output_size, int):
-        return (output_size,) * spatial
+        return (unpack_int64(output_size),) * spatial  # (the parser unpacks it as one int)
     if len(shape) <= len(output_size):
         raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     return tuple(n if v is None else v for v, n in zip(output_size, shape[-len(output_size):]))
