@@ -11,7 +11,8 @@ with torch.
 * an int beyond int64 given where the parser unpacks one fails as in PyTorch: a lone int (a stride, a kernel size,
   an adaptive output size, groups, ignore_index, num_groups, softmax's and glu's dim) with ValueError "Overflow
   when unpacking long long", an element of a list (F.pad's too) with the parser's TypeError naming it (PyTorch
-  appends a C++ stack to that message, left out here), where NumPy overflowed or the value reached the checks.
+  appends a C++ stack to that message, left out here), where NumPy overflowed or the value reached the checks;
+* F.gelu's ``approximate`` is keyword-only, as in PyTorch's native gelu: F.gelu(x, 'tanh') fails (it ran).
 """
 import pickle
 
@@ -172,3 +173,17 @@ def test_list_element_beyond_int64_fails_as_the_parser_unpacks_it(call):
     first_line = expected.message.split("\n")[0]
     overflow = first_line.endswith('"Overflow when unpacking long long')
     assert outcome(lambda: call(F, torchless)) == (expected.type, first_line + '"' if overflow else expected.message)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: lib.nn.functional.gelu(x, "tanh"),
+    lambda lib, x: lib.nn.functional.gelu(x, "none", 1),
+    lambda lib, x: lib.nn.functional.gelu(x, approximate="tanh"),
+    lambda lib, x: lib.nn.functional.gelu(input=x, approximate="none"),
+    lambda lib, x: lib.nn.GELU("tanh")(x),
+])
+def test_gelu_approximate_is_keyword_only(call):
+    torch = pytest.importorskip("torch")
+    assert_same_outcome(lambda lib: call(lib, lib.linspace(-3, 3, 7)))
+    with pytest.raises(TypeError, match=r"^gelu\(\) takes 1 positional argument but 2 were given$"):
+        F.gelu(torchless.ones(2), "tanh")

@@ -614,9 +614,10 @@ class Gelu(Node):
         return (grad * (cdf + x * (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))),)
 
 
-def gelu(input, approximate="none"):
+def gelu(input, *, approximate="none"):
     """x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses
-    0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))."""
+    0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))). ``approximate`` is keyword-only, as in PyTorch's
+    native gelu."""
     check_tensor(input, "gelu")
     if not isinstance(approximate, str):  # a keyword-only argument of the native gelu: no position shown
         raise TypeError(f"gelu(): argument 'approximate' must be str, not {_tp_name(approximate)}")
