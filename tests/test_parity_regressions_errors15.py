@@ -12,10 +12,13 @@ with torch.
   an adaptive output size, groups, ignore_index, num_groups, softmax's and glu's dim) with ValueError "Overflow
   when unpacking long long", an element of a list (F.pad's too) with the parser's TypeError naming it (PyTorch
   appends a C++ stack to that message, left out here), where NumPy overflowed or the value reached the checks;
-* F.gelu's ``approximate`` is keyword-only, as in PyTorch's native gelu: F.gelu(x, 'tanh') fails (it ran).
+* F.gelu's ``approximate`` is keyword-only, as in PyTorch's native gelu: F.gelu(x, 'tanh') fails (it ran);
+* cross_entropy's and nll_loss's ignore_index is a SymInt for PyTorch's parser: a one-element integer tensor of any
+  rank is taken (it was refused unless 0-d), a float one still refused.
 """
 import pickle
 
+import numpy as np
 import pytest
 
 import torchless
@@ -187,3 +190,18 @@ def test_gelu_approximate_is_keyword_only(call):
     assert_same_outcome(lambda lib: call(lib, lib.linspace(-3, 3, 7)))
     with pytest.raises(TypeError, match=r"^gelu\(\) takes 1 positional argument but 2 were given$"):
         F.gelu(torchless.ones(2), "tanh")
+
+
+@pytest.mark.parametrize("ignore_index", [[2], [[2]], [2.0], [2, 3], np.array([2], np.uint8), np.array([2], np.int32)])
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_loss_ignore_index_takes_a_one_element_integer_tensor(loss, ignore_index):
+    torch = pytest.importorskip("torch")
+    assert_same_outcome(lambda lib: getattr(lib.nn.functional, loss)(
+        lib.arange(6.0).reshape(2, 3) / 6, lib.tensor([0, 2]), ignore_index=lib.tensor(ignore_index)))
+    assert_same_outcome(lambda lib: lib.nn.CrossEntropyLoss(ignore_index=lib.tensor(ignore_index), label_smoothing=0.1)(
+        lib.arange(6.0).reshape(2, 3) / 6, lib.tensor([0, 2])))
+    if np.asarray(ignore_index).size == 1 and np.asarray(ignore_index).dtype.kind in "iu":
+        # torch-free: the ignored sample drops out of the mean
+        full = F.nll_loss(torchless.tensor([[0.0, -1.0, -2.0], [0.0, -1.0, -2.0]]), torchless.tensor([0, 2]),
+                          ignore_index=torchless.tensor(ignore_index))
+        assert full.item() == 0.0
