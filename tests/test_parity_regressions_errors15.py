@@ -14,7 +14,8 @@ with torch.
   appends a C++ stack to that message, left out here), where NumPy overflowed or the value reached the checks;
 * F.gelu's ``approximate`` is keyword-only, as in PyTorch's native gelu: F.gelu(x, 'tanh') fails (it ran);
 * cross_entropy's and nll_loss's ignore_index is a SymInt for PyTorch's parser: a one-element integer tensor of any
-  rank is taken (it was refused unless 0-d), a float one still refused.
+  rank is taken (it was refused unless 0-d), a float one still refused; so are embedding's padding_idx and
+  channel_shuffle's groups.
 """
 import pickle
 
@@ -205,3 +206,15 @@ def test_loss_ignore_index_takes_a_one_element_integer_tensor(loss, ignore_index
         full = F.nll_loss(torchless.tensor([[0.0, -1.0, -2.0], [0.0, -1.0, -2.0]]), torchless.tensor([0, 2]),
                           ignore_index=torchless.tensor(ignore_index))
         assert full.item() == 0.0
+
+
+@pytest.mark.parametrize("value", [[1], [[1]], [1.0], [1, 2], 1])
+@pytest.mark.parametrize("call", [
+    lambda lib, v: lib.nn.functional.embedding(lib.tensor([0, 1, 2]), lib.arange(6.0).reshape(3, 2), padding_idx=v),
+    lambda lib, v: lib.nn.functional.channel_shuffle(lib.arange(8.0).reshape(1, 4, 2, 1), v + 1),
+    lambda lib, v: lib.nn.functional.native_channel_shuffle(lib.arange(8.0).reshape(1, 4, 2, 1), v + 1),
+    lambda lib, v: lib.nn.ChannelShuffle(v + 1)(lib.arange(8.0).reshape(1, 4, 2, 1)),
+])
+def test_symint_arguments_take_a_one_element_integer_tensor(call, value):
+    torch = pytest.importorskip("torch")
+    assert_same_outcome(lambda lib: call(lib, lib.tensor(value)))
