@@ -15,7 +15,12 @@ with torch.
 * F.gelu's ``approximate`` is keyword-only, as in PyTorch's native gelu: F.gelu(x, 'tanh') fails (it ran);
 * cross_entropy's and nll_loss's ignore_index is a SymInt for PyTorch's parser: a one-element integer tensor of any
   rank is taken (it was refused unless 0-d), a float one still refused; so are embedding's padding_idx and
-  channel_shuffle's groups.
+  channel_shuffle's groups;
+* cosine_similarity, pairwise_distance and pdist (so nn.CosineSimilarity and nn.PairwiseDistance) parse their
+  arguments as PyTorch's native functions do: "argument 'dim' (position 3) must be int", "argument 'p' must be
+  float", the parser's arity errors (a non-number reached the norm, None ran);
+* the parser takes NumPy's names of input, other, dim and keepdim (x=, a=, x1=, x2=, axis=, keepdims=), and reports
+  a leftover keyword as PyTorch's does: the first one that names no parameter (a NumPy name included).
 """
 import pickle
 
@@ -218,3 +223,45 @@ def test_loss_ignore_index_takes_a_one_element_integer_tensor(loss, ignore_index
 def test_symint_arguments_take_a_one_element_integer_tensor(call, value):
     torch = pytest.importorskip("torch")
     assert_same_outcome(lambda lib: call(lib, lib.tensor(value)))
+
+
+@pytest.mark.parametrize("name", ["cosine_similarity", "pairwise_distance", "pdist"])
+@pytest.mark.parametrize("args, kwargs", [
+    ((1,), {}), (("a",), {}), ((1.0,), {}), ((None,), {}), ((True,), {}), ((np.float32(1),), {}), ((1, "x"), {}),
+    ((1, None), {}), ((), {"dim": "a"}), ((), {"eps": "a"}), ((), {"p": "a"}), ((2.0, 1e-6, "a"), {}),
+    ((), {"p": np.bool_(True)}), ((1, 1e-6, True, 5), {}), ((), {"bogus": 1}), ((1,), {"dim": 1}), ((1,), {"p": 1}),
+    (([1],), {}), ((2 ** 63,), {}), ((float("inf"),), {}), ((0,), {}), ((-1,), {}),
+])
+def test_distance_functions_parse_as_pytorchs_native_ones(name, args, kwargs):
+    torch = pytest.importorskip("torch")
+
+    def call(lib):
+        leading = (lib.arange(6.0).reshape(2, 3) / 5,) + (() if name == "pdist" else (lib.ones(2, 3),))
+        given = tuple(lib.tensor(v) if isinstance(v, list) else v for v in args)
+        return getattr(lib.nn.functional, name)(*leading, *given, **kwargs)
+
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.nn.functional.cosine_similarity(),
+    lambda lib: lib.nn.functional.pairwise_distance(lib.ones(2, 3)),
+    lambda lib: lib.nn.functional.pdist([1.0]),
+    lambda lib: lib.nn.CosineSimilarity(dim=lib.tensor([1]))(lib.ones(2, 3), lib.ones(2, 3)),
+    lambda lib: lib.nn.PairwiseDistance(p=lib.tensor([1.0]))(lib.ones(2, 3), lib.ones(2, 3)),
+    lambda lib: lib.nn.PairwiseDistance(p=lib.tensor(1.0))(lib.arange(6.0).reshape(2, 3), lib.ones(2, 3)),
+    lambda lib: lib.nn.functional.pdist(x1=lib.ones(2, 3), x2=lib.ones(2, 3)),
+    lambda lib: lib.nn.functional.pdist(x=lib.arange(6.0).reshape(2, 3)),
+    lambda lib: lib.nn.functional.pdist(a=lib.arange(6.0).reshape(2, 3), p=1),
+    lambda lib: lib.nn.functional.pdist(x=lib.ones(2, 3), foo=1),
+    lambda lib: lib.nn.functional.pdist(lib.ones(2, 3), x=lib.ones(2, 3)),
+    lambda lib: lib.nn.functional.cosine_similarity(lib.arange(6.0).reshape(2, 3), lib.ones(2, 3), axis=0),
+    lambda lib: lib.nn.functional.pairwise_distance(lib.arange(6.0).reshape(2, 3), lib.ones(2, 3), keepdims=True),
+    lambda lib: lib.nn.functional.avg_pool1d(x=lib.arange(4.0).reshape(1, 1, 4), kernel_size=2),
+    lambda lib: lib.nn.functional.conv1d(x=lib.arange(4.0).reshape(1, 1, 4), weight=lib.ones(1, 1, 2)),
+    lambda lib: lib.nn.functional.conv2d(a=lib.arange(16.0).reshape(1, 1, 4, 4), weight=lib.ones(1, 1, 2, 2),
+                                         bias=lib.ones(1)),
+])
+def test_parser_numpy_names_and_arity(call):
+    torch = pytest.importorskip("torch")
+    assert_same_outcome(call)
