@@ -1404,6 +1404,8 @@ def dispatch_on_return_indices(index, with_indices, without_indices):
     else to ``without_indices``, renamed as PyTorch's private function (F._max_pool2d, ...), so that an argument
     error Python raises names the function PyTorch would have called."""
     def dispatched(*args, **kwargs):
+        if not kwargs:  # (a layer's call: no dictionary to pass on)
+            return (with_indices if index < len(args) and args[index] else without_indices)(*args)
         flag = kwargs["return_indices"] if "return_indices" in kwargs else index < len(args) and args[index]
         return (with_indices if flag else without_indices)(*args, **kwargs)
 
