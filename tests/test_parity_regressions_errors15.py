@@ -20,7 +20,8 @@ with torch.
   arguments as PyTorch's native functions do: "argument 'dim' (position 3) must be int", "argument 'p' must be
   float", the parser's arity errors (a non-number reached the norm, None ran);
 * the parser takes NumPy's names of input, other, dim and keepdim (x=, a=, x1=, x2=, axis=, keepdims=), and reports
-  a leftover keyword as PyTorch's does: the first one that names no parameter (a NumPy name included).
+  a leftover keyword as PyTorch's does: the first one that names no parameter (a NumPy name included);
+* F.relu_ of a non-tensor names relu_ (it named relu).
 """
 import pickle
 
@@ -265,3 +266,10 @@ def test_distance_functions_parse_as_pytorchs_native_ones(name, args, kwargs):
 def test_parser_numpy_names_and_arity(call):
     torch = pytest.importorskip("torch")
     assert_same_outcome(call)
+
+
+def test_relu_inplace_names_itself():
+    torch = pytest.importorskip("torch")
+    assert_same_outcome(lambda lib: lib.nn.functional.relu_([1.0]))
+    assert_same_outcome(lambda lib: lib.nn.functional.relu_(None))
+    assert_same_outcome(lambda lib: lib.nn.functional.relu_(lib.tensor([-1.0, 2.0])))

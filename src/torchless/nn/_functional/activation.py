@@ -98,6 +98,8 @@ def relu(input, inplace=False):
 
 
 def relu_(input):
+    """In-place :func:`relu` (a native function of its own in PyTorch, whose parser names it)."""
+    check_tensor(input, "relu_")
     return relu(input, inplace=True)
 
 
