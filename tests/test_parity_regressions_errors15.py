@@ -21,7 +21,10 @@ with torch.
   float", the parser's arity errors (a non-number reached the norm, None ran);
 * the parser takes NumPy's names of input, other, dim and keepdim (x=, a=, x1=, x2=, axis=, keepdims=), and reports
   a leftover keyword as PyTorch's does: the first one that names no parameter (a NumPy name included);
-* F.relu_ of a non-tensor names relu_ (it named relu).
+* F.relu_ of a non-tensor names relu_ (it named relu);
+* an optimizer whose loaded state does not fit its parameters' shapes (a checkpoint of another model) fails at its
+  step with PyTorch's RuntimeError "The size of tensor a (2) must match the size of tensor b (3) ..." (state, then
+  gradient; Rprop the other way round), not NumPy's ValueError.
 """
 import pickle
 
@@ -273,3 +276,26 @@ def test_relu_inplace_names_itself():
     assert_same_outcome(lambda lib: lib.nn.functional.relu_([1.0]))
     assert_same_outcome(lambda lib: lib.nn.functional.relu_(None))
     assert_same_outcome(lambda lib: lib.nn.functional.relu_(lib.tensor([-1.0, 2.0])))
+
+
+@pytest.mark.parametrize("name, kwargs", [("SGD", {"lr": 0.1, "momentum": 0.9}), ("Adam", {}), ("AdamW", {}),
+                                          ("Adam", {"amsgrad": True}), ("RMSprop", {"centered": True}),
+                                          ("Adagrad", {}), ("Adadelta", {}), ("Adamax", {}), ("NAdam", {}),
+                                          ("RAdam", {}), ("ASGD", {}), ("Rprop", {})])
+@pytest.mark.parametrize("saved, loaded", [((2,), (3,)), ((2, 2), (3, 2)), ((2, 3), (2, 4)), ((2, 3), (2, 3))])
+def test_optimizer_state_of_other_shapes_fails_at_the_step(name, kwargs, saved, loaded):
+    torch = pytest.importorskip("torch")
+
+    def train(lib):
+        p = lib.nn.Parameter(lib.ones(saved))
+        optimizer = getattr(lib.optim, name)([p], **kwargs)
+        p.grad = lib.ones(saved)
+        optimizer.step()
+        q = lib.nn.Parameter(lib.ones(loaded))
+        other = getattr(lib.optim, name)([q], **kwargs)
+        other.load_state_dict(optimizer.state_dict())
+        q.grad = lib.ones(loaded)
+        other.step()
+        return q.detach()
+
+    assert_same_outcome(train)
