@@ -9,6 +9,7 @@ from typing import Callable, Iterable, Optional, Union
 import numpy as np
 
 from .. import _dtype
+from .._ops._util import broadcast_error
 from .._tensor import Tensor, typename
 from ..autograd import grad_mode
 from ..utils.hooks import RemovableHandle
@@ -446,7 +447,31 @@ class Optimizer:
                 found.append((p, p._data, p.grad._data))
         if found and (group.get("capturable") or group.get("differentiable") or group.get("fused")):
             self._check_step_flags(group, found)
+        if self._misfit_states:
+            for p, _, _ in found:
+                if p in self._misfit_states:
+                    raise broadcast_error(*self._misfit_states[p])
         return found
+
+    # A loaded state that does not fit its parameter's shape fails at the update, where PyTorch's first in-place
+    # op on that state and the gradient does not broadcast: {param: (shape a, shape b)} of that op (set by
+    # load_state_dict; nothing to check on the steps of an optimizer that has none).
+    _misfit_states = {}
+    _grad_first = False  # whether that op is grad.op(state) (Rprop's grad.mul(prev)) rather than state.op_(grad)
+
+    def _misfits(self, state):
+        """The (param: shapes) of ``state`` whose first tensor of the parameter's kind (not a 0-d counter or
+        product) cannot broadcast with the parameter's shape."""
+        misfits = {}
+        for param, entries in state.items():
+            first = next((v for v in entries.values() if isinstance(v, Tensor) and v.dim()), None) \
+                if isinstance(param, Tensor) and isinstance(entries, dict) else None
+            if first is not None and first.shape != param.shape:
+                shapes = (tuple(param.shape), tuple(first.shape)) if self._grad_first else \
+                    (tuple(first.shape), tuple(param.shape))
+                if broadcast_error(*shapes) is not None:
+                    misfits[param] = shapes
+        return misfits
 
     # PyTorch's CPU errors for ``capturable=True`` name what must be on an accelerator: the for-loop kernel's
     # message, the foreach kernel's, and whether the foreach kernel refuses ``differentiable`` before
@@ -581,6 +606,7 @@ class Optimizer:
             return new_group
 
         self.__setstate__({"state": state, "param_groups": [update_group(g, s) for g, s in zip(groups, saved_groups)]})
+        self._misfit_states = self._misfits(self.state)
         for post_hook in self._optimizer_load_state_dict_post_hooks.values():
             post_hook(self)
 

@@ -32,6 +32,7 @@ class Rprop(Optimizer):
 
     _capturable_devices = (_CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES)  # PyTorch's CPU errors name XLA in both
     _group_defaults = COMMON_FLAGS
+    _grad_first = True  # its first op on a loaded state is grad.mul(prev)
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False, foreach=None,
                  maximize=False, differentiable=False):

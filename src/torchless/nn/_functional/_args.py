@@ -10,6 +10,9 @@ import numbers
 import operator
 import os
 
+import numpy as np
+
+from ..._parser_errors import too_many_positional
 from ..._tensor import Tensor
 from ..parameter import Parameter as _Parameter
 from ._keyword_order import unordered_map_order
@@ -62,9 +65,17 @@ def _is_list_int(value):
     return _is_index(value)
 
 
+def is_float_arg(value):
+    """A value a ``float`` parameter of PyTorch's parser takes: any real number (ints and bools too, NumPy's), or a
+    0-d tensor not requiring grad."""
+    if isinstance(value, Tensor):
+        return value.dim() == 0 and not value.requires_grad
+    return isinstance(value, (numbers.Real, np.bool_))  # (NumPy's bool is no numbers.Real, but PyTorch takes it)
+
+
 class Param:
-    """One parameter of a native signature: ``kind`` is 'Tensor', 'Tensor?', 'int[]', 'int', 'SymInt', 'int?', 'bool'
-    or 'str' ('SymInt' is an int PyTorch checks as it checks the elements of an int list)."""
+    """One parameter of a native signature: ``kind`` is 'Tensor', 'Tensor?', 'int[]', 'int', 'SymInt', 'int?', 'bool',
+    'float' or 'str' ('SymInt' is an int PyTorch checks as it checks the elements of an int list)."""
 
     def __init__(self, name, kind, shown=None, default=None):
         """``shown`` is the default as PyTorch prints it ('1', '"valid"'); None makes the parameter required."""
@@ -73,7 +84,7 @@ class Param:
 
     def type_name(self):
         return {"Tensor": "Tensor", "Tensor?": "Tensor", "int[]": "tuple of ints", "int": "int", "SymInt": "int",
-                "int?": "int", "bool": "bool", "str": "str"}[self.kind]
+                "int?": "int", "bool": "bool", "float": "float", "str": "str"}[self.kind]
 
     def describe(self):
         text = f"{self.type_name()} {self.name}"
@@ -99,6 +110,8 @@ class Param:
             return isinstance(value, bool)
         if self.kind == "str":
             return isinstance(value, str)
+        if self.kind == "float":
+            return is_float_arg(value)
         if value is None:
             return self.shown == "[]"  # PyTorch reads None as an empty default list (an omitted stride)
         if isinstance(value, (tuple, list)):
@@ -106,16 +119,49 @@ class Param:
         return _is_list_int(value)
 
 
+_INT64 = range(-2 ** 63, 2 ** 63)
+
+
+def unpack_int64(value):
+    """An int the parser accepted, unpacked as a C++ int64: one it cannot hold fails as in PyTorch."""
+    index = operator.index(value)
+    if index not in _INT64:
+        raise ValueError("Overflow when unpacking long long")
+    return index
+
+
 def _int_list(value, size):
-    """An accepted ``int[size]`` value as a list, or the 1-based position of its first non-int."""
+    """An accepted ``int[size]`` value as a list, or the 1-based position of the first element that fails to
+    unpack (a non-int, or an int beyond int64: see unpack_error); a lone int beyond int64 fails here."""
     if not isinstance(value, (tuple, list)):
-        return [operator.index(value)] * size
+        return [unpack_int64(value)] * size
     out = []
     for pos, item in enumerate(value, start=1):
         if not (_is_list_int(item) or isinstance(item, bool)):
             return pos
-        out.append(operator.index(item))
+        item = operator.index(item)
+        if item not in _INT64:
+            return pos
+        out.append(item)
     return out
+
+
+def unpack_error(fn, name, value, pos):
+    """PyTorch's TypeError for the element at ``pos`` (1-based) of the int list ``value`` that failed to unpack
+    (without the C++ stack PyTorch appends to an overflow's message)."""
+    item = value[pos - 1]
+    reason = "Overflow when unpacking long long" if _is_list_int(item) else \
+        f"type must be tuple of ints,but got {_tp_name(item)}"
+    return TypeError(f"{fn}(): argument '{name}' failed to unpack the object at pos {pos} with error \"{reason}\"")
+
+
+# NumPy's names PyTorch's parser also takes for these parameters (its numpy_compatibility_arg_names)
+_NUMPY_NAMES = {"dim": ("axis",), "keepdim": ("keepdims",), "input": ("x", "a", "x1"), "other": ("x2",)}
+
+
+def _numpy_name(name, kwargs):
+    """The NumPy name under which ``kwargs`` gives the parameter ``name``, if any."""
+    return next((alias for alias in _NUMPY_NAMES.get(name, ()) if alias in kwargs), None)
 
 
 class Signature:
@@ -123,6 +169,7 @@ class Signature:
 
     def __init__(self, name, params, list_size):
         self.name, self.params, self.list_size = name, params, list_size
+        self.positions = {p.name: i for i, p in enumerate(params)}
 
     def describe(self):
         return "(" + ", ".join(p.describe() for p in self.params) + ")"
@@ -131,18 +178,17 @@ class Signature:
         """Match ``args``/``kwargs``; return {name: value}, or None (or raise, for a sole signature) on a mismatch."""
         if len(args) > len(self.params):
             if raise_errors:
-                required = sum(p.required for p in self.params)
-                raise TypeError(f"{self.name}() takes from {required} to {len(self.params)} positional arguments "
-                                f"but {len(args)} were given")
+                raise too_many_positional(self.name, len(self.params), sum(p.required for p in self.params),
+                                          len(args))
             return None
-        bound = {}
+        bound, aliases = {}, ()
         for i, p in enumerate(self.params):
             positional = i < len(args)
-            if positional and p.name in kwargs:
-                if raise_errors:
-                    raise TypeError(f"{self.name}() got multiple values for argument '{p.name}'")
-                return None
-            if not positional and p.name not in kwargs:
+            if positional and p.name in kwargs and not raise_errors:
+                return None  # (the error, raised below, comes after the positional arguments' type checks)
+            alias = None
+            if not positional and p.name not in kwargs and (not kwargs or (alias := _numpy_name(p.name, kwargs))
+                                                            is None):
                 if p.required:
                     if raise_errors:
                         missing = [f'"{q.name}"' for q in self.params[i:] if q.required]
@@ -153,7 +199,9 @@ class Signature:
                     return None
                 bound[p.name] = p.default
                 continue
-            value = args[i] if positional else kwargs[p.name]
+            if alias is not None:
+                aliases += (alias,)
+            value = args[i] if positional else kwargs[alias or p.name]
             if not p.accepts(value):
                 if raise_errors:
                     where = f" (position {i + 1})" if positional else ""
@@ -165,10 +213,13 @@ class Signature:
                                     f"not {_tp_name(value)}")
                 return None
             bound[p.name] = value
-        extra = [k for k in kwargs if k not in bound]
-        if extra:
-            if raise_errors:
-                raise TypeError(f"{self.name}() got an unexpected keyword argument '{extra[0]}'")
+        positions = self.positions
+        if any(k not in bound and k not in aliases or k in positions and positions[k] < len(args) for k in kwargs):
+            if raise_errors:  # the first in the order given that is no parameter's name (a NumPy name is none)
+                first = next(k for k in kwargs if k not in positions or positions[k] < len(args))
+                if first in positions:
+                    raise TypeError(f"{self.name}() got multiple values for argument '{first}'")
+                raise TypeError(f"{self.name}() got an unexpected keyword argument '{first}'")
             return None
         return bound
 
@@ -181,12 +232,12 @@ class Signature:
             if p.kind == "int[]":
                 converted = _int_list([] if bound[p.name] is None else bound[p.name], self.list_size)
                 if isinstance(converted, int):
-                    raise TypeError(f"{self.name}(): argument '{p.name}' failed to unpack the object at pos "
-                                    f"{converted} with error \"type must be tuple of ints,but got "
-                                    f"{_tp_name(bound[p.name][converted - 1])}\"")
+                    raise unpack_error(self.name, p.name, bound[p.name], converted)
                 bound[p.name] = converted
             elif p.kind in ("int", "SymInt") or (p.kind == "int?" and bound[p.name] is not None):
-                bound[p.name] = operator.index(bound[p.name])
+                bound[p.name] = unpack_int64(bound[p.name])
+            elif p.kind == "float":
+                bound[p.name] = float(bound[p.name])
         return bound
 
 

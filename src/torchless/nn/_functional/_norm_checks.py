@@ -5,13 +5,11 @@ their arguments go through its argument parser (TypeErrors naming the argument a
 and their kernels check the dtypes of input and parameters in a fixed order (mixed-dtype errors,
 "not implemented for 'Long'", "expected scalar type ..."). The helpers here give those errors.
 """
-import numbers
-
 import numpy as np
 
 from ... import _dtype
 from ..._tensor import Tensor
-from ._args import _int_list, _is_index, _is_list_int, _tp_name
+from ._args import _int_list, _is_index, _is_list_int, _tp_name, is_float_arg, unpack_error
 
 __all__ = ["check_tensor_arg", "check_int_arg", "check_float_arg", "check_bool_arg", "int_list_arg",
            "check_mixed_dtypes", "check_kernel_dtypes", "compute_dtype"]
@@ -34,12 +32,7 @@ def check_float_arg(value, fn, name, position, optional=False):
     Returns it as the Python float the native function receives (None for an optional one not given)."""
     if value is None and optional:
         return None
-    if type(value) is float or type(value) is int:
-        return float(value)
-    if isinstance(value, Tensor):
-        if value.dim() == 0 and not value.requires_grad:
-            return float(value.item())
-    elif isinstance(value, (numbers.Real, np.bool_)):  # (NumPy's bool is no numbers.Real, but PyTorch takes it)
+    if type(value) is float or type(value) is int or is_float_arg(value):
         return float(value)
     raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be float, not {_tp_name(value)}")
 
@@ -64,8 +57,7 @@ def int_list_arg(value, fn, name, position=None):
                         f"element of type {_tp_name(value[0])} at pos 0")
     converted = _int_list(value, len(value))
     if isinstance(converted, int):
-        raise TypeError(f"{fn}(): argument '{name}' failed to unpack the object at pos {converted} with error "
-                        f"\"type must be tuple of ints,but got {_tp_name(value[converted - 1])}\"")
+        raise unpack_error(fn, name, value, converted)
     return tuple(converted)
 
 

@@ -25,7 +25,7 @@ from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import OUTPUT, Node, records, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
-from ._args import _is_index, _tp_name, check_tensor
+from ._args import _is_index, _tp_name, check_tensor, unpack_int64
 from ._moments import quiet
 from ._norm_checks import compute_dtype
 
@@ -98,6 +98,8 @@ def relu(input, inplace=False):
 
 
 def relu_(input):
+    """In-place :func:`relu` (a native function of its own in PyTorch, whose parser names it)."""
+    check_tensor(input, "relu_")
     return relu(input, inplace=True)
 
 
@@ -529,6 +531,16 @@ class Glu(Node):
         return (Cat.apply(grad * s, grad * a * s * (1 - s), dim=self.axis),)
 
 
+def _axis(dim, ndim):
+    """``normalize_dim``, refusing first, as PyTorch's parser does, a dim beyond int64 (looked at only once the
+    dim is out of range, off the fast path)."""
+    try:
+        return normalize_dim(dim, ndim)
+    except IndexError:
+        unpack_int64(dim)
+        raise
+
+
 def glu(input, dim=-1):
     r"""GLU(a, b) = a * sigmoid(b), a and b the first and second halves of the input along ``dim``.
 
@@ -538,7 +550,7 @@ def glu(input, dim=-1):
         raise RuntimeError("glu does not support scalars because halving size must be even")
     if not _is_index(dim):
         raise TypeError(f"glu(): argument 'dim' (position 2) must be int, not {_tp_name(dim)}")
-    axis = normalize_dim(dim, input.dim())
+    axis = _axis(dim, input.dim())
     size = input.shape[axis]
     if size % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {size}")
@@ -604,9 +616,10 @@ class Gelu(Node):
         return (grad * (cdf + x * (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))),)
 
 
-def gelu(input, approximate="none"):
+def gelu(input, *, approximate="none"):
     """x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses
-    0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))."""
+    0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))). ``approximate`` is keyword-only, as in PyTorch's
+    native gelu."""
     check_tensor(input, "gelu")
     if not isinstance(approximate, str):  # a keyword-only argument of the native gelu: no position shown
         raise TypeError(f"gelu(): argument 'approximate' must be str, not {_tp_name(approximate)}")
@@ -720,7 +733,7 @@ def _softmax(function, input, dim, dtype, name, stacklevel, method=False):
         dim = operator.index(dim)  # a NumPy integer, an integral 0-d tensor: the parser's int
     if dtype is not None and not isinstance(dtype, _dtype.dtype):
         raise _wrong_softmax_argument(name, "dtype", 2, dtype, "torchless.dtype", method)
-    axis = normalize_dim(dim, input.dim())
+    axis = _axis(dim, input.dim())
     if dtype is not None:
         input = input.to(dtype)
     if not input.is_floating_point():

@@ -21,7 +21,7 @@ from ..._ops.shape import ConstantPad
 from ..._tensor import Tensor, _category, _promote, result_dtype
 from ...autograd.graph import Node, records
 from ...autograd.saved_values import SavedInput
-from ._args import CheckedCalls, Param, call_key, native
+from ._args import CheckedCalls, Param, _numpy_name, call_key, native
 from .padding import ConstantPadNd
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
@@ -814,6 +814,8 @@ def _checked_once(checks):
         else:
             input, weight, bias = (args[i] if i < len(args) else kwargs.get(name)
                                    for i, name in enumerate(("input", "weight", "bias")))
+            if input is None:  # given under a NumPy name (x=), which the parser took
+                input = kwargs[_numpy_name("input", kwargs)]
         if batched and function is Convolution and not records(input, weight, bias):
             x = input._data
             if x.ndim != 3:  # no graph node to record: Node.apply would only wrap the result

@@ -6,9 +6,18 @@ from ..._ops._util import broadcast_error
 from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd.graph import Node, gradients_without_derivative
-from ._args import check_tensor
+from ._args import Param, check_tensor, native
 
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
+
+# Native functions in PyTorch: their arguments go through its parser (its TypeErrors, its arity errors)
+_PAIR = [Param("x1", "Tensor"), Param("x2", "Tensor")]
+_cosine_similarity_native = native("cosine_similarity", _PAIR + [Param("dim", "int", "1", 1),
+                                                                 Param("eps", "float", "1e-08", 1e-8)], list_size=1)
+_pairwise_distance_native = native("pairwise_distance", _PAIR + [
+    Param("p", "float", "2", 2.0), Param("eps", "float", "1e-06", 1e-6), Param("keepdim", "bool", "False", False)],
+    list_size=1)
+_pdist_native = native("pdist", [Param("input", "Tensor"), Param("p", "float", "2", 2.0)], list_size=1)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -22,12 +31,12 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return div(input, denominator, out=out)
 
 
+@_cosine_similarity_native
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """``sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps))`` along ``dim`` (x1 and x2 broadcast together).
 
     Shape: x1 and x2 broadcast to (*, D, *); the output drops dim ``dim``.
     """
-    _check_pair("cosine_similarity", x1, x2)
     # both in the promotion of their dtypes (whatever their dims, unlike an operator's result dtype)
     common = _promote(x1._data.dtype, x2._data.dtype)
     if common.kind != "f":
@@ -49,19 +58,13 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     return (unit[0] * unit[1]).sum(dim)
 
 
+@_pairwise_distance_native
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """``||x1 - x2 + eps||_p`` along the last dim (eps keeps the gradient finite where x1 == x2).
 
     Shape: x1 and x2 broadcast to (*, D); the output is (*) (or (*, 1) with ``keepdim``).
     """
-    _check_pair("pairwise_distance", x1, x2)
     return (x1 - x2 + eps).norm(p, -1, keepdim)
-
-
-def _check_pair(fn, x1, x2):
-    """The TypeErrors of the native ``fn``'s parser for its two tensors."""
-    check_tensor(x1, fn, "x1", 1)
-    check_tensor(x2, fn, "x2", 2)
 
 
 class Pdist(Node):
@@ -117,13 +120,13 @@ class Pdist(Node):
             "PdistBackwardBackward0")
 
 
+@_pdist_native
 def pdist(input, p=2):
     r"""The p-norm distance between every pair of rows of ``input``: the upper triangle, without the diagonal,
     of ``torchless.norm(input[:, None] - input, dim=2, p=p)``.
 
     Shape: input :math:`(N, M)`; output :math:`(N (N - 1) / 2)`.
     """
-    check_tensor(input, "pdist")
     if input.dim() != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
     if not input.is_floating_point():

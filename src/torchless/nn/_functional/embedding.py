@@ -5,7 +5,6 @@ The lookup is one node, ``EmbeddingBackward0``, whose backward adds each output 
 weight row (skipping padding_idx, dividing by the index's count with scale_grad_by_freq). max_norm
 renormalises the looked-up weight rows in place first, outside autograd, as PyTorch's embedding_renorm_.
 """
-import operator
 import warnings
 
 import numpy as np
@@ -14,7 +13,7 @@ from ..._tensor import Tensor, _promote, refuse_complex_gradient, typename
 from ...autograd import grad_mode
 from ...autograd.graph import Node, gradients_without_derivative
 from ...autograd.saved_values import Saved, int64
-from ._args import _is_index, _tp_name, check_tensor
+from ._args import _is_list_int, _tp_name, check_tensor, unpack_int64
 from ._norm_checks import check_bool_arg, check_float_arg
 
 __all__ = ["embedding", "embedding_bag"]
@@ -141,11 +140,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     # the checks of PyTorch's parser of the native embedding, which takes the arguments by position
     check_tensor(weight, "embedding", "weight", 1)
     check_tensor(input, "embedding", "indices", 2)
-    if not _is_index(padding_idx):
+    if not _is_list_int(padding_idx):  # (a SymInt: a one-element integer tensor of any rank passes)
         raise TypeError(f"embedding(): argument 'padding_idx' (position 3) must be int, not {_tp_name(padding_idx)}")
     check_bool_arg(scale_grad_by_freq, "embedding", "scale_grad_by_freq", 4)
     check_bool_arg(sparse, "embedding", "sparse", 5)
-    padding_idx = operator.index(padding_idx)
+    padding_idx = unpack_int64(padding_idx)
     if weight.dim() != 2:
         raise RuntimeError("'weight' must be 2-D")
     _check_indices(input, 1, "embedding")

@@ -5,6 +5,7 @@ from ... import _memory_format
 from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput, saved_result
+from ._args import unpack_int64
 from ._moments import normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
 from ._norm_checks import (check_float_arg, check_int_arg, check_kernel_dtypes, check_mixed_dtypes, check_tensor_arg,
                            compute_dtype)
@@ -105,7 +106,7 @@ def native_group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     check_tensor_arg(weight, "group_norm", "weight", 3)
     check_tensor_arg(bias, "group_norm", "bias", 4)
     check_float_arg(eps, "group_norm", "eps", 5)
-    num_groups = int(num_groups)
+    num_groups = unpack_int64(num_groups)
     _check_group_norm_inputs(input, weight, bias, input.size(1), num_groups)
     check_mixed_dtypes(input, weight, bias)
     check_kernel_dtypes(input, weight, bias, "GroupNormKernelImpl")

@@ -18,7 +18,7 @@ from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd.graph import FoldedNode, Node, folded, shown_edge, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
-from ._args import _is_index, _tp_name, check_tensor
+from ._args import _is_list_int, _tp_name, check_tensor, unpack_int64
 from ._moments import quiet
 from ._norm_checks import check_float_arg
 from .activation import log_softmax
@@ -486,12 +486,13 @@ def _class_targets(input, target, weight, ignore_index, reduction):
 
 def _check_tensors(fn, input, target, weight, ignore_index, *label_smoothing):
     """The TypeErrors of PyTorch's argument parser for the native ``fn`` (after the Python reduction check):
-    the tensors, ignore_index an int (position 5, after the reduction), cross_entropy's label_smoothing a float."""
+    the tensors, ignore_index an int (position 5, after the reduction; a SymInt, so a one-element integer tensor of
+    any rank passes too), cross_entropy's label_smoothing a float."""
     check_tensor(input, fn)
     check_tensor(target, fn, "target", 2)
     if weight is not None:
         check_tensor(weight, fn, "weight", 3)
-    if not _is_index(ignore_index):
+    if not _is_list_int(ignore_index):
         raise TypeError(f"{fn}(): argument 'ignore_index' (position 5) must be int, not {_tp_name(ignore_index)}")
     for value in label_smoothing:
         check_float_arg(value, fn, "label_smoothing", 6)
@@ -505,7 +506,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """
     reduction = _reduction(reduction, size_average, reduce)
     _check_tensors("nll_loss_nd", input, target, weight, ignore_index)
-    ignore_index = operator.index(ignore_index)
+    ignore_index = unpack_int64(ignore_index)
     targets, unbatched = _class_targets(input, target, weight, ignore_index, reduction)
     x = input._data
     if x.ndim == 4 and not x.flags.c_contiguous and x.size and \
@@ -581,7 +582,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """
     reduction = _reduction(reduction, size_average, reduce)
     _check_tensors("cross_entropy_loss", input, target, weight, ignore_index, label_smoothing)
-    ignore_index, label_smoothing = operator.index(ignore_index), float(label_smoothing)
+    ignore_index, label_smoothing = unpack_int64(ignore_index), float(label_smoothing)
     if input._data.shape == target._data.shape:
         return _cross_entropy_probabilities(input, target, weight, reduction, ignore_index, label_smoothing)
     smoothing = max(label_smoothing, 0.0)

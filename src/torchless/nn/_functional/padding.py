@@ -14,7 +14,7 @@ from ..._ops import shape as shape_ops
 from ...autograd.graph import COPY_SLICES, with_zero_derivative_of
 from ...autograd.saved_values import SavedInput, int64
 from ..._tensor import Tensor
-from ._args import _is_list_int, _tp_name, check_tensor
+from ._args import _int_list, _is_list_int, _tp_name, check_tensor, unpack_error
 
 __all__ = ["pad"]
 
@@ -96,12 +96,11 @@ def _pad_list(pad):
 
 def _convert_pad(pad):
     """The parser's conversion, after every argument passed its quick check: a later non-int fails here
-    (where, unlike the first element, a bool passes)."""
-    for pos, p in enumerate(pad, start=1):
-        if not (_is_list_int(p) or isinstance(p, bool)):
-            raise TypeError(f"pad(): argument 'pad' failed to unpack the object at pos {pos} with error "
-                            f"\"type must be tuple of ints,but got {_tp_name(p)}\"")
-    return [int(p) for p in pad]
+    (where, unlike the first element, a bool passes), or an int beyond int64."""
+    converted = _int_list(pad, len(pad))
+    if isinstance(converted, int):
+        raise unpack_error("pad", "pad", pad, converted)
+    return converted
 
 
 def _check_value(value):

@@ -107,8 +107,8 @@ _pixel_shuffle_native = native("pixel_shuffle", [Param("input", "Tensor"), Param
                                list_size=1)
 _pixel_unshuffle_native = native("pixel_unshuffle", [Param("input", "Tensor"), Param("downscale_factor", "int")],
                                  list_size=1)
-_channel_shuffle_native = native("channel_shuffle", [Param("input", "Tensor"), Param("groups", "int")], list_size=1)
-_native_channel_shuffle_native = native("native_channel_shuffle", [Param("input", "Tensor"), Param("groups", "int")],
+_channel_shuffle_native = native("channel_shuffle", [Param("input", "Tensor"), Param("groups", "SymInt")], list_size=1)
+_native_channel_shuffle_native = native("native_channel_shuffle", [Param("input", "Tensor"), Param("groups", "SymInt")],
                                         list_size=1)
 
 

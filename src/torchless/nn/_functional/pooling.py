@@ -7,6 +7,7 @@ has H = 1, so batched, unbatched and 1-D inputs share one path. Arguments are va
 in PyTorch's order and with its messages (max_pool1d and avg_pool1d have checks of their own, as in
 PyTorch).
 """
+import functools
 import itertools
 import math
 import operator
@@ -22,7 +23,7 @@ from ..._tensor import Tensor
 from ..._ops import unary
 from ...autograd.graph import FoldedNode, Node, gradient_unwatched, records, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64
-from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native
+from ._args import CheckedCalls, Param, _is_list_int, _tp_name, call_key, check_tensor, native, unpack_int64
 from ._norm_checks import int_list_arg
 from .activation import relu
 from .loss import _refuse_grad
@@ -419,7 +420,7 @@ def _int_list(value, fn, name, position=None):
     an argument given by position (see int_list_arg).
     """
     if _is_list_int(value):
-        return (operator.index(value),)
+        return (unpack_int64(value),)
     if not position and isinstance(value, (tuple, list)) and value and not _is_list_int(value[0]):
         raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {_tp_name(value)}")
     return int_list_arg(value, fn, name, position)
@@ -542,7 +543,7 @@ _max_pool2d_checked = CheckedCalls()  # normalised (kernel, stride, padding, dil
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
     """max_pool2d that always returns (output, indices); indices are flat positions h * W + w in each plane."""
-    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+    return _max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -698,7 +699,7 @@ def _max_pool1d_with_indices_params(input, kernel_size, stride, padding, dilatio
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
     """max_pool1d that always returns (output, indices)."""
-    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+    return _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -810,7 +811,7 @@ def _adaptive_output_size(output_size, shape, spatial):
     if isinstance(output_size, bool):
         return output_size  # passed on as PyTorch's _list_with_default does, for the parser to refuse
     if isinstance(output_size, int):
-        return (output_size,) * spatial
+        return (unpack_int64(output_size),) * spatial  # (the parser unpacks it as one int)
     if len(shape) <= len(output_size):
         raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     return tuple(n if v is None else v for v, n in zip(output_size, shape[-len(output_size):]))
@@ -991,12 +992,12 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
     """adaptive_max_pool2d returning (output, indices) whatever ``return_indices`` says (as PyTorch's does)."""
-    return adaptive_max_pool2d(input, output_size, return_indices=True)
+    return _adaptive_max_pool2d(input, output_size, return_indices=True)
 
 
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
     """adaptive_max_pool1d returning (output, indices) whatever ``return_indices`` says (as PyTorch's does)."""
-    return adaptive_max_pool1d(input, output_size, return_indices=True)
+    return _adaptive_max_pool1d(input, output_size, return_indices=True)
 
 
 # ---------------------------------------------------------------------------- max unpooling
@@ -1397,19 +1398,31 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
     return (out, indices) if return_indices else out
 
 
-# PyTorch's max-pooling functions pick, by return_indices, between a private function (F._max_pool2d, ...) and
-# the *_with_indices one, and a call missing an argument is reported under the private function's name. Ours
-# are one function each: they carry that name, under which they are also found (pickle looks them up by it).
+def dispatch_on_return_indices(index, with_indices, without_indices):
+    """PyTorch's F.max_pool2d & co. (its boolean_dispatch): the call goes as written to ``with_indices``
+    (max_pool2d_with_indices, ...) where ``return_indices`` (by keyword, else the ``index``-th argument) is true,
+    else to ``without_indices``, renamed as PyTorch's private function (F._max_pool2d, ...), so that an argument
+    error Python raises names the function PyTorch would have called."""
+    def dispatched(*args, **kwargs):
+        if not kwargs:  # (a layer's call: no dictionary to pass on)
+            return (with_indices if index < len(args) and args[index] else without_indices)(*args)
+        flag = kwargs["return_indices"] if "return_indices" in kwargs else index < len(args) and args[index]
+        return (with_indices if flag else without_indices)(*args, **kwargs)
+
+    public = without_indices.__name__
+    functools.update_wrapper(dispatched, without_indices)  # its docstring and signature, for help()
+    without_indices.__name__ = without_indices.__qualname__ = f"_{public}"
+    return dispatched
+
+
+# Each function above is PyTorch's private one; the public name dispatches as PyTorch's does (and all pickle by
+# reference, under their names).
 _max_pool1d, _max_pool2d, _adaptive_max_pool1d, _adaptive_max_pool2d, _fractional_max_pool2d, \
     _fractional_max_pool3d = max_pool1d, max_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, \
     fractional_max_pool2d, fractional_max_pool3d
-
-
-def _name_as_private(function):
-    function.__qualname__ = f"_{function.__name__}"
-
-
-for _function in (max_pool1d, max_pool2d, adaptive_max_pool1d, adaptive_max_pool2d, fractional_max_pool2d,
-                  fractional_max_pool3d):
-    _name_as_private(_function)
-del _function
+max_pool1d = dispatch_on_return_indices(6, max_pool1d_with_indices, _max_pool1d)
+max_pool2d = dispatch_on_return_indices(6, max_pool2d_with_indices, _max_pool2d)
+adaptive_max_pool1d = dispatch_on_return_indices(2, adaptive_max_pool1d_with_indices, _adaptive_max_pool1d)
+adaptive_max_pool2d = dispatch_on_return_indices(2, adaptive_max_pool2d_with_indices, _adaptive_max_pool2d)
+fractional_max_pool2d = dispatch_on_return_indices(4, fractional_max_pool2d_with_indices, _fractional_max_pool2d)
+fractional_max_pool3d = dispatch_on_return_indices(4, fractional_max_pool3d_with_indices, _fractional_max_pool3d)

@@ -12,8 +12,8 @@ from ... import _memory_format
 from ._args import Param, native
 from .pooling import (AdaptiveAvgPool, AvgPool, MaxUnpool, _adaptive_max, _adaptive_output_size, _check_c_int,
                       _check_float, _check_output_resize, _check_output_storage, _check_unpool_indices,
-                      _check_unpool_shapes, _lp_pool, _max_pool, _name_as_private, _output_size, _torch_triple,
-                      _mean_in_input_format, _unpool_output_size)
+                      _check_unpool_shapes, _lp_pool, _max_pool, _output_size, _torch_triple,
+                      _mean_in_input_format, _unpool_output_size, dispatch_on_return_indices)
 
 __all__ = ["max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
            "adaptive_max_pool3d_with_indices", "max_unpool3d", "lp_pool3d"]
@@ -144,7 +144,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
     """max_pool3d that always returns (output, indices)."""
-    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+    return _max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 # ---------------------------------------------------------------------------- average pooling
@@ -254,7 +254,7 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
 
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
     """adaptive_max_pool3d returning (output, indices) whatever ``return_indices`` says (as PyTorch's does)."""
-    return adaptive_max_pool3d(input, output_size, return_indices=True)
+    return _adaptive_max_pool3d(input, output_size, return_indices=True)
 
 
 # ---------------------------------------------------------------------------- max unpooling
@@ -315,7 +315,7 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, max_pool3d, avg_pool3d, lambda: kd * kw * kh)
 
 
-# Named as PyTorch's private functions, as in pooling.py.
+# PyTorch's private functions, behind its dispatch on return_indices (as in pooling.py).
 _max_pool3d, _adaptive_max_pool3d = max_pool3d, adaptive_max_pool3d
-_name_as_private(max_pool3d)
-_name_as_private(adaptive_max_pool3d)
+max_pool3d = dispatch_on_return_indices(6, max_pool3d_with_indices, _max_pool3d)
+adaptive_max_pool3d = dispatch_on_return_indices(2, adaptive_max_pool3d_with_indices, _adaptive_max_pool3d)

@@ -18,8 +18,9 @@ class _MaxPoolNd(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):
+        # (by position, as PyTorch's F.max_pool2d passes them on: the dispatch on return_indices is then cheapest)
         return type(self)._functional(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                                      ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+                                      self.ceil_mode, self.return_indices)
 
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
