@@ -1,12 +1,13 @@
 """Tensor operations in function form (``torchless.max(x, 1)``, ``torchless.cat([a, b])``, ...)."""
 import numbers
+import operator
 
 import numpy as np
 
 from . import _dtype, _parser_errors
 from ._out_argument import accepts_out, with_out
 from ._ops import shape as shape_ops
-from ._ops._util import broadcast_error, normalize_dim
+from ._ops._util import broadcast_error, is_int_argument, normalize_dim
 from ._size import Size
 from ._tensor import (
     _FLOAT, Tensor, _arg_extremum_arguments, _category, _check_masked_fill_arguments, _promote, _scalar_category,
@@ -38,10 +39,12 @@ def _dim_argument(name, positional, dim):
         if len(positional) > 1:
             raise TypeError(f"{name}() takes from 1 to 2 positional arguments but {len(positional) + 1} were given")
         dim = positional[0]
-    if type(dim) is not int and (isinstance(dim, bool) or not hasattr(dim, "__index__")):
+    if type(dim) is not int and not is_int_argument(dim):  # (no bool, float, one-element tensor of rank > 0)
+        from .nn._functional._args import _tp_name
+
         where = " (position 2)" if positional else ""
-        raise TypeError(f"{name}(): argument 'dim'{where} must be int, not {type(dim).__name__}")
-    return dim
+        raise TypeError(f"{name}(): argument 'dim'{where} must be int, not {_tp_name(dim)}")
+    return operator.index(dim)
 
 
 @accepts_out("cat")
@@ -155,9 +158,16 @@ def numel(input):
 
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """``input.repeat_interleave(repeats, dim)``; with a tensor of counts alone, each index repeated that often."""
-    if repeats is None:
-        return Tensor._wrap(np.arange(input._data.size, dtype=np.int64)).repeat_interleave(input, output_size=output_size)
-    return input.repeat_interleave(repeats, dim, output_size=output_size)
+    try:
+        if repeats is None:
+            return Tensor._wrap(np.arange(input._data.size, dtype=np.int64)).repeat_interleave(
+                input, output_size=output_size)
+        return input.repeat_interleave(repeats, dim, output_size=output_size)
+    except TypeError:  # the parser's, for the function's overloads
+        given = {key: value for key, value in (("dim", dim), ("output_size", output_size)) if value is not None}
+        _parser_errors.parse("repeat_interleave", _parser_errors.FUNCTION_OVERLOADS["repeat_interleave"],
+                             (input,) if repeats is None else (input, repeats), given)
+        raise
 
 
 def broadcast_shapes(*shapes):

@@ -399,6 +399,10 @@ def _literal(text):
     """A printed default's value (``False``, ``-1``, ``10.0``)."""
     if text in ("True", "False"):
         return text == "True"
+    if text.startswith('"'):  # a str's (quantile's interpolation="linear")
+        return text[1:-1]
+    if text.startswith("["):  # an int list's, written without spaces (rot90's dims=[0,1])
+        return [int(n) for n in text[1:-1].split(",") if n]
     return float(text) if "." in text else int(text)
 
 
@@ -459,7 +463,7 @@ METHOD_OVERLOADS = {
     "unflatten": ("int dim, SymInt[] sizes",),
     "chunk": ("int chunks, int dim=0",),
     "unbind": ("int dim=0",),
-    "select": ("int dim, int index",),
+    "select": ("int dim, SymInt index",),
     "movedim": ("int source, int destination", "int[] source, int[] destination"),
     "moveaxis": ("int source, int destination", "int[] source, int[] destination"),
     "expand_as": ("Tensor other",),
@@ -480,6 +484,35 @@ METHOD_OVERLOADS = {
     "any": ("", "int[]? dim=None, bool keepdim=False", "int dim, bool keepdim=False"),
     "count_nonzero": ("int? dim=None", "int[] dim"),
     "tile": ("SymInt[] dims",),
+    "index_select": ("int dim, Tensor index",),
+    "gather": ("int dim, Tensor index, *, bool sparse_grad=False",),
+    "index_add": ("int dim, Tensor index, Tensor source, *, Number alpha=1",),
+    "index_copy": ("int dim, Tensor index, Tensor source",),
+    "index_fill": ("int dim, Tensor index, Tensor value", "int dim, Tensor index, Number value"),
+    "scatter": ("int dim, Tensor index, Tensor src", "int dim, Tensor index, Tensor src, *, str reduce",
+                "int dim, Tensor index, Number value", "int dim, Tensor index, Number value, *, str reduce"),
+    "scatter_add": ("int dim, Tensor index, Tensor src",),
+    "take_along_dim": ("Tensor indices, int? dim=None",),
+    "narrow_copy": ("int dim, SymInt start, SymInt length",),
+    "kthvalue": ("SymInt k, int dim=-1, bool keepdim=False",),
+    "topk": ("SymInt k, int dim=-1, bool largest=True, bool sorted=True",),
+    "tril": ("SymInt diagonal=0",),
+    "triu": ("SymInt diagonal=0",),
+    "diag": ("int diagonal=0",),
+    "rot90": ("int k=1, int[] dims=[0,1]",),
+    "repeat_interleave": ("Tensor repeats, int? dim=None, *, SymInt? output_size=None",
+                          "SymInt repeats, int? dim=None, *, SymInt? output_size=None"),
+    "unfold": ("int dimension, int size, int step",),
+    "diag_embed": ("int offset=0, int dim1=-2, int dim2=-1",),
+    "tensor_split": ("SymInt[] indices, int dim=0", "Tensor tensor_indices_or_sections, int dim=0",
+                     "SymInt sections, int dim=0"),
+    "diff": ("int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None",),
+    "nanmean": ("int[1]? dim=None, bool keepdim=False, *, dtype? dtype=None",),
+    **{name: ('Tensor q, int? dim=None, bool keepdim=False, *, str interpolation="linear"',
+              'float q, int? dim=None, bool keepdim=False, *, str interpolation="linear"')
+       for name in ("quantile", "nanquantile")},
+    "bincount": ("Tensor? weights=None, SymInt minlength=0",),
+    "histc": ("int bins=100, Number min=0, Number max=0",),
     **{name: ("int sections", "int[] indices") for name in ("hsplit", "vsplit", "dsplit")},
     **{name: ("*, bool stable, int dim=-1, bool descending=False", "int dim=-1, bool descending=False")
        for name in ("sort", "argsort")},
@@ -509,6 +542,11 @@ FUNCTION_OVERLOADS = {
              "Tensor input, int dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
     "squeeze": ("Tensor input", "Tensor input, int dim", "Tensor input, int[] dim"),
     "permute": ("Tensor input, int[] dims",),
+    "tensor_split": ("Tensor input, SymInt[] indices, int dim=0", "Tensor input, Tensor tensor_indices_or_sections, "
+                     "int dim=0", "Tensor input, SymInt sections, int dim=0"),
+    "repeat_interleave": ("Tensor input, Tensor repeats, int? dim=None, *, SymInt? output_size=None",
+                          "Tensor repeats, *, SymInt? output_size=None",
+                          "Tensor input, SymInt repeats, int? dim=None, *, SymInt? output_size=None"),
     "narrow": ("Tensor input, int dim, Tensor start, SymInt length",
                "Tensor input, int dim, SymInt start, SymInt length"),
     **{name: ("Tensor input, Tensor? min=None, Tensor? max=None, *, Tensor? out=None",

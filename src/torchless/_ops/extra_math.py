@@ -364,8 +364,11 @@ def dstack(tensors):
 
 def _split_along(name, dim, minimum):
     def method(self, indices_or_sections, *more):
-        if more:  # the indices as separate ints (hsplit(1, 2)), as PyTorch's parser takes them for its int[] indices
-            indices_or_sections = _parser_errors.method_arguments(name, (indices_or_sections,) + more)["indices"]
+        if more or not (type(indices_or_sections) is int or type(indices_or_sections) in (tuple, list) and
+                        all(type(i) is int for i in indices_or_sections)):
+            # (the indices as separate ints, hsplit(1, 2), as PyTorch's parser takes them for its int[] indices)
+            parsed = _parser_errors.method_arguments(name, (indices_or_sections,) + more)
+            indices_or_sections = parsed["indices"] if "indices" in parsed else parsed["sections"]
         if self.ndim < minimum:
             raise RuntimeError(f"torchless.{name} requires a tensor with at least {minimum} dimension, but got a tensor "
                                f"with {self.ndim} dimensions!")
@@ -425,13 +428,28 @@ def _index_dtype(dtype):
     return np.int64 if dtype is None else _dtype.to_numpy_dtype(dtype)
 
 
+def _triangle_arguments(name, row, col, offset):
+    """tril_indices/triu_indices's ints as PyTorch's parser takes them (offset by keyword where it was so given)."""
+    if type(row) is int and type(col) is int and type(offset) is int:
+        return row, col, offset
+    from .._written_call import user_call
+
+    written = user_call(name)
+    by_keyword = written is not None and "offset" in written.keywords
+    parsed = _parser_errors.parse(name, ("int row, int col, int offset=0",),
+                                  (row, col) if by_keyword else (row, col, offset), {"offset": offset} if by_keyword else {})
+    return parsed["row"], parsed["col"], parsed["offset"]
+
+
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) coordinates of the lower triangle of a row x col matrix (diagonal ``offset``)."""
+    row, col, offset = _triangle_arguments("tril_indices", row, col, offset)
     return Tensor._wrap(np.stack(np.tril_indices(row, offset, col)).reshape(2, -1).astype(_index_dtype(dtype)))
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) coordinates of the upper triangle of a row x col matrix (diagonal ``offset``)."""
+    row, col, offset = _triangle_arguments("triu_indices", row, col, offset)
     return Tensor._wrap(np.stack(np.triu_indices(row, offset, col)).reshape(2, -1).astype(_index_dtype(dtype)))
 
 
@@ -467,6 +485,9 @@ def combinations(input, r=2, with_replacement=False):
 # ---------------------------------------------------------------------------- diagonals
 def diag_embed(self, offset=0, dim1=-2, dim2=-1):
     """A tensor whose (dim1, dim2) diagonals (``offset``) hold the last dim of ``input``, zeros elsewhere."""
+    if type(offset) is not int or type(dim1) is not int or type(dim2) is not int:
+        parsed = _parser_errors.method_arguments("diag_embed", (offset, dim1, dim2))
+        offset, dim1, dim2 = parsed["offset"], parsed["dim1"], parsed["dim2"]
     ndim = self.ndim + 1
     for d in (dim1, dim2):
         if not -ndim <= d < ndim:

@@ -331,6 +331,9 @@ def sum_to_size(self, *size, **kwargs):
 
 
 def narrow_copy(self, dim, start, length):
+    if type(dim) is not int or type(start) is not int or type(length) is not int:
+        parsed = _parser_errors.method_arguments("narrow_copy", (dim, start, length))
+        dim, start, length = parsed["dim"], parsed["start"], parsed["length"]
     # (contiguous, as PyTorch's kernel allocates it: clone would keep the input's layout)
     return _named(_memory_format.in_c_order(self.narrow(dim, start, length).clone()), "NarrowCopyBackward0")
 
