@@ -69,7 +69,7 @@ def wrong_type(name, argument, position, value, expected):
             position += name not in POSITIONS_SHIFTED  # a method's position, for its function form (unless it
             # shifts the method's TypeErrors itself)
         where = f" (position {position})"
-    return TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {shown}")
+    return in_place_named(name, TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {shown}"))
 
 
 def too_many_positional(name, most, least=None, nargs=None):
@@ -577,10 +577,34 @@ FUNCTION_FORM_OVERLOADS = {
 }
 
 
+def in_place_named(name, error):
+    """``error``, a parser TypeError of the Tensor method ``name``, as its in-place form's (``x.tril_(1.0)``:
+    "tril_(): argument ...") where the failing call came through that form, which calls ``name``."""
+    import sys
+
+    from ._tensor import Tensor
+
+    text, frame = str(error), sys._getframe(1)
+    if not text.startswith(f"{name}()"):
+        return error
+    while frame is not None:
+        if frame.f_code.co_name == f"{name}_" and isinstance(frame.f_locals.get("self"), Tensor):
+            return TypeError(f"{name}_{text[len(name):]}")
+        frame = frame.f_back
+    return error
+
+
 def method_arguments(name, args, kwargs=None):
     """``parse`` for the Tensor method ``name``; a TypeError as the parser gives it for the call as the user wrote
     it (see _written_call.user_call), where the method read the arguments back from its parameters (all by position)
-    or was reached through its function form."""
+    or was reached through its function form, or through its in-place form."""
+    try:
+        return _method_arguments(name, args, kwargs)
+    except TypeError as error:
+        raise in_place_named(name, error) from None
+
+
+def _method_arguments(name, args, kwargs):
     try:
         return parse(name, METHOD_OVERLOADS[name], args, kwargs)
     except TypeError as error:
