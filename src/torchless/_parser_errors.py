@@ -512,6 +512,14 @@ METHOD_OVERLOADS = {
               'float q, int? dim=None, bool keepdim=False, *, str interpolation="linear"')
        for name in ("quantile", "nanquantile")},
     "bincount": ("Tensor? weights=None, SymInt minlength=0",),
+    "renorm": ("Number p, int dim, Number maxnorm",),
+    "index_reduce": ("int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True",),
+    "cross": ("Tensor other, int? dim=None",),
+    "aminmax": ("*, int? dim=None, bool keepdim=False",),
+    "stride": ("int dim",),
+    "select_scatter": ("Tensor src, int dim, SymInt index",),
+    "slice_scatter": ("Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1",),
+    "diagonal_scatter": ("Tensor src, int offset=0, int dim1=0, int dim2=1",),
     "histc": ("int bins=100, Number min=0, Number max=0",),
     **{name: ("int sections", "int[] indices") for name in ("hsplit", "vsplit", "dsplit")},
     **{name: ("*, bool stable, int dim=-1, bool descending=False", "int dim=-1, bool descending=False")
@@ -544,6 +552,11 @@ FUNCTION_OVERLOADS = {
     "permute": ("Tensor input, int[] dims",),
     "tensor_split": ("Tensor input, SymInt[] indices, int dim=0", "Tensor input, Tensor tensor_indices_or_sections, "
                      "int dim=0", "Tensor input, SymInt sections, int dim=0"),
+    "index_fill": ("Tensor input, int dim, Tensor index, Tensor value", "Tensor input, int dim, Tensor index, Number value"),
+    "scatter": tuple(f"Tensor input, int dim, Tensor index, {source}, *, {reduce}Tensor? out=None"
+                     for source in ("Tensor src", "Number value") for reduce in ("", "str reduce, ")),
+    **{name: tuple(f'Tensor input, {q} q, int? dim=None, bool keepdim=False, *, str interpolation="linear", '
+                   'Tensor? out=None' for q in ("Tensor", "float")) for name in ("quantile", "nanquantile")},
     "repeat_interleave": ("Tensor input, Tensor repeats, int? dim=None, *, SymInt? output_size=None",
                           "Tensor repeats, *, SymInt? output_size=None",
                           "Tensor input, SymInt repeats, int? dim=None, *, SymInt? output_size=None"),

@@ -728,6 +728,8 @@ class Tensor:
 
     def stride(self, dim=None):
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        if dim is not None and type(dim) is not int:
+            dim = _parser_errors.method_arguments("stride", (dim,))["dim"]
         return strides if dim is None else strides[normalize_dim(dim, self._data.ndim)]
 
     def is_contiguous(self, *positional, memory_format=_memory_format.contiguous_format):
@@ -2667,7 +2669,8 @@ class Tensor:
             new = tuple(n for n in shape if n != 1)
             dim = None
         else:
-            if more:  # the dims as separate ints (squeeze(0, 1)), as PyTorch's parser takes them for its int[] dim
+            if more or not (type(dim) is int or type(dim) in (tuple, list)):
+                # (the dims as separate ints, squeeze(0, 1), as PyTorch's parser takes them for its int[] dim)
                 dim = _parser_errors.method_arguments("squeeze", (dim,) + more)["dim"]
             try:
                 if dim is None:  # (which normalize_dims reads as every dim)

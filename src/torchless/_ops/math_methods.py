@@ -456,6 +456,8 @@ def var_mean_impl(name, args, kwargs):
 
 def aminmax(self, *, dim=None, keepdim=False):
     """(min, max) over all elements or along ``dim``, in one call."""
+    if dim is not None and type(dim) is not int:
+        dim = _parser_errors.method_arguments("aminmax", (), {"dim": dim})["dim"]
     self._no_kernel_for("c", "aminmax_cpu")
     if dim is None:
         if not self._data.size:

@@ -408,6 +408,8 @@ def _cpp_name(np_dtype):
 
 def renorm(self, p, dim, maxnorm):
     """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``."""
+    if type(dim) is not int:
+        dim = _parser_errors.method_arguments("renorm", (p, dim, maxnorm))["dim"]
     if not p > 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
@@ -524,6 +526,8 @@ def cross(self, other, dim=None):
     from ..linalg import cross as linalg_cross
 
     _check_tensor(other, "cross", "other", 1)
+    if dim is not None and type(dim) is not int:
+        dim = _parser_errors.method_arguments("cross", (other, dim))["dim"]
     if dim is None:
         import warnings
 
@@ -650,6 +654,9 @@ def _scatter(self, src, positions, kind, what):
 
 def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
     _check_tensor(src, "slice_scatter", "src", 1)
+    if not all(type(n) is int or n is None for n in (dim, start, end, step)):
+        parsed = _parser_errors.method_arguments("slice_scatter", (src, dim, start, end, step))
+        dim, start, end, step = parsed["dim"], parsed["start"], parsed["end"], parsed["step"]
     if not self._data.ndim:
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     if step <= 0:
@@ -662,6 +669,9 @@ def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
 
 def select_scatter(self, src, dim, index):
     _check_tensor(src, "select_scatter", "src", 1)
+    if type(dim) is not int or type(index) is not int:
+        parsed = _parser_errors.method_arguments("select_scatter", (src, dim, index))
+        dim, index = parsed["dim"], parsed["index"]
     if self._data.ndim:
         dim = normalize_dim(dim, self._data.ndim)  # (the select error names it so)
     positions = Tensor._wrap(_positions_of(self)).select(dim, index)._data
@@ -673,6 +683,9 @@ def select_scatter(self, src, dim, index):
 
 def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
     _check_tensor(src, "diagonal_scatter", "src", 1)
+    if type(offset) is not int or type(dim1) is not int or type(dim2) is not int:
+        parsed = _parser_errors.method_arguments("diagonal_scatter", (src, offset, dim1, dim2))
+        offset, dim1, dim2 = parsed["offset"], parsed["dim1"], parsed["dim2"]
     positions = Tensor._wrap(_positions_of(self)).diagonal(offset, dim1, dim2)._data
     if positions.shape != src._data.shape:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
@@ -708,6 +721,8 @@ _INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
 
 def index_reduce(self, dim, index, source, reduce, *, include_self=True):
     """Rows of ``source`` reduced into the rows of this tensor ``index`` names, along ``dim``."""
+    if type(dim) is not int:
+        dim = _parser_errors.method_arguments("index_reduce", (dim, index, source, reduce))["dim"]
     _check_tensor(index, "index_reduce", "index", 2)
     _check_tensor(source, "index_reduce", "source", 3)
     if reduce not in _INDEX_REDUCTIONS:
