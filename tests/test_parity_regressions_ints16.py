@@ -90,6 +90,17 @@ CALLS = {
     "diagonal_scatter": lambda lib, v: lib.ones(3, 3).diagonal_scatter(lib.zeros(2), v),
     "squeeze": lambda lib, v: _cube(lib)[:1].squeeze(v),
     "cumsum_": lambda lib, v: _cube(lib).cumsum_(v),
+    "unsafe_chunk": lambda lib, v: _cube(lib).unsafe_chunk(2, v),
+    "topk_largest": lambda lib, v: _cube(lib).topk(1, 0, v),
+    "kthvalue_keepdim": lambda lib, v: _cube(lib).kthvalue(1, 0, v),
+    "matrix_power": lambda lib, v: lib.eye(3).matrix_power(v),
+    "unique_dim": lambda lib, v: _cube(lib).unique(dim=v),
+    "unique_consecutive": lambda lib, v: _cube(lib).unique_consecutive(dim=v),
+    "cov": lambda lib, v: lib.arange(9.).reshape(3, 3).cov(correction=v),
+    "combinations": lambda lib, v: lib.combinations(lib.arange(4), v),
+    "split_with_sizes": lambda lib, v: _cube(lib).split_with_sizes([1, 1], v),
+    "fill_diagonal_": lambda lib, v: lib.zeros(3, 3).fill_diagonal_(1.0, v),
+    "new_empty_strided": lambda lib, v: _cube(lib).new_empty_strided((2, v), (1, 1)).shape,
 }
 
 

@@ -6,10 +6,12 @@ Only built when a call already failed the fast isinstance checks, so the hot pat
 import functools
 import numbers
 import operator
+import os
 import re
 
 import numpy as np
 
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _COMPARISON_METHOD = ("Tensor other", "Number other")
 _COMPARISON_FUNCTION = ("Tensor input, Tensor other, *, Tensor out = None",
                         "Tensor input, Number other, *, Tensor out = None")
@@ -513,6 +515,8 @@ METHOD_OVERLOADS = {
        for name in ("quantile", "nanquantile")},
     "bincount": ("Tensor? weights=None, SymInt minlength=0",),
     "renorm": ("Number p, int dim, Number maxnorm",),
+    "matrix_power": ("int n",),
+    "cov": ("*, int correction=1, Tensor? fweights=None, Tensor? aweights=None",),
     "index_reduce": ("int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True",),
     "cross": ("Tensor other, int? dim=None",),
     "aminmax": ("*, int? dim=None, bool keepdim=False",),
@@ -591,18 +595,18 @@ FUNCTION_FORM_OVERLOADS = {
 
 
 def in_place_named(name, error):
-    """``error``, a parser TypeError of the Tensor method ``name``, as its in-place form's (``x.tril_(1.0)``:
-    "tril_(): argument ...") where the failing call came through that form, which calls ``name``."""
+    """``error``, a parser TypeError of the Tensor method ``name``, as the form that called it names it where the
+    failing call came through one: its in-place form (``x.tril_(1.0)``: "tril_(): argument ..."), its unsafe one
+    (``x.unsafe_chunk(2, 1.0)``)."""
     import sys
-
-    from ._tensor import Tensor
 
     text, frame = str(error), sys._getframe(1)
     if not text.startswith(f"{name}()"):
         return error
+    forms = (f"{name}_", f"unsafe_{name}")
     while frame is not None:
-        if frame.f_code.co_name == f"{name}_" and isinstance(frame.f_locals.get("self"), Tensor):
-            return TypeError(f"{name}_{text[len(name):]}")
+        if frame.f_code.co_name in forms and frame.f_code.co_filename.startswith(_PACKAGE):
+            return TypeError(f"{frame.f_code.co_name}{text[len(name):]}")
         frame = frame.f_back
     return error
 

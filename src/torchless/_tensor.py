@@ -2130,7 +2130,8 @@ class Tensor:
                                                                                                        copy=False)))
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
-        if type(k) is not int or type(dim) is not int:
+        if type(k) is not int or type(dim) is not int or largest.__class__ is not bool or \
+                sorted.__class__ is not bool:
             parsed = _parser_errors.method_arguments("topk", (k, dim, largest, sorted))
             k, dim = parsed["k"], parsed["dim"]
         axis = normalize_dim(dim, self._data.ndim)
@@ -2189,7 +2190,7 @@ class Tensor:
 
     def kthvalue(self, k, dim=-1, keepdim=False):
         """The k-th smallest element along ``dim`` (NaN counts as the largest) and its index."""
-        if type(k) is not int or type(dim) is not int:
+        if type(k) is not int or type(dim) is not int or keepdim.__class__ is not bool:
             parsed = _parser_errors.method_arguments("kthvalue", (k, dim, keepdim))
             k, dim = parsed["k"], parsed["dim"]
         axis = normalize_dim(dim, self._data.ndim)
@@ -3733,6 +3734,11 @@ class Tensor:
                           pin_memory=False):
         """:func:`torchless.empty_strided` in this tensor's dtype unless ``dtype`` is given."""
         from ._creation import empty_strided
+
+        if not (isinstance(size, (tuple, list)) and _all_ints(size) and isinstance(stride, (tuple, list)) and
+                _all_ints(stride)):  # (the parser's errors name this method)
+            parsed = _parser_errors.parse("new_empty_strided", ("SymInt[] size, SymInt[] stride",), (size, stride))
+            size, stride = parsed["size"], parsed["stride"]
         return empty_strided(size, stride, dtype=self.dtype if dtype is None else dtype, device=device,
                              requires_grad=requires_grad)
 

@@ -10,6 +10,7 @@ functions are Functions with their derivatives beside them. ``install(Tensor)`` 
 import itertools
 import math
 import numbers
+import operator
 
 import numpy as np
 
@@ -471,6 +472,9 @@ def unravel_index(indices, shape):
 
 def combinations(input, r=2, with_replacement=False):
     """The length-``r`` combinations of a 1-D tensor's elements, one per row (itertools' order)."""
+    if type(r) is not int or with_replacement.__class__ is not bool:
+        r = _parser_errors.parse("combinations", ("Tensor input, int r=2, bool with_replacement=False",),
+                                 (input, r, with_replacement))["r"]
     if input.ndim != 1:
         raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
     if r < 0:
@@ -505,6 +509,8 @@ def diagflat(self, offset=0):
 # ---------------------------------------------------------------------------- statistics
 def cov(self, *, correction=1, fweights=None, aweights=None):
     """The covariance matrix of the variables in ``input``'s rows (observations in its columns)."""
+    if type(correction) is not int:
+        correction = _parser_errors.method_arguments("cov", (), {"correction": correction})["correction"]
     if self.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{self.ndim} dimensions")
@@ -754,11 +760,19 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
 
 
 # ---------------------------------------------------------------------------- reductions
-def unique_axis(self, dim):
-    """The axis of unique/unique_consecutive's ``dim``, with PyTorch's errors for a 0-d tensor and for empty
-    dims beside it."""
-    from ._util import normalize_dim
+def unique_axis(self, dim, name="unique_dim"):
+    """The axis of unique/unique_consecutive's ``dim`` (``name``: the op PyTorch's Python method calls, which
+    names it in its TypeError: unique_dim with the input first, unique_consecutive by keyword), with PyTorch's
+    errors for a 0-d tensor and for empty dims beside it."""
+    from ._util import is_int_argument, normalize_dim
 
+    if type(dim) is not int:
+        if not is_int_argument(dim):
+            from ..nn._functional._args import _tp_name
+
+            where = " (position 2)" if name == "unique_dim" else ""
+            raise TypeError(f"{name}(): argument 'dim'{where} must be int, not {_tp_name(dim)}")
+        dim = operator.index(dim)
     if not self._data.ndim:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     axis = normalize_dim(dim, self._data.ndim)
@@ -774,7 +788,7 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
         a = a.reshape(-1)
         axis = 0
     else:
-        axis = unique_axis(self, dim)
+        axis = unique_axis(self, dim, "unique_consecutive")
     n = a.shape[axis] if a.ndim else 1
     moved = np.moveaxis(a, axis, 0).reshape(n, a.size // n if n else 0) if a.ndim else a.reshape(1, 1)
     change = np.ones(n, bool)

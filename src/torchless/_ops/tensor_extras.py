@@ -8,12 +8,13 @@ identities on real tensors (``conj``, ``is_neg``), and the out-of-place scatters
 import collections
 import math
 import numbers
+import operator
 
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from ..autograd.graph import Node
-from ._util import normalize_dim
+from ._util import is_int_argument, normalize_dim
 from .inplace import _write_untracked
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
@@ -291,6 +292,10 @@ def split_with_sizes(self, split_sizes, dim=0):
     if not isinstance(split_sizes, (tuple, list)):
         raise _parser_errors.wrong_type("split_with_sizes", "split_sizes", 1, split_sizes, "tuple of ints")
     sizes = [int(n) for n in split_sizes]
+    if type(dim) is not int:
+        if not is_int_argument(dim):
+            raise _parser_errors.wrong_type("split_with_sizes", "dim", 2, dim, "int")
+        dim = operator.index(dim)
     axis = normalize_dim(dim, self._data.ndim)
     length = self._data.shape[axis] if self._data.ndim else 1
     if sum(sizes) != length:
@@ -347,6 +352,8 @@ def _check_leaf(self):
 def fill_diagonal_(self, fill_value, wrap=False):
     """The main diagonal (all indices equal) set to ``fill_value``; a tall matrix with ``wrap`` starts again
     one row below each square block."""
+    if wrap.__class__ is not bool:
+        raise _parser_errors.wrong_type("fill_diagonal_", "wrap", 2, wrap, "bool")
     if self._requires_grad and self.grad_fn is None and _grad_enabled():
         # PyTorch writes through a view of the diagonal, so its error names a view of the leaf
         from .._tensor import _LEAF_INPLACE
@@ -510,6 +517,8 @@ def pinverse(self, rcond=1e-15):
 
 
 def matrix_power(self, n):
+    if type(n) is not int:
+        n = _parser_errors.method_arguments("matrix_power", (n,))["n"]
     from ..linalg import matrix_power as linalg_matrix_power
 
     return linalg_matrix_power(self, n)
