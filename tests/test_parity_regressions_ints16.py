@@ -154,3 +154,12 @@ def test_tensor_split_and_repeat_interleave_tensor_dtypes():
         assert actual == expected
     expected, actual = _both(lambda lib: lib.repeat_interleave(lib.tensor([1., 2.])))
     assert actual == expected
+
+
+@pytest.mark.parametrize("call", ["x.median(None)", "x.median(dim=None)", "x.median(keepdim=True)",
+                                  "lib.median(x, None)", "x.nanmedian(None)", "x.nanmedian(dim=None, keepdim=True)",
+                                  "x.median()", "lib.nanmedian(x)", "x.median(1, True)"])
+def test_median_refuses_an_explicit_none_dim(call):
+    """median/nanmedian's overload without dim takes nothing: dim=None is the other overload's bad int."""
+    expected, actual = _both(lambda lib: eval(call, {"lib": lib, "x": _cube(lib)}))
+    assert actual == expected

@@ -2201,9 +2201,11 @@ class Tensor:
         self._no_kernel_for("bc", "kthvalue_cpu")
         return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0", dim)
 
-    def median(self, dim=None, keepdim=False):
+    def median(self, dim=_EVERY_DIM, keepdim=False):
         """The lower median of all elements, or ``(values, indices)`` along ``dim``; NaN wins where there is one."""
-        if dim is None:
+        if dim is _EVERY_DIM:  # (PyTorch's overload without dim takes nothing: dim=None is refused below)
+            if keepdim is not False:
+                raise _parser_errors.method_error("median", (), {"keepdim": keepdim})
             if self._data.size:  # (an empty tensor never reaches the kernel)
                 self._no_kernel_for("bc", "median_cpu")
             return reduction.Median.apply(self)

@@ -21,7 +21,7 @@ from ..autograd.saved_values import SavedInput, saved_result
 from . import arithmetic, indexing, math_methods
 from ._util import normalize_dim
 from .shape import DiagEmbed
-from .._tensor import _RETURN_TYPES, Tensor, _return_type, records, result_dtype
+from .._tensor import _EVERY_DIM, _RETURN_TYPES, Tensor, _return_type, records, result_dtype
 
 _RETURN_TYPES.setdefault("histogram", _return_type("histogram", ("hist", "bin_edges")))
 _RETURN_TYPES.setdefault("nanmedian", _return_type("nanmedian"))
@@ -822,11 +822,13 @@ def _check_reduced_size(self, axis, name):
         raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
 
 
-def nanmedian(self, dim=None, keepdim=False):
+def nanmedian(self, dim=_EVERY_DIM, keepdim=False):
     """The lower median of the non-NaN values (NaN when a row is all NaN); with ``dim``, ``(values,
     indices)``."""
     a = self._data
-    if dim is None:
+    if dim is _EVERY_DIM:  # (PyTorch's overload without dim takes nothing: dim=None is refused below)
+        if keepdim is not False:
+            raise _parser_errors.method_error("nanmedian", (), {"keepdim": keepdim})
         if a.size:  # (an empty tensor never reaches the kernel)
             self._no_kernel_for("bc", "median_cpu")
         flat = a.reshape(-1)
