@@ -101,6 +101,8 @@ CALLS = {
     "split_with_sizes": lambda lib, v: _cube(lib).split_with_sizes([1, 1], v),
     "fill_diagonal_": lambda lib, v: lib.zeros(3, 3).fill_diagonal_(1.0, v),
     "new_empty_strided": lambda lib, v: _cube(lib).new_empty_strided((2, v), (1, 1)).shape,
+    "count_nonzero_function": lambda lib, v: lib.count_nonzero(_cube(lib), v),
+    "hsplit_function": lambda lib, v: lib.hsplit(_cube(lib), v),
 }
 
 

@@ -297,8 +297,8 @@ def _method(name, checked=True):
             return getattr(input, name)(*args, **kwargs)
     elif checked and name in _NO_VARARGS:
         def fn(input=_NO_INPUT, *args, **kwargs):
-            if len(args) > 1:
-                _without_varargs(name, input, args, kwargs)  # (raises)
+            if len(args) > 1 or args and not (type(args[0]) is int or isinstance(args[0], (tuple, list))):
+                _without_varargs(name, input, args, kwargs)  # (raises, but for one int the function takes)
             if input is _NO_INPUT:
                 raise TypeError(f'{name}() missing 1 required positional arguments: "input"')
             if not isinstance(input, Tensor):
@@ -331,8 +331,9 @@ def _without_varargs(name, input, args, kwargs):
     if len(schemas) == 1:
         if len(args) != 1 or kwargs or not isinstance(args[0], (tuple, list)):
             return (_parser_errors.parse(name, schemas, given, kwargs).popitem()[1],), {}
-    elif len(args) > 1:
-        _parser_errors.parse(name, schemas, given, kwargs)  # (raises)
+    elif len(args) > 1 or args and not (type(args[0]) is int or isinstance(args[0], (tuple, list))):
+        _parser_errors.parse(name, schemas, given, kwargs)  # (raises for more than one; a lone tensor of one element
+        # is no int list of the function, as it is of the method's ints given separately)
     return args, kwargs
 
 
