@@ -165,3 +165,13 @@ def test_median_refuses_an_explicit_none_dim(call):
     """median/nanmedian's overload without dim takes nothing: dim=None is the other overload's bad int."""
     expected, actual = _both(lambda lib: eval(call, {"lib": lib, "x": _cube(lib)}))
     assert actual == expected
+
+
+@pytest.mark.parametrize("dim, index, source_shape", [(1, [0], (1, 3, 4)), (2, [0], (3,)), (0, [0], (1, 3)),
+                                                      (0, [0, 1], (1, 3, 5)), (1, [0], (2, 1, 5)), (-1, [0], (2, 3)),
+                                                      (0, [0], ()), (1, [0, 2], (2, 2, 4))])
+def test_index_add_checks_in_its_meta_functions_order(dim, index, source_shape):
+    """index_add's dim against the source's rank, then the number of indices, then the shapes (a 0-d source
+    beside a tensor of higher rank too)."""
+    expected, actual = _both(lambda lib: _cube(lib).index_add(dim, lib.tensor(index), lib.ones(source_shape)))
+    assert actual == expected

@@ -577,10 +577,23 @@ def _index_vector(self, axis, index, name, index_error_type=RuntimeError, negati
 
 
 def _check_source(self, axis, idx, source, name):
-    if source._data.ndim and self._data.ndim and (source._data.ndim != self._data.ndim or any(
-            s != t for i, (s, t) in enumerate(zip(source._data.shape, self._data.shape)) if i != axis)):
+    """``source``'s shape against self's and the index's length, in the order of ``name``'s checks (index_add_'s
+    meta function checks the dim and the number of indices before the shapes)."""
+    if name == "index_add_":
+        if source._data.ndim and axis >= source._data.ndim:
+            raise RuntimeError(f"index_add_(): Indexing dim {axis} is out of bounds of the source tensor with dim "
+                               f"{source._data.ndim}")
+        _check_index_count(axis, idx, source, name)
+    mismatched = source._data.ndim != self._data.ndim or any(
+        s != t for i, (s, t) in enumerate(zip(source._data.shape, self._data.shape)) if i != axis)
+    if mismatched and (name == "index_add_" or source._data.ndim and self._data.ndim):  # (index_copy_ takes a 0-d
+        # source or self beside another rank)
         raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
                            f"Got self.shape = {list(self._data.shape)} source.shape = {list(source._data.shape)}")
+    _check_index_count(axis, idx, source, name)
+
+
+def _check_index_count(axis, idx, source, name):
     along = source._data.shape[axis] if source._data.ndim else 1
     if idx.size != along:
         if name == "index_copy_":
