@@ -156,6 +156,10 @@ def test_tensor_split_and_repeat_interleave_tensor_dtypes():
         assert actual == expected
     expected, actual = _both(lambda lib: lib.repeat_interleave(lib.tensor([1., 2.])))
     assert actual == expected
+    for call in ("lib.repeat_interleave(x, None)", "lib.repeat_interleave(lib.tensor([1, 2]))",
+                 "lib.repeat_interleave(x, 2, 1)", "lib.repeat_interleave(lib.tensor([1, 2]), output_size=3)"):
+        expected, actual = _both(lambda lib: eval(call, {"lib": lib, "x": _cube(lib)}))
+        assert actual == expected
 
 
 @pytest.mark.parametrize("call", ["x.median(None)", "x.median(dim=None)", "x.median(keepdim=True)",

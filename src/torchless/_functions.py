@@ -156,17 +156,22 @@ def numel(input):
     return input.numel()
 
 
-def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+_NO_REPEATS = object()  # (the overload taking only a tensor of counts: ``repeats=None`` is refused)
+
+
+def repeat_interleave(input, repeats=_NO_REPEATS, dim=None, *, output_size=None):
     """``input.repeat_interleave(repeats, dim)``; with a tensor of counts alone, each index repeated that often."""
     try:
-        if repeats is None:
+        if repeats is None:  # (given so: no overload takes it)
+            raise TypeError
+        if repeats is _NO_REPEATS:
             return Tensor._wrap(np.arange(input._data.size, dtype=np.int64)).repeat_interleave(
                 input, output_size=output_size)
         return input.repeat_interleave(repeats, dim, output_size=output_size)
     except TypeError:  # the parser's, for the function's overloads
         given = {key: value for key, value in (("dim", dim), ("output_size", output_size)) if value is not None}
         _parser_errors.parse("repeat_interleave", _parser_errors.FUNCTION_OVERLOADS["repeat_interleave"],
-                             (input,) if repeats is None else (input, repeats), given)
+                             (input,) if repeats is _NO_REPEATS else (input, repeats), given)
         raise
 
 
