@@ -556,7 +556,7 @@ FUNCTION_OVERLOADS = {
     "permute": ("Tensor input, int[] dims",),
     "tensor_split": ("Tensor input, SymInt[] indices, int dim=0", "Tensor input, Tensor tensor_indices_or_sections, "
                      "int dim=0", "Tensor input, SymInt sections, int dim=0"),
-    "index_fill": ("Tensor input, int dim, Tensor index, Tensor value", "Tensor input, int dim, Tensor index, Number value"),
+    "index_fill": tuple(f"Tensor input, int dim, Tensor index, {value}" for value in ("Tensor value", "Number value")),
     "scatter": tuple(f"Tensor input, int dim, Tensor index, {source}, *, {reduce}Tensor? out=None"
                      for source in ("Tensor src", "Number value") for reduce in ("", "str reduce, ")),
     **{name: tuple(f'Tensor input, {q} q, int? dim=None, bool keepdim=False, *, str interpolation="linear", '

@@ -437,8 +437,8 @@ def _triangle_arguments(name, row, col, offset):
 
     written = user_call(name)
     by_keyword = written is not None and "offset" in written.keywords
-    parsed = _parser_errors.parse(name, ("int row, int col, int offset=0",),
-                                  (row, col) if by_keyword else (row, col, offset), {"offset": offset} if by_keyword else {})
+    args, kwargs = ((row, col), {"offset": offset}) if by_keyword else ((row, col, offset), {})
+    parsed = _parser_errors.parse(name, ("int row, int col, int offset=0",), args, kwargs)
     return parsed["row"], parsed["col"], parsed["offset"]
 
 
