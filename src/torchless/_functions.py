@@ -1,12 +1,13 @@
 """Tensor operations in function form (``torchless.max(x, 1)``, ``torchless.cat([a, b])``, ...)."""
 import numbers
+import operator
 
 import numpy as np
 
 from . import _dtype, _parser_errors
 from ._out_argument import accepts_out, with_out
 from ._ops import shape as shape_ops
-from ._ops._util import broadcast_error, normalize_dim
+from ._ops._util import broadcast_error, is_int_argument, normalize_dim
 from ._size import Size
 from ._tensor import (
     _FLOAT, Tensor, _arg_extremum_arguments, _category, _check_masked_fill_arguments, _promote, _scalar_category,
@@ -38,10 +39,12 @@ def _dim_argument(name, positional, dim):
         if len(positional) > 1:
             raise TypeError(f"{name}() takes from 1 to 2 positional arguments but {len(positional) + 1} were given")
         dim = positional[0]
-    if type(dim) is not int and (isinstance(dim, bool) or not hasattr(dim, "__index__")):
+    if type(dim) is not int and not is_int_argument(dim):  # (no bool, float, one-element tensor of rank > 0)
+        from .nn._functional._args import _tp_name
+
         where = " (position 2)" if positional else ""
-        raise TypeError(f"{name}(): argument 'dim'{where} must be int, not {type(dim).__name__}")
-    return dim
+        raise TypeError(f"{name}(): argument 'dim'{where} must be int, not {_tp_name(dim)}")
+    return operator.index(dim)
 
 
 @accepts_out("cat")
@@ -153,11 +156,23 @@ def numel(input):
     return input.numel()
 
 
-def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+_NO_REPEATS = object()  # (the overload taking only a tensor of counts: ``repeats=None`` is refused)
+
+
+def repeat_interleave(input, repeats=_NO_REPEATS, dim=None, *, output_size=None):
     """``input.repeat_interleave(repeats, dim)``; with a tensor of counts alone, each index repeated that often."""
-    if repeats is None:
-        return Tensor._wrap(np.arange(input._data.size, dtype=np.int64)).repeat_interleave(input, output_size=output_size)
-    return input.repeat_interleave(repeats, dim, output_size=output_size)
+    try:
+        if repeats is None:  # (given so: no overload takes it)
+            raise TypeError
+        if repeats is _NO_REPEATS:
+            return Tensor._wrap(np.arange(input._data.size, dtype=np.int64)).repeat_interleave(
+                input, output_size=output_size)
+        return input.repeat_interleave(repeats, dim, output_size=output_size)
+    except TypeError:  # the parser's, for the function's overloads
+        given = {key: value for key, value in (("dim", dim), ("output_size", output_size)) if value is not None}
+        _parser_errors.parse("repeat_interleave", _parser_errors.FUNCTION_OVERLOADS["repeat_interleave"],
+                             (input,) if repeats is _NO_REPEATS else (input, repeats), given)
+        raise
 
 
 def broadcast_shapes(*shapes):
@@ -287,8 +302,8 @@ def _method(name, checked=True):
             return getattr(input, name)(*args, **kwargs)
     elif checked and name in _NO_VARARGS:
         def fn(input=_NO_INPUT, *args, **kwargs):
-            if len(args) > 1:
-                _without_varargs(name, input, args, kwargs)  # (raises)
+            if len(args) > 1 or args and not (type(args[0]) is int or isinstance(args[0], (tuple, list))):
+                _without_varargs(name, input, args, kwargs)  # (raises, but for one int the function takes)
             if input is _NO_INPUT:
                 raise TypeError(f'{name}() missing 1 required positional arguments: "input"')
             if not isinstance(input, Tensor):
@@ -321,8 +336,9 @@ def _without_varargs(name, input, args, kwargs):
     if len(schemas) == 1:
         if len(args) != 1 or kwargs or not isinstance(args[0], (tuple, list)):
             return (_parser_errors.parse(name, schemas, given, kwargs).popitem()[1],), {}
-    elif len(args) > 1:
-        _parser_errors.parse(name, schemas, given, kwargs)  # (raises)
+    elif len(args) > 1 or args and not (type(args[0]) is int or isinstance(args[0], (tuple, list))):
+        _parser_errors.parse(name, schemas, given, kwargs)  # (raises for more than one; a lone tensor of one element
+        # is no int list of the function, as it is of the method's ints given separately)
     return args, kwargs
 
 

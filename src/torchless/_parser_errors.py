@@ -6,10 +6,12 @@ Only built when a call already failed the fast isinstance checks, so the hot pat
 import functools
 import numbers
 import operator
+import os
 import re
 
 import numpy as np
 
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _COMPARISON_METHOD = ("Tensor other", "Number other")
 _COMPARISON_FUNCTION = ("Tensor input, Tensor other, *, Tensor out = None",
                         "Tensor input, Number other, *, Tensor out = None")
@@ -69,7 +71,7 @@ def wrong_type(name, argument, position, value, expected):
             position += name not in POSITIONS_SHIFTED  # a method's position, for its function form (unless it
             # shifts the method's TypeErrors itself)
         where = f" (position {position})"
-    return TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {shown}")
+    return in_place_named(name, TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {shown}"))
 
 
 def too_many_positional(name, most, least=None, nargs=None):
@@ -399,6 +401,10 @@ def _literal(text):
     """A printed default's value (``False``, ``-1``, ``10.0``)."""
     if text in ("True", "False"):
         return text == "True"
+    if text.startswith('"'):  # a str's (quantile's interpolation="linear")
+        return text[1:-1]
+    if text.startswith("["):  # an int list's, written without spaces (rot90's dims=[0,1])
+        return [int(n) for n in text[1:-1].split(",") if n]
     return float(text) if "." in text else int(text)
 
 
@@ -459,7 +465,7 @@ METHOD_OVERLOADS = {
     "unflatten": ("int dim, SymInt[] sizes",),
     "chunk": ("int chunks, int dim=0",),
     "unbind": ("int dim=0",),
-    "select": ("int dim, int index",),
+    "select": ("int dim, SymInt index",),
     "movedim": ("int source, int destination", "int[] source, int[] destination"),
     "moveaxis": ("int source, int destination", "int[] source, int[] destination"),
     "expand_as": ("Tensor other",),
@@ -480,6 +486,45 @@ METHOD_OVERLOADS = {
     "any": ("", "int[]? dim=None, bool keepdim=False", "int dim, bool keepdim=False"),
     "count_nonzero": ("int? dim=None", "int[] dim"),
     "tile": ("SymInt[] dims",),
+    "index_select": ("int dim, Tensor index",),
+    "gather": ("int dim, Tensor index, *, bool sparse_grad=False",),
+    "index_add": ("int dim, Tensor index, Tensor source, *, Number alpha=1",),
+    "index_copy": ("int dim, Tensor index, Tensor source",),
+    "index_fill": ("int dim, Tensor index, Tensor value", "int dim, Tensor index, Number value"),
+    "scatter": ("int dim, Tensor index, Tensor src", "int dim, Tensor index, Tensor src, *, str reduce",
+                "int dim, Tensor index, Number value", "int dim, Tensor index, Number value, *, str reduce"),
+    "scatter_add": ("int dim, Tensor index, Tensor src",),
+    "take_along_dim": ("Tensor indices, int? dim=None",),
+    "narrow_copy": ("int dim, SymInt start, SymInt length",),
+    "kthvalue": ("SymInt k, int dim=-1, bool keepdim=False",),
+    "topk": ("SymInt k, int dim=-1, bool largest=True, bool sorted=True",),
+    "tril": ("SymInt diagonal=0",),
+    "triu": ("SymInt diagonal=0",),
+    "diag": ("int diagonal=0",),
+    "rot90": ("int k=1, int[] dims=[0,1]",),
+    "repeat_interleave": ("Tensor repeats, int? dim=None, *, SymInt? output_size=None",
+                          "SymInt repeats, int? dim=None, *, SymInt? output_size=None"),
+    "unfold": ("int dimension, int size, int step",),
+    "diag_embed": ("int offset=0, int dim1=-2, int dim2=-1",),
+    "tensor_split": ("SymInt[] indices, int dim=0", "Tensor tensor_indices_or_sections, int dim=0",
+                     "SymInt sections, int dim=0"),
+    "diff": ("int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None",),
+    "nanmean": ("int[1]? dim=None, bool keepdim=False, *, dtype? dtype=None",),
+    **{name: ('Tensor q, int? dim=None, bool keepdim=False, *, str interpolation="linear"',
+              'float q, int? dim=None, bool keepdim=False, *, str interpolation="linear"')
+       for name in ("quantile", "nanquantile")},
+    "bincount": ("Tensor? weights=None, SymInt minlength=0",),
+    "renorm": ("Number p, int dim, Number maxnorm",),
+    "matrix_power": ("int n",),
+    "cov": ("*, int correction=1, Tensor? fweights=None, Tensor? aweights=None",),
+    "index_reduce": ("int dim, Tensor index, Tensor source, str reduce, *, bool include_self=True",),
+    "cross": ("Tensor other, int? dim=None",),
+    "aminmax": ("*, int? dim=None, bool keepdim=False",),
+    "stride": ("int dim",),
+    "select_scatter": ("Tensor src, int dim, SymInt index",),
+    "slice_scatter": ("Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1",),
+    "diagonal_scatter": ("Tensor src, int offset=0, int dim1=0, int dim2=1",),
+    "histc": ("int bins=100, Number min=0, Number max=0",),
     **{name: ("int sections", "int[] indices") for name in ("hsplit", "vsplit", "dsplit")},
     **{name: ("*, bool stable, int dim=-1, bool descending=False", "int dim=-1, bool descending=False")
        for name in ("sort", "argsort")},
@@ -509,6 +554,16 @@ FUNCTION_OVERLOADS = {
              "Tensor input, int dim, bool keepdim=False, *, dtype? dtype=None, Tensor? out=None"),
     "squeeze": ("Tensor input", "Tensor input, int dim", "Tensor input, int[] dim"),
     "permute": ("Tensor input, int[] dims",),
+    "tensor_split": ("Tensor input, SymInt[] indices, int dim=0", "Tensor input, Tensor tensor_indices_or_sections, "
+                     "int dim=0", "Tensor input, SymInt sections, int dim=0"),
+    "index_fill": tuple(f"Tensor input, int dim, Tensor index, {value}" for value in ("Tensor value", "Number value")),
+    "scatter": tuple(f"Tensor input, int dim, Tensor index, {source}, *, {reduce}Tensor? out=None"
+                     for source in ("Tensor src", "Number value") for reduce in ("", "str reduce, ")),
+    **{name: tuple(f'Tensor input, {q} q, int? dim=None, bool keepdim=False, *, str interpolation="linear", '
+                   'Tensor? out=None' for q in ("Tensor", "float")) for name in ("quantile", "nanquantile")},
+    "repeat_interleave": ("Tensor input, Tensor repeats, int? dim=None, *, SymInt? output_size=None",
+                          "Tensor repeats, *, SymInt? output_size=None",
+                          "Tensor input, SymInt repeats, int? dim=None, *, SymInt? output_size=None"),
     "narrow": ("Tensor input, int dim, Tensor start, SymInt length",
                "Tensor input, int dim, SymInt start, SymInt length"),
     **{name: ("Tensor input, Tensor? min=None, Tensor? max=None, *, Tensor? out=None",
@@ -539,10 +594,34 @@ FUNCTION_FORM_OVERLOADS = {
 }
 
 
+def in_place_named(name, error):
+    """``error``, a parser TypeError of the Tensor method ``name``, as the form that called it names it where the
+    failing call came through one: its in-place form (``x.tril_(1.0)``: "tril_(): argument ..."), its unsafe one
+    (``x.unsafe_chunk(2, 1.0)``)."""
+    import sys
+
+    text, frame = str(error), sys._getframe(1)
+    if not text.startswith(f"{name}()"):
+        return error
+    forms = (f"{name}_", f"unsafe_{name}")
+    while frame is not None:
+        if frame.f_code.co_name in forms and frame.f_code.co_filename.startswith(_PACKAGE):
+            return TypeError(f"{frame.f_code.co_name}{text[len(name):]}")
+        frame = frame.f_back
+    return error
+
+
 def method_arguments(name, args, kwargs=None):
     """``parse`` for the Tensor method ``name``; a TypeError as the parser gives it for the call as the user wrote
     it (see _written_call.user_call), where the method read the arguments back from its parameters (all by position)
-    or was reached through its function form."""
+    or was reached through its function form, or through its in-place form."""
+    try:
+        return _method_arguments(name, args, kwargs)
+    except TypeError as error:
+        raise in_place_named(name, error) from None
+
+
+def _method_arguments(name, args, kwargs):
     try:
         return parse(name, METHOD_OVERLOADS[name], args, kwargs)
     except TypeError as error:

@@ -728,6 +728,8 @@ class Tensor:
 
     def stride(self, dim=None):
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        if dim is not None and type(dim) is not int:
+            dim = _parser_errors.method_arguments("stride", (dim,))["dim"]
         return strides if dim is None else strides[normalize_dim(dim, self._data.ndim)]
 
     def is_contiguous(self, *positional, memory_format=_memory_format.contiguous_format):
@@ -2128,10 +2130,10 @@ class Tensor:
                                                                                                        copy=False)))
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
-        integral_tensor = isinstance(k, Tensor) and k._data.ndim == 0 and k._data.dtype.kind in "iu"
-        if isinstance(k, (bool, float, str)) or k is None or (isinstance(k, Tensor) and not integral_tensor):
-            raise _parser_errors.wrong_type("topk", "k", 1, k, "int")
-        k = operator.index(k)  # a NumPy integer or an integral 0-d tensor, as PyTorch's parser takes
+        if type(k) is not int or type(dim) is not int or largest.__class__ is not bool or \
+                sorted.__class__ is not bool:
+            parsed = _parser_errors.method_arguments("topk", (k, dim, largest, sorted))
+            k, dim = parsed["k"], parsed["dim"]
         axis = normalize_dim(dim, self._data.ndim)
         if not 0 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
             raise RuntimeError("selected index k out of range")
@@ -2154,6 +2156,7 @@ class Tensor:
             # (the overload taking stable takes the others by keyword only; stable is keyword-only, taken by
             # position too here where a keyword-only default would cost every call, and refused here)
             _refuse_as_written("sort", (("dim", dim), ("descending", descending), ("stable", stable)))
+            dim = operator.index(dim)  # (a NumPy integer or a 0-d integer tensor the parser took)
         axis = normalize_dim(dim, self._data.ndim)
         self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
         if self._data.ndim == 0:
@@ -2182,10 +2185,14 @@ class Tensor:
     def argsort(self, dim=-1, descending=False, stable=None):
         if stable is not None or descending.__class__ is not bool or type(dim) is not int:
             _refuse_as_written("argsort", (("dim", dim), ("descending", descending), ("stable", stable)))
+            dim = operator.index(dim)  # (a NumPy integer or a 0-d integer tensor the parser took)
         return self.sort(dim, descending, stable)[1]
 
     def kthvalue(self, k, dim=-1, keepdim=False):
         """The k-th smallest element along ``dim`` (NaN counts as the largest) and its index."""
+        if type(k) is not int or type(dim) is not int or keepdim.__class__ is not bool:
+            parsed = _parser_errors.method_arguments("kthvalue", (k, dim, keepdim))
+            k, dim = parsed["k"], parsed["dim"]
         axis = normalize_dim(dim, self._data.ndim)
         if self._data.size == 0:
             self._check_nonempty("kthvalue", (axis,))
@@ -2194,9 +2201,11 @@ class Tensor:
         self._no_kernel_for("bc", "kthvalue_cpu")
         return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0", dim)
 
-    def median(self, dim=None, keepdim=False):
+    def median(self, dim=_EVERY_DIM, keepdim=False):
         """The lower median of all elements, or ``(values, indices)`` along ``dim``; NaN wins where there is one."""
-        if dim is None:
+        if dim is _EVERY_DIM:  # (PyTorch's overload without dim takes nothing: dim=None is refused below)
+            if keepdim is not False:
+                raise _parser_errors.method_error("median", (), {"keepdim": keepdim})
             if self._data.size:  # (an empty tensor never reaches the kernel)
                 self._no_kernel_for("bc", "median_cpu")
             return reduction.Median.apply(self)
@@ -2279,6 +2288,8 @@ class Tensor:
     def bincount(self, weights=None, minlength=0):
         """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (with ``weights``:
         their sums, float64 unless the weights are float32)."""
+        if type(minlength) is not int:
+            minlength = _parser_errors.method_arguments("bincount", (weights, minlength))["minlength"]
         self._no_kernel_for("fbc", "bincount_cpu")
         if minlength < 0:
             raise RuntimeError("minlength should be >= 0")
@@ -2293,6 +2304,8 @@ class Tensor:
         """Counts in ``bins`` equal bins over [min, max] (the data's range when both are 0), in self's dtype;
         values outside are ignored."""
         # in PyTorch's order: the arguments, the range, the bin edges (made in self's dtype), the kernel
+        if type(bins) is not int:
+            bins = _parser_errors.method_arguments("histc", (bins, min, max))["bins"]
         if bins <= 0:
             raise RuntimeError(f"torchless.histogram(): bins must be > 0, but got {bins} for dimension 0")
         if min > max:
@@ -2330,6 +2343,8 @@ class Tensor:
         return out[0] if len(out) == 1 else out
 
     def gather(self, dim, index, *, sparse_grad=False):
+        if type(dim) is not int:
+            dim = _parser_errors.method_arguments("gather", (dim, index))["dim"]
         idx = index._data if isinstance(index, Tensor) else np.asarray(index)
         axis = normalize_dim(dim, self._data.ndim)
         _check_index_along(self._data.shape, axis, idx, "gather", "input")
@@ -2351,6 +2366,8 @@ class Tensor:
 
     def index_select(self, dim, index):
         """The entries at ``index`` (a vector of int64 or int32) along ``dim``."""
+        if type(dim) is not int:
+            dim = _parser_errors.method_arguments("index_select", (dim, index))["dim"]
         if not isinstance(index, Tensor):
             raise _parser_errors.not_tensor("index_select", "index", 2, index)
         idx = index._data
@@ -2418,6 +2435,10 @@ class Tensor:
         """A copy with ``src[i][j]`` written at ``[index[i][j]][j]`` (for dim 0; likewise for other dims), or the
         number ``value`` (also accepted in src's place); ``reduce`` ('add' or 'multiply') combines them with the
         values there instead (PyTorch's legacy form, without a derivative)."""
+        if type(dim) is not int:
+            given = {key: v for key, v in (("value", value), ("reduce", reduce)) if v is not None}
+            dim = _parser_errors.method_arguments("scatter", (dim, index) + ((src,) if src is not None else ()),
+                                                  given)["dim"]
         src = src if value is None else value
         if reduce is None:
             return self._scatter(dim, index, src, add=False, name="scatter")
@@ -2454,6 +2475,8 @@ class Tensor:
 
     def scatter_add(self, dim, index, src):
         """As scatter, but adding ``src`` at the indexed positions (repeated indices add up)."""
+        if type(dim) is not int:
+            dim = _parser_errors.method_arguments("scatter_add", (dim, index, src))["dim"]
         return self._scatter(dim, index, src, add=True, name="scatter_add")
 
     def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
@@ -2649,7 +2672,8 @@ class Tensor:
             new = tuple(n for n in shape if n != 1)
             dim = None
         else:
-            if more:  # the dims as separate ints (squeeze(0, 1)), as PyTorch's parser takes them for its int[] dim
+            if more or not (type(dim) is int or type(dim) in (tuple, list)):
+                # (the dims as separate ints, squeeze(0, 1), as PyTorch's parser takes them for its int[] dim)
                 dim = _parser_errors.method_arguments("squeeze", (dim,) + more)["dim"]
             try:
                 if dim is None:  # (which normalize_dims reads as every dim)
@@ -2836,6 +2860,9 @@ class Tensor:
 
     def rot90(self, k=1, dims=(0, 1)):
         """Rotated by ``k`` quarter turns in the plane of ``dims``, from the first dim towards the second."""
+        if type(k) is not int or type(dims) not in (tuple, list) or not _all_ints(dims):
+            parsed = _parser_errors.method_arguments("rot90", (k, dims))
+            k, dims = parsed["k"], parsed["dims"]
         if len(dims) != 2:
             raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
         if self._data.ndim < 2:
@@ -2943,6 +2970,21 @@ class Tensor:
     def tensor_split(self, indices_or_sections, dim=0):
         """Pieces along ``dim``: ``sections`` pieces of near-equal size (the first ones one larger), or split
         before each of the ``indices``."""
+        if not (_all_ints(indices_or_sections) or isinstance(indices_or_sections, Tensor)) or type(dim) is not int:
+            given = (indices_or_sections,) if type(dim) is int and dim == 0 else (indices_or_sections, dim)
+            overload, parsed = _parser_errors.parse_overload("tensor_split", _parser_errors.METHOD_OVERLOADS[
+                "tensor_split"], given)
+            dim = parsed["dim"]
+            indices_or_sections = parsed[("indices", "tensor_indices_or_sections", "sections")[overload]]
+        if isinstance(indices_or_sections, Tensor):  # a 0-d int64 tensor of sections, a vector of indices
+            split = indices_or_sections._data
+            if split.dtype != np.int64:
+                raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                                   f"{indices_or_sections.dtype.scalar_name}")
+            if split.ndim > 1:
+                raise RuntimeError(f"tensor_split expected tensor_indices_or_sections to be a zero-dimensional or "
+                                   f"one-dimensional tensor, but got a tensor with {split.ndim} dims")
+            indices_or_sections = split.tolist()
         if not self._data.ndim:
             raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
         axis = normalize_dim(dim, self._data.ndim)
@@ -2972,7 +3014,13 @@ class Tensor:
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
         """Each element repeated ``repeats`` times (an int, or a tensor of counts) along ``dim`` (default: of the
         flattened tensor), the copies side by side."""
+        if not (type(repeats) is int or isinstance(repeats, Tensor)) or not (dim is None or type(dim) is int):
+            given = {} if output_size is None else {"output_size": output_size}
+            parsed = _parser_errors.method_arguments("repeat_interleave", (repeats, dim), given)
+            repeats, dim = parsed["repeats"], parsed["dim"]
         source, axis = (self.reshape(-1), 0) if dim is None else (self, normalize_dim(dim, self._data.ndim))
+        if isinstance(repeats, Tensor) and repeats._data.dtype not in (np.int32, np.int64):  # (its kernel's dtypes)
+            raise NotImplementedError(f"\"repeat_interleave_cpu\" not implemented for '{repeats.dtype.scalar_name}'")
         n = source._data.shape[axis] if source._data.ndim else 1
         counts = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
         if counts.ndim == 1 and counts.size not in (1, n):
@@ -2988,6 +3036,9 @@ class Tensor:
 
     def diff(self, n=1, dim=-1, prepend=None, append=None):
         """The n-th forward difference along ``dim`` (for bools: whether neighbours differ)."""
+        if type(n) is not int or type(dim) is not int:
+            parsed = _parser_errors.method_arguments("diff", (n, dim, prepend, append))
+            n, dim = parsed["n"], parsed["dim"]
         if not self._data.ndim:
             raise RuntimeError("diff expects input to be at least one-dimensional")
         axis = normalize_dim(dim, self._data.ndim)
@@ -3022,6 +3073,8 @@ class Tensor:
 
     def diag(self, diagonal=0):
         """For a vector, the square matrix with it on the ``diagonal``-th diagonal; for a matrix, that diagonal."""
+        if type(diagonal) is not int:
+            diagonal = _parser_errors.method_arguments("diag", (diagonal,))["diagonal"]
         if self._data.ndim == 1:
             return shape_ops.DiagEmbed.apply(self, offset=diagonal)
         if self._data.ndim != 2:
@@ -3035,9 +3088,13 @@ class Tensor:
         return reduction.Trace.apply(self)
 
     def tril(self, diagonal=0):
+        if type(diagonal) is not int:
+            diagonal = _parser_errors.method_arguments("tril", (diagonal,))["diagonal"]
         return self._triangle(diagonal, True)
 
     def triu(self, diagonal=0):
+        if type(diagonal) is not int:
+            diagonal = _parser_errors.method_arguments("triu", (diagonal,))["diagonal"]
         return self._triangle(diagonal, False)
 
     def _triangle(self, k, lower):
@@ -3679,6 +3736,11 @@ class Tensor:
                           pin_memory=False):
         """:func:`torchless.empty_strided` in this tensor's dtype unless ``dtype`` is given."""
         from ._creation import empty_strided
+
+        if not (isinstance(size, (tuple, list)) and _all_ints(size) and isinstance(stride, (tuple, list)) and
+                _all_ints(stride)):  # (the parser's errors name this method)
+            parsed = _parser_errors.parse("new_empty_strided", ("SymInt[] size, SymInt[] stride",), (size, stride))
+            size, stride = parsed["size"], parsed["stride"]
         return empty_strided(size, stride, dtype=self.dtype if dtype is None else dtype, device=device,
                              requires_grad=requires_grad)
 
@@ -3860,7 +3922,8 @@ def _every_dim_unless_keepdim(name, keepdim, dtype):
 def _reduced_axes(name, dim, keepdim, ndim, dtype=None, **keywords):
     """normalize_dims for the reduction ``name``, whose bad dim or non-bool keepdim is PyTorch's parser's
     TypeError (read back from the arguments by reduction_error)."""
-    if keepdim.__class__ is not bool or dtype is not None and not _dtype.is_argument(dtype):
+    if keepdim.__class__ is not bool or dtype is not None and not _dtype.is_argument(dtype) or \
+            type(dim) is not int and isinstance(dim, Tensor):  # (a one-element tensor is no lone int[]? dim)
         error = _parser_errors.reduction_error(name, dim, keepdim, dtype, **keywords)
         if error is not None:
             raise error
@@ -3901,6 +3964,8 @@ def variance_arguments(name, args, kwargs, overloads=None):
                                                  kwargs)
     if index == 1:
         shown = bound["correction"]
+        if isinstance(shown, Tensor):  # (a 0-d tensor is a Number to the parser: its value)
+            shown = shown.item()
         return bound["dim"], 1 if shown is None else shown, bound["keepdim"], shown
     correction = int(bound["unbiased"])
     return bound.get("dim"), correction, bound.get("keepdim", False), correction

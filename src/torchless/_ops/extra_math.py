@@ -10,6 +10,7 @@ functions are Functions with their derivatives beside them. ``install(Tensor)`` 
 import itertools
 import math
 import numbers
+import operator
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from ..autograd.saved_values import SavedInput, saved_result
 from . import arithmetic, indexing, math_methods
 from ._util import normalize_dim
 from .shape import DiagEmbed
-from .._tensor import _RETURN_TYPES, Tensor, _return_type, records, result_dtype
+from .._tensor import _EVERY_DIM, _RETURN_TYPES, Tensor, _return_type, records, result_dtype
 
 _RETURN_TYPES.setdefault("histogram", _return_type("histogram", ("hist", "bin_edges")))
 _RETURN_TYPES.setdefault("nanmedian", _return_type("nanmedian"))
@@ -364,8 +365,11 @@ def dstack(tensors):
 
 def _split_along(name, dim, minimum):
     def method(self, indices_or_sections, *more):
-        if more:  # the indices as separate ints (hsplit(1, 2)), as PyTorch's parser takes them for its int[] indices
-            indices_or_sections = _parser_errors.method_arguments(name, (indices_or_sections,) + more)["indices"]
+        if more or not (type(indices_or_sections) is int or type(indices_or_sections) in (tuple, list) and
+                        all(type(i) is int for i in indices_or_sections)):
+            # (the indices as separate ints, hsplit(1, 2), as PyTorch's parser takes them for its int[] indices)
+            parsed = _parser_errors.method_arguments(name, (indices_or_sections,) + more)
+            indices_or_sections = parsed["indices"] if "indices" in parsed else parsed["sections"]
         if self.ndim < minimum:
             raise RuntimeError(f"torchless.{name} requires a tensor with at least {minimum} dimension, but got a tensor "
                                f"with {self.ndim} dimensions!")
@@ -425,13 +429,28 @@ def _index_dtype(dtype):
     return np.int64 if dtype is None else _dtype.to_numpy_dtype(dtype)
 
 
+def _triangle_arguments(name, row, col, offset):
+    """tril_indices/triu_indices's ints as PyTorch's parser takes them (offset by keyword where it was so given)."""
+    if type(row) is int and type(col) is int and type(offset) is int:
+        return row, col, offset
+    from .._written_call import user_call
+
+    written = user_call(name)
+    by_keyword = written is not None and "offset" in written.keywords
+    args, kwargs = ((row, col), {"offset": offset}) if by_keyword else ((row, col, offset), {})
+    parsed = _parser_errors.parse(name, ("int row, int col, int offset=0",), args, kwargs)
+    return parsed["row"], parsed["col"], parsed["offset"]
+
+
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) coordinates of the lower triangle of a row x col matrix (diagonal ``offset``)."""
+    row, col, offset = _triangle_arguments("tril_indices", row, col, offset)
     return Tensor._wrap(np.stack(np.tril_indices(row, offset, col)).reshape(2, -1).astype(_index_dtype(dtype)))
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) coordinates of the upper triangle of a row x col matrix (diagonal ``offset``)."""
+    row, col, offset = _triangle_arguments("triu_indices", row, col, offset)
     return Tensor._wrap(np.stack(np.triu_indices(row, offset, col)).reshape(2, -1).astype(_index_dtype(dtype)))
 
 
@@ -453,6 +472,9 @@ def unravel_index(indices, shape):
 
 def combinations(input, r=2, with_replacement=False):
     """The length-``r`` combinations of a 1-D tensor's elements, one per row (itertools' order)."""
+    if type(r) is not int or with_replacement.__class__ is not bool:
+        r = _parser_errors.parse("combinations", ("Tensor input, int r=2, bool with_replacement=False",),
+                                 (input, r, with_replacement))["r"]
     if input.ndim != 1:
         raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
     if r < 0:
@@ -467,6 +489,9 @@ def combinations(input, r=2, with_replacement=False):
 # ---------------------------------------------------------------------------- diagonals
 def diag_embed(self, offset=0, dim1=-2, dim2=-1):
     """A tensor whose (dim1, dim2) diagonals (``offset``) hold the last dim of ``input``, zeros elsewhere."""
+    if type(offset) is not int or type(dim1) is not int or type(dim2) is not int:
+        parsed = _parser_errors.method_arguments("diag_embed", (offset, dim1, dim2))
+        offset, dim1, dim2 = parsed["offset"], parsed["dim1"], parsed["dim2"]
     ndim = self.ndim + 1
     for d in (dim1, dim2):
         if not -ndim <= d < ndim:
@@ -484,6 +509,8 @@ def diagflat(self, offset=0):
 # ---------------------------------------------------------------------------- statistics
 def cov(self, *, correction=1, fweights=None, aweights=None):
     """The covariance matrix of the variables in ``input``'s rows (observations in its columns)."""
+    if type(correction) is not int:
+        correction = _parser_errors.method_arguments("cov", (), {"correction": correction})["correction"]
     if self.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{self.ndim} dimensions")
@@ -733,11 +760,19 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
 
 
 # ---------------------------------------------------------------------------- reductions
-def unique_axis(self, dim):
-    """The axis of unique/unique_consecutive's ``dim``, with PyTorch's errors for a 0-d tensor and for empty
-    dims beside it."""
-    from ._util import normalize_dim
+def unique_axis(self, dim, name="unique_dim"):
+    """The axis of unique/unique_consecutive's ``dim`` (``name``: the op PyTorch's Python method calls, which
+    names it in its TypeError: unique_dim with the input first, unique_consecutive by keyword), with PyTorch's
+    errors for a 0-d tensor and for empty dims beside it."""
+    from ._util import is_int_argument, normalize_dim
 
+    if type(dim) is not int:
+        if not is_int_argument(dim):
+            from ..nn._functional._args import _tp_name
+
+            where = " (position 2)" if name == "unique_dim" else ""
+            raise TypeError(f"{name}(): argument 'dim'{where} must be int, not {_tp_name(dim)}")
+        dim = operator.index(dim)
     if not self._data.ndim:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     axis = normalize_dim(dim, self._data.ndim)
@@ -753,7 +788,7 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
         a = a.reshape(-1)
         axis = 0
     else:
-        axis = unique_axis(self, dim)
+        axis = unique_axis(self, dim, "unique_consecutive")
     n = a.shape[axis] if a.ndim else 1
     moved = np.moveaxis(a, axis, 0).reshape(n, a.size // n if n else 0) if a.ndim else a.reshape(1, 1)
     change = np.ones(n, bool)
@@ -787,11 +822,13 @@ def _check_reduced_size(self, axis, name):
         raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
 
 
-def nanmedian(self, dim=None, keepdim=False):
+def nanmedian(self, dim=_EVERY_DIM, keepdim=False):
     """The lower median of the non-NaN values (NaN when a row is all NaN); with ``dim``, ``(values,
     indices)``."""
     a = self._data
-    if dim is None:
+    if dim is _EVERY_DIM:  # (PyTorch's overload without dim takes nothing: dim=None is refused below)
+        if keepdim is not False:
+            raise _parser_errors.method_error("nanmedian", (), {"keepdim": keepdim})
         if a.size:  # (an empty tensor never reaches the kernel)
             self._no_kernel_for("bc", "median_cpu")
         flat = a.reshape(-1)

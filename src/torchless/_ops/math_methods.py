@@ -419,6 +419,10 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
 
 def nanmean(self, dim=None, keepdim=False, *, dtype=None):
     """The mean of the non-NaN elements (NaN if there are none); floating-point tensors only."""
+    if not (dim is None or type(dim) is int or type(dim) in (tuple, list) and all(type(d) is int for d in dim)) or \
+            keepdim.__class__ is not bool:
+        parsed = _parser_errors.method_arguments("nanmean", (dim, keepdim), {"dtype": dtype} if dtype else {})
+        dim = None if parsed["dim"] is None else tuple(parsed["dim"])
     # the input's dtype first, then the requested one (as mean's message words it)
     self._refuse_complex("nansum on CPU does not support complex inputs", RuntimeError)  # (its sum's message)
     if self._data.dtype.kind != "f":
@@ -452,6 +456,8 @@ def var_mean_impl(name, args, kwargs):
 
 def aminmax(self, *, dim=None, keepdim=False):
     """(min, max) over all elements or along ``dim``, in one call."""
+    if dim is not None and type(dim) is not int:
+        dim = _parser_errors.method_arguments("aminmax", (), {"dim": dim})["dim"]
     self._no_kernel_for("c", "aminmax_cpu")
     if dim is None:
         if not self._data.size:
@@ -471,6 +477,10 @@ _INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
+    if not (dim is None or type(dim) is int) or keepdim.__class__ is not bool:
+        name = "nanquantile" if ignore_nan else "quantile"
+        interpolated = {} if interpolation == "linear" else {"interpolation": interpolation}
+        dim = _parser_errors.method_arguments(name, (q, dim, keepdim), interpolated)["dim"]
     name = "quantile"  # (nanquantile's errors too)
     # in PyTorch's order: the interpolation's name, a number q's range, the input and q tensor, the dim, q's values
     if interpolation not in _INTERPOLATIONS:
@@ -567,10 +577,23 @@ def _index_vector(self, axis, index, name, index_error_type=RuntimeError, negati
 
 
 def _check_source(self, axis, idx, source, name):
-    if source._data.ndim and self._data.ndim and (source._data.ndim != self._data.ndim or any(
-            s != t for i, (s, t) in enumerate(zip(source._data.shape, self._data.shape)) if i != axis)):
+    """``source``'s shape against self's and the index's length, in the order of ``name``'s checks (index_add_'s
+    meta function checks the dim and the number of indices before the shapes)."""
+    if name == "index_add_":
+        if source._data.ndim and axis >= source._data.ndim:
+            raise RuntimeError(f"index_add_(): Indexing dim {axis} is out of bounds of the source tensor with dim "
+                               f"{source._data.ndim}")
+        _check_index_count(axis, idx, source, name)
+    mismatched = source._data.ndim != self._data.ndim or any(
+        s != t for i, (s, t) in enumerate(zip(source._data.shape, self._data.shape)) if i != axis)
+    if mismatched and (name == "index_add_" or source._data.ndim and self._data.ndim):  # (index_copy_ takes a 0-d
+        # source or self beside another rank)
         raise RuntimeError(f"source tensor shape must match self tensor shape, excluding the specified dimension. "
                            f"Got self.shape = {list(self._data.shape)} source.shape = {list(source._data.shape)}")
+    _check_index_count(axis, idx, source, name)
+
+
+def _check_index_count(axis, idx, source, name):
     along = source._data.shape[axis] if source._data.ndim else 1
     if idx.size != along:
         if name == "index_copy_":
@@ -582,6 +605,8 @@ def _check_source(self, axis, idx, source, name):
 
 def index_add(self, dim, index, source, *, alpha=1):
     """A copy with ``alpha * source`` added at ``index`` along ``dim`` (repeated indices add up)."""
+    if type(dim) is not int:
+        dim = _parser_errors.method_arguments("index_add", (dim, index, source), {"alpha": alpha})["dim"]
     axis = normalize_dim(dim, self._data.ndim)
     if index._data.dtype not in (np.int64, np.int32):
         raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {index.dtype.scalar_name}")
@@ -609,6 +634,8 @@ def index_add(self, dim, index, source, *, alpha=1):
 
 def index_copy(self, dim, index, source):
     """A copy with the slices of ``source`` written at ``index`` along ``dim``."""
+    if type(dim) is not int:
+        dim = _parser_errors.method_arguments("index_copy", (dim, index, source))["dim"]
     axis = normalize_dim(dim, self._data.ndim)
     if not source._data.ndim and index._data.size != 1:
         raise IndexError(f"index_copy_(): When source is scalar, index should have one element (got "
@@ -635,6 +662,8 @@ def index_copy(self, dim, index, source):
 
 def index_fill(self, dim, index, value):
     """A copy with ``value`` (a number or a 0-d tensor) written at ``index`` along ``dim``."""
+    if type(dim) is not int:
+        dim = _parser_errors.method_arguments("index_fill", (dim, index, value))["dim"]
     if index._data.dtype != np.int64:  # (before the dim, as in PyTorch)
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
     axis = normalize_dim(dim, self._data.ndim)
@@ -668,6 +697,8 @@ def masked_scatter(self, mask, source):
 def take_along_dim(self, indices, dim=None):
     """The elements at ``indices`` along ``dim`` (self and indices broadcast apart from it); without ``dim``,
     of the flattened tensor."""
+    if dim is not None and type(dim) is not int:
+        dim = _parser_errors.method_arguments("take_along_dim", (indices, dim))["dim"]
     if dim is not None and self._data.ndim != indices._data.ndim:  # (before the dtype, as in PyTorch)
         raise RuntimeError(f"torchless.take_along_dim(): input and indices should have the same number of dimensions, "
                            f"but got {self._data.ndim} dimensions for input, and {indices._data.ndim} dimensions for "

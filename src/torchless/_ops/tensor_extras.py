@@ -8,12 +8,13 @@ identities on real tensors (``conj``, ``is_neg``), and the out-of-place scatters
 import collections
 import math
 import numbers
+import operator
 
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
 from ..autograd.graph import Node
-from ._util import normalize_dim
+from ._util import is_int_argument, normalize_dim
 from .inplace import _write_untracked
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
@@ -291,6 +292,10 @@ def split_with_sizes(self, split_sizes, dim=0):
     if not isinstance(split_sizes, (tuple, list)):
         raise _parser_errors.wrong_type("split_with_sizes", "split_sizes", 1, split_sizes, "tuple of ints")
     sizes = [int(n) for n in split_sizes]
+    if type(dim) is not int:
+        if not is_int_argument(dim):
+            raise _parser_errors.wrong_type("split_with_sizes", "dim", 2, dim, "int")
+        dim = operator.index(dim)
     axis = normalize_dim(dim, self._data.ndim)
     length = self._data.shape[axis] if self._data.ndim else 1
     if sum(sizes) != length:
@@ -331,6 +336,9 @@ def sum_to_size(self, *size, **kwargs):
 
 
 def narrow_copy(self, dim, start, length):
+    if type(dim) is not int or type(start) is not int or type(length) is not int:
+        parsed = _parser_errors.method_arguments("narrow_copy", (dim, start, length))
+        dim, start, length = parsed["dim"], parsed["start"], parsed["length"]
     # (contiguous, as PyTorch's kernel allocates it: clone would keep the input's layout)
     return _named(_memory_format.in_c_order(self.narrow(dim, start, length).clone()), "NarrowCopyBackward0")
 
@@ -344,6 +352,8 @@ def _check_leaf(self):
 def fill_diagonal_(self, fill_value, wrap=False):
     """The main diagonal (all indices equal) set to ``fill_value``; a tall matrix with ``wrap`` starts again
     one row below each square block."""
+    if wrap.__class__ is not bool:
+        raise _parser_errors.wrong_type("fill_diagonal_", "wrap", 2, wrap, "bool")
     if self._requires_grad and self.grad_fn is None and _grad_enabled():
         # PyTorch writes through a view of the diagonal, so its error names a view of the leaf
         from .._tensor import _LEAF_INPLACE
@@ -405,6 +415,8 @@ def _cpp_name(np_dtype):
 
 def renorm(self, p, dim, maxnorm):
     """Each slice along ``dim`` whose p-norm exceeds ``maxnorm`` scaled down to norm ``maxnorm``."""
+    if type(dim) is not int:
+        dim = _parser_errors.method_arguments("renorm", (p, dim, maxnorm))["dim"]
     if not p > 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
@@ -505,6 +517,8 @@ def pinverse(self, rcond=1e-15):
 
 
 def matrix_power(self, n):
+    if type(n) is not int:
+        n = _parser_errors.method_arguments("matrix_power", (n,))["n"]
     from ..linalg import matrix_power as linalg_matrix_power
 
     return linalg_matrix_power(self, n)
@@ -521,6 +535,8 @@ def cross(self, other, dim=None):
     from ..linalg import cross as linalg_cross
 
     _check_tensor(other, "cross", "other", 1)
+    if dim is not None and type(dim) is not int:
+        dim = _parser_errors.method_arguments("cross", (other, dim))["dim"]
     if dim is None:
         import warnings
 
@@ -647,6 +663,9 @@ def _scatter(self, src, positions, kind, what):
 
 def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
     _check_tensor(src, "slice_scatter", "src", 1)
+    if not all(type(n) is int or n is None for n in (dim, start, end, step)):
+        parsed = _parser_errors.method_arguments("slice_scatter", (src, dim, start, end, step))
+        dim, start, end, step = parsed["dim"], parsed["start"], parsed["end"], parsed["step"]
     if not self._data.ndim:
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     if step <= 0:
@@ -659,6 +678,9 @@ def slice_scatter(self, src, dim=0, start=None, end=None, step=1):
 
 def select_scatter(self, src, dim, index):
     _check_tensor(src, "select_scatter", "src", 1)
+    if type(dim) is not int or type(index) is not int:
+        parsed = _parser_errors.method_arguments("select_scatter", (src, dim, index))
+        dim, index = parsed["dim"], parsed["index"]
     if self._data.ndim:
         dim = normalize_dim(dim, self._data.ndim)  # (the select error names it so)
     positions = Tensor._wrap(_positions_of(self)).select(dim, index)._data
@@ -670,6 +692,9 @@ def select_scatter(self, src, dim, index):
 
 def diagonal_scatter(self, src, offset=0, dim1=0, dim2=1):
     _check_tensor(src, "diagonal_scatter", "src", 1)
+    if type(offset) is not int or type(dim1) is not int or type(dim2) is not int:
+        parsed = _parser_errors.method_arguments("diagonal_scatter", (src, offset, dim1, dim2))
+        offset, dim1, dim2 = parsed["offset"], parsed["dim1"], parsed["dim2"]
     positions = Tensor._wrap(_positions_of(self)).diagonal(offset, dim1, dim2)._data
     if positions.shape != src._data.shape:
         raise RuntimeError(f"expected src to have a size equal to the slice of self. src size = "
@@ -705,6 +730,8 @@ _INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
 
 def index_reduce(self, dim, index, source, reduce, *, include_self=True):
     """Rows of ``source`` reduced into the rows of this tensor ``index`` names, along ``dim``."""
+    if type(dim) is not int:
+        dim = _parser_errors.method_arguments("index_reduce", (dim, index, source, reduce))["dim"]
     _check_tensor(index, "index_reduce", "index", 2)
     _check_tensor(source, "index_reduce", "source", 3)
     if reduce not in _INDEX_REDUCTIONS:

@@ -1,6 +1,7 @@
 """Tensor.unfold: every window of ``size`` elements along one dimension, ``step`` apart, as a new last dimension."""
 import numpy as np
 
+from .. import _parser_errors
 from ..autograd.graph import Node
 from ..autograd.saved_values import int64
 from ._util import normalize_dim
@@ -52,12 +53,6 @@ class Unfold(Node):
         return (IndexPutAccumulate.apply(flat, grad, key=np.ascontiguousarray(positions)).reshape(self.shape),)
 
 
-def _int_argument(value, name, position):
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"unfold(): argument '{name}' (position {position}) must be int, not {type(value).__name__}")
-    return value.__index__()
-
-
 def unfold(self, dimension, size, step):
     """Every slice of ``size`` elements along ``dimension``, ``step`` elements apart.
 
@@ -70,8 +65,9 @@ def unfold(self, dimension, size, step):
         Input ``(*, N, *')`` with ``N`` at ``dimension``; output ``(*, (N - size) // step + 1, *', size)``.
         A 0-d input counts as one element: its output has shape ``(size,)``.
     """
-    dimension = _int_argument(dimension, "dimension", 1)
-    size, step = _int_argument(size, "size", 2), _int_argument(step, "step", 3)
+    if type(dimension) is not int or type(size) is not int or type(step) is not int:
+        parsed = _parser_errors.method_arguments("unfold", (dimension, size, step))
+        dimension, size, step = parsed["dimension"], parsed["size"], parsed["step"]
     ndim = self._data.ndim
     axis = normalize_dim(dimension, ndim)
     length = self._data.shape[axis] if ndim else 1
