@@ -79,3 +79,13 @@ def test_orders_are_pytorchs():
                     np.testing.assert_array_equal(std_sort.row_topk_order(row, k, largest, sorted_),
                                                   torch.topk(tensor, k, largest=largest, sorted=sorted_)[1].numpy())
         assert std_sort.mode_index(row) == int(torch.mode(tensor)[1])
+
+
+def test_rows_past_the_replayed_length_keep_the_stable_order(monkeypatch):
+    monkeypatch.setattr(std_sort, "MAX_REPLAYED_LENGTH", 20)
+    row = np.zeros((1, 40))
+    stable = np.argsort(row, axis=1, kind="stable")
+    np.testing.assert_array_equal(std_sort.unstable_sort_order(row, 1, False, stable), stable)
+    np.testing.assert_array_equal(std_sort.topk_order(row, 1, 3, True, False, stable), stable[:, :3])
+    monkeypatch.setattr(std_sort, "MAX_REPLAYED_LENGTH", 2 ** 20)
+    assert not np.array_equal(std_sort.unstable_sort_order(row, 1, False, stable), stable)  # (ties replayed)
