@@ -255,8 +255,7 @@ _STATE_BYTES = 5056  # PyTorch's CPUGeneratorImplState
 
 # Box-Muller in blocks (PyTorch's normal_fill_16): each row of 16 uniforms u becomes 16 normals, in place, with
 # r = sqrt(-2 log(1 - u[j])) and t = 2 pi u[j + 8], r cos t at j and r sin t at j + 8, then times std plus mean.
-
-
+#
 # Rows of 16 transformed at a time by the float32 kernel, whose ~100 passes over float64 temporaries then stay in the
 # cache (randn of a million values, best of 7: 69 ms in one piece, 48 ms in pieces of 4096 rows, 50 ms of 2048 or
 # 8192, 68 ms of 512; PyTorch's vectorised loop takes 3 ms, the libm-based transform this replaced 13 ms)
