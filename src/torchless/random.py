@@ -10,6 +10,7 @@ seeded, reproducible, but not PyTorch's numbers.
 """
 import contextlib
 import math
+import operator
 
 import numpy as np
 
@@ -561,10 +562,13 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
     if not isinstance(input, Tensor):
         raise _not_tensor("multinomial", "input", 1, input)
-    if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
+    from ._ops._util import is_index_argument
+
+    if not is_index_argument(num_samples):  # a SymInt: what __index__ converts (a one-element tensor too)
         from ._parser_errors import wrong_type
 
         raise wrong_type("multinomial", "num_samples", 2, num_samples, "int")
+    num_samples = operator.index(num_samples)
     probs = input._data
     if probs.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
