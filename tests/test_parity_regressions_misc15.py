@@ -42,3 +42,11 @@ def test_without_torch():
     with pytest.raises(TypeError, match=r"softmax\(\): argument 'dim' \(position 1\) must be int, not numpy.ndarray"):
         torchless.nn.functional.softmax(torchless.ones(2, 3), np.array(1))
     assert torchless.multinomial(torchless.ones(5), torchless.tensor([3])).shape == (3,)
+
+
+def test_index_copy_into_a_0d_tensor():
+    source = torchless.full((1,), 3.0, requires_grad=True)
+    result = torchless.tensor(2.0).index_copy(0, torchless.tensor([0]), source * 2)
+    assert result.shape == () and result.item() == 6.0
+    result.backward()
+    assert source.grad.tolist() == [2.0]

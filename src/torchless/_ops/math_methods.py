@@ -656,6 +656,8 @@ def index_copy(self, dim, index, source):
                            f"shape: {shown[0]} at dimension {axis} and source slice shape: {shown[1]} at dimension 0.")
     _check_source(self, axis, index._data.reshape(-1), source, "index_copy_")
     idx = _index_vector(self, axis, index, "index_copy_", IndexError)
+    if not self._data.ndim and source._data.shape == (1,):  # a 0-d destination takes the one value
+        source = source.reshape(())
     return index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="copy",
                                       shown={"dim": dim, "index": index._data})
 
