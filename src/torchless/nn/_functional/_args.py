@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from ..._ops._util import is_index_argument, is_int_argument
 from ..._parser_errors import too_many_positional
 from ..._tensor import Tensor
 from ..parameter import Parameter as _Parameter
@@ -38,31 +39,19 @@ def _tp_name(value):
 
 
 def _is_index(value):
-    """An int for an ``int`` parameter: Python and NumPy integers, integral 0-d tensors; never a bool."""
-    if type(value) is int:  # the usual case, without the slower checks against numbers' ABCs
-        return True
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, Tensor):
-        return value.dim() == 0 and not value.is_floating_point() and value.dtype.name != "bool"
-    if isinstance(value, numbers.Integral):
-        return True
-    if not hasattr(type(value), "__index__"):
-        return False
-    try:  # as PyTorch's index check, which calls __index__: an array of several elements has one, but fails it
-        operator.index(value)
-    except TypeError:
-        return False
-    return True
+    """An int for an ``int`` parameter: Python and NumPy integers, integral 0-d tensors; never a bool, nor another
+    object that only converts through ``__index__`` (a 0-d NumPy array), which PyTorch's parser takes only in int
+    lists (:func:`_is_list_int`)."""
+    return type(value) is int or is_int_argument(value)  # (the usual case first, without the slower checks)
 
 
 def _is_list_int(value):
     """An element of an ``int[]`` argument, or the single int it broadcasts: an int as :func:`_is_index` takes
-    one, or, as PyTorch's parser also takes there, a one-element tensor of an integer or bool dtype of any rank
-    (``stride=torch.tensor([2])``)."""
+    one or anything else ``__index__`` converts, or, as PyTorch's parser also takes there, a one-element tensor of
+    an integer or bool dtype of any rank (``stride=torch.tensor([2])``)."""
     if isinstance(value, Tensor):
         return value.numel() == 1 and not value.is_floating_point() and not value.is_complex()
-    return _is_index(value)
+    return is_index_argument(value)
 
 
 def is_float_arg(value):

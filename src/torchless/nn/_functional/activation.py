@@ -19,13 +19,13 @@ import numpy as np
 from ... import _creation, _dtype, _memory_format
 from ..._ops import unary
 from ..._ops.shape import Where
-from ..._ops._util import is_int_argument, normalize_dim
+from ..._ops._util import normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import OUTPUT, Node, records, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
-from ._args import _tp_name, check_tensor, unpack_int64
+from ._args import _is_index, _tp_name, check_tensor, unpack_int64
 from ._moments import quiet
 from ._norm_checks import compute_dtype
 
@@ -548,7 +548,7 @@ def glu(input, dim=-1):
     """
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
-    if not is_int_argument(dim):
+    if not _is_index(dim):
         raise TypeError(f"glu(): argument 'dim' (position 2) must be int, not {_tp_name(dim)}")
     axis = _axis(dim, input.dim())
     size = input.shape[axis]
@@ -728,7 +728,7 @@ def _softmax(function, input, dim, dtype, name, stacklevel, method=False):
     if not isinstance(input, Tensor):
         getattr(input, name)  # PyTorch ends in input.softmax(dim): a non-tensor's AttributeError names the method
     if not isinstance(dim, int) or isinstance(dim, bool):
-        if not is_int_argument(dim):  # (a 0-d NumPy array, which has __index__, is refused too)
+        if not _is_index(dim):
             raise _wrong_softmax_argument(name, "dim", 1, dim, "int", method)
         dim = operator.index(dim)  # a NumPy integer, an integral 0-d tensor: the parser's int
     if dtype is not None and not isinstance(dtype, _dtype.dtype):
