@@ -32,8 +32,7 @@ def topk_order(values, axis, k, largest, sorted, stable_order):
     row when unsorted and not a partial sort (nth_element's own order, past its insertion sort of up to 3)."""
     n = values.shape[axis]
     everywhere = not sorted and k * 64 > n and n > 3
-    order = _replayed(values, axis, stable_order, lambda row: row_topk_order(row, k, largest, sorted), everywhere, k)
-    return order if order.shape[axis] == k else np.take(order, np.arange(k), axis=axis)
+    return _replayed(values, axis, stable_order, lambda row: row_topk_order(row, k, largest, sorted), everywhere, k)
 
 
 def _replayed(values, axis, stable_order, replay, everywhere, width=None):

@@ -128,11 +128,11 @@ def normalize_dims(dim, ndim):
                 raise RuntimeError(f"dim {axis} appears multiple times in the list of dims")
             seen.add(axis)
         return tuple(sorted(seen)) if ndim else ()
-    axis = normalize_dim(dim if dim.__class__ is int or not _is_one_element(dim) else int(dim.item()), ndim)
+    axis = normalize_dim(dim if dim.__class__ is int or not is_one_element_tensor(dim) else int(dim.item()), ndim)
     return (axis,) if ndim else ()
 
 
-def _is_one_element(value):
+def is_one_element_tensor(value):
     """A tensor of one element of an integer or bool dtype, of any rank: what PyTorch's int lists take for an int."""
     from .._tensor import Tensor
 
@@ -150,7 +150,7 @@ def list_elements(values):
 def list_element(value):
     """An element of an int list as PyTorch's parser unpacks it: an int, a one-element integer or bool tensor, or
     anything ``__index__`` converts (a bool too); a TypeError for the rest."""
-    if _is_one_element(value):
+    if is_one_element_tensor(value):
         return int(value.item())
     if isinstance(value, np.bool_) or not hasattr(type(value), "__index__"):
         raise TypeError(f"dim must be an int, got {type(value).__name__}")
@@ -188,7 +188,6 @@ def broadcast_error(shape_a, shape_b):
             return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b ({b[i]}) at "
                                 f"non-singleton dimension {i}")
     return None
-
 
 
 def _tie_keeps_first(dtype):

@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from ..._ops._util import is_index_argument, is_int_argument
+from ..._ops._util import is_index_argument, is_int_argument, is_one_element_tensor
 from ..._parser_errors import too_many_positional
 from ..._tensor import Tensor
 from ..parameter import Parameter as _Parameter
@@ -50,7 +50,7 @@ def _is_list_int(value):
     one or anything else ``__index__`` converts, or, as PyTorch's parser also takes there, a one-element tensor of
     an integer or bool dtype of any rank (``stride=torch.tensor([2])``)."""
     if isinstance(value, Tensor):
-        return value.numel() == 1 and not value.is_floating_point() and not value.is_complex()
+        return is_one_element_tensor(value)
     return is_index_argument(value)
 
 
