@@ -139,7 +139,35 @@ def _two_ops_on_two_views(lib):
     return y.detach().numpy().copy(), names, x.grad.numpy()
 
 
-@pytest.mark.parametrize("case", [_siblings, _base_changed_with_live_view, _base_without_grad, _two_ops_on_two_views])
+def _base_changed_after_many_views_died(lib):
+    """A live view among many that died (the base prunes its record of them) still sees the base's change."""
+    x = lib.tensor(X, requires_grad=True)
+    y = x * 1.5
+    v = y[:, 1:]
+    for i in range(100):
+        (y[i % 2] + 1).sum()
+    y.mul_(3.0)
+    names = _names(y, v)
+    (v * v).sum().backward()
+    return v.detach().numpy().copy(), names, x.grad.numpy()
+
+
+def _deep_copied_base_and_view(lib):
+    """A deepcopy of a base with its view: the copied view shares the copied base's memory, so a recorded in-place
+    op on that base shows through it (and, not being an autograd view in PyTorch, it takes no node)."""
+    import copy
+
+    y = lib.tensor(X)
+    y2, v2 = copy.deepcopy([y, y[:, 1:]])
+    w = lib.tensor(X, requires_grad=True)
+    y2.add_(w)
+    names = _names(y2, v2)
+    (y2 * y2).sum().backward()
+    return v2.numpy().copy(), names, w.grad.numpy()
+
+
+@pytest.mark.parametrize("case", [_siblings, _base_changed_with_live_view, _base_without_grad, _two_ops_on_two_views,
+                                  _base_changed_after_many_views_died, _deep_copied_base_and_view])
 def test_other_tensors_sharing_the_memory_match_torch(case):
     ours, theirs = case(torchless), case(torch)
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6, atol=1e-7)

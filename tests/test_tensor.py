@@ -435,6 +435,15 @@ def test_view_shares_memory_and_reshape_of_transpose_copies():
     assert t.flatten().tolist().count(9.0) == 0
 
 
+def test_a_base_keeps_no_record_of_views_that_died():
+    data = torchless.rand(6, 2)
+    kept = [data[i] for i in range(3)]
+    for i in range(10_000):  # a Dataset's __getitem__ over one tensor: a view of it per sample
+        data[i % 6]
+    assert len(data._views) <= 16
+    assert set(map(id, data._live_views())) == set(map(id, kept))
+
+
 @pytest.mark.parametrize("call", [
     "L.ones(2, 3).t()", "L.ones(3, 4).t()[::2]", "L.ones(3, 4)[:, 1:3]", "L.ones(2, 3, 4).permute(2, 0, 1)[::2]",
     "L.ones(2, 3, 4).permute(1, 2, 0)", "L.ones(2, 3, 4)[:, :, ::2].transpose(0, 2)", "L.ones(1, 3).expand(4, 3)",
