@@ -2615,6 +2615,15 @@ class Tensor:
     def view(self, *shape, **keywords):
         """A tensor sharing this one's memory with the shape ``shape`` (one size may be -1), or its bytes read as
         ``dtype`` (``view(dtype)``)."""
+        data = self._data
+        # The common call, sizes as ints of a contiguous tensor, outside a graph: NumPy resolves a -1 as PyTorch does
+        # and refuses what PyTorch refuses (but reads any negative size as -1), whose error the checks below give.
+        if shape and not keywords and _INT_ONLY.issuperset(map(type, shape)) and min(shape) >= -1 \
+                and data.flags.c_contiguous and not records(self):
+            try:
+                return self._as_view(Tensor._wrap(data.reshape(shape)))
+            except ValueError:
+                pass
         if keywords:
             parsed = _parser_errors.parse("view", _parser_errors.METHOD_OVERLOADS["view"], shape, keywords)
             if "dtype" in parsed:  # view(dtype=...)
@@ -4137,6 +4146,8 @@ class _CudaLegacyTensorType(_LegacyTensorType):
 CUDA_LEGACY_TYPES = {name: _CudaLegacyTensorType(name, (), {"dtype": d})
                      for d, name in _dtype.TENSOR_TYPE_NAMES.items()}
 
+
+_INT_ONLY = frozenset({int})
 
 # A base's record of its views (Tensor._views), which its deepcopy does not take over
 _OWN_VIEWS = ("_views", "_views_prune_at")
