@@ -5,7 +5,7 @@ from .._kernels import parallel
 from .._tensor import Tensor
 from .optimizer import (
     _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _check_fused, _check_lr, _check_nonnegative,
-    _scalar_dtype, _to_scalar, _unsupported_flags, _zeros_like,
+    _lr_value, _scalar_dtype, _to_scalar, _unsupported_flags, _zeros_like,
 )
 
 
@@ -92,7 +92,7 @@ class Adam(Optimizer):
             for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, *fresh)):
                 arrays = (p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                           state["max_exp_avg_sq"]._data if amsgrad else None)
-                hyper = dict(step=step, lr=float(group["lr"]), betas=tuple(map(float, group["betas"])),
+                hyper = dict(step=step, lr=_lr_value(group["lr"]), betas=tuple(map(float, group["betas"])),
                              eps=group["eps"],
                              weight_decay=group["weight_decay"], maximize=group["maximize"],
                              decoupled=group["decoupled_weight_decay"])

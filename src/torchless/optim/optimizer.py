@@ -154,6 +154,13 @@ def _to_scalar(x):
     return x.squeeze() if isinstance(x, Tensor) and x.dim() != 0 else x
 
 
+def _lr_value(lr):
+    """The learning rate for an update's scalar arithmetic: a tensor ``lr`` as a NumPy scalar of its dtype, so that
+    step sizes computed from it round as PyTorch's 0-d tensor arithmetic does (a float32 ``lr`` gives float32 step
+    sizes, even for float64 parameters); a number as a Python float."""
+    return lr._data.reshape(-1)[0] if isinstance(lr, Tensor) else float(lr)
+
+
 def _get_scalar_dtype(is_fused=None):
     """The dtype of ``step`` counters: float32 for fused kernels, else float64 when that is the default dtype."""
     return _dtype.float32 if is_fused else _dtype.from_numpy_dtype(_scalar_dtype())

@@ -1,0 +1,50 @@
+"""Regression tests for optim16's findings: optimizers, lr schedulers, data pipeline, checkpoints vs PyTorch."""
+import numpy as np
+import pytest
+
+import torchless
+
+
+def _run_steps(lib, name, params, grads, lr, **options):
+    """``name``'s steps with ``grads`` from ``params``; the parameters afterwards as NumPy arrays."""
+    tensors = [lib.tensor(p.copy(), requires_grad=True) for p in params]
+    optimizer = getattr(lib.optim, name)(tensors, lr=lr(lib), **options)
+    for step_grads in grads:
+        for tensor, grad in zip(tensors, step_grads):
+            tensor.grad = lib.tensor(grad)
+        optimizer.step()
+    return [t.detach().numpy() for t in tensors]
+
+
+TENSOR_LR_CASES = [
+    ("Adam", {}), ("Adam", {"weight_decay": 0.1, "decoupled_weight_decay": True}), ("AdamW", {"amsgrad": True}),
+    ("Adagrad", {"lr_decay": 0.01}), ("Adamax", {}), ("NAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True}), ("ASGD", {"lambd": 0.1, "t0": 1}),
+]
+
+
+@pytest.mark.parametrize("name, options", TENSOR_LR_CASES)
+def test_float32_tensor_lr_rounds_float64_step_sizes_as_tensor_arithmetic(name, options):
+    # A float32 0-d lr makes PyTorch's step sizes (lr / bias_correction, 1 - lr * weight_decay, ASGD's eta) float32
+    # tensors, even for float64 parameters: the updates differ from a float lr's by ~1e-8 relative.
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    params = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
+    grads = [[rng.standard_normal(p.shape) for p in params] for _ in range(4)]
+    expected = _run_steps(torch, name, params, grads, lambda lib: lib.tensor(0.01), **options)
+    got = _run_steps(torchless, name, params, grads, lambda lib: lib.tensor(0.01), **options)
+    for e, g in zip(expected, got):
+        np.testing.assert_allclose(g, e, rtol=1e-13, atol=1e-14)
+
+
+def test_float32_tensor_lr_step_size_is_float32_rounded_without_torch():
+    # Adam's first step moves each element by lr / (1 - beta1) * m / (sqrt(v) / sqrt(1 - beta2) + eps) = lr * sign(g)
+    # (to eps); with a float32 lr tensor the step size lr / (1 - beta1) is rounded to float32 first.
+    p = torchless.zeros(3, dtype=torchless.float64, requires_grad=True)
+    optimizer = torchless.optim.Adam([p], lr=torchless.tensor(0.01), eps=0.0)
+    p.grad = torchless.tensor([1.0, -2.0, 3.0], dtype=torchless.float64)
+    optimizer.step()
+    step_size = float(np.float32(np.float32(0.01) / np.float32(1 - 0.9)))
+    expected = -step_size * 0.1 * np.array([1.0, -2.0, 3.0]) / (np.array([1.0, 2.0, 3.0]) * np.sqrt(0.001)
+                                                                 / np.sqrt(1 - 0.999))
+    np.testing.assert_allclose(p.detach().numpy(), expected, rtol=1e-14)
