@@ -48,3 +48,38 @@ def test_float32_tensor_lr_step_size_is_float32_rounded_without_torch():
     expected = -step_size * 0.1 * np.array([1.0, -2.0, 3.0]) / (np.array([1.0, 2.0, 3.0]) * np.sqrt(0.001)
                                                                  / np.sqrt(1 - 0.999))
     np.testing.assert_allclose(p.detach().numpy(), expected, rtol=1e-14)
+
+
+SPARSE_ADAM_CASES = [
+    "SparseAdam([p], lr=0)", "SparseAdam([p], lr=-1)", "SparseAdam([p], eps=0)", "SparseAdam([p], betas=(1.0, 0.9))",
+    "SparseAdam([p], betas=(0.9, -0.5))", "SparseAdam([p], lr=lib.tensor([0.1, 0.2]))",
+    "SparseAdam([p, lib.zeros(2, dtype=lib.complex64, requires_grad=True)])",
+    "SparseAdam([{'params': [p]}, {'params': [q], 'lr': 0.5}], maximize=True).state_dict()",
+    "repr(SparseAdam([p]))",
+]
+
+
+def _outcome(lib, expression):
+    p = lib.ones(3, requires_grad=True)
+    q = lib.ones(2, requires_grad=True)
+    try:
+        return "ok", repr(eval(expression, {"lib": lib, "p": p, "q": q, "SparseAdam": lib.optim.SparseAdam}))
+    except Exception as error:  # noqa: BLE001 -- the error itself is compared
+        return type(error).__name__, str(error)
+
+
+@pytest.mark.parametrize("expression", SPARSE_ADAM_CASES)
+def test_sparse_adam_constructor_as_torch(expression):
+    torch = pytest.importorskip("torch")
+    assert _outcome(torchless, expression) == _outcome(torch, expression)
+
+
+def test_sparse_adam_step_refuses_dense_gradients():
+    p = torchless.ones(3, requires_grad=True)
+    optimizer = torchless.optim.SparseAdam([p])
+    assert optimizer.step(lambda: 5) == 5  # no gradient yet: nothing to refuse
+    p.grad = torchless.ones(3)
+    with pytest.raises(RuntimeError, match="^SparseAdam does not support dense gradients, please consider Adam "
+                                           "instead$"):
+        optimizer.step()
+    assert not optimizer.state
