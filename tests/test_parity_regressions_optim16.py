@@ -83,3 +83,22 @@ def test_sparse_adam_step_refuses_dense_gradients():
                                            "instead$"):
         optimizer.step()
     assert not optimizer.state
+
+
+@pytest.mark.parametrize("call", [
+    "pad_sequence([lib.ones(2), np.ones(2)])",
+    "pad_sequence([lib.ones(2)], padding_value=np.array([1.0]))",
+    "pad_sequence([lib.ones(2)], batch_first=np.bool_(True))",
+])
+def test_pad_sequence_type_errors_name_numpy_types_as_cpython_does(call):
+    # PyTorch's argument parser prints a C type's tp_name, which for NumPy's types carries the module
+    # ("numpy.ndarray", "numpy.bool"), where type(x).__name__ has none.
+    torch = pytest.importorskip("torch")
+
+    def message(lib):
+        with pytest.raises(TypeError) as error:
+            eval(call, {"lib": lib, "np": np, "pad_sequence": lib.nn.utils.rnn.pad_sequence})
+        return str(error.value)
+
+    assert message(torchless) == message(torch)
+    assert "numpy." in message(torchless)
