@@ -20,6 +20,7 @@ TENSOR_LR_CASES = [
     ("Adam", {}), ("Adam", {"weight_decay": 0.1, "decoupled_weight_decay": True}), ("AdamW", {"amsgrad": True}),
     ("Adagrad", {"lr_decay": 0.01}), ("Adamax", {}), ("NAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True}),
     ("RAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True}), ("ASGD", {"lambd": 0.1, "t0": 1}),
+    ("Adafactor", {"weight_decay": 0.1}),
 ]
 
 
