@@ -103,3 +103,26 @@ def test_pad_sequence_type_errors_name_numpy_types_as_cpython_does(call):
 
     assert message(torchless) == message(torch)
     assert "numpy." in message(torchless)
+
+
+def test_complex_tensors_cross_torch_checkpoints_both_ways(tmp_path):
+    # torch.save writes complex tensors on ComplexFloatStorage / ComplexDoubleStorage: torchless.load refused them
+    # and torchless.save(..., format="torch") failed with a KeyError.
+    torch = pytest.importorskip("torch")
+    values = np.array([1 + 2j, 3 - 4j, -0.5j], np.complex128)
+    path = tmp_path / "torch.pt"
+    full = torch.tensor(values)
+    torch.save({"double": full, "view": full[1:], "float": full.to(torch.complex64), "dtype": torch.cfloat}, path)
+    loaded = torchless.load(path)
+    assert loaded["double"].dtype == torchless.complex128 and loaded["float"].dtype == torchless.complex64
+    assert loaded["dtype"] is torchless.complex64
+    np.testing.assert_array_equal(loaded["double"].numpy(), values)
+    np.testing.assert_array_equal(loaded["view"].numpy(), values[1:])
+    np.testing.assert_array_equal(loaded["float"].numpy(), values.astype(np.complex64))
+
+    path = tmp_path / "torchless.pt"
+    torchless.save({"double": loaded["double"], "float": loaded["float"]}, path, format="torch")
+    back = torch.load(path)
+    assert back["double"].dtype == torch.complex128 and back["float"].dtype == torch.complex64
+    np.testing.assert_array_equal(back["double"].numpy(), values)
+    np.testing.assert_array_equal(back["float"].numpy(), values.astype(np.complex64))
