@@ -126,3 +126,20 @@ def test_complex_tensors_cross_torch_checkpoints_both_ways(tmp_path):
     assert back["double"].dtype == torch.complex128 and back["float"].dtype == torch.complex64
     np.testing.assert_array_equal(back["double"].numpy(), values)
     np.testing.assert_array_equal(back["float"].numpy(), values.astype(np.complex64))
+
+
+def test_weighted_sampler_without_replacement_orders_zero_weights_as_torch_topk():
+    # Once the weighted indices are drawn, PyTorch's multinomial (topk of p / q) yields the zero-weight ones in the
+    # order its topk leaves ties in, not in index order.
+    torch = pytest.importorskip("torch")
+    weights = [0.0, 0.7, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5]
+
+    def draws(lib):
+        generator = lib.Generator().manual_seed(3)
+        sampler = lib.utils.data.WeightedRandomSampler(weights, len(weights), replacement=False, generator=generator)
+        return [list(sampler) for _ in range(3)]
+
+    got = draws(torchless)
+    assert got == draws(torch)
+    assert all(sorted(order) == list(range(len(weights))) for order in got)
+    assert all(set(order[:3]) == {1, 4, 19} for order in got)  # the weighted ones first
