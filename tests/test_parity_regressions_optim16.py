@@ -143,3 +143,27 @@ def test_weighted_sampler_without_replacement_orders_zero_weights_as_torch_topk(
     assert got == draws(torch)
     assert all(sorted(order) == list(range(len(weights))) for order in got)
     assert all(set(order[:3]) == {1, 4, 19} for order in got)  # the weighted ones first
+
+
+@pytest.mark.parametrize("call", [
+    "lib.nn.utils.get_total_norm([lib.tensor([1.0, 2.0]), None])",
+    "lib.nn.utils.get_total_norm([None])",
+    "lib.nn.utils.clip_grads_with_norm_([p], 1.0, 5.0)",
+])
+def test_gradient_clipping_refusals_as_torch(call):
+    # get_total_norm groups its tensors by device and dtype (first reading the first one's device), which refuses an
+    # undefined one; clip_grads_with_norm_ clamps with torch.clamp, which refuses a number total_norm.
+    torch = pytest.importorskip("torch")
+
+    def outcome(lib):
+        p = lib.ones(3, requires_grad=True)
+        p.grad = lib.tensor([3.0, 4.0, 0.0])
+        try:
+            eval(call, {"lib": lib, "p": p})
+        except Exception as error:  # noqa: BLE001 -- the error itself is compared
+            return type(error).__name__, str(error).replace("torch.", "torchless.")
+        return None
+
+    expected = outcome(torch)
+    assert expected is not None
+    assert outcome(torchless) == expected
