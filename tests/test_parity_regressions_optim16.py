@@ -167,3 +167,25 @@ def test_gradient_clipping_refusals_as_torch(call):
     expected = outcome(torch)
     assert expected is not None
     assert outcome(torchless) == expected
+
+
+def test_load_with_a_pickle_module_defaults_to_a_full_load_and_refuses_weights_only(tmp_path):
+    # torch.load: weights_only defaults to True unless a pickle_module is given; both together are refused before the
+    # file is opened, and pickle_load_args under a weights-only load only warn.
+    torch = pytest.importorskip("torch")
+    import pickle
+
+    path = tmp_path / "model.pt"
+    torchless.save(torchless.nn.Linear(2, 3), path)  # a whole module: needs a full load
+    assert isinstance(torchless.load(path, pickle_module=pickle), torchless.nn.Linear)
+    with pytest.raises(pickle.UnpicklingError):
+        torchless.load(path)
+    messages = []
+    for lib in (torch, torchless):
+        with pytest.raises(RuntimeError) as error:
+            lib.load(tmp_path / "absent.pt", pickle_module=pickle, weights_only=True)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1] == "Can not safely load weights when explicit pickle_module is specified"
+    torchless.save({"a": torchless.ones(1)}, path)
+    with pytest.warns(UserWarning, match=r"^pickle_load_args only works if `weights_only=False`\.$"):
+        torchless.load(path, encoding="latin1")
