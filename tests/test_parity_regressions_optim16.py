@@ -189,3 +189,53 @@ def test_load_with_a_pickle_module_defaults_to_a_full_load_and_refuses_weights_o
     torchless.save({"a": torchless.ones(1)}, path)
     with pytest.warns(UserWarning, match=r"^pickle_load_args only works if `weights_only=False`\.$"):
         torchless.load(path, encoding="latin1")
+
+
+def test_load_state_dict_shares_state_needing_no_cast_as_torch():
+    # PyTorch casts loaded state with Tensor.to, which returns the tensor itself when nothing changes: an optimizer
+    # loading another's state_dict() shares its moments, so stepping both moves them twice.
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        p = lib.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        first = lib.optim.Adam([p], lr=0.1)
+        p.grad = lib.tensor([0.5, 0.25, -1.0])
+        first.step()
+        second = lib.optim.Adam([p], lr=0.1)
+        second.load_state_dict(first.state_dict())
+        first.step()
+        second.step()
+        return (p.detach().numpy().copy(), first.state[p]["exp_avg"] is second.state[p]["exp_avg"],
+                second.state[p]["step"].item())
+
+    expected, got = run(torch), run(torchless)
+    np.testing.assert_allclose(got[0], expected[0], rtol=1e-6)
+    assert got[1:] == expected[1:] == (True, 3.0)
+
+
+@pytest.mark.parametrize("flag", ["fused", "capturable"])
+def test_load_state_dict_makes_step_float32_for_fused_or_capturable_groups(flag):
+    torch = pytest.importorskip("torch")
+
+    def loaded_step_dtype(lib):
+        p = lib.ones(3, requires_grad=True)
+        optimizer = lib.optim.Adam([p], **{flag: True})
+        group = dict(optimizer.state_dict()["param_groups"][0])
+        optimizer.load_state_dict({"state": {0: {"step": lib.tensor(3.0, dtype=lib.float64), "exp_avg": lib.zeros(3),
+                                                 "exp_avg_sq": lib.zeros(3)}}, "param_groups": [group]})
+        return str(optimizer.state[p]["step"].dtype).split(".")[-1]
+
+    assert loaded_step_dtype(torchless) == loaded_step_dtype(torch) == "float32"
+
+
+@pytest.mark.parametrize("name", ["RMSprop", "NAdam", "RAdam"])
+def test_loading_an_old_state_dict_fills_group_keys_in_torch_order(name):
+    torch = pytest.importorskip("torch")
+
+    def keys(lib):
+        p = lib.ones(3, requires_grad=True)
+        optimizer = getattr(lib.optim, name)([p], lr=0.1)
+        optimizer.load_state_dict({"state": {}, "param_groups": [{"lr": 0.2, "params": [0]}]})
+        return list(optimizer.param_groups[0])
+
+    assert keys(torchless) == keys(torch)

@@ -2,8 +2,7 @@
 import numpy as np
 
 from .optimizer import (
-    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _scalar_state, _unsupported_flags,
-    _zeros_like,
+    Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _scalar_state, _unsupported_flags, _zeros_like,
 )
 
 
@@ -39,7 +38,8 @@ class NAdam(Optimizer):
 
     _capturable_what = "params, mu_products and state_steps"  # PyTorch's CPU errors for capturable=True
     _capturable_what_foreach = "params, mu_products, and state_steps"
-    _group_defaults = COMMON_FLAGS + (("decoupled_weight_decay", False),)
+    _group_defaults = (("maximize", False), ("foreach", None), ("capturable", False), ("differentiable", False),
+                       ("decoupled_weight_decay", False))
     _counters = ("step", "mu_product")
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,

@@ -1,9 +1,7 @@
 """RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
 import numpy as np
 
-from .optimizer import (
-    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _unsupported_flags, _zeros_like,
-)
+from .optimizer import Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _unsupported_flags, _zeros_like
 
 
 class RAdam(Optimizer):
@@ -37,7 +35,8 @@ class RAdam(Optimizer):
     State per parameter: ``step``, ``exp_avg`` and ``exp_avg_sq``.
     """
 
-    _group_defaults = COMMON_FLAGS + (("decoupled_weight_decay", False),)
+    _group_defaults = (("foreach", None), ("maximize", False), ("differentiable", False),
+                       ("decoupled_weight_decay", False), ("capturable", False))
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False,
                  *, foreach=None, maximize=False, capturable=False, differentiable=False):

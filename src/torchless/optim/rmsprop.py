@@ -37,7 +37,7 @@ class RMSprop(Optimizer):
     """
 
     _capturable_devices = (_CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES)  # PyTorch's CPU errors name XLA in both
-    _group_defaults = COMMON_FLAGS + (("momentum", 0), ("centered", False))
+    _group_defaults = (("momentum", 0), ("centered", False)) + COMMON_FLAGS
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
