@@ -239,3 +239,61 @@ def test_loading_an_old_state_dict_fills_group_keys_in_torch_order(name):
         return list(optimizer.param_groups[0])
 
     assert keys(torchless) == keys(torch)
+
+
+COMPLEX_CASES = [
+    ("Adam", {"lr": 0.1, "amsgrad": True, "weight_decay": 0.1}), ("AdamW", {"lr": 0.1}), ("Adagrad", {"lr": 0.1}),
+    ("Adadelta", {}), ("Adamax", {"lr": 0.1}), ("NAdam", {"lr": 0.1}), ("RAdam", {"lr": 0.1}),
+    ("RMSprop", {"lr": 0.1, "centered": True, "momentum": 0.5}), ("Rprop", {"lr": 0.1}),
+]
+
+
+def _complex_steps(lib, name, options, start, grads):
+    p = lib.tensor(start.copy(), requires_grad=True)
+    optimizer = getattr(lib.optim, name)([p], **options)
+    for grad in grads:
+        p.grad = lib.tensor(grad)
+        optimizer.step()
+    return p.detach().numpy()
+
+
+@pytest.mark.parametrize("name, options", COMPLEX_CASES)
+def test_complex_parameters_update_as_pairs_of_real_numbers(name, options):
+    # PyTorch's optimizers view a complex parameter, its gradient and state as real (view_as_real): each real and
+    # imaginary part is updated as a parameter of its own (Rprop's imaginary step sizes start at lr too).
+    rng = np.random.default_rng(1)
+    start = (rng.standard_normal((2, 3)) + 1j * rng.standard_normal((2, 3))).astype(np.complex64)
+    grads = [(rng.standard_normal((2, 3)) + 1j * rng.standard_normal((2, 3))).astype(np.complex64) for _ in range(3)]
+    got = _complex_steps(torchless, name, options, start, grads)
+    # torch-free: the same steps on the real parameter holding the parts side by side
+    as_real = _complex_steps(torchless, name, options, start.view(np.float32), [g.view(np.float32) for g in grads])
+    np.testing.assert_allclose(got.view(np.float32), as_real, rtol=1e-6, atol=1e-7)
+    torch = pytest.importorskip("torch")
+    np.testing.assert_allclose(got, _complex_steps(torch, name, options, start, grads), rtol=1e-5, atol=1e-6)
+
+
+def test_lbfgs_and_adafactor_with_complex_parameters_as_torch():
+    torch = pytest.importorskip("torch")
+    start = np.array([1 + 2j, -0.5 + 0.25j], np.complex128)
+
+    def lbfgs(lib):
+        p = lib.tensor(start.copy(), requires_grad=True)
+        optimizer = lib.optim.LBFGS([p], lr=0.5, max_iter=4)
+
+        def closure():
+            optimizer.zero_grad()
+            loss = ((p - 1j) * (p - 1j).conj()).real.sum()
+            loss.backward()
+            return loss
+
+        optimizer.step(closure)
+        return p.detach().numpy()
+
+    np.testing.assert_allclose(lbfgs(torchless), lbfgs(torch), rtol=1e-12)
+    for lib in (torch, torchless):
+        p, q = lib.ones(2, requires_grad=True), lib.ones(2, dtype=lib.complex64, requires_grad=True)
+        optimizer = lib.optim.Adafactor([p, q])
+        p.grad, q.grad = lib.ones(2), lib.ones(2, dtype=lib.complex64)
+        with pytest.raises(RuntimeError, match="^Adafactor does not support complex parameters$"):
+            optimizer.step()
+        assert p.tolist() == [1.0, 1.0]  # nothing of the group updated

@@ -60,6 +60,9 @@ class Adafactor(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
+            # (refused before any of the group's parameters is updated)
+            if any(p.grad is not None and p.is_complex() for p in group["params"]):
+                raise RuntimeError("Adafactor does not support complex parameters")
             eps1, eps2 = group["eps"]
             for p, g, state, step in self._steps(group, _fresh_state):
                 # as PyTorch, a missing eps1 is the first updated parameter's machine epsilon for the whole group

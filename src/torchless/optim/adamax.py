@@ -2,7 +2,8 @@
 import numpy as np
 
 from .optimizer import (
-    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _unsupported_flags, _zeros_like,
+    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _real_views, _unsupported_flags,
+    _zeros_like,
 )
 
 
@@ -53,9 +54,9 @@ class Adamax(Optimizer):
 
 def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay, maximize):
     """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
-    scalar = p.dtype.type
     beta1, beta2 = betas
-    p, g, exp_avg, exp_inf = np.atleast_1d(p, g, exp_avg, exp_inf)
+    p, g, exp_avg, exp_inf = _real_views(p, g, exp_avg, exp_inf)
+    scalar = p.dtype.type
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:

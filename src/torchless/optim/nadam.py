@@ -2,7 +2,8 @@
 import numpy as np
 
 from .optimizer import (
-    Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _scalar_state, _unsupported_flags, _zeros_like,
+    Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _real_views, _scalar_state, _unsupported_flags,
+    _zeros_like,
 )
 
 
@@ -73,9 +74,9 @@ def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps
     ``mu_product`` keeps its own (scalar) dtype: a float64 parameter under a float32 default dtype sees its
     product of momentum coefficients rounded to float32 at every step, as in PyTorch.
     """
-    scalar = p.dtype.type
     beta1, beta2 = betas
-    p, g, exp_avg, exp_avg_sq = np.atleast_1d(p, g, exp_avg, exp_avg_sq)
+    p, g, exp_avg, exp_avg_sq = _real_views(p, g, exp_avg, exp_avg_sq)
+    scalar = p.dtype.type
     if maximize:
         g = np.negative(g)
     bias_correction2 = 1 - beta2 ** step

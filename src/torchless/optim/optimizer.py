@@ -64,6 +64,25 @@ def _lerp_(start, end, weight):
         np.subtract(end, diff, out=start)
 
 
+_REAL_DTYPES = {np.dtype(np.complex64): np.dtype(np.float32), np.dtype(np.complex128): np.dtype(np.float64)}
+
+
+def _real_view(array):
+    """``array`` at least 1-d, a complex one viewed as the float array of its real and imaginary parts (PyTorch's
+    ``view_as_real``): the elementwise optimizers update a complex parameter as the pairs of real numbers it holds,
+    its state and gradient alike (0-d arrays would turn ufunc results into NumPy scalars, hence 1-d). None stays
+    None (state an option leaves out)."""
+    if array is None:
+        return None
+    array = np.atleast_1d(array)
+    return array.view(_REAL_DTYPES[array.dtype]) if array.dtype.kind == "c" else array
+
+
+def _real_views(*arrays):
+    """:func:`_real_view` of each of ``arrays``."""
+    return [_real_view(array) for array in arrays]
+
+
 def _check_lr(lr):
     """PyTorch's check of a learning rate: a number >= 0 (NaN refused) or a 1-element tensor."""
     if isinstance(lr, Tensor) and lr.numel() != 1:

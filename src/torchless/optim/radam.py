@@ -1,7 +1,9 @@
 """RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
 import numpy as np
 
-from .optimizer import Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _unsupported_flags, _zeros_like
+from .optimizer import (
+    Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _real_views, _unsupported_flags, _zeros_like,
+)
 
 
 class RAdam(Optimizer):
@@ -64,9 +66,9 @@ class RAdam(Optimizer):
 
 def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_decay, decoupled, maximize):
     """Update ``p`` and the moments in place, with PyTorch's operations in its order and dtype."""
-    scalar = p.dtype.type
     beta1, beta2 = betas
-    p, g, exp_avg, exp_avg_sq = np.atleast_1d(p, g, exp_avg, exp_avg_sq)
+    p, g, exp_avg, exp_avg_sq = _real_views(p, g, exp_avg, exp_avg_sq)
+    scalar = p.dtype.type
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
