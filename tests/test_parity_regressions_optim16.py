@@ -297,3 +297,58 @@ def test_lbfgs_and_adafactor_with_complex_parameters_as_torch():
         with pytest.raises(RuntimeError, match="^Adafactor does not support complex parameters$"):
             optimizer.step()
         assert p.tolist() == [1.0, 1.0]  # nothing of the group updated
+
+
+ORTHOGONAL_CASES = [((3, 3), None, True), ((4, 2), None, True), ((2, 4), "cayley", True),
+                    ((2, 3, 3), "matrix_exp", False), ((4, 3), "householder", False), ((2, 4, 3), "householder", True),
+                    ((3, 3), "cayley", True)]
+
+
+def _orthogonal_run(lib, shape, orthogonal_map, use_trivialization):
+    """The parametrized weight, the gradient of its original and the weight after one SGD step."""
+    lib.manual_seed(0)  # (a wide or tall weight is completed with random columns)
+    layer = lib.nn.Module()
+    layer.weight = lib.nn.Parameter(lib.tensor(np.random.default_rng(0).standard_normal(shape)))
+    lib.nn.utils.parametrizations.orthogonal(layer, orthogonal_map=orthogonal_map,
+                                             use_trivialization=use_trivialization)
+    weight = layer.weight
+    (weight * lib.tensor(np.random.default_rng(1).standard_normal(shape))).sum().backward()
+    original = layer.parametrizations.weight.original
+    with lib.no_grad():
+        original.sub_(0.1 * original.grad)
+    return weight.detach().numpy(), original.grad.numpy(), layer.weight.detach().numpy(), sorted(layer.state_dict())
+
+
+@pytest.mark.parametrize("shape, orthogonal_map, use_trivialization", ORTHOGONAL_CASES)
+def test_orthogonal_parametrization_as_torch(shape, orthogonal_map, use_trivialization):
+    got = _orthogonal_run(torchless, shape, orthogonal_map, use_trivialization)
+    tall = got[0] if shape[-2] >= shape[-1] else np.swapaxes(got[0], -1, -2)
+    eye = np.eye(tall.shape[-1])
+    np.testing.assert_allclose(np.swapaxes(tall, -1, -2) @ tall, np.broadcast_to(eye, tall.shape[:-2] + eye.shape),
+                               atol=1e-12)
+    torch = pytest.importorskip("torch")
+    expected = _orthogonal_run(torch, shape, orthogonal_map, use_trivialization)
+    for g, e in zip(got[:3], expected[:3]):
+        np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-12)
+    assert got[3] == expected[3]
+
+
+@pytest.mark.filterwarnings("ignore:Complex modules")
+@pytest.mark.parametrize("call", [
+    "orthogonal(lib.nn.Linear(3, 3), 'bias')", "orthogonal(lib.nn.Linear(3, 3), 'foo')",
+    "orthogonal(lib.nn.Linear(3, 3), orthogonal_map='qr')",
+    "orthogonal(lib.nn.Linear(3, 3).to(lib.complex64), orthogonal_map='householder')",
+    "setattr(orthogonal(lib.nn.Linear(3, 3), use_trivialization=False), 'weight', lib.eye(3))",
+    "setattr(orthogonal(lib.nn.Linear(3, 3)), 'weight', lib.eye(2))",
+])
+def test_orthogonal_errors_as_torch(call):
+    torch = pytest.importorskip("torch")
+
+    def outcome(lib):
+        try:
+            eval(call, {"lib": lib, "orthogonal": lib.nn.utils.parametrizations.orthogonal})
+        except Exception as error:  # noqa: BLE001 -- the error itself is compared
+            return type(error).__name__, str(error).replace("torch.", "torchless.")
+        return None
+
+    assert outcome(torchless) == outcome(torch) is not None
