@@ -352,3 +352,19 @@ def test_orthogonal_errors_as_torch(call):
         return None
 
     assert outcome(torchless) == outcome(torch) is not None
+
+
+def test_transfer_parametrizations_and_params_as_torch():
+    torch = pytest.importorskip("torch")
+
+    def transferred(lib):
+        lib.manual_seed(0)
+        source, target = lib.nn.Linear(3, 3), lib.nn.Module()
+        lib.nn.utils.parametrizations.weight_norm(source)
+        result = lib.nn.utils.parametrize.transfer_parametrizations_and_params(source, target)
+        shared = target.parametrizations.weight.original1 is source.parametrizations.weight.original1
+        same_weight = bool((target.weight == source.weight).all())
+        return result is target, sorted(target.state_dict()), shared, same_weight
+
+    assert transferred(torchless) == transferred(torch) == (
+        True, ["parametrizations.weight.original0", "parametrizations.weight.original1"], True, True)
