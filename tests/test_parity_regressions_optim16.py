@@ -358,3 +358,29 @@ def test_transfer_parametrizations_and_params_as_torch():
 
     assert transferred(torchless) == transferred(torch) == (
         True, ["parametrizations.weight.original0", "parametrizations.weight.original1"], True, True)
+
+
+@pytest.mark.parametrize("scheduler", [
+    "S.LambdaLR(o, lambda e: 0.5)", "S.MultiplicativeLR(o, lambda e: 0.5)", "S.CosineAnnealingLR(o, 1)",
+    "S.CyclicLR(o, 0.01, 0.1)", "S.StepLR(o, 1, 0.5)",
+])
+def test_schedulers_after_add_param_group_as_torch(scheduler):
+    # PyTorch's schedulers pair groups with their per-group lists by strict zips: a group added after the scheduler
+    # was built fails there ("zip() argument 2 is shorter than argument 1") where the lists are per group
+    torch = pytest.importorskip("torch")
+
+    def steps(lib):
+        o = lib.optim.SGD([lib.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+        s = eval(scheduler, {"S": lib.optim.lr_scheduler, "o": o})
+        o.add_param_group({"params": [lib.zeros(1, requires_grad=True)], "lr": 1.0})
+        rates = []
+        try:
+            for _ in range(3):
+                o.step()
+                s.step()
+                rates.append([group["lr"] for group in o.param_groups])
+        except ValueError as error:
+            rates.append(str(error))
+        return rates
+
+    assert steps(torchless) == steps(torch)
