@@ -384,3 +384,18 @@ def test_schedulers_after_add_param_group_as_torch(scheduler):
         return rates
 
     assert steps(torchless) == steps(torch)
+
+
+def test_dataloader_warns_that_pin_memory_device_is_deprecated():
+    torch = pytest.importorskip("torch")
+
+    def warnings_of(lib):
+        with pytest.warns(UserWarning) as record:
+            batches = [b.tolist() for b in lib.utils.data.DataLoader(range(4), batch_size=2, pin_memory=True,
+                                                                      pin_memory_device="cuda")]
+        return batches, [str(w.message) for w in record]
+
+    got = warnings_of(torchless)
+    assert got == warnings_of(torch)
+    assert got[1][0] == ("pin_memory_device is deprecated, the current accelerator will be used as the device,"
+                         "ignore pin_memory_device='cuda'.")
