@@ -1,6 +1,6 @@
 """SparseAdam: Adam for sparse gradients, which torchless never produces (its constructor and errors as PyTorch's)."""
 from .._tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_nonnegative
 
 
 class SparseAdam(Optimizer):
@@ -28,9 +28,7 @@ class SparseAdam(Optimizer):
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 < eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
-        for index in (0, 1):
-            if not 0.0 <= betas[index] < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {index}: {betas[index]}")
+        _check_nonnegative(betas=betas)
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "maximize": maximize})
         complex_params = [[index, d_index] for index, group in enumerate(self.param_groups)
                           for d_index, param in enumerate(group["params"]) if param.is_complex()]
