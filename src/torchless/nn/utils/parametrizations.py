@@ -1,5 +1,5 @@
-"""``torch.nn.utils.parametrizations``: weight and spectral normalization as parametrizations (see
-:mod:`torchless.nn.utils.parametrize`)."""
+"""``torch.nn.utils.parametrizations``: weight and spectral normalization and orthogonal matrices as
+parametrizations (see :mod:`torchless.nn.utils.parametrize`)."""
 from enum import Enum, auto
 
 import numpy as np
