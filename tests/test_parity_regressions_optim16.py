@@ -399,3 +399,10 @@ def test_dataloader_warns_that_pin_memory_device_is_deprecated():
     assert got == warnings_of(torch)
     assert got[1][0] == ("pin_memory_device is deprecated, the current accelerator will be used as the device,"
                          "ignore pin_memory_device='cuda'.")
+
+
+def test_packed_sequence_refuses_batch_sizes_that_are_not_a_tensor():
+    torch = pytest.importorskip("torch")
+    expression = "lib.nn.utils.rnn.PackedSequence(lib.ones(3), [2, 1])"
+    assert _outcome(torchless, expression) == _outcome(torch, expression) == (
+        "AttributeError", "'list' object has no attribute 'device'")

@@ -60,6 +60,8 @@ class PackedSequence(_PackedSequenceFields):
             if not (isinstance(data, (list, tuple)) and len(data) == 2):
                 raise AssertionError("Expected data to be a list or tuple of length 2")
             data, batch_sizes = data
+        else:
+            batch_sizes.device  # (PyTorch checks it is on the CPU: what is not a tensor fails with its AttributeError)
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
     def to(self, *args, **kwargs):
