@@ -331,7 +331,8 @@ def test_state_dict_layout():
     assert opt.param_groups[0]["params"] == [a, b]  # the optimizer itself keeps the tensors
 
 
-def test_load_state_dict_copies_and_casts():
+def test_load_state_dict_casts_and_shares_the_rest():
+    # As PyTorch's Tensor.to: cast state is new, state needing no cast (step here) is the loaded tensor itself
     p = Parameter(torchless.ones(2, dtype=torchless.float64))
     opt = Adam([p])
     saved = {"state": {0: {"step": torchless.tensor(3.0), "exp_avg": torchless.ones(2),
@@ -342,7 +343,8 @@ def test_load_state_dict_copies_and_casts():
     assert state["exp_avg"].dtype == torchless.float64
     assert state["step"].dtype == torchless.float32 and state["step"].item() == 3.0
     saved["state"][0]["step"].fill_(7.0)
-    assert state["step"].item() == 3.0
+    saved["state"][0]["exp_avg"].fill_(7.0)
+    assert state["step"].item() == 7.0 and state["exp_avg"].tolist() == [1.0, 1.0]
 
 
 def test_load_state_dict_accepts_python_number_step():

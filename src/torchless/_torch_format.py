@@ -60,11 +60,12 @@ _STORAGE_DTYPES = {
     "FloatStorage": _dtype.float32, "DoubleStorage": _dtype.float64, "HalfStorage": _dtype.float16,
     "LongStorage": _dtype.int64, "IntStorage": _dtype.int32, "ShortStorage": _dtype.int16,
     "CharStorage": _dtype.int8, "ByteStorage": _dtype.uint8, "BoolStorage": _dtype.bool,
+    "ComplexFloatStorage": _dtype.complex64, "ComplexDoubleStorage": _dtype.complex128,
 }
 _STORAGE_NAMES = {dtype: name for name, dtype in _STORAGE_DTYPES.items()}
 # PyTorch dtypes torchless has no counterpart of, named for a clearer refusal than "unsupported global"
-_FOREIGN_DTYPES = {"bfloat16", "complex32", "complex64", "complex128", "cfloat", "cdouble", "uint16", "uint32",
-                   "uint64", "qint8", "quint8", "qint32", "quint4x2", "quint2x4"}
+_FOREIGN_DTYPES = {"bfloat16", "complex32", "uint16", "uint32", "uint64", "qint8", "quint8", "qint32", "quint4x2",
+                   "quint2x4"}
 
 
 class _Refused(Exception):
@@ -326,8 +327,8 @@ class _WeightsUnpickler(pickle.Unpickler):
         if found is not None:
             return found
         if module == "torch" and (name.endswith("Storage") or name in _FOREIGN_DTYPES):
-            raise _Refused(f"torch.{name}: torchless has tensors of type float16, float32, float64, int8, int16, "
-                           "int32, int64, uint8 and bool only")
+            raise _Refused(f"torch.{name}: torchless has tensors of type float16, float32, float64, complex64, "
+                           "complex128, int8, int16, int32, int64, uint8 and bool only")
         raise _Refused(f"Unsupported global: GLOBAL {module}.{name} is not an allowed global")
 
     def persistent_load(self, pid):

@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from ._kernels import avx_mathfun
+from ._kernels import avx_mathfun, std_sort
 from ._kernels.fma import fused_multiply_add32, fused_multiply_add64
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's default initial seed
@@ -554,7 +554,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     not necessarily summing to 1): ``num_samples`` per row, without replacement unless ``replacement``.
 
     Without replacement, rows are drawn as PyTorch draws them: the ``num_samples`` largest of ``p / q``,
-    ``q ~ Exp(1)`` (the Gumbel top-k trick), zero-weight categories coming last.
+    ``q ~ Exp(1)`` (the Gumbel top-k trick, with topk's order among ties), zero-weight categories coming last.
     """
     import numbers
 
@@ -594,7 +594,12 @@ def _multinomial_rows(rows, num_samples, replacement, draws):
         if np.any(rows.sum(1) == 0):
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
         keys = rows / draws.exponential(rows.shape, rows.dtype)  # p / q: the largest num_samples, q ~ Exp(1)
-        return np.argsort(-keys, axis=1, kind="stable")[:, :num_samples].astype(np.int64)
+        if num_samples == 1:
+            return np.argmax(keys, axis=1).astype(np.int64)[:, None]
+        # PyTorch takes them with topk, whose order among ties (zero weights once the others are drawn) is its
+        # sorting algorithms', not a stable sort's
+        descending = rows.shape[1] - 1 - np.flip(np.argsort(np.flip(keys, 1), axis=1, kind="stable"), 1)
+        return std_sort.topk_order(keys, 1, num_samples, True, True, descending).astype(np.int64)
     if np.any(rows < 0):
         raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
     if not np.all(np.isfinite(rows)):

@@ -535,8 +535,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             to the CPU). With ``None``, a PyTorch checkpoint saved on another device raises as PyTorch
             does on a machine without that device.
         weights_only: False to unpickle the whole objects of a torchless checkpoint (this can run arbitrary
-            code: only for files from a trusted source). PyTorch's pickles are always read weights-only.
-        pickle_module, mmap, pickle_load_args: accepted for PyTorch compatibility; ignored.
+            code: only for files from a trusted source). PyTorch's pickles are always read weights-only. The
+            default is True, or False when a ``pickle_module`` is given (as in PyTorch, which refuses the two
+            together).
+        pickle_module, mmap, pickle_load_args: accepted for PyTorch compatibility; otherwise ignored.
 
     Raises:
         CheckpointError: ``f`` is neither format (e.g. a plain pickle, PyTorch's legacy pre-1.6 format, a
@@ -547,6 +549,13 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         RuntimeError: ``map_location`` names a CUDA device (PyTorch's message).
         FileNotFoundError: no file at the path ``f``.
     """
+    if weights_only is None:  # PyTorch's default: weights-only, unless a pickle module is given
+        weights_only = pickle_module is None
+    if weights_only:
+        if pickle_module is not None:
+            raise RuntimeError("Can not safely load weights when explicit pickle_module is specified")
+        if pickle_load_args:
+            warnings.warn("pickle_load_args only works if `weights_only=False`.")
     if isinstance(map_location, (str, device)):
         if str(map_location).partition(":")[0] == "cuda":
             from . import _torch_format  # imports this module, for CheckpointError
@@ -564,13 +573,13 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     if isinstance(f, (str, os.PathLike)):
         name = repr(os.fsdecode(f))
         with open(f, "rb") as stream:
-            return _load_stream(stream, name, map_location, weights_only is not False)
+            return _load_stream(stream, name, map_location, weights_only)
     if not hasattr(f, "read"):  # bytes are not a path to PyTorch either (a stream without seek is read whole)
         raise AttributeError(f"'{type(f).__name__}' object has no attribute 'seek'. You can only torchless.load from a "
                              "file that is seekable. Please pre-load the data into a buffer like io.BytesIO and try "
                              "to load from it instead.")
     stream = f if getattr(f, "seekable", lambda: False)() else io.BytesIO(f.read())
-    return _load_stream(stream, "the file object", map_location, weights_only is not False)
+    return _load_stream(stream, "the file object", map_location, weights_only)
 
 
 _TORCHSCRIPT_WEIGHTS_ONLY = (

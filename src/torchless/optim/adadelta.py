@@ -1,7 +1,10 @@
 """Adadelta: steps scaled by the ratio of running RMS of past updates and of gradients."""
 import numpy as np
 
-from .optimizer import _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _unsupported_flags, _zeros_like
+from .optimizer import (
+    _CAPTURABLE_DEVICES_NO_XLA, COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _real_views, _unsupported_flags,
+    _zeros_like,
+)
 
 
 class Adadelta(Optimizer):
@@ -57,8 +60,8 @@ class Adadelta(Optimizer):
 
 def _adadelta_update(p, g, square_avg, acc_delta, *, lr, rho, eps, weight_decay, maximize):
     """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
+    p, g, square_avg, acc_delta = _real_views(p, g, square_avg, acc_delta)
     scalar = p.dtype.type
-    p, g, square_avg, acc_delta = np.atleast_1d(p, g, square_avg, acc_delta)
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _lerp_
+from .optimizer import Optimizer, _lerp_, _lr_value
 
 
 class Adafactor(Optimizer):
@@ -60,14 +60,17 @@ class Adafactor(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
+            # (refused before any of the group's parameters is updated)
+            if any(p.grad is not None and p.is_complex() for p in group["params"]):
+                raise RuntimeError("Adafactor does not support complex parameters")
             eps1, eps2 = group["eps"]
             for p, g, state, step in self._steps(group, _fresh_state):
                 # as PyTorch, a missing eps1 is the first updated parameter's machine epsilon for the whole group
                 if eps1 is None:
                     eps1 = float(np.finfo(p.dtype).eps)
-                _adafactor_update(p, g, state, step=step, lr=float(group["lr"]), beta2_decay=group["beta2_decay"],
-                                  eps1=eps1, eps2=eps2, d=group["d"], weight_decay=group["weight_decay"],
-                                  maximize=group["maximize"])
+                _adafactor_update(p, g, state, step=step, lr=_lr_value(group["lr"]),
+                                  beta2_decay=group["beta2_decay"], eps1=eps1, eps2=eps2, d=group["d"],
+                                  weight_decay=group["weight_decay"], maximize=group["maximize"])
         return loss
 
 

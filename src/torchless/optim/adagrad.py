@@ -2,7 +2,9 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _check_fused, _check_lr, _check_nonnegative, _new_step, _unsupported_flags
+from .optimizer import (
+    Optimizer, _check_fused, _check_lr, _check_nonnegative, _lr_value, _new_step, _real_views, _unsupported_flags,
+)
 
 
 class Adagrad(Optimizer):
@@ -68,7 +70,7 @@ class Adagrad(Optimizer):
                     self._init_state(param, self.defaults["initial_accumulator_value"], group["fused"])
                 step_count = state["step"]._data
                 step_count += 1
-                _adagrad_update(p, g, state["sum"]._data, step=float(step_count), lr=float(group["lr"]),
+                _adagrad_update(p, g, state["sum"]._data, step=float(step_count), lr=_lr_value(group["lr"]),
                                 lr_decay=group["lr_decay"], eps=group["eps"], weight_decay=group["weight_decay"],
                                 maximize=group["maximize"])
                 param._version += 1
@@ -77,8 +79,8 @@ class Adagrad(Optimizer):
 
 def _adagrad_update(p, g, state_sum, *, step, lr, lr_decay, eps, weight_decay, maximize):
     """Update ``p`` and ``state_sum`` in place, with PyTorch's operations in its order and dtype."""
+    p, g, state_sum = _real_views(p, g, state_sum)
     scalar = p.dtype.type
-    p, g, state_sum = np.atleast_1d(p, g, state_sum)
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:

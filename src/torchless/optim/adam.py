@@ -4,8 +4,8 @@ import numpy as np
 from .._kernels import parallel
 from .._tensor import Tensor
 from .optimizer import (
-    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _check_fused, _check_lr, _check_nonnegative,
-    _scalar_dtype, _to_scalar, _unsupported_flags, _zeros_like,
+    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _check_fused, _check_lr, _check_nonnegative, _lr_value,
+    _real_views, _scalar_dtype, _to_scalar, _unsupported_flags, _zeros_like,
 )
 
 
@@ -92,7 +92,7 @@ class Adam(Optimizer):
             for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, *fresh)):
                 arrays = (p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                           state["max_exp_avg_sq"]._data if amsgrad else None)
-                hyper = dict(step=step, lr=float(group["lr"]), betas=tuple(map(float, group["betas"])),
+                hyper = dict(step=step, lr=_lr_value(group["lr"]), betas=tuple(map(float, group["betas"])),
                              eps=group["eps"],
                              weight_decay=group["weight_decay"], maximize=group["maximize"],
                              decoupled=group["decoupled_weight_decay"])
@@ -115,13 +115,12 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
     The operations and their order are PyTorch's; array-wide arithmetic stays in the parameter's dtype
     (scalars are rounded to it), while the bias corrections are computed in Python floats as PyTorch does.
     """
-    scalar = p.dtype.type
     beta1, beta2 = betas
-    if not p.ndim:
-        # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep everything an array
-        p, g, exp_avg, exp_avg_sq = np.atleast_1d(p, g, exp_avg, exp_avg_sq)
-        if max_exp_avg_sq is not None:
-            max_exp_avg_sq = np.atleast_1d(max_exp_avg_sq)
+    if not p.ndim or p.dtype.kind == "c":
+        # 0-d arrays would turn ufunc results into NumPy scalars (their 1-d views keep everything an array); complex
+        # ones are updated as their real and imaginary parts
+        p, g, exp_avg, exp_avg_sq, max_exp_avg_sq = _real_views(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq)
+    scalar = p.dtype.type  # (of the real view for a complex parameter)
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:

@@ -1,7 +1,10 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
 import numpy as np
 
-from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _unsupported_flags, _zeros_like
+from .optimizer import (
+    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _real_views, _unsupported_flags,
+    _zeros_like,
+)
 
 
 class Adamax(Optimizer):
@@ -44,16 +47,16 @@ class Adamax(Optimizer):
         for group in self.param_groups:
             for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, "exp_avg", "exp_inf")):
                 _adamax_update(p, g, state["exp_avg"]._data, state["exp_inf"]._data, step=step,
-                               lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
+                               lr=_lr_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                                weight_decay=group["weight_decay"], maximize=group["maximize"])
         return loss
 
 
 def _adamax_update(p, g, exp_avg, exp_inf, *, step, lr, betas, eps, weight_decay, maximize):
     """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
-    scalar = p.dtype.type
     beta1, beta2 = betas
-    p, g, exp_avg, exp_inf = np.atleast_1d(p, g, exp_avg, exp_inf)
+    p, g, exp_avg, exp_inf = _real_views(p, g, exp_avg, exp_inf)
+    scalar = p.dtype.type
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:

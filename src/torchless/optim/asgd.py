@@ -2,7 +2,9 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _new_step, _scalar_state, _unsupported_flags
+from .optimizer import (
+    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lr_value, _new_step, _scalar_state, _unsupported_flags,
+)
 
 
 class ASGD(Optimizer):
@@ -51,7 +53,7 @@ class ASGD(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            lr = float(group["lr"])
+            lr = _lr_value(group["lr"])
             for param, p, g in self._params_with_grad(group):
                 state = self.state[param]
                 if not state:

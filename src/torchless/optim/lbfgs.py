@@ -9,7 +9,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _real_view
 
 __all__ = ["LBFGS"]
 
@@ -180,15 +180,16 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def _gather_flat_grad(self):
-        """All the gradients as one new flat array (zeros for parameters without one)."""
-        return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None else p.grad._data.reshape(-1)
-                               for p in self._params])
+        """All the gradients as one new flat array (zeros for parameters without one); a complex gradient gives its
+        real and imaginary parts, as PyTorch's ``view_as_real``."""
+        return np.concatenate([np.zeros(p._data.size, p._data.dtype) if p.grad is None else
+                               _real_view(p.grad._data).reshape(-1) for p in self._params])
 
     def _add_grad(self, step_size, update):
         """Move the parameters by ``step_size * update`` (a flat array), in place."""
         offset = 0
         for p in self._params:
-            data = p._data
+            data = _real_view(p._data)
             data += np.multiply(update[offset:offset + data.size].reshape(data.shape), data.dtype.type(step_size))
             offset += data.size
             p._version += 1

@@ -2,7 +2,8 @@
 import numpy as np
 
 from .optimizer import (
-    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _scalar_state, _unsupported_flags, _zeros_like,
+    Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _real_views, _scalar_state, _unsupported_flags,
+    _zeros_like,
 )
 
 
@@ -38,7 +39,8 @@ class NAdam(Optimizer):
 
     _capturable_what = "params, mu_products and state_steps"  # PyTorch's CPU errors for capturable=True
     _capturable_what_foreach = "params, mu_products, and state_steps"
-    _group_defaults = COMMON_FLAGS + (("decoupled_weight_decay", False),)
+    _group_defaults = (("maximize", False), ("foreach", None), ("capturable", False), ("differentiable", False),
+                       ("decoupled_weight_decay", False))
     _counters = ("step", "mu_product")
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
@@ -59,7 +61,7 @@ class NAdam(Optimizer):
             for p, g, state, step in self._steps(group, lambda p, g: {"mu_product": _scalar_state(1.0),
                                                                        **_zeros_like(p, "exp_avg", "exp_avg_sq")}):
                 _nadam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, state["mu_product"]._data,
-                              step=step, lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
+                              step=step, lr=_lr_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                               weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
                               decoupled=group["decoupled_weight_decay"], maximize=group["maximize"])
         return loss
@@ -72,9 +74,9 @@ def _nadam_update(p, g, exp_avg, exp_avg_sq, mu_product, *, step, lr, betas, eps
     ``mu_product`` keeps its own (scalar) dtype: a float64 parameter under a float32 default dtype sees its
     product of momentum coefficients rounded to float32 at every step, as in PyTorch.
     """
-    scalar = p.dtype.type
     beta1, beta2 = betas
-    p, g, exp_avg, exp_avg_sq = np.atleast_1d(p, g, exp_avg, exp_avg_sq)
+    p, g, exp_avg, exp_avg_sq = _real_views(p, g, exp_avg, exp_avg_sq)
+    scalar = p.dtype.type
     if maximize:
         g = np.negative(g)
     bias_correction2 = 1 - beta2 ** step

@@ -64,6 +64,25 @@ def _lerp_(start, end, weight):
         np.subtract(end, diff, out=start)
 
 
+_REAL_DTYPES = {np.dtype(np.complex64): np.dtype(np.float32), np.dtype(np.complex128): np.dtype(np.float64)}
+
+
+def _real_view(array):
+    """``array`` at least 1-d, a complex one viewed as the float array of its real and imaginary parts (PyTorch's
+    ``view_as_real``): the elementwise optimizers update a complex parameter as the pairs of real numbers it holds,
+    its state and gradient alike (0-d arrays would turn ufunc results into NumPy scalars, hence 1-d). None stays
+    None (state an option leaves out)."""
+    if array is None:
+        return None
+    array = np.atleast_1d(array)
+    return array.view(_REAL_DTYPES[array.dtype]) if array.dtype.kind == "c" else array
+
+
+def _real_views(*arrays):
+    """:func:`_real_view` of each of ``arrays``."""
+    return [_real_view(array) for array in arrays]
+
+
 def _check_lr(lr):
     """PyTorch's check of a learning rate: a number >= 0 (NaN refused) or a 1-element tensor."""
     if isinstance(lr, Tensor) and lr.numel() != 1:
@@ -152,6 +171,13 @@ def _get_value(x):
 def _to_scalar(x):
     """A one-element tensor squeezed to 0-d (a tensor ``lr``), anything else as it is."""
     return x.squeeze() if isinstance(x, Tensor) and x.dim() != 0 else x
+
+
+def _lr_value(lr):
+    """The learning rate for an update's scalar arithmetic: a tensor ``lr`` as a NumPy scalar of its dtype, so that
+    step sizes computed from it round as PyTorch's 0-d tensor arithmetic does (a float32 ``lr`` gives float32 step
+    sizes, even for float64 parameters); a number as a Python float."""
+    return lr._data.reshape(-1)[0] if isinstance(lr, Tensor) else float(lr)
 
 
 def _get_scalar_dtype(is_fused=None):
@@ -574,7 +600,8 @@ class Optimizer:
         """Load state produced by :meth:`state_dict` (of an optimizer over parameters of the same shapes).
 
         Groups are matched by position and must hold as many parameters as the saved ones. Floating-point
-        state is cast to its parameter's dtype (``step`` counters excepted); all tensors are copied.
+        state is cast to its parameter's dtype (``step`` counters excepted); as in PyTorch, a tensor already of
+        that dtype is taken as it is, not copied.
         """
         state_dict = state_dict.copy()  # PyTorch's first step: what has no copy() fails with its AttributeError
         for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
@@ -595,7 +622,7 @@ class Optimizer:
         for key, value in state_dict["state"].items():
             if key in param_of:
                 param = param_of[key]
-                state[param] = _cast_state(param, value)
+                state[param] = _cast_state(param, value, _float32_step(key, state_dict["param_groups"]))
             else:
                 state[key] = value
 
@@ -611,15 +638,25 @@ class Optimizer:
             post_hook(self)
 
 
-def _cast_state(param, value, key=None):
-    """A copy of ``value`` whose tensors are cast to ``param``'s floating dtype (``step`` keeps its own)."""
+def _float32_step(param_id, saved_groups):
+    """Whether the saved group of parameter ``param_id`` is fused or capturable: its ``step`` then loads as float32."""
+    group = next((g for g in saved_groups if param_id in g["params"]), {})
+    return bool(group.get("fused", False) or group.get("capturable", False))
+
+
+def _cast_state(param, value, float32_step, key=None):
+    """``value`` with its tensors cast as PyTorch casts loaded state: floating-point state to ``param``'s dtype when
+    ``param`` is floating-point, ``step`` kept as it is (or made float32 for fused or capturable groups).
+
+    As PyTorch's ``Tensor.to``, a tensor that needs no cast is the loaded tensor itself, not a copy: an optimizer
+    loading another's ``state_dict()`` shares its state tensors, as in PyTorch. Containers are rebuilt.
+    """
     if isinstance(value, Tensor):
-        array = value._data
-        if key != "step" and param.is_floating_point():
-            return Tensor._wrap(array.astype(param._data.dtype, copy=True))
-        return Tensor._wrap(array.copy())
+        if key == "step":
+            return value.to(_dtype.float32) if float32_step else value
+        return value.to(param.dtype) if param.is_floating_point() else value
     if isinstance(value, dict):
-        return {k: _cast_state(param, v, key=k) for k, v in value.items()}
+        return {k: _cast_state(param, v, float32_step, key=k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(_cast_state(param, v) for v in value)
+        return type(value)(_cast_state(param, v, float32_step) for v in value)
     return value

@@ -1,7 +1,9 @@
 """RAdam: Adam with a rectified (variance-corrected) adaptive learning rate."""
 import numpy as np
 
-from .optimizer import COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _unsupported_flags, _zeros_like
+from .optimizer import (
+    Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _real_views, _unsupported_flags, _zeros_like,
+)
 
 
 class RAdam(Optimizer):
@@ -35,7 +37,8 @@ class RAdam(Optimizer):
     State per parameter: ``step``, ``exp_avg`` and ``exp_avg_sq``.
     """
 
-    _group_defaults = COMMON_FLAGS + (("decoupled_weight_decay", False),)
+    _group_defaults = (("foreach", None), ("maximize", False), ("differentiable", False),
+                       ("decoupled_weight_decay", False), ("capturable", False))
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False,
                  *, foreach=None, maximize=False, capturable=False, differentiable=False):
@@ -55,7 +58,7 @@ class RAdam(Optimizer):
         for group in self.param_groups:
             for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, "exp_avg", "exp_avg_sq")):
                 _radam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, step=step,
-                              lr=float(group["lr"]), betas=group["betas"], eps=group["eps"],
+                              lr=_lr_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                               weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
                               maximize=group["maximize"])
         return loss
@@ -63,9 +66,9 @@ class RAdam(Optimizer):
 
 def _radam_update(p, g, exp_avg, exp_avg_sq, *, step, lr, betas, eps, weight_decay, decoupled, maximize):
     """Update ``p`` and the moments in place, with PyTorch's operations in its order and dtype."""
-    scalar = p.dtype.type
     beta1, beta2 = betas
-    p, g, exp_avg, exp_avg_sq = np.atleast_1d(p, g, exp_avg, exp_avg_sq)
+    p, g, exp_avg, exp_avg_sq = _real_views(p, g, exp_avg, exp_avg_sq)
+    scalar = p.dtype.type
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:

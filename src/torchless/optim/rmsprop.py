@@ -1,7 +1,10 @@
 """RMSprop: gradients divided by a running root mean square, with optional momentum and centering."""
 import numpy as np
 
-from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _unsupported_flags, _zeros_like
+from .optimizer import (
+    _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _real_view, _real_views,
+    _unsupported_flags, _zeros_like,
+)
 
 
 class RMSprop(Optimizer):
@@ -37,7 +40,7 @@ class RMSprop(Optimizer):
     """
 
     _capturable_devices = (_CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES)  # PyTorch's CPU errors name XLA in both
-    _group_defaults = COMMON_FLAGS + (("momentum", 0), ("centered", False))
+    _group_defaults = (("momentum", 0), ("centered", False)) + COMMON_FLAGS
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
@@ -69,9 +72,9 @@ class RMSprop(Optimizer):
 
 def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_decay, momentum, maximize):
     """Update ``p`` and the state arrays in place, with PyTorch's operations in its order and dtype."""
-    scalar = p.dtype.type
     # 0-d arrays would turn ufunc results into NumPy scalars; their 1-d views keep everything an array
-    p, g, square_avg = np.atleast_1d(p, g, square_avg)
+    p, g, square_avg = _real_views(p, g, square_avg)
+    scalar = p.dtype.type
     if maximize:
         g = np.negative(g)
     if weight_decay != 0:
@@ -82,14 +85,14 @@ def _rmsprop_update(p, g, square_avg, grad_avg, buf, *, lr, alpha, eps, weight_d
     # NaN root: silently, as in PyTorch.
     with np.errstate(invalid="ignore"):
         if grad_avg is not None:
-            grad_avg = np.atleast_1d(grad_avg)
+            grad_avg = _real_view(grad_avg)
             _lerp_(grad_avg, g, 1 - alpha)
             avg = np.sqrt(square_avg + grad_avg * scalar(-1) * grad_avg)
         else:
             avg = np.sqrt(square_avg)
     avg += scalar(eps)
     if buf is not None:
-        buf = np.atleast_1d(buf)
+        buf = _real_view(buf)
         buf *= scalar(momentum)
         buf += g / avg
         p += buf * scalar(-lr)

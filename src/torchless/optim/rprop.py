@@ -2,7 +2,9 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _check_lr, _unsupported_flags, _zeros_like
+from .optimizer import (
+    _CAPTURABLE_DEVICES, COMMON_FLAGS, Optimizer, _check_lr, _real_views, _unsupported_flags, _zeros_like,
+)
 
 
 class Rprop(Optimizer):
@@ -51,7 +53,10 @@ class Rprop(Optimizer):
             step_size_min, step_size_max = group["step_sizes"]
 
             def fresh_state(p, g):
-                return {**_zeros_like(p, "prev"), "step_size": Tensor._wrap(np.full_like(g, float(group["lr"])))}
+                lr = float(group["lr"])
+                # as PyTorch: a complex parameter's imaginary parts start with the same step size as its real parts
+                step_size = np.full_like(g, complex(lr, lr) if g.dtype.kind == "c" else lr)
+                return {**_zeros_like(p, "prev"), "step_size": Tensor._wrap(step_size)}
             for p, g, state, _ in self._steps(group, fresh_state):
                 _rprop_update(p, g, state["prev"]._data, state["step_size"]._data, etaminus=etaminus,
                               etaplus=etaplus, step_size_min=step_size_min, step_size_max=step_size_max,
@@ -61,8 +66,8 @@ class Rprop(Optimizer):
 
 def _rprop_update(p, g, prev, step_size, *, etaminus, etaplus, step_size_min, step_size_max, maximize):
     """Update ``p``, ``prev`` and ``step_size`` in place, as PyTorch does."""
+    p, g, prev, step_size = _real_views(p, g, prev, step_size)
     scalar = p.dtype.type
-    p, g, prev, step_size = np.atleast_1d(p, g, prev, step_size)
     if maximize:
         g = np.negative(g)
     sign = np.sign(g * prev)

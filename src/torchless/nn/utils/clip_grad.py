@@ -31,6 +31,11 @@ def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=Non
     norm_type = float(norm_type)
     if not tensors:
         return tensor(0.0)
+    tensors[0].device  # (PyTorch's first look at the tensors: what is not one fails with its AttributeError)
+    for index, t in enumerate(tensors):
+        if t is None:
+            raise RuntimeError("Tensors of the first list of nested Tensor lists are supposed to be defined but the "
+                               f"{index}-th Tensor is not.")
     total_norm = stack([t.norm(norm_type) for t in tensors]).norm(norm_type)
     if error_if_nonfinite and not total_norm.isfinite().item():
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it "
@@ -48,7 +53,12 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
         return
     # Multiplied even when the factor is 1, as PyTorch (which avoids a host sync that way): -0.0 and NaN
     # gradients come out as PyTorch's do.
-    clip_coef_clamped = (max_norm / (total_norm + 1e-6)).clamp(max=1.0)
+    clip_coef = max_norm / (total_norm + 1e-6)
+    if not isinstance(clip_coef, Tensor):  # a total_norm given as a number: PyTorch's torch.clamp refuses it
+        from ... import clamp
+
+        clamp(clip_coef, max=1.0)
+    clip_coef_clamped = clip_coef.clamp(max=1.0)
     for g in grads:
         g.mul_(clip_coef_clamped)
 

@@ -1,7 +1,13 @@
-"""``torch.nn.utils.parametrizations``: weight and spectral normalization as parametrizations (see
-:mod:`torchless.nn.utils.parametrize`)."""
+"""``torch.nn.utils.parametrizations``: weight and spectral normalization and orthogonal matrices as
+parametrizations (see :mod:`torchless.nn.utils.parametrize`)."""
+from enum import Enum, auto
+
+import numpy as np
+
 from ... import _creation
+from ..._functions import cat
 from ...autograd import grad_mode
+from ...linalg import solve
 from ..functional import normalize
 from ..modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ..modules.module import Module
@@ -9,7 +15,7 @@ from ..._tensor import Tensor
 from . import parametrize
 from ._weight_norm_math import norm_except_dim, weight_norm as _weight_norm
 
-__all__ = ["weight_norm", "spectral_norm"]
+__all__ = ["orthogonal", "spectral_norm", "weight_norm"]
 
 
 class _WeightNorm(Module):
@@ -160,4 +166,196 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     if dim is None:
         dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)) else 0
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
+    return module
+
+
+# ------------------------------------------------------------------------------------------------ orthogonal
+class _OrthMaps(Enum):
+    matrix_exp = auto()
+    cayley = auto()
+    householder = auto()
+
+
+def _is_orthogonal(Q):
+    """Whether the tall ``Q``'s columns are orthonormal, to 10 n machine epsilons."""
+    n, k = Q.size(-2), Q.size(-1)
+    eye = _creation.eye(k, dtype=Q.dtype)
+    return (Q.mH @ Q).allclose(eye, atol=10.0 * n * float(np.finfo(Q._data.dtype).eps))
+
+
+def _make_orthogonal(A):
+    """The Q of ``A = QR`` (``A`` square, possibly complex, batched) with R's diagonal made real and non-negative:
+    Q's columns times the signs of R's diagonal, as PyTorch computes it from LAPACK's QR."""
+    q, r = np.linalg.qr(A._data)
+    diagonal = np.diagonal(r, axis1=-2, axis2=-1)
+    signs = np.sign(diagonal) if diagonal.dtype.kind != "c" else \
+        np.divide(diagonal, np.abs(diagonal), out=np.zeros_like(diagonal), where=diagonal != 0)
+    return Tensor._wrap(q * signs[..., None, :])
+
+
+def _householder_product(A, tau):
+    """``torch.linalg.householder_product`` from differentiable operations: the first k columns of ``H_1 ... H_k``,
+    ``H_i = I - tau_i v_i v_i^H`` with ``v_i`` one at row i and ``A``'s column i below it. Built as LAPACK's orgqr
+    builds it, so that even the signs of its zeros are LAPACK's: the last column first, column i as
+    ``e_i - tau_i v_i``, then ``H_i`` applied to the columns after it (only to the rows up to ``v_i``'s last nonzero
+    and the columns up to the last one nonzero there, as LAPACK's larf)."""
+    k = A.size(-1)
+    batch = tuple(A.shape[:-2])
+    Q = None
+    for i in reversed(range(k)):
+        minus_tau = -tau[..., i:i + 1].unsqueeze(-1)
+        below = A[..., i + 1:, i:i + 1]
+        if Q is not None:
+            v = cat([_creation.zeros(*batch, i, 1, dtype=A.dtype), _creation.ones(*batch, 1, 1, dtype=A.dtype), below],
+                    dim=-2)
+            updated = Q + v * (minus_tau * (v.mH @ Q))
+            # outside larf's region the update adds only zeros: the values keep Q's zeros, signs included (the
+            # graph, and so the gradient, is the formula's)
+            np.copyto(updated._data, Q._data, where=~_larf_region(v._data, Q._data, minus_tau._data))
+            Q = updated
+        column = cat([_creation.zeros(*batch, i, 1, dtype=A.dtype), 1 + minus_tau, minus_tau * below], dim=-2)
+        Q = column if Q is None else cat([column, Q], dim=-1)
+    return Q
+
+
+def _larf_region(v, C, minus_tau):
+    """Where LAPACK's larf changes ``C`` applying ``I - tau v v^H`` from the left: nothing for ``tau = 0``, else
+    the rows up to ``v``'s last nonzero and, of the columns, those up to the last one nonzero in these rows."""
+    rows = np.arange(v.shape[-2])[:, None]
+    last_row = np.max(np.where(v != 0, rows, -1), axis=-2, keepdims=True)  # (..., 1, 1)
+    in_rows = rows <= last_row
+    columns = np.arange(C.shape[-1])
+    nonzero = np.any((C != 0) & in_rows, axis=-2, keepdims=True)  # (..., 1, c)
+    last_column = np.max(np.where(nonzero, columns, -1), axis=-1, keepdims=True)
+    return in_rows & (columns <= last_column) & (minus_tau != 0)
+
+
+def _reflectors(Q):
+    """LAPACK's geqrf of the tall ``Q`` (real): its Householder reflectors below the diagonal and R on and above it,
+    with the reflectors' scales ``tau``."""
+    h, tau = np.linalg.qr(Q._data, mode="raw")  # (h is geqrf's output transposed)
+    return Tensor._wrap(np.ascontiguousarray(np.swapaxes(h, -1, -2))), Tensor._wrap(tau)
+
+
+class _Orthogonal(Module):
+    def __init__(self, weight, orthogonal_map, *, use_trivialization=True):
+        super().__init__()
+        # the reflectors of a complex matrix do not determine their scales: no complex Householder map
+        if weight.is_complex() and orthogonal_map == _OrthMaps.householder:
+            raise ValueError("The householder parametrization does not support complex tensors.")
+        self.shape = weight.shape
+        self.orthogonal_map = orthogonal_map
+        if use_trivialization:
+            self.register_buffer("base", None)
+
+    def forward(self, X):
+        n, k = X.size(-2), X.size(-1)
+        transposed = n < k
+        if transposed:
+            X = X.mT
+            n, k = k, n
+        # X is now tall: n >= k
+        if self.orthogonal_map in (_OrthMaps.matrix_exp, _OrthMaps.cayley):
+            X = X.tril()  # n k - k (k - 1) / 2 parameters
+            if n != k:  # embedded in a square matrix
+                X = cat([X, X.new_zeros(n, n - k).expand(*X.shape[:-2], -1, -1)], dim=-1)
+            A = X - X.mH  # skew-symmetric (skew-Hermitian)
+            if self.orthogonal_map == _OrthMaps.matrix_exp:
+                Q = A.matrix_exp()
+            else:  # the Cayley retraction (I + A/2)(I - A/2)^-1
+                eye = _creation.eye(n, dtype=A.dtype)
+                Q = solve(eye.add(A, alpha=-0.5), eye.add(A, alpha=0.5))
+            if n != k:
+                Q = Q[..., :k]
+        else:  # real: no complex Householder map
+            A = X.tril(diagonal=-1)
+            tau = 2.0 / (1.0 + (A * A).sum(dim=-2))
+            Q = _householder_product(A, tau)
+            # X's diagonal holds 1s and -1s, neither differentiated through nor updated
+            Q = Q * X.diagonal(dim1=-2, dim2=-1).int().unsqueeze(-2)
+        if hasattr(self, "base"):
+            Q = self.base @ Q
+        return Q.mT if transposed else Q
+
+    @grad_mode.no_grad()
+    def right_inverse(self, Q):
+        if Q.shape != self.shape:
+            raise ValueError(f"Expected a matrix or batch of matrices of shape {self.shape}. "
+                             f"Got a tensor of shape {Q.shape}.")
+        Q_init = Q
+        n, k = Q.size(-2), Q.size(-1)
+        transpose = n < k
+        if transpose:
+            Q = Q.mT
+            n, k = k, n
+        if not hasattr(self, "base"):
+            # without trivialization only the Householder map has an inverse: the QR's reflectors of Q
+            if self.orthogonal_map in (_OrthMaps.cayley, _OrthMaps.matrix_exp):
+                raise NotImplementedError("It is not possible to assign to the matrix exponential or the Cayley "
+                                          "parametrizations when use_trivialization=False.")
+            A, tau = _reflectors(Q)
+            # R's diagonal made positive (Q = (-Q)(-I) is a QR too); a reflection LAPACK skipped (tau = 0) flips it
+            diagonal = A.diagonal(dim1=-2, dim2=-1)
+            diagonal.sign_()
+            diagonal[tau == 0.0] *= -1
+            return A.mT if transpose else A
+        if n == k:
+            Q = Q.clone() if _is_orthogonal(Q) else _make_orthogonal(Q)
+        else:  # completed into an n x n orthogonal matrix with random columns
+            N = _creation.randn(*(tuple(Q.shape[:-2]) + (n, n - k)), dtype=Q.dtype)
+            Q = _make_orthogonal(cat([Q, N], dim=-1))
+        self.base = Q
+        # -I, which the Householder map takes to I (the diagonal is its signs)
+        neg_Id = _creation.zeros_like(Q_init)
+        neg_Id.diagonal(dim1=-2, dim2=-1).fill_(-1.0)
+        return neg_Id
+
+
+def orthogonal(module, name="weight", orthogonal_map=None, *, use_trivialization=True):
+    r"""Reparametrize the matrix (or batch of matrices) ``module.<name>`` of shape ``(..., m, n)`` as an orthogonal
+    (unitary, if complex) one: orthonormal columns when ``m >= n``, orthonormal rows otherwise.
+
+    The orthogonal matrix is computed from an unconstrained tensor of the same shape by one of three maps:
+
+    - ``"matrix_exp"``: :math:`Q = \exp(A)`, the matrix exponential of a skew-symmetric :math:`A` built from the
+      tensor's lower triangle;
+    - ``"cayley"``: the Cayley map :math:`Q = (I + A/2)(I - A/2)^{-1}` of the same :math:`A`;
+    - ``"householder"``: a product of Householder reflectors (real matrices only).
+
+    The default is ``"matrix_exp"`` for square or complex matrices, ``"householder"`` otherwise.
+
+    With ``use_trivialization=True`` (the default), the map is applied relative to a base orthogonal matrix, kept
+    as the buffer ``module.parametrizations.<name>[0].base`` (dynamic trivialization), which usually helps
+    optimization. At registration, the weight keeps its value if it is already orthogonal and is otherwise replaced
+    by the Q factor of its QR decomposition (a wide or tall matrix is first completed with random columns).
+
+    Args:
+        module (nn.Module): the module holding the tensor.
+        name (str): the name of the parameter or buffer (default: ``"weight"``).
+        orthogonal_map (str, optional): ``"matrix_exp"``, ``"cayley"`` or ``"householder"``.
+        use_trivialization (bool): keep a base matrix the map is relative to (default: True).
+
+    Returns:
+        The module, with the parametrization registered
+        (:func:`torchless.nn.utils.parametrize.register_parametrization`).
+
+    Example:
+        >>> layer = orthogonal(nn.Linear(20, 40))
+        >>> Q = layer.weight
+        >>> torchless.dist(Q.T @ Q, torchless.eye(20)) < 1e-5
+        tensor(True)
+    """
+    weight = getattr(module, name, None)
+    if not isinstance(weight, Tensor):
+        raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
+    if weight.ndim < 2:  # (not the sphere's maps for vectors: more surprising than useful, says PyTorch)
+        raise ValueError(f"Expected a matrix or batch of matrices. Got a tensor of {weight.ndim} dimensions.")
+    if orthogonal_map is None:
+        orthogonal_map = "matrix_exp" if weight.size(-2) == weight.size(-1) or weight.is_complex() else "householder"
+    orth_enum = getattr(_OrthMaps, orthogonal_map, None)
+    if orth_enum is None:
+        raise ValueError('orthogonal_map has to be one of "matrix_exp", "cayley", "householder". '
+                         f"Got: {orthogonal_map}")
+    orth = _Orthogonal(weight, orth_enum, use_trivialization=use_trivialization)
+    parametrize.register_parametrization(module, name, orth, unsafe=True)
     return module

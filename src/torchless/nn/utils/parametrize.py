@@ -16,7 +16,7 @@ from ..modules.module import Module
 from ..parameter import Parameter
 
 __all__ = ["cached", "ParametrizationList", "register_parametrization", "is_parametrized",
-           "remove_parametrizations", "type_before_parametrizations"]
+           "remove_parametrizations", "type_before_parametrizations", "transfer_parametrizations_and_params"]
 
 _cache_enabled = 0
 _cache = {}  # (id(module), tensor name) -> parametrized tensor, while cached() is active
@@ -429,3 +429,38 @@ def type_before_parametrizations(module):
     if is_parametrized(module):
         return module.__class__.__bases__[0]
     return type(module)
+
+
+def transfer_parametrizations_and_params(from_module, to_module, tensor_name=None):
+    r"""Register on ``to_module`` the parametrizations of ``from_module`` (all of them, or those of ``tensor_name``),
+    with the tensors they parametrize.
+
+    A tensor ``to_module`` lacks is first created there as a Parameter of ``from_module``'s parametrized value; the
+    same parametrization modules are then registered on ``to_module``, whose ``original`` (or ``original0``,
+    ``original1``, ...) become those of ``from_module``: both modules then share them.
+
+    Args:
+        from_module (nn.Module): the module whose parametrizations are transferred.
+        to_module (nn.Module): the module receiving them.
+        tensor_name (str, optional): the one parametrized tensor to transfer (default: all of them).
+
+    Returns:
+        ``to_module``.
+    """
+    if is_parametrized(from_module):
+        names = from_module.parametrizations if tensor_name is None else [tensor_name]
+        for name in names:
+            if not hasattr(to_module, name):
+                setattr(to_module, name, Parameter(getattr(from_module, name)))
+            source = from_module.parametrizations[name]
+            for parametrization in source:
+                register_parametrization(to_module, name, parametrization)
+            target = to_module.parametrizations[name]
+            if hasattr(source, "original"):
+                target.original = source.original
+            else:
+                index = 0
+                while hasattr(source, f"original{index}"):
+                    setattr(target, f"original{index}", getattr(source, f"original{index}"))
+                    index += 1
+    return to_module

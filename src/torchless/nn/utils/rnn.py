@@ -24,6 +24,7 @@ from ..._ops._util import broadcast_error
 from ..._ops.row_pieces import split_rows
 from ..._tensor import _LEAF_INPLACE, Tensor
 from ...autograd import grad_mode
+from .._functional._args import _tp_name
 
 __all__ = ["PackedSequence", "invert_permutation", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
            "unpad_sequence", "pack_sequence", "unpack_sequence"]
@@ -59,6 +60,8 @@ class PackedSequence(_PackedSequenceFields):
             if not (isinstance(data, (list, tuple)) and len(data) == 2):
                 raise AssertionError("Expected data to be a list or tuple of length 2")
             data, batch_sizes = data
+        else:
+            batch_sizes.device  # (PyTorch checks it is on the CPU: what is not a tensor fails with its AttributeError)
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
     def to(self, *args, **kwargs):
@@ -232,7 +235,7 @@ def _int_argument(value, function, name, position):
     """``value`` as an int, or PyTorch's TypeError of an argument that must be one."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
         raise TypeError(f"{function}(): argument '{name}' (position {position}) must be int, not "
-                        f"{type(value).__name__}")
+                        f"{_tp_name(value)}")
     return operator.index(value)
 
 
@@ -316,14 +319,14 @@ def _check_pad_sequence_arguments(sequences, batch_first, padding_value, padding
     """PyTorch's TypeErrors for arguments of the wrong type, in the order of its argument parser."""
     for index, sequence in enumerate(sequences):
         if not isinstance(sequence, Tensor):
-            raise TypeError(f"expected Tensor as element {index} in argument 0, but got {type(sequence).__name__}")
+            raise TypeError(f"expected Tensor as element {index} in argument 0, but got {_tp_name(sequence)}")
     arguments = [("batch_first", 2, "bool", batch_first, isinstance(batch_first, bool)),
                  ("padding_value", 3, "float", padding_value, isinstance(padding_value, (numbers.Real, Tensor))),
                  ("padding_side", 4, "str", padding_side, isinstance(padding_side, str))]
     for name, position, kind, value, accepted in arguments:
         if not accepted:
             raise TypeError(f"pad_sequence(): argument '{name}' (position {position}) must be {kind}, not "
-                            f"{type(value).__name__}")
+                            f"{_tp_name(value)}")
 
 
 def _fitted(sequence, shape, dtype):

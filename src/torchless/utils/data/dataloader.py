@@ -226,6 +226,9 @@ class _BaseDataLoaderIter:
     """One epoch over a DataLoader: the sampler is iterated afresh (and reshuffled) for each one."""
 
     def __init__(self, loader):
+        if loader.pin_memory and loader.pin_memory_device:
+            warnings.warn("pin_memory_device is deprecated, the current accelerator will be used as the device,"
+                          f"ignore pin_memory_device='{loader.pin_memory_device}'.", stacklevel=4)
         if loader.pin_memory:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
                           "memory won't be used.", stacklevel=4)
