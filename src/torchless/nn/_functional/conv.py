@@ -80,6 +80,25 @@ def _in_output_format(y, x, w, *args):
     return np.ascontiguousarray(y) if format_ is None else _memory_format.in_format(y, format_)
 
 
+def _layout(x, w, *args):
+    """_output_format of a convolution's own input and weight arrays. PyTorch runs a 1-D convolution by its 2-D
+    kernel on the ``unsqueeze(2)`` of its weight and of its input made contiguous (a no-op on a contiguous input,
+    whose size-1 dims keep their strides): channels-last then for a weight whose channels are its innermost dim
+    (a transposed one), or such a single-channel input; the 4-D output and gradients are laid out so before the
+    height is dropped."""
+    if x.ndim == 3:
+        seen = (w,) if not x.flags.c_contiguous else (x, w)
+        return _memory_format.output_format(*(_memory_format.unsqueezed_view(a, 2) for a in seen))
+    return _output_format(x, w, *args)
+
+
+def _in_layout(array4d, layout, ndim):
+    """A gradient or output of the kernels (4-D for a 1-D convolution) in ``layout`` (see _layout), at rank ndim."""
+    if array4d is None:
+        return None
+    return _like(array4d if layout is None else _memory_format.in_format(array4d, layout), ndim)
+
+
 class Convolution(Node):
     """y = x ⋆ w + b (cross-correlation, as PyTorch) for NCL, NCHW or NCDHW arrays; padding is one
     (before, after) pair per spatial dimension (top and bottom, then left and right, depth first in 3-D)."""
@@ -107,10 +126,10 @@ class Convolution(Node):
         self.kernels = _KERNELS[self.x.ndim]
         self.args = stride, padding, dilation, groups
         y = self.kernels.forward(self.x, self.w, *self.args, bias=b).astype(x.dtype, copy=False)
-        if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
-                               and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
+        if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
+                and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
             # PyTorch's: channels-last output and gradients when the input or weight is
-            self.layout = _output_format(x, w, groups)
+            self.layout = _layout(x, w, groups)
             if self.layout is not None:
                 y = _memory_format.in_format(y, self.layout)
         return _like(y, self.ndim)
@@ -121,11 +140,7 @@ class Convolution(Node):
         if self.needs_input_grad[0] or self.needs_input_grad[1]:
             gx, gw = self.kernels.backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
                                            weight_grad=self.needs_input_grad[1])
-            gx = None if gx is None else _like(gx, self.ndim)
-            gw = None if gw is None else _like(gw, self.ndim)
-            if self.layout is not None:
-                gx = None if gx is None else _memory_format.in_format(gx, self.layout)
-                gw = None if gw is None else _memory_format.in_format(gw, self.layout)
+            gx, gw = _in_layout(gx, self.layout, self.ndim), _in_layout(gw, self.layout, self.ndim)
         if self.needs_input_grad[2]:
             # Over the batch first, then each channel's contiguous plane: twice as fast as one
             # reduction over (0, 2, 3) (64x10x14x14: 26 vs 60 us).
@@ -184,6 +199,7 @@ class TransposedConvolution(Node):
     backward_inputs = (0, 1)
 
     saved = ("x", "w")
+    layout = None  # as Convolution's
     torch_saved = {
         **Convolution.torch_saved,
         "bias_sym_sizes_opt": lambda node: (node.w.shape[1] * node.groups if node.bias_dtype is not None else 0,),
@@ -222,11 +238,11 @@ class TransposedConvolution(Node):
         y = y.astype(x.dtype, copy=False)
         if b is not None:
             y += _per_channel(b.astype(y.dtype, copy=False), y.ndim)
-        if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
-                               and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
-            # PyTorch's: channels-last when the input or weight is
-            y = _in_output_format(y, x, w, groups, True, stride, output_padding)
-        return _like(y, self.ndim)
+        if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
+                and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
+            # PyTorch's: channels-last output and gradients when the input or weight is
+            self.layout = _layout(x, w, groups, True, stride, output_padding)
+        return _in_layout(np.ascontiguousarray(y) if self.layout is None else y, self.layout, self.ndim)
 
     def _region(self):
         """(slices of the uncropped output, slices of the output) that hold the same cells."""
@@ -244,10 +260,11 @@ class TransposedConvolution(Node):
         args = self.stride, padding, self.dilation, self.groups
         gx = gw = gb = None
         if self.needs_input_grad[0]:
-            gx = _like(self.kernels.forward(gy, self.w, *args), self.ndim)
+            gx = _in_layout(self.kernels.forward(gy, self.w, *args), self.layout, self.ndim)
         if self.needs_input_grad[1]:
             # The input plays the forward convolution's output gradient, the output gradient its input.
-            gw = _like(self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args), self.ndim)
+            gw = _in_layout(self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args), self.layout,
+                            self.ndim)
         if self.needs_input_grad[2]:
             gb = grad.sum(axis=tuple(i for i in range(grad.ndim) if i != 1)).astype(self.bias_dtype, copy=False)
         return gx, gw, gb
