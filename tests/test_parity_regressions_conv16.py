@@ -1,0 +1,117 @@
+"""Differences from PyTorch found by a differential fuzz of the convolution, pooling, padding and resampling
+family, each compared with torch.
+
+* memory layouts: a transposed convolution's input and weight gradients are channels-last when its output is
+  (a channels-last input or weight), as a convolution's; a 1-D convolution is PyTorch's 2-D one on the
+  ``unsqueeze(2)`` of its weight and of its input made contiguous, so a transposed weight (or a single-channel
+  input with odd strides) makes its output and gradients channels-last in that view;
+* F.pad's gradients: reflection and replication ones are laid out as the input suggests (C-contiguous, or
+  channels-last), circular ones C-contiguous, and a constant one is PyTorch's constant_pad_nd of the gradient
+  with the widths negated (a clone of the narrowed gradient, or a new tensor in the format the gradient suggests).
+"""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _layout(lib, array, layout):
+    """A float64 tensor of ``array`` laid out as ``layout``: "c" (C order), "t" (last two dims transposed in
+    memory) or "cl" (channels-last)."""
+    if layout == "t":
+        return lib.tensor(np.array(np.swapaxes(array, -1, -2), order="C")).transpose(-1, -2)
+    if layout == "cl":
+        return lib.tensor(array).contiguous(memory_format=lib.channels_last)
+    return lib.tensor(array)
+
+
+def _strides(tensor):
+    """The strides of the dims of size above 1, those a layout decides (autograd.grad's copies of the gradients
+    give the others their own)."""
+    return [stride for stride, size in zip(tensor.stride(), tensor.shape) if size > 1]
+
+
+def _outputs_and_gradients(lib, fn, arrays, layouts, grad_layout="c"):
+    inputs = [_layout(lib, a, lay).requires_grad_(True) for a, lay in zip(arrays, layouts)]
+    y = fn(lib, *inputs)
+    g = _layout(lib, np.linspace(-1, 1, y.numel()).reshape(tuple(y.shape)), grad_layout)
+    return (y,) + lib.autograd.grad(y, inputs, g)
+
+
+def _assert_same_layouts_and_values(fn, arrays, layouts, grad_layout="c"):
+    expected = _outputs_and_gradients(torch, fn, arrays, layouts, grad_layout)
+    actual = _outputs_and_gradients(torchless, fn, arrays, layouts, grad_layout)
+    for theirs, ours in zip(expected, actual, strict=True):
+        assert tuple(ours.shape) == tuple(theirs.shape)
+        assert _strides(ours) == _strides(theirs)
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+RNG = np.random.default_rng(16)
+
+
+# ---------------------------------------------------------------------------- convolution layouts
+@pytest.mark.parametrize("layouts", [("cl", "c"), ("c", "cl"), ("cl", "cl")])
+@pytest.mark.parametrize("groups", [1, 2])
+def test_transposed_convolution_gradients_are_channels_last_with_its_output(layouts, groups):
+    x, w = RNG.standard_normal((2, 4, 5, 6)), RNG.standard_normal((4, 3, 3, 2))
+    _assert_same_layouts_and_values(
+        lambda lib, x, w: lib.nn.functional.conv_transpose2d(x, w, stride=2, padding=1, groups=groups),
+        [x, w], layouts)
+
+
+@pytest.mark.parametrize("fn", ["conv1d", "conv_transpose1d"])
+@pytest.mark.parametrize("x_shape, layouts", [
+    ((2, 4, 7), ("c", "t")),  # a transposed weight: channels-last for the 2-D kernel
+    ((2, 4, 7), ("t", "c")),  # a transposed input: made contiguous first, so C order
+    ((2, 4, 7), ("t", "t")),
+    ((1, 1, 7), ("t", "c")),  # a single-channel input is contiguous already: its odd strides kept
+])
+def test_1d_convolution_layouts_are_those_of_its_unsqueezed_weight(fn, x_shape, layouts):
+    channels = x_shape[1]
+    w_shape = (channels, 2, 3) if fn == "conv_transpose1d" else (2, channels, 3)
+    _assert_same_layouts_and_values(lambda lib, x, w: getattr(lib.nn.functional, fn)(x, w, stride=2, padding=1),
+                                    [RNG.standard_normal(x_shape), RNG.standard_normal(w_shape)], layouts)
+
+
+def test_1d_convolution_without_grad_keeps_the_layout():
+    x, w = RNG.standard_normal((3, 6, 4)), RNG.standard_normal((6, 2, 2))
+    for lib in (torch, torchless):
+        y = lib.nn.functional.conv1d(lib.tensor(x), _layout(lib, w, "t"), groups=3)
+        assert y.stride() == (18, 1, 6)
+
+
+def test_1d_convolution_numerics_with_a_transposed_weight_without_torch():
+    """The output of a transposed weight is laid out channels-last: its values are still the correlation."""
+    x, w = RNG.standard_normal((2, 3, 6)), RNG.standard_normal((4, 3, 2))
+    y = torchless.nn.functional.conv1d(torchless.tensor(x), _layout(torchless, w, "t")).numpy()
+    expected = np.stack([np.einsum("nck,ock->no", x[:, :, i:i + 2], w) for i in range(5)], axis=-1)
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------- padding gradients' layouts
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular", "constant"])
+@pytest.mark.parametrize("shape, pad, layout", [
+    ((3, 2, 6), (1, 2), "c"), ((2, 6), (2, 1), "t"), ((3, 5, 4), (1, 1, 2, 0), "t"),
+    ((2, 3, 5, 4), (1, 1, 1, 2), "cl"), ((2, 3, 5, 4), (1, 1, 1, 2), "t"), ((2, 3, 4, 5), (1, 1, 1, 1, 1, 1), "cl"),
+])
+def test_pad_gradient_layout(mode, shape, pad, layout):
+    _assert_same_layouts_and_values(lambda lib, x: lib.nn.functional.pad(x, pad, mode=mode),
+                                    [RNG.standard_normal(shape)], [layout])
+
+
+@pytest.mark.parametrize("pad", [(1, 1, 1, 1), (1, -1, 1, 1), (-1, -1, 0, -1)])
+@pytest.mark.parametrize("grad_layout", ["c", "t", "cl"])
+def test_constant_pad_gradient_is_the_negated_padding_of_the_gradient(pad, grad_layout):
+    _assert_same_layouts_and_values(lambda lib, x: lib.nn.functional.pad(x, pad), [RNG.standard_normal((2, 3, 4, 5))],
+                                    ["cl"], grad_layout)
+
+
+def test_pad_gradient_values_without_torch():
+    """A replication pad's gradient sums each output cell's gradient into the edge it copies."""
+    x = torchless.zeros(1, 4, dtype=torchless.float64, requires_grad=True)
+    y = torchless.nn.functional.pad(x, (2, 1), mode="replicate")
+    (g,) = torchless.autograd.grad(y, x, torchless.arange(7, dtype=torchless.float64).reshape(1, 7))
+    assert g.tolist() == [[0.0 + 1 + 2, 3.0, 4.0, 5.0 + 6]] and g.is_contiguous()
