@@ -23,7 +23,8 @@ def _layout(lib, array, layout):
     if layout == "t":
         return lib.tensor(np.array(np.swapaxes(array, -1, -2), order="C")).transpose(-1, -2)
     if layout == "cl":
-        return lib.tensor(array).contiguous(memory_format=lib.channels_last)
+        return lib.tensor(array).contiguous(memory_format=lib.channels_last if array.ndim == 4 else
+                                            lib.channels_last_3d)
     return lib.tensor(array)
 
 
@@ -115,3 +116,39 @@ def test_pad_gradient_values_without_torch():
     y = torchless.nn.functional.pad(x, (2, 1), mode="replicate")
     (g,) = torchless.autograd.grad(y, x, torchless.arange(7, dtype=torchless.float64).reshape(1, 7))
     assert g.tolist() == [[0.0 + 1 + 2, 3.0, 4.0, 5.0 + 6]] and g.is_contiguous()
+
+
+# ---------------------------------------------------------------------------- pooling gradients' layouts
+POOLINGS = {
+    "max_pool2d": ((2, 3, 6, 5), lambda F, x: F.max_pool2d(x, 2)),
+    "max_pool2d_ceil": ((2, 3, 5, 5), lambda F, x: F.max_pool2d(x, 1, ceil_mode=True)),
+    "avg_pool2d": ((2, 3, 6, 5), lambda F, x: F.avg_pool2d(x, (3, 1), divisor_override=2)),
+    "lp_pool2d": ((2, 3, 6, 5), lambda F, x: F.lp_pool2d(x, 2, 2)),
+    "max_pool1d": ((2, 3, 6), lambda F, x: F.max_pool1d(x, 2)),
+    "avg_pool1d": ((2, 3, 6), lambda F, x: F.avg_pool1d(x, 2)),
+    "adaptive_avg_pool2d": ((2, 3, 6, 5), lambda F, x: F.adaptive_avg_pool2d(x, (2, 3))),
+    "adaptive_avg_pool1d": ((2, 3, 6), lambda F, x: F.adaptive_avg_pool1d(x, 4)),
+    "adaptive_max_pool2d": ((2, 3, 6, 5), lambda F, x: F.adaptive_max_pool2d(x, (2, 3))),
+    "adaptive_max_pool1d": ((2, 3, 6), lambda F, x: F.adaptive_max_pool1d(x, 4)),
+    "max_pool3d": ((2, 3, 4, 6, 5), lambda F, x: F.max_pool3d(x, 2)),
+    "area": ((2, 3, 4, 5), lambda F, x: F.interpolate(x, size=(3, 2), mode="area")),
+}
+
+
+@pytest.mark.parametrize("name", POOLINGS)
+def test_pooling_gradient_is_laid_out_as_the_input_suggests(name):
+    """PyTorch's pooling backward kernels write the input's gradient channels-last for such an input (a 1-D
+    pooling's, seen unsqueezed by the 2-D kernel: a transposed (N, C, L) input)."""
+    shape, fn = POOLINGS[name]
+    x = RNG.standard_normal(shape)
+    _assert_same_layouts_and_values(lambda lib, x: fn(lib.nn.functional, x), [x], ["t" if len(shape) == 3 else "cl"])
+    _assert_same_layouts_and_values(lambda lib, x: fn(lib.nn.functional, x), [x], ["c"])
+
+
+def test_pooling_gradient_values_in_channels_last_without_torch():
+    """The gradient laid out channels-last holds the same values: each window's gradient at its maximum."""
+    x0 = np.arange(16.0).reshape(1, 1, 4, 4)
+    x = torchless.tensor(x0).contiguous(memory_format=torchless.channels_last).requires_grad_(True)
+    (g,) = torchless.autograd.grad(torchless.nn.functional.max_pool2d(x, 2), x, torchless.ones(1, 1, 2, 2,
+                                                                                               dtype=torchless.float64))
+    assert g.numpy()[0, 0].tolist() == [[0, 0, 0, 0], [0, 1, 0, 1], [0, 0, 0, 0], [0, 1, 0, 1]]

@@ -79,6 +79,13 @@ class _PooledAs2d(Node):
     name and saved-value specs)."""
 
     pooled_2d = None
+    grad_format = None  # the channels-last format of the input's gradient, if any (see _keep_channels_last)
+
+    def _in_grad_format(self, gx):
+        """The input's gradient ``gx`` laid out in grad_format (a 1-D pooling's: as its unsqueeze(-2))."""
+        if self.spatial == 1:
+            return _memory_format.in_format(gx[..., None, :], self.grad_format)[..., 0, :]
+        return _memory_format.in_format(gx, self.grad_format)
 
     def pytorch_inputs(self):
         if self.spatial != 1:
@@ -99,6 +106,16 @@ def _gradient_reading_input(node, gx, grad):
         return with_zero_derivative_of(gx, the_input, node.name().removesuffix("0") + "Backward0", grad)
     name = node.pooled_2d()[0].removesuffix("0") + "Backward0"
     return with_zero_derivative_of(gx.unsqueeze(-2), the_input.unsqueeze(-2), name, grad.unsqueeze(-2)).squeeze(-2)
+
+
+def _keep_channels_last(out, x, unsqueezed=False):
+    """_memory_format.keep_channels_last of a pooling's output(s) on the input array ``x``; PyTorch's backward
+    kernels write the input's gradient in the format the input suggests too, so the pooling's node is told it."""
+    out = _memory_format.keep_channels_last(out, x, unsqueezed=unsqueezed)
+    node = (out[0] if isinstance(out, tuple) else out).grad_fn
+    if isinstance(node, _PooledAs2d):
+        node.grad_format = _memory_format.output_format(_memory_format.unsqueezed_view(x) if unsqueezed else x)
+    return out
 
 
 def _unsqueezed_specs(specs, **replaced):
@@ -152,7 +169,8 @@ class MaxPool(_PooledAs2d):
         if relu is not None and gradient_unwatched(relu):
             gx = kernels.max_pool2d_backward_winners(_as_planes(unary.pass_where(self.nonzero, grad), self.spatial),
                                                      self.winners)
-            return (relu.masked_by_consumer(gx.reshape(self.input_shape)),)
+            gx = relu.masked_by_consumer(gx.reshape(self.input_shape))
+            return (gx if self.grad_format is None else self._in_grad_format(gx),)
         if self.winners is None:
             _check_grad_output(grad, self.spatial, f"adaptive_max_pool{max(self.spatial, 2)}d_backward")
             gx = kernels.max_pool2d_backward(grad.reshape(_flat_planes(grad.shape, self.spatial)),
@@ -164,7 +182,8 @@ class MaxPool(_PooledAs2d):
         else:
             gx = kernels.max_pool2d_backward_winners(_as_planes(grad, self.spatial), self.winners)
             gx = self._add_tapless_windows(gx, grad)
-        return (gx.reshape(self.input_shape),)
+        gx = gx.reshape(self.input_shape)
+        return (gx if self.grad_format is None else self._in_grad_format(gx),)
 
     def flat_indices(self):
         """PyTorch's int64 indices of the maxima, shaped as the output: flat positions in their planes."""
@@ -265,7 +284,8 @@ class AvgPool(_PooledAs2d):
     def backward(self, grad):
         _, pool_backward = _AVG_POOL_KERNELS[max(self.spatial, 2)]
         gx = pool_backward(_as_planes(grad, self.spatial), _plane_shape(self.input_shape, self.spatial), *self.args)
-        return (gx.reshape(self.input_shape),)
+        gx = gx.reshape(self.input_shape)
+        return (gx if self.grad_format is None else self._in_grad_format(gx),)
 
     def backward_graph(self, grad):
         # Each window's share spread over its cells: a transposed convolution of the shares by a kernel of ones.
@@ -312,10 +332,11 @@ class AdaptiveAvgPool(_PooledAs2d):
     def backward(self, grad):
         _check_grad_output(grad, self.spatial, f"adaptive_avg_pool{max(self.spatial, 2)}d_backward")
         if grad.size == 0:
-            return (np.zeros(self.input_shape, grad.dtype),)
-        gx = kernels.adaptive_avg_pool_backward(_as_planes(grad, self.spatial),
-                                                _plane_shape(self.input_shape, self.spatial))
-        return (gx.reshape(self.input_shape),)
+            gx = np.zeros(self.input_shape, grad.dtype)
+        else:
+            gx = kernels.adaptive_avg_pool_backward(_as_planes(grad, self.spatial),
+                                                    _plane_shape(self.input_shape, self.spatial)).reshape(self.input_shape)
+        return (gx if self.grad_format is None else self._in_grad_format(gx),)
 
     def backward_graph(self, grad):
         if self.spatial == 1:  # PyTorch pools 1-D as 2-D, its gradient then squeezed back
@@ -573,7 +594,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         return Tensor._wrap(_memory_format.in_format_of(out, x))
     out = _max_pool(input, 2, *params, ceil_mode, return_indices, "MaxPool2DWithIndicesBackward0", shown)
     x = input._data
-    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
+    return _keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
 def _as_parsed(value, size=2):
@@ -720,7 +741,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                     "SqueezeBackward1")
     x = input._data
     # PyTorch's index-free kernel gives a contiguous output, its 2-D one a channels-last one for such an input
-    return _memory_format.keep_channels_last(out, x, unsqueezed=return_indices or records(input)) \
+    return _keep_channels_last(out, x, unsqueezed=return_indices or records(input)) \
         if _memory_format.may_suggest_channels_last(x) else out
 
 
@@ -742,7 +763,7 @@ def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_
     out = AvgPool.apply(input, spatial=spatial, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
                         count_include_pad=count_include_pad, divisor_override=divisor_override, shown=shown)
     x = input._data
-    return _memory_format.keep_channels_last(out, x, unsqueezed=spatial == 1) \
+    return _keep_channels_last(out, x, unsqueezed=spatial == 1) \
         if _memory_format.may_suggest_channels_last(x) else out
 
 
@@ -881,7 +902,7 @@ def adaptive_avg_pool2d(input, output_size):
     _check_float_unless_empty(input, output_hw, 2)
     out = AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
     x = input._data
-    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
+    return _keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
 class _AsStridedToFormat(Node):
@@ -929,7 +950,7 @@ def adaptive_avg_pool1d(input, output_size):
     _check_float_unless_empty(input, (length,), 1)
     out = AdaptiveAvgPool.apply(input, spatial=1, output_size=(1, length))
     x = input._data
-    return _memory_format.keep_channels_last(out, x, unsqueezed=True) \
+    return _keep_channels_last(out, x, unsqueezed=True) \
         if _memory_format.may_suggest_channels_last(x) else out
 
 
@@ -961,7 +982,7 @@ def _adaptive_max(input, output_hw, spatial, return_indices, name):
     out = (out, Tensor._wrap(indices)) if return_indices else out
     if spatial == 3:  # PyTorch's 3-D kernel has no channels-last variant
         return _memory_format.in_c_order(out)
-    return _memory_format.keep_channels_last(out, x, unsqueezed=spatial == 1) \
+    return _keep_channels_last(out, x, unsqueezed=spatial == 1) \
         if _memory_format.may_suggest_channels_last(x) else out
 
 
