@@ -152,3 +152,17 @@ def test_pooling_gradient_values_in_channels_last_without_torch():
     (g,) = torchless.autograd.grad(torchless.nn.functional.max_pool2d(x, 2), x, torchless.ones(1, 1, 2, 2,
                                                                                                dtype=torchless.float64))
     assert g.numpy()[0, 0].tolist() == [[0, 0, 0, 0], [0, 1, 0, 1], [0, 0, 0, 0], [0, 1, 0, 1]]
+
+
+@pytest.mark.parametrize("shape, pool, unpool", [((1, 3, 4, 3, 4), "max_pool3d", "max_unpool3d"),
+                                                 ((1, 3, 4, 6), "max_pool2d", "max_unpool2d")])
+def test_max_unpool_gradient_is_c_contiguous_for_channels_last_indices_of_a_batch_of_one(shape, pool, unpool):
+    """PyTorch's max_unpool backward is a gather, allocated C-contiguous whatever the indices' layout."""
+    x0 = RNG.standard_normal(shape)
+    for lib in (torch, torchless):
+        x = _layout(lib, x0, "cl")
+        y, indices = getattr(lib.nn.functional, pool)(x, 2, 1, return_indices=True)
+        y = y.detach().requires_grad_(True)
+        out = getattr(lib.nn.functional, unpool)(y, indices, 2, 1)
+        (g,) = lib.autograd.grad(out, y, lib.ones(tuple(out.shape), dtype=out.dtype))
+        assert g.is_contiguous() and bool((g == 1).all())

@@ -1065,7 +1065,9 @@ class MaxUnpool(Node):
                                f"{grad.ndim - self.spatial} with size 0")
         planes = grad.reshape(-1, math.prod(grad.shape[-self.spatial:]))
         gx = np.take_along_axis(planes, self.indices.reshape(planes.shape[0], -1), 1)
-        return (gx.reshape(self.input_shape),)
+        # PyTorch's gather allocates it C-contiguous; NumPy's follows the indices' order where their reshape is a
+        # view (channels-last indices of a batch of one)
+        return (_memory_format.c_ordered(gx.reshape(self.input_shape)),)
 
     def backward_graph(self, grad):  # the same gather, recorded (its own gradient scatters back)
         from ..._ops.indexing import Index
