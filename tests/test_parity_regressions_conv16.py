@@ -166,3 +166,45 @@ def test_max_unpool_gradient_is_c_contiguous_for_channels_last_indices_of_a_batc
         out = getattr(lib.nn.functional, unpool)(y, indices, 2, 1)
         (g,) = lib.autograd.grad(out, y, lib.ones(tuple(out.shape), dtype=out.dtype))
         assert g.is_contiguous() and bool((g == 1).all())
+
+
+# ---------------------------------------------------------------------------- gradients laid out as the output's
+REARRANGINGS = {
+    "nearest": ((2, 3, 4, 5), lambda F, x: F.interpolate(x, size=(5, 7))),
+    "nearest-exact": ((2, 3, 4, 5), lambda F, x: F.interpolate(x, size=(5, 7), mode="nearest-exact")),
+    "bilinear": ((2, 3, 4, 5), lambda F, x: F.interpolate(x, size=(5, 7), mode="bilinear")),
+    "bilinear_antialias": ((2, 3, 4, 5), lambda F, x: F.interpolate(x, size=(3, 7), mode="bilinear", antialias=True)),
+    "bicubic": ((2, 3, 4, 5), lambda F, x: F.interpolate(x, size=(5, 7), mode="bicubic")),  # C-contiguous
+    "trilinear": ((2, 3, 4, 5, 3), lambda F, x: F.interpolate(x, size=(5, 7, 2), mode="trilinear")),
+    "nearest3d": ((2, 3, 4, 5, 3), lambda F, x: F.interpolate(x, size=(5, 7, 2))),  # C-contiguous
+    "pixel_shuffle": ((2, 4, 3, 5), lambda F, x: F.pixel_shuffle(x, 2)),
+    "pixel_unshuffle": ((2, 2, 4, 6), lambda F, x: F.pixel_unshuffle(x, 2)),
+    "channel_shuffle": ((2, 4, 3, 5), lambda F, x: F.channel_shuffle(x, 2)),
+    "channel_shuffle_5d": ((2, 9, 3, 3, 2), lambda F, x: F.channel_shuffle(x, 3)),
+}
+
+
+@pytest.mark.parametrize("name", REARRANGINGS)
+@pytest.mark.parametrize("x_layout", ["c", "cl"])
+def test_gradient_follows_the_output_gradients_layout(name, x_layout):
+    """PyTorch's nearest, bilinear and trilinear upsampling backward kernels allocate the input's gradient in the
+    format the output's gradient suggests, as pixel and channel shuffling's backward (the inverse kernel, on the
+    gradient) do."""
+    shape, fn = REARRANGINGS[name]
+    _assert_same_layouts_and_values(lambda lib, x: fn(lib.nn.functional, x), [RNG.standard_normal(shape)],
+                                    [x_layout], grad_layout="cl")
+
+
+@pytest.mark.parametrize("fn", ["pixel_shuffle", "pixel_unshuffle"])
+def test_pixel_shuffle_backward_refuses_a_channels_last_3d_gradient(fn):
+    """The inverse kernel, PyTorch's backward, checks the gradient's strides as the forward checks the input's."""
+    x0 = RNG.standard_normal((2, 2, 8, 2, 4))
+    outcomes = []
+    for lib in (torch, torchless):
+        x = lib.tensor(x0, requires_grad=True)
+        y = getattr(lib.nn.functional, fn)(x, 2)
+        g = lib.ones(tuple(y.shape), dtype=y.dtype).contiguous(memory_format=lib.channels_last_3d)
+        with pytest.raises(RuntimeError) as error:
+            lib.autograd.grad(y, x, g)
+        outcomes.append(str(error.value))
+    assert outcomes[1] == outcomes[0] == "Unsupported memory format. Supports only ChannelsLast, Contiguous"

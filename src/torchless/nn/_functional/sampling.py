@@ -566,6 +566,13 @@ _UPSAMPLE_NODES = {**{f"UpsampleNearest{dim}DBackward0": (dim, False) for dim in
                    "UpsampleBilinear2DAaBackward0": (2, True), "UpsampleBicubic2DAaBackward0": (2, True)}
 
 
+# The backward kernels that allocate the input's gradient in the format the output's gradient suggests (the
+# others, bicubic and 3-D nearest ones, C-contiguous)
+_GRAD_OUTPUT_FORMAT_NODES = frozenset({"UpsampleNearest2DBackward0", "UpsampleNearestExact2DBackward0",
+                                       "UpsampleBilinear2DBackward0", "UpsampleBilinear2DAaBackward0",
+                                       "UpsampleTrilinear3DBackward0"})
+
+
 class Resample(Node):
     """A separable resampling: ``maps[d]`` along spatial axis d (None leaves the axis alone), the last axis
     first; backward applies the adjoints of ``adjoints`` (the same maps unless PyTorch's backward differs).
@@ -592,7 +599,10 @@ class Resample(Node):
         for axis, taps in enumerate(self.adjoints):
             if taps is not None:
                 out = taps.adjoint(out, first + axis)
-        return (np.ascontiguousarray(out, dtype=grad.dtype) if out is not grad else out.copy(),)
+        out = np.ascontiguousarray(out, dtype=grad.dtype) if out is not grad else out.copy()
+        if self._name in _GRAD_OUTPUT_FORMAT_NODES and _memory_format.may_suggest_channels_last(grad):
+            out = _memory_format.in_format_of(out, grad)
+        return (out,)
 
     def backward_graph(self, grad):
         if self.backward_error is not None:
