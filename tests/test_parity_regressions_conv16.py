@@ -208,3 +208,16 @@ def test_pixel_shuffle_backward_refuses_a_channels_last_3d_gradient(fn):
             lib.autograd.grad(y, x, g)
         outcomes.append(str(error.value))
     assert outcomes[1] == outcomes[0] == "Unsupported memory format. Supports only ChannelsLast, Contiguous"
+
+
+def test_max_pool3d_backward_refuses_a_2d_channels_last_gradient():
+    """Of an unbatched volume: PyTorch's max_pool3d backward kernel checks the gradient's strides (its other 3-D
+    poolings take it)."""
+    for lib in (torch, torchless):
+        x = lib.ones(2, 4, 4, 4, dtype=lib.float64, requires_grad=True)
+        y = lib.nn.functional.max_pool3d(x, 2)
+        g = lib.ones(tuple(y.shape), dtype=y.dtype).contiguous(memory_format=lib.channels_last)
+        with pytest.raises(RuntimeError, match="^Unsupported memory format. Supports only ChannelsLast3d, Contiguous$"):
+            lib.autograd.grad(y, x, g)
+        (gx,) = lib.autograd.grad(lib.nn.functional.avg_pool3d(x, 2), x, g)
+        assert gx.is_contiguous()

@@ -177,6 +177,9 @@ class MaxPool(_PooledAs2d):
                                              self.indices.reshape(_flat_planes(grad.shape, self.spatial)),
                                              _flat_planes(self.input_shape, self.spatial))
         elif self.spatial == 3:
+            # PyTorch's backward kernel, as its forward, refuses a gradient with 2-D channels-last strides (that
+            # of an unbatched volume)
+            _memory_format.check_kernel_supports(grad, _memory_format.channels_last_3d)
             gx = pool3d.max_pool3d_backward_winners(_as_planes(grad, 3), self.winners)
             gx = self._add_tapless_windows(gx, grad)
         else:
