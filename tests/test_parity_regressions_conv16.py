@@ -221,3 +221,44 @@ def test_max_pool3d_backward_refuses_a_2d_channels_last_gradient():
             lib.autograd.grad(y, x, g)
         (gx,) = lib.autograd.grad(lib.nn.functional.avg_pool3d(x, 2), x, g)
         assert gx.is_contiguous()
+
+
+# ---------------------------------------------------------------------------- float16 average pooling
+HALF_POOLINGS = {
+    "avg_pool2d": lambda F, x: F.avg_pool2d(x, 3, 1, 1),
+    "avg_pool2d_ceil": lambda F, x: F.avg_pool2d(x, (3, 2), 2, 1, ceil_mode=True, count_include_pad=False),
+    "avg_pool2d_divisor": lambda F, x: F.avg_pool2d(x, 2, 1, divisor_override=3),
+    "avg_pool1d": lambda F, x: F.avg_pool1d(x.flatten(2), 4, 2, 1),
+    "adaptive_avg_pool2d": lambda F, x: F.adaptive_avg_pool2d(x, (4, 6)),
+    "adaptive_avg_pool1d": lambda F, x: F.adaptive_avg_pool1d(x.flatten(2), 13),
+    "adaptive_avg_pool3d": lambda F, x: F.adaptive_avg_pool3d(x[None], (2, 4, 3)),
+    "area": lambda F, x: F.interpolate(x, size=(3, 5), mode="area"),
+}
+
+
+@pytest.mark.parametrize("name", HALF_POOLINGS)
+def test_float16_average_pooling_rounds_as_pytorch(name):
+    """PyTorch's kernels average a half tensor in float32, rounded once (its 3-D adaptive one sums in half, then
+    divides by each extent), and add the gradient's half shares into a half gradient window after window: the
+    same bits here, forward and backward."""
+    x0 = (RNG.standard_normal((2, 3, 9, 11)) * 4).astype(np.float16)
+    g0 = None
+    results = []
+    for lib in (torch, torchless):
+        x = lib.tensor(x0).requires_grad_(True)
+        y = HALF_POOLINGS[name](lib.nn.functional, x)
+        if g0 is None:
+            g0 = RNG.standard_normal(tuple(y.shape)).astype(np.float16)
+        (g,) = lib.autograd.grad(y, x, lib.tensor(g0))
+        results.append((y.detach().numpy(), g.numpy()))
+    for theirs, ours in zip(*results):
+        assert ours.dtype == theirs.dtype == np.float16
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_float16_average_pooling_without_torch():
+    """A window's average is its float32 mean rounded once to half."""
+    x0 = (np.random.default_rng(3).standard_normal((1, 2, 6, 6)) * 4).astype(np.float16)
+    y = torchless.nn.functional.avg_pool2d(torchless.tensor(x0), 3).numpy()
+    expected = x0.astype(np.float32).reshape(1, 2, 2, 3, 2, 3).sum(axis=(3, 5)) / np.float32(9)
+    np.testing.assert_array_equal(y, expected.astype(np.float16))

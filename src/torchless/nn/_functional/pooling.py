@@ -108,6 +108,15 @@ def _gradient_reading_input(node, gx, grad):
     return with_zero_derivative_of(gx.unsqueeze(-2), the_input.unsqueeze(-2), name, grad.unsqueeze(-2)).squeeze(-2)
 
 
+def _in_half_opmath(kernel, a, *args):
+    """``kernel(a, *args)``; of a float16 array, computed in float32 and rounded once, as PyTorch's average
+    pooling kernels accumulate and divide a half tensor in its opmath type (rounding each step to half would
+    differ in the last bit)."""
+    if a.dtype != np.float16:
+        return kernel(a, *args)
+    return kernel(a.astype(np.float32), *args).astype(np.float16)
+
+
 def _keep_channels_last(out, x, unsqueezed=False):
     """_memory_format.keep_channels_last of a pooling's output(s) on the input array ``x``; PyTorch's backward
     kernels write the input's gradient in the format the input suggests too, so the pooling's node is told it."""
@@ -281,11 +290,13 @@ class AvgPool(_PooledAs2d):
         if x.dtype.kind != "f":  # int64: PyTorch divides the integer window sums, truncating
             pooled = np.trunc(pool_forward(planes.astype(np.float64), *self.args)).astype(x.dtype)
         else:
-            pooled = pool_forward(planes, *self.args)
+            pooled = _in_half_opmath(pool_forward, planes, *self.args)
         return _from_planes(pooled, x.shape[:-spatial], spatial)
 
     def backward(self, grad):
-        _, pool_backward = _AVG_POOL_KERNELS[max(self.spatial, 2)]
+        # (half: PyTorch's order of half additions; its avg_pool3d refuses half)
+        pool_backward = kernels.avg_pool2d_backward_half if grad.dtype == np.float16 else \
+            _AVG_POOL_KERNELS[max(self.spatial, 2)][1]
         gx = pool_backward(_as_planes(grad, self.spatial), _plane_shape(self.input_shape, self.spatial), *self.args)
         gx = gx.reshape(self.input_shape)
         return (gx if self.grad_format is None else self._in_grad_format(gx),)
@@ -329,7 +340,8 @@ class AdaptiveAvgPool(_PooledAs2d):
         if 0 in output_size or 0 in planes.shape[:2]:  # an empty output: nothing to average
             pooled = np.zeros(planes.shape[:2] + output_size, x.dtype)
         else:
-            pooled = kernels.adaptive_avg_pool_forward(planes, output_size)
+            pooled = kernels.adaptive_avg_pool3d_forward_half(planes, output_size) if spatial == 3 and \
+                x.dtype == np.float16 else _in_half_opmath(kernels.adaptive_avg_pool_forward, planes, output_size)
         return _from_planes(pooled, x.shape[:-spatial], spatial)
 
     def backward(self, grad):
@@ -337,8 +349,10 @@ class AdaptiveAvgPool(_PooledAs2d):
         if grad.size == 0:
             gx = np.zeros(self.input_shape, grad.dtype)
         else:
-            gx = kernels.adaptive_avg_pool_backward(_as_planes(grad, self.spatial),
-                                                    _plane_shape(self.input_shape, self.spatial)).reshape(self.input_shape)
+            pool_backward = kernels.adaptive_avg_pool_backward_half if grad.dtype == np.float16 else \
+                kernels.adaptive_avg_pool_backward  # (half: PyTorch's order of additions)
+            gx = pool_backward(_as_planes(grad, self.spatial),
+                               _plane_shape(self.input_shape, self.spatial)).reshape(self.input_shape)
         return (gx if self.grad_format is None else self._in_grad_format(gx),)
 
     def backward_graph(self, grad):
