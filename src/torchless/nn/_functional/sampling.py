@@ -3,7 +3,8 @@
 Every interpolation is separable: along each spatial axis an output pixel reads a few input pixels
 (its *taps*) with fixed weights, so a resize is one small gather-and-weigh per axis, and its gradient
 the adjoint scatter. The weights are PyTorch's, computed in the same precision (float32 for float16
-and float32 input, float64 for float64) so that discrete choices such as nearest's floor agree.
+and float32 input, float64 for float64) so that discrete choices such as nearest's floor agree, and stored
+as PyTorch's generic kernel stores them (in half for a float16 input).
 """
 import math
 import operator
@@ -276,6 +277,8 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         weights = _cubic_taps if kind == "bicubic" else _linear_taps
         maps = adjoints = [weights(n, out, align_corners, s, compute)
                            for n, out, s in zip(in_sizes, output_size, scales)]
+        if dtype == np.float16 and kind != "bilinear":
+            maps = [_half_weighted(taps) for taps in maps]
         if kind == "bicubic" and list(in_sizes) == list(output_size):
             adjoints = [None, None]  # PyTorch's bicubic backward copies when no size changes; its forward does not
         # Along an axis whose size does not change, PyTorch's linear kernels still interpolate, between a pixel
@@ -465,6 +468,18 @@ def _linear_taps(size, out, align_corners, scale, dtype):
     first, fraction = _guard_index_and_lambda(_source_index(scale, out, align_corners, False, dtype), size)
     second = first + (first < size - 1)
     return _Taps(np.stack([first, second], 1), np.stack([1 - fraction, fraction], 1), size)
+
+
+def _half_weighted(taps):
+    """Taps (None: none) whose weights are rounded to half, as PyTorch's generic upsampling kernel stores them for
+    a half input (its 2-D bilinear kernel keeps float ones): a linear pair as lambda and 1 - lambda, that
+    difference taken in half."""
+    if taps is None:
+        return None
+    weight = taps.weight.astype(np.float16)
+    if weight.shape[1] == 2:
+        weight[:, 0] = np.float16(1) - weight[:, 1]
+    return _Taps(taps.index, weight.astype(np.float32), taps.size, taps.unfused)
 
 
 def _cubic_convolution1(x, a):
