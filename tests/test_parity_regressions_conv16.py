@@ -9,6 +9,8 @@ family, each compared with torch.
   channels-last), circular ones C-contiguous, and a constant one is PyTorch's constant_pad_nd of the gradient
   with the widths negated (a clone of the narrowed gradient, or a new tensor in the format the gradient suggests).
 """
+import warnings
+
 import numpy as np
 import pytest
 
@@ -298,3 +300,53 @@ def test_float16_linear_interpolation_without_torch():
     with_float_weights = ((1 - lam) * x[first].astype(np.float32) + lam * x[second].astype(np.float32)).astype(np.float16)
     assert (expected != with_float_weights).any()
     np.testing.assert_array_equal(y, expected)
+
+
+# ---------------------------------------------------------------------------- float16 convolutions
+HALF_CONVOLUTIONS = [
+    ("conv2d", (2, 4, 6, 5), (3, 4, 3, 3), {"padding": 1}),
+    ("conv2d", (2, 4, 6, 5), (4, 2, 3, 3), {"padding": 1, "groups": 2, "stride": 2}),
+    ("conv2d", (2, 4, 6, 5), (3, 4, 2, 3), {"padding": "same", "dilation": 2}),
+    ("conv_transpose2d", (2, 4, 6, 5), (4, 3, 3, 3), {"padding": 1}),
+    ("conv_transpose2d", (2, 4, 6, 5), (4, 2, 3, 2), {"stride": 2, "groups": 2}),
+    ("conv1d", (2, 4, 9), (3, 4, 3), {"padding": 1}),
+    ("conv_transpose1d", (2, 4, 9), (4, 3, 3), {"stride": 2}),
+    ("conv3d", (1, 2, 4, 5, 4), (3, 2, 2, 2, 2), {}),
+    ("conv_transpose3d", (1, 2, 4, 5, 4), (2, 3, 2, 2, 2), {}),
+]
+
+
+@pytest.mark.parametrize("fn, x_shape, w_shape, kwargs", HALF_CONVOLUTIONS)
+def test_float16_convolution_rounds_once_as_pytorch(fn, x_shape, w_shape, kwargs):
+    """PyTorch's CPU kernels convolve half tensors in float32 and round the output, and each gradient, once:
+    the same bits here (torchless's half arithmetic rounded partial sums, in up to half the cells), but for the
+    rare float32 sum that its order of additions puts on the other side of a half rounding boundary."""
+    rng = np.random.default_rng(7)
+    x0, w0 = (rng.standard_normal(x_shape) * 3).astype(np.float16), rng.standard_normal(w_shape).astype(np.float16)
+    b0 = rng.standard_normal(w_shape[1] * kwargs.get("groups", 1) if "transpose" in fn else w_shape[0])
+    b0 = b0.astype(np.float16)
+    results = []
+    for lib in (torch, torchless):
+        x, w, b = (lib.tensor(a).requires_grad_(True) for a in (x0, w0, b0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y = getattr(lib.nn.functional, fn)(x, w, b, **kwargs)
+        g = lib.tensor(np.random.default_rng(8).standard_normal(tuple(y.shape)).astype(np.float16))
+        results.append([y.detach().numpy()] + [t.numpy() for t in lib.autograd.grad(y, [x, w, b], g)])
+        assert y.grad_fn.name() == "ConvolutionBackward0"
+    for theirs, ours in zip(*results):
+        assert ours.dtype == np.float16
+        differ = ours != theirs
+        assert differ.mean() < 0.02
+        np.testing.assert_array_equal(np.abs(ours[differ].view(np.int16) - theirs[differ].view(np.int16)), 1)
+
+
+def test_float16_convolution_without_torch():
+    """A half convolution's output is its float32 (or float64) convolution, rounded once to half."""
+    rng = np.random.default_rng(9)
+    x0, w0 = (rng.standard_normal((2, 3, 7, 7)) * 3).astype(np.float16), rng.standard_normal((4, 3, 3, 3))
+    w0 = w0.astype(np.float16)
+    y = torchless.nn.functional.conv2d(torchless.tensor(x0), torchless.tensor(w0)).numpy()
+    exact = torchless.nn.functional.conv2d(torchless.tensor(x0.astype(np.float64)),
+                                           torchless.tensor(w0.astype(np.float64))).numpy()
+    np.testing.assert_array_equal(y, exact.astype(np.float16))

@@ -107,6 +107,7 @@ class Convolution(Node):
 
     saved = ("x", "w")
     layout = None  # the channels-last format of the output and gradients, when the input or weight has it
+    kernel_table = _KERNELS  # by the rank of the (batched) arrays
     torch_saved = {
         "input": SavedInput(0, lambda node: _like(node.x, node.ndim)),
         "weight": SavedInput(1, lambda node: _like(node.w, node.ndim)),
@@ -123,7 +124,7 @@ class Convolution(Node):
     def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1):
         self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
         self.x, self.w = _as_4d(x), _as_4d(w)
-        self.kernels = _KERNELS[self.x.ndim]
+        self.kernels = self.kernel_table[self.x.ndim]
         self.args = stride, padding, dilation, groups
         y = self.kernels.forward(self.x, self.w, *self.args, bias=b).astype(x.dtype, copy=False)
         if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
@@ -200,6 +201,7 @@ class TransposedConvolution(Node):
 
     saved = ("x", "w")
     layout = None  # as Convolution's
+    kernel_table = _KERNELS
     torch_saved = {
         **Convolution.torch_saved,
         "bias_sym_sizes_opt": lambda node: (node.w.shape[1] * node.groups if node.bias_dtype is not None else 0,),
@@ -219,7 +221,7 @@ class TransposedConvolution(Node):
     def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1, output_padding=None):
         self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
         self.x, self.w = _as_4d(x), _as_4d(w)
-        self.kernels = _KERNELS[self.x.ndim]
+        self.kernels = self.kernel_table[self.x.ndim]
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         in_hw, kernel = self.x.shape[2:], self.w.shape[2:]
         self.out_hw = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1
@@ -235,9 +237,9 @@ class TransposedConvolution(Node):
             y = np.zeros(full.shape[:2] + self.out_hw, full.dtype)
             region = self._region()
             y[(slice(None), slice(None)) + region[1]] = full[(slice(None), slice(None)) + region[0]]
-        y = y.astype(x.dtype, copy=False)
-        if b is not None:
+        if b is not None:  # (at the kernels' precision: a half convolution's float32, rounded once after)
             y += _per_channel(b.astype(y.dtype, copy=False), y.ndim)
+        y = y.astype(x.dtype, copy=False)
         if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
                 and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
             # PyTorch's: channels-last output and gradients when the input or weight is
@@ -298,6 +300,47 @@ class TransposedConvolution(Node):
 
     def name(self):
         return "ConvolutionBackward0"
+
+
+def _in_float32(kernel):
+    """``kernel`` computing in float32 from float16 arrays (its result left in float32, for one rounding)."""
+    @functools.wraps(kernel)
+    def run(*args, **kwargs):
+        args = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float16 else a for a in args]
+        kwargs = {k: v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype == np.float16 else v
+                  for k, v in kwargs.items()}
+        return kernel(*args, **kwargs)
+    return run
+
+
+_HALF_KERNELS = {rank: _Kernels(*map(_in_float32, table)) for rank, table in _KERNELS.items()}
+
+
+class _InFloat32:
+    """A float16 convolution as PyTorch's CPU kernels compute one: in float32, its output and gradients (the
+    bias's too) each rounded once to half (the kernels' half arithmetic rounded partial sums)."""
+
+    kernel_table = _HALF_KERNELS
+
+    def backward(self, grad):
+        return tuple(None if g is None else g.astype(np.float16) for g in super().backward(grad.astype(np.float32)))
+
+    def backward_graph(self, grad):  # (the convolution's, as tensor ops in half, next to the backward above)
+        return super().backward_graph(grad)
+
+    def name(self):
+        return "ConvolutionBackward0"
+
+
+class HalfConvolution(_InFloat32, Convolution):
+    pass
+
+
+class HalfTransposedConvolution(_InFloat32, TransposedConvolution):
+    pass
+
+
+_HALF_NODES = {Convolution: HalfConvolution, TransposedConvolution: HalfTransposedConvolution}
 
 
 class EmptyConvolution(Node):
@@ -671,9 +714,10 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
                                               transposed, output_padding, groups)
     pads = tuple((p, p + e) for p, e in zip(padding, extra))
     params = {"stride": tuple(stride), "padding": pads, "dilation": tuple(dilation), "groups": groups}
-    if transposed:
-        return TransposedConvolution, dict(params, output_padding=tuple(output_padding))
-    return Convolution, params
+    function = TransposedConvolution if transposed else Convolution
+    if input._data.dtype == np.float16:
+        function = _HALF_NODES[function]
+    return function, dict(params, output_padding=tuple(output_padding)) if transposed else params
 
 
 # PyTorch's TORCH_WARN_ONCE text, with the C++ source location every warning from ATen carries.
@@ -723,7 +767,7 @@ def _convolution_same(input, weight, bias, stride, dilation, groups):
         if any(n + e < 0 for n, e in zip(input.shape[2:], extra)):
             raise RuntimeError("narrow(): length must be non-negative.")
     function, params = _convolution(input, weight, bias, stride, left, dilation, False, [0] * dim, groups, extra)
-    if not any(extra) or function is not Convolution:
+    if not any(extra) or function not in (Convolution, HalfConvolution):
         return function, params
     # PyTorch's graph: constant_pad_nd of the input by the difference (after; a crop before, if negative), then
     # the convolution with the padding left symmetric
