@@ -350,3 +350,16 @@ def test_float16_convolution_without_torch():
     exact = torchless.nn.functional.conv2d(torchless.tensor(x0.astype(np.float64)),
                                            torchless.tensor(w0.astype(np.float64))).numpy()
     np.testing.assert_array_equal(y, exact.astype(np.float16))
+
+
+@pytest.mark.parametrize("shape, output_size", [((1, 3, 1, 5, 5), (-1, -1, -1)), ((1, 3, 5, 5, 1), (3, 3, -1)),
+                                                ((1, 3, 5, 1, 5), (-2, 3, 3)), ((1, 3, 5, 2, 5), (-1, -1, -1)),
+                                                ((1, 3, 5, 1, 5), (0, 0, 0))])
+def test_fractional_max_pool3d_checks_a_negative_output_size_as_0(shape, output_size):
+    """Its kernel-size check before the negative dimension's (a 2-D pooling checks the negative size itself)."""
+    messages = []
+    for lib in (torch, torchless):
+        with pytest.raises(RuntimeError) as error:
+            lib.nn.functional.fractional_max_pool3d(lib.ones(*shape), 2, output_size=output_size)
+        messages.append(str(error.value))
+    assert messages[1] == messages[0]

@@ -1313,8 +1313,8 @@ def _fractional_max_pool_native(input, kernel_size, output_size, random_samples,
                                f"got{list(shape)} with dimension {axis} being empty.")
     names = ("height", "width") if spatial == 2 else ("time", "height", "width")
     checks = list(zip(names, shape[-spatial:], kernel_size, output_size))
-    if spatial == 3:  # the 3-D kernel checks the width before the height
-        checks = [checks[0], checks[2], checks[1]]
+    if spatial == 3:  # the 3-D kernel checks the width before the height, a negative output size as 0
+        checks = [(name, size, pool, max(out, 0)) for name, size, pool, out in (checks[0], checks[2], checks[1])]
     for name, size, pool, out in checks:
         if out + pool - 1 > size - (spatial == 3):
             raise RuntimeError(f"{where}(): pool {name} {pool} too large relative to input {name} {size}")
