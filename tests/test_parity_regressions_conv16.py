@@ -363,3 +363,19 @@ def test_fractional_max_pool3d_checks_a_negative_output_size_as_0(shape, output_
             lib.nn.functional.fractional_max_pool3d(lib.ones(*shape), 2, output_size=output_size)
         messages.append(str(error.value))
     assert messages[1] == messages[0]
+
+
+@pytest.mark.parametrize("return_indices", [False, True])
+def test_max_pool3d_of_an_unbatched_channels_innermost_volume_keeps_that_layout(return_indices):
+    """PyTorch pools an unbatched (C, D, H, W) volume as a batch of one (a view): channels-last-3d strides there
+    give a channels-last-3d output (and indices), squeezed; any other layout a C-contiguous one."""
+    for perm, expected in [((1, 2, 3, 0), (1, 72, 12, 4)), ((0, 1, 3, 2), (36, 18, 3, 1))]:
+        x0 = np.transpose(np.arange(360.0).reshape(4, 5, 6, 3), perm).copy()
+        outputs = []
+        for lib in (torch, torchless):
+            x = lib.tensor(x0).permute(*[perm.index(i) for i in range(4)])
+            y = lib.nn.functional.max_pool3d(x, (2, 1, 1), return_indices=return_indices)
+            outputs.append(y if return_indices else (y,))
+        for theirs, ours in zip(*outputs):
+            assert ours.stride() == theirs.stride() == expected
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

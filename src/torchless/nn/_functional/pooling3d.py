@@ -135,9 +135,15 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         return out
     if x.ndim == 5:
         return _keep_channels_last(out, x)
-    # an unbatched volume, seen by the kernel as a batch of one: C order unless that suggests channels-last-3d
-    if _memory_format.output_format(_memory_format.unsqueezed_view(x, 0)) is None:
+    # an unbatched volume, seen by the kernel as a batch of one (a view, whose batch stride is the element count):
+    # C order unless that suggests channels-last-3d, then laid out as that batch's channels-last-3d output
+    batch = np.lib.stride_tricks.as_strided(x, (1,) + x.shape, (max(x.size, 1) * x.itemsize,) + x.strides,
+                                            writeable=False)
+    format_ = _memory_format.output_format(batch)
+    if format_ is None:
         return _memory_format.in_c_order(out)
+    for tensor in out if isinstance(out, tuple) else (out,):
+        tensor._data = _memory_format.in_format(tensor._data[None], format_)[0]
     return out
 
 
