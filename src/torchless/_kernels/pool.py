@@ -723,3 +723,58 @@ def adaptive_avg_pool_backward(gy, input_shape):
         cells = np.arange(n)
         gx = _window_sums(gx, np.searchsorted(ends, cells, "right"), np.searchsorted(starts, cells, "right"), axis)
     return np.ascontiguousarray(gx)
+
+
+# --------------------------------------------------------------------------- float16 gradients
+# PyTorch's CPU backward kernels of a half tensor divide each output cell's gradient in half arithmetic and add the
+# shares into a half gradient, rounding after every addition, output cell after output cell: the sums differ from
+# a float32 accumulation in the last bit, so the float16 gradients below add in that order.
+
+
+def avg_pool2d_backward_half(gy, input_shape, kernel, stride, padding, ceil_mode, count_include_pad,
+                             divisor_override):
+    """avg_pool2d_backward of a float16 gy, summed as PyTorch's kernel sums it (see above): each input cell gets
+    its windows' shares (g / divisor, rounded) in the windows' order, i.e. their taps on it in reverse order."""
+    divisor = _avg_pool_divisor(input_shape[2:], gy.shape[2:], kernel, stride, padding, count_include_pad,
+                                divisor_override, np.float32)
+    shares = (gy.astype(np.float32) / divisor).astype(np.float16)
+    N, C, H, W = input_shape
+    (kH, kW), (sH, sW), (pH, pW) = kernel, stride, padding
+    Ho, Wo = gy.shape[2:]
+    gxp = np.zeros((N, C, max(H + 2 * pH, (Ho - 1) * sH + kH), max(W + 2 * pW, (Wo - 1) * sW + kW)), np.float16)
+    for i in reversed(range(kH)):
+        for j in reversed(range(kW)):
+            gxp[:, :, _offset_slice(i, sH, Ho), _offset_slice(j, sW, Wo)] += shares
+    return np.ascontiguousarray(gxp[:, :, pH:pH + H, pW:pW + W])
+
+
+def adaptive_avg_pool3d_forward_half(x, output_size):
+    """adaptive_avg_pool_forward of a float16 (N, C, D, H, W) x as PyTorch's 3-D kernel computes it: each window
+    summed in half, one cell after another (depth, then height, then width), then divided by its three extents
+    in turn, each a half division."""
+    windows = [_adaptive_windows(n, out) for n, out in zip(x.shape[2:], output_size)]
+    y = np.empty(x.shape[:2] + tuple(output_size), np.float16)
+    for cell in np.ndindex(*output_size):
+        bounds = [(starts[i], ends[i]) for i, (starts, ends) in zip(cell, windows)]
+        total = np.zeros(x.shape[:2], np.float16)
+        for offset in np.ndindex(*(end - start for start, end in bounds)):
+            total += x[(slice(None), slice(None)) + tuple(start + o for (start, _), o in zip(bounds, offset))]
+        for start, end in bounds:
+            total = (total.astype(np.float32) / np.float32(end - start)).astype(np.float16)
+        y[(slice(None), slice(None)) + cell] = total
+    return y
+
+
+def adaptive_avg_pool_backward_half(gy, input_shape):
+    """adaptive_avg_pool_backward of a float16 gy (N, C, *output_size) as PyTorch's kernels compute it (see above):
+    each window's share g / kd / kh / kw (a half division per extent) added to its cells, window after window."""
+    windows = [_adaptive_windows(n, out) for n, out in zip(input_shape[2:], gy.shape[2:])]
+    gx = np.zeros(input_shape, np.float16)
+    for cell in np.ndindex(*gy.shape[2:]):
+        bounds = [(starts[i], ends[i]) for i, (starts, ends) in zip(cell, windows)]
+        share = gy[(slice(None), slice(None)) + cell]
+        for start, end in bounds:
+            share = (share.astype(np.float32) / np.float32(end - start)).astype(np.float16)
+        gx[(slice(None), slice(None)) + tuple(slice(start, end) for start, end in bounds)] += \
+            share.reshape(share.shape + (1,) * len(bounds))
+    return gx

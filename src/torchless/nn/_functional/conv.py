@@ -80,6 +80,25 @@ def _in_output_format(y, x, w, *args):
     return np.ascontiguousarray(y) if format_ is None else _memory_format.in_format(y, format_)
 
 
+def _layout(x, w, *args):
+    """_output_format of a convolution's own input and weight arrays. PyTorch runs a 1-D convolution by its 2-D
+    kernel on the ``unsqueeze(2)`` of its weight and of its input made contiguous (a no-op on a contiguous input,
+    whose size-1 dims keep their strides): channels-last then for a weight whose channels are its innermost dim
+    (a transposed one), or such a single-channel input; the 4-D output and gradients are laid out so before the
+    height is dropped."""
+    if x.ndim == 3:
+        seen = (w,) if not x.flags.c_contiguous else (x, w)
+        return _memory_format.output_format(*(_memory_format.unsqueezed_view(a, 2) for a in seen))
+    return _output_format(x, w, *args)
+
+
+def _in_layout(array4d, layout, ndim):
+    """A gradient or output of the kernels (4-D for a 1-D convolution) in ``layout`` (see _layout), at rank ndim."""
+    if array4d is None:
+        return None
+    return _like(array4d if layout is None else _memory_format.in_format(array4d, layout), ndim)
+
+
 class Convolution(Node):
     """y = x ⋆ w + b (cross-correlation, as PyTorch) for NCL, NCHW or NCDHW arrays; padding is one
     (before, after) pair per spatial dimension (top and bottom, then left and right, depth first in 3-D)."""
@@ -88,6 +107,7 @@ class Convolution(Node):
 
     saved = ("x", "w")
     layout = None  # the channels-last format of the output and gradients, when the input or weight has it
+    kernel_table = _KERNELS  # by the rank of the (batched) arrays
     torch_saved = {
         "input": SavedInput(0, lambda node: _like(node.x, node.ndim)),
         "weight": SavedInput(1, lambda node: _like(node.w, node.ndim)),
@@ -104,13 +124,13 @@ class Convolution(Node):
     def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1):
         self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
         self.x, self.w = _as_4d(x), _as_4d(w)
-        self.kernels = _KERNELS[self.x.ndim]
+        self.kernels = self.kernel_table[self.x.ndim]
         self.args = stride, padding, dilation, groups
         y = self.kernels.forward(self.x, self.w, *self.args, bias=b).astype(x.dtype, copy=False)
-        if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
-                               and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
+        if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
+                and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
             # PyTorch's: channels-last output and gradients when the input or weight is
-            self.layout = _output_format(x, w, groups)
+            self.layout = _layout(x, w, groups)
             if self.layout is not None:
                 y = _memory_format.in_format(y, self.layout)
         return _like(y, self.ndim)
@@ -121,11 +141,7 @@ class Convolution(Node):
         if self.needs_input_grad[0] or self.needs_input_grad[1]:
             gx, gw = self.kernels.backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
                                            weight_grad=self.needs_input_grad[1])
-            gx = None if gx is None else _like(gx, self.ndim)
-            gw = None if gw is None else _like(gw, self.ndim)
-            if self.layout is not None:
-                gx = None if gx is None else _memory_format.in_format(gx, self.layout)
-                gw = None if gw is None else _memory_format.in_format(gw, self.layout)
+            gx, gw = _in_layout(gx, self.layout, self.ndim), _in_layout(gw, self.layout, self.ndim)
         if self.needs_input_grad[2]:
             # Over the batch first, then each channel's contiguous plane: twice as fast as one
             # reduction over (0, 2, 3) (64x10x14x14: 26 vs 60 us).
@@ -184,6 +200,8 @@ class TransposedConvolution(Node):
     backward_inputs = (0, 1)
 
     saved = ("x", "w")
+    layout = None  # as Convolution's
+    kernel_table = _KERNELS
     torch_saved = {
         **Convolution.torch_saved,
         "bias_sym_sizes_opt": lambda node: (node.w.shape[1] * node.groups if node.bias_dtype is not None else 0,),
@@ -203,7 +221,7 @@ class TransposedConvolution(Node):
     def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1, output_padding=None):
         self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
         self.x, self.w = _as_4d(x), _as_4d(w)
-        self.kernels = _KERNELS[self.x.ndim]
+        self.kernels = self.kernel_table[self.x.ndim]
         self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
         in_hw, kernel = self.x.shape[2:], self.w.shape[2:]
         self.out_hw = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1
@@ -219,14 +237,14 @@ class TransposedConvolution(Node):
             y = np.zeros(full.shape[:2] + self.out_hw, full.dtype)
             region = self._region()
             y[(slice(None), slice(None)) + region[1]] = full[(slice(None), slice(None)) + region[0]]
-        y = y.astype(x.dtype, copy=False)
-        if b is not None:
+        if b is not None:  # (at the kernels' precision: a half convolution's float32, rounded once after)
             y += _per_channel(b.astype(y.dtype, copy=False), y.ndim)
-        if x.ndim > 3 and not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
-                               and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
-            # PyTorch's: channels-last when the input or weight is
-            y = _in_output_format(y, x, w, groups, True, stride, output_padding)
-        return _like(y, self.ndim)
+        y = y.astype(x.dtype, copy=False)
+        if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
+                and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
+            # PyTorch's: channels-last output and gradients when the input or weight is
+            self.layout = _layout(x, w, groups, True, stride, output_padding)
+        return _in_layout(np.ascontiguousarray(y) if self.layout is None else y, self.layout, self.ndim)
 
     def _region(self):
         """(slices of the uncropped output, slices of the output) that hold the same cells."""
@@ -244,10 +262,11 @@ class TransposedConvolution(Node):
         args = self.stride, padding, self.dilation, self.groups
         gx = gw = gb = None
         if self.needs_input_grad[0]:
-            gx = _like(self.kernels.forward(gy, self.w, *args), self.ndim)
+            gx = _in_layout(self.kernels.forward(gy, self.w, *args), self.layout, self.ndim)
         if self.needs_input_grad[1]:
             # The input plays the forward convolution's output gradient, the output gradient its input.
-            gw = _like(self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args), self.ndim)
+            gw = _in_layout(self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args), self.layout,
+                            self.ndim)
         if self.needs_input_grad[2]:
             gb = grad.sum(axis=tuple(i for i in range(grad.ndim) if i != 1)).astype(self.bias_dtype, copy=False)
         return gx, gw, gb
@@ -281,6 +300,47 @@ class TransposedConvolution(Node):
 
     def name(self):
         return "ConvolutionBackward0"
+
+
+def _in_float32(kernel):
+    """``kernel`` computing in float32 from float16 arrays (its result left in float32, for one rounding)."""
+    @functools.wraps(kernel)
+    def run(*args, **kwargs):
+        args = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float16 else a for a in args]
+        kwargs = {k: v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype == np.float16 else v
+                  for k, v in kwargs.items()}
+        return kernel(*args, **kwargs)
+    return run
+
+
+_HALF_KERNELS = {rank: _Kernels(*map(_in_float32, table)) for rank, table in _KERNELS.items()}
+
+
+class _InFloat32:
+    """A float16 convolution as PyTorch's CPU kernels compute one: in float32, its output and gradients (the
+    bias's too) each rounded once to half (the kernels' half arithmetic rounded partial sums)."""
+
+    kernel_table = _HALF_KERNELS
+
+    def backward(self, grad):
+        return tuple(None if g is None else g.astype(np.float16) for g in super().backward(grad.astype(np.float32)))
+
+    def backward_graph(self, grad):  # (the convolution's, as tensor ops in half, next to the backward above)
+        return super().backward_graph(grad)
+
+    def name(self):
+        return "ConvolutionBackward0"
+
+
+class HalfConvolution(_InFloat32, Convolution):
+    pass
+
+
+class HalfTransposedConvolution(_InFloat32, TransposedConvolution):
+    pass
+
+
+_HALF_NODES = {Convolution: HalfConvolution, TransposedConvolution: HalfTransposedConvolution}
 
 
 class EmptyConvolution(Node):
@@ -654,9 +714,10 @@ def _convolution(input, weight, bias, stride, padding, dilation, transposed, out
                                               transposed, output_padding, groups)
     pads = tuple((p, p + e) for p, e in zip(padding, extra))
     params = {"stride": tuple(stride), "padding": pads, "dilation": tuple(dilation), "groups": groups}
-    if transposed:
-        return TransposedConvolution, dict(params, output_padding=tuple(output_padding))
-    return Convolution, params
+    function = TransposedConvolution if transposed else Convolution
+    if input._data.dtype == np.float16:
+        function = _HALF_NODES[function]
+    return function, dict(params, output_padding=tuple(output_padding)) if transposed else params
 
 
 # PyTorch's TORCH_WARN_ONCE text, with the C++ source location every warning from ATen carries.
@@ -706,7 +767,7 @@ def _convolution_same(input, weight, bias, stride, dilation, groups):
         if any(n + e < 0 for n, e in zip(input.shape[2:], extra)):
             raise RuntimeError("narrow(): length must be non-negative.")
     function, params = _convolution(input, weight, bias, stride, left, dilation, False, [0] * dim, groups, extra)
-    if not any(extra) or function is not Convolution:
+    if not any(extra) or function not in (Convolution, HalfConvolution):
         return function, params
     # PyTorch's graph: constant_pad_nd of the input by the difference (after; a crop before, if negative), then
     # the convolution with the padding left symmetric

@@ -37,6 +37,17 @@ class ConstantPadNd(shape_ops.ConstantPad):
         # input into a new tensor of the output's shape (C-contiguous; channels-last as pad lays it out)
         return _memory_format.c_ordered(out)
 
+    def backward(self, grad):
+        # PyTorch's: constant_pad_nd of the gradient with the widths negated, so laid out as the forward is
+        if all(lo >= 0 and hi >= 0 for lo, hi in self.widths):  # a crop: a clone of the narrowed gradient
+            narrowed = grad[self.original]
+            return (_memory_format.preserving(narrowed.copy(order="K"), narrowed),)
+        (gx,) = super().backward(grad)
+        return (_memory_format.in_format_of(gx, grad),)
+
+    def backward_graph(self, grad):  # (the core's, next to the backward above, which it computes as tensor ops)
+        return super().backward_graph(grad)
+
 
 _PAD_SAVED = {"padding": lambda node: int64(node.pad), "self": SavedInput(0)}
 
@@ -49,11 +60,21 @@ class IndexPad(shape_ops.IndexPad):
     def forward(self, a, axis_indices=None, node_name=None, pad=None):
         """``pad``: F.pad's argument, which the node shows."""
         self.node_name, self.pad = node_name, pad
+        # the gradient's layout: PyTorch's reflection and replication backward kernels write it in the format the
+        # input suggests, the gradients of circular padding's slices add up C-contiguous
+        self.grad_format = None
         if node_name == COPY_SLICES:  # circular: PyTorch's copies of slices save nothing of the input
             self._checked_inputs, self._saves_tensors = (), False
+        elif a.ndim > 3 and _memory_format.may_suggest_channels_last(a):
+            self.grad_format = _memory_format.output_format(a)
         return super().forward(a, axis_indices=axis_indices)
 
     def backward(self, grad):
+        (gx,) = self._summed_backward(grad)
+        return (_memory_format.c_ordered(gx) if self.grad_format is None else
+                _memory_format.in_format(gx, self.grad_format),)
+
+    def _summed_backward(self, grad):
         # PyTorch's kernels add each output element's gradient into its source element in the output's order,
         # all padded dims at once; summing one axis after another would associate the float additions otherwise
         # (circular padding is PyTorch's copies of slices, whose gradients add up slice by slice)

@@ -50,9 +50,10 @@ class PixelShuffle(Node):
         return _fresh(_depth_to_space(x, factor), x)
 
     def backward(self, grad):
+        _check_gradient_format(grad)
         if not grad.size:  # PyTorch's backward, pixel_unshuffle, returns an empty gradient as it is
             return (_fitted(grad, (self.input_shape, grad.dtype), 0, self.name()),)
-        return (_fresh(_space_to_depth(grad, self.factor), grad),)
+        return (_in_gradient_format(_fresh(_space_to_depth(grad, self.factor), grad), grad),)
 
     def backward_graph(self, grad):  # a permutation: its adjoint is the inverse one
         if not grad._data.size:
@@ -73,7 +74,8 @@ class PixelUnshuffle(Node):
         # PyTorch's backward, pixel_shuffle, checks the channels and, for an empty input, gives a gradient of
         # another shape than the input's, which the engine refuses
         _check_channels_divisible(grad.shape[-3], self.factor)
-        grad_input = _fresh(_depth_to_space(grad, self.factor), grad)
+        _check_gradient_format(grad)
+        grad_input = _in_gradient_format(_fresh(_depth_to_space(grad, self.factor), grad), grad)
         if not grad.size:
             grad_input = _fitted(grad_input, (self.input_shape, grad.dtype), 0, self.name())
         return (grad_input,)
@@ -82,6 +84,19 @@ class PixelUnshuffle(Node):
         if not grad._data.size:
             return (Tensor._wrap(self.backward(grad._data)[0]),)
         return (PixelShuffle.apply(grad, factor=self.factor),)
+
+
+def _check_gradient_format(grad):
+    """_check_kernel_format of the gradient, which PyTorch's backward (the inverse kernel) is run on."""
+    if grad.ndim == 5:
+        _memory_format.check_kernel_supports(grad, _memory_format.channels_last)
+
+
+def _in_gradient_format(grad_input, grad):
+    """A backward's rearranged gradient laid out as PyTorch's, the inverse kernel run on the gradient, lays it out
+    (see _in_kernel_format)."""
+    return _memory_format.in_format_of(grad_input, grad) if _memory_format.may_suggest_channels_last(grad) else \
+        grad_input
 
 
 def _check_channels_divisible(channels, upscale_factor):
@@ -168,7 +183,7 @@ class ChannelShuffle(Node):
         return _shuffle_channels(x, groups)
 
     def backward(self, grad):
-        return (_shuffle_channels(grad, self._inverse_groups(grad.shape[1])),)
+        return (_in_gradient_format(_shuffle_channels(grad, self._inverse_groups(grad.shape[1])), grad),)
 
     def backward_graph(self, grad):  # a permutation: its adjoint is the inverse one
         return (ChannelShuffle.apply(grad, groups=self._inverse_groups(grad._data.shape[1])),)

@@ -79,6 +79,13 @@ class _PooledAs2d(Node):
     name and saved-value specs)."""
 
     pooled_2d = None
+    grad_format = None  # the channels-last format of the input's gradient, if any (see _keep_channels_last)
+
+    def _in_grad_format(self, gx):
+        """The input's gradient ``gx`` laid out in grad_format (a 1-D pooling's: as its unsqueeze(-2))."""
+        if self.spatial == 1:
+            return _memory_format.in_format(gx[..., None, :], self.grad_format)[..., 0, :]
+        return _memory_format.in_format(gx, self.grad_format)
 
     def pytorch_inputs(self):
         if self.spatial != 1:
@@ -99,6 +106,25 @@ def _gradient_reading_input(node, gx, grad):
         return with_zero_derivative_of(gx, the_input, node.name().removesuffix("0") + "Backward0", grad)
     name = node.pooled_2d()[0].removesuffix("0") + "Backward0"
     return with_zero_derivative_of(gx.unsqueeze(-2), the_input.unsqueeze(-2), name, grad.unsqueeze(-2)).squeeze(-2)
+
+
+def _in_half_opmath(kernel, a, *args):
+    """``kernel(a, *args)``; of a float16 array, computed in float32 and rounded once, as PyTorch's average
+    pooling kernels accumulate and divide a half tensor in its opmath type (rounding each step to half would
+    differ in the last bit)."""
+    if a.dtype != np.float16:
+        return kernel(a, *args)
+    return kernel(a.astype(np.float32), *args).astype(np.float16)
+
+
+def _keep_channels_last(out, x, unsqueezed=False):
+    """_memory_format.keep_channels_last of a pooling's output(s) on the input array ``x``; PyTorch's backward
+    kernels write the input's gradient in the format the input suggests too, so the pooling's node is told it."""
+    out = _memory_format.keep_channels_last(out, x, unsqueezed=unsqueezed)
+    node = (out[0] if isinstance(out, tuple) else out).grad_fn
+    if isinstance(node, _PooledAs2d):
+        node.grad_format = _memory_format.output_format(_memory_format.unsqueezed_view(x) if unsqueezed else x)
+    return out
 
 
 def _unsqueezed_specs(specs, **replaced):
@@ -152,19 +178,24 @@ class MaxPool(_PooledAs2d):
         if relu is not None and gradient_unwatched(relu):
             gx = kernels.max_pool2d_backward_winners(_as_planes(unary.pass_where(self.nonzero, grad), self.spatial),
                                                      self.winners)
-            return (relu.masked_by_consumer(gx.reshape(self.input_shape)),)
+            gx = relu.masked_by_consumer(gx.reshape(self.input_shape))
+            return (gx if self.grad_format is None else self._in_grad_format(gx),)
         if self.winners is None:
             _check_grad_output(grad, self.spatial, f"adaptive_max_pool{max(self.spatial, 2)}d_backward")
             gx = kernels.max_pool2d_backward(grad.reshape(_flat_planes(grad.shape, self.spatial)),
                                              self.indices.reshape(_flat_planes(grad.shape, self.spatial)),
                                              _flat_planes(self.input_shape, self.spatial))
         elif self.spatial == 3:
+            # PyTorch's backward kernel, as its forward, refuses a gradient with 2-D channels-last strides (that
+            # of an unbatched volume)
+            _memory_format.check_kernel_supports(grad, _memory_format.channels_last_3d)
             gx = pool3d.max_pool3d_backward_winners(_as_planes(grad, 3), self.winners)
             gx = self._add_tapless_windows(gx, grad)
         else:
             gx = kernels.max_pool2d_backward_winners(_as_planes(grad, self.spatial), self.winners)
             gx = self._add_tapless_windows(gx, grad)
-        return (gx.reshape(self.input_shape),)
+        gx = gx.reshape(self.input_shape)
+        return (gx if self.grad_format is None else self._in_grad_format(gx),)
 
     def flat_indices(self):
         """PyTorch's int64 indices of the maxima, shaped as the output: flat positions in their planes."""
@@ -259,13 +290,16 @@ class AvgPool(_PooledAs2d):
         if x.dtype.kind != "f":  # int64: PyTorch divides the integer window sums, truncating
             pooled = np.trunc(pool_forward(planes.astype(np.float64), *self.args)).astype(x.dtype)
         else:
-            pooled = pool_forward(planes, *self.args)
+            pooled = _in_half_opmath(pool_forward, planes, *self.args)
         return _from_planes(pooled, x.shape[:-spatial], spatial)
 
     def backward(self, grad):
-        _, pool_backward = _AVG_POOL_KERNELS[max(self.spatial, 2)]
+        # (half: PyTorch's order of half additions; its avg_pool3d refuses half)
+        pool_backward = kernels.avg_pool2d_backward_half if grad.dtype == np.float16 else \
+            _AVG_POOL_KERNELS[max(self.spatial, 2)][1]
         gx = pool_backward(_as_planes(grad, self.spatial), _plane_shape(self.input_shape, self.spatial), *self.args)
-        return (gx.reshape(self.input_shape),)
+        gx = gx.reshape(self.input_shape)
+        return (gx if self.grad_format is None else self._in_grad_format(gx),)
 
     def backward_graph(self, grad):
         # Each window's share spread over its cells: a transposed convolution of the shares by a kernel of ones.
@@ -306,16 +340,20 @@ class AdaptiveAvgPool(_PooledAs2d):
         if 0 in output_size or 0 in planes.shape[:2]:  # an empty output: nothing to average
             pooled = np.zeros(planes.shape[:2] + output_size, x.dtype)
         else:
-            pooled = kernels.adaptive_avg_pool_forward(planes, output_size)
+            pooled = kernels.adaptive_avg_pool3d_forward_half(planes, output_size) if spatial == 3 and \
+                x.dtype == np.float16 else _in_half_opmath(kernels.adaptive_avg_pool_forward, planes, output_size)
         return _from_planes(pooled, x.shape[:-spatial], spatial)
 
     def backward(self, grad):
         _check_grad_output(grad, self.spatial, f"adaptive_avg_pool{max(self.spatial, 2)}d_backward")
         if grad.size == 0:
-            return (np.zeros(self.input_shape, grad.dtype),)
-        gx = kernels.adaptive_avg_pool_backward(_as_planes(grad, self.spatial),
-                                                _plane_shape(self.input_shape, self.spatial))
-        return (gx.reshape(self.input_shape),)
+            gx = np.zeros(self.input_shape, grad.dtype)
+        else:
+            pool_backward = kernels.adaptive_avg_pool_backward_half if grad.dtype == np.float16 else \
+                kernels.adaptive_avg_pool_backward  # (half: PyTorch's order of additions)
+            gx = pool_backward(_as_planes(grad, self.spatial),
+                               _plane_shape(self.input_shape, self.spatial)).reshape(self.input_shape)
+        return (gx if self.grad_format is None else self._in_grad_format(gx),)
 
     def backward_graph(self, grad):
         if self.spatial == 1:  # PyTorch pools 1-D as 2-D, its gradient then squeezed back
@@ -573,7 +611,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         return Tensor._wrap(_memory_format.in_format_of(out, x))
     out = _max_pool(input, 2, *params, ceil_mode, return_indices, "MaxPool2DWithIndicesBackward0", shown)
     x = input._data
-    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
+    return _keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
 def _as_parsed(value, size=2):
@@ -720,7 +758,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                     "SqueezeBackward1")
     x = input._data
     # PyTorch's index-free kernel gives a contiguous output, its 2-D one a channels-last one for such an input
-    return _memory_format.keep_channels_last(out, x, unsqueezed=return_indices or records(input)) \
+    return _keep_channels_last(out, x, unsqueezed=return_indices or records(input)) \
         if _memory_format.may_suggest_channels_last(x) else out
 
 
@@ -742,7 +780,7 @@ def _avg_pool(input, spatial, kernel, stride, padding, ceil_mode, count_include_
     out = AvgPool.apply(input, spatial=spatial, kernel=kernel, stride=stride, padding=padding, ceil_mode=ceil_mode,
                         count_include_pad=count_include_pad, divisor_override=divisor_override, shown=shown)
     x = input._data
-    return _memory_format.keep_channels_last(out, x, unsqueezed=spatial == 1) \
+    return _keep_channels_last(out, x, unsqueezed=spatial == 1) \
         if _memory_format.may_suggest_channels_last(x) else out
 
 
@@ -881,7 +919,7 @@ def adaptive_avg_pool2d(input, output_size):
     _check_float_unless_empty(input, output_hw, 2)
     out = AdaptiveAvgPool.apply(input, spatial=2, output_size=output_hw)
     x = input._data
-    return _memory_format.keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
+    return _keep_channels_last(out, x) if _memory_format.may_suggest_channels_last(x) else out
 
 
 class _AsStridedToFormat(Node):
@@ -929,7 +967,7 @@ def adaptive_avg_pool1d(input, output_size):
     _check_float_unless_empty(input, (length,), 1)
     out = AdaptiveAvgPool.apply(input, spatial=1, output_size=(1, length))
     x = input._data
-    return _memory_format.keep_channels_last(out, x, unsqueezed=True) \
+    return _keep_channels_last(out, x, unsqueezed=True) \
         if _memory_format.may_suggest_channels_last(x) else out
 
 
@@ -961,7 +999,7 @@ def _adaptive_max(input, output_hw, spatial, return_indices, name):
     out = (out, Tensor._wrap(indices)) if return_indices else out
     if spatial == 3:  # PyTorch's 3-D kernel has no channels-last variant
         return _memory_format.in_c_order(out)
-    return _memory_format.keep_channels_last(out, x, unsqueezed=spatial == 1) \
+    return _keep_channels_last(out, x, unsqueezed=spatial == 1) \
         if _memory_format.may_suggest_channels_last(x) else out
 
 
@@ -1044,7 +1082,9 @@ class MaxUnpool(Node):
                                f"{grad.ndim - self.spatial} with size 0")
         planes = grad.reshape(-1, math.prod(grad.shape[-self.spatial:]))
         gx = np.take_along_axis(planes, self.indices.reshape(planes.shape[0], -1), 1)
-        return (gx.reshape(self.input_shape),)
+        # PyTorch's gather allocates it C-contiguous; NumPy's follows the indices' order where their reshape is a
+        # view (channels-last indices of a batch of one)
+        return (_memory_format.c_ordered(gx.reshape(self.input_shape)),)
 
     def backward_graph(self, grad):  # the same gather, recorded (its own gradient scatters back)
         from ..._ops.indexing import Index
@@ -1273,8 +1313,8 @@ def _fractional_max_pool_native(input, kernel_size, output_size, random_samples,
                                f"got{list(shape)} with dimension {axis} being empty.")
     names = ("height", "width") if spatial == 2 else ("time", "height", "width")
     checks = list(zip(names, shape[-spatial:], kernel_size, output_size))
-    if spatial == 3:  # the 3-D kernel checks the width before the height
-        checks = [checks[0], checks[2], checks[1]]
+    if spatial == 3:  # the 3-D kernel checks the width before the height, a negative output size as 0
+        checks = [(name, size, pool, max(out, 0)) for name, size, pool, out in (checks[0], checks[2], checks[1])]
     for name, size, pool, out in checks:
         if out + pool - 1 > size - (spatial == 3):
             raise RuntimeError(f"{where}(): pool {name} {pool} too large relative to input {name} {size}")

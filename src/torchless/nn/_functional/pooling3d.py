@@ -12,8 +12,8 @@ from ... import _memory_format
 from ._args import Param, native
 from .pooling import (AdaptiveAvgPool, AvgPool, MaxUnpool, _adaptive_max, _adaptive_output_size, _check_c_int,
                       _check_float, _check_output_resize, _check_output_storage, _check_unpool_indices,
-                      _check_unpool_shapes, _lp_pool, _max_pool, _output_size, _torch_triple,
-                      _mean_in_input_format, _unpool_output_size, dispatch_on_return_indices)
+                      _check_unpool_shapes, _keep_channels_last, _lp_pool, _max_pool, _output_size,
+                      _torch_triple, _mean_in_input_format, _unpool_output_size, dispatch_on_return_indices)
 
 __all__ = ["max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
            "adaptive_max_pool3d_with_indices", "max_unpool3d", "lp_pool3d"]
@@ -134,10 +134,16 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if x is None or not _memory_format.may_suggest_channels_last(x):
         return out
     if x.ndim == 5:
-        return _memory_format.keep_channels_last(out, x)
-    # an unbatched volume, seen by the kernel as a batch of one: C order unless that suggests channels-last-3d
-    if _memory_format.output_format(_memory_format.unsqueezed_view(x, 0)) is None:
+        return _keep_channels_last(out, x)
+    # an unbatched volume, seen by the kernel as a batch of one (a view, whose batch stride is the element count):
+    # C order unless that suggests channels-last-3d, then laid out as that batch's channels-last-3d output
+    batch = np.lib.stride_tricks.as_strided(x, (1,) + x.shape, (max(x.size, 1) * x.itemsize,) + x.strides,
+                                            writeable=False)
+    format_ = _memory_format.output_format(batch)
+    if format_ is None:
         return _memory_format.in_c_order(out)
+    for tensor in out if isinstance(out, tuple) else (out,):
+        tensor._data = _memory_format.in_format(tensor._data[None], format_)[0]
     return out
 
 

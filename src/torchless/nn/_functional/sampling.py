@@ -3,7 +3,8 @@
 Every interpolation is separable: along each spatial axis an output pixel reads a few input pixels
 (its *taps*) with fixed weights, so a resize is one small gather-and-weigh per axis, and its gradient
 the adjoint scatter. The weights are PyTorch's, computed in the same precision (float32 for float16
-and float32 input, float64 for float64) so that discrete choices such as nearest's floor agree.
+and float32 input, float64 for float64) so that discrete choices such as nearest's floor agree, and stored
+as PyTorch's generic kernel stores them (in half for a float16 input).
 """
 import math
 import operator
@@ -276,6 +277,8 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         weights = _cubic_taps if kind == "bicubic" else _linear_taps
         maps = adjoints = [weights(n, out, align_corners, s, compute)
                            for n, out, s in zip(in_sizes, output_size, scales)]
+        if dtype == np.float16 and kind != "bilinear":
+            maps = [_half_weighted(taps) for taps in maps]
         if kind == "bicubic" and list(in_sizes) == list(output_size):
             adjoints = [None, None]  # PyTorch's bicubic backward copies when no size changes; its forward does not
         # Along an axis whose size does not change, PyTorch's linear kernels still interpolate, between a pixel
@@ -467,6 +470,18 @@ def _linear_taps(size, out, align_corners, scale, dtype):
     return _Taps(np.stack([first, second], 1), np.stack([1 - fraction, fraction], 1), size)
 
 
+def _half_weighted(taps):
+    """Taps (None: none) whose weights are rounded to half, as PyTorch's generic upsampling kernel stores them for
+    a half input (its 2-D bilinear kernel keeps float ones): a linear pair as lambda and 1 - lambda, that
+    difference taken in half."""
+    if taps is None:
+        return None
+    weight = taps.weight.astype(np.float16)
+    if weight.shape[1] == 2:
+        weight[:, 0] = np.float16(1) - weight[:, 1]
+    return _Taps(taps.index, weight.astype(np.float32), taps.size, taps.unfused)
+
+
 def _cubic_convolution1(x, a):
     return ((a + 2) * x - (a + 3)) * x * x + 1
 
@@ -566,6 +581,13 @@ _UPSAMPLE_NODES = {**{f"UpsampleNearest{dim}DBackward0": (dim, False) for dim in
                    "UpsampleBilinear2DAaBackward0": (2, True), "UpsampleBicubic2DAaBackward0": (2, True)}
 
 
+# The backward kernels that allocate the input's gradient in the format the output's gradient suggests (the
+# others, bicubic and 3-D nearest ones, C-contiguous)
+_GRAD_OUTPUT_FORMAT_NODES = frozenset({"UpsampleNearest2DBackward0", "UpsampleNearestExact2DBackward0",
+                                       "UpsampleBilinear2DBackward0", "UpsampleBilinear2DAaBackward0",
+                                       "UpsampleTrilinear3DBackward0"})
+
+
 class Resample(Node):
     """A separable resampling: ``maps[d]`` along spatial axis d (None leaves the axis alone), the last axis
     first; backward applies the adjoints of ``adjoints`` (the same maps unless PyTorch's backward differs).
@@ -592,7 +614,10 @@ class Resample(Node):
         for axis, taps in enumerate(self.adjoints):
             if taps is not None:
                 out = taps.adjoint(out, first + axis)
-        return (np.ascontiguousarray(out, dtype=grad.dtype) if out is not grad else out.copy(),)
+        out = np.ascontiguousarray(out, dtype=grad.dtype) if out is not grad else out.copy()
+        if self._name in _GRAD_OUTPUT_FORMAT_NODES and _memory_format.may_suggest_channels_last(grad):
+            out = _memory_format.in_format_of(out, grad)
+        return (out,)
 
     def backward_graph(self, grad):
         if self.backward_error is not None:
