@@ -25,7 +25,7 @@ from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import OUTPUT, Node, records, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
-from ._args import _is_index, _tp_name, check_tensor, unpack_int64
+from ._args import REQUIRED, _is_index, _tp_name, check_tensor, missing_arguments, native_binding, unpack_int64
 from ._moments import quiet
 from ._norm_checks import compute_dtype
 
@@ -59,6 +59,8 @@ def number_argument(value, fn, name, position, wrapped=False):
         return value.item()  # a Python scalar, as the parser's: a NumPy one would promote the kernel's arithmetic
     if isinstance(value, numbers.Number):
         return value
+    if value is REQUIRED:
+        raise missing_arguments(fn, [name])
     from ..._parser_errors import wrong_type
     from ..._written_call import is_users_call
 
@@ -97,6 +99,7 @@ def relu(input, inplace=False):
     return Tensor._wrap(unary.Relu.max_zero(input._data))  # nothing to record: skip Node.apply's cost
 
 
+@native_binding
 def relu_(input):
     """In-place :func:`relu` (a native function of its own in PyTorch, whose parser names it)."""
     check_tensor(input, "relu_")
@@ -167,6 +170,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     return _maybe_inplace(input, LeakyRelu, inplace, negative_slope=negative_slope, inplace=inplace)
 
 
+@native_binding
 def leaky_relu_(input, negative_slope=0.01):
     return leaky_relu(input, negative_slope, inplace=True)
 
@@ -207,6 +211,7 @@ def _hardtanh(input, min_val, max_val, name, inplace, wrapped):
     return _maybe_inplace(input, Hardtanh, inplace, min_val=min_val, max_val=max_val)
 
 
+@native_binding
 def hardtanh_(input, min_val=-1, max_val=1):  # (PyTorch's native defaults, ints, which its node shows)
     # the native hardtanh_ itself: no check of min_val > max_val (max_val wins, as in a clamp)
     return _hardtanh(input, min_val, max_val, "hardtanh_", inplace=True, wrapped=False)
@@ -291,16 +296,32 @@ class Celu(Elu):
 
 def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    name = "elu_" if inplace else "elu"
-    check_tensor(input, name)
-    alpha = number_argument(alpha, name, "alpha", 2, wrapped=True)
+    if inplace:
+        return _elu_(input, alpha, wrapped=2)
+    check_tensor(input, "elu")
+    alpha = number_argument(alpha, "elu", "alpha", 2, wrapped=True)
     _check_floating(input, "elu_cpu")
     opmath_scalar(alpha, input)
-    return _maybe_inplace(input, Elu, inplace, alpha=alpha, inplace=inplace)
+    return Elu.apply(input, alpha=alpha)
 
 
-def elu_(input, alpha=1):  # (PyTorch's native default, an int, which its node shows)
-    return elu(input, alpha, inplace=True)
+@native_binding
+def elu_(input, alpha=1, scale=1, input_scale=1):  # (PyTorch's native defaults, ints: its node shows them)
+    """In-place scale * x for x > 0, alpha * scale * (exp(input_scale * x) - 1) otherwise: PyTorch's native
+    elu_, with its extra coefficients."""
+    return _elu_(input, alpha, scale, input_scale)
+
+
+def _elu_(input, alpha, scale=1, input_scale=1, wrapped=False):
+    """elu_ (``wrapped``: called by F.elu, see number_argument)."""
+    check_tensor(input, "elu_")
+    alpha = number_argument(alpha, "elu_", "alpha", 2, wrapped=wrapped)
+    scale = number_argument(scale, "elu_", "scale", 3)
+    input_scale = number_argument(input_scale, "elu_", "input_scale", 4)
+    _check_floating(input, "elu_cpu")
+    for coefficient in (alpha, scale, input_scale):
+        opmath_scalar(coefficient, input)
+    return _maybe_inplace(input, Elu, True, alpha=alpha, scale=scale, input_scale=input_scale, inplace=True)
 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -319,6 +340,7 @@ def selu(input, inplace=False):
     return _maybe_inplace(input, Elu, inplace, alpha=SELU_ALPHA, scale=SELU_SCALE, inplace=inplace)
 
 
+@native_binding
 def selu_(input):
     return selu(input, inplace=True)
 
@@ -339,6 +361,7 @@ def celu(input, alpha=1.0, inplace=False):
     return _maybe_inplace(input, Celu, inplace, alpha=alpha, inplace=inplace)
 
 
+@native_binding
 def celu_(input, alpha=1.0):
     return celu(input, alpha, inplace=True)
 
@@ -365,6 +388,7 @@ class Softplus(Node):
         return (Where.apply(grad, grad * (self.graph_input(0, self.x) * self.beta).sigmoid(), condition=self.linear),)
 
 
+@native_binding
 def softplus(input, beta=1, threshold=20):  # (PyTorch's native defaults, ints, which its node shows)
     """log(1 + exp(beta * x)) / beta, a smooth relu; x itself where beta * x > threshold."""
     check_tensor(input, "softplus")
@@ -454,6 +478,7 @@ class LogSigmoid(Node):
         return (grad * (-self.graph_input(0, self.x)).sigmoid(),)
 
 
+@native_binding
 def log_sigmoid(input):
     r"""LogSigmoid(x) = log(1 / (1 + exp(-x))), elementwise, computed without overflow.
 
@@ -616,6 +641,7 @@ class Gelu(Node):
         return (grad * (cdf + x * (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))),)
 
 
+@native_binding
 def gelu(input, *, approximate="none"):
     """x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses
     0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))). ``approximate`` is keyword-only, as in PyTorch's

@@ -6,10 +6,11 @@ import math
 from ... import _dtype
 from ..._kernels.blas import matmul
 from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
+from ..._parser_errors import too_many_positional
 from ..._tensor import Tensor
 from ...autograd.graph import FoldedNode, Node, folded, records, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, needed_for, sizes, strides
-from ._args import CheckedCalls, call_key, check_tensor
+from ._args import REQUIRED, CheckedCalls, call_key, check_tensor, missing_arguments, native_binding
 
 __all__ = ["linear", "bilinear"]
 
@@ -240,13 +241,19 @@ def _bias_added_after(input, bias):
     return not (one_dimensional and bias.is_contiguous() and input.is_contiguous())
 
 
-def linear(input, weight, bias=None):
+def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
     """y = x W^T + b for input (*, in_features), weight (out_features, in_features), bias (out_features,).
 
     Output: (*, out_features). Any number of leading dimensions, including none.
     """
+    # (the defaults and ``more`` only give PyTorch's parser's TypeErrors for a call missing or with too many
+    # arguments, with no cost to the others, as a wrapper of native_binding's would)
+    if more:
+        raise too_many_positional("linear", 3, 2, 3 + len(more))
     key = call_key((input, weight, bias))
     if key not in _checked:
+        if input is REQUIRED:
+            raise missing_arguments("linear", ["input", "weight"])
         check_tensor(input, "linear", as_written=True)  # (F.linear is PyTorch's native linear)
         check_tensor(weight, "linear", "weight", 2, as_written=True)
         if bias is not None:
@@ -296,6 +303,7 @@ class Bilinear(Node):
         return "ViewBackward0"  # PyTorch's _trilinear result is reshaped last
 
 
+@native_binding
 def bilinear(input1, input2, weight, bias=None):
     r"""y = x_1^T A x_2 + b.
 
