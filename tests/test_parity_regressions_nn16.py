@@ -216,3 +216,164 @@ def test_embedding_bag_float16_adds_up_in_float32():
     # torch-free: the float32 sum rounded once
     out = F.embedding_bag(torchless.tensor([0, 1, 2]), torchless.tensor(weight), torchless.tensor([0]), mode="sum")
     np.testing.assert_array_equal(out.numpy(), weight[:3].astype(np.float32).sum(0, keepdims=True).astype(np.float16))
+
+
+# ---------------------------------------------------------------------------- activations
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "softmin"])
+@pytest.mark.parametrize("dim", [None, 0, -1])
+def test_softmax_of_a_0d_tensor_is_one_node(name, dim):
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        x = lib.tensor(2.0, requires_grad=True)
+        with __import__("warnings").catch_warnings():
+            __import__("warnings").simplefilter("ignore")
+            y = getattr(lib.nn.functional, name)(x * 1, dim)
+        y.backward(lib.tensor(0.5))
+        return y.item(), y.grad_fn.name(), x.grad.item()
+
+    assert run(torchless) == run(torch)
+    assert run(torchless)[1] in ("SoftmaxBackward0", "LogSoftmaxBackward0")  # (torch-free: not a view)
+
+
+def test_elu_of_zero_takes_the_positive_side():
+    torch = pytest.importorskip("torch")
+    x = [0.0, -0.0, -1.0, 1.0]
+    for alpha in (float("nan"), float("inf"), 2.0):
+        expected = torch.nn.functional.elu(torch.tensor(x, dtype=torch.float64), alpha).numpy()
+        actual = F.elu(torchless.tensor(x, dtype=torchless.float64), alpha).numpy()
+        np.testing.assert_array_equal(np.signbit(actual), np.signbit(expected))
+        np.testing.assert_array_equal(actual, expected)
+    assert F.elu(torchless.tensor([0.0]), float("nan")).tolist() == [0.0]  # torch-free
+
+
+@pytest.mark.parametrize("call", [
+    lambda t, x: t.nn.functional.leaky_relu_(x, float("nan")),
+    lambda t, x: t.nn.functional.elu_(x, float("nan")),
+    lambda t, x: t.nn.functional.elu_(x, 1.0, -1.0),
+    lambda t, x: t.nn.functional.elu_(x, -0.0),
+    lambda t, x: t.nn.functional.leaky_relu_(x, -0.0),
+    lambda t, x: t.nn.functional.celu_(x, -1.0),
+])
+def test_in_place_backward_slope_checks(call):
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        x = lib.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+        call(lib, x * 1).sum().backward()
+        return x.grad.tolist()
+
+    expected, actual = _error(lambda: run(torch)), _error(lambda: run(torchless))
+    assert actual == expected
+    if expected is None:
+        np.testing.assert_allclose(run(torchless), run(torch))
+
+
+@pytest.mark.parametrize("lower, upper", [(float("nan"), float("nan")), (float("inf"), float("inf")),
+                                          (float("nan"), 0.5), (0.5, 0.1), (0.1, float("inf")), (-1e308, 1e308)])
+@pytest.mark.parametrize("form", ["F.rrelu", "F.rrelu_", "inplace", "torch.rrelu"])
+@pytest.mark.parametrize("training", [False, True])
+def test_rrelu_bounds_checks(lower, upper, form, training):
+    def call(t):
+        x = t.tensor([-1.0, 0.5, -2.0])
+        if form == "F.rrelu":
+            return t.nn.functional.rrelu(x, lower, upper, training)
+        if form == "F.rrelu_":
+            return t.nn.functional.rrelu_(x, lower, upper, training)
+        if form == "inplace":
+            return t.nn.functional.rrelu(x, lower, upper, training, inplace=True)
+        return t.rrelu(x, lower, upper, training)
+
+    torch = pytest.importorskip("torch")
+    expected, actual = _error(lambda: call(torch)), _error(lambda: call(torchless))
+    assert actual == expected
+    if expected is None and not training:
+        np.testing.assert_array_equal(call(torchless).numpy(), call(torch).numpy())
+
+
+@pytest.mark.parametrize("call", [
+    lambda t: t.nn.functional.softplus(t.ones(0), 1, 1e40),
+    lambda t: t.nn.functional.softplus(t.ones(2), 1e40),
+    lambda t: t.nn.functional.softplus(t.ones(2, dtype=t.float16), 1, 1e6),
+    lambda t: t.nn.functional.leaky_relu(t.ones(2), 1e40),
+    lambda t: t.nn.functional.leaky_relu_(t.ones(2), 1e40),
+    lambda t: t.nn.functional.leaky_relu(t.ones(2, dtype=t.float64), 1e40),
+    lambda t: t.nn.functional.celu(t.ones(2, dtype=t.float64), 1e40),
+    lambda t: t.nn.functional.celu(t.ones(2, dtype=t.float64), 1e-39),
+])
+def test_scalar_arguments_beyond_the_kernels_type(call):
+    torch = pytest.importorskip("torch")
+    expected, actual = _error(lambda: call(torch)), _error(lambda: call(torchless))
+    assert actual == expected
+    if expected is None:
+        np.testing.assert_allclose(call(torchless).numpy(), call(torch).numpy())
+
+
+def test_softplus_gradient_where_the_exponential_overflows():
+    torch = pytest.importorskip("torch")
+    x = [-1.0, 0.5, 3.0, 800.0]
+
+    def run(lib, beta, threshold):
+        a = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+        lib.nn.functional.softplus(a, beta, threshold).sum().backward()
+        return a.grad.numpy()
+
+    for beta, threshold in ((float("inf"), float("nan")), (1.0, 1e6), (1e40, float("inf")), (2.0, 20)):
+        np.testing.assert_array_equal(run(torchless, beta, threshold), run(torch, beta, threshold))
+    assert np.isnan(run(torchless, 1.0, 1e6)[3])  # torch-free: z / (z + 1), z = e^800 = inf
+
+
+def test_activations_with_infinite_parameters_do_not_warn():
+    import warnings
+
+    x = torchless.tensor([0.0, -1.0, 2.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        F.leaky_relu(x, float("inf")).backward(torchless.ones(3))
+        F.elu(x, float("inf"))
+        F.softplus(x, float("inf"))
+        F.rrelu_(x.detach().clone(), 0.3, float("inf"))  # (0 * an infinite slope)
+        F.celu(torchless.tensor([-100.0], dtype=torchless.float16), -0.5)
+
+
+def test_softmax_gradient_in_pytorchs_form():
+    torch = pytest.importorskip("torch")
+    x = np.random.RandomState(5).randn(2, 3) * 3
+    g = np.random.RandomState(1).randn(2, 3)
+
+    def run(lib):
+        a = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+        y = lib.nn.functional.softmax(a * 1, -1, dtype=lib.float32)
+        (y * lib.tensor(g, dtype=lib.float64)).sum().backward()
+        return a.grad.numpy()
+
+    np.testing.assert_allclose(run(torchless), run(torch), rtol=5e-7)
+    # torch-free: the float64 gradient y (g - sum(g y))
+    y = np.exp(x - x.max(-1, keepdims=True))
+    y /= y.sum(-1, keepdims=True)
+    np.testing.assert_allclose(run(torchless), y * (g - (g * y).sum(-1, keepdims=True)), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name, args", [("elu", (1.0,)), ("elu", (0.7,)), ("celu", (1.5,)), ("selu", ())])
+def test_elu_family_in_place_gradient_from_the_result(name, args):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(5).standard_normal((3, 4)) * 4
+
+    def run(lib):
+        a = lib.tensor(x, requires_grad=True)
+        getattr(lib.nn.functional, name)(a * 1.0, *args, inplace=True).sum().backward()
+        return a.grad.numpy()
+
+    np.testing.assert_array_equal(run(torchless), run(torch))
+
+
+def test_celu_alpha_beyond_float_fails_in_the_backward():
+    def run(lib):
+        a = lib.tensor([-1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = lib.nn.functional.celu(a, 1e40)
+        return y.detach().numpy(), _error(lambda: y.sum().backward())
+
+    torch = pytest.importorskip("torch")
+    (expected, expected_error), (actual, actual_error) = run(torch), run(torchless)
+    np.testing.assert_array_equal(actual, expected)
+    assert actual_error == expected_error == (RuntimeError, "value cannot be converted to type float without overflow")

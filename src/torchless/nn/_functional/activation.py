@@ -125,7 +125,7 @@ def zero_derivative_of_operand(node, gradient, name, grad, shape, result=False):
 def check_in_place_slope(inplace, slope):
     """PyTorch's in-place leaky_relu_ (and rrelu_ at its mean slope) differentiates from its result, which cannot
     tell the sides apart under a negative slope: its backward refuses."""
-    if inplace and slope < 0:
+    if inplace and not slope >= 0:  # (a NaN slope too)
         raise RuntimeError(IN_PLACE_NEGATIVE_SLOPE)
 
 
@@ -141,14 +141,16 @@ class LeakyRelu(Node):
         if inplace:
             self._checked_inputs, self._saves_output = (), True
             self.backward_inputs = (OUTPUT,)  # (its backward op reads the result, as the node saved it)
-        if x.dtype == np.float16:  # the slope in float32, the product rounded once, as PyTorch's kernel does
-            return np.where(self.positive, x, (x * np.float32(negative_slope)).astype(np.float16))
-        return np.where(self.positive, x, x * negative_slope)
+        with np.errstate(invalid="ignore", over="ignore"):  # (0 * an infinite slope: NaN, silently)
+            if x.dtype == np.float16:  # the slope in float32, the product rounded once, as PyTorch's kernel does
+                return np.where(self.positive, x, (x * np.float32(negative_slope)).astype(np.float16))
+            return np.where(self.positive, x, x * negative_slope)
 
     def backward(self, grad):
         check_in_place_slope(self.inplace, self.slope)
-        sloped = (grad.astype(np.float32) * np.float32(self.slope)).astype(grad.dtype) if grad.dtype == np.float16 \
-            else grad * self.slope  # (float16 in float32, rounded once, as the forward)
+        with np.errstate(invalid="ignore", over="ignore"):
+            sloped = (grad.astype(np.float32) * np.float32(self.slope)).astype(grad.dtype) \
+                if grad.dtype == np.float16 else grad * self.slope  # (float16 in float32, rounded once, as forward)
         return (np.where(self.positive, grad, sloped),)
 
     def backward_graph(self, grad):
@@ -167,6 +169,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     check_tensor(input, name)
     negative_slope = number_argument(negative_slope, name, "negative_slope", 2, wrapped=True)
     _check_floating(input, "leaky_relu_cpu")
+    opmath_scalar(negative_slope, input)  # (the kernel's: one beyond float32's range fails for float32)
     return _maybe_inplace(input, LeakyRelu, inplace, negative_slope=negative_slope, inplace=inplace)
 
 
@@ -227,13 +230,12 @@ class Elu(Node):
     """scale * x for x > 0, alpha * scale * (exp(input_scale * x) - 1) otherwise: elu, selu and celu.
 
     Coefficients are rounded to the input's dtype first, as PyTorch's kernel does. The gradient on the
-    negative side is alpha * scale * input_scale * exp(input_scale * x), from the saved input, in the
-    in-place forms too: PyTorch's in-place nodes use the output instead, input_scale * (out + alpha * scale),
-    which cancels for x << 0 (it differs by up to an ulp of alpha * scale), because its in-place forward
-    overwrites the input, where torchless's recorded in-place operations rebind the tensor to a new array.
+    negative side is alpha * scale * input_scale * exp(input_scale * x), from the saved input; the in-place
+    forms' is PyTorch's from the output, input_scale * (out + alpha * scale), the side picked by the output's
+    sign (under a negative scale, the other one).
     """
     backward_is_one_op = True
-    saved = ("x",)
+    saved = ("x", "out")
     kind = "Elu"
     torch_saved = {"EluBackward0": {"self": SavedInput(0, "x"), "alpha": lambda node: node.given[0],
                                     "scale": lambda node: node.given[1], "input_scale": lambda node: node.given[2]},
@@ -252,20 +254,29 @@ class Elu(Node):
         if inplace:  # PyTorch's in-place forms save the result, whose change before backward is then an error
             self._checked_inputs, self._saves_output = (), True
             self.backward_inputs = (OUTPUT,)  # (which its backward op reads)
-        positive = x > 0  # a NaN is not: it takes the negative side, as in PyTorch's vectorised kernel
-        # 0 for x > 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
+        # zeros take the positive side (an infinite or NaN alpha leaves them 0), as do NaNs (NaN either way)
+        positive = ~(x < 0)
+        # 0 for x >= 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
         # (Not np.minimum(x, 0), which makes -0.0 +0.0: elu(-0.0) is -0.0.)
         negative = np.where(positive, np.zeros((), dtype), x.astype(dtype, copy=False))
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):  # (inf or NaN, silently, as in PyTorch)
             out = np.where(positive, x * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
-        return out.astype(x.dtype, copy=False)
+            out = out.astype(x.dtype, copy=False)
+        if inplace:
+            self.out = out  # (which the in-place form's gradient reads)
+        return out
 
     def backward(self, grad):
-        if self.inplace and self.negcoef < 0:
+        if self.inplace and not self.given[0] >= 0:  # (PyTorch checks alpha itself: a NaN fails)
             raise RuntimeError("In-place elu backward calculation is triggered with a negative slope which is not "
                                "supported. This is caused by calling in-place forward function with a negative "
                                "slope, please call out-of-place version instead.")
         x, g = self.x, grad.astype(compute_dtype(grad), copy=False)
+        if self.inplace:  # PyTorch's from the result: its sign picks the side (a negative scale flips it)
+            out = self.out.astype(g.dtype, copy=False)
+            with np.errstate(invalid="ignore", over="ignore"):
+                negative = g * self.negiptcoef * (out + self.negcoef)
+            return (np.where(out > 0, g * self.poscoef, negative).astype(grad.dtype, copy=False),)
         # (A NaN takes the negative side, as in PyTorch's vectorised kernel; its scalar tail takes the other.)
         negative = g * self.negiptcoef * self.negcoef * np.exp(x * self.negiptcoef)
         return (np.where(x > 0, g * self.poscoef, negative).astype(grad.dtype, copy=False),)
@@ -290,8 +301,17 @@ class Celu(Elu):
         self.given = (alpha,)
         # PyTorch's celu derivative takes input_scale = 1.0 / alpha.toFloat(): 1 / alpha rounded through
         # float32, also for float64 tensors (a relative 4e-8 off), where the forward uses 1 / alpha.
-        self.negiptcoef = compute_dtype(x).type(1.0 / float(np.float32(alpha)))
+        with np.errstate(over="ignore"):  # (an alpha beyond float32's range fails in the backward)
+            self.negiptcoef = compute_dtype(x).type(1.0 / float(np.float32(alpha)))
         return out
+
+    def backward(self, grad):
+        _dtype.scalar_argument(self.given[0], np.dtype(np.float32))  # (alpha.toFloat(): its overflow's error)
+        return super().backward(grad)
+
+    def backward_graph(self, grad):
+        _dtype.scalar_argument(self.given[0], np.dtype(np.float32))
+        return super().backward_graph(grad)
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -376,13 +396,16 @@ class Softplus(Node):
         # float16 is computed in float32 and rounded once, as PyTorch's kernel does (in float16 itself
         # e^(beta x) overflows from x = 11 on, giving inf below the threshold)
         opmath = x.astype(np.float32) if x.dtype == np.float16 else x
-        self.linear = opmath * beta > threshold  # where log(1 + e^(beta x)) is x to the dtype's precision
-        with np.errstate(over="ignore", divide="ignore"):  # (beta = 0 divides log 2 by zero: inf, silently)
+        # (silently, as in PyTorch: beta = 0 divides log 2 by zero, an infinite beta makes inf / inf)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            self.linear = opmath * beta > threshold  # where log(1 + e^(beta x)) is x to the dtype's precision
             return np.where(self.linear, x, (np.log1p(np.exp(beta * opmath)) / beta).astype(x.dtype, copy=False))
 
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
-        return (np.where(self.linear, grad, (g * _sigmoid(self.beta * x)).astype(grad.dtype, copy=False)),)
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = np.exp(self.beta * x)  # PyTorch's grad * z / (z + 1): NaN where z overflows below the threshold
+            return (np.where(self.linear, grad, (g * z / (z + 1)).astype(grad.dtype, copy=False)),)
 
     def backward_graph(self, grad):
         return (Where.apply(grad, grad * (self.graph_input(0, self.x) * self.beta).sigmoid(), condition=self.linear),)
@@ -395,6 +418,8 @@ def softplus(input, beta=1, threshold=20):  # (PyTorch's native defaults, ints, 
     beta = number_argument(beta, "softplus", "beta", 2)
     threshold = number_argument(threshold, "softplus", "threshold", 3)
     _check_floating(input, "softplus_cpu")
+    opmath_scalar(beta, input)  # (the kernel's, float16's in float32: an overflow fails, for no element too)
+    opmath_scalar(threshold, input)
     return Softplus.apply(input, beta=beta, threshold=threshold)
 
 
@@ -664,6 +689,9 @@ class Softmax(Node):
 
     def forward(self, x, axis=-1):
         self.axis = axis
+        if not x.ndim:  # (a 0-d input's one element is its dim's)
+            self.out = self.forward(x.reshape(1), axis).reshape(())
+            return self.out
         opmath = opmath_operands(x)[0]  # (float16 in float32, as PyTorch's kernels)
         with np.errstate(invalid="ignore"):  # inf - inf in a row of infinities: NaN, silently, as in PyTorch
             out = opmath - np.max(opmath, axis=axis, keepdims=True, initial=-np.inf)
@@ -678,9 +706,9 @@ class Softmax(Node):
         return out
 
     def backward(self, grad):
-        y, g = opmath_operands(self.out, grad)
-        g = g * y
-        g -= y * g.sum(axis=self.axis, keepdims=True)
+        y, g = opmath_operands(self.out.reshape(grad.shape), grad)
+        # (g - sum(g y)) y, PyTorch's kernel's form (g y - y sum(g y) cancels otherwise where g is near the sum)
+        g = (g - (g * y).sum(axis=self.axis if g.ndim else None, keepdims=True)) * y
         return (g.astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
@@ -697,6 +725,9 @@ class LogSoftmax(Node):
 
     def forward(self, x, axis=-1):
         self.axis = axis
+        if not x.ndim:  # (a 0-d input's one element is its dim's)
+            self.out = self.forward(x.reshape(1), axis).reshape(())
+            return self.out
         # Silently, as in PyTorch: inf - inf in a row of infinities is NaN, and the log of the sum over an
         # empty dim is log(0) (its result is empty anyway).
         opmath = opmath_operands(x)[0]  # (float16 in float32, as PyTorch's kernels)
@@ -712,8 +743,9 @@ class LogSoftmax(Node):
         return out
 
     def backward(self, grad):
-        out, g = opmath_operands(self.out, grad)
-        return ((g - np.exp(out) * g.sum(axis=self.axis, keepdims=True)).astype(grad.dtype, copy=False),)
+        out, g = opmath_operands(self.out.reshape(grad.shape), grad)
+        return ((g - np.exp(out) * g.sum(axis=self.axis if g.ndim else None, keepdims=True)).astype(grad.dtype,
+                                                                                                   copy=False),)
 
     def backward_graph(self, grad):
         return (grad - self.graph_output(self.out).exp() * grad.sum(dim=self.axis, keepdim=True),)
@@ -767,8 +799,6 @@ def _softmax(function, input, dim, dtype, name, stacklevel, method=False):
             return input.clone()
         kernel = f"{name}_lastdim_kernel_impl" if axis == max(input.dim() - 1, 0) else f"{name}_kernel_impl"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
-    if input.dim() == 0:
-        return function.apply(input.reshape(1), axis=0).reshape(())
     if not input._data.flags.c_contiguous:
         # PyTorch's kernels read a contiguous copy, and write a contiguous output, for any input layout: along
         # the last dim they add vectorised partial sums, along another one term after another, as NumPy does

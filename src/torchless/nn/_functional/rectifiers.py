@@ -126,7 +126,8 @@ class RreluWithNoise(Node):
         # (mean_slope: leaky_relu's gradient is refused in place for a negative slope)
         self.scale, self.mean_slope, self.noise = noise, mean, noise
         # into a contiguous output, as PyTorch's leaky_relu_out into empty_like(self, LEGACY_CONTIGUOUS_MEMORY_FORMAT)
-        return np.multiply(x, noise, out=np.empty(x.shape, x.dtype), casting="same_kind")
+        with np.errstate(invalid="ignore"):  # (0 * an infinite slope: NaN, silently)
+            return np.multiply(x, noise, out=np.empty(x.shape, x.dtype), casting="same_kind")
 
     def backward(self, grad):
         if self.mean_slope is not None:
@@ -169,14 +170,21 @@ def native_rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=
         raise TypeError(f"{name}(): argument 'training' (position 4) must be bool, not {_tp_name(training)}")
     if generator is not None and not isinstance(generator, Generator):
         raise wrong_type(name, "generator", 5, generator, "torchless.Generator")
-    for bound, value in (("lower", lower), ("upper", upper)):
-        if not math.isfinite(value):
-            raise RuntimeError(f"rrelu: {bound} bound must be finite, got {value}")
-    if lower > upper:
+    if not inplace:  # (the out-of-place native's checks: rrelu_ has none)
+        for bound, value in (("lower", lower), ("upper", upper)):
+            if not math.isfinite(value):
+                raise RuntimeError(f"rrelu: {bound} bound must be finite, got {value}")
+    if not lower <= upper:  # (NaN bounds too)
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if training:
         if input._data.dtype not in (np.float32, np.float64):  # PyTorch's training kernel has no float16
             raise NotImplementedError(f"\"rrelu_with_noise_out_cpu\" not implemented for '{input.dtype.scalar_name}'")
+        low, high = (float(opmath_scalar(bound, input)) for bound in (lower, upper))  # (its kernel's type)
+        if np.any(input._data <= 0) and not high - low <= np.finfo(np.float64).max:
+            # the uniform distribution the slopes are drawn from refuses an infinite range (when it draws any)
+            raise RuntimeError("Expected to - from <= std::numeric_limits<T>::max() to be true, but got false.  "
+                               "(Could this error message be improved?  If so, please report an enhancement "
+                               "request to PyTorch.)")
     else:
         _check_floating(input, "leaky_relu_cpu")
         opmath_scalar((lower + upper) / 2, input)
