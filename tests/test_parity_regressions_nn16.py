@@ -377,3 +377,21 @@ def test_celu_alpha_beyond_float_fails_in_the_backward():
     (expected, expected_error), (actual, actual_error) = run(torch), run(torchless)
     np.testing.assert_array_equal(actual, expected)
     assert actual_error == expected_error == (RuntimeError, "value cannot be converted to type float without overflow")
+
+
+# ---------------------------------------------------------------------------- nn.init
+@pytest.mark.parametrize("dtype", ["int64", "bool", "uint8", "float16", "float32"])
+@pytest.mark.parametrize("shape", [(3, 4), (0, 3)])
+@pytest.mark.parametrize("bounds", [dict(a=0.5, b=0.4), {}, dict(a=-0.5, b=0.5, std=3.0)])
+def test_trunc_normal_checks_as_its_first_draw(dtype, shape, bounds):
+    # PyTorch's first draw is normal_ (most of the mass inside [a, b]: its bounds converted to the tensor's dtype
+    # first) or uniform_ (its dtype refused even for no element, then an inverted range)
+    def call(t):
+        t.manual_seed(3)
+        return t.nn.init.trunc_normal_(t.zeros(shape, dtype=getattr(t, dtype)), **bounds)
+
+    torch = pytest.importorskip("torch")
+    expected, actual = _error(lambda: call(torch)), _error(lambda: call(torchless))
+    assert actual == expected
+    if expected is None:
+        np.testing.assert_allclose(call(torchless).numpy().astype(float), call(torch).numpy().astype(float))
