@@ -395,3 +395,26 @@ def test_trunc_normal_checks_as_its_first_draw(dtype, shape, bounds):
     assert actual == expected
     if expected is None:
         np.testing.assert_allclose(call(torchless).numpy().astype(float), call(torch).numpy().astype(float))
+
+
+# ---------------------------------------------------------------------------- linear, bilinear
+@pytest.mark.parametrize("input_shape, bias_shape", [((3,), None), ((3,), ()), ((2, 3), None), ((4, 2, 3), None),
+                                                     ((4, 2, 3), ()), ((0,), None)])
+def test_linear_with_a_1d_weight_records_pytorchs_matmul(input_shape, bias_shape):
+    def run(lib):
+        x = lib.ones(input_shape, requires_grad=True)
+        w = lib.arange(float(input_shape[-1])).requires_grad_()
+        b = None if bias_shape is None else lib.ones(bias_shape, requires_grad=True)
+        y = lib.nn.functional.linear(x * 2, w, b)
+        listed = [n[0].name() if n[0] else None for n in y.grad_fn.next_functions]
+        y.sum().backward()
+        return tuple(y.shape), y.grad_fn.name(), listed, x.grad.tolist(), w.grad.tolist()
+
+    torch = pytest.importorskip("torch")
+    assert run(torchless) == run(torch)
+    assert run(torchless)[1] in ("DotBackward0", "MvBackward0", "UnsafeViewBackward0", "AddBackward0")
+
+
+@pytest.mark.parametrize("lead, in1, in2", [((2,), 0, 3), ((2,), 3, 0), ((), 0, 3), ((0,), 0, 2), ((2, 3), 0, 0)])
+def test_bilinear_with_no_input_features(lead, in1, in2):
+    _same_error(lambda t: t.nn.functional.bilinear(t.ones(lead + (in1,)), t.ones(lead + (in2,)), t.ones(4, in1, in2)))

@@ -266,6 +266,9 @@ def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
         return linear(input, weight).add_(bias)
     if not records(input, weight, bias):  # no graph node to record: skip Node.apply's cost
         return Tensor._wrap(Linear.affine(input._data, weight._data, None if bias is None else bias._data))
+    if weight._data.ndim == 1:  # PyTorch's matmul(input, weight.t()) (+ bias): its dot, mv or folded mv's nodes
+        out = input.matmul(weight.t())
+        return out if bias is None else out + bias
     return Linear.apply(input, weight, bias)
 
 
@@ -337,6 +340,9 @@ def bilinear(input1, input2, weight, bias=None):
         if bias.shape[0] != weight.shape[0]:
             raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but expected "
                                f"{weight.shape[0]}")
+    if not (input1.size(-1) and input2.size(-1)):  # PyTorch's contraction views each input as rows of its features
+        raise RuntimeError("cannot reshape tensor of 0 elements into shape [-1, 0] because the unspecified dimension "
+                           "size -1 can be any value and is ambiguous")
     if input1.dtype == _dtype.bool:  # PyTorch contracts with bmm, which has no bool kernel
         raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
     out = Bilinear.apply(input1, input2, weight)
