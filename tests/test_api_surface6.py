@@ -501,13 +501,7 @@ def _bag_cases():
 BAG_CASES = _bag_cases()
 
 
-# Two implementations of embedding_bag met at a merge; the one kept reproduces torch's scale_grad_by_freq kernel
-# exactly but still differs from torch in these cases (known gaps, listed in the session's note).
-_BAG_GAPS = {"half", "max-sparse", "padding-float"}
-
-
-@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="known gap"))
-                                  if name in _BAG_GAPS else name for name in sorted(BAG_CASES)])
+@pytest.mark.parametrize("name", sorted(BAG_CASES))
 def test_embedding_bag(name):
     same(BAG_CASES[name])
 

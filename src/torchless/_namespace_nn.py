@@ -123,13 +123,15 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, cudnn_enabl
 
 
 def rrelu(input, lower=0.125, upper=0.3333333333333333, training=False, generator=None):
-    """Randomized leaky ReLU. The slopes come from the default generator (``generator`` is accepted, unused)."""
-    return _functional().rrelu(input, lower, upper, training)
+    """Randomized leaky ReLU, its slopes in training drawn from ``generator`` (None: the default one)."""
+    from .nn._functional.rectifiers import native_rrelu
+
+    return native_rrelu(input, lower, upper, training, generator)
 
 
 def rrelu_(input, lower=0.125, upper=0.3333333333333333, training=False, generator=None):
     """In-place :func:`rrelu`."""
-    return _functional().rrelu_(input, lower, upper, training)
+    return _functional().rrelu_(input, lower, upper, training, generator)
 
 
 # (with their parameters spelled out: a form taking **kwargs would get NumPy's x1 and x2 renamed to input and

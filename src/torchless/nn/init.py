@@ -78,21 +78,23 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     [a, b] are kept with probability pdf(x) / pdf(mode), the rest redrawn. Every draw is the same, in the same
     order, as PyTorch's, so a seeded layer gets PyTorch's values.
     """
-    tensor._check_random_fill("normal_kernel_cpu")
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
-    check_uniform_bounds(a, b)
     mass = _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std)
     draws, shape, dtype = stream(generator), tensor.shape, tensor._data.dtype
+    # (each branch with the checks, in order, of the tensor's method PyTorch's first draw calls)
     if mass > 0.3:
-        low, high = float(dtype.type(a)), float(dtype.type(b))  # the bounds as the tensor holds them
+        low, high = (tensor.new_tensor(bound).item() for bound in (a, b))  # the bounds as the tensor holds them
+        tensor._check_random_fill("normal_kernel_cpu")
         values = draws.normal(shape, dtype, mean, std)
         while True:
             outside = (values < low) | (values > high)
             if not outside.any():
                 return _fill(tensor, values)
             values = np.where(outside, draws.normal(shape, dtype, mean, std), values)
+    tensor._no_kernel_for("biu", "check_uniform_bounds")
+    check_uniform_bounds(a, b, dtype)
     mode = max(a, min(mean, b))
     log_peak = -0.5 * ((mode - mean) / std) ** 2
     values = draws.uniform(shape, dtype, a, b)

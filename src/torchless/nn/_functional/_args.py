@@ -180,11 +180,7 @@ class Signature:
                                                             is None):
                 if p.required:
                     if raise_errors:
-                        missing = [f'"{q.name}"' for q in self.params[i:] if q.required]
-                        # "argument" vs "arguments" inverted, as in PyTorch's message
-                        plural = "s" if len(missing) == 1 else ""
-                        raise TypeError(f"{self.name}() missing {len(missing)} required positional argument{plural}: "
-                                        + ", ".join(missing))
+                        raise missing_arguments(self.name, [q.name for q in self.params[i:] if q.required])
                     return None
                 bound[p.name] = p.default
                 continue
@@ -311,11 +307,64 @@ def native(name, *overloads, list_size):
     return decorate
 
 
+class _Required:
+    def __repr__(self):
+        return "<required>"
+
+
+REQUIRED = _Required()  # stands for a required argument left out (see native_binding), its checks then failing
+
+
+def missing_arguments(fn, names):
+    """PyTorch's parser's TypeError for a call of ``fn`` that left out a required argument: ``names`` are every
+    required parameter from the first one missing on (those given by keyword too)."""
+    plural = "s" if len(names) == 1 else ""  # ("argument" vs "arguments" inverted, as in PyTorch's message)
+    error = TypeError(f"{fn}() missing {len(names)} required positional argument{plural}: "
+                      + ", ".join(f'"{name}"' for name in names))
+    error.missing_argument = True  # (which native_binding's checks of the arguments given stop at)
+    return error
+
+
+def native_binding(fn):
+    """``fn``, the Python form of a native PyTorch function, whose calls leaving out a required argument fail as
+    PyTorch's parser fails them: first on a wrong type of an argument given before it (the checks of ``fn``, run
+    with REQUIRED in the place of the missing ones, stop at the first of them), else with its "missing" message.
+    (Python's other binding errors are worded as the parser's.) A frame per call: not for the hot paths."""
+    import inspect
+
+    params = inspect.signature(fn).parameters
+    names = list(params)
+    required = [name for name, param in params.items() if param.default is param.empty]
+
+    @functools.wraps(fn)
+    def bound(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except TypeError as error:
+            given = set(names[:len(args)]).union(kwargs)
+            missing = [name for name in required if name not in given]
+            if error.__traceback__.tb_next is not None or not missing or len(args) > len(names):
+                raise  # (raised inside fn, or no missing argument: Python's words are PyTorch's)
+            known = {key: value for key, value in kwargs.items() if key in params and key not in names[:len(args)]}
+            try:
+                fn(*args, **known, **dict.fromkeys(missing, REQUIRED))
+            except TypeError as checked:
+                if not getattr(checked, "missing_argument", False):
+                    raise
+            raise missing_arguments(fn.__name__, required[required.index(missing[0]):]) from None
+
+    # named as fn: the frame of the user's call of the op, which the parser's messages read (_written_call)
+    bound.__code__ = bound.__code__.replace(co_name=fn.__name__)
+    return bound
+
+
 def check_tensor(value, fn, name="input", position=1, as_written=False):
     """PyTorch's TypeError for a non-tensor passed positionally to a one-signature function ``fn``; with
     ``as_written``, the position only where the user's call of ``fn`` (a native function itself, as F.linear is)
-    passed it by position."""
+    passed it by position. REQUIRED (a missing argument, see native_binding): the parser's error for it."""
     if not isinstance(value, Tensor):
+        if value is REQUIRED:
+            raise missing_arguments(fn, [name])
         if as_written:
             from ..._parser_errors import not_tensor
 

@@ -25,7 +25,7 @@ from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import OUTPUT, Node, records, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
-from ._args import _is_index, _tp_name, check_tensor, unpack_int64
+from ._args import REQUIRED, _is_index, _tp_name, check_tensor, missing_arguments, native_binding, unpack_int64
 from ._moments import quiet
 from ._norm_checks import compute_dtype
 
@@ -59,6 +59,8 @@ def number_argument(value, fn, name, position, wrapped=False):
         return value.item()  # a Python scalar, as the parser's: a NumPy one would promote the kernel's arithmetic
     if isinstance(value, numbers.Number):
         return value
+    if value is REQUIRED:
+        raise missing_arguments(fn, [name])
     from ..._parser_errors import wrong_type
     from ..._written_call import is_users_call
 
@@ -97,6 +99,7 @@ def relu(input, inplace=False):
     return Tensor._wrap(unary.Relu.max_zero(input._data))  # nothing to record: skip Node.apply's cost
 
 
+@native_binding
 def relu_(input):
     """In-place :func:`relu` (a native function of its own in PyTorch, whose parser names it)."""
     check_tensor(input, "relu_")
@@ -122,7 +125,7 @@ def zero_derivative_of_operand(node, gradient, name, grad, shape, result=False):
 def check_in_place_slope(inplace, slope):
     """PyTorch's in-place leaky_relu_ (and rrelu_ at its mean slope) differentiates from its result, which cannot
     tell the sides apart under a negative slope: its backward refuses."""
-    if inplace and slope < 0:
+    if inplace and not slope >= 0:  # (a NaN slope too)
         raise RuntimeError(IN_PLACE_NEGATIVE_SLOPE)
 
 
@@ -138,14 +141,16 @@ class LeakyRelu(Node):
         if inplace:
             self._checked_inputs, self._saves_output = (), True
             self.backward_inputs = (OUTPUT,)  # (its backward op reads the result, as the node saved it)
-        if x.dtype == np.float16:  # the slope in float32, the product rounded once, as PyTorch's kernel does
-            return np.where(self.positive, x, (x * np.float32(negative_slope)).astype(np.float16))
-        return np.where(self.positive, x, x * negative_slope)
+        with np.errstate(invalid="ignore", over="ignore"):  # (0 * an infinite slope: NaN, silently)
+            if x.dtype == np.float16:  # the slope in float32, the product rounded once, as PyTorch's kernel does
+                return np.where(self.positive, x, (x * np.float32(negative_slope)).astype(np.float16))
+            return np.where(self.positive, x, x * negative_slope)
 
     def backward(self, grad):
         check_in_place_slope(self.inplace, self.slope)
-        sloped = (grad.astype(np.float32) * np.float32(self.slope)).astype(grad.dtype) if grad.dtype == np.float16 \
-            else grad * self.slope  # (float16 in float32, rounded once, as the forward)
+        with np.errstate(invalid="ignore", over="ignore"):
+            sloped = (grad.astype(np.float32) * np.float32(self.slope)).astype(grad.dtype) \
+                if grad.dtype == np.float16 else grad * self.slope  # (float16 in float32, rounded once, as forward)
         return (np.where(self.positive, grad, sloped),)
 
     def backward_graph(self, grad):
@@ -164,9 +169,11 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     check_tensor(input, name)
     negative_slope = number_argument(negative_slope, name, "negative_slope", 2, wrapped=True)
     _check_floating(input, "leaky_relu_cpu")
+    opmath_scalar(negative_slope, input)  # (the kernel's: one beyond float32's range fails for float32)
     return _maybe_inplace(input, LeakyRelu, inplace, negative_slope=negative_slope, inplace=inplace)
 
 
+@native_binding
 def leaky_relu_(input, negative_slope=0.01):
     return leaky_relu(input, negative_slope, inplace=True)
 
@@ -207,6 +214,7 @@ def _hardtanh(input, min_val, max_val, name, inplace, wrapped):
     return _maybe_inplace(input, Hardtanh, inplace, min_val=min_val, max_val=max_val)
 
 
+@native_binding
 def hardtanh_(input, min_val=-1, max_val=1):  # (PyTorch's native defaults, ints, which its node shows)
     # the native hardtanh_ itself: no check of min_val > max_val (max_val wins, as in a clamp)
     return _hardtanh(input, min_val, max_val, "hardtanh_", inplace=True, wrapped=False)
@@ -222,13 +230,12 @@ class Elu(Node):
     """scale * x for x > 0, alpha * scale * (exp(input_scale * x) - 1) otherwise: elu, selu and celu.
 
     Coefficients are rounded to the input's dtype first, as PyTorch's kernel does. The gradient on the
-    negative side is alpha * scale * input_scale * exp(input_scale * x), from the saved input, in the
-    in-place forms too: PyTorch's in-place nodes use the output instead, input_scale * (out + alpha * scale),
-    which cancels for x << 0 (it differs by up to an ulp of alpha * scale), because its in-place forward
-    overwrites the input, where torchless's recorded in-place operations rebind the tensor to a new array.
+    negative side is alpha * scale * input_scale * exp(input_scale * x), from the saved input; the in-place
+    forms' is PyTorch's from the output, input_scale * (out + alpha * scale), the side picked by the output's
+    sign (under a negative scale, the other one).
     """
     backward_is_one_op = True
-    saved = ("x",)
+    saved = ("x", "out")
     kind = "Elu"
     torch_saved = {"EluBackward0": {"self": SavedInput(0, "x"), "alpha": lambda node: node.given[0],
                                     "scale": lambda node: node.given[1], "input_scale": lambda node: node.given[2]},
@@ -247,20 +254,29 @@ class Elu(Node):
         if inplace:  # PyTorch's in-place forms save the result, whose change before backward is then an error
             self._checked_inputs, self._saves_output = (), True
             self.backward_inputs = (OUTPUT,)  # (which its backward op reads)
-        positive = x > 0  # a NaN is not: it takes the negative side, as in PyTorch's vectorised kernel
-        # 0 for x > 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
+        # zeros take the positive side (an infinite or NaN alpha leaves them 0), as do NaNs (NaN either way)
+        positive = ~(x < 0)
+        # 0 for x >= 0: the positive side's exponential, thrown away, must not overflow (alpha < 0 can still).
         # (Not np.minimum(x, 0), which makes -0.0 +0.0: elu(-0.0) is -0.0.)
         negative = np.where(positive, np.zeros((), dtype), x.astype(dtype, copy=False))
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):  # (inf or NaN, silently, as in PyTorch)
             out = np.where(positive, x * self.poscoef, np.expm1(negative * self.negiptcoef) * self.negcoef)
-        return out.astype(x.dtype, copy=False)
+            out = out.astype(x.dtype, copy=False)
+        if inplace:
+            self.out = out  # (which the in-place form's gradient reads)
+        return out
 
     def backward(self, grad):
-        if self.inplace and self.negcoef < 0:
+        if self.inplace and not self.given[0] >= 0:  # (PyTorch checks alpha itself: a NaN fails)
             raise RuntimeError("In-place elu backward calculation is triggered with a negative slope which is not "
                                "supported. This is caused by calling in-place forward function with a negative "
                                "slope, please call out-of-place version instead.")
         x, g = self.x, grad.astype(compute_dtype(grad), copy=False)
+        if self.inplace:  # PyTorch's from the result: its sign picks the side (a negative scale flips it)
+            out = self.out.astype(g.dtype, copy=False)
+            with np.errstate(invalid="ignore", over="ignore"):
+                negative = g * self.negiptcoef * (out + self.negcoef)
+            return (np.where(out > 0, g * self.poscoef, negative).astype(grad.dtype, copy=False),)
         # (A NaN takes the negative side, as in PyTorch's vectorised kernel; its scalar tail takes the other.)
         negative = g * self.negiptcoef * self.negcoef * np.exp(x * self.negiptcoef)
         return (np.where(x > 0, g * self.poscoef, negative).astype(grad.dtype, copy=False),)
@@ -285,22 +301,47 @@ class Celu(Elu):
         self.given = (alpha,)
         # PyTorch's celu derivative takes input_scale = 1.0 / alpha.toFloat(): 1 / alpha rounded through
         # float32, also for float64 tensors (a relative 4e-8 off), where the forward uses 1 / alpha.
-        self.negiptcoef = compute_dtype(x).type(1.0 / float(np.float32(alpha)))
+        with np.errstate(over="ignore"):  # (an alpha beyond float32's range fails in the backward)
+            self.negiptcoef = compute_dtype(x).type(1.0 / float(np.float32(alpha)))
         return out
+
+    def backward(self, grad):
+        _dtype.scalar_argument(self.given[0], np.dtype(np.float32))  # (alpha.toFloat(): its overflow's error)
+        return super().backward(grad)
+
+    def backward_graph(self, grad):
+        _dtype.scalar_argument(self.given[0], np.dtype(np.float32))
+        return super().backward_graph(grad)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    name = "elu_" if inplace else "elu"
-    check_tensor(input, name)
-    alpha = number_argument(alpha, name, "alpha", 2, wrapped=True)
+    if inplace:
+        return _elu_(input, alpha, wrapped=2)
+    check_tensor(input, "elu")
+    alpha = number_argument(alpha, "elu", "alpha", 2, wrapped=True)
     _check_floating(input, "elu_cpu")
     opmath_scalar(alpha, input)
-    return _maybe_inplace(input, Elu, inplace, alpha=alpha, inplace=inplace)
+    return Elu.apply(input, alpha=alpha)
 
 
-def elu_(input, alpha=1):  # (PyTorch's native default, an int, which its node shows)
-    return elu(input, alpha, inplace=True)
+@native_binding
+def elu_(input, alpha=1, scale=1, input_scale=1):  # (PyTorch's native defaults, ints: its node shows them)
+    """In-place scale * x for x > 0, alpha * scale * (exp(input_scale * x) - 1) otherwise: PyTorch's native
+    elu_, with its extra coefficients."""
+    return _elu_(input, alpha, scale, input_scale)
+
+
+def _elu_(input, alpha, scale=1, input_scale=1, wrapped=False):
+    """elu_ (``wrapped``: called by F.elu, see number_argument)."""
+    check_tensor(input, "elu_")
+    alpha = number_argument(alpha, "elu_", "alpha", 2, wrapped=wrapped)
+    scale = number_argument(scale, "elu_", "scale", 3)
+    input_scale = number_argument(input_scale, "elu_", "input_scale", 4)
+    _check_floating(input, "elu_cpu")
+    for coefficient in (alpha, scale, input_scale):
+        opmath_scalar(coefficient, input)
+    return _maybe_inplace(input, Elu, True, alpha=alpha, scale=scale, input_scale=input_scale, inplace=True)
 
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -319,6 +360,7 @@ def selu(input, inplace=False):
     return _maybe_inplace(input, Elu, inplace, alpha=SELU_ALPHA, scale=SELU_SCALE, inplace=inplace)
 
 
+@native_binding
 def selu_(input):
     return selu(input, inplace=True)
 
@@ -339,6 +381,7 @@ def celu(input, alpha=1.0, inplace=False):
     return _maybe_inplace(input, Celu, inplace, alpha=alpha, inplace=inplace)
 
 
+@native_binding
 def celu_(input, alpha=1.0):
     return celu(input, alpha, inplace=True)
 
@@ -353,24 +396,30 @@ class Softplus(Node):
         # float16 is computed in float32 and rounded once, as PyTorch's kernel does (in float16 itself
         # e^(beta x) overflows from x = 11 on, giving inf below the threshold)
         opmath = x.astype(np.float32) if x.dtype == np.float16 else x
-        self.linear = opmath * beta > threshold  # where log(1 + e^(beta x)) is x to the dtype's precision
-        with np.errstate(over="ignore", divide="ignore"):  # (beta = 0 divides log 2 by zero: inf, silently)
+        # (silently, as in PyTorch: beta = 0 divides log 2 by zero, an infinite beta makes inf / inf)
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            self.linear = opmath * beta > threshold  # where log(1 + e^(beta x)) is x to the dtype's precision
             return np.where(self.linear, x, (np.log1p(np.exp(beta * opmath)) / beta).astype(x.dtype, copy=False))
 
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
-        return (np.where(self.linear, grad, (g * _sigmoid(self.beta * x)).astype(grad.dtype, copy=False)),)
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = np.exp(self.beta * x)  # PyTorch's grad * z / (z + 1): NaN where z overflows below the threshold
+            return (np.where(self.linear, grad, (g * z / (z + 1)).astype(grad.dtype, copy=False)),)
 
     def backward_graph(self, grad):
         return (Where.apply(grad, grad * (self.graph_input(0, self.x) * self.beta).sigmoid(), condition=self.linear),)
 
 
+@native_binding
 def softplus(input, beta=1, threshold=20):  # (PyTorch's native defaults, ints, which its node shows)
     """log(1 + exp(beta * x)) / beta, a smooth relu; x itself where beta * x > threshold."""
     check_tensor(input, "softplus")
     beta = number_argument(beta, "softplus", "beta", 2)
     threshold = number_argument(threshold, "softplus", "threshold", 3)
     _check_floating(input, "softplus_cpu")
+    opmath_scalar(beta, input)  # (the kernel's, float16's in float32: an overflow fails, for no element too)
+    opmath_scalar(threshold, input)
     return Softplus.apply(input, beta=beta, threshold=threshold)
 
 
@@ -454,6 +503,7 @@ class LogSigmoid(Node):
         return (grad * (-self.graph_input(0, self.x)).sigmoid(),)
 
 
+@native_binding
 def log_sigmoid(input):
     r"""LogSigmoid(x) = log(1 / (1 + exp(-x))), elementwise, computed without overflow.
 
@@ -616,6 +666,7 @@ class Gelu(Node):
         return (grad * (cdf + x * (-0.5 * x * x).exp() * (1 / math.sqrt(2 * math.pi))),)
 
 
+@native_binding
 def gelu(input, *, approximate="none"):
     """x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses
     0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))). ``approximate`` is keyword-only, as in PyTorch's
@@ -638,6 +689,9 @@ class Softmax(Node):
 
     def forward(self, x, axis=-1):
         self.axis = axis
+        if not x.ndim:  # (a 0-d input's one element is its dim's)
+            self.out = self.forward(x.reshape(1), axis).reshape(())
+            return self.out
         opmath = opmath_operands(x)[0]  # (float16 in float32, as PyTorch's kernels)
         with np.errstate(invalid="ignore"):  # inf - inf in a row of infinities: NaN, silently, as in PyTorch
             out = opmath - np.max(opmath, axis=axis, keepdims=True, initial=-np.inf)
@@ -652,9 +706,9 @@ class Softmax(Node):
         return out
 
     def backward(self, grad):
-        y, g = opmath_operands(self.out, grad)
-        g = g * y
-        g -= y * g.sum(axis=self.axis, keepdims=True)
+        y, g = opmath_operands(self.out.reshape(grad.shape), grad)
+        # (g - sum(g y)) y, PyTorch's kernel's form (g y - y sum(g y) cancels otherwise where g is near the sum)
+        g = (g - (g * y).sum(axis=self.axis if g.ndim else None, keepdims=True)) * y
         return (g.astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
@@ -671,6 +725,9 @@ class LogSoftmax(Node):
 
     def forward(self, x, axis=-1):
         self.axis = axis
+        if not x.ndim:  # (a 0-d input's one element is its dim's)
+            self.out = self.forward(x.reshape(1), axis).reshape(())
+            return self.out
         # Silently, as in PyTorch: inf - inf in a row of infinities is NaN, and the log of the sum over an
         # empty dim is log(0) (its result is empty anyway).
         opmath = opmath_operands(x)[0]  # (float16 in float32, as PyTorch's kernels)
@@ -686,8 +743,9 @@ class LogSoftmax(Node):
         return out
 
     def backward(self, grad):
-        out, g = opmath_operands(self.out, grad)
-        return ((g - np.exp(out) * g.sum(axis=self.axis, keepdims=True)).astype(grad.dtype, copy=False),)
+        out, g = opmath_operands(self.out.reshape(grad.shape), grad)
+        return ((g - np.exp(out) * g.sum(axis=self.axis if g.ndim else None, keepdims=True)).astype(grad.dtype,
+                                                                                                   copy=False),)
 
     def backward_graph(self, grad):
         return (grad - self.graph_output(self.out).exp() * grad.sum(dim=self.axis, keepdim=True),)
@@ -741,8 +799,6 @@ def _softmax(function, input, dim, dtype, name, stacklevel, method=False):
             return input.clone()
         kernel = f"{name}_lastdim_kernel_impl" if axis == max(input.dim() - 1, 0) else f"{name}_kernel_impl"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
-    if input.dim() == 0:
-        return function.apply(input.reshape(1), axis=0).reshape(())
     if not input._data.flags.c_contiguous:
         # PyTorch's kernels read a contiguous copy, and write a contiguous output, for any input layout: along
         # the last dim they add vectorised partial sums, along another one term after another, as NumPy does

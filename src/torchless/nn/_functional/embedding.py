@@ -10,10 +10,11 @@ import warnings
 import numpy as np
 
 from ..._tensor import Tensor, _promote, refuse_complex_gradient, typename
+from ..._threads import get_num_threads
 from ...autograd import grad_mode
 from ...autograd.graph import Node, gradients_without_derivative
 from ...autograd.saved_values import Saved, int64
-from ._args import _is_list_int, _tp_name, check_tensor, unpack_int64
+from ._args import _is_index, _is_list_int, _tp_name, check_tensor, unpack_int64
 from ._norm_checks import check_bool_arg, check_float_arg
 
 __all__ = ["embedding", "embedding_bag"]
@@ -172,16 +173,19 @@ class EmbeddingBag(Node):
     # PyTorch saves the per-sample weights, and the weight for their gradient
     saves = (0, 1)
     saved_only_for = {0: (1,)}
-    saved = ("weight", "per_sample_weights", "all_indices", "indices", "bag_of", "argmax", "counts")
+    saved = ("weight", "per_sample_weights", "all_indices", "indices", "bag_of", "argmax", "bag_sizes", "unsummed")
 
-    def forward(self, weight, per_sample_weights, indices=None, bag_of=None, bags=0, mode="mean", padding_idx=-1,
-                scale_grad_by_freq=False):
+    def forward(self, weight, per_sample_weights, indices=None, bag_of=None, bags=0, bag_sizes=None, mode="mean",
+                padding_idx=-1, scale_grad_by_freq=False, summed=None):
+        """``bag_sizes``: PyTorch's (see embedding_bag), a mean's divisors; ``summed``: how many entries, from the
+        first, a sum or mean adds up (None: all), the others still in a mean's gradient (see embedding_bag)."""
         keep = indices != padding_idx
         self.all_indices = indices
         indices, bag_of = indices[keep], bag_of[keep]
         self.weight, self.indices, self.bag_of, self.keep = weight, indices, bag_of, keep
+        self.unsummed = None if summed is None else np.arange(indices.size) >= summed
         self.per_sample_weights = None if per_sample_weights is None else per_sample_weights.reshape(-1)
-        self.mode, self.scale_grad_by_freq = mode, scale_grad_by_freq
+        self.mode, self.scale_grad_by_freq, self.bag_sizes = mode, scale_grad_by_freq, bag_sizes
         width = weight.shape[1]
         out = np.zeros((bags, width), weight.dtype)
         rows = weight[indices]
@@ -194,12 +198,16 @@ class EmbeddingBag(Node):
                 out[bag] = rows[picked, np.arange(width)]
                 self.argmax[bag] = indices[picked]
             return out
+        if weight.dtype == np.float16:  # PyTorch's kernels add float16 rows up in float32, rounded once
+            rows, out = rows.astype(np.float32), out.astype(np.float32)
         if self.per_sample_weights is not None:
             rows = rows * self.per_sample_weights[keep][:, None]
+        if self.unsummed is not None:
+            rows = np.where(self.unsummed[:, None], np.zeros((), rows.dtype), rows)
         np.add.at(out, bag_of, rows)
-        if mode == "mean":
-            self.counts = np.bincount(bag_of, minlength=bags)
-            out /= np.maximum(self.counts, 1)[:, None].astype(weight.dtype)
+        out = out.astype(weight.dtype, copy=False)
+        if mode == "mean":  # (then divided, in the weight's dtype)
+            out /= np.maximum(bag_sizes, 1)[:, None].astype(weight.dtype)
         return out
 
     def backward(self, grad):
@@ -207,13 +215,19 @@ class EmbeddingBag(Node):
         gw = gpsw = None
         if self.mode == "max":
             gw = np.zeros(weight.shape, grad.dtype)
-            found = self.argmax >= 0
+            # a bag of no entries but of a size other than 0 (decreasing offsets) sends its gradient to row 0,
+            # where PyTorch's maxima's indices start
+            argmax = np.where((self.argmax < 0) & (self.bag_sizes != 0)[:, None], 0, self.argmax)
+            found = argmax >= 0
             columns = np.broadcast_to(np.arange(grad.shape[1]), grad.shape)
-            np.add.at(gw, (self.argmax[found], columns[found]), grad[found])
+            np.add.at(gw, (argmax[found], columns[found]), grad[found])
             return gw, None
         rows = grad[bag_of]
-        if self.mode == "mean":
-            rows = rows / np.maximum(self.counts, 1)[bag_of][:, None].astype(grad.dtype)
+        if self.mode == "mean":  # (divided by the sizes themselves, negative ones too, as PyTorch's backward)
+            with np.errstate(divide="ignore", invalid="ignore"):  # (a size 0 of a bag with entries: inf)
+                rows = rows / self.bag_sizes[bag_of][:, None].astype(grad.dtype)
+        elif self.unsummed is not None:  # (PyTorch's gradient there reads past its own: torchless's is zero)
+            rows = np.where(self.unsummed[:, None], np.zeros((), rows.dtype), rows)
         if self.needs_input_grad[1]:
             gpsw = np.zeros(self.keep.shape, grad.dtype)
             gpsw[self.keep] = np.einsum("ij,ij->i", rows, weight[indices])
@@ -247,6 +261,34 @@ def _bag_frequency_divisors(all_indices, indices):
     divisor = np.ones(counts.size, np.int64)
     divisor[distinct] = counts[ordered[:distinct.size]]
     return divisor[indices]
+
+
+def _check_fast_kernel(indices, bounds, weight_shape):
+    """The error of PyTorch's fast kernel of a sum or mean (fbgemm's) where it fails: on indices out of range, or
+    on any entry for rows of no columns. The bags run from bounds[b] to bounds[b + 1]; the kernel splits them
+    evenly among its threads, and where a part fails, checks that part's entries again, but reading its absolute
+    offsets against its own entries counted from 0: in a part past the first, "i < index_size" fails, or another
+    entry is read. (No error: no part failed, or the ones that did passed the check.)"""
+    rows, width = weight_shape
+    bags = bounds.size - 1
+    if bags < 1:
+        return
+    size = -(-bags // min(get_num_threads(), bags))
+    for start in reversed(range(0, bags, size)):  # (where several parts fail, PyTorch reports the last one's,
+        end = min(start + size, bags)             # by a race its other thread wins nearly always)
+        part = indices[bounds[start]:bounds[end]]
+        if not part.size or width and np.all((part >= 0) & (part < rows)):
+            continue
+        for i in range(bounds[start], bounds[end]):
+            if i >= part.size:
+                raise RuntimeError("Expected i < index_size to be true, but got false.  (Could this error message be "
+                                   "improved?  If so, please report an enhancement request to PyTorch.)")
+            if not 0 <= part[i] < rows:
+                raise RuntimeError(f"Index {i} of input takes value {part[i]} which is not in the valid range "
+                                   f"[0, {rows})")
+        if bounds[start]:  # (its last offset, absolute, against the part's size)
+            raise RuntimeError("Your input appears to be incorrect: the last offset value should be the size of the "
+                               "indices tensor, but it seems not to be the case.")
 
 
 def _bag_index_check(tensor):
@@ -293,6 +335,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         if input.size(1) == 0:
             raise RuntimeError("step must be nonzero")
         offsets = Tensor._wrap(np.arange(0, input.numel(), input.size(1), dtype=input._data.dtype))
+        include_last_offset = False  # (PyTorch's offsets of a 2-D input have none)
         input = input.reshape(-1)
     elif input.dim() == 1:
         if offsets is None:
@@ -305,12 +348,31 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError("mode has to be one of sum, mean or max")
     if mode == "max" and scale_grad_by_freq:
         raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if mode == "max" and sparse:
+        raise ValueError("max mode does not support sparse weights")
     if max_norm is not None:
         _renorm_(weight, input, max_norm, norm_type)
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError("embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                                   f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
                                   "GitHub.")
+    # the checks of PyTorch's parser of the native embedding_bag, which F.embedding_bag calls by position
+    check_bool_arg(scale_grad_by_freq, "embedding_bag", "scale_grad_by_freq", 4)
+    check_bool_arg(sparse, "embedding_bag", "sparse", 6)
+    check_bool_arg(include_last_offset, "embedding_bag", "include_last_offset", 8)
+    if padding_idx is not None:
+        if not _is_index(padding_idx):
+            raise TypeError(f"embedding_bag(): argument 'padding_idx' (position 9) must be int, not "
+                            f"{_tp_name(padding_idx)}")
+        padding_idx = unpack_int64(padding_idx)
+    rows = weight.size(0)  # (the native's first check, padding_idx's)
+    if padding_idx is None:
+        padding_idx = -1
+    elif -rows <= padding_idx < rows:
+        padding_idx %= rows
+    else:
+        raise RuntimeError(f"padding_idx must be within the number of embeddings, -{rows} through {rows - 1}, but got "
+                           f"{padding_idx}")
     # PyTorch brings indices and offsets to their promoted dtype before checking it: int16, uint8 or bool
     # indices beside int64 offsets are read as int64, float offsets make the indices fail as floats
     common = _promote(input._data.dtype, offsets._data.dtype)
@@ -325,14 +387,6 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise RuntimeError("Expected tensor for argument #1 'weight' to have the same type as tensor for argument #1 "
                            f"'per_sample_weights'; but type {_type_name(weight)} does not equal "
                            f"{_type_name(per_sample_weights)} (while checking arguments for embedding_bag)")
-    rows = weight.size(0)
-    if padding_idx is None:
-        padding_idx = -1
-    elif -rows <= padding_idx < rows:
-        padding_idx %= rows
-    else:
-        raise RuntimeError(f"padding_idx must be within the number of embeddings, -{rows} through {rows - 1}, but got "
-                           f"{padding_idx}")
     indices, starts = input._data.astype(np.int64), offsets._data.astype(np.int64)
     if include_last_offset:
         if starts.size < 1:
@@ -347,27 +401,42 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if offsets.numel() and offsets._data[-1] > indices.size:
         raise RuntimeError(f"offsets[-1] can not be greater than input's length {indices.size} but got offsets[-1] of "
                            f"{offsets._data[-1]}")
+    # PyTorch's kernel of a sum or mean of contiguous float rows without padding_idx, fbgemm's, is another
+    fast_kernel = mode != "max" and weight.dtype.name in ("float32", "float16") and weight.stride(1) == 1 and \
+        padding_idx < 0
+    given = offsets._data.astype(np.int64)
     bad = np.flatnonzero((indices < 0) | (indices >= rows))
+    if fast_kernel and (bad.size or not weight.size(1)):
+        _check_fast_kernel(indices, given if include_last_offset else np.append(given, indices.size), weight.shape)
     if bad.size:
-        raise RuntimeError(f"Index {bad[0]} of input takes value {indices[bad[0]]} which is not in the valid range "
-                           f"[0, {rows})")
+        raise RuntimeError("embedding_bag: Expected idx >= 0 && idx < num_embeddings but found idx to be "
+                           f"{indices[bad[0]]}")
     if sparse and weight.requires_grad and grad_mode.is_grad_enabled():
         raise NotImplementedError("torchless does not support sparse gradients: use embedding_bag with sparse=False")
-    given = offsets._data.astype(np.int64)
+    summed = None
     if np.any(given[1:] < given[:-1]):
-        # PyTorch does not sort decreasing offsets: its sum and mean kernels fail on them, max reads each entry's
-        # bag from the running count of offsets up to it
-        if mode != "max" and include_last_offset and given[-1] < given[-2]:  # (its last offset reported wrong)
+        # PyTorch does not sort decreasing offsets: its fast kernel fails on them, the others read each entry's bag
+        # from the running count of offsets up to it
+        if fast_kernel and include_last_offset and given[-1] < given[-2]:  # (its last offset reported wrong)
             raise RuntimeError("Your input appears to be incorrect: the last offset value should be the size of the "
                                "indices tensor, but it seems not to be the case.")
-        if mode != "max":
+        if fast_kernel:
             raise RuntimeError("Expected i < index_size to be true, but got false.  (Could this error message be "
                                "improved?  If so, please report an enhancement request to PyTorch.)")
         bag_of = np.cumsum(np.bincount(starts[starts >= 0], minlength=indices.size + 1)[:indices.size]) - 1
     else:
-        # the bag of each entry; with include_last_offset, entries past the last offset belong to none
-        bag_of = np.repeat(np.arange(starts.size), np.maximum(ends - starts, 0))
+        bag_of = np.repeat(np.arange(starts.size), np.maximum(ends - starts, 0))  # the bag of each entry
+        if include_last_offset and starts.size and given[-1] < indices.size:
+            # the entries past the last offset are in the last bag, but PyTorch's fast kernel leaves them out of
+            # the sum (while counting them in the mean)
+            bag_of = np.append(bag_of, np.full(indices.size - bag_of.size, starts.size - 1))
+            summed = int(given[-1]) if fast_kernel else None
     covered = bag_of.size
+    # PyTorch's bag sizes, the mean's divisors: the offsets' differences (the last bag's up to the input's end, even
+    # decreasing ones, negative), less the entries of padding_idx
+    sizes = np.diff(np.append(starts, indices.size)) - np.bincount(bag_of[indices[:covered] == padding_idx],
+                                                                   minlength=starts.size)
     weights = None if per_sample_weights is None else per_sample_weights.reshape(-1)[:covered]
     return EmbeddingBag.apply(weight, weights, indices=indices[:covered], bag_of=bag_of, bags=starts.size,
-                              mode=mode, padding_idx=padding_idx, scale_grad_by_freq=scale_grad_by_freq)
+                              bag_sizes=sizes, mode=mode, padding_idx=padding_idx,
+                              scale_grad_by_freq=scale_grad_by_freq, summed=summed)

@@ -6,10 +6,11 @@ import math
 from ... import _dtype
 from ..._kernels.blas import matmul
 from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
+from ..._parser_errors import too_many_positional
 from ..._tensor import Tensor
 from ...autograd.graph import FoldedNode, Node, folded, records, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, needed_for, sizes, strides
-from ._args import CheckedCalls, call_key, check_tensor
+from ._args import REQUIRED, CheckedCalls, call_key, check_tensor, missing_arguments, native_binding
 
 __all__ = ["linear", "bilinear"]
 
@@ -240,13 +241,19 @@ def _bias_added_after(input, bias):
     return not (one_dimensional and bias.is_contiguous() and input.is_contiguous())
 
 
-def linear(input, weight, bias=None):
+def linear(input=REQUIRED, weight=REQUIRED, bias=None, *more):
     """y = x W^T + b for input (*, in_features), weight (out_features, in_features), bias (out_features,).
 
     Output: (*, out_features). Any number of leading dimensions, including none.
     """
+    # (the defaults and ``more`` only give PyTorch's parser's TypeErrors for a call missing or with too many
+    # arguments, with no cost to the others, as a wrapper of native_binding's would)
+    if more:
+        raise too_many_positional("linear", 3, 2, 3 + len(more))
     key = call_key((input, weight, bias))
     if key not in _checked:
+        if input is REQUIRED:
+            raise missing_arguments("linear", ["input", "weight"])
         check_tensor(input, "linear", as_written=True)  # (F.linear is PyTorch's native linear)
         check_tensor(weight, "linear", "weight", 2, as_written=True)
         if bias is not None:
@@ -259,6 +266,9 @@ def linear(input, weight, bias=None):
         return linear(input, weight).add_(bias)
     if not records(input, weight, bias):  # no graph node to record: skip Node.apply's cost
         return Tensor._wrap(Linear.affine(input._data, weight._data, None if bias is None else bias._data))
+    if weight._data.ndim == 1:  # PyTorch's matmul(input, weight.t()) (+ bias): its dot, mv or folded mv's nodes
+        out = input.matmul(weight.t())
+        return out if bias is None else out + bias
     return Linear.apply(input, weight, bias)
 
 
@@ -296,6 +306,7 @@ class Bilinear(Node):
         return "ViewBackward0"  # PyTorch's _trilinear result is reshaped last
 
 
+@native_binding
 def bilinear(input1, input2, weight, bias=None):
     r"""y = x_1^T A x_2 + b.
 
@@ -329,6 +340,9 @@ def bilinear(input1, input2, weight, bias=None):
         if bias.shape[0] != weight.shape[0]:
             raise RuntimeError(f"bilinear(): bias size does not match weight size: got {bias.shape[0]} but expected "
                                f"{weight.shape[0]}")
+    if not (input1.size(-1) and input2.size(-1)):  # PyTorch's contraction views each input as rows of its features
+        raise RuntimeError("cannot reshape tensor of 0 elements into shape [-1, 0] because the unspecified dimension "
+                           "size -1 can be any value and is ambiguous")
     if input1.dtype == _dtype.bool:  # PyTorch contracts with bmm, which has no bool kernel
         raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
     out = Bilinear.apply(input1, input2, weight)

@@ -11,7 +11,7 @@ from ..._ops.shape import Where
 from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node, gradients_without_derivative
 from ...autograd.saved_values import SavedInput
-from ._args import check_tensor
+from ._args import check_tensor, native_binding
 from ._norm_checks import compute_dtype
 from .activation import (_check_floating, _maybe_inplace, number_argument, opmath_operands, opmath_scalar,
                          zero_derivative_of_operand)
@@ -68,6 +68,7 @@ def _threshold(input, threshold, value, inplace=False):
 threshold = _threshold  # PyTorch's function is named _threshold too (its TypeErrors say so)
 
 
+@native_binding
 def threshold_(input, threshold, value):
     return _threshold(input, threshold, value, inplace=True)
 
@@ -106,6 +107,7 @@ class Softshrink(Hardshrink):
         return out.astype(x.dtype, copy=False)
 
 
+@native_binding
 def hardshrink(input, lambd=0.5):
     r"""Hardshrink(x) = x if |x| > lambd, else 0; elementwise.
 
@@ -118,6 +120,7 @@ def hardshrink(input, lambd=0.5):
     return Hardshrink.apply(input, lambd=np_dtype.type(_dtype.scalar_argument(lambd, np_dtype)), given=lambd)
 
 
+@native_binding
 def softshrink(input, lambd=0.5):
     r"""Softshrink(x) = x - lambd if x > lambd, x + lambd if x < -lambd, else 0; elementwise. lambd >= 0.
 

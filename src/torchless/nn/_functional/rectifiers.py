@@ -10,10 +10,11 @@ import numpy as np
 from ... import _memory_format
 from ..._ops.shape import Where
 from ..._ops.unary import masked_gradient
+from ..._parser_errors import wrong_type
 from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput, saved_result
-from ...random import stream
-from ._args import Param, _tp_name, check_tensor, native
+from ...random import Generator, stream
+from ._args import Param, _tp_name, check_tensor, native, native_binding
 from .activation import (_check_floating, _maybe_inplace, check_in_place_slope, number_argument, opmath_scalar,
                          zero_derivative_of_operand)
 
@@ -103,7 +104,7 @@ class RreluWithNoise(Node):
     torch_saved = {"RreluWithNoiseBackward0": {**_shown, "self": SavedInput(0, "input")},
                    "RreluWithNoiseBackward1": {**_shown, "result": saved_result(lambda node: node.input * node.scale)}}
 
-    def forward(self, x, lower, upper, training, inplace=False):
+    def forward(self, x, lower, upper, training, inplace=False, generator=None):
         self.inplace, self.lower, self.upper, self.training, self.input = inplace, lower, upper, training, x
         dtype = x.dtype.type
         mean = dtype((lower + upper) / 2)
@@ -114,7 +115,7 @@ class RreluWithNoise(Node):
             negative = x <= 0
             noise = np.ones(x.shape, x.dtype)
             low, high = float(dtype(lower)), float(dtype(upper))
-            noise[negative] = stream().unit_uniforms(int(negative.sum()), np.float64) * (high - low) + low
+            noise[negative] = stream(generator).unit_uniforms(int(negative.sum()), np.float64) * (high - low) + low
             self.mean_slope = None  # (in training, PyTorch's in-place backward takes any slope)
             self.scale = noise if upper - lower > 1e-6 else np.where(x > 0, dtype(1), mean)
             self.noise = noise
@@ -125,7 +126,8 @@ class RreluWithNoise(Node):
         # (mean_slope: leaky_relu's gradient is refused in place for a negative slope)
         self.scale, self.mean_slope, self.noise = noise, mean, noise
         # into a contiguous output, as PyTorch's leaky_relu_out into empty_like(self, LEGACY_CONTIGUOUS_MEMORY_FORMAT)
-        return np.multiply(x, noise, out=np.empty(x.shape, x.dtype), casting="same_kind")
+        with np.errstate(invalid="ignore"):  # (0 * an infinite slope: NaN, silently)
+            return np.multiply(x, noise, out=np.empty(x.shape, x.dtype), casting="same_kind")
 
     def backward(self, grad):
         if self.mean_slope is not None:
@@ -154,26 +156,43 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     mean slope (lower + upper) / 2, i.e. leaky_relu(x, (lower + upper) / 2).
     Shape: any; the output has the input's shape and floating dtype (float32 or float64 in training).
     """
+    return native_rrelu(input, lower, upper, training, inplace=inplace, wrapped=2)
+
+
+def native_rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None, inplace=False, wrapped=False):
+    """PyTorch's native rrelu (rrelu_ ``inplace``), whose training slopes come from ``generator`` (None: the
+    default one); ``wrapped``: called by F.rrelu (see number_argument)."""
     name = "rrelu_" if inplace else "rrelu"
     check_tensor(input, name)
-    lower = number_argument(lower, name, "lower", 2, wrapped=True)
-    upper = number_argument(upper, name, "upper", 3, wrapped=True)
+    lower = number_argument(lower, name, "lower", 2, wrapped=wrapped)
+    upper = number_argument(upper, name, "upper", 3, wrapped=wrapped)
     if not isinstance(training, (bool, np.bool_)):
         raise TypeError(f"{name}(): argument 'training' (position 4) must be bool, not {_tp_name(training)}")
-    for bound, value in (("lower", lower), ("upper", upper)):
-        if not math.isfinite(value):
-            raise RuntimeError(f"rrelu: {bound} bound must be finite, got {value}")
-    if lower > upper:
+    if generator is not None and not isinstance(generator, Generator):
+        raise wrong_type(name, "generator", 5, generator, "torchless.Generator")
+    if not inplace:  # (the out-of-place native's checks: rrelu_ has none)
+        for bound, value in (("lower", lower), ("upper", upper)):
+            if not math.isfinite(value):
+                raise RuntimeError(f"rrelu: {bound} bound must be finite, got {value}")
+    if not lower <= upper:  # (NaN bounds too)
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if training:
         if input._data.dtype not in (np.float32, np.float64):  # PyTorch's training kernel has no float16
             raise NotImplementedError(f"\"rrelu_with_noise_out_cpu\" not implemented for '{input.dtype.scalar_name}'")
+        low, high = (float(opmath_scalar(bound, input)) for bound in (lower, upper))  # (its kernel's type)
+        if np.any(input._data <= 0) and not high - low <= np.finfo(np.float64).max:
+            # the uniform distribution the slopes are drawn from refuses an infinite range (when it draws any)
+            raise RuntimeError("Expected to - from <= std::numeric_limits<T>::max() to be true, but got false.  "
+                               "(Could this error message be improved?  If so, please report an enhancement "
+                               "request to PyTorch.)")
     else:
         _check_floating(input, "leaky_relu_cpu")
         opmath_scalar((lower + upper) / 2, input)
     return _maybe_inplace(input, RreluWithNoise, inplace, lower=lower, upper=upper, training=bool(training),
-                          inplace=inplace)
+                          inplace=inplace, generator=generator)
 
 
-def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
-    return rrelu(input, lower, upper, training, inplace=True)
+@native_binding
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """In-place :func:`rrelu` (PyTorch's native rrelu_, which takes the ``generator`` of the slopes too)."""
+    return native_rrelu(input, lower, upper, training, generator, inplace=True)
