@@ -244,6 +244,10 @@ class _SchemaParam:
             return is_dtype_argument(value), None
         if self.kind == "str":
             return isinstance(value, str), None
+        if self.kind in ("layout", "device"):
+            from ._tensor import device, layout
+
+            return isinstance(value, layout) if self.kind == "layout" else isinstance(value, (device, str, int)), None
         if self.kind == "Generator":
             from .random import Generator
 
@@ -437,6 +441,33 @@ def parse_overload(name, overloads, args, kwargs=None):
     if len(plausible) == 1:
         plausible[0].parse(args, kwargs, True)
     raise invalid_combination(name, [s.printed() for s in schemas], args, kwargs)
+
+
+def native_entry(name, overloads, impl, shown=None):
+    """``impl(**arguments)`` as the entry point ``name`` of PyTorch's parser for ``overloads`` (the native schemas
+    with ``input`` for ``self``): every call parsed as PyTorch's (positions, keyword names, int lists, the parser's
+    TypeErrors); with several overloads, ``impl`` also gets ``overload``, the index of the schema taking the call. A
+    schema's ``out`` is the out variant's tensor, which the result is written into. ``shown``: (printed, as PyTorch
+    prints it) for a default that PyTorch's messages print otherwise than the value its parser gives."""
+    @functools.wraps(impl)
+    def entry(*args, **kwargs):
+        try:
+            index, arguments = parse_overload(name, overloads, args, kwargs)
+        except TypeError as error:
+            if shown is None:
+                raise
+            raise TypeError(str(error).replace(*shown)) from None
+        if len(overloads) > 1:
+            arguments["overload"] = index
+        out = arguments.pop("out", None)
+        if out is not None:
+            from . import _out_argument
+
+            return _out_argument._call_into(name, out, impl, (), arguments)
+        return impl(**arguments)
+
+    entry.__name__ = entry.__qualname__ = name
+    return entry
 
 
 # The overloads of the Tensor methods whose arguments are checked here, as PyTorch's parser has them (its named-dim
@@ -668,6 +699,8 @@ def _parser_wording(text):
     if counts:
         name, given = counts[1], int(counts[6]) - 1
         most = int(counts[4] or counts[5]) - 1
+        if not most:  # a method of no arguments, which PyTorch binds as CPython's METH_NOARGS
+            return f"TensorBase.{name[:-len(' takes ')]} takes no arguments ({given} given)"
         taken = f"from {int(counts[3]) - 1} to {most}" if counts[3] else str(most)
         return f"{name}{taken} positional argument{'' if taken == '1' else 's'} but {given} " \
                f"{'was' if given == 1 else 'were'} given"
