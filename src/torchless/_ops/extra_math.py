@@ -454,6 +454,28 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     return Tensor._wrap(np.stack(np.triu_indices(row, offset, col)).reshape(2, -1).astype(_index_dtype(dtype)))
 
 
+def _vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of the 1-D ``x``: columns x^(N-1), ..., x, 1 (the other way with ``increasing``);
+    ``N`` columns, ``len(x)`` by default. Integers and bools give int64."""
+    if x._data.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    columns = x._data.shape[0] if N is None else N
+    if columns < 0:
+        raise RuntimeError("N must be non-negative.")
+    # as PyTorch builds it: ones, x in the columns from the second, their running products in place (so the graph,
+    # the version counter and even the failure of its backward are PyTorch's)
+    result = x.new_empty((x._data.shape[0], columns), dtype=_dtype.int64 if x._data.dtype.kind in "biu" else None)
+    if columns > 0:
+        result.fill_(1)
+        if columns > 1:
+            result[:, 1:].copy_(x.unsqueeze(1))
+            result[:, 1:].copy_(result[:, 1:].cumprod(1))
+    return result if increasing else result.flip(1)
+
+
+vander = _parser_errors.native_entry("vander", ("Tensor x, int? N=None, bool increasing=False",), _vander)
+
+
 def unravel_index(indices, shape):
     """The coordinates in ``shape`` of flat ``indices``: a tuple of tensors, one per dim."""
     indices = _as_tensor(indices)
@@ -913,6 +935,7 @@ _INPLACE = "lgamma digamma exp2 float_power ldexp heaviside bitwise_not gcd lcm 
 # the module-level functions (beside the methods' function forms)
 FUNCTIONS = {fn.__name__: fn for fn in (
     tensordot, atleast_3d, column_stack, dstack, block_diag, tril_indices, triu_indices, unravel_index, combinations,
+    vander,
     isin, trapezoid, trapz, cumulative_trapezoid, searchsorted, bucketize, histogram)}
 # in-place function forms PyTorch has
 INPLACE_FUNCTIONS = "exp2_ gcd_ lcm_ ldexp_".split()
