@@ -2279,7 +2279,11 @@ class Tensor:
 
     def count_nonzero(self, dim=None, *more):
         if more or dim.__class__ is not int and not is_int_argument(dim) and is_index_argument(dim):
-            # the dims as separate ints, as PyTorch's parser takes them for its int[] dim (a one-element tensor too)
+            # the dims as separate ints, as PyTorch's parser takes them for its int[] dim (a one-element tensor too,
+            # but only by position: by keyword it is neither an int nor an int list)
+            error = None if more else _parser_errors.written_error("count_nonzero", (("dim", dim),), {})
+            if error is not None:
+                raise error
             dim = _parser_errors.method_arguments("count_nonzero", (dim,) + more)["dim"]
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         axes = _reduced_axes("count_nonzero", dim, False, self._data.ndim)
