@@ -1,0 +1,212 @@
+"""Regression tests for tensor16: the Tensor API and the torch namespace against PyTorch (torch.vander and
+torch.linalg.vander, count_nonzero's dim by keyword, 0-d tensors for the ints of polygamma, mvlgamma and torch.fft,
+index_copy into a 0-d tensor, and what a differential fuzzer over the Tensor methods a CNN user touches found)."""
+import numpy as np
+import pytest
+
+import torchless
+from helpers import assert_same_outcome, outcome
+
+
+def _outcome(call):
+    """("ok", values, dtype, grad_fn) or (exception type, message), torch's names read as torchless's."""
+    try:
+        result = call()
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome being compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+    results = result if isinstance(result, (tuple, list)) else (result,)
+    return "ok", [(np.asarray(r.detach()).tolist(), str(r.dtype).replace("torchless", "torch"),
+                   type(r.grad_fn).__name__) if hasattr(r, "detach") else r for r in results]
+
+
+def _both(make):
+    torch = pytest.importorskip("torch")
+    return _outcome(lambda: make(torch)), _outcome(lambda: make(torchless))
+
+
+# ---------------------------------------------------------------------------- vander
+VANDER_CALLS = {
+    "default": lambda lib: lib.vander(lib.tensor([1, 2, 3])),
+    "increasing": lambda lib: lib.vander(lib.tensor([1, 2, 3]), N=4, increasing=True),
+    "float_N": lambda lib: lib.vander(lib.tensor([1.0, 2, 3]), 2),
+    "no_columns": lambda lib: lib.vander(lib.tensor([1, 2, 3]), 0),
+    "negative_N": lambda lib: lib.vander(lib.tensor([1, 2, 3]), -1),
+    "0d": lambda lib: lib.vander(lib.tensor(1)),
+    "2d": lambda lib: lib.vander(lib.ones(2, 2)),
+    "bool": lambda lib: lib.vander(lib.tensor([True, False])),
+    "empty": lambda lib: lib.vander(lib.tensor([], dtype=lib.float32)),
+    "uint8": lambda lib: lib.vander(lib.tensor([1, 2], dtype=lib.uint8), 3),
+    "int8_overflow_in_int64": lambda lib: lib.vander(lib.tensor([100], dtype=lib.int8), 3),
+    "float16": lambda lib: lib.vander(lib.tensor([1, 2], dtype=lib.float16), 3),
+    "keywords": lambda lib: lib.vander(x=lib.tensor([1, 2]), N=3),
+    "N_0d_tensor": lambda lib: lib.vander(lib.tensor([1.0, 2]), lib.tensor(3)),
+    "N_float": lambda lib: lib.vander(lib.tensor([1.0, 2]), 3.0),
+    "increasing_int": lambda lib: lib.vander(lib.tensor([1.0, 2]), 2, 1),
+    "input_keyword": lambda lib: lib.vander(input=lib.tensor([1.0, 2])),
+    "grad_fn": lambda lib: lib.vander(lib.tensor([1.0, 2], requires_grad=True), 3),
+    "grad_fn_one_column": lambda lib: lib.vander(lib.tensor([1.0, 2], requires_grad=True), 1),
+    "version": lambda lib: lib.vander(lib.tensor([1.0, 2]), 3, True)._version,
+    # PyTorch's own backward fails: its cumprod's saved input is overwritten in place
+    "backward": lambda lib: lib.vander(lib.tensor([1.0, 2], requires_grad=True), 3).sum().backward(),
+    "linalg": lambda lib: lib.linalg.vander(lib.tensor([1, 2, 3])),
+    "linalg_batch": lambda lib: lib.linalg.vander(lib.tensor([[1, 2, 3], [4, 5, 6]]), N=2),
+    "linalg_0d": lambda lib: lib.linalg.vander(lib.tensor(1)),
+    "linalg_0d_N": lambda lib: lib.linalg.vander(lib.tensor(2.0), N=3),
+    "linalg_N_1": lambda lib: lib.linalg.vander(lib.tensor([1, 2]), N=1),
+    "linalg_bool": lambda lib: lib.linalg.vander(lib.tensor([True, False])),
+    "linalg_half": lambda lib: lib.linalg.vander(lib.tensor([1, 2], dtype=lib.float16)),
+    "linalg_uint8": lambda lib: lib.linalg.vander(lib.tensor([1, 2], dtype=lib.uint8), N=3),
+    "linalg_N_positional": lambda lib: lib.linalg.vander(lib.tensor([1, 2]), 3),
+    "linalg_N_one_element": lambda lib: lib.linalg.vander(lib.tensor([1.0, 2]), N=lib.tensor([3])),
+    "linalg_empty": lambda lib: lib.linalg.vander(lib.zeros(0), N=3),
+    "linalg_grad_fn": lambda lib: lib.linalg.vander(lib.tensor([1.0, 2], requires_grad=True)),
+}
+
+
+@pytest.mark.parametrize("name", list(VANDER_CALLS))
+def test_vander_as_pytorch(name):
+    """torch.vander (ones, copies and a running product in place, flipped unless increasing) and torch.linalg.vander
+    (a running product of the expanded input after a column of ones): values, dtypes, nodes, errors, arguments."""
+    expected, actual = _both(VANDER_CALLS[name])
+    assert actual == expected
+
+
+def test_vander_values_and_gradient_torch_free():
+    x = np.array([1.5, -2.0, 3.0])
+    np.testing.assert_array_equal(torchless.vander(torchless.tensor(x), 4).numpy(), np.vander(x, 4))
+    np.testing.assert_array_equal(torchless.vander(torchless.tensor(x), 4, True).numpy(), np.vander(x, 4, True))
+    t = torchless.tensor(x, requires_grad=True)
+    torchless.linalg.vander(t, N=4).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), 1 + 2 * x + 3 * x ** 2)
+
+
+# ---------------------------------------------------------------------------- count_nonzero
+def test_count_nonzero_refuses_a_tensor_dim_by_keyword():
+    """A one-element tensor is an int list's element given by position, but neither an int nor an int list by
+    keyword."""
+    for call in (lambda lib: lib.ones(3).count_nonzero(dim=lib.tensor([0])),
+                 lambda lib: lib.count_nonzero(lib.ones(3), dim=lib.tensor([0])),
+                 lambda lib: lib.ones(3).count_nonzero(lib.tensor([0])),
+                 lambda lib: lib.ones(3).count_nonzero(dim=lib.tensor(0))):
+        expected, actual = _both(call)
+        assert actual == expected
+    with pytest.raises(TypeError, match="didn't match because some of the keywords were incorrect: dim"):
+        torchless.ones(3).count_nonzero(dim=torchless.tensor([0]))
+
+
+# ---------------------------------------------------------------------------- 0-d tensors for ints
+SPECIAL_CALLS = {
+    "polygamma": lambda lib: lib.polygamma(lib.tensor(1), lib.ones(2)),
+    "polygamma_keywords": lambda lib: lib.polygamma(n=lib.tensor(1), input=lib.ones(2)),
+    "polygamma_uint8": lambda lib: lib.polygamma(lib.tensor(1, dtype=lib.uint8), lib.ones(2)),
+    "polygamma_negative": lambda lib: lib.polygamma(lib.tensor(-1), lib.ones(2)),
+    "polygamma_one_element": lambda lib: lib.polygamma(lib.tensor([1]), lib.ones(2)),
+    "polygamma_bool": lambda lib: lib.polygamma(lib.tensor(True), lib.ones(2)),
+    "polygamma_method": lambda lib: lib.ones(2).polygamma(lib.tensor(1)),
+    "polygamma_special": lambda lib: lib.special.polygamma(lib.tensor(1), lib.ones(2)),
+    "mvlgamma": lambda lib: lib.mvlgamma(lib.ones(2) * 3, lib.tensor(2)),
+    "mvlgamma_keyword": lambda lib: lib.mvlgamma(lib.ones(2) * 3, p=lib.tensor(2)),
+    "mvlgamma_method": lambda lib: (lib.ones(2) * 3).mvlgamma(lib.tensor(2)),
+    "multigammaln": lambda lib: lib.special.multigammaln(lib.ones(2) * 3, lib.tensor(2)),
+    "mvlgamma_ndarray": lambda lib: lib.mvlgamma(lib.ones(2) * 3, np.array(2)),
+    # the in-place forms PyTorch has
+    "polygamma_": lambda lib: lib.ones(2).polygamma_(lib.tensor(1)),
+    "polygamma_int": lambda lib: lib.tensor([1, 2]).polygamma_(1),
+    "polygamma_float_n": lambda lib: lib.ones(2).polygamma_(1.0),
+    "mvlgamma_": lambda lib: (lib.ones(2) * 3).mvlgamma_(p=2),
+    "mvlgamma_int": lambda lib: lib.tensor([1, 2]).mvlgamma_(1),
+    "mvlgamma_int_p": lambda lib: lib.tensor([1, 2]).mvlgamma_(0),
+    "mvlgamma_bool": lambda lib: lib.tensor([True]).mvlgamma_(1),
+    "i0_": lambda lib: lib.tensor([1.0], dtype=lib.float64).i0_(),
+    "i0_argument": lambda lib: lib.ones(2).i0_(1),
+    "i0_argument_out_of_place": lambda lib: lib.ones(2).i0(1),
+    "igamma_": lambda lib: lib.tensor([1.0]).igamma_(lib.tensor([2.0])),
+    "igammac_broadcast": lambda lib: lib.tensor([1.0]).igammac_(lib.tensor([[2.0]])),
+    "igamma_missing": lambda lib: lib.ones(2).igamma_(),
+    "igamma_grad_fn": lambda lib: (lib.ones(2, requires_grad=True) * 2).igamma_(lib.ones(2)),
+}
+
+
+@pytest.mark.parametrize("name", list(SPECIAL_CALLS))
+def test_special_int_arguments_and_in_place_forms(name):
+    expected, actual = _both(SPECIAL_CALLS[name])
+    assert actual == expected
+
+
+FFT_CALLS = {
+    "fft_dim_0d": lambda lib: lib.fft.fft(lib.arange(4.0), dim=lib.tensor(0)),
+    "fft_dim_positional": lambda lib: lib.fft.fft(lib.arange(4.0), None, lib.tensor(0)),
+    "fft_n_one_element": lambda lib: lib.fft.fft(lib.arange(4.0), n=lib.tensor([4])),
+    "fft_n_bool_tensor": lambda lib: lib.fft.fft(lib.arange(4.0), n=lib.tensor(True)),
+    "fft_dim_float": lambda lib: lib.fft.fft(lib.arange(4.0), 4, 0.5),
+    "fft_norm_int": lambda lib: lib.fft.fft(lib.arange(4.0), norm=1),
+    "fft_too_many": lambda lib: lib.fft.fft(lib.arange(4.0), 4, 0, "ortho", None),
+    "fft_unknown_keyword": lambda lib: lib.fft.fft(lib.arange(4.0), foo=1),
+    "fft_numpy_names": lambda lib: lib.fft.fft(x=lib.arange(4.0), axis=0),
+    "fft_missing_input": lambda lib: lib.fft.fft(),
+    "fft_out": lambda lib: lib.fft.fft(lib.arange(4.0), out=lib.empty(4, dtype=lib.complex64)),
+    "rfft_dim_0d": lambda lib: lib.fft.rfft(lib.arange(4.0), dim=lib.tensor(0)),
+    "hfft_n_0d": lambda lib: lib.fft.hfft(lib.arange(4.0), n=lib.tensor(4)),
+    "fftn_dim_0d": lambda lib: lib.fft.fftn(lib.arange(4.0), dim=lib.tensor(0)),
+    "fftn_dim_tensor_list": lambda lib: lib.fft.fftn(lib.arange(4.0), dim=[lib.tensor(0)]),
+    "fftn_s_one_element": lambda lib: lib.fft.fftn(lib.arange(4.0), s=lib.tensor([4])),
+    "fftn_dim_ndarray": lambda lib: lib.fft.fftn(lib.arange(4.0), dim=np.array([0])),
+    "fftn_dim_float": lambda lib: lib.fft.fftn(lib.arange(4.0), dim=(0.0,)),
+    "fft2_dim_int": lambda lib: lib.fft.fft2(lib.ones(2, 3), dim=0),
+    "fft2_dim_mixed": lambda lib: lib.fft.fft2(lib.ones(2, 3), dim=(lib.tensor(0), 1)),
+    "fftshift_dim_0d": lambda lib: lib.fft.fftshift(lib.arange(4.0), dim=lib.tensor(0)),
+    "fftshift_dim_one_element": lambda lib: lib.fft.fftshift(lib.arange(4.0), lib.tensor([0])),
+    "ifftshift_dim_ndarray": lambda lib: lib.fft.ifftshift(lib.ones(2, 3), dim=np.array([1])),
+    "fftshift_too_many": lambda lib: lib.fft.fftshift(lib.arange(4.0), 0, 1),
+    "fftfreq_n_0d": lambda lib: lib.fft.fftfreq(lib.tensor(4)),
+    "fftfreq_n_float": lambda lib: lib.fft.fftfreq(4.0),
+    "fftfreq_d_0d": lambda lib: lib.fft.fftfreq(4, lib.tensor(2.0)),
+    "fftfreq_d_str": lambda lib: lib.fft.fftfreq(4, "a"),
+    "rfftfreq_bool": lambda lib: lib.fft.rfftfreq(True),
+}
+
+
+@pytest.mark.parametrize("name", list(FFT_CALLS))
+def test_fft_arguments_as_pytorch_parser_reads_them(name):
+    def call(lib):
+        result = FFT_CALLS[name](lib)
+        return lib.view_as_real(result) if result.is_complex() else result
+
+    assert_same_outcome(call)
+
+
+def test_fft_dim_as_0d_tensor_torch_free():
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(torchless.fft.fft(torchless.tensor(x), dim=torchless.tensor(0)).numpy(),
+                               np.fft.fft(x, axis=0), atol=1e-12)
+    with pytest.raises(TypeError, match=r"^fft_fft\(\): argument 'n' \(position 2\) must be int, not float$"):
+        torchless.fft.fft(torchless.tensor(x), 4.0)
+
+
+# ---------------------------------------------------------------------------- index_copy into a 0-d tensor
+@pytest.mark.parametrize("source_shape", [(), (1,), (2,), (1, 1), (1, 2), (1, 1, 1)])
+@pytest.mark.parametrize("index", [[0], [0, 0], [1], 0, [[0]]])
+@pytest.mark.parametrize("self_shape", [(), (3,), (2, 2)])
+def test_index_copy_checks_in_pytorch_order(self_shape, index, source_shape):
+    """The index's rank, the scalar source, the ranks, the dtypes, the slice shapes, the number of indices, then
+    the bounds; a repeated index into a 0-d tensor leaves the last value."""
+    def call(lib):
+        source = lib.arange(1.0, 1 + int(np.prod(source_shape))).reshape(source_shape)
+        return lib.zeros(self_shape).index_copy(0, lib.tensor(index), source)
+
+    expected, actual = _both(call)
+    assert actual == expected
+
+
+def test_index_copy_0d_gradients():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, torchless):
+        a = lib.tensor(5.0, dtype=lib.float64, requires_grad=True)
+        s = lib.tensor([4.0], dtype=lib.float64, requires_grad=True)
+        (a.index_copy(0, lib.tensor([0]), s) * 3).backward()
+        assert (a.grad.item(), s.grad.tolist()) == (0.0, [3.0])
+    expected, actual = (outcome(lambda: (lib.tensor(5.0, requires_grad=True).index_copy(
+        0, lib.tensor([0, 0]), lib.tensor([1.0, 2.0], requires_grad=True)) * 3).backward()) for lib in (torch, torchless))
+    assert actual == expected
+    y = torchless.zeros(()).index_copy(0, torchless.tensor([0, 0, 0]), torchless.tensor([1.0, 2.0, 3.0]))
+    assert y.item() == 3.0
