@@ -115,10 +115,12 @@ def where(condition, input=None, other=None):
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_dtype.from_numpy_dtype(cond.dtype).scalar_name}")
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        from ._creation import tensor as make
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two numbers: one as a 0-d tensor of its
+        # kind's dtype (a NumPy float64 too gives the default float dtype, as PyTorch's wrapped numbers do)
+        from ._info import scalar_dtype
 
-        input = make(input)
+        np_dtype = scalar_dtype(input)
+        input = Tensor._wrap(np.asarray(_dtype.fill_value(input, np_dtype, check_half=False), np_dtype))
     if isinstance(input, Tensor):
         a, b = input._operands(_scalar_as_fill(other, input))
     else:

@@ -102,8 +102,9 @@ def _category(np_dtype):
 
 
 def _scalar_category(value):
-    return _BOOL if isinstance(value, (bool, np.bool_)) else _INT if isinstance(value, numbers.Integral) else \
-        _FLOAT if isinstance(value, numbers.Real) else _COMPLEX
+    # (a NumPy bool is no Python bool to PyTorch's parser: it reads it through __float__, as a float)
+    return _BOOL if isinstance(value, bool) else _INT if isinstance(value, numbers.Integral) else \
+        _FLOAT if isinstance(value, (numbers.Real, np.bool_)) else _COMPLEX
 
 
 def number_operand(number, np_dtype, value=None):
@@ -1333,7 +1334,7 @@ class Tensor:
 
     def _check_bool_sub(self, other):
         """PyTorch refuses subtraction involving bools (NumPy would promote them silently)."""
-        other_bool = other._data.dtype.kind == "b" if isinstance(other, Tensor) else isinstance(other, (bool, np.bool_))
+        other_bool = other._data.dtype.kind == "b" if isinstance(other, Tensor) else isinstance(other, bool)
         self_bool = self._data.dtype.kind == "b"
         if self_bool and other_bool:
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -1352,7 +1353,7 @@ class Tensor:
     def __rsub__(self, other):
         if isinstance(other, np.ndarray):
             return NotImplemented
-        if self._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_)):
+        if self._data.dtype.kind == "b" or isinstance(other, bool):
             self._check_bool_sub(other)
         return self._rbinary(other, arithmetic.Sub, scalar_minuend=True)
 
@@ -1542,11 +1543,11 @@ class Tensor:
         if a is NotImplemented:
             return NotImplemented
         kind = a._data.dtype.kind
-        if isinstance(alpha, bool) and kind != "b":  # (PyTorch reads NumPy's bool as an integer)
+        if isinstance(alpha, bool) and kind != "b":
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
         if kind != "f":
-            if kind != "c":  # (a complex result takes any number)
-                if not isinstance(alpha, (numbers.Integral, np.bool_)):
+            if kind != "c":  # (a complex result takes any number; PyTorch reads NumPy's bool as a float)
+                if not isinstance(alpha, numbers.Integral):
                     raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
                                        "number.")
                 alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
