@@ -1,6 +1,8 @@
 """Regression tests for tensor16: the Tensor API and the torch namespace against PyTorch (torch.vander and
 torch.linalg.vander, count_nonzero's dim by keyword, 0-d tensors for the ints of polygamma, mvlgamma and torch.fft,
 index_copy into a 0-d tensor, and what a differential fuzzer over the Tensor methods a CNN user touches found)."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -16,7 +18,8 @@ def _outcome(call):
         return type(error).__name__, str(error).replace("torchless", "torch")
     results = result if isinstance(result, (tuple, list)) else (result,)
     return "ok", [(np.asarray(r.detach()).tolist(), str(r.dtype).replace("torchless", "torch"),
-                   type(r.grad_fn).__name__) if hasattr(r, "detach") else r for r in results]
+                   type(r.grad_fn).__name__) if hasattr(r, "detach") else
+                  str(r).replace("torchless", "torch") for r in results]
 
 
 def _both(make):
@@ -210,3 +213,99 @@ def test_index_copy_0d_gradients():
     assert actual == expected
     y = torchless.zeros(()).index_copy(0, torchless.tensor([0, 0, 0]), torchless.tensor([1.0, 2.0, 3.0]))
     assert y.item() == 3.0
+
+
+# ---------------------------------------------------------------------------- found by the fuzzer
+def test_maximum_minimum_gradient_beside_nan():
+    """PyTorch zeroes each side's gradient only where the other side wins: beside a NaN both get all of it."""
+    torch = pytest.importorskip("torch")
+    nan = float("nan")
+    a_values, b_values = [[nan, 1.0, 2.0, 3.0]], [[1.0, nan, 2.0, nan], [0.0, 5.0, 1.0, -1.0]]
+    for name in ("maximum", "minimum", "max"):
+        grads = []
+        for lib in (torch, torchless):
+            a = lib.tensor(a_values, dtype=lib.float64, requires_grad=True)
+            b = lib.tensor(b_values, dtype=lib.float64, requires_grad=True)
+            getattr(lib, name)(a, b).sum().backward()
+            grads.append((a.grad.tolist(), b.grad.tolist()))
+        assert grads[1] == grads[0]
+    a = torchless.tensor([nan, 1.0], requires_grad=True)
+    torchless.maximum(a, torchless.tensor([0.0, 1.0])).sum().backward()
+    assert a.grad.tolist() == [1.0, 0.5]
+
+
+NUMPY_BOOL_CALLS = {
+    "add": lambda lib: lib.tensor([1, 2]) + np.bool_(True),
+    "bool_add": lambda lib: lib.tensor([True, False]).add(np.bool_(True)),
+    "mul": lambda lib: lib.tensor([1, 2]) * np.bool_(True),
+    "sub": lambda lib: lib.tensor([1.0, 2]) - np.bool_(True),
+    "rsub": lambda lib: np.bool_(True) - lib.tensor([1.0, 2]),
+    "sub_bool_tensor": lambda lib: lib.tensor([True]) - np.bool_(True),
+    "floor_divide": lambda lib: lib.tensor([1, 2]) // np.bool_(True),
+    "clamp": lambda lib: lib.tensor([1, 2]).clamp(max=np.bool_(True)),
+    "in_place": lambda lib: lib.tensor([1, 2]).add_(np.bool_(True)),
+    "bitwise": lambda lib: lib.tensor([1, 2]) & np.bool_(True),
+    "alpha": lambda lib: lib.tensor([1, 2]).add(lib.tensor([1, 1]), alpha=np.bool_(True)),
+    "result_type": lambda lib: lib.result_type(lib.tensor([1, 2]), np.bool_(True)),
+    "result_type_numbers": lambda lib: lib.result_type(np.bool_(True), np.bool_(True)),
+    "where": lambda lib: lib.where(lib.tensor([True, False]), lib.tensor([1, 2]), np.bool_(True)),
+    "masked_fill": lambda lib: lib.tensor([1, 2]).masked_fill(lib.tensor([True, False]), np.bool_(True)),
+}
+
+
+@pytest.mark.parametrize("name", list(NUMPY_BOOL_CALLS))
+def test_numpy_bool_is_a_float_number(name):
+    """PyTorch's parser reads a NumPy bool (no Python bool) through __float__: a float operand."""
+    expected, actual = _both(NUMPY_BOOL_CALLS[name])
+    assert actual == expected
+
+
+def test_numpy_bool_promotes_to_the_default_float_torch_free():
+    assert (torchless.tensor([1, 2]) + np.bool_(True)).dtype == torchless.float32
+    with pytest.raises(RuntimeError, match="alpha must not be a floating point number"):
+        torchless.tensor([1, 2]).add(torchless.tensor([1, 1]), alpha=np.bool_(True))
+
+
+@pytest.mark.parametrize("first, second", [("np.float64(2.5)", "0"), ("np.int32(2)", "0"), ("np.bool_(True)", "False"),
+                                           ("np.float16(2.5)", "1"), ("np.complex128(2.5)", "1"), ("True", "1"),
+                                           ("np.float64(2.5)", "np.float64(1)"), ("1e300", "1"), ("2", "2.5")])
+def test_where_of_two_numbers_takes_their_kinds(first, second):
+    """Two numbers are PyTorch's wrapped numbers: bool, int64, the default float or complex dtype by kind (NumPy's
+    float64 and int32 too), converted with its overflow checks."""
+    expected, actual = _both(lambda lib: lib.where(lib.tensor([True, False]), eval(first), eval(second)))
+    assert actual == expected
+
+
+INDEX_PUT_CALLS = {
+    "mask_double_value": lambda lib: lib.zeros(3).index_put_([lib.tensor([True, False, True])],
+                                                             lib.tensor(1, dtype=lib.float64)),
+    "mask_one_element_value": lambda lib: lib.zeros(3, dtype=lib.long).index_put_(
+        (lib.tensor([True, False, True]),), lib.tensor([2.7])),
+    "mask_out_of_place": lambda lib: lib.zeros(3).index_put((lib.tensor([True, False, True]),), lib.tensor(5)),
+    "0d_mask": lambda lib: lib.zeros(3).index_put_((lib.tensor(True),), lib.tensor(2, dtype=lib.float64)),
+    "mask_value_overflow": lambda lib: lib.zeros(2, 3, dtype=lib.uint8).index_put_((lib.tensor([True, False]),),
+                                                                                    lib.tensor(300)),
+    "mask_value_wraps": lambda lib: lib.zeros(2, 3, dtype=lib.uint8).index_put_((lib.tensor([True, False]),),
+                                                                                 lib.tensor(-1)),
+    "uint8_mask": lambda lib: lib.zeros(3).index_put_((lib.tensor([1, 0, 1], dtype=lib.uint8),), lib.tensor(2.0)),
+    "two_values_need_dtype": lambda lib: lib.zeros(3).index_put_((lib.tensor([True, False, True]),),
+                                                                 lib.tensor([1.0, 2.0], dtype=lib.float64)),
+    "accumulate_needs_dtype": lambda lib: lib.zeros(3).index_put_((lib.tensor([True, False, True]),),
+                                                                  lib.tensor(2.0, dtype=lib.float64), True),
+    "mask_past_the_dims": lambda lib: lib.zeros(3).index_put_((lib.ones(3, 3, dtype=lib.bool),), lib.tensor(1.0)),
+    "index_past_the_mask": lambda lib: lib.zeros(2, 3).index_put_((lib.ones(2, 3, dtype=lib.bool), lib.tensor([0])),
+                                                                  lib.tensor(2.0)),
+    "mask_shape": lambda lib: lib.zeros(2, 3).index_put_((lib.ones(3, 3, 1, dtype=lib.bool),), lib.tensor(2.0)),
+    "0d_self": lambda lib: lib.zeros(()).index_put_((lib.tensor(True),), lib.tensor(2.0)),
+    "two_0d_masks": lambda lib: lib.zeros(3).index_put_((lib.tensor(True), lib.tensor(True)), lib.tensor(2.0)),
+}
+
+
+@pytest.mark.parametrize("name", list(INDEX_PUT_CALLS))
+def test_index_put_as_pytorch(name):
+    """index_put_ counts its index tensors (a mask as one), then the dims each takes; not accumulating, one value
+    and a lone mask, it fills as masked_fill_ does (the value converted to self's dtype)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (PyTorch's deprecation of uint8 masks)
+        expected, actual = _both(INDEX_PUT_CALLS[name])
+    assert actual == expected
