@@ -309,3 +309,65 @@ def test_index_put_as_pytorch(name):
         warnings.simplefilter("ignore")  # (PyTorch's deprecation of uint8 masks)
         expected, actual = _both(INDEX_PUT_CALLS[name])
     assert actual == expected
+
+
+def test_sum_and_mean_with_dim_none_record_the_dims_overload():
+    """dim=None given is the dims overload: SumBackward1/MeanBackward1 saving dim=None (omitted: SumBackward0)."""
+    torch = pytest.importorskip("torch")
+    shown = []
+    for lib in (torch, torchless):
+        a = lib.ones(2, 3, requires_grad=True)
+        nodes = [a.sum(None), a.sum(None, True), a.mean(None), a.sum(), a.sum(dim=None, dtype=lib.float64)]
+        shown.append([(type(y.grad_fn).__name__, getattr(y.grad_fn, "_saved_dim", "-")) for y in nodes])
+    assert shown[1] == shown[0]
+    assert type(torchless.ones(2, requires_grad=True).sum(None).grad_fn).__name__ == "SumBackward1"
+
+
+ARGUMENT_CALLS = {
+    "mean_bool_dim_int_tensor": lambda lib: lib.tensor([1, 2]).mean(True),
+    "mean_keepdim_int": lambda lib: lib.tensor([1, 2]).mean(0, 1),
+    "mean_dtype_int": lambda lib: lib.tensor([1, 2]).mean(0, dtype=5),
+    "mean_function": lambda lib: lib.mean(lib.tensor([1, 2]), True),
+    "mean_dim_out_of_range_int_tensor": lambda lib: lib.tensor([1, 2]).mean(5),
+    "isclose_rtol_negative": lambda lib: lib.isclose(lib.ones(2), lib.ones(3), rtol=-0.123456789),
+    "isclose_atol_nan": lambda lib: lib.isclose(lib.ones(2), lib.ones(2), atol=float("nan")),
+    "isclose_atol_one_element": lambda lib: lib.isclose(lib.ones(2), lib.ones(2), 0.1, lib.tensor([2.0])),
+    "isclose_rtol_0d": lambda lib: lib.isclose(lib.ones(2), lib.ones(2), rtol=lib.tensor(0.5)),
+    "isclose_equal_nan_numpy": lambda lib: lib.ones(2).isclose(lib.ones(2), equal_nan=np.bool_(True)),
+    "isclose_too_many": lambda lib: lib.ones(2).isclose(lib.ones(2), 1e-5, 1e-8, True, 4),
+    "allclose_atol_one_element": lambda lib: lib.ones(2).allclose(lib.ones(2), atol=lib.tensor([2.0])),
+    "allclose_equal_nan_int": lambda lib: lib.allclose(lib.ones(2), lib.ones(2), 1e-5, 1e-8, 1),
+    "allclose_int_tolerance": lambda lib: lib.allclose(lib.tensor([1, 2]), lib.tensor([1, 3]), atol=1),
+    "alpha_0d": lambda lib: lib.ones(2).add(lib.tensor([2.0]), alpha=lib.tensor(2.0)),
+    "alpha_one_element": lambda lib: lib.ones(2).add_(lib.tensor([2.0]), alpha=lib.tensor([2.0])),
+    "alpha_sub_str": lambda lib: lib.ones(2).sub(lib.tensor([2.0]), alpha="a"),
+    "full_fill_one_element": lambda lib: lib.full((2,), lib.tensor([2.0])),
+    "full_fill_requiring_grad": lambda lib: lib.full((2,), lib.tensor(2.0, requires_grad=True)),
+    "new_full_fill_one_element": lambda lib: lib.ones(2).new_full((2,), lib.tensor([2.0])),
+    "full_like_fill_one_element": lambda lib: lib.full_like(lib.ones(2), lib.tensor([2.0])),
+    "zeros_requires_grad_int": lambda lib: lib.zeros(3, requires_grad=1),
+    "zeros_requires_grad_none": lambda lib: lib.zeros(3, requires_grad=None),
+    "ones_requires_grad_numpy": lambda lib: lib.ones(2, requires_grad=np.bool_(True)),
+    "tensor_requires_grad_none": lambda lib: lib.tensor([1.0], requires_grad=None),
+    "new_tensor_requires_grad_none": lambda lib: lib.ones(2).new_tensor([1.0], requires_grad=None),
+    "new_zeros_requires_grad_int": lambda lib: lib.ones(2).new_zeros(2, requires_grad=1),
+    "requires_grad__keyword": lambda lib: lib.ones(2).requires_grad_(requires_grad=1),
+    "requires_grad__numpy": lambda lib: lib.ones(2).requires_grad_(np.bool_(True)),
+    "keepdim_numpy_bool": lambda lib: lib.ones(3, 2).sum(0, keepdim=np.bool_(True)),
+    "sort_numpy_bool": lambda lib: lib.ones(3, 2).sort(0, np.bool_(True)),
+}
+
+
+@pytest.mark.parametrize("name", list(ARGUMENT_CALLS))
+def test_arguments_as_pytorch_parser_reads_them(name):
+    """The parser's checks first (a Number is a number or a 0-d tensor outside the graph, a bool is a Python
+    bool), then the op's own (isclose's tolerances, mean's dtype)."""
+    expected, actual = _both(ARGUMENT_CALLS[name])
+    assert actual == expected
+
+
+def test_isclose_tolerance_checks_torch_free():
+    with pytest.raises(RuntimeError, match=r"^atol must be greater than or equal to zero, but got -1e-20$"):
+        torchless.isclose(torchless.ones(2), torchless.ones(2), atol=-1e-20)
+    with pytest.raises(TypeError, match=r"^isclose\(\): argument 'atol' must be float, not Tensor$"):
+        torchless.isclose(torchless.ones(2), torchless.ones(2), atol=torchless.tensor([2.0]))

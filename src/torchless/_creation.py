@@ -377,6 +377,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     Python floats give the default dtype (float32), Python ints int64, bools bool; NumPy arrays keep theirs.
     """
     check_pin_memory(pin_memory)
+    check_requires_grad("tensor", requires_grad, none_taken=False)
     if isinstance(data, Tensor):
         _copy_construct_warning("torchless.tensor")
     array = _infer_array(data, dtype, "tensor")
@@ -453,7 +454,15 @@ def _writable_alias(array):
     return np.ndarray(array.shape, array.dtype, buffer=memory, offset=array.ctypes.data - low, strides=array.strides)
 
 
+def check_requires_grad(name, requires_grad, none_taken=True):
+    """PyTorch's parser's TypeError for a factory's ``requires_grad`` (keyword-only) that is no bool (None taken
+    where ``none_taken``: the factories building from sizes)."""
+    if requires_grad.__class__ is not bool and (requires_grad is not None or not none_taken):
+        raise TypeError(f"{name}(): argument 'requires_grad' must be bool, not {_type_name(requires_grad)}")
+
+
 def _filled(shape, value, dtype, requires_grad, device_arg, function):
+    check_requires_grad(function, requires_grad)
     np_dtype = _dtype.argument(dtype, function) if dtype is not None else _dtype.get_default_dtype().numpy
     # (PyTorch writes a single element without its range check for half)
     value = _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1)
@@ -520,7 +529,7 @@ def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     if fill_value is _UNGIVEN:
         _parser_errors.parse("full", (f"SymInt[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size,))
-    if not _parser_errors.is_operand(fill_value):
+    if not _parser_errors.is_number_argument(fill_value):
         _parser_errors.parse("full", (f"SymInt[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size, fill_value))
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
@@ -596,7 +605,7 @@ def empty_like(input, dtype=None, device=None, requires_grad=False, memory_forma
 
 @_memory_keywords
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    if isinstance(input, Tensor) and not _parser_errors.is_operand(fill_value):
+    if isinstance(input, Tensor) and not _parser_errors.is_number_argument(fill_value):
         raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not {_type_name(fill_value)}")
     return _filled_like(input, fill_value, dtype, requires_grad, device, memory_format, "full_like")
 

@@ -24,6 +24,13 @@ def is_operand(value):
     return isinstance(value, (Tensor, numbers.Number, np.bool_))
 
 
+def is_number_argument(value):
+    """What PyTorch's parser takes for a ``Number``: a Python or NumPy number, a 0-d tensor outside the graph."""
+    from ._tensor import Tensor
+
+    return is_operand(value) and not (isinstance(value, Tensor) and (value.dim() or value.requires_grad))
+
+
 def invalid_method_other(name, other):
     """``t.eq('a')``: PyTorch's "received an invalid combination of arguments" for the (Tensor other) and
     (Number other) overloads."""
@@ -233,13 +240,13 @@ class _SchemaParam:
         if self.kind == "Tensor":
             return isinstance(value, Tensor), None
         if self.kind == "Number":
-            return is_operand(value) and not (isinstance(value, Tensor) and (value.dim() or value.requires_grad)), None
+            return is_number_argument(value), None
         if self.kind == "float":
             if isinstance(value, Tensor):  # PyTorch's parser takes a 0-d tensor outside the graph for a float
                 return not value.dim() and not value.requires_grad, None
             return isinstance(value, (numbers.Real, np.bool_)), None  # a bool too: PyTorch's parser takes any int
         if self.kind == "bool":
-            return isinstance(value, (bool, np.bool_)), None
+            return isinstance(value, bool), None  # (no NumPy bool, which PyTorch reads as a float)
         if self.kind == "dtype":
             return is_dtype_argument(value), None
         if self.kind == "str":
@@ -552,6 +559,8 @@ METHOD_OVERLOADS = {
     "cross": ("Tensor other, int? dim=None",),
     "aminmax": ("*, int? dim=None, bool keepdim=False",),
     "stride": ("int dim",),
+    **{name: ("Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False",)
+       for name in ("isclose", "allclose")},
     "select_scatter": ("Tensor src, int dim, SymInt index",),
     "slice_scatter": ("Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1",),
     "diagonal_scatter": ("Tensor src, int offset=0, int dim1=0, int dim2=1",),

@@ -812,9 +812,8 @@ class Tensor:
                                f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
 
     def requires_grad_(self, requires_grad=True):
-        if not isinstance(requires_grad, (bool, np.bool_)):
-            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
-                            f"{type(requires_grad).__name__}")
+        if requires_grad.__class__ is not bool:  # (no NumPy bool either, as PyTorch's parser)
+            raise _parser_errors.wrong_type("requires_grad_", "requires_grad", 1, requires_grad, "bool")
         if requires_grad and not (self.is_floating_point() or self.is_complex()):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._set_requires_grad(requires_grad)
@@ -1526,12 +1525,13 @@ class Tensor:
     # alpha=1 (an int: PyTorch checks a float or bool 1 like any alpha) is the plain operator.
     def add(self, other, *, alpha=1):
         self._check_other_operand(other, "add")
-        return self + other if alpha == 1 and type(alpha) is int else self._alpha_binary(other, arithmetic.Add, alpha)
+        return self + other if type(alpha) is int and alpha == 1 else self._alpha_binary(other, arithmetic.Add, alpha)
 
     def sub(self, other, *, alpha=1):
         self._check_other_operand(other, "sub")
-        if alpha == 1 and type(alpha) is int:
+        if type(alpha) is int and alpha == 1:
             return self - other
+        alpha = _alpha_number("sub", alpha)
         self._check_bool_sub(other)
         return self._alpha_binary(other, arithmetic.Sub, alpha)
 
@@ -1539,6 +1539,7 @@ class Tensor:
         """``self + alpha * other`` (or ``-``), alpha checked against the result's dtype as in PyTorch: a bool
         only for a bool result, no float for an integer or bool one. An integer result takes alpha range-checked
         like a fill value, a bool result as a bool."""
+        alpha = _alpha_number("add" if fn is arithmetic.Add else "sub", alpha)
         a, b = self._operands(other)
         if a is NotImplemented:
             return NotImplemented
@@ -1714,18 +1715,27 @@ class Tensor:
         return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        _check_tensor_other(other, "allclose")
-        if other._data.dtype != self._data.dtype:
-            raise RuntimeError(f"{self.dtype.scalar_name} did not match {other.dtype.scalar_name}")
-        _raise_if_not_broadcastable(self, other)
+        rtol, atol, equal_nan = self._closeness_arguments("allclose", other, rtol, atol, equal_nan)
         return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        _check_tensor_other(other, "isclose")
+        rtol, atol, equal_nan = self._closeness_arguments("isclose", other, rtol, atol, equal_nan)
+        return Tensor._wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def _closeness_arguments(self, name, other, rtol, atol, equal_nan):
+        """(rtol, atol, equal_nan) of isclose/allclose as PyTorch's parser reads them (floats: a number, a 0-d
+        tensor outside the graph; a Python bool), after its checks of the operands and the tolerances."""
+        if rtol.__class__ is not float or atol.__class__ is not float or equal_nan.__class__ is not bool:
+            parsed = _parser_errors.method_arguments(name, (other, rtol, atol, equal_nan))
+            rtol, atol, equal_nan = parsed["rtol"], parsed["atol"], parsed["equal_nan"]
+        _check_tensor_other(other, name)
         if other._data.dtype != self._data.dtype:
             raise RuntimeError(f"{self.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+        for tolerance, value in (("rtol", rtol), ("atol", atol)):
+            if not value >= 0:  # (NaN too; C++ prints the double as %g does)
+                raise RuntimeError(f"{tolerance} must be greater than or equal to zero, but got {value:g}")
         _raise_if_not_broadcastable(self, other)
-        return Tensor._wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        return rtol, atol, equal_nan
 
     def logical_not(self):
         return Tensor._wrap(np.logical_not(self._data))
@@ -1986,27 +1996,34 @@ class Tensor:
         return dtype.numpy
 
     def sum(self, dim=_DIM_OMITTED, keepdim=False, dtype=None):
-        if dim is _DIM_OMITTED:
+        omitted = dim is _DIM_OMITTED  # (dim=None is the dims overload of PyTorch's, with its node)
+        if omitted:
             dim = _every_dim_unless_keepdim("sum", keepdim, dtype)
         if dtype is not None:
             _refuse_by_position("sum", 2, least=1)  # (dtype is keyword-only)
         axes = _reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
-                                   all_dims=dim is None, dims=dim)
+                                   all_dims=omitted, dims=dim)
 
     def mean(self, dim=_DIM_OMITTED, keepdim=False, dtype=None):
-        if dim is _DIM_OMITTED:
+        omitted = dim is _DIM_OMITTED
+        if omitted:
             dim = _every_dim_unless_keepdim("mean", keepdim, dtype)
         if dtype is not None:
             _refuse_by_position("mean", 2, least=1)  # (dtype is keyword-only)
+            if not _dtype.is_argument(dtype):
+                _reduced_axes("mean", dim, keepdim, self._data.ndim, dtype=dtype)  # (raises the parser's error)
         source = self if dtype is None else self.to(dtype)
         if source._data.dtype.kind not in "fc":
+            error = _parser_errors.reduction_error("mean", dim, keepdim, dtype)  # (the parser's errors come first)
+            if error is not None:
+                raise error
             raise RuntimeError(
                 f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be "
                 f"either a floating point or complex dtype. Got: {source.dtype.scalar_name}"
             )
         axes = _reduced_axes("mean", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
-        return reduction.Mean.apply(source, axes=axes, keepdim=keepdim, all_dims=dim is None, dims=dim)
+        return reduction.Mean.apply(source, axes=axes, keepdim=keepdim, all_dims=omitted, dims=dim)
 
     def _check_std_var(self):
         if self._data.dtype.kind not in "fc":  # checked before the dims, as in PyTorch
@@ -3721,8 +3738,9 @@ class Tensor:
 
     # ------------------------------------------------------------------ factories from a tensor
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        from ._creation import _copy_construct_warning, tensor
+        from ._creation import _copy_construct_warning, check_requires_grad, tensor
 
+        check_requires_grad("new_tensor", requires_grad, none_taken=False)
         if isinstance(data, Tensor):
             _copy_construct_warning("tensor.new_tensor")
             data = data._data
@@ -3791,12 +3809,13 @@ def _to_arguments_fit(args, kwargs):
 
 def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False, keyword_size=None):
     """``keyword_size``: the size given by keyword (``new_zeros(size=(2, 3))``), else None."""
-    from ._creation import check_pin_memory
+    from ._creation import check_pin_memory, check_requires_grad
 
     if device is not None:
         _require_cpu(device)
     check_pin_memory(pin_memory)
-    if name == "new_full" and not _parser_errors.is_operand(value):
+    check_requires_grad(name, requires_grad)
+    if name == "new_full" and not _parser_errors.is_number_argument(value):
         from .nn._functional._args import _tp_name
 
         raise TypeError(f"new_full(): argument 'fill_value' (position 2) must be Number, not {_tp_name(value)}")
@@ -3823,6 +3842,18 @@ def _check_lerp_arguments(name, end, weight):
     if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, numbers.Real, np.bool_)):
         raise _parser_errors.invalid_combination(name, ("Tensor end, Tensor weight", "Tensor end, Number weight"),
                                                  (end, weight))
+
+
+def _alpha_number(name, alpha):
+    """``alpha`` as a number, as PyTorch's parser reads a ``Number`` (a 0-d tensor outside the graph too)."""
+    if isinstance(alpha, (numbers.Number, np.bool_)):
+        return alpha
+    if not _parser_errors.is_number_argument(alpha):  # (keyword-only: no position in the message)
+        from .nn._functional._args import _tp_name
+
+        raise _parser_errors.in_place_named(name, TypeError(f"{name}(): argument 'alpha' must be Number, not "
+                                                            f"{_tp_name(alpha)}"))
+    return alpha.item()
 
 
 def _check_tensor_other(other, name):
@@ -4192,7 +4223,7 @@ inplace.install(Tensor)
 # and its TypeErrors for calls those methods (and the ones marked parser_arity) cannot bind.
 from . import _numpy_names  # noqa: E402
 
-for _name in ("transpose", "flatten", "type", "roll", "diagonal"):
+for _name in ("transpose", "flatten", "type", "roll", "diagonal", "isclose", "allclose"):
     getattr(Tensor, _name).parser_arity = True
 for _name in ("view", "reshape", "permute", "expand", "repeat"):  # (unwrapped: their **keywords are sizes' names)
     getattr(Tensor, _name).own_keywords = True
