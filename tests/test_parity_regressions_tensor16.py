@@ -371,3 +371,41 @@ def test_isclose_tolerance_checks_torch_free():
         torchless.isclose(torchless.ones(2), torchless.ones(2), atol=-1e-20)
     with pytest.raises(TypeError, match=r"^isclose\(\): argument 'atol' must be float, not Tensor$"):
         torchless.isclose(torchless.ones(2), torchless.ones(2), atol=torchless.tensor([2.0]))
+
+
+@pytest.mark.parametrize("call", [lambda lib, a: a.unique(), lambda lib, a: a.unique(return_inverse=True)[0],
+                                  lambda lib, a: lib.unique(a, dim=0), lambda lib, a: a.unique_consecutive(),
+                                  lambda lib, a: lib.unique_consecutive(a, dim=0)])
+def test_unique_values_are_recorded_without_a_derivative(call):
+    """PyTorch records unique's values (Unique2Backward0, UniqueDimBackward0, UniqueConsecutiveBackward0); backward
+    through them raises its NotImplementedError."""
+    torch = pytest.importorskip("torch")
+    shown = []
+    for lib in (torch, torchless):
+        values = call(lib, lib.tensor([3.0, 1, 1], requires_grad=True))
+        shown.append((type(values.grad_fn).__name__, values.requires_grad, outcome(lambda: values.sum().backward())))
+    assert shown[1] == shown[0]
+    with torchless.no_grad():
+        assert not call(torchless, torchless.tensor([3.0, 1, 1], requires_grad=True)).requires_grad
+
+
+IN_PLACE_ORDER_CALLS = {
+    "sub_bool_leaf": lambda lib: lib.ones(2, requires_grad=True).sub_(lib.tensor(True)),
+    "sub_bool_number_leaf": lambda lib: lib.ones(2, requires_grad=True).sub_(True),
+    "sub_bool_non_leaf": lambda lib: (lib.ones(2, requires_grad=True) * 1).sub_(True),
+    "add_str_leaf": lambda lib: lib.ones(2, requires_grad=True).add_("a"),
+    "fill_vector_leaf": lambda lib: lib.ones(2, requires_grad=True).fill_(lib.ones(2)),
+    "copy_shape_leaf": lambda lib: lib.ones(2, requires_grad=True).copy_(lib.ones(3)),
+    "copy_broadcast_leaf": lambda lib: lib.ones(2, requires_grad=True).copy_(lib.ones(3, 2)),
+    "copy_shape_view_of_leaf": lambda lib: lib.ones(2, requires_grad=True)[0].copy_(lib.ones(3)),
+    "mul_str": lambda lib: lib.ones(2).mul_("a"),
+    "mul_list_leaf": lambda lib: lib.ones(2, requires_grad=True).mul_([1, 2]),
+    "pow_str": lambda lib: lib.ones(2).pow_("a"),
+}
+
+
+@pytest.mark.parametrize("name", list(IN_PLACE_ORDER_CALLS))
+def test_in_place_checks_in_pytorch_order(name):
+    """The parser's TypeError, then the refusal to write into a leaf requiring grad, then the op's own checks."""
+    expected, actual = _both(IN_PLACE_ORDER_CALLS[name])
+    assert actual == expected

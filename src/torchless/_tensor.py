@@ -2350,14 +2350,15 @@ class Tensor:
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct values (sorted), optionally with the inverse indices and the counts."""
-        from ._ops.extra_math import unique_axis
+        from ._ops.extra_math import unique_axis, without_derivative
 
         self._no_kernel_for("c", "unique" if dim is None else "unique_dim")
         axis = None if dim is None else unique_axis(self, dim)
         # each NaN is a value of its own in PyTorch, where NumPy merges them
         values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis,
                                             equal_nan=False)
-        out = (Tensor._wrap(values),)
+        out = (without_derivative(self, values, "_unique2", "Unique2Backward0") if axis is None else
+               without_derivative(self, values, "unique_dim", "UniqueDimBackward0"),)
         if return_inverse:
             out += (Tensor._wrap(inverse.reshape(self._data.shape if axis is None else -1).astype(np.int64)),)
         if return_counts:
@@ -3443,6 +3444,8 @@ class Tensor:
         recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
         memory = None
         if recorded:
+            if operand and not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+                compute(self)  # (raises the parser's TypeError, which comes before the leaf check)
             self._check_inplace()
         if operand:
             self._check_inplace_operand(other, cpp_type_names, operand == "dtype")
@@ -3473,6 +3476,12 @@ class Tensor:
         self._bump_version()
         return self
 
+    def _check_leaf_first(self, other):
+        """Where the in-place op writing ``other`` into self fails its own checks: PyTorch's refusal to write
+        into a leaf requiring grad (or a view of one) while recording, which comes before them."""
+        if records(self, other) if isinstance(other, Tensor) else records(self):
+            self._check_inplace()
+
     def _check_inplace_operand(self, other, cpp_type_names=False, check_dtype=False):
         if isinstance(other, Tensor) and other._data.shape == self._data.shape and \
                 other._data.dtype == self._data.dtype:  # the optimizers' case, kept cheap
@@ -3502,17 +3511,33 @@ class Tensor:
 
     def sub_(self, other, *, alpha=1):
         if isinstance(other, (Tensor, numbers.Number, np.bool_)):
-            self._check_bool_sub(other)  # before the shapes, as PyTorch
+            try:
+                self._check_bool_sub(other)  # before the shapes, as PyTorch
+            except RuntimeError:
+                self._check_leaf_first(other)
+                raise
         return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand=True)
 
     def mul_(self, other):
-        return self._inplace(lambda t: t * other, other, operand="dtype")
+        try:
+            return self._inplace(lambda t: t * other, other, operand="dtype")
+        except TypeError:  # (an operand that is no tensor or number: the parser's error, not Python's)
+            self.mul(other)
+            raise
+
 
     def div_(self, other, *, rounding_mode=None):
         return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other, operand=True)
 
     def pow_(self, exponent):
-        return self._inplace(lambda t: t ** exponent, exponent, operand=True)
+        try:
+            return self._inplace(lambda t: t ** exponent, exponent, operand=True)
+        except TypeError:  # (as mul_)
+            try:
+                self.pow(exponent)
+            except TypeError as error:
+                raise _parser_errors.in_place_named("pow", error) from None
+            raise
 
     def floor_divide_(self, other):
         return self._inplace(lambda t: t // other, other, operand="dtype")
@@ -3578,8 +3603,13 @@ class Tensor:
             src = Tensor._wrap(np.asarray(src))
         source = src
         if source._data.shape != self._data.shape:
-            _raise_if_not_broadcastable(self, source)
+            try:
+                _raise_if_not_broadcastable(self, source)
+            except RuntimeError:
+                self._check_leaf_first(source)
+                raise
             if np.broadcast_shapes(self._data.shape, source._data.shape) != self._data.shape:
+                self._check_leaf_first(source)
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                    f"{list(np.broadcast_shapes(self._data.shape, source._data.shape))}")
         if records(self, source):
@@ -3625,6 +3655,7 @@ class Tensor:
     def fill_(self, value):
         if isinstance(value, Tensor):
             if value._data.ndim:
+                self._check_leaf_first(value)
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
             if records(value):

@@ -803,6 +803,16 @@ def unique_axis(self, dim, name="unique_dim"):
     return axis
 
 
+def without_derivative(input, values, op, node):
+    """``values`` computed from ``input`` as a tensor PyTorch records under ``node`` without a derivative (its
+    backward raises), where ``input`` is recorded."""
+    if not records(input):
+        return Tensor._wrap(values)
+    from ..linalg._checks import NotDifferentiable
+
+    return NotDifferentiable.apply(input, value=values, op=op, node=node)
+
+
 def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
     """The input with each run of equal consecutive values (or slices along ``dim``) kept once."""
     a = self._data
@@ -819,7 +829,7 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
     starts = np.flatnonzero(change)
     # taken from the dim moved first, and moved back: laid out as PyTorch's (that dim outermost in memory)
     values = np.moveaxis(np.take(np.moveaxis(a, axis, 0), starts, axis=0), 0, axis) if a.ndim else a.reshape(1)
-    results = [Tensor._wrap(values)]
+    results = [without_derivative(self, values, "unique_consecutive", "UniqueConsecutiveBackward0")]
     if return_inverse:
         inverse = np.cumsum(change) - 1
         results.append(Tensor._wrap(inverse.reshape(self.shape if dim is None else (n,)).astype(np.int64)))
