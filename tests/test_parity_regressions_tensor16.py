@@ -409,3 +409,25 @@ def test_in_place_checks_in_pytorch_order(name):
     """The parser's TypeError, then the refusal to write into a leaf requiring grad, then the op's own checks."""
     expected, actual = _both(IN_PLACE_ORDER_CALLS[name])
     assert actual == expected
+
+
+RANDOM_FACTORY_CALLS = {
+    "randint_negative_size_before_dtype_range": lambda lib: lib.randint(0, 5, (-1,), dtype=lib.bool),
+    "randint_negative_size_before_range": lambda lib: lib.randint(5, 2, (-1,)),
+    "randint_range_before_dtype_range": lambda lib: lib.randint(5, 2, (2,), dtype=lib.bool),
+    "randint_bad_dtype_first": lambda lib: lib.randint(5, 2, (2,), dtype=5),
+    "randint_nested_size_listed_with_dtype": lambda lib: lib.randint(0, 5, ((2, 3),), dtype=lib.float64),
+    "randint_one_element_size": lambda lib: lib.randint(0, 5, (2, lib.tensor(3))).shape,
+    "randn_empty_int": lambda lib: lib.randn(0, dtype=lib.int32),
+    "randn_empty_bool": lambda lib: lib.randn(2, 0, dtype=lib.bool),
+    "randn_int": lambda lib: lib.randn(2, dtype=lib.int32),
+    "rand_float_size_with_dtype": lambda lib: lib.randn(2.0, dtype=lib.float64),
+    "rand_float_size_with_requires_grad": lambda lib: lib.rand(2.0, requires_grad=True),
+    "rand_float_size": lambda lib: lib.rand(2.0),
+}
+
+
+@pytest.mark.parametrize("name", list(RANDOM_FACTORY_CALLS))
+def test_random_factories_check_in_pytorch_order(name):
+    expected, actual = _both(RANDOM_FACTORY_CALLS[name])
+    assert actual == expected
