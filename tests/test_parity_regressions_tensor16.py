@@ -431,3 +431,24 @@ RANDOM_FACTORY_CALLS = {
 def test_random_factories_check_in_pytorch_order(name):
     expected, actual = _both(RANDOM_FACTORY_CALLS[name])
     assert actual == expected
+
+
+KEY_AND_INDEX_FILL_CALLS = {
+    "float_past_the_dims": lambda lib: lib.ones(3)[(0, 1.0)],
+    "float_on_0d": lambda lib: lib.tensor(1.0)[1.0],
+    "float_after_none_on_0d": lambda lib: lib.tensor(1.0)[None, 1.0],
+    "float_in_range": lambda lib: lib.ones(3)[1.0],
+    "index_fill_matrix_index": lambda lib: lib.ones(2, 3).index_fill(0, lib.tensor([[0]]), -1),
+    "index_fill_matrix_index_bad_dim": lambda lib: lib.ones(2, 3).index_fill(5, lib.tensor([[0]]), -1),
+    "index_fill_value_rank_first": lambda lib: lib.ones(2, 3).index_fill_(0, lib.tensor([[0]], dtype=lib.int32),
+                                                                         lib.tensor([1.0])),
+    "index_fill_0d_self_matrix_index": lambda lib: lib.tensor(2.0).index_fill_(0, lib.tensor([[0]]), 2),
+}
+
+
+@pytest.mark.parametrize("name", list(KEY_AND_INDEX_FILL_CALLS))
+def test_key_count_and_index_fill_checks_in_pytorch_order(name):
+    """t[key] counts the dims the key takes (an object of no index type as one) before it checks the types;
+    index_fill_ checks the value's rank, the index's dtype, the dim, then the index's rank."""
+    expected, actual = _both(KEY_AND_INDEX_FILL_CALLS[name])
+    assert actual == expected

@@ -670,14 +670,17 @@ def index_fill(self, dim, index, value):
     """A copy with ``value`` (a number or a 0-d tensor) written at ``index`` along ``dim``."""
     if type(dim) is not int:
         dim = _parser_errors.method_arguments("index_fill", (dim, index, value))["dim"]
-    if index._data.dtype != np.int64:  # (before the dim, as in PyTorch)
+    # in PyTorch's order: the value tensor's rank, the index's dtype, the dim, the index's rank, its values
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value._data.ndim} dimension(s).")
+    if index._data.dtype != np.int64:
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
     axis = normalize_dim(dim, self._data.ndim)
+    if index._data.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
     idx = _index_vector(self, axis, index, "index_fill_", IndexError, negative=True)
     if isinstance(value, Tensor):
-        if value._data.ndim:
-            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                               f"{value._data.ndim} dimension(s).")
         return index_ops.IndexWrite.apply(self, value._cast(self._data.dtype), axis=axis, index=idx, mode="fill",
                                           shown={"dim": dim, "index": index._data})
     return index_ops.IndexWrite.apply(self, None, axis=axis, index=idx, mode="fill",
