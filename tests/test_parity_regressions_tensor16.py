@@ -452,3 +452,31 @@ def test_key_count_and_index_fill_checks_in_pytorch_order(name):
     index_fill_ checks the value's rank, the index's dtype, the dim, then the index's rank."""
     expected, actual = _both(KEY_AND_INDEX_FILL_CALLS[name])
     assert actual == expected
+
+
+ZERO_DIM_AND_ORDER_CALLS = {
+    "max_dim_0d_node": lambda lib: lib.tensor(2.0, requires_grad=True).max(0),
+    "min_dim_0d_keepdim_node": lambda lib: lib.tensor(2.0, requires_grad=True).min(-1, True),
+    "atleast_2d_unsqueezes": lambda lib: lib.atleast_2d(lib.ones(6, requires_grad=True)),
+    "atleast_3d_unsqueezes": lambda lib: lib.atleast_3d(lib.ones(6, requires_grad=True)),
+    "atleast_2d_tuple": lambda lib: lib.atleast_2d((lib.ones(2), lib.tensor(1.0))),
+    "amax_empty_bool_dim": lambda lib: lib.ones(0).amax(True),
+    "amin_empty_float_dim": lambda lib: lib.ones(0).amin(1.0),
+    "masked_fill__shape_before_value": lambda lib: lib.ones(2, 1, dtype=lib.long).masked_fill_(
+        lib.ones(1, 3, dtype=lib.bool), float("nan")),
+    "kthvalue_0d_bool": lambda lib: lib.tensor(True).kthvalue(1),
+    "kthvalue_1d_bool": lambda lib: lib.tensor([True]).kthvalue(1),
+}
+
+
+@pytest.mark.parametrize("name", list(ZERO_DIM_AND_ORDER_CALLS))
+def test_zero_dim_nodes_and_check_order(name):
+    expected, actual = _both(ZERO_DIM_AND_ORDER_CALLS[name])
+    assert actual == expected
+
+
+def test_max_dim_of_0d_gradient():
+    a = torchless.tensor(2.0, dtype=torchless.float64, requires_grad=True)
+    values, indices = a.max(0)
+    (values * 3).backward()
+    assert (a.grad.item(), indices.item(), type(values.grad_fn).__name__) == (3.0, 0, "MaxBackward0")

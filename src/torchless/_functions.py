@@ -216,11 +216,14 @@ def atleast_2d(*tensors):
 
 
 def _atleast(tensors, ndim):
-    """Each tensor with dims of size 1 added in front up to ``ndim`` dims (one tensor alone, or a tuple of them)."""
+    """Each tensor with dims of size 1 added in front up to ``ndim`` dims (one tensor alone, or a tuple of them):
+    a 0-d one reshaped, a 1-d one unsqueezed, as PyTorch (whose graph then has its nodes)."""
+    def lift(t):
+        return t if t.ndim >= ndim else t.reshape((1,) * ndim) if not t.ndim else t.unsqueeze(0)
+
     if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):  # a tuple back, even of one tensor
-        return tuple(t.reshape((1,) * (ndim - t.ndim) + tuple(t.shape)) if t.ndim < ndim else t
-                     for t in tensors[0])
-    out = tuple(t.reshape((1,) * (ndim - t.ndim) + tuple(t.shape)) if t.ndim < ndim else t for t in tensors)
+        return tuple(lift(t) for t in tensors[0])
+    out = tuple(lift(t) for t in tensors)
     return out[0] if len(out) == 1 else out
 
 

@@ -2079,8 +2079,11 @@ class Tensor:
             return reduction.Extremum.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False, largest=largest,
                                             amax=False)
         axis = normalize_dim(dim, self._data.ndim)
-        if self._data.ndim == 0:
-            return _RETURN_TYPES[name](self.clone(), Tensor._wrap(np.zeros((), np.int64)))
+        if self._data.ndim == 0:  # (its value, recorded as PyTorch's MaxBackward0/MinBackward0, and index 0)
+            indices = np.zeros((), np.int64)
+            values = reduction.ExtremumAlongDim.apply(self, indices=indices, dim=axis, keepdim=keepdim,
+                                                      largest=largest)
+            return _RETURN_TYPES[name](values, Tensor._wrap(indices))
         indices = (np.argmax if largest else np.argmin)(self._data, axis=axis, keepdims=True).astype(np.int64)
         values = reduction.ExtremumAlongDim.apply(self, indices=indices, dim=axis, keepdim=keepdim, largest=largest)
         indices = _memory_format.c_ordered(indices if keepdim else np.squeeze(indices, axis))  # (a new result)
@@ -2119,8 +2122,12 @@ class Tensor:
     def _amax_amin(self, dim, keepdim, largest, name):
         self._no_kernel_for("c", "max_values_cpu" if largest else "min_values_cpu")
         every = dim is None or isinstance(dim, (tuple, list)) and not dim  # (a NumPy int dim compares as an array)
-        if self._data.size == 0:  # checked before repeated dims, as in PyTorch
-            self._check_nonempty(name, None if every else dim if isinstance(dim, (tuple, list)) else (dim,))
+        if self._data.size == 0:  # checked before repeated dims, as in PyTorch (after the parser's checks)
+            try:
+                self._check_nonempty(name, None if every else dim if isinstance(dim, (tuple, list)) else (dim,))
+            except TypeError:
+                _reduced_axes(name, dim, keepdim, self._data.ndim)  # (raises the parser's error)
+                raise
         axes = _reduced_axes(name, None if every else dim, keepdim, self._data.ndim)
         return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest, dims=dim)
 
@@ -2216,7 +2223,8 @@ class Tensor:
             self._check_nonempty("kthvalue", (axis,))
         if not 1 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
-        self._no_kernel_for("bc", "kthvalue_cpu")
+        if self._data.ndim:  # (a 0-d tensor is its own value, without the kernel)
+            self._no_kernel_for("bc", "kthvalue_cpu")
         return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0", dim)
 
     def median(self, dim=_EVERY_DIM, keepdim=False):
@@ -3586,7 +3594,11 @@ class Tensor:
 
     def masked_fill_(self, mask, value):
         _check_masked_fill_arguments("masked_fill_", mask, value)
-        return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
+        try:
+            return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
+        except RuntimeError:  # (PyTorch checks the mask's broadcast into self before converting the value)
+            self._check_inplace_operand(mask)
+            raise
 
     def lerp_(self, end, weight):
         _check_lerp_arguments("lerp_", end, weight)

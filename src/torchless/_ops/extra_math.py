@@ -339,8 +339,8 @@ def vdot(self, other):
 def atleast_3d(*tensors):
     """Each tensor viewed with at least 3 dims: (n) as (1, n, 1), (m, n) as (m, n, 1)."""
     def lift(t):
-        return t.reshape(1, 1, 1) if t.ndim == 0 else t.reshape(1, -1, 1) if t.ndim == 1 else \
-            t.unsqueeze(-1) if t.ndim == 2 else t
+        return t.reshape(1, 1, 1) if t.ndim == 0 else t.unsqueeze(0).unsqueeze(-1) if t.ndim == 1 else \
+            t.unsqueeze(-1) if t.ndim == 2 else t  # (PyTorch's ops, whose nodes its graph has)
 
     if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
         return tuple(lift(t) for t in tensors[0])

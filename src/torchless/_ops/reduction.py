@@ -226,7 +226,8 @@ class ExtremumAlongDim(ContiguousResult):
 
     saved = ("indices",)
     _specs = {"dim": lambda node: int64(node.dim), "keepdim": lambda node: node.keepdim,
-              "indices": Saved(lambda node: node.indices if node.keepdim else np.squeeze(node.indices, node.dim)),
+              "indices": Saved(lambda node: node.indices if node.keepdim or not node.indices.ndim else
+                               np.squeeze(node.indices, node.dim)),
               "self_sym_sizes": lambda node: node.shape}
     torch_saved = {"MaxBackward0": _specs, "MinBackward0": _specs}
 
@@ -234,10 +235,14 @@ class ExtremumAlongDim(ContiguousResult):
         """``indices`` are the arg-extremum positions along ``dim``, with that dim kept (size 1)."""
         self.shape, self.dim, self.keepdim, self.largest = a.shape, dim, keepdim, largest
         self.indices = indices
+        if not a.ndim:  # (a 0-d tensor: its value, index 0)
+            return a.copy()
         values = np.take_along_axis(a, indices, axis=dim)
         return values if keepdim else np.squeeze(values, axis=dim)
 
     def backward(self, grad):
+        if not self.shape:
+            return (np.array(grad),)
         if not self.keepdim:
             grad = np.expand_dims(grad, self.dim)
         out = np.zeros(self.shape, grad.dtype)
@@ -248,6 +253,8 @@ class ExtremumAlongDim(ContiguousResult):
         # PyTorch's value_selecting_reduction_backward: the gradient (unsqueezed) scattered into zeros at the indices
         from .indexing import IndexPutAccumulate
 
+        if not self.shape:
+            return (grad.clone(),)
         key = list(np.indices(self.indices.shape, sparse=True))
         key[self.dim] = self.indices
         zeros = grad._wrap(np.zeros(self.shape, grad._data.dtype))
