@@ -480,3 +480,17 @@ def test_max_dim_of_0d_gradient():
     values, indices = a.max(0)
     (values * 3).backward()
     assert (a.grad.item(), indices.item(), type(values.grad_fn).__name__) == (3.0, 0, "MaxBackward0")
+
+
+@pytest.mark.parametrize("call", [lambda lib: lib.where(lib.tensor(True)), lambda lib: lib.where(lib.tensor(0)),
+                                  lambda lib: lib.where(lib.tensor([[1, 0], [0, 3]]))])
+def test_where_of_a_condition_alone_as_nonzero_as_tuple(call):
+    """torch.where(condition) is nonzero(as_tuple=True): a 0-d condition counts as a one-element vector."""
+    expected, actual = _both(call)
+    assert actual == expected
+
+
+def test_masked_fill__checks_the_leaf_before_the_shapes():
+    expected, actual = _both(lambda lib: lib.tensor(1.0, requires_grad=True).masked_fill_(
+        lib.ones(2, 1, dtype=lib.bool), float("nan")))
+    assert actual == expected

@@ -107,8 +107,8 @@ def where(condition, input=None, other=None):
     if not isinstance(condition, Tensor):
         raise _parser_errors.not_tensor("where", "condition", 1, condition)
     cond = condition._data
-    if input is None and other is None:
-        return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
+    if input is None and other is None:  # (nonzero(as_tuple=True): a 0-d condition counts as one element)
+        return condition.nonzero(as_tuple=True)
     if not (isinstance(input, (Tensor, numbers.Number, np.bool_)) and isinstance(other, (Tensor, numbers.Number,
                                                                                        np.bool_))):
         raise _parser_errors.invalid_where((condition, input, other))

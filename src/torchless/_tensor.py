@@ -3597,6 +3597,7 @@ class Tensor:
         try:
             return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
         except RuntimeError:  # (PyTorch checks the mask's broadcast into self before converting the value)
+            self._check_leaf_first(mask)
             self._check_inplace_operand(mask)
             raise
 
