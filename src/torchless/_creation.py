@@ -377,6 +377,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     Python floats give the default dtype (float32), Python ints int64, bools bool; NumPy arrays keep theirs.
     """
     check_pin_memory(pin_memory)
+    check_requires_grad("tensor", requires_grad, none_taken=False)
     if isinstance(data, Tensor):
         _copy_construct_warning("torchless.tensor")
     array = _infer_array(data, dtype, "tensor")
@@ -453,7 +454,15 @@ def _writable_alias(array):
     return np.ndarray(array.shape, array.dtype, buffer=memory, offset=array.ctypes.data - low, strides=array.strides)
 
 
+def check_requires_grad(name, requires_grad, none_taken=True):
+    """PyTorch's parser's TypeError for a factory's ``requires_grad`` (keyword-only) that is no bool (None taken
+    where ``none_taken``: the factories building from sizes)."""
+    if requires_grad.__class__ is not bool and (requires_grad is not None or not none_taken):
+        raise TypeError(f"{name}(): argument 'requires_grad' must be bool, not {_type_name(requires_grad)}")
+
+
 def _filled(shape, value, dtype, requires_grad, device_arg, function):
+    check_requires_grad(function, requires_grad)
     np_dtype = _dtype.argument(dtype, function) if dtype is not None else _dtype.get_default_dtype().numpy
     # (PyTorch writes a single element without its range check for half)
     value = _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1)
@@ -520,7 +529,7 @@ def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False
         raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
     if fill_value is _UNGIVEN:
         _parser_errors.parse("full", (f"SymInt[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size,))
-    if not _parser_errors.is_operand(fill_value):
+    if not _parser_errors.is_number_argument(fill_value):
         _parser_errors.parse("full", (f"SymInt[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size, fill_value))
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
@@ -596,7 +605,7 @@ def empty_like(input, dtype=None, device=None, requires_grad=False, memory_forma
 
 @_memory_keywords
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, layout=None):
-    if isinstance(input, Tensor) and not _parser_errors.is_operand(fill_value):
+    if isinstance(input, Tensor) and not _parser_errors.is_number_argument(fill_value):
         raise TypeError(f"full_like(): argument 'fill_value' (position 2) must be Number, not {_type_name(fill_value)}")
     return _filled_like(input, fill_value, dtype, requires_grad, device, memory_format, "full_like")
 
@@ -608,6 +617,8 @@ def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, functio
     if np_dtype.kind == "c":
         return _finish(draw_values(draw, shape, np_dtype, **complex_options), requires_grad, device_arg)
     if np_dtype.kind != "f":
+        if kernel == "normal_kernel_cpu" and not math.prod(shape):  # (normal_ runs no kernel for no element)
+            return _finish(np.empty(shape, np_dtype), requires_grad, device_arg)
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{_dtype.from_numpy_dtype(np_dtype).scalar_name}'")
     array = draw(shape, np_dtype)
     return _finish(array, requires_grad, device_arg)
@@ -618,8 +629,9 @@ def _random_float(draw, shape, dtype, kernel, requires_grad, device_arg, functio
 def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, layout=None):
     """Uniform random numbers on [0, 1), drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     draws = stream(generator)
-    return _random_float(draws.uniform, _size(size_args, "rand", size, _RANDOM_OVERLOADS), dtype, "check_uniform_bounds",
-                         requires_grad, device, "rand", size_args)
+    shape = _random_size(size_args, "rand", size, generator=generator, dtype=dtype, device=device,
+                         requires_grad=requires_grad, layout=layout)
+    return _random_float(draws.uniform, shape, dtype, "check_uniform_bounds", requires_grad, device, "rand", size_args)
 
 
 @_memory_keywords
@@ -627,8 +639,22 @@ def rand(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, req
 def randn(*size_args, size=_NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False, layout=None):
     """Standard normal random numbers, drawn from ``generator`` (default: the one ``manual_seed`` seeds)."""
     draws = stream(generator)
-    return _random_float(draws.normal, _size(size_args, "randn", size, _RANDOM_OVERLOADS), dtype,
-                         "normal_kernel_cpu", requires_grad, device, "randn", size_args, std=1 / math.sqrt(2))
+    shape = _random_size(size_args, "randn", size, generator=generator, dtype=dtype, device=device,
+                         requires_grad=requires_grad, layout=layout)
+    return _random_float(draws.normal, shape, dtype, "normal_kernel_cpu", requires_grad, device, "randn", size_args,
+                         std=1 / math.sqrt(2))
+
+
+def _random_size(size_args, name, size, **keywords):
+    """The shape of rand/randn, or PyTorch's TypeError for sizes it refuses: with keywords given (those not at their
+    defaults, as far as can be told), both overloads take as many arguments, and the parser lists them."""
+    try:
+        return _size(size_args, name, size, _RANDOM_OVERLOADS)
+    except TypeError:
+        given = {key: value for key, value in keywords.items() if value is not None and value is not False}
+        if given and size is _NO_SIZE:
+            _parser_errors.parse(name, _RANDOM_OVERLOADS, size_args, given)
+        raise
 
 
 @_memory_keywords
@@ -662,14 +688,18 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    if size is None or not isinstance(size, (tuple, list)) or type(low) is not int or type(high) is not int:
-        bound = _parser_errors.parse("randint", _RANDINT_OVERLOADS, given, {"dtype": dtype} if dtype else None)
+    if size is None or not isinstance(size, (tuple, list)) or type(low) is not int or type(high) is not int or \
+            not all(type(n) is int for n in size):
+        bound = _parser_errors.parse("randint", _RANDINT_OVERLOADS, given,
+                                     None if dtype is None else {"dtype": dtype})
         low, high, size = bound.get("low", 0), bound["high"], tuple(bound["size"])
+    # in PyTorch's order: the arguments, the sizes, the range, the range against the dtype
+    np_dtype = _dtype_argument(dtype or _dtype.int64, "randint", _RANDINT_OVERLOADS, given)
+    shape = _size((size,), "randint")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    np_dtype = _dtype_argument(dtype or _dtype.int64, "randint", _RANDINT_OVERLOADS, given)
     _check_random_range(low, high, np_dtype)
-    array = stream(generator).integers(low, high, _size(given, "randint", overloads=_RANDINT_OVERLOADS), np_dtype)
+    array = stream(generator).integers(low, high, shape, np_dtype)
     return _finish(array.astype(np_dtype, copy=False), requires_grad, device)
 
 

@@ -107,18 +107,20 @@ def where(condition, input=None, other=None):
     if not isinstance(condition, Tensor):
         raise _parser_errors.not_tensor("where", "condition", 1, condition)
     cond = condition._data
-    if input is None and other is None:
-        return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(cond))
+    if input is None and other is None:  # (nonzero(as_tuple=True): a 0-d condition counts as one element)
+        return condition.nonzero(as_tuple=True)
     if not (isinstance(input, (Tensor, numbers.Number, np.bool_)) and isinstance(other, (Tensor, numbers.Number,
                                                                                        np.bool_))):
         raise _parser_errors.invalid_where((condition, input, other))
     if cond.dtype != np.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
                            f"{_dtype.from_numpy_dtype(cond.dtype).scalar_name}")
-    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
-        from ._creation import tensor as make
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):  # two numbers: one as a 0-d tensor of its
+        # kind's dtype (a NumPy float64 too gives the default float dtype, as PyTorch's wrapped numbers do)
+        from ._info import scalar_dtype
 
-        input = make(input)
+        np_dtype = scalar_dtype(input)
+        input = Tensor._wrap(np.asarray(_dtype.fill_value(input, np_dtype, check_half=False), np_dtype))
     if isinstance(input, Tensor):
         a, b = input._operands(_scalar_as_fill(other, input))
     else:
@@ -214,11 +216,14 @@ def atleast_2d(*tensors):
 
 
 def _atleast(tensors, ndim):
-    """Each tensor with dims of size 1 added in front up to ``ndim`` dims (one tensor alone, or a tuple of them)."""
+    """Each tensor with dims of size 1 added in front up to ``ndim`` dims (one tensor alone, or a tuple of them):
+    a 0-d one reshaped, a 1-d one unsqueezed, as PyTorch (whose graph then has its nodes)."""
+    def lift(t):
+        return t if t.ndim >= ndim else t.reshape((1,) * ndim) if not t.ndim else t.unsqueeze(0)
+
     if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):  # a tuple back, even of one tensor
-        return tuple(t.reshape((1,) * (ndim - t.ndim) + tuple(t.shape)) if t.ndim < ndim else t
-                     for t in tensors[0])
-    out = tuple(t.reshape((1,) * (ndim - t.ndim) + tuple(t.shape)) if t.ndim < ndim else t for t in tensors)
+        return tuple(lift(t) for t in tensors[0])
+    out = tuple(lift(t) for t in tensors)
     return out[0] if len(out) == 1 else out
 
 

@@ -80,13 +80,14 @@ _RESULT_TYPE_OVERLOADS = ("Tensor tensor, Tensor other", "Number scalar, Tensor 
                           "Number scalar1, Number scalar2")
 
 
-def _scalar_dtype(value):
-    """The dtype a Python number has as an operand: bool, int64, the default float dtype or its complex one."""
-    if isinstance(value, (bool, np.bool_)):
+def scalar_dtype(value):
+    """The dtype a Python number has as an operand: bool, int64, the default float dtype or its complex one (a
+    NumPy bool is a float to PyTorch's parser)."""
+    if isinstance(value, bool):
         return np.dtype(np.bool_)
     if isinstance(value, numbers.Integral):
         return np.dtype(np.int64)
-    if not isinstance(value, numbers.Real):
+    if not isinstance(value, (numbers.Real, np.bool_)):
         return _dtype.get_default_dtype().to_complex().numpy
     return _dtype.get_default_dtype().numpy
 
@@ -101,7 +102,7 @@ def result_type(tensor, other):
 
         raise invalid_combination("result_type", _RESULT_TYPE_OVERLOADS, operands)
     # a Python number counts as a 0-d tensor of its own dtype (a float one of the default float dtype)
-    dtypes = [v._data.dtype if isinstance(v, Tensor) else _scalar_dtype(v) for v in operands]
+    dtypes = [v._data.dtype if isinstance(v, Tensor) else scalar_dtype(v) for v in operands]
     has_dims = [isinstance(v, Tensor) and v._data.ndim > 0 for v in operands]
     numbers_only = [not isinstance(v, Tensor) for v in operands]
     if numbers_only[0] != numbers_only[1] and not any(has_dims):  # a number beside a 0-d tensor: the tensor's

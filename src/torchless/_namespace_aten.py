@@ -9,7 +9,6 @@ inverse standard deviation, native_dropout's mask), the extra outputs are comput
 PyTorch unless PyTorch's are differentiable. nn.functional is imported on the first call, keeping ``import
 torchless`` fast.
 """
-import functools
 import math
 import warnings
 
@@ -33,33 +32,10 @@ def _torch():
 
 
 def _native(*overloads, name=None, shown=None):
-    """The decorated function, ``impl(**arguments)``, as the entry point ``name`` (by default the function's) of
-    PyTorch's parser for ``overloads`` (the native schemas with ``input`` for ``self``); with several, ``impl`` also
-    gets ``overload``, the index of the schema taking the call. A schema's ``out`` is the out variant's tensor,
-    which the result is written into. ``shown``: (printed, as PyTorch prints it) for a default that PyTorch's
-    messages print otherwise than the value its parser gives."""
+    """The decorated function as the entry point ``name`` (by default the function's) of PyTorch's parser for
+    ``overloads``: see _parser_errors.native_entry."""
     def wrap(impl):
-        nonlocal name
-        name = name or impl.__name__
-
-        @functools.wraps(impl)
-        def entry(*args, **kwargs):
-            try:
-                index, arguments = _parser_errors.parse_overload(name, overloads, args, kwargs)
-            except TypeError as error:
-                if shown is None:
-                    raise
-                raise TypeError(str(error).replace(*shown)) from None
-            if len(overloads) > 1:
-                arguments["overload"] = index
-            out = arguments.pop("out", None)
-            if out is not None:
-                from . import _out_argument
-
-                return _out_argument._call_into(name, out, impl, (), arguments)
-            return impl(**arguments)
-
-        entry.__name__ = entry.__qualname__ = name
+        entry = _parser_errors.native_entry(name or impl.__name__, overloads, impl, shown)
         _ENTRY_POINTS.append(entry)
         return entry
 

@@ -92,10 +92,12 @@ def install_methods(cls, binding_error=None):
             setattr(cls, name, _renaming(name, value, accepted, binding_error))
 
 
-def install_functions(namespace):
+def install_functions(namespace, prefix=""):
+    """Wrap the public functions of ``namespace`` (a module's globals) taking PyTorch names that NumPy's stand for;
+    ``prefix``: that of the names PyTorch's parser gives them in its messages (``fft_`` for torch.fft's)."""
     for name, value in list(namespace.items()):
         if name.startswith("_") or name in _PYTHON_FUNCTIONS or not inspect.isfunction(value):
             continue
         accepted = _accepted(value, _FUNCTION_ALIASES, skip_self=False)
         if accepted:
-            namespace[name] = _renaming(name, value, accepted)
+            namespace[name] = _renaming(prefix + name, value, accepted)

@@ -24,6 +24,13 @@ def is_operand(value):
     return isinstance(value, (Tensor, numbers.Number, np.bool_))
 
 
+def is_number_argument(value):
+    """What PyTorch's parser takes for a ``Number``: a Python or NumPy number, a 0-d tensor outside the graph."""
+    from ._tensor import Tensor
+
+    return is_operand(value) and not (isinstance(value, Tensor) and (value.dim() or value.requires_grad))
+
+
 def invalid_method_other(name, other):
     """``t.eq('a')``: PyTorch's "received an invalid combination of arguments" for the (Tensor other) and
     (Number other) overloads."""
@@ -233,17 +240,21 @@ class _SchemaParam:
         if self.kind == "Tensor":
             return isinstance(value, Tensor), None
         if self.kind == "Number":
-            return is_operand(value) and not (isinstance(value, Tensor) and (value.dim() or value.requires_grad)), None
+            return is_number_argument(value), None
         if self.kind == "float":
             if isinstance(value, Tensor):  # PyTorch's parser takes a 0-d tensor outside the graph for a float
                 return not value.dim() and not value.requires_grad, None
             return isinstance(value, (numbers.Real, np.bool_)), None  # a bool too: PyTorch's parser takes any int
         if self.kind == "bool":
-            return isinstance(value, (bool, np.bool_)), None
+            return isinstance(value, bool), None  # (no NumPy bool, which PyTorch reads as a float)
         if self.kind == "dtype":
             return is_dtype_argument(value), None
         if self.kind == "str":
             return isinstance(value, str), None
+        if self.kind in ("layout", "device"):
+            from ._tensor import device, layout
+
+            return isinstance(value, layout) if self.kind == "layout" else isinstance(value, (device, str, int)), None
         if self.kind == "Generator":
             from .random import Generator
 
@@ -439,6 +450,33 @@ def parse_overload(name, overloads, args, kwargs=None):
     raise invalid_combination(name, [s.printed() for s in schemas], args, kwargs)
 
 
+def native_entry(name, overloads, impl, shown=None):
+    """``impl(**arguments)`` as the entry point ``name`` of PyTorch's parser for ``overloads`` (the native schemas
+    with ``input`` for ``self``): every call parsed as PyTorch's (positions, keyword names, int lists, the parser's
+    TypeErrors); with several overloads, ``impl`` also gets ``overload``, the index of the schema taking the call. A
+    schema's ``out`` is the out variant's tensor, which the result is written into. ``shown``: (printed, as PyTorch
+    prints it) for a default that PyTorch's messages print otherwise than the value its parser gives."""
+    @functools.wraps(impl)
+    def entry(*args, **kwargs):
+        try:
+            index, arguments = parse_overload(name, overloads, args, kwargs)
+        except TypeError as error:
+            if shown is None:
+                raise
+            raise TypeError(str(error).replace(*shown)) from None
+        if len(overloads) > 1:
+            arguments["overload"] = index
+        out = arguments.pop("out", None)
+        if out is not None:
+            from . import _out_argument
+
+            return _out_argument._call_into(name, out, impl, (), arguments)
+        return impl(**arguments)
+
+    entry.__name__ = entry.__qualname__ = name
+    return entry
+
+
 # The overloads of the Tensor methods whose arguments are checked here, as PyTorch's parser has them (its named-dim
 # overloads left out: they never take the calls torchless gets)
 METHOD_OVERLOADS = {
@@ -521,6 +559,8 @@ METHOD_OVERLOADS = {
     "cross": ("Tensor other, int? dim=None",),
     "aminmax": ("*, int? dim=None, bool keepdim=False",),
     "stride": ("int dim",),
+    **{name: ("Tensor other, float rtol=1e-05, float atol=1e-08, bool equal_nan=False",)
+       for name in ("isclose", "allclose")},
     "select_scatter": ("Tensor src, int dim, SymInt index",),
     "slice_scatter": ("Tensor src, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1",),
     "diagonal_scatter": ("Tensor src, int offset=0, int dim1=0, int dim2=1",),
@@ -668,6 +708,8 @@ def _parser_wording(text):
     if counts:
         name, given = counts[1], int(counts[6]) - 1
         most = int(counts[4] or counts[5]) - 1
+        if not most:  # a method of no arguments, which PyTorch binds as CPython's METH_NOARGS
+            return f"TensorBase.{name[:-len(' takes ')]} takes no arguments ({given} given)"
         taken = f"from {int(counts[3]) - 1} to {most}" if counts[3] else str(most)
         return f"{name}{taken} positional argument{'' if taken == '1' else 's'} but {given} " \
                f"{'was' if given == 1 else 'were'} given"

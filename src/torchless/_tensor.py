@@ -102,8 +102,9 @@ def _category(np_dtype):
 
 
 def _scalar_category(value):
-    return _BOOL if isinstance(value, (bool, np.bool_)) else _INT if isinstance(value, numbers.Integral) else \
-        _FLOAT if isinstance(value, numbers.Real) else _COMPLEX
+    # (a NumPy bool is no Python bool to PyTorch's parser: it reads it through __float__, as a float)
+    return _BOOL if isinstance(value, bool) else _INT if isinstance(value, numbers.Integral) else \
+        _FLOAT if isinstance(value, (numbers.Real, np.bool_)) else _COMPLEX
 
 
 def number_operand(number, np_dtype, value=None):
@@ -828,9 +829,8 @@ class Tensor:
                                f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
 
     def requires_grad_(self, requires_grad=True):
-        if not isinstance(requires_grad, (bool, np.bool_)):
-            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be bool, not "
-                            f"{type(requires_grad).__name__}")
+        if requires_grad.__class__ is not bool:  # (no NumPy bool either, as PyTorch's parser)
+            raise _parser_errors.wrong_type("requires_grad_", "requires_grad", 1, requires_grad, "bool")
         if requires_grad and not (self.is_floating_point() or self.is_complex()):
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._set_requires_grad(requires_grad)
@@ -1354,7 +1354,7 @@ class Tensor:
 
     def _check_bool_sub(self, other):
         """PyTorch refuses subtraction involving bools (NumPy would promote them silently)."""
-        other_bool = other._data.dtype.kind == "b" if isinstance(other, Tensor) else isinstance(other, (bool, np.bool_))
+        other_bool = other._data.dtype.kind == "b" if isinstance(other, Tensor) else isinstance(other, bool)
         self_bool = self._data.dtype.kind == "b"
         if self_bool and other_bool:
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -1373,7 +1373,7 @@ class Tensor:
     def __rsub__(self, other):
         if isinstance(other, np.ndarray):
             return NotImplemented
-        if self._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_)):
+        if self._data.dtype.kind == "b" or isinstance(other, bool):
             self._check_bool_sub(other)
         return self._rbinary(other, arithmetic.Sub, scalar_minuend=True)
 
@@ -1546,12 +1546,13 @@ class Tensor:
     # alpha=1 (an int: PyTorch checks a float or bool 1 like any alpha) is the plain operator.
     def add(self, other, *, alpha=1):
         self._check_other_operand(other, "add")
-        return self + other if alpha == 1 and type(alpha) is int else self._alpha_binary(other, arithmetic.Add, alpha)
+        return self + other if type(alpha) is int and alpha == 1 else self._alpha_binary(other, arithmetic.Add, alpha)
 
     def sub(self, other, *, alpha=1):
         self._check_other_operand(other, "sub")
-        if alpha == 1 and type(alpha) is int:
+        if type(alpha) is int and alpha == 1:
             return self - other
+        alpha = _alpha_number("sub", alpha)
         self._check_bool_sub(other)
         return self._alpha_binary(other, arithmetic.Sub, alpha)
 
@@ -1559,15 +1560,16 @@ class Tensor:
         """``self + alpha * other`` (or ``-``), alpha checked against the result's dtype as in PyTorch: a bool
         only for a bool result, no float for an integer or bool one. An integer result takes alpha range-checked
         like a fill value, a bool result as a bool."""
+        alpha = _alpha_number("add" if fn is arithmetic.Add else "sub", alpha)
         a, b = self._operands(other)
         if a is NotImplemented:
             return NotImplemented
         kind = a._data.dtype.kind
-        if isinstance(alpha, bool) and kind != "b":  # (PyTorch reads NumPy's bool as an integer)
+        if isinstance(alpha, bool) and kind != "b":
             raise RuntimeError("Boolean alpha only supported for Boolean results.")
         if kind != "f":
-            if kind != "c":  # (a complex result takes any number)
-                if not isinstance(alpha, (numbers.Integral, np.bool_)):
+            if kind != "c":  # (a complex result takes any number; PyTorch reads NumPy's bool as a float)
+                if not isinstance(alpha, numbers.Integral):
                     raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
                                        "number.")
                 alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
@@ -1734,18 +1736,27 @@ class Tensor:
         return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        _check_tensor_other(other, "allclose")
-        if other._data.dtype != self._data.dtype:
-            raise RuntimeError(f"{self.dtype.scalar_name} did not match {other.dtype.scalar_name}")
-        _raise_if_not_broadcastable(self, other)
+        rtol, atol, equal_nan = self._closeness_arguments("allclose", other, rtol, atol, equal_nan)
         return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        _check_tensor_other(other, "isclose")
+        rtol, atol, equal_nan = self._closeness_arguments("isclose", other, rtol, atol, equal_nan)
+        return Tensor._wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def _closeness_arguments(self, name, other, rtol, atol, equal_nan):
+        """(rtol, atol, equal_nan) of isclose/allclose as PyTorch's parser reads them (floats: a number, a 0-d
+        tensor outside the graph; a Python bool), after its checks of the operands and the tolerances."""
+        if rtol.__class__ is not float or atol.__class__ is not float or equal_nan.__class__ is not bool:
+            parsed = _parser_errors.method_arguments(name, (other, rtol, atol, equal_nan))
+            rtol, atol, equal_nan = parsed["rtol"], parsed["atol"], parsed["equal_nan"]
+        _check_tensor_other(other, name)
         if other._data.dtype != self._data.dtype:
             raise RuntimeError(f"{self.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+        for tolerance, value in (("rtol", rtol), ("atol", atol)):
+            if not value >= 0:  # (NaN too; C++ prints the double as %g does)
+                raise RuntimeError(f"{tolerance} must be greater than or equal to zero, but got {value:g}")
         _raise_if_not_broadcastable(self, other)
-        return Tensor._wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        return rtol, atol, equal_nan
 
     def logical_not(self):
         return Tensor._wrap(np.logical_not(self._data))
@@ -2006,27 +2017,34 @@ class Tensor:
         return dtype.numpy
 
     def sum(self, dim=_DIM_OMITTED, keepdim=False, dtype=None):
-        if dim is _DIM_OMITTED:
+        omitted = dim is _DIM_OMITTED  # (dim=None is the dims overload of PyTorch's, with its node)
+        if omitted:
             dim = _every_dim_unless_keepdim("sum", keepdim, dtype)
         if dtype is not None:
             _refuse_by_position("sum", 2, least=1)  # (dtype is keyword-only)
         axes = _reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
         return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
-                                   all_dims=dim is None, dims=dim)
+                                   all_dims=omitted, dims=dim)
 
     def mean(self, dim=_DIM_OMITTED, keepdim=False, dtype=None):
-        if dim is _DIM_OMITTED:
+        omitted = dim is _DIM_OMITTED
+        if omitted:
             dim = _every_dim_unless_keepdim("mean", keepdim, dtype)
         if dtype is not None:
             _refuse_by_position("mean", 2, least=1)  # (dtype is keyword-only)
+            if not _dtype.is_argument(dtype):
+                _reduced_axes("mean", dim, keepdim, self._data.ndim, dtype=dtype)  # (raises the parser's error)
         source = self if dtype is None else self.to(dtype)
         if source._data.dtype.kind not in "fc":
+            error = _parser_errors.reduction_error("mean", dim, keepdim, dtype)  # (the parser's errors come first)
+            if error is not None:
+                raise error
             raise RuntimeError(
                 f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be "
                 f"either a floating point or complex dtype. Got: {source.dtype.scalar_name}"
             )
         axes = _reduced_axes("mean", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
-        return reduction.Mean.apply(source, axes=axes, keepdim=keepdim, all_dims=dim is None, dims=dim)
+        return reduction.Mean.apply(source, axes=axes, keepdim=keepdim, all_dims=omitted, dims=dim)
 
     def _check_std_var(self):
         if self._data.dtype.kind not in "fc":  # checked before the dims, as in PyTorch
@@ -2082,8 +2100,11 @@ class Tensor:
             return reduction.Extremum.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False, largest=largest,
                                             amax=False)
         axis = normalize_dim(dim, self._data.ndim)
-        if self._data.ndim == 0:
-            return _RETURN_TYPES[name](self.clone(), Tensor._wrap(np.zeros((), np.int64)))
+        if self._data.ndim == 0:  # (its value, recorded as PyTorch's MaxBackward0/MinBackward0, and index 0)
+            indices = np.zeros((), np.int64)
+            values = reduction.ExtremumAlongDim.apply(self, indices=indices, dim=axis, keepdim=keepdim,
+                                                      largest=largest)
+            return _RETURN_TYPES[name](values, Tensor._wrap(indices))
         indices = (np.argmax if largest else np.argmin)(self._data, axis=axis, keepdims=True).astype(np.int64)
         values = reduction.ExtremumAlongDim.apply(self, indices=indices, dim=axis, keepdim=keepdim, largest=largest)
         indices = _memory_format.c_ordered(indices if keepdim else np.squeeze(indices, axis))  # (a new result)
@@ -2122,8 +2143,12 @@ class Tensor:
     def _amax_amin(self, dim, keepdim, largest, name):
         self._no_kernel_for("c", "max_values_cpu" if largest else "min_values_cpu")
         every = dim is None or isinstance(dim, (tuple, list)) and not dim  # (a NumPy int dim compares as an array)
-        if self._data.size == 0:  # checked before repeated dims, as in PyTorch
-            self._check_nonempty(name, None if every else dim if isinstance(dim, (tuple, list)) else (dim,))
+        if self._data.size == 0:  # checked before repeated dims, as in PyTorch (after the parser's checks)
+            try:
+                self._check_nonempty(name, None if every else dim if isinstance(dim, (tuple, list)) else (dim,))
+            except TypeError:
+                _reduced_axes(name, dim, keepdim, self._data.ndim)  # (raises the parser's error)
+                raise
         axes = _reduced_axes(name, None if every else dim, keepdim, self._data.ndim)
         return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest, dims=dim)
 
@@ -2219,7 +2244,8 @@ class Tensor:
             self._check_nonempty("kthvalue", (axis,))
         if not 1 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
-        self._no_kernel_for("bc", "kthvalue_cpu")
+        if self._data.ndim:  # (a 0-d tensor is its own value, without the kernel)
+            self._no_kernel_for("bc", "kthvalue_cpu")
         return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0", dim)
 
     def median(self, dim=_EVERY_DIM, keepdim=False):
@@ -2300,7 +2326,11 @@ class Tensor:
 
     def count_nonzero(self, dim=None, *more):
         if more or dim.__class__ is not int and not is_int_argument(dim) and is_index_argument(dim):
-            # the dims as separate ints, as PyTorch's parser takes them for its int[] dim (a one-element tensor too)
+            # the dims as separate ints, as PyTorch's parser takes them for its int[] dim (a one-element tensor too,
+            # but only by position: by keyword it is neither an int nor an int list)
+            error = None if more else _parser_errors.written_error("count_nonzero", (("dim", dim),), {})
+            if error is not None:
+                raise error
             dim = _parser_errors.method_arguments("count_nonzero", (dim,) + more)["dim"]
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         axes = _reduced_axes("count_nonzero", dim, False, self._data.ndim)
@@ -2349,14 +2379,15 @@ class Tensor:
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct values (sorted), optionally with the inverse indices and the counts."""
-        from ._ops.extra_math import unique_axis
+        from ._ops.extra_math import unique_axis, without_derivative
 
         self._no_kernel_for("c", "unique" if dim is None else "unique_dim")
         axis = None if dim is None else unique_axis(self, dim)
         # each NaN is a value of its own in PyTorch, where NumPy merges them
         values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis,
                                             equal_nan=False)
-        out = (Tensor._wrap(values),)
+        out = (without_derivative(self, values, "_unique2", "Unique2Backward0") if axis is None else
+               without_derivative(self, values, "unique_dim", "UniqueDimBackward0"),)
         if return_inverse:
             out += (Tensor._wrap(inverse.reshape(self._data.shape if axis is None else -1).astype(np.int64)),)
         if return_counts:
@@ -3451,6 +3482,8 @@ class Tensor:
         recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
         memory = None
         if recorded:
+            if operand and not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+                compute(self)  # (raises the parser's TypeError, which comes before the leaf check)
             self._check_inplace()
         if operand:
             self._check_inplace_operand(other, cpp_type_names, operand == "dtype")
@@ -3481,6 +3514,12 @@ class Tensor:
         self._bump_version()
         return self
 
+    def _check_leaf_first(self, other):
+        """Where the in-place op writing ``other`` into self fails its own checks: PyTorch's refusal to write
+        into a leaf requiring grad (or a view of one) while recording, which comes before them."""
+        if records(self, other) if isinstance(other, Tensor) else records(self):
+            self._check_inplace()
+
     def _check_inplace_operand(self, other, cpp_type_names=False, check_dtype=False):
         if isinstance(other, Tensor) and other._data.shape == self._data.shape and \
                 other._data.dtype == self._data.dtype:  # the optimizers' case, kept cheap
@@ -3510,17 +3549,33 @@ class Tensor:
 
     def sub_(self, other, *, alpha=1):
         if isinstance(other, (Tensor, numbers.Number, np.bool_)):
-            self._check_bool_sub(other)  # before the shapes, as PyTorch
+            try:
+                self._check_bool_sub(other)  # before the shapes, as PyTorch
+            except RuntimeError:
+                self._check_leaf_first(other)
+                raise
         return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand=True)
 
     def mul_(self, other):
-        return self._inplace(lambda t: t * other, other, operand="dtype")
+        try:
+            return self._inplace(lambda t: t * other, other, operand="dtype")
+        except TypeError:  # (an operand that is no tensor or number: the parser's error, not Python's)
+            self.mul(other)
+            raise
+
 
     def div_(self, other, *, rounding_mode=None):
         return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other, operand=True)
 
     def pow_(self, exponent):
-        return self._inplace(lambda t: t ** exponent, exponent, operand=True)
+        try:
+            return self._inplace(lambda t: t ** exponent, exponent, operand=True)
+        except TypeError:  # (as mul_)
+            try:
+                self.pow(exponent)
+            except TypeError as error:
+                raise _parser_errors.in_place_named("pow", error) from None
+            raise
 
     def floor_divide_(self, other):
         return self._inplace(lambda t: t // other, other, operand="dtype")
@@ -3569,7 +3624,12 @@ class Tensor:
 
     def masked_fill_(self, mask, value):
         _check_masked_fill_arguments("masked_fill_", mask, value)
-        return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
+        try:
+            return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
+        except RuntimeError:  # (PyTorch checks the mask's broadcast into self before converting the value)
+            self._check_leaf_first(mask)
+            self._check_inplace_operand(mask)
+            raise
 
     def lerp_(self, end, weight):
         _check_lerp_arguments("lerp_", end, weight)
@@ -3586,8 +3646,13 @@ class Tensor:
             src = Tensor._wrap(np.asarray(src))
         source = src
         if source._data.shape != self._data.shape:
-            _raise_if_not_broadcastable(self, source)
+            try:
+                _raise_if_not_broadcastable(self, source)
+            except RuntimeError:
+                self._check_leaf_first(source)
+                raise
             if np.broadcast_shapes(self._data.shape, source._data.shape) != self._data.shape:
+                self._check_leaf_first(source)
                 raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
                                    f"{list(np.broadcast_shapes(self._data.shape, source._data.shape))}")
         if records(self, source):
@@ -3633,6 +3698,7 @@ class Tensor:
     def fill_(self, value):
         if isinstance(value, Tensor):
             if value._data.ndim:
+                self._check_leaf_first(value)
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value._data.ndim} dimensions.")
             if records(value):
@@ -3746,8 +3812,9 @@ class Tensor:
 
     # ------------------------------------------------------------------ factories from a tensor
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        from ._creation import _copy_construct_warning, tensor
+        from ._creation import _copy_construct_warning, check_requires_grad, tensor
 
+        check_requires_grad("new_tensor", requires_grad, none_taken=False)
         if isinstance(data, Tensor):
             _copy_construct_warning("tensor.new_tensor")
             data = data._data
@@ -3816,12 +3883,13 @@ def _to_arguments_fit(args, kwargs):
 
 def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False, keyword_size=None):
     """``keyword_size``: the size given by keyword (``new_zeros(size=(2, 3))``), else None."""
-    from ._creation import check_pin_memory
+    from ._creation import check_pin_memory, check_requires_grad
 
     if device is not None:
         _require_cpu(device)
     check_pin_memory(pin_memory)
-    if name == "new_full" and not _parser_errors.is_operand(value):
+    check_requires_grad(name, requires_grad)
+    if name == "new_full" and not _parser_errors.is_number_argument(value):
         from .nn._functional._args import _tp_name
 
         raise TypeError(f"new_full(): argument 'fill_value' (position 2) must be Number, not {_tp_name(value)}")
@@ -3848,6 +3916,18 @@ def _check_lerp_arguments(name, end, weight):
     if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, numbers.Real, np.bool_)):
         raise _parser_errors.invalid_combination(name, ("Tensor end, Tensor weight", "Tensor end, Number weight"),
                                                  (end, weight))
+
+
+def _alpha_number(name, alpha):
+    """``alpha`` as a number, as PyTorch's parser reads a ``Number`` (a 0-d tensor outside the graph too)."""
+    if isinstance(alpha, (numbers.Number, np.bool_)):
+        return alpha
+    if not _parser_errors.is_number_argument(alpha):  # (keyword-only: no position in the message)
+        from .nn._functional._args import _tp_name
+
+        raise _parser_errors.in_place_named(name, TypeError(f"{name}(): argument 'alpha' must be Number, not "
+                                                            f"{_tp_name(alpha)}"))
+    return alpha.item()
 
 
 def _check_tensor_other(other, name):
@@ -4222,7 +4302,7 @@ inplace.install(Tensor)
 # and its TypeErrors for calls those methods (and the ones marked parser_arity) cannot bind.
 from . import _numpy_names  # noqa: E402
 
-for _name in ("transpose", "flatten", "type", "roll", "diagonal"):
+for _name in ("transpose", "flatten", "type", "roll", "diagonal", "isclose", "allclose"):
     getattr(Tensor, _name).parser_arity = True
 for _name in ("view", "reshape", "permute", "expand", "repeat"):  # (unwrapped: their **keywords are sizes' names)
     getattr(Tensor, _name).own_keywords = True

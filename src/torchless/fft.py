@@ -8,14 +8,11 @@ Gradients follow PyTorch's convention for complex tensors (the conjugate Wirting
 a transform is the adjoint transform of the incoming gradient, cropped or padded back to the input's size, its
 real part for a real input.
 """
-import numbers
-
 import numpy as np
 
-from . import _dtype, _parser_errors
+from . import _dtype, _numpy_names, _parser_errors
 from ._ops._util import normalize_dim
 from ._ops.complex_ops import Conj
-from ._tensor import Tensor
 from .autograd.graph import Node
 
 __all__ = ["fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2", "rfftn", "irfftn",
@@ -121,9 +118,7 @@ class _Transform(Node):
 
 
 # ---------------------------------------------------------------------------- argument checks
-def _tensor_input(name, input):
-    if not isinstance(input, Tensor):
-        raise _parser_errors.not_tensor(f"fft_{name}", "input", 1, input)
+def _tensor_input(input):
     if input._data.dtype == np.float16:
         raise RuntimeError("Unsupported dtype Half")
     return input
@@ -135,16 +130,6 @@ def _check_norm(norm):
     if norm not in _NORMS:
         raise RuntimeError(f'Invalid normalization mode: "{norm}"')
     return norm
-
-
-def _int_list(name, argument, value):
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return (int(value),)
-    if isinstance(value, (list, tuple, Tensor)) or hasattr(value, "__iter__"):
-        values = tuple(value)
-        if all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values):
-            return tuple(int(v) for v in values)
-    raise TypeError(f"fft_{name}(): argument '{argument}' must be tuple of ints, not {type(value).__name__}")
 
 
 def _check_length(length):
@@ -172,28 +157,16 @@ def _real_of(np_dtype):
     return np.dtype(np.float64) if np_dtype in (np.float64, np.complex128) else np.dtype(np.float32)
 
 
-def _one_dim(name, input, n, dim):
-    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
-        raise TypeError(f"fft_{name}(): argument 'dim' must be int, not {type(dim).__name__}")
+def _one_dim(input, dim):
     if input._data.ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-    axis = normalize_dim(dim, input._data.ndim)
-    if n is not None and (not isinstance(n, numbers.Integral) or isinstance(n, bool)):
-        raise TypeError(f"fft_{name}(): argument 'n' must be int, not {type(n).__name__}")
-    return axis, n
+    return normalize_dim(dim, input._data.ndim)
 
 
-def _many_dims(name, input, s, dim, default_dims=None):
-    """(axes, sizes or None) for the n-dimensional transforms, with PyTorch's checks."""
+def _many_dims(input, s, dims):
+    """(axes, sizes or None) for the n-dimensional transforms (``s`` and ``dims`` lists of ints or None), with
+    PyTorch's checks."""
     ndim = input._data.ndim
-    if s is not None:
-        s = _int_list(name, "s", s)
-    if dim is not None:
-        dims = _int_list(name, "dim", dim)
-    elif default_dims is not None:
-        dims = default_dims
-    else:
-        dims = None
     if dims is None:
         axes = tuple(range(ndim - len(s), ndim)) if s is not None else tuple(range(ndim))
         if s is not None and len(s) > ndim:
@@ -207,6 +180,12 @@ def _many_dims(name, input, s, dim, default_dims=None):
         if len(set(axes)) != len(axes):
             raise RuntimeError("FFT dims must be unique")
     return axes, s
+
+
+# PyTorch's schemas of the transforms (``out`` is the out variant's), whose parser reads their arguments
+_ONE_DIM_SCHEMA = "Tensor input, SymInt? n=None, int dim=-1, str? norm=None, *, Tensor? out=None"
+_N_DIM_SCHEMA = "Tensor input, SymInt[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor? out=None"
+_TWO_DIM_SCHEMA = "Tensor input, SymInt[1]? s=None, int[1] dim=[-2,-1], str? norm=None, *, Tensor? out=None"
 
 
 # ---------------------------------------------------------------------------- the transforms
@@ -243,9 +222,9 @@ def _conj(tensor):
 
 
 def _one_dim_transform(name, kind, inverse=False):
-    def transform(input, n=None, dim=-1, norm=None, *, out=None):
-        input = _tensor_input(name, input)
-        axis, n = _one_dim(name, input, n, dim)
+    def transform(input, n=None, dim=-1, norm=None):
+        input = _tensor_input(input)
+        axis = _one_dim(input, dim)
         norm = _check_norm(norm)
         if kind == "c2c":
             result = _c2c(input, (axis,), (input._data.shape[axis] if n is None else n,), norm, inverse, True)
@@ -262,10 +241,10 @@ def _one_dim_transform(name, kind, inverse=False):
                 result = _c2r(input, (axis,), (length,), norm)
             else:  # hfft: the inverse one-sided transform of the conjugate, its scaling the other way
                 result = _c2r(_conj(_complex_input(input)), (axis,), (length,), _DUAL_NORM[norm])
-        return _into(out, result, name)
+        return result
 
     transform.__name__ = name
-    return transform
+    return _parser_errors.native_entry(f"fft_{name}", (_ONE_DIM_SCHEMA,), transform)
 
 
 def _complex_input(input):
@@ -280,10 +259,10 @@ def _lengths(input, axes, s):
     return tuple(input._data.shape[axis] if size == -1 else size for axis, size in zip(axes, s))
 
 
-def _n_dim_transform(name, kind, inverse=False, default_dims=None):
-    def transform(input, s=None, dim=default_dims, norm=None, *, out=None):
-        input = _tensor_input(name, input)
-        axes, s = _many_dims(name, input, s, dim)
+def _n_dim_transform(name, kind, inverse=False, schema=_N_DIM_SCHEMA):
+    def transform(input, s=None, dim=None, norm=None):
+        input = _tensor_input(input)
+        axes, s = _many_dims(input, s, dim)
         norm = _check_norm(norm)
         if kind == "c2c":
             result = _c2c(input, axes, _lengths(input, axes, s), norm, inverse)
@@ -306,18 +285,10 @@ def _n_dim_transform(name, kind, inverse=False, default_dims=None):
                 result = _c2r(input, axes, tuple(lengths), norm)
             else:  # hfftn
                 result = _c2r(_conj(_complex_input(input)), axes, tuple(lengths), _DUAL_NORM[norm])
-        return _into(out, result, name)
+        return result
 
     transform.__name__ = name
-    return transform
-
-
-def _into(out, result, name):
-    if out is None:
-        return result
-    from ._out_argument import with_out
-
-    return with_out(f"fft_{name}", lambda: result)(out=out)
+    return _parser_errors.native_entry(f"fft_{name}", (schema,), transform)
 
 
 fft = _one_dim_transform("fft", "c2c")
@@ -332,12 +303,12 @@ irfft = _one_dim_transform("irfft", "c2r", inverse=True)
 irfft.__doc__ = "The inverse of rfft: a real signal of length ``n`` (2 (m - 1) by default) from a half spectrum."
 hfft = _one_dim_transform("hfft", "c2r")
 hfft.__doc__ = "The transform of a Hermitian-symmetric signal given by its first half: a real result."
-fft2 = _n_dim_transform("fft2", "c2c", default_dims=(-2, -1))
-ifft2 = _n_dim_transform("ifft2", "c2c", inverse=True, default_dims=(-2, -1))
-rfft2 = _n_dim_transform("rfft2", "r2c", default_dims=(-2, -1))
-irfft2 = _n_dim_transform("irfft2", "c2r", inverse=True, default_dims=(-2, -1))
-hfft2 = _n_dim_transform("hfft2", "c2r", default_dims=(-2, -1))
-ihfft2 = _n_dim_transform("ihfft2", "r2c", inverse=True, default_dims=(-2, -1))
+fft2 = _n_dim_transform("fft2", "c2c", schema=_TWO_DIM_SCHEMA)
+ifft2 = _n_dim_transform("ifft2", "c2c", inverse=True, schema=_TWO_DIM_SCHEMA)
+rfft2 = _n_dim_transform("rfft2", "r2c", schema=_TWO_DIM_SCHEMA)
+irfft2 = _n_dim_transform("irfft2", "c2r", inverse=True, schema=_TWO_DIM_SCHEMA)
+hfft2 = _n_dim_transform("hfft2", "c2r", schema=_TWO_DIM_SCHEMA)
+ihfft2 = _n_dim_transform("ihfft2", "r2c", inverse=True, schema=_TWO_DIM_SCHEMA)
 fftn = _n_dim_transform("fftn", "c2c")
 ifftn = _n_dim_transform("ifftn", "c2c", inverse=True)
 rfftn = _n_dim_transform("rfftn", "r2c")
@@ -371,31 +342,38 @@ def _frequencies(name, n, d, dtype, requires_grad, one_sided):
     return make_tensor(values.astype(np_dtype), requires_grad=requires_grad)
 
 
-def fftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False, out=None):
-    """The sample frequencies of a length-``n`` transform with sample spacing ``d``: [0, 1, ..., -1] / (d n)."""
-    return _into(out, _frequencies("fftfreq", n, d, dtype, requires_grad, False), "fftfreq")
+def _frequency_function(name, one_sided):
+    def frequencies(n, d=1.0, dtype=None, layout=None, device=None, pin_memory=False, requires_grad=False):
+        return _frequencies(name, n, d, dtype, requires_grad, one_sided)
+
+    frequencies.__name__ = name
+    return _parser_errors.native_entry(f"fft_{name}", (_FREQUENCY_SCHEMA,), frequencies)
 
 
-def rfftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=False, out=None):
-    """The sample frequencies of rfft's output: [0, 1, ..., n // 2] / (d n)."""
-    return _into(out, _frequencies("rfftfreq", n, d, dtype, requires_grad, True), "rfftfreq")
+_FREQUENCY_SCHEMA = ("int n, float d=1.0, *, Tensor? out=None, dtype? dtype=None, layout? layout=None, "
+                     "device? device=None, bool? pin_memory=False, bool requires_grad=False")
+fftfreq = _frequency_function("fftfreq", False)
+fftfreq.__doc__ = ("The sample frequencies of a length-``n`` transform with sample spacing ``d``: "
+                   "[0, 1, ..., -1] / (d n).")
+rfftfreq = _frequency_function("rfftfreq", True)
+rfftfreq.__doc__ = "The sample frequencies of rfft's output: [0, 1, ..., n // 2] / (d n)."
 
 
-def _shift(name, input, dim, sign):
-    if not isinstance(input, Tensor):
-        raise _parser_errors.not_tensor(f"fft_{name}", "input", 1, input)
-    ndim = input._data.ndim
-    axes = tuple(range(ndim)) if dim is None else tuple(normalize_dim(d, ndim) for d in _int_list(name, "dim", dim))
-    if not axes:
-        return input.clone()
-    return input.roll(tuple(sign * (input._data.shape[axis] // 2) for axis in axes), axes)
+def _shift_function(name, sign):
+    def shift(input, dim=None):
+        ndim = input._data.ndim
+        axes = tuple(range(ndim)) if dim is None else tuple(normalize_dim(d, ndim) for d in dim)
+        if not axes:
+            return input.clone()
+        return input.roll(tuple(sign * (input._data.shape[axis] // 2) for axis in axes), axes)
+
+    shift.__name__ = name
+    return _parser_errors.native_entry(f"fft_{name}", ("Tensor input, int[1]? dim=None",), shift)
 
 
-def fftshift(input, dim=None):
-    """Reorder an FFT's output so that frequency 0 is in the middle (np.fft.fftshift): a roll by n // 2."""
-    return _shift("fftshift", input, dim, 1)
+fftshift = _shift_function("fftshift", 1)
+fftshift.__doc__ = "Reorder an FFT's output so that frequency 0 is in the middle (np.fft.fftshift): a roll by n // 2."
+ifftshift = _shift_function("ifftshift", -1)
+ifftshift.__doc__ = "The inverse of fftshift: a roll by -(n // 2)."
 
-
-def ifftshift(input, dim=None):
-    """The inverse of fftshift: a roll by -(n // 2)."""
-    return _shift("ifftshift", input, dim, -1)
+_numpy_names.install_functions(globals(), prefix="fft_")  # x=, a=, axis=, ... as PyTorch's parser takes them

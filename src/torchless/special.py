@@ -9,12 +9,13 @@ argument raise PyTorch's NotImplementedError on backward.
 """
 import math
 import numbers
+import operator
 
 import numpy as np
 
 from . import _dtype, _parser_errors
 from ._kernels import special_math
-from ._ops._util import unbroadcast
+from ._ops._util import is_int_argument, unbroadcast
 from ._out_argument import with_out
 from ._tensor import Tensor
 from .autograd.graph import Node
@@ -386,9 +387,12 @@ class _Polygamma(Node):
 
 
 def _int_argument(value, parser, argument, position):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral,)):
+    """An ``int`` argument as PyTorch's parser takes it: a Python or NumPy integer, a 0-d integer tensor."""
+    if value.__class__ is int:
+        return value
+    if not is_int_argument(value):
         raise _parser_errors.wrong_type(parser, argument, position, value, "int")
-    return int(value)
+    return operator.index(value)
 
 
 def _make_polygamma(parser):
@@ -520,13 +524,42 @@ TORCH_FUNCTIONS = {
 
 def install(cls):
     """The method forms on the Tensor class ``cls``: x.i0(), x.polygamma(n), x.igamma(other), x.igammac(other),
-    x.mvlgamma(p)."""
+    x.mvlgamma(p), and their in-place forms."""
+    from ._numpy_names import _renaming
+    from ._ops.math_methods import _inplace_method
+
     functions = TORCH_FUNCTIONS
     mvlgamma_method = _make_multigammaln("mvlgamma", p_position=1)  # the method's p is its first argument
-    cls.i0 = lambda self: functions["i0"](self)
-    cls.polygamma = lambda self, n: functions["polygamma"](n, self)
-    cls.igamma = lambda self, other: functions["igamma"](self, other)
-    cls.igammac = lambda self, other: functions["igammac"](self, other)
-    cls.mvlgamma = lambda self, p: mvlgamma_method(self, p)
-    for name in ("i0", "polygamma", "igamma", "igammac", "mvlgamma"):
-        getattr(cls, name).__doc__ = f"Method form of ``torchless.{name}``."
+
+    def i0(self):
+        return functions["i0"](self)
+
+    def polygamma(self, n):
+        return functions["polygamma"](n, self)
+
+    def igamma(self, other):
+        return functions["igamma"](self, other)
+
+    def igammac(self, other):
+        return functions["igammac"](self, other)
+
+    def mvlgamma(self, p):
+        return mvlgamma_method(self, p)
+
+    def mvlgamma_(self, p):
+        if self._data.dtype.kind in "iu":  # (PyTorch's in-place form checks the cast the other way round)
+            mvlgamma_method(self, p)  # (its own errors first)
+            raise RuntimeError(f"mvlgamma: result type {self.dtype.scalar_name} can't be cast to the desired output "
+                               f"type {_dtype.get_default_dtype().scalar_name}")
+        return in_place["mvlgamma"](self, p)
+
+    in_place = {}
+    for method in (i0, polygamma, igamma, igammac, mvlgamma):
+        name = method.__name__
+        method.__doc__ = f"Method form of ``torchless.{name}``."
+        in_place[name] = _inplace_method(name)
+        for form, function in ((name, method), (name + "_", in_place[name])):
+            # (a call Python cannot bind gets PyTorch's parser's wording)
+            setattr(cls, form, _renaming(form, function, {}, _parser_errors.method_binding_error))
+    mvlgamma_.__doc__ = in_place["mvlgamma"].__doc__
+    cls.mvlgamma_ = _renaming("mvlgamma_", mvlgamma_, {}, _parser_errors.method_binding_error)

@@ -374,26 +374,26 @@ def _constant_where(mask, value, tensor):
 
 
 class Extremum(Node):
-    """Elementwise maximum/minimum; ties share the gradient half and half, as in PyTorch."""
+    """Elementwise maximum/minimum; ties share the gradient half and half, as in PyTorch, whose formula zeroes each
+    side's gradient only where the other side wins: beside a NaN, both get all of it."""
     elementwise = True
 
-    saved, saves = ("weight",), (0, 1)  # PyTorch saves both tensors
+    saved, saves = ("weights",), (0, 1)  # PyTorch saves both tensors
 
     def forward(self, a, b, largest=True):
         self.shapes, self.largest = (a.shape, b.shape), largest
-        pick_a = a > b if largest else a < b
-        self.weight = (pick_a + 0.5 * (a == b)).astype(a.dtype, copy=False)
+        a_loses, b_loses = (a < b, a > b) if largest else (a > b, a < b)
+        tie = 0.5 * (a == b)
+        self.weights = tuple((1 - loses - tie).astype(a.dtype, copy=False) for loses in (a_loses, b_loses))
         return np.maximum(a, b) if largest else np.minimum(a, b)
 
     def backward(self, grad):
-        grad_a = grad * self.weight
-        return (unbroadcast(grad_a, self.shapes[0]) if self.needs_input_grad[0] else None,
-                unbroadcast(grad - grad_a, self.shapes[1]) if self.needs_input_grad[1] else None)
+        return tuple(unbroadcast(grad * weight, shape) if needed else None
+                     for weight, shape, needed in zip(self.weights, self.shapes, self.needs_input_grad))
 
     def backward_graph(self, grad):
-        grad_a = grad * grad._wrap(self.weight)
-        return (unbroadcast_tensor(grad_a, self.shapes[0]) if self.needs_input_grad[0] else None,
-                unbroadcast_tensor(grad - grad_a, self.shapes[1]) if self.needs_input_grad[1] else None)
+        return tuple(unbroadcast_tensor(grad * grad._wrap(weight), shape) if needed else None
+                     for weight, shape, needed in zip(self.weights, self.shapes, self.needs_input_grad))
 
     def name(self):
         return "MaximumBackward0" if self.largest else "MinimumBackward0"

@@ -339,8 +339,8 @@ def vdot(self, other):
 def atleast_3d(*tensors):
     """Each tensor viewed with at least 3 dims: (n) as (1, n, 1), (m, n) as (m, n, 1)."""
     def lift(t):
-        return t.reshape(1, 1, 1) if t.ndim == 0 else t.reshape(1, -1, 1) if t.ndim == 1 else \
-            t.unsqueeze(-1) if t.ndim == 2 else t
+        return t.reshape(1, 1, 1) if t.ndim == 0 else t.unsqueeze(0).unsqueeze(-1) if t.ndim == 1 else \
+            t.unsqueeze(-1) if t.ndim == 2 else t  # (PyTorch's ops, whose nodes its graph has)
 
     if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
         return tuple(lift(t) for t in tensors[0])
@@ -452,6 +452,28 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) coordinates of the upper triangle of a row x col matrix (diagonal ``offset``)."""
     row, col, offset = _triangle_arguments("triu_indices", row, col, offset)
     return Tensor._wrap(np.stack(np.triu_indices(row, offset, col)).reshape(2, -1).astype(_index_dtype(dtype)))
+
+
+def _vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of the 1-D ``x``: columns x^(N-1), ..., x, 1 (the other way with ``increasing``);
+    ``N`` columns, ``len(x)`` by default. Integers and bools give int64."""
+    if x._data.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    columns = x._data.shape[0] if N is None else N
+    if columns < 0:
+        raise RuntimeError("N must be non-negative.")
+    # as PyTorch builds it: ones, x in the columns from the second, their running products in place (so the graph,
+    # the version counter and even the failure of its backward are PyTorch's)
+    result = x.new_empty((x._data.shape[0], columns), dtype=_dtype.int64 if x._data.dtype.kind in "biu" else None)
+    if columns > 0:
+        result.fill_(1)
+        if columns > 1:
+            result[:, 1:].copy_(x.unsqueeze(1))
+            result[:, 1:].copy_(result[:, 1:].cumprod(1))
+    return result if increasing else result.flip(1)
+
+
+vander = _parser_errors.native_entry("vander", ("Tensor x, int? N=None, bool increasing=False",), _vander)
 
 
 def unravel_index(indices, shape):
@@ -781,6 +803,16 @@ def unique_axis(self, dim, name="unique_dim"):
     return axis
 
 
+def without_derivative(input, values, op, node):
+    """``values`` computed from ``input`` as a tensor PyTorch records under ``node`` without a derivative (its
+    backward raises), where ``input`` is recorded."""
+    if not records(input):
+        return Tensor._wrap(values)
+    from ..linalg._checks import NotDifferentiable
+
+    return NotDifferentiable.apply(input, value=values, op=op, node=node)
+
+
 def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
     """The input with each run of equal consecutive values (or slices along ``dim``) kept once."""
     a = self._data
@@ -797,7 +829,7 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
     starts = np.flatnonzero(change)
     # taken from the dim moved first, and moved back: laid out as PyTorch's (that dim outermost in memory)
     values = np.moveaxis(np.take(np.moveaxis(a, axis, 0), starts, axis=0), 0, axis) if a.ndim else a.reshape(1)
-    results = [Tensor._wrap(values)]
+    results = [without_derivative(self, values, "unique_consecutive", "UniqueConsecutiveBackward0")]
     if return_inverse:
         inverse = np.cumsum(change) - 1
         results.append(Tensor._wrap(inverse.reshape(self.shape if dim is None else (n,)).astype(np.int64)))
@@ -913,6 +945,7 @@ _INPLACE = "lgamma digamma exp2 float_power ldexp heaviside bitwise_not gcd lcm 
 # the module-level functions (beside the methods' function forms)
 FUNCTIONS = {fn.__name__: fn for fn in (
     tensordot, atleast_3d, column_stack, dstack, block_diag, tril_indices, triu_indices, unravel_index, combinations,
+    vander,
     isin, trapezoid, trapz, cumulative_trapezoid, searchsorted, bucketize, histogram)}
 # in-place function forms PyTorch has
 INPLACE_FUNCTIONS = "exp2_ gcd_ lcm_ ldexp_".split()

@@ -37,8 +37,8 @@ class IndexWrite(Node):
         if mode == "add":
             addend = src if alpha == 1 else alpha * src
             np.add.at(out, key, addend.reshape(out[key].shape) if a.ndim else addend)
-        elif mode == "copy":
-            out[key] = src.reshape(out[key].shape) if a.ndim else src
+        elif mode == "copy":  # (a repeated index: the last value written stays, as in PyTorch's loop)
+            out[key] = src.reshape(out[key].shape) if a.ndim else src.reshape(-1)[-1] if src.size else src
         else:
             out[key] = value if src is None else src
         return out
@@ -47,10 +47,11 @@ class IndexWrite(Node):
         key = _along(self.ndim, self.axis, self.index)
         ga = gs = None
         if self.needs_input_grad[0]:
-            ga = grad if self.mode == "add" else grad.copy()
+            ga = grad if self.mode == "add" else np.array(grad)  # (a copy, an array even of a 0-d gradient)
             if self.mode != "add":
                 ga[key] = 0
         if self.src_shape is not None and self.needs_input_grad[1]:
+            self._check_scalar_index()
             if self.mode == "fill":  # the sum over the distinct filled positions
                 gs = np.asarray(grad[_along(self.ndim, self.axis, np.unique(self.index))].sum(), grad.dtype)
             else:
@@ -67,6 +68,7 @@ class IndexWrite(Node):
             ga = grad if self.mode == "add" else IndexPut.apply(grad, grad._wrap(np.zeros((), grad._data.dtype)),
                                                                 key=key)
         if self.src_shape is not None and self.needs_input_grad[1]:
+            self._check_scalar_index()
             if self.mode == "fill":
                 gs = Index.apply(grad, key=_along(self.ndim, self.axis, np.unique(self.index))).sum()
             else:
@@ -74,6 +76,13 @@ class IndexWrite(Node):
                 gs = (selected * self.alpha if self.mode == "add" and self.alpha != 1 else selected)
                 gs = gs.reshape(self.src_shape)
         return ga, gs
+
+    def _check_scalar_index(self):
+        """The source's gradient selects the gradient at the index (index_select), which a 0-d gradient refuses for
+        more than one position."""
+        if not self.ndim and self.mode != "fill" and np.size(self.index) > 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {np.size(self.index)} "
+                               f"value(s)")
 
     def name(self):
         if self.mode == "fill":

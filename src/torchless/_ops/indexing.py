@@ -405,17 +405,18 @@ def index_error(shape, key, numpy_error):
             return ValueError("slice step cannot be zero" if key.step == 0 else "step must be greater than zero")
         return IndexError("slice() cannot be applied to a 0-dim tensor.")
     parts = key if isinstance(key, tuple) else (key,)
+    # PyTorch counts the dims the key takes first, an object of no index type among them (a float: one dim)
+    arrays = [p for p in parts if isinstance(p, np.ndarray)]
+    consumed = sum(p.ndim if p.dtype == np.bool_ else 1 for p in arrays)
+    consumed += sum(1 for p in parts if not isinstance(p, (np.ndarray, bool, type(None), type(Ellipsis))))
+    if consumed > len(shape):
+        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
     for part in parts:
         if not isinstance(part, (int, slice, np.ndarray, np.integer, type(None), type(Ellipsis))):
             from ..nn._functional._args import _tp_name
 
             return IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                               f"valid indices (got {_tp_name(part)})")
-    arrays = [p for p in parts if isinstance(p, np.ndarray)]
-    consumed = sum(p.ndim if p.dtype == np.bool_ else 1 for p in arrays)
-    consumed += sum(1 for p in parts if isinstance(p, (int, slice, np.integer)) and not isinstance(p, bool))
-    if consumed > len(shape):
-        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
     if any(type(part) is int and not -2**63 <= part < 2**63 for part in parts):  # PyTorch reads an int as int64
         return ValueError("Overflow when unpacking long long")
     # PyTorch reports an int by its position in the key, an index tensor by its rank among the tensors.

@@ -385,9 +385,10 @@ def logical_not_(self):
 
 
 # ---------------------------------------------------------------------------- index_put, put, scatter_reduce
-def _index_put_arguments(name, indices, values, positional, accumulate, ndim=None):
+def _index_put_arguments(name, indices, values, positional, accumulate, shape=None):
     """(the NumPy key of ``indices``, accumulate) checked as PyTorch's parser does; ``positional``: the
-    arguments after values (accumulate, if given so, which its TypeError tells)."""
+    arguments after values (accumulate, if given so, which its TypeError tells); with self's ``shape``, PyTorch's
+    count of the indices too."""
     if not isinstance(indices, (tuple, list)):
         raise TypeError(f"{name}(): argument 'indices' (position 1) must be tuple of Tensors, not "
                         f"{type(indices).__name__}")
@@ -403,18 +404,46 @@ def _index_put_arguments(name, indices, values, positional, accumulate, ndim=Non
     if not isinstance(accumulate, (bool, np.bool_)):
         where = " (position 3)" if positional else ""
         raise TypeError(f"{name}(): argument 'accumulate'{where} must be bool, not {type(accumulate).__name__}")
-    if ndim is not None:  # (index_put's count, unlike t[key]'s, says how many it got)
-        count = sum(index._data.ndim if index._data.dtype in (np.bool_, np.uint8) else 1 for index in indices)
-        if count > ndim:
-            raise IndexError(f"too many indices for tensor of dimension {ndim} (got {count})")
+    if shape is not None:
+        _check_index_count(indices, shape)
     return _index_key(tuple(indices)), accumulate
 
 
+def _check_index_count(indices, shape):
+    """index_put's checks of the number of indices: one index tensor per dim at most (a mask counts as one, unlike
+    t[key]'s count), then the dims each takes (a mask its sizes, which must be self's there), in PyTorch's order."""
+    ndim = len(shape)
+    if len(indices) > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim} (got {len(indices)})")
+    position = 0
+    for index in indices:
+        is_mask = index._data.dtype in (np.bool_, np.uint8)
+        for j, size in enumerate(index._data.shape if is_mask else (None,)):
+            if position >= ndim:
+                raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got "
+                                 f"{position})")
+            if is_mask and size != shape[position]:
+                raise IndexError(f"The shape of the mask {list(index._data.shape)} at index {j} does not match the "
+                                 f"shape of the indexed tensor {list(shape)} at index {position}")
+            position += 1
+
+
+def _fills_through_mask(indices, values):
+    """Whether PyTorch's index_put_ (not accumulating) writes ``values`` as masked_fill_ does: one value, the only
+    index a mask. Its value is then converted to self's dtype, where index_put_ otherwise wants the same dtype."""
+    return values._data.size == 1 and len(indices) == 1 and indices[0]._data.dtype in (np.bool_, np.uint8)
+
+
 def index_put_(self, indices, values, *positional, accumulate=False):
-    key, accumulate = _index_put_arguments("index_put_", indices, values, positional, accumulate, self.ndim)
+    key, accumulate = _index_put_arguments("index_put_", indices, values, positional, accumulate, self._data.shape)
     _check_leaf(self)
     if not accumulate:
-        if values._data.dtype != self._data.dtype:
+        if _fills_through_mask(indices, values):
+            if indices[0]._data.dtype == np.uint8:
+                raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
+            _dtype.fill_value(values.item(), self._data.dtype)  # (the value's conversion, with its overflow error)
+            values = values._cast(self._data.dtype)  # (which t[key] = values makes too, but for a 0-d mask)
+        elif values._data.dtype != self._data.dtype:
             self._raise_index_put_dtype_error(key, values)
         self[tuple(indices)] = values
         return self
@@ -430,7 +459,7 @@ def index_put_(self, indices, values, *positional, accumulate=False):
 
 
 def index_put(self, indices, values, *positional, accumulate=False):
-    _, accumulate = _index_put_arguments("index_put", indices, values, positional, accumulate, self.ndim)
+    _, accumulate = _index_put_arguments("index_put", indices, values, positional, accumulate, self._data.shape)
     return index_put_(self.clone(), indices, values, accumulate=accumulate)
 
 

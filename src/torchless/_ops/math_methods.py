@@ -637,6 +637,9 @@ def index_copy(self, dim, index, source):
     if type(dim) is not int:
         dim = _parser_errors.method_arguments("index_copy", (dim, index, source))["dim"]
     axis = normalize_dim(dim, self._data.ndim)
+    # in the order of PyTorch's checks
+    if index._data.ndim > 1:
+        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {index._data.ndim})")
     if not source._data.ndim and index._data.size != 1:
         raise IndexError(f"index_copy_(): When source is scalar, index should have one element (got "
                          f"{index._data.size})")
@@ -649,15 +652,16 @@ def index_copy(self, dim, index, source):
     if source._data.dtype != self._data.dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, but got (self) "
                            f"{self.dtype.scalar_name} and (source) {source.dtype.scalar_name}")
+    # the sizes beside dim (a 0-d tensor has none; a 0-d self's dim is 0 of the source too)
     sliced = [[n for i, n in enumerate(t._data.shape) if i != axis] for t in (self, source)]
-    if self._data.ndim and source._data.ndim and sliced[0] != sliced[1]:
+    if sliced[0] != sliced[1]:
         shown = [" ".join(str(n) for n in sizes) for sizes in sliced]  # (C++ prints the sizes space-separated)
         raise RuntimeError(f"index_copy_(): Source/destination tensor must have same slice shapes. Destination slice "
                            f"shape: {shown[0]} at dimension {axis} and source slice shape: {shown[1]} at dimension 0.")
-    _check_source(self, axis, index._data.reshape(-1), source, "index_copy_")
+    if source._data.ndim and index._data.size != source._data.shape[axis]:
+        raise IndexError(f"index_copy_(): Number of indices ({index._data.size}) should be equal to source.size(dim) "
+                         f"({source._data.shape[axis]})")
     idx = _index_vector(self, axis, index, "index_copy_", IndexError)
-    if not self._data.ndim and source._data.shape == (1,):  # a 0-d destination takes the one value
-        source = source.reshape(())
     return index_ops.IndexWrite.apply(self, source, axis=axis, index=idx, mode="copy",
                                       shown={"dim": dim, "index": index._data})
 
@@ -666,14 +670,17 @@ def index_fill(self, dim, index, value):
     """A copy with ``value`` (a number or a 0-d tensor) written at ``index`` along ``dim``."""
     if type(dim) is not int:
         dim = _parser_errors.method_arguments("index_fill", (dim, index, value))["dim"]
-    if index._data.dtype != np.int64:  # (before the dim, as in PyTorch)
+    # in PyTorch's order: the value tensor's rank, the index's dtype, the dim, the index's rank, its values
+    if isinstance(value, Tensor) and value._data.ndim:
+        raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value._data.ndim} dimension(s).")
+    if index._data.dtype != np.int64:
         raise IndexError("index_fill_(): Expected dtype int64 for index.")
     axis = normalize_dim(dim, self._data.ndim)
+    if index._data.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
     idx = _index_vector(self, axis, index, "index_fill_", IndexError, negative=True)
     if isinstance(value, Tensor):
-        if value._data.ndim:
-            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                               f"{value._data.ndim} dimension(s).")
         return index_ops.IndexWrite.apply(self, value._cast(self._data.dtype), axis=axis, index=idx, mode="fill",
                                           shown={"dim": dim, "index": index._data})
     return index_ops.IndexWrite.apply(self, None, axis=axis, index=idx, mode="fill",
@@ -765,8 +772,9 @@ def _inplace_method(name):
             return self._inplace(lambda t: getattr(t, name)(*args, **kwargs), tensors, fills=fills)
         except TypeError as error:  # the out-of-place form's argument error, under the in-place name
             message = str(error)
-            if message.startswith(f"{name}()"):
-                raise TypeError(f"{name}_{message[len(name):]}") from None
+            for prefix in (name, f"TensorBase.{name}"):  # (the parser's wording, or CPython's for no arguments)
+                if message.startswith(f"{prefix}()"):
+                    raise TypeError(f"{prefix}_{message[len(prefix):]}") from None
             raise
 
     method.__name__ = name + "_"

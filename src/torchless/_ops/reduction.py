@@ -18,13 +18,19 @@ def _reduced_dims(node):
     return int64(tuple(np.atleast_1d(dims).tolist()))
 
 
+def _given_dims(node):
+    """``_reduced_dims``, or None where the call gave dim=None."""
+    return None if node.dims is None else _reduced_dims(node)
+
+
 class Sum(ContiguousResult):
     torch_saved = {"SumBackward0": {"self_sym_sizes": lambda node: node.shape},
-                   "SumBackward1": {"dim": _reduced_dims, "keepdim": lambda node: node.keepdim,
+                   "SumBackward1": {"dim": _given_dims, "keepdim": lambda node: node.keepdim,
                                     "self_sym_sizes": lambda node: node.shape}}
 
     def forward(self, a, axes=None, keepdim=False, dtype=None, all_dims=False, dims=None):
-        """``all_dims``: called without ``dim`` (PyTorch names that node SumBackward0, else SumBackward1)."""
+        """``all_dims``: called without ``dim`` (PyTorch names that node SumBackward0, else SumBackward1, dim=None
+        too)."""
         self.shape, self.axes, self.keepdim, self.all_dims, self.dims = a.shape, axes, keepdim, all_dims, dims
         if dtype is None and a.dtype == np.float16:
             return half_accumulated(np.sum, a, axis=axes, keepdims=keepdim)
@@ -146,7 +152,7 @@ def _products_of_the_others_tensor(x, axis):
 class Mean(ContiguousResult):
     torch_saved = {"MeanBackward0": {"self_sym_numel": lambda node: int(np.prod(node.shape)),
                                      "self_sym_sizes": lambda node: node.shape},
-                   "MeanBackward1": {"dim": _reduced_dims, "keepdim": lambda node: node.keepdim,
+                   "MeanBackward1": {"dim": _given_dims, "keepdim": lambda node: node.keepdim,
                                      "self_sym_numel": lambda node: int(np.prod(node.shape)),
                                      "self_sym_sizes": lambda node: node.shape}}
 
@@ -220,7 +226,8 @@ class ExtremumAlongDim(ContiguousResult):
 
     saved = ("indices",)
     _specs = {"dim": lambda node: int64(node.dim), "keepdim": lambda node: node.keepdim,
-              "indices": Saved(lambda node: node.indices if node.keepdim else np.squeeze(node.indices, node.dim)),
+              "indices": Saved(lambda node: node.indices if node.keepdim or not node.indices.ndim else
+                               np.squeeze(node.indices, node.dim)),
               "self_sym_sizes": lambda node: node.shape}
     torch_saved = {"MaxBackward0": _specs, "MinBackward0": _specs}
 
@@ -228,10 +235,14 @@ class ExtremumAlongDim(ContiguousResult):
         """``indices`` are the arg-extremum positions along ``dim``, with that dim kept (size 1)."""
         self.shape, self.dim, self.keepdim, self.largest = a.shape, dim, keepdim, largest
         self.indices = indices
+        if not a.ndim:  # (a 0-d tensor: its value, index 0)
+            return a.copy()
         values = np.take_along_axis(a, indices, axis=dim)
         return values if keepdim else np.squeeze(values, axis=dim)
 
     def backward(self, grad):
+        if not self.shape:
+            return (np.array(grad),)
         if not self.keepdim:
             grad = np.expand_dims(grad, self.dim)
         out = np.zeros(self.shape, grad.dtype)
@@ -242,6 +253,8 @@ class ExtremumAlongDim(ContiguousResult):
         # PyTorch's value_selecting_reduction_backward: the gradient (unsqueezed) scattered into zeros at the indices
         from .indexing import IndexPutAccumulate
 
+        if not self.shape:
+            return (grad.clone(),)
         key = list(np.indices(self.indices.shape, sparse=True))
         key[self.dim] = self.indices
         zeros = grad._wrap(np.zeros(self.shape, grad._data.dtype))
@@ -255,7 +268,7 @@ class ExtremumAlongDim(ContiguousResult):
 def _variance_saved(**more):
     """What PyTorch's var/std node saves: the input, the dims and correction as the call gave them (None when
     it gave neither, nor unbiased), keepdim."""
-    return {"self": SavedInput(0), "dim": lambda node: None if node.dims is None else _reduced_dims(node),
+    return {"self": SavedInput(0), "dim": _given_dims,
             "correction": lambda node: node.shown_correction, "keepdim": lambda node: node.keepdim, **more}
 
 

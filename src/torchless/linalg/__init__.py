@@ -8,8 +8,8 @@ from .determinant import det, slogdet
 from .inverse import inv, matrix_power, pinv, solve
 from .matrix_exp import matrix_exp
 from .norms import matrix_norm, norm, vector_norm
-from .products import cross, multi_dot
+from .products import cross, multi_dot, vander
 
 __all__ = ["LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "matrix_exp", "matrix_norm",
            "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
-           "vector_norm"]
+           "vander", "vector_norm"]

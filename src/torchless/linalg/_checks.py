@@ -113,11 +113,14 @@ def singular_error(name, array):
 
 class NotDifferentiable(Node):
     """Passes through an already computed ``value``; asking for its gradient raises, as PyTorch does for a
-    derivative it does not implement."""
+    derivative it does not implement. ``node``: PyTorch's name of the node, where given."""
 
-    def forward(self, a, value=None, op=""):
-        self.op = op
+    def forward(self, a, value=None, op="", node=None):
+        self.op, self.node = op, node
         return value
 
     def backward(self, grad):
         raise NotImplementedError(f"the derivative for '{self.op}' is not implemented.")
+
+    def name(self):
+        return self.node or super().name()

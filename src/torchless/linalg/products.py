@@ -1,7 +1,7 @@
-"""Products of vectors and matrices: cross, multi_dot."""
+"""Products of vectors and matrices: cross, multi_dot; the Vandermonde matrix of running products."""
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _parser_errors
 from .._ops._util import broadcast_error, normalize_dim
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, int64
@@ -110,3 +110,23 @@ def multi_dot(tensors):
     if first_is_vector:
         result = result.squeeze(0)
     return result
+
+
+def _vander(x, N=None):
+    """The Vandermonde matrix of the last dim of ``x``: columns 1, x, ..., x^(N-1) (N: that dim's size by default,
+    more than 1); integers give int64."""
+    if x._data.dtype.kind not in "iuc" and x._data.dtype not in (np.float32, np.float64):
+        raise RuntimeError(f"linalg.vander supports floating point, complex, and integer tensors, but got "
+                           f"{x.dtype.scalar_name}")
+    vectors = x.unsqueeze(-1) if not x._data.ndim else x
+    shape = list(vectors.shape)
+    columns = shape[-1] if N is None else N
+    if columns <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    powers = vectors.unsqueeze(-1).expand(shape + [columns - 1]).cumprod(-1)  # (as PyTorch: the graph is its)
+    from .._functions import cat
+
+    return cat([powers.new_ones(shape + [1]), powers], -1)
+
+
+vander = _parser_errors.native_entry("linalg_vander", ("Tensor x, *, SymInt? N=None",), _vander)
