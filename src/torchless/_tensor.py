@@ -619,7 +619,6 @@ class Tensor:
             counter = self._counter = [0]
         return counter
 
-    _is_view_of_base = False  # set on the outputs of view ops (detach_ refuses them)
     # Made inside inference_mode() (set on the instance only then): an inference tensor, which outside inference
     # mode cannot be saved for backward (autograd.graph) nor changed in place (_bump_version). Its views and
     # detach() are inference tensors too, a normal tensor's never.
@@ -652,7 +651,6 @@ class Tensor:
     def _as_view(self, view):
         """``view``, a tensor sharing this one's memory, marked as its view: one version counter for both."""
         view._counter = self._version_counter()
-        view._is_view_of_base = True
         if not _mode_state.enabled and not _mode_state.inference:
             view._view_creation = "no_grad"
             if self._requires_grad and view.grad_fn is None:
@@ -962,7 +960,7 @@ class Tensor:
         return detached
 
     def detach_(self):
-        if self._is_view_of_base:
+        if self._view_base is not None:  # a view's (PyTorch refuses to detach one in place)
             raise RuntimeError(_DETACH_VIEW_INPLACE)
         self.grad_fn = None
         self._requires_grad = False

@@ -103,7 +103,7 @@ class BackwardCFunction(Node):
                 # An input returned as it is: PyTorch returns a new tensor on the same values (a view)
                 tensor = replaced[index] = Tensor._wrap(tensor._data)
                 tensor._view_creation = "custom_function"
-            if (tensor._view_creation is not None or tensor._is_view_of_base) and id(tensor) not in dirty:
+            if (tensor._view_creation is not None or tensor._view_base is not None) and id(tensor) not in dirty:
                 # a view: PyTorch refuses in-place ops on it (see Tensor._view_creation); made in no_grad mode inside
                 # forward, it keeps that reason only when the Function is not recorded
                 tensor._view_output_nr = index
@@ -295,7 +295,7 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
             # its views are still the Function's (see Tensor._view_creation): an in-place op recorded later on one
             # would bypass its backward
             outputs = output if isinstance(output, tuple) else (output,)
-            views = [(i, o) for i, o in enumerate(outputs) if isinstance(o, Tensor) and o._is_view_of_base]
+            views = [(i, o) for i, o in enumerate(outputs) if isinstance(o, Tensor) and o._view_base is not None]
             tensors = sum(isinstance(o, Tensor) for o in outputs)
             for index, view in views:
                 view._view_creation = "custom_function" if tensors == 1 else "multi_output"
