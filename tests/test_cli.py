@@ -142,6 +142,16 @@ def test_corrupt_checkpoint_and_unreadable_image(trained, tmp_path):
         assert_one_line_error(cli("predict", trained, tmp_path / name), "blank")
 
 
+def test_predict_reports_a_bad_image_by_name_and_classifies_the_rest(trained, tmp_path):
+    blank = tmp_path / "blank.npy"
+    np.save(blank, np.zeros((28, 28)))
+    result = cli("predict", trained, blank, DIGITS / "7_pen.png", tmp_path / "absent.png", "--json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    errors = result.stderr.splitlines()
+    assert len(errors) == 2 and str(blank) in errors[0] and "blank" in errors[0] and "absent.png" in errors[1]
+    assert [row["path"] for row in json.loads(result.stdout)] == [str(DIGITS / "7_pen.png")]
+
+
 def test_wrong_model_in_checkpoint_is_refused(trained, tmp_path):
     import torchless
 

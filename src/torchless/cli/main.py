@@ -3,7 +3,7 @@ import argparse
 import sys
 
 from . import evaluate, explain, predict, run_script, serve, show, summary, train
-from .errors import CLIError
+from .errors import CLIError, report
 
 COMMANDS = (train, evaluate, predict, summary, explain, show, serve, run_script)
 
@@ -21,7 +21,7 @@ def main(argv=None):
     try:
         return args.run(args)
     except CLIError as err:
-        print(f"torchless {args.command}: error: {err}", file=sys.stderr)
+        report(args.command, err)
         return 1
     except KeyboardInterrupt:
         print(f"torchless {args.command}: interrupted", file=sys.stderr)

@@ -5,6 +5,7 @@ import numpy as np
 
 from .checkpoint import load_checkpoint, model_from_checkpoint
 from .data import MNIST_MEAN, MNIST_STD
+from .errors import CLIError, report
 from .images import read_image, to_mnist
 
 
@@ -26,15 +27,32 @@ def predict_arrays(model, digits):
         return F.softmax(model(batch), dim=1).numpy()
 
 
+def read_digit(path):
+    """The MNIST-like (28, 28) array of the image file ``path``; a CLIError naming the file if it has none."""
+    grey = read_image(path)  # (its errors name the file)
+    try:
+        return to_mnist(grey)
+    except CLIError as err:
+        raise CLIError(f"{path}: {err}") from None
+
+
 def run(args):
     model = model_from_checkpoint(load_checkpoint(args.model), args.model)
-    digits = [to_mnist(read_image(path)) for path in args.images]
-    probabilities = predict_arrays(model, digits)
+    # One unreadable or blank image is reported and skipped: the others are still classified.
+    paths, digits, failed = [], [], False
+    for path in args.images:
+        try:
+            digits.append(read_digit(path))
+            paths.append(path)
+        except CLIError as err:
+            report("predict", err)
+            failed = True
+    probabilities = predict_arrays(model, digits) if digits else []
     results = [{"path": path, "class": int(p.argmax()), "probability": float(p.max())}
-               for path, p in zip(args.images, probabilities)]
+               for path, p in zip(paths, probabilities)]
     if args.json:
         print(json.dumps(results))
     else:
         for r in results:
             print(f"{r['path']}: {r['class']} ({r['probability']:.4f})")
-    return 0
+    return 1 if failed else 0
