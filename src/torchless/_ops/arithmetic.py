@@ -1,7 +1,10 @@
 """Elementwise arithmetic with broadcasting, and matrix multiplication."""
+import math
+
 import numpy as np
 
 from .._kernels.blas import matmul as _blas_matmul
+from .._memory_format import view_strides
 from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
                                      strides)
@@ -591,18 +594,26 @@ def _folded_product(node):
 def _folded_rows(owner):
     """a as the matrix PyTorch multiplies: its rows folded (a vector: one row)."""
     a = owner.a
-    return a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a[None]
+    return a.reshape(_folded_sizes(owner))
+
+
+def _folded_sizes(owner):
+    """The sizes of _folded_rows, read off a's shape alone (which the node keeps after backward, its values not)."""
+    shape = owner.a.shape
+    return (math.prod(shape[:-1]), shape[-1]) if len(shape) > 1 else (1, shape[0])
 
 
 def _folded_strides(owner):
     a = owner.a
     if a.ndim == 1:  # unsqueeze(0): the new dim's stride is the size times the stride of the one it precedes
         return (a.shape[0] * a.strides[0] // a.itemsize, a.strides[0] // a.itemsize)
-    return strides(_folded_rows(owner)) if _leading_dims_view(a) else (a.shape[-1], 1)
+    if not _leading_dims_view(a):  # (a clone, C-contiguous, viewed)
+        return (a.shape[-1], 1)
+    return tuple(view_strides(a.shape, strides(a), _folded_sizes(owner)))
 
 
 _FOLDED_ROWS = Saved(_folded_rows, grad_fn=first_listed, needed_for=(1,))
-_folded_mm_saved = {"self": _FOLDED_ROWS, "self_sym_sizes": lambda owner: sizes(_folded_rows(owner)),
+_folded_mm_saved = {"self": _FOLDED_ROWS, "self_sym_sizes": _folded_sizes,
                     "self_sym_strides": needed_for((0,), _folded_strides),
                     "mat2": SavedInput(1, "b", needed_for=(0,)), "mat2_sym_sizes": lambda owner: sizes(owner.b),
                     "mat2_sym_strides": needed_for((1,), lambda owner: strides(owner.b))}
