@@ -154,3 +154,48 @@ def test_saved_values_after_backward_are_torch_s(build):
         out.sum().backward()
         values.append(_saved_values(out.grad_fn))
     assert values[1] == values[0]
+
+
+# ---- 5. div's node: DivBackward2 whenever a rounding_mode is given, None included
+
+
+_NOT_GIVEN = object()
+_DIV_CALLS = {
+    "div": lambda lib, a, b, mode: lib.div(a, b, **mode),
+    "divide": lambda lib, a, b, mode: lib.divide(a, b, **mode),
+    "Tensor.div": lambda lib, a, b, mode: a.div(b, **mode),
+    "Tensor.divide": lambda lib, a, b, mode: a.divide(b, **mode),
+    "div by a number": lambda lib, a, b, mode: lib.div(a, 2, **mode),
+    "float16 by a float": lambda lib, a, b, mode: lib.div(a.half(), 3.0, **mode),
+    "div_": lambda lib, a, b, mode: a.clone().div_(b, **mode),
+    "divide_": lambda lib, a, b, mode: a.clone().divide_(b, **mode),
+    "div_ by a number": lambda lib, a, b, mode: a.clone().div_(2.0, **mode),
+}
+
+
+def _node_summary(out):
+    node = out.grad_fn
+    return node.name(), {name: value for name, value in _saved_values(node).items() if not isinstance(value, tuple)}
+
+
+@pytest.mark.parametrize("mode", [_NOT_GIVEN, None, "trunc", "floor"])
+@pytest.mark.parametrize("call", list(_DIV_CALLS))
+def test_div_node_names_and_saved_mode_are_torch_s(call, mode):
+    kwargs = {} if mode is _NOT_GIVEN else {"rounding_mode": mode}
+    results = []
+    for lib in (torch, torchless):
+        a = lib.tensor([1.5, -2.5, 3.0], requires_grad=True)
+        b = lib.tensor([2.0, 2.0, -1.0], requires_grad=True)
+        out = _DIV_CALLS[call](lib, a, b, kwargs)
+        out.sum().backward()
+        grads = [None if t.grad is None else t.grad.tolist() for t in (a, b)]
+        results.append((_node_summary(out), out.tolist(), grads))
+    assert results[1] == results[0]
+
+
+def test_true_divide_aliases_name_div_backward0():
+    names = []
+    for lib in (torch, torchless):
+        a, b = lib.ones(2, requires_grad=True), lib.ones(2)
+        names.append([lib.true_divide(a, b).grad_fn.name(), a.true_divide(b).grad_fn.name(), (a / b).grad_fn.name()])
+    assert names[1] == names[0]

@@ -28,6 +28,7 @@ _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode 
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _EVERY_DIM = object()  # squeeze's default: PyTorch refuses an explicit dim=None
+_NO_ROUNDING_MODE = object()  # div's default: an explicit rounding_mode=None is another overload (DivBackward2)
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
                      "location. Please clone() the tensor before performing the operation.")
 
@@ -1391,13 +1392,14 @@ class Tensor:
                 return out
         return self._binary(other, arithmetic.Mul)  # mul(self, other), as __radd__
 
-    def __truediv__(self, other):
+    def __truediv__(self, other, **params):
+        """``params``: Div's, for div's forms with a rounding_mode of None."""
         if self._data.dtype == np.float16:
-            out = self._half_scalar_binary(other, arithmetic.Div)
+            out = self._half_scalar_binary(other, arithmetic.Div, **params)
             if out is not None:
                 return out
         a, b = self._float_operands(other)
-        return NotImplemented if a is NotImplemented else a._binary(b, arithmetic.Div)
+        return NotImplemented if a is NotImplemented else a._binary(b, arithmetic.Div, **params)
 
     def __rtruediv__(self, other):
         # PyTorch's number / x is x.reciprocal() * number, whose backward reads the reciprocal, an intermediate no
@@ -1581,10 +1583,13 @@ class Tensor:
         self._check_other_operand(other, "mul")
         return self * other
 
-    def div(self, other, *, rounding_mode=None):
-        if rounding_mode is None:
+    def div(self, other, *, rounding_mode=_NO_ROUNDING_MODE):
+        if rounding_mode is _NO_ROUNDING_MODE:
             self._check_other_operand(other, "div")
             return self / other
+        if rounding_mode is None:  # PyTorch's overload taking a mode: a true division, its node DivBackward2
+            self._check_other_operand(other, "div")
+            return self.__truediv__(other, mode_given=True)
         if rounding_mode == "floor":
             return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", divides=True,
                                         node=arithmetic.DivRounded, rounding_mode="floor")
@@ -3562,7 +3567,7 @@ class Tensor:
             raise
 
 
-    def div_(self, other, *, rounding_mode=None):
+    def div_(self, other, *, rounding_mode=_NO_ROUNDING_MODE):
         return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other, operand=True)
 
     def pow_(self, exponent):

@@ -92,12 +92,18 @@ class Div(Node):
     torch_saved = {"DivBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b")},
                    # PyTorch's scalar / b is reciprocal(b) * scalar: the reciprocal is needed for no gradient
                    "MulBackward0": {"self": Saved(lambda node: None), "other": SavedInput(0, "a")},
-                   "DivBackward1": {"other": scalar("b")}}
+                   "DivBackward1": {"other": scalar("b")},
+                   "DivBackward2": {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b"),
+                                    "rounding_mode": constant(None)}}
+    mode_given = False
 
-    def forward(self, a, b, scalar_numerator=False, scalar_divisor=False, private_divisor=False):
-        # scalar_divisor: PyTorch's div.Scalar overload, which its C++ (not Python's `/`) calls with a number
+    def forward(self, a, b, scalar_numerator=False, scalar_divisor=False, private_divisor=False, mode_given=False):
+        # scalar_divisor: PyTorch's div.Scalar overload, which its C++ (not Python's `/`) calls with a number;
+        # mode_given: its div.Tensor_mode overload, called with rounding_mode=None (a true division all the same)
         if private_divisor:  # (see Tensor.__rtruediv__)
             b = b.copy()
+        if mode_given:
+            self.mode_given = True
         self.a, self.b, self.scalar_numerator, self.scalar_divisor = a, b, scalar_numerator, scalar_divisor
         if scalar_numerator:  # PyTorch's reciprocal(b) * a saves only the reciprocal, which no one can change
             self._checked_inputs = (0,)  # (and the number, which no one can either: kept for its saved value)
@@ -126,6 +132,8 @@ class Div(Node):
     def name(self):
         if self.scalar_numerator:
             return "MulBackward0"  # PyTorch: scalar * reciprocal(b)
+        if self.mode_given:
+            return "DivBackward2"
         return "DivBackward1" if self.scalar_divisor else "DivBackward0"
 
     def pytorch_inputs(self):
@@ -679,9 +687,9 @@ def bmm_error(matrix_a, matrix_b, batch_a, batch_b, name_a, name_b):
 
 
 class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div)):
-    def forward(self, a, b, scalar_numerator=False, private_divisor=False):
+    def forward(self, a, b, scalar_numerator=False, private_divisor=False, mode_given=False):
         if not scalar_numerator:
-            return super().forward(a, b)
+            return super().forward(a, b, mode_given=mode_given)
         if private_divisor:
             b = b.copy()
         # PyTorch's scalar / x is reciprocal(x) * scalar: the reciprocal is rounded to float16 first
