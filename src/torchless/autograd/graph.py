@@ -113,13 +113,13 @@ class _ReleasedObject:
 
 
 RELEASED_OBJECT = _ReleasedObject()
-_KEPT_AS_THEY_ARE = frozenset({type(None), bool, int, float, complex, str})
+_KEPT_AS_THEY_ARE = frozenset({type(None), bool, int, float, complex, str, slice, type(Ellipsis)})
 
 
 def released(value):
     """A saved value as its node keeps it after backward: an array's layout (ReleasedArray), tuples and lists of
-    them element by element, None, numbers and strings as they are; an object holding arrays gives what its
-    ``released()`` method returns; anything else RELEASED_OBJECT."""
+    them element by element, None, numbers, strings, slices and dtypes as they are; an object holding arrays gives
+    what its ``released()`` method returns; anything else RELEASED_OBJECT."""
     kind = type(value)
     if kind in _KEPT_AS_THEY_ARE:
         return value
@@ -127,6 +127,8 @@ def released(value):
         return ReleasedArray(value)
     if kind is tuple or kind is list:
         return kind([released(v) for v in value])
+    if isinstance(value, np.dtype):
+        return value
     keep = getattr(value, "released", None)
     return keep() if callable(keep) else RELEASED_OBJECT
 
