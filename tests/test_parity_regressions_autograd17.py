@@ -199,3 +199,47 @@ def test_true_divide_aliases_name_div_backward0():
         a, b = lib.ones(2, requires_grad=True), lib.ones(2)
         names.append([lib.true_divide(a, b).grad_fn.name(), a.true_divide(b).grad_fn.name(), (a / b).grad_fn.name()])
     assert names[1] == names[0]
+
+
+# ---- 4. sums of rows mixing +inf and -inf (or overflowing) are nan (inf) without NumPy's RuntimeWarning
+
+
+def _mixed_infinities(lib, rows, dtype="float32"):
+    values = np.zeros((rows, 3), np.float32)
+    values[0], values[1] = np.inf, -np.inf
+    values[2, 2] = 3e38
+    values[3, 2] = 3e38
+    return lib.tensor(values).to(getattr(lib, dtype))
+
+
+def _bias_gradient(lib, rows):
+    bias = lib.zeros(3, requires_grad=True)
+    out = lib.nn.functional.linear(lib.zeros(rows, 2), lib.zeros(3, 2), bias)
+    out.backward(_mixed_infinities(lib, rows))
+    return bias.grad
+
+
+def _broadcast_gradient(lib, rows):
+    row = lib.zeros(3, requires_grad=True)
+    (lib.zeros(rows, 3) + row).backward(_mixed_infinities(lib, rows))
+    return row.grad
+
+
+@pytest.mark.parametrize("rows", [4, 100])  # (more than 16 float32 rows are summed in float64)
+@pytest.mark.parametrize("reduce", [
+    lambda lib, rows: _mixed_infinities(lib, rows).sum(0),
+    lambda lib, rows: _mixed_infinities(lib, rows).sum(),
+    lambda lib, rows: _mixed_infinities(lib, rows).mean(0),
+    lambda lib, rows: _mixed_infinities(lib, rows).sum(0, keepdim=True),
+    lambda lib, rows: _mixed_infinities(lib, rows).t().sum(1),
+    lambda lib, rows: _mixed_infinities(lib, rows, "float64").sum(0),
+    lambda lib, rows: lib.nansum(_mixed_infinities(lib, rows), 0),
+    _bias_gradient,
+    _broadcast_gradient,
+])
+def test_sums_of_mixed_infinities_are_silent_as_torch_s(reduce, rows):
+    expected = reduce(torch, rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (overrides torchless's own filter of its modules' warnings)
+        actual = reduce(torchless, rows)
+    np.testing.assert_array_equal(actual.detach().numpy(), expected.detach().numpy())

@@ -21,7 +21,13 @@ def _innermost_axis(a):
 def sum_of_rows(a, axes, keepdims=False):
     """``a.sum(axis=axes, keepdims=keepdims)``, a float32 sum that NumPy would add sequentially over more than
     CASCADE_RUN terms (along reduced axes besides the innermost in memory) accumulated in float64 and rounded
-    once."""
+    once. Rows mixing +inf and -inf sum to nan, and sums beyond the dtype's range to inf, silently as in PyTorch
+    (NumPy warns, whatever filters the caller has set)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _sum_of_rows(a, axes, keepdims)
+
+
+def _sum_of_rows(a, axes, keepdims):
     if a.dtype == _FLOAT32 and axes is not None and a.ndim > 1:
         shape, inner = a.shape, _innermost_axis(a)
         if type(axes) is int:
@@ -33,8 +39,7 @@ def sum_of_rows(a, axes, keepdims=False):
                     outer *= shape[axis]
         if outer > CASCADE_RUN:
             return _add_reduce(a, axes, np.float64, None, keepdims).astype(_FLOAT32)
-    # (the ufunc itself rather than ndarray.sum, which goes through NumPy's own Python code: a floating-point
-    # warning then comes from there, not from torchless, whose such warnings are silenced)
+    # (the ufunc itself rather than ndarray.sum, which goes through NumPy's own Python code)
     return _add_reduce(a, axes, None, None, keepdims)
 
 
