@@ -243,3 +243,70 @@ def test_sums_of_mixed_infinities_are_silent_as_torch_s(reduce, rows):
         warnings.simplefilter("error")  # (overrides torchless's own filter of its modules' warnings)
         actual = reduce(torchless, rows)
     np.testing.assert_array_equal(actual.detach().numpy(), expected.detach().numpy())
+
+
+# ---- 2. pointwise backwards lay their gradient out as PyTorch's kernels do (the input first for relu's, clamp's ...)
+
+
+_POINTWISE = {
+    "relu": lambda lib, x: lib.relu(x),
+    "relu_": lambda lib, x: lib.relu_(x * 1),
+    "leaky_relu": lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1),
+    "threshold": lambda lib, x: lib.nn.functional.threshold(x, 0.1, 2.0),
+    "prelu": lambda lib, x: lib.nn.functional.prelu(x, lib.tensor([0.25, 0.1, 0.3])),
+    "rrelu": lambda lib, x: lib.nn.functional.rrelu(x, training=False),
+    "clamp": lambda lib, x: x.clamp(-0.5, 0.5),
+    "clamp_min": lambda lib, x: x.clamp(min=0),
+    "hardtanh": lambda lib, x: lib.nn.functional.hardtanh(x),
+    "relu6": lambda lib, x: lib.nn.functional.relu6(x),
+    "gelu": lambda lib, x: lib.nn.functional.gelu(x),
+    "silu": lambda lib, x: lib.nn.functional.silu(x),
+    "sigmoid": lambda lib, x: lib.sigmoid(x),
+    "tanh": lambda lib, x: lib.tanh(x),
+    "elu": lambda lib, x: lib.nn.functional.elu(x),
+    "softplus": lambda lib, x: lib.nn.functional.softplus(x),
+    "hardswish": lambda lib, x: lib.nn.functional.hardswish(x),
+    "mish": lambda lib, x: lib.nn.functional.mish(x),
+    "erf": lambda lib, x: lib.erf(x),
+    "erfc": lambda lib, x: lib.erfc(x),
+    "sinc": lambda lib, x: lib.sinc(x),
+    "sin": lambda lib, x: lib.sin(x),
+    "abs": lambda lib, x: lib.abs(x),
+}
+_LAYOUTS = {
+    "channels_last": lambda lib, t: t.contiguous(memory_format=lib.channels_last),
+    "permuted": lambda lib, t: t.transpose(1, 3).contiguous().transpose(1, 3),
+    "contiguous": lambda lib, t: t.clone(),
+}
+
+
+@pytest.mark.parametrize("layout", list(_LAYOUTS))
+@pytest.mark.parametrize("op", list(_POINTWISE))
+def test_pointwise_gradients_have_torch_s_strides(op, layout):
+    ours, theirs = _pair(2, 3, 4, 5)
+    seen = []
+    for lib, values in ((torch, theirs), (torchless, ours)):
+        x = _LAYOUTS[layout](lib, values).requires_grad_()
+        hidden = x * 1.0  # a non-leaf: autograd.grad returns the gradient as the backward computed it
+        y = _POINTWISE[op](lib, hidden)
+        like_output, = lib.autograd.grad(y, hidden, lib.ones_like(y), retain_graph=True)
+        contiguous_grad = lib.ones(y.shape)
+        contiguous, = lib.autograd.grad(y, hidden, contiguous_grad, retain_graph=True)
+        y.backward(contiguous_grad)
+        seen.append(([g.stride() for g in (like_output, contiguous, x.grad)], contiguous.detach().numpy()))
+    assert seen[1][0] == seen[0][0]
+    np.testing.assert_allclose(seen[1][1], seen[0][1], rtol=1e-4, atol=1e-4)  # (strides are the point here)
+    assert not layout == "channels_last" or seen[1][0][0] == seen[1][0][2]  # (x.grad in channels_last too)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float16"])
+def test_relu_gradient_of_other_dtypes_keeps_the_layout(dtype):
+    strides = []
+    for lib in (torch, torchless):
+        x = lib.ones(2, 3, 4, 5, dtype=getattr(lib, dtype)).contiguous(memory_format=lib.channels_last)
+        x.requires_grad_()
+        hidden = x * 1
+        y = lib.relu(hidden)
+        gradient, = lib.autograd.grad(y, hidden, lib.ones(y.shape, dtype=y.dtype))
+        strides.append(gradient.stride())
+    assert strides[1] == strides[0]

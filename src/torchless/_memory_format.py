@@ -342,6 +342,12 @@ def iterator_layout(out, operands):
     return with_strides(out, iterator_strides(out.shape, [a for a in operands if a is not None]))
 
 
+def empty_for_iterator(shape, dtype, operands):
+    """An uninitialised array for the result of an elementwise op on ``operands`` (arrays of ``shape``, not all
+    C-order), laid out as TensorIterator allocates it (see iterator_strides)."""
+    return _strided(shape, dtype, iterator_strides(shape, operands), np.empty)
+
+
 def _c_order(array):
     """C order, size-1 dims' strides too (which PyTorch's ordering of the dims reads, NumPy's flag does not)."""
     if not array.flags.c_contiguous:

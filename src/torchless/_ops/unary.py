@@ -128,7 +128,9 @@ class Clamp(Node):
         return out.astype(a.dtype, copy=False)
 
     def backward(self, grad):
-        return (np.where(self.mask, grad, 0).astype(grad.dtype, copy=False),)
+        # PyTorch's where(mask of the input, grad, 0) is laid out as the input first
+        masked = np.where(self.mask, grad, 0).astype(grad.dtype, copy=False)
+        return (_memory_format.iterator_layout(masked, (self.a, grad)),)
 
     def backward_graph(self, grad):
         return (masked_gradient(self.mask, grad),)
@@ -203,11 +205,12 @@ class Relu(Node):
             return (grad,)
         out = np.asarray(self.out)
         if out.dtype.kind != "f" or grad.dtype != out.dtype or grad.shape != out.shape:
-            return (np.where(out <= 0, np.zeros((), grad.dtype), grad),)
-        gx = np.empty(out.shape, out.dtype)
+            return (_memory_format.iterator_layout(np.where(out <= 0, np.zeros((), grad.dtype), grad), (out, grad)),)
         if out.flags.c_contiguous and grad.flags.c_contiguous:
+            gx = np.empty(out.shape, out.dtype)
             parallel.elementwise(_pass_where_nonzero, (out, grad, gx), 2 * parallel.ELEMENTWISE_PASS_FLOP)
-        else:
+        else:  # PyTorch's threshold_backward(grad, result) lays its output out as the result first, then grad
+            gx = _memory_format.empty_for_iterator(out.shape, out.dtype, (out, grad))
             _pass_where_nonzero(out, grad, gx)
         return (gx,)
 
@@ -375,6 +378,9 @@ SMOOTH_NOT_FOR_COMPLEX = {
 }
 
 _SAVES_RESULT = frozenset({"expm1", "reciprocal", "tan"})
+# whose PyTorch formula is derivative * grad (the others' grad * derivative): TensorIterator lays the gradient out
+# as the first operand's order where the two disagree (NumPy follows neither)
+_DERIVATIVE_FIRST = frozenset({"erf", "erfc", "erfinv", "sinc"})
 _SAVES_RESULT_ONLY = _SAVES_RESULT | {"deg2rad", "rad2deg", "frac"}  # these save no input
 
 
@@ -408,8 +414,12 @@ class Smooth(Node):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if grad.dtype == np.float16:
                 derivative = SMOOTH[self.op][1](self.a.astype(np.float32), self.out.astype(np.float32))
-                return ((grad * derivative).astype(np.float16),)
-            return (grad * SMOOTH[self.op][1](self.a, self.out),)
+                gradient = (grad * derivative).astype(np.float16)
+            else:
+                derivative = SMOOTH[self.op][1](self.a, self.out)
+                gradient = grad * derivative
+        operands = (derivative, grad) if self.op in _DERIVATIVE_FIRST else (grad, derivative)
+        return (_memory_format.iterator_layout(gradient, operands),)
 
     def backward_graph(self, grad):
         derivative = SMOOTH_GRAPH.get(self.op)

@@ -151,7 +151,8 @@ class LeakyRelu(Node):
         with np.errstate(invalid="ignore", over="ignore"):
             sloped = (grad.astype(np.float32) * np.float32(self.slope)).astype(grad.dtype) \
                 if grad.dtype == np.float16 else grad * self.slope  # (float16 in float32, rounded once, as forward)
-        return (np.where(self.positive, grad, sloped),)
+        # (PyTorch's leaky_relu_backward lays its output out as the input first, then grad; the mask is the input's)
+        return (_memory_format.iterator_layout(np.where(self.positive, grad, sloped), (self.positive, grad)),)
 
     def backward_graph(self, grad):
         check_in_place_slope(self.inplace, self.slope)
@@ -190,7 +191,9 @@ class Hardtanh(Node):
         return np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
 
     def backward(self, grad):
-        return (np.where(self.inside, grad, np.zeros((), grad.dtype)),)
+        # (PyTorch's hardtanh_backward lays its output out as grad first, then the input; the mask is the input's)
+        masked = np.where(self.inside, grad, np.zeros((), grad.dtype))
+        return (_memory_format.iterator_layout(masked, (grad, self.inside)),)
 
     def backward_graph(self, grad):
         return (zero_derivative_of_operand(self, unary.masked_gradient(self.inside, grad), "HardtanhBackwardBackward0",

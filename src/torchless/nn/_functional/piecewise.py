@@ -6,7 +6,7 @@ scalar loop over the last few elements of a tensor can differ for NaN: see the f
 """
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _memory_format
 from ..._ops.shape import Where
 from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node, gradients_without_derivative
@@ -35,7 +35,9 @@ class Threshold(Node):
         return np.where(x <= threshold, np.asarray(value, x.dtype), x)
 
     def backward(self, grad):
-        return (np.where(self.keep, grad, np.zeros((), grad.dtype)),)
+        # (PyTorch's threshold_backward lays its output out as the input first, then grad; the mask is the input's)
+        masked = np.where(self.keep, grad, np.zeros((), grad.dtype))
+        return (_memory_format.iterator_layout(masked, (self.keep, grad)),)
 
     def backward_graph(self, grad):
         return (zero_derivative_of_operand(self, masked_gradient(self.keep, grad), "ThresholdBackwardBackward0", grad,
