@@ -310,3 +310,65 @@ def test_relu_gradient_of_other_dtypes_keeps_the_layout(dtype):
         gradient, = lib.autograd.grad(y, hidden, lib.ones(y.shape, dtype=y.dtype))
         strides.append(gradient.stride())
     assert strides[1] == strides[0]
+
+
+# ---- 3. pointwise results laid out as PyTorch's TensorIterator lays them out
+
+
+_INPUT_LAYOUTS = {
+    "channels_last": lambda lib, t: t.contiguous(memory_format=lib.channels_last),
+    "transposed": lambda lib, t: t.transpose(1, 3),
+    "expanded": lambda lib, t: t[:, :1].expand(2, 3, 4, 5),
+    "size-1 dim of a channels_last": lambda lib, t: t.contiguous(memory_format=lib.channels_last)[:, :1],
+    "dense channels_last with size-1 dims": lambda lib, t: t[:1, :, :1].contiguous(memory_format=lib.channels_last),
+    "sliced": lambda lib, t: t[:, ::2],
+    "size-1 dims": lambda lib, t: t[:, :1, :1],
+    "transposed row": lambda lib, t: t[0, 0, :1].t(),
+    "transposed matrix": lambda lib, t: t[0, 0].t(),
+}
+_UNARY = {
+    "abs": lambda lib, x: lib.abs(x),
+    "pow 2": lambda lib, x: x ** 2,
+    "pow 3.5": lambda lib, x: x.pow(3.5),
+    "pow tensor": lambda lib, x: lib.pow(x, x),
+    "number ** x": lambda lib, x: 2 ** x,
+    "int ** 2": lambda lib, x: x.int() ** 2,
+    "2 ** int": lambda lib, x: 2 ** x.int(),
+    "neg": lambda lib, x: -x,
+    "exp": lambda lib, x: x.exp(),
+    "sqrt": lambda lib, x: x.sqrt(),
+    "sigmoid": lambda lib, x: x.sigmoid(),
+    "relu": lambda lib, x: x.relu(),
+    "clamp": lambda lib, x: x.clamp(0, 1),
+    "gelu": lambda lib, x: lib.nn.functional.gelu(x),
+    "floor": lambda lib, x: x.floor(),
+    "sign": lambda lib, x: x.sign(),
+    "isnan": lambda lib, x: x.isnan(),
+    "signbit": lambda lib, x: x.signbit(),
+    "logical_not": lambda lib, x: x.logical_not(),
+    "bitwise_not": lambda lib, x: ~x.int(),
+    "erf": lambda lib, x: x.erf(),
+    "sin": lambda lib, x: x.sin(),
+    "deg2rad": lambda lib, x: x.deg2rad(),
+    "exp2": lambda lib, x: x.exp2(),
+    "i0": lambda lib, x: x.i0(),
+    "heaviside": lambda lib, x: lib.heaviside(x, lib.tensor(0.5)),
+}
+
+
+@pytest.mark.parametrize("layout", list(_INPUT_LAYOUTS))
+@pytest.mark.parametrize("op", list(_UNARY))
+def test_pointwise_results_have_torch_s_strides(op, layout):
+    ours, theirs = _pair(2, 3, 4, 5)
+    expected = _UNARY[op](torch, _INPUT_LAYOUTS[layout](torch, theirs))
+    actual = _UNARY[op](torchless, _INPUT_LAYOUTS[layout](torchless, ours))
+    assert actual.stride() == expected.stride()
+    np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6, equal_nan=True)
+
+
+def test_pointwise_results_with_grad_have_torch_s_strides():
+    strides = []
+    for lib in (torch, torchless):
+        x = lib.ones(2, 3, 4, 5).contiguous(memory_format=lib.channels_last)[:, :1].requires_grad_()
+        strides.append([f(x).stride() for f in (lib.abs, lib.exp, lambda t: t ** 2, lib.floor, lib.neg)])
+    assert strides[1] == strides[0]

@@ -1498,7 +1498,11 @@ class Tensor:
             # Only 1 and -1 have integer reciprocals; every other base truncates to 0.
             unit = np.where(x == 1, 1, np.where(x == -1, np.where(e % 2 == 0, 1, -1), 0))
             out = np.where(negative, unit, out).astype(out.dtype)
-        return Tensor._wrap(out)
+        if isinstance(other, Tensor):
+            return Tensor._wrap(_memory_format.iterator_layout(out, (base._data, exponent._data)))
+        # PyTorch's Scalar overloads: pow(Scalar, Tensor) allocates its result C-contiguous, pow(Tensor, Scalar) is
+        # a pointwise op of the base alone
+        return Tensor._wrap(_memory_format.c_ordered(out)) if reverse else base._pointwise(out)
 
     def __matmul__(self, other):
         if not isinstance(other, Tensor):
@@ -1523,7 +1527,7 @@ class Tensor:
     def __invert__(self):
         if self._data.dtype.kind not in "biu":
             raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
-        return Tensor._wrap(~self._data)
+        return self._pointwise(~self._data)
 
     def __and__(self, other):
         return self._checked_binary(other, np.bitwise_and, "bitwise_and_cpu", "fc")
@@ -1762,16 +1766,16 @@ class Tensor:
         return rtol, atol, equal_nan
 
     def logical_not(self):
-        return Tensor._wrap(np.logical_not(self._data))
+        return self._pointwise(np.logical_not(self._data))
 
     def isnan(self):
-        return Tensor._wrap(np.isnan(self._data))
+        return self._pointwise(np.isnan(self._data))
 
     def isinf(self):
-        return Tensor._wrap(np.isinf(self._data))
+        return self._pointwise(np.isinf(self._data))
 
     def isfinite(self):
-        return Tensor._wrap(np.isfinite(self._data))
+        return self._pointwise(np.isfinite(self._data))
 
     def all(self, dim=None, keepdim=False):
         return self._all_any(np.all, dim, keepdim, "all")
@@ -1959,7 +1963,12 @@ class Tensor:
         """A piecewise-constant function: PyTorch records it (node ``name``) with a zero gradient."""
         if records(self):
             return arithmetic.ZeroGradient.apply(self, kernel=fn, name=name)
-        return Tensor._wrap(fn(self._data))
+        return self._pointwise(fn(self._data))
+
+    def _pointwise(self, out):
+        """``out``, NumPy's result of a pointwise function of this tensor, laid out as PyTorch's kernel lays it out
+        (TensorIterator: a dense input's strides, size-1 dims' too, else dense in its dims' order)."""
+        return Tensor._wrap(_memory_format.iterator_layout(out, (self._data,)))
 
     def sign(self):
         self._refuse_complex("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "

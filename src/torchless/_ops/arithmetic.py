@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .._kernels.blas import matmul as _blas_matmul
+from .. import _memory_format
 from .._memory_format import view_strides
 from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
@@ -321,6 +322,12 @@ class Pow(Node):
             self.out = self._power(a, b)
         return self.out
 
+    def laid_out(self, out, arrays):
+        if self.scalar_base:  # PyTorch's pow(Scalar, Tensor) allocates its result C-contiguous
+            return _memory_format.c_ordered(out)
+        # pow(Tensor, Scalar) is a pointwise op of the base alone
+        return super().laid_out(out, arrays[:1] if self.number else arrays)
+
     def _power(self, a, b):
         """a ** b. PyTorch's float and double kernels for a number exponent take the square root for 0.5 (as NumPy
         does for a 0-d exponent) and its reciprocal for -0.5: -inf at -0.0, NaN at -inf (where pow gives inf and
@@ -460,6 +467,7 @@ class ClampTensor(Node):
 
 
 class Neg(Node):
+    elementwise = True
     def forward(self, a):
         return -a
 

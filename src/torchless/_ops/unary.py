@@ -12,6 +12,7 @@ from ._util import TIE_KEEPS_FIRST, keeping_input_on_tie
 
 
 class Exp(Node):
+    elementwise = True
     saved = ("out",)
     torch_saved = {"result": saved_result("out")}
 
@@ -28,6 +29,7 @@ class Exp(Node):
 
 
 class Log(Node):
+    elementwise = True
     saved = ("a",)
     torch_saved = {"self": SavedInput(0, "a")}
 
@@ -44,6 +46,7 @@ class Log(Node):
 
 
 class Sqrt(Node):
+    elementwise = True
     saved = ("out",)
     torch_saved = {"result": saved_result("out")}
 
@@ -60,6 +63,7 @@ class Sqrt(Node):
 
 
 class Rsqrt(Node):
+    elementwise = True
     saved = ("out",)
     torch_saved = {"result": saved_result("out")}
 
@@ -76,6 +80,7 @@ class Rsqrt(Node):
 
 
 class Abs(Node):
+    elementwise = True
     saved = ("a",)
     torch_saved = {"self": SavedInput(0, "a")}
 
@@ -106,6 +111,7 @@ def _clamped(a, low, high):
 
 class Clamp(Node):
     """clamp with number bounds (ClampBackward1; clamp_min / clamp_max's ClampMinBackward0 / ClampMaxBackward0)."""
+    elementwise = True
 
     saved = ("mask", "a")
     saves = (0,)  # PyTorch's ClampBackward1 saves the input (this node, the mask made from it)
@@ -168,7 +174,9 @@ class Relu(Node):
             zero = cls._zeros.get(a.dtype)
             if zero is None:
                 zero = cls._zeros[a.dtype] = np.zeros((), a.dtype)
-            return np.maximum(a, zero) if a.dtype in TIE_KEEPS_FIRST else np.maximum(zero, a)
+            out = np.maximum(a, zero) if a.dtype in TIE_KEEPS_FIRST else np.maximum(zero, a)
+            # (laid out as TensorIterator where NumPy's order may differ: not for a C-contiguous input, the hot path)
+            return out if a.flags.c_contiguous else _memory_format.iterator_layout(out, (a,))
         out = np.empty(a.shape, a.dtype)
         parallel.elementwise(cls._max_zero_into, (a, out), parallel.ELEMENTWISE_PASS_FLOP)
         return out
@@ -250,6 +258,7 @@ def pass_where(mask, grad):
 
 
 class Sigmoid(Node):
+    elementwise = True
     backward_is_one_op = True
     backward_inputs = (OUTPUT,)  # sigmoid_backward reads the result
     saved = ("out",)
@@ -276,6 +285,7 @@ class Sigmoid(Node):
 
 
 class Tanh(Node):
+    elementwise = True
     backward_is_one_op = True
     backward_inputs = (OUTPUT,)  # tanh_backward reads the result
     saved = ("out",)
@@ -382,10 +392,15 @@ _SAVES_RESULT = frozenset({"expm1", "reciprocal", "tan"})
 # as the first operand's order where the two disagree (NumPy follows neither)
 _DERIVATIVE_FIRST = frozenset({"erf", "erfc", "erfinv", "sinc"})
 _SAVES_RESULT_ONLY = _SAVES_RESULT | {"deg2rad", "rad2deg", "frac"}  # these save no input
+# computed by PyTorch as a product with a wrapped number: TensorIterator orders the dims by the tensor's strides
+# (rather than its fast setup, which gives a C-contiguous input C order's strides, size-1 dims' too)
+_TIMES_A_NUMBER = frozenset({"deg2rad", "rad2deg"})
+_NUMBER_OPERAND = np.zeros(())
 
 
 class Smooth(Node):
     """One of the differentiable elementwise functions in ``SMOOTH``: inf and nan arise silently, as in PyTorch."""
+    elementwise = True
 
     saved = ("a", "out")
     torch_saved = {name: {**({} if op in _SAVES_RESULT_ONLY else {"self": SavedInput(0, "a")}),
@@ -409,6 +424,9 @@ class Smooth(Node):
             else:
                 self.out = SMOOTH[op][0](a)
         return self.out
+
+    def laid_out(self, out, arrays):
+        return super().laid_out(out, (arrays[0], _NUMBER_OPERAND) if self.op in _TIMES_A_NUMBER else arrays)
 
     def backward(self, grad):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -442,6 +460,7 @@ def sign(x):
 class Logit(Node):
     """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when ``eps`` is given; the gradient is then 0 outside
     that range (without eps: NaN outside [0, 1]), as in PyTorch."""
+    elementwise = True
 
     saved = ("a",)
     torch_saved = {"eps": lambda node: None if node.eps is None else float(node.eps), "self": SavedInput(0, "a")}

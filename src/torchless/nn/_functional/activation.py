@@ -130,6 +130,7 @@ def check_in_place_slope(inplace, slope):
 
 
 class LeakyRelu(Node):
+    elementwise = True
     backward_is_one_op = True
     saved, saves = ("positive",), (0,)  # PyTorch saves the input (leaky_relu_: the result)
     torch_saved = {"LeakyReluBackward0": {"self": SavedInput(0), "negative_slope": lambda node: node.slope},
@@ -180,6 +181,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 class Hardtanh(Node):
+    elementwise = True
     backward_is_one_op = True
     saved, saves = ("inside", "x"), (0,)  # as PyTorch, which saves the input
     torch_saved = {"self": SavedInput(0, "x"), "min_val": lambda node: node.bounds[0],
@@ -237,6 +239,7 @@ class Elu(Node):
     forms' is PyTorch's from the output, input_scale * (out + alpha * scale), the side picked by the output's
     sign (under a negative scale, the other one).
     """
+    elementwise = True
     backward_is_one_op = True
     saved = ("x", "out")
     kind = "Elu"
@@ -390,6 +393,7 @@ def celu_(input, alpha=1.0):
 
 
 class Softplus(Node):
+    elementwise = True
     backward_is_one_op = True
     saved = ("x", "linear")
     torch_saved = {"self": SavedInput(0, "x"), "beta": lambda node: node.beta, "threshold": lambda node: node.threshold}
@@ -445,6 +449,7 @@ def _sigmoid(x):
 
 
 class Silu(Node):
+    elementwise = True
     saved = ("x", "s")
     torch_saved = {"self": SavedInput(0, "x")}
 
@@ -521,6 +526,7 @@ logsigmoid = log_sigmoid  # PyTorch's name; its function is log_sigmoid (as its 
 
 
 class Mish(Node):
+    elementwise = True
     saved = ("x",)
     torch_saved = {"self": SavedInput(0, "x")}
 
@@ -628,6 +634,7 @@ def tanhshrink(input):
 
 
 class Gelu(Node):
+    elementwise = True
     backward_is_one_op = True
     saved = ("x", "cdf", "inner")
     torch_saved = {"self": SavedInput(0, lambda node: node.x.astype(node.dtype, copy=False)),

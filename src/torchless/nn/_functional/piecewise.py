@@ -21,6 +21,7 @@ __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid",
 
 # ---------------------------------------------------------------------------- threshold
 class Threshold(Node):
+    elementwise = True
     backward_is_one_op = True
     saved = ("keep", "x")
     _shown = {"self": SavedInput(0, "x"), "threshold": lambda node: node.given}
@@ -77,6 +78,7 @@ def threshold_(input, threshold, value):
 
 # ---------------------------------------------------------------------------- shrinkage
 class Hardshrink(Node):
+    elementwise = True
     backward_is_one_op = True
     saved = ("outside", "x")
     torch_saved = {"self": SavedInput(0, "x"), "lambd": lambda node: node.given}
@@ -141,6 +143,7 @@ def softshrink(input, lambd=0.5):
 
 # ---------------------------------------------------------------------------- hard sigmoid and swish
 class Hardsigmoid(Node):
+    elementwise = True
     saved = ("x",)
     torch_saved = {"self": SavedInput(0, "x")}
 
@@ -170,6 +173,7 @@ def hardsigmoid(input, inplace=False):
 
 
 class Hardswish(Node):
+    elementwise = True
     backward_is_one_op = True
     saved = ("x",)
     torch_saved = {"self": SavedInput(0, "x")}
