@@ -272,6 +272,12 @@ _POINTWISE = {
     "sinc": lambda lib, x: lib.sinc(x),
     "sin": lambda lib, x: lib.sin(x),
     "abs": lambda lib, x: lib.abs(x),
+    "exp": lambda lib, x: lib.exp(x),
+    "square": lambda lib, x: x ** 2,
+    "sqrt": lambda lib, x: (x * x + 1).sqrt(),
+    "hardsigmoid": lambda lib, x: lib.nn.functional.hardsigmoid(x),
+    "hardshrink": lambda lib, x: lib.nn.functional.hardshrink(x),
+    "selu": lambda lib, x: lib.nn.functional.selu(x),
 }
 _LAYOUTS = {
     "channels_last": lambda lib, t: t.contiguous(memory_format=lib.channels_last),
@@ -292,8 +298,12 @@ def test_pointwise_gradients_have_torch_s_strides(op, layout):
         like_output, = lib.autograd.grad(y, hidden, lib.ones_like(y), retain_graph=True)
         contiguous_grad = lib.ones(y.shape)
         contiguous, = lib.autograd.grad(y, hidden, contiguous_grad, retain_graph=True)
+        # (the gradients of a sum, a view of one number; of a mean, a new contiguous array; of a product)
+        reduced = [lib.autograd.grad(reduce(y), hidden, retain_graph=True)[0]
+                   for reduce in (lambda t: t.sum(), lambda t: t.mean(), lambda t: (t * 2).sum())]
         y.backward(contiguous_grad)
-        seen.append(([g.stride() for g in (like_output, contiguous, x.grad)], contiguous.detach().numpy()))
+        strides = [g.stride() for g in (like_output, contiguous, x.grad, *reduced)]
+        seen.append((strides, contiguous.detach().numpy()))
     assert seen[1][0] == seen[0][0]
     np.testing.assert_allclose(seen[1][1], seen[0][1], rtol=1e-4, atol=1e-4)  # (strides are the point here)
     assert not layout == "channels_last" or seen[1][0][0] == seen[1][0][2]  # (x.grad in channels_last too)

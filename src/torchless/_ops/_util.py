@@ -1,5 +1,9 @@
 """Helpers shared by the differentiable ops: undoing broadcasting, normalising dims."""
+import functools
+
 import numpy as np
+
+from .. import _memory_format
 
 
 # NumPy adds the rows of an outer axis one after another into the result (it sums pairwise only along the
@@ -210,3 +214,19 @@ def keeping_input_on_tie(ufunc, bound, a, **kwargs):
     """``ufunc`` (np.maximum or np.minimum) of the bound and the array ``a``, answering a tie with ``a``'s element:
     clamp(-0.0, min=0.0) is -0.0, as in PyTorch."""
     return ufunc(a, bound, **kwargs) if a.dtype in TIE_KEEPS_FIRST else ufunc(bound, a, **kwargs)
+
+
+def grad_first(like):
+    """Decorator of a pointwise op's ``backward`` whose PyTorch formula is ``grad * f'(x)`` (gelu_backward(grad,
+    self), ...): its gradients laid out as TensorIterator lays that out, grad's order first (where grad is broadcast,
+    as the gradient of a sum is, the array named ``like``, in the input's layout, orders the dims). NumPy follows
+    whichever operand its own rules pick: the input's channels-last layout for a contiguous grad."""
+    def decorate(backward):
+        @functools.wraps(backward)
+        def laid_out(self, grad):
+            gradients = backward(self, grad)
+            operands = (grad, getattr(self, like))
+            return tuple(g if g is None or g.shape != grad.shape else _memory_format.iterator_layout(g, operands)
+                         for g in gradients)
+        return laid_out
+    return decorate

@@ -3,13 +3,13 @@ import math
 
 import numpy as np
 
-from .._kernels.blas import matmul as _blas_matmul
 from .. import _memory_format
+from .._kernels.blas import matmul as _blas_matmul
 from .._memory_format import view_strides
 from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
                                      strides)
-from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
+from ._util import broadcast_error, grad_first, unbroadcast, unbroadcast_tensor
 
 
 class Add(Node):
@@ -340,6 +340,7 @@ class Pow(Node):
             return np.power(a.reshape(-1), np.full(a.size, b, b.dtype)).reshape(a.shape)
         return np.power(a, b)
 
+    @grad_first("a")
     def backward(self, grad):
         a, b = self.a, self.b
         ga = gb = None

@@ -8,7 +8,7 @@ from .._kernels import parallel
 from ..autograd.graph import OUTPUT, Node, with_zero_derivative_of
 from ..autograd.saved_values import SavedInput, saved_result
 from . import special
-from ._util import TIE_KEEPS_FIRST, keeping_input_on_tie
+from ._util import TIE_KEEPS_FIRST, grad_first, keeping_input_on_tie
 
 
 class Exp(Node):
@@ -21,6 +21,7 @@ class Exp(Node):
             self.out = np.exp(a)
         return self.out
 
+    @grad_first("out")
     def backward(self, grad):
         return (grad * self.out,)
 
@@ -38,6 +39,7 @@ class Log(Node):
         with np.errstate(divide="ignore", invalid="ignore"):  # -inf and nan, silently as in PyTorch
             return np.log(a)
 
+    @grad_first("a")
     def backward(self, grad):
         return (grad / self.a,)
 
@@ -55,6 +57,7 @@ class Sqrt(Node):
             self.out = np.sqrt(a)
         return self.out
 
+    @grad_first("out")
     def backward(self, grad):
         return (grad / (2 * self.out),)
 
@@ -72,6 +75,7 @@ class Rsqrt(Node):
             self.out = 1 / np.sqrt(a)
         return self.out
 
+    @grad_first("out")
     def backward(self, grad):
         return (grad * -0.5 * self.out ** 3,)
 
@@ -88,6 +92,7 @@ class Abs(Node):
         self.a = a
         return np.abs(a)
 
+    @grad_first("a")
     def backward(self, grad):
         return (grad * sign(self.a),)  # (PyTorch's sign: 0 at NaN, where NumPy's is NaN)
 
@@ -276,6 +281,7 @@ class Sigmoid(Node):
         self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
         return self.out
 
+    @grad_first("out")
     def backward(self, grad):
         return (grad * self.out * (1 - self.out),)
 
@@ -295,6 +301,7 @@ class Tanh(Node):
         self.out = np.tanh(a)
         return self.out
 
+    @grad_first("out")
     def backward(self, grad):
         return (grad * (1 - self.out * self.out),)
 

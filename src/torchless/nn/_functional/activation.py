@@ -272,6 +272,7 @@ class Elu(Node):
             self.out = out  # (which the in-place form's gradient reads)
         return out
 
+    @unary.grad_first("x")
     def backward(self, grad):
         if self.inplace and not self.given[0] >= 0:  # (PyTorch checks alpha itself: a NaN fails)
             raise RuntimeError("In-place elu backward calculation is triggered with a negative slope which is not "
@@ -408,6 +409,7 @@ class Softplus(Node):
             self.linear = opmath * beta > threshold  # where log(1 + e^(beta x)) is x to the dtype's precision
             return np.where(self.linear, x, (np.log1p(np.exp(beta * opmath)) / beta).astype(x.dtype, copy=False))
 
+    @unary.grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -462,6 +464,7 @@ class Silu(Node):
         self.x, self.s = x, _sigmoid(x)
         return x * self.s
 
+    @unary.grad_first("x")
     def backward(self, grad):
         s = self.s
         if s.dtype != grad.dtype:  # float16's sigmoid kept in float32
@@ -539,6 +542,7 @@ class Mish(Node):
                 return (opmath * np.tanh(np.log1p(np.exp(opmath)))).astype(np.float16)
             return x * np.tanh(np.log1p(np.exp(x)))
 
+    @unary.grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
         s = 1 / (1 + np.exp(-x))
@@ -656,6 +660,7 @@ class Gelu(Node):
             out = np.where(x == np.inf, np.float32(np.nan), out)  # PyTorch's float kernel's erf (float16's too)
         return out.astype(self.dtype, copy=False)
 
+    @unary.grad_first("x")
     def backward(self, grad):
         x = self.x
         if self.approximate == "tanh":

@@ -8,6 +8,7 @@ import numpy as np
 
 from ... import _dtype, _memory_format
 from ..._ops.shape import Where
+from ..._ops._util import grad_first
 from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node, gradients_without_derivative
 from ...autograd.saved_values import SavedInput
@@ -90,6 +91,7 @@ class Hardshrink(Node):
         self.outside = (x < -lambd) | (x > lambd)  # not ~inside: a NaN gets no gradient (PyTorch's vector path)
         return np.where(inside, np.zeros((), x.dtype), x)
 
+    @grad_first("x")
     def backward(self, grad):
         return (np.where(self.outside, grad, np.zeros((), grad.dtype)),)
 
@@ -152,6 +154,7 @@ class Hardsigmoid(Node):
         opmath = opmath_operands(x)[0]  # (float16 in float32, rounded once, as PyTorch's kernel)
         return (np.minimum(np.maximum(opmath + 3, 0), 6) / 6).astype(x.dtype, copy=False)  # (maximum keeps NaN)
 
+    @grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
         sixth = x.dtype.type(np.float32(1) / np.float32(6))  # PyTorch's kernel: 1.0f / 6.0f, in float64 too
@@ -186,6 +189,7 @@ class Hardswish(Node):
                 return (opmath * np.minimum(np.maximum(opmath + 3, 0), 6) / 6).astype(np.float16)
             return x * np.minimum(np.maximum(x + 3, 0), 6) / 6
 
+    @grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
         # A NaN falls through to the middle formula, giving NaN (PyTorch's vector path; its scalar tail gives grad).
