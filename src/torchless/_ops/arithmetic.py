@@ -469,6 +469,7 @@ class ClampTensor(Node):
 
 class Neg(Node):
     elementwise = True
+
     def forward(self, a):
         return -a
 

@@ -126,7 +126,7 @@ class Saved:
             return None
         try:
             undefined = self.array is not None and self.array(node) is None
-        except (AttributeError, TypeError):  # (read through fields backward released)
+        except Exception:  # noqa: BLE001 - read through fields backward released, whatever it raised: a tensor
             undefined = False
         if undefined:
             return None
