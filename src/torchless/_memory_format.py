@@ -339,7 +339,16 @@ def iterator_layout(out, operands):
         return with_strides(out, iterator_strides(out.shape, [a for a in operands if a is not None]))
     if out.ndim < 2 or all(a is None or _c_order(a) for a in operands):
         return out  # (C-order operands give a C-order output both ways)
-    return with_strides(out, iterator_strides(out.shape, [a for a in operands if a is not None]))
+    operands = [a for a in operands if a is not None]
+    if len(operands) == 1 and operands[0].shape == out.shape and element_strides(operands[0]) == element_strides(out):
+        return out  # (a dense operand's own strides, which TensorIterator keeps for a pointwise op of one tensor)
+    return with_strides(out, iterator_strides(out.shape, operands))
+
+
+def empty_for_iterator(shape, dtype, operands):
+    """An uninitialised array for the result of an elementwise op on ``operands`` (arrays of ``shape``, not all
+    C-order), laid out as TensorIterator allocates it (see iterator_strides)."""
+    return _strided(shape, dtype, iterator_strides(shape, operands), np.empty)
 
 
 def _c_order(array):

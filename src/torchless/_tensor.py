@@ -28,6 +28,7 @@ _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode 
 
 _LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 _EVERY_DIM = object()  # squeeze's default: PyTorch refuses an explicit dim=None
+_NO_ROUNDING_MODE = object()  # div's default: an explicit rounding_mode=None is another overload (DivBackward2)
 _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers to a single memory "
                      "location. Please clone() the tensor before performing the operation.")
 
@@ -1391,13 +1392,14 @@ class Tensor:
                 return out
         return self._binary(other, arithmetic.Mul)  # mul(self, other), as __radd__
 
-    def __truediv__(self, other):
+    def __truediv__(self, other, **params):
+        """``params``: Div's, for div's forms with a rounding_mode of None."""
         if self._data.dtype == np.float16:
-            out = self._half_scalar_binary(other, arithmetic.Div)
+            out = self._half_scalar_binary(other, arithmetic.Div, **params)
             if out is not None:
                 return out
         a, b = self._float_operands(other)
-        return NotImplemented if a is NotImplemented else a._binary(b, arithmetic.Div)
+        return NotImplemented if a is NotImplemented else a._binary(b, arithmetic.Div, **params)
 
     def __rtruediv__(self, other):
         # PyTorch's number / x is x.reciprocal() * number, whose backward reads the reciprocal, an intermediate no
@@ -1496,7 +1498,11 @@ class Tensor:
             # Only 1 and -1 have integer reciprocals; every other base truncates to 0.
             unit = np.where(x == 1, 1, np.where(x == -1, np.where(e % 2 == 0, 1, -1), 0))
             out = np.where(negative, unit, out).astype(out.dtype)
-        return Tensor._wrap(out)
+        if isinstance(other, Tensor):
+            return Tensor._wrap(_memory_format.iterator_layout(out, (base._data, exponent._data)))
+        # PyTorch's Scalar overloads: pow(Scalar, Tensor) allocates its result C-contiguous, pow(Tensor, Scalar) is
+        # a pointwise op of the base alone
+        return Tensor._wrap(_memory_format.c_ordered(out)) if reverse else base._pointwise(out)
 
     def __matmul__(self, other):
         if not isinstance(other, Tensor):
@@ -1521,7 +1527,7 @@ class Tensor:
     def __invert__(self):
         if self._data.dtype.kind not in "biu":
             raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
-        return Tensor._wrap(~self._data)
+        return self._pointwise(~self._data)
 
     def __and__(self, other):
         return self._checked_binary(other, np.bitwise_and, "bitwise_and_cpu", "fc")
@@ -1581,10 +1587,13 @@ class Tensor:
         self._check_other_operand(other, "mul")
         return self * other
 
-    def div(self, other, *, rounding_mode=None):
-        if rounding_mode is None:
+    def div(self, other, *, rounding_mode=_NO_ROUNDING_MODE):
+        if rounding_mode is _NO_ROUNDING_MODE:
             self._check_other_operand(other, "div")
             return self / other
+        if rounding_mode is None:  # PyTorch's overload taking a mode: a true division, its node DivBackward2
+            self._check_other_operand(other, "div")
+            return self.__truediv__(other, mode_given=True)
         if rounding_mode == "floor":
             return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", divides=True,
                                         node=arithmetic.DivRounded, rounding_mode="floor")
@@ -1757,16 +1766,16 @@ class Tensor:
         return rtol, atol, equal_nan
 
     def logical_not(self):
-        return Tensor._wrap(np.logical_not(self._data))
+        return self._pointwise(np.logical_not(self._data))
 
     def isnan(self):
-        return Tensor._wrap(np.isnan(self._data))
+        return self._pointwise(np.isnan(self._data))
 
     def isinf(self):
-        return Tensor._wrap(np.isinf(self._data))
+        return self._pointwise(np.isinf(self._data))
 
     def isfinite(self):
-        return Tensor._wrap(np.isfinite(self._data))
+        return self._pointwise(np.isfinite(self._data))
 
     def all(self, dim=None, keepdim=False):
         return self._all_any(np.all, dim, keepdim, "all")
@@ -1954,7 +1963,12 @@ class Tensor:
         """A piecewise-constant function: PyTorch records it (node ``name``) with a zero gradient."""
         if records(self):
             return arithmetic.ZeroGradient.apply(self, kernel=fn, name=name)
-        return Tensor._wrap(fn(self._data))
+        return self._pointwise(fn(self._data))
+
+    def _pointwise(self, out):
+        """``out``, NumPy's result of a pointwise function of this tensor, laid out as PyTorch's kernel lays it out
+        (TensorIterator: a dense input's strides, size-1 dims' too, else dense in its dims' order)."""
+        return Tensor._wrap(_memory_format.iterator_layout(out, (self._data,)))
 
     def sign(self):
         self._refuse_complex("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
@@ -3562,7 +3576,7 @@ class Tensor:
             raise
 
 
-    def div_(self, other, *, rounding_mode=None):
+    def div_(self, other, *, rounding_mode=_NO_ROUNDING_MODE):
         return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other, operand=True)
 
     def pow_(self, exponent):

@@ -105,6 +105,7 @@ _DIFFERENTIABLE = {
 
 class _SpecialUnary(Node):
     """One of the functions of ``_DIFFERENTIABLE``, with its derivative."""
+    elementwise = True
 
     saved = ("a", "out")
 

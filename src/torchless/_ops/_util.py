@@ -1,5 +1,9 @@
 """Helpers shared by the differentiable ops: undoing broadcasting, normalising dims."""
+import functools
+
 import numpy as np
+
+from .. import _memory_format
 
 
 # NumPy adds the rows of an outer axis one after another into the result (it sums pairwise only along the
@@ -21,7 +25,13 @@ def _innermost_axis(a):
 def sum_of_rows(a, axes, keepdims=False):
     """``a.sum(axis=axes, keepdims=keepdims)``, a float32 sum that NumPy would add sequentially over more than
     CASCADE_RUN terms (along reduced axes besides the innermost in memory) accumulated in float64 and rounded
-    once."""
+    once. Rows mixing +inf and -inf sum to nan, and sums beyond the dtype's range to inf, silently as in PyTorch
+    (NumPy warns, whatever filters the caller has set)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return _sum_of_rows(a, axes, keepdims)
+
+
+def _sum_of_rows(a, axes, keepdims):
     if a.dtype == _FLOAT32 and axes is not None and a.ndim > 1:
         shape, inner = a.shape, _innermost_axis(a)
         if type(axes) is int:
@@ -33,8 +43,7 @@ def sum_of_rows(a, axes, keepdims=False):
                     outer *= shape[axis]
         if outer > CASCADE_RUN:
             return _add_reduce(a, axes, np.float64, None, keepdims).astype(_FLOAT32)
-    # (the ufunc itself rather than ndarray.sum, which goes through NumPy's own Python code: a floating-point
-    # warning then comes from there, not from torchless, whose such warnings are silenced)
+    # (the ufunc itself rather than ndarray.sum, which goes through NumPy's own Python code)
     return _add_reduce(a, axes, None, None, keepdims)
 
 
@@ -205,3 +214,19 @@ def keeping_input_on_tie(ufunc, bound, a, **kwargs):
     """``ufunc`` (np.maximum or np.minimum) of the bound and the array ``a``, answering a tie with ``a``'s element:
     clamp(-0.0, min=0.0) is -0.0, as in PyTorch."""
     return ufunc(a, bound, **kwargs) if a.dtype in TIE_KEEPS_FIRST else ufunc(bound, a, **kwargs)
+
+
+def grad_first(like):
+    """Decorator of a pointwise op's ``backward`` whose PyTorch formula is ``grad * f'(x)`` (gelu_backward(grad,
+    self), ...): its gradients laid out as TensorIterator lays that out, grad's order first (where grad is broadcast,
+    as the gradient of a sum is, the array named ``like``, in the input's layout, orders the dims). NumPy follows
+    whichever operand its own rules pick: the input's channels-last layout for a contiguous grad."""
+    def decorate(backward):
+        @functools.wraps(backward)
+        def laid_out(self, grad):
+            gradients = backward(self, grad)
+            operands = (grad, getattr(self, like))
+            return tuple(g if g is None or g.shape != grad.shape else _memory_format.iterator_layout(g, operands)
+                         for g in gradients)
+        return laid_out
+    return decorate

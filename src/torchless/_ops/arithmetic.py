@@ -1,11 +1,15 @@
 """Elementwise arithmetic with broadcasting, and matrix multiplication."""
+import math
+
 import numpy as np
 
+from .. import _memory_format
 from .._kernels.blas import matmul as _blas_matmul
+from .._memory_format import view_strides
 from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
                                      strides)
-from ._util import broadcast_error, unbroadcast, unbroadcast_tensor
+from ._util import broadcast_error, grad_first, unbroadcast, unbroadcast_tensor
 
 
 class Add(Node):
@@ -89,12 +93,18 @@ class Div(Node):
     torch_saved = {"DivBackward0": {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b")},
                    # PyTorch's scalar / b is reciprocal(b) * scalar: the reciprocal is needed for no gradient
                    "MulBackward0": {"self": Saved(lambda node: None), "other": SavedInput(0, "a")},
-                   "DivBackward1": {"other": scalar("b")}}
+                   "DivBackward1": {"other": scalar("b")},
+                   "DivBackward2": {"self": SavedInput(0, "a", needed_for=(1,)), "other": SavedInput(1, "b"),
+                                    "rounding_mode": constant(None)}}
+    mode_given = False
 
-    def forward(self, a, b, scalar_numerator=False, scalar_divisor=False, private_divisor=False):
-        # scalar_divisor: PyTorch's div.Scalar overload, which its C++ (not Python's `/`) calls with a number
+    def forward(self, a, b, scalar_numerator=False, scalar_divisor=False, private_divisor=False, mode_given=False):
+        # scalar_divisor: PyTorch's div.Scalar overload, which its C++ (not Python's `/`) calls with a number;
+        # mode_given: its div.Tensor_mode overload, called with rounding_mode=None (a true division all the same)
         if private_divisor:  # (see Tensor.__rtruediv__)
             b = b.copy()
+        if mode_given:
+            self.mode_given = True
         self.a, self.b, self.scalar_numerator, self.scalar_divisor = a, b, scalar_numerator, scalar_divisor
         if scalar_numerator:  # PyTorch's reciprocal(b) * a saves only the reciprocal, which no one can change
             self._checked_inputs = (0,)  # (and the number, which no one can either: kept for its saved value)
@@ -123,6 +133,8 @@ class Div(Node):
     def name(self):
         if self.scalar_numerator:
             return "MulBackward0"  # PyTorch: scalar * reciprocal(b)
+        if self.mode_given:
+            return "DivBackward2"
         return "DivBackward1" if self.scalar_divisor else "DivBackward0"
 
     def pytorch_inputs(self):
@@ -310,6 +322,12 @@ class Pow(Node):
             self.out = self._power(a, b)
         return self.out
 
+    def laid_out(self, out, arrays):
+        if self.scalar_base:  # PyTorch's pow(Scalar, Tensor) allocates its result C-contiguous
+            return _memory_format.c_ordered(out)
+        # pow(Tensor, Scalar) is a pointwise op of the base alone
+        return super().laid_out(out, arrays[:1] if self.number else arrays)
+
     def _power(self, a, b):
         """a ** b. PyTorch's float and double kernels for a number exponent take the square root for 0.5 (as NumPy
         does for a 0-d exponent) and its reciprocal for -0.5: -inf at -0.0, NaN at -inf (where pow gives inf and
@@ -322,6 +340,7 @@ class Pow(Node):
             return np.power(a.reshape(-1), np.full(a.size, b, b.dtype)).reshape(a.shape)
         return np.power(a, b)
 
+    @grad_first("a")
     def backward(self, grad):
         a, b = self.a, self.b
         ga = gb = None
@@ -449,6 +468,8 @@ class ClampTensor(Node):
 
 
 class Neg(Node):
+    elementwise = True
+
     def forward(self, a):
         return -a
 
@@ -591,18 +612,26 @@ def _folded_product(node):
 def _folded_rows(owner):
     """a as the matrix PyTorch multiplies: its rows folded (a vector: one row)."""
     a = owner.a
-    return a.reshape(-1, a.shape[-1]) if a.ndim > 1 else a[None]
+    return a.reshape(_folded_sizes(owner))
+
+
+def _folded_sizes(owner):
+    """The sizes of _folded_rows, read off a's shape alone (which the node keeps after backward, its values not)."""
+    shape = owner.a.shape
+    return (math.prod(shape[:-1]), shape[-1]) if len(shape) > 1 else (1, shape[0])
 
 
 def _folded_strides(owner):
     a = owner.a
     if a.ndim == 1:  # unsqueeze(0): the new dim's stride is the size times the stride of the one it precedes
         return (a.shape[0] * a.strides[0] // a.itemsize, a.strides[0] // a.itemsize)
-    return strides(_folded_rows(owner)) if _leading_dims_view(a) else (a.shape[-1], 1)
+    if not _leading_dims_view(a):  # (a clone, C-contiguous, viewed)
+        return (a.shape[-1], 1)
+    return tuple(view_strides(a.shape, strides(a), _folded_sizes(owner)))
 
 
 _FOLDED_ROWS = Saved(_folded_rows, grad_fn=first_listed, needed_for=(1,))
-_folded_mm_saved = {"self": _FOLDED_ROWS, "self_sym_sizes": lambda owner: sizes(_folded_rows(owner)),
+_folded_mm_saved = {"self": _FOLDED_ROWS, "self_sym_sizes": _folded_sizes,
                     "self_sym_strides": needed_for((0,), _folded_strides),
                     "mat2": SavedInput(1, "b", needed_for=(0,)), "mat2_sym_sizes": lambda owner: sizes(owner.b),
                     "mat2_sym_strides": needed_for((1,), lambda owner: strides(owner.b))}
@@ -668,9 +697,9 @@ def bmm_error(matrix_a, matrix_b, batch_a, batch_b, name_a, name_b):
 
 
 class _HalfDivWithOpmathScalar(_half_with_opmath_scalar(Div)):
-    def forward(self, a, b, scalar_numerator=False, private_divisor=False):
+    def forward(self, a, b, scalar_numerator=False, private_divisor=False, mode_given=False):
         if not scalar_numerator:
-            return super().forward(a, b)
+            return super().forward(a, b, mode_given=mode_given)
         if private_divisor:
             b = b.copy()
         # PyTorch's scalar / x is reciprocal(x) * scalar: the reciprocal is rounded to float16 first

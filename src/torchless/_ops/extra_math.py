@@ -14,7 +14,7 @@ import operator
 
 import numpy as np
 
-from .. import _dtype, _parser_errors
+from .. import _dtype, _memory_format, _parser_errors
 from .._kernels import std_sort
 from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, saved_result
@@ -133,6 +133,7 @@ def _polygamma(x, order):
 class _Special(Node):
     """An elementwise special function f with its derivative (``op``: name in _SPECIAL)."""
 
+    elementwise = True
     saved = ("a", "out")
     torch_saved = {"Exp2Backward0": {"result": saved_result("out")}, "LgammaBackward0": {"self": SavedInput(0, "a")},
                    "DigammaBackward0": {"self": SavedInput(0, "a")}}
@@ -222,7 +223,8 @@ def heaviside(self, values):
     if self._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
     a, b = np.broadcast_arrays(self._data, values._data)
-    out = np.where(a == 0, b, (a > 0).astype(a.dtype)).astype(a.dtype)
+    out = _memory_format.iterator_layout(np.where(a == 0, b, (a > 0).astype(a.dtype)).astype(a.dtype),
+                                         (self._data, values._data))
     if records(self, values):
         from .arithmetic import NotDifferentiable
 
@@ -268,7 +270,7 @@ def bitwise_not(self):
     """~input for integer and bool tensors."""
     if self._data.dtype.kind not in "biu":
         raise NotImplementedError(f"\"bitwise_not_cpu\" not implemented for '{self.dtype.scalar_name}'")
-    return Tensor._wrap(~self._data)
+    return self._pointwise(~self._data)
 
 
 # ---------------------------------------------------------------------------- products

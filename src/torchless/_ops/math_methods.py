@@ -85,8 +85,8 @@ def signbit(self):
     """Whether the sign bit is set (True for -0.0 and negative numbers), as a bool tensor."""
     self._refuse_complex("signbit is not implemented for complex tensors.")
     data = self._data
-    return Tensor._wrap(np.signbit(data) if data.dtype.kind == "f" else data < 0 if data.dtype.kind == "i"
-                        else np.zeros(data.shape, bool))
+    return self._pointwise(np.signbit(data) if data.dtype.kind == "f" else data < 0 if data.dtype.kind == "i"
+                           else np.zeros_like(data, bool))
 
 
 # ---------------------------------------------------------------------------- elementwise, two tensors

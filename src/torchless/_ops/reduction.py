@@ -1,6 +1,7 @@
 """Reductions over some or all dimensions: sum, mean, max/min, var."""
 import numpy as np
 
+from .. import _memory_format
 from ..autograd.graph import OUTPUT, ContiguousResult, Node
 from ..autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ._util import expand_reduced, expand_reduced_tensor, sum_of_rows
@@ -168,7 +169,11 @@ class Mean(ContiguousResult):
         return (total / self.count).astype(a.dtype, copy=False)
 
     def backward(self, grad):
-        return (expand_reduced(grad / self.count, self.shape, self.axes, self.keepdim),)
+        # PyTorch's mean_backward expands the gradient, then divides: a new array, laid out as TensorIterator lays
+        # out the quotient (C order for a gradient broadcast along the reduced dims), where the sum's gradient is the
+        # expanded view itself
+        expanded = expand_reduced(grad, self.shape, self.axes, self.keepdim)
+        return (_memory_format.iterator_layout(expanded / self.count, (expanded,)),)
 
     def backward_graph(self, grad):
         return (expand_reduced_tensor(grad / self.count, self.shape, self.axes, self.keepdim),)

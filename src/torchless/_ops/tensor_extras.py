@@ -453,8 +453,7 @@ _UNSET = object()
 def divide_(self, other, *, rounding_mode=_UNSET):
     if rounding_mode is _UNSET:
         return self.div_(other)
-    out = self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other)
-    return _named(out, "DivBackward2") if rounding_mode is None else out  # (the overload taking a mode)
+    return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other)
 
 
 def subtract_(self, other, *, alpha=1):

@@ -8,10 +8,11 @@ from .._kernels import parallel
 from ..autograd.graph import OUTPUT, Node, with_zero_derivative_of
 from ..autograd.saved_values import SavedInput, saved_result
 from . import special
-from ._util import TIE_KEEPS_FIRST, keeping_input_on_tie
+from ._util import TIE_KEEPS_FIRST, grad_first, keeping_input_on_tie
 
 
 class Exp(Node):
+    elementwise = True
     saved = ("out",)
     torch_saved = {"result": saved_result("out")}
 
@@ -20,6 +21,7 @@ class Exp(Node):
             self.out = np.exp(a)
         return self.out
 
+    @grad_first("out")
     def backward(self, grad):
         return (grad * self.out,)
 
@@ -28,6 +30,7 @@ class Exp(Node):
 
 
 class Log(Node):
+    elementwise = True
     saved = ("a",)
     torch_saved = {"self": SavedInput(0, "a")}
 
@@ -36,6 +39,7 @@ class Log(Node):
         with np.errstate(divide="ignore", invalid="ignore"):  # -inf and nan, silently as in PyTorch
             return np.log(a)
 
+    @grad_first("a")
     def backward(self, grad):
         return (grad / self.a,)
 
@@ -44,6 +48,7 @@ class Log(Node):
 
 
 class Sqrt(Node):
+    elementwise = True
     saved = ("out",)
     torch_saved = {"result": saved_result("out")}
 
@@ -52,6 +57,7 @@ class Sqrt(Node):
             self.out = np.sqrt(a)
         return self.out
 
+    @grad_first("out")
     def backward(self, grad):
         return (grad / (2 * self.out),)
 
@@ -60,6 +66,7 @@ class Sqrt(Node):
 
 
 class Rsqrt(Node):
+    elementwise = True
     saved = ("out",)
     torch_saved = {"result": saved_result("out")}
 
@@ -68,6 +75,7 @@ class Rsqrt(Node):
             self.out = 1 / np.sqrt(a)
         return self.out
 
+    @grad_first("out")
     def backward(self, grad):
         return (grad * -0.5 * self.out ** 3,)
 
@@ -76,6 +84,7 @@ class Rsqrt(Node):
 
 
 class Abs(Node):
+    elementwise = True
     saved = ("a",)
     torch_saved = {"self": SavedInput(0, "a")}
 
@@ -83,6 +92,7 @@ class Abs(Node):
         self.a = a
         return np.abs(a)
 
+    @grad_first("a")
     def backward(self, grad):
         return (grad * sign(self.a),)  # (PyTorch's sign: 0 at NaN, where NumPy's is NaN)
 
@@ -106,6 +116,7 @@ def _clamped(a, low, high):
 
 class Clamp(Node):
     """clamp with number bounds (ClampBackward1; clamp_min / clamp_max's ClampMinBackward0 / ClampMaxBackward0)."""
+    elementwise = True
 
     saved = ("mask", "a")
     saves = (0,)  # PyTorch's ClampBackward1 saves the input (this node, the mask made from it)
@@ -128,7 +139,9 @@ class Clamp(Node):
         return out.astype(a.dtype, copy=False)
 
     def backward(self, grad):
-        return (np.where(self.mask, grad, 0).astype(grad.dtype, copy=False),)
+        # PyTorch's where(mask of the input, grad, 0) is laid out as the input first
+        masked = np.where(self.mask, grad, 0).astype(grad.dtype, copy=False)
+        return (_memory_format.iterator_layout(masked, (self.a, grad)),)
 
     def backward_graph(self, grad):
         return (masked_gradient(self.mask, grad),)
@@ -166,7 +179,9 @@ class Relu(Node):
             zero = cls._zeros.get(a.dtype)
             if zero is None:
                 zero = cls._zeros[a.dtype] = np.zeros((), a.dtype)
-            return np.maximum(a, zero) if a.dtype in TIE_KEEPS_FIRST else np.maximum(zero, a)
+            out = np.maximum(a, zero) if a.dtype in TIE_KEEPS_FIRST else np.maximum(zero, a)
+            # (laid out as TensorIterator where NumPy's order may differ: not for a C-contiguous input, the hot path)
+            return out if a.flags.c_contiguous else _memory_format.iterator_layout(out, (a,))
         out = np.empty(a.shape, a.dtype)
         parallel.elementwise(cls._max_zero_into, (a, out), parallel.ELEMENTWISE_PASS_FLOP)
         return out
@@ -203,11 +218,12 @@ class Relu(Node):
             return (grad,)
         out = np.asarray(self.out)
         if out.dtype.kind != "f" or grad.dtype != out.dtype or grad.shape != out.shape:
-            return (np.where(out <= 0, np.zeros((), grad.dtype), grad),)
-        gx = np.empty(out.shape, out.dtype)
+            return (_memory_format.iterator_layout(np.where(out <= 0, np.zeros((), grad.dtype), grad), (out, grad)),)
         if out.flags.c_contiguous and grad.flags.c_contiguous:
+            gx = np.empty(out.shape, out.dtype)
             parallel.elementwise(_pass_where_nonzero, (out, grad, gx), 2 * parallel.ELEMENTWISE_PASS_FLOP)
-        else:
+        else:  # PyTorch's threshold_backward(grad, result) lays its output out as the result first, then grad
+            gx = _memory_format.empty_for_iterator(out.shape, out.dtype, (out, grad))
             _pass_where_nonzero(out, grad, gx)
         return (gx,)
 
@@ -247,6 +263,7 @@ def pass_where(mask, grad):
 
 
 class Sigmoid(Node):
+    elementwise = True
     backward_is_one_op = True
     backward_inputs = (OUTPUT,)  # sigmoid_backward reads the result
     saved = ("out",)
@@ -264,6 +281,7 @@ class Sigmoid(Node):
         self.out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
         return self.out
 
+    @grad_first("out")
     def backward(self, grad):
         return (grad * self.out * (1 - self.out),)
 
@@ -273,6 +291,7 @@ class Sigmoid(Node):
 
 
 class Tanh(Node):
+    elementwise = True
     backward_is_one_op = True
     backward_inputs = (OUTPUT,)  # tanh_backward reads the result
     saved = ("out",)
@@ -282,6 +301,7 @@ class Tanh(Node):
         self.out = np.tanh(a)
         return self.out
 
+    @grad_first("out")
     def backward(self, grad):
         return (grad * (1 - self.out * self.out),)
 
@@ -375,11 +395,19 @@ SMOOTH_NOT_FOR_COMPLEX = {
 }
 
 _SAVES_RESULT = frozenset({"expm1", "reciprocal", "tan"})
+# whose PyTorch formula is derivative * grad (the others' grad * derivative): TensorIterator lays the gradient out
+# as the first operand's order where the two disagree (NumPy follows neither)
+_DERIVATIVE_FIRST = frozenset({"erf", "erfc", "erfinv", "sinc"})
 _SAVES_RESULT_ONLY = _SAVES_RESULT | {"deg2rad", "rad2deg", "frac"}  # these save no input
+# computed by PyTorch as a product with a wrapped number: TensorIterator orders the dims by the tensor's strides
+# (rather than its fast setup, which gives a C-contiguous input C order's strides, size-1 dims' too)
+_TIMES_A_NUMBER = frozenset({"deg2rad", "rad2deg"})
+_NUMBER_OPERAND = np.zeros(())
 
 
 class Smooth(Node):
     """One of the differentiable elementwise functions in ``SMOOTH``: inf and nan arise silently, as in PyTorch."""
+    elementwise = True
 
     saved = ("a", "out")
     torch_saved = {name: {**({} if op in _SAVES_RESULT_ONLY else {"self": SavedInput(0, "a")}),
@@ -404,12 +432,19 @@ class Smooth(Node):
                 self.out = SMOOTH[op][0](a)
         return self.out
 
+    def laid_out(self, out, arrays):
+        return super().laid_out(out, (arrays[0], _NUMBER_OPERAND) if self.op in _TIMES_A_NUMBER else arrays)
+
     def backward(self, grad):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if grad.dtype == np.float16:
                 derivative = SMOOTH[self.op][1](self.a.astype(np.float32), self.out.astype(np.float32))
-                return ((grad * derivative).astype(np.float16),)
-            return (grad * SMOOTH[self.op][1](self.a, self.out),)
+                gradient = (grad * derivative).astype(np.float16)
+            else:
+                derivative = SMOOTH[self.op][1](self.a, self.out)
+                gradient = grad * derivative
+        operands = (derivative, grad) if self.op in _DERIVATIVE_FIRST else (grad, derivative)
+        return (_memory_format.iterator_layout(gradient, operands),)
 
     def backward_graph(self, grad):
         derivative = SMOOTH_GRAPH.get(self.op)
@@ -432,6 +467,7 @@ def sign(x):
 class Logit(Node):
     """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when ``eps`` is given; the gradient is then 0 outside
     that range (without eps: NaN outside [0, 1]), as in PyTorch."""
+    elementwise = True
 
     saved = ("a",)
     torch_saved = {"eps": lambda node: None if node.eps is None else float(node.eps), "self": SavedInput(0, "a")}

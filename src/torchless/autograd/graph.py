@@ -11,6 +11,7 @@ Backward propagates NumPy arrays (``run_backward``). For ``create_graph=True`` a
 recorded in turn, so that gradients can be differentiated again.
 """
 import inspect
+import math
 import re
 import threading
 import weakref
@@ -48,6 +49,88 @@ class SavedVersion:
         # as its transpose; a saved output is its node's own result, kept as its array only: the tensor would hold
         # its grad_fn, that is the node, in a cycle.
         self.tensor, self.array = tensor, array
+
+
+class ReleasedArray:
+    """What a node keeps of a saved array once backward has freed it: its layout, not its values. PyTorch's nodes
+    keep the sizes, strides and numbers of their formulas after backward (only saved tensors are freed), so what
+    ``next_functions``, ``name()`` and ``_saved_<sizes>`` read off a node's arrays stays readable, through the
+    layout-only parts of NumPy's interface (shape, strides, ``T``, ``reshape``); reading the values (a saved
+    tensor) raises PyTorch's error (see saved_values.read)."""
+
+    __slots__ = ("shape", "strides", "dtype", "_value")
+
+    def __init__(self, array, shape=None, strides=None):
+        self.dtype = array.dtype
+        self.shape = array.shape if shape is None else tuple(shape)
+        self.strides = array.strides if strides is None else tuple(strides)
+        # a 0-d array is a number of the formula (pow's exponent, div's divisor), which PyTorch's node keeps
+        self._value = array.item() if not self.shape and isinstance(array, (_ndarray, np.generic)) else None
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return math.prod(self.shape)
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    @property
+    def T(self):
+        return ReleasedArray(self, self.shape[::-1], self.strides[::-1])
+
+    def reshape(self, *shape):
+        """The layout of ``reshape``: a view's strides (c10's computeStride), else a copy's (C order)."""
+        shape = list(shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
+        if -1 in shape:
+            known = math.prod(n for n in shape if n != -1)
+            shape[shape.index(-1)] = self.size // known if known else 0
+        itemsize = self.itemsize
+        element_strides = [s // itemsize for s in self.strides]
+        strides = _memory_format.view_strides(self.shape, element_strides, shape)
+        if strides is None:
+            strides = _memory_format.strides_for(shape, _memory_format.contiguous_format)
+        return ReleasedArray(self, shape, [s * itemsize for s in strides])
+
+    def item(self):
+        if self.shape:
+            raise RuntimeError(_FREED_MESSAGE)
+        return self._value
+
+
+class _ReleasedObject:
+    """A saved object of which a node keeps nothing after backward: not None (which says none was saved), and
+    without attributes (reading one raises AttributeError, which saved_values.read reports as freed)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<released>"
+
+
+RELEASED_OBJECT = _ReleasedObject()
+_KEPT_AS_THEY_ARE = frozenset({type(None), bool, int, float, complex, str, slice, type(Ellipsis)})
+
+
+def released(value):
+    """A saved value as its node keeps it after backward: an array's layout (ReleasedArray), tuples and lists of
+    them element by element, None, numbers, strings, slices and dtypes as they are; an object holding arrays gives
+    what its ``released()`` method returns; anything else RELEASED_OBJECT."""
+    kind = type(value)
+    if kind in _KEPT_AS_THEY_ARE:
+        return value
+    if kind is _ndarray or isinstance(value, np.generic):
+        return ReleasedArray(value)
+    if kind is tuple or kind is list:
+        return kind([released(v) for v in value])
+    if isinstance(value, np.dtype):
+        return value
+    keep = getattr(value, "released", None)
+    return keep() if callable(keep) else RELEASED_OBJECT
 
 
 class Node:
@@ -194,7 +277,7 @@ class Node:
         if self._kept_no_tensor:  # (what backward reads stays: PyTorch's node kept sizes and numbers, no tensors)
             return
         for attr in self.saved:
-            setattr(self, attr, None)
+            setattr(self, attr, released(getattr(self, attr, None)))
         if self.saved:
             self._freed = True
         self._checked_versions, self._checked_output = (), None

@@ -119,6 +119,19 @@ class Saved:
         array = self.array(node)
         return None if array is None else self.wrap(node, shown, array)
 
+    def freed(self, node):
+        """What reading the tensor gives once backward has freed the node's: None for a tensor it never saved (not
+        needed, or none given: PyTorch's undefined saved tensor), else PyTorch's error."""
+        if not _needed(node, self.needed_for):
+            return None
+        try:
+            undefined = self.array is not None and self.array(node) is None
+        except Exception:  # noqa: BLE001 - read through fields backward released, whatever it raised: a tensor
+            undefined = False
+        if undefined:
+            return None
+        raise RuntimeError(graph._FREED_MESSAGE)
+
     def wrap(self, node, shown, array):
         tensor = graph.tensor_class()._wrap(array)
         grad_fn = None if self.grad_fn is None else self.grad_fn(node, shown)
@@ -203,12 +216,12 @@ def read(spec, node, shown=None):
     shown = node if shown is None else shown
     if isinstance(spec, Saved):
         if node._freed:
-            raise RuntimeError(graph._FREED_MESSAGE)
+            return spec.freed(node)
         return spec.tensor(node, shown)
     try:
         return spec(node)
     except (AttributeError, TypeError):
-        if node._freed:  # read off fields backward released: PyTorch keeps such values, torchless does not
+        if node._freed:  # read off an object backward released (see graph.released)
             raise RuntimeError(graph._FREED_MESSAGE) from None
         raise
 

@@ -130,6 +130,7 @@ def check_in_place_slope(inplace, slope):
 
 
 class LeakyRelu(Node):
+    elementwise = True
     backward_is_one_op = True
     saved, saves = ("positive",), (0,)  # PyTorch saves the input (leaky_relu_: the result)
     torch_saved = {"LeakyReluBackward0": {"self": SavedInput(0), "negative_slope": lambda node: node.slope},
@@ -151,7 +152,8 @@ class LeakyRelu(Node):
         with np.errstate(invalid="ignore", over="ignore"):
             sloped = (grad.astype(np.float32) * np.float32(self.slope)).astype(grad.dtype) \
                 if grad.dtype == np.float16 else grad * self.slope  # (float16 in float32, rounded once, as forward)
-        return (np.where(self.positive, grad, sloped),)
+        # (PyTorch's leaky_relu_backward lays its output out as the input first, then grad; the mask is the input's)
+        return (_memory_format.iterator_layout(np.where(self.positive, grad, sloped), (self.positive, grad)),)
 
     def backward_graph(self, grad):
         check_in_place_slope(self.inplace, self.slope)
@@ -179,6 +181,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 class Hardtanh(Node):
+    elementwise = True
     backward_is_one_op = True
     saved, saves = ("inside", "x"), (0,)  # as PyTorch, which saves the input
     torch_saved = {"self": SavedInput(0, "x"), "min_val": lambda node: node.bounds[0],
@@ -190,7 +193,9 @@ class Hardtanh(Node):
         return np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
 
     def backward(self, grad):
-        return (np.where(self.inside, grad, np.zeros((), grad.dtype)),)
+        # (PyTorch's hardtanh_backward lays its output out as grad first, then the input; the mask is the input's)
+        masked = np.where(self.inside, grad, np.zeros((), grad.dtype))
+        return (_memory_format.iterator_layout(masked, (grad, self.inside)),)
 
     def backward_graph(self, grad):
         return (zero_derivative_of_operand(self, unary.masked_gradient(self.inside, grad), "HardtanhBackwardBackward0",
@@ -234,6 +239,7 @@ class Elu(Node):
     forms' is PyTorch's from the output, input_scale * (out + alpha * scale), the side picked by the output's
     sign (under a negative scale, the other one).
     """
+    elementwise = True
     backward_is_one_op = True
     saved = ("x", "out")
     kind = "Elu"
@@ -266,6 +272,7 @@ class Elu(Node):
             self.out = out  # (which the in-place form's gradient reads)
         return out
 
+    @unary.grad_first("x")
     def backward(self, grad):
         if self.inplace and not self.given[0] >= 0:  # (PyTorch checks alpha itself: a NaN fails)
             raise RuntimeError("In-place elu backward calculation is triggered with a negative slope which is not "
@@ -387,6 +394,7 @@ def celu_(input, alpha=1.0):
 
 
 class Softplus(Node):
+    elementwise = True
     backward_is_one_op = True
     saved = ("x", "linear")
     torch_saved = {"self": SavedInput(0, "x"), "beta": lambda node: node.beta, "threshold": lambda node: node.threshold}
@@ -401,6 +409,7 @@ class Softplus(Node):
             self.linear = opmath * beta > threshold  # where log(1 + e^(beta x)) is x to the dtype's precision
             return np.where(self.linear, x, (np.log1p(np.exp(beta * opmath)) / beta).astype(x.dtype, copy=False))
 
+    @unary.grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -442,6 +451,7 @@ def _sigmoid(x):
 
 
 class Silu(Node):
+    elementwise = True
     saved = ("x", "s")
     torch_saved = {"self": SavedInput(0, "x")}
 
@@ -454,6 +464,7 @@ class Silu(Node):
         self.x, self.s = x, _sigmoid(x)
         return x * self.s
 
+    @unary.grad_first("x")
     def backward(self, grad):
         s = self.s
         if s.dtype != grad.dtype:  # float16's sigmoid kept in float32
@@ -518,6 +529,7 @@ logsigmoid = log_sigmoid  # PyTorch's name; its function is log_sigmoid (as its 
 
 
 class Mish(Node):
+    elementwise = True
     saved = ("x",)
     torch_saved = {"self": SavedInput(0, "x")}
 
@@ -530,6 +542,7 @@ class Mish(Node):
                 return (opmath * np.tanh(np.log1p(np.exp(opmath)))).astype(np.float16)
             return x * np.tanh(np.log1p(np.exp(x)))
 
+    @unary.grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
         s = 1 / (1 + np.exp(-x))
@@ -625,6 +638,7 @@ def tanhshrink(input):
 
 
 class Gelu(Node):
+    elementwise = True
     backward_is_one_op = True
     saved = ("x", "cdf", "inner")
     torch_saved = {"self": SavedInput(0, lambda node: node.x.astype(node.dtype, copy=False)),
@@ -646,6 +660,7 @@ class Gelu(Node):
             out = np.where(x == np.inf, np.float32(np.nan), out)  # PyTorch's float kernel's erf (float16's too)
         return out.astype(self.dtype, copy=False)
 
+    @unary.grad_first("x")
     def backward(self, grad):
         x = self.x
         if self.approximate == "tanh":

@@ -16,7 +16,7 @@ from ..._ops import arithmetic
 from ..._ops._util import unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
-from ...autograd.graph import FoldedNode, Node, folded, shown_edge, with_zero_derivative_of
+from ...autograd.graph import FoldedNode, Node, folded, released, shown_edge, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
 from ._args import _is_list_int, _tp_name, check_tensor, unpack_int64
 from ._moments import quiet
@@ -128,6 +128,13 @@ class _ClassTargets:
             self.smooth_valid = None if valid.all() else valid
             self.smooth_total = int(valid.sum())  # a count: with a class weight, 'mean' refuses Byte targets
         return target.size if self.smooth_valid is None else int(self.smooth_valid.sum())
+
+    def released(self):
+        """What a node keeps of these targets after backward (see graph.released): their arguments and the arrays'
+        layouts."""
+        kept = object.__new__(_ClassTargets)
+        kept.__dict__.update({name: released(value) for name, value in vars(self).items()})
+        return kept
 
     def check_backward(self):
         if self.backward_error is not None:

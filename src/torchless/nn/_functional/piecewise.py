@@ -6,8 +6,9 @@ scalar loop over the last few elements of a tensor can differ for NaN: see the f
 """
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _memory_format
 from ..._ops.shape import Where
+from ..._ops._util import grad_first
 from ..._ops.unary import masked_gradient
 from ...autograd.graph import Node, gradients_without_derivative
 from ...autograd.saved_values import SavedInput
@@ -21,6 +22,7 @@ __all__ = ["threshold", "threshold_", "hardshrink", "softshrink", "hardsigmoid",
 
 # ---------------------------------------------------------------------------- threshold
 class Threshold(Node):
+    elementwise = True
     backward_is_one_op = True
     saved = ("keep", "x")
     _shown = {"self": SavedInput(0, "x"), "threshold": lambda node: node.given}
@@ -35,7 +37,9 @@ class Threshold(Node):
         return np.where(x <= threshold, np.asarray(value, x.dtype), x)
 
     def backward(self, grad):
-        return (np.where(self.keep, grad, np.zeros((), grad.dtype)),)
+        # (PyTorch's threshold_backward lays its output out as the input first, then grad; the mask is the input's)
+        masked = np.where(self.keep, grad, np.zeros((), grad.dtype))
+        return (_memory_format.iterator_layout(masked, (self.keep, grad)),)
 
     def backward_graph(self, grad):
         return (zero_derivative_of_operand(self, masked_gradient(self.keep, grad), "ThresholdBackwardBackward0", grad,
@@ -75,6 +79,7 @@ def threshold_(input, threshold, value):
 
 # ---------------------------------------------------------------------------- shrinkage
 class Hardshrink(Node):
+    elementwise = True
     backward_is_one_op = True
     saved = ("outside", "x")
     torch_saved = {"self": SavedInput(0, "x"), "lambd": lambda node: node.given}
@@ -86,6 +91,7 @@ class Hardshrink(Node):
         self.outside = (x < -lambd) | (x > lambd)  # not ~inside: a NaN gets no gradient (PyTorch's vector path)
         return np.where(inside, np.zeros((), x.dtype), x)
 
+    @grad_first("x")
     def backward(self, grad):
         return (np.where(self.outside, grad, np.zeros((), grad.dtype)),)
 
@@ -139,6 +145,7 @@ def softshrink(input, lambd=0.5):
 
 # ---------------------------------------------------------------------------- hard sigmoid and swish
 class Hardsigmoid(Node):
+    elementwise = True
     saved = ("x",)
     torch_saved = {"self": SavedInput(0, "x")}
 
@@ -147,6 +154,7 @@ class Hardsigmoid(Node):
         opmath = opmath_operands(x)[0]  # (float16 in float32, rounded once, as PyTorch's kernel)
         return (np.minimum(np.maximum(opmath + 3, 0), 6) / 6).astype(x.dtype, copy=False)  # (maximum keeps NaN)
 
+    @grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
         sixth = x.dtype.type(np.float32(1) / np.float32(6))  # PyTorch's kernel: 1.0f / 6.0f, in float64 too
@@ -168,6 +176,7 @@ def hardsigmoid(input, inplace=False):
 
 
 class Hardswish(Node):
+    elementwise = True
     backward_is_one_op = True
     saved = ("x",)
     torch_saved = {"self": SavedInput(0, "x")}
@@ -180,6 +189,7 @@ class Hardswish(Node):
                 return (opmath * np.minimum(np.maximum(opmath + 3, 0), 6) / 6).astype(np.float16)
             return x * np.minimum(np.maximum(x + 3, 0), 6) / 6
 
+    @grad_first("x")
     def backward(self, grad):
         x, g = opmath_operands(self.x, grad)
         # A NaN falls through to the middle formula, giving NaN (PyTorch's vector path; its scalar tail gives grad).

@@ -37,7 +37,9 @@ class PreluKernel(Node):
     def backward(self, grad):
         x, weight = self.x, self.weight
         positive = x > 0  # a NaN is not: it takes the weight's side, as in PyTorch
-        grad_input = np.where(positive, grad, weight * grad) if self.needs_input_grad[0] else None
+        grad_input = None
+        if self.needs_input_grad[0]:  # (PyTorch's kernel lays it out as the input first, then grad)
+            grad_input = _memory_format.iterator_layout(np.where(positive, grad, weight * grad), (x, grad))
         grad_weight = None
         if self.needs_input_grad[1]:
             full = np.where(positive, 0, x * grad)
