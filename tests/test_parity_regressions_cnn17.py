@@ -14,11 +14,12 @@ torch = pytest.importorskip("torch")
 
 
 def _laid_out(lib, array, layout):
-    """A float64 tensor of ``array``: "c" (C order), "cl" (channels-last) or "t" (last two dims transposed)."""
-    if layout == "cl":
+    """A float64 tensor of ``array``: "c" (C order), "cl" (channels-last) or "t" (last two dims transposed), C
+    order for a rank that has not the layout."""
+    if layout == "cl" and array.ndim in (4, 5):
         return lib.tensor(array).contiguous(memory_format=lib.channels_last if array.ndim == 4 else
                                             lib.channels_last_3d)
-    if layout == "t":
+    if layout == "t" and array.ndim >= 2:
         return lib.tensor(np.ascontiguousarray(np.swapaxes(array, -1, -2))).transpose(-1, -2)
     return lib.tensor(array)
 
@@ -88,3 +89,42 @@ def test_bce_with_logits_of_mixed_dtypes_rounds_as_pytorch(input_dtype, target_d
         return (loss,) if pos_weight and input_dtype == "float64" else (loss, lib.autograd.grad(loss.sum(), x)[0])
 
     _assert_same_tensors(loss_and_input_gradient(torch), loss_and_input_gradient(torchless), rtol=1e-13, atol=1e-15)
+
+
+# ---------------------------------------------------------------------------- elementwise backward layouts
+_LAYOUT_CASES = {
+    "relu": (lambda lib, x: lib.relu(x), 1),
+    "relu_module_in_place": (lambda lib, x: lib.nn.ReLU(inplace=True)(x * 1), 1),
+    "leaky_relu": (lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1), 1),
+    "sigmoid": (lambda lib, x: x.sigmoid(), 1),
+    "tanh": (lambda lib, x: x.tanh(), 1),
+    "cross_entropy_spatial": (lambda lib, x: lib.nn.functional.cross_entropy(
+        x, lib.tensor(np.arange(60).reshape(2, 5, 6) % 3), reduction="none"), 1),
+    "cross_entropy_smoothed": (lambda lib, x: lib.nn.functional.cross_entropy(
+        x, lib.tensor(np.arange(60).reshape(2, 5, 6) % 3), label_smoothing=0.1), 1),
+    "mse_loss": (lambda lib, x, t: lib.nn.functional.mse_loss(x, t, reduction="none"), 2),
+    "bce_with_logits": (lambda lib, x, t: lib.nn.functional.binary_cross_entropy_with_logits(
+        x, t.sigmoid(), reduction="none"), 2),
+    "bce_with_logits_pos_weight": (lambda lib, x, t: lib.nn.functional.binary_cross_entropy_with_logits(
+        x, t.sigmoid(), reduction="none", pos_weight=lib.linspace(0.5, 2, 6)), 2),
+}
+
+
+def _layout_outputs_and_gradients(lib, case, layouts, grad_layout):
+    fn, arity = _LAYOUT_CASES[case]
+    arrays = [np.random.default_rng(k).standard_normal((2, 3, 5, 6)) for k in range(arity)]
+    inputs = [_laid_out(lib, a, layout).requires_grad_(True) for a, layout in zip(arrays, layouts)]
+    y = fn(lib, *inputs)
+    grad = _laid_out(lib, np.linspace(-1, 1, y.numel()).reshape(tuple(y.shape)), grad_layout)
+    return (y,) + lib.autograd.grad(y, inputs, grad)
+
+
+@pytest.mark.parametrize("case", sorted(_LAYOUT_CASES))
+@pytest.mark.parametrize("layouts, grad_layout", [
+    (("cl", "c"), "c"), (("c", "cl"), "cl"), (("cl", "cl"), "cl"), (("t", "t"), "t"), (("t", "cl"), "c"),
+    (("c", "t"), "t"),
+])
+def test_elementwise_backward_layout_is_pytorchs(case, layouts, grad_layout):
+    expected = _layout_outputs_and_gradients(torch, case, layouts, grad_layout)
+    actual = _layout_outputs_and_gradients(torchless, case, layouts, grad_layout)
+    _assert_same_tensors(expected, actual)

@@ -354,6 +354,12 @@ def iterator_layout(out, operands):
     return with_strides(out, iterator_strides(out.shape, [a for a in operands if a is not None]))
 
 
+def empty_for_iterator(shape, dtype, operands):
+    """An uninitialised array of ``shape`` laid out as TensorIterator allocates the output of an elementwise op on
+    the arrays ``operands`` (see iterator_strides): for a backward kernel's result, written in place."""
+    return _strided(shape, dtype, iterator_strides(shape, operands), np.empty)
+
+
 def _c_order(array):
     """C order, size-1 dims' strides too (which PyTorch's ordering of the dims reads, NumPy's flag does not)."""
     if not array.flags.c_contiguous:

@@ -204,10 +204,11 @@ class Relu(Node):
         out = np.asarray(self.out)
         if out.dtype.kind != "f" or grad.dtype != out.dtype or grad.shape != out.shape:
             return (np.where(out <= 0, np.zeros((), grad.dtype), grad),)
-        gx = np.empty(out.shape, out.dtype)
         if out.flags.c_contiguous and grad.flags.c_contiguous:
+            gx = np.empty(out.shape, out.dtype)
             parallel.elementwise(_pass_where_nonzero, (out, grad, gx), 2 * parallel.ELEMENTWISE_PASS_FLOP)
-        else:
+        else:  # threshold_backward(grad, result, 0)'s TensorIterator: laid out as the result first, then grad
+            gx = _memory_format.empty_for_iterator(out.shape, out.dtype, (out, grad))
             _pass_where_nonzero(out, grad, gx)
         return (gx,)
 
@@ -265,7 +266,8 @@ class Sigmoid(Node):
         return self.out
 
     def backward(self, grad):
-        return (grad * self.out * (1 - self.out),)
+        # sigmoid_backward(grad, result)'s TensorIterator: laid out as grad first, then the result
+        return (_memory_format.iterator_layout(grad * self.out * (1 - self.out), (grad, self.out)),)
 
     def backward_graph(self, grad):
         out = self.graph_output(self.out)
@@ -283,7 +285,8 @@ class Tanh(Node):
         return self.out
 
     def backward(self, grad):
-        return (grad * (1 - self.out * self.out),)
+        # tanh_backward(grad, result)'s TensorIterator: laid out as grad first, then the result
+        return (_memory_format.iterator_layout(grad * (1 - self.out * self.out), (grad, self.out)),)
 
     def backward_graph(self, grad):
         out = self.graph_output(self.out)

@@ -151,7 +151,8 @@ class LeakyRelu(Node):
         with np.errstate(invalid="ignore", over="ignore"):
             sloped = (grad.astype(np.float32) * np.float32(self.slope)).astype(grad.dtype) \
                 if grad.dtype == np.float16 else grad * self.slope  # (float16 in float32, rounded once, as forward)
-        return (np.where(self.positive, grad, sloped),)
+        # leaky_relu_backward(grad, self)'s TensorIterator: laid out as the input first, then grad
+        return (_memory_format.iterator_layout(np.where(self.positive, grad, sloped), (self.positive, grad)),)
 
     def backward_graph(self, grad):
         check_in_place_slope(self.inplace, self.slope)

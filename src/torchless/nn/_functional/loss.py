@@ -266,7 +266,8 @@ class CrossEntropy(Node):
         if eps > 0:
             w = 1 if class_weight is None else class_weight.reshape((1, classes) + (1,) * (gx.ndim - 2))
             gx -= _with_class_axis(smooth) * w
-        return (gx.reshape(self.input_shape),)
+        # log_softmax's backward writes it C-contiguous, whatever the input's layout
+        return (_memory_format.c_ordered(gx.reshape(self.input_shape)),)
 
     def backward_graph(self, grad):
         from .activation import Softmax
@@ -664,7 +665,8 @@ class MseLoss(Node):
     def backward(self, grad):
         # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
         scale = grad * (2 / max(self.diff.size, 1)) if self.reduction == "mean" else grad * 2
-        g = self.diff * scale
+        # C-contiguous, as mse_loss_backward's zeros_like(input, LEGACY_CONTIGUOUS_MEMORY_FORMAT) (and the target's)
+        g = _memory_format.c_ordered(self.diff * scale)
         gx, gt = (unbroadcast(g, self.shapes[0]) if self.needs_input_grad[0] else None,
                   unbroadcast(-g, self.shapes[1]) if self.needs_input_grad[1] else None)
         return gx, gt
@@ -847,7 +849,8 @@ class BinaryCrossEntropyWithLogits(Node):
         losses = ((1 - t) * x).astype(out_dtype, copy=False) + softplus_neg  # (1 - target).mul_(input).sub_(...)
         if weight is not None:
             losses = losses.astype(out_dtype, copy=False) * weight  # .mul_(weight)
-        return _reduce(losses.astype(out_dtype, copy=False), reduction)
+        # unreduced, laid out as (1 - target), the tensor the steps write into
+        return _reduce(losses.astype(out_dtype, copy=False), reduction, operands=(t,))
 
     def _scaled(self, derivative, grad):
         """``derivative`` times grad, times weight, over the number of losses for a mean: PyTorch's order, so
@@ -864,12 +867,17 @@ class BinaryCrossEntropyWithLogits(Node):
         e = np.exp(-np.abs(x))
         sigmoid = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         gx = gt = None
+        # Laid out as PyTorch's formulas' first operands: sigmoid(input) - target, or pos_weight * target ...;
+        # -input * grad for the target, or log_sigmoid(-input) ... (C-contiguous, as log_sigmoid writes)
         if self.needs_input_grad[0]:
             gx = sigmoid - t if p is None else (1 + (p - 1) * t) * sigmoid - p * t
-            gx = unbroadcast(self._scaled(gx, grad), x.shape)
+            gx = _memory_format.iterator_layout(self._scaled(gx, grad), (x,) if p is None else (p, t))
+            gx = unbroadcast(gx, x.shape)
         if self.needs_input_grad[1]:
             gt = -x if p is None else (p - 1) * (np.maximum(-x, 0) + np.log1p(e)) - x
-            gt = unbroadcast(self._scaled(gt, grad), t.shape)
+            gt = self._scaled(gt, grad)
+            gt = unbroadcast(_memory_format.iterator_layout(gt, (x,)) if p is None else _memory_format.c_ordered(gt),
+                             t.shape)
         return gx, gt
 
     def backward_graph(self, grad):
