@@ -282,6 +282,18 @@ def output_format(*sources):
     return None
 
 
+def suggested_channels_last(array):
+    """The channels-last format ``array`` suggests, else None: what a kernel records of its input to lay out the
+    input's gradient later (see in_suggested_format), one flag test for a C-contiguous input."""
+    return output_format(array) if may_suggest_channels_last(array) else None
+
+
+def in_suggested_format(array, format_):
+    """``array`` (a new kernel result) in ``format_`` (from suggested_channels_last), or C-contiguous for None: the
+    layout of PyTorch's ``empty_like(input, input.suggest_memory_format())``."""
+    return c_ordered(array) if format_ is None else in_format(array, format_)
+
+
 def keep_channels_last(result, *sources, unsqueezed=False):
     """``result`` (a new tensor, or a tuple of them, e.g. a pooling's output and indices) of a layer on
     ``sources``, its arrays laid out in the channels-last format the sources suggest (see output_format), else

@@ -35,6 +35,7 @@ class GroupNorm(Node):
         n, c = x.shape[:2]
         self.input_shape, self.input_dtype, self.groups, self.eps = x.shape, x.dtype, num_groups, eps
         self.weight, self.bias = weight, bias
+        self.input_format = _memory_format.suggested_channels_last(x)  # that of the input's gradient too
         rows = x.reshape(n, num_groups, -1) if x.size else x.reshape(n, num_groups, 0)
         self.xhat, self.mean, _, self.rstd = normalize_rows(rows.astype(compute_dtype(x), copy=False), eps)
         xhat = self.xhat.reshape(n, c, -1) if x.size else self.xhat.reshape(n, c, 0)
@@ -53,7 +54,9 @@ class GroupNorm(Node):
         if need_x:
             grad_xhat = g * weight.reshape(1, c, 1) if weight is not None else g
             gx = normalize_rows_backward(grad_xhat.reshape(xhat.shape), xhat, self.rstd)
-            gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
+            # PyTorch allocates it in the input's suggested format, whatever the gradient's layout
+            gx = _memory_format.in_suggested_format(gx.reshape(self.input_shape).astype(self.input_dtype, copy=False),
+                                                    self.input_format)
         if need_w:
             gw = sum_of_rows(g * xhat.reshape(g.shape), (0, 2)).astype(weight.dtype, copy=False)
             if n and not g.shape[2]:

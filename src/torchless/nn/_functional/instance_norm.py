@@ -6,6 +6,7 @@ back into (C,). Its checks and messages come from that path; the arithmetic here
 """
 import numpy as np
 
+from ... import _memory_format
 from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
 from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
@@ -76,7 +77,9 @@ class InstanceNorm(Node):
                 gx = normalize_rows_backward(grad_xhat, xhat, self.rstd)
             else:
                 gx = grad_xhat * self.rstd
-            gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
+            # PyTorch's batch norm of input.contiguous() viewed as (1, N * C, *) writes it C-contiguous, whatever
+            # the gradient's layout
+            gx = _memory_format.c_ordered(gx.reshape(self.input_shape).astype(self.input_dtype, copy=False))
         if need_w:
             gw = sum_of_rows(g * xhat, (0, 2)).astype(weight.dtype, copy=False)
         if need_b:

@@ -273,7 +273,8 @@ class CrossEntropy(Node):
         if eps > 0:
             w = 1 if class_weight is None else class_weight.reshape((1, classes) + (1,) * (gx.ndim - 2))
             gx -= _with_class_axis(smooth) * w
-        return (gx.reshape(self.input_shape),)
+        # log_softmax's backward writes it C-contiguous, whatever the input's layout
+        return (_memory_format.c_ordered(gx.reshape(self.input_shape)),)
 
     def backward_graph(self, grad):
         from .activation import Softmax
@@ -671,7 +672,8 @@ class MseLoss(Node):
     def backward(self, grad):
         # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
         scale = grad * (2 / max(self.diff.size, 1)) if self.reduction == "mean" else grad * 2
-        g = self.diff * scale
+        # C-contiguous, as mse_loss_backward's zeros_like(input, LEGACY_CONTIGUOUS_MEMORY_FORMAT) (and the target's)
+        g = _memory_format.c_ordered(self.diff * scale)
         gx, gt = (unbroadcast(g, self.shapes[0]) if self.needs_input_grad[0] else None,
                   unbroadcast(-g, self.shapes[1]) if self.needs_input_grad[1] else None)
         return gx, gt
@@ -840,36 +842,49 @@ class BinaryCrossEntropyWithLogits(Node):
     torch_saved = {**BinaryCrossEntropy.torch_saved, "pos_weight": Saved("pos_weight")}
 
     @quiet
-    def forward(self, x, t, weight=None, pos_weight=None, reduction="mean", *, out_dtype):
-        """The loss in ``out_dtype``: the target's, which PyTorch's loss is written into."""
+    def forward(self, x, t, weight=None, pos_weight=None, reduction="mean", *, input_dtype, out_dtype):
+        """The loss in ``out_dtype``: the target's, which PyTorch's loss is written into. ``x`` and ``t`` come
+        promoted to their common dtype; PyTorch's steps round as they write in place, into tensors of the input's
+        dtype (``input_dtype``) and then of the target's."""
         self.x, self.t, self.w, self.pos_weight, self.reduction = x, t, weight, pos_weight, reduction
-        # -log_sigmoid(x), PyTorch's kernel's: a float16 one computes in float32, rounded once (the rest are float16
-        # tensor ops, each rounded)
+        # -log_sigmoid(input), PyTorch's kernel's: a float16 one computes in float32, rounded once (the rest are
+        # float16 tensor ops, each rounded)
         opmath = x.astype(np.float32) if x.dtype == np.float16 else x
-        softplus_neg = (np.maximum(-opmath, 0) + np.log1p(np.exp(-np.abs(opmath)))).astype(x.dtype, copy=False)
-        if pos_weight is None:
-            losses = (1 - t) * x + softplus_neg
-        else:
-            losses = (1 - t) * x + (1 + (pos_weight - 1) * t) * softplus_neg
+        softplus_neg = (np.maximum(-opmath, 0) + np.log1p(np.exp(-np.abs(opmath)))).astype(input_dtype, copy=False)
+        if pos_weight is not None:  # log_sigmoid.mul_(...): in the input's dtype
+            softplus_neg = (softplus_neg * (1 + (pos_weight - 1) * t)).astype(input_dtype, copy=False)
+        losses = ((1 - t) * x).astype(out_dtype, copy=False) + softplus_neg  # (1 - target).mul_(input).sub_(...)
         if weight is not None:
-            losses = losses * weight
-        return _reduce(losses.astype(out_dtype, copy=False), reduction)
+            losses = losses.astype(out_dtype, copy=False) * weight  # .mul_(weight)
+        # unreduced, laid out as (1 - target), the tensor the steps write into
+        return _reduce(losses.astype(out_dtype, copy=False), reduction, operands=(t,))
+
+    def _scaled(self, derivative, grad):
+        """``derivative`` times grad, times weight, over the number of losses for a mean: PyTorch's order, so
+        that a gradient of the (lower precision) target's dtype is not divided in that dtype."""
+        scaled = derivative * grad
+        if self.w is not None:
+            scaled *= self.w
+        if self.reduction == "mean":
+            scaled /= np.broadcast(self.x, self.t, *(a for a in (self.w, self.pos_weight) if a is not None)).size
+        return scaled
 
     def backward(self, grad):
-        x, t, w, p = self.x, self.t, self.w, self.pos_weight
-        size = np.broadcast(x, t, *(a for a in (w, p) if a is not None)).size
-        scale = grad / size if self.reduction == "mean" else grad
-        if w is not None:
-            scale = scale * w
+        x, t, p = self.x, self.t, self.pos_weight
         e = np.exp(-np.abs(x))
         sigmoid = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
         gx = gt = None
+        # Laid out as PyTorch's formulas' first operands: sigmoid(input) - target, or pos_weight * target ...;
+        # -input * grad for the target, or log_sigmoid(-input) ... (C-contiguous, as log_sigmoid writes)
         if self.needs_input_grad[0]:
-            gx = scale * (sigmoid - t) if p is None else scale * ((1 + (p - 1) * t) * sigmoid - p * t)
+            gx = sigmoid - t if p is None else (1 + (p - 1) * t) * sigmoid - p * t
+            gx = _memory_format.iterator_layout(self._scaled(gx, grad), (x,) if p is None else (p, t))
             gx = unbroadcast(gx, x.shape)
         if self.needs_input_grad[1]:
             gt = -x if p is None else (p - 1) * (np.maximum(-x, 0) + np.log1p(e)) - x
-            gt = unbroadcast(scale * gt, t.shape)
+            gt = self._scaled(gt, grad)
+            gt = unbroadcast(_memory_format.iterator_layout(gt, (x,)) if p is None else _memory_format.c_ordered(gt),
+                             t.shape)
         return gx, gt
 
     def backward_graph(self, grad):
@@ -921,8 +936,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                            f"{target.dtype.scalar_name}")
     if weight is not None:
         _check_in_place(target, _broadcast_shape(target, weight))
-    out_dtype = target._data.dtype
+    input_dtype, out_dtype = input._data.dtype, target._data.dtype
     input, target = _common_dtype(input, target)
     return BinaryCrossEntropyWithLogits.apply(
         input, target, weight=None if weight is None else weight._data,
-        pos_weight=None if pos_weight is None else pos_weight._data, reduction=reduction, out_dtype=out_dtype)
+        pos_weight=None if pos_weight is None else pos_weight._data, reduction=reduction, input_dtype=input_dtype,
+        out_dtype=out_dtype)

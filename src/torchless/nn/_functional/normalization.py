@@ -71,6 +71,7 @@ class BatchNorm(Node):
         if compute_in_float32 or half:  # a float16 input (with float32 parameters too): PyTorch computes in float32
             x3 = x3.astype(np.float32)
         self.input_shape, self.training, self.weight = x.shape, training, weight
+        self.input_format = _memory_format.suggested_channels_last(x)  # that of the input's gradient too
         self.statistics = running_mean, running_var, eps  # (what PyTorch's node shows of them: grad_fn._saved_eps)
         self.count = N * x3.shape[2]
         channel = (1, C, 1)
@@ -120,7 +121,9 @@ class BatchNorm(Node):
                 gx *= scale.reshape(channel)
             else:
                 gx = g * scale.reshape(channel)
-            gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
+            # PyTorch allocates it in the input's suggested format, whatever the gradient's layout
+            gx = _memory_format.in_suggested_format(gx.reshape(self.input_shape).astype(self.input_dtype, copy=False),
+                                                    self.input_format)
         return gx, sum_g_xhat if need_w else None, sum_g if need_b else None
 
     def backward_graph(self, grad):
