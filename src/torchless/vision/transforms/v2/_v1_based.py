@@ -3,12 +3,15 @@ default ``"bilinear"``) with v2's reprs -- the attributes torchvision's v2 ``__i
 the layout of ``torch.nn.Module.__repr__``. v1's classes and reprs are unchanged."""
 from collections.abc import Sequence
 
-from .. import transforms as _v1
+import numpy as np
+
+from ... import tv_tensors as tv
 from ..._pillow import is_pil_image as _is_pil_image
+from .. import transforms as _v1
 from .._interpolation import InterpolationMode
 from ._repr import V2Repr, module_repr
 from ._transform import SampleTransform, TransformModule
-from ._utils import query_size
+from ._utils import is_pure_tensor, query_size
 
 _MODES = {mode.value: mode for mode in InterpolationMode}
 
@@ -677,17 +680,13 @@ class PILToTensor(SampleTransform, _v1.PILToTensor, TransformModule):
 class ToPILImage(SampleTransform, _v1.ToPILImage, TransformModule):
     __doc__ = _v1.ToPILImage.__doc__
 
+    # as v2's: plain tensors, Images and NumPy arrays (H x W[ x C]) become PIL images
+    _transformed_types = (is_pure_tensor, tv.Image, np.ndarray)
+
     def forward(self, *inputs):
         return self(*inputs)
 
     def transform(self, inpt, params):
-        import numpy as np
-
-        from ... import tv_tensors as tv
-        from ._utils import is_pure_tensor
-
-        if not (is_pure_tensor(inpt) or isinstance(inpt, (tv.Image, np.ndarray))):
-            return inpt
         return _v1.F.to_pil_image(tv._pure(inpt) if isinstance(inpt, tv.Image) else inpt, mode=self.mode)
 
 
