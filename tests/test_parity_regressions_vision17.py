@@ -4,7 +4,7 @@ argument combinations on PIL images of every mode and on uint8 / float, batched 
 ones under ``torch.manual_seed`` (the same draws from the same generator), io's decoders with every ImageReadMode,
 make_grid / save_image, and the ImageFolder, DatasetFolder, MNIST and FashionMNIST datasets.
 
-Each case of ``fixtures/torchvision/vision17.json`` is a Python expression that ``make_vision17.py`` evaluated with
+Each case of ``fixtures/torchvision/vision17.json.gz`` is a Python expression that ``make_vision17.py`` evaluated with
 torchvision; it is evaluated here with torchless and must give the same result (tensor dtype, shape and values;
 PIL mode and pixels; plain values) or raise the same exception type with the same message.
 """

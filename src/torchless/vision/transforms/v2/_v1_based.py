@@ -578,6 +578,7 @@ class RandomApply(_ListedTransforms, _v1.RandomApply, TransformModule):
 
         if not isinstance(transforms, (Sequence, ModuleList)):
             raise TypeError("Argument transforms should be a sequence of callables or a `nn.ModuleList`")
+        _check_some(transforms)
         if not 0.0 <= p <= 1.0:
             raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
         super().__init__(transforms, p)
@@ -595,9 +596,8 @@ class RandomChoice(V2Repr, _v1.RandomChoice, TransformModule):
         return self(*inputs)
 
     def __init__(self, transforms, p=None):
-        if isinstance(transforms, Sequence) and not transforms:
-            raise ValueError("Pass at least one transform")
-        if p is not None and isinstance(p, Sequence) and len(p) != len(transforms):
+        _check_sequence_of_some(transforms)
+        if p is not None and len(p) != len(transforms):
             raise ValueError(f"Length of p doesn't match the number of transforms: {len(p)} != {len(transforms)}")
         super().__init__(transforms, p)
         weights = [1] * len(transforms) if p is None else p
@@ -620,6 +620,7 @@ class RandomOrder(V2Repr, _v1.RandomOrder, TransformModule):
         return self(*inputs)
 
     def __init__(self, transforms):
+        _check_sequence_of_some(transforms)
         super().__init__(transforms)
         self._v2_repr_attrs = [("transforms", transforms)]
 
@@ -627,6 +628,18 @@ class RandomOrder(V2Repr, _v1.RandomOrder, TransformModule):
         from ._extra_transforms import _permutation
 
         return _chain([self.transforms[i] for i in _permutation(len(self.transforms))], inputs)
+
+
+def _check_sequence_of_some(transforms):
+    """v2's RandomChoice / RandomOrder checks, in their order and words (v1 says only "a sequence")."""
+    if not isinstance(transforms, Sequence):
+        raise TypeError("Argument transforms should be a sequence of callables")
+    _check_some(transforms)
+
+
+def _check_some(transforms):
+    if not transforms:
+        raise ValueError("Pass at least one transform")
 
 
 def _chain(transforms, inputs):
