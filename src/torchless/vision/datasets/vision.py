@@ -19,7 +19,8 @@ class StandardTransform:
         return input, target
 
     def _format_transform_repr(self, transform, head):
-        lines = repr(transform).splitlines()
+        # transform.__repr__(), as torchvision calls it: a class given as a transform (int) is a TypeError there
+        lines = transform.__repr__().splitlines()
         return [f"{head}{lines[0]}"] + [" " * len(head) + line for line in lines[1:]]
 
     def __repr__(self):

@@ -486,12 +486,10 @@ def scalar(value):
 
 
 def _solarized(a, threshold):
-    bound = threshold
-    if isinstance(threshold, int) and a.dtype.kind in "iu":
-        # PyTorch casts an integer scalar to the tensor's integer dtype (wrapping: -1 is 255 for uint8)
-        with np.errstate(over="ignore"):
-            bound = np.asarray(threshold).astype(a.dtype)
-    return np.where(a >= bound, _inverted(a), a)
+    # ``image >= threshold`` as torch compares a tensor with a number: an int is cast to an integer image's dtype
+    # (wrapping: -1 is 255 for uint8), a float compared in the default float dtype (170 >= 170.000005 in float32)
+    at_or_above = (Tensor._wrap(a) >= threshold)._data
+    return np.where(at_or_above, _inverted(a), a)
 
 
 def equalize(img):

@@ -455,6 +455,34 @@ def elastic_transform(img, displacement, interpolation=InterpolationMode.BILINEA
     return _elastic(img, displacement, interpolation, fill, v2=False)
 
 
+def _refuse_elastic_fill(shape, fill, mode, v2):
+    """The errors torchvision's elastic meets for a sequence ``fill`` whose length is not the image's channel
+    count: elastic checks no fill itself, so they are those of the tensor ops of its grid transform (v1: the
+    fill expanded to the [N, C, H, W] batch; v2: the same for nearest, an in-place broadcast subtraction
+    otherwise), after those ops' own refusals of the image's shape."""
+    if not isinstance(fill, (tuple, list)) or len(fill) <= 1 or 0 in shape:
+        return  # (empty images meet grid_sample's errors, or v2's early return, first)
+    if v2 and len(shape) < 3:
+        raise ValueError(f"not enough values to unpack (expected 3, got {len(shape)})")
+    if not v2 and len(shape) == 2:  # v1's mask takes the batched 3-D tensor's shape[3]
+        raise IndexError("tuple index out of range")
+    if not v2 and len(shape) > 4:  # v1 concatenates its 4-D mask to the image
+        raise RuntimeError(f"Tensors must have same number of dimensions: got {len(shape)} and 4")
+    channels, height, width = shape[-3:]
+    if len(fill) == channels:
+        return
+    batch = int(np.prod(shape[:-3], dtype=np.int64)) if v2 or len(shape) == 4 else 1
+    if v2 and mode != "nearest":
+        if channels == 1:
+            raise RuntimeError(f"output with shape [{batch}, 1, {height}, {width}] doesn't match the broadcast shape "
+                               f"[{batch}, {len(fill)}, {height}, {width}]")
+        raise RuntimeError(f"The size of tensor a ({channels}) must match the size of tensor b ({len(fill)}) at "
+                           "non-singleton dimension 1")
+    raise RuntimeError(f"The expanded size of the tensor ({channels}) must match the existing size ({len(fill)}) at "
+                       f"non-singleton dimension 1.  Target sizes: [{batch}, {channels}, {height}, {width}].  Tensor "
+                       f"sizes: [1, {len(fill)}, 1, 1]")
+
+
 def _elastic(img, displacement, interpolation, fill, v2):
     from ..._creation import _float_linspace
     from ..._size import Size
@@ -478,15 +506,7 @@ def _elastic(img, displacement, interpolation, fill, v2):
     else:  # v1: the float32 identity grid promoted with the displacement's dtype
         compute = np.promote_types(np.float32, displacement._data.dtype).type
     moved = displacement._data[0].astype(compute)
-    if fill is not None and isinstance(fill, (tuple, list)) and len(fill) > 1 and img.ndim >= 3:
-        channels = img.shape[-3]
-        if len(fill) != channels:
-            if v2:
-                raise RuntimeError(f"The size of tensor a ({channels}) must match the size of tensor b ({len(fill)}) "
-                                   "at non-singleton dimension 1")
-            raise RuntimeError(f"The expanded size of the tensor ({channels}) must match the existing size "
-                               f"({len(fill)}) at non-singleton dimension 1.  Target sizes: [1, {channels}, {height}, "
-                               f"{width}].  Tensor sizes: [1, {len(fill)}, 1, 1]")
+    _refuse_elastic_fill(tuple(img.shape), fill, interpolation.value, v2)
 
     def grid_of_size(w, h):
         def grid(_):

@@ -138,8 +138,6 @@ def _resize(img, size, interpolation, max_size, antialias, v2=False):
     kernel (``_resample_chw_v2``)."""
     interpolation = _check_interpolation(interpolation)
     img = _as_image(img)
-    if v2 and isinstance(img, Tensor) and interpolation == InterpolationMode.LANCZOS and not antialias:
-        raise ValueError("InterpolationMode.LANCZOS requires antialias=True")
     _, height, width = get_dimensions(img)
     output_size = _compute_resized_output_size((height, width), [size] if isinstance(size, int) else size, max_size,
                                                v2)

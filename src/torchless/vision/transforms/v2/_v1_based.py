@@ -3,12 +3,15 @@ default ``"bilinear"``) with v2's reprs -- the attributes torchvision's v2 ``__i
 the layout of ``torch.nn.Module.__repr__``. v1's classes and reprs are unchanged."""
 from collections.abc import Sequence
 
-from .. import transforms as _v1
+import numpy as np
+
+from ... import tv_tensors as tv
 from ..._pillow import is_pil_image as _is_pil_image
+from .. import transforms as _v1
 from .._interpolation import InterpolationMode
 from ._repr import V2Repr, module_repr
 from ._transform import SampleTransform, TransformModule
-from ._utils import query_size
+from ._utils import is_pure_tensor, query_size
 
 _MODES = {mode.value: mode for mode in InterpolationMode}
 
@@ -575,6 +578,7 @@ class RandomApply(_ListedTransforms, _v1.RandomApply, TransformModule):
 
         if not isinstance(transforms, (Sequence, ModuleList)):
             raise TypeError("Argument transforms should be a sequence of callables or a `nn.ModuleList`")
+        _check_some(transforms)
         if not 0.0 <= p <= 1.0:
             raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
         super().__init__(transforms, p)
@@ -592,9 +596,8 @@ class RandomChoice(V2Repr, _v1.RandomChoice, TransformModule):
         return self(*inputs)
 
     def __init__(self, transforms, p=None):
-        if isinstance(transforms, Sequence) and not transforms:
-            raise ValueError("Pass at least one transform")
-        if p is not None and isinstance(p, Sequence) and len(p) != len(transforms):
+        _check_sequence_of_some(transforms)
+        if p is not None and len(p) != len(transforms):
             raise ValueError(f"Length of p doesn't match the number of transforms: {len(p)} != {len(transforms)}")
         super().__init__(transforms, p)
         weights = [1] * len(transforms) if p is None else p
@@ -617,6 +620,7 @@ class RandomOrder(V2Repr, _v1.RandomOrder, TransformModule):
         return self(*inputs)
 
     def __init__(self, transforms):
+        _check_sequence_of_some(transforms)
         super().__init__(transforms)
         self._v2_repr_attrs = [("transforms", transforms)]
 
@@ -624,6 +628,18 @@ class RandomOrder(V2Repr, _v1.RandomOrder, TransformModule):
         from ._extra_transforms import _permutation
 
         return _chain([self.transforms[i] for i in _permutation(len(self.transforms))], inputs)
+
+
+def _check_sequence_of_some(transforms):
+    """v2's RandomChoice / RandomOrder checks, in their order and words (v1 says only "a sequence")."""
+    if not isinstance(transforms, Sequence):
+        raise TypeError("Argument transforms should be a sequence of callables")
+    _check_some(transforms)
+
+
+def _check_some(transforms):
+    if not transforms:
+        raise ValueError("Pass at least one transform")
 
 
 def _chain(transforms, inputs):
@@ -677,17 +693,13 @@ class PILToTensor(SampleTransform, _v1.PILToTensor, TransformModule):
 class ToPILImage(SampleTransform, _v1.ToPILImage, TransformModule):
     __doc__ = _v1.ToPILImage.__doc__
 
+    # as v2's: plain tensors, Images and NumPy arrays (H x W[ x C]) become PIL images
+    _transformed_types = (is_pure_tensor, tv.Image, np.ndarray)
+
     def forward(self, *inputs):
         return self(*inputs)
 
     def transform(self, inpt, params):
-        import numpy as np
-
-        from ... import tv_tensors as tv
-        from ._utils import is_pure_tensor
-
-        if not (is_pure_tensor(inpt) or isinstance(inpt, (tv.Image, np.ndarray))):
-            return inpt
         return _v1.F.to_pil_image(tv._pure(inpt) if isinstance(inpt, tv.Image) else inpt, mode=self.mode)
 
 

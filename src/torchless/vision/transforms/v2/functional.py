@@ -114,9 +114,12 @@ def resize(inpt, size, interpolation=InterpolationMode.BILINEAR, max_size=None, 
 
     interpolation = _check_interpolation(interpolation)
     antialias = False if antialias is None else antialias
-    if isinstance(inpt, Tensor) and inpt.ndim < 3:
-        # v2 unpacks (C, H, W) from the last three dimensions before any other check
-        raise ValueError(f"not enough values to unpack (expected 3, got {inpt.ndim})")
+    if isinstance(inpt, Tensor):
+        # v2's tensor kernel checks the interpolation, then unpacks (C, H, W), before it looks at the size
+        if interpolation == InterpolationMode.LANCZOS and not antialias:
+            raise ValueError("InterpolationMode.LANCZOS requires antialias=True")
+        if inpt.ndim < 3:
+            raise ValueError(f"not enough values to unpack (expected 3, got {inpt.ndim})")
     if isinstance(size, int):
         size = [size]
     elif max_size is not None and size is not None and len(size) != 1:
