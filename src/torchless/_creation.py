@@ -222,7 +222,7 @@ def _store_check(np_dtype):
     if np_dtype.kind == "f":
         def check(value):
             if not hasattr(type(value), "__float__") and not hasattr(type(value), "__index__"):
-                raise TypeError(f"must be real number, not {type(value).__name__}")
+                raise TypeError(f"must be real number, not {_type_name(value)}")
             float(value)
     elif np_dtype.kind == "c":
         def check(value):
@@ -526,7 +526,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
 def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False, layout=None):
     """A tensor of shape ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64, float)."""
     if not isinstance(size, (tuple, list)):
-        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {_type_name(size)}")
     if fill_value is _UNGIVEN:
         _parser_errors.parse("full", (f"SymInt[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size,))
     if not _parser_errors.is_number_argument(fill_value):

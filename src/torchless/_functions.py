@@ -16,12 +16,7 @@ from ._tensor import (
 
 def _tensor_list(tensors, name):
     """``tensors`` checked as PyTorch's argument parser and kernels do: a non-empty list or tuple of tensors."""
-    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
-                        f"{type(tensors).__name__}")
-    for i, t in enumerate(tensors):  # (checked before emptiness and dtypes, as PyTorch's parser does)
-        if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    _parser_errors.check_tensor_list(name, tensors)  # (before emptiness and dtypes, as PyTorch's parser)
     if not tensors:
         if name in ("stack", "hstack", "vstack"):
             raise RuntimeError(f"{name} expects a non-empty TensorList")
@@ -194,6 +189,7 @@ def broadcast_shapes(*shapes):
 def broadcast_tensors(*tensors):
     """The tensors expanded to their common shape; one already of that shape is returned itself, as PyTorch's
     expand_outplace does (no view, no ExpandBackward0 node)."""
+    _parser_errors.check_tensor_list("broadcast_tensors", tensors)
     shape = ()
     for t in tensors:
         error = broadcast_error(shape, t._data.shape)
@@ -221,8 +217,18 @@ def _atleast(tensors, ndim):
     def lift(t):
         return t if t.ndim >= ndim else t.reshape((1,) * ndim) if not t.ndim else t.unsqueeze(0)
 
-    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):  # a tuple back, even of one tensor
+    return _each_lifted(f"atleast_{ndim}d", tensors, lift)
+
+
+def _each_lifted(name, tensors, lift):
+    """atleast_Nd's result: one tensor for one, a tuple for several or for one list or tuple of them (even of one
+    tensor); PyTorch's parser errors for what is neither."""
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        if not isinstance(tensors[0], (tuple, list)):
+            raise _parser_errors.invalid_combination(name, ("Tensor input", "tuple of Tensors tensors"), tensors)
+        _parser_errors.check_tensor_list(name, tensors[0])
         return tuple(lift(t) for t in tensors[0])
+    _parser_errors.check_tensor_list(name, tensors)
     out = tuple(lift(t) for t in tensors)
     return out[0] if len(out) == 1 else out
 
@@ -233,18 +239,21 @@ def hstack(tensors):
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
-def vstack(tensors):
+def vstack(tensors, _name="vstack"):
     """Concatenated along dim 0, vectors taken as rows."""
-    return cat(atleast_2d(_tensor_list(tensors, "vstack")), 0)
+    return cat(atleast_2d(_tensor_list(tensors, _name)), 0)
 
 
-row_stack = vstack
+def row_stack(tensors):
+    """vstack under another name (which PyTorch's errors give)."""
+    return vstack(tensors, _name="row_stack")
 
 
 def meshgrid(*tensors, indexing=None):
     """Coordinate grids of 1-D tensors: grid i varies along dim i ('ij'; 'xy' swaps the first two dims)."""
     if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
         tensors = tuple(tensors[0])
+    _parser_errors.check_tensor_list("meshgrid", tensors)
     if indexing is None:
         _warn_meshgrid_indexing()
         indexing = "ij"
@@ -279,6 +288,7 @@ def _warn_meshgrid_indexing():
 
 def cartesian_prod(*tensors):
     """Every combination of one element from each 1-D tensor, one per row (a vector for one tensor)."""
+    _parser_errors.check_tensor_list("cartesian_prod", tensors)
     if len(tensors) == 1:
         return tensors[0]
     return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)

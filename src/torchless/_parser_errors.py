@@ -81,6 +81,38 @@ def wrong_type(name, argument, position, value, expected):
     return in_place_named(name, TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {shown}"))
 
 
+def check_bool(name, argument, value, position=None):
+    """PyTorch's parser check of a ``bool`` argument: a Python bool only, never a NumPy bool, an int (0 or 1 too),
+    None or a 0-d tensor. ``position``: where the argument can come by position (its TypeError gives it when it
+    did); None for a keyword-only one or one PyTorch's Python wrapper passes on by keyword."""
+    if value.__class__ is not bool:
+        if position is not None:
+            raise wrong_type(name, argument, position, value, "bool")
+        from .nn._functional._args import _tp_name
+
+        raise TypeError(f"{name}(): argument '{argument}' must be bool, not {_tp_name(value)}")
+
+
+def check_bools(name, **flags):
+    """check_bool of each of ``flags``, in their order, all passed on by keyword (no position shown)."""
+    for argument, value in flags.items():
+        check_bool(name, argument, value)
+
+
+def check_tensor_list(name, value, argument="tensors", position=1):
+    """PyTorch's parser check of a Tensor[] argument: a list or tuple (not a tensor) of tensors only, its
+    elements checked in order; the element's error counts arguments from 0, the argument's from 1."""
+    from ._tensor import Tensor
+    from .nn._functional._args import _tp_name
+
+    if isinstance(value, Tensor) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be tuple of Tensors, not "
+                        f"{_tp_name(value)}")
+    for i, item in enumerate(value):
+        if not isinstance(item, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument {position - 1}, but got {_tp_name(item)}")
+
+
 def too_many_positional(name, most, least=None, nargs=None):
     """PyTorch's TypeError for ``nargs`` arguments given by position to ``name``, which takes from ``least`` to
     ``most``; by default, ``nargs`` as the failing call of the method ``name`` was written (None where it has no
@@ -576,6 +608,10 @@ METHOD_OVERLOADS = {
     "split": ("Tensor input, int split_size, int dim=0", "Tensor input, int[] split_size, int dim=0"),
     "split_with_sizes": ("Tensor input, int[] split_sizes, int dim=0",),
 }
+
+
+# linalg.vector_norm's parser, which Tensor.norm reaches too
+VECTOR_NORM = ("Tensor input, Number ord=2, int[1]? dim=None, bool keepdim=False, *, dtype? dtype=None",)
 
 
 # The function forms whose arguments are parsed before the method is called

@@ -990,13 +990,15 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         """Convert dtype (device 'cpu' is accepted and ignored): ``to(dtype)``, ``to('cpu')``, ``to(other)``."""
-        if not _to_arguments_fit(args, kwargs):
+        leading = _to_leading_arguments(args, kwargs)
+        if leading is None:
             from .nn._functional._args import _describe_call
 
             raise TypeError(f"to() received an invalid combination of arguments - got {_describe_call(args, kwargs)}, "
                             "but expected one of:\n" + "".join(f" * ({overload})\n" for overload in _TO_OVERLOADS))
+        copy = args[leading + 1] if len(args) > leading + 1 else kwargs.get("copy", False)
         dtype = kwargs.get("dtype")
-        for a in args + tuple(v for k, v in kwargs.items() if k == "device"):
+        for a in args[:leading] + tuple(v for k, v in kwargs.items() if k == "device"):
             if _dtype.is_argument(a):
                 dtype = a
             elif isinstance(a, Tensor):
@@ -1010,9 +1012,9 @@ class Tensor:
             dtype = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
         memory_format = kwargs.get("memory_format")
         if memory_format is not None and memory_format is not _memory_format.preserve_format:
-            return self._to_memory_format(dtype, memory_format, kwargs.get("copy"))
+            return self._to_memory_format(dtype, memory_format, copy)
         if dtype is None or dtype.numpy == self._data.dtype:
-            return self.clone() if kwargs.get("copy") else self
+            return self.clone() if copy else self
         if not (dtype.is_floating_point or dtype.is_complex):  # no gradient flows into integer or bool values
             # nan and inf convert to arbitrary integers, silently as in PyTorch; a complex number converts its real
             # part (bool: its being nonzero)
@@ -2377,8 +2379,12 @@ class Tensor:
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct values (sorted), optionally with the inverse indices and the counts."""
-        from ._ops.extra_math import unique_axis, without_derivative
+        from ._ops.extra_math import unique_axis, unique_dim_argument, without_derivative
 
+        if dim is not None:  # (the parser's checks, in the order of its signature)
+            dim = unique_dim_argument(dim)
+        _parser_errors.check_bools("_unique2" if dim is None else "unique_dim", sorted=sorted,
+                                   return_inverse=return_inverse, return_counts=return_counts)
         self._no_kernel_for("c", "unique" if dim is None else "unique_dim")
         axis = None if dim is None else unique_axis(self, dim)
         # each NaN is a value of its own in PyTorch, where NumPy merges them
@@ -2557,6 +2563,7 @@ class Tensor:
 
     def nonzero(self, *, as_tuple=False):
         """The indices of the nonzero elements: one row per element (or a tuple of index vectors, one per dim)."""
+        _parser_errors.check_bool("nonzero", "as_tuple", as_tuple)
         if as_tuple:  # a 0-d tensor counts as one of one element
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._data)))
         if not self._data.ndim:  # a row without columns, if nonzero
@@ -2592,9 +2599,8 @@ class Tensor:
             p = 2.0
         if type(p) not in (int, float, str) or keepdim.__class__ is not bool or not (
                 dim is None or type(dim) is int or isinstance(dim, (tuple, list))):  # linalg.vector_norm's parser
-            _parser_errors.parse("linalg_vector_norm",
-                                 ("Tensor input, Number ord=2, int[1]? dim=None, bool keepdim=False, *, dtype? dtype=None",),
-                                 (self, p, dim, keepdim))
+            _parser_errors.parse("linalg_vector_norm", _parser_errors.VECTOR_NORM,
+                                 (self, 2 if p == "fro" else p, dim, keepdim))  # (as torch.norm passes them on)
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         if self._data.dtype.kind != "f":
             if self._data.dtype.kind == "c":  # the norm of the magnitudes (real, differentiable through abs)
@@ -3859,24 +3865,41 @@ def _no_positional(name, args):
                     f"{'was' if len(args) == 1 else 'were'} given")
 
 
-def _to_arguments_fit(args, kwargs):
-    """Whether PyTorch's parser takes ``Tensor.to``'s arguments: devices (names, indices), at most one dtype (a
-    NumPy one is refused), a tensor, and the flags; only its keywords."""
+def _to_leading_arguments(args, kwargs):
+    """How many of ``Tensor.to``'s positional arguments are its device, dtype or tensor (the rest are its
+    non_blocking and copy flags), or None where PyTorch's parser takes none of its overloads: (device, dtype,
+    flags), (dtype, flags), (tensor, flags), flags given by position only after a dtype or tensor; Python bools
+    only for the flags, at most one dtype (a NumPy one refused); only its keywords."""
     if not _TO_KEYWORDS.issuperset(kwargs):
-        return False
+        return None
     dtype = kwargs.get("dtype")
-    dtypes = dtype is not None
-    if dtypes and not _dtype.is_argument(dtype):
-        return False
+    if dtype is not None and not _dtype.is_argument(dtype):
+        return None
     memory_format = kwargs.get("memory_format")
     if memory_format is not None and type(memory_format) is not _memory_format.memory_format:
-        return False
-    for value in args:
-        if _dtype.is_argument(value):
-            dtypes += 1
-        elif not (value is None or isinstance(value, (Tensor, str, device, int))):
-            return False
-    return dtypes <= 1
+        return None
+    if kwargs.get("non_blocking", False).__class__ is not bool or kwargs.get("copy", False).__class__ is not bool:
+        return None
+    leading = _to_target_count(args)
+    flags = args[leading:]
+    if len(flags) > 2 or any(flag.__class__ is not bool for flag in flags) or (
+            flags and leading == 1 and not (_dtype.is_argument(args[0]) or isinstance(args[0], Tensor))):
+        return None  # (flags after a device alone: the device overload's second argument is its dtype)
+    dtypes = (dtype is not None) + sum(_dtype.is_argument(a) for a in args[:leading])
+    return leading if dtypes <= 1 else None
+
+
+def _to_target_count(args):
+    """How many arguments from the first are a device (a name, index or None) and a dtype, or a dtype, or a
+    tensor."""
+    if not args:
+        return 0
+    first = args[0]
+    if _dtype.is_argument(first) or isinstance(first, Tensor):
+        return 1
+    if first is None or isinstance(first, (str, device)) or type(first) is int:
+        return 2 if len(args) > 1 and (args[1] is None or _dtype.is_argument(args[1])) else 1
+    return 0
 
 
 def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False, keyword_size=None):

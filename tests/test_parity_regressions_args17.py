@@ -1,0 +1,126 @@
+"""Argument checking compared with PyTorch: the exception type and message of a call given an argument of the
+wrong type or out of range (session 17).
+
+* a Tensor[] argument's errors name the type as PyTorch's parser does (``numpy.ndarray``, not ``ndarray``), for
+  cat/stack/... and for the functions taking tensors as separate arguments (block_diag, meshgrid, atleast_1d...);
+"""
+import numpy as np
+import pytest
+
+import torchless
+from helpers import assert_same_error
+
+torch = pytest.importorskip("torch")
+
+
+def _both(fn):
+    """fn(torch) and fn(torchless), as the pair assert_same_error compares."""
+    return (lambda: fn(torch)), (lambda: fn(torchless))
+
+
+_NOT_TENSORS = {
+    "ndarray": lambda lib: np.ones((2, 3), np.float32),
+    "int": lambda lib: 1,
+    "None": lambda lib: None,
+    "list": lambda lib: [lib.ones(2)],
+    "float64": lambda lib: np.float64(1.0),
+}
+
+
+@pytest.mark.parametrize("name", ["cat", "stack", "hstack", "vstack", "dstack", "column_stack", "row_stack",
+                                  "concat", "concatenate"])
+@pytest.mark.parametrize("bad", sorted(_NOT_TENSORS))
+def test_a_tensor_list_names_a_wrong_element_or_argument_as_the_parser_does(name, bad):
+    assert_same_error(*_both(lambda lib: getattr(lib, name)([lib.ones(2, 3), _NOT_TENSORS[bad](lib)])))
+    if bad != "list":  # (a list of tensors is the argument itself)
+        assert_same_error(*_both(lambda lib: getattr(lib, name)(_NOT_TENSORS[bad](lib))))
+
+
+@pytest.mark.parametrize("name", ["block_diag", "broadcast_tensors", "meshgrid", "cartesian_prod", "atleast_1d",
+                                  "atleast_2d", "atleast_3d"])
+@pytest.mark.parametrize("bad", sorted(_NOT_TENSORS))
+def test_tensors_given_as_separate_arguments_are_checked_as_a_tensor_list(name, bad):
+    assert_same_error(*_both(lambda lib: getattr(lib, name)(lib.ones(3), _NOT_TENSORS[bad](lib))))
+    assert_same_error(*_both(lambda lib: getattr(lib, name)(_NOT_TENSORS[bad](lib), lib.ones(3))))
+
+
+@pytest.mark.parametrize("name", ["meshgrid", "atleast_1d", "atleast_2d", "atleast_3d"])
+def test_a_lone_list_of_tensors_is_unpacked_before_its_elements_are_checked(name):
+    assert_same_error(*_both(lambda lib: getattr(lib, name)([lib.ones(3), np.ones(3)])))
+
+
+@pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
+def test_atleast_of_one_non_tensor_lists_both_overloads(name):
+    assert_same_error(*_both(lambda lib: getattr(lib, name)(np.ones(3))))
+    assert_same_error(*_both(lambda lib: getattr(lib, name)(1.5)))
+
+
+def test_other_parser_type_names_are_qualified_as_pytorch_prints_them():
+    x = np.ones(3)
+    assert_same_error(*_both(lambda lib: lib.einsum("i,i->", lib.ones(3), x)))
+    assert_same_error(*_both(lambda lib: lib.einsum(x, lib.ones(3))))
+    assert_same_error(*_both(lambda lib: lib.cdist(x, lib.ones(2, 3))))
+    assert_same_error(*_both(lambda lib: lib.cdist(lib.ones(2, 3), lib.ones(2, 3), np.array(2.0))))
+    assert_same_error(*_both(lambda lib: lib.set_grad_enabled(np.bool_(True))))
+    assert_same_error(*_both(lambda lib: lib.use_deterministic_algorithms(np.int64(1))))
+    assert_same_error(*_both(lambda lib: lib.add(lib.ones(2), 1, out=x)))
+    assert_same_error(*_both(lambda lib: lib.linalg.vector_norm(lib.ones(2), x)))
+    assert_same_error(*_both(lambda lib: lib.zeros(2, dtype=np.float32)))
+    assert_same_error(*_both(lambda lib: lib.ones(2).index_put_((lib.tensor([0]), x), lib.tensor(1.0))))
+
+
+# ---------------------------------------------------------------------------- bool arguments
+# PyTorch's parser takes a Python bool only where a bool is expected: NumPy's bools and ints (0 and 1 too), None,
+# 0-d tensors and strings are refused, with "must be bool" or, for ops of several overloads, "invalid combination"
+_NOT_BOOLS = {
+    "np.bool_": lambda lib: np.bool_(True),
+    "int": lambda lib: 1,
+    "zero": lambda lib: 0,
+    "np.int64": lambda lib: np.int64(1),
+    "None": lambda lib: None,
+    "bool tensor": lambda lib: lib.tensor(True),
+    "str": lambda lib: "a",
+}
+_BOOL_ARGUMENT_CALLS = {
+    "unique sorted": lambda lib, x, v: lib.unique(x, sorted=v),
+    "unique return_inverse": lambda lib, x, v: x.unique(return_inverse=v),
+    "unique dim return_counts": lambda lib, x, v: lib.unique(x, dim=0, return_counts=v),
+    "unique_consecutive return_counts": lambda lib, x, v: lib.unique_consecutive(x, return_counts=v),
+    "unique_consecutive positional": lambda lib, x, v: lib.unique_consecutive(x, v),
+    "index_put_ accumulate": lambda lib, x, v: x.index_put_((lib.tensor([0]),), lib.tensor(1.0), accumulate=v),
+    "index_put_ positional": lambda lib, x, v: x.index_put_((lib.tensor([0]),), lib.tensor(1.0), v),
+    "index_put function": lambda lib, x, v: lib.index_put(x, (lib.tensor([0]),), lib.tensor(1.0), v),
+    "nonzero as_tuple": lambda lib, x, v: lib.nonzero(x, as_tuple=v),
+    "method nonzero as_tuple": lambda lib, x, v: x.nonzero(as_tuple=v),
+    "to copy": lambda lib, x, v: x.to(lib.float64, copy=v),
+    "to non_blocking": lambda lib, x, v: x.to("cpu", non_blocking=v),
+    "to positional flag": lambda lib, x, v: x.to(lib.float64, v),
+    "searchsorted right": lambda lib, x, v: lib.searchsorted(lib.tensor([1.0, 2.0]), x, right=v),
+    "searchsorted out_int32": lambda lib, x, v: lib.searchsorted(lib.tensor([1.0, 2.0]), 1.5, out_int32=v),
+    "bucketize right": lambda lib, x, v: lib.bucketize(x, lib.tensor([1.0, 2.0]), right=v),
+    "vector_norm keepdim": lambda lib, x, v: lib.linalg.vector_norm(x, dim=0, keepdim=v),
+    "vector_norm positional": lambda lib, x, v: lib.linalg.vector_norm(x, 2, 0, v),
+    "norm keepdim": lambda lib, x, v: x.norm(dim=1, keepdim=v),
+    "set_grad_enabled": lambda lib, x, v: lib.set_grad_enabled(v),
+    "sum keepdim": lambda lib, x, v: x.sum(1, keepdim=v),
+    "topk largest": lambda lib, x, v: x.topk(1, largest=v),
+}
+
+
+@pytest.mark.parametrize("call", sorted(_BOOL_ARGUMENT_CALLS))
+@pytest.mark.parametrize("value", sorted(_NOT_BOOLS))
+def test_a_bool_argument_takes_a_python_bool_only(call, value):
+    fn = _BOOL_ARGUMENT_CALLS[call]
+    assert_same_error(*_both(lambda lib: fn(lib, lib.tensor([[3.0, 1.0, 2.0], [1.0, 2.0, 0.0]]),
+                                            _NOT_BOOLS[value](lib))))
+
+
+def test_to_takes_its_flags_by_position_after_a_dtype_or_tensor_only():
+    for args in [("cpu", True), ("cpu", 1), ("float64", "float64"), ("float64", True, True, True)]:
+        assert_same_error(*_both(lambda lib: lib.ones(2).to(*(getattr(lib, a) if a == "float64" else a
+                                                               for a in args))))
+    for lib in (torch, torchless):  # copy given by position is honoured
+        x = lib.ones(2)
+        assert x.to(lib.float32, False, True) is not x
+        assert x.to(x, False, False) is x
+        assert x.to("cpu", lib.float32, False, True) is not x
