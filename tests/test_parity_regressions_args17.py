@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import assert_same_error
+from helpers import assert_same_error, assert_same_outcome
 
 torch = pytest.importorskip("torch")
 
@@ -124,3 +124,56 @@ def test_to_takes_its_flags_by_position_after_a_dtype_or_tensor_only():
         assert x.to(lib.float32, False, True) is not x
         assert x.to(x, False, False) is x
         assert x.to("cpu", lib.float32, False, True) is not x
+
+
+# ---------------------------------------------------------------------------- torch.embedding_bag
+def _bag_inputs(lib, dtype="float32"):
+    weight = lib.arange(12.0, dtype=getattr(lib, dtype)).reshape(4, 3)
+    return weight, lib.tensor([0, 1, 2, 3, 1])
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("case", ["plain", "padding_idx", "include_last_offset", "float64", "empty last bag",
+                                  "decreasing offsets", "all padding", "defaults"])
+def test_the_native_embedding_bag_returns_the_kernels_four_tensors(mode, case):
+    def fn(lib):
+        weight, indices = _bag_inputs(lib, "float64" if case == "float64" else "float32")
+        offsets = {"empty last bag": [0, 2, 5], "decreasing offsets": [0, 0, 5]}.get(case, [0, 2])
+        if case == "all padding":
+            indices = lib.tensor([1, 1, 2])
+        if case == "defaults":
+            return lib.embedding_bag(weight, indices, lib.tensor(offsets), mode=mode)
+        return lib.embedding_bag(weight, indices, lib.tensor(offsets), False, mode, False, None,
+                                 case == "include_last_offset", 1 if case in ("padding_idx", "all padding") else None)
+
+    assert_same_outcome(fn)
+
+
+@pytest.mark.parametrize("per_sample_weights", [False, True])
+def test_the_native_embedding_bag_sum_with_per_sample_weights(per_sample_weights):
+    assert_same_outcome(lambda lib: lib.embedding_bag(*_bag_inputs(lib), lib.tensor([0, 2]), False, 0, False,
+                                                      lib.ones(5) * 2, False, 1 if per_sample_weights else None))
+
+
+def test_the_native_embedding_bag_has_the_gradient_of_f_embedding_bag():
+    grads = []
+    for lib in (torch, torchless):
+        weight, indices = _bag_inputs(lib)
+        weight.requires_grad_(True)
+        output = lib.embedding_bag(weight, indices, lib.tensor([0, 2]), False, 1, False, None, False, None)[0]
+        (output * lib.arange(6.0).reshape(2, 3)).sum().backward()
+        grads.append(weight.grad.numpy())
+        assert type(output.grad_fn).__name__ == "EmbeddingBagBackward0"
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("args", [(), ("w",), ("w", "i"), ("w", "i", "o", 1), ("w", "i", "o", False, "sum"),
+                                  ("w", "i", "o", False, 3), ("w", "i", "o", False, -1), ("w", "i", "o", False, True),
+                                  ("w", "f", "o"), ("w", "i", None), ("w", "i", "o", False, 1, False, "p")])
+def test_the_native_embedding_bag_refuses_bad_arguments_as_pytorch(args):
+    def fn(lib):
+        weight, indices = _bag_inputs(lib)
+        named = {"w": weight, "i": indices, "f": indices.float(), "o": lib.tensor([0, 2]), "p": lib.ones(5)}
+        return lib.embedding_bag(*(named.get(a, a) if isinstance(a, str) and len(a) == 1 else a for a in args))
+
+    assert_same_error(*_both(fn))
