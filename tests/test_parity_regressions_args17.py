@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import torchless
-from helpers import assert_same_error, assert_same_outcome
+from helpers import Raised, assert_same_error, assert_same_outcome, outcome
 
 torch = pytest.importorskip("torch")
 
@@ -175,5 +175,71 @@ def test_the_native_embedding_bag_refuses_bad_arguments_as_pytorch(args):
         weight, indices = _bag_inputs(lib)
         named = {"w": weight, "i": indices, "f": indices.float(), "o": lib.tensor([0, 2]), "p": lib.ones(5)}
         return lib.embedding_bag(*(named.get(a, a) if isinstance(a, str) and len(a) == 1 else a for a in args))
+
+    assert_same_error(*_both(fn))
+
+
+# ---------------------------------------------------------------------------- ints beyond int64
+_BEYOND_INT64 = [2 ** 70, 2 ** 63, -2 ** 63 - 1]
+_SIZE_CALLS = {
+    "view": lambda lib, x, n: x.view(n),
+    "view second": lambda lib, x, n: x.view(2, n),
+    "view list": lambda lib, x, n: x.view([n]),
+    "reshape": lambda lib, x, n: x.reshape(n),
+    "torch.reshape": lambda lib, x, n: lib.reshape(x, (n,)),
+    "expand": lambda lib, x, n: x[:1].expand(n, 3),
+    "repeat": lambda lib, x, n: x.repeat(n),
+    "permute": lambda lib, x, n: x.permute(0, n),
+    "unflatten": lambda lib, x, n: x.unflatten(1, (n,)),
+    "zeros": lambda lib, x, n: lib.zeros(n),
+    "empty": lambda lib, x, n: lib.empty(2, n),
+    "ones tuple": lambda lib, x, n: lib.ones((n,)),
+    "full": lambda lib, x, n: lib.full((n,), 1.0),
+    "new_zeros": lambda lib, x, n: x.new_zeros(n),
+    "new_empty": lambda lib, x, n: x.new_empty((n,)),
+}
+_INT_CALLS = {
+    "narrow start": lambda lib, x, n: x.narrow(0, n, 1),
+    "select": lambda lib, x, n: x.select(0, n),
+    "flatten": lambda lib, x, n: x.flatten(n),
+    "sum": lambda lib, x, n: x.sum(n),
+    "topk": lambda lib, x, n: x.topk(n),
+    "randint": lambda lib, x, n: lib.randint(n, (2,)),
+    "unsqueeze": lambda lib, x, n: x.unsqueeze(n),
+    "transpose": lambda lib, x, n: x.transpose(0, n),
+    "index": lambda lib, x, n: x[n],
+}
+
+
+def _first_line_of_an_overflow(message):
+    """PyTorch's message for a size it cannot unpack goes on with the C++ stack of the failure: the line before."""
+    first = message.split("\n")[0]
+    return first + '"' if first.endswith('"Overflow when unpacking long long') else message
+
+
+@pytest.mark.parametrize("call", sorted(_SIZE_CALLS))
+@pytest.mark.parametrize("n", _BEYOND_INT64)
+def test_a_size_beyond_int64_fails_to_unpack_as_in_the_parser(call, n):
+    fn = _SIZE_CALLS[call]
+    expected = outcome(lambda: fn(torch, torch.ones(2, 3), n))
+    assert isinstance(expected, Raised), expected
+    actual = outcome(lambda: fn(torchless, torchless.ones(2, 3), n))
+    assert actual == (expected.type, _first_line_of_an_overflow(expected.message))
+
+
+@pytest.mark.parametrize("call", sorted(_INT_CALLS))
+@pytest.mark.parametrize("n", _BEYOND_INT64)
+def test_an_int_argument_beyond_int64_fails_to_unpack_as_in_the_parser(call, n):
+    assert_same_error(*_both(lambda lib: _INT_CALLS[call](lib, lib.ones(2, 3), n)))
+
+
+@pytest.mark.parametrize("call", ["zeros", "empty", "ones", "new_zeros", "new_empty", "full"])
+@pytest.mark.parametrize("sizes", [(2 ** 63 - 1,), (2 ** 40, 2 ** 40), (2 ** 62, 2)])
+def test_a_tensor_of_more_than_int64_bytes_fails_as_pytorchs_storage_size_check(call, sizes):
+    def fn(lib):
+        x = lib.ones(2)
+        if call == "full":
+            return lib.full(sizes, 1.0)
+        return getattr(x, call)(sizes) if call.startswith("new") else getattr(lib, call)(*sizes)
 
     assert_same_error(*_both(fn))

@@ -11,6 +11,8 @@ import re
 
 import numpy as np
 
+from ._ops._util import INT64, OVERFLOW, check_int64
+
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _COMPARISON_METHOD = ("Tensor other", "Number other")
 _COMPARISON_FUNCTION = ("Tensor input, Tensor other, *, Tensor out = None",
@@ -398,6 +400,7 @@ class _Schema:
                     raise RuntimeError('scalar.isIntegral( false) INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/'
                                        'torch/csrc/utils/pybind.cpp":27, please report a bug to PyTorch. ')
                 value = operator.index(value)
+                check_int64(value)
             elif param.kind == "float" and value is not None:
                 value = float(value)  # (a bool or a 0-d tensor, as PyTorch's double)
             out[param.name] = value
@@ -428,10 +431,16 @@ class _Schema:
                 try:
                     item = list_element(item)
                 except TypeError:
-                    raise TypeError(f"{self.name}(): argument '{param.name}' failed to unpack the object at pos {pos} "
-                                    f"with error \"type must be tuple of ints,but got {_tp_name(item)}\"") from None
+                    raise self._unpack_error(param, pos, f"type must be tuple of ints,but got {_tp_name(item)}") \
+                        from None
+            if item not in INT64:  # (PyTorch's message goes on with the C++ stack of the failure, left out here)
+                raise self._unpack_error(param, pos, OVERFLOW)
             out.append(item)
         return out
+
+    def _unpack_error(self, param, pos, reason):
+        return TypeError(f"{self.name}(): argument '{param.name}' failed to unpack the object at pos {pos} with error "
+                         f"\"{reason}\"")
 
 
 _DEFAULT = object()

@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtype, _memory_format, _parser_errors
 from ._kernels import std_sort
 from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
-from ._ops._util import (broadcast_error, every_dim_if_empty, is_index_argument, is_int_argument, list_elements,
+from ._ops._util import (broadcast_error, check_int64, every_dim_if_empty, is_index_argument, is_int_argument, list_elements,
                         normalize_dim, normalize_dims, scan_axis)
 from ._size import Size
 from .autograd import grad_mode
@@ -272,14 +272,17 @@ _DIM_OMITTED = _Omitted()
 _ASSIGNABLE_SCALARS = (int, float, complex, np.integer)
 
 
+_INT64_END = 2 ** 63
+
+
 def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]", keywords=None):
     """Sizes given as ints (``view(2, 3)``), as one sequence (``view((2, 3))``) or by keyword (``keywords``:
     ``reshape(shape=(2, 3))``), with PyTorch's TypeErrors (for no sizes at all too: ``reshape()``; ``reshape(())``
     is the 0-d shape). ``overloads``: the schemas of ``name`` when it has more than the one taking ``kind arg``, for
     PyTorch's message listing them; ``kind``: "int[]" for dims (permute's, which read a bool tensor as 1),
     "SymInt[]" for sizes (which refuse it)."""
-    if not keywords and args and all(type(a) is int for a in args):  # the common case, without the parser
-        return args
+    if not keywords and args and all(type(a) is int and -_INT64_END <= a < _INT64_END for a in args):
+        return args  # the common case, without the parser (which refuses an int beyond int64)
     return tuple(_parser_errors.parse(name, overloads or (f"{kind} {arg}",), args, keywords)[arg])
 
 
@@ -2182,6 +2185,7 @@ class Tensor:
             k, dim = parsed["k"], parsed["dim"]
         axis = normalize_dim(dim, self._data.ndim)
         if not 0 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
+            check_int64(k)  # (the parser's failure first)
             raise RuntimeError("selected index k out of range")
         if self._data.dtype.kind == "b":
             raise RuntimeError("topk does not support bool dtypes on CPU")
@@ -2664,9 +2668,9 @@ class Tensor:
             if "dtype" in parsed:  # view(dtype=...)
                 return self._view_as_dtype(parsed["dtype"])
             shape = tuple(parsed["size"])
-        elif len(shape) != 1 or type(shape[0]) is not int:
-            if len(shape) == 1 and _dtype.is_argument(shape[0]):
-                return self._view_as_dtype(shape[0])
+        elif len(shape) == 1 and _dtype.is_argument(shape[0]):
+            return self._view_as_dtype(shape[0])
+        else:
             shape = _shape_arg(shape, "view", overloads=_parser_errors.METHOD_OVERLOADS["view"])
         shape = _infer_shape(shape, self._data.size)
         if not self._data.flags.c_contiguous:
@@ -3011,6 +3015,7 @@ class Tensor:
         axis = normalize_dim(dim, self._data.ndim)
         size = self._data.shape[axis]
         if not -size <= index < size:
+            check_int64(index)
             raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} at "
                              f"dimension {dim}")
         return self[(slice(None),) * axis + (index,)]
@@ -3027,10 +3032,12 @@ class Tensor:
         if not self._data.ndim:
             raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         if length < 0:
+            check_int64(length)
             raise RuntimeError("narrow(): length must be non-negative.")
         axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis]
         if not -n <= start <= n:
+            check_int64(start)
             raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
         start = start + n if start < 0 else start
         if start + length > n:
@@ -3904,7 +3911,7 @@ def _to_target_count(args):
 
 def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False, keyword_size=None):
     """``keyword_size``: the size given by keyword (``new_zeros(size=(2, 3))``), else None."""
-    from ._creation import check_pin_memory, check_requires_grad
+    from ._creation import check_pin_memory, check_requires_grad, full_array
 
     if device is not None:
         _require_cpu(device)
@@ -3919,9 +3926,7 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
     for n in shape:
         if n < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
-    out = Tensor._wrap(_memory_format.c_ordered(np.full(shape, _dtype.fill_value(value, np_dtype,
-                                                                              check_half=math.prod(shape) != 1),
-                                                         np_dtype)))  # (an empty one's strides too)
+    out = Tensor._wrap(_memory_format.c_ordered(full_array(shape, value, np_dtype)))  # (an empty one's strides too)
     if requires_grad:
         out._set_requires_grad(True)  # a factory's checks: an integer tensor cannot require grad
     return out
