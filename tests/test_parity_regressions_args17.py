@@ -104,6 +104,8 @@ _BOOL_ARGUMENT_CALLS = {
     "set_grad_enabled": lambda lib, x, v: lib.set_grad_enabled(v),
     "sum keepdim": lambda lib, x, v: x.sum(1, keepdim=v),
     "topk largest": lambda lib, x, v: x.topk(1, largest=v),
+    "sdpa is_causal": lambda lib, x, v: lib.nn.functional.scaled_dot_product_attention(x, x, x, is_causal=v),
+    "sdpa enable_gqa": lambda lib, x, v: lib.nn.functional.scaled_dot_product_attention(x, x, x, enable_gqa=v),
 }
 
 
@@ -243,3 +245,42 @@ def test_a_tensor_of_more_than_int64_bytes_fails_as_pytorchs_storage_size_check(
         return getattr(x, call)(sizes) if call.startswith("new") else getattr(lib, call)(*sizes)
 
     assert_same_error(*_both(fn))
+
+
+# ---------------------------------------------------------------------------- calls missing an argument
+_MISSING_ARGUMENT_CALLS = {
+    "sdpa()": lambda lib, x: lib.nn.functional.scaled_dot_product_attention(),
+    "sdpa(q)": lambda lib, x: lib.nn.functional.scaled_dot_product_attention(x),
+    "sdpa(q, k)": lambda lib, x: lib.nn.functional.scaled_dot_product_attention(x, x),
+    "sdpa(q, value=)": lambda lib, x: lib.nn.functional.scaled_dot_product_attention(x, value=x),
+    "sdpa(1)": lambda lib, x: lib.nn.functional.scaled_dot_product_attention(1),
+    "softmax()": lambda lib, x: lib.softmax(),
+    "softmax(x)": lambda lib, x: lib.softmax(x),
+    "log_softmax()": lambda lib, x: lib.log_softmax(),
+    "bernoulli()": lambda lib, x: lib.bernoulli(),
+    "bernoulli(p=)": lambda lib, x: lib.bernoulli(p=0.5),
+    "bernoulli(x, str)": lambda lib, x: lib.bernoulli(x, "a"),
+    "bernoulli(1.0)": lambda lib, x: lib.bernoulli(1.0),
+    "argmax()": lambda lib, x: lib.argmax(),
+    "neg()": lambda lib, x: lib.neg(),
+    "numel()": lambda lib, x: lib.numel(),
+    "sum()": lambda lib, x: lib.sum(),
+    "all()": lambda lib, x: lib.all(),
+    "argsort()": lambda lib, x: lib.argsort(),
+    "matmul(x)": lambda lib, x: lib.matmul(x),
+    "atan2()": lambda lib, x: lib.atan2(),
+    "atan2(x)": lambda lib, x: lib.atan2(x),
+    "allclose(x)": lambda lib, x: lib.allclose(x),
+}
+
+
+@pytest.mark.parametrize("call", sorted(_MISSING_ARGUMENT_CALLS))
+def test_a_call_missing_an_argument_fails_as_pytorchs_parser_words_it(call):
+    assert_same_error(*_both(lambda lib: _MISSING_ARGUMENT_CALLS[call](lib, lib.ones(1, 2, 2))))
+
+
+@pytest.mark.parametrize("name", ["exp", "relu", "sigmoid", "t", "abs", "neg", "tanh", "sqrt", "floor", "sign"])
+@pytest.mark.parametrize("extra", ["positional", "two positional", "keyword"])
+def test_a_function_form_of_a_method_without_arguments_words_extra_arguments_as_the_parser(name, extra):
+    args, kwargs = {"positional": ((1,), {}), "two positional": ((1, 2), {}), "keyword": ((), {"foo": 1})}[extra]
+    assert_same_error(*_both(lambda lib: getattr(lib, name)(lib.ones(2, 2), *args, **kwargs)))

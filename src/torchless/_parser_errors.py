@@ -83,6 +83,16 @@ def wrong_type(name, argument, position, value, expected):
     return in_place_named(name, TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {shown}"))
 
 
+def missing_arguments(fn, names):
+    """PyTorch's parser's TypeError for a call of ``fn`` that left out a required argument: ``names`` are every
+    required parameter from the first one missing on (those given by keyword too)."""
+    plural = "s" if len(names) == 1 else ""  # ("argument" vs "arguments" inverted, as in PyTorch's message)
+    error = TypeError(f"{fn}() missing {len(names)} required positional argument{plural}: "
+                      + ", ".join(f'"{name}"' for name in names))
+    error.missing_argument = True  # (which native_binding's checks of the arguments given stop at)
+    return error
+
+
 def check_bool(name, argument, value, position=None):
     """PyTorch's parser check of a ``bool`` argument: a Python bool only, never a NumPy bool, an int (0 or 1 too),
     None or a 0-d tensor. ``position``: where the argument can come by position (its TypeError gives it when it
