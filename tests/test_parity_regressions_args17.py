@@ -284,3 +284,21 @@ def test_a_call_missing_an_argument_fails_as_pytorchs_parser_words_it(call):
 def test_a_function_form_of_a_method_without_arguments_words_extra_arguments_as_the_parser(name, extra):
     args, kwargs = {"positional": ((1,), {}), "two positional": ((1, 2), {}), "keyword": ((), {"foo": 1})}[extra]
     assert_same_error(*_both(lambda lib: getattr(lib, name)(lib.ones(2, 2), *args, **kwargs)))
+
+
+# ---------------------------------------------------------------------------- messages naming the library
+def test_messages_name_the_library_as_pytorchs_name_torch():
+    assert_same_error(*_both(lambda lib: lib.ones(2).clamp()))
+    assert_same_error(*_both(lambda lib: lib.meshgrid(lib.ones(2), indexing="yx")))
+
+
+def test_deprecation_warnings_name_the_library_as_pytorchs_name_torch():
+    import warnings
+
+    messages = []
+    for lib in (torch, torchless):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            lib.range(0, 2)
+        messages.append([str(w.message) for w in caught if "range is deprecated" in str(w.message)])
+    assert messages[1] == [m.replace("torch.", "torchless.") for m in messages[0]] and messages[0]

@@ -264,10 +264,10 @@ def meshgrid(*tensors, indexing=None):
         _warn_meshgrid_indexing()
         indexing = "ij"
     if indexing not in ("ij", "xy"):
-        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+        raise RuntimeError(f"torchless.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
     for t in tensors:
         if t.ndim > 1:
-            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
+            raise RuntimeError(f"torchless.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
     swap = indexing == "xy" and len(tensors) >= 2
     ordered = (tensors[1], tensors[0]) + tensors[2:] if swap else tensors
     shape = tuple(t.numel() for t in ordered)
@@ -287,7 +287,7 @@ def _warn_meshgrid_indexing():
         _meshgrid_warned = True
         import warnings
 
-        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument. "
+        warnings.warn("torchless.meshgrid: in an upcoming release, it will be required to pass the indexing argument. "
                       "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4215.)",
                       UserWarning, stacklevel=3)
 

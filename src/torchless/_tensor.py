@@ -1825,7 +1825,7 @@ class Tensor:
         """``node``: "ClampMin" / "ClampMax" for clamp_min / clamp_max, whose nodes PyTorch names apart."""
         min, max = _clamp_bounds(min, max, name)
         if min is None and max is None:
-            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+            raise RuntimeError("torchless.clamp: At least one of 'min' or 'max' must not be None")
         self._refuse_complex("clamp is not supported for complex types")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             source, shape = self, self._data.shape
