@@ -879,8 +879,8 @@ def deprecated_range(start=None, end=None, step=1, *, dtype=None, device=None, r
         # (PyTorch's parser writes "arguments" for one missing and "argument" for two)
         missing = 'argument: "start", "end"' if start is None else 'arguments: "end"'
         raise TypeError(f"range() missing {2 if start is None else 1} required positional {missing}")
-    warnings.warn("torchless.range is deprecated and will be removed in a future release because its behavior is "
-                  "inconsistent with Python's range builtin. Instead, use torchless.arange, which produces values in "
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
+                  "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
                   "[start, end).", UserWarning, stacklevel=2)
     values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     np_dtype = _dtype.to_numpy_dtype(dtype or _dtype.get_default_dtype())
