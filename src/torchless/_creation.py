@@ -10,7 +10,7 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from . import _dtype, _memory_format, _parser_errors
-from ._ops._util import is_index_argument
+from ._ops._util import check_int64, is_index_argument
 from ._tensor import Tensor, _promote, _require_cpu, _shape_arg, _warn_from_user_code
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .random import draw_values, stream
@@ -222,7 +222,7 @@ def _store_check(np_dtype):
     if np_dtype.kind == "f":
         def check(value):
             if not hasattr(type(value), "__float__") and not hasattr(type(value), "__index__"):
-                raise TypeError(f"must be real number, not {type(value).__name__}")
+                raise TypeError(f"must be real number, not {_type_name(value)}")
             float(value)
     elif np_dtype.kind == "c":
         def check(value):
@@ -461,12 +461,31 @@ def check_requires_grad(name, requires_grad, none_taken=True):
         raise TypeError(f"{name}(): argument 'requires_grad' must be bool, not {_type_name(requires_grad)}")
 
 
+def allocation_error(shape, np_dtype):
+    """PyTorch's RuntimeError for a tensor of ``shape`` that cannot be allocated: its byte count beyond int64, or
+    more memory than its allocator gets."""
+    nbytes = math.prod(shape) * np.dtype(np_dtype).itemsize
+    if nbytes >= 2 ** 63:
+        return RuntimeError(f"Storage size calculation overflowed with sizes={list(shape)}")
+    return RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
+                        f"you tried to allocate {nbytes} bytes. Error code 12 (Cannot allocate memory)")
+
+
+def full_array(shape, value, np_dtype):
+    """An array of ``shape`` filled with ``value`` converted as PyTorch's fill converts it, with PyTorch's error for
+    a size it cannot allocate."""
+    # (PyTorch writes a single element without its range check for half)
+    value = _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1)
+    try:
+        return np.full(shape, value, np_dtype)
+    except (ValueError, MemoryError):  # (NumPy's refusal of a size it cannot hold)
+        raise allocation_error(shape, np_dtype) from None
+
+
 def _filled(shape, value, dtype, requires_grad, device_arg, function):
     check_requires_grad(function, requires_grad)
     np_dtype = _dtype.argument(dtype, function) if dtype is not None else _dtype.get_default_dtype().numpy
-    # (PyTorch writes a single element without its range check for half)
-    value = _dtype.fill_value(value, np_dtype, check_half=math.prod(shape) != 1)
-    array = np.full(shape, value, np_dtype)
+    array = full_array(shape, value, np_dtype)
     if not array.size:  # PyTorch's C-order strides (NumPy gives an empty array zeros)
         array = _memory_format.empty(shape, np_dtype, _memory_format.contiguous_format)
     return _finish(array, requires_grad, device_arg)
@@ -526,7 +545,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
 def full(size, fill_value=_UNGIVEN, dtype=None, device=None, requires_grad=False, layout=None):
     """A tensor of shape ``size`` filled with ``fill_value``; its dtype follows the value (bool, int64, float)."""
     if not isinstance(size, (tuple, list)):
-        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+        raise TypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not {_type_name(size)}")
     if fill_value is _UNGIVEN:
         _parser_errors.parse("full", (f"SymInt[] size, Number fill_value, *, {_FACTORY_KEYWORDS}",), (size,))
     if not _parser_errors.is_number_argument(fill_value):
@@ -694,6 +713,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
                                      None if dtype is None else {"dtype": dtype})
         low, high, size = bound.get("low", 0), bound["high"], tuple(bound["size"])
     # in PyTorch's order: the arguments, the sizes, the range, the range against the dtype
+    check_int64(low)
+    check_int64(high)
     np_dtype = _dtype_argument(dtype or _dtype.int64, "randint", _RANDINT_OVERLOADS, given)
     shape = _size((size,), "randint")
     if low >= high:

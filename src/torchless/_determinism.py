@@ -12,8 +12,9 @@ def use_deterministic_algorithms(mode, *, warn_only=False):
     global _deterministic, _warn_only
     for name, value, where in (("mode", mode, " (position 1)"), ("warn_only", warn_only, "")):
         if type(value) is not bool:
+            from .nn._functional._args import _tp_name
             raise TypeError(f"_set_deterministic_algorithms(): argument '{name}'{where} must be bool, "
-                            f"not {type(value).__name__}")
+                            f"not {_tp_name(value)}")
     _deterministic, _warn_only = mode, warn_only
 
 

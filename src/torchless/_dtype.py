@@ -134,7 +134,8 @@ def argument(d, function):
     bool); PyTorch's parser refuses anything else, NumPy dtypes and names too."""
     if is_argument(d):
         return to_numpy_dtype(d)
-    raise TypeError(f"{function}(): argument 'dtype' must be torchless.dtype, not {type(d).__name__}")
+    from .nn._functional._args import _tp_name
+    raise TypeError(f"{function}(): argument 'dtype' must be torchless.dtype, not {_tp_name(d)}")
 
 
 def from_tensor_type_name(name):

@@ -1,10 +1,12 @@
 """Tensor operations in function form (``torchless.max(x, 1)``, ``torchless.cat([a, b])``, ...)."""
 import numbers
 import operator
+import re
 
 import numpy as np
 
 from . import _dtype, _parser_errors
+from ._parser_errors import missing_arguments
 from ._out_argument import accepts_out, with_out
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, is_int_argument, normalize_dim
@@ -14,14 +16,12 @@ from ._tensor import (
 )
 
 
+_NO_INPUT = object()  # a function form's input left out (the parser's "missing" error, not Python's)
+
+
 def _tensor_list(tensors, name):
     """``tensors`` checked as PyTorch's argument parser and kernels do: a non-empty list or tuple of tensors."""
-    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
-                        f"{type(tensors).__name__}")
-    for i, t in enumerate(tensors):  # (checked before emptiness and dtypes, as PyTorch's parser does)
-        if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+    _parser_errors.check_tensor_list(name, tensors)  # (before emptiness and dtypes, as PyTorch's parser)
     if not tensors:
         if name in ("stack", "hstack", "vstack"):
             raise RuntimeError(f"{name} expects a non-empty TensorList")
@@ -152,9 +152,10 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
-def numel(input):
+def numel(input=_NO_INPUT):
     if not isinstance(input, Tensor):
-        raise _parser_errors.not_tensor("numel", "input", 1, input)
+        raise missing_arguments("numel", ["input"]) if input is _NO_INPUT else \
+            _parser_errors.not_tensor("numel", "input", 1, input)
     return input.numel()
 
 
@@ -194,6 +195,7 @@ def broadcast_shapes(*shapes):
 def broadcast_tensors(*tensors):
     """The tensors expanded to their common shape; one already of that shape is returned itself, as PyTorch's
     expand_outplace does (no view, no ExpandBackward0 node)."""
+    _parser_errors.check_tensor_list("broadcast_tensors", tensors)
     shape = ()
     for t in tensors:
         error = broadcast_error(shape, t._data.shape)
@@ -221,8 +223,18 @@ def _atleast(tensors, ndim):
     def lift(t):
         return t if t.ndim >= ndim else t.reshape((1,) * ndim) if not t.ndim else t.unsqueeze(0)
 
-    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):  # a tuple back, even of one tensor
+    return _each_lifted(f"atleast_{ndim}d", tensors, lift)
+
+
+def _each_lifted(name, tensors, lift):
+    """atleast_Nd's result: one tensor for one, a tuple for several or for one list or tuple of them (even of one
+    tensor); PyTorch's parser errors for what is neither."""
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        if not isinstance(tensors[0], (tuple, list)):
+            raise _parser_errors.invalid_combination(name, ("Tensor input", "tuple of Tensors tensors"), tensors)
+        _parser_errors.check_tensor_list(name, tensors[0])
         return tuple(lift(t) for t in tensors[0])
+    _parser_errors.check_tensor_list(name, tensors)
     out = tuple(lift(t) for t in tensors)
     return out[0] if len(out) == 1 else out
 
@@ -233,26 +245,29 @@ def hstack(tensors):
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
-def vstack(tensors):
+def vstack(tensors, _name="vstack"):
     """Concatenated along dim 0, vectors taken as rows."""
-    return cat(atleast_2d(_tensor_list(tensors, "vstack")), 0)
+    return cat(atleast_2d(_tensor_list(tensors, _name)), 0)
 
 
-row_stack = vstack
+def row_stack(tensors):
+    """vstack under another name (which PyTorch's errors give)."""
+    return vstack(tensors, _name="row_stack")
 
 
 def meshgrid(*tensors, indexing=None):
     """Coordinate grids of 1-D tensors: grid i varies along dim i ('ij'; 'xy' swaps the first two dims)."""
     if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
         tensors = tuple(tensors[0])
+    _parser_errors.check_tensor_list("meshgrid", tensors)
     if indexing is None:
         _warn_meshgrid_indexing()
         indexing = "ij"
     if indexing not in ("ij", "xy"):
-        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+        raise RuntimeError(f"torchless.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
     for t in tensors:
         if t.ndim > 1:
-            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
+            raise RuntimeError(f"torchless.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
     swap = indexing == "xy" and len(tensors) >= 2
     ordered = (tensors[1], tensors[0]) + tensors[2:] if swap else tensors
     shape = tuple(t.numel() for t in ordered)
@@ -272,19 +287,19 @@ def _warn_meshgrid_indexing():
         _meshgrid_warned = True
         import warnings
 
-        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument. "
+        warnings.warn("torchless.meshgrid: in an upcoming release, it will be required to pass the indexing argument. "
                       "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/TensorShape.cpp:4215.)",
                       UserWarning, stacklevel=3)
 
 
 def cartesian_prod(*tensors):
     """Every combination of one element from each 1-D tensor, one per row (a vector for one tensor)."""
+    _parser_errors.check_tensor_list("cartesian_prod", tensors)
     if len(tensors) == 1:
         return tensors[0]
     return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
 
 
-_NO_INPUT = object()
 
 
 def _method(name, checked=True):
@@ -292,11 +307,13 @@ def _method(name, checked=True):
     _without_varargs where it applies, in the same function, so as to add no call)."""
 
     def fn(input=_NO_INPUT, *args, **kwargs):
-        if input is _NO_INPUT:  # (PyTorch's parser words it so, plural and all)
-            raise TypeError(f'{name}() missing 1 required positional arguments: "input"')
         if not isinstance(input, Tensor):
-            raise _parser_errors.not_tensor(name, "input", 1, input)
-        return getattr(input, name)(*args, **kwargs)
+            raise _missing_input(name, kwargs) if input is _NO_INPUT else \
+                _parser_errors.not_tensor(name, "input", 1, input)
+        try:
+            return getattr(input, name)(*args, **kwargs)
+        except TypeError as error:  # (free unless raised)
+            raise _as_function_binding_error(name, error)
 
     if checked and name in _NO_VARARGS and len(_NO_VARARGS[name]) == 1:
         def fn(input=_NO_INPUT, *args, **kwargs):  # (one sequence of ints, the common call, passes)
@@ -310,7 +327,7 @@ def _method(name, checked=True):
             if len(args) > 1 or args and not (type(args[0]) is int or isinstance(args[0], (tuple, list))):
                 _without_varargs(name, input, args, kwargs)  # (raises, but for one int the function takes)
             if input is _NO_INPUT:
-                raise TypeError(f'{name}() missing 1 required positional arguments: "input"')
+                raise _missing_input(name, kwargs)
             if not isinstance(input, Tensor):
                 raise _parser_errors.not_tensor(name, "input", 1, input)
             return getattr(input, name)(*args, **kwargs)
@@ -318,6 +335,41 @@ def _method(name, checked=True):
     fn.__name__ = name
     fn.__doc__ = f"Function form of ``Tensor.{name}``."
     return fn
+
+
+def _missing_input(name, kwargs):
+    """PyTorch's parser's TypeError for the function form ``name`` called without its input: the listing of its
+    overloads where it has several, else its "missing" message naming every required parameter of the op."""
+    overloads = _parser_errors.FUNCTION_OVERLOADS.get(name) or _parser_errors.FUNCTION_FORM_OVERLOADS.get(name)
+    if overloads:
+        try:
+            _parser_errors.parse_overload(name, overloads, (), kwargs)
+        except TypeError as error:
+            return error
+    return missing_arguments(name, ["input"] + _required_parameters(getattr(Tensor, name)))
+
+
+def _required_parameters(method):
+    """The names of the parameters after self that ``method`` requires (positional ones without a default)."""
+    import inspect
+
+    code = inspect.unwrap(method).__code__
+    required = code.co_argcount - len(inspect.unwrap(method).__defaults__ or ())
+    return list(code.co_varnames[1:required])
+
+
+def _as_function_binding_error(name, error):
+    """``error`` as the function form ``name`` raises it: where Python refused to bind its method's call (no frame
+    of the method's), its message as PyTorch's parser words it for the function, whose positions count the input
+    as the method's count self; else ``error`` itself."""
+    prefix = f"Tensor.{name}() "
+    text = str(error)
+    if error.__traceback__.tb_next is not None or not text.startswith(prefix):
+        return error
+    missing = re.match(r"missing \d+ required positional arguments?: (.*)$", text[len(prefix):])
+    if missing:
+        return missing_arguments(name, re.findall(r"'(\w+)'", missing[1]))
+    return TypeError(f"{name}() {text[len(prefix):]}")
 
 
 # The function forms of the methods that also take their ints as separate arguments (x.permute(0, 2, 1)), which
@@ -544,9 +596,10 @@ def _extremum(name):
 
 
 def _arg_extremum(name):
-    def fn(input, *args, **kwargs):
+    def fn(input=_NO_INPUT, *args, **kwargs):
         if not isinstance(input, Tensor):
-            _parser_errors.arg_extremum_arguments(name, (input,) + args, kwargs, function=True)
+            _parser_errors.arg_extremum_arguments(name, () if input is _NO_INPUT else (input,) + args, kwargs,
+                                                  function=True)
         dim, keepdim = _arg_extremum_arguments(name, args, kwargs, (input,))
         return input._arg_extremum(np.argmax if name == "argmax" else np.argmin, dim, keepdim, name)
 
@@ -577,11 +630,13 @@ def _number_or_tensor(name):
 def _tensor_other(name):
     argument = "values" if name == "heaviside" else "other"
 
-    def fn(input, other, *args, **kwargs):
+    def fn(input=_NO_INPUT, other=_NO_INPUT, *args, **kwargs):
         if not isinstance(input, Tensor):
-            raise _parser_errors.not_tensor(name, "input", 1, input)
+            raise missing_arguments(name, ["input", argument]) if input is _NO_INPUT else \
+                _parser_errors.not_tensor(name, "input", 1, input)
         if not isinstance(other, Tensor):
-            raise _parser_errors.not_tensor(name, argument, 2, other)
+            raise missing_arguments(name, [argument]) if other is _NO_INPUT else \
+                _parser_errors.not_tensor(name, argument, 2, other)
         return getattr(input, name)(other, *args, **kwargs)
 
     fn.__name__ = name
@@ -624,10 +679,6 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     return addcmul_impl(input, tensor1, tensor2, value, divide=True, position=2)
 
 
-def _neg(input):
-    return -input
-
-
 def real(input):
     """The real part of ``input``: ``input`` itself (torchless has no complex dtypes)."""
     return input.real
@@ -640,8 +691,7 @@ def imag(input):
 
 def _install(namespace):
     for name in _FUNCTION_FORMS:
-        function = _neg if name == "neg" else \
-            _checked_binary(name) if name in _COMPARISONS or name in _OTHER_AT_POSITION_2 else \
+        function = _checked_binary(name) if name in _COMPARISONS or name in _OTHER_AT_POSITION_2 else \
             _extremum(name) if name in ("max", "min") else _arg_extremum(name) if name in ("argmax", "argmin") else \
             _number_or_tensor(name) if name in ("pow", "remainder", "fmod") else \
             _parsed_function(name) if name in _parser_errors.FUNCTION_OVERLOADS else \

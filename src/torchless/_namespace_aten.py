@@ -479,14 +479,9 @@ gru_cell.__doc__ = "One GRU step (gates r, z, n in ``w_ih``'s and ``w_hh``'s row
 
 def _hidden_pair(hx):
     """lstm_cell's ``hx`` checked as PyTorch's parser checks a Tensor[]: a list or tuple of tensors."""
-    from ._tensor import Tensor
-    from .nn._functional._args import _tp_name
+    from ._parser_errors import check_tensor_list
 
-    if isinstance(hx, Tensor) or not isinstance(hx, (list, tuple)):
-        raise TypeError(f"lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, not {_tp_name(hx)}")
-    for i, h in enumerate(hx):
-        if not isinstance(h, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {_tp_name(h)}")
+    check_tensor_list("lstm_cell", hx, "hx", 2)
     return tuple(hx)
 
 

@@ -211,6 +211,24 @@ def embedding(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=
     return _functional().embedding(indices, weight, padding, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse)
 
 
+_EMBEDDING_BAG = ("Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq, int mode, bool sparse, "
+                  "Tensor? per_sample_weights, bool include_last_offset, int? padding_idx",
+                  "Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, "
+                  "bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False")
+
+
+def embedding_bag(*args, **kwargs):
+    """ATen's embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights,
+    include_last_offset, padding_idx), ``mode`` 0 'sum', 1 'mean' or 2 'max': (output, offset2bag, bag_size,
+    max_indices), F.embedding_bag's kernel and its bookkeeping."""
+    from . import _parser_errors
+    from .nn._functional.embedding import native_embedding_bag
+
+    _, arguments = _parser_errors.parse_overload("embedding_bag", _EMBEDDING_BAG, args, kwargs)
+    arguments.setdefault("padding_idx", None)  # (the second overload's, after the others: in the schema's order)
+    return native_embedding_bag(*arguments.values())
+
+
 # ---------------------------------------------------------------------------- losses: reduction as an int
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -352,7 +370,7 @@ def install(namespace):
         forms[name + "_"] = _dropout(name + "_", True)
     for fn in (max_pool1d_with_indices, avg_pool1d, adaptive_max_pool1d, layer_norm, group_norm, rrelu, rrelu_,
                threshold, threshold_, cosine_similarity, pairwise_distance, batch_norm, instance_norm, embedding,
-               kl_div, margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss,
+               embedding_bag, kl_div, margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss, triplet_margin_loss,
                poisson_nll_loss, binary_cross_entropy_with_logits, norm_except_dim, _weight_norm):
         forms[fn.__name__] = fn
     for name, schema in _SCHEMAS.items():

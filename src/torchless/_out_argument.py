@@ -47,7 +47,8 @@ def _call_into(name, out, function, args, kwargs):
     targets = out if isinstance(out, (tuple, list)) else (out,)
     for target in targets:
         if not isinstance(target, Tensor):
-            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(target).__name__}")
+            from .nn._functional._args import _tp_name
+            raise TypeError(f"{name}(): argument 'out' must be Tensor, not {_tp_name(target)}")
     if is_grad_enabled() and any(t.requires_grad for t in _tensors_in((args, tuple(kwargs.values()), targets))):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")

@@ -11,6 +11,8 @@ import re
 
 import numpy as np
 
+from ._ops._util import INT64, OVERFLOW, check_int64
+
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _COMPARISON_METHOD = ("Tensor other", "Number other")
 _COMPARISON_FUNCTION = ("Tensor input, Tensor other, *, Tensor out = None",
@@ -79,6 +81,48 @@ def wrong_type(name, argument, position, value, expected):
             # shifts the method's TypeErrors itself)
         where = f" (position {position})"
     return in_place_named(name, TypeError(f"{name}(): argument '{argument}'{where} must be {expected}, not {shown}"))
+
+
+def missing_arguments(fn, names):
+    """PyTorch's parser's TypeError for a call of ``fn`` that left out a required argument: ``names`` are every
+    required parameter from the first one missing on (those given by keyword too)."""
+    plural = "s" if len(names) == 1 else ""  # ("argument" vs "arguments" inverted, as in PyTorch's message)
+    error = TypeError(f"{fn}() missing {len(names)} required positional argument{plural}: "
+                      + ", ".join(f'"{name}"' for name in names))
+    error.missing_argument = True  # (which native_binding's checks of the arguments given stop at)
+    return error
+
+
+def check_bool(name, argument, value, position=None):
+    """PyTorch's parser check of a ``bool`` argument: a Python bool only, never a NumPy bool, an int (0 or 1 too),
+    None or a 0-d tensor. ``position``: where the argument can come by position (its TypeError gives it when it
+    did); None for a keyword-only one or one PyTorch's Python wrapper passes on by keyword."""
+    if value.__class__ is not bool:
+        if position is not None:
+            raise wrong_type(name, argument, position, value, "bool")
+        from .nn._functional._args import _tp_name
+
+        raise TypeError(f"{name}(): argument '{argument}' must be bool, not {_tp_name(value)}")
+
+
+def check_bools(name, **flags):
+    """check_bool of each of ``flags``, in their order, all passed on by keyword (no position shown)."""
+    for argument, value in flags.items():
+        check_bool(name, argument, value)
+
+
+def check_tensor_list(name, value, argument="tensors", position=1):
+    """PyTorch's parser check of a Tensor[] argument: a list or tuple (not a tensor) of tensors only, its
+    elements checked in order; the element's error counts arguments from 0, the argument's from 1."""
+    from ._tensor import Tensor
+    from .nn._functional._args import _tp_name
+
+    if isinstance(value, Tensor) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be tuple of Tensors, not "
+                        f"{_tp_name(value)}")
+    for i, item in enumerate(value):
+        if not isinstance(item, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument {position - 1}, but got {_tp_name(item)}")
 
 
 def too_many_positional(name, most, least=None, nargs=None):
@@ -366,6 +410,7 @@ class _Schema:
                     raise RuntimeError('scalar.isIntegral( false) INTERNAL ASSERT FAILED at "/__w/pytorch/pytorch/'
                                        'torch/csrc/utils/pybind.cpp":27, please report a bug to PyTorch. ')
                 value = operator.index(value)
+                check_int64(value)
             elif param.kind == "float" and value is not None:
                 value = float(value)  # (a bool or a 0-d tensor, as PyTorch's double)
             out[param.name] = value
@@ -396,10 +441,16 @@ class _Schema:
                 try:
                     item = list_element(item)
                 except TypeError:
-                    raise TypeError(f"{self.name}(): argument '{param.name}' failed to unpack the object at pos {pos} "
-                                    f"with error \"type must be tuple of ints,but got {_tp_name(item)}\"") from None
+                    raise self._unpack_error(param, pos, f"type must be tuple of ints,but got {_tp_name(item)}") \
+                        from None
+            if item not in INT64:  # (PyTorch's message goes on with the C++ stack of the failure, left out here)
+                raise self._unpack_error(param, pos, OVERFLOW)
             out.append(item)
         return out
+
+    def _unpack_error(self, param, pos, reason):
+        return TypeError(f"{self.name}(): argument '{param.name}' failed to unpack the object at pos {pos} with error "
+                         f"\"{reason}\"")
 
 
 _DEFAULT = object()
@@ -576,6 +627,10 @@ METHOD_OVERLOADS = {
     "split": ("Tensor input, int split_size, int dim=0", "Tensor input, int[] split_size, int dim=0"),
     "split_with_sizes": ("Tensor input, int[] split_sizes, int dim=0",),
 }
+
+
+# linalg.vector_norm's parser, which Tensor.norm reaches too
+VECTOR_NORM = ("Tensor input, Number ord=2, int[1]? dim=None, bool keepdim=False, *, dtype? dtype=None",)
 
 
 # The function forms whose arguments are parsed before the method is called

@@ -15,7 +15,7 @@ import numpy as np
 from . import _dtype, _memory_format, _parser_errors
 from ._kernels import std_sort
 from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
-from ._ops._util import (broadcast_error, every_dim_if_empty, is_index_argument, is_int_argument, list_elements,
+from ._ops._util import (broadcast_error, check_int64, every_dim_if_empty, is_index_argument, is_int_argument, list_elements,
                         normalize_dim, normalize_dims, scan_axis)
 from ._size import Size
 from .autograd import grad_mode
@@ -273,14 +273,17 @@ _DIM_OMITTED = _Omitted()
 _ASSIGNABLE_SCALARS = (int, float, complex, np.integer)
 
 
+_INT64_END = 2 ** 63
+
+
 def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]", keywords=None):
     """Sizes given as ints (``view(2, 3)``), as one sequence (``view((2, 3))``) or by keyword (``keywords``:
     ``reshape(shape=(2, 3))``), with PyTorch's TypeErrors (for no sizes at all too: ``reshape()``; ``reshape(())``
     is the 0-d shape). ``overloads``: the schemas of ``name`` when it has more than the one taking ``kind arg``, for
     PyTorch's message listing them; ``kind``: "int[]" for dims (permute's, which read a bool tensor as 1),
     "SymInt[]" for sizes (which refuse it)."""
-    if not keywords and args and all(type(a) is int for a in args):  # the common case, without the parser
-        return args
+    if not keywords and args and all(type(a) is int and -_INT64_END <= a < _INT64_END for a in args):
+        return args  # the common case, without the parser (which refuses an int beyond int64)
     return tuple(_parser_errors.parse(name, overloads or (f"{kind} {arg}",), args, keywords)[arg])
 
 
@@ -991,13 +994,15 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         """Convert dtype (device 'cpu' is accepted and ignored): ``to(dtype)``, ``to('cpu')``, ``to(other)``."""
-        if not _to_arguments_fit(args, kwargs):
+        leading = _to_leading_arguments(args, kwargs)
+        if leading is None:
             from .nn._functional._args import _describe_call
 
             raise TypeError(f"to() received an invalid combination of arguments - got {_describe_call(args, kwargs)}, "
                             "but expected one of:\n" + "".join(f" * ({overload})\n" for overload in _TO_OVERLOADS))
+        copy = args[leading + 1] if len(args) > leading + 1 else kwargs.get("copy", False)
         dtype = kwargs.get("dtype")
-        for a in args + tuple(v for k, v in kwargs.items() if k == "device"):
+        for a in args[:leading] + tuple(v for k, v in kwargs.items() if k == "device"):
             if _dtype.is_argument(a):
                 dtype = a
             elif isinstance(a, Tensor):
@@ -1011,9 +1016,9 @@ class Tensor:
             dtype = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
         memory_format = kwargs.get("memory_format")
         if memory_format is not None and memory_format is not _memory_format.preserve_format:
-            return self._to_memory_format(dtype, memory_format, kwargs.get("copy"))
+            return self._to_memory_format(dtype, memory_format, copy)
         if dtype is None or dtype.numpy == self._data.dtype:
-            return self.clone() if kwargs.get("copy") else self
+            return self.clone() if copy else self
         if not (dtype.is_floating_point or dtype.is_complex):  # no gradient flows into integer or bool values
             # nan and inf convert to arbitrary integers, silently as in PyTorch; a complex number converts its real
             # part (bool: its being nonzero)
@@ -1829,7 +1834,7 @@ class Tensor:
         """``node``: "ClampMin" / "ClampMax" for clamp_min / clamp_max, whose nodes PyTorch names apart."""
         min, max = _clamp_bounds(min, max, name)
         if min is None and max is None:
-            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+            raise RuntimeError("torchless.clamp: At least one of 'min' or 'max' must not be None")
         self._refuse_complex("clamp is not supported for complex types")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             source, shape = self, self._data.shape
@@ -2194,6 +2199,7 @@ class Tensor:
             k, dim = parsed["k"], parsed["dim"]
         axis = normalize_dim(dim, self._data.ndim)
         if not 0 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
+            check_int64(k)  # (the parser's failure first)
             raise RuntimeError("selected index k out of range")
         if self._data.dtype.kind == "b":
             raise RuntimeError("topk does not support bool dtypes on CPU")
@@ -2391,8 +2397,12 @@ class Tensor:
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         """The distinct values (sorted), optionally with the inverse indices and the counts."""
-        from ._ops.extra_math import unique_axis, without_derivative
+        from ._ops.extra_math import unique_axis, unique_dim_argument, without_derivative
 
+        if dim is not None:  # (the parser's checks, in the order of its signature)
+            dim = unique_dim_argument(dim)
+        _parser_errors.check_bools("_unique2" if dim is None else "unique_dim", sorted=sorted,
+                                   return_inverse=return_inverse, return_counts=return_counts)
         self._no_kernel_for("c", "unique" if dim is None else "unique_dim")
         axis = None if dim is None else unique_axis(self, dim)
         # each NaN is a value of its own in PyTorch, where NumPy merges them
@@ -2571,6 +2581,7 @@ class Tensor:
 
     def nonzero(self, *, as_tuple=False):
         """The indices of the nonzero elements: one row per element (or a tuple of index vectors, one per dim)."""
+        _parser_errors.check_bool("nonzero", "as_tuple", as_tuple)
         if as_tuple:  # a 0-d tensor counts as one of one element
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._data)))
         if not self._data.ndim:  # a row without columns, if nonzero
@@ -2606,9 +2617,8 @@ class Tensor:
             p = 2.0
         if type(p) not in (int, float, str) or keepdim.__class__ is not bool or not (
                 dim is None or type(dim) is int or isinstance(dim, (tuple, list))):  # linalg.vector_norm's parser
-            _parser_errors.parse("linalg_vector_norm",
-                                 ("Tensor input, Number ord=2, int[1]? dim=None, bool keepdim=False, *, dtype? dtype=None",),
-                                 (self, p, dim, keepdim))
+            _parser_errors.parse("linalg_vector_norm", _parser_errors.VECTOR_NORM,
+                                 (self, 2 if p == "fro" else p, dim, keepdim))  # (as torch.norm passes them on)
         dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
         if self._data.dtype.kind != "f":
             if self._data.dtype.kind == "c":  # the norm of the magnitudes (real, differentiable through abs)
@@ -2672,9 +2682,9 @@ class Tensor:
             if "dtype" in parsed:  # view(dtype=...)
                 return self._view_as_dtype(parsed["dtype"])
             shape = tuple(parsed["size"])
-        elif len(shape) != 1 or type(shape[0]) is not int:
-            if len(shape) == 1 and _dtype.is_argument(shape[0]):
-                return self._view_as_dtype(shape[0])
+        elif len(shape) == 1 and _dtype.is_argument(shape[0]):
+            return self._view_as_dtype(shape[0])
+        else:
             shape = _shape_arg(shape, "view", overloads=_parser_errors.METHOD_OVERLOADS["view"])
         shape = _infer_shape(shape, self._data.size)
         if not self._data.flags.c_contiguous:
@@ -3019,6 +3029,7 @@ class Tensor:
         axis = normalize_dim(dim, self._data.ndim)
         size = self._data.shape[axis]
         if not -size <= index < size:
+            check_int64(index)
             raise IndexError(f"select(): index {index} out of range for tensor of size {list(self._data.shape)} at "
                              f"dimension {dim}")
         return self[(slice(None),) * axis + (index,)]
@@ -3035,10 +3046,12 @@ class Tensor:
         if not self._data.ndim:
             raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         if length < 0:
+            check_int64(length)
             raise RuntimeError("narrow(): length must be non-negative.")
         axis = normalize_dim(dim, self._data.ndim)
         n = self._data.shape[axis]
         if not -n <= start <= n:
+            check_int64(start)
             raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
         start = start + n if start < 0 else start
         if start + length > n:
@@ -3873,29 +3886,46 @@ def _no_positional(name, args):
                     f"{'was' if len(args) == 1 else 'were'} given")
 
 
-def _to_arguments_fit(args, kwargs):
-    """Whether PyTorch's parser takes ``Tensor.to``'s arguments: devices (names, indices), at most one dtype (a
-    NumPy one is refused), a tensor, and the flags; only its keywords."""
+def _to_leading_arguments(args, kwargs):
+    """How many of ``Tensor.to``'s positional arguments are its device, dtype or tensor (the rest are its
+    non_blocking and copy flags), or None where PyTorch's parser takes none of its overloads: (device, dtype,
+    flags), (dtype, flags), (tensor, flags), flags given by position only after a dtype or tensor; Python bools
+    only for the flags, at most one dtype (a NumPy one refused); only its keywords."""
     if not _TO_KEYWORDS.issuperset(kwargs):
-        return False
+        return None
     dtype = kwargs.get("dtype")
-    dtypes = dtype is not None
-    if dtypes and not _dtype.is_argument(dtype):
-        return False
+    if dtype is not None and not _dtype.is_argument(dtype):
+        return None
     memory_format = kwargs.get("memory_format")
     if memory_format is not None and type(memory_format) is not _memory_format.memory_format:
-        return False
-    for value in args:
-        if _dtype.is_argument(value):
-            dtypes += 1
-        elif not (value is None or isinstance(value, (Tensor, str, device, int))):
-            return False
-    return dtypes <= 1
+        return None
+    if kwargs.get("non_blocking", False).__class__ is not bool or kwargs.get("copy", False).__class__ is not bool:
+        return None
+    leading = _to_target_count(args)
+    flags = args[leading:]
+    if len(flags) > 2 or any(flag.__class__ is not bool for flag in flags) or (
+            flags and leading == 1 and not (_dtype.is_argument(args[0]) or isinstance(args[0], Tensor))):
+        return None  # (flags after a device alone: the device overload's second argument is its dtype)
+    dtypes = (dtype is not None) + sum(_dtype.is_argument(a) for a in args[:leading])
+    return leading if dtypes <= 1 else None
+
+
+def _to_target_count(args):
+    """How many arguments from the first are a device (a name, index or None) and a dtype, or a dtype, or a
+    tensor."""
+    if not args:
+        return 0
+    first = args[0]
+    if _dtype.is_argument(first) or isinstance(first, Tensor):
+        return 1
+    if first is None or isinstance(first, (str, device)) or type(first) is int:
+        return 2 if len(args) > 1 and (args[1] is None or _dtype.is_argument(args[1])) else 1
+    return 0
 
 
 def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False, keyword_size=None):
     """``keyword_size``: the size given by keyword (``new_zeros(size=(2, 3))``), else None."""
-    from ._creation import check_pin_memory, check_requires_grad
+    from ._creation import check_pin_memory, check_requires_grad, full_array
 
     if device is not None:
         _require_cpu(device)
@@ -3910,9 +3940,7 @@ def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_
     for n in shape:
         if n < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
-    out = Tensor._wrap(_memory_format.c_ordered(np.full(shape, _dtype.fill_value(value, np_dtype,
-                                                                              check_half=math.prod(shape) != 1),
-                                                         np_dtype)))  # (an empty one's strides too)
+    out = Tensor._wrap(_memory_format.c_ordered(full_array(shape, value, np_dtype)))  # (an empty one's strides too)
     if requires_grad:
         out._set_requires_grad(True)  # a factory's checks: an integer tensor cannot require grad
     return out

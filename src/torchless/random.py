@@ -10,6 +10,7 @@ seeded, reproducible, but not PyTorch's numbers.
 """
 import contextlib
 import math
+import numbers
 import operator
 
 import numpy as np
@@ -504,12 +505,25 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
     return _random_node("NormalBackward2", kernel, std)
 
 
-def bernoulli(input, p=None, *, generator=None, out=None):
+_BERNOULLI = ("Tensor input, *, Generator? generator=None, Tensor? out=None",
+              "Tensor input, float p, *, Generator? generator=None")
+_NO_INPUT = object()
+
+
+def bernoulli(input=_NO_INPUT, p=None, *, generator=None, out=None):
     r"""Draws binary random numbers (0 or 1): element i is 1 with probability ``input[i]`` (or ``p`` when
     given, ``input`` then giving only the shape and dtype). The result has ``input``'s dtype."""
     from ._tensor import Tensor
 
-    if not isinstance(input, Tensor):
+    if not isinstance(input, Tensor) or not (p is None or isinstance(p, numbers.Real)):
+        if input is _NO_INPUT or isinstance(input, Tensor):  # the parser's error (p read as given by position)
+            from . import _parser_errors
+
+            args = () if input is _NO_INPUT else (input,) if p is None else (input, p)
+            given = {} if generator is None else {"generator": generator}
+            if input is _NO_INPUT and p is not None:
+                given["p"] = p
+            _parser_errors.parse_overload("bernoulli", _BERNOULLI, args, given)
         raise _not_tensor("bernoulli", "input", 1, input)
     draws = stream(generator)
     if p is not None:

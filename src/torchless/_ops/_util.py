@@ -102,6 +102,18 @@ def is_index_argument(value):
     return True
 
 
+# What PyTorch's parser unpacks an int into: a C++ int64 (int64_t)
+INT64 = range(-2 ** 63, 2 ** 63)
+OVERFLOW = "Overflow when unpacking long long"  # its error for an int beyond
+
+
+def check_int64(value):
+    """PyTorch's parser's ValueError for an int argument it cannot unpack into an int64 (called where an int was
+    refused as out of range: the parser's failure comes first)."""
+    if value not in INT64:
+        raise ValueError(OVERFLOW)
+
+
 def normalize_dim(dim, ndim):
     """A non-negative axis for ``dim`` (a 0-d tensor accepts 0 and -1), with PyTorch's IndexError otherwise."""
     if dim.__class__ is not int:
@@ -110,6 +122,7 @@ def normalize_dim(dim, ndim):
         dim = dim.__index__()
     rank = max(ndim, 1)
     if not -rank <= dim < rank:
+        check_int64(dim)
         raise IndexError(
             f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})"
         )

@@ -132,9 +132,11 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     for name, position, t in (("x1", 1, x1), ("x2", 2, x2)):
         if not isinstance(t, Tensor):
-            raise TypeError(f"cdist(): argument '{name}' (position {position}) must be Tensor, not {type(t).__name__}")
+            from ..nn._functional._args import _tp_name
+            raise TypeError(f"cdist(): argument '{name}' (position {position}) must be Tensor, not {_tp_name(t)}")
     if isinstance(p, bool) or not isinstance(p, (int, float)):
-        raise TypeError(f"cdist(): argument 'p' (position 3) must be float, not {type(p).__name__}")
+        from ..nn._functional._args import _tp_name
+        raise TypeError(f"cdist(): argument 'p' (position 3) must be float, not {_tp_name(p)}")
     a, b = x1._data, x2._data
     for name, array in (("X1", a), ("X2", b)):
         if array.ndim < 2:

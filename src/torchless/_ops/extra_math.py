@@ -344,10 +344,9 @@ def atleast_3d(*tensors):
         return t.reshape(1, 1, 1) if t.ndim == 0 else t.unsqueeze(0).unsqueeze(-1) if t.ndim == 1 else \
             t.unsqueeze(-1) if t.ndim == 2 else t  # (PyTorch's ops, whose nodes its graph has)
 
-    if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
-        return tuple(lift(t) for t in tensors[0])
-    out = tuple(lift(t) for t in tensors)
-    return out[0] if len(out) == 1 else out
+    from .._functions import _each_lifted
+
+    return _each_lifted("atleast_3d", tensors, lift)
 
 
 def column_stack(tensors):
@@ -393,6 +392,7 @@ def block_diag(*tensors):
     from .._creation import zeros
     from .._functions import cat
 
+    _parser_errors.check_tensor_list("block_diag", tensors)
     mats = []
     for i, t in enumerate(tensors):
         if t.ndim > 2:
@@ -724,6 +724,9 @@ def cumulative_trapezoid(y, x=_UNGIVEN, *, dx=_UNGIVEN, dim=_UNGIVEN):
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None, sorter=None, out=None):
     """Indices where ``input``'s values would be inserted in each innermost row of ``sorted_sequence`` to keep
     it sorted (after equal values when ``right`` or ``side='right'``)."""
+    if out_int32.__class__ is not bool or right.__class__ is not bool:
+        raise _invalid_search_flags("searchsorted", (sorted_sequence, input), out_int32=out_int32, right=right,
+                                    side=side, sorter=sorter)
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(f"torchless.searchsorted(): side can only be 'left' or 'right' but got {side}")
@@ -752,6 +755,25 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     return Tensor._wrap(np.asarray(out, np.int32 if out_int32 else np.int64))
 
 
+_SEARCH_OVERLOADS = {
+    "searchsorted": tuple(f"Tensor sorted_sequence, {values}, *, bool out_int32 = False, bool right = False, "
+                          "str side = None, Tensor sorter = None, Tensor out = None"
+                          for values in ("Tensor input", "Number self")),
+    "bucketize": ("Tensor input, Tensor boundaries, *, bool out_int32 = False, bool right = False, Tensor out = None",
+                  "Number self, Tensor boundaries, *, bool out_int32 = False, bool right = False"),
+}
+
+
+_SEARCH_DEFAULTS = {"out_int32": False, "right": False}
+
+
+def _invalid_search_flags(name, args, **keywords):
+    """PyTorch's TypeError for a flag of searchsorted/bucketize that is not a Python bool: the keywords given
+    (those off their defaults, as the call can no longer tell) listed after the two tensors."""
+    given = {key: value for key, value in keywords.items() if value is not _SEARCH_DEFAULTS.get(key)}
+    return _parser_errors.invalid_combination(name, _SEARCH_OVERLOADS[name], args, given)
+
+
 def _no_bool_search(seq, values):
     """(after the shape checks) PyTorch's kernel has no bool (both) or complex (either) version."""
     if seq.dtype == np.bool_ and values.dtype == np.bool_ or seq.dtype.kind == "c" or values.dtype.kind == "c":
@@ -763,6 +785,8 @@ def _no_bool_search(seq, values):
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     """The bucket of each value of ``input`` among the 1-D ``boundaries``: i with boundaries[i-1] < x <=
     boundaries[i] (< when ``right``)."""
+    if out_int32.__class__ is not bool or right.__class__ is not bool:
+        raise _invalid_search_flags("bucketize", (input, boundaries), out_int32=out_int32, right=right)
     if boundaries.ndim != 1:
         raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
@@ -788,7 +812,20 @@ def unique_axis(self, dim, name="unique_dim"):
     """The axis of unique/unique_consecutive's ``dim`` (``name``: the op PyTorch's Python method calls, which
     names it in its TypeError: unique_dim with the input first, unique_consecutive by keyword), with PyTorch's
     errors for a 0-d tensor and for empty dims beside it."""
-    from ._util import is_int_argument, normalize_dim
+    from ._util import normalize_dim
+
+    dim = unique_dim_argument(dim, name)
+    if not self._data.ndim:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    axis = normalize_dim(dim, self._data.ndim)
+    if any(not n for i, n in enumerate(self._data.shape) if i != axis):
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
+    return axis
+
+
+def unique_dim_argument(dim, name="unique_dim"):
+    """unique/unique_consecutive's ``dim`` as the parser of ``name`` (as in unique_axis) takes it: an int."""
+    from ._util import is_int_argument
 
     if type(dim) is not int:
         if not is_int_argument(dim):
@@ -797,12 +834,7 @@ def unique_axis(self, dim, name="unique_dim"):
             where = " (position 2)" if name == "unique_dim" else ""
             raise TypeError(f"{name}(): argument 'dim'{where} must be int, not {_tp_name(dim)}")
         dim = operator.index(dim)
-    if not self._data.ndim:
-        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
-    axis = normalize_dim(dim, self._data.ndim)
-    if any(not n for i, n in enumerate(self._data.shape) if i != axis):
-        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique cannot be applied")
-    return axis
+    return dim
 
 
 def without_derivative(input, values, op, node):
@@ -817,6 +849,9 @@ def without_derivative(input, values, op, node):
 
 def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
     """The input with each run of equal consecutive values (or slices along ``dim``) kept once."""
+    if dim is not None:  # (the parser's checks, in the order of its signature)
+        dim = unique_dim_argument(dim, "unique_consecutive")
+    _parser_errors.check_bools("unique_consecutive", return_inverse=return_inverse, return_counts=return_counts)
     a = self._data
     if dim is None:
         a = a.reshape(-1)

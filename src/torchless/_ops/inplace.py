@@ -389,21 +389,14 @@ def _index_put_arguments(name, indices, values, positional, accumulate, shape=No
     """(the NumPy key of ``indices``, accumulate) checked as PyTorch's parser does; ``positional``: the
     arguments after values (accumulate, if given so, which its TypeError tells); with self's ``shape``, PyTorch's
     count of the indices too."""
-    if not isinstance(indices, (tuple, list)):
-        raise TypeError(f"{name}(): argument 'indices' (position 1) must be tuple of Tensors, not "
-                        f"{type(indices).__name__}")
-    for i, index in enumerate(indices):
-        if not isinstance(index, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(index).__name__}")
+    _parser_errors.check_tensor_list(name, indices, "indices")
     if not isinstance(values, Tensor):
         raise _parser_errors.not_tensor(name, "values", 2, values)
     if positional:
         if len(positional) > 1:
             raise TypeError(f"{name}() takes from 2 to 3 positional arguments but {len(positional) + 2} were given")
         accumulate = positional[0]
-    if not isinstance(accumulate, (bool, np.bool_)):
-        where = " (position 3)" if positional else ""
-        raise TypeError(f"{name}(): argument 'accumulate'{where} must be bool, not {type(accumulate).__name__}")
+    _parser_errors.check_bool(name, "accumulate", accumulate, 3 if positional else None)
     if shape is not None:
         _check_index_count(indices, shape)
     return _index_key(tuple(indices)), accumulate

@@ -226,8 +226,9 @@ def new(self, *args, **kwargs):
         raise TypeError(f"new(): data must be a sequence (got {type(arg).__name__})")
     for i, n in enumerate(args):
         if isinstance(n, bool) or not hasattr(n, "__index__"):
+            from ..nn._functional._args import _tp_name
             raise TypeError(f"new(): argument 'size' failed to unpack the object at pos {i + 1} with error \"type "
-                            f"must be tuple of ints,but got {type(n).__name__}\"")
+                            f"must be tuple of ints,but got {_tp_name(n)}\"")
     return _zeros_of(args, dtype)
 
 

@@ -105,7 +105,8 @@ class set_grad_enabled(_GradMode):
 
     def __init__(self, mode):
         if not isinstance(mode, bool):  # PyTorch's parser takes a bool only, not a truthy value
-            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {type(mode).__name__}")
+            from ..nn._functional._args import _tp_name
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {_tp_name(mode)}")
         self.mode = mode
         self._previous = state.enabled
         state.enabled = self.mode

@@ -17,8 +17,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     Shape:
         x: :math:`(*)`. Output: ``x``'s shape without ``dim`` (kept as size 1 if ``keepdim``).
     """
-    if isinstance(ord, bool) or not isinstance(ord, numbers.Number):
-        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
+    if keepdim.__class__ is not bool or isinstance(ord, bool) or not isinstance(ord, numbers.Number):
+        _parse_as_written(x, ord, dim, keepdim, dtype)
     x = norm_input("linalg.vector_norm", x, dtype)
     a = x._data
     dim = every_dim_if_empty(dim)  # dim=(): every dim, PyTorch's legacy reading (not none)
@@ -27,6 +27,22 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         return reduction.CountNonzero.apply(x, axes=axes, keepdim=keepdim, shown=(ord, dim))
     check_empty_norm(ord, a.shape, axes)
     return reduction.VectorNorm.apply(x, p=float(ord), axes=axes, keepdim=keepdim, shown=(ord, dim))
+
+
+def _parse_as_written(x, ord, dim, keepdim, dtype):
+    """vector_norm's arguments through PyTorch's parser as the user's call gave them (by position or keyword,
+    which its TypeErrors tell): its TypeError for what it refuses."""
+    from .. import _parser_errors
+    from .._written_call import user_call
+
+    values = {"input": x, "ord": ord, "dim": dim, "keepdim": keepdim}
+    written = user_call("vector_norm")
+    positional = len(values) if written is None else written.positional
+    keywords = {name: values[name] for name in (written.keywords if written else ()) if name in values}
+    if dtype is not None:
+        keywords["dtype"] = dtype
+    _parser_errors.parse("linalg_vector_norm", _parser_errors.VECTOR_NORM, tuple(values.values())[:positional],
+                         keywords)
 
 
 def check_empty_norm(ord, shape, axes):

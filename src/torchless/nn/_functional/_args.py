@@ -13,7 +13,7 @@ import os
 import numpy as np
 
 from ..._ops._util import is_index_argument, is_int_argument, is_one_element_tensor
-from ..._parser_errors import too_many_positional
+from ..._parser_errors import missing_arguments, too_many_positional
 from ..._tensor import Tensor
 from ..parameter import Parameter as _Parameter
 from ._keyword_order import unordered_map_order
@@ -313,16 +313,6 @@ class _Required:
 
 
 REQUIRED = _Required()  # stands for a required argument left out (see native_binding), its checks then failing
-
-
-def missing_arguments(fn, names):
-    """PyTorch's parser's TypeError for a call of ``fn`` that left out a required argument: ``names`` are every
-    required parameter from the first one missing on (those given by keyword too)."""
-    plural = "s" if len(names) == 1 else ""  # ("argument" vs "arguments" inverted, as in PyTorch's message)
-    error = TypeError(f"{fn}() missing {len(names)} required positional argument{plural}: "
-                      + ", ".join(f'"{name}"' for name in names))
-    error.missing_argument = True  # (which native_binding's checks of the arguments given stop at)
-    return error
 
 
 def native_binding(fn):

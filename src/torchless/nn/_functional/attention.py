@@ -10,11 +10,11 @@ import warnings
 
 import numpy as np
 
-from ... import _creation, _dtype
+from ... import _creation, _dtype, _parser_errors
 from ..._functions import cat
 from ..._ops._util import broadcast_error
 from ..._tensor import Tensor
-from ._args import _tp_name
+from ._args import REQUIRED, _tp_name, missing_arguments
 from .activation import softmax
 from .dropout import dropout
 from .linear import _CPP_TYPE_NAMES, linear
@@ -29,17 +29,18 @@ def _check_sdpa_arguments(query, key, value, attn_mask, dropout_p, is_causal, sc
     query, key and value are taken as passed that way, the others by keyword (the usual call, and the only way
     for scale and enable_gqa)."""
     fn = "scaled_dot_product_attention()"
-    for position, (name, arg) in enumerate((("query", query), ("key", key), ("value", value)), start=1):
+    tensors = (("query", query), ("key", key), ("value", value))
+    for position, (name, arg) in enumerate(tensors, start=1):
         if not isinstance(arg, Tensor):
+            if arg is REQUIRED:  # (left out: the parser names it and every required one after it)
+                raise missing_arguments(fn[:-2], [name for name, _ in tensors[position - 1:]])
             raise TypeError(f"{fn}: argument '{name}' (position {position}) must be Tensor, not {_tp_name(arg)}")
     if attn_mask is not None and not isinstance(attn_mask, Tensor):
         raise TypeError(f"{fn}: argument 'attn_mask' must be Tensor, not {_tp_name(attn_mask)}")
     for name, arg, optional in (("dropout_p", dropout_p, False), ("scale", scale, True)):
         if not (isinstance(arg, numbers.Real) or (optional and arg is None)):
             raise TypeError(f"{fn}: argument '{name}' must be float, not {_tp_name(arg)}")
-    for name, arg in (("is_causal", is_causal), ("enable_gqa", enable_gqa)):
-        if not isinstance(arg, (bool, np.bool_)):
-            raise TypeError(f"{fn}: argument '{name}' must be bool, not {_tp_name(arg)}")
+    _parser_errors.check_bools(fn[:-2], is_causal=is_causal, enable_gqa=enable_gqa)
 
 
 def _cpp_name(dtype):
@@ -144,8 +145,8 @@ def _safe_softmax(scores):
     return softmax(scores.masked_fill(dead, 0.0), -1).masked_fill(dead, 0.0)
 
 
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *,
-                                 scale=None, enable_gqa=False):
+def scaled_dot_product_attention(query=REQUIRED, key=REQUIRED, value=REQUIRED, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, *more, scale=None, enable_gqa=False):
     r"""softmax(Q K^T * scale + mask) V, over any number of leading batch dimensions (broadcast).
 
     Args:
@@ -166,6 +167,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     Returns:
         :math:`(N, ..., H_q, L, E_v)`. A row whose scores are all masked out gives zeros.
     """
+    # (the required arguments' defaults and ``more`` only give PyTorch's parser's TypeErrors for a call missing
+    # some or with too many, at no cost to the others)
+    if more:
+        raise _parser_errors.too_many_positional("scaled_dot_product_attention", 6, 3, 6 + len(more))
     _check_sdpa_arguments(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     _validate_sdpa_input(query, key, value, attn_mask)
     fused = _fused_cpu_kernel_applies(query, key, value, attn_mask, dropout_p, enable_gqa)

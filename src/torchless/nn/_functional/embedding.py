@@ -186,18 +186,11 @@ class EmbeddingBag(Node):
         self.unsummed = None if summed is None else np.arange(indices.size) >= summed
         self.per_sample_weights = None if per_sample_weights is None else per_sample_weights.reshape(-1)
         self.mode, self.scale_grad_by_freq, self.bag_sizes = mode, scale_grad_by_freq, bag_sizes
-        width = weight.shape[1]
-        out = np.zeros((bags, width), weight.dtype)
-        rows = weight[indices]
         if mode == "max":
-            # each column's largest value in the bag, the first of equal ones (as PyTorch), and where it came from
-            self.argmax = np.full((bags, width), -1, np.int64)
-            for bag in np.unique(bag_of):
-                members = np.flatnonzero(bag_of == bag)
-                picked = members[np.argmax(rows[members], axis=0)]
-                out[bag] = rows[picked, np.arange(width)]
-                self.argmax[bag] = indices[picked]
+            out, self.argmax = bag_maxima(weight, indices, bag_of, bags)
             return out
+        out = np.zeros((bags, weight.shape[1]), weight.dtype)
+        rows = weight[indices]
         if weight.dtype == np.float16:  # PyTorch's kernels add float16 rows up in float32, rounded once
             rows, out = rows.astype(np.float32), out.astype(np.float32)
         if self.per_sample_weights is not None:
@@ -356,6 +349,19 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise NotImplementedError("embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                                   f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
                                   "GitHub.")
+    return native_embedding_bag(weight, input, offsets, scale_grad_by_freq, _BAG_MODES.index(mode), sparse,
+                                per_sample_weights, include_last_offset, padding_idx)[0]
+
+
+_BAG_MODES = ("sum", "mean", "max")  # the native embedding_bag's modes 0, 1 and 2
+
+
+def native_embedding_bag(weight, input, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights,
+                         include_last_offset, padding_idx):
+    """torch.embedding_bag (``mode`` 0 'sum', 1 'mean', 2 'max'; 1-D ``input`` with ``offsets``; no
+    ``max_norm``): (output, offset2bag, bag_size, max_indices) as PyTorch's kernel gives them: offset2bag each
+    entry's bag (empty from the fast sum), bag_size the bags' sizes (zeros for a sum), max_indices the row each
+    maximum came from (the sizes for a mean, zeros for a sum)."""
     # the checks of PyTorch's parser of the native embedding_bag, which F.embedding_bag calls by position
     check_bool_arg(scale_grad_by_freq, "embedding_bag", "scale_grad_by_freq", 4)
     check_bool_arg(sparse, "embedding_bag", "sparse", 6)
@@ -387,6 +393,11 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise RuntimeError("Expected tensor for argument #1 'weight' to have the same type as tensor for argument #1 "
                            f"'per_sample_weights'; but type {_type_name(weight)} does not equal "
                            f"{_type_name(per_sample_weights)} (while checking arguments for embedding_bag)")
+    if mode not in (0, 1, 2):
+        raise RuntimeError("`mode` must be sum, mean, or max.")
+    if per_sample_weights is not None and mode != 0:
+        raise RuntimeError("embedding_bag: per_sample_weights only supported with mode='sum'")
+    mode = _BAG_MODES[mode]
     indices, starts = input._data.astype(np.int64), offsets._data.astype(np.int64)
     if include_last_offset:
         if starts.size < 1:
@@ -437,6 +448,37 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     sizes = np.diff(np.append(starts, indices.size)) - np.bincount(bag_of[indices[:covered] == padding_idx],
                                                                    minlength=starts.size)
     weights = None if per_sample_weights is None else per_sample_weights.reshape(-1)[:covered]
-    return EmbeddingBag.apply(weight, weights, indices=indices[:covered], bag_of=bag_of, bags=starts.size,
-                              bag_sizes=sizes, mode=mode, padding_idx=padding_idx,
-                              scale_grad_by_freq=scale_grad_by_freq, summed=summed)
+    output = EmbeddingBag.apply(weight, weights, indices=indices[:covered], bag_of=bag_of, bags=starts.size,
+                                bag_sizes=sizes, mode=mode, padding_idx=padding_idx,
+                                scale_grad_by_freq=scale_grad_by_freq, summed=summed)
+    return (output,) + _bag_bookkeeping(weight, indices[:covered], bag_of, sizes, mode, padding_idx, fast_kernel,
+                                        given.size)
+
+
+def _bag_bookkeeping(weight, indices, bag_of, sizes, mode, padding_idx, fast_kernel, offset_count):
+    """The native embedding_bag's offset2bag, bag_size and max_indices (see native_embedding_bag); a sum's are
+    zeros, one per offset (the last one given by include_last_offset too)."""
+    as_tensor = Tensor._wrap
+    offset2bag = np.zeros(0, np.int64) if mode == "sum" and fast_kernel else bag_of.astype(np.int64)
+    if mode == "sum":
+        zeros = np.zeros(offset_count, np.int64)
+        return as_tensor(offset2bag), as_tensor(zeros), as_tensor(zeros.copy())
+    if mode == "mean":
+        return as_tensor(offset2bag), as_tensor(sizes.astype(np.int64)), as_tensor(sizes.astype(np.int64))
+    keep = indices != padding_idx
+    _, argmax = bag_maxima(weight._data, indices[keep], bag_of[keep], sizes.size)
+    return as_tensor(offset2bag), as_tensor(sizes.astype(np.int64)), as_tensor(np.maximum(argmax, 0))
+
+
+def bag_maxima(weight, indices, bag_of, bags):
+    """Each bag's largest value per column of the rows of ``weight`` at ``indices``, the first of equal ones (as
+    PyTorch), and the row it came from (-1 for an empty bag)."""
+    width = weight.shape[1]
+    out, argmax = np.zeros((bags, width), weight.dtype), np.full((bags, width), -1, np.int64)
+    rows = weight[indices]
+    for bag in np.unique(bag_of):
+        members = np.flatnonzero(bag_of == bag)
+        picked = members[np.argmax(rows[members], axis=0)]
+        out[bag] = rows[picked, np.arange(width)]
+        argmax[bag] = indices[picked]
+    return out, argmax
