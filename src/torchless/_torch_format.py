@@ -378,6 +378,7 @@ class _ArchiveReader:
         self._bytes_read = 0
         self._budget = _EXPANSION_FACTOR * file_size + _EXPANSION_ALLOWANCE
         self._storage_arrays = {}
+        self._storage_views = {}  # (storage key, dtype) -> the storage's elements, which loaded tensors view
         self._converted = {}
 
     def read(self):
@@ -469,24 +470,29 @@ class _ArchiveReader:
             raise _Corrupt(f"its tensors would take more than {_EXPANSION_FACTOR} times the file's size plus "
                            f"{_EXPANSION_ALLOWANCE >> 20} MiB of memory")
         self._budget -= numel * dtype.itemsize
-        if numel == 0:
-            array = np.zeros(record.size, dtype)
-        else:
-            stored = dtype if dtype.itemsize == 1 else dtype.newbyteorder(self._byte_order_char)
-            if dtype == np.bool_:
-                stored = np.dtype(np.uint8)  # any non-zero byte is True, as in PyTorch
-            flat = self._storage_bytes(record.storage)[:record.storage.nbytes // dtype.itemsize * dtype.itemsize]
-            flat = flat.view(stored)
-            view = np.lib.stride_tricks.as_strided(flat[record.offset:], record.size,
-                                                   [s * dtype.itemsize for s in record.stride], writeable=False)
-            array = np.array(view != 0 if dtype == np.bool_ else view, dtype=dtype, order="C")
+        # a view of its storage's elements, as PyTorch loads it: tensors saved sharing a storage share it again
+        # (writing through one shows in the others), with the offset and strides they were saved with
+        elements = self._storage_elements(record.storage, dtype)[record.offset:] if numel else np.zeros(0, dtype)
+        array = np.lib.stride_tricks.as_strided(elements, record.size, [s * dtype.itemsize for s in record.stride])
         if record.negative:
-            np.negative(array, out=array)
+            array = np.negative(array)
         tensor = Tensor._wrap(array)
         if record.is_parameter:
             return self._parameter(tensor, requires_grad=record.requires_grad)
         tensor.requires_grad = record.requires_grad
         return tensor
+
+    def _storage_elements(self, storage, dtype):
+        """The elements of ``storage`` read as ``dtype``: one native, writable array per storage and dtype."""
+        key = (storage.key, dtype)
+        elements = self._storage_views.get(key)
+        if elements is None:
+            stored = dtype if dtype.itemsize == 1 else dtype.newbyteorder(self._byte_order_char)
+            if dtype == np.bool_:
+                stored = np.dtype(np.uint8)  # any non-zero byte is True, as in PyTorch
+            raw = self._storage_bytes(storage)[:storage.nbytes // dtype.itemsize * dtype.itemsize].view(stored)
+            elements = self._storage_views[key] = np.array(raw != 0 if dtype == np.bool_ else raw, dtype=dtype)
+        return elements
 
     def _storage_bytes(self, storage):
         array = self._storage_arrays.get(storage.key)
@@ -542,8 +548,8 @@ class _PickleWriter:
     """Pickles (protocol 2) an object tree given as torchless.save's JSON nodes, with the globals and
     persistent ids that torch.save writes."""
 
-    def __init__(self, arrays):
-        self._arrays = arrays
+    def __init__(self, storages):
+        self._storages = storages
         self._out = bytearray(pickle.PROTO + b"\x02")
         self._memo = {}
 
@@ -662,8 +668,9 @@ class _PickleWriter:
         key = ("tensor", index, is_parameter, requires_grad)
         if self._recall(key):
             return
-        array = self._arrays[index][1]
-        dtype = _dtype.from_numpy_dtype(array.dtype)
+        storage, offset, shape, strides = self._storages.tensor_layouts[index]
+        elements = self._storages.arrays[storage]
+        dtype = _dtype.from_numpy_dtype(elements.dtype)
         if is_parameter:
             self._global("torch._utils", "_rebuild_parameter")
         self._global("torch._utils", "_rebuild_tensor_v2")
@@ -671,13 +678,13 @@ class _PickleWriter:
         self._out += pickle.MARK
         self._scalar("storage")
         self._global("torch", _STORAGE_NAMES[dtype])
-        self._scalar(str(index))
+        self._scalar(str(storage))
         self._scalar("cpu")
-        self._int(array.size)
+        self._int(elements.size)
         self._out += pickle.TUPLE + pickle.BINPERSID
-        self._int(0)
-        self._tuple(array.shape)
-        self._tuple(_contiguous_strides(array.shape))
+        self._int(offset)
+        self._tuple(shape)
+        self._tuple(strides)
         self._scalar(requires_grad and not is_parameter)
         self._call("collections", "OrderedDict", [])
         self._out += pickle.TUPLE + pickle.REDUCE
@@ -686,6 +693,39 @@ class _PickleWriter:
             self._call("collections", "OrderedDict", [])
             self._out += pickle.TUPLE3 + pickle.REDUCE
         self._remember(key)
+
+
+class _StorageTable:
+    """The storages torch.save would write for the tensors of ``arrays`` (pairs of a tensor and its C-contiguous
+    array): tensors viewing one memory share its storage, each at its offset and with its strides, so that they
+    load as views of one storage again; a tensor whose layout a storage cannot express (negative strides) gets a
+    storage of its own."""
+
+    def __init__(self, arrays):
+        self.arrays = []  # each storage's elements, 1-D
+        self.tensor_layouts = []  # per tensor: (storage index, offset, shape, strides), in elements
+        index_of = {}
+        for tensor, contiguous in arrays:
+            elements, offset, strides = _storage_layout(tensor._data, contiguous)
+            key = (elements.__array_interface__["data"][0], elements.size, elements.dtype)
+            if key not in index_of:
+                index_of[key] = len(self.arrays)
+                self.arrays.append(elements)
+            self.tensor_layouts.append((index_of[key], offset, contiguous.shape, strides))
+
+
+def _storage_layout(array, contiguous):
+    """(the 1-D elements of the memory ``array`` views, its offset there, its strides), in elements; for an array
+    found in no such memory, or laid out in it as no PyTorch tensor can be, those of ``contiguous``, its copy."""
+    from ._ops.tensor_extras import _storage
+
+    if array.size:
+        elements, offset = _storage(array)
+        itemsize = array.itemsize
+        starts_there = elements.__array_interface__["data"][0] + offset * itemsize == array.__array_interface__["data"][0]
+        if starts_there and all(s >= 0 and s % itemsize == 0 for s in array.strides):
+            return elements, offset, tuple(s // itemsize for s in array.strides)
+    return contiguous.reshape(-1), 0, _contiguous_strides(contiguous.shape)
 
 
 def _contiguous_strides(shape):
@@ -715,7 +755,8 @@ def _write_aligned(archive, origin, name, data):
 def write_archive(stream, node, arrays, folder="archive", record_byte_order=True):
     """Write the object given by torchless.save's JSON ``node`` (its tensors' C-contiguous arrays in
     ``arrays``) to ``stream`` as torch.save does, for ``torch.load(..., weights_only=True)``."""
-    pickled = _PickleWriter(arrays).dump(node)
+    storages = _StorageTable(arrays)
+    pickled = _PickleWriter(storages).dump(node)
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         origin = archive.fp.tell()
 
@@ -727,9 +768,9 @@ def write_archive(stream, node, arrays, folder="archive", record_byte_order=True
         write(".storage_alignment", str(ALIGNMENT).encode())
         if record_byte_order:
             write("byteorder", b"little")
-        for index, (_, array) in enumerate(arrays):
-            little = array.astype(array.dtype.newbyteorder("<"), copy=False)
-            write(f"data/{index}", memoryview(little.reshape(-1)).cast("B"))
+        for index, elements in enumerate(storages.arrays):
+            little = elements.astype(elements.dtype.newbyteorder("<"), copy=False)
+            write(f"data/{index}", memoryview(little).cast("B"))
         write("version", _ARCHIVE_VERSION)
         write(".data/serialization_id", f"{secrets.randbits(128):040d}".encode())
 
