@@ -46,7 +46,7 @@ import numpy as np
 from . import _dtype
 from ._size import Size
 from ._tensor import Tensor, device
-from .serialization import CheckpointError, UnpicklingError, _PlainRuntimeError
+from .serialization import CheckpointError, UnpicklingError, _PlainRuntimeError, _StorageTable
 
 __all__ = ["archive_folder", "read_archive", "write_archive"]
 
@@ -695,48 +695,6 @@ class _PickleWriter:
         self._remember(key)
 
 
-class _StorageTable:
-    """The storages torch.save would write for the tensors of ``arrays`` (pairs of a tensor and its C-contiguous
-    array): tensors viewing one memory share its storage, each at its offset and with its strides, so that they
-    load as views of one storage again; a tensor whose layout a storage cannot express (negative strides) gets a
-    storage of its own."""
-
-    def __init__(self, arrays):
-        self.arrays = []  # each storage's elements, 1-D
-        self.tensor_layouts = []  # per tensor: (storage index, offset, shape, strides), in elements
-        index_of = {}
-        for tensor, contiguous in arrays:
-            elements, offset, strides = _storage_layout(tensor._data, contiguous)
-            key = (elements.__array_interface__["data"][0], elements.size, elements.dtype)
-            if key not in index_of:
-                index_of[key] = len(self.arrays)
-                self.arrays.append(elements)
-            self.tensor_layouts.append((index_of[key], offset, contiguous.shape, strides))
-
-
-def _storage_layout(array, contiguous):
-    """(the 1-D elements of the memory ``array`` views, its offset there, its strides), in elements; for an array
-    found in no such memory, or laid out in it as no PyTorch tensor can be, those of ``contiguous``, its copy."""
-    from ._ops.tensor_extras import _storage
-
-    if array.size:
-        elements, offset = _storage(array)
-        itemsize = array.itemsize
-        starts_there = elements.__array_interface__["data"][0] + offset * itemsize == array.__array_interface__["data"][0]
-        if starts_there and all(s >= 0 and s % itemsize == 0 for s in array.strides):
-            return elements, offset, tuple(s // itemsize for s in array.strides)
-    return contiguous.reshape(-1), 0, _contiguous_strides(contiguous.shape)
-
-
-def _contiguous_strides(shape):
-    """PyTorch's strides for a contiguous tensor (a dimension of length 0 counts as 1)."""
-    strides, step = [], 1
-    for n in reversed(shape):
-        strides.append(step)
-        step *= max(n, 1)
-    return tuple(reversed(strides))
-
-
 def _write_aligned(archive, origin, name, data):
     """Add the entry ``name`` with ``data`` starting at a multiple of ALIGNMENT bytes from ``origin``."""
     size = len(data)
@@ -752,10 +710,9 @@ def _write_aligned(archive, origin, name, data):
         entry.write(data)
 
 
-def write_archive(stream, node, arrays, folder="archive", record_byte_order=True):
-    """Write the object given by torchless.save's JSON ``node`` (its tensors' C-contiguous arrays in
-    ``arrays``) to ``stream`` as torch.save does, for ``torch.load(..., weights_only=True)``."""
-    storages = _StorageTable(arrays)
+def write_archive(stream, node, storages, folder="archive", record_byte_order=True):
+    """Write the object given by torchless.save's JSON ``node`` (its tensors' storages and layouts in the
+    _StorageTable ``storages``) to ``stream`` as torch.save does, for ``torch.load(..., weights_only=True)``."""
     pickled = _PickleWriter(storages).dump(node)
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         origin = archive.fp.tell()
