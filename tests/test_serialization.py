@@ -372,6 +372,9 @@ def make_archive(entries):
     return buffer.getvalue()
 
 
+TENSOR_0 = {"type": "tensor", "index": 0, "requires_grad": False}
+
+
 def structure(obj, **overrides):
     return json.dumps({"format": "torchless", "version": 1, "object": obj, **overrides})
 
@@ -480,6 +483,24 @@ def valid_checkpoint():
     (make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False}),
                    "tensors/0.npy": npy_bytes(np.zeros(4)) + b"junk"}), "data after its array"),
     (make_archive({"torchless.json": structure({"type": "device", "name": "gpu"})}), "unknown device 'gpu'"),
+    # format 2: tensors are views of storages, described by the layouts list
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2)}), "no list of tensor layouts"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[])}), "lists 0 tensors"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 0, [4], [1]]]),
+                   "storages/0.npy": npy_bytes(np.zeros(3))}), "reaches beyond its storage of 3 elements"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 1, [2], [2]]]),
+                   "storages/0.npy": npy_bytes(np.zeros(3))}), "reaches beyond its storage"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 0, [2], [-1]]]),
+                   "storages/0.npy": npy_bytes(np.zeros(3))}), "bad tensor layout"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 0, [2, 1], [1]]]),
+                   "storages/0.npy": npy_bytes(np.zeros(3))}), "bad tensor layout"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 0, [2], [True]]]),
+                   "storages/0.npy": npy_bytes(np.zeros(3))}), "expected an integer"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 0, [2], [1]]]),
+                   "storages/0.npy": npy_bytes(np.zeros((3, 1)))}), "not 1-D"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 0, [2], [1]]])}),
+     "missing entry 'storages/0.npy'"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=True)}), "format version True"),
     (make_archive({"torchless.json": '{"format": "torchless", "version": 1, "object": ' + "[" * 100000
                    + "]" * 100000 + "}"}), "not valid JSON"),
     (make_archive({"torchless.json": '{"format": "torchless", "version": 1, "object": ' + "[" * 950
@@ -542,3 +563,11 @@ def test_saving_through_a_symlink_replaces_the_target(tmp_path):
     link.symlink_to(target)
     torchless.save(2, link)
     assert link.is_symlink() and torchless.load(target) == 2
+
+
+def test_format_1_files_still_load():
+    # format 1 held each tensor's elements in an entry of its own
+    data = make_archive({"torchless.json": structure([TENSOR_0, TENSOR_0]),
+                         "tensors/0.npy": npy_bytes(np.arange(6.0).reshape(2, 3))})
+    first, second = load_bytes(data)
+    assert first is second and first.tolist() == [[0, 1, 2], [3, 4, 5]] and first.dtype == torchless.float64

@@ -445,8 +445,8 @@ class _Decoder:
             raise ValueError(f"bad tensor layout {layout!r}")
         elements = self._storage_elements(storage)
         if 0 in size:
-            return np.zeros(size, elements.dtype)
-        if offset + sum((n - 1) * s for n, s in zip(size, stride)) >= elements.size:
+            elements, offset = elements[:0], 0  # no element to read: any strides fit
+        elif offset + sum((n - 1) * s for n, s in zip(size, stride)) >= elements.size:
             raise ValueError(f"tensor layout {layout!r} reaches beyond its storage of {elements.size} elements")
         itemsize = elements.itemsize
         return np.lib.stride_tricks.as_strided(elements[offset:], size, [s * itemsize for s in stride])
