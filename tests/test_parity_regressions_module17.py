@@ -166,3 +166,14 @@ def test_optimizer_state_saved_by_torchless_continues_training_in_torch(make_opt
     assert got_state["param_groups"] == expected_state["param_groups"]
     assert {k: sorted(v) for k, v in got_state["state"].items()} == \
            {k: sorted(v) for k, v in expected_state["state"].items()}
+
+
+@pytest.mark.parametrize("format", ["torch", "torchless"])
+def test_saving_to_a_directory_fails_as_in_torch(tmp_path, format):
+    def error(lib):
+        with pytest.raises(Exception) as caught:
+            save(lib, {"a": lib.ones(1)}, tmp_path, format)
+        return type(caught.value), str(caught.value)
+
+    assert error(torchless) == error(torch)
+    assert list(tmp_path.parent.glob(f".{tmp_path.name}.*.tmp")) == []  # no temporary file left beside it

@@ -249,6 +249,9 @@ def _atomic_write(path, write):
     given_directory = os.path.dirname(path)
     if given_directory and not os.path.isdir(given_directory):
         raise RuntimeError(f"Parent directory {given_directory} does not exist.")
+    if os.path.isdir(path):  # PyTorch's writer fails to open it
+        raise RuntimeError("[enforce fail at inline_container.cc:747] . open file failed with strerror: Is a "
+                           "directory")
     path = os.path.realpath(path)  # through a symbolic link, replace its target rather than the link
     directory = os.path.dirname(path)
     while True:
