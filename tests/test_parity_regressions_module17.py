@@ -177,3 +177,22 @@ def test_saving_to_a_directory_fails_as_in_torch(tmp_path, format):
 
     assert error(torchless) == error(torch)
     assert list(tmp_path.parent.glob(f".{tmp_path.name}.*.tmp")) == []  # no temporary file left beside it
+
+
+@pytest.mark.parametrize("format", ["torch", "torchless"])
+@pytest.mark.parametrize("views", [
+    lambda lib, b: [b, b.view(lib.float32)],
+    lambda lib, b: [b[1:], b.view(lib.float32)[:1]],
+    lambda lib, b: [b, b.view(lib.int16)],
+    lambda lib, b: [b.view(lib.float32)],
+    lambda lib, b: [b, b[2:]],
+])
+def test_views_of_one_memory_as_different_dtypes_are_refused_as_in_torch(format, views):
+    def outcome(lib):
+        try:
+            save(lib, views(lib, lib.arange(4, dtype=lib.int32)), io.BytesIO(), format)
+        except RuntimeError as error:
+            return str(error)
+        return "saved"
+
+    assert outcome(torchless) == outcome(torch)

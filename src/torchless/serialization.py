@@ -42,7 +42,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _dtype
-from ._ops.tensor_extras import _storage
+from ._ops.tensor_extras import _storage, memory_owner
 from ._size import Size
 from ._tensor import Tensor, _require_cpu, device
 
@@ -184,13 +184,24 @@ class _StorageTable:
         self.arrays = []  # each storage's elements, 1-D
         self.tensor_layouts = []  # per tensor: (storage index, offset, shape, strides), in elements
         index_of = {}
+        dtype_of_memory = {}
         for tensor, contiguous in arrays:
+            _check_one_type_per_memory(tensor._data, dtype_of_memory)
             elements, offset, strides = _storage_layout(tensor._data, contiguous)
             key = (elements.__array_interface__["data"][0], elements.size, elements.dtype)
             if key not in index_of:
                 index_of[key] = len(self.arrays)
                 self.arrays.append(elements)
             self.tensor_layouts.append((index_of[key], offset, contiguous.shape, strides))
+
+
+def _check_one_type_per_memory(array, dtype_of_memory):
+    """Refuse, as torch.save does, tensors viewing one memory as different dtypes (``dtype_of_memory`` maps each
+    memory seen so far to its dtype)."""
+    if array.size:
+        owner = memory_owner(array).__array_interface__["data"][0]
+        if dtype_of_memory.setdefault(owner, array.dtype) != array.dtype:
+            raise RuntimeError("Cannot save multiple tensors or storages that view the same data as different types")
 
 
 def _storage_layout(array, contiguous):
