@@ -55,7 +55,8 @@ def test_non_contiguous_tensor():
     view = base.t()[1:]
     loaded = round_trip(view)
     assert loaded.tolist() == view.tolist()
-    assert loaded.numpy().flags.c_contiguous
+    # the view of its whole storage, as torch.load gives it
+    assert (loaded.stride(), loaded.storage_offset()) == (view.stride(), view.storage_offset()) == ((1, 4), 1)
 
 
 def test_parameter_and_requires_grad():
@@ -144,7 +145,7 @@ def test_shared_tensor_is_stored_once_and_loads_as_one():
     buffer = io.BytesIO()
     torchless.save({"a": shared, "b": [shared]}, buffer)
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
-        assert sorted(archive.namelist()) == ["tensors/0.npy", "torchless.json"]
+        assert sorted(archive.namelist()) == ["storages/0.npy", "torchless.json"]
     buffer.seek(0)
     loaded = torchless.load(buffer)
     assert loaded["a"] is loaded["b"][0]
@@ -371,6 +372,9 @@ def make_archive(entries):
     return buffer.getvalue()
 
 
+TENSOR_0 = {"type": "tensor", "index": 0, "requires_grad": False}
+
+
 def structure(obj, **overrides):
     return json.dumps({"format": "torchless", "version": 1, "object": obj, **overrides})
 
@@ -456,7 +460,7 @@ def valid_checkpoint():
     (make_archive({"torchless.json": b"{not json"}), "not valid JSON"),
     (make_archive({"torchless.json": b"[1, 2]"}), "no torchless format marker"),
     (make_archive({"torchless.json": json.dumps({"format": "other", "version": 1, "object": 1})}), "format marker"),
-    (make_archive({"torchless.json": structure(1, version=2)}), "format version 2"),
+    (make_archive({"torchless.json": structure(1, version=3)}), "format version 3"),
     (make_archive({"torchless.json": structure({"type": "module", "name": "os"})}), "unknown node type"),
     (make_archive({"torchless.json": structure({"type": "dict", "items": [[[1], 2]]})}), "unhashable"),
     (make_archive({"torchless.json": structure({"type": "dict", "items": 5})}), "items must be a list"),
@@ -479,6 +483,24 @@ def valid_checkpoint():
     (make_archive({"torchless.json": structure({"type": "tensor", "index": 0, "requires_grad": False}),
                    "tensors/0.npy": npy_bytes(np.zeros(4)) + b"junk"}), "data after its array"),
     (make_archive({"torchless.json": structure({"type": "device", "name": "gpu"})}), "unknown device 'gpu'"),
+    # format 2: tensors are views of storages, described by the layouts list
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2)}), "no list of tensor layouts"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[])}), "lists 0 tensors"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 0, [4], [1]]]),
+                   "storages/0.npy": npy_bytes(np.zeros(3))}), "reaches beyond its storage of 3 elements"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 1, [2], [2]]]),
+                   "storages/0.npy": npy_bytes(np.zeros(3))}), "reaches beyond its storage"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 0, [2], [-1]]]),
+                   "storages/0.npy": npy_bytes(np.zeros(3))}), "bad tensor layout"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 0, [2, 1], [1]]]),
+                   "storages/0.npy": npy_bytes(np.zeros(3))}), "bad tensor layout"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 0, [2], [True]]]),
+                   "storages/0.npy": npy_bytes(np.zeros(3))}), "expected an integer"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 0, [2], [1]]]),
+                   "storages/0.npy": npy_bytes(np.zeros((3, 1)))}), "not 1-D"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=2, tensors=[[0, 0, [2], [1]]])}),
+     "missing entry 'storages/0.npy'"),
+    (make_archive({"torchless.json": structure(TENSOR_0, version=True)}), "format version True"),
     (make_archive({"torchless.json": '{"format": "torchless", "version": 1, "object": ' + "[" * 100000
                    + "]" * 100000 + "}"}), "not valid JSON"),
     (make_archive({"torchless.json": '{"format": "torchless", "version": 1, "object": ' + "[" * 950
@@ -541,3 +563,11 @@ def test_saving_through_a_symlink_replaces_the_target(tmp_path):
     link.symlink_to(target)
     torchless.save(2, link)
     assert link.is_symlink() and torchless.load(target) == 2
+
+
+def test_format_1_files_still_load():
+    # format 1 held each tensor's elements in an entry of its own
+    data = make_archive({"torchless.json": structure([TENSOR_0, TENSOR_0]),
+                         "tensors/0.npy": npy_bytes(np.arange(6.0).reshape(2, 3))})
+    first, second = load_bytes(data)
+    assert first is second and first.tolist() == [[0, 1, 2], [3, 4, 5]] and first.dtype == torchless.float64

@@ -118,7 +118,6 @@ def test_fixture_every_tensor_is_bit_exact(fixture_tensors):
         assert isinstance(tensor_, torchless.Tensor), path
         assert tensor_.dtype.numpy == want.dtype and tuple(tensor_.shape) == want.shape, path
         assert tensor_.detach().numpy().tobytes() == want.tobytes(), path
-        assert tensor_.detach().numpy().flags.c_contiguous
 
 
 def test_fixture_values_by_hand(fixture_tensors):
@@ -142,10 +141,11 @@ def test_fixture_parameters_and_requires_grad(fixture_tensors):
     assert loaded["requires_grad"].is_leaf and not loaded["scalar"].requires_grad
 
 
-def test_fixture_views_of_one_storage_become_separate_tensors():
+def test_fixture_views_of_one_storage_share_it_again():
+    # as torch.load gives them: views of the storage they were saved with
     views = torchless.load(FIXTURES / "tensors.pt")["views"]
     views[0][1, 2] = 100.0
-    assert views[1][0, 0].item() == 8 and views[2][2, 1].item() == 8
+    assert views[1][0, 0].item() == 100 and views[2][2, 1].item() == 100
 
 
 def test_fixture_plain_values_and_optimizer_state(fixture_tensors):
@@ -515,7 +515,8 @@ def test_written_archive_layout(tmp_path):
                                                               ".storage_alignment")}
         assert records == {"byteorder": b"little", "version": b"3\n", ".format_version": b"1",
                            ".storage_alignment": b"64"}
-        assert archive.read("archive/data/1") == np.arange(12, dtype="<f4").reshape(3, 4).T[1:].tobytes()
+        # a view's whole storage, as torch.save writes it
+        assert archive.read("archive/data/1") == np.arange(12, dtype="<f4").tobytes()
         assert archive.read("archive/data/4") == b"\x01\x00"
     path = tmp_path / "my.model.pt"
     torchless.save({"x": torchless.ones(1)}, path, format="torch", _disable_byteorder_record=True)

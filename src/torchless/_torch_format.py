@@ -46,7 +46,7 @@ import numpy as np
 from . import _dtype
 from ._size import Size
 from ._tensor import Tensor, device
-from .serialization import CheckpointError, UnpicklingError, _PlainRuntimeError
+from .serialization import CheckpointError, UnpicklingError, _PlainRuntimeError, _StorageTable
 
 __all__ = ["archive_folder", "read_archive", "write_archive"]
 
@@ -378,6 +378,7 @@ class _ArchiveReader:
         self._bytes_read = 0
         self._budget = _EXPANSION_FACTOR * file_size + _EXPANSION_ALLOWANCE
         self._storage_arrays = {}
+        self._storage_views = {}  # (storage key, dtype) -> the storage's elements, which loaded tensors view
         self._converted = {}
 
     def read(self):
@@ -469,24 +470,29 @@ class _ArchiveReader:
             raise _Corrupt(f"its tensors would take more than {_EXPANSION_FACTOR} times the file's size plus "
                            f"{_EXPANSION_ALLOWANCE >> 20} MiB of memory")
         self._budget -= numel * dtype.itemsize
-        if numel == 0:
-            array = np.zeros(record.size, dtype)
-        else:
-            stored = dtype if dtype.itemsize == 1 else dtype.newbyteorder(self._byte_order_char)
-            if dtype == np.bool_:
-                stored = np.dtype(np.uint8)  # any non-zero byte is True, as in PyTorch
-            flat = self._storage_bytes(record.storage)[:record.storage.nbytes // dtype.itemsize * dtype.itemsize]
-            flat = flat.view(stored)
-            view = np.lib.stride_tricks.as_strided(flat[record.offset:], record.size,
-                                                   [s * dtype.itemsize for s in record.stride], writeable=False)
-            array = np.array(view != 0 if dtype == np.bool_ else view, dtype=dtype, order="C")
+        # a view of its storage's elements, as PyTorch loads it: tensors saved sharing a storage share it again
+        # (writing through one shows in the others), with the offset and strides they were saved with
+        elements = self._storage_elements(record.storage, dtype)[record.offset:] if numel else np.zeros(0, dtype)
+        array = np.lib.stride_tricks.as_strided(elements, record.size, [s * dtype.itemsize for s in record.stride])
         if record.negative:
-            np.negative(array, out=array)
+            array = np.negative(array)
         tensor = Tensor._wrap(array)
         if record.is_parameter:
             return self._parameter(tensor, requires_grad=record.requires_grad)
         tensor.requires_grad = record.requires_grad
         return tensor
+
+    def _storage_elements(self, storage, dtype):
+        """The elements of ``storage`` read as ``dtype``: one native, writable array per storage and dtype."""
+        key = (storage.key, dtype)
+        elements = self._storage_views.get(key)
+        if elements is None:
+            stored = dtype if dtype.itemsize == 1 else dtype.newbyteorder(self._byte_order_char)
+            if dtype == np.bool_:
+                stored = np.dtype(np.uint8)  # any non-zero byte is True, as in PyTorch
+            raw = self._storage_bytes(storage)[:storage.nbytes // dtype.itemsize * dtype.itemsize].view(stored)
+            elements = self._storage_views[key] = np.array(raw != 0 if dtype == np.bool_ else raw, dtype=dtype)
+        return elements
 
     def _storage_bytes(self, storage):
         array = self._storage_arrays.get(storage.key)
@@ -542,8 +548,8 @@ class _PickleWriter:
     """Pickles (protocol 2) an object tree given as torchless.save's JSON nodes, with the globals and
     persistent ids that torch.save writes."""
 
-    def __init__(self, arrays):
-        self._arrays = arrays
+    def __init__(self, storages):
+        self._storages = storages
         self._out = bytearray(pickle.PROTO + b"\x02")
         self._memo = {}
 
@@ -662,8 +668,9 @@ class _PickleWriter:
         key = ("tensor", index, is_parameter, requires_grad)
         if self._recall(key):
             return
-        array = self._arrays[index][1]
-        dtype = _dtype.from_numpy_dtype(array.dtype)
+        storage, offset, shape, strides = self._storages.tensor_layouts[index]
+        elements = self._storages.arrays[storage]
+        dtype = _dtype.from_numpy_dtype(elements.dtype)
         if is_parameter:
             self._global("torch._utils", "_rebuild_parameter")
         self._global("torch._utils", "_rebuild_tensor_v2")
@@ -671,13 +678,13 @@ class _PickleWriter:
         self._out += pickle.MARK
         self._scalar("storage")
         self._global("torch", _STORAGE_NAMES[dtype])
-        self._scalar(str(index))
+        self._scalar(str(storage))
         self._scalar("cpu")
-        self._int(array.size)
+        self._int(elements.size)
         self._out += pickle.TUPLE + pickle.BINPERSID
-        self._int(0)
-        self._tuple(array.shape)
-        self._tuple(_contiguous_strides(array.shape))
+        self._int(offset)
+        self._tuple(shape)
+        self._tuple(strides)
         self._scalar(requires_grad and not is_parameter)
         self._call("collections", "OrderedDict", [])
         self._out += pickle.TUPLE + pickle.REDUCE
@@ -686,15 +693,6 @@ class _PickleWriter:
             self._call("collections", "OrderedDict", [])
             self._out += pickle.TUPLE3 + pickle.REDUCE
         self._remember(key)
-
-
-def _contiguous_strides(shape):
-    """PyTorch's strides for a contiguous tensor (a dimension of length 0 counts as 1)."""
-    strides, step = [], 1
-    for n in reversed(shape):
-        strides.append(step)
-        step *= max(n, 1)
-    return tuple(reversed(strides))
 
 
 def _write_aligned(archive, origin, name, data):
@@ -712,10 +710,10 @@ def _write_aligned(archive, origin, name, data):
         entry.write(data)
 
 
-def write_archive(stream, node, arrays, folder="archive", record_byte_order=True):
-    """Write the object given by torchless.save's JSON ``node`` (its tensors' C-contiguous arrays in
-    ``arrays``) to ``stream`` as torch.save does, for ``torch.load(..., weights_only=True)``."""
-    pickled = _PickleWriter(arrays).dump(node)
+def write_archive(stream, node, storages, folder="archive", record_byte_order=True):
+    """Write the object given by torchless.save's JSON ``node`` (its tensors' storages and layouts in the
+    _StorageTable ``storages``) to ``stream`` as torch.save does, for ``torch.load(..., weights_only=True)``."""
+    pickled = _PickleWriter(storages).dump(node)
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         origin = archive.fp.tell()
 
@@ -727,9 +725,9 @@ def write_archive(stream, node, arrays, folder="archive", record_byte_order=True
         write(".storage_alignment", str(ALIGNMENT).encode())
         if record_byte_order:
             write("byteorder", b"little")
-        for index, (_, array) in enumerate(arrays):
-            little = array.astype(array.dtype.newbyteorder("<"), copy=False)
-            write(f"data/{index}", memoryview(little.reshape(-1)).cast("B"))
+        for index, elements in enumerate(storages.arrays):
+            little = elements.astype(elements.dtype.newbyteorder("<"), copy=False)
+            write(f"data/{index}", memoryview(little).cast("B"))
         write("version", _ARCHIVE_VERSION)
         write(".data/serialization_id", f"{secrets.randbits(128):040d}".encode())
 

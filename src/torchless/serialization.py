@@ -2,8 +2,14 @@
 
 A checkpoint is a zip archive (entries stored uncompressed) holding
 
-* ``torchless.json``: ``{"format": "torchless", "version": 1, "object": NODE}``, the saved object's structure;
-* ``tensors/<i>.npy``: one NumPy ``.npy`` file per distinct tensor, read back with pickling disabled.
+* ``torchless.json``: ``{"format": "torchless", "version": 2, "object": NODE, "tensors": LAYOUTS}``, the saved
+  object's structure;
+* ``storages/<s>.npy``: one 1-D NumPy ``.npy`` file per distinct storage (the memory tensors view, as
+  ``torch.save`` writes a storage once for all the tensors viewing it), read back with pickling disabled.
+
+LAYOUTS lists, for each distinct tensor, ``[storage, offset, size, stride]`` (in elements): tensors load as views
+of their storage, so that views saved together share memory again, as with ``torch.load``. (Version 1 files,
+still read, held ``tensors/<i>.npy``: each tensor's elements in an entry of its own.)
 
 A NODE is JSON ``null``, ``true``/``false``, an integer, a finite float, a string, a list of NODEs, or a
 tagged object ``{"type": ..., ...}`` for everything JSON cannot say by itself: ``float`` (nan/inf),
@@ -36,6 +42,7 @@ from collections import OrderedDict
 import numpy as np
 
 from . import _dtype
+from ._ops.tensor_extras import _storage, memory_owner
 from ._size import Size
 from ._tensor import Tensor, _require_cpu, device
 
@@ -43,7 +50,8 @@ __all__ = ["save", "load", "CheckpointError", "add_safe_globals", "clear_safe_gl
            "safe_globals"]
 
 FORMAT = "torchless"
-VERSION = 1
+VERSION = 2
+_READ_VERSIONS = (1, 2)
 _STRUCTURE = "torchless.json"
 _READ_CHUNK = 1 << 24
 
@@ -76,6 +84,10 @@ _PlainRuntimeError.__name__ = _PlainRuntimeError.__qualname__ = "RuntimeError"
 
 def _tensor_path(index):
     return f"tensors/{index}.npy"
+
+
+def _storage_path(index):
+    return f"storages/{index}.npy"
 
 
 def _c_contiguous(array):
@@ -162,6 +174,57 @@ class _Encoder:
             self._open_containers.discard(id(obj))
 
 
+class _StorageTable:
+    """The storages torch.save would write for the tensors of ``arrays`` (pairs of a tensor and its C-contiguous
+    array): tensors viewing one memory share its storage, each at its offset and with its strides, so that they
+    load as views of one storage again; a tensor whose layout a storage cannot express (negative strides) gets a
+    storage of its own."""
+
+    def __init__(self, arrays):
+        self.arrays = []  # each storage's elements, 1-D
+        self.tensor_layouts = []  # per tensor: (storage index, offset, shape, strides), in elements
+        index_of = {}
+        dtype_of_memory = {}
+        for tensor, contiguous in arrays:
+            _check_one_type_per_memory(tensor._data, dtype_of_memory)
+            elements, offset, strides = _storage_layout(tensor._data, contiguous)
+            key = (elements.__array_interface__["data"][0], elements.size, elements.dtype)
+            if key not in index_of:
+                index_of[key] = len(self.arrays)
+                self.arrays.append(elements)
+            self.tensor_layouts.append((index_of[key], offset, contiguous.shape, strides))
+
+
+def _check_one_type_per_memory(array, dtype_of_memory):
+    """Refuse, as torch.save does, tensors viewing one memory as different dtypes (``dtype_of_memory`` maps each
+    memory seen so far to its dtype)."""
+    if array.size:
+        owner = memory_owner(array).__array_interface__["data"][0]
+        if dtype_of_memory.setdefault(owner, array.dtype) != array.dtype:
+            raise RuntimeError("Cannot save multiple tensors or storages that view the same data as different types")
+
+
+def _storage_layout(array, contiguous):
+    """(the 1-D elements of the memory ``array`` views, its offset there, its strides), in elements; for an array
+    found in no such memory, or laid out in it as no PyTorch tensor can be, those of ``contiguous``, its copy."""
+    if array.size:
+        elements, offset = _storage(array)
+        itemsize = array.itemsize
+        starts_there = elements.__array_interface__["data"][0] + offset * itemsize == array.__array_interface__["data"][0]
+        if starts_there and all(s >= 0 and s % itemsize == 0 for s in array.strides):
+            return elements, offset, tuple(s // itemsize for s in array.strides)
+    return contiguous.reshape(-1), 0, _contiguous_strides(contiguous.shape)
+
+
+def _contiguous_strides(shape):
+    """PyTorch's strides for a contiguous tensor (a dimension of length 0 counts as 1)."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
 class _TensorPickler(pickle.Pickler):
     """Pickles an object with its tensors left out, as references to the archive's arrays."""
 
@@ -177,14 +240,17 @@ def _object_path(index):
     return f"objects/{index}.pkl"
 
 
-def _write_archive(stream, structure, arrays, pickles=()):
+def _write_archive(stream, node, storages, pickles=()):
+    layouts = [[storage, offset, list(shape), list(strides)] for storage, offset, shape, strides in
+               storages.tensor_layouts]
+    structure = {"format": FORMAT, "version": VERSION, "object": node, "tensors": layouts}
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         archive.writestr(_STRUCTURE, json.dumps(structure, allow_nan=False, separators=(",", ":")))
         for index, data in enumerate(pickles):
             archive.writestr(_object_path(index), data)
-        for index, (_, array) in enumerate(arrays):
-            with archive.open(_tensor_path(index), "w", force_zip64=array.nbytes > (1 << 30)) as entry:
-                np.lib.format.write_array(entry, array, allow_pickle=False)
+        for index, elements in enumerate(storages.arrays):
+            with archive.open(_storage_path(index), "w", force_zip64=elements.nbytes > (1 << 30)) as entry:
+                np.lib.format.write_array(entry, elements, allow_pickle=False)
 
 
 def _atomic_write(path, write):
@@ -194,6 +260,9 @@ def _atomic_write(path, write):
     given_directory = os.path.dirname(path)
     if given_directory and not os.path.isdir(given_directory):
         raise RuntimeError(f"Parent directory {given_directory} does not exist.")
+    if os.path.isdir(path):  # PyTorch's writer fails to open it
+        raise RuntimeError("[enforce fail at inline_container.cc:747] . open file failed with strerror: Is a "
+                           "directory")
     path = os.path.realpath(path)  # through a symbolic link, replace its target rather than the link
     directory = os.path.dirname(path)
     while True:
@@ -232,8 +301,8 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
         f: a path (``str`` or ``os.PathLike``), written atomically, or a binary file object.
         format (str): ``"torchless"`` (default) for torchless's own format, which never pickles, or
             ``"torch"`` for the zip format of ``torch.save`` (pickle protocol 2, storages aligned to 64
-            bytes), which ``torch.load(f, weights_only=True)`` reads. Each tensor is written as its own
-            contiguous storage.
+            bytes), which ``torch.load(f, weights_only=True)`` reads. In both, each storage (the memory tensors
+            view) is written once, whole, as torch.save writes it, with each tensor's offset and strides in it.
 
     ``pickle_module``, ``pickle_protocol`` and ``_use_new_zipfile_serialization`` are accepted for PyTorch
     compatibility and ignored; with ``format="torch"``, ``_disable_byteorder_record`` leaves out the
@@ -249,18 +318,18 @@ def save(obj, f, pickle_module=None, pickle_protocol=None, _use_new_zipfile_seri
         raise ValueError(f"format must be 'torchless' or 'torch', got {format!r}")
     encoder = _Encoder(pickles=format == "torchless")
     node = encoder.encode(obj)
+    storages = _StorageTable(encoder.arrays)
     if format == "torch":
         from . import _torch_format  # imports this module, for CheckpointError
 
         folder = _torch_format.folder_for(f) if isinstance(f, (str, os.PathLike)) else "archive"
 
         def write(stream):
-            _torch_format.write_archive(stream, node, encoder.arrays, folder,
+            _torch_format.write_archive(stream, node, storages, folder,
                                         record_byte_order=not _disable_byteorder_record)
     else:
         def write(stream):
-            _write_archive(stream, {"format": FORMAT, "version": VERSION, "object": node}, encoder.arrays,
-                           encoder.pickles)
+            _write_archive(stream, node, storages, encoder.pickles)
 
     if isinstance(f, (str, os.PathLike)):
         _atomic_write(f, write)
@@ -313,13 +382,15 @@ class _Decoder:
     """Rebuilds an object from a JSON node, reading each referenced tensor once; pickled objects only with
     ``weights_only`` False, or when every global they need is allowed (see :func:`add_safe_globals`)."""
 
-    def __init__(self, archive, weights_only=True):
+    def __init__(self, archive, weights_only=True, layouts=None):
         from .nn.parameter import Parameter
 
         self._parameter = Parameter
         self._archive = archive
         self._weights_only = weights_only
+        self._layouts = layouts  # None for a version 1 file, whose tensors each have an entry of their own
         self._tensors = {}
+        self._storages = {}
 
     def decode(self, node):
         if node is None or isinstance(node, (bool, int, float, str)):
@@ -363,7 +434,7 @@ class _Decoder:
         if index < 0 or not isinstance(requires_grad, bool):
             raise ValueError(f"bad tensor reference {node!r}")
         if index not in self._tensors:
-            array = _read_array(self._archive, _tensor_path(index))
+            array = self._tensor_array(index)
             _dtype.from_numpy_dtype(array.dtype)
             if requires_grad and array.dtype.kind != "f":
                 raise ValueError("only floating-point tensors can require gradients")
@@ -374,6 +445,34 @@ class _Decoder:
                 tensor.requires_grad = requires_grad
             self._tensors[index] = tensor
         return self._tensors[index]
+
+    def _tensor_array(self, index):
+        if self._layouts is None:
+            return _read_array(self._archive, _tensor_path(index))
+        if index >= len(self._layouts):
+            raise ValueError(f"bad tensor reference {index}: the checkpoint lists {len(self._layouts)} tensors")
+        layout = self._layouts[index]
+        if not (isinstance(layout, list) and len(layout) == 4):
+            raise ValueError(f"bad tensor layout {layout!r}")
+        storage, offset, size, stride = _int(layout[0]), _int(layout[1]), _ints(layout[2]), _ints(layout[3])
+        if storage < 0 or offset < 0 or len(size) != len(stride) or min(size + stride, default=0) < 0:
+            raise ValueError(f"bad tensor layout {layout!r}")
+        elements = self._storage_elements(storage)
+        if 0 in size:
+            elements, offset = elements[:0], 0  # no element to read: any strides fit
+        elif offset + sum((n - 1) * s for n, s in zip(size, stride)) >= elements.size:
+            raise ValueError(f"tensor layout {layout!r} reaches beyond its storage of {elements.size} elements")
+        itemsize = elements.itemsize
+        return np.lib.stride_tricks.as_strided(elements[offset:], size, [s * itemsize for s in stride])
+
+    def _storage_elements(self, index):
+        elements = self._storages.get(index)
+        if elements is None:
+            elements = _read_array(self._archive, _storage_path(index))
+            if elements.ndim != 1:
+                raise ValueError(f"storage {index} is not 1-D: shape {elements.shape}")
+            self._storages[index] = elements
+        return elements
 
 
 # ---------------------------------------------------------------------------------------------- whole objects
@@ -485,6 +584,12 @@ def _int(value):
     return value
 
 
+def _ints(values):
+    if not isinstance(values, list):
+        raise ValueError(f"expected a list of integers, got {values!r}")
+    return [_int(v) for v in values]
+
+
 def _not_ours(name, reason):
     return CheckpointError(f"{name} is not a torchless checkpoint ({reason}). torchless.load reads files written by "
                            "torchless.save and by torch.save (PyTorch's zip format, through an unpickler that runs no "
@@ -506,10 +611,16 @@ def _load_archive(archive, name, weights_only=True):
         raise CheckpointError(f"corrupt checkpoint {name}: its structure is not valid JSON ({error})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT or "object" not in document:
         raise _not_ours(name, "no torchless format marker")
-    if document.get("version") != VERSION:
-        raise CheckpointError(f"{name} is a torchless checkpoint of format version {document.get('version')!r}; "
-                              f"this torchless reads version {VERSION}")
-    return _Decoder(archive, weights_only).decode(document["object"])
+    version = document.get("version")
+    if type(version) is not int or version not in _READ_VERSIONS:
+        raise CheckpointError(f"{name} is a torchless checkpoint of format version {version!r}; "
+                              f"this torchless reads versions {', '.join(map(str, _READ_VERSIONS))}")
+    layouts = None
+    if version >= 2:
+        layouts = document.get("tensors")
+        if not isinstance(layouts, list):
+            raise CheckpointError(f"corrupt checkpoint {name}: no list of tensor layouts")
+    return _Decoder(archive, weights_only, layouts).decode(document["object"])
 
 
 # (OSError: what bz2's decompressor raises for a damaged member, "Invalid data stream"; LZMAError lzma's)
@@ -525,8 +636,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     tensors, Parameters, dtypes, devices, ``torch.Size``, numbers, strings, bytes, lists, tuples, sets, dicts
     and OrderedDicts, and refuses every other global. Whole objects that torchless.save pickled (a model)
     load only with ``weights_only=False``, or with their classes allowed by :func:`add_safe_globals`: the
-    default (None) is a weights-only load, as in PyTorch since 2.6. Loaded tensors own fresh memory (views of
-    one storage become separate tensors).
+    default (None) is a weights-only load, as in PyTorch since 2.6. Loaded tensors view fresh memory, one
+    storage per storage saved: tensors saved as views of one storage share it again, as with ``torch.load``.
 
     Args:
         f: a path (``str`` or ``os.PathLike``) or a binary file object.
@@ -538,7 +649,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             code: only for files from a trusted source). PyTorch's pickles are always read weights-only. The
             default is True, or False when a ``pickle_module`` is given (as in PyTorch, which refuses the two
             together).
-        pickle_module, mmap, pickle_load_args: accepted for PyTorch compatibility; otherwise ignored.
+        mmap: accepted for PyTorch compatibility (tensors are read into memory); as in PyTorch, it needs ``f``
+            to be a path.
+        pickle_module, pickle_load_args: accepted for PyTorch compatibility; otherwise ignored.
 
     Raises:
         CheckpointError: ``f`` is neither format (e.g. a plain pickle, PyTorch's legacy pre-1.6 format, a
@@ -547,6 +660,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             name PyTorch's error has). It is both a ``RuntimeError`` and a ``pickle.UnpicklingError``; for an
             empty file, also an ``EOFError`` (what PyTorch raises, and named so).
         RuntimeError: ``map_location`` names a CUDA device (PyTorch's message).
+        ValueError: ``mmap`` is true and ``f`` is a file object (PyTorch's message).
         FileNotFoundError: no file at the path ``f``.
     """
     if weights_only is None:  # PyTorch's default: weights-only, unless a pickle module is given
@@ -579,7 +693,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                              "file that is seekable. Please pre-load the data into a buffer like io.BytesIO and try "
                              "to load from it instead.")
     stream = f if getattr(f, "seekable", lambda: False)() else io.BytesIO(f.read())
-    return _load_stream(stream, "the file object", map_location, weights_only)
+    return _load_stream(stream, "the file object", map_location, weights_only, mmap_of_file_object=bool(mmap))
 
 
 _TORCHSCRIPT_WEIGHTS_ONLY = (
@@ -597,7 +711,7 @@ def _is_torchscript(names):
     return any(n.endswith(("/constants.pkl", "/" + _MODULE_ENTRY)) or "/code/" in n for n in names)
 
 
-def _load_stream(stream, name, map_location, weights_only=True):
+def _load_stream(stream, name, map_location, weights_only=True, mmap_of_file_object=False):
     start = stream.tell()
     size = stream.seek(0, io.SEEK_END) - start
     stream.seek(start)
@@ -633,6 +747,8 @@ def _load_stream(stream, name, map_location, weights_only=True):
 
             stream.seek(start)
             return jit_load(stream, map_location)
+        if mmap_of_file_object:  # PyTorch maps a checkpoint's file, found by its path
+            raise ValueError("f must be a file path in order to use the mmap argument")
         if _STRUCTURE not in archive.NameToInfo:
             from . import _torch_format  # imports this module, for CheckpointError
 

@@ -58,18 +58,24 @@ def _sizes(args, name):
 
 
 # ---------------------------------------------------------------------------- dtype and layout queries
-def _storage(array):
-    """(the 1-D array over the memory ``array`` lies in, ``array``'s offset in it in elements): the memory of the
-    array owning it, found through NumPy's chain of bases, which strided views (as_strided, sliding windows) join
-    through a non-array holder; an array not found in its owner's memory is its own storage."""
+def memory_owner(array):
+    """The array owning the memory ``array`` views, found through NumPy's chain of bases, which strided views
+    (as_strided, sliding windows) join through a non-array holder."""
     root = array
     while True:
         base = root.base
         if not isinstance(base, np.ndarray):
             base = getattr(base, "base", None)  # the holder of an as_strided view
             if not isinstance(base, np.ndarray):
-                break
+                return root
         root = base
+
+
+def _storage(array):
+    """(the 1-D array over the memory ``array`` lies in, ``array``'s offset in it in elements): the memory of the
+    array owning it, found through NumPy's chain of bases, which strided views (as_strided, sliding windows) join
+    through a non-array holder; an array not found in its owner's memory is its own storage."""
+    root = memory_owner(array)
     if root is not array and (root.flags.c_contiguous or root.flags.f_contiguous) and root.dtype == array.dtype:
         flat = root.reshape(-1, order="A")
         offset, misaligned = divmod(array.__array_interface__["data"][0] - flat.__array_interface__["data"][0],
