@@ -40,6 +40,9 @@ def _fresh_generator():
     return Generator().manual_seed(int(stream().integers(0, 2 ** 63, (), np.int64)))
 
 
+_REPLACEMENT_CHUNK = 32
+
+
 class RandomSampler(Sampler):
     """Yields the indices of ``data_source`` in random order.
 
@@ -69,7 +72,11 @@ class RandomSampler(Sampler):
         n = len(self.data_source)
         generator = self.generator if self.generator is not None else _fresh_generator()
         if self.replacement:
-            yield from randint(high=n, size=(self.num_samples,), generator=generator).tolist()
+            # drawn in chunks of 32, as PyTorch does: a lazily consumed epoch then leaves the generator where
+            # PyTorch's would (and num_samples=True, an int to Python, draws one)
+            for _ in range(self.num_samples // _REPLACEMENT_CHUNK):
+                yield from randint(high=n, size=(_REPLACEMENT_CHUNK,), generator=generator).tolist()
+            yield from randint(high=n, size=(self.num_samples % _REPLACEMENT_CHUNK,), generator=generator).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from randperm(n, generator=generator).tolist()
