@@ -5,7 +5,16 @@ Differences fixed:
 - ``RandomSampler(replacement=True)`` draws its indices in chunks of 32 as PyTorch does, not all at once: an
   epoch consumed part way leaves an explicit generator where PyTorch's would, and ``num_samples=True`` (which
   PyTorch takes as the int 1) draws one index instead of failing in ``randint``.
+- warnings are attributed to the line PyTorch attributes them to, which decides how often the default filter
+  shows them: a scheduler's "use get_last_lr()" to the library's get_lr (it named the caller), the DataLoader's
+  pin_memory and too-many-workers warnings to the library (they named the caller, so were repeated per call
+  site), and an iterable dataset's "Length of IterableDataset" to the loop's line with workers too (it named a
+  line of the library there); with workers, that warning ends with PyTorch's hint about configuring each worker's
+  replica of the dataset.
 """
+import re
+import warnings
+
 import pytest
 
 import torchless
@@ -38,3 +47,73 @@ def test_random_sampler_with_replacement_follows_manual_seed(num_samples):
         return list(sampler), list(sampler), module.rand(2).tolist()
 
     assert epochs(torchless) == epochs(torch)
+
+
+def _warning_sources(action):
+    """(message, raised on this file's line?) of each warning ``action`` gives: whether the warning points at the
+    caller or inside the library."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        action()
+    return [(re.sub("0x[0-9a-f]+", "ADDRESS", str(w.message)).replace("torchless", "torch"), w.filename == __file__)
+            for w in caught]
+
+
+def _plain_optimizer(module):
+    return module.optim.SGD([module.nn.Parameter(module.ones(2))], lr=0.1)
+
+
+@pytest.mark.parametrize("scheduler", ["StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR", "OneCycleLR"])
+def test_get_lr_outside_step_warns_from_inside_the_scheduler(scheduler):
+    args = {"StepLR": (2,), "ExponentialLR": (0.5,), "CosineAnnealingLR": (5,), "LinearLR": (), "OneCycleLR": (1., 10)}
+
+    def sources(module):
+        lr_scheduler = getattr(module.optim.lr_scheduler, scheduler)(_plain_optimizer(module), *args[scheduler])
+        return _warning_sources(lr_scheduler.get_lr)
+
+    assert sources(torchless) == sources(torch)
+
+
+@pytest.mark.parametrize("options", [dict(pin_memory=True), dict(pin_memory=True, pin_memory_device="cpu")])
+def test_pin_memory_warnings_come_from_inside_the_loader(options):
+    def sources(module):
+        return _warning_sources(lambda: list(module.utils.data.DataLoader(range(2), **options)))
+
+    assert sources(torchless) == sources(torch)
+
+
+def test_too_many_workers_warning_comes_from_inside_the_loader():
+    def sources(module):
+        return _warning_sources(lambda: module.utils.data.DataLoader(range(2), num_workers=1000))
+
+    assert sources(torchless) == sources(torch)
+
+
+class _OverlongStreamTorch(torch.utils.data.IterableDataset):
+    def __iter__(self):
+        return iter(range(4))
+
+    def __len__(self):
+        return 2
+
+
+class _OverlongStreamTorchless(torchless.utils.data.IterableDataset):
+    def __iter__(self):
+        return iter(range(4))
+
+    def __len__(self):
+        return 2
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_overlong_iterable_dataset_warning_names_the_loop(num_workers):
+    def sources(module, dataset):
+        loader = module.utils.data.DataLoader(dataset, batch_size=None, num_workers=num_workers)
+        len(loader)
+        return _warning_sources(lambda: [batch for batch in loader])
+
+    torch_sources = sources(torch, _OverlongStreamTorch())
+    assert torch_sources and all(caller for _, caller in torch_sources)
+    assert sources(torchless, _OverlongStreamTorchless()) == [
+        (message.replace("_OverlongStreamTorch object", "_OverlongStreamTorchless object"), caller)
+        for message, caller in torch_sources]
