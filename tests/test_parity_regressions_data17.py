@@ -11,10 +11,15 @@ Differences fixed:
   site), and an iterable dataset's "Length of IterableDataset" to the loop's line with workers too (it named a
   line of the library there); with workers, that warning ends with PyTorch's hint about configuring each worker's
   replica of the dataset.
+- a tensor list's item that is not a tensor is named as CPython names its type (``numpy.ndarray``, not
+  ``ndarray``) by stack / cat / einsum / index_put_, and a non-list ``tensors`` by stack / cat as PyTorch's parser
+  does (without the position when passed by keyword): ``default_collate`` of a batch mixing tensors and arrays
+  showed the difference.
 """
 import re
 import warnings
 
+import numpy as np
 import pytest
 
 import torchless
@@ -117,3 +122,30 @@ def test_overlong_iterable_dataset_warning_names_the_loop(num_workers):
     assert sources(torchless, _OverlongStreamTorchless()) == [
         (message.replace("_OverlongStreamTorch object", "_OverlongStreamTorchless object"), caller)
         for message, caller in torch_sources]
+
+
+@pytest.mark.parametrize("call", ["stack", "cat", "concat", "einsum", "index_put_"])
+@pytest.mark.parametrize("item", ["ndarray", "numpy scalar", "float", "Size"])
+def test_a_tensor_lists_non_tensor_item_is_named_as_pytorch_names_it(call, item):
+    # default_collate stacks a batch mixing tensors and NumPy arrays: torch.stack names the ndarray's type
+    def error(module):
+        value = {"ndarray": np.ones(1), "numpy scalar": np.float64(1), "float": 1.5, "Size": module.Size([1])}[item]
+        calls = {"stack": lambda: module.stack([module.ones(1), value]),
+                 "cat": lambda: module.cat([module.ones(1), value]),
+                 "concat": lambda: module.concat(value),
+                 "einsum": lambda: module.einsum("i,i", module.ones(1), value),
+                 "index_put_": lambda: module.ones(2).index_put_((value,), module.ones(1))}
+        with pytest.raises(TypeError) as caught:
+            calls[call]()
+        return str(caught.value).replace("torchless", "torch")
+
+    assert error(torchless) == error(torch)
+
+
+def test_default_collate_of_tensor_and_ndarray_fails_as_pytorch_does():
+    def error(module):
+        with pytest.raises(TypeError) as caught:
+            module.utils.data.default_collate([module.ones(1), np.ones(1)])
+        return str(caught.value)
+
+    assert error(torchless) == error(torch)

@@ -17,11 +17,10 @@ from ._tensor import (
 def _tensor_list(tensors, name):
     """``tensors`` checked as PyTorch's argument parser and kernels do: a non-empty list or tuple of tensors."""
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not "
-                        f"{type(tensors).__name__}")
+        raise _parser_errors.wrong_type(name, "tensors", 1, tensors, "tuple of Tensors")
     for i, t in enumerate(tensors):  # (checked before emptiness and dtypes, as PyTorch's parser does)
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+            raise _parser_errors.element_not_tensor(i, 0, t)
     if not tensors:
         if name in ("stack", "hstack", "vstack"):
             raise RuntimeError(f"{name} expects a non-empty TensorList")

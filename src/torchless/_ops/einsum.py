@@ -5,7 +5,7 @@ result, and each operand's gradient is again an einsum: of the output's gradient
 """
 import numpy as np
 
-from .. import _dtype, _memory_format
+from .. import _dtype, _memory_format, _parser_errors
 from ..autograd.graph import Node
 
 # the subscripts, in the order an implicit output lists them (upper case first, as in PyTorch)
@@ -272,7 +272,7 @@ def einsum(*args):
         raise TypeError(f"einsum(): argument 'equation' (position 1) must be str, not {type(equation).__name__}")
     for i, t in enumerate(operands):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(t).__name__}")
+            raise _parser_errors.element_not_tensor(i, 1, t)
 
     arrays = [t._data for t in operands]
     lhs, arrow, rhs = equation.partition("->")

@@ -394,7 +394,7 @@ def _index_put_arguments(name, indices, values, positional, accumulate, shape=No
                         f"{type(indices).__name__}")
     for i, index in enumerate(indices):
         if not isinstance(index, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(index).__name__}")
+            raise _parser_errors.element_not_tensor(i, 0, index)
     if not isinstance(values, Tensor):
         raise _parser_errors.not_tensor(name, "values", 2, values)
     if positional:
