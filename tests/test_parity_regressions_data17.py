@@ -15,6 +15,9 @@ Differences fixed:
   ``ndarray``) by stack / cat / einsum / index_put_, and a non-list ``tensors`` by stack / cat as PyTorch's parser
   does (without the position when passed by keyword): ``default_collate`` of a batch mixing tensors and arrays
   showed the difference.
+- the data classes are ``typing.Generic`` where PyTorch's are, over the same parameters: ``DataLoader[T]`` (an
+  annotation evaluated at definition time) raised TypeError, while ``RandomSampler[int]`` or
+  ``TensorDataset[int]``, which PyTorch refuses, were accepted; ``Generic`` is in their MRO as in PyTorch.
 """
 import re
 import warnings
@@ -149,3 +152,25 @@ def test_default_collate_of_tensor_and_ndarray_fails_as_pytorch_does():
         return str(caught.value)
 
     assert error(torchless) == error(torch)
+
+
+_DATA_CLASSES = ["DataLoader", "Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset", "Subset",
+                 "StackDataset", "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+                 "WeightedRandomSampler", "BatchSampler", "DistributedSampler"]
+
+
+@pytest.mark.parametrize("name", _DATA_CLASSES)
+def test_data_classes_are_generic_where_pytorchs_are(name):
+    # an annotation such as ``loader: DataLoader[Tensor]`` is evaluated when its function is defined
+    def subscripted(module):
+        cls = getattr(module.utils.data, name)
+        try:
+            return repr(cls[int]).replace("torchless", "torch")
+        except TypeError as error:
+            return type(error), str(error).replace("torchless", "torch")
+
+    def bases(module):
+        return [klass.__name__ for klass in getattr(module.utils.data, name).__mro__]
+
+    assert subscripted(torchless) == subscripted(torch)
+    assert bases(torchless) == bases(torch)

@@ -13,6 +13,7 @@ import os
 import pickle
 import queue
 import warnings
+from typing import Generic, TypeVar
 
 from . import _worker
 from ._collate import default_collate, default_convert
@@ -29,10 +30,12 @@ class _InfiniteConstantSampler(Sampler):
         return itertools.repeat(None)
 
 
+_T_co = TypeVar("_T_co", covariant=True)
+
 _FIXED_AFTER_INIT = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
 
-class DataLoader:
+class DataLoader(Generic[_T_co]):
     """Combines a dataset and a sampler, and iterates over the dataset in batches.
 
     Args:

@@ -1,6 +1,6 @@
 """Samplers: the order in which a DataLoader visits dataset indices, and how they are grouped into batches."""
 import itertools
-import types
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -9,10 +9,14 @@ from ..._dtype import float64
 from ...random import Generator, multinomial, stream
 
 
-class Sampler:
-    """Base class of samplers: ``__iter__`` yields indices (or lists of indices), ``__len__`` is optional."""
+_T_co = TypeVar("_T_co", covariant=True)
 
-    __class_getitem__ = classmethod(types.GenericAlias)
+
+class Sampler(Generic[_T_co]):
+    """Base class of samplers: ``__iter__`` yields indices (or lists of indices), ``__len__`` is optional.
+
+    Generic as PyTorch's (``Sampler[int]``); its concrete samplers are not (``RandomSampler[int]`` is refused).
+    """
 
     # No __init__ of its own, as in PyTorch 2.13 (the ``data_source`` argument is gone): Sampler(data) and a
     # subclass's super().__init__(data) raise object's TypeError.
@@ -21,7 +25,7 @@ class Sampler:
         raise NotImplementedError
 
 
-class SequentialSampler(Sampler):
+class SequentialSampler(Sampler[int]):
     """Yields ``0, 1, ..., len(data_source) - 1``."""
 
     def __init__(self, data_source):
@@ -43,7 +47,7 @@ def _fresh_generator():
 _REPLACEMENT_CHUNK = 32
 
 
-class RandomSampler(Sampler):
+class RandomSampler(Sampler[int]):
     """Yields the indices of ``data_source`` in random order.
 
     Args:
@@ -86,7 +90,7 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
-class SubsetRandomSampler(Sampler):
+class SubsetRandomSampler(Sampler[int]):
     """Yields the given ``indices`` in random order, without replacement."""
 
     def __init__(self, indices, generator=None):
@@ -125,7 +129,7 @@ def _check_multinomial(weights, num_samples, replacement):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
 
 
-class WeightedRandomSampler(Sampler):
+class WeightedRandomSampler(Sampler[int]):
     """Yields ``num_samples`` indices in ``[0, len(weights))`` drawn with probabilities proportional to ``weights``."""
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
@@ -151,7 +155,7 @@ class WeightedRandomSampler(Sampler):
         return self.num_samples
 
 
-class BatchSampler(Sampler):
+class BatchSampler(Sampler[list[int]]):
     """Wraps a sampler so that it yields lists of ``batch_size`` consecutive indices instead of single ones.
 
     Args:
