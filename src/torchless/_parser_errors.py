@@ -55,6 +55,13 @@ def invalid_function_call(name, args):
     return TypeError(text + "".join(f" * ({overload})\n" for overload in _COMPARISON_FUNCTION))
 
 
+def element_not_tensor(index, argument_index, value):
+    """PyTorch's "expected Tensor as element 1 in argument 0, but got numpy.ndarray" for a tensor list's item."""
+    from .nn._functional._args import _tp_name
+
+    return TypeError(f"expected Tensor as element {index} in argument {argument_index}, but got {_tp_name(value)}")
+
+
 def not_tensor(name, argument, position, value):
     """PyTorch's "argument 'other' (position 2) must be Tensor, not tuple"."""
     return wrong_type(name, argument, position, value, "Tensor")

@@ -140,9 +140,10 @@ class LRScheduler:
         raise NotImplementedError
 
     def _warn_if_called_outside_step(self):
+        # attributed to the line of get_lr that checks, as PyTorch's helper's stacklevel=2 does
         if not self._get_lr_called_within_step:
             warnings.warn("To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
-                          UserWarning, stacklevel=3)
+                          UserWarning, stacklevel=2)
 
     def step(self, epoch=None):
         """Advance one epoch and set the optimizer's learning rates (call it after ``optimizer.step()``)."""

@@ -13,6 +13,7 @@ import os
 import pickle
 import queue
 import warnings
+from typing import Generic, TypeVar
 
 from . import _worker
 from ._collate import default_collate, default_convert
@@ -29,10 +30,12 @@ class _InfiniteConstantSampler(Sampler):
         return itertools.repeat(None)
 
 
+_T_co = TypeVar("_T_co", covariant=True)
+
 _FIXED_AFTER_INIT = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
 
-class DataLoader:
+class DataLoader(Generic[_T_co]):
     """Combines a dataset and a sampler, and iterates over the dataset in batches.
 
     Args:
@@ -185,7 +188,7 @@ class DataLoader:
         warnings.warn(f"This DataLoader will create {self.num_workers} worker processes in total. {advice} "
                       "Please be aware that excessive worker creation might get DataLoader running slow or even "
                       "freeze, lower the worker number to avoid potential slowness/freeze if necessary.",
-                      stacklevel=3)
+                      stacklevel=2)
 
     def __len__(self):
         if self._iterable:
@@ -226,12 +229,13 @@ class _BaseDataLoaderIter:
     """One epoch over a DataLoader: the sampler is iterated afresh (and reshuffled) for each one."""
 
     def __init__(self, loader):
+        # (stacklevel=2 as in PyTorch: attributed to the subclass's super().__init__ line, so shown once a process)
         if loader.pin_memory and loader.pin_memory_device:
             warnings.warn("pin_memory_device is deprecated, the current accelerator will be used as the device,"
-                          f"ignore pin_memory_device='{loader.pin_memory_device}'.", stacklevel=4)
+                          f"ignore pin_memory_device='{loader.pin_memory_device}'.", stacklevel=2)
         if loader.pin_memory:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
-                          "memory won't be used.", stacklevel=4)
+                          "memory won't be used.", stacklevel=2)
         self._loader = loader
         self._dataset = loader.dataset
         self._auto_collation = loader._auto_collation
@@ -250,14 +254,22 @@ class _BaseDataLoaderIter:
 
         return int(torchless.empty((), dtype=torchless.int64).random_(generator=loader.generator).item())
 
+    def __next__(self):
+        # the one place batches leave, so that the warning below names the caller's line (as PyTorch's does)
+        return self._counted(self._next_data())
+
     def _counted(self, data):
         """``data``, counted; PyTorch warns once an iterable dataset yields more than the length it reported."""
         self._num_yielded += 1
         if self._reported_len is not None and self._num_yielded > self._reported_len:
             # PyTorch compares the batches yielded with the dataset's length (not the loader's), and says samples
-            warnings.warn(f"Length of IterableDataset {self._dataset} was reported to be {self._reported_len}"
-                          f"(when accessing len(dataloader)), but {self._num_yielded} samples have been fetched. ",
-                          stacklevel=3)
+            message = (f"Length of IterableDataset {self._dataset} was reported to be {self._reported_len}"
+                       f"(when accessing len(dataloader)), but {self._num_yielded} samples have been fetched. ")
+            if self._loader.num_workers > 0:
+                message += ("For multiprocessing data-loading, this could be caused by not properly configuring the "
+                            "IterableDataset replica at each worker. Please see "
+                            "https://pytorch.org/docs/stable/data.html#torch.utils.data.IterableDataset for examples.")
+            warnings.warn(message, stacklevel=3)
         return data
 
     def __iter__(self):
@@ -277,8 +289,8 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
         self._fetcher = make_fetcher(loader._iterable, self._dataset, self._auto_collation, self._collate_fn,
                                      self._drop_last)
 
-    def __next__(self):
-        return self._counted(self._fetcher.fetch(next(self._index_iter)))
+    def _next_data(self):
+        return self._fetcher.fetch(next(self._index_iter))
 
 
 # How often a wait for a batch wakes to check that the workers are still alive.
@@ -358,7 +370,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._owner[self._send_idx] = worker_id
         self._send_idx += 1
 
-    def __next__(self):
+    def _next_data(self):
         while True:
             if self._in_order:
                 # Requests left with a worker whose dataset has ended are answered only by its end marker.
@@ -395,7 +407,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._try_put_index()
         if isinstance(data, _worker.ExceptionWrapper):
             data.reraise()
-        return self._counted(data)
+        return data
 
     def _get_result(self):
         """The next (send index, pickled data) from any worker, checking meanwhile that they are alive."""

@@ -7,26 +7,29 @@ exactly what ``default_collate([self[i] for i in indices])`` would, or ``NotImpl
 ``_get_batch`` may be trusted.
 """
 import bisect
-import collections.abc
 import itertools
 import math
-import types
 import warnings
+from typing import Generic, Iterable, TypeVar
 
 import numpy as np
 
 from ..._creation import randperm
+from ..._tensor import Tensor
 from ...random import default_generator
 
+# PyTorch's type parameters: which classes are generic, and over what, shows at run time (``Dataset[int]``
+# works, ``TensorDataset[int]`` is refused, ``Generic`` is in the MRO)
+_T_co = TypeVar("_T_co", covariant=True)
+_T_stack = TypeVar("_T_stack", tuple[_T_co, ...], dict[str, _T_co])
 
-class Dataset:
+
+class Dataset(Generic[_T_co]):
     """An abstract map-style dataset: subclasses implement ``__getitem__`` (and usually ``__len__``).
 
     ``dataset_a + dataset_b`` is their :class:`ConcatDataset`. ``Dataset[T]`` works in annotations and
     base-class lists, as PyTorch's generic Dataset does.
     """
-
-    __class_getitem__ = classmethod(types.GenericAlias)
 
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
@@ -35,7 +38,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset, collections.abc.Iterable):
+class IterableDataset(Dataset[_T_co], Iterable[_T_co]):
     """An abstract dataset that is a stream of samples: subclasses implement ``__iter__``.
 
     As PyTorch's, it is a ``collections.abc.Iterable`` whose ``__iter__`` is abstract: a subclass without one
@@ -77,7 +80,7 @@ def _index_array(indices):
     return array.astype(np.int64, copy=False)
 
 
-class TensorDataset(Dataset):
+class TensorDataset(Dataset[tuple[Tensor, ...]]):
     """Dataset wrapping tensors: sample ``i`` is ``tuple(t[i] for t in tensors)``.
 
     Args:
@@ -102,7 +105,7 @@ class TensorDataset(Dataset):
         return [t[index] for t in self.tensors]
 
 
-class ConcatDataset(Dataset):
+class ConcatDataset(Dataset[_T_co]):
     """The concatenation of several map-style datasets.
 
     Args:
@@ -163,7 +166,7 @@ class ChainDataset(IterableDataset):
         return total
 
 
-class Subset(Dataset):
+class Subset(Dataset[_T_co]):
     """The samples of ``dataset`` at ``indices``, in that order.
 
     As in PyTorch, a subclass that overrides ``__getitem__`` must also override ``__getitems__`` (which
@@ -208,7 +211,7 @@ class Subset(Dataset):
         return fetch([self.indices[i] for i in indices])
 
 
-class StackDataset(Dataset):
+class StackDataset(Dataset[_T_stack]):
     """Datasets of one length side by side: sample i is the tuple of their samples i (``StackDataset(a, b)``),
     or a dict of them by name (``StackDataset(image=a, label=b)``).
 

@@ -5,6 +5,7 @@ single-process script that shards by hand does); without them PyTorch asks the d
 is never initialized here, and so fails as PyTorch does before ``init_process_group``.
 """
 import math
+from typing import TypeVar
 
 from ... import _creation
 from ...random import Generator
@@ -12,10 +13,12 @@ from .sampler import Sampler
 
 __all__ = ["DistributedSampler"]
 
+_T_co = TypeVar("_T_co", covariant=True)
+
 _NO_PROCESS_GROUP = "Default process group has not been initialized, please make sure to call init_process_group."
 
 
-class DistributedSampler(Sampler):
+class DistributedSampler(Sampler[_T_co]):
     """Indices of the share of ``dataset`` that replica ``rank`` of ``num_replicas`` loads.
 
     The dataset's indices (shuffled with a generator seeded by ``seed + epoch`` when ``shuffle``) are padded by

@@ -1,6 +1,6 @@
 """Samplers: the order in which a DataLoader visits dataset indices, and how they are grouped into batches."""
 import itertools
-import types
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -9,10 +9,14 @@ from ..._dtype import float64
 from ...random import Generator, multinomial, stream
 
 
-class Sampler:
-    """Base class of samplers: ``__iter__`` yields indices (or lists of indices), ``__len__`` is optional."""
+_T_co = TypeVar("_T_co", covariant=True)
 
-    __class_getitem__ = classmethod(types.GenericAlias)
+
+class Sampler(Generic[_T_co]):
+    """Base class of samplers: ``__iter__`` yields indices (or lists of indices), ``__len__`` is optional.
+
+    Generic as PyTorch's (``Sampler[int]``); its concrete samplers are not (``RandomSampler[int]`` is refused).
+    """
 
     # No __init__ of its own, as in PyTorch 2.13 (the ``data_source`` argument is gone): Sampler(data) and a
     # subclass's super().__init__(data) raise object's TypeError.
@@ -21,7 +25,7 @@ class Sampler:
         raise NotImplementedError
 
 
-class SequentialSampler(Sampler):
+class SequentialSampler(Sampler[int]):
     """Yields ``0, 1, ..., len(data_source) - 1``."""
 
     def __init__(self, data_source):
@@ -40,7 +44,10 @@ def _fresh_generator():
     return Generator().manual_seed(int(stream().integers(0, 2 ** 63, (), np.int64)))
 
 
-class RandomSampler(Sampler):
+_REPLACEMENT_CHUNK = 32
+
+
+class RandomSampler(Sampler[int]):
     """Yields the indices of ``data_source`` in random order.
 
     Args:
@@ -69,7 +76,11 @@ class RandomSampler(Sampler):
         n = len(self.data_source)
         generator = self.generator if self.generator is not None else _fresh_generator()
         if self.replacement:
-            yield from randint(high=n, size=(self.num_samples,), generator=generator).tolist()
+            # drawn in chunks of 32, as PyTorch does: a lazily consumed epoch then leaves the generator where
+            # PyTorch's would (and num_samples=True, an int to Python, draws one)
+            for _ in range(self.num_samples // _REPLACEMENT_CHUNK):
+                yield from randint(high=n, size=(_REPLACEMENT_CHUNK,), generator=generator).tolist()
+            yield from randint(high=n, size=(self.num_samples % _REPLACEMENT_CHUNK,), generator=generator).tolist()
             return
         for _ in range(self.num_samples // n):
             yield from randperm(n, generator=generator).tolist()
@@ -79,7 +90,7 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
-class SubsetRandomSampler(Sampler):
+class SubsetRandomSampler(Sampler[int]):
     """Yields the given ``indices`` in random order, without replacement."""
 
     def __init__(self, indices, generator=None):
@@ -118,7 +129,7 @@ def _check_multinomial(weights, num_samples, replacement):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
 
 
-class WeightedRandomSampler(Sampler):
+class WeightedRandomSampler(Sampler[int]):
     """Yields ``num_samples`` indices in ``[0, len(weights))`` drawn with probabilities proportional to ``weights``."""
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
@@ -144,7 +155,7 @@ class WeightedRandomSampler(Sampler):
         return self.num_samples
 
 
-class BatchSampler(Sampler):
+class BatchSampler(Sampler[list[int]]):
     """Wraps a sampler so that it yields lists of ``batch_size`` consecutive indices instead of single ones.
 
     Args:
