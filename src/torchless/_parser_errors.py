@@ -129,7 +129,7 @@ def check_tensor_list(name, value, argument="tensors", position=1):
                         f"{_tp_name(value)}")
     for i, item in enumerate(value):
         if not isinstance(item, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument {position - 1}, but got {_tp_name(item)}")
+            raise element_not_tensor(i, position - 1, item)
 
 
 def too_many_positional(name, most, least=None, nargs=None):
