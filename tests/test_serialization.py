@@ -326,12 +326,32 @@ def test_missing_file_is_file_not_found(tmp_path):
         torchless.load(tmp_path / "nope.pt")
 
 
-def test_map_location_to_another_device_is_refused():
+@pytest.mark.parametrize("map_location", ["mps", "mps:0", "cpu:0", "CPU", "foo", "xla", "meta:0", "xpu", "hpu",
+                                          "privateuseone", {"cpu": "cpu:0"}, {"cpu": "mps"}, {"cpu": "xpu:1"}])
+@pytest.mark.parametrize("torch_format", [False, True])
+def test_map_location_other_than_the_cpu_fails_as_in_pytorch(map_location, torch_format):
+    """PyTorch's default_restore_location on a CPU-only machine: its taggers' errors, else "don't know how to
+    restore data location" (the one exception, the meta device, torchless refuses: it computes on the CPU only)."""
+    torch = pytest.importorskip("torch")
+    errors = []
+    for lib in (torch, torchless):
+        buffer = io.BytesIO()
+        lib.save({"w": lib.ones(2)}, buffer, **({"format": "torch"} if lib is torchless and torch_format else {}))
+        buffer.seek(0)
+        with pytest.raises(RuntimeError) as caught:
+            lib.load(buffer, map_location=map_location)
+        errors.append(str(caught.value).replace("torchless.", "torch."))
+    assert errors[1] == errors[0]
+
+
+@pytest.mark.parametrize("map_location", ["meta", torchless.device("cpu", 0)])
+def test_map_location_meta_and_an_indexed_cpu_device_are_refused(map_location):
     buffer = io.BytesIO()
     torchless.save(torchless.ones(1), buffer)
     buffer.seek(0)
-    with pytest.raises(RuntimeError, match="not linked with support for mps devices"):
-        torchless.load(buffer, map_location="mps")
+    expected = "CPU only" if map_location == "meta" else r"tagged with cpu:0\)"
+    with pytest.raises(RuntimeError, match=expected):
+        torchless.load(buffer, map_location=map_location)
 
 
 @pytest.mark.parametrize("map_location", ["cuda", "cuda:0"])

@@ -348,20 +348,42 @@ class _WeightsUnpickler(pickle.Unpickler):
         return storage
 
 
+def restore_location_error(location):
+    """The error PyTorch's ``default_restore_location`` raises on a CPU-only machine for a storage restored at
+    ``location`` (a string), its taggers tried in order; None for the CPU. (The meta device, which PyTorch
+    restores, is refused as every device but the CPU is: torchless computes on the CPU only.)"""
+    if location == "cpu":
+        return None
+    backend = location.partition(":")[0]
+    if location.startswith(("cuda", "xpu")):
+        backend = "cuda" if location.startswith("cuda") else "xpu"
+        return _PlainRuntimeError(
+            f"Attempting to deserialize object on a {backend.upper()} device but torch.{backend}.is_available() is "
+            "False. If you are running on a CPU-only machine, please use torch.load with "
+            "map_location=torch.device('cpu') to map your storages to the CPU.")
+    if location.startswith("mps"):
+        return _PlainRuntimeError("torchless.UntypedStorage(): Storage device not recognized: mps")
+    if location == "meta":
+        return _PlainRuntimeError("torchless runs on the CPU only; got device 'meta'")
+    if location.startswith(("hpu", "privateuseone")):
+        return _PlainRuntimeError(
+            f"The {backend.upper()} device module is not registered. If you are running on a CPU-only machine, "
+            "please use torch.load with map_location=torch.device('cpu') to map your storages to the CPU.")
+    return _PlainRuntimeError(f"don't know how to restore data location of torchless.storage.UntypedStorage "
+                              f"(tagged with {location})")
+
+
 def _location_checker(map_location):
-    """A function refusing, as PyTorch does on a machine without the device, storages saved on a device
-    other than the CPU unless ``map_location`` sends them to the CPU."""
+    """A function raising PyTorch's error for a storage saved at a location, as ``map_location`` maps it, that
+    this CPU-only machine cannot restore it to (see restore_location_error)."""
     def restore(location):
         if isinstance(map_location, dict):
-            location = str(map_location.get(location, location))
-        elif map_location is not None:  # a CPU device (checked by load) or a callable, which cannot see a torch storage
+            location = map_location.get(location, location)
+        elif map_location is not None:  # a device (checked by load) or a callable, which cannot see a torch storage
             return
-        backend = location.partition(":")[0]
-        if backend != "cpu":
-            raise _PlainRuntimeError(
-                f"Attempting to deserialize object on a {backend.upper()} device but torch.{backend}.is_available() "
-                "is False. If you are running on a CPU-only machine, please use torch.load with "
-                "map_location=torch.device('cpu') to map your storages to the CPU.")
+        error = restore_location_error(str(location))
+        if error is not None:
+            raise error
 
     return restore
 

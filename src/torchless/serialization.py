@@ -44,7 +44,7 @@ import numpy as np
 from . import _dtype
 from ._ops.tensor_extras import _storage, memory_owner
 from ._size import Size
-from ._tensor import Tensor, _require_cpu, device
+from ._tensor import Tensor, device
 
 __all__ = ["save", "load", "CheckpointError", "add_safe_globals", "clear_safe_globals", "get_safe_globals",
            "safe_globals"]
@@ -659,7 +659,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             weights-only load does not allow (the message names it; then its subclass ``UnpicklingError``, the
             name PyTorch's error has). It is both a ``RuntimeError`` and a ``pickle.UnpicklingError``; for an
             empty file, also an ``EOFError`` (what PyTorch raises, and named so).
-        RuntimeError: ``map_location`` names a CUDA device (PyTorch's message).
+        RuntimeError: ``map_location`` names a location other than ``'cpu'`` (a CUDA device, ``'cpu:0'``,
+            ...), or maps a saved location to one: PyTorch's message on a machine without it.
         ValueError: ``mmap`` is true and ``f`` is a file object (PyTorch's message).
         FileNotFoundError: no file at the path ``f``.
     """
@@ -671,12 +672,10 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         if pickle_load_args:
             warnings.warn("pickle_load_args only works if `weights_only=False`.")
     if isinstance(map_location, (str, device)):
-        if str(map_location).partition(":")[0] == "cuda":
-            from . import _torch_format  # imports this module, for CheckpointError
+        from . import _torch_format  # imports this module, for CheckpointError
 
-            # PyTorch's error for restoring a tensor on a CUDA device it does not have
-            _torch_format._location_checker(None)(str(map_location))
-        _require_cpu(map_location)
+        # PyTorch's error for restoring a storage there (a CUDA device it does not have, 'cpu:0', ...)
+        _torch_format._location_checker(None)(str(map_location))
     elif isinstance(map_location, dict):
         from . import _torch_format  # imports this module, for CheckpointError
 
