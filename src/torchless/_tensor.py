@@ -15,8 +15,8 @@ import numpy as np
 from . import _dtype, _memory_format, _parser_errors
 from ._kernels import std_sort
 from ._ops import arithmetic, indexing, inplace, reduction, shape as shape_ops, unary
-from ._ops._util import (broadcast_error, check_int64, every_dim_if_empty, is_index_argument, is_int_argument, list_elements,
-                        normalize_dim, normalize_dims, scan_axis)
+from ._ops._util import (INT64, broadcast_error, check_int64, every_dim_if_empty, is_index_argument, is_int_argument,
+                        list_elements, normalize_dim, normalize_dims, scan_axis)
 from ._size import Size
 from .autograd import grad_mode
 from .autograd.graph import records, root_gradient, run_backward
@@ -273,16 +273,13 @@ _DIM_OMITTED = _Omitted()
 _ASSIGNABLE_SCALARS = (int, float, complex, np.integer)
 
 
-_INT64_END = 2 ** 63
-
-
 def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]", keywords=None):
     """Sizes given as ints (``view(2, 3)``), as one sequence (``view((2, 3))``) or by keyword (``keywords``:
     ``reshape(shape=(2, 3))``), with PyTorch's TypeErrors (for no sizes at all too: ``reshape()``; ``reshape(())``
     is the 0-d shape). ``overloads``: the schemas of ``name`` when it has more than the one taking ``kind arg``, for
     PyTorch's message listing them; ``kind``: "int[]" for dims (permute's, which read a bool tensor as 1),
     "SymInt[]" for sizes (which refuse it)."""
-    if not keywords and args and all(type(a) is int and -_INT64_END <= a < _INT64_END for a in args):
+    if not keywords and args and all(type(a) is int and a in INT64 for a in args):
         return args  # the common case, without the parser (which refuses an int beyond int64)
     return tuple(_parser_errors.parse(name, overloads or (f"{kind} {arg}",), args, keywords)[arg])
 

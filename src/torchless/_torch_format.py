@@ -354,21 +354,21 @@ def restore_location_error(location):
     restores, is refused as every device but the CPU is: torchless computes on the CPU only.)"""
     if location == "cpu":
         return None
-    backend = location.partition(":")[0]
-    if location.startswith(("cuda", "xpu")):
-        backend = "cuda" if location.startswith("cuda") else "xpu"
-        return _PlainRuntimeError(
-            f"Attempting to deserialize object on a {backend.upper()} device but torch.{backend}.is_available() is "
-            "False. If you are running on a CPU-only machine, please use torch.load with "
-            "map_location=torch.device('cpu') to map your storages to the CPU.")
+    for backend in ("cuda", "xpu"):
+        if location.startswith(backend):
+            return _PlainRuntimeError(
+                f"Attempting to deserialize object on a {backend.upper()} device but torch.{backend}.is_available() "
+                "is False. If you are running on a CPU-only machine, please use torch.load with "
+                "map_location=torch.device('cpu') to map your storages to the CPU.")
     if location.startswith("mps"):
         return _PlainRuntimeError("torchless.UntypedStorage(): Storage device not recognized: mps")
     if location == "meta":
         return _PlainRuntimeError("torchless runs on the CPU only; got device 'meta'")
-    if location.startswith(("hpu", "privateuseone")):
-        return _PlainRuntimeError(
-            f"The {backend.upper()} device module is not registered. If you are running on a CPU-only machine, "
-            "please use torch.load with map_location=torch.device('cpu') to map your storages to the CPU.")
+    for backend in ("hpu", "privateuseone"):
+        if location.startswith(backend):
+            return _PlainRuntimeError(
+                f"The {backend.upper()} device module is not registered. If you are running on a CPU-only machine, "
+                "please use torch.load with map_location=torch.device('cpu') to map your storages to the CPU.")
     return _PlainRuntimeError(f"don't know how to restore data location of torchless.storage.UntypedStorage "
                               f"(tagged with {location})")
 
