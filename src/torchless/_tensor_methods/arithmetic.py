@@ -1,0 +1,374 @@
+"""The arithmetic and bitwise operators and their named forms (add, sub, mul, div with its rounding modes,
+remainder, fmod, floor_divide, pow, logical_and/or/xor), lerp and the matrix products (matmul, mm, bmm, dot).
+
+Methods of torchless.Tensor: see ``_tensor_methods.attach``.
+"""
+import numbers
+
+import numpy as np
+
+from .. import _dtype, _memory_format, _parser_errors
+from .._ops import arithmetic
+from ..autograd.graph import records
+from .._tensor import (
+    Tensor, _NO_ROUNDING_MODE, _alpha_number, _check_lerp_arguments, _raise_if_not_broadcastable, _trunc_divide,
+    result_dtype,
+)
+
+
+class ArithmeticMethods:
+    def __add__(self, other):
+        return self._binary(other, arithmetic.Add)
+
+    def __radd__(self, other):
+        if isinstance(other, np.ndarray):  # array + tensor: PyTorch's reflected operators take no arrays
+            return NotImplemented
+        # PyTorch's reflected add and mul are add(self, other) and mul(self, other): the tensor is the node's
+        # first input (next_functions, _saved_self / _saved_other), the sum and product being the same
+        return self._binary(other, arithmetic.Add)
+
+    def _check_bool_sub(self, other):
+        """PyTorch refuses subtraction involving bools (NumPy would promote them silently)."""
+        other_bool = other._data.dtype.kind == "b" if isinstance(other, Tensor) else isinstance(other, bool)
+        self_bool = self._data.dtype.kind == "b"
+        if self_bool and other_bool:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
+        if self_bool or other_bool:
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
+    def __sub__(self, other):
+        if (self._data.dtype.kind == "b" or not isinstance(other, (Tensor, float, int)) or isinstance(other, bool)
+                or (isinstance(other, Tensor) and other._data.dtype.kind == "b")) and \
+                _parser_errors.is_operand(other):  # (anything else is no operand: _binary's NotImplemented)
+            self._check_bool_sub(other)
+        return self._binary(other, arithmetic.Sub)
+
+    def __rsub__(self, other):
+        if isinstance(other, np.ndarray):
+            return NotImplemented
+        if self._data.dtype.kind == "b" or isinstance(other, bool):
+            self._check_bool_sub(other)
+        return self._rbinary(other, arithmetic.Sub, scalar_minuend=True)
+
+    def __mul__(self, other):
+        if self._data.dtype == np.float16:
+            out = self._half_scalar_binary(other, arithmetic.Mul)
+            if out is not None:
+                return out
+        return self._binary(other, arithmetic.Mul)
+
+    def __rmul__(self, other):
+        if isinstance(other, np.ndarray):
+            return NotImplemented
+        if self._data.dtype == np.float16:
+            out = self._half_scalar_binary(other, arithmetic.Mul)
+            if out is not None:
+                return out
+        return self._binary(other, arithmetic.Mul)  # mul(self, other), as __radd__
+
+    def __truediv__(self, other, **params):
+        """``params``: Div's, for div's forms with a rounding_mode of None."""
+        if self._data.dtype == np.float16:
+            out = self._half_scalar_binary(other, arithmetic.Div, **params)
+            if out is not None:
+                return out
+        a, b = self._float_operands(other)
+        return NotImplemented if a is NotImplemented else a._binary(b, arithmetic.Div, **params)
+
+    def __rtruediv__(self, other):
+        # PyTorch's number / x is x.reciprocal() * number, whose backward reads the reciprocal, an intermediate no
+        # in-place op can reach: the node keeps its own copy of x when recording (x's memory may later be written
+        # through a view of it, which no version check then reports)
+        private = records(self)
+        if self._data.dtype == np.float16:
+            out = self._half_scalar_binary(other, arithmetic.Div, reverse=True, scalar_numerator=True,
+                                           private_divisor=private)
+            if out is not None:
+                return out
+        a, b = self._float_operands(other)
+        return NotImplemented if a is NotImplemented else a._rbinary(b, arithmetic.Div, scalar_numerator=True,
+                                                                     private_divisor=private)
+
+    def _checked_binary(self, other, fn, kernel, refused_kinds, reverse=False, divides=False, node=None, **params):
+        """``fn(self, other)`` for ``//``, ``%`` and bitwise ops, refusing dtypes PyTorch has no kernel for. When
+        gradients are recorded, ``node`` (a Function taking ``kernel=fn`` and ``params``) computes it instead."""
+        a, b = self._operands(other)
+        if a is NotImplemented:
+            return NotImplemented
+        _raise_if_not_broadcastable(a, b)  # PyTorch checks the shapes first
+        if a._data.dtype.kind in refused_kinds:
+            raise NotImplementedError(f'"{kernel}" not implemented for \'{a.dtype.scalar_name}\'')
+        if reverse:
+            a, b = b, a
+        # PyTorch's integer kernels refuse a zero divisor (NumPy gives 0), unless there is nothing to compute.
+        if divides and a._data.dtype.kind in "iu" and a._data.size and not b._data.all():
+            raise RuntimeError("ZeroDivisionError")
+        # x // 0 is nan or inf for floats, INT_MIN // -1 wraps: silently, as in PyTorch
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if node is not None and records(a, b):
+                return node.apply(a, b, kernel=fn, **params)
+            return Tensor._wrap(_memory_format.iterator_layout(fn(a._data, b._data), (a._data, b._data)))
+
+    # PyTorch records // without a derivative: the result requires grad, and backward through it raises.
+    def __floordiv__(self, other):
+        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", divides=True,
+                                    node=arithmetic.NotDifferentiable, op="floor_divide")
+
+    def __rfloordiv__(self, other):
+        if isinstance(other, np.ndarray):
+            return NotImplemented
+        return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", reverse=True, divides=True,
+                                    node=arithmetic.NotDifferentiable, op="floor_divide")
+
+    def __mod__(self, other):
+        return self._checked_binary(other, np.mod, "remainder_cpu", "bc", divides=True, node=arithmetic.Remainder,
+                                    scalar_divisor=not isinstance(other, Tensor))
+
+    def __rmod__(self, other):  # a Python scalar dividend: PyTorch has no derivative for that overload
+        if isinstance(other, np.ndarray):
+            return NotImplemented
+        return self._checked_binary(other, np.mod, "remainder_cpu", "bc", reverse=True, divides=True,
+                                    node=arithmetic.NotDifferentiable, op="remainder")
+
+    def __pow__(self, exponent):
+        if self._data.dtype.kind in "fc":
+            if self._data.dtype == np.float16 and isinstance(exponent, numbers.Real) and \
+                    not isinstance(exponent, (bool, np.bool_)):  # a number exponent is converted to half, checked
+                _dtype.scalar_argument(exponent, self._data.dtype)
+            return self._binary(exponent, arithmetic.Pow, number=not isinstance(exponent, Tensor))
+        return self._exact_pow(exponent, reverse=False)
+
+    def __rpow__(self, base):
+        if isinstance(base, np.ndarray):
+            return NotImplemented
+        if self._data.dtype.kind in "fc":
+            return self._rbinary(base, arithmetic.Pow, scalar_base=True)
+        return self._exact_pow(base, reverse=True)
+
+    def _exact_pow(self, other, reverse):
+        """Powers of integer and bool tensors, with PyTorch's rules where NumPy's differ."""
+        a, b = self._operands(other)
+        if a is NotImplemented:
+            return NotImplemented
+        _raise_if_not_broadcastable(a, b)
+        base, exponent = (b, a) if reverse else (a, b)
+        kind = a._data.dtype.kind
+        if kind in "fc":  # (an integer tensor and a complex number: complex)
+            return arithmetic.Pow.apply(base, exponent, scalar_base=reverse, number=not isinstance(other, Tensor))
+        if kind == "b":
+            if not reverse and isinstance(other, (bool, np.bool_)):
+                return Tensor._wrap(self._data | (not other))
+            raise NotImplementedError('"pow" not implemented for \'Bool\'')
+        if not reverse and not isinstance(other, Tensor):
+            if other < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
+            # An exponent is range-checked (read as int64 first), not wrapped: uint8 ** 300 raises.
+            _dtype.fill_value(other, np.dtype(np.int64))
+            _dtype.fill_value(other, a._data.dtype)
+        x, e = np.broadcast_arrays(base._data, exponent._data)
+        out = np.power(x, np.maximum(e, 0))
+        negative = e < 0
+        if negative.any():
+            # Only 1 and -1 have integer reciprocals; every other base truncates to 0.
+            unit = np.where(x == 1, 1, np.where(x == -1, np.where(e % 2 == 0, 1, -1), 0))
+            out = np.where(negative, unit, out).astype(out.dtype)
+        if isinstance(other, Tensor):
+            return Tensor._wrap(_memory_format.iterator_layout(out, (base._data, exponent._data)))
+        # PyTorch's Scalar overloads: pow(Scalar, Tensor) allocates its result C-contiguous, pow(Tensor, Scalar) is
+        # a pointwise op of the base alone
+        return Tensor._wrap(_memory_format.c_ordered(out)) if reverse else base._pointwise(out)
+
+    def __matmul__(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return self.matmul(other)
+
+    def __rmatmul__(self, other):
+        return NotImplemented
+
+    def __neg__(self):
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        return arithmetic.Neg.apply(self)
+
+    def __pos__(self):
+        return self.positive()  # (PyTorch's +x: itself, but refused for bool)
+
+    def __abs__(self):
+        return self.abs()
+
+    def __invert__(self):
+        if self._data.dtype.kind not in "biu":
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        return self._pointwise(~self._data)
+
+    def __and__(self, other):
+        return self._checked_binary(other, np.bitwise_and, "bitwise_and_cpu", "fc")
+
+    def __or__(self, other):
+        return self._checked_binary(other, np.bitwise_or, "bitwise_or_cpu", "fc")
+
+    def __xor__(self, other):
+        return self._checked_binary(other, np.bitwise_xor, "bitwise_xor_cpu", "fc")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    @staticmethod
+    def _check_other_operand(other, method):
+        """PyTorch's parser error for a method's ``other`` that is neither a tensor nor a number (a tuple, a list,
+        an array, None): the operators would return NotImplemented, or repeat a sequence, instead."""
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+            raise _parser_errors.not_tensor(method, "other", 1, other)
+
+    # alpha=1 (an int: PyTorch checks a float or bool 1 like any alpha) is the plain operator.
+    def add(self, other, *, alpha=1):
+        self._check_other_operand(other, "add")
+        return self + other if type(alpha) is int and alpha == 1 else self._alpha_binary(other, arithmetic.Add, alpha)
+
+    def sub(self, other, *, alpha=1):
+        self._check_other_operand(other, "sub")
+        if type(alpha) is int and alpha == 1:
+            return self - other
+        alpha = _alpha_number("sub", alpha)
+        self._check_bool_sub(other)
+        return self._alpha_binary(other, arithmetic.Sub, alpha)
+
+    def _alpha_binary(self, other, fn, alpha):
+        """``self + alpha * other`` (or ``-``), alpha checked against the result's dtype as in PyTorch: a bool
+        only for a bool result, no float for an integer or bool one. An integer result takes alpha range-checked
+        like a fill value, a bool result as a bool."""
+        alpha = _alpha_number("add" if fn is arithmetic.Add else "sub", alpha)
+        a, b = self._operands(other)
+        if a is NotImplemented:
+            return NotImplemented
+        kind = a._data.dtype.kind
+        if isinstance(alpha, bool) and kind != "b":
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+        if kind != "f":
+            if kind != "c":  # (a complex result takes any number; PyTorch reads NumPy's bool as a float)
+                if not isinstance(alpha, numbers.Integral):
+                    raise RuntimeError("For integral input tensors, argument alpha must not be a floating point "
+                                       "number.")
+                alpha = bool(alpha) if kind == "b" else _dtype.fill_value(alpha, a._data.dtype)
+        elif isinstance(alpha, numbers.Real):  # converted to a float result's dtype too, range-checked
+            _dtype.scalar_argument(alpha, a._data.dtype)
+        elif isinstance(alpha, numbers.Complex):
+            raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
+        return a._binary(b, fn, alpha=alpha)
+
+    def mul(self, other):
+        self._check_other_operand(other, "mul")
+        return self * other
+
+    def div(self, other, *, rounding_mode=_NO_ROUNDING_MODE):
+        if rounding_mode is _NO_ROUNDING_MODE:
+            self._check_other_operand(other, "div")
+            return self / other
+        if rounding_mode is None:  # PyTorch's overload taking a mode: a true division, its node DivBackward2
+            self._check_other_operand(other, "div")
+            return self.__truediv__(other, mode_given=True)
+        if rounding_mode == "floor":
+            return self._checked_binary(other, np.floor_divide, "div_floor_cpu", "bc", divides=True,
+                                        node=arithmetic.DivRounded, rounding_mode="floor")
+        if rounding_mode == "trunc":
+            return self._checked_binary(other, _trunc_divide, "div_trunc_cpu", "bc", divides=True,
+                                        node=arithmetic.DivRounded, rounding_mode="trunc")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
+
+    multiply, subtract, divide, true_divide = mul, sub, div, __truediv__
+
+    def remainder(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_binary_method("remainder", "other", other)
+        return self % other
+
+    def fmod(self, other):
+        """The remainder of division rounded toward zero (it has the dividend's sign; ``%`` has the divisor's)."""
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_binary_method("fmod", "other", other)
+        return self._checked_binary(other, np.fmod, "fmod_cpu", "bc", divides=True, node=arithmetic.Remainder,
+                                    scalar_divisor=not isinstance(other, Tensor), truncated=True)
+
+    floor_divide = __floordiv__
+
+    def logical_and(self, other):
+        return self._logical(other, np.logical_and)
+
+    def logical_or(self, other):
+        return self._logical(other, np.logical_or)
+
+    def logical_xor(self, other):
+        return self._logical(other, np.logical_xor)
+
+    def _logical(self, other, fn):
+        if not isinstance(other, Tensor):  # PyTorch has no number overload for these
+            raise _parser_errors.not_tensor(fn.__name__, "other", 1, other)
+        _raise_if_not_broadcastable(self, other)
+        return Tensor._wrap(fn(self._data, other._data))
+
+    def lerp(self, end, weight):
+        """``self + weight * (end - self)``; ``end`` (and a tensor ``weight``) of self's dtype."""
+        _check_lerp_arguments("lerp", end, weight)
+        names = _dtype.CPP_SCALAR_NAMES
+        for name, value in (("end", end), ("weight", weight)):
+            if isinstance(value, Tensor) and value._data.dtype != self._data.dtype and (name == "end" or value.ndim):
+                raise RuntimeError(f"expected dtype {names[self._data.dtype.name]} for `{name}` but got dtype "
+                                   f"{names[value._data.dtype.name]}")
+        if isinstance(weight, Tensor) and not weight.ndim:
+            # A 0-d weight promotes with the input as a 0-d operand does (an integer input with a float weight
+            # interpolates in that float dtype); only a floating result has a kernel.
+            common = result_dtype(self._data.dtype, self._data.ndim > 0, weight._data.dtype, False)
+            if common.kind != "f":
+                raise NotImplementedError(
+                    f"\"lerp_kernel_tensor\" not implemented for '{_dtype.from_numpy_dtype(common).scalar_name}'")
+            self, end, weight = self._cast(common), end._cast(common), weight._cast(common)
+        self._no_kernel_for("biu", "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar")
+        _raise_if_not_broadcastable(self, end)
+        if isinstance(weight, Tensor):
+            return arithmetic.Lerp.apply(self, end, weight)
+        return arithmetic.Lerp.apply(self, end, None, weight=weight)
+
+    def pow(self, exponent):
+        if not isinstance(exponent, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            raise _parser_errors.invalid_binary_method("pow", "exponent", exponent)
+        return self ** exponent
+
+    def matmul(self, other):
+        if not isinstance(other, Tensor):
+            raise _parser_errors.not_tensor("matmul", "other", 1, other)
+        a, b = self._data, other._data
+        # PyTorch multiplies only tensors of one dtype (no promotion), and has no bool kernels.
+        if a.dtype == b.dtype and a.dtype.kind != "b" and a.ndim and b.ndim:
+            try:
+                return arithmetic.MatMul.apply(self, other)
+            except ValueError:
+                pass
+        raise arithmetic.matmul_error(a, b)
+
+    def mm(self, other):
+        if self._data.ndim != 2:
+            raise RuntimeError("self must be a matrix")
+        if other._data.ndim != 2:
+            raise RuntimeError("mat2 must be a matrix")
+        return self.matmul(other)
+
+    def bmm(self, other):
+        if self._data.ndim != 3:
+            raise RuntimeError("batch1 must be a 3D tensor")
+        if other._data.ndim != 3:
+            raise RuntimeError("batch2 must be a 3D tensor")
+        a, b = self._data, other._data
+        error = arithmetic.bmm_error(a.shape[1:], b.shape[1:], a.shape[0], b.shape[0], self.dtype.scalar_name,
+                                     other.dtype.scalar_name)
+        if error is not None:
+            raise error
+        return arithmetic.MatMul.apply(self, other, batched=True)
+
+    def dot(self, other):
+        if self._data.ndim != 1 or other._data.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self._data.ndim}D and {other._data.ndim}D tensors")
+        return self.matmul(other)

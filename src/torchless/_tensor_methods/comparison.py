@@ -1,0 +1,105 @@
+"""Comparisons and tests, none with a gradient: the comparison operators, equal, isclose/allclose,
+isnan/isinf/isfinite, logical_not, all/any.
+
+Methods of torchless.Tensor: see ``_tensor_methods.attach``.
+"""
+import numpy as np
+
+from .. import _memory_format, _parser_errors
+from .._tensor import (
+    Tensor, _COMPARISON_SYMBOLS, _ORDERING_KERNELS, _check_tensor_other, _comparison_method,
+    _raise_if_not_broadcastable, _reduced_axes,
+)
+
+
+class ComparisonMethods:
+    def _compare(self, other, fn):
+        a, b = self._operands(other)
+        if a is NotImplemented:
+            if isinstance(other, np.ndarray):  # PyTorch leaves arrays to NumPy, whose == alone compares them
+                if fn is np.equal:
+                    return Tensor._wrap(np.equal(self._data, other))
+                if fn is not np.not_equal:
+                    raise TypeError(f"'{_COMPARISON_SYMBOLS[fn]}' not supported between instances of 'Tensor' and "
+                                    "'numpy.ndarray'")
+            return NotImplemented
+        _raise_if_not_broadcastable(a, b)
+        if a._data.dtype.kind == "c" and fn in _ORDERING_KERNELS:  # (a and b share the common dtype)
+            raise NotImplementedError(f"\"{_ORDERING_KERNELS[fn]}\" not implemented for '{a.dtype.scalar_name}'")
+        return Tensor._wrap(_memory_format.iterator_layout(fn(a._data, b._data), (a._data, b._data)))
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    # The methods raise PyTorch's parser TypeError where the operators return NotImplemented (``t == 'a'`` is False)
+    eq, ne = _comparison_method("eq", np.equal), _comparison_method("ne", np.not_equal)
+    lt, le = _comparison_method("lt", np.less), _comparison_method("le", np.less_equal)
+    gt, ge = _comparison_method("gt", np.greater), _comparison_method("ge", np.greater_equal)
+
+    greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+
+    def equal(self, other):
+        _check_tensor_other(other, "equal")
+        return self.shape == other.shape and bool(np.array_equal(self._data, other._data))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        rtol, atol, equal_nan = self._closeness_arguments("allclose", other, rtol, atol, equal_nan)
+        return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        rtol, atol, equal_nan = self._closeness_arguments("isclose", other, rtol, atol, equal_nan)
+        return Tensor._wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def _closeness_arguments(self, name, other, rtol, atol, equal_nan):
+        """(rtol, atol, equal_nan) of isclose/allclose as PyTorch's parser reads them (floats: a number, a 0-d
+        tensor outside the graph; a Python bool), after its checks of the operands and the tolerances."""
+        if rtol.__class__ is not float or atol.__class__ is not float or equal_nan.__class__ is not bool:
+            parsed = _parser_errors.method_arguments(name, (other, rtol, atol, equal_nan))
+            rtol, atol, equal_nan = parsed["rtol"], parsed["atol"], parsed["equal_nan"]
+        _check_tensor_other(other, name)
+        if other._data.dtype != self._data.dtype:
+            raise RuntimeError(f"{self.dtype.scalar_name} did not match {other.dtype.scalar_name}")
+        for tolerance, value in (("rtol", rtol), ("atol", atol)):
+            if not value >= 0:  # (NaN too; C++ prints the double as %g does)
+                raise RuntimeError(f"{tolerance} must be greater than or equal to zero, but got {value:g}")
+        _raise_if_not_broadcastable(self, other)
+        return rtol, atol, equal_nan
+
+    def logical_not(self):
+        return self._pointwise(np.logical_not(self._data))
+
+    def isnan(self):
+        return self._pointwise(np.isnan(self._data))
+
+    def isinf(self):
+        return self._pointwise(np.isinf(self._data))
+
+    def isfinite(self):
+        return self._pointwise(np.isfinite(self._data))
+
+    def all(self, dim=None, keepdim=False):
+        return self._all_any(np.all, dim, keepdim, "all")
+
+    def any(self, dim=None, keepdim=False):
+        return self._all_any(np.any, dim, keepdim, "any")
+
+    def _all_any(self, fn, dim, keepdim, name):
+        axes = None if dim is None else _reduced_axes(name, dim, keepdim, self._data.ndim)
+        out = np.asarray(fn(self._data, axis=axes, keepdims=keepdim))
+        # PyTorch answers in uint8 for uint8 input (a legacy of byte masks), in bool for every other dtype.
+        return Tensor._wrap(_memory_format.c_ordered(out.astype(np.uint8) if self._data.dtype == np.uint8 else out))

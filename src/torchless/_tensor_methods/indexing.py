@@ -1,0 +1,179 @@
+"""Indexing: ``t[key]`` and ``t[key] = value``, with PyTorch's rules for integer, slice, mask and index-tensor keys
+and for the values it assigns.
+
+Methods of torchless.Tensor: see ``_tensor_methods.attach``.
+"""
+import numpy as np
+
+from .. import _dtype
+from .._ops import indexing
+from ..autograd.graph import records
+from .._tensor import (
+    Tensor, _ASSIGNABLE_SCALARS, _INDEX_DTYPES, _LEAF_INPLACE, _fills_through_byte_mask, _index_key, _plain_key,
+)
+
+
+class IndexingMethods:
+    def __getitem__(self, key):
+        if _plain_key(key):  # ints and forward slices: NumPy reads them as PyTorch does
+            try:
+                return indexing.Index.apply(self, key=key)
+            except (IndexError, OverflowError) as err:
+                raise indexing.index_error(self._data.shape, key, err) from None
+        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index], t[mask]
+            try:
+                return indexing.Index.apply(self, key=key._data)
+            except IndexError:
+                pass  # (the general path below words the error, or finds nothing to read)
+        # (a lone tensor as a one-part key: a 0-d integer one selects, but is not the lone int that a 0-d
+        # tensor's error message is about)
+        key = indexing.single_ellipsis(self._data.ndim,
+                                       _index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
+        try:
+            indexing.check_steps(self._data.shape, key)
+            staged = indexing.select_first(key)
+            if staged is not None:
+                return indexing.Index.apply(indexing.Index.apply(self, key=staged[0]), key=staged[1])
+            return indexing.Index.apply(self, key=key)
+        except IndexError as err:
+            for item in key if isinstance(key, tuple) else (key,):
+                if isinstance(item, str):  # PyTorch reads it as data for an index tensor
+                    raise TypeError(f"new(): invalid data type '{type(item).__name__}'") from None
+            error = indexing.index_error(self._data.shape, key, err)
+            zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
+            if zeroed:  # an empty result: PyTorch reads no index, so finds none out of range
+                return self[zeroed]
+            raise error from None
+
+    def __setitem__(self, key, value):
+        if isinstance(value, Tensor):
+            value_t = value
+        elif isinstance(value, _ASSIGNABLE_SCALARS):
+            if isinstance(value, (int, np.integer)) and not -2**63 <= value < 2**63:  # read as an int64
+                raise ValueError("Overflow when unpacking long long")
+            # Range-checked like a fill value (uint8 takes -1 as 255, refuses 300), not wrapped like an operand.
+            value_t = Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype, check_half=False),
+                                              self._data.dtype))
+        else:
+            from ..nn._functional._args import _tp_name
+
+            raise TypeError(f"can't assign a {_tp_name(value)} to a {self.type()}")
+        if isinstance(key, bool):  # (a NumPy bool is refused, as the key is read below)
+            # A lone bool is no mask here: PyTorch does nothing for False and copies into t.unsqueeze(0) for True
+            # (a view, converting the value's dtype), though t[True] reads through a mask.
+            if key:
+                self.unsqueeze(0)[...] = value_t
+            return
+        if _plain_key(key):  # ints and forward slices: no conversion, nothing to select first
+            try:
+                return self._put_item(key, value_t, plain=True)
+            except OverflowError as err:  # an int index beyond int64
+                raise indexing.index_error(self._data.shape, key, err) from None
+        if isinstance(key, Tensor) and key._data.ndim and key._data.dtype in _INDEX_DTYPES:  # t[index] = v, t[mask] = v
+            try:
+                return self._put_item(key._data, value_t, plain=True)
+            except IndexError:
+                pass  # (the general path below words the error, or finds nothing to write)
+        if value_t._data.size == 1 and _fills_through_byte_mask(self._data.shape, key):
+            raise RuntimeError("masked_fill_ only supports boolean masks, but got mask with dtype unsigned char")
+        key = indexing.single_ellipsis(self._data.ndim,
+                                       _index_key((key,) if isinstance(key, Tensor) else key, subscript=True))
+        for item in key if isinstance(key, tuple) else (key,):
+            if isinstance(item, str):  # PyTorch reads it as data for an index tensor
+                raise TypeError(f"new(): invalid data type '{type(item).__name__}'")
+        try:
+            self._put_item(key, value_t)
+        except IndexError as error:
+            zeroed = getattr(error, "in_index_values", False) and indexing.zeroed_if_empty(self._data.shape, key)
+            if not zeroed:
+                raise
+            self._put_item(zeroed, value_t)  # nothing to write: PyTorch reads no index (the value is still checked)
+
+    def __delitem__(self, key):
+        raise TypeError("Tensor does not support deleting items")
+
+    def _put_item(self, key, value_t, plain=False):
+        """``self[key] = value_t`` for a NumPy ``key`` and a tensor value (``plain``: see _plain_key)."""
+        if not plain:
+            indexing.check_steps(self._data.shape, key)
+        staged = None if plain else indexing.select_first(key)
+        if staged is not None:
+            # PyTorch selects with the ints first and index_puts into that view
+            try:
+                view = indexing.Index.apply(self, key=staged[0])
+            except IndexError as err:
+                raise indexing.index_error(self._data.shape, key, err) from None
+            try:
+                view[staged[1]] = value_t
+            except IndexError as err:
+                raise indexing.index_error(self._data.shape, key, err) from None
+            return
+        value_shape = value_t._data.shape
+        if value_shape[:1] == (1,):  # PyTorch drops every leading size-1 dim of the value (a[0] = tensor([5]))
+            leading = next((i for i, n in enumerate(value_shape) if n != 1), len(value_shape))
+            value_t = value_t.view(value_shape[leading:])
+        source = value_t  # its dtype names it in PyTorch's shape errors
+        recorded = records(self, value_t)
+        if recorded and self.grad_fn is None and self._requires_grad:
+            raise RuntimeError("a view of " + _LEAF_INPLACE if indexing.is_basic_key(key) else
+                               self._leaf_inplace_message())
+        if value_t._data.dtype != self._data.dtype:
+            if indexing.needs_same_dtype(key, value_t._data.size):
+                self._raise_index_put_dtype_error(key, value_t)
+            value_t = value_t._cast(self._data.dtype)
+        if recorded:
+            self._check_inplace(key)
+            memory = self._shared_memory()
+            try:
+                result = indexing.IndexPut.apply(self, value_t, key=key)
+            except IndexError as err:
+                raise indexing.index_error(self._data.shape, key, err) from None
+            except (ValueError, TypeError):  # NumPy's TypeError: a mask given a value of too many dims
+                self._raise_setitem_shape_error(key, source)
+                raise
+            finally:
+                if memory is not None:
+                    self._data = memory
+            self._rebind(result, memory)
+        else:
+            try:
+                try:
+                    self._data[key] = value_t._data
+                except ValueError:
+                    target = self._data[key] if indexing.is_basic_key(key) else None
+                    self._writable_data(target=target)[key] = value_t._data
+            except IndexError as err:
+                raise indexing.index_error(self._data.shape, key, err) from None
+            except (ValueError, TypeError):  # NumPy's TypeError: a mask given a value of too many dims
+                self._raise_setitem_shape_error(key, source)
+                raise
+            self._bump_version()
+
+    def _raise_index_put_dtype_error(self, key, value):
+        # PyTorch checks the key (its length, the ints, the masks, how the index tensors broadcast) and the value's
+        # shape before the dtypes, and the values inside the index tensors only after them: check the key with
+        # those values zeroed.
+        parts = key if isinstance(key, tuple) else (key,)
+        parts = tuple(np.zeros(p.shape, np.intp) if isinstance(p, np.ndarray) and p.ndim and p.dtype != np.bool_
+                      else p for p in parts)
+        checked = parts if isinstance(key, tuple) else parts[0]
+        try:
+            self._raise_setitem_shape_error(checked, value)
+        except IndexError as err:
+            raise indexing.index_error(self._data.shape, checked, err) from None
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {self.dtype.scalar_name} "
+                           f"for the destination and {value.dtype.scalar_name} for the source.")
+
+    def _raise_setitem_shape_error(self, key, value):
+        """PyTorch's RuntimeError for a value that does not fit ``self[key]``: a basic key expands the value
+        to the destination's shape, an advanced key (index_put) checks that it broadcasts."""
+        try:
+            target = np.shape(self._data[key])
+        except IndexError as err:  # NumPy may check the value's shape first, PyTorch the key
+            raise indexing.index_error(self._data.shape, key, err) from None
+        if indexing.is_basic_key(key):
+            value.expand(target)
+        elif value._data.ndim > len(target) or any(v not in (1, t) for v, t in zip(value._data.shape[::-1],
+                                                                                  target[::-1])):
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(value._data.shape)} cannot be broadcast "
+                               f"to indexing result of shape {list(target)}")

@@ -1,0 +1,485 @@
+"""The in-place methods (add_, mul_, copy_, fill_, zero_, clamp_, masked_fill_, uniform_, normal_, ...) and
+operators (``+=``, ``<<=``, ...), with PyTorch's version counting and its checks for leaves, views and memory that
+overlaps itself.
+
+Methods of torchless.Tensor: see ``_tensor_methods.attach``.
+"""
+import math
+import numbers
+import warnings
+import weakref
+
+import numpy as np
+
+from .. import _dtype, _memory_format, _parser_errors
+from .._ops import indexing, inplace
+from ..autograd import grad_mode
+from ..autograd.graph import records
+from .._tensor import (
+    Tensor, _FLOAT, _INTERNAL_OVERLAP, _LEAF_INPLACE, _NO_ROUNDING_MODE, _carry_retained, _category, _check_bound,
+    _check_lerp_arguments, _check_masked_fill_arguments, _clamp_bounds, _has_internal_overlap,
+    _raise_if_not_broadcastable, _rshift_operand, _scalar_category, _view_inplace_message, check_uniform_bounds,
+)
+
+
+class InPlaceMethods:
+    def _check_inplace(self, key=None):
+        """PyTorch's refusal to overwrite, while recording, a leaf that requires grad or a view of one, or an output
+        of split/chunk/unbind (or a view of one). ``key``: the op writes ``self[key]`` (its view, for a basic key)."""
+        if not grad_mode.state.enabled:
+            return
+        if self._view_creation is not None:
+            view_name = None
+            if key is not None and indexing.is_basic_key(key) and self._requires_grad:
+                view_name = indexing._basic_index_name(key, self._data.shape)
+            raise RuntimeError(_view_inplace_message(self, view_name))
+        if self.grad_fn is None:
+            if self._requires_grad:
+                raise RuntimeError(self._leaf_inplace_message())
+            return
+        node = self.grad_fn
+        while getattr(node, "is_view", False):
+            (node,) = node.edges
+            if isinstance(node, Tensor):
+                raise RuntimeError("a view of " + _LEAF_INPLACE)
+        if hasattr(node, "modified_inplace_error"):  # an output of a module with backward hooks
+            raise RuntimeError(node.modified_inplace_error(self.grad_fn))
+
+    def _leaf_inplace_message(self):
+        """PyTorch's refusal of an in-place op on this leaf requiring grad: worded for a view when it is one (of a
+        tensor not requiring grad, whose view then had requires_grad_() called on it: x = t.reshape(2, 3))."""
+        return ("a view of " if self._view_base is not None else "") + _LEAF_INPLACE
+
+    def _shared_memory(self):
+        """For a recorded in-place op on a tensor sharing its memory (a view, or a base with live views): that memory,
+        ``self._data`` becoming a private copy for the op to read (what the op saves must not be overwritten);
+        None otherwise. The caller puts the memory back once the op is computed."""
+        if self._view_base is None and not self._aliased and not self._live_views():
+            return None
+        memory = self._data
+        self._data = memory.copy()
+        return memory
+
+    def _rebind(self, result, memory=None, fills=False):
+        """Make this tensor the result of a recorded in-place op (the graph keeps the old value). ``memory``: from
+        _shared_memory, the values are written into it, which its other views see, as the base of a view does
+        (through a CopySlices node). ``fills``: the op writes one value wherever it writes (see _writable_data),
+        so may go into an expanded view, whose base's gradient PyTorch then refuses (only) in backward."""
+        if memory is None:
+            old = self.grad_fn
+            data = result._data
+            if data.strides != self._data.strides:  # PyTorch writes into the tensor: its layout stays
+                data = _memory_format.preserving(data, self._data)
+            self._data, self.grad_fn, self._requires_grad = data, result.grad_fn, result._requires_grad
+            _carry_retained(self, old)
+            self._bump_version()
+            if result.grad_fn is not None and result.grad_fn._saves_tensors:
+                result.grad_fn.rebase_saved_versions(self)
+            return self
+        base = self._view_base
+        positions = None
+        overlapping = False
+        if base is not None:
+            positions = indexing.view_positions(base._data, memory)
+            if positions is None:
+                overlapping = _has_internal_overlap(memory)
+                if overlapping and not self._fill_overlapping(fills):
+                    raise RuntimeError(_INTERNAL_OVERLAP)
+                positions = indexing.view_positions(base._data, memory, repeats=overlapping)
+            if positions is None:
+                raise NotImplementedError("in-place operation, while recording gradients, on a view whose elements "
+                                          "are not all distinct elements of its base (an expanded or overlapping "
+                                          "view, or one of another dtype)")
+        self._data = memory
+        (self._writable_data(True) if overlapping else memory)[...] = result._data
+        old = self.grad_fn
+        self.grad_fn, self._requires_grad = result.grad_fn, result._requires_grad
+        _carry_retained(self, old)
+        if base is not None:
+            scattered = indexing.ViewScatter.apply(base, result, positions=positions, overlapping=overlapping)
+            old = base.grad_fn
+            base.grad_fn, base._requires_grad = scattered.grad_fn, scattered._requires_grad
+            _carry_retained(base, old)
+        self._bump_version()
+        if result.grad_fn is not None and result.grad_fn._saves_tensors:
+            result.grad_fn.rebase_saved_versions(self)
+            if base is not None:
+                result.grad_fn._output_view = weakref.ref(self)
+        if base is None:
+            base = self
+        if base._requires_grad:  # every view of the base, this one too, re-reads its values from it
+            for view in base._live_views():
+                if view is self or view._requires_grad:
+                    # repeats: an expanded or unfolded view re-reads an element of the base in several places
+                    view_positions = positions if view is self else \
+                        indexing.view_positions(base._data, view._data, repeats=True)
+                    if view_positions is None:
+                        continue
+                    gathered = indexing.ViewGather.apply(base, positions=view_positions)
+                    old = view.grad_fn
+                    view.grad_fn, view._requires_grad = gathered.grad_fn, True
+                    _carry_retained(view, old)
+        return self
+
+    def _writable_data(self, fills=False, target=None):
+        """Called as NumPy refuses a write into ``self._data`` (``target``, part of it, if given): PyTorch's error
+        where the memory written holds one element in several places, unless the op only ``fills`` it with one
+        value (True, or the name of an op PyTorch warns of doing so, masked_fill_); else a writable view of the memory (an expanded array is read-only in NumPy, and PyTorch writes
+        through such views). Another ValueError than read-only memory is raised again."""
+        data = self._data
+        if data.flags.writeable:
+            raise  # noqa: PLE0704 - the caller's ValueError, which has another cause
+        if _has_internal_overlap(data if target is None else target) and not self._fill_overlapping(fills):
+            raise RuntimeError(_INTERNAL_OVERLAP) from None
+        writable = data.view()
+        writable.flags.writeable = True
+        return writable
+
+    @staticmethod
+    def _fill_overlapping(fills):
+        """Whether an op that ``fills`` (see _writable_data) may write into memory holding an element in several
+        places, with PyTorch's warning for those it deprecates that for."""
+        if isinstance(fills, str):
+            warnings.warn(f"Use of {fills} on expanded tensors is deprecated. Please clone() the tensor before "
+                          "performing this operation. This also applies to advanced indexing e.g. tensor[mask] = "
+                          "scalar", UserWarning, stacklevel=5)
+        return bool(fills)
+
+    def _inplace(self, compute, other=None, cpp_type_names=False, fills=False, operand=False):
+        """Apply ``compute`` (tensor -> tensor) in place: recorded when gradients flow, plain otherwise.
+        ``other``: an operand (or a list of them) whose requiring grad makes the op recorded. ``cpp_type_names``:
+        PyTorch's cast error names the tensor's C++ element type (``long int``). ``fills``: see _writable_data.
+        ``operand``: ``other`` is the second operand of an elementwise op, whose broadcast shape PyTorch checks
+        against ``self`` before it computes anything (so before a division by zero); "dtype": its promoted dtype
+        too (an op whose kernel refuses floats, where PyTorch names the cast it cannot make)."""
+        others = other if isinstance(other, (list, tuple)) else (other,)
+        recorded = records(self, *[o for o in others if isinstance(o, Tensor)])
+        memory = None
+        if recorded:
+            if operand and not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+                compute(self)  # (raises the parser's TypeError, which comes before the leaf check)
+            self._check_inplace()
+        if operand:
+            self._check_inplace_operand(other, cpp_type_names, operand == "dtype")
+        if recorded:
+            memory = self._shared_memory()
+            try:
+                result = compute(self)
+            finally:
+                if memory is not None:
+                    self._data = memory
+        else:
+            with grad_mode.no_grad():
+                result = compute(Tensor._wrap(self._data))
+        out = result._data
+        if out.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(self._data.shape, out.shape))}")
+        if out.dtype != self._data.dtype and not _dtype.can_cast(out.dtype, self._data.dtype):
+            target = _dtype.CPP_TYPE_NAMES[self._data.dtype.name] if cpp_type_names else self.dtype.scalar_name
+            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(out.dtype).scalar_name} can't be cast "
+                               f"to the desired output type {target}")
+        if recorded:
+            return self._rebind(result._cast(self._data.dtype), memory, fills)
+        try:
+            self._data[...] = out
+        except ValueError:
+            self._writable_data(fills)[...] = out
+        self._bump_version()
+        return self
+
+    def _check_leaf_first(self, other):
+        """Where the in-place op writing ``other`` into self fails its own checks: PyTorch's refusal to write
+        into a leaf requiring grad (or a view of one) while recording, which comes before them."""
+        if records(self, other) if isinstance(other, Tensor) else records(self):
+            self._check_inplace()
+
+    def _check_inplace_operand(self, other, cpp_type_names=False, check_dtype=False):
+        if isinstance(other, Tensor) and other._data.shape == self._data.shape and \
+                other._data.dtype == self._data.dtype:  # the optimizers' case, kept cheap
+            return
+        shape = self._data.shape
+        if isinstance(other, Tensor) and other._data.shape != shape:
+            _raise_if_not_broadcastable(self, other)
+            broadcast = np.broadcast_shapes(shape, other._data.shape)
+            if broadcast != shape:
+                raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                                   f"{list(broadcast)}")
+        if not check_dtype:
+            return
+        if isinstance(other, Tensor):
+            common = self._common_with_tensor(other)
+        elif isinstance(other, (numbers.Real, np.bool_)) and _scalar_category(other) > _category(self._data.dtype):
+            common = _dtype.get_default_dtype().numpy if _scalar_category(other) == _FLOAT else np.dtype(np.int64)
+        else:
+            return
+        if not _dtype.can_cast(common, self._data.dtype):
+            target = _dtype.CPP_TYPE_NAMES[self._data.dtype.name] if cpp_type_names else self.dtype.scalar_name
+            raise RuntimeError(f"result type {_dtype.from_numpy_dtype(common).scalar_name} can't be cast "
+                               f"to the desired output type {target}")
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand=True)
+
+    def sub_(self, other, *, alpha=1):
+        if isinstance(other, (Tensor, numbers.Number, np.bool_)):
+            try:
+                self._check_bool_sub(other)  # before the shapes, as PyTorch
+            except RuntimeError:
+                self._check_leaf_first(other)
+                raise
+        return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand=True)
+
+    def mul_(self, other):
+        try:
+            return self._inplace(lambda t: t * other, other, operand="dtype")
+        except TypeError:  # (an operand that is no tensor or number: the parser's error, not Python's)
+            self.mul(other)
+            raise
+
+
+    def div_(self, other, *, rounding_mode=_NO_ROUNDING_MODE):
+        return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other, operand=True)
+
+    def pow_(self, exponent):
+        try:
+            return self._inplace(lambda t: t ** exponent, exponent, operand=True)
+        except TypeError:  # (as mul_)
+            try:
+                self.pow(exponent)
+            except TypeError as error:
+                raise _parser_errors.in_place_named("pow", error) from None
+            raise
+
+    def floor_divide_(self, other):
+        return self._inplace(lambda t: t // other, other, operand="dtype")
+
+    def remainder_(self, other):
+        return self._inplace(lambda t: t.remainder(other), other, operand="dtype")
+
+    def fmod_(self, other):
+        return self._inplace(lambda t: t.fmod(other), other, operand="dtype")
+
+    def clamp_(self, min=None, max=None):
+        return self._clamp_inplace(min, max, "clamp_")
+
+    def clip_(self, min=None, max=None):
+        return self._clamp_inplace(min, max, "clip_")
+
+    def clamp_min_(self, min):
+        _check_bound(min, "clamp_min_", "min")
+        return self._clamp_inplace(min, None, "clamp_min_")
+
+    def clamp_max_(self, max):
+        _check_bound(max, "clamp_max_", "max")
+        return self._clamp_inplace(None, max, "clamp_max_")
+
+    def _clamp_inplace(self, min, max, name):
+        min, max = _clamp_bounds(min, max, name)
+        node = {"clamp_min_": "ClampMin", "clamp_max_": "ClampMax"}.get(name)
+        return self._inplace(lambda t: t._clamp(min, max, "clamp", node),
+                             cpp_type_names=not isinstance(min, Tensor) and not isinstance(max, Tensor))
+
+    def relu_(self):
+        return self._inplace(lambda t: t.relu())
+
+    def sqrt_(self):
+        return self._inplace(lambda t: t.sqrt())
+
+    def exp_(self):
+        return self._inplace(lambda t: t.exp())
+
+    def neg_(self):
+        return self._inplace(lambda t: -t)
+
+    def abs_(self):
+        self._refuse_complex("In-place abs is not supported for complex tensors.", RuntimeError)
+        return self._inplace(lambda t: t.abs())
+
+    def masked_fill_(self, mask, value):
+        _check_masked_fill_arguments("masked_fill_", mask, value)
+        try:
+            return self._inplace(lambda t: t.masked_fill(mask, value), value, fills="masked_fill_")
+        except RuntimeError:  # (PyTorch checks the mask's broadcast into self before converting the value)
+            self._check_leaf_first(mask)
+            self._check_inplace_operand(mask)
+            raise
+
+    def lerp_(self, end, weight):
+        _check_lerp_arguments("lerp_", end, weight)
+        if end._data.dtype == self._data.dtype:  # (else lerp's own dtype error comes first)
+            self._check_inplace_operand(end)  # the shape, before the kernel
+            if isinstance(weight, Tensor) and not weight.ndim:
+                self._check_inplace_operand(weight, check_dtype=True)  # (its promotion: the cast comes first)
+        return self._inplace(lambda t: t.lerp(end, weight), [end, weight])
+
+    def copy_(self, src, non_blocking=False):
+        if not isinstance(src, Tensor):
+            if not isinstance(src, (numbers.Number, np.bool_)):
+                raise _parser_errors.not_tensor("copy_", "other", 1, src)
+            src = Tensor._wrap(np.asarray(src))
+        source = src
+        if source._data.shape != self._data.shape:
+            try:
+                _raise_if_not_broadcastable(self, source)
+            except RuntimeError:
+                self._check_leaf_first(source)
+                raise
+            if np.broadcast_shapes(self._data.shape, source._data.shape) != self._data.shape:
+                self._check_leaf_first(source)
+                raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                                   f"{list(np.broadcast_shapes(self._data.shape, source._data.shape))}")
+        if records(self, source):
+            self._check_inplace()
+            memory = self._shared_memory()
+            try:
+                result = inplace.Copy.apply(self, source)
+            finally:
+                if memory is not None:
+                    self._data = memory
+            return self._rebind(result, memory)
+        values = _dtype.cast_source(source._data, self._data.dtype)
+        try:
+            self._data[...] = values
+        except ValueError:
+            self._writable_data()[...] = values
+        self._bump_version()
+        return self
+
+    def _overwrite(self, values, kind, other=None):
+        """Replace every value; recorded as a node passing no gradient back when self is in the graph. ``other``:
+        a tensor operand the values were computed from (eq_'s), which gets a zero gradient too."""
+        if records(self) if other is None else records(self, other):
+            self._check_inplace()
+            memory = self._shared_memory()
+            try:
+                result = inplace.Overwrite.apply(self, values=values, kind=kind) if other is None else \
+                    inplace.Compared.apply(self, other, values=values, kind=kind)
+            finally:
+                if memory is not None:
+                    self._data = memory
+            return self._rebind(result, memory, fills=np.ndim(values) == 0)
+        try:
+            self._data[...] = values
+        except ValueError:  # a value filled in (zero_, fill_) may go where elements share memory, random ones not
+            self._writable_data(fills=np.ndim(values) == 0)[...] = values
+        self._bump_version()
+        return self
+
+    def zero_(self):
+        return self._overwrite(0, "ZeroBackward0")
+
+    def fill_(self, value):
+        if isinstance(value, Tensor):
+            if value._data.ndim:
+                self._check_leaf_first(value)
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value._data.ndim} dimensions.")
+            if records(value):
+                return self.copy_(value)
+            value = value._data
+        else:  # (PyTorch writes a single element without its range check for half)
+            if not _parser_errors.is_operand(value):  # (a NumPy array, even 0-d, is no Number)
+                raise _parser_errors.invalid_combination("fill_", ("Tensor value", "Number value"), (value,))
+            value = _dtype.fill_value(value, self._data.dtype, check_half=self._data.size != 1)
+        return self._overwrite(value, "FillBackward2")
+
+    def _check_random_fill(self, kernel):  # (also nn.init's)
+        if self._data.size:  # PyTorch's random kernels, and their dtype dispatch, do not run on an empty tensor
+            self._no_kernel_for("biu", kernel)
+
+    def _no_kernel_for(self, kinds, kernel):
+        """PyTorch's error for a dtype its ``kernel`` has no version for (NumPy kinds ``kinds``)."""
+        if self._data.dtype.kind in kinds:
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{self.dtype.scalar_name}'")
+
+    def _refuse_complex(self, message, error=NotImplementedError):
+        """PyTorch's refusal (``error(message)``) of a complex tensor by an op it defines for real numbers only."""
+        if self._data.dtype.kind == "c":
+            raise error(message)
+
+    def uniform_(self, *bounds, generator=None, **named):
+        """Fill with draws from [from, to) (``uniform_(from=0, to=1)``)."""
+        from ..random import draw_values, stream
+
+        if named or generator is not None or len(bounds) > 2 or not all(type(b) in (float, int) for b in bounds):
+            parsed = _parser_errors.parse("uniform_", ("float from=0, float to=1, *, Generator? generator=None",),
+                                          bounds, {**named, "generator": generator})
+            bounds, generator = (parsed["from"], parsed["to"]), parsed["generator"]
+        a, b = bounds + (0.0, 1.0)[len(bounds):]
+        self._no_kernel_for("biu", "check_uniform_bounds")  # (dispatched on the dtype before the kernel, empty or not)
+        check_uniform_bounds(a, b, self._data.dtype)
+        values = draw_values(stream(generator).uniform, self._data.shape, self._data.dtype, a, b)
+        return self._overwrite(values, "UniformBackward0")
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        from ..random import draw_values, stream
+
+        self._check_random_fill("normal_kernel_cpu")
+        if not std >= 0:  # (NaN too) :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+        if self._data.dtype.kind == "c":  # each part's spread, as in PyTorch
+            std = std / math.sqrt(2)
+        values = draw_values(stream(generator).normal, self._data.shape, self._data.dtype, mean, std)
+        return self._overwrite(values, "NormalBackward0")
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        from ..random import bernoulli_
+
+        return bernoulli_(self, p, generator=generator)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    # Python falls back to ``x = x // y`` without these, which would rebind x to a new tensor (of the promoted
+    # dtype) instead of writing into it as PyTorch does.
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __iand__(self, other):
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other):
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other):
+        return self.bitwise_xor_(other)
+
+    def __lshift__(self, other):
+        if not _parser_errors.is_operand(other):  # Python's "unsupported operand type(s) for <<", as PyTorch's
+            return NotImplemented
+        return self.bitwise_left_shift(other)
+
+    def __rshift__(self, other):
+        if not _parser_errors.is_operand(other):
+            return NotImplemented
+        return self.bitwise_right_shift(other)
+
+    def __rlshift__(self, other):
+        number = _rshift_operand(self, other)
+        return number if number is NotImplemented else number.bitwise_left_shift(self)
+
+    def __rrshift__(self, other):
+        number = _rshift_operand(self, other)
+        return number if number is NotImplemented else number.bitwise_right_shift(self)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)

@@ -1,0 +1,243 @@
+"""Elementwise functions of one tensor (exp, log, sqrt, abs, trigonometry, sigmoid, tanh, rounding, sign, clamp,
+relu, softmax, nan_to_num) and the elementwise maximum/minimum and masked_fill.
+
+Methods of torchless.Tensor: see ``_tensor_methods.attach``.
+"""
+import numpy as np
+
+from .. import _dtype, _memory_format
+from .._ops import arithmetic, shape as shape_ops, unary
+from .._ops._util import broadcast_error
+from ..autograd.graph import records
+from .._tensor import (
+    Tensor, _C_FLOAT_NAMES, _check_bound, _check_masked_fill_arguments, _check_tensor_other, _clamp_bounds,
+    _elementwise_extremum, _refuse_by_position, _refuse_relu, refuse_complex_gradient,
+)
+
+
+class PointwiseMethods:
+    def _float_self(self):
+        return self if self._data.dtype.kind in "fc" else self._cast(_dtype.get_default_dtype().numpy)
+
+    def exp(self):
+        return unary.Exp.apply(self._float_self())
+
+    def log(self):
+        return unary.Log.apply(self._float_self())
+
+    def sqrt(self):
+        return unary.Sqrt.apply(self._float_self())
+
+    def rsqrt(self):
+        return unary.Rsqrt.apply(self._float_self())
+
+    def neg(self):
+        return -self
+
+    negative = neg
+
+    def abs(self):
+        self._no_kernel_for("b", "abs_cpu")
+        return unary.Abs.apply(self)
+
+    absolute = abs
+
+    def square(self):
+        return self ** 2
+
+    def clamp(self, min=None, max=None):
+        return self._clamp(min, max, "clamp")
+
+    def clip(self, min=None, max=None):
+        return self._clamp(min, max, "clip")
+
+    def _clamp(self, min, max, name, node=None):
+        """``node``: "ClampMin" / "ClampMax" for clamp_min / clamp_max, whose nodes PyTorch names apart."""
+        min, max = _clamp_bounds(min, max, name)
+        if min is None and max is None:
+            raise RuntimeError("torchless.clamp: At least one of 'min' or 'max' must not be None")
+        self._refuse_complex("clamp is not supported for complex types")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            source, shape = self, self._data.shape
+            for bound in (min, max):
+                if bound is not None:
+                    source, _ = source._operands(bound)  # the dtype of all three
+                    error = broadcast_error(shape, bound._data.shape)
+                    if error is not None:
+                        raise error
+                    shape = np.broadcast_shapes(shape, bound._data.shape)
+            bounds = [None if b is None else b._promoted(source._data.dtype) for b in (min, max)]
+            if node:  # clamp_min / clamp_max: a node of the input and that bound
+                return arithmetic.ClampTensor.apply(source, bounds[node == "ClampMax"], node=f"{node}Backward1")
+            return arithmetic.ClampTensor.apply(source, *bounds)
+        source = self
+        for bound in (min, max):
+            if bound is not None:
+                source = source._operands(bound)[0]  # a float bound makes an integer tensor float
+        np_dtype = source._data.dtype
+        source._no_kernel_for("b", "clamp_scalar_cpu" if min is not None and max is not None else
+                              "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu")
+        # range-checked: uint8 clamp(min=-1) is 255, float32 refuses 1e40
+        bounds = min, max
+        min, max = (None if v is None else _dtype.scalar_argument(v, np_dtype) for v in bounds)
+        return unary.Clamp.apply(source, min=min, max=max, node=f"{node}Backward0" if node else "ClampBackward1",
+                                 bounds=bounds)
+
+    def clamp_min(self, min):
+        _check_bound(min, "clamp_min", "min")
+        return self._clamp(min, None, "clamp", "ClampMin")
+
+    def clamp_max(self, max):
+        _check_bound(max, "clamp_max", "max")
+        return self._clamp(None, max, "clamp", "ClampMax")
+
+    def relu(self):
+        if self._data.dtype.kind in "bc":
+            _refuse_relu(self)
+        return unary.Relu.apply(self)
+
+    def hardshrink(self, lambd=0.5):
+        from ..nn._functional.piecewise import hardshrink
+
+        return hardshrink(self, lambd)
+
+    def positive(self):
+        if self._data.dtype == np.bool_:
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+        return self
+
+    def angle(self):
+        """The argument of each (real) element: 0 where it is >= 0, pi where negative, NaN at NaN; integers and
+        bools give the default float dtype."""
+        return self._float_self()._step(lambda a: np.where(
+            np.isnan(a), a, np.where(a < 0, np.asarray(np.pi, a.dtype), np.zeros((), a.dtype))).astype(a.dtype),
+            "AngleBackward0")
+
+    def sigmoid(self):
+        return unary.Sigmoid.apply(self._float_self())
+
+    def tanh(self):
+        return unary.Tanh.apply(self._float_self())
+
+    def _smooth(self, op):
+        return unary.Smooth.apply(self._float_self(), op=op)
+
+    def log2(self):
+        return self._smooth("log2")
+
+    def log10(self):
+        return self._smooth("log10")
+
+    def log1p(self):
+        return self._smooth("log1p")
+
+    def expm1(self):
+        return self._smooth("expm1")
+
+    def reciprocal(self):
+        return self._smooth("reciprocal")
+
+    def sin(self):
+        return self._smooth("sin")
+
+    def cos(self):
+        return self._smooth("cos")
+
+    def frac(self):
+        self._no_kernel_for("biuc", "frac_cpu")
+        return self._smooth("frac")
+
+    def trunc(self):
+        self._no_kernel_for("b", "trunc_vml_cpu")
+        self._refuse_complex("trunc is not supported for complex inputs")
+        return self._step(np.trunc, "TruncBackward0")
+
+    fix = trunc
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default the dtype's extremes); in
+        a complex tensor, in the real and imaginary parts apart (without a gradient, as in PyTorch)."""
+        if self._data.dtype.kind != "f":
+            if self._data.dtype.kind != "c":
+                return self.clone()
+            refuse_complex_gradient("nan_to_num", self)
+            out = np.empty_like(self._data)
+            for part in ("real", "imag"):
+                setattr(out, part, Tensor._wrap(getattr(self._data, part)).nan_to_num(nan, posinf, neginf)._data)
+            return Tensor._wrap(out)
+        return unary.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
+
+    def softmax(self, dim, dtype=None):
+        from ..nn._functional.activation import tensor_softmax
+
+        return tensor_softmax(self, dim, dtype, "softmax")
+
+    def log_softmax(self, dim, dtype=None):
+        from ..nn._functional.activation import tensor_softmax
+
+        return tensor_softmax(self, dim, dtype, "log_softmax")
+
+    def maximum(self, other):
+        _check_tensor_other(other, "maximum")
+        return _elementwise_extremum(self, other, largest=True)
+
+    def minimum(self, other):
+        _check_tensor_other(other, "minimum")
+        return _elementwise_extremum(self, other, largest=False)
+
+    def _step(self, fn, name):
+        """A piecewise-constant function: PyTorch records it (node ``name``) with a zero gradient."""
+        if records(self):
+            return arithmetic.ZeroGradient.apply(self, kernel=fn, name=name)
+        return self._pointwise(fn(self._data))
+
+    def _pointwise(self, out):
+        """``out``, NumPy's result of a pointwise function of this tensor, laid out as PyTorch's kernel lays it out
+        (TensorIterator: a dense input's strides, size-1 dims' too, else dense in its dims' order)."""
+        return Tensor._wrap(_memory_format.iterator_layout(out, (self._data,)))
+
+    def sign(self):
+        self._refuse_complex("Unlike NumPy, torch.sign is not intended to support complex numbers. Please use "
+                             "torch.sgn instead.")
+        if self._data.dtype.kind == "b":  # the values themselves (NumPy has no bool sign)
+            return Tensor._wrap(self._data.copy())
+        return self._step(unary.sign, "SignBackward0")
+
+    def floor(self):
+        self._no_kernel_for("b", "floor_vml_cpu")
+        self._refuse_complex("floor is not supported for complex inputs")
+        return self._step(np.floor, "FloorBackward0")
+
+    def ceil(self):
+        self._no_kernel_for("b", "ceil_vml_cpu")
+        self._refuse_complex("ceil is not supported for complex inputs")
+        return self._step(np.ceil, "CeilBackward0")
+
+    def round(self, decimals=None):
+        if decimals is None:
+            self._no_kernel_for("bc", "round_vml_cpu")
+            return self._step(np.round, "RoundBackward0")
+        _refuse_by_position("round", 0, least=1)  # (decimals is keyword-only; "from 1 to 0", sic, as PyTorch's)
+        self._no_kernel_for("biuc", "round_vml_cpu" if decimals == 0 else "round_cpu")  # (0 takes the plain kernel)
+        # (laid out as the input, as PyTorch's unary kernel: NumPy's round with decimals answers in C order)
+        return self._step(lambda x: _memory_format.preserving(x.round(decimals), x), "RoundBackward1")
+
+    def masked_fill(self, mask, value):
+        _check_masked_fill_arguments("masked_fill", mask, value)
+        mask = mask._data
+        # PyTorch's order: the shapes, a value tensor's rank, then the mask's dtype (by its C++ name)
+        if mask.shape != self._data.shape:
+            error = broadcast_error(mask.shape, self._data.shape)
+            if error is not None:
+                raise error
+        if isinstance(value, Tensor) and value._data.ndim:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value._data.ndim} dimension(s).")
+        if mask.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                               f"{_dtype.CPP_TYPE_NAMES.get(mask.dtype.name, _C_FLOAT_NAMES.get(mask.dtype.name))}")
+        fill = value if isinstance(value, Tensor) else \
+            Tensor._wrap(np.asarray(_dtype.fill_value(value, self._data.dtype), self._data.dtype))
+        # (PyTorch names the node of its overload taking a value tensor MaskedFillBackward1)
+        return shape_ops.Where.apply(fill._cast(self._data.dtype), self, condition=mask,
+                                     name="MaskedFillBackward1" if isinstance(value, Tensor) else "MaskedFillBackward0")

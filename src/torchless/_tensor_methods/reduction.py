@@ -1,0 +1,452 @@
+"""Reductions: sum, mean, var/std, prod, max/min/amax/amin and their arg forms, topk, sort/argsort, kthvalue,
+median, cumsum, logsumexp, count_nonzero, unique, bincount/histc, norm.
+
+Methods of torchless.Tensor: see ``_tensor_methods.attach``.
+"""
+import operator
+
+import numpy as np
+
+from .. import _dtype, _memory_format, _parser_errors
+from .._kernels import std_sort
+from .._ops import indexing, reduction
+from .._ops._util import (
+    check_int64, every_dim_if_empty, is_index_argument, is_int_argument, normalize_dim, normalize_dims, scan_axis,
+)
+from ..autograd.graph import records
+from .._tensor import (
+    Tensor, _DIM_OMITTED, _EVERY_DIM, _RETURN_TYPES, _arg_extremum_arguments, _every_dim_unless_keepdim,
+    _reduced_axes, _refuse_as_written, _refuse_by_position, variance_arguments,
+)
+
+
+class ReductionMethods:
+    def _accumulation_dtype(self, dtype):
+        """The NumPy dtype sum and prod compute in: ``dtype``, else int64 for integers and bools (NumPy would
+        take uint64 for uint8 and bool). PyTorch refuses an integer ``dtype`` while recording a gradient."""
+        if dtype is None:
+            return np.int64 if self._data.dtype.kind in "biu" else None
+        if not isinstance(dtype, _dtype.dtype):  # Python's float, int or bool
+            dtype = _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(dtype))
+        if not (dtype.is_floating_point or dtype.is_complex) and records(self):
+            raise RuntimeError(f"Autograd not support dtype: {dtype.scalar_name}")
+        return dtype.numpy
+
+    def sum(self, dim=_DIM_OMITTED, keepdim=False, dtype=None):
+        omitted = dim is _DIM_OMITTED  # (dim=None is the dims overload of PyTorch's, with its node)
+        if omitted:
+            dim = _every_dim_unless_keepdim("sum", keepdim, dtype)
+        if dtype is not None:
+            _refuse_by_position("sum", 2, least=1)  # (dtype is keyword-only)
+        axes = _reduced_axes("sum", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
+        return reduction.Sum.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype),
+                                   all_dims=omitted, dims=dim)
+
+    def mean(self, dim=_DIM_OMITTED, keepdim=False, dtype=None):
+        omitted = dim is _DIM_OMITTED
+        if omitted:
+            dim = _every_dim_unless_keepdim("mean", keepdim, dtype)
+        if dtype is not None:
+            _refuse_by_position("mean", 2, least=1)  # (dtype is keyword-only)
+            if not _dtype.is_argument(dtype):
+                _reduced_axes("mean", dim, keepdim, self._data.ndim, dtype=dtype)  # (raises the parser's error)
+        source = self if dtype is None else self.to(dtype)
+        if source._data.dtype.kind not in "fc":
+            error = _parser_errors.reduction_error("mean", dim, keepdim, dtype)  # (the parser's errors come first)
+            if error is not None:
+                raise error
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. {'Input' if dtype is None else 'Optional'} dtype must be "
+                f"either a floating point or complex dtype. Got: {source.dtype.scalar_name}"
+            )
+        axes = _reduced_axes("mean", every_dim_if_empty(dim), keepdim, self._data.ndim, dtype=dtype)  # (): every dim
+        return reduction.Mean.apply(source, axes=axes, keepdim=keepdim, all_dims=omitted, dims=dim)
+
+    def _check_std_var(self):
+        if self._data.dtype.kind not in "fc":  # checked before the dims, as in PyTorch
+            raise RuntimeError("std and var only support floating point and complex dtypes")
+
+    def var(self, *args, **kwargs):
+        """``var(dim, unbiased=True, keepdim=False)``, ``var(dim=None, *, correction=None, keepdim=False)`` or
+        ``var(unbiased=True)``."""
+        return self._spread(reduction.Var, *variance_arguments("var", args, kwargs))
+
+    def std(self, *args, **kwargs):
+        """As ``var``: its square root."""
+        return self._spread(reduction.Std, *variance_arguments("std", args, kwargs))
+
+    def _spread(self, node, dim, correction, keepdim, shown_correction):
+        self._check_std_var()
+        every = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
+        axes = normalize_dims(every, self._data.ndim)
+        return node.apply(self, axes=axes, correction=correction, keepdim=keepdim,
+                          all_dims=every is None or not self._data.ndim, dims=dim, shown_correction=shown_correction)
+
+    def prod(self, *args, **kwargs):
+        """The product of all elements, or along one ``dim`` (``prod(dim, keepdim=False, *, dtype=None)``)."""
+        dim, keepdim, dtype = None, False, None
+        if args or kwargs:  # one dim only, as in PyTorch
+            parsed = _parser_errors.method_arguments("prod", args, kwargs)
+            dim, keepdim, dtype = parsed.get("dim"), parsed.get("keepdim", False), parsed["dtype"]
+        axes = None if dim is None else normalize_dims(dim, self._data.ndim)
+        return reduction.Prod.apply(self, axes=axes, keepdim=keepdim, dtype=self._accumulation_dtype(dtype))
+
+    def _check_nonempty(self, name, dims):
+        """PyTorch refuses max/min/argmax/... over a dimension of size 0, or over all of an empty tensor. The
+        message names the dim as given in ``dims`` (amax/amin echo the caller's, the others normalise it)."""
+        if dims is None:
+            message = f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+            if name.startswith("arg"):
+                raise IndexError(message)
+            raise RuntimeError(message + " Specify the reduction dim with the 'dim' argument.")
+        for dim in dims:
+            if self._data.shape[normalize_dim(dim, self._data.ndim)] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {dim} to have non-zero size.")
+
+    def _extremum(self, dim, keepdim, largest, name):
+        if isinstance(dim, Tensor):
+            return self.maximum(dim) if largest else self.minimum(dim)
+        if dim is None:
+            self._no_kernel_for("c", f"{name}_all")
+        else:
+            self._refuse_complex(f"{name}(): does not support complex input", RuntimeError)
+        if self._data.size == 0:
+            self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
+        if dim is None:
+            return reduction.Extremum.apply(self, axes=tuple(range(self._data.ndim)), keepdim=False, largest=largest,
+                                            amax=False)
+        axis = normalize_dim(dim, self._data.ndim)
+        if self._data.ndim == 0:  # (its value, recorded as PyTorch's MaxBackward0/MinBackward0, and index 0)
+            indices = np.zeros((), np.int64)
+            values = reduction.ExtremumAlongDim.apply(self, indices=indices, dim=axis, keepdim=keepdim,
+                                                      largest=largest)
+            return _RETURN_TYPES[name](values, Tensor._wrap(indices))
+        indices = (np.argmax if largest else np.argmin)(self._data, axis=axis, keepdims=True).astype(np.int64)
+        values = reduction.ExtremumAlongDim.apply(self, indices=indices, dim=axis, keepdim=keepdim, largest=largest)
+        indices = _memory_format.c_ordered(indices if keepdim else np.squeeze(indices, axis))  # (a new result)
+        return _RETURN_TYPES[name](values, Tensor._wrap(indices))
+
+    def max(self, *args, **kwargs):
+        """max over all elements; ``max(dim)`` gives ``(values, indices)``; ``max(other)`` the elementwise max."""
+        if not args and not kwargs:
+            return self._extremum(None, False, True, "max")
+        return self._extremum_call("max", args, kwargs, True)
+
+    def min(self, *args, **kwargs):
+        if not args and not kwargs:
+            return self._extremum(None, False, False, "min")
+        return self._extremum_call("min", args, kwargs, False)
+
+    def _extremum_call(self, name, args, kwargs, largest, function=False):
+        """max/min given arguments: ``(dim[, keepdim])`` of plain types goes straight through, anything else
+        (a tensor, a NumPy int, a bad argument) through PyTorch's overload resolution."""
+        if len(args) <= 2 and (not kwargs or kwargs.keys() <= {"dim", "keepdim"} and not (args and "dim" in kwargs)):
+            dim = args[0] if args else kwargs.get("dim")
+            keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+            if type(dim) is int and type(keepdim) is bool and (len(args) < 2 or "keepdim" not in kwargs):
+                return self._extremum(dim, keepdim, largest, name)
+        parsed = _parser_errors.extremum_arguments(name, ((self,) if function else ()) + args, kwargs, function)
+        if parsed[0] == "other":
+            return self.maximum(parsed[1]) if largest else self.minimum(parsed[1])
+        return self._extremum(parsed[1], parsed[2], largest, name)
+
+    def amax(self, dim=(), keepdim=False):
+        return self._amax_amin(dim, keepdim, True, "amax")
+
+    def amin(self, dim=(), keepdim=False):
+        return self._amax_amin(dim, keepdim, False, "amin")
+
+    def _amax_amin(self, dim, keepdim, largest, name):
+        self._no_kernel_for("c", "max_values_cpu" if largest else "min_values_cpu")
+        every = dim is None or isinstance(dim, (tuple, list)) and not dim  # (a NumPy int dim compares as an array)
+        if self._data.size == 0:  # checked before repeated dims, as in PyTorch (after the parser's checks)
+            try:
+                self._check_nonempty(name, None if every else dim if isinstance(dim, (tuple, list)) else (dim,))
+            except TypeError:
+                _reduced_axes(name, dim, keepdim, self._data.ndim)  # (raises the parser's error)
+                raise
+        axes = _reduced_axes(name, None if every else dim, keepdim, self._data.ndim)
+        return reduction.Extremum.apply(self, axes=axes, keepdim=keepdim, largest=largest, dims=dim)
+
+    def argmax(self, *args, **kwargs):
+        dim, keepdim = _arg_extremum_arguments("argmax", args, kwargs)
+        return self._arg_extremum(np.argmax, dim, keepdim, "argmax")
+
+    def argmin(self, *args, **kwargs):
+        dim, keepdim = _arg_extremum_arguments("argmin", args, kwargs)
+        return self._arg_extremum(np.argmin, dim, keepdim, "argmin")
+
+    def _arg_extremum(self, fn, dim, keepdim, name):
+        if self._data.dtype.kind in "bc":
+            raise RuntimeError(f"{name}(): does not support {'bool' if self._data.dtype.kind == 'b' else 'complex'} "
+                               "input")
+        if self._data.size == 0:
+            self._check_nonempty(name, None if dim is None else normalize_dims(dim, self._data.ndim))
+        if dim is None:
+            out = fn(self._data)
+            return Tensor._wrap(np.asarray(out, np.int64).reshape((1,) * self._data.ndim if keepdim else ()))
+        axis = normalize_dim(dim, self._data.ndim)
+        if self._data.ndim == 0:
+            return Tensor._wrap(np.zeros((), np.int64))
+        return Tensor._wrap(_memory_format.c_ordered(fn(self._data, axis=axis, keepdims=keepdim).astype(np.int64,
+                                                                                                       copy=False)))
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        if type(k) is not int or type(dim) is not int or largest.__class__ is not bool or \
+                sorted.__class__ is not bool:
+            parsed = _parser_errors.method_arguments("topk", (k, dim, largest, sorted))
+            k, dim = parsed["k"], parsed["dim"]
+        axis = normalize_dim(dim, self._data.ndim)
+        if not 0 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
+            check_int64(k)  # (the parser's failure first)
+            raise RuntimeError("selected index k out of range")
+        if self._data.dtype.kind == "b":
+            raise RuntimeError("topk does not support bool dtypes on CPU")
+        self._refuse_complex(" topk does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
+        if self._data.ndim == 0:  # k of 0 or 1: the value itself, as in PyTorch
+            indices = np.zeros((), np.int64)
+            values = self._gather(axis, None, "TopkBackward0", {"dim": dim, "indices": indices})
+            return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
+        order = std_sort.topk_order(self._data, axis, k, largest, sorted, self._sort_order(axis, largest))
+        indices = _memory_format.c_ordered(order.astype(np.int64, copy=False))
+        values = self._gather(axis, indices, "TopkBackward0", {"dim": dim, "indices": indices})
+        return _RETURN_TYPES["topk"](values, Tensor._wrap(indices))
+
+    def sort(self, dim=-1, descending=False, stable=None):
+        # (None: not given. PyTorch's overload taking ``stable`` names its node SortBackward1)
+        node = "SortBackward0" if stable is None else "SortBackward1"
+        if stable is not None or descending.__class__ is not bool or type(dim) is not int:
+            # (the overload taking stable takes the others by keyword only; stable is keyword-only, taken by
+            # position too here where a keyword-only default would cost every call, and refused here)
+            _refuse_as_written("sort", (("dim", dim), ("descending", descending), ("stable", stable)))
+            dim = operator.index(dim)  # (a NumPy integer or a 0-d integer tensor the parser took)
+        axis = normalize_dim(dim, self._data.ndim)
+        self._refuse_complex(" Sort does not support complex dtypes on CPU", RuntimeError)  # (sic: the space)
+        if self._data.ndim == 0:
+            order = np.zeros((), np.int64)
+        else:
+            order = self._sort_order(axis, descending)
+            if not stable:  # PyTorch's std::sort: ties as it leaves them
+                order = std_sort.unstable_sort_order(self._data, axis, descending, order)
+            order = order.astype(np.int64, copy=False)
+        if order.ndim > 1 or not order.size:  # PyTorch's sort lays both results out as its input (preserve_format)
+            order = _memory_format.preserving(order, self._data)
+        values = self._gather(axis, order if order.ndim else None, node, {"dim": dim, "indices": order})
+        if order.ndim > 1:
+            values._data = _memory_format.preserving(values._data, self._data)
+        return _RETURN_TYPES["sort"](values, Tensor._wrap(order))
+
+    def _sort_order(self, axis, descending):
+        """Stable sorting indices along ``axis``. Descending is the ascending order of the reversed values,
+        reversed: ties keep their order and NaN comes first, as in PyTorch (negating would wrap uint8
+        and fail on bool, and would put NaN last)."""
+        if not descending:
+            return np.argsort(self._data, axis=axis, kind="stable")
+        ascending = np.argsort(np.flip(self._data, axis), axis=axis, kind="stable")
+        return self._data.shape[axis] - 1 - np.flip(ascending, axis)
+
+    def argsort(self, dim=-1, descending=False, stable=None):
+        if stable is not None or descending.__class__ is not bool or type(dim) is not int:
+            _refuse_as_written("argsort", (("dim", dim), ("descending", descending), ("stable", stable)))
+            dim = operator.index(dim)  # (a NumPy integer or a 0-d integer tensor the parser took)
+        return self.sort(dim, descending, stable)[1]
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """The k-th smallest element along ``dim`` (NaN counts as the largest) and its index."""
+        if type(k) is not int or type(dim) is not int or keepdim.__class__ is not bool:
+            parsed = _parser_errors.method_arguments("kthvalue", (k, dim, keepdim))
+            k, dim = parsed["k"], parsed["dim"]
+        axis = normalize_dim(dim, self._data.ndim)
+        if self._data.size == 0:
+            self._check_nonempty("kthvalue", (axis,))
+        if not 1 <= k <= (self._data.shape[axis] if self._data.ndim else 1):
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {axis}")
+        if self._data.ndim:  # (a 0-d tensor is its own value, without the kernel)
+            self._no_kernel_for("bc", "kthvalue_cpu")
+        return self._select(axis, k - 1, keepdim, "kthvalue", "KthvalueBackward0", dim)
+
+    def median(self, dim=_EVERY_DIM, keepdim=False):
+        """The lower median of all elements, or ``(values, indices)`` along ``dim``; NaN wins where there is one."""
+        if dim is _EVERY_DIM:  # (PyTorch's overload without dim takes nothing: dim=None is refused below)
+            if keepdim is not False:
+                raise _parser_errors.method_error("median", (), {"keepdim": keepdim})
+            if self._data.size:  # (an empty tensor never reaches the kernel)
+                self._no_kernel_for("bc", "median_cpu")
+            return reduction.Median.apply(self)
+        if type(dim) is not int or keepdim.__class__ is not bool:
+            error = _parser_errors.reduction_error("median", dim, keepdim)
+            if error is not None:
+                raise error
+        axis = normalize_dim(dim, self._data.ndim)
+        if self._data.size == 0:
+            self._check_nonempty("median", (axis,))
+        self._no_kernel_for("bc", "median_out")  # (the kernel along a dim has its own name)
+        n = self._data.shape[axis] if self._data.ndim else 1
+        return self._select(axis, (n - 1) // 2, keepdim, "median", "MedianBackward1", dim)
+
+    def _select(self, axis, position, keepdim, name, node, dim):
+        """The element at ``position`` of the ascending order along ``axis`` (``dim`` as given), with its index; a
+        NaN (the first one) is chosen wherever there is one."""
+        if not self._data.ndim:
+            index = np.zeros((), np.int64)
+            shown = {"dim": dim, "indices": index, "keepdim": keepdim}
+            return _RETURN_TYPES[name](self._gather(axis, None, node, shown), Tensor._wrap(index))
+        index = np.take(self._sort_order(axis, False), [position], axis=axis)
+        if name == "kthvalue":
+            index = reduction.kthvalue_ties_as_pytorch(self._data, axis, position, index)
+        if name == "median" and self._data.dtype.kind == "f":
+            nan = np.isnan(self._data)
+            index = np.where(nan.any(axis, keepdims=True), np.argmax(nan, axis, keepdims=True), index)
+        key = list(np.indices(index.shape, sparse=True))
+        key[axis] = index
+        if not keepdim:
+            key, index = [np.squeeze(k, axis) for k in key], np.squeeze(index, axis)
+        index = _memory_format.c_ordered(index.astype(np.int64, copy=False))
+        values = indexing.Index.apply(self, key=tuple(key), name=node,
+                                      shown={"dim": dim, "indices": index, "keepdim": keepdim})
+        return _RETURN_TYPES[name](values, Tensor._wrap(index))
+
+    def cumsum(self, dim, dtype=None):
+        """Running sums along ``dim``; integers and bools sum in int64."""
+        if dtype is not None:
+            _refuse_by_position("cumsum", 1)  # (dtype is keyword-only)
+        axis = scan_axis(dim, self._data.ndim, "cumsum")
+        if dtype is _dtype.bool:  # PyTorch has no bool kernel to accumulate in
+            raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
+        return reduction.Cumsum.apply(self, axis=axis, dtype=self._accumulation_dtype(dtype), dim=dim)
+
+    def cumsum_(self, dim, dtype=None):
+        self._no_kernel_for("b", "cumsum_out_cpu")  # (in place, a bool tensor cannot hold the int64 sums)
+        if dtype is not None:
+            _refuse_by_position("cumsum_", 1)  # (dtype is keyword-only)
+        if dtype is not None and _dtype.to_numpy_dtype(dtype) != self._data.dtype:
+            from .._ops.tensor_extras import in_place_dtype_mismatch
+
+            raise in_place_dtype_mismatch(self._data.dtype, _dtype.to_numpy_dtype(dtype))
+        return self._inplace(lambda t: t.cumsum(dim, dtype=dtype))
+
+    def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(x))) over ``dim``, computed without overflow; integers give the default float dtype."""
+        if dim is None:
+            raise _parser_errors.method_error("logsumexp", (dim,))
+        shown = dim  # (the node shows the dims as given)
+        if every_dim_if_empty(dim) is None:
+            # dim=() reduces every dim (the legacy meaning), into a result with every dim kept, which PyTorch's
+            # logsumexp then copies into its output: of the dims-dropped shape unless keepdim (an empty input
+            # takes another path, log(sum(exp)), which fails at nothing)
+            if not keepdim and self._data.ndim and self._data.size:
+                raise RuntimeError(f"output with shape [] doesn't match the broadcast shape "
+                                   f"[{', '.join(['1'] * self._data.ndim)}]")
+            dim = tuple(range(self._data.ndim))
+        axes = _reduced_axes("logsumexp", dim, keepdim, self._data.ndim)
+        return reduction.Logsumexp.apply(self._float_self(), axes=axes, keepdim=keepdim, dims=shown)
+
+    def count_nonzero(self, dim=None, *more):
+        if more or dim.__class__ is not int and not is_int_argument(dim) and is_index_argument(dim):
+            # the dims as separate ints, as PyTorch's parser takes them for its int[] dim (a one-element tensor too,
+            # but only by position: by keyword it is neither an int nor an int list)
+            error = None if more else _parser_errors.written_error("count_nonzero", (("dim", dim),), {})
+            if error is not None:
+                raise error
+            dim = _parser_errors.method_arguments("count_nonzero", (dim,) + more)["dim"]
+        dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
+        axes = _reduced_axes("count_nonzero", dim, False, self._data.ndim)
+        return Tensor._wrap(_memory_format.c_ordered(np.asarray(np.count_nonzero(self._data, axis=axes), np.int64)))
+
+    def bincount(self, weights=None, minlength=0):
+        """How often each value 0, 1, ..., max occurs in a 1-D tensor of non-negative integers (with ``weights``:
+        their sums, float64 unless the weights are float32)."""
+        if type(minlength) is not int:
+            minlength = _parser_errors.method_arguments("bincount", (weights, minlength))["minlength"]
+        self._no_kernel_for("fbc", "bincount_cpu")
+        if minlength < 0:
+            raise RuntimeError("minlength should be >= 0")
+        if self._data.ndim != 1 or (self._data < 0).any():
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        if weights is None or not self._data.size:  # (an empty input counts in int64 even with weights, as torch)
+            return Tensor._wrap(np.bincount(self._data, minlength=minlength).astype(np.int64))
+        out = np.bincount(self._data, weights._data, minlength=minlength)
+        return Tensor._wrap(out.astype(np.float32 if weights._data.dtype == np.float32 else np.float64))
+
+    def histc(self, bins=100, min=0, max=0):
+        """Counts in ``bins`` equal bins over [min, max] (the data's range when both are 0), in self's dtype;
+        values outside are ignored."""
+        # in PyTorch's order: the arguments, the range, the bin edges (made in self's dtype), the kernel
+        if type(bins) is not int:
+            bins = _parser_errors.method_arguments("histc", (bins, min, max))["bins"]
+        if bins <= 0:
+            raise RuntimeError(f"torchless.histogram(): bins must be > 0, but got {bins} for dimension 0")
+        if min > max:
+            raise RuntimeError("torchless.histc: max must be larger than min")
+        if self._data.size:  # (complex: the data's range, else the histogram, has no kernel)
+            self._no_kernel_for("c", "aminmax_cpu" if min == max else "histogram_cpu")
+        if min == max and self._data.size:
+            min, max = self._data.min().item(), self._data.max().item()
+        if min == max:  # a range of one value: PyTorch widens it by 1 on each side
+            min, max = min - 1, max + 1
+        if not (np.isfinite(min) and np.isfinite(max)):
+            # (C++ prints the NaN that the min/max of data with a NaN give as -nan)
+            shown = ["-nan" if np.isnan(v) else f"{float(v):g}" for v in (min, max)]
+            raise RuntimeError(f"torchless.histc: range of [{shown[0]}, {shown[1]}] is not finite")
+        self._no_kernel_for("b", "linspace_cpu")
+        if self._data.dtype == np.uint8 and min < 0:
+            raise RuntimeError("value cannot be converted to type uint8_t without overflow")
+        self._no_kernel_for("biu", "histogram_cpu")
+        return Tensor._wrap(np.histogram(self._data, bins, (min, max))[0].astype(self._data.dtype))
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values (sorted), optionally with the inverse indices and the counts."""
+        from .._ops.extra_math import unique_axis, unique_dim_argument, without_derivative
+
+        if dim is not None:  # (the parser's checks, in the order of its signature)
+            dim = unique_dim_argument(dim)
+        _parser_errors.check_bools("_unique2" if dim is None else "unique_dim", sorted=sorted,
+                                   return_inverse=return_inverse, return_counts=return_counts)
+        self._no_kernel_for("c", "unique" if dim is None else "unique_dim")
+        axis = None if dim is None else unique_axis(self, dim)
+        # each NaN is a value of its own in PyTorch, where NumPy merges them
+        values, inverse, counts = np.unique(self._data, return_inverse=True, return_counts=True, axis=axis,
+                                            equal_nan=False)
+        out = (without_derivative(self, values, "_unique2", "Unique2Backward0") if axis is None else
+               without_derivative(self, values, "unique_dim", "UniqueDimBackward0"),)
+        if return_inverse:
+            out += (Tensor._wrap(inverse.reshape(self._data.shape if axis is None else -1).astype(np.int64)),)
+        if return_counts:
+            out += (Tensor._wrap(counts.astype(np.int64)),)
+        return out[0] if len(out) == 1 else out
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        if dtype is not None:  # PyTorch's checks of the input and dtype: linalg's
+            from ..linalg._checks import check_float, norm_input
+
+            name = "linalg.matrix_norm" if isinstance(p, str) and p != "fro" else "linalg.vector_norm"
+            if p == "nuc":  # (half is refused by the input's dtype, whatever the dtype argument)
+                check_float(name, self._data)
+            return norm_input(name, self, dtype).norm(p, dim, keepdim)
+        if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2)):
+            # as torch.norm: the nuclear norm, or a Frobenius one over other than two dims, is matrix_norm's (and
+            # its error)
+            from ..linalg import matrix_norm
+
+            return matrix_norm(self, p, list(range(self._data.ndim)) if dim is None else dim, keepdim)
+        if p is None:
+            p = 2.0
+        if type(p) not in (int, float, str) or keepdim.__class__ is not bool or not (
+                dim is None or type(dim) is int or isinstance(dim, (tuple, list))):  # linalg.vector_norm's parser
+            _parser_errors.parse("linalg_vector_norm", _parser_errors.VECTOR_NORM,
+                                 (self, 2 if p == "fro" else p, dim, keepdim))  # (as torch.norm passes them on)
+        dim = every_dim_if_empty(dim)  # dim=(): every dim, as in PyTorch
+        if self._data.dtype.kind != "f":
+            if self._data.dtype.kind == "c":  # the norm of the magnitudes (real, differentiable through abs)
+                return self.abs().norm(p, dim, keepdim)
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                               f"{self.dtype.scalar_name}")
+        axes = normalize_dims(dim, self._data.ndim)
+        if p == 0:  # the number of nonzeros (the general form would take a 1/0-th power)
+            return reduction.CountNonzero.apply(self, axes=axes, keepdim=keepdim, shown=(p, dim))
+        if self._data.size == 0 and p != "fro":
+            from ..linalg.norms import check_empty_norm  # (here: linalg imports this module)
+
+            check_empty_norm(p, self._data.shape, None if dim is None else axes)
+        return reduction.VectorNorm.apply(self, p=2.0 if p == "fro" else float(p), axes=axes, keepdim=keepdim,
+                                          shown=(2 if p == "fro" else p, dim))

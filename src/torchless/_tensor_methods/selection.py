@@ -1,0 +1,200 @@
+"""Selection by index or mask: gather and scatter (scatter_add, scatter_reduce), index_select, masked_select,
+take, nonzero/argwhere and where.
+
+Methods of torchless.Tensor: see ``_tensor_methods.attach``.
+"""
+import numbers
+import warnings
+
+import numpy as np
+
+from .. import _dtype, _memory_format, _parser_errors
+from .._ops import arithmetic, indexing, inplace
+from .._ops._util import normalize_dim
+from ..autograd import grad_mode
+from .._tensor import Tensor, _check_index_along, _raise_if_not_broadcastable
+
+
+class SelectionMethods:
+    def gather(self, dim, index, *, sparse_grad=False):
+        if type(dim) is not int:
+            dim = _parser_errors.method_arguments("gather", (dim, index))["dim"]
+        idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+        axis = normalize_dim(dim, self._data.ndim)
+        _check_index_along(self._data.shape, axis, idx, "gather", "input")
+        if sparse_grad and self._requires_grad and grad_mode.is_grad_enabled():
+            raise NotImplementedError("torchless does not support sparse gradients: use gather with sparse_grad=False")
+        shown = {"dim": dim, "index": idx, "sparse_grad": sparse_grad}
+        if not self._data.ndim or not idx.ndim:  # PyTorch takes a 0-d tensor or index as one element
+            return self.reshape(-1)._gather(0, idx.reshape(-1), "GatherBackward0", shown).reshape(idx.shape)
+        return self._gather(axis, idx, "GatherBackward0", shown)
+
+    def _gather(self, axis, indices, name, shown=None):
+        """The entries at ``indices`` along ``axis`` (indices already checked; None: a 0-d tensor's value);
+        ``shown``: the arguments the node ``name`` shows (see indexing.Index)."""
+        if indices is None:  # a 0-d tensor: its one value
+            return indexing.Index.apply(self, key=(), name=name, shown=shown)
+        key = list(np.indices(indices.shape, sparse=True))
+        key[axis] = indices
+        return indexing.Index.apply(self, key=tuple(key), name=name, shown=shown)
+
+    def index_select(self, dim, index):
+        """The entries at ``index`` (a vector of int64 or int32) along ``dim``."""
+        if type(dim) is not int:
+            dim = _parser_errors.method_arguments("index_select", (dim, index))["dim"]
+        if not isinstance(index, Tensor):
+            raise _parser_errors.not_tensor("index_select", "index", 2, index)
+        idx = index._data
+        axis = normalize_dim(dim, self._data.ndim)  # the dim first, as in PyTorch
+        if idx.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        if not self._data.ndim and idx.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)")
+        if idx.dtype not in (np.int64, np.int32):
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        if not self._data.ndim:
+            if idx.reshape(-1)[0] != 0:
+                raise IndexError("index out of range in self")
+            return indexing.Index.apply(self, key=(Ellipsis,), name="IndexSelectBackward0",
+                                        shown={"dim": dim, "index": idx})
+        n = self._data.shape[axis]
+        outside = (idx < 0) | (idx >= n)
+        if idx.size and not n:
+            raise RuntimeError("index_select(): self indexing axis dim should be positive")
+        if outside.any():
+            if axis == 1 or not self._data.size:  # PyTorch's kernels for dim 1 and an empty self have their own words
+                raise RuntimeError(f"INDICES element is out of DATA bounds, id={idx.reshape(-1)[np.argmax(outside)]} "
+                                   f"axis_dim={n}")
+            raise IndexError("index out of range in self")
+        # (into a contiguous result, as PyTorch's index_select resizes an empty tensor)
+        return _memory_format.in_c_order(indexing.Index.apply(
+            self, key=(slice(None),) * axis + (idx.reshape(-1),), name="IndexSelectBackward0",
+            shown={"dim": dim, "index": idx}))
+
+    def masked_select(self, mask):
+        """The elements where the bool ``mask`` (broadcast with self) is True, as a vector."""
+        if mask._data.dtype != np.bool_:
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        _raise_if_not_broadcastable(mask, self)
+        shape = np.broadcast_shapes(self._data.shape, mask._data.shape)
+        shown = {"mask": mask._data}
+        if self._data.shape == shape:
+            return indexing.Index.apply(self, key=mask._data if mask._data.shape == shape else
+                                        np.broadcast_to(mask._data, shape), name="MaskedSelectBackward0", shown=shown)
+        # a self broadcast to the mask: the positions in self of the selected ones (one node on self, as PyTorch's)
+        selected, lead = np.nonzero(np.broadcast_to(mask._data, shape)), len(shape) - self._data.ndim
+        key = tuple(np.zeros_like(selected[lead + d]) if n == 1 else selected[lead + d]
+                    for d, n in enumerate(self._data.shape))
+        return indexing.Index.apply(self, key=key, name="MaskedSelectBackward0", shown=shown)
+
+    def take(self, index):
+        """The elements at ``index`` of the flattened tensor, in index's shape."""
+        idx, n = index._data, self._data.size
+        if idx.dtype != np.int64:  # int64 only (NumPy would index with any integer, or mask with bools)
+            raise RuntimeError(f"take(): Expected a long tensor for index, but got {index.dtype.scalar_name}")
+        if not n and idx.size:
+            raise IndexError("take(): tried to take from an empty tensor")
+        outside = (idx < -n) | (idx >= n)
+        if outside.any():
+            raise IndexError(f"out of range: tried to access index {idx[outside].flat[0]} on a tensor of {n} "
+                             "elements.")
+        shown = {"index": idx}
+        if not self._data.ndim or not n:
+            return indexing.Index.apply(self.reshape(-1), key=idx, name="TakeBackward0", shown=shown)
+        # the flat positions as one index per dim: one node on self itself, as PyTorch's (no view before it)
+        return indexing.Index.apply(self, key=np.unravel_index(idx % n, self._data.shape), name="TakeBackward0",
+                                    shown=shown)
+
+    def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+        """A copy with ``src[i][j]`` written at ``[index[i][j]][j]`` (for dim 0; likewise for other dims), or the
+        number ``value`` (also accepted in src's place); ``reduce`` ('add' or 'multiply') combines them with the
+        values there instead (PyTorch's legacy form, without a derivative)."""
+        if type(dim) is not int:
+            given = {key: v for key, v in (("value", value), ("reduce", reduce)) if v is not None}
+            dim = _parser_errors.method_arguments("scatter", (dim, index) + ((src,) if src is not None else ()),
+                                                  given)["dim"]
+        src = src if value is None else value
+        if reduce is None:
+            return self._scatter(dim, index, src, add=False, name="scatter")
+        return self._scatter_reduced_legacy(dim, index, src, reduce)
+
+    def _scatter_reduced_legacy(self, dim, index, src, reduce):
+        if not isinstance(reduce, str):
+            from ..nn._functional._args import _describe_call
+
+            got = _describe_call((dim, index, src), {"reduce": reduce})
+            raise TypeError(f"scatter() received an invalid combination of arguments - got {got}, but expected one "
+                            "of:\n * (int dim, Tensor index, Tensor src)\n * (int dim, Tensor index, Tensor src, *, "
+                            "str reduce)\n * (int dim, Tensor index, Number value)\n * (int dim, Tensor index, "
+                            "Number value, *, str reduce)\n")
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        if isinstance(src, Tensor):
+            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated and will be removed in "
+                          "a future PyTorch release. Use torch.scatter_reduce instead for more reduction options. "
+                          "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                          "TensorAdvancedIndexing.cpp:225.)", UserWarning, stacklevel=3)
+        with grad_mode.no_grad():
+            base = self.detach()
+            source = src.detach() if isinstance(src, Tensor) else \
+                Tensor._wrap(np.full(index._data.shape, _dtype.fill_value(src, self._data.dtype), self._data.dtype))
+            if reduce == "add":
+                out = base._scatter(dim, index, source, add=True, name="scatter")
+            else:
+                if source._data.dtype != self._data.dtype:
+                    raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+                out = inplace.scatter_reduce(base, dim, index, source, "prod")
+        inputs = (self, src) if isinstance(src, Tensor) else (self,)
+        return arithmetic.NotDifferentiable.apply(*inputs, kernel=lambda *arrays: out._data, op="scatter")
+
+    def scatter_add(self, dim, index, src):
+        """As scatter, but adding ``src`` at the indexed positions (repeated indices add up)."""
+        if type(dim) is not int:
+            dim = _parser_errors.method_arguments("scatter_add", (dim, index, src))["dim"]
+        return self._scatter(dim, index, src, add=True, name="scatter_add")
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        return self._inplace(lambda t: t.scatter(dim, index, src, value=value, reduce=reduce), src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace(lambda t: t.scatter_add(dim, index, src), src)
+
+    def _scatter(self, dim, index, src, add, name):
+        axis = normalize_dim(dim, self._data.ndim)
+        idx = index._data
+        if idx.dtype not in (np.int64, np.int32):  # the index dtype, the source's, then the rest of the index
+            raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected dtype int32/int64 for index")
+        if isinstance(src, Tensor) and src._data.dtype != self._data.dtype:
+            raise RuntimeError(f"{'scatter' if name == 'scatter_add' else name}(): Expected self.dtype to be equal "
+                               "to src.dtype")  # (scatter_add shares scatter's check, and its name)
+        source = src._data.shape if isinstance(src, Tensor) else None
+        _check_index_along(self._data.shape, axis, idx, name, "self", source)
+        if not self._data.ndim or not idx.ndim:  # PyTorch scatters into a 0-d tensor as into one element
+            source = src.reshape(-1) if isinstance(src, Tensor) else src
+            return self.reshape(-1)._scatter(0, index.reshape(-1), source, add, name).reshape(self.shape)
+        key = list(np.indices(idx.shape, sparse=True))
+        key[axis] = idx
+        if isinstance(src, Tensor):
+            return indexing.Scatter.apply(self, src, key=tuple(key), add=add, dim=dim)
+        return indexing.Scatter.apply(self, None, key=tuple(key), value=_dtype.fill_value(src, self._data.dtype),
+                                      dim=dim)
+
+    def nonzero(self, *, as_tuple=False):
+        """The indices of the nonzero elements: one row per element (or a tuple of index vectors, one per dim)."""
+        _parser_errors.check_bool("nonzero", "as_tuple", as_tuple)
+        if as_tuple:  # a 0-d tensor counts as one of one element
+            return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(self._data)))
+        if not self._data.ndim:  # a row without columns, if nonzero
+            return Tensor._wrap(np.zeros((int(bool(self._data)), 0), np.int64))
+        # (N, ndim) with strides (1, N), as PyTorch's kernel writes the indices dim after dim: its transpose
+        return Tensor._wrap(np.stack(np.nonzero(self._data)).astype(np.int64, copy=False).T)
+
+    def argwhere(self):
+        return self.nonzero()
+
+    def where(self, condition, other):
+        from .._functions import where
+
+        if not (isinstance(condition, Tensor) and isinstance(other, (Tensor, numbers.Number, np.bool_))):
+            raise _parser_errors.invalid_where((condition, other), method=True)
+        return where(condition, self, other)
