@@ -30,54 +30,6 @@ _INTERNAL_OVERLAP = ("unsupported operation: more than one element of the writte
                      "location. Please clone() the tensor before performing the operation.")
 
 
-# How PyTorch explains its refusal to record an in-place op on a view, by how the view was made (see
-# Tensor._view_creation)
-_VIEW_INPLACE_REASONS = {
-    "no_grad": "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
-               "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
-               "inplace to be tracked) or both outside (if you want the inplace to be tracked).",
-    "multi_output": "This view is the output of a function that returns multiple views. Such functions do not allow "
-                    "the output views to be modified inplace. You should replace the inplace operation by an "
-                    "out-of-place one.",
-    "custom_function": "This view was created inside a custom Function (or because an input was returned as-is) and "
-                       "the autograd logic to handle view+inplace would override the custom backward associated with "
-                       "the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix "
-                       "this by cloning the output of the custom Function.",
-}
-
-
-def _multi_output_views(pieces):
-    """The pieces of split/chunk/unbind as a tuple, each marked as such when made with grad mode on."""
-    if grad_mode.state.enabled and not _mode_state.inference:
-        for index, piece in enumerate(pieces):
-            piece._view_creation, piece._view_output_nr = "multi_output", index
-    return tuple(pieces)
-
-
-def _view_inplace_message(view, view_name=None):
-    """PyTorch's error for an in-place op on ``view``; ``view_name``: the node of the view of ``view`` that an
-    indexed assignment writes through (its output 0)."""
-    node = view.grad_fn
-    if node is None:
-        head = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
-    else:
-        name = re.sub(r"Backward\d*$", "", view_name or node.name())
-        head = f"Output {0 if view_name else view._view_output_nr} of {name} is a view and is being modified inplace."
-    return f"{head} {_VIEW_INPLACE_REASONS[view._view_creation]}"
-
-
-def _carry_retained(tensor, old):
-    """After an in-place op gave ``tensor`` a new grad_fn (the old one ``old``): a retain_grad() asked of it moves
-    along, as in PyTorch, and ``.grad`` then holds the gradient of its new value."""
-    if old is not None and old._retained is not None and old._retained() is tensor and tensor.grad_fn is not old:
-        if tensor.grad_fn is not None:
-            tensor.grad_fn._retained = old._retained
-        old._retained = None
-
-
-def _has_internal_overlap(array):
-    """PyTorch's quick overlap check: a dim of stride 0 holding more than one element (as expand makes)."""
-    return any(stride == 0 and n > 1 for n, stride in zip(array.shape, array.strides))
 _DETACH_VIEW_INPLACE = (
     "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) for training, "
     "and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and hence detach_() cannot be "
@@ -255,21 +207,6 @@ class layout:
 strided, sparse_coo = layout("strided"), layout("sparse_coo")
 
 
-class _Omitted:
-    """The default of sum's and mean's dim: PyTorch's overload without dim takes no keepdim."""
-
-    def __repr__(self):
-        return "None"  # (as the signature shows it)
-
-
-_DIM_OMITTED = _Omitted()
-
-
-# What PyTorch's t[key] = value takes for a number: Python's (NumPy's float64 and complex128 subclass them) and
-# NumPy's integers; NumPy's other floats and its bool are refused ("can't assign a numpy.float32 to ...").
-_ASSIGNABLE_SCALARS = (int, float, complex, np.integer)
-
-
 def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]", keywords=None):
     """Sizes given as ints (``view(2, 3)``), as one sequence (``view((2, 3))``) or by keyword (``keywords``:
     ``reshape(shape=(2, 3))``), with PyTorch's TypeErrors (for no sizes at all too: ``reshape()``; ``reshape(())``
@@ -279,62 +216,6 @@ def _shape_arg(args, name="size", arg="size", overloads=None, kind="SymInt[]", k
     if not keywords and args and all(type(a) is int and a in INT64 for a in args):
         return args  # the common case, without the parser (which refuses an int beyond int64)
     return tuple(_parser_errors.parse(name, overloads or (f"{kind} {arg}",), args, keywords)[arg])
-
-
-def _infer_shape(shape, numel):
-    """Resolve one -1 in ``shape``, with PyTorch's errors for impossible shapes."""
-    # One pass for the valid shapes of every forward's view(-1, n); the checks below find the error.
-    known, unknown = 1, None
-    for i, n in enumerate(shape):
-        if n >= 0:
-            known *= n
-        elif n == -1 and unknown is None:
-            unknown = i
-        else:
-            break
-    else:
-        if unknown is None:
-            if known == numel:
-                return shape
-        elif known and numel % known == 0:
-            return shape[:unknown] + (numel // known,) + shape[unknown + 1:]
-    unknown = []
-    for i, n in enumerate(shape):  # in order, as PyTorch: whichever of the two errors comes first
-        if n == -1:
-            if unknown:
-                raise RuntimeError("only one dimension can be inferred")
-            unknown.append(i)
-        elif n < -1:
-            raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
-    known = 1
-    for n in shape:
-        if n != -1:
-            known *= n
-    if unknown:
-        if known == 0:
-            if numel == 0:
-                raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
-                                   "unspecified dimension size -1 can be any value and is ambiguous")
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        if numel % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1 :]
-    elif known != numel:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-    return shape
-
-
-def _plain_part(part):
-    cls = type(part)
-    return cls is int or cls is slice and (part.step is None or type(part.step) is int and part.step > 0)
-
-
-def _plain_key(key):
-    """Whether ``key`` is made only of ints and forward slices (the common t[i], t[:, j], t[a:b]), which need
-    none of the conversions below."""
-    if type(key) is tuple:
-        return all(_plain_part(part) for part in key)
-    return _plain_part(key)
 
 
 _SEQUENCE_AS_TUPLE_WARNING = (
@@ -389,38 +270,6 @@ def _warn_scalar_of_grad_tensor():
         _warn_from_user_code(_SCALAR_OF_GRAD_TENSOR)
 
 
-def _fills_through_byte_mask(shape, key):
-    """Whether ``t[key] = one value`` is, in PyTorch, a masked_fill_ by a uint8 mask (which it refuses): the
-    key's only index tensor is a byte tensor of the shape of the dims it indexes (else index_put_'s own errors
-    come first)."""
-    parts = key if isinstance(key, tuple) else (key,)
-    indices = [part for part in parts if isinstance(part, (list, np.ndarray)) or isinstance(part, Tensor) and (
-        part._data.ndim or part._data.dtype.kind not in "iu")]
-    if len(indices) != 1 or not isinstance(indices[0], (Tensor, np.ndarray)) or np.asarray(
-            indices[0]._data if isinstance(indices[0], Tensor) else indices[0]).dtype != np.uint8:
-        return False  # (a NumPy array becomes an index tensor of its dtype: a uint8 one a byte mask too)
-    mask = indices[0]._data if isinstance(indices[0], Tensor) else indices[0]
-    if not all(part is None or part is Ellipsis or type(part) in (int, slice) or part is indices[0] or
-               isinstance(part, Tensor) and not part._data.ndim and part._data.dtype.kind == "i" for part in parts):
-        return False
-    consumed = sum(part is not None and part is not Ellipsis for part in parts) - 1 + mask.ndim
-    position = 0
-    for part in parts:
-        if part is indices[0]:
-            indexed = shape[position:position + mask.ndim]
-            if indexed != mask.shape and all(p is Ellipsis or p == slice(None) or p is part for p in parts):
-                # (the tensor indexed is self itself here: PyTorch's check, made before any warning, says so)
-                j = next(j for j, n in enumerate(mask.shape) if j >= len(indexed) or indexed[j] != n)
-                raise IndexError(f"The shape of the mask {list(mask.shape)} at index {j} does not match the shape "
-                                 f"of the indexed tensor {list(shape)} at index {position + j}")
-            return indexed == mask.shape
-        if part is Ellipsis:
-            position += len(shape) - consumed
-        elif part is not None:
-            position += 1
-    return False
-
-
 def _list_index(key):
     """An index array for a list ``key``, as PyTorch's indexing_tensor_from_data makes it: bools stay a mask, any
     other data becomes int64 (floats truncated, an empty list an empty int64 index)."""
@@ -430,10 +279,6 @@ def _list_index(key):
     if array.dtype.kind in "fc" or array.size == 0:
         return array.astype(np.int64)
     raise TypeError(f"new(): invalid data type '{type(np.ravel(array)[0].item()).__name__}'")
-
-
-# the dtypes of the index tensors NumPy indexes by as PyTorch does (int8 and int16 ones it refuses, uint8 ones are masks)
-_INDEX_DTYPES = frozenset(np.dtype(t) for t in (np.int32, np.int64, np.bool_))
 
 
 def _index_key(key, subscript=False):
@@ -494,26 +339,6 @@ def _arg_extremum_arguments(name, args, kwargs, input=()):
     return _parser_errors.arg_extremum_arguments(name, input + args, kwargs, function=bool(input))
 
 
-_COMPARISON_SYMBOLS = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">="}
-
-
-# The CPU kernels of the ordering comparisons, which name a complex dtype they refuse
-_ORDERING_KERNELS = {np.less: "lt_cpu", np.less_equal: "le_cpu", np.greater: "gt_cpu", np.greater_equal: "ge_cpu"}
-
-
-def _comparison_method(name, ufunc):
-    """Tensor.eq, .lt, ...: the comparison of ``ufunc``, refusing an operand that is neither a tensor nor a number
-    with PyTorch's parser TypeError."""
-    def compare(self, other):
-        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
-            raise _parser_errors.invalid_method_other(name, other)
-        return self._compare(other, ufunc)
-
-    compare.__name__ = compare.__qualname__ = name
-    return compare
-
-
-
 def _dtype_cast(dtype, name):
     """Tensor.float() and its kin: ``self.to(dtype)``, into ``memory_format`` when one is given (PyTorch's check
     of it names the method)."""
@@ -537,11 +362,15 @@ def _refuse_by_position(name, most, least=None):
     if error is not None:
         raise error
 
+
 class Tensor:
     """A multi-dimensional array of one dtype, with reverse-mode automatic differentiation.
 
     Create tensors with the factories (``torchless.tensor``, ``torchless.zeros``, ``torchless.rand``,
     ...). ``Tensor(data)`` builds a float tensor from data, ``Tensor(*sizes)`` an uninitialised one.
+
+    This class statement holds the core (construction, attributes, conversion, autograd, printing, type promotion);
+    the methods by topic (arithmetic, reductions, shape, indexing, in-place, ...) are in ``_tensor_methods``.
     """
 
     # _counter: the version counter ([n]) shared with the tensor's views, made on first need (see _version).
@@ -639,7 +468,7 @@ class Tensor:
     # ReLU(inplace=True)).
     _aliased = False
 
-    # How a view was made when PyTorch refuses to record an in-place op on it (see _VIEW_INPLACE_REASONS), and its
+    # How a view was made when PyTorch refuses to record an in-place op on it (see _tensor_methods.inplace), and its
     # output number in the op that made it: "no_grad" (grad mode off), "multi_output" (split/chunk/unbind, or a
     # Function with several outputs: they share one gradient), "custom_function" (a view an autograd.Function
     # returned, whose backward an in-place op would bypass). A view of such a view is one too, its output 0.
@@ -1462,49 +1291,16 @@ def _check_lerp_arguments(name, end, weight):
                                                  (end, weight))
 
 
-def _alpha_number(name, alpha):
-    """``alpha`` as a number, as PyTorch's parser reads a ``Number`` (a 0-d tensor outside the graph too)."""
-    if isinstance(alpha, (numbers.Number, np.bool_)):
-        return alpha
-    if not _parser_errors.is_number_argument(alpha):  # (keyword-only: no position in the message)
-        from .nn._functional._args import _tp_name
-
-        raise _parser_errors.in_place_named(name, TypeError(f"{name}(): argument 'alpha' must be Number, not "
-                                                            f"{_tp_name(alpha)}"))
-    return alpha.item()
-
-
 def _check_tensor_other(other, name):
     """PyTorch's methods without a number overload (maximum, logical_and, isclose, ...) refuse numbers too."""
     if not isinstance(other, Tensor):
         raise _parser_errors.not_tensor(name, "other", 1, other)
 
 
-def _rshift_operand(tensor, number):
-    """The number shifted in ``number << tensor``, in the dtype a Python scalar promotes to with ``tensor``."""
-    if not isinstance(number, (numbers.Real, np.bool_)):
-        return NotImplemented
-    dtype = tensor._data.dtype
-    if _scalar_category(number) > _category(dtype):
-        dtype = _dtype.get_default_dtype().numpy if _scalar_category(number) == _FLOAT else np.dtype(np.int64)
-    try:
-        return Tensor._wrap(np.asarray(number, dtype))
-    except OverflowError:
-        return Tensor._wrap(np.asarray(_dtype.wrap_int(number, dtype), dtype))
-
-
 def _cpp_type_name(dtype):
     """The C++ name PyTorch prints for a dtype's element type ('float', 'double', 'c10::Half', 'long int')."""
     return {"float16": "c10::Half", "float32": "float", "float64": "double"}.get(dtype.name) \
         or _dtype.CPP_TYPE_NAMES[dtype.name]
-
-
-def _trunc_divide(x, y):
-    """x / y rounded toward zero; integers exactly (through floats they would lose digits beyond 2**53)."""
-    if x.dtype.kind == "f":
-        return np.trunc(x / y)
-    q = np.floor_divide(x, y)
-    return q + ((q < 0) & (q * y != x)).astype(q.dtype)  # floor and trunc differ for inexact negative quotients
 
 
 # The C++ names of the floating element types, which some PyTorch messages print (integers: _dtype.CPP_TYPE_NAMES).
@@ -1572,14 +1368,6 @@ def _clamp_bounds(min, max, name):
                                            "(Number min = None, Number max = None)"], marked)
 
 
-def _every_dim_unless_keepdim(name, keepdim, dtype):
-    """None (every dim) for a sum or mean called without dim, or PyTorch's TypeError where keepdim was given."""
-    if keepdim is not False:
-        raise _parser_errors.reduction_error(name, None, keepdim, dtype) or TypeError(
-            f"{name}() missing 1 required positional arguments: \"dim\"")
-    return None
-
-
 def _reduced_axes(name, dim, keepdim, ndim, dtype=None, **keywords):
     """normalize_dims for the reduction ``name``, whose bad dim or non-bool keepdim is PyTorch's parser's
     TypeError (read back from the arguments by reduction_error)."""
@@ -1592,17 +1380,6 @@ def _reduced_axes(name, dim, keepdim, ndim, dtype=None, **keywords):
         return normalize_dims(dim, ndim)
     except TypeError as error:
         raise _parser_errors.reduction_error(name, dim, keepdim, dtype, **keywords) or error from None
-
-
-def _refuse_as_written(name, params, **keywords):
-    """Raise PyTorch's parser TypeError for the call of the method ``name`` as its caller wrote it (see
-    _parser_errors.written_call), where it has one."""
-    error = _parser_errors.written_error(name, params, keywords)
-    if error is None and _parser_errors.written_call(name, params, keywords) is None:  # not readable: by keyword
-        error = _parser_errors.method_error(name, (), {**dict(params), **{key: value for key, value in
-                                                                          keywords.items() if value is not None}})
-    if error is not None:
-        raise error
 
 
 def _check_masked_fill_arguments(name, mask, value, input=()):
@@ -1630,16 +1407,6 @@ def variance_arguments(name, args, kwargs, overloads=None):
         return bound["dim"], 1 if shown is None else shown, bound["keepdim"], shown
     correction = int(bound["unbiased"])
     return bound.get("dim"), correction, bound.get("keepdim", False), correction
-
-
-def _elementwise_extremum(a, b, largest):
-    a, b = a._operands(b)
-    a._refuse_complex(f"{'maximum' if largest else 'minimum'} not implemented for complex tensors.", RuntimeError)
-    try:
-        return arithmetic.Extremum.apply(a, b, largest=largest)
-    except ValueError:
-        _raise_if_not_broadcastable(a, b)
-        raise
 
 
 def _real_scalar(value, c_type):
@@ -1770,8 +1537,6 @@ class _CudaLegacyTensorType(_LegacyTensorType):
 CUDA_LEGACY_TYPES = {name: _CudaLegacyTensorType(name, (), {"dtype": d})
                      for d, name in _dtype.TENSOR_TYPE_NAMES.items()}
 
-
-_INT_ONLY = frozenset({int})
 
 # A base's record of its views (Tensor._views), which its deepcopy does not take over
 _OWN_VIEWS = ("_views", "_views_prune_at")

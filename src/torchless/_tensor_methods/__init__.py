@@ -18,6 +18,8 @@ from .shape import ShapeMethods
 
 GROUPS = (ArithmeticMethods, ComparisonMethods, PointwiseMethods, ReductionMethods, SelectionMethods, ShapeMethods,
           IndexingMethods, InPlaceMethods)
+
+
 # What a class statement gives every class; and __hash__, which Python sets to None in a class that defines __eq__
 # (ComparisonMethods), where Tensor's own hashes by identity.
 _CLASS_ONLY = frozenset(("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__", "__hash__"))

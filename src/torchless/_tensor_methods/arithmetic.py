@@ -10,10 +10,27 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from .._ops import arithmetic
 from ..autograd.graph import records
-from .._tensor import (
-    Tensor, _NO_ROUNDING_MODE, _alpha_number, _check_lerp_arguments, _raise_if_not_broadcastable, _trunc_divide,
-    result_dtype,
-)
+from .._tensor import Tensor, _NO_ROUNDING_MODE, _check_lerp_arguments, _raise_if_not_broadcastable, result_dtype
+
+
+def _alpha_number(name, alpha):
+    """``alpha`` as a number, as PyTorch's parser reads a ``Number`` (a 0-d tensor outside the graph too)."""
+    if isinstance(alpha, (numbers.Number, np.bool_)):
+        return alpha
+    if not _parser_errors.is_number_argument(alpha):  # (keyword-only: no position in the message)
+        from ..nn._functional._args import _tp_name
+
+        raise _parser_errors.in_place_named(name, TypeError(f"{name}(): argument 'alpha' must be Number, not "
+                                                            f"{_tp_name(alpha)}"))
+    return alpha.item()
+
+
+def _trunc_divide(x, y):
+    """x / y rounded toward zero; integers exactly (through floats they would lose digits beyond 2**53)."""
+    if x.dtype.kind == "f":
+        return np.trunc(x / y)
+    q = np.floor_divide(x, y)
+    return q + ((q < 0) & (q * y != x)).astype(q.dtype)  # floor and trunc differ for inexact negative quotients
 
 
 class ArithmeticMethods:

@@ -3,13 +3,31 @@ isnan/isinf/isfinite, logical_not, all/any.
 
 Methods of torchless.Tensor: see ``_tensor_methods.attach``.
 """
+import numbers
+
 import numpy as np
 
 from .. import _memory_format, _parser_errors
-from .._tensor import (
-    Tensor, _COMPARISON_SYMBOLS, _ORDERING_KERNELS, _check_tensor_other, _comparison_method,
-    _raise_if_not_broadcastable, _reduced_axes,
-)
+from .._tensor import Tensor, _check_tensor_other, _raise_if_not_broadcastable, _reduced_axes
+
+
+_COMPARISON_SYMBOLS = {np.less: "<", np.less_equal: "<=", np.greater: ">", np.greater_equal: ">="}
+
+
+# The CPU kernels of the ordering comparisons, which name a complex dtype they refuse
+_ORDERING_KERNELS = {np.less: "lt_cpu", np.less_equal: "le_cpu", np.greater: "gt_cpu", np.greater_equal: "ge_cpu"}
+
+
+def _comparison_method(name, ufunc):
+    """Tensor.eq, .lt, ...: the comparison of ``ufunc``, refusing an operand that is neither a tensor nor a number
+    with PyTorch's parser TypeError."""
+    def compare(self, other):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+            raise _parser_errors.invalid_method_other(name, other)
+        return self._compare(other, ufunc)
+
+    compare.__name__ = compare.__qualname__ = name
+    return compare
 
 
 class ComparisonMethods:

@@ -8,9 +8,62 @@ import numpy as np
 from .. import _dtype
 from .._ops import indexing
 from ..autograd.graph import records
-from .._tensor import (
-    Tensor, _ASSIGNABLE_SCALARS, _INDEX_DTYPES, _LEAF_INPLACE, _fills_through_byte_mask, _index_key, _plain_key,
-)
+from .._tensor import Tensor, _LEAF_INPLACE, _index_key
+
+
+# What PyTorch's t[key] = value takes for a number: Python's (NumPy's float64 and complex128 subclass them) and
+# NumPy's integers; NumPy's other floats and its bool are refused ("can't assign a numpy.float32 to ...").
+_ASSIGNABLE_SCALARS = (int, float, complex, np.integer)
+
+
+def _plain_part(part):
+    cls = type(part)
+    return cls is int or cls is slice and (part.step is None or type(part.step) is int and part.step > 0)
+
+
+def _plain_key(key):
+    """Whether ``key`` is made only of ints and forward slices (the common t[i], t[:, j], t[a:b]), which need
+    none of the conversions below."""
+    if type(key) is tuple:
+        return all(_plain_part(part) for part in key)
+    return _plain_part(key)
+
+
+def _fills_through_byte_mask(shape, key):
+    """Whether ``t[key] = one value`` is, in PyTorch, a masked_fill_ by a uint8 mask (which it refuses): the
+    key's only index tensor is a byte tensor of the shape of the dims it indexes (else index_put_'s own errors
+    come first)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    indices = [part for part in parts if isinstance(part, (list, np.ndarray)) or isinstance(part, Tensor) and (
+        part._data.ndim or part._data.dtype.kind not in "iu")]
+    if len(indices) != 1 or not isinstance(indices[0], (Tensor, np.ndarray)) or np.asarray(
+            indices[0]._data if isinstance(indices[0], Tensor) else indices[0]).dtype != np.uint8:
+        return False  # (a NumPy array becomes an index tensor of its dtype: a uint8 one a byte mask too)
+    mask = indices[0]._data if isinstance(indices[0], Tensor) else indices[0]
+    if not all(part is None or part is Ellipsis or type(part) in (int, slice) or part is indices[0] or
+               isinstance(part, Tensor) and not part._data.ndim and part._data.dtype.kind == "i" for part in parts):
+        return False
+    consumed = sum(part is not None and part is not Ellipsis for part in parts) - 1 + mask.ndim
+    position = 0
+    for part in parts:
+        if part is indices[0]:
+            indexed = shape[position:position + mask.ndim]
+            if indexed != mask.shape and all(p is Ellipsis or p == slice(None) or p is part for p in parts):
+                # (the tensor indexed is self itself here: PyTorch's check, made before any warning, says so)
+                j = next(j for j, n in enumerate(mask.shape) if j >= len(indexed) or indexed[j] != n)
+                raise IndexError(f"The shape of the mask {list(mask.shape)} at index {j} does not match the shape "
+                                 f"of the indexed tensor {list(shape)} at index {position + j}")
+            return indexed == mask.shape
+        if part is Ellipsis:
+            position += len(shape) - consumed
+        elif part is not None:
+            position += 1
+    return False
+
+
+# The dtypes of the index tensors NumPy indexes by as PyTorch does (int8 and int16 ones it refuses, uint8 ones are
+# masks)
+_INDEX_DTYPES = frozenset(np.dtype(t) for t in (np.int32, np.int64, np.bool_))
 
 
 class IndexingMethods:

@@ -6,6 +6,7 @@ Methods of torchless.Tensor: see ``_tensor_methods.attach``.
 """
 import math
 import numbers
+import re
 import warnings
 import weakref
 
@@ -16,10 +17,65 @@ from .._ops import indexing, inplace
 from ..autograd import grad_mode
 from ..autograd.graph import records
 from .._tensor import (
-    Tensor, _FLOAT, _INTERNAL_OVERLAP, _LEAF_INPLACE, _NO_ROUNDING_MODE, _carry_retained, _category, _check_bound,
-    _check_lerp_arguments, _check_masked_fill_arguments, _clamp_bounds, _has_internal_overlap,
-    _raise_if_not_broadcastable, _rshift_operand, _scalar_category, _view_inplace_message, check_uniform_bounds,
+    Tensor, _FLOAT, _INTERNAL_OVERLAP, _LEAF_INPLACE, _NO_ROUNDING_MODE, _category, _check_bound,
+    _check_lerp_arguments, _check_masked_fill_arguments, _clamp_bounds, _raise_if_not_broadcastable,
+    _scalar_category, check_uniform_bounds,
 )
+
+
+def _view_inplace_message(view, view_name=None):
+    """PyTorch's error for an in-place op on ``view``; ``view_name``: the node of the view of ``view`` that an
+    indexed assignment writes through (its output 0)."""
+    node = view.grad_fn
+    if node is None:
+        head = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
+    else:
+        name = re.sub(r"Backward\d*$", "", view_name or node.name())
+        head = f"Output {0 if view_name else view._view_output_nr} of {name} is a view and is being modified inplace."
+    return f"{head} {_VIEW_INPLACE_REASONS[view._view_creation]}"
+
+
+def _carry_retained(tensor, old):
+    """After an in-place op gave ``tensor`` a new grad_fn (the old one ``old``): a retain_grad() asked of it moves
+    along, as in PyTorch, and ``.grad`` then holds the gradient of its new value."""
+    if old is not None and old._retained is not None and old._retained() is tensor and tensor.grad_fn is not old:
+        if tensor.grad_fn is not None:
+            tensor.grad_fn._retained = old._retained
+        old._retained = None
+
+
+def _has_internal_overlap(array):
+    """PyTorch's quick overlap check: a dim of stride 0 holding more than one element (as expand makes)."""
+    return any(stride == 0 and n > 1 for n, stride in zip(array.shape, array.strides))
+
+
+def _rshift_operand(tensor, number):
+    """The number shifted in ``number << tensor``, in the dtype a Python scalar promotes to with ``tensor``."""
+    if not isinstance(number, (numbers.Real, np.bool_)):
+        return NotImplemented
+    dtype = tensor._data.dtype
+    if _scalar_category(number) > _category(dtype):
+        dtype = _dtype.get_default_dtype().numpy if _scalar_category(number) == _FLOAT else np.dtype(np.int64)
+    try:
+        return Tensor._wrap(np.asarray(number, dtype))
+    except OverflowError:
+        return Tensor._wrap(np.asarray(_dtype.wrap_int(number, dtype), dtype))
+
+
+# How PyTorch explains its refusal to record an in-place op on a view, by how the view was made (see
+# Tensor._view_creation)
+_VIEW_INPLACE_REASONS = {
+    "no_grad": "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your code by "
+               "moving both the view and the inplace either both inside the no_grad block (if you don't want the "
+               "inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+    "multi_output": "This view is the output of a function that returns multiple views. Such functions do not allow "
+                    "the output views to be modified inplace. You should replace the inplace operation by an "
+                    "out-of-place one.",
+    "custom_function": "This view was created inside a custom Function (or because an input was returned as-is) and "
+                       "the autograd logic to handle view+inplace would override the custom backward associated with "
+                       "the custom Function, leading to incorrect gradients. This behavior is forbidden. You can fix "
+                       "this by cloning the output of the custom Function.",
+}
 
 
 class InPlaceMethods:

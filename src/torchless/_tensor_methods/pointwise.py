@@ -11,8 +11,18 @@ from .._ops._util import broadcast_error
 from ..autograd.graph import records
 from .._tensor import (
     Tensor, _C_FLOAT_NAMES, _check_bound, _check_masked_fill_arguments, _check_tensor_other, _clamp_bounds,
-    _elementwise_extremum, _refuse_by_position, _refuse_relu, refuse_complex_gradient,
+    _raise_if_not_broadcastable, _refuse_by_position, _refuse_relu, refuse_complex_gradient,
 )
+
+
+def _elementwise_extremum(a, b, largest):
+    a, b = a._operands(b)
+    a._refuse_complex(f"{'maximum' if largest else 'minimum'} not implemented for complex tensors.", RuntimeError)
+    try:
+        return arithmetic.Extremum.apply(a, b, largest=largest)
+    except ValueError:
+        _raise_if_not_broadcastable(a, b)
+        raise
 
 
 class PointwiseMethods:

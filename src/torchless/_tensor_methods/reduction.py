@@ -15,9 +15,38 @@ from .._ops._util import (
 )
 from ..autograd.graph import records
 from .._tensor import (
-    Tensor, _DIM_OMITTED, _EVERY_DIM, _RETURN_TYPES, _arg_extremum_arguments, _every_dim_unless_keepdim,
-    _reduced_axes, _refuse_as_written, _refuse_by_position, variance_arguments,
+    Tensor, _EVERY_DIM, _RETURN_TYPES, _arg_extremum_arguments, _reduced_axes, _refuse_by_position,
+    variance_arguments,
 )
+
+
+class _Omitted:
+    """The default of sum's and mean's dim: PyTorch's overload without dim takes no keepdim."""
+
+    def __repr__(self):
+        return "None"  # (as the signature shows it)
+
+
+_DIM_OMITTED = _Omitted()
+
+
+def _every_dim_unless_keepdim(name, keepdim, dtype):
+    """None (every dim) for a sum or mean called without dim, or PyTorch's TypeError where keepdim was given."""
+    if keepdim is not False:
+        raise _parser_errors.reduction_error(name, None, keepdim, dtype) or TypeError(
+            f"{name}() missing 1 required positional arguments: \"dim\"")
+    return None
+
+
+def _refuse_as_written(name, params, **keywords):
+    """Raise PyTorch's parser TypeError for the call of the method ``name`` as its caller wrote it (see
+    _parser_errors.written_call), where it has one."""
+    error = _parser_errors.written_error(name, params, keywords)
+    if error is None and _parser_errors.written_call(name, params, keywords) is None:  # not readable: by keyword
+        error = _parser_errors.method_error(name, (), {**dict(params), **{key: value for key, value in
+                                                                          keywords.items() if value is not None}})
+    if error is not None:
+        raise error
 
 
 class ReductionMethods:

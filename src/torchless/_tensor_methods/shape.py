@@ -12,8 +12,63 @@ from .. import _dtype, _memory_format, _parser_errors
 from .._ops import indexing, reduction, shape as shape_ops
 from .._ops._util import check_int64, list_elements, normalize_dim, normalize_dims
 from .._size import Size
+from ..autograd import grad_mode
 from ..autograd.graph import records
-from .._tensor import Tensor, _EVERY_DIM, _INT_ONLY, _all_ints, _infer_shape, _multi_output_views, _shape_arg
+from .._tensor import Tensor, _EVERY_DIM, _all_ints, _shape_arg
+
+
+def _multi_output_views(pieces):
+    """The pieces of split/chunk/unbind as a tuple, each marked as such when made with grad mode on."""
+    if grad_mode.state.enabled and not grad_mode.state.inference:
+        for index, piece in enumerate(pieces):
+            piece._view_creation, piece._view_output_nr = "multi_output", index
+    return tuple(pieces)
+
+
+def _infer_shape(shape, numel):
+    """Resolve one -1 in ``shape``, with PyTorch's errors for impossible shapes."""
+    # One pass for the valid shapes of every forward's view(-1, n); the checks below find the error.
+    known, unknown = 1, None
+    for i, n in enumerate(shape):
+        if n >= 0:
+            known *= n
+        elif n == -1 and unknown is None:
+            unknown = i
+        else:
+            break
+    else:
+        if unknown is None:
+            if known == numel:
+                return shape
+        elif known and numel % known == 0:
+            return shape[:unknown] + (numel // known,) + shape[unknown + 1:]
+    unknown = []
+    for i, n in enumerate(shape):  # in order, as PyTorch: whichever of the two errors comes first
+        if n == -1:
+            if unknown:
+                raise RuntimeError("only one dimension can be inferred")
+            unknown.append(i)
+        elif n < -1:
+            raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
+    known = 1
+    for n in shape:
+        if n != -1:
+            known *= n
+    if unknown:
+        if known == 0:
+            if numel == 0:
+                raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                                   "unspecified dimension size -1 can be any value and is ambiguous")
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        if numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1 :]
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+_INT_ONLY = frozenset({int})
 
 
 class ShapeMethods:
