@@ -359,29 +359,18 @@ def _comparison_inplace(name):
     return method
 
 
-def _write_untracked(self, values):
-    """PyTorch records no node for the logical ops in place: the values change, the graph stays (a leaf that
-    requires grad is no exception)."""
-    try:
-        self._data[...] = values
-    except ValueError:
-        self._writable_data()[...] = values
-    self._bump_version()
-    return self
-
-
 def _logical_inplace(name):
     def method(self, other):
         if not isinstance(other, Tensor):
             raise _parser_errors.not_tensor(f"{name}_", "other", 1, other)
-        return _write_untracked(self, _broadcast_into(self, getattr(self, name)(other)._data))
+        return self._write_untracked(_broadcast_into(self, getattr(self, name)(other)._data))
 
     method.__name__ = method.__qualname__ = f"{name}_"
     return method
 
 
 def logical_not_(self):
-    return _write_untracked(self, np.logical_not(self._data))
+    return self._write_untracked(np.logical_not(self._data))  # (no node, as PyTorch: a leaf that requires grad too)
 
 
 # ---------------------------------------------------------------------------- index_put, put, scatter_reduce

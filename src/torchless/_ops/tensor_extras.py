@@ -7,7 +7,6 @@ identities on real tensors (``conj``, ``is_neg``), and the out-of-place scatters
 """
 import collections
 import math
-import numbers
 import operator
 
 import numpy as np
@@ -15,7 +14,6 @@ import numpy as np
 from .. import _dtype, _memory_format, _parser_errors
 from ..autograd.graph import Node
 from ._util import is_int_argument, normalize_dim
-from .inplace import _write_untracked
 
 Tensor = None  # the class, set by install() (this module is imported while _tensor.py defines it)
 
@@ -478,7 +476,7 @@ def apply_(self, *args, **kwargs):
     if self._requires_grad:
         raise RuntimeError("Can't call apply_() on Variable that requires grad. Use var.detach().apply_() instead.")
     values = np.array([function(x) for x in self._data.reshape(-1).tolist()], dtype=self._data.dtype)
-    return _write_untracked(self, values.reshape(self._data.shape))
+    return self._write_untracked(values.reshape(self._data.shape))
 
 
 def map_(self, *args, **kwargs):
@@ -494,7 +492,7 @@ def map_(self, *args, **kwargs):
     values = np.broadcast_to(other._data, self._data.shape).reshape(-1).tolist()
     values = np.array([function(a, b) for a, b in zip(self._data.reshape(-1).tolist(), values)],
                       dtype=self._data.dtype)
-    return _write_untracked(self, values.reshape(self._data.shape))
+    return self._write_untracked(values.reshape(self._data.shape))
 
 
 # ---------------------------------------------------------------------------- linear algebra method forms

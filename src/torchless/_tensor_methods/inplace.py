@@ -180,8 +180,9 @@ class InPlaceMethods:
     def _writable_data(self, fills=False, target=None):
         """Called as NumPy refuses a write into ``self._data`` (``target``, part of it, if given): PyTorch's error
         where the memory written holds one element in several places, unless the op only ``fills`` it with one
-        value (True, or the name of an op PyTorch warns of doing so, masked_fill_); else a writable view of the memory (an expanded array is read-only in NumPy, and PyTorch writes
-        through such views). Another ValueError than read-only memory is raised again."""
+        value (True, or the name of an op PyTorch warns of doing so, masked_fill_); else a writable view of the
+        memory (an expanded array is read-only in NumPy, and PyTorch writes through such views). Another ValueError
+        than read-only memory is raised again."""
         data = self._data
         if data.flags.writeable:
             raise  # noqa: PLE0704 - the caller's ValueError, which has another cause
@@ -394,7 +395,11 @@ class InPlaceMethods:
                 if memory is not None:
                     self._data = memory
             return self._rebind(result, memory)
-        values = _dtype.cast_source(source._data, self._data.dtype)
+        return self._write_untracked(_dtype.cast_source(source._data, self._data.dtype))
+
+    def _write_untracked(self, values):
+        """Write ``values`` over every element and count the version, recording no node (for copy_ outside the
+        graph, and the ops PyTorch records none for in place: the logical ones, ...)."""
         try:
             self._data[...] = values
         except ValueError:
