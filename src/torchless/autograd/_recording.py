@@ -15,6 +15,7 @@ misses shows most in the smallest operators' times.
 import functools
 import inspect
 import itertools
+import statistics
 import sys
 import threading
 import time
@@ -286,22 +287,23 @@ def _hook_cost_ns():
     recorder._names = {}
     workload()
     previous = sys.getprofile()  # (a profiler of the caller's own, cProfile say, is put back after)
-    plain, hooked = [], []
-    for _ in range(5):
+    costs = []
+    for _ in range(7):
         start = time.perf_counter_ns()
         for _ in range(20):
             workload()
-        plain.append(time.perf_counter_ns() - start)
+        plain = time.perf_counter_ns() - start
         calls_before = recorder._hook_calls
         sys.setprofile(recorder._hook)
         start = time.perf_counter_ns()
         for _ in range(20):
             workload()
-        elapsed = time.perf_counter_ns() - start
+        hooked = time.perf_counter_ns() - start
         sys.setprofile(previous)
-        hooked.append((elapsed, recorder._hook_calls - calls_before))
-    elapsed, events = min(hooked)
-    return max(0.0, (elapsed - min(plain)) / max(events, 1))
+        costs.append((hooked - plain) / max(recorder._hook_calls - calls_before, 1))
+    # The median of side-by-side pairs: other work on a busy machine moves it little. (The least hooked time less
+    # the least plain one, taken from different moments, could overestimate the cost, and so stop the clock.)
+    return max(0.0, statistics.median(costs))
 
 
 _active = []  # recorders running (innermost last), which record_function ranges go to
