@@ -5,7 +5,10 @@ convolution, pooling, normalisation, activation and loss arguments), each compar
   one (whose rows over the normalised dims are a strided view) torchless kept the input's layout;
 * views of empty tensors: NumPy sees no memory shared with an empty array, so a transpose (or any view) of an
   empty tensor was not marked as a view, and an in-place op on such a view made a leaf requiring grad was worded
-  for a leaf, not for a view of one.
+  for a leaf, not for a view of one;
+* gradients recorded for double backward (create_graph=True): a convolution's weight gradient was a permuted view
+  and its input gradient followed the output gradient's layout, where PyTorch's convolution_backward writes both
+  as its first-order backward (C order, or channels-last with the convolution).
 """
 import numpy as np
 import pytest
@@ -83,3 +86,46 @@ def test_in_place_op_on_an_empty_view_made_a_leaf(shape, op):
                         for lib in (torch, torchless))
     assert expected.message == "a view of a leaf Variable that requires grad is being used in an in-place operation."
     assert actual == expected
+
+
+# ---------------------------------------------------------------------------- gradients recorded for double backward
+def _first_and_second_order(lib, fn, arrays, layouts):
+    """``fn``'s first-order gradients with create_graph=True, and the gradients of their squared sum."""
+    inputs = []
+    for array, layout in zip(arrays, layouts):
+        t = lib.tensor(array)
+        inputs.append((_channels_last(lib, t) if layout == "cl" else t).requires_grad_(True))
+    y = fn(lib, *inputs)
+    grads = lib.autograd.grad(y, inputs, lib.tensor(np.cos(np.arange(y.numel())).reshape(tuple(y.shape))),
+                              create_graph=True)
+    return grads, lib.autograd.grad(sum((g * g).sum() for g in grads), inputs)
+
+
+CONVOLUTIONS = {
+    "conv1d": (lambda lib, x, w: lib.nn.functional.conv1d(x, w, stride=2, padding=1, groups=2), (2, 4, 5), (4, 2, 2)),
+    "conv2d": (lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding=1, dilation=2), (2, 4, 5, 4), (3, 4, 2, 2)),
+    "conv3d": (lambda lib, x, w: lib.nn.functional.conv3d(x, w, stride=2, groups=2), (1, 4, 5, 4, 3), (4, 2, 2, 2, 2)),
+    "conv_transpose1d": (lambda lib, x, w: lib.nn.functional.conv_transpose1d(x, w, stride=2, padding=1),
+                         (2, 2, 4), (2, 4, 2)),
+    "conv_transpose2d": (lambda lib, x, w: lib.nn.functional.conv_transpose2d(x, w, groups=2), (2, 4, 3, 5), (4, 1, 2, 2)),
+    "conv_transpose3d": (lambda lib, x, w: lib.nn.functional.conv_transpose3d(x, w, stride=2, padding=1, dilation=2),
+                         (2, 2, 4, 4, 3), (2, 2, 2, 2, 2)),
+}
+
+
+@pytest.mark.parametrize("name, layouts", [(name, layouts) for name in sorted(CONVOLUTIONS)
+                                            for layouts in [("c", "c"), ("cl", "c"), ("c", "cl")]
+                                            if "1d" not in name or layouts == ("c", "c")])
+def test_gradients_recorded_for_double_backward_are_laid_out_as_pytorchs(name, layouts):
+    """PyTorch's convolution_backward writes the gradients contiguous (or channels-last with the convolution)
+    also when it records a graph; torchless's formula left the weight's a permuted view, and the input's followed
+    the output gradient's layout."""
+    fn, x_shape, w_shape = CONVOLUTIONS[name]
+    rng = np.random.default_rng(18)
+    arrays = [rng.standard_normal(x_shape), rng.standard_normal(w_shape)]
+    (expected, expected_second), (actual, actual_second) = (_first_and_second_order(lib, fn, arrays, layouts)
+                                                            for lib in (torch, torchless))
+    for theirs, ours in zip(expected + expected_second, actual + actual_second, strict=True):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for theirs, ours in zip(expected, actual, strict=True):
+        assert _large_strides(ours) == _large_strides(theirs)
