@@ -5,10 +5,7 @@ convolution, pooling, normalisation, activation and loss arguments), each compar
   one (whose rows over the normalised dims are a strided view) torchless kept the input's layout;
 * views of empty tensors: NumPy sees no memory shared with an empty array, so a transpose (or any view) of an
   empty tensor was not marked as a view, and an in-place op on such a view made a leaf requiring grad was worded
-  for a leaf, not for a view of one;
-* gradients recorded for double backward (create_graph=True): a convolution's weight gradient was a permuted view
-  and its input gradient followed the output gradient's layout, where PyTorch's convolution_backward writes both
-  as its first-order backward (C order, or channels-last with the convolution).
+  for a leaf, not for a view of one.
 """
 import numpy as np
 import pytest
@@ -129,3 +126,19 @@ def test_gradients_recorded_for_double_backward_are_laid_out_as_pytorchs(name, l
         np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
     for theirs, ours in zip(expected, actual, strict=True):
         assert _large_strides(ours) == _large_strides(theirs)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular", "constant"])
+@pytest.mark.parametrize("shape, layout", [((2, 3, 5), "c"), ((2, 3, 4, 5), "c"), ((2, 3, 4, 5), "cl"),
+                                           ((1, 2, 3, 4, 5), "c"), ((1, 2, 3, 4, 5), "cl")])
+def test_pad_gradient_recorded_for_double_backward_is_laid_out_as_pytorchs(mode, shape, layout):
+    """As its backward's: circular padding's C-contiguous (the graph's gathers left it moved), reflection and
+    replication ones in the format the input suggests (they were made contiguous)."""
+    widths = (1, 2) * (len(shape) - 2)
+    arrays = [np.random.default_rng(18).standard_normal(shape)]
+    (expected, expected_second), (actual, actual_second) = (
+        _first_and_second_order(lib, lambda lib, x: lib.nn.functional.pad(x, widths, mode=mode) ** 2, arrays, [layout])
+        for lib in (torch, torchless))
+    for theirs, ours in zip(expected + expected_second, actual + actual_second, strict=True):
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    assert actual[0].stride() == expected[0].stride()
