@@ -142,3 +142,39 @@ def test_pad_gradient_recorded_for_double_backward_is_laid_out_as_pytorchs(mode,
     for theirs, ours in zip(expected + expected_second, actual + actual_second, strict=True):
         np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
     assert actual[0].stride() == expected[0].stride()
+
+
+# ---------------------------------------------------------------------------- float16 instance_norm
+@pytest.mark.parametrize("shape", [(8, 4, 5, 5), (2, 3, 7), (1, 2, 3, 3, 3)])
+@pytest.mark.parametrize("parameters", [None, "float16"])
+def test_float16_instance_norm_rounds_as_pytorchs_batch_norm(shape, parameters):
+    """PyTorch's batch norm of the (1, N * C, *) view keeps a float16 input's instance means and 1 / std as
+    float16, and the parameters' gradients are its per-instance sums (in float16) added up over the batch by the
+    repeat's backward."""
+    rng = np.random.default_rng(18)
+    x = (rng.standard_normal(shape) * 3).astype(np.float16)
+    channels = shape[1]
+
+    def run(lib):
+        inputs = [lib.tensor(x, requires_grad=True)]
+        if parameters:
+            inputs += [lib.tensor(np.linspace(start, stop, channels).astype(np.float16), requires_grad=True)
+                       for start, stop in ((0.5, 1.5), (-1, 1))]
+        y = lib.nn.functional.instance_norm(inputs[0], weight=inputs[1] if parameters else None,
+                                            bias=inputs[2] if parameters else None)
+        return (y,) + lib.autograd.grad(y, inputs, lib.tensor(np.cos(np.arange(y.numel())).reshape(shape)
+                                                             .astype(np.float16)))
+
+    for theirs, ours in zip(run(torch), run(torchless), strict=True):
+        assert ours.dtype == torchless.float16
+        np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+
+
+def test_float16_instance_norm_statistics_in_half_without_torch():
+    x = np.array([[[0.1, 0.7, 2.3, -1.9, 0.33]]], np.float16)
+    y = torchless.nn.functional.instance_norm(torchless.tensor(x)).numpy()
+    rows = x.astype(np.float32)
+    mean = rows.mean(-1, keepdims=True)
+    rstd = (1 / np.sqrt(((rows - mean) ** 2).mean(-1, keepdims=True) + 1e-5)).astype(np.float16).astype(np.float32)
+    expected = ((rows - mean.astype(np.float16).astype(np.float32)) * rstd).astype(np.float16)
+    np.testing.assert_array_equal(y, expected)
