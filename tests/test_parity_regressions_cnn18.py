@@ -178,3 +178,27 @@ def test_float16_instance_norm_statistics_in_half_without_torch():
     rstd = (1 / np.sqrt(((rows - mean) ** 2).mean(-1, keepdims=True) + 1e-5)).astype(np.float16).astype(np.float32)
     expected = ((rows - mean.astype(np.float16).astype(np.float32)) * rstd).astype(np.float16)
     np.testing.assert_array_equal(y, expected)
+
+
+# ---------------------------------------------------------------------------- float16 sigmoid and tanh gradients
+@pytest.mark.parametrize("op", ["sigmoid", "tanh"])
+def test_float16_sigmoid_and_tanh_gradients_round_as_pytorchs_kernels(op):
+    """sigmoid_backward rounds each step of grad * (1 - out) * out to float16; tanh_backward computes
+    grad * (1 - out * out) in float32 and rounds once (torchless rounded each step of other formulas)."""
+    rng = np.random.default_rng(18)
+    x, g = (rng.standard_normal(4096) * 3).astype(np.float16), rng.standard_normal(4096).astype(np.float16)
+
+    def gradient(lib):
+        t = lib.tensor(x, requires_grad=True)
+        getattr(t, op)().backward(lib.tensor(g))
+        return t.grad.numpy()
+
+    np.testing.assert_array_equal(gradient(torchless), gradient(torch))
+
+
+def test_float16_sigmoid_gradient_without_torch():
+    x = torchless.tensor(np.array([0.957], np.float16), requires_grad=True)
+    x.sigmoid().backward(torchless.tensor(np.array([-0.2494], np.float16)))
+    s = np.float16(1 / (1 + np.exp(np.float32(-0.957))))
+    expected = np.float16(np.float16(-0.2494) * np.float16(1 - s)) * s  # each step rounded to float16
+    assert x.grad.numpy()[0] == expected == np.float16(-0.05)
