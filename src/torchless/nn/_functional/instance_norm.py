@@ -101,11 +101,14 @@ class InstanceNorm(Node):
 
 
 def _summed_over_instances(products, dtype):
-    """A parameter's gradient from its (N, C, L) products as PyTorch adds them up: its batch norm's sums over
-    each instance, in the parameter's dtype (of the parameter repeated N times), then the repeat's backward
-    adding up the N samples'."""
-    per_instance = sum_of_rows(products, 2).astype(dtype, copy=False)
-    return sum_of_rows(per_instance.astype(compute_dtype(per_instance), copy=False), 0).astype(dtype, copy=False)
+    """A parameter's gradient from its (N, C, L) products. A float16 one as PyTorch adds it up: its batch norm's
+    sums over each instance, rounded to float16 (the gradient of the parameter repeated N times), then the
+    repeat's backward adding up the N samples'; a float32 one in one sum accumulated in float64, at least as
+    exact as PyTorch's."""
+    if dtype != np.float16:
+        return sum_of_rows(products, (0, 2)).astype(dtype, copy=False)
+    per_instance = sum_of_rows(products, 2).astype(dtype)
+    return sum_of_rows(per_instance.astype(np.float32), 0).astype(dtype)
 
 
 def _verify_spatial_size(size):
