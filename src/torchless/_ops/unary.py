@@ -283,7 +283,8 @@ class Sigmoid(Node):
 
     @grad_first("out")
     def backward(self, grad):
-        return (grad * self.out * (1 - self.out),)
+        # grad * (1 - out) * out, in PyTorch's order; for float16 each step rounded to float16, as its kernel
+        return (grad * (1 - self.out) * self.out,)
 
     def backward_graph(self, grad):
         out = self.graph_output(self.out)
@@ -303,6 +304,9 @@ class Tanh(Node):
 
     @grad_first("out")
     def backward(self, grad):
+        if grad.dtype == np.float16:  # PyTorch's tanh_backward: in float32, rounded once
+            out = self.out.astype(np.float32)
+            return ((grad.astype(np.float32) * (1 - out * out)).astype(np.float16),)
         return (grad * (1 - self.out * self.out),)
 
     def backward_graph(self, grad):

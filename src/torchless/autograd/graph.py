@@ -223,7 +223,8 @@ class Node:
                 _record_saved_versions(node, inputs, needs, result)
             if anomaly_mode.state.enabled:
                 node._forward_stack = anomaly_mode.forward_stack()
-        if node.is_view and np.may_share_memory(result._data, inputs[0]._data):  # a reshape may copy
+        # (a reshape may copy; NumPy sees no memory shared with an empty array, which PyTorch always views)
+        if node.is_view and (np.may_share_memory(result._data, inputs[0]._data) or not result._data.size):
             inputs[0]._as_view(result)
         return result
 

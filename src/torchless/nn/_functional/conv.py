@@ -161,6 +161,7 @@ class Convolution(Node):
             gx = TransposedConvolution.apply(gy, w.unsqueeze(2) if self.ndim == 3 else w, None, stride=stride,
                                              padding=padding, dilation=dilation, groups=groups,
                                              output_padding=output_padding)
+            gx = _graph_gradient_in_layout(gx, self.layout)
             gx = gx.squeeze(2) if self.ndim == 3 else gx
         if self.needs_input_grad[1]:
             gw = self._weight_gradient(gy, stride, padding, dilation, groups)
@@ -172,7 +173,15 @@ class Convolution(Node):
         x = self.graph_input(0, _like(self.x, self.ndim))
         x = x.unsqueeze(2) if self.ndim == 3 else x
         gw = _weight_gradient_tensor(x, gy, self.w.shape[2:], stride, padding, dilation, groups)
+        gw = _graph_gradient_in_layout(gw, self.layout)
         return gw.squeeze(2) if self.ndim == 3 else gw
+
+
+def _graph_gradient_in_layout(gradient, layout):
+    """A 4-D or 5-D gradient of backward_graph laid out as backward's (see _in_layout), as PyTorch's
+    convolution_backward writes it also when it records a graph: the transposes of _weight_gradient_tensor
+    leave the weight's permuted, the convolutions giving the input's follow the output gradient's layout."""
+    return gradient.contiguous(memory_format=layout or _memory_format.contiguous_format)
 
 
 def _weight_gradient_tensor(x, gy, kernel, stride, padding, dilation, groups):
@@ -287,12 +296,13 @@ class TransposedConvolution(Node):
         gx = gw = gb = None
         if self.needs_input_grad[0]:
             w = self.graph_input(1, _like(self.w, self.ndim))
-            gx = Convolution.apply(gy, w.unsqueeze(2) if self.ndim == 3 else w, None, **args)
+            gx = _graph_gradient_in_layout(Convolution.apply(gy, w.unsqueeze(2) if self.ndim == 3 else w, None, **args),
+                                           self.layout)
             gx = gx.squeeze(2) if self.ndim == 3 else gx
         if self.needs_input_grad[1]:
             x = self.graph_input(0, _like(self.x, self.ndim))
             x = x.unsqueeze(2) if self.ndim == 3 else x
-            gw = _weight_gradient_tensor(gy, x, self.w.shape[2:], **args)
+            gw = _graph_gradient_in_layout(_weight_gradient_tensor(gy, x, self.w.shape[2:], **args), self.layout)
             gw = gw.squeeze(2) if self.ndim == 3 else gw
         if self.needs_input_grad[2]:
             gb = grad.sum(dim=tuple(i for i in range(grad._data.ndim) if i != 1))._cast(self.bias_dtype)

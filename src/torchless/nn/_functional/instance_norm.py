@@ -6,7 +6,7 @@ back into (C,). Its checks and messages come from that path; the arithmetic here
 """
 import numpy as np
 
-from ... import _memory_format
+from ... import _dtype, _memory_format
 from ..._ops._util import sum_of_rows
 from ...autograd.graph import Node
 from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
@@ -29,15 +29,20 @@ class InstanceNorm(Node):
 
     @quiet
     def forward(self, x, weight, bias, running_mean=None, running_var=None, use_input_stats=True, momentum=0.1,
-                eps=1e-5, statistics_dtype=None):
+                eps=1e-5, statistics_dtype=None, half_statistics=False):
         """``statistics_dtype``: the dtype PyTorch converts the running statistics to (the weight's or input's, when
-        the running mean is of another), in which it reads and updates them before copying them back."""
+        the running mean is of another), in which it reads and updates them before copying them back;
+        ``half_statistics``: the instances' mean and 1 / std are rounded to float16, as PyTorch's batch-norm kernel
+        keeps them (save_mean, save_invstd) for a float16 input with float16 parameters."""
         n, c = x.shape[:2]
         self.input_shape, self.input_dtype, self.use_input_stats = x.shape, x.dtype, use_input_stats
         self.weight, self.bias = weight, bias
         rows = (x.reshape(n, c, -1) if x.size else x.reshape(n, c, 0)).astype(compute_dtype(x), copy=False)
         if use_input_stats:
             self.xhat, instance_mean, instance_var, self.rstd = normalize_rows(rows, eps)
+            if half_statistics:
+                self.rstd = self.rstd.astype(np.float16).astype(rows.dtype)
+                self.xhat = (rows - instance_mean.astype(np.float16).astype(rows.dtype)) * self.rstd
             constant = instance_var == 0
             if eps == 0 and constant.any():
                 # PyTorch's batch-norm kernel takes 1 / std = 0 for a zero variance and no eps:
@@ -81,9 +86,9 @@ class InstanceNorm(Node):
             # the gradient's layout
             gx = _memory_format.c_ordered(gx.reshape(self.input_shape).astype(self.input_dtype, copy=False))
         if need_w:
-            gw = sum_of_rows(g * xhat, (0, 2)).astype(weight.dtype, copy=False)
+            gw = _summed_over_instances(g * xhat, weight.dtype)
         if need_b:
-            gb = sum_of_rows(g, (0, 2)).astype(self.bias.dtype, copy=False)
+            gb = _summed_over_instances(g, self.bias.dtype)
         return gx, gw, gb
 
     def backward_graph(self, grad):
@@ -93,6 +98,17 @@ class InstanceNorm(Node):
     def name(self):
         # PyTorch's last step views the batch-normalised (1, N * C, *) result back as (N, C, *).
         return "ViewBackward0"
+
+
+def _summed_over_instances(products, dtype):
+    """A parameter's gradient from its (N, C, L) products. A float16 one as PyTorch adds it up: its batch norm's
+    sums over each instance, rounded to float16 (the gradient of the parameter repeated N times), then the
+    repeat's backward adding up the N samples'; a float32 one in one sum accumulated in float64, at least as
+    exact as PyTorch's."""
+    if dtype != np.float16:
+        return sum_of_rows(products, (0, 2)).astype(dtype, copy=False)
+    per_instance = sum_of_rows(products, 2).astype(dtype)
+    return sum_of_rows(per_instance.astype(np.float32), 0).astype(dtype)
 
 
 def _verify_spatial_size(size):
@@ -193,8 +209,8 @@ def native_instance_norm(input, weight, bias, running_mean, running_var, use_inp
     running = (running_mean, running_var)
     convert = running_mean is not None and running_mean.dtype != converted_to
     running = [None if s is None else s.detach().to(converted_to if convert else s.dtype).reshape(-1) for s in running]
-    _check_dtypes(input, weight, bias, *running, use_input_stats)
-    return InstanceNorm.apply(input, weight, bias,
+    mixed = _check_dtypes(input, weight, bias, *running, use_input_stats)
+    return InstanceNorm.apply(input, weight, bias, half_statistics=input.dtype == _dtype.float16 and not mixed,
                               running_mean=None if running_mean is None else running_mean._data,
                               running_var=None if running_var is None else running_var._data,
                               use_input_stats=bool(use_input_stats), momentum=float(momentum), eps=float(eps),

@@ -72,7 +72,9 @@ class LayerNorm(Node):
         y = self.xhat * weight.reshape(-1) if weight is not None else self.xhat.copy()
         if bias is not None:
             y += bias.reshape(-1)
-        return y.reshape(x.shape).astype(x.dtype, copy=False)
+        # PyTorch's kernel writes a C-contiguous output; the rows of a channels-last batch of one are a
+        # strided view whose layout the products above would keep
+        return _memory_format.c_ordered(y.reshape(x.shape).astype(x.dtype, copy=False))
 
     def backward(self, grad):
         xhat, weight = self.xhat, self.weight
@@ -82,7 +84,7 @@ class LayerNorm(Node):
         if need_x:
             grad_xhat = g * weight.reshape(-1) if weight is not None else g
             gx = normalize_rows_backward(grad_xhat, xhat, self.rstd)
-            gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
+            gx = _memory_format.c_ordered(gx.reshape(self.input_shape).astype(self.input_dtype, copy=False))
         if need_w:
             gw = _param_grad(sum_of_rows(g * xhat, 0), weight)
         if need_b:

@@ -93,13 +93,14 @@ class IndexPad(shape_ops.IndexPad):
 
     def backward_graph(self, grad):  # (next to the backward above, which it computes as tensor operations)
         (gx,) = super().backward_graph(grad)
+        # laid out as backward's (the gathers here end moved)
+        gx = gx.contiguous(memory_format=self.grad_format or _memory_format.contiguous_format)
         if self.node_name == COPY_SLICES:
             return (gx,)
         # PyTorch's reflection_pad/replication_pad backward ops read the input too, with derivative zero there
-        # (and write a contiguous gradient, where the gathers here end moved)
         the_input = self.graph_input(0, np.broadcast_to(np.zeros((), grad._data.dtype), self.input_shape))
         name = self.node_name.removesuffix("0") + "Backward0"  # ReflectionPad2DBackwardBackward0
-        return (with_zero_derivative_of(gx.contiguous(), the_input, name, grad),)
+        return (with_zero_derivative_of(gx, the_input, name, grad),)
 
     def name(self):
         return self.node_name
