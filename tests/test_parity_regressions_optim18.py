@@ -1,0 +1,74 @@
+"""Regression tests for optim18's findings: optimizer trajectories and errors compared with PyTorch."""
+import numpy as np
+import pytest
+
+import torchless
+
+
+def _trajectory(lib, name, params, grads, options):
+    """The parameters (as NumPy arrays) after each of ``name``'s steps on ``grads``; ``options(lib)`` gives the
+    optimizer's keyword arguments (tensors of that library where wanted)."""
+    tensors = [lib.tensor(p.copy(), requires_grad=True) for p in params]
+    optimizer = getattr(lib.optim, name)(tensors, **options(lib))
+    steps = []
+    for step_grads in grads:
+        for tensor, grad in zip(tensors, step_grads):
+            tensor.grad = lib.tensor(grad)
+        optimizer.step()
+        steps.append([t.detach().numpy().copy() for t in tensors])
+    return steps
+
+
+def _float64_problem(steps=5):
+    rng = np.random.default_rng(18)
+    params = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
+    grads = [[rng.standard_normal(p.shape) for p in params] for _ in range(steps)]
+    return params, grads
+
+
+def _assert_same_trajectory(name, options, rtol=1e-13):
+    torch = pytest.importorskip("torch")
+    params, grads = _float64_problem()
+    expected = _trajectory(torch, name, params, grads, options)
+    got = _trajectory(torchless, name, params, grads, options)
+    for step, (expected_step, got_step) in enumerate(zip(expected, got)):
+        for e, g in zip(expected_step, got_step):
+            np.testing.assert_allclose(g, e, rtol=rtol, atol=1e-15, err_msg=f"step {step}")
+
+
+def _tensor_betas(lib):
+    return (lib.tensor(0.8), lib.tensor(0.3))
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+@pytest.mark.parametrize("tensor_lr", [False, True])
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_float32_tensor_betas_round_bias_corrections_as_tensor_arithmetic(name, tensor_lr, amsgrad):
+    # Betas given as float32 tensors make PyTorch's bias corrections (1 - beta ** step, its square root) and step size
+    # float32 tensors, a Python lr over them a reciprocal times the lr: for float64 parameters the updates differed
+    # from torchless's (Python-float arithmetic) by ~2e-9 relative.
+    def options(lib):
+        return {"lr": lib.tensor(0.01) if tensor_lr else 0.01, "betas": _tensor_betas(lib), "amsgrad": amsgrad,
+                "weight_decay": 0.1}
+
+    _assert_same_trajectory(name, options)
+
+
+FUSED_CASES = [(name, extra, tensor_betas) for name, extra in [
+    ("Adam", {}), ("Adam", {"weight_decay": 0.1}), ("AdamW", {}), ("AdamW", {"amsgrad": True})]
+    for tensor_betas in (False, True)] + [
+    ("Adagrad", {"lr_decay": 0.1}, False), ("Adagrad", {"lr_decay": 0.1, "weight_decay": 0.1}, False)]
+
+
+@pytest.mark.parametrize("name, extra, tensor_betas", FUSED_CASES)
+def test_fused_kernels_take_tensor_hyperparameters_as_doubles(name, extra, tensor_betas):
+    # PyTorch's fused kernels read a tensor lr (and betas) as a double and compute in double for float64 parameters,
+    # where the for-loop kernel's 0-d tensor arithmetic rounds to float32: torchless's fused steps followed the
+    # latter (up to 7e-8 relative for AdamW, whose decay 1 - lr * weight_decay lost most digits in float32).
+    def options(lib):
+        chosen = {"lr": lib.tensor(0.01), "fused": True, **extra}
+        if tensor_betas:
+            chosen["betas"] = _tensor_betas(lib)
+        return chosen
+
+    _assert_same_trajectory(name, options)
