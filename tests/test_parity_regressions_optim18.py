@@ -72,3 +72,37 @@ def test_fused_kernels_take_tensor_hyperparameters_as_doubles(name, extra, tenso
         return chosen
 
     _assert_same_trajectory(name, options)
+
+
+def _fused_sgd_after_a_missed_gradient(lib, dtypes, first_step_grads):
+    """Two fused SGD steps, the first without the gradients ``first_step_grads`` leaves out: the second step's
+    outcome, the parameters afterwards and which have a momentum buffer."""
+    params = [lib.nn.Parameter(lib.ones(2, dtype=getattr(lib, dtype))) for dtype in dtypes]
+    optimizer = lib.optim.SGD(params, lr=0.1, momentum=0.9, fused=True)
+    for param, has_grad in zip(params, first_step_grads):
+        param.grad = lib.ones(2, dtype=param.dtype) if has_grad else None
+    optimizer.step()
+    for param in params:
+        param.grad = lib.ones(2, dtype=param.dtype)
+    try:
+        optimizer.step()
+        outcome = None
+    except TypeError as error:
+        outcome = str(error)
+    values = [round(param.detach()[0].item(), 6) for param in params]
+    return outcome, values, ["momentum_buffer" in optimizer.state[param] for param in params]
+
+
+@pytest.mark.parametrize("dtypes, first_step_grads", [
+    (["float32"] * 3, [1, 0, 1]), (["float32"] * 3, [0, 1, 1]), (["float32", "float64", "float32"], [1, 1, 0]),
+    (["float64", "float32", "float32", "float64"], [1, 1, 0, 0]),
+    (["float64", "float32", "float32", "float64"], [0, 1, 1, 1]),
+    (["float64", "float32", "float32", "float64"], [0, 0, 0, 0]),
+])
+def test_fused_sgd_refuses_a_missing_momentum_buffer_as_torch(dtypes, first_step_grads):
+    # PyTorch's fused SGD makes momentum buffers only when none exists; a parameter whose first gradient came after
+    # the others' has none, and the fused kernel refuses the list with a TypeError (after updating the dtype groups
+    # it took first). torchless updated it as the for-loop kernel does.
+    torch = pytest.importorskip("torch")
+    expected = _fused_sgd_after_a_missed_gradient(torch, dtypes, first_step_grads)
+    assert _fused_sgd_after_a_missed_gradient(torchless, dtypes, first_step_grads) == expected
