@@ -106,3 +106,24 @@ def test_fused_sgd_refuses_a_missing_momentum_buffer_as_torch(dtypes, first_step
     torch = pytest.importorskip("torch")
     expected = _fused_sgd_after_a_missed_gradient(torch, dtypes, first_step_grads)
     assert _fused_sgd_after_a_missed_gradient(torchless, dtypes, first_step_grads) == expected
+
+
+def _clipped_float16_grads(lib, max_norm):
+    rng = np.random.default_rng(16)
+    params = [lib.nn.Parameter(lib.zeros(200, dtype=lib.float16)), lib.nn.Parameter(lib.zeros(3, 5))]
+    for param in params:
+        param.grad = lib.tensor(rng.standard_normal(param.shape) * 10).to(param.dtype)
+    total_norm = lib.nn.utils.clip_grad_norm_(params, max_norm)
+    return float(total_norm), [param.grad.numpy() for param in params]
+
+
+@pytest.mark.parametrize("max_norm", [1.0, 0.37])
+def test_clipping_scales_float16_gradients_at_float32_precision(max_norm):
+    # PyTorch multiplies a float16 gradient by the 0-d clip factor computing in float32 with the factor's own value;
+    # torchless rounded the factor to float16 first, a last-bit difference in a quarter of the gradient's elements.
+    torch = pytest.importorskip("torch")
+    expected_norm, expected = _clipped_float16_grads(torch, max_norm)
+    got_norm, got = _clipped_float16_grads(torchless, max_norm)
+    assert got_norm == pytest.approx(expected_norm, rel=1e-6)
+    for e, g in zip(expected, got):
+        np.testing.assert_array_equal(g, e)
