@@ -1,6 +1,7 @@
 """torchless.optim: optimizers (SGD, Adam, AdamW, RMSprop, Adagrad, ...) and learning-rate schedulers, as
 ``torch.optim``."""
 from . import lr_scheduler
+from ._muon import Muon
 from .adafactor import Adafactor
 from .adadelta import Adadelta
 from .adagrad import Adagrad
@@ -17,8 +18,10 @@ from .rprop import Rprop
 from .sgd import SGD
 from .sparse_adam import SparseAdam
 
-__all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam", "Optimizer",
-           "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam", "lr_scheduler", "swa_utils"]
+__all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "Muon", "NAdam",
+           "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam", "lr_scheduler", "swa_utils"]
+
+Muon.__module__ = __name__  # (as PyTorch shows it: torch.optim.Muon, from its private module)
 
 
 def __getattr__(name):
