@@ -246,3 +246,68 @@ def test_muon_is_exported_as_torch():
     torch = pytest.importorskip("torch")
     assert "Muon" in torchless.optim.__all__
     assert torchless.optim.Muon.__module__ == "torchless.optim" and torch.optim.Muon.__module__ == "torch.optim"
+
+
+# swap_in_optimizer_params_and_state (torch.optim, new in PyTorch 2.12) was missing.
+
+def _swap_in_setup(lib):
+    """An Adam optimizer over a Linear layer after one step, copies of its parameters (with gradients) and a copy of
+    its state_dict."""
+    import copy
+
+    layer = lib.nn.Linear(3, 2)
+    with lib.no_grad():
+        layer.weight.copy_(lib.tensor(np.arange(6.0).reshape(2, 3)))
+        layer.bias.copy_(lib.tensor([0.5, -0.5]))
+    optimizer = lib.optim.Adam(layer.parameters(), lr=0.1)
+    for param in layer.parameters():
+        param.grad = lib.ones_like(param)
+    optimizer.step()
+    params = {name: param.detach().clone().requires_grad_(True) for name, param in layer.named_parameters()}
+    for param in params.values():
+        param.grad = lib.ones_like(param) * 2
+    return layer, optimizer, params, copy.deepcopy(optimizer.state_dict())
+
+
+def _swapped_in_step(lib):
+    layer, optimizer, params, saved = _swap_in_setup(lib)
+    saved["param_groups"][0]["lr"] = 1.0
+    with lib.optim.swap_in_optimizer_params_and_state(optimizer, params, saved):
+        optimizer.step()
+        inside = (optimizer.param_groups[0]["params"][0] is params["weight"], optimizer.param_groups[0]["lr"])
+    return (inside, optimizer.param_groups[0]["lr"], [p.detach().numpy() for p in params.values()],
+            [p.detach().numpy() for p in layer.parameters()],
+            [saved["state"][0][key].numpy() for key in ("step", "exp_avg", "exp_avg_sq")],
+            [optimizer.state_dict()["state"][0][key].numpy() for key in ("step", "exp_avg", "exp_avg_sq")])
+
+
+def test_swap_in_optimizer_params_and_state_steps_the_given_tensors_as_torch():
+    torch = pytest.importorskip("torch")
+    expected, got = _swapped_in_step(torch), _swapped_in_step(torchless)
+    assert got[:2] == expected[:2]
+    for e, g in zip(expected[2:], got[2:]):
+        for e_array, g_array in zip(e, g):
+            np.testing.assert_allclose(g_array, e_array, rtol=1e-6)
+
+
+@pytest.mark.parametrize("change", [
+    "saved = []", "saved['state'] = []", "saved['state'][7] = {}", "saved['state'][0] = 3",
+    "saved['state'] = {lib.ones(1): {}}", "saved['param_groups'] = ()", "saved['param_groups'] = []",
+    "saved['param_groups'] = [3]", "saved['param_groups'][0]['params'] = [0, 'a']",
+    "saved['param_groups'][0]['params'] = [0]",
+    "saved['param_groups'][0]['foo'] = 1; del saved['param_groups'][0]['lr']", "del params['bias']",
+    "optimizer = lib.optim.Adam(layer.parameters())",
+])
+def test_swap_in_optimizer_params_and_state_refusals_as_torch(change):
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        def call():
+            layer, optimizer, params, saved = _swap_in_setup(lib)
+            names = {"lib": lib, "layer": layer, "optimizer": optimizer, "params": params, "saved": saved}
+            exec(change, names)
+            with lib.optim.swap_in_optimizer_params_and_state(names["optimizer"], names["params"], names["saved"]):
+                pass
+        return call
+
+    assert_same_error(run(torch), run(torchless))
