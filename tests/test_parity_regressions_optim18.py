@@ -1,4 +1,6 @@
 """Regression tests for optim18's findings: optimizer trajectories and errors compared with PyTorch."""
+import importlib
+
 import numpy as np
 import pytest
 from helpers import assert_same_error
@@ -311,3 +313,123 @@ def test_swap_in_optimizer_params_and_state_refusals_as_torch(change):
         return call
 
     assert_same_error(run(torch), run(torchless))
+
+
+# PyTorch's helpers for optimizers written in its style (torch.optim.optimizer) were missing.
+
+def _optimizer_module(lib):
+    return importlib.import_module(f"{lib.__name__}.optim.optimizer")
+
+
+def _grouping(lib, tensorlistlist, with_indices):
+    """Optimizer._group_tensors_by_device_and_dtype's groups, keyed by (device type, dtype name), each tensor as
+    (dtype name, shape) or None."""
+    groups = lib.optim.Optimizer._group_tensors_by_device_and_dtype(tensorlistlist(lib), with_indices)
+    describe = (lambda t: None if t is None else (str(t.dtype).split(".")[-1], tuple(t.shape)))
+    return [((device.type, str(dtype).split(".")[-1]), [[describe(t) for t in tensors] for tensors in lists], indices)
+            for (device, dtype), (lists, indices) in groups.items()]
+
+
+@pytest.mark.parametrize("with_indices", [False, True])
+@pytest.mark.parametrize("lists", [
+    "[[f32, f64, f32_3], [None, f32, f64]]", "[[f32, f64, f32_3, f16]]", "[[f16, f32, f64, f32_3]]",
+    "[[f64, f32], []]",
+])
+def test_group_tensors_by_device_and_dtype_as_torch(lists, with_indices):
+    torch = pytest.importorskip("torch")
+
+    def tensorlistlist(lib):
+        return eval(lists, {"f32": lib.ones(2), "f64": lib.ones(2, dtype=lib.float64), "f32_3": lib.ones(3),
+                            "f16": lib.ones(1, dtype=lib.float16)})
+
+    assert _grouping(torchless, tensorlistlist, with_indices) == _grouping(torch, tensorlistlist, with_indices)
+
+
+@pytest.mark.parametrize("lists", ["[[f32, None]]", "[[f32, f32], [f32]]", "[[]]"])
+def test_group_tensors_by_device_and_dtype_refusals_as_torch(lists):
+    torch = pytest.importorskip("torch")
+
+    def call(lib):
+        return lambda: lib.optim.Optimizer._group_tensors_by_device_and_dtype(eval(lists, {"f32": lib.ones(2)}))
+
+    assert_same_error(call(torch), call(torchless))
+
+
+@pytest.mark.parametrize("call", [
+    "O._default_to_fused_or_foreach([a, b], False)", "O._default_to_fused_or_foreach([a, b], True, True)",
+    "O._default_to_fused_or_foreach([a, i], False, True)", "O._default_to_fused_or_foreach([a, b], False, True)",
+    "O._default_to_fused_or_foreach([nn.Parameter(a), None], False, True)",
+    "O._default_to_fused_or_foreach([a.view(2)], False, True)",
+    "(O._get_capturable_supported_devices(), O._get_capturable_supported_devices(False))",
+    "O._stack_if_compiling([1, 2])", "O._disable_dynamo_if_unsupported(single_tensor_fn=None)(len)([3])",
+    "O._device_dtype_check_for_fused(a)", "O._device_dtype_check_for_fused(a, True)",
+    "[O._params_doc, O._foreach_doc, O._capturable_doc, O._differentiable_doc, O._maximize_doc]",
+])
+def test_optimizer_module_helpers_as_torch(call):
+    torch = pytest.importorskip("torch")
+    outcomes = []
+    for lib in (torch, torchless):
+        names = {"O": _optimizer_module(lib), "nn": lib.nn, "a": lib.ones(2), "b": lib.ones(2, dtype=lib.float64),
+                 "i": lib.ones(2, dtype=lib.int64)}
+        outcomes.append(eval(call, names))
+    assert outcomes[1] == outcomes[0]
+
+
+@pytest.mark.parametrize("dtype_name", ["int64", "bool"])
+@pytest.mark.parametrize("cuda_unsupported", [False, True])
+def test_fused_check_of_a_parameter_as_torch(dtype_name, cuda_unsupported):
+    torch = pytest.importorskip("torch")
+
+    def call(lib):
+        return lambda: _optimizer_module(lib)._device_dtype_check_for_fused(
+            lib.zeros(2, dtype=getattr(lib, dtype_name)), cuda_unsupported)
+
+    assert_same_error(call(torch), call(torchless))
+
+
+def _custom_sgd_in_torch_style(lib):
+    """A momentum SGD written as PyTorch's own optimizers are, on its helpers; the parameters after three steps."""
+    optimizer_module = _optimizer_module(lib)
+
+    class StyledSGD(lib.optim.Optimizer):
+        def __init__(self, params, lr=0.1, momentum=0.9, foreach=None, differentiable=False):
+            super().__init__(params, {"lr": lr, "momentum": momentum, "foreach": foreach,
+                                      "differentiable": differentiable})
+
+        @optimizer_module._use_grad_for_differentiable
+        def step(self):
+            self._accelerator_graph_capture_health_check()
+            for group in self.param_groups:
+                params = [p for p in group["params"] if p.grad is not None]
+                _, foreach = optimizer_module._default_to_fused_or_foreach(params, group["differentiable"])
+                assert not foreach  # (no foreach kernel for CPU tensors, in PyTorch either)
+                for (_, dtype), ((device_params,), _) in self._group_tensors_by_device_and_dtype([params]).items():
+                    for p in device_params:
+                        state = self.state[p]
+                        if "momentum_buffer" not in state:
+                            state["momentum_buffer"] = p.grad.clone().detach()
+                        else:
+                            state["momentum_buffer"].mul_(group["momentum"]).add_(p.grad)
+                        p.add_(state["momentum_buffer"], alpha=-optimizer_module._get_value(group["lr"]))
+
+    params = [lib.nn.Parameter(lib.tensor([1.0, -2.0])), lib.nn.Parameter(lib.tensor([0.5], dtype=lib.float64))]
+    optimizer = StyledSGD(params)
+    for _ in range(3):
+        for p in params:
+            p.grad = p.detach() * 2
+        optimizer.step()
+    return [p.detach().numpy() for p in params]
+
+
+def test_a_custom_optimizer_in_torch_style_runs_as_in_torch():
+    torch = pytest.importorskip("torch")
+    for e, g in zip(_custom_sgd_in_torch_style(torch), _custom_sgd_in_torch_style(torchless)):
+        np.testing.assert_allclose(g, e, rtol=1e-6)  # (PyTorch's add_ with alpha is a fused multiply-add)
+
+
+def test_cuda_graph_capture_health_check_is_deprecated_as_torch():
+    torch = pytest.importorskip("torch")
+    for lib in (torch, torchless):
+        optimizer = lib.optim.SGD([lib.nn.Parameter(lib.ones(2))])
+        with pytest.warns(DeprecationWarning, match="^Use _accelerator_graph_capture_health_check instead$"):
+            assert optimizer._cuda_graph_capture_health_check() is None
