@@ -4,8 +4,8 @@ import numpy as np
 from .._kernels import parallel
 from .._tensor import Tensor
 from .optimizer import (
-    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _check_fused, _check_lr, _check_nonnegative, _hyper_value,
-    _real_views, _scalar_dtype, _to_scalar, _unsupported_flags, _zeros_like,
+    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _check_fused, _check_lr, _check_nonnegative,
+    _hyper_value, _real_views, _scalar_dtype, _to_scalar, _unsupported_flags, _zeros_like,
 )
 
 
