@@ -161,7 +161,7 @@ def _default_to_fused_or_foreach(params, differentiable, use_fused=False):
     floating-point tensors when ``use_fused``, foreach only on the devices of foreach kernels (never the CPU)."""
     if differentiable:
         return False, False
-    supported_types = _foreach_supported_types()
+    supported_types = _foreach_tensor_types()
     fused = use_fused and all(p is None or (type(p) in supported_types and p.device.type in
                                             _get_fused_kernels_supported_devices() and p.is_floating_point())
                               for p in params)
@@ -170,12 +170,19 @@ def _default_to_fused_or_foreach(params, differentiable, use_fused=False):
     return fused, foreach
 
 
-def _foreach_supported_types():
+def _foreach_tensor_types():
     """The tensor types foreach and fused kernels take: Tensor and Parameter (imported when first asked for, as
     ``import torchless.optim`` does not load torchless.nn)."""
     from ..nn.parameter import Parameter
 
     return [Tensor, Parameter]
+
+
+def __getattr__(name):
+    # PyTorch's module-level list of those types, made when imported (see _foreach_tensor_types)
+    if name == "_foreach_supported_types":
+        return _foreach_tensor_types()
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
 
 
 def _stack_if_compiling(x):
