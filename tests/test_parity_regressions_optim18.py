@@ -364,7 +364,8 @@ def test_group_tensors_by_device_and_dtype_refusals_as_torch(lists):
     "O._stack_if_compiling([1, 2])", "O._disable_dynamo_if_unsupported(single_tensor_fn=None)(len)([3])",
     "O._device_dtype_check_for_fused(a)", "O._device_dtype_check_for_fused(a, True)",
     "[O._params_doc, O._foreach_doc, O._capturable_doc, O._differentiable_doc, O._maximize_doc]",
-    "[t.__name__ for t in O._foreach_supported_types]",
+    # (PyTorch appends DTensor once torch.distributed.tensor is imported)
+    "[t.__name__ for t in O._foreach_supported_types][:2]",
 ])
 def test_optimizer_module_helpers_as_torch(call):
     torch = pytest.importorskip("torch")
