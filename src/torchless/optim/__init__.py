@@ -1,6 +1,8 @@
 """torchless.optim: optimizers (SGD, Adam, AdamW, RMSprop, Adagrad, ...) and learning-rate schedulers, as
 ``torch.optim``."""
 from . import lr_scheduler
+from ._muon import Muon
+from ._stateless import swap_in_optimizer_params_and_state
 from .adafactor import Adafactor
 from .adadelta import Adadelta
 from .adagrad import Adagrad
@@ -17,8 +19,12 @@ from .rprop import Rprop
 from .sgd import SGD
 from .sparse_adam import SparseAdam
 
-__all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam", "Optimizer",
-           "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam", "lr_scheduler", "swa_utils"]
+__all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "Muon", "NAdam",
+           "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam", "lr_scheduler", "swa_utils",
+           "swap_in_optimizer_params_and_state"]
+
+# as PyTorch shows them (torch.optim.Muon), from their private modules
+Muon.__module__ = swap_in_optimizer_params_and_state.__module__ = __name__
 
 
 def __getattr__(name):

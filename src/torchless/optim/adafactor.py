@@ -2,7 +2,7 @@
 import numpy as np
 
 from .._tensor import Tensor
-from .optimizer import Optimizer, _lerp_, _lr_value
+from .optimizer import Optimizer, _lerp_, _hyper_value
 
 
 class Adafactor(Optimizer):
@@ -68,7 +68,7 @@ class Adafactor(Optimizer):
                 # as PyTorch, a missing eps1 is the first updated parameter's machine epsilon for the whole group
                 if eps1 is None:
                     eps1 = float(np.finfo(p.dtype).eps)
-                _adafactor_update(p, g, state, step=step, lr=_lr_value(group["lr"]),
+                _adafactor_update(p, g, state, step=step, lr=_hyper_value(group["lr"]),
                                   beta2_decay=group["beta2_decay"], eps1=eps1, eps2=eps2, d=group["d"],
                                   weight_decay=group["weight_decay"], maximize=group["maximize"])
         return loss

@@ -3,7 +3,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from .optimizer import (
-    Optimizer, _check_fused, _check_lr, _check_nonnegative, _lr_value, _new_step, _real_views, _unsupported_flags,
+    Optimizer, _check_fused, _check_lr, _check_nonnegative, _hyper_value, _new_step, _real_views, _unsupported_flags,
 )
 
 
@@ -70,9 +70,9 @@ class Adagrad(Optimizer):
                     self._init_state(param, self.defaults["initial_accumulator_value"], group["fused"])
                 step_count = state["step"]._data
                 step_count += 1
-                _adagrad_update(p, g, state["sum"]._data, step=float(step_count), lr=_lr_value(group["lr"]),
-                                lr_decay=group["lr_decay"], eps=group["eps"], weight_decay=group["weight_decay"],
-                                maximize=group["maximize"])
+                _adagrad_update(p, g, state["sum"]._data, step=float(step_count),
+                                lr=_hyper_value(group["lr"], group["fused"]), lr_decay=group["lr_decay"],
+                                eps=group["eps"], weight_decay=group["weight_decay"], maximize=group["maximize"])
                 param._version += 1
         return loss
 

@@ -4,8 +4,8 @@ import numpy as np
 from .._kernels import parallel
 from .._tensor import Tensor
 from .optimizer import (
-    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _check_fused, _check_lr, _check_nonnegative, _lr_value,
-    _real_views, _scalar_dtype, _to_scalar, _unsupported_flags, _zeros_like,
+    _CAPTURABLE_DEVICES, _CAPTURABLE_DEVICES_NO_XLA, Optimizer, _check_fused, _check_lr, _check_nonnegative,
+    _hyper_value, _real_views, _scalar_dtype, _to_scalar, _unsupported_flags, _zeros_like,
 )
 
 
@@ -92,8 +92,9 @@ class Adam(Optimizer):
             for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, *fresh)):
                 arrays = (p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
                           state["max_exp_avg_sq"]._data if amsgrad else None)
-                hyper = dict(step=step, lr=_lr_value(group["lr"]), betas=tuple(map(float, group["betas"])),
-                             eps=group["eps"],
+                fused = group["fused"]
+                hyper = dict(step=step, lr=_hyper_value(group["lr"], fused),
+                             betas=tuple(_hyper_value(beta, fused) for beta in group["betas"][:2]), eps=group["eps"],
                              weight_decay=group["weight_decay"], maximize=group["maximize"],
                              decoupled=group["decoupled_weight_decay"])
                 if p.flags.c_contiguous and g.flags.c_contiguous:
@@ -113,7 +114,8 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
     """Update ``p`` and the moment arrays in place for step number ``step`` (counted from 1).
 
     The operations and their order are PyTorch's; array-wide arithmetic stays in the parameter's dtype
-    (scalars are rounded to it), while the bias corrections are computed in Python floats as PyTorch does.
+    (scalars are rounded to it), while the bias corrections are computed in Python floats as PyTorch does, or in the
+    dtype of betas given as tensors (NumPy scalars here), as PyTorch's 0-d tensor arithmetic.
     """
     beta1, beta2 = betas
     if not p.ndim or p.dtype.kind == "c":
@@ -129,8 +131,9 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
         else:
             g = g + p * scalar(weight_decay)
 
-    # exp_avg.lerp_(g, 1 - beta1), with PyTorch's two formulas for small and large weights
-    weight = scalar(1 - beta1)
+    # exp_avg.lerp_(g, 1 - beta1), with PyTorch's two formulas for small and large weights; a tensor beta1 is first
+    # cast to the parameter's dtype
+    weight = scalar(1 - (scalar(beta1) if isinstance(beta1, np.generic) else beta1))
     work = np.subtract(g, exp_avg)
     if abs(weight) < 0.5:
         work *= weight
@@ -147,14 +150,20 @@ def _adam_update(p, g, exp_avg, exp_avg_sq, max_exp_avg_sq, *, step, lr, betas, 
 
     bias_correction1 = 1 - beta1 ** step
     bias_correction2 = 1 - beta2 ** step
-    step_size = lr / bias_correction1
+    # PyTorch evaluates ``number / tensor`` (a Python lr over the bias correction of tensor betas) as
+    # ``tensor.reciprocal() * number``
+    if isinstance(bias_correction1, np.generic) and not isinstance(lr, np.generic):
+        step_size = np.reciprocal(bias_correction1) * lr
+    else:
+        step_size = lr / bias_correction1
     if max_exp_avg_sq is not None:
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         second_moment = max_exp_avg_sq
     else:
         second_moment = exp_avg_sq
     denom = np.sqrt(second_moment)
-    denom /= scalar(bias_correction2 ** 0.5)
+    # (a tensor's ** 0.5 is its sqrt kernel; a float's, Python's pow)
+    denom /= scalar(np.sqrt(bias_correction2) if isinstance(bias_correction2, np.generic) else bias_correction2 ** 0.5)
     denom += scalar(eps)
 
     # p.addcdiv_(exp_avg, denom, value=-step_size)

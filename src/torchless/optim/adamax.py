@@ -2,7 +2,7 @@
 import numpy as np
 
 from .optimizer import (
-    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _real_views, _unsupported_flags,
+    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lerp_, _hyper_value, _real_views, _unsupported_flags,
     _zeros_like,
 )
 
@@ -47,7 +47,7 @@ class Adamax(Optimizer):
         for group in self.param_groups:
             for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, "exp_avg", "exp_inf")):
                 _adamax_update(p, g, state["exp_avg"]._data, state["exp_inf"]._data, step=step,
-                               lr=_lr_value(group["lr"]), betas=group["betas"], eps=group["eps"],
+                               lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                                weight_decay=group["weight_decay"], maximize=group["maximize"])
         return loss
 

@@ -3,7 +3,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from .optimizer import (
-    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _lr_value, _new_step, _scalar_state, _unsupported_flags,
+    COMMON_FLAGS, Optimizer, _check_lr, _check_nonnegative, _hyper_value, _new_step, _scalar_state, _unsupported_flags,
 )
 
 
@@ -53,7 +53,7 @@ class ASGD(Optimizer):
         """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            lr = _lr_value(group["lr"])
+            lr = _hyper_value(group["lr"])
             for param, p, g in self._params_with_grad(group):
                 state = self.state[param]
                 if not state:

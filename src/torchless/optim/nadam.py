@@ -2,7 +2,7 @@
 import numpy as np
 
 from .optimizer import (
-    Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _real_views, _scalar_state, _unsupported_flags,
+    Optimizer, _check_lr, _check_nonnegative, _lerp_, _hyper_value, _real_views, _scalar_state, _unsupported_flags,
     _zeros_like,
 )
 
@@ -61,7 +61,7 @@ class NAdam(Optimizer):
             for p, g, state, step in self._steps(group, lambda p, g: {"mu_product": _scalar_state(1.0),
                                                                        **_zeros_like(p, "exp_avg", "exp_avg_sq")}):
                 _nadam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, state["mu_product"]._data,
-                              step=step, lr=_lr_value(group["lr"]), betas=group["betas"], eps=group["eps"],
+                              step=step, lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                               weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
                               decoupled=group["decoupled_weight_decay"], maximize=group["maximize"])
         return loss

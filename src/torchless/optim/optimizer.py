@@ -124,18 +124,159 @@ def _check_fused(optimizer):
         optimizer._step_supports_amp_scaling = True
 
 
-# What PyTorch lists as the devices of fused kernels (torch.utils._foreach_utils), and of capturable ones with and
-# without XLA (torch.optim.optimizer._get_capturable_supported_devices): its CPU error messages name them.
-_FUSED_DEVICES = "['mps', 'cuda', 'xpu', 'hpu', 'cpu', 'mtia', 'privateuseone']"
-_CAPTURABLE_DEVICES = "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']"
-_CAPTURABLE_DEVICES_NO_XLA = "['cuda', 'xpu', 'hpu', 'privateuseone']"
+# The device types PyTorch lists for its foreach, fused and capturable kernels (torch.utils._foreach_utils,
+# torch.optim.optimizer); its CPU error messages name them.
+def _get_foreach_kernels_supported_devices():
+    """The device types of PyTorch's foreach kernels (not the CPU, where optimizers loop over the tensors)."""
+    return ["cuda", "xpu", "mtia", "privateuseone"]
 
 
-def _check_fused_param(param):
-    """PyTorch's ``_device_dtype_check_for_fused``: fused kernels take floating-point parameters only."""
-    if not param.is_floating_point():
-        raise RuntimeError("`fused=True` requires all the params to be floating point Tensors of supported "
-                           f"devices: {_FUSED_DEVICES} but {param.dtype} and cpu")
+def _get_fused_kernels_supported_devices():
+    """The device types of PyTorch's fused optimizer kernels."""
+    return ["mps", "cuda", "xpu", "hpu", "cpu", "mtia", "privateuseone"]
+
+
+def _get_capturable_supported_devices(supports_xla=True):
+    """The device types on which PyTorch's optimizers take ``capturable=True`` (none of them the CPU)."""
+    return ["cuda", "xpu", "hpu", "privateuseone"] + (["xla"] if supports_xla else [])
+
+
+_CAPTURABLE_DEVICES = str(_get_capturable_supported_devices())
+_CAPTURABLE_DEVICES_NO_XLA = str(_get_capturable_supported_devices(supports_xla=False))
+
+
+def _device_dtype_check_for_fused(p, cuda_unsupported=False):
+    """PyTorch's check of a parameter for a fused kernel: a floating-point tensor of a supported device."""
+    devices = _get_fused_kernels_supported_devices()
+    if cuda_unsupported:
+        devices.remove("cuda")
+    if not (p.device.type in devices and p.is_floating_point()):
+        raise RuntimeError("`fused=True` requires all the params to be floating point Tensors of supported devices: "
+                           f"{devices} but {p.dtype} and {p.device.type}")
+
+
+# PyTorch's helpers for optimizers written in its style, which custom optimizers import from this module.
+def _default_to_fused_or_foreach(params, differentiable, use_fused=False):
+    """PyTorch's choice of kernel when ``foreach`` and ``fused`` are left None: ``(fused, foreach)``, fused for
+    floating-point tensors when ``use_fused``, foreach only on the devices of foreach kernels (never the CPU)."""
+    if differentiable:
+        return False, False
+    supported_types = _foreach_tensor_types()
+    fused = use_fused and all(p is None or (type(p) in supported_types and p.device.type in
+                                            _get_fused_kernels_supported_devices() and p.is_floating_point())
+                              for p in params)
+    foreach = not fused and all(p is None or (type(p) in supported_types and p.device.type in
+                                              _get_foreach_kernels_supported_devices()) for p in params)
+    return fused, foreach
+
+
+def _foreach_tensor_types():
+    """The tensor types foreach and fused kernels take: Tensor and Parameter (imported when first asked for, as
+    ``import torchless.optim`` does not load torchless.nn)."""
+    from ..nn.parameter import Parameter
+
+    return [Tensor, Parameter]
+
+
+def __getattr__(name):
+    # PyTorch's module-level list of those types, made when imported (see _foreach_tensor_types)
+    if name == "_foreach_supported_types":
+        return _foreach_tensor_types()
+    raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
+
+
+def _stack_if_compiling(x):
+    """``x`` as it is: PyTorch stacks the scalars only while torch.compile traces."""
+    return x
+
+
+def _disable_dynamo_if_unsupported(single_tensor_fn=None):
+    """A decorator leaving the function as it is: PyTorch's routes it around TorchDynamo in some cases."""
+    def wrapper(func):
+        return func
+
+    return wrapper
+
+
+def _view_as_real(params, *state_and_grads):
+    """Replace, in the lists given, each complex parameter and its state and gradient entries by their real views."""
+    from .._ops.complex_ops import view_as_real
+
+    for i, p in enumerate(params):
+        if p.is_complex():
+            params[i] = view_as_real(p)
+            for entries in state_and_grads:
+                entries[i] = view_as_real(entries[i])
+
+
+_UNIMPROVED = "  (Could this error message be improved?  If so, please report an enhancement request to PyTorch.)"
+
+
+def _group_tensors_by_device_and_dtype(tensorlistlist, with_indices=False):
+    """PyTorch's grouping of parallel tensor lists by the device and dtype of the first list's tensors:
+    ``{(device, dtype): (the lists' entries of that group, their indices or [])}``, the groups in PyTorch's order
+    (the last key to appear first). The other lists may hold None, or nothing at all."""
+    first = tensorlistlist[0]
+    if not first:
+        raise RuntimeError("Expected !nested_tensorlist[0].empty() to be true, but got false." + _UNIMPROVED)
+    if any(len(tensors) not in (len(first), 0) for tensors in tensorlistlist):
+        raise RuntimeError("Expected std::all_of( nested_tensorlist.cbegin(), nested_tensorlist.cend(), [&](const "
+                           "auto& tensorlist) -> bool { return tensorlist.size() == num_tensors || tensorlist.size() "
+                           "== 0; }) to be true, but got false." + _UNIMPROVED)
+    groups = {}
+    for index, tensor in enumerate(first):
+        if tensor is None:
+            raise RuntimeError("Tensors of the first list of nested Tensor lists are supposed to be defined but the "
+                               f"{index}-th Tensor is not.")
+        lists, indices = groups.setdefault((tensor.device, tensor.dtype), ([[] for _ in tensorlistlist], []))
+        for target, tensors in zip(lists, tensorlistlist):
+            if tensors:
+                target.append(tensors[index])
+        if with_indices:
+            indices.append(index)
+    return dict(reversed(groups.items()))
+
+
+# The descriptions of the common flags, which optimizers' docstrings written in PyTorch's style embed.
+_params_doc = r"""params (iterable): iterable of parameters or named_parameters to optimize
+            or iterable of dicts defining parameter groups. When using named_parameters,
+            all parameters in all groups should be named"""
+
+_foreach_doc = r"""foreach (bool, optional): whether foreach implementation of optimizer
+            is used. If unspecified by the user (so foreach is None), we will try to use
+            foreach over the for-loop implementation on CUDA, since it is usually
+            significantly more performant. Note that the foreach implementation uses
+            ~ sizeof(params) more peak memory than the for-loop version due to the intermediates
+            being a tensorlist vs just one tensor. If memory is prohibitive, batch fewer
+            parameters through the optimizer at a time or switch this flag to False (default: None)"""
+
+_fused_doc = r"""fused (bool, optional): whether the fused implementation is used.
+            Currently, `torch.float64`, `torch.float32`, `torch.float16`, and `torch.bfloat16`
+            are supported. (default: None)
+
+    .. note:: The foreach and fused implementations are typically faster than the for-loop,
+              single-tensor implementation, with fused being theoretically fastest with both
+              vertical and horizontal fusion. As such, if the user has not specified either
+              flag (i.e., when foreach = fused = None), we will attempt defaulting to the foreach
+              implementation when the tensors are all on CUDA. Why not fused? Since the fused
+              implementation is relatively new, we want to give it sufficient bake-in time.
+              To specify fused, pass True for fused. To force running the for-loop
+              implementation, pass False for either foreach or fused. """
+
+_capturable_doc = r"""capturable (bool, optional): whether this instance is safe to
+            capture in a graph, whether for CUDA graphs or for torch.compile support.
+            Tensors are only capturable when on supported :ref:`accelerators<accelerators>`.
+            Passing True can impair ungraphed performance, so if you don't intend to graph
+            capture this instance, leave it False (default: False)"""
+
+_differentiable_doc = r"""differentiable (bool, optional): whether autograd should
+            occur through the optimizer step in training. Otherwise, the step()
+            function runs in a torch.no_grad() context. Setting to True can impair
+            performance, so leave it False if you don't intend to run autograd
+            through this instance (default: False)"""
+
+_maximize_doc = r"""maximize (bool, optional): maximize the objective with respect to the
+            params, instead of minimizing (default: False)"""
 
 
 # The type aliases PyTorch's optimizer module defines, which custom optimizers annotate with
@@ -173,11 +314,12 @@ def _to_scalar(x):
     return x.squeeze() if isinstance(x, Tensor) and x.dim() != 0 else x
 
 
-def _lr_value(lr):
-    """The learning rate for an update's scalar arithmetic: a tensor ``lr`` as a NumPy scalar of its dtype, so that
-    step sizes computed from it round as PyTorch's 0-d tensor arithmetic does (a float32 ``lr`` gives float32 step
-    sizes, even for float64 parameters); a number as a Python float."""
-    return lr._data.reshape(-1)[0] if isinstance(lr, Tensor) else float(lr)
+def _hyper_value(value, fused=False):
+    """A hyper-parameter (``lr``, a beta) for an update's scalar arithmetic: a tensor as a NumPy scalar of its dtype,
+    so that step sizes computed from it round as PyTorch's 0-d tensor arithmetic does (a float32 ``lr`` gives float32
+    step sizes, even for float64 parameters); a number, or any value of a ``fused`` group (whose kernels take a
+    tensor's value as a double), as a Python float."""
+    return value._data.reshape(-1)[0] if isinstance(value, Tensor) and not fused else float(value)
 
 
 def _get_scalar_dtype(is_fused=None):
@@ -318,6 +460,25 @@ class Optimizer:
         if not getattr(self.__class__.step, "hooked", None):
             self.__class__.step = self.profile_hook_step(self.__class__.step)
             self.__class__.step.hooked = True
+
+    @staticmethod
+    def _group_tensors_by_device_and_dtype(tensorlistlist, with_indices=False):
+        """See the module's :func:`_group_tensors_by_device_and_dtype` (PyTorch's foreach-style optimizers call
+        this one)."""
+        return _group_tensors_by_device_and_dtype(tensorlistlist, with_indices)
+
+    def _accelerator_graph_capture_health_check(self):
+        """Nothing to check: PyTorch checks accelerator graph capture here, which the CPU never does."""
+
+    def _cuda_graph_capture_health_check(self):
+        """Deprecated: :meth:`_accelerator_graph_capture_health_check`."""
+        warnings.warn("Use _accelerator_graph_capture_health_check instead", DeprecationWarning, stacklevel=2)
+        self._accelerator_graph_capture_health_check()
+
+    @staticmethod
+    def _process_value_according_to_param_policy(param, value, param_id, param_groups, key=None):
+        """A loaded state tensor ``value`` of parameter ``param_id``, cast as :meth:`load_state_dict` casts it."""
+        return _cast_state(param, value, _float32_step(param_id, param_groups), key)
 
     def _optimizer_step_code(self):
         """Runs after each step, before the post-hooks; a place for profilers to hook into (nothing here)."""
@@ -523,10 +684,10 @@ class Optimizer:
             for param, _, _ in found:
                 # SGD and Adagrad check the first parameter they ever update; Adagrad and Adam each new state's
                 if self._fused_check_first and getattr(self, "_need_device_dtype_check_for_fused", True):
-                    _check_fused_param(param)
+                    _device_dtype_check_for_fused(param)
                     self._need_device_dtype_check_for_fused = False
                 if self._fused_check_fresh and not self.state.get(param):
-                    _check_fused_param(param)
+                    _device_dtype_check_for_fused(param)
             return
         capturable, differentiable = group.get("capturable"), group.get("differentiable")
         foreach_differentiable = foreach and differentiable and self._foreach_refuses_differentiable

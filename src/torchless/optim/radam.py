@@ -2,7 +2,7 @@
 import numpy as np
 
 from .optimizer import (
-    Optimizer, _check_lr, _check_nonnegative, _lerp_, _lr_value, _real_views, _unsupported_flags, _zeros_like,
+    Optimizer, _check_lr, _check_nonnegative, _lerp_, _hyper_value, _real_views, _unsupported_flags, _zeros_like,
 )
 
 
@@ -58,7 +58,7 @@ class RAdam(Optimizer):
         for group in self.param_groups:
             for p, g, state, step in self._steps(group, lambda p, g: _zeros_like(p, "exp_avg", "exp_avg_sq")):
                 _radam_update(p, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, step=step,
-                              lr=_lr_value(group["lr"]), betas=group["betas"], eps=group["eps"],
+                              lr=_hyper_value(group["lr"]), betas=group["betas"], eps=group["eps"],
                               weight_decay=group["weight_decay"], decoupled=group["decoupled_weight_decay"],
                               maximize=group["maximize"])
         return loss

@@ -74,6 +74,10 @@ class SGD(Optimizer):
             # Every buffer is read before any update, as in PyTorch: a parameter listed twice in a group is then
             # updated twice from the same buffer (or twice without one on the first step, the last new one kept).
             buffers = [self.state[param].get("momentum_buffer") if momentum != 0 else None for param, _, _ in params]
+            error = None
+            if group["fused"] and momentum != 0 and any(buf is None for buf in buffers) and \
+                    any(buf is not None for buf in buffers):
+                params, buffers, error = _fused_groups_until_missing_buffer(params, buffers)
             for (param, p, g), buf in zip(params, buffers):
                 new_buf = _sgd_update(p, g, None if buf is None else buf._data, lr=lr, momentum=momentum,
                                       dampening=group["dampening"], weight_decay=group["weight_decay"],
@@ -81,7 +85,30 @@ class SGD(Optimizer):
                 if momentum != 0 and buf is None:
                     self.state[param]["momentum_buffer"] = Tensor._wrap(new_buf.reshape(p.shape))
                 param._version += 1
+            if error is not None:
+                raise error
         return loss
+
+
+def _fused_groups_until_missing_buffer(params, buffers):
+    """For a fused step where some parameters have momentum buffers and some not: the ``params`` and ``buffers``
+    that PyTorch's fused SGD updates before it fails, in its order, and the TypeError it then raises.
+
+    PyTorch makes buffers only when none exists, then updates its groups of one dtype (the last dtype to appear
+    first); its kernel refuses the first group holding a parameter without a buffer, naming the parameter's position
+    in the group.
+    """
+    groups = {}
+    for entry in zip(params, buffers):
+        groups.setdefault(entry[0][1].dtype, []).append(entry)
+    updated = []
+    for group in reversed(groups.values()):
+        missing = next((index for index, (_, buf) in enumerate(group) if buf is None), None)
+        if missing is not None:
+            error = TypeError(f"expected Tensor as element {missing} in argument 2, but got NoneType")
+            return [entry[0] for entry in updated], [entry[1] for entry in updated], error
+        updated.extend(group)
+    raise AssertionError("no parameter without a momentum buffer")
 
 
 def _sgd_update(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize):

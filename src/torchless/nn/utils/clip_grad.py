@@ -58,7 +58,9 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
         from ... import clamp
 
         clamp(clip_coef, max=1.0)
-    clip_coef_clamped = clip_coef.clamp(max=1.0)
+    # PyTorch's kernels read a 0-d factor at the precision they compute in (float32 for float16 gradients): as a
+    # Python number here, where a float16 gradient times a 0-d tensor would round the factor to float16 first
+    clip_coef_clamped = clip_coef.clamp(max=1.0).item()
     for g in grads:
         g.mul_(clip_coef_clamped)
 
