@@ -277,6 +277,9 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         weights = _cubic_taps if kind == "bicubic" else _linear_taps
         maps = adjoints = [weights(n, out, align_corners, s, compute)
                            for n, out, s in zip(in_sizes, output_size, scales)]
+        if kind != "bicubic" and dtype == np.float32:
+            maps = [None if taps is None else _Taps(taps.index, taps.weight, taps.size, fused_pair=True)
+                    for taps in maps]
         if dtype == np.float16 and kind != "bilinear":
             maps = [_half_weighted(taps) for taps in maps]
         if kind == "bicubic" and list(in_sizes) == list(output_size):
@@ -367,17 +370,23 @@ class _Taps:
     which lets the adjoint add up runs of equal indices with reduceat instead of a scatter.
     """
 
-    def __init__(self, index, weight, size, unfused=None):
+    def __init__(self, index, weight, size, unfused=None, fused_pair=False):
         self.index, self.weight, self.size = index, weight, size
         # None: the taps added up as products rounded then summed; else, per output, how many of the taps after
         # the first are so added before the others go through fused multiply-adds (float32 only; see apply)
         self.unfused = unfused
+        # a linear pair summed as PyTorch's generic kernel compiles ``t0 * w0 + t1 * w1``: the second product
+        # rounded, the first fused into the sum (float32 only)
+        self.fused_pair = fused_pair
 
     def apply(self, x, axis):
         if self.weight is None:
             return np.take(x, self.index[:, 0], axis=axis)
         shape = [1] * x.ndim
         shape[axis] = -1
+        if self.fused_pair and x.dtype == np.float32:
+            second = np.take(x, self.index[:, 1], axis=axis) * self.weight[:, 1].reshape(shape)
+            return _fma32(np.take(x, self.index[:, 0], axis=axis), self.weight[:, 0].reshape(shape), second)
         fused = self.unfused is not None and x.dtype == np.float32
         out = None
         for k in range(self.index.shape[1]):  # a few taps (hundreds at most when antialiasing a big reduction)
