@@ -4,8 +4,10 @@ resize with max_size / antialias, the random crops, colour jitter, blurs and the
 ``torch.manual_seed`` (the same draws from the same generator), dtype conversions and Normalize, CutMix / MixUp,
 grayscale on batches and PIL images of every mode; io's decoders on CMYK / progressive / EXIF-rotated JPEGs,
 interlaced, low-bit-depth, palette and transparency-keyed PNGs, WebP and GIF, the encoders and their errors;
-make_grid / save_image, draw_bounding_boxes, draw_segmentation_masks, flow_to_image; EMNIST, KMNIST, MNIST,
-FakeData, ImageFolder and DatasetFolder.
+make_grid / save_image, draw_bounding_boxes, draw_segmentation_masks, draw_keypoints, flow_to_image; EMNIST, KMNIST,
+QMNIST, MNIST, FakeData, ImageFolder and DatasetFolder; bounding boxes of every format (the rotated ones: conversions
+and flips) and key points through v2's geometry; bilinear interpolation without antialiasing bit for bit; and
+``torch.frombuffer``, which hands file bytes to the decoders.
 
 Each case of ``fixtures/torchvision/vision18.json.gz`` is a Python expression that ``make_vision18.py`` evaluated with
 torchvision; it is evaluated here with torchless and must give the same result (tensor dtype, shape and values;
