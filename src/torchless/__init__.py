@@ -15,7 +15,7 @@ from ._compile import compile
 from .amp.autocast_mode import autocast, is_autocast_enabled
 from . import _creation
 from ._creation import (
-    arange, as_tensor, asarray, empty, empty_like, empty_strided, eye, from_numpy, full, full_like, linspace, logspace, ones, ones_like, rand,
+    arange, as_tensor, asarray, empty, empty_like, empty_strided, eye, from_numpy, frombuffer, full, full_like, linspace, logspace, ones, ones_like, rand,
     rand_like, randint, randint_like, randn, randn_like, randperm, scalar_tensor, tensor, zeros, zeros_like,
 )
 from ._determinism import (

@@ -437,6 +437,54 @@ def from_numpy(ndarray):
     return Tensor._wrap(ndarray)
 
 
+_warned_read_only_buffer = False  # PyTorch warns of the first read-only buffer only
+_REQUIRED = object()
+
+
+def frombuffer(buffer, *, dtype=_REQUIRED, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor over the bytes of an object with the buffer protocol (``bytes``, ``bytearray``, ``memoryview``,
+    arrays), sharing its memory: ``count`` elements of ``dtype`` (-1: all the bytes after ``offset``), with PyTorch's
+    errors for lengths that do not fit."""
+    global _warned_read_only_buffer
+    if dtype is _REQUIRED:
+        raise TypeError('frombuffer() missing 1 required positional arguments: "dtype"')
+    np_dtype = _dtype.argument(dtype, "frombuffer")
+    for name, value in (("count", count), ("offset", offset)):
+        if not is_index_argument(value) or isinstance(value, bool):
+            raise TypeError(f"frombuffer(): argument '{name}' must be int, not {_type_name(value)}")
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    if not view.contiguous:
+        raise RuntimeError("could not retrieve buffer from object")
+    length, itemsize = view.nbytes, np_dtype.itemsize
+    if length == 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if not 0 <= offset < length:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than buffer length ({length} "
+                         f"bytes) minus 1")
+    if count < 0:
+        if (length - offset) % itemsize:
+            raise ValueError(f"buffer length ({length - offset} bytes) after offset ({offset} bytes) must be a "
+                             f"multiple of element size ({itemsize})")
+        count = (length - offset) // itemsize
+    elif offset + count * itemsize > length:
+        raise ValueError(f"requested buffer length ({count} * {itemsize} bytes) after offset ({offset} bytes) must "
+                         f"not be greater than actual buffer length ({length} bytes)")
+    array = np.frombuffer(view.cast("B"), np_dtype, count, offset)
+    if view.readonly:
+        if not _warned_read_only_buffer:
+            _warned_read_only_buffer = True
+            warnings.warn("The given buffer is not writable, and PyTorch does not support non-writable tensors. This "
+                          "means you can write to the underlying (supposedly non-writable) buffer using the tensor. You "
+                          "may want to copy the buffer to protect its data or make it writable before converting it to "
+                          "a tensor. This type of warning will be suppressed for the rest of this program.",
+                          UserWarning, stacklevel=2)
+        array = _writable_alias(array)
+    return _finish(array, requires_grad)
+
+
 def _writable_alias(array):
     """A writable array over the memory of read-only ``array``: PyTorch writes through it (as into any memory it
     is given), where NumPy refuses even a writable view of it."""

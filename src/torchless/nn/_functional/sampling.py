@@ -277,6 +277,9 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
         weights = _cubic_taps if kind == "bicubic" else _linear_taps
         maps = adjoints = [weights(n, out, align_corners, s, compute)
                            for n, out, s in zip(in_sizes, output_size, scales)]
+        if dtype == np.float32:
+            maps = [None if taps is None else _Taps(taps.index, taps.weight, taps.size, fused_sum=True)
+                    for taps in maps]
         if dtype == np.float16 and kind != "bilinear":
             maps = [_half_weighted(taps) for taps in maps]
         if kind == "bicubic" and list(in_sizes) == list(output_size):
@@ -367,17 +370,28 @@ class _Taps:
     which lets the adjoint add up runs of equal indices with reduceat instead of a scatter.
     """
 
-    def __init__(self, index, weight, size, unfused=None):
+    def __init__(self, index, weight, size, unfused=None, fused_sum=False):
         self.index, self.weight, self.size = index, weight, size
         # None: the taps added up as products rounded then summed; else, per output, how many of the taps after
         # the first are so added before the others go through fused multiply-adds (float32 only; see apply)
         self.unfused = unfused
+        # the taps summed as PyTorch's generic kernel compiles ``t0 * w0 + t1 * w1 + ...``: the second product
+        # rounded, the first fused into their sum, each later one fused into the running sum (float32 only)
+        self.fused_sum = fused_sum
 
     def apply(self, x, axis):
         if self.weight is None:
             return np.take(x, self.index[:, 0], axis=axis)
         shape = [1] * x.ndim
         shape[axis] = -1
+        if self.fused_sum and x.dtype == np.float32:
+            def tap(k):
+                return np.take(x, self.index[:, k], axis=axis), self.weight[:, k].reshape(shape)
+
+            out = _fma32(*tap(0), np.multiply(*tap(1)))
+            for k in range(2, self.index.shape[1]):
+                out = _fma32(*tap(k), out)
+            return out
         fused = self.unfused is not None and x.dtype == np.float32
         out = None
         for k in range(self.index.shape[1]):  # a few taps (hundreds at most when antialiasing a big reduction)
@@ -490,12 +504,25 @@ def _cubic_convolution2(x, a):
     return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
 
 
+def _cubic_convolution1_contracted(x, a):
+    """``_cubic_convolution1`` in float32 as PyTorch's AVX2 build computes the upsampling weights: the first
+    multiply-add fused, the final "+ 1" not (measured; the antialiasing filter's fuses that one too)."""
+    return _fma32(a + 2, x, -(a + 3)) * x * x + 1
+
+
+def _cubic_convolution2_contracted(x, a):
+    """``_cubic_convolution2`` likewise: its first two multiply-adds fused, the final "- 4a" not."""
+    return _fma32(_fma32(a, x, -5 * a), x, 8 * a) * x - 4 * a
+
+
 def _cubic_taps(size, out, align_corners, scale, dtype):
     scale = _area_pixel_scale(size, out, align_corners, scale, dtype)
     first, t = _guard_index_and_lambda(_source_index(scale, out, align_corners, True, dtype), size)
     a = dtype(-0.75)
-    weights = np.stack([_cubic_convolution2(t + 1, a), _cubic_convolution1(t, a),
-                        _cubic_convolution1(1 - t, a), _cubic_convolution2((1 - t) + 1, a)], 1)
+    near, far = _cubic_convolution1, _cubic_convolution2
+    if dtype == np.float32 and _cpu_features.has("AVX2"):
+        near, far = _cubic_convolution1_contracted, _cubic_convolution2_contracted
+    weights = np.stack([far(t + 1, a), near(t, a), near(1 - t, a), far((1 - t) + 1, a)], 1)
     index = np.clip(first[:, None] + np.arange(-1, 3), 0, size - 1)  # border pixels repeat
     return _Taps(index, weights.astype(dtype), size)
 

@@ -16,6 +16,7 @@ from ..._tensor import Tensor
 from ...utils.data.dataset import _index_array
 from .._pillow import pil_image_or_none
 from . import _idx
+from .utils import verify_str_arg
 from .vision import VisionDataset
 
 _BUNDLED_ROOT = pathlib.Path(__file__).resolve().parent / "data"
@@ -121,8 +122,8 @@ class MNIST(VisionDataset):
 
     def _load_data(self):
         image_path, label_path = (self._find(name) for name in self._split_files())
-        images = _idx.read_idx_uint8(image_path, _idx.IMAGES_MAGIC)
-        labels = _idx.read_idx_uint8(label_path, _idx.LABELS_MAGIC)
+        images = _idx.read_idx(image_path, _idx.IMAGES_MAGIC)
+        labels = _idx.read_idx(label_path, _idx.LABELS_MAGIC)
         if len(images) != len(labels):
             raise RuntimeError(f"{self.__class__.__name__} files disagree: {image_path} holds {len(images)} images but {label_path} "
                                f"holds {len(labels)} labels")
@@ -235,3 +236,73 @@ class KMNIST(_LocalOnlyMNIST):
     """
 
     classes = ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"]
+
+
+class QMNIST(_LocalOnlyMNIST):
+    """QMNIST (Yadav and Bottou, 2019; BSD licence): MNIST's digits rebuilt from NIST, with 60,000 test images
+    and, per image, eight label fields (class, NIST writer, ...), read from the files of ``root/QMNIST/raw``.
+
+    Args:
+        root (str or path): directory holding ``QMNIST/raw/`` with ``qmnist-{train,test}-images-idx3-ubyte`` and
+            ``qmnist-{train,test}-labels-idx2-int`` (``xnist-...`` for ``what="nist"``), plain or ``.gz``.
+        what (str, optional): ``"train"``, ``"test"`` (60,000 images), ``"test10k"`` (the first 10,000, MNIST's
+            test set), ``"test50k"`` (the other 50,000) or ``"nist"``; default ``"train"`` or ``"test"`` as
+            ``train`` says.
+        compat (bool): targets are the class ``int`` if True, else the int64 tensor of the 8 label fields.
+        train (bool): the subset when ``what`` is None.
+        transform, target_transform (callable, optional), download (bool): as for ``MNIST``; nothing is
+            downloaded.
+    """
+
+    subsets = {"train": "train", "test": "test", "test10k": "test", "test50k": "test", "nist": "nist"}
+    # the halves of the test files the two smaller test subsets keep
+    _test_rows = {"test10k": slice(0, 10000), "test50k": slice(10000, None)}
+
+    def __init__(self, root, what=None, compat=True, train=True, **kwargs):
+        if what is None:
+            what = "train" if train else "test"
+        self.what = verify_str_arg(what, "what", tuple(self.subsets))
+        self.compat = compat
+        self.data_file = what + ".pt"
+        self.training_file = self.test_file = self.data_file
+        super().__init__(root, train, **kwargs)
+
+    def _split_files(self):
+        prefix = "xnist" if self.what == "nist" else f"qmnist-{self.subsets[self.what]}"
+        return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx2-int"
+
+    @property
+    def images_file(self):
+        return os.path.join(self.raw_folder, self._split_files()[0])
+
+    @property
+    def labels_file(self):
+        return os.path.join(self.raw_folder, self._split_files()[1])
+
+    def _load_data(self):
+        image_path, label_path = (self._find(name) for name in self._split_files())
+        images = _idx.read_idx(image_path, _idx.IMAGES_MAGIC)
+        targets = _idx.read_idx(label_path, _idx.INT_TABLE_MAGIC).astype(np.int64)
+        rows = self._test_rows.get(self.what, slice(None))
+        return Tensor._wrap(np.ascontiguousarray(images[rows])), Tensor._wrap(np.ascontiguousarray(targets[rows]))
+
+    def __getitem__(self, index):
+        """``(image, target)``: a 28 x 28 PIL image of mode ``"L"`` after ``transform``, and the class ``int``
+        (``compat``) or the int64 tensor of the 8 label fields, after ``target_transform``."""
+        img, target = self.data[index].numpy().copy(), self.targets[index]
+        pil = pil_image_or_none()
+        if pil is not None:
+            img = pil.fromarray(img)
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.compat:
+            target = int(target[0])
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def _get_batch(self, indices):
+        return NotImplemented  # the targets are rows of label fields: items one by one
+
+    def extra_repr(self):
+        return f"Split: {self.what}"

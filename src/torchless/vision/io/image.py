@@ -376,6 +376,9 @@ def _decode_png(image, mode, apply_exif_orientation):
     depth = _gray_bit_depth(image) if image.mode in ("1", "L") else 8
     raw_mode = _raw_mode(image)
     image = _loaded(image, apply_exif_orientation)
+    if image.mode != "P":
+        # torchvision expands a tRNS chunk only for palette images: keyed grey or RGB colours stay opaque
+        image.info.pop("transparency", None)
     if image.mode.startswith("I;16"):  # 16-bit grey, which Pillow keeps whole (its 8-bit conversion clips)
         image = require_pil_image().fromarray((np.asarray(image) >> 8).astype(np.uint8))
     elif raw_mode.startswith("LA;16"):  # 16-bit grey + alpha, which Pillow opens as RGBA of equal colours

@@ -72,6 +72,18 @@ def pil_to_tensor(pic):
     return as_tensor(array).permute(2, 0, 1)
 
 
+def pil_through_tensor(pic, kernel, mode=None):
+    """What torchvision's kernels for PIL images that work on tensors give: ``to_pil_image(kernel(
+    pil_to_tensor(pic)), mode)``. A 16-bit image (``I;16``, uint16, which torchless has no tensor dtype for) goes
+    through ``kernel`` as int32, which holds its values, and comes back as uint16, which ``to_pil_image`` refuses
+    as torchvision's does (with ``pic``'s mode as with none)."""
+    pixels = np.array(pic, copy=True).reshape(pic.size[1], pic.size[0], len(pic.getbands()))
+    if pixels.dtype != np.uint16:
+        return to_pil_image(kernel(as_tensor(pixels).permute(2, 0, 1)), mode)
+    out = kernel(as_tensor(pixels.astype(np.int32)).permute(2, 0, 1))
+    return to_pil_image(out.numpy(force=True).transpose(1, 2, 0).astype(np.uint16), mode)
+
+
 # ------------------------------------------------------------------------------------------- to_pil_image
 _PERMITTED_MODES = {2: ["LA"], 3: ["RGB", "YCbCr", "HSV"], 4: ["RGBA", "CMYK", "RGBX"]}
 _DEFAULT_MODES = {2: "LA", 3: "RGB", 4: "RGBA"}

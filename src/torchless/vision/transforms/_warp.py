@@ -486,15 +486,15 @@ def _refuse_elastic_fill(shape, fill, mode, v2):
 def _elastic(img, displacement, interpolation, fill, v2):
     from ..._creation import _float_linspace
     from ..._size import Size
-    from ._conversion import pil_to_tensor, to_pil_image
+    from ._conversion import pil_through_tensor
 
     if not isinstance(displacement, Tensor):
         raise TypeError("Argument displacement should be a Tensor")
     if not isinstance(img, Tensor):
         if not is_pil_image(img):
             raise TypeError(f"img should be PIL Image or Tensor. Got {type(img)}")
-        out = _elastic(pil_to_tensor(img), displacement, interpolation, fill, v2)
-        return to_pil_image(out, mode=img.mode)
+        return pil_through_tensor(img, lambda pixels: _elastic(pixels, displacement, interpolation, fill, v2),
+                                  img.mode)
     height, width = img.shape[-2:]
     expected = (1, height, width, 2)
     if tuple(displacement.shape) != expected:

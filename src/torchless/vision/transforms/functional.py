@@ -28,7 +28,7 @@ from .._pillow import is_pil_image as _is_pil_image
 from ._color import (adjust_brightness, adjust_contrast, adjust_gamma, adjust_hue, adjust_saturation,
                      adjust_sharpness, autocontrast, equalize, invert, posterize, rgb_to_grayscale, solarize,
                      to_grayscale)
-from ._conversion import convert_image_dtype, pil_to_tensor, to_pil_image, to_tensor
+from ._conversion import convert_image_dtype, pil_through_tensor, pil_to_tensor, to_pil_image, to_tensor
 from ._image import PIL_EXPECTED as _PIL_EXPECTED
 from ._image import as_image as _as_image
 from ._image import assert_image_tensor as _assert_image_tensor
@@ -598,8 +598,8 @@ def _gaussian_blur(img, kernel_size, sigma=None, round_bool=False):
             raise ValueError(f"sigma should have positive values. Got {sigma}")
     img = _as_image(img, f"{_PIL_EXPECTED} or Tensor")
     if _is_pil_image(img):
-        blurred = _blur_hw(pil_to_tensor(img).numpy(), kernel_size, sigma, round_bool)
-        return to_pil_image(blurred.transpose(1, 2, 0), mode=img.mode)
+        return pil_through_tensor(img, lambda pixels: as_tensor(_blur_hw(pixels.numpy(), kernel_size, sigma,
+                                                                         round_bool)), img.mode)
     if isinstance(img, Tensor):
         _assert_image_tensor(img)
         if img.ndim == 2:  # torchvision expands its kernel to img.shape[-3] channels
@@ -630,6 +630,8 @@ def _blur_hw(array, kernel_size, sigma, round_bool=False):
     lead = [(0, 0)] * (array.ndim - 2)
     padded = np.pad(array.astype(compute), lead + [(py, py), (px, px)], mode="reflect")
     # The 2-D Gaussian is the outer product of two 1-D ones: two passes of k taps instead of one of k * k.
+    # (PyTorch sums the 2-D kernel's taps, each a fused multiply-add, which rounds an integer pixel at .5 the other
+    # way about once in 100,000 -- as often as its own exp's last bits in the kernel do.)
     rows = sum(ky[k] * padded[..., k:k + height, :] for k in range(len(ky)))
     out = sum(kx[k] * rows[..., :, k:k + width] for k in range(len(kx)))
     if array.dtype.kind in "iu" or (array.dtype.kind == "b" and round_bool):

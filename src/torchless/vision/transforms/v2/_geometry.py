@@ -7,6 +7,7 @@ from ...._tensor import Tensor
 from ..._pillow import is_pil_image
 from .. import _warp
 from .. import functional as _v1
+from .._conversion import pil_through_tensor
 from .._interpolation import InterpolationMode
 from ._v1_based import _check_interpolation, _parse_pad_padding
 
@@ -63,8 +64,7 @@ def _pad_with_vector_fill(inpt, padding, fill, padding_mode):
 def erase(inpt, i, j, h, w, v, inplace=False):
     """v1's ``erase``; a PIL image is erased as its ``pil_to_tensor`` and converted back to its mode (v2)."""
     if is_pil_image(inpt):
-        erased = _v1.erase(_v1.pil_to_tensor(inpt), i, j, h, w, v, inplace)
-        return _v1.to_pil_image(erased, mode=inpt.mode)
+        return pil_through_tensor(inpt, lambda pixels: _v1.erase(pixels, i, j, h, w, v, inplace), inpt.mode)
     return _v1.erase(inpt, i, j, h, w, v, inplace)
 
 

@@ -200,26 +200,94 @@ def _xyxy_to_cxcywh(boxes, inplace):
     return boxes
 
 
+def _half_sizes(boxes):
+    # the width and height halved, as torchvision's ``div(-2, ...).abs_()`` halves them (flooring integers)
+    return boxes[..., 2:-1].div(-2, rounding_mode=None if boxes.is_floating_point() else "floor").abs_()
+
+
+def _angle_cos_sin(boxes):
+    radians = boxes[..., 4].mul(math.pi).div(180.0)
+    return radians.cos(), radians.sin()
+
+
+def _cxcywhr_to_xywhr(boxes, inplace):
+    if not inplace:
+        boxes = boxes.clone()
+    half_wh = _half_sizes(boxes)
+    cos, sin = _angle_cos_sin(boxes)
+    boxes[..., 0].sub_(half_wh[..., 0].mul(cos)).sub_(half_wh[..., 1].mul(sin))
+    boxes[..., 1].add_(half_wh[..., 0].mul(sin)).sub_(half_wh[..., 1].mul(cos))
+    return boxes
+
+
+def _xywhr_to_cxcywhr(boxes, inplace):
+    if not inplace:
+        boxes = boxes.clone()
+    half_wh = _half_sizes(boxes)
+    cos, sin = _angle_cos_sin(boxes)
+    boxes[..., 0].add_(half_wh[..., 0].mul(cos)).add_(half_wh[..., 1].mul(sin))
+    boxes[..., 1].sub_(half_wh[..., 0].mul(sin)).add_(half_wh[..., 1].mul(cos))
+    return boxes
+
+
+def _xywhr_to_xyxyxyxy(boxes, inplace):
+    """The four corners, clockwise from (x1, y1) on screen: the top-left corner turned by the angle (degrees,
+    counter-clockwise). As torchvision's ``tile((1, 4))`` does, a single box (5,) becomes a (1, 8) one."""
+    if not inplace:
+        boxes = boxes.clone()
+    wh = boxes[..., 2:-1]
+    cos, sin = _angle_cos_sin(boxes)
+    corners = boxes[..., :2].tile((1, 4))
+    corners[..., 2].add_(wh[..., 0].mul(cos))
+    corners[..., 3].sub_(wh[..., 0].mul(sin))
+    corners[..., 4].add_(wh[..., 0].mul(cos).add(wh[..., 1].mul(sin)))
+    corners[..., 5].sub_(wh[..., 0].mul(sin).sub(wh[..., 1].mul(cos)))
+    corners[..., 6].add_(wh[..., 1].mul(sin))
+    corners[..., 7].add_(wh[..., 1].mul(cos))
+    return corners
+
+
+def _xyxyxyxy_to_xywhr(boxes, inplace):
+    """The first corner, the lengths of the first two sides and the first side's angle (degrees); integer boxes
+    are computed in float32 (torchvision's guard against overflowing squares) and cast back."""
+    if not inplace:
+        boxes = boxes.clone()
+    dtype = boxes.dtype
+    need_cast = dtype not in (_dtype.float32, _dtype.float64)
+    if need_cast:
+        boxes = boxes.to(_dtype.float32)
+    radians = boxes[..., 1].sub(boxes[..., 3]).atan2(boxes[..., 2].sub(boxes[..., 0]))
+    boxes[..., 4:6].sub_(boxes[..., 2:4])
+    boxes[..., 2:4].sub_(boxes[..., :2])
+    boxes[..., 2] = boxes[..., 2].pow(2).add(boxes[..., 3].pow(2)).sqrt()
+    boxes[..., 3] = boxes[..., 4].pow(2).add(boxes[..., 5].pow(2)).sqrt()
+    boxes[..., 4] = radians.div_(math.pi).mul_(180.0)
+    if need_cast:
+        boxes = boxes.to(dtype)
+    return boxes[..., :5]
+
+
+# torchvision's conversions go through XYXY (axis-aligned formats) or XYWHR (rotated ones)
+_TO_HUB = {BoundingBoxFormat.XYWH: _xywh_to_xyxy, BoundingBoxFormat.CXCYWH: _cxcywh_to_xyxy,
+           BoundingBoxFormat.CXCYWHR: _cxcywhr_to_xywhr, BoundingBoxFormat.XYXYXYXY: _xyxyxyxy_to_xywhr}
+_FROM_HUB = {BoundingBoxFormat.XYWH: _xyxy_to_xywh, BoundingBoxFormat.CXCYWH: _xyxy_to_cxcywh,
+             BoundingBoxFormat.CXCYWHR: _xywhr_to_cxcywhr, BoundingBoxFormat.XYXYXYXY: _xywhr_to_xyxyxyxy}
+
+
 def convert_format(boxes, old_format, new_format, inplace=False):
     """Plain-tensor boxes from ``old_format`` to ``new_format`` (torchvision's ``_convert_bounding_box_format``)."""
     if new_format == old_format:
         return boxes
     if tv.is_rotated_bounding_format(old_format) ^ tv.is_rotated_bounding_format(new_format):
         raise ValueError("Cannot convert between rotated and unrotated bounding boxes.")
-    _check_format(old_format)
-    _check_format(new_format)
     if old_format == BoundingBoxFormat.XYWH and new_format == BoundingBoxFormat.CXCYWH:
         return _xywh_to_cxcywh(boxes, inplace)
     if old_format == BoundingBoxFormat.CXCYWH and new_format == BoundingBoxFormat.XYWH:
         return _cxcywh_to_xywh(boxes, inplace)
-    if old_format == BoundingBoxFormat.XYWH:
-        boxes = _xywh_to_xyxy(boxes, inplace)
-    elif old_format == BoundingBoxFormat.CXCYWH:
-        boxes = _cxcywh_to_xyxy(boxes, inplace)
-    if new_format == BoundingBoxFormat.XYWH:
-        boxes = _xyxy_to_xywh(boxes, inplace)
-    elif new_format == BoundingBoxFormat.CXCYWH:
-        boxes = _xyxy_to_cxcywh(boxes, inplace)
+    if old_format in _TO_HUB:
+        boxes = _TO_HUB[old_format](boxes, inplace)
+    if new_format in _FROM_HUB:
+        boxes = _FROM_HUB[new_format](boxes, inplace)
     return boxes
 
 
@@ -278,11 +346,12 @@ def clamp_bounding_boxes(inpt, format=None, canvas_size=None, clamping_mode="aut
 
 # ---------------------------------------------------------------- bounding boxes: geometry
 
-def _boxes_kernel(compute):
+def _boxes_kernel(compute, rotated=False):
     """A BoundingBoxes kernel from ``compute(boxes, format, canvas_size, clamping_mode, *args, **kwargs)``, which
-    gives the new boxes and canvas size."""
+    gives the new boxes and canvas size (``rotated``: ``compute`` takes the rotated formats too)."""
     def run(inpt, *args, **kwargs):
-        _check_format(inpt.format)
+        if not rotated:
+            _check_format(inpt.format)
         out, canvas_size = compute(_pure(inpt), inpt.format, tuple(inpt.canvas_size), inpt.clamping_mode,
                                    *args, **kwargs)
         return tv.wrap(out, like=inpt, canvas_size=canvas_size)
@@ -290,18 +359,40 @@ def _boxes_kernel(compute):
     return run
 
 
+_BOX_WIDTHS = {BoundingBoxFormat.XYWHR: 5, BoundingBoxFormat.CXCYWHR: 5, BoundingBoxFormat.XYXYXYXY: 8}
+
+
 def _flip(boxes, format, canvas_size, axis):
+    """Boxes mirrored along ``axis`` (0: x, 1: y). A rotated box turns the other way: its angle is negated (and
+    mirrored vertically, turned by 180 degrees more); an XYWHR box's first corner moves to the end of its first side,
+    and a four-corner box lists its corners in the same turning order again."""
     shape = boxes.shape
-    boxes = boxes.clone().reshape(-1, 4)
+    boxes = boxes.clone().reshape(-1, _BOX_WIDTHS.get(format, 4))
     extent = canvas_size[1 - axis]
     if format == BoundingBoxFormat.XYXY:
         first, second = axis, axis + 2
         boxes[:, [second, first]] = boxes[:, [first, second]].sub(extent).neg()
     elif format == BoundingBoxFormat.XYWH:
         boxes[:, axis] = boxes[:, axis].add(boxes[:, axis + 2]).sub(extent).neg()
-    else:
+    elif format == BoundingBoxFormat.XYXYXYXY:
+        boxes[:, axis::2] = boxes[:, axis::2].sub(extent).neg()
+        boxes = boxes[:, [2, 3, 0, 1, 6, 7, 4, 5]]
+    elif format == BoundingBoxFormat.XYWHR:
+        cos, sin = _angle_cos_sin(boxes)
+        # the end of the first side: (x + w cos, y - w sin)
+        ends = (boxes[:, 0].add(boxes[:, 2].mul(cos)), boxes[:, 1].sub(boxes[:, 2].mul(sin)))
+        boxes[:, axis] = ends[axis].sub(extent).neg()
+        boxes[:, 1 - axis] = ends[1 - axis]
+        boxes[:, 4] = _mirrored_angle(boxes[:, 4], axis)
+    else:  # CXCYWH, CXCYWHR: the centre mirrors
         boxes[:, axis] = boxes[:, axis].sub(extent).neg()
+        if format == BoundingBoxFormat.CXCYWHR:
+            boxes[:, 4] = _mirrored_angle(boxes[:, 4], axis)
     return boxes.reshape(shape)
+
+
+def _mirrored_angle(angle, axis):
+    return angle.neg() if axis == 0 else angle.neg().add(180)
 
 
 def horizontal_flip_bounding_boxes(boxes, format, canvas_size, clamping_mode="soft"):
@@ -720,12 +811,13 @@ keypoints_kernels = {name: _points_kernel(compute) for name, compute in (
     ("rotate", rotate_keypoints), ("perspective", perspective_keypoints), ("elastic", elastic_keypoints))}
 
 
-boxes_kernels = {name: _boxes_kernel(compute) for name, compute in (
-    ("horizontal_flip", horizontal_flip_bounding_boxes), ("vertical_flip", vertical_flip_bounding_boxes),
+boxes_kernels = {name: _boxes_kernel(compute, rotated=True) for name, compute in (
+    ("horizontal_flip", horizontal_flip_bounding_boxes), ("vertical_flip", vertical_flip_bounding_boxes))}
+boxes_kernels.update({name: _boxes_kernel(compute) for name, compute in (
     ("resize", resize_bounding_boxes), ("crop", crop_bounding_boxes), ("center_crop", center_crop_bounding_boxes),
     ("resized_crop", resized_crop_bounding_boxes), ("pad", pad_bounding_boxes), ("affine", affine_bounding_boxes),
     ("rotate", rotate_bounding_boxes), ("perspective", perspective_bounding_boxes),
-    ("elastic", elastic_bounding_boxes))}
+    ("elastic", elastic_bounding_boxes))})
 
 
 def register_kernel(functional, tv_tensor_cls):

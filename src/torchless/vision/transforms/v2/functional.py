@@ -5,6 +5,7 @@ dimensions) and ``rgb_to_grayscale`` (1 channel to 3); ``to_tensor`` warns that 
 import warnings
 
 from .. import functional as _v1
+from .._conversion import pil_through_tensor
 from ..functional import *  # noqa: F401,F403  (v1's functionals are v2's on a single image)
 from ..functional import __all__ as _v1_names
 from ._color import (adjust_brightness, adjust_contrast, adjust_gamma, adjust_hue, adjust_saturation, adjust_sharpness,
@@ -96,7 +97,7 @@ def permute_channels(inpt, permutation):
         ValueError: if ``permutation`` does not have one entry per channel.
     """
     if _v1._is_pil_image(inpt):
-        return _v1.to_pil_image(permute_channels(_v1.pil_to_tensor(inpt), permutation))
+        return pil_through_tensor(inpt, lambda pixels: permute_channels(pixels, permutation))
     channels, height, width = inpt.shape[-3:]
     if len(permutation) != channels:
         raise ValueError(f"Length of permutation does not match number of channels: {len(permutation)} != {channels}")
