@@ -557,18 +557,21 @@ class Module:
         missing, unexpected, errors = [], [], []
         metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)  # a module's loading may add entries (see BatchNorm)
+        if metadata is not None:
+            state_dict._metadata = metadata
 
-        def load(module, prefix):
+        def load(module, local_state_dict, prefix):
             local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
             if assign:
                 local_metadata["assign_to_params_buffers"] = assign
             # strict=True whatever load_state_dict's: PyTorch tells the hooks and _load_from_state_dict so too
-            for hook in module._load_state_dict_pre_hooks.values():
-                hook(state_dict, prefix, local_metadata, True, missing, unexpected, errors)
-            module._load_from_state_dict(state_dict, prefix, local_metadata, True, missing, unexpected, errors)
+            module._load_from_state_dict(local_state_dict, prefix, local_metadata, True, missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
-                    load(child, prefix + name + ".")
+                    # as PyTorch: each child (and its hooks) sees a plain dict of its own entries only
+                    child_prefix = prefix + name + "."
+                    load(child, {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)},
+                         child_prefix)
             incompatible = _IncompatibleKeys(missing, unexpected)  # the hooks may edit the lists in place
             for hook in module._load_state_dict_post_hooks.values():
                 if hook(module, incompatible) is not None:
@@ -576,8 +579,7 @@ class Module:
                                          "expected to return new values, if incompatible_keys need to be modified, "
                                          "it should be done inplace.")
 
-        with grad_mode.no_grad():
-            load(self, "")
+        load(self, state_dict, "")
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
@@ -594,7 +596,10 @@ class Module:
         PyTorch's signature, which subclasses override: ``local_metadata`` is what the state dict's ``_metadata``
         says of this module (its ``version``, and ``assign_to_params_buffers`` for ``load_state_dict(...,
         assign=True)``); with ``strict`` (always True from load_state_dict) keys under ``prefix`` that are none of
-        this module's entries or children are reported as unexpected."""
+        this module's entries or children are reported as unexpected. The load_state_dict pre-hooks run first,
+        here (so not at all for an override that does not call this one)."""
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(state_dict, prefix, local_metadata, strict, missing, unexpected, errors)
         assign = local_metadata.get("assign_to_params_buffers", False)
         persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
         local = {k: v for k, v in list(self._parameters.items()) + list(persistent.items()) if v is not None}
@@ -620,17 +625,8 @@ class Module:
                               f"the shape in current model is {target.shape}.")
                 continue
             try:
-                if not assign:
-                    target._data[...] = source._data
-                    target._bump_version()  # PyTorch copies in place
-                elif isinstance(target, Parameter):
-                    if isinstance(source, Parameter):
-                        source.requires_grad_(target.requires_grad)
-                    else:
-                        source = Parameter(source, requires_grad=target.requires_grad)
-                    setattr(self, name, source)
-                else:
-                    setattr(self, name, source)
+                with grad_mode.no_grad():  # (only here: the hooks run with gradients enabled, as in PyTorch)
+                    self._load_entry(name, target, source, assign)
             except Exception as error:  # noqa: BLE001 - reported with the others, as PyTorch does
                 errors.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
                               f"{target.size()} and whose dimensions in the checkpoint are {source.size()}, an "
@@ -649,6 +645,19 @@ class Module:
             head = key[len(prefix):].split(".", 1)
             if (len(head) > 1 and head[0] not in self._modules) or (len(head) == 1 and head[0] not in local):
                 unexpected.append(key)
+
+    def _load_entry(self, name, target, source, assign):
+        """Copy ``source`` into the parameter or buffer ``target`` (registered as ``name``), or with ``assign``
+        register ``source`` in its place (a parameter keeping the model's requires_grad)."""
+        if not assign:
+            target.copy_(source)
+            return
+        if isinstance(target, Parameter):
+            if isinstance(source, Parameter):
+                source.requires_grad_(target.requires_grad)
+            else:
+                source = Parameter(source, requires_grad=target.requires_grad)
+        setattr(self, name, source)
 
     # ------------------------------------------------------------------ conversion
     def apply(self, fn):

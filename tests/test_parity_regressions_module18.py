@@ -1,0 +1,93 @@
+"""The nn.Module system as PyTorch runs it: load_state_dict's hooks and the dicts they see, Module.to's argument
+parser, __dir__, named_modules' memo, modules(remove_duplicate), ipu()/mtia(). Each scenario runs on torch and on
+torchless and records what it sees; the records must be equal (torchless's names read as torch's)."""
+import warnings
+
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+LIBRARIES = (torch, torchless)
+
+
+def outcome(call):
+    """What ``call()`` returns, or its exception's type and message (torchless's names read as torch's)."""
+    try:
+        return call()
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+def same_in_both(scenario):
+    """``scenario(lib)`` for torch and for torchless; asserts the two records are equal."""
+    expected, got = (scenario(lib) for lib in LIBRARIES)
+    assert got == expected
+    return expected
+
+
+# ---------------------------------------------------------------- load_state_dict
+
+
+def record_load_pre_hooks(lib):
+    """Which keys the pre-hooks of a parent and of a child see, in which kind of dict, with which metadata."""
+    model = lib.nn.Sequential(lib.nn.Linear(1, 1), lib.nn.Sequential(lib.nn.BatchNorm1d(2)))
+    seen = []
+
+    def hook(module, state_dict, prefix, local_metadata, *rest):
+        seen.append((type(module).__name__, prefix, sorted(state_dict), type(state_dict).__name__,
+                     hasattr(state_dict, "_metadata"), dict(local_metadata), lib.is_grad_enabled()))
+
+    for module in (model, model[1], model[1][0]):
+        module.register_load_state_dict_pre_hook(hook)
+    state = model.state_dict()
+    model.load_state_dict(state)
+    del state["1.0.num_batches_tracked"]
+    state._metadata["1.0"]["version"] = 1  # a checkpoint from before BatchNorm counted its batches
+    model.load_state_dict(state, assign=True)
+    return seen
+
+
+def test_load_state_dict_pre_hooks_see_what_pytorchs_see():
+    # each child's hooks see a plain dict of its own entries; BatchNorm adds its count before its hooks run
+    seen = same_in_both(record_load_pre_hooks)
+    assert seen[1][2] == ["1.0.bias", "1.0.num_batches_tracked", "1.0.running_mean", "1.0.running_var",
+                          "1.0.weight"]
+
+
+def record_overridden_loading(lib, calls_super):
+    seen = []
+
+    class Renaming(lib.nn.Linear):
+        def _load_from_state_dict(self, state_dict, prefix, *args):
+            seen.append("override")
+            if prefix + "w" in state_dict:
+                state_dict[prefix + "weight"] = state_dict.pop(prefix + "w")
+            if calls_super:
+                super()._load_from_state_dict(state_dict, prefix, *args)
+
+    model = lib.nn.Sequential(Renaming(1, 1))
+    model[0].register_load_state_dict_pre_hook(lambda module, state_dict, *rest: seen.append(sorted(state_dict)))
+    state = {"0.w": lib.ones(1, 1), "0.bias": lib.ones(1)}
+    seen.append(repr(outcome(lambda: model.load_state_dict(state, strict=False))))
+    return seen, model[0].weight.tolist() == [[1.0]]
+
+
+@pytest.mark.parametrize("calls_super", [True, False])
+def test_load_state_dict_pre_hooks_run_inside_load_from_state_dict(calls_super):
+    # an override runs before the hooks, and without its super() call they do not run at all
+    same_in_both(lambda lib: record_overridden_loading(lib, calls_super))
+
+
+def record_copy_warnings(lib):
+    model = lib.nn.Module()
+    model.w = lib.nn.Parameter(lib.zeros(2))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.load_state_dict({"w": lib.tensor([1 + 2j, 3j])})
+    return [(w.category.__name__, str(w.message).split(" (Triggered")[0]) for w in caught], model.w.tolist()
+
+
+def test_load_state_dict_copies_as_copy_does():
+    same_in_both(record_copy_warnings)
