@@ -91,3 +91,58 @@ def record_copy_warnings(lib):
 
 def test_load_state_dict_copies_as_copy_does():
     same_in_both(record_copy_warnings)
+
+
+# ---------------------------------------------------------------- traversal and dir
+
+
+def record_dir(lib):
+    class Model(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = lib.nn.Linear(1, 1)
+            self.forward = lambda x: x  # an instance attribute shadowing a class one: listed twice, as in PyTorch
+            self.add_module("9th", lib.nn.ReLU())
+            self.register_buffer("buf", None)
+            self.register_parameter("param", None)
+
+    names = dir(Model())
+    shown = ("forward", "fc", "9th", "buf", "param", "training", "_modules")
+    listed = dir(lib.nn.Sequential(lib.nn.ReLU())), dir(lib.nn.ModuleList([lib.nn.ReLU()]))
+    return [k for k in names if k in shown], names == sorted(names), ["0" in keys for keys in listed]
+
+
+def test_dir_lists_pytorchs_names():
+    same_in_both(record_dir)
+
+
+def record_named_modules(lib):
+    shared = lib.nn.ReLU()
+    model = lib.nn.Sequential(shared, lib.nn.Sequential(shared, lib.nn.Tanh()))
+    memo = {shared}
+    given = [name for name, _ in model.named_modules(memo=memo)]
+    kept = [name for name, _ in model.named_modules(memo={model[1]}, remove_duplicate=False)]
+    fresh = set()
+    prefixed = [name for name, _ in model.named_modules(fresh, "p")]
+    counts = len(list(model.modules())), len(list(model.modules(remove_duplicate=False)))
+    return given, len(memo), kept, prefixed, len(fresh), counts
+
+
+def test_named_modules_skips_the_modules_of_a_given_memo():
+    # the caller's memo holds modules: those in it are not yielded, even with remove_duplicate=False
+    same_in_both(record_named_modules)
+
+
+DEVICES = [(), (0,), (-1,), ("cpu",), (1.5,), (True,), ("ipu",), ("mtia",), ("mtia:0",), ("cuda:1",), (None,),
+           ("nowhere",)]
+
+
+@pytest.mark.parametrize("method", ["ipu", "mtia", "cuda", "xpu"])
+@pytest.mark.parametrize("args", DEVICES)
+def test_moves_to_accelerators_fail_as_in_a_cpu_only_pytorch(method, args):
+    def record(lib):
+        empty = lib.nn.Module()
+        return (outcome(lambda: getattr(lib.nn.Linear(1, 1), method)(*args)),
+                outcome(lambda: getattr(empty, method)(*args) is empty))
+
+    same_in_both(record)

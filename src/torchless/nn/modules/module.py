@@ -297,7 +297,9 @@ class Module:
         self.__dict__.update(state)
 
     def __dir__(self):
-        return sorted(set(object.__dir__(self)) | set(self._parameters) | set(self._buffers) | set(self._modules))
+        # PyTorch's list, duplicates and all, without the names no attribute syntax can reach (Sequential's "0")
+        keys = [*dir(type(self)), *self.__dict__, *self._parameters, *self._modules, *self._buffers]
+        return sorted(key for key in keys if not key[0].isdigit())
 
     def _check_name(self, name, kind, registry):
         if not isinstance(name, str):
@@ -415,25 +417,27 @@ class Module:
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(name, module) pairs of this module and every submodule, depth first; ``memo``, a set of modules
+        (as PyTorch's, which the caller may pass), holds those already yielded: none of them is yielded again."""
         memo = set() if memo is None else memo
+        if self in memo:
+            return
         if remove_duplicate:
-            if id(self) in memo:
-                return
-            memo.add(id(self))
+            memo.add(self)
         yield prefix, self
         for name, module in self._modules.items():
             if module is not None:
                 yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
-    def modules(self):
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate=True):
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_children(self):
         seen = set()
         for name, module in self._modules.items():
-            if module is not None and id(module) not in seen:
-                seen.add(id(module))
+            if module is not None and module not in seen:
+                seen.add(module)
                 yield name, module
 
     def children(self):
@@ -796,6 +800,14 @@ class Module:
         """Move to an XPU device: refused as :meth:`cuda` is."""
         return self._apply(lambda t: _to_accelerator(t, "xpu", device))
 
+    def ipu(self, device=None):
+        """Move to an IPU device: refused as :meth:`cuda` is."""
+        return self._apply(lambda t: _to_accelerator(t, "ipu", device))
+
+    def mtia(self, device=None):
+        """Move to an MTIA device: refused as :meth:`cuda` is."""
+        return self._apply(lambda t: _to_accelerator(t, "mtia", device))
+
     # ------------------------------------------------------------------ hooks
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
         r"""Register a forward hook on the module, called after every :meth:`forward` as
@@ -979,8 +991,15 @@ class Module:
         return f"{self._get_name()}({body})"
 
 
+# What a CPU-only PyTorch raises for a move to a device of these kinds (the others: see _tensor._require_cpu).
+_NO_IPU = "PyTorch is not linked with support for ipu devices"
+_NO_MTIA = ("Torch not compiled with MTIA enabled. Ensure you have `import mtia.host_runtime.torch_mtia.dynamic_library` "
+            "in your python src file and include `//mtia/host_runtime/torch_mtia:torch_mtia` as your target dependency!")
+
+
 def _to_accelerator(tensor, kind, where):
-    """``tensor.cuda(where)`` / ``tensor.xpu(where)`` in a CPU-only build: PyTorch's error for ``where``."""
+    """``tensor.cuda(where)`` / ``.xpu`` / ``.ipu`` / ``.mtia`` in a CPU-only build: PyTorch's error for
+    ``where``."""
     from ..._tensor import _require_cpu, device
 
     if where is not None and not isinstance(where, (str, int, device)) or isinstance(where, bool):
@@ -988,7 +1007,11 @@ def _to_accelerator(tensor, kind, where):
         raise TypeError(f"{kind}(): argument 'device' (position 1) must be torchless.device, not {shown}")
     target = device(kind if where is None else where)
     if target.type != kind:
-        raise RuntimeError(f"Invalid device, must be {kind} device")
+        raise RuntimeError(f"Invalid device, must be {'MTIA' if kind == 'mtia' else kind} device")
+    if kind == "ipu":
+        raise RuntimeError(_NO_IPU)
+    if kind == "mtia":
+        raise AssertionError(_NO_MTIA)
     _require_cpu(target)  # raises: no accelerator here
     return tensor
 
