@@ -146,3 +146,34 @@ def test_moves_to_accelerators_fail_as_in_a_cpu_only_pytorch(method, args):
                 outcome(lambda: getattr(empty, method)(*args) is empty))
 
     same_in_both(record)
+
+
+# ---------------------------------------------------------------- Module.to's parser
+
+TO_CALLS = [((2.5,), {}), ((0.0,), {}), ((True,), {}), ((1j,), {}), ((3, True), {}), ((2.0, False, True), {}),
+            ((float,), {}), ((int,), {}), ((bool,), {}), ((complex,), {}), ((None, float), {}), (("cpu", float), {}),
+            (("cpu", 2.0), {}), ((torch.float32, float), {}), ((-1,), {}), ((), {"dtype": float}),
+            ((), {"dtype": complex}), ((), {"dtype": 2.0}), ((), {"tensor": 3}), ((), {"tensor": 2.0}),
+            ((), {"tensor": True, "non_blocking": True}), ((), {"device": 2.0})]
+
+
+@pytest.mark.parametrize("args,kwargs", TO_CALLS)
+def test_module_to_reads_its_arguments_as_pytorchs_parser(args, kwargs):
+    # a Python number binds as the tensor overload's tensor (2.5: float64), a Python type as a dtype
+    def record(lib):
+        model = lib.nn.Linear(2, 2)
+        translated = tuple(lib.float32 if a is torch.float32 else a for a in args)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = outcome(lambda: str(model.to(*translated, **kwargs).weight.dtype).replace("torchless", "torch"))
+        return result, [w.category.__name__ for w in caught]
+
+    same_in_both(record)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.zeros(2, dtype=complex), lambda lib: lib.ones(2).to(complex), lambda lib: lib.ones(2).view(complex),
+    lambda lib: lib.tensor([1, 2], dtype=complex), lambda lib: lib.ones(2).new_zeros(2, dtype=complex),
+    lambda lib: lib.ones(2).sum(dtype=complex), lambda lib: lib.full((2,), 1, dtype=complex)])
+def test_python_complex_is_the_complex128_dtype(make):
+    same_in_both(lambda lib: outcome(lambda: (str(make(lib).dtype).replace("torchless", "torch"), make(lib).tolist())))

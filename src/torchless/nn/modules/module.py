@@ -1028,17 +1028,29 @@ _TO_PARAMETERS = (("device", "dtype", "non_blocking", "copy"), ("dtype", "non_bl
                   ("tensor", "non_blocking", "copy"))
 
 
+def _target_dtype(value):
+    """The dtype a ``to()`` argument bound as a dtype or a tensor stands for: a dtype; a Python type (float:
+    float64, ...); a tensor's; a Python number's (PyTorch's parser takes one as a tensor: 2.5 as float64)."""
+    from ... import _dtype
+
+    if value is None or isinstance(value, _dtype.dtype):
+        return value
+    if isinstance(value, Tensor):
+        return value.dtype
+    return _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(value if isinstance(value, type) else type(value)))
+
+
 def _parse_to(args, kwargs):
     """(device, dtype) of a ``Module.to`` call, bound to the first of PyTorch's three overloads that takes it, or
     PyTorch's TypeError; a ``copy`` argument is refused as PyTorch refuses it."""
-    from ..._dtype import dtype as dtype_class
+    from ... import _dtype
     from ..._memory_format import memory_format as memory_format_class
     from ..._tensor import device as device_class
 
     if len(args) > 4:
         raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
     accepts = {"device": lambda v: v is None or isinstance(v, (str, int, device_class)) and not isinstance(v, bool),
-               "dtype": lambda v: isinstance(v, dtype_class), "tensor": lambda v: isinstance(v, Tensor),
+               "dtype": _dtype.is_argument, "tensor": lambda v: isinstance(v, (Tensor, int, float, complex)),
                "non_blocking": lambda v: isinstance(v, bool), "copy": lambda v: isinstance(v, bool)}
     for names in _TO_PARAMETERS:
         if len(args) > len(names):
@@ -1058,8 +1070,7 @@ def _parse_to(args, kwargs):
             continue
         if "copy" in bound:  # even copy=False: Module.to refuses the argument outright
             raise RuntimeError(".to() does not accept copy argument")
-        tensor = bound.get("tensor")
-        return bound.get("device"), tensor.dtype if tensor is not None else bound.get("dtype")
+        return bound.get("device"), _target_dtype(bound.get("tensor", bound.get("dtype")))
     from ..._parser_errors import invalid_combination
 
     raise invalid_combination("to", _TO_OVERLOADS, args, kwargs)
