@@ -177,3 +177,62 @@ def test_module_to_reads_its_arguments_as_pytorchs_parser(args, kwargs):
     lambda lib: lib.ones(2).sum(dtype=complex), lambda lib: lib.full((2,), 1, dtype=complex)])
 def test_python_complex_is_the_complex128_dtype(make):
     same_in_both(lambda lib: outcome(lambda: (str(make(lib).dtype).replace("torchless", "torch"), make(lib).tolist())))
+
+
+# ---------------------------------------------------------------- hook handles and pickled modules
+
+
+def record_handles(lib):
+    import gc
+    import pickle
+    from collections import OrderedDict
+
+    model = lib.nn.Linear(1, 1)
+    forward = model.register_forward_hook(print, with_kwargs=True, always_call=True)
+    pre = model.register_forward_pre_hook(print)
+    backward = model.register_full_backward_hook(print)
+    seen = [(h.hooks_dict_ref() is registry, len(h.extra_dict_ref))
+            for h, registry in ((forward, model._forward_hooks), (pre, model._forward_pre_hooks),
+                                (backward, model._backward_hooks))]
+    seen.append([ref() is registry for ref, registry in
+                 zip(forward.extra_dict_ref, (model._forward_hooks_with_kwargs, model._forward_hooks_always_called))])
+    forward.remove()
+    seen.append((len(model._forward_hooks), len(model._forward_hooks_with_kwargs),
+                 len(model._forward_hooks_always_called)))
+    # PyTorch's public constructor, and the handle's pickled form
+    hooks, extra = OrderedDict(), OrderedDict()
+    handle = lib.utils.hooks.RemovableHandle(hooks, extra_dict=extra)
+    hooks[handle.id] = extra[handle.id] = "hook"
+    copied = pickle.loads(pickle.dumps(handle))
+    seen.append((copied.id == handle.id, lib.utils.hooks.RemovableHandle.next_id > handle.id,
+                 len(copied.extra_dict_ref), copied.hooks_dict_ref() is None))
+    handle.remove()
+    seen.append((hooks, extra))
+    # the handle refers to the module's registries weakly: it does not keep them alive
+    del model
+    gc.collect()
+    seen.append(pre.hooks_dict_ref() is None)
+    pre.remove()
+    return seen
+
+
+def test_removable_handle_is_pytorchs():
+    same_in_both(record_handles)
+
+
+def record_old_pickle(lib):
+    """A module pickled before the newer registries existed (as an old checkpoint holds it) gets them back."""
+    model = lib.nn.Linear(2, 2)
+    state = dict(model.__getstate__())
+    for name in ("_forward_hooks_with_kwargs", "_forward_hooks_always_called", "_forward_pre_hooks_with_kwargs",
+                 "_state_dict_pre_hooks", "_load_state_dict_post_hooks", "_non_persistent_buffers_set",
+                 "_backward_pre_hooks", "_is_full_backward_hook"):
+        del state[name]
+    revived = lib.nn.Linear.__new__(lib.nn.Linear)
+    revived.__setstate__(state)
+    output = revived(lib.ones(2))
+    return sorted(revived.__dict__), list(lib.nn.Linear(1, 1).__dict__), tuple(output.shape)
+
+
+def test_modules_pickled_without_the_newer_registries_get_them():
+    same_in_both(record_old_pickle)

@@ -74,6 +74,14 @@ _UNREACHABLE = ("Reached a code path in Module.{}() that should never be called.
                 "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml to report this bug.")
 
 
+# Every module's hook registries, {handle id: hook} (the with_kwargs and always_called ones: {handle id: True}).
+# In PyTorch's order of a module's instance dict (which vars(module) shows).
+_HOOK_REGISTRIES = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks", "_forward_hooks_with_kwargs",
+                    "_forward_hooks_always_called", "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs",
+                    "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+                    "_load_state_dict_post_hooks")
+
+
 def _addindent(text, spaces):
     first, *rest = text.split("\n")
     if not rest:
@@ -118,19 +126,11 @@ class Module:
         d["_parameters"] = {}
         d["_buffers"] = {}
         d["_non_persistent_buffers_set"] = set()
+        for name in _HOOK_REGISTRIES:
+            d[name] = OrderedDict()
+            if name == "_backward_hooks":
+                d["_is_full_backward_hook"] = None  # which kind it holds: True full, False the deprecated kind
         d["_modules"] = {}
-        d["_forward_hooks"] = OrderedDict()
-        d["_forward_hooks_with_kwargs"] = OrderedDict()
-        d["_forward_hooks_always_called"] = OrderedDict()
-        d["_forward_pre_hooks"] = OrderedDict()
-        d["_forward_pre_hooks_with_kwargs"] = OrderedDict()
-        d["_backward_hooks"] = OrderedDict()
-        d["_is_full_backward_hook"] = None  # which kind _backward_hooks holds: True full, False the deprecated kind
-        d["_backward_pre_hooks"] = OrderedDict()
-        d["_load_state_dict_pre_hooks"] = OrderedDict()
-        d["_load_state_dict_post_hooks"] = OrderedDict()
-        d["_state_dict_pre_hooks"] = OrderedDict()
-        d["_state_dict_hooks"] = OrderedDict()
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -290,11 +290,15 @@ class Module:
         object.__delattr__(self, name)
 
     def __setstate__(self, state):
-        state.setdefault("_is_full_backward_hook", None)  # modules pickled before torchless had it
         # modules pickled by torchless before the set took PyTorch's name
         if "_non_persistent_buffers" in state:
             state["_non_persistent_buffers_set"] = state.pop("_non_persistent_buffers")
         self.__dict__.update(state)
+        # as PyTorch: modules pickled by older versions (of either library) get the registries they lacked
+        for name in _HOOK_REGISTRIES:
+            self.__dict__.setdefault(name, OrderedDict())
+        self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        self.__dict__.setdefault("_is_full_backward_hook", None)
 
     def __dir__(self):
         # PyTorch's list, duplicates and all, without the names no attribute syntax can reach (Sequential's "0")
@@ -824,8 +828,10 @@ class Module:
         Returns:
             RemovableHandle: a handle whose ``remove()`` unregisters the hook.
         """
-        handle = self._add_hook(self._forward_hooks, self._forward_hooks_with_kwargs, hook, prepend, with_kwargs,
-                                self._forward_hooks_always_called)
+        handle = self._add_hook(self._forward_hooks, hook, prepend,
+                                extra_dict=[self._forward_hooks_with_kwargs, self._forward_hooks_always_called])
+        if with_kwargs:
+            self._forward_hooks_with_kwargs[handle.id] = True
         if always_call:
             self._forward_hooks_always_called[handle.id] = True
         return handle
@@ -843,7 +849,7 @@ class Module:
         self._is_full_backward_hook = False
         global _backward_hooks_used
         _backward_hooks_used = True
-        return self._add_hook(self._backward_hooks, {}, hook, False, False)
+        return self._add_hook(self._backward_hooks, hook)
 
     def register_full_backward_hook(self, hook, prepend=False):
         r"""Register a backward hook, called as ``hook(module, grad_input, grad_output)`` once the gradients with
@@ -870,7 +876,7 @@ class Module:
         self._is_full_backward_hook = True
         global _backward_hooks_used
         _backward_hooks_used = True
-        return self._add_hook(self._backward_hooks, {}, hook, prepend, False)
+        return self._add_hook(self._backward_hooks, hook, prepend)
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         r"""Register a backward pre-hook, called as ``hook(module, grad_output)`` once the gradients with respect
@@ -886,20 +892,21 @@ class Module:
         """
         global _backward_hooks_used
         _backward_hooks_used = True
-        return self._add_hook(self._backward_pre_hooks, {}, hook, prepend, False)
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """Call ``hook(module, args)`` before every forward; a non-None return replaces the arguments
         (with ``with_kwargs``: ``hook(module, args, kwargs)`` returning ``(args, kwargs)``)."""
-        return self._add_hook(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs, hook, prepend, with_kwargs)
+        handle = self._add_hook(self._forward_pre_hooks, hook, prepend, extra_dict=self._forward_pre_hooks_with_kwargs)
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        return handle
 
     def _register_load_state_dict_pre_hook(self, hook, with_module=False):
         r"""See :meth:`register_load_state_dict_pre_hook`; without ``with_module`` the hook is called without the
         module: ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``.
         """
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = functools.partial(hook, self) if with_module else hook
-        return handle
+        return self._add_hook(self._load_state_dict_pre_hooks, functools.partial(hook, self) if with_module else hook)
 
     def register_load_state_dict_pre_hook(self, hook):
         r"""Register a pre-hook to be run before module's :meth:`load_state_dict` loads this module's entries.
@@ -923,9 +930,7 @@ class Module:
         Returns:
             RemovableHandle: a handle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
+        return self._add_hook(self._load_state_dict_post_hooks, hook)
 
     def register_state_dict_pre_hook(self, hook):
         r"""Register a hook run by :meth:`state_dict` before it saves this module, as
@@ -934,9 +939,7 @@ class Module:
         Returns:
             RemovableHandle: a handle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._state_dict_pre_hooks)
-        self._state_dict_pre_hooks[handle.id] = hook
-        return handle
+        return self._add_hook(self._state_dict_pre_hooks, hook)
 
     def _register_state_dict_hook(self, hook):
         r"""The legacy state_dict post-hook ``hook(module, state_dict, prefix, local_metadata)``, which may also
@@ -945,9 +948,7 @@ class Module:
         if getattr(hook, "_from_public_api", False):
             raise RuntimeError("Cannot register the same function as the state dict post hook that was "
                                "previously registered via register_state_dict_post_hook")
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
+        return self._add_hook(self._state_dict_hooks, hook)
 
     def register_state_dict_post_hook(self, hook):
         r"""Register a hook run by :meth:`state_dict` once this module and its children are saved, as
@@ -958,16 +959,14 @@ class Module:
             RemovableHandle: a handle whose ``remove()`` unregisters the hook.
         """
         hook._from_public_api = True  # (PyTorch's mark: this hook must edit the dict in place, return None)
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
+        return self._add_hook(self._state_dict_hooks, hook)
 
     @staticmethod
-    def _add_hook(hooks, with_kwargs_ids, hook, prepend, with_kwargs, *extra):
-        handle = RemovableHandle(hooks, with_kwargs_ids, *extra)
+    def _add_hook(hooks, hook, prepend=False, extra_dict=None):
+        """Put ``hook`` in the registry ``hooks`` (first with ``prepend``); its handle also removes its entries in
+        ``extra_dict`` (a registry or a list of them)."""
+        handle = RemovableHandle(hooks, extra_dict=extra_dict)
         hooks[handle.id] = hook
-        if with_kwargs:
-            with_kwargs_ids[handle.id] = True
         if prepend:
             hooks.move_to_end(handle.id, last=False)
         return handle
@@ -1104,10 +1103,10 @@ def register_module_full_backward_pre_hook(hook):
     return _add_global_hook(_global_backward_pre_hooks, hook)
 
 
-def _add_global_hook(registry, hook, *extra):
+def _add_global_hook(registry, hook, extra_dict=None):
     global _backward_hooks_used
     _backward_hooks_used = True
-    handle = RemovableHandle(registry, *extra)
+    handle = RemovableHandle(registry, extra_dict=extra_dict)
     registry[handle.id] = hook
     return handle
 
@@ -1129,8 +1128,8 @@ def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
     Returns:
         RemovableHandle: a handle whose ``remove()`` unregisters the hook.
     """
-    handle = _add_global_hook(_global_forward_hooks, hook, _global_forward_hooks_always_called,
-                              _global_forward_hooks_with_kwargs)
+    handle = _add_global_hook(_global_forward_hooks, hook,
+                              [_global_forward_hooks_always_called, _global_forward_hooks_with_kwargs])
     if with_kwargs:
         _global_forward_hooks_with_kwargs[handle.id] = True
     if always_call:
