@@ -236,3 +236,34 @@ def record_old_pickle(lib):
 
 def test_modules_pickled_without_the_newer_registries_get_them():
     same_in_both(record_old_pickle)
+
+
+# ---------------------------------------------------------------- repr
+
+
+def record_reprs_with_blank_lines(lib):
+    class TrailingNewline(lib.nn.Module):
+        def extra_repr(self):
+            return "a\n"
+
+    class Lines(lib.nn.Module):
+        def __repr__(self):
+            return "line1\nline2\n  \n"
+
+    class Outer(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = TrailingNewline()
+            self.linear = lib.nn.Linear(1, 1)
+
+        def extra_repr(self):
+            return "\nfoo"
+
+    model = lib.nn.Sequential(Lines(), lib.nn.ModuleList([Lines(), Lines(), TrailingNewline()]), Outer())
+    return repr(model)
+
+
+def test_repr_leaves_blank_lines_of_children_empty():
+    # Module.__repr__ indents only the lines that are not blank; ModuleList's repr (an older copy of the helper)
+    # indents them all
+    same_in_both(record_reprs_with_blank_lines)

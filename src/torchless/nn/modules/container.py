@@ -217,7 +217,7 @@ class ModuleList(Module):
         lines = []
         for first, last, text in blocks:
             line = f"({first}): {text}" if first == last else f"({first}-{last}): {last - first + 1} x {text}"
-            lines.append(_addindent(line, 2))
+            lines.append(_addindent(line, 2, indent_blank_lines=True))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 

@@ -82,11 +82,14 @@ _HOOK_REGISTRIES = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks", 
                     "_load_state_dict_post_hooks")
 
 
-def _addindent(text, spaces):
+def _addindent(text, spaces, indent_blank_lines=False):
+    """``text`` with every line but the first indented by ``spaces``; as in PyTorch's Module.__repr__, lines that are
+    blank are left empty unless ``indent_blank_lines`` (the older copy ModuleList's repr uses)."""
     first, *rest = text.split("\n")
     if not rest:
         return text
-    return first + "\n" + "\n".join(" " * spaces + line for line in rest)
+    pad = " " * spaces
+    return first + "\n" + "\n".join(pad + line if indent_blank_lines or line.strip() else "" for line in rest)
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
