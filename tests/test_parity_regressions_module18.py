@@ -267,3 +267,43 @@ def test_repr_leaves_blank_lines_of_children_empty():
     # Module.__repr__ indents only the lines that are not blank; ModuleList's repr (an older copy of the helper)
     # indents them all
     same_in_both(record_reprs_with_blank_lines)
+
+
+# ---------------------------------------------------------------- __setattr__ through overridden registration
+
+
+def record_legacy_registration(lib, persistent):
+    calls = []
+
+    class Legacy(lib.nn.Module):
+        """A subclass written before register_buffer took ``persistent``."""
+
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("b", lib.zeros(1))
+            self.p = lib.nn.Parameter(lib.zeros(1))
+
+        def register_buffer(self, name, tensor):
+            calls.append(("buffer", name))
+            super().register_buffer(name, tensor)
+
+        def register_parameter(self, name, param):
+            calls.append(("parameter", name, param is None))
+            super().register_parameter(name, param)
+
+    model = Legacy()
+
+    def assign():
+        model.b = lib.ones(2)
+        model.p = None
+        model.c = lib.nn.Buffer(lib.ones(1), persistent=persistent)
+        return list(model.state_dict())
+
+    return outcome(assign), calls
+
+
+@pytest.mark.parametrize("persistent", [True, False])
+def test_assignments_go_through_a_subclasss_registration_methods(persistent):
+    # a register_buffer without `persistent` is called without it (a non-persistent Buffer is refused), and None
+    # assigned to a parameter goes through register_parameter
+    same_in_both(lambda lib: record_legacy_registration(lib, persistent))

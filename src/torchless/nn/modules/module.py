@@ -1,5 +1,6 @@
 """Module: the base class of every layer and model, with PyTorch's registration, state and repr rules."""
 import functools
+import inspect
 import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
@@ -238,7 +239,7 @@ class Module:
             if value is not None:
                 raise TypeError(f"cannot assign '{typename(value)}' as parameter '{name}' "
                                 "(torchless.nn.Parameter or None expected)")
-            params[name] = None
+            self.register_parameter(name, None)
         elif isinstance(value, Module):
             if d.get("_modules") is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
@@ -255,9 +256,22 @@ class Module:
                                 "(torchless.nn.Buffer, torchless.Tensor or None expected)")
             persistent = value.persistent if isinstance(value, Buffer) else \
                 name not in d["_non_persistent_buffers_set"]
-            self.register_buffer(name, value, persistent)
+            self._register_assigned_buffer(name, value, persistent)
         else:
             object.__setattr__(self, name, value)
+
+    def _register_assigned_buffer(self, name, value, persistent):
+        """register_buffer for an assignment, as PyTorch calls it: a subclass's register_buffer without a
+        ``persistent`` argument (written before it existed) is called without one, and refuses a non-persistent
+        buffer."""
+        if getattr(self.register_buffer, "__func__", None) is not Module.register_buffer and \
+                "persistent" not in inspect.signature(self.register_buffer).parameters:
+            if not persistent:
+                raise RuntimeError("Registering a non-persistent buffer on a Module subclass that implements "
+                                   "register_buffer() without the persistent argument is not allowed.")
+            self.register_buffer(name, value)
+        else:
+            self.register_buffer(name, value, persistent)
 
     def _forget(self, name, keep):
         """Remove ``name`` from the instance dict and every registry but ``keep`` (re-assignment keeps its place)."""
