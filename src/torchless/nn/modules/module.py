@@ -29,6 +29,10 @@ _backward_hooks_used = False
 
 _MIXED_BACKWARD_HOOKS = ("Cannot use both regular backward hooks and full backward hooks on a single Module. Please "
                          "use only one of them.")
+# Which kind the global backward hooks are (True: full, False: the deprecated kind, None: none registered yet).
+_global_is_full_backward_hook = None
+_MIXED_GLOBAL_BACKWARD_HOOKS = ("Cannot use both regular backward hooks and full backward hooks as a global Module "
+                                "hook. Please use only one of them.")
 
 
 def _call_module_hook(hook, module, grad_inputs, grad_outputs):
@@ -159,8 +163,7 @@ class Module:
                     replaced = hook(self, args)
                     if replaced is not None:
                         args = replaced if isinstance(replaced, tuple) else (replaced,)
-            own_are_full = self._is_full_backward_hook is not False
-            backward_hooks = [*_global_backward_hooks.values(), *(self._backward_hooks.values() if own_are_full else ())]
+            backward_hooks, non_full_backward_hooks = self._get_backward_hooks()
             backward_pre_hooks = [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
             backward_hook = None
             if backward_hooks or backward_pre_hooks:
@@ -178,8 +181,8 @@ class Module:
                     warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of "
                                   f"Tensors but received {type(result)}", stacklevel=2)
                 result = backward_hook.setup_output_hook(result)
-            if not own_are_full and self._backward_hooks:
-                self._register_non_full_backward_hooks(args, result)
+            if non_full_backward_hooks:
+                self._register_non_full_backward_hooks(non_full_backward_hooks, args, result)
             return result
         except Exception:
             # As in PyTorch, hooks registered with always_call=True that have not run yet still run when a pre-hook,
@@ -205,17 +208,27 @@ class Module:
                                       f"silenced as another error was raised in forward: {error}", stacklevel=2)
             raise
 
-    def _register_non_full_backward_hooks(self, args, result):
-        """The deprecated register_backward_hook's hooks, as PyTorch runs them: on the node that made the (first)
-        output, seeing that node's input and output gradients, with PyTorch's warnings where these are not the
-        module's."""
+    def _get_backward_hooks(self):
+        """(full backward hooks, hooks of the deprecated kind) to run for this module: the global ones first (of
+        the kind register_module_full_backward_hook or register_module_backward_hook made them), then its own."""
+        full, non_full = [], []
+        for hooks, is_full in ((_global_backward_hooks, _global_is_full_backward_hook),
+                               (self._backward_hooks, self._is_full_backward_hook)):
+            if is_full is not None:
+                (full if is_full else non_full).extend(hooks.values())
+        return full, non_full
+
+    def _register_non_full_backward_hooks(self, hooks, args, result):
+        """``hooks``, of the deprecated register_backward_hook's kind, as PyTorch runs them: on the node that made
+        the (first) output, seeing that node's input and output gradients, with PyTorch's warnings where these are
+        not the module's."""
         var = result
         while not isinstance(var, Tensor):
             var = next(v for v in var.values() if isinstance(v, Tensor)) if isinstance(var, dict) else var[0]
         grad_fn = var.grad_fn
         if grad_fn is None:
             return
-        for hook in self._backward_hooks.values():
+        for hook in hooks:
             grad_fn.register_hook(functools.partial(_call_module_hook, hook, self))
         message = _non_full_backward_hook_problem(args, result, grad_fn)
         if message is not None:
@@ -1107,7 +1120,27 @@ def register_module_full_backward_hook(hook):
     Returns:
         RemovableHandle: a handle whose ``remove()`` unregisters the hook.
     """
+    _set_global_backward_hook_kind(True)
     return _add_global_hook(_global_backward_hooks, hook)
+
+
+def register_module_backward_hook(hook):
+    """Register a backward hook of the deprecated kind (see :meth:`Module.register_backward_hook`) on every module,
+    run before each module's own; use :func:`register_module_full_backward_hook`.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    _set_global_backward_hook_kind(False)
+    return _add_global_hook(_global_backward_hooks, hook)
+
+
+def _set_global_backward_hook_kind(full):
+    """As PyTorch: the global backward hooks are all of one kind, fixed by the first registered (for good)."""
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is (not full):
+        raise RuntimeError(_MIXED_GLOBAL_BACKWARD_HOOKS)
+    _global_is_full_backward_hook = full
 
 
 def register_module_full_backward_pre_hook(hook):
