@@ -5,6 +5,7 @@ A module with backward hooks passes its input tensors, and then its output tenso
 handed to the backward pre-hooks); the input node sees those with respect to the inputs (``grad_input``), and
 calls the backward hooks with both.
 """
+import warnings
 import weakref
 from collections import OrderedDict
 
@@ -97,6 +98,24 @@ class RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def unserializable_hook(f):
+    """Mark ``f`` as a tensor hook that is not meant to be saved: :func:`warn_if_has_hooks` keeps quiet about it."""
+    f.__torch_unserializable__ = True
+    return f
+
+
+def warn_if_has_hooks(tensor):
+    """PyTorch's warning for each hook on ``tensor`` that saving it would lose (those not marked with
+    :func:`unserializable_hook`)."""
+    # (Tensor.register_hook keeps a leaf's hooks on the tensor, another tensor's on the node that made it)
+    hooks = tensor._hooks if tensor.grad_fn is None else getattr(tensor.grad_fn, "_tensor_hooks", None)
+    for hook in (hooks or {}).values():
+        if not hasattr(hook, "__torch_unserializable__"):
+            warnings.warn(f"backward hook {hook!r} on tensor will not be serialized.  If this is expected, you can "
+                          "decorate the function with @torch.utils.hooks.unserializable_hook to suppress this warning",
+                          stacklevel=2)
 
 
 class _HookOutput(OutputSlot):
