@@ -307,3 +307,99 @@ def test_assignments_go_through_a_subclasss_registration_methods(persistent):
     # a register_buffer without `persistent` is called without it (a non-persistent Buffer is refused), and None
     # assigned to a parameter goes through register_parameter
     same_in_both(lambda lib: record_legacy_registration(lib, persistent))
+
+
+# ---------------------------------------------------------------- deprecated global backward hooks
+
+
+def record_global_deprecated_backward_hook(lib):
+    module = lib.nn.modules.module
+    seen = []
+    handle = module.register_module_backward_hook(
+        lambda m, grad_input, grad_output: seen.append(
+            (type(m).__name__, [None if g is None else tuple(g.shape) for g in grad_input],
+             [tuple(g.shape) for g in grad_output])))
+    try:
+        linear = lib.nn.Linear(2, 3)
+        linear.register_full_backward_hook(lambda m, grad_input, grad_output: seen.append("own full hook"))
+        relu = lib.nn.ReLU()  # (kept alive: PyTorch's hook refers to its module weakly)
+        x = lib.ones(1, 2, requires_grad=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            relu(linear(x)).sum().backward()
+        seen.append([(w.category.__name__, str(w.message)) for w in caught])
+        seen.append(outcome(lambda: module.register_module_full_backward_hook(print)))
+    finally:
+        handle.remove()
+    return seen
+
+
+@pytest.fixture
+def fresh_global_backward_hook_kind(monkeypatch):
+    """The kind of the global backward hooks is fixed for good by the first registered: start from none."""
+    for lib in LIBRARIES:
+        monkeypatch.setattr(lib.nn.modules.module, "_global_is_full_backward_hook", None)
+
+
+def test_register_module_backward_hook_runs_on_every_module(fresh_global_backward_hook_kind):
+    # the deprecated global kind runs on the node that made each module's output; a full global hook is then
+    # refused
+    same_in_both(record_global_deprecated_backward_hook)
+
+
+def test_global_backward_hooks_of_both_kinds_are_refused(fresh_global_backward_hook_kind):
+    def record(lib):
+        module = lib.nn.modules.module
+        handle = module.register_module_full_backward_hook(print)
+        handle.remove()
+        return outcome(lambda: module.register_module_backward_hook(print))
+
+    same_in_both(record)
+
+
+# ---------------------------------------------------------------- the rest of PyTorch's module namespace
+
+
+def record_container(lib):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        container = lib.nn.Container(a=lib.nn.ReLU(), b=lib.nn.Linear(1, 1))
+
+        class Custom(lib.nn.Container):
+            pass
+
+        Custom(c=lib.nn.Tanh())
+    return repr(container), [(w.category.__name__, str(w.message)) for w in caught]
+
+
+def test_deprecated_container_warns_and_registers_its_keyword_arguments():
+    same_in_both(record_container)
+
+
+def test_channel_shuffle_lives_in_pytorchs_module():
+    assert torchless.nn.modules.channelshuffle.ChannelShuffle is torchless.nn.ChannelShuffle
+    assert torch.nn.modules.channelshuffle.ChannelShuffle is torch.nn.ChannelShuffle
+
+
+def record_hook_serialization_warnings(lib):
+    @lib.utils.hooks.unserializable_hook
+    def marked(grad):
+        return grad
+
+    def unmarked(grad):
+        return grad
+
+    leaf = lib.ones(1, requires_grad=True)
+    leaf.register_hook(marked)
+    leaf.register_hook(unmarked)
+    made = lib.ones(1, requires_grad=True) * 2
+    made.register_hook(unmarked)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for tensor in (leaf, made, lib.ones(1)):
+            lib.utils.hooks.warn_if_has_hooks(tensor)
+    return marked.__torch_unserializable__, [(w.category.__name__, str(w.message).split(" at 0x")[0]) for w in caught]
+
+
+def test_hooks_that_saving_would_lose_are_warned_of():
+    same_in_both(record_hook_serialization_warnings)
