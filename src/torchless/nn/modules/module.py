@@ -163,7 +163,9 @@ class Module:
                     replaced = hook(self, args)
                     if replaced is not None:
                         args = replaced if isinstance(replaced, tuple) else (replaced,)
-            backward_hooks, non_full_backward_hooks = self._get_backward_hooks()
+            backward_hooks = non_full_backward_hooks = ()
+            if self._backward_hooks or _global_backward_hooks:  # (a forward-hooked call skips the lookup)
+                backward_hooks, non_full_backward_hooks = self._get_backward_hooks()
             backward_pre_hooks = [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
             backward_hook = None
             if backward_hooks or backward_pre_hooks:
