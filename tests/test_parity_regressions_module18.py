@@ -403,3 +403,26 @@ def record_hook_serialization_warnings(lib):
 
 def test_hooks_that_saving_would_lose_are_warned_of():
     same_in_both(record_hook_serialization_warnings)
+
+
+# ---------------------------------------------------------------- call_super_init
+
+
+def record_cooperative_init(lib, call_super_init, arguments):
+    class Mixin:
+        def __init__(self, *args, **kwargs):
+            self.mixed = (args, kwargs)
+            super().__init__()
+
+    class Model(lib.nn.Module, Mixin):
+        def __init__(self):
+            super().__init__(*arguments[0], **arguments[1])
+
+    Model.call_super_init = call_super_init
+    return outcome(lambda: getattr(Model(), "mixed", "mixin not called"))
+
+
+@pytest.mark.parametrize("call_super_init", [True, False])
+@pytest.mark.parametrize("arguments", [((), {}), ((1,), {"x": 3}), ((), {"x": 3}), ((1, 2), {})])
+def test_call_super_init_passes_the_arguments_on_in_the_mro(call_super_init, arguments):
+    same_in_both(lambda lib: record_cooperative_init(lib, call_super_init, arguments))

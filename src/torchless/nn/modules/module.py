@@ -118,15 +118,16 @@ class Module:
     training: bool
     # The state-dict format version of this class, saved in a state dict's _metadata (PyTorch's).
     _version = 1
-    # PyTorch's class switches: whether Module.__init__ passes extra arguments on to the next class in the MRO
-    # (never, here: it refuses them), and the legacy flag for printing source changes when unpickling.
+    # PyTorch's class switches: whether Module.__init__ calls the next class's __init__ in the MRO, with the
+    # arguments it was given (otherwise it refuses any), and the legacy flag for printing source changes when
+    # unpickling.
     call_super_init = False
     dump_patches = False
 
     def __init__(self, *args, **kwargs):
-        if kwargs:
+        if not self.call_super_init and kwargs:
             raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        if args:
+        if not self.call_super_init and args:
             raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but {len(args) + 1} were given")
         d = self.__dict__
         d["training"] = True
@@ -139,6 +140,8 @@ class Module:
             if name == "_backward_hooks":
                 d["_is_full_backward_hook"] = None  # which kind it holds: True full, False the deprecated kind
         d["_modules"] = {}
+        if self.call_super_init:  # (cooperative multiple inheritance: a mixin after Module in the MRO)
+            super().__init__(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
