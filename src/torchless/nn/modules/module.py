@@ -125,10 +125,12 @@ class Module:
     dump_patches = False
 
     def __init__(self, *args, **kwargs):
-        if not self.call_super_init and kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        if not self.call_super_init and args:
-            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but {len(args) + 1} were given")
+        if not self.call_super_init:
+            name = type(self).__name__
+            if kwargs:
+                raise TypeError(f"{name}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+            if args:
+                raise TypeError(f"{name}.__init__() takes 1 positional argument but {len(args) + 1} were given")
         d = self.__dict__
         d["training"] = True
         # plain dicts, as PyTorch's registries are now (print(model._modules) shows {...})
@@ -1027,8 +1029,9 @@ class Module:
 
 # What a CPU-only PyTorch raises for a move to a device of these kinds (the others: see _tensor._require_cpu).
 _NO_IPU = "PyTorch is not linked with support for ipu devices"
-_NO_MTIA = ("Torch not compiled with MTIA enabled. Ensure you have `import mtia.host_runtime.torch_mtia.dynamic_library` "
-            "in your python src file and include `//mtia/host_runtime/torch_mtia:torch_mtia` as your target dependency!")
+_NO_MTIA = ("Torch not compiled with MTIA enabled. Ensure you have "
+            "`import mtia.host_runtime.torch_mtia.dynamic_library` in your python src file and include "
+            "`//mtia/host_runtime/torch_mtia:torch_mtia` as your target dependency!")
 
 
 def _to_accelerator(tensor, kind, where):
