@@ -426,3 +426,38 @@ def record_cooperative_init(lib, call_super_init, arguments):
 @pytest.mark.parametrize("arguments", [((), {}), ((1,), {"x": 3}), ((), {"x": 3}), ((1, 2), {})])
 def test_call_super_init_passes_the_arguments_on_in_the_mro(call_super_init, arguments):
     same_in_both(lambda lib: record_cooperative_init(lib, call_super_init, arguments))
+
+
+# ---------------------------------------------------------------- modules pickled by older versions
+
+OLD_PICKLES = [
+    (lambda lib: lib.nn.Softmax(1), ["dim"], lambda lib, m: m(lib.ones(2, 3))),
+    (lambda lib: lib.nn.LogSoftmax(1), ["dim"], lambda lib, m: m(lib.ones(2, 3))),
+    (lambda lib: lib.nn.Softmin(1), ["dim"], lambda lib, m: m(lib.ones(2, 3))),
+    (lambda lib: lib.nn.Conv2d(1, 1, 3), ["padding_mode"], lambda lib, m: m(lib.ones(1, 1, 4, 4))),
+    (lambda lib: lib.nn.AvgPool3d(2), ["padding", "ceil_mode", "count_include_pad"],
+     lambda lib, m: m(lib.ones(1, 1, 4, 4, 4))),
+    (lambda lib: lib.nn.MultiheadAttention(4, 2), ["_qkv_same_embed_dim"],
+     lambda lib, m: m(*[lib.ones(3, 1, 4)] * 3)[0]),
+    (lambda lib: lib.nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0), ["activation"],
+     lambda lib, m: m(lib.ones(3, 1, 4))),
+    (lambda lib: lib.nn.TransformerDecoderLayer(4, 2, 8, dropout=0.0), ["activation"],
+     lambda lib, m: m(lib.ones(3, 1, 4), lib.ones(3, 1, 4))),
+    (lambda lib: lib.nn.LSTM(2, 3), ["proj_size"], lambda lib, m: m(lib.ones(4, 1, 2))[0]),
+]
+
+
+@pytest.mark.parametrize("make,missing,call", OLD_PICKLES)
+def test_layers_pickled_before_an_attribute_existed_get_pytorchs_default(make, missing, call):
+    def record(lib):
+        model = make(lib)
+        state = {k: v for k, v in model.__getstate__().items() if k not in missing}
+        revived = type(model).__new__(type(model))
+        revived.__setstate__(state)
+        defaults = [getattr(revived, name) for name in missing if name != "activation"]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            shape = tuple(call(lib, revived).shape)
+        return defaults, [name in revived.__dict__ for name in missing], shape, [w.category.__name__ for w in caught]
+
+    same_in_both(record)
