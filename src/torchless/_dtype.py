@@ -121,17 +121,20 @@ def to_numpy_dtype(d):
         return np.dtype(np.int64)
     if d is builtins_bool:
         return np.dtype(np.bool_)
+    if d is builtins_complex:
+        return np.dtype(np.complex128)
     return from_numpy_dtype(d).numpy
 
 
 def is_argument(d):
     """Whether PyTorch's parser takes ``d`` as a dtype."""
-    return isinstance(d, dtype) or d is builtins_float or d is builtins_int or d is builtins_bool
+    return isinstance(d, dtype) or d is builtins_float or d is builtins_int or d is builtins_bool or \
+        d is builtins_complex
 
 
 def argument(d, function):
-    """The NumPy dtype for a factory's ``dtype`` argument: a dtype or Python's float, int or bool (float64, int64,
-    bool); PyTorch's parser refuses anything else, NumPy dtypes and names too."""
+    """The NumPy dtype for a factory's ``dtype`` argument: a dtype or Python's float, int, bool or complex (float64,
+    int64, bool, complex128); PyTorch's parser refuses anything else, NumPy dtypes and names too."""
     if is_argument(d):
         return to_numpy_dtype(d)
     from .nn._functional._args import _tp_name
@@ -294,4 +297,5 @@ def cast_source(array, target):
 
 import builtins as _builtins  # noqa: E402  (after the module-level names that shadow the builtins)
 
-builtins_float, builtins_int, builtins_bool = _builtins.float, _builtins.int, _builtins.bool
+builtins_float, builtins_int, builtins_bool, builtins_complex = _builtins.float, _builtins.int, _builtins.bool, \
+    _builtins.complex

@@ -131,7 +131,8 @@ class device:
             type, index = type.type, type.index if index is None else index
         if isinstance(type, int) and not isinstance(type, bool):
             # PyTorch reads a bare index as one of the current accelerator, which a CPU-only build lacks.
-            raise RuntimeError("Cannot access accelerator device when none is available.")
+            raise RuntimeError("Device index must not be negative" if type < 0 else
+                               "Cannot access accelerator device when none is available.")
         text = str(type)
         if not text:
             raise RuntimeError("Device string must not be empty")

@@ -5,6 +5,10 @@ A module with backward hooks passes its input tensors, and then its output tenso
 handed to the backward pre-hooks); the input node sees those with respect to the inputs (``grad_input``), and
 calls the backward hooks with both.
 """
+import warnings
+import weakref
+from collections import OrderedDict
+
 import numpy as np
 
 from .._tensor import _warn_from_user_code
@@ -28,25 +32,90 @@ _VIEW_OF_MULTI_OUTPUT = (
 )
 
 
+class _StrongRef:
+    """A reference to a registry that cannot be weakly referenced (a plain dict, as torchless's tensors and graph
+    nodes keep their hooks in): called, it returns the registry, as a weakref.ref would."""
+
+    __slots__ = ("registry",)
+
+    def __init__(self, registry):
+        self.registry = registry
+
+    def __call__(self):
+        return self.registry
+
+
+def _ref(registry):
+    try:
+        return weakref.ref(registry)
+    except TypeError:
+        return _StrongRef(registry)
+
+
 class RemovableHandle:
-    """Returned by ``register_*_hook``; ``remove()`` unregisters the hook (and its entries in ``extra``)."""
+    r"""Returned by ``register_*_hook``; ``remove()`` unregisters the hook (PyTorch's class, with its
+    constructor, attributes and pickled form).
 
-    _next_id = 0
+    Args:
+        hooks_dict (dict): a dictionary of hooks, indexed by hook ``id``.
+        extra_dict (Union[dict, List[dict]]): an additional dictionary or list of dictionaries whose keys are
+            deleted when the same keys are removed from ``hooks_dict``.
 
-    def __init__(self, hooks, *extra):
-        self._hooks, self._extra = hooks, extra
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
+    The handle refers to the dictionaries weakly (a module's registries do not outlive the module because of it).
+    """
+
+    id: int
+    next_id: int = 0
+
+    def __init__(self, hooks_dict, *, extra_dict=None):
+        self.hooks_dict_ref = _ref(hooks_dict)
+        self.id = RemovableHandle.next_id
+        RemovableHandle.next_id += 1
+        self.extra_dict_ref = ()
+        if isinstance(extra_dict, dict):
+            self.extra_dict_ref = (_ref(extra_dict),)
+        elif isinstance(extra_dict, list):
+            self.extra_dict_ref = tuple(_ref(d) for d in extra_dict)
 
     def remove(self):
-        for registry in (self._hooks,) + self._extra:
-            registry.pop(self.id, None)
+        for ref in (self.hooks_dict_ref, *self.extra_dict_ref):
+            registry = ref()
+            if registry is not None:
+                registry.pop(self.id, None)
+
+    def __getstate__(self):
+        return self.hooks_dict_ref(), self.id, tuple(ref() for ref in self.extra_dict_ref)
+
+    def __setstate__(self, state):
+        # a registry that is gone by pickling time comes back as a dead reference
+        self.hooks_dict_ref = _ref(OrderedDict() if state[0] is None else state[0])
+        self.id = state[1]
+        RemovableHandle.next_id = max(RemovableHandle.next_id, self.id + 1)
+        self.extra_dict_ref = () if len(state) < 3 or state[2] is None else tuple(_ref(d) for d in state[2])
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def unserializable_hook(f):
+    """Mark ``f`` as a tensor hook that is not meant to be saved: :func:`warn_if_has_hooks` keeps quiet about it."""
+    f.__torch_unserializable__ = True
+    return f
+
+
+def warn_if_has_hooks(tensor):
+    """PyTorch's warning for each hook on ``tensor`` that saving it would lose (those not marked with
+    :func:`unserializable_hook`)."""
+    # (Tensor.register_hook keeps a leaf's hooks on the tensor, another tensor's on the node that made it)
+    hooks = tensor._hooks if tensor.grad_fn is None else getattr(tensor.grad_fn, "_tensor_hooks", None)
+    for hook in (hooks or {}).values():
+        if not hasattr(hook, "__torch_unserializable__"):
+            warnings.warn(f"backward hook {hook!r} on tensor will not be serialized.  If this is expected, you can "
+                          "decorate the function with @torch.utils.hooks.unserializable_hook to suppress this warning",
+                          stacklevel=2)
 
 
 class _HookOutput(OutputSlot):

@@ -136,6 +136,10 @@ class Softmax(Module):
         super().__init__()
         self.dim = dim
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
+
     def forward(self, input):
         return F_act.softmax(input, self.dim, _stacklevel=5)
 
@@ -149,6 +153,10 @@ class LogSoftmax(Module):
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
 
     def forward(self, input):
         return F_act.log_softmax(input, self.dim, _stacklevel=5)
@@ -373,6 +381,10 @@ class Softmin(Module):
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.__dict__.setdefault("dim", None)  # as PyTorch: pickled before dim existed
 
     def forward(self, input):
         return F_act.softmin(input, self.dim, _stacklevel=5)

@@ -83,6 +83,11 @@ class MultiheadAttention(Module):
         self.add_zero_attn = add_zero_attn
         self._reset_parameters()
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # as PyTorch: pickled by PyTorch 1.1, before separate key and value sizes existed
+        self.__dict__.setdefault("_qkv_same_embed_dim", True)
+
     def _reset_parameters(self):
         if self._qkv_same_embed_dim:
             init.xavier_uniform_(self.in_proj_weight)

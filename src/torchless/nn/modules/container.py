@@ -1,6 +1,7 @@
 """Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections of modules), ParameterList
 and ParameterDict (registered collections of parameters)."""
 import operator
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from itertools import islice
@@ -27,6 +28,29 @@ def _item_by_index(modules, idx):
 def _renumbered(modules):
     """``modules`` named by their positions "0", "1", ... (PyTorch renumbers after a deletion or an insertion)."""
     return OrderedDict((str(i), m) for i, m in enumerate(modules))
+
+
+_CONTAINER_DEPRECATED = ("`nn.Container` is deprecated. All of its functionality is now implemented in `nn.Module`. "
+                         "Subclass that instead.")
+
+
+class Container(Module):
+    """PyTorch's deprecated Module whose keyword arguments become its children (subclass Module instead): making
+    one, or a subclass, warns as PyTorch does."""
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Container:
+            warnings.warn(_CONTAINER_DEPRECATED, FutureWarning, stacklevel=2)
+        return super().__new__(cls)
+
+    def __init_subclass__(cls, **kwargs):
+        warnings.warn(_CONTAINER_DEPRECATED, FutureWarning, stacklevel=2)
+        super().__init_subclass__(**kwargs)
+
+    def __init__(self, **kwargs):
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)
 
 
 class Sequential(Module):
@@ -217,7 +241,7 @@ class ModuleList(Module):
         lines = []
         for first, last, text in blocks:
             line = f"({first}): {text}" if first == last else f"({first}-{last}): {last - first + 1} x {text}"
-            lines.append(_addindent(line, 2))
+            lines.append(_addindent(line, 2, indent_blank_lines=True))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 

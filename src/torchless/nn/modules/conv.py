@@ -69,6 +69,10 @@ class _ConvNd(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.__dict__.setdefault("padding_mode", "zeros")  # as PyTorch: pickled before padding_mode existed
+
     def _explicit_padding(self):
         """``F.pad`` widths (last dimension first) for the padding modes other than 'zeros'.
 

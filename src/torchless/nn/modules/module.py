@@ -1,5 +1,6 @@
 """Module: the base class of every layer and model, with PyTorch's registration, state and repr rules."""
 import functools
+import inspect
 import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
@@ -28,6 +29,10 @@ _backward_hooks_used = False
 
 _MIXED_BACKWARD_HOOKS = ("Cannot use both regular backward hooks and full backward hooks on a single Module. Please "
                          "use only one of them.")
+# Which kind the global backward hooks are (True: full, False: the deprecated kind, None: none registered yet).
+_global_is_full_backward_hook = None
+_MIXED_GLOBAL_BACKWARD_HOOKS = ("Cannot use both regular backward hooks and full backward hooks as a global Module "
+                                "hook. Please use only one of them.")
 
 
 def _call_module_hook(hook, module, grad_inputs, grad_outputs):
@@ -74,11 +79,22 @@ _UNREACHABLE = ("Reached a code path in Module.{}() that should never be called.
                 "https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml to report this bug.")
 
 
-def _addindent(text, spaces):
+# Every module's hook registries, {handle id: hook} (the with_kwargs and always_called ones: {handle id: True}).
+# In PyTorch's order of a module's instance dict (which vars(module) shows).
+_HOOK_REGISTRIES = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks", "_forward_hooks_with_kwargs",
+                    "_forward_hooks_always_called", "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs",
+                    "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+                    "_load_state_dict_post_hooks")
+
+
+def _addindent(text, spaces, indent_blank_lines=False):
+    """``text`` with every line but the first indented by ``spaces``; as in PyTorch's Module.__repr__, lines that are
+    blank are left empty unless ``indent_blank_lines`` (the older copy ModuleList's repr uses)."""
     first, *rest = text.split("\n")
     if not rest:
         return text
-    return first + "\n" + "\n".join(" " * spaces + line for line in rest)
+    pad = " " * spaces
+    return first + "\n" + "\n".join(pad + line if indent_blank_lines or line.strip() else "" for line in rest)
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -102,35 +118,32 @@ class Module:
     training: bool
     # The state-dict format version of this class, saved in a state dict's _metadata (PyTorch's).
     _version = 1
-    # PyTorch's class switches: whether Module.__init__ passes extra arguments on to the next class in the MRO
-    # (never, here: it refuses them), and the legacy flag for printing source changes when unpickling.
+    # PyTorch's class switches: whether Module.__init__ calls the next class's __init__ in the MRO, with the
+    # arguments it was given (otherwise it refuses any), and the legacy flag for printing source changes when
+    # unpickling.
     call_super_init = False
     dump_patches = False
 
     def __init__(self, *args, **kwargs):
-        if kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        if args:
-            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but {len(args) + 1} were given")
+        if not self.call_super_init:
+            name = type(self).__name__
+            if kwargs:
+                raise TypeError(f"{name}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+            if args:
+                raise TypeError(f"{name}.__init__() takes 1 positional argument but {len(args) + 1} were given")
         d = self.__dict__
         d["training"] = True
         # plain dicts, as PyTorch's registries are now (print(model._modules) shows {...})
         d["_parameters"] = {}
         d["_buffers"] = {}
         d["_non_persistent_buffers_set"] = set()
+        for name in _HOOK_REGISTRIES:
+            d[name] = OrderedDict()
+            if name == "_backward_hooks":
+                d["_is_full_backward_hook"] = None  # which kind it holds: True full, False the deprecated kind
         d["_modules"] = {}
-        d["_forward_hooks"] = OrderedDict()
-        d["_forward_hooks_with_kwargs"] = OrderedDict()
-        d["_forward_hooks_always_called"] = OrderedDict()
-        d["_forward_pre_hooks"] = OrderedDict()
-        d["_forward_pre_hooks_with_kwargs"] = OrderedDict()
-        d["_backward_hooks"] = OrderedDict()
-        d["_is_full_backward_hook"] = None  # which kind _backward_hooks holds: True full, False the deprecated kind
-        d["_backward_pre_hooks"] = OrderedDict()
-        d["_load_state_dict_pre_hooks"] = OrderedDict()
-        d["_load_state_dict_post_hooks"] = OrderedDict()
-        d["_state_dict_pre_hooks"] = OrderedDict()
-        d["_state_dict_hooks"] = OrderedDict()
+        if self.call_super_init:  # (cooperative multiple inheritance: a mixin after Module in the MRO)
+            super().__init__(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -155,8 +168,9 @@ class Module:
                     replaced = hook(self, args)
                     if replaced is not None:
                         args = replaced if isinstance(replaced, tuple) else (replaced,)
-            own_are_full = self._is_full_backward_hook is not False
-            backward_hooks = [*_global_backward_hooks.values(), *(self._backward_hooks.values() if own_are_full else ())]
+            backward_hooks = non_full_backward_hooks = ()
+            if self._backward_hooks or _global_backward_hooks:  # (a forward-hooked call skips the lookup)
+                backward_hooks, non_full_backward_hooks = self._get_backward_hooks()
             backward_pre_hooks = [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
             backward_hook = None
             if backward_hooks or backward_pre_hooks:
@@ -174,8 +188,8 @@ class Module:
                     warnings.warn("For backward hooks to be called, module output should be a Tensor or a tuple of "
                                   f"Tensors but received {type(result)}", stacklevel=2)
                 result = backward_hook.setup_output_hook(result)
-            if not own_are_full and self._backward_hooks:
-                self._register_non_full_backward_hooks(args, result)
+            if non_full_backward_hooks:
+                self._register_non_full_backward_hooks(non_full_backward_hooks, args, result)
             return result
         except Exception:
             # As in PyTorch, hooks registered with always_call=True that have not run yet still run when a pre-hook,
@@ -201,17 +215,27 @@ class Module:
                                       f"silenced as another error was raised in forward: {error}", stacklevel=2)
             raise
 
-    def _register_non_full_backward_hooks(self, args, result):
-        """The deprecated register_backward_hook's hooks, as PyTorch runs them: on the node that made the (first)
-        output, seeing that node's input and output gradients, with PyTorch's warnings where these are not the
-        module's."""
+    def _get_backward_hooks(self):
+        """(full backward hooks, hooks of the deprecated kind) to run for this module: the global ones first (of
+        the kind register_module_full_backward_hook or register_module_backward_hook made them), then its own."""
+        full, non_full = [], []
+        for hooks, is_full in ((_global_backward_hooks, _global_is_full_backward_hook),
+                               (self._backward_hooks, self._is_full_backward_hook)):
+            if is_full is not None:
+                (full if is_full else non_full).extend(hooks.values())
+        return full, non_full
+
+    def _register_non_full_backward_hooks(self, hooks, args, result):
+        """``hooks``, of the deprecated register_backward_hook's kind, as PyTorch runs them: on the node that made
+        the (first) output, seeing that node's input and output gradients, with PyTorch's warnings where these are
+        not the module's."""
         var = result
         while not isinstance(var, Tensor):
             var = next(v for v in var.values() if isinstance(v, Tensor)) if isinstance(var, dict) else var[0]
         grad_fn = var.grad_fn
         if grad_fn is None:
             return
-        for hook in self._backward_hooks.values():
+        for hook in hooks:
             grad_fn.register_hook(functools.partial(_call_module_hook, hook, self))
         message = _non_full_backward_hook_problem(args, result, grad_fn)
         if message is not None:
@@ -235,7 +259,7 @@ class Module:
             if value is not None:
                 raise TypeError(f"cannot assign '{typename(value)}' as parameter '{name}' "
                                 "(torchless.nn.Parameter or None expected)")
-            params[name] = None
+            self.register_parameter(name, None)
         elif isinstance(value, Module):
             if d.get("_modules") is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
@@ -252,9 +276,22 @@ class Module:
                                 "(torchless.nn.Buffer, torchless.Tensor or None expected)")
             persistent = value.persistent if isinstance(value, Buffer) else \
                 name not in d["_non_persistent_buffers_set"]
-            self.register_buffer(name, value, persistent)
+            self._register_assigned_buffer(name, value, persistent)
         else:
             object.__setattr__(self, name, value)
+
+    def _register_assigned_buffer(self, name, value, persistent):
+        """register_buffer for an assignment, as PyTorch calls it: a subclass's register_buffer without a
+        ``persistent`` argument (written before it existed) is called without one, and refuses a non-persistent
+        buffer."""
+        if getattr(self.register_buffer, "__func__", None) is not Module.register_buffer and \
+                "persistent" not in inspect.signature(self.register_buffer).parameters:
+            if not persistent:
+                raise RuntimeError("Registering a non-persistent buffer on a Module subclass that implements "
+                                   "register_buffer() without the persistent argument is not allowed.")
+            self.register_buffer(name, value)
+        else:
+            self.register_buffer(name, value, persistent)
 
     def _forget(self, name, keep):
         """Remove ``name`` from the instance dict and every registry but ``keep`` (re-assignment keeps its place)."""
@@ -290,14 +327,20 @@ class Module:
         object.__delattr__(self, name)
 
     def __setstate__(self, state):
-        state.setdefault("_is_full_backward_hook", None)  # modules pickled before torchless had it
         # modules pickled by torchless before the set took PyTorch's name
         if "_non_persistent_buffers" in state:
             state["_non_persistent_buffers_set"] = state.pop("_non_persistent_buffers")
         self.__dict__.update(state)
+        # as PyTorch: modules pickled by older versions (of either library) get the registries they lacked
+        for name in _HOOK_REGISTRIES:
+            self.__dict__.setdefault(name, OrderedDict())
+        self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        self.__dict__.setdefault("_is_full_backward_hook", None)
 
     def __dir__(self):
-        return sorted(set(object.__dir__(self)) | set(self._parameters) | set(self._buffers) | set(self._modules))
+        # PyTorch's list, duplicates and all, without the names no attribute syntax can reach (Sequential's "0")
+        keys = [*dir(type(self)), *self.__dict__, *self._parameters, *self._modules, *self._buffers]
+        return sorted(key for key in keys if not key[0].isdigit())
 
     def _check_name(self, name, kind, registry):
         if not isinstance(name, str):
@@ -415,25 +458,27 @@ class Module:
 
     # ------------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(name, module) pairs of this module and every submodule, depth first; ``memo``, a set of modules
+        (as PyTorch's, which the caller may pass), holds those already yielded: none of them is yielded again."""
         memo = set() if memo is None else memo
+        if self in memo:
+            return
         if remove_duplicate:
-            if id(self) in memo:
-                return
-            memo.add(id(self))
+            memo.add(self)
         yield prefix, self
         for name, module in self._modules.items():
             if module is not None:
                 yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name, remove_duplicate)
 
-    def modules(self):
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate=True):
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_children(self):
         seen = set()
         for name, module in self._modules.items():
-            if module is not None and id(module) not in seen:
-                seen.add(id(module))
+            if module is not None and module not in seen:
+                seen.add(module)
                 yield name, module
 
     def children(self):
@@ -557,18 +602,21 @@ class Module:
         missing, unexpected, errors = [], [], []
         metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)  # a module's loading may add entries (see BatchNorm)
+        if metadata is not None:
+            state_dict._metadata = metadata
 
-        def load(module, prefix):
+        def load(module, local_state_dict, prefix):
             local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
             if assign:
                 local_metadata["assign_to_params_buffers"] = assign
             # strict=True whatever load_state_dict's: PyTorch tells the hooks and _load_from_state_dict so too
-            for hook in module._load_state_dict_pre_hooks.values():
-                hook(state_dict, prefix, local_metadata, True, missing, unexpected, errors)
-            module._load_from_state_dict(state_dict, prefix, local_metadata, True, missing, unexpected, errors)
+            module._load_from_state_dict(local_state_dict, prefix, local_metadata, True, missing, unexpected, errors)
             for name, child in module._modules.items():
                 if child is not None:
-                    load(child, prefix + name + ".")
+                    # as PyTorch: each child (and its hooks) sees a plain dict of its own entries only
+                    child_prefix = prefix + name + "."
+                    load(child, {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)},
+                         child_prefix)
             incompatible = _IncompatibleKeys(missing, unexpected)  # the hooks may edit the lists in place
             for hook in module._load_state_dict_post_hooks.values():
                 if hook(module, incompatible) is not None:
@@ -576,8 +624,7 @@ class Module:
                                          "expected to return new values, if incompatible_keys need to be modified, "
                                          "it should be done inplace.")
 
-        with grad_mode.no_grad():
-            load(self, "")
+        load(self, state_dict, "")
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected)))
@@ -594,7 +641,10 @@ class Module:
         PyTorch's signature, which subclasses override: ``local_metadata`` is what the state dict's ``_metadata``
         says of this module (its ``version``, and ``assign_to_params_buffers`` for ``load_state_dict(...,
         assign=True)``); with ``strict`` (always True from load_state_dict) keys under ``prefix`` that are none of
-        this module's entries or children are reported as unexpected."""
+        this module's entries or children are reported as unexpected. The load_state_dict pre-hooks run first,
+        here (so not at all for an override that does not call this one)."""
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(state_dict, prefix, local_metadata, strict, missing, unexpected, errors)
         assign = local_metadata.get("assign_to_params_buffers", False)
         persistent = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
         local = {k: v for k, v in list(self._parameters.items()) + list(persistent.items()) if v is not None}
@@ -620,17 +670,8 @@ class Module:
                               f"the shape in current model is {target.shape}.")
                 continue
             try:
-                if not assign:
-                    target._data[...] = source._data
-                    target._bump_version()  # PyTorch copies in place
-                elif isinstance(target, Parameter):
-                    if isinstance(source, Parameter):
-                        source.requires_grad_(target.requires_grad)
-                    else:
-                        source = Parameter(source, requires_grad=target.requires_grad)
-                    setattr(self, name, source)
-                else:
-                    setattr(self, name, source)
+                with grad_mode.no_grad():  # (only here: the hooks run with gradients enabled, as in PyTorch)
+                    self._load_entry(name, target, source, assign)
             except Exception as error:  # noqa: BLE001 - reported with the others, as PyTorch does
                 errors.append(f'While copying the parameter named "{key}", whose dimensions in the model are '
                               f"{target.size()} and whose dimensions in the checkpoint are {source.size()}, an "
@@ -649,6 +690,19 @@ class Module:
             head = key[len(prefix):].split(".", 1)
             if (len(head) > 1 and head[0] not in self._modules) or (len(head) == 1 and head[0] not in local):
                 unexpected.append(key)
+
+    def _load_entry(self, name, target, source, assign):
+        """Copy ``source`` into the parameter or buffer ``target`` (registered as ``name``), or with ``assign``
+        register ``source`` in its place (a parameter keeping the model's requires_grad)."""
+        if not assign:
+            target.copy_(source)
+            return
+        if isinstance(target, Parameter):
+            if isinstance(source, Parameter):
+                source.requires_grad_(target.requires_grad)
+            else:
+                source = Parameter(source, requires_grad=target.requires_grad)
+        setattr(self, name, source)
 
     # ------------------------------------------------------------------ conversion
     def apply(self, fn):
@@ -787,6 +841,14 @@ class Module:
         """Move to an XPU device: refused as :meth:`cuda` is."""
         return self._apply(lambda t: _to_accelerator(t, "xpu", device))
 
+    def ipu(self, device=None):
+        """Move to an IPU device: refused as :meth:`cuda` is."""
+        return self._apply(lambda t: _to_accelerator(t, "ipu", device))
+
+    def mtia(self, device=None):
+        """Move to an MTIA device: refused as :meth:`cuda` is."""
+        return self._apply(lambda t: _to_accelerator(t, "mtia", device))
+
     # ------------------------------------------------------------------ hooks
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
         r"""Register a forward hook on the module, called after every :meth:`forward` as
@@ -803,8 +865,10 @@ class Module:
         Returns:
             RemovableHandle: a handle whose ``remove()`` unregisters the hook.
         """
-        handle = self._add_hook(self._forward_hooks, self._forward_hooks_with_kwargs, hook, prepend, with_kwargs,
-                                self._forward_hooks_always_called)
+        handle = self._add_hook(self._forward_hooks, hook, prepend,
+                                extra_dict=[self._forward_hooks_with_kwargs, self._forward_hooks_always_called])
+        if with_kwargs:
+            self._forward_hooks_with_kwargs[handle.id] = True
         if always_call:
             self._forward_hooks_always_called[handle.id] = True
         return handle
@@ -822,7 +886,7 @@ class Module:
         self._is_full_backward_hook = False
         global _backward_hooks_used
         _backward_hooks_used = True
-        return self._add_hook(self._backward_hooks, {}, hook, False, False)
+        return self._add_hook(self._backward_hooks, hook)
 
     def register_full_backward_hook(self, hook, prepend=False):
         r"""Register a backward hook, called as ``hook(module, grad_input, grad_output)`` once the gradients with
@@ -849,7 +913,7 @@ class Module:
         self._is_full_backward_hook = True
         global _backward_hooks_used
         _backward_hooks_used = True
-        return self._add_hook(self._backward_hooks, {}, hook, prepend, False)
+        return self._add_hook(self._backward_hooks, hook, prepend)
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         r"""Register a backward pre-hook, called as ``hook(module, grad_output)`` once the gradients with respect
@@ -865,20 +929,21 @@ class Module:
         """
         global _backward_hooks_used
         _backward_hooks_used = True
-        return self._add_hook(self._backward_pre_hooks, {}, hook, prepend, False)
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """Call ``hook(module, args)`` before every forward; a non-None return replaces the arguments
         (with ``with_kwargs``: ``hook(module, args, kwargs)`` returning ``(args, kwargs)``)."""
-        return self._add_hook(self._forward_pre_hooks, self._forward_pre_hooks_with_kwargs, hook, prepend, with_kwargs)
+        handle = self._add_hook(self._forward_pre_hooks, hook, prepend, extra_dict=self._forward_pre_hooks_with_kwargs)
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs[handle.id] = True
+        return handle
 
     def _register_load_state_dict_pre_hook(self, hook, with_module=False):
         r"""See :meth:`register_load_state_dict_pre_hook`; without ``with_module`` the hook is called without the
         module: ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)``.
         """
-        handle = RemovableHandle(self._load_state_dict_pre_hooks)
-        self._load_state_dict_pre_hooks[handle.id] = functools.partial(hook, self) if with_module else hook
-        return handle
+        return self._add_hook(self._load_state_dict_pre_hooks, functools.partial(hook, self) if with_module else hook)
 
     def register_load_state_dict_pre_hook(self, hook):
         r"""Register a pre-hook to be run before module's :meth:`load_state_dict` loads this module's entries.
@@ -902,9 +967,7 @@ class Module:
         Returns:
             RemovableHandle: a handle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
-        return handle
+        return self._add_hook(self._load_state_dict_post_hooks, hook)
 
     def register_state_dict_pre_hook(self, hook):
         r"""Register a hook run by :meth:`state_dict` before it saves this module, as
@@ -913,9 +976,7 @@ class Module:
         Returns:
             RemovableHandle: a handle whose ``remove()`` unregisters the hook.
         """
-        handle = RemovableHandle(self._state_dict_pre_hooks)
-        self._state_dict_pre_hooks[handle.id] = hook
-        return handle
+        return self._add_hook(self._state_dict_pre_hooks, hook)
 
     def _register_state_dict_hook(self, hook):
         r"""The legacy state_dict post-hook ``hook(module, state_dict, prefix, local_metadata)``, which may also
@@ -924,9 +985,7 @@ class Module:
         if getattr(hook, "_from_public_api", False):
             raise RuntimeError("Cannot register the same function as the state dict post hook that was "
                                "previously registered via register_state_dict_post_hook")
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
+        return self._add_hook(self._state_dict_hooks, hook)
 
     def register_state_dict_post_hook(self, hook):
         r"""Register a hook run by :meth:`state_dict` once this module and its children are saved, as
@@ -937,16 +996,14 @@ class Module:
             RemovableHandle: a handle whose ``remove()`` unregisters the hook.
         """
         hook._from_public_api = True  # (PyTorch's mark: this hook must edit the dict in place, return None)
-        handle = RemovableHandle(self._state_dict_hooks)
-        self._state_dict_hooks[handle.id] = hook
-        return handle
+        return self._add_hook(self._state_dict_hooks, hook)
 
     @staticmethod
-    def _add_hook(hooks, with_kwargs_ids, hook, prepend, with_kwargs, *extra):
-        handle = RemovableHandle(hooks, with_kwargs_ids, *extra)
+    def _add_hook(hooks, hook, prepend=False, extra_dict=None):
+        """Put ``hook`` in the registry ``hooks`` (first with ``prepend``); its handle also removes its entries in
+        ``extra_dict`` (a registry or a list of them)."""
+        handle = RemovableHandle(hooks, extra_dict=extra_dict)
         hooks[handle.id] = hook
-        if with_kwargs:
-            with_kwargs_ids[handle.id] = True
         if prepend:
             hooks.move_to_end(handle.id, last=False)
         return handle
@@ -970,8 +1027,16 @@ class Module:
         return f"{self._get_name()}({body})"
 
 
+# What a CPU-only PyTorch raises for a move to a device of these kinds (the others: see _tensor._require_cpu).
+_NO_IPU = "PyTorch is not linked with support for ipu devices"
+_NO_MTIA = ("Torch not compiled with MTIA enabled. Ensure you have "
+            "`import mtia.host_runtime.torch_mtia.dynamic_library` in your python src file and include "
+            "`//mtia/host_runtime/torch_mtia:torch_mtia` as your target dependency!")
+
+
 def _to_accelerator(tensor, kind, where):
-    """``tensor.cuda(where)`` / ``tensor.xpu(where)`` in a CPU-only build: PyTorch's error for ``where``."""
+    """``tensor.cuda(where)`` / ``.xpu`` / ``.ipu`` / ``.mtia`` in a CPU-only build: PyTorch's error for
+    ``where``."""
     from ..._tensor import _require_cpu, device
 
     if where is not None and not isinstance(where, (str, int, device)) or isinstance(where, bool):
@@ -979,7 +1044,11 @@ def _to_accelerator(tensor, kind, where):
         raise TypeError(f"{kind}(): argument 'device' (position 1) must be torchless.device, not {shown}")
     target = device(kind if where is None else where)
     if target.type != kind:
-        raise RuntimeError(f"Invalid device, must be {kind} device")
+        raise RuntimeError(f"Invalid device, must be {'MTIA' if kind == 'mtia' else kind} device")
+    if kind == "ipu":
+        raise RuntimeError(_NO_IPU)
+    if kind == "mtia":
+        raise AssertionError(_NO_MTIA)
     _require_cpu(target)  # raises: no accelerator here
     return tensor
 
@@ -996,17 +1065,29 @@ _TO_PARAMETERS = (("device", "dtype", "non_blocking", "copy"), ("dtype", "non_bl
                   ("tensor", "non_blocking", "copy"))
 
 
+def _target_dtype(value):
+    """The dtype a ``to()`` argument bound as a dtype or a tensor stands for: a dtype; a Python type (float:
+    float64, ...); a tensor's; a Python number's (PyTorch's parser takes one as a tensor: 2.5 as float64)."""
+    from ... import _dtype
+
+    if value is None or isinstance(value, _dtype.dtype):
+        return value
+    if isinstance(value, Tensor):
+        return value.dtype
+    return _dtype.from_numpy_dtype(_dtype.to_numpy_dtype(value if isinstance(value, type) else type(value)))
+
+
 def _parse_to(args, kwargs):
     """(device, dtype) of a ``Module.to`` call, bound to the first of PyTorch's three overloads that takes it, or
     PyTorch's TypeError; a ``copy`` argument is refused as PyTorch refuses it."""
-    from ..._dtype import dtype as dtype_class
+    from ... import _dtype
     from ..._memory_format import memory_format as memory_format_class
     from ..._tensor import device as device_class
 
     if len(args) > 4:
         raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
     accepts = {"device": lambda v: v is None or isinstance(v, (str, int, device_class)) and not isinstance(v, bool),
-               "dtype": lambda v: isinstance(v, dtype_class), "tensor": lambda v: isinstance(v, Tensor),
+               "dtype": _dtype.is_argument, "tensor": lambda v: isinstance(v, (Tensor, int, float, complex)),
                "non_blocking": lambda v: isinstance(v, bool), "copy": lambda v: isinstance(v, bool)}
     for names in _TO_PARAMETERS:
         if len(args) > len(names):
@@ -1026,8 +1107,7 @@ def _parse_to(args, kwargs):
             continue
         if "copy" in bound:  # even copy=False: Module.to refuses the argument outright
             raise RuntimeError(".to() does not accept copy argument")
-        tensor = bound.get("tensor")
-        return bound.get("device"), tensor.dtype if tensor is not None else bound.get("dtype")
+        return bound.get("device"), _target_dtype(bound.get("tensor", bound.get("dtype")))
     from ..._parser_errors import invalid_combination
 
     raise invalid_combination("to", _TO_OVERLOADS, args, kwargs)
@@ -1048,7 +1128,27 @@ def register_module_full_backward_hook(hook):
     Returns:
         RemovableHandle: a handle whose ``remove()`` unregisters the hook.
     """
+    _set_global_backward_hook_kind(True)
     return _add_global_hook(_global_backward_hooks, hook)
+
+
+def register_module_backward_hook(hook):
+    """Register a backward hook of the deprecated kind (see :meth:`Module.register_backward_hook`) on every module,
+    run before each module's own; use :func:`register_module_full_backward_hook`.
+
+    Returns:
+        RemovableHandle: a handle whose ``remove()`` unregisters the hook.
+    """
+    _set_global_backward_hook_kind(False)
+    return _add_global_hook(_global_backward_hooks, hook)
+
+
+def _set_global_backward_hook_kind(full):
+    """As PyTorch: the global backward hooks are all of one kind, fixed by the first registered (for good)."""
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is (not full):
+        raise RuntimeError(_MIXED_GLOBAL_BACKWARD_HOOKS)
+    _global_is_full_backward_hook = full
 
 
 def register_module_full_backward_pre_hook(hook):
@@ -1061,10 +1161,10 @@ def register_module_full_backward_pre_hook(hook):
     return _add_global_hook(_global_backward_pre_hooks, hook)
 
 
-def _add_global_hook(registry, hook, *extra):
+def _add_global_hook(registry, hook, extra_dict=None):
     global _backward_hooks_used
     _backward_hooks_used = True
-    handle = RemovableHandle(registry, *extra)
+    handle = RemovableHandle(registry, extra_dict=extra_dict)
     registry[handle.id] = hook
     return handle
 
@@ -1086,8 +1186,8 @@ def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
     Returns:
         RemovableHandle: a handle whose ``remove()`` unregisters the hook.
     """
-    handle = _add_global_hook(_global_forward_hooks, hook, _global_forward_hooks_always_called,
-                              _global_forward_hooks_with_kwargs)
+    handle = _add_global_hook(_global_forward_hooks, hook,
+                              [_global_forward_hooks_always_called, _global_forward_hooks_with_kwargs])
     if with_kwargs:
         _global_forward_hooks_with_kwargs[handle.id] = True
     if always_call:

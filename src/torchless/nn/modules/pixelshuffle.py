@@ -1,8 +1,8 @@
-"""Channel rearranging layers: PixelShuffle, PixelUnshuffle and ChannelShuffle, thin wrappers of the functionals."""
-from .._functional.pixel_shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
+"""Pixel rearranging layers: PixelShuffle and PixelUnshuffle, thin wrappers of the functionals."""
+from .._functional.pixel_shuffle import pixel_shuffle, pixel_unshuffle
 from .module import Module
 
-__all__ = ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle"]
+__all__ = ["PixelShuffle", "PixelUnshuffle"]
 
 
 class PixelShuffle(Module):
@@ -40,21 +40,3 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self):
         return f"downscale_factor={self.downscale_factor}"
-
-
-class ChannelShuffle(Module):
-    r"""Divide the C channels of (N, C, *) into ``groups`` groups and interleave them (ShuffleNet); see
-    ``torchless.nn.functional.channel_shuffle``. (PyTorch keeps this class in ``channelshuffle.py``.)
-
-    Shape: input (N, C, *); output (N, C, *), the same.
-    """
-
-    def __init__(self, groups):
-        super().__init__()
-        self.groups = groups
-
-    def forward(self, input):
-        return channel_shuffle(input, self.groups)
-
-    def extra_repr(self):
-        return f"groups={self.groups}"

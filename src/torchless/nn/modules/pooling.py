@@ -122,6 +122,11 @@ class AvgPool3d(_DivisorAvgPoolNd):
 
     _functional = staticmethod(F_pool3d.avg_pool3d)
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for name, default in (("padding", 0), ("ceil_mode", False), ("count_include_pad", True)):
+            self.__dict__.setdefault(name, default)  # as PyTorch: pickled before these existed
+
 
 class _AdaptivePool(Module):
     _functional = None

@@ -128,6 +128,13 @@ class RNNBase(Module):
         self._register_weights(_GATES[mode] * hidden_size, dtype or _dtype.get_default_dtype())
         self.reset_parameters()
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # as PyTorch: pickled with _all_weights under its old name, or before proj_size (PyTorch 1.8)
+        if "all_weights" in state:
+            self._all_weights = state["all_weights"]
+        self.__dict__.setdefault("proj_size", 0)
+
     @property
     def _num_directions(self):
         return 2 if self.bidirectional else 1
