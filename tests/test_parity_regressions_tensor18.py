@@ -1,0 +1,73 @@
+"""Differences from PyTorch found by the eighteenth differential fuzz of the Tensor API, each compared with torch.
+
+* range factories to the last bit: floating arange steps as PyTorch's vectorised kernel does (vector heads,
+  fused multiply-adds, thread ranges), linspace's float64 and integer values use fused multiply-adds, float16
+  logspace rounds its double results through float;
+"""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def _same_bits(theirs, ours):
+    assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.fixture
+def same_thread_count():
+    """torch and torchless split a large kernel over the same number of threads (2), restored afterwards."""
+    before = torch.get_num_threads(), torchless.get_num_threads()
+    torch.set_num_threads(2)
+    torchless.set_num_threads(2)
+    yield
+    torch.set_num_threads(before[0])
+    torchless.set_num_threads(before[1])
+
+
+# ---------------------------------------------------------------------------- range factories, bit for bit
+_ARANGES = [(-5.0, 8.0, 0.1), (0, 1, 0.01), (2, 7, 0.1), (-3.3, 100, 0.37), (0.5, -20, -0.13),
+            (1e6, 1e6 + 100, 0.3), (0.0, -1.5882331487894317, -0.009154081549218627), (-7.0, 3000.5, 0.5),
+            (0.0, 100000.0, 1.0), (0.1, 7000.0, 0.19)]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("start, end, step", _ARANGES)
+def test_floating_arange_matches_torch_bit_for_bit(start, end, step, dtype, same_thread_count):
+    if dtype == "float16" and max(abs(start), abs(end)) > 60000:
+        pytest.skip("beyond float16")
+    _same_bits(torch.arange(start, end, step, dtype=getattr(torch, dtype)),
+               torchless.arange(start, end, step, dtype=getattr(torchless, dtype)))
+
+
+@pytest.mark.parametrize("size", [40000, 100003])
+def test_floating_arange_over_several_threads_matches_torch(size, same_thread_count):
+    # above the grain size each thread's range starts its own vectors
+    step = 0.37
+    for dtype in ("float32", "float64"):
+        _same_bits(torch.arange(-3.3, -3.3 + step * (size - 0.5), step, dtype=getattr(torch, dtype)),
+                   torchless.arange(-3.3, -3.3 + step * (size - 0.5), step, dtype=getattr(torchless, dtype)))
+
+
+_SPACES = [(-0.007308418046713773, 1126.1619824054246, 1282), (0.004346386401376009, 0.00691018192460021, 1826),
+           (-244.0, 0.011425665197109745, 1608), (1.0, -2.416249577797958, 703), (-10.112774540264333, 2.71, 2493),
+           (3.0, -7.5, 11)]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int16", "int32", "int64"])
+@pytest.mark.parametrize("start, end, steps", _SPACES)
+def test_linspace_matches_torch_bit_for_bit(start, end, steps, dtype):
+    _same_bits(torch.linspace(start, end, steps, dtype=getattr(torch, dtype)),
+               torchless.linspace(start, end, steps, dtype=getattr(torchless, dtype)))
+
+
+@pytest.mark.parametrize("start, end, steps", [(-0.20225549080528665, 0.05420198938484143, 2493),
+                                               (0.0, -2.9779866973286966, 1306), (-6.77, 0.0017, 2437),
+                                               (0.014207975580767885, -5.77876379980846, 2910)])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_logspace_matches_torch_bit_for_bit(start, end, steps, dtype):
+    _same_bits(torch.logspace(start, end, steps, dtype=getattr(torch, dtype)),
+               torchless.logspace(start, end, steps, dtype=getattr(torchless, dtype)))
