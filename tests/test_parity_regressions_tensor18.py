@@ -2,12 +2,16 @@
 
 * range factories to the last bit: floating arange steps as PyTorch's vectorised kernel does (vector heads,
   fused multiply-adds, thread ranges), linspace's float64 and integer values use fused multiply-adds, float16
-  logspace rounds its double results through float;
+  logspace rounds its double results through float; linspace/logspace of 0 or 1 values check only what PyTorch
+  converts; as_tensor of a complex array as a real dtype is a new dense tensor (was the real part's strided view);
 """
+import warnings
+
 import numpy as np
 import pytest
 
 import torchless
+from helpers import assert_same_outcome
 
 torch = pytest.importorskip("torch")
 
@@ -71,3 +75,33 @@ def test_linspace_matches_torch_bit_for_bit(start, end, steps, dtype):
 def test_logspace_matches_torch_bit_for_bit(start, end, steps, dtype):
     _same_bits(torch.logspace(start, end, steps, dtype=getattr(torch, dtype)),
                torchless.logspace(start, end, steps, dtype=getattr(torchless, dtype)))
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.linspace(-9.6, -0.06, 0, dtype=lib.uint8),  # no value: the ends are not converted
+    lambda lib: lib.linspace(-9.6, 1e6, 0, dtype=lib.int8),
+    lambda lib: lib.linspace(3, 1e6, 1, dtype=lib.uint8),  # one value: start filled in, end unchecked
+    lambda lib: lib.linspace(-9.6, 1e6, 1, dtype=lib.uint8),
+    lambda lib: lib.linspace(1e5, 1, 1, dtype=lib.float16),  # a single float16 element is filled unchecked
+    lambda lib: lib.linspace(1e5, 1, 2, dtype=lib.float16),
+    lambda lib: lib.linspace(1e40, 3, 1, dtype=lib.float32),
+    lambda lib: lib.linspace(lib.tensor(2.5), 3, 1, dtype=lib.int32),
+    lambda lib: lib.logspace(5.3, -11.0, 1, dtype=lib.float16),
+    lambda lib: lib.logspace(300, 1, 1, dtype=lib.float32),
+])
+def test_linspace_and_logspace_of_no_or_one_value_check_as_torch(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.as_tensor(np.arange(6, dtype=np.complex128).reshape(2, 3), dtype=lib.float64),
+    lambda lib: lib.as_tensor(np.arange(6, dtype=np.complex64).reshape(2, 3)[:, ::2], dtype=lib.float32),
+    lambda lib: lib.as_tensor(np.arange(6, dtype=np.complex64).reshape(2, 3).T, dtype=lib.float32),
+])
+def test_as_tensor_of_a_complex_array_as_real_is_a_new_dense_tensor(make):
+    # (a complex array's real part is a strided view: PyTorch's conversion makes a new tensor)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the complex-to-real cast's warning)
+        theirs, ours = make(torch), make(torchless)
+    assert ours.stride() == theirs.stride()
+    _same_bits(theirs, ours)

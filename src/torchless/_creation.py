@@ -360,9 +360,10 @@ def _infer_array(data, dtype, function):
             array = _sequence_array(data, np_dtype)
         if np_dtype is not None and np_dtype.kind in "iu":
             _check_range(array, np_dtype)
-    if np_dtype is not None:
+    if np_dtype is not None and array.dtype != np_dtype:
         with np.errstate(over="ignore", invalid="ignore"):  # inf, or an arbitrary int for nan, silently
-            array = _dtype.cast_source(array, np_dtype).astype(np_dtype, copy=False)
+            # always a new array (a complex one's real part is a strided view), laid out as the source
+            array = _dtype.cast_source(array, np_dtype).astype(np_dtype)
     return array
 
 
@@ -994,6 +995,10 @@ def linspace(start, end, steps=_UNGIVEN, *, dtype=None, device=None, requires_gr
     np_dtype = _space_dtype("linspace", start, end, dtype, np_dtype)
     if np_dtype.kind == "b" and steps > 1:  # PyTorch has no bool kernel, but fills 0 or 1 values without it
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    if steps <= 1:  # PyTorch fills in start (fill_'s checks, float16's skipped for one element) or nothing
+        start = start.item() if isinstance(start, Tensor) else start
+        values = [_dtype.fill_value(start, np_dtype, check_half=False)] if steps else []
+        return _finish(np.array(values, np_dtype), requires_grad, device)
     if np_dtype.kind == "f":  # the ends are converted to the dtype first, with its range check
         start, end = (_dtype.fill_value(v, np_dtype) for v in (start, end))
     if np_dtype.kind not in "iu":
@@ -1081,8 +1086,8 @@ def logspace(start, end, steps=_UNGIVEN, base=_UNGIVEN, *, dtype=None, device=No
     # result raises a float32 base (PyTorch avoids promoting it), a floating one a double
     base = float(np.float32(base)) if np_dtype.kind in "iub" else float(base)
     values = np.array([_c_pow(base, e) for e in exponents], np.float64)
-    if steps == 1:  # PyTorch fills the one value in, with fill_'s range check
-        values = np.array([_dtype.fill_value(values[0], np_dtype)])
+    if steps == 1:  # PyTorch fills the one value in, with fill_'s range check (float16's skipped for one element)
+        values = np.array([_dtype.fill_value(values[0], np_dtype, check_half=False)])
     if np_dtype == np.float16:  # PyTorch's double result becomes a float, then a half
         values = values.astype(np.float32)
     return _finish(values.astype(np_dtype), requires_grad, device)
