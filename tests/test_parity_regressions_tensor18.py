@@ -105,3 +105,19 @@ def test_as_tensor_of_a_complex_array_as_real_is_a_new_dense_tensor(make):
         theirs, ours = make(torch), make(torchless)
     assert ours.stride() == theirs.stride()
     _same_bits(theirs, ours)
+
+
+# ---------------------------------------------------------------------------- printing
+@pytest.mark.parametrize("default", ["float32", "float64"])
+@pytest.mark.parametrize("dtype", ["complex64", "complex128", "float32", "float64", "int64", "bool"])
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (3,)])
+def test_repr_names_the_dtype_of_an_empty_tensor_unless_the_default_float(shape, dtype, default):
+    def shown(lib):
+        before = lib.get_default_dtype()
+        lib.set_default_dtype(getattr(lib, default))
+        try:
+            return repr(lib.zeros(shape, dtype=getattr(lib, dtype)))
+        finally:
+            lib.set_default_dtype(before)
+
+    assert shown(torchless) == shown(torch).replace("torch.", "torchless.")
