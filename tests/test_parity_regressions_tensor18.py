@@ -121,3 +121,45 @@ def test_repr_names_the_dtype_of_an_empty_tensor_unless_the_default_float(shape,
             lib.set_default_dtype(before)
 
     assert shown(torchless) == shown(torch).replace("torch.", "torchless.")
+
+
+# ---------------------------------------------------------------------------- indexing
+def _assigned(shape, key, value, dtype="float32"):
+    """t[key] = value on an arange of ``shape``; ``key`` and ``value`` are functions of the library."""
+    def call(lib):
+        x = lib.arange(float(np.prod(shape))).reshape(shape).to(getattr(lib, dtype))
+        x[key(lib)] = value(lib)
+        return x
+    return call
+
+
+@pytest.mark.parametrize("shape, key", [((3,), lambda lib: []), ((3,), lambda lib: lib.tensor([False] * 3)),
+                                        ((3, 4), lambda lib: (slice(None), [])), ((3, 4), lambda lib: (0, [])),
+                                        ((1, 1, 3, 3), lambda lib: lib.tensor([False])),
+                                        ((3, 4), lambda lib: (slice(None), lib.tensor([False] * 4)))])
+@pytest.mark.parametrize("value_shape", [(2, 0), (0, 0), (3, 0), (2, 3, 0), (0,), (1, 0), (2, 0, 1, 3, 3)])
+def test_an_empty_value_must_broadcast_to_an_empty_index_result(shape, key, value_shape):
+    # (NumPy writes an empty value into an empty result of any shape; PyTorch's index_put broadcasts it)
+    assert_same_outcome(_assigned(shape, key, lambda lib: lib.ones(value_shape)))
+
+
+@pytest.mark.parametrize("dtype, value", [("uint8", -1.5), ("uint8", 300.0), ("int8", 200.0), ("float16", 1e5),
+                                          ("int32", float("nan")), ("uint8", -1), ("bool", 0.5), ("int64", 2.5)])
+@pytest.mark.parametrize("one_element", [lambda lib, v: lib.tensor(v), lambda lib, v: lib.tensor([v])])
+def test_a_mask_fill_by_a_one_element_tensor_range_checks_the_value(dtype, value, one_element):
+    # (PyTorch's masked_fill_ reads the value as a number, converted with fill's check)
+    assert_same_outcome(_assigned((3,), lambda lib: lib.tensor([True, True, False]),
+                                  lambda lib: one_element(lib, value), dtype))
+
+
+@pytest.mark.parametrize("key", [
+    lambda lib: (-4, [0, 2, 1], [2, 2, 2]),  # the first element's second index is the first one out of range
+    lambda lib: ([0, 0, 5], [2, 0, 0]),
+    lambda lib: ([[0], [5]], [2, 0, 0]),
+    lambda lib: ([[0], [5]], slice(None), [0, 0, 3]),
+    lambda lib: (lib.ones(4, 2, dtype=lib.bool), [7]),  # a mask counts one index tensor a dim
+    lambda lib: ([5, 0], [0, 9]),
+])
+def test_an_index_out_of_range_is_reported_as_torch_meets_it(key):
+    assert_same_outcome(lambda lib: lib.zeros(4, 2, 2, 4)[key(lib)])
+    assert_same_outcome(_assigned((4, 2, 2, 4), key, lambda lib: lib.tensor(1.0)))
