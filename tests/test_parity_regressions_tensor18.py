@@ -163,3 +163,29 @@ def test_a_mask_fill_by_a_one_element_tensor_range_checks_the_value(dtype, value
 def test_an_index_out_of_range_is_reported_as_torch_meets_it(key):
     assert_same_outcome(lambda lib: lib.zeros(4, 2, 2, 4)[key(lib)])
     assert_same_outcome(_assigned((4, 2, 2, 4), key, lambda lib: lib.tensor(1.0)))
+
+
+# ---------------------------------------------------------------------------- reductions and scans
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.topk(lib.zeros(0), 0),
+    lambda lib: lib.topk(lib.zeros(3, 0), 0),
+    lambda lib: lib.topk(lib.zeros(3, 0), 0, sorted=False),
+    lambda lib: lib.topk(lib.zeros(2, 3, 0), 0, dim=-1, largest=False),
+    lambda lib: lib.topk(lib.zeros(0, 3), 0, dim=0),
+])
+def test_topk_of_nothing_along_an_empty_dim(call):
+    assert_same_outcome(call)
+
+
+@pytest.mark.parametrize("dtype, out_dtype", [("float16", None), ("float32", None), ("float32", "float16"),
+                                              ("float64", "float32"), ("float16", "float64")])
+@pytest.mark.parametrize("shape, dim", [((3, 17), 1), ((40,), 0), ((9, 4), 0)])
+def test_cumprod_carries_the_products_in_torchs_accumulation_type(dtype, out_dtype, shape, dim):
+    # (float16 in float32, float32 in float64, each running product rounded once)
+    values = np.random.default_rng(3).normal(size=shape) * 1.1
+
+    def call(lib):
+        return lib.cumprod(lib.tensor(values).to(getattr(lib, dtype)), dim,
+                           dtype=None if out_dtype is None else getattr(lib, out_dtype))
+
+    _same_bits(call(torch), call(torchless))
