@@ -4,6 +4,11 @@
   fused multiply-adds, thread ranges), linspace's float64 and integer values use fused multiply-adds, float16
   logspace rounds its double results through float; linspace/logspace of 0 or 1 values check only what PyTorch
   converts; as_tensor of a complex array as a real dtype is a new dense tensor (was the real part's strided view);
+* printing: an empty tensor's repr names every dtype but the default float one;
+* indexing: empty values broadcast to empty index_put results, a mask fill by a one-element tensor range-checks it,
+  an index out of range is reported as PyTorch's kernel meets it;
+* reductions: topk of k=0 along an empty dim, cumprod's float16 accumulation in float32;
+* random: bernoulli of float64 probabilities draws float64 uniforms, multinomial's result strides.
 """
 import warnings
 
@@ -189,3 +194,31 @@ def test_cumprod_carries_the_products_in_torchs_accumulation_type(dtype, out_dty
                            dtype=None if out_dtype is None else getattr(lib, out_dtype))
 
     _same_bits(call(torch), call(torchless))
+
+
+# ---------------------------------------------------------------------------- random draws
+@pytest.mark.parametrize("p_dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("self_dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(4,), (20,), (50, 3)])
+def test_bernoulli_of_float64_probabilities_draws_float64_uniforms(shape, self_dtype, p_dtype):
+    # (PyTorch's bernoulli_distribution<double> for double probabilities: a 64-bit word each)
+    def draws(lib):
+        lib.manual_seed(3)
+        p = lib.rand(shape, dtype=getattr(lib, p_dtype))
+        return (lib.bernoulli(p), lib.zeros(shape, dtype=getattr(lib, self_dtype)).bernoulli_(p),
+                lib.rand(3))  # (and the stream goes on where torch's does)
+
+    for theirs, ours in zip(draws(torch), draws(torchless)):
+        _same_bits(theirs, ours)
+
+
+@pytest.mark.parametrize("probabilities, samples", [((3, 6), 1), ((1, 6), 1), ((6,), 1), ((3, 6), 2)])
+@pytest.mark.parametrize("replacement", [False, True])
+def test_multinomial_result_has_torchs_strides(probabilities, samples, replacement):
+    def sampled(lib):
+        lib.manual_seed(0)
+        return lib.multinomial(lib.rand(probabilities), samples, replacement=replacement)
+
+    theirs, ours = sampled(torch), sampled(torchless)
+    assert ours.stride() == theirs.stride()
+    _same_bits(theirs, ours)
