@@ -12,6 +12,7 @@ from numpy.lib.array_utils import byte_bounds
 from . import _dtype, _memory_format, _parser_errors
 from ._ops._util import check_int64, is_index_argument
 from ._tensor import Tensor, _promote, _require_cpu, _shape_arg, _warn_from_user_code
+from ._kernels import fma, parallel
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .random import draw_values, stream
 
@@ -359,9 +360,10 @@ def _infer_array(data, dtype, function):
             array = _sequence_array(data, np_dtype)
         if np_dtype is not None and np_dtype.kind in "iu":
             _check_range(array, np_dtype)
-    if np_dtype is not None:
+    if np_dtype is not None and array.dtype != np_dtype:
         with np.errstate(over="ignore", invalid="ignore"):  # inf, or an arbitrary int for nan, silently
-            array = _dtype.cast_source(array, np_dtype).astype(np_dtype, copy=False)
+            # always a new array (a complex one's real part is a strided view), laid out as the source
+            array = _dtype.cast_source(array, np_dtype).astype(np_dtype)
     return array
 
 
@@ -904,7 +906,7 @@ def arange(start=0, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=None, req
             raise RuntimeError("value cannot be converted to type int64_t without overflow")
         array = np.empty(0)
     elif np_dtype.kind == "f":
-        array = np.arange(*values, dtype=np.float64)
+        array = _float_arange(*values, np_dtype)
     else:
         # PyTorch truncates start and step to integers (its int64 kernel the end too, and refuses a step that
         # truncates to 0); the other integer dtypes count the values in floating point.
@@ -918,6 +920,59 @@ def arange(start=0, end=_UNGIVEN, step=_UNGIVEN, *, dtype=None, device=None, req
         array = first + step * np.arange(max(size, 0), dtype=np.int64)
     with np.errstate(over="ignore"):  # beyond float16: inf, silently as in PyTorch
         return _finish(array.astype(np_dtype), requires_grad, device)
+
+
+# PyTorch's arange kernel fills one 256-bit vector register of the dtype at a time; at::parallel_for gives a thread
+# no fewer values than its grain size
+_ARANGE_VECTOR_BYTES = 32
+_GRAIN_SIZE = 32768
+
+
+def _float_arange(start, end, step, np_dtype):
+    """arange's floating values to the last bit, as PyTorch's CPU kernel computes them.
+
+    It steps in the accumulate type (double; float for float16) with fused multiply-adds: in each thread's range it
+    fills vectors two at a time, each from its head ``start + step * i`` rounded to the dtype, lane ``k`` being
+    ``head + step * k``, then the values after the last pair of vectors one by one as ``start + step * i``. So a
+    value may differ in the last bit from ``start + step * i`` (``arange(-5., 8., .1, dtype=float64)[35]``).
+    """
+    size = max(math.ceil((float(end) - float(start)) / float(step)), 0)
+    accumulate = np.float32 if np_dtype == np.float16 else np.float64
+    fused = fma.fused_multiply_add32 if np_dtype == np.float16 else fma.fused_multiply_add64
+    start, step = accumulate(start), accumulate(step)
+    if _exact_steps(start, step, size, np_dtype):  # no rounding then: any order of operations gives the same
+        return (start + step * np.arange(size, dtype=accumulate)).astype(np_dtype)
+    lanes = _ARANGE_VECTOR_BYTES // np_dtype.itemsize
+    values = np.empty(size, np_dtype)
+    for begin, stop in _thread_ranges(size):
+        paired_end = begin + (stop - begin) // (2 * lanes) * (2 * lanes)
+        heads = fused(step, np.arange(begin, paired_end, lanes).astype(accumulate), start).astype(np_dtype)
+        vectors = values[begin:paired_end].reshape(-1, lanes)
+        vectors[:, 0] = heads  # (lane 0 is the head itself, not head + 0)
+        lane_steps = np.arange(1, lanes, dtype=accumulate)
+        vectors[:, 1:] = fused(lane_steps, step, heads[:, None].astype(accumulate))
+        values[paired_end:stop] = fused(step, np.arange(paired_end, stop).astype(accumulate), start)
+    return values
+
+
+def _exact_steps(start, step, size, np_dtype):
+    """Whether every ``start + step * i`` (``i < size``) and every partial sum on the way is exact in ``np_dtype``
+    (so in the accumulate type too): start and step are multiples of one power of two, and the values, in that
+    unit, fit the dtype's mantissa."""
+    (start_numerator, start_denominator), (step_numerator, step_denominator) = (
+        float(v).as_integer_ratio() for v in (start, step))
+    unit = max(start_denominator, step_denominator)
+    largest = abs(start_numerator) * (unit // start_denominator) + abs(step_numerator) * (unit // step_denominator) * size
+    return largest < 2 ** (np.finfo(np_dtype).nmant + 1)
+
+
+def _thread_ranges(size):
+    """The (begin, end) ranges at::parallel_for (OpenMP) splits range(size) into over torchless's threads."""
+    threads = min(parallel.get_num_threads(), -(-size // _GRAIN_SIZE))
+    if size <= _GRAIN_SIZE or threads < 2:
+        return [(0, size)]
+    chunk = -(-size // threads)
+    return [(begin, min(begin + chunk, size)) for begin in range(0, size, chunk)]
 
 
 def deprecated_range(start=None, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -953,20 +1008,27 @@ def _trunc_div(a, b):
     return q if (a < 0) == (b < 0) else -q
 
 
+_FUSED_MULTIPLY_ADD = {np.dtype(np.float32): fma.fused_multiply_add32, np.dtype(np.float64): fma.fused_multiply_add64}
+
+
 def _float_linspace(start, end, steps, np_dtype):
     """PyTorch's floating linspace to the last bit: the step computed in the dtype, each value stepped from the
     nearer end, ``start + step * i`` in the first half and ``end - step * (steps - 1 - i)`` in the second, with a
-    fused multiply-add for float32 and float64 (one rounding: products of float32 values are exact in float64,
-    float64 ones near enough in long double) and plain half-precision arithmetic for float16."""
+    fused multiply-add for float32 and float64 (one rounding, ``i`` converted to the dtype) and plain
+    half-precision arithmetic for float16 (complex: plain complex arithmetic)."""
     kind = np_dtype.type
     first, last = kind(start), kind(end)
     if steps <= 1:
         return np.full(steps, first, np_dtype)
     step = kind(last - first) / kind(steps - 1)
     index = np.arange(steps)
-    wide = {np.dtype(np.float32): np.float64, np.dtype(np.float64): np.longdouble}.get(np_dtype, kind)
-    from_start = wide(first) + wide(step) * index.astype(wide)
-    from_end = wide(last) - wide(step) * (steps - 1 - index).astype(wide)
+    fused = _FUSED_MULTIPLY_ADD.get(np_dtype)
+    if fused is None:
+        from_start = first + step * index.astype(kind)
+        from_end = last - step * (steps - 1 - index).astype(kind)
+    else:
+        from_start = fused(step, index.astype(kind), first)
+        from_end = fused(-step, (steps - 1 - index).astype(kind), last)
     return np.where(index < steps // 2, from_start, from_end).astype(np_dtype)
 
 
@@ -981,17 +1043,23 @@ def linspace(start, end, steps=_UNGIVEN, *, dtype=None, device=None, requires_gr
     np_dtype = _space_dtype("linspace", start, end, dtype, np_dtype)
     if np_dtype.kind == "b" and steps > 1:  # PyTorch has no bool kernel, but fills 0 or 1 values without it
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    if steps <= 1:  # PyTorch fills in start (fill_'s checks, float16's skipped for one element) or nothing
+        start = start.item() if isinstance(start, Tensor) else start
+        values = [_dtype.fill_value(start, np_dtype, check_half=False)] if steps else []
+        return _finish(np.array(values, np_dtype), requires_grad, device)
     if np_dtype.kind == "f":  # the ends are converted to the dtype first, with its range check
         start, end = (_dtype.fill_value(v, np_dtype) for v in (start, end))
     if np_dtype.kind not in "iu":
         return _finish(_float_linspace(start, end, steps, np_dtype), requires_grad, device)
     # PyTorch converts the ends to the integer dtype first (range-checked: uint8 reads -1 as 255), then steps in
-    # double from the start for the first half of the values and from the end for the others, truncating.
+    # double from the start for the first half of the values and from the end for the others (fused multiply-adds),
+    # truncating.
     first, last = (int(_dtype.fill_value(v, np_dtype)) for v in (start, end))
     step = (last - first) / (steps - 1) if steps > 1 else 0.0
     index = np.arange(steps)
     halfway = steps // 2 if steps > 1 else 1
-    values = np.where(index < halfway, first + step * index, last - step * (steps - 1 - index))
+    values = np.where(index < halfway, fma.fused_multiply_add64(step, index, first),
+                      fma.fused_multiply_add64(-step, steps - 1 - index, last))
     return _finish(values.astype(np_dtype), requires_grad, device)
 
 
@@ -1066,8 +1134,10 @@ def logspace(start, end, steps=_UNGIVEN, base=_UNGIVEN, *, dtype=None, device=No
     # result raises a float32 base (PyTorch avoids promoting it), a floating one a double
     base = float(np.float32(base)) if np_dtype.kind in "iub" else float(base)
     values = np.array([_c_pow(base, e) for e in exponents], np.float64)
-    if steps == 1:  # PyTorch fills the one value in, with fill_'s range check
-        values = np.array([_dtype.fill_value(values[0], np_dtype)])
+    if steps == 1:  # PyTorch fills the one value in, with fill_'s range check (float16's skipped for one element)
+        values = np.array([_dtype.fill_value(values[0], np_dtype, check_half=False)])
+    if np_dtype == np.float16:  # PyTorch's double result becomes a float, then a half
+        values = values.astype(np.float32)
     return _finish(values.astype(np_dtype), requires_grad, device)
 
 

@@ -153,10 +153,9 @@ def tensor_repr(tensor, prefix="tensor("):
         else:
             fmt = _Formatter(shown.astype(np.float64) if dtype.is_floating_point else shown, dtype.is_floating_point)
         body = _nested(a, indent, summarize, fmt)
-    # An empty tensor shows no values to infer an integer dtype from, so PyTorch names it.
+    # An empty tensor shows no values to infer the dtype from, so PyTorch names any but the default float one.
     default_complex = get_default_dtype().to_complex() if get_default_dtype().is_floating_point else None
-    implied = (get_default_dtype(), default_complex) if a.size == 0 else (get_default_dtype(), default_complex,
-                                                                            int64, bool_)
+    implied = (get_default_dtype(),) if a.size == 0 else (get_default_dtype(), default_complex, int64, bool_)
     if dtype not in implied:
         suffixes.append(f"dtype={dtype!r}")
     if tensor.grad_fn is not None:

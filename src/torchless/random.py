@@ -247,9 +247,12 @@ class Generator:
         return drawn.reshape(shape)
 
     def bernoulli_from(self, probabilities):
-        """1 where a float32 uniform is below each probability (``bernoulli(p_tensor)``), as float32 compares."""
-        draws = self.unit_uniforms(probabilities.size, np.float32).astype(np.float32).reshape(probabilities.shape)
-        return draws < probabilities.astype(np.float32)
+        """1 where a uniform is below each probability (``bernoulli(p_tensor)``): for float64 probabilities a
+        float64 uniform of a 64-bit word, compared in float64; for the others a float32 one, compared in float32."""
+        wide = probabilities.dtype == np.float64
+        dtype = np.float64 if wide else np.float32
+        draws = self.unit_uniforms(probabilities.size, dtype).astype(dtype).reshape(probabilities.shape)
+        return draws < probabilities.astype(dtype)
 
 
 _STATE_BYTES = 5056  # PyTorch's CPUGeneratorImplState
@@ -597,7 +600,8 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         return Tensor._wrap(np.zeros(probs.shape[:-1] + (num_samples,), np.int64))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # huge weights: sums overflow quietly
         samples = _multinomial_rows(rows, num_samples, replacement, stream(generator))
-    return Tensor._wrap(samples.reshape(probs.shape[:-1] + (num_samples,)))
+    # (a fresh C-ordered result, as PyTorch's: a size-1 dim's stride too)
+    return Tensor._wrap(np.array(samples.reshape(probs.shape[:-1] + (num_samples,)), order="C"))
 
 
 def _multinomial_rows(rows, num_samples, replacement, draws):

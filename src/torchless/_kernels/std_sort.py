@@ -38,7 +38,8 @@ def topk_order(values, axis, k, largest, sorted, stable_order):
 def _replayed(values, axis, stable_order, replay, everywhere, width=None):
     """``stable_order`` with the rows along ``axis`` that need it (all, or those with ties) replaced by ``replay``
     of the row (``width`` indices each: the first ``width`` of the stable order elsewhere)."""
-    rows = np.moveaxis(values, axis, -1).reshape(-1, values.shape[axis])
+    moved = np.moveaxis(values, axis, -1)
+    rows = moved.reshape(int(np.prod(moved.shape[:-1])), moved.shape[-1])  # (-1 is ambiguous with 0 per row)
     order = np.moveaxis(stable_order, axis, -1).reshape(rows.shape)
     if rows.shape[1] > MAX_REPLAYED_LENGTH:
         chosen = np.zeros(0, np.int64)

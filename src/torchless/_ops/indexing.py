@@ -13,15 +13,24 @@ def is_basic_key(key):
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice, np.integer)) for p in parts)
 
 
-def needs_same_dtype(key, value_size):
-    """Whether PyTorch refuses a value of another dtype for ``t[key] = value``: index_put does (for keys with an
-    index array of some dims, or a 0-d bool one; a 0-d integer one selects like an int), except when it fills
-    through a single bool mask with a one-element value (masked_fill converts the value)."""
+def _index_arrays(key):
+    """The parts of ``key`` index_put indexes by: index arrays of some dims, and 0-d bool ones (a 0-d integer one
+    selects like an int)."""
     parts = key if isinstance(key, tuple) else (key,)
-    arrays = [p for p in parts if isinstance(p, np.ndarray) and (p.ndim or p.dtype == np.bool_)]
-    if not arrays:
-        return False
-    return not (value_size == 1 and len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim)
+    return [p for p in parts if isinstance(p, np.ndarray) and (p.ndim or p.dtype == np.bool_)]
+
+
+def fills_through_mask(key, value_size):
+    """Whether PyTorch's ``t[key] = value`` is a masked_fill_ by the value as a number: a single bool mask (of some
+    dims) and a one-element value."""
+    arrays = _index_arrays(key)
+    return value_size == 1 and len(arrays) == 1 and arrays[0].dtype == np.bool_ and arrays[0].ndim > 0
+
+
+def needs_same_dtype(key, value_size):
+    """Whether PyTorch refuses a value of another dtype for ``t[key] = value``: index_put does, except when it
+    fills through a mask (masked_fill converts the value)."""
+    return bool(_index_arrays(key)) and not fills_through_mask(key, value_size)
 
 
 def _is_int(part):
@@ -471,21 +480,40 @@ def index_error(shape, key, numpy_error):
     except ValueError:
         shapes = ", ".join(str(list(shape_)) for shape_ in index_shapes)
         return IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}")
+    indices = []  # each index array with its dim's size and its rank among the index tensors (a mask: one a dim)
     rank = 0
     for part, dim in zip(parts, dims):
         if not isinstance(part, np.ndarray):
             continue
-        if part.dtype != np.bool_:
-            if shape[dim] == 0 and part.size:
-                return IndexError("index is out of bounds for dimension with size 0")
-            outside = (part < -shape[dim]) | (part >= shape[dim])
-            if outside.any():
-                error = IndexError(f"index {part[outside].flat[0]} is out of bounds for dimension {rank} with size "
-                                   f"{shape[dim]}")
-                error.in_index_values = True  # (which PyTorch reports only while it has elements to read)
-                return error
+        if part.dtype == np.bool_:
+            rank += max(part.ndim, 1)
+            continue
+        if shape[dim] == 0 and part.size:
+            return IndexError("index is out of bounds for dimension with size 0")
+        indices.append((part, shape[dim], rank))
         rank += 1
-    return IndexError(str(numpy_error).replace("axis", "dimension"))
+    error = _index_value_error(indices)
+    return error or IndexError(str(numpy_error).replace("axis", "dimension"))
+
+
+def _index_value_error(indices):
+    """PyTorch's error for the first index value out of range, as its kernel meets them: element by element of the
+    broadcast indices (C order), each element's indices in turn. None when all are in range. ``indices``: (index
+    array, size of its dim, its rank) triples."""
+    if not indices:
+        return None
+    arrays = np.broadcast_arrays(*(index for index, _, _ in indices))
+    outside = np.stack([((a < -size) | (a >= size)).reshape(-1) for a, (_, size, _) in zip(arrays, indices)], axis=1)
+    failing = np.flatnonzero(outside.any(axis=1))
+    if not failing.size:
+        return None
+    element = failing[0]
+    which = int(np.flatnonzero(outside[element])[0])
+    _, size, rank = indices[which]
+    error = IndexError(f"index {arrays[which].reshape(-1)[element]} is out of bounds for dimension {rank} with size "
+                       f"{size}")
+    error.in_index_values = True  # (which PyTorch reports only while it has elements to read)
+    return error
 
 
 def zeroed_if_empty(shape, key):

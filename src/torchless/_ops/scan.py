@@ -24,6 +24,10 @@ def _reverse_cumsum(x, axis):
     return np.flip(running_sum(np.flip(x, axis), axis), axis)
 
 
+# PyTorch's CPU accumulation types (acc_type) of the reduced-precision floating dtypes
+_CUMPROD_ACCUMULATION = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}
+
+
 class Cumprod(ContiguousResult):
     """Running products along ``axis``; the gradient handles zeros exactly (as PyTorch's cumprod_backward):
     before a row's first zero sum_{j>=i} g_j out_j / a_i, at it the products skipping it, after it 0."""
@@ -36,10 +40,13 @@ class Cumprod(ContiguousResult):
         self.a = a
         flat = a.reshape(-1) if not a.ndim else a
         axis = 0 if not a.ndim else axis
-        if flat.dtype == np.float32 and (dtype is None or dtype == np.float32):
-            # carried in float64, PyTorch's accumulation type, each running product rounded once
+        target = flat.dtype if dtype is None else np.dtype(dtype)
+        if target in _CUMPROD_ACCUMULATION:
+            # carried in PyTorch's accumulation type, each running product rounded once
             # (np.multiply.accumulate: np.cumprod's floating-point warnings would come from NumPy's Python code)
-            self.out = np.multiply.accumulate(flat, axis=axis, dtype=np.float64).astype(np.float32).reshape(a.shape)
+            carried = np.multiply.accumulate(flat.astype(target, copy=False), axis=axis,
+                                             dtype=_CUMPROD_ACCUMULATION[target])
+            self.out = carried.astype(target).reshape(a.shape)
         else:
             self.out = np.multiply.accumulate(flat, axis=axis, dtype=dtype).reshape(a.shape)
         return self.out

@@ -166,6 +166,9 @@ class IndexingMethods:
             leading = next((i for i, n in enumerate(value_shape) if n != 1), len(value_shape))
             value_t = value_t.view(value_shape[leading:])
         source = value_t  # its dtype names it in PyTorch's shape errors
+        if not value_t._data.size and not indexing.is_basic_key(key):
+            # NumPy writes an empty value into an empty result of any shape; index_put broadcasts it
+            self._raise_setitem_shape_error(key, source)
         recorded = records(self, value_t)
         if recorded and self.grad_fn is None and self._requires_grad:
             raise RuntimeError("a view of " + _LEAF_INPLACE if indexing.is_basic_key(key) else
@@ -173,6 +176,8 @@ class IndexingMethods:
         if value_t._data.dtype != self._data.dtype:
             if indexing.needs_same_dtype(key, value_t._data.size):
                 self._raise_index_put_dtype_error(key, value_t)
+            if indexing.fills_through_mask(key, value_t._data.size):  # the value read as a number: range-checked
+                _dtype.fill_value(value_t._data.item(), self._data.dtype)
             value_t = value_t._cast(self._data.dtype)
         if recorded:
             self._check_inplace(key)
