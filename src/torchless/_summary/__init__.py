@@ -42,7 +42,8 @@ def summary(model, input_size=None, input_data=None, dtypes=None, verbose=None, 
     """Run ``model`` once and tabulate every module call, like torchinfo's ``summary``.
 
     For each module call (nested modules indented under their container): the output shape, the
-    module's own parameters, its multiply-accumulates and, for convolution and pooling layers, the
+    module's own parameters, its multiply-accumulates (counted like torchinfo: each weight and bias
+    once per output pixel of a convolution, per row of a Linear layer, per sample elsewhere) and, for convolution and pooling layers, the
     receptive field and jump. Then the totals and the memory of input, parameters and activations.
     Only modules appear: functional calls in ``forward`` (``F.relu``, ``x.view``) are not rows.
 
