@@ -50,8 +50,8 @@ def test_course_cnn_matches_the_hand_computed_table():
     assert result.total_mult_adds == 39200 + 90160 + 4910
     assert result.params_bytes == 5420 * 4
     assert result.input_bytes == 28 * 28 * 4
-    leaf_outputs = 5 * 28 * 28 * 2 + 5 * 14 * 14 + 10 * 14 * 14 * 2 + 10 * 7 * 7 + 10
-    assert result.forward_bytes == leaf_outputs * 4
+    outputs_of_layers_with_parameters = 5 * 28 * 28 + 10 * 14 * 14 + 10
+    assert result.forward_backward_bytes == 2 * outputs_of_layers_with_parameters * 4  # outputs and gradients
 
 
 def test_cli_summary_course_prints_the_hand_computed_table():

@@ -9,8 +9,10 @@ class LayerInfo:
 
     ``num_params``/``trainable_params`` count the module's own parameters (not its children's) and are
     0 on later calls of a module that was already called (``reused``), so the rows add up to the total.
-    ``mult_adds`` counts the multiply-accumulates of this call over the whole batch. ``receptive_field``
-    and ``jump`` (one number per spatial axis) are set on convolution and pooling layers only.
+    ``mult_adds`` counts the multiply-accumulates of this call over the whole batch and ``output_bytes``
+    the memory of its first output tensor (an RNN's sequence output, not its final states, as torchinfo).
+    ``receptive_field`` and ``jump`` (one number per spatial axis) are set on convolution and pooling
+    layers only.
     """
 
     def __init__(self, module, name, depth):
@@ -20,6 +22,7 @@ class LayerInfo:
         self.depth = depth
         self.is_leaf = not any(True for _ in module.children())
         self.reused = False
+        self.has_params = any(True for _ in module.parameters(recurse=False))
         self.input_shape = self.output_shape = None
         self.num_params = self.trainable_params = 0
         self.mult_adds = 0
@@ -32,7 +35,7 @@ class LayerInfo:
         tensors = list(_tensors(output))
         self.input_shape = _first_shape(inputs)
         self.output_shape = list(tensors[0].shape) if len(tensors) == 1 else [list(t.shape) for t in tensors]
-        self.output_bytes = sum(t.numel() * t.element_size() for t in tensors)
+        self.output_bytes = tensors[0].numel() * tensors[0].element_size() if tensors else 0
         self.reused = not first_call
         if first_call:
             own = list(self.module.parameters(recurse=False))
