@@ -25,15 +25,16 @@ def cli(*args, code="from torchless.cli.main import main; sys.exit(main(sys.argv
 
 
 # The course CNN worked out by hand: (name, output shape, params, mult-adds, receptive field, jump).
-# conv: C_out*H_out*W_out * C_in*k*k mult-adds; Linear: in*out. Fields: r += (k-1)*j, j *= stride.
+# Mult-adds as torchinfo counts them: every weight and bias once per output pixel (conv) or row (Linear).
+# Fields: r += (k-1)*j, j *= stride.
 COURSE = [
-    ("conv1", [1, 5, 28, 28], 5 * 1 * 3 * 3 + 5, 5 * 28 * 28 * 1 * 3 * 3, (3, 3), (1, 1)),
+    ("conv1", [1, 5, 28, 28], 5 * 1 * 3 * 3 + 5, 28 * 28 * (5 * 1 * 3 * 3 + 5), (3, 3), (1, 1)),
     ("relu", [1, 5, 28, 28], 0, 0, None, None),
     ("pool", [1, 5, 14, 14], 0, 0, (4, 4), (2, 2)),
-    ("conv2", [1, 10, 14, 14], 10 * 5 * 3 * 3 + 10, 10 * 14 * 14 * 5 * 3 * 3, (8, 8), (2, 2)),
+    ("conv2", [1, 10, 14, 14], 10 * 5 * 3 * 3 + 10, 14 * 14 * (10 * 5 * 3 * 3 + 10), (8, 8), (2, 2)),
     ("relu", [1, 10, 14, 14], 0, 0, None, None),
     ("pool", [1, 10, 7, 7], 0, 0, (10, 10), (4, 4)),
-    ("fc", [1, 10], 490 * 10 + 10, 490 * 10, None, None),
+    ("fc", [1, 10], 490 * 10 + 10, 490 * 10 + 10, None, None),
 ]
 
 
@@ -46,11 +47,11 @@ def test_course_cnn_matches_the_hand_computed_table():
     assert [l.reused for l in result.layers[1:]] == [False] * 4 + [True, True, False]
     assert result.total_params == result.trainable_params == 50 + 460 + 4910 == 5420
     assert result.non_trainable_params == 0
-    assert result.total_mult_adds == 35280 + 88200 + 4900
+    assert result.total_mult_adds == 39200 + 90160 + 4910
     assert result.params_bytes == 5420 * 4
     assert result.input_bytes == 28 * 28 * 4
-    leaf_outputs = 5 * 28 * 28 * 2 + 5 * 14 * 14 + 10 * 14 * 14 * 2 + 10 * 7 * 7 + 10
-    assert result.forward_bytes == leaf_outputs * 4
+    outputs_of_layers_with_parameters = 5 * 28 * 28 + 10 * 14 * 14 + 10
+    assert result.forward_backward_bytes == 2 * outputs_of_layers_with_parameters * 4  # outputs and gradients
 
 
 def test_cli_summary_course_prints_the_hand_computed_table():
@@ -58,17 +59,17 @@ def test_cli_summary_course_prints_the_hand_computed_table():
     assert done.returncode == 0, done.stderr
     text = done.stdout
     expected_rows = [
-        r"conv1 \(Conv2d\)\s+\[1, 5, 28, 28\]\s+50\s+35,280\s+3\s+1",
+        r"conv1 \(Conv2d\)\s+\[1, 5, 28, 28\]\s+50\s+39,200\s+3\s+1",
         r"relu \(ReLU\)\s+\[1, 5, 28, 28\]\s+--\s+--",
         r"pool \(MaxPool2d\)\s+\[1, 5, 14, 14\]\s+--\s+--\s+4\s+2",
-        r"conv2 \(Conv2d\)\s+\[1, 10, 14, 14\]\s+460\s+88,200\s+8\s+2",
+        r"conv2 \(Conv2d\)\s+\[1, 10, 14, 14\]\s+460\s+90,160\s+8\s+2",
         r"pool \(MaxPool2d\)\s+\[1, 10, 7, 7\]\s+\(reused\)\s+--\s+10\s+4",
-        r"fc \(Linear\)\s+\[1, 10\]\s+4,910\s+4,900",
+        r"fc \(Linear\)\s+\[1, 10\]\s+4,910\s+4,910",
     ]
     for row in expected_rows:
         assert re.search(row, text), row
     for line in ("Total params: 5,420", "Trainable params: 5,420", "Non-trainable params: 0",
-                 "Total mult-adds: 128,380", "Params size (MB): 0.02"):
+                 "Total mult-adds: 134,270", "Params size (MB): 0.02"):
         assert line in text
 
 
@@ -86,9 +87,10 @@ def test_lenet5_nested_sequential_rows_and_totals():
     by_name = {l.name: l for l in result.layers}
     assert by_name["features"].output_shape == [2, 16, 5, 5] and by_name["features"].num_params == 0
     assert by_name["classifier.0"].output_shape == [2, 400]
-    # 5x5 convs: 6*(1*25)+6 and 16*(6*25)+16; Linear in*out+out. Mult-adds for a batch of 2.
+    # 5x5 convs: 6*(1*25)+6 and 16*(6*25)+16; Linear in*out+out. Mult-adds for a batch of 2: the
+    # parameters of a conv once per output pixel, of a Linear layer once per sample.
     assert result.total_params == 156 + 2416 + (400 * 120 + 120) + (120 * 84 + 84) + (84 * 10 + 10)
-    assert result.total_mult_adds == 2 * (6 * 28 * 28 * 25 + 16 * 10 * 10 * 6 * 25 + 400 * 120 + 120 * 84 + 84 * 10)
+    assert result.total_mult_adds == 2 * (28 * 28 * 156 + 10 * 10 * 2416 + 48120 + 10164 + 850)
     assert [by_name[n].receptive_field for n in ("features.0", "features.2", "features.3", "features.5")] == \
         [(5, 5), (6, 6), (14, 14), (16, 16)]
     assert by_name["features.5"].jump == (4, 4)
@@ -109,8 +111,8 @@ def test_functional_ops_are_not_rows_and_fields_after_them_are_unknown():
     conv1, conv2 = result.layers[1:]
     assert conv1.receptive_field == (3, 3) and not conv1.geometry_lost
     assert conv2.output_shape == [1, 2, 3, 3] and conv2.receptive_field is None and conv2.geometry_lost
-    assert conv2.mult_adds == 2 * 3 * 3 * 2 * 3 * 3  # 12 -conv-> 10 -pool-> 5 -conv-> 3
-    assert re.search(r"conv2 \(Conv2d\)\s+\[1, 2, 3, 3\]\s+38\s+324\s+\?\s+\?", str(result))
+    assert conv2.mult_adds == 3 * 3 * (2 * 2 * 3 * 3 + 2)  # 12 -conv-> 10 -pool-> 5 -conv-> 3
+    assert re.search(r"conv2 \(Conv2d\)\s+\[1, 2, 3, 3\]\s+38\s+342\s+\?\s+\?", str(result))
     assert "not a module" in str(result)
 
 
@@ -142,7 +144,7 @@ def test_input_data_dtypes_and_several_inputs():
 
     result = torchless.summary(Two().double(), input_size=[(2, 3), (2, 5)], dtypes=[torchless.float64] * 2, verbose=0)
     assert result.input_bytes == (2 * 3 + 2 * 5) * 8 and result.params_bytes == (16 + 24) * 8
-    assert result.total_mult_adds == 2 * 4 * 3 + 2 * 4 * 5
+    assert result.total_mult_adds == 2 * (4 * 3 + 4) + 2 * (4 * 5 + 4)
     from_data = torchless.summary(Two(), input_data=[torchless.ones(2, 3), torchless.ones(2, 5)], verbose=0)
     assert from_data.total_mult_adds == result.total_mult_adds
     with pytest.raises(ValueError, match="exactly one"):
@@ -153,8 +155,9 @@ def test_transposed_and_grouped_convolution_mult_adds():
     model = nn.Sequential(nn.Conv2d(4, 6, 3, groups=2), nn.ConvTranspose2d(6, 4, 2, stride=2))
     result = torchless.summary(model, input_size=(1, 4, 8, 8), verbose=0)
     conv, transposed = result.layers[1:]
-    assert conv.mult_adds == 6 * 6 * 6 * (4 // 2) * 9  # C_out*H_out*W_out * C_in/groups*k*k
-    assert transposed.mult_adds == 6 * 6 * 6 * 4 * 4  # every input element times C_out*k*k weights
+    assert conv.mult_adds == 6 * 6 * (6 * (4 // 2) * 9 + 6)  # H_out*W_out * (C_out*C_in/groups*k*k + C_out)
+    # every input element times C_out*k*k weights, and a bias per output element
+    assert transposed.mult_adds == 6 * 6 * 6 * 4 * 4 + 4 * 12 * 12
     assert transposed.receptive_field is None and not transposed.geometry_lost
 
 

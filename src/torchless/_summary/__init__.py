@@ -15,8 +15,10 @@ class ModelSummary:
         layers: a :class:`LayerInfo` per module call, in call order (containers before their children).
         total_params, trainable_params, non_trainable_params: over the model's distinct parameters.
         total_mult_adds: multiply-accumulates of the forward pass, for the whole input batch.
-        input_bytes, params_bytes, forward_bytes, total_bytes: memory of the input, the parameters,
-            the outputs of every leaf layer call (what a forward pass keeps), and their sum.
+        input_bytes, params_bytes, forward_backward_bytes, total_bytes: memory of the input, the
+            parameters, the activations of a training step and their sum. The activations are
+            estimated like torchinfo: the output of every call of a layer with parameters, twice (the
+            output kept by the forward pass and its gradient in the backward pass).
     """
 
     def __init__(self, model, layers, inputs):
@@ -29,8 +31,8 @@ class ModelSummary:
         self.total_mult_adds = sum(layer.mult_adds for layer in leaves)
         self.input_bytes = sum(x.numel() * x.element_size() for x in inputs)
         self.params_bytes = sum(p.numel() * p.element_size() for p in params)
-        self.forward_bytes = sum(layer.output_bytes for layer in leaves)
-        self.total_bytes = self.input_bytes + self.params_bytes + self.forward_bytes
+        self.forward_backward_bytes = 2 * sum(layer.output_bytes for layer in leaves if layer.has_params)
+        self.total_bytes = self.input_bytes + self.params_bytes + self.forward_backward_bytes
 
     def __str__(self):
         return format_table(self)
@@ -42,7 +44,8 @@ def summary(model, input_size=None, input_data=None, dtypes=None, verbose=None, 
     """Run ``model`` once and tabulate every module call, like torchinfo's ``summary``.
 
     For each module call (nested modules indented under their container): the output shape, the
-    module's own parameters, its multiply-accumulates and, for convolution and pooling layers, the
+    module's own parameters, its multiply-accumulates (counted like torchinfo: each weight and bias
+    once per output pixel of a convolution, per row of a Linear layer, per sample elsewhere) and, for convolution and pooling layers, the
     receptive field and jump. Then the totals and the memory of input, parameters and activations.
     Only modules appear: functional calls in ``forward`` (``F.relu``, ``x.view``) are not rows.
 

@@ -9,8 +9,10 @@ class LayerInfo:
 
     ``num_params``/``trainable_params`` count the module's own parameters (not its children's) and are
     0 on later calls of a module that was already called (``reused``), so the rows add up to the total.
-    ``mult_adds`` counts the multiply-accumulates of this call over the whole batch. ``receptive_field``
-    and ``jump`` (one number per spatial axis) are set on convolution and pooling layers only.
+    ``mult_adds`` counts the multiply-accumulates of this call over the whole batch and ``output_bytes``
+    the memory of its first output tensor (an RNN's sequence output, not its final states, as torchinfo).
+    ``receptive_field`` and ``jump`` (one number per spatial axis) are set on convolution and pooling
+    layers only.
     """
 
     def __init__(self, module, name, depth):
@@ -20,6 +22,7 @@ class LayerInfo:
         self.depth = depth
         self.is_leaf = not any(True for _ in module.children())
         self.reused = False
+        self.has_params = any(True for _ in module.parameters(recurse=False))
         self.input_shape = self.output_shape = None
         self.num_params = self.trainable_params = 0
         self.mult_adds = 0
@@ -32,7 +35,7 @@ class LayerInfo:
         tensors = list(_tensors(output))
         self.input_shape = _first_shape(inputs)
         self.output_shape = list(tensors[0].shape) if len(tensors) == 1 else [list(t.shape) for t in tensors]
-        self.output_bytes = sum(t.numel() * t.element_size() for t in tensors)
+        self.output_bytes = tensors[0].numel() * tensors[0].element_size() if tensors else 0
         self.reused = not first_call
         if first_call:
             own = list(self.module.parameters(recurse=False))
@@ -51,22 +54,38 @@ class LayerInfo:
 
 
 def multiply_accumulates(module, inputs, output):
-    """Multiply-accumulates of one call: convolutions and Linear layers; 0 for everything else.
+    """Multiply-accumulates of one call over the whole batch, by torchinfo's conventions.
 
-    Convolution: every output element is a dot product over ``C_in/groups x kH x kW`` weights, so
-    ``C_out x H_out x W_out x C_in/groups x kH x kW`` per sample. Transposed convolution: every input
-    element is multiplied by ``C_out/groups x kH x kW`` weights. Linear: ``in_features`` per output
-    element. Bias additions are not counted.
+    Each of the module's own parameters is used once per output position: a convolution's weights and
+    bias once per sample and output pixel (``N x H_out x W_out``), a Linear layer's once per row of its
+    input, an RNN's ``weight_ih_l0``... once per sample and time step, and any other layer's weight and
+    bias (BatchNorm, LayerNorm, PReLU, ...) once per sample. Parameter-free layers count 0.
     """
+    return sum(_uses(module, name, inputs, output) * param.numel()
+               for name, param in module.named_parameters(recurse=False))
+
+
+def _uses(module, name, inputs, output):
+    """How many times this call uses each element of the parameter ``name`` of ``module``."""
     from ..nn.modules.conv import _ConvNd
     from ..nn import Linear
 
-    if isinstance(module, _ConvNd):
-        per_element = math.prod(module.weight.shape[1:])
-        return (inputs[0].numel() if module.transposed else output.numel()) * per_element
+    if isinstance(module, _ConvNd):  # per sample and pixel (N x H x W), an unbatched input counting N = 1
+        if module.transposed and name == "weight":
+            # torchinfo charges a transposed convolution as if each output pixel were a full dot
+            # product (N x H_out x W_out x the weights), about stride**2 times the real work: every
+            # input element is multiplied by C_out/groups x kH x kW weights, once.
+            return inputs[0].numel() // module.in_channels
+        return output.numel() // module.out_channels
     if isinstance(module, Linear):
-        return output.numel() * module.in_features
-    return 0
+        # torchinfo multiplies by the batch size only, which undercounts a Linear layer on (N, L, C)
+        # input L times: the weights are applied to every row.
+        return output.numel() // max(module.out_features, 1)
+    if name in ("weight", "bias"):
+        return output.shape[0] if output.ndim else 1
+    if "weight" in name or "bias" in name:  # an RNN's weight_ih_l0, bias_hh_l1, ...
+        return math.prod(output.shape[:2])
+    return 0  # torchinfo counts no other parameter (a class token, say)
 
 
 def _tensors(value):

@@ -18,8 +18,8 @@ def format_table(summary):
            f"Total mult-adds: {summary.total_mult_adds:,} ({summary.total_mult_adds / 1e6:.2f} M)",
            rule,
            f"Input size (MB): {mb(summary.input_bytes)}",
+           f"Forward/backward pass size (MB): {mb(summary.forward_backward_bytes)}",
            f"Params size (MB): {mb(summary.params_bytes)}",
-           f"Forward pass size (MB): {mb(summary.forward_bytes)}",
            f"Estimated total size (MB): {mb(summary.total_bytes)}",
            rule]
     out += _notes(summary)
