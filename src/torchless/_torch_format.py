@@ -46,7 +46,7 @@ import numpy as np
 from . import _dtype
 from ._size import Size
 from ._tensor import Tensor, device
-from .serialization import CheckpointError, UnpicklingError, _PlainRuntimeError, _StorageTable
+from .serialization import CheckpointError, UnpicklingError, _PlainRuntimeError
 
 __all__ = ["archive_folder", "read_archive", "write_archive"]
 

@@ -573,8 +573,6 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     Without replacement, rows are drawn as PyTorch draws them: the ``num_samples`` largest of ``p / q``,
     ``q ~ Exp(1)`` (the Gumbel top-k trick, with topk's order among ties), zero-weight categories coming last.
     """
-    import numbers
-
     from ._tensor import Tensor
 
     if not isinstance(input, Tensor):

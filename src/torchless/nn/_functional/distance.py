@@ -6,7 +6,7 @@ from ..._ops._util import broadcast_error
 from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd.graph import Node, gradients_without_derivative
-from ._args import Param, check_tensor, native
+from ._args import Param, native
 
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]
 

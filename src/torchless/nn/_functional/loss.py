@@ -6,7 +6,6 @@ a log and a gather forward, and one scaled copy of the softmax backward. Class-i
 shape (N) or (N, d1, ...) for input (N, C) or (N, C, d1, ...); the class dimension is 1.
 """
 import math
-import operator
 import warnings
 
 import numpy as np

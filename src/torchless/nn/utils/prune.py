@@ -14,7 +14,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 
 from ... import _creation
-from ..._tensor import Tensor
 from .convert_parameters import parameters_to_vector
 
 __all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructured", "L1Unstructured",
