@@ -8,7 +8,6 @@ Each case of ``fixtures/torchvision/vision17.json.gz`` is a Python expression th
 torchvision; it is evaluated here with torchless and must give the same result (tensor dtype, shape and values;
 PIL mode and pixels; plain values) or raise the same exception type with the same message.
 """
-import numpy as np
 import pytest
 
 import torchless
@@ -23,22 +22,15 @@ from torchless.vision.transforms import v2
 
 pytest.importorskip("PIL.Image")  # the fixture images are PNGs
 
-from torchvision_cases import FIXTURES, check_case, load_record  # noqa: E402  (after the skip without Pillow)
+from torchvision_cases import check_case, load_record, recorded_namespace  # noqa: E402  (after the skip without Pillow)
 
 RECORD, ARRAYS, CASES = load_record("vision17")
 
 
 @pytest.fixture(scope="module")
 def scope(tmp_path_factory):
-    import sys
-
-    sys.path.insert(0, str(FIXTURES))
-    try:
-        from make_vision17 import namespace
-    finally:
-        sys.path.remove(str(FIXTURES))
-    return namespace(torchless, tio, T, F, v2, F2, U, datasets, tv_tensors, ARRAYS["input_mnist"],
-                     tmp_path_factory.mktemp("vision17"))
+    return recorded_namespace("make_vision17", torchless, tio, T, F, v2, F2, U, datasets, tv_tensors,
+                              ARRAYS["input_mnist"], tmp_path_factory.mktemp("vision17"))
 
 
 @pytest.mark.parametrize("name", list(CASES))
