@@ -826,6 +826,9 @@ class Tensor:
                             "but expected one of:\n" + "".join(f" * ({overload})\n" for overload in _TO_OVERLOADS))
         copy = args[leading + 1] if len(args) > leading + 1 else kwargs.get("copy", False)
         dtype = kwargs.get("dtype")
+        if _number_as_tensor(args):
+            dtype = _dtype.from_numpy_dtype(_NUMBER_TENSOR_DTYPES[type(args[0])])
+            args = args[1:]  # (no device among them)
         for a in args[:leading] + tuple(v for k, v in kwargs.items() if k == "device"):
             if _dtype.is_argument(a):
                 dtype = a
@@ -1238,10 +1241,25 @@ def _to_leading_arguments(args, kwargs):
     leading = _to_target_count(args)
     flags = args[leading:]
     if len(flags) > 2 or any(flag.__class__ is not bool for flag in flags) or (
-            flags and leading == 1 and not (_dtype.is_argument(args[0]) or isinstance(args[0], Tensor))):
+            flags and leading == 1 and not (_dtype.is_argument(args[0]) or isinstance(args[0], Tensor) or
+                                            _number_as_tensor(args))):
         return None  # (flags after a device alone: the device overload's second argument is its dtype)
     dtypes = (dtype is not None) + sum(_dtype.is_argument(a) for a in args[:leading])
     return leading if dtypes <= 1 else None
+
+
+# The dtype of the 0-d tensor PyTorch's parser makes of a Python number given for a Tensor argument
+_NUMBER_TENSOR_DTYPES = {bool: np.dtype(np.bool_), int: np.dtype(np.int64), float: np.dtype(np.float64),
+                         complex: np.dtype(np.complex128)}
+
+
+def _number_as_tensor(args):
+    """Whether ``to()``'s first argument is a Python number that PyTorch's parser binds as the tensor overload's
+    ``other`` (``x.to(2.5)`` is float64, ``x.to(True)`` bool): any number but an int, which names a device unless a
+    flag follows it (``x.to(3, True)`` is int64)."""
+    kind = type(args[0]) if args else None
+    return kind is bool or kind is float or kind is complex or (
+        kind is int and len(args) > 1 and args[1].__class__ is bool)
 
 
 def _to_target_count(args):
@@ -1250,7 +1268,7 @@ def _to_target_count(args):
     if not args:
         return 0
     first = args[0]
-    if _dtype.is_argument(first) or isinstance(first, Tensor):
+    if _dtype.is_argument(first) or isinstance(first, Tensor) or _number_as_tensor(args):
         return 1
     if first is None or isinstance(first, (str, device)) or type(first) is int:
         return 2 if len(args) > 1 and (args[1] is None or _dtype.is_argument(args[1])) else 1

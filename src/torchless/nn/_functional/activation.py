@@ -804,7 +804,7 @@ def _softmax(function, input, dim, dtype, name, stacklevel, method=False):
         if not _is_index(dim):
             raise _wrong_softmax_argument(name, "dim", 1, dim, "int", method)
         dim = operator.index(dim)  # a NumPy integer, an integral 0-d tensor: the parser's int
-    if dtype is not None and not isinstance(dtype, _dtype.dtype):
+    if dtype is not None and not _dtype.is_argument(dtype):  # (Python's float, int, bool and complex are dtypes)
         raise _wrong_softmax_argument(name, "dtype", 2, dtype, "torchless.dtype", method)
     axis = _axis(dim, input.dim())
     if dtype is not None:
