@@ -12,6 +12,7 @@ import operator
 import numpy as np
 
 from ... import _cpu_features, _memory_format
+from ..._kernels.fma import fused_multiply_add32 as _fma32
 from ..._tensor import Tensor
 from ...autograd.graph import Node
 from ._args import Param, _described_with_items, _is_list_int, _tp_name, native
@@ -542,12 +543,6 @@ def _keys_cubic(x):
     else:
         near, far = _cubic_convolution1(x, a), _cubic_convolution2(x, a)
     return np.where(x < 1, near, np.where(x < 2, far, 0)).astype(x.dtype)
-
-
-def _fma32(a, b, c):
-    """``a * b + c`` in float32 rounded once, as a fused multiply-add: the product of two float32 values is exact
-    in float64."""
-    return (np.asarray(a, np.float64) * np.asarray(b, np.float64) + np.asarray(c, np.float64)).astype(np.float32)
 
 
 def _lanczos3(x):

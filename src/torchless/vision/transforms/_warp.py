@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from ..._kernels import fma
 from ..._tensor import Tensor
 from ...linalg import LinAlgError
 from .._pillow import is_pil_image
@@ -101,38 +102,13 @@ def _sample_bicubic(array, ix, iy):
 
 
 def _fma(a, b, c):
-    """``a * b + c`` rounded once, as PyTorch's vectorised CPU kernels compute it (fused multiply-add).
-
-    float32: the exact float64 product, and its sum rounded to odd in float64 (the error of the sum tells which way)
-    so that the rounding to float32 is the one rounding of the exact value (a plain float64 sum can land on a
-    float32 tie the exact value is off). float64: the product's rounding error (Dekker's exact product) and the
-    sum's added back before the last rounding."""
-    if a.dtype not in (np.float32, np.float64):
-        return a * b + c
+    """``a * b + c`` rounded once, as PyTorch's vectorised CPU kernels compute it (fused multiply-add); other dtypes
+    than float32 and float64 as two roundings."""
     if a.dtype == np.float32:
-        product, product_error = a.astype(np.float64) * np.asarray(b, np.float64), 0.0
-    else:
-        a, b = np.broadcast_arrays(a, np.asarray(b, np.float64))
-        product = a * b
-        a_high, a_low = _split(a)
-        b_high, b_low = _split(b)
-        product_error = ((a_high * b_high - product) + a_high * b_low + a_low * b_high) + a_low * b_low
-    c = np.asarray(c, np.float64)
-    total = product + c
-    c_part = total - product
-    sum_error = (product - (total - c_part)) + (c - c_part)  # Knuth's two-sum: product + c == total + sum_error
+        return fma.fused_multiply_add32(a, b, c)
     if a.dtype == np.float64:
-        return total + (sum_error + product_error)
-    even = (np.asarray(total).view(np.int64) & 1) == 0
-    total = np.where((sum_error != 0) & even, np.nextafter(total, np.where(sum_error > 0, np.inf, -np.inf)), total)
-    return total.astype(np.float32)
-
-
-def _split(x):
-    """Veltkamp's split of float64 values into two halves of 26 bits, whose products are exact."""
-    scaled = 134217729.0 * x  # 2 ** 27 + 1
-    high = scaled - (scaled - x)
-    return high, x - high
+        return fma.fused_multiply_add64(a, b, c)
+    return a * b + c
 
 
 
