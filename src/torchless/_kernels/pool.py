@@ -15,6 +15,7 @@ flat phase layout (see MaxPoolGeometry) in which every tap is one contiguous sli
 """
 
 import functools
+import itertools
 
 import numpy as np
 
@@ -723,6 +724,53 @@ def adaptive_avg_pool_backward(gy, input_shape):
         cells = np.arange(n)
         gx = _window_sums(gx, np.searchsorted(ends, cells, "right"), np.searchsorted(starts, cells, "right"), axis)
     return np.ascontiguousarray(gx)
+
+
+def _adaptive_taps(size, out):
+    """(out, span) input positions of PyTorch's adaptive windows (see _adaptive_windows).
+
+    Windows differ in length; short ones repeat their last position, which cannot change a maximum.
+    """
+    start, end = _adaptive_windows(size, out)
+    span = int((end - start).max()) if out else 0
+    return np.minimum(start[:, None] + np.arange(span)[None, :], (end - 1)[:, None])
+
+
+def adaptive_max_pool_forward(planes, output_size):
+    """(values, flat indices) of adaptive max pooling of planes (P, 1, *axes) to (P, 1, *output_size).
+
+    Taps are scanned in PyTorch's order (row-major over the window), each replacing the maximum when
+    strictly greater (the first maximum wins ties) or NaN (the last NaN wins).
+    """
+    axes = planes.shape[2:]
+    out_shape = planes.shape[:2] + tuple(output_size)
+    taps = [_adaptive_taps(n, out) for n, out in zip(axes, output_size)]
+    if any(t.size == 0 for t in taps):
+        empty = np.empty(out_shape, planes.dtype)
+        return empty, empty.astype(np.int64)
+    axis_strides = np.cumprod((1,) + axes[:0:-1])[::-1]  # flat position = sum of position * stride
+
+    def tap_positions(offsets):
+        """Per axis, the position of tap ``offsets[axis]`` of every window, shaped to broadcast along its axis."""
+        return tuple(t[:, o].reshape([-1 if k == axis else 1 for k in range(len(axes))])
+                     for axis, (t, o) in enumerate(zip(taps, offsets)))
+
+    def read(positions):
+        return planes[(slice(None), slice(None)) + positions], sum(p * s for p, s in zip(positions, axis_strides))
+
+    values, first = read(tap_positions((0,) * len(axes)))  # every window starts at its first tap
+    # NumPy lays the result of its fancy indexing out in an order of its own: PyTorch's output is C-contiguous
+    values = np.ascontiguousarray(values)
+    indices = np.empty(out_shape, np.int64)
+    indices[...] = first
+    better = np.empty(out_shape, bool)
+    for offsets in itertools.product(*(range(t.shape[1]) for t in taps)):
+        tap_values, tap_indices = read(tap_positions(offsets))
+        np.greater(tap_values, values, out=better)
+        better |= np.isnan(tap_values)
+        np.copyto(values, tap_values, where=better)
+        np.copyto(indices, tap_indices, where=better)
+    return values, indices
 
 
 # --------------------------------------------------------------------------- float16 gradients

@@ -26,13 +26,17 @@ from ._functional.padding import *  # noqa: F401,F403
 from ._functional.piecewise import *  # noqa: F401,F403
 from ._functional.pixel_shuffle import *  # noqa: F401,F403
 from ._functional.pooling import *  # noqa: F401,F403
+from ._functional.adaptive_pooling import *  # noqa: F401,F403
+from ._functional.unpooling import *  # noqa: F401,F403
+from ._functional.fractional_pooling import *  # noqa: F401,F403
 from ._functional.pooling3d import *  # noqa: F401,F403
 from ._functional.rectifiers import *  # noqa: F401,F403
 from ._functional.regression_loss import *  # noqa: F401,F403
 from ._functional.sampling import *  # noqa: F401,F403
 
-from ._functional.pooling import (  # noqa: F401  (PyTorch's private names of the max-pooling functions, see there)
-    _adaptive_max_pool1d, _adaptive_max_pool2d, _fractional_max_pool2d, _fractional_max_pool3d, _max_pool1d,
-    _max_pool2d)
+# PyTorch's private names of the max-pooling functions (see _pool_args.dispatch_on_return_indices)
+from ._functional.pooling import _max_pool1d, _max_pool2d  # noqa: F401
+from ._functional.adaptive_pooling import _adaptive_max_pool1d, _adaptive_max_pool2d  # noqa: F401
+from ._functional.fractional_pooling import _fractional_max_pool2d, _fractional_max_pool3d  # noqa: F401
 from ._functional.pooling3d import _adaptive_max_pool3d, _max_pool3d  # noqa: F401
 from .._namespace_aten import conv_tbc  # noqa: F401  (F.conv_tbc is torch.conv_tbc)

@@ -10,10 +10,12 @@ import numpy as np
 
 from ... import _memory_format
 from ._args import Param, native
-from .pooling import (AdaptiveAvgPool, AvgPool, MaxUnpool, _adaptive_max, _adaptive_output_size, _check_c_int,
-                      _check_float, _check_output_resize, _check_output_storage, _check_unpool_indices,
-                      _check_unpool_shapes, _keep_channels_last, _lp_pool, _max_pool, _output_size,
-                      _torch_triple, _mean_in_input_format, _unpool_output_size, dispatch_on_return_indices)
+from ._pool_args import (_check_c_int, _check_float, _check_output_resize, _check_output_storage, _output_size,
+                         _torch_triple, dispatch_on_return_indices)
+from ._pool_nodes import AdaptiveAvgPool, AvgPool, _keep_channels_last
+from .adaptive_pooling import _adaptive_max, _adaptive_output_size, _mean_in_input_format
+from .pooling import _lp_pool, _max_pool
+from .unpooling import MaxUnpool, _check_unpool_indices, _check_unpool_shapes, _unpool_output_size
 
 __all__ = ["max_pool3d", "max_pool3d_with_indices", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
            "adaptive_max_pool3d_with_indices", "max_unpool3d", "lp_pool3d"]

@@ -16,7 +16,8 @@ from ..._kernels.fma import fused_multiply_add32 as _fma32
 from ..._tensor import Tensor
 from ...autograd.graph import Node
 from ._args import Param, _described_with_items, _is_list_int, _tp_name, native
-from .pooling import _check_output_storage, adaptive_avg_pool1d, adaptive_avg_pool2d
+from ._pool_args import _check_output_storage
+from .adaptive_pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
 from .sampling_uint8 import resample_uint8
 

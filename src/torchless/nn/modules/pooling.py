@@ -1,7 +1,11 @@
 """Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, the adaptive poolings, MaxUnpool1d/2d/3d, LPPool1d/2d/3d and
 FractionalMaxPool2d/3d, thin wrappers of the functionals."""
+from .._functional import adaptive_pooling as F_adaptive
+from .._functional import fractional_pooling as F_fractional
 from .._functional import pooling as F_pool
 from .._functional import pooling3d as F_pool3d
+from .._functional import unpooling as F_unpool
+from .._functional._pool_args import _torch_ntuple
 from ._owned import owns
 from .module import Module
 from .utils import _single
@@ -160,14 +164,14 @@ class _AdaptiveMaxPoolNd(_AdaptivePool):
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """Average pooling of (N, C, L) or (C, L) to length output_size."""
 
-    _functional = staticmethod(F_pool.adaptive_avg_pool1d)
+    _functional = staticmethod(F_adaptive.adaptive_avg_pool1d)
 
 
 @owns("forward")
 class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """Average pooling of (N, C, H, W) or (C, H, W) to output_size (int, or pair whose None entries keep the size)."""
 
-    _functional = staticmethod(F_pool.adaptive_avg_pool2d)
+    _functional = staticmethod(F_adaptive.adaptive_avg_pool2d)
 
 
 @owns("forward")
@@ -182,14 +186,14 @@ class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max pooling of (N, C, L) or (C, L) to length output_size."""
 
-    _functional = staticmethod(F_pool.adaptive_max_pool1d)
+    _functional = staticmethod(F_adaptive.adaptive_max_pool1d)
 
 
 @owns("forward")
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """Max pooling of (N, C, H, W) or (C, H, W) to output_size (int, or pair whose None entries keep the size)."""
 
-    _functional = staticmethod(F_pool.adaptive_max_pool2d)
+    _functional = staticmethod(F_adaptive.adaptive_max_pool2d)
 
 
 @owns("forward")
@@ -206,9 +210,9 @@ class _MaxUnpoolNd(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = F_pool._torch_ntuple(kernel_size, self._spatial)
-        self.stride = F_pool._torch_ntuple(stride if stride is not None else kernel_size, self._spatial)
-        self.padding = F_pool._torch_ntuple(padding, self._spatial)
+        self.kernel_size = _torch_ntuple(kernel_size, self._spatial)
+        self.stride = _torch_ntuple(stride if stride is not None else kernel_size, self._spatial)
+        self.padding = _torch_ntuple(padding, self._spatial)
 
     def forward(self, input, indices, output_size=None):
         return type(self)._functional(input, indices, self.kernel_size, self.stride, self.padding, output_size)
@@ -227,7 +231,7 @@ class MaxUnpool1d(_MaxUnpoolNd):
     kernel_size (or output_size).
     """
 
-    _functional, _spatial = staticmethod(F_pool.max_unpool1d), 1
+    _functional, _spatial = staticmethod(F_unpool.max_unpool1d), 1
 
 
 @owns("__init__", "forward")
@@ -240,7 +244,7 @@ class MaxUnpool2d(_MaxUnpoolNd):
     H_out = (H_in - 1) * stride[0] - 2 * padding[0] + kernel_size[0] (or output_size), likewise W_out.
     """
 
-    _functional = staticmethod(F_pool.max_unpool2d)
+    _functional = staticmethod(F_unpool.max_unpool2d)
 
 
 @owns("__init__", "forward")
@@ -313,11 +317,11 @@ class _FractionalMaxPoolNd(Module):
     def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None):
         super().__init__()
         name = type(self).__name__
-        self.kernel_size = F_pool._torch_ntuple(kernel_size, self._spatial)
+        self.kernel_size = _torch_ntuple(kernel_size, self._spatial)
         self.return_indices = return_indices
         self.register_buffer("_random_samples", _random_samples)
-        self.output_size = F_pool._torch_ntuple(output_size, self._spatial) if output_size is not None else None
-        self.output_ratio = F_pool._torch_ntuple(output_ratio, self._spatial) if output_ratio is not None else None
+        self.output_size = _torch_ntuple(output_size, self._spatial) if output_size is not None else None
+        self.output_ratio = _torch_ntuple(output_ratio, self._spatial) if output_ratio is not None else None
         if output_size is None and output_ratio is None:
             raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
         if output_size is not None and output_ratio is not None:
@@ -352,7 +356,7 @@ class FractionalMaxPool2d(_FractionalMaxPoolNd):
     (int(H_in * output_ratio[0]), int(W_in * output_ratio[1])).
     """
 
-    _functional = staticmethod(F_pool.fractional_max_pool2d)
+    _functional = staticmethod(F_fractional.fractional_max_pool2d)
 
 
 @owns("forward")
@@ -373,7 +377,7 @@ class FractionalMaxPool3d(_FractionalMaxPoolNd):
     output_size or the input's sizes times output_ratio, rounded down.
     """
 
-    _functional, _spatial = staticmethod(F_pool.fractional_max_pool3d), 3
+    _functional, _spatial = staticmethod(F_fractional.fractional_max_pool3d), 3
 
     def __init__(self, kernel_size, output_size=None, output_ratio=None, return_indices=False, _random_samples=None):
         if (isinstance(kernel_size, int) and kernel_size <= 0) or (

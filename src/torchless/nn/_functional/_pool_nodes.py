@@ -1,0 +1,382 @@
+"""The autograd nodes of max, average and adaptive average pooling, shared by the 1-D, 2-D and 3-D functionals.
+
+Every variant runs on the kernels of ``torchless._kernels.pool`` (``pool3d`` in 3-D): the input is
+viewed as (planes, 1, H, W) or (planes, 1, D, H, W), where planes = batch * channels and a 1-D input
+has H = 1, so batched, unbatched and 1-D inputs share one path.
+"""
+import math
+
+import numpy as np
+
+from ... import _memory_format
+from ..._kernels import pool as kernels
+from ..._kernels import pool3d
+from ..._ops import unary
+from ...autograd.graph import FoldedNode, Node, gradient_unwatched, with_zero_derivative_of
+from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64
+from ._pool_args import _output_size, _view_2d
+
+
+def _plane_shape(shape, spatial):
+    """(planes, 1, *window axes) for an array of ``shape`` (..., *spatial) pooled over its last ``spatial``
+    axes: (planes, 1, 1, L) in 1-D, (planes, 1, H, W) in 2-D, (planes, 1, D, H, W) in 3-D."""
+    axes = tuple(shape[-spatial:]) if spatial > 1 else (1, shape[-1])
+    return (math.prod(shape[:-spatial]), 1) + axes
+
+
+def _as_planes(x, spatial):
+    return x.reshape(_plane_shape(x.shape, spatial))
+
+
+def _from_planes(y, lead, spatial):
+    return y.reshape(lead + (y.shape[2:] if spatial > 1 else y.shape[3:]))
+
+
+def _flat_planes(shape, spatial):
+    """(planes, 1, 1, cells): each plane's window axes as one, for kernels that only see flat positions."""
+    return (math.prod(shape[:-spatial]), 1, 1, math.prod(shape[-spatial:]))
+
+
+# A 1-D pooling is PyTorch's 2-D one over a height of 1, squeezed back: its node is that squeeze.
+_SQUEEZED_1D = {"dim": constant(int64(-2)),
+                "self_sym_sizes": lambda node: node.input_shape[:-1] + (1, node.output_length())}
+
+
+class _UnsqueezedInput(Saved):
+    """A 1-D pooling's input as the 2-D pooling PyTorch runs it on saves it: unsqueezed to (..., 1, L), a tensor of
+    the UnsqueezeBackward0 node that the pooling's node lists."""
+
+    def tensor(self, node, shown):
+        original = SavedInput(0).tensor(node, shown)
+        if original is None:
+            return None
+        array = original._data
+        return self.wrap(node, shown, array.reshape(array.shape[:-1] + (1, array.shape[-1])))
+
+
+class _PooledAs2d(Node):
+    """A pooling that PyTorch runs in 1-D as its 2-D pooling of the input unsqueezed to (..., 1, L), the result
+    squeezed back. torchless pools in one node, named SqueezeBackward1 (it ends the chain); its
+    ``next_functions`` list the two others as folded nodes, with what they saved (``pooled_2d``: the 2-D node's
+    name and saved-value specs)."""
+
+    pooled_2d = None
+    grad_format = None  # the channels-last format of the input's gradient, if any (see _keep_channels_last)
+
+    def _in_grad_format(self, gx):
+        """The input's gradient ``gx`` laid out in grad_format (a 1-D pooling's: as its unsqueeze(-2))."""
+        if self.spatial == 1:
+            return _memory_format.in_format(gx[..., None, :], self.grad_format)[..., 0, :]
+        return _memory_format.in_format(gx, self.grad_format)
+
+    def pytorch_inputs(self):
+        if self.spatial != 1:
+            return None
+        ((edge, _),) = self.listed_edges()
+        unsqueezed = FoldedNode("UnsqueezeBackward0", ((edge, 0),), self, saved={"dim": constant(int64(-2))})
+        name, specs = self.pooled_2d()
+        return ((FoldedNode(name, ((unsqueezed, 0),), self, saved=specs), 0),)
+
+
+def _gradient_reading_input(node, gx, grad):
+    """The input's gradient ``gx``, computed from ``grad`` under create_graph=True by the pooling ``node``, recorded
+    as PyTorch's backward op (max_pool2d_with_indices_backward, avg_pool2d_backward, ...) computes it: from the
+    input too, whose derivative it declares zero (so the gradient requires grad, and backward reaches the input
+    with zeros); in 1-D that 2-D op between an unsqueeze and a squeeze, whose SqueezeBackward1 ends the chain."""
+    the_input = node.graph_input(0, np.broadcast_to(np.zeros((), grad._data.dtype), node.input_shape))
+    if node.spatial != 1:
+        return with_zero_derivative_of(gx, the_input, node.name().removesuffix("0") + "Backward0", grad)
+    name = node.pooled_2d()[0].removesuffix("0") + "Backward0"
+    return with_zero_derivative_of(gx.unsqueeze(-2), the_input.unsqueeze(-2), name, grad.unsqueeze(-2)).squeeze(-2)
+
+
+def _in_half_opmath(kernel, a, *args):
+    """``kernel(a, *args)``; of a float16 array, computed in float32 and rounded once, as PyTorch's average
+    pooling kernels accumulate and divide a half tensor in its opmath type (rounding each step to half would
+    differ in the last bit)."""
+    if a.dtype != np.float16:
+        return kernel(a, *args)
+    return kernel(a.astype(np.float32), *args).astype(np.float16)
+
+
+def _keep_channels_last(out, x, unsqueezed=False):
+    """_memory_format.keep_channels_last of a pooling's output(s) on the input array ``x``; PyTorch's backward
+    kernels write the input's gradient in the format the input suggests too, so the pooling's node is told it."""
+    out = _memory_format.keep_channels_last(out, x, unsqueezed=unsqueezed)
+    node = (out[0] if isinstance(out, tuple) else out).grad_fn
+    if isinstance(node, _PooledAs2d):
+        node.grad_format = _memory_format.output_format(_memory_format.unsqueezed_view(x) if unsqueezed else x)
+    return out
+
+
+def _unsqueezed_specs(specs, **replaced):
+    """The 2-D node's saved-value specs of a 1-D pooling: its input unsqueezed; other tensors as ``replaced``."""
+    return {**specs, "self": _UnsqueezedInput(None, grad_fn=first_listed), **replaced}  # of the UnsqueezeBackward0
+
+
+class MaxPool(_PooledAs2d):
+    """Max pooling; backward sends each output's gradient to its argmax.
+
+    The kernel runs in the functional because its argmax is an output of its own. max_pool saves
+    the kernel's winners (one small tap id per window; backward writes tap by tap, no scatter);
+    adaptive max pooling, whose windows have no fixed taps, saves flat indices instead.
+    """
+
+    saved, saves = ("winners", "indices", "nonzero"), (0,)  # PyTorch saves the input too
+    _with_indices = {
+        "self": SavedInput(0),
+        "result1": Saved(lambda node: node.flat_indices()),
+        "kernel_size": lambda node: node.arguments[0],
+        "stride": lambda node: node.arguments[1],
+        "padding": lambda node: node.arguments[2],
+        "dilation": lambda node: node.arguments[3],
+        "ceil_mode": lambda node: node.arguments[4],
+    }
+    torch_saved = {
+        "MaxPool2DWithIndicesBackward0": _with_indices,
+        "MaxPool3DWithIndicesBackward0": _with_indices,
+        "AdaptiveMaxPool2DBackward0": {"self": SavedInput(0),
+                                       "result1": Saved(lambda node: node.flat_indices())},
+        "AdaptiveMaxPool3DBackward0": {"self": SavedInput(0),
+                                       "result1": Saved(lambda node: node.flat_indices())},
+        "SqueezeBackward1": _SQUEEZED_1D,
+    }
+
+    def forward(self, x, pooled=None, winners=None, indices=None, spatial=2, name="MaxPool2DWithIndicesBackward0",
+                after_relu=False, arguments=None):
+        """``arguments``: (kernel, stride, padding, dilation, ceil_mode) as PyTorch's node shows them (_saved_*)."""
+        self.input_shape, self.spatial, self._name, self.arguments = x.shape, spatial, name, arguments
+        self.winners, self.indices = winners, indices
+        # Pooling a ReLU's output (a CNN's every block), backward can do the ReLU's mask for it, at the
+        # pooled resolution (see Relu.masked_by_consumer): where the pooled value is 0. Kept from here, as
+        # PyTorch lets the pooled output change in place before backward.
+        self.nonzero = None
+        if after_relu and spatial < 3 and winners.geometry.every_window_has_a_tap:
+            self.nonzero = np.not_equal(pooled, 0)
+        return pooled
+
+    def backward(self, grad):
+        relu = self.edges[0] if self.nonzero is not None else None
+        if relu is not None and gradient_unwatched(relu):
+            gx = kernels.max_pool2d_backward_winners(_as_planes(unary.pass_where(self.nonzero, grad), self.spatial),
+                                                     self.winners)
+            gx = relu.masked_by_consumer(gx.reshape(self.input_shape))
+            return (gx if self.grad_format is None else self._in_grad_format(gx),)
+        if self.winners is None:
+            _check_grad_output(grad, self.spatial, f"adaptive_max_pool{max(self.spatial, 2)}d_backward")
+            gx = kernels.max_pool2d_backward(grad.reshape(_flat_planes(grad.shape, self.spatial)),
+                                             self.indices.reshape(_flat_planes(grad.shape, self.spatial)),
+                                             _flat_planes(self.input_shape, self.spatial))
+        elif self.spatial == 3:
+            # PyTorch's backward kernel, as its forward, refuses a gradient with 2-D channels-last strides (that
+            # of an unbatched volume)
+            _memory_format.check_kernel_supports(grad, _memory_format.channels_last_3d)
+            gx = pool3d.max_pool3d_backward_winners(_as_planes(grad, 3), self.winners)
+            gx = self._add_tapless_windows(gx, grad)
+        else:
+            gx = kernels.max_pool2d_backward_winners(_as_planes(grad, self.spatial), self.winners)
+            gx = self._add_tapless_windows(gx, grad)
+        gx = gx.reshape(self.input_shape)
+        return (gx if self.grad_format is None else self._in_grad_format(gx),)
+
+    def flat_indices(self):
+        """PyTorch's int64 indices of the maxima, shaped as the output: flat positions in their planes."""
+        if self.winners is None:
+            return self.indices
+        indices = self.winners.flat_indices()
+        return indices.reshape(self.input_shape[:-self.spatial] + indices.shape[-self.spatial:])
+
+    def output_length(self):
+        """A 1-D pooling's output length."""
+        return self.indices.shape[-1] if self.winners is None else self.winners.geometry.out_hw[-1]
+
+    def _add_tapless_windows(self, gx, grad):
+        """A window lying wholly in the padding (possible with dilation) has no winner, but PyTorch reports an
+        index for it (its first tap past the padding, on each axis) and its backward adds the window's gradient
+        there: to whatever cell that flat index names when it lies inside the plane (it is dropped otherwise)."""
+        winners = self.winners
+        if isinstance(winners, pool3d.MaxPool3dWinners):
+            windows, geometry = winners.windows, winners.planes.geometry
+            plane_missing = geometry.first_tap == geometry.tap_count
+            missing = (windows.first_tap == windows.kernel)[:, None, None] | plane_missing[None]
+        else:
+            geometry = winners.geometry
+            missing = geometry.first_tap == geometry.tap_count
+        planes, cells = math.prod(gx.shape[:-self.spatial]), math.prod(gx.shape[-self.spatial:])
+        if not (planes and missing.any()):
+            return gx
+        indices = winners.flat_indices().reshape(planes, -1)
+        values = np.asarray(grad).reshape(planes, -1)
+        keep = missing.reshape(1, -1) & (indices >= 0) & (indices < cells)
+        if keep.any():
+            flat = np.array(gx).reshape(planes, cells)
+            rows = np.broadcast_to(np.arange(planes)[:, None], keep.shape)[keep]
+            np.add.at(flat, (rows, indices[keep]), values[keep].astype(flat.dtype, copy=False))
+            gx = flat.reshape(gx.shape)
+        return gx
+
+    def backward_graph(self, grad):
+        # A scatter-add of each window's gradient to its argmax, whose own gradient gathers at the argmaxes.
+        from ..._ops.indexing import Scatter
+
+        indices = self.indices if self.winners is None else self.winners.flat_indices()
+        planes = math.prod(self.input_shape[:-self.spatial])
+        cells = math.prod(self.input_shape[-self.spatial:])
+        zeros = grad._wrap(np.zeros((planes, cells), grad._data.dtype))
+        key = (np.arange(planes)[:, None], indices.reshape(planes, -1))
+        scattered = Scatter.apply(zeros, grad.reshape(planes, -1), key=key, add=True).reshape(self.input_shape)
+        return (_gradient_reading_input(self, scattered, grad),)
+
+    def name(self):
+        return self._name
+
+    def pooled_2d(self):
+        name = "AdaptiveMaxPool2DBackward0" if self.winners is None else "MaxPool2DWithIndicesBackward0"
+        indices = Saved(lambda node: node.flat_indices()[..., None, :])
+        return name, _unsqueezed_specs(self.torch_saved[name], result1=indices)
+
+
+_AVG_POOL_KERNELS = {2: (kernels.avg_pool2d_forward, kernels.avg_pool2d_backward),
+                     3: (pool3d.avg_pool3d_forward, pool3d.avg_pool3d_backward)}
+
+
+class AvgPool(_PooledAs2d):
+    """Average pooling (zero padding; divisor per PyTorch's count_include_pad / divisor_override)."""
+
+    saved, saves = ("args",), (0,)  # as PyTorch, which saves the input
+    _pool_arguments = {
+        "self": SavedInput(0),
+        "kernel_size": lambda node: node.shown[0],
+        "stride": lambda node: node.shown[1],
+        "padding": lambda node: node.shown[2],
+        "ceil_mode": lambda node: node.args[3],
+        "count_include_pad": lambda node: node.args[4],
+        "divisor_override": lambda node: node.args[5],
+    }
+    torch_saved = {"AvgPool2DBackward0": _pool_arguments, "AvgPool3DBackward0": _pool_arguments,
+                   "SqueezeBackward1": _SQUEEZED_1D}
+
+    def output_length(self):
+        """A 1-D pooling's output length."""
+        kernel, stride, padding, ceil_mode = self.args[:4]
+        return _output_size(self.input_shape[-1], kernel[-1], padding[-1], stride[-1], 1, ceil_mode)
+
+    def forward(self, x, spatial=2, kernel=None, stride=None, padding=None, ceil_mode=False, count_include_pad=True,
+                divisor_override=None, shown=None):
+        """``shown``: (kernel, stride, padding) as PyTorch's node shows them (grad_fn._saved_*), when not these."""
+        self.input_shape, self.spatial = x.shape, spatial
+        self.args = kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
+        self.shown = shown or (tuple(kernel), tuple(stride), tuple(padding))
+        planes = _as_planes(x, spatial)
+        pool_forward, _ = _AVG_POOL_KERNELS[max(spatial, 2)]
+        if x.dtype.kind != "f":  # int64: PyTorch divides the integer window sums, truncating
+            pooled = np.trunc(pool_forward(planes.astype(np.float64), *self.args)).astype(x.dtype)
+        else:
+            pooled = _in_half_opmath(pool_forward, planes, *self.args)
+        return _from_planes(pooled, x.shape[:-spatial], spatial)
+
+    def backward(self, grad):
+        # (half: PyTorch's order of half additions; its avg_pool3d refuses half)
+        pool_backward = kernels.avg_pool2d_backward_half if grad.dtype == np.float16 else \
+            _AVG_POOL_KERNELS[max(self.spatial, 2)][1]
+        gx = pool_backward(_as_planes(grad, self.spatial), _plane_shape(self.input_shape, self.spatial), *self.args)
+        gx = gx.reshape(self.input_shape)
+        return (gx if self.grad_format is None else self._in_grad_format(gx),)
+
+    def backward_graph(self, grad):
+        # Each window's share spread over its cells: a transposed convolution of the shares by a kernel of ones.
+        from .conv import TransposedConvolution
+
+        kernel, stride, padding, _, count_include_pad, divisor_override = self.args
+        shares = grad.reshape(_plane_shape(grad._data.shape, self.spatial))
+        in_hw, out_hw, dtype = _plane_shape(self.input_shape, self.spatial)[2:], shares._data.shape[2:], grad._data.dtype
+        divisor = kernels._avg_pool_divisor(in_hw, out_hw, kernel, stride, padding, count_include_pad,
+                                            divisor_override, dtype)
+        output_padding = tuple(n - ((m - 1) * s - 2 * p + k) for n, m, s, p, k in zip(in_hw, out_hw, stride, padding,
+                                                                                         kernel))
+        gx = TransposedConvolution.apply(shares / grad._wrap(divisor), grad._wrap(np.ones((1, 1, *kernel), dtype)),
+                                         None, stride=tuple(stride), padding=tuple((p, p) for p in padding),
+                                         dilation=(1,) * len(kernel), groups=1, output_padding=output_padding)
+        return (_gradient_reading_input(self, gx.reshape(self.input_shape), grad),)
+
+    def name(self):
+        return f"AvgPool{self.spatial}DBackward0" if self.spatial > 1 else "SqueezeBackward1"
+
+    def pooled_2d(self):
+        return "AvgPool2DBackward0", _unsqueezed_specs(self._pool_arguments)
+
+
+class AdaptiveAvgPool(_PooledAs2d):
+    saved, saves = ("input_shape",), (0,)  # as PyTorch, which saves the input
+    torch_saved = {"AdaptiveAvgPool2DBackward0": {"self": SavedInput(0)},
+                   "AdaptiveAvgPool3DBackward0": {"self": SavedInput(0)},
+                   "SqueezeBackward1": _SQUEEZED_1D}
+
+    def output_length(self):
+        """A 1-D pooling's output length."""
+        return self.output_size[-1]
+
+    def forward(self, x, spatial=2, output_size=None):
+        self.input_shape, self.spatial, self.output_size = x.shape, spatial, output_size
+        planes = _as_planes(x, spatial)
+        if 0 in output_size or 0 in planes.shape[:2]:  # an empty output: nothing to average
+            pooled = np.zeros(planes.shape[:2] + output_size, x.dtype)
+        else:
+            pooled = kernels.adaptive_avg_pool3d_forward_half(planes, output_size) if spatial == 3 and \
+                x.dtype == np.float16 else _in_half_opmath(kernels.adaptive_avg_pool_forward, planes, output_size)
+        return _from_planes(pooled, x.shape[:-spatial], spatial)
+
+    def backward(self, grad):
+        _check_grad_output(grad, self.spatial, f"adaptive_avg_pool{max(self.spatial, 2)}d_backward")
+        if grad.size == 0:
+            gx = np.zeros(self.input_shape, grad.dtype)
+        else:
+            pool_backward = kernels.adaptive_avg_pool_backward_half if grad.dtype == np.float16 else \
+                kernels.adaptive_avg_pool_backward  # (half: PyTorch's order of additions)
+            gx = pool_backward(_as_planes(grad, self.spatial),
+                               _plane_shape(self.input_shape, self.spatial)).reshape(self.input_shape)
+        return (gx if self.grad_format is None else self._in_grad_format(gx),)
+
+    def backward_graph(self, grad):
+        if self.spatial == 1:  # PyTorch pools 1-D as 2-D, its gradient then squeezed back
+            gx = AdaptiveAvgPoolBackward.apply(grad.unsqueeze(-2), pool=self).squeeze(-2)
+        else:
+            gx = AdaptiveAvgPoolBackward.apply(grad, pool=self)
+        return (_gradient_reading_input(self, gx, grad),)
+
+    def name(self):
+        return "SqueezeBackward1" if self.spatial == 1 else f"AdaptiveAvgPool{self.spatial}DBackward0"
+
+    def pooled_2d(self):
+        return "AdaptiveAvgPool2DBackward0", _unsqueezed_specs(self.torch_saved["AdaptiveAvgPool2DBackward0"])
+
+
+class AdaptiveAvgPoolBackward(Node):
+    """AdaptiveAvgPool's gradient as an op of the graph (create_graph=True): linear in the output's gradient, whose
+    adjoint is the pooling itself."""
+
+    def forward(self, grad, pool=None):
+        self.spatial, self.output_size = max(pool.spatial, 2), pool.output_size
+        if pool.spatial == 1:  # a 1-D pool's gradient comes and goes as (..., 1, L), 2-D pooling's shape
+            gx = pool.backward(grad.squeeze(-2))[0]
+            return gx.reshape(gx.shape[:-1] + (1,) + gx.shape[-1:])
+        return pool.backward(grad)[0]
+
+    def backward(self, grad):
+        return (AdaptiveAvgPool().forward(grad, spatial=self.spatial, output_size=self.output_size),)
+
+    def backward_graph(self, grad):
+        return (AdaptiveAvgPool.apply(grad, spatial=self.spatial, output_size=self.output_size),)
+
+    def name(self):
+        return f"AdaptiveAvgPool{self.spatial}DBackwardBackward0"
+
+
+def _check_grad_output(grad, spatial, fn):
+    """PyTorch's adaptive pooling backward refuses an empty output plane (output_size 0), which its
+    forward allowed; 1-D pooling runs as 2-D, so its gradient is named with the extra axis."""
+    shape = list(_view_2d(grad.shape, spatial))
+    for axis in range(1, len(shape)):
+        if shape[axis] == 0:
+            raise RuntimeError(f"{fn}(): Expected grad_output to have non-zero size for non-batch dimensions, but "
+                               f"grad_output has sizes {shape} with dimension {axis} being empty")
