@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from .... import _dtype
+from ...._kernels.fma import fused_multiply_add32
 from ...._tensor import Tensor
 from ..._pillow import is_pil_image as _is_pil_image
 from .. import _color
@@ -151,9 +152,8 @@ def _check_factor(name, factor):
 
 
 def _fma(a, alpha, b):
-    """``a.add_(b, alpha=alpha)`` in float32: PyTorch's vectorised CPU kernel computes it as one fused multiply-add
-    (float64 holds the exact product; one rounding to float32 then)."""
-    return (a.astype(np.float64) + np.float64(np.float32(alpha)) * b.astype(np.float64)).astype(np.float32)
+    """``a.add_(b, alpha=alpha)`` in float32: PyTorch's vectorised CPU kernel computes it as one fused multiply-add."""
+    return fused_multiply_add32(np.float32(alpha), np.asarray(b, np.float32), np.asarray(a, np.float32))
 
 
 def _float_luma(data):
