@@ -846,6 +846,7 @@ class BinaryCrossEntropyWithLogits(Node):
         promoted to their common dtype; PyTorch's steps round as they write in place, into tensors of the input's
         dtype (``input_dtype``) and then of the target's."""
         self.x, self.t, self.w, self.pos_weight, self.reduction = x, t, weight, pos_weight, reduction
+        self.input_dtype = input_dtype
         # -log_sigmoid(input), PyTorch's kernel's: a float16 one computes in float32, rounded once (the rest are
         # float16 tensor ops, each rounded)
         opmath = x.astype(np.float32) if x.dtype == np.float16 else x
@@ -861,6 +862,8 @@ class BinaryCrossEntropyWithLogits(Node):
     def _scaled(self, derivative, grad):
         """``derivative`` times grad, times weight, over the number of losses for a mean: PyTorch's order, so
         that a gradient of the (lower precision) target's dtype is not divided in that dtype."""
+        if grad.ndim == 0:  # (a 0-d tensor does not promote a tensor with dimensions)
+            grad = grad.astype(derivative.dtype, copy=False)
         scaled = derivative * grad
         if self.w is not None:
             scaled *= self.w
@@ -880,8 +883,10 @@ class BinaryCrossEntropyWithLogits(Node):
             gx = _memory_format.iterator_layout(self._scaled(gx, grad), (x,) if p is None else (p, t))
             gx = unbroadcast(gx, x.shape)
         if self.needs_input_grad[1]:
+            # computed from the input, in its dtype (the target's gradient is then cast to the target's)
             gt = -x if p is None else (p - 1) * (np.maximum(-x, 0) + np.log1p(e)) - x
-            gt = self._scaled(gt, grad)
+            gt = gt.astype(self.input_dtype, copy=False)
+            gt = self._scaled(gt, grad) if p is None else self._scaled(gt, grad.astype(gt.dtype, copy=False))
             gt = unbroadcast(_memory_format.iterator_layout(gt, (x,)) if p is None else _memory_format.c_ordered(gt),
                              t.shape)
         return gx, gt
