@@ -270,6 +270,13 @@ class ExtremumAlongDim(ContiguousResult):
         return "MaxBackward0" if self.largest else "MinBackward0"
 
 
+def _centered(a, axes, count):
+    """``a`` minus its mean over ``axes`` (of ``count`` elements each; NaN for none)."""
+    total = sum_of_rows(a, axes, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return a - (total / count if count else np.full_like(total, np.nan))
+
+
 def _variance_saved(**more):
     """What PyTorch's var/std node saves: the input, the dims and correction as the call gave them (None when
     it gave neither, nor unbiased), keepdim."""
@@ -299,20 +306,22 @@ class Var(ContiguousResult):
                                      "(Triggered internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
                                      "ReduceOps.cpp:1861.)")
         half = a.dtype == np.float16
-        if half:  # computed in float32 and rounded once, as PyTorch's kernel (squares overflow float16 from 256)
+        if half:  # (its centred values, which backward scales, computed in float32 and rounded once)
             a = a.astype(np.float32)
+        # An empty reduction's mean is NaN, as PyTorch's, which does not warn about it (NumPy's np.mean does)
+        count = max(n, 0) if axes else a.size
+        self.centered = c = _centered(a, axes, count)
+        if c.dtype == np.float32:
+            # PyTorch's kernel accumulates a float32 (or float16) variance in double, rounding the result once
+            c = _centered(a.astype(np.float64), axes, count)
+        # (complex numbers: the mean of |x - mean|^2, real; the gradient 2 / dof (x - mean) is as for reals)
+        squares = c * c if c.dtype.kind != "c" else c.real * c.real + c.imag * c.imag
         with np.errstate(divide="ignore", invalid="ignore"):
-            # An empty reduction's mean is NaN, as PyTorch's, which does not warn about it (NumPy's np.mean does)
-            count = max(n, 0) if axes else a.size
-            total = sum_of_rows(a, axes, keepdims=True)
-            self.centered = c = a - (total / count if count else np.full_like(total, np.nan))
-            # (complex numbers: the mean of |x - mean|^2, real; the gradient 2 / dof (x - mean) is as for reals)
-            squares = c * c if c.dtype.kind != "c" else c.real * c.real + c.imag * c.imag
-            out = sum_of_rows(squares, axes, keepdims=keepdim) / max(0, self.dof)
+            self.exact_var = sum_of_rows(squares, axes, keepdims=keepdim) / max(0, self.dof)  # (Std's root of it)
         if half:
-            self.centered, self.opmath_var = self.centered.astype(np.float16), out  # (Std's root of it)
-            return out.astype(np.float16)
-        return out.astype(squares.dtype, copy=False)
+            self.centered = self.centered.astype(np.float16)
+            return self.exact_var.astype(np.float16)
+        return self.exact_var.astype(self.centered.real.dtype, copy=False)
 
     def backward(self, grad):
         if not self.keepdim and self.axes:
@@ -346,8 +355,8 @@ class Std(Var):
         with np.errstate(invalid="ignore"):
             self.out = np.sqrt(super().forward(a, axes=axes, correction=correction, keepdim=keepdim,
                                                all_dims=all_dims, dims=dims, shown_correction=shown_correction))
-            if a.dtype == np.float16:  # the root of the float32 variance, rounded once
-                self.out = np.sqrt(self.opmath_var).astype(np.float16)
+            if a.dtype in (np.float16, np.float32):  # the root of the double variance, rounded once
+                self.out = np.sqrt(self.exact_var).astype(a.dtype)
         return self.out
 
     def backward(self, grad):

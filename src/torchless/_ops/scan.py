@@ -310,7 +310,11 @@ class VarMeanMean(Mean):
         """``std``: std_mean's std (the pair's first result, which PyTorch's node saves)."""
         self.node_name, self.shown_correction = node, shown_correction
         self.std, self.std_node = (None, None) if std is None else (std._data, std.grad_fn)
-        return super().forward(a, axes=axes, keepdim=keepdim, all_dims=all_dims, dims=dims)
+        if a.dtype not in (np.float16, np.float32):
+            return super().forward(a, axes=axes, keepdim=keepdim, all_dims=all_dims, dims=dims)
+        # PyTorch's var_mean kernel accumulates the mean in double (with the variance), rounding it once
+        mean = super().forward(a.astype(np.float64), axes=axes, keepdim=keepdim, all_dims=all_dims, dims=dims)
+        return mean.astype(a.dtype)
 
     def name(self):
         return self.node_name
