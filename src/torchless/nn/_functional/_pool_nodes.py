@@ -14,6 +14,7 @@ from ..._kernels import pool3d
 from ..._ops import unary
 from ...autograd.graph import FoldedNode, Node, gradient_unwatched, with_zero_derivative_of
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64
+from ._conv_nodes import TransposedConvolution
 from ._pool_args import _output_size, _view_2d
 
 
@@ -285,8 +286,6 @@ class AvgPool(_PooledAs2d):
 
     def backward_graph(self, grad):
         # Each window's share spread over its cells: a transposed convolution of the shares by a kernel of ones.
-        from .conv import TransposedConvolution
-
         kernel, stride, padding, _, count_include_pad, divisor_override = self.args
         shares = grad.reshape(_plane_shape(grad._data.shape, self.spatial))
         in_hw, out_hw, dtype = _plane_shape(self.input_shape, self.spatial)[2:], shares._data.shape[2:], grad._data.dtype

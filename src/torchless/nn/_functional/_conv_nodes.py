@@ -1,0 +1,391 @@
+"""The autograd nodes of the convolutions (and their transposes), in 1-D, 2-D and 3-D, on the kernels of
+``torchless._kernels.conv`` (NCHW arrays) and ``torchless._kernels.conv3d`` (NCDHW ones); a 1-D convolution runs
+as a 2-D one over a height of 1, as in PyTorch.
+"""
+import functools
+import math
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from ... import _cpu_features as cpu_features
+from ... import _memory_format
+from ..._kernels import conv as kernels
+from ..._kernels import conv3d as kernels3d
+from ..._ops.shape import ConstantPad
+from ...autograd.graph import Node
+from ...autograd.saved_values import SavedInput
+
+
+class _Kernels(NamedTuple):
+    """The array kernels of one spatial rank, with the signatures of ``torchless._kernels.conv``'s."""
+
+    forward: Callable
+    backward: Callable
+    backward_input: Callable
+    backward_weight: Callable
+
+
+_KERNELS = {  # by the rank of the (batched) arrays
+    4: _Kernels(kernels.conv2d_forward, kernels.conv2d_backward, kernels.conv2d_backward_input,
+                kernels.conv2d_backward_weight),
+    5: _Kernels(kernels3d.conv3d_forward, kernels3d.conv3d_backward, kernels3d.conv3d_backward_input,
+                kernels3d.conv3d_backward_weight),
+}
+
+
+def _as_4d(array):
+    """View an (N, C, L) array as (N, C, 1, L); 4-D and 5-D arrays pass through."""
+    return array[:, :, None, :] if array.ndim == 3 else array
+
+
+def _like(array4d, ndim):
+    return array4d[:, :, 0, :] if ndim == 3 else array4d
+
+
+def _spatial(node, values):
+    """A convolution's per-axis arguments (given for 2-D or 3-D) for its input's own spatial axes."""
+    return tuple(values[2 - node.ndim:])
+
+
+def _per_channel(values, ndim):
+    """A (C,) array shaped to broadcast over the channels of an (N, C, ...) array of rank ndim."""
+    return values.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _uses_mkldnn(in_shape, w_shape, dtype, stride, transposed, output_padding, groups):
+    """Whether PyTorch's CPU backend selection picks oneDNN: its own dtype-mismatch message, and its own
+    checks and errors (for a transposed convolution, none of the reference backend's).
+
+    Half precision goes to oneDNN whenever the CPU has half-precision arithmetic (AVX-512 FP16), so
+    PyTorch's messages for a half-precision call depend on the machine, and so do torchless's. For
+    float32, PyTorch also requires a strided or dilated convolution, a batch of 16, a kernel other than
+    1x1 or more than one thread; with its default thread pool on a multi-core machine that always holds.
+    """
+    if transposed and any(p >= s for p, s in zip(output_padding, stride)):
+        return False
+    if dtype.name == "float16":  # oneDNN computes in half precision where the CPU can (ideep's fp16 check)
+        return cpu_features.has("AVX512FP16")
+    # The last two kernel sizes and the first four input sizes, in 3-D too (N * C * D * H).
+    kh, kw = w_shape[-2:]
+    return dtype.name == "float32" and (groups > 1 or (kh > 3 and kw > 3) or in_shape[0] > 1
+                                        or math.prod(in_shape[:4]) > 20480)
+
+
+def _output_format(x, w, groups, transposed=False, stride=(), output_padding=()):
+    """The channels-last format PyTorch gives a convolution's output (and gradients) for these input and weight
+    arrays, else None (C order): the one they suggest, except for the volumes PyTorch convolves with its slow 3-D
+    kernels, whose outputs are contiguous: those its backend selection keeps from oneDNN (see _uses_mkldnn: float64
+    ones, float32 ones of a batch of one with one group and a small kernel and input)."""
+    if x.ndim == 5 and not _uses_mkldnn(x.shape, w.shape, x.dtype, stride, transposed, output_padding, groups):
+        return None
+    return _memory_format.output_format(x, w)
+
+
+def _in_output_format(y, x, w, *args):
+    """``y``, a new convolution result, laid out as PyTorch's (see _output_format, which takes ``args``)."""
+    format_ = _output_format(x, w, *args)
+    return np.ascontiguousarray(y) if format_ is None else _memory_format.in_format(y, format_)
+
+
+def _layout(x, w, *args):
+    """_output_format of a convolution's own input and weight arrays. PyTorch runs a 1-D convolution by its 2-D
+    kernel on the ``unsqueeze(2)`` of its weight and of its input made contiguous (a no-op on a contiguous input,
+    whose size-1 dims keep their strides): channels-last then for a weight whose channels are its innermost dim
+    (a transposed one), or such a single-channel input; the 4-D output and gradients are laid out so before the
+    height is dropped."""
+    if x.ndim == 3:
+        seen = (w,) if not x.flags.c_contiguous else (x, w)
+        return _memory_format.output_format(*(_memory_format.unsqueezed_view(a, 2) for a in seen))
+    return _output_format(x, w, *args)
+
+
+def _in_layout(array4d, layout, ndim):
+    """A gradient or output of the kernels (4-D for a 1-D convolution) in ``layout`` (see _layout), at rank ndim."""
+    if array4d is None:
+        return None
+    return _like(array4d if layout is None else _memory_format.in_format(array4d, layout), ndim)
+
+
+class Convolution(Node):
+    """y = x ⋆ w + b (cross-correlation, as PyTorch) for NCL, NCHW or NCDHW arrays; padding is one
+    (before, after) pair per spatial dimension (top and bottom, then left and right, depth first in 3-D)."""
+    backward_is_one_op = True
+    backward_inputs = (0, 1)  # convolution_backward's input and weight (not the bias)
+
+    saved = ("x", "w")
+    layout = None  # the channels-last format of the output and gradients, when the input or weight has it
+    kernel_table = _KERNELS  # by the rank of the (batched) arrays
+    torch_saved = {
+        "input": SavedInput(0, lambda node: _like(node.x, node.ndim)),
+        "weight": SavedInput(1, lambda node: _like(node.w, node.ndim)),
+        "bias_sym_sizes_opt": lambda node: (node.w.shape[0] if node.bias_dtype is not None else 0,),
+        "stride": lambda node: _spatial(node, node.args[0]),
+        # PyTorch pads the input itself where padding='same' needs more after than before
+        "padding": lambda node: tuple(min(pair) for pair in _spatial(node, node.args[1])),
+        "dilation": lambda node: _spatial(node, node.args[2]),
+        "groups": lambda node: node.args[3],
+        "transposed": lambda node: False,
+        "output_padding": lambda node: (0,) * (node.ndim - 2),
+    }
+
+    def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1):
+        self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
+        self.x, self.w = _as_4d(x), _as_4d(w)
+        self.kernels = self.kernel_table[self.x.ndim]
+        self.args = stride, padding, dilation, groups
+        y = self.kernels.forward(self.x, self.w, *self.args, bias=b).astype(x.dtype, copy=False)
+        if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
+                and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
+            # PyTorch's: channels-last output and gradients when the input or weight is
+            self.layout = _layout(x, w, groups)
+            if self.layout is not None:
+                y = _memory_format.in_format(y, self.layout)
+        return _like(y, self.ndim)
+
+    def backward(self, grad):
+        gy = _as_4d(grad)
+        gx = gw = gb = None
+        if self.needs_input_grad[0] or self.needs_input_grad[1]:
+            gx, gw = self.kernels.backward(gy, self.x, self.w, *self.args, input_grad=self.needs_input_grad[0],
+                                           weight_grad=self.needs_input_grad[1])
+            gx, gw = _in_layout(gx, self.layout, self.ndim), _in_layout(gw, self.layout, self.ndim)
+        if self.needs_input_grad[2]:
+            # Over the batch first, then each channel's contiguous plane: twice as fast as one
+            # reduction over (0, 2, 3) (64x10x14x14: 26 vs 60 us).
+            gb = gy.sum(axis=0).sum(axis=tuple(range(1, gy.ndim - 1))).astype(self.bias_dtype, copy=False)
+        return gx, gw, gb
+
+    def backward_graph(self, grad):
+        stride, padding, dilation, groups = self.args
+        gy = grad.unsqueeze(2) if self.ndim == 3 else grad
+        gx = gw = gb = None
+        if self.needs_input_grad[0]:
+            # The input's gradient is the transposed convolution of the output's, cut to the input's size.
+            w = self.graph_input(1, _like(self.w, self.ndim))
+            in_hw, out_hw, kernel = self.x.shape[2:], gy._data.shape[2:], self.w.shape[2:]
+            output_padding = tuple(n - ((m - 1) * s - 2 * p + d * (k - 1) + 1)
+                                   for n, m, s, (p, _), d, k in zip(in_hw, out_hw, stride, padding, dilation, kernel))
+            gx = TransposedConvolution.apply(gy, w.unsqueeze(2) if self.ndim == 3 else w, None, stride=stride,
+                                             padding=padding, dilation=dilation, groups=groups,
+                                             output_padding=output_padding)
+            gx = _graph_gradient_in_layout(gx, self.layout)
+            gx = gx.squeeze(2) if self.ndim == 3 else gx
+        if self.needs_input_grad[1]:
+            gw = self._weight_gradient(gy, stride, padding, dilation, groups)
+        if self.needs_input_grad[2]:
+            gb = gy.sum(dim=(0, *range(2, gy._data.ndim)))._cast(self.bias_dtype)
+        return gx, gw, gb
+
+    def _weight_gradient(self, gy, stride, padding, dilation, groups):
+        x = self.graph_input(0, _like(self.x, self.ndim))
+        x = x.unsqueeze(2) if self.ndim == 3 else x
+        gw = _weight_gradient_tensor(x, gy, self.w.shape[2:], stride, padding, dilation, groups)
+        gw = _graph_gradient_in_layout(gw, self.layout)
+        return gw.squeeze(2) if self.ndim == 3 else gw
+
+
+def _graph_gradient_in_layout(gradient, layout):
+    """A 4-D or 5-D gradient of backward_graph laid out as backward's (see _in_layout), as PyTorch's
+    convolution_backward writes it also when it records a graph: the transposes of _weight_gradient_tensor
+    leave the weight's permuted, the convolutions giving the input's follow the output gradient's layout."""
+    return gradient.contiguous(memory_format=layout or _memory_format.contiguous_format)
+
+
+def _weight_gradient_tensor(x, gy, kernel, stride, padding, dilation, groups):
+    """The gradient of a convolution's weight as a tensor of the graph, from its input ``x`` and its output's
+    gradient ``gy`` (4-D or 5-D tensors): a convolution of the input, its channels of each group taken as a
+    batch, by the output's gradient, its batch taken as channels (the forward's stride becomes the dilation and
+    its dilation the stride), cut to the kernel's size."""
+    (n, c), hw = x._data.shape[:2], x._data.shape[2:]
+    spatial = tuple(range(3, 3 + len(hw)))
+    batch = x.reshape(n, groups, c // groups, *hw).permute(2, 1, 0, *spatial).reshape(c // groups, groups * n, *hw)
+    full = Convolution.apply(batch, gy.transpose(0, 1), None, stride=dilation, padding=padding, dilation=stride,
+                             groups=groups)
+    return full.transpose(0, 1)[(Ellipsis, *(slice(0, k) for k in kernel))]
+
+
+class TransposedConvolution(Node):
+    """y = conv_transpose(x, w) + b: the adjoint of Convolution with respect to its input.
+
+    The kernels describe a convolution by its input size; an output_padding of at least the stride
+    (allowed below the dilation), or a negative one (oneDNN's output for a zero dilation, see
+    _onednn_deconvolution), gives an output no convolution of x's size maps back to. Such outputs
+    are computed uncropped and unpadded, then cropped and padded with zeros.
+    """
+    backward_is_one_op = True
+    backward_inputs = (0, 1)
+
+    saved = ("x", "w")
+    layout = None  # as Convolution's
+    kernel_table = _KERNELS
+    torch_saved = {
+        **Convolution.torch_saved,
+        "bias_sym_sizes_opt": lambda node: (node.w.shape[1] * node.groups if node.bias_dtype is not None else 0,),
+        "stride": lambda node: _spatial(node, node.stride),
+        "padding": lambda node: tuple(min(pair) for pair in _spatial(node, node.padding)),
+        "dilation": lambda node: _spatial(node, node.dilation),
+        "groups": lambda node: node.groups,
+        "transposed": lambda node: True,
+        "output_padding": lambda node: _spatial(node, node.output_padding()),
+    }
+
+    def output_padding(self):
+        """The output_padding of the call, read back from the output's size."""
+        return tuple(out - ((n - 1) * s - 2 * p + d * (k - 1) + 1) for out, n, s, (p, _), d, k in
+                     zip(self.out_hw, self.x.shape[2:], self.stride, self.padding, self.dilation, self.w.shape[2:]))
+
+    def forward(self, x, w, b, stride=None, padding=None, dilation=None, groups=1, output_padding=None):
+        self.ndim, self.bias_dtype = x.ndim, None if b is None else b.dtype
+        self.x, self.w = _as_4d(x), _as_4d(w)
+        self.kernels = self.kernel_table[self.x.ndim]
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+        in_hw, kernel = self.x.shape[2:], self.w.shape[2:]
+        self.out_hw = tuple((n - 1) * s - 2 * p + d * (k - 1) + op + 1
+                            for n, s, (p, _), d, k, op in zip(in_hw, stride, padding, dilation, kernel, output_padding))
+        self.full_hw = None
+        if any(op >= s or op < 0 for op, s in zip(output_padding, stride)):
+            self.full_hw = tuple((n - 1) * s + d * (k - 1) + 1 for n, s, d, k in zip(in_hw, stride, dilation, kernel))
+        if self.full_hw is None:
+            y = self.kernels.backward_input(self.x, self.w, self.out_hw, stride, padding, dilation, groups)
+        else:
+            full = self.kernels.backward_input(self.x, self.w, self.full_hw, stride, ((0, 0),) * len(padding),
+                                               dilation, groups)
+            y = np.zeros(full.shape[:2] + self.out_hw, full.dtype)
+            region = self._region()
+            y[(slice(None), slice(None)) + region[1]] = full[(slice(None), slice(None)) + region[0]]
+        if b is not None:  # (at the kernels' precision: a half convolution's float32, rounded once after)
+            y += _per_channel(b.astype(y.dtype, copy=False), y.ndim)
+        y = y.astype(x.dtype, copy=False)
+        if not (x.flags.c_contiguous and x.strides[1] != x.itemsize and w.flags.c_contiguous
+                and w.strides[1] != w.itemsize):  # (inline: _memory_format.may_suggest_...)
+            # PyTorch's: channels-last output and gradients when the input or weight is
+            self.layout = _layout(x, w, groups, True, stride, output_padding)
+        return _in_layout(np.ascontiguousarray(y) if self.layout is None else y, self.layout, self.ndim)
+
+    def _region(self):
+        """(slices of the uncropped output, slices of the output) that hold the same cells."""
+        sizes = [min(out, full - p) for out, full, (p, _) in zip(self.out_hw, self.full_hw, self.padding)]
+        return (tuple(slice(p, p + n) for (p, _), n in zip(self.padding, sizes)), tuple(slice(0, n) for n in sizes))
+
+    def backward(self, grad):
+        gy = _as_4d(grad)
+        padding = self.padding
+        if self.full_hw is not None:
+            full, out = self._region()
+            embedded = np.zeros(gy.shape[:2] + self.full_hw, gy.dtype)
+            embedded[(slice(None), slice(None)) + full] = gy[(slice(None), slice(None)) + out]
+            gy, padding = embedded, ((0, 0),) * len(padding)
+        args = self.stride, padding, self.dilation, self.groups
+        gx = gw = gb = None
+        if self.needs_input_grad[0]:
+            gx = _in_layout(self.kernels.forward(gy, self.w, *args), self.layout, self.ndim)
+        if self.needs_input_grad[1]:
+            # The input plays the forward convolution's output gradient, the output gradient its input.
+            gw = _in_layout(self.kernels.backward_weight(self.x, gy, self.w.shape[2:], *args), self.layout,
+                            self.ndim)
+        if self.needs_input_grad[2]:
+            gb = grad.sum(axis=tuple(i for i in range(grad.ndim) if i != 1)).astype(self.bias_dtype, copy=False)
+        return gx, gw, gb
+
+    def backward_graph(self, grad):
+        # The transposed convolution is the adjoint of the convolution (same weight) of its output to its input:
+        # its input's gradient is that convolution of the output's gradient, its weight's that convolution's.
+        gy = grad.unsqueeze(2) if self.ndim == 3 else grad
+        padding = self.padding
+        if self.full_hw is not None:
+            # The output was cut from (and padded beyond) the uncropped one: the gradient goes back into that
+            # uncropped output's shape, a constant pad whose negative widths crop, then as without padding.
+            widths = ((0, 0), (0, 0)) + tuple((p, full - p - out) for (p, _), full, out in
+                                               zip(padding, self.full_hw, self.out_hw))
+            gy = ConstantPad.apply(gy, widths=widths)
+            padding = ((0, 0),) * len(padding)
+        args = dict(stride=self.stride, padding=padding, dilation=self.dilation, groups=self.groups)
+        gx = gw = gb = None
+        if self.needs_input_grad[0]:
+            w = self.graph_input(1, _like(self.w, self.ndim))
+            gx = _graph_gradient_in_layout(Convolution.apply(gy, w.unsqueeze(2) if self.ndim == 3 else w, None, **args),
+                                           self.layout)
+            gx = gx.squeeze(2) if self.ndim == 3 else gx
+        if self.needs_input_grad[1]:
+            x = self.graph_input(0, _like(self.x, self.ndim))
+            x = x.unsqueeze(2) if self.ndim == 3 else x
+            gw = _graph_gradient_in_layout(_weight_gradient_tensor(gy, x, self.w.shape[2:], **args), self.layout)
+            gw = gw.squeeze(2) if self.ndim == 3 else gw
+        if self.needs_input_grad[2]:
+            gb = grad.sum(dim=tuple(i for i in range(grad._data.ndim) if i != 1))._cast(self.bias_dtype)
+        return gx, gw, gb
+
+    def name(self):
+        return "ConvolutionBackward0"
+
+
+def _in_float32(kernel):
+    """``kernel`` computing in float32 from float16 arrays (its result left in float32, for one rounding)."""
+    @functools.wraps(kernel)
+    def run(*args, **kwargs):
+        args = [a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == np.float16 else a for a in args]
+        kwargs = {k: v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype == np.float16 else v
+                  for k, v in kwargs.items()}
+        return kernel(*args, **kwargs)
+    return run
+
+
+_HALF_KERNELS = {rank: _Kernels(*map(_in_float32, table)) for rank, table in _KERNELS.items()}
+
+
+class _InFloat32:
+    """A float16 convolution as PyTorch's CPU kernels compute one: in float32, its output and gradients (the
+    bias's too) each rounded once to half (the kernels' half arithmetic rounded partial sums)."""
+
+    kernel_table = _HALF_KERNELS
+
+    def backward(self, grad):
+        return tuple(None if g is None else g.astype(np.float16) for g in super().backward(grad.astype(np.float32)))
+
+    def backward_graph(self, grad):  # (the convolution's, as tensor ops in half, next to the backward above)
+        return super().backward_graph(grad)
+
+    def name(self):
+        return "ConvolutionBackward0"
+
+
+class HalfConvolution(_InFloat32, Convolution):
+    pass
+
+
+class HalfTransposedConvolution(_InFloat32, TransposedConvolution):
+    pass
+
+
+_HALF_NODES = {Convolution: HalfConvolution, TransposedConvolution: HalfTransposedConvolution}
+
+
+class EmptyConvolution(Node):
+    """PyTorch's "Empty" backend, for an input without batch or channels: an empty output, zero gradients.
+
+    The output's shape and dtype are those of the element-wise ops PyTorch runs instead of a
+    convolution (see _empty_backend); every gradient is zero, in its tensor's dtype.
+    """
+
+    saved = ("x", "w", "b")
+
+    def forward(self, x, w, b, shape=None, dtype=None):
+        self.x, self.w, self.b = x, w, b
+        return np.zeros(shape, dtype)
+
+    def backward(self, grad):
+        return tuple(np.zeros_like(a) if need else None for a, need in zip((self.x, self.w, self.b),
+                                                                            self.needs_input_grad))
+
+    def backward_graph(self, grad):
+        # zeros, recorded as PyTorch's (they require grad), whose own gradients are zero
+        from ..._ops.shape import Where
+
+        total = grad.sum()
+        return tuple(None if g is None else
+                     Where.apply(grad._wrap(g), total._cast(g.dtype), condition=np.ones(g.shape, bool))
+                     for g in self.backward(grad._data))
+
+    def name(self):
+        return "ConvolutionBackward0"
