@@ -213,3 +213,18 @@ def test_torch_format_tensors_alongside_python_values():
     assert loaded["t"].stride() == (1, 3) and loaded["t"].untyped_storage().data_ptr() == \
         loaded["w"].untyped_storage().data_ptr()
     np.testing.assert_array_equal(loaded["t"].numpy(), weight.t().numpy())
+
+
+# ------------------------------------------------------------------ uniform_'s bounds
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("bounds", [(-0.9, 0.9), (0.1, 0.3001), (0, 0.3), (1, 1.001), (1000, 1000.0001),
+                                    (1, 1 + 2**-52), (-3, 5)])
+def test_uniform_keeps_below_the_upper_bound_and_rounds_as_torch(dtype, bounds):
+    # float16 draws use float32 bounds (not rounded to float16 first), and a value rounding to the upper bound in
+    # the dtype becomes the lower bound, as in PyTorch
+    _same_bits(lambda m: m.empty(4000, dtype=getattr(m, dtype)).uniform_(*bounds))
+
+
+@pytest.mark.parametrize("fill", ["xavier_uniform_", "kaiming_uniform_"])
+def test_float16_uniform_initialisers(fill):
+    _same_bits(lambda m: getattr(m.nn.init, fill)(m.empty(40, 30, dtype=m.float16)))

@@ -124,18 +124,22 @@ class Generator:
         return (words & np.uint64((1 << digits) - 1)).astype(np.float64) * 2.0 ** -digits
 
     def uniform(self, shape, dtype, low=0.0, high=1.0):
-        """``uniform_(low, high)``: x * (high - low) + low, bounds rounded to the dtype first; for float16 and
-        float32 in float32 with one rounding of the multiply-add (PyTorch's kernel fuses it: measured, separate
-        roundings differed from it in half of the values)."""
+        """``uniform_(low, high)``: x * (high - low) + low; for float16 and float32 with float32 bounds, in float32
+        with one rounding of the multiply-add (PyTorch's kernel fuses it: measured, separate roundings differed from
+        it in half of the values), then rounded to float16. A value that rounds to ``high`` in the dtype is ``low``
+        instead, as PyTorch keeps its draws below ``high``."""
         dtype = np.dtype(dtype)
         x = self.unit_uniforms(math.prod(shape), dtype)
         if dtype == np.float64:
-            return fused_multiply_add64(x, high - low, low).reshape(shape)
-        low32, high32 = np.float32(dtype.type(low)), np.float32(dtype.type(high))
-        span = np.float64(high32 - low32)  # rounded to float32 first, as the kernel subtracts
-        x *= span  # exact in float64 (24-bit times 24-bit mantissas) ...
-        x += np.float64(low32)  # ... so that the float32 rounding below is the only one, as a fused multiply-add's
-        return x.astype(np.float32).astype(dtype, copy=False).reshape(shape)
+            values = fused_multiply_add64(x, high - low, low)
+        else:
+            low32, high32 = np.float32(low), np.float32(high)
+            span = np.float64(high32 - low32)  # rounded to float32 first, as the kernel subtracts
+            x *= span  # exact in float64 (24-bit times 24-bit mantissas) ...
+            x += np.float64(low32)  # ... so that the float32 rounding below is the only one, as a fused multiply-add's
+            values = x.astype(np.float32).astype(dtype, copy=False)
+        values[values == dtype.type(high)] = dtype.type(low)
+        return values.reshape(shape)
 
     def normal(self, shape, dtype, mean=0.0, std=1.0, serial=False):
         """``normal_(mean, std)``: from 16 values on, uniforms turned into normals in blocks of 16 by Box-Muller
