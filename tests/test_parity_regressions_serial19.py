@@ -178,7 +178,7 @@ def test_cuda_only_generator_methods_raise_as_torch(call):
     assert_same_error(lambda: call(torch.Generator()), lambda: call(torchless.Generator()))
 
 
-# ------------------------------------------------------------------ format="torch": what torch's weights-only load reads
+# ------------------------------------------------------------ format="torch": what torch's weights-only load reads
 @pytest.mark.parametrize("value", [b"ab\x00\xff", bytearray(b"xy"), {1, 2.5, "a"}, set(), 1 + 2j, complex("nan+infj"),
                                    Counter("abca"), {"nested": [b"z", {3}, (2j,), Counter()]}])
 def test_torch_format_saves_what_torch_loads_weights_only(value):
