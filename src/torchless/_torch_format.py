@@ -677,6 +677,8 @@ class _PickleWriter:
         elif kind == "dict":
             self._out += pickle.EMPTY_DICT
             self._pairs(node["items"])
+        elif kind == "call":
+            self._call(node["module"], node["name"], node["args"], self._node)
         else:
             self._call("collections", "OrderedDict", [])
             self._pairs(node["items"])

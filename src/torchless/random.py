@@ -29,11 +29,17 @@ class Generator:
     """A random stream (``torchless.Generator().manual_seed(0)``), usable as ``generator=`` argument."""
 
     def __init__(self, device="cpu"):
-        self.device = device
-        self.manual_seed(_DEFAULT_SEED)
+        self.device = _generator_device(device)
+        self._seed_stream(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
-        seed = int(seed) & 0xFFFFFFFFFFFFFFFF  # PyTorch wraps negative seeds the same way
+        if type(seed) is not int:  # (its subclass bool too) PyTorch's binding takes a Python int only
+            kind = type(seed).__name__
+            raise TypeError("an integer is required") if isinstance(seed, np.integer) else \
+                RuntimeError(f"manual_seed expected a long, but got {kind}")
+        return self._seed_stream(_seed_word(seed))
+
+    def _seed_stream(self, seed):
         self._seed = seed
         # The Mersenne Twister takes the low 32 bits, seeded as NumPy's legacy RandomState seeds it.
         legacy = np.random.RandomState(seed & 0xFFFFFFFF).get_state(legacy=False)
@@ -44,7 +50,25 @@ class Generator:
         return self
 
     def seed(self):
-        return self.manual_seed(np.random.SeedSequence().entropy & 0xFFFFFFFFFFFFFFFF)._seed
+        return self._seed_stream(np.random.SeedSequence().entropy & 0xFFFFFFFFFFFFFFFF)._seed
+
+    def clone_state(self):
+        """A new generator in this one's state: both continue with the same draws."""
+        twin = Generator(self.device)
+        twin.set_state(self.get_state())
+        return twin
+
+    def get_offset(self):
+        raise RuntimeError("CPU Generator does not use offset")
+
+    def set_offset(self, offset):
+        raise RuntimeError("CPU Generator does not use offset")
+
+    def graphsafe_get_state(self):
+        raise NotImplementedError("graphsafe_get_state is not supported in this Generator")
+
+    def graphsafe_set_state(self, state):
+        raise NotImplementedError("graphsafe_set_state is not supported in this Generator")
 
     def initial_seed(self):
         return self._seed
@@ -69,12 +93,11 @@ class Generator:
         return Tensor._wrap(raw)
 
     def set_state(self, state):
-        raw = np.ascontiguousarray(np.asarray(state._data, np.uint8))
-        if raw.size != _STATE_BYTES:
-            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found the input RNG state "
-                               f"size to be {raw.size}")
-        left = int(raw[8:12].view(np.int32)[0])
-        following = int(raw[16:24].view(np.uint64)[0])
+        raw = _state_bytes(state)
+        left, seeded = (int(n) for n in raw[8:16].view(np.int32))
+        following = int(raw[16:20].view(np.uint32)[0])  # PyTorch keeps the low 32 bits of the saved uint64
+        if not (seeded and 1 <= left <= 624 and following <= 624):
+            raise RuntimeError("Invalid mt19937 state")
         position = 624 if left == 1 else following
         key = raw[24:5016].view(np.uint64).astype(np.uint32)
         self._bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": position}}
@@ -101,18 +124,22 @@ class Generator:
         return (words & np.uint64((1 << digits) - 1)).astype(np.float64) * 2.0 ** -digits
 
     def uniform(self, shape, dtype, low=0.0, high=1.0):
-        """``uniform_(low, high)``: x * (high - low) + low, bounds rounded to the dtype first; for float16 and
-        float32 in float32 with one rounding of the multiply-add (PyTorch's kernel fuses it: measured, separate
-        roundings differed from it in half of the values)."""
+        """``uniform_(low, high)``: x * (high - low) + low; for float16 and float32 with float32 bounds, in float32
+        with one rounding of the multiply-add (PyTorch's kernel fuses it: measured, separate roundings differed from
+        it in half of the values), then rounded to float16. A value that rounds to ``high`` in the dtype is ``low``
+        instead, as PyTorch keeps its draws below ``high``."""
         dtype = np.dtype(dtype)
         x = self.unit_uniforms(math.prod(shape), dtype)
         if dtype == np.float64:
-            return fused_multiply_add64(x, high - low, low).reshape(shape)
-        low32, high32 = np.float32(dtype.type(low)), np.float32(dtype.type(high))
-        span = np.float64(high32 - low32)  # rounded to float32 first, as the kernel subtracts
-        x *= span  # exact in float64 (24-bit times 24-bit mantissas) ...
-        x += np.float64(low32)  # ... so that the float32 rounding below is the only one, as a fused multiply-add's
-        return x.astype(np.float32).astype(dtype, copy=False).reshape(shape)
+            values = fused_multiply_add64(x, high - low, low)
+        else:
+            low32, high32 = np.float32(low), np.float32(high)
+            span = np.float64(high32 - low32)  # rounded to float32 first, as the kernel subtracts
+            x *= span  # exact in float64 (24-bit times 24-bit mantissas) ...
+            x += np.float64(low32)  # ... so that the float32 rounding below is the only one, as a fused multiply-add's
+            values = x.astype(np.float32).astype(dtype, copy=False)
+        values[values == dtype.type(high)] = dtype.type(low)
+        return values.reshape(shape)
 
     def normal(self, shape, dtype, mean=0.0, std=1.0, serial=False):
         """``normal_(mean, std)``: from 16 values on, uniforms turned into normals in blocks of 16 by Box-Muller
@@ -339,12 +366,66 @@ def _poisson_count(rate, uniform):
         count += 1
 
 
+def _seed_word(seed):
+    """A seed as the unsigned 64-bit word PyTorch keeps: negative seeds wrap, and seeds outside
+    [-2**63, 2**64) do not fit PyTorch's integer conversion."""
+    if not -(1 << 63) <= seed < (1 << 64):
+        raise ValueError("Overflow when unpacking long long")
+    return seed & 0xFFFFFFFFFFFFFFFF
+
+
+def _state_bytes(state):
+    """The bytes of an RNG state tensor, refused as PyTorch refuses states that are not contiguous uint8 CPU tensors
+    of its generator's size."""
+    from ._tensor import Tensor
+
+    if not isinstance(state, Tensor):
+        raise TypeError(f"expected a torchless.ByteTensor, but got {type(state).__name__}")
+    if state._data.dtype != np.uint8:
+        raise TypeError("RNG state must be a torchless.ByteTensor")
+    if not state.is_contiguous():
+        raise RuntimeError("RNG state must be contiguous")
+    raw = np.ascontiguousarray(state._data).reshape(-1)
+    if raw.size != _STATE_BYTES:
+        raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but found the input RNG state "
+                           f"size to be {raw.size}")
+    return raw
+
+
+# What a CPU-only PyTorch raises for a generator on a device type other than the CPU (by default, that it is none)
+_NO_GENERATOR = {
+    "xpu": "Cannot get XPU generator without ATen_xpu library.",
+    "xla": "Cannot get XLA generator without torch_xla library. This error has occurred because you are trying to use "
+           "some XLA functionality, but the XLA library has not been loaded by the dynamic linker. You must load xla "
+           "libraries by `import torch_xla`",
+    "mps": "Cannot execute getNewGenerator() without MPS backend.",
+    "mtia": "Cannot execute getNewGenerator() without MTIA backend.",
+    "hip": "Backend doesn`t support getNewGenerator()",
+    "hpu": "Backend doesn`t support getNewGenerator()",
+    "privateuseone": "Please register PrivateUse1HooksInterface by `RegisterPrivateUse1HooksInterface` first.",
+}
+
+
+def _generator_device(where):
+    """The device of ``Generator(where)``: the CPU (without an index, as PyTorch reports it), or PyTorch's error for
+    a device it has no generator for."""
+    from . import _dtype
+    from ._tensor import device
+
+    where = device("cpu" if where is None else where)
+    if where.type == "cpu":
+        return device("cpu")
+    if where.type == "cuda":
+        raise RuntimeError(_dtype.NO_CUDA_LIBRARY.replace("initialize CUDA", "get CUDA generator"))
+    raise RuntimeError(_NO_GENERATOR.get(where.type, f"{where.type.upper()} device type not an accelerator."))
+
+
 default_generator = Generator()
 
 
 def manual_seed(seed):
     """Seed the default generator: every random factory and default initialisation after it is reproducible."""
-    return default_generator.manual_seed(seed)
+    return default_generator.manual_seed(int(seed))  # PyTorch's int(): floats, strings of digits and tensors too
 
 
 def seed():
@@ -419,6 +500,14 @@ def draw_like(array, draw):
     if order is None:
         return draw(array.shape)
     return draw(tuple(array.shape[axis] for axis in order)).transpose(np.argsort(order))
+
+
+def normal_like(tensor, mean=0.0, std=1.0, generator=None):
+    """``tensor.normal_(mean, std)``'s values: drawn in memory order, one by one (PyTorch's serial path) when the
+    tensor is not contiguous."""
+    serial = not tensor.is_contiguous()
+    return draw_like(tensor._data, lambda shape: draw_values(stream(generator).normal, shape, tensor._data.dtype, mean,
+                                                             std, serial=serial))
 
 
 def numpy_rng(generator=None):
@@ -561,9 +650,13 @@ def bernoulli_(self, p=0.5, *, generator=None):
             raise NotImplementedError(f"\"bernoulli_tensor_cpu_p_\" not implemented for '{p.dtype.scalar_name}'")
         probabilities = p.expand(self.shape)._data
         _check_probabilities(probabilities)
-        return self._overwrite(draws.bernoulli_from(probabilities), "BernoulliBackward1")
+        order = memory_order(self._data)  # self's memory order, the probabilities alongside
+        if order is None:
+            return self._overwrite(draws.bernoulli_from(probabilities), "BernoulliBackward1")
+        drawn = draws.bernoulli_from(probabilities.transpose(order)).transpose(np.argsort(order))
+        return self._overwrite(drawn, "BernoulliBackward1")
     _check_probability(p)
-    return self._overwrite(draws.bernoulli(self._data.shape, p), "BernoulliBackward2")
+    return self._overwrite(draw_like(self._data, lambda shape: draws.bernoulli(shape, p)), "BernoulliBackward2")
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
@@ -597,19 +690,23 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if rows.shape[0] == 0:
         return Tensor._wrap(np.zeros(probs.shape[:-1] + (num_samples,), np.int64))
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # huge weights: sums overflow quietly
-        samples = _multinomial_rows(rows, num_samples, replacement, stream(generator))
+        draws = stream(generator)
+        # PyTorch draws the exponentials into a tensor empty_like the input: in its memory order
+        samples = _multinomial_rows(rows, num_samples, replacement, draws,
+                                    lambda: draw_like(probs, lambda shape: draws.exponential(shape, probs.dtype)))
     # (a fresh C-ordered result, as PyTorch's: a size-1 dim's stride too)
     return Tensor._wrap(np.array(samples.reshape(probs.shape[:-1] + (num_samples,)), order="C"))
 
 
-def _multinomial_rows(rows, num_samples, replacement, draws):
-    """PyTorch's multinomial draws from each row of ``rows`` (weights), (rows, num_samples) int64."""
+def _multinomial_rows(rows, num_samples, replacement, draws, exponentials):
+    """PyTorch's multinomial draws from each row of ``rows`` (weights), (rows, num_samples) int64;
+    ``exponentials()`` draws Exp(1) values for the weights (shaped as the input ``rows`` came from)."""
     if not replacement or num_samples == 1:
         if not (rows.size and np.all(rows >= 0) and np.all(rows < np.inf)):  # NaN fails both
             raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
         if np.any(rows.sum(1) == 0):
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        keys = rows / draws.exponential(rows.shape, rows.dtype)  # p / q: the largest num_samples, q ~ Exp(1)
+        keys = rows / exponentials().reshape(rows.shape)  # p / q: the largest num_samples, q ~ Exp(1)
         if num_samples == 1:
             return np.argmax(keys, axis=1).astype(np.int64)[:, None]
         # PyTorch takes them with topk, whose order among ties (zero weights once the others are drawn) is its

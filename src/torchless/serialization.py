@@ -37,7 +37,7 @@ import struct
 import warnings
 import zipfile
 import zlib
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import numpy as np
 
@@ -128,14 +128,19 @@ class _Encoder:
         if isinstance(obj, (list, tuple, dict)):
             # other subclasses (Counter, defaultdict, named tuples) are pickled whole, so that they load as their
             # own type, and a weights-only load allows them as PyTorch's does (Counter) or refuses them
+            if self.pickles is None and type(obj) is Counter:
+                return _call_node("collections", "Counter", [self._encode_container(dict(obj))])
             if self.pickles is None or type(obj) in _CONTAINER_TYPES or isinstance(obj, Size):
                 return self._encode_container(obj)
         if self.pickles is not None:
             return self._encode_pickled(obj)
+        if type(obj) in _PICKLED_AS_CALLS:
+            return _PICKLED_AS_CALLS[type(obj)](self, obj)
         hint = " (save its state_dict() instead)" if callable(getattr(obj, "state_dict", None)) else ""
         raise TypeError(f"torchless.save cannot save an object of type {type(obj).__module__}."
                         f"{type(obj).__qualname__}{hint} with format='torch': only tensors, Parameters, None, bools, "
-                        "ints, floats, strings, dtypes, devices and lists, tuples and dicts of these can be saved")
+                        "ints, floats, complex numbers, strings, bytes, dtypes, devices and lists, tuples, sets and "
+                        "dicts of these can be saved")
 
     def _encode_pickled(self, obj):
         """A whole object (a model, say), pickled, its tensors stored as the others are."""
@@ -172,6 +177,25 @@ class _Encoder:
             return node
         finally:
             self._open_containers.discard(id(obj))
+
+
+def _call_node(module, name, args):
+    """A node for ``torch.save``'s pickle of a call: ``module.name(*args)`` (args: nodes)."""
+    return {"type": "call", "module": module, "name": name, "args": args}
+
+
+def _bytes_node(data):
+    return _call_node("_codecs", "encode", [data.decode("latin-1"), "latin1"])
+
+
+# The values PyTorch's weights-only load builds from a call in torch.save's pickle (protocol 2, as Python pickles
+# them), written so for format='torch'; torchless's own format pickles them whole.
+_PICKLED_AS_CALLS = {
+    bytes: lambda encoder, data: _bytes_node(data),
+    bytearray: lambda encoder, data: _call_node("__builtin__", "bytearray", [_bytes_node(bytes(data))]),
+    set: lambda encoder, items: _call_node("__builtin__", "set", [[encoder.encode(v) for v in items]]),
+    complex: lambda encoder, z: _call_node("__builtin__", "complex", [encoder.encode(z.real), encoder.encode(z.imag)]),
+}
 
 
 class _StorageTable:

@@ -252,7 +252,7 @@ def _random_top(dtype):
 
 
 def random_(self, *args, **kwargs):
-    from ..random import stream
+    from ..random import draw_like, stream
 
     parsed = _parser_errors.parse("random_", _RANDOM_OVERLOADS, args, kwargs)
     low, high = parsed.get("from"), parsed.get("to")
@@ -270,7 +270,8 @@ def random_(self, *args, **kwargs):
         if low is not None:
             _check_random_bound(self, low, "from")
         low, high = low or 0, _random_top(self._data.dtype)
-    values = stream(parsed["generator"]).integers(low, high, self._data.shape, self._data.dtype)
+    draws = stream(parsed["generator"])
+    values = draw_like(self._data, lambda shape: draws.integers(low, high, shape, self._data.dtype))
     return self._overwrite(values, kind)
 
 
@@ -281,7 +282,7 @@ def _continuous_only(self, distribution, type_name):
 
 
 def exponential_(self, *args, **kwargs):
-    from ..random import stream
+    from ..random import draw_like, stream
 
     parsed = _parser_errors.method_arguments("exponential_", args, kwargs)
     _check_leaf(self)
@@ -290,12 +291,13 @@ def exponential_(self, *args, **kwargs):
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
     if self._data.size:  # (a check of PyTorch's kernel, which does not run on an empty tensor)
         _continuous_only(self, "Exponential", self.dtype.scalar_name)
-    values = stream(parsed["generator"]).exponential(self._data.shape, self._data.dtype, lambd)
+    draws = stream(parsed["generator"])
+    values = draw_like(self._data, lambda shape: draws.exponential(shape, self._data.dtype, lambd))
     return self._overwrite(values, "ExponentialBackward0")
 
 
 def geometric_(self, *args, **kwargs):
-    from ..random import stream
+    from ..random import draw_like, stream
 
     parsed = _parser_errors.method_arguments("geometric_", args, kwargs)
     _check_leaf(self)
@@ -304,11 +306,12 @@ def geometric_(self, *args, **kwargs):
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
     if self._data.size:  # (PyTorch's kernel, and its dtype dispatch, do not run on an empty tensor)
         self._no_kernel_for("b", "geometric_cpu")
-    return self._overwrite(stream(parsed["generator"]).geometric(self._data.shape, p), "GeometricBackward0")
+    draws = stream(parsed["generator"])
+    return self._overwrite(draw_like(self._data, lambda shape: draws.geometric(shape, p)), "GeometricBackward0")
 
 
 def cauchy_(self, *args, **kwargs):
-    from ..random import stream
+    from ..random import draw_like, stream
 
     parsed = _parser_errors.method_arguments("cauchy_", args, kwargs)
     _check_leaf(self)
@@ -316,11 +319,12 @@ def cauchy_(self, *args, **kwargs):
     if not sigma > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
     _continuous_only(self, "Cauchy", _dtype.CPP_TYPE_NAMES.get(self._data.dtype.name))
-    return self._overwrite(stream(parsed["generator"]).cauchy(self._data.shape, median, sigma), "CauchyBackward0")
+    draws = stream(parsed["generator"])
+    return self._overwrite(draw_like(self._data, lambda shape: draws.cauchy(shape, median, sigma)), "CauchyBackward0")
 
 
 def log_normal_(self, *args, **kwargs):
-    from ..random import stream
+    from ..random import draw_like, stream
 
     parsed = _parser_errors.method_arguments("log_normal_", args, kwargs)
     _check_leaf(self)
@@ -329,7 +333,9 @@ def log_normal_(self, *args, **kwargs):
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
     if self._data.size:  # (PyTorch's kernel, and its dtype dispatch, do not run on an empty tensor)
         self._no_kernel_for("biu", "log_normal_cpu")
-    return self._overwrite(stream(parsed["generator"]).log_normal(self._data.shape, mean, std), "LogNormalBackward0")
+    draws = stream(parsed["generator"])
+    values = draw_like(self._data, lambda shape: draws.log_normal(shape, mean, std))
+    return self._overwrite(values, "LogNormalBackward0")
 
 
 # ---------------------------------------------------------------------------- comparisons and logical ops

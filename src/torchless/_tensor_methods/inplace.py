@@ -460,8 +460,8 @@ class InPlaceMethods:
             raise error(message)
 
     def uniform_(self, *bounds, generator=None, **named):
-        """Fill with draws from [from, to) (``uniform_(from=0, to=1)``)."""
-        from ..random import draw_values, stream
+        """Fill with draws from [from, to) (``uniform_(from=0, to=1)``), in memory order as PyTorch's kernel."""
+        from ..random import draw_like, draw_values, stream
 
         if named or generator is not None or len(bounds) > 2 or not all(type(b) in (float, int) for b in bounds):
             parsed = _parser_errors.parse("uniform_", ("float from=0, float to=1, *, Generator? generator=None",),
@@ -470,19 +470,19 @@ class InPlaceMethods:
         a, b = bounds + (0.0, 1.0)[len(bounds):]
         self._no_kernel_for("biu", "check_uniform_bounds")  # (dispatched on the dtype before the kernel, empty or not)
         check_uniform_bounds(a, b, self._data.dtype)
-        values = draw_values(stream(generator).uniform, self._data.shape, self._data.dtype, a, b)
+        draws = stream(generator)
+        values = draw_like(self._data, lambda shape: draw_values(draws.uniform, shape, self._data.dtype, a, b))
         return self._overwrite(values, "UniformBackward0")
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        from ..random import draw_values, stream
+        from ..random import normal_like
 
         self._check_random_fill("normal_kernel_cpu")
         if not std >= 0:  # (NaN too) :g prints a double as C++ streams do (-0.57735, 123457, 1e-07)
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         if self._data.dtype.kind == "c":  # each part's spread, as in PyTorch
             std = std / math.sqrt(2)
-        values = draw_values(stream(generator).normal, self._data.shape, self._data.dtype, mean, std)
-        return self._overwrite(values, "NormalBackward0")
+        return self._overwrite(normal_like(self, mean, std, generator), "NormalBackward0")
 
     def bernoulli_(self, p=0.5, *, generator=None):
         from ..random import bernoulli_

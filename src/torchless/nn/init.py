@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import check_uniform_bounds
 from ..autograd import grad_mode
-from ..random import stream
+from ..random import draw_like, normal_like, stream
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -82,28 +82,40 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
     mass = _normal_cdf((b - mean) / std) - _normal_cdf((a - mean) / std)
-    draws, shape, dtype = stream(generator), tensor.shape, tensor._data.dtype
-    # (each branch with the checks, in order, of the tensor's method PyTorch's first draw calls)
+    draws, dtype = stream(generator), tensor._data.dtype
+    # PyTorch draws into the tensor and tensors empty_like it: in its memory order, and normals one by one when it
+    # is not contiguous. (Each branch with the checks, in order, of the tensor's method PyTorch's first draw calls.)
     if mass > 0.3:
         low, high = (tensor.new_tensor(bound).item() for bound in (a, b))  # the bounds as the tensor holds them
         tensor._check_random_fill("normal_kernel_cpu")
-        values = draws.normal(shape, dtype, mean, std)
-        while True:
-            outside = (values < low) | (values > high)
-            if not outside.any():
-                return _fill(tensor, values)
-            values = np.where(outside, draws.normal(shape, dtype, mean, std), values)
+        serial = not tensor.is_contiguous()
+        # the redraws go into tensors empty_like it: dense, in its memory order (contiguous, or drawn one by one)
+        serial_redraws = not draw_like(tensor._data, np.empty).flags.c_contiguous
+
+        def redrawn_outside(shape):
+            values = draws.normal(shape, dtype, mean, std, serial=serial)
+            while True:
+                outside = (values < low) | (values > high)
+                if not outside.any():
+                    return values
+                values = np.where(outside, draws.normal(shape, dtype, mean, std, serial=serial_redraws), values)
+
+        return _fill(tensor, draw_like(tensor._data, redrawn_outside))
     tensor._no_kernel_for("biu", "check_uniform_bounds")
     check_uniform_bounds(a, b, dtype)
     mode = max(a, min(mean, b))
     log_peak = -0.5 * ((mode - mean) / std) ** 2
-    values = draws.uniform(shape, dtype, a, b)
-    pending = _rejected(values, draws, mean, std, log_peak)
-    while pending.any():
-        candidates = draws.uniform(shape, dtype, a, b)
-        values = np.where(pending, candidates, values)
-        pending &= _rejected(candidates, draws, mean, std, log_peak)
-    return _fill(tensor, values)
+
+    def accepted_uniforms(shape):
+        values = draws.uniform(shape, dtype, a, b)
+        pending = _rejected(values, draws, mean, std, log_peak)
+        while pending.any():
+            candidates = draws.uniform(shape, dtype, a, b)
+            values = np.where(pending, candidates, values)
+            pending &= _rejected(candidates, draws, mean, std, log_peak)
+        return values
+
+    return _fill(tensor, draw_like(tensor._data, accepted_uniforms))
 
 
 def _rejected(candidates, draws, mean, std, log_peak):
@@ -145,6 +157,9 @@ def dirac_(tensor, groups=1):
     out_per_group = tensor.shape[0] // groups
     values = np.zeros(tensor.shape)
     centre = tuple(k // 2 for k in tensor.shape[2:])
+    empty_dims = [dim for dim, size in enumerate(tensor.shape) if dim >= 2 and size == 0]
+    if empty_dims and out_per_group and tensor.shape[1]:  # PyTorch's indexing of the first centre fails
+        raise IndexError(f"index 0 is out of bounds for dimension {empty_dims[0]} with size 0")
     for g in range(groups):
         for d in range(min(out_per_group, tensor.shape[1])):
             values[(g * out_per_group + d, d) + centre] = 1
@@ -196,6 +211,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     tensor._check_random_fill("normal_kernel_cpu")  # PyTorch draws into a tensor of the same dtype ...
     if tensor.dtype.name == "float16":
         raise NotImplementedError("\"geqrf_cpu\" not implemented for 'Half'")  # ... and has no half QR
+    tensor.view(rows, cols)  # PyTorch copies the matrix in through a view: refused for a tensor it cannot view so
     flat = stream(generator).normal((rows, cols), tensor._data.dtype).astype(np.float64)
     if rows < cols:
         flat = flat.T
@@ -212,7 +228,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
     tensor._check_random_fill("normal_kernel_cpu")  # PyTorch fills it by normal_
-    values = stream(generator).normal((rows, cols), tensor._data.dtype, 0.0, std)
+    values = normal_like(tensor, 0.0, std, generator)
     zeros = math.ceil(sparsity * rows)
     for column in range(cols):  # each column's rows from the default generator, as PyTorch draws them
         values[stream().permutation(rows)[:zeros], column] = 0
