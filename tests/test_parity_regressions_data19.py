@@ -9,6 +9,8 @@ import pytest
 
 import torchless
 import torchless.vision.transforms as T
+import torchless.vision.transforms.functional as F
+import torchless.vision.transforms.v2.functional as F2
 from torchless.vision.transforms import v2
 
 from torchvision_cases import check_case, load_record, recorded_namespace
@@ -18,7 +20,7 @@ RECORD, ARRAYS, CASES = load_record("data19")
 
 @pytest.fixture(scope="module")
 def scope():
-    return recorded_namespace("make_data19", torchless, T, v2)
+    return recorded_namespace("make_data19", torchless, T, F, v2, F2)
 
 
 @pytest.mark.parametrize("name", list(CASES))

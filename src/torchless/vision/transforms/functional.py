@@ -537,6 +537,12 @@ def erase(img, i, j, h, w, v, inplace=False):
     """
     if not isinstance(img, Tensor):
         raise TypeError(f"img should be Tensor Image. Got {type(img)}")
+    _assert_image_tensor(img)
+    return _erase(img, i, j, h, w, v, inplace)
+
+
+def _erase(img, i, j, h, w, v, inplace):
+    """``erase`` of a tensor without v1's image check: v2 indexes whatever tensor it is handed."""
     if not inplace:
         img = img.clone()
     img[..., i:i + h, j:j + w] = v  # torch's assignment: its broadcasting, and its refusal of sequences
