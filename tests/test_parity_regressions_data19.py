@@ -108,3 +108,22 @@ def test_default_collate_hands_its_batch_to_stack_as_it_is(batch):
 
     assert (_outcome(lambda: torchless.utils.data.default_collate(batch(torchless)))
             == _outcome(lambda: torch.utils.data.default_collate(batch(torch))))
+
+
+@pytest.mark.parametrize("wrap", [
+    lambda t, dataset: dataset,
+    lambda t, dataset: t.utils.data.Subset(dataset, [4, 0, 2, 3]),
+])
+def test_batches_of_tensors_requiring_grad_are_stacked(wrap):
+    torch = pytest.importorskip("torch")
+    import torchless.utils.data  # noqa: F401
+
+    def first_batch(t):
+        features = t.arange(12.0).reshape(6, 2).requires_grad_()
+        loader = t.utils.data.DataLoader(wrap(t, t.utils.data.TensorDataset(features, t.arange(6))), batch_size=3)
+        inputs, labels = next(iter(loader))
+        (inputs * inputs).sum().backward()
+        return (type(inputs.grad_fn).__name__, inputs.detach().numpy().tolist(), labels.tolist(),
+                features.grad.numpy().tolist())
+
+    assert first_batch(torchless) == first_batch(torch)
