@@ -8,6 +8,8 @@ result or raise the same exception type with the same message.
 import pytest
 
 import torchless
+import torchless.utils.data  # noqa: F401  (torchless.utils.data.DataLoader for the cases)
+import torchless.vision.datasets as datasets
 import torchless.vision.transforms as T
 import torchless.vision.transforms.functional as F
 import torchless.vision.transforms.v2.functional as F2
@@ -19,8 +21,8 @@ RECORD, ARRAYS, CASES = load_record("data19")
 
 
 @pytest.fixture(scope="module")
-def scope():
-    return recorded_namespace("make_data19", torchless, T, F, v2, F2)
+def scope(tmp_path_factory):
+    return recorded_namespace("make_data19", torchless, T, F, v2, F2, datasets, tmp_path_factory.mktemp("data19"))
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -171,6 +171,8 @@ class MNIST(VisionDataset):
             return NotImplemented
         if self.transform is None and pil_image_or_none() is not None:
             return NotImplemented
+        if index.size and (index.min() < -len(self.data) or index.max() >= len(self.data)):
+            return NotImplemented  # item by item, for the tensor's IndexError (NumPy words it differently)
         images = np.asarray(self.data)[index]
         if self.transform is not None:
             apply = getattr(self.transform, "_apply_to_batch", None)
