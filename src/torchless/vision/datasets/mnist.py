@@ -163,13 +163,11 @@ class MNIST(VisionDataset):
         """``default_collate([self[i] for i in indices])`` computed for the whole batch at once.
 
         NotImplemented unless the transform can act on a batch (``ToTensor``/``Normalize``/``Compose`` of
-        those) and there is no target transform -- nor without a transform when items are PIL images, which
-        default_collate refuses.
+        those) and there is no target transform -- nor when the items stay PIL images (no transform, or one
+        that makes no tensor, like an empty ``Compose``), which default_collate refuses.
         """
         index = _index_array(indices)
         if index is None or self.target_transform is not None:
-            return NotImplemented
-        if self.transform is None and pil_image_or_none() is not None:
             return NotImplemented
         if index.size and (index.min() < -len(self.data) or index.max() >= len(self.data)):
             return NotImplemented  # item by item, for the tensor's IndexError (NumPy words it differently)
@@ -180,6 +178,8 @@ class MNIST(VisionDataset):
             if images is NotImplemented:
                 return NotImplemented
         if not isinstance(images, Tensor):
+            if pil_image_or_none() is not None:
+                return NotImplemented
             images = as_tensor(np.asarray(images))
         return [images, as_tensor(np.asarray(self.targets)[index].astype(np.int64))]
 
