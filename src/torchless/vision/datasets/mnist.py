@@ -60,7 +60,9 @@ class MNIST(VisionDataset):
     Items are ``(image, target)``: ``image`` is a ``PIL.Image.Image`` of mode ``"L"`` as in torchvision when
     Pillow is importable, else the 28 x 28 uint8 NumPy array (Pillow is only in torchless's extras). Like
     torchvision's, the PIL images cannot be batched by ``DataLoader``'s default collate: give a ``transform``
-    such as ``ToTensor()``. Unlike torchvision's, the IDX files may also be gzipped (``*.gz``) in ``raw/``.
+    such as ``ToTensor()``. Unlike torchvision's, the IDX files may also be gzipped (``*.gz``) in ``raw/``, and
+    only the chosen split's two files need be there (torchvision 0.29 wants all four, uncompressed, before it
+    loads either split, and says "Dataset not found" otherwise).
 
     Raises:
         RuntimeError: "Dataset not found..." when the files are missing and ``download`` is False, or
