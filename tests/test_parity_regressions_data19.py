@@ -3,7 +3,8 @@ torch as a user training a CNN on MNIST or an image folder meets them.
 
 The torchvision cases are recorded by ``fixtures/torchvision/make_data19.py`` into ``fixtures/torchvision/data19``:
 each is a Python expression evaluated there with torchvision and here with torchless, which must give the same
-result or raise the same exception type with the same message.
+result or raise the same exception type with the same message. The torch.utils.data tests below compare with torch
+itself (skipped without it).
 """
 import pytest
 
