@@ -340,6 +340,12 @@ def _check_numpy_array(array, np_dtype=None):
         raise ValueError(_NEGATIVE_STRIDES)
 
 
+def _plain_array(array):
+    """``array`` as a plain ndarray sharing its memory: PyTorch reads a subclass's buffer (np.matrix's values,
+    a masked array's data under its mask), whose own operators (matrix products, masks) a tensor must not keep."""
+    return array if type(array) is np.ndarray else array.view(np.ndarray)
+
+
 def _infer_array(data, dtype, function):
     """An array for ``data`` with PyTorch's dtype inference: Python floats become the default float dtype. Numbers
     given one by one (not as an array or a tensor) are range-checked for an integer ``dtype``."""
@@ -348,7 +354,7 @@ def _infer_array(data, dtype, function):
         array = data._data
     elif isinstance(data, np.ndarray):
         _check_numpy_array(data, np_dtype)
-        array = data
+        array = _plain_array(data)
     else:
         if isinstance(data, np.generic):
             array = np.asarray(data)
@@ -436,7 +442,7 @@ def from_numpy(ndarray):
                           "type of warning will be suppressed for the rest of this program.", UserWarning,
                           stacklevel=2)
         ndarray = _writable_alias(ndarray)
-    return Tensor._wrap(ndarray)
+    return Tensor._wrap(_plain_array(ndarray))
 
 
 _warned_read_only_buffer = False  # PyTorch warns of the first read-only buffer only

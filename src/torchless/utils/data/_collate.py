@@ -22,7 +22,7 @@ _ERROR_FORMAT = "default_collate: batch must contain tensors, numpy arrays, numb
 
 
 def _collate_tensors(batch, *, collate_fn_map=None):
-    return stack(list(batch), 0)
+    return stack(batch, 0)  # as handed over: stack refuses a batch that is not a list or tuple, as PyTorch's
 
 
 def _collate_arrays(batch, *, collate_fn_map=None):

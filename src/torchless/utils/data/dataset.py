@@ -100,7 +100,8 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
 
     def _get_batch(self, indices):
         index = _index_array(indices)
-        if index is None:
+        # a tensor requiring grad is batched item by item, for default_collate's StackBackward0 graph
+        if index is None or any(t.requires_grad for t in self.tensors):
             return NotImplemented
         return [t[index] for t in self.tensors]
 

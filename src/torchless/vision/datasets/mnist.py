@@ -60,7 +60,9 @@ class MNIST(VisionDataset):
     Items are ``(image, target)``: ``image`` is a ``PIL.Image.Image`` of mode ``"L"`` as in torchvision when
     Pillow is importable, else the 28 x 28 uint8 NumPy array (Pillow is only in torchless's extras). Like
     torchvision's, the PIL images cannot be batched by ``DataLoader``'s default collate: give a ``transform``
-    such as ``ToTensor()``. Unlike torchvision's, the IDX files may also be gzipped (``*.gz``) in ``raw/``.
+    such as ``ToTensor()``. Unlike torchvision's, the IDX files may also be gzipped (``*.gz``) in ``raw/``, and
+    only the chosen split's two files need be there (torchvision 0.29 wants all four, uncompressed, before it
+    loads either split, and says "Dataset not found" otherwise).
 
     Raises:
         RuntimeError: "Dataset not found..." when the files are missing and ``download`` is False, or
@@ -163,14 +165,14 @@ class MNIST(VisionDataset):
         """``default_collate([self[i] for i in indices])`` computed for the whole batch at once.
 
         NotImplemented unless the transform can act on a batch (``ToTensor``/``Normalize``/``Compose`` of
-        those) and there is no target transform -- nor without a transform when items are PIL images, which
-        default_collate refuses.
+        those) and there is no target transform -- nor when the items stay PIL images (no transform, or one
+        that makes no tensor, like an empty ``Compose``), which default_collate refuses.
         """
         index = _index_array(indices)
         if index is None or self.target_transform is not None:
             return NotImplemented
-        if self.transform is None and pil_image_or_none() is not None:
-            return NotImplemented
+        if index.size and (index.min() < -len(self.data) or index.max() >= len(self.data)):
+            return NotImplemented  # item by item, for the tensor's IndexError (NumPy words it differently)
         images = np.asarray(self.data)[index]
         if self.transform is not None:
             apply = getattr(self.transform, "_apply_to_batch", None)
@@ -178,6 +180,8 @@ class MNIST(VisionDataset):
             if images is NotImplemented:
                 return NotImplemented
         if not isinstance(images, Tensor):
+            if pil_image_or_none() is not None:
+                return NotImplemented
             images = as_tensor(np.asarray(images))
         return [images, as_tensor(np.asarray(self.targets)[index].astype(np.int64))]
 

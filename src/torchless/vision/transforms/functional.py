@@ -155,10 +155,12 @@ def _resize(img, size, interpolation, max_size, antialias, v2=False):
         return Tensor._wrap(np.zeros(new_shape, img._data.dtype))
     if isinstance(img, Tensor) and any(type(length) is not int for length in output_size):
         _interpolate_refusal(img, output_size, interpolation, antialias)
-    _check_tensor_sizes(img, (height, width), output_size, v2)
+    _check_spatial_dimensions(img, (height, width), output_size, v2)
+    if isinstance(img, Tensor):
+        # interpolate refuses the mode before its kernel looks at the sizes
+        _check_tensor_interpolation(interpolation, v2)
+    _check_positive_sizes(img, (height, width), output_size)
     if v2 and isinstance(img, Tensor):
-        if interpolation in (InterpolationMode.BOX, InterpolationMode.HAMMING):
-            _check_tensor_interpolation(interpolation)
         return _on_hw_axes(img, lambda chw: _resample_chw_v2(chw, output_size, interpolation.value, antialias))
     _check_tensor_interpolation(interpolation)
     return _on_hw_axes(img, lambda chw: _resample_chw(chw, output_size, interpolation.value, antialias))
@@ -176,10 +178,11 @@ def _interpolate_refusal(img, output_size, interpolation, antialias):
                 antialias=bool(antialias) and smooth)
 
 
-def _check_tensor_interpolation(interpolation):
+def _check_tensor_interpolation(interpolation, v2=False):
     """The errors ``torch.nn.functional.interpolate`` (2.14) raises for the modes tensors cannot be resized with:
-    torchvision hands them on with ``antialias=False``, which Lanczos refuses first."""
-    if interpolation == InterpolationMode.LANCZOS:
+    v1 hands them on with ``antialias=False``, which Lanczos refuses first (v2 antialiases Lanczos, and refused
+    Lanczos without antialias before this)."""
+    if interpolation == InterpolationMode.LANCZOS and not v2:
         raise ValueError("Lanczos mode requires antialias=True")
     if interpolation in (InterpolationMode.BOX, InterpolationMode.HAMMING):
         raise NotImplementedError("Input Error: Only 3D, 4D and 5D input Tensors supported (got 4D) for the modes: "
@@ -187,15 +190,19 @@ def _check_tensor_interpolation(interpolation):
                                   f"(got {interpolation.value})")
 
 
-def _check_tensor_sizes(img, input_size, output_size, v2=False):
-    """The errors ``interpolate`` raises for a 2-D tensor (read as one row of channels), for more than one batch
-    dimension (v1 hands the tensor over as it is, v2 flattens the batch dimensions first), or an empty size."""
+def _check_spatial_dimensions(img, input_size, output_size, v2=False):
+    """The error ``interpolate`` raises first for a 2-D tensor (read as one row of channels) or for more than one
+    batch dimension (v1 hands the tensor over as it is, v2 flattens the batch dimensions first)."""
     if isinstance(img, Tensor) and (img.ndim == 2 or (img.ndim > 4 and not v2)):
         spatial = [input_size[1]] if img.ndim == 2 else list(img.shape[2:])
         raise ValueError("Input and output must have the same number of spatial dimensions, but got input with "
                          f"spatial dimensions of {spatial} and output size of {list(output_size)}. Please "
                          "provide input tensor in (N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) "
                          "format.")
+
+
+def _check_positive_sizes(img, input_size, output_size):
+    """The error ``interpolate``'s kernel raises for an empty input or output size."""
     if min(output_size) <= 0 or (isinstance(img, Tensor) and min(input_size) <= 0):
         raise RuntimeError("Input and output sizes should be greater than 0, but got input (H: {}, W: {}) output "
                            "(H: {}, W: {})".format(*input_size, *output_size))
@@ -530,6 +537,12 @@ def erase(img, i, j, h, w, v, inplace=False):
     """
     if not isinstance(img, Tensor):
         raise TypeError(f"img should be Tensor Image. Got {type(img)}")
+    _assert_image_tensor(img)
+    return _erase(img, i, j, h, w, v, inplace)
+
+
+def _erase(img, i, j, h, w, v, inplace):
+    """``erase`` of a tensor without v1's image check: v2 indexes whatever tensor it is handed."""
     if not inplace:
         img = img.clone()
     img[..., i:i + h, j:j + w] = v  # torch's assignment: its broadcasting, and its refusal of sequences

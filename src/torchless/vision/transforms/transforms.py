@@ -417,11 +417,13 @@ def _setup_angle(x, name, req_sizes=(2,)):
 
 
 def _fill_per_channel(fill, img):
-    """Tensor images get ``fill`` as one float per channel, as torchvision's random geometric transforms pass it."""
+    """Tensor images get ``fill`` as one float per channel, as torchvision's random geometric transforms pass it
+    (they read the image's dimensions first, which refuses what is not an image as "Unexpected type")."""
+    channels = F.get_dimensions(img)[0]
     if not isinstance(img, Tensor):
         return fill
     if isinstance(fill, (int, float)):
-        return [float(fill)] * F.get_dimensions(img)[0]
+        return [float(fill)] * channels
     return [float(f) for f in fill]
 
 

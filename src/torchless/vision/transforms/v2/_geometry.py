@@ -62,9 +62,12 @@ def _pad_with_vector_fill(inpt, padding, fill, padding_mode):
 
 
 def erase(inpt, i, j, h, w, v, inplace=False):
-    """v1's ``erase``; a PIL image is erased as its ``pil_to_tensor`` and converted back to its mode (v2)."""
+    """v1's ``erase``, without its refusal of a tensor of fewer than 2 dimensions (v2 indexes it, and fails there);
+    a PIL image is erased as its ``pil_to_tensor`` and converted back to its mode (v2)."""
     if is_pil_image(inpt):
         return pil_through_tensor(inpt, lambda pixels: _v1.erase(pixels, i, j, h, w, v, inplace), inpt.mode)
+    if isinstance(inpt, Tensor):
+        return _v1._erase(inpt, i, j, h, w, v, inplace)
     return _v1.erase(inpt, i, j, h, w, v, inplace)
 
 

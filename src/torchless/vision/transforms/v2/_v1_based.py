@@ -26,6 +26,16 @@ def _v1_interpolation(interpolation):
     return interpolation
 
 
+def _v1_init_interpolation(interpolation):
+    """The mode v1's ``__init__`` (whose other checks v2 shares) is handed for v2's interpolation argument, which v2
+    keeps as given and checks only when the transform runs (``_check_interpolation``): NEAREST stands in for one
+    that check will refuse."""
+    try:
+        return _check_interpolation(interpolation)
+    except (KeyError, ValueError):
+        return InterpolationMode.NEAREST
+
+
 def _check_interpolation(interpolation):
     """v2's functionals' check: an InterpolationMode, its string or a Pillow integer code, as an InterpolationMode;
     anything else is a ValueError (v1's functionals raise a TypeError)."""
@@ -75,10 +85,11 @@ class Resize(SampleTransform, V2Repr, _v1.Resize, TransformModule):
         if size is None:  # v2 only: the longer edge resized to max_size
             if not isinstance(max_size, int):
                 raise ValueError(f"max_size must be an integer when size is None, but got {max_size} instead.")
-            super().__init__(1, _v1_interpolation(interpolation), None, antialias)  # v1's checks but size's
+            super().__init__(1, _v1_init_interpolation(interpolation), None, antialias)  # v1's checks but size's
             self.size, self.max_size = None, max_size
         else:
-            super().__init__(size, _v1_interpolation(interpolation), max_size, antialias)
+            super().__init__(size, _v1_init_interpolation(interpolation), max_size, antialias)
+        self.interpolation = interpolation  # kept as given, as v2 keeps it (checked when the transform runs)
         shown = [size] if isinstance(size, int) else list(size) if isinstance(size, Sequence) else size
         self._v2_repr_attrs = [("size", shown), ("interpolation", interpolation), ("max_size", max_size),
                                ("antialias", antialias)]
@@ -182,7 +193,7 @@ class RandomResizedCrop(SampleTransform, V2Repr, _v1.RandomResizedCrop, Transfor
             raise TypeError("Scale should be a sequence of two floats.")
         if not isinstance(ratio, Sequence) or len(ratio) != 2:
             raise TypeError("Ratio should be a sequence of two floats.")
-        super().__init__(size, scale, ratio, _v1_interpolation(interpolation), antialias)
+        super().__init__(size, scale, ratio, _v1_init_interpolation(interpolation), antialias)
         self.interpolation = interpolation  # kept as given (v2's resize takes modes, their strings and Pillow codes)
         self._v2_repr_attrs = [
             ("size", _v1._setup_size(size, "Please provide only two dimensions (h, w) for size.")), ("scale", scale),
@@ -315,7 +326,8 @@ class RandomRotation(SampleTransform, V2Repr, _v1.RandomRotation, TransformModul
     __doc__ = _v1.RandomRotation.__doc__
 
     def __init__(self, degrees, interpolation="nearest", expand=False, center=None, fill=0):
-        super().__init__(degrees, _v1_interpolation(interpolation), expand, center, 0)
+        super().__init__(degrees, _v1_init_interpolation(interpolation), expand, center, 0)
+        self.interpolation = interpolation  # kept as given, as v2 keeps it (checked when the transform runs)
         _v2_fill(self, fill)
         self._v2_repr_attrs = [("degrees", self.degrees), ("interpolation", interpolation), ("expand", expand),
                                ("fill", fill), ("center", center)]
@@ -342,7 +354,8 @@ class RandomAffine(SampleTransform, V2Repr, _v1.RandomAffine, TransformModule):
 
     def __init__(self, degrees, translate=None, scale=None, shear=None, interpolation="nearest", fill=0,
                  center=None):
-        super().__init__(degrees, translate, scale, shear, _v1_interpolation(interpolation), 0, center)
+        super().__init__(degrees, translate, scale, shear, _v1_init_interpolation(interpolation), 0, center)
+        self.interpolation = interpolation  # kept as given, as v2 keeps it (checked when the transform runs)
         _v2_fill(self, fill)
         self._v2_repr_attrs = [("degrees", self.degrees), ("translate", translate), ("scale", scale),
                                ("shear", self.shear), ("interpolation", interpolation), ("fill", fill),
@@ -375,7 +388,8 @@ class RandomPerspective(SampleTransform, V2Repr, _v1.RandomPerspective, Transfor
             raise ValueError("`p` should be a floating point value in the interval [0.0, 1.0].")
         if not 0 <= distortion_scale <= 1:
             raise ValueError("Argument distortion_scale value should be between 0 and 1")
-        super().__init__(distortion_scale, p, _v1_interpolation(interpolation), 0)
+        super().__init__(distortion_scale, p, _v1_init_interpolation(interpolation), 0)
+        self.interpolation = interpolation  # kept as given, as v2 keeps it (checked when the transform runs)
         _v2_fill(self, fill)
         self._v2_repr_attrs = [("p", p), ("distortion_scale", distortion_scale), ("interpolation", interpolation),
                                ("fill", fill)]
