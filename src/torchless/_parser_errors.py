@@ -749,10 +749,33 @@ def _method_arguments(name, args, kwargs):
         raise error from None  # (the call as written passes, as it never should: the method's reading stands)
 
 
+def takes_no_arguments(function):
+    """Whether the Python function ``function`` (a method) takes nothing but self: PyTorch binds such a method as
+    CPython's METH_NOARGS, whose TypeErrors are CPython's own."""
+    import inspect
+
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    return code is not None and code.co_argcount == 1 and not code.co_kwonlyargcount and \
+        not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+
+
+def no_arguments_error(name, args, kwargs):
+    """CPython's TypeError for arguments given to the METH_NOARGS method ``name`` of PyTorch's TensorBase, as the
+    user's ``x.exp(1)`` names it (keywords checked first)."""
+    if kwargs:
+        return TypeError(f"TensorBase.{name}() takes no keyword arguments")
+    return TypeError(f"TensorBase.{name}() takes no arguments ({len(args)} given)")
+
+
 def method_binding_error(name, args, kwargs, error):
     """PyTorch's TypeError for a call of the Tensor method ``name`` whose Python signature refused ``args`` and
-    ``kwargs`` (``error``, Python's): its parser's for the methods whose overloads are listed here, else Python's
-    message as the parser words it (self not counted, no "Tensor." prefix)."""
+    ``kwargs`` (``error``, Python's): CPython's for a method of no arguments, its parser's for the methods whose
+    overloads are listed here, else Python's message as the parser words it (self not counted, no "Tensor."
+    prefix)."""
+    from ._tensor import Tensor
+
+    if (args or kwargs) and takes_no_arguments(getattr(Tensor, name)):
+        return no_arguments_error(name, args, kwargs)
     if name in METHOD_OVERLOADS:
         try:
             parse(name, METHOD_OVERLOADS[name], args, kwargs)

@@ -1,0 +1,98 @@
+"""Argument lists PyTorch's binding refuses, compared with PyTorch (session 19): exception type and message.
+
+* a Tensor method of no arguments is CPython's METH_NOARGS in PyTorch: ``x.exp(1)`` raises "TensorBase.exp() takes
+  no arguments (1 given)", ``x.exp(foo=1)`` "TensorBase.exp() takes no keyword arguments" (keywords checked first);
+* its function form counts the arguments given by position before it looks at the input or the keywords
+  (``torch.exp(1, 2)``: "exp() takes 1 positional argument but 2 were given"), under the function's own name
+  (aliases, in-place forms, torch.special's ``special_i0``).
+
+The calls are written out as source: CPython names a method by its defining class (TensorBase) only for a call
+written ``x.exp(1)``, not for ``getattr(x, "exp")(1)``.
+"""
+import pickle
+import warnings
+
+import pytest
+
+import torchless
+from helpers import outcome
+from torchless import _parser_errors
+from torchless._tensor import _UNWRAPPED_NO_ARGUMENT_METHODS
+
+torch = pytest.importorskip("torch")
+
+
+def _same_error(source):
+    """``source`` (an expression of ``lib`` and ``x``, a 2x2 tensor) raises the same error in torch and
+    torchless."""
+    code = compile(source, f"<{source}>", "eval")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected, actual = (outcome(lambda lib=lib: eval(code, {"lib": lib, "x": lib.ones(2, 2)}))
+                            for lib in (torch, torchless))
+    assert hasattr(expected, "message"), f"torch did not raise: {expected}"
+    assert actual == (expected.type, expected.message.replace("torch.", "torchless.")), actual
+
+
+# every method of no arguments of torchless's, but those left unwrapped to keep the hot paths and torchless's own
+# frequent calls free of the wrapper
+_NO_ARGUMENT_METHODS = sorted(
+    name for name, value in vars(torchless.Tensor).items()
+    if not name.startswith("_") and name not in _UNWRAPPED_NO_ARGUMENT_METHODS and callable(value)
+    and _parser_errors.takes_no_arguments(value) and hasattr(torch.Tensor, name))
+_EXTRA_ARGUMENTS = ["1", "1, 2", "None", "x", "foo=1", "inplace=True", "0, foo=1", "x, dim=0"]
+
+
+def test_the_methods_of_no_arguments_are_the_pointwise_and_query_methods():
+    assert {"exp", "sigmoid", "tanh", "abs", "neg", "sqrt", "floor", "exp_", "abs_", "arcsin", "fix", "is_conj",
+            "resolve_conj", "isnan", "trace"} <= set(_NO_ARGUMENT_METHODS)
+
+
+@pytest.mark.parametrize("name", _NO_ARGUMENT_METHODS)
+@pytest.mark.parametrize("extra", _EXTRA_ARGUMENTS)
+def test_a_method_of_no_arguments_refuses_any_as_cpythons_meth_noargs(name, extra):
+    _same_error(f"x.{name}({extra})")
+
+
+def test_an_in_place_method_of_no_arguments_names_itself():
+    for source in ["x.acos_(1)", "x.abs_(foo=1)", "x.exp_(1, 2)", "x.arcsin_(None)", "x.arccosh_(inplace=True)",
+                   "x.arctan2_('a')", "x.arctan2_(x, foo=1)"]:
+        _same_error(source)
+
+
+# the function forms of the methods of no arguments, in-place ones too (torch.exp_), as PyTorch has them (but
+# torch.i0, torch.special's function, whose Python signature still looks at the keywords first)
+_NO_ARGUMENT_FUNCTIONS = sorted(name for name in _NO_ARGUMENT_METHODS
+                                if callable(getattr(torchless, name, None)) and callable(getattr(torch, name, None))
+                                and name not in ("bfloat16", "i0"))
+
+
+@pytest.mark.parametrize("name", _NO_ARGUMENT_FUNCTIONS)
+@pytest.mark.parametrize("arguments", ["x, 1", "1, 2", "None, 1, 2", "x, 0, foo=1", "1, 2, foo=3", "x, input=x",
+                                       "x, foo=1", "foo=1", "1"])
+def test_the_function_form_of_a_method_of_no_arguments_counts_positions_first(name, arguments):
+    _same_error(f"lib.{name}({arguments})")
+
+
+@pytest.mark.parametrize("source", ["lib.acos_(x, 1)", "lib.sigmoid_(x, foo=1)", "lib.arcsin(x, 1)", "lib.fix(x, 1)",
+                                    "lib.is_conj(x, 1)", "lib.resolve_conj(x, None)", "lib.i0(x, 1)",
+                                    "lib.special.i0(x, 1)", "lib.special.entr(x, foo=1)",
+                                    "lib.special.ndtri(x, input=x)", "lib.special.erfcx(1, 2)"])
+def test_aliases_in_place_and_special_forms_name_the_function_called(source):
+    _same_error(source)
+
+
+@pytest.mark.parametrize("arguments", ["", "1", "x, 1", "1, 2", "foo=1", "x, foo=1", "x, input=x"])
+def test_numel_parses_as_pytorchs_one_overload(arguments):
+    _same_error(f"lib.numel({arguments})")
+
+
+def test_numel_takes_its_input_by_keyword():
+    assert torchless.numel(input=torchless.ones(2, 3)) == torch.numel(input=torch.ones(2, 3)) == 6
+
+
+@pytest.mark.parametrize("name", ["exp", "add", "eq", "max", "sum", "atan2", "acos_", "clamp", "is_nonzero"])
+def test_function_forms_pickle_by_name_as_pytorchs(name):
+    function = getattr(torchless, name)
+    assert pickle.loads(pickle.dumps(function)) is function
+    assert pickle.loads(pickle.dumps(getattr(torch, name))) is getattr(torch, name)  # (what the user expects)
