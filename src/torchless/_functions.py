@@ -1,4 +1,5 @@
 """Tensor operations in function form (``torchless.max(x, 1)``, ``torchless.cat([a, b])``, ...)."""
+import inspect
 import numbers
 import operator
 import re
@@ -372,11 +373,11 @@ def _missing_input(name, kwargs):
 
 
 def _required_parameters(method):
-    """The names of the parameters after self that ``method`` requires (positional ones without a default)."""
-    import inspect
-
-    code = inspect.unwrap(method).__code__
-    required = code.co_argcount - len(inspect.unwrap(method).__defaults__ or ())
+    """The names of the parameters after self that ``method`` requires (positional ones without a default, or
+    whose default stands for an argument not given)."""
+    inner = inspect.unwrap(method)
+    code, defaults = inner.__code__, inner.__defaults__ or ()
+    required = code.co_argcount - len(defaults) + sum(default is _parser_errors.NOT_GIVEN for default in defaults)
     return list(code.co_varnames[1:required])
 
 
@@ -396,6 +397,10 @@ def _as_function_binding_error(name, error, args, kwargs):
     missing = re.match(r"missing \d+ required positional arguments?: (.*)$", bound[1])
     if missing:
         return missing_arguments(name, re.findall(r"'(\w+)'", missing[1]))
+    if re.match(r"takes .* positional arguments? but \d+ (?:was|were) given$", bound[1]):
+        method = getattr(Tensor, name)  # (the counts as the function has them: input, and the operands required)
+        most = inspect.unwrap(method).__code__.co_argcount
+        return _parser_errors.too_many_positional(name, most, 1 + len(_required_parameters(method)), len(args) + 1)
     return TypeError(f"{name}() {bound[1]}")
 
 

@@ -169,12 +169,16 @@ class _Overload:
 
 def invalid_combination(name, overloads, args, kwargs=None):
     """PyTorch's "received an invalid combination of arguments" listing the printed ``overloads`` (without
-    their parentheses), each with the "didn't match" line of its formatter where it gives one."""
+    their parentheses), each with the "didn't match" line of its formatter where it gives one; a lone printed
+    overload (beside hidden ones) is given inline."""
     from .nn._functional._args import _describe_call, _why_not
 
     kwargs = kwargs or {}
-    text = f"{name}() received an invalid combination of arguments - got {_describe_call(args, kwargs)}, " \
-           "but expected one of:\n"
+    text = f"{name}() received an invalid combination of arguments - got "
+    if len(overloads) == 1:  # the call described with its mismatches marked, where its count of arguments matches
+        why = _why_not(_Overload(overloads[0]), args, kwargs).partition("invalid types: ")[2]
+        return TypeError(f"{text}{why.rstrip() or _describe_call(args, kwargs)}, but expected ({overloads[0]})")
+    text += f"{_describe_call(args, kwargs)}, but expected one of:\n"
     for overload in overloads:
         why = _why_not(_Overload(overload), args, kwargs)
         if kwargs and not args and why.endswith(")\n"):  # PyTorch trims the last ", " only after a positional one
@@ -489,12 +493,12 @@ def _schemas(name, overloads):
     return [_Schema(name, text) for text in overloads]
 
 
-def parse_overload(name, overloads, args, kwargs=None):
+def parse_overload(name, overloads, args, kwargs=None, hidden=()):
     """``parse``, with the position of the overload taking the call among ``overloads`` first: for the ops whose
     overloads differ in more than their arguments' names (var's unbiased one saves correction=1, its correction
-    one None)."""
+    one None). ``hidden``: overloads tried after those, never listed (PyTorch's deprecated signatures)."""
     kwargs = kwargs or {}
-    schemas = _schemas(name, tuple(overloads))
+    schemas = _schemas(name, tuple(overloads) + tuple(hidden))
     if len(schemas) == 1:
         return 0, schemas[0].convert(schemas[0].parse(args, kwargs, True))
     for index, schema in enumerate(schemas):
@@ -505,7 +509,62 @@ def parse_overload(name, overloads, args, kwargs=None):
     plausible = [s for s in schemas if s.min_args <= count <= len(s.params)]
     if len(plausible) == 1:
         plausible[0].parse(args, kwargs, True)
-    raise invalid_combination(name, [s.printed() for s in schemas], args, kwargs)
+    raise invalid_combination(name, [s.printed() for s in schemas[:len(overloads)]], args, kwargs)
+
+
+# A required argument left out of a call of a hot method, which takes this default so that the call fails on its
+# slow path (Python's own TypeError for a missing argument is not the parser's; a check would cost every call)
+NOT_GIVEN = object()
+
+# The overloads of the Tensor methods taking NOT_GIVEN for their operand: (printed, hidden)
+_ADD = (("Tensor other, *, Number alpha=1",), ("Number alpha, Tensor other",))
+_OPERAND_METHODS = {
+    "add": _ADD, "sub": _ADD, "mul": (("Tensor other",), ()),
+    "div": (("Tensor other", "Tensor other, *, str rounding_mode", "Number other, *, str rounding_mode"), ()),
+    "pow": (("Tensor exponent", "Number exponent"), ()),
+    "matmul": (("Tensor other",), ()), "mm": (("Tensor mat2",), ()), "bmm": (("Tensor mat2",), ()),
+    "dot": (("Tensor tensor",), ()),
+}
+
+
+def tensor_operand_error(name, argument, value):
+    """The parser's TypeError for the Tensor method ``name`` given ``value`` for its tensor operand ``argument``
+    (its first after self), or none."""
+    return missing_operand(name) if value is NOT_GIVEN else not_tensor(name, argument, 1, value)
+
+
+# ... and of their function forms whose overloads differ from the method's beyond the input
+_MM = ("Tensor input, Tensor mat2, *, Tensor out=None", "Tensor input, Tensor mat2, dtype out_dtype, *, Tensor out=None")
+_ADD_FUNCTION = (("Tensor input, Tensor other, *, Number alpha=1, Tensor out=None",),
+                 ("Tensor input, Number alpha, Tensor other, *, Tensor out=None",))
+_OPERAND_FUNCTIONS = {
+    "add": _ADD_FUNCTION, "sub": _ADD_FUNCTION, "mm": (_MM, ()), "bmm": (_MM, ()),
+    "div": (("Tensor input, Tensor other, *, Tensor out=None",
+             "Tensor input, Tensor other, *, str rounding_mode, Tensor out=None",
+             "Tensor input, Number other, *, str rounding_mode"), ()),
+}
+
+
+def missing_operand(name, keywords=None):
+    """PyTorch's parser's TypeError for a call of the Tensor method ``name`` (or its in-place form, or its function
+    form, on the stack) without its operand: the keywords the call was written with (``keywords``: the values of
+    those known; where the call cannot be read, those given)."""
+    from ._tensor import Tensor
+    from ._written_call import user_call
+
+    keywords = keywords or {}
+    written = user_call(name) or user_call(f"{name}_")
+    given = keywords if written is None else {key: keywords.get(key) for key in written.keywords}
+    args = ()
+    if written is not None and written.function_form and name in _OPERAND_FUNCTIONS:
+        (printed, hidden), args = _OPERAND_FUNCTIONS[name], (Tensor._wrap(np.zeros(0)),)  # (stands for the input)
+    else:
+        printed, hidden = _OPERAND_METHODS[name]
+    try:
+        parse_overload(name, printed, args, given, hidden)
+    except TypeError as error:
+        return in_place_named(name, error)
+    raise AssertionError(f"{name}() parsed without its operand")
 
 
 def native_entry(name, overloads, impl, shown=None):
