@@ -116,7 +116,8 @@ def test_a_binary_method_without_its_operand_fails_as_the_parser(source):
     _same_error(source)
 
 
-@pytest.mark.parametrize("source", ["lib.ones(2, 3).mm(mat2=lib.ones(3, 2))", "lib.mm(lib.ones(2, 3), mat2=lib.ones(3, 2))",
+@pytest.mark.parametrize("source", ["lib.ones(2, 3).mm(mat2=lib.ones(3, 2))",
+                                    "lib.mm(lib.ones(2, 3), mat2=lib.ones(3, 2))",
                                     "lib.ones(1, 2, 3).bmm(mat2=lib.ones(1, 3, 2))",
                                     "lib.ones(3).dot(tensor=lib.ones(3))", "lib.dot(lib.ones(3), tensor=lib.ones(3))",
                                     "x.add(x, alpha=2)", "x.div(x, rounding_mode='floor')", "x.add_(x)"])
@@ -125,3 +126,26 @@ def test_the_operands_take_pytorchs_keyword_names(source):
     expected = eval(code, {"lib": torch, "x": torch.full((2, 2), 3.0)})
     actual = eval(code, {"lib": torchless, "x": torchless.full((2, 2), 3.0)})
     assert actual.tolist() == expected.tolist()
+
+
+# ---------------------------------------------------------------------------- the arithmetic functions' overloads
+# torch.add/sub/mul/div (and their aliases) are parsed as PyTorch's functions on their failure path: their own
+# overloads listed (the aliases have more), a Python number passing for a tensor as in PyTorch's parser
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "multiply", "subtract", "divide", "true_divide",
+                                  "floor_divide"])
+@pytest.mark.parametrize("arguments", ["", "1", "None", "x", "x, foo=1", "1, foo=1", "x, x, x", "x, x, x, x",
+                                       "x, 'a'", "1, 'a'", "x, [1]", "foo=1", "x, other=x, foo=1"])
+def test_the_arithmetic_functions_fail_as_pytorchs_parser(name, arguments):
+    _same_error(f"lib.{name}({arguments})")
+
+
+@pytest.mark.parametrize("source", ["lib.mm(1)", "lib.bmm(None)", "lib.mm(x)", "lib.bmm(x, foo=1)"])
+def test_the_matrix_products_list_their_out_dtype_overload(source):
+    _same_error(source)
+
+
+@pytest.mark.parametrize("source", ["x.floor_divide('a')", "x.floor_divide(None)", "x.floor_divide()",
+                                    "x.floor_divide_('a')", "x.floor_divide_()", "x.remainder_('a')", "x.fmod_(None)",
+                                    "x.pow_('a')"])
+def test_floor_divide_and_in_place_binary_methods_refuse_a_non_operand_under_their_name(source):
+    _same_error(source)  # (x.floor_divide('a') returned NotImplemented)

@@ -320,7 +320,7 @@ def _method(name, checked=True):
         try:
             return getattr(input, name)(*args, **kwargs)
         except TypeError as error:  # (free unless raised)
-            raise _as_function_binding_error(name, error, args, kwargs)
+            raise _as_function_binding_error(name, error, input, args, kwargs)
 
     if checked and name in _NO_VARARGS and len(_NO_VARARGS[name]) == 1:
         def fn(input=_NO_INPUT, *args, **kwargs):  # (one sequence of ints, the common call, passes)
@@ -342,9 +342,16 @@ def _method(name, checked=True):
     return _named(fn, name, f"Function form of ``Tensor.{name}``.")
 
 
+def _given(input, args):
+    """The arguments a function form was given by position."""
+    return args if input is _NO_INPUT else (input,) + args
+
+
 def _input_error(name, input, args, kwargs):
     """PyTorch's parser's TypeError for the function form ``name`` given no tensor as its input: the count of the
     arguments given by position is checked first, then the input."""
+    if name in _parser_errors.OPERAND_FUNCTIONS:
+        return _parser_errors.function_operands_error(name, _given(input, args), kwargs)
     if args and _takes_no_arguments(name):
         return _parser_errors.too_many_positional(name, 1, nargs=len(args) + (input is not _NO_INPUT))
     if input is _NO_INPUT:
@@ -381,12 +388,15 @@ def _required_parameters(method):
     return list(code.co_varnames[1:required])
 
 
-def _as_function_binding_error(name, error, args, kwargs):
+def _as_function_binding_error(name, error, input, args, kwargs):
     """``error`` as the function form ``name`` raises it: where its method refused the call's arguments, the
     parser's TypeError for the function (which counts those given by position before it looks at the keywords);
     where Python refused to bind its method's call (no frame of the method's), its message as PyTorch's parser
     words it for the function, whose positions count the input as the method's count self, under the function's
     name (not that of the method an alias shares, ``Tensor.asin()`` for arcsin); else ``error``."""
+    parsed = _parser_errors.function_operands_error(name, (input,) + args, kwargs)
+    if parsed is not None:
+        return parsed
     if (args or kwargs) and _takes_no_arguments(name):
         if args:
             return _parser_errors.too_many_positional(name, 1, nargs=len(args) + 1)
@@ -516,31 +526,35 @@ _REFLECTED = {"add": "__radd__", "sub": "__rsub__", "subtract": "__rsub__", "mul
 def _numbers_as_tensors(function):
     reflected = _REFLECTED[function.__name__]
 
-    def fn(input, *args, **kwargs):
-        if isinstance(input, (numbers.Number, np.bool_)) and not isinstance(input, Tensor):
-            by_keyword = not args and "other" in kwargs
-            other = kwargs["other"] if by_keyword else args[0] if args else None
-            if isinstance(other, Tensor) and len(args) + len(kwargs) == 1 and reflected:
-                return getattr(other, reflected)(input)
-            if isinstance(other, Tensor) and reflected is None and kwargs.get("rounding_mode") is None:
-                other, input = other._float_operands(input)  # a true division: in the float dtype of the result
-            elif isinstance(other, Tensor):
-                other, input = other._operands(input)  # the number in the dtype of the result
-            elif isinstance(other, (numbers.Number, np.bool_)):
-                from ._creation import tensor as make
+    def fn(input=_NO_INPUT, *args, **kwargs):
+        try:  # (free unless raised)
+            if isinstance(input, (numbers.Number, np.bool_)) and not isinstance(input, Tensor):
+                by_keyword = not args and "other" in kwargs
+                other = kwargs["other"] if by_keyword else args[0] if args else None
+                if isinstance(other, Tensor) and len(args) + len(kwargs) == 1 and reflected:
+                    return getattr(other, reflected)(input)
+                if isinstance(other, Tensor) and reflected is None and kwargs.get("rounding_mode") is None:
+                    other, input = other._float_operands(input)  # a true division: in the float dtype of the result
+                elif isinstance(other, Tensor):
+                    other, input = other._operands(input)  # the number in the dtype of the result
+                elif isinstance(other, (numbers.Number, np.bool_)):
+                    from ._creation import tensor as make
 
-                input = make(input)
-            elif function.__name__ in _OTHER_AT_POSITION_2 and (args or by_keyword):
-                # the number matched as input: the parser then blames other (by position if given so)
+                    input = make(input)
+                elif function.__name__ in _OTHER_AT_POSITION_2 and (args or by_keyword):
+                    # the number matched as input: the parser then blames other (by position if given so)
+                    if by_keyword:
+                        raise TypeError(f"{function.__name__}(): argument 'other' must be Tensor, not "
+                                        f"{type(other).__name__}")
+                    raise _parser_errors.not_tensor(function.__name__, "other", 2, other)
                 if by_keyword:
-                    raise TypeError(f"{function.__name__}(): argument 'other' must be Tensor, not "
-                                    f"{type(other).__name__}")
-                raise _parser_errors.not_tensor(function.__name__, "other", 2, other)
-            if by_keyword:
-                kwargs["other"] = other
-            elif args:
-                args = (other,) + args[1:]
-        return function(input, *args, **kwargs)
+                    kwargs["other"] = other
+                elif args:
+                    args = (other,) + args[1:]
+            return function(input, *args, **kwargs)
+        except TypeError as error:  # the parser's error for the function's overloads, where it has one
+            parsed = _parser_errors.function_operands_error(function.__name__, _given(input, args), kwargs)
+            raise error if parsed is None else parsed from None
 
     return _named(fn, function.__name__, function.__doc__)
 

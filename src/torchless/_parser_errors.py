@@ -171,12 +171,17 @@ def invalid_combination(name, overloads, args, kwargs=None):
     """PyTorch's "received an invalid combination of arguments" listing the printed ``overloads`` (without
     their parentheses), each with the "didn't match" line of its formatter where it gives one; a lone printed
     overload (beside hidden ones) is given inline."""
-    from .nn._functional._args import _describe_call, _why_not
+    from .nn._functional._args import _describe_call, _legacy_name, _why_not, unordered_map_order
 
     kwargs = kwargs or {}
     text = f"{name}() received an invalid combination of arguments - got "
     if len(overloads) == 1:  # the call described with its mismatches marked, where its count of arguments matches
-        why = _why_not(_Overload(overloads[0]), args, kwargs).partition("invalid types: ")[2]
+        overload = _Overload(overloads[0])
+        unknown = [key for key in unordered_map_order(list(kwargs))
+                   if key not in {_legacy_name(param) for param in overload.params}]
+        if unknown:
+            return TypeError(f"{text}unrecognized keyword arguments: {', '.join(unknown)}")
+        why = _why_not(overload, args, kwargs).partition("invalid types: ")[2]
         return TypeError(f"{text}{why.rstrip() or _describe_call(args, kwargs)}, but expected ({overloads[0]})")
     text += f"{_describe_call(args, kwargs)}, but expected one of:\n"
     for overload in overloads:
@@ -248,8 +253,9 @@ def invalid_where(args, kwargs=None, method=False):
 
 
 def invalid_binary_method(name, argument, value):
-    """``t.pow('a')``: the (Tensor ``argument``) and (Number ``argument``) overloads, neither matching."""
-    return invalid_combination(name, (f"Tensor {argument}", f"Number {argument}"), (value,))
+    """``t.pow('a')``: the (Tensor ``argument``) and (Number ``argument``) overloads, neither matching (under the
+    in-place form's name where the call came through it)."""
+    return in_place_named(name, invalid_combination(name, (f"Tensor {argument}", f"Number {argument}"), (value,)))
 
 
 def invalid_binary_function(name, args, kwargs=None):
@@ -280,8 +286,9 @@ class _SchemaParam:
         text = f"{'tuple of ints' if self.is_list else _PRINTED_KIND[self.kind]} {self.name}"
         return f"{text} = {self.default}" if self.optional else text
 
-    def check(self, value):
-        """PyTorch's quick type check: (accepted, index of the rejected element of a sequence or None)."""
+    def check(self, value, numbers_as_tensors=False):
+        """PyTorch's quick type check: (accepted, index of the rejected element of a sequence or None);
+        ``numbers_as_tensors``: a Python number passes for a Tensor (the arithmetic ops' parsers)."""
         from ._dtype import is_argument as is_dtype_argument
         from ._ops._util import is_index_argument, is_int_argument
         from ._tensor import Tensor
@@ -293,7 +300,7 @@ class _SchemaParam:
         if self.kind == "int":  # (a SymInt takes what __index__ converts, as an int list's elements)
             return (is_index_argument if self.symbolic else is_int_argument)(value), None
         if self.kind == "Tensor":
-            return isinstance(value, Tensor), None
+            return isinstance(value, Tensor) or numbers_as_tensors and is_number_argument(value), None
         if self.kind == "Number":
             return is_number_argument(value), None
         if self.kind == "float":
@@ -320,6 +327,12 @@ class _SchemaParam:
         return "tuple of ints" if self.is_list else _PRINTED_KIND[self.kind]
 
 
+# The ops whose parser takes a Python number for a Tensor argument (PyTorch's should_allow_numbers_as_tensors)
+_NUMBERS_AS_TENSORS = frozenset(f"{name}{suffix}" for name in ("add", "sub", "subtract", "mul", "multiply", "div",
+                                                                "divide", "true_divide", "floor_divide")
+                                for suffix in ("", "_"))
+
+
 class _Schema:
     def __init__(self, name, text):
         self.name, self.params, keyword_only = name, [], False
@@ -330,6 +343,7 @@ class _Schema:
                 self.params.append(_SchemaParam(part, keyword_only))
         self.min_args = sum(not p.optional for p in self.params)
         self.max_pos_args = sum(not p.keyword_only for p in self.params)
+        self.numbers_as_tensors = name in _NUMBERS_AS_TENSORS
 
     def printed(self):
         parts = [p.printed() for p in self.params]
@@ -373,7 +387,7 @@ class _Schema:
                 return fail(TypeError(f"{self.name}() missing {len(missing)} required positional argument{plural}: "
                                       + ", ".join(missing)))
             else:
-                accepted, failed = param.check(value)
+                accepted, failed = param.check(value, self.numbers_as_tensors)
                 if accepted:
                     bound[param.name] = value
                 elif varargs and position == 0 and not keyword:
@@ -506,7 +520,7 @@ def parse_overload(name, overloads, args, kwargs=None, hidden=()):
         if bound is not None:
             return index, schema.convert(bound)
     count = len(args) + len(kwargs)
-    plausible = [s for s in schemas if s.min_args <= count <= len(s.params)]
+    plausible = [s for s in schemas[:len(overloads)] if s.min_args <= count <= len(s.params)]
     if len(plausible) == 1:
         plausible[0].parse(args, kwargs, True)
     raise invalid_combination(name, [s.printed() for s in schemas[:len(overloads)]], args, kwargs)
@@ -521,7 +535,7 @@ _ADD = (("Tensor other, *, Number alpha=1",), ("Number alpha, Tensor other",))
 _OPERAND_METHODS = {
     "add": _ADD, "sub": _ADD, "mul": (("Tensor other",), ()),
     "div": (("Tensor other", "Tensor other, *, str rounding_mode", "Number other, *, str rounding_mode"), ()),
-    "pow": (("Tensor exponent", "Number exponent"), ()),
+    "pow": (("Tensor exponent", "Number exponent"), ()), "floor_divide": (("Tensor other", "Number other"), ()),
     "matmul": (("Tensor other",), ()), "mm": (("Tensor mat2",), ()), "bmm": (("Tensor mat2",), ()),
     "dot": (("Tensor tensor",), ()),
 }
@@ -533,16 +547,38 @@ def tensor_operand_error(name, argument, value):
     return missing_operand(name) if value is NOT_GIVEN else not_tensor(name, argument, 1, value)
 
 
-# ... and of their function forms whose overloads differ from the method's beyond the input
-_MM = ("Tensor input, Tensor mat2, *, Tensor out=None", "Tensor input, Tensor mat2, dtype out_dtype, *, Tensor out=None")
+# ... and of the function forms (printed, hidden) whose TypeErrors list overloads other than the method's with the
+# input first
+_MM = ("Tensor input, Tensor mat2, *, Tensor out=None",
+       "Tensor input, Tensor mat2, dtype out_dtype, *, Tensor out=None")
 _ADD_FUNCTION = (("Tensor input, Tensor other, *, Number alpha=1, Tensor out=None",),
                  ("Tensor input, Number alpha, Tensor other, *, Tensor out=None",))
-_OPERAND_FUNCTIONS = {
+_TENSOR_OTHER_OUT = "Tensor input, Tensor other, *, Tensor out=None"
+_DIV_ROUNDING = ("Tensor input, Tensor other, *, str rounding_mode, Tensor out=None",
+                 "Tensor input, Number other, *, str rounding_mode")
+OPERAND_FUNCTIONS = {
     "add": _ADD_FUNCTION, "sub": _ADD_FUNCTION, "mm": (_MM, ()), "bmm": (_MM, ()),
-    "div": (("Tensor input, Tensor other, *, Tensor out=None",
-             "Tensor input, Tensor other, *, str rounding_mode, Tensor out=None",
-             "Tensor input, Number other, *, str rounding_mode"), ()),
+    "mul": ((_TENSOR_OTHER_OUT,), ()),
+    "div": ((_TENSOR_OTHER_OUT,) + _DIV_ROUNDING, ()),
+    **{name: ((_TENSOR_OTHER_OUT, "Tensor input, Number other"), ())
+       for name in ("multiply", "true_divide", "floor_divide")},
+    "divide": ((_TENSOR_OTHER_OUT, _DIV_ROUNDING[0], "Tensor input, Number other", _DIV_ROUNDING[1]), ()),
+    "subtract": ((_ADD_FUNCTION[0][0], "Tensor input, Number other, Number alpha=1"), ()),
 }
+
+
+def function_operands_error(name, args, kwargs):
+    """The parser's TypeError for a call of the function form ``name`` (of OPERAND_FUNCTIONS) that torchless
+    refused, or None where the parser would take it or the function is not listed (the caller's own error then
+    stands)."""
+    if name not in OPERAND_FUNCTIONS:
+        return None
+    printed, hidden = OPERAND_FUNCTIONS[name]
+    try:
+        parse_overload(name, printed, args, kwargs, hidden)
+    except TypeError as error:
+        return error
+    return None
 
 
 def missing_operand(name, keywords=None):
@@ -556,8 +592,8 @@ def missing_operand(name, keywords=None):
     written = user_call(name) or user_call(f"{name}_")
     given = keywords if written is None else {key: keywords.get(key) for key in written.keywords}
     args = ()
-    if written is not None and written.function_form and name in _OPERAND_FUNCTIONS:
-        (printed, hidden), args = _OPERAND_FUNCTIONS[name], (Tensor._wrap(np.zeros(0)),)  # (stands for the input)
+    if written is not None and written.function_form and name in OPERAND_FUNCTIONS:
+        (printed, hidden), args = OPERAND_FUNCTIONS[name], (Tensor._wrap(np.zeros(0)),)  # (stands for the input)
     else:
         printed, hidden = _OPERAND_METHODS[name]
     try:

@@ -315,7 +315,11 @@ class ArithmeticMethods:
         return self._checked_binary(other, np.fmod, "fmod_cpu", "bc", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor), truncated=True)
 
-    floor_divide = __floordiv__
+    def floor_divide(self, other=NOT_GIVEN):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):  # (the operator's NotImplemented)
+            raise _parser_errors.missing_operand("floor_divide") if other is NOT_GIVEN else \
+                _parser_errors.invalid_binary_method("floor_divide", "other", other)
+        return self // other
 
     def logical_and(self, other):
         return self._logical(other, np.logical_and)

@@ -309,8 +309,8 @@ class InPlaceMethods:
                 raise _parser_errors.in_place_named("pow", error) from None
             raise
 
-    def floor_divide_(self, other):
-        return self._inplace(lambda t: t // other, other, operand="dtype")
+    def floor_divide_(self, other=NOT_GIVEN):
+        return self._inplace(lambda t: t.floor_divide(other), other, operand="dtype")
 
     def remainder_(self, other):
         return self._inplace(lambda t: t.remainder(other), other, operand="dtype")
