@@ -149,3 +149,12 @@ def test_the_matrix_products_list_their_out_dtype_overload(source):
                                     "x.pow_('a')"])
 def test_floor_divide_and_in_place_binary_methods_refuse_a_non_operand_under_their_name(source):
     _same_error(source)  # (x.floor_divide('a') returned NotImplemented)
+
+
+@pytest.mark.parametrize("name", ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
+                                  "column_stack"])
+@pytest.mark.parametrize("arguments", ["", "dim=0"])
+def test_a_tensor_list_function_without_its_tensors_words_missing_as_the_parser(name, arguments):
+    if arguments and name not in ("cat", "concat", "concatenate", "stack"):
+        arguments = ""  # (no dim there)
+    _same_error(f"lib.{name}({arguments})")

@@ -7,7 +7,7 @@ import re
 import numpy as np
 
 from . import _dtype, _parser_errors
-from ._parser_errors import missing_arguments
+from ._parser_errors import NOT_GIVEN, missing_arguments
 from ._out_argument import accepts_out, with_out
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, is_int_argument, normalize_dim
@@ -49,7 +49,7 @@ def _dim_argument(name, positional, dim):
 
 
 @accepts_out("cat")
-def cat(tensors, *positional, dim=0, _name="cat"):
+def cat(tensors=NOT_GIVEN, *positional, dim=0, _name="cat"):
     """Join tensors along an existing dimension."""
     tensors = _tensor_list(tensors, _name)
     if positional or type(dim) is not int:
@@ -77,19 +77,19 @@ def cat(tensors, *positional, dim=0, _name="cat"):
 
 
 @accepts_out("concat")
-def concat(tensors, *positional, dim=0):
+def concat(tensors=NOT_GIVEN, *positional, dim=0):
     """cat under another name (which PyTorch's errors give)."""
     return cat(tensors, *positional, dim=dim, _name="concat")
 
 
 @accepts_out("concatenate")
-def concatenate(tensors, *positional, dim=0):
+def concatenate(tensors=NOT_GIVEN, *positional, dim=0):
     """cat under another name (which PyTorch's errors give)."""
     return cat(tensors, *positional, dim=dim, _name="concatenate")
 
 
 @accepts_out("stack")
-def stack(tensors, *positional, dim=0):
+def stack(tensors=NOT_GIVEN, *positional, dim=0):
     """Join tensors of one shape along a new dimension."""
     tensors = _tensor_list(tensors, "stack")
     if positional or type(dim) is not int:
@@ -239,18 +239,18 @@ def _each_lifted(name, tensors, lift):
     return out[0] if len(out) == 1 else out
 
 
-def hstack(tensors):
+def hstack(tensors=NOT_GIVEN):
     """Concatenated along dim 1 (dim 0 for vectors)."""
     tensors = atleast_1d(_tensor_list(tensors, "hstack"))
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
-def vstack(tensors, _name="vstack"):
+def vstack(tensors=NOT_GIVEN, _name="vstack"):
     """Concatenated along dim 0, vectors taken as rows."""
     return cat(atleast_2d(_tensor_list(tensors, _name)), 0)
 
 
-def row_stack(tensors):
+def row_stack(tensors=NOT_GIVEN):
     """vstack under another name (which PyTorch's errors give)."""
     return vstack(tensors, _name="row_stack")
 

@@ -125,6 +125,8 @@ def check_tensor_list(name, value, argument="tensors", position=1):
     from .nn._functional._args import _tp_name
 
     if isinstance(value, Tensor) or not isinstance(value, (list, tuple)):
+        if value is NOT_GIVEN:
+            raise missing_arguments(name, [argument])
         raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be tuple of Tensors, not "
                         f"{_tp_name(value)}")
     for i, item in enumerate(value):
