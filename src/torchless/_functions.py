@@ -1,4 +1,5 @@
 """Tensor operations in function form (``torchless.max(x, 1)``, ``torchless.cat([a, b])``, ...)."""
+import inspect
 import numbers
 import operator
 import re
@@ -6,7 +7,7 @@ import re
 import numpy as np
 
 from . import _dtype, _parser_errors
-from ._parser_errors import missing_arguments
+from ._parser_errors import NOT_GIVEN, missing_arguments
 from ._out_argument import accepts_out, with_out
 from ._ops import shape as shape_ops
 from ._ops._util import broadcast_error, is_int_argument, normalize_dim
@@ -48,7 +49,7 @@ def _dim_argument(name, positional, dim):
 
 
 @accepts_out("cat")
-def cat(tensors, *positional, dim=0, _name="cat"):
+def cat(tensors=NOT_GIVEN, *positional, dim=0, _name="cat"):
     """Join tensors along an existing dimension."""
     tensors = _tensor_list(tensors, _name)
     if positional or type(dim) is not int:
@@ -76,19 +77,19 @@ def cat(tensors, *positional, dim=0, _name="cat"):
 
 
 @accepts_out("concat")
-def concat(tensors, *positional, dim=0):
+def concat(tensors=NOT_GIVEN, *positional, dim=0):
     """cat under another name (which PyTorch's errors give)."""
     return cat(tensors, *positional, dim=dim, _name="concat")
 
 
 @accepts_out("concatenate")
-def concatenate(tensors, *positional, dim=0):
+def concatenate(tensors=NOT_GIVEN, *positional, dim=0):
     """cat under another name (which PyTorch's errors give)."""
     return cat(tensors, *positional, dim=dim, _name="concatenate")
 
 
 @accepts_out("stack")
-def stack(tensors, *positional, dim=0):
+def stack(tensors=NOT_GIVEN, *positional, dim=0):
     """Join tensors of one shape along a new dimension."""
     tensors = _tensor_list(tensors, "stack")
     if positional or type(dim) is not int:
@@ -152,11 +153,10 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
-def numel(input=_NO_INPUT):
-    if not isinstance(input, Tensor):
-        raise missing_arguments("numel", ["input"]) if input is _NO_INPUT else \
-            _parser_errors.not_tensor("numel", "input", 1, input)
-    return input.numel()
+def numel(*args, **kwargs):
+    if len(args) != 1 or kwargs or not isinstance(args[0], Tensor):  # (input by keyword, or the parser's error)
+        return _parser_errors.parse("numel", ("Tensor input",), args, kwargs)["input"].numel()
+    return args[0].numel()
 
 
 _NO_REPEATS = object()  # (the overload taking only a tensor of counts: ``repeats=None`` is refused)
@@ -239,18 +239,18 @@ def _each_lifted(name, tensors, lift):
     return out[0] if len(out) == 1 else out
 
 
-def hstack(tensors):
+def hstack(tensors=NOT_GIVEN):
     """Concatenated along dim 1 (dim 0 for vectors)."""
     tensors = atleast_1d(_tensor_list(tensors, "hstack"))
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
-def vstack(tensors, _name="vstack"):
+def vstack(tensors=NOT_GIVEN, _name="vstack"):
     """Concatenated along dim 0, vectors taken as rows."""
     return cat(atleast_2d(_tensor_list(tensors, _name)), 0)
 
 
-def row_stack(tensors):
+def row_stack(tensors=NOT_GIVEN):
     """vstack under another name (which PyTorch's errors give)."""
     return vstack(tensors, _name="row_stack")
 
@@ -302,18 +302,25 @@ def cartesian_prod(*tensors):
 
 
 
+def _named(fn, name, doc):
+    """``fn`` named ``name`` (its qualified name too, which Python's TypeErrors for a call it cannot bind give, as
+    PyTorch's parser gives the op's name: "exp() got multiple values for argument 'input'")."""
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
+
+
 def _method(name, checked=True):
     """The function form calling the method ``name`` of its input (``checked``: with the refusal of
     _without_varargs where it applies, in the same function, so as to add no call)."""
 
     def fn(input=_NO_INPUT, *args, **kwargs):
         if not isinstance(input, Tensor):
-            raise _missing_input(name, kwargs) if input is _NO_INPUT else \
-                _parser_errors.not_tensor(name, "input", 1, input)
+            raise _input_error(name, input, args, kwargs)
         try:
             return getattr(input, name)(*args, **kwargs)
         except TypeError as error:  # (free unless raised)
-            raise _as_function_binding_error(name, error)
+            raise _as_function_binding_error(name, error, input, args, kwargs)
 
     if checked and name in _NO_VARARGS and len(_NO_VARARGS[name]) == 1:
         def fn(input=_NO_INPUT, *args, **kwargs):  # (one sequence of ints, the common call, passes)
@@ -332,9 +339,32 @@ def _method(name, checked=True):
                 raise _parser_errors.not_tensor(name, "input", 1, input)
             return getattr(input, name)(*args, **kwargs)
 
-    fn.__name__ = name
-    fn.__doc__ = f"Function form of ``Tensor.{name}``."
-    return fn
+    return _named(fn, name, f"Function form of ``Tensor.{name}``.")
+
+
+def _given(input, args):
+    """The arguments a function form was given by position."""
+    return args if input is _NO_INPUT else (input,) + args
+
+
+def _input_error(name, input, args, kwargs):
+    """PyTorch's parser's TypeError for the function form ``name`` given no tensor as its input: the count of the
+    arguments given by position is checked first, then the input."""
+    if name in _parser_errors.OPERAND_FUNCTIONS:
+        return _parser_errors.function_operands_error(name, _given(input, args), kwargs)
+    if args and _takes_no_arguments(name):
+        return _parser_errors.too_many_positional(name, 1, nargs=len(args) + (input is not _NO_INPUT))
+    if input is _NO_INPUT:
+        return _missing_input(name, kwargs)
+    return _parser_errors.not_tensor(name, "input", 1, input)
+
+
+def _takes_no_arguments(name):
+    """Whether the method ``name`` takes nothing but self (its function form then nothing but its input), as the
+    in-place form of such a method does."""
+    out_of_place = getattr(Tensor, name[:-1], None) if name.endswith("_") else None
+    return _parser_errors.takes_no_arguments(getattr(Tensor, name)) or \
+        (out_of_place is not None and _parser_errors.takes_no_arguments(out_of_place))
 
 
 def _missing_input(name, kwargs):
@@ -350,26 +380,38 @@ def _missing_input(name, kwargs):
 
 
 def _required_parameters(method):
-    """The names of the parameters after self that ``method`` requires (positional ones without a default)."""
-    import inspect
-
-    code = inspect.unwrap(method).__code__
-    required = code.co_argcount - len(inspect.unwrap(method).__defaults__ or ())
+    """The names of the parameters after self that ``method`` requires (positional ones without a default, or
+    whose default stands for an argument not given)."""
+    inner = inspect.unwrap(method)
+    code, defaults = inner.__code__, inner.__defaults__ or ()
+    required = code.co_argcount - len(defaults) + sum(default is _parser_errors.NOT_GIVEN for default in defaults)
     return list(code.co_varnames[1:required])
 
 
-def _as_function_binding_error(name, error):
-    """``error`` as the function form ``name`` raises it: where Python refused to bind its method's call (no frame
-    of the method's), its message as PyTorch's parser words it for the function, whose positions count the input
-    as the method's count self; else ``error`` itself."""
-    prefix = f"Tensor.{name}() "
-    text = str(error)
-    if error.__traceback__.tb_next is not None or not text.startswith(prefix):
+def _as_function_binding_error(name, error, input, args, kwargs):
+    """``error`` as the function form ``name`` raises it: where its method refused the call's arguments, the
+    parser's TypeError for the function (which counts those given by position before it looks at the keywords);
+    where Python refused to bind its method's call (no frame of the method's), its message as PyTorch's parser
+    words it for the function, whose positions count the input as the method's count self, under the function's
+    name (not that of the method an alias shares, ``Tensor.asin()`` for arcsin); else ``error``."""
+    parsed = _parser_errors.function_operands_error(name, (input,) + args, kwargs)
+    if parsed is not None:
+        return parsed
+    if (args or kwargs) and _takes_no_arguments(name):
+        if args:
+            return _parser_errors.too_many_positional(name, 1, nargs=len(args) + 1)
+        return TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    bound = re.match(r"^[\w.<>]+\(\) (.*)$", str(error))
+    if error.__traceback__.tb_next is not None or not bound:
         return error
-    missing = re.match(r"missing \d+ required positional arguments?: (.*)$", text[len(prefix):])
+    missing = re.match(r"missing \d+ required positional arguments?: (.*)$", bound[1])
     if missing:
         return missing_arguments(name, re.findall(r"'(\w+)'", missing[1]))
-    return TypeError(f"{name}() {text[len(prefix):]}")
+    if re.match(r"takes .* positional arguments? but \d+ (?:was|were) given$", bound[1]):
+        method = getattr(Tensor, name)  # (the counts as the function has them: input, and the operands required)
+        most = inspect.unwrap(method).__code__.co_argcount
+        return _parser_errors.too_many_positional(name, most, 1 + len(_required_parameters(method)), len(args) + 1)
+    return TypeError(f"{name}() {bound[1]}")
 
 
 # The function forms of the methods that also take their ints as separate arguments (x.permute(0, 2, 1)), which
@@ -469,9 +511,7 @@ def _checked_binary(name):
                 raise _parser_errors.not_tensor(name, "other", 2, other)
         return method(input, *args, **kwargs)
 
-    fn.__name__ = name
-    fn.__doc__ = method.__doc__
-    return fn
+    return _named(fn, name, method.__doc__)
 
 
 
@@ -486,35 +526,37 @@ _REFLECTED = {"add": "__radd__", "sub": "__rsub__", "subtract": "__rsub__", "mul
 def _numbers_as_tensors(function):
     reflected = _REFLECTED[function.__name__]
 
-    def fn(input, *args, **kwargs):
-        if isinstance(input, (numbers.Number, np.bool_)) and not isinstance(input, Tensor):
-            by_keyword = not args and "other" in kwargs
-            other = kwargs["other"] if by_keyword else args[0] if args else None
-            if isinstance(other, Tensor) and len(args) + len(kwargs) == 1 and reflected:
-                return getattr(other, reflected)(input)
-            if isinstance(other, Tensor) and reflected is None and kwargs.get("rounding_mode") is None:
-                other, input = other._float_operands(input)  # a true division: in the float dtype of the result
-            elif isinstance(other, Tensor):
-                other, input = other._operands(input)  # the number in the dtype of the result
-            elif isinstance(other, (numbers.Number, np.bool_)):
-                from ._creation import tensor as make
+    def fn(input=_NO_INPUT, *args, **kwargs):
+        try:  # (free unless raised)
+            if isinstance(input, (numbers.Number, np.bool_)) and not isinstance(input, Tensor):
+                by_keyword = not args and "other" in kwargs
+                other = kwargs["other"] if by_keyword else args[0] if args else None
+                if isinstance(other, Tensor) and len(args) + len(kwargs) == 1 and reflected:
+                    return getattr(other, reflected)(input)
+                if isinstance(other, Tensor) and reflected is None and kwargs.get("rounding_mode") is None:
+                    other, input = other._float_operands(input)  # a true division: in the float dtype of the result
+                elif isinstance(other, Tensor):
+                    other, input = other._operands(input)  # the number in the dtype of the result
+                elif isinstance(other, (numbers.Number, np.bool_)):
+                    from ._creation import tensor as make
 
-                input = make(input)
-            elif function.__name__ in _OTHER_AT_POSITION_2 and (args or by_keyword):
-                # the number matched as input: the parser then blames other (by position if given so)
+                    input = make(input)
+                elif function.__name__ in _OTHER_AT_POSITION_2 and (args or by_keyword):
+                    # the number matched as input: the parser then blames other (by position if given so)
+                    if by_keyword:
+                        raise TypeError(f"{function.__name__}(): argument 'other' must be Tensor, not "
+                                        f"{type(other).__name__}")
+                    raise _parser_errors.not_tensor(function.__name__, "other", 2, other)
                 if by_keyword:
-                    raise TypeError(f"{function.__name__}(): argument 'other' must be Tensor, not "
-                                    f"{type(other).__name__}")
-                raise _parser_errors.not_tensor(function.__name__, "other", 2, other)
-            if by_keyword:
-                kwargs["other"] = other
-            elif args:
-                args = (other,) + args[1:]
-        return function(input, *args, **kwargs)
+                    kwargs["other"] = other
+                elif args:
+                    args = (other,) + args[1:]
+            return function(input, *args, **kwargs)
+        except TypeError as error:  # the parser's error for the function's overloads, where it has one
+            parsed = _parser_errors.function_operands_error(function.__name__, _given(input, args), kwargs)
+            raise error if parsed is None else parsed from None
 
-    fn.__name__ = function.__name__
-    fn.__doc__ = function.__doc__
-    return fn
+    return _named(fn, function.__name__, function.__doc__)
 
 
 def _parsed_function(name):
@@ -528,9 +570,7 @@ def _parsed_function(name):
             _parser_errors.parse(name, _parser_errors.FUNCTION_OVERLOADS[name], args, kwargs)
             raise
 
-    fn.__name__ = name
-    fn.__doc__ = method.__doc__
-    return fn
+    return _named(fn, name, method.__doc__)
 
 
 def masked_fill(input, mask, value):
@@ -552,9 +592,7 @@ def _parsed_first(name):
         _parser_errors.parse(name, _parser_errors.FUNCTION_PARSED_FIRST[name], args, kwargs)
         return method(*args, **kwargs)
 
-    fn.__name__ = name
-    fn.__doc__ = method.__doc__
-    return fn
+    return _named(fn, name, method.__doc__)
 
 
 def _shifted_positions(name):
@@ -574,9 +612,7 @@ def _shifted_positions(name):
                 raise
             raise shifted from None
 
-    fn.__name__ = name
-    fn.__doc__ = method.__doc__
-    return fn
+    return _named(fn, name, method.__doc__)
 
 
 def _extremum(name):
@@ -590,9 +626,7 @@ def _extremum(name):
             return args[0]._extremum_call(name, args[1:], kwargs, largest, function=True)
         return _parser_errors.extremum_arguments(name, args, kwargs, function=True)
 
-    fn.__name__ = name
-    fn.__doc__ = f"Function form of ``Tensor.{name}``."
-    return fn
+    return _named(fn, name, f"Function form of ``Tensor.{name}``.")
 
 
 def _arg_extremum(name):
@@ -603,9 +637,7 @@ def _arg_extremum(name):
         dim, keepdim = _arg_extremum_arguments(name, args, kwargs, (input,))
         return input._arg_extremum(np.argmax if name == "argmax" else np.argmin, dim, keepdim, name)
 
-    fn.__name__ = name
-    fn.__doc__ = f"Function form of ``Tensor.{name}``."
-    return fn
+    return _named(fn, name, f"Function form of ``Tensor.{name}``.")
 
 
 def _number_or_tensor(name):
@@ -622,9 +654,7 @@ def _number_or_tensor(name):
             raise _parser_errors.invalid_binary_function(name, (input,) + args, kwargs)
         return method(input, *args, **kwargs)
 
-    fn.__name__ = name
-    fn.__doc__ = method.__doc__
-    return fn
+    return _named(fn, name, method.__doc__)
 
 
 def _tensor_other(name):
@@ -639,9 +669,7 @@ def _tensor_other(name):
                 _parser_errors.not_tensor(name, argument, 2, other)
         return getattr(input, name)(other, *args, **kwargs)
 
-    fn.__name__ = name
-    fn.__doc__ = f"Function form of ``Tensor.{name}``."
-    return fn
+    return _named(fn, name, f"Function form of ``Tensor.{name}``.")
 
 
 def xlogy(input, other):
@@ -689,6 +717,13 @@ def imag(input):
     return input.imag
 
 
+def _of_namespace(function, namespace):
+    """A function form made here as a function of the namespace it is installed in (``torchless.exp``), which is
+    where pickle looks it up by its name, as it finds PyTorch's."""
+    function.__module__ = namespace["__name__"]
+    return function
+
+
 def _install(namespace):
     for name in _FUNCTION_FORMS:
         function = _checked_binary(name) if name in _COMPARISONS or name in _OTHER_AT_POSITION_2 else \
@@ -700,12 +735,12 @@ def _install(namespace):
         if name in _REFLECTED:
             function = _numbers_as_tensors(function)
         # in-place function forms write into their input; the others take out= as PyTorch's do
-        namespace[name] = function if name.endswith("_") else with_out(name, function)
+        namespace[name] = _of_namespace(function if name.endswith("_") else with_out(name, function), namespace)
     for name in _TENSOR_OTHER:
-        namespace[name] = with_out(name, _tensor_other(name))
+        namespace[name] = _of_namespace(with_out(name, _tensor_other(name)), namespace)
     namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean, real=real,
                      imag=imag, masked_fill=with_out("masked_fill", masked_fill))
     from ._ops import complex_ops, extra_math
 
-    namespace.update(extra_math.FUNCTIONS, is_nonzero=extra_math.is_nonzero)
+    namespace.update(extra_math.FUNCTIONS, is_nonzero=_of_namespace(_method("is_nonzero"), namespace))
     namespace.update(complex_ops.FUNCTIONS)

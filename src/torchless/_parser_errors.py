@@ -125,6 +125,8 @@ def check_tensor_list(name, value, argument="tensors", position=1):
     from .nn._functional._args import _tp_name
 
     if isinstance(value, Tensor) or not isinstance(value, (list, tuple)):
+        if value is NOT_GIVEN:
+            raise missing_arguments(name, [argument])
         raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be tuple of Tensors, not "
                         f"{_tp_name(value)}")
     for i, item in enumerate(value):
@@ -169,12 +171,21 @@ class _Overload:
 
 def invalid_combination(name, overloads, args, kwargs=None):
     """PyTorch's "received an invalid combination of arguments" listing the printed ``overloads`` (without
-    their parentheses), each with the "didn't match" line of its formatter where it gives one."""
-    from .nn._functional._args import _describe_call, _why_not
+    their parentheses), each with the "didn't match" line of its formatter where it gives one; a lone printed
+    overload (beside hidden ones) is given inline."""
+    from .nn._functional._args import _describe_call, _legacy_name, _why_not, unordered_map_order
 
     kwargs = kwargs or {}
-    text = f"{name}() received an invalid combination of arguments - got {_describe_call(args, kwargs)}, " \
-           "but expected one of:\n"
+    text = f"{name}() received an invalid combination of arguments - got "
+    if len(overloads) == 1:  # the call described with its mismatches marked, where its count of arguments matches
+        overload = _Overload(overloads[0])
+        unknown = [key for key in unordered_map_order(list(kwargs))
+                   if key not in {_legacy_name(param) for param in overload.params}]
+        if unknown:
+            return TypeError(f"{text}unrecognized keyword arguments: {', '.join(unknown)}")
+        why = _why_not(overload, args, kwargs).partition("invalid types: ")[2]
+        return TypeError(f"{text}{why.rstrip() or _describe_call(args, kwargs)}, but expected ({overloads[0]})")
+    text += f"{_describe_call(args, kwargs)}, but expected one of:\n"
     for overload in overloads:
         why = _why_not(_Overload(overload), args, kwargs)
         if kwargs and not args and why.endswith(")\n"):  # PyTorch trims the last ", " only after a positional one
@@ -244,8 +255,9 @@ def invalid_where(args, kwargs=None, method=False):
 
 
 def invalid_binary_method(name, argument, value):
-    """``t.pow('a')``: the (Tensor ``argument``) and (Number ``argument``) overloads, neither matching."""
-    return invalid_combination(name, (f"Tensor {argument}", f"Number {argument}"), (value,))
+    """``t.pow('a')``: the (Tensor ``argument``) and (Number ``argument``) overloads, neither matching (under the
+    in-place form's name where the call came through it)."""
+    return in_place_named(name, invalid_combination(name, (f"Tensor {argument}", f"Number {argument}"), (value,)))
 
 
 def invalid_binary_function(name, args, kwargs=None):
@@ -276,8 +288,9 @@ class _SchemaParam:
         text = f"{'tuple of ints' if self.is_list else _PRINTED_KIND[self.kind]} {self.name}"
         return f"{text} = {self.default}" if self.optional else text
 
-    def check(self, value):
-        """PyTorch's quick type check: (accepted, index of the rejected element of a sequence or None)."""
+    def check(self, value, numbers_as_tensors=False):
+        """PyTorch's quick type check: (accepted, index of the rejected element of a sequence or None);
+        ``numbers_as_tensors``: a Python number passes for a Tensor (the arithmetic ops' parsers)."""
         from ._dtype import is_argument as is_dtype_argument
         from ._ops._util import is_index_argument, is_int_argument
         from ._tensor import Tensor
@@ -289,7 +302,7 @@ class _SchemaParam:
         if self.kind == "int":  # (a SymInt takes what __index__ converts, as an int list's elements)
             return (is_index_argument if self.symbolic else is_int_argument)(value), None
         if self.kind == "Tensor":
-            return isinstance(value, Tensor), None
+            return isinstance(value, Tensor) or numbers_as_tensors and is_number_argument(value), None
         if self.kind == "Number":
             return is_number_argument(value), None
         if self.kind == "float":
@@ -316,6 +329,12 @@ class _SchemaParam:
         return "tuple of ints" if self.is_list else _PRINTED_KIND[self.kind]
 
 
+# The ops whose parser takes a Python number for a Tensor argument (PyTorch's should_allow_numbers_as_tensors)
+_NUMBERS_AS_TENSORS = frozenset(f"{name}{suffix}" for name in ("add", "sub", "subtract", "mul", "multiply", "div",
+                                                                "divide", "true_divide", "floor_divide")
+                                for suffix in ("", "_"))
+
+
 class _Schema:
     def __init__(self, name, text):
         self.name, self.params, keyword_only = name, [], False
@@ -326,6 +345,7 @@ class _Schema:
                 self.params.append(_SchemaParam(part, keyword_only))
         self.min_args = sum(not p.optional for p in self.params)
         self.max_pos_args = sum(not p.keyword_only for p in self.params)
+        self.numbers_as_tensors = name in _NUMBERS_AS_TENSORS
 
     def printed(self):
         parts = [p.printed() for p in self.params]
@@ -369,7 +389,7 @@ class _Schema:
                 return fail(TypeError(f"{self.name}() missing {len(missing)} required positional argument{plural}: "
                                       + ", ".join(missing)))
             else:
-                accepted, failed = param.check(value)
+                accepted, failed = param.check(value, self.numbers_as_tensors)
                 if accepted:
                     bound[param.name] = value
                 elif varargs and position == 0 and not keyword:
@@ -489,12 +509,12 @@ def _schemas(name, overloads):
     return [_Schema(name, text) for text in overloads]
 
 
-def parse_overload(name, overloads, args, kwargs=None):
+def parse_overload(name, overloads, args, kwargs=None, hidden=()):
     """``parse``, with the position of the overload taking the call among ``overloads`` first: for the ops whose
     overloads differ in more than their arguments' names (var's unbiased one saves correction=1, its correction
-    one None)."""
+    one None). ``hidden``: overloads tried after those, never listed (PyTorch's deprecated signatures)."""
     kwargs = kwargs or {}
-    schemas = _schemas(name, tuple(overloads))
+    schemas = _schemas(name, tuple(overloads) + tuple(hidden))
     if len(schemas) == 1:
         return 0, schemas[0].convert(schemas[0].parse(args, kwargs, True))
     for index, schema in enumerate(schemas):
@@ -502,10 +522,87 @@ def parse_overload(name, overloads, args, kwargs=None):
         if bound is not None:
             return index, schema.convert(bound)
     count = len(args) + len(kwargs)
-    plausible = [s for s in schemas if s.min_args <= count <= len(s.params)]
+    plausible = [s for s in schemas[:len(overloads)] if s.min_args <= count <= len(s.params)]
     if len(plausible) == 1:
         plausible[0].parse(args, kwargs, True)
-    raise invalid_combination(name, [s.printed() for s in schemas], args, kwargs)
+    raise invalid_combination(name, [s.printed() for s in schemas[:len(overloads)]], args, kwargs)
+
+
+# A required argument left out of a call of a hot method, which takes this default so that the call fails on its
+# slow path (Python's own TypeError for a missing argument is not the parser's; a check would cost every call)
+NOT_GIVEN = object()
+
+# The overloads of the Tensor methods taking NOT_GIVEN for their operand: (printed, hidden)
+_ADD = (("Tensor other, *, Number alpha=1",), ("Number alpha, Tensor other",))
+_OPERAND_METHODS = {
+    "add": _ADD, "sub": _ADD, "mul": (("Tensor other",), ()),
+    "div": (("Tensor other", "Tensor other, *, str rounding_mode", "Number other, *, str rounding_mode"), ()),
+    "pow": (("Tensor exponent", "Number exponent"), ()), "floor_divide": (("Tensor other", "Number other"), ()),
+    "matmul": (("Tensor other",), ()), "mm": (("Tensor mat2",), ()), "bmm": (("Tensor mat2",), ()),
+    "dot": (("Tensor tensor",), ()),
+}
+
+
+def tensor_operand_error(name, argument, value):
+    """The parser's TypeError for the Tensor method ``name`` given ``value`` for its tensor operand ``argument``
+    (its first after self), or none."""
+    return missing_operand(name) if value is NOT_GIVEN else not_tensor(name, argument, 1, value)
+
+
+# ... and of the function forms (printed, hidden) whose TypeErrors list overloads other than the method's with the
+# input first
+_MM = ("Tensor input, Tensor mat2, *, Tensor out=None",
+       "Tensor input, Tensor mat2, dtype out_dtype, *, Tensor out=None")
+_ADD_FUNCTION = (("Tensor input, Tensor other, *, Number alpha=1, Tensor out=None",),
+                 ("Tensor input, Number alpha, Tensor other, *, Tensor out=None",))
+_TENSOR_OTHER_OUT = "Tensor input, Tensor other, *, Tensor out=None"
+_DIV_ROUNDING = ("Tensor input, Tensor other, *, str rounding_mode, Tensor out=None",
+                 "Tensor input, Number other, *, str rounding_mode")
+OPERAND_FUNCTIONS = {
+    "add": _ADD_FUNCTION, "sub": _ADD_FUNCTION, "mm": (_MM, ()), "bmm": (_MM, ()),
+    "mul": ((_TENSOR_OTHER_OUT,), ()),
+    "div": ((_TENSOR_OTHER_OUT,) + _DIV_ROUNDING, ()),
+    **{name: ((_TENSOR_OTHER_OUT, "Tensor input, Number other"), ())
+       for name in ("multiply", "true_divide", "floor_divide")},
+    "divide": ((_TENSOR_OTHER_OUT, _DIV_ROUNDING[0], "Tensor input, Number other", _DIV_ROUNDING[1]), ()),
+    "subtract": ((_ADD_FUNCTION[0][0], "Tensor input, Number other, Number alpha=1"), ()),
+}
+
+
+def function_operands_error(name, args, kwargs):
+    """The parser's TypeError for a call of the function form ``name`` (of OPERAND_FUNCTIONS) that torchless
+    refused, or None where the parser would take it or the function is not listed (the caller's own error then
+    stands)."""
+    if name not in OPERAND_FUNCTIONS:
+        return None
+    printed, hidden = OPERAND_FUNCTIONS[name]
+    try:
+        parse_overload(name, printed, args, kwargs, hidden)
+    except TypeError as error:
+        return error
+    return None
+
+
+def missing_operand(name, keywords=None):
+    """PyTorch's parser's TypeError for a call of the Tensor method ``name`` (or its in-place form, or its function
+    form, on the stack) without its operand: the keywords the call was written with (``keywords``: the values of
+    those known; where the call cannot be read, those given)."""
+    from ._tensor import Tensor
+    from ._written_call import user_call
+
+    keywords = keywords or {}
+    written = user_call(name) or user_call(f"{name}_")
+    given = keywords if written is None else {key: keywords.get(key) for key in written.keywords}
+    args = ()
+    if written is not None and written.function_form and name in OPERAND_FUNCTIONS:
+        (printed, hidden), args = OPERAND_FUNCTIONS[name], (Tensor._wrap(np.zeros(0)),)  # (stands for the input)
+    else:
+        printed, hidden = _OPERAND_METHODS[name]
+    try:
+        parse_overload(name, printed, args, given, hidden)
+    except TypeError as error:
+        return in_place_named(name, error)
+    raise AssertionError(f"{name}() parsed without its operand")
 
 
 def native_entry(name, overloads, impl, shown=None):
@@ -749,10 +846,33 @@ def _method_arguments(name, args, kwargs):
         raise error from None  # (the call as written passes, as it never should: the method's reading stands)
 
 
+def takes_no_arguments(function):
+    """Whether the Python function ``function`` (a method) takes nothing but self: PyTorch binds such a method as
+    CPython's METH_NOARGS, whose TypeErrors are CPython's own."""
+    import inspect
+
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    return code is not None and code.co_argcount == 1 and not code.co_kwonlyargcount and \
+        not code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS)
+
+
+def no_arguments_error(name, args, kwargs):
+    """CPython's TypeError for arguments given to the METH_NOARGS method ``name`` of PyTorch's TensorBase, as the
+    user's ``x.exp(1)`` names it (keywords checked first)."""
+    if kwargs:
+        return TypeError(f"TensorBase.{name}() takes no keyword arguments")
+    return TypeError(f"TensorBase.{name}() takes no arguments ({len(args)} given)")
+
+
 def method_binding_error(name, args, kwargs, error):
     """PyTorch's TypeError for a call of the Tensor method ``name`` whose Python signature refused ``args`` and
-    ``kwargs`` (``error``, Python's): its parser's for the methods whose overloads are listed here, else Python's
-    message as the parser words it (self not counted, no "Tensor." prefix)."""
+    ``kwargs`` (``error``, Python's): CPython's for a method of no arguments, its parser's for the methods whose
+    overloads are listed here, else Python's message as the parser words it (self not counted, no "Tensor."
+    prefix)."""
+    from ._tensor import Tensor
+
+    if (args or kwargs) and takes_no_arguments(getattr(Tensor, name)):
+        return no_arguments_error(name, args, kwargs)
     if name in METHOD_OVERLOADS:
         try:
             parse(name, METHOD_OVERLOADS[name], args, kwargs)

@@ -1640,6 +1640,17 @@ for _name in ("transpose", "flatten", "type", "roll", "diagonal", "isclose", "al
     getattr(Tensor, _name).parser_arity = True
 for _name in ("view", "reshape", "permute", "expand", "repeat"):  # (unwrapped: their **keywords are sizes' names)
     getattr(Tensor, _name).own_keywords = True
+# The methods of no arguments, whose TypeErrors are CPython's for PyTorch's METH_NOARGS ("TensorBase.exp() takes no
+# arguments (1 given)"), but those of the hot paths and those torchless's own code calls often (dim, numel, ...),
+# which the wrapper would slow down, and those PyTorch binds otherwise (is_shared is Python code, bfloat16 takes a
+# memory_format)
+_UNWRAPPED_NO_ARGUMENT_METHODS = frozenset(
+    "relu relu_ t dim numel nelement ndimension item tolist detach is_floating_point is_complex storage "
+    "untyped_storage data_ptr element_size storage_offset retain_grad share_memory_ is_shared bfloat16".split())
+for _name, _value in list(vars(Tensor).items()):
+    if not _name.startswith("_") and _name not in _UNWRAPPED_NO_ARGUMENT_METHODS and inspect.isfunction(_value) \
+            and _parser_errors.takes_no_arguments(_value):
+        _value.parser_arity = True
 _numpy_names.install_methods(Tensor, _parser_errors.method_binding_error)
 
 

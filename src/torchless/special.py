@@ -132,7 +132,8 @@ def _differentiable(name, doc, parser=None):
         return _SpecialUnary.apply(tensor, op=name)
 
     function.__name__, function.__doc__ = name, doc
-    return with_out(parser or f"special_{name}", function)
+    function.__qualname__ = parser or f"special_{name}"  # (the name Python's TypeErrors give, as PyTorch's parser)
+    return with_out(function.__qualname__, function)
 
 
 entr = _differentiable("entr", "Elementwise entropy, -x log(x): 0 at 0, -inf for x < 0.")

@@ -349,7 +349,7 @@ def atleast_3d(*tensors):
     return _each_lifted("atleast_3d", tensors, lift)
 
 
-def column_stack(tensors):
+def column_stack(tensors=_parser_errors.NOT_GIVEN):
     """Tensors side by side as columns (0-d and 1-d ones as (n, 1) columns)."""
     from .._functions import _tensor_list, hstack
 
@@ -357,7 +357,7 @@ def column_stack(tensors):
     return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors])
 
 
-def dstack(tensors):
+def dstack(tensors=_parser_errors.NOT_GIVEN):
     """Tensors stacked depthwise (along dim 2, after atleast_3d)."""
     from .._functions import _tensor_list, cat
 

@@ -759,7 +759,10 @@ _ELEMENTWISE_BINARY.update({name: "dtype" for name in "fmod remainder bitwise_an
                             "bitwise_right_shift gcd lcm".split()})
 
 
-def _inplace_method(name):
+def _inplace_method(name, shown=None):
+    """The in-place form of the method ``name``; ``shown``: the alias it is bound as (arcsin_ for asin_), which its
+    TypeErrors name."""
+    shown = shown or name
     fills = f"{name}_" if name == "index_fill" else False  # may write into an expanded tensor, as masked_fill_
     binary = _ELEMENTWISE_BINARY.get(name, False)
 
@@ -774,11 +777,11 @@ def _inplace_method(name):
             message = str(error)
             for prefix in (name, f"TensorBase.{name}"):  # (the parser's wording, or CPython's for no arguments)
                 if message.startswith(f"{prefix}()"):
-                    raise TypeError(f"{prefix}_{message[len(prefix):]}") from None
+                    raise TypeError(f"{prefix[:-len(name)]}{shown}_{message[len(prefix):]}") from None
             raise
 
-    method.__name__ = name + "_"
-    method.__doc__ = f"In-place ``{name}``."
+    method.__name__ = shown + "_"
+    method.__doc__ = f"In-place ``{shown}``."
     return method
 
 
@@ -792,4 +795,4 @@ def install(cls):
         if not hasattr(cls, name + "_"):
             setattr(cls, name + "_", _inplace_method(name))
     for alias, name in _ALIASES.items():
-        setattr(cls, alias + "_", getattr(cls, name + "_"))
+        setattr(cls, alias + "_", _inplace_method(name, alias))

@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
+from .._parser_errors import NOT_GIVEN
 from .._ops import arithmetic
 from ..autograd.graph import records
 from .._tensor import Tensor, _NO_ROUNDING_MODE, _check_lerp_arguments, _raise_if_not_broadcastable, result_dtype
@@ -236,16 +237,18 @@ class ArithmeticMethods:
     @staticmethod
     def _check_other_operand(other, method):
         """PyTorch's parser error for a method's ``other`` that is neither a tensor nor a number (a tuple, a list,
-        an array, None): the operators would return NotImplemented, or repeat a sequence, instead."""
+        an array, None): the operators would return NotImplemented, or repeat a sequence, instead; or left out."""
         if not isinstance(other, (Tensor, numbers.Number, np.bool_)):
+            if other is NOT_GIVEN:
+                raise _parser_errors.missing_operand(method)
             raise _parser_errors.not_tensor(method, "other", 1, other)
 
     # alpha=1 (an int: PyTorch checks a float or bool 1 like any alpha) is the plain operator.
-    def add(self, other, *, alpha=1):
+    def add(self, other=NOT_GIVEN, *, alpha=1):
         self._check_other_operand(other, "add")
         return self + other if type(alpha) is int and alpha == 1 else self._alpha_binary(other, arithmetic.Add, alpha)
 
-    def sub(self, other, *, alpha=1):
+    def sub(self, other=NOT_GIVEN, *, alpha=1):
         self._check_other_operand(other, "sub")
         if type(alpha) is int and alpha == 1:
             return self - other
@@ -276,14 +279,16 @@ class ArithmeticMethods:
             raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
         return a._binary(b, fn, alpha=alpha)
 
-    def mul(self, other):
+    def mul(self, other=NOT_GIVEN):
         self._check_other_operand(other, "mul")
         return self * other
 
-    def div(self, other, *, rounding_mode=_NO_ROUNDING_MODE):
+    def div(self, other=NOT_GIVEN, *, rounding_mode=_NO_ROUNDING_MODE):
         if rounding_mode is _NO_ROUNDING_MODE:
             self._check_other_operand(other, "div")
             return self / other
+        if other is NOT_GIVEN:
+            raise _parser_errors.missing_operand("div", {"rounding_mode": rounding_mode})
         if rounding_mode is None:  # PyTorch's overload taking a mode: a true division, its node DivBackward2
             self._check_other_operand(other, "div")
             return self.__truediv__(other, mode_given=True)
@@ -310,7 +315,11 @@ class ArithmeticMethods:
         return self._checked_binary(other, np.fmod, "fmod_cpu", "bc", divides=True, node=arithmetic.Remainder,
                                     scalar_divisor=not isinstance(other, Tensor), truncated=True)
 
-    floor_divide = __floordiv__
+    def floor_divide(self, other=NOT_GIVEN):
+        if not isinstance(other, (Tensor, numbers.Number, np.bool_, np.ndarray)):  # (the operator's NotImplemented)
+            raise _parser_errors.missing_operand("floor_divide") if other is NOT_GIVEN else \
+                _parser_errors.invalid_binary_method("floor_divide", "other", other)
+        return self // other
 
     def logical_and(self, other):
         return self._logical(other, np.logical_and)
@@ -349,14 +358,16 @@ class ArithmeticMethods:
             return arithmetic.Lerp.apply(self, end, weight)
         return arithmetic.Lerp.apply(self, end, None, weight=weight)
 
-    def pow(self, exponent):
+    def pow(self, exponent=NOT_GIVEN):
         if not isinstance(exponent, (Tensor, numbers.Number, np.bool_, np.ndarray)):
+            if exponent is NOT_GIVEN:
+                raise _parser_errors.missing_operand("pow")
             raise _parser_errors.invalid_binary_method("pow", "exponent", exponent)
         return self ** exponent
 
-    def matmul(self, other):
+    def matmul(self, other=NOT_GIVEN):
         if not isinstance(other, Tensor):
-            raise _parser_errors.not_tensor("matmul", "other", 1, other)
+            raise _parser_errors.tensor_operand_error("matmul", "other", other)
         a, b = self._data, other._data
         # PyTorch multiplies only tensors of one dtype (no promotion), and has no bool kernels.
         if a.dtype == b.dtype and a.dtype.kind != "b" and a.ndim and b.ndim:
@@ -366,26 +377,32 @@ class ArithmeticMethods:
                 pass
         raise arithmetic.matmul_error(a, b)
 
-    def mm(self, other):
+    def mm(self, mat2=NOT_GIVEN):
+        if not isinstance(mat2, Tensor):
+            raise _parser_errors.tensor_operand_error("mm", "mat2", mat2)
         if self._data.ndim != 2:
             raise RuntimeError("self must be a matrix")
-        if other._data.ndim != 2:
+        if mat2._data.ndim != 2:
             raise RuntimeError("mat2 must be a matrix")
-        return self.matmul(other)
+        return self.matmul(mat2)
 
-    def bmm(self, other):
+    def bmm(self, mat2=NOT_GIVEN):
+        if not isinstance(mat2, Tensor):
+            raise _parser_errors.tensor_operand_error("bmm", "mat2", mat2)
         if self._data.ndim != 3:
             raise RuntimeError("batch1 must be a 3D tensor")
-        if other._data.ndim != 3:
+        if mat2._data.ndim != 3:
             raise RuntimeError("batch2 must be a 3D tensor")
-        a, b = self._data, other._data
+        a, b = self._data, mat2._data
         error = arithmetic.bmm_error(a.shape[1:], b.shape[1:], a.shape[0], b.shape[0], self.dtype.scalar_name,
-                                     other.dtype.scalar_name)
+                                     mat2.dtype.scalar_name)
         if error is not None:
             raise error
-        return arithmetic.MatMul.apply(self, other, batched=True)
+        return arithmetic.MatMul.apply(self, mat2, batched=True)
 
-    def dot(self, other):
-        if self._data.ndim != 1 or other._data.ndim != 1:
-            raise RuntimeError(f"1D tensors expected, but got {self._data.ndim}D and {other._data.ndim}D tensors")
-        return self.matmul(other)
+    def dot(self, tensor=NOT_GIVEN):
+        if not isinstance(tensor, Tensor):
+            raise _parser_errors.tensor_operand_error("dot", "tensor", tensor)
+        if self._data.ndim != 1 or tensor._data.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self._data.ndim}D and {tensor._data.ndim}D tensors")
+        return self.matmul(tensor)

@@ -13,6 +13,7 @@ import weakref
 import numpy as np
 
 from .. import _dtype, _memory_format, _parser_errors
+from .._parser_errors import NOT_GIVEN
 from .._ops import indexing, inplace
 from ..autograd import grad_mode
 from ..autograd.graph import records
@@ -275,10 +276,10 @@ class InPlaceMethods:
             raise RuntimeError(f"result type {_dtype.from_numpy_dtype(common).scalar_name} can't be cast "
                                f"to the desired output type {target}")
 
-    def add_(self, other, *, alpha=1):
+    def add_(self, other=NOT_GIVEN, *, alpha=1):
         return self._inplace(lambda t: t.add(other, alpha=alpha), other, operand=True)
 
-    def sub_(self, other, *, alpha=1):
+    def sub_(self, other=NOT_GIVEN, *, alpha=1):
         if isinstance(other, (Tensor, numbers.Number, np.bool_)):
             try:
                 self._check_bool_sub(other)  # before the shapes, as PyTorch
@@ -287,7 +288,7 @@ class InPlaceMethods:
                 raise
         return self._inplace(lambda t: t.sub(other, alpha=alpha), other, operand=True)
 
-    def mul_(self, other):
+    def mul_(self, other=NOT_GIVEN):
         try:
             return self._inplace(lambda t: t * other, other, operand="dtype")
         except TypeError:  # (an operand that is no tensor or number: the parser's error, not Python's)
@@ -295,10 +296,10 @@ class InPlaceMethods:
             raise
 
 
-    def div_(self, other, *, rounding_mode=_NO_ROUNDING_MODE):
+    def div_(self, other=NOT_GIVEN, *, rounding_mode=_NO_ROUNDING_MODE):
         return self._inplace(lambda t: t.div(other, rounding_mode=rounding_mode), other, operand=True)
 
-    def pow_(self, exponent):
+    def pow_(self, exponent=NOT_GIVEN):
         try:
             return self._inplace(lambda t: t ** exponent, exponent, operand=True)
         except TypeError:  # (as mul_)
@@ -308,8 +309,8 @@ class InPlaceMethods:
                 raise _parser_errors.in_place_named("pow", error) from None
             raise
 
-    def floor_divide_(self, other):
-        return self._inplace(lambda t: t // other, other, operand="dtype")
+    def floor_divide_(self, other=NOT_GIVEN):
+        return self._inplace(lambda t: t.floor_divide(other), other, operand="dtype")
 
     def remainder_(self, other):
         return self._inplace(lambda t: t.remainder(other), other, operand="dtype")
