@@ -14,6 +14,7 @@ import warnings
 from ... import _creation, _dtype
 from ..._functions import cat, stack
 from ..._ops.row_pieces import split_rows
+from ..._tensor import Tensor
 from .. import init
 from .._functional.dropout import dropout as _dropout
 from .._functional.linear import linear
@@ -268,13 +269,13 @@ class RNNBase(Module):
         return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), finals
 
     def _batched_input(self, input):
-        """Returns the input as (L, N, H_in) and whether it was batched."""
+        """Returns the input as (L, N, H_in) and whether it was batched. Its dtype and size are checked by the
+        caller after the rank of hx, in PyTorch's order."""
         if input.dim() not in (2, 3):
             raise self._input_rank_error(input)
         batched = input.dim() == 3
         if not batched:
             input = input.unsqueeze(0 if self.batch_first else 1)
-        self._check_input(input)
         return input, batched
 
     def _time_major(self, input):
@@ -323,6 +324,7 @@ class _SingleStateRNN(RNNBase):
                 if hx.dim() != 2:
                     raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {hx.dim()}-D tensor")
                 hx = hx.unsqueeze(1)
+        self._check_input(input)
         expected = self._expected_hidden_size(input, self.hidden_size)
         if hx is None:
             hx = _creation.zeros(expected, dtype=input.dtype)
@@ -434,6 +436,7 @@ class LSTM(RNNBase):
                                    f"({h0.dim()}-D, {c0.dim()}-D) tensors")
             if not batched:
                 h0, c0 = h0.unsqueeze(1), c0.unsqueeze(1)
+        self._check_input(input)
         expected_h = self._expected_hidden_size(input, self._output_hidden_size)
         expected_c = self._expected_hidden_size(input, self.hidden_size)
         if hx is None:
@@ -447,6 +450,15 @@ class LSTM(RNNBase):
         if not batched:
             h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
         return self._batch_major_output(output, batched), (h_n, c_n)
+
+
+def _check_cell_states(hx):
+    """The kernel's checks on the (h_0, c_0) a batched LSTMCell passes on as given: its parser wants a sequence
+    (not one tensor), then exactly two states."""
+    if isinstance(hx, Tensor):
+        raise TypeError("lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, not Tensor")
+    if len(hx) != 2:
+        raise RuntimeError("lstm_cell expects two hidden states")
 
 
 def _check_two_states(hx):
@@ -576,6 +588,8 @@ class LSTMCell(RNNCellBase):
             hx = (self._zeros_state(input), self._zeros_state(input))
         elif not batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
+        else:
+            _check_cell_states(hx)
         self._check_input(input)
         self._check_hidden(input, hx[0], 0)
         self._check_hidden(input, hx[1], 1)

@@ -1,0 +1,94 @@
+"""Layer classes on the cases earlier sessions missed, each run on torch and on torchless with the same seed and
+compared: what is returned (shapes, dtypes, values to float32 precision) or the exception's type and message
+(torchless's names read as torch's)."""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+
+def outcome(lib, make):
+    """``make(lib)`` after seeding the generator: a comparable record of its tensors, or the exception."""
+    lib.manual_seed(0)
+    try:
+        return record(make(lib))
+    except Exception as error:  # noqa: BLE001 - the exception is the outcome compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+def record(value):
+    if isinstance(value, (tuple, list)):
+        return tuple(record(item) for item in value)
+    if hasattr(value, "detach"):
+        array = value.detach().numpy().astype(np.float64)
+        return tuple(value.shape), str(value.dtype).replace("torchless", "torch"), np.round(array, 5).tolist()
+    return repr(value).replace("torchless", "torch")
+
+
+def same_in_both(make):
+    expected, got = outcome(torch, make), outcome(torchless, make)
+    assert got == expected
+    return expected
+
+
+# ---------------------------------------------------------------- Embedding's padding_idx
+
+
+@pytest.mark.parametrize("layer", ["Embedding", "EmbeddingBag"])
+@pytest.mark.parametrize("num_embeddings, padding_idx", [(-1, 0), (-2, 0), (-1, -1), (-1, 1), (0, 0), (0, -1)])
+def test_padding_row_zero_is_never_range_checked(layer, num_embeddings, padding_idx):
+    # PyTorch checks a positive padding_idx against num_embeddings and a negative one against -num_embeddings;
+    # 0 goes through, so a negative num_embeddings fails in the weight's allocation
+    same_in_both(lambda lib: getattr(lib.nn, layer)(num_embeddings, 2, padding_idx=padding_idx).weight)
+
+
+# ---------------------------------------------------------------- RNN: the order of the forward's checks
+
+
+def ramp(lib, shape, dtype="float32"):
+    return lib.arange(float(np.prod(shape)), dtype=getattr(lib, dtype)).reshape(shape).div(7.0).sin()
+
+
+STATE_SHAPES = [(), (4,), (1, 4), (2, 1, 4), (1, 1, 1, 4)]
+
+
+@pytest.mark.parametrize("mode", ["RNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("input_shape", [(2, 3), (2, 1, 3), (2, 5), (2, 1, 5)])
+@pytest.mark.parametrize("state_shape", STATE_SHAPES)
+@pytest.mark.parametrize("module_dtype", ["float32", "float64"])
+def test_recurrent_state_rank_is_checked_before_the_input_dtype_and_size(mode, input_shape, state_shape,
+                                                                          module_dtype):
+    def run(lib):
+        layer = getattr(lib.nn, mode)(3, 4).to(getattr(lib, module_dtype))
+        state = ramp(lib, state_shape)
+        return layer(ramp(lib, input_shape), (state, state) if mode == "LSTM" else state)
+
+    same_in_both(run)
+
+
+@pytest.mark.parametrize("state", ["scalar", "one", "matrix"])
+def test_lstm_states_indexed_before_the_input_is_checked(state):
+    def run(lib):
+        make_state = {"scalar": lambda: lib.tensor(0.3, dtype=lib.float64),
+                      "one": lambda: (ramp(lib, (1, 1, 4)),),
+                      "matrix": lambda: ramp(lib, (1, 1, 2))}[state]
+        return lib.nn.LSTM(3, 4).double()(ramp(lib, (2, 1, 5)), make_state())
+
+    same_in_both(run)
+
+
+# ---------------------------------------------------------------- LSTMCell's states
+
+
+@pytest.mark.parametrize("input_shape", [(2, 3), (2, 5), (3,)])
+@pytest.mark.parametrize("states", ["one", "three", "none_left", "tensor", "list", "mismatched"])
+def test_lstm_cell_takes_exactly_two_states_as_its_kernel(input_shape, states):
+    def run(lib):
+        h = ramp(lib, (2, 4) if len(input_shape) == 2 else (4,))
+        hx = {"one": (h,), "three": (h, h, h), "none_left": (), "tensor": h, "list": [h, h],
+              "mismatched": (h, ramp(lib, (2, 5) if len(input_shape) == 2 else (5,)))}[states]
+        return lib.nn.LSTMCell(3, 4)(ramp(lib, input_shape), hx)
+
+    same_in_both(run)
