@@ -92,3 +92,25 @@ def test_lstm_cell_takes_exactly_two_states_as_its_kernel(input_shape, states):
         return lib.nn.LSTMCell(3, 4)(ramp(lib, input_shape), hx)
 
     same_in_both(run)
+
+
+# ---------------------------------------------------------------- hardtanh of integers
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16", "int32", "int64"])
+@pytest.mark.parametrize("limits", [(-1, 2), (-0.5, 2.5), (-1.5, 2), (0, 300), (-300, 0), (0, 40000.0), (-2**31 - 1, 0),
+                                    (0, 2**63 - 1), (-2.0**63, 0), (0, float("inf")), (float("-inf"), 0),
+                                    (0, float("nan"))])
+@pytest.mark.parametrize("call", ["module", "inplace", "native_inplace"])
+def test_hardtanh_reads_integer_inputs_limits_as_its_kernel(dtype, limits, call):
+    # the kernel truncates the limits to int64 (refusing what it cannot hold), refuses negative ones for uint8,
+    # then converts them to the input's dtype (refusing what that cannot hold)
+    def run(lib):
+        x = lib.tensor([0, 3, 100], dtype=getattr(lib, dtype))
+        if call == "module":
+            return lib.nn.Hardtanh(*limits)(x)
+        if call == "inplace":
+            return lib.nn.functional.hardtanh(x, *limits, inplace=True)
+        return lib.nn.functional.hardtanh_(x, *limits)
+
+    same_in_both(run)

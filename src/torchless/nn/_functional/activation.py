@@ -19,7 +19,7 @@ import numpy as np
 from ... import _creation, _dtype, _memory_format
 from ..._ops import unary
 from ..._ops.shape import Where
-from ..._ops._util import normalize_dim
+from ..._ops._util import checked_int64, normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import OUTPUT, Node, records, with_zero_derivative_of
@@ -215,6 +215,11 @@ def _hardtanh(input, min_val, max_val, name, inplace, wrapped):
     max_val = number_argument(max_val, name, "max_val", 3, wrapped=wrapped)
     if input._data.dtype.kind == "b":  # clamping a bool is meaningless: PyTorch's kernel refuses it
         raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input._data.dtype.kind in "iu":  # (its kernel reads the limits as int64s, truncated, then in the dtype)
+        min_val, max_val = checked_int64(min_val), checked_int64(max_val)
+        if input._data.dtype == np.uint8 and (min_val < 0 or max_val < 0):
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+        min_val, max_val = (_dtype.scalar_argument(limit, input._data.dtype) for limit in (min_val, max_val))
     input._refuse_complex("clamp is not supported for complex types")  # (PyTorch's hardtanh is a clamp)
     return _maybe_inplace(input, Hardtanh, inplace, min_val=min_val, max_val=max_val)
 
