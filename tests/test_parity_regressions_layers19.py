@@ -23,7 +23,7 @@ def record(value):
         return tuple(record(item) for item in value)
     if hasattr(value, "detach"):
         array = value.detach().numpy().astype(np.float64)
-        return tuple(value.shape), str(value.dtype).replace("torchless", "torch"), np.round(array, 5).tolist()
+        return tuple(value.shape), str(value.dtype).replace("torchless", "torch"), str(np.round(array, 5).tolist())
     return repr(value).replace("torchless", "torch")
 
 
@@ -112,5 +112,27 @@ def test_hardtanh_reads_integer_inputs_limits_as_its_kernel(dtype, limits, call)
         if call == "inplace":
             return lib.nn.functional.hardtanh(x, *limits, inplace=True)
         return lib.nn.functional.hardtanh_(x, *limits)
+
+    same_in_both(run)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("limits", [(2.5, 1e39), (-1e39, 1.0), (70000.0, 80000.0), (-65520.0, 1.0), (float("-inf"), 1e39),
+                                    (float("nan"), 1e39), (1e39, float("nan")), (float("-inf"), float("inf"))])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_hardtanh_float_limits_overflowing_the_dtype_are_refused_as_by_its_clamp(dtype, limits, inplace):
+    same_in_both(lambda lib: lib.nn.functional.hardtanh(lib.tensor([0.0, 3.0, -100.0], dtype=getattr(lib, dtype)),
+                                                        *limits, inplace=inplace))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("limits", [(0.30001, 1.0), (-1.0, 0.29999), (0.1, 0.7), (0.3, 0.30000001)])
+def test_hardtanh_compares_with_its_limits_in_the_inputs_dtype(dtype, limits):
+    # a limit rounded to float16 can equal an input it lies beside: the gradient there is the boundary's, 0
+    def run(lib):
+        x = lib.tensor([0.3, 0.1, 0.7, 0.2998, 0.30005] * 4, dtype=getattr(lib, dtype), requires_grad=True)
+        out = lib.nn.functional.hardtanh(x, *limits)
+        out.sum().backward()
+        return out, x.grad
 
     same_in_both(run)
