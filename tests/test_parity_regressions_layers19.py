@@ -136,3 +136,20 @@ def test_hardtanh_compares_with_its_limits_in_the_inputs_dtype(dtype, limits):
         return out, x.grad
 
     same_in_both(run)
+
+
+# ---------------------------------------------------------------- recurrent layers' factory kwargs
+
+
+@pytest.mark.parametrize("layer, arguments", [("RNN", {}), ("LSTM", {"proj_size": 1}), ("GRU", {}), ("RNNCell", {}),
+                                              ("LSTMCell", {}), ("GRUCell", {})])
+@pytest.mark.parametrize("factory", [{"device": "cuda"}, {"device": 0}, {"device": "cpu:0"}, {"device": "cpu"},
+                                     {"dtype": "float64"}])
+def test_recurrent_layers_create_their_weights_on_the_device_asked(layer, arguments, factory):
+    def run(lib):
+        kwargs = {key: getattr(lib, value) if key == "dtype" else value for key, value in factory.items()}
+        module = getattr(lib.nn, layer)(2, 3, **arguments, **kwargs)
+        return [(name, tuple(p.shape), str(p.dtype).replace("torchless", "torch"), str(p.device))
+                for name, p in module.named_parameters()]
+
+    same_in_both(run)

@@ -11,7 +11,7 @@ import math
 import numbers
 import warnings
 
-from ... import _creation, _dtype
+from ... import _creation
 from ..._functions import cat, stack
 from ..._ops.row_pieces import split_rows
 from ..._tensor import Tensor
@@ -126,7 +126,7 @@ class RNNBase(Module):
         self.mode, self.input_size, self.hidden_size, self.num_layers = mode, input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, as_float
         self.bidirectional, self.proj_size = bidirectional, proj_size
-        self._register_weights(_GATES[mode] * hidden_size, dtype or _dtype.get_default_dtype())
+        self._register_weights(_GATES[mode] * hidden_size, {"device": device, "dtype": dtype})
         self.reset_parameters()
 
     def __setstate__(self, state):
@@ -144,7 +144,7 @@ class RNNBase(Module):
     def _output_hidden_size(self):
         return self.proj_size if self.proj_size > 0 else self.hidden_size
 
-    def _register_weights(self, gate_size, dtype):
+    def _register_weights(self, gate_size, factory_kwargs):
         self._flat_weights_names, self._all_weights = [], []
         for layer in range(self.num_layers):
             layer_input_size = self.input_size if layer == 0 else self._output_hidden_size * self._num_directions
@@ -158,7 +158,7 @@ class RNNBase(Module):
                     shapes["weight_hr"] = (self.proj_size, self.hidden_size)
                 names = [kind + suffix for kind in shapes]
                 for name, shape in zip(names, shapes.values()):
-                    setattr(self, name, Parameter(_creation.empty(shape, dtype=dtype)))
+                    setattr(self, name, Parameter(_creation.empty(shape, **factory_kwargs)))
                 self._flat_weights_names.extend(names)
                 self._all_weights.append(names)
 
@@ -474,12 +474,12 @@ class RNNCellBase(Module):
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        dtype = dtype or _dtype.get_default_dtype()
-        self.weight_ih = Parameter(_creation.empty((num_chunks * hidden_size, input_size), dtype=dtype))
-        self.weight_hh = Parameter(_creation.empty((num_chunks * hidden_size, hidden_size), dtype=dtype))
+        factory_kwargs = {"device": device, "dtype": dtype}
+        self.weight_ih = Parameter(_creation.empty((num_chunks * hidden_size, input_size), **factory_kwargs))
+        self.weight_hh = Parameter(_creation.empty((num_chunks * hidden_size, hidden_size), **factory_kwargs))
         if bias:
-            self.bias_ih = Parameter(_creation.empty(num_chunks * hidden_size, dtype=dtype))
-            self.bias_hh = Parameter(_creation.empty(num_chunks * hidden_size, dtype=dtype))
+            self.bias_ih = Parameter(_creation.empty(num_chunks * hidden_size, **factory_kwargs))
+            self.bias_hh = Parameter(_creation.empty(num_chunks * hidden_size, **factory_kwargs))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
