@@ -153,3 +153,55 @@ def test_recurrent_layers_create_their_weights_on_the_device_asked(layer, argume
                 for name, p in module.named_parameters()]
 
     same_in_both(run)
+
+
+# ---------------------------------------------------------------- recurrent layers' public helper methods
+
+
+RECURRENT_HELPER_CALLS = {
+    "flatten_parameters": lambda lib, m: (m.flatten_parameters(), m._flat_weights_names),
+    "expected_hidden": lambda lib, m: m.get_expected_hidden_size(lib.ones(4, 5, 2), None),
+    "expected_hidden_packed": lambda lib, m: m.get_expected_hidden_size(lib.ones(9, 2), lib.tensor([3, 3, 2, 1])),
+    "check_input": lambda lib, m: m.check_input(lib.ones(4, 5, 3), None),
+    "check_input_packed": lambda lib, m: m.check_input(lib.ones(4, 5, 2), lib.tensor([2, 2])),
+    "check_hidden_size": lambda lib, m: m.check_hidden_size(lib.ones(1, 2, 4), (1, 2, 3)),
+    "check_hidden_size_message": lambda lib, m: m.check_hidden_size(lib.ones(1, 2, 4), (1, 2, 3), "want {} have {}"),
+    "check_forward_args": lambda lib, m: m.check_forward_args(
+        lib.ones(4, 5, 2), (lib.ones(2, 5, 3), lib.ones(2, 5, 4)) if isinstance(m, lib.nn.LSTM) else lib.ones(2, 5, 3),
+        None),
+    "permute_hidden": lambda lib, m: m.permute_hidden(
+        (lib.arange(6.0).reshape(1, 2, 3), lib.ones(1, 2, 3)) if isinstance(m, lib.nn.LSTM)
+        else lib.arange(6.0).reshape(1, 2, 3), lib.tensor([1, 0])),
+    "expected_cell": lambda lib, m: m.get_expected_cell_size(lib.ones(4, 5, 2), None),
+}
+
+
+@pytest.mark.parametrize("layer, arguments", [("RNN", {}), ("GRU", {"batch_first": True}),
+                                              ("LSTM", {"proj_size": 1, "num_layers": 2}),
+                                              ("LSTM", {"bidirectional": True})])
+@pytest.mark.parametrize("call", sorted(RECURRENT_HELPER_CALLS))
+def test_recurrent_layers_have_pytorchs_helper_methods(layer, arguments, call):
+    same_in_both(lambda lib: RECURRENT_HELPER_CALLS[call](lib, getattr(lib.nn, layer)(2, 3, **arguments)))
+
+
+@pytest.mark.parametrize("layer", ["RNN", "GRU", "LSTM"])
+@pytest.mark.parametrize("packed", [False, True])
+def test_recurrent_forward_goes_through_an_overridden_check_forward_args(layer, packed):
+    def run(lib):
+        seen = []
+
+        class Recorded(getattr(lib.nn, layer)):
+            def check_forward_args(self, input, hidden, batch_sizes):
+                seen.append((tuple(input.shape), batch_sizes is None))
+                raise RuntimeError("checked")
+
+        x = lib.ones(4, 2, 3)
+        if packed:
+            x = lib.nn.utils.rnn.pack_padded_sequence(x, lib.tensor([4, 3]))
+        try:
+            Recorded(3, 5)(x)
+        except RuntimeError as error:
+            seen.append(str(error))
+        return seen
+
+    same_in_both(run)
