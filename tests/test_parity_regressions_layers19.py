@@ -205,3 +205,29 @@ def test_recurrent_forward_goes_through_an_overridden_check_forward_args(layer, 
         return seen
 
     same_in_both(run)
+
+
+# ---------------------------------------------------------------- Bilinear
+
+
+@pytest.mark.parametrize("shapes", [((6, 40), (6, 50)), ((2, 3, 40), (2, 3, 50)), ((40,), (50,))])
+def test_float16_bilinear_contracts_the_first_input_with_the_weight_first(shapes):
+    # PyTorch's _trilinear rounds x1 A to the dtype before contracting it with x2 (float16 products accumulate
+    # in float32): float16 results are equal only in that order
+    def run(lib):
+        first, second = (lib.randn(shape).half() for shape in shapes)
+        return lib.nn.functional.bilinear(first, second, lib.randn(3, 40, 50).half())
+
+    same_in_both(run)
+
+
+@pytest.mark.parametrize("requires_grad", ["input1", "input2", "weight", None])
+def test_complex_bilinear_refuses_to_record_a_gradient(requires_grad):
+    def run(lib):
+        tensors = {name: lib.randn(shape).to(lib.complex64) for name, shape in
+                   (("input1", (2, 4)), ("input2", (2, 5)), ("weight", (3, 4, 5)))}
+        if requires_grad:
+            tensors[requires_grad].requires_grad_()
+        return lib.nn.functional.bilinear(tensors["input1"], tensors["input2"], tensors["weight"])
+
+    same_in_both(run)
