@@ -1,5 +1,6 @@
 """Helpers shared by the differentiable ops: undoing broadcasting, normalising dims."""
 import functools
+import math
 
 import numpy as np
 
@@ -105,6 +106,14 @@ def is_index_argument(value):
 # What PyTorch's parser unpacks an int into: a C++ int64 (int64_t)
 INT64 = range(-2 ** 63, 2 ** 63)
 OVERFLOW = "Overflow when unpacking long long"  # its error for an int beyond
+
+
+def checked_int64(value):
+    """c10::checked_convert<int64_t>(double), as a kernel reads a Scalar as an int: truncation, refusing what
+    int64 cannot hold."""
+    if not math.isfinite(value) or not -2.0 ** 63 <= value < 2.0 ** 63:
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
+    return int(value)
 
 
 def check_int64(value):

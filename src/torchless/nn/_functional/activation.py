@@ -19,7 +19,7 @@ import numpy as np
 from ... import _creation, _dtype, _memory_format
 from ..._ops import unary
 from ..._ops.shape import Where
-from ..._ops._util import normalize_dim
+from ..._ops._util import checked_int64, normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import OUTPUT, Node, records, with_zero_derivative_of
@@ -189,8 +189,13 @@ class Hardtanh(Node):
 
     def forward(self, x, min_val=-1.0, max_val=1.0):
         self.x, self.bounds = x, (min_val, max_val)  # (the input before hardtanh_ too, as PyTorch keeps it)
-        self.inside = (x > min_val) & (x < max_val)
-        return np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
+        # the kernels compare in the input's dtype, float16's backward in float32 (a limit beyond it only comes
+        # with a NaN one, unchecked: the result is NaN anyway)
+        compared = np.float32 if x.dtype == np.float16 else x.dtype
+        with np.errstate(over="ignore"):
+            low, high = (np.asarray(limit, dtype=compared) for limit in (min_val, max_val))
+        self.inside = (x > low) & (x < high)
+        return np.clip(x, low, high).astype(x.dtype, copy=False)
 
     def backward(self, grad):
         # (PyTorch's hardtanh_backward lays its output out as grad first, then the input; the mask is the input's)
@@ -216,6 +221,14 @@ def _hardtanh(input, min_val, max_val, name, inplace, wrapped):
     if input._data.dtype.kind == "b":  # clamping a bool is meaningless: PyTorch's kernel refuses it
         raise RuntimeError("Bool inputs not supported for hardtanh")
     input._refuse_complex("clamp is not supported for complex types")  # (PyTorch's hardtanh is a clamp)
+    if input._data.dtype.kind in "iu":  # (its kernel reads the limits as int64s, truncated, then in the dtype)
+        min_val, max_val = checked_int64(min_val), checked_int64(max_val)
+        if input._data.dtype == np.uint8 and (min_val < 0 or max_val < 0):
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+        min_val, max_val = (_dtype.scalar_argument(limit, input._data.dtype) for limit in (min_val, max_val))
+    elif min_val == min_val and max_val == max_val:  # (PyTorch's clamp fills NaN, unchecked, for a NaN limit)
+        for limit in (min_val, max_val):
+            _dtype.scalar_argument(limit, input._data.dtype)  # its overflow check, for float16 and float32
     return _maybe_inplace(input, Hardtanh, inplace, min_val=min_val, max_val=max_val)
 
 

@@ -7,7 +7,7 @@ from ... import _dtype
 from ..._kernels.blas import matmul
 from ..._ops._util import sum_of_rows, unbroadcast, unbroadcast_tensor
 from ..._parser_errors import too_many_positional
-from ..._tensor import Tensor
+from ..._tensor import Tensor, refuse_complex_gradient
 from ...autograd.graph import FoldedNode, Node, folded, records, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, needed_for, sizes, strides
 from ._args import REQUIRED, CheckedCalls, call_key, check_tensor, missing_arguments, native_binding
@@ -280,7 +280,12 @@ class Bilinear(Node):
 
     def forward(self, x1, x2, w):
         self.x1, self.x2, self.w = x1, x2, w
-        return np.einsum("...i,oij,...j->...o", x1, w, x2, optimize=True)
+        # PyTorch's _trilinear order: x1 contracted with the weight first, rounded to the dtype, then with x2;
+        # float16 products accumulate in float32, as its matrix products do
+        compute = np.float32 if x1.dtype == np.float16 else x1.dtype
+        partial = np.tensordot(x1.astype(compute, copy=False), w.astype(compute, copy=False), axes=([-1], [1]))
+        partial = partial.astype(x1.dtype, copy=False).astype(compute, copy=False)  # (..., O, J)
+        return np.matmul(partial, x2.astype(compute, copy=False)[..., :, None])[..., 0].astype(x1.dtype, copy=False)
 
     def backward(self, grad):
         x1, x2, w = self.x1, self.x2, self.w
@@ -345,5 +350,7 @@ def bilinear(input1, input2, weight, bias=None):
                            "size -1 can be any value and is ambiguous")
     if input1.dtype == _dtype.bool:  # PyTorch contracts with bmm, which has no bool kernel
         raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
+    for operand in (input1, input2, weight):  # (the _trilinear it records has no complex derivative)
+        refuse_complex_gradient("_trilinear", operand)
     out = Bilinear.apply(input1, input2, weight)
     return out if bias is None else out + bias

@@ -13,6 +13,7 @@ import numpy as np
 
 from ... import _cpu_features, _memory_format
 from ..._kernels.fma import fused_multiply_add32 as _fma32
+from ..._ops._util import checked_int64
 from ..._tensor import Tensor
 from ...autograd.graph import Node
 from ._args import Param, _described_with_items, _is_list_int, _tp_name, native
@@ -212,7 +213,7 @@ def _upsample(input, output_size, scale_factors, kind, dim, align_corners=None):
                                                has_align=kind not in ("nearest", "nearest-exact"))
     in_sizes = tuple(input.shape[2:])
     if output_size is None:
-        output_size = [_checked_int64(n * s) for n, s in zip(in_sizes, scale_factors)]
+        output_size = [checked_int64(n * s) for n, s in zip(in_sizes, scale_factors)]
     if min(in_sizes) <= 0 or min(output_size) <= 0:
         got_in = ", ".join(f"{a}: {n}" for a, n in zip(_AXES[dim], in_sizes))
         got_out = ", ".join(f"{a}: {n}" for a, n in zip(_AXES[dim], output_size))
@@ -355,13 +356,6 @@ def _invalid_combination(fn, dim, args, has_align):
             f" * (Tensor input, tuple of ints output_size, {align}tuple of floats scale_factors)\n"
             f"      didn't match because some of the arguments have invalid types: ({', '.join(marks)})\n"
             f" * (Tensor input, tuple of ints output_size, {align}{per_axis}, *, Tensor out = None)\n")
-
-
-def _checked_int64(value):
-    """c10::checked_convert<int64_t>(double): truncation, refusing what int64 cannot hold."""
-    if not math.isfinite(value) or not -2.0 ** 63 <= value < 2.0 ** 63:
-        raise RuntimeError("value cannot be converted to type int64_t without overflow")
-    return int(value)
 
 
 # ---------------------------------------------------------------------------- per-axis taps

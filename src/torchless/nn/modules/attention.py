@@ -60,7 +60,7 @@ class MultiheadAttention(Module):
         self.head_dim = embed_dim // num_heads
         if self.head_dim * num_heads != self.embed_dim:
             raise AssertionError("embed_dim must be divisible by num_heads")
-        empty = lambda *shape: Parameter(_creation.empty(shape, dtype=dtype))  # noqa: E731
+        empty = lambda *shape: Parameter(_creation.empty(shape, dtype=dtype, device=device))  # noqa: E731
         if not self._qkv_same_embed_dim:
             self.q_proj_weight = empty(embed_dim, embed_dim)
             self.k_proj_weight = empty(embed_dim, self.kdim)

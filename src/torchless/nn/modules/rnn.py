@@ -11,9 +11,10 @@ import math
 import numbers
 import warnings
 
-from ... import _creation, _dtype
+from ... import _creation
 from ..._functions import cat, stack
 from ..._ops.row_pieces import split_rows
+from ..._tensor import Tensor
 from .. import init
 from .._functional.dropout import dropout as _dropout
 from .._functional.linear import linear
@@ -125,7 +126,7 @@ class RNNBase(Module):
         self.mode, self.input_size, self.hidden_size, self.num_layers = mode, input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, as_float
         self.bidirectional, self.proj_size = bidirectional, proj_size
-        self._register_weights(_GATES[mode] * hidden_size, dtype or _dtype.get_default_dtype())
+        self._register_weights(_GATES[mode] * hidden_size, {"device": device, "dtype": dtype})
         self.reset_parameters()
 
     def __setstate__(self, state):
@@ -143,7 +144,7 @@ class RNNBase(Module):
     def _output_hidden_size(self):
         return self.proj_size if self.proj_size > 0 else self.hidden_size
 
-    def _register_weights(self, gate_size, dtype):
+    def _register_weights(self, gate_size, factory_kwargs):
         self._flat_weights_names, self._all_weights = [], []
         for layer in range(self.num_layers):
             layer_input_size = self.input_size if layer == 0 else self._output_hidden_size * self._num_directions
@@ -157,7 +158,7 @@ class RNNBase(Module):
                     shapes["weight_hr"] = (self.proj_size, self.hidden_size)
                 names = [kind + suffix for kind in shapes]
                 for name, shape in zip(names, shapes.values()):
-                    setattr(self, name, Parameter(_creation.empty(shape, dtype=dtype)))
+                    setattr(self, name, Parameter(_creation.empty(shape, **factory_kwargs)))
                 self._flat_weights_names.extend(names)
                 self._all_weights.append(names)
 
@@ -185,25 +186,60 @@ class RNNBase(Module):
         unit = "D tensor" if self.mode.startswith("RNN") else "D"
         return ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got {input.dim()}{unit} instead")
 
-    def _check_input(self, input, rank=None):
+    # (PyTorch's public methods, which its forward calls and subclasses override: ``batch_sizes`` is a packed
+    # sequence's, None for a padded (L, N, H_in) or (N, L, H_in) input)
+
+    def check_input(self, input, batch_sizes):
         weight = getattr(self, self._flat_weights_names[0])
         if input.dtype != weight.dtype:
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype ({weight.dtype}). Convert "
                              f"input: input.to({weight.dtype}), or convert model: model.to({input.dtype})")
-        if rank is not None and input.dim() != rank:
+        rank = 2 if batch_sizes is not None else 3
+        if input.dim() != rank:
             raise RuntimeError(f"input must have {rank} dimensions, got {input.dim()}")
         if input.size(-1) != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "
                                f"got {input.size(-1)}")
 
-    def _expected_hidden_size(self, input, size):
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
+    def _expected_state_size(self, input, batch_sizes, size):
+        if batch_sizes is not None:
+            mini_batch = int(batch_sizes[0])
+        else:
+            mini_batch = input.size(0) if self.batch_first else input.size(1)
         return (self.num_layers * self._num_directions, mini_batch, size)
 
+    def get_expected_hidden_size(self, input, batch_sizes):
+        return self._expected_state_size(input, batch_sizes, self._output_hidden_size)
+
+    def check_hidden_size(self, hx, expected_hidden_size, msg="Expected hidden size {}, got {}"):
+        if tuple(hx.shape) != tuple(expected_hidden_size):
+            raise RuntimeError(msg.format(expected_hidden_size, list(hx.shape)))
+
+    def check_forward_args(self, input, hidden, batch_sizes):
+        self.check_input(input, batch_sizes)
+        self.check_hidden_size(hidden, self.get_expected_hidden_size(input, batch_sizes))
+
+    def permute_hidden(self, hx, permutation):
+        return _batch_permuted(hx, permutation)
+
+    def _check_packed_args(self, rows, hidden, batch_sizes):
+        self.check_forward_args(rows, hidden, batch_sizes)
+
+    def flatten_parameters(self):
+        """Nothing to do: PyTorch compacts the weights into one buffer for cuDNN, which torchless does not use."""
+
+    # --- the hidden state in the module's form (h, or LSTM's (h, c)) and as the tuple of states unrolled ---
+
+    def _zero_hidden(self, input, batch_sizes):
+        return _creation.zeros(self.get_expected_hidden_size(input, batch_sizes), dtype=input.dtype)
+
     @staticmethod
-    def _check_hidden_size(hx, expected, label="hidden"):
-        if tuple(hx.shape) != expected:
-            raise RuntimeError(f"Expected {label} size {expected}, got {list(hx.shape)}")
+    def _states(hidden):
+        return (hidden,)
+
+    @staticmethod
+    def _hidden(states):
+        return states[0]
 
     # --- unrolling, on the rows of a packed sequence ---
 
@@ -251,30 +287,23 @@ class RNNBase(Module):
         return output.reshape(length, batch, output.shape[-1]), finals
 
     def _forward_packed(self, packed, hx):
-        """The forward of a PackedSequence: ``hx`` a tuple of initial states in the batch's original order,
-        or None. Returns the output PackedSequence and the final states, in the original order."""
+        """The forward of a PackedSequence: ``hx`` the initial hidden state in the batch's original order, or
+        None. Returns the output PackedSequence and the final hidden state, in the original order."""
         rows, batch_sizes, sorted_indices, unsorted_indices = packed
-        sizes = [int(n) for n in batch_sizes.tolist()]
-        expected = [(self.num_layers * self._num_directions, sizes[0], size) for size in self._state_sizes]
-        if hx is None:
-            hx = tuple(_creation.zeros(shape, dtype=rows.dtype) for shape in expected)
-        else:
-            hx = tuple(_batch_permuted(state, sorted_indices) for state in hx)
-        self._check_input(rows, rank=2)
-        for state, shape, label in zip(hx, expected, self._state_labels):
-            self._check_hidden_size(state, shape, label)
-        output, finals = self._unroll(rows, sizes, hx)
-        finals = tuple(_batch_permuted(state, unsorted_indices) for state in finals)
-        return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), finals
+        hx = self._zero_hidden(rows, batch_sizes) if hx is None else self.permute_hidden(hx, sorted_indices)
+        self._check_packed_args(rows, hx, batch_sizes)
+        output, finals = self._unroll(rows, [int(n) for n in batch_sizes.tolist()], self._states(hx))
+        output = PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices)
+        return output, self.permute_hidden(self._hidden(finals), unsorted_indices)
 
     def _batched_input(self, input):
-        """Returns the input as (L, N, H_in) and whether it was batched."""
+        """Returns the input as (L, N, H_in) and whether it was batched. Its dtype and size are checked by the
+        caller after the rank of hx, in PyTorch's order."""
         if input.dim() not in (2, 3):
             raise self._input_rank_error(input)
         batched = input.dim() == 3
         if not batched:
             input = input.unsqueeze(0 if self.batch_first else 1)
-        self._check_input(input)
         return input, batched
 
     def _time_major(self, input):
@@ -305,16 +334,9 @@ class RNNBase(Module):
 class _SingleStateRNN(RNNBase):
     """Forward shared by RNN and GRU, whose state is one tensor h."""
 
-    _state_labels = ("hidden",)
-
-    @property
-    def _state_sizes(self):
-        return (self.hidden_size,)
-
     def forward(self, input, hx=None):
         if isinstance(input, PackedSequence):
-            output, (h_n,) = self._forward_packed(input, None if hx is None else (hx,))
-            return output, h_n
+            return self._forward_packed(input, hx)
         input, batched = self._batched_input(input)
         if hx is not None:
             if batched and hx.dim() != 3:
@@ -323,10 +345,9 @@ class _SingleStateRNN(RNNBase):
                 if hx.dim() != 2:
                     raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got {hx.dim()}-D tensor")
                 hx = hx.unsqueeze(1)
-        expected = self._expected_hidden_size(input, self.hidden_size)
         if hx is None:
-            hx = _creation.zeros(expected, dtype=input.dtype)
-        self._check_hidden_size(hx, expected)
+            hx = self._zero_hidden(input, None)
+        self.check_forward_args(input, hx, None)
         output, (h_n,) = self._unroll_padded(self._time_major(input), (hx,))
         return self._batch_major_output(output, batched), h_n if batched else h_n.squeeze(1)
 
@@ -410,43 +431,70 @@ class LSTM(RNNBase):
         # bidirectional=False, proj_size=0, device=None, dtype=None), read by RNNBase as in PyTorch)
         super().__init__("LSTM", *args, **kwargs)
 
-    _state_labels = ("hidden[0]", "hidden[1]")
+    def get_expected_cell_size(self, input, batch_sizes):
+        return self._expected_state_size(input, batch_sizes, self.hidden_size)
 
-    @property
-    def _state_sizes(self):
-        return (self._output_hidden_size, self.hidden_size)
+    def check_forward_args(self, input, hidden, batch_sizes):
+        self.check_input(input, batch_sizes)
+        self.check_hidden_size(hidden[0], self.get_expected_hidden_size(input, batch_sizes),
+                               "Expected hidden[0] size {}, got {}")
+        self.check_hidden_size(hidden[1], self.get_expected_cell_size(input, batch_sizes),
+                               "Expected hidden[1] size {}, got {}")
+
+    def _check_packed_args(self, rows, hidden, batch_sizes):
+        # (PyTorch's LSTM leaves a packed batch's checks to its kernel: a subclass's check_forward_args is not
+        # called, these checks are LSTM's own)
+        LSTM.check_forward_args(self, rows, hidden, batch_sizes)
+
+    def permute_hidden(self, hx, permutation):
+        if permutation is None:
+            return hx
+        return _batch_permuted(hx[0], permutation), _batch_permuted(hx[1], permutation)
+
+    def _zero_hidden(self, input, batch_sizes):
+        return (super()._zero_hidden(input, batch_sizes),
+                _creation.zeros(self.get_expected_cell_size(input, batch_sizes), dtype=input.dtype))
+
+    @staticmethod
+    def _states(hidden):
+        _check_two_states(hidden)  # (the kernel's check, on the pair it is given as is)
+        return hidden[0], hidden[1]
+
+    @staticmethod
+    def _hidden(states):
+        return states
 
     def _step(self, input_gates, state, weight_hh, bias_hh, weight_hr):
         return lstm_step(input_gates, state[0], state[1], weight_hh, bias_hh, weight_hr)
 
     def forward(self, input, hx=None):
         if isinstance(input, PackedSequence):
-            if hx is not None and input.sorted_indices is None:  # (reordered states are rebuilt as a pair)
-                _check_two_states(hx)
-            return self._forward_packed(input, None if hx is None else (hx[0], hx[1]))
+            return self._forward_packed(input, hx)
         input, batched = self._batched_input(input)
-        if hx is not None:
-            h0, c0 = hx[0], hx[1]
+        if hx is None:
+            hx = self._zero_hidden(input, None)
+        else:
             rank = 3 if batched else 2
-            if h0.dim() != rank or c0.dim() != rank:
+            if hx[0].dim() != rank or hx[1].dim() != rank:
                 kind = "batched 3-D" if batched else "unbatched 2-D"
                 raise RuntimeError(f"For {kind} input, hx and cx should also be {rank}-D but got "
-                                   f"({h0.dim()}-D, {c0.dim()}-D) tensors")
-            if not batched:
-                h0, c0 = h0.unsqueeze(1), c0.unsqueeze(1)
-        expected_h = self._expected_hidden_size(input, self._output_hidden_size)
-        expected_c = self._expected_hidden_size(input, self.hidden_size)
-        if hx is None:
-            h0 = _creation.zeros(expected_h, dtype=input.dtype)
-            c0 = _creation.zeros(expected_c, dtype=input.dtype)
-        self._check_hidden_size(h0, expected_h, "hidden[0]")
-        self._check_hidden_size(c0, expected_c, "hidden[1]")
-        if hx is not None and batched:  # (PyTorch's unbatched path rebuilds hx as a pair)
-            _check_two_states(hx)
-        output, (h_n, c_n) = self._unroll_padded(self._time_major(input), (h0, c0))
+                                   f"({hx[0].dim()}-D, {hx[1].dim()}-D) tensors")
+            if not batched:  # (rebuilt as a pair: a third state is dropped)
+                hx = (hx[0].unsqueeze(1), hx[1].unsqueeze(1))
+        self.check_forward_args(input, hx, None)
+        output, (h_n, c_n) = self._unroll_padded(self._time_major(input), self._states(hx))
         if not batched:
             h_n, c_n = h_n.squeeze(1), c_n.squeeze(1)
         return self._batch_major_output(output, batched), (h_n, c_n)
+
+
+def _check_cell_states(hx):
+    """The kernel's checks on the (h_0, c_0) a batched LSTMCell passes on as given: its parser wants a sequence
+    (not one tensor), then exactly two states."""
+    if isinstance(hx, Tensor):
+        raise TypeError("lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, not Tensor")
+    if len(hx) != 2:
+        raise RuntimeError("lstm_cell expects two hidden states")
 
 
 def _check_two_states(hx):
@@ -462,12 +510,12 @@ class RNNCellBase(Module):
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
-        dtype = dtype or _dtype.get_default_dtype()
-        self.weight_ih = Parameter(_creation.empty((num_chunks * hidden_size, input_size), dtype=dtype))
-        self.weight_hh = Parameter(_creation.empty((num_chunks * hidden_size, hidden_size), dtype=dtype))
+        factory_kwargs = {"device": device, "dtype": dtype}
+        self.weight_ih = Parameter(_creation.empty((num_chunks * hidden_size, input_size), **factory_kwargs))
+        self.weight_hh = Parameter(_creation.empty((num_chunks * hidden_size, hidden_size), **factory_kwargs))
         if bias:
-            self.bias_ih = Parameter(_creation.empty(num_chunks * hidden_size, dtype=dtype))
-            self.bias_hh = Parameter(_creation.empty(num_chunks * hidden_size, dtype=dtype))
+            self.bias_ih = Parameter(_creation.empty(num_chunks * hidden_size, **factory_kwargs))
+            self.bias_hh = Parameter(_creation.empty(num_chunks * hidden_size, **factory_kwargs))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -576,6 +624,8 @@ class LSTMCell(RNNCellBase):
             hx = (self._zeros_state(input), self._zeros_state(input))
         elif not batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
+        else:
+            _check_cell_states(hx)
         self._check_input(input)
         self._check_hidden(input, hx[0], 0)
         self._check_hidden(input, hx[1], 1)

@@ -10,10 +10,11 @@ from .module import Module, _registered
 
 def _padding_row(padding_idx, num_embeddings, label):
     """``padding_idx`` as a row number (a negative one counts from the end), None kept; PyTorch's AssertionError
-    (worded with ``label``, which the two modules capitalise differently) when it is out of range."""
+    (worded with ``label``, which the two modules capitalise differently) when it is out of range. Row 0 is never
+    checked: with a negative ``num_embeddings`` the weight's allocation is what fails."""
     if padding_idx is None:
         return None
-    if (padding_idx > 0 and padding_idx >= num_embeddings) or padding_idx < -num_embeddings:
+    if (padding_idx > 0 and padding_idx >= num_embeddings) or (padding_idx < 0 and padding_idx < -num_embeddings):
         raise AssertionError(f"{label} must be within num_embeddings")
     return padding_idx + num_embeddings if padding_idx < 0 else padding_idx
 
