@@ -257,7 +257,11 @@ class ZeroGradient(Node):
         return kernel(*arrays)
 
     def backward(self, grad):
-        return tuple(np.zeros(shape, grad.dtype) if need else None
+        # PyTorch's zeros_like(grad), in grad's layout (a channels-last grad gives channels-last zeros); a real
+        # sgn's is an efficient zero tensor, C-contiguous
+        like_grad = grad.ndim > 1 and self.node_name != "SgnBackward0"
+        return tuple((_memory_format.empty_like(grad, grad.dtype, _memory_format.preserve_format)
+                      if like_grad and shape == grad.shape else np.zeros(shape, grad.dtype)) if need else None
                      for shape, need in zip(self.shapes, self.needs_input_grad))
 
     def backward_graph(self, grad):

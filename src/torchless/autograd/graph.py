@@ -1020,8 +1020,31 @@ def _graph_backward(node):
         method = owner.__dict__.get("backward_graph") or _refuse_graph_backward
         if cls.backward_is_one_op and method is not _refuse_graph_backward:
             method = _named_after_backward(method)
+        layout = getattr(owner.__dict__["backward"], "gradient_layout", None)
+        if layout is not None and method is not _refuse_graph_backward:
+            method = _laid_out_as_backward(method, layout)
         _graph_backwards[cls] = method
     return method
+
+
+def _laid_out_as_backward(method, layout):
+    """``method`` (a backward_graph) with its gradients laid out by ``layout``, the rule by which the node's
+    ``backward`` lays out its arrays (see _ops._util.laid_out_gradients): the same PyTorch op computes both."""
+    def backward_graph(node, grad):
+        return tuple(_relaid(g, layout(node, grad._data, g._data), grad) if g is not None and hasattr(g, "_data")
+                     else g for g in method(node, grad))
+    return backward_graph
+
+
+def _relaid(gradient, array, grad):
+    """The gradient tensor ``gradient`` holding ``array``, its values laid out anew: the tensor itself (a fresh
+    result of the formula, which nothing else holds yet) unless it is ``grad`` or a view, which are copied."""
+    if array is gradient._data:
+        return gradient
+    if gradient is grad or gradient._view_base is not None or getattr(gradient.grad_fn, "is_view", False):
+        gradient = gradient.clone() if gradient._requires_grad else gradient._wrap(array)
+    gradient._data = array
+    return gradient
 
 
 class BackwardOfBackward(Node):
@@ -1122,15 +1145,21 @@ class ZeroDerivativeOf(Node):
     def pytorch_inputs(self):
         return self.listed
 
+    def _zeros(self, grad):
+        """The anchor's zero gradient: PyTorch's ``zeros_like(grad)``, in grad's layout, where grad has the
+        anchor's shape (the elementwise backward ops'), else C-contiguous."""
+        if not self.needs_input_grad[1]:
+            return None
+        if grad.shape == self.anchor_shape and grad.ndim > 1:
+            return _memory_format.empty_like(grad, self.anchor_dtype, _memory_format.preserve_format)
+        return np.zeros(self.anchor_shape, self.anchor_dtype)
+
     def backward(self, grad):
-        zeros = np.zeros(self.anchor_shape, self.anchor_dtype) if self.needs_input_grad[1] else None
-        return grad, zeros
+        return grad, self._zeros(grad)
 
     def backward_graph(self, grad):
-        from .._tensor import Tensor
-
-        zeros = Tensor._wrap(np.zeros(self.anchor_shape, self.anchor_dtype)) if self.needs_input_grad[1] else None
-        return grad, zeros
+        zeros = self._zeros(grad._data)
+        return grad, None if zeros is None else grad._wrap(zeros)
 
     def name(self):
         return self.node_name

@@ -1,0 +1,84 @@
+"""Regression tests of autograd19, each against PyTorch: the layouts (strides) and values of gradients recorded
+with create_graph=True and of their own gradients, for channels-last, permuted and transposed inputs."""
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+_LAYOUTS = {
+    "channels_last": lambda lib, t: t.contiguous(memory_format=lib.channels_last),
+    "permuted": lambda lib, t: t.transpose(1, 3).contiguous().transpose(1, 3),
+    "transposed": lambda lib, t: t.transpose(2, 3).contiguous().transpose(2, 3),
+}
+
+
+def _functional(lib):
+    return lib.nn.functional
+
+
+_OPS = {
+    "relu": lambda lib, x: lib.relu(x),
+    "leaky_relu": lambda lib, x: _functional(lib).leaky_relu(x, 0.1),
+    "hardtanh": lambda lib, x: _functional(lib).hardtanh(x) * x,
+    "clamp": lambda lib, x: x.clamp(-0.5, 0.5) * x,
+    "clamp_min": lambda lib, x: x.clamp(min=-0.5) * x,
+    "clamp_max": lambda lib, x: x.clamp(max=0.5) * x,
+    "elu": lambda lib, x: _functional(lib).elu(x),
+    "softplus": lambda lib, x: _functional(lib).softplus(x),
+    "gelu": lambda lib, x: _functional(lib).gelu(x),
+    "sigmoid": lambda lib, x: x.sigmoid(),
+    "exp": lambda lib, x: x.exp(),
+    "floor": lambda lib, x: x.floor() * x,
+    "sign": lambda lib, x: x.sign() * x,
+    "softmax": lambda lib, x: lib.softmax(x, 1),
+    "log_softmax": lambda lib, x: lib.log_softmax(x, -1),
+    "mse_loss": lambda lib, x: _functional(lib).mse_loss(x, lib.ones_like(x), reduction="none"),
+    "mse_loss_mean": lambda lib, x: _functional(lib).mse_loss(x, lib.ones_like(x)) * lib.ones_like(x),
+    "smooth_l1_loss": lambda lib, x: _functional(lib).smooth_l1_loss(x, lib.zeros_like(x), reduction="none"),
+    "huber_loss": lambda lib, x: _functional(lib).huber_loss(x, lib.zeros_like(x) + 0.3, reduction="none"),
+}
+
+
+def _gradients(lib, op, layout, values, weights, through_hidden):
+    """(first-order gradient without a graph, the one recorded with create_graph, the gradient of its squares' sum)
+    of ``op`` at an input of ``layout``; the gradient given to the op's output in that layout too."""
+    x = _LAYOUTS[layout](lib, lib.tensor(values, dtype=lib.float64)).requires_grad_()
+    hidden = x * 1.0 if through_hidden else x
+    y = _OPS[op](lib, hidden)
+    w = _LAYOUTS[layout](lib, lib.tensor(weights, dtype=lib.float64))
+    plain, = lib.autograd.grad(y, hidden, w, retain_graph=True)
+    first, = lib.autograd.grad(y, hidden, w, create_graph=True)
+    second, = lib.autograd.grad((first * first).sum(), x)
+    return plain, first, second
+
+
+def _assert_same_gradients(expected, actual):
+    for theirs, ours in zip(expected, actual):
+        assert ours.stride() == theirs.stride()
+        np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(force=True), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("through_hidden", [False, True])
+@pytest.mark.parametrize("layout", list(_LAYOUTS))
+@pytest.mark.parametrize("op", list(_OPS))
+def test_recorded_gradients_and_their_gradients_have_torch_s_layout(op, layout, through_hidden):
+    rng = np.random.default_rng(len(op) * 7 + len(layout))
+    values, weights = rng.standard_normal((2, 2, 3, 4, 5))
+    expected = _gradients(torch, op, layout, values, weights, through_hidden)
+    actual = _gradients(torchless, op, layout, values, weights, through_hidden)
+    _assert_same_gradients(expected, actual)
+
+
+@pytest.mark.parametrize("loss", ["smooth_l1_loss", "huber_loss", "mse_loss"])
+def test_regression_losses_recorded_gradients_are_named_and_listed_as_torch_s(loss):
+    seen = []
+    for lib in (torch, torchless):
+        x = lib.ones(2, 3, 4, 5, dtype=lib.float64).contiguous(memory_format=lib.channels_last).requires_grad_()
+        t = lib.zeros(2, 3, 4, 5, dtype=lib.float64).requires_grad_()
+        y = getattr(_functional(lib), loss)(x * 1, t * 1, reduction="none")
+        gx, gt = lib.autograd.grad(y, (x, t), lib.ones_like(y), create_graph=True)
+        node = gx.grad_fn.next_functions[0][0]
+        seen.append((node.name(), [n and n.name() for n, _ in node.next_functions], gx.stride(), gt.stride()))
+    assert seen[1] == seen[0]
