@@ -38,6 +38,16 @@ _OPS = {
     "mse_loss_mean": lambda lib, x: _functional(lib).mse_loss(x, lib.ones_like(x)) * lib.ones_like(x),
     "smooth_l1_loss": lambda lib, x: _functional(lib).smooth_l1_loss(x, lib.zeros_like(x), reduction="none"),
     "huber_loss": lambda lib, x: _functional(lib).huber_loss(x, lib.zeros_like(x) + 0.3, reduction="none"),
+    # gradients summed in the order PyTorch's engine runs the nodes, laid out as TensorIterator lays out the sums
+    "mean": lambda lib, x: x.mean((2, 3), keepdim=True) * x,
+    "centred_square": lambda lib, x: (x - x.mean()) ** 2,
+    "sum": lambda lib, x: x.sum(1, keepdim=True) * x,
+    "norm": lambda lib, x: x.norm(dim=1, keepdim=True) * x,
+    "norm_p3": lambda lib, x: lib.linalg.vector_norm(x, 3, dim=(1, 2), keepdim=True) * x,
+    "normalize": lambda lib, x: _functional(lib).normalize(x, dim=1),
+    "broadcast_sub": lambda lib, x: (x - x[:, :1]) * x,
+    "masked_fill": lambda lib, x: x.masked_fill(x > 0.5, 0) * x,
+    "where": lambda lib, x: lib.where(x > 0, x * x, -x),
 }
 
 
@@ -82,3 +92,59 @@ def test_regression_losses_recorded_gradients_are_named_and_listed_as_torch_s(lo
         node = gx.grad_fn.next_functions[0][0]
         seen.append((node.name(), [n and n.name() for n, _ in node.next_functions], gx.stride(), gt.stride()))
     assert seen[1] == seen[0]
+
+
+class _Roots:
+    """Stands for the root of a graph of several outputs (PyTorch's GraphRoot) in _nodes."""
+
+    def __init__(self, outputs):
+        self.next_functions = [(t.grad_fn, 0) for t in outputs]
+
+
+def _nodes(root):
+    """Every node of the graph under ``root``, each once."""
+    nodes, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if not isinstance(node, _Roots):
+            nodes.append(node)
+        stack.extend(fn for fn, _ in node.next_functions)
+    return nodes
+
+
+def _branching_graph(lib, x, y):
+    a = x * 2
+    b, c = a.exp(), (y * a).sin()
+    d = lib.relu(b) * c + a.mean() + y.sum(0)
+    return (d * d + b).sum(), (c.tanh() * 3).sum()
+
+
+@pytest.mark.parametrize("roots", [1, 2])
+def test_engine_runs_nodes_in_torch_s_order(roots):
+    """Of the nodes ready, PyTorch's engine runs the most recently made first: the order hooks see, and in which
+    gradients reach a node (their sum's order)."""
+    runs = []
+    for lib in (torch, torchless):
+        x = lib.linspace(-1, 1, 12, dtype=lib.float64).reshape(3, 4).requires_grad_()
+        y = lib.linspace(0.5, 2, 12, dtype=lib.float64).reshape(3, 4).requires_grad_()
+        outputs = _branching_graph(lib, x, y)[:roots]
+        seen = []
+        for node in _nodes(_Roots(outputs)):
+            if "AccumulateGrad" not in node.name():
+                node.register_prehook(lambda grads, node=node: seen.append(node.name()))
+        lib.autograd.backward(outputs)
+        runs.append((seen, x.grad.numpy(), y.grad.numpy()))
+    assert runs[1][0] == runs[0][0]
+    for ours, theirs in zip(runs[1][1:], runs[0][1:]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13)
+
+
+def test_node_sequence_numbers_grow_in_recording_order():
+    x = torchless.ones(2, requires_grad=True)
+    a = x * 2
+    b = a.exp()
+    c = torchless.autograd.grad(b.sum(), a, create_graph=True)[0]
+    assert a.grad_fn._sequence_nr() < b.grad_fn._sequence_nr() < c.grad_fn._sequence_nr()

@@ -60,7 +60,8 @@ def unbroadcast(grad, shape):
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
         grad = sum_of_rows(grad, stretched, keepdims=True)
-    return np.asarray(grad).reshape(shape)
+    # (C order, as PyTorch's sum_to reduces: NumPy's sum may follow a transposed gradient's order)
+    return _memory_format.c_ordered(np.asarray(grad).reshape(shape))
 
 
 def unbroadcast_tensor(grad, shape):
@@ -248,6 +249,15 @@ def grad_first(like):
     as the gradient of a sum is, the array named ``like``, in the input's layout, orders the dims). NumPy follows
     whichever operand its own rules pick: the input's channels-last layout for a contiguous grad."""
     return laid_out_gradients(iterator_layout_of("grad", like))
+
+
+def laid_out_product(result, *operands):
+    """``result``, a backward's elementwise product (quotient) of the arrays ``operands`` (grad first), laid out as
+    TensorIterator lays it out: NumPy's order differs where the operands' orders do (a permuted grad times a
+    broadcast factor). Two flag tests when all are C-contiguous, the common case."""
+    if result.ndim < 2 or all(a.flags.c_contiguous for a in operands):
+        return result
+    return _memory_format.iterator_layout(result, operands)
 
 
 def iterator_layout_of(*operands):

@@ -9,7 +9,7 @@ from .._memory_format import view_strides
 from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
                                      strides)
-from ._util import broadcast_error, grad_first, unbroadcast, unbroadcast_tensor
+from ._util import broadcast_error, grad_first, laid_out_product, unbroadcast, unbroadcast_tensor
 
 
 class Add(Node):
@@ -70,13 +70,17 @@ class Mul(Node):
 
     def backward(self, grad):
         a, b = self.a, self.b
-        return (unbroadcast(grad * b, a.shape) if self.needs_input_grad[0] else None,
-                unbroadcast(grad * a, b.shape) if self.needs_input_grad[1] else None)
+        return (unbroadcast(laid_out_product(grad * b, grad, b), a.shape) if self.needs_input_grad[0] else None,
+                unbroadcast(laid_out_product(grad * a, grad, a), b.shape) if self.needs_input_grad[1] else None)
 
     def backward_graph(self, grad):
         a, b = self.a, self.b
-        return (unbroadcast_tensor(grad * self.graph_input(1, b), a.shape) if self.needs_input_grad[0] else None,
-                unbroadcast_tensor(grad * self.graph_input(0, a), b.shape) if self.needs_input_grad[1] else None)
+        # in PyTorch's order: its MulBackward0 computes other's gradient first, and the engine then sums each to
+        # its input's shape (the order in which nodes are made sets the engine's, see graph._execution_order)
+        gb = grad * self.graph_input(0, a) if self.needs_input_grad[1] else None
+        ga = grad * self.graph_input(1, b) if self.needs_input_grad[0] else None
+        return (None if ga is None else unbroadcast_tensor(ga, a.shape),
+                None if gb is None else unbroadcast_tensor(gb, b.shape))
 
 
 class MulScalar(Mul):
@@ -119,9 +123,9 @@ class Div(Node):
 
     def backward(self, grad):
         a, b = self.a, self.b
-        ga = grad / b
+        ga = laid_out_product(grad / b, grad, b)
         return (unbroadcast(ga, a.shape) if self.needs_input_grad[0] else None,
-                unbroadcast(-ga * a / b, b.shape) if self.needs_input_grad[1] else None)
+                unbroadcast(laid_out_product(-ga * a / b, grad, a, b), b.shape) if self.needs_input_grad[1] else None)
 
     def backward_graph(self, grad):
         a, b = self.a, self.b

@@ -89,6 +89,7 @@ class BackwardCFunction(Node):
         Tensor = _tensor_class()
         ctx = self.ctx
         self.edges, self.needs_input_grad = edges, ctx.needs_input_grad
+        self.record_sequence()
         self.inputs = tuple([(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args])
         outputs = output if isinstance(output, tuple) else (output,)
         self.outputs = tuple([(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outputs])

@@ -7,7 +7,7 @@ in the input's dtype.
 """
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _memory_format
 from ..._tensor import _promote
 from ..._ops._util import c_ordered_gradients
 from ..._ops.shape import Where
@@ -59,7 +59,9 @@ class _PiecewiseLoss(Node):
         x, t = self.graph_input(0, diff), self.graph_input(1, np.zeros_like(diff))
         d = x._cast(diff.dtype) - t._cast(diff.dtype)
         d = d + d._wrap(diff - d._data)  # a leaf enters as itself: the constant makes the value diff's
-        outside = (diff <= -param) | (diff >= param)  # NaN is inside: its derivative stays NaN
+        # NaN is inside: its derivative stays NaN. (In C order, as the gradient is: the mask's layout, which the
+        # where's backward follows, is then the one of PyTorch's double backward formula, grad * mask / beta.)
+        outside = _memory_format.c_ordered((diff <= -param) | (diff >= param))
         edge = d._wrap(self.derivative(diff, param))  # constant outside
         g = Where.apply(edge, self.inside_derivative(d, param), condition=outside)
         g = g * _mean_scale(grad, self.reduction, diff.size)
