@@ -148,3 +148,112 @@ def test_node_sequence_numbers_grow_in_recording_order():
     b = a.exp()
     c = torchless.autograd.grad(b.sum(), a, create_graph=True)[0]
     assert a.grad_fn._sequence_nr() < b.grad_fn._sequence_nr() < c.grad_fn._sequence_nr()
+
+
+def _outcome(call):
+    """What ``call()`` returns, or its exception's type and message (torchless named as torch)."""
+    try:
+        return "ok", call()
+    except Exception as error:  # noqa: BLE001 - the error is what is compared
+        return type(error).__name__, str(error).replace("torchless", "torch")
+
+
+def _same_outcome(build):
+    expected, actual = _outcome(lambda: build(torch)), _outcome(lambda: build(torchless))
+    assert actual[0] == expected[0]
+    if expected[0] != "ok":
+        assert actual[1] == expected[1]
+    return expected[1], actual[1]
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 4), (2, 3, 1), (2, 2, 3)])
+def test_batched_grad_outputs_of_the_wrong_shape_raise_torch_s_error(shape):
+    def build(lib):
+        x = lib.ones(3, requires_grad=True)
+        return lib.autograd.grad(x * 2, x, lib.ones(shape), is_grads_batched=True)[0].tolist()
+    expected, actual = _same_outcome(build)
+    assert actual == expected
+
+
+@pytest.mark.parametrize("returned", ["int", "tensor"])
+def test_post_accumulate_grad_hook_returning_a_value_raises_torch_s_error(returned):
+    def build(lib):
+        x = lib.ones(3, requires_grad=True)
+        x.register_post_accumulate_grad_hook(lambda t: 1 if returned == "int" else t * 2)
+        (x * 2).sum().backward()
+    _same_outcome(build)
+
+
+def _function(lib, saving, reading=True, vjp=False, backward=True):
+    """A Function doubling its input, saving (input, result) or its result alone, whose backward reads them or
+    not; its gradient method named backward, vjp or both."""
+    def forward(ctx, x):
+        y = x * 2
+        ctx.save_for_backward(*((x, y) if saving == "both" else (y,)))
+        return y
+
+    def gradient(ctx, g):
+        if reading:
+            ctx.saved_tensors
+        return g * 2
+
+    methods = {"forward": staticmethod(forward)}
+    if backward:
+        methods["backward"] = staticmethod(gradient)
+    if vjp:
+        methods["vjp"] = staticmethod(gradient)
+    return type("Doubled", (lib.autograd.Function,), methods)
+
+
+@pytest.mark.parametrize("reading", [False, True])
+@pytest.mark.parametrize("changed", ["output", "input"])
+def test_function_saved_tensors_changed_in_place_fail_when_read_as_torch_s(changed, reading):
+    def build(lib):
+        x = lib.ones(2, 3, requires_grad=True)
+        hidden = x * 1
+        y = _function(lib, "both", reading).apply(hidden)
+        (y if changed == "output" else hidden).mul_(2)
+        y.sum().backward()
+        return x.grad.tolist()
+    expected, actual = _same_outcome(build)
+    assert actual == expected
+
+
+def test_function_saved_output_changed_in_place_is_named_after_the_function_on_access():
+    def build(lib):
+        x = lib.ones(2, 3, requires_grad=True)
+        y = _function(lib, "output").apply(x)
+        node = y.grad_fn
+        y.add_(1)
+        return len(node.saved_tensors)
+    _same_outcome(build)
+
+
+@pytest.mark.parametrize("methods", [{"vjp": True, "backward": False}, {"vjp": True, "backward": True}])
+def test_function_gradient_given_as_vjp(methods):
+    def build(lib):
+        x = lib.ones(2, requires_grad=True)
+        _function(lib, "output", **methods).apply(x).sum().backward()
+        return x.grad.tolist()
+    expected, actual = _same_outcome(build)
+    assert actual == expected
+
+
+def test_function_node_lists_a_leaf_s_accumulate_grad():
+    names = []
+    for lib in (torch, torchless):
+        y = _function(lib, "output").apply(lib.ones(2, requires_grad=True))
+        names.append([node and node.name() for node, _ in y.grad_fn.next_functions])
+    assert names[1] == names[0]
+
+
+@pytest.mark.parametrize("case", ["jvp", "jacobian", "hessian"])
+def test_functional_of_a_zero_dim_input(case):
+    def build(lib):
+        x = lib.tensor(2.0)
+        F = lib.autograd.functional
+        result = {"jvp": lambda: F.jvp(lambda t: t ** 2, x), "jacobian": lambda: (F.jacobian(lambda t: t ** 2, x),),
+                  "hessian": lambda: (F.hessian(lambda t: t ** 3, x),)}[case]()
+        return [(t.dtype.__repr__().split(".")[-1], tuple(t.shape), t.tolist()) for t in result]
+    expected, actual = _same_outcome(build)
+    assert actual == expected

@@ -513,7 +513,7 @@ def _short_node_name(node):
     name = node.name()
     if name.startswith(_CPP_NAMESPACE):  # CopySlices, CopyBackwards: PyTorch's C++ classes, named in full
         return name
-    return re.sub(r"Backward0$|Backward(?=\d+$)", "", name)
+    return re.sub(r"Backward0?$|Backward(?=\d+$)", "", name)  # (a custom Function's MyFnBackward as MyFn)
 
 
 class ContiguousResult(Node):
@@ -1280,7 +1280,10 @@ def _accumulate_leaf_graph(tensor, grad):
 def run_post_accumulate_hooks(tensor):
     """The hooks of Tensor.register_post_accumulate_grad_hook, once ``tensor.grad`` holds its new value."""
     for hook in list(tensor._post_accumulate_grad_hooks.values()):
-        if hook(tensor) is not None:
+        returned = hook(tensor)
+        if returned is not None:
+            if not isinstance(returned, tensor_class()):  # (PyTorch's check of a tensor hook's result comes first)
+                raise TypeError(f"expected Variable, but hook returned '{type(returned).__name__}'")
             raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 
