@@ -257,3 +257,37 @@ def test_functional_of_a_zero_dim_input(case):
         return [(t.dtype.__repr__().split(".")[-1], tuple(t.shape), t.tolist()) for t in result]
     expected, actual = _same_outcome(build)
     assert actual == expected
+
+
+def _graph(node):
+    """The graph under ``node`` as nested (name, inputs' graphs), in next_functions' order."""
+    if node is None:
+        return None
+    if "AccumulateGrad" in node.name():
+        return "AccumulateGrad"
+    return node.name(), [_graph(fn) for fn, _ in node.next_functions]
+
+
+def _leaf(lib, *shape, requires_grad=True):
+    return lib.linspace(-1, 1, int(np.prod(shape))).reshape(shape).requires_grad_(requires_grad)
+
+
+_GRAPHS = {
+    "instance_norm": lambda lib: _functional(lib).instance_norm(_leaf(lib, 2, 3, 4, 4)),
+    "instance_norm_affine": lambda lib: lib.nn.InstanceNorm2d(3, affine=True)(_leaf(lib, 2, 3, 4, 4)),
+    "instance_norm_weight_only": lambda lib: _functional(lib).instance_norm(
+        _leaf(lib, 2, 3, 4, requires_grad=False), weight=_leaf(lib, 3)),
+    "instance_norm_eval": lambda lib: lib.nn.InstanceNorm1d(3, affine=True, track_running_stats=True).eval()(
+        _leaf(lib, 2, 3, 4)),
+    "number_minus_tensor": lambda lib: 2 - _leaf(lib, 3),
+    "cross_entropy_with_probabilities": lambda lib: _functional(lib).cross_entropy(
+        _leaf(lib, 4, 5), lib.softmax(_leaf(lib, 4, 5, requires_grad=False), 1)),
+    "dist": lambda lib: lib.dist(_leaf(lib, 3), _leaf(lib, 3) * 2),
+    "dist_of_one_leaf": lambda lib: lib.dist(_leaf(lib, 3), _leaf(lib, 3, requires_grad=False)),
+    "reshape_of_a_transpose": lambda lib: _leaf(lib, 2, 3, 4).view(6, 4).t().reshape(-1).unsqueeze(0),
+}
+
+
+@pytest.mark.parametrize("case", list(_GRAPHS))
+def test_graphs_list_torch_s_nodes(case):
+    assert _graph(_GRAPHS[case](torchless).grad_fn) == _graph(_GRAPHS[case](torch).grad_fn)

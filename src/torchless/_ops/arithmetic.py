@@ -41,6 +41,8 @@ class Sub(Node):
     def forward(self, a, b, alpha=1, scalar_minuend=False):
         self.shapes = a.shape, b.shape
         self.alpha, self.scalar_minuend = alpha, scalar_minuend
+        if scalar_minuend:  # PyTorch's rsub(tensor, number): the number is no input of its node
+            self.listed_inputs = (1,)
         return a - b if alpha == 1 else a - alpha * b
 
     def backward(self, grad):
@@ -110,6 +112,8 @@ class Div(Node):
         if mode_given:
             self.mode_given = True
         self.a, self.b, self.scalar_numerator, self.scalar_divisor = a, b, scalar_numerator, scalar_divisor
+        if scalar_divisor:  # PyTorch's div.Scalar: the number is no input of its node
+            self.listed_inputs = (0,)
         if scalar_numerator:  # PyTorch's reciprocal(b) * a saves only the reciprocal, which no one can change
             self._checked_inputs = (0,)  # (and the number, which no one can either: kept for its saved value)
         # PyTorch computes a Python scalar over a tensor as reciprocal(b) * a, which differs from a / b in the

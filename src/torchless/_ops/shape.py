@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import _memory_format
-from ..autograd.graph import ContiguousResult, Node
+from ..autograd.graph import ContiguousResult, FoldedNode, Node, shown_edge
 from ..autograd.saved_values import Saved, int64
 from ._util import unbroadcast, unbroadcast_tensor
 from .unary import copy_preserving_layout
@@ -54,6 +54,12 @@ class Reshape(Node):
 
     def name(self):
         return self.node_name
+
+    def pytorch_inputs(self):
+        """reshape's copy is PyTorch's _unsafe_view of a clone: its CloneBackward0 under UnsafeViewBackward0."""
+        if self.node_name != "UnsafeViewBackward0":
+            return None
+        return ((FoldedNode("CloneBackward0", ((shown_edge(self.edges[0]), 0),), self, saved={}), 0),)
 
 
 def _swapped_dims(node):
