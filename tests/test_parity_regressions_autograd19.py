@@ -48,6 +48,10 @@ _OPS = {
     "broadcast_sub": lambda lib, x: (x - x[:, :1]) * x,
     "masked_fill": lambda lib, x: x.masked_fill(x > 0.5, 0) * x,
     "where": lambda lib, x: lib.where(x > 0, x * x, -x),
+    # a real sgn's gradient, an efficient zero tensor in PyTorch, leaves a sum's layout to the other term
+    "abs": lambda lib, x: x.abs() * x,
+    "softsign": lambda lib, x: _functional(lib).softsign(x),
+    "l1_loss": lambda lib, x: _functional(lib).l1_loss(x, lib.zeros_like(x) + 0.3, reduction="none"),
 }
 
 
@@ -291,3 +295,26 @@ _GRAPHS = {
 @pytest.mark.parametrize("case", list(_GRAPHS))
 def test_graphs_list_torch_s_nodes(case):
     assert _graph(_GRAPHS[case](torchless).grad_fn) == _graph(_GRAPHS[case](torch).grad_fn)
+
+
+def test_divisor_gradient_is_rounded_as_torch_s():
+    """-grad * ((a / b) / b), PyTorch's formula: about half the float32 gradients of -(grad / b) * a / b differ."""
+    rng = np.random.default_rng(19)
+    a, b, g = rng.standard_normal((3, 1000)).astype(np.float32)
+    gradients = []
+    for lib in (torch, torchless):
+        x, y = lib.tensor(a).requires_grad_(), lib.tensor(b).requires_grad_()
+        (x / y).backward(lib.tensor(g))
+        gradients.append((x.grad.numpy(), y.grad.numpy()))
+    np.testing.assert_array_equal(gradients[1][0], gradients[0][0])
+    np.testing.assert_array_equal(gradients[1][1], gradients[0][1])
+
+
+def test_sgn_gradient_alone_is_c_contiguous_zeros():
+    seen = []
+    for lib in (torch, torchless):
+        x = lib.ones(2, 3, 4, 5).contiguous(memory_format=lib.channels_last).requires_grad_()
+        g, = lib.autograd.grad(x.sgn().sum(), x)
+        x.sgn().sum().backward()
+        seen.append((g.stride(), g.abs().sum().item(), x.grad.stride()))
+    assert seen[1] == seen[0]

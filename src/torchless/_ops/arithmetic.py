@@ -125,18 +125,23 @@ class Div(Node):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and nan, silently as in PyTorch
             return a / b
 
+    # PyTorch's formulas, whose roundings these are: grad / other, and -grad * ((self / other) / other) (about half
+    # the float32 divisor gradients of -(grad / other) * self / other differ in the last bit)
     def backward(self, grad):
         a, b = self.a, self.b
-        ga = laid_out_product(grad / b, grad, b)
-        return (unbroadcast(ga, a.shape) if self.needs_input_grad[0] else None,
-                unbroadcast(laid_out_product(-ga * a / b, grad, a, b), b.shape) if self.needs_input_grad[1] else None)
+        need_a, need_b = self.needs_input_grad
+        ga = unbroadcast(laid_out_product(grad / b, grad, b), a.shape) if need_a else None
+        gb = unbroadcast(laid_out_product(-grad * ((a / b) / b), grad, a, b), b.shape) if need_b else None
+        return ga, gb
 
     def backward_graph(self, grad):
         a, b = self.a, self.b
         b_t = self.graph_input(1, b)
-        ga = grad / b_t
-        return (unbroadcast_tensor(ga, a.shape) if self.needs_input_grad[0] else None,
-                unbroadcast_tensor(-ga * self.graph_input(0, a) / b_t, b.shape) if self.needs_input_grad[1] else None)
+        # (other's first, as PyTorch's DivBackward0 computes them)
+        gb = -grad * ((self.graph_input(0, a) / b_t) / b_t) if self.needs_input_grad[1] else None
+        ga = grad / b_t if self.needs_input_grad[0] else None
+        return (None if ga is None else unbroadcast_tensor(ga, a.shape),
+                None if gb is None else unbroadcast_tensor(gb, b.shape))
 
     def name(self):
         if self.scalar_numerator:
@@ -265,9 +270,14 @@ class ZeroGradient(Node):
         return kernel(*arrays)
 
     def backward(self, grad):
-        # PyTorch's zeros_like(grad), in grad's layout (a channels-last grad gives channels-last zeros); a real
-        # sgn's is an efficient zero tensor, C-contiguous
-        like_grad = grad.ndim > 1 and self.node_name != "SgnBackward0"
+        # PyTorch's zeros_like(grad), in grad's layout (a channels-last grad gives channels-last zeros). A real sgn's
+        # is an efficient zero tensor, which a sum leaves out: one zero broadcast everywhere, whose all-zero strides
+        # leave the sum's layout to the other term, as TensorIterator does (a gradient of it alone is C-contiguous)
+        if self.node_name == "SgnBackward0":
+            zero = np.zeros((), grad.dtype)
+            return tuple(np.broadcast_to(zero, shape) if need else None
+                         for shape, need in zip(self.shapes, self.needs_input_grad))
+        like_grad = grad.ndim > 1
         return tuple((_memory_format.empty_like(grad, grad.dtype, _memory_format.preserve_format)
                       if like_grad and shape == grad.shape else np.zeros(shape, grad.dtype)) if need else None
                      for shape, need in zip(self.shapes, self.needs_input_grad))
