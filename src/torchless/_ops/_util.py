@@ -61,7 +61,8 @@ def unbroadcast(grad, shape):
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if stretched:
         grad = sum_of_rows(grad, stretched, keepdims=True)
-    return np.asarray(grad).reshape(shape)
+    # (C order, as PyTorch's sum_to reduces: NumPy's sum may follow a transposed gradient's order)
+    return _memory_format.c_ordered(np.asarray(grad).reshape(shape))
 
 
 def unbroadcast_tensor(grad, shape):
@@ -238,17 +239,51 @@ def keeping_input_on_tie(ufunc, bound, a, **kwargs):
     return ufunc(a, bound, **kwargs) if a.dtype in TIE_KEEPS_FIRST else ufunc(bound, a, **kwargs)
 
 
+def laid_out_gradients(layout):
+    """Decorator of a node's ``backward`` whose PyTorch backward op lays its gradients out by a rule of its own:
+    ``layout(node, grad, gradient)`` gives the array ``gradient`` so laid out. Under create_graph the engine lays
+    out ``backward_graph``'s gradients by the same rule (graph._graph_backward), as PyTorch's op is the same."""
+    def decorate(backward):
+        @functools.wraps(backward)
+        def laid_out(self, grad):
+            return tuple(None if g is None else layout(self, grad, g) for g in backward(self, grad))
+        laid_out.gradient_layout = layout
+        return laid_out
+    return decorate
+
+
 def grad_first(like):
     """Decorator of a pointwise op's ``backward`` whose PyTorch formula is ``grad * f'(x)`` (gelu_backward(grad,
     self), ...): its gradients laid out as TensorIterator lays that out, grad's order first (where grad is broadcast,
     as the gradient of a sum is, the array named ``like``, in the input's layout, orders the dims). NumPy follows
     whichever operand its own rules pick: the input's channels-last layout for a contiguous grad."""
-    def decorate(backward):
-        @functools.wraps(backward)
-        def laid_out(self, grad):
-            gradients = backward(self, grad)
-            operands = (grad, getattr(self, like))
-            return tuple(g if g is None or g.shape != grad.shape else _memory_format.iterator_layout(g, operands)
-                         for g in gradients)
-        return laid_out
-    return decorate
+    return laid_out_gradients(iterator_layout_of("grad", like))
+
+
+def laid_out_product(result, *operands):
+    """``result``, a backward's elementwise product (quotient) of the arrays ``operands`` (grad first), laid out as
+    TensorIterator lays it out: NumPy's order differs where the operands' orders do (a permuted grad times a
+    broadcast factor). Two flag tests when all are C-contiguous, the common case."""
+    if result.ndim < 2 or all(a.flags.c_contiguous for a in operands):
+        return result
+    return _memory_format.iterator_layout(result, operands)
+
+
+def iterator_layout_of(*operands):
+    """The layout rule (see laid_out_gradients) of a pointwise backward op on ``operands``, in its order: names of
+    the node's arrays, "grad" for the gradient. A gradient of another shape than grad's is left as it is."""
+    def layout(node, grad, gradient):
+        if gradient.shape != grad.shape:
+            return gradient
+        return _memory_format.iterator_layout(gradient, [grad if name == "grad" else getattr(node, name)
+                                                         for name in operands])
+    return layout
+
+
+def _c_ordered_gradient(node, grad, gradient):
+    return _memory_format.c_ordered(gradient)
+
+
+# Decorator of a ``backward`` whose PyTorch op allocates its gradients C-contiguous whatever the layouts of grad and
+# the input (_softmax_backward_data, mse_loss_backward): see laid_out_gradients.
+c_ordered_gradients = laid_out_gradients(_c_ordered_gradient)

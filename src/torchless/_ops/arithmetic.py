@@ -9,7 +9,7 @@ from .._memory_format import view_strides
 from ..autograd.graph import OUTPUT, ContiguousResult, FoldedNode, Node
 from ..autograd.saved_values import (Saved, SavedInput, constant, first_listed, needed_for, saved_result, scalar, sizes,
                                      strides)
-from ._util import broadcast_error, grad_first, unbroadcast, unbroadcast_tensor
+from ._util import broadcast_error, grad_first, laid_out_product, unbroadcast, unbroadcast_tensor
 
 
 class Add(Node):
@@ -41,6 +41,8 @@ class Sub(Node):
     def forward(self, a, b, alpha=1, scalar_minuend=False):
         self.shapes = a.shape, b.shape
         self.alpha, self.scalar_minuend = alpha, scalar_minuend
+        if scalar_minuend:  # PyTorch's rsub(tensor, number): the number is no input of its node
+            self.listed_inputs = (1,)
         return a - b if alpha == 1 else a - alpha * b
 
     def backward(self, grad):
@@ -70,13 +72,17 @@ class Mul(Node):
 
     def backward(self, grad):
         a, b = self.a, self.b
-        return (unbroadcast(grad * b, a.shape) if self.needs_input_grad[0] else None,
-                unbroadcast(grad * a, b.shape) if self.needs_input_grad[1] else None)
+        return (unbroadcast(laid_out_product(grad * b, grad, b), a.shape) if self.needs_input_grad[0] else None,
+                unbroadcast(laid_out_product(grad * a, grad, a), b.shape) if self.needs_input_grad[1] else None)
 
     def backward_graph(self, grad):
         a, b = self.a, self.b
-        return (unbroadcast_tensor(grad * self.graph_input(1, b), a.shape) if self.needs_input_grad[0] else None,
-                unbroadcast_tensor(grad * self.graph_input(0, a), b.shape) if self.needs_input_grad[1] else None)
+        # in PyTorch's order: its MulBackward0 computes other's gradient first, and the engine then sums each to
+        # its input's shape (the order in which nodes are made sets the engine's, see graph._execution_order)
+        gb = grad * self.graph_input(0, a) if self.needs_input_grad[1] else None
+        ga = grad * self.graph_input(1, b) if self.needs_input_grad[0] else None
+        return (None if ga is None else unbroadcast_tensor(ga, a.shape),
+                None if gb is None else unbroadcast_tensor(gb, b.shape))
 
 
 class MulScalar(Mul):
@@ -106,6 +112,8 @@ class Div(Node):
         if mode_given:
             self.mode_given = True
         self.a, self.b, self.scalar_numerator, self.scalar_divisor = a, b, scalar_numerator, scalar_divisor
+        if scalar_divisor:  # PyTorch's div.Scalar: the number is no input of its node
+            self.listed_inputs = (0,)
         if scalar_numerator:  # PyTorch's reciprocal(b) * a saves only the reciprocal, which no one can change
             self._checked_inputs = (0,)  # (and the number, which no one can either: kept for its saved value)
         # PyTorch computes a Python scalar over a tensor as reciprocal(b) * a, which differs from a / b in the
@@ -117,18 +125,23 @@ class Div(Node):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf and nan, silently as in PyTorch
             return a / b
 
+    # PyTorch's formulas, whose roundings these are: grad / other, and -grad * ((self / other) / other) (about half
+    # the float32 divisor gradients of -(grad / other) * self / other differ in the last bit)
     def backward(self, grad):
         a, b = self.a, self.b
-        ga = grad / b
-        return (unbroadcast(ga, a.shape) if self.needs_input_grad[0] else None,
-                unbroadcast(-ga * a / b, b.shape) if self.needs_input_grad[1] else None)
+        need_a, need_b = self.needs_input_grad
+        ga = unbroadcast(laid_out_product(grad / b, grad, b), a.shape) if need_a else None
+        gb = unbroadcast(laid_out_product(-grad * ((a / b) / b), grad, a, b), b.shape) if need_b else None
+        return ga, gb
 
     def backward_graph(self, grad):
         a, b = self.a, self.b
         b_t = self.graph_input(1, b)
-        ga = grad / b_t
-        return (unbroadcast_tensor(ga, a.shape) if self.needs_input_grad[0] else None,
-                unbroadcast_tensor(-ga * self.graph_input(0, a) / b_t, b.shape) if self.needs_input_grad[1] else None)
+        # (other's first, as PyTorch's DivBackward0 computes them)
+        gb = -grad * ((self.graph_input(0, a) / b_t) / b_t) if self.needs_input_grad[1] else None
+        ga = grad / b_t if self.needs_input_grad[0] else None
+        return (None if ga is None else unbroadcast_tensor(ga, a.shape),
+                None if gb is None else unbroadcast_tensor(gb, b.shape))
 
     def name(self):
         if self.scalar_numerator:
@@ -257,7 +270,16 @@ class ZeroGradient(Node):
         return kernel(*arrays)
 
     def backward(self, grad):
-        return tuple(np.zeros(shape, grad.dtype) if need else None
+        # PyTorch's zeros_like(grad), in grad's layout (a channels-last grad gives channels-last zeros). A real sgn's
+        # is an efficient zero tensor, which a sum leaves out: one zero broadcast everywhere, whose all-zero strides
+        # leave the sum's layout to the other term, as TensorIterator does (a gradient of it alone is C-contiguous)
+        if self.node_name == "SgnBackward0":
+            zero = np.zeros((), grad.dtype)
+            return tuple(np.broadcast_to(zero, shape) if need else None
+                         for shape, need in zip(self.shapes, self.needs_input_grad))
+        like_grad = grad.ndim > 1
+        return tuple((_memory_format.empty_like(grad, grad.dtype, _memory_format.preserve_format)
+                      if like_grad and shape == grad.shape else np.zeros(shape, grad.dtype)) if need else None
                      for shape, need in zip(self.shapes, self.needs_input_grad))
 
     def backward_graph(self, grad):

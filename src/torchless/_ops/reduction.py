@@ -176,7 +176,8 @@ class Mean(ContiguousResult):
         return (_memory_format.iterator_layout(expanded / self.count, (expanded,)),)
 
     def backward_graph(self, grad):
-        return (expand_reduced_tensor(grad / self.count, self.shape, self.axes, self.keepdim),)
+        # (mean_backward expands, then divides, as backward)
+        return (expand_reduced_tensor(grad, self.shape, self.axes, self.keepdim) / self.count,)
 
     def name(self):
         return "MeanBackward0" if self.all_dims else "MeanBackward1"
@@ -335,12 +336,16 @@ class Var(ContiguousResult):
             return (grad * scale * self.centered,)
 
     def backward_graph(self, grad):
-        grad = expand_reduced_tensor(grad, self.shape, self.axes or None, self.keepdim)
+        # PyTorch's var_backward: 2 / dof * grad (its reduced dims unsqueezed, broadcast only by the product, which
+        # the centred input then lays out) * (x - mean)
+        if not self.keepdim and self.axes and grad.ndim:
+            for axis in sorted(self.axes):
+                grad = grad.unsqueeze(axis)
         if self.all_dims and self.dof <= 0:
             return (grad * grad._wrap(np.where(self.centered == 0, np.nan, np.inf).astype(self.centered.dtype)),)
         x = self.graph_input(0, self.centered)  # x up to a shift (a leaf enters as itself), which centring removes
         centered = x - x.mean(self.axes or None, keepdim=True)
-        return (grad * (2 / self.dof if self.dof else np.inf) * centered,)
+        return ((2 / self.dof if self.dof else np.inf) * grad * centered,)
 
 
 class Std(Var):
@@ -419,8 +424,6 @@ class VectorNorm(ContiguousResult):
             return (scaled * np.where(norm == 0, 0, grad / norm ** (p - 1)),)
 
     def backward_graph(self, grad):
-        from .shape import Where
-
         a, p, norm = self.a, self.p, self.graph_output(self.out)
         if p == 1 or np.isinf(p):  # grad times a constant of the input's signs (and which elements are maxima)
             factor = self.backward(np.ones(self.out.shape, self.out.dtype))[0]
@@ -430,17 +433,17 @@ class VectorNorm(ContiguousResult):
             grad, norm = grad.reshape(kept), norm.reshape(kept)
         if p == 1 or np.isinf(p):
             return (grad._wrap(factor) * grad,)
-        # 0 where the norm is 0 (a mask whose own gradient is NaN there, through the division by 0, as PyTorch's)
-        zero = norm._data == 0
-        nothing = grad._wrap(np.asarray(0, norm._data.dtype))
+        # PyTorch's norm_backward: 0 where the norm is 0, by an in-place masked_fill_ of a new tensor (kept in its
+        # layout; a mask whose own gradient is NaN there, through the division by 0)
+        zero = grad._wrap(norm._data == 0)
         x = self.graph_input(0, a)
         if p == 2:  # PyTorch masks x / norm here (grad / norm for other p): NaN second derivatives differ so
-            return (grad * Where.apply(nothing, x / norm, condition=zero),)
+            return (grad * (x / norm).masked_fill_(zero, 0),)
         if p < 1:  # |x|^(p - 1) is infinite at 0, where the gradient is 0
-            scaled = Where.apply(nothing, x.sign() * x.abs() ** (p - 1), condition=a == 0)
-            return (scaled * grad * norm ** (1 - p),)
-        scaled = x.sign() * x.abs() ** (p - 1) if p < 2 else x * x.abs() ** (p - 2)
-        return (scaled * Where.apply(nothing, grad / norm ** (p - 1), condition=zero),)
+            scaled = x.sgn() * x.abs().pow_(p - 1).masked_fill_(grad._wrap(a == 0), 0)
+            return (scaled * grad * norm.pow(1 - p),)
+        scaled = x.sgn() * x.abs().pow_(p - 1) if p < 2 else x * x.abs().pow_(p - 2)
+        return (scaled * (grad / norm.pow(p - 1)).masked_fill_(zero, 0),)
 
     def name(self):
         return "LinalgVectorNormBackward0"

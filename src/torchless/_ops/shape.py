@@ -2,7 +2,7 @@
 import numpy as np
 
 from .. import _memory_format
-from ..autograd.graph import ContiguousResult, Node
+from ..autograd.graph import ContiguousResult, FoldedNode, Node, shown_edge
 from ..autograd.saved_values import Saved, int64
 from ._util import unbroadcast, unbroadcast_tensor
 from .unary import copy_preserving_layout
@@ -54,6 +54,12 @@ class Reshape(Node):
 
     def name(self):
         return self.node_name
+
+    def pytorch_inputs(self):
+        """reshape's copy is PyTorch's _unsafe_view of a clone: its CloneBackward0 under UnsafeViewBackward0."""
+        if self.node_name != "UnsafeViewBackward0":
+            return None
+        return ((FoldedNode("CloneBackward0", ((shown_edge(self.edges[0]), 0),), self, saved={}), 0),)
 
 
 def _swapped_dims(node):
@@ -246,14 +252,26 @@ class Where(Node):
 
     def backward(self, grad):
         zero = np.zeros((), grad.dtype)
-        return (unbroadcast(np.where(self.condition, grad, zero), self.shapes[0]) if self.needs_input_grad[0] else None,
-                unbroadcast(np.where(self.condition, zero, grad), self.shapes[1]) if self.needs_input_grad[1] else None)
+        return (unbroadcast(self._laid_out(np.where(self.condition, grad, zero), grad), self.shapes[0])
+                if self.needs_input_grad[0] else None,
+                unbroadcast(self._laid_out(np.where(self.condition, zero, grad), grad), self.shapes[1])
+                if self.needs_input_grad[1] else None)
+
+    def _laid_out(self, gradient, grad):
+        """A gradient where() gives, laid out as PyTorch's backward makes it: where(condition, grad, 0) for where,
+        grad.masked_fill(mask, 0) (a C-contiguous copy filled) for masked_fill."""
+        if self.node_name == "WhereBackward0":
+            return _memory_format.iterator_layout(gradient, (self.condition, grad))
+        return _memory_format.c_ordered(gradient)
 
     def backward_graph(self, grad):
         zero = grad._wrap(np.zeros((), grad._data.dtype))
         return (unbroadcast_tensor(Where.apply(grad, zero, condition=self.condition), self.shapes[0])
                 if self.needs_input_grad[0] else None,
-                unbroadcast_tensor(Where.apply(zero, grad, condition=self.condition), self.shapes[1])
+                # (masked_fill's: grad.masked_fill(mask, 0), a masked_fill node in turn)
+                unbroadcast_tensor(Where.apply(zero, grad, condition=self.condition,
+                                               name="WhereBackward0" if self.node_name == "WhereBackward0"
+                                               else "MaskedFillBackward0"), self.shapes[1])
                 if self.needs_input_grad[1] else None)
 
     def name(self):

@@ -565,7 +565,10 @@ def dist(self, other, p=2):
     if difference._data.dtype.kind not in "fc":
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
                            f"{difference.dtype.scalar_name.capitalize()} instead.")
-    return _named(vector_norm(difference, p), "DistBackward0")
+    out = _named(vector_norm(difference, p), "DistBackward0")
+    if out.grad_fn is not None:  # PyTorch's dist is one node, on self and other: it lists the subtraction's inputs
+        out.grad_fn.pytorch_inputs = difference.grad_fn.listed_edges
+    return out
 
 
 # ---------------------------------------------------------------------------- elementwise

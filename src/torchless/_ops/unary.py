@@ -8,7 +8,7 @@ from .._kernels import parallel
 from ..autograd.graph import OUTPUT, Node, with_zero_derivative_of
 from ..autograd.saved_values import SavedInput, saved_result
 from . import special
-from ._util import TIE_KEEPS_FIRST, grad_first, keeping_input_on_tie
+from ._util import TIE_KEEPS_FIRST, grad_first, iterator_layout_of, keeping_input_on_tie, laid_out_gradients
 
 
 class Exp(Node):
@@ -130,18 +130,20 @@ class Clamp(Node):
         self.node, self.a = node, a  # (clamp_min / clamp_max name their own; the input, clamp_'s too)
         self.bounds = (min, max) if bounds is None else bounds
         out = _clamped(a, min, max)
-        mask = np.ones(a.shape, bool)
-        if min is not None:
-            mask &= a >= min
-        if max is not None:
-            mask &= a <= max
+        # the mask in the input's layout, as PyTorch's comparisons make it (its gradient's where() follows it)
+        below_max = None if max is None else a <= max
+        if min is None:
+            mask = np.ones_like(a, bool) if below_max is None else below_max
+        else:
+            mask = a >= min
+            if below_max is not None:
+                mask &= below_max
         self.mask = mask
         return out.astype(a.dtype, copy=False)
 
+    @laid_out_gradients(iterator_layout_of("a", "grad"))  # (PyTorch's where(mask of the input, grad, 0))
     def backward(self, grad):
-        # PyTorch's where(mask of the input, grad, 0) is laid out as the input first
-        masked = np.where(self.mask, grad, 0).astype(grad.dtype, copy=False)
-        return (_memory_format.iterator_layout(masked, (self.a, grad)),)
+        return (np.where(self.mask, grad, 0).astype(grad.dtype, copy=False),)
 
     def backward_graph(self, grad):
         return (masked_gradient(self.mask, grad),)

@@ -161,11 +161,30 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(result)
 
 
+def _check_batched_shapes(outputs, batches):
+    """PyTorch's error for a batch of gradients whose entries are not shaped as their output. (Its message shows
+    the shape of the first entry without its first dim; it finds the positions as _root_gradients says.)"""
+    from .._size import Size
+    from .._tensor import Tensor
+
+    for output, batch in zip(outputs, batches):
+        if isinstance(batch, Tensor) and batch[0]._data.shape != output._data.shape:
+            grad_index, output_index = list(batches).index(batch), list(outputs).index(output)
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each grad_output as the batch "
+                "dimension. The sizes of the remaining dimensions are expected to match the shape of corresponding "
+                f"output, but a mismatch was detected: grad_output[{grad_index}] has a shape of "
+                f"{Size(batch[0]._data.shape[1:])} and output[{output_index}] has a shape of "
+                f"{Size(output._data.shape)}. If you only want some tensors in `grad_output` to be considered "
+                "batched, consider using vmap.")
+
+
 def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
     """grad() with a batch of output gradients (``is_grads_batched``): one backward per entry, stacked."""
     from .._functions import stack
 
     batches = _as_tuple(grad_outputs)
+    _check_batched_shapes(outputs, batches)
     size = len(batches[0])
     per_entry = [grad(outputs, inputs, [g[i] for g in batches], retain_graph=True if i < size - 1 else retain_graph,
                       create_graph=create_graph, allow_unused=allow_unused, materialize_grads=materialize_grads)

@@ -8,11 +8,13 @@ outputs and takes back one gradient per argument of ``forward`` (None for those 
 """
 import functools
 import warnings
+import weakref
 
 import numpy as np
 
 from . import grad_mode
-from .graph import _FREED_MESSAGE, Node, OutputSlot, SavedVersion, _edge, _saved_input_modified
+from .graph import (_FREED_MESSAGE, Node, OutputSlot, SavedVersion, _edge, _modified_message, _saved_input_modified,
+                    shown_edge)
 from .graph import tensor_class as _tensor_class
 
 _LEGACY = ("Legacy autograd function with non-static forward method is deprecated. Please use new-style autograd "
@@ -37,9 +39,16 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self):
-        """The tensors given to :meth:`save_for_backward` (freed after backward unless ``retain_graph``)."""
+        """The tensors given to :meth:`save_for_backward` (freed after backward unless ``retain_graph``). As in
+        PyTorch, reading them (not backward itself) checks that none was changed in place since."""
         if getattr(self, "_released", False):
             raise RuntimeError(_FREED_MESSAGE)
+        for saved, node in getattr(self, "_saved_versions", ()):
+            if saved.counter[0] != saved.version:
+                if node is None:
+                    raise RuntimeError(_saved_input_modified(saved))
+                # one of the Function's outputs: the error names its node, as it was when saved
+                raise RuntimeError(_modified_message(saved, node(), saved.tensor._data))
         return tuple(getattr(self, "_to_save", ()))
 
     def mark_dirty(self, *tensors):
@@ -81,14 +90,14 @@ class BackwardCFunction(Node):
 
     @property
     def next_functions(self):  # one entry per tensor argument, as PyTorch lists them
-        return tuple((e if isinstance(e, Node) else None, 0) for e, info in zip(self.edges, self.inputs)
-                     if info is not None)
+        return tuple((shown_edge(e), 0) for e, info in zip(self.edges, self.inputs) if info is not None)
 
     def connect(self, args, edges, output):
         """Make the tensors of ``output`` (a tensor or a tuple) outputs of this node, on ``args``'s ``edges``."""
         Tensor = _tensor_class()
         ctx = self.ctx
         self.edges, self.needs_input_grad = edges, ctx.needs_input_grad
+        self.record_sequence()
         self.inputs = tuple([(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args])
         outputs = output if isinstance(output, tuple) else (output,)
         self.outputs = tuple([(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outputs])
@@ -121,21 +130,26 @@ class BackwardCFunction(Node):
         return output
 
     def _record_saved_versions(self):
-        """Remember the versions of the saved tensors: backward refuses to run once one has changed in place."""
+        """Remember the versions of the saved tensors (and which are this node's outputs): reading
+        ``saved_tensors`` refuses once one has changed in place."""
         saved = [t for t in getattr(self.ctx, "_to_save", ()) if t is not None]
         if saved:
-            self._checked_versions = [SavedVersion(t._version_counter(), t._version_counter()[0], t, False)
-                                    for t in saved]
-            self._saves_tensors = True
-
-    def check_saved_versions(self):
-        for saved in self._checked_versions:
-            if saved.counter[0] != saved.version:
-                raise RuntimeError(_saved_input_modified(saved))
+            me = weakref.ref(self)
+            self.ctx._saved_versions = [
+                (SavedVersion(t._version_counter(), t._version_counter()[0], t, False),
+                 me if t.grad_fn is self or getattr(t.grad_fn, "node", None) is self else None) for t in saved]
 
     def backward(self, grad):
-        result = self._forward_cls.backward(self.ctx, *self._grad_outputs(grad))
+        result = self._user_backward()(self.ctx, *self._grad_outputs(grad))
         return self._checked_input_grads(result if isinstance(result, tuple) else (result,))
+
+    def _user_backward(self):
+        """The Function's backward, or its vjp (PyTorch's other name for it): one of them, as PyTorch requires."""
+        cls = self._forward_cls
+        if cls.backward is not Function.backward and cls.vjp is not Function.vjp:
+            raise RuntimeError("Implementing both 'backward' and 'vjp' for a custom Function is not allowed. You "
+                               "should only implement one of them.")
+        return cls.vjp if cls.vjp is not Function.vjp else cls.backward
 
     def backward_graph(self, grad):
         """backward for create_graph=True: the user's backward runs on gradient tensors with recording on (the
@@ -143,7 +157,7 @@ class BackwardCFunction(Node):
         that is to be differentiated."""
         from .._ops._util import unbroadcast_tensor
 
-        result = self._forward_cls.backward(self.ctx, *self._grad_outputs(grad))
+        result = self._user_backward()(self.ctx, *self._grad_outputs(grad))
         grads = result if isinstance(result, tuple) else (result,)
         checked = self._checked_input_grads(grads)
         return tuple(None if array is None else unbroadcast_tensor(g, info[0])._cast(info[1])
@@ -194,7 +208,7 @@ class BackwardCFunction(Node):
             self.ctx._to_save = None
             self.ctx._released = True
             self._freed = True
-        self._checked_versions = ()
+        self.ctx._saved_versions = ()
 
 
 def _fitted(grad, info, index, name):

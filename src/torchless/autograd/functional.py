@@ -176,7 +176,7 @@ def _jacobian_rows(outputs, inputs, create_graph=False, strict=False):
             per_input = [stack(r)._cast(m.dtype) for r, m in zip(recorded, per_input)]
         else:
             per_input = [Tensor._wrap(m) for m in per_input]
-        rows.append(tuple(m.reshape(*output.shape, *t.shape) for m, t in zip(per_input, inputs)))
+        rows.append(tuple(m.reshape((*output.shape, *t.shape)) for m, t in zip(per_input, inputs)))
     return rows
 
 
@@ -205,7 +205,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
         total = Tensor._wrap(np.zeros(output._data.shape, output._data.dtype))
         for matrix, vector in zip(per_input, vectors):
             flat = matrix.reshape(output.numel(), -1)
-            vector = Tensor._wrap(np.ones(1)) if vector is None else vector.reshape(-1)._cast(flat._data.dtype)
+            vector = Tensor._wrap(np.ones(1, flat._data.dtype)) if vector is None else vector.reshape(-1)._cast(flat._data.dtype)
             total = total + flat.matmul(vector).reshape(output._data.shape)
         products.append(total)
     products, outputs = _finished(products, create_graph), _finished(outputs, create_graph)

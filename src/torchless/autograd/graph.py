@@ -10,7 +10,9 @@ Backward propagates NumPy arrays (``run_backward``). For ``create_graph=True`` a
 (``run_backward_graph``) calls each node's ``backward_graph`` instead, written with tensor operations that are
 recorded in turn, so that gradients can be differentiated again.
 """
+import heapq
 import inspect
+import itertools
 import math
 import re
 import threading
@@ -33,6 +35,10 @@ _FREED_MESSAGE = (
     "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
     "or if you need to access saved tensors after calling backward."
 )
+
+# Each recorded node's number, in the order they were made: PyTorch's engine runs, of the nodes ready, the most
+# recent first (see _execution_order)
+_sequence_numbers = itertools.count(1)
 
 OUTPUT = "output"  # in ``Node.saves``: the result is saved (as exp's, relu's), not only inputs
 
@@ -144,6 +150,7 @@ class Node:
 
     saved = ()  # names of attributes holding saved arrays, released after backward
     edges = ()
+    _sequence = 0  # its number among recorded nodes (see _sequence_numbers)
     needs_input_grad = ()
     _freed = False
     _retained = None  # weak reference to a non-leaf output that asked retain_grad()
@@ -218,6 +225,7 @@ class Node:
             node.edges = tuple([_edge(t) if need else None for t, need in zip(inputs, needs)])
             result._requires_grad = True
             result.grad_fn = node
+            node._sequence = next(_sequence_numbers)
             node.__class__ = _named_class.get(cls) or _torch_named_class(node)  # named_as_pytorch, inlined
             if node._saves_tensors:
                 _record_saved_versions(node, inputs, needs, result)
@@ -272,6 +280,14 @@ class Node:
     def name(self):
         """The name PyTorch gives this node, e.g. ``ConvolutionBackward0``."""
         return type(self).__name__ + "Backward0"
+
+    def _sequence_nr(self):
+        """The node's number in the order nodes were recorded (PyTorch's ``Node._sequence_nr()``)."""
+        return self._sequence
+
+    def record_sequence(self):
+        """Number this node, made outside ``apply``, as the latest recorded (see _execution_order)."""
+        self._sequence = next(_sequence_numbers)
 
     def release(self):
         """Drop the arrays saved for backward (called once backward has used them)."""
@@ -497,7 +513,7 @@ def _short_node_name(node):
     name = node.name()
     if name.startswith(_CPP_NAMESPACE):  # CopySlices, CopyBackwards: PyTorch's C++ classes, named in full
         return name
-    return re.sub(r"Backward0$|Backward(?=\d+$)", "", name)
+    return re.sub(r"Backward0?$|Backward(?=\d+$)", "", name)  # (a custom Function's MyFnBackward as MyFn)
 
 
 class ContiguousResult(Node):
@@ -692,6 +708,7 @@ class OutputSlot(Node):
 
     def __init__(self, node, index, count):
         self.node, self.index, self.count = node, index, count
+        self._sequence = node._sequence  # (one node of PyTorch's graph)
         self.edges = (node,)
         self.needs_input_grad = (True,)
 
@@ -779,6 +796,40 @@ def _topological_order(roots):
     return order
 
 
+def _execution_order(order):
+    """The nodes of ``order`` (topological) in the order PyTorch's engine runs them: of the nodes whose consumers
+    have all run, the most recently recorded first (its ready queue's priority). The order in which gradients
+    reach a node sets the order of their sum, whose layout is the first's. A chain (one root, and no node feeding
+    two others: the common CNN's graph) has one order, ``order`` itself."""
+    waiting, branches = {}, False
+    for node in order:
+        feeds = 0
+        for edge in node.edges:
+            if isinstance(edge, Node):
+                feeds += 1
+                waiting[id(edge)] = waiting.get(id(edge), 0) + 1
+        branches = branches or feeds > 1
+    if not branches and len(order) - len(waiting) > 1:  # (several roots: their chains interleave)
+        branches = True
+    return _by_priority(order, waiting) if branches else order
+
+
+def _by_priority(order, waiting):
+    """_execution_order's nodes, ``waiting`` counting each node's consumers not yet run."""
+    ties = itertools.count()  # (equal numbers, as the outputs' slots of one node: topological order)
+    ready = [(-node._sequence, next(ties), node) for node in order if id(node) not in waiting]
+    heapq.heapify(ready)
+    while ready:
+        node = heapq.heappop(ready)[2]
+        yield node
+        for edge in node.edges:
+            if isinstance(edge, Node):
+                left = waiting[id(edge)] - 1
+                waiting[id(edge)] = left
+                if not left:
+                    heapq.heappush(ready, (-edge._sequence, next(ties), edge))
+
+
 def _leading_to(order, targets):
     """The ids of the nodes in ``order`` (topological) with a path to one of ``targets`` (ids of nodes and
     leaves) through their edges: only those need to run for the targets' gradients."""
@@ -803,7 +854,7 @@ def _start(roots, inputs):
             leaf_roots.append((tensor, grad))
         else:
             previous = pending.get(id(node))
-            pending[id(node)] = grad if previous is None else previous + grad
+            pending[id(node)] = grad if previous is None else _sum_of(previous, grad)
     order = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
     if inputs is not None:
         for position, tensor in enumerate(inputs):
@@ -872,7 +923,7 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
         if entry is None:
             leaf_grads[id(leaf)] = [leaf, grad]
         else:
-            entry[1] = entry[1] + grad
+            entry[1] = _sum_of(entry[1], grad)
 
     def deliver(tensor, positions, grad):
         if not graph and grad.dtype.kind == "c" and tensor._data.dtype.kind != "c":
@@ -884,7 +935,7 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             grad = (_run_tensor_hooks_graph if graph else run_tensor_hooks)(tensor._hooks, grad)
         for position in positions:
             previous = captured[position]
-            captured[position] = grad if previous is None else previous + grad
+            captured[position] = grad if previous is None else _sum_of(previous, grad)
 
     for tensor, grad in leaf_roots:
         if inputs is None or id(tensor) in targets:
@@ -892,7 +943,7 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
     recording = grad_mode.enable_grad() if graph else grad_mode.no_grad()
     # Gradients of log, sqrt, division, ... at 0 are inf or nan, which PyTorch produces without warnings.
     with recording, np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for node in order:
+        for node in _execution_order(order):
             g = pending.pop(id(node), None)
             if g is None:
                 continue
@@ -938,7 +989,7 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
                     continue
                 if isinstance(edge, Node):
                     previous = pending.get(id(edge))
-                    pending[id(edge)] = g_in if previous is None else previous + g_in
+                    pending[id(edge)] = g_in if previous is None else _sum_of(previous, g_in)
                 elif inputs is None or id(edge) in targets:
                     arrive(edge, g_in)
             if not retain_graph:
@@ -949,6 +1000,16 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             else:
                 deliver(leaf, targets[id(leaf)], grad)
     return captured
+
+
+def _sum_of(previous, grad):
+    """``previous + grad``, two gradients reaching one place, as PyTorch's engine sums them: laid out as
+    TensorIterator lays out the sum, the first arrived's order first (NumPy's falls back to C order where the two
+    orders differ). Tensors (create_graph) and OutputGrads add as they do."""
+    total = previous + grad
+    if total.__class__ is _ndarray and total.ndim > 1 and previous.__class__ is _ndarray and grad.__class__ is _ndarray:
+        return _memory_format.iterator_layout(total, (previous, grad))
+    return total
 
 
 def _as_hook_tensors(grads, graph):
@@ -1020,8 +1081,31 @@ def _graph_backward(node):
         method = owner.__dict__.get("backward_graph") or _refuse_graph_backward
         if cls.backward_is_one_op and method is not _refuse_graph_backward:
             method = _named_after_backward(method)
+        layout = getattr(owner.__dict__["backward"], "gradient_layout", None)
+        if layout is not None and method is not _refuse_graph_backward:
+            method = _laid_out_as_backward(method, layout)
         _graph_backwards[cls] = method
     return method
+
+
+def _laid_out_as_backward(method, layout):
+    """``method`` (a backward_graph) with its gradients laid out by ``layout``, the rule by which the node's
+    ``backward`` lays out its arrays (see _ops._util.laid_out_gradients): the same PyTorch op computes both."""
+    def backward_graph(node, grad):
+        return tuple(_relaid(g, layout(node, grad._data, g._data), grad) if g is not None and hasattr(g, "_data")
+                     else g for g in method(node, grad))
+    return backward_graph
+
+
+def _relaid(gradient, array, grad):
+    """The gradient tensor ``gradient`` holding ``array``, its values laid out anew: the tensor itself (a fresh
+    result of the formula, which nothing else holds yet) unless it is ``grad`` or a view, which are copied."""
+    if array is gradient._data:
+        return gradient
+    if gradient is grad or gradient._view_base is not None or getattr(gradient.grad_fn, "is_view", False):
+        gradient = gradient.clone() if gradient._requires_grad else gradient._wrap(array)
+    gradient._data = array
+    return gradient
 
 
 class BackwardOfBackward(Node):
@@ -1122,15 +1206,21 @@ class ZeroDerivativeOf(Node):
     def pytorch_inputs(self):
         return self.listed
 
+    def _zeros(self, grad):
+        """The anchor's zero gradient: PyTorch's ``zeros_like(grad)``, in grad's layout, where grad has the
+        anchor's shape (the elementwise backward ops'), else C-contiguous."""
+        if not self.needs_input_grad[1]:
+            return None
+        if grad.shape == self.anchor_shape and grad.ndim > 1:
+            return _memory_format.empty_like(grad, self.anchor_dtype, _memory_format.preserve_format)
+        return np.zeros(self.anchor_shape, self.anchor_dtype)
+
     def backward(self, grad):
-        zeros = np.zeros(self.anchor_shape, self.anchor_dtype) if self.needs_input_grad[1] else None
-        return grad, zeros
+        return grad, self._zeros(grad)
 
     def backward_graph(self, grad):
-        from .._tensor import Tensor
-
-        zeros = Tensor._wrap(np.zeros(self.anchor_shape, self.anchor_dtype)) if self.needs_input_grad[1] else None
-        return grad, zeros
+        zeros = self._zeros(grad._data)
+        return grad, None if zeros is None else grad._wrap(zeros)
 
     def name(self):
         return self.node_name
@@ -1190,7 +1280,10 @@ def _accumulate_leaf_graph(tensor, grad):
 def run_post_accumulate_hooks(tensor):
     """The hooks of Tensor.register_post_accumulate_grad_hook, once ``tensor.grad`` holds its new value."""
     for hook in list(tensor._post_accumulate_grad_hooks.values()):
-        if hook(tensor) is not None:
+        returned = hook(tensor)
+        if returned is not None:
+            if not isinstance(returned, tensor_class()):  # (PyTorch's check of a tensor hook's result comes first)
+                raise TypeError(f"expected Variable, but hook returned '{type(returned).__name__}'")
             raise RuntimeError("Tensor post accumulate grad hooks should return None.")
 
 

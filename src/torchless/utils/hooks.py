@@ -138,6 +138,7 @@ class BackwardHookFunction(Node):
         self.needs_input_grad = tuple(t._requires_grad for t in tensors)
         self.edges = tuple(_edge(t) if need else None for t, need in zip(tensors, self.needs_input_grad))
         self.on_grads = on_grads
+        self.record_sequence()
 
     @classmethod
     def wrap(cls, tensors, on_grads):

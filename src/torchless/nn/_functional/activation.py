@@ -19,7 +19,7 @@ import numpy as np
 from ... import _creation, _dtype, _memory_format
 from ..._ops import unary
 from ..._ops.shape import Where
-from ..._ops._util import checked_int64, normalize_dim
+from ..._ops._util import c_ordered_gradients, checked_int64, iterator_layout_of, laid_out_gradients, normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
 from ...autograd.graph import OUTPUT, Node, records, with_zero_derivative_of
@@ -147,13 +147,14 @@ class LeakyRelu(Node):
                 return np.where(self.positive, x, (x * np.float32(negative_slope)).astype(np.float16))
             return np.where(self.positive, x, x * negative_slope)
 
+    # (PyTorch's leaky_relu_backward lays its output out as the input first, then grad; the mask is the input's)
+    @laid_out_gradients(iterator_layout_of("positive", "grad"))
     def backward(self, grad):
         check_in_place_slope(self.inplace, self.slope)
         with np.errstate(invalid="ignore", over="ignore"):
             sloped = (grad.astype(np.float32) * np.float32(self.slope)).astype(grad.dtype) \
                 if grad.dtype == np.float16 else grad * self.slope  # (float16 in float32, rounded once, as forward)
-        # (PyTorch's leaky_relu_backward lays its output out as the input first, then grad; the mask is the input's)
-        return (_memory_format.iterator_layout(np.where(self.positive, grad, sloped), (self.positive, grad)),)
+        return (np.where(self.positive, grad, sloped),)
 
     def backward_graph(self, grad):
         check_in_place_slope(self.inplace, self.slope)
@@ -197,10 +198,10 @@ class Hardtanh(Node):
         self.inside = (x > low) & (x < high)
         return np.clip(x, low, high).astype(x.dtype, copy=False)
 
+    # (PyTorch's hardtanh_backward lays its output out as grad first, then the input; the mask is the input's)
+    @laid_out_gradients(iterator_layout_of("grad", "inside"))
     def backward(self, grad):
-        # (PyTorch's hardtanh_backward lays its output out as grad first, then the input; the mask is the input's)
-        masked = np.where(self.inside, grad, np.zeros((), grad.dtype))
-        return (_memory_format.iterator_layout(masked, (grad, self.inside)),)
+        return (np.where(self.inside, grad, np.zeros((), grad.dtype)),)
 
     def backward_graph(self, grad):
         return (zero_derivative_of_operand(self, unary.masked_gradient(self.inside, grad), "HardtanhBackwardBackward0",
@@ -733,6 +734,7 @@ class Softmax(Node):
         self.out = out = out.astype(x.dtype, copy=False)
         return out
 
+    @c_ordered_gradients  # (_softmax_backward_data allocates its result C-contiguous)
     def backward(self, grad):
         y, g = opmath_operands(self.out.reshape(grad.shape), grad)
         # (g - sum(g y)) y, PyTorch's kernel's form (g y - y sum(g y) cancels otherwise where g is near the sum)
@@ -770,6 +772,7 @@ class LogSoftmax(Node):
         self.out = out = out.astype(x.dtype, copy=False)
         return out
 
+    @c_ordered_gradients  # (as _log_softmax_backward_data)
     def backward(self, grad):
         out, g = opmath_operands(self.out.reshape(grad.shape), grad)
         return ((g - np.exp(out) * g.sum(axis=self.axis if g.ndim else None, keepdims=True)).astype(grad.dtype,

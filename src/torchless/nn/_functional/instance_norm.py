@@ -8,7 +8,7 @@ import numpy as np
 
 from ... import _dtype, _memory_format
 from ..._ops._util import sum_of_rows
-from ...autograd.graph import Node
+from ...autograd.graph import FoldedNode, Node, folded, shown_edge
 from ._moments import mean, normalization_backward_graph, normalize_rows, normalize_rows_backward, quiet
 from .normalization import _check_dtypes, _empty_batch_norm, refuse_statistic_grads
 from ._norm_checks import check_bool_arg, check_float_arg, check_kernel_dtypes, check_tensor_arg, compute_dtype
@@ -98,6 +98,14 @@ class InstanceNorm(Node):
     def name(self):
         # PyTorch's last step views the batch-normalised (1, N * C, *) result back as (N, C, *).
         return "ViewBackward0"
+
+    def pytorch_inputs(self):
+        """The nodes of PyTorch's path under that view: a batch norm of the input viewed as (1, N * C, *), of the
+        weight and bias repeated N times."""
+        x, weight, bias = (shown_edge(edge) for edge in self.edges)
+        inputs = (folded("ViewBackward0", x, self), folded("RepeatBackward0", weight, self),
+                  folded("RepeatBackward0", bias, self))
+        return ((FoldedNode("NativeBatchNormBackward0", tuple((node, 0) for node in inputs), self), 0),)
 
 
 def _summed_over_instances(products, dtype):

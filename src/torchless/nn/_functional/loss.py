@@ -12,7 +12,7 @@ import numpy as np
 
 from ... import _memory_format
 from ..._ops import arithmetic
-from ..._ops._util import unbroadcast, unbroadcast_tensor
+from ..._ops._util import c_ordered_gradients, unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
 from ...autograd.graph import FoldedNode, Node, folded, released, shown_edge, with_zero_derivative_of
@@ -668,11 +668,12 @@ class MseLoss(Node):
         self.diff = x - t
         return _reduce(np.square(self.diff), reduction, operands=(x, t))
 
+    # C-contiguous, as mse_loss_backward's zeros_like(input, LEGACY_CONTIGUOUS_MEMORY_FORMAT) (and the target's)
+    @c_ordered_gradients
     def backward(self, grad):
         # Of no elements the mean's gradient is empty (PyTorch scales it by 2 / 0 = inf): any factor does.
         scale = grad * (2 / max(self.diff.size, 1)) if self.reduction == "mean" else grad * 2
-        # C-contiguous, as mse_loss_backward's zeros_like(input, LEGACY_CONTIGUOUS_MEMORY_FORMAT) (and the target's)
-        g = _memory_format.c_ordered(self.diff * scale)
+        g = self.diff * scale
         gx, gt = (unbroadcast(g, self.shapes[0]) if self.needs_input_grad[0] else None,
                   unbroadcast(-g, self.shapes[1]) if self.needs_input_grad[1] else None)
         return gx, gt

@@ -7,8 +7,9 @@ in the input's dtype.
 """
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _memory_format
 from ..._tensor import _promote
+from ..._ops._util import c_ordered_gradients
 from ..._ops.shape import Where
 from ...autograd.graph import Node
 from ._moments import quiet
@@ -33,6 +34,7 @@ class _PiecewiseLoss(Node):
     """An elementwise loss of d = input - target, reduced; backward gives d' to the input and -d' to the target."""
 
     saved = ("diff",)
+    backward_is_one_op = True  # (smooth_l1_loss_backward, huber_loss_backward)
 
     @quiet
     def forward(self, x, t, reduction="mean", param=1.0, out_dtype=None):
@@ -45,6 +47,7 @@ class _PiecewiseLoss(Node):
             losses = self.losses(np.abs(self.diff), param)
         return _reduce(losses.astype(out_dtype or common, copy=False), reduction, operands=(x, t))
 
+    @c_ordered_gradients  # (PyTorch's backward ops allocate their gradients C-contiguous, the target's too)
     def backward(self, grad):
         g = self.derivative(self.diff, self.param) * _mean_scale(grad, self.reduction, self.diff.size)
         gx = g.astype(self.dtypes[0], copy=False) if self.needs_input_grad[0] else None
@@ -56,7 +59,9 @@ class _PiecewiseLoss(Node):
         x, t = self.graph_input(0, diff), self.graph_input(1, np.zeros_like(diff))
         d = x._cast(diff.dtype) - t._cast(diff.dtype)
         d = d + d._wrap(diff - d._data)  # a leaf enters as itself: the constant makes the value diff's
-        outside = (diff <= -param) | (diff >= param)  # NaN is inside: its derivative stays NaN
+        # NaN is inside: its derivative stays NaN. (In C order, as the gradient is: the mask's layout, which the
+        # where's backward follows, is then the one of PyTorch's double backward formula, grad * mask / beta.)
+        outside = _memory_format.c_ordered((diff <= -param) | (diff >= param))
         edge = d._wrap(self.derivative(diff, param))  # constant outside
         g = Where.apply(edge, self.inside_derivative(d, param), condition=outside)
         g = g * _mean_scale(grad, self.reduction, diff.size)
@@ -83,6 +88,8 @@ class SmoothL1Loss(_PiecewiseLoss):
 
 class HuberLoss(_PiecewiseLoss):
     float_forward = True
+
+    @c_ordered_gradients
     def backward(self, grad):
         self._check_dtypes()
         return super().backward(grad)
