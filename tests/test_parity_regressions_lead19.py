@@ -59,3 +59,34 @@ def test_float32_and_half_spreads_are_the_double_results_rounded_once(shape, dim
         theirs = getattr(torch, f"{name}_mean")(torch.tensor(data), dim=dim, correction=correction)
         np.testing.assert_array_equal(spread.numpy(), theirs[0].numpy())
         np.testing.assert_array_equal(mean_out.numpy(), theirs[1].numpy())
+
+
+_NUMBER_OPERAND_OPS = {  # ops whose Python-number operand is no input of PyTorch's node
+    "rsub": lambda lib, x: 2 - x,
+    "masked_fill": lambda lib, x: x.masked_fill(x > 0, 1.0),
+    "pow": lambda lib, x: x ** 2,
+    "rpow": lambda lib, x: 2 ** x,
+    "fmod": lambda lib, x: x.fmod(2),
+    "div": lambda lib, x: x / 2,
+    "where": lambda lib, x: lib.where(x > 0, x, 0.0),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("op", sorted(_NUMBER_OPERAND_OPS))
+def test_node_hooks_see_the_gradients_of_pytorchs_node_inputs(op):
+    # a node hook gets (and may replace) one gradient per input of PyTorch's node: none for a number operand
+    def record(lib):
+        x = lib.tensor([-1.5, 0.5, 2.0], requires_grad=True)
+        y = _NUMBER_OPERAND_OPS[op](lib, x)
+        seen = []
+
+        def hook(grad_inputs, grad_outputs):
+            seen.append([None if g is None else tuple(g.shape) for g in grad_inputs])
+            return tuple(None if g is None else g * 10 for g in grad_inputs)
+
+        y.grad_fn.register_hook(hook)
+        y.sum().backward()
+        return seen, x.grad.tolist()
+
+    assert record(torchless) == record(torch)

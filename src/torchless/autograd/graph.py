@@ -983,7 +983,7 @@ def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
             else:
                 input_grads = node.backward(g)
             if node._post_hooks:
-                input_grads = _run_node_posthooks(node._post_hooks, input_grads, g, graph)
+                input_grads = _run_node_posthooks(node._post_hooks, input_grads, g, graph, node.listed_inputs)
             for edge, g_in in zip(node.edges, input_grads):
                 if edge is None or g_in is None:
                     continue
@@ -1050,14 +1050,21 @@ def _run_node_prehooks(hooks, grad, graph):
     return OutputGrads(grads) if several else grads[0]
 
 
-def _run_node_posthooks(hooks, input_grads, grad, graph):
-    """A node's input gradients through its hooks, which also see the gradients of its outputs, ``grad``."""
+def _run_node_posthooks(hooks, input_grads, grad, graph, listed=None):
+    """A node's input gradients through its hooks, which also see the gradients of its outputs, ``grad``; ``listed``:
+    the node's Node.listed_inputs, the inputs of PyTorch's node in its order, the only ones its hooks see (a number
+    passed as a wrapped input has none)."""
     outputs = _as_hook_tensors(grad.grads if isinstance(grad, OutputGrads) else [grad], graph)
-    input_grads = list(input_grads)
+    shown = list(input_grads) if listed is None else [input_grads[i] for i in listed]
     for hook in list(hooks.values()):
-        returned = hook(_as_hook_tensors(input_grads, graph), outputs)
+        returned = hook(_as_hook_tensors(shown, graph), outputs)
         if returned is not None:
-            input_grads = _hook_replacement(hook, returned, input_grads, graph)
+            shown = _hook_replacement(hook, returned, shown, graph)
+    if listed is None:
+        return tuple(shown)
+    input_grads = list(input_grads)
+    for position, value in zip(listed, shown):
+        input_grads[position] = value
     return tuple(input_grads)
 
 
