@@ -90,3 +90,22 @@ def test_node_hooks_see_the_gradients_of_pytorchs_node_inputs(op):
         return seen, x.grad.tolist()
 
     assert record(torchless) == record(torch)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "int64", "uint8"])
+@pytest.mark.parametrize("bounds", [(float("nan"), 1e6), (-1e6, float("nan")), (float("nan"), float("nan")),
+                                    (-1, float("nan"))])
+def test_clamp_with_a_nan_bound_fills_nan_before_checking_the_other(dtype, bounds):
+    # PyTorch's clamp with both bounds fills its result with NaN when either is NaN, before its kernel converts the
+    # bounds (so the other one, out of float16's range, raises no overflow error); the gradient is 0 everywhere
+    x = torchless.tensor([1, 2, 200], dtype=getattr(torchless, dtype))
+    out = x.clamp(*bounds)
+    expected_dtype = dtype if dtype.startswith("float") else "float32"
+    assert str(out.dtype) == f"torchless.{expected_dtype}"
+    assert np.isnan(out.numpy()).all()
+    leaf = torchless.tensor([1.0, 2.0], requires_grad=True)
+    leaf.clamp(*bounds).sum().backward()
+    assert leaf.grad.tolist() == [0.0, 0.0]
+    if torch is not None:
+        theirs = torch.tensor([1, 2, 200], dtype=getattr(torch, dtype)).clamp(*bounds)
+        assert str(theirs.dtype) == f"torch.{expected_dtype}" and torch.isnan(theirs).all()

@@ -87,9 +87,12 @@ class PointwiseMethods:
         np_dtype = source._data.dtype
         source._no_kernel_for("b", "clamp_scalar_cpu" if min is not None and max is not None else
                               "clamp_min_scalar_cpu" if min is not None else "clamp_max_scalar_cpu")
-        # range-checked: uint8 clamp(min=-1) is 255, float32 refuses 1e40
         bounds = min, max
-        min, max = (None if v is None else _dtype.scalar_argument(v, np_dtype) for v in bounds)
+        if min is not None and max is not None and (min != min or max != max):
+            # a NaN bound: PyTorch fills the result with NaN, before its kernel converts (range-checks) the bounds
+            min = max = np_dtype.type(np.nan)
+        else:  # range-checked: uint8 clamp(min=-1) is 255, float32 refuses 1e40
+            min, max = (None if v is None else _dtype.scalar_argument(v, np_dtype) for v in bounds)
         return unary.Clamp.apply(source, min=min, max=max, node=f"{node}Backward0" if node else "ClampBackward1",
                                  bounds=bounds)
 
