@@ -86,3 +86,63 @@ def test_rsub_takes_pytorchs_positions_and_keywords(source):
     actual = eval(code, {"lib": torchless, "x": torchless.full((2, 2), 3.0)})
     assert (str(actual.dtype), actual.tolist()) == (str(expected.dtype).replace("torch.", "torchless."),
                                                     expected.tolist())
+
+
+# ---------------------------------------------------------------------------- methods parsed on their failure path
+# A failing call the user wrote of one of these methods is parsed as PyTorch's parser does first (only once it has
+# failed): a wrong type, a missing argument, an unknown keyword or too many arguments give the parser's TypeError
+_PARSED_ON_FAILURE = sorted(name for name in torchless._parser_errors.PARSED_ON_FAILURE
+                            if hasattr(torchless.Tensor, name) and hasattr(torch.Tensor, name))
+_WRONG_CALLS = ["()", "('a')", "(None)", "(1)", "(x)", "(x, 'a')", "(x, x, 'a')", "(x, x, x)", "(x, x, x, x)",
+                "(x, x, x, x, x)", "(foo=1)", "(x, foo=1)", "(x, x, foo=1)", "(x, value='a')", "(x, x, value='a')",
+                "(x, x, beta='a')", "(x, x, alpha=None)", "(x, weight='a')", "(0, foo=1)", "(dim='a')", "([1])",
+                "(x, [1])", "(1.5)", "(x, 0.5, 2)", "(x, x, value=x)", "(1, x, x)", "(x, x, beta=1, alpha='a')"]
+
+
+def test_the_methods_parsed_on_failure_are_the_common_ones():
+    assert {"addmm", "addcmul", "addcdiv", "bitwise_and", "bitwise_or_", "copysign", "cummax", "cummin", "lerp",
+            "lerp_", "masked_fill", "clamp_min", "softmax", "type_as", "view_as", "maximum", "cumsum",
+            "nan_to_num", "polygamma", "mvlgamma_"} <= set(_PARSED_ON_FAILURE)
+
+
+@pytest.mark.parametrize("name", _PARSED_ON_FAILURE)
+def test_a_wrong_call_fails_as_pytorchs_parser(name):
+    checked = 0
+    for call in _WRONG_CALLS:
+        source = f"x.{name}{call}"
+        code = compile(source, f"<{source}>", "eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected, actual = (outcome(lambda lib=lib: eval(code, {"lib": lib, "x": lib.ones(2, 2)}))
+                                for lib in (torch, torchless))
+        if getattr(expected, "type", None) == "TypeError":  # (the parser's: what this is about)
+            checked += 1
+            assert actual == (expected.type, expected.message.replace("torch.", "torchless.")), source
+    assert checked >= 10
+
+
+@pytest.mark.parametrize("source", ["x.nan_to_num(x)", "x.nan_to_num(posinf=x)", "x.nan_to_num(0.0, 1.0, 'a')",
+                                    "x.nan_to_num_(1, [1])", "lib.nan_to_num(x, 0.0, 1.0, 'a')",
+                                    "x.nan_to_num(lib.ones(1, requires_grad=True).sum())"])
+def test_nan_to_num_refuses_what_is_no_float(source):
+    _same_error(source)  # (a tensor of more than one element was taken)
+
+
+def test_nan_to_num_reads_a_0_d_tensor_as_its_float():
+    expected, actual = (lib.tensor([float("nan"), float("inf"), -float("inf")]).nan_to_num(
+        lib.tensor(2.0), posinf=lib.tensor(3), neginf=True) for lib in (torch, torchless))
+    assert actual.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("source", ["x.addcmul(x, x, value=2)", "x.lerp(x, 0.25)", "x.addmm(x, x, beta=2, alpha=3)",
+                                    "x.masked_fill(x > 0, 2.0)", "x.cumsum(1)", "x.cummax(0)[1]", "x.addcdiv(x, x + 1)"])
+def test_the_calls_pytorch_takes_still_compute(source):
+    code = compile(source, source, "eval")
+    expected = eval(code, {"lib": torch, "x": torch.arange(4.0).reshape(2, 2)})
+    actual = eval(code, {"lib": torchless, "x": torchless.arange(4.0).reshape(2, 2)})
+    assert actual.tolist() == expected.tolist()
+
+
+def test_a_failing_call_pytorch_parses_keeps_its_own_error():
+    _same_error("x.addmm(lib.ones(3, 3), x)")  # (the shapes: a RuntimeError after parsing)
+    _same_error("x.cummax(5)")
