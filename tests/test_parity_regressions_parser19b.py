@@ -4,6 +4,9 @@ PyTorch (session 19).
 * ``torch.rsub(input, other, *, alpha=1)`` is ``other - alpha * input``, its Tensor overload's node RsubBackward0
   (input listed first), its Scalar one's RsubBackward1 (the number no input); its parse failures list both
   overloads.
+* a failing call of a common method not parsed before (addmm's family, addcmul, bitwise ops, lerp, masked_fill,
+  cumulative ops, softmax, type_as, nan_to_num, ...) fails with PyTorch's parser's TypeError where its parser
+  refuses the call: the parse runs only once the call has failed.
 """
 import itertools
 import warnings
@@ -135,7 +138,8 @@ def test_nan_to_num_reads_a_0_d_tensor_as_its_float():
 
 
 @pytest.mark.parametrize("source", ["x.addcmul(x, x, value=2)", "x.lerp(x, 0.25)", "x.addmm(x, x, beta=2, alpha=3)",
-                                    "x.masked_fill(x > 0, 2.0)", "x.cumsum(1)", "x.cummax(0)[1]", "x.addcdiv(x, x + 1)"])
+                                    "x.masked_fill(x > 0, 2.0)", "x.cumsum(1)", "x.cummax(0)[1]",
+                                    "x.addcdiv(x, x + 1)"])
 def test_the_calls_pytorch_takes_still_compute(source):
     code = compile(source, source, "eval")
     expected = eval(code, {"lib": torch, "x": torch.arange(4.0).reshape(2, 2)})

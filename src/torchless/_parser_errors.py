@@ -757,7 +757,8 @@ def _added_product(first, second):
     """addmm's family: beta * self + alpha * (first @ second), PyTorch's deprecated overloads (beta, and alpha, by
     position before the operands) hidden."""
     return ((f"Tensor {first}, Tensor {second}, *, Number beta=1, Number alpha=1",),
-            (f"Number beta, Number alpha, Tensor {first}, Tensor {second}", f"Number beta, Tensor {first}, Tensor {second}"))
+            (f"Number beta, Number alpha, Tensor {first}, Tensor {second}",
+             f"Number beta, Tensor {first}, Tensor {second}"))
 
 
 def _tensor_or_number(argument):
@@ -765,10 +766,12 @@ def _tensor_or_number(argument):
 
 
 def _one(*overloads):
+    """Printed overloads, none hidden."""
     return overloads, ()
 
 
-_POINTWISE_PRODUCT = (("Tensor tensor1, Tensor tensor2, *, Number value=1",), ("Number value, Tensor tensor1, Tensor tensor2",))
+_POINTWISE_PRODUCT = (("Tensor tensor1, Tensor tensor2, *, Number value=1",),
+                      ("Number value, Tensor tensor1, Tensor tensor2",))
 
 # The Tensor methods whose failing calls (written by the user) are parsed as PyTorch's parser would have parsed them
 # first: (printed overloads, hidden ones), as the native schemas read (see _Schema). Nothing is parsed for a call
