@@ -150,3 +150,32 @@ def test_the_calls_pytorch_takes_still_compute(source):
 def test_a_failing_call_pytorch_parses_keeps_its_own_error():
     _same_error("x.addmm(lib.ones(3, 3), x)")  # (the shapes: a RuntimeError after parsing)
     _same_error("x.cummax(5)")
+
+
+# PyTorch's deprecated overloads, hidden from its messages, still take a call: beta (and alpha) or value first
+@pytest.mark.parametrize("source", ["x.addmm(2, x, x)", "x.addmm(2, 3, x, x)", "x.addmm_(2, x, x)",
+                                    "x.addcmul(2, x, x)", "x.addcdiv_(0.5, x, x + 1)", "x.addr(2, x[0], x[1])",
+                                    "x[0].addmv(2, x, x[1])", "x.baddbmm(2, 3, x[None], x[None])",
+                                    "x.addbmm(2, x[None], x[None])"])
+def test_a_deprecated_overload_still_computes(source):
+    code = compile(source, source, "eval")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = eval(code, {"lib": torch, "x": torch.arange(4.0).reshape(2, 2)})
+        actual = eval(code, {"lib": torchless, "x": torchless.arange(4.0).reshape(2, 2)})
+    assert actual.tolist() == expected.tolist()
+
+
+def test_a_deprecated_overload_warns_once_as_pytorch(monkeypatch):
+    monkeypatch.setattr(torchless._parser_errors, "_deprecated_overload_warned", False)
+    x = torchless.ones(2, 2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        x.addmm_(1, x, x)
+        x.addcmul(2, x, x)
+    # (PyTorch 2.13's, recorded: its TORCH_WARN_ONCE gives it once a process)
+    assert [(str(w.message), w.category, w.filename) for w in caught] == [(
+        "This overload of addmm_ is deprecated:\n\taddmm_(Number beta, Tensor mat1, Tensor mat2)\nConsider using one "
+        "of the following signatures instead:\n\taddmm_(Tensor mat1, Tensor mat2, *, Number beta = 1, Number alpha = "
+        "1) (Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/python_arg_parser.cpp:1841.)",
+        UserWarning, __file__)]

@@ -804,15 +804,38 @@ PARSED_ON_FAILURE = {
 }
 
 
-def failure_error(name, args, kwargs):
-    """The parser's TypeError for the failed call ``args``/``kwargs`` of the Tensor method ``name`` (of
-    PARSED_ON_FAILURE), or None where PyTorch's parser takes it (the method's own error then stands)."""
+def failure_parse(name, args, kwargs):
+    """The failed call ``args``/``kwargs`` of the Tensor method ``name`` (of PARSED_ON_FAILURE) as PyTorch's parser
+    reads it: (its TypeError, None) where it refuses the call; (None, the arguments by name) where only a
+    deprecated overload takes it, with PyTorch's warning (once a process, as its TORCH_WARN_ONCE); (None, None)
+    where it takes the call (the method's own error then stands)."""
     printed, hidden = PARSED_ON_FAILURE[name]
     try:
-        parse_overload(name, printed, args, kwargs, hidden)
+        index, arguments = parse_overload(name, printed, args, kwargs, hidden)
     except TypeError as error:
-        return error
-    return None
+        return error, None
+    if index < len(printed):
+        return None, None
+    _warn_deprecated_overload(name, hidden[index - len(printed)], printed)
+    return None, arguments
+
+
+def _warn_deprecated_overload(name, overload, replacements):
+    global _deprecated_overload_warned
+    if _deprecated_overload_warned:
+        return
+    _deprecated_overload_warned = True
+    import warnings
+
+    printed = (_Schema(name, text).printed() for text in replacements)
+    warnings.warn(f"This overload of {name} is deprecated:\n\t{name}({_Schema(name, overload).printed()})\n"
+                  "Consider using one of the following signatures instead:\n"
+                  + "\n".join(f"\t{name}({text})" for text in printed)
+                  + " (Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/python_arg_parser.cpp:1841.)",
+                  UserWarning, stacklevel=4)
+
+
+_deprecated_overload_warned = False
 
 
 # linalg.vector_norm's parser, which Tensor.norm reaches too

@@ -528,8 +528,8 @@ def _method_wrapper(name, function):
     """``function`` as the Tensor method ``name``, its wrong calls refused with PyTorch's parser's TypeErrors."""
     from ._numpy_names import _renaming
 
-    failure_error = _parser_errors.failure_error if name in _parser_errors.PARSED_ON_FAILURE else None
-    return _renaming(name, function, {}, _parser_errors.method_binding_error, failure_error)
+    failure_parse = _parser_errors.failure_parse if name in _parser_errors.PARSED_ON_FAILURE else None
+    return _renaming(name, function, {}, _parser_errors.method_binding_error, failure_parse)
 
 
 def install(cls):
