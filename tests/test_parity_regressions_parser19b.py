@@ -131,10 +131,14 @@ def test_nan_to_num_refuses_what_is_no_float(source):
     _same_error(source)  # (a tensor of more than one element was taken)
 
 
-def test_nan_to_num_reads_a_0_d_tensor_as_its_float():
-    expected, actual = (lib.tensor([float("nan"), float("inf"), -float("inf")]).nan_to_num(
-        lib.tensor(2.0), posinf=lib.tensor(3), neginf=True) for lib in (torch, torchless))
-    assert actual.tolist() == expected.tolist()
+@pytest.mark.parametrize("source", ["x.nan_to_num(lib.tensor(2.0), posinf=lib.tensor(3), neginf=True)",
+                                    "x.nan_to_num(None)", "x.nan_to_num_(nan=None, posinf=None, neginf=-1)",
+                                    "lib.nan_to_num(x, None, 5)"])
+def test_nan_to_num_reads_a_0_d_tensor_as_its_float_and_none_as_zero(source):
+    code = compile(source, source, "eval")
+    expected, actual = (eval(code, {"lib": lib, "x": lib.tensor([float("nan"), float("inf"), -float("inf")])}).tolist()
+                        for lib in (torch, torchless))
+    assert actual == expected
 
 
 @pytest.mark.parametrize("source", ["x.addcmul(x, x, value=2)", "x.lerp(x, 0.25)", "x.addmm(x, x, beta=2, alpha=3)",

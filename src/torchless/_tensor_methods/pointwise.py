@@ -169,6 +169,8 @@ class PointwiseMethods:
         a complex tensor, in the real and imaginary parts apart (without a gradient, as in PyTorch)."""
         if nan.__class__ is not float or posinf is not None or neginf is not None:
             nan, posinf, neginf = _parser_errors.float_arguments("nan_to_num", nan=nan, posinf=posinf, neginf=neginf)
+            if nan is None:  # (PyTorch's default, zero)
+                nan = 0.0
         if self._data.dtype.kind != "f":
             if self._data.dtype.kind != "c":
                 return self.clone()
