@@ -707,6 +707,20 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     return addcmul_impl(input, tensor1, tensor2, value, divide=True, position=2)
 
 
+def _rsub(input, other, alpha, overload):
+    """other - alpha * input, PyTorch's rsub (its Tensor overload first, then its Scalar one)."""
+    from ._ops import arithmetic
+
+    if input._data.dtype.kind == "b" or isinstance(other, (bool, np.bool_)) or \
+            isinstance(other, Tensor) and other._data.dtype.kind == "b":
+        input._check_bool_sub(other)
+    return input._alpha_binary(other, arithmetic.Rsub, alpha, scalar_other=overload == 1)
+
+
+rsub = _parser_errors.native_entry("rsub", ("Tensor input, Tensor other, *, Number alpha=1",
+                                            "Tensor input, Number other, Number alpha=1"), _rsub)
+
+
 def real(input):
     """The real part of ``input``: ``input`` itself (torchless has no complex dtypes)."""
     return input.real
@@ -739,7 +753,8 @@ def _install(namespace):
     for name in _TENSOR_OTHER:
         namespace[name] = _of_namespace(with_out(name, _tensor_other(name)), namespace)
     namespace.update(xlogy=xlogy, addcmul=addcmul, addcdiv=addcdiv, var_mean=var_mean, std_mean=std_mean, real=real,
-                     imag=imag, masked_fill=with_out("masked_fill", masked_fill))
+                     imag=imag, masked_fill=with_out("masked_fill", masked_fill),
+                     rsub=_of_namespace(rsub, namespace))
     from ._ops import complex_ops, extra_math
 
     namespace.update(extra_math.FUNCTIONS, is_nonzero=_of_namespace(_method("is_nonzero"), namespace))

@@ -14,6 +14,10 @@ spellings only: renaming ``x2`` would put a wrapper on every binary method for a
 """
 import functools
 import inspect
+import os
+import sys
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 _METHOD_ALIASES = {"axis": "dim", "keepdims": "keepdim"}
 _FUNCTION_ALIASES = dict(_METHOD_ALIASES, x="input", a="input", x1="input", x2="other")
@@ -44,9 +48,12 @@ def _accepted(function, aliases, skip_self):
     return accepted
 
 
-def _renaming(name, function, accepted, binding_error=None):
+def _renaming(name, function, accepted, binding_error=None, failure_parse=None):
     """``binding_error(name, args, kwargs, error)``: the TypeError to raise instead of Python's own for a call
-    ``function`` cannot take (missing or extra arguments), as PyTorch's parser words it; None keeps Python's."""
+    ``function`` cannot take (missing or extra arguments), as PyTorch's parser words it; None keeps Python's.
+    ``failure_parse(name, args, kwargs)``: for a call the user wrote that failed in ``function``, (the parser's
+    TypeError where PyTorch's parser refuses the call, before anything else is checked; the arguments by keyword
+    where only a deprecated overload of PyTorch's takes it, to call ``function`` with), each None otherwise."""
     aliases = frozenset(accepted)
 
     @functools.wraps(function)
@@ -55,10 +62,17 @@ def _renaming(name, function, accepted, binding_error=None):
             kwargs = _renamed(name, args, kwargs, accepted)
         try:
             return function(*args, **kwargs)
-        except TypeError as error:  # (free unless raised: the common call pays nothing)
-            if binding_error is None or error.__traceback__.tb_next is not None:  # raised inside: not the binding
-                raise
-            raise binding_error(name, args[1:], kwargs, error) from None
+        except Exception as error:  # (free unless raised: the common call pays nothing)
+            # (torchless's own calls, a function form's too, are not parsed: their arguments are not the user's)
+            if failure_parse is not None and not sys._getframe(1).f_code.co_filename.startswith(_PACKAGE):
+                parsed, rebound = failure_parse(name, args[1:], kwargs)
+                if parsed is not None:
+                    raise parsed from None
+                if rebound is not None:  # a deprecated overload's call, which PyTorch still takes
+                    return function(args[0], **rebound)
+            if isinstance(error, TypeError) and binding_error is not None and error.__traceback__.tb_next is None:
+                raise binding_error(name, args[1:], kwargs, error) from None
+            raise
 
     return call
 
@@ -80,16 +94,18 @@ def _renamed(function_name, args, kwargs, accepted):
     return renamed
 
 
-def install_methods(cls, binding_error=None):
+def install_methods(cls, binding_error=None, failure_parse=None, parsed_on_failure=frozenset()):
     """Wrap the methods of ``cls`` taking ``dim``/``keepdim``, and those marked ``parser_arity`` (whose wrong
     arguments ``binding_error`` words as PyTorch's parser does, for all of them). Those marked ``own_keywords``
-    parse their ``**kwargs`` themselves and take no NumPy name (view, reshape: no dim in PyTorch either)."""
+    parse their ``**kwargs`` themselves and take no NumPy name (view, reshape: no dim in PyTorch either). Those
+    named in ``parsed_on_failure`` have a failing call parsed by ``failure_parse`` (see _renaming)."""
     for name, value in list(vars(cls).items()):
         if name.startswith("_") or name in _PYTHON_METHODS or not inspect.isfunction(value):
             continue
         accepted = {} if getattr(value, "own_keywords", False) else _accepted(value, _METHOD_ALIASES, skip_self=True)
-        if accepted or getattr(value, "parser_arity", False):
-            setattr(cls, name, _renaming(name, value, accepted, binding_error))
+        parsed = name in parsed_on_failure
+        if accepted or parsed or getattr(value, "parser_arity", False):
+            setattr(cls, name, _renaming(name, value, accepted, binding_error, failure_parse if parsed else None))
 
 
 def install_functions(namespace, prefix=""):

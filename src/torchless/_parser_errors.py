@@ -112,6 +112,21 @@ def check_bool(name, argument, value, position=None):
         raise TypeError(f"{name}(): argument '{argument}' must be bool, not {_tp_name(value)}")
 
 
+def float_arguments(name, **values):
+    """PyTorch's parser's reading of the ``float?`` arguments ``values`` of ``name``, by position in their order:
+    each a float (a 0-d tensor outside the graph read as its value), or None; its TypeError for another type."""
+    from ._tensor import Tensor
+
+    read = []
+    for position, (argument, value) in enumerate(values.items(), start=1):
+        if value is not None:
+            if not _SchemaParam(f"float? {argument}=None", False).check(value)[0]:
+                raise wrong_type(name, argument, position, value, "float")
+            value = float(value.item()) if isinstance(value, Tensor) else value
+        read.append(value)
+    return read
+
+
 def check_bools(name, **flags):
     """check_bool of each of ``flags``, in their order, all passed on by keyword (no position shown)."""
     for argument, value in flags.items():
@@ -731,6 +746,96 @@ METHOD_OVERLOADS = {
     "split": ("Tensor input, int split_size, int dim=0", "Tensor input, int[] split_size, int dim=0"),
     "split_with_sizes": ("Tensor input, int[] split_sizes, int dim=0",),
 }
+
+
+def _with_in_place(table):
+    """``table`` with each method's in-place form (``addmm_``) taking the same overloads."""
+    return {**table, **{f"{name}_": overloads for name, overloads in table.items()}}
+
+
+def _added_product(first, second):
+    """addmm's family: beta * self + alpha * (first @ second), PyTorch's deprecated overloads (beta, and alpha, by
+    position before the operands) hidden."""
+    return ((f"Tensor {first}, Tensor {second}, *, Number beta=1, Number alpha=1",),
+            (f"Number beta, Number alpha, Tensor {first}, Tensor {second}",
+             f"Number beta, Tensor {first}, Tensor {second}"))
+
+
+def _tensor_or_number(argument):
+    return (f"Tensor {argument}", f"Number {argument}"), ()
+
+
+def _one(*overloads):
+    """Printed overloads, none hidden."""
+    return overloads, ()
+
+
+_POINTWISE_PRODUCT = (("Tensor tensor1, Tensor tensor2, *, Number value=1",),
+                      ("Number value, Tensor tensor1, Tensor tensor2",))
+
+# The Tensor methods whose failing calls (written by the user) are parsed as PyTorch's parser would have parsed them
+# first: (printed overloads, hidden ones), as the native schemas read (see _Schema). Nothing is parsed for a call
+# that succeeds.
+PARSED_ON_FAILURE = {
+    **_with_in_place({
+        "addmm": _added_product("mat1", "mat2"), "addmv": _added_product("mat", "vec"),
+        "addr": _added_product("vec1", "vec2"), "baddbmm": _added_product("batch1", "batch2"),
+        "addbmm": _added_product("batch1", "batch2"), "addcmul": _POINTWISE_PRODUCT, "addcdiv": _POINTWISE_PRODUCT,
+        **{name: _tensor_or_number("other") for name in ("bitwise_and", "bitwise_or", "bitwise_xor",
+                                                          "bitwise_left_shift", "bitwise_right_shift", "copysign",
+                                                          "xlogy")},
+        "float_power": _tensor_or_number("exponent"), "clamp_min": _tensor_or_number("min"),
+        "clamp_max": _tensor_or_number("max"), "lerp": _one("Tensor end, Tensor weight", "Tensor end, Number weight"),
+        "masked_fill": _one("Tensor mask, Tensor value", "Tensor mask, Number value"),
+        **{name: _one("int dim, *, dtype? dtype=None") for name in ("cumsum", "cumprod")},
+        **{name: _one("Tensor other") for name in ("atan2", "hypot", "logical_and", "logical_or", "logical_xor",
+                                                   "gcd", "lcm", "nextafter", "ldexp")},
+        "heaviside": _one("Tensor values"), "masked_scatter": _one("Tensor mask, Tensor source"),
+        "nan_to_num": _one("float? nan=None, float? posinf=None, float? neginf=None"),
+        "logit": _one("float? eps=None"), "mvlgamma": _one("int p"), "polygamma": _one("int n"),
+        **{name: _one("Tensor other") for name in ("igamma", "igammac")},
+    }),
+    **{name: _one("int dim") for name in ("cummax", "cummin", "logcumsumexp")},
+    **{name: _one("Tensor other") for name in ("maximum", "minimum", "fmax", "fmin", "logaddexp", "logaddexp2",
+                                               "inner", "kron", "type_as", "view_as", "reshape_as")},
+    **{name: _one("Tensor vec2") for name in ("outer", "ger")},
+    "mv": _one("Tensor vec"), "masked_select": _one("Tensor mask"), "dist": _one("Tensor other, Number p=2"),
+    **{name: _one("int dim, dtype? dtype=None") for name in ("softmax", "log_softmax")},
+}
+
+
+def failure_parse(name, args, kwargs):
+    """The failed call ``args``/``kwargs`` of the Tensor method ``name`` (of PARSED_ON_FAILURE) as PyTorch's parser
+    reads it: (its TypeError, None) where it refuses the call; (None, the arguments by name) where only a
+    deprecated overload takes it, with PyTorch's warning (once a process, as its TORCH_WARN_ONCE); (None, None)
+    where it takes the call (the method's own error then stands)."""
+    printed, hidden = PARSED_ON_FAILURE[name]
+    try:
+        index, arguments = parse_overload(name, printed, args, kwargs, hidden)
+    except TypeError as error:
+        return error, None
+    if index < len(printed):
+        return None, None
+    _warn_deprecated_overload(name, hidden[index - len(printed)], printed)
+    return None, arguments
+
+
+def _warn_deprecated_overload(name, overload, replacements):
+    global _deprecated_overload_warned
+    if _deprecated_overload_warned:
+        return
+    _deprecated_overload_warned = True
+    import warnings
+
+    printed = (_Schema(name, text).printed() for text in replacements)
+    warnings.warn(f"This overload of {name} is deprecated:\n\t{name}({_Schema(name, overload).printed()})\n"
+                  "Consider using one of the following signatures instead:\n"
+                  + "\n".join(f"\t{name}({text})" for text in printed)
+                  + " (Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/python_arg_parser.cpp:1841.)",
+                  UserWarning, stacklevel=4)
+
+
+_deprecated_overload_warned = False
 
 
 # linalg.vector_norm's parser, which Tensor.norm reaches too

@@ -1651,7 +1651,8 @@ for _name, _value in list(vars(Tensor).items()):
     if not _name.startswith("_") and _name not in _UNWRAPPED_NO_ARGUMENT_METHODS and inspect.isfunction(_value) \
             and _parser_errors.takes_no_arguments(_value):
         _value.parser_arity = True
-_numpy_names.install_methods(Tensor, _parser_errors.method_binding_error)
+_numpy_names.install_methods(Tensor, _parser_errors.method_binding_error, _parser_errors.failure_parse,
+                             frozenset(_parser_errors.PARSED_ON_FAILURE))
 
 
 def name_methods(cls):

@@ -524,10 +524,17 @@ TORCH_FUNCTIONS = {
 }
 
 
+def _method_wrapper(name, function):
+    """``function`` as the Tensor method ``name``, its wrong calls refused with PyTorch's parser's TypeErrors."""
+    from ._numpy_names import _renaming
+
+    failure_parse = _parser_errors.failure_parse if name in _parser_errors.PARSED_ON_FAILURE else None
+    return _renaming(name, function, {}, _parser_errors.method_binding_error, failure_parse)
+
+
 def install(cls):
     """The method forms on the Tensor class ``cls``: x.i0(), x.polygamma(n), x.igamma(other), x.igammac(other),
     x.mvlgamma(p), and their in-place forms."""
-    from ._numpy_names import _renaming
     from ._ops.math_methods import _inplace_method
 
     functions = TORCH_FUNCTIONS
@@ -562,6 +569,6 @@ def install(cls):
         in_place[name] = _inplace_method(name)
         for form, function in ((name, method), (name + "_", in_place[name])):
             # (a call Python cannot bind gets PyTorch's parser's wording)
-            setattr(cls, form, _renaming(form, function, {}, _parser_errors.method_binding_error))
+            setattr(cls, form, _method_wrapper(form, function))
     mvlgamma_.__doc__ = in_place["mvlgamma"].__doc__
-    cls.mvlgamma_ = _renaming("mvlgamma_", mvlgamma_, {}, _parser_errors.method_binding_error)
+    cls.mvlgamma_ = _method_wrapper("mvlgamma_", mvlgamma_)

@@ -60,6 +60,37 @@ class Sub(Node):
         return "RsubBackward1" if self.scalar_minuend else "SubBackward0"
 
 
+class Rsub(Node):
+    """PyTorch's rsub(input, other, alpha), ``other - alpha * input``: input is the node's first input
+    (next_functions); ``scalar_other``: its Scalar overload (RsubBackward1), whose number is no input of the node."""
+    elementwise = True
+    torch_saved = Add.torch_saved
+    scalar_other = False
+
+    def forward(self, a, b, alpha=1, scalar_other=False):
+        self.shapes = a.shape, b.shape
+        self.alpha = alpha
+        if scalar_other:
+            self.scalar_other, self.listed_inputs = True, (0,)
+        return b - a if alpha == 1 else b - alpha * a
+
+    def _input_grad(self, grad):
+        return -grad if self.alpha == 1 else grad * -self.alpha
+
+    def backward(self, grad):
+        sa, sb = self.shapes
+        return (unbroadcast(self._input_grad(grad), sa) if self.needs_input_grad[0] else None,
+                unbroadcast(grad, sb) if self.needs_input_grad[1] else None)
+
+    def backward_graph(self, grad):
+        sa, sb = self.shapes
+        return (unbroadcast_tensor(self._input_grad(grad), sa) if self.needs_input_grad[0] else None,
+                unbroadcast_tensor(grad, sb) if self.needs_input_grad[1] else None)
+
+    def name(self):
+        return "RsubBackward1" if self.scalar_other else "RsubBackward0"
+
+
 class Mul(Node):
     elementwise = True
     saved = ("a", "b")

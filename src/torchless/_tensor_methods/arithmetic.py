@@ -256,7 +256,7 @@ class ArithmeticMethods:
         self._check_bool_sub(other)
         return self._alpha_binary(other, arithmetic.Sub, alpha)
 
-    def _alpha_binary(self, other, fn, alpha):
+    def _alpha_binary(self, other, fn, alpha, **params):
         """``self + alpha * other`` (or ``-``), alpha checked against the result's dtype as in PyTorch: a bool
         only for a bool result, no float for an integer or bool one. An integer result takes alpha range-checked
         like a fill value, a bool result as a bool."""
@@ -277,7 +277,7 @@ class ArithmeticMethods:
             _dtype.scalar_argument(alpha, a._data.dtype)
         elif isinstance(alpha, numbers.Complex):
             raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex number.")
-        return a._binary(b, fn, alpha=alpha)
+        return a._binary(b, fn, alpha=alpha, **params)
 
     def mul(self, other=NOT_GIVEN):
         self._check_other_operand(other, "mul")

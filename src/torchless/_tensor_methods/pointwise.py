@@ -5,7 +5,7 @@ Methods of torchless.Tensor: see ``_tensor_methods.attach``.
 """
 import numpy as np
 
-from .. import _dtype, _memory_format
+from .. import _dtype, _memory_format, _parser_errors
 from .._ops import arithmetic, shape as shape_ops, unary
 from .._ops._util import broadcast_error
 from ..autograd.graph import records
@@ -170,6 +170,10 @@ class PointwiseMethods:
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default the dtype's extremes); in
         a complex tensor, in the real and imaginary parts apart (without a gradient, as in PyTorch)."""
+        if nan.__class__ is not float or posinf is not None or neginf is not None:
+            nan, posinf, neginf = _parser_errors.float_arguments("nan_to_num", nan=nan, posinf=posinf, neginf=neginf)
+            if nan is None:  # (PyTorch's default, zero)
+                nan = 0.0
         if self._data.dtype.kind != "f":
             if self._data.dtype.kind != "c":
                 return self.clone()
