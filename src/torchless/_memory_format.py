@@ -82,10 +82,16 @@ def dense_in_order(shape, strides, order):
 def is_contiguous(array, format_):
     """``Tensor.is_contiguous(memory_format=format_)`` of a tensor holding ``array``."""
     if format_ is channels_last or format_ is channels_last_3d:
-        order = _CHANNELS_LAST_ORDER.get(array.ndim)
-        return (order is not None and _RANK[format_] == array.ndim
-                and dense_in_order(array.shape, element_strides(array), order))
+        return strides_are_contiguous(array.shape, element_strides(array), format_)
     return array.flags.c_contiguous
+
+
+def strides_are_contiguous(shape, strides, format_):
+    """is_contiguous(memory_format=format_) of a tensor of ``shape`` and ``strides`` (in elements)."""
+    if format_ is contiguous_format:
+        return is_c_order(shape, strides)
+    order = _CHANNELS_LAST_ORDER.get(len(shape))
+    return order is not None and _RANK[format_] == len(shape) and dense_in_order(shape, strides, order)
 
 
 def strides_for(shape, format_):

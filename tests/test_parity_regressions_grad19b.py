@@ -1,0 +1,91 @@
+"""Regression tests of grad19b, each against PyTorch: rms_norm's gradients laid out as its composite's nodes lay
+them out (grad's layout first, not C order), its create_graph gradients recorded as that composite's (an
+AddBackward0 sum) and its top node a copy (CloneBackward0) for a transposed or permuted input."""
+import itertools
+
+import numpy as np
+import pytest
+
+import torchless
+
+torch = pytest.importorskip("torch")
+
+_SHAPE = (2, 3, 4, 5)
+
+_LAYOUTS = {
+    "contiguous": lambda lib, t: t,
+    "channels_last": lambda lib, t: t.contiguous(memory_format=lib.channels_last),
+    "permuted": lambda lib, t: t.transpose(1, 3).contiguous().transpose(1, 3),
+    "batch_channel_swapped": lambda lib, t: t.transpose(0, 1).contiguous().transpose(0, 1),
+    "sliced": lambda lib, t: lib.cat([t, t], 3)[..., ::2],
+    # a gradient such as sum()'s or mean()'s: broadcast along all but some dims
+    "expanded_rows": lambda lib, t: t[:1, :1, :1].expand(*_SHAPE),
+    "expanded_channels": lambda lib, t: t[:1, :, :, :1].expand(*_SHAPE),
+}
+
+
+def _array(seed):
+    return np.random.default_rng(seed).standard_normal(_SHAPE).astype(np.float32)
+
+
+def _rms_norm_gradient(lib, input_layout, grad_layout, normalized_shape, weighted, dtype, create_graph):
+    x = _LAYOUTS[input_layout](lib, lib.tensor(_array(0))).to(getattr(lib, dtype)).requires_grad_()
+    weight = lib.linspace(0.5, 1.5, int(np.prod(normalized_shape)), dtype=x.dtype).reshape(normalized_shape)
+    y = lib.nn.functional.rms_norm(x, normalized_shape, weight.requires_grad_() if weighted else None)
+    grad = _LAYOUTS[grad_layout](lib, lib.tensor(_array(1))).to(y.dtype)
+    gx, = lib.autograd.grad(y, x, grad, create_graph=create_graph)
+    return x, y, gx
+
+
+def _names(lib, y, gx):
+    return y.grad_fn.name(), None if gx.grad_fn is None else gx.grad_fn.name()
+
+
+@pytest.mark.parametrize("input_layout,grad_layout,normalized_shape,weighted,dtype",
+                         list(itertools.product(["contiguous", "channels_last", "permuted", "batch_channel_swapped",
+                                            "sliced"],
+                                           ["contiguous", "channels_last", "permuted", "expanded_rows",
+                                            "expanded_channels", "sliced"],
+                                           [(5,), (4, 5)], [False, True], ["float32", "float16"])))
+def test_rms_norm_input_gradient_laid_out_as_pytorch(input_layout, grad_layout, normalized_shape, weighted, dtype):
+    results = [_rms_norm_gradient(lib, input_layout, grad_layout, normalized_shape, weighted, dtype, False)
+               for lib in (torch, torchless)]
+    (tx, ty, tgx), (ox, oy, ogx) = results
+    assert ogx.stride() == tgx.stride()
+    assert oy.stride() == ty.stride()
+    assert oy.grad_fn.name() == ty.grad_fn.name()
+    tolerance = 1e-5 if dtype == "float32" else 2e-2
+    np.testing.assert_allclose(ogx.float().numpy(), tgx.float().numpy(), rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("input_layout,grad_layout,normalized_shape,weighted",
+                         list(itertools.product(["contiguous", "channels_last", "permuted"],
+                                           ["contiguous", "channels_last", "permuted", "expanded_channels"],
+                                           [(5,), (4, 5)], [False, True])))
+def test_rms_norm_create_graph_gradients_as_pytorch(input_layout, grad_layout, normalized_shape, weighted):
+    results = []
+    for lib in (torch, torchless):
+        x, y, gx = _rms_norm_gradient(lib, input_layout, grad_layout, normalized_shape, weighted, "float32", True)
+        second, = lib.autograd.grad((gx * gx).sum(), x)
+        results.append((_names(lib, y, gx), gx.stride(), second.stride(), gx.detach().numpy(),
+                        second.numpy()))
+    (t_names, t_stride, t_second_stride, t_gx, t_second), (names, stride, second_stride, gx, second) = results
+    assert (names, stride, second_stride) == (t_names, t_stride, t_second_stride)
+    np.testing.assert_allclose(gx, t_gx, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(second, t_second, rtol=1e-4, atol=1e-4)
+
+
+def test_rms_norm_weight_second_gradient_as_pytorch():
+    results = []
+    for lib in (torch, torchless):
+        x = _LAYOUTS["channels_last"](lib, lib.tensor(_array(0))).requires_grad_()
+        weight = lib.linspace(0.5, 1.5, 5).requires_grad_()
+        y = lib.nn.functional.rms_norm(x, (5,), weight)
+        gx, gw = lib.autograd.grad((y * y).sum(), (x, weight), create_graph=True)
+        second = lib.autograd.grad(gx.sum() + (gw * gw).sum(), (x, weight))
+        results.append([gw.detach().numpy()] + [g.numpy() for g in second] + [second[0].stride()])
+    for ours, theirs in zip(results[1], results[0]):
+        if isinstance(theirs, tuple):
+            assert ours == theirs
+        else:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
