@@ -89,3 +89,19 @@ def test_rms_norm_weight_second_gradient_as_pytorch():
             assert ours == theirs
         else:
             np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last", "permuted"])
+@pytest.mark.parametrize("make", [lambda x: x.sgn(), lambda x: x.sgn().sum(), lambda x: x.sgn() * 3,
+                                  lambda x: x.sgn() * x], ids=["sgn", "sgn_sum", "sgn_scaled", "sgn_times_x"])
+def test_real_sgn_gradient_under_create_graph_as_pytorch(layout, make):
+    results = []
+    for lib in (torch, torchless):
+        x = _LAYOUTS[layout](lib, lib.tensor(_array(2))).requires_grad_()
+        y = make(x)
+        gx, = lib.autograd.grad(y, x, lib.ones_like(y) if y.dim() else None, create_graph=True)
+        # (a sum's values: PyTorch's numpy() refuses its ZeroTensor)
+        results.append((gx.stride(), gx.requires_grad, (gx.detach() + lib.zeros_like(x)).numpy()))
+    (t_stride, t_requires, t_values), (stride, requires, values) = results
+    assert (stride, requires) == (t_stride, t_requires)
+    np.testing.assert_array_equal(values, t_values)

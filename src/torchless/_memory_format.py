@@ -482,3 +482,21 @@ def innermost_first(ndim, compare):
             elif comparison < 0:
                 break
     return perm
+
+
+_EFFICIENT_ZEROS = {}
+
+
+def efficient_zero(shape, dtype):
+    """PyTorch's efficient zero tensor (a real sgn's gradient): one zero broadcast to ``shape``, whose all-zero
+    strides leave a sum's layout to its other term, as TensorIterator does with a ZeroTensor."""
+    dtype = np.dtype(dtype)
+    zero = _EFFICIENT_ZEROS.get(dtype)
+    if zero is None:
+        zero = _EFFICIENT_ZEROS[dtype] = np.zeros((), dtype)
+    return np.broadcast_to(zero, shape)
+
+
+def is_efficient_zero(array):
+    """Whether ``array`` is an efficient_zero (summed with nothing): PyTorch hands one out C-strided."""
+    return array.base is not None and array.base is _EFFICIENT_ZEROS.get(array.dtype)
