@@ -105,3 +105,29 @@ def test_real_sgn_gradient_under_create_graph_as_pytorch(layout, make):
     (t_stride, t_requires, t_values), (stride, requires, values) = results
     assert (stride, requires) == (t_stride, t_requires)
     np.testing.assert_array_equal(values, t_values)
+
+
+def _graph(fn, depth=0):
+    """A node's name and its next_functions' graphs, to a few levels."""
+    if fn is None or depth > 4:
+        return None
+    return fn.name(), tuple(_graph(f, depth + 1) for f, _ in fn.next_functions)
+
+
+@pytest.mark.parametrize("shape", [(4, 5), (5,)])
+@pytest.mark.parametrize("options", [{}, {"reduction": "sum"}, {"reduction": "none"}, {"weight": True},
+                                     {"ignore_index": 1}])
+def test_cross_entropy_create_graph_gradient_recorded_as_pytorch(shape, options):
+    results = []
+    for lib in (torch, torchless):
+        x = lib.tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32)).requires_grad_()
+        target = lib.tensor(np.random.default_rng(2).integers(0, 5, shape[:-1]))
+        kwargs = dict(options, weight=lib.linspace(0.5, 1.5, 5)) if "weight" in options else options
+        loss = lib.nn.functional.cross_entropy(x, target, **kwargs)
+        gx, = lib.autograd.grad(loss, x, lib.ones_like(loss) if loss.dim() else None, create_graph=True)
+        second, = lib.autograd.grad((gx * gx).sum(), x)
+        results.append((_graph(gx.grad_fn), gx.stride(), second.stride(), gx.detach().numpy(), second.numpy()))
+    (t_graph, t_stride, t_second_stride, t_gx, t_second), (graph, stride, second_stride, gx, second) = results
+    assert (graph, stride, second_stride) == (t_graph, t_stride, t_second_stride)
+    np.testing.assert_allclose(gx, t_gx, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(second, t_second, rtol=1e-4, atol=1e-5)
