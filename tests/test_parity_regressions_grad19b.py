@@ -131,3 +131,24 @@ def test_cross_entropy_create_graph_gradient_recorded_as_pytorch(shape, options)
     assert (graph, stride, second_stride) == (t_graph, t_stride, t_second_stride)
     np.testing.assert_allclose(gx, t_gx, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(second, t_second, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("input_layout", ["contiguous", "channels_last"])
+@pytest.mark.parametrize("grad_layout", ["contiguous", "channels_last", "permuted"])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_create_graph_input_gradient_in_input_format(input_layout, grad_layout, training):
+    # native_batch_norm_backward allocates it in the input's suggested format, under create_graph as without
+    results = []
+    for lib in (torch, torchless):
+        x = _LAYOUTS[input_layout](lib, lib.tensor(_array(0))).requires_grad_()
+        weight = lib.linspace(0.5, 1.5, 3).requires_grad_()
+        mean, var = lib.zeros(3), lib.ones(3)
+        y = lib.nn.functional.batch_norm(x, mean, var, weight, training=training)
+        gx, = lib.autograd.grad(y, x, _LAYOUTS[grad_layout](lib, lib.tensor(_array(1))), create_graph=True)
+        # (in eval mode the gradient is linear in the input: only the weight's second derivative remains)
+        second, = lib.autograd.grad((gx * gx).sum(), x if training else weight)
+        results.append((gx.stride(), second.stride(), gx.detach().numpy(), second.numpy()))
+    (t_stride, t_second_stride, t_gx, t_second), (stride, second_stride, gx, second) = results
+    assert (stride, second_stride) == (t_stride, t_second_stride)
+    np.testing.assert_allclose(gx, t_gx, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(second, t_second, rtol=1e-3, atol=1e-4)
