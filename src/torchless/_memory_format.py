@@ -82,10 +82,16 @@ def dense_in_order(shape, strides, order):
 def is_contiguous(array, format_):
     """``Tensor.is_contiguous(memory_format=format_)`` of a tensor holding ``array``."""
     if format_ is channels_last or format_ is channels_last_3d:
-        order = _CHANNELS_LAST_ORDER.get(array.ndim)
-        return (order is not None and _RANK[format_] == array.ndim
-                and dense_in_order(array.shape, element_strides(array), order))
+        return strides_are_contiguous(array.shape, element_strides(array), format_)
     return array.flags.c_contiguous
+
+
+def strides_are_contiguous(shape, strides, format_):
+    """is_contiguous(memory_format=format_) of a tensor of ``shape`` and ``strides`` (in elements)."""
+    if format_ is contiguous_format:
+        return is_c_order(shape, strides)
+    order = _CHANNELS_LAST_ORDER.get(len(shape))
+    return order is not None and _RANK[format_] == len(shape) and dense_in_order(shape, strides, order)
 
 
 def strides_for(shape, format_):
@@ -476,3 +482,21 @@ def innermost_first(ndim, compare):
             elif comparison < 0:
                 break
     return perm
+
+
+_EFFICIENT_ZEROS = {}
+
+
+def efficient_zero(shape, dtype):
+    """PyTorch's efficient zero tensor (a real sgn's gradient): one zero broadcast to ``shape``, whose all-zero
+    strides leave a sum's layout to its other term, as TensorIterator does with a ZeroTensor."""
+    dtype = np.dtype(dtype)
+    zero = _EFFICIENT_ZEROS.get(dtype)
+    if zero is None:
+        zero = _EFFICIENT_ZEROS[dtype] = np.zeros((), dtype)
+    return np.broadcast_to(zero, shape)
+
+
+def is_efficient_zero(array):
+    """Whether ``array`` is an efficient_zero (summed with nothing): PyTorch hands one out C-strided."""
+    return array.base is not None and array.base is _EFFICIENT_ZEROS.get(array.dtype)

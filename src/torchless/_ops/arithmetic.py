@@ -302,11 +302,9 @@ class ZeroGradient(Node):
 
     def backward(self, grad):
         # PyTorch's zeros_like(grad), in grad's layout (a channels-last grad gives channels-last zeros). A real sgn's
-        # is an efficient zero tensor, which a sum leaves out: one zero broadcast everywhere, whose all-zero strides
-        # leave the sum's layout to the other term, as TensorIterator does (a gradient of it alone is C-contiguous)
+        # is an efficient zero tensor, which a sum leaves out (see _memory_format.efficient_zero)
         if self.node_name == "SgnBackward0":
-            zero = np.zeros((), grad.dtype)
-            return tuple(np.broadcast_to(zero, shape) if need else None
+            return tuple(_memory_format.efficient_zero(shape, grad.dtype) if need else None
                          for shape, need in zip(self.shapes, self.needs_input_grad))
         like_grad = grad.ndim > 1
         return tuple((_memory_format.empty_like(grad, grad.dtype, _memory_format.preserve_format)

@@ -152,6 +152,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "graph. Set allow_unused=True if this is the desired behavior.")
             result.append(None)
         elif create_graph:
+            if _memory_format.is_efficient_zero(gradient._data):  # (a real sgn's gradient alone: C-strided zeros)
+                gradient = Tensor._wrap(np.zeros(gradient.shape, gradient._data.dtype))
             result.append(gradient._cast(tensor._data.dtype))
         else:
             # (a copy, laid out as PyTorch's ops lay out their results: NumPy's order 'K' would put the dims a

@@ -687,6 +687,11 @@ def _edge(tensor):
     return tensor.grad_fn if tensor.grad_fn is not None else tensor
 
 
+def listed_edge(tensor):
+    """How a node's ``next_functions`` lists its input ``tensor``: (its node, a leaf's AccumulateGrad or None, 0)."""
+    return (shown_edge(_edge(tensor)) if tensor._requires_grad else None, 0)
+
+
 class OutputGrads:
     """The gradients reaching the outputs of a node with several (None for an output none reached).
 

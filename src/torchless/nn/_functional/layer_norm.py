@@ -140,7 +140,8 @@ class RMSNorm(Node):
 
     Computed as PyTorch's composite: in float32 for float16 input, the product with weight in the
     promoted dtype of the two, then cast back to the input's dtype. That last cast, when there is
-    one, is the graph's top node (ToCopyBackward0), else the product is (MulBackward0).
+    one, is the graph's top node (ToCopyBackward0), else a copy of the product into the input's suggested memory
+    format where the product is not so laid out (CloneBackward0), else the product (MulBackward0).
     """
 
     saved = ("x", "xhat", "rstd", "weight")  # x as PyTorch's composite saves it (its square and product do)
@@ -148,6 +149,7 @@ class RMSNorm(Node):
     @quiet
     def forward(self, x, weight, normalized_ndim=1, eps=None):
         self.input_shape, self.input_dtype, self.weight, self.x = x.shape, x.dtype, weight, x
+        self.normalized_ndim = normalized_ndim
         rows = _rows(x, normalized_ndim, compute_dtype(x))
         if eps is None:
             eps = float(np.finfo(rows.dtype).eps)
@@ -160,6 +162,7 @@ class RMSNorm(Node):
             w = weight if weight.dtype.kind == "f" else weight.astype(rows.dtype)
             y = y * w.reshape(-1)
         self.result_dtype = y.dtype
+        self.copied_to_format = self.composite_copies(x)
         # a copy when y is xhat itself: the output must not share memory with what backward reads
         y = y.reshape(x.shape).astype(x.dtype, copy=y is self.xhat)
         if x.ndim > 1 and _memory_format.may_suggest_channels_last(x):
@@ -175,29 +178,71 @@ class RMSNorm(Node):
             grad_xhat = (g * weight.reshape(-1)).astype(xhat.dtype, copy=False) if weight is not None else g
             gx = (grad_xhat - xhat * mean(grad_xhat * xhat, -1)) * self.rstd
             gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
+            gx = _memory_format.with_strides(gx, self.input_gradient_strides(grad))
         if need_w:
             gw = _param_grad(sum_of_rows(g * xhat, 0), weight)
         return gx, gw
 
     def backward_graph(self, grad):
-        # backward's formula with the statistics recomputed from x in the graph
-        dtype, rows, weight = self.xhat.dtype, self.xhat.shape, self.weight
-        x = self.graph_input(0, self.x)._cast(dtype).reshape(rows)
-        rstd = ((x * x).mean(-1, keepdim=True) + self.eps).rsqrt()
+        # PyTorch's composite differentiated node by node, in the order its engine runs them (weight's gradient
+        # before x's, whose sum, AddBackward0, is laid out as those ops lay it out): y = xhat * weight with
+        # xhat = x * rsqrt(mean(x ** 2) + eps), recomputed from x as its forward graph has them
+        dtype, weight, dims = self.xhat.dtype, self.weight, self.normalized_dims()
+        x = self.graph_input(0, self.x)._cast(dtype)
+        rstd = (x.pow(2).mean(dims, keepdim=True) + self.eps).rsqrt()
         xhat = x * rstd
-        g = grad._cast(self.result_dtype).reshape(rows)
+        g = grad._cast(self.result_dtype)
         need_x, need_w = self.needs_input_grad
         gx = gw = None
-        if need_x:
-            grad_xhat = g if weight is None else (g * self.graph_input(1, weight).reshape(-1))._cast(dtype)
-            gx = (grad_xhat - xhat * (grad_xhat * xhat).mean(-1, keepdim=True)) * rstd
-            gx = gx.reshape(self.input_shape)._cast(self.input_dtype)
+        grad_xhat = g if weight is None else (g * self.graph_input(1, weight))._cast(dtype)
         if need_w:
-            gw = (g * xhat).sum(0).reshape(weight.shape)._cast(weight.dtype)
+            gw = g * xhat
+            lead = tuple(range(len(self.input_shape) - len(dims)))
+            gw = (gw.sum(lead) if lead else gw)._cast(weight.dtype)
+        if need_x:
+            grad_rstd = (grad_xhat * x).sum(dims, keepdim=True)
+            grad_mean = (-0.5 * grad_rstd) * rstd.pow(3)  # RsqrtBackward0
+            grad_square = grad_mean.expand(x.shape) / math.prod(self.xhat.shape[1:])  # MeanBackward1
+            gx = (grad_xhat * rstd + grad_square * (2.0 * x.pow(1.0)))._cast(self.input_dtype)
         return gx, gw
 
+    def input_gradient_strides(self, grad):
+        """The strides of PyTorch's gradient of x, the sum (grad * weight) * rstd + expanded(d mean) * (2 * x) its
+        composite's nodes accumulate, each laid out by TensorIterator; rstd, a reduction's result, is C-ordered."""
+        shape, layout = self.input_shape, _memory_format.layout_strides
+        if grad.flags.c_contiguous and self.x.flags.c_contiguous and 1 not in shape:
+            return _memory_format.element_strides(grad)  # (the common case: all C order)
+        stats = self.statistics_layout()
+        scaled = (shape, _memory_format.element_strides(grad))
+        if self.weight is not None:
+            scaled = (shape, _memory_format.iterator_strides(shape, [grad, self.weight]))
+        scaled = layout(shape, [scaled, stats])
+        doubled = (shape, _memory_format.iterator_strides(shape, [self.x]))
+        return layout(shape, [(shape, scaled), (shape, layout(shape, [stats, doubled]))])
+
+    def statistics_layout(self):
+        """(shape, strides) of rstd as PyTorch's composite computes it: a keepdim reduction's C-ordered result."""
+        shape = self.input_shape[:len(self.input_shape) - self.normalized_ndim] + (1,) * self.normalized_ndim
+        return shape, _memory_format.strides_for(shape, _memory_format.contiguous_format)
+
+    def composite_copies(self, x):
+        """Whether PyTorch's composite ends with a copy (CloneBackward0) of its product, laid out as x by
+        TensorIterator, into x's suggested memory format: a transposed or permuted input's."""
+        if x.flags.c_contiguous:
+            return False
+        layouts = [(x.shape, _memory_format.element_strides(x)), self.statistics_layout()]
+        if self.weight is not None:
+            layouts.append((self.weight.shape, _memory_format.element_strides(self.weight)))
+        product = _memory_format.layout_strides(x.shape, layouts)
+        return not _memory_format.strides_are_contiguous(x.shape, product, _memory_format.suggest(x))
+
+    def normalized_dims(self):
+        return tuple(range(len(self.input_shape) - self.normalized_ndim, len(self.input_shape)))
+
     def name(self):
-        return "MulBackward0" if self.result_dtype == self.input_dtype else "ToCopyBackward0"
+        if self.result_dtype != self.input_dtype:
+            return "ToCopyBackward0"
+        return "CloneBackward0" if self.copied_to_format else "MulBackward0"
 
 
 _mismatch_warned = False

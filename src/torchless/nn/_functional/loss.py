@@ -15,7 +15,8 @@ from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
-from ...autograd.graph import FoldedNode, Node, folded, released, shown_edge, with_zero_derivative_of
+from ...autograd.graph import (BackwardOfBackward, FoldedNode, Node, ZeroDerivativeOf, folded, listed_edge, released,
+                               shown_edge, with_zero_derivative_of)
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
 from ._args import _is_list_int, _tp_name, check_tensor, unpack_int64
 from ._moments import quiet
@@ -289,8 +290,17 @@ class CrossEntropy(Node):
         # softmax of the log-probabilities is softmax(x) (a shift per element apart) and its backward reads its
         # output only: the logits, which this node does not keep, are not needed for the gradient into them.
         axis = 0 if self.unbatched else 1
+        # recorded under PyTorch's nodes: nll_loss_backward's (of zero derivative in log_softmax's output, which
+        # torchless folds into this node), then _log_softmax_backward_data's, reading that output
+        log_softmax = (folded("LogSoftmaxBackward0", shown_edge(self.edges[0]), self), 0)
+        if self.eps == 0 and len(self.input_shape) < 3:
+            anchor = self.graph_input(0, np.broadcast_to(np.zeros((), probs.dtype), self.input_shape))
+            log_grad = ZeroDerivativeOf.apply(log_grad, anchor, node_name="NllLossBackwardBackward0",
+                                              listed=(listed_edge(grad), log_softmax))
         p = Softmax.apply(self.graph_input(0, np.log(probs).reshape(self.input_shape)), axis=axis)
-        return (log_grad - p * log_grad.sum(dim=axis, keepdim=True),)
+        gx = log_grad - p * log_grad.sum(dim=axis, keepdim=True)
+        return (BackwardOfBackward.apply(gx, node_name="LogSoftmaxBackwardDataBackward0",
+                                         listed=(listed_edge(log_grad), log_softmax)),)
 
     def name(self):
         return "AddBackward0" if self.eps > 0 else _nll_node_name(len(self.input_shape), self.reduction)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ... import _dtype, _memory_format
+from ..._ops._util import laid_out_gradients
 from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, SavedInput
 from ._moments import normalization_backward_graph
@@ -31,6 +32,14 @@ def _channel_means(a):
     if a.dtype == np.float32:
         return (np.add.reduce(a, axis=(0, 2), dtype=np.float64) / (a.shape[0] * a.shape[2])).astype(np.float32)
     return a.mean(axis=(0, 2))
+
+
+def _in_input_format(node, grad, gradient):
+    """native_batch_norm_backward's layout of the input's gradient: the input's suggested memory format, whatever
+    the gradient's layout (see laid_out_gradients)."""
+    if gradient.shape != node.input_shape:
+        return gradient
+    return _memory_format.in_suggested_format(gradient, node.input_format)
 
 
 class BatchNorm(Node):
@@ -105,6 +114,7 @@ class BatchNorm(Node):
             y = _memory_format.in_format_of(y, x)  # PyTorch's kernel: channels-last for such an input, else C order
         return y
 
+    @laid_out_gradients(_in_input_format)  # (its create_graph gradient too: the same op computes it)
     def backward(self, grad):
         xhat, channel = self.xhat, (1, -1, 1)
         g = grad.reshape(xhat.shape)
@@ -121,9 +131,7 @@ class BatchNorm(Node):
                 gx *= scale.reshape(channel)
             else:
                 gx = g * scale.reshape(channel)
-            # PyTorch allocates it in the input's suggested format, whatever the gradient's layout
-            gx = _memory_format.in_suggested_format(gx.reshape(self.input_shape).astype(self.input_dtype, copy=False),
-                                                    self.input_format)
+            gx = gx.reshape(self.input_shape).astype(self.input_dtype, copy=False)
         return gx, sum_g_xhat if need_w else None, sum_g if need_b else None
 
     def backward_graph(self, grad):
