@@ -92,6 +92,16 @@ def assert_same_error(torch_call, torchless_call):
     assert actual == (expected.type, expected.message.replace("torch.", "torchless.")), actual
 
 
+def assert_same_error_as_written(source):
+    """``source``, an expression of ``lib`` and ``x`` (a 2x2 tensor of ones) evaluated with ``lib`` either library,
+    raises the same error in both. Compiled from source, as CPython's own TypeErrors depend on how a call is
+    written."""
+    import torch
+
+    code = compile(source, f"<{source}>", "eval")
+    assert_same_error(*(lambda lib=lib: eval(code, {"lib": lib, "x": lib.ones(2, 2)}) for lib in (torch, torchless)))
+
+
 # ---------------------------------------------------------------------------- against PyTorch
 def assert_matches_torch(actual, expected, inputs, expected_inputs, tol, rng):
     """``actual`` (torchless) against ``expected`` (torch), each computed from its ``inputs`` made of the same arrays.

@@ -10,28 +10,18 @@ The calls are written out as source: CPython names a method by its defining clas
 written ``x.exp(1)``, not for ``getattr(x, "exp")(1)``.
 """
 import pickle
-import warnings
 
 import pytest
 
 import torchless
-from helpers import outcome
+from helpers import assert_same_error_as_written
 from torchless import _parser_errors
 from torchless._tensor import _UNWRAPPED_NO_ARGUMENT_METHODS
 
 torch = pytest.importorskip("torch")
 
 
-def _same_error(source):
-    """``source`` (an expression of ``lib`` and ``x``, a 2x2 tensor) raises the same error in torch and
-    torchless."""
-    code = compile(source, f"<{source}>", "eval")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        expected, actual = (outcome(lambda lib=lib: eval(code, {"lib": lib, "x": lib.ones(2, 2)}))
-                            for lib in (torch, torchless))
-    assert hasattr(expected, "message"), f"torch did not raise: {expected}"
-    assert actual == (expected.type, expected.message.replace("torch.", "torchless.")), actual
+_same_error = assert_same_error_as_written
 
 
 # every method of no arguments of torchless's, but those left unwrapped to keep the hot paths and torchless's own

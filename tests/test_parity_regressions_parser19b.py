@@ -8,27 +8,17 @@ PyTorch (session 19).
   cumulative ops, softmax, type_as, nan_to_num, ...) fails with PyTorch's parser's TypeError where its parser
   refuses the call: the parse runs only once the call has failed.
 """
-import itertools
 import warnings
 
 import pytest
 
 import torchless
-from helpers import outcome
+from helpers import assert_same_error_as_written, outcome
 
 torch = pytest.importorskip("torch")
 
 
-def _same_error(source):
-    """``source`` (an expression of ``lib`` and ``x``, a 2x2 tensor) raises the same error in torch and
-    torchless."""
-    code = compile(source, f"<{source}>", "eval")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        expected, actual = (outcome(lambda lib=lib: eval(code, {"lib": lib, "x": lib.ones(2, 2)}))
-                            for lib in (torch, torchless))
-    assert hasattr(expected, "message"), f"torch did not raise: {expected}"
-    assert actual == (expected.type, expected.message.replace("torch.", "torchless.")), actual
+_same_error = assert_same_error_as_written
 
 
 # ---------------------------------------------------------------------------- torch.rsub
