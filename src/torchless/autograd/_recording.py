@@ -287,7 +287,7 @@ def _hook_cost_ns():
     recorder._names = {}
     workload()
     previous = sys.getprofile()  # (a profiler of the caller's own, cProfile say, is put back after)
-    costs = []
+    costs, plains, hookeds = [], [], []
     for _ in range(7):
         start = time.perf_counter_ns()
         for _ in range(20):
@@ -300,10 +300,14 @@ def _hook_cost_ns():
             workload()
         hooked = time.perf_counter_ns() - start
         sys.setprofile(previous)
-        costs.append((hooked - plain) / max(recorder._hook_calls - calls_before, 1))
-    # The median of side-by-side pairs: other work on a busy machine moves it little. (The least hooked time less
-    # the least plain one, taken from different moments, could overestimate the cost, and so stop the clock.)
-    return max(0.0, statistics.median(costs))
+        calls = max(recorder._hook_calls - calls_before, 1)
+        costs.append((hooked - plain) / calls)
+        plains.append(plain / calls)
+        hookeds.append(hooked / calls)
+    # The median of side-by-side pairs, or the least hooked time less the least plain one if that is smaller: an
+    # overestimate would stop the clock (a busy machine slowing most of the hooked runs moves the median, a quiet
+    # moment in both series gives the minima), an underestimate only makes small operators read a little high.
+    return max(0.0, min(statistics.median(costs), min(hookeds) - min(plains)))
 
 
 _active = []  # recorders running (innermost last), which record_function ranges go to
