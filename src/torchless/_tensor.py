@@ -16,7 +16,8 @@ from ._ops import arithmetic, inplace, unary
 from ._ops._util import INT64, broadcast_error, is_int_argument, normalize_dim, normalize_dims
 from ._size import Size
 from .autograd import grad_mode
-from .autograd.graph import records, root_gradient, run_backward
+from .autograd._engine import root_gradient, run_backward
+from .autograd.graph import records
 
 _mode_state = grad_mode.state  # per-thread grad and inference modes, read as tensors are made
 _INFERENCE_INPLACE = ("Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to "

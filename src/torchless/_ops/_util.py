@@ -242,7 +242,8 @@ def keeping_input_on_tie(ufunc, bound, a, **kwargs):
 def laid_out_gradients(layout):
     """Decorator of a node's ``backward`` whose PyTorch backward op lays its gradients out by a rule of its own:
     ``layout(node, grad, gradient)`` gives the array ``gradient`` so laid out. Under create_graph the engine lays
-    out ``backward_graph``'s gradients by the same rule (graph._graph_backward), as PyTorch's op is the same."""
+    out ``backward_graph``'s gradients by the same rule (autograd._graph_backward.backward_graph_method), as
+    PyTorch's op is the same."""
     def decorate(backward):
         @functools.wraps(backward)
         def laid_out(self, grad):

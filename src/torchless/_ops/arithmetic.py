@@ -109,7 +109,7 @@ class Mul(Node):
     def backward_graph(self, grad):
         a, b = self.a, self.b
         # in PyTorch's order: its MulBackward0 computes other's gradient first, and the engine then sums each to
-        # its input's shape (the order in which nodes are made sets the engine's, see graph._execution_order)
+        # its input's shape (the order in which nodes are made sets the engine's, see autograd._engine._execution_order)
         gb = grad * self.graph_input(0, a) if self.needs_input_grad[1] else None
         ga = grad * self.graph_input(1, b) if self.needs_input_grad[0] else None
         return (None if ga is None else unbroadcast_tensor(ga, a.shape),

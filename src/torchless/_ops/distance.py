@@ -4,7 +4,8 @@ import math
 import numpy as np
 
 from .. import _dtype
-from ..autograd.graph import Node, gradients_without_derivative
+from ..autograd._graph_backward import gradients_without_derivative
+from ..autograd.graph import Node
 from ..autograd.saved_values import SavedInput, saved_result
 from ._util import broadcast_error
 

@@ -154,9 +154,9 @@ class _Special(Node):
             derivative = "digamma" if self.op == "lgamma" else "trigamma"
             return (grad * _Special.apply(self.graph_input(0, self.a), op=derivative),)
         # trigamma's derivative, polygamma of order 2, has no derivative here (order 3)
-        from ..autograd.graph import _no_graph_backward
+        from ..autograd.graph import no_graph_backward_message
 
-        raise NotImplementedError(_no_graph_backward(self))
+        raise NotImplementedError(no_graph_backward_message(self))
 
     def name(self):
         return {"lgamma": "LgammaBackward0", "digamma": "DigammaBackward0", "exp2": "Exp2Backward0",

@@ -345,7 +345,8 @@ def _views_undone(grad, steps):
     """The gradient of PyTorch's chain of views ``steps`` (see _view_steps) as its graph records it under
     create_graph=True, last view first: an unsqueeze's squeeze, a select's or slice's select_backward or
     slice_backward (ops of their own, SelectBackwardBackward0, listing the gradient alone)."""
-    from ..autograd.graph import BackwardOfBackward, _edge, shown_edge
+    from ..autograd._graph_backward import BackwardOfBackward
+    from ..autograd.graph import _edge, shown_edge
 
     for name, dim, part, shape in reversed(steps):
         if name == "UnsqueezeBackward0":

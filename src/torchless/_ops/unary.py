@@ -5,7 +5,8 @@ import numpy as np
 
 from .. import _dtype, _memory_format
 from .._kernels import parallel
-from ..autograd.graph import OUTPUT, Node, with_zero_derivative_of
+from ..autograd._graph_backward import with_zero_derivative_of
+from ..autograd.graph import OUTPUT, Node
 from ..autograd.saved_values import SavedInput, saved_result
 from . import special
 from ._util import TIE_KEEPS_FIRST, grad_first, iterator_layout_of, keeping_input_on_tie, laid_out_gradients
@@ -210,7 +211,7 @@ class Relu(Node):
         this ReLU, and masks it where that value is 0 at its own (4x smaller) resolution, so the mask
         backward would apply is the identity. Backward then passes this very array on (a sum with
         other consumers' gradients is a new array, and is masked). Only for a gradient nothing else
-        sees (``graph.gradient_unwatched(self)``), as nothing else expects it masked."""
+        sees (``_engine.gradient_unwatched(self)``), as nothing else expects it masked."""
         self._masked_by_consumer = grad
         return grad
 
@@ -455,9 +456,9 @@ class Smooth(Node):
     def backward_graph(self, grad):
         derivative = SMOOTH_GRAPH.get(self.op)
         if derivative is None:
-            from ..autograd.graph import _no_graph_backward
+            from ..autograd.graph import no_graph_backward_message
 
-            raise NotImplementedError(_no_graph_backward(self))
+            raise NotImplementedError(no_graph_backward_message(self))
         return (grad * derivative(self.graph_input(0, self.a), lambda: self.graph_output(self.out)),)
 
     def name(self):

@@ -6,7 +6,7 @@ import numpy as np
 from .. import _memory_format
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .function import Function
-from .graph import check_root_gradient, root_gradient, run_backward, run_backward_graph
+from ._engine import check_root_gradient, root_gradient, run_backward, run_backward_graph
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
                         set_grad_enabled)
 from .variable import Variable

@@ -13,7 +13,8 @@ import weakref
 import numpy as np
 
 from . import grad_mode
-from .graph import (_FREED_MESSAGE, Node, OutputSlot, SavedVersion, _edge, _modified_message, _saved_input_modified,
+from ._released import FREED_MESSAGE
+from .graph import (Node, OutputSlot, SavedVersion, _edge, _modified_message, _saved_input_modified,
                     shown_edge)
 from .graph import tensor_class as _tensor_class
 
@@ -42,7 +43,7 @@ class FunctionCtx:
         """The tensors given to :meth:`save_for_backward` (freed after backward unless ``retain_graph``). As in
         PyTorch, reading them (not backward itself) checks that none was changed in place since."""
         if getattr(self, "_released", False):
-            raise RuntimeError(_FREED_MESSAGE)
+            raise RuntimeError(FREED_MESSAGE)
         for saved, node in getattr(self, "_saved_versions", ()):
             if saved.counter[0] != saved.version:
                 if node is None:

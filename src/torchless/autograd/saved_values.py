@@ -15,6 +15,7 @@ import numbers
 import numpy as np
 
 from . import graph
+from ._released import FREED_MESSAGE
 
 _UNSIGNED = 1 << 64
 
@@ -130,7 +131,7 @@ class Saved:
             undefined = False
         if undefined:
             return None
-        raise RuntimeError(graph._FREED_MESSAGE)
+        raise RuntimeError(FREED_MESSAGE)
 
     def wrap(self, node, shown, array):
         tensor = graph.tensor_class()._wrap(array)
@@ -221,8 +222,8 @@ def read(spec, node, shown=None):
     try:
         return spec(node)
     except (AttributeError, TypeError):
-        if node._freed:  # read off an object backward released (see graph.released)
-            raise RuntimeError(graph._FREED_MESSAGE) from None
+        if node._freed:  # read off an object backward released (see _released.released)
+            raise RuntimeError(FREED_MESSAGE) from None
         raise
 
 

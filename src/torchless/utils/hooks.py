@@ -12,7 +12,8 @@ from collections import OrderedDict
 import numpy as np
 
 from .._tensor import _warn_from_user_code
-from ..autograd.graph import Node, OutputSlot, _edge, checked_hook_result
+from ..autograd._hook_calls import checked_hook_result
+from ..autograd.graph import Node, OutputSlot, _edge
 
 _NO_INPUT_GRAD_WARNING = (
     "Full backward hook is firing when gradients are computed with respect to module outputs since no inputs "

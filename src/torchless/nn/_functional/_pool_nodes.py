@@ -12,7 +12,9 @@ from ... import _memory_format
 from ..._kernels import pool as kernels
 from ..._kernels import pool3d
 from ..._ops import unary
-from ...autograd.graph import FoldedNode, Node, gradient_unwatched, with_zero_derivative_of
+from ...autograd._engine import gradient_unwatched
+from ...autograd._graph_backward import with_zero_derivative_of
+from ...autograd.graph import FoldedNode, Node
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64
 from ._conv_nodes import TransposedConvolution
 from ._pool_args import _output_size, _view_2d

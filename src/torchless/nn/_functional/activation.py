@@ -22,7 +22,8 @@ from ..._ops.shape import Where
 from ..._ops._util import c_ordered_gradients, checked_int64, iterator_layout_of, laid_out_gradients, normalize_dim
 from ..._ops.special import erf as _erf
 from ..._tensor import Tensor, _refuse_relu, refuse_complex_gradient
-from ...autograd.graph import OUTPUT, Node, records, with_zero_derivative_of
+from ...autograd._graph_backward import with_zero_derivative_of
+from ...autograd.graph import OUTPUT, Node, records
 from ...autograd.saved_values import Saved, SavedInput, int64, saved_result
 from ...random import stream
 from ._args import REQUIRED, _is_index, _tp_name, check_tensor, missing_arguments, native_binding, unpack_int64

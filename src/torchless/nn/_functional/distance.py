@@ -5,7 +5,8 @@ from ... import _dtype
 from ..._ops._util import broadcast_error
 from ..._tensor import _promote
 from ...autograd import grad_mode
-from ...autograd.graph import Node, gradients_without_derivative
+from ...autograd._graph_backward import gradients_without_derivative
+from ...autograd.graph import Node
 from ._args import Param, native
 
 __all__ = ["normalize", "cosine_similarity", "pairwise_distance", "pdist"]

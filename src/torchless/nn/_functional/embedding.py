@@ -12,7 +12,8 @@ import numpy as np
 from ..._tensor import Tensor, _promote, refuse_complex_gradient, typename
 from ..._threads import get_num_threads
 from ...autograd import grad_mode
-from ...autograd.graph import Node, gradients_without_derivative
+from ...autograd._graph_backward import gradients_without_derivative
+from ...autograd.graph import Node
 from ...autograd.saved_values import Saved, int64
 from ._args import _is_index, _is_list_int, _tp_name, check_tensor, unpack_int64
 from ._norm_checks import check_bool_arg, check_float_arg

@@ -12,7 +12,8 @@ import numpy as np
 from ... import _creation
 from ...autograd import grad_mode
 from ..._tensor import Tensor
-from ...autograd.graph import Node, gradients_without_derivative
+from ...autograd._graph_backward import gradients_without_derivative
+from ...autograd.graph import Node
 from ._args import _tp_name, check_tensor
 from ._norm_checks import check_bool_arg, check_float_arg
 from .loss import _legacy_reduction, _reduction

@@ -15,8 +15,9 @@ from ..._ops import arithmetic
 from ..._ops._util import c_ordered_gradients, unbroadcast, unbroadcast_tensor
 from ..._tensor import _promote
 from ...autograd import grad_mode
-from ...autograd.graph import (BackwardOfBackward, FoldedNode, Node, ZeroDerivativeOf, folded, listed_edge, released,
-                               shown_edge, with_zero_derivative_of)
+from ...autograd._graph_backward import BackwardOfBackward, ZeroDerivativeOf, with_zero_derivative_of
+from ...autograd._released import released
+from ...autograd.graph import FoldedNode, Node, folded, listed_edge, shown_edge
 from ...autograd.saved_values import Saved, SavedInput, constant, first_listed, int64, saved_result
 from ._args import _is_list_int, _tp_name, check_tensor, unpack_int64
 from ._moments import quiet
@@ -130,7 +131,7 @@ class _ClassTargets:
         return target.size if self.smooth_valid is None else int(self.smooth_valid.sum())
 
     def released(self):
-        """What a node keeps of these targets after backward (see graph.released): their arguments and the arrays'
+        """What a node keeps of these targets after backward (see _released.released): their arguments and the arrays'
         layouts."""
         kept = object.__new__(_ClassTargets)
         kept.__dict__.update({name: released(value) for name, value in vars(self).items()})

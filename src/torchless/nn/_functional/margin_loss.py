@@ -15,7 +15,8 @@ from ... import _creation, _dtype
 from ..._ops.unary import Clamp
 from ..._tensor import Tensor, _promote
 from ..._functions import where
-from ...autograd.graph import Node, gradients_without_derivative
+from ...autograd._graph_backward import gradients_without_derivative
+from ...autograd.graph import Node
 from ._args import _tp_name, check_tensor
 from ._norm_checks import check_float_arg
 from .activation import logsigmoid

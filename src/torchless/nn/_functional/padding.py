@@ -11,7 +11,8 @@ import numpy as np
 
 from ... import _dtype, _memory_format
 from ..._ops import shape as shape_ops
-from ...autograd.graph import COPY_SLICES, with_zero_derivative_of
+from ...autograd._graph_backward import with_zero_derivative_of
+from ...autograd.graph import COPY_SLICES
 from ...autograd.saved_values import SavedInput, int64
 from ..._tensor import Tensor
 from ._args import _int_list, _is_list_int, _tp_name, check_tensor, unpack_error

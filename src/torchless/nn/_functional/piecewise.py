@@ -10,7 +10,8 @@ from ... import _dtype, _memory_format
 from ..._ops.shape import Where
 from ..._ops._util import grad_first
 from ..._ops.unary import masked_gradient
-from ...autograd.graph import Node, gradients_without_derivative
+from ...autograd._graph_backward import gradients_without_derivative
+from ...autograd.graph import Node
 from ...autograd.saved_values import SavedInput
 from ._args import check_tensor, native_binding
 from ._norm_checks import compute_dtype

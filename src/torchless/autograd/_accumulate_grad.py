@@ -1,0 +1,75 @@
+"""PyTorch's AccumulateGrad: a leaf's gradient added into its ``.grad``, laid out by PyTorch's gradient layout
+contract, its tensor and accumulator hooks called around it."""
+import numpy as np
+
+from .. import _memory_format
+from ._hook_calls import (accumulator_hooks, run_node_posthooks, run_node_prehooks, run_post_accumulate_hooks,
+                          run_tensor_hooks, run_tensor_hooks_graph)
+
+
+def _obeys_layout(grad, data):
+    """PyTorch's gradient layout contract for a dense leaf: the gradient's strides are the leaf's at every dim
+    but those of size 1, where any but 0 goes (AccumulateGrad then keeps the gradient's strides)."""
+    if not isinstance(grad, np.ndarray) or grad.shape != data.shape:
+        return False
+    for size, theirs, ours in zip(data.shape, grad.strides, data.strides):
+        if (theirs // grad.itemsize != ours // data.itemsize) if size != 1 else theirs == 0:
+            return False
+    return True
+
+
+def accumulate_leaf(tensor, grad):
+    from .._tensor import Tensor
+
+    if tensor._view_creation == "no_grad" and tensor.grad_fn is None:
+        return  # a view made with grad mode off of a tensor requiring grad: PyTorch keeps its gradient nowhere
+    if tensor._hooks:
+        grad = run_tensor_hooks(tensor._hooks, grad)
+    pre, post = accumulator_hooks(tensor) if tensor.grad_fn is None else (None, None)
+    if pre:
+        grad = run_node_prehooks(pre, grad, False)
+    if tensor._grad is None:
+        # A fresh, writable array (incoming gradients may be views or shared between inputs), laid out as PyTorch's
+        # gradient layout contract says: in the leaf's own memory order when that is dense (a transposed or permuted
+        # parameter), else contiguous.
+        data = tensor._data
+        if _memory_format.is_dense(data):
+            fresh = np.empty_like(data, order="K")
+            if fresh.strides != data.strides or getattr(grad, "strides", data.strides) != data.strides:
+                # strides differing at size-1 dims (a channels-last N1HW leaf), or a gradient in another layout
+                fresh = _memory_format.empty_with_strides_of(grad if _obeys_layout(grad, data) else data, data.dtype)
+        else:
+            fresh = np.empty(data.shape, data.dtype)
+        fresh[...] = grad
+        tensor.grad = Tensor._wrap(fresh)
+    else:
+        old = tensor._grad._data
+        if old.flags.writeable and old.dtype == tensor._data.dtype and old.shape == np.shape(grad):
+            # in place, as PyTorch's AccumulateGrad: the .grad tensor (and its views) keep their memory and layout
+            old += grad
+            tensor._grad._bump_version()
+        else:
+            tensor._grad._data = (old + grad).astype(tensor._data.dtype, copy=False)
+    if tensor._post_accumulate_grad_hooks:
+        run_post_accumulate_hooks(tensor)
+    if post:
+        run_node_posthooks(post, (), grad, False)
+
+
+def accumulate_leaf_graph(tensor, grad):
+    """accumulate_leaf for a gradient tensor recorded in the graph: as PyTorch's AccumulateGrad under
+    create_graph, ``.grad`` becomes a copy of it the first time (a copy recorded in the graph), then the sum out
+    of place, so that earlier ``.grad`` tensors and their graphs stay valid."""
+    if tensor._view_creation == "no_grad" and tensor.grad_fn is None:  # (see accumulate_leaf)
+        return
+    if tensor._hooks:
+        grad = run_tensor_hooks_graph(tensor._hooks, grad)
+    pre, post = accumulator_hooks(tensor)
+    if pre:
+        grad = run_node_prehooks(pre, grad, True)
+    grad = grad._cast(tensor._data.dtype)
+    tensor._grad = grad.clone() if tensor._grad is None else tensor._grad + grad
+    if tensor._post_accumulate_grad_hooks:
+        run_post_accumulate_hooks(tensor)
+    if post:
+        run_node_posthooks(post, (), grad, True)

@@ -1,0 +1,326 @@
+"""The engine: backward's propagation of gradients through the graph of Nodes (see graph.py), from the roots
+(``Tensor.backward``, ``autograd.backward``, ``autograd.grad``) to the leaves, in the order PyTorch's engine runs the
+nodes. ``run_backward`` propagates NumPy arrays through each node's ``backward``; ``run_backward_graph``
+(``create_graph=True``) propagates tensors through each node's ``backward_graph``, recorded in turn so that gradients
+can be differentiated again (see _graph_backward.py)."""
+import heapq
+import itertools
+import threading
+
+import numpy as np
+
+from .. import _memory_format
+from . import anomaly_mode, grad_mode
+from ._accumulate_grad import accumulate_leaf, accumulate_leaf_graph
+from ._graph_backward import backward_graph_method
+from ._hook_calls import run_node_posthooks, run_node_prehooks, run_tensor_hooks, run_tensor_hooks_graph
+from ._released import FREED_MESSAGE
+from .graph import Node, _edge
+
+_ndarray = np.ndarray
+# A 0-d gradient can arrive as a NumPy scalar (NumPy's arithmetic on 0-d arrays returns them): complex ones too
+_COMPLEX_SCALARS = frozenset({np.complex64, np.complex128})
+
+
+def root_gradient(output, gradient, index=0):
+    """The gradient array that backward starts from at ``output`` (element ``index`` of the outputs), given
+    ``gradient`` (a tensor, an array-like or None for a scalar's 1), with PyTorch's checks."""
+    if gradient is not None:
+        grad = check_root_gradient(output, gradient, index)
+    if not output._requires_grad:
+        raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
+    array = output._data
+    if gradient is None:
+        if array.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return np.ones(array.shape, array.dtype)
+    # PyTorch casts the gradient to the output's dtype first: a float32 one must not make the graph of a float64
+    # output compute in float32
+    return grad.astype(array.dtype, copy=False)
+
+
+def check_root_gradient(output, gradient, index=0, positions=None):
+    """The array of ``gradient`` given for ``output``, after PyTorch's first check (before any of whether the
+    outputs require grad): its shape; or for None, that an output requiring grad is a scalar. ``positions``: a
+    function giving the positions the shape error names (see autograd._root_gradients), else ``index``."""
+    array = output._data
+    if gradient is None:
+        if output._requires_grad and array.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        return None
+    from .._size import Size
+    from .._tensor import Tensor
+
+    grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, array.dtype)
+    if grad.shape != array.shape:
+        grad_index, output_index = (index, index) if positions is None else positions()
+        raise RuntimeError(f"Mismatch in shape: grad_output[{grad_index}] has a shape of {Size(grad.shape)} and "
+                           f"output[{output_index}] has a shape of {Size(array.shape)}.")
+    return grad
+
+
+def _topological_order(roots):
+    """Nodes reachable from ``roots``, each after every node that feeds gradient into it."""
+    order, visited = [], set()
+    for root in roots:
+        if id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root.edges))]
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if isinstance(child, Node) and id(child) not in visited:
+                    visited.add(id(child))
+                    stack.append((child, iter(child.edges)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _execution_order(order):
+    """The nodes of ``order`` (topological) in the order PyTorch's engine runs them: of the nodes whose consumers
+    have all run, the most recently recorded first (its ready queue's priority). The order in which gradients
+    reach a node sets the order of their sum, whose layout is the first's. A chain (one root, and no node feeding
+    two others: the common CNN's graph) has one order, ``order`` itself."""
+    waiting, branches = {}, False
+    for node in order:
+        feeds = 0
+        for edge in node.edges:
+            if isinstance(edge, Node):
+                feeds += 1
+                waiting[id(edge)] = waiting.get(id(edge), 0) + 1
+        branches = branches or feeds > 1
+    if not branches and len(order) - len(waiting) > 1:  # (several roots: their chains interleave)
+        branches = True
+    return _by_priority(order, waiting) if branches else order
+
+
+def _by_priority(order, waiting):
+    """_execution_order's nodes, ``waiting`` counting each node's consumers not yet run."""
+    ties = itertools.count()  # (equal numbers, as the outputs' slots of one node: topological order)
+    ready = [(-node._sequence, next(ties), node) for node in order if id(node) not in waiting]
+    heapq.heapify(ready)
+    while ready:
+        node = heapq.heappop(ready)[2]
+        yield node
+        for edge in node.edges:
+            if isinstance(edge, Node):
+                left = waiting[id(edge)] - 1
+                waiting[id(edge)] = left
+                if not left:
+                    heapq.heappush(ready, (-edge._sequence, next(ties), edge))
+
+
+def _leading_to(order, targets):
+    """The ids of the nodes in ``order`` (topological) with a path to one of ``targets`` (ids of nodes and
+    leaves) through their edges: only those need to run for the targets' gradients."""
+    leading = set()
+    for node in reversed(order):
+        for edge in node.edges:
+            if edge is not None and (id(edge) in targets or id(edge) in leading):
+                leading.add(id(node))
+                break
+    return leading
+
+
+def _start(roots, inputs):
+    """What a propagation from ``roots`` starts with: the gradients pending per node id, the roots that are
+    leaves, the nodes in topological order and, with ``inputs``, {id of an input's edge: its positions}, the
+    list capturing their gradients and the ids of the nodes leading to them."""
+    targets, captured, leading = {}, None, None
+    pending, leaf_roots = {}, []
+    for tensor, grad in roots:
+        node = tensor.grad_fn
+        if node is None:
+            leaf_roots.append((tensor, grad))
+        else:
+            previous = pending.get(id(node))
+            pending[id(node)] = grad if previous is None else _sum_of(previous, grad)
+    order = _topological_order([t.grad_fn for t, _ in roots if t.grad_fn is not None])
+    if inputs is not None:
+        for position, tensor in enumerate(inputs):
+            targets.setdefault(id(_edge(tensor)), []).append(position)
+        captured = [None] * len(inputs)
+        leading = _leading_to(order, targets)
+    return pending, leaf_roots, order, targets, captured, leading
+
+
+def run_backward(roots, retain_graph=False, inputs=None, accumulate=True):
+    """Propagate gradients back through the graph from ``roots``, pairs (tensor, gradient array shaped like it).
+
+    Without ``inputs``, every leaf reached accumulates its gradient into ``.grad``. With ``inputs`` (tensors,
+    leaves or not) only the part of the graph leading to them runs and only they receive gradients: accumulated
+    into their ``.grad`` (``Tensor.backward(inputs=...)``) or, without ``accumulate``, returned as a list, None
+    where none arrived (``autograd.grad``).
+    """
+    return _propagate(roots, retain_graph, inputs, accumulate, graph=False)
+
+
+def run_backward_graph(roots, retain_graph=True, inputs=None, accumulate=True):
+    """run_backward for ``create_graph=True``: gradients are tensors recorded in the graph (``roots`` pairs a
+    tensor with a gradient tensor), each node contributing through its ``backward_graph``; leaves accumulate
+    ``.grad`` out of place, as a tensor with a graph; hooks get and may replace tensors."""
+    return _propagate(roots, retain_graph, inputs, accumulate, graph=True)
+
+
+class _Propagation(threading.local):
+    plain = False  # the running backward is run_backward's for every leaf: arrays, no ``inputs``
+
+
+_propagation = _Propagation()
+
+
+def gradient_unwatched(node):
+    """Whether the gradient reaching ``node`` in the running backward is seen by nothing but ``node``'s own
+    backward: a plain ``backward()`` (no ``inputs``, no ``create_graph``) and no hook or ``retain_grad``
+    on the node or its output. A consumer may then do part of ``node``'s backward for it (see
+    ``Relu.masked_by_consumer``)."""
+    return (_propagation.plain and node._retained is None and not node._tensor_hooks and not node._pre_hooks
+            and not node._post_hooks)
+
+
+def _propagate(roots, retain_graph, inputs, accumulate, graph):
+    """_propagate_gradients, with ``_propagation.plain`` telling its nodes what kind of run it is."""
+    outer, _propagation.plain = _propagation.plain, inputs is None and not graph
+    try:
+        return _propagate_gradients(roots, retain_graph, inputs, accumulate, graph)
+    finally:
+        _propagation.plain = outer
+
+
+def _propagate_gradients(roots, retain_graph, inputs, accumulate, graph):
+    """The propagation of run_backward (arrays, ``node.backward``, gradient recording off) or, with ``graph``,
+    of run_backward_graph (tensors, ``backward_graph``, recording on).
+
+    A leaf's gradients are summed as they arrive and handed over once, at the end, as PyTorch's AccumulateGrad
+    receives their sum: its hooks see the total, once, and ``.grad`` grows by one addition.
+    """
+    pending, leaf_roots, order, targets, captured, leading = _start(roots, inputs)
+    accumulate_into = accumulate_leaf_graph if graph else accumulate_leaf
+    leaf_grads = {}  # id of a leaf -> [the leaf, the sum of its gradients so far]
+
+    def arrive(leaf, grad):
+        entry = leaf_grads.get(id(leaf))
+        if entry is None:
+            leaf_grads[id(leaf)] = [leaf, grad]
+        else:
+            entry[1] = _sum_of(entry[1], grad)
+
+    def deliver(tensor, positions, grad):
+        if not graph and grad.dtype.kind == "c" and tensor._data.dtype.kind != "c":
+            grad = grad.real  # a real tensor that entered a complex computation: the real part, as in PyTorch
+        if accumulate:
+            accumulate_into(tensor, grad)
+            return
+        if tensor.grad_fn is None and tensor._hooks:
+            grad = (run_tensor_hooks_graph if graph else run_tensor_hooks)(tensor._hooks, grad)
+        for position in positions:
+            previous = captured[position]
+            captured[position] = grad if previous is None else _sum_of(previous, grad)
+
+    for tensor, grad in leaf_roots:
+        if inputs is None or id(tensor) in targets:
+            arrive(tensor, grad)
+    recording = grad_mode.enable_grad() if graph else grad_mode.no_grad()
+    # Gradients of log, sqrt, division, ... at 0 are inf or nan, which PyTorch produces without warnings.
+    with recording, np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for node in _execution_order(order):
+            g = pending.pop(id(node), None)
+            if g is None:
+                continue
+            if node._freed:
+                raise RuntimeError(FREED_MESSAGE)
+            if node._saves_tensors:
+                node.check_saved_versions()
+            if node._tensor_hooks:
+                g = (run_tensor_hooks_graph if graph else run_tensor_hooks)(node._tensor_hooks, g)
+            if inputs is not None:
+                target, needed = id(node) in targets, id(node) in leading
+                if not (target or needed):  # a node PyTorch does not run: its output keeps no gradient
+                    continue
+            # A tensor that asked retain_grad() keeps the gradient of every run reaching it, autograd.grad's too
+            kept = None
+            if node._retained is not None:
+                kept = node._retained()
+                if kept is not None:
+                    accumulate_into(kept, g)
+            if inputs is not None:
+                if target:
+                    positions = targets[id(node)]
+                    if not (accumulate and kept is inputs[positions[0]]):  # backward(inputs=) retains non-leaves
+                        deliver(inputs[positions[0]], positions, g)
+                if not needed:
+                    continue
+            method = backward_graph_method(node) if graph else None
+            if node._pre_hooks:
+                g = run_node_prehooks(node._pre_hooks, g, graph)
+            if anomaly_mode.state.enabled:
+                input_grads = _backward_watched(node, g, method)
+            elif method is not None:
+                input_grads = method(node, g)
+            elif (g.__class__ is _ndarray or g.__class__ in _COMPLEX_SCALARS) and g.dtype.kind == "c" \
+                    and not node.complex_aware:
+                input_grads = _holomorphic_backward(node, g)
+            else:
+                input_grads = node.backward(g)
+            if node._post_hooks:
+                input_grads = run_node_posthooks(node._post_hooks, input_grads, g, graph, node.listed_inputs)
+            for edge, g_in in zip(node.edges, input_grads):
+                if edge is None or g_in is None:
+                    continue
+                if isinstance(edge, Node):
+                    previous = pending.get(id(edge))
+                    pending[id(edge)] = g_in if previous is None else _sum_of(previous, g_in)
+                elif inputs is None or id(edge) in targets:
+                    arrive(edge, g_in)
+            if not retain_graph:
+                node.release()
+        for leaf, grad in leaf_grads.values():
+            if inputs is None:
+                accumulate_into(leaf, grad)
+            else:
+                deliver(leaf, targets[id(leaf)], grad)
+    return captured
+
+
+def _sum_of(previous, grad):
+    """``previous + grad``, two gradients reaching one place, as PyTorch's engine sums them: laid out as
+    TensorIterator lays out the sum, the first arrived's order first (NumPy's falls back to C order where the two
+    orders differ). Tensors (create_graph) and OutputGrads add as they do."""
+    total = previous + grad
+    if total.__class__ is _ndarray and total.ndim > 1 and previous.__class__ is _ndarray and grad.__class__ is _ndarray:
+        return _memory_format.iterator_layout(total, (previous, grad))
+    return total
+
+
+def _holomorphic_backward(node, grad):
+    """A complex gradient through a node whose backward multiplies by its (complex) derivative as for real
+    numbers: PyTorch's convention (the conjugate Wirtinger derivative) wants the conjugate derivative, which
+    conj(backward(conj(grad))) gives for every holomorphic op (matmul, sigmoid, exp, ...) and leaves the linear
+    ops with real coefficients (sums, reshapes, indexing) unchanged. The ops that are not holomorphic (abs,
+    angle, real, imag, the FFTs' adjoints) say so with ``complex_aware``."""
+    return tuple(None if g is None else np.conj(g) if g.dtype.kind == "c" else g
+                 for g in node.backward(np.conj(grad)))
+
+
+def _backward_watched(node, grad, method=None):
+    """``node.backward(grad)`` (``method(node, grad)`` if given) under anomaly detection: its gradients checked for
+    NaN, its failure shown with the stack of the forward call that made it."""
+    try:
+        if method is None:
+            complex_grad = (grad.__class__ is _ndarray or grad.__class__ in _COMPLEX_SCALARS) and \
+                grad.dtype.kind == "c" and not node.complex_aware
+            input_grads = checked = _holomorphic_backward(node, grad) if complex_grad else node.backward(grad)
+        else:
+            input_grads = method(node, grad)
+            checked = [getattr(g, "_data", None) for g in input_grads]  # OutputGrads pass unchecked
+        if anomaly_mode.state.check_nan:
+            anomaly_mode.check_gradients(node, checked)
+    except Exception:
+        anomaly_mode.warn_failed(node)
+        raise
+    return input_grads

@@ -1,0 +1,183 @@
+"""Backward under ``create_graph=True``: how the engine finds a node's ``backward_graph`` and records the gradients
+it computes as PyTorch's graph has them (the nodes of its backward ops, ``ConvolutionBackwardBackward0``; the zero
+derivatives its formulas declare; the ops whose backward is not differentiable)."""
+import re
+
+import numpy as np
+
+from .. import _memory_format
+from .graph import OUTPUT, Node, _edge, no_graph_backward_message, shown_edge
+
+_graph_backwards = {}  # node class -> its backward_graph function
+
+
+def backward_graph_method(node):
+    """The backward_graph function of ``node``'s class: the one defined next to the ``backward`` the class uses,
+    for a subclass that overrides backward alone would otherwise inherit a formula that is not its own; a node
+    without one raises NotImplementedError naming it."""
+    cls = type(node)
+    method = _graph_backwards.get(cls)
+    if method is None:
+        owner = next(klass for klass in cls.__mro__ if "backward" in klass.__dict__)
+        method = owner.__dict__.get("backward_graph") or _refuse_graph_backward
+        if cls.backward_is_one_op and method is not _refuse_graph_backward:
+            method = _named_after_backward(method)
+        layout = getattr(owner.__dict__["backward"], "gradient_layout", None)
+        if layout is not None and method is not _refuse_graph_backward:
+            method = _laid_out_as_backward(method, layout)
+        _graph_backwards[cls] = method
+    return method
+
+
+def _laid_out_as_backward(method, layout):
+    """``method`` (a backward_graph) with its gradients laid out by ``layout``, the rule by which the node's
+    ``backward`` lays out its arrays (see _ops._util.laid_out_gradients): the same PyTorch op computes both."""
+    def backward_graph(node, grad):
+        return tuple(_relaid(g, layout(node, grad._data, g._data), grad) if g is not None and hasattr(g, "_data")
+                     else g for g in method(node, grad))
+    return backward_graph
+
+
+def _relaid(gradient, array, grad):
+    """The gradient tensor ``gradient`` holding ``array``, its values laid out anew: the tensor itself (a fresh
+    result of the formula, which nothing else holds yet) unless it is ``grad`` or a view, which are copied."""
+    if array is gradient._data:
+        return gradient
+    if gradient is grad or gradient._view_base is not None or getattr(gradient.grad_fn, "is_view", False):
+        gradient = gradient.clone() if gradient._requires_grad else gradient._wrap(array)
+    gradient._data = array
+    return gradient
+
+
+class BackwardOfBackward(Node):
+    """The gradients a node's backward_graph computed, recorded as coming from one node named after PyTorch's
+    backward op, as PyTorch's are (``ConvolutionBackwardBackward0``): an identity. ``listed``: what PyTorch's node
+    lists as next_functions, the nodes of that op's inputs (the gradient, then the forward's tensors it reads),
+    where torchless computed through a chain of ops."""
+
+    def forward(self, value, node_name=None, listed=None):
+        self.node_name, self.listed = node_name, listed
+        return value
+
+    def backward(self, grad):
+        return (grad,)
+
+    def backward_graph(self, grad):
+        return (grad,)
+
+    def name(self):
+        return self.node_name
+
+    def pytorch_inputs(self):
+        return self.listed
+
+
+def _backward_op_inputs(node, grad):
+    """next_functions of PyTorch's node of ``node``'s backward op: the gradient's node, then those of the tensors
+    the op reads (see Node.backward_inputs)."""
+    positions = range(len(node.edges)) if node.backward_inputs is None else node.backward_inputs
+    listed = [_edge(grad) if grad._requires_grad else None]
+    for position in positions:
+        listed.append(node if position == OUTPUT else None if position is None or position >= len(node.edges)
+                      else node.edges[position])
+    return tuple((shown_edge(edge), 0) for edge in listed)
+
+
+def _named_after_backward(method):
+    def backward_graph(node, grad):
+        name = node.backward_is_one_op
+        if not name:  # (a node whose backward is one op for some calls only: not this one)
+            return method(node, grad)
+        if name is True:  # ConvolutionBackward0 -> ConvolutionBackwardBackward0 (an in-place form's EluBackward1 too)
+            name = re.sub(r"Backward\d+$", "BackwardBackward0", node.name())
+        from .._ops._util import unbroadcast_tensor
+
+        grads = list(method(node, grad))
+        listed, summed_to = _backward_op_inputs(node, grad), node.summed_to
+        for i, g in enumerate(grads):
+            if g is not None and g._requires_grad:
+                g = grads[i] = BackwardOfBackward.apply(g, node_name=name, listed=listed)
+            if g is not None and i in summed_to:
+                grads[i] = unbroadcast_tensor(g, summed_to[i])
+        return tuple(grads)
+    return backward_graph
+
+
+def _refuse_graph_backward(node, grad):
+    raise NotImplementedError(no_graph_backward_message(node))
+
+
+class GradientWithoutDerivative(Node):
+    """A gradient computed under create_graph=True by an op whose PyTorch backward has no derivative of its own:
+    recorded in the graph (it requires grad, as PyTorch's), and differentiating it raises PyTorch's error."""
+
+    def forward(self, grad, anchor, value=None, error=None, node_name=None):
+        self.error, self.node_name = error, node_name
+        return value
+
+    def backward(self, grad):
+        kind, message = self.error
+        raise kind(message)
+
+    def backward_graph(self, grad):
+        return self.backward(grad)
+
+    def name(self):
+        return self.node_name
+
+
+class ZeroDerivativeOf(Node):
+    """A gradient computed under create_graph=True that PyTorch's backward formula computes from a tensor of the
+    graph (the op's input or result) whose derivative it declares zero (``zeros_like``): that tensor's part of the
+    graph gets a zero gradient through it, so the gradient requires grad, and backward through it reaches (with
+    zeros) what PyTorch's reaches, even when nothing else depends on the graph (``self: zeros_like(grad)`` of
+    threshold_backward, max_pool2d_with_indices_backward's ``self: zeros_like(self)``)."""
+
+    def forward(self, value, anchor, node_name=None, listed=None):
+        """``listed``: next_functions of PyTorch's node (see BackwardOfBackward), else the inputs."""
+        self.node_name, self.anchor_shape, self.anchor_dtype = node_name, anchor.shape, anchor.dtype
+        self.listed = listed
+        return value
+
+    def pytorch_inputs(self):
+        return self.listed
+
+    def _zeros(self, grad):
+        """The anchor's zero gradient: PyTorch's ``zeros_like(grad)``, in grad's layout, where grad has the
+        anchor's shape (the elementwise backward ops'), else C-contiguous."""
+        if not self.needs_input_grad[1]:
+            return None
+        if grad.shape == self.anchor_shape and grad.ndim > 1:
+            return _memory_format.empty_like(grad, self.anchor_dtype, _memory_format.preserve_format)
+        return np.zeros(self.anchor_shape, self.anchor_dtype)
+
+    def backward(self, grad):
+        return grad, self._zeros(grad)
+
+    def backward_graph(self, grad):
+        zeros = self._zeros(grad._data)
+        return grad, None if zeros is None else grad._wrap(zeros)
+
+    def name(self):
+        return self.node_name
+
+
+def with_zero_derivative_of(gradient, anchor, name, grad=None):
+    """``gradient`` (a tensor) recorded as depending, with derivative zero, on ``anchor``: see ZeroDerivativeOf.
+    ``grad``: the gradient the backward op read, listed with ``anchor`` as PyTorch's node of that op lists its
+    inputs (else its inputs are listed)."""
+    listed = None
+    if grad is not None:
+        listed = tuple((shown_edge(_edge(t)) if t._requires_grad else None, 0) for t in (grad, anchor))
+    return ZeroDerivativeOf.apply(gradient, anchor, node_name=name, listed=listed)
+
+
+def gradients_without_derivative(node, grad, error, name="torch::autograd::NotImplemented"):
+    """The backward_graph of ``node`` when PyTorch's backward of that op is not differentiable: ``node.backward``'s
+    gradients, each recorded as a GradientWithoutDerivative named ``name`` whose own backward raises ``error``,
+    (exception class, message)."""
+    # the node itself as an input: its inputs require grad, so PyTorch's recorded gradients do too
+    anchor = node.graph_output(np.zeros((), grad._data.dtype))
+    return tuple(None if value is None else
+                 GradientWithoutDerivative.apply(grad, anchor, value=value, error=error, node_name=name)
+                 for value in node.backward(grad._data))
