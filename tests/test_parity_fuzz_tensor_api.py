@@ -98,7 +98,7 @@ def test_nesting_deeper_than_pytorch_allows():
 def test_from_numpy_of_a_read_only_array_warns_once_and_writes_through():
     from torchless import _creation
 
-    _creation._warned_read_only = False
+    _creation.from_data._warned_read_only = False
     array = np.arange(6.).reshape(2, 3)
     array.flags.writeable = False
     with pytest.warns(UserWarning, match="^The given NumPy array is not writable, and PyTorch does not support"):

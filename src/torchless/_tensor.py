@@ -391,7 +391,7 @@ class Tensor:
         elif len(args) == 1 and not isinstance(args[0], numbers.Integral):
             if isinstance(args[0], (numbers.Number, set, frozenset, dict)) or args[0] is None:
                 raise TypeError(f"new(): data must be a sequence (got {type(args[0]).__name__})")
-            from ._creation import _infer_array  # data read as torchless.tensor reads it (range checks included)
+            from ._creation.from_data import _infer_array  # data read as torchless.tensor reads it (range checks included)
 
             # (an array of the dtype already is shared, as PyTorch shares it)
             array = _infer_array(args[0], dtype or _dtype.get_default_dtype(), "tensor")
@@ -1175,7 +1175,8 @@ class Tensor:
 
     # ------------------------------------------------------------------ factories from a tensor
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        from ._creation import _copy_construct_warning, check_requires_grad, tensor
+        from ._creation._common import check_requires_grad
+        from ._creation.from_data import _copy_construct_warning, tensor
 
         check_requires_grad("new_tensor", requires_grad, none_taken=False)
         if isinstance(data, Tensor):
@@ -1278,7 +1279,7 @@ def _to_target_count(args):
 
 def _new_filled(like, size, value, dtype, requires_grad, name, device=None, pin_memory=False, keyword_size=None):
     """``keyword_size``: the size given by keyword (``new_zeros(size=(2, 3))``), else None."""
-    from ._creation import check_pin_memory, check_requires_grad, full_array
+    from ._creation._common import check_pin_memory, check_requires_grad, full_array
 
     if device is not None:
         _require_cpu(device)

@@ -460,7 +460,7 @@ def _refuse_elastic_fill(shape, fill, mode, v2):
 
 
 def _elastic(img, displacement, interpolation, fill, v2):
-    from ..._creation import _float_linspace
+    from ..._creation.ranges import _float_linspace
     from ..._size import Size
     from ._conversion import pil_through_tensor
 

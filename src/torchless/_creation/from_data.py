@@ -1,0 +1,373 @@
+"""Tensors from data: ``tensor``, ``as_tensor``, ``asarray``, ``from_numpy`` and ``frombuffer``, reading nested
+sequences, NumPy arrays and buffers as PyTorch does (its inferred dtype, range checks, sharing and warnings)."""
+import ctypes
+import math
+import numbers
+import operator
+import warnings
+
+import numpy as np
+from numpy.lib.array_utils import byte_bounds
+
+from .. import _dtype
+from .._ops._util import is_index_argument
+from .._tensor import Tensor, _promote, _require_cpu, _warn_from_user_code
+from ._common import _finish, _type_name, check_pin_memory, check_requires_grad
+
+# What PyTorch's reading of nested data takes for a sequence (PySequence_Check: a tensor or a dict is none), and
+# its limit on dimensions, which also ends its walk down a string (each character a string again).
+_SEQUENCES = (list, tuple, range, np.ndarray, str, bytes, bytearray)
+_MAX_DIMS = 128
+_STRINGS = (str, bytes)
+_PYTHON_NUMBERS = {float, int, bool}
+_INT64, _BOOL = np.dtype(np.int64), np.dtype(np.bool_)
+
+
+def _sizes(data):
+    """PyTorch's shape for nested ``data``: the lengths down the first elements, stopping at an empty sequence."""
+    sizes = []
+    while isinstance(data, _SEQUENCES):
+        length = len(data)  # a 0-d array there: "len() of unsized object", as in PyTorch
+        sizes.append(length)
+        if len(sizes) > _MAX_DIMS:
+            raise ValueError(f"too many dimensions '{type(data).__name__}'")
+        if not length:
+            break
+        data = data[0]
+    return sizes
+
+
+def _inferred_dtype(data, exotic):
+    """PyTorch's dtype for nested ``data`` (a NumPy dtype): Python floats the default dtype, ints int64, NumPy
+    values, arrays and tensors their own, promoted element by element without NumPy's value-based rules
+    (int8 beside uint8 is int16, float16 beside an int stays float16). Appends to ``exotic`` when it meets a
+    value NumPy would read otherwise than PyTorch stores it (a NumPy scalar or array, a tensor)."""
+    kind = type(data)
+    if kind is float:
+        return _dtype.get_default_dtype().numpy
+    if kind is int:
+        return _INT64
+    if kind is bool:
+        return _BOOL
+    if kind is list or kind is tuple:
+        if not data:
+            return _dtype.get_default_dtype().numpy
+        kinds = set(map(type, data))
+        if kinds <= _PYTHON_NUMBERS:  # the common case, without a call per element
+            return _dtype.get_default_dtype().numpy if float in kinds else _INT64 if int in kinds else _BOOL
+        result = None
+        for item in data:
+            item_dtype = _inferred_dtype(item, exotic)
+            result = item_dtype if result is None or result == item_dtype else _promote(result, item_dtype)
+        return result
+    if isinstance(data, _STRINGS):
+        raise TypeError(f"new(): invalid data type '{kind.__name__}'")
+    if isinstance(data, (np.generic, np.ndarray, Tensor)):
+        exotic.append(data)
+        if isinstance(data, Tensor):
+            return data._data.dtype
+        return _dtype.from_numpy_dtype(data.dtype.newbyteorder("=")).numpy  # (values read whatever their order)
+    if isinstance(data, numbers.Integral):
+        return np.dtype(np.int64)
+    if isinstance(data, numbers.Real):
+        return _dtype.get_default_dtype().numpy
+    if isinstance(data, _SEQUENCES):
+        return _inferred_dtype(list(data), exotic)
+    if isinstance(data, numbers.Complex):  # the complex dtype of the default float dtype's precision
+        return _dtype.get_default_dtype().to_complex().numpy
+    raise RuntimeError(f"Could not infer dtype of {kind.__name__}")
+
+
+def _store_check(np_dtype):
+    """What PyTorch does with each number it stores into a tensor of ``np_dtype``: a float target takes anything
+    with ``__float__`` (not a Python complex), an integer one a Python float or anything with ``__index__`` (not
+    NumPy's bools, float32s or float arrays, nor float tensors), a bool one Python complexes and NumPy's bools
+    too."""
+    if np_dtype.kind == "f":
+        def check(value):
+            if not hasattr(type(value), "__float__") and not hasattr(type(value), "__index__"):
+                raise TypeError(f"must be real number, not {_type_name(value)}")
+            float(value)
+    elif np_dtype.kind == "c":
+        def check(value):
+            complex(value)
+    else:
+        taken = (float, complex, np.bool_) if np_dtype.kind == "b" else float
+
+        def check(value):
+            if not isinstance(value, taken):
+                operator.index(value)
+    return check
+
+
+def _check_store(data, sizes, dim, check):
+    """Walk ``data`` as PyTorch stores it, raising its first error (row-major order)."""
+    if dim == len(sizes):
+        check(data)
+        return
+    try:
+        items = data if type(data) is list or type(data) is tuple else list(iter(data))
+    except TypeError:
+        raise TypeError("not a sequence") from None
+    if len(items) != sizes[dim]:
+        raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(items)})")
+    for item in items:
+        _check_store(item, sizes, dim + 1, check)
+
+
+def _plain(data):
+    """Nested sequences with the tensors inside turned into arrays; PyTorch reads a tensor there as one number
+    (``float()`` of it: any shape with one element), so a one-element tensor becomes a 0-d array."""
+    if isinstance(data, Tensor):
+        return data._data.reshape(()) if data._data.size == 1 else data._data
+    if isinstance(data, (list, tuple)):
+        return [_plain(d) for d in data]
+    return data
+
+
+# PyTorch warns once per process (TORCH_WARN_ONCE) when nested data holds NumPy arrays.
+_NDARRAY_LIST_WARNING = ("Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider converting "
+                         "the list to a single numpy.ndarray with numpy.array() before converting to a tensor. "
+                         "(Triggered internally at /__w/pytorch/pytorch/torch/csrc/utils/tensor_new.cpp:252.)")
+_ndarray_list_warned = [False]
+
+
+def _sequence_array(data, np_dtype):
+    """An array of the numbers in ``data`` (a nested sequence, maybe of tensors, or a Python number) for a tensor
+    of ``np_dtype`` (None: inferred). PyTorch reads a Python int as int64 unless the tensor is floating or bool:
+    NumPy takes larger ints as uint64, objects, or floats beside negative ones."""
+    if isinstance(data, _STRINGS):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    sizes = _sizes(data)
+    exotic = []
+    try:
+        inferred = _inferred_dtype(data, exotic)
+    except (RuntimeError, TypeError):
+        if np_dtype is not None:  # PyTorch infers nothing for a given dtype: storing the elements fails first
+            _check_store(data, sizes, 0, _store_check(np_dtype))
+        raise
+    if not _ndarray_list_warned[0] and any(type(e) is np.ndarray for e in exotic):
+        _ndarray_list_warned[0] = True
+        _warn_from_user_code(_NDARRAY_LIST_WARNING)
+    target = inferred if np_dtype is None else np_dtype
+    if not math.prod(sizes):  # PyTorch stores nothing, so looks no further than the first elements
+        return np.zeros(sizes, target)
+    if exotic or np_dtype is not None and inferred.kind == "c" and np_dtype.kind != "c":
+        # (the elements PyTorch stores its own way, complexes into a real dtype among them)
+        _check_store(data, sizes, 0, _store_check(target))
+    plain = _plain(data) if any(isinstance(e, Tensor) for e in exotic) else data
+    try:
+        array = np.array(plain)
+    except (ValueError, TypeError):
+        array = None
+    if array is None or array.shape != tuple(sizes) or array.dtype.kind not in "fiubOc":
+        _check_store(data, sizes, 0, _store_check(target))
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if array.dtype == object and not all(isinstance(x, numbers.Number) for x in array.flat):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if target.kind in "iu" and (array.dtype == np.uint64 or array.dtype.kind in "fO" and inferred.kind != "f"):
+        raise ValueError("Overflow when unpacking long long")
+    if array.dtype == object:  # ints beyond 64 bits become floats (10**400: OverflowError, as in PyTorch)
+        array = array.astype(np.bool_ if np_dtype == np.bool_ else np.float64)
+    if np_dtype is None:
+        with np.errstate(over="ignore"):  # beyond float16 or float32: inf, silently as in PyTorch
+            return array.astype(inferred, copy=False)
+    return array
+
+
+def _check_range(array, np_dtype):
+    """PyTorch's refusal of values beyond an integer dtype's range, checked one by one as a fill value is (an
+    unsigned dtype takes negative ints down to -max: uint8 reads -1 as 255)."""
+    if not array.size or np.can_cast(array.dtype, np_dtype):
+        return
+    info = np.iinfo(np_dtype)
+    lowest = -info.max if np_dtype.kind == "u" and array.dtype.kind in "iu" else info.min
+    if not (lowest <= array.min() and array.max() <= info.max):  # False for NaN too
+        raise RuntimeError(f"value cannot be converted to type {np_dtype.name} without overflow")
+
+
+_NEGATIVE_STRIDES = ("At least one stride in the given numpy array is negative, and tensors with negative strides are "
+                     "not currently supported. (You can probably work around this by making a copy of your array  "
+                     "with array.copy().) ")
+
+
+def _check_numpy_array(array, np_dtype=None):
+    """PyTorch's errors for an array it cannot take: another byte order than the machine's, a dtype it lacks
+    (with a target ``np_dtype``, only a non-numeric one), negative strides."""
+    if not array.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. Conversion between "
+                         "byte orders is currently not supported.")
+    if np_dtype is None or array.dtype == object:
+        _dtype.from_numpy_dtype(array.dtype)
+    if any(stride < 0 for stride in array.strides):
+        raise ValueError(_NEGATIVE_STRIDES)
+
+
+def _plain_array(array):
+    """``array`` as a plain ndarray sharing its memory: PyTorch reads a subclass's buffer (np.matrix's values,
+    a masked array's data under its mask), whose own operators (matrix products, masks) a tensor must not keep."""
+    return array if type(array) is np.ndarray else array.view(np.ndarray)
+
+
+def _infer_array(data, dtype, function):
+    """An array for ``data`` with PyTorch's dtype inference: Python floats become the default float dtype. Numbers
+    given one by one (not as an array or a tensor) are range-checked for an integer ``dtype``."""
+    np_dtype = None if dtype is None else _dtype.argument(dtype, function)
+    if isinstance(data, Tensor):
+        array = data._data
+    elif isinstance(data, np.ndarray):
+        _check_numpy_array(data, np_dtype)
+        array = _plain_array(data)
+    else:
+        if isinstance(data, np.generic):
+            array = np.asarray(data)
+            if np_dtype is None:
+                _check_numpy_array(array)
+            else:  # stored as a number is (tensor(np.float32(1.5), dtype=torchless.int64) fails)
+                _store_check(np_dtype)(data)
+        else:
+            array = _sequence_array(data, np_dtype)
+        if np_dtype is not None and np_dtype.kind in "iu":
+            _check_range(array, np_dtype)
+    if np_dtype is not None and array.dtype != np_dtype:
+        with np.errstate(over="ignore", invalid="ignore"):  # inf, or an arbitrary int for nan, silently
+            # always a new array (a complex one's real part is a strided view), laid out as the source
+            array = _dtype.cast_source(array, np_dtype).astype(np_dtype)
+    return array
+
+
+def _copy_construct_warning(caller):
+    warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
+                  f"sourceTensor.detach().clone().requires_grad_(True), rather than {caller}(sourceTensor).",
+                  UserWarning, stacklevel=3)
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of ``data`` (a number, nested sequence, array or tensor).
+
+    Python floats give the default dtype (float32), Python ints int64, bools bool; NumPy arrays keep theirs.
+    """
+    check_pin_memory(pin_memory)
+    check_requires_grad("tensor", requires_grad, none_taken=False)
+    if isinstance(data, Tensor):
+        _copy_construct_warning("torchless.tensor")
+    array = _infer_array(data, dtype, "tensor")
+    return _finish(np.array(array, copy=True), requires_grad, device,
+                   from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
+
+
+def as_tensor(data, *, dtype=None, device=None):
+    """A tensor sharing memory with ``data`` where possible (arrays, tensors of the same dtype)."""
+    if isinstance(data, Tensor) and (dtype is None or dtype == data.dtype):
+        return data
+    return _finish(_infer_array(data, dtype, "as_tensor"), device_arg=device,
+                   from_data=isinstance(data, (np.ndarray, np.generic, Tensor)))
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """``obj`` as a tensor (PyTorch's ``torch.asarray``): a tensor or NumPy array is shared, not copied, when it
+    already has ``dtype`` and ``copy`` is not True; ``copy=False`` refuses a conversion that would need a copy.
+    Other data (numbers, nested lists) becomes a new tensor as ``tensor(obj)`` builds it."""
+    if device is not None:
+        _require_cpu(device)
+    if isinstance(obj, (np.ndarray, np.generic)) and not isinstance(obj, Tensor):
+        obj = from_numpy(np.asarray(obj))  # shares the array's memory (a NumPy scalar's own copy)
+    if isinstance(obj, Tensor):
+        target = dtype or obj.dtype
+        if copy is False and target != obj.dtype:
+            raise ValueError(f"can't alias tensor with dtype '{obj.dtype.scalar_name}' into dtype "
+                             f"'{target.scalar_name}'.")
+        out = obj.to(target)
+        if copy and out is obj:
+            out = obj.clone()
+    else:
+        out = tensor(obj, dtype=dtype)
+    if requires_grad:
+        out._set_requires_grad(True)  # a factory's refusal of integer dtypes
+    return out
+
+
+_warned_read_only = False  # PyTorch warns of the first read-only array only
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with a NumPy array (changes to one show in the other)."""
+    global _warned_read_only
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {_type_name(ndarray)})")
+    _check_numpy_array(ndarray)
+    if not ndarray.flags.writeable:
+        if not _warned_read_only:
+            _warned_read_only = True
+            warnings.warn("The given NumPy array is not writable, and PyTorch does not support non-writable tensors. "
+                          "This means writing to this tensor will result in undefined behavior. You may want to copy "
+                          "the array to protect its data or make it writable before converting it to a tensor. This "
+                          "type of warning will be suppressed for the rest of this program.", UserWarning,
+                          stacklevel=2)
+        ndarray = _writable_alias(ndarray)
+    return Tensor._wrap(_plain_array(ndarray))
+
+
+_warned_read_only_buffer = False  # PyTorch warns of the first read-only buffer only
+_REQUIRED = object()
+
+
+def frombuffer(buffer, *, dtype=_REQUIRED, count=-1, offset=0, requires_grad=False):
+    """A 1-D tensor over the bytes of an object with the buffer protocol (``bytes``, ``bytearray``, ``memoryview``,
+    arrays), sharing its memory: ``count`` elements of ``dtype`` (-1: all the bytes after ``offset``), with PyTorch's
+    errors for lengths that do not fit."""
+    global _warned_read_only_buffer
+    if dtype is _REQUIRED:
+        raise TypeError('frombuffer() missing 1 required positional arguments: "dtype"')
+    np_dtype = _dtype.argument(dtype, "frombuffer")
+    for name, value in (("count", count), ("offset", offset)):
+        if not is_index_argument(value) or isinstance(value, bool):
+            raise TypeError(f"frombuffer(): argument '{name}' must be int, not {_type_name(value)}")
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    if not view.contiguous:
+        raise RuntimeError("could not retrieve buffer from object")
+    length, itemsize = view.nbytes, np_dtype.itemsize
+    if length == 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if not 0 <= offset < length:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than buffer length ({length} "
+                         f"bytes) minus 1")
+    if count < 0:
+        if (length - offset) % itemsize:
+            raise ValueError(f"buffer length ({length - offset} bytes) after offset ({offset} bytes) must be a "
+                             f"multiple of element size ({itemsize})")
+        count = (length - offset) // itemsize
+    elif offset + count * itemsize > length:
+        raise ValueError(f"requested buffer length ({count} * {itemsize} bytes) after offset ({offset} bytes) must "
+                         f"not be greater than actual buffer length ({length} bytes)")
+    array = np.frombuffer(view.cast("B"), np_dtype, count, offset)
+    if view.readonly:
+        if not _warned_read_only_buffer:
+            _warned_read_only_buffer = True
+            warnings.warn("The given buffer is not writable, and PyTorch does not support non-writable tensors. This "
+                          "means you can write to the underlying (supposedly non-writable) buffer using the tensor. You "
+                          "may want to copy the buffer to protect its data or make it writable before converting it to "
+                          "a tensor. This type of warning will be suppressed for the rest of this program.",
+                          UserWarning, stacklevel=2)
+        array = _writable_alias(array)
+    return _finish(array, requires_grad)
+
+
+def _writable_alias(array):
+    """A writable array over the memory of read-only ``array``: PyTorch writes through it (as into any memory it
+    is given), where NumPy refuses even a writable view of it."""
+    alias = array.view()
+    try:
+        alias.flags.writeable = True
+        return alias
+    except ValueError:  # the memory's owner is read-only too
+        pass
+    if not array.size:
+        return np.zeros(array.shape, array.dtype)
+    low, high = byte_bounds(array)
+    memory = (ctypes.c_char * (high - low)).from_address(low)
+    memory.owner = array  # kept alive as long as the alias is
+    return np.ndarray(array.shape, array.dtype, buffer=memory, offset=array.ctypes.data - low, strides=array.strides)
