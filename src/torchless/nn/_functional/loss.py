@@ -234,7 +234,7 @@ class CrossEntropy(Node):
         self.targets = targets
         if unbatched:
             x = x[None]
-        shifted = x - x.max(axis=1, keepdims=True)
+        shifted = x - x.max(axis=1, keepdims=True) if x.shape[1] else x  # (no classes: no maximum, nothing to shift)
         probs = np.exp(shifted)
         sums = probs.sum(axis=1, keepdims=True)
         log_sums = np.log(sums)
@@ -250,8 +250,8 @@ class CrossEntropy(Node):
             smooth = log_sums[:, 0] * total_w - (shifted * w).sum(axis=1)
             if targets.smooth_valid is not None:
                 smooth *= targets.smooth_valid
-            out = (1 - label_smoothing) * out + (label_smoothing / classes) * _reduce(smooth, reduction,
-                                                                                      targets.smooth_total)
+            smoothed = _reduce(smooth, reduction, targets.smooth_total)
+            out = (1 - label_smoothing) * out + _per_class(label_smoothing, classes) * smoothed
         probs /= sums
         self.probs = probs
         return out[0] if unbatched and reduction == "none" else out
@@ -267,7 +267,7 @@ class CrossEntropy(Node):
         if eps > 0:
             classes, class_weight = probs.shape[1], targets.class_weight
             smooth = _element_scale(grad, self.reduction, targets.smooth_total, targets.smooth_valid,
-                                    self.unbatched) * (eps / classes)
+                                    self.unbatched) * _per_class(eps, classes)
             mass = nll + smooth * (classes if class_weight is None else class_weight.sum())
         gx = probs * _with_class_axis(mass)
         targets.subtract(gx, nll)
@@ -478,8 +478,9 @@ def _class_targets(input, target, weight, ignore_index, reduction):
         _check_target_dtype(target)
         if weight is not None and weight.numel() != classes:  # any shape: nll_loss2d reads it flat
             raise RuntimeError("weight tensor should be defined either for all or no classes")
-        if ndim == 4 and list(target_shape) != expected:
-            raise RuntimeError(f"size mismatch (got input: {list(shape)} , target: {list(target_shape)}")
+        viewed, viewed_target = _viewed_as_2d(shape, target_shape)
+        if viewed[:1] + viewed[2:] != viewed_target:
+            raise RuntimeError(f"size mismatch (got input: {viewed} , target: {viewed_target}")
     if not input.is_floating_point():
         kernel = "nll_loss2d_forward_out_frame" if spatial else "nll_loss_out_frame"
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.scalar_name}'")
@@ -500,6 +501,24 @@ def _class_targets(input, target, weight, ignore_index, reduction):
                             input._data.dtype, ndim == 2 and reduction == "none" and target._data.dtype == np.uint8)
     targets.backward_error = backward_error
     return targets, unbatched
+
+
+def _per_class(label_smoothing, classes):
+    """The smoothing's share of each class, a Python float (weak in NumPy's promotion); infinite without classes, as
+    PyTorch's division makes it (its losses then NaN)."""
+    return label_smoothing / classes if classes else math.inf
+
+
+def _viewed_as_2d(shape, target_shape):
+    """The sizes nll_loss2d sees of an input and a target of these shapes: 4-D and 3-D as they are, others viewed as
+    (N, C, 1, -1) and (N, 1, -1), or (N, C, 0, 0) and (N, 0, 0) when empty."""
+    if len(shape) == 4:
+        return list(shape), list(target_shape)
+    batch, classes = shape[0], shape[1]
+    size, target_size = math.prod(shape), math.prod(target_shape)
+    viewed = [batch, classes, 1, size // (batch * classes)] if size else [batch, classes, 0, 0]
+    viewed_target = [batch, 1, target_size // batch] if target_size else [batch, 0, 0]
+    return viewed, viewed_target
 
 
 def _check_tensors(fn, input, target, weight, ignore_index, *label_smoothing):

@@ -182,7 +182,7 @@ def _huber(input, target, reduction, delta):
     out_dtype = input._data.dtype
     common = _promote(out_dtype, target._data.dtype)
     # The loss is written into a tensor like the input, so a float loss cannot go into an integer input.
-    if common.kind == "f" and out_dtype.kind != "f":
+    if not _dtype.can_cast(common, out_dtype):
         raise RuntimeError(f"result type {_scalar_name(common)} can't be cast to the desired output type "
                            f"{_scalar_name(out_dtype)}")
     if common.kind != "f":
