@@ -251,7 +251,7 @@ class CrossEntropy(Node):
             if targets.smooth_valid is not None:
                 smooth *= targets.smooth_valid
             smoothed = _reduce(smooth, reduction, targets.smooth_total)
-            out = (1 - label_smoothing) * out + _per_class(label_smoothing, classes) * smoothed
+            out = (1 - label_smoothing) * out + _smoothing_share(label_smoothing, classes) * smoothed
         probs /= sums
         self.probs = probs
         return out[0] if unbatched and reduction == "none" else out
@@ -267,7 +267,7 @@ class CrossEntropy(Node):
         if eps > 0:
             classes, class_weight = probs.shape[1], targets.class_weight
             smooth = _element_scale(grad, self.reduction, targets.smooth_total, targets.smooth_valid,
-                                    self.unbatched) * _per_class(eps, classes)
+                                    self.unbatched) * _smoothing_share(eps, classes)
             mass = nll + smooth * (classes if class_weight is None else class_weight.sum())
         gx = probs * _with_class_axis(mass)
         targets.subtract(gx, nll)
@@ -503,7 +503,7 @@ def _class_targets(input, target, weight, ignore_index, reduction):
     return targets, unbatched
 
 
-def _per_class(label_smoothing, classes):
+def _smoothing_share(label_smoothing, classes):
     """The smoothing's share of each class, a Python float (weak in NumPy's promotion); infinite without classes, as
     PyTorch's division makes it (its losses then NaN)."""
     return label_smoothing / classes if classes else math.inf
