@@ -86,3 +86,62 @@ def test_regression_losses_dtype_checks_are_pytorchs(input_dtype, target_dtype, 
 def test_huber_loss_refuses_an_integer_result_into_a_bool_input():
     with pytest.raises(RuntimeError, match="^result type Long can't be cast to the desired output type Bool$"):
         F.huber_loss(torchless.ones(2, dtype=torchless.bool), torchless.ones(2, dtype=torchless.int64))
+
+
+def _scaling_function(lib, captured):
+    class Scale(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            captured.append(ctx)
+            ctx.save_for_backward(x)
+            ctx.k, ctx.inputs, ctx.outputs = k, "users' own", "attributes"
+            return x * k
+
+        @staticmethod
+        def backward(ctx, grad):
+            captured.append(ctx)
+            return grad * ctx.k, None
+
+    return Scale
+
+
+def test_a_functions_ctx_is_its_graph_node_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        captured = []
+        x = lib.ones(3, requires_grad=True)
+        y = _scaling_function(lib, captured).apply(x, 2.0)
+        y.sum().backward()
+        with lib.no_grad():
+            _scaling_function(lib, captured).apply(x, 3.0)
+        ctx, in_backward, unrecorded = captured
+        return ([c.__name__ for c in type(ctx).__mro__[:2]], ctx is y.grad_fn, in_backward is ctx,
+                type(unrecorded).__name__, (ctx.inputs, ctx.outputs), x.grad.tolist())
+
+    assert run(torchless) == run(torch)
+
+
+def test_setup_context_gets_the_node_too():
+    seen = []
+
+    class Square(torchless.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x * x
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            seen.append(ctx)
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+
+    x = torchless.tensor([1.0, 2.0], requires_grad=True)
+    y = Square.apply(x)
+    y.sum().backward()
+    assert seen[0] is y.grad_fn and type(seen[0]).__name__ == "SquareBackward"
+    assert x.grad.tolist() == [2.0, 4.0]

@@ -65,23 +65,18 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
 
-class BackwardCFunction(Node):
-    """The graph node of one call of a Function: calls its backward with the gradients of the outputs, checks
-    what it returns against the inputs and passes that on. Attributes it lacks are read from its ``ctx``, so
-    ``y.grad_fn.saved_tensors`` works as in PyTorch."""
+class BackwardCFunction(Node, FunctionCtx):
+    """The graph node of one call of a Function, and the ``ctx`` its forward and backward get, as in PyTorch (so
+    ``y.grad_fn.saved_tensors`` and whatever forward set on ctx are read off the node): calls the Function's
+    backward with the gradients of the outputs, checks what it returns against the inputs and passes that on."""
 
     _forward_cls = None
     saved = ()
 
     def __init__(self):
-        self.ctx = FunctionCtx()
-        self.outputs = ()  # (shape, dtype) of each tensor output (None for others), for materialised zeros
-        self.inputs = ()  # (shape, dtype) of each tensor argument of forward (None for others)
-
-    def __getattr__(self, name):
-        if name == "ctx":  # not set yet: unpickling, copying
-            raise AttributeError(name)
-        return getattr(self.ctx, name)
+        # (shape, dtype) of each tensor output (None for others), for materialised zeros, and of each tensor argument
+        # of forward; named so that no attribute a user's forward sets on ctx meets them
+        self._output_infos, self._input_infos = (), ()
 
     def name(self):
         return type(self).__name__
@@ -91,19 +86,19 @@ class BackwardCFunction(Node):
 
     @property
     def next_functions(self):  # one entry per tensor argument, as PyTorch lists them
-        return tuple((shown_edge(e), 0) for e, info in zip(self.edges, self.inputs) if info is not None)
+        return tuple((shown_edge(e), 0) for e, info in zip(self.edges, self._input_infos) if info is not None)
 
     def connect(self, args, edges, output):
         """Make the tensors of ``output`` (a tensor or a tuple) outputs of this node, on ``args``'s ``edges``."""
         Tensor = _tensor_class()
-        ctx = self.ctx
-        self.edges, self.needs_input_grad = edges, ctx.needs_input_grad
+        self.edges = edges
         self.record_sequence()
-        self.inputs = tuple([(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args])
+        self._input_infos = tuple([(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None for a in args])
         outputs = output if isinstance(output, tuple) else (output,)
-        self.outputs = tuple([(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outputs])
-        excluded = {id(t) for t in getattr(ctx, "non_differentiable", ())}
-        dirty = {id(t) for t in getattr(ctx, "dirty_tensors", ())}
+        self._output_infos = tuple([(o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None
+                                    for o in outputs])
+        excluded = {id(t) for t in getattr(self, "non_differentiable", ())}
+        dirty = {id(t) for t in getattr(self, "dirty_tensors", ())}
         inputs = {id(a) for a in args if isinstance(a, Tensor)}
         differentiable = [i for i, o in enumerate(outputs) if isinstance(o, Tensor) and id(o) not in excluded]
         replaced = list(outputs)
@@ -133,15 +128,15 @@ class BackwardCFunction(Node):
     def _record_saved_versions(self):
         """Remember the versions of the saved tensors (and which are this node's outputs): reading
         ``saved_tensors`` refuses once one has changed in place."""
-        saved = [t for t in getattr(self.ctx, "_to_save", ()) if t is not None]
+        saved = [t for t in getattr(self, "_to_save", ()) if t is not None]
         if saved:
             me = weakref.ref(self)
-            self.ctx._saved_versions = [
+            self._saved_versions = [
                 (SavedVersion(t._version_counter(), t._version_counter()[0], t, False),
                  me if t.grad_fn is self or getattr(t.grad_fn, "node", None) is self else None) for t in saved]
 
     def backward(self, grad):
-        result = self._user_backward()(self.ctx, *self._grad_outputs(grad))
+        result = self._user_backward()(self, *self._grad_outputs(grad))
         return self._checked_input_grads(result if isinstance(result, tuple) else (result,))
 
     def _user_backward(self):
@@ -158,24 +153,24 @@ class BackwardCFunction(Node):
         that is to be differentiated."""
         from .._ops._util import unbroadcast_tensor
 
-        result = self._user_backward()(self.ctx, *self._grad_outputs(grad))
+        result = self._user_backward()(self, *self._grad_outputs(grad))
         grads = result if isinstance(result, tuple) else (result,)
         checked = self._checked_input_grads(grads)
         return tuple(None if array is None else unbroadcast_tensor(g, info[0])._cast(info[1])
-                     for g, array, info in zip(grads, checked, self.inputs))
+                     for g, array, info in zip(grads, checked, self._input_infos))
 
     def _grad_outputs(self, grad):
         """The gradient tensor of each output, as backward receives it: zeros for an output none reached, unless
         the ctx turned materialize_grads off."""
         Tensor = _tensor_class()
         if self._single_output is not None:
-            arrived = [None] * len(self.outputs)
+            arrived = [None] * len(self._output_infos)
             arrived[self._single_output] = grad
         else:
             arrived = grad.grads
-        materialize = getattr(self.ctx, "materialize_grads", True)
+        materialize = getattr(self, "materialize_grads", True)
         grad_outputs = []
-        for g, info in zip(arrived, self.outputs):
+        for g, info in zip(arrived, self._output_infos):
             if g is None and info is not None and materialize:
                 g = np.zeros(*info)
             grad_outputs.append(g if g is None or isinstance(g, Tensor) else Tensor._wrap(g))
@@ -185,14 +180,14 @@ class BackwardCFunction(Node):
         """The arrays of the gradients backward returned, one per input, with PyTorch's checks: their number,
         their types, None for non-tensor inputs, and shapes that match (or sum to) the input's."""
         Tensor = _tensor_class()
-        expected = len(self.inputs)
+        expected = len(self._input_infos)
         if len(grads) > expected and all(g is None for g in grads[expected:]):
             grads = grads[:expected]
         if len(grads) != expected:
             raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected "
                                f"{expected}, got {len(grads)})")
         arrays = []
-        for index, (g, info) in enumerate(zip(grads, self.inputs)):
+        for index, (g, info) in enumerate(zip(grads, self._input_infos)):
             if g is None:
                 arrays.append(None)
                 continue
@@ -205,11 +200,11 @@ class BackwardCFunction(Node):
         return arrays
 
     def release(self):
-        if getattr(self.ctx, "_to_save", None):
-            self.ctx._to_save = None
-            self.ctx._released = True
+        if getattr(self, "_to_save", None):
+            self._to_save = None
+            self._released = True
             self._freed = True
-        self.ctx._saved_versions = ()
+        self._saved_versions = ()
 
 
 def _fitted(grad, info, index, name):
@@ -293,8 +288,7 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         """Run forward on ``args`` and, when some tensor among them requires grad and gradients are being
         recorded, connect its outputs to the graph through this Function's backward."""
         Tensor = _tensor_class()
-        node = cls._backward_cls()
-        ctx = node.ctx
+        node = ctx = cls._backward_cls()
         needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
         ctx.needs_input_grad = needs
         recording = grad_mode.state.enabled and any(needs)
