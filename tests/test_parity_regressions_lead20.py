@@ -18,7 +18,7 @@ ZERO_CLASS_CASES = [((0, 0, 4), (0, 4)), ((2, 0, 4), (2, 4)), ((2, 0, 1, 1, 1), 
 @pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_class_losses_without_classes_are_pytorchs(shapes, loss, reduction):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     input_shape, target_shape = shapes
 
     def run(lib):
@@ -74,7 +74,7 @@ DTYPES = ["bool", "uint8", "int64", "float16", "float32", "float64"]
 @pytest.mark.parametrize("target_dtype", DTYPES)
 @pytest.mark.parametrize("loss", ["huber_loss", "smooth_l1_loss", "mse_loss", "l1_loss"])
 def test_regression_losses_dtype_checks_are_pytorchs(input_dtype, target_dtype, loss):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
 
     def run(lib):
         return getattr(lib.nn.functional, loss)(lib.ones(2, dtype=getattr(lib, input_dtype)),
