@@ -145,3 +145,11 @@ def test_setup_context_gets_the_node_too():
     y.sum().backward()
     assert seen[0] is y.grad_fn and type(seen[0]).__name__ == "SquareBackward"
     assert x.grad.tolist() == [2.0, 4.0]
+
+
+def test_dir_lists_what_the_module_gives_lazily():
+    names = dir(torchless)
+    for name in ("save", "load", "nn", "optim", "utils", "cuda", "fft", "profiler", "summary"):
+        assert name in names
+        assert getattr(torchless, name) is not None
+    assert "has_cuda" not in names  # deprecated, unlisted, as in PyTorch

@@ -129,6 +129,13 @@ _DEPRECATED_HAS = {"has_mps": ("backends.mps", "is_built"), "has_cuda": ("backen
                    "has_cudnn": ("backends.cudnn", "is_available"), "has_mkldnn": ("backends.mkldnn", "is_available")}
 
 
+def __dir__():
+    """The module's names and those __getattr__ gives on first use (the lazy submodules, save, load, summary, ...),
+    so that dir() and tab completion list what ``torchless.<name>`` reaches, as ``dir(torch)`` does."""
+    lazy = _LAZY_SUBMODULES | {"summary", "save", "load", "TypedStorage", "UntypedStorage", "is_storage"}
+    return sorted(set(globals()) | lazy)
+
+
 def is_floating_point(input):
     if not isinstance(input, Tensor):
         raise _parser_errors.not_tensor("is_floating_point", "input", 1, input)
