@@ -153,3 +153,83 @@ def test_dir_lists_what_the_module_gives_lazily():
         assert name in names
         assert getattr(torchless, name) is not None
     assert "has_cuda" not in names  # deprecated, unlisted, as in PyTorch
+
+
+def _conv_grad_cases(count, seed):
+    rng = np.random.default_rng(seed)
+    cases = []
+    while len(cases) < count:
+        dims = int(rng.choice([1, 2, 2, 3]))
+        groups = int(rng.choice([1, 2]))
+        in_channels, out_channels = groups * int(rng.choice([1, 2])), groups * int(rng.choice([1, 3]))
+        kernel, stride, padding, dilation = ([int(v) for v in rng.choice(choices, dims)]
+                                             for choices in ([1, 2, 3], [1, 2, 3], [0, 1], [1, 2]))
+        size = [int(v) for v in rng.choice([5, 6, 7, 8], dims)]
+        if any(n + 2 * p < d * (k - 1) + 1 for n, p, d, k in zip(size, padding, dilation, kernel)):
+            continue
+        x = rng.standard_normal((int(rng.choice([1, 2])), in_channels, *size))
+        w = rng.standard_normal((out_channels, in_channels // groups, *kernel))
+        cases.append((dims, x, w, stride, padding, dilation, groups))
+    return cases
+
+
+@pytest.mark.parametrize("case", _conv_grad_cases(24, 20), ids=lambda case: f"{case[0]}d")
+def test_nn_grad_is_the_convolutions_own_gradient(case):
+    # independent of torch: autograd through torchless's convolution, float64
+    dims, x, w, stride, padding, dilation, groups = case
+    conv = getattr(F, f"conv{dims}d")
+    input, weight = torchless.tensor(x, requires_grad=True), torchless.tensor(w, requires_grad=True)
+    output = conv(input, weight, None, stride, padding, dilation, groups)
+    grad_output = torchless.tensor(np.random.default_rng(1).standard_normal(tuple(output.shape)))
+    grad_input, grad_weight = torchless.autograd.grad(output, (input, weight), grad_output)
+    by_input = getattr(torchless.nn.grad, f"conv{dims}d_input")(input.shape, weight, grad_output, stride, padding,
+                                                                  dilation, groups)
+    by_weight = getattr(F.grad, f"conv{dims}d_weight")(input, weight.shape, grad_output, stride, padding, dilation,
+                                                         groups)
+    np.testing.assert_allclose(by_input.detach().numpy(), grad_input.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(by_weight.detach().numpy(), grad_weight.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", _conv_grad_cases(12, 21), ids=lambda case: f"{case[0]}d")
+def test_nn_grad_matches_pytorch(case):
+    torch = pytest.importorskip("torch")
+    dims, x, w, stride, padding, dilation, groups = case
+    output = getattr(torch.nn.functional, f"conv{dims}d")(torch.tensor(x), torch.tensor(w), None, stride, padding,
+                                                           dilation, groups)
+    gy = np.random.default_rng(2).standard_normal(tuple(output.shape)).astype(np.float32)
+
+    def run(lib):
+        grad = lib.nn.grad
+        return (getattr(grad, f"conv{dims}d_input")(list(x.shape), lib.tensor(w, dtype=lib.float32), lib.tensor(gy),
+                                                    stride, padding, dilation, groups),
+                getattr(grad, f"conv{dims}d_weight")(lib.tensor(x, dtype=lib.float32), list(w.shape), lib.tensor(gy),
+                                                     stride, padding, dilation, groups))
+
+    assert_same_outcome(run, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("call", [
+    lambda grad, lib: grad.conv2d_input((2, 5, 7, 7), lib.ones(6, 2, 3, 3), lib.ones(2, 6, 4, 4), 2, 1, 1, 2),
+    lambda grad, lib: grad.conv2d_input((2, 4, 7), lib.ones(6, 2, 3, 3), lib.ones(2, 6, 4, 4), 2, 1, 1, 2),
+    lambda grad, lib: grad.conv2d_input((2, 4, 9, 9), lib.ones(6, 2, 3, 3), lib.ones(2, 6, 4, 4), 2, 1, 1, 2),
+    lambda grad, lib: grad.conv2d_weight(lib.ones(2, 4, 7, 7), (6, 4, 3, 3), lib.ones(2, 6, 4, 4), 2, 1, 1, 2),
+    lambda grad, lib: grad.conv2d_weight(lib.ones(2, 4, 7, 7), (5, 2, 3, 3), lib.ones(2, 6, 4, 4), 2, 1, 1, 2),
+    lambda grad, lib: grad.conv2d_weight(lib.ones(2, 4, 7, 7), (6, 2, 3), lib.ones(2, 6, 4, 4), 2, 1, 1, 2),
+    lambda grad, lib: grad.conv2d_input((2, 4, 8, 8), lib.ones(6, 2, 3, 3), lib.ones(2, 6, 4, 4), 2, 1, 1, 2),
+    lambda grad, lib: grad.conv1d_input((2, 4, 7), lib.ones(6, 2, 3, 3), lib.ones(2, 6, 5, 5)),
+    lambda grad, lib: grad.conv2d_input((2, 4, 7, 7), lib.ones(6, 4, 3), lib.ones(2, 6, 5)),
+    lambda grad, lib: grad.conv2d_input((2, 4, 7, 7), lib.ones(6, 4, 3, 3), lib.ones(2, 6, 5, 5), stride=(1, 1, 1)),
+    lambda grad, lib: grad.conv2d_input((2, 4, 7, 7), lib.ones(6, 4, 3, 3), lib.ones(2, 6, 5, 5), padding=-1),
+    lambda grad, lib: grad.conv3d_weight(lib.ones(1, 2, 4, 4, 4), (3, 2, 2, 2, 2), lib.ones(1, 3, 3, 3, 3)),
+])
+def test_nn_grad_checks_are_pytorchs(call):
+    pytest.importorskip("torch")
+    assert_same_outcome(lambda lib: call(lib.nn.grad, lib))
+
+
+def test_nn_grad_records_a_graph():
+    x = torchless.randn(1, 2, 5, 5, dtype=torchless.float64)
+    weight = torchless.randn(3, 2, 3, 3, dtype=torchless.float64, requires_grad=True)
+    grad_output = torchless.randn(1, 3, 3, 3, dtype=torchless.float64, requires_grad=True)
+    assert torchless.autograd.gradcheck(lambda w, g: F.grad.conv2d_input(x.shape, w, g), (weight, grad_output))
+    assert torchless.autograd.gradcheck(lambda g: F.grad.conv2d_weight(x, weight.shape, g), (grad_output,))

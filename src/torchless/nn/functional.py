@@ -40,3 +40,5 @@ from ._functional.adaptive_pooling import _adaptive_max_pool1d, _adaptive_max_po
 from ._functional.fractional_pooling import _fractional_max_pool2d, _fractional_max_pool3d  # noqa: F401
 from ._functional.pooling3d import _adaptive_max_pool3d, _max_pool3d  # noqa: F401
 from .._namespace_aten import conv_tbc  # noqa: F401  (F.conv_tbc is torch.conv_tbc)
+
+from . import grad  # noqa: E402,F401  (F.grad is torch.nn.grad, the convolutions' gradients)
