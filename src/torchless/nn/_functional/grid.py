@@ -67,15 +67,20 @@ class AffineGridGenerator(Node):
         grid = np.matmul(self.base[None], theta.astype(dtype, copy=False).transpose(0, 2, 1))
         return grid.reshape(self.grid_shape).astype(theta.dtype, copy=False)
 
+    # PyTorch's affine_grid_generator_backward: grad_theta = (base^T bmm grad).transpose(1, 2), so the gradient is
+    # a transposed view of a contiguous (N, k + 1, k) product, not C-contiguous.
     def backward(self, grad):
         n, k = self.grid_shape[0], self.grid_shape[-1]
         # the base grid's point count, not -1: an empty batch leaves nothing to infer it from
         g = grad.reshape(n, self.base.shape[0], k).astype(self.base.dtype, copy=False)
-        return (np.matmul(g.transpose(0, 2, 1), self.base[None]).astype(self.theta_dtype, copy=False),)
+        product = np.matmul(self.base.T[None], g).astype(self.theta_dtype, copy=False)
+        return (product.transpose(0, 2, 1),)
 
-    def backward_graph(self, grad):  # linear in theta: the same product, recorded
+    def backward_graph(self, grad):  # linear in theta: the same product, recorded under PyTorch's nodes
         n, k = self.grid_shape[0], self.grid_shape[-1]
-        return (grad.reshape(n, -1, k).mT @ grad._wrap(self.base.astype(grad._data.dtype, copy=False)),)
+        points = self.base.shape[0]
+        base_t = np.broadcast_to(self.base.T.astype(grad._data.dtype), (n, k + 1, points))
+        return (grad._wrap(base_t).bmm(grad.reshape(n, points, k)).transpose(1, 2),)
 
 
 def affine_grid(theta, size, align_corners=None):
